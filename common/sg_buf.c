@@ -1,0 +1,109 @@
+/*
+ * sg_buf.c - growable byte buffer.
+ *
+ * SECURITY: sizes are checked for overflow before every growth.
+ * Fails by returning -1 with the buffer unchanged.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_buf.h"
+
+int
+sg_buf_reserve(struct sg_buf *buf, size_t extra)
+{
+    if (extra > SIZE_MAX - buf->len - 1)
+        return -1;
+    size_t need = buf->len + extra + 1;
+    if (need <= buf->cap)
+        return 0;
+    size_t cap = buf->cap < 64 ? 64 : buf->cap;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *grown = realloc(buf->data, cap);
+    if (grown == NULL)
+        return -1;
+    buf->data = grown;
+    buf->cap = cap;
+    return 0;
+}
+
+int
+sg_buf_append(struct sg_buf *buf, const void *data, size_t len)
+{
+    if (sg_buf_reserve(buf, len) < 0)
+        return -1;
+    if (len > 0)
+        memcpy(buf->data + buf->len, data, len);
+    buf->len += len;
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
+int
+sg_buf_puts(struct sg_buf *buf, const char *s)
+{
+    return sg_buf_append(buf, s, strlen(s));
+}
+
+int
+sg_buf_putc(struct sg_buf *buf, char c)
+{
+    return sg_buf_append(buf, &c, 1);
+}
+
+int
+sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0 || sg_buf_reserve(buf, (size_t)n) < 0)
+        return -1;
+    vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
+    buf->len += (size_t)n;
+    return 0;
+}
+
+int
+sg_buf_printf(struct sg_buf *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int ret = sg_buf_vprintf(buf, fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
+void
+sg_buf_reset(struct sg_buf *buf)
+{
+    buf->len = 0;
+    if (buf->data != NULL)
+        buf->data[0] = '\0';
+}
+
+void
+sg_buf_free(struct sg_buf *buf)
+{
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}
+
+char *
+sg_buf_steal(struct sg_buf *buf)
+{
+    if (buf->data == NULL && sg_buf_reserve(buf, 0) < 0)
+        return NULL;
+    char *data = buf->data;
+    data[buf->len] = '\0';
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+    return data;
+}

@@ -1,0 +1,35 @@
+/*
+ * msgview_build.h - parse a raw message once with GMime into a message view.
+ *
+ * SECURITY: the input is attacker-controlled bytes.  The builder never
+ * trusts declared charsets or sizes: text is converted to UTF-8 with
+ * invalid sequences replaced (U+FFFD), HTML is reduced to text by libxml2's
+ * tolerant parser, nesting is bounded (SG_MSGVIEW_MAX_DEPTH), and total
+ * decoded text is bounded by the caller's limit.
+ * Fails by returning -1 with a static error string (allocation failure or a
+ * stream that cannot be read).  A malformed MIME structure is NOT an error:
+ * GMime repairs what it can and the view has malformed = true.
+ */
+#ifndef SG_MSGVIEW_BUILD_H
+#define SG_MSGVIEW_BUILD_H
+
+#include <stddef.h>
+
+#include "sg_msgview.h"
+
+/* message/rfc822 parts nested deeper than this are counted, not opened */
+#define SG_MSGVIEW_MAX_DEPTH 8
+
+/* Call once per process before any build (wraps g_mime_init). */
+void sg_msgview_build_init(void);
+void sg_msgview_build_shutdown(void);
+
+/* Build from memory: the raw message, headers and body, LF or CRLF. */
+int sg_msgview_build_mem(const char *data, size_t len,
+                         struct sg_msgview **view_r, const char **error_r);
+/* Build from an open file descriptor positioned anywhere; the whole file is
+ * read from offset 0.  The descriptor is not closed. */
+int sg_msgview_build_fd(int fd, struct sg_msgview **view_r,
+                        const char **error_r);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * sg_msgview.c - allocation and lookup helpers for the message view.
+ *
+ * SECURITY: reads only; the view's content is untrusted text.
+ * Fails by returning NULL (allocation).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <strings.h>
+
+#include "sg_msgview.h"
+
+struct sg_msgview *
+sg_msgview_new(void)
+{
+    return calloc(1, sizeof(struct sg_msgview));
+}
+
+void
+sg_msgview_free(struct sg_msgview **view)
+{
+    struct sg_msgview *v = *view;
+    if (v == NULL)
+        return;
+    free(v->queue_id);
+    free(v->client_addr);
+    free(v->auth_user);
+    free(v->env_from);
+    for (size_t i = 0; i < v->n_rcpt; i++)
+        free(v->env_rcpt[i]);
+    free(v->env_rcpt);
+    for (size_t i = 0; i < v->n_headers; i++) {
+        free(v->headers[i].name);
+        free(v->headers[i].value);
+    }
+    free(v->headers);
+    free(v->subject);
+    free(v->from_name);
+    free(v->from_addr);
+    free(v->message_id);
+    for (size_t i = 0; i < v->n_texts; i++) {
+        free(v->texts[i].text);
+        free(v->texts[i].content_type);
+        free(v->texts[i].label);
+    }
+    free(v->texts);
+    for (size_t i = 0; i < v->n_attachments; i++) {
+        free(v->attachments[i].content_type);
+        free(v->attachments[i].filename);
+    }
+    free(v->attachments);
+    free(v);
+    *view = NULL;
+}
+
+const char *
+sg_msgview_header(const struct sg_msgview *view, const char *name)
+{
+    for (size_t i = 0; i < view->n_headers; i++)
+        if (strcasecmp(view->headers[i].name, name) == 0)
+            return view->headers[i].value;
+    return NULL;
+}

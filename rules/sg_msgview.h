@@ -1,0 +1,81 @@
+/*
+ * sg_msgview.h - the message view: what the rules see of one message.
+ *
+ * Built once per message by the milter (GMime, milter/msgview.c) or by
+ * safeguard-check, consumed read-only by the rules evaluator.  Everything in
+ * it is UTF-8 and NUL-terminated; invalid bytes in the original have been
+ * replaced with U+FFFD, so no consumer need re-validate.
+ *
+ * SECURITY: every string here comes from the message (attacker-controlled),
+ * except the envelope facts the MTA vouched for (client address, trusted,
+ * authenticated user).  Header From: is a claim, never an identity.
+ */
+#ifndef SG_MSGVIEW_H
+#define SG_MSGVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sg_header {
+    char *name;  /* as written, e.g. "Subject" */
+    char *value; /* unfolded; RFC 2047 words decoded to UTF-8 */
+};
+
+/* Decoded text of one text part (text/plain, text/html reduced to text,
+ * or a text/* attachment such as a CSV). */
+struct sg_text_part {
+    char *text; /* UTF-8, NUL-terminated */
+    size_t len; /* bytes, excluding the NUL */
+    char *content_type; /* lower-case, e.g. "text/html" */
+    char *label; /* where, for people: "body", "part 1.2 (text/html)",
+                    "attachment \"marks.csv\"", ... */
+    unsigned depth; /* 0 top-level message, 1 inside one message/rfc822 */
+    bool from_html; /* text was reduced from HTML */
+    bool is_attachment; /* part has a file name or disposition attachment */
+};
+
+struct sg_attachment {
+    char *content_type; /* lower-case, e.g. "image/jpeg" */
+    char *filename;     /* UTF-8, NULL when the part has none */
+    size_t size;        /* decoded bytes */
+    unsigned depth;     /* message/rfc822 nesting depth */
+};
+
+struct sg_msgview {
+    /* Envelope and connection, as the MTA told the milter. */
+    char *queue_id;       /* may be NULL (offline check) */
+    char *client_addr;    /* may be NULL */
+    bool client_trusted;  /* in trusted_networks */
+    char *auth_user;      /* SMTP AUTH identity, NULL when none */
+    char *env_from;       /* envelope sender without <>; "" for null sender */
+    char **env_rcpt;      /* envelope recipients without <> */
+    size_t n_rcpt;
+
+    /* Top-level headers. */
+    struct sg_header *headers;
+    size_t n_headers;
+    char *subject;      /* decoded, "" when absent */
+    char *from_name;    /* display name of From:, NULL when none */
+    char *from_addr;    /* address of From:, NULL when none/unparsable */
+    char *message_id;   /* NULL when absent */
+
+    /* Body. */
+    struct sg_text_part *texts;
+    size_t n_texts;
+    struct sg_attachment *attachments;
+    size_t n_attachments;
+
+    size_t size;     /* raw message bytes (headers and body) */
+    size_t n_parts;  /* MIME leaf parts, all depths */
+    size_t n_nested; /* message/rfc822 parts */
+    bool malformed;  /* the MIME structure needed repair */
+};
+
+struct sg_msgview *sg_msgview_new(void);
+void sg_msgview_free(struct sg_msgview **view);
+
+/* First header named name (case-insensitive), or NULL. */
+const char *sg_msgview_header(const struct sg_msgview *view,
+                              const char *name);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * test_buf.c - the growable buffer: appends, printf, growth, steal.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_buf.h"
+
+static void
+test_append_and_printf(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT;
+    assert_int_equal(sg_buf_puts(&b, "queue "), 0);
+    assert_int_equal(sg_buf_printf(&b, "%s: %d rcpt", "4Xy7", 3), 0);
+    assert_int_equal(sg_buf_putc(&b, '.'), 0);
+    assert_string_equal(b.data, "queue 4Xy7: 3 rcpt.");
+    assert_int_equal(b.len, strlen("queue 4Xy7: 3 rcpt."));
+    sg_buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.data, "");
+    sg_buf_free(&b);
+    assert_null(b.data);
+}
+
+static void
+test_growth_with_nul_bytes(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT;
+    char chunk[1000];
+    memset(chunk, 'x', sizeof(chunk));
+    chunk[10] = '\0';
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(sg_buf_append(&b, chunk, sizeof(chunk)), 0);
+    assert_int_equal(b.len, 100000);
+    assert_true(b.cap > b.len);
+    assert_int_equal(b.data[b.len], '\0');
+    assert_int_equal(b.data[1010], '\0');
+    assert_int_equal(b.data[1011], 'x');
+    sg_buf_free(&b);
+}
+
+static void
+test_steal(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT;
+    char *empty = sg_buf_steal(&b);
+    assert_non_null(empty);
+    assert_string_equal(empty, "");
+    free(empty);
+    assert_int_equal(sg_buf_puts(&b, "held"), 0);
+    char *s = sg_buf_steal(&b);
+    assert_string_equal(s, "held");
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    free(s);
+}
+
+static void
+test_overflow_refused(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT;
+    assert_int_equal(sg_buf_puts(&b, "abc"), 0);
+    assert_int_equal(sg_buf_reserve(&b, SIZE_MAX - 2), -1);
+    assert_string_equal(b.data, "abc"); /* unchanged */
+    sg_buf_free(&b);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_append_and_printf),
+        cmocka_unit_test(test_growth_with_nul_bytes),
+        cmocka_unit_test(test_steal),
+        cmocka_unit_test(test_overflow_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
