@@ -1,2 +1,964 @@
+/*
+ * msgview_build.c - parse a raw message once with GMime 3 into the message
+ * view the rules read: headers (decoded), the UTF-8 text of every text part
+ * (HTML reduced to text by libxml2, link targets kept), attachments, nested
+ * message/rfc822 parts.
+ *
+ * SECURITY: every byte is attacker-controlled.  Never trust a declared size,
+ * charset or nesting: part contents are decoded through bounded reads, total
+ * text is capped at SG_MSGVIEW_MAX_TEXT, nesting at SG_MSGVIEW_MAX_DEPTH
+ * (messages) and SG_MSGVIEW_MAX_MULTIPART (multiparts), every string handed
+ * out is valid UTF-8 (invalid bytes become U+FFFD), and HTML goes through
+ * libxml2's recovering parser with network access off, never a hand-rolled
+ * tag stripper.  Must never log, exit or abort on bad input.
+ *
+ * Fails by returning -1 with a static error string only for allocation
+ * failure or a message file that cannot be read.  Broken MIME is not an
+ * error: GMime repairs what it can, the view says malformed = true.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include "msgview_build.h"
+#include "sg_buf.h"
+
+#define SG_ERR_NOMEM "out of memory while building the message view"
+#define SG_READ_CHUNK 16384
+#define SG_LABEL_MAX 512
+
+/* One build in progress. */
+struct sg_build {
+    struct sg_msgview *view;
+    size_t texts_cap;
+    size_t atts_cap;
+    size_t text_used; /* bytes of text in view->texts so far */
+    const char *error; /* set when a step fails hard */
+};
+
+/* Where a part sits, for labels and depth. */
+struct sg_where {
+    unsigned depth;     /* message/rfc822 nesting */
+    unsigned nesting;   /* multipart nesting within all messages */
+    const char *prefix; /* "" or "attached message 1, " */
+    const char *path;   /* "" for a message's only part, else "1.2" */
+};
+
+static int
+sg_fail(struct sg_build *b, const char *error)
+{
+    b->error = error;
+    return -1;
+}
+
+/* ------------------------------------------------------------- UTF-8 */
+
+/* Append data to out with every invalid UTF-8 sequence (and NUL) replaced
+ * by U+FFFD. */
+static int
+sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len)
+{
+    static const char repl[] = "\xEF\xBF\xBD";
+    while (len > 0) {
+        const gchar *end;
+        g_utf8_validate(data, (gssize)len, &end);
+        size_t good = (size_t)(end - data);
+        if (sg_buf_append(out, data, good) < 0)
+            return -1;
+        data += good;
+        len -= good;
+        if (len == 0)
+            break;
+        if (sg_buf_append(out, repl, 3) < 0)
+            return -1;
+        data++;
+        len--;
+    }
+    return sg_buf_reserve(out, 0); /* data non-NULL even when empty */
+}
+
+static char *
+sg_utf8_dup(const char *s)
+{
+    struct sg_buf out = SG_BUF_INIT;
+    if (s == NULL)
+        return NULL;
+    if (sg_utf8_append_valid(&out, s, strlen(s)) < 0) {
+        sg_buf_free(&out);
+        return NULL;
+    }
+    return sg_buf_steal(&out);
+}
+
+/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
+static void
+sg_utf8_truncate(struct sg_buf *s, size_t max)
+{
+    if (s->len <= max)
+        return;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s->data[n] & 0xC0) == 0x80)
+        n--;
+    s->len = n;
+    s->data[n] = '\0';
+}
+
+/* Drop the CR of every CRLF, in place. */
+static void
+sg_crlf_to_lf(struct sg_buf *s)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < s->len; r++) {
+        if (s->data[r] == '\r' && r + 1 < s->len && s->data[r + 1] == '\n')
+            continue;
+        s->data[w++] = s->data[r];
+    }
+    s->len = w;
+    if (s->data != NULL)
+        s->data[w] = '\0';
+}
+
+/* ------------------------------------------------------------- charsets */
+
+/* Convert with iconv; an invalid or incomplete sequence becomes U+FFFD and
+ * one input byte is skipped. */
+static int
+sg_iconv_append(iconv_t cd, const char *data, size_t len, struct sg_buf *out)
+{
+    char *in = (char *)(uintptr_t)data; /* iconv's prototype is not const */
+    size_t inleft = len;
+    for (;;) {
+        if (sg_buf_reserve(out, inleft * 2 + 64) < 0)
+            return -1;
+        char *outp = out->data + out->len;
+        size_t outleft = out->cap - out->len - 1;
+        size_t r = g_mime_iconv(cd, inleft > 0 ? &in : NULL, &inleft, &outp,
+                                &outleft);
+        int err = errno;
+        out->len = (size_t)(outp - out->data);
+        out->data[out->len] = '\0';
+        if (r != (size_t)-1 && inleft == 0)
+            return 0; /* converted and flushed */
+        if (r != (size_t)-1 || err == E2BIG)
+            continue;
+        if (err != EILSEQ && err != EINVAL)
+            return 0; /* iconv broke: keep what converted */
+        if (inleft == 0)
+            return 0;
+        if (sg_buf_append(out, "\xEF\xBF\xBD", 3) < 0)
+            return -1;
+        in++;
+        inleft--;
+    }
+}
+
+/* Convert from charset through GMime's iconv cache; -2 if the charset is
+ * unknown to iconv. */
+static int
+sg_convert_from(const char *charset, const char *data, size_t len,
+                struct sg_buf *out)
+{
+    iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return -2;
+    struct sg_buf tmp = SG_BUF_INIT;
+    int ret = sg_iconv_append(cd, data, len, &tmp);
+    g_mime_iconv_close(cd);
+    if (ret == 0)
+        ret = sg_utf8_append_valid(out, tmp.data != NULL ? tmp.data : "",
+                                   tmp.len);
+    sg_buf_free(&tmp);
+    return ret;
+}
+
+/* Bytes in a declared (or absent) charset to valid UTF-8.  UTF-8 keeps its
+ * bytes with invalid ones replaced; no, unknown or ASCII charset means UTF-8
+ * when it validates, else windows-1252 (what mislabelled mail really is);
+ * ISO-8859-1 is read as its superset windows-1252, as browsers do. */
+static int
+sg_text_to_utf8(const char *charset, const char *data, size_t len,
+                struct sg_buf *out)
+{
+    const char *canon = charset != NULL ? g_mime_charset_canon_name(charset)
+                                        : NULL;
+    if (canon != NULL && g_ascii_strcasecmp(canon, "utf-8") == 0)
+        return sg_utf8_append_valid(out, data, len);
+    if (canon != NULL && g_ascii_strcasecmp(canon, "us-ascii") != 0) {
+        if (g_ascii_strcasecmp(canon, "iso-8859-1") == 0)
+            canon = "windows-1252";
+        int ret = sg_convert_from(canon, data, len, out);
+        if (ret != -2)
+            return ret;
+    }
+    if (g_utf8_validate(data, (gssize)len, NULL))
+        return sg_buf_append(out, data, len);
+    int ret = sg_convert_from("windows-1252", data, len, out);
+    return ret == -2 ? sg_utf8_append_valid(out, data, len) : ret;
+}
+
+/* ------------------------------------------------------------- HTML */
+
+struct sg_html {
+    struct sg_buf *out;
+    bool space;         /* whitespace seen, not yet written */
+    unsigned pre;       /* inside <pre> */
+    size_t link_start;  /* offset where the current <a>'s text began */
+    xmlNodePtr link;    /* the current <a>, NULL when none */
+    int err;
+};
+
+static bool
+sg_html_is(const xmlNode *n, const char *const *names)
+{
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp((const char *)n->name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *const sg_html_skipped[] = {
+    "script", "style", "template", "head", NULL
+};
+static const char *const sg_html_blocks[] = {
+    "address", "article", "aside", "blockquote", "body", "caption", "center",
+    "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
+    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+    "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul", NULL
+};
+
+static void
+sg_html_put(struct sg_html *h, const char *s, size_t len)
+{
+    if (h->err == 0 && sg_buf_append(h->out, s, len) < 0)
+        h->err = -1;
+}
+
+static bool
+sg_html_at_line_start(const struct sg_html *h)
+{
+    return h->out->len == 0 || h->out->data[h->out->len - 1] == '\n';
+}
+
+static void
+sg_html_newline(struct sg_html *h)
+{
+    if (!sg_html_at_line_start(h))
+        sg_html_put(h, "\n", 1);
+    h->space = false;
+}
+
+static void
+sg_html_pending_space(struct sg_html *h)
+{
+    if (h->space && !sg_html_at_line_start(h))
+        sg_html_put(h, " ", 1);
+    h->space = false;
+}
+
+/* Text with runs of whitespace collapsed to one space (kept inside <pre>). */
+static void
+sg_html_text(struct sg_html *h, const char *s)
+{
+    if (h->pre > 0) {
+        sg_html_pending_space(h);
+        sg_html_put(h, s, strlen(s));
+        return;
+    }
+    while (*s != '\0') {
+        size_t ws = strspn(s, " \t\r\n\f");
+        if (ws > 0) {
+            h->space = true;
+            s += ws;
+            continue;
+        }
+        size_t run = strcspn(s, " \t\r\n\f");
+        sg_html_pending_space(h);
+        sg_html_put(h, s, run);
+        s += run;
+    }
+}
+
+/* After a link's text: " <href>", unless the text already is the target. */
+static void
+sg_html_link_end(struct sg_html *h, xmlNodePtr a)
+{
+    xmlChar *href = xmlGetProp(a, (const xmlChar *)"href");
+    if (href == NULL)
+        return;
+    char *target = g_strstrip((char *)href);
+    const char *text = h->out->data != NULL ? h->out->data + h->link_start : "";
+    while (*text == ' ' || *text == '\n')
+        text++;
+    const char *bare = g_str_has_prefix(target, "mailto:") ? target + 7 : target;
+    if (*target != '\0' && strcmp(text, target) != 0 && strcmp(text, bare) != 0) {
+        h->space = *text != '\0';
+        sg_html_pending_space(h);
+        sg_html_put(h, "<", 1);
+        sg_html_put(h, target, strlen(target));
+        sg_html_put(h, ">", 1);
+    }
+    xmlFree(href);
+}
+
+/* Returns whether to descend into the node's children. */
+static bool
+sg_html_enter(struct sg_html *h, xmlNodePtr n)
+{
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+        if (n->content != NULL)
+            sg_html_text(h, (const char *)n->content);
+        return false;
+    }
+    if (n->type != XML_ELEMENT_NODE || n->name == NULL)
+        return false;
+    if (sg_html_is(n, sg_html_skipped))
+        return false;
+    if (strcmp((const char *)n->name, "br") == 0) {
+        sg_html_put(h, "\n", 1);
+        h->space = false;
+    } else if (sg_html_is(n, sg_html_blocks)) {
+        sg_html_newline(h);
+    }
+    if (strcmp((const char *)n->name, "pre") == 0)
+        h->pre++;
+    if (strcmp((const char *)n->name, "a") == 0 && h->link == NULL) {
+        sg_html_pending_space(h);
+        h->link = n;
+        h->link_start = h->out->len;
+    }
+    return true;
+}
+
+static void
+sg_html_leave(struct sg_html *h, xmlNodePtr n)
+{
+    if (n->type != XML_ELEMENT_NODE || n->name == NULL)
+        return;
+    if (n == h->link) {
+        sg_html_link_end(h, n);
+        h->link = NULL;
+    }
+    if (strcmp((const char *)n->name, "pre") == 0 && h->pre > 0)
+        h->pre--;
+    if (sg_html_is(n, sg_html_blocks))
+        sg_html_newline(h);
+}
+
+/* Depth-first walk without recursion: the tree's depth is the sender's. */
+static void
+sg_html_walk(struct sg_html *h, xmlDocPtr doc)
+{
+    xmlNodePtr n = doc->children;
+    while (n != NULL && h->err == 0) {
+        if (sg_html_enter(h, n) && n->children != NULL) {
+            n = n->children;
+            continue;
+        }
+        sg_html_leave(h, n);
+        while (n->next == NULL) {
+            n = n->parent;
+            if (n == NULL || n == (xmlNodePtr)doc)
+                return;
+            sg_html_leave(h, n);
+        }
+        n = n->next;
+    }
+}
+
+/* UTF-8 HTML to text: script/style dropped, blocks on lines of their own,
+ * link targets kept.  When libxml2 gives no document the markup itself is
+ * kept, so nothing escapes the detectors. */
+static int
+sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
+{
+    const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                     HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
+    if (len == 0 || len > INT32_MAX)
+        return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
+    htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", opts);
+    if (doc == NULL)
+        return sg_buf_append(out, html, len);
+    struct sg_html h = {out, false, 0, 0, NULL, 0};
+    sg_html_walk(&h, doc);
+    xmlFreeDoc(doc);
+    while (out->len > 0 && (out->data[out->len - 1] == '\n' ||
+                            out->data[out->len - 1] == ' '))
+        out->data[--out->len] = '\0';
+    return h.err;
+}
+
+/* ------------------------------------------------------------- view arrays */
+
+static int
+sg_grow(void **array, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap == 0 ? 8 : *cap * 2;
+    if (ncap > SIZE_MAX / size)
+        return -1;
+    void *grown = realloc(*array, ncap * size);
+    if (grown == NULL)
+        return -1;
+    *array = grown;
+    *cap = ncap;
+    return 0;
+}
+
+static int
+sg_add_attachment(struct sg_build *b, const char *type, const char *filename,
+                  size_t size, unsigned depth)
+{
+    struct sg_msgview *v = b->view;
+    if (sg_grow((void **)&v->attachments, &b->atts_cap, v->n_attachments,
+                sizeof(*v->attachments)) < 0)
+        return sg_fail(b, SG_ERR_NOMEM);
+    struct sg_attachment *a = &v->attachments[v->n_attachments];
+    a->content_type = strdup(type);
+    a->filename = filename != NULL ? strdup(filename) : NULL;
+    a->size = size;
+    a->depth = depth;
+    v->n_attachments++; /* counted now so that free() sees it */
+    if (a->content_type == NULL || (filename != NULL && a->filename == NULL))
+        return sg_fail(b, SG_ERR_NOMEM);
+    return 0;
+}
+
+/* Adds a text, taking ownership of text's memory. */
+static int
+sg_add_text(struct sg_build *b, struct sg_buf *text, const char *type,
+            const char *label, unsigned depth, unsigned flags)
+{
+    struct sg_msgview *v = b->view;
+    if (sg_grow((void **)&v->texts, &b->texts_cap, v->n_texts,
+                sizeof(*v->texts)) < 0)
+        return sg_fail(b, SG_ERR_NOMEM);
+    struct sg_text_part *t = &v->texts[v->n_texts];
+    memset(t, 0, sizeof(*t));
+    t->len = text->len;
+    t->text = sg_buf_steal(text);
+    t->content_type = strdup(type);
+    t->label = strdup(label);
+    t->depth = depth;
+    t->from_html = (flags & 1u) != 0;
+    t->is_attachment = (flags & 2u) != 0;
+    v->n_texts++;
+    if (t->text == NULL || t->content_type == NULL || t->label == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    b->text_used += t->len;
+    return 0;
+}
+
+/* ------------------------------------------------------------- parts */
+
+/* Read a part's content with its transfer encoding undone: keep at most
+ * cap bytes in out, count all of them in *size_r. */
+static int
+sg_part_read(struct sg_build *b, GMimePart *part, size_t cap,
+             struct sg_buf *out, size_t *size_r)
+{
+    *size_r = 0;
+    GMimeDataWrapper *content = g_mime_part_get_content(part);
+    GMimeStream *src = content != NULL ? g_mime_data_wrapper_get_stream(content)
+                                       : NULL;
+    if (src == NULL)
+        return 0;
+    g_mime_stream_reset(src);
+    GMimeStream *decoded = g_mime_stream_filter_new(src);
+    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
+    if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+        enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+        GMimeFilter *filter = g_mime_filter_basic_new(enc, FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(decoded), filter);
+        g_object_unref(filter);
+    }
+    char chunk[SG_READ_CHUNK];
+    int ret = 0;
+    ssize_t n;
+    while ((n = g_mime_stream_read(decoded, chunk, sizeof(chunk))) > 0) {
+        size_t keep = out->len < cap ? cap - out->len : 0;
+        keep = keep < (size_t)n ? keep : (size_t)n;
+        if (keep > 0 && sg_buf_append(out, chunk, keep) < 0) {
+            ret = sg_fail(b, SG_ERR_NOMEM);
+            break;
+        }
+        *size_r += (size_t)n;
+    }
+    if (n < 0)
+        b->view->malformed = true; /* content cut short; keep what came */
+    g_object_unref(decoded);
+    return ret;
+}
+
+/* Lower-case "type/subtype"; never NULL unless out of memory. */
+static char *
+sg_content_type(GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    char *mime = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
+    char *lower = g_ascii_strdown(mime != NULL ? mime
+                                               : "application/octet-stream",
+                                  -1);
+    g_free(mime);
+    char *ret = sg_utf8_dup(lower);
+    g_free(lower);
+    return ret;
+}
+
+/* File name as valid UTF-8 with control characters made spaces, or NULL. */
+static char *
+sg_filename(GMimePart *part, bool *nomem_r)
+{
+    const char *name = g_mime_part_get_filename(part);
+    *nomem_r = false;
+    if (name == NULL)
+        return NULL;
+    char *copy = sg_utf8_dup(name);
+    if (copy == NULL) {
+        *nomem_r = true;
+        return NULL;
+    }
+    for (char *p = copy; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return copy;
+}
+
+static void
+sg_label(char *label, const struct sg_where *w, const char *type,
+         const char *filename)
+{
+    if (filename != NULL)
+        snprintf(label, SG_LABEL_MAX, "%sattachment \"%s\"", w->prefix,
+                 filename);
+    else if (w->path[0] == '\0')
+        snprintf(label, SG_LABEL_MAX, "%sbody", w->prefix);
+    else
+        snprintf(label, SG_LABEL_MAX, "%spart %s (%s)", w->prefix, w->path,
+                 type);
+}
+
+/* A text/any leaf: its text always, and an attachment record when it is one. */
+static int
+sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
+             const char *type, const char *filename, bool attach)
+{
+    size_t room = SG_MSGVIEW_MAX_TEXT - b->text_used;
+    struct sg_buf raw = SG_BUF_INIT, text = SG_BUF_INIT, html = SG_BUF_INIT;
+    size_t size;
+    bool is_html = strcmp(type, "text/html") == 0;
+    const char *charset = g_mime_object_get_content_type_parameter(
+        GMIME_OBJECT(part), "charset");
+    int ret = sg_part_read(b, part, room, &raw, &size);
+    if (ret == 0 && sg_text_to_utf8(charset, raw.data != NULL ? raw.data : "",
+                                    raw.len, &text) < 0)
+        ret = sg_fail(b, SG_ERR_NOMEM);
+    sg_crlf_to_lf(&text);
+    if (ret == 0 && is_html) {
+        if (sg_html_to_text(text.data, text.len, &html) < 0 ||
+            sg_utf8_append_valid(&html, "", 0) < 0)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        struct sg_buf swap = text;
+        text = html;
+        html = swap;
+    }
+    if (ret == 0) {
+        char label[SG_LABEL_MAX];
+        sg_utf8_truncate(&text, room);
+        sg_label(label, w, type, filename);
+        ret = sg_add_text(b, &text, type, label, w->depth,
+                          (is_html ? 1u : 0u) | (attach ? 2u : 0u));
+    }
+    if (ret == 0 && attach)
+        ret = sg_add_attachment(b, type, filename, size, w->depth);
+    sg_buf_free(&raw);
+    sg_buf_free(&text);
+    sg_buf_free(&html);
+    return ret;
+}
+
+static int
+sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
+{
+    bool nomem;
+    char *type = sg_content_type(GMIME_OBJECT(part));
+    char *filename = sg_filename(part, &nomem);
+    int ret = 0;
+    b->view->n_parts++;
+    if (type == NULL || nomem) {
+        ret = sg_fail(b, SG_ERR_NOMEM);
+    } else if (strncmp(type, "text/", 5) == 0) {
+        bool attach = filename != NULL || g_mime_part_is_attachment(part);
+        ret = sg_leaf_text(b, part, w, type, filename, attach);
+    } else {
+        struct sg_buf none = SG_BUF_INIT;
+        size_t size;
+        ret = sg_part_read(b, part, 0, &none, &size);
+        if (ret == 0)
+            ret = sg_add_attachment(b, type, filename, size, w->depth);
+    }
+    free(type);
+    free(filename);
+    return ret;
+}
+
+static int sg_walk(struct sg_build *b, GMimeObject *obj,
+                   const struct sg_where *w);
+static int sg_walk_message(struct sg_build *b, GMimeMessage *msg,
+                           const struct sg_where *w);
+
+/* A multipart GMime found no parts in (no or wrong boundary) holds its
+ * whole body in the prologue: a mail reader shows it, so the rules see it. */
+static int
+sg_multipart_prologue(struct sg_build *b, GMimeMultipart *mp,
+                      const struct sg_where *w)
+{
+    const char *prologue = g_mime_multipart_get_prologue(mp);
+    size_t room = SG_MSGVIEW_MAX_TEXT - b->text_used;
+    struct sg_buf text = SG_BUF_INIT;
+    char label[SG_LABEL_MAX];
+    if (prologue == NULL || *prologue == '\0')
+        return 0;
+    b->view->malformed = true;
+    b->view->n_parts++;
+    if (sg_text_to_utf8(NULL, prologue, strlen(prologue), &text) < 0) {
+        sg_buf_free(&text);
+        return sg_fail(b, SG_ERR_NOMEM);
+    }
+    sg_crlf_to_lf(&text);
+    sg_utf8_truncate(&text, room);
+    sg_label(label, w, "text/plain", NULL);
+    int ret = sg_add_text(b, &text, "text/plain", label, w->depth, 0);
+    sg_buf_free(&text);
+    return ret;
+}
+
+static int
+sg_walk_multipart(struct sg_build *b, GMimeMultipart *mp,
+                  const struct sg_where *w)
+{
+    if (w->nesting >= SG_MSGVIEW_MAX_MULTIPART) {
+        b->view->malformed = true;
+        return 0;
+    }
+    int count = g_mime_multipart_get_count(mp);
+    if (count == 0)
+        return sg_multipart_prologue(b, mp, w);
+    for (int i = 0; i < count; i++) {
+        char path[SG_LABEL_MAX];
+        snprintf(path, sizeof(path), "%s%s%d", w->path,
+                 w->path[0] != '\0' ? "." : "", i + 1);
+        struct sg_where child = {w->depth, w->nesting + 1, w->prefix, path};
+        GMimeObject *part = g_mime_multipart_get_part(mp, i);
+        if (part != NULL && sg_walk(b, part, &child) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A message/rfc822 part: opened one level deeper, or beyond the depth
+ * bound recorded as an attachment of its serialised size. */
+static int
+sg_walk_message_part(struct sg_build *b, GMimeMessagePart *mp,
+                     const struct sg_where *w)
+{
+    GMimeMessage *inner = g_mime_message_part_get_message(mp);
+    b->view->n_nested++;
+    if (inner != NULL && w->depth < SG_MSGVIEW_MAX_DEPTH) {
+        char prefix[SG_LABEL_MAX];
+        snprintf(prefix, sizeof(prefix), "%sattached message %zu, ",
+                 w->prefix, b->view->n_nested);
+        struct sg_where in = {w->depth + 1, w->nesting + 1, prefix, ""};
+        return sg_walk_message(b, inner, &in);
+    }
+    size_t size = 0;
+    if (inner != NULL) {
+        GMimeStream *null = g_mime_stream_null_new();
+        ssize_t n = g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL,
+                                                  null);
+        size = n > 0 ? (size_t)n : 0;
+        g_object_unref(null);
+    }
+    b->view->n_parts++;
+    return sg_add_attachment(b, "message/rfc822", NULL, size, w->depth);
+}
+
+static int
+sg_walk(struct sg_build *b, GMimeObject *obj, const struct sg_where *w)
+{
+    if (GMIME_IS_MULTIPART(obj))
+        return sg_walk_multipart(b, GMIME_MULTIPART(obj), w);
+    if (GMIME_IS_MESSAGE_PART(obj))
+        return sg_walk_message_part(b, GMIME_MESSAGE_PART(obj), w);
+    if (GMIME_IS_PART(obj))
+        return sg_leaf(b, GMIME_PART(obj), w);
+    return 0;
+}
+
+static int
+sg_walk_message(struct sg_build *b, GMimeMessage *msg,
+                const struct sg_where *w)
+{
+    GMimeObject *body = g_mime_message_get_mime_part(msg);
+    return body != NULL ? sg_walk(b, body, w) : 0;
+}
+
+/* ------------------------------------------------------------- headers */
+
+static int
+sg_header_add(struct sg_build *b, GMimeHeader *h)
+{
+    const char *name = g_mime_header_get_name(h);
+    const char *value = g_mime_header_get_value(h);
+    struct sg_header *out = &b->view->headers[b->view->n_headers++];
+    out->name = sg_utf8_dup(name != NULL ? name : "");
+    out->value = sg_utf8_dup(value != NULL ? value : "");
+    return out->name == NULL || out->value == NULL ? sg_fail(b, SG_ERR_NOMEM)
+                                                   : 0;
+}
+
+static int
+sg_header_count(GMimeHeaderList *list)
+{
+    int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
+    return n > 0 ? n : 0;
+}
+
+/* GMime keeps the Content-* headers of the top header block on the body
+ * part: merge both lists back into the order they were written. */
+static int
+sg_headers(struct sg_build *b, GMimeMessage *msg)
+{
+    GMimeObject *body = g_mime_message_get_mime_part(msg);
+    GMimeHeaderList *lists[2] = {
+        g_mime_object_get_header_list(GMIME_OBJECT(msg)),
+        body != NULL ? g_mime_object_get_header_list(body) : NULL,
+    };
+    int count[2] = {sg_header_count(lists[0]), sg_header_count(lists[1])};
+    int i[2] = {0, 0};
+    if (count[0] + count[1] == 0)
+        return 0;
+    b->view->headers = calloc((size_t)count[0] + (size_t)count[1],
+                              sizeof(*b->view->headers));
+    if (b->view->headers == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    while (i[0] < count[0] || i[1] < count[1]) {
+        GMimeHeader *h[2] = {NULL, NULL};
+        for (int k = 0; k < 2; k++)
+            if (i[k] < count[k])
+                h[k] = g_mime_header_list_get_header_at(lists[k], i[k]);
+        int pick = h[0] == NULL ? 1 : h[1] == NULL ? 0
+                 : (guint64)g_mime_header_get_offset(h[1]) <
+                   (guint64)g_mime_header_get_offset(h[0]);
+        i[pick]++;
+        if (h[pick] != NULL && sg_header_add(b, h[pick]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* First mailbox of a From: list, looking inside groups. */
+static InternetAddressMailbox *
+sg_first_mailbox(InternetAddressList *list, unsigned depth)
+{
+    int n = list != NULL ? internet_address_list_length(list) : 0;
+    for (int i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+            return INTERNET_ADDRESS_MAILBOX(ia);
+        if (INTERNET_ADDRESS_IS_GROUP(ia) && depth < 4) {
+            InternetAddressMailbox *mb = sg_first_mailbox(
+                internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
+                depth + 1);
+            if (mb != NULL)
+                return mb;
+        }
+    }
+    return NULL;
+}
+
+static int
+sg_envelope_headers(struct sg_build *b, GMimeMessage *msg)
+{
+    struct sg_msgview *v = b->view;
+    const char *subject = g_mime_message_get_subject(msg);
+    const char *id = g_mime_message_get_message_id(msg);
+    InternetAddressMailbox *mb = sg_first_mailbox(g_mime_message_get_from(msg), 0);
+    const char *name = mb != NULL ? internet_address_get_name(
+                                        INTERNET_ADDRESS(mb)) : NULL;
+    const char *addr = mb != NULL ? internet_address_mailbox_get_addr(mb) : NULL;
+    v->subject = sg_utf8_dup(subject != NULL ? subject : "");
+    if (id != NULL && (v->message_id = sg_utf8_dup(id)) == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    if (name != NULL && *name != '\0' &&
+        (v->from_name = sg_utf8_dup(name)) == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    if (addr != NULL && *addr != '\0' &&
+        (v->from_addr = sg_utf8_dup(addr)) == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    return v->subject == NULL ? sg_fail(b, SG_ERR_NOMEM) : 0;
+}
+
+/* ------------------------------------------------------------- build */
+
+static void
+sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+                  gpointer user_data)
+{
+    struct sg_build *b = user_data;
+    (void)offset;
+    (void)item;
+    switch (code) {
+    case GMIME_WARN_INVALID_CONTENT_TYPE:
+    case GMIME_WARN_MALFORMED_MULTIPART:
+    case GMIME_WARN_TRUNCATED_MESSAGE:
+    case GMIME_WARN_MALFORMED_MESSAGE:
+    case GMIME_CRIT_INVALID_HEADER_NAME:
+    case GMIME_CRIT_CONFLICTING_HEADER:
+    case GMIME_CRIT_CONFLICTING_PARAMETER:
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+    case GMIME_CRIT_NESTING_OVERFLOW:
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+        b->view->malformed = true;
+        break;
+    default:
+        break; /* duplicated Received:, 8-bit headers, ...: everyday mail */
+    }
+}
+
+/* GMime found no message at all (no headers, empty input): the bytes, if
+ * any, become one text body so that nothing escapes the detectors. */
+static int
+sg_build_unparsed(struct sg_build *b, GMimeStream *stream)
+{
+    struct sg_buf raw = SG_BUF_INIT, text = SG_BUF_INIT;
+    char chunk[SG_READ_CHUNK];
+    ssize_t n;
+    int ret = 0;
+    b->view->malformed = true;
+    b->view->subject = strdup("");
+    if (b->view->subject == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    g_mime_stream_reset(stream);
+    while (ret == 0 && raw.len < SG_MSGVIEW_MAX_TEXT &&
+           (n = g_mime_stream_read(stream, chunk, sizeof(chunk))) > 0) {
+        size_t keep = SG_MSGVIEW_MAX_TEXT - raw.len;
+        if (sg_buf_append(&raw, chunk, keep < (size_t)n ? keep : (size_t)n) < 0)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+    }
+    if (ret == 0 && raw.len > 0) {
+        if (sg_text_to_utf8(NULL, raw.data, raw.len, &text) < 0)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        sg_crlf_to_lf(&text);
+        sg_utf8_truncate(&text, SG_MSGVIEW_MAX_TEXT);
+        b->view->n_parts = 1;
+        if (ret == 0)
+            ret = sg_add_text(b, &text, "text/plain", "body", 0, 0);
+    }
+    sg_buf_free(&raw);
+    sg_buf_free(&text);
+    return ret;
+}
+
+static int
+sg_build_message(struct sg_build *b, GMimeMessage *msg)
+{
+    static const struct sg_where top = {0, 0, "", ""};
+    if (sg_headers(b, msg) < 0 || sg_envelope_headers(b, msg) < 0)
+        return -1;
+    return sg_walk_message(b, msg, &top);
+}
+
+static int
+sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
+                const char **error_r)
+{
+    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
+    struct sg_build b = {sg_msgview_new(), 0, 0, 0, NULL};
+    if (b.view == NULL) {
+        *error_r = SG_ERR_NOMEM;
+        return -1;
+    }
+    b.view->size = size;
+    GMimeParserOptions *opts = g_mime_parser_options_new();
+    g_mime_parser_options_set_fallback_charsets(opts, fallback);
+    g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
+    int ret = msg != NULL ? sg_build_message(&b, msg)
+                          : sg_build_unparsed(&b, stream);
+    if (msg != NULL)
+        g_object_unref(msg);
+    g_object_unref(parser);
+    g_mime_parser_options_free(opts);
+    if (ret < 0) {
+        sg_msgview_free(&b.view);
+        *error_r = b.error != NULL ? b.error : SG_ERR_NOMEM;
+        return -1;
+    }
+    *view_r = b.view;
+    return 0;
+}
+
+int
+sg_msgview_build_mem(const char *data, size_t len, struct sg_msgview **view_r,
+                     const char **error_r)
+{
+    GMimeStream *stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
+                                  : g_mime_stream_mem_new();
+    int ret = sg_build_stream(stream, len, view_r, error_r);
+    g_object_unref(stream);
+    return ret;
+}
+
+int
+sg_msgview_build_fd(int fd, struct sg_msgview **view_r, const char **error_r)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        *error_r = "the message file cannot be read (not a regular file)";
+        return -1;
+    }
+    int copy = dup(fd);
+    if (copy < 0) {
+        *error_r = "the message file descriptor cannot be duplicated";
+        return -1;
+    }
+    if (lseek(copy, 0, SEEK_SET) < 0) {
+        close(copy);
+        *error_r = "the message file cannot be rewound";
+        return -1;
+    }
+    GMimeStream *stream = g_mime_stream_fs_new(copy); /* closes copy */
+    int ret = sg_build_stream(stream, (size_t)st.st_size, view_r, error_r);
+    g_object_unref(stream);
+    return ret;
+}
+
+void
+sg_msgview_build_init(void)
+{
+    g_mime_init();
+    xmlInitParser();
+}
+
+void
+sg_msgview_build_shutdown(void)
+{
+    g_mime_shutdown();
+    xmlCleanupParser();
+}

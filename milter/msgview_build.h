@@ -4,8 +4,9 @@
  * SECURITY: the input is attacker-controlled bytes.  The builder never
  * trusts declared charsets or sizes: text is converted to UTF-8 with
  * invalid sequences replaced (U+FFFD), HTML is reduced to text by libxml2's
- * tolerant parser, nesting is bounded (SG_MSGVIEW_MAX_DEPTH), and total
- * decoded text is bounded by the caller's limit.
+ * tolerant parser, nesting is bounded (SG_MSGVIEW_MAX_DEPTH,
+ * SG_MSGVIEW_MAX_MULTIPART), and total decoded text is bounded
+ * (SG_MSGVIEW_MAX_TEXT: text past it is cut, never buffered).
  * Fails by returning -1 with a static error string (allocation failure or a
  * stream that cannot be read).  A malformed MIME structure is NOT an error:
  * GMime repairs what it can and the view has malformed = true.
@@ -19,16 +20,23 @@
 
 /* message/rfc822 parts nested deeper than this are counted, not opened */
 #define SG_MSGVIEW_MAX_DEPTH 8
+/* multiparts nested deeper than this (in all) are skipped, malformed = true */
+#define SG_MSGVIEW_MAX_MULTIPART 64
+/* total bytes of text in one view; a part's text is cut at this bound */
+#define SG_MSGVIEW_MAX_TEXT ((size_t)16 * 1024 * 1024)
 
-/* Call once per process before any build (wraps g_mime_init). */
+/* Call once per process, before any thread builds (wraps g_mime_init and
+ * xmlInitParser); builds may then run concurrently. */
 void sg_msgview_build_init(void);
 void sg_msgview_build_shutdown(void);
 
 /* Build from memory: the raw message, headers and body, LF or CRLF. */
 int sg_msgview_build_mem(const char *data, size_t len,
                          struct sg_msgview **view_r, const char **error_r);
-/* Build from an open file descriptor positioned anywhere; the whole file is
- * read from offset 0.  The descriptor is not closed. */
+/* Build from an open descriptor of a regular file, positioned anywhere; the
+ * whole file is read from offset 0.  The descriptor is not closed, but its
+ * file offset (shared with the dup() used for reading) is left anywhere.
+ * size is the file's size. */
 int sg_msgview_build_fd(int fd, struct sg_msgview **view_r,
                         const char **error_r);
 
