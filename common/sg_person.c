@@ -118,6 +118,22 @@ sg_person_add_role(struct sg_person *person, const char *role)
     return sg_strv_push(&person->roles, &person->n_roles, role);
 }
 
+size_t
+sg_person_remove_role(struct sg_person *person, const char *role)
+{
+    size_t kept = 0, removed = 0;
+    for (size_t i = 0; i < person->n_roles; i++) {
+        if (strcasecmp(person->roles[i], role) == 0) {
+            free(person->roles[i]);
+            removed++;
+        } else {
+            person->roles[kept++] = person->roles[i];
+        }
+    }
+    person->n_roles = kept;
+    return removed;
+}
+
 static bool
 is_leap(int y)
 {

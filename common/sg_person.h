@@ -69,6 +69,8 @@ struct sg_person *sg_person_dup(const struct sg_person *person);
 bool sg_person_has_role(const struct sg_person *person, const char *role);
 /* Add a role once (case-insensitive); 0, or -1 on allocation failure. */
 int sg_person_add_role(struct sg_person *person, const char *role);
+/* Remove every occurrence of a role (case-insensitive); how many went. */
+size_t sg_person_remove_role(struct sg_person *person, const char *role);
 /* Append a copy of value to a string vector; 0 or -1 (allocation). */
 int sg_strv_push(char ***vec, size_t *n, const char *value);
 void sg_strv_free(char ***vec, size_t *n);

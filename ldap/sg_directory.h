@@ -12,9 +12,17 @@
  * SECURITY: addresses come from the envelope (attacker-controlled); every
  * value placed in an LDAP filter is escaped per RFC 4515.
  * Thread-safe: libmilter calls lookups from many threads at once.
+ * Error strings returned through error_r are either static or live in a
+ * thread-local buffer that stays valid until the same thread's next call
+ * into this library.
  */
 #ifndef SG_DIRECTORY_H
 #define SG_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "sg_person.h"
 
@@ -25,6 +33,168 @@ enum sg_dir_status {
     SG_DIR_CONFIG,
 };
 
+enum sg_dir_backend_type {
+    SG_DIR_BACKEND_FILE = 0, /* "file": a text directory (the default) */
+    SG_DIR_BACKEND_LDAP,     /* "ldap": OpenLDAP or Active Directory */
+};
+
+/*
+ * Configuration.  Plain data so that the milter's config table can map
+ * `name = value` keys onto fields by offset.  Strings are owned by the
+ * caller (sg_dir_new copies what it keeps); a NULL or empty string means
+ * "not set".  Durations are in seconds.  Lists are char ** plus a count.
+ * sg_dir_config_init() fills in the defaults noted below.
+ */
+struct sg_dir_config {
+    /* directory_backend: "file" or "ldap" */
+    enum sg_dir_backend_type backend; /* default file */
+
+    /* ---- file backend */
+    char *file_path; /* directory_file: see safeguard-directory(5) */
+
+    /* ---- address normalisation */
+    /* recipient_delimiter: characters that start a +detail in a local
+     * part (Postfix's recipient_delimiter); empty disables. */
+    char *recipient_delimiter; /* default "+" */
+
+    /* ---- role names (configurable strings) */
+    char *role_pupil;                 /* default "pupil" */
+    char *role_former_pupil;          /* default "former-pupil" */
+    char *role_former_pupil_under_18; /* default "former-pupil-under-18" */
+    /* A former pupil whose date of birth is unknown counts as under 18
+     * (the protective choice) unless this is false. */
+    bool unknown_age_is_minor; /* default true */
+
+    /* ---- cache */
+    int cache_size;        /* entries, LRU-bounded; 0 disables; 10000 */
+    int cache_ttl;         /* found entries, seconds; 300 */
+    int cache_negative_ttl; /* not-found entries, seconds; 60 */
+    int stale_max_age;     /* serve stale entries on an outage up to this
+                              age (seconds since fetched); 0 never; 3600 */
+
+    /* ---- ldap backend: connection */
+    char **ldap_uris; /* ldap_uri: ldap://, ldaps://, ldapi://; tried in
+                         order (failover) */
+    size_t n_ldap_uris;
+    char *ldap_base;               /* search base (required) */
+    char *ldap_bind_dn;            /* NULL: anonymous */
+    char *ldap_bind_password_file; /* first line is the password */
+    bool ldap_starttls;            /* default false (ldaps:// is TLS anyway) */
+    char *ldap_tls_ca_file;        /* CA bundle for the server certificate */
+    bool ldap_tls_verify;          /* verify the server certificate; true */
+    int ldap_connect_timeout;      /* seconds; 5 */
+    int ldap_timeout;              /* search timeout, seconds; 5 */
+    int ldap_pool_size;            /* connections; 4 */
+
+    /* ---- ldap backend: finding a person */
+    char *ldap_user_filter;        /* ANDed with the address match;
+                                      default "(objectClass=*)" */
+    char *ldap_mail_attribute;     /* primary address; "mail" */
+    char *ldap_proxy_attribute;    /* AD proxyAddresses ("smtp:" values);
+                                      default "proxyAddresses"; empty off */
+    char **ldap_alias_attributes;  /* other school addresses, plain values */
+    size_t n_ldap_alias_attributes;
+    char *ldap_personal_attribute; /* registered personal addresses; unset */
+    char *ldap_children_attribute; /* a parent's children's addresses */
+    char *ldap_name_attribute;     /* "displayName" */
+    char *ldap_dob_attribute;      /* YYYY-MM-DD or GeneralizedTime; unset */
+    char *ldap_left_attribute;     /* leaving date, same formats; unset */
+    char *ldap_memberof_attribute; /* "memberOf" */
+
+    /* ---- ldap backend: roles */
+    /* "ROLE=FILTER": the person has ROLE when their entry matches FILTER,
+     * e.g. "staff=(employeeType=staff)". */
+    char **ldap_role_filters;
+    size_t n_ldap_role_filters;
+    /* "ROLE=GROUP-DN": the person has ROLE when they are a member of the
+     * group, directly or through nested groups. */
+    char **ldap_role_groups;
+    size_t n_ldap_role_groups;
+    /* Use the in-chain matching rule 1.2.840.113556.1.4.1941 (Active
+     * Directory only; OpenLDAP silently returns nothing for it).  Off:
+     * nested groups are expanded by the client. */
+    bool ldap_use_in_chain; /* default false */
+    int ldap_group_ttl;     /* seconds between group expansions; 300 */
+    int ldap_page_size;     /* paged results for group expansion; 500 */
+    /* Entries matching this filter are disabled accounts, e.g. AD
+     * "(userAccountControl:1.2.840.113556.1.4.803:=2)".  Unset: none. */
+    char *ldap_disabled_filter;
+    /* What a disabled account becomes: empty or "notfound" - unknown
+     * (external); any other value - found, keeping its roles, with this
+     * role added.  Default "disabled". */
+    char *ldap_disabled_role;
+};
+
+/* Counters since sg_dir_new(); a consistent-enough snapshot. */
+struct sg_dir_stats {
+    uint64_t lookups;        /* sg_dir_lookup calls */
+    uint64_t hits;           /* answered from a fresh cache entry */
+    uint64_t negative_hits;  /* ... of which were cached "not found" */
+    uint64_t misses;         /* needed the backend */
+    uint64_t shared;         /* waited for another thread's query */
+    uint64_t stale;          /* served stale on a backend error */
+    uint64_t errors;         /* returned TEMPFAIL or CONFIG */
+    uint64_t notfound;       /* returned NOTFOUND */
+    uint64_t evictions;      /* LRU evictions */
+    uint64_t entries;        /* entries in the cache now */
+    uint64_t latency_us_sum; /* total lookup time, microseconds */
+    uint64_t latency_us_max;
+};
+
 struct sg_directory;
+
+/* Defaults into cfg (the strings are static: do not free them). */
+void sg_dir_config_init(struct sg_dir_config *cfg);
+
+/* Open a directory.  The file backend is loaded now (errors name the file
+ * and line); the ldap backend connects lazily, so a server that is down
+ * does not stop the milter from starting (see sg_dir_check).
+ * SG_DIR_FOUND (0) on success, SG_DIR_CONFIG on a bad configuration or
+ * file, SG_DIR_TEMPFAIL on allocation failure. */
+enum sg_dir_status sg_dir_new(const struct sg_dir_config *cfg,
+                              struct sg_directory **dir_r,
+                              const char **error_r);
+void sg_dir_free(struct sg_directory **dir);
+
+/* Resolve an envelope address (angle brackets optional).  On FOUND,
+ * *person_r is a copy the caller frees with sg_person_free(), with derived
+ * roles for today, and *channel_r says how the address reached its owner.
+ * On other outcomes *person_r is NULL and *channel_r SG_CHANNEL_NONE;
+ * TEMPFAIL and CONFIG set *error_r. */
+enum sg_dir_status sg_dir_lookup(struct sg_directory *dir,
+                                 const char *address,
+                                 struct sg_person **person_r,
+                                 enum sg_channel *channel_r,
+                                 const char **error_r);
+
+/* Connect and bind now (ldap) to report configuration errors such as a
+ * wrong password at startup; the file backend always answers FOUND. */
+enum sg_dir_status sg_dir_check(struct sg_directory *dir,
+                                const char **error_r);
+
+void sg_dir_stats(struct sg_directory *dir, struct sg_dir_stats *stats_r);
+
+/* Normalise an address into the directory's lookup key: surrounding
+ * whitespace and <> removed, a quoted local part unquoted (RFC 5321: a
+ * quoted string equal to a dot-atom is the same mailbox), +detail removed
+ * (delimiters: characters of `delims`, NULL or "" for none), local part
+ * and domain lower-cased (see safeguard-directory(5)), trailing dot of the
+ * domain removed.  Returns a malloc'ed string, or NULL when the address is
+ * not a usable mailbox (empty, no domain, bad syntax, too long). */
+char *sg_dir_address_normalise(const char *address, const char *delims);
+
+/* Add derived roles to a person for the given day: former-pupil and
+ * former-pupil-under-18 (rule in safeguard-directory(5)).  0 or -1
+ * (allocation). */
+int sg_dir_derive_roles(const struct sg_dir_config *cfg,
+                        struct sg_person *person,
+                        const struct sg_date *today);
+
+/* ---- for tests: injected clocks.  now() is the cache clock (seconds,
+ * monotonic in production); today() the calendar day for derived roles
+ * (local time in production).  NULL restores the default. */
+void sg_dir_set_clock(struct sg_directory *dir, time_t (*now)(void *ctx),
+                      void (*today)(void *ctx, struct sg_date *today_r),
+                      void *ctx);
 
 #endif

@@ -1,0 +1,404 @@
+/*
+ * sg_dir_file.c - the `file` backend: a text directory, one person a line,
+ * loaded whole into memory and indexed by a hash of every address (primary,
+ * aliases: channel school; personal: channel personal).
+ *
+ * Format (safeguard-directory(5)):
+ *   ADDRESS ROLE[,ROLE...] [key=value ...]   # comment
+ * keys: name="...", dob=YYYY-MM-DD, left=YYYY-MM-DD, and the repeatable
+ * alias=, personal=, child=.  Values may be "quoted" (\" and \\ escape).
+ *
+ * SECURITY: the file is trusted configuration, but it is parsed strictly:
+ * an unknown key, a bad date or an address claimed twice is an error naming
+ * file and line, never a silent guess.  Never logs; lookups are read-only
+ * and so thread-safe without locks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_dir_internal.h"
+
+struct file_entry {
+    size_t person;
+    enum sg_channel channel;
+    size_t line;
+};
+
+struct file_backend {
+    struct sg_dir_backend base;
+    struct sg_person **people;
+    size_t n_people;
+    struct sg_dir_hash *index; /* key -> struct file_entry */
+};
+
+static void
+file_free(struct sg_dir_backend *backend)
+{
+    struct file_backend *fb = (struct file_backend *)backend;
+    for (size_t i = 0; i < fb->n_people; i++)
+        sg_person_free(&fb->people[i]);
+    free(fb->people);
+    sg_dir_hash_free(&fb->index, free);
+    free(fb);
+}
+
+static enum sg_dir_status
+file_lookup(struct sg_dir_backend *backend, const char *key,
+            struct sg_person **person_r, enum sg_channel *channel_r,
+            const char **error_r)
+{
+    struct file_backend *fb = (struct file_backend *)backend;
+    const struct file_entry *fe = sg_dir_hash_get(fb->index, key);
+    if (fe == NULL)
+        return SG_DIR_NOTFOUND;
+    *person_r = sg_person_dup(fb->people[fe->person]);
+    if (*person_r == NULL) {
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    *channel_r = fe->channel;
+    return SG_DIR_FOUND;
+}
+
+static enum sg_dir_status
+file_check(struct sg_dir_backend *backend, const char **error_r)
+{
+    (void)backend;
+    (void)error_r;
+    return SG_DIR_FOUND;
+}
+
+static const struct sg_dir_backend_ops file_ops = {
+    .name = "file",
+    .lookup = file_lookup,
+    .check = file_check,
+    .free = file_free,
+};
+
+/* ---------------------------------------------------------------- parser */
+
+struct parser {
+    const char *path;
+    size_t line;
+    const char *delims;
+    struct file_backend *fb;
+    const char *error; /* set on failure */
+};
+
+#define PARSE_FAIL(ps, ...)                                                    \
+    do {                                                                       \
+        char msg_[512];                                                        \
+        snprintf(msg_, sizeof(msg_), __VA_ARGS__);                             \
+        (ps)->error =                                                          \
+            sg_dir_errorf("%s:%zu: %s", (ps)->path, (ps)->line, msg_);         \
+        return -1;                                                             \
+    } while (0)
+
+/* Split off the next token at *pos: raw text up to unquoted whitespace.
+ * Returns NULL at end of line or at a comment; NUL-terminates in place. */
+static char *
+next_token(struct parser *ps, char **pos, int *err)
+{
+    char *p = *pos;
+    *err = 0;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0' || *p == '#') {
+        *pos = p;
+        return NULL;
+    }
+    char *start = p;
+    bool quoted = false;
+    for (; *p != '\0'; p++) {
+        if (quoted) {
+            if (*p == '\\' && p[1] != '\0')
+                p++;
+            else if (*p == '"')
+                quoted = false;
+        } else if (*p == '"') {
+            quoted = true;
+        } else if (*p == ' ' || *p == '\t') {
+            break;
+        }
+    }
+    if (quoted) {
+        ps->error = sg_dir_errorf("%s:%zu: unterminated quoted string",
+                                  ps->path, ps->line);
+        *err = -1;
+        return NULL;
+    }
+    if (*p != '\0')
+        *p++ = '\0';
+    *pos = p;
+    return start;
+}
+
+/* A value wholly in quotes is unquoted in place; 0 or -1. */
+static int
+unquote(char *value)
+{
+    size_t n = strlen(value);
+    if (n == 0 || value[0] != '"')
+        return strchr(value, '"') == NULL ? 0 : -1;
+    char *o = value;
+    const char *p = value + 1;
+    for (; *p != '"'; p++) {
+        if (*p == '\0')
+            return -1;
+        if (*p == '\\')
+            p++;
+        *o++ = *p;
+    }
+    if (p[1] != '\0')
+        return -1; /* text after the closing quote */
+    *o = '\0';
+    return 0;
+}
+
+static int
+index_address(struct parser *ps, const char *raw, enum sg_channel channel,
+              char **normalised_r)
+{
+    char *key = sg_dir_address_normalise(raw, ps->delims);
+    if (key == NULL)
+        PARSE_FAIL(ps, "not a valid address: %s", raw);
+    struct file_entry *fe = malloc(sizeof(*fe));
+    if (fe == NULL) {
+        free(key);
+        PARSE_FAIL(ps, "out of memory");
+    }
+    fe->person = ps->fb->n_people - 1; /* the person being parsed */
+    fe->channel = channel;
+    fe->line = ps->line;
+    int rc = sg_dir_hash_put(ps->fb->index, key, fe);
+    if (rc != 0) {
+        const struct file_entry *old = sg_dir_hash_get(ps->fb->index, key);
+        free(fe);
+        if (rc < 0) {
+            free(key);
+            PARSE_FAIL(ps, "out of memory");
+        }
+        char copy[400];
+        snprintf(copy, sizeof(copy), "%s", key);
+        free(key);
+        PARSE_FAIL(ps, "address %s already belongs to the person on line %zu",
+                   copy, old->line);
+    }
+    if (normalised_r != NULL)
+        *normalised_r = key;
+    else
+        free(key);
+    return 0;
+}
+
+static bool
+valid_role(const char *role)
+{
+    if (*role == '\0')
+        return false;
+    for (const char *p = role; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+static int
+add_roles(struct parser *ps, struct sg_person *person, char *list)
+{
+    if (strcmp(list, "-") == 0)
+        return 0;
+    char *save = NULL;
+    for (char *role = strtok_r(list, ",", &save); role != NULL;
+         role = strtok_r(NULL, ",", &save)) {
+        if (!valid_role(role))
+            PARSE_FAIL(ps, "bad role name \"%s\" (letters, digits, - _ .)",
+                       role);
+        if (sg_person_add_role(person, role) < 0)
+            PARSE_FAIL(ps, "out of memory");
+    }
+    return 0;
+}
+
+static bool
+is_attribute(const char *token)
+{
+    static const char *const keys[] = {"name=",     "dob=",   "left=",
+                                       "alias=",    "personal=", "child="};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strncmp(token, keys[i], strlen(keys[i])) == 0)
+            return true;
+    return false;
+}
+
+static int
+parse_line(struct parser *ps, char *line)
+{
+    int err;
+    char *pos = line;
+    char *address = next_token(ps, &pos, &err);
+    if (address == NULL)
+        return err; /* blank, comment, or error */
+
+    struct sg_person *person = sg_person_new();
+    if (person == NULL)
+        PARSE_FAIL(ps, "out of memory");
+    /* hand it to the backend at once so that failures free it */
+    struct sg_person **grown = realloc(
+        ps->fb->people, (ps->fb->n_people + 1) * sizeof(*ps->fb->people));
+    if (grown == NULL) {
+        sg_person_free(&person);
+        PARSE_FAIL(ps, "out of memory");
+    }
+    ps->fb->people = grown;
+    grown[ps->fb->n_people++] = person;
+
+    int rc = index_address(ps, address, SG_CHANNEL_SCHOOL, &person->address);
+    if (rc < 0)
+        return -1;
+
+    char *token = next_token(ps, &pos, &err);
+    if (err < 0)
+        return -1;
+    /* roles: "staff,dsl"; also tolerate "staff, dsl" */
+    while (token != NULL && !is_attribute(token)) {
+        if (strchr(token, '=') != NULL)
+            PARSE_FAIL(ps, "unknown attribute \"%.*s\" (known: name, dob, "
+                           "left, alias, personal, child)",
+                       (int)(strchr(token, '=') - token), token);
+        bool more = token[strlen(token) - 1] == ',';
+        if (add_roles(ps, person, token) < 0)
+            return -1;
+        token = next_token(ps, &pos, &err);
+        if (err < 0)
+            return -1;
+        if (!more)
+            break;
+    }
+
+    for (; token != NULL; token = next_token(ps, &pos, &err)) {
+        char *eq = strchr(token, '=');
+        if (eq == NULL || !is_attribute(token)) {
+            if (eq == NULL)
+                PARSE_FAIL(ps, "expected key=value, found \"%s\"", token);
+            PARSE_FAIL(ps, "unknown attribute \"%.*s\" (known: name, dob, "
+                           "left, alias, personal, child)",
+                       (int)(eq - token), token);
+        }
+        *eq = '\0';
+        const char *key = token;
+        char *value = eq + 1;
+        bool is_addr = strcmp(key, "alias") == 0 ||
+                       strcmp(key, "personal") == 0 ||
+                       strcmp(key, "child") == 0;
+        /* an address keeps a quoted local part ("a b"@x): only a value
+         * quoted as a whole is unquoted */
+        if (!(is_addr && value[0] != '"') && unquote(value) < 0)
+            PARSE_FAIL(ps, "%s: badly quoted value", key);
+        if (*value == '\0')
+            PARSE_FAIL(ps, "%s: empty value", key);
+
+        if (strcmp(key, "name") == 0) {
+            if (person->display_name != NULL)
+                PARSE_FAIL(ps, "name given twice");
+            if ((person->display_name = strdup(value)) == NULL)
+                PARSE_FAIL(ps, "out of memory");
+        } else if (strcmp(key, "dob") == 0 || strcmp(key, "left") == 0) {
+            struct sg_date *date =
+                key[0] == 'd' ? &person->dob : &person->left;
+            if (date->year != 0)
+                PARSE_FAIL(ps, "%s given twice", key);
+            if (sg_date_parse(value, date) < 0)
+                PARSE_FAIL(ps, "%s: not a date (YYYY-MM-DD): %s", key, value);
+        } else if (strcmp(key, "alias") == 0 || strcmp(key, "personal") == 0) {
+            bool alias = key[0] == 'a';
+            char *norm = NULL;
+            if (index_address(ps, value,
+                              alias ? SG_CHANNEL_SCHOOL : SG_CHANNEL_PERSONAL,
+                              &norm) < 0)
+                return -1;
+            rc = alias ? sg_strv_push(&person->aliases, &person->n_aliases,
+                                      norm)
+                       : sg_strv_push(&person->personal, &person->n_personal,
+                                      norm);
+            free(norm);
+            if (rc < 0)
+                PARSE_FAIL(ps, "out of memory");
+        } else { /* child */
+            char *norm = sg_dir_address_normalise(value, ps->delims);
+            if (norm == NULL)
+                PARSE_FAIL(ps, "child: not a valid address: %s", value);
+            rc = sg_strv_push(&person->children, &person->n_children, norm);
+            free(norm);
+            if (rc < 0)
+                PARSE_FAIL(ps, "out of memory");
+        }
+    }
+    return err;
+}
+
+enum sg_dir_status
+sg_dir_file_open(const struct sg_dir_config *cfg,
+                 struct sg_dir_backend **backend_r, const char **error_r)
+{
+    *backend_r = NULL;
+    if (cfg->file_path == NULL || *cfg->file_path == '\0') {
+        *error_r = "directory_file is not set (the file backend needs it)";
+        return SG_DIR_CONFIG;
+    }
+    FILE *fp = fopen(cfg->file_path, "r");
+    if (fp == NULL) {
+        *error_r = sg_dir_errorf("cannot open directory file %s: %s",
+                                 cfg->file_path, strerror(errno));
+        return SG_DIR_CONFIG;
+    }
+    struct file_backend *fb = calloc(1, sizeof(*fb));
+    if (fb == NULL || (fb->index = sg_dir_hash_new(1024)) == NULL) {
+        free(fb);
+        fclose(fp);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    fb->base.ops = &file_ops;
+
+    struct parser ps = {.path = cfg->file_path,
+                        .line = 0,
+                        .delims = cfg->recipient_delimiter,
+                        .fb = fb,
+                        .error = NULL};
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while ((n = getline(&line, &cap, fp)) >= 0) {
+        ps.line++;
+        if ((size_t)n != strlen(line)) {
+            ps.error = sg_dir_errorf("%s:%zu: NUL byte in line", ps.path,
+                                     ps.line);
+            rc = -1;
+            break;
+        }
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if ((rc = parse_line(&ps, line)) < 0)
+            break;
+    }
+    if (rc == 0 && ferror(fp)) {
+        ps.error = sg_dir_errorf("%s: read error: %s", ps.path,
+                                 strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    fclose(fp);
+    if (rc < 0) {
+        file_free(&fb->base);
+        *error_r = ps.error;
+        return SG_DIR_CONFIG;
+    }
+    *backend_r = &fb->base;
+    return SG_DIR_FOUND;
+}

@@ -1,0 +1,299 @@
+/*
+ * sg_directory.c - the front of libdirectory: configuration defaults,
+ * opening a backend, and sg_dir_lookup (normalise, cache, backend, derived
+ * roles, counters).
+ *
+ * SECURITY: derived roles (former pupil, former pupil under 18) are
+ * computed on every lookup from the dates, never cached, so a pupil's 18th
+ * birthday takes effect on the day even with a warm cache.  Unusable
+ * addresses are "not found" (external); backend errors stay errors.
+ * Thread-safe; never logs, never exits.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sg_dir_internal.h"
+
+struct sg_directory {
+    struct sg_dir_backend *backend;
+    struct sg_dir_cache *cache; /* NULL: disabled */
+    struct sg_dir_config roles; /* role names and options, own copies */
+    char *delims;
+    time_t (*now)(void *ctx);
+    void (*today)(void *ctx, struct sg_date *today_r);
+    void *clock_ctx;
+
+    _Atomic uint64_t lookups, hits, negative_hits, misses, shared, stale,
+        errors, notfound, latency_sum, latency_max;
+};
+
+void
+sg_dir_config_init(struct sg_dir_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->backend = SG_DIR_BACKEND_FILE;
+    cfg->recipient_delimiter = (char *)"+";
+    cfg->role_pupil = (char *)SG_ROLE_PUPIL;
+    cfg->role_former_pupil = (char *)SG_ROLE_FORMER_PUPIL;
+    cfg->role_former_pupil_under_18 = (char *)SG_ROLE_FORMER_PUPIL_UNDER_18;
+    cfg->unknown_age_is_minor = true;
+    cfg->cache_size = 10000;
+    cfg->cache_ttl = 300;
+    cfg->cache_negative_ttl = 60;
+    cfg->stale_max_age = 3600;
+    cfg->ldap_tls_verify = true;
+    cfg->ldap_connect_timeout = 5;
+    cfg->ldap_timeout = 5;
+    cfg->ldap_pool_size = 4;
+    cfg->ldap_user_filter = (char *)"(objectClass=*)";
+    cfg->ldap_mail_attribute = (char *)"mail";
+    cfg->ldap_proxy_attribute = (char *)"proxyAddresses";
+    cfg->ldap_name_attribute = (char *)"displayName";
+    cfg->ldap_memberof_attribute = (char *)"memberOf";
+    cfg->ldap_group_ttl = 300;
+    cfg->ldap_page_size = 500;
+    cfg->ldap_disabled_role = (char *)"disabled";
+}
+
+static time_t
+default_now(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static void
+default_today(void *ctx, struct sg_date *today_r)
+{
+    (void)ctx;
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    today_r->year = tm.tm_year + 1900;
+    today_r->month = tm.tm_mon + 1;
+    today_r->day = tm.tm_mday;
+}
+
+static char *
+dup_or(const char *value, const char *fallback)
+{
+    return strdup(value != NULL && *value != '\0' ? value : fallback);
+}
+
+void
+sg_dir_free(struct sg_directory **dir_p)
+{
+    struct sg_directory *dir = *dir_p;
+    if (dir == NULL)
+        return;
+    if (dir->backend != NULL)
+        dir->backend->ops->free(dir->backend);
+    sg_dir_cache_free(&dir->cache);
+    free(dir->roles.role_pupil);
+    free(dir->roles.role_former_pupil);
+    free(dir->roles.role_former_pupil_under_18);
+    free(dir->delims);
+    free(dir);
+    *dir_p = NULL;
+}
+
+enum sg_dir_status
+sg_dir_new_with_backend(const struct sg_dir_config *cfg,
+                        struct sg_dir_backend *backend,
+                        struct sg_directory **dir_r, const char **error_r)
+{
+    *dir_r = NULL;
+    if (cfg->cache_size < 0 || cfg->cache_ttl < 0 ||
+        cfg->cache_negative_ttl < 0 || cfg->stale_max_age < 0) {
+        backend->ops->free(backend);
+        *error_r = "cache_size, cache_ttl, cache_negative_ttl and "
+                   "stale_max_age must not be negative";
+        return SG_DIR_CONFIG;
+    }
+    struct sg_directory *dir = calloc(1, sizeof(*dir));
+    if (dir == NULL) {
+        backend->ops->free(backend);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    dir->backend = backend;
+    dir->roles.role_pupil = dup_or(cfg->role_pupil, SG_ROLE_PUPIL);
+    dir->roles.role_former_pupil =
+        dup_or(cfg->role_former_pupil, SG_ROLE_FORMER_PUPIL);
+    dir->roles.role_former_pupil_under_18 = dup_or(
+        cfg->role_former_pupil_under_18, SG_ROLE_FORMER_PUPIL_UNDER_18);
+    dir->roles.unknown_age_is_minor = cfg->unknown_age_is_minor;
+    dir->delims = strdup(cfg->recipient_delimiter ? cfg->recipient_delimiter
+                                                  : "");
+    if (cfg->cache_size > 0) {
+        struct sg_dir_cache_config cc = {
+            .max_entries = (size_t)cfg->cache_size,
+            .ttl = cfg->cache_ttl,
+            .negative_ttl = cfg->cache_negative_ttl,
+            .stale_max_age = cfg->stale_max_age,
+        };
+        dir->cache = sg_dir_cache_new(&cc);
+    }
+    if (dir->roles.role_pupil == NULL || dir->roles.role_former_pupil == NULL ||
+        dir->roles.role_former_pupil_under_18 == NULL || dir->delims == NULL ||
+        (cfg->cache_size > 0 && dir->cache == NULL)) {
+        sg_dir_free(&dir);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    dir->now = default_now;
+    dir->today = default_today;
+    *dir_r = dir;
+    return SG_DIR_FOUND;
+}
+
+enum sg_dir_status
+sg_dir_new(const struct sg_dir_config *cfg, struct sg_directory **dir_r,
+           const char **error_r)
+{
+    struct sg_dir_backend *backend = NULL;
+    enum sg_dir_status st;
+    *dir_r = NULL;
+    switch (cfg->backend) {
+    case SG_DIR_BACKEND_FILE:
+        st = sg_dir_file_open(cfg, &backend, error_r);
+        break;
+    case SG_DIR_BACKEND_LDAP:
+        st = sg_dir_ldap_open(cfg, &backend, error_r);
+        break;
+    default:
+        *error_r = "unknown directory backend";
+        return SG_DIR_CONFIG;
+    }
+    if (st != SG_DIR_FOUND)
+        return st;
+    return sg_dir_new_with_backend(cfg, backend, dir_r, error_r);
+}
+
+void
+sg_dir_set_clock(struct sg_directory *dir, time_t (*now)(void *ctx),
+                 void (*today)(void *ctx, struct sg_date *today_r), void *ctx)
+{
+    dir->now = now ? now : default_now;
+    dir->today = today ? today : default_today;
+    dir->clock_ctx = ctx;
+}
+
+static enum sg_dir_status
+fetch(void *ctx, const char *key, struct sg_person **person_r,
+      enum sg_channel *channel_r, const char **error_r)
+{
+    struct sg_directory *dir = ctx;
+    return dir->backend->ops->lookup(dir->backend, key, person_r, channel_r,
+                                     error_r);
+}
+
+static uint64_t
+elapsed_us(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t us = (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000 +
+                 (t1.tv_nsec - t0->tv_nsec) / 1000;
+    return us < 0 ? 0 : (uint64_t)us;
+}
+
+enum sg_dir_status
+sg_dir_lookup(struct sg_directory *dir, const char *address,
+              struct sg_person **person_r, enum sg_channel *channel_r,
+              const char **error_r)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    *person_r = NULL;
+    *channel_r = SG_CHANNEL_NONE;
+    atomic_fetch_add(&dir->lookups, 1);
+
+    enum sg_dir_status st;
+    char *key = sg_dir_address_normalise(address, dir->delims);
+    if (key == NULL) {
+        st = SG_DIR_NOTFOUND; /* not a mailbox anyone in the school has */
+    } else if (dir->cache != NULL) {
+        enum sg_dir_cache_how how = SG_DIR_CACHE_MISS;
+        st = sg_dir_cache_lookup(dir->cache, key, dir->now(dir->clock_ctx),
+                                 fetch, dir, person_r, channel_r, &how,
+                                 error_r);
+        switch (how) {
+        case SG_DIR_CACHE_HIT:
+            atomic_fetch_add(&dir->hits, 1);
+            if (st == SG_DIR_NOTFOUND)
+                atomic_fetch_add(&dir->negative_hits, 1);
+            break;
+        case SG_DIR_CACHE_MISS:
+            atomic_fetch_add(&dir->misses, 1);
+            break;
+        case SG_DIR_CACHE_SHARED:
+            atomic_fetch_add(&dir->shared, 1);
+            break;
+        case SG_DIR_CACHE_STALE:
+            atomic_fetch_add(&dir->stale, 1);
+            break;
+        }
+    } else {
+        atomic_fetch_add(&dir->misses, 1);
+        st = fetch(dir, key, person_r, channel_r, error_r);
+    }
+    free(key);
+
+    if (st == SG_DIR_FOUND) {
+        struct sg_date today;
+        dir->today(dir->clock_ctx, &today);
+        if (sg_dir_derive_roles(&dir->roles, *person_r, &today) < 0) {
+            sg_person_free(person_r);
+            *error_r = "out of memory";
+            st = SG_DIR_TEMPFAIL;
+        }
+    } else {
+        sg_person_free(person_r);
+        *channel_r = SG_CHANNEL_NONE;
+    }
+    if (st == SG_DIR_NOTFOUND)
+        atomic_fetch_add(&dir->notfound, 1);
+    else if (st != SG_DIR_FOUND)
+        atomic_fetch_add(&dir->errors, 1);
+
+    uint64_t us = elapsed_us(&t0);
+    atomic_fetch_add(&dir->latency_sum, us);
+    uint64_t max = atomic_load(&dir->latency_max);
+    while (us > max &&
+           !atomic_compare_exchange_weak(&dir->latency_max, &max, us))
+        ;
+    return st;
+}
+
+enum sg_dir_status
+sg_dir_check(struct sg_directory *dir, const char **error_r)
+{
+    return dir->backend->ops->check(dir->backend, error_r);
+}
+
+void
+sg_dir_stats(struct sg_directory *dir, struct sg_dir_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->lookups = atomic_load(&dir->lookups);
+    s->hits = atomic_load(&dir->hits);
+    s->negative_hits = atomic_load(&dir->negative_hits);
+    s->misses = atomic_load(&dir->misses);
+    s->shared = atomic_load(&dir->shared);
+    s->stale = atomic_load(&dir->stale);
+    s->errors = atomic_load(&dir->errors);
+    s->notfound = atomic_load(&dir->notfound);
+    s->latency_us_sum = atomic_load(&dir->latency_sum);
+    s->latency_us_max = atomic_load(&dir->latency_max);
+    if (dir->cache != NULL) {
+        s->entries = sg_dir_cache_count(dir->cache);
+        s->evictions = sg_dir_cache_evictions(dir->cache);
+    }
+}
