@@ -1,0 +1,547 @@
+/*
+ * test_msgview.c - unit tests of the message view builder
+ * (milter/msgview_build.c), driven by real .eml files in unit/data/mime.
+ *
+ * SECURITY: the messages here are the hostile shapes the builder must
+ * survive: broken boundaries, bogus base64, invalid UTF-8, no headers.
+ * Fails through cmocka assertions only.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib.h>
+
+#include "msgview_build.h"
+#include "sg_buf.h"
+
+#ifndef SG_TEST_DATA
+#define SG_TEST_DATA "unit/data"
+#endif
+
+struct sg_file {
+    char *data;
+    size_t len;
+};
+
+static struct sg_file
+load(const char *name)
+{
+    char path[1024];
+    struct sg_file f = {NULL, 0};
+    snprintf(path, sizeof(path), "%s/mime/%s", SG_TEST_DATA, name);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    long size = ftell(fp);
+    assert_true(size >= 0);
+    rewind(fp);
+    f.len = (size_t)size;
+    f.data = malloc(f.len + 1);
+    assert_non_null(f.data);
+    assert_int_equal(fread(f.data, 1, f.len, fp), f.len);
+    fclose(fp);
+    return f;
+}
+
+static struct sg_msgview *
+build_mem(const char *data, size_t len)
+{
+    struct sg_msgview *view = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_msgview_build_mem(data, len, &view, &error), 0);
+    assert_non_null(view);
+    return view;
+}
+
+static struct sg_msgview *
+build_file(const char *name)
+{
+    struct sg_file f = load(name);
+    struct sg_msgview *view = build_mem(f.data, f.len);
+    assert_int_equal(view->size, f.len);
+    free(f.data);
+    return view;
+}
+
+/* Every string in the view is valid UTF-8 of the stated length. */
+static void
+assert_view_valid(const struct sg_msgview *v)
+{
+    assert_non_null(v->subject);
+    assert_true(g_utf8_validate(v->subject, -1, NULL));
+    for (size_t i = 0; i < v->n_headers; i++) {
+        assert_true(g_utf8_validate(v->headers[i].name, -1, NULL));
+        assert_true(g_utf8_validate(v->headers[i].value, -1, NULL));
+    }
+    for (size_t i = 0; i < v->n_texts; i++) {
+        assert_int_equal(strlen(v->texts[i].text), v->texts[i].len);
+        assert_true(g_utf8_validate(v->texts[i].text, -1, NULL));
+        assert_true(g_utf8_validate(v->texts[i].label, -1, NULL));
+    }
+    for (size_t i = 0; i < v->n_attachments; i++)
+        if (v->attachments[i].filename != NULL)
+            assert_true(g_utf8_validate(v->attachments[i].filename, -1, NULL));
+}
+
+/* ------------------------------------------------------------- shape table */
+
+struct shape_case {
+    const char *file;
+    const char *subject;
+    size_t n_texts;
+    size_t n_attachments;
+    size_t n_parts;
+    size_t n_nested;
+    bool malformed;
+};
+
+static const struct shape_case shape_cases[] = {
+    {"alternative.eml", "Café réunion £5", 2, 0, 2, 0, false},
+    {"html_only.eml", "Revision group", 1, 0, 1, 0, false},
+    {"attachments.eml", "Marks and photo", 2, 3, 4, 0, false},
+    {"nested.eml", "Fwd: Inner message", 2, 1, 3, 1, false},
+    {"malformed.eml", "Broken", 2, 0, 2, 0, true},
+    {"no_boundary.eml", "No boundary", 1, 0, 1, 0, true},
+    {"bad_utf8.eml", "Bad bytes", 1, 0, 1, 0, false},
+    {"undeclared_1252.eml", "Smart quotes", 1, 0, 1, 0, false},
+    {"empty_body.eml", "Nothing here", 1, 0, 1, 0, false},
+    {"no_headers.eml", "", 1, 0, 1, 0, true},
+    {"crlf.eml", "CRLF line ends", 1, 0, 1, 0, false},
+};
+#define N_SHAPE_CASES (sizeof(shape_cases) / sizeof(shape_cases[0]))
+
+static void
+test_shapes(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_SHAPE_CASES; i++) {
+        const struct shape_case *c = &shape_cases[i];
+        struct sg_msgview *v = build_file(c->file);
+        print_message("%s\n", c->file);
+        assert_string_equal(v->subject, c->subject);
+        assert_int_equal(v->n_texts, c->n_texts);
+        assert_int_equal(v->n_attachments, c->n_attachments);
+        assert_int_equal(v->n_parts, c->n_parts);
+        assert_int_equal(v->n_nested, c->n_nested);
+        assert_int_equal(v->malformed, c->malformed);
+        assert_view_valid(v);
+        sg_msgview_free(&v);
+        assert_null(v);
+    }
+}
+
+/* ------------------------------------------------------------- content */
+
+static void
+test_alternative(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("alternative.eml");
+    static const char expect[] = "Tickets cost £5 each.\nSee you at the café.";
+    /* text/plain, ISO-8859-1, quoted-printable */
+    assert_string_equal(v->texts[0].text, expect);
+    assert_int_equal(v->texts[0].len, strlen(expect));
+    assert_string_equal(v->texts[0].content_type, "text/plain");
+    assert_string_equal(v->texts[0].label, "part 1 (text/plain)");
+    assert_false(v->texts[0].from_html);
+    assert_false(v->texts[0].is_attachment);
+    assert_int_equal(v->texts[0].depth, 0);
+    /* text/html, UTF-8, base64: <p> blocks become lines */
+    assert_string_equal(v->texts[1].text, expect);
+    assert_string_equal(v->texts[1].content_type, "text/html");
+    assert_string_equal(v->texts[1].label, "part 2 (text/html)");
+    assert_true(v->texts[1].from_html);
+    /* From: with an RFC 2047 display name */
+    assert_string_equal(v->from_name, "José Smith");
+    assert_string_equal(v->from_addr, "jose.smith@example.org");
+    assert_string_equal(v->message_id, "alt-1@example.org");
+    sg_msgview_free(&v);
+}
+
+static void
+test_headers(void **state)
+{
+    (void)state;
+    static const char *const expect[][2] = {
+        {"From", "José Smith <jose.smith@example.org>"},
+        {"To", "pupil@school.example"},
+        {"Subject", "Café réunion £5"},
+        {"Message-ID", "<alt-1@example.org>"},
+        {"Date", "Mon, 2 Sep 2024 09:00:00 +0100"},
+        {"X-Folded", "first line second line"},
+        {"MIME-Version", "1.0"},
+        {"Content-Type", "multipart/alternative; boundary=\"ALT-BOUNDARY\""},
+    };
+    struct sg_msgview *v = build_file("alternative.eml");
+    assert_int_equal(v->n_headers, sizeof(expect) / sizeof(expect[0]));
+    for (size_t i = 0; i < v->n_headers; i++) {
+        assert_string_equal(v->headers[i].name, expect[i][0]);
+        assert_string_equal(v->headers[i].value, expect[i][1]);
+    }
+    assert_string_equal(sg_msgview_header(v, "x-folded"),
+                        "first line second line");
+    sg_msgview_free(&v);
+}
+
+static void
+test_html_only(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("html_only.eml");
+    const struct sg_text_part *t = &v->texts[0];
+    assert_string_equal(t->label, "body");
+    assert_true(t->from_html);
+    assert_string_equal(t->text,
+                        "Join the revision group: click here "
+                        "<https://wa.me/447700900123>\n"
+                        "Costs £3 & more\n"
+                        "Line two\n"
+                        "https://example.org/\n"
+                        "Unclosed bold");
+    assert_null(strstr(t->text, "SCRIPTCONTENT"));
+    assert_null(strstr(t->text, "STYLECONTENT"));
+    assert_null(strstr(t->text, "COMMENTCONTENT"));
+    assert_null(strstr(t->text, "<p"));
+    assert_null(strstr(t->text, "ignored title"));
+    assert_string_equal(v->from_name, "Mr Jones");
+    sg_msgview_free(&v);
+}
+
+static void
+test_nested(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("nested.eml");
+    assert_string_equal(v->texts[0].text, "Forwarding this one.");
+    assert_string_equal(v->texts[0].label, "part 1 (text/plain)");
+    assert_int_equal(v->texts[0].depth, 0);
+    assert_string_equal(v->texts[1].text, "Inner body text.");
+    assert_string_equal(v->texts[1].label,
+                        "attached message 1, part 1 (text/plain)");
+    assert_int_equal(v->texts[1].depth, 1);
+    assert_string_equal(v->attachments[0].content_type, "application/pdf");
+    assert_string_equal(v->attachments[0].filename, "report.pdf");
+    assert_int_equal(v->attachments[0].size, 300);
+    assert_int_equal(v->attachments[0].depth, 1);
+    /* the outer headers, not the inner message's */
+    assert_string_equal(v->from_addr, "jones@school.example");
+    sg_msgview_free(&v);
+}
+
+static void
+test_attachments(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("attachments.eml");
+    const struct sg_attachment *a = v->attachments;
+    assert_string_equal(a[0].content_type, "image/jpeg");
+    assert_string_equal(a[0].filename, "photo.jpg");
+    assert_int_equal(a[0].size, 1027);
+    assert_int_equal(a[0].depth, 0);
+    /* an inline image with no file name is still an attachment */
+    assert_string_equal(a[1].content_type, "image/png");
+    assert_null(a[1].filename);
+    assert_int_equal(a[1].size, 300);
+    /* a CSV: attachment and text both */
+    assert_string_equal(a[2].content_type, "text/csv");
+    assert_string_equal(a[2].filename, "marks.csv");
+    assert_int_equal(a[2].size, strlen("name,mark\nZoë,07700 900123"));
+    assert_string_equal(v->texts[1].text, "name,mark\nZoë,07700 900123");
+    assert_string_equal(v->texts[1].label, "attachment \"marks.csv\"");
+    assert_string_equal(v->texts[1].content_type, "text/csv");
+    assert_true(v->texts[1].is_attachment);
+    assert_false(v->texts[0].is_attachment);
+    assert_string_equal(v->texts[0].text, "Please find the marks attached.\n");
+    assert_null(v->from_name);
+    assert_string_equal(v->from_addr, "office@school.example");
+    sg_msgview_free(&v);
+}
+
+static void
+test_malformed(void **state)
+{
+    (void)state;
+    /* no closing boundary, bogus characters and no padding in base64 */
+    struct sg_msgview *v = build_file("malformed.eml");
+    assert_true(v->malformed);
+    assert_string_equal(v->texts[0].text, "First part.");
+    assert_true(strncmp(v->texts[1].text, "Hello wor", 9) == 0);
+    sg_msgview_free(&v);
+
+    /* multipart without a boundary: the body is kept as text */
+    v = build_file("no_boundary.eml");
+    assert_true(v->malformed);
+    assert_non_null(strstr(v->texts[0].text,
+                           "Text without a declared boundary."));
+    sg_msgview_free(&v);
+}
+
+struct charset_case {
+    const char *file;
+    const char *text;
+};
+
+static const struct charset_case charset_cases[] = {
+    /* declared UTF-8 with invalid bytes: each becomes U+FFFD */
+    {"bad_utf8.eml", "ok \xEF\xBF\xBD\xEF\xBF\xBD end \xEF\xBF\xBD café\n"},
+    /* no charset and not UTF-8: read as windows-1252 */
+    {"undeclared_1252.eml", "He said \u201Chello\u201D for £5\n"},
+    /* CRLF line ends become LF; quoted-printable UTF-8 */
+    {"crlf.eml", "Line one\nLine two café\n"},
+};
+
+static void
+test_charsets(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(charset_cases) / sizeof(charset_cases[0]);
+         i++) {
+        struct sg_msgview *v = build_file(charset_cases[i].file);
+        print_message("%s\n", charset_cases[i].file);
+        assert_string_equal(v->texts[0].text, charset_cases[i].text);
+        assert_true(g_utf8_validate(v->texts[0].text,
+                                    (gssize)v->texts[0].len, NULL));
+        sg_msgview_free(&v);
+    }
+}
+
+static void
+test_empty_body(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("empty_body.eml");
+    assert_string_equal(v->texts[0].text, "");
+    assert_int_equal(v->texts[0].len, 0);
+    assert_int_equal(v->n_headers, 4);
+    assert_string_equal(v->message_id, "empty-1@example.net");
+    sg_msgview_free(&v);
+}
+
+static void
+test_no_headers(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("no_headers.eml");
+    assert_int_equal(v->n_headers, 0);
+    assert_null(v->from_addr);
+    assert_null(v->message_id);
+    assert_string_equal(v->texts[0].label, "body");
+    assert_non_null(strstr(v->texts[0].text, "Call me on 07700 900123."));
+    sg_msgview_free(&v);
+
+    /* no bytes at all */
+    v = build_mem(NULL, 0);
+    assert_true(v->malformed);
+    assert_int_equal(v->n_texts, 0);
+    assert_int_equal(v->size, 0);
+    assert_string_equal(v->subject, "");
+    sg_msgview_free(&v);
+}
+
+/* ------------------------------------------------------------- bounds */
+
+static void
+test_text_bound(void **state)
+{
+    (void)state;
+    static const char head[] = "Subject: big\n\n";
+    static const char tail[] = "07700 900123\n";
+    size_t body = SG_MSGVIEW_MAX_TEXT + 4096;
+    size_t len = sizeof(head) - 1 + body + sizeof(tail) - 1;
+    char *msg = malloc(len);
+    assert_non_null(msg);
+    memcpy(msg, head, sizeof(head) - 1);
+    memset(msg + sizeof(head) - 1, 'a', body);
+    for (size_t i = sizeof(head) - 1 + 75; i < sizeof(head) - 1 + body; i += 76)
+        msg[i] = '\n';
+    memcpy(msg + len - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+    struct sg_msgview *v = build_mem(msg, len);
+    assert_int_equal(v->n_texts, 1);
+    assert_int_equal(v->texts[0].len, SG_MSGVIEW_MAX_TEXT);
+    assert_int_equal(strlen(v->texts[0].text), SG_MSGVIEW_MAX_TEXT);
+    assert_int_equal(v->size, len);
+    sg_msgview_free(&v);
+    free(msg);
+}
+
+static void
+test_depth_bound(void **state)
+{
+    (void)state;
+    struct sg_buf msg = SG_BUF_INIT;
+    const unsigned levels = SG_MSGVIEW_MAX_DEPTH + 2;
+    for (unsigned i = 0; i < levels; i++)
+        assert_int_equal(sg_buf_printf(&msg, "Subject: level %u\n"
+                                       "Content-Type: message/rfc822\n\n", i),
+                         0);
+    assert_int_equal(sg_buf_puts(&msg, "Subject: deepest\n\ndeepest text\n"), 0);
+    struct sg_msgview *v = build_mem(msg.data, msg.len);
+    assert_string_equal(v->subject, "level 0");
+    /* opened down to the bound, the next one counted and kept closed */
+    assert_int_equal(v->n_nested, SG_MSGVIEW_MAX_DEPTH + 1);
+    assert_int_equal(v->n_texts, 0);
+    assert_int_equal(v->n_attachments, 1);
+    assert_string_equal(v->attachments[0].content_type, "message/rfc822");
+    assert_int_equal(v->attachments[0].depth, SG_MSGVIEW_MAX_DEPTH);
+    assert_true(v->attachments[0].size > strlen("deepest text\n"));
+    sg_msgview_free(&v);
+    sg_buf_free(&msg);
+}
+
+/* ------------------------------------------------------------- fd */
+
+static void
+assert_views_equal(const struct sg_msgview *a, const struct sg_msgview *b)
+{
+    assert_string_equal(a->subject, b->subject);
+    assert_int_equal(a->size, b->size);
+    assert_int_equal(a->n_parts, b->n_parts);
+    assert_int_equal(a->n_nested, b->n_nested);
+    assert_int_equal(a->malformed, b->malformed);
+    assert_int_equal(a->n_headers, b->n_headers);
+    for (size_t i = 0; i < a->n_headers; i++) {
+        assert_string_equal(a->headers[i].name, b->headers[i].name);
+        assert_string_equal(a->headers[i].value, b->headers[i].value);
+    }
+    assert_int_equal(a->n_texts, b->n_texts);
+    for (size_t i = 0; i < a->n_texts; i++) {
+        assert_string_equal(a->texts[i].text, b->texts[i].text);
+        assert_string_equal(a->texts[i].label, b->texts[i].label);
+        assert_int_equal(a->texts[i].depth, b->texts[i].depth);
+    }
+    assert_int_equal(a->n_attachments, b->n_attachments);
+    for (size_t i = 0; i < a->n_attachments; i++) {
+        assert_string_equal(a->attachments[i].content_type,
+                            b->attachments[i].content_type);
+        assert_int_equal(a->attachments[i].size, b->attachments[i].size);
+    }
+}
+
+static void
+test_fd_same_as_mem(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_SHAPE_CASES; i++) {
+        char path[1024];
+        struct sg_msgview *from_fd = NULL;
+        const char *error = NULL;
+        snprintf(path, sizeof(path), "%s/mime/%s", SG_TEST_DATA,
+                 shape_cases[i].file);
+        print_message("%s\n", shape_cases[i].file);
+        int fd = open(path, O_RDONLY);
+        assert_true(fd >= 0);
+        assert_true(lseek(fd, 7, SEEK_SET) == 7); /* not at the start */
+        assert_int_equal(sg_msgview_build_fd(fd, &from_fd, &error), 0);
+        assert_true(fcntl(fd, F_GETFD) >= 0); /* still open */
+        close(fd);
+        struct sg_msgview *from_mem = build_file(shape_cases[i].file);
+        assert_views_equal(from_fd, from_mem);
+        sg_msgview_free(&from_fd);
+        sg_msgview_free(&from_mem);
+    }
+}
+
+static void
+test_fd_unreadable(void **state)
+{
+    (void)state;
+    int p[2];
+    struct sg_msgview *v = NULL;
+    const char *error = NULL;
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(sg_msgview_build_fd(p[0], &v, &error), -1);
+    assert_null(v);
+    assert_non_null(error);
+    close(p[0]);
+    close(p[1]);
+    error = NULL;
+    assert_int_equal(sg_msgview_build_fd(p[0], &v, &error), -1);
+    assert_non_null(error);
+}
+
+/* ------------------------------------------------------------- threads */
+
+static void *
+build_many(void *arg)
+{
+    const struct sg_file *f = arg;
+    for (int i = 0; i < 25; i++) {
+        struct sg_msgview *v = NULL;
+        const char *error = NULL;
+        if (sg_msgview_build_mem(f->data, f->len, &v, &error) < 0 ||
+            v->n_texts != 2 ||
+            strcmp(v->texts[1].text,
+                   "Tickets cost £5 each.\nSee you at the café.") != 0) {
+            sg_msgview_free(&v);
+            return (void *)1;
+        }
+        sg_msgview_free(&v);
+    }
+    return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+    (void)state;
+    struct sg_file f = load("alternative.eml");
+    pthread_t tid[4];
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&tid[i], NULL, build_many, &f), 0);
+    for (size_t i = 0; i < 4; i++) {
+        void *ret = (void *)1;
+        assert_int_equal(pthread_join(tid[i], &ret), 0);
+        assert_null(ret);
+    }
+    free(f.data);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    sg_msgview_build_init();
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    sg_msgview_build_shutdown();
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shapes),
+        cmocka_unit_test(test_alternative),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_html_only),
+        cmocka_unit_test(test_nested),
+        cmocka_unit_test(test_attachments),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_charsets),
+        cmocka_unit_test(test_empty_body),
+        cmocka_unit_test(test_no_headers),
+        cmocka_unit_test(test_text_bound),
+        cmocka_unit_test(test_depth_bound),
+        cmocka_unit_test(test_fd_same_as_mem),
+        cmocka_unit_test(test_fd_unreadable),
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
