@@ -1,2 +1,346 @@
+/*
+ * main.c - safeguard-milter: command line, start-up, signals.
+ *
+ *   safeguard-milter [-c config] [-p socket] [-f] [-n] [-V] [-h]
+ *
+ * Start-up order: load and check the configuration, open the milter socket
+ * (as root, so it can live in a root-owned directory), daemonise, write the
+ * pid file, hand the socket and pid file to the run-time user, drop
+ * privileges, start the reload thread, run libmilter.
+ *
+ * SECURITY: privileges are dropped (setgroups, setgid, setuid, checked)
+ * before any mail is read.  SIGUSR1 reloads the configuration into a new
+ * snapshot; a snapshot that fails to load never replaces a working one.
+ * Fails at start-up with a message and a sysexits code; once running, a
+ * failed reload is logged and the old snapshot stays.
+ */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "callbacks.h"
+#include "log.h"
+#include "msgview_build.h"
+#include "sg_config.h"
+
+#define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
+
+struct options {
+    const char *config_path;
+    bool config_given;
+    const char *socket;
+    bool foreground;
+    bool check_only;
+};
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: safeguard-milter [-c config] [-p socket] [-f] [-n] [-V]\n"
+            "  -c FILE    configuration file (default %s)\n"
+            "  -p SOCKET  listen on SOCKET (unix:/path or inet:port@host),\n"
+            "             overriding the socket setting\n"
+            "  -f         stay in the foreground and log to standard error\n"
+            "  -n         check the configuration, print problems, and exit\n"
+            "  -V         print the version and exit\n"
+            "  -h         print this help and exit\n",
+            DEFAULT_CONFIG);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *opt)
+{
+    int c;
+    opt->config_path = DEFAULT_CONFIG;
+    while ((c = getopt(argc, argv, "c:p:fnVh")) != -1) {
+        switch (c) {
+        case 'c':
+            opt->config_path = optarg;
+            opt->config_given = true;
+            break;
+        case 'p':
+            opt->socket = optarg;
+            break;
+        case 'f':
+            opt->foreground = true;
+            break;
+        case 'n':
+            opt->check_only = true;
+            break;
+        case 'V':
+            printf("safeguard-milter %s\n", SG_VERSION);
+            exit(EX_OK);
+        case 'h':
+            usage(stdout);
+            exit(EX_OK);
+        default:
+            usage(stderr);
+            exit(EX_USAGE);
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "safeguard-milter: unexpected argument \"%s\"\n",
+                argv[optind]);
+        usage(stderr);
+        exit(EX_USAGE);
+    }
+}
+
+/* Load the configuration named by the options.  The default path may be
+ * absent (built-in defaults apply); a path given with -c must exist. */
+static struct sg_config *
+load_config(const struct options *opt, const char **error_r)
+{
+    struct sg_config *cfg;
+    if (!opt->config_given && access(opt->config_path, F_OK) != 0)
+        cfg = sg_config_defaults(error_r);
+    else
+        cfg = sg_config_load(opt->config_path, error_r);
+    if (cfg != NULL && opt->socket != NULL &&
+        sg_config_set(cfg, "socket", opt->socket, error_r) < 0)
+        sg_config_unref(&cfg);
+    return cfg;
+}
+
+/* libmilter owns the listening socket and offers no handle on it; find it
+ * among our descriptors.  TCP_NODELAY on a listening socket is inherited by
+ * the accepted ones, so the MTA's many small milter packets are not held
+ * back by Nagle's algorithm against delayed ACKs (~40 ms each). */
+static void
+set_nodelay_on_listeners(void)
+{
+    struct rlimit rl;
+    int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
+                  ? (int)rl.rlim_cur
+                  : 65536;
+    for (int fd = 3; fd < max; fd++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int listening = 0, one = 1;
+        socklen_t optlen = sizeof(listening);
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+            continue;
+        if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+            continue;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) !=
+                0 ||
+            !listening)
+            continue;
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+            sg_log_warn("cannot set TCP_NODELAY on the milter socket: %s",
+                        strerror(errno));
+    }
+}
+
+static const char *
+unix_socket_path(const char *conn)
+{
+    if (strncmp(conn, "unix:", 5) == 0)
+        return conn + 5;
+    if (strncmp(conn, "local:", 6) == 0)
+        return conn + 6;
+    return NULL;
+}
+
+static void
+open_socket(const struct sg_config *cfg)
+{
+    if (smfi_register(sg_filter_desc) != MI_SUCCESS)
+        sg_log_fatal(EX_SOFTWARE, "smfi_register failed");
+    if (smfi_setconn(cfg->socket) != MI_SUCCESS)
+        sg_log_fatal(EX_CONFIG, "cannot use socket %s", cfg->socket);
+    if (smfi_settimeout(cfg->milter_timeout) != MI_SUCCESS ||
+        smfi_setbacklog(cfg->backlog) != MI_SUCCESS)
+        sg_log_fatal(EX_SOFTWARE, "cannot set milter timeout or backlog");
+    /* a unix socket is created mode 0660: the MTA's group, no others */
+    mode_t old = umask(0117);
+    int rc = smfi_opensocket(true);
+    umask(old);
+    if (rc != MI_SUCCESS)
+        sg_log_fatal(EX_UNAVAILABLE,
+                     "cannot open milter socket %s (is another instance "
+                     "running, or the directory missing?)",
+                     cfg->socket);
+    if (strncmp(cfg->socket, "inet", 4) == 0)
+        set_nodelay_on_listeners();
+}
+
+static void
+daemonize(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        sg_log_fatal(EX_OSERR, "fork: %s", strerror(errno));
+    if (pid > 0)
+        _exit(EX_OK);
+    if (setsid() < 0)
+        sg_log_fatal(EX_OSERR, "setsid: %s", strerror(errno));
+    if (chdir("/") != 0)
+        sg_log_fatal(EX_OSERR, "chdir /: %s", strerror(errno));
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO)
+            close(fd);
+    }
+}
+
+static void
+write_pidfile(const char *path)
+{
+    FILE *fp = fopen(path, "w");
+    if (fp == NULL)
+        sg_log_fatal(EX_CANTCREAT, "cannot write pid file %s: %s", path,
+                     strerror(errno));
+    fprintf(fp, "%ld\n", (long)getpid());
+    if (fclose(fp) != 0)
+        sg_log_fatal(EX_CANTCREAT, "cannot write pid file %s: %s", path,
+                     strerror(errno));
+}
+
+static void
+drop_privileges(const struct sg_config *cfg)
+{
+    if (cfg->user[0] == '\0') {
+        if (geteuid() == 0)
+            sg_log_warn("running as root: set user = in the configuration "
+                        "to drop privileges");
+        return;
+    }
+    errno = 0;
+    struct passwd *pw = getpwnam(cfg->user);
+    if (pw == NULL)
+        sg_log_fatal(EX_NOUSER, "user \"%s\" does not exist", cfg->user);
+    const char *sock = unix_socket_path(cfg->socket);
+    if (sock != NULL && chown(sock, pw->pw_uid, pw->pw_gid) != 0)
+        sg_log_fatal(EX_NOPERM, "cannot give socket %s to %s: %s", sock,
+                     cfg->user, strerror(errno));
+    if (cfg->pidfile[0] != '\0' &&
+        chown(cfg->pidfile, pw->pw_uid, pw->pw_gid) != 0)
+        sg_log_warn("cannot give pid file %s to %s: %s", cfg->pidfile,
+                    cfg->user, strerror(errno));
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+        setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+        sg_log_fatal(EX_NOPERM, "cannot become user %s: %s", cfg->user,
+                     strerror(errno));
+    /* make sure there is no way back */
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+        sg_log_fatal(EX_SOFTWARE, "privileges were not dropped");
+}
+
+struct reload_ctx {
+    struct options opt;
+    sigset_t signals;
+};
+
+/* SIGUSR1: build a new snapshot; keep the old one if it does not load. */
+static void *
+signal_thread(void *arg)
+{
+    struct reload_ctx *rc = arg;
+    for (;;) {
+        int sig;
+        if (sigwait(&rc->signals, &sig) != 0)
+            continue;
+        if (sig != SIGUSR1)
+            continue;
+        const char *error;
+        struct sg_config *cfg = load_config(&rc->opt, &error);
+        if (cfg == NULL) {
+            sg_log_error("reload failed, keeping the running configuration: "
+                         "%s",
+                         error);
+            continue;
+        }
+        struct sg_config *old = sg_config_current();
+        if (old != NULL && (strcmp(old->socket, cfg->socket) != 0 ||
+                            strcmp(old->user, cfg->user) != 0))
+            sg_log_warn("socket and user changes take effect at the next "
+                        "restart");
+        sg_config_unref(&old);
+        sg_log_set_level((enum sg_log_level)cfg->log_level);
+        sg_config_set_current(cfg);
+        sg_log_info("configuration reloaded from %s",
+                    rc->opt.config_path);
+    }
+    return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct reload_ctx rc;
+    memset(&rc, 0, sizeof(rc));
+    parse_args(argc, argv, &rc.opt);
+
+    const char *error;
+    struct sg_config *cfg = load_config(&rc.opt, &error);
+    if (cfg == NULL) {
+        fprintf(stderr, "safeguard-milter: %s\n", error);
+        return EX_CONFIG;
+    }
+    if (rc.opt.check_only) {
+        printf("safeguard-milter: configuration %s is valid\n",
+               cfg->path != NULL ? cfg->path : "(built-in defaults)");
+        sg_config_unref(&cfg);
+        return EX_OK;
+    }
+    if (sg_log_open("safeguard-milter", rc.opt.foreground,
+                    cfg->syslog_facility) < 0) {
+        fprintf(stderr, "safeguard-milter: bad syslog_facility\n");
+        return EX_CONFIG;
+    }
+    sg_log_set_level((enum sg_log_level)cfg->log_level);
+
+    /* Signals for our thread must be blocked in every thread, so block
+     * them before any thread exists. */
+    sigemptyset(&rc.signals);
+    sigaddset(&rc.signals, SIGUSR1);
+    sigaddset(&rc.signals, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &rc.signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    open_socket(cfg);
+    if (!rc.opt.foreground)
+        daemonize();
+    if (cfg->pidfile[0] != '\0')
+        write_pidfile(cfg->pidfile);
+    drop_privileges(cfg);
+
+    sg_msgview_build_init();
+    sg_config_set_current(sg_config_ref(cfg));
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, signal_thread, &rc) != 0)
+        sg_log_fatal(EX_OSERR, "cannot start the signal thread");
+    pthread_detach(tid);
+
+    sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
+                cfg->socket);
+    int ret = smfi_main();
+    sg_log_info("safeguard-milter stopping");
+
+    if (cfg->pidfile[0] != '\0')
+        unlink(cfg->pidfile);
+    sg_config_unref(&cfg);
+    sg_config_set_current(NULL);
+    sg_msgview_build_shutdown();
+    return ret == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+}

@@ -22,7 +22,7 @@ struct sg_header {
 };
 
 /* Decoded text of one text part (text/plain, text/html reduced to text,
- * or a text/* attachment such as a CSV). */
+ * or another text type, such as a CSV attachment). */
 struct sg_text_part {
     char *text; /* UTF-8, NUL-terminated */
     size_t len; /* bytes, excluding the NUL */

@@ -1,0 +1,18 @@
+/*
+ * callbacks.h - the libmilter filter description.
+ */
+#ifndef SG_CALLBACKS_H
+#define SG_CALLBACKS_H
+
+#include <libmilter/mfapi.h>
+
+/* The filter's registration (name, version, flags, callbacks). */
+extern struct smfiDesc sg_filter_desc;
+
+/* The macros the filter asks the MTA for, per stage (smfi_setsymlist);
+ * every other macro list is empty, so the MTA sends no macro command
+ * before those stages. */
+#define SG_MACROS_ENVFROM "i {auth_authen}"
+#define SG_MACROS_EOM     "i"
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * msgbuf.c - per-message raw buffer with spill to a temporary file.
+ *
+ * SECURITY: the spill file is created with mkstemp (mode 0600) and unlinked
+ * at once, so no other process can open it by name and nothing is left
+ * behind if the daemon dies.  Message content is never interpreted here.
+ * Fails by returning -1 with a static error string; the buffer then holds
+ * an incomplete message and the caller must tempfail it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msgbuf.h"
+
+/* The message bytes are kept in memory up to limit; beyond that the
+ * memory buffer is released, keeping a little for the next message. */
+#define MSGBUF_KEEP (64 * 1024)
+
+void
+sg_msgbuf_init(struct sg_msgbuf *buf, uint64_t limit, const char *tmpdir)
+{
+    buf->mem = (struct sg_buf)SG_BUF_INIT;
+    buf->fd = -1;
+    buf->size = 0;
+    buf->limit = limit;
+    buf->tmpdir = tmpdir;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int
+spill(struct sg_msgbuf *buf, const char **error_r)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof(path), "%s/safeguard-msg.XXXXXX",
+                     buf->tmpdir);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        *error_r = "tmpdir path is too long";
+        return -1;
+    }
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        *error_r = "cannot create a temporary file in tmpdir";
+        return -1;
+    }
+    unlink(path);
+    if (write_all(fd, buf->mem.data, buf->mem.len) < 0) {
+        close(fd);
+        *error_r = "cannot write the temporary file in tmpdir";
+        return -1;
+    }
+    buf->fd = fd;
+    sg_buf_free(&buf->mem);
+    return 0;
+}
+
+int
+sg_msgbuf_append(struct sg_msgbuf *buf, const void *data, size_t len,
+                 const char **error_r)
+{
+    if (len == 0)
+        return 0;
+    if (buf->fd < 0 && buf->size + len > buf->limit &&
+        spill(buf, error_r) < 0)
+        return -1;
+    if (buf->fd >= 0) {
+        if (write_all(buf->fd, data, len) < 0) {
+            *error_r = "cannot write the temporary file in tmpdir";
+            return -1;
+        }
+    } else if (sg_buf_append(&buf->mem, data, len) < 0) {
+        *error_r = "out of memory";
+        return -1;
+    }
+    buf->size += len;
+    return 0;
+}
+
+void
+sg_msgbuf_reset(struct sg_msgbuf *buf)
+{
+    if (buf->fd >= 0)
+        close(buf->fd);
+    buf->fd = -1;
+    buf->size = 0;
+    if (buf->mem.cap > MSGBUF_KEEP)
+        sg_buf_free(&buf->mem);
+    else
+        sg_buf_reset(&buf->mem);
+}
+
+void
+sg_msgbuf_free(struct sg_msgbuf *buf)
+{
+    sg_msgbuf_reset(buf);
+    sg_buf_free(&buf->mem);
+}

@@ -1,0 +1,333 @@
+/*
+ * session.c - per-connection state and the phases of one message.
+ *
+ * SECURITY: everything from the envelope and the message is
+ * attacker-controlled and only copied, counted and parsed here; trust is
+ * decided from the client address (trusted_networks) and the MTA's
+ * {auth_authen} macro alone.  Headers and body are only buffered in their
+ * callbacks; all policy work happens at end of message.
+ * Fails safe: any internal error marks the message failed, and end of
+ * message answers with failure_action (default tempfail), never discard.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "msgview_build.h"
+#include "netlist.h"
+#include "session.h"
+#include "sg_buf.h"
+#include "sg_msgview.h"
+#include "sg_person.h"
+
+/* How many recipients the summary line names before "+N more". */
+#define SUMMARY_MAX_RCPTS 10
+
+static char *
+dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+static const char *
+qid(const struct sg_session *s)
+{
+    return s->queue_id != NULL ? s->queue_id : "NOQUEUE";
+}
+
+char *
+sg_addr_unbracket(const char *addr)
+{
+    size_t len = strlen(addr);
+    if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>')
+        return strndup(addr + 1, len - 2);
+    return strdup(addr);
+}
+
+static char *
+sockaddr_text(const struct sockaddr *sa)
+{
+    char text[INET6_ADDRSTRLEN] = "unknown";
+    if (sa != NULL && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text,
+                  sizeof(text));
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                  text, sizeof(text));
+    return strdup(text);
+}
+
+struct sg_session *
+sg_session_new(struct sg_config *cfg)
+{
+    struct sg_session *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        sg_config_unref(&cfg);
+        return NULL;
+    }
+    s->cfg = cfg;
+    sg_msgbuf_init(&s->raw, cfg->message_buffer_size, cfg->tmpdir);
+    return s;
+}
+
+enum sg_status
+sg_session_connect(struct sg_session *s, const char *hostname,
+                   const struct sockaddr *sa)
+{
+    free(s->client_addr);
+    free(s->client_name);
+    s->client_addr = sockaddr_text(sa);
+    s->client_name = strdup(hostname != NULL ? hostname : "unknown");
+    s->trusted =
+        sg_network_match(s->cfg->networks, s->cfg->n_networks, sa);
+    if (s->client_addr == NULL || s->client_name == NULL) {
+        sg_log_error("NOQUEUE: out of memory at connect");
+        return sg_session_failure_status(s);
+    }
+    return SG_CONTINUE;
+}
+
+static void
+message_reset(struct sg_session *s)
+{
+    free(s->queue_id);
+    free(s->auth_user);
+    free(s->env_from);
+    s->queue_id = s->auth_user = s->env_from = NULL;
+    sg_strv_free(&s->rcpts, &s->n_rcpts);
+    sg_msgbuf_reset(&s->raw);
+    s->n_headers = 0;
+    s->in_message = false;
+    s->failed = false;
+    s->fail_reason = NULL;
+    s->body_started = false;
+}
+
+void
+sg_session_free(struct sg_session **sp)
+{
+    struct sg_session *s = *sp;
+    if (s == NULL)
+        return;
+    message_reset(s);
+    sg_msgbuf_free(&s->raw);
+    free(s->client_addr);
+    free(s->client_name);
+    sg_config_unref(&s->cfg);
+    free(s);
+    *sp = NULL;
+}
+
+enum sg_status
+sg_session_failure_status(const struct sg_session *s)
+{
+    switch (s->cfg->failure_action) {
+    case SG_FAIL_ACCEPT:
+        return SG_ACCEPT;
+    case SG_FAIL_REJECT:
+        return SG_REJECT;
+    default:
+        return SG_TEMPFAIL;
+    }
+}
+
+/* Remember the first internal error of the message; it is acted on at end
+ * of message so that the MTA sees one clear answer. */
+static enum sg_status
+fail(struct sg_session *s, const char *reason)
+{
+    if (!s->failed) {
+        s->failed = true;
+        s->fail_reason = reason;
+        sg_log_error("%s: %s", qid(s), reason);
+    }
+    return SG_CONTINUE;
+}
+
+enum sg_status
+sg_session_envfrom(struct sg_session *s, const char *from,
+                   const char *auth_user, const char *queue_id)
+{
+    message_reset(s);
+    s->in_message = true;
+    s->env_from = sg_addr_unbracket(from != NULL ? from : "<>");
+    s->auth_user = dup_or_null(auth_user != NULL && *auth_user != '\0'
+                                   ? auth_user
+                                   : NULL);
+    s->queue_id = dup_or_null(queue_id);
+    if (s->env_from == NULL ||
+        (auth_user != NULL && *auth_user != '\0' && s->auth_user == NULL))
+        return fail(s, "out of memory at MAIL FROM");
+    return SG_CONTINUE;
+}
+
+enum sg_status
+sg_session_rcpt(struct sg_session *s, const char *rcpt)
+{
+    char *addr = sg_addr_unbracket(rcpt);
+    if (addr == NULL || sg_strv_push(&s->rcpts, &s->n_rcpts, addr) < 0) {
+        free(addr);
+        return fail(s, "out of memory at RCPT TO");
+    }
+    free(addr);
+    return SG_CONTINUE;
+}
+
+static void
+append(struct sg_session *s, const void *data, size_t len)
+{
+    const char *error;
+    if (!s->failed && sg_msgbuf_append(&s->raw, data, len, &error) < 0)
+        fail(s, error);
+}
+
+enum sg_status
+sg_session_header(struct sg_session *s, const char *name, const char *value)
+{
+    /* With SMFIP_HDR_LEADSPC the value keeps its leading space; without
+     * it, put the customary one back. */
+    bool lead = value[0] == ' ' || value[0] == '\t';
+    append(s, name, strlen(name));
+    append(s, lead ? ":" : ": ", lead ? 1 : 2);
+    append(s, value, strlen(value));
+    append(s, "\r\n", 2);
+    s->n_headers++;
+    return SG_CONTINUE;
+}
+
+enum sg_status
+sg_session_body(struct sg_session *s, const void *data, size_t len)
+{
+    if (!s->body_started) {
+        append(s, "\r\n", 2);
+        s->body_started = true;
+    }
+    append(s, data, len);
+    return SG_CONTINUE;
+}
+
+static int
+view_set_envelope(struct sg_session *s, struct sg_msgview *v)
+{
+    v->queue_id = dup_or_null(s->queue_id);
+    v->client_addr = dup_or_null(s->client_addr);
+    v->client_trusted = s->trusted;
+    v->auth_user = dup_or_null(s->auth_user);
+    v->env_from = dup_or_null(s->env_from);
+    if (s->n_rcpts > 0) {
+        v->env_rcpt = calloc(s->n_rcpts, sizeof(char *));
+        if (v->env_rcpt == NULL)
+            return -1;
+        for (size_t i = 0; i < s->n_rcpts; i++) {
+            if ((v->env_rcpt[i] = strdup(s->rcpts[i])) == NULL)
+                return -1;
+            v->n_rcpt++;
+        }
+    }
+    return (s->queue_id != NULL && v->queue_id == NULL) ||
+                   (s->client_addr != NULL && v->client_addr == NULL) ||
+                   v->env_from == NULL
+               ? -1
+               : 0;
+}
+
+static long long
+elapsed_us(const struct timespec *from)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)(now.tv_sec - from->tv_sec) * 1000000LL +
+           (now.tv_nsec - from->tv_nsec) / 1000;
+}
+
+/* The one line per message a mail admin greps for. */
+static void
+log_summary(const struct sg_session *s, const char *verdict,
+            const struct sg_msgview *v, long long us)
+{
+    struct sg_buf to = SG_BUF_INIT;
+    for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++)
+        sg_buf_printf(&to, "%s<%s>", i > 0 ? "," : "", s->rcpts[i]);
+    if (s->n_rcpts > SUMMARY_MAX_RCPTS)
+        sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
+    sg_log_info("%s: verdict=%s client=%s[%s] trusted=%s auth=%s from=<%s> "
+                "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
+                "nested=%zu%s elapsed_us=%lld",
+                qid(s), verdict,
+                s->client_name != NULL ? s->client_name : "unknown",
+                s->client_addr != NULL ? s->client_addr : "unknown",
+                s->trusted ? "yes" : "no",
+                s->auth_user != NULL ? s->auth_user : "-",
+                s->env_from != NULL ? s->env_from : "",
+                to.data != NULL ? to.data : "-", s->n_rcpts,
+                (unsigned long long)s->raw.size, v != NULL ? v->n_parts : 0,
+                v != NULL ? v->n_attachments : 0,
+                v != NULL ? v->n_nested : 0,
+                v != NULL && v->malformed ? " malformed=yes" : "", us);
+    sg_buf_free(&to);
+}
+
+static const char *
+status_word(enum sg_status st)
+{
+    switch (st) {
+    case SG_ACCEPT:
+    case SG_CONTINUE:
+        return "accept";
+    case SG_REJECT:
+        return "reject";
+    default:
+        return "tempfail";
+    }
+}
+
+enum sg_status
+sg_session_eom(struct sg_session *s, const char *queue_id)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (queue_id != NULL && *queue_id != '\0' &&
+        (s->queue_id == NULL || strcmp(s->queue_id, queue_id) != 0)) {
+        free(s->queue_id);
+        s->queue_id = strdup(queue_id);
+    }
+    if (!s->body_started)
+        sg_session_body(s, "", 0);
+
+    struct sg_msgview *view = NULL;
+    const char *error = NULL;
+    if (!s->failed) {
+        int rc = sg_msgbuf_spilled(&s->raw)
+                     ? sg_msgview_build_fd(s->raw.fd, &view, &error)
+                     : sg_msgview_build_mem(s->raw.mem.data != NULL
+                                                ? s->raw.mem.data
+                                                : "",
+                                            s->raw.mem.len, &view, &error);
+        if (rc < 0)
+            fail(s, error != NULL ? error : "cannot parse the message");
+        else if (view_set_envelope(s, view) < 0)
+            fail(s, "out of memory building the message view");
+    }
+
+    enum sg_status st = SG_CONTINUE;
+    if (s->failed) {
+        st = sg_session_failure_status(s);
+        sg_log_warn("%s: applying failure_action=%s after: %s", qid(s),
+                    status_word(st), s->fail_reason);
+    }
+    log_summary(s, status_word(st), view, elapsed_us(&start));
+    sg_msgview_free(&view);
+    s->n_messages++;
+    message_reset(s);
+    return st;
+}
+
+void
+sg_session_abort(struct sg_session *s)
+{
+    message_reset(s);
+}

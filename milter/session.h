@@ -1,0 +1,76 @@
+/*
+ * session.h - what the milter knows about one SMTP connection and the
+ * message in progress, and the phase functions the libmilter callbacks
+ * call.  Nothing here includes libmilter, so the phases are unit-tested
+ * directly; callbacks.c maps their status to SMFIS_* in one place.
+ */
+#ifndef SG_SESSION_H
+#define SG_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "msgbuf.h"
+#include "sg_config.h"
+
+enum sg_status {
+    SG_CONTINUE = 0,
+    SG_ACCEPT,   /* accept this message/recipient, no more callbacks */
+    SG_REJECT,   /* 5xx */
+    SG_TEMPFAIL, /* 4xx: the MTA keeps the message and retries */
+};
+
+struct sg_session {
+    struct sg_config *cfg; /* snapshot taken when the connection began */
+
+    /* connection */
+    char *client_addr; /* text form, "unknown" when the MTA gave none */
+    char *client_name;
+    bool trusted; /* client_addr in trusted_networks */
+    unsigned long n_messages;
+    unsigned long proto_steps; /* SMFIP_* agreed with the MTA */
+
+    /* message in progress */
+    bool in_message;
+    bool failed; /* an internal error happened; eom applies failure_action */
+    const char *fail_reason;
+    bool body_started; /* the header/body separator has been written */
+    char *queue_id;
+    char *auth_user;
+    char *env_from;
+    char **rcpts;
+    size_t n_rcpts;
+    size_t n_headers;
+    struct sg_msgbuf raw;
+};
+
+/* A session for a new connection; takes over the caller's reference on cfg.
+ * NULL on allocation failure. */
+struct sg_session *sg_session_new(struct sg_config *cfg);
+/* The client: sa may be NULL (the MTA did not give an address). */
+enum sg_status sg_session_connect(struct sg_session *s, const char *hostname,
+                                  const struct sockaddr *sa);
+void sg_session_free(struct sg_session **s);
+
+enum sg_status sg_session_envfrom(struct sg_session *s, const char *from,
+                                  const char *auth_user, const char *queue_id);
+enum sg_status sg_session_rcpt(struct sg_session *s, const char *rcpt);
+enum sg_status sg_session_header(struct sg_session *s, const char *name,
+                                 const char *value);
+enum sg_status sg_session_body(struct sg_session *s, const void *data,
+                               size_t len);
+/* End of message: parse, evaluate, log the summary line, reset.  queue_id
+ * (from the eom macros) overrides the one seen at MAIL FROM if given. */
+enum sg_status sg_session_eom(struct sg_session *s, const char *queue_id);
+/* The transaction was aborted (RSET, QUIT mid-message, MTA timeout). */
+void sg_session_abort(struct sg_session *s);
+
+/* The status for an internal error, per failure_action. */
+enum sg_status sg_session_failure_status(const struct sg_session *s);
+
+/* Strip one pair of angle brackets: "<a@b>" -> "a@b" (new string). */
+char *sg_addr_unbracket(const char *addr);
+
+#endif

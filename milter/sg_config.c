@@ -1,0 +1,645 @@
+/*
+ * sg_config.c - configuration table, loader and snapshots.
+ *
+ * SECURITY: the file is trusted (root-owned) but still parsed strictly:
+ * every value is checked against its type and bounds, and an unknown or
+ * repeated key stops the load, so a typo never silently leaves a safeguard
+ * off.  Fails by returning NULL / -1 with "FILE:LINE: reason".
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "netlist.h"
+#include "sg_buf.h"
+#include "sg_config.h"
+#include "sg_person.h"
+
+#define OFF(field) offsetof(struct sg_config, field)
+
+static const char *const log_levels[] = {"error", "warning", "info", "debug",
+                                         NULL};
+static const char *const failure_actions[] = {"tempfail", "accept", "reject",
+                                              NULL};
+
+/* Keep in step with man/safeguard-milter.conf.5 (a test checks that every
+ * key here is documented there). */
+const struct sg_conf_entry sg_conf_table[] = {
+    {"socket", SG_CONF_STRING, OFF(socket), 0,
+     "unix:/run/safeguard-milter/safeguard-milter.sock", 0, 0, NULL},
+    {"user", SG_CONF_STRING, OFF(user), 0, "", 0, 0, NULL},
+    {"pidfile", SG_CONF_STRING, OFF(pidfile), 0, "", 0, 0, NULL},
+    {"syslog_facility", SG_CONF_STRING, OFF(syslog_facility), 0, "mail", 0, 0,
+     NULL},
+    {"log_level", SG_CONF_ENUM, OFF(log_level), 0, "info", 0, 0, log_levels},
+    {"trusted_networks", SG_CONF_LIST, OFF(trusted_networks),
+     OFF(n_trusted_networks), "127.0.0.0/8, [::1]/128", 0, 0, NULL},
+    {"message_buffer_size", SG_CONF_SIZE, OFF(message_buffer_size), 0, "1m",
+     4096, 1LL << 30, NULL},
+    {"tmpdir", SG_CONF_STRING, OFF(tmpdir), 0, "/var/tmp", 0, 0, NULL},
+    {"failure_action", SG_CONF_ENUM, OFF(failure_action), 0, "tempfail", 0, 0,
+     failure_actions},
+    {"milter_timeout", SG_CONF_DURATION, OFF(milter_timeout), 0, "300s", 10,
+     86400, NULL},
+    {"backlog", SG_CONF_INT, OFF(backlog), 0, "64", 1, 65535, NULL},
+    {NULL, 0, 0, 0, NULL, 0, 0, NULL},
+};
+
+static _Thread_local char conf_error[1024];
+
+__attribute__((format(printf, 3, 4))) static const char *
+set_error(const char *file, unsigned line, const char *fmt, ...)
+{
+    int n = line > 0 ? snprintf(conf_error, sizeof(conf_error), "%s:%u: ",
+                                file, line)
+                     : snprintf(conf_error, sizeof(conf_error), "%s: ", file);
+    if (n < 0 || (size_t)n >= sizeof(conf_error))
+        n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(conf_error + n, sizeof(conf_error) - (size_t)n, fmt, ap);
+    va_end(ap);
+    return conf_error;
+}
+
+static const struct sg_conf_entry *
+find_entry(const char *name)
+{
+    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++)
+        if (strcmp(e->name, name) == 0)
+            return e;
+    return NULL;
+}
+
+static void *
+field(struct sg_config *cfg, size_t offset)
+{
+    return (char *)cfg + offset;
+}
+
+static const void *
+cfield(const struct sg_config *cfg, size_t offset)
+{
+    return (const char *)cfg + offset;
+}
+
+/* Parse a whole number with an optional one-letter unit suffix. */
+static int
+parse_scaled(const char *value, const char *units, const long long *scales,
+             long long *out_r, const char **why_r)
+{
+    errno = 0;
+    char *end;
+    if (!isdigit((unsigned char)value[0])) {
+        *why_r = "is not a whole number";
+        return -1;
+    }
+    long long n = strtoll(value, &end, 10);
+    if (errno == ERANGE) {
+        *why_r = "is too large";
+        return -1;
+    }
+    long long scale = 1;
+    if (*end != '\0') {
+        const char *u = units != NULL ? strchr(units, tolower((unsigned char)*end))
+                                      : NULL;
+        if (u == NULL || end[1] != '\0') {
+            *why_r = "has an unknown unit suffix";
+            return -1;
+        }
+        scale = scales[u - units];
+    }
+    if (n > 0 && n > LLONG_MAX / scale) {
+        *why_r = "is too large";
+        return -1;
+    }
+    *out_r = n * scale;
+    return 0;
+}
+
+static int
+split_list(const char *value, char ***vec, size_t *n)
+{
+    const char *p = value;
+    while (*p != '\0') {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        const char *start = p;
+        while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p))
+            p++;
+        if (p > start) {
+            char *word = strndup(start, (size_t)(p - start));
+            if (word == NULL || sg_strv_push(vec, n, word) < 0) {
+                free(word);
+                return -1;
+            }
+            free(word);
+        }
+    }
+    return 0;
+}
+
+/* Store value into the field of e.  why_r explains a rejection. */
+static int
+set_value(struct sg_config *cfg, const struct sg_conf_entry *e,
+          const char *value, const char **why_r)
+{
+    static const long long size_scales[] = {1024LL, 1024LL * 1024,
+                                            1024LL * 1024 * 1024};
+    static const long long time_scales[] = {1, 60, 3600, 86400};
+    long long n = 0;
+    void *f = field(cfg, e->offset);
+
+    switch (e->type) {
+    case SG_CONF_STRING: {
+        char *copy = strdup(value);
+        if (copy == NULL) {
+            *why_r = "out of memory";
+            return -1;
+        }
+        free(*(char **)f);
+        *(char **)f = copy;
+        return 0;
+    }
+    case SG_CONF_BOOL:
+        if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "true") == 0 ||
+            strcmp(value, "1") == 0)
+            *(bool *)f = true;
+        else if (strcasecmp(value, "no") == 0 ||
+                 strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0)
+            *(bool *)f = false;
+        else {
+            *why_r = "must be yes or no";
+            return -1;
+        }
+        return 0;
+    case SG_CONF_ENUM:
+        for (int i = 0; e->choices[i] != NULL; i++) {
+            if (strcasecmp(value, e->choices[i]) == 0) {
+                *(int *)f = i;
+                return 0;
+            }
+        }
+        *why_r = "is not one of the allowed values";
+        return -1;
+    case SG_CONF_LIST: {
+        char ***vec = (char ***)f;
+        size_t *count = (size_t *)field(cfg, e->count_offset);
+        sg_strv_free(vec, count);
+        if (split_list(value, vec, count) < 0) {
+            *why_r = "out of memory";
+            return -1;
+        }
+        return 0;
+    }
+    case SG_CONF_INT:
+        if (parse_scaled(value, NULL, NULL, &n, why_r) < 0)
+            return -1;
+        break;
+    case SG_CONF_SIZE:
+        if (parse_scaled(value, "kmg", size_scales, &n, why_r) < 0)
+            return -1;
+        break;
+    case SG_CONF_DURATION:
+        if (parse_scaled(value, "smhd", time_scales, &n, why_r) < 0)
+            return -1;
+        break;
+    }
+    if (n < e->min || n > e->max) {
+        *why_r = "is out of range";
+        return -1;
+    }
+    if (e->type == SG_CONF_SIZE)
+        *(uint64_t *)f = (uint64_t)n;
+    else
+        *(int *)f = (int)n;
+    return 0;
+}
+
+static const char *
+describe_bounds(const struct sg_conf_entry *e, char *buf, size_t len)
+{
+    switch (e->type) {
+    case SG_CONF_ENUM: {
+        struct sg_buf b = SG_BUF_INIT;
+        for (int i = 0; e->choices[i] != NULL; i++)
+            sg_buf_printf(&b, "%s%s", i > 0 ? ", " : "", e->choices[i]);
+        snprintf(buf, len, " (one of: %s)", b.data != NULL ? b.data : "");
+        sg_buf_free(&b);
+        return buf;
+    }
+    case SG_CONF_INT:
+    case SG_CONF_SIZE:
+    case SG_CONF_DURATION:
+        snprintf(buf, len, " (from %lld to %lld%s)", e->min, e->max,
+                 e->type == SG_CONF_SIZE       ? " bytes; k, m, g allowed"
+                 : e->type == SG_CONF_DURATION ? " seconds; s, m, h, d allowed"
+                                               : "");
+        return buf;
+    default:
+        return "";
+    }
+}
+
+static int
+apply(struct sg_config *cfg, const char *file, unsigned line,
+      const char *name, const char *value, const char **error_r)
+{
+    const struct sg_conf_entry *e = find_entry(name);
+    if (e == NULL) {
+        *error_r = set_error(file, line, "unknown setting \"%s\"", name);
+        return -1;
+    }
+    const char *why = "is not valid";
+    if (set_value(cfg, e, value, &why) < 0) {
+        char bounds[256];
+        *error_r = set_error(file, line, "%s = \"%s\": value %s%s", name,
+                             value, why, describe_bounds(e, bounds,
+                                                         sizeof(bounds)));
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks across keys and derived fields, after all keys are set. */
+static int
+finish(struct sg_config *cfg, const char *file, const char **error_r)
+{
+    free(cfg->networks);
+    cfg->networks = NULL;
+    cfg->n_networks = 0;
+    if (cfg->n_trusted_networks > 0) {
+        cfg->networks =
+            calloc(cfg->n_trusted_networks, sizeof(struct sg_network));
+        if (cfg->networks == NULL) {
+            *error_r = set_error(file, 0, "out of memory");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < cfg->n_trusted_networks; i++) {
+        const char *why;
+        if (sg_network_parse(cfg->trusted_networks[i], &cfg->networks[i],
+                             &why) < 0) {
+            *error_r = set_error(file, 0, "trusted_networks: \"%s\": %s",
+                                 cfg->trusted_networks[i], why);
+            return -1;
+        }
+        cfg->n_networks++;
+    }
+    if (sg_log_facility(cfg->syslog_facility) < 0) {
+        *error_r = set_error(file, 0,
+                             "syslog_facility = \"%s\": not a syslog facility "
+                             "(mail, daemon, local0 ... local7)",
+                             cfg->syslog_facility);
+        return -1;
+    }
+    if (strncmp(cfg->socket, "unix:", 5) != 0 &&
+        strncmp(cfg->socket, "local:", 6) != 0 &&
+        strncmp(cfg->socket, "inet:", 5) != 0 &&
+        strncmp(cfg->socket, "inet6:", 6) != 0) {
+        *error_r = set_error(file, 0,
+                             "socket = \"%s\": must start with unix:, inet: "
+                             "or inet6: (e.g. unix:/run/safeguard-milter/"
+                             "safeguard-milter.sock or inet:8891@127.0.0.1)",
+                             cfg->socket);
+        return -1;
+    }
+    return 0;
+}
+
+static struct sg_config *
+config_new_defaults(const char **error_r)
+{
+    struct sg_config *cfg = calloc(1, sizeof(*cfg));
+    if (cfg == NULL) {
+        *error_r = "out of memory";
+        return NULL;
+    }
+    atomic_init(&cfg->refs, 1);
+    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
+        const char *why = "is not valid";
+        if (set_value(cfg, e, e->def, &why) < 0) {
+            *error_r = set_error("built-in defaults", 0, "%s %s", e->name,
+                                 why);
+            sg_config_unref(&cfg);
+            return NULL;
+        }
+    }
+    return cfg;
+}
+
+struct sg_config *
+sg_config_defaults(const char **error_r)
+{
+    struct sg_config *cfg = config_new_defaults(error_r);
+    if (cfg != NULL && finish(cfg, "built-in defaults", error_r) < 0)
+        sg_config_unref(&cfg);
+    return cfg;
+}
+
+static char *
+trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+/* Remove a pair of surrounding double quotes, handling \" and \\.
+ * -1 if a quote is unbalanced. */
+static int
+unquote(char *value)
+{
+    size_t len = strlen(value);
+    if (len == 0 || value[0] != '"')
+        return strchr(value, '"') != NULL ? -1 : 0;
+    if (len < 2 || value[len - 1] != '"')
+        return -1;
+    char *w = value;
+    for (size_t i = 1; i < len - 1; i++) {
+        if (value[i] == '\\' && i + 1 < len - 1)
+            i++;
+        else if (value[i] == '"')
+            return -1;
+        *w++ = value[i];
+    }
+    *w = '\0';
+    return 0;
+}
+
+/* One logical line (continuations already joined). */
+static int
+parse_line(struct sg_config *cfg, const char *file, unsigned line, char *text,
+           unsigned *seen_at, const char **error_r)
+{
+    char *s = trim(text);
+    if (*s == '\0')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (eq == NULL) {
+        *error_r = set_error(file, line, "expected \"name = value\", got \"%s\"",
+                             s);
+        return -1;
+    }
+    *eq = '\0';
+    char *name = trim(s);
+    char *value = trim(eq + 1);
+    if (*name == '\0') {
+        *error_r = set_error(file, line, "missing setting name before \"=\"");
+        return -1;
+    }
+    for (char *p = name; *p != '\0'; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.') {
+            *error_r = set_error(file, line, "\"%s\" is not a setting name",
+                                 name);
+            return -1;
+        }
+    }
+    if (unquote(value) < 0) {
+        *error_r = set_error(file, line, "%s: unbalanced double quote", name);
+        return -1;
+    }
+    const struct sg_conf_entry *e = find_entry(name);
+    if (e != NULL) {
+        size_t idx = (size_t)(e - sg_conf_table);
+        if (seen_at[idx] != 0) {
+            *error_r = set_error(file, line, "%s is set twice (first at line "
+                                 "%u)", name, seen_at[idx]);
+            return -1;
+        }
+        seen_at[idx] = line;
+    }
+    return apply(cfg, file, line, name, value, error_r);
+}
+
+static int
+strip_comment(char *line)
+{
+    /* '#' starts a comment unless inside double quotes */
+    bool quoted = false;
+    for (char *p = line; *p != '\0'; p++) {
+        if (*p == '\\' && quoted && p[1] != '\0')
+            p++;
+        else if (*p == '"')
+            quoted = !quoted;
+        else if (*p == '#' && !quoted) {
+            *p = '\0';
+            break;
+        }
+    }
+    return 0;
+}
+
+static struct sg_config *
+load_stream(FILE *fp, const char *name, const char **error_r)
+{
+    struct sg_config *cfg = config_new_defaults(error_r);
+    if (cfg == NULL)
+        return NULL;
+    size_t n_entries = 0;
+    while (sg_conf_table[n_entries].name != NULL)
+        n_entries++;
+    unsigned *seen_at = calloc(n_entries, sizeof(unsigned));
+    struct sg_buf logical = SG_BUF_INIT;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0, logical_line = 0;
+    int ret = seen_at == NULL ? -1 : 0;
+    if (ret < 0)
+        *error_r = set_error(name, 0, "out of memory");
+
+    while (ret == 0) {
+        ssize_t got = getline(&line, &cap, fp);
+        if (got < 0)
+            break;
+        lineno++;
+        if (memchr(line, '\0', (size_t)got) != NULL) {
+            *error_r = set_error(name, lineno, "contains a NUL byte");
+            ret = -1;
+            break;
+        }
+        strip_comment(line);
+        bool continuation = (line[0] == ' ' || line[0] == '\t');
+        bool blank = trim(line)[0] == '\0';
+        if (continuation && !blank && logical.len > 0) {
+            sg_buf_putc(&logical, ' ');
+            sg_buf_puts(&logical, trim(line));
+            continue;
+        }
+        if (continuation && !blank) {
+            *error_r = set_error(name, lineno, "continuation line (starting "
+                                 "with white space) with nothing to continue");
+            ret = -1;
+            break;
+        }
+        if (logical.len > 0)
+            ret = parse_line(cfg, name, logical_line, logical.data, seen_at,
+                             error_r);
+        sg_buf_reset(&logical);
+        if (!blank) {
+            if (sg_buf_puts(&logical, line) < 0) {
+                *error_r = set_error(name, lineno, "out of memory");
+                ret = -1;
+            }
+            logical_line = lineno;
+        }
+    }
+    if (ret == 0 && ferror(fp)) {
+        *error_r = set_error(name, lineno, "read error: %s", strerror(errno));
+        ret = -1;
+    }
+    if (ret == 0 && logical.len > 0)
+        ret = parse_line(cfg, name, logical_line, logical.data, seen_at,
+                         error_r);
+    if (ret == 0)
+        ret = finish(cfg, name, error_r);
+    free(line);
+    free(seen_at);
+    sg_buf_free(&logical);
+    if (ret < 0) {
+        sg_config_unref(&cfg);
+        return NULL;
+    }
+    cfg->path = strdup(name);
+    return cfg;
+}
+
+struct sg_config *
+sg_config_load(const char *path, const char **error_r)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        *error_r = set_error(path, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct sg_config *cfg = load_stream(fp, path, error_r);
+    fclose(fp);
+    return cfg;
+}
+
+struct sg_config *
+sg_config_load_string(const char *text, const char *name,
+                      const char **error_r)
+{
+    FILE *fp = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+    if (fp == NULL) {
+        *error_r = set_error(name, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    struct sg_config *cfg = load_stream(fp, name, error_r);
+    fclose(fp);
+    return cfg;
+}
+
+int
+sg_config_set(struct sg_config *cfg, const char *name, const char *value,
+              const char **error_r)
+{
+    if (apply(cfg, "command line", 0, name, value, error_r) < 0)
+        return -1;
+    return finish(cfg, "command line", error_r);
+}
+
+struct sg_config *
+sg_config_ref(struct sg_config *cfg)
+{
+    atomic_fetch_add(&cfg->refs, 1);
+    return cfg;
+}
+
+static void
+config_free(struct sg_config *cfg)
+{
+    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
+        if (e->type == SG_CONF_STRING)
+            free(*(char **)field(cfg, e->offset));
+        else if (e->type == SG_CONF_LIST)
+            sg_strv_free((char ***)field(cfg, e->offset),
+                         (size_t *)field(cfg, e->count_offset));
+    }
+    free(cfg->networks);
+    free(cfg->path);
+    free(cfg);
+}
+
+void
+sg_config_unref(struct sg_config **cfg)
+{
+    if (*cfg == NULL)
+        return;
+    if (atomic_fetch_sub(&(*cfg)->refs, 1) == 1)
+        config_free(*cfg);
+    *cfg = NULL;
+}
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sg_config *current;
+
+struct sg_config *
+sg_config_current(void)
+{
+    pthread_mutex_lock(&current_lock);
+    struct sg_config *cfg = current != NULL ? sg_config_ref(current) : NULL;
+    pthread_mutex_unlock(&current_lock);
+    return cfg;
+}
+
+void
+sg_config_set_current(struct sg_config *cfg)
+{
+    pthread_mutex_lock(&current_lock);
+    struct sg_config *old = current;
+    current = cfg;
+    pthread_mutex_unlock(&current_lock);
+    sg_config_unref(&old);
+}
+
+int
+sg_config_dump(const struct sg_config *cfg, FILE *out)
+{
+    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
+        const void *f = cfield(cfg, e->offset);
+        switch (e->type) {
+        case SG_CONF_STRING:
+            fprintf(out, "%s = %s\n", e->name, *(char *const *)f);
+            break;
+        case SG_CONF_BOOL:
+            fprintf(out, "%s = %s\n", e->name,
+                    *(const bool *)f ? "yes" : "no");
+            break;
+        case SG_CONF_ENUM:
+            fprintf(out, "%s = %s\n", e->name, e->choices[*(const int *)f]);
+            break;
+        case SG_CONF_INT:
+        case SG_CONF_DURATION:
+            fprintf(out, "%s = %d\n", e->name, *(const int *)f);
+            break;
+        case SG_CONF_SIZE:
+            fprintf(out, "%s = %llu\n", e->name,
+                    (unsigned long long)*(const uint64_t *)f);
+            break;
+        case SG_CONF_LIST: {
+            char *const *vec = *(char **const *)f;
+            size_t n = *(const size_t *)cfield(cfg, e->count_offset);
+            fprintf(out, "%s =", e->name);
+            for (size_t i = 0; i < n; i++)
+                fprintf(out, "%s %s", i > 0 ? "," : "", vec[i]);
+            fputc('\n', out);
+            break;
+        }
+        }
+    }
+    return ferror(out) ? -1 : 0;
+}

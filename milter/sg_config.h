@@ -1,0 +1,101 @@
+/*
+ * sg_config.h - the daemon's configuration: one table drives loading.
+ *
+ * The file is `name = value` lines; `#` starts a comment; a line that
+ * starts with white space continues the previous one (as in Postfix's
+ * main.cf).  Every key is in the table in sg_config.c with its type,
+ * default and bounds; an unknown key, a bad value or a key given twice is
+ * an error naming the file and line.
+ *
+ * A loaded configuration is an immutable, reference-counted snapshot:
+ * a reload builds a new one and swaps it in; connections in flight keep
+ * the one they started with.
+ */
+#ifndef SG_CONFIG_H
+#define SG_CONFIG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum sg_failure_action {
+    SG_FAIL_TEMPFAIL = 0,
+    SG_FAIL_ACCEPT,
+    SG_FAIL_REJECT,
+};
+
+struct sg_network {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    unsigned prefix;
+};
+
+struct sg_config {
+    atomic_int refs;
+    char *path; /* file it was loaded from, NULL for defaults */
+
+    char *socket;
+    char *user;
+    char *pidfile;
+    char *syslog_facility;
+    int log_level; /* enum sg_log_level */
+    char **trusted_networks;
+    size_t n_trusted_networks;
+    struct sg_network *networks; /* parsed trusted_networks */
+    size_t n_networks;
+    uint64_t message_buffer_size;
+    char *tmpdir;
+    int failure_action; /* enum sg_failure_action */
+    int milter_timeout; /* seconds */
+    int backlog;
+};
+
+/* The table's value types. */
+enum sg_conf_type {
+    SG_CONF_STRING,
+    SG_CONF_INT,
+    SG_CONF_BOOL,
+    SG_CONF_SIZE,     /* bytes, with optional k/m/g suffix (1024-based) */
+    SG_CONF_DURATION, /* seconds, with optional s/m/h/d suffix */
+    SG_CONF_LIST,     /* comma and/or white space separated words */
+    SG_CONF_ENUM,     /* one of choices; stored as its index (int) */
+};
+
+struct sg_conf_entry {
+    const char *name;
+    enum sg_conf_type type;
+    size_t offset;       /* of the field in struct sg_config */
+    size_t count_offset; /* SG_CONF_LIST: offset of the size_t count */
+    const char *def;     /* default, written as in the file */
+    long long min, max;  /* bounds for INT, SIZE, DURATION */
+    const char *const *choices; /* SG_CONF_ENUM, NULL-terminated */
+};
+
+extern const struct sg_conf_entry sg_conf_table[];
+
+/* Defaults only (no file). */
+struct sg_config *sg_config_defaults(const char **error_r);
+/* Load path over the defaults.  On error returns NULL and sets *error_r to
+ * "FILE:LINE: reason" (a thread-local buffer, valid until the next call). */
+struct sg_config *sg_config_load(const char *path, const char **error_r);
+/* Load from a string (tests); name is used in error messages. */
+struct sg_config *sg_config_load_string(const char *text, const char *name,
+                                        const char **error_r);
+/* Override one key after loading (command-line options such as -p). */
+int sg_config_set(struct sg_config *cfg, const char *name, const char *value,
+                  const char **error_r);
+
+struct sg_config *sg_config_ref(struct sg_config *cfg);
+void sg_config_unref(struct sg_config **cfg);
+
+/* The process-wide current snapshot.  get returns a new reference (NULL
+ * before the first set); set takes over the caller's reference. */
+struct sg_config *sg_config_current(void);
+void sg_config_set_current(struct sg_config *cfg);
+
+/* Write every key with its value, in file syntax (for -n -v / docs). */
+int sg_config_dump(const struct sg_config *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * test_config.c - the configuration table and loader: every type, bounds,
+ * unknown keys, bad lines, continuation lines, snapshots.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sg_config.h"
+
+static struct sg_config *
+load(const char *text, const char **error_r)
+{
+    return sg_config_load_string(text, "test.conf", error_r);
+}
+
+static void
+test_defaults(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg = sg_config_defaults(&error);
+    assert_non_null(cfg);
+    assert_string_equal(cfg->socket,
+                        "unix:/run/safeguard-milter/safeguard-milter.sock");
+    assert_int_equal(cfg->failure_action, SG_FAIL_TEMPFAIL);
+    assert_int_equal(cfg->log_level, SG_LOG_INFO);
+    assert_int_equal(cfg->message_buffer_size, 1024 * 1024);
+    assert_int_equal(cfg->n_trusted_networks, 2);
+    assert_int_equal(cfg->n_networks, 2);
+    assert_int_equal(cfg->milter_timeout, 300);
+    assert_null(cfg->path);
+    sg_config_unref(&cfg);
+    assert_null(cfg);
+}
+
+/* Each type, written in each accepted way. */
+static void
+test_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t buffer;
+        int timeout;
+        int failure;
+        int level;
+        int backlog;
+    } cases[] = {
+        {"message_buffer_size = 4096\n", 4096, 300, 0, 2, 64},
+        {"message_buffer_size = 64k\n", 65536, 300, 0, 2, 64},
+        {"message_buffer_size = 2M\n", 2 * 1024 * 1024, 300, 0, 2, 64},
+        {"message_buffer_size = 1g\n", 1024 * 1024 * 1024, 300, 0, 2, 64},
+        {"milter_timeout = 90\n", 1048576, 90, 0, 2, 64},
+        {"milter_timeout = 2m\n", 1048576, 120, 0, 2, 64},
+        {"milter_timeout = 1h\n", 1048576, 3600, 0, 2, 64},
+        {"milter_timeout = 1d\n", 1048576, 86400, 0, 2, 64},
+        {"failure_action = accept\n", 1048576, 300, 1, 2, 64},
+        {"failure_action = REJECT\n", 1048576, 300, 2, 2, 64},
+        {"log_level = debug\n", 1048576, 300, 0, 3, 64},
+        {"backlog = 5\n", 1048576, 300, 0, 2, 5},
+        {"backlog=7 # comment\n", 1048576, 300, 0, 2, 7},
+        {"  \n# only comments\n\nbacklog = \"9\"\n", 1048576, 300, 0, 2, 9},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *error = NULL;
+        struct sg_config *cfg = load(cases[i].text, &error);
+        if (cfg == NULL)
+            fail_msg("case %zu: %s", i, error);
+        assert_int_equal(cfg->message_buffer_size, cases[i].buffer);
+        assert_int_equal(cfg->milter_timeout, cases[i].timeout);
+        assert_int_equal(cfg->failure_action, cases[i].failure);
+        assert_int_equal(cfg->log_level, cases[i].level);
+        assert_int_equal(cfg->backlog, cases[i].backlog);
+        assert_string_equal(cfg->path, "test.conf");
+        sg_config_unref(&cfg);
+    }
+}
+
+static void
+test_strings_lists_continuation(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg =
+        load("socket = inet:8891@127.0.0.1\n"
+             "user = safeguard\n"
+             "tmpdir = \"/var/spool/safe guard\"  # quoted, with a space\n"
+             "trusted_networks = 10.0.0.0/8,\n"
+             "    192.0.2.0/24 [2001:db8::]/32\n"
+             "\t198.51.100.7\n",
+             &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_string_equal(cfg->socket, "inet:8891@127.0.0.1");
+    assert_string_equal(cfg->user, "safeguard");
+    assert_string_equal(cfg->tmpdir, "/var/spool/safe guard");
+    assert_int_equal(cfg->n_trusted_networks, 4);
+    assert_string_equal(cfg->trusted_networks[0], "10.0.0.0/8");
+    assert_string_equal(cfg->trusted_networks[2], "[2001:db8::]/32");
+    assert_string_equal(cfg->trusted_networks[3], "198.51.100.7");
+    assert_int_equal(cfg->n_networks, 4);
+    assert_int_equal(cfg->networks[3].prefix, 32);
+    sg_config_unref(&cfg);
+
+    /* an empty list is allowed: nothing is trusted */
+    cfg = load("trusted_networks =\n", &error);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->n_networks, 0);
+    sg_config_unref(&cfg);
+}
+
+/* Every error names the file and line and says what is wrong. */
+static void
+test_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *error;
+    } cases[] = {
+        {"sokcet = unix:/x\n", "test.conf:1: unknown setting \"sokcet\""},
+        {"\n\nbacklog 5\n", "test.conf:3: expected \"name = value\", got "
+                            "\"backlog 5\""},
+        {"= 5\n", "test.conf:1: missing setting name before \"=\""},
+        {"back log = 5\n", "test.conf:1: \"back log\" is not a setting name"},
+        {"backlog = 0\n", "test.conf:1: backlog = \"0\": value is out of "
+                          "range (from 1 to 65535)"},
+        {"backlog = 65536\n", "test.conf:1: backlog = \"65536\": value is "
+                              "out of range (from 1 to 65535)"},
+        {"backlog = -3\n", "test.conf:1: backlog = \"-3\": value is not a "
+                           "whole number (from 1 to 65535)"},
+        {"backlog = 5k\n", "test.conf:1: backlog = \"5k\": value has an "
+                           "unknown unit suffix (from 1 to 65535)"},
+        {"backlog = 99999999999999999999\n",
+         "test.conf:1: backlog = \"99999999999999999999\": value is too "
+         "large (from 1 to 65535)"},
+        {"message_buffer_size = 1k\n",
+         "test.conf:1: message_buffer_size = \"1k\": value is out of range "
+         "(from 4096 to 1073741824 bytes; k, m, g allowed)"},
+        {"message_buffer_size = 1t\n",
+         "test.conf:1: message_buffer_size = \"1t\": value has an unknown "
+         "unit suffix (from 4096 to 1073741824 bytes; k, m, g allowed)"},
+        {"milter_timeout = 5w\n", "test.conf:1: milter_timeout = \"5w\": "
+                                  "value has an unknown unit suffix (from 10 "
+                                  "to 86400 seconds; s, m, h, d allowed)"},
+        {"failure_action = discard\n",
+         "test.conf:1: failure_action = \"discard\": value is not one of the "
+         "allowed values (one of: tempfail, accept, reject)"},
+        {"backlog = 5\nbacklog = 6\n",
+         "test.conf:2: backlog is set twice (first at line 1)"},
+        {"user = \"abc\n", "test.conf:1: user: unbalanced double quote"},
+        {"  continued = 1\n", "test.conf:1: continuation line (starting with "
+                              "white space) with nothing to continue"},
+        {"trusted_networks = 10.0.0.1/8\n",
+         "test.conf: trusted_networks: \"10.0.0.1/8\": address has bits set "
+         "beyond the prefix length"},
+        {"trusted_networks = example.org\n",
+         "test.conf: trusted_networks: \"example.org\": not an IP address or "
+         "prefix"},
+        {"syslog_facility = kern2\n",
+         "test.conf: syslog_facility = \"kern2\": not a syslog facility "
+         "(mail, daemon, local0 ... local7)"},
+        {"socket = /run/x.sock\n",
+         "test.conf: socket = \"/run/x.sock\": must start with unix:, inet: "
+         "or inet6: (e.g. unix:/run/safeguard-milter/safeguard-milter.sock "
+         "or inet:8891@127.0.0.1)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *error = NULL;
+        struct sg_config *cfg = load(cases[i].text, &error);
+        if (cfg != NULL)
+            fail_msg("case %zu loaded but should not: %s", i, cases[i].text);
+        assert_non_null(error);
+        assert_string_equal(error, cases[i].error);
+    }
+}
+
+static void
+test_missing_file(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    assert_null(sg_config_load("/nonexistent/safeguard.conf", &error));
+    assert_string_equal(error, "/nonexistent/safeguard.conf: cannot open: "
+                               "No such file or directory");
+}
+
+static void
+test_nul_byte(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sg-test-conf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char text[] = "backlog = 5\nuser = a\0b\n";
+    assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+    close(fd);
+    const char *error = NULL;
+    assert_null(sg_config_load(path, &error));
+    char expect[128];
+    snprintf(expect, sizeof(expect), "%s:2: contains a NUL byte", path);
+    assert_string_equal(error, expect);
+    unlink(path);
+}
+
+static void
+test_set_override(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg = sg_config_defaults(&error);
+    assert_int_equal(sg_config_set(cfg, "socket", "inet:9999@127.0.0.1",
+                                   &error),
+                     0);
+    assert_string_equal(cfg->socket, "inet:9999@127.0.0.1");
+    assert_int_equal(sg_config_set(cfg, "socket", "9999", &error), -1);
+    assert_non_null(strstr(error, "must start with unix:"));
+    assert_int_equal(sg_config_set(cfg, "nope", "1", &error), -1);
+    assert_string_equal(error, "command line: unknown setting \"nope\"");
+    sg_config_unref(&cfg);
+}
+
+/* A reload swaps the current snapshot; holders of the old one keep it. */
+static void
+test_snapshots(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    assert_null(sg_config_current());
+    struct sg_config *a = load("backlog = 11\n", &error);
+    sg_config_set_current(a);
+    struct sg_config *held = sg_config_current(); /* a connection's copy */
+    assert_ptr_equal(held, a);
+    struct sg_config *b = load("backlog = 22\n", &error);
+    sg_config_set_current(b);
+    assert_int_equal(held->backlog, 11); /* still valid, still the old */
+    struct sg_config *now = sg_config_current();
+    assert_int_equal(now->backlog, 22);
+    sg_config_unref(&now);
+    sg_config_unref(&held);
+    sg_config_set_current(NULL);
+    assert_null(sg_config_current());
+}
+
+/* Every key in the table is documented in the man page. */
+static void
+test_documented(void **state)
+{
+    (void)state;
+    FILE *fp = fopen(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5", "r");
+    assert_non_null(fp);
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&text, &cap, '\0', fp);
+    fclose(fp);
+    assert_true(n > 0);
+    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL;
+         e++) {
+        char needle[128];
+        snprintf(needle, sizeof(needle), ".B %s\n", e->name);
+        if (strstr(text, needle) == NULL)
+            fail_msg("%s is not documented in safeguard-milter.conf(5)",
+                     e->name);
+    }
+    free(text);
+}
+
+static void
+test_dump_round_trip(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg =
+        load("failure_action = accept\ntrusted_networks = 10.0.0.0/8\n",
+             &error);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(sg_config_dump(cfg, out), 0);
+    fclose(out);
+    assert_non_null(strstr(text, "failure_action = accept\n"));
+    assert_non_null(strstr(text, "trusted_networks = 10.0.0.0/8\n"));
+    struct sg_config *again = load(text, &error);
+    if (again == NULL)
+        fail_msg("dump does not load back: %s", error);
+    assert_int_equal(again->failure_action, SG_FAIL_ACCEPT);
+    sg_config_unref(&again);
+    sg_config_unref(&cfg);
+    free(text);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_types),
+        cmocka_unit_test(test_strings_lists_continuation),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_set_override),
+        cmocka_unit_test(test_snapshots),
+        cmocka_unit_test(test_documented),
+        cmocka_unit_test(test_dump_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

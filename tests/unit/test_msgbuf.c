@@ -1,0 +1,122 @@
+/*
+ * test_msgbuf.c - the per-message buffer: memory below the bound, an
+ * unlinked temporary file past it, and a clear error when it cannot spill.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msgbuf.h"
+
+static char tmpdir[] = "/tmp/sg-test-msgbuf-XXXXXX";
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return mkdtemp(tmpdir) != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    return rmdir(tmpdir); /* fails if a spill file was left behind */
+}
+
+static size_t
+files_in(const char *dir)
+{
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static void
+test_in_memory(void **state)
+{
+    (void)state;
+    struct sg_msgbuf b;
+    const char *error = NULL;
+    sg_msgbuf_init(&b, 4096, tmpdir);
+    assert_int_equal(sg_msgbuf_append(&b, "Subject: hi\r\n", 13, &error), 0);
+    assert_int_equal(sg_msgbuf_append(&b, "", 0, &error), 0);
+    assert_false(sg_msgbuf_spilled(&b));
+    assert_int_equal(b.size, 13);
+    assert_memory_equal(b.mem.data, "Subject: hi\r\n", 13);
+    sg_msgbuf_free(&b);
+}
+
+static void
+test_spill_keeps_every_byte(void **state)
+{
+    (void)state;
+    struct sg_msgbuf b;
+    const char *error = NULL;
+    sg_msgbuf_init(&b, 4096, tmpdir);
+    char chunk[1000];
+    for (int round = 0; round < 2; round++) { /* a second message reuses b */
+        size_t total = 0;
+        for (int i = 0; i < 10; i++) {
+            memset(chunk, 'a' + i, sizeof(chunk));
+            assert_int_equal(sg_msgbuf_append(&b, chunk, sizeof(chunk),
+                                              &error),
+                             0);
+            total += sizeof(chunk);
+            assert_int_equal(sg_msgbuf_spilled(&b), total > 4096);
+        }
+        assert_int_equal(b.size, 10000);
+        assert_null(b.mem.data);             /* memory released */
+        assert_int_equal(files_in(tmpdir), 0); /* the file has no name */
+        /* read it back */
+        char back[10000];
+        assert_int_equal(pread(b.fd, back, sizeof(back), 0), 10000);
+        for (int i = 0; i < 10; i++)
+            assert_int_equal(back[i * 1000 + 999], 'a' + i);
+        sg_msgbuf_reset(&b);
+        assert_false(sg_msgbuf_spilled(&b));
+        assert_int_equal(b.size, 0);
+    }
+    sg_msgbuf_free(&b);
+}
+
+static void
+test_spill_failure(void **state)
+{
+    (void)state;
+    struct sg_msgbuf b;
+    const char *error = NULL;
+    sg_msgbuf_init(&b, 4096, "/nonexistent/dir");
+    char chunk[3000];
+    memset(chunk, 'x', sizeof(chunk));
+    assert_int_equal(sg_msgbuf_append(&b, chunk, sizeof(chunk), &error), 0);
+    assert_int_equal(sg_msgbuf_append(&b, chunk, sizeof(chunk), &error), -1);
+    assert_string_equal(error, "cannot create a temporary file in tmpdir");
+    sg_msgbuf_free(&b);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_in_memory),
+        cmocka_unit_test(test_spill_keeps_every_byte),
+        cmocka_unit_test(test_spill_failure),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,314 @@
+/*
+ * test_session.c - the phases of a connection without libmilter: trust,
+ * envelope, buffering, several messages on one connection, aborts, the
+ * summary line, and failure_action when the message cannot be kept.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msgview_build.h"
+#include "session.h"
+
+static char log_path[] = "/tmp/sg-test-session-log-XXXXXX";
+
+static int
+setup(void **state)
+{
+    (void)state;
+    int fd = mkstemp(log_path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    sg_msgview_build_init();
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    unlink(log_path);
+    return 0;
+}
+
+/* Run fn with stderr (the log) captured; return what was logged. */
+static char *
+captured(void (*fn)(void *), void *arg)
+{
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_non_null(freopen(log_path, "w", stderr));
+    fn(arg);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    FILE *fp = fopen(log_path, "r");
+    char *text = NULL;
+    size_t cap = 0;
+    if (getdelim(&text, &cap, '\0', fp) < 0) {
+        free(text);
+        text = strdup("");
+    }
+    fclose(fp);
+    return text;
+}
+
+static struct sg_session *
+session_with(const char *conf, const char *addr)
+{
+    const char *error = NULL;
+    struct sg_config *cfg = sg_config_load_string(conf, "t.conf", &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    struct sg_session *s = sg_session_new(cfg);
+    assert_non_null(s);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+    assert_int_equal(sg_session_connect(s, "client.example",
+                                        (struct sockaddr *)&sin),
+                     SG_CONTINUE);
+    return s;
+}
+
+static void
+send_message(struct sg_session *s, const char *qid, const char *from,
+             const char *const *rcpts, const char *subject, const char *body)
+{
+    assert_int_equal(sg_session_envfrom(s, from, "", qid), SG_CONTINUE);
+    for (size_t i = 0; rcpts[i] != NULL; i++)
+        assert_int_equal(sg_session_rcpt(s, rcpts[i]), SG_CONTINUE);
+    assert_int_equal(sg_session_header(s, "From", " <a@school.example>"),
+                     SG_CONTINUE);
+    assert_int_equal(sg_session_header(s, "Subject", subject), SG_CONTINUE);
+    assert_int_equal(sg_session_body(s, body, strlen(body)), SG_CONTINUE);
+}
+
+static void
+test_trust(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *addr;
+        bool trusted;
+    } cases[] = {
+        {"127.0.0.1", true},
+        {"192.0.2.10", true},
+        {"203.0.113.5", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_session *s = session_with(
+            "trusted_networks = 127.0.0.0/8 192.0.2.0/24\n", cases[i].addr);
+        assert_int_equal(s->trusted, cases[i].trusted);
+        assert_string_equal(s->client_addr, cases[i].addr);
+        assert_string_equal(s->client_name, "client.example");
+        sg_session_free(&s);
+        assert_null(s);
+    }
+}
+
+static void
+test_envelope(void **state)
+{
+    (void)state;
+    struct sg_session *s = session_with("backlog = 5\n", "127.0.0.1");
+    assert_int_equal(sg_session_envfrom(s, "<Tom.Smith@school.example>",
+                                        "tsmith", "4AbCdE"),
+                     SG_CONTINUE);
+    assert_string_equal(s->env_from, "Tom.Smith@school.example");
+    assert_string_equal(s->auth_user, "tsmith");
+    assert_string_equal(s->queue_id, "4AbCdE");
+    assert_int_equal(sg_session_rcpt(s, "<p1@school.example>"), SG_CONTINUE);
+    assert_int_equal(sg_session_rcpt(s, "p2@school.example"), SG_CONTINUE);
+    assert_int_equal(s->n_rcpts, 2);
+    assert_string_equal(s->rcpts[0], "p1@school.example");
+    assert_string_equal(s->rcpts[1], "p2@school.example");
+    /* null sender, no authentication */
+    assert_int_equal(sg_session_envfrom(s, "<>", NULL, NULL), SG_CONTINUE);
+    assert_string_equal(s->env_from, "");
+    assert_null(s->auth_user);
+    assert_int_equal(s->n_rcpts, 0); /* a new transaction starts empty */
+    sg_session_free(&s);
+}
+
+struct two_messages {
+    struct sg_session *s;
+    enum sg_status st[2];
+};
+
+static void
+run_two_messages(void *arg)
+{
+    struct two_messages *t = arg;
+    const char *r1[] = {"<p1@school.example>", "<p2@school.example>", NULL};
+    const char *r2[] = {"<parent@home.example>", NULL};
+    send_message(t->s, "QID1", "<a@school.example>", r1, " Homework",
+                 "Please hand in your essay.\r\n");
+    t->st[0] = sg_session_eom(t->s, "QID1");
+    send_message(t->s, NULL, "<b@school.example>", r2, " Trip",
+                 "The coach leaves at 8.\r\n");
+    t->st[1] = sg_session_eom(t->s, "QID2");
+}
+
+/* Several messages on one connection: each is seen once, with its own
+ * envelope, and produces exactly one summary line. */
+static void
+test_two_messages_one_connection(void **state)
+{
+    (void)state;
+    struct two_messages t = {session_with("backlog = 5\n", "127.0.0.1"),
+                             {SG_REJECT, SG_REJECT}};
+    char *log = captured(run_two_messages, &t);
+    assert_int_equal(t.st[0], SG_CONTINUE);
+    assert_int_equal(t.st[1], SG_CONTINUE);
+    assert_int_equal(t.s->n_messages, 2);
+    assert_false(t.s->in_message);
+    const char *l1 = strstr(log, "QID1: verdict=accept client=client.example"
+                                 "[127.0.0.1] trusted=yes auth=- "
+                                 "from=<a@school.example> "
+                                 "to=<p1@school.example>,<p2@school.example> "
+                                 "rcpts=2 size=");
+    const char *l2 = strstr(log, "QID2: verdict=accept client=client.example"
+                                 "[127.0.0.1] trusted=yes auth=- "
+                                 "from=<b@school.example> "
+                                 "to=<parent@home.example> rcpts=1 size=");
+    if (l1 == NULL || l2 == NULL)
+        fail_msg("summary lines missing or wrong:\n%s", log);
+    assert_true(l1 < l2);
+    assert_non_null(strstr(l1, " parts=1 attachments=0 nested=0 elapsed_us="));
+    /* exactly two summary lines */
+    size_t n = 0;
+    for (const char *p = log; (p = strstr(p, "verdict=")) != NULL; p++)
+        n++;
+    assert_int_equal(n, 2);
+    free(log);
+    sg_session_free(&t.s);
+}
+
+static void
+run_abort_then_message(void *arg)
+{
+    struct two_messages *t = arg;
+    const char *r1[] = {"<p1@school.example>", NULL};
+    send_message(t->s, "QIDA", "<a@school.example>", r1, " first", "x\r\n");
+    sg_session_abort(t->s); /* RSET: no verdict, no summary line */
+    send_message(t->s, "QIDB", "<c@school.example>", r1, " second", "y\r\n");
+    t->st[0] = sg_session_eom(t->s, NULL);
+}
+
+static void
+test_abort(void **state)
+{
+    (void)state;
+    struct two_messages t = {session_with("backlog = 5\n", "203.0.113.9"),
+                             {SG_REJECT, SG_REJECT}};
+    char *log = captured(run_abort_then_message, &t);
+    assert_int_equal(t.st[0], SG_CONTINUE);
+    assert_null(strstr(log, "QIDA"));
+    if (strstr(log, "QIDB: verdict=accept client=client.example"
+                    "[203.0.113.9] trusted=no auth=- from=<c@school.example> "
+                    "to=<p1@school.example> rcpts=1") == NULL)
+        fail_msg("unexpected log:\n%s", log);
+    assert_int_equal(t.s->n_messages, 1);
+    free(log);
+    sg_session_free(&t.s);
+}
+
+struct failing {
+    const char *conf;
+    enum sg_status st;
+};
+
+static void
+run_unspillable(void *arg)
+{
+    struct failing *f = arg;
+    struct sg_session *s = session_with(f->conf, "127.0.0.1");
+    const char *r[] = {"<p@school.example>", NULL};
+    char big[6000];
+    memset(big, 'z', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    send_message(s, "QIDF", "<a@school.example>", r, " big", big);
+    f->st = sg_session_eom(s, NULL);
+    assert_int_equal(s->n_messages, 1);
+    assert_false(s->failed); /* reset for the next message */
+    sg_session_free(&s);
+}
+
+/* A message that cannot be kept whole is never accepted silently: the
+ * failure action applies (tempfail unless configured otherwise). */
+static void
+test_failure_action(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *conf;
+        enum sg_status st;
+        const char *word;
+    } cases[] = {
+        {"message_buffer_size = 4k\ntmpdir = /nonexistent\n", SG_TEMPFAIL,
+         "tempfail"},
+        {"message_buffer_size = 4k\ntmpdir = /nonexistent\n"
+         "failure_action = reject\n",
+         SG_REJECT, "reject"},
+        {"message_buffer_size = 4k\ntmpdir = /nonexistent\n"
+         "failure_action = accept\n",
+         SG_ACCEPT, "accept"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct failing f = {cases[i].conf, SG_CONTINUE};
+        char *log = captured(run_unspillable, &f);
+        assert_int_equal(f.st, cases[i].st);
+        assert_non_null(strstr(log, "QIDF: cannot create a temporary file in "
+                                    "tmpdir"));
+        char expect[128];
+        snprintf(expect, sizeof(expect), "QIDF: verdict=%s ", cases[i].word);
+        if (strstr(log, expect) == NULL)
+            fail_msg("case %zu: no \"%s\" in:\n%s", i, expect, log);
+        free(log);
+    }
+}
+
+static void
+test_unbracket(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"<a@b>", "a@b"}, {"a@b", "a@b"}, {"<>", ""}, {"<", "<"}, {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out = sg_addr_unbracket(cases[i].in);
+        assert_string_equal(out, cases[i].out);
+        free(out);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trust),
+        cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_two_messages_one_connection),
+        cmocka_unit_test(test_abort),
+        cmocka_unit_test(test_failure_action),
+        cmocka_unit_test(test_unbracket),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
