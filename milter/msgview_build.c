@@ -549,6 +549,9 @@ sg_label(char *label, const struct sg_where *w, const char *type,
     else
         snprintf(label, SG_LABEL_MAX, "%spart %s (%s)", w->prefix, w->path,
                  type);
+    const gchar *end;
+    if (!g_utf8_validate(label, -1, &end)) /* snprintf cut a character */
+        label[end - label] = '\0';
 }
 
 /* A text/any leaf: its text always, and an attachment record when it is one. */
