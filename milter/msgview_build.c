@@ -65,12 +65,13 @@ sg_fail(struct sg_build *b, const char *error)
 /* ------------------------------------------------------------- UTF-8 */
 
 /* Append data to out with every invalid UTF-8 sequence (and NUL) replaced
- * by U+FFFD. */
+ * by U+FFFD, stopping once out holds limit bytes or more. */
 static int
-sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len)
+sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len,
+                     size_t limit)
 {
     static const char repl[] = "\xEF\xBF\xBD";
-    while (len > 0) {
+    while (len > 0 && out->len < limit) {
         const gchar *end;
         g_utf8_validate(data, (gssize)len, &end);
         size_t good = (size_t)(end - data);
@@ -88,13 +89,31 @@ sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len)
     return sg_buf_reserve(out, 0); /* data non-NULL even when empty */
 }
 
+/* Make buf valid UTF-8 in place (a copy only when it is not); never leaves
+ * data NULL. */
+static int
+sg_utf8_make_valid(struct sg_buf *buf)
+{
+    if (buf->data != NULL && g_utf8_validate(buf->data, (gssize)buf->len, NULL))
+        return 0;
+    struct sg_buf out = SG_BUF_INIT;
+    if (sg_utf8_append_valid(&out, buf->data != NULL ? buf->data : "",
+                             buf->len, SIZE_MAX) < 0) {
+        sg_buf_free(&out);
+        return -1;
+    }
+    sg_buf_free(buf);
+    *buf = out;
+    return 0;
+}
+
 static char *
 sg_utf8_dup(const char *s)
 {
     struct sg_buf out = SG_BUF_INIT;
     if (s == NULL)
         return NULL;
-    if (sg_utf8_append_valid(&out, s, strlen(s)) < 0) {
+    if (sg_utf8_append_valid(&out, s, strlen(s), SIZE_MAX) < 0) {
         sg_buf_free(&out);
         return NULL;
     }
@@ -132,14 +151,16 @@ sg_crlf_to_lf(struct sg_buf *s)
 /* ------------------------------------------------------------- charsets */
 
 /* Convert with iconv; an invalid or incomplete sequence becomes U+FFFD and
- * one input byte is skipped. */
+ * one input byte is skipped.  Stops once out holds limit bytes or more. */
 static int
-sg_iconv_append(iconv_t cd, const char *data, size_t len, struct sg_buf *out)
+sg_iconv_append(iconv_t cd, const char *data, size_t len, size_t limit,
+                struct sg_buf *out)
 {
     char *in = (char *)(uintptr_t)data; /* iconv's prototype is not const */
     size_t inleft = len;
-    for (;;) {
-        if (sg_buf_reserve(out, inleft * 2 + 64) < 0)
+    while (out->len < limit) {
+        size_t step = inleft < SG_READ_CHUNK ? inleft : SG_READ_CHUNK;
+        if (sg_buf_reserve(out, step * 2 + 64) < 0)
             return -1;
         char *outp = out->data + out->len;
         size_t outleft = out->cap - out->len - 1;
@@ -161,23 +182,24 @@ sg_iconv_append(iconv_t cd, const char *data, size_t len, struct sg_buf *out)
         in++;
         inleft--;
     }
+    return 0;
 }
 
 /* Convert from charset through GMime's iconv cache; -2 if the charset is
  * unknown to iconv. */
 static int
 sg_convert_from(const char *charset, const char *data, size_t len,
-                struct sg_buf *out)
+                size_t limit, struct sg_buf *out)
 {
     iconv_t cd = g_mime_iconv_open("UTF-8", charset);
     if (cd == (iconv_t)-1)
         return -2;
     struct sg_buf tmp = SG_BUF_INIT;
-    int ret = sg_iconv_append(cd, data, len, &tmp);
+    int ret = sg_iconv_append(cd, data, len, limit, &tmp);
     g_mime_iconv_close(cd);
     if (ret == 0)
         ret = sg_utf8_append_valid(out, tmp.data != NULL ? tmp.data : "",
-                                   tmp.len);
+                                   tmp.len, limit);
     sg_buf_free(&tmp);
     return ret;
 }
@@ -185,26 +207,27 @@ sg_convert_from(const char *charset, const char *data, size_t len,
 /* Bytes in a declared (or absent) charset to valid UTF-8.  UTF-8 keeps its
  * bytes with invalid ones replaced; no, unknown or ASCII charset means UTF-8
  * when it validates, else windows-1252 (what mislabelled mail really is);
- * ISO-8859-1 is read as its superset windows-1252, as browsers do. */
+ * ISO-8859-1 is read as its superset windows-1252, as browsers do.
+ * Output past limit bytes is not produced (the caller cuts at limit). */
 static int
 sg_text_to_utf8(const char *charset, const char *data, size_t len,
-                struct sg_buf *out)
+                size_t limit, struct sg_buf *out)
 {
     const char *canon = charset != NULL ? g_mime_charset_canon_name(charset)
                                         : NULL;
     if (canon != NULL && g_ascii_strcasecmp(canon, "utf-8") == 0)
-        return sg_utf8_append_valid(out, data, len);
+        return sg_utf8_append_valid(out, data, len, limit);
     if (canon != NULL && g_ascii_strcasecmp(canon, "us-ascii") != 0) {
         if (g_ascii_strcasecmp(canon, "iso-8859-1") == 0)
             canon = "windows-1252";
-        int ret = sg_convert_from(canon, data, len, out);
+        int ret = sg_convert_from(canon, data, len, limit, out);
         if (ret != -2)
             return ret;
     }
     if (g_utf8_validate(data, (gssize)len, NULL))
-        return sg_buf_append(out, data, len);
-    int ret = sg_convert_from("windows-1252", data, len, out);
-    return ret == -2 ? sg_utf8_append_valid(out, data, len) : ret;
+        return sg_utf8_append_valid(out, data, len, limit);
+    int ret = sg_convert_from("windows-1252", data, len, limit, out);
+    return ret == -2 ? sg_utf8_append_valid(out, data, len, limit) : ret;
 }
 
 /* ------------------------------------------------------------- HTML */
@@ -383,8 +406,10 @@ sg_html_walk(struct sg_html *h, xmlDocPtr doc)
 static int
 sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
 {
+    /* the text is UTF-8 already: a <meta charset> must not re-decode it */
     const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                     HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
+                     HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                     HTML_PARSE_IGNORE_ENC;
     if (len == 0 || len > INT32_MAX)
         return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", opts);
@@ -567,17 +592,20 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
         GMIME_OBJECT(part), "charset");
     int ret = sg_part_read(b, part, room, &raw, &size);
     if (ret == 0 && sg_text_to_utf8(charset, raw.data != NULL ? raw.data : "",
-                                    raw.len, &text) < 0)
+                                    raw.len, is_html ? SIZE_MAX : room + 8,
+                                    &text) < 0)
         ret = sg_fail(b, SG_ERR_NOMEM);
+    sg_buf_free(&raw);
     sg_crlf_to_lf(&text);
     if (ret == 0 && is_html) {
-        if (sg_html_to_text(text.data, text.len, &html) < 0 ||
-            sg_utf8_append_valid(&html, "", 0) < 0)
+        if (sg_html_to_text(text.data, text.len, &html) < 0)
             ret = sg_fail(b, SG_ERR_NOMEM);
         struct sg_buf swap = text;
         text = html;
         html = swap;
     }
+    if (ret == 0 && sg_utf8_make_valid(&text) < 0)
+        ret = sg_fail(b, SG_ERR_NOMEM);
     if (ret == 0) {
         char label[SG_LABEL_MAX];
         sg_utf8_truncate(&text, room);
@@ -637,7 +665,8 @@ sg_multipart_prologue(struct sg_build *b, GMimeMultipart *mp,
         return 0;
     b->view->malformed = true;
     b->view->n_parts++;
-    if (sg_text_to_utf8(NULL, prologue, strlen(prologue), &text) < 0) {
+    if (sg_text_to_utf8(NULL, prologue, strlen(prologue), room + 8,
+                        &text) < 0) {
         sg_buf_free(&text);
         return sg_fail(b, SG_ERR_NOMEM);
     }
@@ -863,7 +892,8 @@ sg_build_unparsed(struct sg_build *b, GMimeStream *stream)
             ret = sg_fail(b, SG_ERR_NOMEM);
     }
     if (ret == 0 && raw.len > 0) {
-        if (sg_text_to_utf8(NULL, raw.data, raw.len, &text) < 0)
+        if (sg_text_to_utf8(NULL, raw.data, raw.len, SG_MSGVIEW_MAX_TEXT + 8,
+                            &text) < 0)
             ret = sg_fail(b, SG_ERR_NOMEM);
         sg_crlf_to_lf(&text);
         sg_utf8_truncate(&text, SG_MSGVIEW_MAX_TEXT);

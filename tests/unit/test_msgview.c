@@ -118,6 +118,7 @@ static const struct shape_case shape_cases[] = {
     {"empty_body.eml", "Nothing here", 1, 0, 1, 0, false},
     {"no_headers.eml", "", 1, 0, 1, 0, true},
     {"crlf.eml", "CRLF line ends", 1, 0, 1, 0, false},
+    {"html_meta_latin1.eml", "Meta charset", 1, 0, 1, 0, false},
 };
 #define N_SHAPE_CASES (sizeof(shape_cases) / sizeof(shape_cases[0]))
 
@@ -212,6 +213,8 @@ test_html_only(void **state)
     assert_null(strstr(t->text, "SCRIPTCONTENT"));
     assert_null(strstr(t->text, "STYLECONTENT"));
     assert_null(strstr(t->text, "COMMENTCONTENT"));
+    assert_null(strstr(t->text, "BODYSCRIPT"));
+    assert_null(strstr(t->text, "BODYSTYLE"));
     assert_null(strstr(t->text, "<p"));
     assert_null(strstr(t->text, "ignored title"));
     assert_string_equal(v->from_name, "Mr Jones");
@@ -299,6 +302,8 @@ static const struct charset_case charset_cases[] = {
     {"undeclared_1252.eml", "He said \u201Chello\u201D for £5\n"},
     /* CRLF line ends become LF; quoted-printable UTF-8 */
     {"crlf.eml", "Line one\nLine two café\n"},
+    /* ISO-8859-1 HTML whose <meta> names its charset again: no mojibake */
+    {"html_meta_latin1.eml", "Café costs £4"},
 };
 
 static void
@@ -314,6 +319,10 @@ test_charsets(void **state)
                                     (gssize)v->texts[0].len, NULL));
         sg_msgview_free(&v);
     }
+    /* an unencoded 8-bit header in no declared charset: windows-1252 */
+    struct sg_msgview *v = build_file("undeclared_1252.eml");
+    assert_string_equal(sg_msgview_header(v, "X-Note"), "café \u201Cq\u201D");
+    sg_msgview_free(&v);
 }
 
 static void
@@ -351,12 +360,18 @@ test_no_headers(void **state)
 
 /* ------------------------------------------------------------- bounds */
 
+/* Text past SG_MSGVIEW_MAX_TEXT is cut; a later part gets no text but its
+ * attachment record and size are still exact. */
 static void
 test_text_bound(void **state)
 {
     (void)state;
-    static const char head[] = "Subject: big\n\n";
-    static const char tail[] = "07700 900123\n";
+    static const char head[] = "Subject: big\n"
+                               "Content-Type: multipart/mixed; boundary=B\n\n"
+                               "--B\n\n";
+    static const char tail[] = "\n--B\n"
+                               "Content-Type: text/csv; name=x.csv\n\n"
+                               "07700 900123\n--B--\n";
     size_t body = SG_MSGVIEW_MAX_TEXT + 4096;
     size_t len = sizeof(head) - 1 + body + sizeof(tail) - 1;
     char *msg = malloc(len);
@@ -367,9 +382,13 @@ test_text_bound(void **state)
         msg[i] = '\n';
     memcpy(msg + len - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
     struct sg_msgview *v = build_mem(msg, len);
-    assert_int_equal(v->n_texts, 1);
+    assert_int_equal(v->n_texts, 2);
     assert_int_equal(v->texts[0].len, SG_MSGVIEW_MAX_TEXT);
     assert_int_equal(strlen(v->texts[0].text), SG_MSGVIEW_MAX_TEXT);
+    assert_int_equal(v->texts[1].len, 0);
+    assert_string_equal(v->texts[1].label, "attachment \"x.csv\"");
+    assert_int_equal(v->n_attachments, 1);
+    assert_int_equal(v->attachments[0].size, strlen("07700 900123"));
     assert_int_equal(v->size, len);
     sg_msgview_free(&v);
     free(msg);
