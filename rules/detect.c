@@ -1,0 +1,674 @@
+/*
+ * detect.c - the built-in detectors (patterns and validators) and the scan
+ * loop shared by built-in and site-defined detectors.
+ *
+ * Each detector is one PCRE2 pattern, compiled with JIT once at load, plus
+ * an optional validator in C (check letters and digits, number plans, the
+ * school's own numbers, domains and postcodes, ages).  Every built-in
+ * pattern matches a bounded length, so scanning a text costs time linear in
+ * its size; a text is scanned at most once per detector per message.
+ *
+ * SECURITY: the scanned text is attacker-controlled.  Matches are bounded
+ * by the PCRE2 match context limits; matched text is copied with a length
+ * cap; validators read only inside the match.
+ * Fails by returning -1 (allocation, match limit) with an error string.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules_int.h"
+
+#define MAX_FINDING_TEXT 200
+
+/* ------------------------------------------------------------ patterns */
+
+/* A UK telephone number in any common written form: national (07700
+ * 900123, (01632) 960000), international (+44 7700 900123, +44 (0)7700
+ * 900123, 0044 7700 900123), with spaces, dots or hyphens between digits.
+ * Not glued to other digits, letters, currency signs, or a date/time/decimal
+ * separator followed by a digit.  The validator classifies the number. */
+#define PHONE_RE                                                              \
+    "(?<![\\w+\\x{a3}$\\x{20ac}.,/\\-])"                                      \
+    "(?:(?:\\+|00)[ \\t]?44[ \\t]?(?:\\(0\\)[ \\t]?)?|\\(?0)"                 \
+    "[1-9](?:(?:\\)[ \\t]?|[ \\t.\\-\\x{a0}]|[ \\t]-[ \\t])?\\d){8,9}"        \
+    "(?![\\w\\x{a3}$\\x{20ac}%])(?![.,:/\\-]\\d)"
+
+#define EMAIL_RE                                                              \
+    "(?<![\\w.%+\\-])[A-Za-z0-9][A-Za-z0-9._%+\\-]{0,63}@"                    \
+    "(?:[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?\\.){1,8}"             \
+    "[A-Za-z]{2,24}(?![\\w\\-])"
+
+#define SOCIAL_NETS                                                           \
+    "snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"          \
+    "facebook|fb|youtube|bereal"
+
+#define SOCIAL_RE                                                             \
+    "(?<![\\w.\\-@/])(?:https?://)?(?:(?:www|m|mobile|vm)\\.)?"               \
+    "(?:facebook\\.com|fb\\.com|fb\\.me|instagram\\.com|instagr\\.am|"        \
+    "snapchat\\.com/add|tiktok\\.com/@|twitter\\.com|x\\.com|threads\\.net/@|" \
+    "youtube\\.com/(?:@|c/|channel/|user/))"                                  \
+    "/?[A-Za-z0-9_.\\-]{2,64}"                                                \
+    "|\\b(?:snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"   \
+    "facebook|fb)[ \\t]*(?:handle|username|name|id)?[ \\t]*"                 \
+    "(?::|-|=|is)?[ \\t]*@[A-Za-z0-9_.]{2,30}"                                \
+    "|\\b(?:add|follow|message|dm|find|friend)[ \\t]+me[ \\t]+(?:on|at)"      \
+    "[ \\t]+(?:" SOCIAL_NETS "|x)\\b"                                         \
+    "|\\bmy[ \\t]+(?:snap(?:chat)?|insta(?:gram)?|tik[ \\t]?tok|twitter|"     \
+    "facebook|fb)[ \\t]+(?:is|handle|name|username|account)\\b"
+
+#define MSG_APPS "whats[ \\t]?app|signal|telegram|discord|kik|viber|wickr"
+
+#define MESSAGING_RE                                                          \
+    "(?<![\\w.\\-@/])(?:https?://)?(?:wa\\.me/\\+?[0-9]{6,15}|"               \
+    "api\\.whatsapp\\.com/send\\?phone=\\+?[0-9]{6,15}|"                      \
+    "chat\\.whatsapp\\.com/(?:invite/)?[A-Za-z0-9]{6,40}|"                    \
+    "(?:t|telegram)\\.me/(?:joinchat/)?[A-Za-z0-9_+\\-]{3,64}|"               \
+    "discord\\.gg/[A-Za-z0-9\\-]{2,32}|"                                      \
+    "discord(?:app)?\\.com/invite/[A-Za-z0-9\\-]{2,32}|"                      \
+    "signal\\.(?:me|group)/#[A-Za-z0-9_\\-]{4,200})"                          \
+    "|\\b(?:whats[ \\t]?app|signal|telegram|viber)[ \\t]+me\\b"               \
+    "(?:[ \\t]+(?:on|at)[ \\t]+\\+?[0-9][0-9 ()\\-]{6,20}[0-9])?"             \
+    "|\\b(?:add|message|text|dm|contact|find|join)[ \\t]+me[ \\t]+on[ \\t]+"  \
+    "(?:" MSG_APPS ")\\b"                                                     \
+    "|\\bmy[ \\t]+(?:" MSG_APPS ")[ \\t]+(?:number|no\\.?|is|handle|"         \
+    "username|group|id)\\b"
+
+#define STREET                                                                \
+    "Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Cl|Drive|Dr|Way|Crescent|"    \
+    "Cres|Court|Ct|Place|Pl|Grove|Gardens|Gdns|Terrace|Hill|Park|Walk|Row|"   \
+    "Mews|Square|Sq|View|Rise|Green|Parade|Vale|Wharf|Yard|Fields|Meadow|"    \
+    "Meadows|Croft|Gate|Hall|Cottages"
+
+/* A house number (optionally with a letter and "Flat n, ") then one to
+ * four capitalised words ending in a street word, then within 120
+ * characters (the rest of the address, up to three more lines) a full UK
+ * postcode.  The postcode is capture group 1. */
+#define ADDRESS_RE                                                            \
+    "(?<![\\w/.,\\-])\\d{1,4}[A-Za-z]?,?[ \\t]+"                              \
+    "(?:[A-Z][A-Za-z'\\-]*[ \\t]+){1,4}(?:" STREET ")\\b\\.?"                 \
+    "[^\\n]{0,60}?(?:\\n[^\\n]{0,60}?){0,3}?"                                 \
+    "(?<![A-Za-z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?[ \\t]*[0-9][ABD-HJLNP-UW-Z]{2})" \
+    "(?![A-Za-z0-9])"
+
+#define UPN_LETTERS "ABCDEFGHJKLMNPQRTUVWXYZ"
+#define UPN_RE                                                                \
+    "(?<![A-Za-z0-9])[" UPN_LETTERS "][0-9]{11}[0-9" UPN_LETTERS "]"          \
+    "(?![A-Za-z0-9])"
+
+#define NHS_RE                                                                \
+    "(?<![\\w+\\x{a3}$.,/\\-])[0-9]{3}[ \\-]?[0-9]{3}[ \\-]?[0-9]{4}"         \
+    "(?!\\w)(?![.,/\\-]\\d)"
+
+#define ULN_RE "(?<![\\w+\\x{a3}$.,/\\-])[1-9][0-9]{9}(?!\\w)(?![.,/\\-]\\d)"
+
+#define MONTHS                                                                \
+    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"       \
+    "Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|"             \
+    "Dec(?:ember)?"
+
+/* A personal name (two to four capitalised words) and, on the same line
+ * within 40 non-digit characters, a date; the date is capture group 1. */
+#define DOB_RE                                                                \
+    "(?<![\\w])\\p{Lu}[\\p{Ll}'\\-]+(?:[ \\t]+\\p{Lu}[\\p{L}'\\-]+){1,3}"     \
+    "[^\\n\\d]{0,40}?(?<!\\d)"                                                \
+    "(\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:19|20)\\d\\d|(?:19|20)\\d\\d-\\d\\d-"  \
+    "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" MONTHS ")\\.?,?[ \\t]+"        \
+    "(?:19|20)\\d\\d)(?!\\d)"
+
+static const struct builtin {
+    const char *name;
+    const char *describe;
+    const char *pattern;
+    bool caseless;
+    enum validator v;
+} builtins[] = {
+    {"uk-mobile", "a mobile phone number", PHONE_RE, false,
+     VAL_PHONE_MOBILE},
+    {"uk-landline", "a landline phone number", PHONE_RE, false,
+     VAL_PHONE_LANDLINE},
+    {"personal-email", "a personal email address", EMAIL_RE, false,
+     VAL_EMAIL_PERSONAL},
+    {"social-media", "a social media account", SOCIAL_RE, true, VAL_NONE},
+    {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
+     true, VAL_NONE},
+    {"home-address", "a home address", ADDRESS_RE, false,
+     VAL_POSTCODE_HOUSE},
+    {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN},
+    {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS},
+    {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN},
+    {"pupil-dob", "a child's name with a date of birth", DOB_RE, false,
+     VAL_CHILD_DOB},
+};
+
+int
+detectors_builtin_add(struct sg_rules *rules, const char **error_r)
+{
+    size_t n = sizeof(builtins) / sizeof(builtins[0]);
+    rules->detectors = calloc(n, sizeof(struct detector));
+    if (rules->detectors == NULL) {
+        *error_r = sg_rules_errorf("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct detector *d = &rules->detectors[i];
+        const char *cerr;
+        d->name = strdup(builtins[i].name);
+        d->describe = strdup(builtins[i].describe);
+        rules->n_detectors++;
+        if (d->name == NULL || d->describe == NULL) {
+            *error_r = sg_rules_errorf("out of memory");
+            return -1;
+        }
+        d->re = rules_compile(builtins[i].pattern, builtins[i].caseless,
+                              &cerr);
+        if (d->re == NULL) {
+            *error_r = sg_rules_errorf("built-in detector %s: %s",
+                                       builtins[i].name, cerr);
+            return -1;
+        }
+        d->validate = builtins[i].v;
+        d->builtin = true;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ validators */
+int
+sg_phone_normalise(const char *in, char *out, size_t outsz)
+{
+    char digits[40];
+    size_t n = 0;
+    const char *p = in;
+    while (isspace((unsigned char)*p))
+        p++;
+    bool intl = false;
+    if (*p == '+') {
+        intl = true;
+        p++;
+    } else if (p[0] == '0' && p[1] == '0') {
+        intl = true;
+        p += 2;
+    }
+    for (; *p; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (n + 1 >= sizeof(digits))
+                return -1;
+            digits[n++] = *p;
+        } else if (!strchr(" \t.-()/", *p) && (unsigned char)*p < 0x80) {
+            return -1;
+        }
+    }
+    digits[n] = '\0';
+    const char *nat;
+    if (intl) {
+        if (strncmp(digits, "44", 2) != 0)
+            return -1;
+        nat = digits + 2;
+        if (nat[0] == '0') /* the (0) of +44 (0)... */
+            nat++;
+    } else {
+        if (digits[0] != '0')
+            return -1;
+        nat = digits + 1;
+    }
+    size_t len = strlen(nat);
+    if (len < 9 || len > 10 || nat[0] == '0' || len + 2 > outsz)
+        return -1;
+    out[0] = '0';
+    memcpy(out + 1, nat, len + 1);
+    return 0;
+}
+
+static bool
+phone_is_mobile(const char *nat)
+{
+    if (strlen(nat) != 11 || nat[0] != '0' || nat[1] != '7')
+        return false;
+    if (nat[2] == '0') /* 070: personal numbering, not a mobile */
+        return false;
+    if (nat[2] == '6') /* 076: pagers, except 07624 (Isle of Man mobiles) */
+        return strncmp(nat, "07624", 5) == 0;
+    return true;
+}
+
+static bool
+phone_is_landline(const char *nat)
+{
+    size_t len = strlen(nat);
+    if (nat[0] != '0')
+        return false;
+    if (nat[1] == '1' && nat[2] >= '1' && nat[2] <= '9')
+        return len == 11 || len == 10;
+    if (len != 11)
+        return false;
+    if (nat[1] == '2')
+        return strchr("03489", nat[2]) != NULL;
+    if (nat[1] == '3')
+        return strchr("03457", nat[2]) != NULL;
+    return false;
+}
+
+/* Words which, just before a number on the same line, say it is a
+ * reference rather than a telephone number. */
+static const char *const ref_words[] = {
+    "ref",     "reference", "order",   "invoice",  "account",    "acct",
+    "case",    "ticket",    "serial",  "tracking", "booking",    "policy",
+    "receipt", "candidate", "upn",     "uln",      "nhs",        "transaction",
+    "customer", "membership", "payment", "id",
+};
+
+static bool
+preceded_by_reference_word(const char *text, size_t start)
+{
+    size_t from = start > 32 ? start - 32 : 0;
+    char seg[40];
+    size_t k = 0;
+    for (size_t i = from; i < start; i++) {
+        char c = text[i];
+        if (c == '\n') {
+            k = 0;
+            continue;
+        }
+        seg[k++] = (char)tolower((unsigned char)c);
+    }
+    seg[k] = '\0';
+    /* Only the last word before the number (and its punctuation) counts:
+     * "Ref: 0123...", "order no. 0123...", "Case ID 0123...". */
+    char *end = seg + k;
+    char *p = end;
+    int words = 0;
+    while (p > seg && words < 2) {
+        while (p > seg && !isalpha((unsigned char)p[-1]))
+            p--;
+        char *we = p;
+        while (p > seg && isalpha((unsigned char)p[-1]))
+            p--;
+        if (we == p)
+            break;
+        size_t wl = (size_t)(we - p);
+        for (size_t i = 0; i < sizeof(ref_words) / sizeof(ref_words[0]); i++)
+            if (strlen(ref_words[i]) == wl &&
+                strncmp(p, ref_words[i], wl) == 0)
+                return true;
+        /* "no", "number", "num" may sit between the word and the number */
+        if (!((wl == 2 && strncmp(p, "no", 2) == 0) ||
+              (wl == 6 && strncmp(p, "number", 6) == 0) ||
+              (wl == 3 && strncmp(p, "num", 3) == 0)))
+            break;
+        words++;
+    }
+    return false;
+}
+
+static const char upn_letters[] = UPN_LETTERS;
+
+static int
+upn_value(char c)
+{
+    if (isdigit((unsigned char)c))
+        return c - '0';
+    const char *p = strchr(upn_letters, c);
+    return p && c ? (int)(p - upn_letters) : -1;
+}
+
+int
+sg_upn_valid(const char *s, size_t len)
+{
+    if (len != 13)
+        return 0;
+    int sum = 0;
+    for (size_t i = 1; i < 13; i++) {
+        if (i < 12 && !isdigit((unsigned char)s[i]))
+            return 0;
+        int v = upn_value(s[i]);
+        if (v < 0)
+            return 0;
+        sum += v * (int)(i + 1);
+    }
+    return s[0] == upn_letters[sum % 23];
+}
+
+int
+sg_nhs_valid(const char *d)
+{
+    int sum = 0;
+    for (int i = 0; i < 9; i++)
+        sum += (d[i] - '0') * (10 - i);
+    int check = 11 - sum % 11;
+    if (check == 11)
+        check = 0;
+    if (check == 10)
+        return 0;
+    /* All-same-digit numbers pass the checksum but are never issued. */
+    bool same = true;
+    for (int i = 1; i < 10; i++)
+        if (d[i] != d[0])
+            same = false;
+    return !same && check == d[9] - '0';
+}
+
+int
+sg_uln_valid(const char *d)
+{
+    if (d[0] == '0' || strcmp(d, "9999999999") == 0)
+        return 0;
+    int sum = 0;
+    for (int i = 0; i < 9; i++)
+        sum += (d[i] - '0') * (10 - i);
+    int r = sum % 11;
+    return r != 0 && 10 - r == d[9] - '0';
+}
+
+static int
+luhn_valid(const char *d, size_t n)
+{
+    if (n < 2)
+        return 0;
+    int sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = d[n - 1 - i] - '0';
+        if (i % 2 == 1) {
+            v *= 2;
+            if (v > 9)
+                v -= 9;
+        }
+        sum += v;
+    }
+    return sum % 10 == 0;
+}
+
+bool
+sg_domain_is_school(const struct sg_rules *rules, const char *domain)
+{
+    size_t dl = strlen(domain);
+    for (size_t i = 0; i < rules->school_domains.n; i++) {
+        const char *s = rules->school_domains.v[i];
+        size_t sl = strlen(s);
+        if (dl == sl && strcasecmp(domain, s) == 0)
+            return true;
+        if (dl > sl && domain[dl - sl - 1] == '.' &&
+            strcasecmp(domain + dl - sl, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int
+month_from_name(const char *p)
+{
+    static const char *const m[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                    "jul", "aug", "sep", "oct", "nov", "dec"};
+    for (int i = 0; i < 12; i++)
+        if (strncasecmp(p, m[i], 3) == 0)
+            return i + 1;
+    return 0;
+}
+
+/* Parse the date forms of DOB_RE (UK order: day first). */
+static int
+parse_dob(const char *s, size_t len, struct sg_date *d)
+{
+    char buf[40];
+    if (len >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    int a, b, c;
+    char s1, s2;
+    if (sscanf(buf, "%4d-%2d-%2d", &a, &b, &c) == 3 && len == 10 &&
+        buf[4] == '-') {
+        d->year = a;
+        d->month = b;
+        d->day = c;
+    } else if (sscanf(buf, "%2d%c%2d%c%4d", &a, &s1, &b, &s2, &c) == 5 &&
+               strchr("/.-", s1) && s1 == s2) {
+        d->day = a;
+        d->month = b;
+        d->year = c;
+    } else {
+        char *p = buf;
+        d->day = (int)strtol(p, &p, 10);
+        while (*p && !isalpha((unsigned char)*p))
+            p++;
+        if (isalpha((unsigned char)*p) && strchr("snrt", tolower(*p)) &&
+            (strncasecmp(p, "st", 2) == 0 || strncasecmp(p, "nd", 2) == 0 ||
+             strncasecmp(p, "rd", 2) == 0 || strncasecmp(p, "th", 2) == 0) &&
+            !isalpha((unsigned char)p[2]))
+            p += 2;
+        while (*p && !isalpha((unsigned char)*p))
+            p++;
+        d->month = month_from_name(p);
+        while (*p && !isdigit((unsigned char)*p))
+            p++;
+        d->year = (int)strtol(p, NULL, 10);
+    }
+    char iso[16];
+    snprintf(iso, sizeof(iso), "%04d-%02d-%02d", d->year % 10000,
+             d->month % 100, d->day % 100);
+    return sg_date_parse(iso, d);
+}
+
+int
+detect_validate(const struct sg_rules *rules, const struct detector *d,
+                const char *text, size_t len, size_t start, size_t end,
+                time_t now)
+{
+    (void)len;
+    const char *m = text + start;
+    size_t ml = end - start;
+    char buf[MAX_FINDING_TEXT + 1];
+    switch (d->validate) {
+    case VAL_NONE:
+        return 1;
+    case VAL_PHONE_MOBILE:
+    case VAL_PHONE_LANDLINE: {
+        char nat[32];
+        if (ml > MAX_FINDING_TEXT)
+            return 0;
+        memcpy(buf, m, ml);
+        buf[ml] = '\0';
+        if (sg_phone_normalise(buf, nat, sizeof(nat)) < 0)
+            return 0;
+        bool ok = d->validate == VAL_PHONE_MOBILE ? phone_is_mobile(nat)
+                                                  : phone_is_landline(nat);
+        if (!ok)
+            return 0;
+        for (size_t i = 0; i < rules->school_phones.n; i++)
+            if (strcmp(rules->school_phones.v[i], nat) == 0)
+                return 0;
+        if (preceded_by_reference_word(text, start))
+            return 0;
+        return 1;
+    }
+    case VAL_EMAIL_PERSONAL: {
+        const char *at = memchr(m, '@', ml);
+        if (at == NULL || (size_t)(m + ml - at - 1) > MAX_FINDING_TEXT)
+            return 0;
+        size_t dl = (size_t)(m + ml - at - 1);
+        memcpy(buf, at + 1, dl);
+        buf[dl] = '\0';
+        return !sg_domain_is_school(rules, buf);
+    }
+    case VAL_POSTCODE_HOUSE:
+        return 1; /* the postcode check needs the capture: detect_run */
+    case VAL_UPN:
+        return sg_upn_valid(m, ml);
+    case VAL_NHS:
+    case VAL_ULN:
+    case VAL_LUHN: {
+        char dig[32];
+        size_t n = 0;
+        for (size_t i = 0; i < ml; i++)
+            if (isdigit((unsigned char)m[i])) {
+                if (n + 1 >= sizeof(dig))
+                    return 0;
+                dig[n++] = m[i];
+            }
+        dig[n] = '\0';
+        if (d->validate == VAL_LUHN)
+            return luhn_valid(dig, n);
+        if (n != 10)
+            return 0;
+        return d->validate == VAL_NHS ? sg_nhs_valid(dig) : sg_uln_valid(dig);
+    }
+    case VAL_CHILD_DOB:
+        return 1; /* needs the capture: detect_run */
+    }
+    (void)now;
+    return 0;
+}
+
+/* Validators that need capture group 1. */
+static int
+validate_group(const struct sg_rules *rules, const struct detector *d,
+               const char *text, const PCRE2_SIZE *ov, int rc, time_t now)
+{
+    if (d->validate != VAL_POSTCODE_HOUSE && d->validate != VAL_CHILD_DOB)
+        return 1;
+    if (rc < 2 || ov[2] == PCRE2_UNSET)
+        return 0;
+    const char *g = text + ov[2];
+    size_t gl = ov[3] - ov[2];
+    if (d->validate == VAL_POSTCODE_HOUSE) {
+        char pc[16];
+        size_t k = 0;
+        for (size_t i = 0; i < gl && k < sizeof(pc) - 1; i++)
+            if (!isspace((unsigned char)g[i]))
+                pc[k++] = g[i];
+        pc[k] = '\0';
+        return !strv_has_ci(&rules->school_postcodes, pc);
+    }
+    struct sg_date dob, today;
+    if (parse_dob(g, gl, &dob) < 0)
+        return 0;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    today.year = tm.tm_year + 1900;
+    today.month = tm.tm_mon + 1;
+    today.day = tm.tm_mday;
+    int age = sg_date_age(&dob, &today);
+    return age >= 2 && age <= 19;
+}
+
+static void
+copy_capped(char *dst, const char *src, size_t len)
+{
+    if (len > MAX_FINDING_TEXT) {
+        len = MAX_FINDING_TEXT;
+        /* do not cut a UTF-8 sequence */
+        while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+            len--;
+    }
+    for (size_t i = 0; i < len; i++)
+        dst[i] = (src[i] == '\n' || src[i] == '\r' || src[i] == '\t')
+                     ? ' '
+                     : src[i];
+    dst[len] = '\0';
+}
+
+int
+detect_run(const struct sg_rules *rules, const struct detector *d,
+           const char *text, size_t len, const char *where, time_t now,
+           pcre2_match_data *md, pcre2_match_context *mctx,
+           struct sg_finding **out, size_t *n_out, size_t max_findings)
+{
+    PCRE2_SIZE off = 0;
+    while (off <= len) {
+        int rc = pcre2_match(d->re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        if (rc < 0) {
+            char msg[128];
+            pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof(msg));
+            sg_rules_errorf("detector %s: %s", d->name, msg);
+            return -1;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t s = ov[0], e = ov[1];
+        if (e <= s) { /* empty match: step one character */
+            off = s + 1;
+            while (off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
+                off++;
+            continue;
+        }
+        off = e;
+        if (!detect_validate(rules, d, text, len, s, e, now) ||
+            !validate_group(rules, d, text, ov, rc, now))
+            continue;
+        char buf[MAX_FINDING_TEXT + 1];
+        copy_capped(buf, text + s, e - s);
+        bool dup = false;
+        for (size_t i = 0; i < *n_out; i++)
+            if (strcmp((*out)[i].detector, d->name) == 0 &&
+                strcmp((*out)[i].text, buf) == 0)
+                dup = true;
+        if (dup)
+            continue;
+        if (*n_out >= max_findings)
+            return 0;
+        struct sg_finding *g = realloc(*out, (*n_out + 1) * sizeof(*g));
+        if (g == NULL) {
+            sg_rules_errorf("out of memory");
+            return -1;
+        }
+        *out = g;
+        g[*n_out].detector = strdup(d->name);
+        g[*n_out].text = strdup(buf);
+        g[*n_out].where = strdup(where);
+        (*n_out)++;
+        if (!g[*n_out - 1].detector || !g[*n_out - 1].text ||
+            !g[*n_out - 1].where) {
+            sg_rules_errorf("out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+sg_findings_free(struct sg_finding **findings, size_t *n)
+{
+    if (*findings == NULL)
+        return;
+    for (size_t i = 0; i < *n; i++) {
+        free((*findings)[i].detector);
+        free((*findings)[i].text);
+        free((*findings)[i].where);
+    }
+    free(*findings);
+    *findings = NULL;
+    *n = 0;
+}
+
+int
+sg_rules_detect(const struct sg_rules *rules, const char *detector,
+                const char *text, size_t len, time_t now,
+                struct sg_finding **findings_r, size_t *n_r,
+                const char **error_r)
+{
+    size_t di = rules_detector_find(rules, detector);
+    if (di == (size_t)-1) {
+        *error_r = sg_rules_errorf("unknown detector '%s'", detector);
+        return -1;
+    }
+    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
+    pcre2_match_context *mctx = pcre2_match_context_copy(rules->mctx);
+    if (md == NULL || mctx == NULL) {
+        pcre2_match_data_free(md);
+        pcre2_match_context_free(mctx);
+        *error_r = sg_rules_errorf("out of memory");
+        return -1;
+    }
+    int r = detect_run(rules, &rules->detectors[di], text, len, "text", now,
+                       md, mctx, findings_r, n_r, 1000);
+    pcre2_match_data_free(md);
+    pcre2_match_context_free(mctx);
+    if (r < 0)
+        *error_r = sg_rules_lasterror();
+    return r;
+}

@@ -1,0 +1,857 @@
+/*
+ * eval.c - evaluate a loaded rule set against one message and the people
+ * involved, and build the verdict with its explanations.
+ *
+ * Cost: cheap conditions (sender, recipients, time, attachments) are tested
+ * first; a detector runs only when a rule that got that far needs it, and
+ * at most once per message (its findings are cached for every other rule).
+ * So a message costs O(size x detectors actually needed), never
+ * O(size x rules x patterns).
+ *
+ * SECURITY: message text is untrusted and only ever matched, copied with
+ * caps, and put into explanations as data (never as a format string).  The
+ * display-name lookup and the exceptions register are the caller's
+ * callbacks; their errors fail the evaluation (the caller's failure action
+ * applies), they are never read as "no".
+ * Fails by returning -1 with an error string (allocation, match limits,
+ * callback errors); a partial verdict is freed.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules_int.h"
+
+#define MAX_FINDINGS_PER_DETECTOR 50
+
+struct detcache {
+    bool done;
+    struct sg_finding *f;
+    size_t n;
+    unsigned char *scope; /* per finding: SC_* bit */
+};
+
+struct ctx {
+    const struct sg_rules *rules;
+    const struct sg_eval_input *in;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    struct detcache *cache;
+    int dn_state; /* 0 not asked, 1 found, 2 none */
+    const struct sg_person *dn_person;
+    bool tm_done;
+    struct tm tm;
+};
+
+/* Findings gathered for one rule. */
+struct flist {
+    struct sg_finding *f;
+    size_t n;
+};
+
+static int
+flist_add(struct flist *l, const char *det, const char *text,
+          const char *where)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->f[i].detector, det) == 0 &&
+            strcmp(l->f[i].text, text) == 0)
+            return 0;
+    struct sg_finding *g = realloc(l->f, (l->n + 1) * sizeof(*g));
+    if (g == NULL)
+        return -1;
+    l->f = g;
+    g[l->n].detector = strdup(det);
+    g[l->n].text = strdup(text);
+    g[l->n].where = strdup(where);
+    l->n++;
+    if (!g[l->n - 1].detector || !g[l->n - 1].text || !g[l->n - 1].where)
+        return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------ parties */
+static const char *
+domain_of(const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    return at ? at + 1 : "";
+}
+
+static bool
+roles_match(const struct sg_person *p, const struct strv *roles)
+{
+    for (size_t i = 0; i < roles->n; i++) {
+        const char *r = roles->v[i];
+        if (strcasecmp(r, "anyone") == 0)
+            return true;
+        if (strcasecmp(r, SG_ROLE_EXTERNAL) == 0 && p == NULL)
+            return true;
+        if (p != NULL && sg_person_has_role(p, r))
+            return true;
+    }
+    return false;
+}
+
+static bool
+addrs_match(const char *addr, const struct strv *pats)
+{
+    if (addr == NULL)
+        return false;
+    for (size_t i = 0; i < pats->n; i++)
+        if (fnmatch(pats->v[i], addr, FNM_CASEFOLD) == 0)
+            return true;
+    return false;
+}
+
+static int
+display_name_person(struct ctx *c, const struct sg_person **p_r)
+{
+    if (c->dn_state == 0) {
+        c->dn_state = 2;
+        const struct sg_msgview *v = c->in->view;
+        if (v != NULL && v->from_name != NULL && v->from_name[0] != '\0' &&
+            c->in->name_lookup != NULL) {
+            const struct sg_person *p = NULL;
+            int r = c->in->name_lookup(c->in->name_lookup_ctx, v->from_name,
+                                       &p);
+            if (r < 0) {
+                sg_rules_errorf("display-name lookup failed for \"%s\"",
+                                v->from_name);
+                return -1;
+            }
+            if (r == 1 && p != NULL) {
+                c->dn_state = 1;
+                c->dn_person = p;
+            }
+        }
+    }
+    *p_r = c->dn_state == 1 ? c->dn_person : NULL;
+    return 0;
+}
+
+/* 1 match, 0 no, -1 error. */
+static int
+party_match(struct ctx *c, const struct partyset *set,
+            const struct sg_party *party, bool sender)
+{
+    unsigned ch = set->channels ? set->channels
+                                : (CH_SCHOOL | CH_PERSONAL | CH_EXTERNAL);
+    const struct sg_person *p = party->person;
+    unsigned pch;
+    if (p != NULL && party->channel == SG_CHANNEL_SCHOOL)
+        pch = CH_SCHOOL;
+    else if (p != NULL && party->channel == SG_CHANNEL_PERSONAL)
+        pch = CH_PERSONAL;
+    else {
+        pch = CH_EXTERNAL;
+        p = NULL;
+    }
+    if ((pch & ch) &&
+        (roles_match(p, &set->roles) || addrs_match(party->address,
+                                                    &set->addrs)))
+        return 1;
+    if (pch != CH_EXTERNAL || !sender)
+        return 0;
+    if ((ch & CH_SPOOFED) &&
+        sg_domain_is_school(c->rules, domain_of(party->address)) &&
+        (roles_match(NULL, &set->roles) ||
+         addrs_match(party->address, &set->addrs)))
+        return 1;
+    if (ch & CH_DISPLAY_NAME) {
+        const struct sg_person *dp;
+        if (display_name_person(c, &dp) < 0)
+            return -1;
+        if (dp != NULL && roles_match(dp, &set->roles))
+            return 1;
+    }
+    return 0;
+}
+
+static bool
+is_sender_self(const struct sg_eval_input *in, const struct sg_party *r)
+{
+    if (in->sender.address && r->address &&
+        strcasecmp(in->sender.address, r->address) == 0)
+        return true;
+    if (in->sender.person && r->person &&
+        (in->sender.person == r->person ||
+         (in->sender.person->address && r->person->address &&
+          strcasecmp(in->sender.person->address, r->person->address) == 0)))
+        return true;
+    return false;
+}
+
+/* ------------------------------------------------------------ content */
+static int
+scan(struct ctx *c, size_t di)
+{
+    struct detcache *dc = &c->cache[di];
+    if (dc->done)
+        return 0;
+    dc->done = true;
+    const struct detector *d = &c->rules->detectors[di];
+    const struct sg_msgview *v = c->in->view;
+    if (v == NULL)
+        return 0;
+    time_t now = c->in->now;
+#define RUN(text, len, where, sc)                                             \
+    do {                                                                      \
+        size_t before = dc->n;                                                \
+        if (detect_run(c->rules, d, (text), (len), (where), now, c->md,      \
+                       c->mctx, &dc->f, &dc->n,                               \
+                       MAX_FINDINGS_PER_DETECTOR) < 0)                        \
+            return -1;                                                        \
+        if (dc->n > before) {                                                 \
+            unsigned char *g = realloc(dc->scope, dc->n);                     \
+            if (g == NULL) {                                                  \
+                sg_rules_errorf("out of memory");                             \
+                return -1;                                                    \
+            }                                                                 \
+            dc->scope = g;                                                    \
+            memset(g + before, (sc), dc->n - before);                         \
+        }                                                                     \
+    } while (0)
+    if (v->subject != NULL)
+        RUN(v->subject, strlen(v->subject), "subject", SC_SUBJECT);
+    for (size_t i = 0; i < v->n_texts; i++) {
+        const struct sg_text_part *t = &v->texts[i];
+        if (t->text == NULL)
+            continue;
+        RUN(t->text, t->len, t->label ? t->label : "body",
+            t->is_attachment ? SC_ATTACHMENTS : SC_BODY);
+    }
+    for (size_t i = 0; i < v->n_attachments; i++) {
+        const char *fn = v->attachments[i].filename;
+        if (fn == NULL)
+            continue;
+        RUN(fn, strlen(fn), "attachment name", SC_FILENAMES);
+    }
+#undef RUN
+    return 0;
+}
+
+static int
+cond_content(struct ctx *c, const struct cond *cd, struct flist *out)
+{
+    bool any = false;
+    for (size_t i = 0; i < cd->n_items; i++) {
+        size_t di = cd->items[i].det;
+        if (scan(c, di) < 0)
+            return -1;
+        const struct detcache *dc = &c->cache[di];
+        unsigned cnt = 0;
+        for (size_t k = 0; k < dc->n; k++)
+            if (dc->scope[k] & cd->scope)
+                cnt++;
+        if (cnt < cd->items[i].min)
+            continue;
+        any = true;
+        for (size_t k = 0; k < dc->n; k++)
+            if ((dc->scope[k] & cd->scope) &&
+                flist_add(out, dc->f[k].detector, dc->f[k].text,
+                          dc->f[k].where) < 0) {
+                sg_rules_errorf("out of memory");
+                return -1;
+            }
+    }
+    return any;
+}
+
+static int
+cond_attachment(struct ctx *c, const struct cond *cd, struct flist *out)
+{
+    const struct sg_msgview *v = c->in->view;
+    if (v == NULL)
+        return 0;
+    bool any = false;
+    for (size_t i = 0; i < v->n_attachments; i++) {
+        const struct sg_attachment *a = &v->attachments[i];
+        bool m = false;
+        for (size_t k = 0; k < cd->types.n && !m; k++)
+            if (a->content_type &&
+                fnmatch(cd->types.v[k], a->content_type, FNM_CASEFOLD) == 0)
+                m = true;
+        const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
+        for (size_t k = 0; k < cd->exts.n && !m && dot; k++)
+            if (strcasecmp(dot + 1, cd->exts.v[k]) == 0)
+                m = true;
+        if (!m)
+            continue;
+        any = true;
+        char where[300];
+        snprintf(where, sizeof(where), "attachment (%s)",
+                 a->content_type ? a->content_type : "unknown type");
+        if (flist_add(out, "attachment",
+                      a->filename ? a->filename
+                                  : (a->content_type ? a->content_type : "?"),
+                      where) < 0) {
+            sg_rules_errorf("out of memory");
+            return -1;
+        }
+    }
+    return any;
+}
+
+static const struct tm *
+local_tm(struct ctx *c)
+{
+    if (!c->tm_done) {
+        sg_tz_local(c->rules->tz, c->in->now, &c->tm);
+        c->tm_done = true;
+    }
+    return &c->tm;
+}
+
+static bool
+cond_time(struct ctx *c, const struct cond *cd)
+{
+    const struct tm *tm = local_tm(c);
+    int m = tm->tm_hour * 60 + tm->tm_min;
+    for (size_t i = 0; i < cd->n_times; i++) {
+        const struct timeitem *t = &cd->times[i];
+        bool in = m >= t->from_min && m < t->to_min;
+        switch (t->kind) {
+        case T_BETWEEN:
+            if (in)
+                return true;
+            break;
+        case T_OUTSIDE:
+            if (!in)
+                return true;
+            break;
+        case T_DAYS:
+            if (t->days & (1u << tm->tm_wday))
+                return true;
+            break;
+        }
+    }
+    return false;
+}
+
+static bool
+cmp_ok(enum cmp op, size_t a, size_t b)
+{
+    switch (op) {
+    case CMP_EQ:
+        return a == b;
+    case CMP_NE:
+        return a != b;
+    case CMP_LT:
+        return a < b;
+    case CMP_LE:
+        return a <= b;
+    case CMP_GT:
+        return a > b;
+    case CMP_GE:
+        return a >= b;
+    }
+    return false;
+}
+
+/* Evaluate one condition; targets (may be NULL) narrows for 'to any'.
+ * 1 true, 0 false, -1 error. */
+static int
+cond_eval(struct ctx *c, const struct cond *cd, bool *targets,
+          struct flist *out)
+{
+    const struct sg_eval_input *in = c->in;
+    switch (cd->kind) {
+    case C_FROM:
+        return party_match(c, &cd->from, &in->sender, true);
+    case C_TO: {
+        size_t hits = 0, considered = 0;
+        for (size_t i = 0; i < in->n_rcpts; i++) {
+            if (cd->to.q == Q_NONE && is_sender_self(in, &in->rcpts[i]))
+                continue;
+            considered++;
+            int m = party_match(c, &cd->to.set, &in->rcpts[i], false);
+            if (m < 0)
+                return -1;
+            if (m)
+                hits++;
+            if (targets && cd->to.q == Q_ANY && !m)
+                targets[i] = false;
+        }
+        switch (cd->to.q) {
+        case Q_ANY:
+            return hits > 0;
+        case Q_ALL:
+            return considered > 0 && hits == considered;
+        case Q_NONE:
+            return hits == 0;
+        }
+        return 0;
+    }
+    case C_RECIPIENTS:
+        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+    case C_CONTENT:
+        return cond_content(c, cd, out);
+    case C_ATTACHMENT:
+        return cond_attachment(c, cd, out);
+    case C_TIME:
+        return cond_time(c, cd);
+    case C_REGISTER:
+        return 0; /* handled by the caller */
+    }
+    return 0;
+}
+
+static int
+cond_cost(const struct cond *cd)
+{
+    return cd->kind == C_CONTENT ? 2 : cd->kind == C_ATTACHMENT ? 1 : 0;
+}
+
+/* 1 matched (targets and findings filled), 0 not, -1 error. */
+static int
+rule_eval(struct ctx *c, const struct rule *r, bool *targets,
+          struct flist *out)
+{
+    const struct sg_eval_input *in = c->in;
+    for (size_t i = 0; i < in->n_rcpts; i++)
+        targets[i] = true;
+    /* Cheap conditions first, content last. */
+    for (int cost = 0; cost <= 2; cost++)
+        for (size_t i = 0; i < r->n_conds; i++) {
+            if (cond_cost(&r->conds[i]) != cost)
+                continue;
+            int m = cond_eval(c, &r->conds[i], targets, out);
+            if (m <= 0)
+                return m;
+        }
+    bool has_register = false;
+    for (size_t i = 0; i < r->n_excepts; i++) {
+        const struct cond *e = &r->excepts[i];
+        if (e->kind == C_REGISTER) {
+            has_register = true;
+            if (in->in_register == NULL)
+                continue;
+            for (size_t k = 0; k < in->n_rcpts; k++) {
+                if (!targets[k])
+                    continue;
+                int x = in->in_register(in->register_ctx, e->reg_name,
+                                        &in->sender, &in->rcpts[k], in->now);
+                if (x < 0) {
+                    sg_rules_errorf("exceptions register lookup failed "
+                                    "(%s)",
+                                    e->reg_name);
+                    return -1;
+                }
+                if (x == 1)
+                    targets[k] = false;
+            }
+            continue;
+        }
+        struct flist scratch = {NULL, 0};
+        int m = cond_eval(c, e, NULL, &scratch);
+        sg_findings_free(&scratch.f, &scratch.n);
+        if (m < 0)
+            return -1;
+        if (m)
+            return 0;
+    }
+    if (has_register && in->n_rcpts > 0) {
+        bool left = false;
+        for (size_t k = 0; k < in->n_rcpts; k++)
+            if (targets[k])
+                left = true;
+        if (!left)
+            return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ explain */
+static const char *const placeholders[] = {
+    "rule",       "title",  "policy",   "source", "action", "pupils",
+    "recipients", "sender", "findings", "dsl",    "time",
+};
+
+int
+explain_check(const char *t, const char **bad_r)
+{
+    static _Thread_local char bad[40];
+    for (const char *p = t; *p; p++) {
+        if (*p == '{' && p[1] == '{') {
+            p++;
+            continue;
+        }
+        if (*p == '}' && p[1] == '}') {
+            p++;
+            continue;
+        }
+        if (*p != '{')
+            continue;
+        const char *e = strchr(p, '}');
+        size_t n = e ? (size_t)(e - p - 1) : strlen(p + 1);
+        bool ok = false;
+        for (size_t i = 0; e && i < sizeof(placeholders) / sizeof(*placeholders);
+             i++)
+            if (strlen(placeholders[i]) == n &&
+                strncmp(placeholders[i], p + 1, n) == 0)
+                ok = true;
+        if (!ok) {
+            snprintf(bad, sizeof(bad), "%.*s", (int)(n > 30 ? 30 : n), p + 1);
+            *bad_r = bad;
+            return -1;
+        }
+        p = e;
+    }
+    return 0;
+}
+
+static const char *
+action_phrase(enum sg_action a)
+{
+    switch (a) {
+    case SG_ACTION_REJECT:
+        return "not delivered";
+    case SG_ACTION_HOLD:
+        return "held for the Designated Safeguarding Lead to review before "
+               "delivery";
+    case SG_ACTION_JOURNAL:
+        return "delivered, and a copy kept in the school's safeguarding "
+               "archive";
+    case SG_ACTION_ANNOTATE:
+        return "delivered with a safeguarding note";
+    case SG_ACTION_ACCEPT:
+        return "delivered";
+    }
+    return "";
+}
+
+static int
+put_party_name(struct sg_buf *b, const struct sg_party *p)
+{
+    if (p->person && p->person->display_name && p->person->display_name[0])
+        return sg_buf_printf(b, "%s <%s>", p->person->display_name,
+                             p->address ? p->address : "");
+    return sg_buf_puts(b, p->address ? p->address : "(unknown)");
+}
+
+static int
+put_join(struct sg_buf *b, size_t i, size_t n)
+{
+    if (i == 0)
+        return 0;
+    return sg_buf_puts(b, i + 1 == n ? " and " : ", ");
+}
+
+static int
+put_findings(struct sg_buf *b, const struct sg_rules *rules,
+             const struct flist *fl)
+{
+    if (fl->n == 0)
+        return sg_buf_puts(b, "who the message is from and to (not its "
+                              "words)");
+    /* Group by detector, in order of first appearance. */
+    size_t groups = 0;
+    for (size_t i = 0; i < fl->n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(fl->f[k].detector, fl->f[i].detector) == 0)
+                seen = true;
+        if (!seen)
+            groups++;
+    }
+    size_t g = 0;
+    for (size_t i = 0; i < fl->n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(fl->f[k].detector, fl->f[i].detector) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        if (put_join(b, g++, groups) < 0)
+            return -1;
+        const char *desc = "an attachment";
+        size_t di = rules_detector_find(rules, fl->f[i].detector);
+        if (di != (size_t)-1)
+            desc = rules->detectors[di].describe;
+        if (sg_buf_printf(b, "%s (", desc) < 0)
+            return -1;
+        size_t shown = 0;
+        for (size_t k = i; k < fl->n; k++) {
+            if (strcmp(fl->f[k].detector, fl->f[i].detector) != 0)
+                continue;
+            if (shown == 3) {
+                if (sg_buf_puts(b, ", ...") < 0)
+                    return -1;
+                break;
+            }
+            if (sg_buf_printf(b, "%s\"%s\" in the %s", shown ? ", " : "",
+                              fl->f[k].text, fl->f[k].where) < 0)
+                return -1;
+            shown++;
+        }
+        if (sg_buf_putc(b, ')') < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static char *
+render(struct ctx *c, const struct rule *r, enum sg_mode mode,
+       const char *tmpl, const bool *targets, const struct flist *fl)
+{
+    const struct sg_eval_input *in = c->in;
+    struct sg_buf b = SG_BUF_INIT;
+    int e = 0;
+    for (const char *p = tmpl; *p && e == 0; p++) {
+        if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
+            e = sg_buf_putc(&b, *p++);
+            continue;
+        }
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        if (end == NULL) {
+            e = sg_buf_putc(&b, *p);
+            continue;
+        }
+        size_t n = (size_t)(end - p - 1);
+        const char *name = p + 1;
+        p = end;
+#define IS(s) (n == strlen(s) && strncmp(name, s, n) == 0)
+        if (IS("rule"))
+            e = sg_buf_puts(&b, r->id);
+        else if (IS("title"))
+            e = sg_buf_puts(&b, r->title ? r->title : r->id);
+        else if (IS("policy"))
+            e = sg_buf_puts(&b, r->policy ? r->policy : "");
+        else if (IS("source"))
+            e = sg_buf_puts(&b, r->source ? r->source : "");
+        else if (IS("action")) {
+            if (mode == SG_MODE_TEST)
+                e = sg_buf_printf(&b,
+                                  "delivered (this rule is being tried out: "
+                                  "once it is switched on, messages like "
+                                  "this will be %s)",
+                                  action_phrase(r->action));
+            else
+                e = sg_buf_puts(&b, action_phrase(r->action));
+        } else if (IS("pupils") || IS("recipients")) {
+            bool all = IS("recipients");
+            size_t cnt = 0, k = 0;
+            for (size_t i = 0; i < in->n_rcpts; i++)
+                if (all || targets[i])
+                    cnt++;
+            for (size_t i = 0; i < in->n_rcpts && e == 0; i++) {
+                if (!all && !targets[i])
+                    continue;
+                e = put_join(&b, k++, cnt);
+                if (e == 0)
+                    e = put_party_name(&b, &in->rcpts[i]);
+            }
+        } else if (IS("sender"))
+            e = put_party_name(&b, &in->sender);
+        else if (IS("findings"))
+            e = put_findings(&b, c->rules, fl);
+        else if (IS("dsl"))
+            e = sg_buf_puts(&b, c->rules->dsl_contact
+                                    ? c->rules->dsl_contact
+                                    : "the Designated Safeguarding Lead");
+        else if (IS("time")) {
+            char tb[64];
+            strftime(tb, sizeof(tb), "%A %d %B %Y at %H:%M", local_tm(c));
+            e = sg_buf_puts(&b, tb);
+        }
+#undef IS
+    }
+    if (e < 0) {
+        sg_buf_free(&b);
+        return NULL;
+    }
+    return sg_buf_steal(&b);
+}
+
+static const char default_sender[] =
+    "Your message to {pupils} was {action}.\n"
+    "\n"
+    "Why: the school rule \"{title}\" applies to it.\n"
+    "{policy}\n"
+    "\n"
+    "What was found: {findings}.\n"
+    "\n"
+    "If you think this is a mistake, or you are not sure what to do "
+    "instead, please speak to {dsl}.\n"
+    "\n"
+    "(Rule {rule}; {source})";
+
+static const char default_dsl[] =
+    "Rule {rule} (\"{title}\") matched a message from {sender} to "
+    "{recipients} sent {time}.\n"
+    "Found: {findings}.\n"
+    "Action: {action}.\n"
+    "Policy: {policy}\n"
+    "Source: {source}";
+
+/* ------------------------------------------------------------ verdict */
+static void
+match_clear(struct sg_rule_match *m)
+{
+    free(m->id);
+    free(m->title);
+    free(m->policy);
+    free(m->source);
+    sg_strv_free(&m->notify, &m->n_notify);
+    sg_strv_free(&m->recipients, &m->n_recipients);
+    sg_findings_free(&m->findings, &m->n_findings);
+    free(m->explain_sender);
+    free(m->explain_dsl);
+}
+
+void
+sg_verdict_free(struct sg_verdict **vp)
+{
+    struct sg_verdict *v = *vp;
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < v->n_rules; i++)
+        match_clear(&v->rules[i]);
+    free(v->rules);
+    free(v);
+    *vp = NULL;
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static int
+add_match(struct ctx *c, struct sg_verdict *v, const struct rule *r,
+          const bool *targets, struct flist *fl)
+{
+    struct sg_rule_match *g = realloc(v->rules, (v->n_rules + 1) * sizeof(*g));
+    if (g == NULL)
+        return -1;
+    v->rules = g;
+    struct sg_rule_match *m = &g[v->n_rules++];
+    memset(m, 0, sizeof(*m));
+    m->mode = r->mode >= 0 ? (enum sg_mode)r->mode : c->rules->mode;
+    m->action = r->action;
+    m->id = strdup(r->id);
+    m->title = dup_or_empty(r->title ? r->title : r->id);
+    m->policy = dup_or_empty(r->policy);
+    m->source = dup_or_empty(r->source);
+    if (!m->id || !m->title || !m->policy || !m->source)
+        return -1;
+    for (size_t i = 0; i < r->notify.n; i++)
+        if (sg_strv_push(&m->notify, &m->n_notify, r->notify.v[i]) < 0)
+            return -1;
+    for (size_t i = 0; i < c->in->n_rcpts; i++)
+        if (targets[i] && c->in->rcpts[i].address &&
+            sg_strv_push(&m->recipients, &m->n_recipients,
+                         c->in->rcpts[i].address) < 0)
+            return -1;
+    m->explain_sender =
+        render(c, r, m->mode, r->explain ? r->explain : default_sender,
+               targets, fl);
+    m->explain_dsl = render(c, r, m->mode,
+                            r->explain_dsl ? r->explain_dsl : default_dsl,
+                            targets, fl);
+    if (!m->explain_sender || !m->explain_dsl)
+        return -1;
+    m->findings = fl->f;
+    m->n_findings = fl->n;
+    fl->f = NULL;
+    fl->n = 0;
+    if (m->mode == SG_MODE_ENFORCE) {
+        if (r->action > v->action)
+            v->action = r->action;
+        if (r->action == SG_ACTION_JOURNAL)
+            v->journal = true;
+        if (r->action == SG_ACTION_ANNOTATE)
+            v->annotate = true;
+    } else {
+        v->annotate = true;
+    }
+    if (r->action > v->would_action)
+        v->would_action = r->action;
+    return 0;
+}
+
+static int
+evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
+         bool rcpt_only, struct sg_verdict **verdict_r, const char **error_r)
+{
+    struct ctx c;
+    memset(&c, 0, sizeof(c));
+    c.rules = rules;
+    c.in = in;
+    struct sg_verdict *v = calloc(1, sizeof(*v));
+    bool *targets = calloc(in->n_rcpts + 1, sizeof(bool));
+    c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
+    c.md = pcre2_match_data_create(16, NULL);
+    c.mctx = pcre2_match_context_copy(rules->mctx);
+    int rc = -1;
+    struct flist fl = {NULL, 0};
+    if (!v || !targets || !c.cache || !c.md || !c.mctx) {
+        sg_rules_errorf("out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < rules->n_rules; i++) {
+        const struct rule *r = &rules->rules[i];
+        if (rcpt_only && !r->rcpt_decidable)
+            continue;
+        if (in->view == NULL && r->needs_view)
+            continue;
+        int m = rule_eval(&c, r, targets, &fl);
+        if (m < 0)
+            goto out;
+        if (m == 1 && add_match(&c, v, r, targets, &fl) < 0) {
+            sg_rules_errorf("out of memory");
+            goto out;
+        }
+        sg_findings_free(&fl.f, &fl.n);
+    }
+    rc = 0;
+out:
+    sg_findings_free(&fl.f, &fl.n);
+    if (c.cache)
+        for (size_t i = 0; i < rules->n_detectors; i++) {
+            sg_findings_free(&c.cache[i].f, &c.cache[i].n);
+            free(c.cache[i].scope);
+        }
+    free(c.cache);
+    free(targets);
+    pcre2_match_data_free(c.md);
+    pcre2_match_context_free(c.mctx);
+    if (rc < 0) {
+        sg_verdict_free(&v);
+        *error_r = sg_rules_lasterror();
+        return -1;
+    }
+    *verdict_r = v;
+    return 0;
+}
+
+int
+sg_rules_eval(const struct sg_rules *rules, const struct sg_eval_input *in,
+              struct sg_verdict **verdict_r, const char **error_r)
+{
+    if (in->view == NULL) {
+        *error_r = sg_rules_errorf("no message view to evaluate");
+        return -1;
+    }
+    return evaluate(rules, in, false, verdict_r, error_r);
+}
+
+int
+sg_rules_eval_rcpt(const struct sg_rules *rules,
+                   const struct sg_eval_input *in,
+                   struct sg_verdict **verdict_r, const char **error_r)
+{
+    if (in->n_rcpts != 1) {
+        *error_r = sg_rules_errorf("RCPT-time evaluation takes exactly one "
+                                   "recipient");
+        return -1;
+    }
+    return evaluate(rules, in, true, verdict_r, error_r);
+}

@@ -1,0 +1,209 @@
+/*
+ * rules_int.h - librules internals shared by its .c files.  Not installed,
+ * not for other modules.
+ */
+#ifndef SG_RULES_INT_H
+#define SG_RULES_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stdarg.h>
+
+#include "sg_buf.h"
+#include "sg_rules.h"
+
+/* ------------------------------------------------------------ errors */
+/* Format into the thread-local error buffer and return it. */
+const char *sg_rules_errorf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* The message last formatted by sg_rules_errorf in this thread. */
+const char *sg_rules_lasterror(void);
+
+/* ------------------------------------------------------------ strings */
+struct strv {
+    char **v;
+    size_t n;
+};
+int strv_add(struct strv *s, const char *value);
+void strv_clear(struct strv *s);
+bool strv_has_ci(const struct strv *s, const char *value);
+
+/* ------------------------------------------------------------ time zone */
+struct sg_tz; /* opaque */
+int sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
+               const char **error_r);
+void sg_tz_free(struct sg_tz **tz);
+/* Local broken-down time of t in tz (UTC when tz is NULL). */
+void sg_tz_local(const struct sg_tz *tz, time_t t, struct tm *tm_r);
+
+/* ------------------------------------------------------------ detectors */
+enum validator {
+    VAL_NONE = 0,
+    VAL_PHONE_MOBILE,
+    VAL_PHONE_LANDLINE,
+    VAL_EMAIL_PERSONAL,
+    VAL_POSTCODE_HOUSE,
+    VAL_UPN,
+    VAL_NHS,
+    VAL_ULN,
+    VAL_CHILD_DOB,
+    VAL_LUHN,
+};
+
+struct detector {
+    char *name;
+    char *describe; /* "a mobile phone number" */
+    pcre2_code *re;
+    enum validator validate;
+    bool builtin;
+    bool used; /* referenced by a rule */
+};
+
+struct sg_rules;
+/* Validate one match; 1 keep, 0 drop. */
+int detect_validate(const struct sg_rules *rules, const struct detector *d,
+                    const char *text, size_t len, size_t start, size_t end,
+                    time_t now);
+int detectors_builtin_add(struct sg_rules *rules, const char **error_r);
+/* Normalise a UK phone number in any written form to national digits
+ * ("07700900123"); 0 or -1. */
+int sg_phone_normalise(const char *in, char *out, size_t outsz);
+int sg_upn_valid(const char *s, size_t len);
+int sg_nhs_valid(const char *digits10);
+int sg_uln_valid(const char *digits10);
+int detect_run(const struct sg_rules *rules, const struct detector *d,
+               const char *text, size_t len, const char *where, time_t now,
+               pcre2_match_data *md, pcre2_match_context *mctx,
+               struct sg_finding **out, size_t *n_out, size_t max_findings);
+
+/* ------------------------------------------------------------ rules */
+enum chan_bits {
+    CH_SCHOOL = 1,
+    CH_PERSONAL = 2,
+    CH_EXTERNAL = 4,
+    CH_DISPLAY_NAME = 8,
+    CH_SPOOFED = 16,
+};
+
+/* A list of parties: role names and address patterns ("*@x.example"). */
+struct partyset {
+    struct strv roles;
+    struct strv addrs;
+    unsigned channels; /* 0: any channel where the person is known */
+};
+
+enum quant { Q_ANY = 0, Q_ALL, Q_NONE };
+
+struct rcptcond {
+    enum quant q;
+    struct partyset set;
+};
+
+enum cmp { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
+
+struct contentitem {
+    size_t det; /* index into rules->detectors */
+    unsigned min; /* at least this many distinct findings (default 1) */
+};
+
+enum scope_bits {
+    SC_SUBJECT = 1,
+    SC_BODY = 2,
+    SC_ATTACHMENTS = 4, /* text of attached files */
+    SC_FILENAMES = 8,
+    SC_ALL = 15,
+};
+
+struct timeitem {
+    enum { T_BETWEEN, T_OUTSIDE, T_DAYS } kind;
+    int from_min, to_min; /* minutes after midnight */
+    unsigned days;        /* bit 0 Sunday .. bit 6 Saturday */
+};
+
+enum cond_kind {
+    C_FROM,
+    C_TO,
+    C_RECIPIENTS,
+    C_CONTENT,
+    C_ATTACHMENT,
+    C_TIME,
+    C_REGISTER,
+};
+
+struct cond {
+    enum cond_kind kind;
+    struct partyset from; /* C_FROM */
+    struct rcptcond to;   /* C_TO */
+    enum cmp cmp;         /* C_RECIPIENTS */
+    unsigned count;
+    struct contentitem *items; /* C_CONTENT */
+    size_t n_items;
+    unsigned scope;
+    struct strv types; /* C_ATTACHMENT: content type globs */
+    struct strv exts;  /* C_ATTACHMENT: "jpg" (no dot, lower case) */
+    struct timeitem *times; /* C_TIME, ORed */
+    size_t n_times;
+    char *reg_name; /* C_REGISTER */
+};
+
+struct rule {
+    char *id;
+    char *title;
+    char *policy;
+    char *source;
+    int mode; /* -1: global default */
+    enum sg_action action;
+    bool has_action;
+    struct strv notify;
+    char *explain;
+    char *explain_dsl;
+    struct cond *conds;
+    size_t n_conds;
+    struct cond *excepts;
+    size_t n_excepts;
+    bool rcpt_decidable;
+    bool needs_view;
+    char *file; /* where it was defined, for messages */
+    unsigned line;
+};
+
+struct list {
+    char *name;
+    struct strv items;
+};
+
+struct sg_rules {
+    struct rule *rules;
+    size_t n_rules;
+    struct detector *detectors;
+    size_t n_detectors;
+    struct list *lists;
+    size_t n_lists;
+    enum sg_mode mode; /* global default */
+    struct strv school_domains; /* lower case */
+    struct strv school_phones;  /* national digits */
+    struct strv school_postcodes; /* upper case, no spaces */
+    struct sg_tz *tz;
+    char *dsl_contact;
+    pcre2_match_context *mctx; /* template; copied per evaluation */
+};
+
+/* Parser entry (rules_parse.c). */
+int rules_parse_file(struct sg_rules *rules, const char *path,
+                     unsigned depth, unsigned max_depth,
+                     const char **error_r);
+int rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
+                     const char *name, const char *dir, unsigned depth,
+                     unsigned max_depth, const char **error_r);
+/* Find a detector by name; (size_t)-1 when none. */
+size_t rules_detector_find(const struct sg_rules *rules, const char *name);
+/* Compile a pattern for a detector; NULL and *error_r on failure. */
+pcre2_code *rules_compile(const char *pattern, bool caseless,
+                          const char **error_r);
+bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
+/* Template check: every {placeholder} known; 0 or -1 with name of bad one
+ * in *bad_r (static). */
+int explain_check(const char *tmpl, const char **bad_r);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * sg_rules.h - the rules language, built-in detectors and evaluator.
+ *
+ * A rules file (safeguard-rules(5)) is loaded once into an immutable
+ * struct sg_rules: every pattern is compiled (PCRE2, JIT) at load time.  The
+ * evaluator applies it to one message view and the people involved and
+ * returns a verdict: the strongest action, every matching rule, what it
+ * found and where, and the words the sender and the DSL will read.
+ *
+ * A loaded struct sg_rules is read-only and may be shared by any number of
+ * threads evaluating at once.
+ *
+ * SECURITY: the library never logs, never exits, never looks anything up
+ * itself: people come in through struct sg_party, and the two lookups that
+ * need the directory or the exceptions register are callbacks the caller
+ * provides.  Message text is untrusted; every scan is bounded.
+ *
+ * Errors: functions return 0 on success and -1 on failure, with *error_r
+ * pointing at a message in a thread-local buffer, valid until the next call
+ * of a function of this library in the same thread.  Load errors read
+ * "FILE:LINE:COL: expected ..., found ...".
+ */
+#ifndef SG_RULES_H
+#define SG_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "sg_msgview.h"
+#include "sg_person.h"
+
+/* Actions, weakest first: the order is the precedence. */
+enum sg_action {
+    SG_ACTION_ACCEPT = 0,
+    SG_ACTION_ANNOTATE,
+    SG_ACTION_JOURNAL,
+    SG_ACTION_HOLD,
+    SG_ACTION_REJECT,
+};
+
+enum sg_mode {
+    SG_MODE_ENFORCE = 0,
+    SG_MODE_TEST, /* evaluate and report "would have"; only annotate */
+};
+
+/* What the site tells the rules at load time (from the daemon's config). */
+struct sg_rules_options {
+    const char *const *school_domains; /* "school.example"; subdomains too */
+    size_t n_school_domains;
+    const char *const *school_phone_numbers; /* any written form */
+    size_t n_school_phone_numbers;
+    const char *const *school_postcodes; /* the school's own, any spacing */
+    size_t n_school_postcodes;
+    const char *timezone; /* "Europe/London"; NULL or "" means UTC */
+    const char *zoneinfo_dir; /* NULL: /usr/share/zoneinfo */
+    const char *dsl_contact; /* for {dsl}, e.g. "Mrs A Khan (DSL), ext 210" */
+    unsigned max_include_depth; /* 0: default 8 */
+};
+
+struct sg_rules;
+
+/* Load a rules file (and what it includes).  On failure *rules_r is left
+ * untouched, so a caller reloading keeps its working snapshot. */
+int sg_rules_load(const char *path, const struct sg_rules_options *opt,
+                  struct sg_rules **rules_r, const char **error_r);
+/* The same from a string; name is used in error messages and include
+ * paths are relative to the current directory. */
+int sg_rules_load_string(const char *text, size_t len, const char *name,
+                         const struct sg_rules_options *opt,
+                         struct sg_rules **rules_r, const char **error_r);
+void sg_rules_free(struct sg_rules **rules);
+
+/* Counts, for `safeguard-check -n` and logs. */
+size_t sg_rules_count(const struct sg_rules *rules);
+size_t sg_rules_detector_count(const struct sg_rules *rules);
+/* Id of rule i (0 <= i < sg_rules_count), in file order. */
+const char *sg_rules_id(const struct sg_rules *rules, size_t i);
+
+/* Display-name lookup: find the person in the directory whose display name
+ * is name (the caller decides how loosely).  Return 1 and set *person_r
+ * (owned by the caller, valid for the evaluation) when found, 0 when not,
+ * -1 on a lookup error (the evaluation then fails). */
+typedef int sg_name_lookup_fn(void *ctx, const char *name,
+                              const struct sg_person **person_r);
+
+/* Exceptions register: is there an entry called name for this sender and
+ * recipient, valid at time now?  1 yes, 0 no, -1 error. */
+typedef int sg_register_fn(void *ctx, const char *name,
+                           const struct sg_party *sender,
+                           const struct sg_party *rcpt, time_t now);
+
+struct sg_eval_input {
+    const struct sg_msgview *view; /* NULL only for sg_rules_eval_rcpt */
+    struct sg_party sender;   /* the caller has already downgraded a school
+                                 address that did not authenticate to
+                                 external (DESIGN: sender identity) */
+    const struct sg_party *rcpts;
+    size_t n_rcpts;
+    time_t now;
+    sg_name_lookup_fn *name_lookup; /* may be NULL: no match */
+    void *name_lookup_ctx;
+    sg_register_fn *in_register; /* may be NULL: register empty */
+    void *register_ctx;
+};
+
+struct sg_finding {
+    char *detector; /* e.g. "uk-mobile" */
+    char *text;     /* the matched text (at most 200 bytes) */
+    char *where;    /* "subject", a text part's label, "attachment name" */
+};
+
+struct sg_rule_match {
+    char *id;
+    char *title;
+    char *policy;
+    char *source;
+    enum sg_mode mode;
+    enum sg_action action; /* what the rule says (test: would have) */
+    char **notify;         /* "sender", "dsl", or addresses */
+    size_t n_notify;
+    char **recipients;     /* the recipients the rule matched on */
+    size_t n_recipients;
+    struct sg_finding *findings;
+    size_t n_findings;
+    char *explain_sender; /* rendered text for the sender */
+    char *explain_dsl;    /* rendered text for the DSL */
+};
+
+struct sg_verdict {
+    enum sg_action action;    /* strongest enforced action */
+    bool journal;             /* an enforced rule journals */
+    bool annotate;            /* annotate (any match, or a test rule) */
+    enum sg_action would_action; /* strongest, counting test-mode rules */
+    struct sg_rule_match *rules; /* every matching rule, in file order */
+    size_t n_rules;
+};
+
+/* Evaluate every rule.  *verdict_r is always a verdict (accept with no
+ * rules when nothing matched) on success. */
+int sg_rules_eval(const struct sg_rules *rules, const struct sg_eval_input *in,
+                  struct sg_verdict **verdict_r, const char **error_r);
+
+/* RCPT-time evaluation for one recipient (in->n_rcpts must be 1; in->view
+ * may be NULL): only the rules that can be decided from the sender and this
+ * recipient alone (no content, attachment, all/none/count recipient
+ * conditions, display-name channel) are evaluated.  A verdict whose action
+ * is SG_ACTION_REJECT means: reject this recipient now, with the rule's
+ * explanation. */
+int sg_rules_eval_rcpt(const struct sg_rules *rules,
+                       const struct sg_eval_input *in,
+                       struct sg_verdict **verdict_r, const char **error_r);
+
+void sg_verdict_free(struct sg_verdict **verdict);
+
+/* "accept", "annotate", "journal", "hold", "reject". */
+const char *sg_action_name(enum sg_action action);
+/* -1 when name is not an action. */
+int sg_action_parse(const char *name, enum sg_action *action_r);
+const char *sg_mode_name(enum sg_mode mode);
+
+/* Run one detector (built-in or defined in the rules) over a text, for
+ * tests and `safeguard-check --explain`.  Findings are appended to
+ * *findings_r / *n_r (free with sg_findings_free).  now matters only to
+ * detectors that judge ages.  0, or -1 (unknown detector, allocation). */
+int sg_rules_detect(const struct sg_rules *rules, const char *detector,
+                    const char *text, size_t len, time_t now,
+                    struct sg_finding **findings_r, size_t *n_r,
+                    const char **error_r);
+void sg_findings_free(struct sg_finding **findings, size_t *n);
+
+/* A file-backed exceptions register usable as in_register:
+ *   NAME  SENDER  RECIPIENT  UNTIL   # comment
+ * UNTIL is YYYY-MM-DD (the last day, inclusive, UTC) or "never". */
+struct sg_register;
+int sg_register_load(const char *path, struct sg_register **reg_r,
+                     const char **error_r);
+int sg_register_check(void *reg, const char *name,
+                      const struct sg_party *sender,
+                      const struct sg_party *rcpt, time_t now);
+void sg_register_free(struct sg_register **reg);
+
+#endif

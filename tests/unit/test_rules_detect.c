@@ -1,0 +1,427 @@
+/*
+ * test_rules_detect.c - every built-in detector: positives in every written
+ * form, and the negatives that must never fire (dates, times, prices, room
+ * and reference numbers, the school's own numbers, domains and postcode,
+ * wrong check letters and digits).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rules_int.h"
+#include "sg_rules.h"
+
+static struct sg_rules *rules;
+static time_t now;
+
+static int
+setup(void **state)
+{
+    (void)state;
+    static const char *const domains[] = {"school.example"};
+    static const char *const phones[] = {"01632 960000", "+44 7700 900999"};
+    static const char *const postcodes[] = {"LS1 4AP"};
+    struct sg_rules_options opt = {0};
+    opt.school_domains = domains;
+    opt.n_school_domains = 1;
+    opt.school_phone_numbers = phones;
+    opt.n_school_phone_numbers = 2;
+    opt.school_postcodes = postcodes;
+    opt.n_school_postcodes = 1;
+    const char *err = NULL;
+    const char *text = "mode enforce\n";
+    if (sg_rules_load_string(text, strlen(text), "t", &opt, &rules, &err) <
+        0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    struct tm tm = {0};
+    tm.tm_year = 2025 - 1900;
+    tm.tm_mon = 2;
+    tm.tm_mday = 12;
+    tm.tm_hour = 10;
+    now = timegm(&tm);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    sg_rules_free(&rules);
+    return 0;
+}
+
+struct dcase {
+    const char *detector;
+    const char *text;
+    const char *match; /* expected first match, NULL: none expected */
+};
+
+static void
+run_cases(const struct dcase *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct sg_finding *f = NULL;
+        size_t nf = 0;
+        const char *err = NULL;
+        int r = sg_rules_detect(rules, cases[i].detector, cases[i].text,
+                                strlen(cases[i].text), now, &f, &nf, &err);
+        assert_int_equal(r, 0);
+        if (cases[i].match == NULL) {
+            if (nf != 0)
+                fail_msg("%s: unexpected match \"%s\" in \"%s\"",
+                         cases[i].detector, f[0].text, cases[i].text);
+        } else {
+            if (nf == 0)
+                fail_msg("%s: no match in \"%s\"", cases[i].detector,
+                         cases[i].text);
+            assert_string_equal(f[0].text, cases[i].match);
+        }
+        sg_findings_free(&f, &nf);
+    }
+}
+
+#define RUN(t) run_cases(t, sizeof(t) / sizeof(t[0]))
+
+static void
+test_uk_mobile(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        /* every written form */
+        {"uk-mobile", "call 07700 900123 tonight", "07700 900123"},
+        {"uk-mobile", "07700900123", "07700900123"},
+        {"uk-mobile", "my number: +44 7700 900123.", "+44 7700 900123"},
+        {"uk-mobile", "+44 (0)7700-900-123", "+44 (0)7700-900-123"},
+        {"uk-mobile", "0044 7700 900 123", "0044 7700 900 123"},
+        {"uk-mobile", "+447700900123", "+447700900123"},
+        {"uk-mobile", "07700-900-123", "07700-900-123"},
+        {"uk-mobile", "07700.900.123", "07700.900.123"},
+        {"uk-mobile", "(07700) 900123", "(07700) 900123"},
+        {"uk-mobile", "Tel:07700 900123", "07700 900123"},
+        {"uk-mobile", "mob 0770 090 0123", "0770 090 0123"},
+        {"uk-mobile", "Isle of Man 07624 123456", "07624 123456"},
+        {"uk-mobile", "text me\non 07700 900 123!", "07700 900 123"},
+        /* dates, times, prices, rooms, references, other numbers */
+        {"uk-mobile", "Meet on 07/11/2024 at 09:30", NULL},
+        {"uk-mobile", "2024-11-07 07:30", NULL},
+        {"uk-mobile", "07.11.2024 09.30", NULL},
+        {"uk-mobile", "Tickets are \xc2\xa3" "07700900123 each", NULL},
+        {"uk-mobile", "Price \xc2\xa3" "1,234.56 or $0770090012", NULL},
+        {"uk-mobile", "Room 0.12 and room 101, period 07", NULL},
+        {"uk-mobile", "Ref: 07700 900123", NULL},
+        {"uk-mobile", "Order number 07700900123", NULL},
+        {"uk-mobile", "invoice no. 07700 900123", NULL},
+        {"uk-mobile", "Case ID 07700900123", NULL},
+        {"uk-mobile", "077009001234", NULL},
+        {"uk-mobile", "0770090012", NULL},
+        {"uk-mobile", "07000 900123", NULL},
+        {"uk-mobile", "07600 900123", NULL},
+        {"uk-mobile", "ISBN 9780770090012", NULL},
+        {"uk-mobile", "school mobile +44 7700 900999", NULL},
+        {"uk-mobile", "school mobile 07700 900 999", NULL},
+        {"uk-mobile", "office 0113 496 0000", NULL},
+        {"uk-mobile", "v1.07700900123", NULL},
+        {"uk-mobile", "07700 900123/4", NULL},
+        {"uk-mobile", "+33 7700 900123", NULL},
+    };
+    RUN(t);
+}
+
+static void
+test_uk_landline(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"uk-landline", "ring 0113 496 0000", "0113 496 0000"},
+        {"uk-landline", "020 7946 0000", "020 7946 0000"},
+        {"uk-landline", "(0113) 496 0000", "(0113) 496 0000"},
+        {"uk-landline", "+44 20 7946 0000", "+44 20 7946 0000"},
+        {"uk-landline", "+44 (0)113 496 0000", "+44 (0)113 496 0000"},
+        {"uk-landline", "01632 960001", "01632 960001"},
+        {"uk-landline", "0300 123 4567", "0300 123 4567"},
+        {"uk-landline", "016977 4321", "016977 4321"},
+        /* the school's own number, in any form */
+        {"uk-landline", "call the office on 01632 960000", NULL},
+        {"uk-landline", "01632960000", NULL},
+        {"uk-landline", "+44 1632 960000", NULL},
+        {"uk-landline", "+44 (0)1632-960-000", NULL},
+        /* not landlines */
+        {"uk-landline", "07700 900123", NULL},
+        {"uk-landline", "0800 123 4567", NULL},
+        {"uk-landline", "01/02/2024 10:30", NULL},
+        {"uk-landline", "01.02.2024", NULL},
+        {"uk-landline", "Invoice 0113 496 0000", NULL},
+        {"uk-landline", "booking reference 0113 496 0000", NULL},
+        {"uk-landline", "0101 496 0000", NULL},
+    };
+    RUN(t);
+}
+
+static void
+test_personal_email(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"personal-email", "email me at jo.bloggs@example.com.",
+         "jo.bloggs@example.com"},
+        {"personal-email", "<JO+kids@Mail.Example.ORG>",
+         "JO+kids@Mail.Example.ORG"},
+        {"personal-email", "mr_s@sub.example.net", "mr_s@sub.example.net"},
+        {"personal-email", "office@school.example", NULL},
+        {"personal-email", "head@mail.school.example", NULL},
+        {"personal-email", "head@school.example.com", "head@school.example.com"},
+        {"personal-email", "someone@notschool.example",
+         "someone@notschool.example"},
+        {"personal-email", "not an email @ all", NULL},
+        {"personal-email", "user@localhost", NULL},
+        {"personal-email", "@handle only", NULL},
+    };
+    RUN(t);
+}
+
+static void
+test_social_media(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"social-media", "facebook.com/jo.bloggs", "facebook.com/jo.bloggs"},
+        {"social-media", "see https://www.instagram.com/jo_bloggs/",
+         "https://www.instagram.com/jo_bloggs"},
+        {"social-media", "snapchat.com/add/jobloggs",
+         "snapchat.com/add/jobloggs"},
+        {"social-media", "tiktok.com/@jobloggs", "tiktok.com/@jobloggs"},
+        {"social-media", "https://x.com/jobloggs", "https://x.com/jobloggs"},
+        {"social-media", "twitter.com/jobloggs", "twitter.com/jobloggs"},
+        {"social-media", "youtube.com/@jobloggs", "youtube.com/@jobloggs"},
+        {"social-media", "Add me on snap x", "Add me on snap"},
+        {"social-media", "add me on Snapchat!", "add me on Snapchat"},
+        {"social-media", "follow me on tiktok", "follow me on tiktok"},
+        {"social-media", "my insta is jo.b", "my insta is"},
+        {"social-media", "snap: @jobloggs", "snap: @jobloggs"},
+        {"social-media", "insta @jo_b", "insta @jo_b"},
+        {"social-media", "TikTok @jo.b", "TikTok @jo.b"},
+        {"social-media", "Look at the school Facebook page", NULL},
+        {"social-media", "files on box.com/files", NULL},
+        {"social-media", "youtube.com/watch?v=abc123", NULL},
+        {"social-media", "a snap decision", NULL},
+        {"social-media", "email jo@instagram", NULL},
+    };
+    RUN(t);
+}
+
+static void
+test_messaging_invite(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"messaging-invite", "wa.me/447700900123", "wa.me/447700900123"},
+        {"messaging-invite", "https://chat.whatsapp.com/AbCdEf123456",
+         "https://chat.whatsapp.com/AbCdEf123456"},
+        {"messaging-invite", "t.me/jobloggs", "t.me/jobloggs"},
+        {"messaging-invite", "discord.gg/abc123", "discord.gg/abc123"},
+        {"messaging-invite", "WhatsApp me on 07700 900123",
+         "WhatsApp me on 07700 900123"},
+        {"messaging-invite", "whatsapp me", "whatsapp me"},
+        {"messaging-invite", "message me on WhatsApp",
+         "message me on WhatsApp"},
+        {"messaging-invite", "my whatsapp number is", "my whatsapp number"},
+        {"messaging-invite", "The WhatsApp outage yesterday", NULL},
+        {"messaging-invite", "t.me", NULL},
+        {"messaging-invite", "what's up", NULL},
+        {"messaging-invite", "signal me when ready", "signal me"},
+        {"messaging-invite", "the traffic signal", NULL},
+    };
+    RUN(t);
+}
+
+static void
+test_home_address(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"home-address", "I live at 12 Acacia Avenue, Leeds LS6 2AB.",
+         "12 Acacia Avenue, Leeds LS6 2AB"},
+        {"home-address", "Flat 3, 27 Church Street\nLeeds\nLS2 7QH",
+         "27 Church Street\nLeeds\nLS2 7QH"},
+        {"home-address", "4a Mill Lane, York YO1 7HX", "4a Mill Lane, York YO1 7HX"},
+        {"home-address", "LS6 2AB", NULL},
+        {"home-address", "12 Acacia Avenue", NULL},
+        {"home-address", "1 School Lane, Leeds LS1 4AP", NULL},
+        {"home-address", "Year 7 Maths in room LS6 2AB", NULL},
+    };
+    /* Findings have newlines turned into spaces. */
+    static const struct dcase t2[] = {
+        {"home-address", "Flat 3, 27 Church Street\nLeeds\nLS2 7QH",
+         "27 Church Street Leeds LS2 7QH"},
+    };
+    run_cases(t, 1);
+    run_cases(t + 2, 5);
+    run_cases(t2, 1);
+}
+
+static void
+test_upn(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"upn", "UPN B801200005001", "B801200005001"},
+        /* DfE example as published with a wrong check letter; corrected */
+        {"upn", "P207000016049", "P207000016049"},
+        {"upn", "temporary M80120000500A", "M80120000500A"},
+        {"upn", "G35620241087A", "G35620241087A"},
+        {"upn", "A801200005001", NULL},  /* wrong check letter */
+        {"upn", "Q207000016049", NULL},  /* wrong check letter */
+        {"upn", "B80120000500", NULL},   /* too short */
+        {"upn", "I801200005001", NULL},  /* I is never a check letter */
+        {"upn", "XB801200005001", NULL}, /* glued to a letter */
+        {"upn", "M80120000500I", NULL},  /* I is never a final letter */
+    };
+    RUN(t);
+}
+
+static void
+test_nhs_number(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"nhs-number", "NHS no 943 476 5919", "943 476 5919"},
+        {"nhs-number", "9434765919", "9434765919"},
+        {"nhs-number", "943-476-5919", "943-476-5919"},
+        {"nhs-number", "485 777 3457", "485 777 3457"},
+        {"nhs-number", "943 476 5918", NULL}, /* wrong check digit */
+        {"nhs-number", "1234567890", NULL},   /* check digit 10: invalid */
+        {"nhs-number", "1111111111", NULL},
+        {"nhs-number", "94347659190", NULL},
+        {"nhs-number", "\xc2\xa3" "9434765919", NULL},
+    };
+    RUN(t);
+}
+
+static void
+test_uln(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"uln", "ULN 1000000043", "1000000043"},
+        {"uln", "1234567899", "1234567899"},
+        {"uln", "5550123451", "5550123451"},
+        {"uln", "1000000063", NULL}, /* remainder 0: invalid */
+        {"uln", "1000000042", NULL}, /* wrong check digit */
+        {"uln", "0123456789", NULL}, /* leading zero */
+        {"uln", "9999999999", NULL}, /* the temporary ULN */
+        {"uln", "10000000431", NULL},
+    };
+    RUN(t);
+}
+
+static void
+test_pupil_dob(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"pupil-dob", "Amelia Jones, DOB 14/03/2013",
+         "Amelia Jones, DOB 14/03/2013"},
+        {"pupil-dob", "Oliver Smith 2012-09-01", "Oliver Smith 2012-09-01"},
+        {"pupil-dob", "Isla Brown born 3rd May 2014",
+         "Isla Brown born 3rd May 2014"},
+        {"pupil-dob", "Amelia Jones, 14/03/2025", NULL}, /* a baby/event */
+        {"pupil-dob", "Mr Smith joined 01/09/1985", NULL}, /* an adult */
+        {"pupil-dob", "Trip on 14/03/2013", NULL},         /* no name */
+        {"pupil-dob", "Amelia Jones, 31/02/2013", NULL},   /* no such day */
+    };
+    RUN(t);
+}
+
+static void
+test_normalise_and_checks(void **state)
+{
+    (void)state;
+    char out[32];
+    assert_int_equal(sg_phone_normalise("+44 (0)7700-900-123", out,
+                                        sizeof(out)),
+                     0);
+    assert_string_equal(out, "07700900123");
+    assert_int_equal(sg_phone_normalise("0044 20 7946 0000", out, sizeof(out)),
+                     0);
+    assert_string_equal(out, "02079460000");
+    assert_int_equal(sg_phone_normalise("+33 1 23 45 67 89", out, sizeof(out)),
+                     -1);
+    assert_int_equal(sg_phone_normalise("12345", out, sizeof(out)), -1);
+    assert_int_equal(sg_phone_normalise("07700 9001x3", out, sizeof(out)),
+                     -1);
+    assert_true(sg_upn_valid("B801200005001", 13));
+    assert_false(sg_upn_valid("B801200005001", 12));
+    assert_true(sg_nhs_valid("9434765919"));
+    assert_false(sg_nhs_valid("9434765910"));
+    assert_true(sg_uln_valid("1000000043"));
+    assert_false(sg_uln_valid("1000000063"));
+}
+
+static void
+test_unknown_detector(void **state)
+{
+    (void)state;
+    struct sg_finding *f = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_detect(rules, "nope", "x", 1, now, &f, &n, &err),
+                     -1);
+    assert_string_equal(err, "unknown detector 'nope'");
+}
+
+static void
+test_linear_on_large_input(void **state)
+{
+    (void)state;
+    /* 2 MB of digits, spaces and capitals: the worst the built-in patterns
+     * see.  Must finish (bounded backtracking), and without findings. */
+    size_t len = 2 * 1024 * 1024;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    static const char unit[] = "0 1 2 Ab Cd 12 Road ";
+    for (size_t i = 0; i < len; i++)
+        big[i] = unit[i % (sizeof(unit) - 1)];
+    big[len] = '\0';
+    for (size_t d = 0; d < sg_rules_detector_count(rules); d++) {
+        struct sg_finding *f = NULL;
+        size_t n = 0;
+        const char *err = NULL;
+        assert_int_equal(sg_rules_detect(rules, rules->detectors[d].name, big,
+                                         len, now, &f, &n, &err),
+                         0);
+        sg_findings_free(&f, &n);
+    }
+    free(big);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uk_mobile),
+        cmocka_unit_test(test_uk_landline),
+        cmocka_unit_test(test_personal_email),
+        cmocka_unit_test(test_social_media),
+        cmocka_unit_test(test_messaging_invite),
+        cmocka_unit_test(test_home_address),
+        cmocka_unit_test(test_upn),
+        cmocka_unit_test(test_nhs_number),
+        cmocka_unit_test(test_uln),
+        cmocka_unit_test(test_pupil_dob),
+        cmocka_unit_test(test_normalise_and_checks),
+        cmocka_unit_test(test_unknown_detector),
+        cmocka_unit_test(test_linear_on_large_input),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
