@@ -44,6 +44,8 @@ struct sg_build {
     size_t texts_cap;
     size_t atts_cap;
     size_t text_used; /* bytes of text in view->texts so far */
+    size_t inner_used; /* bytes of encoded attached messages decoded */
+    GMimeParserOptions *opts;
     const char *error; /* set when a step fails hard */
 };
 
@@ -728,6 +730,52 @@ sg_walk_message_part(struct sg_build *b, GMimeMessagePart *mp,
     return sg_add_attachment(b, "message/rfc822", NULL, size, w->depth);
 }
 
+/* A message/rfc822 part GMime left closed because it has a base64 or
+ * quoted-printable transfer encoding (which a mail reader still opens):
+ * decode it, within its own budget, and parse it as a message. */
+static int
+sg_walk_encoded_message(struct sg_build *b, GMimePart *part,
+                        const struct sg_where *w)
+{
+    struct sg_buf raw = SG_BUF_INIT;
+    size_t size;
+    if (sg_part_read(b, part, SG_MSGVIEW_MAX_TEXT - b->inner_used, &raw,
+                     &size) < 0) {
+        sg_buf_free(&raw);
+        return -1;
+    }
+    b->inner_used += raw.len;
+    b->view->n_nested++;
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
+        raw.data != NULL ? raw.data : "", raw.len);
+    sg_buf_free(&raw);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    GMimeMessage *inner = g_mime_parser_construct_message(parser, b->opts);
+    char prefix[SG_LABEL_MAX];
+    snprintf(prefix, sizeof(prefix), "%sattached message %zu, ", w->prefix,
+             b->view->n_nested);
+    struct sg_where in = {w->depth + 1, w->nesting + 1, prefix, ""};
+    int ret;
+    if (inner != NULL) {
+        ret = sg_walk_message(b, inner, &in);
+        g_object_unref(inner);
+    } else { /* not a message after all: an opaque part */
+        b->view->n_parts++;
+        ret = sg_add_attachment(b, "message/rfc822", NULL, size, w->depth);
+    }
+    g_object_unref(parser);
+    g_object_unref(stream);
+    return ret;
+}
+
+static bool
+sg_is_message(GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    return ct != NULL && (g_mime_content_type_is_type(ct, "message", "rfc822") ||
+                          g_mime_content_type_is_type(ct, "message", "global"));
+}
+
 static int
 sg_walk(struct sg_build *b, GMimeObject *obj, const struct sg_where *w)
 {
@@ -735,6 +783,9 @@ sg_walk(struct sg_build *b, GMimeObject *obj, const struct sg_where *w)
         return sg_walk_multipart(b, GMIME_MULTIPART(obj), w);
     if (GMIME_IS_MESSAGE_PART(obj))
         return sg_walk_message_part(b, GMIME_MESSAGE_PART(obj), w);
+    if (GMIME_IS_PART(obj) && sg_is_message(obj) &&
+        w->depth < SG_MSGVIEW_MAX_DEPTH)
+        return sg_walk_encoded_message(b, GMIME_PART(obj), w);
     if (GMIME_IS_PART(obj))
         return sg_leaf(b, GMIME_PART(obj), w);
     return 0;
@@ -920,7 +971,7 @@ sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
                 const char **error_r)
 {
     static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-    struct sg_build b = {sg_msgview_new(), 0, 0, 0, NULL};
+    struct sg_build b = {sg_msgview_new(), 0, 0, 0, 0, NULL, NULL};
     if (b.view == NULL) {
         *error_r = SG_ERR_NOMEM;
         return -1;
@@ -929,6 +980,7 @@ sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
     GMimeParserOptions *opts = g_mime_parser_options_new();
     g_mime_parser_options_set_fallback_charsets(opts, fallback);
     g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
+    b.opts = opts;
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);

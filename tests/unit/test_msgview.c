@@ -119,6 +119,7 @@ static const struct shape_case shape_cases[] = {
     {"no_headers.eml", "", 1, 0, 1, 0, true},
     {"crlf.eml", "CRLF line ends", 1, 0, 1, 0, false},
     {"html_meta_latin1.eml", "Meta charset", 1, 0, 1, 0, false},
+    {"encoded_rfc822.eml", "See attached", 2, 0, 2, 1, false},
 };
 #define N_SHAPE_CASES (sizeof(shape_cases) / sizeof(shape_cases[0]))
 
@@ -239,6 +240,21 @@ test_nested(void **state)
     assert_int_equal(v->attachments[0].depth, 1);
     /* the outer headers, not the inner message's */
     assert_string_equal(v->from_addr, "jones@school.example");
+    sg_msgview_free(&v);
+}
+
+/* A base64 message/rfc822 is left closed by GMime but opened by readers:
+ * its text must reach the rules. */
+static void
+test_encoded_nested(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("encoded_rfc822.eml");
+    assert_string_equal(v->texts[1].text,
+                        "Message me on https://wa.me/447700900123 café\n");
+    assert_string_equal(v->texts[1].label, "attached message 1, body");
+    assert_int_equal(v->texts[1].depth, 1);
+    assert_int_equal(v->n_attachments, 0);
     sg_msgview_free(&v);
 }
 
@@ -551,6 +567,7 @@ main(void)
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_html_only),
         cmocka_unit_test(test_nested),
+        cmocka_unit_test(test_encoded_nested),
         cmocka_unit_test(test_attachments),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_charsets),
