@@ -428,20 +428,19 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
 
 /* ------------------------------------------------------------- view arrays */
 
-static int
-sg_grow(void **array, size_t *cap, size_t n, size_t size)
+/* array with room for element n (of size bytes), or NULL. */
+static void *
+sg_grow(void *array, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)
-        return 0;
+        return array;
     size_t ncap = *cap == 0 ? 8 : *cap * 2;
     if (ncap > SIZE_MAX / size)
-        return -1;
-    void *grown = realloc(*array, ncap * size);
-    if (grown == NULL)
-        return -1;
-    *array = grown;
-    *cap = ncap;
-    return 0;
+        return NULL;
+    void *grown = realloc(array, ncap * size);
+    if (grown != NULL)
+        *cap = ncap;
+    return grown;
 }
 
 static int
@@ -449,9 +448,11 @@ sg_add_attachment(struct sg_build *b, const char *type, const char *filename,
                   size_t size, unsigned depth)
 {
     struct sg_msgview *v = b->view;
-    if (sg_grow((void **)&v->attachments, &b->atts_cap, v->n_attachments,
-                sizeof(*v->attachments)) < 0)
+    struct sg_attachment *grown = sg_grow(v->attachments, &b->atts_cap,
+                                          v->n_attachments, sizeof(*grown));
+    if (grown == NULL)
         return sg_fail(b, SG_ERR_NOMEM);
+    v->attachments = grown;
     struct sg_attachment *a = &v->attachments[v->n_attachments];
     a->content_type = strdup(type);
     a->filename = filename != NULL ? strdup(filename) : NULL;
@@ -463,15 +464,20 @@ sg_add_attachment(struct sg_build *b, const char *type, const char *filename,
     return 0;
 }
 
+#define SG_TEXT_HTML 1u       /* reduced from HTML */
+#define SG_TEXT_ATTACHMENT 2u /* the part is an attachment */
+
 /* Adds a text, taking ownership of text's memory. */
 static int
 sg_add_text(struct sg_build *b, struct sg_buf *text, const char *type,
             const char *label, unsigned depth, unsigned flags)
 {
     struct sg_msgview *v = b->view;
-    if (sg_grow((void **)&v->texts, &b->texts_cap, v->n_texts,
-                sizeof(*v->texts)) < 0)
+    struct sg_text_part *grown = sg_grow(v->texts, &b->texts_cap, v->n_texts,
+                                         sizeof(*grown));
+    if (grown == NULL)
         return sg_fail(b, SG_ERR_NOMEM);
+    v->texts = grown;
     struct sg_text_part *t = &v->texts[v->n_texts];
     memset(t, 0, sizeof(*t));
     t->len = text->len;
@@ -479,8 +485,8 @@ sg_add_text(struct sg_build *b, struct sg_buf *text, const char *type,
     t->content_type = strdup(type);
     t->label = strdup(label);
     t->depth = depth;
-    t->from_html = (flags & 1u) != 0;
-    t->is_attachment = (flags & 2u) != 0;
+    t->from_html = (flags & SG_TEXT_HTML) != 0;
+    t->is_attachment = (flags & SG_TEXT_ATTACHMENT) != 0;
     v->n_texts++;
     if (t->text == NULL || t->content_type == NULL || t->label == NULL)
         return sg_fail(b, SG_ERR_NOMEM);
@@ -613,7 +619,8 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
         sg_utf8_truncate(&text, room);
         sg_label(label, w, type, filename);
         ret = sg_add_text(b, &text, type, label, w->depth,
-                          (is_html ? 1u : 0u) | (attach ? 2u : 0u));
+                          (is_html ? SG_TEXT_HTML : 0) |
+                              (attach ? SG_TEXT_ATTACHMENT : 0));
     }
     if (ret == 0 && attach)
         ret = sg_add_attachment(b, type, filename, size, w->depth);

@@ -120,6 +120,7 @@ static const struct shape_case shape_cases[] = {
     {"crlf.eml", "CRLF line ends", 1, 0, 1, 0, false},
     {"html_meta_latin1.eml", "Meta charset", 1, 0, 1, 0, false},
     {"encoded_rfc822.eml", "See attached", 2, 0, 2, 1, false},
+    {"unknown_charset.eml", "Unknown charset", 1, 0, 1, 0, false},
 };
 #define N_SHAPE_CASES (sizeof(shape_cases) / sizeof(shape_cases[0]))
 
@@ -320,6 +321,8 @@ static const struct charset_case charset_cases[] = {
     {"crlf.eml", "Line one\nLine two café\n"},
     /* ISO-8859-1 HTML whose <meta> names its charset again: no mojibake */
     {"html_meta_latin1.eml", "Café costs £4"},
+    /* a charset iconv does not know, bytes not UTF-8: windows-1252 */
+    {"unknown_charset.eml", "na\u00C3\u00AFve and café\n"},
 };
 
 static void
