@@ -82,16 +82,19 @@ sg_start_sink() {
     sg_die "smtp-sink did not start: $(cat "$SG_WORK/sink.log")"
 }
 
-# sg_write_milter_conf [extra lines...]: the milter's config for the test.
+# sg_write_milter_conf ["key = value"...]: the milter's config for the
+# test; the given settings replace the harness defaults of the same name.
 sg_write_milter_conf() {
     SG_MILTER_CONF="$SG_WORK/safeguard-milter.conf"
+    local line key
     {
-        echo "socket = $SG_MILTER_SOCKET"
-        echo "user = postfix"
-        echo "pidfile = $SG_WORK/milter/milter.pid"
-        echo "log_level = info"
-        echo "trusted_networks = 127.0.0.0/8"
         for line in "$@"; do echo "$line"; done
+        for line in "socket = $SG_MILTER_SOCKET" "user = postfix" \
+                    "pidfile = $SG_WORK/milter/milter.pid" "log_level = info" \
+                    "trusted_networks = 127.0.0.0/8"; do
+            key=${line%% =*}
+            printf '%s\n' "$@" | grep -q "^$key *=" || echo "$line"
+        done
     } >"$SG_MILTER_CONF"
 }
 

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian 12 packages safeguard-milter needs to build, test and
+# demonstrate.  Run as root.  Postfix and slapd are preseeded to "no
+# configuration", so installing them does not start a system mail server or
+# directory: the demo and the tests run their own private instances.
+#
+#   contrib/install-deps.sh            build + test + demo packages
+#   contrib/install-deps.sh --build    only what building needs
+set -eu
+
+BUILD="build-essential autoconf automake libtool pkgconf
+libmilter-dev libldap-dev libgmime-3.0-dev libpcre2-dev libsqlite3-dev
+libxml2-dev libjansson-dev libcmocka-dev"
+TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl
+clang libclang-rt-14-dev"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: run as root (it calls apt-get)" >&2
+    exit 1
+fi
+packages=$BUILD
+[ "${1:-}" = "--build" ] || packages="$BUILD $TEST"
+
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+        missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    echo "install-deps: all packages already installed"
+    exit 0
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
