@@ -476,7 +476,7 @@ static const char *const placeholders[] = {
 int
 explain_check(const char *t, const char **bad_r)
 {
-    static _Thread_local char bad[40];
+    static _Thread_local char bad[80];
     for (const char *p = t; *p; p++) {
         if (*p == '{' && p[1] == '{') {
             p++;
@@ -497,7 +497,12 @@ explain_check(const char *t, const char **bad_r)
                 strncmp(placeholders[i], p + 1, n) == 0)
                 ok = true;
         if (!ok) {
-            snprintf(bad, sizeof(bad), "%.*s", (int)(n > 30 ? 30 : n), p + 1);
+            if (e == NULL)
+                snprintf(bad, sizeof(bad), "'{%.*s' without a closing '}'",
+                         (int)(n > 30 ? 30 : n), p + 1);
+            else
+                snprintf(bad, sizeof(bad), "{%.*s}", (int)(n > 30 ? 30 : n),
+                         p + 1);
             *bad_r = bad;
             return -1;
         }

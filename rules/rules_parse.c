@@ -710,12 +710,12 @@ add_party_item(struct parser *ps, void *ctx, const char *item, unsigned line,
     }
     if (!quoted && !valid_name(item))
         return fail_at(ps, line, col,
-                       "expected a role name or a quoted address, found "
+                       "expected a role or a quoted address, found "
                        "'%s'",
                        item);
     if (item[0] == '\0')
         return fail_at(ps, line, col,
-                       "expected a role name or a quoted address, found "
+                       "expected a role or a quoted address, found "
                        "\"\"");
     if (strv_add(&set->roles, item) < 0)
         return fail_at(ps, line, col, "out of memory");
@@ -1076,7 +1076,7 @@ check_template(struct parser *ps, const char *tmpl, unsigned line,
                        "expected a known placeholder ({rule}, {title}, "
                        "{policy}, {source}, {action}, {pupils}, "
                        "{recipients}, {sender}, {findings}, {dsl}, {time}), "
-                       "found {%s}",
+                       "found %s",
                        bad);
     return 0;
 }
