@@ -1,0 +1,700 @@
+/*
+ * test_rules_eval.c - the evaluator: action precedence, test mode,
+ * exceptions (conditions and the register), recipient conditions, the
+ * RCPT-time subset, sender channels, time conditions in the school's zone
+ * (including daylight saving), attachments, and the rendered explanations.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sg_rules.h"
+
+/* ------------------------------------------------------------ fixtures */
+static struct sg_person *
+person(const char *addr, const char *name, const char *roles)
+{
+    struct sg_person *p = sg_person_new();
+    assert_non_null(p);
+    p->address = strdup(addr);
+    p->display_name = name ? strdup(name) : NULL;
+    char *copy = strdup(roles);
+    char *save;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        assert_int_equal(sg_person_add_role(p, t), 0);
+    free(copy);
+    return p;
+}
+
+static struct sg_person *teacher, *teacher2, *dsl, *pupil1, *pupil2, *former,
+    *parent;
+
+static int
+setup(void **state)
+{
+    (void)state;
+    teacher = person("j.smith@school.example", "John Smith", "staff");
+    teacher2 = person("a.jones@school.example", "Anna Jones", "staff");
+    dsl = person("a.khan@school.example", "Aisha Khan", "staff,dsl");
+    pupil1 = person("amy.p@school.example", "Amy Pupil", "pupil");
+    pupil2 = person("ben.p@school.example", "Ben Pupil", "pupil");
+    former = person("cara.f@school.example", "Cara Former",
+                    "former-pupil,former-pupil-under-18");
+    parent = person("mum@example.com", "Pat Parent", "parent");
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    sg_person_free(&teacher);
+    sg_person_free(&teacher2);
+    sg_person_free(&dsl);
+    sg_person_free(&pupil1);
+    sg_person_free(&pupil2);
+    sg_person_free(&former);
+    sg_person_free(&parent);
+    return 0;
+}
+
+static struct sg_party
+school(const struct sg_person *p)
+{
+    struct sg_party x = {p->address, p, SG_CHANNEL_SCHOOL};
+    return x;
+}
+
+static struct sg_party
+personal(const char *addr, const struct sg_person *p)
+{
+    struct sg_party x = {addr, p, SG_CHANNEL_PERSONAL};
+    return x;
+}
+
+static struct sg_party
+external(const char *addr)
+{
+    struct sg_party x = {addr, NULL, SG_CHANNEL_NONE};
+    return x;
+}
+
+static time_t
+at(int y, int mo, int d, int h, int mi)
+{
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    return timegm(&tm);
+}
+
+/* A message view with a subject and one body text. */
+static struct sg_msgview *
+view(const char *subject, const char *body)
+{
+    struct sg_msgview *v = sg_msgview_new();
+    assert_non_null(v);
+    v->subject = strdup(subject);
+    v->texts = calloc(1, sizeof(*v->texts));
+    v->n_texts = 1;
+    v->texts[0].text = strdup(body);
+    v->texts[0].len = strlen(body);
+    v->texts[0].content_type = strdup("text/plain");
+    v->texts[0].label = strdup("body");
+    return v;
+}
+
+static void
+add_attachment(struct sg_msgview *v, const char *type, const char *name)
+{
+    v->attachments =
+        realloc(v->attachments, (v->n_attachments + 1) * sizeof(*v->attachments));
+    struct sg_attachment *a = &v->attachments[v->n_attachments++];
+    memset(a, 0, sizeof(*a));
+    a->content_type = strdup(type);
+    a->filename = name ? strdup(name) : NULL;
+    a->size = 1000;
+}
+
+static struct sg_rules *
+load(const char *text)
+{
+    static const char *const domains[] = {"school.example"};
+    static const char *const phones[] = {"01632 960000"};
+    struct sg_rules_options o;
+    memset(&o, 0, sizeof(o));
+    o.school_domains = domains;
+    o.n_school_domains = 1;
+    o.school_phone_numbers = phones;
+    o.n_school_phone_numbers = 1;
+    o.timezone = "Europe/London";
+    o.dsl_contact = "Mrs Khan (DSL)";
+    struct sg_rules *r = NULL;
+    const char *err = NULL;
+    if (sg_rules_load_string(text, strlen(text), "t", &o, &r, &err) < 0)
+        fail_msg("load: %s", err);
+    return r;
+}
+
+struct run {
+    struct sg_eval_input in;
+    struct sg_verdict *v;
+};
+
+static struct sg_verdict *
+eval(const struct sg_rules *r, struct sg_eval_input *in)
+{
+    struct sg_verdict *v = NULL;
+    const char *err = NULL;
+    if (sg_rules_eval(r, in, &v, &err) < 0)
+        fail_msg("eval: %s", err);
+    return v;
+}
+
+static const struct sg_rule_match *
+find(const struct sg_verdict *v, const char *id)
+{
+    for (size_t i = 0; i < v->n_rules; i++)
+        if (strcmp(v->rules[i].id, id) == 0)
+            return &v->rules[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ tests */
+static void
+test_precedence(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("rule a { action annotate }\n"
+                              "rule j { action journal }\n"
+                              "rule h { action hold }\n"
+                              "rule x { action reject }\n"
+                              "rule n { from pupil action reject }\n");
+    struct sg_msgview *mv = view("hi", "hello");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_REJECT);
+    assert_int_equal(v->would_action, SG_ACTION_REJECT);
+    assert_true(v->journal);
+    assert_true(v->annotate);
+    assert_int_equal(v->n_rules, 4);
+    assert_string_equal(v->rules[0].id, "a");
+    assert_string_equal(v->rules[3].id, "x");
+    assert_null(find(v, "n"));
+    sg_verdict_free(&v);
+    assert_null(v);
+
+    /* Only journal and annotate: they combine with accept. */
+    sg_rules_free(&r);
+    r = load("rule j { action journal }\nrule a { action annotate }\n");
+    v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_JOURNAL);
+    assert_true(v->journal);
+    assert_true(v->annotate);
+    sg_verdict_free(&v);
+
+    /* Nothing matches: accept, no flags. */
+    sg_rules_free(&r);
+    r = load("rule n { from parent action hold }\n");
+    v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_ACCEPT);
+    assert_false(v->journal);
+    assert_false(v->annotate);
+    assert_int_equal(v->n_rules, 0);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static void
+test_test_mode(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("rule t { mode test action reject }\n"
+                              "rule e { action journal }\n");
+    struct sg_msgview *mv = view("hi", "hello");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_JOURNAL);
+    assert_int_equal(v->would_action, SG_ACTION_REJECT);
+    assert_true(v->annotate);
+    assert_int_equal(find(v, "t")->mode, SG_MODE_TEST);
+    assert_int_equal(find(v, "t")->action, SG_ACTION_REJECT);
+    assert_non_null(strstr(find(v, "t")->explain_sender,
+                           "this rule is being tried out"));
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+
+    /* Global test mode; a rule's own mode wins. */
+    r = load("mode test\nrule t { action hold }\n"
+             "rule e { mode enforce action annotate }\n");
+    v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_ANNOTATE);
+    assert_int_equal(v->would_action, SG_ACTION_HOLD);
+    assert_int_equal(find(v, "t")->mode, SG_MODE_TEST);
+    assert_int_equal(find(v, "e")->mode, SG_MODE_ENFORCE);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static int
+fake_register(void *ctx, const char *name, const struct sg_party *sender,
+              const struct sg_party *rcpt, time_t now)
+{
+    (void)now;
+    (void)sender;
+    const char *approved = ctx;
+    if (strcmp(approved, "ERROR") == 0)
+        return -1;
+    return strcmp(name, "approved-contact") == 0 &&
+           strstr(approved, rcpt->address) != NULL;
+}
+
+static void
+test_exceptions(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pc { from staff to pupil content uk-mobile\n"
+        "  except approved-contact except from dsl\n"
+        "  action hold explain \"To {pupils}: {findings}\" }\n");
+    struct sg_msgview *mv = view("trip", "My mobile is 07700 900123.");
+    struct sg_party rc[] = {school(pupil1), school(pupil2)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 2,
+                               .now = at(2025, 3, 12, 10, 0),
+                               .in_register = fake_register,
+                               .register_ctx = (void *)""};
+    struct sg_verdict *v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_HOLD);
+    assert_int_equal(v->rules[0].n_recipients, 2);
+    assert_string_equal(v->rules[0].explain_sender,
+                        "To Amy Pupil <amy.p@school.example> and Ben Pupil "
+                        "<ben.p@school.example>: a mobile phone number "
+                        "(\"07700 900123\" in the body)");
+    assert_int_equal(v->rules[0].n_findings, 1);
+    assert_string_equal(v->rules[0].findings[0].detector, "uk-mobile");
+    assert_string_equal(v->rules[0].findings[0].where, "body");
+    sg_verdict_free(&v);
+
+    /* One pupil approved: the rule still fires, for the other one. */
+    in.register_ctx = (void *)"amy.p@school.example";
+    v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_HOLD);
+    assert_int_equal(v->rules[0].n_recipients, 1);
+    assert_string_equal(v->rules[0].recipients[0], "ben.p@school.example");
+    sg_verdict_free(&v);
+
+    /* Both approved: no match. */
+    in.register_ctx = (void *)"amy.p@school.example ben.p@school.example";
+    v = eval(r, &in);
+    assert_int_equal(v->action, SG_ACTION_ACCEPT);
+    sg_verdict_free(&v);
+
+    /* A register error fails the evaluation, never reads as "no". */
+    in.register_ctx = (void *)"ERROR";
+    const char *err = NULL;
+    assert_int_equal(sg_rules_eval(r, &in, &v, &err), -1);
+    assert_string_equal(err, "exceptions register lookup failed "
+                             "(approved-contact)");
+
+    /* The condition exception: the DSL may. */
+    in.register_ctx = (void *)"";
+    in.sender = school(dsl);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 0);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static void
+test_recipient_conditions(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule one2one { from staff to any pupil to none staff action journal }\n"
+        "rule allp { to all pupil action annotate }\n"
+        "rule many { recipients >= 3 action hold }\n"
+        "rule parents { to parent via external action annotate }\n");
+    struct sg_msgview *mv = view("hw", "homework");
+    struct sg_party rc[4] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_non_null(find(v, "one2one"));
+    assert_non_null(find(v, "allp"));
+    assert_null(find(v, "many"));
+    sg_verdict_free(&v);
+
+    /* The sender copying themself is not "another member of staff". */
+    rc[1] = school(teacher);
+    in.n_rcpts = 2;
+    v = eval(r, &in);
+    assert_non_null(find(v, "one2one"));
+    assert_null(find(v, "allp"));
+    sg_verdict_free(&v);
+
+    /* Another member of staff among the recipients. */
+    rc[1] = school(teacher2);
+    rc[2] = school(pupil2);
+    in.n_rcpts = 3;
+    v = eval(r, &in);
+    assert_null(find(v, "one2one"));
+    assert_non_null(find(v, "many"));
+    sg_verdict_free(&v);
+
+    /* Channel of a recipient: parent is unknown here (external). */
+    rc[0] = external("mum@example.com");
+    in.n_rcpts = 1;
+    v = eval(r, &in);
+    assert_null(find(v, "parents")); /* external has no parent role */
+    sg_verdict_free(&v);
+    rc[0] = personal("mum@example.com", parent);
+    v = eval(r, &in);
+    assert_null(find(v, "parents")); /* personal, not external channel */
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static void
+test_rcpt_time(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule chan { from staff via personal to pupil, former-pupil-under-18 "
+        "action reject explain \"Please use your school account for "
+        "{pupils}.\" }\n"
+        "rule words { from staff to pupil content uk-mobile action reject }\n"
+        "rule all { from staff to all pupil action reject }\n"
+        "rule hold { from staff via personal to pupil action hold }\n");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = NULL,
+                               .sender = personal("john@example.net", teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_eval_rcpt(r, &in, &v, &err), 0);
+    assert_int_equal(v->action, SG_ACTION_REJECT);
+    assert_int_equal(v->n_rules, 2); /* chan and hold; not words, not all */
+    assert_string_equal(v->rules[0].id, "chan");
+    assert_string_equal(v->rules[0].explain_sender,
+                        "Please use your school account for Amy Pupil "
+                        "<amy.p@school.example>.");
+    sg_verdict_free(&v);
+
+    rc[0] = school(former);
+    assert_int_equal(sg_rules_eval_rcpt(r, &in, &v, &err), 0);
+    assert_int_equal(v->action, SG_ACTION_REJECT);
+    sg_verdict_free(&v);
+
+    rc[0] = school(teacher2);
+    assert_int_equal(sg_rules_eval_rcpt(r, &in, &v, &err), 0);
+    assert_int_equal(v->action, SG_ACTION_ACCEPT);
+    sg_verdict_free(&v);
+
+    in.n_rcpts = 2;
+    assert_int_equal(sg_rules_eval_rcpt(r, &in, &v, &err), -1);
+    assert_string_equal(err, "RCPT-time evaluation takes exactly one "
+                             "recipient");
+    assert_int_equal(sg_rules_eval(r, &in, &v, &err), -1);
+    assert_string_equal(err, "no message view to evaluate");
+    sg_rules_free(&r);
+}
+
+static int
+fake_names(void *ctx, const char *name, const struct sg_person **p)
+{
+    (void)ctx;
+    if (strcmp(name, "BROKEN") == 0)
+        return -1;
+    if (strcmp(name, "John Smith") == 0) {
+        *p = teacher;
+        return 1;
+    }
+    return 0;
+}
+
+static void
+test_sender_channels(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule lookalike { from staff via display-name to pupil action hold }\n"
+        "rule spoof { from anyone via spoofed to pupil action hold }\n"
+        "rule ext { from external to pupil action annotate }\n"
+        "rule addr { from \"*@partner.example\" action journal }\n");
+    struct sg_msgview *mv = view("hi", "hello");
+    mv->from_name = strdup("John Smith");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv,
+                               .sender = external("johnny99@example.org"),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0),
+                               .name_lookup = fake_names};
+    struct sg_verdict *v = eval(r, &in);
+    assert_non_null(find(v, "lookalike"));
+    assert_null(find(v, "spoof"));
+    assert_non_null(find(v, "ext"));
+    sg_verdict_free(&v);
+
+    /* A school address that did not authenticate, downgraded. */
+    in.sender = external("head@school.example");
+    free(mv->from_name);
+    mv->from_name = strdup("Someone Else");
+    v = eval(r, &in);
+    assert_null(find(v, "lookalike"));
+    assert_non_null(find(v, "spoof"));
+    sg_verdict_free(&v);
+
+    in.sender = external("x@Partner.Example");
+    v = eval(r, &in);
+    assert_non_null(find(v, "addr"));
+    sg_verdict_free(&v);
+
+    /* A directory error during the name lookup fails the evaluation. */
+    free(mv->from_name);
+    mv->from_name = strdup("BROKEN");
+    const char *err = NULL;
+    assert_int_equal(sg_rules_eval(r, &in, &v, &err), -1);
+    assert_string_equal(err, "display-name lookup failed for \"BROKEN\"");
+
+    /* The staff member's own school account is not a lookalike. */
+    free(mv->from_name);
+    mv->from_name = strdup("John Smith");
+    in.sender = school(teacher);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 0);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static void
+test_time_conditions(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule late { time outside 07:00-19:00, weekend action journal }\n"
+        "rule lunch { time between 12:00-13:00 action annotate }\n"
+        "rule fri { time fri action annotate }\n");
+    struct sg_msgview *mv = view("hi", "hello");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1};
+    static const struct {
+        int y, mo, d, h, mi; /* UTC */
+        bool late, lunch, fri;
+    } t[] = {
+        {2025, 3, 12, 18, 30, false, false, false}, /* Wed 18:30 GMT */
+        {2025, 3, 12, 19, 0, true, false, false},   /* Wed 19:00 GMT */
+        {2025, 3, 12, 6, 59, true, false, false},   /* Wed 06:59 GMT */
+        {2025, 6, 11, 18, 30, true, false, false},  /* Wed 19:30 BST */
+        {2025, 6, 11, 5, 30, false, false, false},  /* Wed 06:30 BST? no: */
+        {2025, 6, 11, 11, 30, false, true, false},  /* 12:30 BST */
+        {2025, 3, 15, 11, 0, true, false, false},   /* Saturday */
+        {2025, 3, 14, 11, 0, false, false, true},   /* Friday */
+        {2025, 3, 30, 0, 59, true, false, false},   /* Sun 00:59 GMT */
+        {2040, 7, 4, 18, 30, true, false, false},   /* footer rule: BST */
+        {2040, 12, 5, 18, 30, false, false, false}, /* footer rule: GMT */
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        in.now = at(t[i].y, t[i].mo, t[i].d, t[i].h, t[i].mi);
+        struct sg_verdict *v = eval(r, &in);
+        bool late = find(v, "late") != NULL;
+        /* 05:30 UTC in June is 06:30 BST: before 07:00, so late. */
+        bool want_late = i == 4 ? true : t[i].late;
+        if (late != want_late || (find(v, "lunch") != NULL) != t[i].lunch ||
+            (find(v, "fri") != NULL) != t[i].fri)
+            fail_msg("time case %zu", i);
+        sg_verdict_free(&v);
+    }
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static void
+test_attachments_and_scope(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule media { to external attachment image/*, video/*, .heic "
+        "action hold }\n"
+        "rule subj { content uk-mobile in subject action annotate }\n"
+        "rule names { content upn in filenames action hold }\n"
+        "rule two { content personal-email >= 2 action journal }\n");
+    struct sg_msgview *mv = view("call 07700 900123", "see attached");
+    add_attachment(mv, "application/pdf", "B801200005001.pdf");
+    struct sg_party rc[] = {external("gran@example.org")};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_null(find(v, "media"));
+    assert_non_null(find(v, "subj"));
+    assert_string_equal(find(v, "subj")->findings[0].where, "subject");
+    assert_non_null(find(v, "names"));
+    assert_string_equal(find(v, "names")->findings[0].where,
+                        "attachment name");
+    assert_null(find(v, "two"));
+    sg_verdict_free(&v);
+
+    add_attachment(mv, "image/jpeg", "sports-day.jpg");
+    add_attachment(mv, "application/octet-stream", "IMG_0001.HEIC");
+    free(mv->texts[0].text);
+    mv->texts[0].text = strdup("a@example.com b@example.com a@example.com "
+                               "office@school.example");
+    mv->texts[0].len = strlen(mv->texts[0].text);
+    v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "media");
+    assert_non_null(m);
+    assert_int_equal(m->n_findings, 2);
+    assert_string_equal(m->findings[0].text, "sports-day.jpg");
+    assert_string_equal(m->findings[0].where, "attachment (image/jpeg)");
+    assert_non_null(find(v, "two"));
+    assert_int_equal(find(v, "two")->n_findings, 2);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static void
+test_explanations(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pc { title \"Personal contact details\" policy \"Do not.\" "
+        "source \"Trust policy\" from staff to pupil content uk-mobile, "
+        "social-media action hold notify sender, dsl }\n"
+        "rule all { title \"T\" explain \"{rule}|{title}|{policy}|{source}|"
+        "{action}|{recipients}|{sender}|{dsl}|{time}|{{x}}\" action "
+        "annotate }\n");
+    struct sg_msgview *mv = view("x", "ring 07700 900123 or add me on snap");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "pc");
+    assert_non_null(m);
+    assert_int_equal(m->n_notify, 2);
+    assert_string_equal(m->explain_sender,
+        "Your message to Amy Pupil <amy.p@school.example> was held for the "
+        "Designated Safeguarding Lead to review before delivery.\n\n"
+        "Why: the school rule \"Personal contact details\" applies to it.\n"
+        "Do not.\n\n"
+        "What was found: a mobile phone number (\"07700 900123\" in the "
+        "body) and a social media account (\"add me on snap\" in the "
+        "body).\n\n"
+        "If you think this is a mistake, or you are not sure what to do "
+        "instead, please speak to Mrs Khan (DSL).\n\n"
+        "(Rule pc; Trust policy)");
+    assert_non_null(strstr(m->explain_dsl, "from John Smith "
+                                           "<j.smith@school.example> to Amy "
+                                           "Pupil <amy.p@school.example>"));
+    m = find(v, "all");
+    assert_string_equal(m->explain_sender,
+        "all|T|||delivered with a safeguarding note|Amy Pupil "
+        "<amy.p@school.example>|John Smith <j.smith@school.example>|"
+        "Mrs Khan (DSL)|Wednesday 12 March 2025 at 10:00|{x}");
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+static void
+test_register_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sg-register-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text =
+        "# name sender recipient until\n"
+        "approved-contact j.smith@school.example amy.p@school.example "
+        "2025-03-31  # residential trip\n"
+        "approved-contact * ben.p@school.example never\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct sg_register *reg = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_register_load(path, &reg, &err), 0);
+    struct sg_party s = school(teacher), a = school(pupil1),
+                    b = school(pupil2), p = school(former);
+    assert_int_equal(sg_register_check(reg, "approved-contact", &s, &a,
+                                       at(2025, 3, 31, 23, 0)),
+                     1);
+    assert_int_equal(sg_register_check(reg, "approved-contact", &s, &a,
+                                       at(2025, 4, 1, 0, 0)),
+                     0);
+    assert_int_equal(sg_register_check(reg, "approved-contact", &s, &b,
+                                       at(2030, 1, 1, 0, 0)),
+                     1);
+    assert_int_equal(sg_register_check(reg, "other", &s, &b,
+                                       at(2025, 1, 1, 0, 0)),
+                     0);
+    assert_int_equal(sg_register_check(reg, "approved-contact", &s, &p,
+                                       at(2025, 1, 1, 0, 0)),
+                     0);
+    sg_register_free(&reg);
+    assert_null(reg);
+
+    FILE *f = fopen(path, "w");
+    fputs("a b c soon\n", f);
+    fclose(f);
+    assert_int_equal(sg_register_load(path, &reg, &err), -1);
+    char want[200];
+    snprintf(want, sizeof(want),
+             "%s:1: expected a date YYYY-MM-DD or 'never', found 'soon'",
+             path);
+    assert_string_equal(err, want);
+    f = fopen(path, "w");
+    fputs("\n\na b\n", f);
+    fclose(f);
+    assert_int_equal(sg_register_load(path, &reg, &err), -1);
+    snprintf(want, sizeof(want), "%s:3: expected NAME SENDER RECIPIENT UNTIL",
+             path);
+    assert_string_equal(err, want);
+    unlink(path);
+    assert_int_equal(sg_register_load(path, &reg, &err), -1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_test_mode),
+        cmocka_unit_test(test_exceptions),
+        cmocka_unit_test(test_recipient_conditions),
+        cmocka_unit_test(test_rcpt_time),
+        cmocka_unit_test(test_sender_channels),
+        cmocka_unit_test(test_time_conditions),
+        cmocka_unit_test(test_attachments_and_scope),
+        cmocka_unit_test(test_explanations),
+        cmocka_unit_test(test_register_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
