@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "sg_dir_internal.h"
@@ -30,6 +31,18 @@ struct sg_directory {
     _Atomic uint64_t lookups, hits, negative_hits, misses, shared, stale,
         errors, notfound, latency_sum, latency_max;
 };
+
+int
+sg_dir_backend_from_name(const char *name, enum sg_dir_backend_type *type_r)
+{
+    if (name != NULL && strcasecmp(name, "file") == 0)
+        *type_r = SG_DIR_BACKEND_FILE;
+    else if (name != NULL && strcasecmp(name, "ldap") == 0)
+        *type_r = SG_DIR_BACKEND_LDAP;
+    else
+        return -1;
+    return 0;
+}
 
 void
 sg_dir_config_init(struct sg_dir_config *cfg)

@@ -143,6 +143,10 @@ struct sg_dir_stats {
 
 struct sg_directory;
 
+/* "file" or "ldap" (any case) into *type_r; 0, or -1 for another name. */
+int sg_dir_backend_from_name(const char *name,
+                             enum sg_dir_backend_type *type_r);
+
 /* Defaults into cfg (the strings are static: do not free them). */
 void sg_dir_config_init(struct sg_dir_config *cfg);
 

@@ -302,6 +302,27 @@ test_errors(void **state)
                                "directory");
 }
 
+static void
+test_backend_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int rc;
+        enum sg_dir_backend_type type;
+    } cases[] = {
+        {"file", 0, SG_DIR_BACKEND_FILE}, {"LDAP", 0, SG_DIR_BACKEND_LDAP},
+        {"ldap", 0, SG_DIR_BACKEND_LDAP}, {"sql", -1, SG_DIR_BACKEND_FILE},
+        {"", -1, SG_DIR_BACKEND_FILE},    {NULL, -1, SG_DIR_BACKEND_FILE},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        enum sg_dir_backend_type t = SG_DIR_BACKEND_FILE;
+        assert_int_equal(sg_dir_backend_from_name(cases[i].name, &t),
+                         cases[i].rc);
+        assert_int_equal(t, cases[i].type);
+    }
+}
+
 int
 main(void)
 {
@@ -310,6 +331,7 @@ main(void)
         cmocka_unit_test(test_attributes),
         cmocka_unit_test(test_derived_roles_by_day),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_backend_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
