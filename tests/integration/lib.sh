@@ -62,11 +62,16 @@ sg_setup() {
     SG_SMTP_PORT=$(sg_free_port)
     SG_SINK_PORT=$(sg_free_port)
     while [ "$SG_SINK_PORT" = "$SG_SMTP_PORT" ]; do SG_SINK_PORT=$(sg_free_port); done
-    SG_MILTER_SOCKET="unix:$SG_WORK/milter/milter.sock"
-    SG_MILTER_LOG="$SG_WORK/milter.log"
+    # As on a real server: the socket inside Postfix's queue directory, and
+    # Postfix given the path relative to it, which chrooted (smtpd here)
+    # and unchrooted (cleanup) daemons both resolve.
     SG_PF="$SG_WORK/postfix"
+    SG_MILTER_DIR="$SG_PF/queue/safeguard"
+    SG_MILTER_SOCKET="unix:$SG_MILTER_DIR/milter.sock"
+    SG_POSTFIX_MILTER="unix:safeguard/milter.sock"
+    SG_MILTER_LOG="$SG_WORK/milter.log"
     SG_MAILLOG="$SG_WORK/maillog"
-    mkdir -p "$SG_WORK/milter" && chown postfix:postfix "$SG_WORK/milter"
+    mkdir -p "$SG_MILTER_DIR" && chown postfix:postfix "$SG_MILTER_DIR"
     trap sg_cleanup EXIT
 }
 
@@ -90,7 +95,7 @@ sg_write_milter_conf() {
     {
         for line in "$@"; do echo "$line"; done
         for line in "socket = $SG_MILTER_SOCKET" "user = postfix" \
-                    "pidfile = $SG_WORK/milter/milter.pid" "log_level = info" \
+                    "pidfile = $SG_MILTER_DIR/milter.pid" "log_level = info" \
                     "trusted_networks = 127.0.0.0/8"; do
             key=${line%% =*}
             printf '%s\n' "$@" | grep -q "^$key *=" || echo "$line"
@@ -143,8 +148,8 @@ disable_dns_lookups = yes
 smtp_host_lookup = native
 maillog_file = $SG_MAILLOG
 maillog_file_prefixes = $SG_WORK
-smtpd_milters = $SG_MILTER_SOCKET
-non_smtpd_milters = $SG_MILTER_SOCKET
+smtpd_milters = $SG_POSTFIX_MILTER
+non_smtpd_milters = $SG_POSTFIX_MILTER
 milter_default_action = tempfail
 milter_protocol = 6
 message_size_limit = 104857600
@@ -157,7 +162,7 @@ alias_database =
 biff = no
 CF
     cat >"$SG_PF/master.cf" <<CF
-127.0.0.1:$SG_SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$SG_SMTP_PORT inet n - y - - smtpd
 pickup    unix n - n 1 1 pickup
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
