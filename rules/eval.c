@@ -575,26 +575,47 @@ put_findings(struct sg_buf *b, const struct sg_rules *rules,
             continue;
         if (put_join(b, g++, groups) < 0)
             return -1;
-        const char *desc = "an attachment";
+        bool attach = strcmp(fl->f[i].detector, "attachment") == 0;
+        const char *desc = "an attached file";
         size_t di = rules_detector_find(rules, fl->f[i].detector);
         if (di != (size_t)-1)
             desc = rules->detectors[di].describe;
-        if (sg_buf_printf(b, "%s (", desc) < 0)
-            return -1;
-        size_t shown = 0;
+        /* Up to three examples; the place once when they share it. */
+        size_t shown = 0, total = 0;
+        bool same_where = true;
         for (size_t k = i; k < fl->n; k++) {
             if (strcmp(fl->f[k].detector, fl->f[i].detector) != 0)
                 continue;
-            if (shown == 3) {
-                if (sg_buf_puts(b, ", ...") < 0)
-                    return -1;
-                break;
-            }
-            if (sg_buf_printf(b, "%s\"%s\" in the %s", shown ? ", " : "",
-                              fl->f[k].text, fl->f[k].where) < 0)
+            total++;
+            if (strcmp(fl->f[k].where, fl->f[i].where) != 0)
+                same_where = false;
+        }
+        if (attach && total > 1)
+            desc = "attached files";
+        if (sg_buf_printf(b, "%s (", desc) < 0)
+            return -1;
+        for (size_t k = i; k < fl->n && shown < 3; k++) {
+            if (strcmp(fl->f[k].detector, fl->f[i].detector) != 0)
+                continue;
+            if (sg_buf_printf(b, "%s\"%s\"", shown ? ", " : "",
+                              fl->f[k].text) < 0)
                 return -1;
+            if (attach || !same_where)
+                if (sg_buf_printf(b, attach ? " %s" : " in the %s",
+                                  fl->f[k].where +
+                                      (attach && strncmp(fl->f[k].where,
+                                                         "attachment ",
+                                                         11) == 0
+                                           ? 11
+                                           : 0)) < 0)
+                    return -1;
             shown++;
         }
+        if (total > shown && sg_buf_printf(b, " and %zu more", total - shown) < 0)
+            return -1;
+        if (!attach && same_where &&
+            sg_buf_printf(b, " in the %s", fl->f[i].where) < 0)
+            return -1;
         if (sg_buf_putc(b, ')') < 0)
             return -1;
     }
