@@ -9,8 +9,9 @@
  * privileges, start the reload thread, run libmilter.
  *
  * SECURITY: privileges are dropped (setgroups, setgid, setuid, checked)
- * before any mail is read.  SIGUSR1 reloads the configuration into a new
- * snapshot; a snapshot that fails to load never replaces a working one.
+ * before any mail is read.  SIGUSR1 reloads the configuration (and reopens
+ * the directory) into a new snapshot; a snapshot that fails to load never
+ * replaces a working one.  SIGUSR2 logs the directory's counters.
  * Fails at start-up with a message and a sysexits code; once running, a
  * failed reload is logged and the old snapshot stays.
  */
@@ -37,6 +38,7 @@
 #include "log.h"
 #include "msgview_build.h"
 #include "sg_config.h"
+#include "sg_directory.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
 
@@ -102,8 +104,9 @@ parse_args(int argc, char **argv, struct options *opt)
     }
 }
 
-/* Load the configuration named by the options.  The default path may be
- * absent (built-in defaults apply); a path given with -c must exist. */
+/* Load the configuration named by the options and open what it names.
+ * The default path may be absent (built-in defaults apply); a path given
+ * with -c must exist. */
 static struct sg_config *
 load_config(const struct options *opt, const char **error_r)
 {
@@ -115,7 +118,60 @@ load_config(const struct options *opt, const char **error_r)
     if (cfg != NULL && opt->socket != NULL &&
         sg_config_set(cfg, "socket", opt->socket, error_r) < 0)
         sg_config_unref(&cfg);
+    if (cfg != NULL && sg_config_open(cfg, error_r) < 0)
+        sg_config_unref(&cfg);
     return cfg;
+}
+
+/* -n: the configuration loaded; now reach the directory server too, so
+ * that a wrong password or an unreachable server shows before mail does. */
+static int
+check_config(struct sg_config *cfg)
+{
+    const char *name = cfg->path != NULL ? cfg->path : "(built-in defaults)";
+    if (cfg->directory == NULL) {
+        printf("safeguard-milter: warning: no directory configured "
+               "(directory_file or directory_backend = ldap): every address "
+               "counts as external\n");
+    } else {
+        const char *error = NULL;
+        if (sg_dir_check(cfg->directory, &error) != SG_DIR_FOUND) {
+            fprintf(stderr, "safeguard-milter: %s: directory: %s\n", name,
+                    error != NULL ? error : "check failed");
+            return EX_CONFIG;
+        }
+    }
+    printf("safeguard-milter: configuration %s is valid\n", name);
+    return EX_OK;
+}
+
+static void
+log_directory_stats(void)
+{
+    struct sg_config *cfg = sg_config_current();
+    if (cfg != NULL && cfg->directory != NULL) {
+        struct sg_dir_stats st;
+        sg_dir_stats(cfg->directory, &st);
+        sg_log_info("directory: lookups=%llu hits=%llu negative_hits=%llu "
+                    "misses=%llu shared=%llu stale=%llu errors=%llu "
+                    "notfound=%llu evictions=%llu entries=%llu "
+                    "latency_avg_us=%llu latency_max_us=%llu",
+                    (unsigned long long)st.lookups,
+                    (unsigned long long)st.hits,
+                    (unsigned long long)st.negative_hits,
+                    (unsigned long long)st.misses,
+                    (unsigned long long)st.shared,
+                    (unsigned long long)st.stale,
+                    (unsigned long long)st.errors,
+                    (unsigned long long)st.notfound,
+                    (unsigned long long)st.evictions,
+                    (unsigned long long)st.entries,
+                    (unsigned long long)(st.misses > 0
+                                             ? st.latency_us_sum / st.misses
+                                             : 0),
+                    (unsigned long long)st.latency_us_max);
+    }
+    sg_config_unref(&cfg);
 }
 
 /* libmilter owns the listening socket and offers no handle on it; find it
@@ -251,17 +307,27 @@ struct reload_ctx {
     sigset_t signals;
 };
 
-/* SIGUSR1: build a new snapshot; keep the old one if it does not load. */
+/* SIGUSR1: build a new snapshot; keep the old one if it does not load.
+ * SIGUSR2, and every stats_interval: log the directory's counters. */
 static void *
 signal_thread(void *arg)
 {
     struct reload_ctx *rc = arg;
     for (;;) {
-        int sig;
-        if (sigwait(&rc->signals, &sig) != 0)
+        struct sg_config *now = sg_config_current();
+        int interval = now != NULL ? now->stats_interval : 0;
+        sg_config_unref(&now);
+        struct timespec ts = {interval > 0 ? interval : 86400, 0};
+        int sig = sigtimedwait(&rc->signals, NULL, &ts);
+        if (sig < 0) {
+            if (errno == EAGAIN && interval > 0)
+                log_directory_stats();
             continue;
-        if (sig != SIGUSR1)
+        }
+        if (sig == SIGUSR2) {
+            log_directory_stats();
             continue;
+        }
         const char *error;
         struct sg_config *cfg = load_config(&rc->opt, &error);
         if (cfg == NULL) {
@@ -298,10 +364,9 @@ main(int argc, char **argv)
         return EX_CONFIG;
     }
     if (rc.opt.check_only) {
-        printf("safeguard-milter: configuration %s is valid\n",
-               cfg->path != NULL ? cfg->path : "(built-in defaults)");
+        int status = check_config(cfg);
         sg_config_unref(&cfg);
-        return EX_OK;
+        return status;
     }
     if (sg_log_open("safeguard-milter", rc.opt.foreground,
                     cfg->syslog_facility) < 0) {
@@ -334,6 +399,9 @@ main(int argc, char **argv)
 
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
+    if (cfg->directory == NULL)
+        sg_log_warn("no directory configured: every address counts as "
+                    "external");
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
 

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "msgview_build.h"
@@ -98,7 +99,16 @@ message_reset(struct sg_session *s)
     free(s->auth_user);
     free(s->env_from);
     s->queue_id = s->auth_user = s->env_from = NULL;
+    for (size_t i = 0; i < s->n_rcpts; i++)
+        sg_person_free(&s->rcpt_people[i]);
+    free(s->rcpt_people);
+    free(s->rcpt_channels);
+    s->rcpt_people = NULL;
+    s->rcpt_channels = NULL;
     sg_strv_free(&s->rcpts, &s->n_rcpts);
+    sg_person_free(&s->sender);
+    s->sender_channel = SG_CHANNEL_NONE;
+    s->sender_forged = false;
     sg_msgbuf_reset(&s->raw);
     s->n_headers = 0;
     s->in_message = false;
@@ -148,6 +158,60 @@ fail(struct sg_session *s, const char *reason)
     return SG_CONTINUE;
 }
 
+/* Who an address belongs to.  No directory configured: everyone is
+ * external.  An outage or a directory error is never "external": it is
+ * logged and returned, and the caller answers with failure_action. */
+static enum sg_dir_status
+resolve(struct sg_session *s, const char *addr, struct sg_person **person_r,
+        enum sg_channel *channel_r)
+{
+    *person_r = NULL;
+    *channel_r = SG_CHANNEL_NONE;
+    if (s->cfg->directory == NULL || addr[0] == '\0')
+        return SG_DIR_NOTFOUND;
+    const char *error = NULL;
+    enum sg_dir_status st =
+        sg_dir_lookup(s->cfg->directory, addr, person_r, channel_r, &error);
+    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
+        sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s), addr,
+                     error != NULL ? error : "unknown error");
+    if (st != SG_DIR_FOUND) {
+        sg_person_free(person_r);
+        *channel_r = SG_CHANNEL_NONE;
+    }
+    return st;
+}
+
+static bool
+local_part_equal(const char *auth, const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    size_t len = at != NULL ? (size_t)(at - addr) : strlen(addr);
+    return strlen(auth) == len && strncasecmp(auth, addr, len) == 0;
+}
+
+static bool
+auth_matches_one(const char *auth, const char *addr)
+{
+    if (addr == NULL)
+        return false;
+    return strchr(auth, '@') != NULL ? strcasecmp(auth, addr) == 0
+                                     : local_part_equal(auth, addr);
+}
+
+bool
+sg_auth_matches(const char *auth_user, const struct sg_person *person)
+{
+    if (auth_user == NULL || person == NULL)
+        return false;
+    if (auth_matches_one(auth_user, person->address))
+        return true;
+    for (size_t i = 0; i < person->n_aliases; i++)
+        if (auth_matches_one(auth_user, person->aliases[i]))
+            return true;
+    return false;
+}
+
 enum sg_status
 sg_session_envfrom(struct sg_session *s, const char *from,
                    const char *auth_user, const char *queue_id)
@@ -162,6 +226,19 @@ sg_session_envfrom(struct sg_session *s, const char *from,
     if (s->env_from == NULL ||
         (auth_user != NULL && *auth_user != '\0' && s->auth_user == NULL))
         return fail(s, "out of memory at MAIL FROM");
+    enum sg_dir_status st =
+        resolve(s, s->env_from, &s->sender, &s->sender_channel);
+    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
+        return sg_session_failure_status(s);
+    /* Sender identity: a school address is believed only from a trusted
+     * client or one that authenticated as its owner.  Anyone else using
+     * it is an outsider (and the forgery is itself worth a rule). */
+    if (s->sender != NULL && s->sender_channel == SG_CHANNEL_SCHOOL &&
+        !s->trusted && !sg_auth_matches(s->auth_user, s->sender)) {
+        sg_person_free(&s->sender);
+        s->sender_channel = SG_CHANNEL_NONE;
+        s->sender_forged = true;
+    }
     return SG_CONTINUE;
 }
 
@@ -169,11 +246,32 @@ enum sg_status
 sg_session_rcpt(struct sg_session *s, const char *rcpt)
 {
     char *addr = sg_addr_unbracket(rcpt);
-    if (addr == NULL || sg_strv_push(&s->rcpts, &s->n_rcpts, addr) < 0) {
+    if (addr == NULL)
+        return fail(s, "out of memory at RCPT TO");
+    struct sg_person *person = NULL;
+    enum sg_channel channel = SG_CHANNEL_NONE;
+    enum sg_dir_status st = resolve(s, addr, &person, &channel);
+    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG) {
         free(addr);
+        return sg_session_failure_status(s);
+    }
+    size_t n = s->n_rcpts + 1;
+    struct sg_person **people = realloc(s->rcpt_people, n * sizeof(*people));
+    if (people != NULL)
+        s->rcpt_people = people;
+    enum sg_channel *channels =
+        realloc(s->rcpt_channels, n * sizeof(*channels));
+    if (channels != NULL)
+        s->rcpt_channels = channels;
+    if (people == NULL || channels == NULL ||
+        sg_strv_push(&s->rcpts, &s->n_rcpts, addr) < 0) {
+        free(addr);
+        sg_person_free(&person);
         return fail(s, "out of memory at RCPT TO");
     }
     free(addr);
+    s->rcpt_people[n - 1] = person;
+    s->rcpt_channels[n - 1] = channel;
     return SG_CONTINUE;
 }
 
@@ -244,30 +342,49 @@ elapsed_us(const struct timespec *from)
            (now.tv_nsec - from->tv_nsec) / 1000;
 }
 
+/* ":staff+dsl", ":pupil(personal)", ":external", ":external(forged)" */
+static void
+put_roles(struct sg_buf *b, const struct sg_person *p, enum sg_channel ch,
+          bool forged)
+{
+    if (p == NULL || p->n_roles == 0) {
+        sg_buf_puts(b, forged ? ":external(forged)" : ":external");
+        return;
+    }
+    for (size_t i = 0; i < p->n_roles; i++)
+        sg_buf_printf(b, "%c%s", i == 0 ? ':' : '+', p->roles[i]);
+    if (ch == SG_CHANNEL_PERSONAL)
+        sg_buf_puts(b, "(personal)");
+}
+
 /* The one line per message a mail admin greps for. */
 static void
 log_summary(const struct sg_session *s, const char *verdict,
             const struct sg_msgview *v, long long us)
 {
-    struct sg_buf to = SG_BUF_INIT;
-    for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++)
+    struct sg_buf from = SG_BUF_INIT, to = SG_BUF_INIT;
+    sg_buf_printf(&from, "<%s>", s->env_from != NULL ? s->env_from : "");
+    put_roles(&from, s->sender, s->sender_channel, s->sender_forged);
+    for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++) {
         sg_buf_printf(&to, "%s<%s>", i > 0 ? "," : "", s->rcpts[i]);
+        put_roles(&to, s->rcpt_people[i], s->rcpt_channels[i], false);
+    }
     if (s->n_rcpts > SUMMARY_MAX_RCPTS)
         sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
-    sg_log_info("%s: verdict=%s client=%s[%s] trusted=%s auth=%s from=<%s> "
+    sg_log_info("%s: verdict=%s client=%s[%s] trusted=%s auth=%s from=%s "
                 "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
                 "nested=%zu%s elapsed_us=%lld",
                 qid(s), verdict,
                 s->client_name != NULL ? s->client_name : "unknown",
                 s->client_addr != NULL ? s->client_addr : "unknown",
                 s->trusted ? "yes" : "no",
-                s->auth_user != NULL ? s->auth_user : "-",
-                s->env_from != NULL ? s->env_from : "",
+                s->auth_user != NULL ? s->auth_user : "-", from.data,
                 to.data != NULL ? to.data : "-", s->n_rcpts,
                 (unsigned long long)s->raw.size, v != NULL ? v->n_parts : 0,
                 v != NULL ? v->n_attachments : 0,
                 v != NULL ? v->n_nested : 0,
                 v != NULL && v->malformed ? " malformed=yes" : "", us);
+    sg_buf_free(&from);
     sg_buf_free(&to);
 }
 

@@ -14,6 +14,7 @@
 
 #include "msgbuf.h"
 #include "sg_config.h"
+#include "sg_person.h"
 
 enum sg_status {
     SG_CONTINUE = 0,
@@ -42,6 +43,13 @@ struct sg_session {
     char *env_from;
     char **rcpts;
     size_t n_rcpts;
+    /* who they are (directory lookups); NULL person: external */
+    struct sg_person *sender;
+    enum sg_channel sender_channel;
+    bool sender_forged; /* a school address from an untrusted client that
+                           did not authenticate as its owner */
+    struct sg_person **rcpt_people; /* parallel to rcpts */
+    enum sg_channel *rcpt_channels;
     size_t n_headers;
     struct sg_msgbuf raw;
 };
@@ -69,6 +77,11 @@ void sg_session_abort(struct sg_session *s);
 
 /* The status for an internal error, per failure_action. */
 enum sg_status sg_session_failure_status(const struct sg_session *s);
+
+/* Does the SMTP AUTH identity belong to person?  It matches the primary
+ * address, an alias, or the local part of either (case-insensitive), the
+ * usual shapes of a SASL user name. */
+bool sg_auth_matches(const char *auth_user, const struct sg_person *person);
 
 /* Strip one pair of angle brackets: "<a@b>" -> "a@b" (new string). */
 char *sg_addr_unbracket(const char *addr);

@@ -30,6 +30,11 @@ static const char *const log_levels[] = {"error", "warning", "info", "debug",
                                          NULL};
 static const char *const failure_actions[] = {"tempfail", "accept", "reject",
                                               NULL};
+/* in the order of enum sg_dir_backend_type */
+static const char *const dir_backends[] = {"file", "ldap", NULL};
+
+#define DIR(field) OFF(dir.field)
+#define DAY        86400
 
 /* Keep in step with man/safeguard-milter.conf.5 (a test checks that every
  * key here is documented there). */
@@ -51,6 +56,80 @@ const struct sg_conf_entry sg_conf_table[] = {
     {"milter_timeout", SG_CONF_DURATION, OFF(milter_timeout), 0, "300s", 10,
      86400, NULL},
     {"backlog", SG_CONF_INT, OFF(backlog), 0, "64", 1, 65535, NULL},
+    {"stats_interval", SG_CONF_DURATION, OFF(stats_interval), 0, "1h", 0,
+     DAY, NULL},
+
+    /* The school directory (safeguard-directory(5)).  A NULL default keeps
+     * the library's own (sg_dir_config_init), so it is written once. */
+    {"directory_backend", SG_CONF_ENUM, DIR(backend), 0, NULL, 0, 0,
+     dir_backends},
+    {"directory_file", SG_CONF_STRING, DIR(file_path), 0, NULL, 0, 0, NULL},
+    {"recipient_delimiter", SG_CONF_STRING, DIR(recipient_delimiter), 0, NULL,
+     0, 0, NULL},
+    {"role_pupil", SG_CONF_STRING, DIR(role_pupil), 0, NULL, 0, 0, NULL},
+    {"role_former_pupil", SG_CONF_STRING, DIR(role_former_pupil), 0, NULL, 0,
+     0, NULL},
+    {"role_former_pupil_under_18", SG_CONF_STRING,
+     DIR(role_former_pupil_under_18), 0, NULL, 0, 0, NULL},
+    {"unknown_age_is_minor", SG_CONF_BOOL, DIR(unknown_age_is_minor), 0, NULL,
+     0, 0, NULL},
+    {"cache_size", SG_CONF_INT, DIR(cache_size), 0, NULL, 0, 10000000, NULL},
+    {"cache_ttl", SG_CONF_DURATION, DIR(cache_ttl), 0, NULL, 1, DAY, NULL},
+    {"cache_negative_ttl", SG_CONF_DURATION, DIR(cache_negative_ttl), 0, NULL,
+     1, DAY, NULL},
+    {"stale_max_age", SG_CONF_DURATION, DIR(stale_max_age), 0, NULL, 0,
+     7 * DAY, NULL},
+    {"ldap_uri", SG_CONF_LIST, DIR(ldap_uris), DIR(n_ldap_uris), NULL, 0, 0,
+     NULL},
+    {"ldap_base", SG_CONF_STRING, DIR(ldap_base), 0, NULL, 0, 0, NULL},
+    {"ldap_bind_dn", SG_CONF_STRING, DIR(ldap_bind_dn), 0, NULL, 0, 0, NULL},
+    {"ldap_bind_password_file", SG_CONF_STRING, DIR(ldap_bind_password_file),
+     0, NULL, 0, 0, NULL},
+    {"ldap_starttls", SG_CONF_BOOL, DIR(ldap_starttls), 0, NULL, 0, 0, NULL},
+    {"ldap_tls_ca_file", SG_CONF_STRING, DIR(ldap_tls_ca_file), 0, NULL, 0, 0,
+     NULL},
+    {"ldap_tls_verify", SG_CONF_BOOL, DIR(ldap_tls_verify), 0, NULL, 0, 0,
+     NULL},
+    {"ldap_connect_timeout", SG_CONF_DURATION, DIR(ldap_connect_timeout), 0,
+     NULL, 1, 300, NULL},
+    {"ldap_timeout", SG_CONF_DURATION, DIR(ldap_timeout), 0, NULL, 1, 300,
+     NULL},
+    {"ldap_pool_size", SG_CONF_INT, DIR(ldap_pool_size), 0, NULL, 1, 256,
+     NULL},
+    {"ldap_user_filter", SG_CONF_STRING, DIR(ldap_user_filter), 0, NULL, 0, 0,
+     NULL},
+    {"ldap_mail_attribute", SG_CONF_STRING, DIR(ldap_mail_attribute), 0, NULL,
+     0, 0, NULL},
+    {"ldap_proxy_attribute", SG_CONF_STRING, DIR(ldap_proxy_attribute), 0,
+     NULL, 0, 0, NULL},
+    {"ldap_alias_attributes", SG_CONF_LIST, DIR(ldap_alias_attributes),
+     DIR(n_ldap_alias_attributes), NULL, 0, 0, NULL},
+    {"ldap_personal_attribute", SG_CONF_STRING, DIR(ldap_personal_attribute),
+     0, NULL, 0, 0, NULL},
+    {"ldap_children_attribute", SG_CONF_STRING, DIR(ldap_children_attribute),
+     0, NULL, 0, 0, NULL},
+    {"ldap_name_attribute", SG_CONF_STRING, DIR(ldap_name_attribute), 0, NULL,
+     0, 0, NULL},
+    {"ldap_dob_attribute", SG_CONF_STRING, DIR(ldap_dob_attribute), 0, NULL, 0,
+     0, NULL},
+    {"ldap_left_attribute", SG_CONF_STRING, DIR(ldap_left_attribute), 0, NULL,
+     0, 0, NULL},
+    {"ldap_memberof_attribute", SG_CONF_STRING, DIR(ldap_memberof_attribute),
+     0, NULL, 0, 0, NULL},
+    {"ldap_role_filter", SG_CONF_MAP, DIR(ldap_role_filters),
+     DIR(n_ldap_role_filters), NULL, 0, 0, NULL},
+    {"ldap_role_group", SG_CONF_MAP, DIR(ldap_role_groups),
+     DIR(n_ldap_role_groups), NULL, 0, 0, NULL},
+    {"ldap_use_in_chain", SG_CONF_BOOL, DIR(ldap_use_in_chain), 0, NULL, 0, 0,
+     NULL},
+    {"ldap_group_ttl", SG_CONF_DURATION, DIR(ldap_group_ttl), 0, NULL, 1, DAY,
+     NULL},
+    {"ldap_page_size", SG_CONF_INT, DIR(ldap_page_size), 0, NULL, 1, 100000,
+     NULL},
+    {"ldap_disabled_filter", SG_CONF_STRING, DIR(ldap_disabled_filter), 0,
+     NULL, 0, 0, NULL},
+    {"ldap_disabled_role", SG_CONF_STRING, DIR(ldap_disabled_role), 0, NULL, 0,
+     0, NULL},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -71,12 +150,23 @@ set_error(const char *file, unsigned line, const char *fmt, ...)
     return conf_error;
 }
 
+/* The entry for a setting name; for a map, NAME.KEY, with *key_r set. */
 static const struct sg_conf_entry *
-find_entry(const char *name)
+find_entry(const char *name, const char **key_r)
 {
-    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++)
-        if (strcmp(e->name, name) == 0)
+    *key_r = NULL;
+    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
+        size_t len = strlen(e->name);
+        if (e->type == SG_CONF_MAP) {
+            if (strncmp(name, e->name, len) == 0 && name[len] == '.' &&
+                name[len + 1] != '\0') {
+                *key_r = name + len + 1;
+                return e;
+            }
+        } else if (strcmp(e->name, name) == 0) {
             return e;
+        }
+    }
     return NULL;
 }
 
@@ -148,10 +238,39 @@ split_list(const char *value, char ***vec, size_t *n)
     return 0;
 }
 
+/* NAME.KEY = value: add "KEY=value" to the entry's list, once per KEY. */
+static int
+map_add(struct sg_config *cfg, const struct sg_conf_entry *e, const char *key,
+        const char *value, const char **why_r)
+{
+    char ***vec = (char ***)field(cfg, e->offset);
+    size_t *count = (size_t *)field(cfg, e->count_offset);
+    size_t klen = strlen(key);
+    if (*value == '\0') {
+        *why_r = "is empty";
+        return -1;
+    }
+    for (size_t i = 0; i < *count; i++) {
+        if (strncasecmp((*vec)[i], key, klen) == 0 && (*vec)[i][klen] == '=') {
+            *why_r = "is given twice for the same name";
+            return -1;
+        }
+    }
+    struct sg_buf item = SG_BUF_INIT;
+    int rc = sg_buf_printf(&item, "%s=%s", key, value) < 0 ||
+                     sg_strv_push(vec, count, item.data) < 0
+                 ? -1
+                 : 0;
+    sg_buf_free(&item);
+    if (rc < 0)
+        *why_r = "out of memory";
+    return rc;
+}
+
 /* Store value into the field of e.  why_r explains a rejection. */
 static int
 set_value(struct sg_config *cfg, const struct sg_conf_entry *e,
-          const char *value, const char **why_r)
+          const char *key, const char *value, const char **why_r)
 {
     static const long long size_scales[] = {1024LL, 1024LL * 1024,
                                             1024LL * 1024 * 1024};
@@ -201,6 +320,8 @@ set_value(struct sg_config *cfg, const struct sg_conf_entry *e,
         }
         return 0;
     }
+    case SG_CONF_MAP:
+        return map_add(cfg, e, key, value, why_r);
     case SG_CONF_INT:
         if (parse_scaled(value, NULL, NULL, &n, why_r) < 0)
             return -1;
@@ -254,13 +375,22 @@ static int
 apply(struct sg_config *cfg, const char *file, unsigned line,
       const char *name, const char *value, const char **error_r)
 {
-    const struct sg_conf_entry *e = find_entry(name);
+    const char *key;
+    const struct sg_conf_entry *e = find_entry(name, &key);
     if (e == NULL) {
-        *error_r = set_error(file, line, "unknown setting \"%s\"", name);
+        for (e = sg_conf_table; e->name != NULL; e++)
+            if (e->type == SG_CONF_MAP && strncmp(name, e->name,
+                                                  strlen(e->name)) == 0)
+                break;
+        if (e->name != NULL)
+            *error_r = set_error(file, line, "%s needs a name after a dot, "
+                                 "e.g. %s.staff = ...", name, e->name);
+        else
+            *error_r = set_error(file, line, "unknown setting \"%s\"", name);
         return -1;
     }
     const char *why = "is not valid";
-    if (set_value(cfg, e, value, &why) < 0) {
+    if (set_value(cfg, e, key, value, &why) < 0) {
         char bounds[256];
         *error_r = set_error(file, line, "%s = \"%s\": value %s%s", name,
                              value, why, describe_bounds(e, bounds,
@@ -325,9 +455,21 @@ config_new_defaults(const char **error_r)
         return NULL;
     }
     atomic_init(&cfg->refs, 1);
+    sg_dir_config_init(&cfg->dir);
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
         const char *why = "is not valid";
-        if (set_value(cfg, e, e->def, &why) < 0) {
+        if (e->def == NULL) {
+            /* keep the library's default, but own the string */
+            char **s = (char **)field(cfg, e->offset);
+            if (e->type == SG_CONF_STRING && *s != NULL &&
+                (*s = strdup(*s)) == NULL) {
+                *error_r = "out of memory";
+                sg_config_unref(&cfg);
+                return NULL;
+            }
+            continue;
+        }
+        if (set_value(cfg, e, NULL, e->def, &why) < 0) {
             *error_r = set_error("built-in defaults", 0, "%s %s", e->name,
                                  why);
             sg_config_unref(&cfg);
@@ -411,8 +553,9 @@ parse_line(struct sg_config *cfg, const char *file, unsigned line, char *text,
         *error_r = set_error(file, line, "%s: unbalanced double quote", name);
         return -1;
     }
-    const struct sg_conf_entry *e = find_entry(name);
-    if (e != NULL) {
+    const char *key;
+    const struct sg_conf_entry *e = find_entry(name, &key);
+    if (e != NULL && e->type != SG_CONF_MAP) {
         size_t idx = (size_t)(e - sg_conf_table);
         if (seen_at[idx] != 0) {
             *error_r = set_error(file, line, "%s is set twice (first at line "
@@ -544,6 +687,24 @@ sg_config_load_string(const char *text, const char *name,
 }
 
 int
+sg_config_open(struct sg_config *cfg, const char **error_r)
+{
+    if (cfg->directory != NULL)
+        return 0;
+    bool wanted = cfg->dir.backend == SG_DIR_BACKEND_LDAP ||
+                  (cfg->dir.file_path != NULL && cfg->dir.file_path[0] != '\0');
+    if (!wanted)
+        return 0;
+    const char *why = NULL;
+    if (sg_dir_new(&cfg->dir, &cfg->directory, &why) != SG_DIR_FOUND) {
+        *error_r = set_error(cfg->path != NULL ? cfg->path : "configuration", 0,
+                             "directory: %s", why != NULL ? why : "cannot open");
+        return -1;
+    }
+    return 0;
+}
+
+int
 sg_config_set(struct sg_config *cfg, const char *name, const char *value,
               const char **error_r)
 {
@@ -565,10 +726,11 @@ config_free(struct sg_config *cfg)
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
         if (e->type == SG_CONF_STRING)
             free(*(char **)field(cfg, e->offset));
-        else if (e->type == SG_CONF_LIST)
+        else if (e->type == SG_CONF_LIST || e->type == SG_CONF_MAP)
             sg_strv_free((char ***)field(cfg, e->offset),
                          (size_t *)field(cfg, e->count_offset));
     }
+    sg_dir_free(&cfg->directory);
     free(cfg->networks);
     free(cfg->path);
     free(cfg);
@@ -612,9 +774,21 @@ sg_config_dump(const struct sg_config *cfg, FILE *out)
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
         const void *f = cfield(cfg, e->offset);
         switch (e->type) {
-        case SG_CONF_STRING:
-            fprintf(out, "%s = %s\n", e->name, *(char *const *)f);
+        case SG_CONF_STRING: {
+            const char *v = *(char *const *)f;
+            fprintf(out, "%s = %s\n", e->name, v != NULL ? v : "");
             break;
+        }
+        case SG_CONF_MAP: {
+            char *const *vec = *(char **const *)f;
+            size_t n = *(const size_t *)cfield(cfg, e->count_offset);
+            for (size_t i = 0; i < n; i++) {
+                const char *eq = strchr(vec[i], '=');
+                fprintf(out, "%s.%.*s = %s\n", e->name, (int)(eq - vec[i]),
+                        vec[i], eq + 1);
+            }
+            break;
+        }
         case SG_CONF_BOOL:
             fprintf(out, "%s = %s\n", e->name,
                     *(const bool *)f ? "yes" : "no");

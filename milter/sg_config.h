@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sg_directory.h"
+
 enum sg_failure_action {
     SG_FAIL_TEMPFAIL = 0,
     SG_FAIL_ACCEPT,
@@ -50,6 +52,12 @@ struct sg_config {
     int failure_action; /* enum sg_failure_action */
     int milter_timeout; /* seconds */
     int backlog;
+    int stats_interval; /* seconds between counter log lines; 0 never */
+
+    /* The school directory: settings, and the directory opened from them
+     * by sg_config_open (NULL when none is configured). */
+    struct sg_dir_config dir;
+    struct sg_directory *directory;
 };
 
 /* The table's value types. */
@@ -61,6 +69,8 @@ enum sg_conf_type {
     SG_CONF_DURATION, /* seconds, with optional s/m/h/d suffix */
     SG_CONF_LIST,     /* comma and/or white space separated words */
     SG_CONF_ENUM,     /* one of choices; stored as its index (int) */
+    SG_CONF_MAP,      /* NAME.KEY = value, repeatable with different KEYs;
+                         stored as "KEY=value" in a list */
 };
 
 struct sg_conf_entry {
@@ -68,7 +78,8 @@ struct sg_conf_entry {
     enum sg_conf_type type;
     size_t offset;       /* of the field in struct sg_config */
     size_t count_offset; /* SG_CONF_LIST: offset of the size_t count */
-    const char *def;     /* default, written as in the file */
+    const char *def;     /* default, written as in the file; NULL: the
+                            library's own default (sg_dir_config_init) */
     long long min, max;  /* bounds for INT, SIZE, DURATION */
     const char *const *choices; /* SG_CONF_ENUM, NULL-terminated */
 };
@@ -83,6 +94,10 @@ struct sg_config *sg_config_load(const char *path, const char **error_r);
 /* Load from a string (tests); name is used in error messages. */
 struct sg_config *sg_config_load_string(const char *text, const char *name,
                                         const char **error_r);
+/* Open what the settings name (the directory).  Call once on a loaded
+ * snapshot before it is used for mail; -1 with *error_r otherwise. */
+int sg_config_open(struct sg_config *cfg, const char **error_r);
+
 /* Override one key after loading (command-line options such as -p). */
 int sg_config_set(struct sg_config *cfg, const char *name, const char *value,
                   const char **error_r);

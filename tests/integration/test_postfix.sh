@@ -28,7 +28,7 @@ check "SMTP message accepted by Postfix" grep -q "^<- *250 2.0.0 Ok: queued as" 
 qid=$(sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$SG_WORK/swaks1.log" | head -1)
 check "queue id seen ($qid)" test -n "$qid"
 check "summary line with the queue id" sg_wait_for "$SG_MILTER_LOG" \
-    "$qid: verdict=accept client=[^ ]*\[127.0.0.1\] trusted=yes auth=- from=<a.patel@school.example> to=<y9science@school.example> rcpts=1 size=[0-9]+ parts=1 attachments=0 nested=0 elapsed_us=[0-9]+"
+    "$qid: verdict=accept client=[^ ]*\[127.0.0.1\] trusted=yes auth=- from=<a.patel@school.example>:external to=<y9science@school.example>:external rcpts=1 size=[0-9]+ parts=1 attachments=0 nested=0 elapsed_us=[0-9]+"
 check "message delivered to the sink" sg_wait_sink 1
 check "delivered message is intact" grep -rq "photosynthesis for Thursday" "$SG_SINK_DIR"
 
@@ -50,7 +50,7 @@ check "each of the three has its own queue id" test \
 # 3. Local submission through sendmail (non_smtpd_milters).
 sg_sendmail head@school.example parents@school.example <"$DATA/plain.eml"
 check "local submission summarised" sg_wait_for "$SG_MILTER_LOG" \
-    "[0-9A-Za-z]+: verdict=accept .* from=<head@school.example> to=<parents@school.example> rcpts=1"
+    "[0-9A-Za-z]+: verdict=accept .* from=<head@school.example>:external to=<parents@school.example>:external rcpts=1"
 check "local submission delivered" sg_wait_sink 5
 
 # 4. Milter down: Postfix answers 4xx (milter_default_action = tempfail).

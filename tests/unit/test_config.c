@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -186,6 +187,132 @@ test_errors(void **state)
     }
 }
 
+/* Directory settings: library defaults, own values, NAME.KEY maps. */
+static void
+test_directory_settings(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg = load("backlog = 5\n", &error);
+    assert_non_null(cfg);
+    /* the library's defaults, held as our own copies */
+    assert_int_equal(cfg->dir.backend, SG_DIR_BACKEND_FILE);
+    assert_int_equal(cfg->dir.cache_ttl, 300);
+    assert_string_equal(cfg->dir.ldap_mail_attribute, "mail");
+    assert_true(cfg->dir.ldap_tls_verify);
+    assert_null(cfg->dir.file_path);
+    assert_int_equal(cfg->dir.n_ldap_role_groups, 0);
+    assert_int_equal(sg_config_open(cfg, &error), 0);
+    assert_null(cfg->directory); /* none configured */
+    sg_config_unref(&cfg);
+
+    cfg = load("directory_backend = LDAP\n"
+               "ldap_uri = ldap://dc1.school.example ldap://dc2.school.example\n"
+               "ldap_base = dc=school,dc=example\n"
+               "ldap_role_group.staff = cn=Staff,ou=Groups,dc=school,dc=example\n"
+               "ldap_role_group.pupil = cn=Pupils, ou=Groups,dc=school,dc=example\n"
+               "ldap_role_filter.governor = (&(objectClass=person)(title=Governor))\n"
+               "ldap_tls_verify = no\n"
+               "cache_ttl = 10m\n"
+               "ldap_mail_attribute = userPrincipalName\n",
+               &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_int_equal(cfg->dir.backend, SG_DIR_BACKEND_LDAP);
+    assert_int_equal(cfg->dir.n_ldap_uris, 2);
+    assert_string_equal(cfg->dir.ldap_uris[1], "ldap://dc2.school.example");
+    assert_int_equal(cfg->dir.n_ldap_role_groups, 2);
+    assert_string_equal(cfg->dir.ldap_role_groups[0],
+                        "staff=cn=Staff,ou=Groups,dc=school,dc=example");
+    assert_string_equal(cfg->dir.ldap_role_groups[1],
+                        "pupil=cn=Pupils, ou=Groups,dc=school,dc=example");
+    assert_int_equal(cfg->dir.n_ldap_role_filters, 1);
+    assert_string_equal(cfg->dir.ldap_role_filters[0],
+                        "governor=(&(objectClass=person)(title=Governor))");
+    assert_false(cfg->dir.ldap_tls_verify);
+    assert_int_equal(cfg->dir.cache_ttl, 600);
+    assert_string_equal(cfg->dir.ldap_mail_attribute, "userPrincipalName");
+    /* the dump writes maps back as NAME.KEY lines */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(sg_config_dump(cfg, out), 0);
+    fclose(out);
+    assert_non_null(strstr(text, "ldap_role_group.pupil = cn=Pupils, "
+                                 "ou=Groups,dc=school,dc=example\n"));
+    free(text);
+    sg_config_unref(&cfg);
+
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+        {"ldap_role_group.staff = cn=A,dc=x\nldap_role_group.STAFF = cn=B\n",
+         "test.conf:2: ldap_role_group.STAFF = \"cn=B\": value is given twice "
+         "for the same name"},
+        {"ldap_role_group = cn=Staff,dc=x\n",
+         "test.conf:1: ldap_role_group needs a name after a dot, e.g. "
+         "ldap_role_group.staff = ..."},
+        {"ldap_role_group.staff =\n",
+         "test.conf:1: ldap_role_group.staff = \"\": value is empty"},
+        {"directory_backend = ad\n",
+         "test.conf:1: directory_backend = \"ad\": value is not one of the "
+         "allowed values (one of: file, ldap)"},
+        {"cache_ttl = 0\n", "test.conf:1: cache_ttl = \"0\": value is out of "
+                            "range (from 1 to 86400 seconds; s, m, h, d "
+                            "allowed)"},
+        {"ldap_starttls = maybe\n", "test.conf:1: ldap_starttls = "
+                                    "\"maybe\": value must be yes or no"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_null(load(bad[i].text, &error));
+        assert_string_equal(error, bad[i].error);
+    }
+}
+
+/* A directory file named in the configuration is opened by
+ * sg_config_open, and its errors come back with the config's name. */
+static void
+test_open_directory(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sg-test-dir-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char good[] =
+        "t.smith@school.example staff name=\"Tom Smith\"\n"
+        "p.jones@school.example pupil dob=2012-03-04\n";
+    assert_int_equal(write(fd, good, sizeof(good) - 1), sizeof(good) - 1);
+    close(fd);
+    char conf[256];
+    snprintf(conf, sizeof(conf), "directory_file = %s\n", path);
+    const char *error = NULL;
+    struct sg_config *cfg = load(conf, &error);
+    assert_non_null(cfg);
+    assert_int_equal(sg_config_open(cfg, &error), 0);
+    assert_non_null(cfg->directory);
+    struct sg_person *p = NULL;
+    enum sg_channel ch;
+    assert_int_equal(sg_dir_lookup(cfg->directory, "T.Smith@School.Example",
+                                   &p, &ch, &error),
+                     SG_DIR_FOUND);
+    assert_true(sg_person_has_role(p, "staff"));
+    assert_int_equal(ch, SG_CHANNEL_SCHOOL);
+    sg_person_free(&p);
+    sg_config_unref(&cfg);
+
+    /* a broken directory file stops the load */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, "x@school.example staff dob=2012-13-40\n", 38),
+                     38);
+    close(fd);
+    cfg = load(conf, &error);
+    assert_int_equal(sg_config_open(cfg, &error), -1);
+    assert_non_null(strstr(error, "test.conf: directory: "));
+    assert_non_null(strstr(error, ":1:"));
+    sg_config_unref(&cfg);
+    unlink(path);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -253,27 +380,71 @@ test_snapshots(void **state)
     assert_null(sg_config_current());
 }
 
-/* Every key in the table is documented in the man page. */
-static void
-test_documented(void **state)
+static char *
+slurp(const char *path)
 {
-    (void)state;
-    FILE *fp = fopen(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5", "r");
+    FILE *fp = fopen(path, "r");
     assert_non_null(fp);
     char *text = NULL;
     size_t cap = 0;
     ssize_t n = getdelim(&text, &cap, '\0', fp);
     fclose(fp);
     assert_true(n > 0);
+    return text;
+}
+
+/* Does name stand as a whole word on a bold macro line (.B, .BR, .BI) of
+ * the man page text, as a setting's heading does? */
+static bool
+documented(const char *text, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *line = text; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        if (end == NULL)
+            end = line + strlen(line);
+        if (strncmp(line, ".B", 2) == 0) {
+            for (const char *p = line; p + len <= end; p++) {
+                if (strncmp(p, name, len) != 0)
+                    continue;
+                char before = p > line ? p[-1] : ' ';
+                char after = p[len];
+                bool word_before = before == '_' || (before >= 'a' && before <= 'z');
+                bool word_after = after == '_' || (after >= 'a' && after <= 'z') ||
+                                  (after >= '0' && after <= '9');
+                if (!word_before && !word_after)
+                    return true;
+            }
+        }
+        line = *end == '\n' ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* Every key in the table is documented: the milter's own in
+ * safeguard-milter.conf(5), the directory's in safeguard-directory(5). */
+static void
+test_documented(void **state)
+{
+    (void)state;
+    char *conf = slurp(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5");
+    char *dir = slurp(SG_TEST_SRCDIR "/man/safeguard-directory.5");
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL;
          e++) {
-        char needle[128];
-        snprintf(needle, sizeof(needle), ".B %s\n", e->name);
-        if (strstr(text, needle) == NULL)
-            fail_msg("%s is not documented in safeguard-milter.conf(5)",
-                     e->name);
+        bool is_dir = e->offset >= offsetof(struct sg_config, dir) &&
+                      e->offset < offsetof(struct sg_config, directory);
+        if (!documented(is_dir ? dir : conf, e->name))
+            fail_msg("%s is not documented in %s", e->name,
+                     is_dir ? "safeguard-directory(5)"
+                            : "safeguard-milter.conf(5)");
     }
-    free(text);
+    /* and the check itself can fail */
+    assert_false(documented(conf, "no_such_setting"));
+    assert_false(documented(".B socket_path\n", "socket"));
+    assert_true(documented(".BR ldap_bind_dn \", \" ldap_bind_password_file\n",
+                           "ldap_bind_password_file"));
+    free(conf);
+    free(dir);
 }
 
 static void
@@ -308,6 +479,8 @@ main(void)
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_strings_lists_continuation),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_directory_settings),
+        cmocka_unit_test(test_open_directory),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_set_override),

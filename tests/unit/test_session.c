@@ -36,11 +36,14 @@ setup(void **state)
     return 0;
 }
 
+static char dir_path[];
+
 static int
 teardown(void **state)
 {
     (void)state;
     unlink(log_path);
+    unlink(dir_path);
     return 0;
 }
 
@@ -179,13 +182,14 @@ test_two_messages_one_connection(void **state)
     assert_false(t.s->in_message);
     const char *l1 = strstr(log, "QID1: verdict=accept client=client.example"
                                  "[127.0.0.1] trusted=yes auth=- "
-                                 "from=<a@school.example> "
-                                 "to=<p1@school.example>,<p2@school.example> "
-                                 "rcpts=2 size=");
+                                 "from=<a@school.example>:external "
+                                 "to=<p1@school.example>:external,"
+                                 "<p2@school.example>:external rcpts=2 size=");
     const char *l2 = strstr(log, "QID2: verdict=accept client=client.example"
                                  "[127.0.0.1] trusted=yes auth=- "
-                                 "from=<b@school.example> "
-                                 "to=<parent@home.example> rcpts=1 size=");
+                                 "from=<b@school.example>:external "
+                                 "to=<parent@home.example>:external rcpts=1 "
+                                 "size=");
     if (l1 == NULL || l2 == NULL)
         fail_msg("summary lines missing or wrong:\n%s", log);
     assert_true(l1 < l2);
@@ -220,8 +224,9 @@ test_abort(void **state)
     assert_int_equal(t.st[0], SG_CONTINUE);
     assert_null(strstr(log, "QIDA"));
     if (strstr(log, "QIDB: verdict=accept client=client.example"
-                    "[203.0.113.9] trusted=no auth=- from=<c@school.example> "
-                    "to=<p1@school.example> rcpts=1") == NULL)
+                    "[203.0.113.9] trusted=no auth=- "
+                    "from=<c@school.example>:external "
+                    "to=<p1@school.example>:external rcpts=1") == NULL)
         fail_msg("unexpected log:\n%s", log);
     assert_int_equal(t.s->n_messages, 1);
     free(log);
@@ -283,6 +288,157 @@ test_failure_action(void **state)
     }
 }
 
+static char dir_path[] = "/tmp/sg-test-session-dir-XXXXXX";
+
+static struct sg_session *
+session_with_directory(const char *addr, const char *extra)
+{
+    if (dir_path[strlen(dir_path) - 1] == 'X') {
+        int fd = mkstemp(dir_path);
+        assert_true(fd >= 0);
+        static const char people[] =
+            "t.smith@school.example staff,dsl name=\"Tom Smith\" "
+            "alias=tsmith@school.example personal=tom.smith@gmail.example\n"
+            "p.jones@school.example pupil dob=2012-03-04\n";
+        assert_int_equal(write(fd, people, sizeof(people) - 1),
+                         sizeof(people) - 1);
+        close(fd);
+    }
+    char conf[512];
+    snprintf(conf, sizeof(conf),
+             "trusted_networks = 127.0.0.0/8\ndirectory_file = %s\n%s",
+             dir_path, extra);
+    const char *error = NULL;
+    struct sg_config *cfg = sg_config_load_string(conf, "t.conf", &error);
+    if (cfg == NULL || sg_config_open(cfg, &error) < 0)
+        fail_msg("%s", error);
+    /* session_with loads its own config; build this one by hand */
+    struct sg_session *s = sg_session_new(cfg);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+    assert_int_equal(sg_session_connect(s, "c.example",
+                                        (struct sockaddr *)&sin),
+                     SG_CONTINUE);
+    return s;
+}
+
+/* Sender identity: a school address is believed only from a trusted
+ * client or one authenticated as its owner; a personal address maps to
+ * its owner on the personal channel wherever it comes from. */
+static void
+test_sender_identity(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *client, *from, *auth;
+        bool staff, forged;
+        enum sg_channel channel;
+    } cases[] = {
+        {"127.0.0.1", "<t.smith@school.example>", NULL, true, false,
+         SG_CHANNEL_SCHOOL},
+        {"203.0.113.5", "<t.smith@school.example>", NULL, false, true,
+         SG_CHANNEL_NONE},
+        {"203.0.113.5", "<t.smith@school.example>", "t.smith", true, false,
+         SG_CHANNEL_SCHOOL},
+        {"203.0.113.5", "<t.smith@school.example>", "TSmith", true, false,
+         SG_CHANNEL_SCHOOL}, /* an alias's local part */
+        {"203.0.113.5", "<t.smith@school.example>",
+         "t.smith@school.example", true, false, SG_CHANNEL_SCHOOL},
+        {"203.0.113.5", "<t.smith@school.example>", "p.jones", false, true,
+         SG_CHANNEL_NONE}, /* authenticated as someone else */
+        {"203.0.113.5", "<tom.smith@gmail.example>", NULL, true, false,
+         SG_CHANNEL_PERSONAL},
+        {"203.0.113.5", "<stranger@outside.example>", NULL, false, false,
+         SG_CHANNEL_NONE},
+        {"203.0.113.5", "<>", NULL, false, false, SG_CHANNEL_NONE},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_session *s = session_with_directory(cases[i].client, "");
+        assert_int_equal(sg_session_envfrom(s, cases[i].from, cases[i].auth,
+                                            "Q"),
+                         SG_CONTINUE);
+        if (sg_person_has_role(s->sender, "staff") != cases[i].staff ||
+            s->sender_forged != cases[i].forged ||
+            s->sender_channel != cases[i].channel)
+            fail_msg("case %zu (%s from %s auth %s): staff=%d forged=%d "
+                     "channel=%d",
+                     i, cases[i].from, cases[i].client,
+                     cases[i].auth != NULL ? cases[i].auth : "-",
+                     sg_person_has_role(s->sender, "staff"),
+                     s->sender_forged, (int)s->sender_channel);
+        sg_session_free(&s);
+    }
+}
+
+static void
+run_roles_message(void *arg)
+{
+    struct two_messages *t = arg;
+    const char *r[] = {"<p.jones@school.example>", "<x@outside.example>",
+                       NULL};
+    send_message(t->s, "QIDR", "<tom.smith@gmail.example>", r, " hi",
+                 "hello\r\n");
+    t->st[0] = sg_session_eom(t->s, NULL);
+}
+
+/* The summary line says who everyone turned out to be. */
+static void
+test_roles_in_summary(void **state)
+{
+    (void)state;
+    struct two_messages t = {session_with_directory("203.0.113.5", ""),
+                             {SG_REJECT, SG_REJECT}};
+    char *log = captured(run_roles_message, &t);
+    if (strstr(log, "QIDR: verdict=accept client=c.example[203.0.113.5] "
+                    "trusted=no auth=- "
+                    "from=<tom.smith@gmail.example>:staff+dsl(personal) "
+                    "to=<p.jones@school.example>:pupil,"
+                    "<x@outside.example>:external rcpts=2 ") == NULL)
+        fail_msg("unexpected summary:\n%s", log);
+    free(log);
+    sg_session_free(&t.s);
+}
+
+/* A directory that cannot be reached is never "external": MAIL FROM and
+ * RCPT TO answer with failure_action. */
+static void
+test_directory_outage(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *extra;
+        enum sg_status st;
+    } cases[] = {
+        {"", SG_TEMPFAIL},
+        {"failure_action = reject\n", SG_REJECT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char conf[512];
+        snprintf(conf, sizeof(conf),
+                 "directory_backend = ldap\n"
+                 "ldap_uri = ldap://127.0.0.1:9/\n"
+                 "ldap_base = dc=school,dc=example\n"
+                 "ldap_connect_timeout = 1\n%s",
+                 cases[i].extra);
+        const char *error = NULL;
+        struct sg_config *cfg = sg_config_load_string(conf, "t.conf", &error);
+        if (cfg == NULL || sg_config_open(cfg, &error) < 0)
+            fail_msg("%s", error);
+        struct sg_session *s = sg_session_new(cfg);
+        assert_int_equal(sg_session_connect(s, "c.example", NULL),
+                         SG_CONTINUE);
+        assert_int_equal(sg_session_envfrom(s, "<t.smith@school.example>",
+                                            NULL, "QO"),
+                         cases[i].st);
+        assert_int_equal(sg_session_rcpt(s, "<p.jones@school.example>"),
+                         cases[i].st);
+        assert_int_equal(s->n_rcpts, 0); /* not taken on */
+        sg_session_free(&s);
+    }
+}
+
 static void
 test_unbracket(void **state)
 {
@@ -308,6 +464,9 @@ main(void)
         cmocka_unit_test(test_two_messages_one_connection),
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_failure_action),
+        cmocka_unit_test(test_sender_identity),
+        cmocka_unit_test(test_roles_in_summary),
+        cmocka_unit_test(test_directory_outage),
         cmocka_unit_test(test_unbracket),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
