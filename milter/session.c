@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "judge.h"
 #include "log.h"
 #include "msgview_build.h"
 #include "netlist.h"
@@ -158,58 +159,18 @@ fail(struct sg_session *s, const char *reason)
     return SG_CONTINUE;
 }
 
-/* Who an address belongs to.  No directory configured: everyone is
- * external.  An outage or a directory error is never "external": it is
- * logged and returned, and the caller answers with failure_action. */
+/* Look addr up; a failure is logged with the queue id. */
 static enum sg_dir_status
 resolve(struct sg_session *s, const char *addr, struct sg_person **person_r,
         enum sg_channel *channel_r)
 {
-    *person_r = NULL;
-    *channel_r = SG_CHANNEL_NONE;
-    if (s->cfg->directory == NULL || addr[0] == '\0')
-        return SG_DIR_NOTFOUND;
     const char *error = NULL;
     enum sg_dir_status st =
-        sg_dir_lookup(s->cfg->directory, addr, person_r, channel_r, &error);
+        sg_judge_resolve(s->cfg, addr, person_r, channel_r, &error);
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
         sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s), addr,
                      error != NULL ? error : "unknown error");
-    if (st != SG_DIR_FOUND) {
-        sg_person_free(person_r);
-        *channel_r = SG_CHANNEL_NONE;
-    }
     return st;
-}
-
-static bool
-local_part_equal(const char *auth, const char *addr)
-{
-    const char *at = strrchr(addr, '@');
-    size_t len = at != NULL ? (size_t)(at - addr) : strlen(addr);
-    return strlen(auth) == len && strncasecmp(auth, addr, len) == 0;
-}
-
-static bool
-auth_matches_one(const char *auth, const char *addr)
-{
-    if (addr == NULL)
-        return false;
-    return strchr(auth, '@') != NULL ? strcasecmp(auth, addr) == 0
-                                     : local_part_equal(auth, addr);
-}
-
-bool
-sg_auth_matches(const char *auth_user, const struct sg_person *person)
-{
-    if (auth_user == NULL || person == NULL)
-        return false;
-    if (auth_matches_one(auth_user, person->address))
-        return true;
-    for (size_t i = 0; i < person->n_aliases; i++)
-        if (auth_matches_one(auth_user, person->aliases[i]))
-            return true;
-    return false;
 }
 
 enum sg_status
@@ -230,15 +191,8 @@ sg_session_envfrom(struct sg_session *s, const char *from,
         resolve(s, s->env_from, &s->sender, &s->sender_channel);
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
         return sg_session_failure_status(s);
-    /* Sender identity: a school address is believed only from a trusted
-     * client or one that authenticated as its owner.  Anyone else using
-     * it is an outsider (and the forgery is itself worth a rule). */
-    if (s->sender != NULL && s->sender_channel == SG_CHANNEL_SCHOOL &&
-        !s->trusted && !sg_auth_matches(s->auth_user, s->sender)) {
-        sg_person_free(&s->sender);
-        s->sender_channel = SG_CHANNEL_NONE;
-        s->sender_forged = true;
-    }
+    sg_judge_sender_trust(&s->sender, &s->sender_channel, s->trusted,
+                          s->auth_user, &s->sender_forged);
     return SG_CONTINUE;
 }
 
@@ -357,7 +311,8 @@ put_roles(struct sg_buf *b, const struct sg_person *p, enum sg_channel ch,
         sg_buf_puts(b, "(personal)");
 }
 
-/* The one line per message a mail admin greps for. */
+/* The one line per message a mail admin greps for.  verdict is either a
+ * described rules verdict ("verdict=hold rules=...") or "verdict=WORD". */
 static void
 log_summary(const struct sg_session *s, const char *verdict,
             const struct sg_msgview *v, long long us)
@@ -371,7 +326,7 @@ log_summary(const struct sg_session *s, const char *verdict,
     }
     if (s->n_rcpts > SUMMARY_MAX_RCPTS)
         sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
-    sg_log_info("%s: verdict=%s client=%s[%s] trusted=%s auth=%s from=%s "
+    sg_log_info("%s: %s client=%s[%s] trusted=%s auth=%s from=%s "
                 "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
                 "nested=%zu%s elapsed_us=%lld",
                 qid(s), verdict,
@@ -402,6 +357,40 @@ status_word(enum sg_status st)
     }
 }
 
+/* The parties of the message, pointing into the session. */
+static struct sg_party *
+parties(const struct sg_session *s, struct sg_party *sender_r)
+{
+    *sender_r = (struct sg_party){s->env_from, s->sender, s->sender_channel};
+    struct sg_party *rcpts = calloc(s->n_rcpts > 0 ? s->n_rcpts : 1,
+                                    sizeof(*rcpts));
+    for (size_t i = 0; rcpts != NULL && i < s->n_rcpts; i++)
+        rcpts[i] = (struct sg_party){s->rcpts[i], s->rcpt_people[i],
+                                     s->rcpt_channels[i]};
+    return rcpts;
+}
+
+/* Evaluate the rules; the verdict is logged (enforcing it is the job of
+ * the actions, which come with the quarantine). */
+static void
+judge(struct sg_session *s, const struct sg_msgview *view,
+      struct sg_buf *described)
+{
+    struct sg_party sender;
+    struct sg_party *rcpts = parties(s, &sender);
+    struct sg_verdict *verdict = NULL;
+    const char *error = NULL;
+    if (rcpts == NULL)
+        fail(s, "out of memory evaluating the rules");
+    else if (sg_judge_eval(s->cfg, view, &sender, rcpts, s->n_rcpts,
+                           time(NULL), &verdict, &error) < 0)
+        fail(s, error != NULL ? error : "the rules could not be evaluated");
+    else
+        sg_judge_describe(verdict, described);
+    sg_verdict_free(&verdict);
+    free(rcpts);
+}
+
 enum sg_status
 sg_session_eom(struct sg_session *s, const char *queue_id)
 {
@@ -430,13 +419,21 @@ sg_session_eom(struct sg_session *s, const char *queue_id)
             fail(s, "out of memory building the message view");
     }
 
+    struct sg_buf described = SG_BUF_INIT;
+    if (!s->failed)
+        judge(s, view, &described);
+
     enum sg_status st = SG_CONTINUE;
     if (s->failed) {
         st = sg_session_failure_status(s);
         sg_log_warn("%s: applying failure_action=%s after: %s", qid(s),
                     status_word(st), s->fail_reason);
+        sg_buf_reset(&described);
+        sg_buf_printf(&described, "verdict=%s", status_word(st));
     }
-    log_summary(s, status_word(st), view, elapsed_us(&start));
+    log_summary(s, described.data != NULL ? described.data : "verdict=accept",
+                view, elapsed_us(&start));
+    sg_buf_free(&described);
     sg_msgview_free(&view);
     s->n_messages++;
     message_reset(s);

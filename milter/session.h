@@ -78,11 +78,6 @@ void sg_session_abort(struct sg_session *s);
 /* The status for an internal error, per failure_action. */
 enum sg_status sg_session_failure_status(const struct sg_session *s);
 
-/* Does the SMTP AUTH identity belong to person?  It matches the primary
- * address, an alias, or the local part of either (case-insensitive), the
- * usual shapes of a SASL user name. */
-bool sg_auth_matches(const char *auth_user, const struct sg_person *person);
-
 /* Strip one pair of angle brackets: "<a@b>" -> "a@b" (new string). */
 char *sg_addr_unbracket(const char *addr);
 

@@ -59,6 +59,22 @@ const struct sg_conf_entry sg_conf_table[] = {
     {"stats_interval", SG_CONF_DURATION, OFF(stats_interval), 0, "1h", 0,
      DAY, NULL},
 
+    /* The school and its rules (safeguard-rules(5)). */
+    {"rules_file", SG_CONF_STRING, OFF(rules_file), 0,
+     SG_PKGDATADIR "/default.rules", 0, 0, NULL},
+    {"school_domains", SG_CONF_LIST, OFF(school_domains),
+     OFF(n_school_domains), "", 0, 0, NULL},
+    {"school_phone_numbers", SG_CONF_CSV, OFF(school_phone_numbers),
+     OFF(n_school_phone_numbers), "", 0, 0, NULL},
+    {"school_postcodes", SG_CONF_CSV, OFF(school_postcodes),
+     OFF(n_school_postcodes), "", 0, 0, NULL},
+    {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0,
+     NULL},
+    {"dsl_contact", SG_CONF_STRING, OFF(dsl_contact), 0,
+     "the Designated Safeguarding Lead", 0, 0, NULL},
+    {"exceptions_register", SG_CONF_STRING, OFF(exceptions_register), 0, "",
+     0, 0, NULL},
+
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
     {"directory_backend", SG_CONF_ENUM, DIR(backend), 0, NULL, 0, 0,
@@ -216,18 +232,24 @@ parse_scaled(const char *value, const char *units, const long long *scales,
     return 0;
 }
 
+/* Split value into items at commas, and at white space too unless
+ * csv; items are trimmed and empty ones dropped. */
 static int
-split_list(const char *value, char ***vec, size_t *n)
+split_list(const char *value, bool csv, char ***vec, size_t *n)
 {
     const char *p = value;
     while (*p != '\0') {
         while (*p == ',' || isspace((unsigned char)*p))
             p++;
         const char *start = p;
-        while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p))
+        while (*p != '\0' && *p != ',' &&
+               (csv || !isspace((unsigned char)*p)))
             p++;
-        if (p > start) {
-            char *word = strndup(start, (size_t)(p - start));
+        const char *end = p;
+        while (end > start && isspace((unsigned char)end[-1]))
+            end--;
+        if (end > start) {
+            char *word = strndup(start, (size_t)(end - start));
             if (word == NULL || sg_strv_push(vec, n, word) < 0) {
                 free(word);
                 return -1;
@@ -310,11 +332,12 @@ set_value(struct sg_config *cfg, const struct sg_conf_entry *e,
         }
         *why_r = "is not one of the allowed values";
         return -1;
-    case SG_CONF_LIST: {
+    case SG_CONF_LIST:
+    case SG_CONF_CSV: {
         char ***vec = (char ***)f;
         size_t *count = (size_t *)field(cfg, e->count_offset);
         sg_strv_free(vec, count);
-        if (split_list(value, vec, count) < 0) {
+        if (split_list(value, e->type == SG_CONF_CSV, vec, count) < 0) {
             *why_r = "out of memory";
             return -1;
         }
@@ -686,14 +709,12 @@ sg_config_load_string(const char *text, const char *name,
     return cfg;
 }
 
-int
-sg_config_open(struct sg_config *cfg, const char **error_r)
+static int
+open_directory(struct sg_config *cfg, const char **error_r)
 {
-    if (cfg->directory != NULL)
-        return 0;
     bool wanted = cfg->dir.backend == SG_DIR_BACKEND_LDAP ||
                   (cfg->dir.file_path != NULL && cfg->dir.file_path[0] != '\0');
-    if (!wanted)
+    if (!wanted || cfg->directory != NULL)
         return 0;
     const char *why = NULL;
     if (sg_dir_new(&cfg->dir, &cfg->directory, &why) != SG_DIR_FOUND) {
@@ -701,6 +722,56 @@ sg_config_open(struct sg_config *cfg, const char **error_r)
                              "directory: %s", why != NULL ? why : "cannot open");
         return -1;
     }
+    return 0;
+}
+
+/* The rules see the school through these options; the lists are the
+ * config's own (the library copies what it keeps). */
+static int
+open_rules(struct sg_config *cfg, const char **error_r)
+{
+    if (cfg->rules_file[0] == '\0' || cfg->rules != NULL)
+        return 0;
+    struct sg_rules_options opt;
+    memset(&opt, 0, sizeof(opt));
+    opt.school_domains = (const char *const *)cfg->school_domains;
+    opt.n_school_domains = cfg->n_school_domains;
+    opt.school_phone_numbers = (const char *const *)cfg->school_phone_numbers;
+    opt.n_school_phone_numbers = cfg->n_school_phone_numbers;
+    opt.school_postcodes = (const char *const *)cfg->school_postcodes;
+    opt.n_school_postcodes = cfg->n_school_postcodes;
+    opt.timezone = cfg->timezone;
+    opt.dsl_contact = cfg->dsl_contact;
+    const char *why = NULL;
+    if (sg_rules_load(cfg->rules_file, &opt, &cfg->rules, &why) < 0) {
+        /* the rules' errors already name their file, line and column */
+        *error_r = set_error("rules", 0, "%s", why != NULL ? why : "cannot load");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+open_register(struct sg_config *cfg, const char **error_r)
+{
+    if (cfg->exceptions_register[0] == '\0' || cfg->exceptions != NULL)
+        return 0;
+    const char *why = NULL;
+    if (sg_register_load(cfg->exceptions_register, &cfg->exceptions, &why) <
+        0) {
+        *error_r = set_error("exceptions_register", 0, "%s",
+                             why != NULL ? why : "cannot load");
+        return -1;
+    }
+    return 0;
+}
+
+int
+sg_config_open(struct sg_config *cfg, const char **error_r)
+{
+    if (open_directory(cfg, error_r) < 0 || open_rules(cfg, error_r) < 0 ||
+        open_register(cfg, error_r) < 0)
+        return -1;
     return 0;
 }
 
@@ -726,11 +797,14 @@ config_free(struct sg_config *cfg)
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
         if (e->type == SG_CONF_STRING)
             free(*(char **)field(cfg, e->offset));
-        else if (e->type == SG_CONF_LIST || e->type == SG_CONF_MAP)
+        else if (e->type == SG_CONF_LIST || e->type == SG_CONF_CSV ||
+                 e->type == SG_CONF_MAP)
             sg_strv_free((char ***)field(cfg, e->offset),
                          (size_t *)field(cfg, e->count_offset));
     }
     sg_dir_free(&cfg->directory);
+    sg_rules_free(&cfg->rules);
+    sg_register_free(&cfg->exceptions);
     free(cfg->networks);
     free(cfg->path);
     free(cfg);
@@ -804,7 +878,8 @@ sg_config_dump(const struct sg_config *cfg, FILE *out)
             fprintf(out, "%s = %llu\n", e->name,
                     (unsigned long long)*(const uint64_t *)f);
             break;
-        case SG_CONF_LIST: {
+        case SG_CONF_LIST:
+        case SG_CONF_CSV: {
             char *const *vec = *(char **const *)f;
             size_t n = *(const size_t *)cfield(cfg, e->count_offset);
             fprintf(out, "%s =", e->name);

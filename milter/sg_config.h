@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "sg_directory.h"
+#include "sg_rules.h"
 
 enum sg_failure_action {
     SG_FAIL_TEMPFAIL = 0,
@@ -54,10 +55,27 @@ struct sg_config {
     int backlog;
     int stats_interval; /* seconds between counter log lines; 0 never */
 
+    /* The school and its rules. */
+    char *rules_file;
+    char **school_domains;
+    size_t n_school_domains;
+    char **school_phone_numbers;
+    size_t n_school_phone_numbers;
+    char **school_postcodes;
+    size_t n_school_postcodes;
+    char *timezone;
+    char *dsl_contact;
+    char *exceptions_register;
+
     /* The school directory: settings, and the directory opened from them
      * by sg_config_open (NULL when none is configured). */
     struct sg_dir_config dir;
     struct sg_directory *directory;
+
+    /* Opened by sg_config_open: the compiled rules (NULL when rules_file
+     * is empty) and the exceptions register (NULL when none). */
+    struct sg_rules *rules;
+    struct sg_register *exceptions;
 };
 
 /* The table's value types. */
@@ -68,6 +86,8 @@ enum sg_conf_type {
     SG_CONF_SIZE,     /* bytes, with optional k/m/g suffix (1024-based) */
     SG_CONF_DURATION, /* seconds, with optional s/m/h/d suffix */
     SG_CONF_LIST,     /* comma and/or white space separated words */
+    SG_CONF_CSV,      /* comma separated items that may contain spaces
+                         (phone numbers, postcodes) */
     SG_CONF_ENUM,     /* one of choices; stored as its index (int) */
     SG_CONF_MAP,      /* NAME.KEY = value, repeatable with different KEYs;
                          stored as "KEY=value" in a list */
@@ -94,7 +114,8 @@ struct sg_config *sg_config_load(const char *path, const char **error_r);
 /* Load from a string (tests); name is used in error messages. */
 struct sg_config *sg_config_load_string(const char *text, const char *name,
                                         const char **error_r);
-/* Open what the settings name (the directory).  Call once on a loaded
+/* Open what the settings name (the directory, the rules, the exceptions
+ * register).  Call once on a loaded
  * snapshot before it is used for mail; -1 with *error_r otherwise. */
 int sg_config_open(struct sg_config *cfg, const char **error_r);
 

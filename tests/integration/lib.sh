@@ -96,7 +96,11 @@ sg_write_milter_conf() {
         for line in "$@"; do echo "$line"; done
         for line in "socket = $SG_MILTER_SOCKET" "user = postfix" \
                     "pidfile = $SG_MILTER_DIR/milter.pid" "log_level = info" \
-                    "trusted_networks = 127.0.0.0/8"; do
+                    "trusted_networks = 127.0.0.0/8" \
+                    "rules_file = $SG_SRCDIR/rules/policy/default.rules" \
+                    "school_domains = school.example" \
+                    "school_phone_numbers = 01632 960000" \
+                    "school_postcodes = LS1 4AP"; do
             key=${line%% =*}
             printf '%s\n' "$@" | grep -q "^$key *=" || echo "$line"
         done

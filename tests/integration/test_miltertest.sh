@@ -11,6 +11,8 @@ LOG=$W/milter.log
 cat >"$W/milter.conf" <<CF
 socket = unix:$W/milter.sock
 trusted_networks = 127.0.0.0/8
+rules_file = $SRC/rules/policy/default.rules
+school_domains = school.example
 CF
 "$BUILD/milter/safeguard-milter" -f -c "$W/milter.conf" >"$LOG" 2>&1 &
 PID=$!

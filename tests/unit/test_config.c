@@ -193,7 +193,7 @@ test_directory_settings(void **state)
 {
     (void)state;
     const char *error = NULL;
-    struct sg_config *cfg = load("backlog = 5\n", &error);
+    struct sg_config *cfg = load("rules_file =\n", &error);
     assert_non_null(cfg);
     /* the library's defaults, held as our own copies */
     assert_int_equal(cfg->dir.backend, SG_DIR_BACKEND_FILE);
@@ -284,7 +284,8 @@ test_open_directory(void **state)
     assert_int_equal(write(fd, good, sizeof(good) - 1), sizeof(good) - 1);
     close(fd);
     char conf[256];
-    snprintf(conf, sizeof(conf), "directory_file = %s\n", path);
+    snprintf(conf, sizeof(conf), "rules_file =\ndirectory_file = %s\n",
+             path);
     const char *error = NULL;
     struct sg_config *cfg = load(conf, &error);
     assert_non_null(cfg);

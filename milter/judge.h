@@ -1,0 +1,55 @@
+/*
+ * judge.h - who is who, and what the rules say about a message.
+ *
+ * Shared by the daemon's end of message (session.c) and the offline
+ * checker (safeguard-check), so that both decide the same way.
+ */
+#ifndef SG_JUDGE_H
+#define SG_JUDGE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "sg_buf.h"
+#include "sg_config.h"
+#include "sg_directory.h"
+#include "sg_msgview.h"
+#include "sg_person.h"
+#include "sg_rules.h"
+
+/* Who owns addr.  No directory, or an empty address: not found (external).
+ * A failed lookup returns SG_DIR_TEMPFAIL or SG_DIR_CONFIG with *error_r;
+ * it is never "external". */
+enum sg_dir_status sg_judge_resolve(const struct sg_config *cfg,
+                                    const char *addr,
+                                    struct sg_person **person_r,
+                                    enum sg_channel *channel_r,
+                                    const char **error_r);
+
+/* Sender identity: a school address is believed only from a trusted
+ * client or one that authenticated as its owner; otherwise the sender is
+ * made external and *forged_r set.  A personal address keeps its owner
+ * (the personal channel), wherever it comes from. */
+void sg_judge_sender_trust(struct sg_person **person, enum sg_channel *channel,
+                           bool trusted, const char *auth_user,
+                           bool *forged_r);
+
+/* Does the SMTP AUTH identity belong to person?  It matches the primary
+ * address, an alias, or the local part of either (case-insensitive), the
+ * usual shapes of a SASL user name. */
+bool sg_auth_matches(const char *auth_user, const struct sg_person *person);
+
+/* Evaluate the rules for a message.  No rules configured: an "accept"
+ * verdict with no matches.  -1 with *error_r when the evaluation failed
+ * (the caller applies failure_action). */
+int sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
+                  const struct sg_party *sender, const struct sg_party *rcpts,
+                  size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
+                  const char **error_r);
+
+/* "verdict=hold rules=pupil-to-staff-personal(hold),late-contact(test:hold)"
+ * for the summary line; "+journal" joins a stronger action that also
+ * journals. */
+void sg_judge_describe(const struct sg_verdict *verdict, struct sg_buf *out);
+
+#endif
