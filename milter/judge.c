@@ -16,6 +16,15 @@
 
 #include "judge.h"
 
+char *
+sg_addr_unbracket(const char *addr)
+{
+    size_t len = strlen(addr);
+    if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>')
+        return strndup(addr + 1, len - 2);
+    return strdup(addr);
+}
+
 enum sg_dir_status
 sg_judge_resolve(const struct sg_config *cfg, const char *addr,
                  struct sg_person **person_r, enum sg_channel *channel_r,

@@ -17,6 +17,10 @@
 #include "sg_person.h"
 #include "sg_rules.h"
 
+/* Strip one pair of angle brackets: "<a@b>" -> "a@b" (new string, NULL
+ * on allocation failure). */
+char *sg_addr_unbracket(const char *addr);
+
 /* Who owns addr.  No directory, or an empty address: not found (external).
  * A failed lookup returns SG_DIR_TEMPFAIL or SG_DIR_CONFIG with *error_r;
  * it is never "external". */

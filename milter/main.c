@@ -110,11 +110,8 @@ parse_args(int argc, char **argv, struct options *opt)
 static struct sg_config *
 load_config(const struct options *opt, const char **error_r)
 {
-    struct sg_config *cfg;
-    if (!opt->config_given && access(opt->config_path, F_OK) != 0)
-        cfg = sg_config_defaults(error_r);
-    else
-        cfg = sg_config_load(opt->config_path, error_r);
+    struct sg_config *cfg = sg_config_load_default(
+        opt->config_path, opt->config_given, error_r);
     if (cfg != NULL && opt->socket != NULL &&
         sg_config_set(cfg, "socket", opt->socket, error_r) < 0)
         sg_config_unref(&cfg);

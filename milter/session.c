@@ -41,15 +41,6 @@ qid(const struct sg_session *s)
     return s->queue_id != NULL ? s->queue_id : "NOQUEUE";
 }
 
-char *
-sg_addr_unbracket(const char *addr)
-{
-    size_t len = strlen(addr);
-    if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>')
-        return strndup(addr + 1, len - 2);
-    return strdup(addr);
-}
-
 static char *
 sockaddr_text(const struct sockaddr *sa)
 {

@@ -78,7 +78,4 @@ void sg_session_abort(struct sg_session *s);
 /* The status for an internal error, per failure_action. */
 enum sg_status sg_session_failure_status(const struct sg_session *s);
 
-/* Strip one pair of angle brackets: "<a@b>" -> "a@b" (new string). */
-char *sg_addr_unbracket(const char *addr);
-
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "netlist.h"
@@ -693,6 +694,15 @@ sg_config_load(const char *path, const char **error_r)
     struct sg_config *cfg = load_stream(fp, path, error_r);
     fclose(fp);
     return cfg;
+}
+
+struct sg_config *
+sg_config_load_default(const char *path, bool must_exist,
+                       const char **error_r)
+{
+    if (!must_exist && access(path, F_OK) != 0)
+        return sg_config_defaults(error_r);
+    return sg_config_load(path, error_r);
 }
 
 struct sg_config *

@@ -111,6 +111,10 @@ struct sg_config *sg_config_defaults(const char **error_r);
 /* Load path over the defaults.  On error returns NULL and sets *error_r to
  * "FILE:LINE: reason" (a thread-local buffer, valid until the next call). */
 struct sg_config *sg_config_load(const char *path, const char **error_r);
+/* The usual start: load path if it exists, or if it was named explicitly
+ * (must_exist); otherwise the built-in defaults. */
+struct sg_config *sg_config_load_default(const char *path, bool must_exist,
+                                         const char **error_r);
 /* Load from a string (tests); name is used in error messages. */
 struct sg_config *sg_config_load_string(const char *text, const char *name,
                                         const char **error_r);

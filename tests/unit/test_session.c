@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "judge.h"
 #include "log.h"
 #include "msgview_build.h"
 #include "session.h"

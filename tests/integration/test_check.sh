@@ -1,0 +1,82 @@
+#!/bin/bash
+# test_check.sh - safeguard-check on every sample in contrib/samples: the
+# action and the exact set of matching rules must be those in the
+# MANIFEST (evaluated at each message's Date:, as the manifest says), in
+# both the text and the JSON output; -n accepts the shipped configuration
+# and rejects a broken rules file with its file, line and column.
+set -u
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${SG_BUILDDIR:-$SRC}
+CHECK="$BUILD/milter/safeguard-check"
+SAMPLES="$SRC/contrib/samples"
+W=$(mktemp -d /tmp/sg-check.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+cat >"$W/safeguard-milter.conf" <<CF
+rules_file = $SRC/rules/policy/default.rules
+directory_file = $SAMPLES/school.dir
+school_domains = school.example
+school_phone_numbers = 01632 960000
+school_postcodes = LS1 4AP
+dsl_contact = Mrs Aisha Khan (DSL), extension 210
+CF
+fails=0 n=0
+check() {
+    local what=$1; shift
+    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; fails=$((fails + 1)); fi
+}
+
+while read -r file from to auth action rules _; do
+    case "$file" in ''|'#'*) continue;; esac
+    n=$((n + 1))
+    args=(-c "$W/safeguard-milter.conf" --from "$from" --at date)
+    [ "$auth" != "-" ] && args+=(--auth "$auth")
+    IFS=, read -ra rcpts <<<"$to"
+    for r in "${rcpts[@]}"; do args+=(--to "$r"); done
+    "$CHECK" "${args[@]}" --json "$SAMPLES/$file" >"$W/out.json" 2>"$W/err"
+    rc=$?
+    got_action=$(sed -n 's/^  "action": "\(.*\)",$/\1/p' "$W/out.json")
+    got_rules=$(sed -n 's/^      "id": "\(.*\)",$/\1/p' "$W/out.json" | sort | paste -sd, -)
+    want_rules=$(tr , '\n' <<<"${rules:--}" | grep -v '^-$' | sort | paste -sd, -)
+    check "$file: exit 0" test "$rc" -eq 0
+    check "$file: action $action (got ${got_action:-none})" test "$got_action" = "$action"
+    if [ -n "${rules:-}" ]; then
+        check "$file: rules {$want_rules} (got {$got_rules})" test "$got_rules" = "$want_rules"
+    fi
+    "$CHECK" "${args[@]}" "$SAMPLES/$file" >"$W/out.txt" 2>&1
+    check "$file: text verdict $action" grep -q "^Verdict: $action" "$W/out.txt"
+done <"$SAMPLES/MANIFEST"
+check "the manifest has samples ($n)" test "$n" -ge 20
+
+# A held message explains itself to the sender and the DSL.
+"$CHECK" -c "$W/safeguard-milter.conf" --from j.smith@school.example \
+    --auth j.smith --to amy.patel@school.example --at date \
+    "$SAMPLES/personal-contact-details.eml" >"$W/pcd.txt"
+check "explanation names the finding" grep -q '"07700 900123" in the body' "$W/pcd.txt"
+check "explanation names the DSL contact" grep -q "Mrs Aisha Khan (DSL), extension 210" "$W/pcd.txt"
+check "the log line is shown" grep -q "^Log: verdict=hold+journal rules=personal-contact-details(hold),private-one-to-one(journal)$" "$W/pcd.txt"
+
+# Without --auth a school sender from an untrusted client is external.
+"$CHECK" -c "$W/safeguard-milter.conf" --from j.smith@school.example \
+    --to amy.patel@school.example --at date --json \
+    "$SAMPLES/personal-contact-details.eml" >"$W/forged.json"
+check "unauthenticated school sender is external (forged)" grep -q '"forged": true' "$W/forged.json"
+
+# -n: the configuration and rules check.
+"$CHECK" -n -c "$W/safeguard-milter.conf" >"$W/n.txt" 2>&1
+check "-n accepts the shipped policy" grep -q "configuration $W/safeguard-milter.conf is valid" "$W/n.txt"
+check "-n counts the rules" grep -Eq "^rules: .*default.rules: [0-9]+ rules, [0-9]+ detectors$" "$W/n.txt"
+printf 'rule broken {\n    title "x"\n    action explode\n}\n' >"$W/bad.rules"
+"$CHECK" -n -c "$W/safeguard-milter.conf" -r "$W/bad.rules" >"$W/bad.txt" 2>&1
+rc=$?
+check "-n rejects a broken rules file (exit 78, got $rc)" test "$rc" -eq 78
+check "-n names file, line and column" grep -Eq "$W/bad.rules:3:[0-9]+:" "$W/bad.txt"
+
+# Usage errors.
+"$CHECK" --from a@b "$SAMPLES/ordinary-homework.eml" >/dev/null 2>&1
+check "no --to is a usage error (64)" test $? -eq 64
+"$CHECK" -c "$W/safeguard-milter.conf" --from a@b --to c@d /nonexistent.eml >/dev/null 2>&1
+check "missing message file (66)" test $? -eq 66
+"$CHECK" -c "$W/safeguard-milter.conf" --from a@b --to c@d --at yesterday "$SAMPLES/ordinary-homework.eml" >/dev/null 2>&1
+check "bad --at is a usage error (64)" test $? -eq 64
+
+[ "$fails" -eq 0 ]
