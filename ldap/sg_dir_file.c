@@ -1,7 +1,9 @@
 /*
  * sg_dir_file.c - the `file` backend: a text directory, one person a line,
  * loaded whole into memory and indexed by a hash of every address (primary,
- * aliases: channel school; personal: channel personal).
+ * aliases: channel school; personal: channel personal), and by a hash of
+ * every usable normalised display name (sg_dir_name_normalise) to the
+ * people who bear it.
  *
  * Format (safeguard-directory(5)):
  *   ADDRESS ROLE[,ROLE...] [key=value ...]   # comment
@@ -28,12 +30,28 @@ struct file_entry {
     size_t line;
 };
 
+/* The people (indexes into file_backend.people) with one name key. */
+struct name_entry {
+    size_t *people;
+    size_t n;
+};
+
 struct file_backend {
     struct sg_dir_backend base;
     struct sg_person **people;
     size_t n_people;
     struct sg_dir_hash *index; /* key -> struct file_entry */
+    struct sg_dir_hash *names; /* name key -> struct name_entry */
 };
+
+static void
+name_entry_free(void *p)
+{
+    struct name_entry *ne = p;
+    if (ne != NULL)
+        free(ne->people);
+    free(ne);
+}
 
 static void
 file_free(struct sg_dir_backend *backend)
@@ -43,6 +61,7 @@ file_free(struct sg_dir_backend *backend)
         sg_person_free(&fb->people[i]);
     free(fb->people);
     sg_dir_hash_free(&fb->index, free);
+    sg_dir_hash_free(&fb->names, name_entry_free);
     free(fb);
 }
 
@@ -65,6 +84,66 @@ file_lookup(struct sg_dir_backend *backend, const char *key,
 }
 
 static enum sg_dir_status
+file_lookup_name(struct sg_dir_backend *backend, const char *key,
+                 struct sg_person ***people_r, size_t *n_r,
+                 const char **error_r)
+{
+    struct file_backend *fb = (struct file_backend *)backend;
+    *people_r = NULL;
+    *n_r = 0;
+    const struct name_entry *ne = sg_dir_hash_get(fb->names, key);
+    if (ne == NULL)
+        return SG_DIR_NOTFOUND;
+    struct sg_person **people = calloc(ne->n, sizeof(*people));
+    if (people == NULL) {
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    for (size_t i = 0; i < ne->n; i++) {
+        if ((people[i] = sg_person_dup(fb->people[ne->people[i]])) == NULL) {
+            size_t got = i;
+            sg_dir_people_free(&people, &got);
+            *error_r = "out of memory";
+            return SG_DIR_TEMPFAIL;
+        }
+    }
+    *people_r = people;
+    *n_r = ne->n;
+    return SG_DIR_FOUND;
+}
+
+/* Index every person's display name that normalises to a usable key (a
+ * single-word name cannot be looked up and is left out).  0 or -1. */
+static int
+index_names(struct file_backend *fb)
+{
+    for (size_t i = 0; i < fb->n_people; i++) {
+        char *key = NULL;
+        int rc = sg_dir_name_normalise(fb->people[i]->display_name, &key);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            continue;
+        struct name_entry *ne = sg_dir_hash_get(fb->names, key);
+        if (ne == NULL) {
+            if ((ne = calloc(1, sizeof(*ne))) == NULL ||
+                sg_dir_hash_put(fb->names, key, ne) != 0) {
+                free(ne);
+                free(key);
+                return -1;
+            }
+        }
+        free(key);
+        size_t *grown = realloc(ne->people, (ne->n + 1) * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        ne->people = grown;
+        ne->people[ne->n++] = i;
+    }
+    return 0;
+}
+
+static enum sg_dir_status
 file_check(struct sg_dir_backend *backend, const char **error_r)
 {
     (void)backend;
@@ -77,6 +156,7 @@ static const struct sg_dir_backend_ops file_ops = {
     .lookup = file_lookup,
     .check = file_check,
     .free = file_free,
+    .lookup_name = file_lookup_name,
 };
 
 /* ---------------------------------------------------------------- parser */
@@ -357,7 +437,10 @@ sg_dir_file_open(const struct sg_dir_config *cfg,
         return SG_DIR_CONFIG;
     }
     struct file_backend *fb = calloc(1, sizeof(*fb));
-    if (fb == NULL || (fb->index = sg_dir_hash_new(1024)) == NULL) {
+    if (fb == NULL || (fb->index = sg_dir_hash_new(1024)) == NULL ||
+        (fb->names = sg_dir_hash_new(1024)) == NULL) {
+        if (fb != NULL)
+            sg_dir_hash_free(&fb->index, free);
         free(fb);
         fclose(fp);
         *error_r = "out of memory";
@@ -394,6 +477,10 @@ sg_dir_file_open(const struct sg_dir_config *cfg,
     }
     free(line);
     fclose(fp);
+    if (rc == 0 && index_names(fb) < 0) {
+        ps.error = "out of memory";
+        rc = -1;
+    }
     if (rc < 0) {
         file_free(&fb->base);
         *error_r = ps.error;

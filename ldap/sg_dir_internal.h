@@ -31,6 +31,15 @@ struct sg_dir_backend_ops {
     enum sg_dir_status (*check)(struct sg_dir_backend *backend,
                                 const char **error_r);
     void (*free)(struct sg_dir_backend *backend);
+    /* Everyone whose display name normalises to key (a name key from
+     * sg_dir_name_normalise, without the cache's prefix): FOUND with
+     * *n_r >= 1 people the caller owns (no derived roles), NOTFOUND, or an
+     * error.  The caller picks one (sg_dir_lookup_name's rule).  NULL: the
+     * backend cannot look up names (CONFIG). */
+    enum sg_dir_status (*lookup_name)(struct sg_dir_backend *backend,
+                                      const char *key,
+                                      struct sg_person ***people_r,
+                                      size_t *n_r, const char **error_r);
 };
 struct sg_dir_backend {
     const struct sg_dir_backend_ops *ops;
@@ -59,6 +68,13 @@ void *sg_dir_hash_get(const struct sg_dir_hash *hash, const char *key);
 void *sg_dir_hash_remove(struct sg_dir_hash *hash, const char *key);
 size_t sg_dir_hash_count(const struct sg_dir_hash *hash);
 void sg_dir_hash_free(struct sg_dir_hash **hash, void (*free_value)(void *));
+
+/* ---- cache keys of name lookups start with this byte, which no
+ * normalised address (nor name key) contains. */
+#define SG_DIR_NAME_KEY_PREFIX "\001"
+
+/* Free n people and the array. */
+void sg_dir_people_free(struct sg_person ***people, size_t *n);
 
 /* ---- RFC 4515 filter value escaping: malloc'ed, NULL on allocation. */
 char *sg_dir_filter_escape(const char *value);

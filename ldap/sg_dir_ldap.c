@@ -2,11 +2,15 @@
  * sg_dir_ldap.c - the `ldap` backend: OpenLDAP client library against
  * OpenLDAP or Active Directory.  A pool of connections (failover between
  * URIs, StartTLS, simple bind with the password from a file, reconnect),
- * one subtree search per address, roles from filters and from (nested)
- * group membership.
+ * one subtree search per address (or display name), roles from filters
+ * and from (nested) group membership.  Both kinds of lookup build a person
+ * from an entry the same way (build_person) and retry on a fresh
+ * connection the same way (with_connection).
  *
- * SECURITY: every address placed in a filter goes through
+ * SECURITY: every address and name word placed in a filter goes through
  * sg_dir_filter_escape() (RFC 4515), so "*)(uid=*" matches nothing.  The
+ * name search is only a server-side pre-filter: every candidate's name is
+ * normalised here and must equal the key exactly.  The
  * bind password is read from a file, kept in memory only, and never put
  * in an error string.  Certificates are verified unless configured off.
  * A search error is never "not found": roles from a half-answered lookup
@@ -31,6 +35,10 @@
 #include "sg_dir_internal.h"
 
 #define IN_CHAIN_OID "1.2.840.113556.1.4.1941"
+
+/* A name whose pre-filter matches more entries than this is too common
+ * to be a signal: not found (safeguard-directory(5)). */
+#define NAME_CANDIDATES_MAX 100
 
 struct conn {
     LDAP *ld; /* NULL: not connected */
@@ -573,7 +581,8 @@ has_smtp_prefix(const struct berval *v)
     return v->bv_len > 5 && strncasecmp(v->bv_val, "smtp:", 5) == 0;
 }
 
-/* Fill a person from a search entry; -1 on allocation failure. */
+/* Fill a person from a search entry: 0, 1 when key is NULL (a name
+ * lookup) and the entry has no address, -1 on allocation failure. */
 static int
 fill_person(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
             const char *key, struct sg_person *p, enum sg_channel *channel_r)
@@ -600,6 +609,10 @@ fill_person(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
                          proxy[i]->bv_val + 5);
                 primary = sg_dir_address_normalise(buf, NULL);
             }
+    if (primary == NULL && key == NULL) {
+        ldap_value_free_len(proxy);
+        return 1;
+    }
     if (primary == NULL)
         primary = strdup(key);
     if (primary == NULL) {
@@ -659,6 +672,10 @@ fill_person(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
     }
 
     /* channel: school unless the key is only a registered personal one */
+    if (key == NULL) {
+        *channel_r = SG_CHANNEL_NONE;
+        return rc;
+    }
     bool school = strcmp(key, p->address) == 0;
     for (size_t i = 0; i < p->n_aliases && !school; i++)
         school = strcmp(key, p->aliases[i]) == 0;
@@ -693,50 +710,29 @@ user_search_filter(struct ldap_backend *lb, const char *key)
     return sg_buf_steal(&buf);
 }
 
-/* The lookup proper, on one connection.  *ldap_rc_r gets the LDAP error of
- * a failure (0 for others) so that the caller can decide to reconnect. */
+/* The person of one entry: attributes, roles from filters and groups,
+ * the disabled-account rule.  key: the address looked up (for the
+ * channel), or NULL for a name lookup.  NOTFOUND for a disabled account
+ * that counts as unknown, or (name lookups) an entry without an address.
+ * *ldap_rc_r gets the LDAP error of a failure. */
 static enum sg_dir_status
-lookup_on(struct ldap_backend *lb, struct conn *c, const char *key,
-          struct sg_person **person_r, enum sg_channel *channel_r,
-          const char **error_r, int *ldap_rc_r)
+build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
+             const char *key, struct sg_person **person_r,
+             enum sg_channel *channel_r, const char **error_r,
+             int *ldap_rc_r)
 {
-    *ldap_rc_r = 0;
-    char *filter = user_search_filter(lb, key);
-    if (filter == NULL) {
-        *error_r = "out of memory";
-        return SG_DIR_TEMPFAIL;
-    }
-    LDAPMessage *res = NULL;
-    int rc = search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter, lb->attrs,
-                    2, NULL, &res);
-    free(filter);
-    if (rc == LDAP_SIZELIMIT_EXCEEDED) {
-        ldap_msgfree(res);
-        *error_r = sg_dir_errorf("address %s matches more than one directory "
-                                 "entry under %s",
-                                 key, lb->base_dn);
-        return SG_DIR_CONFIG;
-    }
-    if (rc != LDAP_SUCCESS) {
-        ldap_msgfree(res);
-        *ldap_rc_r = rc;
-        *error_r = search_error(lb, c, "search", rc);
-        return status_of(rc);
-    }
-    LDAPMessage *e = ldap_first_entry(c->ld, res);
-    if (e == NULL) {
-        ldap_msgfree(res);
-        return SG_DIR_NOTFOUND;
-    }
     char *dn = ldap_get_dn(c->ld, e);
     struct sg_person *p = sg_person_new();
     enum sg_dir_status st = SG_DIR_FOUND;
-    if (dn == NULL || p == NULL || fill_person(lb, c->ld, e, key, p,
-                                               channel_r) < 0) {
+    int filled = dn != NULL && p != NULL
+                     ? fill_person(lb, c->ld, e, key, p, channel_r)
+                     : -1;
+    if (filled < 0) {
         *error_r = "out of memory";
         st = SG_DIR_TEMPFAIL;
+    } else if (filled > 0) {
+        st = SG_DIR_NOTFOUND;
     }
-    ldap_msgfree(res);
 
     /* roles: filters, then groups; any error fails the lookup */
     for (size_t i = 0; i < lb->n_filters && st == SG_DIR_FOUND; i++) {
@@ -787,22 +783,73 @@ lookup_on(struct ldap_backend *lb, struct conn *c, const char *key,
     return SG_DIR_FOUND;
 }
 
+/* What a lookup does on one connection.  *ldap_rc_r gets the LDAP error
+ * of a failure (0 for others) so that the caller can decide to
+ * reconnect. */
+typedef enum sg_dir_status lookup_on_fn(struct ldap_backend *lb,
+                                        struct conn *c, void *arg,
+                                        const char **error_r, int *ldap_rc_r);
+
+struct address_lookup {
+    const char *key;
+    struct sg_person **person_r;
+    enum sg_channel *channel_r;
+};
+
+/* The address lookup proper, on one connection. */
 static enum sg_dir_status
-ldap_lookup(struct sg_dir_backend *backend, const char *key,
-            struct sg_person **person_r, enum sg_channel *channel_r,
-            const char **error_r)
+lookup_on(struct ldap_backend *lb, struct conn *c, void *arg,
+          const char **error_r, int *ldap_rc_r)
 {
-    struct ldap_backend *lb = (struct ldap_backend *)backend;
+    struct address_lookup *a = arg;
+    const char *key = a->key;
+    *ldap_rc_r = 0;
+    char *filter = user_search_filter(lb, key);
+    if (filter == NULL) {
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    LDAPMessage *res = NULL;
+    int rc = search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter, lb->attrs,
+                    2, NULL, &res);
+    free(filter);
+    if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+        ldap_msgfree(res);
+        *error_r = sg_dir_errorf("address %s matches more than one directory "
+                                 "entry under %s",
+                                 key, lb->base_dn);
+        return SG_DIR_CONFIG;
+    }
+    if (rc != LDAP_SUCCESS) {
+        ldap_msgfree(res);
+        *ldap_rc_r = rc;
+        *error_r = search_error(lb, c, "search", rc);
+        return status_of(rc);
+    }
+    LDAPMessage *e = ldap_first_entry(c->ld, res);
+    enum sg_dir_status st =
+        e == NULL ? SG_DIR_NOTFOUND
+                  : build_person(lb, c, e, key, a->person_r, a->channel_r,
+                                 error_r, ldap_rc_r);
+    ldap_msgfree(res);
+    return st;
+}
+
+/* Run a lookup on a pooled connection.  A pooled connection may have died
+ * since its last use: one retry on a fresh connection (which also fails
+ * over to the next URI). */
+static enum sg_dir_status
+with_connection(struct ldap_backend *lb, lookup_on_fn *fn, void *arg,
+                const char **error_r)
+{
     struct conn *c = conn_get(lb);
     enum sg_dir_status st = SG_DIR_TEMPFAIL;
-    /* a pooled connection may have died since its last use: one retry on
-     * a fresh connection (which also fails over to the next URI) */
     for (int attempt = 0; attempt < 2; attempt++) {
         bool fresh = c->ld == NULL;
         if (fresh && (st = conn_open(lb, c, error_r)) != SG_DIR_FOUND)
             break;
         int rc = 0;
-        st = lookup_on(lb, c, key, person_r, channel_r, error_r, &rc);
+        st = fn(lb, c, arg, error_r, &rc);
         if (rc == 0 || !is_connection_error(rc))
             break;
         conn_close(c);
@@ -811,6 +858,182 @@ ldap_lookup(struct sg_dir_backend *backend, const char *key,
     }
     conn_put(lb, c);
     return st;
+}
+
+static enum sg_dir_status
+ldap_lookup(struct sg_dir_backend *backend, const char *key,
+            struct sg_person **person_r, enum sg_channel *channel_r,
+            const char **error_r)
+{
+    struct address_lookup a = {key, person_r, channel_r};
+    return with_connection((struct ldap_backend *)backend, lookup_on, &a,
+                           error_r);
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* The server-side pre-filter for a name key "w1 w2 ... wn": entries whose
+ * name holds the words in order, (NAME=*w1*w2*...*wn*), or in the
+ * "Surname, Forename" order for each place the comma could go,
+ * (NAME=*wk+1*...*wn*,*w1*...*wk*); ANDed with the user filter.  Every
+ * entry whose name normalises to the key matches it (case and spaces are
+ * the server's business, titles, quotes and full stops fall in the
+ * wildcards); the exact comparison is done on the answers.  Words are
+ * escaped (RFC 4515), so a name cannot widen the search.  NULL on
+ * allocation failure. */
+static char *
+name_search_filter(struct ldap_backend *lb, const char *key)
+{
+    char **words = NULL;
+    size_t n = 0;
+    int rc = 0;
+    for (const char *p = key; *p != '\0' && rc == 0;) {
+        const char *sp = strchr(p, ' ');
+        size_t len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+        char *word = strndup(p, len);
+        char *esc = word != NULL ? sg_dir_filter_escape(word) : NULL;
+        free(word);
+        rc = esc == NULL ? -1 : sg_strv_push(&words, &n, esc);
+        free(esc);
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    struct sg_buf buf = SG_BUF_INIT;
+    rc |= sg_buf_printf(&buf, "(&%s(|", lb->user_filter);
+    for (size_t split = 0; split < n && rc == 0; split++) {
+        /* split 0: the words in order; k > 0: w[k..] "," w[..k) */
+        rc |= sg_buf_printf(&buf, "(%s=*", lb->name_attr);
+        for (size_t i = split; i < n; i++)
+            rc |= sg_buf_printf(&buf, "%s*", words[i]);
+        if (split > 0) {
+            rc |= sg_buf_puts(&buf, ",*");
+            for (size_t i = 0; i < split; i++)
+                rc |= sg_buf_printf(&buf, "%s*", words[i]);
+        }
+        rc |= sg_buf_puts(&buf, ")");
+    }
+    rc |= sg_buf_puts(&buf, "))");
+    sg_strv_free(&words, &n);
+    if (rc != 0) {
+        sg_buf_free(&buf);
+        return NULL;
+    }
+    return sg_buf_steal(&buf);
+}
+
+/* Does any value of the entry's name attribute normalise to key?  1, 0,
+ * -1 (allocation). */
+static int
+entry_has_name(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
+               const char *key)
+{
+    struct berval **v = ldap_get_values_len(ld, e, lb->name_attr);
+    int found = 0;
+    for (size_t i = 0; v != NULL && v[i] != NULL && found == 0; i++) {
+        char *value = strndup(v[i]->bv_val, v[i]->bv_len);
+        char *norm = NULL;
+        if (value == NULL)
+            found = -1;
+        else if (strlen(value) == v[i]->bv_len &&
+                 sg_dir_name_normalise(value, &norm) < 0)
+            found = -1;
+        else if (norm != NULL && strcmp(norm, key) == 0)
+            found = 1;
+        free(norm);
+        free(value);
+    }
+    ldap_value_free_len(v);
+    return found;
+}
+
+struct name_lookup {
+    const char *key;
+    struct sg_person ***people_r;
+    size_t *n_r;
+};
+
+static enum sg_dir_status
+lookup_name_on(struct ldap_backend *lb, struct conn *c, void *arg,
+               const char **error_r, int *ldap_rc_r)
+{
+    struct name_lookup *a = arg;
+    *ldap_rc_r = 0;
+    sg_dir_people_free(a->people_r, a->n_r); /* from a failed first try */
+    char *filter = name_search_filter(lb, a->key);
+    if (filter == NULL) {
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    LDAPMessage *res = NULL;
+    int rc = search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter, lb->attrs,
+                    NAME_CANDIDATES_MAX, NULL, &res);
+    free(filter);
+    if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+        ldap_msgfree(res);
+        return SG_DIR_NOTFOUND; /* too common a name to say anything */
+    }
+    if (rc != LDAP_SUCCESS) {
+        ldap_msgfree(res);
+        *ldap_rc_r = rc;
+        *error_r = search_error(lb, c, "name search", rc);
+        return status_of(rc);
+    }
+    enum sg_dir_status st = SG_DIR_FOUND;
+    for (LDAPMessage *e = ldap_first_entry(c->ld, res);
+         e != NULL && st == SG_DIR_FOUND; e = ldap_next_entry(c->ld, e)) {
+        int has = entry_has_name(lb, c->ld, e, a->key);
+        if (has < 0) {
+            *error_r = "out of memory";
+            st = SG_DIR_TEMPFAIL;
+            break;
+        }
+        if (has == 0)
+            continue;
+        struct sg_person *p = NULL;
+        enum sg_channel channel;
+        enum sg_dir_status bst =
+            build_person(lb, c, e, NULL, &p, &channel, error_r, ldap_rc_r);
+        if (bst == SG_DIR_NOTFOUND)
+            continue; /* disabled and unknown, or no address */
+        if (bst != SG_DIR_FOUND) {
+            st = bst;
+        } else {
+            struct sg_person **grown =
+                realloc(*a->people_r, (*a->n_r + 1) * sizeof(*grown));
+            if (grown == NULL) {
+                sg_person_free(&p);
+                *error_r = "out of memory";
+                st = SG_DIR_TEMPFAIL;
+            } else {
+                *a->people_r = grown;
+                grown[(*a->n_r)++] = p;
+            }
+        }
+    }
+    ldap_msgfree(res);
+    if (st != SG_DIR_FOUND) {
+        sg_dir_people_free(a->people_r, a->n_r);
+        return st;
+    }
+    return *a->n_r > 0 ? SG_DIR_FOUND : SG_DIR_NOTFOUND;
+}
+
+static enum sg_dir_status
+ldap_lookup_name(struct sg_dir_backend *backend, const char *key,
+                 struct sg_person ***people_r, size_t *n_r,
+                 const char **error_r)
+{
+    struct ldap_backend *lb = (struct ldap_backend *)backend;
+    *people_r = NULL;
+    *n_r = 0;
+    if (lb->name_attr == NULL) {
+        *error_r = "ldap_name_attribute is not set: display names cannot "
+                   "be looked up";
+        return SG_DIR_CONFIG;
+    }
+    struct name_lookup a = {key, people_r, n_r};
+    return with_connection(lb, lookup_name_on, &a, error_r);
 }
 
 static enum sg_dir_status
@@ -889,6 +1112,7 @@ static const struct sg_dir_backend_ops ldap_ops = {
     .lookup = ldap_lookup,
     .check = ldap_check,
     .free = ldap_free,
+    .lookup_name = ldap_lookup_name,
 };
 
 /* ---------------------------------------------------------------- open */

@@ -1,12 +1,16 @@
 /*
  * sg_directory.c - the front of libdirectory: configuration defaults,
- * opening a backend, and sg_dir_lookup (normalise, cache, backend, derived
- * roles, counters).
+ * opening a backend, and the lookups: sg_dir_lookup (address) and
+ * sg_dir_lookup_name (display name), each: normalise, cache, backend,
+ * derived roles, counters - one path for both.
  *
  * SECURITY: derived roles (former pupil, former pupil under 18) are
  * computed on every lookup from the dates, never cached, so a pupil's 18th
  * birthday takes effect on the day even with a warm cache.  Unusable
- * addresses are "not found" (external); backend errors stay errors.
+ * addresses are "not found" (external); backend errors stay errors.  A
+ * display name shared by several people is never guessed: see
+ * choose_person().  Name keys live in the same cache behind a prefix byte
+ * that no address key contains.
  * Thread-safe; never logs, never exits.
  */
 #include "config.h"
@@ -217,10 +221,12 @@ elapsed_us(const struct timespec *t0)
     return us < 0 ? 0 : (uint64_t)us;
 }
 
-enum sg_dir_status
-sg_dir_lookup(struct sg_directory *dir, const char *address,
-              struct sg_person **person_r, enum sg_channel *channel_r,
-              const char **error_r)
+/* The path every lookup takes: cache (or the backend directly), derived
+ * roles, counters.  key NULL: an unusable query, NOTFOUND at once. */
+static enum sg_dir_status
+lookup_key(struct sg_directory *dir, const char *key, sg_dir_fetch_fn *fetcher,
+           struct sg_person **person_r, enum sg_channel *channel_r,
+           const char **error_r)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -229,13 +235,12 @@ sg_dir_lookup(struct sg_directory *dir, const char *address,
     atomic_fetch_add(&dir->lookups, 1);
 
     enum sg_dir_status st;
-    char *key = sg_dir_address_normalise(address, dir->delims);
     if (key == NULL) {
-        st = SG_DIR_NOTFOUND; /* not a mailbox anyone in the school has */
+        st = SG_DIR_NOTFOUND; /* not something anyone in the school has */
     } else if (dir->cache != NULL) {
         enum sg_dir_cache_how how = SG_DIR_CACHE_MISS;
         st = sg_dir_cache_lookup(dir->cache, key, dir->now(dir->clock_ctx),
-                                 fetch, dir, person_r, channel_r, &how,
+                                 fetcher, dir, person_r, channel_r, &how,
                                  error_r);
         switch (how) {
         case SG_DIR_CACHE_HIT:
@@ -255,9 +260,8 @@ sg_dir_lookup(struct sg_directory *dir, const char *address,
         }
     } else {
         atomic_fetch_add(&dir->misses, 1);
-        st = fetch(dir, key, person_r, channel_r, error_r);
+        st = fetcher(dir, key, person_r, channel_r, error_r);
     }
-    free(key);
 
     if (st == SG_DIR_FOUND) {
         struct sg_date today;
@@ -282,6 +286,114 @@ sg_dir_lookup(struct sg_directory *dir, const char *address,
     while (us > max &&
            !atomic_compare_exchange_weak(&dir->latency_max, &max, us))
         ;
+    return st;
+}
+
+enum sg_dir_status
+sg_dir_lookup(struct sg_directory *dir, const char *address,
+              struct sg_person **person_r, enum sg_channel *channel_r,
+              const char **error_r)
+{
+    char *key = sg_dir_address_normalise(address, dir->delims);
+    enum sg_dir_status st =
+        lookup_key(dir, key, fetch, person_r, channel_r, error_r);
+    free(key);
+    return st;
+}
+
+/* The rule for a name several people share (documented in
+ * safeguard-directory(5), "DISPLAY NAMES"): the same person (primary
+ * address) every time - that person; else exactly one of them has the
+ * role staff - that one; else nobody.  Takes ownership of people. */
+static enum sg_dir_status
+choose_person(struct sg_person **people, size_t n,
+              struct sg_person **person_r)
+{
+    size_t chosen = n;
+    bool same = n > 0;
+    for (size_t i = 1; i < n && same; i++)
+        same = people[i]->address != NULL && people[0]->address != NULL &&
+               strcmp(people[i]->address, people[0]->address) == 0;
+    if (same) {
+        chosen = 0;
+    } else {
+        size_t staff = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!sg_person_has_role(people[i], SG_ROLE_STAFF))
+                continue;
+            /* one person twice (two entries, one address) counts once */
+            bool seen = false;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = sg_person_has_role(people[j], SG_ROLE_STAFF) &&
+                       people[i]->address != NULL &&
+                       people[j]->address != NULL &&
+                       strcmp(people[i]->address, people[j]->address) == 0;
+            if (!seen) {
+                staff++;
+                chosen = i;
+            }
+        }
+        if (staff != 1)
+            chosen = n;
+    }
+    if (chosen < n) {
+        *person_r = people[chosen];
+        people[chosen] = NULL;
+    }
+    sg_dir_people_free(&people, &n);
+    return *person_r != NULL ? SG_DIR_FOUND : SG_DIR_NOTFOUND;
+}
+
+static enum sg_dir_status
+fetch_name(void *ctx, const char *key, struct sg_person **person_r,
+           enum sg_channel *channel_r, const char **error_r)
+{
+    struct sg_directory *dir = ctx;
+    const struct sg_dir_backend_ops *ops = dir->backend->ops;
+    *channel_r = SG_CHANNEL_NONE;
+    if (ops->lookup_name == NULL) {
+        *error_r = sg_dir_errorf("the %s directory backend cannot look up "
+                                 "display names",
+                                 ops->name);
+        return SG_DIR_CONFIG;
+    }
+    struct sg_person **people = NULL;
+    size_t n = 0;
+    enum sg_dir_status st = ops->lookup_name(
+        dir->backend, key + strlen(SG_DIR_NAME_KEY_PREFIX), &people, &n,
+        error_r);
+    if (st != SG_DIR_FOUND) {
+        sg_dir_people_free(&people, &n);
+        return st;
+    }
+    return choose_person(people, n, person_r);
+}
+
+enum sg_dir_status
+sg_dir_lookup_name(struct sg_directory *dir, const char *display_name,
+                   struct sg_person **person_r, const char **error_r)
+{
+    char *name = NULL, *key = NULL;
+    int rc = sg_dir_name_normalise(display_name, &name);
+    if (rc < 0 ||
+        (rc > 0 && (key = malloc(strlen(SG_DIR_NAME_KEY_PREFIX) +
+                                 strlen(name) + 1)) == NULL)) {
+        free(name);
+        *person_r = NULL;
+        *error_r = "out of memory";
+        atomic_fetch_add(&dir->lookups, 1);
+        atomic_fetch_add(&dir->errors, 1);
+        return SG_DIR_TEMPFAIL;
+    }
+    if (key != NULL) {
+        strcpy(key, SG_DIR_NAME_KEY_PREFIX);
+        strcat(key, name);
+    }
+    free(name);
+    enum sg_channel channel;
+    enum sg_dir_status st =
+        lookup_key(dir, key, fetch_name, person_r, &channel, error_r);
+    free(key);
     return st;
 }
 

@@ -9,8 +9,9 @@
  * configuration error.  A lookup error is never "not found": an outage must
  * not turn staff into outsiders.
  *
- * SECURITY: addresses come from the envelope (attacker-controlled); every
- * value placed in an LDAP filter is escaped per RFC 4515.
+ * SECURITY: addresses come from the envelope and display names from the
+ * header (both attacker-controlled); every value placed in an LDAP filter
+ * is escaped per RFC 4515.
  * Thread-safe: libmilter calls lookups from many threads at once.
  * Error strings returned through error_r are either static or live in a
  * thread-local buffer that stays valid until the same thread's next call
@@ -127,7 +128,7 @@ struct sg_dir_config {
 
 /* Counters since sg_dir_new(); a consistent-enough snapshot. */
 struct sg_dir_stats {
-    uint64_t lookups;        /* sg_dir_lookup calls */
+    uint64_t lookups;        /* sg_dir_lookup and sg_dir_lookup_name calls */
     uint64_t hits;           /* answered from a fresh cache entry */
     uint64_t negative_hits;  /* ... of which were cached "not found" */
     uint64_t misses;         /* needed the backend */
@@ -171,6 +172,25 @@ enum sg_dir_status sg_dir_lookup(struct sg_directory *dir,
                                  enum sg_channel *channel_r,
                                  const char **error_r);
 
+/* Resolve a display name (a header From: phrase, already decoded to
+ * UTF-8) to the one person in the directory with that name, for the rules'
+ * "outside address using a staff member's name" condition.  A signal, never
+ * an identity: the caller must not treat the sender as this person.
+ * Both the query and the directory's names go through
+ * sg_dir_name_normalise(); a query that is unusable there (a single word,
+ * initials and a surname) is NOTFOUND without a backend query.  When
+ * several people share the name: all the same person (same primary
+ * address) - FOUND; otherwise exactly one of them has the role "staff" -
+ * FOUND with that one; otherwise NOTFOUND (an ambiguous name is never
+ * guessed).  Cached like addresses (keyed apart from them); derived roles
+ * for today; an outage is TEMPFAIL, never NOTFOUND.  On FOUND *person_r is
+ * a copy the caller frees with sg_person_free(); otherwise NULL, and
+ * TEMPFAIL and CONFIG set *error_r. */
+enum sg_dir_status sg_dir_lookup_name(struct sg_directory *dir,
+                                      const char *display_name,
+                                      struct sg_person **person_r,
+                                      const char **error_r);
+
 /* Connect and bind now (ldap) to report configuration errors such as a
  * wrong password at startup; the file backend always answers FOUND. */
 enum sg_dir_status sg_dir_check(struct sg_directory *dir,
@@ -186,6 +206,21 @@ void sg_dir_stats(struct sg_directory *dir, struct sg_dir_stats *stats_r);
  * domain removed.  Returns a malloc'ed string, or NULL when the address is
  * not a usable mailbox (empty, no domain, bad syntax, too long). */
 char *sg_dir_address_normalise(const char *address, const char *delims);
+
+/* Normalise a display name into the directory's name key (the rule is in
+ * safeguard-directory(5), "DISPLAY NAMES"): valid UTF-8 only; letters
+ * lower-cased (ASCII, Latin-1, Latin Extended-A, Romanian S/T with comma,
+ * basic Greek and Cyrillic); whitespace and control characters collapsed
+ * to one space and trimmed; quotation marks (" ' and the curly ones) at
+ * the start and end removed; one comma means "Surname, Forename" and the
+ * parts are swapped (two or more commas: unusable); full stops at the end
+ * of a word removed; leading titles (Mr Mrs Ms Miss Mx Dr Prof Sir)
+ * dropped.  Usable only with 2..16 words of which at least two have two or
+ * more characters, at most SG_DIR_NAME_MAX bytes in.
+ * 1 and *key_r (malloc'ed) when usable; 0 and *key_r NULL when not; -1
+ * (and NULL) on allocation failure. */
+#define SG_DIR_NAME_MAX 512
+int sg_dir_name_normalise(const char *name, char **key_r);
 
 /* Add derived roles to a person for the given day: former-pupil and
  * former-pupil-under-18 (rule in safeguard-directory(5)).  0 or -1

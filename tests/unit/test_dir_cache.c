@@ -79,7 +79,7 @@ mock_free(struct sg_dir_backend *b)
 }
 
 static const struct sg_dir_backend_ops mock_ops = {
-    "mock", mock_lookup, mock_check, mock_free};
+    "mock", mock_lookup, mock_check, mock_free, NULL};
 
 static time_t mock_now = 1000;
 

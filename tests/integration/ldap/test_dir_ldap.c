@@ -5,7 +5,8 @@
  * proxyAddresses, personal addresses, derived roles, disabled accounts,
  * filter injection, StartTLS with the test CA, a wrong password, failover,
  * the pool under threads, and slapd stopped mid-run (stale, then
- * TEMPFAIL, then recovery without reopening).
+ * TEMPFAIL, then recovery without reopening); display-name lookups (found,
+ * not found, ambiguous, the user filter, injection, an outage).
  */
 #include "config.h"
 
@@ -512,6 +513,232 @@ test_outage(void **state)
     sg_dir_free(&dir);
 }
 
+/* ---------------------------------------------------------------- names */
+
+struct expect_name {
+    const char *name;
+    enum sg_dir_status status;
+    const char *primary;
+    const char *roles; /* sorted */
+};
+
+static void
+check_names(struct sg_directory *dir, const struct expect_name *cases,
+            size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct sg_person *p = NULL;
+        const char *error = NULL;
+        enum sg_dir_status st =
+            sg_dir_lookup_name(dir, cases[i].name, &p, &error);
+        if (st != cases[i].status)
+            fail_msg("name \"%s\": status %d, want %d (%s)", cases[i].name,
+                     st, cases[i].status,
+                     st == SG_DIR_FOUND ? p->address : (error ? error : ""));
+        if (st != SG_DIR_FOUND) {
+            assert_null(p);
+            continue;
+        }
+        assert_string_equal(p->address, cases[i].primary);
+        char roles[256];
+        roles_string(p, roles, sizeof(roles));
+        if (strcmp(roles, cases[i].roles) != 0)
+            fail_msg("name \"%s\": roles \"%s\", want \"%s\"", cases[i].name,
+                     roles, cases[i].roles);
+        sg_person_free(&p);
+    }
+}
+
+static const struct expect_name names[] = {
+    {"Tom Smith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    {"  tom   SMITH ", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    {"\"Smith, Tom\"", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    /* staff through a nested group, dsl directly */
+    {"Mrs Dee Lead", SG_DIR_FOUND, "dee.lead@school.example", "dsl,staff"},
+    /* the directory's "Price, Jo" */
+    {"Jo Price", SG_DIR_FOUND, "jo.price@school.example", "staff"},
+    {"Dr. Jo Price", SG_DIR_FOUND, "jo.price@school.example", "staff"},
+    /* a pupil and a member of staff ("Mr Alex Morgan"): the staff one */
+    {"Alex Morgan", SG_DIR_FOUND, "alex.morgan@school.example", "staff"},
+    /* two pupils ("Sam Taylor", "Taylor, Sam"): ambiguous */
+    {"Sam Taylor", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Taylor, Sam", SG_DIR_NOTFOUND, NULL, NULL},
+    /* derived roles, as for addresses */
+    {"Miss Cara Young", SG_DIR_FOUND, "cara.young@school.example",
+     "former-pupil,former-pupil-under-18"},
+    /* a disabled account keeps its roles and gains "disabled" */
+    {"Olde Staff", SG_DIR_FOUND, "old.staff@school.example",
+     "disabled,staff"},
+    /* primary address from proxyAddresses */
+    {"Nora Mail", SG_DIR_FOUND, "no.mail@school.example", ""},
+    {"Tom Smithson", SG_DIR_FOUND, "tom.smithson@school.example", ""},
+    /* the server's substring pre-filter finds Tom Smith and Tom Smithson
+     * for these; the exact comparison keeps neither */
+    {"Tom Smit", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Tom Smiths", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Tom J Smith", SG_DIR_NOTFOUND, NULL, NULL},
+    /* never a surname alone or initials */
+    {"Smith", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Mr Smith", SG_DIR_NOTFOUND, NULL, NULL},
+    {"T. Smith", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Nobody Here", SG_DIR_NOTFOUND, NULL, NULL},
+    /* injection attempts */
+    {"*)(cn=*", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Tom *)(cn=*", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Tom* *Smith", SG_DIR_NOTFOUND, NULL, NULL},
+    {"Tom Smith)(|(cn=*", SG_DIR_NOTFOUND, NULL, NULL},
+    {"** **", SG_DIR_NOTFOUND, NULL, NULL},
+    {"\\2a \\2a", SG_DIR_NOTFOUND, NULL, NULL},
+};
+
+static void
+test_names(void **state)
+{
+    (void)state;
+    char *uris[] = {uri};
+    struct sg_dir_config cfg;
+    base_config(&cfg, uris, 1);
+    struct sg_directory *dir = open_dir(&cfg);
+    check_names(dir, names, sizeof(names) / sizeof(names[0]));
+    check_names(dir, names, sizeof(names) / sizeof(names[0])); /* cached */
+    struct sg_dir_stats s;
+    sg_dir_stats(dir, &s);
+    assert_int_equal(s.errors, 0);
+    assert_true(s.hits >= 10);
+    /* addresses beside names in one cache */
+    check_table(dir, people, sizeof(people) / sizeof(people[0]));
+    sg_dir_free(&dir);
+
+    /* without a cache: every lookup goes to slapd */
+    cfg.cache_size = 0;
+    dir = open_dir(&cfg);
+    check_names(dir, names, sizeof(names) / sizeof(names[0]));
+    sg_dir_free(&dir);
+
+    /* the user filter is ANDed with the name search */
+    base_config(&cfg, uris, 1);
+    cfg.ldap_user_filter = "(employeeType=governor)";
+    dir = open_dir(&cfg);
+    static const struct expect_name governors[] = {
+        {"Tom Smith", SG_DIR_NOTFOUND, NULL, NULL},
+        {"Gill Governor", SG_DIR_FOUND, "gov@school.example", "governor"},
+    };
+    check_names(dir, governors, 2);
+    sg_dir_free(&dir);
+
+    /* another name attribute: cn ("Alex Morgan" for both: ambiguous,
+     * but the member of staff wins) */
+    base_config(&cfg, uris, 1);
+    cfg.ldap_name_attribute = "cn";
+    dir = open_dir(&cfg);
+    static const struct expect_name by_cn[] = {
+        {"Alex Morgan", SG_DIR_FOUND, "alex.morgan@school.example", "staff"},
+        {"Jo Price", SG_DIR_FOUND, "jo.price@school.example", "staff"},
+        {"Sam Taylor", SG_DIR_NOTFOUND, NULL, NULL},
+    };
+    check_names(dir, by_cn, 3);
+    sg_dir_free(&dir);
+
+    /* no name attribute: names cannot be looked up (not "not found") */
+    base_config(&cfg, uris, 1);
+    cfg.ldap_name_attribute = "";
+    dir = open_dir(&cfg);
+    struct sg_person *p = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_dir_lookup_name(dir, "Tom Smith", &p, &error),
+                     SG_DIR_CONFIG);
+    assert_string_equal(error, "ldap_name_attribute is not set: display "
+                               "names cannot be looked up");
+    sg_dir_free(&dir);
+}
+
+/* Raw keys reach the filter when the backend is called directly. */
+static void
+test_name_injection_raw(void **state)
+{
+    (void)state;
+    char *uris[] = {uri};
+    struct sg_dir_config cfg;
+    base_config(&cfg, uris, 1);
+    cfg.ldap_user_filter = "(objectClass=*)";
+    struct sg_dir_backend *b = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_dir_ldap_open(&cfg, &b, &error), SG_DIR_FOUND);
+    static const char *const keys[] = {
+        "*)(cn=*", "* *", "tom* *smith", "tom smith)(|(cn=*",
+        "*)(objectclass=* x", "\\2a \\2a", "tom smith*"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        struct sg_person **people_r = NULL;
+        size_t n = 0;
+        enum sg_dir_status st =
+            b->ops->lookup_name(b, keys[i], &people_r, &n, &error);
+        if (st != SG_DIR_NOTFOUND)
+            fail_msg("key \"%s\": status %d, %zu people (%s)", keys[i], st,
+                     n, st == SG_DIR_FOUND ? people_r[0]->address : error);
+        assert_null(people_r);
+    }
+    /* and the plain key works on the same backend */
+    struct sg_person **found = NULL;
+    size_t n = 0;
+    assert_int_equal(b->ops->lookup_name(b, "sam taylor", &found, &n, &error),
+                     SG_DIR_FOUND);
+    assert_int_equal(n, 2);
+    sg_dir_people_free(&found, &n);
+    b->ops->free(b);
+}
+
+/* slapd stopped: names served stale from the cache, else TEMPFAIL (never
+ * NOTFOUND); recovery when it returns. */
+static void
+test_name_outage(void **state)
+{
+    (void)state;
+    char *uris[] = {uri};
+    struct sg_dir_config cfg;
+    base_config(&cfg, uris, 1);
+    cfg.cache_ttl = 60;
+    cfg.cache_negative_ttl = 10;
+    cfg.stale_max_age = 600;
+    struct sg_directory *dir = open_dir(&cfg);
+    cfg.cache_size = 0;
+    struct sg_directory *uncached = open_dir(&cfg);
+    clock_now = 5000;
+    static const struct expect_name before[] = {
+        {"Tom Smith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+        {"Sam Taylor", SG_DIR_NOTFOUND, NULL, NULL},
+    };
+    check_names(dir, before, 2);
+    check_names(uncached, before, 2);
+
+    slapd("stop");
+    static const struct expect_name down[] = {
+        {"Tom Smith", SG_DIR_TEMPFAIL, NULL, NULL},
+        {"Sam Taylor", SG_DIR_TEMPFAIL, NULL, NULL},
+        {"Dee Lead", SG_DIR_TEMPFAIL, NULL, NULL},
+    };
+    /* past the TTLs, within stale_max_age: the old answers */
+    clock_now = 5100;
+    check_names(dir, before, 2);
+    /* never seen, or no cache: TEMPFAIL */
+    check_names(dir, down + 2, 1);
+    check_names(uncached, down, 3);
+    struct sg_person *p = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_dir_lookup_name(uncached, "Tom Smith", &p, &error),
+                     SG_DIR_TEMPFAIL);
+    assert_non_null(strstr(error, "Can't contact LDAP server"));
+    /* too old for stale */
+    clock_now = 5601;
+    check_names(dir, down, 1);
+
+    slapd("start");
+    clock_now = 5602;
+    check_names(dir, names, sizeof(names) / sizeof(names[0]));
+    check_names(uncached, names, sizeof(names) / sizeof(names[0]));
+    sg_dir_free(&dir);
+    sg_dir_free(&uncached);
+}
+
 /* Open, validated before connecting. */
 static void
 test_config_errors(void **state)
@@ -580,6 +807,9 @@ main(void)
         cmocka_unit_test(test_failover),
         cmocka_unit_test(test_pool_threads),
         cmocka_unit_test(test_outage),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_name_injection_raw),
+        cmocka_unit_test(test_name_outage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
