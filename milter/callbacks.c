@@ -14,6 +14,7 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "outcome.h"
 #include "session.h"
 
 static sfsistat
@@ -44,6 +45,64 @@ no_session(void)
     return action == SG_FAIL_ACCEPT ? SMFIS_ACCEPT
            : action == SG_FAIL_REJECT ? SMFIS_REJECT
                                       : SMFIS_TEMPFAIL;
+}
+
+/* libmilter takes reply lines as varargs ending in NULL; pass all 32
+ * slots, the unused ones NULL. */
+static int
+set_reply(SMFICTX *ctx, char *const *lines, size_t n)
+{
+    static char rcode[] = "550", xcode[] = "5.7.1";
+    char *l[SG_REPLY_MAX_LINES + 1] = {NULL};
+    for (size_t i = 0; i < n && i < SG_REPLY_MAX_LINES; i++)
+        l[i] = lines[i];
+    return smfi_setmlreply(
+        ctx, rcode, xcode, l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7],
+        l[8], l[9], l[10], l[11], l[12], l[13], l[14], l[15], l[16], l[17],
+        l[18], l[19], l[20], l[21], l[22], l[23], l[24], l[25], l[26], l[27],
+        l[28], l[29], l[30], l[31], (char *)NULL);
+}
+
+/* Ask the MTA for what the outcome says.  Any refusal is an internal
+ * error: the message gets failure_action rather than a half-applied
+ * verdict. */
+static sfsistat
+apply(SMFICTX *ctx, struct sg_session *s, enum sg_status st,
+      const struct sg_outcome *out)
+{
+    const char *what = NULL;
+    if (st == SG_REJECT && out->n_reply > 0 &&
+        set_reply(ctx, out->reply, out->n_reply) !=
+            MI_SUCCESS)
+        what = "setting the reply";
+    if (st != SG_CONTINUE)
+        return what == NULL ? to_smfis(st) : to_smfis(SG_TEMPFAIL);
+    for (size_t i = 0; what == NULL && i < out->n_del_headers; i++)
+        if (smfi_chgheader(ctx, out->del_headers[i].name,
+                           out->del_headers[i].index, NULL) != MI_SUCCESS)
+            what = "removing an X-Safeguard header";
+    for (size_t i = 0; what == NULL && i < out->n_add_headers; i++)
+        if (smfi_addheader(ctx, out->add_headers[i].name,
+                           out->add_headers[i].value) != MI_SUCCESS)
+            what = "adding an X-Safeguard header";
+    if (what == NULL && out->new_subject != NULL &&
+        smfi_chgheader(ctx, "Subject", 1, out->new_subject) != MI_SUCCESS)
+        what = "tagging the subject";
+    for (size_t i = 0; what == NULL && i < out->n_add_rcpts; i++)
+        if (smfi_addrcpt(ctx, out->add_rcpts[i]) != MI_SUCCESS)
+            what = "adding the journal recipient";
+    if (what == NULL && out->quarantine != NULL &&
+        smfi_quarantine(ctx, out->quarantine) != MI_SUCCESS)
+        what = "quarantining";
+    if (what != NULL) {
+        sg_log_error("%s: the MTA refused %s; applying failure_action",
+                     smfi_getsymval(ctx, "i") != NULL
+                         ? smfi_getsymval(ctx, "i")
+                         : "NOQUEUE",
+                     what);
+        return to_smfis(sg_session_failure_status(s));
+    }
+    return SMFIS_CONTINUE;
 }
 
 static struct sg_session *
@@ -139,7 +198,11 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
     struct sg_session *s = session_of(ctx);
     if (s == NULL)
         return no_session();
-    return to_smfis(sg_session_rcpt(s, argv[0]));
+    struct sg_outcome out = {0};
+    enum sg_status st = sg_session_rcpt(s, argv[0], &out);
+    sfsistat ret = apply(ctx, s, st, &out);
+    sg_outcome_free(&out);
+    return ret;
 }
 
 static sfsistat
@@ -166,7 +229,11 @@ mlfi_eom(SMFICTX *ctx)
     struct sg_session *s = session_of(ctx);
     if (s == NULL)
         return no_session();
-    return to_smfis(sg_session_eom(s, smfi_getsymval(ctx, "i")));
+    struct sg_outcome out = {0};
+    enum sg_status st = sg_session_eom(s, smfi_getsymval(ctx, "i"), &out);
+    sfsistat ret = apply(ctx, s, st, &out);
+    sg_outcome_free(&out);
+    return ret;
 }
 
 static sfsistat

@@ -93,11 +93,43 @@ register_check(void *ctx, const char *name, const struct sg_party *sender,
     return sg_register_check(ctx, name, sender, rcpt, now);
 }
 
-int
-sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
-              const struct sg_party *sender, const struct sg_party *rcpts,
-              size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
-              const char **error_r)
+/* Display-name lookups during one evaluation: the people found live
+ * until the evaluation is over. */
+struct name_ctx {
+    struct sg_directory *dir;
+    struct sg_person **found;
+    size_t n_found;
+};
+
+static int
+name_lookup(void *ctx, const char *name, const struct sg_person **person_r)
+{
+    struct name_ctx *nc = ctx;
+    struct sg_person *p = NULL;
+    const char *error = NULL;
+    enum sg_dir_status st = sg_dir_lookup_name(nc->dir, name, &p, &error);
+    if (st == SG_DIR_NOTFOUND)
+        return 0;
+    if (st != SG_DIR_FOUND)
+        return -1; /* an outage is an error, never "no such person" */
+    struct sg_person **grown =
+        realloc(nc->found, (nc->n_found + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        sg_person_free(&p);
+        return -1;
+    }
+    nc->found = grown;
+    nc->found[nc->n_found++] = p;
+    *person_r = p;
+    return 1;
+}
+
+/* Evaluate with sg_rules_eval or sg_rules_eval_rcpt (view NULL). */
+static int
+evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
+         const struct sg_party *sender, const struct sg_party *rcpts,
+         size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
+         const char **error_r)
 {
     if (cfg->rules == NULL) {
         *verdict_r = calloc(1, sizeof(struct sg_verdict));
@@ -118,7 +150,36 @@ sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
         in.in_register = register_check;
         in.register_ctx = cfg->exceptions;
     }
-    return sg_rules_eval(cfg->rules, &in, verdict_r, error_r);
+    struct name_ctx names = {cfg->directory, NULL, 0};
+    if (cfg->directory != NULL) {
+        in.name_lookup = name_lookup;
+        in.name_lookup_ctx = &names;
+    }
+    int rc = view != NULL
+                 ? sg_rules_eval(cfg->rules, &in, verdict_r, error_r)
+                 : sg_rules_eval_rcpt(cfg->rules, &in, verdict_r, error_r);
+    for (size_t i = 0; i < names.n_found; i++)
+        sg_person_free(&names.found[i]);
+    free(names.found);
+    return rc;
+}
+
+int
+sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
+              const struct sg_party *sender, const struct sg_party *rcpts,
+              size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
+              const char **error_r)
+{
+    return evaluate(cfg, view, sender, rcpts, n_rcpts, now, verdict_r,
+                    error_r);
+}
+
+int
+sg_judge_eval_rcpt(const struct sg_config *cfg, const struct sg_party *sender,
+                   const struct sg_party *rcpt, time_t now,
+                   struct sg_verdict **verdict_r, const char **error_r)
+{
+    return evaluate(cfg, NULL, sender, rcpt, 1, now, verdict_r, error_r);
 }
 
 void

@@ -51,6 +51,13 @@ int sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
                   size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
                   const char **error_r);
 
+/* The rules that can be decided at RCPT time (sender and this one
+ * recipient, no content), for rejecting that recipient there. */
+int sg_judge_eval_rcpt(const struct sg_config *cfg,
+                       const struct sg_party *sender,
+                       const struct sg_party *rcpt, time_t now,
+                       struct sg_verdict **verdict_r, const char **error_r);
+
 /* "verdict=hold rules=pupil-to-staff-personal(hold),late-contact(test:hold)"
  * for the summary line; "+journal" joins a stronger action that also
  * journals. */

@@ -101,6 +101,11 @@ message_reset(struct sg_session *s)
     sg_person_free(&s->sender);
     s->sender_channel = SG_CHANNEL_NONE;
     s->sender_forged = false;
+    for (size_t i = 0; i < s->n_own_headers; i++)
+        free(s->own_headers[i].name);
+    free(s->own_headers);
+    s->own_headers = NULL;
+    s->n_own_headers = 0;
     sg_msgbuf_reset(&s->raw);
     s->n_headers = 0;
     s->in_message = false;
@@ -187,8 +192,42 @@ sg_session_envfrom(struct sg_session *s, const char *from,
     return SG_CONTINUE;
 }
 
+/* Rules decidable now (sender and this recipient, no content): a
+ * reject refuses this recipient alone, here, with the explanation. */
+static enum sg_status
+rcpt_verdict(struct sg_session *s, const char *addr,
+             const struct sg_person *person, enum sg_channel channel,
+             struct sg_outcome *out)
+{
+    struct sg_party sender = {s->env_from, s->sender, s->sender_channel};
+    struct sg_party rcpt = {addr, person, channel};
+    struct sg_verdict *verdict = NULL;
+    const char *error = NULL;
+    if (sg_judge_eval_rcpt(s->cfg, &sender, &rcpt, time(NULL), &verdict,
+                           &error) < 0) {
+        sg_log_error("%s: rules at RCPT <%s>: %s", qid(s), addr,
+                     error != NULL ? error : "evaluation failed");
+        return sg_session_failure_status(s);
+    }
+    enum sg_status st = SG_CONTINUE;
+    if (verdict->action == SG_ACTION_REJECT) {
+        struct sg_buf described = SG_BUF_INIT;
+        sg_judge_describe(verdict, &described);
+        sg_log_info("%s: %s at RCPT client=%s[%s] from=<%s> to=<%s>", qid(s),
+                    described.data != NULL ? described.data : "verdict=reject",
+                    s->client_name, s->client_addr, s->env_from, addr);
+        sg_buf_free(&described);
+        st = sg_outcome_reject_reply(verdict, out) < 0
+                 ? sg_session_failure_status(s)
+                 : SG_REJECT;
+    }
+    sg_verdict_free(&verdict);
+    return st;
+}
+
 enum sg_status
-sg_session_rcpt(struct sg_session *s, const char *rcpt)
+sg_session_rcpt(struct sg_session *s, const char *rcpt,
+                struct sg_outcome *out)
 {
     char *addr = sg_addr_unbracket(rcpt);
     if (addr == NULL)
@@ -199,6 +238,12 @@ sg_session_rcpt(struct sg_session *s, const char *rcpt)
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG) {
         free(addr);
         return sg_session_failure_status(s);
+    }
+    enum sg_status verdict = rcpt_verdict(s, addr, person, channel, out);
+    if (verdict != SG_CONTINUE) {
+        free(addr);
+        sg_person_free(&person);
+        return verdict;
     }
     size_t n = s->n_rcpts + 1;
     struct sg_person **people = realloc(s->rcpt_people, n * sizeof(*people));
@@ -228,9 +273,35 @@ append(struct sg_session *s, const void *data, size_t len)
         fail(s, error);
 }
 
+/* Remember an X-Safeguard-* header that came with the message: only the
+ * filter may set them, so each is removed at the end of the message. */
+static void
+note_own_header(struct sg_session *s, const char *name)
+{
+    if (strncasecmp(name, "X-Safeguard-", 12) != 0)
+        return;
+    int index = 1;
+    for (size_t i = 0; i < s->n_own_headers; i++)
+        if (strcasecmp(s->own_headers[i].name, name) == 0)
+            index++;
+    struct sg_header_ref *grown = realloc(
+        s->own_headers, (s->n_own_headers + 1) * sizeof(*grown));
+    char *copy = strdup(name);
+    if (grown == NULL || copy == NULL) {
+        free(copy);
+        if (grown != NULL)
+            s->own_headers = grown;
+        fail(s, "out of memory recording a header");
+        return;
+    }
+    s->own_headers = grown;
+    s->own_headers[s->n_own_headers++] = (struct sg_header_ref){copy, index};
+}
+
 enum sg_status
 sg_session_header(struct sg_session *s, const char *name, const char *value)
 {
+    note_own_header(s, name);
     /* With SMFIP_HDR_LEADSPC the value keeps its leading space; without
      * it, put the customary one back. */
     bool lead = value[0] == ' ' || value[0] == '\t';
@@ -361,11 +432,10 @@ parties(const struct sg_session *s, struct sg_party *sender_r)
     return rcpts;
 }
 
-/* Evaluate the rules; the verdict is logged (enforcing it is the job of
- * the actions, which come with the quarantine). */
+/* Evaluate the rules and work out what to ask of the MTA. */
 static void
 judge(struct sg_session *s, const struct sg_msgview *view,
-      struct sg_buf *described)
+      struct sg_buf *described, struct sg_outcome *out)
 {
     struct sg_party sender;
     struct sg_party *rcpts = parties(s, &sender);
@@ -376,14 +446,21 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     else if (sg_judge_eval(s->cfg, view, &sender, rcpts, s->n_rcpts,
                            time(NULL), &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
-    else
+    else if (sg_outcome_build(s->cfg, verdict, view->subject, NULL,
+                              s->own_headers, s->n_own_headers, out) < 0)
+        fail(s, "out of memory applying the verdict");
+    else {
         sg_judge_describe(verdict, described);
+        if (out->journal_unconfigured)
+            sg_buf_puts(described, " journal=unconfigured");
+    }
     sg_verdict_free(&verdict);
     free(rcpts);
 }
 
 enum sg_status
-sg_session_eom(struct sg_session *s, const char *queue_id)
+sg_session_eom(struct sg_session *s, const char *queue_id,
+               struct sg_outcome *out)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -412,10 +489,11 @@ sg_session_eom(struct sg_session *s, const char *queue_id)
 
     struct sg_buf described = SG_BUF_INIT;
     if (!s->failed)
-        judge(s, view, &described);
+        judge(s, view, &described, out);
 
-    enum sg_status st = SG_CONTINUE;
+    enum sg_status st = out->reject ? SG_REJECT : SG_CONTINUE;
     if (s->failed) {
+        sg_outcome_free(out); /* nothing half-applied */
         st = sg_session_failure_status(s);
         sg_log_warn("%s: applying failure_action=%s after: %s", qid(s),
                     status_word(st), s->fail_reason);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "msgbuf.h"
+#include "outcome.h"
 #include "sg_config.h"
 #include "sg_person.h"
 
@@ -50,6 +51,9 @@ struct sg_session {
                            did not authenticate as its owner */
     struct sg_person **rcpt_people; /* parallel to rcpts */
     enum sg_channel *rcpt_channels;
+    /* X-Safeguard-* headers that came with the message (to remove) */
+    struct sg_header_ref *own_headers;
+    size_t n_own_headers;
     size_t n_headers;
     struct sg_msgbuf raw;
 };
@@ -64,14 +68,21 @@ void sg_session_free(struct sg_session **s);
 
 enum sg_status sg_session_envfrom(struct sg_session *s, const char *from,
                                   const char *auth_user, const char *queue_id);
-enum sg_status sg_session_rcpt(struct sg_session *s, const char *rcpt);
+/* A recipient.  When a rule decidable now rejects it, returns SG_REJECT
+ * and fills out (reply lines) for the MTA; out is the caller's, zeroed,
+ * and freed with sg_outcome_free. */
+enum sg_status sg_session_rcpt(struct sg_session *s, const char *rcpt,
+                               struct sg_outcome *out);
 enum sg_status sg_session_header(struct sg_session *s, const char *name,
                                  const char *value);
 enum sg_status sg_session_body(struct sg_session *s, const void *data,
                                size_t len);
 /* End of message: parse, evaluate, log the summary line, reset.  queue_id
- * (from the eom macros) overrides the one seen at MAIL FROM if given. */
-enum sg_status sg_session_eom(struct sg_session *s, const char *queue_id);
+ * (from the eom macros) overrides the one seen at MAIL FROM if given.
+ * out (the caller's, zeroed, freed with sg_outcome_free) says what to ask
+ * of the MTA: reply lines, quarantine, recipients and headers. */
+enum sg_status sg_session_eom(struct sg_session *s, const char *queue_id,
+                              struct sg_outcome *out);
 /* The transaction was aborted (RSET, QUIT mid-message, MTA timeout). */
 void sg_session_abort(struct sg_session *s);
 

@@ -75,6 +75,9 @@ const struct sg_conf_entry sg_conf_table[] = {
      "the Designated Safeguarding Lead", 0, 0, NULL},
     {"exceptions_register", SG_CONF_STRING, OFF(exceptions_register), 0, "",
      0, 0, NULL},
+    {"journal_address", SG_CONF_STRING, OFF(journal_address), 0, "", 0, 0,
+     NULL},
+    {"subject_tag", SG_CONF_STRING, OFF(subject_tag), 0, "", 0, 0, NULL},
 
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */

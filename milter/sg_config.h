@@ -66,6 +66,8 @@ struct sg_config {
     char *timezone;
     char *dsl_contact;
     char *exceptions_register;
+    char *journal_address; /* the safeguarding archive; "" none */
+    char *subject_tag;     /* prefixed to annotated subjects; "" none */
 
     /* The school directory: settings, and the directory opened from them
      * by sg_config_open (NULL when none is configured). */

@@ -93,13 +93,33 @@ session_with(const char *conf, const char *addr)
     return s;
 }
 
+/* The phases that may produce an outcome, for tests that only need the
+ * status. */
+static enum sg_status
+rcpt(struct sg_session *s, const char *addr)
+{
+    struct sg_outcome out = {0};
+    enum sg_status st = sg_session_rcpt(s, addr, &out);
+    sg_outcome_free(&out);
+    return st;
+}
+
+static enum sg_status
+eom(struct sg_session *s, const char *qid)
+{
+    struct sg_outcome out = {0};
+    enum sg_status st = sg_session_eom(s, qid, &out);
+    sg_outcome_free(&out);
+    return st;
+}
+
 static void
 send_message(struct sg_session *s, const char *qid, const char *from,
              const char *const *rcpts, const char *subject, const char *body)
 {
     assert_int_equal(sg_session_envfrom(s, from, "", qid), SG_CONTINUE);
     for (size_t i = 0; rcpts[i] != NULL; i++)
-        assert_int_equal(sg_session_rcpt(s, rcpts[i]), SG_CONTINUE);
+        assert_int_equal(rcpt(s, rcpts[i]), SG_CONTINUE);
     assert_int_equal(sg_session_header(s, "From", " <a@school.example>"),
                      SG_CONTINUE);
     assert_int_equal(sg_session_header(s, "Subject", subject), SG_CONTINUE);
@@ -140,8 +160,8 @@ test_envelope(void **state)
     assert_string_equal(s->env_from, "Tom.Smith@school.example");
     assert_string_equal(s->auth_user, "tsmith");
     assert_string_equal(s->queue_id, "4AbCdE");
-    assert_int_equal(sg_session_rcpt(s, "<p1@school.example>"), SG_CONTINUE);
-    assert_int_equal(sg_session_rcpt(s, "p2@school.example"), SG_CONTINUE);
+    assert_int_equal(rcpt(s, "<p1@school.example>"), SG_CONTINUE);
+    assert_int_equal(rcpt(s, "p2@school.example"), SG_CONTINUE);
     assert_int_equal(s->n_rcpts, 2);
     assert_string_equal(s->rcpts[0], "p1@school.example");
     assert_string_equal(s->rcpts[1], "p2@school.example");
@@ -166,10 +186,10 @@ run_two_messages(void *arg)
     const char *r2[] = {"<parent@home.example>", NULL};
     send_message(t->s, "QID1", "<a@school.example>", r1, " Homework",
                  "Please hand in your essay.\r\n");
-    t->st[0] = sg_session_eom(t->s, "QID1");
+    t->st[0] = eom(t->s, "QID1");
     send_message(t->s, NULL, "<b@school.example>", r2, " Trip",
                  "The coach leaves at 8.\r\n");
-    t->st[1] = sg_session_eom(t->s, "QID2");
+    t->st[1] = eom(t->s, "QID2");
 }
 
 /* Several messages on one connection: each is seen once, with its own
@@ -216,7 +236,7 @@ run_abort_then_message(void *arg)
     send_message(t->s, "QIDA", "<a@school.example>", r1, " first", "x\r\n");
     sg_session_abort(t->s); /* RSET: no verdict, no summary line */
     send_message(t->s, "QIDB", "<c@school.example>", r1, " second", "y\r\n");
-    t->st[0] = sg_session_eom(t->s, NULL);
+    t->st[0] = eom(t->s, NULL);
 }
 
 static void
@@ -253,7 +273,7 @@ run_unspillable(void *arg)
     memset(big, 'z', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     send_message(s, "QIDF", "<a@school.example>", r, " big", big);
-    f->st = sg_session_eom(s, NULL);
+    f->st = eom(s, NULL);
     assert_int_equal(s->n_messages, 1);
     assert_false(s->failed); /* reset for the next message */
     sg_session_free(&s);
@@ -379,35 +399,124 @@ test_sender_identity(void **state)
     }
 }
 
+struct rcpt_reject {
+    struct sg_session *s;
+    enum sg_status st[3];
+    struct sg_outcome out;
+};
+
 static void
-run_roles_message(void *arg)
+run_rcpt_reject(void *arg)
 {
-    struct two_messages *t = arg;
-    const char *r[] = {"<p.jones@school.example>", "<x@outside.example>",
-                       NULL};
-    send_message(t->s, "QIDR", "<tom.smith@gmail.example>", r, " hi",
-                 "hello\r\n");
-    t->st[0] = sg_session_eom(t->s, NULL);
+    struct rcpt_reject *t = arg;
+    assert_int_equal(sg_session_envfrom(t->s, "<tom.smith@gmail.example>",
+                                        NULL, "QIDR"),
+                     SG_CONTINUE);
+    t->st[0] = sg_session_rcpt(t->s, "<p.jones@school.example>", &t->out);
+    t->st[1] = rcpt(t->s, "<x@outside.example>");
+    sg_session_header(t->s, "Subject", " hi");
+    sg_session_body(t->s, "hello\r\n", 7);
+    t->st[2] = eom(t->s, NULL);
 }
 
-/* The summary line says who everyone turned out to be. */
+/* A rule decidable at RCPT time (a staff member's personal account
+ * writing to a pupil) refuses that recipient alone, there, with the
+ * explanation; the rest of the message goes on, and the summary line
+ * says who everyone turned out to be. */
 static void
-test_roles_in_summary(void **state)
+test_rcpt_time_reject(void **state)
 {
     (void)state;
-    struct two_messages t = {session_with_directory("203.0.113.5", ""),
-                             {SG_REJECT, SG_REJECT}};
-    char *log = captured(run_roles_message, &t);
-    /* the shipped policy's verdict (a time-of-day test rule may follow,
-     * depending on when the test runs) */
-    if (strstr(log, "QIDR: verdict=reject "
-                    "rules=staff-personal-to-pupil(reject)") == NULL ||
+    struct rcpt_reject t = {session_with_directory("203.0.113.5", ""),
+                            {SG_CONTINUE, SG_REJECT, SG_REJECT},
+                            {0}};
+    char *log = captured(run_rcpt_reject, &t);
+    assert_int_equal(t.st[0], SG_REJECT);
+    assert_int_equal(t.st[1], SG_CONTINUE);
+    assert_int_equal(t.s->n_rcpts, 0); /* reset after the message */
+    assert_true(t.out.reject);
+    assert_true(t.out.n_reply >= 3);
+    assert_non_null(strstr(t.out.reply[0], "rule staff-personal-to-pupil"));
+    for (size_t i = 0; i < t.out.n_reply; i++) {
+        assert_true(strlen(t.out.reply[i]) <= SG_REPLY_WIDTH + 8);
+        assert_null(strpbrk(t.out.reply[i], "\r\n"));
+    }
+    /* (a time-of-day test rule may join the list, depending on the hour) */
+    if (strstr(log, "QIDR: verdict=reject rules=staff-personal-to-pupil"
+                    "(reject)") == NULL ||
+        strstr(log, " at RCPT client=c.example[203.0.113.5] "
+                    "from=<tom.smith@gmail.example> "
+                    "to=<p.jones@school.example>") == NULL ||
         strstr(log, " client=c.example[203.0.113.5] trusted=no auth=- "
                     "from=<tom.smith@gmail.example>:staff+dsl(personal) "
-                    "to=<p.jones@school.example>:pupil,"
-                    "<x@outside.example>:external rcpts=2 ") == NULL)
-        fail_msg("unexpected summary:\n%s", log);
+                    "to=<x@outside.example>:external rcpts=1 ") == NULL)
+        fail_msg("unexpected log:\n%s", log);
     free(log);
+    sg_outcome_free(&t.out);
+    sg_session_free(&t.s);
+}
+
+struct journal_run {
+    struct sg_session *s;
+    enum sg_status st;
+    struct sg_outcome out;
+};
+
+static void
+run_journal(void *arg)
+{
+    struct journal_run *t = arg;
+    assert_int_equal(sg_session_envfrom(t->s, "<t.smith@school.example>",
+                                        NULL, "QIDJ"),
+                     SG_CONTINUE);
+    assert_int_equal(rcpt(t->s, "<p.jones@school.example>"), SG_CONTINUE);
+    sg_session_header(t->s, "Subject", " Essay feedback");
+    sg_session_header(t->s, "X-Safeguard-Verdict", " accept");
+    sg_session_header(t->s, "x-safeguard-verdict", " accept again");
+    sg_session_header(t->s, "X-Safeguard-Record", " SG-forged");
+    const char *body = "Well done on the essay, see me at 07700 900123.\r\n";
+    sg_session_body(t->s, body, strlen(body));
+    t->st = sg_session_eom(t->s, NULL, &t->out);
+}
+
+/* End of message: the verdict becomes what the MTA is asked to do. */
+static void
+test_eom_outcome(void **state)
+{
+    (void)state;
+    struct journal_run t = {
+        session_with_directory("127.0.0.1",
+                               "journal_address = archive@school.example\n"
+                               "subject_tag = [Safeguarding]\n"),
+        SG_REJECT, {0}};
+    char *log = captured(run_journal, &t);
+    /* a personal number to a pupil: hold (record and quarantine), plus the
+     * one-to-one journal copy */
+    assert_int_equal(t.st, SG_CONTINUE);
+    assert_non_null(t.out.quarantine);
+    assert_non_null(strstr(t.out.quarantine, "personal-contact-details"));
+    assert_int_equal(t.out.n_add_rcpts, 1);
+    assert_string_equal(t.out.add_rcpts[0], "archive@school.example");
+    /* forged headers: each occurrence removed, by name and index */
+    assert_int_equal(t.out.n_del_headers, 3);
+    assert_string_equal(t.out.del_headers[0].name, "X-Safeguard-Verdict");
+    assert_int_equal(t.out.del_headers[0].index, 1);
+    assert_int_equal(t.out.del_headers[1].index, 2);
+    assert_string_equal(t.out.del_headers[2].name, "X-Safeguard-Record");
+    assert_int_equal(t.out.del_headers[2].index, 1);
+    /* our headers: verdict and rules, never the matched text */
+    assert_true(t.out.n_add_headers >= 2);
+    assert_string_equal(t.out.add_headers[0].name, "X-Safeguard-Verdict");
+    assert_string_equal(t.out.add_headers[0].value, "hold, journal");
+    assert_string_equal(t.out.add_headers[1].name, "X-Safeguard-Rules");
+    assert_non_null(strstr(t.out.add_headers[1].value,
+                           "personal-contact-details (enforce hold)"));
+    for (size_t i = 0; i < t.out.n_add_headers; i++)
+        assert_null(strstr(t.out.add_headers[i].value, "07700"));
+    assert_string_equal(t.out.new_subject, "[Safeguarding] Essay feedback");
+    assert_non_null(strstr(log, "QIDJ: verdict=hold+journal rules="));
+    free(log);
+    sg_outcome_free(&t.out);
     sg_session_free(&t.s);
 }
 
@@ -442,7 +551,7 @@ test_directory_outage(void **state)
         assert_int_equal(sg_session_envfrom(s, "<t.smith@school.example>",
                                             NULL, "QO"),
                          cases[i].st);
-        assert_int_equal(sg_session_rcpt(s, "<p.jones@school.example>"),
+        assert_int_equal(rcpt(s, "<p.jones@school.example>"),
                          cases[i].st);
         assert_int_equal(s->n_rcpts, 0); /* not taken on */
         sg_session_free(&s);
@@ -475,7 +584,8 @@ main(void)
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_failure_action),
         cmocka_unit_test(test_sender_identity),
-        cmocka_unit_test(test_roles_in_summary),
+        cmocka_unit_test(test_rcpt_time_reject),
+        cmocka_unit_test(test_eom_outcome),
         cmocka_unit_test(test_directory_outage),
         cmocka_unit_test(test_unbracket),
     };

@@ -1,0 +1,67 @@
+/*
+ * outcome.h - what the filter asks the MTA to do with one message, worked
+ * out from a verdict.  Built by session.c without libmilter and applied by
+ * callbacks.c, so that the decisions are unit-tested and the libmilter
+ * calls stay in one place.
+ */
+#ifndef SG_OUTCOME_H
+#define SG_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sg_config.h"
+#include "sg_msgview.h"
+#include "sg_rules.h"
+
+/* SMTP reply lines: libmilter sends at most 32. */
+#define SG_REPLY_MAX_LINES 32
+/* Lines are wrapped to this width so that each reads on its own in a
+ * bounce (Postfix joins a locally submitted message's reply lines). */
+#define SG_REPLY_WIDTH 76
+
+/* One existing header to delete: the index-th (1-based) of its name. */
+struct sg_header_ref {
+    char *name;
+    int index;
+};
+
+struct sg_outcome {
+    bool reject;           /* 550 5.7.1 with reply */
+    char **reply;          /* reply lines (already %-escaped for libmilter) */
+    size_t n_reply;
+    char *quarantine;      /* hold: the reason given to the MTA, else NULL */
+    char **add_rcpts;      /* journal: the archive address */
+    size_t n_add_rcpts;
+    struct sg_header_ref *del_headers; /* forged X-Safeguard-* headers */
+    size_t n_del_headers;
+    struct sg_header *add_headers;     /* X-Safeguard-Verdict, -Rules, ... */
+    size_t n_add_headers;
+    char *new_subject; /* subject with the tag, NULL to leave it */
+    bool journal_unconfigured; /* a rule journals but journal_address is "" */
+};
+
+/* The outcome of a verdict.  record (may be NULL) is the quarantine record
+ * id of a held message, named in X-Safeguard-Record.  forged lists the
+ * message's own X-Safeguard-* headers, which are always removed.
+ * -1 on allocation failure. */
+int sg_outcome_build(const struct sg_config *cfg,
+                     const struct sg_verdict *verdict, const char *subject,
+                     const char *record, const struct sg_header_ref *forged,
+                     size_t n_forged, struct sg_outcome *out);
+
+/* Reply lines for a rejection at RCPT time or end of message, from the
+ * explanations of the enforced reject rules.  -1 on allocation failure. */
+int sg_outcome_reject_reply(const struct sg_verdict *verdict,
+                            struct sg_outcome *out);
+
+/* Wrap text into lines of at most width bytes (breaking at spaces, never
+ * inside a UTF-8 character), paragraph breaks kept as empty lines, at most
+ * max_lines (the last says the text goes on), with every '%' doubled as
+ * libmilter requires.  -1 on allocation failure. */
+int sg_reply_wrap(const char *text, size_t width, size_t max_lines,
+                  char ***lines_r, size_t *n_r);
+
+void sg_outcome_free(struct sg_outcome *out);
+
+#endif
