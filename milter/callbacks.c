@@ -16,6 +16,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "session.h"
+#include "sg_buf.h"
 
 static sfsistat
 to_smfis(enum sg_status st)
@@ -63,6 +64,25 @@ set_reply(SMFICTX *ctx, char *const *lines, size_t n)
         l[28], l[29], l[30], l[31], (char *)NULL);
 }
 
+/* With SMFIP_HDR_LEADSPC agreed, header values we add or change must
+ * bring their own leading space, as the ones we receive do. */
+static int
+set_header(SMFICTX *ctx, const struct sg_session *s, char *name, int index,
+           const char *value, bool add)
+{
+    struct sg_buf v = SG_BUF_INIT;
+    if ((s->proto_steps & SMFIP_HDR_LEADSPC) && sg_buf_putc(&v, ' ') < 0)
+        return MI_FAILURE;
+    if (sg_buf_puts(&v, value) < 0) {
+        sg_buf_free(&v);
+        return MI_FAILURE;
+    }
+    int rc = add ? smfi_addheader(ctx, name, v.data)
+                 : smfi_chgheader(ctx, name, index, v.data);
+    sg_buf_free(&v);
+    return rc;
+}
+
 /* Ask the MTA for what the outcome says.  Any refusal is an internal
  * error: the message gets failure_action rather than a half-applied
  * verdict. */
@@ -82,11 +102,13 @@ apply(SMFICTX *ctx, struct sg_session *s, enum sg_status st,
                            out->del_headers[i].index, NULL) != MI_SUCCESS)
             what = "removing an X-Safeguard header";
     for (size_t i = 0; what == NULL && i < out->n_add_headers; i++)
-        if (smfi_addheader(ctx, out->add_headers[i].name,
-                           out->add_headers[i].value) != MI_SUCCESS)
+        if (set_header(ctx, s, out->add_headers[i].name, 0,
+                       out->add_headers[i].value, true) != MI_SUCCESS)
             what = "adding an X-Safeguard header";
+    static char subject[] = "Subject";
     if (what == NULL && out->new_subject != NULL &&
-        smfi_chgheader(ctx, "Subject", 1, out->new_subject) != MI_SUCCESS)
+        set_header(ctx, s, subject, 1, out->new_subject, false) !=
+            MI_SUCCESS)
         what = "tagging the subject";
     for (size_t i = 0; what == NULL && i < out->n_add_rcpts; i++)
         if (smfi_addrcpt(ctx, out->add_rcpts[i]) != MI_SUCCESS)
@@ -187,6 +209,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
     struct sg_session *s = session_of(ctx);
     if (s == NULL)
         return no_session();
+    s->smtp_client = smfi_getsymval(ctx, "{client_connections}") != NULL;
     return to_smfis(sg_session_envfrom(s, argv[0],
                                        smfi_getsymval(ctx, "{auth_authen}"),
                                        smfi_getsymval(ctx, "i")));

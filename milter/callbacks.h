@@ -12,7 +12,10 @@ extern struct smfiDesc sg_filter_desc;
 /* The macros the filter asks the MTA for, per stage (smfi_setsymlist);
  * every other macro list is empty, so the MTA sends no macro command
  * before those stages. */
-#define SG_MACROS_ENVFROM "i {auth_authen}"
+/* {client_connections}: Postfix's smtpd always has it, its cleanup (local
+ * submission) never does; a recipient can be refused at RCPT time only
+ * over SMTP (cleanup treats it as a configuration error and retries). */
+#define SG_MACROS_ENVFROM "i {auth_authen} {client_connections}"
 #define SG_MACROS_EOM     "i"
 
 #endif

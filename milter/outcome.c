@@ -108,7 +108,7 @@ sg_outcome_reject_reply(const struct sg_verdict *v, struct sg_outcome *out)
         const struct sg_rule_match *m = &v->rules[i];
         if (m->mode != SG_MODE_ENFORCE || m->action != SG_ACTION_REJECT)
             continue;
-        sg_buf_printf(&text, "%sNot sent: %s (rule %s).\n\n%s\n",
+        sg_buf_printf(&text, "%sNot sent: %s.\n(Rule %s.)\n\n%s\n",
                       text.len > 0 ? "\n" : "",
                       m->title != NULL ? m->title : m->id, m->id,
                       m->explain_sender != NULL ? m->explain_sender : "");

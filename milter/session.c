@@ -239,7 +239,9 @@ sg_session_rcpt(struct sg_session *s, const char *rcpt,
         free(addr);
         return sg_session_failure_status(s);
     }
-    enum sg_status verdict = rcpt_verdict(s, addr, person, channel, out);
+    enum sg_status verdict =
+        s->smtp_client ? rcpt_verdict(s, addr, person, channel, out)
+                       : SG_CONTINUE;
     if (verdict != SG_CONTINUE) {
         free(addr);
         sg_person_free(&person);

@@ -33,6 +33,8 @@ struct sg_session {
     bool trusted; /* client_addr in trusted_networks */
     unsigned long n_messages;
     unsigned long proto_steps; /* SMFIP_* agreed with the MTA */
+    bool smtp_client; /* the MTA can refuse one recipient at RCPT time (an
+                         SMTP client; not local submission) */
 
     /* message in progress */
     bool in_message;

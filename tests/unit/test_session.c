@@ -430,13 +430,14 @@ test_rcpt_time_reject(void **state)
     struct rcpt_reject t = {session_with_directory("203.0.113.5", ""),
                             {SG_CONTINUE, SG_REJECT, SG_REJECT},
                             {0}};
+    t.s->smtp_client = true; /* over SMTP; see test_local_submission */
     char *log = captured(run_rcpt_reject, &t);
     assert_int_equal(t.st[0], SG_REJECT);
     assert_int_equal(t.st[1], SG_CONTINUE);
     assert_int_equal(t.s->n_rcpts, 0); /* reset after the message */
     assert_true(t.out.reject);
     assert_true(t.out.n_reply >= 3);
-    assert_non_null(strstr(t.out.reply[0], "rule staff-personal-to-pupil"));
+    assert_non_null(strstr(t.out.reply[1], "(Rule staff-personal-to-pupil.)"));
     for (size_t i = 0; i < t.out.n_reply; i++) {
         assert_true(strlen(t.out.reply[i]) <= SG_REPLY_WIDTH + 8);
         assert_null(strpbrk(t.out.reply[i], "\r\n"));
@@ -451,6 +452,44 @@ test_rcpt_time_reject(void **state)
                     "from=<tom.smith@gmail.example>:staff+dsl(personal) "
                     "to=<x@outside.example>:external rcpts=1 ") == NULL)
         fail_msg("unexpected log:\n%s", log);
+    free(log);
+    sg_outcome_free(&t.out);
+    sg_session_free(&t.s);
+}
+
+static void
+run_local_submission(void *arg)
+{
+    struct rcpt_reject *t = arg;
+    assert_int_equal(sg_session_envfrom(t->s, "<tom.smith@gmail.example>",
+                                        NULL, "QIDL"),
+                     SG_CONTINUE);
+    t->st[0] = sg_session_rcpt(t->s, "<p.jones@school.example>", &t->out);
+    sg_session_header(t->s, "Subject", " hi");
+    sg_session_body(t->s, "hello\r\n", 7);
+    sg_outcome_free(&t->out);
+    t->st[1] = sg_session_eom(t->s, NULL, &t->out);
+}
+
+/* Local submission (no SMTP client): Postfix's cleanup cannot refuse one
+ * recipient, so the recipient is taken and the whole message is refused
+ * at its end, which Postfix turns into a bounce with the explanation. */
+static void
+test_local_submission(void **state)
+{
+    (void)state;
+    struct rcpt_reject t = {session_with_directory("127.0.0.1", ""),
+                            {SG_REJECT, SG_CONTINUE, SG_CONTINUE},
+                            {0}};
+    t.s->smtp_client = false;
+    char *log = captured(run_local_submission, &t);
+    assert_int_equal(t.st[0], SG_CONTINUE);
+    assert_int_equal(t.st[1], SG_REJECT);
+    assert_true(t.out.reject);
+    assert_non_null(strstr(t.out.reply[1], "(Rule staff-personal-to-pupil.)"));
+    assert_null(strstr(log, "at RCPT"));
+    assert_non_null(strstr(log, "QIDL: verdict=reject "
+                                "rules=staff-personal-to-pupil(reject)"));
     free(log);
     sg_outcome_free(&t.out);
     sg_session_free(&t.s);
@@ -585,6 +624,7 @@ main(void)
         cmocka_unit_test(test_failure_action),
         cmocka_unit_test(test_sender_identity),
         cmocka_unit_test(test_rcpt_time_reject),
+        cmocka_unit_test(test_local_submission),
         cmocka_unit_test(test_eom_outcome),
         cmocka_unit_test(test_directory_outage),
         cmocka_unit_test(test_unbracket),

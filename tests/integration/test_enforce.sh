@@ -1,0 +1,123 @@
+#!/bin/bash
+# test_enforce.sh - every sample in contrib/samples/MANIFEST through a real
+# private Postfix and the real daemon, with the demo school's directory
+# and the shipped policy: a message ends where its verdict says (rejected
+# with the explanation visible to the client, held in Postfix's hold
+# queue, delivered with the journal copy and headers, or delivered), and
+# nothing is lost.  The daemon runs under libfaketime at each sample's
+# Date:, since some rules depend on the time of day and on ages.  Also:
+# forged X-Safeguard-* headers are stripped, and a locally submitted
+# message that breaks a rule bounces to its sender with the explanation.
+set -u
+. "$(dirname "$0")/lib.sh"
+sg_require_postfix
+command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
+
+fails=0
+check() {
+    local what=$1; shift
+    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; fails=$((fails + 1)); fi
+}
+
+SAMPLES="$SG_SRCDIR/contrib/samples"
+sg_setup
+sg_start_sink
+sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
+    "directory_file = $SAMPLES/school.dir" \
+    "journal_address = archive@school.example" \
+    "subject_tag = [Safeguarding]" \
+    "dsl_contact = Mrs Aisha Khan (DSL), extension 210"
+sg_start_postfix
+
+# sink_file QID: the sink's copy of the message Postfix queued as QID.
+sink_file() { grep -rls "id $1" "$SG_SINK_DIR" 2>/dev/null | head -1; }
+# held QID: is QID in Postfix's hold queue?
+held() {
+    postqueue -c "$SG_PF" -j 2>/dev/null |
+        grep -q "\"queue_name\": *\"hold\".*\"queue_id\": *\"$1\"\|\"queue_id\": *\"$1\".*\"queue_name\": *\"hold\""
+}
+wait_sink() { # wait_sink QID
+    local i
+    for i in $(seq 1 100); do [ -n "$(sink_file "$1")" ] && return 0; sleep 0.1; done
+    return 1
+}
+
+declare -A date_of
+while read -r file _; do
+    case "$file" in ''|'#'*) continue;; esac
+    d=$(sed -n 's/^Date: *//p' "$SAMPLES/$file" | head -1)
+    date_of[$file]=$(date -u -d "$d" '+%Y-%m-%d %H:%M:%S')
+done <"$SAMPLES/MANIFEST"
+
+current_time=
+n=0
+while read -r file from to auth action rules _; do
+    case "$file" in ''|'#'*) continue;; esac
+    n=$((n + 1))
+    if [ "${date_of[$file]}" != "$current_time" ]; then
+        sg_stop_milter
+        current_time=${date_of[$file]}
+        SG_MILTER_TIME=$current_time sg_start_milter
+    fi
+    client=127.0.0.1; [ "$auth" = "-" ] && client=127.0.0.2
+    log="$SG_WORK/swaks-$n.log"
+    swaks --server "127.0.0.1:$SG_SMTP_PORT" --local-interface "$client" \
+        --from "$from" --to "$to" --data "$SAMPLES/$file" >"$log" 2>&1
+    qid=$(sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$log" | head -1)
+    first_rule=${rules%%,*}
+    case "$action" in
+    reject)
+        check "$file: refused with 550 5.7.1" grep -Eq '^<\*\* +550[ -]5\.7\.1' "$log"
+        check "$file: the client reads the rule ($first_rule)" grep -q "(Rule $first_rule.)" "$log"
+        check "$file: nothing queued" test -z "$qid"
+        ;;
+    hold)
+        check "$file: queued" test -n "$qid"
+        for i in $(seq 1 50); do held "$qid" && break; sleep 0.1; done
+        check "$file: in the hold queue" held "$qid"
+        check "$file: not delivered" test -z "$(sink_file "$qid")"
+        ;;
+    journal|annotate|accept)
+        check "$file: queued" test -n "$qid"
+        check "$file: delivered" wait_sink "$qid"
+        f=$(sink_file "$qid")
+        if [ "$action" = journal ]; then
+            check "$file: journal copy to the archive" grep -q '^X-Rcpt-Args: <archive@school.example>' "$f"
+            check "$file: X-Safeguard-Verdict says journal" grep -q '^X-Safeguard-Verdict: journal' "$f"
+            check "$file: subject tagged" grep -q '^Subject: \[Safeguarding\] ' "$f"
+        elif [ "$action" = annotate ]; then
+            check "$file: annotated" grep -q '^X-Safeguard-Verdict: ' "$f"
+        else
+            check "$file: no journal copy" test "$(grep -c '^X-Rcpt-Args: <archive@' "$f")" -eq 0
+            if grep -q '^X-Safeguard-Verdict:' "$f"; then
+                check "$file: any verdict header says accept" grep -q '^X-Safeguard-Verdict: accept' "$f"
+            fi
+        fi
+        ;;
+    esac
+done <"$SAMPLES/MANIFEST"
+check "manifest samples sent ($n)" test "$n" -ge 20
+
+# Forged X-Safeguard-* headers never reach the recipient.
+sg_stop_milter; SG_MILTER_TIME= sg_start_milter
+{ printf 'X-Safeguard-Verdict: accept\nX-Safeguard-Record: SG-FORGED\n'
+  cat "$SAMPLES/ordinary-pupil-question.eml"; } >"$SG_WORK/forged.eml"
+swaks --server "127.0.0.1:$SG_SMTP_PORT" --from amy.patel@school.example \
+    --to j.smith@school.example --data "$SG_WORK/forged.eml" >"$SG_WORK/forged.log" 2>&1
+qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$SG_WORK/forged.log" | head -1)
+check "forged headers: delivered" wait_sink "$qid"
+check "forged headers: removed" test "$(grep -c 'SG-FORGED\|^X-Safeguard-Verdict: accept$' "$(sink_file "$qid")")" -eq 0
+
+# Local submission: the rejection becomes a bounce to the sender that
+# carries the explanation, each line readable on its own.
+before=$(sg_sink_count)
+sg_sendmail j.smith@school.example amyp2011@example.org \
+    <"$SAMPLES/school-to-pupil-personal-address.eml"
+check "local submission: a bounce reaches the sender" sg_wait_sink $((before + 1))
+bounce=$(grep -rl "X-Rcpt-Args: <j.smith@school.example>" "$SG_SINK_DIR" | xargs grep -l "Undelivered Mail\|Mail Delivery" | head -1)
+check "local submission: bounce names the rule" grep -q "school-to-pupil-personal-address" "${bounce:-/dev/null}"
+
+# Nothing lost: every message is delivered, held, or was refused.
+check "nothing stuck in the active or deferred queues" \
+    test "$(postqueue -c "$SG_PF" -j | grep -vc '"queue_name": *"hold"')" -eq 0
+[ "$fails" -eq 0 ]
