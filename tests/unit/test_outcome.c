@@ -1,0 +1,183 @@
+/*
+ * test_outcome.c - from verdict to what the MTA is asked: reply wrapping,
+ * the reject reply, headers (never findings), journal and subject tag.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "outcome.h"
+
+static void
+test_wrap(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t width, max;
+        size_t n;
+        const char *lines[6];
+    } cases[] = {
+        {"short", 10, 32, 1, {"short"}},
+        {"one two three four", 9, 32, 3, {"one two", "three", "four"}},
+        {"para one\n\n\n\npara two\n", 20, 32, 3, {"para one", "", "para two"}},
+        {"100% sure", 20, 32, 1, {"100%% sure"}},
+        {"averyveryverylongword", 8, 32, 3, {"averyver", "yverylon", "gword"}},
+        /* never cut inside a UTF-8 character: "é" is 2 bytes */
+        {"ééééé", 5, 32, 3, {"éé", "éé", "é"}},
+        {"a\tb\rc", 20, 32, 1, {"a b c"}},
+        {"l1\nl2\nl3\nl4\nl5", 20, 3, 3, {"l1", "l2", "(The explanation goes on; your safeguarding lead can tell you more.)"}},
+        {"", 20, 32, 0, {NULL}},
+        {"\n\n", 20, 32, 0, {NULL}},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char **lines = NULL;
+        size_t n = 0;
+        assert_int_equal(sg_reply_wrap(cases[i].text, cases[i].width,
+                                       cases[i].max, &lines, &n),
+                         0);
+        if (n != cases[i].n)
+            fail_msg("case %zu: %zu lines, expected %zu", i, n, cases[i].n);
+        for (size_t j = 0; j < n; j++)
+            assert_string_equal(lines[j], cases[i].lines[j]);
+        for (size_t j = 0; j < n; j++)
+            free(lines[j]);
+        free(lines);
+    }
+}
+
+static struct sg_config *
+config(const char *text)
+{
+    const char *error = NULL;
+    struct sg_config *cfg = sg_config_load_string(text, "t.conf", &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    return cfg;
+}
+
+/* One matching rule with a finding that must never reach a header. */
+static void
+one_rule(struct sg_verdict *v, struct sg_rule_match *m,
+         struct sg_finding *f, enum sg_action action, enum sg_mode mode)
+{
+    memset(v, 0, sizeof(*v));
+    memset(m, 0, sizeof(*m));
+    f->detector = (char *)"uk-mobile";
+    f->text = (char *)"07700 900123";
+    f->where = (char *)"body";
+    m->id = (char *)"personal-contact-details";
+    m->title = (char *)"Personal contact details sent to a pupil";
+    m->mode = mode;
+    m->action = action;
+    m->findings = f;
+    m->n_findings = 1;
+    m->explain_sender = (char *)"Your message was held: it has 07700 900123.";
+    v->rules = m;
+    v->n_rules = 1;
+    v->annotate = true;
+    if (mode == SG_MODE_ENFORCE) {
+        v->action = action;
+        v->journal = action == SG_ACTION_JOURNAL;
+    }
+    v->would_action = action;
+}
+
+static void
+test_build(void **state)
+{
+    (void)state;
+    struct sg_config *cfg =
+        config("rules_file =\nsubject_tag = [SG]\n"
+               "journal_address = archive@school.example\n");
+    struct sg_verdict v;
+    struct sg_rule_match m;
+    struct sg_finding f;
+    struct sg_outcome out;
+
+    /* hold: the quarantine reason names the rule and the record */
+    one_rule(&v, &m, &f, SG_ACTION_HOLD, SG_MODE_ENFORCE);
+    assert_int_equal(sg_outcome_build(cfg, &v, "Trip", "SG-1", NULL, 0, &out),
+                     0);
+    assert_string_equal(out.quarantine, "safeguard-milter: held for review, "
+                                        "record SG-1: personal-contact-details");
+    assert_false(out.reject);
+    assert_int_equal(out.n_add_rcpts, 0);
+    assert_int_equal(out.n_add_headers, 3);
+    assert_string_equal(out.add_headers[0].value, "hold");
+    assert_string_equal(out.add_headers[1].value,
+                        "personal-contact-details (enforce hold)");
+    assert_string_equal(out.add_headers[2].name, "X-Safeguard-Record");
+    assert_string_equal(out.add_headers[2].value, "SG-1");
+    for (size_t i = 0; i < out.n_add_headers; i++)
+        assert_null(strstr(out.add_headers[i].value, "07700"));
+    assert_string_equal(out.new_subject, "[SG] Trip");
+    sg_outcome_free(&out);
+
+    /* test mode: annotate only, saying what it would have done */
+    one_rule(&v, &m, &f, SG_ACTION_REJECT, SG_MODE_TEST);
+    assert_int_equal(sg_outcome_build(cfg, &v, "[SG] Trip", NULL, NULL, 0,
+                                      &out),
+                     0);
+    assert_false(out.reject);
+    assert_null(out.quarantine);
+    assert_string_equal(out.add_headers[0].value,
+                        "accept; test rules would reject");
+    assert_null(out.new_subject); /* already tagged */
+    sg_outcome_free(&out);
+
+    /* reject: the reply, no headers needed */
+    one_rule(&v, &m, &f, SG_ACTION_REJECT, SG_MODE_ENFORCE);
+    struct sg_header_ref forged[] = {{(char *)"X-Safeguard-Verdict", 1}};
+    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, forged, 1, &out),
+                     0);
+    assert_true(out.reject);
+    assert_string_equal(out.reply[0],
+                        "Not sent: Personal contact details sent to a pupil.");
+    assert_string_equal(out.reply[1], "(Rule personal-contact-details.)");
+    assert_string_equal(out.reply[2], "");
+    assert_int_equal(out.n_del_headers, 1);
+    sg_outcome_free(&out);
+
+    /* journal: the archive, or a note when none is configured */
+    one_rule(&v, &m, &f, SG_ACTION_JOURNAL, SG_MODE_ENFORCE);
+    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    assert_int_equal(out.n_add_rcpts, 1);
+    assert_string_equal(out.add_rcpts[0], "archive@school.example");
+    assert_false(out.journal_unconfigured);
+    sg_outcome_free(&out);
+    sg_config_unref(&cfg);
+    cfg = config("rules_file =\n");
+    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    assert_int_equal(out.n_add_rcpts, 0);
+    assert_true(out.journal_unconfigured);
+    assert_null(out.new_subject); /* no tag configured */
+    sg_outcome_free(&out);
+
+    /* nothing matched: nothing to do but remove forged headers */
+    memset(&v, 0, sizeof(v));
+    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, forged, 1, &out),
+                     0);
+    assert_int_equal(out.n_add_headers, 0);
+    assert_int_equal(out.n_del_headers, 1);
+    assert_string_equal(out.del_headers[0].name, "X-Safeguard-Verdict");
+    sg_outcome_free(&out);
+    sg_config_unref(&cfg);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_build),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
