@@ -1,0 +1,1181 @@
+/*
+ * test_quarantine.c - the quarantine record store: the database is made
+ * once and kept, a newer or foreign one refused, a hold writes its copy
+ * and every row or nothing at all, concurrent holds, status changes that
+ * never release twice, and an audit table that cannot be rewritten.
+ *
+ * Rows are read back with the SQLite API, as the review tool will.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "quarantine.h"
+
+/* 2026-11-22 12:00:00 UTC */
+#define HOLD_TIME ((time_t)1795348800)
+
+struct env {
+    char dir[64];
+    char db[128];
+    char store[128];
+    struct sg_quarantine *q;
+};
+
+static int
+setup(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return -1;
+    umask(022);
+    strcpy(e->dir, "/tmp/sg-test-quar-XXXXXX");
+    if (mkdtemp(e->dir) == NULL) {
+        free(e);
+        return -1;
+    }
+    snprintf(e->db, sizeof(e->db), "%s/q.db", e->dir);
+    snprintf(e->store, sizeof(e->store), "%s/messages", e->dir);
+    *state = e;
+    return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+    struct env *e = *state;
+    sg_quarantine_close(&e->q);
+    int r = nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(e);
+    return r;
+}
+
+/* An open store in a fresh directory. */
+static int
+setup_open(void **state)
+{
+    const char *error = NULL;
+    if (setup(state) < 0)
+        return -1;
+    struct env *e = *state;
+    return sg_quarantine_open(e->db, e->store, &e->q, &error);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* The store draws its record ids from getrandom(); this definition takes
+ * its place in the test program so that a test can force collisions.
+ * Without forced bytes it is the real system call. */
+static const unsigned char *forced_random;
+static size_t forced_left;
+
+ssize_t
+getrandom(void *buf, size_t len, unsigned int flags)
+{
+    if (forced_random != NULL && forced_left >= len) {
+        memcpy(buf, forced_random, len);
+        forced_random += len;
+        forced_left -= len;
+        return (ssize_t)len;
+    }
+    return syscall(SYS_getrandom, buf, len, flags);
+}
+
+static void
+force_random(const unsigned char *bytes, size_t len)
+{
+    forced_random = bytes;
+    forced_left = len;
+}
+
+static sqlite3 *
+db_open(const struct env *e)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(e->db, &db, SQLITE_OPEN_READWRITE, NULL),
+                     SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+static long long
+db_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void
+db_exec(sqlite3 *db, const char *sql)
+{
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* pattern with each "@" replaced by value. */
+static void
+expand(char *out, size_t size, const char *pattern, const char *value)
+{
+    size_t n = 0, vlen = strlen(value);
+    for (const char *p = pattern; *p != '\0'; p++) {
+        if (*p == '@') {
+            assert_true(n + vlen < size);
+            memcpy(out + n, value, vlen);
+            n += vlen;
+        } else {
+            assert_true(n + 1 < size);
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+}
+
+static size_t
+files_in(const char *dir)
+{
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            n++;
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static char *
+slurp(const char *path, size_t *len_r)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *data = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[8192];
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            data = realloc(data, cap);
+            assert_non_null(data);
+        }
+        memcpy(data + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (data == NULL)
+        data = calloc(1, 1);
+    assert_non_null(data);
+    *len_r = len;
+    return data;
+}
+
+static size_t
+rows_everywhere(const struct env *e)
+{
+    sqlite3 *db = db_open(e);
+    long long n = db_int(db, "SELECT (SELECT count(*) FROM records)"
+                             " + (SELECT count(*) FROM recipients)"
+                             " + (SELECT count(*) FROM rules)"
+                             " + (SELECT count(*) FROM findings)"
+                             " + (SELECT count(*) FROM audit)");
+    sqlite3_close(db);
+    return (size_t)n;
+}
+
+/* ------------------------------------------------------------ a hold */
+
+static char *pupil_roles[] = {"pupil"};
+static struct sg_person pupil = {
+    .address = "amy.pupil@school.example",
+    .roles = pupil_roles,
+    .n_roles = 1,
+};
+static char *parent_roles[] = {"parent", "staff"};
+static struct sg_person parent = {
+    .address = "b.parent@home.example",
+    .roles = parent_roles,
+    .n_roles = 2,
+};
+static const struct sg_party rcpts[] = {
+    {"amy.pupil@school.example", &pupil, SG_CHANNEL_SCHOOL},
+    {"b.parent@home.example", &parent, SG_CHANNEL_PERSONAL},
+    {"someone@elsewhere.example", NULL, SG_CHANNEL_NONE},
+};
+
+static struct sg_finding contact_findings[] = {
+    {"uk-mobile", "07700 900123", "body (text/plain)"},
+    {"personal-email", "john.smith@gmail.example", "subject"},
+};
+static char *contact_notify[] = {"sender", "dsl"};
+static char *contact_rcpts[] = {"amy.pupil@school.example"};
+static struct sg_rule_match matches[] = {
+    {
+        .id = "personal-contact",
+        .title = "Personal contact details sent to a pupil",
+        .policy = "Staff must not give pupils their personal email address.",
+        .source = "Trust Social Media Policy",
+        .mode = SG_MODE_ENFORCE,
+        .action = SG_ACTION_HOLD,
+        .notify = contact_notify,
+        .n_notify = 2,
+        .recipients = contact_rcpts,
+        .n_recipients = 1,
+        .findings = contact_findings,
+        .n_findings = 2,
+        .explain_sender = "Your message contains a mobile number.",
+        .explain_dsl = "Mr Smith sent Amy a mobile number.",
+    },
+    {
+        .id = "late-night",
+        .title = "Messages to pupils late at night",
+        .policy = "Staff should not message pupils after 9pm.",
+        .source = "Staff Code of Conduct",
+        .mode = SG_MODE_TEST,
+        .action = SG_ACTION_REJECT,
+        .explain_sender = "Sent late (test).",
+        .explain_dsl = "Sent at 23:10 (test).",
+    },
+    {
+        .id = "external-journal",
+        .title = "Journal mail to outside addresses",
+        .mode = SG_MODE_ENFORCE,
+        .action = SG_ACTION_JOURNAL,
+        .explain_sender = "",
+        .explain_dsl = "Journalled.",
+    },
+};
+static const struct sg_verdict verdict = {
+    .action = SG_ACTION_HOLD,
+    .journal = true,
+    .annotate = true,
+    .would_action = SG_ACTION_REJECT,
+    .rules = matches,
+    .n_rules = 3,
+};
+
+static const char message[] =
+    "From: John Smith <j.smith@school.example>\r\n"
+    "To: amy.pupil@school.example\r\n"
+    "Subject: Revision\r\n"
+    "\r\n"
+    "Text me on 07700 900123.\r\n";
+
+static struct sg_hold
+a_hold(void)
+{
+    return (struct sg_hold){
+        .queue_id = "4F2A31C0D2",
+        .time = HOLD_TIME,
+        .client = "192.0.2.10",
+        .client_trusted = true,
+        .auth_user = "jsmith",
+        .env_from = "j.smith@school.example",
+        .rcpts = rcpts,
+        .n_rcpts = 3,
+        .subject = "Revision",
+        .verdict = &verdict,
+        .data = message,
+        .len = sizeof(message) - 1,
+        .fd = -1,
+    };
+}
+
+static void
+assert_id_form(const char *id)
+{
+    assert_int_equal(strlen(id), 18);
+    assert_memory_equal(id, "SG-20261122-", 12);
+    for (size_t i = 12; i < 18; i++)
+        assert_true(isxdigit((unsigned char)id[i]) &&
+                    !islower((unsigned char)id[i]));
+}
+
+/* ------------------------------------------------------------ open */
+
+static void
+test_create_and_reopen(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    struct stat st;
+
+    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
+    assert_int_equal(stat(e->store, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0750);
+    assert_int_equal(stat(e->db, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    sg_quarantine_close(&e->q);
+    assert_null(e->q);
+
+    sqlite3 *db = db_open(e);
+    assert_int_equal(db_int(db, "PRAGMA user_version"),
+                     SG_QUARANTINE_SCHEMA_VERSION);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
+                                " type = 'table' AND name IN ('records',"
+                                " 'recipients', 'rules', 'findings',"
+                                " 'audit')"),
+                     5);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
+                                " type = 'trigger'"),
+                     2);
+    sqlite3_stmt *mode = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &mode,
+                                        NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(mode), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(mode, 0), "wal");
+    sqlite3_finalize(mode);
+    /* a row that must survive the reopen */
+    db_exec(db, "INSERT INTO audit (time, actor, action)"
+                " VALUES (1, 'test', 'login')");
+    sqlite3_close(db);
+
+    /* reopen: the store directory exists, the schema is kept */
+    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
+    sg_quarantine_close(&e->q);
+    db = db_open(e);
+    assert_int_equal(db_int(db, "PRAGMA user_version"),
+                     SG_QUARANTINE_SCHEMA_VERSION);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM audit"), 1);
+    sqlite3_close(db);
+    sg_quarantine_close(&e->q); /* closing twice is harmless */
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
+    sg_quarantine_close(&e->q);
+    sqlite3 *db = db_open(e);
+    db_exec(db, "PRAGMA user_version = 99");
+    sqlite3_close(db);
+
+    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), -1);
+    assert_null(e->q);
+    assert_non_null(strstr(error, "schema version 99, newer than the 1"));
+    assert_non_null(strstr(error, e->db));
+    /* and it was left as it was */
+    db = db_open(e);
+    assert_int_equal(db_int(db, "PRAGMA user_version"), 99);
+    sqlite3_close(db);
+}
+
+static void
+test_foreign_database_refused(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(e->db, &db), SQLITE_OK);
+    db_exec(db, "CREATE TABLE accounts (name TEXT)");
+    sqlite3_close(db);
+
+    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), -1);
+    assert_non_null(strstr(error, "is not a safeguard-milter quarantine "
+                                  "database"));
+    db = db_open(e);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master"), 1);
+    sqlite3_close(db);
+}
+
+enum bad_setup { BAD_NONE, BAD_FILE_AS_STORE, BAD_DIR_AS_DB, BAD_GARBAGE_DB };
+
+static const struct {
+    const char *db;    /* "@" is the test directory */
+    const char *store;
+    enum bad_setup setup;
+    const char *error; /* a part of the message; "@": the test directory */
+} bad_paths[] = {
+    {"@/no/such/dir/q.db", "@/messages", BAD_NONE,
+     "cannot create the quarantine database @/no/such/dir/q.db: No such "
+     "file or directory"},
+    {"@/q.db", "@/no/such/messages", BAD_NONE,
+     "cannot create the message directory @/no/such/messages: No such "
+     "file or directory"},
+    {"@/q.db", "@/plain", BAD_FILE_AS_STORE,
+     "message directory @/plain is not a directory"},
+    {"@/adir", "@/messages", BAD_DIR_AS_DB,
+     "cannot open the quarantine database @/adir"},
+    {"@/garbage.db", "@/messages", BAD_GARBAGE_DB,
+     "quarantine database @/garbage.db: cannot read it: file is not a "
+     "database"},
+    {"", "@/messages", BAD_NONE, "the quarantine database path is empty"},
+    {"@/q.db", "", BAD_NONE, "the quarantine message directory is empty"},
+};
+
+static void
+test_bad_paths(void **state)
+{
+    struct env *e = *state;
+    for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+        char db[256], store[256], want[512];
+        const char *error = NULL;
+        expand(db, sizeof(db), bad_paths[i].db, e->dir);
+        expand(store, sizeof(store), bad_paths[i].store, e->dir);
+        expand(want, sizeof(want), bad_paths[i].error, e->dir);
+        switch (bad_paths[i].setup) {
+        case BAD_FILE_AS_STORE: {
+            FILE *f = fopen(store, "w");
+            assert_non_null(f);
+            fclose(f);
+            break;
+        }
+        case BAD_DIR_AS_DB:
+            assert_int_equal(mkdir(db, 0700), 0);
+            break;
+        case BAD_GARBAGE_DB: {
+            FILE *f = fopen(db, "w");
+            assert_non_null(f);
+            for (int k = 0; k < 200; k++)
+                fputs("this is not SQLite. ", f);
+            fclose(f);
+            break;
+        }
+        case BAD_NONE:
+            break;
+        }
+        assert_int_equal(sg_quarantine_open(db, store, &e->q, &error), -1);
+        assert_null(e->q);
+        assert_non_null(error);
+        if (strstr(error, want) == NULL)
+            fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, error, want);
+    }
+}
+
+/* ------------------------------------------------------------ hold */
+
+static void
+test_hold_writes_copy_and_rows(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    char *id = NULL;
+    struct sg_hold h = a_hold();
+
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
+    assert_id_form(id);
+
+    /* the copy */
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s.eml", e->store, id);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    size_t len;
+    char *copy = slurp(path, &len);
+    assert_int_equal(len, sizeof(message) - 1);
+    assert_memory_equal(copy, message, len);
+    free(copy);
+    assert_int_equal(files_in(e->store), 1); /* no temporary left */
+
+    sqlite3 *db = db_open(e);
+    sqlite3_stmt *st_rec = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT queue_id, created, client, trusted,"
+                           " auth_user, env_from, subject, status,"
+                           " status_changed, message_path, message_size,"
+                           " action, explain_sender, explain_dsl"
+                           " FROM records WHERE id = ?1",
+                           -1, &st_rec, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st_rec, 1, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st_rec), SQLITE_ROW);
+    char *realstore = realpath(e->store, NULL);
+    char abs[512];
+    snprintf(abs, sizeof(abs), "%s/%s.eml", realstore, id);
+    free(realstore);
+    static const struct {
+        int col;
+        const char *text; /* NULL: compare the integer */
+        long long num;
+    } cols[] = {
+        {0, "4F2A31C0D2", 0},
+        {1, NULL, 1795348800},
+        {2, "192.0.2.10", 0},
+        {3, NULL, 1},
+        {4, "jsmith", 0},
+        {5, "j.smith@school.example", 0},
+        {6, "Revision", 0},
+        {7, "held", 0},
+        {8, NULL, 1795348800},
+        {10, NULL, sizeof(message) - 1},
+        {11, "hold", 0},
+        /* enforced rules only, non-empty texts, a blank line between */
+        {12, "Your message contains a mobile number.", 0},
+        {13, "Mr Smith sent Amy a mobile number.\n\nJournalled.", 0},
+    };
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        if (cols[i].text != NULL)
+            assert_string_equal(
+                (const char *)sqlite3_column_text(st_rec, cols[i].col),
+                cols[i].text);
+        else
+            assert_int_equal(sqlite3_column_int64(st_rec, cols[i].col),
+                             cols[i].num);
+    }
+    assert_string_equal((const char *)sqlite3_column_text(st_rec, 9), abs);
+    sqlite3_finalize(st_rec);
+
+    /* recipients, in envelope order */
+    static const char *const want_rcpts[][3] = {
+        {"amy.pupil@school.example", "pupil", "school"},
+        {"b.parent@home.example", "parent,staff", "personal"},
+        {"someone@elsewhere.example", "external", "none"},
+    };
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT address, roles, channel FROM"
+                                        " recipients WHERE record_id = ?1"
+                                        " ORDER BY pos",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        for (int c = 0; c < 3; c++)
+            assert_string_equal((const char *)sqlite3_column_text(s, c),
+                                want_rcpts[i][c]);
+    }
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+
+    /* rules, in file order, every column */
+    static const char *const want_rules[][10] = {
+        {"personal-contact", "Personal contact details sent to a pupil",
+         "Staff must not give pupils their personal email address.",
+         "Trust Social Media Policy", "enforce", "hold",
+         "amy.pupil@school.example", "sender,dsl",
+         "Your message contains a mobile number.",
+         "Mr Smith sent Amy a mobile number."},
+        {"late-night", "Messages to pupils late at night",
+         "Staff should not message pupils after 9pm.",
+         "Staff Code of Conduct", "test", "reject", "", "",
+         "Sent late (test).", "Sent at 23:10 (test)."},
+        {"external-journal", "Journal mail to outside addresses", NULL, NULL,
+         "enforce", "journal", "", "", "", "Journalled."},
+    };
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT rule_id, title, policy, source, mode,"
+                           " action, recipients, notify, explain_sender,"
+                           " explain_dsl FROM rules WHERE record_id = ?1"
+                           " ORDER BY pos",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        for (int c = 0; c < 10; c++) {
+            const char *got = (const char *)sqlite3_column_text(s, c);
+            if (want_rules[i][c] == NULL)
+                assert_null(got);
+            else
+                assert_string_equal(got, want_rules[i][c]);
+        }
+    }
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+
+    /* findings, tied to their rule */
+    static const char *const want_findings[][4] = {
+        {"personal-contact", "uk-mobile", "07700 900123",
+         "body (text/plain)"},
+        {"personal-contact", "personal-email", "john.smith@gmail.example",
+         "subject"},
+    };
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT rule_id, detector, text, location FROM"
+                           " findings WHERE record_id = ?1 ORDER BY"
+                           " rule_id, pos",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        for (int c = 0; c < 4; c++)
+            assert_string_equal((const char *)sqlite3_column_text(s, c),
+                                want_findings[i][c]);
+    }
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+
+    /* the audit row of the hold */
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT time, actor, client, action, note FROM"
+                           " audit WHERE record_id = ?1",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(s, 0), 1795348800);
+    assert_string_equal((const char *)sqlite3_column_text(s, 1),
+                        "safeguard-milter");
+    assert_string_equal((const char *)sqlite3_column_text(s, 2),
+                        "192.0.2.10");
+    assert_string_equal((const char *)sqlite3_column_text(s, 3), "held");
+    assert_string_equal((const char *)sqlite3_column_text(s, 4),
+                        "queue id 4F2A31C0D2");
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+
+    /* and through the API */
+    struct sg_quarantine_record *r = NULL;
+    assert_int_equal(sg_quarantine_get(e->q, id, &r, &error), 0);
+    assert_string_equal(r->id, id);
+    assert_string_equal(r->queue_id, "4F2A31C0D2");
+    assert_int_equal(r->status, SG_QSTATUS_HELD);
+    assert_int_equal(r->created, HOLD_TIME);
+    assert_true(r->trusted);
+    assert_string_equal(r->message_path, abs);
+    assert_int_equal(r->message_size, sizeof(message) - 1);
+    assert_string_equal(r->action, "hold");
+    sg_quarantine_record_free(&r);
+    assert_null(r);
+    assert_int_equal(sg_quarantine_get(e->q, "SG-20000101-000000", &r,
+                                       &error),
+                     SG_QUARANTINE_NOT_FOUND);
+    assert_null(r);
+    free(id);
+}
+
+static void
+test_hold_nulls(void **state)
+{
+    /* No client, no AUTH, no subject, null sender, no recipients. */
+    struct env *e = *state;
+    const char *error = NULL;
+    char *id = NULL;
+    struct sg_hold h = a_hold();
+    h.client = NULL;
+    h.client_trusted = false;
+    h.auth_user = NULL;
+    h.subject = NULL;
+    h.env_from = "";
+    h.rcpts = NULL;
+    h.n_rcpts = 0;
+    h.data = "";
+    h.len = 0;
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
+    struct sg_quarantine_record *r = NULL;
+    assert_int_equal(sg_quarantine_get(e->q, id, &r, &error), 0);
+    assert_null(r->client);
+    assert_null(r->auth_user);
+    assert_null(r->subject);
+    assert_false(r->trusted);
+    assert_string_equal(r->env_from, "");
+    assert_int_equal(r->message_size, 0);
+    sg_quarantine_record_free(&r);
+    free(id);
+}
+
+static void
+test_memory_and_fd_same_copy(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+
+    /* bigger than one copy chunk, and not a multiple of it */
+    size_t big_len = 3 * 64 * 1024 + 1234;
+    char *big = malloc(big_len);
+    assert_non_null(big);
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = (char)(i * 131 % 251);
+
+    char spill[128];
+    snprintf(spill, sizeof(spill), "%s/spill-XXXXXX", e->dir);
+    int fd = mkstemp(spill);
+    assert_true(fd >= 0);
+    unlink(spill);
+    assert_int_equal(write(fd, big, big_len), (ssize_t)big_len);
+    /* the file offset is at the end: pread must not care */
+
+    char *ids[2] = {NULL, NULL};
+    struct sg_hold h = a_hold();
+    h.data = big;
+    h.len = big_len;
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &ids[0], &error), 0);
+    h = a_hold();
+    h.data = NULL;
+    h.len = 0;
+    h.fd = fd;
+    h.fd_size = big_len;
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &ids[1], &error), 0);
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), (off_t)big_len);
+    close(fd);
+    assert_string_not_equal(ids[0], ids[1]);
+
+    for (int k = 0; k < 2; k++) {
+        char path[256];
+        size_t len;
+        snprintf(path, sizeof(path), "%s/%s.eml", e->store, ids[k]);
+        char *copy = slurp(path, &len);
+        assert_int_equal(len, big_len);
+        assert_memory_equal(copy, big, big_len);
+        free(copy);
+        struct sg_quarantine_record *r = NULL;
+        assert_int_equal(sg_quarantine_get(e->q, ids[k], &r, &error), 0);
+        assert_int_equal(r->message_size, big_len);
+        sg_quarantine_record_free(&r);
+        free(ids[k]);
+    }
+    free(big);
+}
+
+static void
+test_id_collisions(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    char *id[3] = {NULL, NULL, NULL};
+    struct sg_hold h = a_hold();
+    static const unsigned char bytes[] = {
+        0xAA, 0xAA, 0xAA,                   /* hold 1 */
+        0xAA, 0xAA, 0xAA, 0xBB, 0xBB, 0xBB, /* hold 2: the file exists */
+        0xAA, 0xAA, 0xAA, 0xCC, 0xCC, 0xCC, /* hold 3: the record exists */
+    };
+    force_random(bytes, sizeof(bytes));
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id[0], &error), 0);
+    assert_string_equal(id[0], "SG-20261122-AAAAAA");
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id[1], &error), 0);
+    assert_string_equal(id[1], "SG-20261122-BBBBBB");
+
+    /* retention purged the first copy; its record stays */
+    char path[256];
+    snprintf(path, sizeof(path), "%s/SG-20261122-AAAAAA.eml", e->store);
+    assert_int_equal(unlink(path), 0);
+    sqlite3 *db = db_open(e);
+    db_exec(db, "UPDATE records SET message_path = NULL"
+                " WHERE id = 'SG-20261122-AAAAAA'");
+    sqlite3_close(db);
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id[2], &error), 0);
+    assert_string_equal(id[2], "SG-20261122-CCCCCC");
+    assert_int_equal(access(path, F_OK), -1); /* not left behind */
+    assert_int_equal(files_in(e->store), 2);
+
+    /* every id taken: a clear failure, and nothing written */
+    unsigned char same[16 * 3];
+    memset(same, 0xAA, sizeof(same));
+    force_random(same, sizeof(same));
+    char *none = NULL;
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &none, &error), -1);
+    force_random(NULL, 0);
+    assert_null(none);
+    assert_string_equal(error, "no free record id after 16 attempts");
+    assert_int_equal(files_in(e->store), 2);
+
+    db = db_open(e);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM records"), 3);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM audit"), 3);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM records WHERE"
+                                " id = 'SG-20261122-AAAAAA' AND"
+                                " message_path IS NULL"),
+                     1);
+    sqlite3_close(db);
+    for (int i = 0; i < 3; i++)
+        free(id[i]);
+}
+
+/* ------------------------------------------------------------ failures */
+
+enum break_how {
+    BREAK_STORE_GONE,      /* the message directory disappeared */
+    BREAK_INSERT_FAILS,    /* the database refuses a row mid-transaction */
+    BREAK_DATABASE_LOCKED, /* another process holds the write lock */
+    BREAK_SHORT_FD,        /* the spill file is shorter than its size */
+    BREAK_NO_MESSAGE,      /* neither data nor fd */
+    BREAK_NO_QUEUE_ID,
+};
+
+static const struct {
+    enum break_how how;
+    const char *error; /* a part of the message */
+} breaks[] = {
+    {BREAK_STORE_GONE, "cannot create a file in the message directory"},
+    {BREAK_INSERT_FAILS, "cannot insert a finding: injected failure"},
+    {BREAK_DATABASE_LOCKED, "cannot start a transaction: database is locked"},
+    {BREAK_SHORT_FD, "the message file ends after 10 of its 4096 bytes"},
+    {BREAK_NO_MESSAGE, "no message"},
+    {BREAK_NO_QUEUE_ID, "the queue id, envelope sender, recipients or "
+                        "verdict is missing"},
+};
+
+static void
+test_failure_leaves_nothing(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(breaks) / sizeof(breaks[0]); i++) {
+        void *st = NULL;
+        assert_int_equal(setup_open(&st), 0);
+        struct env *e = st;
+        struct sg_hold h = a_hold();
+        sqlite3 *locker = NULL;
+        int fd = -1;
+        switch (breaks[i].how) {
+        case BREAK_STORE_GONE:
+            assert_int_equal(rmdir(e->store), 0);
+            break;
+        case BREAK_INSERT_FAILS:
+            locker = db_open(e);
+            db_exec(locker, "CREATE TRIGGER break_findings BEFORE INSERT ON"
+                            " findings BEGIN SELECT RAISE(ABORT,"
+                            " 'injected failure'); END");
+            sqlite3_close(locker);
+            locker = NULL;
+            break;
+        case BREAK_DATABASE_LOCKED:
+            locker = db_open(e);
+            db_exec(locker, "BEGIN IMMEDIATE");
+            sg_quarantine_set_busy_timeout(e->q, 100);
+            break;
+        case BREAK_SHORT_FD: {
+            char spill[128];
+            snprintf(spill, sizeof(spill), "%s/spill-XXXXXX", e->dir);
+            fd = mkstemp(spill);
+            assert_true(fd >= 0);
+            unlink(spill);
+            assert_int_equal(write(fd, "0123456789", 10), 10);
+            h.data = NULL;
+            h.fd = fd;
+            h.fd_size = 4096;
+            break;
+        }
+        case BREAK_NO_MESSAGE:
+            h.data = NULL;
+            h.fd = -1;
+            break;
+        case BREAK_NO_QUEUE_ID:
+            h.queue_id = NULL;
+            break;
+        }
+
+        const char *error = NULL;
+        char *id = NULL;
+        assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), -1);
+        assert_null(id);
+        assert_non_null(error);
+        if (strstr(error, breaks[i].error) == NULL)
+            fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, error,
+                     breaks[i].error);
+        if (locker != NULL) {
+            db_exec(locker, "ROLLBACK");
+            sqlite3_close(locker);
+        }
+        if (fd >= 0)
+            close(fd);
+        assert_int_equal(files_in(e->store), 0);
+        assert_int_equal(rows_everywhere(e), 0);
+        assert_int_equal(teardown(&st), 0);
+    }
+}
+
+/* ------------------------------------------------------------ threads */
+
+#define N_THREADS 8
+#define HOLDS_PER_THREAD 12
+
+struct worker {
+    struct sg_quarantine *q;
+    char *ids[HOLDS_PER_THREAD];
+    int failures;
+};
+
+static void *
+worker_run(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < HOLDS_PER_THREAD; i++) {
+        const char *error = NULL;
+        struct sg_hold h = a_hold();
+        if (sg_quarantine_hold(w->q, &h, &w->ids[i], &error) != 0)
+            w->failures++;
+    }
+    return NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+test_concurrent_holds(void **state)
+{
+    struct env *e = *state;
+    struct worker w[N_THREADS];
+    pthread_t t[N_THREADS];
+    char *all[N_THREADS * HOLDS_PER_THREAD];
+
+    memset(w, 0, sizeof(w));
+    for (int i = 0; i < N_THREADS; i++) {
+        w[i].q = e->q;
+        assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+    }
+    for (int i = 0; i < N_THREADS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].failures, 0);
+        for (int k = 0; k < HOLDS_PER_THREAD; k++) {
+            assert_non_null(w[i].ids[k]);
+            all[i * HOLDS_PER_THREAD + k] = w[i].ids[k];
+        }
+    }
+    size_t n = N_THREADS * HOLDS_PER_THREAD;
+    qsort(all, n, sizeof(all[0]), cmp_str);
+    for (size_t i = 1; i < n; i++)
+        assert_string_not_equal(all[i - 1], all[i]);
+    assert_int_equal(files_in(e->store), n);
+
+    sqlite3 *db = db_open(e);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM records"), n);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM recipients"), 3 * n);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM findings"), 2 * n);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM audit"), n);
+    sqlite3_close(db);
+    for (size_t i = 0; i < n; i++)
+        free(all[i]);
+}
+
+/* ------------------------------------------------------------ status */
+
+static const struct {
+    enum sg_quarantine_status from, to;
+    int result;
+    const char *error; /* NULL on success; "@": the record id */
+} transitions[] = {
+    {SG_QSTATUS_HELD, SG_QSTATUS_RELEASED, 0, NULL},
+    /* the second release is refused, and says why */
+    {SG_QSTATUS_HELD, SG_QSTATUS_RELEASED, SG_QUARANTINE_WRONG_STATUS,
+     "quarantine record @ is released, not held"},
+    {SG_QSTATUS_HELD, SG_QSTATUS_REJECTED, SG_QUARANTINE_WRONG_STATUS,
+     "quarantine record @ is released, not held"},
+    {SG_QSTATUS_RELEASED, SG_QSTATUS_RELEASED, -1, "is no change"},
+    {SG_QSTATUS_ESCALATED, SG_QSTATUS_RELEASED, SG_QUARANTINE_WRONG_STATUS,
+     "is released, not escalated"},
+};
+
+static void
+test_set_status(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    char *id = NULL, *other = NULL;
+    struct sg_hold h = a_hold();
+    time_t before = time(NULL);
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &other, &error), 0);
+
+    for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]);
+         i++) {
+        char want[256];
+        error = NULL;
+        int r = sg_quarantine_set_status(e->q, id, transitions[i].from,
+                                         transitions[i].to, "dsl.khan",
+                                         "198.51.100.7", "Checked: fine",
+                                         &error);
+        if (r != transitions[i].result)
+            fail_msg("case %zu: %d, not %d (%s)", i, r,
+                     transitions[i].result, error != NULL ? error : "");
+        if (transitions[i].error != NULL) {
+            expand(want, sizeof(want), transitions[i].error, id);
+            assert_non_null(strstr(error, want));
+        }
+    }
+    assert_int_equal(sg_quarantine_set_status(e->q, "SG-20000101-000000",
+                                              SG_QSTATUS_HELD,
+                                              SG_QSTATUS_RELEASED, "dsl.khan",
+                                              NULL, NULL, &error),
+                     SG_QUARANTINE_NOT_FOUND);
+    assert_non_null(strstr(error, "no quarantine record SG-20000101-000000"));
+    assert_int_equal(sg_quarantine_set_status(e->q, id, SG_QSTATUS_HELD,
+                                              SG_QSTATUS_RELEASED, NULL, NULL,
+                                              NULL, &error),
+                     -1);
+
+    struct sg_quarantine_record *r = NULL;
+    assert_int_equal(sg_quarantine_get(e->q, id, &r, &error), 0);
+    assert_int_equal(r->status, SG_QSTATUS_RELEASED);
+    assert_string_equal(r->queue_id, "4F2A31C0D2");
+    assert_true(r->status_changed >= before);
+    sg_quarantine_record_free(&r);
+    /* the other record is untouched; it can be escalated, then rejected */
+    assert_int_equal(sg_quarantine_set_status(e->q, other, SG_QSTATUS_HELD,
+                                              SG_QSTATUS_ESCALATED, "dsl.khan",
+                                              NULL, "to the head", &error),
+                     0);
+    assert_int_equal(sg_quarantine_set_status(e->q, other,
+                                              SG_QSTATUS_ESCALATED,
+                                              SG_QSTATUS_REJECTED, "head",
+                                              NULL, NULL, &error),
+                     0);
+
+    /* exactly one decision is audited for the first record */
+    sqlite3 *db = db_open(e);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT actor, client, action, note"
+                                        " FROM audit WHERE record_id = ?1"
+                                        " ORDER BY id",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 2), "held");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "dsl.khan");
+    assert_string_equal((const char *)sqlite3_column_text(s, 1),
+                        "198.51.100.7");
+    assert_string_equal((const char *)sqlite3_column_text(s, 2), "released");
+    assert_string_equal((const char *)sqlite3_column_text(s, 3),
+                        "Checked: fine");
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM audit"), 2 + 1 + 2);
+    sqlite3_close(db);
+    free(id);
+    free(other);
+}
+
+static void
+test_status_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        enum sg_quarantine_status status;
+    } names[] = {
+        {"held", SG_QSTATUS_HELD},         {"released", SG_QSTATUS_RELEASED},
+        {"rejected", SG_QSTATUS_REJECTED}, {"expired", SG_QSTATUS_EXPIRED},
+        {"escalated", SG_QSTATUS_ESCALATED},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        enum sg_quarantine_status s;
+        assert_int_equal(sg_quarantine_status_parse(names[i].name, &s), 0);
+        assert_int_equal(s, names[i].status);
+        assert_string_equal(sg_quarantine_status_name(s), names[i].name);
+    }
+    enum sg_quarantine_status s;
+    assert_int_equal(sg_quarantine_status_parse("Held", &s), -1);
+    assert_int_equal(sg_quarantine_status_parse(NULL, &s), -1);
+    assert_string_equal(sg_quarantine_status_name((enum sg_quarantine_status)99),
+                        "?");
+}
+
+/* ------------------------------------------------------------ audit */
+
+static void
+test_audit_append_only(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    char *id = NULL;
+    struct sg_hold h = a_hold();
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
+    assert_int_equal(sg_quarantine_audit(e->q, id, "dsl.khan", "198.51.100.7",
+                                         "note", "Spoke to Mr Smith",
+                                         &error),
+                     0);
+    assert_int_equal(sg_quarantine_audit(e->q, NULL, "dsl.khan", NULL,
+                                         "login", NULL, &error),
+                     0);
+    assert_int_equal(sg_quarantine_audit(e->q, id, "dsl.khan", NULL, "",
+                                         NULL, &error),
+                     -1);
+
+    static const char *const tampering[] = {
+        "UPDATE audit SET note = 'nothing to see'",
+        "UPDATE audit SET actor = 'someone else' WHERE action = 'held'",
+        "DELETE FROM audit",
+        "DELETE FROM audit WHERE action = 'login'",
+    };
+    sqlite3 *db = db_open(e);
+    for (size_t i = 0; i < sizeof(tampering) / sizeof(tampering[0]); i++) {
+        assert_int_not_equal(sqlite3_exec(db, tampering[i], NULL, NULL, NULL),
+                             SQLITE_OK);
+        assert_string_equal(sqlite3_errmsg(db),
+                            "the audit table is append-only");
+    }
+    assert_int_equal(db_int(db, "SELECT count(*) FROM audit"), 3);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM audit WHERE note ="
+                                " 'nothing to see'"),
+                     0);
+
+    /* Retention deletes a record and its rows, and keeps its history. */
+    db_exec(db, "PRAGMA foreign_keys = ON");
+    db_exec(db, "DELETE FROM records");
+    assert_int_equal(db_int(db, "SELECT (SELECT count(*) FROM recipients)"
+                                " + (SELECT count(*) FROM rules)"
+                                " + (SELECT count(*) FROM findings)"),
+                     0);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM audit"), 3);
+    sqlite3_close(db);
+    free(id);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_and_reopen, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_writes_copy_and_rows,
+                                        setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_nulls, setup_open,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_memory_and_fd_same_copy,
+                                        setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_id_collisions, setup_open,
+                                        teardown),
+        cmocka_unit_test(test_failure_leaves_nothing),
+        cmocka_unit_test_setup_teardown(test_concurrent_holds, setup_open,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_set_status, setup_open,
+                                        teardown),
+        cmocka_unit_test(test_status_names),
+        cmocka_unit_test_setup_teardown(test_audit_append_only, setup_open,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
