@@ -1,0 +1,214 @@
+/*
+ * notice.h - notices by mail: to the member of staff whose message was
+ * held, and to the Designated Safeguarding Lead(s).
+ *
+ * A notice is rendered from a plain-text template (a header block, a blank
+ * line, the body; placeholders such as {record} are checked when the
+ * template is loaded), marked with an X-Safeguard-Notice header carrying a
+ * keyed MAC, and piped into the local sendmail command.  The milter checks
+ * the marker on incoming mail with sg_notice_verify, so it accepts its own
+ * notices without evaluating them (no loops) and never trusts a marker it
+ * did not make.
+ *
+ * SECURITY: values (subjects, names, findings) come from untrusted mail:
+ * in headers every control character becomes a space and non-ASCII text is
+ * RFC 2047 encoded, so no value can start a header of its own.  The
+ * sendmail command is run with execv, never through a shell; an address
+ * starting with '-' or holding a control character is refused.
+ *
+ * Errors: functions return 0 on success and -1 on failure, with *error_r
+ * pointing at a message in a thread-local buffer, valid until the next call
+ * of a sg_notice_* function in the same thread.  No logging, no exit.
+ */
+#ifndef SG_NOTICE_H
+#define SG_NOTICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "sg_person.h"
+#include "sg_rules.h"
+
+/* The marker header and its validity window. */
+#define SG_NOTICE_HEADER     "X-Safeguard-Notice"
+#define SG_NOTICE_MAX_AGE    (7 * 86400) /* seconds */
+#define SG_NOTICE_MAX_FUTURE 300         /* seconds of clock skew */
+#define SG_NOTICE_SECRET_MIN 32          /* bytes in the secret file */
+#define SG_NOTICE_TIMEOUT    30          /* seconds, default for sending */
+
+/* What the daemon's configuration gives this module (sg_config keys
+ * notice_*, dsl_addresses). */
+struct sg_notice_config {
+    const char *templates_dir; /* held-sender.txt, held-dsl.txt */
+    const char *sendmail;      /* command line with {from} and {to} */
+    const char *secret_file;   /* at least 32 bytes, not world-readable */
+    const char *from;          /* envelope sender and From: address */
+    const char *from_name;     /* From: display name; NULL or "": none */
+    const char *const *dsl_addresses; /* where DSL notices go (>= 1) */
+    size_t n_dsl_addresses;
+    unsigned timeout; /* seconds before sendmail is killed; 0: 30 */
+};
+
+/* ------------------------------------------------------------ templates */
+
+enum sg_notice_kind {
+    SG_NOTICE_HELD_SENDER = 0, /* held-sender.txt */
+    SG_NOTICE_HELD_DSL,        /* held-dsl.txt */
+    SG_NOTICE_KINDS
+};
+
+/* The template file name of a kind ("held-sender.txt"). */
+const char *sg_notice_kind_file(enum sg_notice_kind kind);
+
+/*
+ * Template files: lines up to the first empty line are the header block:
+ *   # comment
+ *   Subject: text with {placeholders}        (required, once)
+ *   Reply-To: ... / X-Anything: ...          (optional)
+ * The rest is the body.  Placeholders: {record} {queue_id} {sender}
+ * {recipients} {subject} {rules} {findings} {explanation} {dsl} {date};
+ * "{{" writes a literal "{".  An unknown placeholder, a header the milter
+ * sets itself (From, To, Date, Content-Type, X-Safeguard-*, ...) or text
+ * that is not UTF-8 is an error "FILE:LINE: ...".
+ */
+struct sg_notice_templates;
+
+int sg_notice_templates_load(const char *dir, struct sg_notice_templates **t_r,
+                             const char **error_r);
+void sg_notice_templates_free(struct sg_notice_templates **t);
+
+/* The values a notice is rendered with.  NULL means "" except for date
+ * (NULL: the time of the notice, in UTC).  Invalid UTF-8 is replaced. */
+struct sg_notice_values {
+    const char *record;      /* quarantine record reference */
+    const char *queue_id;    /* Postfix queue id of the held message */
+    const char *sender;      /* who wrote it, e.g. "Ann Smith <a@school>" */
+    const char *recipients;  /* to whom, with roles (sg_notice_text_build) */
+    const char *subject;     /* the held message's subject */
+    const char *rules;       /* which rules (sg_notice_text_build) */
+    const char *findings;    /* what was found (sg_notice_text_build) */
+    const char *explanation; /* explain_sender / explain_dsl text */
+    const char *dsl;         /* who to ask (dsl_contact) */
+    const char *date;        /* when the message was held */
+};
+
+/* Fill rules, findings, explanation and recipients from a verdict for one
+ * audience: the sender sees the enforced rules that notify "sender" (all
+ * enforced rules if none does) with their explain_sender; the DSL sees
+ * every matching rule (test-mode ones marked) with explain_dsl.
+ * Recipients are listed one per line with their roles. */
+struct sg_notice_text {
+    char *rules;
+    char *findings;
+    char *explanation;
+    char *recipients;
+};
+int sg_notice_text_build(const struct sg_verdict *verdict,
+                         const struct sg_party *rcpts, size_t n_rcpts,
+                         enum sg_notice_kind kind, struct sg_notice_text *out,
+                         const char **error_r);
+void sg_notice_text_free(struct sg_notice_text *text);
+
+/* Does an enforced rule of the verdict name who ("sender", "dsl") in its
+ * notify list? */
+bool sg_notice_wanted(const struct sg_verdict *verdict, const char *who);
+
+/* ------------------------------------------------------------ the mark */
+
+struct sg_notice_key;
+
+/* Read the secret: a regular file of 32 bytes to 4 KiB (one trailing
+ * newline is not counted), not readable or writable by others. */
+int sg_notice_secret_load(const char *path, struct sg_notice_key **key_r,
+                          const char **error_r);
+/* The same from bytes (tests; at least 32). */
+int sg_notice_key_new(const void *secret, size_t len,
+                      struct sg_notice_key **key_r, const char **error_r);
+void sg_notice_key_free(struct sg_notice_key **key);
+
+/* The value of the marker header for a message to rcpts with this body
+ * sent at time now: "v=1; t=<unix time>; mac=<base64>".  Free it. */
+int sg_notice_mark(const struct sg_notice_key *key, time_t now,
+                   const char *const *rcpts, size_t n_rcpts, const char *body,
+                   size_t body_len, char **value_r, const char **error_r);
+
+/* Is header_value (one X-Safeguard-Notice header's value, folding allowed)
+ * a marker this key made for exactly these envelope recipients (any order
+ * and letter case) and this body (CRLF or LF, trailing white space at line
+ * ends and trailing blank lines not counted), at most SG_NOTICE_MAX_AGE old
+ * and at most SG_NOTICE_MAX_FUTURE ahead of now?  1 valid, 0 not (with a
+ * short reason in *why_r, may be NULL).  Constant-time MAC comparison. */
+int sg_notice_verify(const struct sg_notice_key *key, const char *header_value,
+                     const char *const *rcpts, size_t n_rcpts,
+                     const char *body, size_t body_len, time_t now,
+                     const char **why_r);
+
+/* ------------------------------------------------------------ rendering */
+
+struct sg_notice_envelope {
+    const char *from;      /* envelope sender and From: address */
+    const char *from_name; /* From: display name, NULL or "": none */
+    const char *const *to; /* envelope recipients, also the To: header */
+    size_t n_to;
+    time_t now;             /* Date:, the marker's time, default {date} */
+    const char *message_id; /* NULL: "<random@domain of from>" */
+};
+
+/* The whole message (LF line ends, as sendmail reads it): Date, From, To,
+ * Subject, Message-ID, MIME-Version, Content-Type text/plain; charset=utf-8,
+ * Content-Transfer-Encoding 8bit, Auto-Submitted: auto-generated, the
+ * template's own headers and the marker; then the body, lines longer than
+ * 78 characters wrapped at spaces.  Free *message_r. */
+int sg_notice_render(const struct sg_notice_templates *t,
+                     enum sg_notice_kind kind,
+                     const struct sg_notice_values *values,
+                     const struct sg_notice_envelope *env,
+                     const struct sg_notice_key *key, char **message_r,
+                     const char **error_r);
+
+/* ------------------------------------------------------------ sending */
+
+struct sg_notice_sender;
+
+/* Split a command line into words (white space; '...' and "..." quote,
+ * no other interpretation).  The first word is an absolute path; {from}
+ * may appear in any word; {to} must be a word of its own, exactly once,
+ * and becomes one argument per recipient. */
+int sg_notice_sender_new(const char *command, unsigned timeout_ms,
+                         struct sg_notice_sender **s_r, const char **error_r);
+void sg_notice_sender_free(struct sg_notice_sender **s);
+
+/* Run the command with the message on its standard input and wait: -1 with
+ * the reason (exit status, signal, timeout, and the first line the command
+ * wrote) unless it exits 0.  Safe in a threaded program (fork + execv;
+ * only async-signal-safe calls in the child; no SIGPIPE). */
+int sg_notice_send(const struct sg_notice_sender *s, const char *from,
+                   const char *const *to, size_t n_to,
+                   const char *rendered_message, const char **error_r);
+
+/* ------------------------------------------------------------ together */
+
+/* Everything a running daemon needs, built from its configuration. */
+struct sg_notice {
+    struct sg_notice_templates *templates;
+    struct sg_notice_key *key;
+    struct sg_notice_sender *sender;
+    char *from;
+    char *from_name;
+    char **dsl_addresses;
+    size_t n_dsl_addresses;
+};
+
+int sg_notice_open(const struct sg_notice_config *cfg, struct sg_notice **n_r,
+                   const char **error_r);
+void sg_notice_free(struct sg_notice **n);
+
+/* Render one notice of kind and send it to to (for the DSL notice, pass
+ * n->dsl_addresses). */
+int sg_notice_deliver(const struct sg_notice *n, enum sg_notice_kind kind,
+                      const struct sg_notice_values *values,
+                      const char *const *to, size_t n_to, time_t now,
+                      const char **error_r);
+
+#endif
