@@ -138,6 +138,16 @@ check_config(struct sg_config *cfg)
             return EX_CONFIG;
         }
     }
+    /* -n runs as root and must not create the store; check its place */
+    char *db = strdup(cfg->quarantine_db);
+    char *slash = db != NULL ? strrchr(db, '/') : NULL;
+    if (slash != NULL && slash != db)
+        *slash = '\0';
+    if (db != NULL && slash != NULL && access(db, F_OK) != 0)
+        printf("safeguard-milter: warning: quarantine_db: directory %s does "
+               "not exist yet (held messages would be tempfailed)\n",
+               db);
+    free(db);
     printf("safeguard-milter: configuration %s is valid\n", name);
     return EX_OK;
 }
@@ -394,6 +404,12 @@ main(int argc, char **argv)
         sg_log_fatal(EX_OSERR, "cannot start the signal thread");
     pthread_detach(tid);
 
+    /* the quarantine store's files must belong to the run-time user */
+    const char *qerror = NULL;
+    if (sg_config_quarantine(cfg, &qerror) == NULL)
+        sg_log_error("quarantine store %s: %s; messages to be held will be "
+                     "tempfailed until it can be opened",
+                     cfg->quarantine_db, qerror);
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
     if (cfg->directory == NULL)

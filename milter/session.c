@@ -17,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hold.h"
+#include "notice.h"
 #include "judge.h"
 #include "log.h"
 #include "msgview_build.h"
@@ -106,6 +108,10 @@ message_reset(struct sg_session *s)
     free(s->own_headers);
     s->own_headers = NULL;
     s->n_own_headers = 0;
+    free(s->notice_mark);
+    s->notice_mark = NULL;
+    s->n_notice_marks = 0;
+    s->body_offset = 0;
     sg_msgbuf_reset(&s->raw);
     s->n_headers = 0;
     s->in_message = false;
@@ -304,6 +310,9 @@ enum sg_status
 sg_session_header(struct sg_session *s, const char *name, const char *value)
 {
     note_own_header(s, name);
+    if (strcasecmp(name, SG_NOTICE_HEADER) == 0 &&
+        s->n_notice_marks++ == 0 && (s->notice_mark = strdup(value)) == NULL)
+        fail(s, "out of memory recording a header");
     /* With SMFIP_HDR_LEADSPC the value keeps its leading space; without
      * it, put the customary one back. */
     bool lead = value[0] == ' ' || value[0] == '\t';
@@ -321,6 +330,7 @@ sg_session_body(struct sg_session *s, const void *data, size_t len)
     if (!s->body_started) {
         append(s, "\r\n", 2);
         s->body_started = true;
+        s->body_offset = s->raw.size;
     }
     append(s, data, len);
     return SG_CONTINUE;
@@ -434,6 +444,54 @@ parties(const struct sg_session *s, struct sg_party *sender_r)
     return rcpts;
 }
 
+/* A held message is recorded, with a copy, before the MTA is answered;
+ * the record id comes back for the headers and the log.  -1 when it
+ * cannot be: the message is then never held without a record. */
+static int
+record_hold(struct sg_session *s, const struct sg_msgview *view,
+            const struct sg_party *rcpts, const struct sg_verdict *verdict,
+            time_t now, char **record_r)
+{
+    const char *error = NULL;
+    struct sg_quarantine *q = sg_config_quarantine(s->cfg, &error);
+    struct sg_hold hold = {
+        .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
+        .time = now,
+        .client = s->client_addr,
+        .client_trusted = s->trusted,
+        .auth_user = s->auth_user,
+        .env_from = s->env_from,
+        .rcpts = rcpts,
+        .n_rcpts = s->n_rcpts,
+        .subject = view->subject,
+        .verdict = verdict,
+        .data = sg_msgbuf_spilled(&s->raw)
+                    ? NULL
+                    : (s->raw.mem.data != NULL ? s->raw.mem.data : ""),
+        .len = s->raw.mem.len,
+        .fd = s->raw.fd,
+        .fd_size = s->raw.size,
+    };
+    if (q == NULL || sg_quarantine_hold(q, &hold, record_r, &error) < 0) {
+        sg_log_error("%s: cannot record the held message in %s: %s", qid(s),
+                     s->cfg->quarantine_db,
+                     error != NULL ? error : "unknown error");
+        return -1;
+    }
+    /* the message is held whatever becomes of the notices */
+    struct sg_party sender = {s->env_from, s->sender, s->sender_channel};
+    struct sg_hold_notices sent;
+    if (sg_hold_notify(s->cfg, &hold, &sender, *record_r, &sent, &error) < 0)
+        sg_log_error("%s: record %s: a notice could not be sent: %s", qid(s),
+                     *record_r, error != NULL ? error : "unknown error");
+    if (sent.sender || sent.dsl)
+        sg_log_info("%s: record %s: notice sent to%s%s", qid(s), *record_r,
+                    sent.sender ? " the sender" : "",
+                    sent.dsl ? (sent.sender ? " and the DSL" : " the DSL")
+                             : "");
+    return 0;
+}
+
 /* Evaluate the rules and work out what to ask of the MTA. */
 static void
 judge(struct sg_session *s, const struct sg_msgview *view,
@@ -442,22 +500,59 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     struct sg_party sender;
     struct sg_party *rcpts = parties(s, &sender);
     struct sg_verdict *verdict = NULL;
+    char *record = NULL;
     const char *error = NULL;
+    time_t now = time(NULL);
     if (rcpts == NULL)
         fail(s, "out of memory evaluating the rules");
-    else if (sg_judge_eval(s->cfg, view, &sender, rcpts, s->n_rcpts,
-                           time(NULL), &verdict, &error) < 0)
+    else if (sg_judge_eval(s->cfg, view, &sender, rcpts, s->n_rcpts, now,
+                           &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
-    else if (sg_outcome_build(s->cfg, verdict, view->subject, NULL,
+    else if (verdict->action == SG_ACTION_HOLD &&
+             record_hold(s, view, rcpts, verdict, now, &record) < 0)
+        fail(s, "the held message could not be recorded");
+    else if (sg_outcome_build(s->cfg, verdict, view->subject, record,
                               s->own_headers, s->n_own_headers, out) < 0)
         fail(s, "out of memory applying the verdict");
     else {
         sg_judge_describe(verdict, described);
+        if (record != NULL)
+            sg_buf_printf(described, " record=%s", record);
         if (out->journal_unconfigured)
             sg_buf_puts(described, " journal=unconfigured");
     }
+    free(record);
     sg_verdict_free(&verdict);
     free(rcpts);
+}
+
+/* Is this one of the filter's own notices?  Exactly one mark, made with
+ * our key for these recipients and this body, recently.  Notices are
+ * small, so a message that spilled to a file is not one.  A mark that does
+ * not verify is logged and the message is treated like any other (and the
+ * mark removed with the other X-Safeguard-* headers). */
+static bool
+own_notice(struct sg_session *s)
+{
+    if (s->n_notice_marks == 0)
+        return false;
+    const char *why = "notices are not configured here";
+    bool valid = false;
+    if (s->n_notice_marks > 1)
+        why = "more than one mark";
+    else if (sg_msgbuf_spilled(&s->raw))
+        why = "too large for a notice";
+    else if (s->cfg->notice != NULL)
+        valid = sg_notice_verify(s->cfg->notice->key, s->notice_mark,
+                                 (const char *const *)s->rcpts, s->n_rcpts,
+                                 s->raw.mem.data + s->body_offset,
+                                 s->raw.mem.len - s->body_offset, time(NULL),
+                                 &why) == 1;
+    if (!valid)
+        sg_log_warn("%s: %s header not trusted (%s); evaluating the message "
+                    "as usual",
+                    qid(s), SG_NOTICE_HEADER, why != NULL ? why : "invalid");
+    return valid;
 }
 
 enum sg_status
@@ -490,7 +585,9 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     }
 
     struct sg_buf described = SG_BUF_INIT;
-    if (!s->failed)
+    if (!s->failed && own_notice(s))
+        sg_buf_puts(&described, "verdict=accept notice=own");
+    else if (!s->failed)
         judge(s, view, &described, out);
 
     enum sg_status st = out->reject ? SG_REJECT : SG_CONTINUE;

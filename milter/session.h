@@ -56,6 +56,9 @@ struct sg_session {
     /* X-Safeguard-* headers that came with the message (to remove) */
     struct sg_header_ref *own_headers;
     size_t n_own_headers;
+    char *notice_mark;   /* the X-Safeguard-Notice value, if exactly one */
+    int n_notice_marks;
+    uint64_t body_offset; /* where the body starts in raw */
     size_t n_headers;
     struct sg_msgbuf raw;
 };

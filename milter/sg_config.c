@@ -78,6 +78,23 @@ const struct sg_conf_entry sg_conf_table[] = {
     {"journal_address", SG_CONF_STRING, OFF(journal_address), 0, "", 0, 0,
      NULL},
     {"subject_tag", SG_CONF_STRING, OFF(subject_tag), 0, "", 0, 0, NULL},
+    {"quarantine_db", SG_CONF_STRING, OFF(quarantine_db), 0,
+     SG_LOCALSTATEDIR "/lib/safeguard-milter/quarantine.db", 0, 0, NULL},
+    {"quarantine_dir", SG_CONF_STRING, OFF(quarantine_dir), 0,
+     SG_LOCALSTATEDIR "/lib/safeguard-milter/messages", 0, 0, NULL},
+    {"notice_from", SG_CONF_STRING, OFF(notice_from), 0, "", 0, 0, NULL},
+    {"notice_from_name", SG_CONF_STRING, OFF(notice_from_name), 0,
+     "Safeguarding", 0, 0, NULL},
+    {"notice_templates", SG_CONF_STRING, OFF(notice_templates), 0,
+     SG_SYSCONFDIR "/templates", 0, 0, NULL},
+    {"notice_sendmail", SG_CONF_STRING, OFF(notice_sendmail), 0,
+     "/usr/sbin/sendmail -i -f {from} -- {to}", 0, 0, NULL},
+    {"notice_secret_file", SG_CONF_STRING, OFF(notice_secret_file), 0,
+     SG_SYSCONFDIR "/notice.key", 0, 0, NULL},
+    {"notice_timeout", SG_CONF_DURATION, OFF(notice_timeout), 0, "30s", 1,
+     600, NULL},
+    {"dsl_addresses", SG_CONF_LIST, OFF(dsl_addresses), OFF(n_dsl_addresses),
+     "", 0, 0, NULL},
 
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
@@ -482,6 +499,7 @@ config_new_defaults(const char **error_r)
         return NULL;
     }
     atomic_init(&cfg->refs, 1);
+    pthread_mutex_init(&cfg->quarantine_lock, NULL);
     sg_dir_config_init(&cfg->dir);
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
         const char *why = "is not valid";
@@ -779,13 +797,53 @@ open_register(struct sg_config *cfg, const char **error_r)
     return 0;
 }
 
+/* Notices are on when notice_from is set; then everything they need
+ * (templates, secret, sendmail, DSL addresses) must be there. */
+static int
+open_notice(struct sg_config *cfg, const char **error_r)
+{
+    if (cfg->notice_from[0] == '\0' || cfg->notice != NULL)
+        return 0;
+    struct sg_notice_config nc = {
+        .templates_dir = cfg->notice_templates,
+        .sendmail = cfg->notice_sendmail,
+        .secret_file = cfg->notice_secret_file,
+        .from = cfg->notice_from,
+        .from_name = cfg->notice_from_name,
+        .dsl_addresses = (const char *const *)cfg->dsl_addresses,
+        .n_dsl_addresses = cfg->n_dsl_addresses,
+        .timeout = (unsigned)cfg->notice_timeout,
+    };
+    const char *why = NULL;
+    if (sg_notice_open(&nc, &cfg->notice, &why) < 0) {
+        *error_r = set_error(cfg->path != NULL ? cfg->path : "configuration",
+                             0, "notices: %s", why != NULL ? why : "cannot "
+                                                                   "open");
+        return -1;
+    }
+    return 0;
+}
+
 int
 sg_config_open(struct sg_config *cfg, const char **error_r)
 {
     if (open_directory(cfg, error_r) < 0 || open_rules(cfg, error_r) < 0 ||
-        open_register(cfg, error_r) < 0)
+        open_register(cfg, error_r) < 0 || open_notice(cfg, error_r) < 0)
         return -1;
     return 0;
+}
+
+struct sg_quarantine *
+sg_config_quarantine(struct sg_config *cfg, const char **error_r)
+{
+    pthread_mutex_lock(&cfg->quarantine_lock);
+    if (cfg->quarantine == NULL &&
+        sg_quarantine_open(cfg->quarantine_db, cfg->quarantine_dir,
+                           &cfg->quarantine, error_r) < 0)
+        cfg->quarantine = NULL;
+    struct sg_quarantine *q = cfg->quarantine;
+    pthread_mutex_unlock(&cfg->quarantine_lock);
+    return q;
 }
 
 int
@@ -818,6 +876,9 @@ config_free(struct sg_config *cfg)
     sg_dir_free(&cfg->directory);
     sg_rules_free(&cfg->rules);
     sg_register_free(&cfg->exceptions);
+    sg_quarantine_close(&cfg->quarantine);
+    sg_notice_free(&cfg->notice);
+    pthread_mutex_destroy(&cfg->quarantine_lock);
     free(cfg->networks);
     free(cfg->path);
     free(cfg);

@@ -14,6 +14,7 @@
 #ifndef SG_CONFIG_H
 #define SG_CONFIG_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +22,8 @@
 #include <stdio.h>
 
 #include "sg_directory.h"
+#include "notice.h"
+#include "quarantine.h"
 #include "sg_rules.h"
 
 enum sg_failure_action {
@@ -67,6 +70,17 @@ struct sg_config {
     char *dsl_contact;
     char *exceptions_register;
     char *journal_address; /* the safeguarding archive; "" none */
+    char *quarantine_db;   /* the quarantine record (SQLite) */
+    char *quarantine_dir;  /* copies of held messages */
+    /* notices to the sender and the DSL of a held message */
+    char *notice_from;     /* "" : notices off */
+    char *notice_from_name;
+    char *notice_templates;
+    char *notice_sendmail;
+    char *notice_secret_file;
+    int notice_timeout;
+    char **dsl_addresses;
+    size_t n_dsl_addresses;
     char *subject_tag;     /* prefixed to annotated subjects; "" none */
 
     /* The school directory: settings, and the directory opened from them
@@ -78,6 +92,12 @@ struct sg_config {
      * is empty) and the exceptions register (NULL when none). */
     struct sg_rules *rules;
     struct sg_register *exceptions;
+    struct sg_notice *notice; /* NULL: notices off (notice_from empty) */
+
+    /* The quarantine store, opened on first use (sg_config_quarantine) so
+     * that its files belong to the user the daemon runs as. */
+    pthread_mutex_t quarantine_lock;
+    struct sg_quarantine *quarantine;
 };
 
 /* The table's value types. */
@@ -124,6 +144,11 @@ struct sg_config *sg_config_load_string(const char *text, const char *name,
  * register).  Call once on a loaded
  * snapshot before it is used for mail; -1 with *error_r otherwise. */
 int sg_config_open(struct sg_config *cfg, const char **error_r);
+
+/* The snapshot's quarantine store, opened on first call.  NULL with
+ * *error_r when it cannot be opened (the caller tempfails the message). */
+struct sg_quarantine *sg_config_quarantine(struct sg_config *cfg,
+                                           const char **error_r);
 
 /* Override one key after loading (command-line options such as -p). */
 int sg_config_set(struct sg_config *cfg, const char *name, const char *value,

@@ -71,7 +71,9 @@ sg_setup() {
     SG_POSTFIX_MILTER="unix:safeguard/milter.sock"
     SG_MILTER_LOG="$SG_WORK/milter.log"
     SG_MAILLOG="$SG_WORK/maillog"
-    mkdir -p "$SG_MILTER_DIR" && chown postfix:postfix "$SG_MILTER_DIR"
+    SG_QUARANTINE="$SG_WORK/quarantine"
+    mkdir -p "$SG_MILTER_DIR" "$SG_QUARANTINE" &&
+        chown postfix:postfix "$SG_MILTER_DIR" "$SG_QUARANTINE"
     trap sg_cleanup EXIT
 }
 
@@ -100,7 +102,9 @@ sg_write_milter_conf() {
                     "rules_file = $SG_SRCDIR/rules/policy/default.rules" \
                     "school_domains = school.example" \
                     "school_phone_numbers = 01632 960000" \
-                    "school_postcodes = LS1 4AP"; do
+                    "school_postcodes = LS1 4AP" \
+                    "quarantine_db = $SG_QUARANTINE/quarantine.db" \
+                    "quarantine_dir = $SG_QUARANTINE/messages"; do
             key=${line%% =*}
             printf '%s\n' "$@" | grep -q "^$key *=" || echo "$line"
         done

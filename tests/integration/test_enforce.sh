@@ -22,15 +22,43 @@ check() {
 SAMPLES="$SG_SRCDIR/contrib/samples"
 sg_setup
 sg_start_sink
+head -c 48 /dev/urandom >"$SG_WORK/notice.key"
+chown postfix "$SG_WORK/notice.key" && chmod 600 "$SG_WORK/notice.key"
+# Notices: a real server uses the default sendmail command.  This private
+# instance's sendmail (-C) is refused to anyone but root unless the
+# system's main.cf lists the directory, so here the notice command
+# submits over SMTP instead (swaks reading the notice on standard input).
 sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "directory_file = $SAMPLES/school.dir" \
     "journal_address = archive@school.example" \
     "subject_tag = [Safeguarding]" \
-    "dsl_contact = Mrs Aisha Khan (DSL), extension 210"
+    "dsl_contact = Mrs Aisha Khan (DSL), extension 210" \
+    "notice_from = safeguarding@school.example" \
+    "dsl_addresses = a.khan@school.example" \
+    "notice_templates = $SG_SRCDIR/contrib/templates" \
+    "notice_secret_file = $SG_WORK/notice.key" \
+    "notice_sendmail = /usr/bin/swaks --silent 2 --server 127.0.0.1:$SG_SMTP_PORT --from {from} --to {to} --data -"
 sg_start_postfix
+DB="$SG_QUARANTINE/quarantine.db"
+# notice_to RECORD ADDRESS: the sink's copy of the notice about RECORD to ADDRESS
+notice_to() {
+    grep -rls "X-Safeguard-Notice" "$SG_SINK_DIR" 2>/dev/null |
+        xargs -r grep -l "^X-Rcpt-Args: <$2>" | xargs -r grep -l "$1" | head -1
+}
+wait_notice() {
+    local i
+    for i in $(seq 1 300); do [ -n "$(notice_to "$1" "$2")" ] && return 0; sleep 0.1; done
+    return 1
+}
 
-# sink_file QID: the sink's copy of the message Postfix queued as QID.
-sink_file() { grep -rls "id $1" "$SG_SINK_DIR" 2>/dev/null | head -1; }
+# sink_file QID: the sink's copy of the message Postfix queued as QID
+# (by its Received: line; a notice may quote the queue id in its text).
+sink_file() { grep -rlsE "\(Postfix\) with E?SMTP id $1;?$" "$SG_SINK_DIR" 2>/dev/null | head -1; }
+# notifies RULE WHO: does the shipped policy's RULE notify WHO?
+notifies() {
+    awk -v r="$1" '/^rule /{in_rule = ($2 == r)} in_rule && /^ *notify/' \
+        "$SG_SRCDIR/rules/policy/default.rules" | grep -qw "$2"
+}
 # held QID: is QID in Postfix's hold queue?
 held() {
     postqueue -c "$SG_PF" -j 2>/dev/null |
@@ -76,6 +104,21 @@ while read -r file from to auth action rules _; do
         for i in $(seq 1 50); do held "$qid" && break; sleep 0.1; done
         check "$file: in the hold queue" held "$qid"
         check "$file: not delivered" test -z "$(sink_file "$qid")"
+        record=$(grep -o "$qid: verdict=hold.* record=SG-[0-9]*-[0-9A-F]*" "$SG_MILTER_LOG" | grep -o 'SG-[0-9]*-[0-9A-F]*$')
+        check "$file: a quarantine record ($record)" test -n "$record"
+        check "$file: the record is in the database" \
+            test "$(sqlite3 "$DB" "select queue_id from records where id='$record'")" = "$qid"
+        check "$file: a copy of the message beside it" \
+            test -s "$(sqlite3 "$DB" "select message_path from records where id='$record'")"
+        if notifies "$first_rule" dsl; then
+            check "$file: the DSL is told" wait_notice "$record" a.khan@school.example
+        fi
+        if notifies "$first_rule" sender && [ "$auth" != "-" ]; then
+            check "$file: the sender is told" wait_notice "$record" "$from"
+        else
+            sleep 0.5
+            check "$file: the sender is not told" test -z "$(notice_to "$record" "$from")"
+        fi
         ;;
     journal|annotate|accept)
         check "$file: queued" test -n "$qid"
@@ -97,6 +140,19 @@ while read -r file from to auth action rules _; do
     esac
 done <"$SAMPLES/MANIFEST"
 check "manifest samples sent ($n)" test "$n" -ge 20
+
+# The filter's own notices pass it unevaluated (no loop), and its mark
+# from anyone else is not trusted.
+check "own notices recognised" test "$(grep -c 'verdict=accept notice=own' "$SG_MILTER_LOG")" -ge 7
+check "no notice about a notice" test "$(grep 'from=<safeguarding@school.example>' "$SG_MILTER_LOG" | grep -vc 'notice=own')" -eq 0
+mark=$(grep -rh -A1 '^X-Safeguard-Notice:' "$SG_SINK_DIR" | head -2)
+{ printf '%s\n' "$mark"; cat "$SAMPLES/staff-lookalike-to-pupil.eml"; } >"$SG_WORK/replayed.eml"
+swaks --server "127.0.0.1:$SG_SMTP_PORT" --local-interface 127.0.0.2 \
+    --from jsmith.teach@example.net --to ben.okafor@school.example \
+    --data "$SG_WORK/replayed.eml" >"$SG_WORK/replayed.log" 2>&1
+qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$SG_WORK/replayed.log" | head -1)
+check "a copied notice mark is not trusted" grep -q "$qid: X-Safeguard-Notice header not trusted" "$SG_MILTER_LOG"
+check "  and the message is judged as usual (held)" grep -q "$qid: verdict=hold" "$SG_MILTER_LOG"
 
 # Forged X-Safeguard-* headers never reach the recipient.
 sg_stop_milter; SG_MILTER_TIME= sg_start_milter

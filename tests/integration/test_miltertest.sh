@@ -13,6 +13,8 @@ socket = unix:$W/milter.sock
 trusted_networks = 127.0.0.0/8
 rules_file = $SRC/rules/policy/default.rules
 school_domains = school.example
+quarantine_db = $W/quarantine.db
+quarantine_dir = $W/messages
 CF
 "$BUILD/milter/safeguard-milter" -f -c "$W/milter.conf" >"$LOG" 2>&1 &
 PID=$!

@@ -24,11 +24,15 @@
 #include "session.h"
 
 static char log_path[] = "/tmp/sg-test-session-log-XXXXXX";
+static char dir_path[] = "/tmp/sg-test-session-dir-XXXXXX";
+static char quarantine_dir[] = "/tmp/sg-test-session-q-XXXXXX";
 
 static int
 setup(void **state)
 {
     (void)state;
+    if (mkdtemp(quarantine_dir) == NULL)
+        return -1;
     int fd = mkstemp(log_path);
     if (fd < 0)
         return -1;
@@ -37,7 +41,6 @@ setup(void **state)
     return 0;
 }
 
-static char dir_path[];
 
 static int
 teardown(void **state)
@@ -45,7 +48,9 @@ teardown(void **state)
     (void)state;
     unlink(log_path);
     unlink(dir_path);
-    return 0;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", quarantine_dir);
+    return system(cmd) == 0 ? 0 : -1;
 }
 
 /* Run fn with stderr (the log) captured; return what was logged. */
@@ -313,8 +318,6 @@ test_failure_action(void **state)
     }
 }
 
-static char dir_path[] = "/tmp/sg-test-session-dir-XXXXXX";
-
 static struct sg_session *
 session_with_directory(const char *addr, const char *extra)
 {
@@ -329,12 +332,17 @@ session_with_directory(const char *addr, const char *extra)
                          sizeof(people) - 1);
         close(fd);
     }
-    char conf[512];
+    char conf[1024];
+    char quarantine[256] = "";
+    if (strstr(extra, "quarantine_db") == NULL) /* a test may name its own */
+        snprintf(quarantine, sizeof(quarantine),
+                 "quarantine_db = %s/q.db\nquarantine_dir = %s/messages\n",
+                 quarantine_dir, quarantine_dir);
     snprintf(conf, sizeof(conf),
              "trusted_networks = 127.0.0.0/8\ndirectory_file = %s\n"
              "rules_file = %s/rules/policy/default.rules\n"
-             "school_domains = school.example\n%s",
-             dir_path, SG_TEST_SRCDIR, extra);
+             "school_domains = school.example\n%s%s",
+             dir_path, SG_TEST_SRCDIR, quarantine, extra);
     const char *error = NULL;
     struct sg_config *cfg = sg_config_load_string(conf, "t.conf", &error);
     if (cfg == NULL || sg_config_open(cfg, &error) < 0)
@@ -554,6 +562,54 @@ test_eom_outcome(void **state)
         assert_null(strstr(t.out.add_headers[i].value, "07700"));
     assert_string_equal(t.out.new_subject, "[Safeguarding] Essay feedback");
     assert_non_null(strstr(log, "QIDJ: verdict=hold+journal rules="));
+    /* the record exists, is named in the log and in X-Safeguard-Record */
+    const char *rec = strstr(log, " record=SG-");
+    assert_non_null(rec);
+    char id[32];
+    assert_int_equal(sscanf(rec, " record=%31s", id), 1);
+    assert_string_equal(t.out.add_headers[2].name, "X-Safeguard-Record");
+    assert_string_equal(t.out.add_headers[2].value, id);
+    assert_non_null(strstr(t.out.quarantine, id));
+    const char *qerr = NULL;
+    struct sg_quarantine_record *r = NULL;
+    assert_int_equal(sg_quarantine_get(sg_config_quarantine(t.s->cfg, &qerr),
+                                       id, &r, &qerr),
+                     0);
+    assert_string_equal(r->queue_id, "QIDJ");
+    assert_string_equal(r->env_from, "t.smith@school.example");
+    assert_int_equal(r->status, SG_QSTATUS_HELD);
+    assert_true(r->message_size > 0);
+    sg_quarantine_record_free(&r);
+    free(log);
+    sg_outcome_free(&t.out);
+    sg_session_free(&t.s);
+}
+
+static void
+run_unrecordable(void *arg)
+{
+    struct journal_run *t = arg;
+    run_journal(t);
+}
+
+/* A message to be held whose record cannot be written is tempfailed:
+ * never held without a record, never accepted silently. */
+static void
+test_hold_unrecordable(void **state)
+{
+    (void)state;
+    struct journal_run t = {
+        session_with_directory("127.0.0.1",
+                               "quarantine_db = /nonexistent/q.db\n"
+                               "quarantine_dir = /nonexistent/messages\n"),
+        SG_CONTINUE, {0}};
+    char *log = captured(run_unrecordable, &t);
+    assert_int_equal(t.st, SG_TEMPFAIL);
+    assert_null(t.out.quarantine); /* nothing half-applied */
+    assert_int_equal(t.out.n_add_headers, 0);
+    assert_non_null(strstr(log, "QIDJ: cannot record the held message in "
+                                "/nonexistent/q.db"));
+    assert_non_null(strstr(log, "QIDJ: verdict=tempfail "));
     free(log);
     sg_outcome_free(&t.out);
     sg_session_free(&t.s);
@@ -626,6 +682,7 @@ main(void)
         cmocka_unit_test(test_rcpt_time_reject),
         cmocka_unit_test(test_local_submission),
         cmocka_unit_test(test_eom_outcome),
+        cmocka_unit_test(test_hold_unrecordable),
         cmocka_unit_test(test_directory_outage),
         cmocka_unit_test(test_unbracket),
     };
