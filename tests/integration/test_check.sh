@@ -65,7 +65,13 @@ check "unauthenticated school sender is external (forged)" grep -q '"forged": tr
 "$CHECK" -n -c "$W/safeguard-milter.conf" >"$W/n.txt" 2>&1
 check "-n accepts the shipped policy" grep -q "configuration $W/safeguard-milter.conf is valid" "$W/n.txt"
 check "-n counts the rules" grep -Eq "^rules: .*default.rules: [0-9]+ rules, [0-9]+ detectors$" "$W/n.txt"
-"$CHECK" -n -c "$SRC/contrib/safeguard-milter.conf" -r "$SRC/rules/policy/default.rules" >"$W/example.txt" 2>&1
+# The example configuration, with only the installed paths pointed at
+# the source tree (templates) and a key made here.
+head -c 48 /dev/urandom >"$W/notice.key"; chmod 600 "$W/notice.key"
+sed -e "s|^notice_secret_file *=.*|notice_secret_file = $W/notice.key|" \
+    -e "s|^#notice_templates *=.*|notice_templates = $SRC/contrib/templates|" \
+    "$SRC/contrib/safeguard-milter.conf" >"$W/example.conf"
+"$CHECK" -n -c "$W/example.conf" -r "$SRC/rules/policy/default.rules" >"$W/example.txt" 2>&1
 check "-n accepts the example configuration in contrib/" grep -q "is valid" "$W/example.txt"
 printf 'rule broken {\n    title "x"\n    action explode\n}\n' >"$W/bad.rules"
 "$CHECK" -n -c "$W/safeguard-milter.conf" -r "$W/bad.rules" >"$W/bad.txt" 2>&1

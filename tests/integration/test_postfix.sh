@@ -15,7 +15,10 @@ check() { # check DESCRIPTION COMMAND...
 sg_require_postfix
 sg_setup
 sg_start_sink
-sg_write_milter_conf
+DIRFILE="$SG_WORK/school.dir"
+printf 'a.patel@school.example staff name="Anna Patel"\n' >"$DIRFILE"
+chmod 644 "$DIRFILE"
+sg_write_milter_conf "directory_file = $DIRFILE"
 sg_start_milter
 sg_start_postfix
 DATA="$SG_SRCDIR/tests/integration/data"
@@ -28,7 +31,7 @@ check "SMTP message accepted by Postfix" grep -q "^<- *250 2.0.0 Ok: queued as" 
 qid=$(sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$SG_WORK/swaks1.log" | head -1)
 check "queue id seen ($qid)" test -n "$qid"
 check "summary line with the queue id" sg_wait_for "$SG_MILTER_LOG" \
-    "$qid: verdict=accept client=[^ ]*\[127.0.0.1\] trusted=yes auth=- from=<a.patel@school.example>:external to=<y9science@school.example>:external rcpts=1 size=[0-9]+ parts=1 attachments=0 nested=0 elapsed_us=[0-9]+"
+    "$qid: verdict=accept client=[^ ]*\[127.0.0.1\] trusted=yes auth=- from=<a.patel@school.example>:staff to=<y9science@school.example>:external rcpts=1 size=[0-9]+ parts=1 attachments=0 nested=0 elapsed_us=[0-9]+"
 check "message delivered to the sink" sg_wait_sink 1
 check "delivered message is intact" grep -rq "photosynthesis for Thursday" "$SG_SINK_DIR"
 
@@ -53,7 +56,27 @@ check "local submission summarised" sg_wait_for "$SG_MILTER_LOG" \
     "[0-9A-Za-z]+: verdict=accept .* from=<head@school.example>:external to=<parents@school.example>:external rcpts=1"
 check "local submission delivered" sg_wait_sink 5
 
-# 4. Milter down: Postfix answers 4xx (milter_default_action = tempfail).
+# 4. SIGUSR1 reloads: a changed directory takes effect for new mail; a
+#    configuration that does not load is refused and the old one serves on.
+printf 'a.patel@school.example staff name="Anna Patel"\ny9science@school.example pupil\n' >"$DIRFILE"
+kill -USR1 "$SG_MILTER_PID"
+check "reload logged" sg_wait_for "$SG_MILTER_LOG" "configuration reloaded from"
+swaks --server "127.0.0.1:$SG_SMTP_PORT" --from a.patel@school.example \
+    --to y9science@school.example --data "$DATA/plain.eml" >"$SG_WORK/swaks-r1.log" 2>&1
+check "after reload: the new directory is used" sg_wait_for "$SG_MILTER_LOG" \
+    "from=<a.patel@school.example>:staff to=<y9science@school.example>:pupil"
+echo "no_such_setting = 1" >>"$SG_MILTER_CONF"
+kill -USR1 "$SG_MILTER_PID"
+check "a broken reload is refused, with file and line" sg_wait_for "$SG_MILTER_LOG" \
+    "reload failed, keeping the running configuration: $SG_MILTER_CONF:[0-9]+: unknown setting \"no_such_setting\""
+swaks --server "127.0.0.1:$SG_SMTP_PORT" --from a.patel@school.example \
+    --to y9science@school.example --data "$DATA/plain.eml" >"$SG_WORK/swaks-r2.log" 2>&1
+check "after a refused reload mail still flows" grep -q "250 2.0.0 Ok: queued as" "$SG_WORK/swaks-r2.log"
+check "  judged with the running configuration" test \
+    "$(grep -c 'from=<a.patel@school.example>:staff to=<y9science@school.example>:pupil' "$SG_MILTER_LOG")" -eq 2
+sed -i '/^no_such_setting/d' "$SG_MILTER_CONF"
+
+# 5. Milter down: Postfix answers 4xx (milter_default_action = tempfail).
 sg_stop_milter
 swaks --server "127.0.0.1:$SG_SMTP_PORT" --from a.patel@school.example \
     --to y9science@school.example --data "$DATA/plain.eml" \
@@ -61,12 +84,12 @@ swaks --server "127.0.0.1:$SG_SMTP_PORT" --from a.patel@school.example \
 check "milter down: message tempfailed, not accepted" grep -Eq "^<\*\* *4[0-9][0-9] " "$SG_WORK/swaks2.log"
 check "milter down: nothing queued behind its back" test "$(sg_queue_count)" -eq 0
 
-# 5. Restarted, mail flows again.
+# 6. Restarted, mail flows again.
 sg_start_milter
 swaks --server "127.0.0.1:$SG_SMTP_PORT" --from a.patel@school.example \
     --to y9science@school.example --data "$DATA/plain.eml" \
     >"$SG_WORK/swaks3.log" 2>&1
 check "milter back: message accepted" grep -q "250 2.0.0 Ok: queued as" "$SG_WORK/swaks3.log"
-check "milter back: delivered" sg_wait_sink 6
+check "milter back: delivered" sg_wait_sink 8
 
 [ "$fails" -eq 0 ]
