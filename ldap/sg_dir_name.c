@@ -19,41 +19,9 @@
 #include <string.h>
 
 #include "sg_dir_internal.h"
+#include "sg_utf8.h"
 
 #define MAX_WORDS 16
-
-/* Decode one UTF-8 sequence at s (n bytes left); its length, or 0 when
- * invalid (overlong, surrogate, beyond U+10FFFF, truncated). */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_r)
-{
-    uint32_t c = s[0];
-    size_t len;
-    uint32_t min;
-    if (c < 0x80) {
-        *cp_r = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, min = 0x80, c &= 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, min = 0x800, c &= 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, min = 0x10000, c &= 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp_r = c;
-    return len;
-}
 
 static size_t
 utf8_encode(uint32_t c, char *out)
@@ -207,7 +175,7 @@ sg_dir_name_normalise(const char *name, char **key_r)
     const unsigned char *s = (const unsigned char *)name;
     for (size_t i = 0; i < len;) {
         uint32_t c;
-        size_t l = utf8_decode(s + i, len - i, &c);
+        size_t l = sg_utf8_decode(s + i, len - i, &c);
         if (l == 0)
             return 0;
         i += l;

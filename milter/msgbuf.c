@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "msgbuf.h"
 
 /* The message bytes are kept in memory up to limit; beyond that the
@@ -29,22 +30,6 @@ sg_msgbuf_init(struct sg_msgbuf *buf, uint64_t limit, const char *tmpdir)
     buf->size = 0;
     buf->limit = limit;
     buf->tmpdir = tmpdir;
-}
-
-static int
-write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 static int
@@ -63,7 +48,7 @@ spill(struct sg_msgbuf *buf, const char **error_r)
         return -1;
     }
     unlink(path);
-    if (write_all(fd, buf->mem.data, buf->mem.len) < 0) {
+    if (sg_write_all(fd, buf->mem.data, buf->mem.len) < 0) {
         close(fd);
         *error_r = "cannot write the temporary file in tmpdir";
         return -1;
@@ -83,7 +68,7 @@ sg_msgbuf_append(struct sg_msgbuf *buf, const void *data, size_t len,
         spill(buf, error_r) < 0)
         return -1;
     if (buf->fd >= 0) {
-        if (write_all(buf->fd, data, len) < 0) {
+        if (sg_write_all(buf->fd, data, len) < 0) {
             *error_r = "cannot write the temporary file in tmpdir";
             return -1;
         }

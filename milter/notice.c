@@ -50,6 +50,7 @@
 #include <sodium.h>
 
 #include "notice.h"
+#include "sg_utf8.h"
 #include "sg_buf.h"
 
 #define TEMPLATE_MAX   (64 * 1024) /* bytes in one template file */
@@ -88,36 +89,6 @@ fail(const char **error_r, const char *msg)
 
 /* ------------------------------------------------------------ UTF-8 */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t len;
-    unsigned min;
-    unsigned cp;
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2, min = 0x80, cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3, min = 0x800, cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4, min = 0x10000, cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
 
 /* Append s made safe: for a header (header true) every control character
@@ -140,7 +111,7 @@ put_value(struct sg_buf *b, const char *s, bool header)
                 r = sg_buf_putc(b, (char)c);
             i++;
         } else {
-            size_t len = utf8_len(p + i, n - i);
+            size_t len = sg_utf8_decode(p + i, n - i, NULL);
             if (len == 0) {
                 r = sg_buf_puts(b, REPLACEMENT);
                 i++;
@@ -385,7 +356,7 @@ tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
             return FAIL("%s:%u: NUL byte", path, line);
         if (c == '\n')
             line++;
-        size_t l = utf8_len((const unsigned char *)text + i, len - i);
+        size_t l = sg_utf8_decode((const unsigned char *)text + i, len - i, NULL);
         if (l == 0)
             return FAIL("%s:%u: not UTF-8 text", path, line);
         i += l;
@@ -594,7 +565,7 @@ put_header(struct sg_buf *b, const char *name, const char *value)
         while (n > 0) {
             size_t chunk = 0;
             while (chunk < n && chunk < 42) {
-                size_t l = utf8_len(p + chunk, n - chunk);
+                size_t l = sg_utf8_decode(p + chunk, n - chunk, NULL);
                 if (l == 0)
                     l = 1; /* cannot happen: values are cleaned */
                 if (chunk + l > 42 && chunk > 0)

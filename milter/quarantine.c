@@ -100,6 +100,7 @@
 
 #include <sqlite3.h>
 
+#include "fdio.h"
 #include "quarantine.h"
 #include "sg_buf.h"
 
@@ -504,29 +505,13 @@ sg_quarantine_close(struct sg_quarantine **qp)
 
 /* ------------------------------------------------------------ the copy */
 
-static int
-write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Copy the message into out; its size in *size_r. */
 static int
 copy_message(int out, const char *path, const struct sg_hold *h,
              uint64_t *size_r, const char **error_r)
 {
     if (h->data != NULL) {
-        if (write_all(out, h->data, h->len) < 0)
+        if (sg_write_all(out, h->data, h->len) < 0)
             return fail(error_r, "cannot write the message copy %s: %s",
                         path, strerror(errno));
         *size_r = h->len;
@@ -554,7 +539,7 @@ copy_message(int out, const char *path, const struct sg_hold *h,
             free(chunk);
             return -1;
         }
-        if (write_all(out, chunk, (size_t)n) < 0) {
+        if (sg_write_all(out, chunk, (size_t)n) < 0) {
             fail(error_r, "cannot write the message copy %s: %s", path,
                  strerror(errno));
             free(chunk);
