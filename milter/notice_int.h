@@ -1,0 +1,87 @@
+/*
+ * notice_int.h - what the pieces of the notices module share: the error
+ * buffer, reading a small file, the parsed templates and their
+ * placeholders, making an untrusted value safe, checking addresses.  Not
+ * for other modules: they use notice.h.
+ *
+ * Functions that take error_r fail by returning -1 with *error_r in a
+ * thread-local buffer; never log, never exit.
+ */
+#ifndef SG_NOTICE_INT_H
+#define SG_NOTICE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "notice.h"
+#include "sg_buf.h"
+
+/* ------------------------------------------------------------ errors
+ * (notice.c) */
+
+/* Format into the thread-local error buffer and return it. */
+const char *sg_notice_fmt_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* Set *error_r (if error_r is not NULL) to msg; return -1. */
+int sg_notice_fail(const char **error_r, const char *msg);
+
+#define FAIL(...) sg_notice_fail(error_r, sg_notice_fmt_error(__VA_ARGS__))
+#define NOMEM()   sg_notice_fail(error_r, "out of memory")
+
+/* ------------------------------------------------------------ files
+ * (notice.c) */
+
+/* Read a regular file of at most max bytes into *data_r (NUL-terminated,
+ * free it), its length in *len_r and, if st_r is not NULL, its stat. */
+int sg_notice_read_small_file(const char *path, size_t max, char **data_r,
+                              size_t *len_r, struct stat *st_r,
+                              const char **error_r);
+
+/* ------------------------------------------------------------ templates
+ * (notice_template.c) */
+
+/* The placeholder names, NULL-terminated, in the order of the values
+ * sg_notice_expand is given. */
+#define SG_NOTICE_PLACEHOLDERS 10
+extern const char *const sg_notice_placeholders[SG_NOTICE_PLACEHOLDERS + 1];
+
+struct tmpl_header {
+    char *name;
+    char *value; /* with placeholders */
+};
+
+struct tmpl {
+    struct tmpl_header *headers; /* Subject first */
+    size_t n_headers;
+    char *body; /* LF line ends, with placeholders */
+};
+
+struct sg_notice_templates {
+    struct tmpl t[SG_NOTICE_KINDS];
+};
+
+/* Expand a template text with values, one a placeholder (made safe for a
+ * header or the body).  The text was checked at load. */
+int sg_notice_expand(struct sg_buf *b, const char *text,
+                     const char *const vals[], bool header);
+
+/* ------------------------------------------------------------ values
+ * (notice_render.c) */
+
+/* Append s made safe: for a header (header true) every control character
+ * becomes a space; for the body CRLF and CR become LF and other controls
+ * but tab are dropped.  Invalid UTF-8 becomes U+FFFD. */
+int sg_notice_put_value(struct sg_buf *b, const char *s, bool header);
+
+/* ------------------------------------------------------------ addresses
+ * (notice_send.c) */
+
+/* What is wrong with an address we would put on a command line and in a
+ * header, or NULL if nothing is. */
+const char *sg_notice_address_problem(const char *a);
+/* Check the sender and the recipients (at least one) of a notice. */
+int sg_notice_check_addresses(const char *from, const char *const *to,
+                              size_t n_to, const char **error_r);
+
+#endif
