@@ -1,0 +1,328 @@
+/*
+ * review.h - the Designated Safeguarding Lead's operations on the
+ * quarantine: list, show, release, reject, escalate, note, export,
+ * expire, digest, audit, sync.
+ *
+ * One library for every front end: the command line (safeguard-review)
+ * and the web page call the same functions, so a decision means the same
+ * thing and is audited the same way whichever way it was made.  A front
+ * end says who is acting and from where (struct sg_review_actor); every
+ * operation, views included, appends a row to the audit table.
+ *
+ * The record store is milter/quarantine.c (status changes are compare-
+ * and-set there, so a message is never released twice); the mail queue is
+ * reached only through the configured command templates, run with execv
+ * (never a shell): release ("postsuper -H {queue_id}"), delete
+ * ("postsuper -d {queue_id} hold") and list ("postqueue -j", whose JSON
+ * lines say which queue a message is in).  Decisions on one store are
+ * serialised across processes by a lock file beside the database.
+ *
+ * Errors: functions return 0 on success, -1 on failure, or one of the
+ * SG_REVIEW_* results below, with *error_r pointing at a message in a
+ * thread-local buffer valid until the next sg_review_* call in the same
+ * thread.  No logging, no exit.  Messages never contain message content.
+ */
+#ifndef SG_REVIEW_H
+#define SG_REVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "notice.h"
+#include "quarantine.h"
+#include "sg_buf.h"
+#include "sg_msgview.h"
+
+/* Results besides 0 and -1. */
+#define SG_REVIEW_NOT_FOUND 1    /* no record with that id */
+#define SG_REVIEW_WRONG_STATUS 2 /* already decided (says by whom) */
+#define SG_REVIEW_GONE 3         /* the mail queue no longer holds the
+                                    message: the record was updated */
+#define SG_REVIEW_NOTICE_FAILED 4 /* decided, but the notice to the
+                                     sender could not be sent */
+
+/* Defaults of the settings (the sg_config keys review_*). */
+#define SG_REVIEW_RELEASE_COMMAND "/usr/sbin/postsuper -H {queue_id}"
+#define SG_REVIEW_DELETE_COMMAND "/usr/sbin/postsuper -d {queue_id} hold"
+#define SG_REVIEW_QUEUE_COMMAND "/usr/sbin/postqueue -j"
+#define SG_REVIEW_COMMAND_TIMEOUT 60 /* seconds */
+#define SG_REVIEW_SLA_HOURS 24
+#define SG_REVIEW_RETENTION_DAYS 365
+#define SG_REVIEW_HOLD_MAX_DAYS 0 /* never expire held mail */
+
+/* What expire does with a message held longer than hold_max_days. */
+enum sg_review_expire_action {
+    SG_REVIEW_EXPIRE_DELETE = 0, /* delete from the hold queue: expired */
+    SG_REVIEW_EXPIRE_RELEASE,    /* deliver it: released */
+};
+const char *sg_review_expire_action_name(enum sg_review_expire_action a);
+int sg_review_expire_action_parse(const char *name,
+                                  enum sg_review_expire_action *a_r);
+
+struct sg_review_settings {
+    const char *release_command; /* {queue_id}; first word absolute */
+    const char *delete_command;  /* {queue_id}; deletes only held mail */
+    const char *queue_command;   /* prints Postfix JSON lines ("queue_id",
+                                    "queue_name"); "" or NULL: the queue is
+                                    not consulted (non-Postfix sites) */
+    unsigned command_timeout;    /* seconds; 0: the default */
+    unsigned sla_hours;          /* response target; 0: the default */
+    unsigned retention_days;     /* decided records purged after; 0 never */
+    unsigned hold_max_days;      /* held mail expired after; 0 never */
+    enum sg_review_expire_action expire_action;
+};
+/* The defaults above. */
+void sg_review_settings_init(struct sg_review_settings *s);
+
+/* Everything sg_review_open needs.  notice may be NULL (no mail: no
+ * --tell-sender, no mailed digest). */
+struct sg_review_options {
+    const char *db_path;   /* quarantine_db */
+    const char *store_dir; /* quarantine_dir */
+    struct sg_review_settings settings;
+    const struct sg_notice_config *notice;
+    const char *dsl_contact;             /* {dsl} in notices */
+    const char *const *school_domains;   /* the sender may be told only */
+    size_t n_school_domains;             /* at a school address */
+};
+
+/* Who acts, and from where ("command line", a web client's address). */
+struct sg_review_actor {
+    const char *user;
+    const char *from;
+};
+
+struct sg_review;
+
+/* Open an existing store (an absent database is an error: nothing is
+ * created by the review tool) and the notices if configured. */
+int sg_review_open(const struct sg_review_options *opts,
+                   struct sg_review **r_r, const char **error_r);
+void sg_review_close(struct sg_review **r);
+const struct sg_review_settings *sg_review_get_settings(
+    const struct sg_review *r);
+/* The record store (for sg_quarantine_* calls). */
+struct sg_quarantine *sg_review_store(struct sg_review *r);
+
+/* ------------------------------------------------------------ list */
+
+struct sg_review_filter {
+    bool any_status;                  /* else only status */
+    enum sg_quarantine_status status; /* default: held */
+    time_t min_age;    /* seconds; 0: any */
+    time_t max_age;    /* seconds; 0: any */
+    const char *rule;  /* rule id, exact; NULL any */
+    const char *sender; /* envelope sender, substring, case-insensitive */
+    bool oldest_first; /* default newest first */
+    size_t limit;      /* 0: no limit */
+};
+
+struct sg_review_item {
+    char *id;
+    char *queue_id;
+    time_t created;
+    enum sg_quarantine_status status;
+    time_t status_changed;
+    char *env_from;
+    char *subject;    /* "" if none */
+    char *rules;      /* "rule-a,rule-b" */
+    char *recipients; /* "a@x (pupil), b@y (external)" */
+};
+
+int sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
+                   const struct sg_review_actor *actor,
+                   struct sg_review_item **items_r, size_t *n_r,
+                   const char **error_r);
+void sg_review_items_free(struct sg_review_item **items, size_t *n);
+
+/* Is the record waiting for a decision (held or escalated)? */
+bool sg_review_waiting(enum sg_quarantine_status status);
+/* Past the response target at now (only waiting records can be). */
+bool sg_review_overdue(const struct sg_review *r, enum sg_quarantine_status s,
+                       time_t created, time_t now);
+/* "3d 4h", "5h 02m", "12m" into buf. */
+void sg_review_format_age(time_t seconds, char *buf, size_t size);
+
+/* ------------------------------------------------------------ show */
+
+struct sg_review_rcpt {
+    char *address;
+    char *roles;   /* "pupil" / "staff,dsl" / "external" */
+    char *channel; /* school | personal | none */
+};
+
+struct sg_review_finding {
+    char *rule_id;
+    char *detector;
+    char *text;     /* the matched text (untrusted) */
+    char *location; /* "subject", "body (text/plain)", ... */
+};
+
+struct sg_review_rule {
+    char *id, *title, *policy, *source, *mode, *action;
+    char *recipients, *notify, *explain_sender, *explain_dsl;
+};
+
+struct sg_review_audit_row {
+    long long id;
+    char *record_id; /* NULL for a row about no record */
+    time_t time;
+    char *actor;
+    char *client;
+    char *action;
+    char *note;
+};
+
+/* Where the mail queue says the message is. */
+enum sg_review_queue_state {
+    SG_REVIEW_QUEUE_UNKNOWN = 0, /* no queue command configured */
+    SG_REVIEW_QUEUE_HOLD,        /* in the hold queue */
+    SG_REVIEW_QUEUE_OTHER,       /* in the queue, but not on hold */
+    SG_REVIEW_QUEUE_ABSENT,      /* not in the queue at all */
+};
+const char *sg_review_queue_state_name(enum sg_review_queue_state s);
+
+struct sg_review_detail {
+    struct sg_quarantine_record *record;
+    struct sg_review_rcpt *rcpts;
+    size_t n_rcpts;
+    struct sg_review_rule *rules;
+    size_t n_rules;
+    struct sg_review_finding *findings;
+    size_t n_findings;
+    struct sg_review_audit_row *history;
+    size_t n_history;
+    /* The stored copy, parsed by the milter's view builder; NULL when the
+     * copy was purged or cannot be read (view_error says why). */
+    struct sg_msgview *view;
+    char *view_error;
+    enum sg_review_queue_state queue; /* where the MTA has it now */
+    char *queue_name;                 /* "hold", "deferred", ... or NULL */
+};
+
+/* The whole record; appends a "view" audit row.  with_queue: also ask
+ * the mail queue where the message is (runs the queue command). */
+int sg_review_show(struct sg_review *r, const char *id,
+                   const struct sg_review_actor *actor, bool with_queue,
+                   struct sg_review_detail **d_r, const char **error_r);
+void sg_review_detail_free(struct sg_review_detail **d);
+
+/* Where in text (len bytes) the findings' texts occur: sorted,
+ * non-overlapping byte ranges [start, end), whole UTF-8 characters,
+ * matched case-insensitively (ASCII). */
+struct sg_review_span {
+    size_t start, end;
+};
+int sg_review_find_marks(const char *text, size_t len,
+                         const struct sg_review_finding *findings,
+                         size_t n_findings, struct sg_review_span **spans_r,
+                         size_t *n_r, const char **error_r);
+
+/* Append s to out made safe for a terminal: control characters (C0 but
+ * tab and, when multiline, newline; DEL; C1), bidirectional overrides and
+ * invalid UTF-8 become visible escapes ("\x1b", "\u202e"). */
+int sg_review_safe_text(struct sg_buf *out, const char *s, size_t len,
+                        bool multiline);
+
+/* ------------------------------------------------------------ decisions */
+
+/* Release: run the release command, then held/escalated -> released.
+ * SG_REVIEW_GONE when the queue no longer holds it (the record is marked
+ * released if the queue has it elsewhere, expired if not at all, with an
+ * audit note saying so); SG_REVIEW_WRONG_STATUS when already decided. */
+int sg_review_release(struct sg_review *r, const char *id,
+                      const struct sg_review_actor *actor, const char *note,
+                      const char **error_r);
+/* Reject: delete from the hold queue, held/escalated -> rejected; with
+ * tell_sender, mail the sender the outcome with the note (only to a school
+ * address that authenticated or came from a trusted network: checked
+ * before anything is done).  SG_REVIEW_NOTICE_FAILED: rejected, but the
+ * notice failed. */
+int sg_review_reject(struct sg_review *r, const char *id,
+                     const struct sg_review_actor *actor, const char *note,
+                     bool tell_sender, const char **error_r);
+/* held -> escalated; the message stays held. */
+int sg_review_escalate(struct sg_review *r, const char *id,
+                       const struct sg_review_actor *actor, const char *note,
+                       const char **error_r);
+/* A note on the record, nothing else changes. */
+int sg_review_note(struct sg_review *r, const char *id,
+                   const struct sg_review_actor *actor, const char *note,
+                   const char **error_r);
+
+/* Check every waiting record against the mail queue; records whose
+ * message is gone are updated as in release.  Each one found is written
+ * to report (one line), if not NULL.  *n_gone_r: how many. */
+int sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
+                   FILE *report, size_t *n_gone_r, const char **error_r);
+
+/* ------------------------------------------------------------ retention */
+
+struct sg_review_expire_result {
+    size_t expired;  /* held past hold_max_days, given the outcome */
+    size_t gone;     /* found missing from the queue on the way */
+    size_t purged;   /* decided records deleted after retention */
+    size_t copies;   /* message copies removed with them */
+    size_t strays;   /* orphan copies and temporary files removed */
+    size_t failed;   /* records that could not be expired this time */
+};
+
+/* At time now: expire held mail (hold_max_days), purge decided records
+ * and their copies (retention_days; audit rows stay), remove stray files
+ * in the message directory older than an hour.  One line per action to
+ * report, if not NULL. */
+int sg_review_expire(struct sg_review *r, const struct sg_review_actor *actor,
+                     time_t now, FILE *report,
+                     struct sg_review_expire_result *res_r,
+                     const char **error_r);
+
+/* ------------------------------------------------------------ reports */
+
+enum sg_review_format {
+    SG_REVIEW_CSV = 0,
+    SG_REVIEW_JSON,
+};
+
+/* One row per decision (released, rejected, escalated, expired, note)
+ * made at or after since, oldest first, with the record's fields.  CSV
+ * (RFC 4180, a header row; cells that a spreadsheet would run as a
+ * formula are prefixed with ') or a JSON array of objects.  Audited as
+ * "export". */
+int sg_review_export(struct sg_review *r, time_t since,
+                     enum sg_review_format format, FILE *out,
+                     const struct sg_review_actor *actor,
+                     const char **error_r);
+
+/* The waiting records, oldest first, those past the response target
+ * flagged, as text in out (appended).  *n_waiting_r, *n_overdue_r may be
+ * NULL. */
+int sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
+                     size_t *n_waiting_r, size_t *n_overdue_r,
+                     const char **error_r);
+/* Mail the digest text to the configured DSL addresses. */
+int sg_review_digest_mail(struct sg_review *r, const char *text,
+                          size_t n_waiting, size_t n_overdue, time_t now,
+                          const struct sg_review_actor *actor,
+                          const char **error_r);
+
+/* Audit rows, oldest first: of one record (id) or all (NULL), at or after
+ * since. */
+int sg_review_audit_list(struct sg_review *r, const char *id, time_t since,
+                         struct sg_review_audit_row **rows_r, size_t *n_r,
+                         const char **error_r);
+void sg_review_audit_rows_free(struct sg_review_audit_row **rows, size_t *n);
+
+/* ------------------------------------------------------------ commands */
+
+/* Run a command template with {queue_id} replaced (execv, no shell,
+ * standard input /dev/null), waiting at most timeout seconds.  0 when it
+ * exits 0; -1 with the reason and the first line it wrote otherwise.
+ * The whole output (stdout and stderr, at most 1 MiB) in *output_r when
+ * output_r is not NULL (free it).  queue_id must be letters and digits. */
+int sg_review_run(const char *template, const char *queue_id,
+                  unsigned timeout, char **output_r, const char **error_r);
+
+#endif

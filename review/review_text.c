@@ -1,0 +1,144 @@
+/*
+ * review_text.c - text from held mail, made safe to show: terminal
+ * escapes neutralised, findings located for marking, ages written for
+ * people.
+ *
+ * SECURITY: everything here handles attacker-controlled text.  Nothing is
+ * interpreted: HTML was already reduced to text by the view builder, and
+ * here every control character (which could move a terminal's cursor,
+ * change its title or hide text) and every bidirectional override (which
+ * could reorder what the reader sees) is shown as a visible escape.
+ * Bounded work: marking is O(text x findings) with findings bounded by
+ * the record.
+ *
+ * Fails only on allocation (-1).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "review_int.h"
+#include "sg_utf8.h"
+
+static bool
+bidi_control(uint32_t cp)
+{
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+int
+sg_review_safe_text(struct sg_buf *out, const char *s, size_t len,
+                    bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    if (sg_buf_reserve(out, len + 1) < 0)
+        return -1;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            int rc;
+            if (c == '\t' || (c == '\n' && multiline) ||
+                (c >= 0x20 && c != 0x7f))
+                rc = sg_buf_putc(out, (char)c);
+            else if (c == '\r' && multiline && i + 1 < len &&
+                     p[i + 1] == '\n')
+                rc = 0; /* CRLF: the LF follows */
+            else
+                rc = sg_buf_printf(out, "\\x%02x", c);
+            if (rc < 0)
+                return -1;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = sg_utf8_decode(p + i, len - i, &cp);
+        if (n == 0) {
+            if (sg_buf_printf(out, "\\x%02x", c) < 0)
+                return -1;
+            i++;
+            continue;
+        }
+        if ((cp >= 0x80 && cp <= 0x9f) || bidi_control(cp)) {
+            if (sg_buf_printf(out, "\\u%04x", (unsigned)cp) < 0)
+                return -1;
+        } else if (sg_buf_append(out, p + i, n) < 0) {
+            return -1;
+        }
+        i += n;
+    }
+    return out->data == NULL ? sg_buf_puts(out, "") : 0;
+}
+
+static bool
+match_at(const char *text, size_t len, size_t at, const char *needle,
+         size_t nlen)
+{
+    if (nlen > len - at)
+        return false;
+    for (size_t i = 0; i < nlen; i++)
+        if (tolower((unsigned char)text[at + i]) !=
+            tolower((unsigned char)needle[i]))
+            return false;
+    return true;
+}
+
+int
+sg_review_find_marks(const char *text, size_t len,
+                     const struct sg_review_finding *findings,
+                     size_t n_findings, struct sg_review_span **spans_r,
+                     size_t *n_r, const char **error_r)
+{
+    struct sg_review_span *spans = NULL;
+    size_t n = 0, cap = 0;
+    size_t i = 0;
+    while (i < len) {
+        /* the longest finding that starts here */
+        size_t best = 0;
+        for (size_t f = 0; f < n_findings; f++) {
+            const char *t = findings[f].text;
+            size_t tl = t != NULL ? strlen(t) : 0;
+            if (tl > best && match_at(text, len, i, t, tl))
+                best = tl;
+        }
+        if (best == 0) {
+            i++;
+            continue;
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            struct sg_review_span *ns = realloc(spans, nc * sizeof(*ns));
+            if (ns == NULL) {
+                free(spans);
+                return review_fail(error_r, "out of memory");
+            }
+            spans = ns;
+            cap = nc;
+        }
+        spans[n].start = i;
+        spans[n].end = i + best;
+        n++;
+        i += best;
+    }
+    *spans_r = spans;
+    *n_r = n;
+    return 0;
+}
+
+void
+sg_review_format_age(time_t t, char *buf, size_t size)
+{
+    if (t < 0)
+        t = 0;
+    long long d = t / 86400, h = (t % 86400) / 3600, m = (t % 3600) / 60;
+    if (d > 0)
+        snprintf(buf, size, "%lldd %02lldh", d, h);
+    else if (h > 0)
+        snprintf(buf, size, "%lldh %02lldm", h, m);
+    else
+        snprintf(buf, size, "%lldm", m);
+}

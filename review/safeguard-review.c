@@ -1,0 +1,907 @@
+/*
+ * safeguard-review.c - the quarantine review command line.
+ *
+ *   safeguard-review [-c CONFIG] [-o NAME=VALUE]... COMMAND [ARGS]
+ *
+ * list, show, release, reject, escalate, note, export, expire, digest,
+ * audit, sync: see safeguard-review(8).  The database, the message
+ * directory and the notice settings come from the daemon's configuration
+ * file, loaded by the same code (sg_config_load_default); every command
+ * goes through the review library (review.h), which the web page shares,
+ * and is audited as the Unix user running it, from "command line".
+ *
+ * SECURITY: everything printed from a held message (addresses, subjects,
+ * text, file names) goes through sg_review_safe_text, so a message cannot
+ * send escape sequences to the reviewer's terminal; HTML was reduced to
+ * text by the view builder and is never interpreted.
+ * Fails with a message on standard error and a sysexits code.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "review.h"
+#include "sg_buf.h"
+#include "sg_config.h"
+
+#define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
+#define FROM_WHERE "command line"
+
+static const char *progname = "safeguard-review";
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: safeguard-review [-c CONFIG] [-o NAME=VALUE]... COMMAND "
+            "[ARGS]\n"
+            "\n"
+            "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
+            "       [--rule RULE] [--sender TEXT] [--limit N] "
+            "[--oldest-first]\n"
+            "  show ID [--no-queue]\n"
+            "  release ID --note TEXT\n"
+            "  reject ID --note TEXT [--tell-sender]\n"
+            "  escalate ID --note TEXT\n"
+            "  note ID TEXT\n"
+            "  export [--since WHEN] [--format csv|json]\n"
+            "  expire\n"
+            "  digest [--mail]\n"
+            "  audit [ID] [--since WHEN]\n"
+            "  sync\n"
+            "\n"
+            "  -c FILE        configuration (default %s)\n"
+            "  -o NAME=VALUE  a review setting: release_command,\n"
+            "                 delete_command, queue_command, command_timeout,\n"
+            "                 sla_hours, retention_days, hold_max_days,\n"
+            "                 expire_action\n"
+            "AGE is a number with s, m, h, d or w; WHEN is YYYY-MM-DD,\n"
+            "YYYY-MM-DDTHH:MM[:SS] (UTC) or an AGE ago.\n",
+            DEFAULT_CONFIG);
+}
+
+static void __attribute__((format(printf, 2, 3), noreturn))
+die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", progname);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(code);
+}
+
+/* ------------------------------------------------------------ parsing */
+
+static int
+parse_age(const char *s, time_t *t_r)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || v < 0)
+        return -1;
+    long long mul = 1;
+    switch (*end) {
+    case '\0':
+    case 's':
+        break;
+    case 'm':
+        mul = 60;
+        break;
+    case 'h':
+        mul = 3600;
+        break;
+    case 'd':
+        mul = 86400;
+        break;
+    case 'w':
+        mul = 7 * 86400;
+        break;
+    default:
+        return -1;
+    }
+    if (*end != '\0' && end[1] != '\0')
+        return -1;
+    if (v > (long long)100 * 365 * 86400 / mul)
+        return -1;
+    *t_r = (time_t)(v * mul);
+    return 0;
+}
+
+static int
+parse_when(const char *s, time_t *t_r)
+{
+    static const char *const formats[] = {"%Y-%m-%dT%H:%M:%SZ",
+                                          "%Y-%m-%dT%H:%M:%S",
+                                          "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M",
+                                          "%Y-%m-%d %H:%M", "%Y-%m-%d", NULL};
+    for (int i = 0; formats[i] != NULL; i++) {
+        struct tm tm = {0};
+        const char *end = strptime(s, formats[i], &tm);
+        if (end != NULL && *end == '\0') {
+            *t_r = timegm(&tm);
+            return 0;
+        }
+    }
+    time_t age;
+    if (parse_age(s, &age) == 0) {
+        *t_r = time(NULL) - age;
+        return 0;
+    }
+    return -1;
+}
+
+static unsigned
+parse_uint(const char *name, const char *v, unsigned max)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n > max || v[0] == '-')
+        die(EX_USAGE, "-o %s: \"%s\" is not a whole number up to %u", name, v,
+            max);
+    return (unsigned)n;
+}
+
+/* -o NAME=VALUE.  Until the configuration file has review_* keys of its
+ * own, these are how a site or a test sets them. */
+static void
+apply_setting(struct sg_review_settings *s, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL)
+        die(EX_USAGE, "-o %s: expected NAME=VALUE", arg);
+    size_t n = (size_t)(eq - arg);
+    const char *v = eq + 1;
+#define IS(k) (n == strlen(k) && strncmp(arg, k, n) == 0)
+    if (IS("release_command"))
+        s->release_command = v;
+    else if (IS("delete_command"))
+        s->delete_command = v;
+    else if (IS("queue_command"))
+        s->queue_command = v;
+    else if (IS("command_timeout"))
+        s->command_timeout = parse_uint("command_timeout", v, 3600);
+    else if (IS("sla_hours"))
+        s->sla_hours = parse_uint("sla_hours", v, 24 * 365);
+    else if (IS("retention_days"))
+        s->retention_days = parse_uint("retention_days", v, 36500);
+    else if (IS("hold_max_days"))
+        s->hold_max_days = parse_uint("hold_max_days", v, 36500);
+    else if (IS("expire_action")) {
+        if (sg_review_expire_action_parse(v, &s->expire_action) < 0)
+            die(EX_USAGE, "-o expire_action: \"%s\" is not delete or release",
+                v);
+    } else
+        die(EX_USAGE, "-o: unknown setting \"%.*s\" (see -h)", (int)n, arg);
+#undef IS
+}
+
+/* ------------------------------------------------------------ output */
+
+/* Print s made safe for the terminal. */
+static void
+put_safe(const char *s, bool multiline)
+{
+    struct sg_buf b = SG_BUF_INIT;
+    if (s == NULL)
+        s = "";
+    if (sg_review_safe_text(&b, s, strlen(s), multiline) < 0)
+        die(EX_OSERR, "out of memory");
+    fputs(b.data != NULL ? b.data : "", stdout);
+    sg_buf_free(&b);
+}
+
+/* Print text with its findings between >>> and <<<, each line indented. */
+static void
+put_marked(const char *text, size_t len,
+           const struct sg_review_finding *f, size_t nf, const char *indent)
+{
+    struct sg_review_span *spans = NULL;
+    size_t n = 0;
+    const char *err;
+    if (sg_review_find_marks(text, len, f, nf, &spans, &n, &err) < 0)
+        die(EX_OSERR, "%s", err);
+    struct sg_buf b = SG_BUF_INIT;
+    size_t at = 0;
+    for (size_t i = 0; i <= n; i++) {
+        size_t end = i < n ? spans[i].start : len;
+        if (sg_review_safe_text(&b, text + at, end - at, true) < 0)
+            die(EX_OSERR, "out of memory");
+        if (i == n)
+            break;
+        sg_buf_puts(&b, ">>>");
+        if (sg_review_safe_text(&b, text + spans[i].start,
+                                spans[i].end - spans[i].start, false) < 0)
+            die(EX_OSERR, "out of memory");
+        sg_buf_puts(&b, "<<<");
+        at = spans[i].end;
+    }
+    free(spans);
+    fputs(indent, stdout);
+    for (const char *p = b.data != NULL ? b.data : ""; *p != '\0'; p++) {
+        putchar(*p);
+        if (*p == '\n' && p[1] != '\0')
+            fputs(indent, stdout);
+    }
+    putchar('\n');
+    sg_buf_free(&b);
+}
+
+static void
+utc(time_t t, char *buf, size_t size)
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL ||
+        strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(buf, size, "%lld", (long long)t);
+}
+
+static void
+put_block(const char *title, const char *text)
+{
+    printf("\n%s\n", title);
+    if (text == NULL || *text == '\0') {
+        puts("  (none)");
+        return;
+    }
+    put_marked(text, strlen(text), NULL, 0, "  ");
+}
+
+static void
+human_size(size_t n, char *buf, size_t size)
+{
+    if (n < 1024)
+        snprintf(buf, size, "%zu bytes", n);
+    else if (n < 1024 * 1024)
+        snprintf(buf, size, "%.1f KB", (double)n / 1024);
+    else
+        snprintf(buf, size, "%.1f MB", (double)n / (1024 * 1024));
+}
+
+/* ------------------------------------------------------------ commands */
+
+struct ctx {
+    struct sg_review *r;
+    struct sg_review_actor actor;
+};
+
+static int
+exit_for(int rc)
+{
+    switch (rc) {
+    case 0:
+        return EX_OK;
+    case SG_REVIEW_NOT_FOUND:
+        return EX_NOINPUT;
+    case SG_REVIEW_WRONG_STATUS:
+        return EX_DATAERR;
+    case SG_REVIEW_GONE:
+        return EX_UNAVAILABLE;
+    case SG_REVIEW_NOTICE_FAILED:
+    default:
+        return EX_TEMPFAIL;
+    }
+}
+
+static int
+cmd_list(struct ctx *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"status", required_argument, NULL, 's'},
+        {"older-than", required_argument, NULL, 'o'},
+        {"newer-than", required_argument, NULL, 'n'},
+        {"rule", required_argument, NULL, 'r'},
+        {"sender", required_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'l'},
+        {"oldest-first", no_argument, NULL, 'O'},
+        {NULL, 0, NULL, 0},
+    };
+    struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (o) {
+        case 's':
+            if (strcmp(optarg, "all") == 0)
+                f.any_status = true;
+            else if (sg_quarantine_status_parse(optarg, &f.status) < 0)
+                die(EX_USAGE, "--status: \"%s\" is not held, released, "
+                              "rejected, expired, escalated or all",
+                    optarg);
+            break;
+        case 'o':
+            if (parse_age(optarg, &f.min_age) < 0)
+                die(EX_USAGE, "--older-than: \"%s\" is not an age", optarg);
+            break;
+        case 'n':
+            if (parse_age(optarg, &f.max_age) < 0)
+                die(EX_USAGE, "--newer-than: \"%s\" is not an age", optarg);
+            break;
+        case 'r':
+            f.rule = optarg;
+            break;
+        case 'f':
+            f.sender = optarg;
+            break;
+        case 'l':
+            f.limit = parse_uint("--limit", optarg, 1000000);
+            break;
+        case 'O':
+            f.oldest_first = true;
+            break;
+        default:
+            return EX_USAGE;
+        }
+    }
+    if (optind != argc)
+        die(EX_USAGE, "list: unexpected argument \"%s\"", argv[optind]);
+    struct sg_review_item *items = NULL;
+    size_t n = 0;
+    const char *err;
+    if (sg_review_list(c->r, &f, &c->actor, &items, &n, &err) < 0)
+        die(EX_SOFTWARE, "%s", err);
+    time_t now = time(NULL);
+    unsigned sla = sg_review_get_settings(c->r)->sla_hours;
+    if (n == 0) {
+        printf("No %s records%s.\n",
+               f.any_status ? "" : sg_quarantine_status_name(f.status),
+               f.rule || f.sender || f.min_age || f.max_age
+                   ? " match"
+                   : "");
+    } else {
+        printf("%-20s %-10s %-9s %-7s %-28s %s\n", "RECORD", "STATUS", "AGE",
+               "SLA", "SENDER", "RULES / TO / SUBJECT");
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct sg_review_item *it = &items[i];
+        char age[32], slabuf[32];
+        sg_review_format_age(now - it->created, age, sizeof(age));
+        if (!sg_review_waiting(it->status))
+            snprintf(slabuf, sizeof(slabuf), "-");
+        else if (sg_review_overdue(c->r, it->status, it->created, now))
+            snprintf(slabuf, sizeof(slabuf), "LATE");
+        else
+            snprintf(slabuf, sizeof(slabuf), "%lldh",
+                     (long long)((time_t)sla * 3600 - (now - it->created)) /
+                         3600);
+        printf("%-20s %-10s %-9s %-7s ", it->id,
+               sg_quarantine_status_name(it->status), age, slabuf);
+        struct sg_buf b = SG_BUF_INIT;
+        sg_review_safe_text(&b, it->env_from, strlen(it->env_from), false);
+        printf("%-28s ", b.data != NULL ? b.data : "");
+        sg_buf_free(&b);
+        put_safe(it->rules, false);
+        fputs("\n    to: ", stdout);
+        put_safe(it->recipients, false);
+        fputs("\n    subject: ", stdout);
+        put_safe(it->subject, false);
+        putchar('\n');
+    }
+    if (n > 0)
+        printf("SLA: hours left of the %u-hour response target; LATE: past "
+               "it.\n",
+               sla);
+    sg_review_items_free(&items, &n);
+    return ferror(stdout) ? EX_IOERR : EX_OK;
+}
+
+static int
+cmd_show(struct ctx *c, int argc, char **argv)
+{
+    bool with_queue = true;
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-queue") == 0)
+            with_queue = false;
+        else if (argv[i][0] == '-' || id != NULL)
+            die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
+        else
+            id = argv[i];
+    }
+    if (id == NULL)
+        die(EX_USAGE, "show: which record? (safeguard-review list)");
+    struct sg_review_detail *d = NULL;
+    const char *err;
+    int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    const struct sg_quarantine_record *rec = d->record;
+    time_t now = time(NULL);
+    char when[64], age[32];
+    utc(rec->created, when, sizeof(when));
+    sg_review_format_age(now - rec->created, age, sizeof(age));
+
+    printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
+    printf("Status     %s", sg_quarantine_status_name(rec->status));
+    if (sg_review_waiting(rec->status)) {
+        printf(", waiting %s", age);
+        if (sg_review_overdue(c->r, rec->status, rec->created, now))
+            printf(" - PAST THE %u-HOUR RESPONSE TARGET",
+                   sg_review_get_settings(c->r)->sla_hours);
+    } else {
+        char ch[64];
+        utc(rec->status_changed, ch, sizeof(ch));
+        printf(" on %s", ch);
+    }
+    printf("\nHeld       %s\n", when);
+    if (with_queue) {
+        printf("Mail queue %s", sg_review_queue_state_name(d->queue));
+        if (d->queue == SG_REVIEW_QUEUE_OTHER && d->queue_name != NULL)
+            printf(" (%s)", d->queue_name);
+        putchar('\n');
+    }
+    fputs("From       <", stdout);
+    put_safe(rec->env_from, false);
+    putchar('>');
+    if (rec->auth_user != NULL) {
+        fputs(", logged in as ", stdout);
+        put_safe(rec->auth_user, false);
+    } else if (rec->trusted) {
+        fputs(", from a trusted network", stdout);
+    } else {
+        fputs(", NOT authenticated (the address may be forged)", stdout);
+    }
+    if (rec->client != NULL) {
+        fputs(", client ", stdout);
+        put_safe(rec->client, false);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < d->n_rcpts; i++) {
+        fputs(i == 0 ? "To         " : "           ", stdout);
+        put_safe(d->rcpts[i].address, false);
+        fputs(" (", stdout);
+        put_safe(d->rcpts[i].roles, false);
+        if (strcmp(d->rcpts[i].channel, "personal") == 0)
+            fputs(", a registered personal address", stdout);
+        fputs(")\n", stdout);
+    }
+    fputs("Subject    ", stdout);
+    if (rec->subject != NULL)
+        put_marked(rec->subject, strlen(rec->subject), d->findings,
+                   d->n_findings, "");
+    else
+        puts("(none)");
+
+    printf("\nRules that matched\n");
+    for (size_t i = 0; i < d->n_rules; i++) {
+        const struct sg_review_rule *u = &d->rules[i];
+        fputs("  ", stdout);
+        put_safe(u->id, false);
+        fputs(": ", stdout);
+        put_safe(u->title, false);
+        printf(" [%s%s]\n", strcmp(u->mode, "test") == 0 ? "test mode, would "
+                                                          : "",
+               u->action);
+        fputs("    Policy: ", stdout);
+        put_safe(u->policy, false);
+        fputs("\n    Source: ", stdout);
+        put_safe(u->source, false);
+        putchar('\n');
+        for (size_t j = 0; j < d->n_findings; j++) {
+            const struct sg_review_finding *f = &d->findings[j];
+            if (strcmp(f->rule_id, u->id) != 0)
+                continue;
+            fputs("    Found:  ", stdout);
+            put_safe(f->detector, false);
+            fputs(" \"", stdout);
+            put_safe(f->text, false);
+            fputs("\" in ", stdout);
+            put_safe(f->location, false);
+            putchar('\n');
+        }
+    }
+    put_block("Explanation sent to the sender", rec->explain_sender);
+    put_block("Explanation for the DSL", rec->explain_dsl);
+
+    printf("\nThe message, as text (findings between >>> and <<<; nothing "
+           "in it is run,\nopened or shown as HTML; control characters are "
+           "written as \\x..)\n");
+    if (d->view == NULL) {
+        fputs("  ", stdout);
+        put_safe(d->view_error, false);
+        putchar('\n');
+    } else {
+        const struct sg_msgview *v = d->view;
+        for (size_t i = 0; i < v->n_texts; i++) {
+            const struct sg_text_part *t = &v->texts[i];
+            fputs("  --- ", stdout);
+            put_safe(t->label, false);
+            printf("%s ---\n", t->from_html ? ", HTML shown as text" : "");
+            put_marked(t->text, t->len, d->findings, d->n_findings, "  | ");
+        }
+        if (v->n_texts == 0)
+            puts("  (no text)");
+        printf("\nAttachments (listed, not opened)\n");
+        if (v->n_attachments == 0)
+            puts("  (none)");
+        for (size_t i = 0; i < v->n_attachments; i++) {
+            const struct sg_attachment *a = &v->attachments[i];
+            char sz[32];
+            human_size(a->size, sz, sizeof(sz));
+            fputs("  ", stdout);
+            put_safe(a->filename != NULL ? a->filename : "(no name)", false);
+            fputs("  ", stdout);
+            put_safe(a->content_type, false);
+            printf("  %s%s\n", sz,
+                   a->depth > 0 ? "  (inside a forwarded message)" : "");
+        }
+        if (v->malformed)
+            puts("  Note: the message's MIME structure was damaged and "
+                 "has been repaired to show it.");
+    }
+
+    printf("\nHistory\n");
+    for (size_t i = 0; i < d->n_history; i++) {
+        const struct sg_review_audit_row *a = &d->history[i];
+        char t[64];
+        utc(a->time, t, sizeof(t));
+        printf("  %s  ", t);
+        put_safe(a->actor, false);
+        if (a->client != NULL) {
+            fputs(" (", stdout);
+            put_safe(a->client, false);
+            putchar(')');
+        }
+        fputs("  ", stdout);
+        put_safe(a->action, false);
+        if (a->note != NULL) {
+            fputs(": ", stdout);
+            put_safe(a->note, false);
+        }
+        putchar('\n');
+    }
+    sg_review_detail_free(&d);
+    return ferror(stdout) ? EX_IOERR : EX_OK;
+}
+
+/* release / reject / escalate ID --note TEXT [--tell-sender] */
+static int
+cmd_decide(struct ctx *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"note", required_argument, NULL, 'n'},
+        {"tell-sender", no_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *what = argv[0], *note = NULL;
+    bool tell = false;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (o) {
+        case 'n':
+            note = optarg;
+            break;
+        case 't':
+            tell = true;
+            break;
+        default:
+            return EX_USAGE;
+        }
+    }
+    if (optind + 1 != argc)
+        die(EX_USAGE, "%s: give one record id (safeguard-review list)", what);
+    if (tell && strcmp(what, "reject") != 0)
+        die(EX_USAGE, "%s: --tell-sender goes with reject", what);
+    if (note == NULL || *note == '\0')
+        die(EX_USAGE, "%s: --note is required: say why, for the record",
+            what);
+    const char *id = argv[optind], *err = NULL;
+    int rc;
+    if (strcmp(what, "release") == 0)
+        rc = sg_review_release(c->r, id, &c->actor, note, &err);
+    else if (strcmp(what, "reject") == 0)
+        rc = sg_review_reject(c->r, id, &c->actor, note, tell, &err);
+    else
+        rc = sg_review_escalate(c->r, id, &c->actor, note, &err);
+    if (rc == SG_REVIEW_GONE)
+        die(EX_UNAVAILABLE, "not done: %s", err);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    if (strcmp(what, "release") == 0)
+        printf("%s: released; the mail server is delivering it.\n", id);
+    else if (strcmp(what, "reject") == 0)
+        printf("%s: rejected and deleted from the mail queue%s.\n", id,
+               tell ? "; the sender has been told" : "");
+    else
+        printf("%s: escalated; the message stays held.\n", id);
+    return EX_OK;
+}
+
+static int
+cmd_note(struct ctx *c, int argc, char **argv)
+{
+    const char *id = NULL;
+    struct sg_buf note = SG_BUF_INIT;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
+            sg_buf_printf(&note, "%s%s", note.len ? " " : "", argv[++i]);
+        } else if (id == NULL) {
+            id = argv[i];
+        } else {
+            sg_buf_printf(&note, "%s%s", note.len ? " " : "", argv[i]);
+        }
+    }
+    if (id == NULL || note.len == 0)
+        die(EX_USAGE, "note: usage: note ID TEXT");
+    const char *err;
+    int rc = sg_review_note(c->r, id, &c->actor, note.data, &err);
+    sg_buf_free(&note);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    printf("%s: note added.\n", id);
+    return EX_OK;
+}
+
+static int
+cmd_export(struct ctx *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"since", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
+    time_t since = 0;
+    enum sg_review_format fmt = SG_REVIEW_CSV;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (o) {
+        case 's':
+            if (parse_when(optarg, &since) < 0)
+                die(EX_USAGE, "--since: \"%s\" is not a date or an age",
+                    optarg);
+            break;
+        case 'f':
+            if (strcmp(optarg, "csv") == 0)
+                fmt = SG_REVIEW_CSV;
+            else if (strcmp(optarg, "json") == 0)
+                fmt = SG_REVIEW_JSON;
+            else
+                die(EX_USAGE, "--format: csv or json, not \"%s\"", optarg);
+            break;
+        default:
+            return EX_USAGE;
+        }
+    }
+    if (optind != argc)
+        die(EX_USAGE, "export: unexpected argument \"%s\"", argv[optind]);
+    const char *err;
+    if (sg_review_export(c->r, since, fmt, stdout, &c->actor, &err) < 0)
+        die(EX_IOERR, "%s", err);
+    return EX_OK;
+}
+
+static int
+cmd_expire(struct ctx *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        die(EX_USAGE, "expire takes no arguments");
+    struct sg_review_expire_result res;
+    const char *err;
+    int rc = sg_review_expire(c->r, &c->actor, time(NULL), stdout, &res,
+                              &err);
+    if (rc < 0 && res.failed == 0)
+        die(EX_SOFTWARE, "%s", err);
+    printf("expire: %zu expired, %zu gone from the queue, %zu purged "
+           "(%zu copies), %zu stray files removed%s\n",
+           res.expired, res.gone, res.purged, res.copies, res.strays,
+           res.failed ? "" : ".");
+    if (rc < 0)
+        die(EX_TEMPFAIL, "%s", err);
+    return EX_OK;
+}
+
+static int
+cmd_digest(struct ctx *c, int argc, char **argv)
+{
+    bool mail = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--mail") == 0)
+            mail = true;
+        else
+            die(EX_USAGE, "digest: unexpected argument \"%s\"", argv[i]);
+    }
+    struct sg_buf text = SG_BUF_INIT;
+    size_t waiting = 0, overdue = 0;
+    time_t now = time(NULL);
+    const char *err;
+    if (sg_review_digest(c->r, now, &text, &waiting, &overdue, &err) < 0)
+        die(EX_SOFTWARE, "%s", err);
+    fputs(text.data != NULL ? text.data : "", stdout);
+    int rc = EX_OK;
+    if (mail && waiting > 0) {
+        if (sg_review_digest_mail(c->r, text.data, waiting, overdue, now,
+                                  &c->actor, &err) < 0) {
+            fprintf(stderr, "%s: %s\n", progname, err);
+            rc = EX_TEMPFAIL;
+        } else {
+            printf("\n(mailed to the DSL addresses)\n");
+        }
+    } else if (mail) {
+        printf("\n(nothing waiting: no mail sent)\n");
+    }
+    sg_buf_free(&text);
+    return rc;
+}
+
+static int
+cmd_audit(struct ctx *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"since", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    time_t since = 0;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (o != 's')
+            return EX_USAGE;
+        if (parse_when(optarg, &since) < 0)
+            die(EX_USAGE, "--since: \"%s\" is not a date or an age", optarg);
+    }
+    const char *id = optind < argc ? argv[optind++] : NULL;
+    if (optind != argc)
+        die(EX_USAGE, "audit: unexpected argument \"%s\"", argv[optind]);
+    struct sg_review_audit_row *rows = NULL;
+    size_t n = 0;
+    const char *err;
+    if (sg_review_audit_list(c->r, id, since, &rows, &n, &err) < 0)
+        die(EX_SOFTWARE, "%s", err);
+    printf("%-6s %-20s %-20s %-24s %-14s %s\n", "ID", "TIME (UTC)", "RECORD",
+           "WHO (FROM WHERE)", "ACTION", "NOTE");
+    for (size_t i = 0; i < n; i++) {
+        const struct sg_review_audit_row *a = &rows[i];
+        char t[64];
+        struct tm tm;
+        gmtime_r(&a->time, &tm);
+        strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+        struct sg_buf who = SG_BUF_INIT;
+        sg_review_safe_text(&who, a->actor, strlen(a->actor), false);
+        if (a->client != NULL) {
+            sg_buf_puts(&who, " (");
+            sg_review_safe_text(&who, a->client, strlen(a->client), false);
+            sg_buf_puts(&who, ")");
+        }
+        printf("%-6lld %-20s %-20s %-24s %-14s ", a->id, t,
+               a->record_id != NULL ? a->record_id : "-",
+               who.data != NULL ? who.data : "", a->action);
+        sg_buf_free(&who);
+        put_safe(a->note != NULL ? a->note : "", false);
+        putchar('\n');
+    }
+    sg_review_audit_rows_free(&rows, &n);
+    /* Reading the audit is itself audited, after the listing. */
+    if (sg_quarantine_audit(sg_review_store(c->r), id, c->actor.user,
+                            c->actor.from, "audit-read", NULL, &err) < 0)
+        die(EX_SOFTWARE, "%s", err);
+    return ferror(stdout) ? EX_IOERR : EX_OK;
+}
+
+static int
+cmd_sync(struct ctx *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        die(EX_USAGE, "sync takes no arguments");
+    size_t gone = 0;
+    const char *err;
+    if (sg_review_sync(c->r, &c->actor, stdout, &gone, &err) < 0)
+        die(EX_TEMPFAIL, "%s", err);
+    printf("sync: %zu record%s updated for messages no longer held.\n", gone,
+           gone == 1 ? "" : "s");
+    return EX_OK;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(struct ctx *, int, char **);
+} commands[] = {
+    {"list", cmd_list},       {"show", cmd_show},
+    {"release", cmd_decide},  {"reject", cmd_decide},
+    {"escalate", cmd_decide}, {"note", cmd_note},
+    {"export", cmd_export},   {"expire", cmd_expire},
+    {"digest", cmd_digest},   {"audit", cmd_audit},
+    {"sync", cmd_sync},
+};
+
+int
+main(int argc, char **argv)
+{
+    const char *config = DEFAULT_CONFIG;
+    bool config_given = false;
+    struct sg_review_settings settings;
+    sg_review_settings_init(&settings);
+    int o;
+    /* "+": stop at the command; its options are its own */
+    while ((o = getopt(argc, argv, "+c:o:hV")) != -1) {
+        switch (o) {
+        case 'c':
+            config = optarg;
+            config_given = true;
+            break;
+        case 'o':
+            apply_setting(&settings, optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return EX_OK;
+        case 'V':
+            printf("safeguard-review %s\n", SG_VERSION);
+            return EX_OK;
+        default:
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    int (*fn)(struct ctx *, int, char **) = NULL;
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[optind], commands[i].name) == 0)
+            fn = commands[i].fn;
+    if (fn == NULL) {
+        fprintf(stderr, "%s: unknown command \"%s\"\n", progname,
+                argv[optind]);
+        usage(stderr);
+        return EX_USAGE;
+    }
+
+    const char *err = NULL;
+    struct sg_config *cfg = sg_config_load_default(config, config_given, &err);
+    if (cfg == NULL)
+        die(EX_CONFIG, "%s", err);
+
+    struct passwd *pw = getpwuid(getuid());
+    char uidbuf[32];
+    snprintf(uidbuf, sizeof(uidbuf), "uid %lu", (unsigned long)getuid());
+    struct ctx c = {
+        .actor = {.user = pw != NULL ? pw->pw_name : uidbuf,
+                  .from = FROM_WHERE},
+    };
+    struct sg_notice_config ncfg = {
+        .templates_dir = cfg->notice_templates,
+        .sendmail = cfg->notice_sendmail,
+        .secret_file = cfg->notice_secret_file,
+        .from = cfg->notice_from,
+        .from_name = cfg->notice_from_name,
+        .dsl_addresses = (const char *const *)cfg->dsl_addresses,
+        .n_dsl_addresses = cfg->n_dsl_addresses,
+        .timeout = (unsigned)cfg->notice_timeout,
+    };
+    struct sg_review_options opts = {
+        .db_path = cfg->quarantine_db,
+        .store_dir = cfg->quarantine_dir,
+        .settings = settings,
+        .notice = &ncfg,
+        .dsl_contact = cfg->dsl_contact,
+        .school_domains = (const char *const *)cfg->school_domains,
+        .n_school_domains = cfg->n_school_domains,
+    };
+    if (sg_review_open(&opts, &c.r, &err) < 0) {
+        sg_config_unref(&cfg);
+        die(EX_NOINPUT, "%s", err);
+    }
+    int rc = fn(&c, argc - optind, argv + optind);
+    sg_review_close(&c.r);
+    sg_config_unref(&cfg);
+    if (fflush(stdout) != 0)
+        return EX_IOERR;
+    return rc;
+}

@@ -1,0 +1,916 @@
+/*
+ * test_review.c - the review operations (review/review.c) on a real
+ * quarantine store filled through sg_quarantine_hold, with a fake mail
+ * queue: a shell script standing in for postsuper and postqueue, keeping
+ * "QUEUE_ID QUEUE_NAME" lines in a file and logging every call.
+ *
+ * Covers: list filters and order; show (recipients, rules, findings, the
+ * stored copy parsed, findings located, terminal escapes neutralised);
+ * held -> released / rejected / escalated / expired; no double release;
+ * a message missing from the queue (released or deleted by hand); a
+ * failing command changes nothing; export as CSV and JSON; expire (held
+ * too long, retention purge, stray files); digest; every action audited.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "quarantine.h"
+#include "review.h"
+
+#define DAY 86400
+
+struct env {
+    char dir[64];
+    char db[128];
+    char store[128];
+    char queue[128];  /* the fake queue: "QID NAME" lines */
+    char calls[128];  /* one line per fake command call */
+    char script[128];
+    char release_cmd[512], delete_cmd[512], queue_cmd[512];
+    struct sg_quarantine *q;
+    struct sg_review *r;
+    char *ids[4]; /* records: 0 newest ... 3 oldest */
+};
+
+static const struct sg_review_actor alice = {"alice", "command line"};
+static const struct sg_review_actor bob = {"bob", "192.0.2.7"};
+
+/* ------------------------------------------------------------ a hold */
+
+static char *pupil_roles[] = {"pupil"};
+static struct sg_person pupil = {
+    .address = "amy.pupil@school.example",
+    .roles = pupil_roles,
+    .n_roles = 1,
+};
+static const struct sg_party rcpts[] = {
+    {"amy.pupil@school.example", &pupil, SG_CHANNEL_SCHOOL},
+    {"someone@elsewhere.example", NULL, SG_CHANNEL_NONE},
+};
+static struct sg_finding contact_findings[] = {
+    {"uk-mobile", "07700 900123", "body (text/plain)"},
+};
+static char *notify[] = {"sender", "dsl"};
+static char *matched[] = {"amy.pupil@school.example"};
+static struct sg_rule_match contact = {
+    .id = "personal-contact",
+    .title = "Personal contact details sent to a pupil",
+    .policy = "Staff must not give pupils their personal number.",
+    .source = "Trust Social Media Policy",
+    .mode = SG_MODE_ENFORCE,
+    .action = SG_ACTION_HOLD,
+    .notify = notify,
+    .n_notify = 2,
+    .recipients = matched,
+    .n_recipients = 1,
+    .findings = contact_findings,
+    .n_findings = 1,
+    .explain_sender = "Your message contains a mobile number.",
+    .explain_dsl = "Mr Smith sent Amy a mobile number.",
+};
+static struct sg_rule_match late = {
+    .id = "late-night",
+    .title = "Late at night",
+    .policy = "No messages to pupils after 9pm.",
+    .source = "Staff Code of Conduct",
+    .mode = SG_MODE_ENFORCE,
+    .action = SG_ACTION_HOLD,
+    .notify = notify,
+    .n_notify = 2,
+    .recipients = matched,
+    .n_recipients = 1,
+    .explain_sender = "Sent late.",
+    .explain_dsl = "Sent late.",
+};
+
+static const char message[] =
+    "From: John Smith <j.smith@school.example>\r\n"
+    "To: amy.pupil@school.example\r\n"
+    "Subject: Call me\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=b\r\n"
+    "\r\n"
+    "--b\r\n"
+    "Content-Type: text/html\r\n"
+    "\r\n"
+    "<p>Ring me on 07700 900123 <script>alert(1)</script></p>\r\n"
+    "--b\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "\r\n"
+    "Or text 07700 900123\x1b[31m \xe2\x80\xae reversed\r\n"
+    "--b\r\n"
+    "Content-Type: application/pdf; name=notes.pdf\r\n"
+    "Content-Disposition: attachment; filename=notes.pdf\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "JVBERi0xLjQK\r\n"
+    "--b--\r\n";
+
+static char *
+hold(struct env *e, const char *qid, const char *from, time_t when,
+     bool both_rules)
+{
+    struct sg_rule_match rules[2] = {contact, late};
+    struct sg_verdict v = {
+        .action = SG_ACTION_HOLD,
+        .rules = both_rules ? rules : &rules[0],
+        .n_rules = both_rules ? 2 : 1,
+    };
+    struct sg_hold h = {
+        .queue_id = qid,
+        .time = when,
+        .client = "127.0.0.1",
+        .client_trusted = true,
+        .auth_user = "j.smith",
+        .env_from = from,
+        .rcpts = rcpts,
+        .n_rcpts = 2,
+        .subject = "Call me",
+        .verdict = &v,
+        .data = message,
+        .len = sizeof(message) - 1,
+        .fd = -1,
+    };
+    char *id = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &err), 0);
+    FILE *f = fopen(e->queue, "a");
+    assert_non_null(f);
+    fprintf(f, "%s hold\n", qid);
+    fclose(f);
+    return id;
+}
+
+/* The fake postsuper / postqueue. */
+static const char fake[] =
+    "#!/bin/sh\n"
+    "# fake.sh QUEUEFILE CALLLOG ACTION [QID]\n"
+    "q=$1 log=$2 act=$3 id=$4\n"
+    "echo \"$act $id\" >>\"$log\"\n"
+    "[ -e \"${q}.fail\" ] && { echo \"fake: refused\" >&2; exit 1; }\n"
+    "case $act in\n"
+    "list) while read -r i n; do\n"
+    "        printf '{\"queue_name\": \"%s\", \"queue_id\": \"%s\"}\\n' "
+    "\"$n\" \"$i\"; done <\"$q\";;\n"
+    "release) sed -i \"s/^$id hold\\$/$id active/\" \"$q\";;\n"
+    "delete) sed -i \"/^$id hold\\$/d\" \"$q\";;\n"
+    "esac\n"
+    "exit 0\n";
+
+static void
+open_review(struct env *e, const struct sg_review_settings *s)
+{
+    struct sg_review_options o = {
+        .db_path = e->db,
+        .store_dir = e->store,
+        .settings = *s,
+    };
+    const char *err = NULL;
+    sg_review_close(&e->r);
+    int rc = sg_review_open(&o, &e->r, &err);
+    if (rc != 0)
+        fail_msg("%s", err);
+}
+
+static void
+settings(struct env *e, struct sg_review_settings *s)
+{
+    sg_review_settings_init(s);
+    s->release_command = e->release_cmd;
+    s->delete_command = e->delete_cmd;
+    s->queue_command = e->queue_cmd;
+    s->command_timeout = 10;
+}
+
+static int
+setup(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return -1;
+    umask(022);
+    strcpy(e->dir, "/tmp/sg-test-review-XXXXXX");
+    if (mkdtemp(e->dir) == NULL)
+        return -1;
+    snprintf(e->db, sizeof(e->db), "%s/q.db", e->dir);
+    snprintf(e->store, sizeof(e->store), "%s/messages", e->dir);
+    snprintf(e->queue, sizeof(e->queue), "%s/queue", e->dir);
+    snprintf(e->calls, sizeof(e->calls), "%s/calls", e->dir);
+    snprintf(e->script, sizeof(e->script), "%s/fake.sh", e->dir);
+    FILE *f = fopen(e->script, "w");
+    if (f == NULL)
+        return -1;
+    fputs(fake, f);
+    fclose(f);
+    fclose(fopen(e->queue, "w"));
+    fclose(fopen(e->calls, "w"));
+    snprintf(e->release_cmd, sizeof(e->release_cmd),
+             "/bin/sh %s %s %s release {queue_id}", e->script, e->queue,
+             e->calls);
+    snprintf(e->delete_cmd, sizeof(e->delete_cmd),
+             "/bin/sh %s %s %s delete {queue_id}", e->script, e->queue,
+             e->calls);
+    snprintf(e->queue_cmd, sizeof(e->queue_cmd), "/bin/sh %s %s %s list",
+             e->script, e->queue, e->calls);
+    const char *err = NULL;
+    if (sg_quarantine_open(e->db, e->store, &e->q, &err) < 0)
+        return -1;
+    *state = e;
+    time_t now = time(NULL);
+    e->ids[0] = hold(e, "4AAA1", "j.smith@school.example", now - 3600, false);
+    e->ids[1] = hold(e, "4AAA2", "k.jones@school.example", now - 2 * 3600,
+                     true);
+    e->ids[2] = hold(e, "4AAA3", "j.smith@school.example", now - 2 * DAY,
+                     false);
+    e->ids[3] = hold(e, "4AAA4", "outsider@else.example", now - 10 * DAY,
+                     true);
+    struct sg_review_settings s;
+    settings(e, &s);
+    open_review(e, &s);
+    return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+    struct env *e = *state;
+    sg_review_close(&e->r);
+    sg_quarantine_close(&e->q);
+    for (int i = 0; i < 4; i++)
+        free(e->ids[i]);
+    int r = nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(e);
+    return r;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static long long
+db_int(const struct env *e, const char *sql, const char *param)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(e->db, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (param != NULL)
+        sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static enum sg_quarantine_status
+status_of(const struct env *e, const char *id)
+{
+    struct sg_quarantine_record *rec = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_quarantine_get(e->q, id, &rec, &err), 0);
+    enum sg_quarantine_status s = rec->status;
+    sg_quarantine_record_free(&rec);
+    return s;
+}
+
+static size_t
+count_lines(const char *path, const char *prefix)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[256];
+    size_t n = 0;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, prefix, strlen(prefix)) == 0)
+            n++;
+    fclose(f);
+    return n;
+}
+
+static bool
+queue_has(const struct env *e, const char *line)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "%s\n", line);
+    FILE *f = fopen(e->queue, "r");
+    assert_non_null(f);
+    char buf[256];
+    bool found = false;
+    while (fgets(buf, sizeof(buf), f) != NULL)
+        if (strcmp(buf, want) == 0)
+            found = true;
+    fclose(f);
+    return found;
+}
+
+static void
+queue_set(const struct env *e, const char *text)
+{
+    FILE *f = fopen(e->queue, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* audit rows for a record with this action (and actor) */
+static long long
+audits(const struct env *e, const char *id, const char *action,
+       const char *actor)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM audit WHERE record_id = ?1 AND action = "
+             "'%s'%s%s%s",
+             action, actor ? " AND actor = '" : "", actor ? actor : "",
+             actor ? "'" : "");
+    return db_int(e, sql, id);
+}
+
+/* ------------------------------------------------------------ list */
+
+static void
+test_list_order_and_filters(void **state)
+{
+    struct env *e = *state;
+    struct sg_review_item *items = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
+
+    assert_int_equal(sg_review_list(e->r, &f, &alice, &items, &n, &err), 0);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < 4; i++) /* newest first */
+        assert_string_equal(items[i].id, e->ids[i]);
+    assert_string_equal(items[1].rules, "personal-contact,late-night");
+    assert_string_equal(items[0].recipients,
+                        "amy.pupil@school.example (pupil), "
+                        "someone@elsewhere.example (external)");
+    sg_review_items_free(&items, &n);
+
+    static const struct {
+        struct sg_review_filter f;
+        size_t n;
+        int first;
+    } cases[] = {
+        {{.status = SG_QSTATUS_HELD, .rule = "late-night"}, 2, 1},
+        {{.status = SG_QSTATUS_HELD, .sender = "J.SMITH@"}, 2, 0},
+        {{.status = SG_QSTATUS_HELD, .min_age = DAY}, 2, 2},
+        {{.status = SG_QSTATUS_HELD, .max_age = DAY}, 2, 0},
+        {{.status = SG_QSTATUS_HELD, .oldest_first = true, .limit = 1}, 1, 3},
+        {{.status = SG_QSTATUS_RELEASED}, 0, -1},
+        {{.any_status = true, .rule = "no-such-rule"}, 0, -1},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        assert_int_equal(
+            sg_review_list(e->r, &cases[c].f, &alice, &items, &n, &err), 0);
+        assert_int_equal(n, cases[c].n);
+        if (cases[c].first >= 0)
+            assert_string_equal(items[0].id, e->ids[cases[c].first]);
+        sg_review_items_free(&items, &n);
+    }
+    /* listing is audited */
+    assert_true(db_int(e, "SELECT count(*) FROM audit WHERE action = 'list'"
+                          " AND actor = 'alice'",
+                       NULL) == 8);
+    /* the SLA: 2 and 10 days are past 24 hours, 1 and 2 hours are not */
+    time_t now = time(NULL);
+    assert_false(sg_review_overdue(e->r, SG_QSTATUS_HELD, now - 3600, now));
+    assert_true(sg_review_overdue(e->r, SG_QSTATUS_HELD, now - 2 * DAY, now));
+    assert_true(
+        sg_review_overdue(e->r, SG_QSTATUS_ESCALATED, now - 2 * DAY, now));
+    assert_false(
+        sg_review_overdue(e->r, SG_QSTATUS_RELEASED, now - 2 * DAY, now));
+    char age[32];
+    sg_review_format_age(2 * DAY + 3 * 3600 + 60, age, sizeof(age));
+    assert_string_equal(age, "2d 03h");
+    sg_review_format_age(5 * 3600 + 2 * 60, age, sizeof(age));
+    assert_string_equal(age, "5h 02m");
+}
+
+/* ------------------------------------------------------------ show */
+
+static void
+test_show(void **state)
+{
+    struct env *e = *state;
+    struct sg_review_detail *d = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_review_show(e->r, e->ids[1], &bob, true, &d, &err),
+                     0);
+    assert_string_equal(d->record->queue_id, "4AAA2");
+    assert_int_equal(d->n_rcpts, 2);
+    assert_string_equal(d->rcpts[0].roles, "pupil");
+    assert_string_equal(d->rcpts[1].roles, "external");
+    assert_int_equal(d->n_rules, 2);
+    assert_string_equal(d->rules[0].policy,
+                        "Staff must not give pupils their personal number.");
+    assert_int_equal(d->n_findings, 1);
+    assert_string_equal(d->findings[0].text, "07700 900123");
+    assert_int_equal(d->queue, SG_REVIEW_QUEUE_HOLD);
+    assert_non_null(d->view);
+    assert_int_equal(d->view->n_attachments, 1);
+    assert_string_equal(d->view->attachments[0].filename, "notes.pdf");
+
+    /* the HTML part as text: the script is text, never markup */
+    const struct sg_text_part *t = NULL;
+    for (size_t i = 0; i < d->view->n_texts; i++)
+        if (d->view->texts[i].from_html)
+            t = &d->view->texts[i];
+    assert_non_null(t);
+    assert_null(strstr(t->text, "<p>"));
+    struct sg_review_span *spans = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_review_find_marks(t->text, t->len, d->findings,
+                                          d->n_findings, &spans, &n, &err),
+                     0);
+    assert_int_equal(n, 1);
+    assert_memory_equal(t->text + spans[0].start, "07700 900123", 12);
+    free(spans);
+
+    /* terminal escapes and bidi overrides are made visible */
+    t = NULL;
+    for (size_t i = 0; i < d->view->n_texts; i++)
+        if (strcmp(d->view->texts[i].content_type, "text/plain") == 0)
+            t = &d->view->texts[i];
+    assert_non_null(t);
+    struct sg_buf b = SG_BUF_INIT;
+    assert_int_equal(sg_review_safe_text(&b, t->text, t->len, true), 0);
+    assert_null(strchr(b.data, '\x1b'));
+    assert_non_null(strstr(b.data, "\\x1b[31m"));
+    assert_non_null(strstr(b.data, "\\u202e"));
+    sg_buf_free(&b);
+    static const char bad[] = "a\rb\nc\x7f\xc2\x9b\xff";
+    assert_int_equal(sg_review_safe_text(&b, bad, sizeof(bad) - 1, false), 0);
+    assert_string_equal(b.data, "a\\x0db\\x0ac\\x7f\\u009b\\xff");
+    sg_buf_free(&b);
+
+    /* the view is audited, and shows in the history */
+    assert_int_equal(audits(e, e->ids[1], "view", "bob"), 1);
+    assert_true(d->n_history >= 2);
+    assert_string_equal(d->history[0].action, "held");
+    sg_review_detail_free(&d);
+
+    assert_int_equal(sg_review_show(e->r, "SG-20000101-000000", &bob, false,
+                                    &d, &err),
+                     SG_REVIEW_NOT_FOUND);
+}
+
+/* ------------------------------------------------------------ decisions */
+
+static void
+test_release_once(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    const char *id = e->ids[0];
+    assert_int_equal(sg_review_release(e->r, id, &alice, "", &err), -1);
+    assert_int_equal(
+        sg_review_release(e->r, id, &alice, "Checked with Mr Smith", &err), 0);
+    assert_int_equal(status_of(e, id), SG_QSTATUS_RELEASED);
+    assert_true(queue_has(e, "4AAA1 active"));
+    assert_int_equal(count_lines(e->calls, "release 4AAA1"), 1);
+    assert_int_equal(audits(e, id, "released", "alice"), 1);
+    assert_int_equal(db_int(e,
+                            "SELECT count(*) FROM audit WHERE record_id = ?1"
+                            " AND note = 'Checked with Mr Smith' AND client"
+                            " = 'command line'",
+                            id),
+                     1);
+
+    /* no double release, and the second reviewer learns who did it */
+    assert_int_equal(sg_review_release(e->r, id, &bob, "again", &err),
+                     SG_REVIEW_WRONG_STATUS);
+    assert_non_null(strstr(err, "already released by alice"));
+    assert_int_equal(count_lines(e->calls, "release 4AAA1"), 1);
+    /* nor a reject or an escalation after it */
+    assert_int_equal(sg_review_reject(e->r, id, &bob, "no", false, &err),
+                     SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(sg_review_escalate(e->r, id, &bob, "no", &err),
+                     SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(count_lines(e->calls, "delete"), 0);
+    assert_int_equal(sg_review_release(e->r, "SG-20000101-000000", &bob,
+                                       "x", &err),
+                     SG_REVIEW_NOT_FOUND);
+}
+
+static void
+test_reject_and_escalate(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    assert_int_equal(
+        sg_review_reject(e->r, e->ids[1], &alice, "Not appropriate", false,
+                         &err),
+        0);
+    assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
+    assert_false(queue_has(e, "4AAA2 hold"));
+    assert_int_equal(audits(e, e->ids[1], "rejected", "alice"), 1);
+
+    /* escalate: still held in the queue; then released from escalated */
+    assert_int_equal(
+        sg_review_escalate(e->r, e->ids[2], &alice, "Head to decide", &err),
+        0);
+    assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_ESCALATED);
+    assert_true(queue_has(e, "4AAA3 hold"));
+    assert_int_equal(sg_review_escalate(e->r, e->ids[2], &bob, "x", &err),
+                     SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(sg_review_release(e->r, e->ids[2], &bob, "Head: ok",
+                                       &err),
+                     0);
+    assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_RELEASED);
+
+    /* telling the sender: refused up front when notices are off, and
+     * nothing is done */
+    assert_int_equal(sg_review_reject(e->r, e->ids[0], &alice, "no", true,
+                                      &err),
+                     -1);
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
+    assert_true(queue_has(e, "4AAA1 hold"));
+
+    /* a note changes nothing else */
+    assert_int_equal(sg_review_note(e->r, e->ids[0], &bob, "Rang parent",
+                                    &err),
+                     0);
+    assert_int_equal(audits(e, e->ids[0], "note", "bob"), 1);
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
+    assert_int_equal(sg_review_note(e->r, "SG-1", &bob, "x", &err),
+                     SG_REVIEW_NOT_FOUND);
+}
+
+static void
+test_missing_from_queue(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    /* released by hand (postsuper -H): in the active queue */
+    queue_set(e, "4AAA1 active\n4AAA3 hold\n4AAA4 hold\n");
+    assert_int_equal(sg_review_reject(e->r, e->ids[0], &alice, "no", false,
+                                      &err),
+                     SG_REVIEW_GONE);
+    assert_non_null(strstr(err, "released outside safeguard-review"));
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_RELEASED);
+    assert_int_equal(count_lines(e->calls, "delete"), 0);
+    /* delivered or deleted by hand: not in the queue at all */
+    assert_int_equal(sg_review_release(e->r, e->ids[1], &alice, "ok", &err),
+                     SG_REVIEW_GONE);
+    assert_non_null(strstr(err, "no longer has queue id 4AAA2"));
+    assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_EXPIRED);
+    assert_int_equal(count_lines(e->calls, "release"), 0);
+    assert_int_equal(audits(e, e->ids[1], "expired", "alice"), 1);
+
+    /* sync finds the others */
+    queue_set(e, "4AAA3 hold\n");
+    size_t gone = 0;
+    assert_int_equal(sg_review_sync(e->r, &bob, NULL, &gone, &err), 0);
+    assert_int_equal(gone, 1);
+    assert_int_equal(status_of(e, e->ids[3]), SG_QSTATUS_EXPIRED);
+    assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_HELD);
+}
+
+static void
+test_command_fails(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    char flag[160];
+    snprintf(flag, sizeof(flag), "%s.fail", e->queue);
+    /* the queue listing itself fails: nothing is done */
+    fclose(fopen(flag, "w"));
+    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+                     -1);
+    assert_non_null(strstr(err, "fake: refused"));
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
+    assert_int_equal(audits(e, e->ids[0], "failed", "alice"), 1);
+    unlink(flag);
+
+    /* the release command fails: the record stays held */
+    struct sg_review_settings s;
+    settings(e, &s);
+    s.release_command = "/bin/false {queue_id}";
+    open_review(e, &s);
+    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+                     -1);
+    assert_non_null(strstr(err, "still held"));
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
+    assert_int_equal(audits(e, e->ids[0], "failed", "alice"), 2);
+
+    /* a command that exits 0 but leaves it on hold */
+    s.release_command = "/bin/true {queue_id}";
+    open_review(e, &s);
+    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+                     -1);
+    assert_non_null(strstr(err, "still on hold"));
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
+
+    /* no queue command (a non-Postfix site): the exit status decides */
+    s.queue_command = "";
+    open_review(e, &s);
+    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+                     0);
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_RELEASED);
+
+    /* templates: absolute path, no shell, queue ids only alphanumeric */
+    assert_int_equal(sg_review_run("postsuper -H {queue_id}", "ABC", 5, NULL,
+                                   &err),
+                     -1);
+    assert_int_equal(sg_review_run("/bin/true {queue_id}", "A;rm -rf /", 5,
+                                   NULL, &err),
+                     -1);
+    char *out = NULL;
+    assert_int_equal(sg_review_run("/bin/echo 'a  b' x{queue_id}y $HOME",
+                                   "Q1", 5, &out, &err),
+                     0);
+    assert_string_equal(out, "a  b xQ1y $HOME\n");
+    free(out);
+    assert_int_equal(sg_review_run("/bin/sleep 5", NULL, 1, NULL, &err), -1);
+    assert_non_null(strstr(err, "did not finish"));
+}
+
+/* ------------------------------------------------------------ export */
+
+static void
+test_export(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice,
+                                       "=HYPERLINK(\"x\") \"quoted\"", &err),
+                     0);
+    assert_int_equal(sg_review_reject(e->r, e->ids[1], &bob, "No, sorry",
+                                      false, &err),
+                     0);
+    assert_int_equal(sg_review_note(e->r, e->ids[2], &bob, "Watching", &err),
+                     0);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_int_equal(sg_review_export(e->r, 0, SG_REVIEW_CSV, out, &alice,
+                                      &err),
+                     0);
+    fclose(out);
+    /* a header and three rows, CRLF */
+    size_t lines = 0;
+    for (char *p = buf; (p = strstr(p, "\r\n")) != NULL; p += 2)
+        lines++;
+    assert_int_equal(lines, 4);
+    assert_true(strncmp(buf, "\"decided_at\",\"record\",\"decision\"", 32) ==
+                0);
+    /* the formula is defused and quotes doubled */
+    assert_non_null(strstr(buf, "\"'=HYPERLINK(\"\"x\"\") \"\"quoted\"\"\""));
+    assert_non_null(strstr(buf, "\"rejected\",\"bob\",\"192.0.2.7\""));
+    assert_non_null(strstr(buf, "uk-mobile \"\"07700 900123\"\" in body"));
+    free(buf);
+
+    /* JSON: only decisions since now - 1 min; the same three */
+    buf = NULL;
+    out = open_memstream(&buf, &len);
+    assert_int_equal(sg_review_export(e->r, time(NULL) - 60, SG_REVIEW_JSON,
+                                      out, &alice, &err),
+                     0);
+    fclose(out);
+    json_error_t jerr;
+    json_t *j = json_loads(buf, 0, &jerr);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(j), 3);
+    json_t *row = json_array_get(j, 1);
+    assert_string_equal(json_string_value(json_object_get(row, "decision")),
+                        "rejected");
+    assert_string_equal(json_string_value(json_object_get(row, "record")),
+                        e->ids[1]);
+    assert_string_equal(json_string_value(json_object_get(row, "sender")),
+                        "k.jones@school.example");
+    assert_string_equal(
+        json_string_value(json_object_get(row, "sender_authenticated")),
+        "yes (j.smith)");
+    assert_string_equal(
+        json_string_value(json_object_get(row, "rules")),
+        "personal-contact: Personal contact details sent to a pupil; "
+        "late-night: Late at night");
+    json_decref(j);
+    free(buf);
+    /* nothing in the future */
+    buf = NULL;
+    out = open_memstream(&buf, &len);
+    assert_int_equal(sg_review_export(e->r, time(NULL) + 60, SG_REVIEW_JSON,
+                                      out, &alice, &err),
+                     0);
+    fclose(out);
+    assert_string_equal(buf, "[]\n");
+    free(buf);
+    assert_int_equal(
+        db_int(e, "SELECT count(*) FROM audit WHERE action = 'export'", NULL),
+        3);
+}
+
+/* ------------------------------------------------------------ expire */
+
+static void
+touch_old(const char *path, time_t when)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+    assert_true(fd >= 0);
+    close(fd);
+    struct utimbuf u = {when, when};
+    assert_int_equal(utime(path, &u), 0);
+}
+
+static void
+test_expire(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    struct sg_review_settings s;
+    settings(e, &s);
+    s.hold_max_days = 7;
+    s.retention_days = 30;
+    open_review(e, &s);
+    time_t now = time(NULL);
+
+    /* decided now; purged only 30 days later */
+    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+                     0);
+    char path[256], strays[3][256];
+    struct sg_quarantine_record *rec = NULL;
+    assert_int_equal(sg_quarantine_get(e->q, e->ids[0], &rec, &err), 0);
+    snprintf(path, sizeof(path), "%s", rec->message_path);
+    sg_quarantine_record_free(&rec);
+    snprintf(strays[0], 256, "%s/.tmp-abc123", e->store);
+    snprintf(strays[1], 256, "%s/SG-20200101-ABCDEF.eml", e->store);
+    snprintf(strays[2], 256, "%s/SG-20200101-FEDCBA.eml", e->store);
+    touch_old(strays[0], now - 2 * 3600);
+    touch_old(strays[1], now - 2 * 3600);
+    touch_old(strays[2], now); /* too new: a hold may be committing */
+
+    struct sg_review_expire_result res;
+    assert_int_equal(sg_review_expire(e->r, &alice, now, NULL, &res, &err),
+                     0);
+    assert_int_equal(res.expired, 1); /* the 10-day-old one */
+    assert_int_equal(res.purged, 0);
+    assert_int_equal(res.strays, 2);
+    assert_int_equal(status_of(e, e->ids[3]), SG_QSTATUS_EXPIRED);
+    assert_false(queue_has(e, "4AAA4 hold"));
+    assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_HELD);
+    assert_int_equal(access(strays[0], F_OK), -1);
+    assert_int_equal(access(strays[1], F_OK), -1);
+    assert_int_equal(access(strays[2], F_OK), 0);
+    assert_int_equal(access(path, F_OK), 0);
+
+    /* 31 days on: the decided records and their copies go, the audit
+     * stays; waiting ones are expired first, then purged in a later run */
+    time_t later = now + 31 * DAY;
+    long long audit_rows =
+        db_int(e, "SELECT count(*) FROM audit", NULL);
+    assert_int_equal(sg_review_expire(e->r, &alice, later, NULL, &res, &err),
+                     0);
+    /* ids[1] and ids[2] are expired (held over 7 days by then), and
+     * purged with ids[0] and ids[3] in the same run */
+    assert_int_equal(res.expired, 2);
+    assert_int_equal(res.purged, 4);
+    assert_int_equal(res.copies, 4);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(
+        db_int(e, "SELECT count(*) FROM records WHERE id = ?1", e->ids[0]),
+        0);
+    assert_int_equal(db_int(e, "SELECT count(*) FROM recipients WHERE"
+                               " record_id = ?1",
+                            e->ids[0]),
+                     0);
+    assert_true(db_int(e, "SELECT count(*) FROM audit", NULL) > audit_rows);
+    assert_int_equal(audits(e, e->ids[0], "released", "alice"), 1);
+    assert_int_equal(audits(e, e->ids[0], "purged", "alice"), 1);
+
+    /* expire by releasing instead */
+    settings(e, &s);
+    s.hold_max_days = 1;
+    s.expire_action = SG_REVIEW_EXPIRE_RELEASE;
+    open_review(e, &s);
+    char *id = hold(e, "4BBB1", "j.smith@school.example", now - 3 * DAY,
+                    false);
+    assert_int_equal(sg_review_expire(e->r, &alice, now, NULL, &res, &err),
+                     0);
+    assert_int_equal(res.expired, 1);
+    assert_int_equal(status_of(e, id), SG_QSTATUS_RELEASED);
+    assert_true(queue_has(e, "4BBB1 active"));
+    free(id);
+    enum sg_review_expire_action a;
+    assert_int_equal(sg_review_expire_action_parse("release", &a), 0);
+    assert_int_equal(a, SG_REVIEW_EXPIRE_RELEASE);
+    assert_int_equal(sg_review_expire_action_parse("bounce", &a), -1);
+}
+
+/* ------------------------------------------------------------ digest */
+
+static void
+test_digest_and_audit(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    assert_int_equal(sg_review_escalate(e->r, e->ids[3], &alice, "Head", &err),
+                     0);
+    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+                     0);
+    struct sg_buf b = SG_BUF_INIT;
+    size_t waiting = 0, overdue = 0;
+    assert_int_equal(
+        sg_review_digest(e->r, time(NULL), &b, &waiting, &overdue, &err), 0);
+    assert_int_equal(waiting, 3);
+    assert_int_equal(overdue, 2);
+    /* oldest first, the late ones flagged */
+    char *p3 = strstr(b.data, e->ids[3]), *p2 = strstr(b.data, e->ids[2]),
+         *p1 = strstr(b.data, e->ids[1]);
+    assert_non_null(p3);
+    assert_non_null(p2);
+    assert_non_null(p1);
+    assert_true(p3 < p2 && p2 < p1);
+    assert_null(strstr(b.data, e->ids[0]));
+    assert_true(p3[-2] == '!' && p2[-2] == '!' && p1[-2] == ' ');
+    assert_non_null(strstr(b.data, "escalated, PAST THE TARGET"));
+    sg_buf_free(&b);
+    /* mailing needs notices */
+    assert_int_equal(sg_review_digest_mail(e->r, "x", 1, 0, time(NULL),
+                                           &alice, &err),
+                     -1);
+
+    struct sg_review_audit_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_review_audit_list(e->r, e->ids[0], 0, &rows, &n, &err),
+                     0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].action, "held");
+    assert_string_equal(rows[0].actor, "safeguard-milter");
+    assert_string_equal(rows[1].action, "released");
+    assert_string_equal(rows[1].client, "command line");
+    sg_review_audit_rows_free(&rows, &n);
+}
+
+static void
+test_open_missing_db(void **state)
+{
+    (void)state;
+    struct sg_review_settings s;
+    sg_review_settings_init(&s);
+    struct sg_review_options o = {
+        .db_path = "/nonexistent/q.db",
+        .store_dir = "/nonexistent/messages",
+        .settings = s,
+    };
+    struct sg_review *r = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_review_open(&o, &r, &err), -1);
+    assert_non_null(strstr(err, "no quarantine database at /nonexistent"));
+    assert_null(r);
+    assert_string_equal(s.release_command,
+                        "/usr/sbin/postsuper -H {queue_id}");
+    assert_string_equal(s.delete_command,
+                        "/usr/sbin/postsuper -d {queue_id} hold");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_list_order_and_filters, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_show, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reject_and_escalate, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_missing_from_queue, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_command_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_digest_and_audit, setup,
+                                        teardown),
+        cmocka_unit_test(test_open_missing_db),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
