@@ -48,6 +48,13 @@ notice_to() {
 wait_notice() {
     local i
     for i in $(seq 1 300); do [ -n "$(notice_to "$1" "$2")" ] && return 0; sleep 0.1; done
+    # say what is known, for whoever reads a failed run
+    echo "# no notice about $1 to $2 in the sink; the milter said:" >&2
+    grep -- "$1" "$SG_MILTER_LOG" | sed 's/^/#   /' >&2
+    echo "# notices in the sink:" >&2
+    grep -rl "X-Safeguard-Notice" "$SG_SINK_DIR" | xargs -r grep -h "^X-Rcpt-Args:\|^Subject:" | sed 's/^/#   /' >&2
+    echo "# Postfix on mail from the notices' sender:" >&2
+    grep "safeguarding@school.example" "$SG_MAILLOG" | tail -20 | sed 's/^/#   /' >&2
     return 1
 }
 
