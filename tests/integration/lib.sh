@@ -219,6 +219,32 @@ CF
     sg_die "postfix smtpd is not listening: $(cat "$SG_MAILLOG" 2>/dev/null)"
 }
 
+# sg_each_sample FUNC: for each sample in the manifest
+# (${SG_SAMPLES:-contrib/samples}/MANIFEST), with the milter's clock at the
+# sample's Date: (restarting the milter under libfaketime when the date
+# changes, so that rules about the time of day and ages decide as the
+# manifest says), call
+#   FUNC FILE FROM TO AUTH ACTION RULES CLIENT
+# CLIENT is 127.0.0.1 (trusted: a member of the school sending through the
+# school server) when AUTH is given, else 127.0.0.2 (an outside client).
+sg_each_sample() {
+    local fn=$1 samples=${SG_SAMPLES:-$SG_SRCDIR/contrib/samples}
+    local file from to auth action rules rest d t client current=
+    while read -r file from to auth action rules rest; do
+        case "$file" in ''|'#'*) continue;; esac
+        d=$(sed -n 's/^Date: *//p' "$samples/$file" | head -1)
+        t=$(date -u -d "$d" '+%Y-%m-%d %H:%M:%S' 2>/dev/null)
+        if [ "$t" != "$current" ]; then
+            sg_stop_milter
+            current=$t
+            SG_MILTER_TIME=$t sg_start_milter
+        fi
+        client=127.0.0.1
+        [ "$auth" = "-" ] && client=127.0.0.2
+        "$fn" "$file" "$from" "$to" "$auth" "$action" "${rules:-}" "$client"
+    done <"$samples/MANIFEST"
+}
+
 # sg_sendmail FROM TO... < message: local submission through Postfix's
 # sendmail (the non_smtpd_milters path).
 sg_sendmail() {

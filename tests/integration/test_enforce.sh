@@ -77,24 +77,12 @@ wait_sink() { # wait_sink QID
     return 1
 }
 
-declare -A date_of
-while read -r file _; do
-    case "$file" in ''|'#'*) continue;; esac
-    d=$(sed -n 's/^Date: *//p' "$SAMPLES/$file" | head -1)
-    date_of[$file]=$(date -u -d "$d" '+%Y-%m-%d %H:%M:%S')
-done <"$SAMPLES/MANIFEST"
-
-current_time=
 n=0
-while read -r file from to auth action rules _; do
-    case "$file" in ''|'#'*) continue;; esac
+# sample FILE FROM TO AUTH ACTION RULES CLIENT: send one, check where it ends
+sample() {
+    local file=$1 from=$2 to=$3 auth=$4 action=$5 rules=$6 client=$7
+    local log qid first_rule f record i
     n=$((n + 1))
-    if [ "${date_of[$file]}" != "$current_time" ]; then
-        sg_stop_milter
-        current_time=${date_of[$file]}
-        SG_MILTER_TIME=$current_time sg_start_milter
-    fi
-    client=127.0.0.1; [ "$auth" = "-" ] && client=127.0.0.2
     log="$SG_WORK/swaks-$n.log"
     swaks --server "127.0.0.1:$SG_SMTP_PORT" --local-interface "$client" \
         --from "$from" --to "$to" --data "$SAMPLES/$file" >"$log" 2>&1
@@ -145,7 +133,8 @@ while read -r file from to auth action rules _; do
         fi
         ;;
     esac
-done <"$SAMPLES/MANIFEST"
+}
+sg_each_sample sample
 check "manifest samples sent ($n)" test "$n" -ge 20
 
 # The filter's own notices pass it unevaluated (no loop), and its mark
