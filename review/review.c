@@ -951,6 +951,11 @@ decide(struct sg_review *r, const char *id,
                                      : sg_review_waiting(rec->status);
     if (!from_ok) {
         ret = wrong_status(r, rec, error_r);
+        char msg[sizeof(errbuf)], why[sizeof(errbuf) + 32];
+        snprintf(msg, sizeof(msg), "%s", *error_r);
+        snprintf(why, sizeof(why), "%s refused: %s", op_verb(op), msg);
+        audit(r, rec->id, actor, "refused", why, &err);
+        review_failc(ret, error_r, "%s", msg);
         goto out;
     }
     if (!review_queue_id_ok(rec->queue_id)) {

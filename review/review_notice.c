@@ -42,7 +42,7 @@ static const char *const files[] = {
 static int
 copy_file(const char *from, const char *to, const char **error_r)
 {
-    int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int in = open(from, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return review_fail(error_r, "cannot read the template %s: %s", from,
                            strerror(errno));

@@ -71,7 +71,7 @@ sg_review_safe_text(struct sg_buf *out, const char *s, size_t len,
         }
         i += n;
     }
-    return out->data == NULL ? sg_buf_puts(out, "") : 0;
+    return sg_buf_append(out, "", 0); /* terminated even when empty */
 }
 
 static bool

@@ -310,7 +310,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
     };
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
     int o;
-    optind = 1;
+    optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (o) {
         case 's':
@@ -578,7 +578,7 @@ cmd_decide(struct ctx *c, int argc, char **argv)
     const char *what = argv[0], *note = NULL;
     bool tell = false;
     int o;
-    optind = 1;
+    optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (o) {
         case 'n':
@@ -656,7 +656,7 @@ cmd_export(struct ctx *c, int argc, char **argv)
     time_t since = 0;
     enum sg_review_format fmt = SG_REVIEW_CSV;
     int o;
-    optind = 1;
+    optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (o) {
         case 's':
@@ -747,7 +747,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
     };
     time_t since = 0;
     int o;
-    optind = 1;
+    optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (o != 's')
             return EX_USAGE;
