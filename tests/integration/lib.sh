@@ -16,11 +16,15 @@ SG_MILTER_BIN="$SG_BUILDDIR/milter/safeguard-milter"
 
 sg_die() { echo "FATAL: $*" >&2; exit 1; }
 
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that nothing listens on now, below the kernel's
+# ephemeral range (where other programs' outgoing connections take their
+# local ports, and a listener could not bind).
 sg_free_port() {
-    local p i
+    local p i lo
+    lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${lo:-0}" -gt 12000 ] || lo=32768
     for i in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % (lo - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"; return 0
         fi

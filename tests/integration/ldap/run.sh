@@ -101,7 +101,11 @@ chmod +x "$dir/ctl"
 # a free loopback port: random, checked, and retried if slapd cannot bind
 started=no
 for try in 1 2 3 4 5 6 7 8; do
-    port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+    # below the kernel's ephemeral range, where outgoing connections take
+    # their local ports
+    lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${lo:-0}" -gt 12000 ] || lo=32768
+    port=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (lo - 10000) ))
     ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && continue
     echo "$port" >"$dir/port"
     if "$dir/ctl" start; then
