@@ -1,15 +1,17 @@
 /*
  * msgbuf.c - per-message raw buffer with spill to a temporary file.
  *
- * SECURITY: the spill file is created with mkstemp (mode 0600) and unlinked
- * at once, so no other process can open it by name and nothing is left
- * behind if the daemon dies.  Message content is never interpreted here.
+ * SECURITY: the spill file is made with O_TMPFILE (mode 0600), so it never
+ * has a name: no other process can open it, and nothing is left behind if
+ * the daemon dies.  Where the file system lacks O_TMPFILE, mkstemp and an
+ * immediate unlink come close.  Message content is never interpreted here.
  * Fails by returning -1 with a static error string; the buffer then holds
  * an incomplete message and the caller must tempfail it.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +34,36 @@ sg_msgbuf_init(struct sg_msgbuf *buf, uint64_t limit, const char *tmpdir)
     buf->tmpdir = tmpdir;
 }
 
+/* An unnamed file in tmpdir: O_TMPFILE where the file system has it, so
+ * the file never has a name; otherwise mkstemp and unlink at once. */
+static int
+open_spill(const char *tmpdir, char *path, size_t len)
+{
+#ifdef O_TMPFILE
+    int fd = open(tmpdir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+        return -1; /* e.g. no such directory: mkstemp would fail too */
+#endif
+    int n = snprintf(path, len, "%s/safeguard-msg.XXXXXX", tmpdir);
+    if (n < 0 || (size_t)n >= len)
+        return -1;
+    int tmp = mkstemp(path);
+    if (tmp >= 0)
+        unlink(path);
+    return tmp;
+}
+
 static int
 spill(struct sg_msgbuf *buf, const char **error_r)
 {
     char path[4096];
-    int n = snprintf(path, sizeof(path), "%s/safeguard-msg.XXXXXX",
-                     buf->tmpdir);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        *error_r = "tmpdir path is too long";
-        return -1;
-    }
-    int fd = mkstemp(path);
+    int fd = open_spill(buf->tmpdir, path, sizeof(path));
     if (fd < 0) {
         *error_r = "cannot create a temporary file in tmpdir";
         return -1;
     }
-    unlink(path);
     if (sg_write_all(fd, buf->mem.data, buf->mem.len) < 0) {
         close(fd);
         *error_r = "cannot write the temporary file in tmpdir";

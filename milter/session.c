@@ -116,6 +116,7 @@ message_reset(struct sg_session *s)
     s->n_headers = 0;
     s->in_message = false;
     s->failed = false;
+    s->must_tempfail = false;
     s->fail_reason = NULL;
     s->body_started = false;
 }
@@ -509,8 +510,12 @@ judge(struct sg_session *s, const struct sg_msgview *view,
                            &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
     else if (verdict->action == SG_ACTION_HOLD &&
-             record_hold(s, view, rcpts, verdict, now, &record) < 0)
+             record_hold(s, view, rcpts, verdict, now, &record) < 0) {
+        /* never held without a record, and never let through because
+         * failure_action says accept: the MTA keeps it and retries */
         fail(s, "the held message could not be recorded");
+        s->must_tempfail = true;
+    }
     else if (sg_outcome_build(s->cfg, verdict, view->subject, record,
                               s->own_headers, s->n_own_headers, out) < 0)
         fail(s, "out of memory applying the verdict");
@@ -593,7 +598,7 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     enum sg_status st = out->reject ? SG_REJECT : SG_CONTINUE;
     if (s->failed) {
         sg_outcome_free(out); /* nothing half-applied */
-        st = sg_session_failure_status(s);
+        st = s->must_tempfail ? SG_TEMPFAIL : sg_session_failure_status(s);
         sg_log_warn("%s: applying failure_action=%s after: %s", qid(s),
                     status_word(st), s->fail_reason);
         sg_buf_reset(&described);

@@ -39,6 +39,8 @@ struct sg_session {
     /* message in progress */
     bool in_message;
     bool failed; /* an internal error happened; eom applies failure_action */
+    bool must_tempfail; /* ... and only a temporary failure is right (a
+                           message to be held without its record) */
     const char *fail_reason;
     bool body_started; /* the header/body separator has been written */
     char *queue_id;

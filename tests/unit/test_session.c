@@ -593,7 +593,8 @@ run_unrecordable(void *arg)
 }
 
 /* A message to be held whose record cannot be written is tempfailed:
- * never held without a record, never accepted silently. */
+ * never held without a record, never accepted silently - not even when
+ * failure_action says accept. */
 static void
 test_hold_unrecordable(void **state)
 {
@@ -601,7 +602,8 @@ test_hold_unrecordable(void **state)
     struct journal_run t = {
         session_with_directory("127.0.0.1",
                                "quarantine_db = /nonexistent/q.db\n"
-                               "quarantine_dir = /nonexistent/messages\n"),
+                               "quarantine_dir = /nonexistent/messages\n"
+                               "failure_action = accept\n"),
         SG_CONTINUE, {0}};
     char *log = captured(run_unrecordable, &t);
     assert_int_equal(t.st, SG_TEMPFAIL);
