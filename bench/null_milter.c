@@ -21,9 +21,10 @@
  *   -N LIST: which no-reply flags to ask for, a comma-separated subset of
  *   conn,hdr,body, or "none" (default conn,hdr,body, as safeguard-milter);
  *   only for finding out what the no-reply flags cost (README.md).
- *   -D: do not skip DATA: register a data callback and answer it (the
- *   reply carries the TCP ACK of the DATA macros), to find out what
- *   skipping DATA costs on an inet socket (README.md).
+ *   -D: skip DATA (SMFIP_NODATA), as safeguard-milter once did, to show
+ *   what skipping it costs on an inet socket (README.md); by default DATA
+ *   is answered, as safeguard-milter does (the reply carries the TCP ACK
+ *   of the DATA macros).
  *   Prints "null_milter: starting on SOCKET" to stderr once listening.
  */
 #include "config.h"
@@ -50,7 +51,7 @@
  * agrees the same steps.  Written in negotiate before any callback of
  * that connection reads it. */
 static volatile unsigned long agreed_steps;
-static bool answer_data;
+static bool answer_data = true;
 static unsigned long no_reply_wanted =
     SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_BODY;
 
@@ -178,7 +179,7 @@ static struct smfiDesc null_desc = {
     .xxfi_abort = null_abort,
     .xxfi_close = null_close,
     .xxfi_unknown = NULL,
-    .xxfi_data = NULL,
+    .xxfi_data = null_data,
     .xxfi_negotiate = null_negotiate,
 };
 
@@ -256,8 +257,8 @@ main(int argc, char **argv)
             backlog = atoi(optarg);
             break;
         case 'D':
-            answer_data = true;
-            null_desc.xxfi_data = null_data;
+            answer_data = false;
+            null_desc.xxfi_data = NULL;
             break;
         case 'N':
             if ((nr = parse_no_reply(optarg)) < 0) {

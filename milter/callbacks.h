@@ -9,9 +9,8 @@
 /* The filter's registration (name, version, flags, callbacks). */
 extern struct smfiDesc sg_filter_desc;
 
-/* The macros the filter asks the MTA for, per stage (smfi_setsymlist);
- * every other macro list is empty, so the MTA sends no macro command
- * before those stages. */
+/* The macros the filter asks the MTA for at the stages that use them
+ * (smfi_setsymlist); other stages keep the MTA's defaults. */
 /* {client_connections}: Postfix's smtpd always has it, its cleanup (local
  * submission) never does; a recipient can be refused at RCPT time only
  * over SMTP (cleanup treats it as a configuration error and retries). */
