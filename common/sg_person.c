@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "sg_person.h"
 
@@ -170,6 +171,16 @@ sg_date_parse(const char *text, struct sg_date *date_r)
     date_r->month = m;
     date_r->day = d;
     return 0;
+}
+
+void
+sg_date_from_time(time_t t, struct sg_date *date_r)
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    date_r->year = tm.tm_year + 1900;
+    date_r->month = tm.tm_mon + 1;
+    date_r->day = tm.tm_mday;
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* A calendar date; year 0 means "unknown". */
 struct sg_date {
@@ -79,6 +80,8 @@ void sg_strv_free(char ***vec, size_t *n);
 int sg_date_age(const struct sg_date *dob, const struct sg_date *today);
 /* Parse YYYY-MM-DD (a real calendar date); 0 or -1. */
 int sg_date_parse(const char *text, struct sg_date *date_r);
+/* The calendar day of time t in local time. */
+void sg_date_from_time(time_t t, struct sg_date *date_r);
 /* -1, 0, 1 as a is before, equal to, after b. */
 int sg_date_cmp(const struct sg_date *a, const struct sg_date *b);
 

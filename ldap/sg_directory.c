@@ -89,12 +89,7 @@ static void
 default_today(void *ctx, struct sg_date *today_r)
 {
     (void)ctx;
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    today_r->year = tm.tm_year + 1900;
-    today_r->month = tm.tm_mon + 1;
-    today_r->day = tm.tm_mday;
+    sg_date_from_time(time(NULL), today_r);
 }
 
 static char *

@@ -248,12 +248,7 @@ evaluation_time(const char *at, const struct sg_msgview *view)
 static void
 day_of(void *ctx, struct sg_date *today_r)
 {
-    const time_t *when = ctx;
-    struct tm tm;
-    localtime_r(when, &tm);
-    today_r->year = tm.tm_year + 1900;
-    today_r->month = tm.tm_mon + 1;
-    today_r->day = tm.tm_mday;
+    sg_date_from_time(*(const time_t *)ctx, today_r);
 }
 
 static struct sg_msgview *

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sg_person.h"
@@ -81,6 +82,24 @@ test_date_cmp(void **state)
 }
 
 static void
+test_date_from_time(void **state)
+{
+    (void)state;
+    setenv("TZ", "Europe/London", 1);
+    tzset();
+    /* 2026-03-29 00:30 UTC is still the 29th in London (GMT) ... */
+    struct sg_date d;
+    sg_date_from_time(1774744200, &d);
+    assert_int_equal(d.year, 2026);
+    assert_int_equal(d.month, 3);
+    assert_int_equal(d.day, 29);
+    /* ... and 2026-06-14 23:30 UTC is already the 15th (BST, UTC+1) */
+    sg_date_from_time(1781479800, &d);
+    assert_int_equal(d.month, 6);
+    assert_int_equal(d.day, 15);
+}
+
+static void
 test_roles_and_dup(void **state)
 {
     (void)state;
@@ -122,6 +141,7 @@ main(void)
         cmocka_unit_test(test_date_parse),
         cmocka_unit_test(test_age),
         cmocka_unit_test(test_date_cmp),
+        cmocka_unit_test(test_date_from_time),
         cmocka_unit_test(test_roles_and_dup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
