@@ -1052,7 +1052,8 @@ test_open_deliver_verify(void **state)
     assert_non_null(strstr(msg, "\nSubject: Held for review: a message from "
                                 "Ann Teacher <ann@school.example>\n"
                                 " (SG-2024-0001)\n"));
-    assert_non_null(strstr(msg, "postsuper -H 4TzXyZ1abc"));
+    assert_non_null(strstr(msg, "(mail queue id 4TzXyZ1abc)"));
+    assert_non_null(strstr(msg, "\"safeguard-review show SG-2024-0001\""));
     /* the marker's value, unfolded */
     const char *h = strstr(msg, "\nX-Safeguard-Notice: ");
     assert_non_null(h);
