@@ -11,7 +11,7 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkgconf
 libmilter-dev libldap-dev libgmime-3.0-dev libpcre2-dev libsqlite3-dev
 libxml2-dev libjansson-dev libsodium-dev libcmocka-dev"
-TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl faketime sqlite3
+TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3
 clang libclang-rt-14-dev"
 
 if [ "$(id -u)" != 0 ]; then
