@@ -1,18 +1,16 @@
 /*
  * sg_dir_ldap.c - the `ldap` backend: OpenLDAP client library against
- * OpenLDAP or Active Directory.  A pool of connections (failover between
- * URIs, StartTLS, simple bind with the password from a file, reconnect),
- * one subtree search per address (or display name), roles from filters
- * and from (nested) group membership.  Both kinds of lookup build a person
- * from an entry the same way (build_person) and retry on a fresh
- * connection the same way (with_connection).
+ * OpenLDAP or Active Directory.  One subtree search per address (or
+ * display name), roles from filters and from (nested) group membership.
+ * Both kinds of lookup build a person from an entry the same way
+ * (build_person) and retry on a fresh connection the same way
+ * (sg_dir_ldap_with_connection).  The connections themselves (pool,
+ * failover, StartTLS, bind, reconnect) are sg_dir_ldap_conn.c's.
  *
  * SECURITY: every address and name word placed in a filter goes through
  * sg_dir_filter_escape() (RFC 4515), so "*)(uid=*" matches nothing.  The
  * name search is only a server-side pre-filter: every candidate's name is
- * normalised here and must equal the key exactly.  The
- * bind password is read from a file, kept in memory only, and never put
- * in an error string.  Certificates are verified unless configured off.
+ * normalised here and must equal the key exactly.
  * A search error is never "not found": roles from a half-answered lookup
  * would be wrong, so any failed step fails the whole lookup (TEMPFAIL, or
  * CONFIG for errors a retry cannot fix).
@@ -33,54 +31,13 @@
 
 #include "sg_buf.h"
 #include "sg_dir_internal.h"
+#include "sg_dir_ldap_int.h"
 
 #define IN_CHAIN_OID "1.2.840.113556.1.4.1941"
 
 /* A name whose pre-filter matches more entries than this is too common
  * to be a signal: not found (safeguard-directory(5)). */
 #define NAME_CANDIDATES_MAX 100
-
-struct conn {
-    LDAP *ld; /* NULL: not connected */
-    size_t uri;
-    struct conn *next_free;
-};
-
-struct role_rule {
-    char *role;
-    char *value; /* filter, or group DN */
-    /* client-side group expansion: normalised member DNs */
-    struct sg_dir_hash *members;
-    time_t loaded;
-};
-
-struct ldap_backend {
-    struct sg_dir_backend base;
-
-    char **uris;
-    size_t n_uris;
-    char *base_dn, *bind_dn, *password;
-    bool starttls, verify;
-    char *ca_file;
-    int connect_timeout, timeout, group_ttl, page_size;
-    char *user_filter, *mail_attr, *proxy_attr, *personal_attr,
-        *children_attr, *name_attr, *dob_attr, *left_attr, *memberof_attr,
-        *disabled_filter, *disabled_role;
-    char **alias_attrs;
-    size_t n_alias_attrs;
-    const char **attrs; /* attributes to fetch for a person */
-    bool in_chain;
-    struct role_rule *filters, *groups;
-    size_t n_filters, n_groups;
-
-    pthread_mutex_t pool_lock;
-    pthread_cond_t pool_free;
-    struct conn *conns, *free_list;
-    size_t n_conns;
-    size_t preferred_uri; /* the last URI that worked */
-
-    pthread_mutex_t group_lock;
-};
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -102,61 +59,6 @@ mono_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec;
-}
-
-/* Retrying cannot fix these: the configuration (or the directory's data
- * or rights) must change. */
-static bool
-is_config_error(int rc)
-{
-    switch (rc) {
-    case LDAP_INVALID_CREDENTIALS:
-    case LDAP_INAPPROPRIATE_AUTH:
-    case LDAP_STRONG_AUTH_REQUIRED:
-    case LDAP_CONFIDENTIALITY_REQUIRED:
-    case LDAP_INSUFFICIENT_ACCESS:
-    case LDAP_FILTER_ERROR:
-    case LDAP_NO_SUCH_OBJECT:
-    case LDAP_INVALID_DN_SYNTAX:
-    case LDAP_PARAM_ERROR:
-    case LDAP_PROTOCOL_ERROR:
-    case LDAP_INAPPROPRIATE_MATCHING:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* The connection is probably dead: drop it and reconnect. */
-static bool
-is_connection_error(int rc)
-{
-    return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ||
-           rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY ||
-           rc == LDAP_LOCAL_ERROR || rc == LDAP_OTHER;
-}
-
-static enum sg_dir_status
-status_of(int rc)
-{
-    return is_config_error(rc) ? SG_DIR_CONFIG : SG_DIR_TEMPFAIL;
-}
-
-static const char *
-diagnostic(LDAP *ld)
-{
-    static _Thread_local char buf[256];
-    char *msg = NULL;
-    buf[0] = '\0';
-    if (ld != NULL &&
-        ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) ==
-            LDAP_OPT_SUCCESS &&
-        msg != NULL) {
-        if (*msg != '\0')
-            snprintf(buf, sizeof(buf), " (%s)", msg);
-        ldap_memfree(msg);
-    }
-    return buf;
 }
 
 /* Lower-cased LDAPv3 form of a DN, for comparing DNs; malloc'ed. */
@@ -194,118 +96,6 @@ parenthesise(const char *filter)
     return out;
 }
 
-/* ---------------------------------------------------------------- pool */
-
-static void
-conn_close(struct conn *c)
-{
-    if (c->ld != NULL)
-        ldap_unbind_ext_s(c->ld, NULL, NULL);
-    c->ld = NULL;
-}
-
-/* Connect, StartTLS and bind, trying the URIs in order from the last one
- * that worked. */
-static enum sg_dir_status
-conn_open(struct ldap_backend *lb, struct conn *c, const char **error_r)
-{
-    enum sg_dir_status st = SG_DIR_TEMPFAIL;
-    pthread_mutex_lock(&lb->pool_lock);
-    size_t first = lb->preferred_uri;
-    pthread_mutex_unlock(&lb->pool_lock);
-
-    for (size_t k = 0; k < lb->n_uris; k++) {
-        size_t i = (first + k) % lb->n_uris;
-        const char *uri = lb->uris[i];
-        LDAP *ld = NULL;
-        int rc = ldap_initialize(&ld, uri);
-        if (rc != LDAP_SUCCESS) {
-            *error_r = sg_dir_errorf("LDAP URI %s: %s", uri,
-                                     ldap_err2string(rc));
-            st = SG_DIR_CONFIG;
-            continue;
-        }
-        int version = LDAP_VERSION3;
-        struct timeval ct = {lb->connect_timeout, 0};
-        struct timeval ot = {lb->timeout, 0};
-        int reqcert = lb->verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
-        int zero = 0;
-        ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
-        ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-        ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON);
-        ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ct);
-        ldap_set_option(ld, LDAP_OPT_TIMEOUT, &ot);
-        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &reqcert);
-        if (lb->ca_file != NULL)
-            ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, lb->ca_file);
-        ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
-
-        if (lb->starttls && strncasecmp(uri, "ldaps:", 6) != 0 &&
-            strncasecmp(uri, "ldapi:", 6) != 0) {
-            rc = ldap_start_tls_s(ld, NULL, NULL);
-            if (rc != LDAP_SUCCESS) {
-                *error_r = sg_dir_errorf("LDAP StartTLS with %s failed: %s%s",
-                                         uri, ldap_err2string(rc),
-                                         diagnostic(ld));
-                ldap_unbind_ext_s(ld, NULL, NULL);
-                st = SG_DIR_TEMPFAIL;
-                continue;
-            }
-        }
-        struct berval cred = {0, (char *)""};
-        if (lb->password != NULL) {
-            cred.bv_val = lb->password;
-            cred.bv_len = strlen(lb->password);
-        }
-        rc = ldap_sasl_bind_s(ld, lb->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
-                              NULL, NULL);
-        if (rc != LDAP_SUCCESS) {
-            const char *hint = rc == LDAP_INVALID_CREDENTIALS
-                                   ? ": check ldap_bind_dn and "
-                                     "ldap_bind_password_file"
-                                   : "";
-            *error_r = sg_dir_errorf(
-                "LDAP bind as %s to %s failed: %s%s%s",
-                lb->bind_dn ? lb->bind_dn : "(anonymous)", uri,
-                ldap_err2string(rc), diagnostic(ld), hint);
-            ldap_unbind_ext_s(ld, NULL, NULL);
-            st = status_of(rc);
-            if (st == SG_DIR_CONFIG)
-                return st; /* the other servers hold the same password */
-            continue;
-        }
-        c->ld = ld;
-        c->uri = i;
-        pthread_mutex_lock(&lb->pool_lock);
-        lb->preferred_uri = i;
-        pthread_mutex_unlock(&lb->pool_lock);
-        return SG_DIR_FOUND;
-    }
-    return st;
-}
-
-static struct conn *
-conn_get(struct ldap_backend *lb)
-{
-    pthread_mutex_lock(&lb->pool_lock);
-    while (lb->free_list == NULL)
-        pthread_cond_wait(&lb->pool_free, &lb->pool_lock);
-    struct conn *c = lb->free_list;
-    lb->free_list = c->next_free;
-    pthread_mutex_unlock(&lb->pool_lock);
-    return c;
-}
-
-static void
-conn_put(struct ldap_backend *lb, struct conn *c)
-{
-    pthread_mutex_lock(&lb->pool_lock);
-    c->next_free = lb->free_list;
-    lb->free_list = c;
-    pthread_cond_signal(&lb->pool_free);
-    pthread_mutex_unlock(&lb->pool_lock);
-}
-
 /* ---------------------------------------------------------------- search */
 
 /* One synchronous search; on a connection error the connection is
@@ -334,7 +124,7 @@ search_error(struct ldap_backend *lb, struct conn *c, const char *what,
 {
     return sg_dir_errorf("LDAP %s on %s failed: %s%s", what,
                          lb->uris[c->uri], ldap_err2string(rc),
-                         diagnostic(c->ld));
+                         sg_dir_ldap_diagnostic(c->ld));
 }
 
 /* Does the entry at dn match filter?  1, 0, or -(LDAP error). */
@@ -740,7 +530,7 @@ build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
         if (m < 0) {
             *ldap_rc_r = -m;
             *error_r = search_error(lb, c, "role filter search", -m);
-            st = status_of(-m);
+            st = sg_dir_ldap_status_of(-m);
         } else if (m > 0 && sg_person_add_role(p, lb->filters[i].role) < 0) {
             *error_r = "out of memory";
             st = SG_DIR_TEMPFAIL;
@@ -751,7 +541,7 @@ build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
         if (m < 0) {
             *ldap_rc_r = -m;
             *error_r = search_error(lb, c, "group expansion", -m);
-            st = status_of(-m);
+            st = sg_dir_ldap_status_of(-m);
         } else if (m > 0 && sg_person_add_role(p, lb->groups[i].role) < 0) {
             *error_r = "out of memory";
             st = SG_DIR_TEMPFAIL;
@@ -762,7 +552,7 @@ build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
         if (m < 0) {
             *ldap_rc_r = -m;
             *error_r = search_error(lb, c, "disabled-account search", -m);
-            st = status_of(-m);
+            st = sg_dir_ldap_status_of(-m);
         } else if (m > 0) {
             if (lb->disabled_role == NULL)
                 st = SG_DIR_NOTFOUND;
@@ -782,13 +572,6 @@ build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
     *person_r = p;
     return SG_DIR_FOUND;
 }
-
-/* What a lookup does on one connection.  *ldap_rc_r gets the LDAP error
- * of a failure (0 for others) so that the caller can decide to
- * reconnect. */
-typedef enum sg_dir_status lookup_on_fn(struct ldap_backend *lb,
-                                        struct conn *c, void *arg,
-                                        const char **error_r, int *ldap_rc_r);
 
 struct address_lookup {
     const char *key;
@@ -824,7 +607,7 @@ lookup_on(struct ldap_backend *lb, struct conn *c, void *arg,
         ldap_msgfree(res);
         *ldap_rc_r = rc;
         *error_r = search_error(lb, c, "search", rc);
-        return status_of(rc);
+        return sg_dir_ldap_status_of(rc);
     }
     LDAPMessage *e = ldap_first_entry(c->ld, res);
     enum sg_dir_status st =
@@ -835,39 +618,14 @@ lookup_on(struct ldap_backend *lb, struct conn *c, void *arg,
     return st;
 }
 
-/* Run a lookup on a pooled connection.  A pooled connection may have died
- * since its last use: one retry on a fresh connection (which also fails
- * over to the next URI). */
-static enum sg_dir_status
-with_connection(struct ldap_backend *lb, lookup_on_fn *fn, void *arg,
-                const char **error_r)
-{
-    struct conn *c = conn_get(lb);
-    enum sg_dir_status st = SG_DIR_TEMPFAIL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        bool fresh = c->ld == NULL;
-        if (fresh && (st = conn_open(lb, c, error_r)) != SG_DIR_FOUND)
-            break;
-        int rc = 0;
-        st = fn(lb, c, arg, error_r, &rc);
-        if (rc == 0 || !is_connection_error(rc))
-            break;
-        conn_close(c);
-        if (fresh || rc == LDAP_TIMEOUT)
-            break; /* a new connection failed too, or the server is slow */
-    }
-    conn_put(lb, c);
-    return st;
-}
-
 static enum sg_dir_status
 ldap_lookup(struct sg_dir_backend *backend, const char *key,
             struct sg_person **person_r, enum sg_channel *channel_r,
             const char **error_r)
 {
     struct address_lookup a = {key, person_r, channel_r};
-    return with_connection((struct ldap_backend *)backend, lookup_on, &a,
-                           error_r);
+    return sg_dir_ldap_with_connection((struct ldap_backend *)backend,
+                                       lookup_on, &a, error_r);
 }
 
 /* ---------------------------------------------------------------- names */
@@ -977,7 +735,7 @@ lookup_name_on(struct ldap_backend *lb, struct conn *c, void *arg,
         ldap_msgfree(res);
         *ldap_rc_r = rc;
         *error_r = search_error(lb, c, "name search", rc);
-        return status_of(rc);
+        return sg_dir_ldap_status_of(rc);
     }
     enum sg_dir_status st = SG_DIR_FOUND;
     for (LDAPMessage *e = ldap_first_entry(c->ld, res);
@@ -1033,16 +791,16 @@ ldap_lookup_name(struct sg_dir_backend *backend, const char *key,
         return SG_DIR_CONFIG;
     }
     struct name_lookup a = {key, people_r, n_r};
-    return with_connection(lb, lookup_name_on, &a, error_r);
+    return sg_dir_ldap_with_connection(lb, lookup_name_on, &a, error_r);
 }
 
 static enum sg_dir_status
 ldap_check(struct sg_dir_backend *backend, const char **error_r)
 {
     struct ldap_backend *lb = (struct ldap_backend *)backend;
-    struct conn *c = conn_get(lb);
-    conn_close(c); /* always a fresh connection and bind */
-    enum sg_dir_status st = conn_open(lb, c, error_r);
+    struct conn *c = sg_dir_ldap_conn_get(lb);
+    sg_dir_ldap_conn_close(c); /* always a fresh connection and bind */
+    enum sg_dir_status st = sg_dir_ldap_conn_open(lb, c, error_r);
     if (st == SG_DIR_FOUND) {
         /* the base must exist and be readable */
         int m = entry_matches(lb, c, lb->base_dn, "(objectClass=*)");
@@ -1051,12 +809,12 @@ ldap_check(struct sg_dir_backend *backend, const char **error_r)
                                               "or cannot be read",
                                               lb->base_dn)
                               : search_error(lb, c, "base check", -m);
-            st = m == 0 ? SG_DIR_CONFIG : status_of(-m);
-            if (m < 0 && is_connection_error(-m))
-                conn_close(c);
+            st = m == 0 ? SG_DIR_CONFIG : sg_dir_ldap_status_of(-m);
+            if (m < 0 && sg_dir_ldap_is_connection_error(-m))
+                sg_dir_ldap_conn_close(c);
         }
     }
-    conn_put(lb, c);
+    sg_dir_ldap_conn_put(lb, c);
     return st;
 }
 
@@ -1076,7 +834,7 @@ ldap_free(struct sg_dir_backend *backend)
 {
     struct ldap_backend *lb = (struct ldap_backend *)backend;
     for (size_t i = 0; i < lb->n_conns; i++)
-        conn_close(&lb->conns[i]);
+        sg_dir_ldap_conn_close(&lb->conns[i]);
     free(lb->conns);
     sg_strv_free(&lb->uris, &lb->n_uris);
     sg_strv_free(&lb->alias_attrs, &lb->n_alias_attrs);
@@ -1116,30 +874,6 @@ static const struct sg_dir_backend_ops ldap_ops = {
 };
 
 /* ---------------------------------------------------------------- open */
-
-static enum sg_dir_status
-read_password(const char *path, char **password_r, const char **error_r)
-{
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL) {
-        *error_r = sg_dir_errorf("cannot open ldap_bind_password_file %s: %s",
-                                 path, strerror(errno));
-        return SG_DIR_CONFIG;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, fp);
-    fclose(fp);
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    if (n <= 0) {
-        free(line);
-        *error_r = sg_dir_errorf("ldap_bind_password_file %s is empty", path);
-        return SG_DIR_CONFIG;
-    }
-    *password_r = line;
-    return SG_DIR_FOUND;
-}
 
 /* "ROLE=VALUE" entries into rules. */
 static enum sg_dir_status
@@ -1319,8 +1053,8 @@ sg_dir_ldap_open(const struct sg_dir_config *cfg,
         st = SG_DIR_TEMPFAIL;
     }
     if (st == SG_DIR_FOUND && set(cfg->ldap_bind_password_file))
-        st = read_password(cfg->ldap_bind_password_file, &lb->password,
-                           error_r);
+        st = sg_dir_ldap_read_password(cfg->ldap_bind_password_file,
+                                       &lb->password, error_r);
     if (st == SG_DIR_FOUND)
         st = parse_rules(cfg->ldap_role_filters, cfg->n_ldap_role_filters,
                          "ldap_role_filter", true, &lb->filters,

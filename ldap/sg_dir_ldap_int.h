@@ -1,0 +1,100 @@
+/*
+ * sg_dir_ldap_int.h - what the two halves of the `ldap` backend share:
+ * the backend's state (configuration, connection pool, role rules) and
+ * the connection functions of sg_dir_ldap_conn.c that the searches of
+ * sg_dir_ldap.c run on.
+ *
+ * Not installed: only sg_dir_ldap.c and sg_dir_ldap_conn.c include it.
+ */
+#ifndef SG_DIR_LDAP_INT_H
+#define SG_DIR_LDAP_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <ldap.h>
+
+#include "sg_dir_internal.h"
+
+struct conn {
+    LDAP *ld; /* NULL: not connected */
+    size_t uri;
+    struct conn *next_free;
+};
+
+struct role_rule {
+    char *role;
+    char *value; /* filter, or group DN */
+    /* client-side group expansion: normalised member DNs */
+    struct sg_dir_hash *members;
+    time_t loaded;
+};
+
+struct ldap_backend {
+    struct sg_dir_backend base;
+
+    char **uris;
+    size_t n_uris;
+    char *base_dn, *bind_dn, *password;
+    bool starttls, verify;
+    char *ca_file;
+    int connect_timeout, timeout, group_ttl, page_size;
+    char *user_filter, *mail_attr, *proxy_attr, *personal_attr,
+        *children_attr, *name_attr, *dob_attr, *left_attr, *memberof_attr,
+        *disabled_filter, *disabled_role;
+    char **alias_attrs;
+    size_t n_alias_attrs;
+    const char **attrs; /* attributes to fetch for a person */
+    bool in_chain;
+    struct role_rule *filters, *groups;
+    size_t n_filters, n_groups;
+
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_free;
+    struct conn *conns, *free_list;
+    size_t n_conns;
+    size_t preferred_uri; /* the last URI that worked */
+
+    pthread_mutex_t group_lock;
+};
+
+/* ---- LDAP result codes (sg_dir_ldap_conn.c) */
+/* The connection is probably dead: drop it and reconnect. */
+bool sg_dir_ldap_is_connection_error(int rc);
+/* CONFIG for errors a retry cannot fix, else TEMPFAIL. */
+enum sg_dir_status sg_dir_ldap_status_of(int rc);
+/* " (the server's diagnostic message)" or ""; thread-local buffer. */
+const char *sg_dir_ldap_diagnostic(LDAP *ld);
+
+/* ---- the pool (sg_dir_ldap_conn.c) */
+void sg_dir_ldap_conn_close(struct conn *c);
+/* Connect, StartTLS and bind, trying the URIs in order from the last one
+ * that worked: FOUND when connected. */
+enum sg_dir_status sg_dir_ldap_conn_open(struct ldap_backend *lb,
+                                         struct conn *c, const char **error_r);
+/* Waits for a free connection (connected or not). */
+struct conn *sg_dir_ldap_conn_get(struct ldap_backend *lb);
+void sg_dir_ldap_conn_put(struct ldap_backend *lb, struct conn *c);
+
+/* What a lookup does on one connection.  *ldap_rc_r gets the LDAP error
+ * of a failure (0 for others) so that the caller can decide to
+ * reconnect. */
+typedef enum sg_dir_status sg_dir_ldap_lookup_fn(struct ldap_backend *lb,
+                                                 struct conn *c, void *arg,
+                                                 const char **error_r,
+                                                 int *ldap_rc_r);
+
+/* Run a lookup on a pooled connection, reconnecting once if it died. */
+enum sg_dir_status sg_dir_ldap_with_connection(struct ldap_backend *lb,
+                                               sg_dir_ldap_lookup_fn *fn,
+                                               void *arg, const char **error_r);
+
+/* The first line of the bind password file (CONFIG if missing or
+ * empty); *password_r is malloc'ed. */
+enum sg_dir_status sg_dir_ldap_read_password(const char *path,
+                                             char **password_r,
+                                             const char **error_r);
+
+#endif
