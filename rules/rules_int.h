@@ -14,13 +14,14 @@
 #include "sg_rules.h"
 
 /* ------------------------------------------------------------ errors */
-/* Format into the thread-local error buffer and return it. */
+/* (rules_util.c) Format into the thread-local error buffer and return it. */
 const char *sg_rules_errorf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 /* The message last formatted by sg_rules_errorf in this thread. */
 const char *sg_rules_lasterror(void);
 
 /* ------------------------------------------------------------ strings */
+/* (rules_util.c) */
 struct strv {
     char **v;
     size_t n;
@@ -198,7 +199,10 @@ int rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
                      unsigned max_depth, const char **error_r);
 /* Find a detector by name; (size_t)-1 when none. */
 size_t rules_detector_find(const struct sg_rules *rules, const char *name);
-/* Compile a pattern for a detector; NULL and *error_r on failure. */
+/* Free everything a rule holds and zero it (rules_parse.c). */
+void sg_rules_rule_clear(struct rule *r);
+/* Compile a pattern for a detector; NULL and *error_r on failure
+ * (rules_load.c). */
 pcre2_code *rules_compile(const char *pattern, bool caseless,
                           const char **error_r);
 bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);

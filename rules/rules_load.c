@@ -1,0 +1,236 @@
+/*
+ * rules_load.c - a rule set's life: making one from the options (school
+ * domains, phone numbers and postcodes, time zone, PCRE2 match limits,
+ * built-in detectors), compiling its patterns, loading it from a file or a
+ * string, querying and freeing it; and the names of actions and modes.
+ *
+ * SECURITY: every pattern is compiled once, at load (with JIT unless built
+ * with -DSG_RULES_NO_JIT); the match limits set here bound the work of
+ * each match on attacker-controlled text at evaluation time.
+ * Fails by returning -1 (or NULL) with the message in the thread-local
+ * error buffer; a half-built rule set is freed, never returned.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_int.h"
+
+/* ------------------------------------------------------------ compile */
+pcre2_code *
+rules_compile(const char *pattern, bool caseless, const char **error_r)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    if (caseless)
+        flags |= PCRE2_CASELESS;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                   flags, &ec, &eo, NULL);
+    if (re == NULL) {
+        char msg[256];
+        pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg));
+        *error_r = sg_rules_errorf("%s at offset %zu of the pattern", msg,
+                                   (size_t)eo);
+        return NULL;
+    }
+    /* JIT where the platform has it; the interpreter otherwise.  Building
+     * with -DSG_RULES_NO_JIT leaves it out, for valgrind, which cannot see
+     * into JIT code and reports its reads as uninitialised. */
+#ifndef SG_RULES_NO_JIT
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+#endif
+    return re;
+}
+
+/* ------------------------------------------------------------ load */
+void
+sg_rules_free(struct sg_rules **rules_p)
+{
+    struct sg_rules *rules = *rules_p;
+    if (rules == NULL)
+        return;
+    for (size_t i = 0; i < rules->n_rules; i++)
+        sg_rules_rule_clear(&rules->rules[i]);
+    free(rules->rules);
+    for (size_t i = 0; i < rules->n_detectors; i++) {
+        free(rules->detectors[i].name);
+        free(rules->detectors[i].describe);
+        if (rules->detectors[i].re)
+            pcre2_code_free(rules->detectors[i].re);
+    }
+    free(rules->detectors);
+    for (size_t i = 0; i < rules->n_lists; i++) {
+        free(rules->lists[i].name);
+        strv_clear(&rules->lists[i].items);
+    }
+    free(rules->lists);
+    strv_clear(&rules->school_domains);
+    strv_clear(&rules->school_phones);
+    strv_clear(&rules->school_postcodes);
+    sg_tz_free(&rules->tz);
+    free(rules->dsl_contact);
+    if (rules->mctx)
+        pcre2_match_context_free(rules->mctx);
+    free(rules);
+    *rules_p = NULL;
+}
+
+static struct sg_rules *
+rules_new(const struct sg_rules_options *opt, const char **error_r)
+{
+    struct sg_rules *rules = calloc(1, sizeof(*rules));
+    if (rules == NULL) {
+        *error_r = sg_rules_errorf("out of memory");
+        return NULL;
+    }
+    static const struct sg_rules_options none;
+    if (opt == NULL)
+        opt = &none;
+    for (size_t i = 0; i < opt->n_school_domains; i++) {
+        char *d = strdup(opt->school_domains[i]);
+        if (d == NULL)
+            goto oom;
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        char *s = d[0] == '@' ? d + 1 : d;
+        int r = strv_add(&rules->school_domains, s);
+        free(d);
+        if (r < 0)
+            goto oom;
+    }
+    for (size_t i = 0; i < opt->n_school_phone_numbers; i++) {
+        char norm[32];
+        if (sg_phone_normalise(opt->school_phone_numbers[i], norm,
+                               sizeof(norm)) < 0) {
+            *error_r = sg_rules_errorf(
+                "school phone number '%s' is not a UK number",
+                opt->school_phone_numbers[i]);
+            sg_rules_free(&rules);
+            return NULL;
+        }
+        if (strv_add(&rules->school_phones, norm) < 0)
+            goto oom;
+    }
+    for (size_t i = 0; i < opt->n_school_postcodes; i++) {
+        char pc[16];
+        size_t k = 0;
+        for (const char *p = opt->school_postcodes[i]; *p && k < 15; p++)
+            if (!isspace((unsigned char)*p))
+                pc[k++] = (char)toupper((unsigned char)*p);
+        pc[k] = '\0';
+        if (strv_add(&rules->school_postcodes, pc) < 0)
+            goto oom;
+    }
+    if (opt->dsl_contact != NULL) {
+        rules->dsl_contact = strdup(opt->dsl_contact);
+        if (rules->dsl_contact == NULL)
+            goto oom;
+    }
+    if (opt->timezone != NULL && opt->timezone[0] != '\0' &&
+        strcmp(opt->timezone, "UTC") != 0) {
+        if (sg_tz_load(opt->timezone, opt->zoneinfo_dir, &rules->tz,
+                       error_r) < 0) {
+            sg_rules_free(&rules);
+            return NULL;
+        }
+    }
+    rules->mctx = pcre2_match_context_create(NULL);
+    if (rules->mctx == NULL)
+        goto oom;
+    /* Bound the work of one match: a pathological site pattern fails that
+     * scan instead of stalling the mail flow. */
+    pcre2_set_match_limit(rules->mctx, 1000000);
+    pcre2_set_depth_limit(rules->mctx, 10000);
+    if (detectors_builtin_add(rules, error_r) < 0) {
+        sg_rules_free(&rules);
+        return NULL;
+    }
+    return rules;
+oom:
+    *error_r = sg_rules_errorf("out of memory");
+    sg_rules_free(&rules);
+    return NULL;
+}
+
+int
+sg_rules_load(const char *path, const struct sg_rules_options *opt,
+              struct sg_rules **rules_r, const char **error_r)
+{
+    struct sg_rules *rules = rules_new(opt, error_r);
+    if (rules == NULL)
+        return -1;
+    unsigned max = opt && opt->max_include_depth ? opt->max_include_depth : 8;
+    if (rules_parse_file(rules, path, 0, max, error_r) < 0) {
+        sg_rules_free(&rules);
+        return -1;
+    }
+    *rules_r = rules;
+    return 0;
+}
+
+int
+sg_rules_load_string(const char *text, size_t len, const char *name,
+                     const struct sg_rules_options *opt,
+                     struct sg_rules **rules_r, const char **error_r)
+{
+    struct sg_rules *rules = rules_new(opt, error_r);
+    if (rules == NULL)
+        return -1;
+    unsigned max = opt && opt->max_include_depth ? opt->max_include_depth : 8;
+    if (rules_parse_text(rules, text, len, name ? name : "(string)", NULL, 0,
+                         max, error_r) < 0) {
+        sg_rules_free(&rules);
+        return -1;
+    }
+    *rules_r = rules;
+    return 0;
+}
+
+size_t
+sg_rules_count(const struct sg_rules *rules)
+{
+    return rules->n_rules;
+}
+
+size_t
+sg_rules_detector_count(const struct sg_rules *rules)
+{
+    return rules->n_detectors;
+}
+
+const char *
+sg_rules_id(const struct sg_rules *rules, size_t i)
+{
+    return i < rules->n_rules ? rules->rules[i].id : NULL;
+}
+
+static const char *const action_names[] = {"accept", "annotate", "journal",
+                                           "hold", "reject"};
+
+const char *
+sg_action_name(enum sg_action action)
+{
+    if ((unsigned)action < 5)
+        return action_names[action];
+    return "?";
+}
+
+int
+sg_action_parse(const char *name, enum sg_action *action_r)
+{
+    for (int i = 0; i < 5; i++)
+        if (strcmp(name, action_names[i]) == 0) {
+            *action_r = (enum sg_action)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *
+sg_mode_name(enum sg_mode mode)
+{
+    return mode == SG_MODE_TEST ? "test" : "enforce";
+}
