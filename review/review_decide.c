@@ -1,0 +1,502 @@
+/*
+ * review_decide.c - the DSL's decisions on held messages: release,
+ * reject (delete, and tell the sender), escalate, notes, and syncing the
+ * records with what the mail queue holds.
+ *
+ * A decision on a held message runs in this order, under an exclusive
+ * lock on a file beside the database (so two reviewers, or a reviewer and
+ * `expire`, never act on one message at once): read the record; refuse
+ * if it is already decided; ask the mail queue where the message is (a
+ * message that is gone or no longer on hold was released or deleted by
+ * hand: the record is updated with a note saying so, and the caller told);
+ * run the release or delete command; check that the message left the
+ * hold queue; change the status from what it was (compare-and-set in
+ * quarantine.c, with its audit row).  If the command fails, nothing
+ * changes but an audit row saying so.  Postfix's `postsuper -H` and
+ * `postsuper -d ID hold` act only on held mail, so a message that was
+ * released elsewhere in the meantime is never deleted.
+ *
+ * SECURITY: every statement is parameterised; every decision leaves an
+ * audit row naming who acted.  Queue ids are checked before they reach
+ * a command.
+ *
+ * Fails by returning -1 (or SG_REVIEW_GONE and the like) with a
+ * thread-local error string.  Never logs, never exits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "review_int.h"
+
+/* ------------------------------------------------------------ the lock */
+
+static int
+lock_take(struct sg_review *r, const char **error_r)
+{
+    int fd = open(r->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                  0660);
+    if (fd < 0)
+        return review_fail(error_r, "cannot open the lock file %s: %s",
+                           r->lock_path, strerror(errno));
+    struct stat st;
+    if (geteuid() == 0 && stat(r->db_path, &st) == 0 &&
+        fchown(fd, st.st_uid, st.st_gid) < 0) {
+        /* root can always chown; nothing to do if it cannot */
+    }
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            int e = errno;
+            close(fd);
+            return review_fail(error_r, "cannot lock %s: %s", r->lock_path,
+                               strerror(e));
+        }
+    }
+    return fd;
+}
+
+static void
+lock_release(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* drops the flock */
+}
+
+/* ------------------------------------------------------------ decisions */
+
+static const char *
+op_verb(enum sg_review_op op)
+{
+    switch (op) {
+    case SG_REVIEW_OP_RELEASE:
+    case SG_REVIEW_OP_EXPIRE_RELEASE:
+        return "release";
+    case SG_REVIEW_OP_REJECT:
+    case SG_REVIEW_OP_EXPIRE_DELETE:
+        return "delete";
+    case SG_REVIEW_OP_ESCALATE:
+    default:
+        return "escalate";
+    }
+}
+
+/* "already released by alice (command line) on ...: note" */
+static int
+wrong_status(struct sg_review *r, const struct sg_quarantine_record *rec,
+             const char **error_r)
+{
+    static const char sql[] =
+        "SELECT actor, client, time, note FROM audit WHERE record_id = ?1"
+        " AND action = ?2 ORDER BY id DESC LIMIT 1";
+    const char *status = sg_quarantine_status_name(rec->status);
+    sqlite3_stmt *st = NULL;
+    char who[256] = "", when[64];
+    sg_review_utc(rec->status_changed, when, sizeof(when));
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sg_review_bind_text(st, 1, rec->id);
+        sg_review_bind_text(st, 2, status);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            const char *a = (const char *)sqlite3_column_text(st, 0);
+            const char *c = (const char *)sqlite3_column_text(st, 1);
+            snprintf(who, sizeof(who), " by %s%s%s%s", a ? a : "?",
+                     c ? " (" : "", c ? c : "", c ? ")" : "");
+        }
+        sqlite3_finalize(st);
+    }
+    return review_failc(SG_REVIEW_WRONG_STATUS, error_r,
+                        "record %s was already %s%s on %s: nothing done",
+                        rec->id, status, who, when);
+}
+
+/* The queue no longer holds rec's message: update the record and say so.
+ * Called with the lock held. */
+static int
+mark_gone(struct sg_review *r, const struct sg_quarantine_record *rec,
+          enum sg_review_queue_state qs, const char *qname,
+          const struct sg_review_actor *actor, const char **error_r)
+{
+    char note[512];
+    enum sg_quarantine_status to;
+    if (qs == SG_REVIEW_QUEUE_OTHER) {
+        to = SG_QSTATUS_RELEASED;
+        snprintf(note, sizeof(note),
+                 "the mail queue has queue id %s in its %s queue, not on "
+                 "hold: it was released outside safeguard-review",
+                 rec->queue_id, qname != NULL ? qname : "?");
+    } else {
+        to = SG_QSTATUS_EXPIRED;
+        snprintf(note, sizeof(note),
+                 "the mail queue no longer has queue id %s: it was released "
+                 "or deleted outside safeguard-review",
+                 rec->queue_id);
+    }
+    const char *err = NULL;
+    int rc = sg_quarantine_set_status(r->q, rec->id, rec->status, to,
+                                      actor->user, actor->from, note, &err);
+    if (rc != 0)
+        return sg_review_keep(error_r, "", err);
+    return review_failc(SG_REVIEW_GONE, error_r,
+                        "record %s: %s; the record is now %s", rec->id, note,
+                        sg_quarantine_status_name(to));
+}
+
+int
+sg_review_decide(struct sg_review *r, const char *id,
+                 const struct sg_review_actor *actor, const char *note,
+                 enum sg_review_op op, const char **error_r)
+{
+    if (!sg_review_actor_ok(actor) || id == NULL)
+        return review_fail(error_r, "missing record or actor");
+    if (note == NULL || *note == '\0')
+        return review_fail(error_r, "a note is required: say why");
+    int lock = lock_take(r, error_r);
+    if (lock < 0)
+        return -1;
+    struct sg_quarantine_record *rec = NULL;
+    const char *err = NULL;
+    int ret = -1;
+    int rc = sg_quarantine_get(r->q, id, &rec, &err);
+    if (rc == SG_QUARANTINE_NOT_FOUND) {
+        ret = review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                           "no quarantine record %.80s", id);
+        goto out;
+    }
+    if (rc != 0) {
+        sg_review_keep(error_r, "", err);
+        goto out;
+    }
+    bool from_ok = op == SG_REVIEW_OP_ESCALATE ? rec->status == SG_QSTATUS_HELD
+                                               : sg_review_waiting(rec->status);
+    if (!from_ok) {
+        ret = wrong_status(r, rec, error_r);
+        char msg[SG_REVIEW_ERR_MAX], why[SG_REVIEW_ERR_MAX + 32];
+        snprintf(msg, sizeof(msg), "%s", *error_r);
+        snprintf(why, sizeof(why), "%s refused: %s", op_verb(op), msg);
+        sg_review_audit(r, rec->id, actor, "refused", why, &err);
+        review_failc(ret, error_r, "%s", msg);
+        goto out;
+    }
+    if (!review_queue_id_ok(rec->queue_id)) {
+        review_fail(error_r, "record %s has an unusable queue id", rec->id);
+        goto out;
+    }
+
+    struct review_queue q;
+    if (review_queue_load(&r->s, &q, error_r) < 0) {
+        char why[SG_REVIEW_ERR_MAX];
+        snprintf(why, sizeof(why), "%s", *error_r);
+        sg_review_audit(r, rec->id, actor, "failed", why, &err);
+        review_fail(error_r, "cannot list the mail queue, nothing done: %s",
+                    why);
+        goto out;
+    }
+    const char *qname = NULL;
+    enum sg_review_queue_state qs =
+        review_queue_find(&q, rec->queue_id, &qname);
+    if (qs == SG_REVIEW_QUEUE_OTHER || qs == SG_REVIEW_QUEUE_ABSENT) {
+        ret = mark_gone(r, rec, qs, qname, actor, error_r);
+        review_queue_free(&q);
+        goto out;
+    }
+    review_queue_free(&q);
+
+    enum sg_quarantine_status to;
+    const char *cmd = NULL;
+    switch (op) {
+    case SG_REVIEW_OP_RELEASE:
+    case SG_REVIEW_OP_EXPIRE_RELEASE:
+        to = SG_QSTATUS_RELEASED;
+        cmd = r->s.release_command;
+        break;
+    case SG_REVIEW_OP_REJECT:
+        to = SG_QSTATUS_REJECTED;
+        cmd = r->s.delete_command;
+        break;
+    case SG_REVIEW_OP_EXPIRE_DELETE:
+        to = SG_QSTATUS_EXPIRED;
+        cmd = r->s.delete_command;
+        break;
+    case SG_REVIEW_OP_ESCALATE:
+    default:
+        to = SG_QSTATUS_ESCALATED;
+        break;
+    }
+    if (cmd != NULL) {
+        if (sg_review_run(cmd, rec->queue_id, r->s.command_timeout, NULL,
+                          &err) < 0) {
+            char why[SG_REVIEW_ERR_MAX];
+            snprintf(why, sizeof(why), "could not %s queue id %s: %s",
+                     op_verb(op), rec->queue_id, err);
+            sg_review_audit(r, rec->id, actor, "failed", why, &err);
+            review_fail(error_r, "%s; the message is still held and the "
+                                 "record unchanged", why);
+            goto out;
+        }
+        /* Did it leave the hold queue? */
+        if (review_queue_load(&r->s, &q, &err) == 0) {
+            qs = review_queue_find(&q, rec->queue_id, NULL);
+            review_queue_free(&q);
+            if (qs == SG_REVIEW_QUEUE_HOLD) {
+                char why[300];
+                snprintf(why, sizeof(why),
+                         "the %s command ran but queue id %s is still on "
+                         "hold",
+                         op_verb(op), rec->queue_id);
+                sg_review_audit(r, rec->id, actor, "failed", why, &err);
+                review_fail(error_r, "%s; the record is unchanged", why);
+                goto out;
+            }
+        }
+    }
+    rc = sg_quarantine_set_status(r->q, rec->id, rec->status, to, actor->user,
+                                  actor->from, note, &err);
+    if (rc == 0) {
+        ret = 0;
+    } else if (cmd != NULL) {
+        char why[SG_REVIEW_ERR_MAX];
+        snprintf(why, sizeof(why), "%s", err);
+        review_fail(error_r, "the message was %sd in the mail queue, but the "
+                             "record could not be updated (%s): run "
+                             "safeguard-review sync",
+                    op_verb(op), why);
+    } else {
+        sg_review_keep(error_r, "", err);
+    }
+out:
+    sg_quarantine_record_free(&rec);
+    lock_release(lock);
+    return ret;
+}
+
+int
+sg_review_release(struct sg_review *r, const char *id,
+                  const struct sg_review_actor *actor, const char *note,
+                  const char **error_r)
+{
+    return sg_review_decide(r, id, actor, note, SG_REVIEW_OP_RELEASE, error_r);
+}
+
+int
+sg_review_escalate(struct sg_review *r, const char *id,
+                   const struct sg_review_actor *actor, const char *note,
+                   const char **error_r)
+{
+    return sg_review_decide(r, id, actor, note, SG_REVIEW_OP_ESCALATE, error_r);
+}
+
+static bool
+school_address(const struct sg_review *r, const char *addr)
+{
+    const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+    if (at == NULL)
+        return false;
+    for (size_t i = 0; i < r->n_school_domains; i++)
+        if (strcasecmp(at + 1, r->school_domains[i]) == 0)
+            return true;
+    return false;
+}
+
+static int
+tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
+            const char *note, const char **error_r)
+{
+    struct sg_buf rcpts = SG_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT address FROM recipients WHERE record_id"
+                           " = ?1 ORDER BY pos",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sg_review_bind_text(st, 1, rec->id);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            sg_buf_printf(&rcpts, "%s%s", rcpts.len ? "\n" : "",
+                          (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    char date[64];
+    sg_review_utc(rec->created, date, sizeof(date));
+    struct sg_notice_values v = {
+        .record = rec->id,
+        .queue_id = rec->queue_id,
+        .sender = rec->env_from,
+        .recipients = rcpts.data,
+        .subject = rec->subject,
+        .explanation = note,
+        .dsl = r->dsl_contact,
+        .date = date,
+    };
+    const char *to[] = {rec->env_from};
+    int rc = review_notice_send(r, REVIEW_NOTICE_REJECTED_SENDER, &v, to, 1,
+                                error_r);
+    sg_buf_free(&rcpts);
+    return rc;
+}
+
+int
+sg_review_reject(struct sg_review *r, const char *id,
+                 const struct sg_review_actor *actor, const char *note,
+                 bool tell, const char **error_r)
+{
+    struct sg_quarantine_record *rec = NULL;
+    const char *err = NULL;
+    if (tell) {
+        /* Check first that the sender can be told, before anything is
+         * done: a forged outside sender must not make us mail anyone. */
+        if (r->ncfg == NULL)
+            return review_fail(error_r, "cannot tell the sender: notices "
+                                        "are not configured (notice_from); "
+                                        "nothing done");
+        int rc = id != NULL ? sg_quarantine_get(r->q, id, &rec, &err) : -1;
+        if (rc == SG_QUARANTINE_NOT_FOUND)
+            return review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                                "no quarantine record %.80s", id);
+        if (rc != 0)
+            return sg_review_keep(error_r, "", err);
+        bool ok = school_address(r, rec->env_from) &&
+                  (rec->auth_user != NULL || rec->trusted);
+        if (!ok) {
+            review_fail(error_r, "cannot tell the sender of %s: <%s> is not "
+                                 "a school address that authenticated; "
+                                 "nothing done (reject without "
+                                 "--tell-sender)",
+                        rec->id, rec->env_from);
+            sg_quarantine_record_free(&rec);
+            return -1;
+        }
+    }
+    int ret =
+        sg_review_decide(r, id, actor, note, SG_REVIEW_OP_REJECT, error_r);
+    if (ret == 0 && tell) {
+        if (tell_sender(r, rec, note, &err) < 0) {
+            char why[SG_REVIEW_ERR_MAX];
+            snprintf(why, sizeof(why), "could not tell the sender <%s>: %s",
+                     rec->env_from, err);
+            sg_review_audit(r, rec->id, actor, "notice-failed", why, &err);
+            ret = review_failc(SG_REVIEW_NOTICE_FAILED, error_r,
+                               "rejected, but %s", why);
+        } else {
+            char what[400];
+            snprintf(what, sizeof(what), "the outcome and the note were "
+                                         "sent to <%s>",
+                     rec->env_from);
+            if (sg_review_audit(r, rec->id, actor, "told-sender", what,
+                                error_r) < 0)
+                ret = -1;
+        }
+    }
+    sg_quarantine_record_free(&rec);
+    return ret;
+}
+
+int
+sg_review_note(struct sg_review *r, const char *id,
+               const struct sg_review_actor *actor, const char *note,
+               const char **error_r)
+{
+    if (!sg_review_actor_ok(actor) || id == NULL)
+        return review_fail(error_r, "missing record or actor");
+    if (note == NULL || *note == '\0')
+        return review_fail(error_r, "the note is empty");
+    struct sg_quarantine_record *rec = NULL;
+    const char *err = NULL;
+    int rc = sg_quarantine_get(r->q, id, &rec, &err);
+    if (rc == SG_QUARANTINE_NOT_FOUND)
+        return review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                            "no quarantine record %.80s", id);
+    if (rc != 0)
+        return sg_review_keep(error_r, "", err);
+    sg_quarantine_record_free(&rec);
+    return sg_review_audit(r, id, actor, "note", note, error_r);
+}
+
+/* ids of waiting records (oldest first), created at or before until */
+int
+sg_review_waiting_ids(struct sg_review *r, time_t until, char ***ids_r,
+                      size_t *n_r, const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    *ids_r = NULL;
+    *n_r = 0;
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT id FROM records WHERE status IN"
+                           " ('held', 'escalated') AND created <= ?1"
+                           " ORDER BY created, id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sg_review_fail_db(r, "cannot list the records", error_r);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)until);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (sg_strv_push(ids_r, n_r,
+                         (const char *)sqlite3_column_text(st, 0)) < 0) {
+            sqlite3_finalize(st);
+            sg_strv_free(ids_r, n_r);
+            return review_fail(error_r, "out of memory");
+        }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sg_strv_free(ids_r, n_r);
+        return sg_review_fail_db(r, "cannot list the records", error_r);
+    }
+    return 0;
+}
+
+int
+sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
+               FILE *report, size_t *n_gone_r, const char **error_r)
+{
+    if (!sg_review_actor_ok(actor))
+        return review_fail(error_r, "sync: missing actor");
+    if (n_gone_r != NULL)
+        *n_gone_r = 0;
+    if (r->s.queue_command == NULL || *r->s.queue_command == '\0')
+        return review_fail(error_r, "no queue command is configured "
+                                    "(review_queue_command): nothing to "
+                                    "compare with");
+    int lock = lock_take(r, error_r);
+    if (lock < 0)
+        return -1;
+    char **ids = NULL;
+    size_t n = 0, gone = 0;
+    struct review_queue q = {0};
+    int ret = -1;
+    if (sg_review_waiting_ids(r, (time_t)INT64_MAX, &ids, &n, error_r) < 0 ||
+        review_queue_load(&r->s, &q, error_r) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        struct sg_quarantine_record *rec = NULL;
+        const char *err = NULL;
+        if (sg_quarantine_get(r->q, ids[i], &rec, &err) != 0)
+            continue;
+        const char *qname = NULL;
+        enum sg_review_queue_state qs =
+            review_queue_find(&q, rec->queue_id, &qname);
+        if (sg_review_waiting(rec->status) &&
+            (qs == SG_REVIEW_QUEUE_OTHER || qs == SG_REVIEW_QUEUE_ABSENT)) {
+            int rc = mark_gone(r, rec, qs, qname, actor, &err);
+            if (report != NULL)
+                fprintf(report, "%s\n", err);
+            if (rc == SG_REVIEW_GONE)
+                gone++;
+        }
+        sg_quarantine_record_free(&rec);
+    }
+    char note[128];
+    snprintf(note, sizeof(note), "%zu waiting records checked, %zu gone", n,
+             gone);
+    ret = sg_review_audit(r, NULL, actor, "sync", note, error_r);
+    if (n_gone_r != NULL)
+        *n_gone_r = gone;
+out:
+    review_queue_free(&q);
+    sg_strv_free(&ids, &n);
+    lock_release(lock);
+    return ret;
+}
+

@@ -1,0 +1,243 @@
+/*
+ * review_export.c - what leaves the store as a report: the decisions
+ * (audit rows with their records) as CSV or JSON, and the digest of what
+ * is waiting (as text, or mailed to the DSLs).
+ *
+ * SECURITY: the store holds personal data about children; an export is
+ * written only to the stream the caller gives, and CSV cells are quoted
+ * so that a subject cannot start a formula.  Every statement is
+ * parameterised.
+ *
+ * Fails by returning -1 with a thread-local error string.  Never logs,
+ * never exits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "review_int.h"
+
+/* ------------------------------------------------------------ export */
+
+static const char *const export_fields[] = {
+    "decided_at", "record",    "decision",  "decided_by", "decided_from",
+    "note",       "held_at",   "sender",    "sender_authenticated",
+    "recipients", "rules",     "findings",  "subject",    "queue_id",
+    "current_status", NULL,
+};
+#define N_EXPORT 15
+
+static int
+csv_cell(FILE *out, const char *s, bool last)
+{
+    if (s == NULL)
+        s = "";
+    /* a spreadsheet would run =, +, -, @ (and tab/CR before them) */
+    bool formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+    fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+    return fputs(last ? "\r\n" : ",", out) < 0 ? -1 : 0;
+}
+
+int
+sg_review_export(struct sg_review *r, time_t since,
+                 enum sg_review_format format, FILE *out,
+                 const struct sg_review_actor *actor, const char **error_r)
+{
+    if (!sg_review_actor_ok(actor))
+        return review_fail(error_r, "export: missing actor");
+    static const char sql[] =
+        "SELECT a.time, a.record_id, a.action, a.actor, a.client, a.note,"
+        " r.created, r.env_from,"
+        " CASE WHEN r.id IS NULL THEN NULL WHEN r.auth_user IS NOT NULL"
+        "  THEN 'yes (' || r.auth_user || ')' WHEN r.trusted = 1"
+        "  THEN 'trusted network' ELSE 'no' END,"
+        " (SELECT group_concat(address || ' (' || roles || ')', '; ') FROM"
+        "   (SELECT address, roles FROM recipients WHERE record_id = r.id"
+        "    ORDER BY pos)),"
+        " (SELECT group_concat(rule_id || ': ' || title, '; ') FROM"
+        "   (SELECT rule_id, title FROM rules WHERE record_id = r.id"
+        "    ORDER BY pos)),"
+        " (SELECT group_concat(detector || ' \"' || text || '\" in '"
+        "   || location, '; ') FROM (SELECT detector, text, location FROM"
+        "   findings WHERE record_id = r.id ORDER BY rule_id, pos)),"
+        " r.subject, r.queue_id, r.status"
+        " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
+        " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
+        " ('released', 'rejected', 'escalated', 'expired', 'note')"
+        " ORDER BY a.id";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sg_review_fail_db(r, "cannot export", error_r);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+    json_t *arr = format == SG_REVIEW_JSON ? json_array() : NULL;
+    if (format == SG_REVIEW_CSV)
+        for (size_t i = 0; i < N_EXPORT; i++)
+            csv_cell(out, export_fields[i], i + 1 == N_EXPORT);
+    size_t rows = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char t0[32] = "", t1[32] = "";
+        sg_review_iso((time_t)sqlite3_column_int64(st, 0), t0, sizeof(t0));
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+            sg_review_iso((time_t)sqlite3_column_int64(st, 6), t1, sizeof(t1));
+        const char *v[N_EXPORT];
+        v[0] = t0;
+        for (int i = 1; i < 6; i++)
+            v[i] = (const char *)sqlite3_column_text(st, i);
+        v[6] = t1[0] ? t1 : NULL;
+        for (int i = 7; i < N_EXPORT; i++)
+            v[i] = (const char *)sqlite3_column_text(st, i);
+        if (format == SG_REVIEW_CSV) {
+            for (size_t i = 0; i < N_EXPORT; i++)
+                csv_cell(out, v[i], i + 1 == N_EXPORT);
+        } else {
+            json_t *o = json_object();
+            for (size_t i = 0; o != NULL && i < N_EXPORT; i++)
+                json_object_set_new(o, export_fields[i],
+                                    v[i] != NULL ? json_string(v[i])
+                                                 : json_null());
+            json_array_append_new(arr, o);
+        }
+        rows++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(arr);
+        return sg_review_fail_db(r, "cannot export", error_r);
+    }
+    if (arr != NULL) {
+        json_dumpf(arr, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        fputc('\n', out);
+        json_decref(arr);
+    }
+    if (fflush(out) != 0 || ferror(out))
+        return review_fail(error_r, "cannot write the export: %s",
+                           strerror(errno));
+    char note[128], when[64];
+    sg_review_utc(since, when, sizeof(when));
+    snprintf(note, sizeof(note), "%zu decisions since %s as %s", rows, when,
+             format == SG_REVIEW_JSON ? "json" : "csv");
+    return sg_review_audit(r, NULL, actor, "export", note, error_r);
+}
+
+/* ------------------------------------------------------------ digest */
+
+int
+sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
+                 size_t *n_waiting_r, size_t *n_overdue_r,
+                 const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "%sWHERE r.status IN ('held', 'escalated')"
+             " ORDER BY r.created, r.id",
+             SG_REVIEW_ITEM_COLUMNS);
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sg_review_fail_db(r, "cannot list the records", error_r);
+    struct sg_review_item *items = NULL;
+    size_t n = 0, overdue = 0;
+    int rc = sg_review_read_items(r, st, &items, &n, error_r);
+    sqlite3_finalize(st);
+    if (rc < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (sg_review_overdue(r, items[i].status, items[i].created, now))
+            overdue++;
+    struct sg_buf b = SG_BUF_INIT;
+    char when[64];
+    sg_review_utc(now, when, sizeof(when));
+    sg_buf_printf(&b, "Held messages waiting for a decision on %s: %zu",
+                  when, n);
+    if (n > 0)
+        sg_buf_printf(&b, ", %zu past the %u-hour response target", overdue,
+                      r->s.sla_hours);
+    sg_buf_puts(&b, ".\n");
+    if (n > 0)
+        sg_buf_puts(&b, "Oldest first; \"!\" marks those past the target.\n");
+    for (size_t i = 0; i < n; i++) {
+        struct sg_review_item *it = &items[i];
+        char age[32], held[64];
+        sg_review_format_age(now - it->created, age, sizeof(age));
+        sg_review_utc(it->created, held, sizeof(held));
+        bool late = sg_review_overdue(r, it->status, it->created, now);
+        sg_buf_printf(&b, "\n%s %s  waiting %s (held %s)%s%s\n",
+                      late ? "!" : " ", it->id, age, held,
+                      it->status == SG_QSTATUS_ESCALATED ? ", escalated" : "",
+                      late ? ", PAST THE TARGET" : "");
+        sg_buf_puts(&b, "    From:    ");
+        sg_review_safe_text(&b, it->env_from, strlen(it->env_from), false);
+        sg_buf_puts(&b, "\n    To:      ");
+        sg_review_safe_text(&b, it->recipients, strlen(it->recipients),
+                            false);
+        sg_buf_puts(&b, "\n    Rules:   ");
+        sg_review_safe_text(&b, it->rules, strlen(it->rules), false);
+        sg_buf_puts(&b, "\n    Subject: ");
+        sg_review_safe_text(&b, it->subject, strlen(it->subject), false);
+        sg_buf_putc(&b, '\n');
+    }
+    size_t waiting = n;
+    sg_review_items_free(&items, &n);
+    if (b.data == NULL) {
+        sg_buf_free(&b);
+        return review_fail(error_r, "out of memory");
+    }
+    int r2 = sg_buf_append(out, b.data, b.len);
+    sg_buf_free(&b);
+    if (r2 < 0)
+        return review_fail(error_r, "out of memory");
+    if (n_waiting_r != NULL)
+        *n_waiting_r = waiting;
+    if (n_overdue_r != NULL)
+        *n_overdue_r = overdue;
+    return 0;
+}
+
+int
+sg_review_digest_mail(struct sg_review *r, const char *text,
+                      size_t n_waiting, size_t n_overdue, time_t now,
+                      const struct sg_review_actor *actor,
+                      const char **error_r)
+{
+    if (!sg_review_actor_ok(actor))
+        return review_fail(error_r, "digest: missing actor");
+    if (r->ncfg == NULL)
+        return review_fail(error_r, "cannot mail the digest: notices are "
+                                    "not configured (notice_from)");
+    if (r->ncfg->n_dsl_addresses == 0)
+        return review_fail(error_r, "cannot mail the digest: "
+                                    "dsl_addresses is empty");
+    char summary[128], date[64];
+    snprintf(summary, sizeof(summary), "%zu waiting, %zu past %u hours",
+             n_waiting, n_overdue, r->s.sla_hours);
+    sg_review_utc(now, date, sizeof(date));
+    struct sg_notice_values v = {
+        .subject = summary,
+        .explanation = text,
+        .dsl = r->dsl_contact,
+        .date = date,
+    };
+    const char *err = NULL;
+    if (review_notice_send(r, REVIEW_NOTICE_DIGEST_DSL, &v,
+                           r->ncfg->dsl_addresses, r->ncfg->n_dsl_addresses,
+                           &err) < 0)
+        return sg_review_keep(error_r, "cannot mail the digest: ", err);
+    char note[256];
+    snprintf(note, sizeof(note), "digest mailed to %zu address%s: %s",
+             r->ncfg->n_dsl_addresses,
+             r->ncfg->n_dsl_addresses == 1 ? "" : "es", summary);
+    return sg_review_audit(r, NULL, actor, "digest", note, error_r);
+}
