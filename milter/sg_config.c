@@ -797,14 +797,10 @@ open_register(struct sg_config *cfg, const char **error_r)
     return 0;
 }
 
-/* Notices are on when notice_from is set; then everything they need
- * (templates, secret, sendmail, DSL addresses) must be there. */
-static int
-open_notice(struct sg_config *cfg, const char **error_r)
+void
+sg_config_notice(const struct sg_config *cfg, struct sg_notice_config *nc_r)
 {
-    if (cfg->notice_from[0] == '\0' || cfg->notice != NULL)
-        return 0;
-    struct sg_notice_config nc = {
+    *nc_r = (struct sg_notice_config){
         .templates_dir = cfg->notice_templates,
         .sendmail = cfg->notice_sendmail,
         .secret_file = cfg->notice_secret_file,
@@ -814,6 +810,17 @@ open_notice(struct sg_config *cfg, const char **error_r)
         .n_dsl_addresses = cfg->n_dsl_addresses,
         .timeout = (unsigned)cfg->notice_timeout,
     };
+}
+
+/* Notices are on when notice_from is set; then everything they need
+ * (templates, secret, sendmail, DSL addresses) must be there. */
+static int
+open_notice(struct sg_config *cfg, const char **error_r)
+{
+    if (cfg->notice_from[0] == '\0' || cfg->notice != NULL)
+        return 0;
+    struct sg_notice_config nc;
+    sg_config_notice(cfg, &nc);
     const char *why = NULL;
     if (sg_notice_open(&nc, &cfg->notice, &why) < 0) {
         *error_r = set_error(cfg->path != NULL ? cfg->path : "configuration",

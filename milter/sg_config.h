@@ -145,6 +145,10 @@ struct sg_config *sg_config_load_string(const char *text, const char *name,
  * snapshot before it is used for mail; -1 with *error_r otherwise. */
 int sg_config_open(struct sg_config *cfg, const char **error_r);
 
+/* The notice settings of cfg, for sg_notice_open (the strings are cfg's). */
+void sg_config_notice(const struct sg_config *cfg,
+                      struct sg_notice_config *nc_r);
+
 /* The snapshot's quarantine store, opened on first call.  NULL with
  * *error_r when it cannot be opened (the caller tempfails the message). */
 struct sg_quarantine *sg_config_quarantine(struct sg_config *cfg,

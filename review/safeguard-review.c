@@ -875,16 +875,8 @@ main(int argc, char **argv)
         .actor = {.user = pw != NULL ? pw->pw_name : uidbuf,
                   .from = FROM_WHERE},
     };
-    struct sg_notice_config ncfg = {
-        .templates_dir = cfg->notice_templates,
-        .sendmail = cfg->notice_sendmail,
-        .secret_file = cfg->notice_secret_file,
-        .from = cfg->notice_from,
-        .from_name = cfg->notice_from_name,
-        .dsl_addresses = (const char *const *)cfg->dsl_addresses,
-        .n_dsl_addresses = cfg->n_dsl_addresses,
-        .timeout = (unsigned)cfg->notice_timeout,
-    };
+    struct sg_notice_config ncfg;
+    sg_config_notice(cfg, &ncfg);
     struct sg_review_options opts = {
         .db_path = cfg->quarantine_db,
         .store_dir = cfg->quarantine_dir,
