@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "rules_int.h"
+#include "sg_utf8.h"
 
 #define MAX_FINDINGS_PER_DETECTOR 50
 
@@ -548,9 +549,49 @@ put_join(struct sg_buf *b, size_t i, size_t n)
     return sg_buf_puts(b, i + 1 == n ? " and " : ", ");
 }
 
+/* Findings that are other people's personal data: a pupil's numbers, a
+ * child's name with a date of birth, a home address.  The sender's text
+ * shows them masked (it may travel on, in a bounce or a forward); the
+ * DSL's keeps them whole. */
+static bool
+third_party(const char *detector)
+{
+    static const char *const names[] = {"upn", "nhs-number", "uln",
+                                        "pupil-dob", "home-address", NULL};
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(detector, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The first two and last two characters, the rest "..."; names with dates
+ * (pupil-dob) entirely.  ASCII only, as the text may go into an SMTP
+ * reply. */
+static int
+put_masked(struct sg_buf *b, const char *detector, const char *text)
+{
+    size_t len = strlen(text), chars = 0, head = 0, tail = len;
+    for (size_t i = 0; i < len;) {
+        size_t l = sg_utf8_decode((const unsigned char *)text + i, len - i,
+                                  NULL);
+        i += l > 0 ? l : 1;
+        if (++chars == 2)
+            head = i;
+    }
+    if (strcmp(detector, "pupil-dob") == 0 || chars < 7 || head == 0)
+        return sg_buf_puts(b, "...");
+    /* the start of the last two characters */
+    for (int k = 0; k < 2 && tail > 0; k++) {
+        tail--;
+        while (tail > 0 && ((unsigned char)text[tail] & 0xC0) == 0x80)
+            tail--;
+    }
+    return sg_buf_printf(b, "%.*s...%s", (int)head, text, text + tail);
+}
+
 static int
 put_findings(struct sg_buf *b, const struct sg_rules *rules,
-             const struct flist *fl)
+             const struct flist *fl, bool mask)
 {
     if (fl->n == 0)
         return sg_buf_puts(b, "who the message is from and to (not its "
@@ -597,8 +638,11 @@ put_findings(struct sg_buf *b, const struct sg_rules *rules,
         for (size_t k = i; k < fl->n && shown < 3; k++) {
             if (strcmp(fl->f[k].detector, fl->f[i].detector) != 0)
                 continue;
-            if (sg_buf_printf(b, "%s\"%s\"", shown ? ", " : "",
-                              fl->f[k].text) < 0)
+            if (sg_buf_printf(b, "%s\"", shown ? ", " : "") < 0 ||
+                (mask && third_party(fl->f[k].detector)
+                     ? put_masked(b, fl->f[k].detector, fl->f[k].text)
+                     : sg_buf_puts(b, fl->f[k].text)) < 0 ||
+                sg_buf_putc(b, '"') < 0)
                 return -1;
             if (attach || !same_where)
                 if (sg_buf_printf(b, attach ? " %s" : " in the %s",
@@ -622,9 +666,11 @@ put_findings(struct sg_buf *b, const struct sg_rules *rules,
     return 0;
 }
 
+/* Fill tmpl's placeholders; mask: for the sender (see third_party). */
 static char *
 render(struct ctx *c, const struct rule *r, enum sg_mode mode,
-       const char *tmpl, const bool *targets, const struct flist *fl)
+       const char *tmpl, const bool *targets, const struct flist *fl,
+       bool mask)
 {
     const struct sg_eval_input *in = c->in;
     struct sg_buf b = SG_BUF_INIT;
@@ -676,7 +722,7 @@ render(struct ctx *c, const struct rule *r, enum sg_mode mode,
         } else if (IS("sender"))
             e = put_party_name(&b, &in->sender);
         else if (IS("findings"))
-            e = put_findings(&b, c->rules, fl);
+            e = put_findings(&b, c->rules, fl, mask);
         else if (IS("dsl"))
             e = sg_buf_puts(&b, c->rules->dsl_contact
                                     ? c->rules->dsl_contact
@@ -778,10 +824,10 @@ add_match(struct ctx *c, struct sg_verdict *v, const struct rule *r,
             return -1;
     m->explain_sender =
         render(c, r, m->mode, r->explain ? r->explain : default_sender,
-               targets, fl);
+               targets, fl, true);
     m->explain_dsl = render(c, r, m->mode,
                             r->explain_dsl ? r->explain_dsl : default_dsl,
-                            targets, fl);
+                            targets, fl, false);
     if (!m->explain_sender || !m->explain_dsl)
         return -1;
     m->findings = fl->f;

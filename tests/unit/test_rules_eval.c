@@ -173,6 +173,36 @@ find(const struct sg_verdict *v, const char *id)
 }
 
 /* ------------------------------------------------------------ tests */
+
+/* What the sender reads masks other people's data (a pupil's numbers);
+ * what the DSL reads keeps it whole. */
+static void
+test_third_party_masked(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule ids { from staff to any external content upn, nhs-number "
+        "action hold explain \"{findings}\" explain-dsl \"{findings}\" }\n");
+    struct sg_msgview *mv =
+        view("transfer", "UPN B801200005001, NHS 943 476 5919, room 12");
+    struct sg_party rc[] = {external("admissions@other.example")};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = 1741774500};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "ids");
+    assert_non_null(m);
+    assert_string_equal(m->explain_sender,
+                        "a Unique Pupil Number (UPN) (\"B8...01\" in the body) "
+                        "and an NHS number (\"94...19\" in the body)");
+    assert_non_null(strstr(m->explain_dsl, "\"B801200005001\""));
+    assert_non_null(strstr(m->explain_dsl, "\"943 476 5919\""));
+    /* the findings themselves stay whole for the record */
+    assert_string_equal(m->findings[0].text, "B801200005001");
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
 static void
 test_precedence(void **state)
 {
@@ -694,6 +724,7 @@ main(void)
         cmocka_unit_test(test_time_conditions),
         cmocka_unit_test(test_attachments_and_scope),
         cmocka_unit_test(test_explanations),
+        cmocka_unit_test(test_third_party_masked),
         cmocka_unit_test(test_register_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
