@@ -8,7 +8,7 @@
  * actions, and negotiates the same way (milter/callbacks.c): the same
  * protocol steps skipped (HELO, unknown, DATA, end of headers), the same
  * no-reply flags (connect, header, body), the same smfi_setsymlist macro
- * lists, and TCP_NODELAY on an inet listening socket (milter/main.c).
+ * lists, and TCP_NODELAY on an inet listening socket (milter/fdio.c).
  * Each callback only answers continue (or no reply where agreed); no
  * per-connection state is allocated.
  *
@@ -29,14 +29,14 @@
  */
 #include "config.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -183,35 +183,6 @@ static struct smfiDesc null_desc = {
     .xxfi_negotiate = null_negotiate,
 };
 
-/* As safeguard-milter does (milter/main.c): libmilter gives no handle on
- * its listening socket, so find it among the descriptors; the accepted
- * sockets inherit TCP_NODELAY. */
-static void
-set_nodelay_on_listeners(void)
-{
-    struct rlimit rl;
-    int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
-                  ? (int)rl.rlim_cur
-                  : 65536;
-    for (int fd = 3; fd < max; fd++) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
-        int listening = 0, one = 1;
-        socklen_t optlen = sizeof(listening);
-        if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-            continue;
-        if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
-            continue;
-        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) !=
-                0 ||
-            !listening)
-            continue;
-        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
-            fprintf(stderr, "null_milter: TCP_NODELAY: %s\n",
-                    strerror(errno));
-    }
-}
-
 /* "conn,hdr,body" or "none" -> SMFIP_NR_* bits; -1 when malformed. */
 static long
 parse_no_reply(const char *list)
@@ -284,8 +255,9 @@ main(int argc, char **argv)
         fprintf(stderr, "null_milter: cannot open %s\n", sock);
         return 1;
     }
-    if (strncmp(sock, "inet", 4) == 0)
-        set_nodelay_on_listeners();
+    /* TCP_NODELAY on inet, as safeguard-milter does */
+    if (strncmp(sock, "inet", 4) == 0 && sg_nodelay_on_listeners() < 0)
+        fprintf(stderr, "null_milter: TCP_NODELAY: %s\n", strerror(errno));
     fprintf(stderr, "null_milter: starting on %s\n", sock);
     return smfi_main() == MI_SUCCESS ? 0 : 1;
 }

@@ -20,21 +20,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "callbacks.h"
+#include "fdio.h"
 #include "log.h"
 #include "msgview_build.h"
 #include "sg_config.h"
@@ -181,36 +179,6 @@ log_directory_stats(void)
     sg_config_unref(&cfg);
 }
 
-/* libmilter owns the listening socket and offers no handle on it; find it
- * among our descriptors.  TCP_NODELAY on a listening socket is inherited by
- * the accepted ones, so the MTA's many small milter packets are not held
- * back by Nagle's algorithm against delayed ACKs (~40 ms each). */
-static void
-set_nodelay_on_listeners(void)
-{
-    struct rlimit rl;
-    int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
-                  ? (int)rl.rlim_cur
-                  : 65536;
-    for (int fd = 3; fd < max; fd++) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
-        int listening = 0, one = 1;
-        socklen_t optlen = sizeof(listening);
-        if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-            continue;
-        if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
-            continue;
-        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) !=
-                0 ||
-            !listening)
-            continue;
-        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
-            sg_log_warn("cannot set TCP_NODELAY on the milter socket: %s",
-                        strerror(errno));
-    }
-}
-
 static const char *
 unix_socket_path(const char *conn)
 {
@@ -240,8 +208,11 @@ open_socket(const struct sg_config *cfg)
                      "cannot open milter socket %s (is another instance "
                      "running, or the directory missing?)",
                      cfg->socket);
-    if (strncmp(cfg->socket, "inet", 4) == 0)
-        set_nodelay_on_listeners();
+    /* TCP_NODELAY: the MTA's many small milter packets would otherwise
+     * wait on Nagle's algorithm against delayed ACKs (~40 ms each) */
+    if (strncmp(cfg->socket, "inet", 4) == 0 && sg_nodelay_on_listeners() < 0)
+        sg_log_warn("cannot set TCP_NODELAY on the milter socket: %s",
+                    strerror(errno));
 }
 
 static void
