@@ -10,6 +10,9 @@
  *    threads); the message is written through a socket with MSG_NOSIGNAL,
  *    so a command that dies early cannot kill the daemon with SIGPIPE; a
  *    command that hangs is killed (its whole process group) at the timeout.
+ *  - The command runs with a small fixed environment (a standard PATH and
+ *    the C locale), as Postfix runs its commands: nothing the daemon
+ *    inherited (LD_PRELOAD and the like) reaches it.
  *
  * Fails by returning -1 with *error_r in a thread-local buffer; never
  * logs, never exits.
@@ -223,6 +226,13 @@ fd_high(int *fd)
 }
 
 /* In the child: only async-signal-safe calls. */
+/* The whole environment a notice command gets. */
+static char *const notice_env[] = {
+    "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+    "LC_ALL=C",
+    NULL,
+};
+
 static void __attribute__((noreturn))
 child(int in, int out, char *const argv[], const char *exec_msg,
       size_t exec_msg_len)
@@ -247,7 +257,7 @@ child(int in, int out, char *const argv[], const char *exec_msg,
         for (int fd = 3; fd < max; fd++)
             close(fd);
     }
-    execv(argv[0], argv);
+    execve(argv[0], argv, notice_env);
     ssize_t ignored = write(2, exec_msg, exec_msg_len);
     (void)ignored;
     _exit(127);

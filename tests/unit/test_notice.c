@@ -784,6 +784,7 @@ static const char fake_ok[] =
     "d=${0%/*}\n"
     ": > \"$d/argv\"\n"
     "for a in \"$@\"; do printf '%s\\n' \"$a\" >> \"$d/argv\"; done\n"
+    "env > \"$d/env\"\n"
     "cat > \"$d/stdin\"\n"
     "exit 0\n";
 
@@ -844,6 +845,19 @@ test_send_argv_literal(void **state)
     char *in = slurp(path);
     assert_string_equal(in, msg);
     free(in);
+    /* the command gets a small fixed environment, nothing of ours */
+    setenv("SG_TEST_LEAK", "yes", 1);
+    assert_int_equal(sg_notice_send(s, "safe@school.example", to, 1, msg,
+                                    &error),
+                     0);
+    unsetenv("SG_TEST_LEAK");
+    snprintf(path, sizeof(path), "%s/env", dir);
+    char *env = slurp(path);
+    assert_non_null(strstr(env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"));
+    assert_null(strstr(env, "SG_TEST_LEAK"));
+    assert_null(strstr(env, "LD_PRELOAD"));
+    free(env);
+    snprintf(path, sizeof(path), "%s/stdin", dir);
 
     /* an address starting with '-' is refused before anything runs */
     unlink(path);
