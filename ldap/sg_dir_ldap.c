@@ -98,12 +98,13 @@ parenthesise(const char *filter)
 
 /* ---------------------------------------------------------------- search */
 
-/* One synchronous search; on a connection error the connection is
- * dropped.  *res_r must be freed with ldap_msgfree even on error. */
-static int
-search(struct ldap_backend *lb, struct conn *c, const char *base, int scope,
-       const char *filter, const char **attrs, int sizelimit,
-       LDAPControl **ctrls, LDAPMessage **res_r)
+/* One synchronous search (the caller drops the connection on a
+ * connection error).  *res_r must be freed with ldap_msgfree even on
+ * error. */
+int
+sg_dir_ldap_search(struct ldap_backend *lb, struct conn *c, const char *base,
+                   int scope, const char *filter, const char **attrs,
+                   int sizelimit, LDAPControl **ctrls, LDAPMessage **res_r)
 {
     struct timeval tv = {lb->timeout, 0};
     /* libldap takes char ** but does not write through it */
@@ -118,24 +119,25 @@ search(struct ldap_backend *lb, struct conn *c, const char *base, int scope,
     return rc;
 }
 
-static const char *
-search_error(struct ldap_backend *lb, struct conn *c, const char *what,
-             int rc)
+const char *
+sg_dir_ldap_search_error(struct ldap_backend *lb, struct conn *c,
+                         const char *what, int rc)
 {
     return sg_dir_errorf("LDAP %s on %s failed: %s%s", what,
                          lb->uris[c->uri], ldap_err2string(rc),
                          sg_dir_ldap_diagnostic(c->ld));
 }
 
-/* Does the entry at dn match filter?  1, 0, or -(LDAP error). */
-static int
-entry_matches(struct ldap_backend *lb, struct conn *c, const char *dn,
-              const char *filter)
+/* Does the entry at dn match filter?  1, 0 (also when there is no such
+ * entry), or -(LDAP error). */
+int
+sg_dir_ldap_entry_matches(struct ldap_backend *lb, struct conn *c,
+                          const char *dn, const char *filter)
 {
     static const char *no_attrs[] = {LDAP_NO_ATTRS, NULL};
     LDAPMessage *res = NULL;
-    int rc = search(lb, c, dn, LDAP_SCOPE_BASE, filter, no_attrs, 1, NULL,
-                    &res);
+    int rc = sg_dir_ldap_search(lb, c, dn, LDAP_SCOPE_BASE, filter, no_attrs, 1,
+                                NULL, &res);
     int n = rc == LDAP_SUCCESS ? ldap_count_entries(c->ld, res) : 0;
     ldap_msgfree(res);
     if (rc == LDAP_NO_SUCH_OBJECT)
@@ -218,8 +220,8 @@ expand_group(struct ldap_backend *lb, struct conn *c, const char *group_dn,
             }
             LDAPControl *ctrls[] = {page, NULL};
             LDAPMessage *res = NULL;
-            rc = search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter, attrs,
-                        0, ctrls, &res);
+            rc = sg_dir_ldap_search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE,
+                                    filter, attrs, 0, ctrls, &res);
             ldap_control_free(page);
             if (rc != LDAP_SUCCESS) {
                 ldap_msgfree(res);
@@ -277,9 +279,9 @@ out:
 }
 
 /* Is user_dn in the role group (nested)?  1, 0, or -(LDAP error). */
-static int
-group_member(struct ldap_backend *lb, struct conn *c, struct role_rule *rule,
-             const char *user_dn)
+int
+sg_dir_ldap_group_member(struct ldap_backend *lb, struct conn *c,
+                         struct role_rule *rule, const char *user_dn)
 {
     if (lb->in_chain) {
         char *esc = sg_dir_filter_escape(rule->value);
@@ -294,7 +296,7 @@ group_member(struct ldap_backend *lb, struct conn *c, struct role_rule *rule,
         snprintf(filter, n, "(%s:" IN_CHAIN_OID ":=%s)", lb->memberof_attr,
                  esc);
         free(esc);
-        int rc = entry_matches(lb, c, user_dn, filter);
+        int rc = sg_dir_ldap_entry_matches(lb, c, user_dn, filter);
         free(filter);
         return rc;
     }
@@ -526,10 +528,11 @@ build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
 
     /* roles: filters, then groups; any error fails the lookup */
     for (size_t i = 0; i < lb->n_filters && st == SG_DIR_FOUND; i++) {
-        int m = entry_matches(lb, c, dn, lb->filters[i].value);
+        int m = sg_dir_ldap_entry_matches(lb, c, dn, lb->filters[i].value);
         if (m < 0) {
             *ldap_rc_r = -m;
-            *error_r = search_error(lb, c, "role filter search", -m);
+            *error_r =
+                sg_dir_ldap_search_error(lb, c, "role filter search", -m);
             st = sg_dir_ldap_status_of(-m);
         } else if (m > 0 && sg_person_add_role(p, lb->filters[i].role) < 0) {
             *error_r = "out of memory";
@@ -537,10 +540,10 @@ build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
         }
     }
     for (size_t i = 0; i < lb->n_groups && st == SG_DIR_FOUND; i++) {
-        int m = group_member(lb, c, &lb->groups[i], dn);
+        int m = sg_dir_ldap_group_member(lb, c, &lb->groups[i], dn);
         if (m < 0) {
             *ldap_rc_r = -m;
-            *error_r = search_error(lb, c, "group expansion", -m);
+            *error_r = sg_dir_ldap_search_error(lb, c, "group expansion", -m);
             st = sg_dir_ldap_status_of(-m);
         } else if (m > 0 && sg_person_add_role(p, lb->groups[i].role) < 0) {
             *error_r = "out of memory";
@@ -548,10 +551,11 @@ build_person(struct ldap_backend *lb, struct conn *c, LDAPMessage *e,
         }
     }
     if (st == SG_DIR_FOUND && lb->disabled_filter != NULL) {
-        int m = entry_matches(lb, c, dn, lb->disabled_filter);
+        int m = sg_dir_ldap_entry_matches(lb, c, dn, lb->disabled_filter);
         if (m < 0) {
             *ldap_rc_r = -m;
-            *error_r = search_error(lb, c, "disabled-account search", -m);
+            *error_r =
+                sg_dir_ldap_search_error(lb, c, "disabled-account search", -m);
             st = sg_dir_ldap_status_of(-m);
         } else if (m > 0) {
             if (lb->disabled_role == NULL)
@@ -593,8 +597,8 @@ lookup_on(struct ldap_backend *lb, struct conn *c, void *arg,
         return SG_DIR_TEMPFAIL;
     }
     LDAPMessage *res = NULL;
-    int rc = search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter, lb->attrs,
-                    2, NULL, &res);
+    int rc = sg_dir_ldap_search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter,
+                                lb->attrs, 2, NULL, &res);
     free(filter);
     if (rc == LDAP_SIZELIMIT_EXCEEDED) {
         ldap_msgfree(res);
@@ -606,7 +610,7 @@ lookup_on(struct ldap_backend *lb, struct conn *c, void *arg,
     if (rc != LDAP_SUCCESS) {
         ldap_msgfree(res);
         *ldap_rc_r = rc;
-        *error_r = search_error(lb, c, "search", rc);
+        *error_r = sg_dir_ldap_search_error(lb, c, "search", rc);
         return sg_dir_ldap_status_of(rc);
     }
     LDAPMessage *e = ldap_first_entry(c->ld, res);
@@ -724,8 +728,8 @@ lookup_name_on(struct ldap_backend *lb, struct conn *c, void *arg,
         return SG_DIR_TEMPFAIL;
     }
     LDAPMessage *res = NULL;
-    int rc = search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter, lb->attrs,
-                    NAME_CANDIDATES_MAX, NULL, &res);
+    int rc = sg_dir_ldap_search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter,
+                                lb->attrs, NAME_CANDIDATES_MAX, NULL, &res);
     free(filter);
     if (rc == LDAP_SIZELIMIT_EXCEEDED) {
         ldap_msgfree(res);
@@ -734,7 +738,7 @@ lookup_name_on(struct ldap_backend *lb, struct conn *c, void *arg,
     if (rc != LDAP_SUCCESS) {
         ldap_msgfree(res);
         *ldap_rc_r = rc;
-        *error_r = search_error(lb, c, "name search", rc);
+        *error_r = sg_dir_ldap_search_error(lb, c, "name search", rc);
         return sg_dir_ldap_status_of(rc);
     }
     enum sg_dir_status st = SG_DIR_FOUND;
@@ -803,12 +807,14 @@ ldap_check(struct sg_dir_backend *backend, const char **error_r)
     enum sg_dir_status st = sg_dir_ldap_conn_open(lb, c, error_r);
     if (st == SG_DIR_FOUND) {
         /* the base must exist and be readable */
-        int m = entry_matches(lb, c, lb->base_dn, "(objectClass=*)");
+        int m =
+            sg_dir_ldap_entry_matches(lb, c, lb->base_dn, "(objectClass=*)");
         if (m <= 0) {
-            *error_r = m == 0 ? sg_dir_errorf("LDAP base %s does not exist "
-                                              "or cannot be read",
-                                              lb->base_dn)
-                              : search_error(lb, c, "base check", -m);
+            *error_r = m == 0
+                           ? sg_dir_errorf("LDAP base %s does not exist "
+                                           "or cannot be read",
+                                           lb->base_dn)
+                           : sg_dir_ldap_search_error(lb, c, "base check", -m);
             st = m == 0 ? SG_DIR_CONFIG : sg_dir_ldap_status_of(-m);
             if (m < 0 && sg_dir_ldap_is_connection_error(-m))
                 sg_dir_ldap_conn_close(c);

@@ -95,13 +95,59 @@ sg_dir_ldap_conn_close(struct conn *c)
     c->ld = NULL;
 }
 
-/* Connect, StartTLS and bind, trying the URIs in order from the last one
- * that worked. */
+/* One URI: the handle with the backend's options (protocol, timeouts,
+ * TLS verification and CA, a TLS context of its own), then StartTLS when
+ * configured.  FOUND and *ld_r, or the failure in *error_r. */
+static enum sg_dir_status
+connect_uri(struct ldap_backend *lb, const char *uri, LDAP **ld_r,
+            const char **error_r)
+{
+    LDAP *ld = NULL;
+    *ld_r = NULL;
+    int rc = ldap_initialize(&ld, uri);
+    if (rc != LDAP_SUCCESS) {
+        *error_r = sg_dir_errorf("LDAP URI %s: %s", uri, ldap_err2string(rc));
+        return SG_DIR_CONFIG;
+    }
+    int version = LDAP_VERSION3;
+    struct timeval ct = {lb->connect_timeout, 0};
+    struct timeval ot = {lb->timeout, 0};
+    int reqcert = lb->verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+    int zero = 0;
+    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON);
+    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ct);
+    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &ot);
+    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &reqcert);
+    if (lb->ca_file != NULL)
+        ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, lb->ca_file);
+    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+
+    if (lb->starttls && strncasecmp(uri, "ldaps:", 6) != 0 &&
+        strncasecmp(uri, "ldapi:", 6) != 0) {
+        rc = ldap_start_tls_s(ld, NULL, NULL);
+        if (rc != LDAP_SUCCESS) {
+            *error_r =
+                sg_dir_errorf("LDAP StartTLS with %s failed: %s%s", uri,
+                              ldap_err2string(rc), sg_dir_ldap_diagnostic(ld));
+            ldap_unbind_ext_s(ld, NULL, NULL);
+            return SG_DIR_TEMPFAIL;
+        }
+    }
+    *ld_r = ld;
+    return SG_DIR_FOUND;
+}
+
+/* Connect and simple-bind as dn with password, trying the URIs in order
+ * from the last one that worked. */
 enum sg_dir_status
-sg_dir_ldap_conn_open(struct ldap_backend *lb, struct conn *c,
-                      const char **error_r)
+sg_dir_ldap_connect_as(struct ldap_backend *lb, struct conn *c, const char *dn,
+                       const char *password, const char *hint, int *bind_rc_r,
+                       const char **error_r)
 {
     enum sg_dir_status st = SG_DIR_TEMPFAIL;
+    *bind_rc_r = 0;
     pthread_mutex_lock(&lb->pool_lock);
     size_t first = lb->preferred_uri;
     pthread_mutex_unlock(&lb->pool_lock);
@@ -110,62 +156,30 @@ sg_dir_ldap_conn_open(struct ldap_backend *lb, struct conn *c,
         size_t i = (first + k) % lb->n_uris;
         const char *uri = lb->uris[i];
         LDAP *ld = NULL;
-        int rc = ldap_initialize(&ld, uri);
-        if (rc != LDAP_SUCCESS) {
-            *error_r = sg_dir_errorf("LDAP URI %s: %s", uri,
-                                     ldap_err2string(rc));
-            st = SG_DIR_CONFIG;
+        st = connect_uri(lb, uri, &ld, error_r);
+        if (st != SG_DIR_FOUND)
             continue;
-        }
-        int version = LDAP_VERSION3;
-        struct timeval ct = {lb->connect_timeout, 0};
-        struct timeval ot = {lb->timeout, 0};
-        int reqcert = lb->verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
-        int zero = 0;
-        ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
-        ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-        ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON);
-        ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ct);
-        ldap_set_option(ld, LDAP_OPT_TIMEOUT, &ot);
-        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &reqcert);
-        if (lb->ca_file != NULL)
-            ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, lb->ca_file);
-        ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
-
-        if (lb->starttls && strncasecmp(uri, "ldaps:", 6) != 0 &&
-            strncasecmp(uri, "ldapi:", 6) != 0) {
-            rc = ldap_start_tls_s(ld, NULL, NULL);
-            if (rc != LDAP_SUCCESS) {
-                *error_r = sg_dir_errorf("LDAP StartTLS with %s failed: %s%s",
-                                         uri, ldap_err2string(rc),
-                                         sg_dir_ldap_diagnostic(ld));
-                ldap_unbind_ext_s(ld, NULL, NULL);
-                st = SG_DIR_TEMPFAIL;
-                continue;
-            }
-        }
-        struct berval cred = {0, (char *)""};
-        if (lb->password != NULL) {
-            cred.bv_val = lb->password;
-            cred.bv_len = strlen(lb->password);
-        }
-        rc = ldap_sasl_bind_s(ld, lb->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
-                              NULL, NULL);
+        /* libldap takes char * but does not write through it */
+        union {
+            const char *c;
+            char *m;
+        } pw = {password != NULL ? password : ""};
+        struct berval cred = {strlen(pw.c), pw.m};
+        int rc =
+            ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
         if (rc != LDAP_SUCCESS) {
-            const char *hint = rc == LDAP_INVALID_CREDENTIALS
-                                   ? ": check ldap_bind_dn and "
-                                     "ldap_bind_password_file"
-                                   : "";
             *error_r = sg_dir_errorf(
-                "LDAP bind as %s to %s failed: %s%s%s",
-                lb->bind_dn ? lb->bind_dn : "(anonymous)", uri,
-                ldap_err2string(rc), sg_dir_ldap_diagnostic(ld), hint);
+                "LDAP bind as %s to %s failed: %s%s%s", dn ? dn : "(anonymous)",
+                uri, ldap_err2string(rc), sg_dir_ldap_diagnostic(ld),
+                rc == LDAP_INVALID_CREDENTIALS && hint != NULL ? hint : "");
             ldap_unbind_ext_s(ld, NULL, NULL);
+            *bind_rc_r = rc;
             st = sg_dir_ldap_status_of(rc);
             if (st == SG_DIR_CONFIG)
                 return st; /* the other servers hold the same password */
             continue;
         }
+        *bind_rc_r = 0;
         c->ld = ld;
         c->uri = i;
         pthread_mutex_lock(&lb->pool_lock);
@@ -174,6 +188,18 @@ sg_dir_ldap_conn_open(struct ldap_backend *lb, struct conn *c,
         return SG_DIR_FOUND;
     }
     return st;
+}
+
+/* The service account's connection: bind_dn and the password file. */
+enum sg_dir_status
+sg_dir_ldap_conn_open(struct ldap_backend *lb, struct conn *c,
+                      const char **error_r)
+{
+    int bind_rc;
+    return sg_dir_ldap_connect_as(lb, c, lb->bind_dn, lb->password,
+                                  ": check ldap_bind_dn and "
+                                  "ldap_bind_password_file",
+                                  &bind_rc, error_r);
 }
 
 struct conn *

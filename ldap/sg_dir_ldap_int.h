@@ -1,10 +1,11 @@
 /*
  * sg_dir_ldap_int.h - what the two halves of the `ldap` backend share:
- * the backend's state (configuration, connection pool, role rules) and
- * the connection functions of sg_dir_ldap_conn.c that the searches of
- * sg_dir_ldap.c run on.
+ * the backend's state (configuration, connection pool, role rules), the
+ * connection functions of sg_dir_ldap_conn.c that the searches of
+ * sg_dir_ldap.c run on, and the search helpers sg_dir_auth.c reuses.
  *
- * Not installed: only sg_dir_ldap.c and sg_dir_ldap_conn.c include it.
+ * Not installed: sg_dir_ldap.c, sg_dir_ldap_conn.c and sg_dir_auth.c (a
+ * login checked against the directory) include it.
  */
 #ifndef SG_DIR_LDAP_INT_H
 #define SG_DIR_LDAP_INT_H
@@ -68,10 +69,22 @@ enum sg_dir_status sg_dir_ldap_status_of(int rc);
 /* " (the server's diagnostic message)" or ""; thread-local buffer. */
 const char *sg_dir_ldap_diagnostic(LDAP *ld);
 
-/* ---- the pool (sg_dir_ldap_conn.c) */
+/* ---- connections and the pool (sg_dir_ldap_conn.c) */
 void sg_dir_ldap_conn_close(struct conn *c);
-/* Connect, StartTLS and bind, trying the URIs in order from the last one
- * that worked: FOUND when connected. */
+/* Connect (the backend's timeouts, TLS verification, CA), StartTLS when
+ * configured, and simple-bind as dn with password (dn NULL: anonymous),
+ * trying the URIs in order from the last one that worked: FOUND with c
+ * connected.  On failure *error_r says why (never with the password;
+ * hint is appended when the server refused the credentials) and
+ * *bind_rc_r is the LDAP error of a refused bind, 0 when no server got
+ * as far as the bind.  A bind refused for a reason a retry cannot fix
+ * (bad credentials) is not tried on the other servers. */
+enum sg_dir_status sg_dir_ldap_connect_as(struct ldap_backend *lb,
+                                          struct conn *c, const char *dn,
+                                          const char *password,
+                                          const char *hint, int *bind_rc_r,
+                                          const char **error_r);
+/* The same as the service account (ldap_bind_dn and the password file). */
 enum sg_dir_status sg_dir_ldap_conn_open(struct ldap_backend *lb,
                                          struct conn *c, const char **error_r);
 /* Waits for a free connection (connected or not). */
@@ -90,6 +103,27 @@ typedef enum sg_dir_status sg_dir_ldap_lookup_fn(struct ldap_backend *lb,
 enum sg_dir_status sg_dir_ldap_with_connection(struct ldap_backend *lb,
                                                sg_dir_ldap_lookup_fn *fn,
                                                void *arg, const char **error_r);
+
+/* ---- searches (sg_dir_ldap.c) */
+/* One synchronous search with the backend's timeout; *res_r must be
+ * freed with ldap_msgfree even on error.  Returns the LDAP result. */
+int sg_dir_ldap_search(struct ldap_backend *lb, struct conn *c,
+                       const char *base, int scope, const char *filter,
+                       const char **attrs, int sizelimit, LDAPControl **ctrls,
+                       LDAPMessage **res_r);
+/* "LDAP <what> on <uri> failed: ..." in the thread-local error buffer. */
+const char *sg_dir_ldap_search_error(struct ldap_backend *lb, struct conn *c,
+                                     const char *what, int rc);
+/* Does the entry at dn match filter?  1, 0 (also when there is no such
+ * entry), or -(LDAP error). */
+int sg_dir_ldap_entry_matches(struct ldap_backend *lb, struct conn *c,
+                              const char *dn, const char *filter);
+/* Is user_dn a member of the group rule->value, through the memberOf
+ * attribute, directly or through nested groups (in-chain rule, or the
+ * client-side expansion cached in rule->members)?  1, 0, or -(LDAP
+ * error). */
+int sg_dir_ldap_group_member(struct ldap_backend *lb, struct conn *c,
+                             struct role_rule *rule, const char *user_dn);
 
 /* The first line of the bind password file (CONFIG if missing or
  * empty); *password_r is malloc'ed. */
