@@ -34,8 +34,9 @@ static const char *const failure_actions[] = {"tempfail", "accept", "reject",
 /* in the order of enum sg_dir_backend_type */
 static const char *const dir_backends[] = {"file", "ldap", NULL};
 
-#define DIR(field) OFF(dir.field)
-#define DAY        86400
+#define DIR(field)    OFF(dir.field)
+#define REVIEW(field) OFF(review.field)
+#define DAY           86400
 
 /* Keep in step with man/safeguard-milter.conf.5 (a test checks that every
  * key here is documented there). */
@@ -95,6 +96,25 @@ const struct sg_conf_entry sg_conf_table[] = {
      600, NULL},
     {"dsl_addresses", SG_CONF_LIST, OFF(dsl_addresses), OFF(n_dsl_addresses),
      "", 0, 0, NULL},
+
+    /* The review tool (safeguard-review(8)).  A NULL default keeps the
+     * one in sg_review_settings_init, so it is written once. */
+    {"review_release_command", SG_CONF_STRING, REVIEW(release_command), 0,
+     NULL, 0, 0, NULL},
+    {"review_delete_command", SG_CONF_STRING, REVIEW(delete_command), 0,
+     NULL, 0, 0, NULL},
+    {"review_queue_command", SG_CONF_STRING, REVIEW(queue_command), 0, NULL,
+     0, 0, NULL},
+    {"review_command_timeout", SG_CONF_DURATION, REVIEW(command_timeout), 0,
+     NULL, 1, 3600, NULL},
+    {"review_sla_hours", SG_CONF_INT, REVIEW(sla_hours), 0, NULL, 1,
+     365 * 24, NULL},
+    {"review_retention_days", SG_CONF_INT, REVIEW(retention_days), 0, NULL,
+     0, 36500, NULL},
+    {"review_hold_max_days", SG_CONF_INT, REVIEW(hold_max_days), 0, NULL, 0,
+     36500, NULL},
+    {"review_expire_action", SG_CONF_ENUM, REVIEW(expire_action), 0, NULL, 0,
+     0, sg_review_expire_action_names},
 
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
@@ -501,6 +521,7 @@ config_new_defaults(const char **error_r)
     atomic_init(&cfg->refs, 1);
     pthread_mutex_init(&cfg->quarantine_lock, NULL);
     sg_dir_config_init(&cfg->dir);
+    sg_review_settings_init(&cfg->review);
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL; e++) {
         const char *why = "is not valid";
         if (e->def == NULL) {

@@ -24,6 +24,7 @@
 #include "sg_directory.h"
 #include "notice.h"
 #include "quarantine.h"
+#include "sg_review_settings.h"
 #include "sg_rules.h"
 
 enum sg_failure_action {
@@ -83,6 +84,10 @@ struct sg_config {
     size_t n_dsl_addresses;
     char *subject_tag;     /* prefixed to annotated subjects; "" none */
 
+    /* The review tool's settings (review_*), defaults in
+     * sg_review_settings_init. */
+    struct sg_review_settings review;
+
     /* The school directory: settings, and the directory opened from them
      * by sg_config_open (NULL when none is configured). */
     struct sg_dir_config dir;
@@ -121,7 +126,8 @@ struct sg_conf_entry {
     size_t offset;       /* of the field in struct sg_config */
     size_t count_offset; /* SG_CONF_LIST: offset of the size_t count */
     const char *def;     /* default, written as in the file; NULL: the
-                            library's own default (sg_dir_config_init) */
+                            library's own default (sg_dir_config_init,
+                            sg_review_settings_init) */
     long long min, max;  /* bounds for INT, SIZE, DURATION */
     const char *const *choices; /* SG_CONF_ENUM, NULL-terminated */
 };
@@ -154,7 +160,8 @@ void sg_config_notice(const struct sg_config *cfg,
 struct sg_quarantine *sg_config_quarantine(struct sg_config *cfg,
                                            const char **error_r);
 
-/* Override one key after loading (command-line options such as -p). */
+/* Override one key after loading (command-line options such as -p, and
+ * safeguard-review's -o). */
 int sg_config_set(struct sg_config *cfg, const char *name, const char *value,
                   const char **error_r);
 

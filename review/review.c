@@ -76,40 +76,6 @@ sg_review_fail_db(struct sg_review *r, const char *what, const char **error_r)
 
 /* ------------------------------------------------------------ settings */
 
-static const char *const expire_names[] = {"delete", "release"};
-
-const char *
-sg_review_expire_action_name(enum sg_review_expire_action a)
-{
-    return (unsigned)a < 2 ? expire_names[a] : "?";
-}
-
-int
-sg_review_expire_action_parse(const char *name,
-                              enum sg_review_expire_action *a_r)
-{
-    for (unsigned i = 0; name != NULL && i < 2; i++)
-        if (strcmp(name, expire_names[i]) == 0) {
-            *a_r = (enum sg_review_expire_action)i;
-            return 0;
-        }
-    return -1;
-}
-
-void
-sg_review_settings_init(struct sg_review_settings *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->release_command = SG_REVIEW_RELEASE_COMMAND;
-    s->delete_command = SG_REVIEW_DELETE_COMMAND;
-    s->queue_command = SG_REVIEW_QUEUE_COMMAND;
-    s->command_timeout = SG_REVIEW_COMMAND_TIMEOUT;
-    s->sla_hours = SG_REVIEW_SLA_HOURS;
-    s->retention_days = SG_REVIEW_RETENTION_DAYS;
-    s->hold_max_days = SG_REVIEW_HOLD_MAX_DAYS;
-    s->expire_action = SG_REVIEW_EXPIRE_DELETE;
-}
-
 const struct sg_review_settings *
 sg_review_get_settings(const struct sg_review *r)
 {
@@ -210,6 +176,12 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
         o->store_dir == NULL || *o->store_dir == '\0')
         return review_fail(error_r, "quarantine_db and quarantine_dir must "
                                     "be set");
+    const struct sg_review_settings *set = &o->settings;
+    if (set->command_timeout <= 0 || set->sla_hours <= 0 ||
+        set->retention_days < 0 || set->hold_max_days < 0 ||
+        (unsigned)set->expire_action > SG_REVIEW_EXPIRE_RELEASE)
+        return review_fail(error_r, "review settings out of range (start "
+                                    "from sg_review_settings_init)");
     struct stat st;
     if (stat(o->db_path, &st) < 0)
         return review_fail(error_r, "no quarantine database at %s (%s): "
@@ -238,10 +210,6 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     sqlite3_exec(r->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 
     r->s = o->settings;
-    if (r->s.command_timeout == 0)
-        r->s.command_timeout = SG_REVIEW_COMMAND_TIMEOUT;
-    if (r->s.sla_hours == 0)
-        r->s.sla_hours = SG_REVIEW_SLA_HOURS;
     r->db_path = strdup(o->db_path);
     r->store_dir = realpath(o->store_dir, NULL);
     r->release_command = dup_or_empty(o->settings.release_command);

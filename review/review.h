@@ -35,6 +35,7 @@
 #include "quarantine.h"
 #include "sg_buf.h"
 #include "sg_msgview.h"
+#include "sg_review_settings.h"
 
 /* Results besides 0 and -1. */
 #define SG_REVIEW_NOT_FOUND 1    /* no record with that id */
@@ -44,45 +45,16 @@
 #define SG_REVIEW_NOTICE_FAILED 4 /* decided, but the notice to the
                                      sender could not be sent */
 
-/* Defaults of the settings (the sg_config keys review_*). */
-#define SG_REVIEW_RELEASE_COMMAND "/usr/sbin/postsuper -H {queue_id}"
-#define SG_REVIEW_DELETE_COMMAND "/usr/sbin/postsuper -d {queue_id} hold"
-#define SG_REVIEW_QUEUE_COMMAND "/usr/sbin/postqueue -j"
-#define SG_REVIEW_COMMAND_TIMEOUT 60 /* seconds */
-#define SG_REVIEW_SLA_HOURS 24
-#define SG_REVIEW_RETENTION_DAYS 365
-#define SG_REVIEW_HOLD_MAX_DAYS 0 /* never expire held mail */
-
-/* What expire does with a message held longer than hold_max_days. */
-enum sg_review_expire_action {
-    SG_REVIEW_EXPIRE_DELETE = 0, /* delete from the hold queue: expired */
-    SG_REVIEW_EXPIRE_RELEASE,    /* deliver it: released */
-};
-const char *sg_review_expire_action_name(enum sg_review_expire_action a);
-int sg_review_expire_action_parse(const char *name,
-                                  enum sg_review_expire_action *a_r);
-
-struct sg_review_settings {
-    const char *release_command; /* {queue_id}; first word absolute */
-    const char *delete_command;  /* {queue_id}; deletes only held mail */
-    const char *queue_command;   /* prints Postfix JSON lines ("queue_id",
-                                    "queue_name"); "" or NULL: the queue is
-                                    not consulted (non-Postfix sites) */
-    unsigned command_timeout;    /* seconds; 0: the default */
-    unsigned sla_hours;          /* response target; 0: the default */
-    unsigned retention_days;     /* decided records purged after; 0 never */
-    unsigned hold_max_days;      /* held mail expired after; 0 never */
-    enum sg_review_expire_action expire_action;
-};
-/* The defaults above. */
-void sg_review_settings_init(struct sg_review_settings *s);
+/* The settings (struct sg_review_settings, sg_review_settings_init, the
+ * expire actions) are common/sg_review_settings.h: the configuration file's
+ * review_* keys, loaded into struct sg_config's review. */
 
 /* Everything sg_review_open needs.  notice may be NULL (no mail: no
  * --tell-sender, no mailed digest). */
 struct sg_review_options {
     const char *db_path;   /* quarantine_db */
     const char *store_dir; /* quarantine_dir */
-    struct sg_review_settings settings;
+    struct sg_review_settings settings; /* copied, strings and all */
     const struct sg_notice_config *notice;
     const char *dsl_contact;             /* {dsl} in notices */
     const char *const *school_domains;   /* the sender may be told only */

@@ -148,8 +148,8 @@ review_queue_load(const struct sg_review_settings *s, struct review_queue *q,
         return 0;
     }
     char *out = NULL;
-    if (sg_review_run(s->queue_command, NULL, s->command_timeout, &out,
-                      error_r) < 0)
+    if (sg_review_run(s->queue_command, NULL, (unsigned)s->command_timeout,
+                      &out, error_r) < 0)
         return -1;
     int r = 0;
     char *save = NULL;

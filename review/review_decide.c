@@ -230,8 +230,8 @@ sg_review_decide(struct sg_review *r, const char *id,
         break;
     }
     if (cmd != NULL) {
-        if (sg_review_run(cmd, rec->queue_id, r->s.command_timeout, NULL,
-                          &err) < 0) {
+        if (sg_review_run(cmd, rec->queue_id, (unsigned)r->s.command_timeout,
+                          NULL, &err) < 0) {
             char why[SG_REVIEW_ERR_MAX];
             snprintf(why, sizeof(why), "could not %s queue id %s: %s",
                      op_verb(op), rec->queue_id, err);

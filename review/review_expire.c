@@ -155,7 +155,7 @@ purge(struct sg_review *r, const struct sg_review_actor *actor, time_t now,
         }
         char note[256];
         snprintf(note, sizeof(note), "record%s deleted after the retention "
-                                     "period (%u days)",
+                                     "period (%d days)",
                  copy ? " and message copy" : "", r->s.retention_days);
         if (report != NULL)
             fprintf(report, "%s: %s\n", ids[i], note);
@@ -183,7 +183,7 @@ sg_review_expire(struct sg_review *r, const struct sg_review_actor *actor,
                                   &ids, &n, error_r) < 0)
             return -1;
         char note[256];
-        snprintf(note, sizeof(note), "held longer than %u days without a "
+        snprintf(note, sizeof(note), "held longer than %d days without a "
                                      "decision: %s automatically",
                  r->s.hold_max_days,
                  r->s.expire_action == SG_REVIEW_EXPIRE_RELEASE ? "released"

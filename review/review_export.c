@@ -163,7 +163,7 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
     sg_buf_printf(&b, "Held messages waiting for a decision on %s: %zu",
                   when, n);
     if (n > 0)
-        sg_buf_printf(&b, ", %zu past the %u-hour response target", overdue,
+        sg_buf_printf(&b, ", %zu past the %d-hour response target", overdue,
                       r->s.sla_hours);
     sg_buf_puts(&b, ".\n");
     if (n > 0)
@@ -221,7 +221,7 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
         return review_fail(error_r, "cannot mail the digest: "
                                     "dsl_addresses is empty");
     char summary[128], date[64];
-    snprintf(summary, sizeof(summary), "%zu waiting, %zu past %u hours",
+    snprintf(summary, sizeof(summary), "%zu waiting, %zu past %d hours",
              n_waiting, n_overdue, r->s.sla_hours);
     sg_review_utc(now, date, sizeof(date));
     struct sg_notice_values v = {

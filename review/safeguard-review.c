@@ -5,10 +5,12 @@
  *
  * list, show, release, reject, escalate, note, export, expire, digest,
  * audit, sync: see safeguard-review(8).  The database, the message
- * directory and the notice settings come from the daemon's configuration
- * file, loaded by the same code (sg_config_load_default); every command
- * goes through the review library (review.h), which the web page shares,
- * and is audited as the Unix user running it, from "command line".
+ * directory, the notice settings and the review_* settings come from the
+ * daemon's configuration file, loaded by the same code
+ * (sg_config_load_default); -o overrides any key of it through
+ * sg_config_set, checked as in the file.  Every command goes through the
+ * review library (review.h), which the web page shares, and is audited as
+ * the Unix user running it, from "command line".
  *
  * SECURITY: everything printed from a held message (addresses, subjects,
  * text, file names) goes through sg_review_safe_text, so a message cannot
@@ -60,10 +62,9 @@ usage(FILE *out)
             "  sync\n"
             "\n"
             "  -c FILE        configuration (default %s)\n"
-            "  -o NAME=VALUE  a review setting: release_command,\n"
-            "                 delete_command, queue_command, command_timeout,\n"
-            "                 sla_hours, retention_days, hold_max_days,\n"
-            "                 expire_action\n"
+            "  -o NAME=VALUE  override a setting of that file\n"
+            "                 (safeguard-milter.conf(5)), e.g.\n"
+            "                 -o review_sla_hours=48\n"
             "AGE is a number with s, m, h, d or w; WHEN is YYYY-MM-DD,\n"
             "YYYY-MM-DDTHH:MM[:SS] (UTC) or an AGE ago.\n",
             DEFAULT_CONFIG);
@@ -149,43 +150,25 @@ parse_uint(const char *name, const char *v, unsigned max)
     errno = 0;
     unsigned long n = strtoul(v, &end, 10);
     if (errno != 0 || end == v || *end != '\0' || n > max || v[0] == '-')
-        die(EX_USAGE, "-o %s: \"%s\" is not a whole number up to %u", name, v,
+        die(EX_USAGE, "%s: \"%s\" is not a whole number up to %u", name, v,
             max);
     return (unsigned)n;
 }
 
-/* -o NAME=VALUE.  Until the configuration file has review_* keys of its
- * own, these are how a site or a test sets them. */
+/* -o NAME=VALUE: any key of the configuration file, checked as there. */
 static void
-apply_setting(struct sg_review_settings *s, const char *arg)
+apply_override(struct sg_config *cfg, const char *arg)
 {
     const char *eq = strchr(arg, '=');
-    if (eq == NULL)
+    if (eq == NULL || eq == arg)
         die(EX_USAGE, "-o %s: expected NAME=VALUE", arg);
-    size_t n = (size_t)(eq - arg);
-    const char *v = eq + 1;
-#define IS(k) (n == strlen(k) && strncmp(arg, k, n) == 0)
-    if (IS("release_command"))
-        s->release_command = v;
-    else if (IS("delete_command"))
-        s->delete_command = v;
-    else if (IS("queue_command"))
-        s->queue_command = v;
-    else if (IS("command_timeout"))
-        s->command_timeout = parse_uint("command_timeout", v, 3600);
-    else if (IS("sla_hours"))
-        s->sla_hours = parse_uint("sla_hours", v, 24 * 365);
-    else if (IS("retention_days"))
-        s->retention_days = parse_uint("retention_days", v, 36500);
-    else if (IS("hold_max_days"))
-        s->hold_max_days = parse_uint("hold_max_days", v, 36500);
-    else if (IS("expire_action")) {
-        if (sg_review_expire_action_parse(v, &s->expire_action) < 0)
-            die(EX_USAGE, "-o expire_action: \"%s\" is not delete or release",
-                v);
-    } else
-        die(EX_USAGE, "-o: unknown setting \"%.*s\" (see -h)", (int)n, arg);
-#undef IS
+    char *name = strndup(arg, (size_t)(eq - arg));
+    const char *err = NULL;
+    if (name == NULL)
+        die(EX_OSERR, "out of memory");
+    if (sg_config_set(cfg, name, eq + 1, &err) < 0)
+        die(EX_USAGE, "%s", err);
+    free(name);
 }
 
 /* ------------------------------------------------------------ output */
@@ -353,7 +336,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
     if (sg_review_list(c->r, &f, &c->actor, &items, &n, &err) < 0)
         die(EX_SOFTWARE, "%s", err);
     time_t now = time(NULL);
-    unsigned sla = sg_review_get_settings(c->r)->sla_hours;
+    int sla = sg_review_get_settings(c->r)->sla_hours;
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_quarantine_status_name(f.status),
@@ -390,7 +373,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         putchar('\n');
     }
     if (n > 0)
-        printf("SLA: hours left of the %u-hour response target; LATE: past "
+        printf("SLA: hours left of the %d-hour response target; LATE: past "
                "it.\n",
                sla);
     sg_review_items_free(&items, &n);
@@ -428,7 +411,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
     if (sg_review_waiting(rec->status)) {
         printf(", waiting %s", age);
         if (sg_review_overdue(c->r, rec->status, rec->created, now))
-            printf(" - PAST THE %u-HOUR RESPONSE TARGET",
+            printf(" - PAST THE %d-HOUR RESPONSE TARGET",
                    sg_review_get_settings(c->r)->sla_hours);
     } else {
         char ch[64];
@@ -824,8 +807,9 @@ main(int argc, char **argv)
 {
     const char *config = DEFAULT_CONFIG;
     bool config_given = false;
-    struct sg_review_settings settings;
-    sg_review_settings_init(&settings);
+    /* -o applies once the file is loaded, so keep them until then */
+    const char *overrides[256];
+    size_t n_overrides = 0;
     int o;
     /* "+": stop at the command; its options are its own */
     while ((o = getopt(argc, argv, "+c:o:hV")) != -1) {
@@ -835,7 +819,9 @@ main(int argc, char **argv)
             config_given = true;
             break;
         case 'o':
-            apply_setting(&settings, optarg);
+            if (n_overrides == sizeof(overrides) / sizeof(overrides[0]))
+                die(EX_USAGE, "-o: more than %zu", n_overrides);
+            overrides[n_overrides++] = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -867,6 +853,8 @@ main(int argc, char **argv)
     struct sg_config *cfg = sg_config_load_default(config, config_given, &err);
     if (cfg == NULL)
         die(EX_CONFIG, "%s", err);
+    for (size_t i = 0; i < n_overrides; i++)
+        apply_override(cfg, overrides[i]);
 
     struct passwd *pw = getpwuid(getuid());
     char uidbuf[32];
@@ -880,7 +868,7 @@ main(int argc, char **argv)
     struct sg_review_options opts = {
         .db_path = cfg->quarantine_db,
         .store_dir = cfg->quarantine_dir,
-        .settings = settings,
+        .settings = cfg->review,
         .notice = &ncfg,
         .dsl_contact = cfg->dsl_contact,
         .school_domains = (const char *const *)cfg->school_domains,

@@ -4,8 +4,9 @@
 # the sink exactly once (and cannot be released twice); a rejected one
 # never arrives and its sender gets the DSL's note; a message released by
 # hand with postsuper is reported and its record updated; an escalated one
-# stays held and shows with its findings marked; and the audit shows
-# every action, by whom and from where.
+# stays held and shows with its findings marked; the audit shows every
+# action, by whom and from where; and the review_* settings come from the
+# daemon's own configuration file, -o overriding any of them.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -34,17 +35,18 @@ sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "dsl_addresses = a.khan@school.example" \
     "notice_templates = $SG_SRCDIR/contrib/templates" \
     "notice_secret_file = $SG_WORK/notice.key" \
-    "notice_sendmail = /usr/bin/swaks --silent 2 --server 127.0.0.1:$SG_SMTP_PORT --from {from} --to {to} --data -"
+    "notice_sendmail = /usr/bin/swaks --silent 2 --server 127.0.0.1:$SG_SMTP_PORT --from {from} --to {to} --data -" \
+    "review_sla_hours = 48"
 sg_start_postfix
 SG_MILTER_TIME="2025-03-12 10:15:00" sg_start_milter
 
-# The review tool reads the same configuration; the commands point at
-# this private Postfix.
+# The review tool reads the same configuration (the daemon loaded its
+# review_sla_hours too); -o points the commands at this private Postfix.
 review() {
     "$REVIEW_BIN" -c "$SG_MILTER_CONF" \
-        -o "release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}" \
-        -o "delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold" \
-        -o "queue_command=/usr/sbin/postqueue -c $SG_PF -j" "$@"
+        -o "review_release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}" \
+        -o "review_delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold" \
+        -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j" "$@"
 }
 DB="$SG_QUARANTINE/quarantine.db"
 status_of() { sqlite3 "$DB" "select status from records where id='$1'"; }
@@ -98,6 +100,17 @@ check "list: exits 0" test $? -eq 0
 check "list: four held" test "$(grep -c '^SG-.* held ' "$SG_WORK/list.out")" -eq 4
 check "list: the rule shown" grep -q "personal-contact" "$SG_WORK/list.out"
 check "list: filter by sender" test "$(review list --sender nobody@ | grep -c '^SG-')" -eq 0
+check "list: the response target from the file" grep -q "of the 48-hour response target" "$SG_WORK/list.out"
+
+# -o: any key of the file, checked as there; the old names are gone
+review -o review_sla_hours=6 list >"$SG_WORK/list6.out" 2>&1
+check "-o overrides the file" grep -q "of the 6-hour response target" "$SG_WORK/list6.out"
+review -o "release_command=/bin/true {queue_id}" list >"$SG_WORK/o-old.out" 2>&1
+check "-o with an unknown name: EX_USAGE" test $? -eq 64
+check "  and it says so" grep -q 'unknown setting "release_command"' "$SG_WORK/o-old.out"
+review -o review_expire_action=bounce expire >"$SG_WORK/o-bad.out" 2>&1
+check "-o with a bad value: EX_USAGE" test $? -eq 64
+check "  with the allowed values" grep -q "review_expire_action = \"bounce\": value is not one of the allowed values (one of: delete, release)" "$SG_WORK/o-bad.out"
 
 # show: who, to whom with roles, policy, findings marked, the queue
 review show "$RD" >"$SG_WORK/show.out" 2>&1

@@ -269,6 +269,97 @@ test_directory_settings(void **state)
     }
 }
 
+/* The review tool's settings: the library's defaults, own values, and
+ * errors with the file and line. */
+static void
+test_review_settings(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg = sg_config_defaults(&error);
+    assert_non_null(cfg);
+    struct sg_review_settings lib;
+    sg_review_settings_init(&lib);
+    assert_string_equal(cfg->review.release_command, lib.release_command);
+    assert_ptr_not_equal(cfg->review.release_command, lib.release_command);
+    assert_string_equal(cfg->review.delete_command, lib.delete_command);
+    assert_string_equal(cfg->review.queue_command, lib.queue_command);
+    assert_int_equal(cfg->review.command_timeout, lib.command_timeout);
+    assert_int_equal(cfg->review.sla_hours, lib.sla_hours);
+    assert_int_equal(cfg->review.retention_days, lib.retention_days);
+    assert_int_equal(cfg->review.hold_max_days, lib.hold_max_days);
+    assert_int_equal(cfg->review.expire_action, lib.expire_action);
+
+    /* what safeguard-review -o does */
+    assert_int_equal(sg_config_set(cfg, "review_sla_hours", "48", &error), 0);
+    assert_int_equal(cfg->review.sla_hours, 48);
+    assert_int_equal(sg_config_set(cfg, "review_release_command",
+                                   "/bin/true {queue_id}", &error),
+                     0);
+    assert_string_equal(cfg->review.release_command, "/bin/true {queue_id}");
+    assert_int_equal(sg_config_set(cfg, "review_expire_action", "bounce",
+                                   &error),
+                     -1);
+    assert_string_equal(error, "command line: review_expire_action = "
+                               "\"bounce\": value is not one of the allowed "
+                               "values (one of: delete, release)");
+    assert_int_equal(sg_config_set(cfg, "release_command", "/bin/true",
+                                   &error),
+                     -1);
+    assert_string_equal(error,
+                        "command line: unknown setting \"release_command\"");
+    sg_config_unref(&cfg);
+
+    cfg = load("review_release_command = /usr/local/sbin/release {queue_id}\n"
+               "review_delete_command = \"/usr/local/sbin/drop {queue_id}\"\n"
+               "review_queue_command =\n"
+               "review_command_timeout = 2m\n"
+               "review_sla_hours = 48\n"
+               "review_retention_days = 0\n"
+               "review_hold_max_days = 14\n"
+               "review_expire_action = Release\n",
+               &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_string_equal(cfg->review.release_command,
+                        "/usr/local/sbin/release {queue_id}");
+    assert_string_equal(cfg->review.delete_command,
+                        "/usr/local/sbin/drop {queue_id}");
+    assert_string_equal(cfg->review.queue_command, "");
+    assert_int_equal(cfg->review.command_timeout, 120);
+    assert_int_equal(cfg->review.sla_hours, 48);
+    assert_int_equal(cfg->review.retention_days, 0);
+    assert_int_equal(cfg->review.hold_max_days, 14);
+    assert_int_equal(cfg->review.expire_action, SG_REVIEW_EXPIRE_RELEASE);
+    sg_config_unref(&cfg);
+
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+        {"review_expire_action = bounce\n",
+         "test.conf:1: review_expire_action = \"bounce\": value is not one "
+         "of the allowed values (one of: delete, release)"},
+        {"\nreview_command_timeout = 5w\n",
+         "test.conf:2: review_command_timeout = \"5w\": value has an unknown "
+         "unit suffix (from 1 to 3600 seconds; s, m, h, d allowed)"},
+        {"review_command_timeout = 2h\n",
+         "test.conf:1: review_command_timeout = \"2h\": value is out of "
+         "range (from 1 to 3600 seconds; s, m, h, d allowed)"},
+        {"review_sla_hours = 0\n",
+         "test.conf:1: review_sla_hours = \"0\": value is out of range "
+         "(from 1 to 8760)"},
+        {"review_retention_days = -1\n",
+         "test.conf:1: review_retention_days = \"-1\": value is not a whole "
+         "number (from 0 to 36500)"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfg = load(bad[i].text, &error);
+        if (cfg != NULL)
+            fail_msg("case %zu loaded but should not: %s", i, bad[i].text);
+        assert_string_equal(error, bad[i].error);
+    }
+}
+
 /* A directory file named in the configuration is opened by
  * sg_config_open, and its errors come back with the config's name. */
 static void
@@ -463,6 +554,9 @@ test_dump_round_trip(void **state)
     fclose(out);
     assert_non_null(strstr(text, "failure_action = accept\n"));
     assert_non_null(strstr(text, "trusted_networks = 10.0.0.0/8\n"));
+    assert_non_null(strstr(text, "review_expire_action = delete\n"));
+    assert_non_null(strstr(text, "review_release_command = /usr/sbin/"
+                                 "postsuper -H {queue_id}\n"));
     struct sg_config *again = load(text, &error);
     if (again == NULL)
         fail_msg("dump does not load back: %s", error);
@@ -481,6 +575,7 @@ main(void)
         cmocka_unit_test(test_strings_lists_continuation),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_directory_settings),
+        cmocka_unit_test(test_review_settings),
         cmocka_unit_test(test_open_directory),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_nul_byte),

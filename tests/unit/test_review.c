@@ -891,6 +891,10 @@ test_open_missing_db(void **state)
                         "/usr/sbin/postsuper -H {queue_id}");
     assert_string_equal(s.delete_command,
                         "/usr/sbin/postsuper -d {queue_id} hold");
+    /* settings out of range are refused before anything is opened */
+    o.settings.sla_hours = 0;
+    assert_int_equal(sg_review_open(&o, &r, &err), -1);
+    assert_non_null(strstr(err, "review settings out of range"));
 }
 
 int

@@ -1,0 +1,50 @@
+/*
+ * sg_review_settings.c - the review tool's settings: defaults and the
+ * names of the expire actions (see sg_review_settings.h).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sg_review_settings.h"
+
+const char *const sg_review_expire_action_names[] = {
+    [SG_REVIEW_EXPIRE_DELETE] = "delete",
+    [SG_REVIEW_EXPIRE_RELEASE] = "release",
+    NULL,
+};
+
+const char *
+sg_review_expire_action_name(enum sg_review_expire_action a)
+{
+    return (unsigned)a <= SG_REVIEW_EXPIRE_RELEASE
+               ? sg_review_expire_action_names[a]
+               : "?";
+}
+
+int
+sg_review_expire_action_parse(const char *name,
+                              enum sg_review_expire_action *a_r)
+{
+    for (unsigned i = 0; name != NULL && sg_review_expire_action_names[i];
+         i++)
+        if (strcmp(name, sg_review_expire_action_names[i]) == 0) {
+            *a_r = (enum sg_review_expire_action)i;
+            return 0;
+        }
+    return -1;
+}
+
+void
+sg_review_settings_init(struct sg_review_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->release_command = (char *)SG_REVIEW_RELEASE_COMMAND;
+    s->delete_command = (char *)SG_REVIEW_DELETE_COMMAND;
+    s->queue_command = (char *)SG_REVIEW_QUEUE_COMMAND;
+    s->command_timeout = SG_REVIEW_COMMAND_TIMEOUT;
+    s->sla_hours = SG_REVIEW_SLA_HOURS;
+    s->retention_days = SG_REVIEW_RETENTION_DAYS;
+    s->hold_max_days = SG_REVIEW_HOLD_MAX_DAYS;
+    s->expire_action = SG_REVIEW_EXPIRE_DELETE;
+}

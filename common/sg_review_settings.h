@@ -1,0 +1,56 @@
+/*
+ * sg_review_settings.h - the review tool's settings (the configuration
+ * file's review_* keys: the mail queue commands, the response target,
+ * retention) and their defaults.
+ *
+ * Here, below both, because the daemon's configuration table
+ * (milter/sg_config.c) loads them and the review library (review/) uses
+ * them, and the review library links the daemon's: the defaults are
+ * written once, in sg_review_settings_init, and the table leaves them
+ * alone unless the file sets a key.  Field types are the ones the table
+ * stores: char * for text, int for numbers, durations and choices.
+ *
+ * No I/O, no allocation: the strings of an initialised struct are string
+ * literals; whoever fills it from elsewhere owns what it puts in.
+ */
+#ifndef SG_REVIEW_SETTINGS_H
+#define SG_REVIEW_SETTINGS_H
+
+/* The defaults. */
+#define SG_REVIEW_RELEASE_COMMAND "/usr/sbin/postsuper -H {queue_id}"
+#define SG_REVIEW_DELETE_COMMAND  "/usr/sbin/postsuper -d {queue_id} hold"
+#define SG_REVIEW_QUEUE_COMMAND   "/usr/sbin/postqueue -j"
+#define SG_REVIEW_COMMAND_TIMEOUT 60  /* seconds */
+#define SG_REVIEW_SLA_HOURS       24
+#define SG_REVIEW_RETENTION_DAYS  365
+#define SG_REVIEW_HOLD_MAX_DAYS   0 /* never expire held mail */
+
+/* What expire does with a message held longer than hold_max_days. */
+enum sg_review_expire_action {
+    SG_REVIEW_EXPIRE_DELETE = 0, /* delete from the hold queue: expired */
+    SG_REVIEW_EXPIRE_RELEASE,    /* deliver it: released */
+};
+/* The names, in the order of the enum, NULL-terminated (the
+ * configuration table's choices for review_expire_action). */
+extern const char *const sg_review_expire_action_names[];
+const char *sg_review_expire_action_name(enum sg_review_expire_action a);
+int sg_review_expire_action_parse(const char *name,
+                                  enum sg_review_expire_action *a_r);
+
+struct sg_review_settings {
+    char *release_command; /* {queue_id}; first word absolute */
+    char *delete_command;  /* {queue_id}; deletes only held mail */
+    char *queue_command;   /* prints Postfix JSON lines ("queue_id",
+                              "queue_name"); "" or NULL: the queue is not
+                              consulted (non-Postfix sites) */
+    int command_timeout;   /* seconds */
+    int sla_hours;         /* the response target */
+    int retention_days;    /* decided records purged after; 0 never */
+    int hold_max_days;     /* held mail expired after; 0 never */
+    int expire_action;     /* enum sg_review_expire_action */
+};
+
+/* The defaults above. */
+void sg_review_settings_init(struct sg_review_settings *s);
+
+#endif
