@@ -33,6 +33,8 @@ static const char *const failure_actions[] = {"tempfail", "accept", "reject",
                                               NULL};
 /* in the order of enum sg_dir_backend_type */
 static const char *const dir_backends[] = {"file", "ldap", NULL};
+/* in the order of enum sg_review_auth */
+static const char *const review_auths[] = {"file", "ldap", NULL};
 
 #define DIR(field)    OFF(dir.field)
 #define REVIEW(field) OFF(review.field)
@@ -115,6 +117,30 @@ const struct sg_conf_entry sg_conf_table[] = {
      36500, NULL},
     {"review_expire_action", SG_CONF_ENUM, REVIEW(expire_action), 0, NULL, 0,
      0, sg_review_expire_action_names},
+    /* Its web page. */
+    {"review_listen", SG_CONF_STRING, OFF(review_listen), 0,
+     "127.0.0.1:8480", 0, 0, NULL},
+    {"review_tls_cert", SG_CONF_STRING, OFF(review_tls_cert), 0, "", 0, 0,
+     NULL},
+    {"review_tls_key", SG_CONF_STRING, OFF(review_tls_key), 0, "", 0, 0,
+     NULL},
+    {"review_auth", SG_CONF_ENUM, OFF(review_auth), 0, "file", 0, 0,
+     review_auths},
+    {"review_password_file", SG_CONF_STRING, OFF(review_password_file), 0,
+     SG_SYSCONFDIR "/review-passwords", 0, 0, NULL},
+    {"review_dsl_group", SG_CONF_STRING, OFF(review_dsl_group), 0, "", 0, 0,
+     NULL},
+    {"review_login_attributes", SG_CONF_LIST, OFF(review_login_attributes),
+     OFF(n_review_login_attributes),
+     "uid mail userPrincipalName sAMAccountName", 0, 0, NULL},
+    {"review_session_idle", SG_CONF_DURATION, OFF(review_session_idle), 0,
+     "15m", 60, DAY, NULL},
+    {"review_session_max", SG_CONF_DURATION, OFF(review_session_max), 0, "8h",
+     5 * 60, 7 * DAY, NULL},
+    {"review_login_attempts", SG_CONF_INT, OFF(review_login_attempts), 0, "5",
+     1, 100, NULL},
+    {"review_login_lockout", SG_CONF_DURATION, OFF(review_login_lockout), 0,
+     "15m", 60, DAY, NULL},
 
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
@@ -464,6 +490,107 @@ apply(struct sg_config *cfg, const char *file, unsigned line,
     return 0;
 }
 
+int
+sg_config_listen(const char *spec, char *host, size_t host_size,
+                 unsigned *port_r, const char **why_r)
+{
+    const char *h = spec, *port;
+    size_t hlen;
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (close == NULL || close[1] != ':') {
+            *why_r = "an IPv6 address is written [ADDRESS]:PORT";
+            return -1;
+        }
+        h = spec + 1;
+        hlen = (size_t)(close - h);
+        port = close + 2;
+        if (memchr(h, ':', hlen) == NULL) {
+            *why_r = "only an IPv6 address goes in brackets";
+            return -1;
+        }
+    } else {
+        const char *colon = strrchr(spec, ':');
+        if (colon == NULL) {
+            *why_r = "is not HOST:PORT";
+            return -1;
+        }
+        hlen = (size_t)(colon - spec);
+        port = colon + 1;
+        if (memchr(spec, ':', hlen) != NULL) {
+            *why_r = "an IPv6 address goes in brackets: [ADDRESS]:PORT";
+            return -1;
+        }
+    }
+    if (hlen == 0) {
+        *why_r = "has no host";
+        return -1;
+    }
+    for (size_t i = 0; i < hlen; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!isalnum(c) && c != '.' && c != '-' && c != '_' && c != ':' &&
+            c != '%') {
+            *why_r = "the host holds a character that no host name or "
+                     "address has";
+            return -1;
+        }
+    }
+    if (hlen >= host_size) {
+        *why_r = "the host is too long";
+        return -1;
+    }
+    unsigned long n = 0;
+    const char *p = port;
+    for (; isdigit((unsigned char)*p) && n <= 65535; p++)
+        n = n * 10 + (unsigned long)(*p - '0');
+    if (p == port || *p != '\0' || n < 1 || n > 65535) {
+        *why_r = "the port is not a number from 1 to 65535";
+        return -1;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    *port_r = (unsigned)n;
+    return 0;
+}
+
+/* The review web page's settings that go together. */
+static int
+finish_review(const struct sg_config *cfg, const char *file,
+              const char **error_r)
+{
+    char host[256];
+    unsigned port;
+    const char *why;
+    if (sg_config_listen(cfg->review_listen, host, sizeof(host), &port,
+                         &why) < 0) {
+        *error_r = set_error(file, 0, "review_listen = \"%s\": %s (e.g. "
+                             "127.0.0.1:8480 or [::1]:8480)",
+                             cfg->review_listen, why);
+        return -1;
+    }
+    if ((cfg->review_tls_cert[0] == '\0') !=
+        (cfg->review_tls_key[0] == '\0')) {
+        *error_r = set_error(file, 0, "review_tls_cert and review_tls_key "
+                             "go together: set both or neither");
+        return -1;
+    }
+    if (cfg->review_auth == SG_REVIEW_AUTH_LDAP &&
+        cfg->dir.backend != SG_DIR_BACKEND_LDAP) {
+        *error_r = set_error(file, 0, "review_auth = ldap needs "
+                             "directory_backend = ldap (the logins are "
+                             "checked against that directory)");
+        return -1;
+    }
+    if (cfg->review_auth == SG_REVIEW_AUTH_LDAP &&
+        cfg->review_dsl_group[0] == '\0') {
+        *error_r = set_error(file, 0, "review_auth = ldap needs "
+                             "review_dsl_group: without it anyone in the "
+                             "directory could log in to the review page");
+        return -1;
+    }
+    return 0;
+}
+
 /* Checks across keys and derived fields, after all keys are set. */
 static int
 finish(struct sg_config *cfg, const char *file, const char **error_r)
@@ -507,7 +634,7 @@ finish(struct sg_config *cfg, const char *file, const char **error_r)
                              cfg->socket);
         return -1;
     }
-    return 0;
+    return finish_review(cfg, file, error_r);
 }
 
 static struct sg_config *

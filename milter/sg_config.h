@@ -33,6 +33,12 @@ enum sg_failure_action {
     SG_FAIL_REJECT,
 };
 
+/* How the review web page checks who logs in (review_auth). */
+enum sg_review_auth {
+    SG_REVIEW_AUTH_FILE = 0, /* review_password_file */
+    SG_REVIEW_AUTH_LDAP,     /* a bind as the user; review_dsl_group */
+};
+
 struct sg_network {
     int family; /* AF_INET or AF_INET6 */
     unsigned char addr[16];
@@ -84,9 +90,21 @@ struct sg_config {
     size_t n_dsl_addresses;
     char *subject_tag;     /* prefixed to annotated subjects; "" none */
 
-    /* The review tool's settings (review_*), defaults in
-     * sg_review_settings_init. */
+    /* The review tool (review_*): its settings, defaults in
+     * sg_review_settings_init; and its web page. */
     struct sg_review_settings review;
+    char *review_listen;    /* HOST:PORT or [V6]:PORT (sg_config_listen) */
+    char *review_tls_cert;  /* "": no TLS */
+    char *review_tls_key;
+    int review_auth;        /* enum sg_review_auth */
+    char *review_password_file;
+    char *review_dsl_group; /* DN, for review_auth = ldap */
+    char **review_login_attributes; /* what a login name may match (ldap) */
+    size_t n_review_login_attributes;
+    int review_session_idle;   /* seconds */
+    int review_session_max;    /* seconds */
+    int review_login_attempts; /* failures before a lockout */
+    int review_login_lockout;  /* seconds */
 
     /* The school directory: settings, and the directory opened from them
      * by sg_config_open (NULL when none is configured). */
@@ -159,6 +177,12 @@ void sg_config_notice(const struct sg_config *cfg,
  * *error_r when it cannot be opened (the caller tempfails the message). */
 struct sg_quarantine *sg_config_quarantine(struct sg_config *cfg,
                                            const char **error_r);
+
+/* Split a listening address, HOST:PORT or [IPV6]:PORT (review_listen),
+ * into host (brackets removed, at most host_size - 1 bytes) and port
+ * (1 to 65535).  -1 with a short reason in *why_r. */
+int sg_config_listen(const char *spec, char *host, size_t host_size,
+                     unsigned *port_r, const char **why_r);
 
 /* Override one key after loading (command-line options such as -p, and
  * safeguard-review's -o). */

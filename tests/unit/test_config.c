@@ -289,6 +289,26 @@ test_review_settings(void **state)
     assert_int_equal(cfg->review.retention_days, lib.retention_days);
     assert_int_equal(cfg->review.hold_max_days, lib.hold_max_days);
     assert_int_equal(cfg->review.expire_action, lib.expire_action);
+    /* the web page's */
+    assert_string_equal(cfg->review_listen, "127.0.0.1:8480");
+    assert_string_equal(cfg->review_tls_cert, "");
+    assert_string_equal(cfg->review_tls_key, "");
+    assert_int_equal(cfg->review_auth, SG_REVIEW_AUTH_FILE);
+    /* beside the notice key, in the configuration directory */
+    const char *slash = strrchr(cfg->notice_secret_file, '/');
+    assert_non_null(slash);
+    assert_memory_equal(cfg->review_password_file, cfg->notice_secret_file,
+                        (size_t)(slash - cfg->notice_secret_file));
+    assert_string_equal(cfg->review_password_file +
+                            (slash - cfg->notice_secret_file),
+                        "/review-passwords");
+    assert_string_equal(cfg->review_dsl_group, "");
+    assert_int_equal(cfg->n_review_login_attributes, 4);
+    assert_string_equal(cfg->review_login_attributes[3], "sAMAccountName");
+    assert_int_equal(cfg->review_session_idle, 15 * 60);
+    assert_int_equal(cfg->review_session_max, 8 * 3600);
+    assert_int_equal(cfg->review_login_attempts, 5);
+    assert_int_equal(cfg->review_login_lockout, 15 * 60);
 
     /* what safeguard-review -o does */
     assert_int_equal(sg_config_set(cfg, "review_sla_hours", "48", &error), 0);
@@ -317,7 +337,21 @@ test_review_settings(void **state)
                "review_sla_hours = 48\n"
                "review_retention_days = 0\n"
                "review_hold_max_days = 14\n"
-               "review_expire_action = Release\n",
+               "review_expire_action = Release\n"
+               "review_listen = [::1]:8443\n"
+               "review_tls_cert = /etc/ssl/review.pem\n"
+               "review_tls_key = /etc/ssl/private/review.key\n"
+               "directory_backend = ldap\n"
+               "ldap_uri = ldap://dc1.school.example\n"
+               "ldap_base = dc=school,dc=example\n"
+               "review_auth = ldap\n"
+               "review_dsl_group = cn=DSL,ou=Groups,dc=school,dc=example\n"
+               "review_login_attributes = mail,\n"
+               "    uid\n"
+               "review_session_idle = 30m\n"
+               "review_session_max = 12h\n"
+               "review_login_attempts = 3\n"
+               "review_login_lockout = 1h\n",
                &error);
     if (cfg == NULL)
         fail_msg("%s", error);
@@ -331,6 +365,17 @@ test_review_settings(void **state)
     assert_int_equal(cfg->review.retention_days, 0);
     assert_int_equal(cfg->review.hold_max_days, 14);
     assert_int_equal(cfg->review.expire_action, SG_REVIEW_EXPIRE_RELEASE);
+    assert_string_equal(cfg->review_listen, "[::1]:8443");
+    assert_string_equal(cfg->review_tls_key, "/etc/ssl/private/review.key");
+    assert_int_equal(cfg->review_auth, SG_REVIEW_AUTH_LDAP);
+    assert_string_equal(cfg->review_dsl_group,
+                        "cn=DSL,ou=Groups,dc=school,dc=example");
+    assert_int_equal(cfg->n_review_login_attributes, 2);
+    assert_string_equal(cfg->review_login_attributes[1], "uid");
+    assert_int_equal(cfg->review_session_idle, 1800);
+    assert_int_equal(cfg->review_session_max, 12 * 3600);
+    assert_int_equal(cfg->review_login_attempts, 3);
+    assert_int_equal(cfg->review_login_lockout, 3600);
     sg_config_unref(&cfg);
 
     static const struct {
@@ -345,12 +390,46 @@ test_review_settings(void **state)
         {"review_command_timeout = 2h\n",
          "test.conf:1: review_command_timeout = \"2h\": value is out of "
          "range (from 1 to 3600 seconds; s, m, h, d allowed)"},
+        {"review_session_idle = 30\n",
+         "test.conf:1: review_session_idle = \"30\": value is out of range "
+         "(from 60 to 86400 seconds; s, m, h, d allowed)"},
+        {"review_session_max = 8 hours\n",
+         "test.conf:1: review_session_max = \"8 hours\": value has an "
+         "unknown unit suffix (from 300 to 604800 seconds; s, m, h, d "
+         "allowed)"},
+        {"review_login_lockout = 2d\n",
+         "test.conf:1: review_login_lockout = \"2d\": value is out of range "
+         "(from 60 to 86400 seconds; s, m, h, d allowed)"},
         {"review_sla_hours = 0\n",
          "test.conf:1: review_sla_hours = \"0\": value is out of range "
          "(from 1 to 8760)"},
         {"review_retention_days = -1\n",
          "test.conf:1: review_retention_days = \"-1\": value is not a whole "
          "number (from 0 to 36500)"},
+        {"review_login_attempts = 101\n",
+         "test.conf:1: review_login_attempts = \"101\": value is out of "
+         "range (from 1 to 100)"},
+        {"review_auth = kerberos\n",
+         "test.conf:1: review_auth = \"kerberos\": value is not one of the "
+         "allowed values (one of: file, ldap)"},
+        {"review_listen = 8480\n",
+         "test.conf: review_listen = \"8480\": is not HOST:PORT (e.g. "
+         "127.0.0.1:8480 or [::1]:8480)"},
+        {"review_listen = ::1:8480\n",
+         "test.conf: review_listen = \"::1:8480\": an IPv6 address goes in "
+         "brackets: [ADDRESS]:PORT (e.g. 127.0.0.1:8480 or [::1]:8480)"},
+        {"review_listen = 127.0.0.1:65536\n",
+         "test.conf: review_listen = \"127.0.0.1:65536\": the port is not a "
+         "number from 1 to 65535 (e.g. 127.0.0.1:8480 or [::1]:8480)"},
+        {"review_tls_cert = /etc/ssl/review.pem\n",
+         "test.conf: review_tls_cert and review_tls_key go together: set "
+         "both or neither"},
+        {"review_auth = ldap\nreview_dsl_group = cn=DSL,dc=x\n",
+         "test.conf: review_auth = ldap needs directory_backend = ldap (the "
+         "logins are checked against that directory)"},
+        {"directory_backend = ldap\nreview_auth = ldap\n",
+         "test.conf: review_auth = ldap needs review_dsl_group: without it "
+         "anyone in the directory could log in to the review page"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cfg = load(bad[i].text, &error);
@@ -358,6 +437,53 @@ test_review_settings(void **state)
             fail_msg("case %zu loaded but should not: %s", i, bad[i].text);
         assert_string_equal(error, bad[i].error);
     }
+}
+
+/* review_listen, split for the web page. */
+static void
+test_listen(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec, *host;
+        unsigned port;
+    } good[] = {
+        {"127.0.0.1:8480", "127.0.0.1", 8480},
+        {"[::1]:8443", "::1", 8443},
+        {"[fe80::1%eth0]:1", "fe80::1%eth0", 1},
+        {"review.school.example:443", "review.school.example", 443},
+        {"0.0.0.0:65535", "0.0.0.0", 65535},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char host[64];
+        unsigned port = 0;
+        const char *why = NULL;
+        if (sg_config_listen(good[i].spec, host, sizeof(host), &port, &why) <
+            0)
+            fail_msg("%s: %s", good[i].spec, why);
+        assert_string_equal(host, good[i].host);
+        assert_int_equal(port, good[i].port);
+    }
+    static const char *const bad[] = {
+        "", ":8480", "[]:8480", "[::1]", "[::1]8480", "[127.0.0.1]:80",
+        "host", "host:", "host:0", "host:80x", "host:-1", "host:99999999999",
+        "ho st:80", "host/24:80", "::1:80",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char host[64];
+        unsigned port = 0;
+        const char *why = NULL;
+        if (sg_config_listen(bad[i], host, sizeof(host), &port, &why) == 0)
+            fail_msg("\"%s\" was taken", bad[i]);
+        assert_non_null(why);
+    }
+    char tiny[4];
+    unsigned port;
+    const char *why = NULL;
+    assert_int_equal(sg_config_listen("localhost:80", tiny, sizeof(tiny),
+                                      &port, &why),
+                     -1);
+    assert_string_equal(why, "the host is too long");
 }
 
 /* A directory file named in the configuration is opened by
@@ -557,6 +683,8 @@ test_dump_round_trip(void **state)
     assert_non_null(strstr(text, "review_expire_action = delete\n"));
     assert_non_null(strstr(text, "review_release_command = /usr/sbin/"
                                  "postsuper -H {queue_id}\n"));
+    assert_non_null(strstr(text, "review_login_attributes = uid, mail, "
+                                 "userPrincipalName, sAMAccountName\n"));
     struct sg_config *again = load(text, &error);
     if (again == NULL)
         fail_msg("dump does not load back: %s", error);
@@ -576,6 +704,7 @@ main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_directory_settings),
         cmocka_unit_test(test_review_settings),
+        cmocka_unit_test(test_listen),
         cmocka_unit_test(test_open_directory),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_nul_byte),
