@@ -158,12 +158,19 @@ sg_notice_text_free(struct sg_notice_text *text)
     memset(text, 0, sizeof(*text));
 }
 
+/* Is the notice for the DSL (else for the sender)? */
+static bool
+for_dsl(enum sg_notice_kind kind)
+{
+    return kind == SG_NOTICE_HELD_DSL || kind == SG_NOTICE_DIGEST_DSL;
+}
+
 static bool
 rule_selected(const struct sg_verdict *v, size_t i, enum sg_notice_kind kind,
               int level)
 {
     const struct sg_rule_match *m = &v->rules[i];
-    if (kind == SG_NOTICE_HELD_DSL || level == 2)
+    if (for_dsl(kind) || level == 2)
         return true;
     if (m->mode != SG_MODE_ENFORCE)
         return false;
@@ -219,8 +226,7 @@ sg_notice_text_build(const struct sg_verdict *verdict,
                 r = sg_buf_puts(&finds, line.data);
             sg_buf_free(&line);
         }
-        const char *e = kind == SG_NOTICE_HELD_DSL ? m->explain_dsl
-                                                   : m->explain_sender;
+        const char *e = for_dsl(kind) ? m->explain_dsl : m->explain_sender;
         if (r == 0 && e != NULL && e[0] != '\0')
             r = sg_buf_printf(&expl, "%s%s", expl.len > 0 ? "\n\n" : "", e);
     }

@@ -1,6 +1,8 @@
 /*
  * notice.h - notices by mail: to the member of staff whose message was
- * held, and to the Designated Safeguarding Lead(s).
+ * held, and to the Designated Safeguarding Lead(s); and the review tool's:
+ * the outcome to the sender of a rejected message, and the digest of what
+ * is waiting to the DSL.
  *
  * A notice is rendered from a plain-text template (a header block, a blank
  * line, the body; placeholders such as {record} are checked when the
@@ -40,7 +42,7 @@
 /* What the daemon's configuration gives this module (sg_config keys
  * notice_*, dsl_addresses). */
 struct sg_notice_config {
-    const char *templates_dir; /* held-sender.txt, held-dsl.txt */
+    const char *templates_dir; /* one file per enum sg_notice_kind */
     const char *sendmail;      /* command line with {from} and {to} */
     const char *secret_file;   /* at least 32 bytes, not world-readable */
     const char *from;          /* envelope sender and From: address */
@@ -52,9 +54,16 @@ struct sg_notice_config {
 
 /* ------------------------------------------------------------ templates */
 
+/* Every kind's template is loaded and checked together, by the daemon
+ * and the review tool alike, so a mistake in any of them shows at start
+ * (safeguard-milter -n), not when the notice is first wanted. */
 enum sg_notice_kind {
-    SG_NOTICE_HELD_SENDER = 0, /* held-sender.txt */
-    SG_NOTICE_HELD_DSL,        /* held-dsl.txt */
+    SG_NOTICE_HELD_SENDER = 0, /* held-sender.txt: your message is held */
+    SG_NOTICE_HELD_DSL,        /* held-dsl.txt: a message is held */
+    SG_NOTICE_REJECTED_SENDER, /* rejected-sender.txt: the DSL rejected
+                                  your message (safeguard-review) */
+    SG_NOTICE_DIGEST_DSL,      /* digest-dsl.txt: what is waiting
+                                  (safeguard-review digest) */
     SG_NOTICE_KINDS
 };
 
@@ -94,9 +103,10 @@ struct sg_notice_values {
 };
 
 /* Fill rules, findings, explanation and recipients from a verdict for one
- * audience: the sender sees the enforced rules that notify "sender" (all
- * enforced rules if none does) with their explain_sender; the DSL sees
- * every matching rule (test-mode ones marked) with explain_dsl.
+ * audience: the sender (a *_SENDER kind) sees the enforced rules that
+ * notify "sender" (all enforced rules if none does) with their
+ * explain_sender; the DSL (a *_DSL kind) sees every matching rule
+ * (test-mode ones marked) with explain_dsl.
  * Recipients are listed one per line with their roles. */
 struct sg_notice_text {
     char *rules;

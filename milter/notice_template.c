@@ -37,6 +37,8 @@
 static const char *const kind_files[SG_NOTICE_KINDS] = {
     [SG_NOTICE_HELD_SENDER] = "held-sender.txt",
     [SG_NOTICE_HELD_DSL] = "held-dsl.txt",
+    [SG_NOTICE_REJECTED_SENDER] = "rejected-sender.txt",
+    [SG_NOTICE_DIGEST_DSL] = "digest-dsl.txt",
 };
 
 const char *

@@ -109,12 +109,9 @@ enum sg_review_queue_state review_queue_find(const struct review_queue *q,
                                              const char *queue_id,
                                              const char **name_r);
 
-/* Notices the review tool sends (review_notice.c). */
-enum review_notice_kind {
-    REVIEW_NOTICE_REJECTED_SENDER, /* rejected-sender.txt */
-    REVIEW_NOTICE_DIGEST_DSL,      /* digest-dsl.txt */
-};
-int review_notice_send(const struct sg_review *r, enum review_notice_kind k,
+/* Send a notice of kind k (SG_NOTICE_REJECTED_SENDER,
+ * SG_NOTICE_DIGEST_DSL) to to (review_notice.c). */
+int review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
                        const struct sg_notice_values *values,
                        const char *const *to, size_t n_to,
                        const char **error_r);

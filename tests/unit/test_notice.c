@@ -1,6 +1,7 @@
 /*
- * test_notice.c - notices by mail: templates (load errors name the file
- * and line), rendering (exact output, UTF-8, no header injection), the
+ * test_notice.c - notices by mail: templates (every kind from its own
+ * file; load errors name the file and line), rendering (exact output,
+ * UTF-8, no header injection, the marker on every kind), the
  * keyed marker (valid, altered, forged, expired, malformed), the secret
  * file, and sending through a fake sendmail that records its argv and
  * standard input (no shell, failures and hangs reported).
@@ -138,15 +139,38 @@ static const char good_dsl[] =
     "To:\n{recipients}\n\nRules:\n{rules}\n\nFound:\n{findings}\n\n"
     "{explanation}\n";
 
+static const char good_rejected[] =
+    "Subject: Not delivered: {subject}\n"
+    "\n"
+    "Your message {record} was not delivered.\n{explanation}\n";
+
+static const char good_digest[] =
+    "Subject: Waiting: {subject}\n"
+    "\n"
+    "{explanation}\n";
+
+/* A template directory with one file per kind; NULL leaves it out. */
+static char *
+template_dir_kinds(const char *name, const char *const text[SG_NOTICE_KINDS])
+{
+    char *dir = subdir(name);
+    for (int k = 0; k < SG_NOTICE_KINDS; k++)
+        if (text[k] != NULL)
+            write_file(dir, sg_notice_kind_file(k), text[k], 0644);
+    return dir;
+}
+
+/* The held-mail templates given, the review tool's good ones. */
 static char *
 template_dir(const char *name, const char *sender, const char *dsl)
 {
-    char *dir = subdir(name);
-    if (sender != NULL)
-        write_file(dir, "held-sender.txt", sender, 0644);
-    if (dsl != NULL)
-        write_file(dir, "held-dsl.txt", dsl, 0644);
-    return dir;
+    const char *const text[SG_NOTICE_KINDS] = {
+        [SG_NOTICE_HELD_SENDER] = sender,
+        [SG_NOTICE_HELD_DSL] = dsl,
+        [SG_NOTICE_REJECTED_SENDER] = good_rejected,
+        [SG_NOTICE_DIGEST_DSL] = good_digest,
+    };
+    return template_dir_kinds(name, text);
 }
 
 static void
@@ -238,6 +262,22 @@ test_template_missing(void **state)
     assert_int_equal(
         sg_notice_templates_load("/nonexistent/sg-templates", &t, &error), -1);
     assert_non_null(strstr(error, "/nonexistent/sg-templates/held-sender.txt"));
+
+    /* the review tool's templates are required too, and checked alike */
+    const char *const no_digest[SG_NOTICE_KINDS] = {
+        good_sender, good_dsl, good_rejected, NULL};
+    dir = template_dir_kinds("tmpl-no-digest", no_digest);
+    assert_int_equal(sg_notice_templates_load(dir, &t, &error), -1);
+    assert_non_null(strstr(error, "digest-dsl.txt: No such file or directory"));
+    free(dir);
+    const char *const bad_rejected[SG_NOTICE_KINDS] = {
+        good_sender, good_dsl, "Subject: x\n\n{note}\n", good_digest};
+    dir = template_dir_kinds("tmpl-bad-rejected", bad_rejected);
+    assert_int_equal(sg_notice_templates_load(dir, &t, &error), -1);
+    assert_non_null(
+        strstr(error, "rejected-sender.txt:3: unknown placeholder {note}"));
+    assert_null(t);
+    free(dir);
 }
 
 /* ------------------------------------------------------------ rendering */
@@ -329,6 +369,59 @@ test_render_exact(void **state)
         "Held on Monday 1 January 2024 at 09:00 UTC.\n";
     assert_string_equal(msg, expected);
     free(msg);
+    sg_notice_templates_free(&t);
+}
+
+/* Each kind is rendered from its own file and carries the keyed marker,
+ * which verifies for its recipients and body. */
+static void
+test_render_each_kind(void **state)
+{
+    (void)state;
+    static const char *const names[SG_NOTICE_KINDS] = {
+        [SG_NOTICE_HELD_SENDER] = "held-sender.txt",
+        [SG_NOTICE_HELD_DSL] = "held-dsl.txt",
+        [SG_NOTICE_REJECTED_SENDER] = "rejected-sender.txt",
+        [SG_NOTICE_DIGEST_DSL] = "digest-dsl.txt",
+    };
+    char text[SG_NOTICE_KINDS][128];
+    const char *texts[SG_NOTICE_KINDS];
+    for (int k = 0; k < SG_NOTICE_KINDS; k++) {
+        assert_string_equal(sg_notice_kind_file(k), names[k]);
+        snprintf(text[k], sizeof(text[k]),
+                 "Subject: from %s {record}\n\nbody of %s\n", names[k],
+                 names[k]);
+        texts[k] = text[k];
+    }
+    assert_null(sg_notice_kind_file(SG_NOTICE_KINDS));
+    char *dir = template_dir_kinds("tmpl-kinds", texts);
+    struct sg_notice_templates *t = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_notice_templates_load(dir, &t, &error), 0);
+    free(dir);
+    struct sg_notice_key *key = test_key();
+    for (int k = 0; k < SG_NOTICE_KINDS; k++) {
+        char *msg = render(t, k, &test_values, &test_env);
+        char want[128];
+        snprintf(want, sizeof(want), "\nSubject: from %s SG-2024-0001\n",
+                 names[k]);
+        assert_non_null(strstr(msg, want));
+        snprintf(want, sizeof(want), "body of %s\n", names[k]);
+        assert_string_equal(body_of(msg), want);
+        const char *h = strstr(msg, "\nX-Safeguard-Notice: ");
+        assert_non_null(h);
+        h += strlen("\nX-Safeguard-Notice: ");
+        char *value = strndup(h, (size_t)(strstr(h, "\n\n") - h));
+        assert_non_null(value);
+        const char *why = NULL;
+        assert_int_equal(sg_notice_verify(key, value, ann, 1, body_of(msg),
+                                          strlen(body_of(msg)), test_env.now,
+                                          &why),
+                         1);
+        free(value);
+        free(msg);
+    }
+    sg_notice_key_free(&key);
     sg_notice_templates_free(&t);
 }
 
@@ -1190,6 +1283,18 @@ test_text_build(void **state)
                         "have been: hold)");
     assert_string_equal(t.explanation, "DSL text one.\n\nDSL text two.");
     sg_notice_text_free(&t);
+    /* the review tool's kinds: the same two audiences */
+    assert_int_equal(sg_notice_text_build(&verdict, rc, 2,
+                                          SG_NOTICE_DIGEST_DSL, &t, &error),
+                     0);
+    assert_string_equal(t.explanation, "DSL text one.\n\nDSL text two.");
+    sg_notice_text_free(&t);
+    assert_int_equal(sg_notice_text_build(&verdict, rc, 2,
+                                          SG_NOTICE_REJECTED_SENDER, &t,
+                                          &error),
+                     0);
+    assert_string_equal(t.explanation, "Sender text one.");
+    sg_notice_text_free(&t);
     assert_true(sg_notice_wanted(&verdict, "sender"));
     assert_true(sg_notice_wanted(&verdict, "DSL"));
     rules[0].mode = SG_MODE_TEST;
@@ -1204,6 +1309,7 @@ main(void)
         cmocka_unit_test(test_template_errors),
         cmocka_unit_test(test_template_missing),
         cmocka_unit_test(test_render_exact),
+        cmocka_unit_test(test_render_each_kind),
         cmocka_unit_test(test_mac_construction),
         cmocka_unit_test(test_render_no_header_injection),
         cmocka_unit_test(test_render_utf8_and_wrap),

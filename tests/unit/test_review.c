@@ -9,7 +9,9 @@
  * held -> released / rejected / escalated / expired; no double release;
  * a message missing from the queue (released or deleted by hand); a
  * failing command changes nothing; export as CSV and JSON; expire (held
- * too long, retention purge, stray files); digest; every action audited.
+ * too long, retention purge, stray files); digest; every action audited;
+ * the review tool's notices (the rejected sender told, the digest mailed)
+ * rendered from their own templates, marked, through a fake sendmail.
  */
 #include "config.h"
 
@@ -871,6 +873,116 @@ test_digest_and_audit(void **state)
     sg_review_audit_rows_free(&rows, &n);
 }
 
+/* The fake sendmail: appends each notice to the file named first. */
+static const char fake_sendmail[] = "out=$1\n"
+                                    "cat >>\"$out\"\n"
+                                    "echo ==== >>\"$out\"\n";
+
+static char *
+read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&text, &cap, '\0', f);
+    fclose(f);
+    assert_true(n > 0);
+    return text;
+}
+
+static void
+test_notices(void **state)
+{
+    struct env *e = *state;
+    char script[256], out[256], secret[256], cmd[1024];
+    snprintf(script, sizeof(script), "%s/sendmail.sh", e->dir);
+    snprintf(out, sizeof(out), "%s/mail", e->dir);
+    snprintf(secret, sizeof(secret), "%s/notice.key", e->dir);
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    fputs(fake_sendmail, f);
+    fclose(f);
+    int fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "0123456789abcdef0123456789abcdef-key", 36),
+                     36);
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "/bin/sh %s %s -f {from} -- {to}", script,
+             out);
+    static const char *const dsl[] = {"dsl@school.example"};
+    static const char *const domains[] = {"school.example"};
+    struct sg_notice_config nc = {
+        .templates_dir = SG_TEST_SRCDIR "/contrib/templates",
+        .sendmail = cmd,
+        .secret_file = secret,
+        .from = "safeguarding@school.example",
+        .from_name = "Safeguarding",
+        .dsl_addresses = dsl,
+        .n_dsl_addresses = 1,
+        .timeout = 10,
+    };
+    struct sg_review_options o = {
+        .db_path = e->db,
+        .store_dir = e->store,
+        .notice = &nc,
+        .dsl_contact = "Mrs A Khan (DSL)",
+        .school_domains = domains,
+        .n_school_domains = 1,
+    };
+    settings(e, &o.settings);
+    const char *err = NULL;
+    sg_review_close(&e->r);
+    if (sg_review_open(&o, &e->r, &err) != 0)
+        fail_msg("%s", err);
+
+    /* the rejected sender is told, from rejected-sender.txt */
+    int rc = sg_review_reject(e->r, e->ids[0], &alice,
+                              "Please use the school office number.", true,
+                              &err);
+    if (rc != 0)
+        fail_msg("reject: %s", err);
+    char *mail = read_all(out);
+    assert_non_null(strstr(mail, "\nTo: j.smith@school.example\n"));
+    assert_non_null(strstr(mail, "\nSubject: Your message \"Call me\" has "
+                                 "not been delivered\n"));
+    assert_non_null(strstr(mail, "\nX-Safeguard-Notice: v=1; t="));
+    assert_non_null(strstr(mail, "Please use the school office number."));
+    assert_non_null(strstr(mail, e->ids[0]));
+    free(mail);
+    assert_int_equal(audits(e, e->ids[0], "told-sender", "alice"), 1);
+
+    /* the digest goes to the DSL, from digest-dsl.txt */
+    struct sg_buf b = SG_BUF_INIT;
+    size_t waiting = 0, overdue = 0;
+    time_t now = time(NULL);
+    assert_int_equal(
+        sg_review_digest(e->r, now, &b, &waiting, &overdue, &err), 0);
+    if (sg_review_digest_mail(e->r, b.data, waiting, overdue, now, &alice,
+                              &err) != 0)
+        fail_msg("digest: %s", err);
+    sg_buf_free(&b);
+    mail = read_all(out);
+    const char *digest = strstr(mail, "====\n");
+    assert_non_null(digest);
+    assert_non_null(strstr(digest, "\nTo: dsl@school.example\n"));
+    assert_non_null(strstr(digest, "\nSubject: Held mail waiting for review: "
+                                   "3 waiting, 2 past 24 hours\n"));
+    assert_non_null(strstr(digest, "\nX-Safeguard-Notice: v=1; t="));
+    assert_non_null(strstr(digest, e->ids[3]));
+    free(mail);
+
+    /* a key the reviewer cannot read: the decision stands, the notice
+     * fails and says why */
+    assert_int_equal(chmod(secret, 0), 0);
+    if (access(secret, R_OK) != 0) { /* not when run as root */
+        rc = sg_review_reject(e->r, e->ids[1], &alice, "No.", true, &err);
+        assert_int_equal(rc, SG_REVIEW_NOTICE_FAILED);
+        assert_non_null(strstr(err, "notice.key"));
+        assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
+    }
+}
+
 static void
 test_open_missing_db(void **state)
 {
@@ -914,6 +1026,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_and_audit, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
         cmocka_unit_test(test_open_missing_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
