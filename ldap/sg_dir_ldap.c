@@ -478,21 +478,25 @@ fill_person(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
     return rc;
 }
 
-static char *
-user_search_filter(struct ldap_backend *lb, const char *key)
+/* (&USER-FILTER[(!EXCLUDE)](|(A1=P1VALUE)(A2=P2VALUE)...)); value
+ * escaped (RFC 4515). */
+char *
+sg_dir_ldap_any_of_filter(const struct ldap_backend *lb, const char *exclude,
+                          const char *value, const char *const *attrs,
+                          const char *const *prefixes, size_t n)
 {
-    char *esc = sg_dir_filter_escape(key);
+    char *esc = sg_dir_filter_escape(value);
     if (esc == NULL)
         return NULL;
     struct sg_buf buf = SG_BUF_INIT;
-    int rc = sg_buf_printf(&buf, "(&%s(|(%s=%s)", lb->user_filter,
-                           lb->mail_attr, esc);
-    if (lb->proxy_attr != NULL)
-        rc |= sg_buf_printf(&buf, "(%s=smtp:%s)", lb->proxy_attr, esc);
-    for (size_t i = 0; i < lb->n_alias_attrs; i++)
-        rc |= sg_buf_printf(&buf, "(%s=%s)", lb->alias_attrs[i], esc);
-    if (lb->personal_attr != NULL)
-        rc |= sg_buf_printf(&buf, "(%s=%s)", lb->personal_attr, esc);
+    int rc = sg_buf_printf(&buf, "(&%s", lb->user_filter);
+    if (exclude != NULL)
+        rc |= sg_buf_printf(&buf, "(!%s)", exclude);
+    rc |= sg_buf_puts(&buf, "(|");
+    for (size_t i = 0; i < n; i++)
+        rc |= sg_buf_printf(
+            &buf, "(%s=%s%s)", attrs[i],
+            prefixes != NULL && prefixes[i] != NULL ? prefixes[i] : "", esc);
     rc |= sg_buf_puts(&buf, "))");
     free(esc);
     if (rc != 0) {
@@ -591,7 +595,9 @@ lookup_on(struct ldap_backend *lb, struct conn *c, void *arg,
     struct address_lookup *a = arg;
     const char *key = a->key;
     *ldap_rc_r = 0;
-    char *filter = user_search_filter(lb, key);
+    char *filter =
+        sg_dir_ldap_any_of_filter(lb, NULL, key, lb->address_attrs,
+                                  lb->address_prefixes, lb->n_address_attrs);
     if (filter == NULL) {
         *error_r = "out of memory";
         return SG_DIR_TEMPFAIL;
@@ -863,6 +869,8 @@ ldap_free(struct sg_dir_backend *backend)
     free(lb->disabled_filter);
     free(lb->disabled_role);
     free(lb->attrs);
+    free(lb->address_attrs);
+    free(lb->address_prefixes);
     rules_free(lb->filters, lb->n_filters);
     rules_free(lb->groups, lb->n_groups);
     pthread_mutex_destroy(&lb->pool_lock);
@@ -1046,6 +1054,25 @@ sg_dir_ldap_open(const struct sg_dir_config *cfg,
         lb->attrs[k] = NULL;
     }
     oom |= lb->attrs == NULL;
+
+    /* what an address is looked up in: mail, smtp: proxy addresses,
+     * aliases, personal addresses */
+    lb->address_attrs = calloc(3 + lb->n_alias_attrs, sizeof(char *));
+    lb->address_prefixes = calloc(3 + lb->n_alias_attrs, sizeof(char *));
+    if (lb->address_attrs != NULL && lb->address_prefixes != NULL) {
+        size_t k = 0;
+        lb->address_attrs[k++] = lb->mail_attr;
+        if (lb->proxy_attr != NULL) {
+            lb->address_prefixes[k] = "smtp:";
+            lb->address_attrs[k++] = lb->proxy_attr;
+        }
+        for (size_t i = 0; i < lb->n_alias_attrs; i++)
+            lb->address_attrs[k++] = lb->alias_attrs[i];
+        if (lb->personal_attr != NULL)
+            lb->address_attrs[k++] = lb->personal_attr;
+        lb->n_address_attrs = k;
+    }
+    oom |= lb->address_attrs == NULL || lb->address_prefixes == NULL;
 
     lb->n_conns = (size_t)cfg->ldap_pool_size;
     lb->conns = calloc(lb->n_conns, sizeof(*lb->conns));

@@ -48,6 +48,10 @@ struct ldap_backend {
     char **alias_attrs;
     size_t n_alias_attrs;
     const char **attrs; /* attributes to fetch for a person */
+    /* attributes an address is looked up in, and their value prefixes
+     * (NULL: none) */
+    const char **address_attrs, **address_prefixes;
+    size_t n_address_attrs;
     bool in_chain;
     struct role_rule *filters, *groups;
     size_t n_filters, n_groups;
@@ -114,6 +118,15 @@ int sg_dir_ldap_search(struct ldap_backend *lb, struct conn *c,
 /* "LDAP <what> on <uri> failed: ..." in the thread-local error buffer. */
 const char *sg_dir_ldap_search_error(struct ldap_backend *lb, struct conn *c,
                                      const char *what, int rc);
+/* (&USER-FILTER[(!EXCLUDE)](|(A1=P1VALUE)(A2=P2VALUE)...)): entries of
+ * ldap_user_filter (exclude NULL: all of them) that have value in one of
+ * the n attributes, each value after its prefix (prefixes, or one of
+ * them, may be NULL: none).  The value is escaped per RFC 4515, so it
+ * cannot widen the search.  Malloc'ed; NULL on allocation failure. */
+char *sg_dir_ldap_any_of_filter(const struct ldap_backend *lb,
+                                const char *exclude, const char *value,
+                                const char *const *attrs,
+                                const char *const *prefixes, size_t n);
 /* Does the entry at dn match filter?  1, 0 (also when there is no such
  * entry), or -(LDAP error). */
 int sg_dir_ldap_entry_matches(struct ldap_backend *lb, struct conn *c,
