@@ -22,13 +22,7 @@
 #include <string.h>
 
 #include "sg_dir_internal.h"
-
-#define BASE   "dc=school,dc=example"
-#define GROUPS "ou=Groups," BASE
-
-static char *uri, *dir_path, *ctl;
-static char password_file[512], bad_password_file[512], ca_file[512],
-    other_ca_file[512];
+#include "slapd_test.h"
 
 static time_t clock_now = 1000;
 static time_t
@@ -56,14 +50,7 @@ static char *alias_attrs[] = {"mailAlternateAddress"};
 static void
 base_config(struct sg_dir_config *cfg, char **uris, size_t n_uris)
 {
-    sg_dir_config_init(cfg);
-    cfg->backend = SG_DIR_BACKEND_LDAP;
-    cfg->ldap_uris = uris;
-    cfg->n_ldap_uris = n_uris;
-    cfg->ldap_base = BASE;
-    cfg->ldap_bind_dn = "cn=milter," BASE;
-    cfg->ldap_bind_password_file = password_file;
-    cfg->ldap_user_filter = "(objectClass=inetOrgPerson)";
+    slapd_test_config(cfg, uris, n_uris);
     cfg->ldap_alias_attributes = alias_attrs; /* not in the schema: ignored */
     cfg->n_ldap_alias_attributes = 1;
     cfg->ldap_personal_attribute = "sgPersonalAddress";
@@ -77,8 +64,6 @@ base_config(struct sg_dir_config *cfg, char **uris, size_t n_uris)
     cfg->ldap_disabled_filter =
         "(userAccountControl:1.2.840.113556.1.4.803:=2)";
     cfg->ldap_page_size = 2; /* Pupils has 3 direct members: 2 pages */
-    cfg->ldap_timeout = 3;
-    cfg->ldap_connect_timeout = 2;
     cfg->ldap_pool_size = 2;
 }
 
@@ -784,19 +769,8 @@ test_config_errors(void **state)
 int
 main(void)
 {
-    uri = getenv("SG_LDAP_URI");
-    dir_path = getenv("SG_LDAP_DIR");
-    ctl = getenv("SG_LDAP_CTL");
-    if (uri == NULL || dir_path == NULL || ctl == NULL) {
-        fprintf(stderr, "SKIP: run through run.sh (no test slapd)\n");
+    if (!slapd_test_init())
         return 77;
-    }
-    snprintf(password_file, sizeof(password_file), "%s/password", dir_path);
-    snprintf(bad_password_file, sizeof(bad_password_file), "%s/bad-password",
-             dir_path);
-    snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", dir_path);
-    snprintf(other_ca_file, sizeof(other_ca_file), "%s/other-ca.pem",
-             dir_path);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_people),
