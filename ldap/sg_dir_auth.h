@@ -73,7 +73,9 @@ bool sg_dir_auth_login_usable(const char *login);
  * thread-local buffer valid until this thread's next call into the
  * directory library).  For the log, never for the person logging in: it
  * tells an unknown login from a wrong password.  It never holds the
- * password, nor the login. */
+ * password.
+ * A configuration's char ** list is passed as
+ * (const char *const *)list. */
 int sg_dir_auth_check(const struct sg_dir_config *cfg, const char *login,
                       const char *password, const char *group_dn,
                       const char *const *login_attributes, size_t n_attrs,
