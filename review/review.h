@@ -83,6 +83,7 @@ struct sg_quarantine *sg_review_store(struct sg_review *r);
 
 struct sg_review_filter {
     bool any_status;                  /* else only status */
+    bool waiting;    /* held or escalated (overrides status) */
     enum sg_quarantine_status status; /* default: held */
     time_t min_age;    /* seconds; 0: any */
     time_t max_age;    /* seconds; 0: any */
@@ -90,6 +91,7 @@ struct sg_review_filter {
     const char *sender; /* envelope sender, substring, case-insensitive */
     bool oldest_first; /* default newest first */
     size_t limit;      /* 0: no limit */
+    size_t offset;     /* skip this many first (paging) */
 };
 
 struct sg_review_item {

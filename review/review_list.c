@@ -94,22 +94,25 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
                const char **error_r)
 {
     static const char where[] =
-        "WHERE (?1 IS NULL OR r.status = ?1)"
+        "WHERE (?1 IS NULL OR r.status = ?1"
+        "  OR (?1 = 'waiting' AND r.status IN ('held', 'escalated')))"
         " AND (?2 IS NULL OR r.created <= ?2)"
         " AND (?3 IS NULL OR r.created >= ?3)"
         " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM rules"
         "  WHERE record_id = r.id AND rule_id = ?4))"
         " AND (?5 IS NULL OR instr(lower(r.env_from), lower(?5)) > 0)";
     char sql[2048];
-    snprintf(sql, sizeof(sql), "%s%s ORDER BY r.created %s, r.id %s LIMIT ?6",
+    snprintf(sql, sizeof(sql), "%s%s ORDER BY r.created %s, r.id %s LIMIT ?6 OFFSET ?7",
              SG_REVIEW_ITEM_COLUMNS, where, f->oldest_first ? "ASC" : "DESC",
              f->oldest_first ? "ASC" : "DESC");
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
         return sg_review_fail_db(r, "cannot list the records", error_r);
     time_t now = time(NULL);
-    sg_review_bind_text(
-        st, 1, f->any_status ? NULL : sg_quarantine_status_name(f->status));
+    const char *status = f->any_status ? NULL
+                         : f->waiting  ? "waiting"
+                                       : sg_quarantine_status_name(f->status);
+    sg_review_bind_text(st, 1, status);
     if (f->min_age > 0)
         sqlite3_bind_int64(st, 2, (sqlite3_int64)(now - f->min_age));
     if (f->max_age > 0)
@@ -118,12 +121,13 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
     sg_review_bind_text(st, 5,
                         f->sender != NULL && *f->sender ? f->sender : NULL);
     sqlite3_bind_int64(st, 6, f->limit > 0 ? (sqlite3_int64)f->limit : -1);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)f->offset);
     int rc = sg_review_read_items(r, st, items_r, n_r, error_r);
     sqlite3_finalize(st);
     if (rc == 0 && sg_review_actor_ok(actor)) {
         char note[512];
         snprintf(note, sizeof(note), "status=%s%s%s%s%s; %zu shown",
-                 f->any_status ? "any" : sg_quarantine_status_name(f->status),
+                 status != NULL ? status : "any",
                  f->rule ? " rule=" : "", f->rule ? f->rule : "",
                  f->sender ? " sender=" : "", f->sender ? f->sender : "",
                  *n_r);
