@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "review.h"
+#include "review_serve.h"
 #include "sg_buf.h"
 #include "sg_config.h"
 
@@ -60,6 +61,9 @@ usage(FILE *out)
             "  digest [--mail]\n"
             "  audit [ID] [--since WHEN]\n"
             "  sync\n"
+            "  serve [--listen HOST:PORT]   the web page for DSLs\n"
+            "  passwd [--file FILE] LOGIN   an account of the page's password\n"
+            "                               file (the password on stdin)\n"
             "\n"
             "  -c FILE        configuration (default %s)\n"
             "  -o NAME=VALUE  override a setting of that file\n"
@@ -256,7 +260,8 @@ human_size(size_t n, char *buf, size_t size)
 /* ------------------------------------------------------------ commands */
 
 struct ctx {
-    struct sg_review *r;
+    struct sg_review *r; /* NULL for passwd, which needs no store */
+    struct sg_config *cfg;
     struct sg_review_actor actor;
 };
 
@@ -790,6 +795,19 @@ cmd_sync(struct ctx *c, int argc, char **argv)
     return EX_OK;
 }
 
+/* The web page (review_serve.c). */
+static int
+cmd_serve(struct ctx *c, int argc, char **argv)
+{
+    return review_cmd_serve(c->r, c->cfg, argc, argv);
+}
+
+static int
+cmd_passwd(struct ctx *c, int argc, char **argv)
+{
+    return review_cmd_passwd(c->cfg, argc, argv);
+}
+
 static const struct {
     const char *name;
     int (*fn)(struct ctx *, int, char **);
@@ -799,7 +817,8 @@ static const struct {
     {"escalate", cmd_decide}, {"note", cmd_note},
     {"export", cmd_export},   {"expire", cmd_expire},
     {"digest", cmd_digest},   {"audit", cmd_audit},
-    {"sync", cmd_sync},
+    {"sync", cmd_sync},       {"serve", cmd_serve},
+    {"passwd", cmd_passwd},
 };
 
 int
@@ -860,9 +879,15 @@ main(int argc, char **argv)
     char uidbuf[32];
     snprintf(uidbuf, sizeof(uidbuf), "uid %lu", (unsigned long)getuid());
     struct ctx c = {
+        .cfg = cfg,
         .actor = {.user = pw != NULL ? pw->pw_name : uidbuf,
                   .from = FROM_WHERE},
     };
+    if (fn == cmd_passwd) {
+        int rc = fn(&c, argc - optind, argv + optind);
+        sg_config_unref(&cfg);
+        return rc;
+    }
     struct sg_notice_config ncfg;
     sg_config_notice(cfg, &ncfg);
     struct sg_review_options opts = {

@@ -1,0 +1,362 @@
+/*
+ * bench_review_page.c - the review web page's server time per page with a
+ * large quarantine: the queue page (first page of waiting mail, 50 rows)
+ * and an item page (a random held record, its stored copy parsed and
+ * shown with its findings marked), with N records in the store (default
+ * 10,000), beside the same pages with a small store (default 100) in the
+ * same run: the baseline, so the cost of a big store is the difference.
+ *
+ * What is timed is sg_web_handle, the whole server side of a request but
+ * the socket: the session check, the SQLite queries, the message parse,
+ * the HTML, and the audit row each view appends.  The HTTP layer
+ * (libmicrohttpd) is the same for every page and is left out.
+ *
+ * The records are made with sg_quarantine_hold, as the milter makes them:
+ * about 4 KB messages from one of 40 senders to one of 400 pupils, one or
+ * two rules each, spread over the last 30 days, a fifth of them decided.
+ * The item pages are asked with no mail queue command (the page would run
+ * postqueue once per view; that is Postfix's time, not ours).
+ *
+ * Usage: bench_review_page [--records N] [--baseline N] [--requests N]
+ *                          [--dir DIR]
+ * Prints one table: page, store size, median and 99th percentile in
+ * milliseconds, pages/s.  Exit 1 with a message on any failure (a page
+ * that is not 200 fails the run).  Never part of `make check`.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quarantine.h"
+#include "review.h"
+#include "web.h"
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bench_review_page: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static int
+allow_all(void *ctx, const char *login, const char *password,
+          const char **error_r)
+{
+    (void)ctx;
+    (void)login;
+    (void)password;
+    (void)error_r;
+    return SG_WEB_AUTH_OK;
+}
+
+/* ------------------------------------------------------------ the store */
+
+static char *pupil_roles[] = {"pupil"};
+static struct sg_finding findings[] = {
+    {"uk-mobile", "07700 900123", "body (text/plain)"},
+};
+static char *notify[] = {"sender", "dsl"};
+
+static void
+message(char *buf, size_t size, unsigned i, const char *from, const char *to)
+{
+    int n = snprintf(buf, size,
+                     "From: %s\r\nTo: %s\r\nSubject: Revision plan %u\r\n"
+                     "Date: Wed, 12 Mar 2025 10:15:00 +0000\r\n"
+                     "MIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                     "Hello,\r\n\r\nHere is the plan for the week. If you "
+                     "get stuck, ring me on 07700 900123.\r\n",
+                     from, to, i);
+    /* fill to about 4 KB with ordinary school text */
+    while (n > 0 && (size_t)n + 80 < size && n < 4000)
+        n += snprintf(buf + n, size - (size_t)n,
+                      "Chapter %u: read pages 10-24 and answer the "
+                      "questions.\r\n",
+                      (unsigned)n % 97);
+}
+
+static char **
+fill(const char *dir, unsigned records, struct sg_quarantine **q_r)
+{
+    char db[512], store[512];
+    snprintf(db, sizeof(db), "%s/q.db", dir);
+    snprintf(store, sizeof(store), "%s/messages", dir);
+    const char *err;
+    if (sg_quarantine_open(db, store, q_r, &err) < 0)
+        die("%s", err);
+    char **ids = calloc(records, sizeof(*ids));
+    if (ids == NULL)
+        die("out of memory");
+    time_t now = time(NULL);
+    srand(20250312);
+    char *buf = malloc(8192);
+    for (unsigned i = 0; i < records; i++) {
+        char from[64], to[64], qid[32];
+        snprintf(from, sizeof(from), "teacher%u@school.example",
+                 (unsigned)rand() % 40);
+        snprintf(to, sizeof(to), "pupil%u@school.example",
+                 (unsigned)rand() % 400);
+        snprintf(qid, sizeof(qid), "4B%08X", i);
+        message(buf, 8192, i, from, to);
+        struct sg_person pupil = {
+            .address = to, .roles = pupil_roles, .n_roles = 1};
+        struct sg_party rcpt = {to, &pupil, SG_CHANNEL_SCHOOL};
+        char *matched[] = {to};
+        struct sg_rule_match rules[2] = {
+            {.id = "personal-contact-details",
+             .title = "Personal contact details sent to a pupil",
+             .policy = "Staff must not give pupils personal contact "
+                       "details.",
+             .source = "Social Media Policy",
+             .mode = SG_MODE_ENFORCE,
+             .action = SG_ACTION_HOLD,
+             .notify = notify,
+             .n_notify = 2,
+             .recipients = matched,
+             .n_recipients = 1,
+             .findings = findings,
+             .n_findings = 1,
+             .explain_sender = "Your message contains a mobile number.",
+             .explain_dsl = "A member of staff sent a pupil a mobile "
+                            "number."},
+            {.id = "private-one-to-one",
+             .title = "Private one-to-one",
+             .policy = "Communication is open to scrutiny.",
+             .source = "Safer Working Practice",
+             .mode = SG_MODE_ENFORCE,
+             .action = SG_ACTION_JOURNAL,
+             .notify = notify,
+             .n_notify = 0,
+             .recipients = matched,
+             .n_recipients = 1,
+             .explain_sender = "",
+             .explain_dsl = ""},
+        };
+        struct sg_verdict v = {
+            .action = SG_ACTION_HOLD, .rules = rules, .n_rules = 1 + i % 2};
+        struct sg_hold h = {
+            .queue_id = qid,
+            .time = now - (time_t)(rand() % (30 * 86400)),
+            .client = "192.0.2.10",
+            .client_trusted = true,
+            .auth_user = from,
+            .env_from = from,
+            .rcpts = &rcpt,
+            .n_rcpts = 1,
+            .subject = "Revision plan",
+            .verdict = &v,
+            .data = buf,
+            .len = strlen(buf),
+            .fd = -1,
+        };
+        if (sg_quarantine_hold(*q_r, &h, &ids[i], &err) < 0)
+            die("hold: %s", err);
+        if (i % 5 == 4 &&
+            sg_quarantine_set_status(*q_r, ids[i], SG_QSTATUS_HELD,
+                                     SG_QSTATUS_RELEASED, "bench", "192.0.2.1",
+                                     "ok", &err) != 0)
+            die("status: %s", err);
+    }
+    free(buf);
+    return ids;
+}
+
+/* ------------------------------------------------------------ timing */
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct store {
+    unsigned records;
+    char dir[256];
+    struct sg_quarantine *q;
+    struct sg_review *r;
+    struct sg_web *w;
+    char **ids;
+    char session[64];
+};
+
+static void
+open_store(struct store *s, const char *base, unsigned records)
+{
+    s->records = records;
+    snprintf(s->dir, sizeof(s->dir), "%s/store-%u", base, records);
+    if (mkdir(s->dir, 0700) < 0)
+        die("cannot make %s (remove it first)", s->dir);
+    fprintf(stderr, "filling a store with %u records...\n", records);
+    s->ids = fill(s->dir, records, &s->q);
+    char db[512], store[512];
+    snprintf(db, sizeof(db), "%s/q.db", s->dir);
+    snprintf(store, sizeof(store), "%s/messages", s->dir);
+    struct sg_review_options o = {.db_path = db, .store_dir = store};
+    sg_review_settings_init(&o.settings);
+    o.settings.queue_command = (char *)""; /* no postqueue per view */
+    const char *err;
+    if (sg_review_open(&o, &s->r, &err) < 0)
+        die("%s", err);
+    struct sg_web_options wo = {
+        .review = s->r,
+        .auth = allow_all,
+        .session_idle = 3600,
+        .session_max = 86400,
+        .login_attempts = 5,
+        .login_lockout = 60,
+    };
+    if (sg_web_new(&wo, &s->w, &err) < 0)
+        die("%s", err);
+    /* log in: the login form's token, then the post */
+    struct sg_web_request get = {.method = "GET",
+                                 .path = "/login",
+                                 .client = "127.0.0.1",
+                                 .now = time(NULL)};
+    struct sg_web_response resp;
+    sg_web_handle(s->w, &get, &resp);
+    const char *c = resp.cookies[0] + strlen(SG_WEB_LOGIN_COOKIE "=");
+    char token[64];
+    snprintf(token, sizeof(token), "%.*s", (int)strcspn(c, ";"), c);
+    sg_web_response_free(&resp);
+    struct sg_web_param form[] = {
+        {"csrf", token}, {"user", "dsl"}, {"password", "x"}};
+    struct sg_web_request post = {.method = "POST",
+                                  .path = "/login",
+                                  .form = form,
+                                  .n_form = 3,
+                                  .login_cookie = token,
+                                  .client = "127.0.0.1",
+                                  .now = time(NULL)};
+    sg_web_handle(s->w, &post, &resp);
+    if (resp.status != 303 || resp.n_cookies == 0)
+        die("cannot log in (status %u)", resp.status);
+    c = resp.cookies[0] + strlen(SG_WEB_SESSION_COOKIE "=");
+    snprintf(s->session, sizeof(s->session), "%.*s", (int)strcspn(c, ";"), c);
+    sg_web_response_free(&resp);
+}
+
+static void
+close_store(struct store *s)
+{
+    sg_web_free(&s->w);
+    sg_review_close(&s->r);
+    sg_quarantine_close(&s->q);
+    for (unsigned i = 0; i < s->records; i++)
+        free(s->ids[i]);
+    free(s->ids);
+}
+
+/* Time n requests of one page; the item page picks a record each time. */
+static void
+run(struct store *s, const char *page, unsigned n, double *t)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char path[128];
+        if (strcmp(page, "item") == 0)
+            snprintf(path, sizeof(path), "/item/%s",
+                     s->ids[(unsigned)rand() % s->records]);
+        else
+            snprintf(path, sizeof(path), "/queue");
+        struct sg_web_request req = {.method = "GET",
+                                     .path = path,
+                                     .session_cookie = s->session,
+                                     .client = "127.0.0.1",
+                                     .now = time(NULL)};
+        struct sg_web_response resp;
+        double t0 = now_ms();
+        sg_web_handle(s->w, &req, &resp);
+        t[i] = now_ms() - t0;
+        if (resp.status != 200)
+            die("%s answered %u", path, resp.status);
+        sg_web_response_free(&resp);
+    }
+    qsort(t, n, sizeof(*t), cmp_double);
+}
+
+int
+main(int argc, char **argv)
+{
+    unsigned records = 10000, baseline = 100, requests = 500;
+    const char *base = NULL;
+    static const struct option lo[] = {
+        {"records", required_argument, NULL, 'n'},
+        {"baseline", required_argument, NULL, 'b'},
+        {"requests", required_argument, NULL, 'r'},
+        {"dir", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0},
+    };
+    int o;
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (o) {
+        case 'n':
+            records = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'b':
+            baseline = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'r':
+            requests = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'd':
+            base = optarg;
+            break;
+        default:
+            return 1;
+        }
+    }
+    if (records == 0 || baseline == 0 || requests == 0)
+        die("--records, --baseline and --requests must be positive");
+    char tmp[] = "/tmp/sg-bench-review-XXXXXX";
+    if (base == NULL && (base = mkdtemp(tmp)) == NULL)
+        die("cannot make a temporary directory");
+
+    struct store stores[2];
+    memset(stores, 0, sizeof(stores));
+    open_store(&stores[0], base, baseline);
+    open_store(&stores[1], base, records);
+    double *t = malloc(requests * sizeof(*t));
+    if (t == NULL)
+        die("out of memory");
+    printf("%-6s %9s %10s %10s %9s\n", "page", "records", "median ms", "p99 ms",
+           "pages/s");
+    const char *pages[] = {"queue", "item"};
+    for (size_t p = 0; p < 2; p++) {
+        for (size_t k = 0; k < 2; k++) {
+            struct store *s = &stores[k];
+            run(s, pages[p], requests / 10 + 1, t); /* warm up */
+            run(s, pages[p], requests, t);
+            double sum = 0;
+            for (unsigned i = 0; i < requests; i++)
+                sum += t[i];
+            printf("%-6s %9u %10.3f %10.3f %9.0f\n", pages[p], s->records,
+                   t[requests / 2], t[(size_t)(requests * 0.99)],
+                   1000.0 * requests / sum);
+        }
+    }
+    free(t);
+    close_store(&stores[0]);
+    close_store(&stores[1]);
+    fprintf(stderr, "stores left in %s (remove with rm -r)\n", base);
+    return 0;
+}

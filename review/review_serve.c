@@ -1,0 +1,208 @@
+/*
+ * review_serve.c - safeguard-review's "serve" (the web page) and "passwd"
+ * (an account in the page's local password file).
+ *
+ *   safeguard-review serve [--listen HOST:PORT]
+ *   safeguard-review passwd [--file FILE] LOGIN     (password on stdin)
+ *
+ * serve takes everything else from the configuration (review_* keys):
+ * where to listen, TLS, how logins are checked (review_auth: the local
+ * password file, or the directory with review_dsl_group), the session and
+ * lockout limits.  It runs until SIGTERM or SIGINT and logs to standard
+ * error (under systemd, the journal).
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "review_serve.h"
+#include "sg_dir_auth.h"
+#include "web.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+/* review_auth = ldap: a bind as the user, then the DSL group. */
+static int
+ldap_auth(void *ctx, const char *login, const char *password,
+          const char **error_r)
+{
+    const struct sg_config *cfg = ctx;
+    int rc =
+        sg_dir_auth_check(&cfg->dir, login, password, cfg->review_dsl_group,
+                          (const char *const *)cfg->review_login_attributes,
+                          cfg->n_review_login_attributes, NULL, error_r);
+    switch (rc) {
+    case SG_DIR_AUTH_OK:
+        return SG_WEB_AUTH_OK;
+    case SG_DIR_AUTH_BAD_CREDENTIALS:
+        return SG_WEB_AUTH_BAD;
+    case SG_DIR_AUTH_NOT_MEMBER:
+        return SG_WEB_AUTH_NOT_DSL;
+    default:
+        fprintf(stderr, "safeguard-review serve: cannot check a login: %s\n",
+                *error_r != NULL ? *error_r : "unknown error");
+        return SG_WEB_AUTH_ERROR;
+    }
+}
+
+int
+review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
+                 char **argv)
+{
+    const char *listen = cfg->review_listen;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+            listen = argv[++i];
+        } else {
+            fprintf(stderr,
+                    "safeguard-review: serve: unexpected argument "
+                    "\"%s\"\n",
+                    argv[i]);
+            return EX_USAGE;
+        }
+    }
+    struct sg_web_options o = {
+        .review = r,
+        .session_idle = (unsigned)cfg->review_session_idle,
+        .session_max = (unsigned)cfg->review_session_max,
+        .login_attempts = (unsigned)cfg->review_login_attempts,
+        .login_lockout = (unsigned)cfg->review_login_lockout,
+        /* Secure always: over TLS here or at a proxy, or on loopback,
+         * which browsers count as a secure origin */
+        .secure_cookies = true,
+    };
+    const char *err = NULL;
+    if (cfg->review_auth == SG_REVIEW_AUTH_LDAP) {
+        if (cfg->review_dsl_group == NULL || *cfg->review_dsl_group == '\0') {
+            fprintf(stderr, "safeguard-review: serve: review_auth = ldap "
+                            "needs review_dsl_group (the DN of the DSL "
+                            "group)\n");
+            return EX_CONFIG;
+        }
+        o.auth = ldap_auth;
+        o.auth_ctx = (void *)(uintptr_t)cfg; /* read only */
+    } else {
+        /* refuse to start on a file that cannot be used, rather than
+         * refuse every login later */
+        if (sg_web_passwd_check(cfg->review_password_file, "-", "-", &err) ==
+            SG_WEB_AUTH_ERROR) {
+            fprintf(stderr,
+                    "safeguard-review: serve: %s (add an account "
+                    "with: safeguard-review passwd LOGIN)\n",
+                    err);
+            return EX_CONFIG;
+        }
+        o.auth = sg_web_passwd_auth;
+        o.auth_ctx = cfg->review_password_file;
+    }
+    struct sg_web *w = NULL;
+    if (sg_web_new(&o, &w, &err) < 0) {
+        fprintf(stderr, "safeguard-review: serve: %s\n", err);
+        return EX_SOFTWARE;
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct sg_web_server_options so = {
+        .listen = listen,
+        .tls_cert = cfg->review_tls_cert,
+        .tls_key = cfg->review_tls_key,
+    };
+    int rc = sg_web_serve(w, &so, &stop_flag, &err);
+    sg_web_free(&w);
+    if (rc < 0) {
+        fprintf(stderr, "safeguard-review: serve: %s\n", err);
+        return EX_CONFIG;
+    }
+    return EX_OK;
+}
+
+/* One line from standard input, without its newline; echo off on a
+ * terminal. */
+static int
+read_password(const char *prompt, char *buf, size_t size)
+{
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fputs(prompt, stderr);
+        fflush(stderr);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *got = fgets(buf, (int)size, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (got == NULL)
+        return -1;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+int
+review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv)
+{
+    const char *file = cfg->review_password_file, *login = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
+            file = argv[++i];
+        else if (argv[i][0] != '-' && login == NULL)
+            login = argv[i];
+        else {
+            fprintf(stderr,
+                    "safeguard-review: passwd: unexpected argument "
+                    "\"%s\"\n",
+                    argv[i]);
+            return EX_USAGE;
+        }
+    }
+    if (login == NULL) {
+        fprintf(stderr, "safeguard-review: passwd: usage: passwd [--file "
+                        "FILE] LOGIN (the password on standard input)\n");
+        return EX_USAGE;
+    }
+    char pw[1024], again[1024];
+    int rc = EX_OK;
+    if (read_password("New password: ", pw, sizeof(pw)) < 0) {
+        fprintf(stderr, "safeguard-review: passwd: no password given\n");
+        return EX_DATAERR;
+    }
+    if (isatty(STDIN_FILENO) &&
+        (read_password("Again: ", again, sizeof(again)) < 0 ||
+         strcmp(pw, again) != 0)) {
+        fprintf(stderr, "safeguard-review: passwd: the passwords differ\n");
+        rc = EX_DATAERR;
+    }
+    const char *err;
+    if (rc == EX_OK && sg_web_passwd_set(file, login, pw, &err) < 0) {
+        fprintf(stderr, "safeguard-review: passwd: %s\n", err);
+        rc = EX_CANTCREAT;
+    }
+    sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(again, sizeof(again));
+    if (rc == EX_OK)
+        printf("%s: password set in %s\n", login, file);
+    return rc;
+}

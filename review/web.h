@@ -1,0 +1,156 @@
+/*
+ * web.h - the DSL's review web page (safeguard-review serve).
+ *
+ * Two layers:
+ *   - sg_web_handle: one request in, one response out, with no sockets:
+ *     routing, login, sessions, CSRF, the pages.  The unit tests and the
+ *     page benchmark call it directly.
+ *   - sg_web_serve: the HTTP server (libmicrohttpd, optionally TLS) that
+ *     turns each HTTP request into a call of sg_web_handle.
+ *
+ * Every page goes through the review library (review.h), so a decision
+ * made here is the same decision, audited the same way, as one made on
+ * the command line.  The actor is the logged-in user; "from where" is the
+ * client's address.
+ *
+ * SECURITY (the whole list, each with a test in tests/unit/test_web.c or
+ * tests/browser/):
+ *   - Only a logged-in DSL sees anything but the login page.  Login is
+ *     checked by a callback (a local password file or the directory); a
+ *     user the check refuses, or who is not a DSL, gets no session.
+ *   - Session tokens: 32 bytes from the system CSPRNG, in an HttpOnly,
+ *     SameSite=Strict cookie (Secure over TLS or when the operator says a
+ *     TLS proxy is in front); they end after an idle time and a maximum
+ *     age, and at logout.
+ *   - Every form carries a CSRF token (per session; for the login form, a
+ *     per-visit token matched against a cookie); a POST without the right
+ *     one changes nothing.
+ *   - Failed logins are counted per login name and per client; past the
+ *     limit, that name or client is refused until the lockout ends.
+ *   - Every response has a strict Content-Security-Policy (no script at
+ *     all, no external anything), nosniff, no framing, no caching, no
+ *     referrer.
+ *   - Nothing from a message is ever HTML: every string from the store is
+ *     escaped, control characters and bidirectional overrides are shown
+ *     as escapes, and the message text is the view builder's text.
+ */
+#ifndef SG_WEB_H
+#define SG_WEB_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "review.h"
+#include "sg_buf.h"
+
+/* What a login check says. */
+enum sg_web_auth_result {
+    SG_WEB_AUTH_ERROR = -1,  /* could not check (directory down...) */
+    SG_WEB_AUTH_OK = 0,      /* right password, and a DSL */
+    SG_WEB_AUTH_BAD = 1,     /* unknown user or wrong password */
+    SG_WEB_AUTH_NOT_DSL = 2, /* right password, not in the DSL group */
+};
+
+/* Check a login; may block (it is called without the web lock held, from
+ * any server thread).  *error_r for SG_WEB_AUTH_ERROR (never containing
+ * the password). */
+typedef int (*sg_web_auth_fn)(void *ctx, const char *login,
+                              const char *password, const char **error_r);
+
+/* Defaults (the configuration table's review_session_* and
+ * review_login_* keys say the same). */
+struct sg_web_options {
+    struct sg_review *review; /* not owned */
+    sg_web_auth_fn auth;
+    void *auth_ctx;
+    unsigned session_idle;   /* seconds */
+    unsigned session_max;    /* seconds */
+    unsigned login_attempts; /* failures before a lockout */
+    unsigned login_lockout;  /* seconds */
+    bool secure_cookies;     /* mark cookies Secure */
+    const char *school;      /* shown in the page title; may be NULL */
+};
+
+struct sg_web;
+
+int sg_web_new(const struct sg_web_options *o, struct sg_web **w_r,
+               const char **error_r);
+void sg_web_free(struct sg_web **w);
+
+/* ------------------------------------------------------------ requests */
+
+struct sg_web_param {
+    const char *name;
+    const char *value;
+};
+
+struct sg_web_request {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* "/queue", without the query */
+    const struct sg_web_param *query;
+    size_t n_query;
+    const struct sg_web_param *form; /* POST, url-encoded, decoded */
+    size_t n_form;
+    const char *session_cookie; /* value of sg_session, or NULL */
+    const char *login_cookie;   /* value of sg_login, or NULL */
+    const char *client;         /* "192.0.2.7", for the audit and limits */
+    time_t now;
+};
+
+#define SG_WEB_MAX_COOKIES 2
+
+struct sg_web_response {
+    unsigned status;
+    const char *content_type; /* static */
+    struct sg_buf body;
+    char *location; /* for redirects (a path on this server) */
+    char *cookies[SG_WEB_MAX_COOKIES]; /* Set-Cookie values */
+    size_t n_cookies;
+    unsigned retry_after; /* seconds, with 429; 0 none */
+};
+
+/* The cookie names. */
+#define SG_WEB_SESSION_COOKIE "sg_session"
+#define SG_WEB_LOGIN_COOKIE   "sg_login"
+
+/* Handle one request; always fills resp (an error page if need be). */
+void sg_web_handle(struct sg_web *w, const struct sg_web_request *req,
+                   struct sg_web_response *resp);
+void sg_web_response_free(struct sg_web_response *resp);
+
+/* The headers every response carries: name, value pairs, NULL-ended. */
+extern const char *const sg_web_security_headers[];
+
+/* ------------------------------------------------------------ server */
+
+struct sg_web_server_options {
+    const char *listen;   /* "HOST:PORT", "[V6]:PORT" */
+    const char *tls_cert; /* PEM files; both or neither */
+    const char *tls_key;
+    unsigned threads; /* 0: a default */
+};
+
+/* Serve until *stop becomes non-zero (a signal handler sets it).  Refuses
+ * plain HTTP on an address that is not loopback (put the page behind a
+ * TLS reverse proxy, or give it a certificate). */
+int sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
+                 volatile sig_atomic_t *stop, const char **error_r);
+
+/* ------------------------------------------------------------ passwords */
+
+/* The local password file: "login:$argon2id$..." lines, '#' comments.
+ * It must not be writable by group or others.  Read at each check, so an
+ * edit takes effect at once.  SG_WEB_AUTH_OK, _BAD or _ERROR. */
+int sg_web_passwd_check(const char *path, const char *login,
+                        const char *password, const char **error_r);
+/* Add login or change its password (argon2id); the file is replaced
+ * atomically and created mode 0600 if absent. */
+int sg_web_passwd_set(const char *path, const char *login, const char *password,
+                      const char **error_r);
+/* The callback form of sg_web_passwd_check (ctx: the path). */
+int sg_web_passwd_auth(void *ctx, const char *login, const char *password,
+                       const char **error_r);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * web_html.c - HTML for the review page: escaping, the page frame and
+ * its style sheet.
+ *
+ * SECURITY: web_text is the only way text reaches a page.  It first makes
+ * the text safe to read (sg_review_safe_text: control characters,
+ * bidirectional overrides and invalid UTF-8 become visible escapes), then
+ * escapes & < > " ' so that nothing can open an element or leave an
+ * attribute.  Pages contain no script; the style sheet is served from
+ * this server (the Content-Security-Policy allows nothing else).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "web_int.h"
+
+static void
+escape(struct sg_buf *b, const char *s, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *rep;
+        switch (s[i]) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            continue;
+        }
+        sg_buf_append(b, s + start, i - start);
+        sg_buf_puts(b, rep);
+        start = i + 1;
+    }
+    sg_buf_append(b, s + start, len - start);
+}
+
+void
+web_textn(struct sg_buf *b, const char *s, size_t len)
+{
+    if (s == NULL)
+        return;
+    struct sg_buf safe = SG_BUF_INIT;
+    if (sg_review_safe_text(&safe, s, len, true) == 0 && safe.data != NULL)
+        escape(b, safe.data, safe.len);
+    sg_buf_free(&safe);
+}
+
+void
+web_text(struct sg_buf *b, const char *s)
+{
+    if (s != NULL)
+        web_textn(b, s, strlen(s));
+}
+
+void
+web_marked(struct sg_buf *b, const char *text, size_t len,
+           const struct sg_review_finding *f, size_t nf)
+{
+    struct sg_review_span *spans = NULL;
+    size_t n = 0;
+    const char *err;
+    if (sg_review_find_marks(text, len, f, nf, &spans, &n, &err) < 0)
+        n = 0; /* shown unmarked rather than not at all */
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        web_textn(b, text + at, spans[i].start - at);
+        sg_buf_puts(b, "<mark>");
+        web_textn(b, text + spans[i].start, spans[i].end - spans[i].start);
+        sg_buf_puts(b, "</mark>");
+        at = spans[i].end;
+    }
+    web_textn(b, text + at, len - at);
+    free(spans);
+}
+
+void
+web_urlenc(struct sg_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL) {
+            sg_buf_putc(b, (char)*p);
+        } else {
+            sg_buf_putc(b, '%');
+            sg_buf_putc(b, hex[*p >> 4]);
+            sg_buf_putc(b, hex[*p & 15]);
+        }
+    }
+}
+
+void
+web_csrf_field(struct sg_buf *b, const char *token)
+{
+    sg_buf_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    web_text(b, token);
+    sg_buf_puts(b, "\">");
+}
+
+void
+web_time(struct sg_buf *b, time_t t)
+{
+    char buf[64];
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL ||
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(buf, sizeof(buf), "%lld", (long long)t);
+    sg_buf_puts(b, buf);
+}
+
+void
+web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
+               const struct web_session *s)
+{
+    sg_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head>"
+                   "<meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width, "
+                   "initial-scale=1\">"
+                   "<meta name=\"referrer\" content=\"no-referrer\">"
+                   "<link rel=\"stylesheet\" href=\"/style.css\"><title>");
+    web_text(b, title);
+    sg_buf_puts(b, " - Held mail review</title></head>\n<body>"
+                   "<header><a class=\"brand\" href=\"/queue\">Held mail "
+                   "review</a>");
+    if (w->o.school != NULL && *w->o.school != '\0') {
+        sg_buf_puts(b, " <span class=\"school\">");
+        web_text(b, w->o.school);
+        sg_buf_puts(b, "</span>");
+    }
+    if (s != NULL) {
+        sg_buf_puts(b, "<form class=\"logout\" method=\"post\" "
+                       "action=\"/logout\"><span id=\"who\">Signed in as ");
+        web_text(b, s->user);
+        sg_buf_puts(b, "</span> ");
+        web_csrf_field(b, s->csrf);
+        sg_buf_puts(b, "<button type=\"submit\">Sign out</button></form>");
+    }
+    sg_buf_puts(b, "</header>\n<main>\n");
+}
+
+void
+web_page_end(struct sg_buf *b)
+{
+    sg_buf_puts(b, "</main>\n<footer>Every view and decision on this page is "
+                   "recorded in the safeguarding audit log.</footer>\n"
+                   "</body></html>\n");
+}
+
+const char web_css[] =
+    "body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1b1b1b;"
+    "background:#f6f6f3}\n"
+    "header{background:#23395b;color:#fff;padding:.6em 1em;display:flex;"
+    "gap:1em;align-items:center;flex-wrap:wrap}\n"
+    "header a.brand{color:#fff;font-weight:bold;text-decoration:none}\n"
+    "header .school{opacity:.85}\n"
+    "header form.logout{margin-left:auto}\n"
+    "main{max-width:72em;margin:1em auto;padding:0 1em}\n"
+    "footer{max-width:72em;margin:2em auto;padding:0 1em;color:#555;"
+    "font-size:.85em}\n"
+    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
+    "table{border-collapse:collapse;width:100%;background:#fff}\n"
+    "th,td{border:1px solid #ccd;padding:.35em .5em;text-align:left;"
+    "vertical-align:top}\n"
+    "th{background:#e8ecf2}\n"
+    "td.sla-ok{background:#e3f4e1}td.sla-soon{background:#fff4cc}"
+    "td.sla-late{background:#f9d6d5;font-weight:bold}\n"
+    "nav.tabs a{margin-right:1em}nav.tabs a.on{font-weight:bold}\n"
+    "pre.msg{white-space:pre-wrap;word-wrap:break-word;background:#fff;"
+    "border:1px solid #ccd;padding:.8em;max-height:40em;overflow:auto}\n"
+    "mark{background:#ffd54f;outline:1px solid #c77800}\n"
+    ".notice{padding:.6em 1em;border-left:5px solid #23395b;"
+    "background:#e8ecf2}\n"
+    ".error{padding:.6em 1em;border-left:5px solid #b00020;"
+    "background:#fbe9eb}\n"
+    ".decide{display:grid;grid-template-columns:repeat(auto-fit,"
+    "minmax(16em,1fr));gap:1em}\n"
+    ".decide form{background:#fff;border:1px solid #ccd;padding:.8em}\n"
+    "textarea{width:100%;box-sizing:border-box;min-height:4em}\n"
+    "button{font:inherit;padding:.3em .9em;cursor:pointer}\n"
+    "dl.facts{display:grid;grid-template-columns:10em 1fr;gap:.2em 1em}\n"
+    "dl.facts dt{font-weight:bold}dl.facts dd{margin:0}\n"
+    "form.login{max-width:22em;background:#fff;border:1px solid #ccd;"
+    "padding:1em}\n"
+    "form.login label{display:block;margin-top:.6em}\n"
+    "form.login input{width:100%;box-sizing:border-box;font:inherit}\n";

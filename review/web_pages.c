@@ -1,0 +1,498 @@
+/*
+ * web_pages.c - the review page's two pages and its decisions: the queue
+ * of held mail, one held message, and Release / Reject / Escalate / Note.
+ *
+ * Everything shown comes from the review library (sg_review_list,
+ * sg_review_show), which audits each listing and each view; decisions go
+ * through sg_review_release / _reject / _escalate / _note, which check
+ * the status (no double release) and audit the decision with its note.
+ * A decision is answered with a redirect to the item (so a reload does
+ * not repeat it), with a fixed message chosen by the "done" parameter.
+ *
+ * SECURITY: every string from the store or the message goes through
+ * web_text / web_marked (web_html.c); attachments are listed, never
+ * served; the message text is the view builder's text (HTML reduced to
+ * text, images never fetched).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web_int.h"
+
+#define PAGE_SIZE 50
+#define NOTE_MAX  4000
+
+static const struct {
+    const char *key, *label;
+    bool waiting, any;
+    enum sg_quarantine_status status;
+} tabs[] = {
+    {"waiting", "Waiting", true, false, SG_QSTATUS_HELD},
+    {"escalated", "Escalated", false, false, SG_QSTATUS_ESCALATED},
+    {"released", "Released", false, false, SG_QSTATUS_RELEASED},
+    {"rejected", "Rejected", false, false, SG_QSTATUS_REJECTED},
+    {"expired", "Expired", false, false, SG_QSTATUS_EXPIRED},
+    {"all", "All", false, true, SG_QSTATUS_HELD},
+};
+
+static void
+sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_quarantine_status st,
+         time_t created, time_t now)
+{
+    if (!sg_review_waiting(st)) {
+        sg_buf_puts(b, "<td>-</td>");
+        return;
+    }
+    time_t target =
+        (time_t)sg_review_get_settings(w->o.review)->sla_hours * 3600;
+    time_t left = target - (now - created);
+    char age[32];
+    if (sg_review_overdue(w->o.review, st, created, now)) {
+        sg_review_format_age(-left, age, sizeof(age));
+        sg_buf_printf(b, "<td class=\"sla-late\">Late by %s</td>", age);
+    } else {
+        sg_review_format_age(left, age, sizeof(age));
+        sg_buf_printf(b, "<td class=\"sla-%s\">%s left</td>",
+                      left * 4 < target ? "soon" : "ok", age);
+    }
+}
+
+void
+web_page_queue(struct sg_web *w, const struct sg_web_request *req,
+               const struct web_session *s, struct sg_web_response *resp)
+{
+    const char *want = web_param(req->query, req->n_query, "status");
+    size_t t = 0;
+    for (size_t i = 0; want != NULL && i < sizeof(tabs) / sizeof(tabs[0]); i++)
+        if (strcmp(want, tabs[i].key) == 0)
+            t = i;
+    const char *pg = web_param(req->query, req->n_query, "page");
+    unsigned long page = pg != NULL ? strtoul(pg, NULL, 10) : 1;
+    if (page < 1 || page > 100000)
+        page = 1;
+
+    struct sg_review_filter f = {
+        .any_status = tabs[t].any,
+        .waiting = tabs[t].waiting,
+        .status = tabs[t].status,
+        .oldest_first = tabs[t].waiting, /* the oldest waits longest */
+        .limit = PAGE_SIZE + 1,          /* one more: is there a next page? */
+        .offset = (page - 1) * PAGE_SIZE,
+    };
+    struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_item *items = NULL;
+    size_t n = 0;
+    const char *err;
+    if (sg_review_list(w->o.review, &f, &actor, &items, &n, &err) < 0) {
+        web_error_page(w, resp, 500, "Cannot list the held mail", err, s);
+        return;
+    }
+    size_t n_all = n; /* freed at the end */
+    bool more = n > PAGE_SIZE;
+    if (more)
+        n = PAGE_SIZE;
+
+    resp->status = 200;
+    struct sg_buf *b = &resp->body;
+    web_page_start(w, b, "Held mail", s);
+    sg_buf_puts(b, "<h1>Held mail</h1>\n<nav class=\"tabs\">");
+    for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++)
+        sg_buf_printf(b, "<a href=\"/queue?status=%s\"%s>%s</a>", tabs[i].key,
+                      i == t ? " class=\"on\"" : "", tabs[i].label);
+    sg_buf_puts(b, "</nav>\n");
+    if (n == 0) {
+        sg_buf_printf(b, "<p id=\"empty\">Nothing %s.</p>\n",
+                      tabs[t].waiting ? "is waiting for a decision"
+                                      : "to show here");
+    } else {
+        sg_buf_printf(b,
+                      "<p>Response target: %d hours from when the "
+                      "message was held.</p>\n",
+                      sg_review_get_settings(w->o.review)->sla_hours);
+        sg_buf_puts(b, "<table id=\"queue\"><thead><tr><th>Record</th>"
+                       "<th>Held</th><th>Response</th><th>From</th>"
+                       "<th>To</th><th>Subject</th><th>Rules</th>"
+                       "<th>Status</th></tr></thead><tbody>\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct sg_review_item *it = &items[i];
+        char age[32];
+        sg_review_format_age(req->now - it->created, age, sizeof(age));
+        sg_buf_puts(b, "<tr><td><a href=\"/item/");
+        web_urlenc(b, it->id);
+        sg_buf_puts(b, "\">");
+        web_text(b, it->id);
+        sg_buf_printf(b, "</a></td><td>%s ago</td>", age);
+        sla_cell(b, w, it->status, it->created, req->now);
+        sg_buf_puts(b, "<td>");
+        web_text(b, it->env_from);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, it->recipients);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, it->subject);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, it->rules);
+        sg_buf_printf(b, "</td><td>%s</td></tr>\n",
+                      sg_quarantine_status_name(it->status));
+    }
+    if (n > 0)
+        sg_buf_puts(b, "</tbody></table>\n");
+    if (page > 1 || more) {
+        sg_buf_puts(b, "<p class=\"pages\">");
+        if (page > 1)
+            sg_buf_printf(b,
+                          "<a href=\"/queue?status=%s&amp;page=%lu\">"
+                          "Newer</a> ",
+                          tabs[t].key, page - 1);
+        sg_buf_printf(b, "Page %lu", page);
+        if (more)
+            sg_buf_printf(b,
+                          " <a href=\"/queue?status=%s&amp;page=%lu\">"
+                          "More</a>",
+                          tabs[t].key, page + 1);
+        sg_buf_puts(b, "</p>\n");
+    }
+    web_page_end(b);
+    sg_review_items_free(&items, &n_all);
+}
+
+/* ------------------------------------------------------------ one item */
+
+static const struct {
+    const char *key, *text;
+} done_text[] = {
+    {"release", "Released: the mail server is delivering the message."},
+    {"reject", "Rejected: the message has been deleted from the mail "
+               "queue."},
+    {"reject-told", "Rejected: the message has been deleted from the mail "
+                    "queue, and the sender has been told."},
+    {"reject-untold", "Rejected, but the notice to the sender could not be "
+                      "sent. Please tell them another way."},
+    {"escalate", "Escalated: the message stays held."},
+    {"note", "Your note has been added."},
+};
+
+static void
+fact(struct sg_buf *b, const char *term)
+{
+    sg_buf_printf(b, "<dt>%s</dt><dd>", term);
+}
+
+static void
+rule_section(struct sg_buf *b, const struct sg_review_detail *d)
+{
+    sg_buf_puts(b, "<h2>Why it was held</h2>\n");
+    for (size_t i = 0; i < d->n_rules; i++) {
+        const struct sg_review_rule *u = &d->rules[i];
+        sg_buf_puts(b, "<section class=\"rule\"><h3>");
+        web_text(b, u->title);
+        sg_buf_puts(b, " <small>(");
+        web_text(b, u->id);
+        sg_buf_puts(b, strcmp(u->mode, "test") == 0 ? ", test mode: would "
+                                                    : ": ");
+        web_text(b, u->action);
+        sg_buf_puts(b, ")</small></h3><p>");
+        web_text(b, u->policy);
+        sg_buf_puts(b, "</p><p><small>Source: ");
+        web_text(b, u->source);
+        sg_buf_puts(b, "</small></p><ul class=\"findings\">");
+        for (size_t j = 0; j < d->n_findings; j++) {
+            const struct sg_review_finding *f = &d->findings[j];
+            if (strcmp(f->rule_id, u->id) != 0)
+                continue;
+            sg_buf_puts(b, "<li>Found ");
+            web_text(b, f->detector);
+            sg_buf_puts(b, " <mark>");
+            web_text(b, f->text);
+            sg_buf_puts(b, "</mark> in ");
+            web_text(b, f->location);
+            sg_buf_puts(b, "</li>");
+        }
+        sg_buf_puts(b, "</ul></section>\n");
+    }
+}
+
+static void
+message_section(struct sg_buf *b, const struct sg_review_detail *d)
+{
+    sg_buf_puts(b, "<h2>The message</h2>\n<p><small>Shown as plain text: "
+                   "nothing in it is run, opened or loaded. Findings are "
+                   "<mark>marked</mark>.</small></p>\n");
+    if (d->view == NULL) {
+        sg_buf_puts(b, "<p class=\"error\">");
+        web_text(b, d->view_error);
+        sg_buf_puts(b, "</p>\n");
+        return;
+    }
+    const struct sg_msgview *v = d->view;
+    for (size_t i = 0; i < v->n_texts; i++) {
+        const struct sg_text_part *t = &v->texts[i];
+        sg_buf_puts(b, "<h3>");
+        web_text(b, t->label);
+        if (t->from_html)
+            sg_buf_puts(b, " (HTML shown as text)");
+        sg_buf_puts(b, "</h3><pre class=\"msg\">");
+        web_marked(b, t->text, t->len, d->findings, d->n_findings);
+        sg_buf_puts(b, "</pre>\n");
+    }
+    if (v->n_texts == 0)
+        sg_buf_puts(b, "<p>(no text)</p>\n");
+    if (v->malformed)
+        sg_buf_puts(b, "<p class=\"notice\">The message's structure was "
+                       "damaged and has been repaired to show it.</p>\n");
+    sg_buf_puts(b, "<h2>Attachments</h2>\n");
+    if (v->n_attachments == 0) {
+        sg_buf_puts(b, "<p>None.</p>\n");
+        return;
+    }
+    sg_buf_puts(b, "<p><small>Listed, not opened.</small></p><table "
+                   "id=\"attachments\"><tr><th>Name</th><th>Type</th>"
+                   "<th>Size</th></tr>\n");
+    for (size_t i = 0; i < v->n_attachments; i++) {
+        const struct sg_attachment *a = &v->attachments[i];
+        sg_buf_puts(b, "<tr><td>");
+        web_text(b, a->filename != NULL ? a->filename : "(no name)");
+        if (a->depth > 0)
+            sg_buf_puts(b, " <small>(inside a forwarded message)</small>");
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->content_type);
+        sg_buf_printf(b, "</td><td>%zu bytes</td></tr>\n", a->size);
+    }
+    sg_buf_puts(b, "</table>\n");
+}
+
+static void
+decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
+              const char *action, const char *label, const char *help,
+              bool tell)
+{
+    sg_buf_printf(b, "<form method=\"post\" id=\"form-%s\" action=\"/item/",
+                  action);
+    web_urlenc(b, id);
+    sg_buf_printf(b, "/%s\">", action);
+    web_csrf_field(b, s->csrf);
+    sg_buf_printf(b,
+                  "<h3>%s</h3><p><small>%s</small></p>"
+                  "<label for=\"note-%s\">Note for the record "
+                  "(required)</label><textarea id=\"note-%s\" "
+                  "name=\"note\" required maxlength=\"%d\"></textarea>",
+                  label, help, action, action, NOTE_MAX);
+    if (tell)
+        sg_buf_puts(b, "<p><label><input type=\"checkbox\" "
+                       "name=\"tell_sender\" value=\"yes\"> Tell the sender, "
+                       "in the words of the note</label></p>");
+    sg_buf_printf(b, "<p><button type=\"submit\">%s</button></p></form>\n",
+                  label);
+}
+
+void
+web_page_item(struct sg_web *w, const struct sg_web_request *req,
+              const struct web_session *s, const char *id, const char *message,
+              unsigned status, struct sg_web_response *resp)
+{
+    struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_detail *d = NULL;
+    const char *err;
+    int rc = sg_review_show(w->o.review, id, &actor, true, &d, &err);
+    if (rc == SG_REVIEW_NOT_FOUND) {
+        web_error_page(w, resp, 404, "No such record", err, s);
+        return;
+    }
+    if (rc != 0) {
+        web_error_page(w, resp, 500, "Cannot show the record", err, s);
+        return;
+    }
+    const struct sg_quarantine_record *rec = d->record;
+    resp->status = status;
+    struct sg_buf *b = &resp->body;
+    web_page_start(w, b, rec->id, s);
+    sg_buf_puts(b, "<p><a href=\"/queue\">&larr; All held mail</a></p>\n");
+    const char *done = web_param(req->query, req->n_query, "done");
+    for (size_t i = 0; done != NULL && message == NULL &&
+                       i < sizeof(done_text) / sizeof(done_text[0]);
+         i++)
+        if (strcmp(done, done_text[i].key) == 0)
+            message = done_text[i].text;
+    if (message != NULL) {
+        sg_buf_printf(b, "<p class=\"%s\" id=\"outcome\">",
+                      status >= 400 ? "error" : "notice");
+        web_text(b, message);
+        sg_buf_puts(b, "</p>\n");
+    }
+    sg_buf_puts(b, "<h1>");
+    web_text(b, rec->subject != NULL && *rec->subject ? rec->subject
+                                                      : "(no subject)");
+    sg_buf_puts(b, "</h1>\n<dl class=\"facts\">");
+    fact(b, "Record");
+    web_text(b, rec->id);
+    sg_buf_puts(b, " <small>(mail queue id ");
+    web_text(b, rec->queue_id);
+    sg_buf_puts(b, ")</small></dd>");
+    fact(b, "Status");
+    sg_buf_printf(b, "<span id=\"status\">%s</span>",
+                  sg_quarantine_status_name(rec->status));
+    if (sg_review_waiting(rec->status)) {
+        char age[32];
+        sg_review_format_age(req->now - rec->created, age, sizeof(age));
+        sg_buf_printf(b, ", waiting %s", age);
+        if (sg_review_overdue(w->o.review, rec->status, rec->created, req->now))
+            sg_buf_printf(b,
+                          " <strong>(past the %d-hour response "
+                          "target)</strong>",
+                          sg_review_get_settings(w->o.review)->sla_hours);
+    } else {
+        sg_buf_puts(b, " on ");
+        web_time(b, rec->status_changed);
+    }
+    sg_buf_puts(b, "</dd>");
+    fact(b, "Held");
+    web_time(b, rec->created);
+    sg_buf_puts(b, "</dd>");
+    fact(b, "Mail queue");
+    sg_buf_puts(b, sg_review_queue_state_name(d->queue));
+    if (d->queue == SG_REVIEW_QUEUE_OTHER && d->queue_name != NULL) {
+        sg_buf_puts(b, " (");
+        web_text(b, d->queue_name);
+        sg_buf_puts(b, ")");
+    }
+    sg_buf_puts(b, "</dd>");
+    fact(b, "From");
+    web_text(b, rec->env_from);
+    if (rec->auth_user != NULL) {
+        sg_buf_puts(b, " <small>(signed in as ");
+        web_text(b, rec->auth_user);
+        sg_buf_puts(b, ")</small>");
+    } else if (rec->trusted) {
+        sg_buf_puts(b, " <small>(from a trusted network)</small>");
+    } else {
+        sg_buf_puts(b, " <strong>(not signed in: the address may be "
+                       "forged)</strong>");
+    }
+    sg_buf_puts(b, "</dd>");
+    fact(b, "To");
+    for (size_t i = 0; i < d->n_rcpts; i++) {
+        if (i > 0)
+            sg_buf_puts(b, "<br>");
+        web_text(b, d->rcpts[i].address);
+        sg_buf_puts(b, " (");
+        web_text(b, d->rcpts[i].roles);
+        if (strcmp(d->rcpts[i].channel, "personal") == 0)
+            sg_buf_puts(b, ", a registered personal address");
+        sg_buf_puts(b, ")");
+    }
+    sg_buf_puts(b, "</dd></dl>\n");
+
+    rule_section(b, d);
+    sg_buf_puts(b, "<h2>What the sender was told</h2><pre class=\"msg\">");
+    web_text(b, rec->explain_sender != NULL ? rec->explain_sender : "(none)");
+    sg_buf_puts(b, "</pre>\n<h2>For the DSL</h2><pre class=\"msg\">");
+    web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
+    sg_buf_puts(b, "</pre>\n");
+
+    sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
+    if (sg_review_waiting(rec->status)) {
+        decision_form(b, s, rec->id, "release", "Release",
+                      "Deliver the message as it is.", false);
+        decision_form(b, s, rec->id, "reject", "Reject",
+                      "Delete the message; it is not delivered.", true);
+        if (rec->status == SG_QSTATUS_HELD)
+            decision_form(b, s, rec->id, "escalate", "Escalate",
+                          "Keep it held and mark it for further action.",
+                          false);
+    }
+    decision_form(b, s, rec->id, "note", "Add a note",
+                  "Record something without changing anything.", false);
+    sg_buf_puts(b, "</div>\n");
+
+    message_section(b, d);
+
+    sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
+                   "</th><th>Who</th><th>What</th><th>Note</th></tr>\n");
+    for (size_t i = 0; i < d->n_history; i++) {
+        const struct sg_review_audit_row *a = &d->history[i];
+        sg_buf_puts(b, "<tr><td>");
+        web_time(b, a->time);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->actor);
+        if (a->client != NULL) {
+            sg_buf_puts(b, " <small>(");
+            web_text(b, a->client);
+            sg_buf_puts(b, ")</small>");
+        }
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->action);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->note);
+        sg_buf_puts(b, "</td></tr>\n");
+    }
+    sg_buf_puts(b, "</table>\n");
+    web_page_end(b);
+    sg_review_detail_free(&d);
+}
+
+/* ------------------------------------------------------------ decisions */
+
+void
+web_decide(struct sg_web *w, const struct sg_web_request *req,
+           const struct web_session *s, const char *id, const char *what,
+           struct sg_web_response *resp)
+{
+    const char *note = web_param(req->form, req->n_form, "note");
+    const char *tell_v = web_param(req->form, req->n_form, "tell_sender");
+    bool tell = tell_v != NULL && strcmp(tell_v, "yes") == 0;
+    bool blank = true;
+    for (const char *p = note; p != NULL && *p; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            blank = false;
+    if (strcmp(what, "release") != 0 && strcmp(what, "reject") != 0 &&
+        strcmp(what, "escalate") != 0 && strcmp(what, "note") != 0) {
+        web_error_page(w, resp, 404, "Not found", "There is no such action.",
+                       s);
+        return;
+    }
+    if (blank || strlen(note) > NOTE_MAX) {
+        web_page_item(w, req, s, id,
+                      blank ? "Not done: a note is required. Say why, for "
+                              "the record."
+                            : "Not done: the note is too long.",
+                      400, resp);
+        return;
+    }
+    struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    const char *err = NULL;
+    int rc;
+    if (strcmp(what, "release") == 0)
+        rc = sg_review_release(w->o.review, id, &actor, note, &err);
+    else if (strcmp(what, "reject") == 0)
+        rc = sg_review_reject(w->o.review, id, &actor, note, tell, &err);
+    else if (strcmp(what, "escalate") == 0)
+        rc = sg_review_escalate(w->o.review, id, &actor, note, &err);
+    else
+        rc = sg_review_note(w->o.review, id, &actor, note, &err);
+
+    char msg[1200];
+    switch (rc) {
+    case 0:
+        web_redirect(resp, "/item/%s?done=%s%s", id, what,
+                     strcmp(what, "reject") == 0 && tell ? "-told" : "");
+        return;
+    case SG_REVIEW_NOTICE_FAILED:
+        web_redirect(resp, "/item/%s?done=reject-untold", id);
+        return;
+    case SG_REVIEW_NOT_FOUND:
+        web_error_page(w, resp, 404, "No such record", err, s);
+        return;
+    case SG_REVIEW_WRONG_STATUS:
+    case SG_REVIEW_GONE:
+        snprintf(msg, sizeof(msg), "Not done: %s", err);
+        web_page_item(w, req, s, id, msg, 409, resp);
+        return;
+    default:
+        snprintf(msg, sizeof(msg), "Not done: %s", err);
+        web_page_item(w, req, s, id, msg, 500, resp);
+        return;
+    }
+}

@@ -1,0 +1,232 @@
+/*
+ * web_passwd.c - the review page's local password file.
+ *
+ * One account per line, "login:HASH", where HASH is libsodium's argon2id
+ * string ("$argon2id$v=19$m=...,t=...,p=...$salt$hash"); blank lines and
+ * lines starting with '#' are ignored.  For schools without a directory,
+ * and for the demo.  Every account in the file is a DSL.
+ *
+ * SECURITY: the file must be a regular file not writable by group or
+ * others (anyone who can write it can make themselves a DSL).  An unknown
+ * login still costs one hash verification, so the time taken does not say
+ * which logins exist.  Passwords are hashed with libsodium's "interactive"
+ * argon2id limits; the verification uses the limits stored in each hash.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "web.h"
+
+#define FILE_MAX (1024 * 1024)
+
+static __thread char err_buf[PATH_MAX + 256];
+
+static int fail(const char **error_r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int
+fail(const char **error_r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+    va_end(ap);
+    *error_r = err_buf;
+    return SG_WEB_AUTH_ERROR;
+}
+
+static bool
+login_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr("._@-+", *p) != NULL))
+            return false;
+    return true;
+}
+
+/* The whole file, checked; NULL with *error_r.  A missing file is "" when
+ * missing_ok. */
+static char *
+read_file(const char *path, bool missing_ok, const char **error_r)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT && missing_ok)
+            return strdup("");
+        fail(error_r, "cannot read the password file %s: %s", path,
+             strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        fail(error_r, "the password file %s is not a regular file", path);
+        return NULL;
+    }
+    if ((st.st_mode & 022) != 0) {
+        close(fd);
+        fail(error_r,
+             "the password file %s is writable by group or others "
+             "(chmod go-w it)",
+             path);
+        return NULL;
+    }
+    if (st.st_size > FILE_MAX) {
+        close(fd);
+        fail(error_r, "the password file %s is too large", path);
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t len = 0;
+    ssize_t n = 0;
+    while (buf != NULL && len < (size_t)st.st_size &&
+           (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+        len += (size_t)n;
+    close(fd);
+    if (buf == NULL || n < 0) {
+        free(buf);
+        fail(error_r, "cannot read the password file %s", path);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* The hash of login in text (modified: lines are cut), or NULL. */
+static const char *
+find_hash(char *text, const char *login)
+{
+    size_t ll = strlen(login);
+    for (char *line = strtok(text, "\n"); line != NULL;
+         line = strtok(NULL, "\n")) {
+        line[strcspn(line, "\r")] = '\0';
+        if (*line == '#' || *line == '\0')
+            continue;
+        if (strncmp(line, login, ll) == 0 && line[ll] == ':')
+            return line + ll + 1;
+    }
+    return NULL;
+}
+
+/* A hash of a random password, verified when the login is unknown. */
+static char dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void
+make_dummy(void)
+{
+    unsigned char pw[16];
+    randombytes_buf(pw, sizeof(pw));
+    if (crypto_pwhash_str(dummy, (const char *)pw, sizeof(pw),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        dummy[0] = '\0';
+}
+
+int
+sg_web_passwd_check(const char *path, const char *login, const char *password,
+                    const char **error_r)
+{
+    if (sodium_init() < 0)
+        return fail(error_r, "libsodium cannot start");
+    pthread_once(&dummy_once, make_dummy);
+    char *text = read_file(path, false, error_r);
+    if (text == NULL)
+        return SG_WEB_AUTH_ERROR;
+    const char *hash = login_name_ok(login) ? find_hash(text, login) : NULL;
+    int ok = crypto_pwhash_str_verify(hash != NULL ? hash : dummy, password,
+                                      strlen(password)) == 0;
+    free(text);
+    return hash != NULL && ok ? SG_WEB_AUTH_OK : SG_WEB_AUTH_BAD;
+}
+
+int
+sg_web_passwd_auth(void *ctx, const char *login, const char *password,
+                   const char **error_r)
+{
+    return sg_web_passwd_check((const char *)ctx, login, password, error_r);
+}
+
+int
+sg_web_passwd_set(const char *path, const char *login, const char *password,
+                  const char **error_r)
+{
+    if (sodium_init() < 0)
+        return fail(error_r, "libsodium cannot start");
+    if (!login_name_ok(login))
+        return fail(error_r,
+                    "\"%s\" is not a usable login name (letters, "
+                    "digits and . _ @ - +, at most 128)",
+                    login);
+    if (strlen(password) < 10)
+        return fail(error_r, "the password must be at least 10 characters");
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, password, strlen(password),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return fail(error_r, "out of memory hashing the password");
+    char *text = read_file(path, true, error_r);
+    if (text == NULL)
+        return -1;
+
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(text);
+        return fail(error_r, "cannot write beside %s: %s", path,
+                    strerror(errno));
+    }
+    struct stat old;
+    if (stat(path, &old) == 0)
+        (void)fchmod(fd, old.st_mode & 0640); /* keep a group's read */
+    FILE *out = fdopen(fd, "w");
+    if (out == NULL) {
+        close(fd);
+        unlink(tmp);
+        free(text);
+        return fail(error_r, "out of memory");
+    }
+    bool replaced = false;
+    size_t ll = strlen(login);
+    for (char *line = text, *next; line != NULL && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (strncmp(line, login, ll) == 0 && line[ll] == ':') {
+            fprintf(out, "%s:%s\n", login, hash);
+            replaced = true;
+        } else {
+            fprintf(out, "%s\n", line);
+        }
+    }
+    if (!replaced)
+        fprintf(out, "%s:%s\n", login, hash);
+    free(text);
+    sodium_memzero(hash, sizeof(hash));
+    if (fflush(out) != 0 || fsync(fd) != 0 || fclose(out) != 0) {
+        unlink(tmp);
+        return fail(error_r, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return fail(error_r, "cannot replace %s: %s", path, strerror(e));
+    }
+    return 0;
+}

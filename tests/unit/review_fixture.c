@@ -1,0 +1,216 @@
+/*
+ * review_fixture.c - see review_fixture.h.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "review_fixture.h"
+
+static char *pupil_roles[] = {"pupil"};
+static struct sg_person pupil = {
+    .address = "amy.pupil@school.example",
+    .roles = pupil_roles,
+    .n_roles = 1,
+};
+static const struct sg_party rcpts[] = {
+    {"amy.pupil@school.example", &pupil, SG_CHANNEL_SCHOOL},
+    {"someone@elsewhere.example", NULL, SG_CHANNEL_NONE},
+};
+static struct sg_finding contact_findings[] = {
+    {"uk-mobile", "07700 900123", "body (text/plain)"},
+};
+static char *notify[] = {"sender", "dsl"};
+static char *matched[] = {"amy.pupil@school.example"};
+static struct sg_rule_match contact = {
+    .id = "personal-contact",
+    .title = "Personal contact details sent to a pupil",
+    .policy = "Staff must not give pupils their personal number.",
+    .source = "Trust Social Media Policy",
+    .mode = SG_MODE_ENFORCE,
+    .action = SG_ACTION_HOLD,
+    .notify = notify,
+    .n_notify = 2,
+    .recipients = matched,
+    .n_recipients = 1,
+    .findings = contact_findings,
+    .n_findings = 1,
+    .explain_sender = "Your message contains a mobile number.",
+    .explain_dsl = "Mr Smith sent Amy a mobile number.",
+};
+static struct sg_rule_match late = {
+    .id = "late-night",
+    .title = "Late at night",
+    .policy = "No messages to pupils after 9pm.",
+    .source = "Staff Code of Conduct",
+    .mode = SG_MODE_ENFORCE,
+    .action = SG_ACTION_HOLD,
+    .notify = notify,
+    .n_notify = 2,
+    .recipients = matched,
+    .n_recipients = 1,
+    .explain_sender = "Sent late.",
+    .explain_dsl = "Sent late.",
+};
+
+const char review_fixture_message[] =
+    "From: John Smith <j.smith@school.example>\r\n"
+    "To: amy.pupil@school.example\r\n"
+    "Subject: Call me\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=b\r\n"
+    "\r\n"
+    "--b\r\n"
+    "Content-Type: text/html\r\n"
+    "\r\n"
+    "<p>Ring me on 07700 900123 <script>alert(1)</script></p>\r\n"
+    "--b\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "\r\n"
+    "Or text 07700 900123\x1b[31m \xe2\x80\xae reversed\r\n"
+    "--b\r\n"
+    "Content-Type: application/pdf; name=notes.pdf\r\n"
+    "Content-Disposition: attachment; filename=notes.pdf\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "JVBERi0xLjQK\r\n"
+    "--b--\r\n";
+
+char *
+review_fixture_hold(struct review_fixture *e, const char *qid, const char *from,
+                    const char *subject, time_t when, bool both_rules)
+{
+    struct sg_rule_match rules[2] = {contact, late};
+    struct sg_verdict v = {
+        .action = SG_ACTION_HOLD,
+        .rules = both_rules ? rules : &rules[0],
+        .n_rules = both_rules ? 2 : 1,
+    };
+    struct sg_hold h = {
+        .queue_id = qid,
+        .time = when,
+        .client = "127.0.0.1",
+        .client_trusted = true,
+        .auth_user = "j.smith",
+        .env_from = from,
+        .rcpts = rcpts,
+        .n_rcpts = 2,
+        .subject = subject != NULL ? subject : "Call me",
+        .verdict = &v,
+        .data = review_fixture_message,
+        .len = strlen(review_fixture_message),
+        .fd = -1,
+    };
+    char *id = NULL;
+    const char *err = NULL;
+    if (sg_quarantine_hold(e->q, &h, &id, &err) != 0)
+        fail_msg("hold: %s", err);
+    FILE *f = fopen(e->queue, "a");
+    assert_non_null(f);
+    fprintf(f, "%s hold\n", qid);
+    fclose(f);
+    return id;
+}
+
+/* The fake postsuper / postqueue. */
+static const char fake[] =
+    "#!/bin/sh\n"
+    "# fake.sh QUEUEFILE CALLLOG ACTION [QID]\n"
+    "q=$1 log=$2 act=$3 id=$4\n"
+    "echo \"$act $id\" >>\"$log\"\n"
+    "[ -e \"${q}.fail\" ] && { echo \"fake: refused\" >&2; exit 1; }\n"
+    "case $act in\n"
+    "list) while read -r i n; do\n"
+    "        printf '{\"queue_name\": \"%s\", \"queue_id\": \"%s\"}\\n' "
+    "\"$n\" \"$i\"; done <\"$q\";;\n"
+    "release) sed -i \"s/^$id hold\\$/$id active/\" \"$q\";;\n"
+    "delete) sed -i \"/^$id hold\\$/d\" \"$q\";;\n"
+    "esac\n"
+    "exit 0\n";
+
+void
+review_fixture_open(struct review_fixture *e,
+                    const struct sg_review_settings *s)
+{
+    struct sg_review_options o = {
+        .db_path = e->db,
+        .store_dir = e->store,
+        .settings = *s,
+    };
+    const char *err = NULL;
+    sg_review_close(&e->r);
+    if (sg_review_open(&o, &e->r, &err) != 0)
+        fail_msg("%s", err);
+}
+
+void
+review_fixture_settings(struct review_fixture *e, struct sg_review_settings *s)
+{
+    sg_review_settings_init(s);
+    s->release_command = e->release_cmd;
+    s->delete_command = e->delete_cmd;
+    s->queue_command = e->queue_cmd;
+    s->command_timeout = 10;
+}
+
+int
+review_fixture_setup(struct review_fixture *e)
+{
+    memset(e, 0, sizeof(*e));
+    umask(022);
+    strcpy(e->dir, "/tmp/sg-test-review-XXXXXX");
+    if (mkdtemp(e->dir) == NULL)
+        return -1;
+    snprintf(e->db, sizeof(e->db), "%s/q.db", e->dir);
+    snprintf(e->store, sizeof(e->store), "%s/messages", e->dir);
+    snprintf(e->queue, sizeof(e->queue), "%s/queue", e->dir);
+    snprintf(e->calls, sizeof(e->calls), "%s/calls", e->dir);
+    snprintf(e->script, sizeof(e->script), "%s/fake.sh", e->dir);
+    FILE *f = fopen(e->script, "w");
+    if (f == NULL)
+        return -1;
+    fputs(fake, f);
+    fclose(f);
+    fclose(fopen(e->queue, "w"));
+    fclose(fopen(e->calls, "w"));
+    snprintf(e->release_cmd, sizeof(e->release_cmd),
+             "/bin/sh %s %s %s release {queue_id}", e->script, e->queue,
+             e->calls);
+    snprintf(e->delete_cmd, sizeof(e->delete_cmd),
+             "/bin/sh %s %s %s delete {queue_id}", e->script, e->queue,
+             e->calls);
+    snprintf(e->queue_cmd, sizeof(e->queue_cmd), "/bin/sh %s %s %s list",
+             e->script, e->queue, e->calls);
+    const char *err = NULL;
+    if (sg_quarantine_open(e->db, e->store, &e->q, &err) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int
+review_fixture_teardown(struct review_fixture *e)
+{
+    sg_review_close(&e->r);
+    sg_quarantine_close(&e->q);
+    return nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,52 @@
+/*
+ * review_fixture.h - a real quarantine store in a temporary directory,
+ * filled through sg_quarantine_hold, and a shell script standing in for
+ * postsuper and postqueue (it keeps "QUEUE_ID QUEUE_NAME" lines in a file
+ * and logs every call).  Shared by the review library's and the web
+ * page's unit tests.
+ */
+#ifndef REVIEW_FIXTURE_H
+#define REVIEW_FIXTURE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "quarantine.h"
+#include "review.h"
+
+#define DAY 86400
+
+struct review_fixture {
+    char dir[64];
+    char db[128];
+    char store[128];
+    char queue[128]; /* the fake queue: "QID NAME" lines */
+    char calls[128]; /* one line per fake command call */
+    char script[128];
+    char release_cmd[512], delete_cmd[512], queue_cmd[512];
+    struct sg_quarantine *q;
+    struct sg_review *r;
+};
+
+/* The held message's text (multipart: HTML with a script, text with
+ * terminal escapes and a bidi override, a PDF). */
+extern const char review_fixture_message[];
+
+/* Make the directory, the fake commands and the store; 0 or -1. */
+int review_fixture_setup(struct review_fixture *e);
+/* Close everything and remove the directory; 0 or -1. */
+int review_fixture_teardown(struct review_fixture *e);
+/* Hold a message from `from` (subject may be NULL: "Call me") at `when`,
+ * with one rule or two, and put qid in the fake hold queue.  The record
+ * id, malloc'ed. */
+char *review_fixture_hold(struct review_fixture *e, const char *qid,
+                          const char *from, const char *subject, time_t when,
+                          bool both_rules);
+/* Default settings pointing at the fake commands. */
+void review_fixture_settings(struct review_fixture *e,
+                             struct sg_review_settings *s);
+/* (Re)open e->r with s. */
+void review_fixture_open(struct review_fixture *e,
+                         const struct sg_review_settings *s);
+
+#endif

@@ -1,0 +1,674 @@
+/*
+ * test_web.c - the review web page's request handling (review/web*.c)
+ * over a real quarantine store, without sockets: sg_web_handle is given
+ * requests as the HTTP server would give them.
+ *
+ * Each security protection has a test here that fails without it:
+ * pages need a session; the login form and every other form need their
+ * CSRF token; failed logins lock the name and the client out; a non-DSL
+ * gets no session; sessions end when idle, at their maximum age and at
+ * logout; cookies are HttpOnly, SameSite=Strict and Secure; text from a
+ * held message is escaped; the Content-Security-Policy allows no script.
+ * Also: decisions change the record once (no double release) and need a
+ * note; the password file (argon2id) accepts the right password only.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "review_fixture.h"
+#include "web.h"
+
+#define IDLE     900
+#define MAX_AGE  8 * 3600
+#define ATTEMPTS 3
+#define LOCKOUT  600
+
+struct env {
+    struct review_fixture f;
+    struct sg_web *w;
+    char *held;  /* a held record with a hostile subject */
+    char *other; /* a second held record */
+    int auth_calls;
+    time_t now;
+};
+
+static int
+fake_auth(void *ctx, const char *login, const char *password,
+          const char **error_r)
+{
+    struct env *e = ctx;
+    e->auth_calls++;
+    if (strcmp(login, "dsl") == 0 && strcmp(password, "right password") == 0)
+        return SG_WEB_AUTH_OK;
+    if (strcmp(login, "teacher") == 0 &&
+        strcmp(password, "teacher password") == 0)
+        return SG_WEB_AUTH_NOT_DSL;
+    if (strcmp(login, "down") == 0) {
+        *error_r = "directory unreachable";
+        return SG_WEB_AUTH_ERROR;
+    }
+    return SG_WEB_AUTH_BAD;
+}
+
+static const char hostile_subject[] =
+    "<script>document.title='pwned'</script><img src=\"http://track."
+    "example/p.gif\">";
+
+static int
+setup(void **state)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    if (e == NULL || review_fixture_setup(&e->f) < 0)
+        return -1;
+    e->now = time(NULL);
+    e->held = review_fixture_hold(&e->f, "5BBB1", "j.smith<b>@school.example",
+                                  hostile_subject, e->now - 3600, true);
+    e->other = review_fixture_hold(&e->f, "5BBB2", "k.jones@school.example",
+                                   NULL, e->now - 30 * 3600, false);
+    struct sg_review_settings s;
+    review_fixture_settings(&e->f, &s);
+    review_fixture_open(&e->f, &s);
+    struct sg_web_options o = {
+        .review = e->f.r,
+        .auth = fake_auth,
+        .auth_ctx = e,
+        .session_idle = IDLE,
+        .session_max = MAX_AGE,
+        .login_attempts = ATTEMPTS,
+        .login_lockout = LOCKOUT,
+        .secure_cookies = true,
+        .school = "Demo <School>",
+    };
+    const char *err;
+    if (sg_web_new(&o, &e->w, &err) < 0)
+        return -1;
+    *state = e;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct env *e = *state;
+    sg_web_free(&e->w);
+    free(e->held);
+    free(e->other);
+    int r = review_fixture_teardown(&e->f);
+    free(e);
+    return r;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+struct call {
+    struct sg_web_param form[8];
+    size_t n_form;
+    struct sg_web_param query[4];
+    size_t n_query;
+    const char *session;
+    const char *login;
+    const char *client;
+};
+
+static void
+handle(struct env *e, const char *method, const char *path,
+       const struct call *c, struct sg_web_response *resp)
+{
+    struct sg_web_request req = {
+        .method = method,
+        .path = path,
+        .query = c != NULL ? c->query : NULL,
+        .n_query = c != NULL ? c->n_query : 0,
+        .form = c != NULL ? c->form : NULL,
+        .n_form = c != NULL ? c->n_form : 0,
+        .session_cookie = c != NULL ? c->session : NULL,
+        .login_cookie = c != NULL ? c->login : NULL,
+        .client = c != NULL && c->client != NULL ? c->client : "192.0.2.9",
+        .now = e->now,
+    };
+    sg_web_handle(e->w, &req, resp);
+}
+
+/* The value of cookie name set by resp ("" if set empty), or NULL. */
+static char *
+cookie(const struct sg_web_response *resp, const char *name, char *buf,
+       size_t size)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < resp->n_cookies; i++) {
+        const char *c = resp->cookies[i];
+        if (strncmp(c, name, n) == 0 && c[n] == '=') {
+            snprintf(buf, size, "%.*s", (int)strcspn(c + n + 1, ";"),
+                     c + n + 1);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static const char *
+set_cookie_line(const struct sg_web_response *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->n_cookies; i++)
+        if (strncmp(resp->cookies[i], name, strlen(name)) == 0)
+            return resp->cookies[i];
+    return NULL;
+}
+
+/* The first csrf field's value in a page. */
+static void
+csrf_of(const struct sg_web_response *resp, char *buf, size_t size)
+{
+    const char *p = strstr(resp->body.data, "name=\"csrf\" value=\"");
+    assert_non_null(p);
+    p += strlen("name=\"csrf\" value=\"");
+    snprintf(buf, size, "%.*s", (int)strcspn(p, "\""), p);
+}
+
+struct login {
+    char session[64];
+};
+
+/* Log in as user/password; the response in resp. */
+static void
+try_login(struct env *e, const char *user, const char *password,
+          const char *client, struct sg_web_response *resp)
+{
+    struct sg_web_response page;
+    handle(e, "GET", "/login", NULL, &page);
+    assert_int_equal(page.status, 200);
+    char token[64], csrf[64];
+    assert_non_null(cookie(&page, SG_WEB_LOGIN_COOKIE, token, sizeof(token)));
+    csrf_of(&page, csrf, sizeof(csrf));
+    assert_string_equal(token, csrf);
+    sg_web_response_free(&page);
+    struct call c = {
+        .form = {{"csrf", csrf}, {"user", user}, {"password", password}},
+        .n_form = 3,
+        .login = token,
+        .client = client,
+    };
+    handle(e, "POST", "/login", &c, resp);
+}
+
+static void
+login(struct env *e, struct login *l)
+{
+    struct sg_web_response r;
+    try_login(e, "dsl", "right password", NULL, &r);
+    assert_int_equal(r.status, 303);
+    assert_string_equal(r.location, "/queue");
+    assert_non_null(
+        cookie(&r, SG_WEB_SESSION_COOKIE, l->session, sizeof(l->session)));
+    assert_int_equal(strlen(l->session), 43);
+    sg_web_response_free(&r);
+}
+
+/* The CSRF token of the session, from the queue page. */
+static void
+session_csrf(struct env *e, const struct login *l, char *buf, size_t size)
+{
+    struct call c = {.session = l->session};
+    struct sg_web_response r;
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    csrf_of(&r, buf, size);
+    sg_web_response_free(&r);
+}
+
+static long long
+audit_count(struct env *e, const char *action)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(e->f.db, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = ?",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st, 1, action, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static enum sg_quarantine_status
+status_of(struct env *e, const char *id)
+{
+    struct sg_quarantine_record *rec = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_quarantine_get(e->f.q, id, &rec, &err), 0);
+    enum sg_quarantine_status s = rec->status;
+    sg_quarantine_record_free(&rec);
+    return s;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void
+test_pages_need_a_session(void **state)
+{
+    struct env *e = *state;
+    const char *paths[] = {"/", "/queue", "/item/x"};
+    for (size_t i = 0; i < 3; i++) {
+        struct sg_web_response r;
+        handle(e, "GET", paths[i], NULL, &r);
+        assert_int_equal(r.status, 303);
+        assert_string_equal(r.location, "/login");
+        assert_null(strstr(r.body.data != NULL ? r.body.data : "", "5BBB"));
+        sg_web_response_free(&r);
+    }
+    /* a made-up session token is no session */
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", e->held);
+    struct call c = {.session = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+    struct sg_web_response r;
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    /* and a decision without a session does nothing */
+    snprintf(path, sizeof(path), "/item/%s/release", e->held);
+    struct call p = {.form = {{"note", "ok"}}, .n_form = 1};
+    handle(e, "POST", path, &p, &r);
+    assert_int_equal(r.status, 403);
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_HELD);
+}
+
+static void
+test_login_and_cookies(void **state)
+{
+    struct env *e = *state;
+    struct sg_web_response r;
+    try_login(e, "dsl", "right password", "192.0.2.9", &r);
+    assert_int_equal(r.status, 303);
+    const char *line = set_cookie_line(&r, SG_WEB_SESSION_COOKIE);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "; HttpOnly"));
+    assert_non_null(strstr(line, "; SameSite=Strict"));
+    assert_non_null(strstr(line, "; Secure"));
+    assert_non_null(strstr(line, "; Path=/"));
+    sg_web_response_free(&r);
+    assert_int_equal(audit_count(e, "login"), 1);
+    /* two logins, two different tokens */
+    struct login a, b;
+    login(e, &a);
+    login(e, &b);
+    assert_string_not_equal(a.session, b.session);
+}
+
+static void
+test_login_form_needs_its_token(void **state)
+{
+    struct env *e = *state;
+    struct sg_web_response page;
+    handle(e, "GET", "/login", NULL, &page);
+    char token[64];
+    assert_non_null(cookie(&page, SG_WEB_LOGIN_COOKIE, token, sizeof(token)));
+    sg_web_response_free(&page);
+    /* right password, but no token / a token not matching the cookie */
+    struct call c1 = {
+        .form = {{"user", "dsl"}, {"password", "right password"}},
+        .n_form = 2,
+        .login = token,
+    };
+    struct call c2 = {
+        .form = {{"csrf", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"},
+                 {"user", "dsl"},
+                 {"password", "right password"}},
+        .n_form = 3,
+        .login = token,
+    };
+    const struct call *calls[] = {&c1, &c2};
+    for (size_t i = 0; i < 2; i++) {
+        struct sg_web_response r;
+        handle(e, "POST", "/login", calls[i], &r);
+        assert_int_equal(r.status, 403);
+        char s[64];
+        assert_null(cookie(&r, SG_WEB_SESSION_COOKIE, s, sizeof(s)));
+        sg_web_response_free(&r);
+    }
+    assert_int_equal(e->auth_calls, 0);
+}
+
+static void
+test_wrong_password_and_not_dsl(void **state)
+{
+    struct env *e = *state;
+    struct sg_web_response r;
+    char s[64];
+    try_login(e, "dsl", "wrong password", NULL, &r);
+    assert_int_equal(r.status, 401);
+    assert_null(cookie(&r, SG_WEB_SESSION_COOKIE, s, sizeof(s)));
+    assert_non_null(strstr(r.body.data, "user name or password is wrong"));
+    sg_web_response_free(&r);
+    assert_int_equal(audit_count(e, "login-failed"), 1);
+
+    try_login(e, "teacher", "teacher password", "192.0.2.10", &r);
+    assert_int_equal(r.status, 403);
+    assert_null(cookie(&r, SG_WEB_SESSION_COOKIE, s, sizeof(s)));
+    assert_non_null(strstr(r.body.data, "not allowed to review held mail"));
+    sg_web_response_free(&r);
+    assert_int_equal(audit_count(e, "login-refused"), 1);
+
+    try_login(e, "down", "any password", "192.0.2.11", &r);
+    assert_int_equal(r.status, 503);
+    assert_null(cookie(&r, SG_WEB_SESSION_COOKIE, s, sizeof(s)));
+    sg_web_response_free(&r);
+}
+
+static void
+test_lockout(void **state)
+{
+    struct env *e = *state;
+    struct sg_web_response r;
+    for (int i = 0; i < ATTEMPTS; i++) {
+        try_login(e, "dsl", "guess", "198.51.100.1", &r);
+        assert_int_equal(r.status, 401);
+        sg_web_response_free(&r);
+    }
+    int calls = e->auth_calls;
+    /* now even the right password is refused, unchecked */
+    try_login(e, "dsl", "right password", "198.51.100.2", &r);
+    assert_int_equal(r.status, 429);
+    assert_true(r.retry_after > 0 && r.retry_after <= LOCKOUT);
+    char s[64];
+    assert_null(cookie(&r, SG_WEB_SESSION_COOKIE, s, sizeof(s)));
+    sg_web_response_free(&r);
+    assert_int_equal(e->auth_calls, calls);
+    assert_int_equal(audit_count(e, "login-locked"), 1);
+    /* the client that guessed is locked out for other names too */
+    try_login(e, "someone", "x", "198.51.100.1", &r);
+    assert_int_equal(r.status, 429);
+    sg_web_response_free(&r);
+    /* after the lockout, the right password works */
+    e->now += LOCKOUT;
+    try_login(e, "dsl", "right password", "198.51.100.2", &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+}
+
+static void
+test_sessions_end(void **state)
+{
+    struct env *e = *state;
+    struct login l;
+    struct sg_web_response r;
+    /* idle */
+    login(e, &l);
+    e->now += IDLE;
+    struct call c = {.session = l.session};
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 303);
+    assert_string_equal(r.location, "/login");
+    sg_web_response_free(&r);
+    /* kept alive by use, but not past the maximum age */
+    login(e, &l);
+    time_t start = e->now;
+    struct call k = {.session = l.session};
+    while (e->now + IDLE - 1 < start + MAX_AGE) {
+        e->now += IDLE - 1;
+        handle(e, "GET", "/queue", &k, &r);
+        assert_int_equal(r.status, 200);
+        sg_web_response_free(&r);
+    }
+    e->now = start + MAX_AGE;
+    handle(e, "GET", "/queue", &k, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    /* logout */
+    login(e, &l);
+    char csrf[64];
+    session_csrf(e, &l, csrf, sizeof(csrf));
+    struct call out = {
+        .form = {{"csrf", csrf}}, .n_form = 1, .session = l.session};
+    handle(e, "POST", "/logout", &out, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    handle(e, "GET", "/queue", &k, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    assert_int_equal(audit_count(e, "logout"), 1);
+}
+
+static void
+assert_inert(const char *body)
+{
+    assert_null(strstr(body, "<script"));
+    assert_null(strstr(body, "<img"));
+    assert_null(strstr(body, "<b>"));
+    assert_null(strstr(body, "\x1b"));
+    assert_non_null(strstr(body, "&lt;script&gt;"));
+}
+
+static void
+test_queue_and_item_escape_everything(void **state)
+{
+    struct env *e = *state;
+    struct login l;
+    login(e, &l);
+    struct call c = {.session = l.session};
+    struct sg_web_response r;
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, e->held));
+    assert_non_null(strstr(r.body.data, e->other));
+    /* the older one is past the 24-hour target */
+    assert_non_null(strstr(r.body.data, "sla-late"));
+    assert_non_null(strstr(r.body.data, "Demo &lt;School&gt;"));
+    assert_inert(r.body.data);
+    sg_web_response_free(&r);
+
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", e->held);
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_inert(r.body.data);
+    /* the finding is marked in the message text, and the terminal escape
+     * and the bidi override are shown as escapes */
+    assert_non_null(strstr(r.body.data, "<mark>07700 900123</mark>"));
+    assert_non_null(strstr(r.body.data, "\\x1b"));
+    assert_non_null(strstr(r.body.data, "\\u202e"));
+    assert_non_null(strstr(r.body.data, "notes.pdf"));
+    assert_non_null(strstr(r.body.data, "id=\"form-release\""));
+    sg_web_response_free(&r);
+    assert_true(audit_count(e, "view") >= 1);
+    assert_true(audit_count(e, "list") >= 1);
+}
+
+static void
+test_queue_pages(void **state)
+{
+    struct env *e = *state;
+    /* 55 more: 57 waiting, 50 on the first page, 7 on the second */
+    for (int i = 0; i < 55; i++) {
+        char qid[16];
+        snprintf(qid, sizeof(qid), "6CCC%02d", i);
+        free(review_fixture_hold(&e->f, qid, "p.page@school.example", NULL,
+                                 e->now - 60 * i, false));
+    }
+    struct login l;
+    login(e, &l);
+    struct call c = {.session = l.session};
+    struct sg_web_response r;
+    size_t rows[2];
+    for (int page = 1; page <= 2; page++) {
+        c.query[0] = (struct sg_web_param){"page", page == 1 ? "1" : "2"};
+        c.n_query = 1;
+        handle(e, "GET", "/queue", &c, &r);
+        assert_int_equal(r.status, 200);
+        rows[page - 1] = 0;
+        for (const char *p = r.body.data; (p = strstr(p, "<tr><td><a href"));
+             p++)
+            rows[page - 1]++;
+        assert_true((strstr(r.body.data, ">More</a>") != NULL) == (page == 1));
+        sg_web_response_free(&r);
+    }
+    assert_int_equal(rows[0], 50);
+    assert_int_equal(rows[1], 7);
+}
+
+static void
+test_decisions_need_csrf_and_a_note(void **state)
+{
+    struct env *e = *state;
+    struct login l;
+    login(e, &l);
+    char csrf[64], path[128];
+    session_csrf(e, &l, csrf, sizeof(csrf));
+    snprintf(path, sizeof(path), "/item/%s/release", e->held);
+    struct sg_web_response r;
+
+    /* no token, and a wrong one: refused, nothing run */
+    struct call forged = {
+        .form = {{"note", "looks fine"}}, .n_form = 1, .session = l.session};
+    handle(e, "POST", path, &forged, &r);
+    assert_int_equal(r.status, 403);
+    sg_web_response_free(&r);
+    struct call wrong = {.form = {{"csrf", l.session}, {"note", "fine"}},
+                         .n_form = 2,
+                         .session = l.session};
+    handle(e, "POST", path, &wrong, &r);
+    assert_int_equal(r.status, 403);
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_HELD);
+    assert_int_equal(audit_count(e, "released"), 0);
+
+    /* no note */
+    struct call blank = {.form = {{"csrf", csrf}, {"note", "  \r\n"}},
+                         .n_form = 2,
+                         .session = l.session};
+    handle(e, "POST", path, &blank, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body.data, "a note is required"));
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_HELD);
+
+    /* released once */
+    struct call ok = {.form = {{"csrf", csrf}, {"note", "Parents' evening"}},
+                      .n_form = 2,
+                      .session = l.session};
+    handle(e, "POST", path, &ok, &r);
+    assert_int_equal(r.status, 303);
+    char want[128];
+    snprintf(want, sizeof(want), "/item/%s?done=release", e->held);
+    assert_string_equal(r.location, want);
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_RELEASED);
+
+    /* and not twice */
+    handle(e, "POST", path, &ok, &r);
+    assert_int_equal(r.status, 409);
+    assert_non_null(strstr(r.body.data, "Not done"));
+    sg_web_response_free(&r);
+
+    /* the other: escalate, then reject */
+    snprintf(path, sizeof(path), "/item/%s/escalate", e->other);
+    handle(e, "POST", path, &ok, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->other), SG_QSTATUS_ESCALATED);
+    snprintf(path, sizeof(path), "/item/%s/reject", e->other);
+    handle(e, "POST", path, &ok, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->other), SG_QSTATUS_REJECTED);
+}
+
+static void
+test_security_headers(void **state)
+{
+    (void)state;
+    const char *csp = NULL;
+    for (size_t i = 0; sg_web_security_headers[i] != NULL; i += 2)
+        if (strcmp(sg_web_security_headers[i], "Content-Security-Policy") == 0)
+            csp = sg_web_security_headers[i + 1];
+    assert_non_null(csp);
+    assert_non_null(strstr(csp, "default-src 'none'"));
+    assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+    assert_null(strstr(csp, "script-src"));
+    assert_null(strstr(csp, "unsafe"));
+}
+
+static void
+test_password_file(void **state)
+{
+    struct env *e = *state;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/passwords", e->f.dir);
+    const char *err;
+    assert_int_equal(sg_web_passwd_set(path, "dsl", "correct horse", &err), 0);
+    assert_int_equal(sg_web_passwd_set(path, "head", "battery staple", &err),
+                     0);
+    assert_int_equal(sg_web_passwd_check(path, "dsl", "correct horse", &err),
+                     SG_WEB_AUTH_OK);
+    assert_int_equal(sg_web_passwd_check(path, "dsl", "battery staple", &err),
+                     SG_WEB_AUTH_BAD);
+    assert_int_equal(sg_web_passwd_check(path, "nobody", "x", &err),
+                     SG_WEB_AUTH_BAD);
+    /* a changed password replaces the old one */
+    assert_int_equal(sg_web_passwd_set(path, "dsl", "a new password", &err), 0);
+    assert_int_equal(sg_web_passwd_check(path, "dsl", "correct horse", &err),
+                     SG_WEB_AUTH_BAD);
+    assert_int_equal(sg_web_passwd_check(path, "head", "battery staple", &err),
+                     SG_WEB_AUTH_OK);
+    /* hashes, not passwords, in the file */
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char buf[2048];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    assert_null(strstr(buf, "a new password"));
+    assert_non_null(strstr(buf, "dsl:$argon2id$"));
+    /* a file others may write is refused */
+    assert_int_equal(chmod(path, 0666), 0);
+    assert_int_equal(sg_web_passwd_check(path, "dsl", "a new password", &err),
+                     SG_WEB_AUTH_ERROR);
+    assert_non_null(strstr(err, "writable by group or others"));
+    /* short passwords and odd names are refused */
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_true(sg_web_passwd_set(path, "dsl", "short", &err) < 0);
+    assert_true(sg_web_passwd_set(path, "a:b", "long enough pw", &err) < 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pages_need_a_session, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_login_and_cookies, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_login_form_needs_its_token, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_password_and_not_dsl, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sessions_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_and_item_escape_everything,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
+                                        setup, teardown),
+        cmocka_unit_test(test_security_headers),
+        cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
