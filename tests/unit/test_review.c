@@ -34,216 +34,36 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "quarantine.h"
-#include "review.h"
-
-#define DAY 86400
+#include "review_fixture.h"
 
 struct env {
-    char dir[64];
-    char db[128];
-    char store[128];
-    char queue[128];  /* the fake queue: "QID NAME" lines */
-    char calls[128];  /* one line per fake command call */
-    char script[128];
-    char release_cmd[512], delete_cmd[512], queue_cmd[512];
-    struct sg_quarantine *q;
-    struct sg_review *r;
-    char *ids[4]; /* records: 0 newest ... 3 oldest */
+    struct review_fixture f; /* the store and the fake mail queue */
+    char *ids[4];            /* records: 0 newest ... 3 oldest */
 };
+
+/* The fixture's operations, on this test's environment. */
+#define hold(e, qid, from, when, both)                                         \
+    review_fixture_hold(&(e)->f, qid, from, NULL, when, both)
+#define settings(e, s)    review_fixture_settings(&(e)->f, s)
+#define open_review(e, s) review_fixture_open(&(e)->f, s)
 
 static const struct sg_review_actor alice = {"alice", "command line"};
 static const struct sg_review_actor bob = {"bob", "192.0.2.7"};
-
-/* ------------------------------------------------------------ a hold */
-
-static char *pupil_roles[] = {"pupil"};
-static struct sg_person pupil = {
-    .address = "amy.pupil@school.example",
-    .roles = pupil_roles,
-    .n_roles = 1,
-};
-static const struct sg_party rcpts[] = {
-    {"amy.pupil@school.example", &pupil, SG_CHANNEL_SCHOOL},
-    {"someone@elsewhere.example", NULL, SG_CHANNEL_NONE},
-};
-static struct sg_finding contact_findings[] = {
-    {"uk-mobile", "07700 900123", "body (text/plain)"},
-};
-static char *notify[] = {"sender", "dsl"};
-static char *matched[] = {"amy.pupil@school.example"};
-static struct sg_rule_match contact = {
-    .id = "personal-contact",
-    .title = "Personal contact details sent to a pupil",
-    .policy = "Staff must not give pupils their personal number.",
-    .source = "Trust Social Media Policy",
-    .mode = SG_MODE_ENFORCE,
-    .action = SG_ACTION_HOLD,
-    .notify = notify,
-    .n_notify = 2,
-    .recipients = matched,
-    .n_recipients = 1,
-    .findings = contact_findings,
-    .n_findings = 1,
-    .explain_sender = "Your message contains a mobile number.",
-    .explain_dsl = "Mr Smith sent Amy a mobile number.",
-};
-static struct sg_rule_match late = {
-    .id = "late-night",
-    .title = "Late at night",
-    .policy = "No messages to pupils after 9pm.",
-    .source = "Staff Code of Conduct",
-    .mode = SG_MODE_ENFORCE,
-    .action = SG_ACTION_HOLD,
-    .notify = notify,
-    .n_notify = 2,
-    .recipients = matched,
-    .n_recipients = 1,
-    .explain_sender = "Sent late.",
-    .explain_dsl = "Sent late.",
-};
-
-static const char message[] =
-    "From: John Smith <j.smith@school.example>\r\n"
-    "To: amy.pupil@school.example\r\n"
-    "Subject: Call me\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: multipart/mixed; boundary=b\r\n"
-    "\r\n"
-    "--b\r\n"
-    "Content-Type: text/html\r\n"
-    "\r\n"
-    "<p>Ring me on 07700 900123 <script>alert(1)</script></p>\r\n"
-    "--b\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "\r\n"
-    "Or text 07700 900123\x1b[31m \xe2\x80\xae reversed\r\n"
-    "--b\r\n"
-    "Content-Type: application/pdf; name=notes.pdf\r\n"
-    "Content-Disposition: attachment; filename=notes.pdf\r\n"
-    "Content-Transfer-Encoding: base64\r\n"
-    "\r\n"
-    "JVBERi0xLjQK\r\n"
-    "--b--\r\n";
-
-static char *
-hold(struct env *e, const char *qid, const char *from, time_t when,
-     bool both_rules)
-{
-    struct sg_rule_match rules[2] = {contact, late};
-    struct sg_verdict v = {
-        .action = SG_ACTION_HOLD,
-        .rules = both_rules ? rules : &rules[0],
-        .n_rules = both_rules ? 2 : 1,
-    };
-    struct sg_hold h = {
-        .queue_id = qid,
-        .time = when,
-        .client = "127.0.0.1",
-        .client_trusted = true,
-        .auth_user = "j.smith",
-        .env_from = from,
-        .rcpts = rcpts,
-        .n_rcpts = 2,
-        .subject = "Call me",
-        .verdict = &v,
-        .data = message,
-        .len = sizeof(message) - 1,
-        .fd = -1,
-    };
-    char *id = NULL;
-    const char *err = NULL;
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &err), 0);
-    FILE *f = fopen(e->queue, "a");
-    assert_non_null(f);
-    fprintf(f, "%s hold\n", qid);
-    fclose(f);
-    return id;
-}
-
-/* The fake postsuper / postqueue. */
-static const char fake[] =
-    "#!/bin/sh\n"
-    "# fake.sh QUEUEFILE CALLLOG ACTION [QID]\n"
-    "q=$1 log=$2 act=$3 id=$4\n"
-    "echo \"$act $id\" >>\"$log\"\n"
-    "[ -e \"${q}.fail\" ] && { echo \"fake: refused\" >&2; exit 1; }\n"
-    "case $act in\n"
-    "list) while read -r i n; do\n"
-    "        printf '{\"queue_name\": \"%s\", \"queue_id\": \"%s\"}\\n' "
-    "\"$n\" \"$i\"; done <\"$q\";;\n"
-    "release) sed -i \"s/^$id hold\\$/$id active/\" \"$q\";;\n"
-    "delete) sed -i \"/^$id hold\\$/d\" \"$q\";;\n"
-    "esac\n"
-    "exit 0\n";
-
-static void
-open_review(struct env *e, const struct sg_review_settings *s)
-{
-    struct sg_review_options o = {
-        .db_path = e->db,
-        .store_dir = e->store,
-        .settings = *s,
-    };
-    const char *err = NULL;
-    sg_review_close(&e->r);
-    int rc = sg_review_open(&o, &e->r, &err);
-    if (rc != 0)
-        fail_msg("%s", err);
-}
-
-static void
-settings(struct env *e, struct sg_review_settings *s)
-{
-    sg_review_settings_init(s);
-    s->release_command = e->release_cmd;
-    s->delete_command = e->delete_cmd;
-    s->queue_command = e->queue_cmd;
-    s->command_timeout = 10;
-}
 
 static int
 setup(void **state)
 {
     struct env *e = calloc(1, sizeof(*e));
-    if (e == NULL)
-        return -1;
-    umask(022);
-    strcpy(e->dir, "/tmp/sg-test-review-XXXXXX");
-    if (mkdtemp(e->dir) == NULL)
-        return -1;
-    snprintf(e->db, sizeof(e->db), "%s/q.db", e->dir);
-    snprintf(e->store, sizeof(e->store), "%s/messages", e->dir);
-    snprintf(e->queue, sizeof(e->queue), "%s/queue", e->dir);
-    snprintf(e->calls, sizeof(e->calls), "%s/calls", e->dir);
-    snprintf(e->script, sizeof(e->script), "%s/fake.sh", e->dir);
-    FILE *f = fopen(e->script, "w");
-    if (f == NULL)
-        return -1;
-    fputs(fake, f);
-    fclose(f);
-    fclose(fopen(e->queue, "w"));
-    fclose(fopen(e->calls, "w"));
-    snprintf(e->release_cmd, sizeof(e->release_cmd),
-             "/bin/sh %s %s %s release {queue_id}", e->script, e->queue,
-             e->calls);
-    snprintf(e->delete_cmd, sizeof(e->delete_cmd),
-             "/bin/sh %s %s %s delete {queue_id}", e->script, e->queue,
-             e->calls);
-    snprintf(e->queue_cmd, sizeof(e->queue_cmd), "/bin/sh %s %s %s list",
-             e->script, e->queue, e->calls);
-    const char *err = NULL;
-    if (sg_quarantine_open(e->db, e->store, &e->q, &err) < 0)
+    if (e == NULL || review_fixture_setup(&e->f) < 0)
         return -1;
     *state = e;
     time_t now = time(NULL);
     e->ids[0] = hold(e, "4AAA1", "j.smith@school.example", now - 3600, false);
-    e->ids[1] = hold(e, "4AAA2", "k.jones@school.example", now - 2 * 3600,
-                     true);
-    e->ids[2] = hold(e, "4AAA3", "j.smith@school.example", now - 2 * DAY,
-                     false);
-    e->ids[3] = hold(e, "4AAA4", "outsider@else.example", now - 10 * DAY,
-                     true);
+    e->ids[1] =
+        hold(e, "4AAA2", "k.jones@school.example", now - 2 * 3600, true);
+    e->ids[2] =
+        hold(e, "4AAA3", "j.smith@school.example", now - 2 * DAY, false);
+    e->ids[3] = hold(e, "4AAA4", "outsider@else.example", now - 10 * DAY, true);
     struct sg_review_settings s;
     settings(e, &s);
     open_review(e, &s);
@@ -251,23 +71,12 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 teardown(void **state)
 {
     struct env *e = *state;
-    sg_review_close(&e->r);
-    sg_quarantine_close(&e->q);
     for (int i = 0; i < 4; i++)
         free(e->ids[i]);
-    int r = nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int r = review_fixture_teardown(&e->f);
     free(e);
     return r;
 }
@@ -279,7 +88,7 @@ db_int(const struct env *e, const char *sql, const char *param)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(e->db, &db, SQLITE_OPEN_READONLY, NULL),
+    assert_int_equal(sqlite3_open_v2(e->f.db, &db, SQLITE_OPEN_READONLY, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     if (param != NULL)
@@ -296,7 +105,7 @@ status_of(const struct env *e, const char *id)
 {
     struct sg_quarantine_record *rec = NULL;
     const char *err = NULL;
-    assert_int_equal(sg_quarantine_get(e->q, id, &rec, &err), 0);
+    assert_int_equal(sg_quarantine_get(e->f.q, id, &rec, &err), 0);
     enum sg_quarantine_status s = rec->status;
     sg_quarantine_record_free(&rec);
     return s;
@@ -321,7 +130,7 @@ queue_has(const struct env *e, const char *line)
 {
     char want[64];
     snprintf(want, sizeof(want), "%s\n", line);
-    FILE *f = fopen(e->queue, "r");
+    FILE *f = fopen(e->f.queue, "r");
     assert_non_null(f);
     char buf[256];
     bool found = false;
@@ -335,7 +144,7 @@ queue_has(const struct env *e, const char *line)
 static void
 queue_set(const struct env *e, const char *text)
 {
-    FILE *f = fopen(e->queue, "w");
+    FILE *f = fopen(e->f.queue, "w");
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
@@ -366,7 +175,7 @@ test_list_order_and_filters(void **state)
     const char *err = NULL;
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
 
-    assert_int_equal(sg_review_list(e->r, &f, &alice, &items, &n, &err), 0);
+    assert_int_equal(sg_review_list(e->f.r, &f, &alice, &items, &n, &err), 0);
     assert_int_equal(n, 4);
     for (size_t i = 0; i < 4; i++) /* newest first */
         assert_string_equal(items[i].id, e->ids[i]);
@@ -391,24 +200,25 @@ test_list_order_and_filters(void **state)
     };
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         assert_int_equal(
-            sg_review_list(e->r, &cases[c].f, &alice, &items, &n, &err), 0);
+            sg_review_list(e->f.r, &cases[c].f, &alice, &items, &n, &err), 0);
         assert_int_equal(n, cases[c].n);
         if (cases[c].first >= 0)
             assert_string_equal(items[0].id, e->ids[cases[c].first]);
         sg_review_items_free(&items, &n);
     }
     /* listing is audited */
-    assert_true(db_int(e, "SELECT count(*) FROM audit WHERE action = 'list'"
-                          " AND actor = 'alice'",
+    assert_true(db_int(e,
+                       "SELECT count(*) FROM audit WHERE action = 'list'"
+                       " AND actor = 'alice'",
                        NULL) == 8);
     /* the SLA: 2 and 10 days are past 24 hours, 1 and 2 hours are not */
     time_t now = time(NULL);
-    assert_false(sg_review_overdue(e->r, SG_QSTATUS_HELD, now - 3600, now));
-    assert_true(sg_review_overdue(e->r, SG_QSTATUS_HELD, now - 2 * DAY, now));
+    assert_false(sg_review_overdue(e->f.r, SG_QSTATUS_HELD, now - 3600, now));
+    assert_true(sg_review_overdue(e->f.r, SG_QSTATUS_HELD, now - 2 * DAY, now));
     assert_true(
-        sg_review_overdue(e->r, SG_QSTATUS_ESCALATED, now - 2 * DAY, now));
+        sg_review_overdue(e->f.r, SG_QSTATUS_ESCALATED, now - 2 * DAY, now));
     assert_false(
-        sg_review_overdue(e->r, SG_QSTATUS_RELEASED, now - 2 * DAY, now));
+        sg_review_overdue(e->f.r, SG_QSTATUS_RELEASED, now - 2 * DAY, now));
     char age[32];
     sg_review_format_age(2 * DAY + 3 * 3600 + 60, age, sizeof(age));
     assert_string_equal(age, "2d 03h");
@@ -424,7 +234,7 @@ test_show(void **state)
     struct env *e = *state;
     struct sg_review_detail *d = NULL;
     const char *err = NULL;
-    assert_int_equal(sg_review_show(e->r, e->ids[1], &bob, true, &d, &err),
+    assert_int_equal(sg_review_show(e->f.r, e->ids[1], &bob, true, &d, &err),
                      0);
     assert_string_equal(d->record->queue_id, "4AAA2");
     assert_int_equal(d->n_rcpts, 2);
@@ -479,9 +289,9 @@ test_show(void **state)
     assert_string_equal(d->history[0].action, "held");
     sg_review_detail_free(&d);
 
-    assert_int_equal(sg_review_show(e->r, "SG-20000101-000000", &bob, false,
-                                    &d, &err),
-                     SG_REVIEW_NOT_FOUND);
+    assert_int_equal(
+        sg_review_show(e->f.r, "SG-20000101-000000", &bob, false, &d, &err),
+        SG_REVIEW_NOT_FOUND);
 }
 
 /* ------------------------------------------------------------ decisions */
@@ -492,12 +302,13 @@ test_release_once(void **state)
     struct env *e = *state;
     const char *err = NULL;
     const char *id = e->ids[0];
-    assert_int_equal(sg_review_release(e->r, id, &alice, "", &err), -1);
+    assert_int_equal(sg_review_release(e->f.r, id, &alice, "", &err), -1);
     assert_int_equal(
-        sg_review_release(e->r, id, &alice, "Checked with Mr Smith", &err), 0);
+        sg_review_release(e->f.r, id, &alice, "Checked with Mr Smith", &err),
+        0);
     assert_int_equal(status_of(e, id), SG_QSTATUS_RELEASED);
     assert_true(queue_has(e, "4AAA1 active"));
-    assert_int_equal(count_lines(e->calls, "release 4AAA1"), 1);
+    assert_int_equal(count_lines(e->f.calls, "release 4AAA1"), 1);
     assert_int_equal(audits(e, id, "released", "alice"), 1);
     assert_int_equal(db_int(e,
                             "SELECT count(*) FROM audit WHERE record_id = ?1"
@@ -507,19 +318,19 @@ test_release_once(void **state)
                      1);
 
     /* no double release, and the second reviewer learns who did it */
-    assert_int_equal(sg_review_release(e->r, id, &bob, "again", &err),
+    assert_int_equal(sg_review_release(e->f.r, id, &bob, "again", &err),
                      SG_REVIEW_WRONG_STATUS);
     assert_non_null(strstr(err, "already released by alice"));
-    assert_int_equal(count_lines(e->calls, "release 4AAA1"), 1);
+    assert_int_equal(count_lines(e->f.calls, "release 4AAA1"), 1);
     /* nor a reject or an escalation after it */
-    assert_int_equal(sg_review_reject(e->r, id, &bob, "no", false, &err),
+    assert_int_equal(sg_review_reject(e->f.r, id, &bob, "no", false, &err),
                      SG_REVIEW_WRONG_STATUS);
-    assert_int_equal(sg_review_escalate(e->r, id, &bob, "no", &err),
+    assert_int_equal(sg_review_escalate(e->f.r, id, &bob, "no", &err),
                      SG_REVIEW_WRONG_STATUS);
-    assert_int_equal(count_lines(e->calls, "delete"), 0);
-    assert_int_equal(sg_review_release(e->r, "SG-20000101-000000", &bob,
-                                       "x", &err),
-                     SG_REVIEW_NOT_FOUND);
+    assert_int_equal(count_lines(e->f.calls, "delete"), 0);
+    assert_int_equal(
+        sg_review_release(e->f.r, "SG-20000101-000000", &bob, "x", &err),
+        SG_REVIEW_NOT_FOUND);
 }
 
 static void
@@ -527,42 +338,38 @@ test_reject_and_escalate(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
-    assert_int_equal(
-        sg_review_reject(e->r, e->ids[1], &alice, "Not appropriate", false,
-                         &err),
-        0);
+    assert_int_equal(sg_review_reject(e->f.r, e->ids[1], &alice,
+                                      "Not appropriate", false, &err),
+                     0);
     assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
     assert_false(queue_has(e, "4AAA2 hold"));
     assert_int_equal(audits(e, e->ids[1], "rejected", "alice"), 1);
 
     /* escalate: still held in the queue; then released from escalated */
     assert_int_equal(
-        sg_review_escalate(e->r, e->ids[2], &alice, "Head to decide", &err),
+        sg_review_escalate(e->f.r, e->ids[2], &alice, "Head to decide", &err),
         0);
     assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_ESCALATED);
     assert_true(queue_has(e, "4AAA3 hold"));
-    assert_int_equal(sg_review_escalate(e->r, e->ids[2], &bob, "x", &err),
+    assert_int_equal(sg_review_escalate(e->f.r, e->ids[2], &bob, "x", &err),
                      SG_REVIEW_WRONG_STATUS);
-    assert_int_equal(sg_review_release(e->r, e->ids[2], &bob, "Head: ok",
-                                       &err),
-                     0);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[2], &bob, "Head: ok", &err), 0);
     assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_RELEASED);
 
     /* telling the sender: refused up front when notices are off, and
      * nothing is done */
-    assert_int_equal(sg_review_reject(e->r, e->ids[0], &alice, "no", true,
-                                      &err),
-                     -1);
+    assert_int_equal(
+        sg_review_reject(e->f.r, e->ids[0], &alice, "no", true, &err), -1);
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
     assert_true(queue_has(e, "4AAA1 hold"));
 
     /* a note changes nothing else */
-    assert_int_equal(sg_review_note(e->r, e->ids[0], &bob, "Rang parent",
-                                    &err),
-                     0);
+    assert_int_equal(
+        sg_review_note(e->f.r, e->ids[0], &bob, "Rang parent", &err), 0);
     assert_int_equal(audits(e, e->ids[0], "note", "bob"), 1);
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
-    assert_int_equal(sg_review_note(e->r, "SG-1", &bob, "x", &err),
+    assert_int_equal(sg_review_note(e->f.r, "SG-1", &bob, "x", &err),
                      SG_REVIEW_NOT_FOUND);
 }
 
@@ -573,24 +380,24 @@ test_missing_from_queue(void **state)
     const char *err = NULL;
     /* released by hand (postsuper -H): in the active queue */
     queue_set(e, "4AAA1 active\n4AAA3 hold\n4AAA4 hold\n");
-    assert_int_equal(sg_review_reject(e->r, e->ids[0], &alice, "no", false,
-                                      &err),
-                     SG_REVIEW_GONE);
+    assert_int_equal(
+        sg_review_reject(e->f.r, e->ids[0], &alice, "no", false, &err),
+        SG_REVIEW_GONE);
     assert_non_null(strstr(err, "released outside safeguard-review"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_RELEASED);
-    assert_int_equal(count_lines(e->calls, "delete"), 0);
+    assert_int_equal(count_lines(e->f.calls, "delete"), 0);
     /* delivered or deleted by hand: not in the queue at all */
-    assert_int_equal(sg_review_release(e->r, e->ids[1], &alice, "ok", &err),
+    assert_int_equal(sg_review_release(e->f.r, e->ids[1], &alice, "ok", &err),
                      SG_REVIEW_GONE);
     assert_non_null(strstr(err, "no longer has queue id 4AAA2"));
     assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_EXPIRED);
-    assert_int_equal(count_lines(e->calls, "release"), 0);
+    assert_int_equal(count_lines(e->f.calls, "release"), 0);
     assert_int_equal(audits(e, e->ids[1], "expired", "alice"), 1);
 
     /* sync finds the others */
     queue_set(e, "4AAA3 hold\n");
     size_t gone = 0;
-    assert_int_equal(sg_review_sync(e->r, &bob, NULL, &gone, &err), 0);
+    assert_int_equal(sg_review_sync(e->f.r, &bob, NULL, &gone, &err), 0);
     assert_int_equal(gone, 1);
     assert_int_equal(status_of(e, e->ids[3]), SG_QSTATUS_EXPIRED);
     assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_HELD);
@@ -602,10 +409,10 @@ test_command_fails(void **state)
     struct env *e = *state;
     const char *err = NULL;
     char flag[160];
-    snprintf(flag, sizeof(flag), "%s.fail", e->queue);
+    snprintf(flag, sizeof(flag), "%s.fail", e->f.queue);
     /* the queue listing itself fails: nothing is done */
     fclose(fopen(flag, "w"));
-    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      -1);
     assert_non_null(strstr(err, "fake: refused"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
@@ -617,7 +424,7 @@ test_command_fails(void **state)
     settings(e, &s);
     s.release_command = "/bin/false {queue_id}";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      -1);
     assert_non_null(strstr(err, "still held"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
@@ -626,7 +433,7 @@ test_command_fails(void **state)
     /* a command that exits 0 but leaves it on hold */
     s.release_command = "/bin/true {queue_id}";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      -1);
     assert_non_null(strstr(err, "still on hold"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
@@ -634,20 +441,18 @@ test_command_fails(void **state)
     /* no queue command (a non-Postfix site): the exit status decides */
     s.queue_command = "";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      0);
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_RELEASED);
 
     /* templates: absolute path, no shell, queue ids only alphanumeric */
-    assert_int_equal(sg_review_run("postsuper -H {queue_id}", "ABC", 5, NULL,
-                                   &err),
-                     -1);
-    assert_int_equal(sg_review_run("/bin/true {queue_id}", "A;rm -rf /", 5,
-                                   NULL, &err),
-                     -1);
+    assert_int_equal(
+        sg_review_run("postsuper -H {queue_id}", "ABC", 5, NULL, &err), -1);
+    assert_int_equal(
+        sg_review_run("/bin/true {queue_id}", "A;rm -rf /", 5, NULL, &err), -1);
     char *out = NULL;
-    assert_int_equal(sg_review_run("/bin/echo 'a  b' x{queue_id}y $HOME",
-                                   "Q1", 5, &out, &err),
+    assert_int_equal(sg_review_run("/bin/echo 'a  b' x{queue_id}y $HOME", "Q1",
+                                   5, &out, &err),
                      0);
     assert_string_equal(out, "a  b xQ1y $HOME\n");
     free(out);
@@ -662,21 +467,19 @@ test_export(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
-    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice,
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice,
                                        "=HYPERLINK(\"x\") \"quoted\"", &err),
                      0);
-    assert_int_equal(sg_review_reject(e->r, e->ids[1], &bob, "No, sorry",
-                                      false, &err),
-                     0);
-    assert_int_equal(sg_review_note(e->r, e->ids[2], &bob, "Watching", &err),
+    assert_int_equal(
+        sg_review_reject(e->f.r, e->ids[1], &bob, "No, sorry", false, &err), 0);
+    assert_int_equal(sg_review_note(e->f.r, e->ids[2], &bob, "Watching", &err),
                      0);
 
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
-    assert_int_equal(sg_review_export(e->r, 0, SG_REVIEW_CSV, out, &alice,
-                                      &err),
-                     0);
+    assert_int_equal(
+        sg_review_export(e->f.r, 0, SG_REVIEW_CSV, out, &alice, &err), 0);
     fclose(out);
     /* a header and three rows, CRLF */
     size_t lines = 0;
@@ -694,7 +497,7 @@ test_export(void **state)
     /* JSON: only decisions since now - 1 min; the same three */
     buf = NULL;
     out = open_memstream(&buf, &len);
-    assert_int_equal(sg_review_export(e->r, time(NULL) - 60, SG_REVIEW_JSON,
+    assert_int_equal(sg_review_export(e->f.r, time(NULL) - 60, SG_REVIEW_JSON,
                                       out, &alice, &err),
                      0);
     fclose(out);
@@ -721,7 +524,7 @@ test_export(void **state)
     /* nothing in the future */
     buf = NULL;
     out = open_memstream(&buf, &len);
-    assert_int_equal(sg_review_export(e->r, time(NULL) + 60, SG_REVIEW_JSON,
+    assert_int_equal(sg_review_export(e->f.r, time(NULL) + 60, SG_REVIEW_JSON,
                                       out, &alice, &err),
                      0);
     fclose(out);
@@ -757,22 +560,22 @@ test_expire(void **state)
     time_t now = time(NULL);
 
     /* decided now; purged only 30 days later */
-    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      0);
     char path[256], strays[3][256];
     struct sg_quarantine_record *rec = NULL;
-    assert_int_equal(sg_quarantine_get(e->q, e->ids[0], &rec, &err), 0);
+    assert_int_equal(sg_quarantine_get(e->f.q, e->ids[0], &rec, &err), 0);
     snprintf(path, sizeof(path), "%s", rec->message_path);
     sg_quarantine_record_free(&rec);
-    snprintf(strays[0], 256, "%s/.tmp-abc123", e->store);
-    snprintf(strays[1], 256, "%s/SG-20200101-ABCDEF.eml", e->store);
-    snprintf(strays[2], 256, "%s/SG-20200101-FEDCBA.eml", e->store);
+    snprintf(strays[0], 256, "%s/.tmp-abc123", e->f.store);
+    snprintf(strays[1], 256, "%s/SG-20200101-ABCDEF.eml", e->f.store);
+    snprintf(strays[2], 256, "%s/SG-20200101-FEDCBA.eml", e->f.store);
     touch_old(strays[0], now - 2 * 3600);
     touch_old(strays[1], now - 2 * 3600);
     touch_old(strays[2], now); /* too new: a hold may be committing */
 
     struct sg_review_expire_result res;
-    assert_int_equal(sg_review_expire(e->r, &alice, now, NULL, &res, &err),
+    assert_int_equal(sg_review_expire(e->f.r, &alice, now, NULL, &res, &err),
                      0);
     assert_int_equal(res.expired, 1); /* the 10-day-old one */
     assert_int_equal(res.purged, 0);
@@ -788,9 +591,8 @@ test_expire(void **state)
     /* 31 days on: the decided records and their copies go, the audit
      * stays; waiting ones are expired first, then purged in a later run */
     time_t later = now + 31 * DAY;
-    long long audit_rows =
-        db_int(e, "SELECT count(*) FROM audit", NULL);
-    assert_int_equal(sg_review_expire(e->r, &alice, later, NULL, &res, &err),
+    long long audit_rows = db_int(e, "SELECT count(*) FROM audit", NULL);
+    assert_int_equal(sg_review_expire(e->f.r, &alice, later, NULL, &res, &err),
                      0);
     /* ids[1] and ids[2] are expired (held over 7 days by then), and
      * purged with ids[0] and ids[3] in the same run */
@@ -799,10 +601,10 @@ test_expire(void **state)
     assert_int_equal(res.copies, 4);
     assert_int_equal(access(path, F_OK), -1);
     assert_int_equal(
-        db_int(e, "SELECT count(*) FROM records WHERE id = ?1", e->ids[0]),
-        0);
-    assert_int_equal(db_int(e, "SELECT count(*) FROM recipients WHERE"
-                               " record_id = ?1",
+        db_int(e, "SELECT count(*) FROM records WHERE id = ?1", e->ids[0]), 0);
+    assert_int_equal(db_int(e,
+                            "SELECT count(*) FROM recipients WHERE"
+                            " record_id = ?1",
                             e->ids[0]),
                      0);
     assert_true(db_int(e, "SELECT count(*) FROM audit", NULL) > audit_rows);
@@ -814,9 +616,8 @@ test_expire(void **state)
     s.hold_max_days = 1;
     s.expire_action = SG_REVIEW_EXPIRE_RELEASE;
     open_review(e, &s);
-    char *id = hold(e, "4BBB1", "j.smith@school.example", now - 3 * DAY,
-                    false);
-    assert_int_equal(sg_review_expire(e->r, &alice, now, NULL, &res, &err),
+    char *id = hold(e, "4BBB1", "j.smith@school.example", now - 3 * DAY, false);
+    assert_int_equal(sg_review_expire(e->f.r, &alice, now, NULL, &res, &err),
                      0);
     assert_int_equal(res.expired, 1);
     assert_int_equal(status_of(e, id), SG_QSTATUS_RELEASED);
@@ -835,14 +636,14 @@ test_digest_and_audit(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
-    assert_int_equal(sg_review_escalate(e->r, e->ids[3], &alice, "Head", &err),
-                     0);
-    assert_int_equal(sg_review_release(e->r, e->ids[0], &alice, "ok", &err),
+    assert_int_equal(
+        sg_review_escalate(e->f.r, e->ids[3], &alice, "Head", &err), 0);
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      0);
     struct sg_buf b = SG_BUF_INIT;
     size_t waiting = 0, overdue = 0;
     assert_int_equal(
-        sg_review_digest(e->r, time(NULL), &b, &waiting, &overdue, &err), 0);
+        sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
     assert_int_equal(waiting, 3);
     assert_int_equal(overdue, 2);
     /* oldest first, the late ones flagged */
@@ -857,14 +658,13 @@ test_digest_and_audit(void **state)
     assert_non_null(strstr(b.data, "escalated, PAST THE TARGET"));
     sg_buf_free(&b);
     /* mailing needs notices */
-    assert_int_equal(sg_review_digest_mail(e->r, "x", 1, 0, time(NULL),
-                                           &alice, &err),
-                     -1);
+    assert_int_equal(
+        sg_review_digest_mail(e->f.r, "x", 1, 0, time(NULL), &alice, &err), -1);
 
     struct sg_review_audit_row *rows = NULL;
     size_t n = 0;
-    assert_int_equal(sg_review_audit_list(e->r, e->ids[0], 0, &rows, &n, &err),
-                     0);
+    assert_int_equal(
+        sg_review_audit_list(e->f.r, e->ids[0], 0, &rows, &n, &err), 0);
     assert_int_equal(n, 2);
     assert_string_equal(rows[0].action, "held");
     assert_string_equal(rows[0].actor, "safeguard-milter");
@@ -896,20 +696,18 @@ test_notices(void **state)
 {
     struct env *e = *state;
     char script[256], out[256], secret[256], cmd[1024];
-    snprintf(script, sizeof(script), "%s/sendmail.sh", e->dir);
-    snprintf(out, sizeof(out), "%s/mail", e->dir);
-    snprintf(secret, sizeof(secret), "%s/notice.key", e->dir);
+    snprintf(script, sizeof(script), "%s/sendmail.sh", e->f.dir);
+    snprintf(out, sizeof(out), "%s/mail", e->f.dir);
+    snprintf(secret, sizeof(secret), "%s/notice.key", e->f.dir);
     FILE *f = fopen(script, "w");
     assert_non_null(f);
     fputs(fake_sendmail, f);
     fclose(f);
     int fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0600);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, "0123456789abcdef0123456789abcdef-key", 36),
-                     36);
+    assert_int_equal(write(fd, "0123456789abcdef0123456789abcdef-key", 36), 36);
     close(fd);
-    snprintf(cmd, sizeof(cmd), "/bin/sh %s %s -f {from} -- {to}", script,
-             out);
+    snprintf(cmd, sizeof(cmd), "/bin/sh %s %s -f {from} -- {to}", script, out);
     static const char *const dsl[] = {"dsl@school.example"};
     static const char *const domains[] = {"school.example"};
     struct sg_notice_config nc = {
@@ -923,8 +721,8 @@ test_notices(void **state)
         .timeout = 10,
     };
     struct sg_review_options o = {
-        .db_path = e->db,
-        .store_dir = e->store,
+        .db_path = e->f.db,
+        .store_dir = e->f.store,
         .notice = &nc,
         .dsl_contact = "Mrs A Khan (DSL)",
         .school_domains = domains,
@@ -932,14 +730,14 @@ test_notices(void **state)
     };
     settings(e, &o.settings);
     const char *err = NULL;
-    sg_review_close(&e->r);
-    if (sg_review_open(&o, &e->r, &err) != 0)
+    sg_review_close(&e->f.r);
+    if (sg_review_open(&o, &e->f.r, &err) != 0)
         fail_msg("%s", err);
 
     /* the rejected sender is told, from rejected-sender.txt */
-    int rc = sg_review_reject(e->r, e->ids[0], &alice,
-                              "Please use the school office number.", true,
-                              &err);
+    int rc =
+        sg_review_reject(e->f.r, e->ids[0], &alice,
+                         "Please use the school office number.", true, &err);
     if (rc != 0)
         fail_msg("reject: %s", err);
     char *mail = read_all(out);
@@ -957,8 +755,8 @@ test_notices(void **state)
     size_t waiting = 0, overdue = 0;
     time_t now = time(NULL);
     assert_int_equal(
-        sg_review_digest(e->r, now, &b, &waiting, &overdue, &err), 0);
-    if (sg_review_digest_mail(e->r, b.data, waiting, overdue, now, &alice,
+        sg_review_digest(e->f.r, now, &b, &waiting, &overdue, &err), 0);
+    if (sg_review_digest_mail(e->f.r, b.data, waiting, overdue, now, &alice,
                               &err) != 0)
         fail_msg("digest: %s", err);
     sg_buf_free(&b);
@@ -976,7 +774,7 @@ test_notices(void **state)
      * fails and says why */
     assert_int_equal(chmod(secret, 0), 0);
     if (access(secret, R_OK) != 0) { /* not when run as root */
-        rc = sg_review_reject(e->r, e->ids[1], &alice, "No.", true, &err);
+        rc = sg_review_reject(e->f.r, e->ids[1], &alice, "No.", true, &err);
         assert_int_equal(rc, SG_REVIEW_NOTICE_FAILED);
         assert_non_null(strstr(err, "notice.key"));
         assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
@@ -999,8 +797,7 @@ test_open_missing_db(void **state)
     assert_int_equal(sg_review_open(&o, &r, &err), -1);
     assert_non_null(strstr(err, "no quarantine database at /nonexistent"));
     assert_null(r);
-    assert_string_equal(s.release_command,
-                        "/usr/sbin/postsuper -H {queue_id}");
+    assert_string_equal(s.release_command, "/usr/sbin/postsuper -H {queue_id}");
     assert_string_equal(s.delete_command,
                         "/usr/sbin/postsuper -d {queue_id} hold");
     /* settings out of range are refused before anything is opened */
@@ -1024,8 +821,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_command_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_digest_and_audit, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_digest_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
         cmocka_unit_test(test_open_missing_db),
     };
