@@ -270,11 +270,46 @@ sg_wait_sink() {
     return 1
 }
 
+# sg_review ARGS...: safeguard-review on the milter's configuration, with
+# its release, delete and queue commands pointed at this private Postfix.
+sg_review() {
+    "$SG_BUILDDIR/review/safeguard-review" -c "$SG_MILTER_CONF" \
+        -o "review_release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}" \
+        -o "review_delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold" \
+        -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j" "$@"
+}
+
+# sg_start_review [-o NAME=VALUE]...: the review web page on a free loopback
+# port (SG_REVIEW_URL), logging to SG_REVIEW_LOG; stopped by sg_cleanup.
+sg_start_review() {
+    local port i
+    port=$(sg_free_port)
+    SG_REVIEW_LOG=$SG_WORK/review.log
+    SG_REVIEW_URL=http://127.0.0.1:$port
+    sg_review "$@" serve --listen "127.0.0.1:$port" >>"$SG_REVIEW_LOG" 2>&1 &
+    SG_REVIEW_PID=$!
+    for i in $(seq 1 100); do
+        grep -q "listening on http://127.0.0.1:$port/" "$SG_REVIEW_LOG" && return 0
+        kill -0 "$SG_REVIEW_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    sg_die "review page did not start: $(cat "$SG_REVIEW_LOG")"
+}
+
+sg_stop_review() {
+    if [ -n "${SG_REVIEW_PID:-}" ]; then
+        kill -TERM "$SG_REVIEW_PID" 2>/dev/null
+        wait "$SG_REVIEW_PID" 2>/dev/null
+        SG_REVIEW_PID=
+    fi
+}
+
 # sg_queue_count: messages still in Postfix's queue (any queue).
 sg_queue_count() { postqueue -c "$SG_PF" -j 2>/dev/null | wc -l; }
 
 sg_cleanup() {
     local rc=$?
+    sg_stop_review
     sg_stop_milter
     [ -d "${SG_PF:-/nonexistent}" ] && postfix -c "$SG_PF" stop >/dev/null 2>&1
     [ -n "${SG_SINK_PID:-}" ] && kill "$SG_SINK_PID" 2>/dev/null

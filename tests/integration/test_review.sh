@@ -42,12 +42,7 @@ SG_MILTER_TIME="2025-03-12 10:15:00" sg_start_milter
 
 # The review tool reads the same configuration (the daemon loaded its
 # review_sla_hours too); -o points the commands at this private Postfix.
-review() {
-    "$REVIEW_BIN" -c "$SG_MILTER_CONF" \
-        -o "review_release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}" \
-        -o "review_delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold" \
-        -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j" "$@"
-}
+review() { sg_review "$@"; }
 DB="$SG_QUARANTINE/quarantine.db"
 status_of() { sqlite3 "$DB" "select status from records where id='$1'"; }
 held() {
