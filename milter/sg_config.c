@@ -1010,6 +1010,32 @@ sg_config_set(struct sg_config *cfg, const char *name, const char *value,
     return finish(cfg, "command line", error_r);
 }
 
+int
+sg_config_override(struct sg_config *cfg, const char *const *assignments,
+                   size_t n, const char **error_r)
+{
+    static __thread char err[256];
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(assignments[i], '=');
+        if (eq == NULL || eq == assignments[i]) {
+            snprintf(err, sizeof(err), "command line: \"%.200s\": expected "
+                                       "NAME=VALUE", assignments[i]);
+            *error_r = err;
+            return -1;
+        }
+        char *name = strndup(assignments[i], (size_t)(eq - assignments[i]));
+        if (name == NULL) {
+            *error_r = "out of memory";
+            return -1;
+        }
+        int rc = apply(cfg, "command line", 0, name, eq + 1, error_r);
+        free(name);
+        if (rc < 0)
+            return -1;
+    }
+    return finish(cfg, "command line", error_r);
+}
+
 struct sg_config *
 sg_config_ref(struct sg_config *cfg)
 {

@@ -189,6 +189,13 @@ int sg_config_listen(const char *spec, char *host, size_t host_size,
 int sg_config_set(struct sg_config *cfg, const char *name, const char *value,
                   const char **error_r);
 
+/* Override several keys, each "NAME=VALUE" (safeguard-review's -o), and
+ * only then check the keys against each other, as a load does (so that a
+ * pair such as review_tls_cert and review_tls_key can be given one by
+ * one). */
+int sg_config_override(struct sg_config *cfg, const char *const *assignments,
+                       size_t n, const char **error_r);
+
 struct sg_config *sg_config_ref(struct sg_config *cfg);
 void sg_config_unref(struct sg_config **cfg);
 

@@ -159,22 +159,6 @@ parse_uint(const char *name, const char *v, unsigned max)
     return (unsigned)n;
 }
 
-/* -o NAME=VALUE: any key of the configuration file, checked as there. */
-static void
-apply_override(struct sg_config *cfg, const char *arg)
-{
-    const char *eq = strchr(arg, '=');
-    if (eq == NULL || eq == arg)
-        die(EX_USAGE, "-o %s: expected NAME=VALUE", arg);
-    char *name = strndup(arg, (size_t)(eq - arg));
-    const char *err = NULL;
-    if (name == NULL)
-        die(EX_OSERR, "out of memory");
-    if (sg_config_set(cfg, name, eq + 1, &err) < 0)
-        die(EX_USAGE, "%s", err);
-    free(name);
-}
-
 /* ------------------------------------------------------------ output */
 
 /* Print s made safe for the terminal. */
@@ -872,8 +856,8 @@ main(int argc, char **argv)
     struct sg_config *cfg = sg_config_load_default(config, config_given, &err);
     if (cfg == NULL)
         die(EX_CONFIG, "%s", err);
-    for (size_t i = 0; i < n_overrides; i++)
-        apply_override(cfg, overrides[i]);
+    if (sg_config_override(cfg, overrides, n_overrides, &err) < 0)
+        die(EX_USAGE, "%s", err);
 
     struct passwd *pw = getpwuid(getuid());
     char uidbuf[32];

@@ -439,6 +439,29 @@ test_review_settings(void **state)
     }
 }
 
+/* -o overrides are checked against each other only once all are set. */
+static void
+test_override(void **state)
+{
+    (void)state;
+    const char *err = NULL;
+    struct sg_config *cfg = sg_config_defaults(&err);
+    assert_non_null(cfg);
+    const char *pair[] = {"review_tls_cert=/etc/ssl/review.pem",
+                          "review_tls_key=/etc/ssl/private/review.key"};
+    assert_int_equal(sg_config_override(cfg, pair, 2, &err), 0);
+    assert_string_equal(cfg->review_tls_key, "/etc/ssl/private/review.key");
+    /* one of the pair alone is still an error */
+    struct sg_config *one = sg_config_defaults(&err);
+    assert_int_equal(sg_config_override(one, pair, 1, &err), -1);
+    assert_non_null(strstr(err, "go together"));
+    const char *bad[] = {"no_equals_sign"};
+    assert_int_equal(sg_config_override(one, bad, 1, &err), -1);
+    assert_non_null(strstr(err, "NAME=VALUE"));
+    sg_config_unref(&one);
+    sg_config_unref(&cfg);
+}
+
 /* review_listen, split for the web page. */
 static void
 test_listen(void **state)
@@ -705,6 +728,7 @@ main(void)
         cmocka_unit_test(test_directory_settings),
         cmocka_unit_test(test_review_settings),
         cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_override),
         cmocka_unit_test(test_open_directory),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_nul_byte),
