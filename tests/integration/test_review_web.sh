@@ -47,6 +47,8 @@ check() {
 # playwright-core, pinned by package-lock.json, installed by npm ci beside
 # the script (or, in a read-only source tree, in the build tree); never a
 # browser download
+[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] 2>/dev/null ||
+    sg_die "playwright-core needs node 20 or newer (this is $(node --version))"
 BROWSER_DIR="$SG_SRCDIR/tests/browser"
 NODE_DIR=$BROWSER_DIR
 [ -w "$BROWSER_DIR" ] || NODE_DIR="$SG_BUILDDIR/tests/browser"
