@@ -41,6 +41,8 @@ TO=amy.patel@school.example   # pupil (school.dir)
 
 # shellcheck source=../tests/integration/lib.sh
 . "$SG_SRCDIR/tests/integration/lib.sh"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 sg_require_postfix
 command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null ||
     { echo "SKIP: smtp-source/smtp-sink missing (postfix package)"; exit 77; }
@@ -52,13 +54,8 @@ fi
 
 t_start=$(date +%s)
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-printf 'machine: %s CPUs, %s, %s MiB, %s, kernel %s, Postfix %s\n' \
-    "$(nproc)" \
-    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
-    "$(awk '/^MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" \
-    "$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown OS}")" \
-    "$(uname -r)" "$(postconf -d -h mail_version 2>/dev/null)"
-echo "load average at start: $(load)"
+bench_machine
+echo "Postfix $(postconf -d -h mail_version 2>/dev/null)"
 
 sg_setup
 BENCH_PIDS=()
@@ -75,29 +72,15 @@ trap 'exit 1' INT TERM HUP
 R=$SG_WORK/results.tsv   # kind config size sessions round values...
 : >"$R"
 
-# A fast sink: smtp-sink accepting and discarding (the harness's
-# sg_start_sink writes a file per message, which would make delivery the
-# bottleneck).
-smtp-sink -u postfix "127.0.0.1:$SG_SINK_PORT" 256 >"$SG_WORK/sink.log" 2>&1 &
-SG_SINK_PID=$!
-for i in $(seq 1 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$SG_SINK_PORT") 2>/dev/null && break
-    sleep 0.1
-done
+bench_start_sink "$SG_SINK_PORT" "$SG_WORK/sink.log" || sg_die "smtp-sink did not start"
+SG_SINK_PID=$BENCH_SINK_PID
 
 # Postfix: main.cf without milters (smtpd_milters and non_smtpd_milters
 # empty); the milters are per smtpd service below.
 SG_POSTFIX_MILTER=
 sg_start_postfix
 
-wait_port() {
-    local i
-    for i in $(seq 1 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    sg_die "nothing listens on 127.0.0.1:$1"
-}
+wait_port() { bench_wait_port "$1" || sg_die "nothing listens on 127.0.0.1:$1"; }
 
 # (b) the null milter, unix socket inside the queue directory (as the
 # harness does for safeguard-milter) and inet.
@@ -166,10 +149,9 @@ PID[sg-unix]=$SG_UNIX_PID; PID[sg-inet]=$SG_INET_PID
 PID[null-inet-D]=$NULLD_INET_PID; PID[sg-unix-accept]=$SG_UNIX_PID
 LOG[sg-unix-accept]=$SG_UNIX_LOG
 LOG[sg-unix]=$SG_UNIX_LOG; LOG[sg-inet]=$SG_INET_LOG
-for c in "${CONFIGS[@]}"; do
-    PORT[$c]=$(sg_free_port)
-    echo "127.0.0.1:${PORT[$c]} inet n - y - - smtpd -o smtpd_milters=${MILTER[$c]}"
-done >>"$SG_PF/master.cf"
+specs=()
+for c in "${CONFIGS[@]}"; do specs+=("$c=${MILTER[$c]}"); done
+bench_services "$SG_PF/master.cf" "${specs[@]}"
 postfix -c "$SG_PF" reload >/dev/null 2>&1 || sg_die "postfix reload failed"
 for c in "${CONFIGS[@]}"; do wait_port "${PORT[$c]}"; done
 
