@@ -178,6 +178,7 @@ const char web_css[] =
     "th,td{border:1px solid #ccd;padding:.35em .5em;text-align:left;"
     "vertical-align:top}\n"
     "th{background:#e8ecf2}\n"
+    "td.nowrap{white-space:nowrap}\n"
     "td.sla-ok{background:#e3f4e1}td.sla-soon{background:#fff4cc}"
     "td.sla-late{background:#f9d6d5;font-weight:bold}\n"
     "nav.tabs a{margin-right:1em}nav.tabs a.on{font-weight:bold}\n"

@@ -52,10 +52,10 @@ sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_quarantine_status st,
     char age[32];
     if (sg_review_overdue(w->o.review, st, created, now)) {
         sg_review_format_age(-left, age, sizeof(age));
-        sg_buf_printf(b, "<td class=\"sla-late\">Late by %s</td>", age);
+        sg_buf_printf(b, "<td class=\"sla-late nowrap\">Late by %s</td>", age);
     } else {
         sg_review_format_age(left, age, sizeof(age));
-        sg_buf_printf(b, "<td class=\"sla-%s\">%s left</td>",
+        sg_buf_printf(b, "<td class=\"sla-%s nowrap\">%s left</td>",
                       left * 4 < target ? "soon" : "ok", age);
     }
 }
@@ -121,11 +121,11 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         const struct sg_review_item *it = &items[i];
         char age[32];
         sg_review_format_age(req->now - it->created, age, sizeof(age));
-        sg_buf_puts(b, "<tr><td><a href=\"/item/");
+        sg_buf_puts(b, "<tr><td class=\"nowrap\"><a href=\"/item/");
         web_urlenc(b, it->id);
         sg_buf_puts(b, "\">");
         web_text(b, it->id);
-        sg_buf_printf(b, "</a></td><td>%s ago</td>", age);
+        sg_buf_printf(b, "</a></td><td class=\"nowrap\">%s ago</td>", age);
         sla_cell(b, w, it->status, it->created, req->now);
         sg_buf_puts(b, "<td>");
         web_text(b, it->env_from);

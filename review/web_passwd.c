@@ -112,8 +112,9 @@ static const char *
 find_hash(char *text, const char *login)
 {
     size_t ll = strlen(login);
-    for (char *line = strtok(text, "\n"); line != NULL;
-         line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
         line[strcspn(line, "\r")] = '\0';
         if (*line == '#' || *line == '\0')
             continue;

@@ -118,8 +118,9 @@ form_decode(char *s)
 static void
 form_parse(char *body, struct params *ps)
 {
-    for (char *pair = strtok(body, "&"); pair != NULL;
-         pair = strtok(NULL, "&")) {
+    char *save = NULL;
+    for (char *pair = strtok_r(body, "&", &save); pair != NULL;
+         pair = strtok_r(NULL, "&", &save)) {
         if (ps->n >= MAX_PARAMS) {
             ps->overflow = true;
             return;
@@ -394,9 +395,8 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, answer, &srv,
         /* the logger first, or MHD logs the options before it itself */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,

@@ -514,8 +514,8 @@ test_queue_pages(void **state)
         handle(e, "GET", "/queue", &c, &r);
         assert_int_equal(r.status, 200);
         rows[page - 1] = 0;
-        for (const char *p = r.body.data; (p = strstr(p, "<tr><td><a href"));
-             p++)
+        for (const char *p = r.body.data;
+             (p = strstr(p, "<tr><td class=\"nowrap\"><a href")); p++)
             rows[page - 1]++;
         assert_true((strstr(r.body.data, ">More</a>") != NULL) == (page == 1));
         sg_web_response_free(&r);
