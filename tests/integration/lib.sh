@@ -304,6 +304,24 @@ sg_stop_review() {
     fi
 }
 
+# Where a message is.  QID is Postfix's queue id, ID a quarantine record.
+# sg_sink_files QID: the sink's copies of QID (found by their Received:
+# line; a notice may quote the queue id in its text)
+sg_sink_files() { grep -rlsE "\(Postfix\) with E?SMTP id $1;?$" "$SG_SINK_DIR" 2>/dev/null; }
+# sg_sink_copies QID: how many copies of QID reached the sink
+sg_sink_copies() { sg_sink_files "$1" | wc -l; }
+# sg_held QID: is QID in Postfix's hold queue?
+sg_held() { postqueue -c "$SG_PF" -j 2>/dev/null | grep -F "\"$1\"" | grep -q '"queue_name": *"hold"'; }
+# sg_in_queue QID: is QID in any of Postfix's queues?
+sg_in_queue() { postqueue -c "$SG_PF" -j 2>/dev/null | grep -qE "\"queue_id\": *\"$1\""; }
+# sg_record_status ID: held, released, rejected, expired or escalated
+sg_record_status() { sqlite3 "$SG_QUARANTINE/quarantine.db" "select status from records where id='$1'"; }
+# sg_notice_to ADDRESS TEXT: a notice at the sink to ADDRESS containing TEXT
+sg_notice_to() {
+    grep -rls "X-Safeguard-Notice" "$SG_SINK_DIR" 2>/dev/null |
+        xargs -r grep -l "^X-Rcpt-Args: <$1>" | xargs -r grep -lF -- "$2" | head -1
+}
+
 # sg_queue_count: messages still in Postfix's queue (any queue).
 sg_queue_count() { postqueue -c "$SG_PF" -j 2>/dev/null | wc -l; }
 

@@ -41,10 +41,7 @@ sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
 sg_start_postfix
 DB="$SG_QUARANTINE/quarantine.db"
 # notice_to RECORD ADDRESS: the sink's copy of the notice about RECORD to ADDRESS
-notice_to() {
-    grep -rls "X-Safeguard-Notice" "$SG_SINK_DIR" 2>/dev/null |
-        xargs -r grep -l "^X-Rcpt-Args: <$2>" | xargs -r grep -l "$1" | head -1
-}
+notice_to() { sg_notice_to "$2" "$1"; }
 wait_notice() {
     local i
     for i in $(seq 1 300); do [ -n "$(notice_to "$1" "$2")" ] && return 0; sleep 0.1; done
@@ -60,17 +57,14 @@ wait_notice() {
 
 # sink_file QID: the sink's copy of the message Postfix queued as QID
 # (by its Received: line; a notice may quote the queue id in its text).
-sink_file() { grep -rlsE "\(Postfix\) with E?SMTP id $1;?$" "$SG_SINK_DIR" 2>/dev/null | head -1; }
+sink_file() { sg_sink_files "$1" | head -1; }
 # notifies RULE WHO: does the shipped policy's RULE notify WHO?
 notifies() {
     awk -v r="$1" '/^rule /{in_rule = ($2 == r)} in_rule && /^ *notify/' \
         "$SG_SRCDIR/rules/policy/default.rules" | grep -qw "$2"
 }
 # held QID: is QID in Postfix's hold queue?
-held() {
-    postqueue -c "$SG_PF" -j 2>/dev/null |
-        grep -q "\"queue_name\": *\"hold\".*\"queue_id\": *\"$1\"\|\"queue_id\": *\"$1\".*\"queue_name\": *\"hold\""
-}
+held() { sg_held "$1"; }
 wait_sink() { # wait_sink QID
     local i
     for i in $(seq 1 100); do [ -n "$(sink_file "$1")" ] && return 0; sleep 0.1; done

@@ -105,7 +105,7 @@ smtp_send() {
     smtp_close
 }
 # sink_files QID: the sink's copies of the message Postfix queued as QID
-sink_files() { grep -rlsE "\(Postfix\) with E?SMTP id $1;?$" "$SG_SINK_DIR" 2>/dev/null; }
+sink_files() { sg_sink_files "$1"; }
 # wait_sink_qid QID: wait until Postfix has handed QID to the sink (the
 # sink's 250 comes once its file is written) and the file is there
 wait_sink_qid() {
@@ -120,9 +120,7 @@ wait_sink_qid() {
 # copies MESSAGE-ID: how many copies of the message the sink holds
 copies() { grep -rlsF "Message-ID: <$1>" "$SG_SINK_DIR" | wc -l; }
 # held QID: is QID in Postfix's hold queue?
-held() {
-    postqueue -c "$SG_PF" -j 2>/dev/null | grep -F "\"$1\"" | grep -q '"queue_name": *"hold"'
-}
+held() { sg_held "$1"; }
 wait_held() {
     local i
     for i in $(seq 1 50); do held "$1" && return 0; sleep 0.1; done

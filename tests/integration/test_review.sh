@@ -44,22 +44,16 @@ SG_MILTER_TIME="2025-03-12 10:15:00" sg_start_milter
 # review_sla_hours too); -o points the commands at this private Postfix.
 review() { sg_review "$@"; }
 DB="$SG_QUARANTINE/quarantine.db"
-status_of() { sqlite3 "$DB" "select status from records where id='$1'"; }
-held() {
-    postqueue -c "$SG_PF" -j 2>/dev/null | grep "\"queue_id\": *\"$1\"" | grep -q '"queue_name": *"hold"'
-}
-in_queue() { postqueue -c "$SG_PF" -j 2>/dev/null | grep -q "\"queue_id\": *\"$1\""; }
-# sink_count QID: how many copies of QID reached the sink
-sink_count() { grep -rlsE "\(Postfix\) with E?SMTP id $1;?$" "$SG_SINK_DIR" 2>/dev/null | wc -l; }
+status_of() { sg_record_status "$1"; }
+held() { sg_held "$1"; }
+in_queue() { sg_in_queue "$1"; }
+sink_count() { sg_sink_copies "$1"; }
 wait_sink_qid() {
     local i
     for i in $(seq 1 150); do [ "$(sink_count "$1")" -ge 1 ] && return 0; sleep 0.1; done
     return 1
 }
-notice_to() { # notice_to ADDRESS TEXT: a notice to ADDRESS containing TEXT
-    grep -rls "X-Safeguard-Notice" "$SG_SINK_DIR" 2>/dev/null |
-        xargs -r grep -l "^X-Rcpt-Args: <$1>" | xargs -r grep -l "$2" | head -1
-}
+notice_to() { sg_notice_to "$1" "$2"; }
 wait_notice() {
     local i
     for i in $(seq 1 300); do [ -n "$(notice_to "$1" "$2")" ] && return 0; sleep 0.1; done

@@ -89,18 +89,14 @@ DB="$SG_QUARANTINE/quarantine.db"
 
 # What the browser script asks of the mail side (exported: it runs them
 # with bash -c).
-status_of() { sqlite3 "$DB" "select status from records where id='$1'"; }
-held() {
-    postqueue -c "$SG_PF" -j 2>/dev/null | grep "\"queue_id\": *\"$1\"" | grep -q '"queue_name": *"hold"'
-}
-in_queue() { postqueue -c "$SG_PF" -j 2>/dev/null | grep -q "\"queue_id\": *\"$1\""; }
-sink_count() { grep -rlsE "\(Postfix\) with E?SMTP id $1;?$" "$SG_SINK_DIR" 2>/dev/null | wc -l; }
-notice_to() { # notice_to ADDRESS TEXT: a notice to ADDRESS containing TEXT
-    grep -rls "X-Safeguard-Notice" "$SG_SINK_DIR" 2>/dev/null |
-        xargs -r grep -l "^X-Rcpt-Args: <$1>" | xargs -r grep -lF -- "$2" | head -1
-}
-export DB SG_PF SG_SINK_DIR
-export -f status_of held in_queue sink_count notice_to
+status_of() { sg_record_status "$1"; }
+held() { sg_held "$1"; }
+in_queue() { sg_in_queue "$1"; }
+sink_count() { sg_sink_copies "$1"; }
+notice_to() { sg_notice_to "$1" "$2"; }
+export DB SG_PF SG_SINK_DIR SG_QUARANTINE
+export -f status_of held in_queue sink_count notice_to sg_record_status \
+    sg_held sg_in_queue sg_sink_copies sg_sink_files sg_notice_to
 
 # hold NAME FILE FROM TO CLIENT: send, wait for it on hold; sets QID, RECORD
 hold() {
