@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "review_int.h"
 #include "web_int.h"
 
 static void
@@ -117,10 +118,7 @@ void
 web_time(struct sg_buf *b, time_t t)
 {
     char buf[64];
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        snprintf(buf, sizeof(buf), "%lld", (long long)t);
+    sg_review_utc(t, buf, sizeof(buf));
     sg_buf_puts(b, buf);
 }
 

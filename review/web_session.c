@@ -26,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "review_int.h"
 #include "web_int.h"
 
 #define MAX_SESSIONS  256
@@ -109,14 +110,9 @@ web_session_new(struct sg_web *w, const char *user, time_t now)
                 lru = i;
         remove_session(w, lru);
     }
-    if (w->n_sessions == w->cap_sessions) {
-        size_t cap = w->cap_sessions ? w->cap_sessions * 2 : 8;
-        struct web_session *n = realloc(w->sessions, cap * sizeof(*n));
-        if (n == NULL)
-            return NULL;
-        w->sessions = n;
-        w->cap_sessions = cap;
-    }
+    if (sg_review_grow((void **)&w->sessions, &w->cap_sessions, w->n_sessions,
+                       sizeof(*w->sessions)) < 0)
+        return NULL;
     struct web_session *s = &w->sessions[w->n_sessions];
     memset(s, 0, sizeof(*s));
     s->user = strdup(user);
@@ -188,14 +184,9 @@ throttle_get(struct sg_web *w, const char *key, time_t now, bool create)
         free(w->throttles[oldest].key);
         w->throttles[oldest] = w->throttles[--w->n_throttles];
     }
-    if (w->n_throttles == w->cap_throttles) {
-        size_t cap = w->cap_throttles ? w->cap_throttles * 2 : 16;
-        struct web_throttle *n = realloc(w->throttles, cap * sizeof(*n));
-        if (n == NULL)
-            return NULL;
-        w->throttles = n;
-        w->cap_throttles = cap;
-    }
+    if (sg_review_grow((void **)&w->throttles, &w->cap_throttles,
+                       w->n_throttles, sizeof(*w->throttles)) < 0)
+        return NULL;
     char *k = strdup(key);
     if (k == NULL)
         return NULL;
