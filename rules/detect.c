@@ -185,6 +185,10 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         }
         d->validate = builtins[i].v;
         d->builtin = true;
+        for (size_t j = 0; j < i && d->same_pattern_as == 0; j++)
+            if (strcmp(builtins[j].pattern, builtins[i].pattern) == 0 &&
+                builtins[j].caseless == builtins[i].caseless)
+                d->same_pattern_as = j + 1;
     }
     return 0;
 }
@@ -507,7 +511,7 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
         return !sg_domain_is_school(rules, buf);
     }
     case VAL_POSTCODE_HOUSE:
-        return 1; /* the postcode check needs the capture: detect_run */
+        return 1; /* the postcode check needs the capture: validate_group */
     case VAL_UPN:
         return sg_upn_valid(m, ml);
     case VAL_NHS:
@@ -529,7 +533,7 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
         return d->validate == VAL_NHS ? sg_nhs_valid(dig) : sg_uln_valid(dig);
     }
     case VAL_CHILD_DOB:
-        return 1; /* needs the capture: detect_run */
+        return 1; /* needs the capture: validate_group */
     }
     (void)now;
     return 0;
@@ -583,12 +587,56 @@ copy_capped(char *dst, const char *src, size_t len)
     dst[len] = '\0';
 }
 
-int
-detect_run(const struct sg_rules *rules, const struct detector *d,
-           const char *text, size_t len, const char *where, time_t now,
-           pcre2_match_data *md, pcre2_match_context *mctx,
-           struct sg_finding **out, size_t *n_out, size_t max_findings)
+/* Offer the match [s, e) to one detector: 1 kept or already known, 0
+ * dropped, 2 when the detector has max_findings already, -1 error. */
+static int
+detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
+            const char *text, size_t len, const PCRE2_SIZE *ov, int rc,
+            const char *where, time_t now)
 {
+    size_t s = ov[0], e = ov[1];
+    if (!detect_validate(rules, k->d, text, len, s, e, now) ||
+        !validate_group(rules, k->d, text, ov, rc, now))
+        return 0;
+    char buf[MAX_FINDING_TEXT + 1];
+    copy_capped(buf, text + s, e - s);
+    for (size_t i = 0; i < *k->n_out; i++)
+        if (strcmp((*k->out)[i].detector, k->d->name) == 0 &&
+            strcmp((*k->out)[i].text, buf) == 0)
+            return 1;
+    if (*k->n_out >= k->max_findings)
+        return 2;
+    struct sg_finding *g = realloc(*k->out, (*k->n_out + 1) * sizeof(*g));
+    if (g == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    *k->out = g;
+    struct sg_finding *f = &g[(*k->n_out)++];
+    f->detector = strdup(k->d->name);
+    f->text = strdup(buf);
+    f->where = strdup(where);
+    if (!f->detector || !f->text || !f->where) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    return 1;
+}
+
+int
+detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+            const char *where, time_t now, pcre2_match_data *md,
+            pcre2_match_context *mctx, const struct detect_sink *sinks,
+            size_t n_sinks)
+{
+    const struct detector *d = sinks[0].d;
+    bool full[DETECT_SCAN_MAX] = {false};
+    size_t n_full = 0;
+    if (n_sinks > DETECT_SCAN_MAX) {
+        sg_rules_errorf("detector %s: too many detectors in one scan",
+                        d->name);
+        return -1;
+    }
     PCRE2_SIZE off = 0;
     while (off <= len) {
         int rc = pcre2_match(d->re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
@@ -609,34 +657,18 @@ detect_run(const struct sg_rules *rules, const struct detector *d,
             continue;
         }
         off = e;
-        if (!detect_validate(rules, d, text, len, s, e, now) ||
-            !validate_group(rules, d, text, ov, rc, now))
-            continue;
-        char buf[MAX_FINDING_TEXT + 1];
-        copy_capped(buf, text + s, e - s);
-        bool dup = false;
-        for (size_t i = 0; i < *n_out; i++)
-            if (strcmp((*out)[i].detector, d->name) == 0 &&
-                strcmp((*out)[i].text, buf) == 0)
-                dup = true;
-        if (dup)
-            continue;
-        if (*n_out >= max_findings)
-            return 0;
-        struct sg_finding *g = realloc(*out, (*n_out + 1) * sizeof(*g));
-        if (g == NULL) {
-            sg_rules_errorf("out of memory");
-            return -1;
-        }
-        *out = g;
-        g[*n_out].detector = strdup(d->name);
-        g[*n_out].text = strdup(buf);
-        g[*n_out].where = strdup(where);
-        (*n_out)++;
-        if (!g[*n_out - 1].detector || !g[*n_out - 1].text ||
-            !g[*n_out - 1].where) {
-            sg_rules_errorf("out of memory");
-            return -1;
+        for (size_t i = 0; i < n_sinks; i++) {
+            if (full[i])
+                continue;
+            int r = detect_keep(rules, &sinks[i], text, len, ov, rc, where,
+                                now);
+            if (r < 0)
+                return -1;
+            if (r == 2) {
+                full[i] = true;
+                if (++n_full == n_sinks)
+                    return 0;
+            }
         }
     }
     return 0;
@@ -676,8 +708,8 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
         *error_r = sg_rules_errorf("out of memory");
         return -1;
     }
-    int r = detect_run(rules, &rules->detectors[di], text, len, "text", now,
-                       md, mctx, findings_r, n_r, 1000);
+    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000};
+    int r = detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
     if (r < 0)

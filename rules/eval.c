@@ -189,51 +189,89 @@ is_sender_self(const struct sg_eval_input *in, const struct sg_party *r)
 }
 
 /* ------------------------------------------------------------ content */
+/* Run one text past a scan group (detectors that share a pattern), caching
+ * each one's findings with their scope. */
+static int
+scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
+          size_t len, const char *where, unsigned char scope)
+{
+    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0}};
+    size_t before[DETECT_SCAN_MAX] = {0};
+    for (size_t i = 0; i < n; i++) {
+        struct detcache *dc = &c->cache[group[i]];
+        before[i] = dc->n;
+        sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
+                                        &dc->f, &dc->n,
+                                        MAX_FINDINGS_PER_DETECTOR};
+    }
+    if (detect_scan(c->rules, text, len, where, c->in->now, c->md, c->mctx,
+                    sinks, n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct detcache *dc = &c->cache[group[i]];
+        if (dc->n == before[i])
+            continue;
+        unsigned char *g = realloc(dc->scope, dc->n);
+        if (g == NULL) {
+            sg_rules_errorf("out of memory");
+            return -1;
+        }
+        dc->scope = g;
+        memset(g + before[i], scope, dc->n - before[i]);
+    }
+    return 0;
+}
+
+/* Detector di and the detectors with the same pattern that have not run
+ * yet (uk-mobile and uk-landline): one scan serves them all. */
+static size_t
+scan_group(struct ctx *c, size_t di, size_t *group)
+{
+    const struct detector *ds = c->rules->detectors;
+    size_t root = ds[di].same_pattern_as > 0 ? ds[di].same_pattern_as - 1
+                                             : di;
+    size_t n = 0;
+    group[n++] = di;
+    c->cache[di].done = true;
+    for (size_t k = 0; k < c->rules->n_detectors && n < DETECT_SCAN_MAX;
+         k++)
+        if (k != di && !c->cache[k].done &&
+            (k == root || ds[k].same_pattern_as == root + 1)) {
+            group[n++] = k;
+            c->cache[k].done = true;
+        }
+    return n;
+}
+
 static int
 scan(struct ctx *c, size_t di)
 {
-    struct detcache *dc = &c->cache[di];
-    if (dc->done)
+    if (c->cache[di].done)
         return 0;
-    dc->done = true;
-    const struct detector *d = &c->rules->detectors[di];
+    size_t group[DETECT_SCAN_MAX];
+    size_t n = scan_group(c, di, group);
     const struct sg_msgview *v = c->in->view;
     if (v == NULL)
         return 0;
-    time_t now = c->in->now;
-#define RUN(text, len, where, sc)                                             \
-    do {                                                                      \
-        size_t before = dc->n;                                                \
-        if (detect_run(c->rules, d, (text), (len), (where), now, c->md,      \
-                       c->mctx, &dc->f, &dc->n,                               \
-                       MAX_FINDINGS_PER_DETECTOR) < 0)                        \
-            return -1;                                                        \
-        if (dc->n > before) {                                                 \
-            unsigned char *g = realloc(dc->scope, dc->n);                     \
-            if (g == NULL) {                                                  \
-                sg_rules_errorf("out of memory");                             \
-                return -1;                                                    \
-            }                                                                 \
-            dc->scope = g;                                                    \
-            memset(g + before, (sc), dc->n - before);                         \
-        }                                                                     \
-    } while (0)
-    if (v->subject != NULL)
-        RUN(v->subject, strlen(v->subject), "subject", SC_SUBJECT);
+    if (v->subject != NULL &&
+        scan_text(c, group, n, v->subject, strlen(v->subject), "subject",
+                  SC_SUBJECT) < 0)
+        return -1;
     for (size_t i = 0; i < v->n_texts; i++) {
         const struct sg_text_part *t = &v->texts[i];
-        if (t->text == NULL)
-            continue;
-        RUN(t->text, t->len, t->label ? t->label : "body",
-            t->is_attachment ? SC_ATTACHMENTS : SC_BODY);
+        if (t->text != NULL &&
+            scan_text(c, group, n, t->text, t->len,
+                      t->label ? t->label : "body",
+                      t->is_attachment ? SC_ATTACHMENTS : SC_BODY) < 0)
+            return -1;
     }
     for (size_t i = 0; i < v->n_attachments; i++) {
         const char *fn = v->attachments[i].filename;
-        if (fn == NULL)
-            continue;
-        RUN(fn, strlen(fn), "attachment name", SC_FILENAMES);
+        if (fn != NULL &&
+            scan_text(c, group, n, fn, strlen(fn), "attachment name",
+                      SC_FILENAMES) < 0)
+            return -1;
     }
-#undef RUN
     return 0;
 }
 

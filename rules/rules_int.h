@@ -59,6 +59,9 @@ struct detector {
     enum validator validate;
     bool builtin;
     bool used; /* referenced by a rule */
+    /* 1 + the index of an earlier built-in detector with the same pattern
+     * (uk-landline: uk-mobile), whose scan serves both; 0: none. */
+    size_t same_pattern_as;
 };
 
 struct sg_rules;
@@ -73,10 +76,23 @@ int sg_phone_normalise(const char *in, char *out, size_t outsz);
 int sg_upn_valid(const char *s, size_t len);
 int sg_nhs_valid(const char *digits10);
 int sg_uln_valid(const char *digits10);
-int detect_run(const struct sg_rules *rules, const struct detector *d,
-               const char *text, size_t len, const char *where, time_t now,
-               pcre2_match_data *md, pcre2_match_context *mctx,
-               struct sg_finding **out, size_t *n_out, size_t max_findings);
+/* One detector's part in a scan: where its findings go, and how many it
+ * keeps at most. */
+struct detect_sink {
+    const struct detector *d;
+    struct sg_finding **out;
+    size_t *n_out;
+    size_t max_findings;
+};
+/* Scan text once with the pattern all the sinks' detectors share (the
+ * first sink's), offering every match to each: validated, deduplicated,
+ * up to its max_findings.  At most DETECT_SCAN_MAX sinks.  Errors name the
+ * first sink's detector. */
+#define DETECT_SCAN_MAX 4
+int detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+                const char *where, time_t now, pcre2_match_data *md,
+                pcre2_match_context *mctx, const struct detect_sink *sinks,
+                size_t n_sinks);
 
 /* ------------------------------------------------------------ rules */
 enum chan_bits {
