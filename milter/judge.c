@@ -124,12 +124,14 @@ name_lookup(void *ctx, const char *name, const struct sg_person **person_r)
     return 1;
 }
 
-/* Evaluate with sg_rules_eval or sg_rules_eval_rcpt (view NULL). */
+/* Evaluate with sg_rules_eval or sg_rules_eval_rcpt (view NULL);
+ * explain_all: render every match's explanations, not only a hold's or a
+ * reject's. */
 static int
 evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
          const struct sg_party *sender, const struct sg_party *rcpts,
-         size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
-         const char **error_r)
+         size_t n_rcpts, time_t now, bool explain_all,
+         struct sg_verdict **verdict_r, const char **error_r)
 {
     if (cfg->rules == NULL) {
         *verdict_r = calloc(1, sizeof(struct sg_verdict));
@@ -146,6 +148,7 @@ evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
     in.rcpts = rcpts;
     in.n_rcpts = n_rcpts;
     in.now = now;
+    in.explain_if_held_or_rejected = !explain_all;
     if (cfg->exceptions != NULL) {
         in.in_register = register_check;
         in.register_ctx = cfg->exceptions;
@@ -170,7 +173,17 @@ sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
               size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
               const char **error_r)
 {
-    return evaluate(cfg, view, sender, rcpts, n_rcpts, now, verdict_r,
+    return evaluate(cfg, view, sender, rcpts, n_rcpts, now, true, verdict_r,
+                    error_r);
+}
+
+int
+sg_judge_eval_mta(const struct sg_config *cfg, const struct sg_msgview *view,
+                  const struct sg_party *sender, const struct sg_party *rcpts,
+                  size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
+                  const char **error_r)
+{
+    return evaluate(cfg, view, sender, rcpts, n_rcpts, now, false, verdict_r,
                     error_r);
 }
 
@@ -179,7 +192,8 @@ sg_judge_eval_rcpt(const struct sg_config *cfg, const struct sg_party *sender,
                    const struct sg_party *rcpt, time_t now,
                    struct sg_verdict **verdict_r, const char **error_r)
 {
-    return evaluate(cfg, NULL, sender, rcpt, 1, now, verdict_r, error_r);
+    return evaluate(cfg, NULL, sender, rcpt, 1, now, false, verdict_r,
+                    error_r);
 }
 
 void

@@ -43,16 +43,28 @@ void sg_judge_sender_trust(struct sg_person **person, enum sg_channel *channel,
  * usual shapes of a SASL user name. */
 bool sg_auth_matches(const char *auth_user, const struct sg_person *person);
 
-/* Evaluate the rules for a message.  No rules configured: an "accept"
- * verdict with no matches.  -1 with *error_r when the evaluation failed
- * (the caller applies failure_action). */
+/* Evaluate the rules for a message, with every matching rule's
+ * explanations (what safeguard-check shows).  No rules configured: an
+ * "accept" verdict with no matches.  -1 with *error_r when the evaluation
+ * failed (the caller applies failure_action). */
 int sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
                   const struct sg_party *sender, const struct sg_party *rcpts,
                   size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
                   const char **error_r);
 
+/* The same for the MTA: the explanations are rendered only when the
+ * verdict holds or rejects (the reply, the record and the notices read
+ * them); otherwise they are NULL. */
+int sg_judge_eval_mta(const struct sg_config *cfg,
+                      const struct sg_msgview *view,
+                      const struct sg_party *sender,
+                      const struct sg_party *rcpts, size_t n_rcpts,
+                      time_t now, struct sg_verdict **verdict_r,
+                      const char **error_r);
+
 /* The rules that can be decided at RCPT time (sender and this one
- * recipient, no content), for rejecting that recipient there. */
+ * recipient, no content), for rejecting that recipient there; the
+ * explanations only for a reject, as sg_judge_eval_mta. */
 int sg_judge_eval_rcpt(const struct sg_config *cfg,
                        const struct sg_party *sender,
                        const struct sg_party *rcpt, time_t now,

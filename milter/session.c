@@ -506,8 +506,8 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     time_t now = time(NULL);
     if (rcpts == NULL)
         fail(s, "out of memory evaluating the rules");
-    else if (sg_judge_eval(s->cfg, view, &sender, rcpts, s->n_rcpts, now,
-                           &verdict, &error) < 0)
+    else if (sg_judge_eval_mta(s->cfg, view, &sender, rcpts, s->n_rcpts,
+                               now, &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
     else if (verdict->action == SG_ACTION_HOLD &&
              record_hold(s, view, rcpts, verdict, now, &record) < 0) {

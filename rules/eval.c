@@ -834,10 +834,31 @@ dup_or_empty(const char *s)
     return strdup(s ? s : "");
 }
 
+/* The rule and recipients of each match, for rendering its explanations
+ * once the verdict is known (parallel to the verdict's rules). */
+struct matched {
+    const struct rule **rules;
+    bool *targets; /* n_rcpts per match */
+};
+
 static int
-add_match(struct ctx *c, struct sg_verdict *v, const struct rule *r,
-          const bool *targets, struct flist *fl)
+add_match(struct ctx *c, struct sg_verdict *v, struct matched *mt,
+          const struct rule *r, const bool *targets, struct flist *fl)
 {
+    size_t nt = c->in->n_rcpts;
+    const struct rule **gr =
+        realloc(mt->rules, (v->n_rules + 1) * sizeof(*gr));
+    if (gr == NULL)
+        return -1;
+    mt->rules = gr;
+    gr[v->n_rules] = r;
+    if (nt > 0) {
+        bool *gt = realloc(mt->targets, (v->n_rules + 1) * nt * sizeof(*gt));
+        if (gt == NULL)
+            return -1;
+        mt->targets = gt;
+        memcpy(gt + v->n_rules * nt, targets, nt * sizeof(*gt));
+    }
     struct sg_rule_match *g = realloc(v->rules, (v->n_rules + 1) * sizeof(*g));
     if (g == NULL)
         return -1;
@@ -860,14 +881,6 @@ add_match(struct ctx *c, struct sg_verdict *v, const struct rule *r,
             sg_strv_push(&m->recipients, &m->n_recipients,
                          c->in->rcpts[i].address) < 0)
             return -1;
-    m->explain_sender =
-        render(c, r, m->mode, r->explain ? r->explain : default_sender,
-               targets, fl, true);
-    m->explain_dsl = render(c, r, m->mode,
-                            r->explain_dsl ? r->explain_dsl : default_dsl,
-                            targets, fl, false);
-    if (!m->explain_sender || !m->explain_dsl)
-        return -1;
     m->findings = fl->f;
     m->n_findings = fl->n;
     fl->f = NULL;
@@ -887,6 +900,27 @@ add_match(struct ctx *c, struct sg_verdict *v, const struct rule *r,
     return 0;
 }
 
+/* Render every match's texts for the sender and the DSL. */
+static int
+explain(struct ctx *c, struct sg_verdict *v, const struct matched *mt)
+{
+    for (size_t i = 0; i < v->n_rules; i++) {
+        struct sg_rule_match *m = &v->rules[i];
+        const struct rule *r = mt->rules[i];
+        const bool *targets = mt->targets + i * c->in->n_rcpts;
+        const struct flist fl = {m->findings, m->n_findings};
+        m->explain_sender =
+            render(c, r, m->mode, r->explain ? r->explain : default_sender,
+                   targets, &fl, true);
+        m->explain_dsl = render(c, r, m->mode,
+                                r->explain_dsl ? r->explain_dsl : default_dsl,
+                                targets, &fl, false);
+        if (!m->explain_sender || !m->explain_dsl)
+            return -1;
+    }
+    return 0;
+}
+
 static int
 evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
          bool rcpt_only, struct sg_verdict **verdict_r, const char **error_r)
@@ -902,6 +936,7 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     c.mctx = pcre2_match_context_copy(rules->mctx);
     int rc = -1;
     struct flist fl = {NULL, 0};
+    struct matched mt = {NULL, NULL};
     if (!v || !targets || !c.cache || !c.md || !c.mctx) {
         sg_rules_errorf("out of memory");
         goto out;
@@ -915,14 +950,21 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
         int m = rule_eval(&c, r, targets, &fl);
         if (m < 0)
             goto out;
-        if (m == 1 && add_match(&c, v, r, targets, &fl) < 0) {
+        if (m == 1 && add_match(&c, v, &mt, r, targets, &fl) < 0) {
             sg_rules_errorf("out of memory");
             goto out;
         }
         sg_findings_free(&fl.f, &fl.n);
     }
+    if ((!in->explain_if_held_or_rejected || v->action >= SG_ACTION_HOLD) &&
+        explain(&c, v, &mt) < 0) {
+        sg_rules_errorf("out of memory");
+        goto out;
+    }
     rc = 0;
 out:
+    free(mt.rules);
+    free(mt.targets);
     sg_findings_free(&fl.f, &fl.n);
     if (c.cache)
         for (size_t i = 0; i < rules->n_detectors; i++) {

@@ -102,6 +102,11 @@ struct sg_eval_input {
     void *name_lookup_ctx;
     sg_register_fn *in_register; /* may be NULL: register empty */
     void *register_ctx;
+    /* true: render the matches' explain_sender and explain_dsl only when
+     * the verdict holds or rejects, the verdicts whose texts are read (the
+     * reply, the quarantine record, the notices); otherwise they are NULL.
+     * false: always (safeguard-check shows them all). */
+    bool explain_if_held_or_rejected;
 };
 
 struct sg_finding {
@@ -123,8 +128,9 @@ struct sg_rule_match {
     size_t n_recipients;
     struct sg_finding *findings;
     size_t n_findings;
-    char *explain_sender; /* rendered text for the sender */
-    char *explain_dsl;    /* rendered text for the DSL */
+    char *explain_sender; /* rendered text for the sender (NULL: not
+                             rendered, see explain_if_held_or_rejected) */
+    char *explain_dsl;    /* rendered text for the DSL (the same) */
 };
 
 struct sg_verdict {
