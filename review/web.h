@@ -111,6 +111,13 @@ struct sg_web_response {
     unsigned retry_after; /* seconds, with 429; 0 none */
 };
 
+/* Split an application/x-www-form-urlencoded body (modified in place:
+ * the parameters point into it) into at most max parameters, decoding
+ * '+' and %XX; a NUL decoded from %00 ends that name or value.  -1 when
+ * there are more than max. */
+int sg_web_form_parse(char *body, struct sg_web_param *params, size_t max,
+                      size_t *n_r);
+
 /* The cookie names. */
 #define SG_WEB_SESSION_COOKIE "sg_session"
 #define SG_WEB_LOGIN_COOKIE   "sg_login"

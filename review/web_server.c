@@ -84,59 +84,6 @@ collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
     return MHD_YES;
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decode application/x-www-form-urlencoded in place. */
-static void
-form_decode(char *s)
-{
-    char *o = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '+') {
-            *o++ = ' ';
-        } else if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-            *o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-            p += 2;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
-}
-
-/* Split body (modified) into ps; a NUL decoded from %00 ends a value. */
-static void
-form_parse(char *body, struct params *ps)
-{
-    char *save = NULL;
-    for (char *pair = strtok_r(body, "&", &save); pair != NULL;
-         pair = strtok_r(NULL, "&", &save)) {
-        if (ps->n >= MAX_PARAMS) {
-            ps->overflow = true;
-            return;
-        }
-        char *eq = strchr(pair, '=');
-        if (eq != NULL)
-            *eq++ = '\0';
-        form_decode(pair);
-        if (eq != NULL)
-            form_decode(eq);
-        ps->p[ps->n].name = pair;
-        ps->p[ps->n].value = eq != NULL ? eq : "";
-        ps->n++;
-    }
-}
-
 static bool
 is_loopback(const struct sockaddr *sa)
 {
@@ -256,9 +203,8 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     } else if (rs->too_big || query.overflow) {
         resp.status = 413;
     } else {
-        if (is_post && rs->body.data != NULL)
-            form_parse(rs->body.data, &form);
-        if (form.overflow)
+        if (is_post && rs->body.data != NULL &&
+            sg_web_form_parse(rs->body.data, form.p, MAX_PARAMS, &form.n) < 0)
             resp.status = 413;
     }
     if (resp.status != 0) {

@@ -592,6 +592,28 @@ test_decisions_need_csrf_and_a_note(void **state)
 }
 
 static void
+test_form_parse(void **state)
+{
+    (void)state;
+    char body[] = "csrf=a%2Bb&note=Parents%27+evening+%3Cb%3E&empty=&bare"
+                  "&cut=x%00y&bad=%zz%4";
+    struct sg_web_param p[8];
+    size_t n = 0;
+    assert_int_equal(sg_web_form_parse(body, p, 8, &n), 0);
+    assert_int_equal(n, 6);
+    assert_string_equal(p[0].name, "csrf");
+    assert_string_equal(p[0].value, "a+b");
+    assert_string_equal(p[1].value, "Parents' evening <b>");
+    assert_string_equal(p[2].value, "");
+    assert_string_equal(p[3].name, "bare");
+    assert_string_equal(p[3].value, "");
+    assert_string_equal(p[4].value, "x"); /* %00 ends the value */
+    assert_string_equal(p[5].value, "%zz%4");
+    char many[] = "a=1&b=2&c=3";
+    assert_int_equal(sg_web_form_parse(many, p, 2, &n), -1);
+}
+
+static void
 test_security_headers(void **state)
 {
     (void)state;
@@ -667,6 +689,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
+        cmocka_unit_test(test_form_parse),
         cmocka_unit_test(test_security_headers),
         cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
     };
