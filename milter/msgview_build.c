@@ -91,6 +91,18 @@ sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len,
     return sg_buf_reserve(out, 0); /* data non-NULL even when empty */
 }
 
+/* sg_utf8_append_valid for data already known to be valid UTF-8 without
+ * NUL (g_utf8_validate said so): the same result, without validating
+ * again. */
+static int
+sg_utf8_append_validated(struct sg_buf *out, const char *data, size_t len,
+                         size_t limit)
+{
+    if (len > 0 && out->len < limit && sg_buf_append(out, data, len) < 0)
+        return -1;
+    return sg_buf_reserve(out, 0);
+}
+
 /* Make buf valid UTF-8 in place (a copy only when it is not); never leaves
  * data NULL. */
 static int
@@ -135,15 +147,23 @@ sg_utf8_truncate(struct sg_buf *s, size_t max)
     s->data[n] = '\0';
 }
 
-/* Drop the CR of every CRLF, in place. */
+/* Drop the CR of every CRLF, in place, moving the runs between CRs. */
 static void
 sg_crlf_to_lf(struct sg_buf *s)
 {
-    size_t w = 0;
-    for (size_t r = 0; r < s->len; r++) {
-        if (s->data[r] == '\r' && r + 1 < s->len && s->data[r + 1] == '\n')
-            continue;
-        s->data[w++] = s->data[r];
+    size_t w = 0, r = 0;
+    while (r < s->len) {
+        const char *cr = memchr(s->data + r, '\r', s->len - r);
+        size_t run = (cr != NULL ? (size_t)(cr - s->data) : s->len) - r;
+        if (w != r)
+            memmove(s->data + w, s->data + r, run);
+        w += run;
+        r += run;
+        if (r == s->len)
+            break;
+        if (r + 1 == s->len || s->data[r + 1] != '\n')
+            s->data[w++] = '\r'; /* a CR on its own stays */
+        r++;
     }
     s->len = w;
     if (s->data != NULL)
@@ -227,7 +247,7 @@ sg_text_to_utf8(const char *charset, const char *data, size_t len,
             return ret;
     }
     if (g_utf8_validate(data, (gssize)len, NULL))
-        return sg_utf8_append_valid(out, data, len, limit);
+        return sg_utf8_append_validated(out, data, len, limit);
     int ret = sg_convert_from("windows-1252", data, len, limit, out);
     return ret == -2 ? sg_utf8_append_valid(out, data, len, limit) : ret;
 }
@@ -612,7 +632,9 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
         text = html;
         html = swap;
     }
-    if (ret == 0 && sg_utf8_make_valid(&text) < 0)
+    /* sg_text_to_utf8 made it valid, and dropping CRs keeps it so; HTML
+     * went through libxml2 since */
+    if (ret == 0 && is_html && sg_utf8_make_valid(&text) < 0)
         ret = sg_fail(b, SG_ERR_NOMEM);
     if (ret == 0) {
         char label[SG_LABEL_MAX];
