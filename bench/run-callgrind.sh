@@ -247,13 +247,19 @@ if [ -n "$have_strace" ]; then
             sg_wait_for "$SG_WORK/tcpdump.$name.log" "listening on" 10 >&2 ||
                 sg_die "tcpdump did not start"
         fi
+        local flt0
+        flt0=$(minflt "${PID[$name]}")
         send "$name" "$N" "${2:-}"
         kill -INT "$spid"; wait "$spid" 2>/dev/null
         [ -n "$tpid" ] && { kill -INT "$tpid"; wait "$tpid" 2>/dev/null; }
         # "% time seconds usecs/call calls [errors] syscall"
         awk -v n="$N" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { c[$NF] += $4 }
             END { for (k in c) printf "%s=%.1f ", k, c[k] / n }' "$sfile"
+        awk -v a="$flt0" -v b="$(minflt "${PID[$name]}")" -v n="$N" \
+            'BEGIN { printf "faults=%.1f", (b - a) / n }'
     }
+    # minor page faults of a process so far (all its threads)
+    minflt() { awk '{ sub(/.*\) /, ""); print $8 }' "/proc/$1/stat"; }
     # segment_count NAME: per message, data segments to and from the milter,
     # pure ACKs to and from it, and the rest (SYN, FIN), from the capture.
     segment_count() {
@@ -270,17 +276,19 @@ if [ -n "$have_strace" ]; then
     SYS[sg-unix-accept]=$(strace_count sg-unix "$TO_ACCEPT")
     echo
     echo "System calls per message, the milter's side (strace -f -c, $N messages;"
-    echo "not under valgrind):"
+    echo "not under valgrind; \"all\" counts calls, not the page faults):"
     echo
     cols=(read writev write poll futex accept close)
-    printf '| %-14s |' set-up; printf ' %7s |' "${cols[@]}" all; echo
-    printf '|----------------|'; for _ in "${cols[@]}" all; do printf -- '--------:|'; done; echo
+    printf '| %-14s |' set-up; printf ' %7s |' "${cols[@]}" all "page faults"; echo
+    printf '|----------------|'; for _ in "${cols[@]}" all faults; do printf -- '--------:|'; done; echo
     for c in "${SETUPS[@]}" sg-unix-accept; do
         printf '| %-14s |' "$c"
-        for k in "${cols[@]}"; do
+        for k in "${cols[@]}" faults; do
+            [ "$k" = faults ] && printf ' %7s |' \
+                "$(tr ' ' '\n' <<<"${SYS[$c]}" | awk -F= '$1 != "faults" { s += $2 } END { printf "%.1f", s }')"
             printf ' %7s |' "$(tr ' ' '\n' <<<"${SYS[$c]}" | awk -F= -v k="$k" '$1 == k { v = $2 } END { print v == "" ? 0 : v }')"
         done
-        printf ' %7s |\n' "$(tr ' ' '\n' <<<"${SYS[$c]}" | awk -F= '{ s += $2 } END { printf "%.1f", s }')"
+        echo
     done
     if [ -n "$have_tcpdump" ]; then
         echo
