@@ -8,7 +8,9 @@
 #      where safeguard-milter's go (callgrind_annotate, inclusive);
 #   2. system calls per message on the milter's side (strace -f -c on a
 #      second copy of each milter, not under valgrind);
-#   3. TCP segments per message on the inet sockets (tcpdump on lo).
+#   3. TCP segments per message on the inet sockets (tcpdump on lo);
+# and, as a timing beside the counts, the CPU time and context switches
+# per message of each milter, not under valgrind.
 # Counts repeat from run to run where wall-clock rates on a shared machine
 # do not; they leave out the kernel's work (2 and 3 show where that goes).
 #
@@ -23,8 +25,9 @@
 #   bench/run-callgrind.sh [NULL-MILTER-PROGRAM]
 # or make -C bench bench-callgrind
 #   N (50) messages counted per set-up after WARM (10); SIZE (4096) bytes
-#   (smtp-source -l); SG_KEEP=1 keeps the work directory (callgrind files,
-#   strace summaries, packet captures).
+#   (smtp-source -l); CPU_N (500) messages for the CPU time per message (0:
+#   none); SG_KEEP=1 keeps the work directory (callgrind files, strace
+#   summaries, packet captures).
 # The safeguard-milters run as root here (user = empty), because
 # callgrind_control cannot reach a process that has changed its user; the
 # unix socket is given to group postfix instead.
@@ -40,6 +43,7 @@ case $null_bin in /*) ;; *) null_bin=$(pwd)/$null_bin ;; esac
 N=${N:-50}
 WARM=${WARM:-10}
 SIZE=${SIZE:-4096}
+CPU_N=${CPU_N:-500}
 FROM=j.smith@school.example    # staff (school.dir), trusted client 127.0.0.1
 TO=amy.patel@school.example    # pupil: journalled
 TO_ACCEPT=a.jones@school.example  # staff: no rule matches
@@ -226,6 +230,32 @@ where() {
         }'
 }
 where "safeguard-milter (staff to pupil, unix)" "${DUMPS[sg-unix]}"
+
+# ---- CPU time (a timing, not a count: it moves with the machine) ----
+# The run time of all the plain milter's threads (schedstat, in ns; the
+# libmilter worker pool keeps its threads, so none is lost) and their
+# context switches, over CPU_N messages one at a time.
+if [ "$CPU_N" -gt 0 ]; then
+    # sum over the threads of /proc/PID/task/*/FILE, field or key
+    run_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+    switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'; }
+    echo
+    echo "CPU time per message of the milter process, all threads (schedstat),"
+    echo "and its context switches, over $CPU_N messages one at a time, not under"
+    echo "valgrind (a timing: it moves with the machine's load; the counts do not):"
+    echo
+    printf '| %-14s | %7s | %17s |\n' set-up "CPU ms" "context switches"
+    echo '|----------------|--------:|------------------:|'
+    for c in "${SETUPS[@]}" sg-unix-accept; do
+        name=${c%-accept}
+        to=$TO; [ "$c" = sg-unix-accept ] && to=$TO_ACCEPT
+        t0=$(run_ns "${PID[$name]}"); w0=$(switches "${PID[$name]}")
+        send "$name" "$CPU_N" "$to"
+        t1=$(run_ns "${PID[$name]}"); w1=$(switches "${PID[$name]}")
+        awk -v c="$c" -v t="$((t1 - t0))" -v w="$((w1 - w0))" -v n="$CPU_N" 'BEGIN {
+            printf "| %-14s | %7.3f | %17.1f |\n", c, t / 1e6 / n, w / n }'
+    done
+fi
 
 # ---- 2. system calls, 3. segments ----
 declare -A SYS SEG
