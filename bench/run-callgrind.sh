@@ -34,12 +34,9 @@
 # Exit 77 when Postfix, valgrind or smtp-source is missing; 1 on any error.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-SG_SRCDIR=$(cd "$here/.." && pwd)
-: "${SG_BUILDDIR:=$(pwd)}"
-SG_BUILDDIR=$(cd "$SG_BUILDDIR" && pwd)
-null_bin=${1:-$SG_BUILDDIR/bench/null_milter}
-case $null_bin in /*) ;; *) null_bin=$(pwd)/$null_bin ;; esac
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_start "$@"
 N=${N:-50}
 WARM=${WARM:-10}
 SIZE=${SIZE:-4096}
@@ -48,18 +45,9 @@ FROM=j.smith@school.example    # staff (school.dir), trusted client 127.0.0.1
 TO=amy.patel@school.example    # pupil: journalled
 TO_ACCEPT=a.jones@school.example  # staff: no rule matches
 
-# shellcheck source=../tests/integration/lib.sh
-. "$SG_SRCDIR/tests/integration/lib.sh"
-# shellcheck source=lib.sh
-. "$here/lib.sh"
-sg_require_postfix
-for t in smtp-source smtp-sink valgrind callgrind_control callgrind_annotate; do
+for t in valgrind callgrind_control callgrind_annotate; do
     command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
-[ -x "$null_bin" ] || sg_die "$null_bin is not built (make -C bench)"
-if nm -D "$SG_MILTER_BIN" 2>/dev/null | grep -q __asan_init; then
-    sg_die "$SG_MILTER_BIN is an ASan build: configure without --enable-asan"
-fi
 have_strace=$(command -v strace)
 have_tcpdump=$(command -v tcpdump)
 
@@ -68,18 +56,7 @@ echo "Postfix $(postconf -d -h mail_version 2>/dev/null), $(valgrind --version),
     "strace: ${have_strace:-missing}, tcpdump: ${have_tcpdump:-missing}"
 
 sg_setup
-BENCH_PIDS=()
-bench_cleanup() {
-    local rc=$? p
-    for p in "${BENCH_PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    [ -n "${BENCH_SINK_PID:-}" ] && kill "$BENCH_SINK_PID" 2>/dev/null
-    (exit "$rc")
-    sg_cleanup
-}
-trap bench_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+bench_trap_cleanup
 
 bench_start_sink "$SG_SINK_PORT" "$SG_WORK/sink.log" || sg_die "smtp-sink did not start"
 SG_POSTFIX_MILTER=

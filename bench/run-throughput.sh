@@ -26,12 +26,9 @@
 # Exit 77 when Postfix cannot run here; 1 on any error or lost message.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-SG_SRCDIR=$(cd "$here/.." && pwd)
-: "${SG_BUILDDIR:=$(pwd)}"
-SG_BUILDDIR=$(cd "$SG_BUILDDIR" && pwd)
-null_bin=${1:-$SG_BUILDDIR/bench/null_milter}
-case $null_bin in /*) ;; *) null_bin=$(pwd)/$null_bin ;; esac
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_start "$@"
 ROUNDS=${ROUNDS:-3}
 N4K=${N4K:-2000}
 N100K=${N100K:-1000}
@@ -39,18 +36,7 @@ PROBE_N=${PROBE_N:-200}
 FROM=j.smith@school.example   # staff (school.dir), trusted client 127.0.0.1
 TO=amy.patel@school.example   # pupil (school.dir)
 
-# shellcheck source=../tests/integration/lib.sh
-. "$SG_SRCDIR/tests/integration/lib.sh"
-# shellcheck source=lib.sh
-. "$here/lib.sh"
-sg_require_postfix
-command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null ||
-    { echo "SKIP: smtp-source/smtp-sink missing (postfix package)"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-[ -x "$null_bin" ] || sg_die "$null_bin is not built (make -C bench)"
-if nm -D "$SG_MILTER_BIN" 2>/dev/null | grep -q __asan_init; then
-    sg_die "$SG_MILTER_BIN is an ASan build: configure without --enable-asan"
-fi
 
 t_start=$(date +%s)
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -58,22 +44,11 @@ bench_machine
 echo "Postfix $(postconf -d -h mail_version 2>/dev/null)"
 
 sg_setup
-BENCH_PIDS=()
-bench_cleanup() {
-    local rc=$? p
-    for p in "${BENCH_PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    (exit "$rc")
-    sg_cleanup
-}
-trap bench_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+bench_trap_cleanup
 R=$SG_WORK/results.tsv   # kind config size sessions round values...
 : >"$R"
 
 bench_start_sink "$SG_SINK_PORT" "$SG_WORK/sink.log" || sg_die "smtp-sink did not start"
-SG_SINK_PID=$BENCH_SINK_PID
 
 # Postfix: main.cf without milters (smtpd_milters and non_smtpd_milters
 # empty); the milters are per smtpd service below.
