@@ -44,14 +44,7 @@ bench_trap_cleanup() {
 }
 
 # One line: the machine, as the reports give it.
-bench_machine() {
-    printf 'machine: %s CPUs, %s, %s MiB, %s, kernel %s; load average %s\n' \
-        "$(nproc)" \
-        "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
-        "$(awk '/^MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" \
-        "$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown OS}")" \
-        "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-}
+bench_machine() { sh "$(dirname "${BASH_SOURCE[0]}")/machine.sh"; }
 
 # bench_wait_port PORT: wait (10 s at most) until something listens on
 # 127.0.0.1:PORT; 1 if nothing does.

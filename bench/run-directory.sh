@@ -275,12 +275,7 @@ awk -v v="$version" -v u="$uri" -v n="$entries" -v a="$t0" -v b="$t1" \
 
 # ---------------------------------------------------------------- benchmark
 # the machine, as the report wants it
-printf 'machine: %s CPUs, %s, %s MiB, %s; load average %s\n' \
-    "$(nproc)" \
-    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
-    "$(awk '/^MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" \
-    "$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown OS}")" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)"
+sh "$here/machine.sh"
 # shellcheck disable=SC2086
 "$prog" --uri "$uri" --base "dc=school,dc=example" \
     --bind-dn "cn=milter,dc=school,dc=example" \

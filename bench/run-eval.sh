@@ -31,12 +31,7 @@ trap 'rm -rf "$dir"' EXIT
 trap 'exit 1' INT TERM HUP
 
 # the machine, as the report wants it
-printf 'machine: %s CPUs, %s, %s MiB, %s; load average %s\n' \
-    "$(nproc)" \
-    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
-    "$(awk '/^MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" \
-    "$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-unknown OS}")" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)"
+sh "$here/machine.sh"
 
 # shellcheck disable=SC2086
 "$prog" --rules "$rules" --directory "$school" --write "$dir" \
