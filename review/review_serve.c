@@ -61,6 +61,37 @@ ldap_auth(void *ctx, const char *login, const char *password,
     }
 }
 
+/* The login check review_auth asks for, in o; 0 or a sysexits code. */
+static int
+set_auth(const struct sg_config *cfg, struct sg_web_options *o)
+{
+    const char *err = NULL;
+    if (cfg->review_auth == SG_REVIEW_AUTH_LDAP) {
+        if (cfg->review_dsl_group == NULL || *cfg->review_dsl_group == '\0') {
+            fprintf(stderr, "safeguard-review: serve: review_auth = ldap "
+                            "needs review_dsl_group (the DN of the DSL "
+                            "group)\n");
+            return EX_CONFIG;
+        }
+        o->auth = ldap_auth;
+        o->auth_ctx = (void *)(uintptr_t)cfg; /* read only */
+        return 0;
+    }
+    /* refuse to start on a file that cannot be used, rather than refuse
+     * every login later */
+    if (sg_web_passwd_check(cfg->review_password_file, "-", "-", &err) ==
+        SG_WEB_AUTH_ERROR) {
+        fprintf(stderr,
+                "safeguard-review: serve: %s (add an account with: "
+                "safeguard-review passwd LOGIN)\n",
+                err);
+        return EX_CONFIG;
+    }
+    o->auth = sg_web_passwd_auth;
+    o->auth_ctx = cfg->review_password_file;
+    return 0;
+}
+
 int
 review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
                  char **argv)
@@ -87,33 +118,24 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
          * which browsers count as a secure origin */
         .secure_cookies = true,
     };
+    int rc = set_auth(cfg, &o);
+    if (rc != 0)
+        return rc;
     const char *err = NULL;
-    if (cfg->review_auth == SG_REVIEW_AUTH_LDAP) {
-        if (cfg->review_dsl_group == NULL || *cfg->review_dsl_group == '\0') {
-            fprintf(stderr, "safeguard-review: serve: review_auth = ldap "
-                            "needs review_dsl_group (the DN of the DSL "
-                            "group)\n");
+    /* times on the page in the school's zone, as the rules see them */
+    struct sg_tz *tz = NULL;
+    if (cfg->timezone != NULL && *cfg->timezone != '\0') {
+        if (sg_tz_load(cfg->timezone, NULL, &tz, &err) < 0) {
+            fprintf(stderr, "safeguard-review: serve: %s\n", err);
             return EX_CONFIG;
         }
-        o.auth = ldap_auth;
-        o.auth_ctx = (void *)(uintptr_t)cfg; /* read only */
-    } else {
-        /* refuse to start on a file that cannot be used, rather than
-         * refuse every login later */
-        if (sg_web_passwd_check(cfg->review_password_file, "-", "-", &err) ==
-            SG_WEB_AUTH_ERROR) {
-            fprintf(stderr,
-                    "safeguard-review: serve: %s (add an account "
-                    "with: safeguard-review passwd LOGIN)\n",
-                    err);
-            return EX_CONFIG;
-        }
-        o.auth = sg_web_passwd_auth;
-        o.auth_ctx = cfg->review_password_file;
+        o.tz = tz;
+        o.tz_name = cfg->timezone;
     }
     struct sg_web *w = NULL;
     if (sg_web_new(&o, &w, &err) < 0) {
         fprintf(stderr, "safeguard-review: serve: %s\n", err);
+        sg_tz_free(&tz);
         return EX_SOFTWARE;
     }
     struct sigaction sa = {.sa_handler = on_signal};
@@ -126,13 +148,12 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
         .tls_cert = cfg->review_tls_cert,
         .tls_key = cfg->review_tls_key,
     };
-    int rc = sg_web_serve(w, &so, &stop_flag, &err);
-    sg_web_free(&w);
-    if (rc < 0) {
+    rc = sg_web_serve(w, &so, &stop_flag, &err) < 0 ? EX_CONFIG : EX_OK;
+    if (rc != EX_OK)
         fprintf(stderr, "safeguard-review: serve: %s\n", err);
-        return EX_CONFIG;
-    }
-    return EX_OK;
+    sg_web_free(&w);
+    sg_tz_free(&tz);
+    return rc;
 }
 
 /* One line from standard input, without its newline; echo off on a

@@ -148,7 +148,7 @@ web_error_page(const struct sg_web *w, struct sg_web_response *resp,
     web_text(&resp->body, text);
     sg_buf_puts(&resp->body, "</p><p><a href=\"/queue\">Back to the held "
                              "mail</a></p>");
-    web_page_end(&resp->body);
+    web_page_end(w, &resp->body);
 }
 
 static void
@@ -196,7 +196,7 @@ login_page(struct sg_web *w, struct sg_web_response *resp, unsigned status,
                    "<input id=\"password\" name=\"password\" type=\"password\" "
                    "autocomplete=\"current-password\" required>"
                    "<p><button type=\"submit\">Sign in</button></p></form>\n");
-    web_page_end(b);
+    web_page_end(w, b);
 }
 
 static void

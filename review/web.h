@@ -44,6 +44,7 @@
 
 #include "review.h"
 #include "sg_buf.h"
+#include "sg_tz.h"
 
 /* What a login check says. */
 enum sg_web_auth_result {
@@ -71,6 +72,8 @@ struct sg_web_options {
     unsigned login_lockout;  /* seconds */
     bool secure_cookies;     /* mark cookies Secure */
     const char *school;      /* shown in the page title; may be NULL */
+    const struct sg_tz *tz;  /* times are shown in it; NULL: UTC */
+    const char *tz_name;     /* its name, said on each page */
 };
 
 struct sg_web;

@@ -115,10 +115,17 @@ web_csrf_field(struct sg_buf *b, const char *token)
 }
 
 void
-web_time(struct sg_buf *b, time_t t)
+web_time(const struct sg_web *w, struct sg_buf *b, time_t t)
 {
     char buf[64];
-    sg_review_utc(t, buf, sizeof(buf));
+    struct tm tm;
+    if (w->o.tz == NULL) {
+        sg_review_utc(t, buf, sizeof(buf));
+    } else {
+        sg_tz_local(w->o.tz, t, &tm);
+        if (strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm) == 0)
+            snprintf(buf, sizeof(buf), "%lld", (long long)t);
+    }
     sg_buf_puts(b, buf);
 }
 
@@ -153,11 +160,16 @@ web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
 }
 
 void
-web_page_end(struct sg_buf *b)
+web_page_end(const struct sg_web *w, struct sg_buf *b)
 {
     sg_buf_puts(b, "</main>\n<footer>Every view and decision on this page is "
-                   "recorded in the safeguarding audit log.</footer>\n"
-                   "</body></html>\n");
+                   "recorded in the safeguarding audit log.");
+    if (w->o.tz != NULL && w->o.tz_name != NULL) {
+        sg_buf_puts(b, " Times are ");
+        web_text(b, w->o.tz_name);
+        sg_buf_puts(b, " time.");
+    }
+    sg_buf_puts(b, "</footer>\n</body></html>\n");
 }
 
 const char web_css[] =

@@ -74,11 +74,11 @@ void web_urlenc(struct sg_buf *b, const char *s);
  * signed-in bar with its logout form. */
 void web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
                     const struct web_session *s);
-void web_page_end(struct sg_buf *b);
+void web_page_end(const struct sg_web *w, struct sg_buf *b);
 /* A hidden CSRF field. */
 void web_csrf_field(struct sg_buf *b, const char *token);
-/* "2026-03-01 14:05 UTC" */
-void web_time(struct sg_buf *b, time_t t);
+/* "2026-03-01 14:05" in the page's time zone ("... UTC" without one) */
+void web_time(const struct sg_web *w, struct sg_buf *b, time_t t);
 extern const char web_css[];
 
 /* ---- pages (web_pages.c); called with w->lock held */

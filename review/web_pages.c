@@ -155,7 +155,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                           tabs[t].key, page + 1);
         sg_buf_puts(b, "</p>\n");
     }
-    web_page_end(b);
+    web_page_end(w, b);
     sg_review_items_free(&items, &n_all);
 }
 
@@ -345,11 +345,11 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
                           sg_review_get_settings(w->o.review)->sla_hours);
     } else {
         sg_buf_puts(b, " on ");
-        web_time(b, rec->status_changed);
+        web_time(w, b, rec->status_changed);
     }
     sg_buf_puts(b, "</dd>");
     fact(b, "Held");
-    web_time(b, rec->created);
+    web_time(w, b, rec->created);
     sg_buf_puts(b, "</dd>");
     fact(b, "Mail queue");
     sg_buf_puts(b, sg_review_queue_state_name(d->queue));
@@ -414,7 +414,7 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     for (size_t i = 0; i < d->n_history; i++) {
         const struct sg_review_audit_row *a = &d->history[i];
         sg_buf_puts(b, "<tr><td>");
-        web_time(b, a->time);
+        web_time(w, b, a->time);
         sg_buf_puts(b, "</td><td>");
         web_text(b, a->actor);
         if (a->client != NULL) {
@@ -429,7 +429,7 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</td></tr>\n");
     }
     sg_buf_puts(b, "</table>\n");
-    web_page_end(b);
+    web_page_end(w, b);
     sg_review_detail_free(&d);
 }
 

@@ -251,6 +251,8 @@ completed(void *cls, struct MHD_Connection *c, void **state,
     }
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {

@@ -31,12 +31,7 @@ void strv_clear(struct strv *s);
 bool strv_has_ci(const struct strv *s, const char *value);
 
 /* ------------------------------------------------------------ time zone */
-struct sg_tz; /* opaque */
-int sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
-               const char **error_r);
-void sg_tz_free(struct sg_tz **tz);
-/* Local broken-down time of t in tz (UTC when tz is NULL). */
-void sg_tz_local(const struct sg_tz *tz, time_t t, struct tm *tm_r);
+#include "sg_tz.h"
 
 /* ------------------------------------------------------------ detectors */
 enum validator {

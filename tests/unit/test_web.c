@@ -591,6 +591,46 @@ test_decisions_need_csrf_and_a_note(void **state)
     assert_int_equal(status_of(e, e->other), SG_QSTATUS_REJECTED);
 }
 
+/* Times are shown in the school's zone when the page has one. */
+static void
+test_time_zone(void **state)
+{
+    struct env *e = *state;
+    struct sg_tz *tz = NULL;
+    const char *err;
+    if (sg_tz_load("Europe/London", NULL, &tz, &err) < 0)
+        skip(); /* no tzdata on this machine */
+    struct sg_web_options o = {.review = e->f.r,
+                               .auth = fake_auth,
+                               .auth_ctx = e,
+                               .session_idle = IDLE,
+                               .session_max = MAX_AGE,
+                               .login_attempts = ATTEMPTS,
+                               .login_lockout = LOCKOUT,
+                               .tz = tz,
+                               .tz_name = "Europe/London"};
+    sg_web_free(&e->w);
+    assert_int_equal(sg_web_new(&o, &e->w, &err), 0);
+    /* held on 2025-07-01 at 12:00 UTC: 13:00 in London (summer time) */
+    char *id = review_fixture_hold(&e->f, "7DDD1", "s@school.example", NULL,
+                                   1751371200, false);
+    struct login l;
+    login(e, &l);
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", id);
+    struct call c = {.session = l.session};
+    struct sg_web_response r;
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "2025-07-01 13:00"));
+    assert_null(strstr(r.body.data, "2025-07-01 12:00"));
+    assert_non_null(strstr(r.body.data, "Times are Europe/London time."));
+    sg_web_response_free(&r);
+    free(id);
+    sg_web_free(&e->w);
+    sg_tz_free(&tz);
+}
+
 static void
 test_form_parse(void **state)
 {
@@ -689,6 +729,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
         cmocka_unit_test(test_form_parse),
         cmocka_unit_test(test_security_headers),
         cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
