@@ -1,12 +1,18 @@
 /*
- * fdio.c - file descriptor helpers: write a whole buffer; TCP_NODELAY on
- * libmilter's listening sockets.
+ * fdio.c - file descriptor helpers: write a whole buffer; read a small
+ * file whole; TCP_NODELAY on libmilter's listening sockets.
  *
- * Fails by returning -1 with errno from the system call.
+ * Fails by returning -1 with errno from the system call (and, for the
+ * file reader, a message).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -53,8 +59,7 @@ sg_nodelay_on_listeners(void)
                 0 ||
             !listening)
             continue;
-        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) !=
-                0 &&
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 &&
             rc == 0) {
             rc = -1;
             saved = errno;
@@ -62,4 +67,73 @@ sg_nodelay_on_listeners(void)
     }
     errno = saved;
     return rc;
+}
+
+static _Thread_local char read_error[1024];
+
+/* Set *error_r to "PATH: reason" and errno to e; -1. */
+static int
+read_fail(const char **error_r, int e, const char *path, const char *why)
+{
+    snprintf(read_error, sizeof(read_error), "%s: %s", path, why);
+    *error_r = read_error;
+    errno = e;
+    return -1;
+}
+
+int
+sg_read_small_file(const char *path, size_t max, int open_flags, char **data_r,
+                   size_t *len_r, struct stat *st_r, const char **error_r)
+{
+    char too_big[64];
+    snprintf(too_big, sizeof(too_big), "larger than %zu bytes", max);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | open_flags);
+    if (fd < 0)
+        return read_fail(error_r, errno, path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return read_fail(error_r, e, path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return read_fail(error_r, EINVAL, path, "not a regular file");
+    }
+    if ((uintmax_t)st.st_size > max) {
+        close(fd);
+        return read_fail(error_r, EFBIG, path, too_big);
+    }
+    char *data = malloc(max + 1);
+    if (data == NULL) {
+        close(fd);
+        return read_fail(error_r, ENOMEM, path, "out of memory");
+    }
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, data + len, max + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(data);
+            close(fd);
+            return read_fail(error_r, e, path, strerror(e));
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > max) {
+            free(data);
+            close(fd);
+            return read_fail(error_r, EFBIG, path, too_big);
+        }
+    }
+    close(fd);
+    data[len] = '\0';
+    *data_r = data;
+    *len_r = len;
+    if (st_r != NULL)
+        *st_r = st;
+    return 0;
 }

@@ -65,64 +65,6 @@ sg_notice_fail(const char **error_r, const char *msg)
     return -1;
 }
 
-/* ------------------------------------------------------------ files */
-
-int
-sg_notice_read_small_file(const char *path, size_t max, char **data_r,
-                          size_t *len_r, struct stat *st_r,
-                          const char **error_r)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return FAIL("%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return FAIL("%s: %s", path, strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return FAIL("%s: not a regular file", path);
-    }
-    if ((uintmax_t)st.st_size > max) {
-        close(fd);
-        return FAIL("%s: larger than %zu bytes", path, max);
-    }
-    char *data = malloc(max + 1);
-    if (data == NULL) {
-        close(fd);
-        return NOMEM();
-    }
-    size_t len = 0;
-    for (;;) {
-        ssize_t n = read(fd, data + len, max + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            free(data);
-            close(fd);
-            return FAIL("%s: %s", path, strerror(e));
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > max) {
-            free(data);
-            close(fd);
-            return FAIL("%s: larger than %zu bytes", path, max);
-        }
-    }
-    close(fd);
-    data[len] = '\0';
-    *data_r = data;
-    *len_r = len;
-    if (st_r != NULL)
-        *st_r = st;
-    return 0;
-}
-
 /* ------------------------------------------------------------ text */
 
 static bool

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "fdio.h"
 #include "notice.h"
 #include "sg_buf.h"
 
@@ -28,15 +29,6 @@ int sg_notice_fail(const char **error_r, const char *msg);
 
 #define FAIL(...) sg_notice_fail(error_r, sg_notice_fmt_error(__VA_ARGS__))
 #define NOMEM()   sg_notice_fail(error_r, "out of memory")
-
-/* ------------------------------------------------------------ files
- * (notice.c) */
-
-/* Read a regular file of at most max bytes into *data_r (NUL-terminated,
- * free it), its length in *len_r and, if st_r is not NULL, its stat. */
-int sg_notice_read_small_file(const char *path, size_t max, char **data_r,
-                              size_t *len_r, struct stat *st_r,
-                              const char **error_r);
 
 /* ------------------------------------------------------------ templates
  * (notice_template.c) */

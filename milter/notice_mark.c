@@ -41,8 +41,8 @@ struct sg_notice_key {
 };
 
 int
-sg_notice_key_new(const void *secret, size_t len,
-                  struct sg_notice_key **key_r, const char **error_r)
+sg_notice_key_new(const void *secret, size_t len, struct sg_notice_key **key_r,
+                  const char **error_r)
 {
     if (sodium_init() < 0)
         return FAIL("libsodium could not be initialised");
@@ -80,8 +80,7 @@ sg_notice_secret_load(const char *path, struct sg_notice_key **key_r,
     char *data;
     size_t len;
     struct stat st;
-    if (sg_notice_read_small_file(path, SECRET_MAX, &data, &len, &st, error_r) <
-        0)
+    if (sg_read_small_file(path, SECRET_MAX, 0, &data, &len, &st, error_r) < 0)
         return -1;
     if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
         sodium_memzero(data, len);
@@ -184,9 +183,9 @@ body_hash(const char *body, size_t len, unsigned char out[32])
 }
 
 static int
-mark_mac(const struct sg_notice_key *key, long long t,
-         const char *const *rcpts, size_t n_rcpts, const char *body,
-         size_t body_len, unsigned char mac[crypto_auth_BYTES])
+mark_mac(const struct sg_notice_key *key, long long t, const char *const *rcpts,
+         size_t n_rcpts, const char *body, size_t body_len,
+         unsigned char mac[crypto_auth_BYTES])
 {
     char **rv;
     size_t nr;
@@ -219,8 +218,7 @@ sg_notice_mark(const struct sg_notice_key *key, time_t now,
     if (n_rcpts == 0)
         return FAIL("no recipients to mark the notice for");
     unsigned char mac[crypto_auth_BYTES];
-    if (mark_mac(key, (long long)now, rcpts, n_rcpts, body, body_len, mac) <
-        0)
+    if (mark_mac(key, (long long)now, rcpts, n_rcpts, body, body_len, mac) < 0)
         return NOMEM();
     char b64[sodium_base64_ENCODED_LEN(crypto_auth_BYTES,
                                        sodium_base64_VARIANT_ORIGINAL)];

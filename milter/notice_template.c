@@ -48,8 +48,8 @@ sg_notice_kind_file(enum sg_notice_kind kind)
 }
 
 const char *const sg_notice_placeholders[] = {
-    "record", "queue_id", "sender", "recipients", "subject", "rules",
-    "findings", "explanation", "dsl", "date", NULL,
+    "record",   "queue_id",    "sender", "recipients", "subject", "rules",
+    "findings", "explanation", "dsl",    "date",       NULL,
 };
 
 /* Which placeholders may hold line breaks in the body (the others are
@@ -59,14 +59,27 @@ static const bool multiline[] = {
 };
 _Static_assert(sizeof(multiline) / sizeof(multiline[0]) ==
                    sizeof(sg_notice_placeholders) /
-                           sizeof(sg_notice_placeholders[0]) - 1,
+                           sizeof(sg_notice_placeholders[0]) -
+                       1,
                "one flag per placeholder");
 
 /* Headers the milter writes itself; a template may not set them. */
 static const char *const reserved_headers[] = {
-    "From", "To", "Cc", "Bcc", "Date", "Message-ID", "MIME-Version",
-    "Content-Type", "Content-Transfer-Encoding", "Auto-Submitted",
-    "X-Auto-Response-Suppress", "Sender", "Return-Path", "Received", NULL,
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Auto-Submitted",
+    "X-Auto-Response-Suppress",
+    "Sender",
+    "Return-Path",
+    "Received",
+    NULL,
 };
 
 static void
@@ -118,8 +131,7 @@ check_placeholders(const char *text, const char *file, unsigned first_line,
                 continue;
             }
             const char *end = p + 1;
-            while (*end != '\0' && *end != '}' && *end != '\n' &&
-                   end - p < 40)
+            while (*end != '\0' && *end != '}' && *end != '\n' && end - p < 40)
                 end++;
             if (*end != '}')
                 return FAIL("%s:%u: '{' without a closing '}' (write {{ "
@@ -159,7 +171,8 @@ tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
             return FAIL("%s:%u: NUL byte", path, line);
         if (c == '\n')
             line++;
-        size_t l = sg_utf8_decode((const unsigned char *)text + i, len - i, NULL);
+        size_t l =
+            sg_utf8_decode((const unsigned char *)text + i, len - i, NULL);
         if (l == 0)
             return FAIL("%s:%u: not UTF-8 text", path, line);
         i += l;
@@ -217,8 +230,8 @@ tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
                     return FAIL("%s:%u: %s given twice", path, line, p);
             if (check_placeholders(value, path, line, error_r) < 0)
                 return -1;
-            struct tmpl_header *nh = realloc(
-                t->headers, (t->n_headers + 1) * sizeof(*t->headers));
+            struct tmpl_header *nh =
+                realloc(t->headers, (t->n_headers + 1) * sizeof(*t->headers));
             if (nh == NULL)
                 return NOMEM();
             t->headers = nh;
@@ -271,8 +284,8 @@ sg_notice_templates_load(const char *dir, struct sg_notice_templates **t_r,
         }
         char *text;
         size_t len;
-        if (sg_notice_read_small_file(path, TEMPLATE_MAX, &text, &len, NULL,
-                                      error_r) < 0) {
+        if (sg_read_small_file(path, TEMPLATE_MAX, 0, &text, &len, NULL,
+                               error_r) < 0) {
             sg_notice_templates_free(&t);
             return -1;
         }
@@ -302,8 +315,9 @@ sg_notice_expand(struct sg_buf *b, const char *text, const char *const vals[],
         }
         if (p[0] == '{') {
             const char *end = strchr(p, '}');
-            int i = end != NULL ? placeholder_index(p + 1, (size_t)(end - p - 1))
-                                : -1;
+            int i = end != NULL
+                        ? placeholder_index(p + 1, (size_t)(end - p - 1))
+                        : -1;
             if (i < 0) /* not reached: checked at load */
                 return -1;
             /* only the lists and the explanation may span lines */
@@ -317,8 +331,7 @@ sg_notice_expand(struct sg_buf *b, const char *text, const char *const vals[],
         if (header) {
             /* template text is UTF-8 already; still no control chars */
             for (size_t j = 0; j < len; j++)
-                if (sg_buf_putc(b, (unsigned char)p[j] < 0x20 ? ' ' : p[j]) <
-                    0)
+                if (sg_buf_putc(b, (unsigned char)p[j] < 0x20 ? ' ' : p[j]) < 0)
                     return -1;
         } else if (sg_buf_append(b, p, len) < 0) {
             return -1;

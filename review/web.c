@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "review_int.h"
 #include "sg_dir_auth.h"
 #include "web_int.h"
 
@@ -53,16 +54,10 @@ int
 sg_web_new(const struct sg_web_options *o, struct sg_web **w_r,
            const char **error_r)
 {
-    static __thread char err[256];
     if (o->review == NULL || o->auth == NULL || o->session_idle == 0 ||
-        o->session_max == 0 || o->login_attempts == 0 ||
-        o->login_lockout == 0) {
-        snprintf(err, sizeof(err),
-                 "the web page needs a review store, a "
-                 "login check and non-zero limits");
-        *error_r = err;
-        return -1;
-    }
+        o->session_max == 0 || o->login_attempts == 0 || o->login_lockout == 0)
+        return review_fail(error_r, "the web page needs a review store, a "
+                                    "login check and non-zero limits");
     struct sg_web *w = calloc(1, sizeof(*w));
     if (w == NULL) {
         *error_r = "out of memory";
@@ -156,10 +151,10 @@ audit(struct sg_web *w, const char *user, const char *client,
       const char *action, const char *note)
 {
     const char *err;
+    struct sg_review_actor a = {.user = user, .from = client};
     /* an audit row that cannot be written is not worth a failed page
      * here: the operations that matter audit themselves and fail closed */
-    (void)sg_quarantine_audit(sg_review_store(w->o.review), NULL, user, client,
-                              action, note, &err);
+    (void)sg_review_audit(w->o.review, NULL, &a, action, note, &err);
 }
 
 /* ------------------------------------------------------------ login */

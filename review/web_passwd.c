@@ -27,24 +27,11 @@
 
 #include <sodium.h>
 
+#include "fdio.h"
+#include "review_int.h"
 #include "web.h"
 
 #define FILE_MAX (1024 * 1024)
-
-static __thread char err_buf[PATH_MAX + 256];
-
-static int fail(const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int
-fail(const char **error_r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
-    va_end(ap);
-    *error_r = err_buf;
-    return SG_WEB_AUTH_ERROR;
-}
 
 static bool
 login_name_ok(const char *s)
@@ -64,47 +51,26 @@ login_name_ok(const char *s)
 static char *
 read_file(const char *path, bool missing_ok, const char **error_r)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
+    char *data;
+    size_t len;
+    struct stat st;
+    const char *err;
+    if (sg_read_small_file(path, FILE_MAX, O_NOFOLLOW, &data, &len, &st, &err) <
+        0) {
         if (errno == ENOENT && missing_ok)
             return strdup("");
-        fail(error_r, "cannot read the password file %s: %s", path,
-             strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        fail(error_r, "the password file %s is not a regular file", path);
+        review_fail(error_r, "cannot use the password file %s", err);
         return NULL;
     }
     if ((st.st_mode & 022) != 0) {
-        close(fd);
-        fail(error_r,
-             "the password file %s is writable by group or others "
-             "(chmod go-w it)",
-             path);
+        free(data);
+        review_fail(error_r,
+                    "the password file %s is writable by group or others "
+                    "(chmod go-w it)",
+                    path);
         return NULL;
     }
-    if (st.st_size > FILE_MAX) {
-        close(fd);
-        fail(error_r, "the password file %s is too large", path);
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t len = 0;
-    ssize_t n = 0;
-    while (buf != NULL && len < (size_t)st.st_size &&
-           (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-        len += (size_t)n;
-    close(fd);
-    if (buf == NULL || n < 0) {
-        free(buf);
-        fail(error_r, "cannot read the password file %s", path);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
+    return data;
 }
 
 /* The hash of login in text (modified: lines are cut), or NULL. */
@@ -144,7 +110,8 @@ sg_web_passwd_check(const char *path, const char *login, const char *password,
                     const char **error_r)
 {
     if (sodium_init() < 0)
-        return fail(error_r, "libsodium cannot start");
+        return review_failc(SG_WEB_AUTH_ERROR, error_r,
+                            "libsodium cannot start");
     pthread_once(&dummy_once, make_dummy);
     char *text = read_file(path, false, error_r);
     if (text == NULL)
@@ -168,19 +135,20 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
                   const char **error_r)
 {
     if (sodium_init() < 0)
-        return fail(error_r, "libsodium cannot start");
+        return review_fail(error_r, "libsodium cannot start");
     if (!login_name_ok(login))
-        return fail(error_r,
-                    "\"%s\" is not a usable login name (letters, "
-                    "digits and . _ @ - +, at most 128)",
-                    login);
+        return review_fail(error_r,
+                           "\"%s\" is not a usable login name (letters, "
+                           "digits and . _ @ - +, at most 128)",
+                           login);
     if (strlen(password) < 10)
-        return fail(error_r, "the password must be at least 10 characters");
+        return review_fail(error_r,
+                           "the password must be at least 10 characters");
     char hash[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(hash, password, strlen(password),
                           crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return fail(error_r, "out of memory hashing the password");
+        return review_fail(error_r, "out of memory hashing the password");
     char *text = read_file(path, true, error_r);
     if (text == NULL)
         return -1;
@@ -190,8 +158,8 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
     int fd = mkstemp(tmp);
     if (fd < 0) {
         free(text);
-        return fail(error_r, "cannot write beside %s: %s", path,
-                    strerror(errno));
+        return review_fail(error_r, "cannot write beside %s: %s", path,
+                           strerror(errno));
     }
     struct stat old;
     if (stat(path, &old) == 0)
@@ -201,7 +169,7 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
         close(fd);
         unlink(tmp);
         free(text);
-        return fail(error_r, "out of memory");
+        return review_fail(error_r, "out of memory");
     }
     bool replaced = false;
     size_t ll = strlen(login);
@@ -222,12 +190,13 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
     sodium_memzero(hash, sizeof(hash));
     if (fflush(out) != 0 || fsync(fd) != 0 || fclose(out) != 0) {
         unlink(tmp);
-        return fail(error_r, "cannot write %s: %s", tmp, strerror(errno));
+        return review_fail(error_r, "cannot write %s: %s", tmp,
+                           strerror(errno));
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
         unlink(tmp);
-        return fail(error_r, "cannot replace %s: %s", path, strerror(e));
+        return review_fail(error_r, "cannot replace %s: %s", path, strerror(e));
     }
     return 0;
 }

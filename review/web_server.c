@@ -35,27 +35,14 @@
 
 #include <microhttpd.h>
 
+#include "fdio.h"
+#include "review_int.h"
 #include "sg_config.h"
 #include "web_int.h"
 
 #define BODY_MAX   (64 * 1024)
 #define MAX_PARAMS 32
 #define CERT_MAX   (256 * 1024)
-
-static __thread char err_buf[512];
-
-static int fail(const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int
-fail(const char **error_r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
-    va_end(ap);
-    *error_r = err_buf;
-    return -1;
-}
 
 /* One request being read. */
 struct req_state {
@@ -264,24 +251,19 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 static char *
 read_pem(const char *path, const char **error_r)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fail(error_r, "cannot read %s: %s", path, strerror(errno));
+    char *data;
+    size_t len;
+    const char *err;
+    if (sg_read_small_file(path, CERT_MAX, 0, &data, &len, NULL, &err) < 0) {
+        review_fail(error_r, "cannot read %s", err);
         return NULL;
     }
-    struct sg_buf b = SG_BUF_INIT;
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b.len <= CERT_MAX)
-        sg_buf_append(&b, chunk, (size_t)n);
-    close(fd);
-    if (n < 0 || b.len == 0 || b.len > CERT_MAX) {
-        sg_buf_free(&b);
-        fail(error_r, "cannot read %s: %s", path,
-             n < 0 ? strerror(errno) : "empty or too large");
+    if (len == 0) {
+        free(data);
+        review_fail(error_r, "cannot read %s: it is empty", path);
         return NULL;
     }
-    return sg_buf_steal(&b);
+    return data;
 }
 
 /* review_listen (split by the configuration's own rule) into an
@@ -294,15 +276,15 @@ parse_listen(const char *listen, struct sockaddr_storage *ss,
     unsigned portnum;
     const char *why;
     if (sg_config_listen(listen, host, sizeof(host), &portnum, &why) < 0)
-        return fail(error_r, "review_listen \"%s\": %s", listen, why);
+        return review_fail(error_r, "review_listen \"%s\": %s", listen, why);
     snprintf(port, sizeof(port), "%u", portnum);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0)
-        return fail(error_r, "review_listen \"%s\": %s", listen,
-                    gai_strerror(rc));
+        return review_fail(error_r, "review_listen \"%s\": %s", listen,
+                           gai_strerror(rc));
     memset(ss, 0, sizeof(*ss));
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     freeaddrinfo(res);
@@ -319,14 +301,15 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
     bool tls = o->tls_cert != NULL && *o->tls_cert != '\0';
     bool has_key = o->tls_key != NULL && *o->tls_key != '\0';
     if (tls != has_key)
-        return fail(error_r, "review_tls_cert and review_tls_key go "
-                             "together");
+        return review_fail(error_r, "review_tls_cert and review_tls_key go "
+                                    "together");
     if (!tls && !is_loopback((struct sockaddr *)&ss))
-        return fail(error_r,
-                    "review_listen %s is not a loopback address: give the "
-                    "page a certificate (review_tls_cert, review_tls_key) "
-                    "or put it behind a TLS reverse proxy on 127.0.0.1",
-                    o->listen);
+        return review_fail(
+            error_r,
+            "review_listen %s is not a loopback address: give the "
+            "page a certificate (review_tls_cert, review_tls_key) "
+            "or put it behind a TLS reverse proxy on 127.0.0.1",
+            o->listen);
     char *cert = NULL, *key = NULL;
     if (tls && ((cert = read_pem(o->tls_cert, error_r)) == NULL ||
                 (key = read_pem(o->tls_key, error_r)) == NULL)) {
@@ -355,10 +338,10 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
     if (d == NULL) {
         free(cert);
         free(key);
-        return fail(error_r,
-                    "cannot listen on %s (in use, or a bad "
-                    "certificate or key)",
-                    o->listen);
+        return review_fail(error_r,
+                           "cannot listen on %s (in use, or a bad "
+                           "certificate or key)",
+                           o->listen);
     }
     fprintf(stderr, "safeguard-review serve: listening on %s://%s/\n",
             tls ? "https" : "http", o->listen);
