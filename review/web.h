@@ -25,8 +25,11 @@
  *   - Every form carries a CSRF token (per session; for the login form, a
  *     per-visit token matched against a cookie); a POST without the right
  *     one changes nothing.
- *   - Failed logins are counted per login name and per client; past the
- *     limit, that name or client is refused until the lockout ends.
+ *   - Failed sign-ins are counted per (login name, client) pair and per
+ *     client, never per name alone: past the free attempts that pair or
+ *     client waits, longer with each failure, and its password is not
+ *     checked meanwhile; the same name from another client is not
+ *     slowed.
  *   - Every response has a strict Content-Security-Policy (no script at
  *     all, no external anything), nosniff, no framing, no caching, no
  *     referrer.
@@ -68,8 +71,9 @@ struct sg_web_options {
     void *auth_ctx;
     unsigned session_idle;   /* seconds */
     unsigned session_max;    /* seconds */
-    unsigned login_attempts; /* failures before a lockout */
-    unsigned login_lockout;  /* seconds */
+    unsigned login_attempts; /* free failures of a name from a client */
+    unsigned login_lockout;  /* the longest wait after failures, seconds */
+    unsigned throttle_max;   /* sign-in counts kept; 0: 4096 */
     bool secure_cookies;     /* mark cookies Secure */
     const char *school;      /* shown in the page title; may be NULL */
     const struct sg_tz *tz;  /* times are shown in it; NULL: UTC */
