@@ -141,6 +141,14 @@ const struct sg_conf_entry sg_conf_table[] = {
      1, 100, NULL},
     {"review_login_lockout", SG_CONF_DURATION, OFF(review_login_lockout), 0,
      "15m", 60, DAY, NULL},
+    {"review_trusted_proxy", SG_CONF_LIST, OFF(review_trusted_proxy),
+     OFF(n_review_trusted_proxy), "", 0, 0, NULL},
+    {"review_request_timeout", SG_CONF_DURATION, OFF(review_request_timeout),
+     0, "30s", 1, 3600, NULL},
+    {"review_client_connections", SG_CONF_INT,
+     OFF(review_client_connections), 0, "16", 1, 1000, NULL},
+    {"review_max_connections", SG_CONF_INT, OFF(review_max_connections), 0,
+     "256", 1, 10000, NULL},
 
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
@@ -486,6 +494,19 @@ apply(struct sg_config *cfg, const char *file, unsigned line,
                              value, why, describe_bounds(e, bounds,
                                                          sizeof(bounds)));
         return -1;
+    }
+    /* the proxies are checked here, where the line is known */
+    for (size_t i = 0; e->offset == OFF(review_trusted_proxy) &&
+                       i < cfg->n_review_trusted_proxy;
+         i++) {
+        struct sg_network net;
+        if (sg_network_parse(cfg->review_trusted_proxy[i], &net, &why) < 0) {
+            *error_r = set_error(file, line,
+                                 "review_trusted_proxy: \"%s\": %s (the "
+                                 "reverse proxy's address, e.g. 127.0.0.1)",
+                                 cfg->review_trusted_proxy[i], why);
+            return -1;
+        }
     }
     return 0;
 }

@@ -103,8 +103,13 @@ struct sg_config {
     size_t n_review_login_attributes;
     int review_session_idle;   /* seconds */
     int review_session_max;    /* seconds */
-    int review_login_attempts; /* failures before a lockout */
-    int review_login_lockout;  /* seconds */
+    int review_login_attempts; /* free failures of a name from a client */
+    int review_login_lockout;  /* the longest wait, seconds */
+    char **review_trusted_proxy; /* whose X-Forwarded-For is believed */
+    size_t n_review_trusted_proxy;
+    int review_request_timeout;    /* seconds for a request and its answer */
+    int review_client_connections; /* at once from one address */
+    int review_max_connections;    /* at once in all */
 
     /* The school directory: settings, and the directory opened from them
      * by sg_config_open (NULL when none is configured). */

@@ -7,7 +7,8 @@
  * pages need a session; the login form and every other form need their
  * CSRF token; failed sign-ins slow the (name, client) pair and the
  * client, never the name from elsewhere, parallel guesses included, in a
- * bounded table; a non-DSL
+ * bounded table; the client is the last X-Forwarded-For hop only from a
+ * trusted proxy; a non-DSL
  * gets no session; sessions end when idle, at their maximum age and at
  * logout; cookies are HttpOnly, SameSite=Strict and Secure; text from a
  * held message is escaped; the Content-Security-Policy allows no script.
@@ -22,6 +23,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,7 @@
 
 #include <sqlite3.h>
 
+#include "netlist.h"
 #include "review_fixture.h"
 #include "web.h"
 
@@ -558,6 +562,65 @@ test_throttle_table_bounded(void **state)
     sg_web_response_free(&r);
 }
 
+/* Who the client is: the socket peer, or from a trusted proxy the last
+ * X-Forwarded-For hop, never an earlier one. */
+static void
+test_client_address(void **state)
+{
+    (void)state;
+    struct sg_network proxies[2];
+    const char *err;
+    assert_int_equal(sg_network_parse("127.0.0.1", &proxies[0], &err), 0);
+    assert_int_equal(sg_network_parse("[2001:db8::10]/128", &proxies[1], &err),
+                     0);
+    struct sockaddr_in lo = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+    struct sockaddr_in other = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.2", &other.sin_addr);
+    struct sockaddr_in6 mapped = {.sin6_family = AF_INET6};
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &mapped.sin6_addr);
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    inet_pton(AF_INET6, "2001:db8::10", &v6.sin6_addr);
+    const struct sockaddr *plo = (const struct sockaddr *)&lo,
+                          *pother = (const struct sockaddr *)&other,
+                          *pmapped = (const struct sockaddr *)&mapped,
+                          *pv6 = (const struct sockaddr *)&v6;
+    struct {
+        const struct sockaddr *peer;
+        const char *xff;
+        size_t n_xff, n_proxies;
+        const char *want;
+    } cases[] = {
+        {plo, "203.0.113.9, 198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        {plo, " 198.51.100.7 ", 1, 2, "198.51.100.7 via proxy"},
+        {plo, "203.0.113.9,2001:db8::7", 1, 2, "2001:db8::7 via proxy"},
+        {plo, "[2001:DB8::7]", 1, 2, "2001:db8::7 via proxy"},
+        {plo, "::ffff:198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        {pmapped, "198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        {pv6, "198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        /* not from a proxy: the header is the client's say-so */
+        {pother, "198.51.100.7", 1, 2, "127.0.0.2"},
+        {plo, "198.51.100.7", 1, 0, "127.0.0.1"},
+        {pmapped, NULL, 0, 0, "127.0.0.1"},
+        /* a last hop that is not one address, or two headers */
+        {plo, "198.51.100.7, evil", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7,", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7 203.0.113.9", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7:443", 1, 2, "127.0.0.1"},
+        {plo, "", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7", 2, 2, "127.0.0.1"},
+        {plo, NULL, 0, 2, "127.0.0.1"},
+        {NULL, "198.51.100.7", 1, 2, "unknown"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[128];
+        sg_web_client(cases[i].peer, cases[i].xff, cases[i].n_xff, proxies,
+                      cases[i].n_proxies, buf, sizeof(buf));
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, buf, cases[i].want);
+    }
+}
+
 static void
 test_sessions_end(void **state)
 {
@@ -882,6 +945,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_throttle_table_bounded, setup,
                                         teardown),
+        cmocka_unit_test(test_client_address),
         cmocka_unit_test_setup_teardown(test_sessions_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_and_item_escape_everything,
                                         setup, teardown),
