@@ -171,9 +171,9 @@ struct sg_web_server_options {
  * proxies and the request has exactly one X-Forwarded-For header (xff,
  * n_xff headers in all), the LAST address in it, the one the proxy itself
  * saw, written "ADDR via proxy".  Anything before it came from the client
- * and may be made up; a header that is not an address ends in one, or
- * several headers, give the proxy's own address.  IPv4-mapped IPv6
- * addresses are written as IPv4. */
+ * and may be made up.  Several such headers, or a last hop that is not
+ * one address, give the proxy's own address.  IPv4-mapped IPv6 addresses
+ * are written as IPv4. */
 void sg_web_client(const struct sockaddr *peer, const char *xff, size_t n_xff,
                    const struct sg_network *proxies, size_t n_proxies,
                    char *buf, size_t size);

@@ -99,8 +99,7 @@ is_loopback(const struct sockaddr *sa)
     return false;
 }
 
-/* An IPv4 or IPv6 address (in6; IPv4 as mapped) written as one, IPv4
- * for a mapped one. */
+/* in6 as text; an IPv4-mapped address as plain IPv4. */
 static void
 address_text(const struct in6_addr *in6, char *buf, size_t size)
 {
