@@ -76,7 +76,7 @@ sg_review_export(struct sg_review *r, time_t since,
         " r.subject, r.queue_id, r.status"
         " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
         " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
-        " ('released', 'rejected', 'escalated', 'expired', 'note')"
+        " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note')"
         " ORDER BY a.id";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)

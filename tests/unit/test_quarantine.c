@@ -386,7 +386,7 @@ test_newer_schema_refused(void **state)
 
     assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), -1);
     assert_null(e->q);
-    assert_non_null(strstr(error, "schema version 99, newer than the 1"));
+    assert_non_null(strstr(error, "schema version 99, newer than the 2"));
     assert_non_null(strstr(error, e->db));
     /* and it was left as it was */
     db = db_open(e);
