@@ -454,6 +454,36 @@ test_never_held_is_lost(void **state)
     free(young);
 }
 
+/* The daemon's check does not wait for a decision under way: it leaves
+ * everything for its next turn, without even listing the queue. */
+static void
+test_reconcile_busy(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    int fd = -1;
+    queue_set(e, "");
+    assert_int_equal(sg_quarantine_lock(e->f.q, true, &fd, &err), 0);
+    struct sg_quarantine_reconcile o = {
+        .queue_command = e->f.queue_cmd,
+        .timeout = 10,
+        .now = time(NULL),
+        .grace = 900,
+        .actor = "safeguard-milter",
+    };
+    struct sg_quarantine_reconcile_result res;
+    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err),
+                     SG_QUARANTINE_BUSY);
+    assert_int_equal(count_lines(e->f.calls, "list"), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(status_of(e, e->ids[i]), SG_QSTATUS_HELD);
+    sg_quarantine_unlock(fd);
+    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err), 0);
+    assert_int_equal(res.checked, 4);
+    assert_int_equal(res.lost, 4);
+    assert_int_equal(audits(e, e->ids[3], "lost", "safeguard-milter"), 1);
+}
+
 /* A listing that cannot be trusted changes nothing. */
 static void
 test_sync_bad_listing(void **state)
@@ -902,6 +932,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_never_held_is_lost, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sync_bad_listing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_busy, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_command_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
