@@ -767,6 +767,30 @@ test_digest_and_audit(void **state)
     assert_null(strstr(b.data, e->ids[0]));
     assert_true(p3[-2] == '!' && p2[-2] == '!' && p1[-2] == ' ');
     assert_non_null(strstr(b.data, "escalated, PAST THE TARGET"));
+    assert_null(strstr(b.data, "not kept by the mail system"));
+    sg_buf_free(&b);
+    /* a record found lost in the last day is listed apart, once */
+    assert_int_equal(sg_quarantine_set_status(e->f.q, e->ids[1],
+                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
+                                              "safeguard-milter", NULL, "x",
+                                              &err),
+                     0);
+    assert_int_equal(
+        sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
+    assert_int_equal(waiting, 2);
+    char *lost = strstr(b.data, "Not kept by the mail system, found in the "
+                                "last 24 hours: 1.");
+    assert_non_null(lost);
+    p1 = strstr(b.data, e->ids[1]);
+    assert_true(p1 > lost);
+    assert_non_null(strstr(p1, "not kept by the mail system (held "));
+    assert_non_null(strstr(p1, "k.jones@school.example"));
+    sg_buf_free(&b);
+    /* a day later it is no longer news */
+    assert_int_equal(sg_review_digest(e->f.r, time(NULL) + 2 * 86400, &b,
+                                      &waiting, &overdue, &err),
+                     0);
+    assert_null(strstr(b.data, e->ids[1]));
     sg_buf_free(&b);
     /* mailing needs notices */
     assert_int_equal(
