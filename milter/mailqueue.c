@@ -172,6 +172,48 @@ add(struct sg_mailqueue *q, const char *id, const char *name)
 }
 
 int
+sg_mailqueue_parse(const char *text, size_t len, struct sg_mailqueue *q,
+                   const char **error_r)
+{
+    memset(q, 0, sizeof(*q));
+    if (len > SG_MAILQUEUE_LIST_MAX)
+        return fail(error_r, "the mail queue listing is longer than %u "
+                             "bytes: not used",
+                    SG_MAILQUEUE_LIST_MAX);
+    if (memchr(text, '\0', len) != NULL)
+        return fail(error_r, "the mail queue listing holds a NUL byte: not "
+                             "used");
+    int r = 0;
+    size_t lineno = 0;
+    for (const char *p = text, *end = text + len; r == 0 && p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line = p;
+        size_t n = (size_t)((nl != NULL ? nl : end) - p);
+        p = nl != NULL ? nl + 1 : end;
+        lineno++;
+        if (n == 0 || *line != '{')
+            continue;
+        json_error_t jerr;
+        json_t *j = json_loadb(line, n, 0, &jerr);
+        if (j == NULL) {
+            r = fail(error_r, "the mail queue listing has a line that is "
+                              "not JSON (line %zu: %.100s): not used",
+                     lineno, jerr.text);
+            break;
+        }
+        const char *id = json_string_value(json_object_get(j, "queue_id"));
+        const char *name =
+            json_string_value(json_object_get(j, "queue_name"));
+        if (id != NULL && name != NULL && add(q, id, name) < 0)
+            r = fail(error_r, "out of memory");
+        json_decref(j);
+    }
+    if (r < 0)
+        sg_mailqueue_free(q);
+    return r;
+}
+
+int
 sg_mailqueue_load(const char *command, unsigned timeout,
                   struct sg_mailqueue *q, const char **error_r)
 {
@@ -186,41 +228,8 @@ sg_mailqueue_load(const char *command, unsigned timeout,
     if (run(command, NULL, timeout, SG_MAILQUEUE_LIST_MAX + 1, &out, &len,
             error_r) < 0)
         return -1;
-    if (len > SG_MAILQUEUE_LIST_MAX || strlen(out) != len) {
-        free(out);
-        if (len > SG_MAILQUEUE_LIST_MAX)
-            return fail(error_r, "the mail queue listing is longer than %u "
-                                 "bytes: not used",
-                        SG_MAILQUEUE_LIST_MAX);
-        return fail(error_r, "the mail queue listing holds a NUL byte: not "
-                             "used");
-    }
-    int r = 0;
-    size_t lineno = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(out, "\n", &save); r == 0 && line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        if (*line != '{')
-            continue;
-        json_error_t jerr;
-        json_t *j = json_loads(line, 0, &jerr);
-        if (j == NULL) {
-            r = fail(error_r, "the mail queue listing has a line that is "
-                              "not JSON (line %zu: %.100s): not used",
-                     lineno, jerr.text);
-            break;
-        }
-        const char *id = json_string_value(json_object_get(j, "queue_id"));
-        const char *name =
-            json_string_value(json_object_get(j, "queue_name"));
-        if (id != NULL && name != NULL && add(q, id, name) < 0)
-            r = fail(error_r, "out of memory");
-        json_decref(j);
-    }
+    int r = sg_mailqueue_parse(out, len, q, error_r);
     free(out);
-    if (r < 0)
-        sg_mailqueue_free(q);
     return r;
 }
 

@@ -54,6 +54,11 @@ struct sg_mailqueue {
  * listing longer than SG_MAILQUEUE_LIST_MAX are errors. */
 int sg_mailqueue_load(const char *command, unsigned timeout,
                       struct sg_mailqueue *q, const char **error_r);
+/* The same, for a listing already read (len bytes of text): the lines
+ * that start with "{" are JSON objects; those with string "queue_id" and
+ * "queue_name" are kept. */
+int sg_mailqueue_parse(const char *text, size_t len, struct sg_mailqueue *q,
+                       const char **error_r);
 void sg_mailqueue_free(struct sg_mailqueue *q);
 /* Where queue_id is; *name_r (may be NULL) the queue's name when found. */
 enum sg_mailqueue_state sg_mailqueue_find(const struct sg_mailqueue *q,
