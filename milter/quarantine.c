@@ -1370,8 +1370,8 @@ sg_quarantine_queue_check(struct sg_quarantine *q,
         to = SG_QSTATUS_LOST;
         snprintf(note, note_size,
                  "not kept by the mail system: queue id %s was never seen in "
-                 "the hold queue and the mail queue does not have it: either the "
-                 "mail system gave the message back to its sender to try "
+                 "the hold queue and the mail queue does not have it: either "
+                 "the mail system gave the message back to its sender to try "
                  "again (the filter stopped or answered too late after "
                  "making this record; a retried message gets a record of "
                  "its own), or it was released or deleted by hand before any "

@@ -527,8 +527,8 @@ test_upgrade_from_v1(void **state)
                                 " + (SELECT count(*) FROM rules)"
                                 " + (SELECT count(*) FROM findings)"),
                      children);
-    assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_foreign_key_check"),
-                     0);
+    assert_int_equal(
+        db_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
     assert_int_equal(db_int(db, "SELECT count(*) FROM records"
                                 " WHERE queue_seen = created"),
                      1);

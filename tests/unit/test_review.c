@@ -560,10 +560,11 @@ test_command_fails(void **state)
     assert_int_equal(
         sg_mailqueue_run("postsuper -H {queue_id}", "ABC", 5, NULL, &err), -1);
     assert_int_equal(
-        sg_mailqueue_run("/bin/true {queue_id}", "A;rm -rf /", 5, NULL, &err), -1);
+        sg_mailqueue_run("/bin/true {queue_id}", "A;rm -rf /", 5, NULL, &err),
+        -1);
     char *out = NULL;
-    assert_int_equal(sg_mailqueue_run("/bin/echo 'a  b' x{queue_id}y $HOME", "Q1",
-                                   5, &out, &err),
+    assert_int_equal(sg_mailqueue_run("/bin/echo 'a  b' x{queue_id}y $HOME",
+                                      "Q1", 5, &out, &err),
                      0);
     assert_string_equal(out, "a  b xQ1y $HOME\n");
     free(out);
