@@ -195,9 +195,12 @@ int sg_review_safe_text(struct sg_buf *out, const char *s, size_t len,
 /* ------------------------------------------------------------ decisions */
 
 /* Release: run the release command, then held/escalated -> released.
- * SG_REVIEW_GONE when the queue no longer holds it (the record is marked
- * released if the queue has it elsewhere, expired if not at all, with an
- * audit note saying so); SG_REVIEW_WRONG_STATUS when already decided. */
+ * SG_REVIEW_GONE when the queue no longer holds it: the record is marked
+ * as sg_quarantine_queue_check says (released if the queue has it
+ * elsewhere, expired if not at all, once it was seen on hold; lost if it
+ * never was), with an audit note saying so; -1 and nothing done when it
+ * was never seen on hold and is younger than the grace period.
+ * SG_REVIEW_WRONG_STATUS when already decided. */
 int sg_review_release(struct sg_review *r, const char *id,
                       const struct sg_review_actor *actor, const char *note,
                       const char **error_r);
