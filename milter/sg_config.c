@@ -115,6 +115,10 @@ const struct sg_conf_entry sg_conf_table[] = {
      0, 36500, NULL},
     {"review_hold_max_days", SG_CONF_INT, REVIEW(hold_max_days), 0, NULL, 0,
      36500, NULL},
+    {"hold_reconcile_interval", SG_CONF_DURATION,
+     OFF(hold_reconcile_interval), 0, "5m", 0, DAY, NULL},
+    {"hold_reconcile_grace", SG_CONF_DURATION, REVIEW(reconcile_grace), 0,
+     NULL, 1, DAY, NULL},
     {"review_expire_action", SG_CONF_ENUM, REVIEW(expire_action), 0, NULL, 0,
      0, sg_review_expire_action_names},
     /* Its web page. */

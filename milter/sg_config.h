@@ -64,6 +64,8 @@ struct sg_config {
     int milter_timeout; /* seconds */
     int backlog;
     int stats_interval; /* seconds between counter log lines; 0 never */
+    int hold_reconcile_interval; /* seconds between checks of the quarantine
+                                    records against the hold queue; 0 never */
 
     /* The school and its rules. */
     char *rules_file;

@@ -396,7 +396,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
     sg_review_format_age(now - rec->created, age, sizeof(age));
 
     printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
-    printf("Status     %s", sg_quarantine_status_name(rec->status));
+    printf("Status     %s", sg_quarantine_status_title(rec->status));
     if (sg_review_waiting(rec->status)) {
         printf(", waiting %s", age);
         if (sg_review_overdue(c->r, rec->status, rec->created, now))
@@ -409,8 +409,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
     }
     printf("\nHeld       %s\n", when);
     if (with_queue) {
-        printf("Mail queue %s", sg_review_queue_state_name(d->queue));
-        if (d->queue == SG_REVIEW_QUEUE_OTHER && d->queue_name != NULL)
+        printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
+        if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
             printf(" (%s)", d->queue_name);
         putchar('\n');
     }

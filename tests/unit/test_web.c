@@ -709,6 +709,43 @@ test_queue_and_item_escape_everything(void **state)
     assert_true(audit_count(e, "list") >= 1);
 }
 
+/* A record the mail system did not keep: its own tab, and the page says
+ * so in words, with no decision to take. */
+static void
+test_lost_record(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    assert_int_equal(sg_quarantine_set_status(e->f.q, e->other,
+                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
+                                              "safeguard-milter", NULL,
+                                              "not kept", &err),
+                     0);
+    struct login l;
+    login(e, &l);
+    struct call c = {.session = l.session};
+    c.query[0] = (struct sg_web_param){"status", "lost"};
+    c.n_query = 1;
+    struct sg_web_response r;
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, ">Not kept</a>"));
+    assert_non_null(strstr(r.body.data, e->other));
+    assert_null(strstr(r.body.data, e->held));
+    assert_non_null(strstr(r.body.data, "<td>not kept by the mail system</td>"));
+    sg_web_response_free(&r);
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", e->other);
+    c.n_query = 0;
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data,
+                           "<span id=\"status\">not kept by the mail "
+                           "system</span>"));
+    assert_null(strstr(r.body.data, "/release\""));
+    sg_web_response_free(&r);
+}
+
 static void
 test_queue_pages(void **state)
 {
@@ -950,6 +987,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_queue_and_item_escape_everything,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
