@@ -59,7 +59,7 @@ const struct sg_conf_entry sg_conf_table[] = {
      failure_actions},
     {"milter_timeout", SG_CONF_DURATION, OFF(milter_timeout), 0, "300s", 10,
      86400, NULL},
-    {"backlog", SG_CONF_INT, OFF(backlog), 0, "64", 1, 65535, NULL},
+    {"backlog", SG_CONF_INT, OFF(backlog), 0, "1024", 1, 65535, NULL},
     {"stats_interval", SG_CONF_DURATION, OFF(stats_interval), 0, "1h", 0,
      DAY, NULL},
 

@@ -40,6 +40,9 @@ test_defaults(void **state)
     assert_int_equal(cfg->n_trusted_networks, 2);
     assert_int_equal(cfg->n_networks, 2);
     assert_int_equal(cfg->milter_timeout, 300);
+    /* bursts of connections queue instead of being refused (capped by
+     * the kernel's somaxconn) */
+    assert_int_equal(cfg->backlog, 1024);
     assert_null(cfg->path);
     sg_config_unref(&cfg);
     assert_null(cfg);
@@ -58,17 +61,17 @@ test_types(void **state)
         int level;
         int backlog;
     } cases[] = {
-        {"message_buffer_size = 4096\n", 4096, 300, 0, 2, 64},
-        {"message_buffer_size = 64k\n", 65536, 300, 0, 2, 64},
-        {"message_buffer_size = 2M\n", 2 * 1024 * 1024, 300, 0, 2, 64},
-        {"message_buffer_size = 1g\n", 1024 * 1024 * 1024, 300, 0, 2, 64},
-        {"milter_timeout = 90\n", 1048576, 90, 0, 2, 64},
-        {"milter_timeout = 2m\n", 1048576, 120, 0, 2, 64},
-        {"milter_timeout = 1h\n", 1048576, 3600, 0, 2, 64},
-        {"milter_timeout = 1d\n", 1048576, 86400, 0, 2, 64},
-        {"failure_action = accept\n", 1048576, 300, 1, 2, 64},
-        {"failure_action = REJECT\n", 1048576, 300, 2, 2, 64},
-        {"log_level = debug\n", 1048576, 300, 0, 3, 64},
+        {"message_buffer_size = 4096\n", 4096, 300, 0, 2, 1024},
+        {"message_buffer_size = 64k\n", 65536, 300, 0, 2, 1024},
+        {"message_buffer_size = 2M\n", 2 * 1024 * 1024, 300, 0, 2, 1024},
+        {"message_buffer_size = 1g\n", 1024 * 1024 * 1024, 300, 0, 2, 1024},
+        {"milter_timeout = 90\n", 1048576, 90, 0, 2, 1024},
+        {"milter_timeout = 2m\n", 1048576, 120, 0, 2, 1024},
+        {"milter_timeout = 1h\n", 1048576, 3600, 0, 2, 1024},
+        {"milter_timeout = 1d\n", 1048576, 86400, 0, 2, 1024},
+        {"failure_action = accept\n", 1048576, 300, 1, 2, 1024},
+        {"failure_action = REJECT\n", 1048576, 300, 2, 2, 1024},
+        {"log_level = debug\n", 1048576, 300, 0, 3, 1024},
         {"backlog = 5\n", 1048576, 300, 0, 2, 5},
         {"backlog=7 # comment\n", 1048576, 300, 0, 2, 7},
         {"  \n# only comments\n\nbacklog = \"9\"\n", 1048576, 300, 0, 2, 9},
