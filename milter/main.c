@@ -125,9 +125,8 @@ check_config(struct sg_config *cfg)
 {
     const char *name = cfg->path != NULL ? cfg->path : "(built-in defaults)";
     if (cfg->directory == NULL) {
-        printf("safeguard-milter: warning: no directory configured "
-               "(directory_file or directory_backend = ldap): every address "
-               "counts as external\n");
+        printf("safeguard-milter: warning: directory_backend = none: every "
+               "address counts as external\n");
     } else {
         const char *error = NULL;
         if (sg_dir_check(cfg->directory, &error) != SG_DIR_FOUND) {
@@ -384,7 +383,7 @@ main(int argc, char **argv)
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
     if (cfg->directory == NULL)
-        sg_log_warn("no directory configured: every address counts as "
+        sg_log_warn("directory_backend = none: every address counts as "
                     "external");
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
