@@ -2,6 +2,7 @@
  * main.c - safeguard-milter: command line, start-up, signals.
  *
  *   safeguard-milter [-c config] [-p socket] [-f] [-n] [-V] [-h]
+ *   (--help and --version as -h and -V)
  *
  * Start-up order: load and check the configuration, open the milter socket
  * (as root, so it can live in a root-owned directory), daemonise, write the
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -58,8 +60,8 @@ usage(FILE *out)
             "             overriding the socket setting\n"
             "  -f         stay in the foreground and log to standard error\n"
             "  -n         check the configuration, print problems, and exit\n"
-            "  -V         print the version and exit\n"
-            "  -h         print this help and exit\n",
+            "  -V         print the version and exit (also --version)\n"
+            "  -h         print this help and exit (also --help)\n",
             DEFAULT_CONFIG);
 }
 
@@ -67,8 +69,11 @@ static void
 parse_args(int argc, char **argv, struct options *opt)
 {
     int c;
+    static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
     opt->config_path = DEFAULT_CONFIG;
-    while ((c = getopt(argc, argv, "c:p:fnVh")) != -1) {
+    while ((c = getopt_long(argc, argv, "c:p:fnVh", lo, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt->config_path = optarg;

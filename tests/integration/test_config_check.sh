@@ -10,7 +10,8 @@
 #   (dsl_addresses, journal_address); a bad trusted_networks item; a time
 #   zone that does not exist.
 # And the listen backlog of the socket is the setting's (default 1024,
-# capped by the kernel's somaxconn), seen with ss.
+# capped by the kernel's somaxconn), seen with ss; and every program's
+# --help is its usage, not an error.
 set -u
 . "$(dirname "$0")/lib.sh"
 SRC=$SG_SRCDIR
@@ -77,6 +78,19 @@ accepted() {
 
 conf good
 accepted good "configuration $W/good.conf is valid"
+
+# --- 15. every program's --help prints its usage and exits 0
+for prog in "$MILTER" "$CHECK" "$SG_BUILDDIR/review/safeguard-review"; do
+    name=$(basename "$prog")
+    for opt in --help -h; do
+        "$prog" "$opt" >"$W/help.out" 2>"$W/help.err"
+        rc=$?
+        check "$name $opt exits 0 (got $rc: $(head -c 200 "$W/help.err"))" test "$rc" = 0
+        check "$name $opt prints the usage" grep -q "^usage: $name " "$W/help.out"
+    done
+    "$prog" -V >"$W/version.out" 2>&1
+    check "$name -V prints the version" grep -q "^$name [0-9]" "$W/version.out"
+done
 
 # --- 6. no rule at all
 : >"$W/empty.rules"
