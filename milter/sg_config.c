@@ -41,8 +41,8 @@ static const char *const review_auths[] = {"file", "ldap", NULL};
 #define REVIEW(field) OFF(review.field)
 #define DAY           86400
 
-/* Keep in step with man/safeguard-milter.conf.5 (a test checks that every
- * key here is documented there). */
+/* Keep in step with man/safeguard-milter.conf.5.in (a test checks that
+ * every key here is documented there). */
 const struct sg_conf_entry sg_conf_table[] = {
     {"socket", SG_CONF_STRING, OFF(socket), 0,
      "unix:/run/safeguard-milter/safeguard-milter.sock", 0, 0, NULL},

@@ -890,8 +890,8 @@ static void
 test_documented(void **state)
 {
     (void)state;
-    char *conf = slurp(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5");
-    char *dir = slurp(SG_TEST_SRCDIR "/man/safeguard-directory.5");
+    char *conf = slurp(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5.in");
+    char *dir = slurp(SG_TEST_SRCDIR "/man/safeguard-directory.5.in");
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL;
          e++) {
         bool is_dir = e->offset >= offsetof(struct sg_config, dir) &&
