@@ -2,6 +2,7 @@
  * main.c - safeguard-milter: command line, start-up, signals.
  *
  *   safeguard-milter [-c config] [-p socket] [-f] [-n] [-V] [-h]
+ *   (--help and --version as -h and -V)
  *
  * Start-up order: load and check the configuration, open the milter socket
  * (as root, so it can live in a root-owned directory), daemonise, write the
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -59,8 +61,8 @@ usage(FILE *out)
             "             overriding the socket setting\n"
             "  -f         stay in the foreground and log to standard error\n"
             "  -n         check the configuration, print problems, and exit\n"
-            "  -V         print the version and exit\n"
-            "  -h         print this help and exit\n",
+            "  -V         print the version and exit (also --version)\n"
+            "  -h         print this help and exit (also --help)\n",
             DEFAULT_CONFIG);
 }
 
@@ -68,8 +70,11 @@ static void
 parse_args(int argc, char **argv, struct options *opt)
 {
     int c;
+    static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
     opt->config_path = DEFAULT_CONFIG;
-    while ((c = getopt(argc, argv, "c:p:fnVh")) != -1) {
+    while ((c = getopt_long(argc, argv, "c:p:fnVh", lo, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt->config_path = optarg;
@@ -126,9 +131,8 @@ check_config(struct sg_config *cfg)
 {
     const char *name = cfg->path != NULL ? cfg->path : "(built-in defaults)";
     if (cfg->directory == NULL) {
-        printf("safeguard-milter: warning: no directory configured "
-               "(directory_file or directory_backend = ldap): every address "
-               "counts as external\n");
+        printf("safeguard-milter: warning: directory_backend = none: every "
+               "address counts as external\n");
     } else {
         const char *error = NULL;
         if (sg_dir_check(cfg->directory, &error) != SG_DIR_FOUND) {
@@ -461,7 +465,7 @@ main(int argc, char **argv)
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
     if (cfg->directory == NULL)
-        sg_log_warn("no directory configured: every address counts as "
+        sg_log_warn("directory_backend = none: every address counts as "
                     "external");
     start_reconcile_thread();
     int ret = smfi_main();

@@ -48,6 +48,9 @@ struct sg_network {
 struct sg_config {
     atomic_int refs;
     char *path; /* file it was loaded from, NULL for defaults */
+    unsigned *key_lines; /* the line each key was set at, by index in
+                            sg_conf_table (0: not in the file); NULL
+                            when not loaded from a file */
 
     char *socket;
     char *user;
@@ -69,6 +72,7 @@ struct sg_config {
 
     /* The school and its rules. */
     char *rules_file;
+    bool allow_no_rules; /* a rule set with no rule may load */
     char **school_domains;
     size_t n_school_domains;
     char **school_phone_numbers;

@@ -69,6 +69,8 @@ usage(FILE *out)
             "  -o NAME=VALUE  override a setting of that file\n"
             "                 (safeguard-milter.conf(5)), e.g.\n"
             "                 -o review_sla_hours=48\n"
+            "  -h, --help     print this help and exit\n"
+            "  -V, --version  print the version and exit\n"
             "AGE is a number with s, m, h, d or w; WHEN is YYYY-MM-DD,\n"
             "YYYY-MM-DDTHH:MM[:SS] (UTC) or an AGE ago.\n",
             DEFAULT_CONFIG);
@@ -814,8 +816,11 @@ main(int argc, char **argv)
     const char *overrides[256];
     size_t n_overrides = 0;
     int o;
+    static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
     /* "+": stop at the command; its options are its own */
-    while ((o = getopt(argc, argv, "+c:o:hV")) != -1) {
+    while ((o = getopt_long(argc, argv, "+c:o:hV", lo, NULL)) != -1) {
         switch (o) {
         case 'c':
             config = optarg;

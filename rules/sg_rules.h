@@ -56,6 +56,12 @@ struct sg_rules_options {
     const char *zoneinfo_dir; /* NULL: /usr/share/zoneinfo */
     const char *dsl_contact; /* for {dsl}, e.g. "Mrs A Khan (DSL), ext 210" */
     unsigned max_include_depth; /* 0: default 8 */
+    /* The roles people can hold (the caller's directory knows them): a
+     * role named in a rule must be one of these (any case) or a word of
+     * the language (anyone, external), so that a typo such as "staf"
+     * stops the load instead of matching nobody.  NULL: not checked. */
+    const char *const *known_roles;
+    size_t n_known_roles;
 };
 
 struct sg_rules;

@@ -59,7 +59,9 @@ sg_setup() {
     [ "$(id -u)" = 0 ] || sg_die "integration tests need root (Postfix)"
     id postfix >/dev/null 2>&1 || sg_die "user postfix missing: apt-get install postfix"
     [ -x "$SG_MILTER_BIN" ] || sg_die "$SG_MILTER_BIN not built"
-    SG_WORK=$(mktemp -d /tmp/sg-it.XXXXXX)
+    # named with tests/run's marker, which Postfix's master keeps (in
+    # MAIL_CONFIG) when it sheds the environment (tests/survivors.sh)
+    SG_WORK=$(mktemp -d "/tmp/sg-it${SG_TESTRUN:+.$SG_TESTRUN}.XXXXXX")
     chmod 755 "$SG_WORK"
     SG_SINK_DIR="$SG_WORK/sink"
     mkdir -p "$SG_SINK_DIR" && chown postfix "$SG_SINK_DIR"
@@ -284,23 +286,34 @@ sg_notice_key() {
     chown postfix "$SG_WORK/notice.key" && chmod 600 "$SG_WORK/notice.key"
 }
 
-# sg_review ARGS...: safeguard-review on the milter's configuration, with
-# its release, delete and queue commands pointed at this private Postfix.
+# sg_review_argv: SG_REVIEW_ARGV, safeguard-review on the milter's
+# configuration, with its release, delete and queue commands pointed at
+# this private Postfix.
+sg_review_argv() {
+    SG_REVIEW_ARGV=("$SG_BUILDDIR/review/safeguard-review" -c "$SG_MILTER_CONF"
+        -o "review_release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}"
+        -o "review_delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold"
+        -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j")
+}
+
+# sg_review ARGS...: that command with ARGS.
 sg_review() {
-    "$SG_BUILDDIR/review/safeguard-review" -c "$SG_MILTER_CONF" \
-        -o "review_release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}" \
-        -o "review_delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold" \
-        -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j" "$@"
+    sg_review_argv
+    "${SG_REVIEW_ARGV[@]}" "$@"
 }
 
 # sg_start_review [-o NAME=VALUE]...: the review web page on a free loopback
 # port (SG_REVIEW_URL), logging to SG_REVIEW_LOG; stopped by sg_cleanup.
+# The program itself goes in the background, not a function running it:
+# $! would be the subshell's pid, and stopping that left the page running.
 sg_start_review() {
     local port i
     port=$(sg_free_port)
     SG_REVIEW_LOG=$SG_WORK/review.log
     SG_REVIEW_URL=http://127.0.0.1:$port
-    sg_review "$@" serve --listen "127.0.0.1:$port" >>"$SG_REVIEW_LOG" 2>&1 &
+    sg_review_argv
+    "${SG_REVIEW_ARGV[@]}" "$@" serve --listen "127.0.0.1:$port" \
+        >>"$SG_REVIEW_LOG" 2>&1 &
     SG_REVIEW_PID=$!
     for i in $(seq 1 100); do
         grep -q "listening on http://127.0.0.1:$port/" "$SG_REVIEW_LOG" && return 0

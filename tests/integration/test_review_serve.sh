@@ -65,7 +65,10 @@ review -o "review_tls_cert=$W/cert.pem" serve --listen "127.0.0.1:$PORT" >"$W/ha
 check "a certificate without its key is refused" test $? != 0
 
 # TLS
-review -o "review_tls_cert=$W/cert.pem" -o "review_tls_key=$W/key.pem" \
+# the program itself in the background, not the function running it: $!
+# would be the subshell's pid, and stopping that left the server running
+"$REVIEW_BIN" -c "$W/sg.conf" -o "review_tls_cert=$W/cert.pem" \
+    -o "review_tls_key=$W/key.pem" \
     serve --listen "127.0.0.1:$PORT" >"$W/tls.log" 2>&1 &
 PID=$!
 for i in $(seq 1 50); do grep -q "listening on https://" "$W/tls.log" && break; sleep 0.1; done
@@ -103,6 +106,8 @@ check "the server survives many form posts at once" \
 check "the audit has the sign-in" \
     bash -c "sqlite3 '$W/q/quarantine.db' \"select count(*) from audit where action='login' and actor='dsl'\" | grep -qx 1"
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
+check "stopping the server's pid stops the server" \
+    bash -c "! curl -s -m 5 --cacert '$W/cert.pem' -o /dev/null '$URL/login'"
 
 # ---- Slow and many connections, and who the client is.  Only loopback
 # addresses, 127.0.0.1 to 127.0.0.10, each with its own connections.

@@ -81,8 +81,13 @@ session_with(const char *conf, const char *addr)
 {
     const char *error = NULL;
     char text[1024];
-    snprintf(text, sizeof(text), "%s%s",
-             strstr(conf, "rules_file") == NULL ? "rules_file =\n" : "", conf);
+    snprintf(text, sizeof(text), "%s%s%s",
+             strstr(conf, "rules_file") == NULL
+                 ? "rules_file =\nallow_no_rules = yes\n"
+                 : "",
+             strstr(conf, "directory_") == NULL ? "directory_backend = none\n"
+                                                : "",
+             conf);
     struct sg_config *cfg = sg_config_load_string(text, "t.conf", &error);
     if (cfg == NULL || sg_config_open(cfg, &error) < 0)
         fail_msg("%s", error);
@@ -636,7 +641,8 @@ test_directory_outage(void **state)
                  "directory_backend = ldap\n"
                  "ldap_uri = ldap://127.0.0.1:9/\n"
                  "ldap_base = dc=school,dc=example\n"
-                 "ldap_connect_timeout = 1\nrules_file =\n%s",
+                 "ldap_connect_timeout = 1\nrules_file =\n"
+                 "allow_no_rules = yes\n%s",
                  cases[i].extra);
         const char *error = NULL;
         struct sg_config *cfg = sg_config_load_string(conf, "t.conf", &error);
