@@ -521,6 +521,9 @@ judge(struct sg_session *s, const struct sg_msgview *view,
                 : addr == NULL ? error
                                : "a From:, Sender: or Reply-To: address "
                                  "could not be looked up");
+        /* too many claimed senders to check: never let it through
+         * unjudged, whatever failure_action says */
+        s->must_tempfail = addr == NULL && error != NULL;
     }
     else if (sg_judge_eval_mta(s->cfg, view, &s->sender_claims, rcpts,
                                s->n_rcpts,

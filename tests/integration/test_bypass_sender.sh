@@ -44,7 +44,8 @@ R
 sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "directory_file = $SAMPLES/school.dir" \
     "rules_file = $RULES" \
-    "journal_address = archive@school.example"
+    "journal_address = archive@school.example" \
+    "failure_action = accept"
 sg_sasl_users "j.smith staff-pass" "a.jones@school.example anna-pass" "amy.patel pupil-pass"
 sg_start_milter
 sg_start_postfix
@@ -165,6 +166,14 @@ send trusted-office 127.0.0.1 "$SG_SMTP_PORT" "<>" ben.okafor@school.example \
 delivered trusted-office
 check "trusted-office: judged as the office (staff)" grep -Eq "$qid: verdict=[a-z+]* .*from=<>:staff\(header\) sender=<office@school\.example> to=" "$SG_MILTER_LOG"
 
+# more claimed senders than the filter checks: tempfailed, even with
+# failure_action = accept (set above), never let through unjudged
+many=$(for i in $(seq 1 40); do printf 'u%d@club.example, ' "$i"; done)
+send too-many 127.0.0.2 "$SG_SMTP_PORT" "quiz@club.example" ben.okafor@school.example \
+    < <(body "Quiz Club <quiz@club.example>" "ben.okafor@school.example" "Quiz" "$SPOOF" "Reply-To: ${many}office@school.example")
+check "too-many: tempfailed" grep -Eq '^<\*\* +451 4\.7\.1' "$SG_WORK/too-many.log"
+check "too-many: the log says why" grep -q "applying failure_action=tempfail after: more addresses in From:, Sender: and Reply-To:" "$SG_MILTER_LOG"
+
 # --- 12. a parent under their own outside address, from outside
 send parent 127.0.0.2 "$SG_SMTP_PORT" "mrs.patel@example.com" j.smith@school.example \
     < <(body "Priya Patel <mrs.patel@example.com>" "j.smith@school.example" "Amy" "Amy will be late tomorrow.")
@@ -172,6 +181,22 @@ delivered parent
 check "parent: judged as the parent, not forged" grep -Eq "$qid: verdict=journal rules=parent-to-staff-journal\(journal\) .* from=<mrs\.patel@example\.com>:parent to=" "$SG_MILTER_LOG"
 check "parent: the journal copy went to the archive" grep -qs "^X-Rcpt-Args: <archive@school.example>" $(sg_sink_files "$qid")
 
-check "sent $n messages" test "$n" -eq 15
+# --- the Postfix side, as contrib/postfix/main.cf.snippet documents it:
+# smtpd_sender_login_maps + reject_sender_login_mismatch refuse a sender
+# the login does not own, but not MAIL FROM:<>, which the filter judges
+printf 'j.smith@school.example j.smith\nmr.smith@school.example j.smith\n' >"$SG_PF/sender-logins"
+postmap -c "$SG_PF" "$SG_PF/sender-logins"
+postconf -c "$SG_PF" "smtpd_sender_login_maps = hash:$SG_PF/sender-logins" \
+    "smtpd_sender_restrictions = reject_sender_login_mismatch, permit_sasl_authenticated, permit_mynetworks"
+postfix -c "$SG_PF" reload >/dev/null 2>&1
+sleep 2
+send login-mismatch 127.0.0.2 "$SG_SUBMIT_PORT" "a.jones@school.example" amy.patel@school.example $(auth j.smith staff-pass) \
+    < <(body "a.jones@school.example" "amy.patel@school.example" "Homework" "$MOBILE")
+check "login-mismatch: Postfix refuses another's address" grep -Eq '^<\*\* +553 5\.7\.1 .*not owned by user j\.smith' "$SG_WORK/login-mismatch.log"
+send login-null 127.0.0.2 "$SG_SUBMIT_PORT" "<>" amy.patel@school.example $(auth j.smith staff-pass) \
+    < <(body "Homework help <homework.help@freemail.example>" "amy.patel@school.example" "Homework" "$MOBILE")
+held_as login-null personal-contact-details '<>:staff\(auth\) sender=<j\.smith@school\.example>'
+
+check "sent $n messages" test "$n" -eq 18
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]
