@@ -181,6 +181,26 @@ delivered parent
 check "parent: judged as the parent, not forged" grep -Eq "$qid: verdict=journal rules=parent-to-staff-journal\(journal\) .* from=<mrs\.patel@example\.com>:parent to=" "$SG_MILTER_LOG"
 check "parent: the journal copy went to the archive" grep -qs "^X-Rcpt-Args: <archive@school.example>" $(sg_sink_files "$qid")
 
+# --- safeguard-check decides the same way, from the same claims
+CHECK=("$SG_BUILDDIR/milter/safeguard-check" -c "$SG_MILTER_CONF")
+"${CHECK[@]}" --from "<>" --auth j.smith --to amy.patel@school.example \
+    "$SG_WORK/null-sender.eml" >"$SG_WORK/check-auth.out" 2>&1
+check "safeguard-check: a null sender with a login is held" grep -q "^Verdict: hold" "$SG_WORK/check-auth.out"
+check "safeguard-check: judged as the login's person" \
+    grep -q "^Judged as <j.smith@school.example>: staff (John Smith) (claimed by the SMTP AUTH login)" "$SG_WORK/check-auth.out"
+"${CHECK[@]}" --json --from x7@freemail.example --to ben.okafor@school.example \
+    "$SG_WORK/name-is-address.eml" >"$SG_WORK/check-header.json" 2>&1
+check "safeguard-check --json: the From: display name's address, forged" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+j = r["judged_as"]
+assert r["action"] == "hold", r["action"]
+assert j["address"] == "j.smith@school.example" and j["claimed_by"] == "header" and j.get("forged"), j
+' "$SG_WORK/check-header.json"
+"${CHECK[@]}" --from mrs.patel@example.com --to j.smith@school.example \
+    "$SG_WORK/parent.eml" >"$SG_WORK/check-parent.out" 2>&1
+check "safeguard-check: the parent is a parent" grep -q "^From <mrs.patel@example.com>: parent" "$SG_WORK/check-parent.out"
+
 # --- the Postfix side, as contrib/postfix/main.cf.snippet documents it:
 # smtpd_sender_login_maps + reject_sender_login_mismatch refuse a sender
 # the login does not own, but not MAIL FROM:<>, which the filter judges
