@@ -4,7 +4,9 @@
  * SECURITY: everything from the envelope and the message is
  * attacker-controlled and only copied, counted and parsed here; trust is
  * decided from the client address (trusted_networks) and the MTA's
- * {auth_authen} macro alone.  Headers and body are only buffered in their
+ * {auth_authen} macro alone.  The envelope sender, the login and the
+ * From:/Sender:/Reply-To: addresses are claims judged under that trust
+ * (judge.h).  Headers and body are only buffered in their
  * callbacks; all policy work happens at end of message.
  * Fails safe: any internal error marks the message failed, and end of
  * message answers with failure_action (default tempfail), never discard.
@@ -526,8 +528,7 @@ judge(struct sg_session *s, const struct sg_msgview *view,
         s->must_tempfail = addr == NULL && error != NULL;
     }
     else if (sg_judge_eval_mta(s->cfg, view, &s->sender_claims, rcpts,
-                               s->n_rcpts,
-                               now, &verdict, &error) < 0)
+                               s->n_rcpts, now, &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
     else if (verdict->action == SG_ACTION_HOLD &&
              record_hold(s, view, rcpts, verdict, now, &record) < 0) {
