@@ -165,6 +165,12 @@ int sg_rules_eval_rcpt(const struct sg_rules *rules,
 
 void sg_verdict_free(struct sg_verdict **verdict);
 
+/* Is address ("user@host") in one of the school's domains (or a
+ * subdomain)?  false for NULL, for an address without a domain, and when
+ * rules is NULL. */
+bool sg_rules_school_address(const struct sg_rules *rules,
+                             const char *address);
+
 /* "accept", "annotate", "journal", "hold", "reject". */
 const char *sg_action_name(enum sg_action action);
 /* -1 when name is not an action. */

@@ -43,6 +43,14 @@ sg_wait_for() {
     return 1
 }
 
+# sg_check WHAT COMMAND...: run COMMAND, print "ok - WHAT" or
+# "not ok - WHAT" and count the failures in SG_FAILS.
+SG_FAILS=0
+sg_check() {
+    local what=$1; shift
+    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; SG_FAILS=$((SG_FAILS + 1)); fi
+}
+
 # sg_count FILE REGEX: how many lines of FILE match.
 sg_count() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
@@ -155,6 +163,31 @@ sg_stop_milter() {
     fi
 }
 
+# sg_sasl_users "LOGIN PASSWORD"...: call before sg_start_postfix for a
+# second smtpd on SG_SUBMIT_PORT, like a submission service: not
+# chrooted, and it takes mail only after SMTP AUTH (PLAIN or LOGIN, Cyrus
+# SASL with a real sasldb holding these logins).  Postfix then gives the
+# milter the login in {auth_authen}.
+sg_sasl_users() {
+    SG_SUBMIT_PORT=$(sg_free_port)
+    while [ "$SG_SUBMIT_PORT" = "$SG_SMTP_PORT" ] || [ "$SG_SUBMIT_PORT" = "$SG_SINK_PORT" ]; do
+        SG_SUBMIT_PORT=$(sg_free_port)
+    done
+    # $config_directory/sasl: where Debian's Postfix looks (it ignores
+    # cyrus_sasl_config_path, which is set too, for other builds)
+    mkdir -p "$SG_PF/sasl"
+    printf '%s\n' "$@" |
+        python3 "$SG_SRCDIR/tests/integration/sasldb.py" "$SG_PF/sasl/sasldb2" mx.school.example ||
+        sg_die "cannot write the SASL database"
+    chown postfix "$SG_PF/sasl/sasldb2"
+    cat >"$SG_PF/sasl/smtpd.conf" <<CF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: PLAIN LOGIN
+sasldb_path: $SG_PF/sasl/sasldb2
+CF
+}
+
 sg_start_postfix() {
     mkdir -p "$SG_PF/queue" "$SG_PF/data"
     chown postfix "$SG_PF/data"
@@ -215,6 +248,16 @@ anvil     unix - - n - 1 anvil
 scache    unix - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 CF
+    if [ -n "${SG_SUBMIT_PORT:-}" ]; then
+        echo "cyrus_sasl_config_path = $SG_PF/sasl" >>"$SG_PF/main.cf"
+        cat >>"$SG_PF/master.cf" <<CF
+127.0.0.1:$SG_SUBMIT_PORT inet n - n - - smtpd
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_path=smtpd
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+CF
+    fi
     postfix -c "$SG_PF" start >"$SG_WORK/postfix-start.log" 2>&1 ||
         sg_die "postfix did not start: $(cat "$SG_WORK/postfix-start.log" "$SG_MAILLOG" 2>/dev/null)"
     local i

@@ -332,7 +332,8 @@ session_with_directory(const char *addr, const char *extra)
         static const char people[] =
             "t.smith@school.example staff,dsl name=\"Tom Smith\" "
             "alias=tsmith@school.example personal=tom.smith@gmail.example\n"
-            "p.jones@school.example pupil dob=2012-03-04\n";
+            "p.jones@school.example pupil dob=2012-03-04\n"
+            "mum.jones@home.example parent child=p.jones@school.example\n";
         assert_int_equal(write(fd, people, sizeof(people) - 1),
                          sizeof(people) - 1);
         close(fd);
@@ -393,6 +394,10 @@ test_sender_identity(void **state)
         {"203.0.113.5", "<stranger@outside.example>", NULL, false, false,
          SG_CHANNEL_NONE},
         {"203.0.113.5", "<>", NULL, false, false, SG_CHANNEL_NONE},
+        /* a parent under their own outside address stays the parent:
+         * the forged test is for school-domain addresses */
+        {"203.0.113.5", "<mum.jones@home.example>", NULL, false, false,
+         SG_CHANNEL_SCHOOL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct sg_session *s = session_with_directory(cases[i].client, "");
@@ -401,7 +406,9 @@ test_sender_identity(void **state)
                          SG_CONTINUE);
         if (sg_person_has_role(s->sender, "staff") != cases[i].staff ||
             s->sender_forged != cases[i].forged ||
-            s->sender_channel != cases[i].channel)
+            s->sender_channel != cases[i].channel ||
+            (strstr(cases[i].from, "mum.") != NULL) !=
+                sg_person_has_role(s->sender, "parent"))
             fail_msg("case %zu (%s from %s auth %s): staff=%d forged=%d "
                      "channel=%d",
                      i, cases[i].from, cases[i].client,
