@@ -315,13 +315,6 @@ sg_wait_sink() {
     return 1
 }
 
-# sg_check DESCRIPTION COMMAND...: run COMMAND; print "ok - ..." or
-# "not ok - ..." and count the failures in $fails.
-sg_check() {
-    local what=$1; shift
-    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; fails=$((${fails:-0} + 1)); fi
-}
-
 # sg_notice_key: the key that marks the filter's notices, readable by the
 # milter's user only, as SG_WORK/notice.key.
 sg_notice_key() {

@@ -22,7 +22,6 @@ sg_require_postfix
 REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
 [ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
 
-fails=0
 check() { sg_check "$@"; }
 
 SAMPLES="$SG_SRCDIR/contrib/samples"
@@ -174,5 +173,5 @@ sg_review sync >"$T/sync.out" 2>&1
 check "4: sync through the real postqueue agrees: nothing more to change" \
     grep -q "^sync: 0 records updated" "$T/sync.out"
 
-echo "$fails failed"
-[ "$fails" = 0 ]
+echo "$SG_FAILS failed"
+[ "$SG_FAILS" -eq 0 ]
