@@ -393,6 +393,11 @@ log_summary(const struct sg_session *s, const char *verdict,
             const struct sg_msgview *v, long long us)
 {
     struct sg_buf from = SG_BUF_INIT, to = SG_BUF_INIT;
+    char why[48];
+    const char *incomplete =
+        v != NULL && v->incomplete != 0
+            ? sg_msgview_incomplete_names(v->incomplete, why, sizeof(why))
+            : NULL;
     sg_buf_printf(&from, "<%s>", s->env_from != NULL ? s->env_from : "");
     put_roles(&from, s->sender, s->sender_channel, s->sender_forged);
     for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++) {
@@ -403,7 +408,7 @@ log_summary(const struct sg_session *s, const char *verdict,
         sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
     sg_log_info("%s: %s client=%s[%s] trusted=%s auth=%s from=%s "
                 "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
-                "nested=%zu%s elapsed_us=%lld",
+                "nested=%zu%s%s%s elapsed_us=%lld",
                 qid(s), verdict,
                 s->client_name != NULL ? s->client_name : "unknown",
                 s->client_addr != NULL ? s->client_addr : "unknown",
@@ -413,7 +418,9 @@ log_summary(const struct sg_session *s, const char *verdict,
                 (unsigned long long)s->raw.size, v != NULL ? v->n_parts : 0,
                 v != NULL ? v->n_attachments : 0,
                 v != NULL ? v->n_nested : 0,
-                v != NULL && v->malformed ? " malformed=yes" : "", us);
+                v != NULL && v->malformed ? " malformed=yes" : "",
+                incomplete != NULL ? " incomplete=" : "",
+                incomplete != NULL ? incomplete : "", us);
     sg_buf_free(&from);
     sg_buf_free(&to);
 }
