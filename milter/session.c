@@ -283,28 +283,38 @@ append(struct sg_session *s, const void *data, size_t len)
 }
 
 /* Remember an X-Safeguard-* header that came with the message: only the
- * filter may set them, so each is removed at the end of the message. */
+ * filter may set them, so each is removed at the end of the message.
+ * Names only, in the order they came; sg_outcome_build works out which
+ * copy of its name each one is.  The array doubles when its count reaches
+ * a power of two, so that many headers cost linear time. */
 static void
 note_own_header(struct sg_session *s, const char *name)
 {
     if (strncasecmp(name, "X-Safeguard-", 12) != 0)
         return;
-    int index = 1;
-    for (size_t i = 0; i < s->n_own_headers; i++)
-        if (strcasecmp(s->own_headers[i].name, name) == 0)
-            index++;
-    struct sg_header_ref *grown = realloc(
-        s->own_headers, (s->n_own_headers + 1) * sizeof(*grown));
+    size_t n = s->n_own_headers;
+    if (n >= SG_OWN_HEADERS_MAX) {
+        /* removing them would cost the MTA more than it should spend on
+         * one message: never let one through, never leave one in */
+        fail(s, "too many X-Safeguard headers came with the message");
+        s->must_tempfail = true;
+        return;
+    }
+    if (n == 0 || (n & (n - 1)) == 0) {
+        struct sg_header_ref *grown = realloc(
+            s->own_headers, (n == 0 ? 1 : 2 * n) * sizeof(*grown));
+        if (grown == NULL) {
+            fail(s, "out of memory recording a header");
+            return;
+        }
+        s->own_headers = grown;
+    }
     char *copy = strdup(name);
-    if (grown == NULL || copy == NULL) {
-        free(copy);
-        if (grown != NULL)
-            s->own_headers = grown;
+    if (copy == NULL) {
         fail(s, "out of memory recording a header");
         return;
     }
-    s->own_headers = grown;
-    s->own_headers[s->n_own_headers++] = (struct sg_header_ref){copy, index};
+    s->own_headers[s->n_own_headers++] = (struct sg_header_ref){copy, 0};
 }
 
 enum sg_status
