@@ -39,7 +39,7 @@ QID=
 # send FILE FROM TO: through Postfix from the trusted client; sets QID
 send() {
     n=$((n + 1))
-    swaks --server "127.0.0.1:$SG_SMTP_PORT" --from "$2" --to "$3" \
+    swaks --timeout 300 --server "127.0.0.1:$SG_SMTP_PORT" --from "$2" --to "$3" \
         --data "$1" >"$T/swaks-$n.log" 2>&1
     QID=$(sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$T/swaks-$n.log" | head -1)
     [ -n "$QID" ] || { echo "# not queued:"; tail -5 "$T/swaks-$n.log" | sed 's/^/#   /'; }
