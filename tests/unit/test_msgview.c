@@ -488,7 +488,7 @@ test_nesting_bound(void **state)
 
 /* A text part whose transfer encoding does not decode is read as sent as
  * well: base64 with characters outside its alphabet, uuencode without
- * its "begin" line.  Good base64 is read once. */
+ * its "begin" line.  Good base64 and uuencode are read once. */
 static void
 test_undecodable(void **state)
 {
@@ -501,6 +501,9 @@ test_undecodable(void **state)
         "Subject: c\nContent-Type: text/plain\n"
         "Content-Transfer-Encoding: base64\n\nY2FsbCAwNzcwMCA5MDAxMjMgbm93\n"
         "\n",
+        "Subject: d\nContent-Type: text/plain\n"
+        "Content-Transfer-Encoding: x-uuencode\n\n"
+        "begin 644 a.txt\n#86)C\n`\nend\n",
     };
     for (size_t k = 0; k < sizeof(msgs) / sizeof(*msgs); k++) {
         struct sg_msgview *v = build_mem(msgs[k], strlen(msgs[k]));
@@ -515,7 +518,8 @@ test_undecodable(void **state)
         } else {
             assert_false(v->malformed);
             assert_int_equal(v->n_texts, 1);
-            assert_string_equal(v->texts[0].text, "call 07700 900123 now");
+            assert_string_equal(v->texts[0].text,
+                                k == 2 ? "call 07700 900123 now" : "abc");
         }
         assert_int_equal(v->incomplete, 0);
         assert_view_valid(v);
