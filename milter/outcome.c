@@ -207,8 +207,9 @@ forged_cmp(const void *a, const void *b)
  * so deleting copy 1 and then copy 2 would delete the first and the
  * third.  Each is deleted by its rank among its name, from the last
  * header to the first: every header before the one deleted is still
- * there, so the ranks hold (and Postfix, which finds a header by reading
- * from the top, never walks over one it has deleted).  Sorting makes it
+ * there, so the ranks hold whether or not an MTA counts the deleted ones
+ * (and Postfix, which finds a header by reading from the top, never
+ * walks over one it has deleted).  Sorting makes it
  * O(n log n) for n headers, whatever their names. */
 static int
 del_forged(const struct sg_header_ref *forged, size_t n,
