@@ -5,12 +5,16 @@
  * message/rfc822 parts.
  *
  * SECURITY: every byte is attacker-controlled.  Never trust a declared size,
- * charset or nesting: part contents are decoded through bounded reads, total
- * text is capped at SG_MSGVIEW_MAX_TEXT, nesting at SG_MSGVIEW_MAX_DEPTH
- * (messages) and SG_MSGVIEW_MAX_MULTIPART (multiparts), every string handed
- * out is valid UTF-8 (invalid bytes become U+FFFD), and HTML goes through
- * libxml2's recovering parser with network access off, never a hand-rolled
- * tag stripper.  Must never log, exit or abort on bad input.
+ * charset or nesting: part contents are read through bounded reads, the
+ * text parts' bytes as sent are capped at SG_MSGVIEW_MAX_TEXT in all (so
+ * that decoding, which can triple them, cannot spend the budget), nesting
+ * at SG_MSGVIEW_MAX_DEPTH (messages) and SG_MSGVIEW_MAX_MULTIPART
+ * (multiparts), every string handed out is valid UTF-8 (invalid bytes
+ * become U+FFFD), and HTML goes through libxml2's recovering parser with
+ * network access off, never a hand-rolled tag stripper.  Whatever a bound
+ * leaves unread is said in view->incomplete, never silently dropped; a
+ * text part whose transfer encoding does not decode is also read as sent.
+ * Must never log, exit or abort on bad input.
  *
  * Fails by returning -1 with a static error string only for allocation
  * failure or a message file that cannot be read.  Broken MIME is not an
@@ -44,7 +48,7 @@ struct sg_build {
     struct sg_msgview *view;
     size_t texts_cap;
     size_t atts_cap;
-    size_t text_used; /* bytes of text in view->texts so far */
+    size_t text_used; /* bytes of text parts (as sent) read so far */
     size_t inner_used; /* bytes of encoded attached messages decoded */
     GMimeParserOptions *opts;
     const char *error; /* set when a step fails hard */
@@ -150,19 +154,6 @@ sg_utf8_dup(const char *s)
         return NULL;
     }
     return sg_buf_steal(&out);
-}
-
-/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
-static void
-sg_utf8_truncate(struct sg_buf *s, size_t max)
-{
-    if (s->len <= max)
-        return;
-    size_t n = max;
-    while (n > 0 && ((unsigned char)s->data[n] & 0xC0) == 0x80)
-        n--;
-    s->len = n;
-    s->data[n] = '\0';
 }
 
 /* Drop the CR of every CRLF, in place, moving the runs between CRs. */
@@ -528,16 +519,25 @@ sg_add_text(struct sg_build *b, struct sg_buf *text, const char *type,
     v->n_texts++;
     if (t->text == NULL || t->content_type == NULL || t->label == NULL)
         return sg_fail(b, SG_ERR_NOMEM);
-    b->text_used += t->len;
     return 0;
 }
 
 /* ------------------------------------------------------------- parts */
 
-/* Read a part's content with its transfer encoding undone: keep at most
- * cap bytes in out, count all of them in *size_r. */
+/* The transfer encoding GMime found for a part's content. */
+static GMimeContentEncoding
+sg_part_encoding(GMimePart *part)
+{
+    GMimeDataWrapper *content = g_mime_part_get_content(part);
+    return content != NULL ? g_mime_data_wrapper_get_encoding(content)
+                           : GMIME_CONTENT_ENCODING_DEFAULT;
+}
+
+/* Read a part's content, with its transfer encoding undone when decode
+ * is true, else as sent: keep at most cap bytes in out, count all of them
+ * in *size_r. */
 static int
-sg_part_read(struct sg_build *b, GMimePart *part, size_t cap,
+sg_part_read(struct sg_build *b, GMimePart *part, bool decode, size_t cap,
              struct sg_buf *out, size_t *size_r)
 {
     *size_r = 0;
@@ -548,10 +548,10 @@ sg_part_read(struct sg_build *b, GMimePart *part, size_t cap,
         return 0;
     g_mime_stream_reset(src);
     GMimeStream *decoded = g_mime_stream_filter_new(src);
-    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
-    if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
-        enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+    GMimeContentEncoding enc = sg_part_encoding(part);
+    if (decode && (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+                   enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+                   enc == GMIME_CONTENT_ENCODING_UUENCODE)) {
         GMimeFilter *filter = g_mime_filter_basic_new(enc, FALSE);
         g_mime_stream_filter_add(GMIME_STREAM_FILTER(decoded), filter);
         g_object_unref(filter);
@@ -568,10 +568,71 @@ sg_part_read(struct sg_build *b, GMimePart *part, size_t cap,
         }
         *size_r += (size_t)n;
     }
-    if (n < 0)
-        b->view->malformed = true; /* content cut short; keep what came */
+    if (n < 0) { /* content cut short: keep what came, and say so */
+        b->view->malformed = true;
+        b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
+    }
     g_object_unref(decoded);
     return ret;
+}
+
+/* Undo a transfer encoding in memory (the bytes as sent, read once).
+ * Uuencoded data starts after its "begin" line, as GMime's stream filter
+ * has it; without one there is nothing. */
+static int
+sg_transfer_decode(GMimeContentEncoding enc, const struct sg_buf *in,
+                   struct sg_buf *out)
+{
+    GMimeEncoding state;
+    const char *data = in->data != NULL ? in->data : "";
+    size_t len = in->len;
+    g_mime_encoding_init_decode(&state, enc);
+    if (enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+        const char *p = data;
+        while (p != NULL && strncmp(p, "begin ", 6) != 0) {
+            p = memchr(p, '\n', len - (size_t)(p - data));
+            p = p != NULL ? p + 1 : NULL;
+        }
+        p = p != NULL ? memchr(p, '\n', len - (size_t)(p - data)) : NULL;
+        len = p != NULL ? len - (size_t)(p + 1 - data) : 0;
+        data = p != NULL ? p + 1 : "";
+        state.state |= GMIME_UUDECODE_STATE_BEGIN;
+    }
+    if (sg_buf_reserve(out, g_mime_encoding_outlen(&state, len) + 1) < 0)
+        return -1;
+    out->len = g_mime_encoding_flush(&state, data, len, out->data);
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+/* Did a transfer encoding fail to decode?  Base64 with bytes outside its
+ * alphabet, or data after its padding; uuencode that gave nothing (no
+ * "begin" line).  A mail reader may then show the bytes as sent, so the
+ * rules read those too. */
+static bool
+sg_undecodable(GMimeContentEncoding enc, const struct sg_buf *sent,
+               const struct sg_buf *decoded)
+{
+    if (enc == GMIME_CONTENT_ENCODING_BASE64) {
+        bool padded = false;
+        for (size_t i = 0; i < sent->len; i++) {
+            unsigned char c = (unsigned char)sent->data[i];
+            if (c == '=')
+                padded = true;
+            else if (g_ascii_isalnum(c) || c == '+' || c == '/') {
+                if (padded)
+                    return true;
+            } else if (!g_ascii_isspace(c))
+                return true;
+        }
+        return false;
+    }
+    if (enc == GMIME_CONTENT_ENCODING_UUENCODE && decoded->len == 0) {
+        for (size_t i = 0; i < sent->len; i++)
+            if (!g_ascii_isspace(sent->data[i]))
+                return true;
+    }
+    return false;
 }
 
 /* Lower-case "type/subtype"; never NULL unless out of memory. */
@@ -608,40 +669,38 @@ sg_filename(GMimePart *part, bool *nomem_r)
     return copy;
 }
 
+/* Where a part is, for people, with suffix after it ("" or ", as sent"). */
 static void
 sg_label(char *label, const struct sg_where *w, const char *type,
-         const char *filename)
+         const char *filename, const char *suffix)
 {
     if (filename != NULL)
-        snprintf(label, SG_LABEL_MAX, "%sattachment \"%s\"", w->prefix,
-                 filename);
+        snprintf(label, SG_LABEL_MAX, "%sattachment \"%s\"%s", w->prefix,
+                 filename, suffix);
     else if (w->path[0] == '\0')
-        snprintf(label, SG_LABEL_MAX, "%sbody", w->prefix);
+        snprintf(label, SG_LABEL_MAX, "%sbody%s", w->prefix, suffix);
     else
-        snprintf(label, SG_LABEL_MAX, "%spart %s (%s)", w->prefix, w->path,
-                 type);
+        snprintf(label, SG_LABEL_MAX, "%spart %s (%s)%s", w->prefix, w->path,
+                 type, suffix);
     const gchar *end;
     if (!g_utf8_validate(label, -1, &end)) /* snprintf cut a character */
         label[end - label] = '\0';
 }
 
-/* A text/any leaf: its text always, and an attachment record when it is one. */
+/* Add one text: bytes in a part's charset made UTF-8 (HTML reduced to
+ * text).  Each input byte gives at most three of text (U+FFFD for an
+ * invalid one), and HTML only ever shortens, but for link targets its
+ * own bytes, so the bytes read bound the text. */
 static int
-sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
-             const char *type, const char *filename, bool attach)
+sg_text_convert_add(struct sg_build *b, const char *charset,
+                    const struct sg_buf *raw, bool is_html, const char *type,
+                    const char *label, unsigned depth, unsigned flags)
 {
-    size_t room = SG_MSGVIEW_MAX_TEXT - b->text_used;
-    struct sg_buf raw = SG_BUF_INIT, text = SG_BUF_INIT, html = SG_BUF_INIT;
-    size_t size;
-    bool is_html = strcmp(type, "text/html") == 0;
-    const char *charset = g_mime_object_get_content_type_parameter(
-        GMIME_OBJECT(part), "charset");
-    int ret = sg_part_read(b, part, room, &raw, &size);
-    if (ret == 0 && sg_text_to_utf8(charset, raw.data != NULL ? raw.data : "",
-                                    raw.len, is_html ? SIZE_MAX : room + 8,
-                                    &text) < 0)
+    struct sg_buf text = SG_BUF_INIT, html = SG_BUF_INIT;
+    int ret = 0;
+    if (sg_text_to_utf8(charset, raw->data != NULL ? raw->data : "", raw->len,
+                        SIZE_MAX, &text) < 0)
         ret = sg_fail(b, SG_ERR_NOMEM);
-    sg_buf_free(&raw);
     sg_crlf_to_lf(&text);
     if (ret == 0 && is_html) {
         if (sg_html_to_text(text.data, text.len, &html) < 0)
@@ -654,19 +713,60 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
      * went through libxml2 since */
     if (ret == 0 && is_html && sg_utf8_make_valid(&text) < 0)
         ret = sg_fail(b, SG_ERR_NOMEM);
-    if (ret == 0) {
-        char label[SG_LABEL_MAX];
-        sg_utf8_truncate(&text, room);
-        sg_label(label, w, type, filename);
-        ret = sg_add_text(b, &text, type, label, w->depth,
-                          (is_html ? SG_TEXT_HTML : 0) |
-                              (attach ? SG_TEXT_ATTACHMENT : 0));
+    if (ret == 0)
+        ret = sg_add_text(b, &text, type, label, depth, flags);
+    sg_buf_free(&text);
+    sg_buf_free(&html);
+    return ret;
+}
+
+/* A text/any leaf: its text always (and as sent too when its transfer
+ * encoding does not decode), and an attachment record when it is one.
+ * The budget is spent on the bytes as sent. */
+static int
+sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
+             const char *type, const char *filename, bool attach)
+{
+    size_t room = SG_MSGVIEW_MAX_TEXT - b->text_used;
+    struct sg_buf sent = SG_BUF_INIT, decoded = SG_BUF_INIT;
+    size_t sent_size, size;
+    bool is_html = strcmp(type, "text/html") == 0;
+    const char *charset = g_mime_object_get_content_type_parameter(
+        GMIME_OBJECT(part), "charset");
+    GMimeContentEncoding enc = sg_part_encoding(part);
+    bool encoded = enc == GMIME_CONTENT_ENCODING_BASE64 ||
+                   enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+                   enc == GMIME_CONTENT_ENCODING_UUENCODE;
+    int ret = sg_part_read(b, part, false, room, &sent, &sent_size);
+    bool cut = sent_size > sent.len;
+    b->text_used += sent.len;
+    if (cut)
+        b->view->incomplete |= SG_INCOMPLETE_SIZE;
+    if (ret == 0 && encoded && sg_transfer_decode(enc, &sent, &decoded) < 0)
+        ret = sg_fail(b, SG_ERR_NOMEM);
+    const struct sg_buf *raw = encoded ? &decoded : &sent;
+    size = raw->len;
+    if (ret == 0 && cut) { /* the attachment's whole size, only counted */
+        struct sg_buf none = SG_BUF_INIT;
+        ret = sg_part_read(b, part, true, 0, &none, &size);
+    }
+    char label[SG_LABEL_MAX];
+    unsigned flags = (is_html ? SG_TEXT_HTML : 0) |
+                     (attach ? SG_TEXT_ATTACHMENT : 0);
+    sg_label(label, w, type, filename, "");
+    if (ret == 0)
+        ret = sg_text_convert_add(b, charset, raw, is_html, type, label,
+                                  w->depth, flags);
+    if (ret == 0 && encoded && sg_undecodable(enc, &sent, &decoded)) {
+        b->view->malformed = true;
+        sg_label(label, w, type, filename, ", as sent");
+        ret = sg_text_convert_add(b, charset, &sent, is_html, type, label,
+                                  w->depth, flags);
     }
     if (ret == 0 && attach)
         ret = sg_add_attachment(b, type, filename, size, w->depth);
-    sg_buf_free(&raw);
-    sg_buf_free(&text);
-    sg_buf_free(&html);
+    sg_buf_free(&sent);
+    sg_buf_free(&decoded);
     return ret;
 }
 
@@ -686,7 +786,7 @@ sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
     } else {
         struct sg_buf none = SG_BUF_INIT;
         size_t size;
-        ret = sg_part_read(b, part, 0, &none, &size);
+        ret = sg_part_read(b, part, true, 0, &none, &size);
         if (ret == 0)
             ret = sg_add_attachment(b, type, filename, size, w->depth);
     }
@@ -708,23 +808,21 @@ sg_multipart_prologue(struct sg_build *b, GMimeMultipart *mp,
 {
     const char *prologue = g_mime_multipart_get_prologue(mp);
     size_t room = SG_MSGVIEW_MAX_TEXT - b->text_used;
-    struct sg_buf text = SG_BUF_INIT;
     char label[SG_LABEL_MAX];
     if (prologue == NULL || *prologue == '\0')
         return 0;
     b->view->malformed = true;
     b->view->n_parts++;
-    if (sg_text_to_utf8(NULL, prologue, strlen(prologue), room + 8,
-                        &text) < 0) {
-        sg_buf_free(&text);
-        return sg_fail(b, SG_ERR_NOMEM);
+    /* the budget is spent on the bytes as sent */
+    struct sg_buf raw = {(char *)(uintptr_t)prologue, strlen(prologue), 0};
+    if (raw.len > room) {
+        raw.len = room;
+        b->view->incomplete |= SG_INCOMPLETE_SIZE;
     }
-    sg_crlf_to_lf(&text);
-    sg_utf8_truncate(&text, room);
-    sg_label(label, w, "text/plain", NULL);
-    int ret = sg_add_text(b, &text, "text/plain", label, w->depth, 0);
-    sg_buf_free(&text);
-    return ret;
+    b->text_used += raw.len;
+    sg_label(label, w, "text/plain", NULL, "");
+    return sg_text_convert_add(b, NULL, &raw, false, "text/plain", label,
+                               w->depth, 0);
 }
 
 static int
@@ -733,6 +831,7 @@ sg_walk_multipart(struct sg_build *b, GMimeMultipart *mp,
 {
     if (w->nesting >= SG_MSGVIEW_MAX_MULTIPART) {
         b->view->malformed = true;
+        b->view->incomplete |= SG_INCOMPLETE_NESTING;
         return 0;
     }
     int count = g_mime_multipart_get_count(mp);
@@ -766,6 +865,8 @@ sg_walk_message_part(struct sg_build *b, GMimeMessagePart *mp,
         return sg_walk_message(b, inner, &in);
     }
     size_t size = 0;
+    if (inner != NULL)
+        b->view->incomplete |= SG_INCOMPLETE_DEPTH;
     if (inner != NULL) {
         GMimeStream *null = g_mime_stream_null_new();
         ssize_t n = g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL,
@@ -786,12 +887,14 @@ sg_walk_encoded_message(struct sg_build *b, GMimePart *part,
 {
     struct sg_buf raw = SG_BUF_INIT;
     size_t size;
-    if (sg_part_read(b, part, SG_MSGVIEW_MAX_TEXT - b->inner_used, &raw,
+    if (sg_part_read(b, part, true, SG_MSGVIEW_MAX_TEXT - b->inner_used, &raw,
                      &size) < 0) {
         sg_buf_free(&raw);
         return -1;
     }
     b->inner_used += raw.len;
+    if (size > raw.len) /* the rest of the attached message is not read */
+        b->view->incomplete |= SG_INCOMPLETE_SIZE;
     b->view->n_nested++;
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
         raw.data != NULL ? raw.data : "", raw.len);
@@ -830,9 +933,11 @@ sg_walk(struct sg_build *b, GMimeObject *obj, const struct sg_where *w)
         return sg_walk_multipart(b, GMIME_MULTIPART(obj), w);
     if (GMIME_IS_MESSAGE_PART(obj))
         return sg_walk_message_part(b, GMIME_MESSAGE_PART(obj), w);
-    if (GMIME_IS_PART(obj) && sg_is_message(obj) &&
-        w->depth < SG_MSGVIEW_MAX_DEPTH)
-        return sg_walk_encoded_message(b, GMIME_PART(obj), w);
+    if (GMIME_IS_PART(obj) && sg_is_message(obj)) {
+        if (w->depth < SG_MSGVIEW_MAX_DEPTH)
+            return sg_walk_encoded_message(b, GMIME_PART(obj), w);
+        b->view->incomplete |= SG_INCOMPLETE_DEPTH; /* kept closed */
+    }
     if (GMIME_IS_PART(obj))
         return sg_leaf(b, GMIME_PART(obj), w);
     return 0;
@@ -1081,9 +1186,12 @@ sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
     case GMIME_CRIT_CONFLICTING_HEADER:
     case GMIME_CRIT_CONFLICTING_PARAMETER:
     case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-    case GMIME_CRIT_NESTING_OVERFLOW:
     case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
         b->view->malformed = true;
+        break;
+    case GMIME_CRIT_NESTING_OVERFLOW: /* GMime kept the rest closed */
+        b->view->malformed = true;
+        b->view->incomplete |= SG_INCOMPLETE_NESTING;
         break;
     default:
         break; /* duplicated Received:, 8-bit headers, ...: everyday mail */
@@ -1095,33 +1203,35 @@ sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
 static int
 sg_build_unparsed(struct sg_build *b, GMimeStream *stream)
 {
-    struct sg_buf raw = SG_BUF_INIT, text = SG_BUF_INIT;
+    struct sg_buf raw = SG_BUF_INIT;
     char chunk[SG_READ_CHUNK];
-    ssize_t n;
+    ssize_t n = 0;
     int ret = 0;
     b->view->malformed = true;
     b->view->subject = strdup("");
     if (b->view->subject == NULL)
         return sg_fail(b, SG_ERR_NOMEM);
     g_mime_stream_reset(stream);
-    while (ret == 0 && raw.len < SG_MSGVIEW_MAX_TEXT &&
-           (n = g_mime_stream_read(stream, chunk, sizeof(chunk))) > 0) {
+    while (ret == 0 && (n = g_mime_stream_read(stream, chunk,
+                                               sizeof(chunk))) > 0) {
         size_t keep = SG_MSGVIEW_MAX_TEXT - raw.len;
-        if (sg_buf_append(&raw, chunk, keep < (size_t)n ? keep : (size_t)n) < 0)
+        if ((size_t)n > keep)
+            b->view->incomplete |= SG_INCOMPLETE_SIZE;
+        if (keep > 0 &&
+            sg_buf_append(&raw, chunk, keep < (size_t)n ? keep : (size_t)n) < 0)
             ret = sg_fail(b, SG_ERR_NOMEM);
+        if (keep == 0)
+            break;
     }
+    if (n < 0)
+        b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
     if (ret == 0 && raw.len > 0) {
-        if (sg_text_to_utf8(NULL, raw.data, raw.len, SG_MSGVIEW_MAX_TEXT + 8,
-                            &text) < 0)
-            ret = sg_fail(b, SG_ERR_NOMEM);
-        sg_crlf_to_lf(&text);
-        sg_utf8_truncate(&text, SG_MSGVIEW_MAX_TEXT);
         b->view->n_parts = 1;
-        if (ret == 0)
-            ret = sg_add_text(b, &text, "text/plain", "body", 0, 0);
+        b->text_used = raw.len;
+        ret = sg_text_convert_add(b, NULL, &raw, false, "text/plain", "body",
+                                  0, 0);
     }
     sg_buf_free(&raw);
-    sg_buf_free(&text);
     return ret;
 }
 

@@ -5,8 +5,9 @@
  * trusts declared charsets or sizes: text is converted to UTF-8 with
  * invalid sequences replaced (U+FFFD), HTML is reduced to text by libxml2's
  * tolerant parser, nesting is bounded (SG_MSGVIEW_MAX_DEPTH,
- * SG_MSGVIEW_MAX_MULTIPART), and total decoded text is bounded
- * (SG_MSGVIEW_MAX_TEXT: text past it is cut, never buffered).
+ * SG_MSGVIEW_MAX_MULTIPART), and the text parts' bytes as sent are bounded
+ * (SG_MSGVIEW_MAX_TEXT: bytes past it are not read).  What a bound leaves
+ * unread is said in view->incomplete (SG_INCOMPLETE_*), for the rules.
  * Fails by returning -1 with a static error string (allocation failure or a
  * stream that cannot be read).  A malformed MIME structure is NOT an error:
  * GMime repairs what it can and the view has malformed = true.
@@ -18,12 +19,16 @@
 
 #include "sg_msgview.h"
 
-/* message/rfc822 parts nested deeper than this are counted, not opened */
+/* message/rfc822 parts nested deeper than this are counted, not opened
+ * (SG_INCOMPLETE_DEPTH) */
 #define SG_MSGVIEW_MAX_DEPTH 8
-/* multiparts nested deeper than this (in all) are skipped, malformed = true */
+/* multiparts nested deeper than this (in all) are skipped, malformed =
+ * true (SG_INCOMPLETE_NESTING) */
 #define SG_MSGVIEW_MAX_MULTIPART 64
-/* total bytes of text in one view; a part's text is cut at this bound */
-#define SG_MSGVIEW_MAX_TEXT ((size_t)16 * 1024 * 1024)
+/* bytes of text parts, as sent, read for one view in all (the text made
+ * of them is at most three times as much); what lies past is not read,
+ * and the view says SG_INCOMPLETE_SIZE */
+#define SG_MSGVIEW_MAX_TEXT ((size_t)32 * 1024 * 1024)
 
 /* Call once per process, before any thread builds (wraps g_mime_init and
  * xmlInitParser); builds may then run concurrently. */

@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "outcome.h"
 #include "sg_buf.h"
@@ -186,6 +187,64 @@ annotate(const struct sg_config *cfg, const struct sg_verdict *v,
     return 0;
 }
 
+/* A forged header as it came, for sorting. */
+struct forged_pos {
+    const char *name;
+    size_t pos;
+};
+
+/* By name (case-insensitive, as the MTA matches them), then as they came. */
+static int
+forged_cmp(const void *a, const void *b)
+{
+    const struct forged_pos *x = a, *y = b;
+    int c = strcasecmp(x->name, y->name);
+    return c != 0 ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The deletions for the forged headers, names in the order they came.
+ * The MTA numbers the copies of a name from 1 among those still there,
+ * so deleting copy 1 and then copy 2 would delete the first and the
+ * third.  Each is deleted by its rank among its name, from the last
+ * header to the first: every header before the one deleted is still
+ * there, so the ranks hold whether or not an MTA counts the deleted ones
+ * (and Postfix, which finds a header by reading from the top, never
+ * walks over one it has deleted).  Sorting makes it
+ * O(n log n) for n headers, whatever their names. */
+static int
+del_forged(const struct sg_header_ref *forged, size_t n,
+           struct sg_outcome *out)
+{
+    struct forged_pos *order = calloc(n, sizeof(*order));
+    int *rank = calloc(n, sizeof(*rank));
+    out->del_headers = calloc(n, sizeof(*out->del_headers));
+    if (order == NULL || rank == NULL || out->del_headers == NULL) {
+        free(order);
+        free(rank);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = (struct forged_pos){forged[i].name, i};
+    qsort(order, n, sizeof(*order), forged_cmp);
+    for (size_t j = 0; j < n; j++)
+        rank[order[j].pos] =
+            j > 0 && strcasecmp(order[j].name, order[j - 1].name) == 0
+                ? rank[order[j - 1].pos] + 1
+                : 1;
+    int ret = 0;
+    for (size_t j = 0; j < n && ret == 0; j++) {
+        size_t i = n - 1 - j;
+        out->del_headers[j].index = rank[i];
+        if ((out->del_headers[j].name = strdup(forged[i].name)) == NULL)
+            ret = -1;
+        else
+            out->n_del_headers++;
+    }
+    free(order);
+    free(rank);
+    return ret;
+}
+
 int
 sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
                  const char *subject, const char *record,
@@ -193,17 +252,8 @@ sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
                  struct sg_outcome *out)
 {
     memset(out, 0, sizeof(*out));
-    if (n_forged > 0) {
-        out->del_headers = calloc(n_forged, sizeof(*out->del_headers));
-        if (out->del_headers == NULL)
-            return -1;
-        for (size_t i = 0; i < n_forged; i++) {
-            out->del_headers[i].index = forged[i].index;
-            if ((out->del_headers[i].name = strdup(forged[i].name)) == NULL)
-                return -1;
-            out->n_del_headers++;
-        }
-    }
+    if (n_forged > 0 && del_forged(forged, n_forged, out) < 0)
+        return -1;
     if (v->action == SG_ACTION_REJECT)
         return sg_outcome_reject_reply(v, out);
     if (v->action == SG_ACTION_HOLD) {

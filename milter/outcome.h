@@ -20,11 +20,21 @@
  * bounce (Postfix joins a locally submitted message's reply lines). */
 #define SG_REPLY_WIDTH 76
 
-/* One existing header to delete: the index-th (1-based) of its name. */
+/* One existing header to delete: the index-th (1-based) of its name
+ * among those the MTA still has. */
 struct sg_header_ref {
     char *name;
     int index;
 };
+
+/* At most this many X-Safeguard-* headers are removed from one message;
+ * past it the message is tempfailed, never delivered with one left in.
+ * Postfix finds each header it deletes by reading the headers from the
+ * top, so n deletions cost it n times their place, and its cleanup
+ * stops (a panic) past 10000 backward jumps in one queue file, which
+ * each deletion makes one of.  Real mail carries a few, from an earlier
+ * pass through a filter. */
+#define SG_OWN_HEADERS_MAX 8000
 
 struct sg_outcome {
     bool reject;           /* 550 5.7.1 with reply */
@@ -43,7 +53,9 @@ struct sg_outcome {
 
 /* The outcome of a verdict.  record (may be NULL) is the quarantine record
  * id of a held message, named in X-Safeguard-Record.  forged lists the
- * message's own X-Safeguard-* headers, which are always removed.
+ * message's own X-Safeguard-* headers (their names, in the order they
+ * came; index is not read), which are always removed: del_headers then
+ * holds them last first, each with its rank among its name.
  * -1 on allocation failure. */
 int sg_outcome_build(const struct sg_config *cfg,
                      const struct sg_verdict *verdict, const char *subject,

@@ -294,28 +294,38 @@ append(struct sg_session *s, const void *data, size_t len)
 }
 
 /* Remember an X-Safeguard-* header that came with the message: only the
- * filter may set them, so each is removed at the end of the message. */
+ * filter may set them, so each is removed at the end of the message.
+ * Names only, in the order they came; sg_outcome_build works out which
+ * copy of its name each one is.  The array doubles when its count reaches
+ * a power of two, so that many headers cost linear time. */
 static void
 note_own_header(struct sg_session *s, const char *name)
 {
     if (strncasecmp(name, "X-Safeguard-", 12) != 0)
         return;
-    int index = 1;
-    for (size_t i = 0; i < s->n_own_headers; i++)
-        if (strcasecmp(s->own_headers[i].name, name) == 0)
-            index++;
-    struct sg_header_ref *grown = realloc(
-        s->own_headers, (s->n_own_headers + 1) * sizeof(*grown));
+    size_t n = s->n_own_headers;
+    if (n >= SG_OWN_HEADERS_MAX) {
+        /* removing them would cost the MTA more than it should spend on
+         * one message: never let one through, never leave one in */
+        fail(s, "too many X-Safeguard headers came with the message");
+        s->must_tempfail = true;
+        return;
+    }
+    if (n == 0 || (n & (n - 1)) == 0) {
+        struct sg_header_ref *grown = realloc(
+            s->own_headers, (n == 0 ? 1 : 2 * n) * sizeof(*grown));
+        if (grown == NULL) {
+            fail(s, "out of memory recording a header");
+            return;
+        }
+        s->own_headers = grown;
+    }
     char *copy = strdup(name);
-    if (grown == NULL || copy == NULL) {
-        free(copy);
-        if (grown != NULL)
-            s->own_headers = grown;
+    if (copy == NULL) {
         fail(s, "out of memory recording a header");
         return;
     }
-    s->own_headers = grown;
-    s->own_headers[s->n_own_headers++] = (struct sg_header_ref){copy, index};
+    s->own_headers[s->n_own_headers++] = (struct sg_header_ref){copy, 0};
 }
 
 enum sg_status
@@ -398,6 +408,11 @@ log_summary(const struct sg_session *s, const char *verdict,
             const struct sg_msgview *v, long long us)
 {
     struct sg_buf from = SG_BUF_INIT, to = SG_BUF_INIT;
+    char why[48];
+    const char *incomplete =
+        v != NULL && v->incomplete != 0
+            ? sg_msgview_incomplete_names(v->incomplete, why, sizeof(why))
+            : NULL;
     sg_buf_printf(&from, "<%s>", s->env_from != NULL ? s->env_from : "");
     if (s->sender_claims.n_claims > 0)
         sg_sender_describe(&s->sender_claims, &from);
@@ -411,7 +426,7 @@ log_summary(const struct sg_session *s, const char *verdict,
         sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
     sg_log_info("%s: %s client=%s[%s] trusted=%s auth=%s from=%s "
                 "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
-                "nested=%zu%s elapsed_us=%lld",
+                "nested=%zu%s%s%s elapsed_us=%lld",
                 qid(s), verdict,
                 s->client_name != NULL ? s->client_name : "unknown",
                 s->client_addr != NULL ? s->client_addr : "unknown",
@@ -421,7 +436,9 @@ log_summary(const struct sg_session *s, const char *verdict,
                 (unsigned long long)s->raw.size, v != NULL ? v->n_parts : 0,
                 v != NULL ? v->n_attachments : 0,
                 v != NULL ? v->n_nested : 0,
-                v != NULL && v->malformed ? " malformed=yes" : "", us);
+                v != NULL && v->malformed ? " malformed=yes" : "",
+                incomplete != NULL ? " incomplete=" : "",
+                incomplete != NULL ? incomplete : "", us);
     sg_buf_free(&from);
     sg_buf_free(&to);
 }

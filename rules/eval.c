@@ -330,6 +330,24 @@ cond_attachment(struct ctx *c, const struct cond *cd, struct flist *out)
     return any;
 }
 
+/* inspection incomplete: one finding per bound the message went past. */
+static int
+cond_incomplete(struct ctx *c, struct flist *out)
+{
+    const struct sg_msgview *v = c->in->view;
+    if (v == NULL || v->incomplete == 0)
+        return 0;
+    for (unsigned bit = 1; bit <= SG_INCOMPLETE_ALL; bit <<= 1) {
+        const char *what = sg_msgview_incomplete_describe(bit);
+        if ((v->incomplete & bit) != 0 && what != NULL &&
+            flist_add(out, "inspection", what, "message") < 0) {
+            sg_rules_errorf("out of memory");
+            return -1;
+        }
+    }
+    return 1;
+}
+
 static const struct tm *
 local_tm(struct ctx *c)
 {
@@ -428,6 +446,8 @@ cond_eval(struct ctx *c, const struct cond *cd, bool *targets,
         return cond_attachment(c, cd, out);
     case C_TIME:
         return cond_time(c, cd);
+    case C_INCOMPLETE:
+        return cond_incomplete(c, out);
     case C_REGISTER:
         return 0; /* handled by the caller */
     }
@@ -648,7 +668,8 @@ put_findings(struct sg_buf *b, const struct sg_rules *rules,
         if (put_join(b, g++, groups) < 0)
             return -1;
         bool attach = strcmp(fl->f[i].detector, "attachment") == 0;
-        const char *desc = "an attached file";
+        const char *desc = attach ? "an attached file"
+                                  : "what the filter could not read";
         size_t di = rules_detector_find(rules, fl->f[i].detector);
         if (di != (size_t)-1)
             desc = rules->detectors[di].describe;

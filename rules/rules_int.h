@@ -141,6 +141,7 @@ enum cond_kind {
     C_ATTACHMENT,
     C_TIME,
     C_REGISTER,
+    C_INCOMPLETE, /* inspection incomplete: view->incomplete != 0 */
 };
 
 struct cond {

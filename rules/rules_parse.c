@@ -768,6 +768,14 @@ parse_cond(struct parser *ps, struct cond *c)
             return -1;
         return parse_time_items(ps, c);
     }
+    if (sg_rules_is_word(ps, "inspection")) {
+        c->kind = C_INCOMPLETE;
+        if (sg_rules_lex(ps) < 0)
+            return -1;
+        if (!sg_rules_is_word(ps, "incomplete"))
+            return sg_rules_expected(ps, "'incomplete' after 'inspection'");
+        return sg_rules_lex(ps);
+    }
     return 1;
 }
 
@@ -850,6 +858,7 @@ static bool
 cond_needs_view(const struct cond *c)
 {
     return c->kind == C_CONTENT || c->kind == C_ATTACHMENT ||
+           c->kind == C_INCOMPLETE ||
            (c->kind == C_FROM && (c->from.channels & CH_DISPLAY_NAME));
 }
 
@@ -970,8 +979,8 @@ parse_rule(struct parser *ps)
                 c.kind = C_REGISTER;
                 c.reg_name = expect_name(
                     ps, "a condition (from, to, recipients, content, "
-                        "attachment, time) or an exceptions register "
-                        "name after 'except'");
+                        "attachment, time, inspection) or an exceptions "
+                        "register name after 'except'");
                 if (c.reg_name == NULL)
                     goto fail;
             }
@@ -990,8 +999,9 @@ parse_rule(struct parser *ps)
         if (pr == 1) {
             sg_rules_expected(
                 ps, "a rule field (title, policy, source, mode, from, "
-                    "to, recipients, content, attachment, time, except, "
-                    "action, notify, explain, explain-dsl) or '}'");
+                    "to, recipients, content, attachment, time, "
+                    "inspection, except, action, notify, explain, "
+                    "explain-dsl) or '}'");
             goto fail;
         }
         if (c.kind == C_TO && c.to.q != Q_NONE) {

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -63,5 +64,46 @@ sg_msgview_header(const struct sg_msgview *view, const char *name)
     for (size_t i = 0; i < view->n_headers; i++)
         if (strcasecmp(view->headers[i].name, name) == 0)
             return view->headers[i].value;
+    return NULL;
+}
+
+static const struct {
+    unsigned bit;
+    const char *name;
+    const char *describe;
+} sg_incomplete_names[] = {
+    {SG_INCOMPLETE_DEPTH, "depth",
+     "attached messages nested too deep to open"},
+    {SG_INCOMPLETE_NESTING, "nesting",
+     "sections nested too deep to read"},
+    {SG_INCOMPLETE_SIZE, "size", "more text than the filter reads"},
+    {SG_INCOMPLETE_UNREADABLE, "unreadable", "content that could not be read"},
+};
+
+const char *
+sg_msgview_incomplete_names(unsigned incomplete, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return "";
+    buf[0] = '\0';
+    for (size_t i = 0;
+         i < sizeof(sg_incomplete_names) / sizeof(*sg_incomplete_names); i++) {
+        if ((incomplete & sg_incomplete_names[i].bit) == 0 || used >= size)
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%s",
+                         used > 0 ? "," : "", sg_incomplete_names[i].name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return buf;
+}
+
+const char *
+sg_msgview_incomplete_describe(unsigned bit)
+{
+    for (size_t i = 0;
+         i < sizeof(sg_incomplete_names) / sizeof(*sg_incomplete_names); i++)
+        if (sg_incomplete_names[i].bit == bit)
+            return sg_incomplete_names[i].describe;
     return NULL;
 }

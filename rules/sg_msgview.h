@@ -81,7 +81,29 @@ struct sg_msgview {
     size_t n_parts;  /* MIME leaf parts, all depths */
     size_t n_nested; /* message/rfc822 parts */
     bool malformed;  /* the MIME structure needed repair */
+    unsigned incomplete; /* SG_INCOMPLETE_* bits: what was not inspected;
+                            0 when every part was read */
 };
+
+/* Why a view does not hold all of its message (sg_msgview.incomplete).
+ * The builder stops at bounds that real mail does not reach; what lies
+ * past them is never seen by the rules, so a rule can ask for it
+ * ("inspection incomplete", man 5 safeguard-rules). */
+enum sg_incomplete {
+    SG_INCOMPLETE_DEPTH = 1,      /* attached messages nested too deep */
+    SG_INCOMPLETE_NESTING = 2,    /* multiparts nested too deep */
+    SG_INCOMPLETE_SIZE = 4,       /* more text than the builder reads */
+    SG_INCOMPLETE_UNREADABLE = 8, /* content that could not be read */
+};
+#define SG_INCOMPLETE_ALL 15u
+
+/* The bits of incomplete as comma-separated words ("depth,size"), for
+ * logs, into buf; "" when none. */
+const char *sg_msgview_incomplete_names(unsigned incomplete, char *buf,
+                                        size_t size);
+/* What one bit means, for people: "attached messages nested too deep to
+ * open"; NULL for a value that is not one bit. */
+const char *sg_msgview_incomplete_describe(unsigned bit);
 
 struct sg_msgview *sg_msgview_new(void);
 void sg_msgview_free(struct sg_msgview **view);

@@ -323,7 +323,11 @@ check "  which says rcpts=500 and +490 more" summary_has "$many_qid" \
 for m in "$DATA/failures/missing-boundary.eml" "$DATA/failures/bad-base64.eml" \
          "$T/junk.eml" "$T/nested.eml"; do
     name=${m##*/}
-    smtp_send "$m" office@school.example orders@supplies.example
+    from=office@school.example to=orders@supplies.example
+    # staff mail the filter cannot read in full is held
+    # (test_bypass_limits.sh); from outside, it is delivered
+    [ "$name" = nested.eml ] && from=orders@supplies.example to=office@school.example
+    smtp_send "$m" "$from" "$to"
     check "malformed $name: accepted (got $REPLY_CODE)" test "$REPLY_CODE" = 250
     check "  delivered" wait_sink_qid "$QID"
     check "  summarised once" test "$(n_summaries "$QID")" -eq 1
@@ -331,6 +335,8 @@ for m in "$DATA/failures/missing-boundary.eml" "$DATA/failures/bad-base64.eml" \
     missing-boundary.eml|nested.eml)
         check "  summary says malformed=yes" summary_has "$QID" " malformed=yes ";;
     esac
+    [ "$name" = nested.eml ] &&
+        check "  summary says incomplete=nesting" summary_has "$QID" " incomplete=nesting "
     check "  the milter still runs" alive
 done
 

@@ -111,7 +111,7 @@ static const struct shape_case shape_cases[] = {
     {"html_only.eml", "Revision group", 1, 0, 1, 0, false},
     {"attachments.eml", "Marks and photo", 2, 3, 4, 0, false},
     {"nested.eml", "Fwd: Inner message", 2, 1, 3, 1, false},
-    {"malformed.eml", "Broken", 2, 0, 2, 0, true},
+    {"malformed.eml", "Broken", 3, 0, 2, 0, true}, /* base64 also as sent */
     {"no_boundary.eml", "No boundary", 1, 0, 1, 0, true},
     {"bad_utf8.eml", "Bad bytes", 1, 0, 1, 0, false},
     {"undeclared_1252.eml", "Smart quotes", 1, 0, 1, 0, false},
@@ -138,6 +138,7 @@ test_shapes(void **state)
         assert_int_equal(v->n_parts, c->n_parts);
         assert_int_equal(v->n_nested, c->n_nested);
         assert_int_equal(v->malformed, c->malformed);
+        assert_int_equal(v->incomplete, 0); /* no bound reached */
         assert_view_valid(v);
         sg_msgview_free(&v);
         assert_null(v);
@@ -426,8 +427,9 @@ test_no_headers(void **state)
 
 /* ------------------------------------------------------------- bounds */
 
-/* Text past SG_MSGVIEW_MAX_TEXT is cut; a later part gets no text but its
- * attachment record and size are still exact. */
+/* Text parts past SG_MSGVIEW_MAX_TEXT bytes are not read, and the view
+ * says so; a later part gets no text but its attachment record and size
+ * are still exact. */
 static void
 test_text_bound(void **state)
 {
@@ -456,8 +458,120 @@ test_text_bound(void **state)
     assert_int_equal(v->n_attachments, 1);
     assert_int_equal(v->attachments[0].size, strlen("07700 900123"));
     assert_int_equal(v->size, len);
+    assert_int_equal(v->incomplete, SG_INCOMPLETE_SIZE);
     sg_msgview_free(&v);
     free(msg);
+}
+
+/* The budget is spent on bytes as sent: text that grows threefold when
+ * decoded (invalid bytes become U+FFFD) is read to its end, past
+ * SG_MSGVIEW_MAX_TEXT bytes of text. */
+static void
+test_text_bound_sent_bytes(void **state)
+{
+    (void)state;
+    const size_t invalid = SG_MSGVIEW_MAX_TEXT / 3 + 4096;
+    static const char tail[] = "\nmy number is 07700 900123\n";
+    struct sg_buf msg = SG_BUF_INIT;
+    assert_int_equal(sg_buf_puts(&msg, "Subject: scan\n"
+                                       "Content-Type: text/plain; "
+                                       "charset=utf-8\n"
+                                       "Content-Transfer-Encoding: base64\n\n"),
+                     0);
+    guchar *raw = malloc(invalid + sizeof(tail));
+    assert_non_null(raw);
+    memset(raw, 0xFF, invalid);
+    memcpy(raw + invalid, tail, sizeof(tail) - 1);
+    gchar *b64 = g_base64_encode(raw, invalid + sizeof(tail) - 1);
+    assert_int_equal(sg_buf_puts(&msg, b64), 0);
+    g_free(b64);
+    free(raw);
+    struct sg_msgview *v = build_mem(msg.data, msg.len);
+    assert_int_equal(v->incomplete, 0);
+    assert_int_equal(v->n_texts, 1);
+    assert_true(v->texts[0].len > SG_MSGVIEW_MAX_TEXT);
+    assert_non_null(strstr(v->texts[0].text + v->texts[0].len - 64,
+                           "07700 900123"));
+    sg_msgview_free(&v);
+    sg_buf_free(&msg);
+}
+
+/* Multiparts nested past SG_MSGVIEW_MAX_MULTIPART: the rest is skipped,
+ * and the view says so; just inside the bound all is read. */
+static void
+test_nesting_bound(void **state)
+{
+    (void)state;
+    const unsigned depths[] = {SG_MSGVIEW_MAX_MULTIPART - 1,
+                               SG_MSGVIEW_MAX_MULTIPART + 1, 200};
+    for (size_t k = 0; k < sizeof(depths) / sizeof(*depths); k++) {
+        struct sg_buf msg = SG_BUF_INIT;
+        assert_int_equal(sg_buf_puts(&msg, "Subject: deep\n"), 0);
+        for (unsigned i = 0; i < depths[k]; i++)
+            assert_int_equal(sg_buf_printf(&msg,
+                                           "Content-Type: multipart/mixed; "
+                                           "boundary=\"b%u\"\n\n--b%u\n",
+                                           i, i),
+                             0);
+        assert_int_equal(sg_buf_puts(&msg, "Content-Type: text/plain\n\n"
+                                           "the bottom\n"),
+                         0);
+        for (unsigned i = depths[k]; i-- > 0;)
+            assert_int_equal(sg_buf_printf(&msg, "--b%u--\n", i), 0);
+        struct sg_msgview *v = build_mem(msg.data, msg.len);
+        print_message("%u deep\n", depths[k]);
+        if (depths[k] < SG_MSGVIEW_MAX_MULTIPART) {
+            assert_int_equal(v->incomplete, 0);
+            assert_int_equal(v->n_texts, 1);
+            assert_string_equal(v->texts[0].text, "the bottom");
+        } else {
+            assert_int_equal(v->incomplete, SG_INCOMPLETE_NESTING);
+            assert_int_equal(v->n_texts, 0);
+        }
+        sg_msgview_free(&v);
+        sg_buf_free(&msg);
+    }
+}
+
+/* A text part whose transfer encoding does not decode is read as sent as
+ * well: base64 with characters outside its alphabet, uuencode without
+ * its "begin" line.  Good base64 and uuencode are read once. */
+static void
+test_undecodable(void **state)
+{
+    (void)state;
+    static const char *const msgs[] = {
+        "Subject: a\nContent-Type: text/plain\n"
+        "Content-Transfer-Encoding: base64\n\ncall 07700 900123 now!\n",
+        "Subject: b\nContent-Type: text/plain\n"
+        "Content-Transfer-Encoding: x-uuencode\n\ncall 07700 900123 now\n",
+        "Subject: c\nContent-Type: text/plain\n"
+        "Content-Transfer-Encoding: base64\n\nY2FsbCAwNzcwMCA5MDAxMjMgbm93\n"
+        "\n",
+        "Subject: d\nContent-Type: text/plain\n"
+        "Content-Transfer-Encoding: x-uuencode\n\n"
+        "begin 644 a.txt\n#86)C\n`\nend\n",
+    };
+    for (size_t k = 0; k < sizeof(msgs) / sizeof(*msgs); k++) {
+        struct sg_msgview *v = build_mem(msgs[k], strlen(msgs[k]));
+        print_message("%s", msgs[k]);
+        if (k < 2) {
+            assert_true(v->malformed);
+            assert_int_equal(v->n_texts, 2);
+            assert_string_equal(v->texts[1].label, "body, as sent");
+            assert_string_equal(v->texts[1].text,
+                                k == 0 ? "call 07700 900123 now!\n"
+                                       : "call 07700 900123 now\n");
+        } else {
+            assert_false(v->malformed);
+            assert_int_equal(v->n_texts, 1);
+            assert_string_equal(v->texts[0].text,
+                                k == 2 ? "call 07700 900123 now" : "abc");
+        }
+        assert_int_equal(v->incomplete, 0);
+        assert_view_valid(v);
+        sg_msgview_free(&v);
+    }
 }
 
 static void
@@ -480,6 +594,7 @@ test_depth_bound(void **state)
     assert_string_equal(v->attachments[0].content_type, "message/rfc822");
     assert_int_equal(v->attachments[0].depth, SG_MSGVIEW_MAX_DEPTH);
     assert_true(v->attachments[0].size > strlen("deepest text\n"));
+    assert_int_equal(v->incomplete, SG_INCOMPLETE_DEPTH);
     sg_msgview_free(&v);
     sg_buf_free(&msg);
 }
@@ -494,6 +609,7 @@ assert_views_equal(const struct sg_msgview *a, const struct sg_msgview *b)
     assert_int_equal(a->n_parts, b->n_parts);
     assert_int_equal(a->n_nested, b->n_nested);
     assert_int_equal(a->malformed, b->malformed);
+    assert_int_equal(a->incomplete, b->incomplete);
     assert_int_equal(a->n_headers, b->n_headers);
     for (size_t i = 0; i < a->n_headers; i++) {
         assert_string_equal(a->headers[i].name, b->headers[i].name);
@@ -625,6 +741,9 @@ main(void)
         cmocka_unit_test(test_empty_body),
         cmocka_unit_test(test_no_headers),
         cmocka_unit_test(test_text_bound),
+        cmocka_unit_test(test_text_bound_sent_bytes),
+        cmocka_unit_test(test_nesting_bound),
+        cmocka_unit_test(test_undecodable),
         cmocka_unit_test(test_depth_bound),
         cmocka_unit_test(test_fd_same_as_mem),
         cmocka_unit_test(test_fd_unreadable),

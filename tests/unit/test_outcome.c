@@ -172,12 +172,63 @@ test_build(void **state)
     sg_config_unref(&cfg);
 }
 
+/* Forged headers are deleted last first, each by its rank among the
+ * copies of its name (names compared case-insensitively, as the MTA
+ * does): with every earlier header still there, each rank names the
+ * right copy, so none is skipped. */
+static void
+test_forged_order(void **state)
+{
+    (void)state;
+    struct sg_config *cfg = config("rules_file =\n");
+    struct sg_verdict v;
+    struct sg_outcome out;
+    memset(&v, 0, sizeof(v));
+    struct sg_header_ref forged[] = {
+        {(char *)"X-Safeguard-Verdict", 0}, {(char *)"X-Safeguard-Rules", 0},
+        {(char *)"x-safeguard-verdict", 0}, {(char *)"X-Safeguard-Verdict", 0},
+        {(char *)"X-Safeguard-Record", 0},  {(char *)"X-SAFEGUARD-RULES", 0},
+    };
+    static const struct {
+        const char *name;
+        int index;
+    } want[] = {
+        {"X-SAFEGUARD-RULES", 2},   {"X-Safeguard-Record", 1},
+        {"X-Safeguard-Verdict", 3}, {"x-safeguard-verdict", 2},
+        {"X-Safeguard-Rules", 1},   {"X-Safeguard-Verdict", 1},
+    };
+    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, forged, 6, &out),
+                     0);
+    assert_int_equal(out.n_del_headers, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(out.del_headers[i].name, want[i].name);
+        assert_int_equal(out.del_headers[i].index, want[i].index);
+    }
+    sg_outcome_free(&out);
+
+    /* many copies of one name: N, N-1, ..., 1 */
+    enum { MANY = 5000 };
+    struct sg_header_ref *many = calloc(MANY, sizeof(*many));
+    assert_non_null(many);
+    for (size_t i = 0; i < MANY; i++)
+        many[i].name = (char *)"X-Safeguard-Verdict";
+    assert_int_equal(
+        sg_outcome_build(cfg, &v, "x", NULL, many, MANY, &out), 0);
+    assert_int_equal(out.n_del_headers, MANY);
+    for (size_t i = 0; i < MANY; i++)
+        assert_int_equal(out.del_headers[i].index, (int)(MANY - i));
+    sg_outcome_free(&out);
+    free(many);
+    sg_config_unref(&cfg);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_build),
+        cmocka_unit_test(test_forged_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

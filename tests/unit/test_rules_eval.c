@@ -610,6 +610,55 @@ test_attachments_and_scope(void **state)
     sg_msgview_free(&mv);
 }
 
+/* inspection incomplete: matches only a view that says so, one finding
+ * per bound, the reason in the explanation; never at RCPT time. */
+static void
+test_inspection_incomplete(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule unread { from staff to pupil inspection incomplete "
+        "action hold explain \"not all read: {findings}\" }\n"
+        "rule read { to pupil except inspection incomplete "
+        "action annotate }\n");
+    struct sg_msgview *mv = view("homework", "see below");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_null(find(v, "unread"));
+    assert_non_null(find(v, "read"));
+    sg_verdict_free(&v);
+
+    mv->incomplete = SG_INCOMPLETE_DEPTH | SG_INCOMPLETE_SIZE;
+    v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "unread");
+    assert_non_null(m);
+    assert_null(find(v, "read"));
+    assert_int_equal(v->action, SG_ACTION_HOLD);
+    assert_int_equal(m->n_findings, 2);
+    assert_string_equal(m->findings[0].detector, "inspection");
+    assert_string_equal(m->findings[0].text,
+                        sg_msgview_incomplete_describe(SG_INCOMPLETE_DEPTH));
+    assert_string_equal(m->findings[1].text,
+                        sg_msgview_incomplete_describe(SG_INCOMPLETE_SIZE));
+    assert_non_null(m->explain_sender);
+    assert_non_null(strstr(m->explain_sender, "not all read: "));
+    assert_non_null(strstr(m->explain_sender,
+                           sg_msgview_incomplete_describe(SG_INCOMPLETE_SIZE)));
+    sg_verdict_free(&v);
+
+    /* it needs the message: never decided at RCPT time */
+    const char *err = NULL;
+    in.view = NULL;
+    assert_int_equal(sg_rules_eval_rcpt(r, &in, &v, &err), 0);
+    assert_null(find(v, "unread"));
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
 static void
 test_explanations(void **state)
 {
@@ -723,6 +772,7 @@ main(void)
         cmocka_unit_test(test_sender_channels),
         cmocka_unit_test(test_time_conditions),
         cmocka_unit_test(test_attachments_and_scope),
+        cmocka_unit_test(test_inspection_incomplete),
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
         cmocka_unit_test(test_register_file),

@@ -247,13 +247,13 @@ static const struct ecase errors[] = {
     {"rule a { notify }", "t:1:17: expected sender, dsl or a quoted "
                           "address after 'notify', found '}'"},
     {"rule a { except }", "t:1:17: expected a condition (from, to, "
-                          "recipients, content, attachment, time) or an "
-                          "exceptions register name after 'except', found "
-                          "'}'"},
+                          "recipients, content, attachment, time, "
+                          "inspection) or an exceptions register name "
+                          "after 'except', found '}'"},
     {"rule a { colour red }",
      "t:1:10: expected a rule field (title, policy, source, mode, from, to, "
-     "recipients, content, attachment, time, except, action, notify, "
-     "explain, explain-dsl) or '}', found 'colour'"},
+     "recipients, content, attachment, time, inspection, except, action, "
+     "notify, explain, explain-dsl) or '}', found 'colour'"},
     {"rule a { to pupil to staff action hold }",
      "t:1:19: expected one 'to any' or 'to all' per rule (put the roles in "
      "one list; 'to none' may be repeated)"},
@@ -261,9 +261,9 @@ static const struct ecase errors[] = {
                               "before '}'"},
     {"rule a { title \"x\"", "t:1:19: expected a rule field (title, policy, "
                              "source, mode, from, to, recipients, content, "
-                             "attachment, time, except, action, notify, "
-                             "explain, explain-dsl) or '}', found end of "
-                             "file"},
+                             "attachment, time, inspection, except, action, "
+                             "notify, explain, explain-dsl) or '}', found "
+                             "end of file"},
     /* conditions */
     {"rule a { from }", "t:1:15: expected a role or a quoted address after "
                         "'from', found '}'"},
@@ -285,6 +285,10 @@ static const struct ecase errors[] = {
                                   "found 'x'"},
     {"rule a { recipients > 1x }", "t:1:23: expected a number of "
                                    "recipients, found '1x'"},
+    {"rule a { inspection }", "t:1:21: expected 'incomplete' after "
+                              "'inspection', found '}'"},
+    {"rule a { inspection complete action hold }",
+     "t:1:21: expected 'incomplete' after 'inspection', found 'complete'"},
     {"rule a { content }", "t:1:18: expected a detector name after "
                            "'content', found '}'"},
     {"rule a { content phone }", "t:1:18: expected a built-in detector or "

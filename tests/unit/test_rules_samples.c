@@ -5,7 +5,8 @@
  * set of matching rules, and every rule is triggered by some sample.
  *
  * The message view is built here by a deliberately tiny test-only reader
- * (headers, plain-text body, one level of multipart with attachment names)
+ * (headers, plain-text body, one level of multipart with attachment names,
+ * and the builder's nesting bounds told from counts of Content-Type lines)
  * so that these tests do not depend on the GMime view builder.
  */
 #include "config.h"
@@ -15,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "msgview_build.h" /* the bounds only */
 
 #include <ctype.h>
 #include <stdio.h>
@@ -242,6 +245,19 @@ add_text(struct sg_msgview *v, const char *text, size_t len)
     t->label = strdup("body");
 }
 
+/* Lines of msg that start with prefix (case-insensitive). */
+static size_t
+count_lines(const char *msg, const char *prefix)
+{
+    size_t n = 0;
+    for (const char *p = msg; p != NULL; p = strchr(p, '\n')) {
+        p += *p == '\n';
+        if (strncasecmp(p, prefix, strlen(prefix)) == 0)
+            n++;
+    }
+    return n;
+}
+
 static struct sg_msgview *
 load_eml(const char *path, time_t *date_r)
 {
@@ -269,6 +285,12 @@ load_eml(const char *path, time_t *date_r)
     char *rest = strptime(buf, "%a, %d %b %Y %H:%M:%S", &tm);
     assert_non_null(rest);
     *date_r = timegm(&tm) - strtol(rest, NULL, 10) / 100 * 3600;
+
+    /* as many nested as there are parts of the kind, in these samples */
+    if (count_lines(msg, "Content-Type: message/rfc822") > SG_MSGVIEW_MAX_DEPTH)
+        v->incomplete |= SG_INCOMPLETE_DEPTH;
+    if (count_lines(msg, "Content-Type: multipart/") > SG_MSGVIEW_MAX_MULTIPART)
+        v->incomplete |= SG_INCOMPLETE_NESTING;
 
     const char *body = body_of(msg);
     char *boundary = NULL;

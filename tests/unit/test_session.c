@@ -556,12 +556,14 @@ test_eom_outcome(void **state)
     assert_non_null(strstr(t.out.quarantine, "personal-contact-details"));
     assert_int_equal(t.out.n_add_rcpts, 1);
     assert_string_equal(t.out.add_rcpts[0], "archive@school.example");
-    /* forged headers: each occurrence removed, by name and index */
+    /* forged headers: each occurrence removed, last first, by name and
+     * its rank among the copies of its name (any case) */
     assert_int_equal(t.out.n_del_headers, 3);
-    assert_string_equal(t.out.del_headers[0].name, "X-Safeguard-Verdict");
+    assert_string_equal(t.out.del_headers[0].name, "X-Safeguard-Record");
     assert_int_equal(t.out.del_headers[0].index, 1);
+    assert_string_equal(t.out.del_headers[1].name, "x-safeguard-verdict");
     assert_int_equal(t.out.del_headers[1].index, 2);
-    assert_string_equal(t.out.del_headers[2].name, "X-Safeguard-Record");
+    assert_string_equal(t.out.del_headers[2].name, "X-Safeguard-Verdict");
     assert_int_equal(t.out.del_headers[2].index, 1);
     /* our headers: verdict and rules, never the matched text */
     assert_true(t.out.n_add_headers >= 2);
