@@ -28,7 +28,7 @@
 /* bytes of text parts, as sent, read for one view in all (the text made
  * of them is at most three times as much); what lies past is not read,
  * and the view says SG_INCOMPLETE_SIZE */
-#define SG_MSGVIEW_MAX_TEXT ((size_t)32 * 1024 * 1024)
+#define SG_MSGVIEW_MAX_TEXT ((size_t)16 * 1024 * 1024)
 
 /* Call once per process, before any thread builds (wraps g_mime_init and
  * xmlInitParser); builds may then run concurrently. */
