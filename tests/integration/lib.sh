@@ -46,6 +46,14 @@ sg_wait_for() {
 # sg_count FILE REGEX: how many lines of FILE match.
 sg_count() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
+# sg_check DESCRIPTION COMMAND...: run COMMAND, print "ok - DESCRIPTION"
+# or "not ok - DESCRIPTION" and count the failures in SG_FAILS.
+SG_FAILS=0
+sg_check() {
+    local what=$1; shift
+    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; SG_FAILS=$((SG_FAILS + 1)); fi
+}
+
 # Exit 77 (automake's "skipped") when this machine cannot run Postfix here.
 sg_require_postfix() {
     if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root to run Postfix"; exit 77; fi
