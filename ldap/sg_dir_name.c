@@ -450,6 +450,8 @@ name_words(const char *name, enum reading reading, struct words *w,
         memcpy(raw + n, mapped, m * sizeof(*mapped));
         n += m;
     }
+    if (reading != AS_IS && !*changed_r)
+        return 0; /* the same words as AS_IS: not worth splitting again */
 
     /* NFKC case fold: fullwidth, mathematical and other compatibility
      * forms become plain letters, invisible characters go */
