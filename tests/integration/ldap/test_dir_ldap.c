@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sg_dir_internal.h"
 #include "slapd_test.h"
@@ -740,6 +741,58 @@ test_name_outage(void **state)
     sg_dir_free(&uncached);
 }
 
+/* Give tom.smith another display name (slapd's admin writes). */
+static void
+rename_tom(const char *name)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "printf 'dn: uid=tom.smith,ou=People," BASE "\\nchangetype: "
+             "modify\\nreplace: displayName\\ndisplayName: %s\\n' | "
+             "ldapmodify -x -H '%s' -D 'cn=admin," BASE "' -w admin-secret "
+             ">/dev/null",
+             name, uri);
+    if (system(cmd) != 0)
+        fail_msg("ldapmodify failed: %s", cmd);
+}
+
+/* The name index is renewed after ldap_group_ttl; until then a renamed
+ * entry is found by neither name (each candidate's name is checked
+ * again), never by its old one. */
+static void
+test_name_index_renewal(void **state)
+{
+    (void)state;
+    char *uris[] = {uri};
+    struct sg_dir_config cfg;
+    base_config(&cfg, uris, 1);
+    cfg.cache_size = 0;
+    cfg.ldap_group_ttl = 2;
+    struct sg_directory *dir = open_dir(&cfg);
+    static const struct expect_name before[] = {
+        {"Tom Smith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+        {"Thomas Smyth", SG_DIR_NOTFOUND, NULL, NULL},
+    };
+    check_names(dir, before, 2);
+    rename_tom("Thomas Smyth");
+    static const struct expect_name renamed_old_index[] = {
+        {"Tom Smith", SG_DIR_NOTFOUND, NULL, NULL},
+        {"Thomas Smyth", SG_DIR_NOTFOUND, NULL, NULL},
+    };
+    check_names(dir, renamed_old_index, 2);
+    sleep(3);
+    static const struct expect_name renamed[] = {
+        {"Tom Smith", SG_DIR_NOTFOUND, NULL, NULL},
+        {"Thomas Smyth", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+        {"Mr Smyth", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    };
+    check_names(dir, renamed, 3);
+    rename_tom("Tom Smith");
+    sleep(3);
+    check_names(dir, before, 2);
+    sg_dir_free(&dir);
+}
+
 /* Open, validated before connecting. */
 static void
 test_config_errors(void **state)
@@ -800,6 +853,7 @@ main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_name_injection_raw),
         cmocka_unit_test(test_name_outage),
+        cmocka_unit_test(test_name_index_renewal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
