@@ -81,6 +81,7 @@ void sg_dir_hash_free(struct sg_dir_hash **hash, void (*free_value)(void *));
 #define SG_DIR_NAME_VARIANT_SURNAME '\002'  /* "Mr Smith" */
 #define SG_DIR_NAME_VARIANT_INITIAL '\003'  /* "J. Smith" */
 #define SG_DIR_NAME_VARIANT_FORENAME '\004' /* "John S." */
+#define SG_DIR_NAME_VARIANT_WHOLE '\005'    /* "John A. Smith" */
 enum sg_dir_name_use {
     SG_DIR_NAME_QUERY, /* a header's name: the keys to look up, in order */
     SG_DIR_NAME_ENTRY, /* a directory's name: every key it is known by */

@@ -12,7 +12,8 @@
  * safeguard-directory(5), "DISPLAY NAMES".
  *
  * Besides the full name (two or more words of which two are more than an
- * initial), a name has variant keys: "Mr Smith", "J. Smith", "John S.".
+ * initial), a name has variant keys: "Mr Smith", "J. Smith", "John S.",
+ * and "John Smith" for "John A. Smith".
  * They are marked by a first byte (SG_DIR_NAME_VARIANT_*) and only ever
  * match a member of staff (sg_dir_lookup_name).
  *
@@ -601,10 +602,31 @@ full_key(const struct words *w, struct sg_buf *list, struct sg_buf *key)
     return add_join(list, key, '\0', w, 0, w->n);
 }
 
+/* The name without its initials ("John A. Smith" and "John Smith" are
+ * "John Smith"), when two or more whole words remain. */
+static int
+add_whole_words(const struct words *w, struct sg_buf *list,
+                struct sg_buf *key)
+{
+    if (long_words(w, 0, w->n) < 2)
+        return 0;
+    sg_buf_reset(key);
+    int rc = sg_buf_putc(key, SG_DIR_NAME_VARIANT_WHOLE);
+    for (size_t i = 0, n = 0; i < w->n && rc == 0; i++) {
+        if (is_initial(w, i))
+            continue;
+        if (n++ > 0)
+            rc = sg_buf_putc(key, ' ');
+        if (rc == 0)
+            rc = sg_buf_puts(key, word_str(w, i));
+    }
+    return rc < 0 ? -1 : add_key(list, key);
+}
+
 /* The variant keys a directory name is known by: for every surname (the
  * words from a non-initial one after the first to the end), the surname
  * alone, the first initial and the surname, and the first forename and
- * the surname's initial. */
+ * the surname's initial; and the whole words without the initials. */
 static int
 entry_variants(const struct words *w, struct sg_buf *list,
                struct sg_buf *key)
@@ -628,6 +650,8 @@ entry_variants(const struct words *w, struct sg_buf *list,
                               word_str(w, 0), initk.data);
         }
     }
+    if (rc == 0)
+        rc = add_whole_words(w, list, key);
     sg_buf_free(&init0);
     sg_buf_free(&initk);
     sg_buf_free(&sur);
@@ -664,6 +688,8 @@ query_variants(const struct words *w, struct sg_buf *list,
         long_words(w, 0, n - 1) == n - 1)
         rc = add_pair(list, key, SG_DIR_NAME_VARIANT_FORENAME, word_str(w, 0),
                       word_str(w, n - 1));
+    if (rc == 0)
+        rc = add_whole_words(w, list, key);
     return rc;
 }
 
@@ -743,7 +769,8 @@ sg_dir_name_key_is_variant(const char *key)
 {
     return key[0] == SG_DIR_NAME_VARIANT_SURNAME ||
            key[0] == SG_DIR_NAME_VARIANT_INITIAL ||
-           key[0] == SG_DIR_NAME_VARIANT_FORENAME;
+           key[0] == SG_DIR_NAME_VARIANT_FORENAME ||
+           key[0] == SG_DIR_NAME_VARIANT_WHOLE;
 }
 
 void

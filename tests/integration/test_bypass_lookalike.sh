@@ -4,7 +4,7 @@
 # From: display name only looks like a member of staff's name (Cyrillic or
 # Greek letters mixed in, fullwidth forms, invisible characters, a capital
 # I for a small l) or is a common short form of it ("J. Smith", "Mr
-# Smith", "John S.") writing to a pupil is held for the DSL by
+# Smith", "John S.", "John A. Smith") writing to a pupil is held for the DSL by
 # staff-lookalike-to-pupil, never refused; and ordinary outsiders whose
 # names are only near a staff name, or whose short form fits two members
 # of staff, are delivered.
@@ -89,6 +89,7 @@ held "surname with a title" "Mr Smith"
 held "initial and surname" '"J. Smith"'
 held "title, initial and surname" "Mrs A Jones"
 held "forename and initial" '"John S."'
+held "a middle initial" '"John A. Smith"'
 held "raw UTF-8 look-alike" $'Mr \u0405mith'
 
 # near a staff name, or fitting nobody, or two members of staff
@@ -101,5 +102,5 @@ delivered "two Browns with the initial R" '"R. Brown"'
 delivered "another initial" '"P. Smith"'
 
 sg_check "nothing refused" test "$(grep -c 'verdict=reject' "$SG_MILTER_LOG")" -eq 0
-sg_check "messages sent ($n)" test "$n" -eq 23
+sg_check "messages sent ($n)" test "$n" -eq 24
 [ "$SG_FAILS" -eq 0 ]

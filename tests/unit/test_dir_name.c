@@ -231,7 +231,7 @@ test_query_keys(void **state)
     char *smith = word_of("smith"), *john = word_of("john"),
          *j = word_of("j"), *s = word_of("s"), *van = word_of("van"),
          *dyke = word_of("dyke");
-    char full[64], sur[64], init[64], fore[64], vd[64];
+    char full[64], sur[64], init[64], fore[64], vd[128];
     snprintf(full, sizeof(full), "%s %s", john, smith);
     snprintf(sur, sizeof(sur), "%c%s", SG_DIR_NAME_VARIANT_SURNAME, smith);
     snprintf(init, sizeof(init), "%c%s %s", SG_DIR_NAME_VARIANT_INITIAL, j,
@@ -240,16 +240,26 @@ test_query_keys(void **state)
              s);
     snprintf(vd, sizeof(vd), "%s %s\n%c%s %s", van, dyke,
              SG_DIR_NAME_VARIANT_SURNAME, van, dyke);
-    char full_sur[200];
-    snprintf(full_sur, sizeof(full_sur), "%s\n%c%s", full,
-             SG_DIR_NAME_VARIANT_SURNAME, full);
+    char full_sur[200], full_whole[200];
+    snprintf(full_sur, sizeof(full_sur), "%s\n%c%s\n%c%s", full,
+             SG_DIR_NAME_VARIANT_SURNAME, full, SG_DIR_NAME_VARIANT_WHOLE,
+             full);
+    snprintf(full_whole, sizeof(full_whole), "%s\n%c%s", full,
+             SG_DIR_NAME_VARIANT_WHOLE, full);
+    char middle[200];
+    snprintf(middle, sizeof(middle), "%s %s %s\n%c%s", john, j, smith,
+             SG_DIR_NAME_VARIANT_WHOLE, full);
+    size_t vdl = strlen(vd);
+    snprintf(vd + vdl, sizeof(vd) - vdl, "\n%c%s %s",
+             SG_DIR_NAME_VARIANT_WHOLE, van, dyke);
     static const char *const none = "";
     const struct {
         const char *in;
         const char *keys;
     } cases[] = {
-        {"John Smith", full},
-        {"Smith, John", full},
+        {"John Smith", full_whole},
+        {"Smith, John", full_whole},
+        {"John J. Smith", middle},
         {"Mr John Smith", full_sur},
         {"Mr Smith", sur},
         {"Mr. Smith", sur},
@@ -581,6 +591,9 @@ test_file_names(void **state)
         {"Mr Morgan", "alex.morgan@school.example", "staff"}, /* + a pupil */
         {"A. Morgan", "alex.morgan@school.example", "staff"},
         {"Rob H.", "rob.hall@school.example", "staff"},
+        /* middle initials do not count */
+        {"Tom J. Smith", "tom.smith@school.example", "dsl,staff"},
+        {"Jo A B Price", "jo.price@school.example", "staff"},
         {"Mr Hall", NULL, NULL},     /* two members of staff */
         {"R. Hall", NULL, NULL},     /* two with that initial */
         {"Mr Lee", NULL, NULL},      /* two members of staff */
@@ -908,26 +921,28 @@ test_cache(void **state)
     assert_int_equal(name_at(dir, 1061, "Tom Smith", tom), SG_DIR_FOUND);
     assert_int_equal(m.name_calls, 2);
 
-    /* negative TTL */
+    /* negative TTL (a full name not found is asked for as the full name
+     * and as its whole words) */
     assert_int_equal(name_at(dir, 1100, "Nobody Here", NULL),
                      SG_DIR_NOTFOUND);
+    assert_int_equal(m.name_calls, 4);
     assert_int_equal(name_at(dir, 1105, "nobody here", NULL),
                      SG_DIR_NOTFOUND);
-    assert_int_equal(m.name_calls, 3);
+    assert_int_equal(m.name_calls, 4);
     assert_int_equal(name_at(dir, 1111, "Nobody Here", NULL),
                      SG_DIR_NOTFOUND);
-    assert_int_equal(m.name_calls, 4);
+    assert_int_equal(m.name_calls, 6);
 
     /* unusable names never reach the backend */
     assert_int_equal(name_at(dir, 1112, "Smith", NULL), SG_DIR_NOTFOUND);
     assert_int_equal(name_at(dir, 1112, "T.", NULL), SG_DIR_NOTFOUND);
-    assert_int_equal(m.name_calls, 4);
+    assert_int_equal(m.name_calls, 6);
     /* a variant is asked for once, and never matches someone who is
      * not staff */
     assert_int_equal(name_at(dir, 1112, "T. Smith", NULL), SG_DIR_NOTFOUND);
-    assert_int_equal(m.name_calls, 5);
+    assert_int_equal(m.name_calls, 7);
     assert_int_equal(name_at(dir, 1113, "T. Smith", NULL), SG_DIR_NOTFOUND);
-    assert_int_equal(m.name_calls, 5);
+    assert_int_equal(m.name_calls, 7);
 
     /* outage: stale within stale_max_age, else TEMPFAIL, never NOTFOUND */
     m.down = 1;
