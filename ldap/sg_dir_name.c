@@ -284,11 +284,15 @@ reading_map(enum reading r, uint32_t c, uint32_t *out_r, size_t *n_r)
 {
     out_r[0] = c;
     *n_r = 1;
-    if (r == AS_IS || c == 'l' || (c < 0x80 && !(c >= 'A' && c <= 'Z') &&
-                                   c != '1' && c != '|'))
+    if (r == AS_IS || c == 'l')
         return 0;
-    if (r == CAPITALS && (c < 0x80 || !(u_isupper((UChar32)c) ||
-                                        u_istitle((UChar32)c))))
+    if (c < 0x80) { /* in ASCII, I 1 | look like l (their skeleton) */
+        if (r == AS_L && (c == 'I' || c == '1' || c == '|'))
+            out_r[0] = 'l';
+        return 0;
+    }
+    if (r == CAPITALS &&
+        !(u_isupper((UChar32)c) || u_istitle((UChar32)c)))
         return 0;
     char sk[128];
     if (code_point_skeleton(c, sk, sizeof(sk)) < 0)
@@ -304,11 +308,11 @@ reading_map(enum reading r, uint32_t c, uint32_t *out_r, size_t *n_r)
         size_t l = sg_utf8_decode((const unsigned char *)sk + i, len - i,
                                   &out_r[n]);
         if (l == 0)
-            return 0; /* cannot happen: ICU wrote UTF-8 */
+            break; /* cannot happen: ICU wrote UTF-8 */
         i += l;
         n++;
     }
-    *n_r = n;
+    *n_r = n > 0 ? n : 1;
     return 0;
 }
 
