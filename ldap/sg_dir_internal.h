@@ -87,10 +87,12 @@ enum sg_dir_name_use {
     SG_DIR_NAME_ENTRY, /* a directory's name: every key it is known by */
 };
 /* The keys of a name, one a line ('\n'-separated, no duplicates) in
- * *keys_r (malloc'ed): the full name, and the full name read with every
- * letter that looks like an l as an l, then the variants.  Returns how
- * many (0 and NULL: none, the name is unusable); -1 and NULL on
- * allocation failure or when ICU cannot be set up. */
+ * *keys_r (malloc'ed): the full name (sg_dir_name_normalise), then the
+ * variants, of the name as written and of its other readings (capitals
+ * that look like Latin ones replaced by them; l-like letters read as l),
+ * which only ever give variants.  Returns how many (0 and NULL: none, the
+ * name is unusable); -1 and NULL on allocation failure or when ICU cannot
+ * be set up. */
 int sg_dir_name_keys(const char *name, enum sg_dir_name_use use,
                      char **keys_r);
 bool sg_dir_name_key_is_variant(const char *key);

@@ -718,16 +718,18 @@ sg_dir_name_keys(const char *name, enum sg_dir_name_use use, char **keys_r)
     if (rc < 0)
         goto out;
     rc = 0;
-    for (enum reading r = AS_IS; r < N_READINGS && rc == 0; r++)
-        if (w[r].n > 0 && !w[r].too_many)
-            rc = full_key(&w[r], &list, &key);
-    /* a directory's variants are read as written (AS_L would make a
-     * "J. Lee" out of "I. Lee" for the sake of initials) */
+    /* A name has one full name, as written: the other readings only
+     * matter for telling a member of staff's look-alike, so they give
+     * variants (their whole words; a directory's AS_L no initials, which
+     * would make a "J. Lee" out of "I. Lee"), and the pupil "Lan Smith"
+     * is not the teacher "Ian Smith", nor "IAN SMlTH" the pupil. */
+    if (w[AS_IS].n > 0 && !w[AS_IS].too_many)
+        rc = full_key(&w[AS_IS], &list, &key);
     for (enum reading r = AS_IS; r < N_READINGS && rc == 0; r++)
         if (w[r].n > 0 && !w[r].too_many)
             rc = use == SG_DIR_NAME_QUERY ? query_variants(&w[r], &list, &key)
                  : r != AS_L              ? entry_variants(&w[r], &list, &key)
-                                          : 0;
+                                          : add_whole_words(&w[r], &list, &key);
 out:
     for (enum reading r = AS_IS; r < N_READINGS; r++)
         words_free(&w[r]);

@@ -591,6 +591,13 @@ test_file_names(void **state)
         {"Mr Morgan", "alex.morgan@school.example", "staff"}, /* + a pupil */
         {"A. Morgan", "alex.morgan@school.example", "staff"},
         {"Rob H.", "rob.hall@school.example", "staff"},
+        /* a capital I looks like a small l: "lan Hill" is the teacher's
+         * look-alike, but a pupil's own name comes first */
+        {"Ian Hill", "ian.hill@school.example", "staff"},
+        {"IAN HILL", "ian.hill@school.example", "staff"},
+        {"Ian HiII", "ian.hill@school.example", "staff"},
+        {"Lan Hill", "lan.hill@school.example", "pupil"},
+        {"lan Hill", "lan.hill@school.example", "pupil"},
         /* middle initials do not count */
         {"Tom J. Smith", "tom.smith@school.example", "dsl,staff"},
         {"Jo A B Price", "jo.price@school.example", "staff"},
