@@ -2,8 +2,8 @@
  * sg_dir_file.c - the `file` backend: a text directory, one person a line,
  * loaded whole into memory and indexed by a hash of every address (primary,
  * aliases: channel school; personal: channel personal), and by a hash of
- * every usable normalised display name (sg_dir_name_normalise) to the
- * people who bear it.
+ * every key of every display name (sg_dir_name_keys: confusable
+ * skeletons, computed once at load) to the people who bear it.
  *
  * Format (safeguard-directory(5)):
  *   ADDRESS ROLE[,ROLE...] [key=value ...]   # comment
@@ -112,33 +112,40 @@ file_lookup_name(struct sg_dir_backend *backend, const char *key,
     return SG_DIR_FOUND;
 }
 
-/* Index every person's display name that normalises to a usable key (a
- * single-word name cannot be looked up and is left out).  0 or -1. */
+/* Index every person under every key of their display name
+ * (sg_dir_name_keys: the full name, its look-alike reading, and the
+ * variants such as "Mr Smith"; a single-word name has none).  0, or -1
+ * (allocation, or ICU). */
 static int
 index_names(struct file_backend *fb)
 {
     for (size_t i = 0; i < fb->n_people; i++) {
-        char *key = NULL;
-        int rc = sg_dir_name_normalise(fb->people[i]->display_name, &key);
+        char *keys = NULL;
+        int rc = sg_dir_name_keys(fb->people[i]->display_name,
+                                  SG_DIR_NAME_ENTRY, &keys);
+        char *save = NULL;
+        for (char *key = rc > 0 ? strtok_r(keys, "\n", &save) : NULL;
+             key != NULL && rc >= 0; key = strtok_r(NULL, "\n", &save)) {
+            struct name_entry *ne = sg_dir_hash_get(fb->names, key);
+            if (ne == NULL) {
+                if ((ne = calloc(1, sizeof(*ne))) == NULL ||
+                    sg_dir_hash_put(fb->names, key, ne) != 0) {
+                    free(ne);
+                    rc = -1;
+                    break;
+                }
+            }
+            size_t *grown = realloc(ne->people, (ne->n + 1) * sizeof(*grown));
+            if (grown == NULL) {
+                rc = -1;
+                break;
+            }
+            ne->people = grown;
+            ne->people[ne->n++] = i;
+        }
+        free(keys);
         if (rc < 0)
             return -1;
-        if (rc == 0)
-            continue;
-        struct name_entry *ne = sg_dir_hash_get(fb->names, key);
-        if (ne == NULL) {
-            if ((ne = calloc(1, sizeof(*ne))) == NULL ||
-                sg_dir_hash_put(fb->names, key, ne) != 0) {
-                free(ne);
-                free(key);
-                return -1;
-            }
-        }
-        free(key);
-        size_t *grown = realloc(ne->people, (ne->n + 1) * sizeof(*grown));
-        if (grown == NULL)
-            return -1;
-        ne->people = grown;
-        ne->people[ne->n++] = i;
     }
     return 0;
 }
@@ -497,7 +504,9 @@ sg_dir_file_open(const struct sg_dir_config *cfg,
     fclose(fp);
     sg_strv_free(&ps.known_roles, &ps.n_known_roles);
     if (rc == 0 && index_names(fb) < 0) {
-        ps.error = "out of memory";
+        ps.error = sg_dir_errorf("%s: cannot index the display names (out "
+                                 "of memory, or ICU could not be set up)",
+                                 ps.path);
         rc = -1;
     }
     if (rc < 0) {

@@ -73,6 +73,32 @@ void sg_dir_hash_free(struct sg_dir_hash **hash, void (*free_value)(void *));
  * normalised address (nor name key) contains. */
 #define SG_DIR_NAME_KEY_PREFIX "\001"
 
+/* ---- display-name keys (sg_dir_name.c; the rule is in
+ * safeguard-directory(5), "DISPLAY NAMES").  A full-name key is the
+ * words' confusable skeletons joined by spaces (sg_dir_name_normalise);
+ * a variant key starts with one of these marks and matches members of
+ * staff only. */
+#define SG_DIR_NAME_VARIANT_SURNAME '\002'  /* "Mr Smith" */
+#define SG_DIR_NAME_VARIANT_INITIAL '\003'  /* "J. Smith" */
+#define SG_DIR_NAME_VARIANT_FORENAME '\004' /* "John S." */
+#define SG_DIR_NAME_VARIANT_WHOLE '\005'    /* "John A. Smith" */
+enum sg_dir_name_use {
+    SG_DIR_NAME_QUERY, /* a header's name: the keys to look up, in order */
+    SG_DIR_NAME_ENTRY, /* a directory's name: every key it is known by */
+};
+/* The keys of a name, one a line ('\n'-separated, no duplicates) in
+ * *keys_r (malloc'ed): the full name (sg_dir_name_normalise), then the
+ * variants, of the name as written and of its other readings (capitals
+ * that look like Latin ones replaced by them; l-like letters read as l),
+ * which only ever give variants.  Returns how many (0 and NULL: none, the
+ * name is unusable); -1 and NULL on allocation failure or when ICU cannot
+ * be set up. */
+int sg_dir_name_keys(const char *name, enum sg_dir_name_use use,
+                     char **keys_r);
+bool sg_dir_name_key_is_variant(const char *key);
+/* Is key one of the lines of keys (a list from sg_dir_name_keys)? */
+bool sg_dir_name_keys_contain(const char *keys, const char *key);
+
 /* Free n people and the array. */
 void sg_dir_people_free(struct sg_person ***people, size_t *n);
 

@@ -7,15 +7,20 @@
  * (sg_dir_ldap_with_connection).  The connections themselves (pool,
  * failover, StartTLS, bind, reconnect) are sg_dir_ldap_conn.c's.
  *
- * SECURITY: every address and name word placed in a filter goes through
- * sg_dir_filter_escape() (RFC 4515), so "*)(uid=*" matches nothing.  The
- * name search is only a server-side pre-filter: every candidate's name is
- * normalised here and must equal the key exactly.
+ * Display names are looked up in an in-memory index of every entry's name
+ * keys (confusable skeletons cannot be searched for on the server),
+ * loaded by one paged search and renewed every ldap_group_ttl seconds;
+ * each candidate is then read afresh and its name checked again.
+ *
+ * SECURITY: every address placed in a filter goes through
+ * sg_dir_filter_escape() (RFC 4515), so "*)(uid=*" matches nothing; a
+ * display name never reaches a filter.
  * A search error is never "not found": roles from a half-answered lookup
  * would be wrong, so any failed step fails the whole lookup (TEMPFAIL, or
  * CONFIG for errors a retry cannot fix).
  * Thread-safe: each LDAP handle is used by one thread at a time (the
- * pool); group expansions are serialised by their own lock.  Never logs.
+ * pool); group expansions and the name index are serialised by their own
+ * locks.  Never logs.
  */
 #include "config.h"
 
@@ -35,8 +40,8 @@
 
 #define IN_CHAIN_OID "1.2.840.113556.1.4.1941"
 
-/* A name whose pre-filter matches more entries than this is too common
- * to be a signal: not found (safeguard-directory(5)). */
+/* A name key more entries than this are known by is too common to be a
+ * signal: not found (safeguard-directory(5)). */
 #define NAME_CANDIDATES_MAX 100
 
 /* ---------------------------------------------------------------- helpers */
@@ -165,6 +170,94 @@ is_group_entry(LDAP *ld, LDAPMessage *entry)
     return group;
 }
 
+/* What a paged search does with each entry: 0 or -(LDAP error). */
+typedef int paged_entry_fn(void *arg, LDAP *ld, LDAPMessage *e);
+
+/* A subtree search under the base, page by page (ldap_page_size), with
+ * fn called for each entry.  0 or -(LDAP error). */
+static int
+paged_search(struct ldap_backend *lb, struct conn *c, const char *filter,
+             const char **attrs, paged_entry_fn *fn, void *arg)
+{
+    int result = 0;
+    struct berval cookie = {0, NULL};
+    do {
+        LDAPControl *page = NULL;
+        int rc = ldap_create_page_control(c->ld, lb->page_size, &cookie, 1,
+                                          &page);
+        if (cookie.bv_val != NULL)
+            ldap_memfree(cookie.bv_val);
+        cookie.bv_val = NULL;
+        cookie.bv_len = 0;
+        if (rc != LDAP_SUCCESS) {
+            result = -rc;
+            break;
+        }
+        LDAPControl *ctrls[] = {page, NULL};
+        LDAPMessage *res = NULL;
+        rc = sg_dir_ldap_search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter,
+                                attrs, 0, ctrls, &res);
+        ldap_control_free(page);
+        if (rc != LDAP_SUCCESS) {
+            ldap_msgfree(res);
+            result = -rc;
+            break;
+        }
+        for (LDAPMessage *e = ldap_first_entry(c->ld, res);
+             e != NULL && result == 0; e = ldap_next_entry(c->ld, e))
+            result = fn(arg, c->ld, e);
+        /* the next page's cookie */
+        LDAPControl **rctrls = NULL;
+        int err = 0;
+        rc = ldap_parse_result(c->ld, res, &err, NULL, NULL, NULL, &rctrls,
+                               0);
+        ldap_msgfree(res);
+        if (rc == LDAP_SUCCESS && rctrls != NULL) {
+            LDAPControl *pr =
+                ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+            ber_int_t count = 0;
+            if (pr != NULL)
+                ldap_parse_pageresponse_control(c->ld, pr, &count, &cookie);
+        }
+        ldap_controls_free(rctrls);
+    } while (result == 0 && cookie.bv_val != NULL && cookie.bv_len > 0);
+    if (cookie.bv_val != NULL)
+        ldap_memfree(cookie.bv_val);
+    return result;
+}
+
+struct expansion {
+    struct sg_dir_hash *members, *seen;
+    char **queue;
+    size_t n_queue;
+};
+
+/* One member of a group being expanded: noted, and queued if a group. */
+static int
+expand_entry(void *arg, LDAP *ld, LDAPMessage *e)
+{
+    struct expansion *x = arg;
+    char *dn = ldap_get_dn(ld, e);
+    char *ndn = dn ? dn_normalise(dn) : NULL;
+    int result = 0;
+    if (ndn == NULL) {
+        if (dn)
+            ldap_memfree(dn);
+        return -LDAP_NO_MEMORY;
+    }
+    if (sg_dir_hash_put(x->members, ndn, (void *)1) < 0)
+        result = -LDAP_NO_MEMORY;
+    if (is_group_entry(ld, e)) {
+        int put = sg_dir_hash_put(x->seen, ndn, (void *)1);
+        if (put < 0 ||
+            (put == 0 && sg_strv_push(&x->queue, &x->n_queue, dn) < 0))
+            result = -LDAP_NO_MEMORY;
+    }
+    free(ndn);
+    ldap_memfree(dn);
+    return result;
+}
+
 /* Expand a role group into the set of DNs that are members directly or
  * through nested groups: paged searches for (memberOf=G), following
  * member groups breadth first.  0 or -(LDAP error); -LDAP_NO_MEMORY on
@@ -174,26 +267,24 @@ expand_group(struct ldap_backend *lb, struct conn *c, const char *group_dn,
              struct sg_dir_hash **members_r)
 {
     static const char *attrs[] = {"objectClass", NULL};
-    struct sg_dir_hash *members = sg_dir_hash_new(256);
-    struct sg_dir_hash *seen = sg_dir_hash_new(16);
-    char **queue = NULL;
-    size_t n_queue = 0, head = 0;
+    struct expansion x = {sg_dir_hash_new(256), sg_dir_hash_new(16), NULL, 0};
+    size_t head = 0;
     int result = 0;
-    if (members == NULL || seen == NULL ||
-        sg_strv_push(&queue, &n_queue, group_dn) < 0) {
+    if (x.members == NULL || x.seen == NULL ||
+        sg_strv_push(&x.queue, &x.n_queue, group_dn) < 0) {
         result = -LDAP_NO_MEMORY;
         goto out;
     }
     char *norm = dn_normalise(group_dn);
-    if (norm == NULL || sg_dir_hash_put(seen, norm, (void *)1) < 0) {
+    if (norm == NULL || sg_dir_hash_put(x.seen, norm, (void *)1) < 0) {
         free(norm);
         result = -LDAP_NO_MEMORY;
         goto out;
     }
     free(norm);
 
-    for (; head < n_queue && result == 0; head++) {
-        char *esc = sg_dir_filter_escape(queue[head]);
+    for (; head < x.n_queue && result == 0; head++) {
+        char *esc = sg_dir_filter_escape(x.queue[head]);
         size_t flen = strlen(lb->memberof_attr) + (esc ? strlen(esc) : 0) + 4;
         char *filter = malloc(flen);
         if (esc == NULL || filter == NULL) {
@@ -204,77 +295,15 @@ expand_group(struct ldap_backend *lb, struct conn *c, const char *group_dn,
         }
         snprintf(filter, flen, "(%s=%s)", lb->memberof_attr, esc);
         free(esc);
-
-        struct berval cookie = {0, NULL};
-        do {
-            LDAPControl *page = NULL;
-            int rc = ldap_create_page_control(c->ld, lb->page_size, &cookie, 1,
-                                              &page);
-            if (cookie.bv_val != NULL)
-                ldap_memfree(cookie.bv_val);
-            cookie.bv_val = NULL;
-            cookie.bv_len = 0;
-            if (rc != LDAP_SUCCESS) {
-                result = -rc;
-                break;
-            }
-            LDAPControl *ctrls[] = {page, NULL};
-            LDAPMessage *res = NULL;
-            rc = sg_dir_ldap_search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE,
-                                    filter, attrs, 0, ctrls, &res);
-            ldap_control_free(page);
-            if (rc != LDAP_SUCCESS) {
-                ldap_msgfree(res);
-                result = -rc;
-                break;
-            }
-            for (LDAPMessage *e = ldap_first_entry(c->ld, res); e != NULL;
-                 e = ldap_next_entry(c->ld, e)) {
-                char *dn = ldap_get_dn(c->ld, e);
-                char *ndn = dn ? dn_normalise(dn) : NULL;
-                if (ndn == NULL) {
-                    if (dn)
-                        ldap_memfree(dn);
-                    result = -LDAP_NO_MEMORY;
-                    break;
-                }
-                if (sg_dir_hash_put(members, ndn, (void *)1) < 0)
-                    result = -LDAP_NO_MEMORY;
-                if (is_group_entry(c->ld, e)) {
-                    int put = sg_dir_hash_put(seen, ndn, (void *)1);
-                    if (put < 0 || (put == 0 && sg_strv_push(&queue, &n_queue,
-                                                             dn) < 0))
-                        result = -LDAP_NO_MEMORY;
-                }
-                free(ndn);
-                ldap_memfree(dn);
-            }
-            /* the next page's cookie */
-            LDAPControl **rctrls = NULL;
-            int err = 0;
-            rc = ldap_parse_result(c->ld, res, &err, NULL, NULL, NULL,
-                                   &rctrls, 0);
-            ldap_msgfree(res);
-            if (rc == LDAP_SUCCESS && rctrls != NULL) {
-                LDAPControl *pr = ldap_control_find(
-                    LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
-                ber_int_t count = 0;
-                if (pr != NULL)
-                    ldap_parse_pageresponse_control(c->ld, pr, &count,
-                                                    &cookie);
-            }
-            ldap_controls_free(rctrls);
-        } while (result == 0 && cookie.bv_val != NULL && cookie.bv_len > 0);
-        if (cookie.bv_val != NULL)
-            ldap_memfree(cookie.bv_val);
+        result = paged_search(lb, c, filter, attrs, expand_entry, &x);
         free(filter);
     }
 out:
-    sg_strv_free(&queue, &n_queue);
-    sg_dir_hash_free(&seen, NULL);
+    sg_strv_free(&x.queue, &x.n_queue);
+    sg_dir_hash_free(&x.seen, NULL);
     if (result != 0)
-        sg_dir_hash_free(&members, NULL);
-    *members_r = members;
+        sg_dir_hash_free(&x.members, NULL);
+    *members_r = x.members;
     return result;
 }
 
@@ -640,79 +669,134 @@ ldap_lookup(struct sg_dir_backend *backend, const char *key,
 
 /* ---------------------------------------------------------------- names */
 
-/* The server-side pre-filter for a name key "w1 w2 ... wn": entries whose
- * name holds the words in order, (NAME=*w1*w2*...*wn*), or in the
- * "Surname, Forename" order for each place the comma could go,
- * (NAME=*wk+1*...*wn*,*w1*...*wk*); ANDed with the user filter.  Every
- * entry whose name normalises to the key matches it (case and spaces are
- * the server's business, titles, quotes and full stops fall in the
- * wildcards); the exact comparison is done on the answers.  Words are
- * escaped (RFC 4515), so a name cannot widen the search.  NULL on
- * allocation failure. */
-static char *
-name_search_filter(struct ldap_backend *lb, const char *key)
+/* The DNs of the entries known by one name key. */
+struct dn_list {
+    char **dns;
+    size_t n;
+};
+
+static void
+dn_list_free(void *p)
 {
-    char **words = NULL;
-    size_t n = 0;
-    int rc = 0;
-    for (const char *p = key; *p != '\0' && rc == 0;) {
-        const char *sp = strchr(p, ' ');
-        size_t len = sp != NULL ? (size_t)(sp - p) : strlen(p);
-        char *word = strndup(p, len);
-        char *esc = word != NULL ? sg_dir_filter_escape(word) : NULL;
-        free(word);
-        rc = esc == NULL ? -1 : sg_strv_push(&words, &n, esc);
-        free(esc);
-        p += len;
-        while (*p == ' ')
-            p++;
-    }
-    struct sg_buf buf = SG_BUF_INIT;
-    rc |= sg_buf_printf(&buf, "(&%s(|", lb->user_filter);
-    for (size_t split = 0; split < n && rc == 0; split++) {
-        /* split 0: the words in order; k > 0: w[k..] "," w[..k) */
-        rc |= sg_buf_printf(&buf, "(%s=*", lb->name_attr);
-        for (size_t i = split; i < n; i++)
-            rc |= sg_buf_printf(&buf, "%s*", words[i]);
-        if (split > 0) {
-            rc |= sg_buf_puts(&buf, ",*");
-            for (size_t i = 0; i < split; i++)
-                rc |= sg_buf_printf(&buf, "%s*", words[i]);
-        }
-        rc |= sg_buf_puts(&buf, ")");
-    }
-    rc |= sg_buf_puts(&buf, "))");
-    sg_strv_free(&words, &n);
-    if (rc != 0) {
-        sg_buf_free(&buf);
-        return NULL;
-    }
-    return sg_buf_steal(&buf);
+    struct dn_list *l = p;
+    if (l != NULL)
+        sg_strv_free(&l->dns, &l->n);
+    free(l);
 }
 
-/* Does any value of the entry's name attribute normalise to key?  1, 0,
- * -1 (allocation). */
+/* The name keys (sg_dir_name_keys, one a line) of every value of the
+ * entry's name attribute, into *keys_r (malloc'ed; NULL when none).  0 or
+ * -1 (allocation, ICU). */
 static int
-entry_has_name(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
-               const char *key)
+entry_name_keys(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
+                char **keys_r)
 {
+    *keys_r = NULL;
     struct berval **v = ldap_get_values_len(ld, e, lb->name_attr);
-    int found = 0;
-    for (size_t i = 0; v != NULL && v[i] != NULL && found == 0; i++) {
+    struct sg_buf all = SG_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++) {
         char *value = strndup(v[i]->bv_val, v[i]->bv_len);
-        char *norm = NULL;
+        char *keys = NULL;
         if (value == NULL)
-            found = -1;
+            rc = -1;
         else if (strlen(value) == v[i]->bv_len &&
-                 sg_dir_name_normalise(value, &norm) < 0)
-            found = -1;
-        else if (norm != NULL && strcmp(norm, key) == 0)
-            found = 1;
-        free(norm);
+                 sg_dir_name_keys(value, SG_DIR_NAME_ENTRY, &keys) < 0)
+            rc = -1;
+        if (keys != NULL && all.len > 0)
+            rc |= sg_buf_putc(&all, '\n');
+        if (keys != NULL)
+            rc |= sg_buf_puts(&all, keys);
+        free(keys);
         free(value);
     }
     ldap_value_free_len(v);
-    return found;
+    if (rc != 0) {
+        sg_buf_free(&all);
+        return -1;
+    }
+    *keys_r = all.len > 0 ? sg_buf_steal(&all) : NULL;
+    if (*keys_r == NULL)
+        sg_buf_free(&all);
+    return 0;
+}
+
+/* One entry of the name index's search: its DN under each of its keys. */
+static int
+index_entry(void *arg, LDAP *ld, LDAPMessage *e)
+{
+    struct ldap_backend *lb = ((void **)arg)[0];
+    struct sg_dir_hash *names = ((void **)arg)[1];
+    char *keys = NULL;
+    if (entry_name_keys(lb, ld, e, &keys) < 0)
+        return -LDAP_NO_MEMORY;
+    char *dn = keys != NULL ? ldap_get_dn(ld, e) : NULL;
+    int result = keys != NULL && dn == NULL ? -LDAP_NO_MEMORY : 0;
+    char *save = NULL;
+    for (char *key = dn != NULL ? strtok_r(keys, "\n", &save) : NULL;
+         key != NULL && result == 0; key = strtok_r(NULL, "\n", &save)) {
+        struct dn_list *l = sg_dir_hash_get(names, key);
+        if (l == NULL) {
+            if ((l = calloc(1, sizeof(*l))) == NULL ||
+                sg_dir_hash_put(names, key, l) != 0) {
+                free(l);
+                result = -LDAP_NO_MEMORY;
+                break;
+            }
+        }
+        /* two values of one entry may share a key */
+        if ((l->n == 0 || strcmp(l->dns[l->n - 1], dn) != 0) &&
+            sg_strv_push(&l->dns, &l->n, dn) < 0)
+            result = -LDAP_NO_MEMORY;
+    }
+    if (dn != NULL)
+        ldap_memfree(dn);
+    free(keys);
+    return result;
+}
+
+/* The name index, fresh: loaded when missing or older than
+ * ldap_group_ttl; the last good one is kept while the server is away.
+ * Called with name_lock held.  0 or -(LDAP error). */
+static int
+names_fresh(struct ldap_backend *lb, struct conn *c)
+{
+    time_t now = mono_now();
+    if (lb->names != NULL && now - lb->names_loaded < lb->group_ttl)
+        return 0;
+    struct sg_dir_hash *names = sg_dir_hash_new(1024);
+    struct sg_buf filter = SG_BUF_INIT;
+    int result = names == NULL ||
+                         sg_buf_printf(&filter, "(&%s(%s=*))", lb->user_filter,
+                                       lb->name_attr) < 0
+                     ? -LDAP_NO_MEMORY
+                     : 0;
+    const char *attrs[] = {lb->name_attr, NULL};
+    void *arg[] = {lb, names};
+    if (result == 0)
+        result = paged_search(lb, c, filter.data, attrs, index_entry, arg);
+    sg_buf_free(&filter);
+    if (result != 0) {
+        sg_dir_hash_free(&names, dn_list_free);
+        return lb->names != NULL ? 0 : result;
+    }
+    sg_dir_hash_free(&lb->names, dn_list_free);
+    lb->names = names;
+    lb->names_loaded = now;
+    return 0;
+}
+
+/* Does the entry's name (still) have key?  1, 0, -1 (allocation). */
+static int
+entry_has_key(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
+              const char *key)
+{
+    char *keys = NULL;
+    if (entry_name_keys(lb, ld, e, &keys) < 0)
+        return -1;
+    int has = keys != NULL && sg_dir_name_keys_contain(keys, key);
+    free(keys);
+    return has;
 }
 
 struct name_lookup {
@@ -721,25 +805,19 @@ struct name_lookup {
     size_t *n_r;
 };
 
+/* The people of one DN from the index, if the entry is still there, in
+ * the user filter and known by the key: appended to a's people.  FOUND
+ * (also when skipped) or an error. */
 static enum sg_dir_status
-lookup_name_on(struct ldap_backend *lb, struct conn *c, void *arg,
-               const char **error_r, int *ldap_rc_r)
+name_candidate(struct ldap_backend *lb, struct conn *c, const char *dn,
+               struct name_lookup *a, const char **error_r, int *ldap_rc_r)
 {
-    struct name_lookup *a = arg;
-    *ldap_rc_r = 0;
-    sg_dir_people_free(a->people_r, a->n_r); /* from a failed first try */
-    char *filter = name_search_filter(lb, a->key);
-    if (filter == NULL) {
-        *error_r = "out of memory";
-        return SG_DIR_TEMPFAIL;
-    }
     LDAPMessage *res = NULL;
-    int rc = sg_dir_ldap_search(lb, c, lb->base_dn, LDAP_SCOPE_SUBTREE, filter,
-                                lb->attrs, NAME_CANDIDATES_MAX, NULL, &res);
-    free(filter);
-    if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+    int rc = sg_dir_ldap_search(lb, c, dn, LDAP_SCOPE_BASE, lb->user_filter,
+                                lb->attrs, 1, NULL, &res);
+    if (rc == LDAP_NO_SUCH_OBJECT) {
         ldap_msgfree(res);
-        return SG_DIR_NOTFOUND; /* too common a name to say anything */
+        return SG_DIR_FOUND; /* gone since the index was loaded */
     }
     if (rc != LDAP_SUCCESS) {
         ldap_msgfree(res);
@@ -747,39 +825,74 @@ lookup_name_on(struct ldap_backend *lb, struct conn *c, void *arg,
         *error_r = sg_dir_ldap_search_error(lb, c, "name search", rc);
         return sg_dir_ldap_status_of(rc);
     }
+    LDAPMessage *e = ldap_first_entry(c->ld, res);
+    int has = e != NULL ? entry_has_key(lb, c->ld, e, a->key) : 0;
     enum sg_dir_status st = SG_DIR_FOUND;
-    for (LDAPMessage *e = ldap_first_entry(c->ld, res);
-         e != NULL && st == SG_DIR_FOUND; e = ldap_next_entry(c->ld, e)) {
-        int has = entry_has_name(lb, c->ld, e, a->key);
-        if (has < 0) {
-            *error_r = "out of memory";
-            st = SG_DIR_TEMPFAIL;
-            break;
-        }
-        if (has == 0)
-            continue;
-        struct sg_person *p = NULL;
+    struct sg_person *p = NULL;
+    if (has < 0) {
+        *error_r = "out of memory";
+        st = SG_DIR_TEMPFAIL;
+    } else if (has > 0) {
         enum sg_channel channel;
-        enum sg_dir_status bst =
-            build_person(lb, c, e, NULL, &p, &channel, error_r, ldap_rc_r);
-        if (bst == SG_DIR_NOTFOUND)
-            continue; /* disabled and unknown, or no address */
-        if (bst != SG_DIR_FOUND) {
-            st = bst;
-        } else {
-            struct sg_person **grown =
-                realloc(*a->people_r, (*a->n_r + 1) * sizeof(*grown));
-            if (grown == NULL) {
-                sg_person_free(&p);
-                *error_r = "out of memory";
-                st = SG_DIR_TEMPFAIL;
-            } else {
-                *a->people_r = grown;
-                grown[(*a->n_r)++] = p;
-            }
-        }
+        st = build_person(lb, c, e, NULL, &p, &channel, error_r, ldap_rc_r);
+        if (st == SG_DIR_NOTFOUND)
+            st = SG_DIR_FOUND; /* disabled and unknown, or no address */
     }
     ldap_msgfree(res);
+    if (p != NULL) {
+        struct sg_person **grown =
+            realloc(*a->people_r, (*a->n_r + 1) * sizeof(*grown));
+        if (grown == NULL) {
+            sg_person_free(&p);
+            *error_r = "out of memory";
+            return SG_DIR_TEMPFAIL;
+        }
+        *a->people_r = grown;
+        grown[(*a->n_r)++] = p;
+    }
+    return st;
+}
+
+static enum sg_dir_status
+lookup_name_on(struct ldap_backend *lb, struct conn *c, void *arg,
+               const char **error_r, int *ldap_rc_r)
+{
+    struct name_lookup *a = arg;
+    *ldap_rc_r = 0;
+    sg_dir_people_free(a->people_r, a->n_r); /* from a failed first try */
+
+    /* the candidates' DNs, from the index */
+    pthread_mutex_lock(&lb->name_lock);
+    int rc = names_fresh(lb, c);
+    const struct dn_list *l =
+        rc == 0 ? sg_dir_hash_get(lb->names, a->key) : NULL;
+    char **dns = NULL;
+    size_t n = 0;
+    bool oom = false;
+    for (size_t i = 0; l != NULL && i < l->n && i <= NAME_CANDIDATES_MAX &&
+                       !oom;
+         i++)
+        oom = sg_strv_push(&dns, &n, l->dns[i]) < 0;
+    pthread_mutex_unlock(&lb->name_lock);
+    if (rc != 0) {
+        *ldap_rc_r = -rc;
+        *error_r = sg_dir_ldap_search_error(lb, c, "display-name index", -rc);
+        return sg_dir_ldap_status_of(-rc);
+    }
+    if (oom) {
+        sg_strv_free(&dns, &n);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    if (n > NAME_CANDIDATES_MAX) {
+        sg_strv_free(&dns, &n);
+        return SG_DIR_NOTFOUND; /* too common a name to say anything */
+    }
+
+    enum sg_dir_status st = SG_DIR_FOUND;
+    for (size_t i = 0; i < n && st == SG_DIR_FOUND; i++)
+        st = name_candidate(lb, c, dns[i], a, error_r, ldap_rc_r);
+    sg_strv_free(&dns, &n);
     if (st != SG_DIR_FOUND) {
         sg_dir_people_free(a->people_r, a->n_r);
         return st;
@@ -876,6 +989,8 @@ ldap_free(struct sg_dir_backend *backend)
     pthread_mutex_destroy(&lb->pool_lock);
     pthread_cond_destroy(&lb->pool_free);
     pthread_mutex_destroy(&lb->group_lock);
+    sg_dir_hash_free(&lb->names, dn_list_free);
+    pthread_mutex_destroy(&lb->name_lock);
     free(lb);
 }
 
@@ -993,6 +1108,7 @@ sg_dir_ldap_open(const struct sg_dir_config *cfg,
     pthread_mutex_init(&lb->pool_lock, NULL);
     pthread_cond_init(&lb->pool_free, NULL);
     pthread_mutex_init(&lb->group_lock, NULL);
+    pthread_mutex_init(&lb->name_lock, NULL);
 
     enum sg_dir_status st = SG_DIR_FOUND;
     bool oom = false;

@@ -63,6 +63,13 @@ struct ldap_backend {
     size_t preferred_uri; /* the last URI that worked */
 
     pthread_mutex_t group_lock;
+
+    /* display names: name key (sg_dir_name_keys) -> the DNs of the
+     * entries known by it, loaded whole and kept ldap_group_ttl seconds
+     * (a skeleton cannot be put in a search filter) */
+    pthread_mutex_t name_lock;
+    struct sg_dir_hash *names;
+    time_t names_loaded;
 };
 
 /* ---- LDAP result codes (sg_dir_ldap_conn.c) */

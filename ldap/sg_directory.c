@@ -354,13 +354,14 @@ sg_dir_lookup(struct sg_directory *dir, const char *address,
 /* The rule for a name several people share (documented in
  * safeguard-directory(5), "DISPLAY NAMES"): the same person (primary
  * address) every time - that person; else exactly one of them has the
- * role staff - that one; else nobody.  Takes ownership of people. */
+ * role staff - that one; else nobody.  staff_only (a variant such as "Mr
+ * Smith"): only the second rule.  Takes ownership of people. */
 static enum sg_dir_status
-choose_person(struct sg_person **people, size_t n,
+choose_person(struct sg_person **people, size_t n, bool staff_only,
               struct sg_person **person_r)
 {
     size_t chosen = n;
-    bool same = n > 0;
+    bool same = n > 0 && !staff_only;
     for (size_t i = 1; i < n && same; i++)
         same = people[i]->address != NULL && people[0]->address != NULL &&
                strcmp(people[i]->address, people[0]->address) == 0;
@@ -394,6 +395,8 @@ choose_person(struct sg_person **people, size_t n,
     return *person_r != NULL ? SG_DIR_FOUND : SG_DIR_NOTFOUND;
 }
 
+/* key: the prefix, then the query's name keys one a line
+ * (sg_dir_name_keys), tried in order until one finds someone. */
 static enum sg_dir_status
 fetch_name(void *ctx, const char *key, struct sg_person **person_r,
            enum sg_channel *channel_r, const char **error_r)
@@ -407,39 +410,51 @@ fetch_name(void *ctx, const char *key, struct sg_person **person_r,
                                  ops->name);
         return SG_DIR_CONFIG;
     }
-    struct sg_person **people = NULL;
-    size_t n = 0;
-    enum sg_dir_status st = ops->lookup_name(
-        dir->backend, key + strlen(SG_DIR_NAME_KEY_PREFIX), &people, &n,
-        error_r);
-    if (st != SG_DIR_FOUND) {
-        sg_dir_people_free(&people, &n);
-        return st;
+    char *keys = strdup(key + strlen(SG_DIR_NAME_KEY_PREFIX));
+    if (keys == NULL) {
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
     }
-    return choose_person(people, n, person_r);
+    enum sg_dir_status st = SG_DIR_NOTFOUND;
+    char *save = NULL;
+    for (char *k = strtok_r(keys, "\n", &save);
+         k != NULL && st == SG_DIR_NOTFOUND; k = strtok_r(NULL, "\n", &save)) {
+        struct sg_person **people = NULL;
+        size_t n = 0;
+        st = ops->lookup_name(dir->backend, k, &people, &n, error_r);
+        if (st != SG_DIR_FOUND)
+            sg_dir_people_free(&people, &n);
+        else
+            st = choose_person(people, n, sg_dir_name_key_is_variant(k),
+                               person_r);
+    }
+    free(keys);
+    return st;
 }
 
 enum sg_dir_status
 sg_dir_lookup_name(struct sg_directory *dir, const char *display_name,
                    struct sg_person **person_r, const char **error_r)
 {
-    char *name = NULL, *key = NULL;
-    int rc = sg_dir_name_normalise(display_name, &name);
+    char *keys = NULL, *key = NULL;
+    int rc = sg_dir_name_keys(display_name, SG_DIR_NAME_QUERY, &keys);
     if (rc < 0 ||
         (rc > 0 && (key = malloc(strlen(SG_DIR_NAME_KEY_PREFIX) +
-                                 strlen(name) + 1)) == NULL)) {
-        free(name);
+                                 strlen(keys) + 1)) == NULL)) {
+        free(keys);
         *person_r = NULL;
-        *error_r = "out of memory";
+        *error_r = rc < 0 ? "cannot compute display-name keys (out of "
+                            "memory, or ICU could not be set up)"
+                          : "out of memory";
         atomic_fetch_add(&dir->lookups, 1);
         atomic_fetch_add(&dir->errors, 1);
         return SG_DIR_TEMPFAIL;
     }
     if (key != NULL) {
         strcpy(key, SG_DIR_NAME_KEY_PREFIX);
-        strcat(key, name);
+        strcat(key, keys);
     }
-    free(name);
+    free(keys);
     enum sg_channel channel;
     enum sg_dir_status st =
         lookup_key(dir, key, fetch_name, person_r, &channel, error_r);

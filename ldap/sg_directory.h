@@ -193,16 +193,19 @@ enum sg_dir_status sg_dir_lookup(struct sg_directory *dir,
  * UTF-8) to the one person in the directory with that name, for the rules'
  * "outside address using a staff member's name" condition.  A signal, never
  * an identity: the caller must not treat the sender as this person.
- * Both the query and the directory's names go through
- * sg_dir_name_normalise(); a query that is unusable there (a single word,
- * initials and a surname) is NOTFOUND without a backend query.  When
- * several people share the name: all the same person (same primary
- * address) - FOUND; otherwise exactly one of them has the role "staff" -
- * FOUND with that one; otherwise NOTFOUND (an ambiguous name is never
- * guessed).  Cached like addresses (keyed apart from them); derived roles
- * for today; an outage is TEMPFAIL, never NOTFOUND.  On FOUND *person_r is
- * a copy the caller frees with sg_person_free(); otherwise NULL, and
- * TEMPFAIL and CONFIG set *error_r. */
+ * Names are compared by their keys (sg_dir_name_normalise: confusable
+ * skeletons of the words, so look-alike letters match), the query's in
+ * order: the full name; then, for a header name of another form, its
+ * variants ("Mr Smith", "J. Smith", "John S.").  A query with no key (a
+ * single word without a title) is NOTFOUND without a backend query.
+ * When several people have a full-name key: all the same person (same
+ * primary address) - FOUND; otherwise exactly one of them has the role
+ * "staff" - FOUND with that one; otherwise NOTFOUND (an ambiguous name is
+ * never guessed).  A variant matches only when exactly one member of
+ * staff has it.  Cached like addresses (keyed apart from them); derived
+ * roles for today; an outage is TEMPFAIL, never NOTFOUND.  On FOUND
+ * *person_r is a copy the caller frees with sg_person_free(); otherwise
+ * NULL, and TEMPFAIL and CONFIG set *error_r. */
 enum sg_dir_status sg_dir_lookup_name(struct sg_directory *dir,
                                       const char *display_name,
                                       struct sg_person **person_r,
@@ -224,18 +227,19 @@ void sg_dir_stats(struct sg_directory *dir, struct sg_dir_stats *stats_r);
  * not a usable mailbox (empty, no domain, bad syntax, too long). */
 char *sg_dir_address_normalise(const char *address, const char *delims);
 
-/* Normalise a display name into the directory's name key (the rule is in
- * safeguard-directory(5), "DISPLAY NAMES"): valid UTF-8 only; letters
- * lower-cased (ASCII, Latin-1, Latin Extended-A, Romanian S/T with comma,
- * basic Greek and Cyrillic); whitespace and control characters collapsed
- * to one space and trimmed; quotation marks (" ' and the curly ones) at
- * the start and end removed; one comma means "Surname, Forename" and the
- * parts are swapped (two or more commas: unusable); full stops at the end
- * of a word removed; leading titles (Mr Mrs Ms Miss Mx Dr Prof Sir)
- * dropped.  Usable only with 2..16 words of which at least two have two or
- * more characters, at most SG_DIR_NAME_MAX bytes in.
+/* Normalise a display name into the directory's full-name key (the rule
+ * is in safeguard-directory(5), "DISPLAY NAMES"): valid UTF-8 only, at
+ * most SG_DIR_NAME_MAX bytes; Unicode NFKC case folding (compatibility
+ * forms such as fullwidth letters become plain ones, invisible characters
+ * go); whitespace and control characters separate words; quotation marks
+ * at the start and end removed; one comma means "Surname, Forename" and
+ * the parts are swapped (two or more commas: unusable); full stops
+ * separate words; leading titles (Mr Mrs Ms Miss Mx Dr Prof Sir, and
+ * look-alikes) dropped; each word replaced by its confusable skeleton
+ * (Unicode UTS #39), so "Jоhn" with a Cyrillic о is "John".  Usable only
+ * with 2..16 words of which at least two have two or more characters.
  * 1 and *key_r (malloc'ed) when usable; 0 and *key_r NULL when not; -1
- * (and NULL) on allocation failure. */
+ * (and NULL) on allocation failure or when ICU cannot be set up. */
 #define SG_DIR_NAME_MAX 512
 int sg_dir_name_normalise(const char *name, char **key_r);
 

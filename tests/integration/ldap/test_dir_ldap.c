@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sg_dir_internal.h"
 #include "slapd_test.h"
@@ -557,15 +558,28 @@ static const struct expect_name names[] = {
     /* primary address from proxyAddresses */
     {"Nora Mail", SG_DIR_FOUND, "no.mail@school.example", ""},
     {"Tom Smithson", SG_DIR_FOUND, "tom.smithson@school.example", ""},
-    /* the server's substring pre-filter finds Tom Smith and Tom Smithson
-     * for these; the exact comparison keeps neither */
+    /* near Tom Smith and Tom Smithson, but neither */
     {"Tom Smit", SG_DIR_NOTFOUND, NULL, NULL},
     {"Tom Smiths", SG_DIR_NOTFOUND, NULL, NULL},
-    {"Tom J Smith", SG_DIR_NOTFOUND, NULL, NULL},
-    /* never a surname alone or initials */
+    /* a middle initial does not count */
+    {"Tom J Smith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    /* look-alike letters: Cyrillic о and і, Greek capitals, fullwidth */
+    {"T\xd0\xbem Sm\xd1\x96th", SG_DIR_FOUND, "tom.smith@school.example",
+     "staff"},
+    {"\xce\xa4\xce\x9f\xce\x9c S\xce\x9c\xce\x99\xce\xa4\xce\x97",
+     SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    {"\xef\xbc\xb4\xef\xbd\x8f\xef\xbd\x8d Smith", SG_DIR_FOUND,
+     "tom.smith@school.example", "staff"},
+    /* a surname with a title, an initial and a surname: the one member
+     * of staff (Tom Smithson is not staff, and not a Smith) */
+    {"Mr Smith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    {"T. Smith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    {"Mr \xd0\x85mith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    {"Mrs Price", SG_DIR_FOUND, "jo.price@school.example", "staff"},
+    {"Mr Taylor", SG_DIR_NOTFOUND, NULL, NULL}, /* pupils */
+    {"Mr Smithson", SG_DIR_NOTFOUND, NULL, NULL},
+    /* never a single word without a title */
     {"Smith", SG_DIR_NOTFOUND, NULL, NULL},
-    {"Mr Smith", SG_DIR_NOTFOUND, NULL, NULL},
-    {"T. Smith", SG_DIR_NOTFOUND, NULL, NULL},
     {"Nobody Here", SG_DIR_NOTFOUND, NULL, NULL},
     /* injection attempts */
     {"*)(cn=*", SG_DIR_NOTFOUND, NULL, NULL},
@@ -637,7 +651,8 @@ test_names(void **state)
     sg_dir_free(&dir);
 }
 
-/* Raw keys reach the filter when the backend is called directly. */
+/* Raw keys given to the backend directly find nothing: names are looked
+ * up in an index, never in a search filter. */
 static void
 test_name_injection_raw(void **state)
 {
@@ -665,8 +680,11 @@ test_name_injection_raw(void **state)
     /* and the plain key works on the same backend */
     struct sg_person **found = NULL;
     size_t n = 0;
-    assert_int_equal(b->ops->lookup_name(b, "sam taylor", &found, &n, &error),
+    char *key = NULL;
+    assert_int_equal(sg_dir_name_normalise("Sam Taylor", &key), 1);
+    assert_int_equal(b->ops->lookup_name(b, key, &found, &n, &error),
                      SG_DIR_FOUND);
+    free(key);
     assert_int_equal(n, 2);
     sg_dir_people_free(&found, &n);
     b->ops->free(b);
@@ -722,6 +740,58 @@ test_name_outage(void **state)
     check_names(uncached, names, sizeof(names) / sizeof(names[0]));
     sg_dir_free(&dir);
     sg_dir_free(&uncached);
+}
+
+/* Give tom.smith another display name (slapd's admin writes). */
+static void
+rename_tom(const char *name)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "printf 'dn: uid=tom.smith,ou=People," BASE "\\nchangetype: "
+             "modify\\nreplace: displayName\\ndisplayName: %s\\n' | "
+             "ldapmodify -x -H '%s' -D 'cn=admin," BASE "' -w admin-secret "
+             ">/dev/null",
+             name, uri);
+    if (system(cmd) != 0)
+        fail_msg("ldapmodify failed: %s", cmd);
+}
+
+/* The name index is renewed after ldap_group_ttl; until then a renamed
+ * entry is found by neither name (each candidate's name is checked
+ * again), never by its old one. */
+static void
+test_name_index_renewal(void **state)
+{
+    (void)state;
+    char *uris[] = {uri};
+    struct sg_dir_config cfg;
+    base_config(&cfg, uris, 1);
+    cfg.cache_size = 0;
+    cfg.ldap_group_ttl = 2;
+    struct sg_directory *dir = open_dir(&cfg);
+    static const struct expect_name before[] = {
+        {"Tom Smith", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+        {"Thomas Smyth", SG_DIR_NOTFOUND, NULL, NULL},
+    };
+    check_names(dir, before, 2);
+    rename_tom("Thomas Smyth");
+    static const struct expect_name renamed_old_index[] = {
+        {"Tom Smith", SG_DIR_NOTFOUND, NULL, NULL},
+        {"Thomas Smyth", SG_DIR_NOTFOUND, NULL, NULL},
+    };
+    check_names(dir, renamed_old_index, 2);
+    sleep(3);
+    static const struct expect_name renamed[] = {
+        {"Tom Smith", SG_DIR_NOTFOUND, NULL, NULL},
+        {"Thomas Smyth", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+        {"Mr Smyth", SG_DIR_FOUND, "tom.smith@school.example", "staff"},
+    };
+    check_names(dir, renamed, 3);
+    rename_tom("Tom Smith");
+    sleep(3);
+    check_names(dir, before, 2);
+    sg_dir_free(&dir);
 }
 
 /* Open, validated before connecting. */
@@ -784,6 +854,7 @@ main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_name_injection_raw),
         cmocka_unit_test(test_name_outage),
+        cmocka_unit_test(test_name_index_renewal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
