@@ -269,6 +269,9 @@ struct sg_html {
     unsigned pre;       /* inside <pre> */
     size_t link_start;  /* offset where the current <a>'s text began */
     xmlNodePtr link;    /* the current <a>, NULL when none */
+    unsigned cell;      /* inside a table cell (<td>, <th>), nested */
+    unsigned row_cells; /* cells begun in the current row (<tr>) */
+    bool cell_break;    /* a line break inside the cell, not yet written */
     int err;
 };
 
@@ -289,7 +292,11 @@ static const char *const sg_html_blocks[] = {
     "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
     "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
     "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
-    "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul", NULL
+    "table", "tbody", "tfoot", "thead", "title", "tr", "ul", NULL
+};
+/* Blocks that end a table row: they break a line even inside a cell. */
+static const char *const sg_html_rows[] = {
+    "table", "tbody", "tfoot", "thead", "tr", NULL
 };
 
 static void
@@ -305,18 +312,69 @@ sg_html_at_line_start(const struct sg_html *h)
     return h->out->len == 0 || h->out->data[h->out->len - 1] == '\n';
 }
 
+/* At the start of a line or of a table cell: no space goes here. */
+static bool
+sg_html_at_cell_start(const struct sg_html *h)
+{
+    return sg_html_at_line_start(h) || h->out->data[h->out->len - 1] == '\t';
+}
+
 static void
 sg_html_newline(struct sg_html *h)
 {
+    h->cell_break = false;
     if (!sg_html_at_line_start(h))
         sg_html_put(h, "\n", 1);
     h->space = false;
 }
 
+/* Table rows become lines and their cells are separated by tabs, so that
+ * a table reads as rows with columns (the pupil-dob and pupil-roster
+ * detectors read them by their header row).  A block or <br> inside a
+ * cell breaks the line only between two pieces of the cell's text: the
+ * <p> Outlook puts in every cell leaves the row whole.  Returns whether
+ * n was a cell or a line break inside one (handled here). */
+static bool
+sg_html_table(struct sg_html *h, const xmlNode *n, bool enter)
+{
+    const char *name = (const char *)n->name;
+    bool cell = strcmp(name, "td") == 0 || strcmp(name, "th") == 0;
+    if (enter && strcmp(name, "tr") == 0)
+        h->row_cells = 0;
+    if (cell) {
+        if (enter) {
+            h->cell++;
+            /* every cell after the first, empty ones too, so that the
+             * columns stay where the header row put them */
+            if (h->row_cells++ > 0)
+                sg_html_put(h, "\t", 1);
+        } else if (h->cell > 0) {
+            h->cell--;
+        }
+        h->space = false;
+        h->cell_break = false;
+        return true;
+    }
+    if (h->cell == 0 || sg_html_is(n, sg_html_rows) ||
+        (strcmp(name, "br") != 0 && !sg_html_is(n, sg_html_blocks)))
+        return false;
+    if (!sg_html_at_cell_start(h))
+        h->cell_break = true;
+    h->space = true;
+    return true;
+}
+
 static void
 sg_html_pending_space(struct sg_html *h)
 {
-    if (h->space && !sg_html_at_line_start(h))
+    if (h->cell_break) {
+        h->cell_break = false;
+        h->space = false;
+        if (!sg_html_at_line_start(h))
+            sg_html_put(h, "\n", 1);
+        return;
+    }
+    if (h->space && !sg_html_at_cell_start(h))
         sg_html_put(h, " ", 1);
     h->space = false;
 }
@@ -379,7 +437,9 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
         return false;
     if (sg_html_is(n, sg_html_skipped))
         return false;
-    if (strcmp((const char *)n->name, "br") == 0) {
+    if (sg_html_table(h, n, true)) {
+        /* a cell, or a line break inside one */
+    } else if (strcmp((const char *)n->name, "br") == 0) {
         sg_html_put(h, "\n", 1);
         h->space = false;
     } else if (sg_html_is(n, sg_html_blocks)) {
@@ -406,7 +466,7 @@ sg_html_leave(struct sg_html *h, xmlNodePtr n)
     }
     if (strcmp((const char *)n->name, "pre") == 0 && h->pre > 0)
         h->pre--;
-    if (sg_html_is(n, sg_html_blocks))
+    if (!sg_html_table(h, n, false) && sg_html_is(n, sg_html_blocks))
         sg_html_newline(h);
 }
 
@@ -446,7 +506,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", opts);
     if (doc == NULL)
         return sg_buf_append(out, html, len);
-    struct sg_html h = {out, false, 0, 0, NULL, 0};
+    struct sg_html h = {out, false, 0, 0, NULL, 0, 0, false, 0};
     sg_html_walk(&h, doc);
     xmlFreeDoc(doc);
     while (out->len > 0 && (out->data[out->len - 1] == '\n' ||

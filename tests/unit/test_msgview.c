@@ -271,6 +271,28 @@ test_html_only(void **state)
     sg_msgview_free(&v);
 }
 
+/* A table reads as rows with columns: a row a line, cells split by tabs,
+ * the empty cell kept as an empty column; the <p> Outlook puts in every
+ * cell does not break the row, and two paragraphs inside one cell are
+ * two lines of that cell. */
+static void
+test_html_table(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("html_table.eml");
+    const struct sg_text_part *t = &v->texts[0];
+    assert_true(t->from_html);
+    assert_string_equal(t->text,
+                        "Hi Tom,\n"
+                        "Here is the group for the week:\n"
+                        "Surname\tFirst name\t\tDOB\n"
+                        "Patel\tAmy\t\t12/03/2014\n"
+                        "Jones\tBen\tvegetarian\ninhaler\t01/09/2013\n"
+                        "Kind regards,\n"
+                        "Sarah");
+    sg_msgview_free(&v);
+}
+
 static void
 test_nested(void **state)
 {
@@ -733,6 +755,7 @@ main(void)
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_sender_claims),
         cmocka_unit_test(test_html_only),
+        cmocka_unit_test(test_html_table),
         cmocka_unit_test(test_nested),
         cmocka_unit_test(test_encoded_nested),
         cmocka_unit_test(test_attachments),
