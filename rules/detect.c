@@ -133,6 +133,15 @@
     "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" MONTHS ")\\.?,?[ \\t]+"        \
     "(?:19|20)\\d\\d)(?!\\d)"
 
+/* A candidate pupil's name for pupil-roster: two or three capitalised
+ * words ("Amy Patel", "Mary-Jane O'Neill", "PATEL Amy"), or "Surname,
+ * Forename".  Whether it is a pupil's is the caller's pupil lookup's to
+ * say (VAL_PUPIL_ROSTER). */
+#define NAME_WORD "\\p{Lu}[\\p{L}'\\-]+"
+#define ROSTER_RE                                                             \
+    "(?<![\\w'\\-])(?:" NAME_WORD "(?:[ \\t]+" NAME_WORD "){1,2}|"             \
+    NAME_WORD ",[ \\t]*" NAME_WORD ")(?![\\w'\\-])"
+
 static const struct builtin {
     const char *name;
     const char *describe;
@@ -156,6 +165,8 @@ static const struct builtin {
     {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN},
     {"pupil-dob", "a child's name with a date of birth", DOB_RE, false,
      VAL_CHILD_DOB},
+    {"pupil-roster", "pupils of the school named in a list", ROSTER_RE,
+     false, VAL_PUPIL_ROSTER},
 };
 
 int
@@ -433,9 +444,9 @@ month_from_name(const char *p)
     return 0;
 }
 
-/* Parse the date forms of DOB_RE (UK order: day first). */
-static int
-parse_dob(const char *s, size_t len, struct sg_date *d)
+/* The date forms of DOB_RE (UK order: day first). */
+int
+detect_parse_date(const char *s, size_t len, struct sg_date *d)
 {
     char buf[40];
     if (len >= sizeof(buf))
@@ -542,9 +553,25 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
     }
     case VAL_CHILD_DOB:
         return 1; /* needs the capture: validate_group */
+    case VAL_PUPIL_ROSTER:
+        return 1; /* needs the lookup: roster_keep */
     }
     (void)now;
     return 0;
+}
+
+/* Born on dob, is someone of school age (2 to 19) at now (UTC)? */
+static bool
+school_age(const struct sg_date *dob, time_t now)
+{
+    struct sg_date today;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    today.year = tm.tm_year + 1900;
+    today.month = tm.tm_mon + 1;
+    today.day = tm.tm_mday;
+    int age = sg_date_age(dob, &today);
+    return age >= 2 && age <= 19;
 }
 
 /* Validators that need capture group 1. */
@@ -567,16 +594,10 @@ validate_group(const struct sg_rules *rules, const struct detector *d,
         pc[k] = '\0';
         return !strv_has_ci(&rules->school_postcodes, pc);
     }
-    struct sg_date dob, today;
-    if (parse_dob(g, gl, &dob) < 0)
+    struct sg_date dob;
+    if (detect_parse_date(g, gl, &dob) < 0)
         return 0;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    today.year = tm.tm_year + 1900;
-    today.month = tm.tm_mon + 1;
-    today.day = tm.tm_mday;
-    int age = sg_date_age(&dob, &today);
-    return age >= 2 && age <= 19;
+    return school_age(&dob, now);
 }
 
 static void
@@ -595,19 +616,12 @@ copy_capped(char *dst, const char *src, size_t len)
     dst[len] = '\0';
 }
 
-/* Offer the match [s, e) to one detector: 1 kept or already known, 0
- * dropped, 2 when the detector has max_findings already, -1 error. */
+/* Add the finding buf (at most MAX_FINDING_TEXT bytes, one line) to a
+ * sink: 1 kept or already known, 2 when the detector has max_findings
+ * already, -1 error. */
 static int
-detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
-            const char *text, size_t len, const PCRE2_SIZE *ov, int rc,
-            const char *where, time_t now)
+sink_add(const struct detect_sink *k, const char *buf, const char *where)
 {
-    size_t s = ov[0], e = ov[1];
-    if (!detect_validate(rules, k->d, text, len, s, e, now) ||
-        !validate_group(rules, k->d, text, ov, rc, now))
-        return 0;
-    char buf[MAX_FINDING_TEXT + 1];
-    copy_capped(buf, text + s, e - s);
     for (size_t i = 0; i < *k->n_out; i++)
         if (strcmp((*k->out)[i].detector, k->d->name) == 0 &&
             strcmp((*k->out)[i].text, buf) == 0)
@@ -631,6 +645,133 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
     return 1;
 }
 
+void
+detect_lookup_clear(struct detect_lookup *l)
+{
+    strv_clear(&l->tried);
+}
+
+/* pupil-roster: ask the caller's pupil lookup about name, once per name
+ * and evaluation; keep the pupil's name as the directory writes it, so
+ * that one pupil written two ways counts once.  As sink_add, 0 when name
+ * is nobody's. */
+static int
+roster_keep(const struct detect_sink *k, const char *name, const char *where)
+{
+    struct detect_lookup *l = k->lookup;
+    if (l == NULL || l->fn == NULL || strv_has_ci(&l->tried, name))
+        return 0;
+    if (l->tried.n >= DETECT_MAX_NAME_LOOKUPS)
+        return 2;
+    if (strv_add(&l->tried, name) < 0) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    const struct sg_person *p = NULL;
+    int r = l->fn(l->ctx, name, &p);
+    if (r < 0) {
+        sg_rules_errorf("pupil lookup failed for \"%s\"", name);
+        return -1;
+    }
+    if (r != 1 || p == NULL || !sg_person_has_role(p, SG_ROLE_PUPIL))
+        return 0;
+    char buf[MAX_FINDING_TEXT + 1];
+    const char *shown = p->display_name != NULL && p->display_name[0] != '\0'
+                            ? p->display_name
+                            : name;
+    copy_capped(buf, shown, strlen(shown));
+    return sink_add(k, buf, where);
+}
+
+/* Offer the match [s, e) to one detector: 1 kept or already known, 0
+ * dropped, 2 when the detector has max_findings already, -1 error. */
+static int
+detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
+            const char *text, size_t len, const PCRE2_SIZE *ov, int rc,
+            const char *where, time_t now)
+{
+    size_t s = ov[0], e = ov[1];
+    if (!detect_validate(rules, k->d, text, len, s, e, now) ||
+        !validate_group(rules, k->d, text, ov, rc, now))
+        return 0;
+    char buf[MAX_FINDING_TEXT + 1];
+    copy_capped(buf, text + s, e - s);
+    if (k->d->validate == VAL_PUPIL_ROSTER)
+        return roster_keep(k, buf, where);
+    return sink_add(k, buf, where);
+}
+
+/* ------------------------------------------------------------ tables */
+
+/* The rows of the tables in one text, for the detectors that read rows
+ * by their columns (pupil-dob, pupil-roster). */
+struct table_pass {
+    const struct detect_sink *sinks;
+    size_t n_sinks;
+    bool *full;
+    size_t *n_full;
+    const char *where;
+    time_t now;
+    size_t (*rows)[2]; /* every header and data row: [start, end) */
+    size_t n_rows;
+};
+
+static int
+table_row(void *ctx, const struct tables_row *row)
+{
+    struct table_pass *tp = ctx;
+    size_t (*grown)[2] = realloc(tp->rows, (tp->n_rows + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    tp->rows = grown;
+    tp->rows[tp->n_rows][0] = row->start;
+    tp->rows[tp->n_rows++][1] = row->end;
+    if (!row->has_name)
+        return 0;
+    for (size_t i = 0; i < tp->n_sinks; i++) {
+        const struct detect_sink *k = &tp->sinks[i];
+        if (tp->full[i])
+            continue;
+        int r = 0;
+        if (k->d->validate == VAL_PUPIL_ROSTER) {
+            r = roster_keep(k, row->name, tp->where);
+        } else if (k->d->validate == VAL_CHILD_DOB && row->has_dob &&
+                   school_age(&row->dob, tp->now)) {
+            char buf[MAX_FINDING_TEXT + 1], line[MAX_FINDING_TEXT + 1];
+            snprintf(line, sizeof(line), "%s %02d/%02d/%04d", row->name,
+                     row->dob.day, row->dob.month, row->dob.year);
+            copy_capped(buf, line, strlen(line));
+            r = sink_add(k, buf, tp->where);
+        }
+        if (r < 0)
+            return -1;
+        if (r == 2) {
+            tp->full[i] = true;
+            if (++*tp->n_full == tp->n_sinks)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Is offset s on a row of a table (rows sorted, *next the first row not
+ * yet passed)? */
+static bool
+in_table_row(const struct table_pass *tp, size_t *next, size_t s)
+{
+    while (*next < tp->n_rows && tp->rows[*next][1] < s)
+        (*next)++;
+    return *next < tp->n_rows && tp->rows[*next][0] <= s;
+}
+
+static int detect_matches(const struct sg_rules *rules, const char *text,
+                          size_t len, const char *where, time_t now,
+                          pcre2_match_data *md, pcre2_match_context *mctx,
+                          const struct detect_sink *sinks, size_t n_sinks,
+                          bool *full, const struct table_pass *tp);
+
 int
 detect_scan(const struct sg_rules *rules, const char *text, size_t len,
             const char *where, time_t now, pcre2_match_data *md,
@@ -645,6 +786,34 @@ detect_scan(const struct sg_rules *rules, const char *text, size_t len,
                         d->name);
         return -1;
     }
+    /* Rows of tables with named columns are read by their columns; the
+     * pattern then skips them, so a staff list's dates of joining are not
+     * taken for dates of birth, nor "Patel Amy" for a name. */
+    struct table_pass tp = {sinks, n_sinks, full, &n_full, where, now,
+                            NULL, 0};
+    if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
+        tables_scan(text, len, table_row, &tp) < 0) {
+        free(tp.rows);
+        return -1;
+    }
+    int ret = n_full == n_sinks ? 0 : detect_matches(rules, text, len, where,
+                                                     now, md, mctx, sinks,
+                                                     n_sinks, full, &tp);
+    free(tp.rows);
+    return ret;
+}
+
+/* The pattern's matches outside the table rows tp found. */
+static int
+detect_matches(const struct sg_rules *rules, const char *text, size_t len,
+               const char *where, time_t now, pcre2_match_data *md,
+               pcre2_match_context *mctx, const struct detect_sink *sinks,
+               size_t n_sinks, bool *full, const struct table_pass *tp)
+{
+    const struct detector *d = sinks[0].d;
+    size_t n_full = 0, next_row = 0;
+    for (size_t i = 0; i < n_sinks; i++)
+        n_full += full[i];
     PCRE2_SIZE off = 0;
     while (off <= len) {
         int rc = pcre2_match(d->re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
@@ -665,6 +834,8 @@ detect_scan(const struct sg_rules *rules, const char *text, size_t len,
             continue;
         }
         off = e;
+        if (in_table_row(tp, &next_row, s))
+            continue;
         for (size_t i = 0; i < n_sinks; i++) {
             if (full[i])
                 continue;
@@ -716,7 +887,8 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
         *error_r = sg_rules_errorf("out of memory");
         return -1;
     }
-    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000};
+    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
+                               NULL};
     int r = detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);

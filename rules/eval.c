@@ -47,6 +47,7 @@ struct ctx {
     const struct sg_person *dn_person;
     bool tm_done;
     struct tm tm;
+    struct detect_lookup lookup; /* pupil-roster's pupil lookups */
 };
 
 /* Findings gathered for one rule. */
@@ -188,14 +189,15 @@ static int
 scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
           size_t len, const char *where, unsigned char scope)
 {
-    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0}};
+    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0, NULL}};
     size_t before[DETECT_SCAN_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
         before[i] = dc->n;
         sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
                                         &dc->f, &dc->n,
-                                        MAX_FINDINGS_PER_DETECTOR};
+                                        MAX_FINDINGS_PER_DETECTOR,
+                                        &c->lookup};
     }
     if (detect_scan(c->rules, text, len, where, c->in->now, c->md, c->mctx,
                     sinks, n) < 0)
@@ -608,15 +610,16 @@ static bool
 third_party(const char *detector)
 {
     static const char *const names[] = {"upn", "nhs-number", "uln",
-                                        "pupil-dob", "home-address", NULL};
+                                        "pupil-dob", "pupil-roster",
+                                        "home-address", NULL};
     for (size_t i = 0; names[i] != NULL; i++)
         if (strcmp(detector, names[i]) == 0)
             return true;
     return false;
 }
 
-/* The first two and last two characters, the rest "..."; names with dates
- * (pupil-dob) entirely.  ASCII only, as the text may go into an SMTP
+/* The first two and last two characters, the rest "..."; names (pupil-dob,
+ * pupil-roster) entirely.  ASCII only, as the text may go into an SMTP
  * reply. */
 static int
 put_masked(struct sg_buf *b, const char *detector, const char *text)
@@ -629,7 +632,8 @@ put_masked(struct sg_buf *b, const char *detector, const char *text)
         if (++chars == 2)
             head = i;
     }
-    if (strcmp(detector, "pupil-dob") == 0 || chars < 7 || head == 0)
+    if (strcmp(detector, "pupil-dob") == 0 ||
+        strcmp(detector, "pupil-roster") == 0 || chars < 7 || head == 0)
         return sg_buf_puts(b, "...");
     /* the start of the last two characters */
     for (int k = 0; k < 2 && tail > 0; k++) {
@@ -943,6 +947,8 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     memset(&c, 0, sizeof(c));
     c.rules = rules;
     c.in = in;
+    c.lookup.fn = in->pupil_lookup;
+    c.lookup.ctx = in->pupil_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
     bool *targets = calloc(in->n_rcpts + 1, sizeof(bool));
     c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
@@ -986,6 +992,7 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
+    detect_lookup_clear(&c.lookup);
     free(targets);
     pcre2_match_data_free(c.md);
     pcre2_match_context_free(c.mctx);

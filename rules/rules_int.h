@@ -45,6 +45,7 @@ enum validator {
     VAL_ULN,
     VAL_CHILD_DOB,
     VAL_LUHN,
+    VAL_PUPIL_ROSTER, /* a name the caller's pupil lookup knows */
 };
 
 struct detector {
@@ -71,6 +72,21 @@ int sg_phone_normalise(const char *in, char *out, size_t outsz);
 int sg_upn_valid(const char *s, size_t len);
 int sg_nhs_valid(const char *digits10);
 int sg_uln_valid(const char *digits10);
+/* Parse a written date, UK order (dd/mm/yyyy with / . or -, yyyy-mm-dd,
+ * d MMM yyyy with an optional st/nd/rd/th); 0 or -1. */
+int detect_parse_date(const char *s, size_t len, struct sg_date *d);
+
+/* The pupil lookups of one evaluation (pupil-roster): the caller's
+ * callback, and a budget so that a message full of capitalised words
+ * cannot make thousands of directory lookups. */
+#define DETECT_MAX_NAME_LOOKUPS 300
+struct detect_lookup {
+    sg_name_lookup_fn *fn; /* NULL: no lookups, pupil-roster finds none */
+    void *ctx;
+    struct strv tried; /* every name asked, at most the budget */
+};
+void detect_lookup_clear(struct detect_lookup *l);
+
 /* One detector's part in a scan: where its findings go, and how many it
  * keeps at most. */
 struct detect_sink {
@@ -78,7 +94,27 @@ struct detect_sink {
     struct sg_finding **out;
     size_t *n_out;
     size_t max_findings;
+    struct detect_lookup *lookup; /* pupil-roster only; may be NULL */
 };
+
+/* ------------------------------------------------------------ tables */
+/* (tables.c) One line of a table with named columns. */
+struct tables_row {
+    size_t start, end; /* the line in the text */
+    bool header;       /* the header row itself */
+    bool has_name;     /* name: "Forename Surname" */
+    char name[130];
+    bool has_dob;      /* dob: the date in the date of birth column */
+    struct sg_date dob;
+};
+/* Called for each header and data row, in order: 0 go on, 1 stop, -1
+ * error (returned by tables_scan). */
+typedef int tables_row_fn(void *ctx, const struct tables_row *row);
+int tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx);
+/* A spreadsheet serial date (1900 date system) in 1..TABLE_SERIAL_MAX;
+ * 0 or -1. */
+#define TABLE_SERIAL_MAX 60000
+int tables_serial_date(long serial, struct sg_date *out);
 /* Scan text once with the pattern all the sinks' detectors share (the
  * first sink's), offering every match to each: validated, deduplicated,
  * up to its max_findings.  At most DETECT_SCAN_MAX sinks.  Errors name the

@@ -106,6 +106,12 @@ struct sg_eval_input {
     time_t now;
     sg_name_lookup_fn *name_lookup; /* may be NULL: no match */
     void *name_lookup_ctx;
+    /* The pupil whose name is name, for the pupil-roster detector: found
+     * (1) only when the name is a pupil's, whoever else has it.  At most
+     * a few hundred calls per evaluation, each name once.  May be NULL:
+     * pupil-roster then finds nothing. */
+    sg_name_lookup_fn *pupil_lookup;
+    void *pupil_lookup_ctx;
     sg_register_fn *in_register; /* may be NULL: register empty */
     void *register_ctx;
     /* true: render the matches' explain_sender and explain_dsl only when

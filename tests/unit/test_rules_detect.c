@@ -343,6 +343,140 @@ test_pupil_dob(void **state)
     RUN(t);
 }
 
+/* All findings of one detector in text, as "a|b|c" (in order), for
+ * comparing whole result lists. */
+static char *
+findings_of(const char *detector, const char *text)
+{
+    struct sg_finding *f = NULL;
+    size_t nf = 0;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_detect(rules, detector, text, strlen(text), now,
+                                     &f, &nf, &err),
+                     0);
+    size_t cap = 1;
+    for (size_t i = 0; i < nf; i++)
+        cap += strlen(f[i].text) + 1;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    for (size_t i = 0; i < nf; i++) {
+        if (i > 0)
+            strcat(out, "|");
+        strcat(out, f[i].text);
+    }
+    sg_findings_free(&f, &nf);
+    return out;
+}
+
+static void
+expect_findings(const char *detector, const char *text, const char *want)
+{
+    char *got = findings_of(detector, text);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s in:\n%s\nfound \"%s\", expected \"%s\"", detector, text,
+                 got, want);
+    free(got);
+}
+
+/* Pupil lists as schools export them: the columns named by a header row,
+ * in any order, case and spelling, with other columns between. */
+static void
+test_pupil_dob_tables(void **state)
+{
+    (void)state;
+    /* CSV from a school MIS export, with a UPN and a year group */
+    expect_findings("pupil-dob",
+                    "UPN,Legal Surname,Legal Forename,Year,DOB\r\n"
+                    "A123,Patel,Amy,Y6,12/03/2014\r\n"
+                    "A124,O'Neill,Mary-Jane,Y6,01/09/2013\r\n"
+                    "A125,Kowalski,Jan,Y6,31/08/2014\r\n",
+                    "Amy Patel 12/03/2014|Mary-Jane O'Neill 01/09/2013|"
+                    "Jan Kowalski 31/08/2014");
+    /* semicolons (a European spreadsheet), ISO dates, other header words */
+    expect_findings("pupil-dob",
+                    "Last name;First name;Date of Birth;Form\n"
+                    "Smith;Oliver;2012-09-01;7B\n"
+                    "Brown;Isla;2013-05-03 00:00:00;7B\n",
+                    "Oliver Smith 01/09/2012|Isla Brown 03/05/2013");
+    /* quoted CSV cells; one "Surname, Forename" name column; D.O.B. */
+    expect_findings("pupil-dob",
+                    "\"Pupil Name\",\"D.O.B.\",\"Allergies\"\n"
+                    "\"Patel, Amy\",\"12-Mar-2014\",\"nuts, eggs\"\n"
+                    "\"Jones, Ben\",\"3 June 2013\",\"\"\n",
+                    "Amy Patel 12/03/2014|Ben Jones 03/06/2013");
+    /* TSV, and a spreadsheet row of serial dates (as the attachment text
+     * extractor writes cells); 41710 is 12 March 2014 */
+    expect_findings("pupil-dob",
+                    "Forename\tSurname\tDate of birth\tHouse\n"
+                    "Amy\tPatel\t41710\tNelson\n"
+                    "Ben\tJones\t41518\tDrake\n",
+                    "Amy Patel 12/03/2014|Ben Jones 01/09/2013");
+    /* an HTML table as the message view reduces it: rows as lines, cells
+     * split by tabs, the header in <th> */
+    expect_findings("pupil-dob",
+                    "Year 5 swimming group\n"
+                    "Name\tBirthday\tGroup\n"
+                    "Amy Patel\t12th March 2014\tDolphins\n"
+                    "Ben Jones\t1/9/2013\tSharks\n"
+                    "\n"
+                    "Kind regards, Mrs Green",
+                    "Amy Patel 12/03/2014|Ben Jones 01/09/2013");
+    /* the same pupil twice is one finding */
+    expect_findings("pupil-dob",
+                    "Surname,Forename,DOB\nPatel,Amy,12/03/2014\n"
+                    "Patel,Amy,12/03/2014\n",
+                    "Amy Patel 12/03/2014");
+}
+
+/* Tables that name people or carry dates but are not pupils with dates of
+ * birth. */
+static void
+test_pupil_dob_table_near_misses(void **state)
+{
+    (void)state;
+    /* a price list: dates, amounts, no names */
+    expect_findings("pupil-dob",
+                    "Item,Price,Order date\nPE kit,12.50,01/09/2024\n"
+                    "Book bag,4.99,02/09/2024\n",
+                    "");
+    /* a timetable */
+    expect_findings("pupil-dob",
+                    "Period\tMonday\tTuesday\tWednesday\n"
+                    "1\tMaths\tEnglish\tScience\n"
+                    "2\tArt\tHistory\tPE\n",
+                    "");
+    /* staff with the dates they joined: recent dates, but not of birth */
+    expect_findings("pupil-dob",
+                    "Surname\tForename\tRole\tStart date\n"
+                    "Smith\tJohn\tTeacher\t01/09/2015\n"
+                    "Green\tSarah\tTA\t04/01/2016\n",
+                    "");
+    /* adults' birthdays */
+    expect_findings("pupil-dob",
+                    "Name,Birthday\nJohn Smith,14/02/1975\n"
+                    "Sarah Green,3 May 1981\n",
+                    "");
+    /* spreadsheet numbers outside a date of birth column are not dates */
+    expect_findings("pupil-dob",
+                    "Name\tStudent number\tScore\nAmy Patel\t41710\t87\n",
+                    "");
+    /* a sentence split at its commas is no header: the line after it is
+     * read as before */
+    expect_findings("pupil-dob",
+                    "Child, parent and teacher meetings are on Tuesday this "
+                    "term, as usual, in the hall.\n"
+                    "Amy Patel, 12/03/2014, is in the first group, 9am.\n",
+                    "Amy Patel, 12/03/2014");
+    /* serial numbers out of range */
+    assert_int_equal(tables_serial_date(0, &(struct sg_date){0}), -1);
+    assert_int_equal(tables_serial_date(60001, &(struct sg_date){0}), -1);
+    struct sg_date d;
+    assert_int_equal(tables_serial_date(1, &d), 0);
+    assert_int_equal(d.year * 10000 + d.month * 100 + d.day, 19000101);
+    assert_int_equal(tables_serial_date(61, &d), 0);
+    assert_int_equal(d.year * 10000 + d.month * 100 + d.day, 19000301);
+}
+
 static void
 test_normalise_and_checks(void **state)
 {
@@ -419,6 +553,8 @@ main(void)
         cmocka_unit_test(test_nhs_number),
         cmocka_unit_test(test_uln),
         cmocka_unit_test(test_pupil_dob),
+        cmocka_unit_test(test_pupil_dob_tables),
+        cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_normalise_and_checks),
         cmocka_unit_test(test_unknown_detector),
         cmocka_unit_test(test_linear_on_large_input),

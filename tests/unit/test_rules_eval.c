@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "sg_rules.h"
@@ -760,6 +761,212 @@ test_register_file(void **state)
     assert_int_equal(sg_register_load(path, &reg, &err), -1);
 }
 
+/* ---- pupil-roster: names of the directory's pupils in one message */
+
+static const char *const roster_names[] = {
+    "Amy Patel",   "Ben Jones",   "Chloe Smith",  "Daniel Okafor",
+    "Ella Brown",  "Finn Murphy", "Grace Wilson", "Harry Taylor",
+    "Isla Evans",  "Jack Thomas", "Kai Roberts",  "Lily Walker",
+};
+#define N_ROSTER (sizeof(roster_names) / sizeof(roster_names[0]))
+
+struct roster_dir {
+    struct sg_person *pupils[N_ROSTER];
+    unsigned calls;
+};
+
+/* The pupil lookup as milter/judge.c gives it: "Surname, Forename" turned
+ * round and case ignored, as the directory's name keys do; a member of
+ * staff (John Smith) is no pupil. */
+static int
+roster_lookup(void *ctx, const char *name, const struct sg_person **p_r)
+{
+    struct roster_dir *d = ctx;
+    d->calls++;
+    char key[200];
+    const char *comma = strchr(name, ',');
+    if (comma != NULL)
+        snprintf(key, sizeof(key), "%s %.*s", comma + 1 + (comma[1] == ' '),
+                 (int)(comma - name), name);
+    else
+        snprintf(key, sizeof(key), "%s", name);
+    for (size_t i = 0; i < N_ROSTER; i++)
+        if (strcasecmp(key, roster_names[i]) == 0) {
+            *p_r = d->pupils[i];
+            return 1;
+        }
+    return strcmp(key, "Broken Directory") == 0 ? -1 : 0;
+}
+
+static void
+roster_dir_init(struct roster_dir *d)
+{
+    memset(d, 0, sizeof(*d));
+    for (size_t i = 0; i < N_ROSTER; i++) {
+        char addr[64];
+        snprintf(addr, sizeof(addr), "pupil%zu@school.example", i);
+        d->pupils[i] = person(addr, roster_names[i], "pupil");
+    }
+}
+
+static void
+roster_dir_free(struct roster_dir *d)
+{
+    for (size_t i = 0; i < N_ROSTER; i++)
+        sg_person_free(&d->pupils[i]);
+}
+
+/* Evaluate "content pupil-roster >= 10" on one body from a teacher to an
+ * outside address: the roster rule's findings (-1: it did not match);
+ * -2 when the evaluation failed. */
+static int
+roster_eval(struct roster_dir *d, const char *body)
+{
+    struct sg_rules *r = load(
+        "rule roster { from staff to any external "
+        "content pupil-roster >= 10 action hold }\n");
+    struct sg_msgview *mv = view("Group list", body);
+    struct sg_party rc[] = {external("coach@club.example")};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = 1741774500,
+                               .pupil_lookup = roster_lookup,
+                               .pupil_lookup_ctx = d};
+    struct sg_verdict *v = NULL;
+    const char *err = NULL;
+    int n = -2;
+    if (sg_rules_eval(r, &in, &v, &err) == 0) {
+        const struct sg_rule_match *m = find(v, "roster");
+        n = m != NULL ? (int)m->n_findings : -1;
+        if (m != NULL)
+            assert_int_equal(m->action, SG_ACTION_HOLD);
+    } else {
+        assert_non_null(strstr(err, "pupil lookup failed"));
+    }
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+    return n;
+}
+
+/* A names-only class list, in the forms staff paste it: one name a line,
+ * a team sheet on one line, "Surname, Forename", capitals, columns. */
+static void
+test_pupil_roster(void **state)
+{
+    (void)state;
+    struct roster_dir d;
+    roster_dir_init(&d);
+    assert_int_equal(
+        roster_eval(&d, "Hi Tom,\n\nHere is the Year 6 group for Friday's "
+                        "session:\n\nAmy Patel\nBen Jones\nChloe Smith\n"
+                        "Daniel Okafor\nElla Brown\nFinn Murphy\nGrace "
+                        "Wilson\nHarry Taylor\nIsla Evans\nJack Thomas\n\n"
+                        "Kind regards,\nJohn Smith\nHead of PE"),
+        10);
+    assert_int_equal(
+        roster_eval(&d, "Team: Amy Patel, Ben Jones, Chloe Smith, Daniel "
+                        "Okafor, Ella Brown, Finn Murphy.\nReserves:\n"
+                        "GRACE WILSON\nTaylor, Harry\nEvans, Isla\n"
+                        "Thomas, Jack\n"),
+        10);
+    /* a spreadsheet or HTML table of names: read by its header row */
+    assert_int_equal(
+        roster_eval(&d, "Surname\tForename\tForm\nPatel\tAmy\t6P\n"
+                        "Jones\tBen\t6P\nSmith\tChloe\t6P\nOkafor\tDaniel\t6P\n"
+                        "Brown\tElla\t6P\nMurphy\tFinn\t6P\nWilson\tGrace\t6P\n"
+                        "Taylor\tHarry\t6P\nEvans\tIsla\t6P\nThomas\tJack\t6P\n"
+                        "Roberts\tKai\t6P\n"),
+        11);
+    /* the names the sender reads are masked (they are pupils'); the
+     * DSL's text has them whole */
+    struct sg_rules *r = load("rule roster { content pupil-roster >= 2 "
+                              "action hold explain \"{findings}\" "
+                              "explain-dsl \"{findings}\" }\n");
+    struct sg_msgview *mv = view("Group", "Amy Patel\nBen Jones\n");
+    struct sg_party rc[] = {external("coach@club.example")};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1, .now = 1741774500,
+                               .pupil_lookup = roster_lookup,
+                               .pupil_lookup_ctx = &d};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "roster");
+    assert_non_null(m);
+    assert_string_equal(m->explain_sender,
+                        "pupils of the school named in a list (\"...\", "
+                        "\"...\" in the body)");
+    assert_string_equal(m->explain_dsl,
+                        "pupils of the school named in a list (\"Amy "
+                        "Patel\", \"Ben Jones\" in the body)");
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+    roster_dir_free(&d);
+}
+
+static void
+test_pupil_roster_near_misses(void **state)
+{
+    (void)state;
+    struct roster_dir d;
+    roster_dir_init(&d);
+    /* three pupils named in a letter */
+    assert_int_equal(
+        roster_eval(&d, "Dear Mr Hughes,\n\nAmy Patel, Ben Jones and Chloe "
+                        "Smith will be late on Friday.\n\nKind Regards\n"
+                        "John Smith"),
+        -1);
+    /* one pupil, many times and ways, is one */
+    assert_int_equal(
+        roster_eval(&d, "Amy Patel\nAmy Patel\nAMY PATEL\nPatel, Amy\n"
+                        "Amy Patel\nAmy Patel\nAmy Patel\nAmy Patel\n"
+                        "Amy Patel\nAmy Patel\nAmy Patel\n"),
+        -1);
+    /* a staff list: people who are not pupils */
+    assert_int_equal(
+        roster_eval(&d, "John Smith\nAnna Jones\nPeter Hughes\nAnna Clarke\n"
+                        "Mark Davies\nRuth Edwards\nPaul Hill\nKate Moore\n"
+                        "Tom Baker\nJane Wood\nAlan Price\n"),
+        -1);
+    /* without a pupil lookup the detector finds nothing */
+    struct sg_rules *r = load("rule roster { content pupil-roster >= 1 "
+                              "action hold }\n");
+    struct sg_msgview *mv = view("Group", "Amy Patel\nBen Jones\n");
+    struct sg_party rc[] = {external("coach@club.example")};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1, .now = 1741774500};
+    struct sg_verdict *v = eval(r, &in);
+    assert_null(find(v, "roster"));
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+    roster_dir_free(&d);
+}
+
+/* A message of capitalised words costs a bounded number of lookups, each
+ * name once; a directory error fails the evaluation, never "no pupil". */
+static void
+test_pupil_roster_bounds(void **state)
+{
+    (void)state;
+    struct roster_dir d;
+    roster_dir_init(&d);
+    size_t cap = 5000 * 24 + 1, len = 0;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    for (int i = 0; i < 5000; i++)
+        len += (size_t)snprintf(body + len, cap - len,
+                                "Name%c%c Word%c%c\nAmy Patel\n",
+                                'A' + i % 26, 'a' + i / 26 % 26,
+                                'a' + i / 676 % 26, 'a' + i % 7);
+    assert_int_equal(roster_eval(&d, body), -1);
+    assert_true(d.calls > 100);
+    assert_true(d.calls <= 300);
+    free(body);
+    assert_int_equal(roster_eval(&d, "Broken Directory"), -2);
+    roster_dir_free(&d);
+}
+
 int
 main(void)
 {
@@ -776,6 +983,9 @@ main(void)
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
         cmocka_unit_test(test_register_file),
+        cmocka_unit_test(test_pupil_roster),
+        cmocka_unit_test(test_pupil_roster_near_misses),
+        cmocka_unit_test(test_pupil_roster_bounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,355 @@
+/*
+ * tables.c - rows with named columns in text: CSV, TSV, semicolon- and
+ * pipe-separated lists, spreadsheet rows (one row a line, cells
+ * tab-separated, as the attachment text extractor writes them) and HTML
+ * tables (reduced to the same form by the message view builder).
+ *
+ * A table starts at a header row: two or more cells, one of which names a
+ * person's name (Surname, Forename, First name, Last name, Name, Pupil,
+ * ...) in any case, spacing or punctuation.  The lines after it that split
+ * into as many cells with the same separator are its data rows, up to a
+ * line that does not (a blank line, prose).  A header cell naming a date
+ * of birth (DOB, D.O.B., Date of birth, Birth date, Birthday, Born) makes
+ * that column's cells dates: dd/mm/yyyy (or with dots or dashes), yyyy-mm-dd
+ * (a time after it is ignored), d MMM yyyy, d-MMM-yyyy, and spreadsheet
+ * serial numbers (days since 1899-12-30, as the 1900 date system counts
+ * them; 1 to 60000).
+ *
+ * Cost: one pass over the text, each line split once; cells and rows are
+ * bounded (TABLE_MAX_CELLS, TABLE_CELL_MAX), so a hostile text costs time
+ * linear in its size and no memory beyond a fixed array.
+ *
+ * SECURITY: the text is attacker-controlled; every read is inside
+ * [text, text + len) and every copy is capped.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rules_int.h"
+
+#define TABLE_MAX_CELLS 64
+#define TABLE_CELL_MAX 128 /* longer cells are not names or dates */
+#define TABLE_HEADER_MAX 40 /* nor header labels longer than this */
+
+enum col_kind { COL_OTHER = 0, COL_SURNAME, COL_FORENAME, COL_NAME, COL_DOB };
+
+struct cell {
+    const char *s;
+    size_t len;
+};
+
+struct table {
+    char sep;  /* 0: no table open */
+    size_t n_cols;
+    int surname, forename, name, dob; /* column index, -1 none */
+};
+
+/* Header words, compared on the cell's letters only, lower-cased:
+ * "Date of Birth" is "dateofbirth", "D.O.B." is "dob". */
+static const struct {
+    const char *word;
+    enum col_kind kind;
+} headers[] = {
+    {"surname", COL_SURNAME},         {"lastname", COL_SURNAME},
+    {"familyname", COL_SURNAME},      {"legalsurname", COL_SURNAME},
+    {"pupilsurname", COL_SURNAME},    {"studentsurname", COL_SURNAME},
+    {"childsurname", COL_SURNAME},    {"last", COL_SURNAME},
+    {"forename", COL_FORENAME},       {"forenames", COL_FORENAME},
+    {"firstname", COL_FORENAME},      {"firstnames", COL_FORENAME},
+    {"givenname", COL_FORENAME},      {"givennames", COL_FORENAME},
+    {"legalforename", COL_FORENAME},  {"preferredforename", COL_FORENAME},
+    {"preferredname", COL_FORENAME},  {"knownas", COL_FORENAME},
+    {"pupilforename", COL_FORENAME},  {"childforename", COL_FORENAME},
+    {"first", COL_FORENAME},          {"name", COL_NAME},
+    {"names", COL_NAME},              {"fullname", COL_NAME},
+    {"pupil", COL_NAME},              {"pupilname", COL_NAME},
+    {"student", COL_NAME},            {"studentname", COL_NAME},
+    {"child", COL_NAME},              {"childname", COL_NAME},
+    {"childsname", COL_NAME},         {"learner", COL_NAME},
+    {"learnername", COL_NAME},        {"participant", COL_NAME},
+    {"participantname", COL_NAME},    {"player", COL_NAME},
+    {"dob", COL_DOB},                 {"dateofbirth", COL_DOB},
+    {"birthdate", COL_DOB},           {"birthday", COL_DOB},
+    {"born", COL_DOB},                {"pupildob", COL_DOB},
+    {"childdob", COL_DOB},            {"dobddmmyyyy", COL_DOB},
+};
+
+static enum col_kind
+header_kind(const struct cell *c)
+{
+    char w[40];
+    size_t k = 0;
+    for (size_t i = 0; i < c->len; i++) {
+        unsigned char ch = (unsigned char)c->s[i];
+        if (isalpha(ch)) {
+            if (k + 1 >= sizeof(w))
+                return COL_OTHER;
+            w[k++] = (char)tolower(ch);
+        } else if (ch >= 0x80) {
+            return COL_OTHER;
+        }
+    }
+    w[k] = '\0';
+    for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
+        if (strcmp(w, headers[i].word) == 0)
+            return headers[i].kind;
+    return COL_OTHER;
+}
+
+static void
+trim(struct cell *c)
+{
+    while (c->len > 0 && (c->s[0] == ' ' || c->s[0] == '\r'))
+        c->s++, c->len--;
+    while (c->len > 0 &&
+           (c->s[c->len - 1] == ' ' || c->s[c->len - 1] == '\r'))
+        c->len--;
+}
+
+/* Split one line at sep; a cell that starts with a double quote runs to
+ * its closing quote (CSV).  The number of cells (at most max). */
+static size_t
+split(const char *line, size_t len, char sep, struct cell *cells, size_t max)
+{
+    size_t n = 0, i = 0;
+    while (n < max) {
+        while (i < len && line[i] == ' ')
+            i++;
+        struct cell c = {line + i, 0};
+        if (i < len && line[i] == '"') {
+            size_t q = ++i;
+            while (i < len && !(line[i] == '"' &&
+                                (i + 1 >= len || line[i + 1] != '"')))
+                i += line[i] == '"' ? 2 : 1;
+            c = (struct cell){line + q, (i < len ? i : len) - q};
+            while (i < len && line[i] != sep)
+                i++;
+        } else {
+            while (i < len && line[i] != sep)
+                i++;
+            c.len = (size_t)(line + i - c.s);
+        }
+        trim(&c);
+        cells[n++] = c;
+        if (i >= len)
+            break;
+        i++; /* the separator */
+    }
+    return n;
+}
+
+/* The separator a line uses: a tab when it has one, else the most common
+ * of , ; | outside quotes; 0 when none. */
+static char
+line_separator(const char *line, size_t len)
+{
+    if (memchr(line, '\t', len) != NULL)
+        return '\t';
+    size_t comma = 0, semi = 0, pipe = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < len; i++) {
+        if (line[i] == '"')
+            quoted = !quoted;
+        else if (!quoted)
+            comma += line[i] == ',', semi += line[i] == ';',
+                pipe += line[i] == '|';
+    }
+    if (comma == 0 && semi == 0 && pipe == 0)
+        return 0;
+    return comma >= semi && comma >= pipe ? ',' : semi >= pipe ? ';' : '|';
+}
+
+/* Is this line a header?  Fill t from it. */
+static bool
+header_read(const struct cell *cells, size_t n, char sep, struct table *t)
+{
+    if (n < 2)
+        return false;
+    struct table h = {sep, n, -1, -1, -1, -1};
+    for (size_t i = 0; i < n; i++) {
+        /* headers are labels: a sentence split at its commas is not */
+        if (cells[i].len > TABLE_HEADER_MAX)
+            return false;
+        int *slot = NULL;
+        switch (header_kind(&cells[i])) {
+        case COL_SURNAME:
+            slot = &h.surname;
+            break;
+        case COL_FORENAME:
+            slot = &h.forename;
+            break;
+        case COL_NAME:
+            slot = &h.name;
+            break;
+        case COL_DOB:
+            slot = &h.dob;
+            break;
+        case COL_OTHER:
+            break;
+        }
+        if (slot != NULL && *slot < 0)
+            *slot = (int)i;
+    }
+    if (h.surname < 0 && h.name < 0)
+        return false;
+    *t = h;
+    return true;
+}
+
+/* A cell that can be (part of) a person's name: letters, spaces,
+ * apostrophes, hyphens, full stops and one comma; no digits, no '@'. */
+static bool
+name_cell(const struct cell *c)
+{
+    if (c->len == 0 || c->len > TABLE_CELL_MAX)
+        return false;
+    bool letter = false;
+    for (size_t i = 0; i < c->len; i++) {
+        unsigned char ch = (unsigned char)c->s[i];
+        if (isdigit(ch) || ch == '@' || ch == '/' || ch == ':' || ch == '(' ||
+            ch == '\t')
+            return false;
+        if (isalpha(ch) || ch >= 0x80)
+            letter = true;
+    }
+    return letter;
+}
+
+/* The person's name from the row, "Forename Surname"; a Name cell written
+ * "Surname, Forename" is turned round.  false when the row has none. */
+static bool
+row_name(const struct table *t, const struct cell *cells, size_t n,
+         char *out, size_t size)
+{
+    const struct cell *sur = t->surname >= 0 && (size_t)t->surname < n
+                                 ? &cells[t->surname]
+                                 : NULL;
+    const struct cell *fore = t->forename >= 0 && (size_t)t->forename < n
+                                  ? &cells[t->forename]
+                                  : NULL;
+    if (sur != NULL && name_cell(sur)) {
+        if (fore != NULL && name_cell(fore))
+            snprintf(out, size, "%.*s %.*s", (int)fore->len, fore->s,
+                     (int)sur->len, sur->s);
+        else
+            snprintf(out, size, "%.*s", (int)sur->len, sur->s);
+        return true;
+    }
+    if (t->name < 0 || (size_t)t->name >= n || !name_cell(&cells[t->name]))
+        return false;
+    const struct cell *c = &cells[t->name];
+    const char *comma = memchr(c->s, ',', c->len);
+    if (comma != NULL) {
+        struct cell last = {c->s, (size_t)(comma - c->s)};
+        struct cell first = {comma + 1, (size_t)(c->s + c->len - comma - 1)};
+        trim(&last);
+        trim(&first);
+        snprintf(out, size, "%.*s %.*s", (int)first.len, first.s,
+                 (int)last.len, last.s);
+    } else {
+        snprintf(out, size, "%.*s", (int)c->len, c->s);
+    }
+    return true;
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
+static long
+days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(long z, struct sg_date *out)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long y = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    out->year = (int)(y + (out->month <= 2));
+}
+
+int
+tables_serial_date(long serial, struct sg_date *out)
+{
+    if (serial < 1 || serial > TABLE_SERIAL_MAX)
+        return -1;
+    /* The 1900 date system counts a 29 February 1900 that never was:
+     * serial 60.  Past it, day 0 is 1899-12-30. */
+    if (serial == 60)
+        return -1;
+    long base = days_from_civil(1899, 12, serial < 60 ? 31 : 30);
+    civil_from_days(base + serial, out);
+    return 0;
+}
+
+/* A date of birth cell: a serial number or a written date. */
+static bool
+dob_cell(const struct cell *c, struct sg_date *out)
+{
+    if (c->len == 0 || c->len > 40)
+        return false;
+    size_t digits = 0;
+    while (digits < c->len && isdigit((unsigned char)c->s[digits]))
+        digits++;
+    if (digits == c->len && digits <= 5)
+        return tables_serial_date(strtol(c->s, NULL, 10), out) == 0;
+    size_t len = c->len;
+    /* yyyy-mm-dd hh:mm[:ss]: the date alone */
+    if (len > 10 && digits == 4 && c->s[4] == '-' && c->s[10] == ' ')
+        len = 10;
+    return detect_parse_date(c->s, len, out) == 0;
+}
+
+int
+tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
+{
+    struct table t = {0, 0, -1, -1, -1, -1};
+    struct cell cells[TABLE_MAX_CELLS];
+    size_t pos = 0;
+    while (pos < len) {
+        const char *line = text + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t ll = nl != NULL ? (size_t)(nl - line) : len - pos;
+        size_t next = pos + ll + 1;
+        struct tables_row row = {.start = pos, .end = pos + ll};
+        char sep = line_separator(line, ll);
+        size_t n = sep != 0 ? split(line, ll, sep, cells, TABLE_MAX_CELLS)
+                            : 0;
+        bool is_row = t.sep != 0 && sep == t.sep && n + 1 >= t.n_cols;
+        if (is_row) {
+            /* a data row (or a repeated header, which has no name) */
+            row.header = false;
+            row.has_name = row_name(&t, cells, n, row.name, sizeof(row.name));
+            row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
+                          dob_cell(&cells[t.dob], &row.dob);
+            if (header_read(cells, n, sep, &(struct table){0}))
+                row.has_name = false, row.has_dob = false;
+        } else if (sep != 0 && header_read(cells, n, sep, &t)) {
+            row.header = true;
+            is_row = true;
+        } else {
+            t.sep = 0;
+        }
+        if (is_row) {
+            int r = fn(ctx, &row);
+            if (r != 0)
+                return r < 0 ? -1 : 0;
+        }
+        pos = next;
+    }
+    return 0;
+}
