@@ -330,6 +330,22 @@ name_lookup(void *ctx, const char *name, const struct sg_person **person_r)
     return 1;
 }
 
+/* The pupil named name, for pupil-roster.  The directory's name lookup
+ * answers with the one person of that name, or with the member of staff
+ * among several: a name shared by a pupil and a member of staff, or by
+ * two pupils, is not counted (a roster of pupils named only like that is
+ * missed, never wrongly held). */
+static int
+pupil_lookup(void *ctx, const char *name, const struct sg_person **person_r)
+{
+    int r = name_lookup(ctx, name, person_r);
+    if (r == 1 && !sg_person_has_role(*person_r, SG_ROLE_PUPIL)) {
+        *person_r = NULL;
+        return 0;
+    }
+    return r;
+}
+
 /* Evaluate with sg_rules_eval or sg_rules_eval_rcpt (view NULL);
  * explain_all: render every match's explanations, not only a hold's or a
  * reject's. */
@@ -363,6 +379,8 @@ evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
     if (cfg->directory != NULL) {
         in.name_lookup = name_lookup;
         in.name_lookup_ctx = &names;
+        in.pupil_lookup = pupil_lookup;
+        in.pupil_lookup_ctx = &names;
     }
     int rc = view != NULL
                  ? sg_rules_eval(cfg->rules, &in, verdict_r, error_r)

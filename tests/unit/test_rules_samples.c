@@ -162,6 +162,16 @@ dir_name_lookup(void *ctx, const char *name, const struct sg_person **p_r)
     return 0;
 }
 
+/* The pupil with that name, as milter/judge.c's pupil lookup answers. */
+static int
+dir_pupil_lookup(void *ctx, const char *name, const struct sg_person **p_r)
+{
+    int r = dir_name_lookup(ctx, name, p_r);
+    if (r == 1 && !sg_person_has_role(*p_r, SG_ROLE_PUPIL))
+        return 0;
+    return r;
+}
+
 /* ------------------------------------------------------------ messages */
 static char *
 slurp(const char *path)
@@ -426,6 +436,8 @@ test_manifest(void **state)
         in.n_rcpts = nr;
         in.name_lookup = dir_name_lookup;
         in.name_lookup_ctx = &d;
+        in.pupil_lookup = dir_pupil_lookup;
+        in.pupil_lookup_ctx = &d;
 
         struct sg_verdict *v = NULL;
         const char *err = NULL;
