@@ -137,7 +137,7 @@
  * words ("Amy Patel", "Mary-Jane O'Neill", "PATEL Amy"), or "Surname,
  * Forename".  Whether it is a pupil's is the caller's pupil lookup's to
  * say (VAL_PUPIL_ROSTER). */
-#define NAME_WORD "\\p{Lu}[\\p{L}'\\-]+"
+#define NAME_WORD "\\p{Lu}[\\p{L}'\\-]{1,40}"
 #define ROSTER_RE                                                             \
     "(?<![\\w'\\-])(?:" NAME_WORD "(?:[ \\t]+" NAME_WORD "){1,2}|"             \
     NAME_WORD ",[ \\t]*" NAME_WORD ")(?![\\w'\\-])"
@@ -659,7 +659,12 @@ static int
 roster_keep(const struct detect_sink *k, const char *name, const char *where)
 {
     struct detect_lookup *l = k->lookup;
-    if (l == NULL || l->fn == NULL || strv_has_ci(&l->tried, name))
+    /* nobody to ask, or asked enough: the scan stops here */
+    if (l == NULL || l->fn == NULL ||
+        l->candidates >= DETECT_MAX_NAME_CANDIDATES)
+        return 2;
+    l->candidates++;
+    if (strv_has_ci(&l->tried, name))
         return 0;
     if (l->tried.n >= DETECT_MAX_NAME_LOOKUPS)
         return 2;

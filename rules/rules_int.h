@@ -80,10 +80,14 @@ int detect_parse_date(const char *s, size_t len, struct sg_date *d);
  * callback, and a budget so that a message full of capitalised words
  * cannot make thousands of directory lookups. */
 #define DETECT_MAX_NAME_LOOKUPS 300
+/* Candidate names looked at (asked or seen before), so that a text of
+ * repeated capitalised words is not read to its end name by name. */
+#define DETECT_MAX_NAME_CANDIDATES (10 * DETECT_MAX_NAME_LOOKUPS)
 struct detect_lookup {
     sg_name_lookup_fn *fn; /* NULL: no lookups, pupil-roster finds none */
     void *ctx;
     struct strv tried; /* every name asked, at most the budget */
+    unsigned candidates;
 };
 void detect_lookup_clear(struct detect_lookup *l);
 
