@@ -761,6 +761,47 @@ test_register_file(void **state)
     assert_int_equal(sg_register_load(path, &reg, &err), -1);
 }
 
+/* "Several pupils with dates of birth" counts distinct children of school
+ * age in a table: two children and an adult helper are not three; a third
+ * child is, however often the first two are listed. */
+static void
+test_pupil_dob_table_count(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("rule dobs { from staff to any external "
+                              "content pupil-dob >= 3 action hold }\n");
+    static const char two[] = "Surname,Forename,DOB\r\n"
+                              "Patel,Amy,12/03/2014\r\n"
+                              "Jones,Ben,01/09/2013\r\n"
+                              "Green,Sarah,14/02/1975\r\n"
+                              "Patel,Amy,12/03/2014\r\n";
+    static const char three[] = "Surname,Forename,DOB\r\n"
+                                "Patel,Amy,12/03/2014\r\n"
+                                "Jones,Ben,01/09/2013\r\n"
+                                "Green,Sarah,14/02/1975\r\n"
+                                "Patel,Amy,12/03/2014\r\n"
+                                "Okafor,Daniel,30/06/2015\r\n";
+    const char *bodies[] = {two, three};
+    for (int i = 0; i < 2; i++) {
+        struct sg_msgview *mv = view("Trip list", bodies[i]);
+        struct sg_party rc[] = {external("bookings@coach.example")};
+        struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                                   .rcpts = rc, .n_rcpts = 1,
+                                   .now = 1741774500};
+        struct sg_verdict *v = eval(r, &in);
+        const struct sg_rule_match *m = find(v, "dobs");
+        if (i == 0) {
+            assert_null(m);
+        } else {
+            assert_non_null(m);
+            assert_int_equal(m->n_findings, 3);
+        }
+        sg_verdict_free(&v);
+        sg_msgview_free(&mv);
+    }
+    sg_rules_free(&r);
+}
+
 /* ---- pupil-roster: names of the directory's pupils in one message */
 
 static const char *const roster_names[] = {
@@ -983,6 +1024,7 @@ main(void)
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
         cmocka_unit_test(test_register_file),
+        cmocka_unit_test(test_pupil_dob_table_count),
         cmocka_unit_test(test_pupil_roster),
         cmocka_unit_test(test_pupil_roster_near_misses),
         cmocka_unit_test(test_pupil_roster_bounds),
