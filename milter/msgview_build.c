@@ -36,7 +36,9 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "html_places.h"
 #include "msgview_build.h"
+#include "quote.h"
 #include "sg_buf.h"
 
 #define SG_ERR_NOMEM "out of memory while building the message view"
@@ -52,6 +54,7 @@ struct sg_build {
     size_t inner_used; /* bytes of encoded attached messages decoded */
     GMimeParserOptions *opts;
     const char *error; /* set when a step fails hard */
+    struct sg_buf names; /* display names of From:, Sender:, Reply-To: */
 };
 
 /* Where a part sits, for labels and depth. */
@@ -270,7 +273,16 @@ struct sg_html {
     size_t link_start;  /* offset where the current <a>'s text began */
     xmlNodePtr link;    /* the current <a>, NULL when none */
     int err;
+    /* places beside the shown text (html_places.h): out is shown, or
+     * hidden while inside hider, the outermost element that hides */
+    struct sg_buf *shown, *hidden, *markup;
+    xmlNodePtr hider;
+    bool hider_space;   /* space pending in shown when hider began */
+    unsigned quote;     /* inside <blockquote>: lines start with '>' */
 };
+
+/* Deeper <blockquote>s than this are marked as this deep. */
+#define SG_HTML_QUOTE_MAX 8
 
 static bool
 sg_html_is(const xmlNode *n, const char *const *names)
@@ -295,8 +307,24 @@ static const char *const sg_html_blocks[] = {
 static void
 sg_html_put(struct sg_html *h, const char *s, size_t len)
 {
-    if (h->err == 0 && sg_buf_append(h->out, s, len) < 0)
-        h->err = -1;
+    static const char marks[] = ">>>>>>>> ";
+    while (len > 0 && h->err == 0) {
+        /* a quoted line starts with '>' a level, as in plain text mail,
+         * so that one reader of quotes (quote.c) serves both */
+        if (h->quote > 0 && h->out == h->shown && s[0] != '\n' &&
+            (h->out->len == 0 || h->out->data[h->out->len - 1] == '\n')) {
+            unsigned q = h->quote < SG_HTML_QUOTE_MAX ? h->quote
+                                                      : SG_HTML_QUOTE_MAX;
+            if (sg_buf_append(h->out, marks + SG_HTML_QUOTE_MAX - q, q + 1) < 0)
+                h->err = -1;
+        }
+        const char *nl = memchr(s, '\n', len);
+        size_t run = nl != NULL ? (size_t)(nl - s) + 1 : len;
+        if (h->err == 0 && sg_buf_append(h->out, s, run) < 0)
+            h->err = -1;
+        s += run;
+        len -= run;
+    }
 }
 
 static bool
@@ -377,8 +405,22 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
     }
     if (n->type != XML_ELEMENT_NODE || n->name == NULL)
         return false;
+    if (sg_html_markup(n, h->markup) < 0)
+        h->err = -1;
+    if (strcmp((const char *)n->name, "head") == 0) /* its <style>s */
+        for (xmlNodePtr c = n->children; c != NULL; c = c->next)
+            if (c->type == XML_ELEMENT_NODE && c->name != NULL &&
+                sg_html_markup(c, h->markup) < 0)
+                h->err = -1;
     if (sg_html_is(n, sg_html_skipped))
         return false;
+    if (h->hider == NULL && sg_html_hides(n)) {
+        h->hider = n;
+        h->hider_space = h->space;
+        h->space = false;
+        h->out = h->hidden;
+        sg_html_newline(h);
+    }
     if (strcmp((const char *)n->name, "br") == 0) {
         sg_html_put(h, "\n", 1);
         h->space = false;
@@ -387,6 +429,8 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
     }
     if (strcmp((const char *)n->name, "pre") == 0)
         h->pre++;
+    if (strcmp((const char *)n->name, "blockquote") == 0)
+        h->quote++;
     if (strcmp((const char *)n->name, "a") == 0 && h->link == NULL) {
         sg_html_pending_space(h);
         h->link = n;
@@ -408,6 +452,14 @@ sg_html_leave(struct sg_html *h, xmlNodePtr n)
         h->pre--;
     if (sg_html_is(n, sg_html_blocks))
         sg_html_newline(h);
+    if (strcmp((const char *)n->name, "blockquote") == 0 && h->quote > 0)
+        h->quote--;
+    if (n == h->hider) {
+        sg_html_newline(h);
+        h->hider = NULL;
+        h->out = h->shown;
+        h->space = h->hider_space;
+    }
 }
 
 /* Depth-first walk without recursion: the tree's depth is the sender's. */
@@ -431,11 +483,22 @@ sg_html_walk(struct sg_html *h, xmlDocPtr doc)
     }
 }
 
+static void
+sg_trim_end(struct sg_buf *b)
+{
+    while (b->len > 0 && (b->data[b->len - 1] == '\n' ||
+                          b->data[b->len - 1] == ' '))
+        b->data[--b->len] = '\0';
+}
+
 /* UTF-8 HTML to text: script/style dropped, blocks on lines of their own,
- * link targets kept.  When libxml2 gives no document the markup itself is
+ * link targets kept, <blockquote> lines marked '>'.  What it hides goes
+ * to hidden, attribute values and CSS content strings to markup (see
+ * html_places.h).  When libxml2 gives no document the markup itself is
  * kept, so nothing escapes the detectors. */
 static int
-sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
+sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
+                struct sg_buf *hidden, struct sg_buf *markup)
 {
     /* the text is UTF-8 already: a <meta charset> must not re-decode it */
     const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
@@ -446,12 +509,13 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", opts);
     if (doc == NULL)
         return sg_buf_append(out, html, len);
-    struct sg_html h = {out, false, 0, 0, NULL, 0};
+    struct sg_html h = {out, false, 0, 0, NULL, 0,
+                        out, hidden, markup, NULL, false, 0};
     sg_html_walk(&h, doc);
     xmlFreeDoc(doc);
-    while (out->len > 0 && (out->data[out->len - 1] == '\n' ||
-                            out->data[out->len - 1] == ' '))
-        out->data[--out->len] = '\0';
+    sg_trim_end(out);
+    sg_trim_end(hidden);
+    sg_trim_end(markup);
     return h.err;
 }
 
@@ -687,23 +751,89 @@ sg_label(char *label, const struct sg_where *w, const char *type,
         label[end - label] = '\0';
 }
 
+/* Add a text of place place (enum sg_text_place) with label "label,
+ * what", taking ownership of text's memory. */
+static int
+sg_add_place(struct sg_build *b, struct sg_buf *text, const char *type,
+             const char *label, const char *what, unsigned depth,
+             unsigned flags, unsigned place)
+{
+    char where[SG_LABEL_MAX];
+    snprintf(where, sizeof(where), "%s, %s", label, what);
+    const gchar *end;
+    if (!g_utf8_validate(where, -1, &end)) /* snprintf cut a character */
+        where[end - where] = '\0';
+    if (sg_add_text(b, text, type, where, depth, flags) < 0)
+        return -1;
+    b->view->texts[b->view->n_texts - 1].place = place;
+    return 0;
+}
+
+/* Add a part's text as its places: its own words (always, first), each
+ * quote (quote.c; not in attachments), what its HTML hides and its HTML
+ * attributes (html_places.h), each when there is any.  Takes ownership
+ * of the buffers' memory. */
+static int
+sg_add_places(struct sg_build *b, struct sg_buf *text, struct sg_buf *hidden,
+              struct sg_buf *markup, const char *type, const char *label,
+              unsigned depth, unsigned flags)
+{
+    struct sg_quote *quotes = NULL;
+    size_t n_quotes = 0;
+    struct sg_buf own = SG_BUF_INIT;
+    if ((flags & SG_TEXT_ATTACHMENT) == 0 &&
+        sg_quote_split(text->data != NULL ? text->data : "", text->len, &own,
+                       &quotes, &n_quotes) < 0)
+        return sg_fail(b, SG_ERR_NOMEM);
+    int ret = sg_add_text(b, n_quotes > 0 ? &own : text, type, label, depth,
+                          flags);
+    for (size_t i = 0; ret == 0 && i < n_quotes; i++) {
+        char what[SG_LABEL_MAX];
+        const char *author = quotes[i].author;
+        if (author != NULL)
+            snprintf(what, sizeof(what), "quoted from %s", author);
+        else
+            snprintf(what, sizeof(what), "quoted");
+        ret = sg_add_place(b, &quotes[i].text, type, label, what, depth,
+                           flags, SG_PLACE_QUOTED);
+        if (ret == 0) {
+            struct sg_text_part *t = &b->view->texts[b->view->n_texts - 1];
+            t->quote_author = quotes[i].author;
+            t->quote_addr = quotes[i].addr;
+            quotes[i].author = quotes[i].addr = NULL;
+        }
+    }
+    if (ret == 0 && hidden->len > 0)
+        ret = sg_add_place(b, hidden, type, label, "hidden HTML", depth, flags,
+                           SG_PLACE_HIDDEN);
+    if (ret == 0 && markup->len > 0)
+        ret = sg_add_place(b, markup, type, label,
+                           "HTML attributes and link targets", depth, flags,
+                           SG_PLACE_MARKUP);
+    sg_quote_free(quotes, n_quotes);
+    sg_buf_free(&own);
+    return ret;
+}
+
 /* Add one text: bytes in a part's charset made UTF-8 (HTML reduced to
- * text).  Each input byte gives at most three of text (U+FFFD for an
- * invalid one), and HTML only ever shortens, but for link targets its
- * own bytes, so the bytes read bound the text. */
+ * text, with its other places).  Each input byte gives at most three of
+ * text (U+FFFD for an invalid one), and HTML only ever shortens, but for
+ * link targets and attribute values, each its own bytes once or twice,
+ * so the bytes read bound the text. */
 static int
 sg_text_convert_add(struct sg_build *b, const char *charset,
                     const struct sg_buf *raw, bool is_html, const char *type,
                     const char *label, unsigned depth, unsigned flags)
 {
     struct sg_buf text = SG_BUF_INIT, html = SG_BUF_INIT;
+    struct sg_buf hidden = SG_BUF_INIT, markup = SG_BUF_INIT;
     int ret = 0;
     if (sg_text_to_utf8(charset, raw->data != NULL ? raw->data : "", raw->len,
                         SIZE_MAX, &text) < 0)
         ret = sg_fail(b, SG_ERR_NOMEM);
     sg_crlf_to_lf(&text);
     if (ret == 0 && is_html) {
-        if (sg_html_to_text(text.data, text.len, &html) < 0)
+        if (sg_html_to_text(text.data, text.len, &html, &hidden, &markup) < 0)
             ret = sg_fail(b, SG_ERR_NOMEM);
         struct sg_buf swap = text;
         text = html;
@@ -711,12 +841,17 @@ sg_text_convert_add(struct sg_build *b, const char *charset,
     }
     /* sg_text_to_utf8 made it valid, and dropping CRs keeps it so; HTML
      * went through libxml2 since */
-    if (ret == 0 && is_html && sg_utf8_make_valid(&text) < 0)
+    if (ret == 0 && is_html &&
+        (sg_utf8_make_valid(&text) < 0 || sg_utf8_make_valid(&hidden) < 0 ||
+         sg_utf8_make_valid(&markup) < 0))
         ret = sg_fail(b, SG_ERR_NOMEM);
     if (ret == 0)
-        ret = sg_add_text(b, &text, type, label, depth, flags);
+        ret = sg_add_places(b, &text, &hidden, &markup, type, label, depth,
+                            flags);
     sg_buf_free(&text);
     sg_buf_free(&html);
+    sg_buf_free(&hidden);
+    sg_buf_free(&markup);
     return ret;
 }
 
@@ -1094,6 +1229,35 @@ sg_claims_in_name(struct sg_build *b, const char *name)
     return 0;
 }
 
+/* Keep a display name (a place the detectors read: a number in the
+ * name is shown to the reader like the body), each once. */
+static int
+sg_display_name_add(struct sg_build *b, const char *name)
+{
+    if (name == NULL || *name == '\0')
+        return 0;
+    char *valid = sg_utf8_dup(name);
+    if (valid == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    for (char *p = valid; *p != '\0'; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    size_t len = strlen(valid);
+    bool seen = false;
+    for (const char *p = b->names.data; p != NULL && !seen && *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        seen = l == len && strncasecmp(p, valid, len) == 0;
+        p += l + (nl != NULL);
+    }
+    int ret = 0;
+    if (!seen && ((b->names.len > 0 && sg_buf_putc(&b->names, '\n') < 0) ||
+                  sg_buf_append(&b->names, valid, len) < 0))
+        ret = sg_fail(b, SG_ERR_NOMEM);
+    free(valid);
+    return ret;
+}
+
 static int
 sg_claims_in_list(struct sg_build *b, InternetAddressList *list,
                   unsigned depth)
@@ -1101,7 +1265,8 @@ sg_claims_in_list(struct sg_build *b, InternetAddressList *list,
     int n = list != NULL ? internet_address_list_length(list) : 0;
     for (int i = 0; i < n; i++) {
         InternetAddress *ia = internet_address_list_get_address(list, i);
-        if (sg_claims_in_name(b, internet_address_get_name(ia)) < 0)
+        if (sg_claims_in_name(b, internet_address_get_name(ia)) < 0 ||
+            sg_display_name_add(b, internet_address_get_name(ia)) < 0)
             return -1;
         if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
             const char *addr = internet_address_mailbox_get_addr(
@@ -1242,6 +1407,9 @@ sg_build_message(struct sg_build *b, GMimeMessage *msg)
     if (sg_headers(b, msg) < 0 || sg_envelope_headers(b, msg) < 0 ||
         sg_sender_claims(b, msg) < 0)
         return -1;
+    if (sg_buf_append(&b->names, "", 0) < 0)
+        return sg_fail(b, SG_ERR_NOMEM);
+    b->view->display_names = sg_buf_steal(&b->names);
     return sg_walk_message(b, msg, &top);
 }
 
@@ -1250,7 +1418,7 @@ sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
                 const char **error_r)
 {
     static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-    struct sg_build b = {sg_msgview_new(), 0, 0, 0, 0, NULL, NULL};
+    struct sg_build b = {sg_msgview_new(), 0, 0, 0, 0, NULL, NULL, SG_BUF_INIT};
     if (b.view == NULL) {
         *error_r = SG_ERR_NOMEM;
         return -1;
@@ -1269,6 +1437,7 @@ sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
         g_object_unref(msg);
     g_object_unref(parser);
     g_mime_parser_options_free(opts);
+    sg_buf_free(&b.names);
     if (ret < 0) {
         sg_msgview_free(&b.view);
         *error_r = b.error != NULL ? b.error : SG_ERR_NOMEM;

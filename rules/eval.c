@@ -236,6 +236,52 @@ scan_group(struct ctx *c, size_t di, size_t *group)
     return n;
 }
 
+static bool
+addr_is(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+/* Is addr one of the sender's: the envelope or From: address, or an
+ * address of the person the sender was judged to be? */
+static bool
+addr_is_senders(const struct ctx *c, const char *addr)
+{
+    const struct sg_msgview *v = c->in->view;
+    const struct sg_person *p = c->in->sender.person;
+    if (addr_is(addr, c->in->sender.address) || addr_is(addr, v->env_from) ||
+        addr_is(addr, v->from_addr))
+        return true;
+    if (p == NULL)
+        return false;
+    if (addr_is(addr, p->address))
+        return true;
+    for (size_t i = 0; i < p->n_aliases; i++)
+        if (addr_is(addr, p->aliases[i]))
+            return true;
+    for (size_t i = 0; i < p->n_personal; i++)
+        if (addr_is(addr, p->personal[i]))
+            return true;
+    return false;
+}
+
+/* Is t text quoted from someone other than the sender?  Only when its
+ * quote header names someone else: text quoted under no header, or under
+ * the sender's own name or address, is the sender's. */
+static bool
+quoted_from_other(const struct ctx *c, const struct sg_text_part *t)
+{
+    if (t->place != SG_PLACE_QUOTED)
+        return false;
+    if (t->quote_addr != NULL)
+        return !addr_is_senders(c, t->quote_addr);
+    if (t->quote_author == NULL)
+        return false;
+    const struct sg_person *p = c->in->sender.person;
+    return !addr_is(t->quote_author, c->in->view->from_name) &&
+           !(p != NULL && addr_is(t->quote_author, p->display_name));
+}
+
 static int
 scan(struct ctx *c, size_t di)
 {
@@ -250,14 +296,27 @@ scan(struct ctx *c, size_t di)
         scan_text(c, group, n, v->subject, strlen(v->subject), "subject",
                   SC_SUBJECT) < 0)
         return -1;
-    for (size_t i = 0; i < v->n_texts; i++) {
-        const struct sg_text_part *t = &v->texts[i];
-        if (t->text != NULL &&
-            scan_text(c, group, n, t->text, t->len,
-                      t->label ? t->label : "body",
-                      t->is_attachment ? SC_ATTACHMENTS : SC_BODY) < 0)
-            return -1;
-    }
+    if (v->display_names != NULL && v->display_names[0] != '\0' &&
+        scan_text(c, group, n, v->display_names, strlen(v->display_names),
+                  "sender's display name", SC_NAMES) < 0)
+        return -1;
+    /* the sender's own words first, then what they quote from others:
+     * a finding is kept once (the first place it is seen) and a detector
+     * keeps a bounded number, so quoted text must not crowd out or stand
+     * in for the sender's own */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < v->n_texts; i++) {
+            const struct sg_text_part *t = &v->texts[i];
+            bool other = quoted_from_other(c, t);
+            if (t->text == NULL || other != (pass == 1))
+                continue;
+            unsigned char scope = (t->is_attachment ? SC_ATTACHMENTS
+                                                    : SC_BODY) |
+                                  (other ? SC_QUOTED_OTHER : 0);
+            if (scan_text(c, group, n, t->text, t->len,
+                          t->label ? t->label : "body", scope) < 0)
+                return -1;
+        }
     for (size_t i = 0; i < v->n_attachments; i++) {
         const char *fn = v->attachments[i].filename;
         if (fn != NULL &&
@@ -266,6 +325,14 @@ scan(struct ctx *c, size_t di)
             return -1;
     }
     return 0;
+}
+
+/* Does a finding of scope (scope_bits) count for the condition? */
+static bool
+counts(const struct cond *cd, unsigned char scope)
+{
+    return (scope & cd->scope & SC_ALL) != 0 &&
+           !(cd->not_quoted && (scope & SC_QUOTED_OTHER) != 0);
 }
 
 static int
@@ -279,13 +346,13 @@ cond_content(struct ctx *c, const struct cond *cd, struct flist *out)
         const struct detcache *dc = &c->cache[di];
         unsigned cnt = 0;
         for (size_t k = 0; k < dc->n; k++)
-            if (dc->scope[k] & cd->scope)
+            if (counts(cd, dc->scope[k]))
                 cnt++;
         if (cnt < cd->items[i].min)
             continue;
         any = true;
         for (size_t k = 0; k < dc->n; k++)
-            if ((dc->scope[k] & cd->scope) &&
+            if (counts(cd, dc->scope[k]) &&
                 flist_add(out, dc->f[k].detector, dc->f[k].text,
                           dc->f[k].where) < 0) {
                 sg_rules_errorf("out of memory");

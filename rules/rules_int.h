@@ -124,7 +124,11 @@ enum scope_bits {
     SC_BODY = 2,
     SC_ATTACHMENTS = 4, /* text of attached files */
     SC_FILENAMES = 8,
-    SC_ALL = 15,
+    SC_NAMES = 16, /* display names of From:, Sender:, Reply-To: */
+    SC_ALL = 31,
+    /* not a place: a finding in text quoted from someone other than the
+     * sender (sg_msgview.h, SG_PLACE_QUOTED); "not quoted" leaves it out */
+    SC_QUOTED_OTHER = 128,
 };
 
 struct timeitem {
@@ -153,6 +157,7 @@ struct cond {
     struct contentitem *items; /* C_CONTENT */
     size_t n_items;
     unsigned scope;
+    bool not_quoted; /* C_CONTENT: leave out text quoted from others */
     struct strv types; /* C_ATTACHMENT: content type globs */
     struct strv exts;  /* C_ATTACHMENT: "jpg" (no dot, lower case) */
     struct timeitem *times; /* C_TIME, ORed */

@@ -740,9 +740,12 @@ parse_cond(struct parser *ps, struct cond *c)
                     c->scope |= SC_ATTACHMENTS;
                 else if (sg_rules_is_word(ps, "filenames"))
                     c->scope |= SC_FILENAMES;
+                else if (sg_rules_is_word(ps, "names"))
+                    c->scope |= SC_NAMES;
                 else
                     return sg_rules_expected(ps, "a place: subject, body, "
-                                                 "attachments or filenames");
+                                                 "attachments, filenames or "
+                                                 "names");
                 if (sg_rules_lex(ps) < 0)
                     return -1;
                 if (ps->tok.type != T_COMMA)
@@ -750,6 +753,14 @@ parse_cond(struct parser *ps, struct cond *c)
                 if (sg_rules_lex(ps) < 0)
                     return -1;
             }
+        }
+        if (sg_rules_is_word(ps, "not")) {
+            if (sg_rules_lex(ps) < 0)
+                return -1;
+            if (!sg_rules_is_word(ps, "quoted"))
+                return sg_rules_expected(ps, "'quoted' after 'not'");
+            c->not_quoted = true;
+            return sg_rules_lex(ps);
         }
         return 0;
     }

@@ -40,6 +40,7 @@ sg_msgview_free(struct sg_msgview **view)
     free(v->from_name);
     free(v->from_addr);
     free(v->message_id);
+    free(v->display_names);
     for (size_t i = 0; i < v->n_sender_claims; i++)
         free(v->sender_claims[i]);
     free(v->sender_claims);
@@ -47,6 +48,8 @@ sg_msgview_free(struct sg_msgview **view)
         free(v->texts[i].text);
         free(v->texts[i].content_type);
         free(v->texts[i].label);
+        free(v->texts[i].quote_author);
+        free(v->texts[i].quote_addr);
     }
     free(v->texts);
     for (size_t i = 0; i < v->n_attachments; i++) {

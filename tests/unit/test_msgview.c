@@ -2,8 +2,8 @@
  * test_msgview.c - unit tests of the message view builder
  * (milter/msgview_build.c), driven by real .eml files in unit/data/mime.
  *
- * SECURITY: the messages here are the hostile shapes the builder must
- * survive: broken boundaries, bogus base64, invalid UTF-8, no headers.
+ * SECURITY: the messages here are real-shaped replies and the hostile
+ * shapes the builder must survive: broken boundaries, bogus base64, invalid UTF-8, no headers.
  * Fails through cmocka assertions only.
  */
 #include "config.h"
@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "msgview_build.h"
+#include "quote.h"
 #include "sg_buf.h"
 
 #ifndef SG_TEST_DATA
@@ -108,7 +109,7 @@ struct shape_case {
 
 static const struct shape_case shape_cases[] = {
     {"alternative.eml", "Café réunion £5", 2, 0, 2, 0, false},
-    {"html_only.eml", "Revision group", 1, 0, 1, 0, false},
+    {"html_only.eml", "Revision group", 2, 0, 1, 0, false}, /* + hrefs */
     {"attachments.eml", "Marks and photo", 2, 3, 4, 0, false},
     {"nested.eml", "Fwd: Inner message", 2, 1, 3, 1, false},
     {"malformed.eml", "Broken", 3, 0, 2, 0, true}, /* base64 also as sent */
@@ -268,6 +269,11 @@ test_html_only(void **state)
     assert_null(strstr(t->text, "<p"));
     assert_null(strstr(t->text, "ignored title"));
     assert_string_equal(v->from_name, "Mr Jones");
+    t = &v->texts[1];
+    assert_string_equal(t->label, "body, HTML attributes and link targets");
+    assert_int_equal(t->place, SG_PLACE_MARKUP);
+    assert_string_equal(t->text,
+                        "https://wa.me/447700900123\nhttps://example.org/");
     sg_msgview_free(&v);
 }
 
@@ -708,6 +714,324 @@ test_threads(void **state)
     free(f.data);
 }
 
+/* ------------------------------------------------------------- places
+ * Where a part's text comes from (milter/quote.c, milter/html_places.c):
+ * quoted earlier mail and whose words it is, HTML that hides text, and
+ * display names, on replies shaped as Gmail, Outlook, Apple Mail and
+ * Thunderbird write them (reply_*.eml) and on hostile HTML
+ * (html_hiding.eml). */
+
+/* The text with this label, or fail. */
+static const struct sg_text_part *
+text(const struct sg_msgview *v, const char *label)
+{
+    assert_view_valid(v);
+    for (size_t i = 0; i < v->n_texts; i++)
+        if (strcmp(v->texts[i].label, label) == 0)
+            return &v->texts[i];
+    for (size_t i = 0; i < v->n_texts; i++)
+        print_message("have: %s\n", v->texts[i].label);
+    fail_msg("no text labelled \"%s\"", label);
+    return NULL;
+}
+
+static void
+assert_has(const char *hay, const char *needle, bool want)
+{
+    if ((strstr(hay, needle) != NULL) != want)
+        fail_msg("\"%s\" %s in:\n%s", needle, want ? "missing" : "found", hay);
+}
+
+/* Each part of a reply: the writer's words, then the quote, with its
+ * author from the quote header; the HTML alternative gives the same. */
+static void
+check_reply(const struct sg_msgview *v, const char *plain_quote,
+            const char *html_quote, const char *addr, const char *own_number,
+            const char *quoted_number)
+{
+    const char *own[] = {"part 1 (text/plain)", "part 2 (text/html)"};
+    const char *quoted[] = {plain_quote, html_quote};
+    for (size_t i = 0; i < 2; i++) {
+        const struct sg_text_part *o = text(v, own[i]);
+        const struct sg_text_part *q = text(v, quoted[i]);
+        assert_int_equal(o->place, SG_PLACE_TEXT);
+        assert_null(o->quote_author);
+        assert_int_equal(q->place, SG_PLACE_QUOTED);
+        assert_string_equal(q->quote_addr, addr);
+        if (own_number != NULL)
+            assert_has(o->text, own_number, true);
+        assert_has(o->text, quoted_number, false);
+        assert_has(q->text, quoted_number, true);
+        assert_has(q->text, "\n>", false); /* '>' marks taken off */
+        assert_true(q->text[0] != '>');
+        assert_true(o < q); /* a part's own text comes first */
+    }
+}
+
+static void
+test_reply_gmail(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_gmail.eml");
+    const char *q = "quoted from Amy Patel <amy.patel@school.example>";
+    char plain[256], html[256];
+    snprintf(plain, sizeof(plain), "part 1 (text/plain), %s", q);
+    snprintf(html, sizeof(html), "part 2 (text/html), %s", q);
+    check_reply(v, plain, html, "amy.patel@school.example", NULL,
+                "07700 900461");
+    assert_string_equal(text(v, plain)->quote_author,
+                        "Amy Patel <amy.patel@school.example>");
+    /* the attribution line belongs to the quote */
+    assert_has(text(v, "part 1 (text/plain)")->text, "wrote:", false);
+    assert_has(text(v, "part 2 (text/html)")->text, "Best wishes", true);
+    sg_msgview_free(&v);
+}
+
+static void
+test_reply_outlook(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_outlook.eml");
+    const char *q = "quoted from Patel, Amy <amy.patel@school.example>";
+    char plain[256], html[256];
+    snprintf(plain, sizeof(plain), "part 1 (text/plain), %s", q);
+    snprintf(html, sizeof(html), "part 2 (text/html), %s", q);
+    check_reply(v, plain, html, "amy.patel@school.example", "07700 900982",
+                "07700 900123");
+    /* the header block is part of the quote */
+    assert_has(text(v, html)->text, "Sent: 04 November 2025", true);
+    assert_has(text(v, "part 2 (text/html)")->text, "Sent:", false);
+    sg_msgview_free(&v);
+}
+
+/* Apple Mail puts the attribution inside the quote, and quotes nest: the
+ * teacher's own earlier words, quoted by the pupil, quoted back. */
+static void
+test_reply_apple(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_apple.eml");
+    const char *parts[] = {"part 1 (text/plain)", "part 2 (text/html)"};
+    for (size_t i = 0; i < 2; i++) {
+        char pupil[256], own[256];
+        snprintf(pupil, sizeof(pupil),
+                 "%s, quoted from Amy Patel <amy.patel@school.example>",
+                 parts[i]);
+        snprintf(own, sizeof(own),
+                 "%s, quoted from Jane Smith <j.smith@school.example>",
+                 parts[i]);
+        assert_has(text(v, parts[i])->text, "07700", false);
+        assert_has(text(v, pupil)->text, "Is this still your number", true);
+        assert_has(text(v, pupil)->text, "07700 900555", false);
+        assert_has(text(v, own)->text, "07700 900555", true);
+        assert_string_equal(text(v, own)->quote_addr, "j.smith@school.example");
+    }
+    sg_msgview_free(&v);
+}
+
+/* Thunderbird: the cite prefix outside a <blockquote type="cite">, an
+ * author with no address. */
+static void
+test_reply_thunderbird(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: Jane Smith <j.smith@school.example>\r\n"
+        "To: Amy Patel <amy.patel@school.example>\r\n"
+        "Subject: Re: Geography field trip\r\n"
+        "User-Agent: Mozilla Thunderbird\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=UTF-8\r\n"
+        "\r\n"
+        "<html><head><meta http-equiv=\"content-type\" content=\"text/html; "
+        "charset=UTF-8\"></head><body>\r\n"
+        "<p>Yes, bring a packed lunch.</p>\r\n"
+        "<div class=\"moz-cite-prefix\">On 03/11/2025 10:02, Amy Patel "
+        "wrote:<br></div>\r\n"
+        "<blockquote type=\"cite\" cite=\"mid:abc@school.example\">"
+        "Do we need lunch? Mum's mobile is 07700 900246 if the coach is "
+        "late.</blockquote>\r\n"
+        "<div class=\"moz-signature\">-- <br>Mrs J Smith<br>Geography<br>"
+        "Tel 01632 960000</div></body></html>\r\n";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    const struct sg_text_part *o = text(v, "body");
+    const struct sg_text_part *q = text(v, "body, quoted from Amy Patel");
+    assert_has(o->text, "packed lunch", true);
+    assert_has(o->text, "Mrs J Smith", true); /* after the quote: own again */
+    assert_has(o->text, "07700", false);
+    assert_has(q->text, "07700 900246", true);
+    assert_string_equal(q->quote_author, "Amy Patel");
+    assert_null(q->quote_addr);
+    sg_msgview_free(&v);
+}
+
+struct split_case {
+    const char *in;
+    const char *own;
+    const char *quote;  /* first quote's text, NULL: none */
+    const char *author; /* its author */
+    const char *addr;   /* its address */
+};
+
+/* The reply header forms, one at a time. */
+static void
+test_quote_split(void **state)
+{
+    (void)state;
+    static const struct split_case cases[] = {
+        /* nothing quoted: the text as it was */
+        {"From: the head's desk\nSent with love\n", "From: the head's desk\n"
+                                                    "Sent with love\n",
+         NULL, NULL, NULL},
+        {"As the poet wrote:\nnothing more", "As the poet wrote:\n"
+                                             "nothing more",
+         NULL, NULL, NULL},
+        /* '>' lines under no header (format=flowed spaces kept) */
+        {"mine\n> theirs \n>> older", "mine", "theirs \nolder", NULL, NULL},
+        /* Gmail's attribution wrapped onto two lines */
+        {"ok\n\nOn Mon, 3 Nov 2025 at 10:02, Amy Patel <amy.patel@school."
+         "example>\nwrote:\n\n> hi\n", "ok\n\n\n",
+         "On Mon, 3 Nov 2025 at 10:02, Amy Patel <amy.patel@school.example>\n"
+         "wrote:\nhi",
+         "Amy Patel <amy.patel@school.example>", "amy.patel@school.example"},
+        /* Outlook's plain text */
+        {"see you\n\n-----Original Message-----\nFrom: Amy Patel [mailto:"
+         "Amy.Patel@School.Example]\nSent: 03 November 2025 10:02\nTo: Jane "
+         "Smith\nSubject: trip\n\nring me",
+         "see you\n",
+         "-----Original Message-----\nFrom: Amy Patel [mailto:Amy.Patel@"
+         "School.Example]\nSent: 03 November 2025 10:02\nTo: Jane Smith\n"
+         "Subject: trip\n\nring me",
+         "Amy Patel [mailto:Amy.Patel@School.Example]",
+         "amy.patel@school.example"},
+        /* Gmail's forward */
+        {"FYI\n\n---------- Forwarded message ---------\nFrom: Sports Club "
+         "<info@club.example>\nDate: Mon, 3 Nov 2025\nSubject: Fixtures\n"
+         "To: <j.smith@school.example>\n\nCall 07700 900111",
+         "FYI\n",
+         "---------- Forwarded message ---------\nFrom: Sports Club <info@"
+         "club.example>\nDate: Mon, 3 Nov 2025\nSubject: Fixtures\nTo: <j."
+         "smith@school.example>\n\nCall 07700 900111",
+         "Sports Club <info@club.example>", "info@club.example"},
+        /* Apple Mail's forward */
+        {"Begin forwarded message:\n\nFrom: Amy <amy@school.example>\n"
+         "Date: 3 November 2025\nTo: Jane\n\nhello", "",
+         "Begin forwarded message:\n\nFrom: Amy <amy@school.example>\n"
+         "Date: 3 November 2025\nTo: Jane\n\nhello",
+         "Amy <amy@school.example>", "amy@school.example"},
+        /* a "From:" in prose with no Sent:/Date: is not a header */
+        {"From: Monday the club opens\nTo: everyone\n", "From: Monday the "
+                                                       "club opens\nTo: "
+                                                       "everyone\n",
+         NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct split_case *c = &cases[i];
+        struct sg_buf own = SG_BUF_INIT;
+        struct sg_quote *q;
+        size_t n;
+        assert_int_equal(sg_quote_split(c->in, strlen(c->in), &own, &q, &n),
+                         0);
+        if (strcmp(own.data, c->own) != 0)
+            fail_msg("case %zu: own \"%s\"", i, own.data);
+        if (c->quote == NULL) {
+            if (n != 0)
+                fail_msg("case %zu: quoted \"%s\"", i, q[0].text.data);
+        } else {
+            assert_true(n >= 1);
+            if (strcmp(q[0].text.data, c->quote) != 0)
+                fail_msg("case %zu: quote \"%s\"", i, q[0].text.data);
+            if (c->author != NULL)
+                assert_string_equal(q[0].author, c->author);
+            if (c->addr != NULL)
+                assert_string_equal(q[0].addr, c->addr);
+        }
+        sg_quote_free(q, n);
+        sg_buf_free(&own);
+    }
+}
+
+/* Many authors: named quotes are bounded, and the words of authors past
+ * the bound count as nobody's (the writer's own, for the rules). */
+static void
+test_quote_bound(void **state)
+{
+    (void)state;
+    struct sg_buf in = SG_BUF_INIT, own = SG_BUF_INIT;
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(sg_buf_printf(&in, "On Mon, p%d <p%d@x.example> "
+                                            "wrote:\n> words of %d\n",
+                                       i, i, i),
+                         0);
+    struct sg_quote *q;
+    size_t n;
+    assert_int_equal(sg_quote_split(in.data, in.len, &own, &q, &n), 0);
+    assert_int_equal(n, SG_QUOTE_MAX);
+    assert_null(q[n - 1].author);
+    assert_null(q[n - 1].addr);
+    assert_has(q[n - 1].text.data, "words of 39", true);
+    assert_has(q[0].text.data, "words of 0", true);
+    sg_quote_free(q, n);
+    sg_buf_free(&own);
+    sg_buf_free(&in);
+}
+
+/* HTML that hides text: the hidden span and the comment no longer break
+ * the visible number; hidden text, attribute values, link targets (%XX
+ * undone) and CSS content strings are places of their own. */
+static void
+test_html_hiding(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("html_hiding.eml");
+    const struct sg_text_part *o = text(v, "body");
+    const struct sg_text_part *h = text(v, "body, hidden HTML");
+    const struct sg_text_part *m =
+        text(v, "body, HTML attributes and link targets");
+    assert_int_equal(h->place, SG_PLACE_HIDDEN);
+    assert_int_equal(m->place, SG_PLACE_MARKUP);
+    assert_has(o->text, "My number: 07700 900222", true);
+    assert_has(o->text, "hidden words", false);
+    assert_has(h->text, "x", true);
+    assert_has(h->text, "hidden words", true);
+    static const char *const markup[] = {
+        "07700 900777\n",     /* CSS content, strings joined */
+        "07700 900888\n",     /* CSS content, \30 escape */
+        "tel:+44 7700 900111\n",
+        "https://www.instagram.com/tom.jones.pe/\n",
+        "07700 900333\n",     /* alt */
+        "mobile 07700 900444\n", /* title */
+        "07700 900555",       /* value */
+    };
+    for (size_t i = 0; i < sizeof(markup) / sizeof(markup[0]); i++)
+        assert_has(m->text, markup[i], true);
+    assert_has(m->text, "cid:", false);
+    assert_string_equal(v->display_names,
+                        "Mr T Jones 07700 900321\n"
+                        "Tom (WhatsApp 07700900654)");
+    sg_msgview_free(&v);
+}
+
+/* Each display name once; none gives "". */
+static void
+test_display_names(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: Ms A Khan <a.khan@school.example>\n"
+        "Sender: ms a khan <a.khan@school.example>\n"
+        "Reply-To: Office <office@school.example>, undisclosed:;\n"
+        "To: p@school.example\n"
+        "Subject: x\n\nhi\n";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    assert_string_equal(v->display_names, "Ms A Khan\nOffice\nundisclosed");
+    sg_msgview_free(&v);
+    static const char bare[] = "From: a@school.example\nSubject: x\n\nhi\n";
+    v = build_mem(bare, sizeof(bare) - 1);
+    assert_string_equal(v->display_names, "");
+    sg_msgview_free(&v);
+}
+
 static int
 setup(void **state)
 {
@@ -748,6 +1072,14 @@ main(void)
         cmocka_unit_test(test_fd_same_as_mem),
         cmocka_unit_test(test_fd_unreadable),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_reply_gmail),
+        cmocka_unit_test(test_reply_outlook),
+        cmocka_unit_test(test_reply_apple),
+        cmocka_unit_test(test_reply_thunderbird),
+        cmocka_unit_test(test_quote_split),
+        cmocka_unit_test(test_quote_bound),
+        cmocka_unit_test(test_html_hiding),
+        cmocka_unit_test(test_display_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

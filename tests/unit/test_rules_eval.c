@@ -760,6 +760,103 @@ test_register_file(void **state)
     assert_int_equal(sg_register_load(path, &reg, &err), -1);
 }
 
+/* Add a quoted text to v: whose words its quote header says (NULL, NULL
+ * when it names nobody). */
+static void
+add_quote(struct sg_msgview *v, const char *text, const char *author,
+          const char *addr)
+{
+    v->texts = realloc(v->texts, (v->n_texts + 1) * sizeof(*v->texts));
+    struct sg_text_part *t = &v->texts[v->n_texts++];
+    memset(t, 0, sizeof(*t));
+    t->text = strdup(text);
+    t->len = strlen(text);
+    t->content_type = strdup("text/plain");
+    t->label = strdup(author != NULL ? "body, quoted from someone"
+                                     : "body, quoted");
+    t->place = SG_PLACE_QUOTED;
+    t->quote_author = author != NULL ? strdup(author) : NULL;
+    t->quote_addr = addr != NULL ? strdup(addr) : NULL;
+}
+
+/* "not quoted": words quoted from someone else do not count; the
+ * sender's own quoted words, and quotes that name nobody, do; the same
+ * finding in the sender's own words counts however often it is quoted,
+ * and display names are a place of their own. */
+static void
+test_quoted_places(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule contact { content uk-mobile not quoted action hold }\n"
+        "rule any { content uk-mobile action journal }\n"
+        "rule names { content uk-mobile in names action annotate }\n");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_msgview *mv = view("Re: trip", "Thanks, see you at 9.");
+    mv->env_from = strdup("j.smith@school.example");
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    /* the pupil's own number quoted back: only rules that count quotes */
+    add_quote(mv, "my number is 07700 900123", "Amy Pupil <amy.p@school.example>",
+              "amy.p@school.example");
+    struct sg_verdict *v = eval(r, &in);
+    assert_null(find(v, "contact"));
+    assert_non_null(find(v, "any"));
+    assert_string_equal(find(v, "any")->findings[0].where,
+                        "body, quoted from someone");
+    assert_null(find(v, "names"));
+    sg_verdict_free(&v);
+    /* the same number in the sender's own words still counts, although
+     * the quote comes first in the message */
+    free(mv->texts[0].text);
+    mv->texts[0].text = strdup("fine, ring 07700 900123 then");
+    mv->texts[0].len = strlen(mv->texts[0].text);
+    struct sg_text_part first = mv->texts[0];
+    mv->texts[0] = mv->texts[1];
+    mv->texts[1] = first;
+    v = eval(r, &in);
+    assert_non_null(find(v, "contact"));
+    assert_string_equal(find(v, "contact")->findings[0].where, "body");
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+
+    /* the sender's own earlier mail quoted: by address, by name, or a
+     * quote that names nobody */
+    static const char *const whose[][2] = {
+        {"John Smith <J.Smith@school.example>", "j.smith@school.example"},
+        {"John Smith", NULL},
+        {NULL, NULL},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        mv = view("Re: trip", "As I said below.");
+        in.view = mv;
+        add_quote(mv, "Text me on 07700 900555", whose[i][0], whose[i][1]);
+        v = eval(r, &in);
+        if (find(v, "contact") == NULL)
+            fail_msg("quote %zu not counted as the sender's", i);
+        sg_verdict_free(&v);
+        sg_msgview_free(&mv);
+    }
+    /* a name that is not the sender's */
+    mv = view("Re: trip", "As you said below.");
+    in.view = mv;
+    add_quote(mv, "Text me on 07700 900555", "Amy Pupil", NULL);
+    v = eval(r, &in);
+    assert_null(find(v, "contact"));
+    sg_verdict_free(&v);
+    /* a number in a display name */
+    mv->display_names = strdup("Mr Smith 07700 900777");
+    v = eval(r, &in);
+    assert_non_null(find(v, "names"));
+    assert_string_equal(find(v, "names")->findings[0].where,
+                        "sender's display name");
+    assert_non_null(find(v, "contact"));
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
+
 int
 main(void)
 {
@@ -776,6 +873,7 @@ main(void)
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
         cmocka_unit_test(test_register_file),
+        cmocka_unit_test(test_quoted_places),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -68,7 +68,7 @@ static const char full[] =
     "    to none staff\n"
     "    recipients <= 3\n"
     "    content uk-mobile, codeword >= 2 in subject, body, attachments, "
-    "filenames\n"
+    "filenames, names not quoted\n"
     "    attachment image/*, \"video/*\", @exts\n"
     "    time outside 07:00-19:00, weekend, between 12:00-13:00, mon, sun\n"
     "    except from dsl\n"
@@ -135,6 +135,7 @@ test_every_construct(void **state)
     assert_int_equal(c->n_items, 2);
     assert_int_equal(c->items[1].min, 2);
     assert_int_equal(c->scope, SC_ALL);
+    assert_true(c->not_quoted);
     c = &e->conds[5];
     assert_int_equal(c->types.n, 2);
     assert_int_equal(c->exts.n, 2);
@@ -299,8 +300,10 @@ static const struct ecase errors[] = {
     {"rule a { content upn >= many }", "t:1:25: expected a number of "
                                        "findings after '>=', found 'many'"},
     {"rule a { content upn in headers }",
-     "t:1:25: expected a place: subject, body, attachments or filenames, "
-     "found 'headers'"},
+     "t:1:25: expected a place: subject, body, attachments, filenames or "
+     "names, found 'headers'"},
+    {"rule a { content upn not body }",
+     "t:1:26: expected 'quoted' after 'not', found 'body'"},
     {"rule a { attachment }", "t:1:21: expected a content type (image/*) "
                               "or an extension (.jpg) after 'attachment', "
                               "found '}'"},
