@@ -21,7 +21,7 @@ SG_MILTER_TIME="2025-11-04 11:15:00" sg_start_milter
 sg_start_postfix
 MIME="$SG_SRCDIR/tests/unit/data/mime"
 
-n=0
+n=0 qid=
 # send FILE: from Mr Smith's school address, over the school's own
 # (trusted) client, to Amy Patel (a pupil); prints the queue id
 send() {
@@ -55,30 +55,32 @@ verdict() {
     grep "$1: verdict=" "$SG_MILTER_LOG"
 }
 
-# held WHAT FILE: held for the DSL by personal-contact-details
-held() {
-    local what=$1 qid i
+# queued WHAT FILE: send message n, check Postfix queued it; sets qid
+queued() {
     n=$((n + 1))
     qid=$(send "$2")
-    sg_check "$what: queued" test -n "$qid"
-    [ -n "$qid" ] || return
-    sg_check "$what: held by personal-contact-details" \
+    sg_check "$1: queued" test -n "$qid"
+    [ -n "$qid" ]
+}
+
+# held WHAT FILE: held for the DSL by personal-contact-details
+held() {
+    local i
+    queued "$@" || return
+    sg_check "$1: held by personal-contact-details" \
         grep -q "rules=personal-contact-details(hold)" <<<"$(verdict "$qid")"
     for i in $(seq 1 50); do sg_held "$qid" && break; sleep 0.1; done
-    sg_check "$what: in Postfix's hold queue" sg_held "$qid"
+    sg_check "$1: in Postfix's hold queue" sg_held "$qid"
 }
 
 # delivered WHAT FILE: not held, in the sink
 delivered() {
-    local what=$1 qid i
-    n=$((n + 1))
-    qid=$(send "$2")
-    sg_check "$what: queued" test -n "$qid"
-    [ -n "$qid" ] || return
-    sg_check "$what: not held" \
+    local i
+    queued "$@" || return
+    sg_check "$1: not held" \
         grep -vq "verdict=hold\|personal-contact-details" <<<"$(verdict "$qid")"
     for i in $(seq 1 100); do [ -n "$(sg_sink_files "$qid")" ] && break; sleep 0.1; done
-    sg_check "$what: in the sink" test -n "$(sg_sink_files "$qid")"
+    sg_check "$1: in the sink" test -n "$(sg_sink_files "$qid")"
 }
 
 # Quoted text: the pupil's words quoted back are not the teacher's ...
