@@ -905,6 +905,41 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     return ret;
 }
 
+/* A text type that another Content-Type header of the part gives
+ * ("text/plain"), lower case, when GMime took a later one that is not
+ * text; NULL when none (or out of memory: *nomem).  A mail program may
+ * take the first header and show the part as text. */
+static char *
+sg_other_text_type(struct sg_build *b, GMimePart *part, bool *nomem)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(part));
+    int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+    *nomem = false;
+    for (int i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        const char *name = g_mime_header_get_name(h);
+        const char *value = g_mime_header_get_value(h);
+        if (name == NULL || value == NULL ||
+            g_ascii_strcasecmp(name, "Content-Type") != 0)
+            continue;
+        GMimeContentType *ct = g_mime_content_type_parse(b->opts, value);
+        char *type = NULL;
+        if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*")) {
+            char *mime = g_mime_content_type_get_mime_type(ct);
+            char *lower = g_ascii_strdown(mime, -1);
+            type = sg_utf8_dup(lower);
+            *nomem = type == NULL;
+            g_free(lower);
+            g_free(mime);
+        }
+        if (ct != NULL)
+            g_object_unref(ct);
+        if (type != NULL || *nomem)
+            return type;
+    }
+    return NULL;
+}
+
 static int
 sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
 {
@@ -921,7 +956,17 @@ sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
     } else {
         struct sg_buf none = SG_BUF_INIT;
         size_t size;
-        ret = sg_part_read(b, part, true, 0, &none, &size);
+        /* two Content-Type headers, one of them text: read it both ways */
+        char *text_type = sg_other_text_type(b, part, &nomem);
+        if (nomem)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        if (text_type != NULL) {
+            b->view->malformed = true;
+            ret = sg_leaf_text(b, part, w, text_type, filename, false);
+            free(text_type);
+        }
+        if (ret == 0)
+            ret = sg_part_read(b, part, true, 0, &none, &size);
         if (ret == 0)
             ret = sg_add_attachment(b, type, filename, size, w->depth);
     }

@@ -6,7 +6,8 @@
 # that quotes the teacher's own earlier mail giving their number is held;
 # so is a number behind a tel: link with innocent text, a number split by
 # a hidden span or a comment, a number only in alt text or a title, in
-# CSS content, and a number in the From: display name.
+# CSS content, a number in the From: display name, and a part whose
+# second Content-Type header hides that it is text.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -117,10 +118,14 @@ held "Instagram profile behind innocent link text" \
 # the sender's display name
 held "number in the From: display name" \
     "$(html "Mr J Smith 07700 900777" '<p>See you in the lab.</p>')"
+# a second Content-Type header that is not text, after the text one
+sed -e 's/^Content-Type: text\/html; charset="utf-8"$/&\nContent-Type: application\/octet-stream/' \
+    "$(html "Mr J Smith" '<p>My mobile: 07700 900888</p>')" >"$SG_WORK/two-types.eml"
+held "two Content-Type headers" "$SG_WORK/two-types.eml"
 # and the control: the same HTML with nothing in it
 delivered "ordinary HTML mail with a signature logo" \
     "$(html "Mr J Smith" '<p>See you in the lab.</p><p><img src="cid:logo@school" alt="School logo" title="Our school"></p>')"
 
 sg_check "nothing refused" test "$(grep -c 'verdict=reject' "$SG_MILTER_LOG")" -eq 0
-sg_check "messages sent ($n)" test "$n" -eq 15
+sg_check "messages sent ($n)" test "$n" -eq 16
 [ "$SG_FAILS" -eq 0 ]

@@ -1032,6 +1032,36 @@ test_display_names(void **state)
     sg_msgview_free(&v);
 }
 
+/* A part with two Content-Type headers, text first: GMime takes the
+ * last, a mail program may show the first.  The text is read, and the
+ * part is still recorded as the attachment GMime saw. */
+static void
+test_two_content_types(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: a@school.example\nTo: b@school.example\nSubject: x\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b1\n\n"
+        "--b1\nContent-Type: text/plain\n\nhello\n"
+        "--b1\nContent-Type: text/plain; charset=utf-8\n"
+        "Content-Type: application/octet-stream\n\n"
+        "my number 07700 900123\n--b1--\n";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    assert_has(text(v, "part 2 (text/plain)")->text, "07700 900123", true);
+    assert_int_equal(v->n_attachments, 1);
+    assert_string_equal(v->attachments[0].content_type,
+                        "application/octet-stream");
+    assert_true(v->malformed);
+    sg_msgview_free(&v);
+    static const char top[] =
+        "From: a@school.example\nSubject: x\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain\nContent-Type: image/png\n\n"
+        "07700 900125\n";
+    v = build_mem(top, sizeof(top) - 1);
+    assert_has(text(v, "body")->text, "07700 900125", true);
+    sg_msgview_free(&v);
+}
+
 static int
 setup(void **state)
 {
@@ -1080,6 +1110,7 @@ main(void)
         cmocka_unit_test(test_quote_bound),
         cmocka_unit_test(test_html_hiding),
         cmocka_unit_test(test_display_names),
+        cmocka_unit_test(test_two_content_types),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
