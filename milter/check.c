@@ -373,6 +373,32 @@ print_indented(const char *label, const char *text)
     }
 }
 
+/* Where the message's text was read, each place as the findings name it
+ * ("in ..."): a part's own text, each quote with whose words its header
+ * says they are, what its HTML hides, its attributes; display names. */
+static void
+print_places(const struct sg_msgview *view)
+{
+    if (view->display_names != NULL && view->display_names[0] != '\0') {
+        printf("Display names:");
+        const char *p = view->display_names;
+        while (*p != '\0') {
+            size_t l = strcspn(p, "\n");
+            printf(" \"%.*s\"", (int)l, p);
+            p += l + (p[l] == '\n');
+        }
+        printf("\n");
+    }
+    if (view->n_texts > 0)
+        printf("Text read in:\n");
+    for (size_t i = 0; i < view->n_texts; i++) {
+        const struct sg_text_part *t = &view->texts[i];
+        const char *what = sg_msgview_place_describe(t->place);
+        printf("  %s: %s, %zu bytes\n", t->label, what != NULL ? what : "?",
+               t->len);
+    }
+}
+
 static void
 print_text(const struct sg_msgview *view, const char *const *addrs,
            const struct party_info *parties, size_t n_parties,
@@ -408,6 +434,7 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         }
     }
     printf("Subject: %s\n", view->subject != NULL ? view->subject : "");
+    print_places(view);
     sg_buf_free(&b);
     if (v->n_rules == 0) {
         printf("\nNo rule matches.\n");
@@ -466,10 +493,31 @@ party_json(const char *addr, const struct party_info *p)
     return o;
 }
 
+/* The places of print_places, as JSON. */
+static json_t *
+places_json(const struct sg_msgview *view)
+{
+    json_t *texts = json_array();
+    for (size_t i = 0; i < view->n_texts; i++) {
+        const struct sg_text_part *t = &view->texts[i];
+        json_t *o = json_pack("{s:s, s:s, s:I}", "where", t->label, "place",
+                              sg_msgview_place_name(t->place), "bytes",
+                              (json_int_t)t->len);
+        if (t->place == SG_PLACE_QUOTED)
+            json_object_set_new(o, "quoted_from",
+                                t->quote_author != NULL
+                                    ? json_string(t->quote_author)
+                                    : json_null());
+        json_array_append_new(texts, o);
+    }
+    return texts;
+}
+
 static void
-print_json(const char *const *addrs, const struct party_info *parties,
-           size_t n_parties, const struct sg_sender *sender,
-           const struct sg_verdict *v, time_t now)
+print_json(const struct sg_msgview *view, const char *const *addrs,
+           const struct party_info *parties, size_t n_parties,
+           const struct sg_sender *sender, const struct sg_verdict *v,
+           time_t now)
 {
     json_t *root = json_object();
     json_object_set_new(root, "action",
@@ -522,6 +570,7 @@ print_json(const char *const *addrs, const struct party_info *parties,
         json_array_append_new(rules, r);
     }
     json_object_set_new(root, "rules", rules);
+    json_object_set_new(root, "texts", places_json(view));
     json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(root);
@@ -575,7 +624,7 @@ main(int argc, char **argv)
         return EX_SOFTWARE;
     }
     if (o.json)
-        print_json(addrs, info, n, &sender, verdict, now);
+        print_json(view, addrs, info, n, &sender, verdict, now);
     else
         print_text(view, addrs, info, n, &sender, verdict, now);
 

@@ -110,3 +110,30 @@ sg_msgview_incomplete_describe(unsigned bit)
             return sg_incomplete_names[i].describe;
     return NULL;
 }
+
+static const struct {
+    const char *name;
+    const char *describe;
+} sg_places[] = {
+    [SG_PLACE_TEXT] = {"text", "the writer's own text"},
+    [SG_PLACE_QUOTED] = {"quoted", "quoted earlier mail"},
+    [SG_PLACE_HIDDEN] = {"hidden", "text its HTML hides from the reader"},
+    [SG_PLACE_MARKUP] = {"markup", "HTML attribute values, link targets "
+                                   "and CSS content"},
+};
+
+const char *
+sg_msgview_place_name(unsigned place)
+{
+    return place < sizeof(sg_places) / sizeof(*sg_places)
+               ? sg_places[place].name
+               : NULL;
+}
+
+const char *
+sg_msgview_place_describe(unsigned place)
+{
+    return place < sizeof(sg_places) / sizeof(*sg_places)
+               ? sg_places[place].describe
+               : NULL;
+}

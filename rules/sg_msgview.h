@@ -127,6 +127,12 @@ const char *sg_msgview_incomplete_names(unsigned incomplete, char *buf,
  * open"; NULL for a value that is not one bit. */
 const char *sg_msgview_incomplete_describe(unsigned bit);
 
+/* A place (enum sg_text_place) as one word for logs and JSON ("text",
+ * "quoted", "hidden", "markup"), and for people ("the writer's own
+ * text", ...); NULL for an unknown value. */
+const char *sg_msgview_place_name(unsigned place);
+const char *sg_msgview_place_describe(unsigned place);
+
 struct sg_msgview *sg_msgview_new(void);
 void sg_msgview_free(struct sg_msgview **view);
 

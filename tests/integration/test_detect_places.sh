@@ -126,6 +126,30 @@ held "two Content-Type headers" "$SG_WORK/two-types.eml"
 delivered "ordinary HTML mail with a signature logo" \
     "$(html "Mr J Smith" '<p>See you in the lab.</p><p><img src="cid:logo@school" alt="School logo" title="Our school"></p>')"
 
+# safeguard-check says where each finding was, quoted or not, and where
+# the message's text was read
+out=$("$SG_BUILDDIR/milter/safeguard-check" -c "$SG_MILTER_CONF" \
+    --from j.smith@school.example --to amy.patel@school.example --trusted \
+    --at 2025-11-04T11:15:00Z "$MIME/reply_apple.eml" 2>&1)
+sg_check "safeguard-check: the finding is in the teacher's own quoted words" \
+    grep -qF 'Found: uk-mobile "07700 900555" in part 1 (text/plain), quoted from Jane Smith <j.smith@school.example>' <<<"$out"
+sg_check "safeguard-check: the pupil's quoted words are a place of their own" \
+    grep -qF '  part 1 (text/plain), quoted from Amy Patel <amy.patel@school.example>: quoted earlier mail, ' <<<"$out"
+sg_check "safeguard-check: the reply's own text" \
+    grep -qF "  part 1 (text/plain): the writer's own text, " <<<"$out"
+out=$("$SG_BUILDDIR/milter/safeguard-check" -c "$SG_MILTER_CONF" --json \
+    --from j.smith@school.example --to amy.patel@school.example --trusted \
+    --at 2025-11-04T11:15:00Z "$MIME/reply_gmail.eml" 2>&1)
+sg_check "safeguard-check --json: the quote and whose it is" \
+    test "$(python3 -c 'import json, sys
+print(*sorted({t["quoted_from"] for t in json.load(sys.stdin)["texts"]
+               if t["place"] == "quoted"}), sep="\n")' <<<"$out")" = \
+    "Amy Patel <amy.patel@school.example>"
+sg_check "safeguard-check --json: no personal-contact-details" \
+    test "$(python3 -c 'import json, sys
+print(sum(r["id"] == "personal-contact-details"
+          for r in json.load(sys.stdin)["rules"]))' <<<"$out")" = 0
+
 sg_check "nothing refused" test "$(grep -c 'verdict=reject' "$SG_MILTER_LOG")" -eq 0
 sg_check "messages sent ($n)" test "$n" -eq 16
 [ "$SG_FAILS" -eq 0 ]
