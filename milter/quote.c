@@ -6,8 +6,9 @@
  * rule leave out text it was told is someone else's (man 5
  * safeguard-rules, "not quoted"); text quoted under no header counts as
  * the writer's own.  Work is linear in the text: one pass over the lines,
- * with a look-ahead of at most SG_QUOTE_LOOKAHEAD lines at a header, and
- * at most SG_QUOTE_MAX quotes, so a hostile message cannot make many.
+ * with a look-ahead of a few lines at a header (SG_QUOTE_WINDOW lines in
+ * memory at a time), and at most SG_QUOTE_MAX quotes, so a hostile
+ * message cannot make many.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 #define SG_QUOTE_DEPTH 16     /* quote levels told apart */
 #define SG_QUOTE_LOOKAHEAD 6  /* header lines looked at after a "From:" */
 #define SG_QUOTE_AUTHOR_MAX 200
+#define SG_QUOTE_WINDOW 12    /* lines a header is read with (see below) */
 
 struct sg_line {
     const char *s; /* the line after its '>' markers */
@@ -143,6 +145,9 @@ sg_who_set(struct sg_who *w, const char *s, size_t len)
     }
     w->addr = sg_find_addr(s, len, &nomem);
     w->author = len > 0 ? strndup(s, len) : NULL;
+    for (char *p = w->author; p != NULL && *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20) /* a wrapped header: one line */
+            *p = ' ';
     if (nomem || (len > 0 && w->author == NULL)) {
         free(w->addr);
         free(w->author);
@@ -331,26 +336,37 @@ sg_quote_line(struct sg_split *sp, const struct sg_who *who,
         sp->err = -1;
 }
 
-/* Lines of text, '>' markers parsed; NULL when out of memory. */
-static struct sg_line *
-sg_lines(const char *text, size_t len, size_t *n_r)
+/* The lines from the current one on, as many as the headers look ahead
+ * at: memory stays constant however many lines the text has. */
+struct sg_window {
+    struct sg_line l[SG_QUOTE_WINDOW];
+    size_t n;          /* lines in l */
+    const char *text;
+    size_t len;
+    size_t pos;        /* where the next line not in l starts */
+    bool done;         /* the last line is in l */
+};
+
+static void
+sg_window_fill(struct sg_window *w)
 {
-    size_t n = 1;
-    for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text)))
-                               != NULL; p++)
-        n++;
-    struct sg_line *ls = calloc(n, sizeof(*ls));
-    if (ls == NULL)
-        return NULL;
-    const char *s = text;
-    for (size_t i = 0; i < n; i++) {
-        const char *nl = memchr(s, '\n', len - (size_t)(s - text));
-        size_t l = nl != NULL ? (size_t)(nl - s) : len - (size_t)(s - text);
-        ls[i] = sg_line_parse(s, l);
-        s += l + (nl != NULL);
+    while (w->n < SG_QUOTE_WINDOW && !w->done) {
+        const char *s = w->text + w->pos;
+        const char *nl = memchr(s, '\n', w->len - w->pos);
+        size_t l = nl != NULL ? (size_t)(nl - s) : w->len - w->pos;
+        w->l[w->n++] = sg_line_parse(s, l);
+        w->pos += l + (nl != NULL);
+        w->done = nl == NULL; /* text ending in LF ends with an empty line */
     }
-    *n_r = n;
-    return ls;
+}
+
+/* Move on k lines. */
+static void
+sg_window_drop(struct sg_window *w, size_t k)
+{
+    memmove(w->l, w->l + k, (w->n - k) * sizeof(w->l[0]));
+    w->n -= k;
+    sg_window_fill(w);
 }
 
 /* Does anything in the text look quoted?  Cheap, so that most text is
@@ -381,15 +397,18 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
                        sg_buf_append(own, "", 0) < 0
                    ? -1
                    : 0;
-    size_t n;
-    struct sg_line *ls = sg_lines(text, len, &n);
+    struct sg_window w = {.text = text, .len = len};
+    sg_window_fill(&w);
+    const struct sg_line *ls = w.l;
     struct sg_split sp = {calloc(SG_QUOTE_MAX, sizeof(struct sg_quote)), 0, 0};
     struct sg_who at[SG_QUOTE_DEPTH + 2];
     memset(at, 0, sizeof(at));
     bool rest = false, own_line = false;
-    if (ls == NULL || sp.q == NULL)
+    if (sp.q == NULL)
         sp.err = -1;
-    for (size_t i = 0; sp.err == 0 && i < n;) {
+    /* ls[0] is the current line; the headers look at most 9 lines on */
+    while (sp.err == 0 && w.n > 0) {
+        const size_t i = 0, n = w.n;
         const struct sg_line *l = &ls[i];
         unsigned e = l->q + (rest ? 1 : 0);
         if (e > SG_QUOTE_DEPTH)
@@ -415,7 +434,7 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
             size_t lines = take > 0 ? take : block;
             for (size_t k = 0; sp.err == 0 && k < lines; k++)
                 sg_quote_line(&sp, &at[d], &ls[i + k]);
-            i += lines;
+            sg_window_drop(&w, lines);
             continue;
         }
         if (e == 0) {
@@ -426,11 +445,10 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
         } else {
             sg_quote_line(&sp, &at[e], l);
         }
-        i++;
+        sg_window_drop(&w, 1);
     }
     for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
         sg_who_clear(&at[k]);
-    free(ls);
     if (sp.err == 0 && sg_buf_append(own, "", 0) < 0)
         sp.err = -1;
     for (size_t k = 0; sp.err == 0 && k < sp.n; k++)

@@ -952,7 +952,8 @@ test_quote_split(void **state)
 }
 
 /* Many authors: named quotes are bounded, and the words of authors past
- * the bound count as nobody's (the writer's own, for the rules). */
+ * the bound count as nobody's (the writer's own, for the rules).  Many
+ * lines: the reader keeps only a few in memory. */
 static void
 test_quote_bound(void **state)
 {
@@ -971,6 +972,23 @@ test_quote_bound(void **state)
     assert_null(q[n - 1].addr);
     assert_has(q[n - 1].text.data, "words of 39", true);
     assert_has(q[0].text.data, "words of 0", true);
+    sg_quote_free(q, n);
+    sg_buf_free(&own);
+    /* many lines: read a few at a time, quotes found however far on */
+    sg_buf_reset(&in);
+    for (int i = 0; i < 100000; i++)
+        assert_int_equal(sg_buf_puts(&in, i % 2 ? "mine\n" : "> theirs\n"), 0);
+    assert_int_equal(sg_buf_puts(&in, "On Mon, Amy <amy@x.example>\nwrote:\n"
+                                      "> last"), 0);
+    assert_int_equal(sg_quote_split(in.data, in.len, &own, &q, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(own.len, 50000 * 5 - 1);
+    assert_null(q[0].author);
+    assert_int_equal(q[0].text.len, 50000 * 7 - 1);
+    assert_string_equal(q[1].addr, "amy@x.example");
+    assert_string_equal(q[1].author, "Amy <amy@x.example>");
+    assert_string_equal(q[1].text.data,
+                        "On Mon, Amy <amy@x.example>\nwrote:\nlast");
     sg_quote_free(q, n);
     sg_buf_free(&own);
     sg_buf_free(&in);
