@@ -804,6 +804,23 @@ test_reply_outlook(void **state)
     sg_msgview_free(&v);
 }
 
+/* Outlook for Windows: the header block in a border-top <div> of Word
+ * paragraphs, the quoted mail after it without any '>' or blockquote. */
+static void
+test_reply_outlook_desktop(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_outlook_desktop.eml");
+    const struct sg_text_part *q =
+        text(v, "body, quoted from Patel, Amy <amy.patel@school.example>");
+    assert_has(text(v, "body")->text, "that’s fine", true);
+    assert_has(text(v, "body")->text, "07700", false);
+    assert_has(q->text, "From: Patel, Amy", true);
+    assert_has(q->text, "07700 900123", true);
+    assert_string_equal(q->quote_addr, "amy.patel@school.example");
+    sg_msgview_free(&v);
+}
+
 /* Apple Mail puts the attribution inside the quote, and quotes nest: the
  * teacher's own earlier words, quoted by the pupil, quoted back. */
 static void
@@ -1122,6 +1139,7 @@ main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_reply_gmail),
         cmocka_unit_test(test_reply_outlook),
+        cmocka_unit_test(test_reply_outlook_desktop),
         cmocka_unit_test(test_reply_apple),
         cmocka_unit_test(test_reply_thunderbird),
         cmocka_unit_test(test_quote_split),
