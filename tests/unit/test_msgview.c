@@ -1047,6 +1047,35 @@ test_html_hiding(void **state)
     sg_msgview_free(&v);
 }
 
+/* What hides and what does not: a small font, faint text or a zero in
+ * another property are shown; CSS strings with escapes, quotes inside
+ * and attr() that gives nothing. */
+static void
+test_html_hiding_edges(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: a@school.example\nSubject: x\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n\n"
+        "<p style=\"font-size:0.5em\">shown1</p>"
+        "<p style=\"opacity: 0.4; margin:0\">shown2</p>"
+        "<p style=\"line-height:0\">shown3</p>"
+        "<p style=\"FONT-SIZE: 0PX\">gone1</p>"
+        "<p style=\"visibility : hidden\">gone2</p>"
+        "<p hidden>gone3</p>"
+        "<p style=\"mso-hide:all\">gone4</p>"
+        "<style>a::after{content:'it\\'s \\30 7'}"
+        "b::after { content : attr(title) }"
+        "i::before{content:\"\\1F600\"}</style>";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    assert_string_equal(text(v, "body")->text, "shown1\nshown2\nshown3");
+    assert_string_equal(text(v, "body, hidden HTML")->text,
+                        "gone1\ngone2\ngone3\ngone4");
+    assert_string_equal(text(v, "body, HTML attributes and link targets")->text,
+                        "it's 07\n\U0001F600");
+    sg_msgview_free(&v);
+}
+
 /* Each display name once; none gives "". */
 static void
 test_display_names(void **state)
@@ -1145,6 +1174,7 @@ main(void)
         cmocka_unit_test(test_quote_split),
         cmocka_unit_test(test_quote_bound),
         cmocka_unit_test(test_html_hiding),
+        cmocka_unit_test(test_html_hiding_edges),
         cmocka_unit_test(test_display_names),
         cmocka_unit_test(test_two_content_types),
     };
