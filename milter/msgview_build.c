@@ -1,8 +1,9 @@
 /*
  * msgview_build.c - parse a raw message once with GMime 3 into the message
  * view the rules read: headers (decoded), the UTF-8 text of every text part
- * (HTML reduced to text by libxml2, link targets kept), attachments, nested
- * message/rfc822 parts.
+ * (HTML reduced to text by libxml2, link targets kept) as its places (own
+ * words, quotes: quote.c; hidden HTML and attributes: html_places.c),
+ * display names, attachments, nested message/rfc822 parts.
  *
  * SECURITY: every byte is attacker-controlled.  Never trust a declared size,
  * charset or nesting: part contents are read through bounded reads, the
