@@ -18,15 +18,16 @@
 
 #include "html_places.h"
 
-/* style with its blanks taken out, lower case, in buf (cut to size). */
+/* style with its blanks taken out, lower case, in place: all of it, so
+ * that no length of padding puts a declaration out of sight. */
 static void
-sg_style_squeeze(const char *style, char *buf, size_t size)
+sg_style_squeeze(char *style)
 {
     size_t k = 0;
-    for (const char *p = style; *p != '\0' && k + 1 < size; p++)
+    for (const char *p = style; *p != '\0'; p++)
         if (!isspace((unsigned char)*p))
-            buf[k++] = (char)tolower((unsigned char)*p);
-    buf[k] = '\0';
+            style[k++] = (char)tolower((unsigned char)*p);
+    style[k] = '\0';
 }
 
 /* name:0 as a whole value ("0", "0px", "0.0em"; not "0.5em"). */
@@ -59,13 +60,15 @@ sg_html_hides(const xmlNode *n)
     xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
     if (style == NULL)
         return false;
-    char buf[4096];
-    sg_style_squeeze((const char *)style, buf, sizeof(buf));
+    char *buf = (char *)style;
+    sg_style_squeeze(buf);
+    bool hides = strstr(buf, "display:none") != NULL ||
+                 strstr(buf, "visibility:hidden") != NULL ||
+                 strstr(buf, "mso-hide:all") != NULL ||
+                 sg_style_zero(buf, "font-size:") ||
+                 sg_style_zero(buf, "opacity:");
     xmlFree(style);
-    return strstr(buf, "display:none") != NULL ||
-           strstr(buf, "visibility:hidden") != NULL ||
-           strstr(buf, "mso-hide:all") != NULL ||
-           sg_style_zero(buf, "font-size:") || sg_style_zero(buf, "opacity:");
+    return hides;
 }
 
 static int

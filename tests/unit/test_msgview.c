@@ -1066,11 +1066,21 @@ test_html_hiding_edges(void **state)
         "<p style=\"mso-hide:all\">gone4</p>"
         "<style>a::after{content:'it\\'s \\30 7'}"
         "b::after { content : attr(title) }"
-        "i::before{content:\"\\1F600\"}</style>";
-    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
-    assert_string_equal(text(v, "body")->text, "shown1\nshown2\nshown3");
+        "i::before{content:\"\\1F600\"}</style>"
+        "<p>07<span style=\"";
+    static const char tail[] = ";display:none\">x</span>700 900123</p>";
+    /* padding before the declaration: 8 KiB of it */
+    char pad[8192];
+    memset(pad, 'x', sizeof(pad) - 1);
+    pad[sizeof(pad) - 1] = '\0';
+    pad[0] = ';';
+    gchar *html = g_strconcat(msg, pad, tail, NULL);
+    struct sg_msgview *v = build_mem(html, strlen(html));
+    g_free(html);
+    assert_string_equal(text(v, "body")->text,
+                        "shown1\nshown2\nshown3\n07700 900123");
     assert_string_equal(text(v, "body, hidden HTML")->text,
-                        "gone1\ngone2\ngone3\ngone4");
+                        "gone1\ngone2\ngone3\ngone4\nx");
     assert_string_equal(text(v, "body, HTML attributes and link targets")->text,
                         "it's 07\n\U0001F600");
     sg_msgview_free(&v);
