@@ -65,8 +65,15 @@ sg_html_hides(const xmlNode *n)
     bool hides = strstr(buf, "display:none") != NULL ||
                  strstr(buf, "visibility:hidden") != NULL ||
                  strstr(buf, "mso-hide:all") != NULL ||
+                 strstr(buf, "color:transparent") != NULL ||
                  sg_style_zero(buf, "font-size:") ||
-                 sg_style_zero(buf, "opacity:");
+                 sg_style_zero(buf, "opacity:") ||
+                 /* a box of no size that clips what it holds */
+                 (strstr(buf, "overflow:hidden") != NULL &&
+                  (sg_style_zero(buf, "height:") ||
+                   sg_style_zero(buf, "max-height:") ||
+                   sg_style_zero(buf, "width:") ||
+                   sg_style_zero(buf, "max-width:")));
     xmlFree(style);
     return hides;
 }

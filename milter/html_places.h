@@ -17,7 +17,8 @@
 
 /* Does the element hide itself and what it holds from the reader
  * (hidden attribute, or a style with display:none, visibility:hidden,
- * font-size:0, opacity:0, mso-hide:all)? */
+ * font-size:0, opacity:0, mso-hide:all, color:transparent, or a height
+ * or width of 0 with overflow:hidden)? */
 bool sg_html_hides(const xmlNode *n);
 
 /* Append the element's text-bearing attribute values (alt, title, value,

@@ -1064,6 +1064,10 @@ test_html_hiding_edges(void **state)
         "<p style=\"visibility : hidden\">gone2</p>"
         "<p hidden>gone3</p>"
         "<p style=\"mso-hide:all\">gone4</p>"
+        "<div style=\"max-height:0px; overflow:hidden\">gone5</div>"
+        "<div style=\"width: 0; overflow: hidden; height: 20px\">gone6</div>"
+        "<div style=\"height:0\">shown4</div>"
+        "<span style=\"color: transparent\">gone7</span>"
         "<style>a::after{content:'it\\'s \\30 7'}"
         "b::after { content : attr(title) }"
         "i::before{content:\"\\1F600\"}</style>"
@@ -1078,9 +1082,9 @@ test_html_hiding_edges(void **state)
     struct sg_msgview *v = build_mem(html, strlen(html));
     g_free(html);
     assert_string_equal(text(v, "body")->text,
-                        "shown1\nshown2\nshown3\n07700 900123");
+                        "shown1\nshown2\nshown3\nshown4\n07700 900123");
     assert_string_equal(text(v, "body, hidden HTML")->text,
-                        "gone1\ngone2\ngone3\ngone4\nx");
+                        "gone1\ngone2\ngone3\ngone4\ngone5\ngone6\ngone7\nx");
     assert_string_equal(text(v, "body, HTML attributes and link targets")->text,
                         "it's 07\n\U0001F600");
     sg_msgview_free(&v);
