@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,6 +40,104 @@ sg_judge_resolve(const struct sg_config *cfg, const char *addr,
     if (st != SG_DIR_FOUND) {
         sg_person_free(person_r);
         *channel_r = SG_CHANNEL_NONE;
+    }
+    return st;
+}
+
+/* Look form up (qualified with domain when it has none); a person found
+ * replaces *best, and the form it was found through replaces *via. */
+static enum sg_dir_status
+resolve_form(const struct sg_config *cfg, const char *form,
+             const char *domain, struct sg_person **best,
+             enum sg_channel *best_channel, char **via, const char **error_r)
+{
+    char *qualified = NULL;
+    if (domain != NULL) {
+        size_t len = strlen(form) + 1 + strlen(domain) + 1;
+        if ((qualified = malloc(len)) == NULL) {
+            *error_r = "out of memory";
+            return SG_DIR_TEMPFAIL;
+        }
+        snprintf(qualified, len, "%s@%s", form, domain);
+    }
+    const char *address = qualified != NULL ? qualified : form;
+    struct sg_person *p = NULL;
+    enum sg_channel ch = SG_CHANNEL_NONE;
+    enum sg_dir_status st = sg_judge_resolve(cfg, address, &p, &ch, error_r);
+    if (st == SG_DIR_FOUND) {
+        char *copy = strdup(address);
+        if (copy == NULL) {
+            sg_person_free(&p);
+            st = SG_DIR_TEMPFAIL;
+            *error_r = "out of memory";
+        } else {
+            sg_person_free(best);
+            *best = p;
+            *best_channel = ch;
+            free(*via);
+            *via = copy;
+        }
+    }
+    free(qualified);
+    return st;
+}
+
+enum sg_dir_status
+sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
+                      struct sg_person **person_r, enum sg_channel *channel_r,
+                      char **via_r, bool *unfollowable_r,
+                      const char **error_r)
+{
+    *person_r = NULL;
+    *channel_r = SG_CHANNEL_NONE;
+    *via_r = NULL;
+    *unfollowable_r = false;
+    if (cfg->directory == NULL || addr[0] == '\0')
+        return SG_DIR_NOTFOUND;
+    char **forms = NULL;
+    size_t n = 0;
+    int rc = sg_dir_address_routes(addr, &forms, &n);
+    if (rc == -2) {
+        *unfollowable_r = true;
+        return SG_DIR_NOTFOUND;
+    }
+    if (rc < 0) {
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    enum sg_dir_status st = SG_DIR_NOTFOUND;
+    bool as_written = false; /* found through forms[0], the address itself */
+    for (size_t i = 0; i < n; i++) {
+        bool bare = strchr(forms[i], '@') == NULL;
+        /* a bare local part is delivered in $myorigin or locally: one of
+         * the school's domains */
+        for (size_t d = 0; d < (bare ? cfg->n_school_domains : 1); d++) {
+            enum sg_dir_status one =
+                resolve_form(cfg, forms[i],
+                             bare ? cfg->school_domains[d] : NULL, person_r,
+                             channel_r, via_r, error_r);
+            if (one == SG_DIR_TEMPFAIL || one == SG_DIR_CONFIG) {
+                st = one;
+                goto out;
+            }
+            if (one == SG_DIR_FOUND) {
+                st = SG_DIR_FOUND;
+                as_written = i == 0 && !bare;
+            }
+        }
+    }
+out:
+    sg_strv_free(&forms, &n);
+    if (st != SG_DIR_FOUND) {
+        sg_person_free(person_r);
+        *channel_r = SG_CHANNEL_NONE;
+        free(*via_r);
+        *via_r = NULL;
+        return st;
+    }
+    if (as_written) {
+        free(*via_r);
+        *via_r = NULL;
     }
     return st;
 }

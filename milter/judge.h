@@ -30,6 +30,30 @@ enum sg_dir_status sg_judge_resolve(const struct sg_config *cfg,
                                     enum sg_channel *channel_r,
                                     const char **error_r);
 
+/* Who a recipient reaches.  Postfix may deliver an address in another
+ * form than the one written (sg_dir_address_routes: the percent hack,
+ * bang paths, quoted local parts, the server's address literals, no
+ * domain), so every form is looked up, one without a domain in each of
+ * the school's domains, and the recipient is the person found through
+ * the innermost form that finds anyone: a person reached through any form
+ * is never taken for an outsider.  *via_r (malloc'ed, or NULL) is that
+ * form when it is not the address as written.  *unfollowable_r is set,
+ * with SG_DIR_NOTFOUND, for an address with too many forms to follow
+ * (who it reaches is unknown: the caller refuses it).  A failed lookup of
+ * any form is SG_DIR_TEMPFAIL or SG_DIR_CONFIG with *error_r. */
+enum sg_dir_status sg_judge_resolve_rcpt(const struct sg_config *cfg,
+                                         const char *addr,
+                                         struct sg_person **person_r,
+                                         enum sg_channel *channel_r,
+                                         char **via_r, bool *unfollowable_r,
+                                         const char **error_r);
+
+/* The refusal of an unfollowable recipient (RFC 3463 5.1.3), one line. */
+#define SG_RCPT_UNFOLLOWABLE_REPLY                                            \
+    "this recipient address is written as a route through other addresses " \
+    "(with %, ! or @ in the mailbox name) too long to follow; write the "   \
+    "address plainly, as name@domain"
+
 /* Sender identity: a school address is believed only from a trusted
  * client or one that authenticated as its owner; otherwise the sender is
  * made external and *forged_r set.  A personal address keeps its owner

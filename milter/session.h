@@ -55,6 +55,10 @@ struct sg_session {
                            did not authenticate as its owner */
     struct sg_person **rcpt_people; /* parallel to rcpts */
     enum sg_channel *rcpt_channels;
+    char **rcpt_via; /* parallel: the form Postfix delivers to, through
+                        which the person was found, when it is not the
+                        address as written (sg_judge_resolve_rcpt); or
+                        NULL */
     /* X-Safeguard-* headers that came with the message (to remove) */
     struct sg_header_ref *own_headers;
     size_t n_own_headers;
