@@ -58,6 +58,8 @@ struct party_info {
     struct sg_person *person;
     enum sg_channel channel;
     bool forged;
+    char *via; /* a recipient found through another form (Postfix's
+                  rewriting), else NULL */
 };
 
 static void
@@ -284,18 +286,44 @@ read_message(const struct check_opts *o)
 }
 
 static void
-resolve_or_exit(const struct sg_config *cfg, const char *addr,
-                struct party_info *info)
+lookup_or_exit(enum sg_dir_status st, const char *addr, const char *error)
 {
-    const char *error = NULL;
-    enum sg_dir_status st =
-        sg_judge_resolve(cfg, addr, &info->person, &info->channel, &error);
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG) {
         fprintf(stderr,
                 "safeguard-check: directory lookup of <%s> failed: %s\n"
                 "(the daemon would answer with failure_action)\n",
                 addr, error != NULL ? error : "unknown error");
         exit(EX_TEMPFAIL);
+    }
+}
+
+static void
+resolve_or_exit(const struct sg_config *cfg, const char *addr,
+                struct party_info *info)
+{
+    const char *error = NULL;
+    enum sg_dir_status st =
+        sg_judge_resolve(cfg, addr, &info->person, &info->channel, &error);
+    lookup_or_exit(st, addr, error);
+}
+
+/* A recipient, in every form Postfix may deliver it to, as the daemon. */
+static void
+resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
+                     struct party_info *info)
+{
+    const char *error = NULL;
+    bool unfollowable = false;
+    enum sg_dir_status st =
+        sg_judge_resolve_rcpt(cfg, addr, &info->person, &info->channel,
+                              &info->via, &unfollowable, &error);
+    lookup_or_exit(st, addr, error);
+    if (unfollowable) {
+        fprintf(stderr,
+                "safeguard-check: <%s>: the daemon would refuse this "
+                "recipient with 550 5.1.3:\n  %s\n",
+                addr, SG_RCPT_UNFOLLOWABLE_REPLY);
+        exit(EX_DATAERR);
     }
 }
 
@@ -354,6 +382,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         sg_buf_reset(&b);
         describe_party(&parties[i], &b);
         printf("%s <%s>: %s\n", i == 0 ? "From" : "To  ", addrs[i], b.data);
+        if (parties[i].via != NULL)
+            printf("      (delivered as <%s>)\n", parties[i].via);
     }
     printf("Subject: %s\n", view->subject != NULL ? view->subject : "");
     sg_buf_free(&b);
@@ -411,6 +441,8 @@ party_json(const char *addr, const struct party_info *p)
                                         : "none"));
     if (p->forged)
         json_object_set_new(o, "forged", json_true());
+    if (p->via != NULL)
+        json_object_set_new(o, "delivered_as", json_string(p->via));
     return o;
 }
 
@@ -497,7 +529,7 @@ main(int argc, char **argv)
                           o.auth, &info[0].forged);
     for (size_t i = 0; i < o.n_to; i++) {
         addrs[i + 1] = view->env_rcpt[i];
-        resolve_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
+        resolve_rcpt_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
         rcpts[i] = (struct sg_party){view->env_rcpt[i], info[i + 1].person,
                                      info[i + 1].channel};
     }
@@ -519,8 +551,10 @@ main(int argc, char **argv)
         print_text(view, addrs, info, n, verdict, now);
 
     sg_verdict_free(&verdict);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         sg_person_free(&info[i].person);
+        free(info[i].via);
+    }
     free(info);
     free(addrs);
     free(rcpts);
