@@ -43,6 +43,14 @@ sg_wait_for() {
     return 1
 }
 
+# sg_check WHAT COMMAND...: run COMMAND, print "ok - WHAT" or "not ok -
+# WHAT" (TAP), and count the failures in SG_FAILS.
+SG_FAILS=0
+sg_check() {
+    local what=$1; shift
+    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; SG_FAILS=$((SG_FAILS + 1)); fi
+}
+
 # sg_count FILE REGEX: how many lines of FILE match.
 sg_count() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
