@@ -106,7 +106,6 @@ sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
         return SG_DIR_TEMPFAIL;
     }
     enum sg_dir_status st = SG_DIR_NOTFOUND;
-    bool as_written = false; /* found through forms[0], the address itself */
     for (size_t i = 0; i < n; i++) {
         bool bare = strchr(forms[i], '@') == NULL;
         /* a bare local part is delivered in $myorigin or locally: one of
@@ -120,10 +119,8 @@ sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
                 st = one;
                 goto out;
             }
-            if (one == SG_DIR_FOUND) {
+            if (one == SG_DIR_FOUND)
                 st = SG_DIR_FOUND;
-                as_written = i == 0 && !bare;
-            }
         }
     }
 out:
@@ -135,10 +132,16 @@ out:
         *via_r = NULL;
         return st;
     }
-    if (as_written) {
+    /* found through the address as written (quotes, case and a source
+     * route aside): nothing more to say */
+    char *written = sg_dir_address_normalise(addr, NULL);
+    char *found = sg_dir_address_normalise(*via_r, NULL);
+    if (written != NULL && found != NULL && strcmp(written, found) == 0) {
         free(*via_r);
         *via_r = NULL;
     }
+    free(written);
+    free(found);
     return st;
 }
 
