@@ -299,8 +299,8 @@ sg_dir_address_normalise(const char *address, const char *delims)
                   (d[i] >= 'A' && d[i] <= 'Z') || d[i] == '.' || d[i] == ':'))
                 return NULL;
     } else {
-        if (d[0] == '.' || d[0] == '-')
-            return NULL;
+        if (d[0] == '.' || d[0] == '-' || d[dn - 1] == '.')
+            return NULL; /* (one trailing dot was taken off above) */
         for (size_t i = 0; i < dn; i++) {
             unsigned char c = (unsigned char)d[i];
             if (c == '.') {

@@ -76,6 +76,7 @@ test_normalise(void **state)
         {"to..m@school.example", "+", NULL},
         {"tom smith@school.example", "+", NULL},
         {"tom@school..example", "+", NULL},
+        {"tom@school.example..", "+", NULL},
         {"tom@school example", "+", NULL},
         {"\"unterminated@school.example", "+", NULL},
         {"\"\"@school.example", "+", NULL},
