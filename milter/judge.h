@@ -50,9 +50,9 @@ enum sg_dir_status sg_judge_resolve_rcpt(const struct sg_config *cfg,
 
 /* The refusal of an unfollowable recipient (RFC 3463 5.1.3), one line. */
 #define SG_RCPT_UNFOLLOWABLE_REPLY                                            \
-    "this recipient address is written as a route through other addresses " \
-    "(with %, ! or @ in the mailbox name) too long to follow; write the "   \
-    "address plainly, as name@domain"
+    "Bad recipient address syntax: this address is written as a route "     \
+    "through other addresses (%, ! or @ in the mailbox name), longer than " \
+    "this server follows. Write the address plainly, as name@domain."
 
 /* Sender identity: a school address is believed only from a trusted
  * client or one that authenticated as its owner; otherwise the sender is
