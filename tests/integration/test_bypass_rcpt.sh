@@ -13,7 +13,9 @@
 #  2. Postfix (smtputf8) folds the case of UTF-8 addresses, so
 #     ZOË.BROWN@school.example reaches zoë.brown@school.example; the
 #     filter must judge it as that pupil too (sent with SMTPUTF8).
-# Outsiders whose addresses merely look alike stay outsiders.
+# Outsiders whose addresses merely look alike stay outsiders.  Last,
+# with the settings contrib/postfix/main.cf.snippet ships, Postfix itself
+# refuses the rewritten forms.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -187,6 +189,21 @@ check "safeguard-check --json: delivered_as" \
 rc=$?
 check "safeguard-check: too many forms, exit 65 ($rc)" test "$rc" -eq 65
 check "safeguard-check: too many forms, says 5.1.3" grep -q "550 5.1.3" "$SG_WORK/check.txt"
+
+# ---- with the settings contrib/postfix/main.cf.snippet ships, Postfix
+# no longer rewrites these forms: it refuses them as unknown users
+snippet="$SG_SRCDIR/contrib/postfix/main.cf.snippet"
+postconf -c "$SG_PF" -e "$(grep '^allow_percent_hack *=' "$snippet")" \
+    "$(grep '^swap_bangpath *=' "$snippet")"
+check "the snippet turns both off" \
+    test "$(postconf -c "$SG_PF" -h allow_percent_hack swap_bangpath | sort -u)" = no
+postfix -c "$SG_PF" reload >/dev/null 2>&1
+sleep 1
+for f in 'amy.patel%school.example@[127.0.0.1]' 'school.example!amy.patel@[127.0.0.1]'; do
+    send 127.0.0.1 j.smith@school.example "$f" ordinary-homework.eml
+    check "[$f] with the snippet's settings: Postfix refuses it (550 5.1.1)" \
+        grep -Eq '^<\*\* +550 5\.1\.1 ' "$log"
+done
 
 check "nothing stuck in the active or deferred queues" \
     test "$(postqueue -c "$SG_PF" -j | grep -vc '"queue_name": *"hold"')" -eq 0
