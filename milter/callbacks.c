@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "callbacks.h"
+#include "judge.h"
 #include "log.h"
 #include "outcome.h"
 #include "session.h"
@@ -234,7 +235,10 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
     if (s == NULL)
         return no_session();
     struct sg_outcome out = {0};
-    enum sg_status st = sg_session_rcpt(s, argv[0], &out);
+    /* how Postfix resolves it (its default milter_rcpt_macros) */
+    struct sg_rcpt_mta mta = {smfi_getsymval(ctx, "{rcpt_addr}"),
+                              smfi_getsymval(ctx, "{rcpt_mailer}")};
+    enum sg_status st = sg_session_rcpt_mta(s, argv[0], &mta, &out);
     sfsistat ret = apply(ctx, s, st, &out);
     sg_outcome_free(&out);
     return ret;

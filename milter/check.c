@@ -315,7 +315,7 @@ resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
     const char *error = NULL;
     bool unfollowable = false;
     enum sg_dir_status st =
-        sg_judge_resolve_rcpt(cfg, addr, &info->person, &info->channel,
+        sg_judge_resolve_rcpt(cfg, addr, NULL, &info->person, &info->channel,
                               &info->via, &unfollowable, &error);
     lookup_or_exit(st, addr, error);
     if (unfollowable) {

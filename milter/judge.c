@@ -82,8 +82,38 @@ resolve_form(const struct sg_config *cfg, const char *form,
     return st;
 }
 
+/* Add the MTA's resolution to the forms: its own forms, and, when it
+ * delivers locally, the bare local part of the address it delivers to.
+ * 0, -1 on allocation failure, -2 when there are too many. */
+static int
+add_mta_forms(const struct sg_rcpt_mta *mta, char ***forms, size_t *n)
+{
+    if (mta == NULL || mta->addr == NULL || mta->addr[0] == '\0')
+        return 0;
+    char **more = NULL;
+    size_t n_more = 0;
+    int rc = sg_dir_address_routes(mta->addr, &more, &n_more);
+    if (rc > 0 && mta->mailer != NULL && strcmp(mta->mailer, "local") == 0) {
+        const char *last = more[n_more - 1];
+        const char *at = strrchr(last, '@');
+        char *bare = at != NULL ? strndup(last, (size_t)(at - last)) : NULL;
+        if (at != NULL && at > last &&
+            (bare == NULL || sg_strv_push(&more, &n_more, bare) < 0))
+            rc = -1;
+        free(bare);
+    }
+    for (size_t i = 0; rc >= 0 && i < n_more; i++)
+        if (*n >= 2 * SG_DIR_ROUTES_MAX + 1)
+            rc = -2;
+        else if (sg_strv_push(forms, n, more[i]) < 0)
+            rc = -1;
+    sg_strv_free(&more, &n_more);
+    return rc < 0 ? rc : 0;
+}
+
 enum sg_dir_status
 sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
+                      const struct sg_rcpt_mta *mta,
                       struct sg_person **person_r, enum sg_channel *channel_r,
                       char **via_r, bool *unfollowable_r,
                       const char **error_r)
@@ -97,11 +127,15 @@ sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
     char **forms = NULL;
     size_t n = 0;
     int rc = sg_dir_address_routes(addr, &forms, &n);
+    if (rc >= 0)
+        rc = add_mta_forms(mta, &forms, &n);
     if (rc == -2) {
+        sg_strv_free(&forms, &n);
         *unfollowable_r = true;
         return SG_DIR_NOTFOUND;
     }
     if (rc < 0) {
+        sg_strv_free(&forms, &n);
         *error_r = "out of memory";
         return SG_DIR_TEMPFAIL;
     }

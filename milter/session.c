@@ -272,6 +272,13 @@ enum sg_status
 sg_session_rcpt(struct sg_session *s, const char *rcpt,
                 struct sg_outcome *out)
 {
+    return sg_session_rcpt_mta(s, rcpt, NULL, out);
+}
+
+enum sg_status
+sg_session_rcpt_mta(struct sg_session *s, const char *rcpt,
+                    const struct sg_rcpt_mta *mta, struct sg_outcome *out)
+{
     char *addr = sg_addr_unbracket(rcpt);
     if (addr == NULL)
         return fail(s, "out of memory at RCPT TO");
@@ -281,7 +288,7 @@ sg_session_rcpt(struct sg_session *s, const char *rcpt,
     bool unfollowable = false;
     const char *error = NULL;
     enum sg_dir_status st = sg_judge_resolve_rcpt(
-        s->cfg, addr, &person, &channel, &via, &unfollowable, &error);
+        s->cfg, addr, mta, &person, &channel, &via, &unfollowable, &error);
     enum sg_status verdict = SG_CONTINUE;
     if (lookup_failed(s, addr, st, error))
         verdict = sg_session_failure_status(s);

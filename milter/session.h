@@ -17,6 +17,8 @@
 #include "sg_config.h"
 #include "sg_person.h"
 
+struct sg_rcpt_mta; /* judge.h */
+
 enum sg_status {
     SG_CONTINUE = 0,
     SG_ACCEPT,   /* accept this message/recipient, no more callbacks */
@@ -84,6 +86,12 @@ enum sg_status sg_session_envfrom(struct sg_session *s, const char *from,
  * and freed with sg_outcome_free. */
 enum sg_status sg_session_rcpt(struct sg_session *s, const char *rcpt,
                                struct sg_outcome *out);
+/* The same, with what the MTA says it will do with the recipient (its
+ * {rcpt_addr} and {rcpt_mailer}; NULL or its fields NULL when unknown):
+ * the recipient is also looked up as the MTA resolves it. */
+enum sg_status sg_session_rcpt_mta(struct sg_session *s, const char *rcpt,
+                                   const struct sg_rcpt_mta *mta,
+                                   struct sg_outcome *out);
 enum sg_status sg_session_header(struct sg_session *s, const char *name,
                                  const char *value);
 enum sg_status sg_session_body(struct sg_session *s, const void *data,

@@ -6,7 +6,8 @@
 #
 #  1. Postfix delivers pupil%school.example@[127.0.0.1],
 #     school.example!pupil@[127.0.0.1], "pupil@school.example"@[...], a
-#     bare "pupil" and the like to the pupil; the filter must judge each
+#     bare "pupil", pupil@localhost (local delivery) and the like to the
+#     pupil; the filter must judge each
 #     as that pupil (a staff member's personal address is refused, an
 #     unverified school sender is held), name the form in its summary
 #     line, and refuse with 5.1.3 an address too long to follow.
@@ -41,7 +42,8 @@ sg_start_postfix
 printf 'zo\xc3\xab.brown@school.example zoe.mailbox@pupils.example\n' >"$SG_PF/virtual"
 printf 'amy.patel amy.patel@school.example\n' >"$SG_PF/aliases"
 postconf -c "$SG_PF" -e "virtual_alias_maps = texthash:$SG_PF/virtual" \
-    "alias_maps = texthash:$SG_PF/aliases" "mailbox_size_limit = 0"
+    "alias_maps = texthash:$SG_PF/aliases" "mailbox_size_limit = 0" \
+    "mydestination = localhost"
 postfix -c "$SG_PF" reload >/dev/null 2>&1
 sleep 1
 
@@ -103,6 +105,8 @@ FORMS=(
     'amy.patel%school.example'
     'amy.patel'
     'amy.patel@[127.0.0.1]'
+    'amy.patel@localhost'
+    'amy.patel%school.example@localhost'
     '@[127.0.0.1]:amy.patel%school.example@[127.0.0.1]'
 )
 # Postfix delivers every one of them to the pupil (mail the rules allow:

@@ -730,6 +730,43 @@ test_rcpt_rewritten_summary(void **state)
     sg_session_free(&t.s);
 }
 
+/* What the MTA says it does with a recipient counts too: Postfix's
+ * {rcpt_addr}, and with {rcpt_mailer} "local" the local part alone (a
+ * name in mydestination, such as localhost, reaches the local mailbox). */
+static void
+test_rcpt_mta(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rcpt;
+        struct sg_rcpt_mta mta;
+        bool pupil;
+    } cases[] = {
+        {"<p.jones@localhost>", {"p.jones@localhost", "local"}, true},
+        {"<p.jones@localhost>", {"p.jones@localhost", "smtp"}, false},
+        {"<p.jones@localhost>", {NULL, NULL}, false},
+        {"<p.jones@mx.example>", {"p.jones@school.example", "virtual"}, true},
+        {"<\"p.jones\"@localhost>", {"\"p.jones\"@localhost", "local"}, true},
+        {"<x@outside.example>", {"x@outside.example", "smtp"}, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_session *s = session_with_directory("127.0.0.1", "");
+        assert_int_equal(sg_session_envfrom(s, "<t.smith@school.example>",
+                                            NULL, "QM"),
+                         SG_CONTINUE);
+        struct sg_outcome out = {0};
+        assert_int_equal(
+            sg_session_rcpt_mta(s, cases[i].rcpt, &cases[i].mta, &out),
+            SG_CONTINUE);
+        assert_int_equal(s->n_rcpts, 1);
+        if (sg_person_has_role(s->rcpt_people[0], "pupil") != cases[i].pupil)
+            fail_msg("case %zu (%s): pupil %d", i, cases[i].rcpt,
+                     !cases[i].pupil);
+        sg_outcome_free(&out);
+        sg_session_free(&s);
+    }
+}
+
 static void
 test_unbracket(void **state)
 {
@@ -763,6 +800,7 @@ main(void)
         cmocka_unit_test(test_directory_outage),
         cmocka_unit_test(test_rcpt_unfollowable),
         cmocka_unit_test(test_rcpt_rewritten_summary),
+        cmocka_unit_test(test_rcpt_mta),
         cmocka_unit_test(test_unbracket),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
