@@ -7,10 +7,10 @@
 #  1. Postfix delivers pupil%school.example@[127.0.0.1],
 #     school.example!pupil@[127.0.0.1], "pupil@school.example"@[...], a
 #     bare "pupil", pupil@localhost (local delivery) and the like to the
-#     pupil; the filter must judge each
-#     as that pupil (a staff member's personal address is refused, an
-#     unverified school sender is held), name the form in its summary
-#     line, and refuse with 5.1.3 an address too long to follow.
+#     pupil; the filter must judge each as that pupil (a staff member's
+#     personal address is refused, an unverified school sender is held),
+#     name the form in its summary line, and refuse with 5.1.3 an address
+#     too long to follow.
 #  2. Postfix (smtputf8) folds the case of UTF-8 addresses, so
 #     ZOË.BROWN@school.example reaches zoë.brown@school.example; the
 #     filter must judge it as that pupil too (sent with SMTPUTF8).

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sg_dir_internal.h"
 
@@ -117,6 +118,66 @@ test_normalise_long(void **state)
     assert_non_null(out);
     assert_int_equal(strlen(out), 64 + 15);
     free(out);
+}
+
+/* A directory file is keyed with the same folding as lookups: an entry
+ * written in one case and normal form is found in any other, and two
+ * entries that fold alike are one address given twice (file and line). */
+static struct sg_directory *
+open_file(const char *text, const char **error_r)
+{
+    char path[] = "/tmp/sg-test-dir-address-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct sg_dir_config cfg;
+    sg_dir_config_init(&cfg);
+    cfg.file_path = path;
+    struct sg_directory *dir = NULL;
+    enum sg_dir_status st = sg_dir_new(&cfg, &dir, error_r);
+    unlink(path);
+    return st == SG_DIR_FOUND ? dir : NULL;
+}
+
+static void
+test_file_folding(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_directory *dir = open_file(
+        "Zo\xc3\xab.Brown@School.Example pupil name=\"Zo\xc3\xab Brown\"\n"
+        "j.stra\xc3\x9f" "e@school.example staff\n",
+        &error);
+    if (dir == NULL)
+        fail_msg("%s", error);
+    static const char *const found[] = {
+        "ZO\xc3\x8b.BROWN@SCHOOL.EXAMPLE",
+        "zo\xc3\xab.brown@school.example",
+        "zoe\xcc\x88.brown@school.example", /* decomposed */
+        "<\"Zo\xc3\xab.Brown+homework\"@school.example>",
+        "J.STRASSE@school.example",
+    };
+    for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+        struct sg_person *p = NULL;
+        enum sg_channel ch;
+        if (sg_dir_lookup(dir, found[i], &p, &ch, &error) != SG_DIR_FOUND)
+            fail_msg("%s not found", found[i]);
+        sg_person_free(&p);
+    }
+    struct sg_person *p = NULL;
+    enum sg_channel ch;
+    assert_int_equal(sg_dir_lookup(dir, "zoe.brown@school.example", &p, &ch,
+                                   &error),
+                     SG_DIR_NOTFOUND);
+    sg_dir_free(&dir);
+
+    dir = open_file("zo\xc3\xab@school.example pupil\n"
+                    "ZO\xc3\x8b@school.example staff\n",
+                    &error);
+    assert_null(dir);
+    assert_non_null(strstr(error, ":2: address zo\xc3\xab@school.example "
+                                  "already belongs to the person on line 1"));
 }
 
 /* The forms Postfix's trivial-rewrite(8) may deliver a recipient to. */
@@ -248,6 +309,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalise),
         cmocka_unit_test(test_normalise_long),
+        cmocka_unit_test(test_file_folding),
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_routes_limits),
         cmocka_unit_test(test_filter_escape),
