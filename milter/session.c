@@ -216,7 +216,7 @@ sg_session_envfrom(struct sg_session *s, const char *from,
 /* Rules decidable now (sender and this recipient, no content): a
  * reject refuses this recipient alone, here, with the explanation. */
 static enum sg_status
-rcpt_verdict(struct sg_session *s, const char *addr,
+rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
              const struct sg_person *person, enum sg_channel channel,
              struct sg_outcome *out)
 {
@@ -234,9 +234,12 @@ rcpt_verdict(struct sg_session *s, const char *addr,
     if (verdict->action == SG_ACTION_REJECT) {
         struct sg_buf described = SG_BUF_INIT;
         sg_judge_describe(verdict, &described);
-        sg_log_info("%s: %s at RCPT client=%s[%s] from=<%s> to=<%s>", qid(s),
+        sg_log_info("%s: %s at RCPT client=%s[%s] from=<%s> to=<%s>%s%s%s",
+                    qid(s),
                     described.data != NULL ? described.data : "verdict=reject",
-                    s->client_name, s->client_addr, s->env_from, addr);
+                    s->client_name, s->client_addr, s->env_from, addr,
+                    via != NULL ? "=<" : "", via != NULL ? via : "",
+                    via != NULL ? ">" : "");
         sg_buf_free(&described);
         st = sg_outcome_reject_reply(verdict, out) < 0
                  ? sg_session_failure_status(s)
@@ -295,7 +298,7 @@ sg_session_rcpt_mta(struct sg_session *s, const char *rcpt,
     else if (unfollowable)
         verdict = rcpt_unfollowable(s, addr, out);
     else if (s->smtp_client)
-        verdict = rcpt_verdict(s, addr, person, channel, out);
+        verdict = rcpt_verdict(s, addr, via, person, channel, out);
     if (verdict != SG_CONTINUE) {
         free(addr);
         free(via);

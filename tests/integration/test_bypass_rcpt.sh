@@ -125,6 +125,8 @@ for f in "${FORMS[@]}"; do
     check "[$f] personal address to the pupil: refused with 550 5.7.1" \
         grep -Eq '^<\*\* +550[ -]5\.7\.1' "$log"
     check "[$f] the refusal names the rule" grep -q "(Rule staff-personal-to-pupil.)" "$log"
+    check "[$f] the log line at RCPT names the pupil's address" \
+        grep -qiF "at RCPT client=[127.0.0.2][127.0.0.2] from=<john.smith.home@example.net> to=<$f>=<amy.patel@school.example>" "$SG_MILTER_LOG"
     check "[$f] nothing queued" test -z "$qid"
 done
 # An unverified school sender to a pupil is held (the end-of-message rules).
