@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,6 +31,32 @@ sg_strv_free(char ***vec, size_t *n)
     free(*vec);
     *vec = NULL;
     *n = 0;
+}
+
+bool
+sg_strv_has(const char *const *vec, size_t n, const char *value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(vec[i], value) == 0)
+            return true;
+    return false;
+}
+
+const char *
+sg_strv_join(const char *const *vec, size_t n, const char *sep, char *buf,
+             size_t size)
+{
+    size_t len = 0;
+    if (size > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < n && len + 1 < size; i++) {
+        int w = snprintf(buf + len, size - len, "%s%s", i > 0 ? sep : "",
+                         vec[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    return buf;
 }
 
 int

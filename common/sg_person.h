@@ -75,6 +75,11 @@ size_t sg_person_remove_role(struct sg_person *person, const char *role);
 /* Append a copy of value to a string vector; 0 or -1 (allocation). */
 int sg_strv_push(char ***vec, size_t *n, const char *value);
 void sg_strv_free(char ***vec, size_t *n);
+/* Whether value is one of the n strings of vec, ignoring case (roles). */
+bool sg_strv_has(const char *const *vec, size_t n, const char *value);
+/* vec joined with sep into buf (cut short to fit); buf. */
+const char *sg_strv_join(const char *const *vec, size_t n, const char *sep,
+                         char *buf, size_t size);
 
 /* Whole years of age on date today; -1 if the date of birth is unknown. */
 int sg_date_age(const struct sg_date *dob, const struct sg_date *today);

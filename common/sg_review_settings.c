@@ -42,6 +42,7 @@ sg_review_settings_init(struct sg_review_settings *s)
     s->release_command = (char *)SG_REVIEW_RELEASE_COMMAND;
     s->delete_command = (char *)SG_REVIEW_DELETE_COMMAND;
     s->queue_command = (char *)SG_REVIEW_QUEUE_COMMAND;
+    s->reconcile_grace = SG_REVIEW_RECONCILE_GRACE;
     s->command_timeout = SG_REVIEW_COMMAND_TIMEOUT;
     s->sla_hours = SG_REVIEW_SLA_HOURS;
     s->retention_days = SG_REVIEW_RETENTION_DAYS;

@@ -24,6 +24,7 @@
 #define SG_REVIEW_SLA_HOURS       24
 #define SG_REVIEW_RETENTION_DAYS  365
 #define SG_REVIEW_HOLD_MAX_DAYS   0 /* never expire held mail */
+#define SG_REVIEW_RECONCILE_GRACE 900 /* seconds; see reconcile_grace */
 
 /* What expire does with a message held longer than hold_max_days. */
 enum sg_review_expire_action {
@@ -48,6 +49,10 @@ struct sg_review_settings {
     int retention_days;    /* decided records purged after; 0 never */
     int hold_max_days;     /* held mail expired after; 0 never */
     int expire_action;     /* enum sg_review_expire_action */
+    int reconcile_grace;   /* seconds a new record's message may take to
+                              reach the hold queue before a record never
+                              seen there counts as lost (hold_reconcile_grace;
+                              more than Postfix's milter_content_timeout) */
 };
 
 /* The defaults above. */

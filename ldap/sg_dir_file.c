@@ -166,6 +166,8 @@ struct parser {
     size_t line;
     const char *delims;
     struct file_backend *fb;
+    char **known_roles; /* sg_dir_known_roles: a role must be one */
+    size_t n_known_roles;
     const char *error; /* set on failure */
 };
 
@@ -298,6 +300,16 @@ add_roles(struct parser *ps, struct sg_person *person, char *list)
         if (!valid_role(role))
             PARSE_FAIL(ps, "bad role name \"%s\" (letters, digits, - _ .)",
                        role);
+        if (!sg_strv_has((const char *const *)ps->known_roles,
+                         ps->n_known_roles, role)) {
+            char known[300];
+            PARSE_FAIL(ps, "unknown role \"%s\" (known: %s; a site's own "
+                           "roles are declared with roles = ...)",
+                       role,
+                       sg_strv_join((const char *const *)ps->known_roles,
+                                    ps->n_known_roles, ", ", known,
+                                    sizeof(known)));
+        }
         if (sg_person_add_role(person, role) < 0)
             PARSE_FAIL(ps, "out of memory");
     }
@@ -453,6 +465,12 @@ sg_dir_file_open(const struct sg_dir_config *cfg,
                         .delims = cfg->recipient_delimiter,
                         .fb = fb,
                         .error = NULL};
+    if (sg_dir_known_roles(cfg, &ps.known_roles, &ps.n_known_roles) < 0) {
+        file_free(&fb->base);
+        fclose(fp);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -477,6 +495,7 @@ sg_dir_file_open(const struct sg_dir_config *cfg,
     }
     free(line);
     fclose(fp);
+    sg_strv_free(&ps.known_roles, &ps.n_known_roles);
     if (rc == 0 && index_names(fb) < 0) {
         ps.error = "out of memory";
         rc = -1;

@@ -43,8 +43,63 @@ sg_dir_backend_from_name(const char *name, enum sg_dir_backend_type *type_r)
         *type_r = SG_DIR_BACKEND_FILE;
     else if (name != NULL && strcasecmp(name, "ldap") == 0)
         *type_r = SG_DIR_BACKEND_LDAP;
+    else if (name != NULL && strcasecmp(name, "none") == 0)
+        *type_r = SG_DIR_BACKEND_NONE;
     else
         return -1;
+    return 0;
+}
+
+/* Add role to the vector unless it is there; 0 or -1. */
+static int
+known_add(char ***roles, size_t *n, const char *role, size_t len)
+{
+    char *copy = strndup(role, len);
+    int rc = copy == NULL ? -1 : 0;
+    if (rc == 0 && copy[0] != '\0' &&
+        !sg_strv_has((const char *const *)*roles, *n, copy))
+        rc = sg_strv_push(roles, n, copy);
+    free(copy);
+    return rc;
+}
+
+int
+sg_dir_known_roles(const struct sg_dir_config *cfg, char ***roles_r,
+                   size_t *n_r)
+{
+    static const char *const builtin[] = {
+        SG_ROLE_STAFF, SG_ROLE_PUPIL, SG_ROLE_PARENT, SG_ROLE_DSL,
+        SG_ROLE_FORMER_PUPIL, SG_ROLE_FORMER_PUPIL_UNDER_18};
+    char **roles = NULL;
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(builtin) / sizeof(*builtin); i++)
+        rc = known_add(&roles, &n, builtin[i], strlen(builtin[i]));
+    const char *named[] = {cfg->role_pupil, cfg->role_former_pupil,
+                           cfg->role_former_pupil_under_18};
+    for (size_t i = 0; rc == 0 && i < sizeof(named) / sizeof(*named); i++)
+        if (named[i] != NULL)
+            rc = known_add(&roles, &n, named[i], strlen(named[i]));
+    if (cfg->backend == SG_DIR_BACKEND_LDAP) {
+        const char *off = cfg->ldap_disabled_role;
+        if (rc == 0 && off != NULL && strcasecmp(off, "notfound") != 0)
+            rc = known_add(&roles, &n, off, strlen(off));
+        /* the maps hold "ROLE=VALUE" */
+        for (size_t i = 0; rc == 0 && i < cfg->n_ldap_role_filters; i++)
+            rc = known_add(&roles, &n, cfg->ldap_role_filters[i],
+                           strcspn(cfg->ldap_role_filters[i], "="));
+        for (size_t i = 0; rc == 0 && i < cfg->n_ldap_role_groups; i++)
+            rc = known_add(&roles, &n, cfg->ldap_role_groups[i],
+                           strcspn(cfg->ldap_role_groups[i], "="));
+    }
+    for (size_t i = 0; rc == 0 && i < cfg->n_roles; i++)
+        rc = known_add(&roles, &n, cfg->roles[i], strlen(cfg->roles[i]));
+    if (rc < 0) {
+        sg_strv_free(&roles, &n);
+        return -1;
+    }
+    *roles_r = roles;
+    *n_r = n;
     return 0;
 }
 

@@ -37,6 +37,8 @@ enum sg_dir_status {
 enum sg_dir_backend_type {
     SG_DIR_BACKEND_FILE = 0, /* "file": a text directory (the default) */
     SG_DIR_BACKEND_LDAP,     /* "ldap": OpenLDAP or Active Directory */
+    SG_DIR_BACKEND_NONE,     /* "none": no directory, said outright; every
+                                address is external (sg_dir_new refuses) */
 };
 
 /*
@@ -65,6 +67,10 @@ struct sg_dir_config {
     /* A former pupil whose date of birth is unknown counts as under 18
      * (the protective choice) unless this is false. */
     bool unknown_age_is_minor; /* default true */
+    /* roles: the site's own roles beyond the built-in ones (see
+     * sg_dir_known_roles); a directory file may use no others. */
+    char **roles;
+    size_t n_roles;
 
     /* ---- cache */
     int cache_size;        /* entries, LRU-bounded; 0 disables; 10000 */
@@ -144,9 +150,20 @@ struct sg_dir_stats {
 
 struct sg_directory;
 
-/* "file" or "ldap" (any case) into *type_r; 0, or -1 for another name. */
+/* "file", "ldap" or "none" (any case) into *type_r; 0, or -1 for another
+ * name. */
 int sg_dir_backend_from_name(const char *name,
                              enum sg_dir_backend_type *type_r);
+
+/* The roles a person may hold under cfg: the built-in ones (staff, pupil,
+ * parent, dsl, former-pupil, former-pupil-under-18), the configured names
+ * of the three pupil roles, with the ldap backend the ROLE of every
+ * ldap_role_filter.ROLE and ldap_role_group.ROLE and ldap_disabled_role,
+ * and the site's own (roles).
+ * A new vector into *roles_r / *n_r (free with sg_strv_free); 0, or -1
+ * (allocation). */
+int sg_dir_known_roles(const struct sg_dir_config *cfg, char ***roles_r,
+                       size_t *n_r);
 
 /* Defaults into cfg (the strings are static: do not free them). */
 void sg_dir_config_init(struct sg_dir_config *cfg);

@@ -286,25 +286,20 @@ read_message(const struct check_opts *o)
 }
 
 static void
-lookup_or_exit(enum sg_dir_status st, const char *addr, const char *error)
+lookup_failed(const char *addr, const char *error)
 {
-    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG) {
-        fprintf(stderr,
-                "safeguard-check: directory lookup of <%s> failed: %s\n"
-                "(the daemon would answer with failure_action)\n",
-                addr, error != NULL ? error : "unknown error");
-        exit(EX_TEMPFAIL);
+    if (error == NULL) {
+        fprintf(stderr, "safeguard-check: out of memory\n");
+        exit(EX_OSERR);
     }
-}
-
-static void
-resolve_or_exit(const struct sg_config *cfg, const char *addr,
-                struct party_info *info)
-{
-    const char *error = NULL;
-    enum sg_dir_status st =
-        sg_judge_resolve(cfg, addr, &info->person, &info->channel, &error);
-    lookup_or_exit(st, addr, error);
+    if (addr != NULL)
+        fprintf(stderr, "safeguard-check: directory lookup of <%s> failed: "
+                        "%s\n",
+                addr, error);
+    else
+        fprintf(stderr, "safeguard-check: %s\n", error);
+    fprintf(stderr, "(the daemon would answer with failure_action)\n");
+    exit(EX_TEMPFAIL);
 }
 
 /* A recipient, in every form Postfix may deliver it to, as the daemon. */
@@ -317,7 +312,8 @@ resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
     enum sg_dir_status st =
         sg_judge_resolve_rcpt(cfg, addr, NULL, &info->person, &info->channel,
                               &info->via, &unfollowable, &error);
-    lookup_or_exit(st, addr, error);
+    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
+        lookup_failed(addr, error != NULL ? error : "unknown error");
     if (unfollowable) {
         fprintf(stderr,
                 "safeguard-check: <%s>: the daemon would refuse this "
@@ -325,6 +321,36 @@ resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
                 addr, SG_RCPT_UNFOLLOWABLE_REPLY);
         exit(EX_DATAERR);
     }
+}
+
+/* The sender as the daemon judges it: the envelope, the login's people
+ * and the header claims (judge.h). */
+static void
+sender_or_exit(const struct sg_config *cfg, const struct check_opts *o,
+               const struct sg_msgview *view, struct sg_sender *sender)
+{
+    const char *addr = NULL, *error = NULL;
+    if (sg_judge_sender_envelope(cfg, view->env_from, o->trusted, o->auth,
+                                 sender, &addr, &error) < 0 ||
+        sg_judge_sender_headers(cfg, view, o->trusted, o->auth, sender,
+                                &addr, &error) < 0)
+        lookup_failed(addr, error);
+}
+
+static struct party_info
+claim_info(const struct sg_sender *sender, size_t i)
+{
+    const struct sg_sender_claim *c = &sender->claims[i];
+    return (struct party_info){c->person, c->channel, c->forged, NULL};
+}
+
+/* "the SMTP AUTH login", "the From:, Sender: or Reply-To: header" */
+static const char *
+claim_source(const struct sg_sender_claim *c)
+{
+    return (c->sources & SG_CLAIM_AUTH) ? "the SMTP AUTH login"
+                                        : "the From:, Sender: or Reply-To: "
+                                          "header";
 }
 
 /* "staff, dsl", "pupil (personal address)", "external" */
@@ -362,7 +388,8 @@ print_indented(const char *label, const char *text)
 static void
 print_text(const struct sg_msgview *view, const char *const *addrs,
            const struct party_info *parties, size_t n_parties,
-           const struct sg_verdict *v, time_t now)
+           const struct sg_sender *sender, const struct sg_verdict *v,
+           time_t now)
 {
     struct sg_buf b = SG_BUF_INIT;
     sg_judge_describe(v, &b);
@@ -384,6 +411,15 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         printf("%s <%s>: %s\n", i == 0 ? "From" : "To  ", addrs[i], b.data);
         if (parties[i].via != NULL)
             printf("      (delivered as <%s>)\n", parties[i].via);
+        if (i == 0 && sender->judged > 0) {
+            const struct sg_sender_claim *c =
+                &sender->claims[sender->judged];
+            struct party_info judged = claim_info(sender, sender->judged);
+            sg_buf_reset(&b);
+            describe_party(&judged, &b);
+            printf("Judged as <%s>: %s (claimed by %s)\n", c->address,
+                   b.data, claim_source(c));
+        }
     }
     printf("Subject: %s\n", view->subject != NULL ? view->subject : "");
     sg_buf_free(&b);
@@ -448,7 +484,8 @@ party_json(const char *addr, const struct party_info *p)
 
 static void
 print_json(const char *const *addrs, const struct party_info *parties,
-           size_t n_parties, const struct sg_verdict *v, time_t now)
+           size_t n_parties, const struct sg_sender *sender,
+           const struct sg_verdict *v, time_t now)
 {
     json_t *root = json_object();
     json_object_set_new(root, "action",
@@ -459,6 +496,16 @@ print_json(const char *const *addrs, const struct party_info *parties,
                         json_string(sg_action_name(v->would_action)));
     json_object_set_new(root, "time", json_integer((json_int_t)now));
     json_object_set_new(root, "sender", party_json(addrs[0], &parties[0]));
+    if (sender->judged > 0) {
+        const struct sg_sender_claim *c = &sender->claims[sender->judged];
+        struct party_info judged = claim_info(sender, sender->judged);
+        json_t *j = party_json(c->address, &judged);
+        json_object_set_new(j, "claimed_by",
+                            json_string((c->sources & SG_CLAIM_AUTH)
+                                            ? "auth"
+                                            : "header"));
+        json_object_set_new(root, "judged_as", j);
+    }
     json_t *rcpts = json_array();
     for (size_t i = 1; i < n_parties; i++)
         json_array_append_new(rcpts, party_json(addrs[i], &parties[i]));
@@ -523,18 +570,16 @@ main(int argc, char **argv)
         fprintf(stderr, "safeguard-check: out of memory\n");
         return EX_OSERR;
     }
+    struct sg_sender sender;
+    sender_or_exit(cfg, &o, view, &sender);
     addrs[0] = view->env_from;
-    resolve_or_exit(cfg, view->env_from, &info[0]);
-    sg_judge_sender_trust(&info[0].person, &info[0].channel, o.trusted,
-                          o.auth, &info[0].forged);
+    info[0] = claim_info(&sender, 0); /* borrowed from sender */
     for (size_t i = 0; i < o.n_to; i++) {
         addrs[i + 1] = view->env_rcpt[i];
         resolve_rcpt_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
         rcpts[i] = (struct sg_party){view->env_rcpt[i], info[i + 1].person,
                                      info[i + 1].channel};
     }
-    struct sg_party sender = {view->env_from, info[0].person,
-                              info[0].channel};
     struct sg_verdict *verdict = NULL;
     const char *error = NULL;
     if (sg_judge_eval(cfg, view, &sender, rcpts, o.n_to, now, &verdict,
@@ -546,15 +591,16 @@ main(int argc, char **argv)
         return EX_SOFTWARE;
     }
     if (o.json)
-        print_json(addrs, info, n, verdict, now);
+        print_json(addrs, info, n, &sender, verdict, now);
     else
-        print_text(view, addrs, info, n, verdict, now);
+        print_text(view, addrs, info, n, &sender, verdict, now);
 
     sg_verdict_free(&verdict);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 1; i < n; i++) {
         sg_person_free(&info[i].person);
         free(info[i].via);
     }
+    sg_sender_free(&sender);
     free(info);
     free(addrs);
     free(rcpts);

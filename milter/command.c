@@ -39,14 +39,17 @@
 
 static _Thread_local char errbuf[1024];
 
-__attribute__((format(printf, 2, 3))) static int
-fail(const char **error_r, const char *fmt, ...)
+#define fail sg_command_fail
+
+int
+sg_command_fail(const char **error_r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
     va_end(ap);
-    *error_r = errbuf;
+    if (error_r != NULL)
+        *error_r = errbuf;
     return -1;
 }
 

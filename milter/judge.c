@@ -2,9 +2,12 @@
  * judge.c - resolve people, decide who the sender really is, evaluate the
  * rules, and describe the verdict in one line.
  *
- * SECURITY: the sender's identity comes from the envelope and the MTA's
- * word (trusted client, SMTP AUTH), never from headers; a From: display
- * name is only a signal the rules may use.  A directory failure is an
+ * SECURITY: a school address is believed only on the MTA's word (trusted
+ * client, SMTP AUTH as its owner).  The envelope, the login and the
+ * From:/Sender:/Reply-To: headers are all claims: the sender is judged as
+ * each, and the strongest verdict wins, so no claim can make a message
+ * pass that another would stop.  A From: display name is only a signal
+ * the rules may use.  A directory failure is an
  * error, never an "external" person.
  * Fails by returning an error status; nothing here logs.
  */
@@ -210,16 +213,218 @@ sg_auth_matches(const char *auth_user, const struct sg_person *person)
 }
 
 void
-sg_judge_sender_trust(struct sg_person **person, enum sg_channel *channel,
-                      bool trusted, const char *auth_user, bool *forged_r)
+sg_judge_claim_trust(const struct sg_config *cfg, const char *addr,
+                     struct sg_person **person, enum sg_channel *channel,
+                     bool trusted, const char *auth_user, bool *forged_r)
 {
     *forged_r = false;
-    if (*person != NULL && *channel == SG_CHANNEL_SCHOOL && !trusted &&
-        !sg_auth_matches(auth_user, *person)) {
-        sg_person_free(person);
-        *channel = SG_CHANNEL_NONE;
-        *forged_r = true;
+    if (*person == NULL || *channel != SG_CHANNEL_SCHOOL || trusted ||
+        !sg_rules_school_address(cfg->rules, addr) ||
+        sg_auth_matches(auth_user, *person))
+        return;
+    sg_person_free(person);
+    *channel = SG_CHANNEL_NONE;
+    *forged_r = true;
+}
+
+struct sg_party
+sg_sender_party(const struct sg_sender *sender, size_t i)
+{
+    const struct sg_sender_claim *c = &sender->claims[i];
+    return (struct sg_party){c->address, c->person, c->channel};
+}
+
+void
+sg_sender_free(struct sg_sender *sender)
+{
+    for (size_t i = 0; i < sender->n_claims; i++) {
+        free(sender->claims[i].address);
+        sg_person_free(&sender->claims[i].person);
     }
+    free(sender->claims);
+    memset(sender, 0, sizeof(*sender));
+}
+
+/* Is this claim the same identity as (person, channel) or, for nobody,
+ * the same address? */
+static bool
+claim_same(const struct sg_sender_claim *c, const char *addr,
+           const struct sg_person *person, enum sg_channel channel)
+{
+    if (c->person != NULL && person != NULL)
+        return c->channel == channel && c->person->address != NULL &&
+               person->address != NULL &&
+               strcasecmp(c->person->address, person->address) == 0;
+    return c->person == NULL && person == NULL &&
+           strcasecmp(c->address, addr) == 0;
+}
+
+/* Add a claim (taking person), or merge it into the same identity. */
+static int
+claim_add(struct sg_sender *sender, const char *addr, struct sg_person *person,
+          enum sg_channel channel, unsigned source, bool forged)
+{
+    for (size_t i = 0; i < sender->n_claims; i++)
+        if (claim_same(&sender->claims[i], addr, person, channel)) {
+            sender->claims[i].sources |= source;
+            sender->claims[i].forged = sender->claims[i].forged || forged;
+            sg_person_free(&person);
+            return 0;
+        }
+    struct sg_sender_claim *grown = realloc(
+        sender->claims, (sender->n_claims + 1) * sizeof(*grown));
+    char *copy = strdup(addr);
+    if (grown != NULL)
+        sender->claims = grown;
+    if (grown == NULL || copy == NULL) {
+        free(copy);
+        sg_person_free(&person);
+        return -1;
+    }
+    sender->claims[sender->n_claims++] =
+        (struct sg_sender_claim){copy, person, channel, source, forged};
+    return 0;
+}
+
+/* Look addr up and apply the trust test; a claim only when keep_external
+ * or the address is a person's or in a school domain.  1 added, 0 not,
+ * -1 failed (*error_r set for a lookup, NULL for allocation). */
+static int
+claim_resolve(const struct sg_config *cfg, const char *addr, bool trusted,
+              const char *auth_user, unsigned source, bool keep_external,
+              struct sg_sender *sender, const char **error_r)
+{
+    struct sg_person *person = NULL;
+    enum sg_channel channel = SG_CHANNEL_NONE;
+    bool forged = false;
+    *error_r = NULL;
+    enum sg_dir_status st =
+        sg_judge_resolve(cfg, addr, &person, &channel, error_r);
+    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG) {
+        if (*error_r == NULL)
+            *error_r = "unknown error";
+        return -1;
+    }
+    if (source != SG_CLAIM_AUTH)
+        sg_judge_claim_trust(cfg, addr, &person, &channel, trusted,
+                             auth_user, &forged);
+    if (!keep_external && person == NULL &&
+        !sg_rules_school_address(cfg->rules, addr))
+        return 0;
+    return claim_add(sender, addr, person, channel, source, forged) < 0 ? -1
+                                                                        : 1;
+}
+
+/* The people the SMTP AUTH login belongs to. */
+static int
+login_claims(const struct sg_config *cfg, const char *login,
+             struct sg_sender *sender, const char **addr_r,
+             const char **error_r)
+{
+    if (strchr(login, '@') != NULL) {
+        *addr_r = login;
+        return claim_resolve(cfg, login, true, login, SG_CLAIM_AUTH, false,
+                             sender, error_r) < 0
+                   ? -1
+                   : 0;
+    }
+    for (size_t i = 0; i < cfg->n_school_domains; i++) {
+        const char *domain = cfg->school_domains[i];
+        domain += domain[0] == '@';
+        char *addr = NULL;
+        if (asprintf(&addr, "%s@%s", login, domain) < 0) {
+            *addr_r = NULL;
+            *error_r = NULL;
+            return -1;
+        }
+        /* the lookup's error names the address; keep it for the log */
+        int rc = claim_resolve(cfg, addr, true, login, SG_CLAIM_AUTH, false,
+                               sender, error_r);
+        free(addr);
+        if (rc < 0) {
+            *addr_r = login;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+sg_judge_sender_envelope(const struct sg_config *cfg, const char *env_from,
+                         bool trusted, const char *auth_user,
+                         struct sg_sender *sender, const char **addr_r,
+                         const char **error_r)
+{
+    memset(sender, 0, sizeof(*sender));
+    *addr_r = env_from;
+    if (claim_resolve(cfg, env_from, trusted, auth_user, SG_CLAIM_ENVELOPE,
+                      true, sender, error_r) < 0)
+        return -1;
+    const struct sg_sender_claim *env = &sender->claims[0];
+    if (auth_user == NULL || (env->channel == SG_CHANNEL_SCHOOL &&
+                              sg_auth_matches(auth_user, env->person)))
+        return 0; /* no login, or the login vouches for the envelope */
+    return login_claims(cfg, auth_user, sender, addr_r, error_r);
+}
+
+int
+sg_judge_sender_headers(const struct sg_config *cfg,
+                        const struct sg_msgview *view, bool trusted,
+                        const char *auth_user, struct sg_sender *sender,
+                        const char **addr_r, const char **error_r)
+{
+    if (view->sender_claims_overflow) {
+        *addr_r = NULL;
+        *error_r = "more addresses in From:, Sender: and Reply-To: than "
+                   "the filter checks";
+        return -1;
+    }
+    for (size_t i = 0; i < view->n_sender_claims; i++) {
+        const char *addr = view->sender_claims[i];
+        *addr_r = addr;
+        if (sender->n_claims > 0 &&
+            strcasecmp(addr, sender->claims[0].address) == 0) {
+            sender->claims[0].sources |= SG_CLAIM_HEADER;
+            continue; /* the envelope sender's own: judged already */
+        }
+        if (claim_resolve(cfg, addr, trusted, auth_user, SG_CLAIM_HEADER,
+                          false, sender, error_r) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void
+sg_judge_put_roles(struct sg_buf *out, const struct sg_person *p)
+{
+    if (p == NULL || p->n_roles == 0)
+        sg_buf_puts(out, ":external");
+    for (size_t i = 0; p != NULL && i < p->n_roles; i++)
+        sg_buf_printf(out, "%c%s", i == 0 ? ':' : '+', p->roles[i]);
+}
+
+void
+sg_sender_describe(const struct sg_sender *sender, struct sg_buf *out)
+{
+    const struct sg_sender_claim *c = &sender->claims[sender->judged];
+    const struct sg_person *p = c->person;
+    sg_judge_put_roles(out, p);
+    const char *tags[4];
+    size_t n = 0;
+    if (c->forged)
+        tags[n++] = "forged";
+    if (p != NULL && c->channel == SG_CHANNEL_PERSONAL)
+        tags[n++] = "personal";
+    if (sender->judged > 0 && (c->sources & SG_CLAIM_AUTH))
+        tags[n++] = "auth";
+    if (sender->judged > 0 && (c->sources & SG_CLAIM_HEADER))
+        tags[n++] = "header";
+    for (size_t i = 0; i < n; i++)
+        sg_buf_printf(out, "%c%s", i == 0 ? '(' : ',', tags[i]);
+    if (n > 0)
+        sg_buf_puts(out, ")");
+    if (sender->judged > 0)
+        sg_buf_printf(out, " sender=<%s>", c->address);
 }
 
 static int
@@ -303,24 +508,96 @@ evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
     return rc;
 }
 
+/* Order of verdicts: the action, then journalling, then what test-mode
+ * rules would have done, then annotation.  <0, 0, >0. */
+static int
+verdict_cmp(const struct sg_verdict *a, const struct sg_verdict *b)
+{
+    if (a->action != b->action)
+        return a->action < b->action ? -1 : 1;
+    if (a->journal != b->journal)
+        return a->journal ? 1 : -1;
+    if (a->would_action != b->would_action)
+        return a->would_action < b->would_action ? -1 : 1;
+    if (a->annotate != b->annotate)
+        return a->annotate ? 1 : -1;
+    return 0;
+}
+
+/* A claim of nobody (a null or unknown address outside the school's
+ * domains) says nothing once another claim is a person: a null envelope
+ * sender from an authenticated member of staff is judged as that member
+ * of staff only, not also as an outsider using their name. */
+static bool
+claim_superseded(const struct sg_config *cfg, const struct sg_sender *sender,
+                 size_t i)
+{
+    const struct sg_sender_claim *c = &sender->claims[i];
+    if (c->person != NULL || c->forged ||
+        sg_rules_school_address(cfg->rules, c->address))
+        return false;
+    for (size_t k = 0; k < sender->n_claims; k++)
+        if (sender->claims[k].person != NULL)
+            return true;
+    return false;
+}
+
+/* Evaluate for every claim and keep the strongest verdict. */
+static int
+evaluate_claims(const struct sg_config *cfg, const struct sg_msgview *view,
+                struct sg_sender *sender, const struct sg_party *rcpts,
+                size_t n_rcpts, time_t now, bool explain_all,
+                struct sg_verdict **verdict_r, const char **error_r)
+{
+    struct sg_verdict *best = NULL;
+    sender->judged = 0;
+    for (size_t i = 0; i < sender->n_claims; i++) {
+        if (claim_superseded(cfg, sender, i))
+            continue;
+        struct sg_party party = sg_sender_party(sender, i);
+        struct sg_verdict *v = NULL;
+        if (evaluate(cfg, view, &party, rcpts, n_rcpts, now, explain_all, &v,
+                     error_r) < 0) {
+            sg_verdict_free(&best);
+            return -1;
+        }
+        int cmp = best != NULL ? verdict_cmp(v, best) : 1;
+        if (cmp > 0 || (cmp == 0 && sender->claims[i].person != NULL &&
+                        sender->claims[sender->judged].person == NULL)) {
+            /* on a tie, a person says more than nobody */
+            sg_verdict_free(&best);
+            best = v;
+            sender->judged = i;
+        } else {
+            sg_verdict_free(&v);
+        }
+    }
+    if (best == NULL) { /* no claims at all: cannot happen, fail safe */
+        *error_r = "no sender to judge";
+        return -1;
+    }
+    *verdict_r = best;
+    return 0;
+}
+
 int
 sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
-              const struct sg_party *sender, const struct sg_party *rcpts,
+              struct sg_sender *sender, const struct sg_party *rcpts,
               size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
               const char **error_r)
 {
-    return evaluate(cfg, view, sender, rcpts, n_rcpts, now, true, verdict_r,
-                    error_r);
+    return evaluate_claims(cfg, view, sender, rcpts, n_rcpts, now, true,
+                           verdict_r, error_r);
 }
 
 int
 sg_judge_eval_mta(const struct sg_config *cfg, const struct sg_msgview *view,
-                  const struct sg_party *sender, const struct sg_party *rcpts,
+                  struct sg_sender *sender, const struct sg_party *rcpts,
                   size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
                   const char **error_r)
 {
-    return evaluate(cfg, view, sender, rcpts, n_rcpts, now, false, verdict_r,
-                    error_r);
+    return evaluate_claims(cfg, view, sender, rcpts, n_rcpts, now, false,
+                           verdict_r, error_r);
 }
 
 int

@@ -67,25 +67,100 @@ enum sg_dir_status sg_judge_resolve_rcpt(const struct sg_config *cfg,
     "through other addresses (%, ! or @ in the mailbox name), longer than " \
     "this server follows. Write the address plainly, as name@domain."
 
-/* Sender identity: a school address is believed only from a trusted
- * client or one that authenticated as its owner; otherwise the sender is
- * made external and *forged_r set.  A personal address keeps its owner
- * (the personal channel), wherever it comes from. */
-void sg_judge_sender_trust(struct sg_person **person, enum sg_channel *channel,
-                           bool trusted, const char *auth_user,
-                           bool *forged_r);
+/* Who may have sent a message.  The sender is judged as each identity
+ * the message claims, and the strongest verdict is taken:
+ *  - the envelope sender (MAIL FROM), always claims[0];
+ *  - the person the SMTP AUTH login belongs to, when the login does not
+ *    already vouch for the envelope sender: a login with an '@' is looked
+ *    up as an address, a bare one as LOGIN@DOMAIN for each of
+ *    school_domains (every person found is a claim);
+ *  - every address the From:, Sender: and Reply-To: headers show that is
+ *    in a school domain or belongs to someone in the directory (known at
+ *    the end of the message only).
+ * Each claim passes the same trust test (sg_judge_claim_trust).  A claim
+ * that maps to nobody adds nothing, so a login or header that maps to
+ * nobody never makes the judgement more lenient than the envelope's.  A
+ * null or unknown envelope sender outside the school's domains is
+ * replaced by the people the other claims name: it is not also judged
+ * as an outsider. */
+enum sg_claim_source {
+    SG_CLAIM_ENVELOPE = 1, /* MAIL FROM */
+    SG_CLAIM_AUTH = 2,     /* the SMTP AUTH login's person */
+    SG_CLAIM_HEADER = 4,   /* From:, Sender: or Reply-To: */
+};
+
+struct sg_sender_claim {
+    char *address;            /* the address claimed */
+    struct sg_person *person; /* NULL: external */
+    enum sg_channel channel;
+    unsigned sources; /* SG_CLAIM_* it was claimed through */
+    bool forged;      /* a person's school-domain address that nobody
+                         vouched for (sg_judge_claim_trust) */
+};
+
+struct sg_sender {
+    struct sg_sender_claim *claims; /* [0] is the envelope sender */
+    size_t n_claims;
+    size_t judged; /* the claim whose verdict was taken (sg_judge_eval*);
+                      0 until then */
+};
+
+/* The trust test: a school-domain address of someone in the directory is
+ * believed only from a trusted client or one that authenticated as its
+ * owner; otherwise its owner is dropped (external) and *forged_r set.
+ * (A school-domain address of nobody is external anyway; the rules' "via
+ * spoofed" still sees its domain.)  An address outside the
+ * school's domains keeps its owner (a parent registered under their own
+ * address, a member of staff's personal account), wherever it comes
+ * from: the filter cannot tell who may use an outside address. */
+void sg_judge_claim_trust(const struct sg_config *cfg, const char *addr,
+                          struct sg_person **person, enum sg_channel *channel,
+                          bool trusted, const char *auth_user,
+                          bool *forged_r);
+
+/* The claims known at MAIL FROM: the envelope sender, and the login's
+ * people.  0, or -1 when a lookup failed (*addr_r the address, *error_r
+ * why) or on allocation failure (*addr_r NULL).  Free with
+ * sg_sender_free, also after a failure. */
+int sg_judge_sender_envelope(const struct sg_config *cfg, const char *env_from,
+                             bool trusted, const char *auth_user,
+                             struct sg_sender *sender, const char **addr_r,
+                             const char **error_r);
+
+/* Add the claims of the view's From:, Sender: and Reply-To: headers.
+ * -1 as sg_judge_sender_envelope, and also when the headers show more
+ * addresses than the view keeps (*addr_r NULL). */
+int sg_judge_sender_headers(const struct sg_config *cfg,
+                            const struct sg_msgview *view, bool trusted,
+                            const char *auth_user, struct sg_sender *sender,
+                            const char **addr_r, const char **error_r);
+
+/* The judged claim as a party (pointing into sender). */
+struct sg_party sg_sender_party(const struct sg_sender *sender, size_t i);
+
+/* ":staff", ":external(forged)", ":pupil(personal)" for the judged
+ * claim, and when it is not the envelope sender's, its source and
+ * address: ":staff(auth) sender=<j.smith@school.example>". */
+void sg_sender_describe(const struct sg_sender *sender, struct sg_buf *out);
+
+void sg_sender_free(struct sg_sender *sender);
+
+/* ":staff+dsl" (a person's roles), ":external" (nobody, or no roles). */
+void sg_judge_put_roles(struct sg_buf *out, const struct sg_person *p);
 
 /* Does the SMTP AUTH identity belong to person?  It matches the primary
  * address, an alias, or the local part of either (case-insensitive), the
  * usual shapes of a SASL user name. */
 bool sg_auth_matches(const char *auth_user, const struct sg_person *person);
 
-/* Evaluate the rules for a message, with every matching rule's
+/* Evaluate the rules for a message, once for each of the sender's claims;
+ * the strongest verdict is kept and sender->judged says whose it was (on
+ * a tie, the first claim that is a person).  With every matching rule's
  * explanations (what safeguard-check shows).  No rules configured: an
  * "accept" verdict with no matches.  -1 with *error_r when the evaluation
  * failed (the caller applies failure_action). */
 int sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
-                  const struct sg_party *sender, const struct sg_party *rcpts,
+                  struct sg_sender *sender, const struct sg_party *rcpts,
                   size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
                   const char **error_r);
 
@@ -94,7 +169,7 @@ int sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
  * them); otherwise they are NULL. */
 int sg_judge_eval_mta(const struct sg_config *cfg,
                       const struct sg_msgview *view,
-                      const struct sg_party *sender,
+                      struct sg_sender *sender,
                       const struct sg_party *rcpts, size_t n_rcpts,
                       time_t now, struct sg_verdict **verdict_r,
                       const char **error_r);

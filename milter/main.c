@@ -2,6 +2,7 @@
  * main.c - safeguard-milter: command line, start-up, signals.
  *
  *   safeguard-milter [-c config] [-p socket] [-f] [-n] [-V] [-h]
+ *   (--help and --version as -h and -V)
  *
  * Start-up order: load and check the configuration, open the milter socket
  * (as root, so it can live in a root-owned directory), daemonise, write the
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -35,6 +37,7 @@
 #include "fdio.h"
 #include "log.h"
 #include "msgview_build.h"
+#include "quarantine.h"
 #include "sg_config.h"
 #include "sg_directory.h"
 
@@ -58,8 +61,8 @@ usage(FILE *out)
             "             overriding the socket setting\n"
             "  -f         stay in the foreground and log to standard error\n"
             "  -n         check the configuration, print problems, and exit\n"
-            "  -V         print the version and exit\n"
-            "  -h         print this help and exit\n",
+            "  -V         print the version and exit (also --version)\n"
+            "  -h         print this help and exit (also --help)\n",
             DEFAULT_CONFIG);
 }
 
@@ -67,8 +70,11 @@ static void
 parse_args(int argc, char **argv, struct options *opt)
 {
     int c;
+    static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
     opt->config_path = DEFAULT_CONFIG;
-    while ((c = getopt(argc, argv, "c:p:fnVh")) != -1) {
+    while ((c = getopt_long(argc, argv, "c:p:fnVh", lo, NULL)) != -1) {
         switch (c) {
         case 'c':
             opt->config_path = optarg;
@@ -125,9 +131,8 @@ check_config(struct sg_config *cfg)
 {
     const char *name = cfg->path != NULL ? cfg->path : "(built-in defaults)";
     if (cfg->directory == NULL) {
-        printf("safeguard-milter: warning: no directory configured "
-               "(directory_file or directory_backend = ldap): every address "
-               "counts as external\n");
+        printf("safeguard-milter: warning: directory_backend = none: every "
+               "address counts as external\n");
     } else {
         const char *error = NULL;
         if (sg_dir_check(cfg->directory, &error) != SG_DIR_FOUND) {
@@ -328,6 +333,82 @@ signal_thread(void *arg)
     return NULL;
 }
 
+/* One line per record the reconcile changed, starting with the queue id
+ * as the summary lines do. */
+static void
+reconcile_log(void *ctx, const struct sg_quarantine_record *rec,
+              enum sg_quarantine_status to, const char *note)
+{
+    (void)ctx;
+    if (to == SG_QSTATUS_LOST)
+        sg_log_warn("%s: quarantine record %s is now lost: %s",
+                    rec->queue_id, rec->id, note);
+    else
+        sg_log_info("%s: quarantine record %s is now %s: %s", rec->queue_id,
+                    rec->id, sg_quarantine_status_name(to), note);
+}
+
+/* Check the quarantine records against the hold queue once. */
+static void
+reconcile_once(struct sg_config *cfg)
+{
+    const char *cmd = cfg->review.queue_command;
+    if (cmd == NULL || *cmd == '\0')
+        return;
+    const char *error = NULL;
+    struct sg_quarantine *q = sg_config_quarantine(cfg, &error);
+    if (q == NULL)
+        return; /* logged at start; a hold says so again */
+    struct sg_quarantine_reconcile o = {
+        .queue_command = cmd,
+        .timeout = (unsigned)cfg->review.command_timeout,
+        .now = time(NULL),
+        .grace = (time_t)cfg->review.reconcile_grace,
+        .wait = false, /* a decision is under way: next time */
+        .actor = "safeguard-milter",
+        .each = reconcile_log,
+    };
+    struct sg_quarantine_reconcile_result res;
+    int rc = sg_quarantine_reconcile(q, &o, &res, &error);
+    if (rc < 0)
+        sg_log_warn("hold reconcile: %s; records unchanged, trying again "
+                    "in %d seconds",
+                    error, cfg->hold_reconcile_interval);
+    else if (rc == 0)
+        sg_log_debug("hold reconcile: %zu waiting records, %zu newly seen on "
+                     "hold, %zu lost, %zu released or deleted by hand",
+                     res.checked, res.seen, res.lost, res.gone);
+}
+
+/* At start and every hold_reconcile_interval: records of held messages
+ * that the mail system did not keep are marked lost (a crash or a late
+ * answer after the record was written), and those released or deleted
+ * by hand are updated.  The interval is read again each time, so a
+ * reload can change it or turn it on. */
+static void *
+reconcile_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct sg_config *cfg = sg_config_current();
+        int interval = cfg != NULL ? cfg->hold_reconcile_interval : 0;
+        if (interval > 0)
+            reconcile_once(cfg);
+        sg_config_unref(&cfg);
+        sleep(interval > 0 ? (unsigned)interval : 60);
+    }
+    return NULL;
+}
+
+static void
+start_reconcile_thread(void)
+{
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, reconcile_thread, NULL) != 0)
+        sg_log_fatal(EX_OSERR, "cannot start the hold reconcile thread");
+    pthread_detach(tid);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -384,8 +465,9 @@ main(int argc, char **argv)
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
     if (cfg->directory == NULL)
-        sg_log_warn("no directory configured: every address counts as "
+        sg_log_warn("directory_backend = none: every address counts as "
                     "external");
+    start_reconcile_thread();
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
 

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -919,6 +920,127 @@ sg_first_mailbox(InternetAddressList *list, unsigned depth)
     return NULL;
 }
 
+/* ------------------------------------------------------ sender claims */
+
+/* Keep one claimed sender address (see sg_msgview.sender_claims). */
+static int
+sg_claim_add(struct sg_build *b, const char *addr, size_t len)
+{
+    struct sg_msgview *v = b->view;
+    if (len == 0 || memchr(addr, '@', len) == NULL)
+        return 0;
+    char *copy = g_strndup(addr, len);
+    char *claim = copy != NULL ? sg_utf8_dup(copy) : NULL;
+    g_free(copy);
+    if (claim == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    for (size_t i = 0; i < v->n_sender_claims; i++)
+        if (strcasecmp(v->sender_claims[i], claim) == 0) {
+            free(claim);
+            return 0;
+        }
+    if (v->n_sender_claims == SG_MSGVIEW_MAX_CLAIMS) {
+        v->sender_claims_overflow = true;
+        free(claim);
+        return 0;
+    }
+    if (v->sender_claims == NULL &&
+        (v->sender_claims = calloc(SG_MSGVIEW_MAX_CLAIMS,
+                                   sizeof(char *))) == NULL) {
+        free(claim);
+        return sg_fail(b, SG_ERR_NOMEM);
+    }
+    v->sender_claims[v->n_sender_claims++] = claim;
+    return 0;
+}
+
+/* Can c be part of an address written in free text?  Bytes of UTF-8
+ * sequences count, so internationalised addresses stay whole. */
+static bool
+sg_addr_char(unsigned char c, bool domain)
+{
+    if (c >= 0x80 || g_ascii_isalnum(c) || c == '-' || c == '.')
+        return true;
+    return !domain && c != '\0' && strchr("!#$%&'*+/=?^_`{|}~", c) != NULL;
+}
+
+/* Every address-like word in a display name: "j.smith@school.example",
+ * "Mr Smith (j.smith@school.example)".  Mail programs show the name, so
+ * an address there is a claim like the mailbox's own. */
+static int
+sg_claims_in_name(struct sg_build *b, const char *name)
+{
+    if (name == NULL)
+        return 0;
+    for (const char *at = strchr(name, '@'); at != NULL;
+         at = strchr(at + 1, '@')) {
+        const char *l = at, *r = at + 1;
+        while (l > name && sg_addr_char((unsigned char)l[-1], false))
+            l--;
+        while (sg_addr_char((unsigned char)*r, true))
+            r++;
+        while (l < at && *l == '.')
+            l++;
+        while (r > at + 1 && r[-1] == '.')
+            r--;
+        if (l < at && r > at + 1 && sg_claim_add(b, l, (size_t)(r - l)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+sg_claims_in_list(struct sg_build *b, InternetAddressList *list,
+                  unsigned depth)
+{
+    int n = list != NULL ? internet_address_list_length(list) : 0;
+    for (int i = 0; i < n; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        if (sg_claims_in_name(b, internet_address_get_name(ia)) < 0)
+            return -1;
+        if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+            const char *addr = internet_address_mailbox_get_addr(
+                INTERNET_ADDRESS_MAILBOX(ia));
+            if (addr != NULL && sg_claim_add(b, addr, strlen(addr)) < 0)
+                return -1;
+        } else if (INTERNET_ADDRESS_IS_GROUP(ia) && depth < 4 &&
+                   sg_claims_in_list(b,
+                                     internet_address_group_get_members(
+                                         INTERNET_ADDRESS_GROUP(ia)),
+                                     depth + 1) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The addresses every From:, Sender: and Reply-To: header shows; a
+ * repeated header is read as often as it occurs. */
+static int
+sg_sender_claims(struct sg_build *b, GMimeMessage *msg)
+{
+    static const char *const names[] = {"From", "Sender", "Reply-To"};
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+    for (int i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        const char *name = g_mime_header_get_name(h);
+        const char *raw = g_mime_header_get_raw_value(h);
+        bool wanted = false;
+        for (size_t k = 0; k < G_N_ELEMENTS(names) && name != NULL; k++)
+            wanted = wanted || g_ascii_strcasecmp(name, names[k]) == 0;
+        if (!wanted || raw == NULL)
+            continue;
+        InternetAddressList *list = internet_address_list_parse(b->opts, raw);
+        int rc = sg_claims_in_list(b, list, 0);
+        if (list != NULL)
+            g_object_unref(list);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int
 sg_envelope_headers(struct sg_build *b, GMimeMessage *msg)
 {
@@ -1007,7 +1129,8 @@ static int
 sg_build_message(struct sg_build *b, GMimeMessage *msg)
 {
     static const struct sg_where top = {0, 0, "", ""};
-    if (sg_headers(b, msg) < 0 || sg_envelope_headers(b, msg) < 0)
+    if (sg_headers(b, msg) < 0 || sg_envelope_headers(b, msg) < 0 ||
+        sg_sender_claims(b, msg) < 0)
         return -1;
     return sg_walk_message(b, msg, &top);
 }

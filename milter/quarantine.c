@@ -34,7 +34,7 @@
  * which leaves a .tmp-* file; safeguard-review expire may remove both).
  * Never logs, never exits.
  *
- * SCHEMA (version 1).  Times are Unix seconds (UTC).
+ * SCHEMA (version 2).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -46,7 +46,7 @@
  *     env_from       TEXT NOT NULL      envelope sender ("" for <>)
  *     subject        TEXT               decoded subject, NULL if none
  *     status         TEXT NOT NULL      held | released | rejected |
- *                                       expired | escalated
+ *                                       expired | escalated | lost
  *     status_changed INTEGER NOT NULL   when status last changed
  *     message_path   TEXT               absolute path of the copy; NULL
  *                                       once retention purged the copy
@@ -58,6 +58,10 @@
  *                                       none); each rule's own texts,
  *                                       test-mode rules included, are in
  *                                       rules.explain_*
+ *     queue_seen     INTEGER            when the mail queue was first seen
+ *                                       holding the message; NULL: not
+ *                                       yet (version 2; records from
+ *                                       version 1 have their created)
  *   recipients   one row per envelope recipient, in envelope order
  *     record_id -> records.id ON DELETE CASCADE; pos; address;
  *     roles ("staff,dsl"; "external" for an unknown address);
@@ -94,6 +98,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,6 +154,7 @@ static const char *const status_names[] = {
     [SG_QSTATUS_REJECTED] = "rejected",
     [SG_QSTATUS_EXPIRED] = "expired",
     [SG_QSTATUS_ESCALATED] = "escalated",
+    [SG_QSTATUS_LOST] = "lost",
 };
 #define N_STATUS (sizeof(status_names) / sizeof(status_names[0]))
 
@@ -158,6 +164,13 @@ sg_quarantine_status_name(enum sg_quarantine_status status)
     if ((unsigned)status >= N_STATUS)
         return "?";
     return status_names[status];
+}
+
+const char *
+sg_quarantine_status_title(enum sg_quarantine_status status)
+{
+    return status == SG_QSTATUS_LOST ? "not kept by the mail system"
+                                     : sg_quarantine_status_name(status);
 }
 
 int
@@ -175,28 +188,51 @@ sg_quarantine_status_parse(const char *name,
 
 /* ------------------------------------------------------------ schema */
 
-static const char schema_v1[] =
-    "CREATE TABLE records ("
-    " id TEXT PRIMARY KEY NOT NULL,"
-    " queue_id TEXT NOT NULL,"
-    " created INTEGER NOT NULL,"
-    " client TEXT,"
-    " trusted INTEGER NOT NULL CHECK (trusted IN (0, 1)),"
-    " auth_user TEXT,"
-    " env_from TEXT NOT NULL,"
-    " subject TEXT,"
-    " status TEXT NOT NULL CHECK (status IN"
-    "  ('held', 'released', 'rejected', 'expired', 'escalated')),"
-    " status_changed INTEGER NOT NULL,"
-    " message_path TEXT,"
-    " message_size INTEGER NOT NULL CHECK (message_size >= 0),"
-    " action TEXT NOT NULL,"
-    " explain_sender TEXT NOT NULL,"
-    " explain_dsl TEXT NOT NULL);"
-    "CREATE INDEX records_status_created ON records (status, created);"
-    "CREATE INDEX records_created ON records (created);"
-    "CREATE INDEX records_env_from ON records (env_from);"
+/* The records table's columns, and its indexes: written once, for a new
+ * database and for the upgrade that rebuilds the table. */
+#define RECORDS_COLUMNS                                                        \
+    " id TEXT PRIMARY KEY NOT NULL,"                                           \
+    " queue_id TEXT NOT NULL,"                                                 \
+    " created INTEGER NOT NULL,"                                               \
+    " client TEXT,"                                                            \
+    " trusted INTEGER NOT NULL CHECK (trusted IN (0, 1)),"                     \
+    " auth_user TEXT,"                                                         \
+    " env_from TEXT NOT NULL,"                                                 \
+    " subject TEXT,"                                                           \
+    " status TEXT NOT NULL CHECK (status IN"                                   \
+    "  ('held', 'released', 'rejected', 'expired', 'escalated', 'lost')),"     \
+    " status_changed INTEGER NOT NULL,"                                        \
+    " message_path TEXT,"                                                      \
+    " message_size INTEGER NOT NULL CHECK (message_size >= 0),"                \
+    " action TEXT NOT NULL,"                                                   \
+    " explain_sender TEXT NOT NULL,"                                           \
+    " explain_dsl TEXT NOT NULL,"                                              \
+    " queue_seen INTEGER"
+#define RECORDS_INDEXES                                                        \
+    "CREATE INDEX records_status_created ON records (status, created);"        \
+    "CREATE INDEX records_created ON records (created);"                       \
+    "CREATE INDEX records_env_from ON records (env_from);"                     \
     "CREATE INDEX records_queue_id ON records (queue_id);"
+
+/* Version 1 to 2: the status "lost" and the column queue_seen.  SQLite
+ * cannot change a CHECK constraint in place, so the table is rebuilt
+ * (with foreign keys off: dropping the old table must not cascade).
+ * Records from version 1 count as seen on hold when they were made, so
+ * that a later absence from the queue reads, as before, as released or
+ * deleted by hand. */
+static const char upgrade_v2[] =
+    "CREATE TABLE records_v2 (" RECORDS_COLUMNS ");"
+    "INSERT INTO records_v2 (id, queue_id, created, client, trusted,"
+    " auth_user, env_from, subject, status, status_changed, message_path,"
+    " message_size, action, explain_sender, explain_dsl, queue_seen)"
+    " SELECT id, queue_id, created, client, trusted, auth_user, env_from,"
+    " subject, status, status_changed, message_path, message_size, action,"
+    " explain_sender, explain_dsl, created FROM records;"
+    "DROP TABLE records;"
+    "ALTER TABLE records_v2 RENAME TO records;" RECORDS_INDEXES;
+
+static const char schema[] =
+    "CREATE TABLE records (" RECORDS_COLUMNS ");" RECORDS_INDEXES
     "CREATE TABLE recipients ("
     " record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,"
     " pos INTEGER NOT NULL,"
@@ -331,9 +367,13 @@ ensure_schema(struct sg_quarantine *q, const char **error_r)
         app_id == QUAR_APPLICATION_ID)
         return 0;
 
-    if (exec(q, "BEGIN IMMEDIATE", "cannot lock it to create the schema",
+    /* a no-op inside a transaction: the rebuild needs it off first */
+    if (exec(q, "PRAGMA foreign_keys = OFF", "cannot turn off foreign keys",
              error_r) < 0)
         return -1;
+    if (exec(q, "BEGIN IMMEDIATE", "cannot lock it to create the schema",
+             error_r) < 0)
+        goto fail;
     if (pragma_int(q, "PRAGMA user_version", &version, error_r) < 0 ||
         pragma_int(q, "PRAGMA application_id", &app_id, error_r) < 0 ||
         pragma_int(q,
@@ -350,11 +390,25 @@ ensure_schema(struct sg_quarantine *q, const char **error_r)
         goto fail;
     }
     if (version == 0) {
-        if (exec(q, schema_v1, "cannot create the schema", error_r) < 0)
+        if (exec(q, schema, "cannot create the schema", error_r) < 0)
             goto fail;
-        version = 1;
+        version = SG_QUARANTINE_SCHEMA_VERSION;
     }
     /* Upgrades from version N to N+1 go here, in order. */
+    if (version == 1) {
+        if (exec(q, upgrade_v2, "cannot upgrade the schema to version 2",
+                 error_r) < 0 ||
+            pragma_int(q, "SELECT count(*) FROM pragma_foreign_key_check",
+                       &objects, error_r) < 0)
+            goto fail;
+        if (objects != 0) {
+            fail(error_r, "quarantine database %s: the upgrade to schema "
+                          "version 2 would break %lld references",
+                 q->db_path, objects);
+            goto fail;
+        }
+        version = 2;
+    }
     if (version != SG_QUARANTINE_SCHEMA_VERSION) {
         fail(error_r, "quarantine database %s has schema version %lld, "
                       "which this safeguard-milter cannot upgrade",
@@ -368,9 +422,11 @@ ensure_schema(struct sg_quarantine *q, const char **error_r)
     if (exec(q, sql, "cannot set the schema version", error_r) < 0 ||
         exec(q, "COMMIT", "cannot commit the schema", error_r) < 0)
         goto fail;
-    return 0;
+    return exec(q, "PRAGMA foreign_keys = ON", "cannot turn on foreign keys",
+                error_r);
 fail:
     rollback(q);
+    sqlite3_exec(q->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     return -1;
 }
 
@@ -992,7 +1048,8 @@ sg_quarantine_get(struct sg_quarantine *q, const char *record_id,
     static const char sql[] =
         "SELECT id, queue_id, created, client, trusted, auth_user, env_from,"
         " subject, status, status_changed, message_path, message_size,"
-        " action, explain_sender, explain_dsl FROM records WHERE id = ?1";
+        " action, explain_sender, explain_dsl, coalesce(queue_seen, 0)"
+        " FROM records WHERE id = ?1";
     sqlite3_stmt *st = NULL;
     struct sg_quarantine_record *r = NULL;
     int ret = -1;
@@ -1034,6 +1091,7 @@ sg_quarantine_get(struct sg_quarantine *q, const char *record_id,
     r->action = column_dup(st, 12, &oom);
     r->explain_sender = column_dup(st, 13, &oom);
     r->explain_dsl = column_dup(st, 14, &oom);
+    r->queue_seen = (time_t)sqlite3_column_int64(st, 15);
     if (oom) {
         fail(error_r, "out of memory");
         goto out;
@@ -1164,4 +1222,241 @@ sg_quarantine_audit(struct sg_quarantine *q, const char *record_id,
                       error_r);
     pthread_mutex_unlock(&q->lock);
     return r;
+}
+
+/* ------------------------------------------------------------ the queue */
+
+int
+sg_quarantine_lock(struct sg_quarantine *q, bool wait, int *fd_r,
+                   const char **error_r)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof(path), "%s-review.lock", q->db_path) >=
+        sizeof(path))
+        return fail(error_r, "quarantine lock: path too long");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
+    if (fd < 0)
+        return fail(error_r, "cannot open the lock file %s: %s", path,
+                    strerror(errno));
+    struct stat st;
+    if (geteuid() == 0 && stat(q->db_path, &st) == 0 &&
+        fchown(fd, st.st_uid, st.st_gid) < 0) {
+        /* root can always chown; nothing to do if it cannot */
+    }
+    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+        if (errno != EINTR) {
+            int e = errno;
+            close(fd);
+            if (e == EWOULDBLOCK) {
+                fail(error_r, "%s is locked by a decision or a sync", path);
+                return SG_QUARANTINE_BUSY;
+            }
+            return fail(error_r, "cannot lock %s: %s", path, strerror(e));
+        }
+    }
+    *fd_r = fd;
+    return 0;
+}
+
+void
+sg_quarantine_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* drops the flock */
+}
+
+int
+sg_quarantine_waiting_ids(struct sg_quarantine *q, time_t until,
+                          char ***ids_r, size_t *n_r, const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    *ids_r = NULL;
+    *n_r = 0;
+    int ret = 0;
+    pthread_mutex_lock(&q->lock);
+    if (sqlite3_prepare_v2(q->db,
+                           "SELECT id FROM records WHERE status IN"
+                           " ('held', 'escalated') AND created <= ?1"
+                           " ORDER BY created, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = fail_db(q, "cannot list the records", error_r);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)until);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (sg_strv_push(ids_r, n_r,
+                         (const char *)sqlite3_column_text(st, 0)) < 0) {
+            ret = fail(error_r, "out of memory");
+            goto out;
+        }
+    if (rc != SQLITE_DONE)
+        ret = fail_db(q, "cannot list the records", error_r);
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&q->lock);
+    if (ret < 0)
+        sg_strv_free(ids_r, n_r);
+    return ret;
+}
+
+/* First seen on hold: remember when (only the first time). */
+static int
+mark_seen(struct sg_quarantine *q, const char *record_id, time_t now,
+          const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = 0;
+    pthread_mutex_lock(&q->lock);
+    if (sqlite3_prepare_v2(q->db,
+                           "UPDATE records SET queue_seen = ?1"
+                           " WHERE id = ?2 AND queue_seen IS NULL",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = fail_db(q, "cannot prepare to mark a record seen", error_r);
+    } else {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+        bind_text(st, 2, record_id);
+        if (step_done(st) != SQLITE_OK)
+            ret = fail_db(q, "cannot mark a record seen", error_r);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&q->lock);
+    return ret;
+}
+
+int
+sg_quarantine_queue_check(struct sg_quarantine *q,
+                          const struct sg_quarantine_record *rec,
+                          enum sg_mailqueue_state state,
+                          const char *queue_name, time_t now, time_t grace,
+                          const char *actor, const char *client,
+                          enum sg_quarantine_status *to_r, char *note,
+                          size_t note_size, const char **error_r)
+{
+    if (rec->status != SG_QSTATUS_HELD && rec->status != SG_QSTATUS_ESCALATED)
+        return 0;
+    if (state == SG_MAILQUEUE_HOLD)
+        return rec->queue_seen != 0 ? 0
+                                    : mark_seen(q, rec->id, now, error_r);
+    if (state != SG_MAILQUEUE_OTHER && state != SG_MAILQUEUE_ABSENT)
+        return 0;
+    const char *qname = queue_name != NULL ? queue_name : "?";
+    enum sg_quarantine_status to;
+    if (rec->queue_seen != 0 && state == SG_MAILQUEUE_OTHER) {
+        to = SG_QSTATUS_RELEASED;
+        snprintf(note, note_size,
+                 "the mail queue has queue id %s in its %s queue, not on "
+                 "hold: it was released outside safeguard-review",
+                 rec->queue_id, qname);
+    } else if (rec->queue_seen != 0) {
+        to = SG_QSTATUS_EXPIRED;
+        snprintf(note, note_size,
+                 "the mail queue no longer has queue id %s: it was released "
+                 "or deleted outside safeguard-review",
+                 rec->queue_id);
+    } else if (now - rec->created < grace) {
+        return 0; /* the mail system may not have finished with it yet */
+    } else if (state == SG_MAILQUEUE_OTHER) {
+        to = SG_QSTATUS_LOST;
+        snprintf(note, note_size,
+                 "not kept by the mail system as held: queue id %s was never "
+                 "seen in the hold queue and is in the %s queue, so the "
+                 "message goes on to its recipients (the mail system did "
+                 "not get or did not apply the hold, or it was released by "
+                 "hand before it was checked); the copy here is what was "
+                 "sent",
+                 rec->queue_id, qname);
+    } else {
+        to = SG_QSTATUS_LOST;
+        snprintf(note, note_size,
+                 "not kept by the mail system: queue id %s was never seen in "
+                 "the hold queue and the mail queue does not have it: either "
+                 "the mail system gave the message back to its sender to try "
+                 "again (the filter stopped or answered too late after "
+                 "making this record; a retried message gets a record of "
+                 "its own), or it was released or deleted by hand before any "
+                 "check saw it on hold",
+                 rec->queue_id);
+    }
+    int rc = sg_quarantine_set_status(q, rec->id, rec->status, to, actor,
+                                      client, note, error_r);
+    if (rc != 0)
+        return rc;
+    *to_r = to;
+    return SG_QUARANTINE_CHANGED;
+}
+
+int
+sg_quarantine_reconcile(struct sg_quarantine *q,
+                        const struct sg_quarantine_reconcile *o,
+                        struct sg_quarantine_reconcile_result *res_r,
+                        const char **error_r)
+{
+    struct sg_quarantine_reconcile_result res = {0};
+    if (res_r != NULL)
+        *res_r = res;
+    if (o->actor == NULL || *o->actor == '\0')
+        return fail(error_r, "reconcile: missing actor");
+    if (o->queue_command == NULL || *o->queue_command == '\0')
+        return fail(error_r, "no queue command is configured "
+                             "(review_queue_command): nothing to compare "
+                             "with");
+    int lock = -1;
+    int rc = sg_quarantine_lock(q, o->wait, &lock, error_r);
+    if (rc != 0)
+        return rc;
+    char **ids = NULL;
+    size_t n = 0;
+    struct sg_mailqueue mq = {0};
+    const char *err = NULL;
+    int ret = -1;
+    /* The listing is taken after the records: a record made in between
+     * is in it (or too young to judge), never missing from it. */
+    if (sg_quarantine_waiting_ids(q, o->now, &ids, &n, error_r) < 0)
+        goto out;
+    if (sg_mailqueue_load(o->queue_command, o->timeout, &mq, &err) < 0) {
+        fail(error_r, "cannot list the mail queue: %s", err);
+        goto out;
+    }
+    ret = 0;
+    for (size_t i = 0; i < n && ret == 0; i++) {
+        struct sg_quarantine_record *rec = NULL;
+        rc = sg_quarantine_get(q, ids[i], &rec, error_r);
+        if (rc == SG_QUARANTINE_NOT_FOUND)
+            continue;
+        if (rc != 0) {
+            ret = -1;
+            break;
+        }
+        res.checked++;
+        const char *qname = NULL;
+        enum sg_mailqueue_state st =
+            sg_mailqueue_find(&mq, rec->queue_id, &qname);
+        bool was_seen = rec->queue_seen != 0;
+        enum sg_quarantine_status to = rec->status;
+        char note[768];
+        rc = sg_quarantine_queue_check(q, rec, st, qname, o->now, o->grace,
+                                       o->actor, o->client, &to, note,
+                                       sizeof(note), error_r);
+        if (rc < 0) {
+            ret = -1;
+        } else if (rc == SG_QUARANTINE_CHANGED) {
+            if (to == SG_QSTATUS_LOST)
+                res.lost++;
+            else
+                res.gone++;
+            if (o->each != NULL)
+                o->each(o->ctx, rec, to, note);
+        } else if (rc == 0 && !was_seen && st == SG_MAILQUEUE_HOLD) {
+            res.seen++;
+        }
+        sg_quarantine_record_free(&rec);
+    }
+out:
+    sg_mailqueue_free(&mq);
+    sg_strv_free(&ids, &n);
+    sg_quarantine_unlock(lock);
+    if (res_r != NULL)
+        *res_r = res;
+    return ret;
 }

@@ -25,12 +25,13 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "mailqueue.h"
 #include "sg_person.h"
 #include "sg_rules.h"
 
 /* The schema version this code writes (PRAGMA user_version).  A database
  * with a newer version is refused; an older one is upgraded at open. */
-#define SG_QUARANTINE_SCHEMA_VERSION 1
+#define SG_QUARANTINE_SCHEMA_VERSION 2
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -39,6 +40,8 @@
 /* Results besides 0 and -1. */
 #define SG_QUARANTINE_NOT_FOUND 1    /* no record with that id */
 #define SG_QUARANTINE_WRONG_STATUS 2 /* the record is not in from_status */
+#define SG_QUARANTINE_BUSY 3         /* the review lock is taken */
+#define SG_QUARANTINE_CHANGED 4      /* the status was changed */
 
 enum sg_quarantine_status {
     SG_QSTATUS_HELD = 0,
@@ -46,11 +49,15 @@ enum sg_quarantine_status {
     SG_QSTATUS_REJECTED,
     SG_QSTATUS_EXPIRED,
     SG_QSTATUS_ESCALATED,
+    SG_QSTATUS_LOST, /* the mail system did not keep (hold) the message */
 };
 
-/* "held", "released", "rejected", "expired", "escalated" (the strings
- * stored in records.status); "?" for a value out of range. */
+/* "held", "released", "rejected", "expired", "escalated", "lost" (the
+ * strings stored in records.status); "?" for a value out of range. */
 const char *sg_quarantine_status_name(enum sg_quarantine_status status);
+/* The same in words for people: "held", ..., "not kept by the mail
+ * system". */
+const char *sg_quarantine_status_title(enum sg_quarantine_status status);
 /* 0, or -1 when name is not a status. */
 int sg_quarantine_status_parse(const char *name,
                                enum sg_quarantine_status *status_r);
@@ -118,6 +125,7 @@ struct sg_quarantine_record {
     char *action;
     char *explain_sender;
     char *explain_dsl;
+    time_t queue_seen; /* first seen in the hold queue; 0: not yet */
 };
 
 /* 0 and *record_r (free with sg_quarantine_record_free), or
@@ -148,5 +156,75 @@ int sg_quarantine_audit(struct sg_quarantine *q, const char *record_id,
                         const char *actor, const char *client,
                         const char *action, const char *note,
                         const char **error_r);
+
+/* ------------------------------------------------------------ the queue */
+
+/* The lock on a file beside the database (DB-review.lock) that keeps a
+ * decision, a sync and the daemon's reconcile from acting on one record
+ * at once.  wait: block until it is free; otherwise SG_QUARANTINE_BUSY
+ * when it is taken.  0 and *fd_r (give it to sg_quarantine_unlock), or
+ * -1. */
+int sg_quarantine_lock(struct sg_quarantine *q, bool wait, int *fd_r,
+                       const char **error_r);
+void sg_quarantine_unlock(int fd);
+
+/* ids of the waiting records (held or escalated) created at or before
+ * until, oldest first (free with sg_strv_free). */
+int sg_quarantine_waiting_ids(struct sg_quarantine *q, time_t until,
+                              char ***ids_r, size_t *n_r,
+                              const char **error_r);
+
+/* What became of a waiting record's message, given where the mail queue
+ * has it now (state, and queue_name for SG_MAILQUEUE_OTHER).  Call with
+ * the lock held.
+ *   - on hold: the record is marked seen there (queue_seen), 0;
+ *   - elsewhere or gone, after being seen on hold: it was released
+ *     (elsewhere) or released or deleted (gone) by hand: released or
+ *     expired, SG_QUARANTINE_CHANGED;
+ *   - elsewhere or gone, never seen on hold, and older than grace
+ *     seconds: the mail system did not keep the message as held (it
+ *     tempfailed it when the filter stopped or answered too late, or it
+ *     was never told to hold it): lost, SG_QUARANTINE_CHANGED;
+ *   - younger than that, or the queue not consulted: 0.
+ * A status change has an audit row (actor, client, the note) and the
+ * note in note (note_size bytes), the new status in *to_r.
+ * SG_QUARANTINE_WRONG_STATUS or SG_QUARANTINE_NOT_FOUND when the record
+ * changed meanwhile; -1. */
+int sg_quarantine_queue_check(struct sg_quarantine *q,
+                              const struct sg_quarantine_record *rec,
+                              enum sg_mailqueue_state state,
+                              const char *queue_name, time_t now,
+                              time_t grace, const char *actor,
+                              const char *client,
+                              enum sg_quarantine_status *to_r, char *note,
+                              size_t note_size, const char **error_r);
+
+/* Reconcile every waiting record with the mail queue: take the lock,
+ * list the queue (queue_command, timeout seconds), and
+ * sg_quarantine_queue_check each record.  Nothing is changed when the
+ * queue cannot be listed.  each (may be NULL) is called for every record
+ * changed. */
+struct sg_quarantine_reconcile {
+    const char *queue_command; /* "postqueue -j"; required */
+    unsigned timeout;          /* seconds for the command */
+    time_t now;
+    time_t grace;       /* seconds a record may wait to be seen on hold */
+    bool wait;          /* wait for the lock (else SG_QUARANTINE_BUSY) */
+    const char *actor;  /* for the audit rows */
+    const char *client; /* may be NULL */
+    void (*each)(void *ctx, const struct sg_quarantine_record *rec,
+                 enum sg_quarantine_status to, const char *note);
+    void *ctx;
+};
+struct sg_quarantine_reconcile_result {
+    size_t checked; /* waiting records */
+    size_t seen;    /* newly seen on hold */
+    size_t lost;    /* marked lost */
+    size_t gone;    /* marked released or expired */
+};
+int sg_quarantine_reconcile(struct sg_quarantine *q,
+                            const struct sg_quarantine_reconcile *o,
+                            struct sg_quarantine_reconcile_result *res_r,
+                            const char **error_r);
 
 #endif

@@ -4,7 +4,9 @@
  * SECURITY: everything from the envelope and the message is
  * attacker-controlled and only copied, counted and parsed here; trust is
  * decided from the client address (trusted_networks) and the MTA's
- * {auth_authen} macro alone.  Headers and body are only buffered in their
+ * {auth_authen} macro alone.  The envelope sender, the login and the
+ * From:/Sender:/Reply-To: addresses are claims judged under that trust
+ * (judge.h).  Headers and body are only buffered in their
  * callbacks; all policy work happens at end of message.
  * Fails safe: any internal error marks the message failed, and end of
  * message answers with failure_action (default tempfail), never discard.
@@ -104,7 +106,8 @@ message_reset(struct sg_session *s)
     s->rcpt_channels = NULL;
     s->rcpt_via = NULL;
     sg_strv_free(&s->rcpts, &s->n_rcpts);
-    sg_person_free(&s->sender);
+    sg_sender_free(&s->sender_claims);
+    s->sender = NULL;
     s->sender_channel = SG_CHANNEL_NONE;
     s->sender_forged = false;
     for (size_t i = 0; i < s->n_own_headers; i++)
@@ -178,18 +181,6 @@ lookup_failed(const struct sg_session *s, const char *addr,
     return true;
 }
 
-/* Look addr up; a failure is logged with the queue id. */
-static enum sg_dir_status
-resolve(struct sg_session *s, const char *addr, struct sg_person **person_r,
-        enum sg_channel *channel_r)
-{
-    const char *error = NULL;
-    enum sg_dir_status st =
-        sg_judge_resolve(s->cfg, addr, person_r, channel_r, &error);
-    lookup_failed(s, addr, st, error);
-    return st;
-}
-
 enum sg_status
 sg_session_envfrom(struct sg_session *s, const char *from,
                    const char *auth_user, const char *queue_id)
@@ -204,12 +195,20 @@ sg_session_envfrom(struct sg_session *s, const char *from,
     if (s->env_from == NULL ||
         (auth_user != NULL && *auth_user != '\0' && s->auth_user == NULL))
         return fail(s, "out of memory at MAIL FROM");
-    enum sg_dir_status st =
-        resolve(s, s->env_from, &s->sender, &s->sender_channel);
-    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
+    const char *addr = NULL, *error = NULL;
+    if (sg_judge_sender_envelope(s->cfg, s->env_from, s->trusted,
+                                 s->auth_user, &s->sender_claims, &addr,
+                                 &error) < 0) {
+        if (error == NULL)
+            return fail(s, "out of memory at MAIL FROM");
+        sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s),
+                     addr != NULL ? addr : "", error);
         return sg_session_failure_status(s);
-    sg_judge_sender_trust(&s->sender, &s->sender_channel, s->trusted,
-                          s->auth_user, &s->sender_forged);
+    }
+    const struct sg_sender_claim *env = &s->sender_claims.claims[0];
+    s->sender = env->person;
+    s->sender_channel = env->channel;
+    s->sender_forged = env->forged;
     return SG_CONTINUE;
 }
 
@@ -427,18 +426,12 @@ elapsed_us(const struct timespec *from)
            (now.tv_nsec - from->tv_nsec) / 1000;
 }
 
-/* ":staff+dsl", ":pupil(personal)", ":external", ":external(forged)" */
+/* ":pupil", ":staff+dsl(personal)", ":external" */
 static void
-put_roles(struct sg_buf *b, const struct sg_person *p, enum sg_channel ch,
-          bool forged)
+put_roles(struct sg_buf *b, const struct sg_person *p, enum sg_channel ch)
 {
-    if (p == NULL || p->n_roles == 0) {
-        sg_buf_puts(b, forged ? ":external(forged)" : ":external");
-        return;
-    }
-    for (size_t i = 0; i < p->n_roles; i++)
-        sg_buf_printf(b, "%c%s", i == 0 ? ':' : '+', p->roles[i]);
-    if (ch == SG_CHANNEL_PERSONAL)
+    sg_judge_put_roles(b, p);
+    if (p != NULL && p->n_roles > 0 && ch == SG_CHANNEL_PERSONAL)
         sg_buf_puts(b, "(personal)");
 }
 
@@ -450,12 +443,15 @@ log_summary(const struct sg_session *s, const char *verdict,
 {
     struct sg_buf from = SG_BUF_INIT, to = SG_BUF_INIT;
     sg_buf_printf(&from, "<%s>", s->env_from != NULL ? s->env_from : "");
-    put_roles(&from, s->sender, s->sender_channel, s->sender_forged);
+    if (s->sender_claims.n_claims > 0)
+        sg_sender_describe(&s->sender_claims, &from);
+    else
+        put_roles(&from, NULL, SG_CHANNEL_NONE);
     for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++) {
         sg_buf_printf(&to, "%s<%s>", i > 0 ? "," : "", s->rcpts[i]);
         if (s->rcpt_via[i] != NULL)
             sg_buf_printf(&to, "=<%s>", s->rcpt_via[i]);
-        put_roles(&to, s->rcpt_people[i], s->rcpt_channels[i], false);
+        put_roles(&to, s->rcpt_people[i], s->rcpt_channels[i]);
     }
     if (s->n_rcpts > SUMMARY_MAX_RCPTS)
         sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
@@ -490,11 +486,10 @@ status_word(enum sg_status st)
     }
 }
 
-/* The parties of the message, pointing into the session. */
+/* The recipients of the message, pointing into the session. */
 static struct sg_party *
-parties(const struct sg_session *s, struct sg_party *sender_r)
+parties(const struct sg_session *s)
 {
-    *sender_r = (struct sg_party){s->env_from, s->sender, s->sender_channel};
     struct sg_party *rcpts = calloc(s->n_rcpts > 0 ? s->n_rcpts : 1,
                                     sizeof(*rcpts));
     for (size_t i = 0; rcpts != NULL && i < s->n_rcpts; i++)
@@ -537,8 +532,10 @@ record_hold(struct sg_session *s, const struct sg_msgview *view,
                      error != NULL ? error : "unknown error");
         return -1;
     }
-    /* the message is held whatever becomes of the notices */
-    struct sg_party sender = {s->env_from, s->sender, s->sender_channel};
+    /* the message is held whatever becomes of the notices; the sender
+     * is who the message was judged to come from */
+    struct sg_party sender =
+        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
     struct sg_hold_notices sent;
     if (sg_hold_notify(s->cfg, &hold, &sender, *record_r, &sent, &error) < 0)
         sg_log_error("%s: record %s: a notice could not be sent: %s", qid(s),
@@ -556,16 +553,28 @@ static void
 judge(struct sg_session *s, const struct sg_msgview *view,
       struct sg_buf *described, struct sg_outcome *out)
 {
-    struct sg_party sender;
-    struct sg_party *rcpts = parties(s, &sender);
+    struct sg_party *rcpts = parties(s);
     struct sg_verdict *verdict = NULL;
     char *record = NULL;
-    const char *error = NULL;
+    const char *error = NULL, *addr = NULL;
     time_t now = time(NULL);
     if (rcpts == NULL)
         fail(s, "out of memory evaluating the rules");
-    else if (sg_judge_eval_mta(s->cfg, view, &sender, rcpts, s->n_rcpts,
-                               now, &verdict, &error) < 0)
+    else if (sg_judge_sender_headers(s->cfg, view, s->trusted, s->auth_user,
+                                     &s->sender_claims, &addr, &error) < 0) {
+        if (addr != NULL && error != NULL)
+            sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s),
+                         addr, error);
+        fail(s, error == NULL  ? "out of memory judging the sender"
+                : addr == NULL ? error
+                               : "a From:, Sender: or Reply-To: address "
+                                 "could not be looked up");
+        /* too many claimed senders to check: never let it through
+         * unjudged, whatever failure_action says */
+        s->must_tempfail = addr == NULL && error != NULL;
+    }
+    else if (sg_judge_eval_mta(s->cfg, view, &s->sender_claims, rcpts,
+                               s->n_rcpts, now, &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
     else if (verdict->action == SG_ACTION_HOLD &&
              record_hold(s, view, rcpts, verdict, now, &record) < 0) {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "msgbuf.h"
+#include "judge.h"
 #include "outcome.h"
 #include "sg_config.h"
 #include "sg_person.h"
@@ -51,7 +52,10 @@ struct sg_session {
     char **rcpts;
     size_t n_rcpts;
     /* who they are (directory lookups); NULL person: external */
-    struct sg_person *sender;
+    struct sg_sender sender_claims; /* every identity the sender claims
+                                       (judge.h); more at end of message */
+    const struct sg_person *sender; /* the envelope sender's, borrowed
+                                       from sender_claims.claims[0] */
     enum sg_channel sender_channel;
     bool sender_forged; /* a school address from an untrusted client that
                            did not authenticate as its owner */

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "netlist.h"
+#include "sg_tz.h"
 #include "sg_buf.h"
 #include "sg_config.h"
 #include "sg_person.h"
@@ -32,7 +33,7 @@ static const char *const log_levels[] = {"error", "warning", "info", "debug",
 static const char *const failure_actions[] = {"tempfail", "accept", "reject",
                                               NULL};
 /* in the order of enum sg_dir_backend_type */
-static const char *const dir_backends[] = {"file", "ldap", NULL};
+static const char *const dir_backends[] = {"file", "ldap", "none", NULL};
 /* in the order of enum sg_review_auth */
 static const char *const review_auths[] = {"file", "ldap", NULL};
 
@@ -40,8 +41,8 @@ static const char *const review_auths[] = {"file", "ldap", NULL};
 #define REVIEW(field) OFF(review.field)
 #define DAY           86400
 
-/* Keep in step with man/safeguard-milter.conf.5 (a test checks that every
- * key here is documented there). */
+/* Keep in step with man/safeguard-milter.conf.5.in (a test checks that
+ * every key here is documented there). */
 const struct sg_conf_entry sg_conf_table[] = {
     {"socket", SG_CONF_STRING, OFF(socket), 0,
      "unix:/run/safeguard-milter/safeguard-milter.sock", 0, 0, NULL},
@@ -59,13 +60,15 @@ const struct sg_conf_entry sg_conf_table[] = {
      failure_actions},
     {"milter_timeout", SG_CONF_DURATION, OFF(milter_timeout), 0, "300s", 10,
      86400, NULL},
-    {"backlog", SG_CONF_INT, OFF(backlog), 0, "64", 1, 65535, NULL},
+    {"backlog", SG_CONF_INT, OFF(backlog), 0, "1024", 1, 65535, NULL},
     {"stats_interval", SG_CONF_DURATION, OFF(stats_interval), 0, "1h", 0,
      DAY, NULL},
 
     /* The school and its rules (safeguard-rules(5)). */
     {"rules_file", SG_CONF_STRING, OFF(rules_file), 0,
      SG_PKGDATADIR "/default.rules", 0, 0, NULL},
+    {"allow_no_rules", SG_CONF_BOOL, OFF(allow_no_rules), 0, "no", 0, 0,
+     NULL},
     {"school_domains", SG_CONF_LIST, OFF(school_domains),
      OFF(n_school_domains), "", 0, 0, NULL},
     {"school_phone_numbers", SG_CONF_CSV, OFF(school_phone_numbers),
@@ -115,6 +118,10 @@ const struct sg_conf_entry sg_conf_table[] = {
      0, 36500, NULL},
     {"review_hold_max_days", SG_CONF_INT, REVIEW(hold_max_days), 0, NULL, 0,
      36500, NULL},
+    {"hold_reconcile_interval", SG_CONF_DURATION,
+     OFF(hold_reconcile_interval), 0, "5m", 0, DAY, NULL},
+    {"hold_reconcile_grace", SG_CONF_DURATION, REVIEW(reconcile_grace), 0,
+     NULL, 1, DAY, NULL},
     {"review_expire_action", SG_CONF_ENUM, REVIEW(expire_action), 0, NULL, 0,
      0, sg_review_expire_action_names},
     /* Its web page. */
@@ -141,12 +148,21 @@ const struct sg_conf_entry sg_conf_table[] = {
      1, 100, NULL},
     {"review_login_lockout", SG_CONF_DURATION, OFF(review_login_lockout), 0,
      "15m", 60, DAY, NULL},
+    {"review_trusted_proxy", SG_CONF_LIST, OFF(review_trusted_proxy),
+     OFF(n_review_trusted_proxy), "", 0, 0, NULL},
+    {"review_request_timeout", SG_CONF_DURATION, OFF(review_request_timeout),
+     0, "30s", 1, 3600, NULL},
+    {"review_client_connections", SG_CONF_INT,
+     OFF(review_client_connections), 0, "16", 1, 1000, NULL},
+    {"review_max_connections", SG_CONF_INT, OFF(review_max_connections), 0,
+     "256", 1, 10000, NULL},
 
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
     {"directory_backend", SG_CONF_ENUM, DIR(backend), 0, NULL, 0, 0,
      dir_backends},
     {"directory_file", SG_CONF_STRING, DIR(file_path), 0, NULL, 0, 0, NULL},
+    {"roles", SG_CONF_LIST, DIR(roles), DIR(n_roles), NULL, 0, 0, NULL},
     {"recipient_delimiter", SG_CONF_STRING, DIR(recipient_delimiter), 0, NULL,
      0, 0, NULL},
     {"role_pupil", SG_CONF_STRING, DIR(role_pupil), 0, NULL, 0, 0, NULL},
@@ -231,6 +247,19 @@ set_error(const char *file, unsigned line, const char *fmt, ...)
     vsnprintf(conf_error + n, sizeof(conf_error) - (size_t)n, fmt, ap);
     va_end(ap);
     return conf_error;
+}
+
+/* The line of cfg's file where the key name was set; 0 when it was not
+ * (a default, the command line). */
+static unsigned
+key_line(const struct sg_config *cfg, const char *name)
+{
+    if (cfg->key_lines == NULL)
+        return 0;
+    for (size_t i = 0; sg_conf_table[i].name != NULL; i++)
+        if (strcmp(sg_conf_table[i].name, name) == 0)
+            return cfg->key_lines[i];
+    return 0;
 }
 
 /* The entry for a setting name; for a map, NAME.KEY, with *key_r set. */
@@ -461,6 +490,78 @@ describe_bounds(const struct sg_conf_entry *e, char *buf, size_t len)
     }
 }
 
+/* Checks of values beyond their type, so that a mistake is reported with
+ * the file and line of its setting.  Each gets one item (of a list, each
+ * in turn); 0, or -1 with *why_r. */
+typedef int item_check_fn(const char *item, const char **why_r);
+
+static int
+check_address(const char *item, const char **why_r)
+{
+    char *norm = sg_dir_address_normalise(item, NULL);
+    free(norm);
+    if (norm == NULL || strchr(item, '@') == NULL) {
+        *why_r = "is not a mail address (name@domain; several go separated "
+                 "by commas)";
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_network(const char *item, const char **why_r)
+{
+    struct sg_network net;
+    return sg_network_parse(item, &net, why_r);
+}
+
+static int
+check_timezone(const char *item, const char **why_r)
+{
+    struct sg_tz *tz = NULL;
+    if (strcmp(item, "UTC") == 0)
+        return 0; /* built in (rules_new) */
+    int rc = sg_tz_load(item, NULL, &tz, why_r);
+    sg_tz_free(&tz);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    item_check_fn *check;
+} item_checks[] = {
+    {"trusted_networks", check_network}, {"timezone", check_timezone},
+    {"journal_address", check_address},  {"notice_from", check_address},
+    {"dsl_addresses", check_address},
+    {"review_trusted_proxy", check_network},
+};
+
+/* The checks of item_checks on e's value in cfg (empty strings pass: they
+ * mean "none"). */
+static int
+check_items(const struct sg_config *cfg, const struct sg_conf_entry *e,
+            const char **item_r, const char **why_r)
+{
+    for (size_t i = 0; i < sizeof(item_checks) / sizeof(*item_checks); i++) {
+        if (strcmp(item_checks[i].name, e->name) != 0)
+            continue;
+        const void *f = cfield(cfg, e->offset);
+        if (e->type == SG_CONF_STRING) {
+            const char *v = *(char *const *)f;
+            *item_r = v;
+            return v[0] == '\0' ? 0 : item_checks[i].check(v, why_r);
+        }
+        char *const *vec = *(char **const *)f;
+        size_t n = *(const size_t *)cfield(cfg, e->count_offset);
+        for (size_t k = 0; k < n; k++) {
+            *item_r = vec[k];
+            if (item_checks[i].check(vec[k], why_r) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 apply(struct sg_config *cfg, const char *file, unsigned line,
       const char *name, const char *value, const char **error_r)
@@ -485,6 +586,16 @@ apply(struct sg_config *cfg, const char *file, unsigned line,
         *error_r = set_error(file, line, "%s = \"%s\": value %s%s", name,
                              value, why, describe_bounds(e, bounds,
                                                          sizeof(bounds)));
+        return -1;
+    }
+    const char *item = value;
+    if (check_items(cfg, e, &item, &why) < 0) {
+        if (strcmp(item, value) == 0)
+            *error_r = set_error(file, line, "%s = \"%s\": %s", name, value,
+                                 why);
+        else
+            *error_r = set_error(file, line, "%s = \"%s\": \"%s\" %s", name,
+                                 value, item, why);
         return -1;
     }
     return 0;
@@ -610,7 +721,8 @@ finish(struct sg_config *cfg, const char *file, const char **error_r)
         const char *why;
         if (sg_network_parse(cfg->trusted_networks[i], &cfg->networks[i],
                              &why) < 0) {
-            *error_r = set_error(file, 0, "trusted_networks: \"%s\": %s",
+            *error_r = set_error(file, key_line(cfg, "trusted_networks"),
+                                 "trusted_networks: \"%s\": %s",
                                  cfg->trusted_networks[i], why);
             return -1;
         }
@@ -839,8 +951,11 @@ load_stream(FILE *fp, const char *name, const char **error_r)
     if (ret == 0 && logical.len > 0)
         ret = parse_line(cfg, name, logical_line, logical.data, seen_at,
                          error_r);
-    if (ret == 0)
+    if (ret == 0) {
+        cfg->key_lines = seen_at; /* for errors found later (finish, open) */
+        seen_at = NULL;
         ret = finish(cfg, name, error_r);
+    }
     free(line);
     free(seen_at);
     sg_buf_free(&logical);
@@ -888,17 +1003,44 @@ sg_config_load_string(const char *text, const char *name,
     return cfg;
 }
 
+static const char *
+config_name(const struct sg_config *cfg)
+{
+    return cfg->path != NULL ? cfg->path : "configuration";
+}
+
+/* Without a directory every address counts as external, and the rules
+ * about staff and pupils never match: so there must be one, unless
+ * directory_backend = none says outright that there is none. */
 static int
 open_directory(struct sg_config *cfg, const char **error_r)
 {
-    bool wanted = cfg->dir.backend == SG_DIR_BACKEND_LDAP ||
-                  (cfg->dir.file_path != NULL && cfg->dir.file_path[0] != '\0');
-    if (!wanted || cfg->directory != NULL)
+    bool has_file = cfg->dir.file_path != NULL && cfg->dir.file_path[0] != '\0';
+    if (cfg->directory != NULL)
         return 0;
+    if (cfg->dir.backend == SG_DIR_BACKEND_NONE) {
+        if (!has_file)
+            return 0;
+        *error_r = set_error(config_name(cfg),
+                             key_line(cfg, "directory_file"),
+                             "directory_file is set, but directory_backend "
+                             "= none (line %u) says there is no directory",
+                             key_line(cfg, "directory_backend"));
+        return -1;
+    }
+    if (cfg->dir.backend == SG_DIR_BACKEND_FILE && !has_file) {
+        *error_r = set_error(config_name(cfg), 0,
+                             "no directory configured: set directory_file, "
+                             "or directory_backend = ldap with the ldap_* "
+                             "settings; say directory_backend = none to run "
+                             "without one (every address then counts as "
+                             "external)");
+        return -1;
+    }
     const char *why = NULL;
     if (sg_dir_new(&cfg->dir, &cfg->directory, &why) != SG_DIR_FOUND) {
-        *error_r = set_error(cfg->path != NULL ? cfg->path : "configuration", 0,
-                             "directory: %s", why != NULL ? why : "cannot open");
+        *error_r = set_error(config_name(cfg), 0, "directory: %s",
+                             why != NULL ? why : "cannot open");
         return -1;
     }
     return 0;
@@ -909,8 +1051,23 @@ open_directory(struct sg_config *cfg, const char **error_r)
 static int
 open_rules(struct sg_config *cfg, const char **error_r)
 {
-    if (cfg->rules_file[0] == '\0' || cfg->rules != NULL)
+    if (cfg->rules != NULL)
         return 0;
+    if (cfg->rules_file[0] == '\0') {
+        if (cfg->allow_no_rules)
+            return 0;
+        *error_r = set_error(config_name(cfg), key_line(cfg, "rules_file"),
+                             "rules_file is empty: no rule would apply and "
+                             "every message would be accepted (say "
+                             "allow_no_rules = yes if that is meant)");
+        return -1;
+    }
+    char **known = NULL;
+    size_t n_known = 0;
+    if (sg_dir_known_roles(&cfg->dir, &known, &n_known) < 0) {
+        *error_r = set_error(config_name(cfg), 0, "out of memory");
+        return -1;
+    }
     struct sg_rules_options opt;
     memset(&opt, 0, sizeof(opt));
     opt.school_domains = (const char *const *)cfg->school_domains;
@@ -921,10 +1078,25 @@ open_rules(struct sg_config *cfg, const char **error_r)
     opt.n_school_postcodes = cfg->n_school_postcodes;
     opt.timezone = cfg->timezone;
     opt.dsl_contact = cfg->dsl_contact;
+    opt.known_roles = (const char *const *)known;
+    opt.n_known_roles = n_known;
     const char *why = NULL;
-    if (sg_rules_load(cfg->rules_file, &opt, &cfg->rules, &why) < 0) {
+    int rc = sg_rules_load(cfg->rules_file, &opt, &cfg->rules, &why);
+    sg_strv_free(&known, &n_known);
+    if (rc < 0) {
         /* the rules' errors already name their file, line and column */
-        *error_r = set_error("rules", 0, "%s", why != NULL ? why : "cannot load");
+        *error_r = set_error("rules_file", 0, "%s",
+                             why != NULL ? why : "cannot load");
+        return -1;
+    }
+    if (sg_rules_count(cfg->rules) == 0 && !cfg->allow_no_rules) {
+        sg_rules_free(&cfg->rules);
+        *error_r = set_error(config_name(cfg), key_line(cfg, "rules_file"),
+                             "rules_file = %s holds no rule (it is empty or "
+                             "only comments): every message would be "
+                             "accepted (say allow_no_rules = yes if that is "
+                             "meant)",
+                             cfg->rules_file);
         return -1;
     }
     return 0;
@@ -1061,6 +1233,7 @@ config_free(struct sg_config *cfg)
     sg_notice_free(&cfg->notice);
     pthread_mutex_destroy(&cfg->quarantine_lock);
     free(cfg->networks);
+    free(cfg->key_lines);
     free(cfg->path);
     free(cfg);
 }

@@ -48,6 +48,9 @@ struct sg_network {
 struct sg_config {
     atomic_int refs;
     char *path; /* file it was loaded from, NULL for defaults */
+    unsigned *key_lines; /* the line each key was set at, by index in
+                            sg_conf_table (0: not in the file); NULL
+                            when not loaded from a file */
 
     char *socket;
     char *user;
@@ -64,9 +67,12 @@ struct sg_config {
     int milter_timeout; /* seconds */
     int backlog;
     int stats_interval; /* seconds between counter log lines; 0 never */
+    int hold_reconcile_interval; /* seconds between checks of the quarantine
+                                    records against the hold queue; 0 never */
 
     /* The school and its rules. */
     char *rules_file;
+    bool allow_no_rules; /* a rule set with no rule may load */
     char **school_domains;
     size_t n_school_domains;
     char **school_phone_numbers;
@@ -103,8 +109,13 @@ struct sg_config {
     size_t n_review_login_attributes;
     int review_session_idle;   /* seconds */
     int review_session_max;    /* seconds */
-    int review_login_attempts; /* failures before a lockout */
-    int review_login_lockout;  /* seconds */
+    int review_login_attempts; /* free failures of a name from a client */
+    int review_login_lockout;  /* the longest wait, seconds */
+    char **review_trusted_proxy; /* whose X-Forwarded-For is believed */
+    size_t n_review_trusted_proxy;
+    int review_request_timeout;    /* seconds for a request and its answer */
+    int review_client_connections; /* at once from one address */
+    int review_max_connections;    /* at once in all */
 
     /* The school directory: settings, and the directory opened from them
      * by sg_config_open (NULL when none is configured). */

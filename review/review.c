@@ -157,7 +157,6 @@ sg_review_close(struct sg_review **rp)
         sqlite3_close_v2(r->db);
     free(r->db_path);
     free(r->store_dir);
-    free(r->lock_path);
     free(r->release_command);
     free(r->delete_command);
     free(r->queue_command);
@@ -179,6 +178,7 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     const struct sg_review_settings *set = &o->settings;
     if (set->command_timeout <= 0 || set->sla_hours <= 0 ||
         set->retention_days < 0 || set->hold_max_days < 0 ||
+        set->reconcile_grace <= 0 ||
         (unsigned)set->expire_action > SG_REVIEW_EXPIRE_RELEASE)
         return review_fail(error_r, "review settings out of range (start "
                                     "from sg_review_settings_init)");
@@ -218,17 +218,13 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     r->dsl_contact = strdup(o->dsl_contact != NULL
                                 ? o->dsl_contact
                                 : "the Designated Safeguarding Lead");
-    size_t ll = strlen(o->db_path) + sizeof("-review.lock");
-    r->lock_path = malloc(ll);
     if (r->db_path == NULL || r->store_dir == NULL ||
         r->release_command == NULL || r->delete_command == NULL ||
-        r->queue_command == NULL || r->dsl_contact == NULL ||
-        r->lock_path == NULL) {
+        r->queue_command == NULL || r->dsl_contact == NULL) {
         review_fail(error_r, "cannot set up: %s",
                     r->store_dir == NULL ? strerror(errno) : "out of memory");
         goto fail;
     }
-    snprintf(r->lock_path, ll, "%s-review.lock", o->db_path);
     r->s.release_command = r->release_command;
     r->s.delete_command = r->delete_command;
     r->s.queue_command = r->queue_command;
@@ -340,6 +336,17 @@ sg_review_audit(struct sg_review *r, const char *id,
     const char *err = NULL;
     if (sg_quarantine_audit(r->q, id, a->user, a->from, action, note, &err) <
         0)
+        return sg_review_keep(error_r, "", err);
+    return 0;
+}
+
+int
+review_queue_load(const struct sg_review *r, struct sg_mailqueue *q,
+                  const char **error_r)
+{
+    const char *err = NULL;
+    if (sg_mailqueue_load(r->s.queue_command, (unsigned)r->s.command_timeout,
+                          q, &err) < 0)
         return sg_review_keep(error_r, "", err);
     return 0;
 }

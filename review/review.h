@@ -150,15 +150,6 @@ struct sg_review_audit_row {
     char *note;
 };
 
-/* Where the mail queue says the message is. */
-enum sg_review_queue_state {
-    SG_REVIEW_QUEUE_UNKNOWN = 0, /* no queue command configured */
-    SG_REVIEW_QUEUE_HOLD,        /* in the hold queue */
-    SG_REVIEW_QUEUE_OTHER,       /* in the queue, but not on hold */
-    SG_REVIEW_QUEUE_ABSENT,      /* not in the queue at all */
-};
-const char *sg_review_queue_state_name(enum sg_review_queue_state s);
-
 struct sg_review_detail {
     struct sg_quarantine_record *record;
     struct sg_review_rcpt *rcpts;
@@ -173,7 +164,7 @@ struct sg_review_detail {
      * copy was purged or cannot be read (view_error says why). */
     struct sg_msgview *view;
     char *view_error;
-    enum sg_review_queue_state queue; /* where the MTA has it now */
+    enum sg_mailqueue_state queue; /* where the MTA has it now */
     char *queue_name;                 /* "hold", "deferred", ... or NULL */
 };
 
@@ -204,9 +195,12 @@ int sg_review_safe_text(struct sg_buf *out, const char *s, size_t len,
 /* ------------------------------------------------------------ decisions */
 
 /* Release: run the release command, then held/escalated -> released.
- * SG_REVIEW_GONE when the queue no longer holds it (the record is marked
- * released if the queue has it elsewhere, expired if not at all, with an
- * audit note saying so); SG_REVIEW_WRONG_STATUS when already decided. */
+ * SG_REVIEW_GONE when the queue no longer holds it: the record is marked
+ * as sg_quarantine_queue_check says (released if the queue has it
+ * elsewhere, expired if not at all, once it was seen on hold; lost if it
+ * never was), with an audit note saying so; -1 and nothing done when it
+ * was never seen on hold and is younger than the grace period.
+ * SG_REVIEW_WRONG_STATUS when already decided. */
 int sg_review_release(struct sg_review *r, const char *id,
                       const struct sg_review_actor *actor, const char *note,
                       const char **error_r);
@@ -227,9 +221,12 @@ int sg_review_note(struct sg_review *r, const char *id,
                    const struct sg_review_actor *actor, const char *note,
                    const char **error_r);
 
-/* Check every waiting record against the mail queue; records whose
- * message is gone are updated as in release.  Each one found is written
- * to report (one line), if not NULL.  *n_gone_r: how many. */
+/* Check every waiting record against the mail queue
+ * (sg_quarantine_reconcile, as the daemon does on its timer): records
+ * whose message was released or deleted by hand are updated as in
+ * release, and records whose message the mail system never held, older
+ * than review_reconcile_grace, are marked lost.  Each one changed is
+ * written to report (one line), if not NULL.  *n_gone_r: how many. */
 int sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
                    FILE *report, size_t *n_gone_r, const char **error_r);
 
@@ -288,15 +285,5 @@ int sg_review_audit_list(struct sg_review *r, const char *id, time_t since,
                          struct sg_review_audit_row **rows_r, size_t *n_r,
                          const char **error_r);
 void sg_review_audit_rows_free(struct sg_review_audit_row **rows, size_t *n);
-
-/* ------------------------------------------------------------ commands */
-
-/* Run a command template with {queue_id} replaced (execv, no shell,
- * standard input /dev/null), waiting at most timeout seconds.  0 when it
- * exits 0; -1 with the reason and the first line it wrote otherwise.
- * The whole output (stdout and stderr, at most 1 MiB) in *output_r when
- * output_r is not NULL (free it).  queue_id must be letters and digits. */
-int sg_review_run(const char *template, const char *queue_id,
-                  unsigned timeout, char **output_r, const char **error_r);
 
 #endif

@@ -42,32 +42,11 @@
 static int
 lock_take(struct sg_review *r, const char **error_r)
 {
-    int fd = open(r->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                  0660);
-    if (fd < 0)
-        return review_fail(error_r, "cannot open the lock file %s: %s",
-                           r->lock_path, strerror(errno));
-    struct stat st;
-    if (geteuid() == 0 && stat(r->db_path, &st) == 0 &&
-        fchown(fd, st.st_uid, st.st_gid) < 0) {
-        /* root can always chown; nothing to do if it cannot */
-    }
-    while (flock(fd, LOCK_EX) < 0) {
-        if (errno != EINTR) {
-            int e = errno;
-            close(fd);
-            return review_fail(error_r, "cannot lock %s: %s", r->lock_path,
-                               strerror(e));
-        }
-    }
+    int fd = -1;
+    const char *err = NULL;
+    if (sg_quarantine_lock(r->q, true, &fd, &err) != 0)
+        return sg_review_keep(error_r, "", err);
     return fd;
-}
-
-static void
-lock_release(int fd)
-{
-    if (fd >= 0)
-        close(fd); /* drops the flock */
 }
 
 /* ------------------------------------------------------------ decisions */
@@ -116,36 +95,32 @@ wrong_status(struct sg_review *r, const struct sg_quarantine_record *rec,
                         rec->id, status, who, when);
 }
 
-/* The queue no longer holds rec's message: update the record and say so.
- * Called with the lock held. */
+/* The queue does not hold rec's message: update the record and say so
+ * (SG_REVIEW_GONE), or say that it is not on hold yet.  Called with the
+ * lock held. */
 static int
 mark_gone(struct sg_review *r, const struct sg_quarantine_record *rec,
-          enum sg_review_queue_state qs, const char *qname,
+          enum sg_mailqueue_state qs, const char *qname,
           const struct sg_review_actor *actor, const char **error_r)
 {
-    char note[512];
-    enum sg_quarantine_status to;
-    if (qs == SG_REVIEW_QUEUE_OTHER) {
-        to = SG_QSTATUS_RELEASED;
-        snprintf(note, sizeof(note),
-                 "the mail queue has queue id %s in its %s queue, not on "
-                 "hold: it was released outside safeguard-review",
-                 rec->queue_id, qname != NULL ? qname : "?");
-    } else {
-        to = SG_QSTATUS_EXPIRED;
-        snprintf(note, sizeof(note),
-                 "the mail queue no longer has queue id %s: it was released "
-                 "or deleted outside safeguard-review",
-                 rec->queue_id);
-    }
+    char note[768];
+    enum sg_quarantine_status to = rec->status;
     const char *err = NULL;
-    int rc = sg_quarantine_set_status(r->q, rec->id, rec->status, to,
-                                      actor->user, actor->from, note, &err);
-    if (rc != 0)
+    int rc = sg_quarantine_queue_check(
+        r->q, rec, qs, qname, time(NULL), (time_t)r->s.reconcile_grace,
+        actor->user, actor->from, &to, note, sizeof(note), &err);
+    if (rc != 0 && rc != SG_QUARANTINE_CHANGED)
         return sg_review_keep(error_r, "", err);
+    if (rc == 0)
+        return review_fail(error_r, "record %s: queue id %s is %s, and the "
+                                    "message has not been seen on hold yet: "
+                                    "nothing done; try again in a few "
+                                    "minutes",
+                           rec->id, rec->queue_id,
+                           sg_mailqueue_state_name(qs));
     return review_failc(SG_REVIEW_GONE, error_r,
                         "record %s: %s; the record is now %s", rec->id, note,
-                        sg_quarantine_status_name(to));
+                        sg_quarantine_status_title(to));
 }
 
 int
@@ -184,13 +159,13 @@ sg_review_decide(struct sg_review *r, const char *id,
         review_failc(ret, error_r, "%s", msg);
         goto out;
     }
-    if (!review_queue_id_ok(rec->queue_id)) {
+    if (!sg_mailqueue_id_ok(rec->queue_id)) {
         review_fail(error_r, "record %s has an unusable queue id", rec->id);
         goto out;
     }
 
-    struct review_queue q;
-    if (review_queue_load(&r->s, &q, error_r) < 0) {
+    struct sg_mailqueue q;
+    if (review_queue_load(r, &q, error_r) < 0) {
         char why[SG_REVIEW_ERR_MAX];
         snprintf(why, sizeof(why), "%s", *error_r);
         sg_review_audit(r, rec->id, actor, "failed", why, &err);
@@ -199,14 +174,13 @@ sg_review_decide(struct sg_review *r, const char *id,
         goto out;
     }
     const char *qname = NULL;
-    enum sg_review_queue_state qs =
-        review_queue_find(&q, rec->queue_id, &qname);
-    if (qs == SG_REVIEW_QUEUE_OTHER || qs == SG_REVIEW_QUEUE_ABSENT) {
+    enum sg_mailqueue_state qs = sg_mailqueue_find(&q, rec->queue_id, &qname);
+    if (qs == SG_MAILQUEUE_OTHER || qs == SG_MAILQUEUE_ABSENT) {
         ret = mark_gone(r, rec, qs, qname, actor, error_r);
-        review_queue_free(&q);
+        sg_mailqueue_free(&q);
         goto out;
     }
-    review_queue_free(&q);
+    sg_mailqueue_free(&q);
 
     enum sg_quarantine_status to;
     const char *cmd = NULL;
@@ -230,8 +204,9 @@ sg_review_decide(struct sg_review *r, const char *id,
         break;
     }
     if (cmd != NULL) {
-        if (sg_review_run(cmd, rec->queue_id, (unsigned)r->s.command_timeout,
-                          NULL, &err) < 0) {
+        if (sg_mailqueue_run(cmd, rec->queue_id,
+                             (unsigned)r->s.command_timeout, NULL,
+                             &err) < 0) {
             char why[SG_REVIEW_ERR_MAX];
             snprintf(why, sizeof(why), "could not %s queue id %s: %s",
                      op_verb(op), rec->queue_id, err);
@@ -241,10 +216,10 @@ sg_review_decide(struct sg_review *r, const char *id,
             goto out;
         }
         /* Did it leave the hold queue? */
-        if (review_queue_load(&r->s, &q, &err) == 0) {
-            qs = review_queue_find(&q, rec->queue_id, NULL);
-            review_queue_free(&q);
-            if (qs == SG_REVIEW_QUEUE_HOLD) {
+        if (review_queue_load(r, &q, &err) == 0) {
+            qs = sg_mailqueue_find(&q, rec->queue_id, NULL);
+            sg_mailqueue_free(&q);
+            if (qs == SG_MAILQUEUE_HOLD) {
                 char why[300];
                 snprintf(why, sizeof(why),
                          "the %s command ran but queue id %s is still on "
@@ -272,7 +247,7 @@ sg_review_decide(struct sg_review *r, const char *id,
     }
 out:
     sg_quarantine_record_free(&rec);
-    lock_release(lock);
+    sg_quarantine_unlock(lock);
     return ret;
 }
 
@@ -421,30 +396,20 @@ int
 sg_review_waiting_ids(struct sg_review *r, time_t until, char ***ids_r,
                       size_t *n_r, const char **error_r)
 {
-    sqlite3_stmt *st = NULL;
-    *ids_r = NULL;
-    *n_r = 0;
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT id FROM records WHERE status IN"
-                           " ('held', 'escalated') AND created <= ?1"
-                           " ORDER BY created, id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return sg_review_fail_db(r, "cannot list the records", error_r);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)until);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (sg_strv_push(ids_r, n_r,
-                         (const char *)sqlite3_column_text(st, 0)) < 0) {
-            sqlite3_finalize(st);
-            sg_strv_free(ids_r, n_r);
-            return review_fail(error_r, "out of memory");
-        }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        sg_strv_free(ids_r, n_r);
-        return sg_review_fail_db(r, "cannot list the records", error_r);
-    }
+    const char *err = NULL;
+    if (sg_quarantine_waiting_ids(r->q, until, ids_r, n_r, &err) < 0)
+        return sg_review_keep(error_r, "", err);
     return 0;
+}
+
+static void
+sync_report(void *ctx, const struct sg_quarantine_record *rec,
+            enum sg_quarantine_status to, const char *note)
+{
+    FILE *report = ctx;
+    if (report != NULL)
+        fprintf(report, "record %s: %s; the record is now %s\n", rec->id,
+                note, sg_quarantine_status_title(to));
 }
 
 int
@@ -455,48 +420,27 @@ sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
         return review_fail(error_r, "sync: missing actor");
     if (n_gone_r != NULL)
         *n_gone_r = 0;
-    if (r->s.queue_command == NULL || *r->s.queue_command == '\0')
-        return review_fail(error_r, "no queue command is configured "
-                                    "(review_queue_command): nothing to "
-                                    "compare with");
-    int lock = lock_take(r, error_r);
-    if (lock < 0)
-        return -1;
-    char **ids = NULL;
-    size_t n = 0, gone = 0;
-    struct review_queue q = {0};
-    int ret = -1;
-    if (sg_review_waiting_ids(r, (time_t)INT64_MAX, &ids, &n, error_r) < 0 ||
-        review_queue_load(&r->s, &q, error_r) < 0)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        struct sg_quarantine_record *rec = NULL;
-        const char *err = NULL;
-        if (sg_quarantine_get(r->q, ids[i], &rec, &err) != 0)
-            continue;
-        const char *qname = NULL;
-        enum sg_review_queue_state qs =
-            review_queue_find(&q, rec->queue_id, &qname);
-        if (sg_review_waiting(rec->status) &&
-            (qs == SG_REVIEW_QUEUE_OTHER || qs == SG_REVIEW_QUEUE_ABSENT)) {
-            int rc = mark_gone(r, rec, qs, qname, actor, &err);
-            if (report != NULL)
-                fprintf(report, "%s\n", err);
-            if (rc == SG_REVIEW_GONE)
-                gone++;
-        }
-        sg_quarantine_record_free(&rec);
-    }
-    char note[128];
-    snprintf(note, sizeof(note), "%zu waiting records checked, %zu gone", n,
-             gone);
-    ret = sg_review_audit(r, NULL, actor, "sync", note, error_r);
+    struct sg_quarantine_reconcile o = {
+        .queue_command = r->s.queue_command,
+        .timeout = (unsigned)r->s.command_timeout,
+        .now = time(NULL),
+        .grace = (time_t)r->s.reconcile_grace,
+        .wait = true,
+        .actor = actor->user,
+        .client = actor->from,
+        .each = sync_report,
+        .ctx = report,
+    };
+    struct sg_quarantine_reconcile_result res;
+    const char *err = NULL;
+    if (sg_quarantine_reconcile(r->q, &o, &res, &err) != 0)
+        return sg_review_keep(error_r, "", err);
+    char note[160];
+    snprintf(note, sizeof(note),
+             "%zu waiting records checked, %zu gone, %zu not kept by the "
+             "mail system",
+             res.checked, res.gone, res.lost);
     if (n_gone_r != NULL)
-        *n_gone_r = gone;
-out:
-    review_queue_free(&q);
-    sg_strv_free(&ids, &n);
-    lock_release(lock);
-    return ret;
+        *n_gone_r = res.gone + res.lost;
+    return sg_review_audit(r, NULL, actor, "sync", note, error_r);
 }
-

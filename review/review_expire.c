@@ -106,12 +106,12 @@ purge(struct sg_review *r, const struct sg_review_actor *actor, time_t now,
     if (sqlite3_prepare_v2(r->db,
                            "SELECT id, message_path, status FROM records"
                            " WHERE status IN ('released', 'rejected',"
-                           " 'expired') AND status_changed <= ?1"
+                           " 'expired', 'lost') AND status_changed <= ?1"
                            " ORDER BY status_changed",
                            -1, &sel, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(r->db,
                            "DELETE FROM records WHERE id = ?1 AND status IN"
-                           " ('released', 'rejected', 'expired')"
+                           " ('released', 'rejected', 'expired', 'lost')"
                            " AND status_changed <= ?2",
                            -1, &del, NULL) != SQLITE_OK) {
         sqlite3_finalize(sel);

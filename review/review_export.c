@@ -76,7 +76,7 @@ sg_review_export(struct sg_review *r, time_t since,
         " r.subject, r.queue_id, r.status"
         " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
         " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
-        " ('released', 'rejected', 'escalated', 'expired', 'note')"
+        " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note')"
         " ORDER BY a.id";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -135,24 +135,80 @@ sg_review_export(struct sg_review *r, time_t since,
 
 /* ------------------------------------------------------------ digest */
 
+/* The lines under an item's heading. */
+static void
+digest_item(struct sg_buf *b, const struct sg_review_item *it)
+{
+    sg_buf_puts(b, "    From:    ");
+    sg_review_safe_text(b, it->env_from, strlen(it->env_from), false);
+    sg_buf_puts(b, "\n    To:      ");
+    sg_review_safe_text(b, it->recipients, strlen(it->recipients), false);
+    sg_buf_puts(b, "\n    Rules:   ");
+    sg_review_safe_text(b, it->rules, strlen(it->rules), false);
+    sg_buf_puts(b, "\n    Subject: ");
+    sg_review_safe_text(b, it->subject, strlen(it->subject), false);
+    sg_buf_putc(b, '\n');
+}
+
+/* The items a WHERE clause selects, oldest first; ?1 is bound to since. */
+static int
+digest_items(struct sg_review *r, const char *where, time_t since,
+             struct sg_review_item **items_r, size_t *n_r,
+             const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[2048];
+    snprintf(sql, sizeof(sql), "%sWHERE %s ORDER BY r.created, r.id",
+             SG_REVIEW_ITEM_COLUMNS, where);
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sg_review_fail_db(r, "cannot list the records", error_r);
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+    int rc = sg_review_read_items(r, st, items_r, n_r, error_r);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Records found lost in the last day: the DSL was told of each hold, and
+ * should hear that the mail system did not keep it. */
+static int
+digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
+            const char **error_r)
+{
+    struct sg_review_item *items = NULL;
+    size_t n = 0;
+    if (digest_items(r, "r.status = 'lost' AND r.status_changed >= ?1",
+                     now - 86400, &items, &n, error_r) < 0)
+        return -1;
+    if (n > 0)
+        sg_buf_printf(b, "\nNot kept by the mail system, found in the last "
+                         "24 hours: %zu.\nYou were told these were held, "
+                         "but the mail system did not keep them (the "
+                         "filter stopped before it could answer): the "
+                         "sender's server tries again, and a retried "
+                         "message has a record of its own. "
+                         "safeguard-review show RECORD says more.\n",
+                      n);
+    for (size_t i = 0; i < n; i++) {
+        char held[64];
+        sg_review_utc(items[i].created, held, sizeof(held));
+        sg_buf_printf(b, "\n  %s  not kept by the mail system (held %s)\n",
+                      items[i].id, held);
+        digest_item(b, &items[i]);
+    }
+    sg_review_items_free(&items, &n);
+    return 0;
+}
+
 int
 sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
                  size_t *n_waiting_r, size_t *n_overdue_r,
                  const char **error_r)
 {
-    sqlite3_stmt *st = NULL;
-    char sql[2048];
-    snprintf(sql, sizeof(sql),
-             "%sWHERE r.status IN ('held', 'escalated')"
-             " ORDER BY r.created, r.id",
-             SG_REVIEW_ITEM_COLUMNS);
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sg_review_fail_db(r, "cannot list the records", error_r);
     struct sg_review_item *items = NULL;
     size_t n = 0, overdue = 0;
-    int rc = sg_review_read_items(r, st, &items, &n, error_r);
-    sqlite3_finalize(st);
-    if (rc < 0)
+    if (digest_items(r, "r.status IN ('held', 'escalated')", 0, &items, &n,
+                     error_r) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (sg_review_overdue(r, items[i].status, items[i].created, now))
@@ -178,19 +234,14 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
                       late ? "!" : " ", it->id, age, held,
                       it->status == SG_QSTATUS_ESCALATED ? ", escalated" : "",
                       late ? ", PAST THE TARGET" : "");
-        sg_buf_puts(&b, "    From:    ");
-        sg_review_safe_text(&b, it->env_from, strlen(it->env_from), false);
-        sg_buf_puts(&b, "\n    To:      ");
-        sg_review_safe_text(&b, it->recipients, strlen(it->recipients),
-                            false);
-        sg_buf_puts(&b, "\n    Rules:   ");
-        sg_review_safe_text(&b, it->rules, strlen(it->rules), false);
-        sg_buf_puts(&b, "\n    Subject: ");
-        sg_review_safe_text(&b, it->subject, strlen(it->subject), false);
-        sg_buf_putc(&b, '\n');
+        digest_item(&b, it);
     }
     size_t waiting = n;
     sg_review_items_free(&items, &n);
+    if (digest_lost(r, now, &b, error_r) < 0) {
+        sg_buf_free(&b);
+        return -1;
+    }
     if (b.data == NULL) {
         sg_buf_free(&b);
         return review_fail(error_r, "out of memory");

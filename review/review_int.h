@@ -17,7 +17,6 @@ struct sg_review {
     sqlite3 *db;             /* our own connection: reads and purges */
     char *db_path;
     char *store_dir; /* resolved */
-    char *lock_path;
     struct sg_review_settings s;
     char *release_command, *delete_command, *queue_command;
     /* notices (NULL: not configured) */
@@ -36,8 +35,6 @@ int review_fail(const char **error_r, const char *fmt, ...)
 /* The same, returning code instead. */
 int review_failc(int code, const char **error_r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-bool review_queue_id_ok(const char *qid);
 
 /* The size of the thread-local error buffer (review.c). */
 #define SG_REVIEW_ERR_MAX 1024
@@ -95,19 +92,9 @@ int sg_review_decide(struct sg_review *r, const char *id,
 int sg_review_waiting_ids(struct sg_review *r, time_t until, char ***ids_r,
                           size_t *n_r, const char **error_r);
 
-/* One listing of the mail queue. */
-struct review_queue {
-    bool unknown; /* no queue command */
-    char **ids;
-    char **names;
-    size_t n;
-};
-int review_queue_load(const struct sg_review_settings *s,
-                      struct review_queue *q, const char **error_r);
-void review_queue_free(struct review_queue *q);
-enum sg_review_queue_state review_queue_find(const struct review_queue *q,
-                                             const char *queue_id,
-                                             const char **name_r);
+/* List the mail queue with the configured command. */
+int review_queue_load(const struct sg_review *r, struct sg_mailqueue *q,
+                      const char **error_r);
 
 /* Send a notice of kind k (SG_NOTICE_REJECTED_SENDER,
  * SG_NOTICE_DIGEST_DSL) to to (review_notice.c). */

@@ -402,14 +402,14 @@ sg_review_show(struct sg_review *r, const char *id,
         goto fail;
     load_view(r, d);
     if (with_queue) {
-        struct review_queue q;
-        if (review_queue_load(&r->s, &q, error_r) < 0)
+        struct sg_mailqueue q;
+        if (review_queue_load(r, &q, error_r) < 0)
             goto fail;
         const char *name = NULL;
-        d->queue = review_queue_find(&q, d->record->queue_id, &name);
+        d->queue = sg_mailqueue_find(&q, d->record->queue_id, &name);
         if (name != NULL)
             d->queue_name = strdup(name);
-        review_queue_free(&q);
+        sg_mailqueue_free(&q);
     }
     if (sg_review_audit(r, id, actor, "view", NULL, error_r) < 0 ||
         sg_review_audit_list(r, id, 0, &d->history, &d->n_history, error_r) < 0)

@@ -8,7 +8,8 @@
  * serve takes everything else from the configuration (review_* keys):
  * where to listen, TLS, how logins are checked (review_auth: the local
  * password file, or the directory with review_dsl_group), the session and
- * lockout limits.  It runs until SIGTERM or SIGINT and logs to standard
+ * sign-in limits, the connection limits and timeout, and the trusted
+ * reverse proxies.  It runs until SIGTERM or SIGINT and logs to standard
  * error (under systemd, the journal).
  */
 #include "config.h"
@@ -24,6 +25,7 @@
 
 #include <sodium.h>
 
+#include "netlist.h"
 #include "review_serve.h"
 #include "sg_dir_auth.h"
 #include "web.h"
@@ -143,14 +145,37 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* the proxies were checked when the configuration was read */
+    size_t n_proxies = cfg->n_review_trusted_proxy;
+    struct sg_network *proxies =
+        n_proxies > 0 ? calloc(n_proxies, sizeof(*proxies)) : NULL;
+    for (size_t i = 0; i < n_proxies; i++) {
+        if (proxies == NULL ||
+            sg_network_parse(cfg->review_trusted_proxy[i], &proxies[i],
+                             &err) < 0) {
+            fprintf(stderr, "safeguard-review: serve: review_trusted_proxy: "
+                            "%s\n",
+                    proxies == NULL ? "out of memory" : err);
+            free(proxies);
+            sg_web_free(&w);
+            sg_tz_free(&tz);
+            return EX_CONFIG;
+        }
+    }
     struct sg_web_server_options so = {
         .listen = listen,
         .tls_cert = cfg->review_tls_cert,
         .tls_key = cfg->review_tls_key,
+        .request_timeout = (unsigned)cfg->review_request_timeout,
+        .client_connections = (unsigned)cfg->review_client_connections,
+        .max_connections = (unsigned)cfg->review_max_connections,
+        .proxies = proxies,
+        .n_proxies = n_proxies,
     };
     rc = sg_web_serve(w, &so, &stop_flag, &err) < 0 ? EX_CONFIG : EX_OK;
     if (rc != EX_OK)
         fprintf(stderr, "safeguard-review: serve: %s\n", err);
+    free(proxies);
     sg_web_free(&w);
     sg_tz_free(&tz);
     return rc;

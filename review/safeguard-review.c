@@ -69,6 +69,8 @@ usage(FILE *out)
             "  -o NAME=VALUE  override a setting of that file\n"
             "                 (safeguard-milter.conf(5)), e.g.\n"
             "                 -o review_sla_hours=48\n"
+            "  -h, --help     print this help and exit\n"
+            "  -V, --version  print the version and exit\n"
             "AGE is a number with s, m, h, d or w; WHEN is YYYY-MM-DD,\n"
             "YYYY-MM-DDTHH:MM[:SS] (UTC) or an AGE ago.\n",
             DEFAULT_CONFIG);
@@ -396,7 +398,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
     sg_review_format_age(now - rec->created, age, sizeof(age));
 
     printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
-    printf("Status     %s", sg_quarantine_status_name(rec->status));
+    printf("Status     %s", sg_quarantine_status_title(rec->status));
     if (sg_review_waiting(rec->status)) {
         printf(", waiting %s", age);
         if (sg_review_overdue(c->r, rec->status, rec->created, now))
@@ -409,8 +411,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
     }
     printf("\nHeld       %s\n", when);
     if (with_queue) {
-        printf("Mail queue %s", sg_review_queue_state_name(d->queue));
-        if (d->queue == SG_REVIEW_QUEUE_OTHER && d->queue_name != NULL)
+        printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
+        if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
             printf(" (%s)", d->queue_name);
         putchar('\n');
     }
@@ -814,8 +816,11 @@ main(int argc, char **argv)
     const char *overrides[256];
     size_t n_overrides = 0;
     int o;
+    static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
     /* "+": stop at the command; its options are its own */
-    while ((o = getopt(argc, argv, "+c:o:hV")) != -1) {
+    while ((o = getopt_long(argc, argv, "+c:o:hV", lo, NULL)) != -1) {
         switch (o) {
         case 'c':
             config = optarg;

@@ -14,8 +14,9 @@
  *   GET  /style.css
  *
  * Anything else is 404; a page without a session goes to /login (GET) or
- * is refused (POST).  Logins, failed logins, lockouts and logouts are
- * audit rows; views and decisions are audited by the review library.
+ * is refused (POST).  Logins, failed logins, sign-ins refused for a
+ * wait ("login-locked", with the wait) and logouts are audit rows; views
+ * and decisions are audited by the review library.
  */
 #include "config.h"
 
@@ -214,30 +215,42 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
                                                                   : NULL);
         return;
     }
-    unsigned wait = web_throttle_wait(w, user, client, req->now);
+    unsigned wait = web_throttle_begin(w, user, client, req->now);
     if (wait > 0) {
-        audit(w, user, client, "login-locked", NULL);
-        char msg[200];
-        snprintf(msg, sizeof(msg),
-                 "Too many failed sign-ins. Try again in %u minute%s, or "
-                 "ask the IT team.",
-                 (wait + 59) / 60, (wait + 59) / 60 == 1 ? "" : "s");
+        char note[64], msg[200];
+        snprintf(note, sizeof(note), "wait %us", wait);
+        audit(w, user, client, "login-locked", note);
+        if (wait < 120)
+            snprintf(msg, sizeof(msg),
+                     "Too many failed sign-ins. Try again in %u second%s.",
+                     wait, wait == 1 ? "" : "s");
+        else
+            snprintf(msg, sizeof(msg),
+                     "Too many failed sign-ins. Try again in %u minutes, "
+                     "or ask the IT team.",
+                     (wait + 59) / 60);
         login_page(w, resp, 429, msg, user);
         resp->retry_after = wait;
         return;
     }
     /* the check may take a while (a password hash, the directory): the
-     * other requests go on meanwhile */
+     * other requests go on meanwhile; web_throttle_begin counted this one
+     * as under way, so parallel guesses cannot slip past the limits */
     pthread_mutex_unlock(&w->lock);
     const char *err = NULL;
     int rc = w->o.auth(w->o.auth_ctx, user, pass, &err);
     char why[300];
     snprintf(why, sizeof(why), "%s", err != NULL ? err : "");
     pthread_mutex_lock(&w->lock);
+    web_throttle_end(w, user, client,
+                     rc == SG_WEB_AUTH_OK ? WEB_THROTTLE_OK
+                     : rc == SG_WEB_AUTH_BAD || rc == SG_WEB_AUTH_NOT_DSL
+                         ? WEB_THROTTLE_FAILED
+                         : WEB_THROTTLE_UNKNOWN,
+                     req->now);
 
     switch (rc) {
     case SG_WEB_AUTH_OK: {
-        web_throttle_clear(w, user);
         struct web_session *s = web_session_new(w, user, req->now);
         if (s == NULL) {
             web_error_page(w, resp, 500, "Cannot sign in",
@@ -252,7 +265,6 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
         return;
     }
     case SG_WEB_AUTH_NOT_DSL:
-        web_throttle_fail(w, user, client, req->now);
         audit(w, user, client, "login-refused", "not in the DSL group");
         login_page(w, resp, 403,
                    "This account is not allowed to review held mail. Only "
@@ -260,7 +272,6 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
                    user);
         return;
     case SG_WEB_AUTH_BAD:
-        web_throttle_fail(w, user, client, req->now);
         audit(w, user, client, "login-failed", NULL);
         login_page(w, resp, 401, "The user name or password is wrong.", user);
         return;

@@ -25,8 +25,12 @@
  *   - Every form carries a CSRF token (per session; for the login form, a
  *     per-visit token matched against a cookie); a POST without the right
  *     one changes nothing.
- *   - Failed logins are counted per login name and per client; past the
- *     limit, that name or client is refused until the lockout ends.
+ *   - Failed sign-ins are counted per (login name, client) pair and per
+ *     client, never per name alone: past the free attempts that pair or
+ *     client waits, longer with each failure, and its password is not
+ *     checked meanwhile; the same name from another client is not
+ *     slowed.  The client is the socket peer, or for a configured
+ *     reverse proxy the last X-Forwarded-For hop (sg_web_client).
  *   - Every response has a strict Content-Security-Policy (no script at
  *     all, no external anything), nosniff, no framing, no caching, no
  *     referrer.
@@ -40,6 +44,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "review.h"
@@ -68,8 +73,9 @@ struct sg_web_options {
     void *auth_ctx;
     unsigned session_idle;   /* seconds */
     unsigned session_max;    /* seconds */
-    unsigned login_attempts; /* failures before a lockout */
-    unsigned login_lockout;  /* seconds */
+    unsigned login_attempts; /* free failures of a name from a client */
+    unsigned login_lockout;  /* the longest wait after failures, seconds */
+    unsigned throttle_max;   /* sign-in counts kept; 0: 4096 */
     bool secure_cookies;     /* mark cookies Secure */
     const char *school;      /* shown in the page title; may be NULL */
     const struct sg_tz *tz;  /* times are shown in it; NULL: UTC */
@@ -135,12 +141,42 @@ extern const char *const sg_web_security_headers[];
 
 /* ------------------------------------------------------------ server */
 
+struct sg_network;
+
 struct sg_web_server_options {
     const char *listen;   /* "HOST:PORT", "[V6]:PORT" */
     const char *tls_cert; /* PEM files; both or neither */
     const char *tls_key;
     unsigned threads; /* 0: a default */
+    /* Seconds a connection has for each request and its answer, counted
+     * from when it opened or its last answer was sent; past it the
+     * connection is closed, however slowly it keeps sending. */
+    unsigned request_timeout;
+    unsigned client_connections; /* at once from one socket peer */
+    unsigned max_connections;    /* at once in all */
+    /* The reverse proxies whose X-Forwarded-For is believed. */
+    const struct sg_network *proxies;
+    size_t n_proxies;
 };
+
+/* The defaults of the limits above (and of the configuration's
+ * review_request_timeout, review_client_connections,
+ * review_max_connections). */
+#define SG_WEB_REQUEST_TIMEOUT    30
+#define SG_WEB_CLIENT_CONNECTIONS 16
+#define SG_WEB_MAX_CONNECTIONS    256
+
+/* The client a request comes from, for the audit and the sign-in limits,
+ * into buf: the socket peer's address; but when the peer is one of the
+ * proxies and the request has exactly one X-Forwarded-For header (xff,
+ * n_xff headers in all), the LAST address in it, the one the proxy itself
+ * saw, written "ADDR via proxy".  Anything before it came from the client
+ * and may be made up.  Several such headers, or a last hop that is not
+ * one address, give the proxy's own address.  IPv4-mapped IPv6 addresses
+ * are written as IPv4. */
+void sg_web_client(const struct sockaddr *peer, const char *xff, size_t n_xff,
+                   const struct sg_network *proxies, size_t n_proxies,
+                   char *buf, size_t size);
 
 /* Serve until *stop becomes non-zero (a signal handler sets it).  Refuses
  * plain HTTP on an address that is not loopback (put the page behind a

@@ -21,11 +21,23 @@ struct web_session {
     time_t created, last;
 };
 
-/* Failed logins of one login name or one client. */
+/* Sign-in throttling (web_session.c): the first wait, in seconds (it
+ * doubles with each failure, up to login_lockout); how many times
+ * login_attempts failures a client may have on any names before it waits
+ * too; after how many times login_lockout without a failure a count is
+ * forgotten. */
+#define WEB_FIRST_WAIT    30
+#define WEB_CLIENT_FACTOR 4
+#define WEB_FORGET_FACTOR 4
+
+/* Failed sign-ins of one login name from one client, or of one client
+ * whatever the name. */
 struct web_throttle {
-    char *key; /* "user:NAME" or "client:ADDR" */
-    unsigned failures;
-    time_t first; /* of the current window */
+    char *key;         /* "pair:CLIENT|NAME" or "client:CLIENT" */
+    unsigned failures; /* since the count was last forgotten */
+    unsigned pending;  /* checks under way (the lock is not held then) */
+    time_t last;       /* the last failure */
+    time_t until;      /* no check before this */
 };
 
 struct sg_web {
@@ -50,12 +62,21 @@ struct web_session *web_session_find(struct sg_web *w, const char *token,
 struct web_session *web_session_new(struct sg_web *w, const char *user,
                                     time_t now);
 void web_session_end(struct sg_web *w, struct web_session *s);
-/* Seconds until the login name or client may try again (0: now). */
-unsigned web_throttle_wait(struct sg_web *w, const char *login,
-                           const char *client, time_t now);
-void web_throttle_fail(struct sg_web *w, const char *login, const char *client,
-                       time_t now);
-void web_throttle_clear(struct sg_web *w, const char *login);
+/* A sign-in of login from client may be checked now: 0, and the check
+ * is counted as under way until web_throttle_end.  Otherwise the seconds
+ * to wait (nothing is counted then, and the password must not be
+ * checked). */
+unsigned web_throttle_begin(struct sg_web *w, const char *login,
+                            const char *client, time_t now);
+/* How the check that web_throttle_begin let through ended. */
+enum web_throttle_result {
+    WEB_THROTTLE_OK,      /* signed in: the name's count from that client
+                             is forgotten (not the client's own) */
+    WEB_THROTTLE_FAILED,  /* a wrong password, or not a DSL */
+    WEB_THROTTLE_UNKNOWN, /* could not be checked: nothing counted */
+};
+void web_throttle_end(struct sg_web *w, const char *login, const char *client,
+                      enum web_throttle_result result, time_t now);
 void web_sessions_free(struct sg_web *w);
 
 /* ---- HTML (web_html.c) */

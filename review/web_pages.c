@@ -35,6 +35,7 @@ static const struct {
     {"released", "Released", false, false, SG_QSTATUS_RELEASED},
     {"rejected", "Rejected", false, false, SG_QSTATUS_REJECTED},
     {"expired", "Expired", false, false, SG_QSTATUS_EXPIRED},
+    {"lost", "Not kept", false, false, SG_QSTATUS_LOST},
     {"all", "All", false, true, SG_QSTATUS_HELD},
 };
 
@@ -136,7 +137,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</td><td>");
         web_text(b, it->rules);
         sg_buf_printf(b, "</td><td>%s</td></tr>\n",
-                      sg_quarantine_status_name(it->status));
+                      sg_quarantine_status_title(it->status));
     }
     if (n > 0)
         sg_buf_puts(b, "</tbody></table>\n");
@@ -333,7 +334,7 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     sg_buf_puts(b, ")</small></dd>");
     fact(b, "Status");
     sg_buf_printf(b, "<span id=\"status\">%s</span>",
-                  sg_quarantine_status_name(rec->status));
+                  sg_quarantine_status_title(rec->status));
     if (sg_review_waiting(rec->status)) {
         char age[32];
         sg_review_format_age(req->now - rec->created, age, sizeof(age));
@@ -352,8 +353,8 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     web_time(w, b, rec->created);
     sg_buf_puts(b, "</dd>");
     fact(b, "Mail queue");
-    sg_buf_puts(b, sg_review_queue_state_name(d->queue));
-    if (d->queue == SG_REVIEW_QUEUE_OTHER && d->queue_name != NULL) {
+    sg_buf_puts(b, sg_mailqueue_state_name(d->queue));
+    if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL) {
         sg_buf_puts(b, " (");
         web_text(b, d->queue_name);
         sg_buf_puts(b, ")");

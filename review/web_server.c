@@ -10,11 +10,19 @@
  * Where the page listens: plain HTTP only on a loopback address (for a
  * reverse proxy on the same machine, which then provides TLS); anywhere
  * else it needs a certificate and key, and speaks TLS itself.  Behind a
- * proxy on loopback, the client recorded in the audit is the last address
- * in X-Forwarded-For (the one the proxy added), marked "via proxy".
+ * proxy named in review_trusted_proxy, the client recorded in the audit
+ * and counted by the sign-in limits is the last address in
+ * X-Forwarded-For (the one the proxy added), marked "via proxy"; from
+ * any other peer the header is ignored (sg_web_client).
  *
  * SECURITY: bounded bodies, headers (the connection memory limit),
- * connections per client and idle connections; no file is ever served.
+ * connections per socket peer and in all; and time: libmicrohttpd's own
+ * timeout only measures silence (each byte restarts it), so a client that
+ * sends a byte every few seconds would keep its connection for ever.  So
+ * every connection is also watched here: it has request_timeout seconds
+ * from when it opened, or from its last answer, to send a request and
+ * take the answer, and is shut down when that runs out.  No file is ever
+ * served.
  */
 #include "config.h"
 
@@ -23,7 +31,9 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +46,7 @@
 #include <microhttpd.h>
 
 #include "fdio.h"
+#include "netlist.h"
 #include "review_int.h"
 #include "sg_config.h"
 #include "web_int.h"
@@ -88,32 +99,92 @@ is_loopback(const struct sockaddr *sa)
     return false;
 }
 
+/* in6 as text; an IPv4-mapped address as plain IPv4. */
 static void
-client_name(struct MHD_Connection *c, char *buf, size_t size)
+address_text(const struct in6_addr *in6, char *buf, size_t size)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
-    char host[INET6_ADDRSTRLEN + 1] = "unknown";
-    if (sa != NULL)
-        getnameinfo(sa,
-                    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                              : sizeof(struct sockaddr_in),
-                    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-    const char *xff =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
-    if (sa != NULL && is_loopback(sa) && xff != NULL) {
-        const char *last = strrchr(xff, ',');
-        last = last != NULL ? last + 1 : xff;
-        while (*last == ' ')
-            last++;
-        size_t n = strspn(last, "0123456789abcdefABCDEF:.");
-        if (n > 0 && n < 64 && last[n] == '\0') {
-            snprintf(buf, size, "%.*s via proxy", (int)n, last);
-            return;
-        }
+    char t[INET6_ADDRSTRLEN];
+    if (IN6_IS_ADDR_V4MAPPED(in6))
+        inet_ntop(AF_INET, in6->s6_addr + 12, t, sizeof(t));
+    else
+        inet_ntop(AF_INET6, in6, t, sizeof(t));
+    snprintf(buf, size, "%s", t);
+}
+
+/* The last hop of an X-Forwarded-For value, if it is an address (IPv6
+ * may be in brackets). */
+static bool
+last_hop(const char *xff, struct in6_addr *in6)
+{
+    const char *p = strrchr(xff, ',');
+    p = p != NULL ? p + 1 : xff;
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, " \t");
+    if (p[n + strspn(p + n, " \t")] != '\0')
+        return false; /* two words */
+    if (n >= 2 && p[0] == '[' && p[n - 1] == ']') {
+        p++;
+        n -= 2;
     }
-    snprintf(buf, size, "%s", host);
+    char addr[INET6_ADDRSTRLEN + 1];
+    if (n == 0 || n >= sizeof(addr))
+        return false;
+    memcpy(addr, p, n);
+    addr[n] = '\0';
+    struct in_addr in4;
+    if (inet_pton(AF_INET, addr, &in4) == 1) {
+        memset(in6, 0, sizeof(*in6));
+        in6->s6_addr[10] = in6->s6_addr[11] = 0xff;
+        memcpy(in6->s6_addr + 12, &in4, 4);
+        return true;
+    }
+    return inet_pton(AF_INET6, addr, in6) == 1;
+}
+
+void
+sg_web_client(const struct sockaddr *peer, const char *xff, size_t n_xff,
+              const struct sg_network *proxies, size_t n_proxies, char *buf,
+              size_t size)
+{
+    struct in6_addr a;
+    memset(&a, 0, sizeof(a));
+    if (peer != NULL && peer->sa_family == AF_INET) {
+        a.s6_addr[10] = a.s6_addr[11] = 0xff;
+        memcpy(a.s6_addr + 12, &((const struct sockaddr_in *)peer)->sin_addr,
+               4);
+    } else if (peer != NULL && peer->sa_family == AF_INET6) {
+        a = ((const struct sockaddr_in6 *)peer)->sin6_addr;
+    } else {
+        snprintf(buf, size, "unknown");
+        return;
+    }
+    struct in6_addr hop;
+    if (n_xff == 1 && xff != NULL && n_proxies > 0 &&
+        sg_network_match(proxies, n_proxies, peer) && last_hop(xff, &hop)) {
+        char t[INET6_ADDRSTRLEN];
+        address_text(&hop, t, sizeof(t));
+        snprintf(buf, size, "%s via proxy", t);
+        return;
+    }
+    address_text(&a, buf, size);
+}
+
+/* The X-Forwarded-For headers of a request: how many, and the first. */
+struct xff {
+    const char *value;
+    size_t n;
+};
+
+static enum MHD_Result
+find_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct xff *x = cls;
+    if (key != NULL && strcasecmp(key, "X-Forwarded-For") == 0) {
+        if (x->n++ == 0)
+            x->value = value;
+    }
+    return MHD_YES;
 }
 
 static enum MHD_Result
@@ -147,10 +218,32 @@ send_response(struct MHD_Connection *c, const struct sg_web *w,
     return ret;
 }
 
+/* A connection, watched for the request deadline. */
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    uint64_t since; /* ms: opened, or its last answer sent */
+    bool cut;       /* shut down for taking too long */
+};
+
 struct server {
     struct sg_web *w;
     bool tls;
+    const struct sg_network *proxies;
+    size_t n_proxies;
+    uint64_t deadline_ms;
+    pthread_mutex_t lock; /* conns */
+    struct conn *conns;
+    unsigned long n_cut;  /* since the last log line */
 };
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static enum MHD_Result
 answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -202,7 +295,12 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
         return ret;
     }
     char client[128];
-    client_name(c, client, sizeof(client));
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct xff xff = {.n = 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, find_xff, &xff);
+    sg_web_client(ci != NULL ? ci->client_addr : NULL, xff.value, xff.n,
+                  srv->proxies, srv->n_proxies, client, sizeof(client));
     struct sg_web_request req = {
         .method = method,
         .path = url,
@@ -227,15 +325,86 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **state,
           enum MHD_RequestTerminationCode code)
 {
-    (void)cls;
-    (void)c;
-    (void)code;
+    struct server *srv = cls;
+    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        /* answered: the next request on this connection has its own time */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        struct conn *k = ci != NULL ? ci->socket_context : NULL;
+        if (k != NULL) {
+            pthread_mutex_lock(&srv->lock);
+            k->since = now_ms();
+            pthread_mutex_unlock(&srv->lock);
+        }
+    }
     struct req_state *rs = *state;
     if (rs != NULL) {
         sg_buf_free(&rs->body);
         free(rs);
         *state = NULL;
     }
+}
+
+/* Connections come and go: the watch list. */
+static void
+notify(void *cls, struct MHD_Connection *c, void **socket_context,
+       enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn *k = calloc(1, sizeof(*k));
+        if (k == NULL) {
+            /* a connection that cannot be watched is not served */
+            if (ci != NULL)
+                shutdown(ci->connect_fd, SHUT_RDWR);
+            *socket_context = NULL;
+            return;
+        }
+        k->fd = ci != NULL ? ci->connect_fd : -1;
+        pthread_mutex_lock(&srv->lock);
+        k->since = now_ms();
+        k->next = srv->conns;
+        if (srv->conns != NULL)
+            srv->conns->prev = k;
+        srv->conns = k;
+        pthread_mutex_unlock(&srv->lock);
+        *socket_context = k;
+        return;
+    }
+    /* closed: libmicrohttpd closes the socket only after this returns, so
+     * the watcher, holding the lock, never shuts down a reused number */
+    struct conn *k = *socket_context;
+    if (k == NULL)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    if (k->prev != NULL)
+        k->prev->next = k->next;
+    else
+        srv->conns = k->next;
+    if (k->next != NULL)
+        k->next->prev = k->prev;
+    pthread_mutex_unlock(&srv->lock);
+    free(k);
+    *socket_context = NULL;
+}
+
+/* Shut down the connections past their deadline; libmicrohttpd then sees
+ * the end of the stream and closes them. */
+static void
+cut_slow(struct server *srv)
+{
+    uint64_t now = now_ms();
+    pthread_mutex_lock(&srv->lock);
+    for (struct conn *k = srv->conns; k != NULL; k = k->next) {
+        if (!k->cut && k->fd >= 0 && now - k->since >= srv->deadline_ms) {
+            shutdown(k->fd, SHUT_RDWR);
+            k->cut = true;
+            srv->n_cut++;
+        }
+    }
+    pthread_mutex_unlock(&srv->lock);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -316,8 +485,24 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
         free(cert);
         return -1;
     }
-    struct server srv = {.w = w, .tls = tls};
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned timeout =
+        o->request_timeout > 0 ? o->request_timeout : SG_WEB_REQUEST_TIMEOUT;
+    unsigned per_client = o->client_connections > 0
+                              ? o->client_connections
+                              : SG_WEB_CLIENT_CONNECTIONS;
+    unsigned total =
+        o->max_connections > 0 ? o->max_connections : SG_WEB_MAX_CONNECTIONS;
+    struct server srv = {
+        .w = w,
+        .tls = tls,
+        .proxies = o->proxies,
+        .n_proxies = o->n_proxies,
+        .deadline_ms = (uint64_t)timeout * 1000,
+    };
+    pthread_mutex_init(&srv.lock, NULL);
+    /* epoll where there is one: select() cannot watch many sockets */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls)
@@ -328,16 +513,20 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
         /* the logger first, or MHD logs the options before it itself */
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        /* the socket peer's count: behind a proxy, the proxy's */
+        MHD_OPTION_CONNECTION_LIMIT, total,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
+        /* silence; the whole request is watched by cut_slow */
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, &srv,
+        MHD_OPTION_NOTIFY_CONNECTION, notify, &srv,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
         MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
     if (d == NULL) {
         free(cert);
         free(key);
+        pthread_mutex_destroy(&srv.lock);
         return review_fail(error_r,
                            "cannot listen on %s (in use, or a bad "
                            "certificate or key)",
@@ -345,11 +534,22 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
     }
     fprintf(stderr, "safeguard-review serve: listening on %s://%s/\n",
             tls ? "https" : "http", o->listen);
+    time_t logged = time(NULL);
     while (!*stop) {
         struct timespec ts = {0, 200 * 1000 * 1000};
         nanosleep(&ts, NULL);
+        cut_slow(&srv);
+        if (srv.n_cut > 0 && time(NULL) - logged >= 60) {
+            fprintf(stderr,
+                    "safeguard-review serve: closed %lu connection%s that "
+                    "took longer than review_request_timeout (%us)\n",
+                    srv.n_cut, srv.n_cut == 1 ? "" : "s", timeout);
+            srv.n_cut = 0;
+            logged = time(NULL);
+        }
     }
     MHD_stop_daemon(d);
+    pthread_mutex_destroy(&srv.lock);
     if (key != NULL)
         memset(key, 0, strlen(key));
     free(cert);

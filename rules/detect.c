@@ -415,6 +415,13 @@ sg_domain_is_school(const struct sg_rules *rules, const char *domain)
     return false;
 }
 
+bool
+sg_rules_school_address(const struct sg_rules *rules, const char *address)
+{
+    const char *at = address != NULL ? strrchr(address, '@') : NULL;
+    return rules != NULL && at != NULL && sg_domain_is_school(rules, at + 1);
+}
+
 static int
 month_from_name(const char *p)
 {

@@ -77,13 +77,6 @@ flist_add(struct flist *l, const char *det, const char *text,
 }
 
 /* ------------------------------------------------------------ parties */
-static const char *
-domain_of(const char *addr)
-{
-    const char *at = addr ? strrchr(addr, '@') : NULL;
-    return at ? at + 1 : "";
-}
-
 static bool
 roles_match(const struct sg_person *p, const struct strv *roles)
 {
@@ -160,7 +153,7 @@ party_match(struct ctx *c, const struct partyset *set,
     if (pch != CH_EXTERNAL || !sender)
         return 0;
     if ((ch & CH_SPOOFED) &&
-        sg_domain_is_school(c->rules, domain_of(party->address)) &&
+        sg_rules_school_address(c->rules, party->address) &&
         (roles_match(NULL, &set->roles) ||
          addrs_match(party->address, &set->addrs)))
         return 1;

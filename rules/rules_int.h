@@ -199,6 +199,9 @@ struct sg_rules {
     struct sg_tz *tz;
     char *dsl_contact;
     pcre2_match_context *mctx; /* template; copied per evaluation */
+    /* while loading only: the options' known roles (NULL: unchecked) */
+    const char *const *known_roles;
+    size_t n_known_roles;
 };
 
 /* Parser entry (rules_parse.c). */

@@ -155,15 +155,27 @@ oom:
     return NULL;
 }
 
-int
-sg_rules_load(const char *path, const struct sg_rules_options *opt,
-              struct sg_rules **rules_r, const char **error_r)
+/* Parse a file (text NULL) or a string into a new rule set. */
+static int
+rules_load(const char *path, const char *text, size_t len,
+           const struct sg_rules_options *opt, struct sg_rules **rules_r,
+           const char **error_r)
 {
     struct sg_rules *rules = rules_new(opt, error_r);
     if (rules == NULL)
         return -1;
     unsigned max = opt && opt->max_include_depth ? opt->max_include_depth : 8;
-    if (rules_parse_file(rules, path, 0, max, error_r) < 0) {
+    if (opt != NULL) {
+        rules->known_roles = opt->known_roles;
+        rules->n_known_roles = opt->n_known_roles;
+    }
+    int rc = text == NULL
+                 ? rules_parse_file(rules, path, 0, max, error_r)
+                 : rules_parse_text(rules, text, len, path, NULL, 0, max,
+                                    error_r);
+    rules->known_roles = NULL; /* the caller's; not kept */
+    rules->n_known_roles = 0;
+    if (rc < 0) {
         sg_rules_free(&rules);
         return -1;
     }
@@ -172,21 +184,19 @@ sg_rules_load(const char *path, const struct sg_rules_options *opt,
 }
 
 int
+sg_rules_load(const char *path, const struct sg_rules_options *opt,
+              struct sg_rules **rules_r, const char **error_r)
+{
+    return rules_load(path, NULL, 0, opt, rules_r, error_r);
+}
+
+int
 sg_rules_load_string(const char *text, size_t len, const char *name,
                      const struct sg_rules_options *opt,
                      struct sg_rules **rules_r, const char **error_r)
 {
-    struct sg_rules *rules = rules_new(opt, error_r);
-    if (rules == NULL)
-        return -1;
-    unsigned max = opt && opt->max_include_depth ? opt->max_include_depth : 8;
-    if (rules_parse_text(rules, text, len, name ? name : "(string)", NULL, 0,
-                         max, error_r) < 0) {
-        sg_rules_free(&rules);
-        return -1;
-    }
-    *rules_r = rules;
-    return 0;
+    return rules_load(name ? name : "(string)", text != NULL ? text : "",
+                      len, opt, rules_r, error_r);
 }
 
 size_t

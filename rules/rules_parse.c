@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules_lex.h"
 
@@ -136,6 +137,36 @@ add_string_item(struct parser *ps, void *ctx, const char *item,
     if (strv_add(ctx, item) < 0)
         return sg_rules_fail_at(ps, line, col, "out of memory");
     return 0;
+}
+
+/* A mail address as a notify target: LOCAL@DOMAIN, one '@', nothing that
+ * separates addresses or comments in a header, no glob. */
+static bool
+plain_address(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+        return false;
+    for (const char *p = s; *p != '\0'; p++)
+        if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p) ||
+            strchr(",;:<>()[]\\\"*?", *p) != NULL)
+            return false;
+    return true;
+}
+
+/* notify: the words sender and dsl, or an address. */
+static int
+add_notify_item(struct parser *ps, void *ctx, const char *item,
+                unsigned line, unsigned col, bool quoted)
+{
+    bool word = strcasecmp(item, "sender") == 0 || strcasecmp(item, "dsl") == 0;
+    if (!word && !plain_address(item))
+        return sg_rules_fail_at(ps, line, col,
+                                "expected sender, dsl or a quoted address "
+                                "(\"name@domain\") after 'notify', found "
+                                "'%s'",
+                                item);
+    return add_string_item(ps, ctx, item, line, col, quoted);
 }
 
 /* ------------------------------------------------------------ lists */
@@ -415,6 +446,18 @@ add_party_item(struct parser *ps, void *ctx, const char *item, unsigned line,
         return sg_rules_fail_at(ps, line, col,
                                 "expected a role or a quoted address, found "
                                 "\"\"");
+    if (ps->rules->known_roles != NULL && strcasecmp(item, "anyone") != 0 &&
+        strcasecmp(item, SG_ROLE_EXTERNAL) != 0 &&
+        !sg_strv_has(ps->rules->known_roles, ps->rules->n_known_roles, item)) {
+        char known[300];
+        return sg_rules_fail_at(
+            ps, line, col,
+            "expected a known role (%s, anyone, external; a site's own roles "
+            "are declared with roles = ...) or a quoted address, found '%s'",
+            sg_strv_join(ps->rules->known_roles, ps->rules->n_known_roles,
+                         ", ", known, sizeof(known)),
+            item);
+    }
     if (strv_add(&set->roles, item) < 0)
         return sg_rules_fail_at(ps, line, col, "out of memory");
     return 0;
@@ -908,7 +951,7 @@ parse_rule(struct parser *ps)
                 goto fail;
             if (parse_items(ps, "sender, dsl or a quoted address after "
                                 "'notify'",
-                            add_string_item, &r.notify) < 0)
+                            add_notify_item, &r.notify) < 0)
                 goto fail;
             continue;
         }

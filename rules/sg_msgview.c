@@ -39,6 +39,9 @@ sg_msgview_free(struct sg_msgview **view)
     free(v->from_name);
     free(v->from_addr);
     free(v->message_id);
+    for (size_t i = 0; i < v->n_sender_claims; i++)
+        free(v->sender_claims[i]);
+    free(v->sender_claims);
     for (size_t i = 0; i < v->n_texts; i++) {
         free(v->texts[i].text);
         free(v->texts[i].content_type);

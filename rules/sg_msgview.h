@@ -16,6 +16,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* At most this many sender claims are kept (sg_msgview.sender_claims). */
+#define SG_MSGVIEW_MAX_CLAIMS 32
+
 struct sg_header {
     char *name;  /* as written, e.g. "Subject" */
     char *value; /* unfolded; RFC 2047 words decoded to UTF-8 */
@@ -58,6 +61,15 @@ struct sg_msgview {
     char *from_name;    /* display name of From:, NULL when none */
     char *from_addr;    /* address of From:, NULL when none/unparsable */
     char *message_id;   /* NULL when absent */
+    /* Who the headers say sent it: every address the From:, Sender: and
+     * Reply-To: headers show (each occurrence of each), as mailboxes and
+     * as addresses written into a display name ("j.smith@school.example"
+     * <x@elsewhere.example>).  Each once (case-insensitive), at most
+     * SG_MSGVIEW_MAX_CLAIMS; sender_claims_overflow when there were more.
+     * Claims, never identities: the milter decides whom to believe. */
+    char **sender_claims;
+    size_t n_sender_claims;
+    bool sender_claims_overflow;
 
     /* Body. */
     struct sg_text_part *texts;

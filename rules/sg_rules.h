@@ -56,6 +56,12 @@ struct sg_rules_options {
     const char *zoneinfo_dir; /* NULL: /usr/share/zoneinfo */
     const char *dsl_contact; /* for {dsl}, e.g. "Mrs A Khan (DSL), ext 210" */
     unsigned max_include_depth; /* 0: default 8 */
+    /* The roles people can hold (the caller's directory knows them): a
+     * role named in a rule must be one of these (any case) or a word of
+     * the language (anyone, external), so that a typo such as "staf"
+     * stops the load instead of matching nobody.  NULL: not checked. */
+    const char *const *known_roles;
+    size_t n_known_roles;
 };
 
 struct sg_rules;
@@ -158,6 +164,12 @@ int sg_rules_eval_rcpt(const struct sg_rules *rules,
                        struct sg_verdict **verdict_r, const char **error_r);
 
 void sg_verdict_free(struct sg_verdict **verdict);
+
+/* Is address ("user@host") in one of the school's domains (or a
+ * subdomain)?  false for NULL, for an address without a domain, and when
+ * rules is NULL. */
+bool sg_rules_school_address(const struct sg_rules *rules,
+                             const char *address);
 
 /* "accept", "annotate", "journal", "hold", "reject". */
 const char *sg_action_name(enum sg_action action);

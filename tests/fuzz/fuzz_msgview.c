@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <glib.h>
 
@@ -50,6 +51,18 @@ check_view(const struct sg_msgview *v)
     for (size_t i = 0; i < v->n_headers; i++) {
         check_utf8(v->headers[i].name);
         check_utf8(v->headers[i].value);
+    }
+    /* sender claims: each an address (has '@'), valid UTF-8, each once,
+     * no more than the cap */
+    if (v->n_sender_claims > SG_MSGVIEW_MAX_CLAIMS)
+        abort();
+    for (size_t i = 0; i < v->n_sender_claims; i++) {
+        check_utf8(v->sender_claims[i]);
+        if (strchr(v->sender_claims[i], '@') == NULL)
+            abort();
+        for (size_t k = 0; k < i; k++)
+            if (strcasecmp(v->sender_claims[k], v->sender_claims[i]) == 0)
+                abort();
     }
     for (size_t i = 0; i < v->n_texts; i++) {
         const struct sg_text_part *t = &v->texts[i];

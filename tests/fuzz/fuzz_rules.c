@@ -23,6 +23,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.school_domains = domains;
     o.n_school_domains = 1;
     o.max_include_depth = 2;
+    /* the roles a directory would know (the corpus's "teacher" among
+     * them), so that role names are checked as the daemon checks them */
+    static const char *const roles[] = {"staff",  "pupil",
+                                        "parent", "dsl",
+                                        "former-pupil", "former-pupil-under-18",
+                                        "teacher"};
+    o.known_roles = roles;
+    o.n_known_roles = sizeof(roles) / sizeof(roles[0]);
     /* include reads files named by the input (a trusted admin's choice in
      * real use); here it could name a FIFO or a device. */
     if (memmem(data, size, "include", 7) != NULL)

@@ -3,9 +3,11 @@
  * whatever a client sends must get an answer, never a crash, a leak or a
  * read out of bounds, and nothing but the login page without a session.
  *
- * The input is "METHOD PATH\nCOOKIE\nBODY": the body goes through the
- * form parser (sg_web_form_parse) as the server would pass it, then the
- * request through sg_web_handle.  A cookie line "S" stands for a real
+ * The input is "METHOD PATH\nCOOKIE\nBODY": the body is also the
+ * X-Forwarded-For header of a request from the trusted proxy, so the
+ * client comes from sg_web_client (and reaches the sign-in limits); then
+ * the body goes through the form parser (sg_web_form_parse) as the server
+ * would pass it, and the request through sg_web_handle.  A cookie line "S" stands for a real
  * signed-in session, and "csrf=S" in the body for its real token, so the
  * fuzzer also reaches the pages and the decisions.  The store is made once
  * under /tmp with one held message whose text is hostile.
@@ -21,6 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "netlist.h"
 #include "quarantine.h"
 #include "review.h"
 #include "web.h"
@@ -218,6 +224,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         snprintf(real_path, sizeof(real_path), "%s", path);
 
+    /* the client, as from a proxy on 127.0.0.1 that sent the body as
+     * X-Forwarded-For: the proxy's address, or the last hop's */
+    static struct sg_network proxy;
+    static bool proxy_set;
+    const char *err;
+    if (!proxy_set && sg_network_parse("127.0.0.1", &proxy, &err) == 0)
+        proxy_set = true;
+    struct sockaddr_in peer = {.sin_family = AF_INET};
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    char client[128];
+    sg_web_client((const struct sockaddr *)&peer, body, 1, &proxy, 1, client,
+                  sizeof(client));
+    size_t cl = strlen(client);
+    if (strcmp(client, "127.0.0.1") != 0 &&
+        (cl < 11 || strcmp(client + cl - 10, " via proxy") != 0 ||
+         strcspn(client, " ") != cl - 10))
+        abort();
+
     struct sg_web_param form[16];
     size_t n = 0;
     if (sg_web_form_parse(body, form, 16, &n) == 0) {
@@ -231,7 +255,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      .n_form = n,
                                      .session_cookie = cookie,
                                      .login_cookie = cookie,
-                                     .client = "192.0.2.1",
+                                     .client = client,
                                      .now = time(NULL)};
         struct sg_web_response resp;
         sg_web_handle(web, &req, &resp);

@@ -43,8 +43,8 @@ sg_wait_for() {
     return 1
 }
 
-# sg_check WHAT COMMAND...: run COMMAND, print "ok - WHAT" or "not ok -
-# WHAT" (TAP), and count the failures in SG_FAILS.
+# sg_check WHAT COMMAND...: run COMMAND, print "ok - WHAT" or
+# "not ok - WHAT" and count the failures in SG_FAILS.
 SG_FAILS=0
 sg_check() {
     local what=$1; shift
@@ -67,7 +67,9 @@ sg_setup() {
     [ "$(id -u)" = 0 ] || sg_die "integration tests need root (Postfix)"
     id postfix >/dev/null 2>&1 || sg_die "user postfix missing: apt-get install postfix"
     [ -x "$SG_MILTER_BIN" ] || sg_die "$SG_MILTER_BIN not built"
-    SG_WORK=$(mktemp -d /tmp/sg-it.XXXXXX)
+    # named with tests/run's marker, which Postfix's master keeps (in
+    # MAIL_CONFIG) when it sheds the environment (tests/survivors.sh)
+    SG_WORK=$(mktemp -d "/tmp/sg-it${SG_TESTRUN:+.$SG_TESTRUN}.XXXXXX")
     chmod 755 "$SG_WORK"
     SG_SINK_DIR="$SG_WORK/sink"
     mkdir -p "$SG_SINK_DIR" && chown postfix "$SG_SINK_DIR"
@@ -161,6 +163,31 @@ sg_stop_milter() {
     fi
 }
 
+# sg_sasl_users "LOGIN PASSWORD"...: call before sg_start_postfix for a
+# second smtpd on SG_SUBMIT_PORT, like a submission service: not
+# chrooted, and it takes mail only after SMTP AUTH (PLAIN or LOGIN, Cyrus
+# SASL with a real sasldb holding these logins).  Postfix then gives the
+# milter the login in {auth_authen}.
+sg_sasl_users() {
+    SG_SUBMIT_PORT=$(sg_free_port)
+    while [ "$SG_SUBMIT_PORT" = "$SG_SMTP_PORT" ] || [ "$SG_SUBMIT_PORT" = "$SG_SINK_PORT" ]; do
+        SG_SUBMIT_PORT=$(sg_free_port)
+    done
+    # $config_directory/sasl: where Debian's Postfix looks (it ignores
+    # cyrus_sasl_config_path, which is set too, for other builds)
+    mkdir -p "$SG_PF/sasl"
+    printf '%s\n' "$@" |
+        python3 "$SG_SRCDIR/tests/integration/sasldb.py" "$SG_PF/sasl/sasldb2" mx.school.example ||
+        sg_die "cannot write the SASL database"
+    chown postfix "$SG_PF/sasl/sasldb2"
+    cat >"$SG_PF/sasl/smtpd.conf" <<CF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: PLAIN LOGIN
+sasldb_path: $SG_PF/sasl/sasldb2
+CF
+}
+
 sg_start_postfix() {
     mkdir -p "$SG_PF/queue" "$SG_PF/data"
     chown postfix "$SG_PF/data"
@@ -221,6 +248,16 @@ anvil     unix - - n - 1 anvil
 scache    unix - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 CF
+    if [ -n "${SG_SUBMIT_PORT:-}" ]; then
+        echo "cyrus_sasl_config_path = $SG_PF/sasl" >>"$SG_PF/main.cf"
+        cat >>"$SG_PF/master.cf" <<CF
+127.0.0.1:$SG_SUBMIT_PORT inet n - n - - smtpd
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_path=smtpd
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+CF
+    fi
     postfix -c "$SG_PF" start >"$SG_WORK/postfix-start.log" 2>&1 ||
         sg_die "postfix did not start: $(cat "$SG_WORK/postfix-start.log" "$SG_MAILLOG" 2>/dev/null)"
     local i
@@ -278,23 +315,41 @@ sg_wait_sink() {
     return 1
 }
 
-# sg_review ARGS...: safeguard-review on the milter's configuration, with
-# its release, delete and queue commands pointed at this private Postfix.
+# sg_notice_key: the key that marks the filter's notices, readable by the
+# milter's user only, as SG_WORK/notice.key.
+sg_notice_key() {
+    head -c 48 /dev/urandom >"$SG_WORK/notice.key"
+    chown postfix "$SG_WORK/notice.key" && chmod 600 "$SG_WORK/notice.key"
+}
+
+# sg_review_argv: SG_REVIEW_ARGV, safeguard-review on the milter's
+# configuration, with its release, delete and queue commands pointed at
+# this private Postfix.
+sg_review_argv() {
+    SG_REVIEW_ARGV=("$SG_BUILDDIR/review/safeguard-review" -c "$SG_MILTER_CONF"
+        -o "review_release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}"
+        -o "review_delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold"
+        -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j")
+}
+
+# sg_review ARGS...: that command with ARGS.
 sg_review() {
-    "$SG_BUILDDIR/review/safeguard-review" -c "$SG_MILTER_CONF" \
-        -o "review_release_command=/usr/sbin/postsuper -c $SG_PF -H {queue_id}" \
-        -o "review_delete_command=/usr/sbin/postsuper -c $SG_PF -d {queue_id} hold" \
-        -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j" "$@"
+    sg_review_argv
+    "${SG_REVIEW_ARGV[@]}" "$@"
 }
 
 # sg_start_review [-o NAME=VALUE]...: the review web page on a free loopback
 # port (SG_REVIEW_URL), logging to SG_REVIEW_LOG; stopped by sg_cleanup.
+# The program itself goes in the background, not a function running it:
+# $! would be the subshell's pid, and stopping that left the page running.
 sg_start_review() {
     local port i
     port=$(sg_free_port)
     SG_REVIEW_LOG=$SG_WORK/review.log
     SG_REVIEW_URL=http://127.0.0.1:$port
-    sg_review "$@" serve --listen "127.0.0.1:$port" >>"$SG_REVIEW_LOG" 2>&1 &
+    sg_review_argv
+    "${SG_REVIEW_ARGV[@]}" "$@" serve --listen "127.0.0.1:$port" \
+        >>"$SG_REVIEW_LOG" 2>&1 &
     SG_REVIEW_PID=$!
     for i in $(seq 1 100); do
         grep -q "listening on http://127.0.0.1:$port/" "$SG_REVIEW_LOG" && return 0

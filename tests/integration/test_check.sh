@@ -70,6 +70,7 @@ check "-n counts the rules" grep -Eq "^rules: .*default.rules: [0-9]+ rules, [0-
 head -c 48 /dev/urandom >"$W/notice.key"; chmod 600 "$W/notice.key"
 sed -e "s|^notice_secret_file *=.*|notice_secret_file = $W/notice.key|" \
     -e "s|^#notice_templates *=.*|notice_templates = $SRC/contrib/templates|" \
+    -e "s|^#directory_file *=.*|directory_file = $SAMPLES/school.dir|" \
     "$SRC/contrib/safeguard-milter.conf" >"$W/example.conf"
 "$CHECK" -n -c "$W/example.conf" -r "$SRC/rules/policy/default.rules" >"$W/example.txt" 2>&1
 check "-n accepts the example configuration in contrib/" grep -q "is valid" "$W/example.txt"

@@ -12,6 +12,7 @@ cat >"$W/milter.conf" <<CF
 socket = unix:$W/milter.sock
 trusted_networks = 127.0.0.0/8
 rules_file = $SRC/rules/policy/default.rules
+directory_backend = none
 school_domains = school.example
 quarantine_db = $W/quarantine.db
 quarantine_dir = $W/messages

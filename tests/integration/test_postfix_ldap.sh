@@ -44,6 +44,9 @@ sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "ldap_timeout = 2" "ldap_connect_timeout = 2" \
     "cache_ttl = 2s" "cache_negative_ttl = 2s" "stale_max_age = 1h"
 check "-n binds to the directory" "$SG_MILTER_BIN" -n -c "$SG_MILTER_CONF"
+# a submission service for SMTP AUTH: the login is the local part of a
+# proxyAddresses alias, as a sAMAccountName usually is
+sg_sasl_users "t.smith staff-pass"
 sg_start_milter
 sg_start_postfix
 
@@ -69,6 +72,16 @@ check "staff personal account to a pupil refused (5.7.1)" \
     grep -Eq '^<\*\* +550[ -]5\.7\.1' "$SG_WORK/personal.log"
 check "  and logged against the owner" grep -q \
     "verdict=reject rules=staff-personal-to-pupil(reject)" "$SG_MILTER_LOG"
+
+# A bare SMTP AUTH login with MAIL FROM:<>: judged as the person whose
+# proxyAddresses hold login@school-domain, so staff rules apply.
+swaks --server "127.0.0.1:$SG_SUBMIT_PORT" --local-interface 127.0.0.2 \
+    --auth PLAIN --auth-user t.smith --auth-password staff-pass \
+    --from "<>" --to amy.jones@school.example --header "Subject: login" \
+    --body "Ring me on 07700 900123 about the trip." >"$SG_WORK/login.log" 2>&1
+check "null sender with a login: queued" queued login
+check "  held as staff, the login's person" sg_wait_for "$SG_MILTER_LOG" \
+    "verdict=hold.*personal-contact-details\(hold\).* auth=t\.smith from=<>:staff(\+[a-z-]+)*\(auth\) sender=<t\.smith@school\.example> to=<amy\.jones@school\.example>:pupil" 5
 
 # slapd stops.  Cached answers (now past cache_ttl) are served stale.
 "$SG_LDAP_CTL" stop

@@ -40,6 +40,10 @@ test_defaults(void **state)
     assert_int_equal(cfg->n_trusted_networks, 2);
     assert_int_equal(cfg->n_networks, 2);
     assert_int_equal(cfg->milter_timeout, 300);
+    /* bursts of connections queue instead of being refused (capped by
+     * the kernel's somaxconn) */
+    assert_int_equal(cfg->backlog, 1024);
+    assert_false(cfg->allow_no_rules);
     assert_null(cfg->path);
     sg_config_unref(&cfg);
     assert_null(cfg);
@@ -58,17 +62,17 @@ test_types(void **state)
         int level;
         int backlog;
     } cases[] = {
-        {"message_buffer_size = 4096\n", 4096, 300, 0, 2, 64},
-        {"message_buffer_size = 64k\n", 65536, 300, 0, 2, 64},
-        {"message_buffer_size = 2M\n", 2 * 1024 * 1024, 300, 0, 2, 64},
-        {"message_buffer_size = 1g\n", 1024 * 1024 * 1024, 300, 0, 2, 64},
-        {"milter_timeout = 90\n", 1048576, 90, 0, 2, 64},
-        {"milter_timeout = 2m\n", 1048576, 120, 0, 2, 64},
-        {"milter_timeout = 1h\n", 1048576, 3600, 0, 2, 64},
-        {"milter_timeout = 1d\n", 1048576, 86400, 0, 2, 64},
-        {"failure_action = accept\n", 1048576, 300, 1, 2, 64},
-        {"failure_action = REJECT\n", 1048576, 300, 2, 2, 64},
-        {"log_level = debug\n", 1048576, 300, 0, 3, 64},
+        {"message_buffer_size = 4096\n", 4096, 300, 0, 2, 1024},
+        {"message_buffer_size = 64k\n", 65536, 300, 0, 2, 1024},
+        {"message_buffer_size = 2M\n", 2 * 1024 * 1024, 300, 0, 2, 1024},
+        {"message_buffer_size = 1g\n", 1024 * 1024 * 1024, 300, 0, 2, 1024},
+        {"milter_timeout = 90\n", 1048576, 90, 0, 2, 1024},
+        {"milter_timeout = 2m\n", 1048576, 120, 0, 2, 1024},
+        {"milter_timeout = 1h\n", 1048576, 3600, 0, 2, 1024},
+        {"milter_timeout = 1d\n", 1048576, 86400, 0, 2, 1024},
+        {"failure_action = accept\n", 1048576, 300, 1, 2, 1024},
+        {"failure_action = REJECT\n", 1048576, 300, 2, 2, 1024},
+        {"log_level = debug\n", 1048576, 300, 0, 3, 1024},
         {"backlog = 5\n", 1048576, 300, 0, 2, 5},
         {"backlog=7 # comment\n", 1048576, 300, 0, 2, 7},
         {"  \n# only comments\n\nbacklog = \"9\"\n", 1048576, 300, 0, 2, 9},
@@ -164,11 +168,26 @@ test_errors(void **state)
         {"  continued = 1\n", "test.conf:1: continuation line (starting with "
                               "white space) with nothing to continue"},
         {"trusted_networks = 10.0.0.1/8\n",
-         "test.conf: trusted_networks: \"10.0.0.1/8\": address has bits set "
-         "beyond the prefix length"},
-        {"trusted_networks = example.org\n",
-         "test.conf: trusted_networks: \"example.org\": not an IP address or "
-         "prefix"},
+         "test.conf:1: trusted_networks = \"10.0.0.1/8\": address has bits "
+         "set beyond the prefix length"},
+        {"\ntrusted_networks = 10.0.0.0/8,\n  example.org\n",
+         "test.conf:2: trusted_networks = \"10.0.0.0/8, example.org\": "
+         "\"example.org\" not an IP address or prefix"},
+        /* values that are not what their setting needs */
+        {"dsl_addresses = a@school.example; b@school.example\n",
+         "test.conf:1: dsl_addresses = \"a@school.example; b@school.example\": "
+         "\"a@school.example;\" is not a mail address (name@domain; several "
+         "go separated by commas)"},
+        {"\n\njournal_address = archive\n",
+         "test.conf:3: journal_address = \"archive\": is not a mail address "
+         "(name@domain; several go separated by commas)"},
+        {"notice_from = safeguarding at school.example\n",
+         "test.conf:1: notice_from = \"safeguarding at school.example\": is "
+         "not a mail address (name@domain; several go separated by commas)"},
+        {"dsl_addresses = dsl@school.example, @school.example\n",
+         "test.conf:1: dsl_addresses = \"dsl@school.example, "
+         "@school.example\": \"@school.example\" is not a mail address "
+         "(name@domain; several go separated by commas)"},
         {"syslog_facility = kern2\n",
          "test.conf: syslog_facility = \"kern2\": not a syslog facility "
          "(mail, daemon, local0 ... local7)"},
@@ -193,17 +212,19 @@ test_directory_settings(void **state)
 {
     (void)state;
     const char *error = NULL;
-    struct sg_config *cfg = load("rules_file =\n", &error);
+    struct sg_config *cfg = load("rules_file =\nallow_no_rules = yes\n"
+                                 "directory_backend = none\n",
+                                 &error);
     assert_non_null(cfg);
     /* the library's defaults, held as our own copies */
-    assert_int_equal(cfg->dir.backend, SG_DIR_BACKEND_FILE);
+    assert_int_equal(cfg->dir.backend, SG_DIR_BACKEND_NONE);
     assert_int_equal(cfg->dir.cache_ttl, 300);
     assert_string_equal(cfg->dir.ldap_mail_attribute, "mail");
     assert_true(cfg->dir.ldap_tls_verify);
     assert_null(cfg->dir.file_path);
     assert_int_equal(cfg->dir.n_ldap_role_groups, 0);
     assert_int_equal(sg_config_open(cfg, &error), 0);
-    assert_null(cfg->directory); /* none configured */
+    assert_null(cfg->directory); /* none, said outright */
     sg_config_unref(&cfg);
 
     cfg = load("directory_backend = LDAP\n"
@@ -256,7 +277,7 @@ test_directory_settings(void **state)
          "test.conf:1: ldap_role_group.staff = \"\": value is empty"},
         {"directory_backend = ad\n",
          "test.conf:1: directory_backend = \"ad\": value is not one of the "
-         "allowed values (one of: file, ldap)"},
+         "allowed values (one of: file, ldap, none)"},
         {"cache_ttl = 0\n", "test.conf:1: cache_ttl = \"0\": value is out of "
                             "range (from 1 to 86400 seconds; s, m, h, d "
                             "allowed)"},
@@ -524,7 +545,8 @@ test_open_directory(void **state)
     assert_int_equal(write(fd, good, sizeof(good) - 1), sizeof(good) - 1);
     close(fd);
     char conf[256];
-    snprintf(conf, sizeof(conf), "rules_file =\ndirectory_file = %s\n",
+    snprintf(conf, sizeof(conf),
+             "rules_file =\nallow_no_rules = yes\ndirectory_file = %s\n",
              path);
     const char *error = NULL;
     struct sg_config *cfg = load(conf, &error);
@@ -552,6 +574,206 @@ test_open_directory(void **state)
     assert_non_null(strstr(error, ":1:"));
     sg_config_unref(&cfg);
     unlink(path);
+}
+
+/* write text to a new temporary file named from tmpl (XXXXXX) */
+static void
+write_temp(char *tmpl, const char *text)
+{
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* text loads, but sg_config_open refuses it with the error want */
+static void
+assert_open_fails(const char *text, const char *want)
+{
+    const char *error = NULL;
+    struct sg_config *cfg = load(text, &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    if (sg_config_open(cfg, &error) == 0)
+        fail_msg("opened: %s", text);
+    assert_string_equal(error, want);
+    assert_null(cfg->directory);
+    assert_null(cfg->rules);
+    sg_config_unref(&cfg);
+}
+
+/* No directory at all makes every address external, and the rules about
+ * staff and pupils match nobody: it is an error unless said outright. */
+static void
+test_directory_required(void **state)
+{
+    (void)state;
+    assert_open_fails("rules_file =\nallow_no_rules = yes\n",
+                      "test.conf: no directory configured: set "
+                      "directory_file, or directory_backend = ldap with the "
+                      "ldap_* settings; say directory_backend = none to run "
+                      "without one (every address then counts as external)");
+    /* the built-in defaults name no directory either */
+    const char *error = NULL;
+    struct sg_config *cfg = sg_config_defaults(&error);
+    assert_non_null(cfg);
+    assert_int_equal(sg_config_open(cfg, &error), -1);
+    assert_non_null(strstr(error, "no directory configured"));
+    sg_config_unref(&cfg);
+    /* none and a file contradict each other */
+    assert_open_fails("directory_backend = none\nrules_file =\n"
+                      "directory_file = /etc/school.dir\n",
+                      "test.conf:3: directory_file is set, but "
+                      "directory_backend = none (line 1) says there is no "
+                      "directory");
+}
+
+/* A rules file (or setting) with no rule in it accepts every message: an
+ * error, at load and so at every reload, unless allow_no_rules says so. */
+static void
+test_no_rules(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sg-test-rules-XXXXXX";
+    write_temp(path, "");
+    static const char *const bodies[] = {
+        "",
+        "\n\n   \n",
+        "# the school's rules\n# to be written\n",
+        /* lists, detectors and a mode make no rule */
+        "mode test\nlist heads { \"head@school.example\" }\n"
+        "detector code { words \"pineapple\" }\n",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(bodies[i], fp);
+        fclose(fp);
+        char conf[512], want[512];
+        snprintf(conf, sizeof(conf),
+                 "directory_backend = none\n\nrules_file = %s\n", path);
+        snprintf(want, sizeof(want),
+                 "test.conf:3: rules_file = %s holds no rule (it is empty or "
+                 "only comments): every message would be accepted (say "
+                 "allow_no_rules = yes if that is meant)",
+                 path);
+        assert_open_fails(conf, want);
+        /* said outright, it loads */
+        const char *error = NULL;
+        struct sg_config *cfg;
+        snprintf(conf, sizeof(conf),
+                 "directory_backend = none\nallow_no_rules = yes\n"
+                 "rules_file = %s\n",
+                 path);
+        cfg = load(conf, &error);
+        assert_non_null(cfg);
+        if (sg_config_open(cfg, &error) < 0)
+            fail_msg("case %zu: %s", i, error);
+        assert_non_null(cfg->rules);
+        assert_int_equal(sg_rules_count(cfg->rules), 0);
+        sg_config_unref(&cfg);
+    }
+    unlink(path);
+    /* an empty rules_file is no rules too */
+    assert_open_fails("directory_backend = none\nrules_file =\n",
+                      "test.conf:2: rules_file is empty: no rule would apply "
+                      "and every message would be accepted (say "
+                      "allow_no_rules = yes if that is meant)");
+    const char *error = NULL;
+    struct sg_config *cfg = load("directory_backend = none\nrules_file =\n"
+               "allow_no_rules = yes\n",
+               &error);
+    assert_non_null(cfg);
+    assert_int_equal(sg_config_open(cfg, &error), 0);
+    assert_null(cfg->rules);
+    sg_config_unref(&cfg);
+}
+
+/* The roles the rules may name are those the directory can give people:
+ * the built-in ones, the configured pupil role names, the LDAP role
+ * maps' names and the site's own (roles); a typo stops the load with the
+ * rules file's line and column. */
+static void
+test_known_roles(void **state)
+{
+    (void)state;
+    char rules[] = "/tmp/sg-test-roles-XXXXXX";
+    write_temp(rules, "rule r {\n"
+                      "    from staf\n"
+                      "    to pupil\n"
+                      "    action hold\n"
+                      "}\n");
+    char dirfile[] = "/tmp/sg-test-roledir-XXXXXX";
+    write_temp(dirfile, "t.smith@school.example staff\n");
+    static const struct {
+        const char *extra; /* settings */
+        bool loads;
+    } cases[] = {
+        {"", false},
+        {"roles = governor, visitor\n", false},
+        {"roles = staf\n", true},
+        {"role_pupil = staf\n", true},
+        {"directory_backend = ldap\nldap_uri = ldap://127.0.0.1:9/\n"
+         "ldap_base = dc=x\nldap_role_group.STAF = cn=Staf,dc=x\n",
+         true},
+        {"directory_backend = ldap\nldap_uri = ldap://127.0.0.1:9/\n"
+         "ldap_base = dc=x\nldap_role_filter.staf = (title=Teacher)\n",
+         true},
+        {"directory_backend = ldap\nldap_uri = ldap://127.0.0.1:9/\n"
+         "ldap_base = dc=x\nldap_disabled_role = staf\n",
+         true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char conf[1024];
+        snprintf(conf, sizeof(conf), "rules_file = %s\n%s%s", rules,
+                 strstr(cases[i].extra, "directory_backend") == NULL
+                     ? "directory_file = "
+                     : "",
+                 strstr(cases[i].extra, "directory_backend") == NULL
+                     ? dirfile
+                     : "");
+        strncat(conf, "\n", sizeof(conf) - strlen(conf) - 1);
+        strncat(conf, cases[i].extra, sizeof(conf) - strlen(conf) - 1);
+        const char *error = NULL;
+        struct sg_config *cfg = load(conf, &error);
+        if (cfg == NULL)
+            fail_msg("case %zu: %s", i, error);
+        int rc = sg_config_open(cfg, &error);
+        if ((rc == 0) != cases[i].loads)
+            fail_msg("case %zu: %s", i, rc == 0 ? "loaded" : error);
+        if (!cases[i].loads) {
+            char want[256];
+            snprintf(want, sizeof(want), "rules_file: %s:2:10: expected a "
+                                         "known role (",
+                     rules);
+            if (strncmp(error, want, strlen(want)) != 0 ||
+                strstr(error, "found 'staf'") == NULL)
+                fail_msg("case %zu: %s", i, error);
+        }
+        sg_config_unref(&cfg);
+    }
+    unlink(rules);
+    unlink(dirfile);
+}
+
+/* A wrong time zone is reported against its setting, with its line. */
+static void
+test_timezone(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg = load("\ntimezone = Europe/Lodnon\n", &error);
+    assert_null(cfg);
+    assert_non_null(error);
+    static const char want[] = "test.conf:2: timezone = \"Europe/Lodnon\": ";
+    if (strncmp(error, want, sizeof(want) - 1) != 0)
+        fail_msg("%s", error);
+    cfg = load("timezone = Europe/London\n", &error);
+    assert_non_null(cfg);
+    sg_config_unref(&cfg);
+    cfg = load("timezone = UTC\n", &error);
+    assert_non_null(cfg);
+    sg_config_unref(&cfg);
 }
 
 static void
@@ -668,8 +890,8 @@ static void
 test_documented(void **state)
 {
     (void)state;
-    char *conf = slurp(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5");
-    char *dir = slurp(SG_TEST_SRCDIR "/man/safeguard-directory.5");
+    char *conf = slurp(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5.in");
+    char *dir = slurp(SG_TEST_SRCDIR "/man/safeguard-directory.5.in");
     for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL;
          e++) {
         bool is_dir = e->offset >= offsetof(struct sg_config, dir) &&
@@ -730,6 +952,10 @@ main(void)
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_override),
         cmocka_unit_test(test_open_directory),
+        cmocka_unit_test(test_directory_required),
+        cmocka_unit_test(test_no_rules),
+        cmocka_unit_test(test_known_roles),
+        cmocka_unit_test(test_timezone),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_set_override),

@@ -37,6 +37,9 @@ open_fixture(void)
     struct sg_dir_config cfg;
     sg_dir_config_init(&cfg);
     cfg.file_path = (char *)SG_TEST_DATADIR "/school.dir";
+    char *site_roles[] = {(char *)"governor"}; /* the site's own role */
+    cfg.roles = site_roles;
+    cfg.n_roles = 1;
     struct sg_directory *dir = NULL;
     const char *error = NULL;
     enum sg_dir_status st = sg_dir_new(&cfg, &dir, &error);
@@ -266,6 +269,24 @@ test_errors(void **state)
         {"a@s.example st@ff\n", "1: bad role name \"st@ff\" (letters, digits, - _ .)"},
         {"a@s.example staff pupil\n", "1: expected key=value, found \"pupil\""},
         {"a@s.example staff name=\"A\"x\n", "1: name: badly quoted value"},
+        /* a role no one could mean: a typo, or a site role not declared */
+        {"a@s.example staff\nb@s.example staf\n",
+         "2: unknown role \"staf\" (known: staff, pupil, parent, dsl, "
+         "former-pupil, former-pupil-under-18; a site's own roles are "
+         "declared with roles = ...)"},
+        {"a@s.example staff, dls\n",
+         "1: unknown role \"dls\" (known: staff, pupil, parent, dsl, "
+         "former-pupil, former-pupil-under-18; a site's own roles are "
+         "declared with roles = ...)"},
+        {"a@s.example governor\n",
+         "1: unknown role \"governor\" (known: staff, pupil, parent, dsl, "
+         "former-pupil, former-pupil-under-18; a site's own roles are "
+         "declared with roles = ...)"},
+        /* the LDAP backend's role maps are no roles of a file */
+        {"a@s.example disabled\n",
+         "1: unknown role \"disabled\" (known: staff, pupil, parent, dsl, "
+         "former-pupil, former-pupil-under-18; a site's own roles are "
+         "declared with roles = ...)"},
     };
     char path[] = "/tmp/test_dir_file.XXXXXX";
     int fd = mkstemp(path);
@@ -302,6 +323,48 @@ test_errors(void **state)
                                "directory");
 }
 
+/* The known roles: the built-in ones, the configured names of the pupil
+ * roles and the site's own, in any case. */
+static void
+test_known_roles(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_dir_file.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(path, "a@s.example STAFF,DSL\n"
+                     "b@s.example student\n"
+                     "c@s.example governor, Visitor\n"
+                     "d@s.example old-student-u18\n");
+    struct sg_dir_config cfg;
+    sg_dir_config_init(&cfg);
+    cfg.file_path = path;
+    struct sg_directory *dir = NULL;
+    const char *error = NULL;
+    /* not known yet: the first unknown one is named */
+    assert_int_equal(sg_dir_new(&cfg, &dir, &error), SG_DIR_CONFIG);
+    assert_non_null(strstr(error, ":2: unknown role \"student\""));
+    cfg.role_pupil = (char *)"student";
+    cfg.role_former_pupil_under_18 = (char *)"old-student-u18";
+    char *site[] = {(char *)"visitor", (char *)"Governor"};
+    cfg.roles = site;
+    cfg.n_roles = 2;
+    if (sg_dir_new(&cfg, &dir, &error) != SG_DIR_FOUND)
+        fail_msg("%s", error);
+    sg_dir_free(&dir);
+    /* the list itself, without duplicates */
+    char **known = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_dir_known_roles(&cfg, &known, &n), 0);
+    assert_int_equal(n, 10);
+    assert_string_equal(known[6], "student");
+    assert_string_equal(known[7], "old-student-u18");
+    assert_string_equal(known[9], "Governor");
+    sg_strv_free(&known, &n);
+    unlink(path);
+}
+
 static void
 test_backend_names(void **state)
 {
@@ -312,7 +375,8 @@ test_backend_names(void **state)
         enum sg_dir_backend_type type;
     } cases[] = {
         {"file", 0, SG_DIR_BACKEND_FILE}, {"LDAP", 0, SG_DIR_BACKEND_LDAP},
-        {"ldap", 0, SG_DIR_BACKEND_LDAP}, {"sql", -1, SG_DIR_BACKEND_FILE},
+        {"ldap", 0, SG_DIR_BACKEND_LDAP}, {"None", 0, SG_DIR_BACKEND_NONE},
+        {"sql", -1, SG_DIR_BACKEND_FILE},
         {"", -1, SG_DIR_BACKEND_FILE},    {NULL, -1, SG_DIR_BACKEND_FILE},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -331,6 +395,7 @@ main(void)
         cmocka_unit_test(test_attributes),
         cmocka_unit_test(test_derived_roles_by_day),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_known_roles),
         cmocka_unit_test(test_backend_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

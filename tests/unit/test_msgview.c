@@ -197,6 +197,53 @@ test_headers(void **state)
     sg_msgview_free(&v);
 }
 
+/* Every address From:, Sender: and Reply-To: show, as mailboxes, inside
+ * groups, and written into display names (also encoded), each once; and
+ * the cap. */
+static void
+test_sender_claims(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: \"j.smith@school.example\" <x7@freemail.example>,\r\n"
+        " Someone <X7@Freemail.example>\r\n"
+        "Sender: =?utf-8?q?Mr_Smith_=28head=40school=2Eexample=29?= "
+        "<s@outside.example>\r\n"
+        "Reply-To: Club: a@club.example, b@club.example;\r\n"
+        "Reply-To: office@school.example\r\n"
+        "To: pupil@school.example\r\n"
+        "Subject: hi\r\n\r\nbody\r\n";
+    static const char *const expect[] = {
+        "j.smith@school.example", "x7@freemail.example",
+        "head@school.example",    "s@outside.example",
+        "a@club.example",         "b@club.example",
+        "office@school.example",
+    };
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    assert_int_equal(v->n_sender_claims, sizeof(expect) / sizeof(expect[0]));
+    for (size_t i = 0; i < v->n_sender_claims; i++)
+        assert_string_equal(v->sender_claims[i], expect[i]);
+    assert_false(v->sender_claims_overflow);
+    sg_msgview_free(&v);
+
+    /* no sender headers: no claims; too many: flagged, never dropped
+     * silently */
+    static const char none[] = "To: p@school.example\r\n\r\nx\r\n";
+    v = build_mem(none, sizeof(none) - 1);
+    assert_int_equal(v->n_sender_claims, 0);
+    sg_msgview_free(&v);
+    struct sg_buf many = SG_BUF_INIT;
+    sg_buf_puts(&many, "Reply-To: ");
+    for (int i = 0; i < SG_MSGVIEW_MAX_CLAIMS + 5; i++)
+        sg_buf_printf(&many, "%su%d@outside.example", i > 0 ? ", " : "", i);
+    sg_buf_puts(&many, "\r\nFrom: a@school.example\r\n\r\nx\r\n");
+    v = build_mem(many.data, many.len);
+    assert_int_equal(v->n_sender_claims, SG_MSGVIEW_MAX_CLAIMS);
+    assert_true(v->sender_claims_overflow);
+    sg_msgview_free(&v);
+    sg_buf_free(&many);
+}
+
 static void
 test_html_only(void **state)
 {
@@ -568,6 +615,7 @@ main(void)
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_sender_claims),
         cmocka_unit_test(test_html_only),
         cmocka_unit_test(test_nested),
         cmocka_unit_test(test_encoded_nested),

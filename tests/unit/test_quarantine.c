@@ -386,7 +386,7 @@ test_newer_schema_refused(void **state)
 
     assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), -1);
     assert_null(e->q);
-    assert_non_null(strstr(error, "schema version 99, newer than the 1"));
+    assert_non_null(strstr(error, "schema version 99, newer than the 2"));
     assert_non_null(strstr(error, e->db));
     /* and it was left as it was */
     db = db_open(e);
@@ -477,6 +477,82 @@ test_bad_paths(void **state)
 }
 
 /* ------------------------------------------------------------ hold */
+
+/* A version 1 database (no queue_seen; a status CHECK without "lost") is
+ * upgraded at open: the records table is rebuilt without losing its
+ * children, old records count as seen on hold, and "lost" is allowed. */
+static void
+test_upgrade_from_v1(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    char *id = NULL;
+    struct sg_hold h = a_hold();
+    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
+    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
+    sg_quarantine_close(&e->q);
+
+    /* make it what version 1 wrote */
+    sqlite3 *db = db_open(e);
+    long long children = db_int(db, "SELECT (SELECT count(*) FROM recipients)"
+                                    " + (SELECT count(*) FROM rules)"
+                                    " + (SELECT count(*) FROM findings)");
+    assert_true(children > 0);
+    db_exec(db, "PRAGMA foreign_keys = OFF");
+    db_exec(db, "BEGIN;"
+                "CREATE TABLE r1 (id TEXT PRIMARY KEY NOT NULL,"
+                " queue_id TEXT NOT NULL, created INTEGER NOT NULL,"
+                " client TEXT, trusted INTEGER NOT NULL CHECK (trusted IN"
+                " (0, 1)), auth_user TEXT, env_from TEXT NOT NULL,"
+                " subject TEXT, status TEXT NOT NULL CHECK (status IN"
+                " ('held', 'released', 'rejected', 'expired', 'escalated')),"
+                " status_changed INTEGER NOT NULL, message_path TEXT,"
+                " message_size INTEGER NOT NULL, action TEXT NOT NULL,"
+                " explain_sender TEXT NOT NULL, explain_dsl TEXT NOT NULL);"
+                "INSERT INTO r1 SELECT id, queue_id, created, client, trusted,"
+                " auth_user, env_from, subject, status, status_changed,"
+                " message_path, message_size, action, explain_sender,"
+                " explain_dsl FROM records;"
+                "DROP TABLE records; ALTER TABLE r1 RENAME TO records;"
+                "PRAGMA user_version = 1; COMMIT;");
+    assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info("
+                                "'records') WHERE name = 'queue_seen'"),
+                     0);
+    sqlite3_close(db);
+
+    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
+    db = db_open(e);
+    assert_int_equal(db_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(db_int(db, "SELECT (SELECT count(*) FROM recipients)"
+                                " + (SELECT count(*) FROM rules)"
+                                " + (SELECT count(*) FROM findings)"),
+                     children);
+    assert_int_equal(
+        db_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM records"
+                                " WHERE queue_seen = created"),
+                     1);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
+                                " type = 'index' AND tbl_name = 'records'"
+                                " AND sql IS NOT NULL"),
+                     4);
+    sqlite3_close(db);
+    struct sg_quarantine_record *rec = NULL;
+    assert_int_equal(sg_quarantine_get(e->q, id, &rec, &error), 0);
+    assert_int_equal(rec->queue_seen, rec->created);
+    sg_quarantine_record_free(&rec);
+    assert_int_equal(sg_quarantine_set_status(e->q, id, SG_QSTATUS_HELD,
+                                              SG_QSTATUS_LOST, "test", NULL,
+                                              "not kept", &error),
+                     0);
+    /* foreign keys are on again: deleting the record takes its rows */
+    db = db_open(e);
+    db_exec(db, "PRAGMA foreign_keys = ON");
+    db_exec(db, "DELETE FROM records");
+    assert_int_equal(db_int(db, "SELECT count(*) FROM recipients"), 0);
+    sqlite3_close(db);
+    free(id);
+}
 
 static void
 test_hold_writes_copy_and_rows(void **state)
@@ -1160,6 +1236,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hold_writes_copy_and_rows,
                                         setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_hold_nulls, setup_open,

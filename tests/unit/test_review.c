@@ -245,7 +245,7 @@ test_show(void **state)
                         "Staff must not give pupils their personal number.");
     assert_int_equal(d->n_findings, 1);
     assert_string_equal(d->findings[0].text, "07700 900123");
-    assert_int_equal(d->queue, SG_REVIEW_QUEUE_HOLD);
+    assert_int_equal(d->queue, SG_MAILQUEUE_HOLD);
     assert_non_null(d->view);
     assert_int_equal(d->view->n_attachments, 1);
     assert_string_equal(d->view->attachments[0].filename, "notes.pdf");
@@ -378,6 +378,12 @@ test_missing_from_queue(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
+    size_t gone = 0;
+    /* a first sync sees them all on hold, and changes nothing */
+    assert_int_equal(sg_review_sync(e->f.r, &bob, NULL, &gone, &err), 0);
+    assert_int_equal(gone, 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(status_of(e, e->ids[i]), SG_QSTATUS_HELD);
     /* released by hand (postsuper -H): in the active queue */
     queue_set(e, "4AAA1 active\n4AAA3 hold\n4AAA4 hold\n");
     assert_int_equal(
@@ -396,11 +402,116 @@ test_missing_from_queue(void **state)
 
     /* sync finds the others */
     queue_set(e, "4AAA3 hold\n");
-    size_t gone = 0;
     assert_int_equal(sg_review_sync(e->f.r, &bob, NULL, &gone, &err), 0);
     assert_int_equal(gone, 1);
     assert_int_equal(status_of(e, e->ids[3]), SG_QSTATUS_EXPIRED);
     assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_HELD);
+}
+
+/* Records whose message the mail system never held: a crash or a late
+ * answer after the record was written made Postfix tempfail the message,
+ * or the hold never reached it.  Past the grace period they are lost;
+ * before it, nothing is decided. */
+static void
+test_never_held_is_lost(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    time_t now = time(NULL);
+    char *young = hold(e, "4AAA5", "j.smith@school.example", now - 60, false);
+    /* 4AAA1 (an hour old) gone, 4AAA2 deferred, 4AAA3 held, 4AAA4 held
+     * by a hand-made queue entry seen before: only 4AAA3 and 4AAA4 are on
+     * hold, and 4AAA5 (a minute old) is not there yet */
+    queue_set(e, "4AAA2 deferred\n4AAA3 hold\n4AAA4 hold\n");
+    size_t gone = 0;
+    assert_int_equal(sg_review_sync(e->f.r, &bob, NULL, &gone, &err), 0);
+    assert_int_equal(gone, 2);
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_LOST);
+    assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_LOST);
+    assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_HELD);
+    assert_int_equal(status_of(e, e->ids[3]), SG_QSTATUS_HELD);
+    assert_int_equal(status_of(e, young), SG_QSTATUS_HELD);
+    assert_int_equal(audits(e, e->ids[0], "lost", "bob"), 1);
+    assert_int_equal(audits(e, e->ids[1], "lost", "bob"), 1);
+    assert_string_equal(sg_quarantine_status_title(SG_QSTATUS_LOST),
+                        "not kept by the mail system");
+
+    /* the young one: a decision does not guess either */
+    assert_int_equal(sg_review_release(e->f.r, young, &alice, "ok", &err), -1);
+    assert_non_null(strstr(err, "not been seen on hold yet"));
+    assert_int_equal(status_of(e, young), SG_QSTATUS_HELD);
+    assert_int_equal(count_lines(e->f.calls, "release"), 0);
+
+    /* once seen on hold, a later absence is a hand-made deletion, not a
+     * loss; 4AAA3 was seen by the sync above */
+    queue_set(e, "4AAA4 hold\n");
+    assert_int_equal(sg_review_sync(e->f.r, &bob, NULL, &gone, &err), 0);
+    assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_EXPIRED);
+    assert_int_equal(status_of(e, young), SG_QSTATUS_HELD);
+    /* a lost record is decided: a release is refused */
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "x", &err),
+                     SG_REVIEW_WRONG_STATUS);
+    free(young);
+}
+
+/* The daemon's check does not wait for a decision under way: it leaves
+ * everything for its next turn, without even listing the queue. */
+static void
+test_reconcile_busy(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    int fd = -1;
+    queue_set(e, "");
+    assert_int_equal(sg_quarantine_lock(e->f.q, true, &fd, &err), 0);
+    struct sg_quarantine_reconcile o = {
+        .queue_command = e->f.queue_cmd,
+        .timeout = 10,
+        .now = time(NULL),
+        .grace = 900,
+        .actor = "safeguard-milter",
+    };
+    struct sg_quarantine_reconcile_result res;
+    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err),
+                     SG_QUARANTINE_BUSY);
+    assert_int_equal(count_lines(e->f.calls, "list"), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(status_of(e, e->ids[i]), SG_QSTATUS_HELD);
+    sg_quarantine_unlock(fd);
+    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err), 0);
+    assert_int_equal(res.checked, 4);
+    assert_int_equal(res.lost, 4);
+    assert_int_equal(audits(e, e->ids[3], "lost", "safeguard-milter"), 1);
+}
+
+/* A listing that cannot be trusted changes nothing. */
+static void
+test_sync_bad_listing(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    char flag[160];
+    snprintf(flag, sizeof(flag), "%s.fail", e->f.queue);
+    fclose(fopen(flag, "w"));
+    size_t gone = 0;
+    assert_int_equal(sg_review_sync(e->f.r, &bob, NULL, &gone, &err), -1);
+    assert_non_null(strstr(err, "fake: refused"));
+    unlink(flag);
+    /* a line that starts an object but does not parse (a cut listing) */
+    struct sg_review_settings s;
+    settings(e, &s);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "/bin/cat %s", e->f.queue);
+    s.queue_command = cmd;
+    open_review(e, &s);
+    FILE *g = fopen(e->f.queue, "w");
+    fputs("{\"queue_name\": \"hold\", \"queue_id\": \"4AAA3\"}\n"
+          "{\"queue_name\": \"hold\", \"queue_id\": \"4AA\n", g);
+    fclose(g);
+    assert_int_equal(sg_review_sync(e->f.r, &bob, NULL, &gone, &err), -1);
+    assert_non_null(strstr(err, "not JSON"));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(status_of(e, e->ids[i]), SG_QSTATUS_HELD);
 }
 
 static void
@@ -447,16 +558,17 @@ test_command_fails(void **state)
 
     /* templates: absolute path, no shell, queue ids only alphanumeric */
     assert_int_equal(
-        sg_review_run("postsuper -H {queue_id}", "ABC", 5, NULL, &err), -1);
+        sg_mailqueue_run("postsuper -H {queue_id}", "ABC", 5, NULL, &err), -1);
     assert_int_equal(
-        sg_review_run("/bin/true {queue_id}", "A;rm -rf /", 5, NULL, &err), -1);
+        sg_mailqueue_run("/bin/true {queue_id}", "A;rm -rf /", 5, NULL, &err),
+        -1);
     char *out = NULL;
-    assert_int_equal(sg_review_run("/bin/echo 'a  b' x{queue_id}y $HOME", "Q1",
-                                   5, &out, &err),
+    assert_int_equal(sg_mailqueue_run("/bin/echo 'a  b' x{queue_id}y $HOME",
+                                      "Q1", 5, &out, &err),
                      0);
     assert_string_equal(out, "a  b xQ1y $HOME\n");
     free(out);
-    assert_int_equal(sg_review_run("/bin/sleep 5", NULL, 1, NULL, &err), -1);
+    assert_int_equal(sg_mailqueue_run("/bin/sleep 5", NULL, 1, NULL, &err), -1);
     assert_non_null(strstr(err, "did not finish"));
 }
 
@@ -656,6 +768,30 @@ test_digest_and_audit(void **state)
     assert_null(strstr(b.data, e->ids[0]));
     assert_true(p3[-2] == '!' && p2[-2] == '!' && p1[-2] == ' ');
     assert_non_null(strstr(b.data, "escalated, PAST THE TARGET"));
+    assert_null(strstr(b.data, "not kept by the mail system"));
+    sg_buf_free(&b);
+    /* a record found lost in the last day is listed apart, once */
+    assert_int_equal(sg_quarantine_set_status(e->f.q, e->ids[1],
+                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
+                                              "safeguard-milter", NULL, "x",
+                                              &err),
+                     0);
+    assert_int_equal(
+        sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
+    assert_int_equal(waiting, 2);
+    char *lost = strstr(b.data, "Not kept by the mail system, found in the "
+                                "last 24 hours: 1.");
+    assert_non_null(lost);
+    p1 = strstr(b.data, e->ids[1]);
+    assert_true(p1 > lost);
+    assert_non_null(strstr(p1, "not kept by the mail system (held "));
+    assert_non_null(strstr(p1, "k.jones@school.example"));
+    sg_buf_free(&b);
+    /* a day later it is no longer news */
+    assert_int_equal(sg_review_digest(e->f.r, time(NULL) + 2 * 86400, &b,
+                                      &waiting, &overdue, &err),
+                     0);
+    assert_null(strstr(b.data, e->ids[1]));
     sg_buf_free(&b);
     /* mailing needs notices */
     assert_int_equal(
@@ -817,6 +953,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reject_and_escalate, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_missing_from_queue, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_never_held_is_lost, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sync_bad_listing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_busy, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_command_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),

@@ -317,6 +317,22 @@ static const struct ecase errors[] = {
      "'19:00-07:00'"},
     {"rule a { to @nolist }", "t:1:13: expected a list defined earlier, "
                               "found unknown list 'nolist'"},
+    /* notify: sender, dsl or an address, nothing else */
+    {"rule a { notify sender, dls }",
+     "t:1:25: expected sender, dsl or a quoted address (\"name@domain\") "
+     "after 'notify', found 'dls'"},
+    {"rule a {\n notify \"archive\" }",
+     "t:2:9: expected sender, dsl or a quoted address (\"name@domain\") "
+     "after 'notify', found 'archive'"},
+    {"rule a { notify \"a@school.example; b@school.example\" }",
+     "t:1:17: expected sender, dsl or a quoted address (\"name@domain\") "
+     "after 'notify', found 'a@school.example; b@school.example'"},
+    {"rule a { notify \"@school.example\" }",
+     "t:1:17: expected sender, dsl or a quoted address (\"name@domain\") "
+     "after 'notify', found '@school.example'"},
+    {"list who { dsl, snder }\nrule a { notify @who }",
+     "t:2:17: expected sender, dsl or a quoted address (\"name@domain\") "
+     "after 'notify', found 'snder'"},
     /* include */
     {"include nofile", "t:1:9: expected a file name string after 'include', "
                        "found 'nofile'"},
@@ -435,6 +451,66 @@ test_include_and_files(void **state)
     rmdir(tmpdir);
 }
 
+/* With the directory's roles given, a rule may name only those (any
+ * case), anyone and external; a typo stops the load where it is, in a
+ * condition, an exception or a list. */
+static void
+test_known_roles(void **state)
+{
+    (void)state;
+    static const char *const known[] = {"staff", "pupil", "parent", "dsl",
+                                        "governor"};
+    static const struct {
+        const char *text;
+        const char *error; /* NULL: loads */
+    } cases[] = {
+        {"rule a { from Staff, governor to any pupil, external action hold "
+         "notify DSL, \"head@school.example\" }",
+         NULL},
+        {"rule a { from anyone to \"*@partner.example\" action hold }", NULL},
+        {"rule a { from staf to pupil action hold }",
+         "t:1:15: expected a known role (staff, pupil, parent, dsl, governor, "
+         "anyone, external; a site's own roles are declared with roles = "
+         "...) or a quoted address, found 'staf'"},
+        {"rule a {\n  from staff\n  to none pupil, parnet\n action hold }",
+         "t:3:18: expected a known role (staff, pupil, parent, dsl, governor, "
+         "anyone, external; a site's own roles are declared with roles = "
+         "...) or a quoted address, found 'parnet'"},
+        {"rule a { from staff except from \"dsl \" action hold }",
+         "t:1:33: expected a known role (staff, pupil, parent, dsl, governor, "
+         "anyone, external; a site's own roles are declared with roles = "
+         "...) or a quoted address, found 'dsl '"},
+        {"list who { staff, teacher }\nrule a { from @who action hold }",
+         "t:2:15: expected a known role (staff, pupil, parent, dsl, governor, "
+         "anyone, external; a site's own roles are declared with roles = "
+         "...) or a quoted address, found 'teacher'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_rules_options o = opts();
+        o.known_roles = known;
+        o.n_known_roles = sizeof(known) / sizeof(known[0]);
+        struct sg_rules *r = NULL;
+        const char *err = NULL;
+        int rc = sg_rules_load_string(cases[i].text, strlen(cases[i].text),
+                                      "t", &o, &r, &err);
+        if (cases[i].error == NULL) {
+            if (rc < 0)
+                fail_msg("case %zu: %s", i, err);
+            assert_int_equal(sg_rules_count(r), 1);
+            sg_rules_free(&r);
+            continue;
+        }
+        if (rc != -1)
+            fail_msg("case %zu loaded: %s", i, cases[i].text);
+        if (strcmp(err, cases[i].error) != 0)
+            fail_msg("case %zu:\n got: %s\nwant: %s", i, err, cases[i].error);
+    }
+    /* without the directory's roles (a caller that has none), any word */
+    struct sg_rules *r = load_ok("rule a { from staf action hold }");
+    assert_non_null(r);
+    sg_rules_free(&r);
+}
+
 static void
 test_options(void **state)
 {
@@ -490,6 +566,7 @@ main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_include_and_files),
+        cmocka_unit_test(test_known_roles),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_action_names),
     };

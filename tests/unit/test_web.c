@@ -5,7 +5,10 @@
  *
  * Each security protection has a test here that fails without it:
  * pages need a session; the login form and every other form need their
- * CSRF token; failed logins lock the name and the client out; a non-DSL
+ * CSRF token; failed sign-ins slow the (name, client) pair and the
+ * client, never the name from elsewhere, parallel guesses included, in a
+ * bounded table; the client is the last X-Forwarded-For hop only from a
+ * trusted proxy; a non-DSL
  * gets no session; sessions end when idle, at their maximum age and at
  * logout; cookies are HttpOnly, SameSite=Strict and Secure; text from a
  * held message is escaped; the Content-Security-Policy allows no script.
@@ -20,6 +23,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,7 @@
 
 #include <sqlite3.h>
 
+#include "netlist.h"
 #include "review_fixture.h"
 #include "web.h"
 
@@ -35,9 +41,14 @@
 #define MAX_AGE  8 * 3600
 #define ATTEMPTS 3
 #define LOCKOUT  600
+#define TABLE    64 /* sign-in counts kept */
+/* as in web_int.h: the first wait, and a client's free failures */
+#define FIRST_WAIT  30
+#define CLIENT_FREE (4 * ATTEMPTS)
 
 struct env {
     struct review_fixture f;
+    struct sg_web_options o;
     struct sg_web *w;
     char *held;  /* a held record with a hostile subject */
     char *other; /* a second held record */
@@ -89,9 +100,11 @@ setup(void **state)
         .session_max = MAX_AGE,
         .login_attempts = ATTEMPTS,
         .login_lockout = LOCKOUT,
+        .throttle_max = TABLE,
         .secure_cookies = true,
         .school = "Demo <School>",
     };
+    e->o = o;
     const char *err;
     if (sg_web_new(&o, &e->w, &err) < 0)
         return -1;
@@ -373,35 +386,239 @@ test_wrong_password_and_not_dsl(void **state)
     sg_web_response_free(&r);
 }
 
+/* The first ATTEMPTS failures of a name from a client; then that pair
+ * waits FIRST_WAIT, doubling with each failure up to LOCKOUT, and its
+ * password is not even checked meanwhile. */
+static unsigned
+fail_n(struct env *e, const char *user, const char *client, int n)
+{
+    unsigned last = 0;
+    for (int i = 0; i < n; i++) {
+        struct sg_web_response r;
+        try_login(e, user, "guess", client, &r);
+        last = r.status;
+        sg_web_response_free(&r);
+    }
+    return last;
+}
+
 static void
-test_lockout(void **state)
+test_throttle_pair(void **state)
 {
     struct env *e = *state;
     struct sg_web_response r;
-    for (int i = 0; i < ATTEMPTS; i++) {
-        try_login(e, "dsl", "guess", "198.51.100.1", &r);
-        assert_int_equal(r.status, 401);
-        sg_web_response_free(&r);
-    }
+    assert_int_equal(fail_n(e, "dsl", "198.51.100.1", ATTEMPTS), 401);
     int calls = e->auth_calls;
-    /* now even the right password is refused, unchecked */
-    try_login(e, "dsl", "right password", "198.51.100.2", &r);
+    /* now even the right password is refused there, unchecked */
+    try_login(e, "dsl", "right password", "198.51.100.1", &r);
     assert_int_equal(r.status, 429);
-    assert_true(r.retry_after > 0 && r.retry_after <= LOCKOUT);
+    assert_int_equal(r.retry_after, FIRST_WAIT);
+    assert_non_null(strstr(r.body.data, "Too many failed sign-ins. Try "
+                                        "again in 30 seconds."));
     char s[64];
     assert_null(cookie(&r, SG_WEB_SESSION_COOKIE, s, sizeof(s)));
     sg_web_response_free(&r);
     assert_int_equal(e->auth_calls, calls);
     assert_int_equal(audit_count(e, "login-locked"), 1);
-    /* the client that guessed is locked out for other names too */
-    try_login(e, "someone", "x", "198.51.100.1", &r);
-    assert_int_equal(r.status, 429);
-    sg_web_response_free(&r);
-    /* after the lockout, the right password works */
-    e->now += LOCKOUT;
+    /* the same name from elsewhere is not slowed: five wrong passwords
+     * from anyone must not keep the DSL out */
     try_login(e, "dsl", "right password", "198.51.100.2", &r);
     assert_int_equal(r.status, 303);
     sg_web_response_free(&r);
+    /* nor another name from the guessing client, below its own limit */
+    try_login(e, "someone", "x", "198.51.100.1", &r);
+    assert_int_equal(r.status, 401);
+    sg_web_response_free(&r);
+    /* each failure after a wait doubles the next, up to the longest (the
+     * name in any case is the same name) */
+    unsigned expect = FIRST_WAIT;
+    for (int i = 0; i < 6; i++) {
+        e->now += expect;
+        assert_int_equal(fail_n(e, i % 2 ? "DSL" : "dsl", "198.51.100.1", 1),
+                         401);
+        expect = expect * 2 > LOCKOUT ? LOCKOUT : expect * 2;
+        try_login(e, "dsl", "guess", "198.51.100.1", &r);
+        assert_int_equal(r.status, 429);
+        assert_int_equal(r.retry_after, expect);
+        /* two minutes or more are said in minutes */
+        if (expect >= 120)
+            assert_non_null(strstr(r.body.data, " minutes, or ask"));
+        sg_web_response_free(&r);
+    }
+    assert_int_equal(expect, LOCKOUT);
+    /* after the wait the right password works, and the pair's count is
+     * gone: one more mistake costs nothing (the client has had 11 of its
+     * 12 free failures) */
+    e->now += LOCKOUT;
+    try_login(e, "dsl", "right password", "198.51.100.1", &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    assert_int_equal(fail_n(e, "dsl", "198.51.100.1", 1), 401);
+    try_login(e, "dsl", "right password", "198.51.100.1", &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+}
+
+/* A client guessing many names is slowed too, after WEB_CLIENT_FACTOR
+ * times as many failures; a good sign-in of one name does not reset it. */
+static void
+test_throttle_client(void **state)
+{
+    struct env *e = *state;
+    struct sg_web_response r;
+    char name[32];
+    for (int i = 0; i < CLIENT_FREE; i++) {
+        snprintf(name, sizeof(name), "name%d", i);
+        assert_int_equal(fail_n(e, name, "203.0.113.5", 1), 401);
+    }
+    try_login(e, "another", "x", "203.0.113.5", &r);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.retry_after, FIRST_WAIT);
+    sg_web_response_free(&r);
+    /* another client is not slowed */
+    assert_int_equal(fail_n(e, "another", "203.0.113.6", 1), 401);
+    /* the DSL signs in there after the wait; the client's count stays */
+    e->now += FIRST_WAIT;
+    try_login(e, "dsl", "right password", "203.0.113.5", &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    assert_int_equal(fail_n(e, "another", "203.0.113.5", 1), 401);
+    try_login(e, "another", "x", "203.0.113.5", &r);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.retry_after, 2 * FIRST_WAIT);
+    sg_web_response_free(&r);
+    /* an IPv6 client is its /64: one machine has all of it */
+    for (int i = 0; i < CLIENT_FREE; i++) {
+        char addr[64];
+        snprintf(name, sizeof(name), "v6name%d", i);
+        snprintf(addr, sizeof(addr), "2001:db8:5:6::%x via proxy", i + 1);
+        assert_int_equal(fail_n(e, name, addr, 1), 401);
+    }
+    try_login(e, "v6other", "x", "2001:db8:5:6:ffff::1", &r);
+    assert_int_equal(r.status, 429);
+    sg_web_response_free(&r);
+    assert_int_equal(fail_n(e, "v6other", "2001:db8:5:7::1", 1), 401);
+    /* quiet for long enough, a count is forgotten */
+    e->now += 4 * LOCKOUT;
+    assert_int_equal(fail_n(e, "another", "203.0.113.5", 1), 401);
+    assert_int_equal(fail_n(e, "v6other", "2001:db8:5:6::1", 1), 401);
+}
+
+/* A check runs without the lock: a second guess of the same pair arriving
+ * meanwhile must count the first as a failure to come. */
+static int nested_status;
+
+static int
+nesting_auth(void *ctx, const char *login, const char *password,
+             const char **error_r)
+{
+    struct env *e = ctx;
+    if (nested_status == 0) {
+        nested_status = -1;
+        struct sg_web_response r;
+        try_login(e, login, "parallel guess", "198.51.100.9", &r);
+        nested_status = (int)r.status;
+        sg_web_response_free(&r);
+    }
+    return fake_auth(ctx, login, password, error_r);
+}
+
+static void
+test_throttle_parallel(void **state)
+{
+    struct env *e = *state;
+    sg_web_free(&e->w);
+    struct sg_web_options o = e->o;
+    o.auth = nesting_auth;
+    const char *err;
+    assert_int_equal(sg_web_new(&o, &e->w, &err), 0);
+    nested_status = 1; /* no parallel guess yet */
+    assert_int_equal(fail_n(e, "dsl", "198.51.100.9", ATTEMPTS - 1), 401);
+    nested_status = 0;
+    assert_int_equal(fail_n(e, "dsl", "198.51.100.9", 1), 401);
+    /* the last free attempt was under way: the parallel one waits */
+    assert_int_equal(nested_status, 429);
+    /* and both were counted: the pair now waits */
+    assert_int_equal(fail_n(e, "dsl", "198.51.100.9", 1), 429);
+}
+
+/* The table is bounded, and a flood of new clients evicts the quiet
+ * entries first, not a running wait. */
+static void
+test_throttle_table_bounded(void **state)
+{
+    struct env *e = *state;
+    assert_int_equal(fail_n(e, "dsl", "198.51.100.3", ATTEMPTS), 401);
+    for (int i = 0; i < 3 * TABLE; i++) {
+        char addr[32];
+        snprintf(addr, sizeof(addr), "10.%d.%d.1", i / 250, i % 250);
+        assert_int_equal(fail_n(e, "dsl", addr, 1), 401);
+    }
+    assert_int_equal(fail_n(e, "dsl", "198.51.100.3", 1), 429);
+    /* the right password still works from a new client */
+    struct sg_web_response r;
+    try_login(e, "dsl", "right password", "198.51.100.4", &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+}
+
+/* Who the client is: the socket peer, or from a trusted proxy the last
+ * X-Forwarded-For hop, never an earlier one. */
+static void
+test_client_address(void **state)
+{
+    (void)state;
+    struct sg_network proxies[2];
+    const char *err;
+    assert_int_equal(sg_network_parse("127.0.0.1", &proxies[0], &err), 0);
+    assert_int_equal(sg_network_parse("[2001:db8::10]/128", &proxies[1], &err),
+                     0);
+    struct sockaddr_in lo = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+    struct sockaddr_in other = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.2", &other.sin_addr);
+    struct sockaddr_in6 mapped = {.sin6_family = AF_INET6};
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &mapped.sin6_addr);
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    inet_pton(AF_INET6, "2001:db8::10", &v6.sin6_addr);
+    const struct sockaddr *plo = (const struct sockaddr *)&lo,
+                          *pother = (const struct sockaddr *)&other,
+                          *pmapped = (const struct sockaddr *)&mapped,
+                          *pv6 = (const struct sockaddr *)&v6;
+    struct {
+        const struct sockaddr *peer;
+        const char *xff;
+        size_t n_xff, n_proxies;
+        const char *want;
+    } cases[] = {
+        {plo, "203.0.113.9, 198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        {plo, " 198.51.100.7 ", 1, 2, "198.51.100.7 via proxy"},
+        {plo, "203.0.113.9,2001:db8::7", 1, 2, "2001:db8::7 via proxy"},
+        {plo, "[2001:DB8::7]", 1, 2, "2001:db8::7 via proxy"},
+        {plo, "::ffff:198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        {pmapped, "198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        {pv6, "198.51.100.7", 1, 2, "198.51.100.7 via proxy"},
+        /* not from a proxy: the header is the client's say-so */
+        {pother, "198.51.100.7", 1, 2, "127.0.0.2"},
+        {plo, "198.51.100.7", 1, 0, "127.0.0.1"},
+        {pmapped, NULL, 0, 0, "127.0.0.1"},
+        /* a last hop that is not one address, or two headers */
+        {plo, "198.51.100.7, evil", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7,", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7 203.0.113.9", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7:443", 1, 2, "127.0.0.1"},
+        {plo, "", 1, 2, "127.0.0.1"},
+        {plo, "198.51.100.7", 2, 2, "127.0.0.1"},
+        {plo, NULL, 0, 2, "127.0.0.1"},
+        {NULL, "198.51.100.7", 1, 2, "unknown"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[128];
+        sg_web_client(cases[i].peer, cases[i].xff, cases[i].n_xff, proxies,
+                      cases[i].n_proxies, buf, sizeof(buf));
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, buf, cases[i].want);
+    }
 }
 
 static void
@@ -490,6 +707,43 @@ test_queue_and_item_escape_everything(void **state)
     sg_web_response_free(&r);
     assert_true(audit_count(e, "view") >= 1);
     assert_true(audit_count(e, "list") >= 1);
+}
+
+/* A record the mail system did not keep: its own tab, and the page says
+ * so in words, with no decision to take. */
+static void
+test_lost_record(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    assert_int_equal(sg_quarantine_set_status(e->f.q, e->other,
+                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
+                                              "safeguard-milter", NULL,
+                                              "not kept", &err),
+                     0);
+    struct login l;
+    login(e, &l);
+    struct call c = {.session = l.session};
+    c.query[0] = (struct sg_web_param){"status", "lost"};
+    c.n_query = 1;
+    struct sg_web_response r;
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, ">Not kept</a>"));
+    assert_non_null(strstr(r.body.data, e->other));
+    assert_null(strstr(r.body.data, e->held));
+    assert_non_null(strstr(r.body.data, "<td>not kept by the mail system</td>"));
+    sg_web_response_free(&r);
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", e->other);
+    c.n_query = 0;
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data,
+                           "<span id=\"status\">not kept by the mail "
+                           "system</span>"));
+    assert_null(strstr(r.body.data, "/release\""));
+    sg_web_response_free(&r);
 }
 
 static void
@@ -722,11 +976,18 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_wrong_password_and_not_dsl, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_throttle_pair, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_throttle_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_throttle_parallel, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_throttle_table_bounded, setup,
+                                        teardown),
+        cmocka_unit_test(test_client_address),
         cmocka_unit_test_setup_teardown(test_sessions_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_and_item_escape_everything,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),

@@ -1,0 +1,68 @@
+/*
+ * mailqueue.h - the mail queue, reached through configured commands:
+ * listing it ("postqueue -j", JSON lines with "queue_id" and
+ * "queue_name"), and running a command on one queue id ("postsuper -H
+ * {queue_id}").  The daemon (reconciling quarantine records with the hold
+ * queue) and safeguard-review (decisions, sync) share it.
+ *
+ * Errors: functions return 0 or -1 with *error_r pointing at a message in
+ * a thread-local buffer, valid until the next sg_mailqueue_* call in the
+ * same thread.
+ */
+#ifndef SG_MAILQUEUE_H
+#define SG_MAILQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The longest listing read (bytes).  A longer one is an error, never
+ * cut short: a message missing from a cut listing would look gone. */
+#define SG_MAILQUEUE_LIST_MAX (64u * 1024 * 1024)
+
+/* Where the mail queue says a message is. */
+enum sg_mailqueue_state {
+    SG_MAILQUEUE_UNKNOWN = 0, /* no queue command configured */
+    SG_MAILQUEUE_HOLD,        /* in the hold queue */
+    SG_MAILQUEUE_OTHER,       /* in the queue, but not on hold */
+    SG_MAILQUEUE_ABSENT,      /* not in the queue at all */
+};
+/* "in the hold queue", "not in the mail queue", ... */
+const char *sg_mailqueue_state_name(enum sg_mailqueue_state s);
+
+/* A queue id as the commands accept it: 1-64 letters and digits. */
+bool sg_mailqueue_id_ok(const char *queue_id);
+
+/* Run a command template with {queue_id} replaced (execv, no shell,
+ * standard input /dev/null), waiting at most timeout seconds.  0 when it
+ * exits 0; -1 with the reason and the first line it wrote otherwise.
+ * The whole output (stdout and stderr, at most 1 MiB) in *output_r when
+ * output_r is not NULL (free it).  queue_id must be letters and digits;
+ * NULL when the template has no {queue_id}. */
+int sg_mailqueue_run(const char *tmpl, const char *queue_id,
+                     unsigned timeout, char **output_r, const char **error_r);
+
+/* One listing of the mail queue. */
+struct sg_mailqueue {
+    bool unknown; /* no queue command: every id is UNKNOWN */
+    char **ids;
+    char **names; /* "hold", "deferred", ... */
+    size_t n;
+};
+
+/* List the queue with command (NULL or "": q->unknown).  A command that
+ * fails, a line that starts a JSON object but does not parse, and a
+ * listing longer than SG_MAILQUEUE_LIST_MAX are errors. */
+int sg_mailqueue_load(const char *command, unsigned timeout,
+                      struct sg_mailqueue *q, const char **error_r);
+/* The same, for a listing already read (len bytes of text): the lines
+ * that start with "{" are JSON objects; those with string "queue_id" and
+ * "queue_name" are kept. */
+int sg_mailqueue_parse(const char *text, size_t len, struct sg_mailqueue *q,
+                       const char **error_r);
+void sg_mailqueue_free(struct sg_mailqueue *q);
+/* Where queue_id is; *name_r (may be NULL) the queue's name when found. */
+enum sg_mailqueue_state sg_mailqueue_find(const struct sg_mailqueue *q,
+                                          const char *queue_id,
+                                          const char **name_r);
+
+#endif
