@@ -235,6 +235,36 @@ skip_route(const char **s, const char *e)
     return true;
 }
 
+/* Is d (dn bytes, folded) a domain name or an address literal? */
+static bool
+domain_ok(const char *d, size_t dn)
+{
+    if (dn == 0)
+        return false;
+    if (d[0] == '[') {
+        if (dn < 2 || d[dn - 1] != ']')
+            return false;
+        for (size_t i = 1; i + 1 < dn; i++)
+            if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'z') ||
+                  d[i] == '.' || d[i] == ':'))
+                return false;
+        return true;
+    }
+    if (d[0] == '.' || d[0] == '-' || d[dn - 1] == '.')
+        return false; /* (one trailing dot was taken off before) */
+    for (size_t i = 0; i < dn; i++) {
+        unsigned char c = (unsigned char)d[i];
+        if (c == '.') {
+            if (i + 1 < dn && d[i + 1] == '.')
+                return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                     c == '-' || c == '_' || c >= 0x80)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 char *
 sg_dir_address_normalise(const char *address, const char *delims)
 {
@@ -284,41 +314,17 @@ sg_dir_address_normalise(const char *address, const char *delims)
         return NULL;
     p++; /* '@' */
 
-    /* domain: a name or an address literal */
+    /* domain: a name or an address literal, checked once folded (a
+     * character can fold to another: U+037E to ';') */
     const char *d = p;
     size_t dn = (size_t)(e - d);
     if (dn > 0 && d[dn - 1] == '.' && d[0] != '[')
         dn--;
-    if (dn == 0)
-        return NULL;
-    if (d[0] == '[') {
-        if (d[dn - 1] != ']')
-            return NULL;
-        for (size_t i = 1; i + 1 < dn; i++)
-            if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'z') ||
-                  (d[i] >= 'A' && d[i] <= 'Z') || d[i] == '.' || d[i] == ':'))
-                return NULL;
-    } else {
-        if (d[0] == '.' || d[0] == '-' || d[dn - 1] == '.')
-            return NULL; /* (one trailing dot was taken off above) */
-        for (size_t i = 0; i < dn; i++) {
-            unsigned char c = (unsigned char)d[i];
-            if (c == '.') {
-                if (i + 1 < dn && d[i + 1] == '.')
-                    return NULL;
-            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                         (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
-                         c >= 0x80)) {
-                return NULL;
-            }
-        }
-    }
-
     size_t fln = 0, fdn = 0;
     char *flocal = fold(local, ln, &fln);
     char *fdomain = flocal != NULL ? fold(d, dn, &fdn) : NULL;
     char *out = NULL;
-    if (fdomain != NULL) {
+    if (fdomain != NULL && domain_ok(fdomain, fdn)) {
         /* +detail */
         if (delims != NULL && *delims != '\0') {
             for (size_t i = 1; i < fln; i++) {

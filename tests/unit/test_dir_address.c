@@ -66,6 +66,10 @@ test_normalise(void **state)
         {"\xd0\x90\xd0\x9d\xd0\x9d\xd0\x90@school.example", "+",
          "\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb0@school.example"},
         {"zo\xc3\xab@SCH\xc3\x96OL.example", "+", "zo\xc3\xab@sch\xc3\xb6ol.example"},
+        /* U+037E is canonically ';': quoted in a local part, and no
+         * domain may have it */
+        {"a\xcd\xbe" "b@school.example", "+", "\"a;b\"@school.example"},
+        {"ab@school\xcd\xbe.example", "+", NULL},
         /* rejected */
         {"", "+", NULL},
         {"<>", "+", NULL},
