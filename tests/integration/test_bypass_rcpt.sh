@@ -168,6 +168,12 @@ for f in "$(printf 'ZO\xc3\x8b.BROWN@SCHOOL.EXAMPLE')" "$(printf 'Zo\xc3\xab.Bro
         grep -Eq '^RCPT 550 5\.7\.1' "$log"
     check "[$f] nothing queued" test -z "$qid"
 done
+# Submitted locally, Postfix's cleanup gives the filter the address as
+# written and nothing more: the filter's own folding must find her.
+f=$(printf 'ZO\xc3\x8b.BROWN@SCHOOL.EXAMPLE')
+sg_sendmail john.smith.home@example.net "$f" <"$SAMPLES/staff-personal-to-pupil.eml"
+check "[$f] local submission: judged as the pupil and refused" \
+    sg_wait_for "$SG_MILTER_LOG" "verdict=reject rules=staff-personal-to-pupil\(reject\).* to=<$f>:pupil rcpts=1 "
 send_utf8 127.0.0.2 john.smith.home@example.net "$ZOE" "$SAMPLES/staff-personal-to-pupil.eml"
 check "[$ZOE] as written: refused with 550 5.7.1" grep -Eq '^RCPT 550 5\.7\.1' "$log"
 
