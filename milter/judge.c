@@ -47,6 +47,141 @@ sg_judge_resolve(const struct sg_config *cfg, const char *addr,
     return st;
 }
 
+/* Look form up (qualified with domain when it has none); a person found
+ * replaces *best, and the form it was found through replaces *via. */
+static enum sg_dir_status
+resolve_form(const struct sg_config *cfg, const char *form,
+             const char *domain, struct sg_person **best,
+             enum sg_channel *best_channel, char **via, const char **error_r)
+{
+    char *qualified = NULL;
+    if (domain != NULL) {
+        size_t len = strlen(form) + 1 + strlen(domain) + 1;
+        if ((qualified = malloc(len)) == NULL) {
+            *error_r = "out of memory";
+            return SG_DIR_TEMPFAIL;
+        }
+        snprintf(qualified, len, "%s@%s", form, domain);
+    }
+    const char *address = qualified != NULL ? qualified : form;
+    struct sg_person *p = NULL;
+    enum sg_channel ch = SG_CHANNEL_NONE;
+    enum sg_dir_status st = sg_judge_resolve(cfg, address, &p, &ch, error_r);
+    if (st == SG_DIR_FOUND) {
+        char *copy = strdup(address);
+        if (copy == NULL) {
+            sg_person_free(&p);
+            st = SG_DIR_TEMPFAIL;
+            *error_r = "out of memory";
+        } else {
+            sg_person_free(best);
+            *best = p;
+            *best_channel = ch;
+            free(*via);
+            *via = copy;
+        }
+    }
+    free(qualified);
+    return st;
+}
+
+/* Add the MTA's resolution to the forms: its own forms, and, when it
+ * delivers locally, the bare local part of the address it delivers to.
+ * 0, -1 on allocation failure, -2 when there are too many. */
+static int
+add_mta_forms(const struct sg_rcpt_mta *mta, char ***forms, size_t *n)
+{
+    if (mta == NULL || mta->addr == NULL || mta->addr[0] == '\0')
+        return 0;
+    char **more = NULL;
+    size_t n_more = 0;
+    int rc = sg_dir_address_routes(mta->addr, &more, &n_more);
+    if (rc > 0 && mta->mailer != NULL && strcmp(mta->mailer, "local") == 0) {
+        const char *last = more[n_more - 1];
+        const char *at = strrchr(last, '@');
+        char *bare = at != NULL ? strndup(last, (size_t)(at - last)) : NULL;
+        if (at != NULL && at > last &&
+            (bare == NULL || sg_strv_push(&more, &n_more, bare) < 0))
+            rc = -1;
+        free(bare);
+    }
+    for (size_t i = 0; rc >= 0 && i < n_more; i++)
+        if (*n >= 2 * SG_DIR_ROUTES_MAX + 1)
+            rc = -2;
+        else if (sg_strv_push(forms, n, more[i]) < 0)
+            rc = -1;
+    sg_strv_free(&more, &n_more);
+    return rc < 0 ? rc : 0;
+}
+
+enum sg_dir_status
+sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
+                      const struct sg_rcpt_mta *mta,
+                      struct sg_person **person_r, enum sg_channel *channel_r,
+                      char **via_r, bool *unfollowable_r,
+                      const char **error_r)
+{
+    *person_r = NULL;
+    *channel_r = SG_CHANNEL_NONE;
+    *via_r = NULL;
+    *unfollowable_r = false;
+    if (cfg->directory == NULL || addr[0] == '\0')
+        return SG_DIR_NOTFOUND;
+    char **forms = NULL;
+    size_t n = 0;
+    int rc = sg_dir_address_routes(addr, &forms, &n);
+    if (rc >= 0)
+        rc = add_mta_forms(mta, &forms, &n);
+    if (rc == -2) {
+        sg_strv_free(&forms, &n);
+        *unfollowable_r = true;
+        return SG_DIR_NOTFOUND;
+    }
+    if (rc < 0) {
+        sg_strv_free(&forms, &n);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    enum sg_dir_status st = SG_DIR_NOTFOUND;
+    for (size_t i = 0; i < n; i++) {
+        bool bare = strchr(forms[i], '@') == NULL;
+        /* a bare local part is delivered in $myorigin or locally: one of
+         * the school's domains */
+        for (size_t d = 0; d < (bare ? cfg->n_school_domains : 1); d++) {
+            enum sg_dir_status one =
+                resolve_form(cfg, forms[i],
+                             bare ? cfg->school_domains[d] : NULL, person_r,
+                             channel_r, via_r, error_r);
+            if (one == SG_DIR_TEMPFAIL || one == SG_DIR_CONFIG) {
+                st = one;
+                goto out;
+            }
+            if (one == SG_DIR_FOUND)
+                st = SG_DIR_FOUND;
+        }
+    }
+out:
+    sg_strv_free(&forms, &n);
+    if (st != SG_DIR_FOUND) {
+        sg_person_free(person_r);
+        *channel_r = SG_CHANNEL_NONE;
+        free(*via_r);
+        *via_r = NULL;
+        return st;
+    }
+    /* found through the address as written (quotes, case and a source
+     * route aside): nothing more to say */
+    char *written = sg_dir_address_normalise(addr, NULL);
+    char *found = sg_dir_address_normalise(*via_r, NULL);
+    if (written != NULL && found != NULL && strcmp(written, found) == 0) {
+        free(*via_r);
+        *via_r = NULL;
+    }
+    free(written);
+    free(found);
+    return st;
+}
+
 static bool
 local_part_equal(const char *auth, const char *addr)
 {
