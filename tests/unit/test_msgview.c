@@ -364,6 +364,10 @@ test_image_probe(void **state)
         {"icon.gif", "image/gif", 16, 16, false},
         {"photo_exif.jpg", "image/jpeg", 1600, 1200, true},
         {"plain.jpg", "image/jpeg", 800, 600, false}, /* JFIF, no EXIF */
+        {"lossy.webp", "image/webp", 640, 480, false},
+        {"lossless.webp", "image/webp", 320, 200, false},
+        {"exif.webp", "image/webp", 2000, 1500, true},
+        {"icon.bmp", "image/bmp", 2, 2, false}, /* top-down */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct sg_file f = load_image(cases[i].file);

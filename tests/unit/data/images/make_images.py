@@ -111,6 +111,39 @@ def jpeg(width, height, exif=None, software=None):
     return out + b"\xff\xd9"
 
 
+# ------------------------------------------------------------------ WebP, BMP
+def riff(chunks):
+    body = b"WEBP" + b"".join(
+        k + struct.pack("<I", len(d)) + d + (b"\0" if len(d) & 1 else b"")
+        for k, d in chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def webp_lossy(width, height):
+    # a VP8 key frame header: frame tag, start code, sizes
+    return b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", width, height) + b"\0" * 16
+
+
+def webp_lossless(width, height):
+    bits = (width - 1) | ((height - 1) << 14)
+    return riff([(b"VP8L", b"\x2f" + struct.pack("<I", bits) + b"\0" * 8)])
+
+
+def webp_extended(width, height, exif):
+    vp8x = (b"\x08\0\0\0" + (width - 1).to_bytes(3, "little") +
+            (height - 1).to_bytes(3, "little"))
+    return riff([(b"VP8X", vp8x), (b"VP8 ", webp_lossy(width, height)),
+                 (b"EXIF", exif)])
+
+
+def bmp(width, height):
+    # top-down (negative height), 32 bits a pixel, black
+    pixels = b"\0" * (4 * width * height)
+    return (b"BM" + struct.pack("<IHHI", 54 + len(pixels), 0, 0, 54) +
+            struct.pack("<IiiHHIIiiII", 40, width, -height, 1, 32, 0,
+                        len(pixels), 0, 0, 0, 0) + pixels)
+
+
 PHONE = tiff_exif("Apple", "iPhone 13", "2026:06:12 10:41:07")
 CAMERA = tiff_exif("Canon", "Canon EOS 250D", "2026:07:03 14:02:55")
 
@@ -313,6 +346,10 @@ def main():
         "screenshot.png": SCREENSHOT, "header.png": HEADER,
         "plain.jpg": jpeg(800, 600, None, "edited"),
         "exif.png": png(64, 48, (5, 5, 5), PHONE),
+        "lossy.webp": riff([(b"VP8 ", webp_lossy(640, 480))]),
+        "lossless.webp": webp_lossless(320, 200),
+        "exif.webp": webp_extended(2000, 1500, PHONE),
+        "icon.bmp": bmp(2, 2),
     }
     for name, data in files.items():
         with open(os.path.join(HERE, name), "wb") as f:
