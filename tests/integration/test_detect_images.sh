@@ -87,6 +87,34 @@ sg_check "the record says the screenshot's size" test \
     "attachment (image/png, 1400x900 pixels)"
 sg_check "the logo beside the photo is no finding" \
     test -z "$(what_held image001.png)"
+# The school's bounds (image_small_pixels, image_small_bytes), through
+# safeguard-check with the same configuration: past 20000 pixels the
+# 300 by 90 logo is a picture to hold; a bound of 0 stops the load with
+# the file and line.
+CHECK="$SG_BUILDDIR/milter/safeguard-check"
+bounds() { # bounds SETTING-LINE...: a configuration with those lines
+    printf '%s\n' "rules_file = $SG_SRCDIR/rules/policy/default.rules" \
+        "directory_file = $SG_SRCDIR/contrib/samples/school.dir" \
+        "school_domains = school.example" "$@" >"$SG_WORK/check.conf"
+}
+verdict() {
+    "$CHECK" -c "$SG_WORK/check.conf" --from a.jones@school.example \
+        --to bookings@coachhire.example --trusted "$MIME/$1" 2>&1 |
+        sed -n 's/^Verdict: //p'
+}
+bounds
+sg_check "safeguard-check: the logo passes with the default bounds" \
+    test "$(verdict img_outlook_signature.eml)" = accept
+bounds "image_small_pixels = 20000"
+sg_check "safeguard-check: the logo is held past image_small_pixels = 20000" \
+    test "$(verdict img_outlook_signature.eml)" = hold
+bounds "image_small_bytes = 200"
+sg_check "safeguard-check: the 270-byte logo is held past image_small_bytes = 200" \
+    test "$(verdict img_outlook_signature.eml)" = hold
+bounds "image_small_pixels = 0"
+sg_check "image_small_pixels = 0 is refused with the file and line" \
+    grep -q "check.conf:4: image_small_pixels" <("$CHECK" -n -c "$SG_WORK/check.conf" 2>&1)
+
 sg_check "nothing refused" test "$(grep -c 'verdict=reject' "$SG_MILTER_LOG")" -eq 0
 sg_check "messages sent ($n)" test "$n" -eq 9
 [ "$SG_FAILS" -eq 0 ]
