@@ -315,7 +315,8 @@ sg_cid_refs_scan(struct sg_cid_refs *refs, const char *html, size_t len)
     if (html == NULL)
         return 0;
     for (size_t i = 0; len - i >= 4 && refs->n < SG_CID_REFS_MAX; i++) {
-        if (strncasecmp(html + i, "cid:", 4) != 0)
+        if ((html[i] | 0x20) != 'c' || html[i + 3] != ':' ||
+            strncasecmp(html + i, "cid:", 4) != 0)
             continue;
         size_t start = i + 4, end = start;
         while (end < len && end - start < SG_CID_MAX &&
