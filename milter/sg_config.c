@@ -77,6 +77,10 @@ const struct sg_conf_entry sg_conf_table[] = {
      OFF(n_school_postcodes), "", 0, 0, NULL},
     {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0,
      NULL},
+    {"image_small_pixels", SG_CONF_INT, OFF(image_small_pixels), 0, "100000",
+     1, 100000000, NULL},
+    {"image_small_bytes", SG_CONF_SIZE, OFF(image_small_bytes), 0, "100k", 1,
+     1LL << 30, NULL},
     {"dsl_contact", SG_CONF_STRING, OFF(dsl_contact), 0,
      "the Designated Safeguarding Lead", 0, 0, NULL},
     {"exceptions_register", SG_CONF_STRING, OFF(exceptions_register), 0, "",
@@ -1077,6 +1081,8 @@ open_rules(struct sg_config *cfg, const char **error_r)
     opt.school_postcodes = (const char *const *)cfg->school_postcodes;
     opt.n_school_postcodes = cfg->n_school_postcodes;
     opt.timezone = cfg->timezone;
+    opt.image_small_pixels = (unsigned long)cfg->image_small_pixels;
+    opt.image_small_bytes = cfg->image_small_bytes;
     opt.dsl_contact = cfg->dsl_contact;
     opt.known_roles = (const char *const *)known;
     opt.n_known_roles = n_known;

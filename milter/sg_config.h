@@ -80,6 +80,8 @@ struct sg_config {
     char **school_postcodes;
     size_t n_school_postcodes;
     char *timezone;
+    int image_small_pixels;        /* attachment ... small: at most */
+    uint64_t image_small_bytes;    /* this many pixels and bytes */
     char *dsl_contact;
     char *exceptions_register;
     char *journal_address; /* the safeguarding archive; "" none */

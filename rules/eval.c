@@ -295,6 +295,56 @@ cond_content(struct ctx *c, const struct cond *cd, struct flist *out)
     return any;
 }
 
+/* The attachment condition's qualifiers (IMG_* bits) that hold for a:
+ * inline when an HTML part shows it through a cid: link; photo when its
+ * EXIF names a camera or when it was taken; small when its pixel size is
+ * known and within the school's small-image bounds (pixels and bytes) and
+ * it is no photo.  An image whose size is not known is never small. */
+static unsigned
+image_bits(const struct sg_rules *r, const struct sg_attachment *a)
+{
+    unsigned bits = 0;
+    if (a->inline_ref)
+        bits |= IMG_INLINE;
+    if (a->camera)
+        bits |= IMG_PHOTO;
+    else if (a->width > 0 && a->height > 0 &&
+             (unsigned long long)a->width * a->height <=
+                 r->image_small_pixels &&
+             a->size <= r->image_small_bytes)
+        bits |= IMG_SMALL;
+    return bits;
+}
+
+/* ", 1600x1200 pixels, camera photograph, shown in the message" */
+static void
+image_facts(const struct sg_attachment *a, unsigned bits, char *buf,
+            size_t size)
+{
+    char dims[48] = ", size not known";
+    if (a->width > 0)
+        snprintf(dims, sizeof(dims), ", %ux%u pixels", a->width, a->height);
+    snprintf(buf, size, "%s%s%s", dims,
+             (bits & IMG_PHOTO) ? ", camera photograph" : "",
+             (bits & IMG_INLINE) ? ", shown in the message" : "");
+}
+
+static bool
+attachment_type_matches(const struct cond *cd, const struct sg_attachment *a)
+{
+    for (size_t k = 0; k < cd->types.n; k++)
+        if ((a->content_type &&
+             fnmatch(cd->types.v[k], a->content_type, FNM_CASEFOLD) == 0) ||
+            (a->image_type &&
+             fnmatch(cd->types.v[k], a->image_type, FNM_CASEFOLD) == 0))
+            return true;
+    const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
+    for (size_t k = 0; k < cd->exts.n && dot; k++)
+        if (strcasecmp(dot + 1, cd->exts.v[k]) == 0)
+            return true;
+    return false;
+}
+
 static int
 cond_attachment(struct ctx *c, const struct cond *cd, struct flist *out)
 {
@@ -304,21 +354,17 @@ cond_attachment(struct ctx *c, const struct cond *cd, struct flist *out)
     bool any = false;
     for (size_t i = 0; i < v->n_attachments; i++) {
         const struct sg_attachment *a = &v->attachments[i];
-        bool m = false;
-        for (size_t k = 0; k < cd->types.n && !m; k++)
-            if (a->content_type &&
-                fnmatch(cd->types.v[k], a->content_type, FNM_CASEFOLD) == 0)
-                m = true;
-        const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
-        for (size_t k = 0; k < cd->exts.n && !m && dot; k++)
-            if (strcasecmp(dot + 1, cd->exts.v[k]) == 0)
-                m = true;
-        if (!m)
+        if (!attachment_type_matches(cd, a))
+            continue;
+        unsigned bits = image_bits(c->rules, a);
+        if ((bits & cd->img_is) != cd->img_is || (bits & cd->img_not) != 0)
             continue;
         any = true;
-        char where[300];
-        snprintf(where, sizeof(where), "attachment (%s)",
-                 a->content_type ? a->content_type : "unknown type");
+        char where[300], facts[96] = "";
+        if ((cd->img_is | cd->img_not) != 0) /* say why it counted */
+            image_facts(a, bits, facts, sizeof(facts));
+        snprintf(where, sizeof(where), "attachment (%s%s)",
+                 a->content_type ? a->content_type : "unknown type", facts);
         if (flist_add(out, "attachment",
                       a->filename ? a->filename
                                   : (a->content_type ? a->content_type : "?"),

@@ -133,6 +133,13 @@ struct timeitem {
     unsigned days;        /* bit 0 Sunday .. bit 6 Saturday */
 };
 
+/* Qualifiers of the attachment condition (eval.c says what each means). */
+enum img_bits {
+    IMG_INLINE = 1, /* shown in the HTML through a cid: link */
+    IMG_SMALL = 2,  /* within the small-image bounds, no camera data */
+    IMG_PHOTO = 4,  /* camera data */
+};
+
 enum cond_kind {
     C_FROM,
     C_TO,
@@ -155,6 +162,8 @@ struct cond {
     unsigned scope;
     struct strv types; /* C_ATTACHMENT: content type globs */
     struct strv exts;  /* C_ATTACHMENT: "jpg" (no dot, lower case) */
+    unsigned img_is, img_not; /* C_ATTACHMENT: IMG_* qualifiers that must
+                                 hold / must not hold */
     struct timeitem *times; /* C_TIME, ORed */
     size_t n_times;
     char *reg_name; /* C_REGISTER */
@@ -198,6 +207,8 @@ struct sg_rules {
     struct strv school_phones;  /* national digits */
     struct strv school_postcodes; /* upper case, no spaces */
     struct sg_tz *tz;
+    unsigned long image_small_pixels; /* attachment ... small */
+    size_t image_small_bytes;
     char *dsl_contact;
     pcre2_match_context *mctx; /* template; copied per evaluation */
     /* while loading only: the options' known roles (NULL: unchecked) */

@@ -124,6 +124,12 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
         if (strv_add(&rules->school_postcodes, pc) < 0)
             goto oom;
     }
+    rules->image_small_pixels = opt->image_small_pixels != 0
+                                    ? opt->image_small_pixels
+                                    : SG_IMAGE_SMALL_PIXELS_DEFAULT;
+    rules->image_small_bytes = opt->image_small_bytes != 0
+                                   ? opt->image_small_bytes
+                                   : SG_IMAGE_SMALL_BYTES_DEFAULT;
     if (opt->dsl_contact != NULL) {
         rules->dsl_contact = strdup(opt->dsl_contact);
         if (rules->dsl_contact == NULL)

@@ -602,6 +602,45 @@ add_attach_item(struct parser *ps, void *ctx, const char *item,
     return 0;
 }
 
+/* After the attachment condition's items: qualifiers, each perhaps after
+ * 'not', that must all hold (attachment image/... not small). */
+static int
+parse_image_qualifiers(struct parser *ps, struct cond *c)
+{
+    static const struct {
+        const char *word;
+        unsigned bit;
+    } quals[] = {{"inline", IMG_INLINE}, {"small", IMG_SMALL},
+                 {"photo", IMG_PHOTO}};
+    for (;;) {
+        unsigned line = ps->tok.line, col = ps->tok.col;
+        bool neg = sg_rules_is_word(ps, "not");
+        if (neg && sg_rules_lex(ps) < 0)
+            return -1;
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof(quals) / sizeof(quals[0]); i++)
+            if (sg_rules_is_word(ps, quals[i].word))
+                bit = quals[i].bit;
+        if (bit == 0) {
+            if (neg)
+                return sg_rules_expected(ps, "'inline', 'small' or 'photo' "
+                                             "after 'not'");
+            return 0;
+        }
+        if ((c->img_is | c->img_not) & bit)
+            return sg_rules_fail_at(ps, line, col,
+                                    "'%s' is said twice in one attachment "
+                                    "condition",
+                                    ps->tok.str);
+        if (neg)
+            c->img_not |= bit;
+        else
+            c->img_is |= bit;
+        if (sg_rules_lex(ps) < 0)
+            return -1;
+    }
+}
+
 static int
 parse_uint(struct parser *ps, unsigned *v, const char *what)
 {
@@ -757,10 +796,12 @@ parse_cond(struct parser *ps, struct cond *c)
         c->kind = C_ATTACHMENT;
         if (sg_rules_lex(ps) < 0)
             return -1;
-        return parse_items(ps,
-                           "a content type (image/*) or an extension (.jpg) "
-                           "after 'attachment'",
-                           add_attach_item, c);
+        if (parse_items(ps,
+                        "a content type (image/*) or an extension (.jpg) "
+                        "after 'attachment'",
+                        add_attach_item, c) < 0)
+            return -1;
+        return parse_image_qualifiers(ps, c);
     }
     if (sg_rules_is_word(ps, "time")) {
         c->kind = C_TIME;

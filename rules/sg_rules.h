@@ -62,7 +62,14 @@ struct sg_rules_options {
      * stops the load instead of matching nobody.  NULL: not checked. */
     const char *const *known_roles;
     size_t n_known_roles;
+    /* A small image (attachment ... small): at most this many pixels
+     * (width times height) and this many bytes, and no camera data.
+     * 0: the defaults below. */
+    unsigned long image_small_pixels;
+    size_t image_small_bytes;
 };
+#define SG_IMAGE_SMALL_PIXELS_DEFAULT 100000UL
+#define SG_IMAGE_SMALL_BYTES_DEFAULT (100UL * 1024UL)
 
 struct sg_rules;
 

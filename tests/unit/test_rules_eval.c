@@ -610,6 +610,117 @@ test_attachments_and_scope(void **state)
     sg_msgview_free(&mv);
 }
 
+/* add_attachment with what the view builder learns of an image. */
+static void
+add_image(struct sg_msgview *v, const char *type, const char *name,
+          size_t size, unsigned width, unsigned height, bool camera,
+          bool inline_ref)
+{
+    add_attachment(v, type, name);
+    struct sg_attachment *a = &v->attachments[v->n_attachments - 1];
+    a->size = size;
+    a->image_type = width > 0 ? type : NULL;
+    a->width = width;
+    a->height = height;
+    a->camera = camera;
+    a->inline_ref = inline_ref;
+}
+
+/* attachment ... small / photo / inline: signature logos, icons and small
+ * headers are small; a camera's photo never is, whatever its size or
+ * place; an image whose size is not known is never small; the bounds
+ * come from the options. */
+static void
+test_attachment_images(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "rule pics { to external attachment image/*, .heic not small "
+        "action hold }\n"
+        "rule photo { attachment image/* photo action journal }\n"
+        "rule logo { attachment image/* inline not photo small "
+        "action annotate }\n";
+    static const struct {
+        const char *type, *name;
+        size_t size;
+        unsigned w, h;
+        bool camera, inl;
+        bool pics, photo, logo;
+    } cases[] = {
+        /* near misses */
+        {"image/png", "image001.png", 3200, 300, 90, false, true,
+         false, false, true},
+        {"image/gif", "image002.gif", 170, 16, 16, false, true,
+         false, false, true},
+        {"image/png", "header.png", 40000, 600, 120, false, true,
+         false, false, true},
+        {"image/png", "stamp.png", 9000, 120, 120, false, false,
+         false, false, false}, /* small, attached */
+        /* breaches */
+        {"image/jpeg", "IMG_4821.JPG", 2400000, 4032, 3024, true, false,
+         true, true, false},
+        {"image/jpeg", "image002.jpg", 180000, 1024, 768, true, true,
+         true, true, false}, /* pasted into the body */
+        {"image/jpeg", "crop.jpg", 9000, 200, 200, true, false,
+         true, true, false}, /* small, but a camera's */
+        {"image/png", "Screenshot.png", 90000, 1400, 900, false, false,
+         true, false, false},
+        {"image/png", "big-logo.png", 150000, 300, 300, false, true,
+         true, false, false}, /* few pixels, many bytes */
+        {"image/heic", "IMG_4830.HEIC", 2000, 0, 0, false, false,
+         true, false, false}, /* size not known */
+    };
+    struct sg_rules *r = load(text);
+    struct sg_party rc[] = {external("prints@photoprint.example")};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_msgview *mv = view("photos", "see attached");
+        add_image(mv, cases[i].type, cases[i].name, cases[i].size, cases[i].w,
+                  cases[i].h, cases[i].camera, cases[i].inl);
+        struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                                   .rcpts = rc, .n_rcpts = 1,
+                                   .now = at(2025, 3, 12, 10, 0)};
+        struct sg_verdict *v = eval(r, &in);
+        if ((find(v, "pics") != NULL) != cases[i].pics ||
+            (find(v, "photo") != NULL) != cases[i].photo ||
+            (find(v, "logo") != NULL) != cases[i].logo)
+            fail_msg("image case %zu (%s)", i, cases[i].name);
+        sg_verdict_free(&v);
+        sg_msgview_free(&mv);
+    }
+    /* the finding says why */
+    struct sg_msgview *mv = view("photos", "see attached");
+    add_image(mv, "image/jpeg", "image002.jpg", 180000, 1024, 768, true, true);
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_string_equal(find(v, "pics")->findings[0].where,
+                        "attachment (image/jpeg, 1024x768 pixels, camera "
+                        "photograph, shown in the message)");
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+
+    /* the school's bounds: a logo of 27000 pixels is large past 20000 */
+    struct sg_rules_options o;
+    memset(&o, 0, sizeof(o));
+    o.image_small_pixels = 20000;
+    o.image_small_bytes = 1000000;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_load_string(text, strlen(text), "t", &o, &r,
+                                          &err),
+                     0);
+    mv = view("photos", "see attached");
+    add_image(mv, "image/png", "image001.png", 3200, 300, 90, false, true);
+    in.view = mv;
+    v = eval(r, &in);
+    assert_non_null(find(v, "pics"));
+    assert_null(find(v, "logo"));
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
+
 /* inspection incomplete: matches only a view that says so, one finding
  * per bound, the reason in the explanation; never at RCPT time. */
 static void
@@ -772,6 +883,7 @@ main(void)
         cmocka_unit_test(test_sender_channels),
         cmocka_unit_test(test_time_conditions),
         cmocka_unit_test(test_attachments_and_scope),
+        cmocka_unit_test(test_attachment_images),
         cmocka_unit_test(test_inspection_incomplete),
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),

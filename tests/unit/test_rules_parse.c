@@ -307,6 +307,10 @@ static const struct ecase errors[] = {
     {"rule a { attachment \".\" }", "t:1:21: expected a content type "
                                     "(image/*) or an extension (.jpg), "
                                     "found \".\""},
+    {"rule a { attachment image/* not }",
+     "t:1:33: expected 'inline', 'small' or 'photo' after 'not', found '}'"},
+    {"rule a { attachment image/* small not small }",
+     "t:1:35: 'small' is said twice in one attachment condition"},
     {"rule a { time }", "t:1:15: expected a time condition: outside "
                         "HH:MM-HH:MM, between HH:MM-HH:MM, weekend, weekday "
                         "or a day (mon, tue, wed, thu, fri, sat, sun), "
