@@ -39,4 +39,35 @@ else
     echo "not ok - the corpus scores at or above its floor"
     fails=$((fails + 1))
 fi
+
+# The gate itself: a floor the corpus cannot reach fails, naming what is
+# below it; a manifest or floor with a mistake is refused with its file
+# and line.
+printf 'recall 1.0\nfalse_holds 0.0\n' >"$W/floor"
+nice python3 -B "$CORPUS/score.py" --check "$BUILD/milter/safeguard-check" \
+    --config "$W/safeguard-milter.conf" --corpus "$CORPUS" --floor "$W/floor" >"$W/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '^FAIL: recall .* is below the floor 1.000$' "$W/out" &&
+    grep -q '^FAIL: false holds .* are above the floor 0.000$' "$W/out"; then
+    echo "ok - an unreachable floor fails"
+else
+    echo "not ok - an unreachable floor fails (exit $rc)"; fails=$((fails + 1))
+fi
+mkdir -p "$W/bad/msg"
+printf '# comment\nx.eml a@b c@d - hold\n' >"$W/bad/MANIFEST"
+python3 -B "$CORPUS/score.py" --check /bin/false --config /dev/null \
+    --corpus "$W/bad" >"$W/out" 2>&1
+if grep -q "$W/bad/MANIFEST:2: want 8 columns" "$W/out"; then
+    echo "ok - a bad MANIFEST line is named"
+else
+    echo "not ok - a bad MANIFEST line is named"; fails=$((fails + 1))
+fi
+printf 'recall 0.5\nfalse_hold 0.2\n' >"$W/floor"
+python3 -B "$CORPUS/score.py" --check /bin/false --config /dev/null \
+    --corpus "$CORPUS" --floor "$W/floor" --only none >"$W/out" 2>&1
+if grep -q "$W/floor:2: unknown key 'false_hold'" "$W/out"; then
+    echo "ok - a bad floor line is named"
+else
+    echo "not ok - a bad floor line is named"; fails=$((fails + 1))
+fi
 [ "$fails" -eq 0 ]
