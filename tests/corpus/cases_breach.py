@@ -574,7 +574,7 @@ def logos():
                 'Academy</div><div><img src="__LOGO__" width="180" '
                 'height="54" alt="Oakfield Academy"><br>'
                 '<a href="https://www.facebook.com/OakfieldAcademyLeeds">'
-                '<img src="cid:fbicon" width="24" height="24"></a></div>')
+                'Oakfield on Facebook</a></div>')
     m = Mail("logo-gmail", WALKER, [("Canteen", "catering@fresh-meals.example")],
              "Menu", 24, "09:10", ["Hi Tom,", "Menu approved, thanks.",
                                    "Laura"], sig=["Laura Walker"],
@@ -1037,8 +1037,97 @@ def one_to_one():
     return out
 
 
+def more_breaches():
+    """A second breach for the classes whose first was a near miss's
+    partner, so that none is scored on one message."""
+    out = []
+    # logos: a phone photo pasted into a Gmail message to a parent group
+    m = Mail("lg-gmail-photo", BRENNAN, [("Parents", "u13parents@example.org")],
+             "Saturday's match", 23, "09:05",
+             ["Hi all,", "What a game! One from the touchline:",
+              ("html", '<img src="__LOGO__" width="480" height="360" '
+               'alt="IMG_4519.JPG">', "[image: IMG_4519.JPG]"),
+              "Dave"], sig=["David Brennan", "Head of PE"], client="gmail",
+             logo=False)
+    out.append(case("logo-gmail-pasted-photo.eml", "logos", m, BRENNAN,
+                    ["u13parents@example.org"], "hold",
+                    ["images-of-children-outside"],
+                    note="a phone photograph pasted inline into Gmail, outside"
+                    ))
+    out[-1]["data"] = render_with_inline(m, PHOTO_EXIF, "IMG_4519.JPG")
+    # identifiers: a personal address inside an invite's description
+    m = Mail("id-invite-personal", SMITH, [AMY], "Maths intervention", 19,
+             "10:20", ["Maths intervention, Thursday 3.30, M4.",
+                       "If the room changes I'll email from "
+                       "jsmith.maths84@icloud.com.", "Mr Smith"],
+             cc=[HUGHES], logo=False)
+    out.append(case("id-invite-personal-address.eml", "identifiers", m, SMITH,
+                    [AMY, HUGHES], "hold", PCD,
+                    note="a personal address beside the meeting details"))
+    # school-social: a teacher's own TikTok in their signature
+    out.append(teacher_note(
+        "ss-own-tiktok", "school-social", "gmail", OCONNELL, JASMINE,
+        "Choir", ["Jasmine,", "Choir is moved to Thursday this week.",
+                  "Mr O"], "hold",
+        sig_lines=["Mark O'Connell", "Director of Music",
+                   "TikTok: @markoc_music | Instagram @oakfieldacademyleeds"],
+        note="the teacher's own TikTok beside the school's Instagram"))
+    # role-address: consumer mail, written as a role
+    out.append(teacher_note(
+        "role-near-yahoo", "role-address", "outlook", SMITH, P["finn"],
+        "UKMT", ["Finn,", "Send your solutions to my home account, "
+                 "maths.help.jsmith@yahoo.co.uk, I'll mark them this "
+                 "weekend.", "Mr Smith"], "hold",
+        note="consumer mail with a role-like local part"))
+    # quoted: the teacher's own number in the Gmail quote of his earlier mail
+    q0 = Mail("q-g-own0", BRENNAN, [KAI], "Saturday", 19, "16:00",
+              ["Kai, if the minibus is late ring me on 07700 900655.",
+               "Mr B"], client="gmail")
+    q1 = Mail("q-g-own1", KAI, [BRENNAN], "Re: Saturday", 19, "18:30",
+              ["ok sir will do"], client="gmail", quote=q0)
+    m = Mail("quoted-gmail-own", BRENNAN, [KAI], "Re: Saturday", 20,
+             "08:10", ["Great, see you at 8.", "Mr B"], cc=[HUGHES],
+             client="gmail", quote=q1)
+    out.append(case("quoted-gmail-own-number.eml", "quoted", m, BRENNAN,
+                    [KAI, HUGHES], "hold", PCD,
+                    note="the teacher's own number two levels down a Gmail "
+                    "quote"))
+    # egress-own: UPNs in a spreadsheet to the teacher's own address
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    rows = [["Surname", "Forename", "UPN"]] + [
+        [n.split(" ", 1)[1], n.split(" ", 1)[0], upn("38620260%03d" % (200 + i))]
+        for i, (n, a, d) in enumerate(PUPILS[:12])]
+    m = Mail("eg-xlsx", SMITH, [("John", "john.smith.home@example.net")],
+             "markbook", 24, "18:00", ["markbook to finish at home"],
+             sig=[], client="outlook", logo=False,
+             attach=[attachment(XLSX, "9M2 markbook.xlsx", xlsx(rows))])
+    out.append(case("egress-xlsx-upn-own-personal.eml", "egress-own", m,
+                    SMITH, ["john.smith.home@example.net"], "hold",
+                    ["pupil-data-outside"],
+                    note="UPNs in a spreadsheet to the teacher's own "
+                    "registered personal address"))
+    return out
+
+
+def render_with_inline(m, image, filename):
+    """M rendered as Gmail does with an image pasted into the body: the
+    HTML refers to the picture by cid:, in multipart/related."""
+    from clients import render
+    cid = "ii_%s" % filename.lower().replace(".", "_")
+    text = render(m).replace("__LOGO__", "cid:" + cid)
+    head, sep, body = text.partition("Content-Type: multipart/alternative;")
+    b = body.split('boundary="', 1)[1].split('"', 1)[0]
+    rel = "rel_" + b
+    return (head + 'Content-Type: multipart/related; boundary="%s"\n\n'
+            '--%s\nContent-Type: multipart/alternative;' % (rel, rel) + body +
+            "\n--%s\n" % rel +
+            attachment("image/jpeg", filename, image, inline=True, cid=cid,
+                       extra=("X-Attachment-Id: " + cid,)) +
+            "\n--%s--\n" % rel)
+
+
 def cases():
     return (direct() + attachments() + unicode_cases() + separators() +
             written_out() + places() + tables() + logos() + identifiers() +
             school_social() + role_address() + quoted() + structure() +
-            egress_own() + one_to_one())
+            egress_own() + one_to_one() + more_breaches())

@@ -521,6 +521,105 @@ def more_ordinary():
     return out
 
 
+def numbers_that_are_not_contacts():
+    """Everyday mail full of numbers and identifiers that are not anyone's
+    contact details: bank details, candidate and centre numbers, ISBNs,
+    conference dial-ins, a parent's own number to the school."""
+    out = []
+    m = Mail("remit", FINANCE, [("Accounts", "accounts@edusupplies.example")],
+             "Remittance advice - INV-2026-0412", 24, "14:10",
+             ["Dear Sir/Madam,",
+              "We have paid invoice INV-2026-0412 (\u00a3584.46) by BACS "
+              "today from sort code 20-45-77, account 41235678, reference "
+              "OAKFIELD 0412. Please allow three working days.",
+              "Kind regards,", "Finance Office"], sig=sig(OFFICE))
+    out.append(case("outlook-remittance.eml", C, m, FINANCE,
+                    ["accounts@edusupplies.example"], "accept",
+                    note="bank details and invoice numbers outside"))
+    m = Mail("parent-num", MRS_KAUR, [HUGHES], "Jasmine - orthodontist", 17,
+             "07:20", ["Hi Mrs Hughes,",
+                       "Jasmine has an orthodontist appointment on Thursday "
+                       "at 10.40 so I'll collect her from reception at 10.15. "
+                       "If anything changes you can reach me on 07700 900611 "
+                       "after 9.", "Thanks", "Manpreet Kaur"], client="gmail")
+    out.append(case("gmail-parent-own-number.eml", C, m, MRS_KAUR[1],
+                    [HUGHES], "accept", auth=None,
+                    note="a parent gives the school her own number"))
+    m = Mail("parent-absence", MRS_PATEL, [("Attendance", "office@school.example")],
+             "Absence - Amy Patel 9R", 19, "07:45",
+             ["Good morning,",
+              "Amy Patel (9R, DOB 14/05/2011) is off today with a "
+              "temperature. I'll let you know if she's not back tomorrow.",
+              "Priya Patel"], client="apple", sig=["Sent from my iPhone"])
+    out.append(case("apple-parent-absence.eml", C, m, MRS_PATEL[1], [OFFICE],
+                    "accept", auth=None,
+                    note="a parent reports an absence with the child's DOB"))
+    m = Mail("exams", WALKER, [AMY], "Your mock exam details", 20, "10:00",
+             ["Dear Amy,",
+              "Your candidate number for the mock exams is 4721; our centre "
+              "number is 36123. Please write both on every paper. Your first "
+              "exam is English Language Paper 1 on Monday 30 November at "
+              "9am in the sports hall (seat C14).",
+              "Exams Office"], cc=[HUGHES], sig=sig(WALKER, disclaimer=False))
+    out.append(case("outlook-candidate-number.eml", C, m, WALKER,
+                    [AMY, HUGHES], "accept",
+                    note="a candidate number, a centre number, a seat"))
+    m = Mail("isbn", JONES, [DAISY], "Reading for the holiday", 20, "12:40",
+             ["Hi Daisy,",
+              "The edition we use is Penguin Modern Classics, ISBN "
+              "978-0-14-118776-1 (\u00a38.99). The library has 3 copies, "
+              "shelf mark 823.912 ORW.",
+              "Mrs Jones"], cc=[HUGHES], client="thunderbird",
+             sig=["Anna Jones", "Head of English"])
+    out.append(case("thunderbird-isbn.eml", C, m, JONES, [DAISY, HUGHES],
+                    "accept", note="an ISBN, a price, a shelf mark"))
+    teams = ["Online parents' evening - Amy Patel",
+             ("lines", ["________________________________________________"
+                        "________________",
+                        "Microsoft Teams meeting",
+                        "Join on your computer, mobile app or room device",
+                        "Click here to join the meeting",
+                        "Meeting ID: 374 912 556 018",
+                        "Passcode: Xk7Pq2",
+                        "Or call in (audio only)",
+                        "+44 20 7946 0958,,572913084#   United Kingdom, "
+                        "London",
+                        "Phone Conference ID: 572 913 084#",
+                        "Find a local number | Reset PIN",
+                        "Learn More | Meeting options",
+                        "________________________________________________"
+                        "________________"])]
+    m = Mail("teams-pupil", JONES, [AMY], "Online parents' evening", 24,
+             "15:05", teams, cc=[MRS_PATEL], logo=False)
+    out.append(case("outlook-teams-dial-in.eml", C, m, JONES,
+                    [AMY, MRS_PATEL], "journal", ["private-one-to-one"],
+                    note="a Teams meeting with its dial-in conference number, "
+                    "to a pupil and her parent (no staff copied: "
+                    "journalled)"))
+    m = Mail("vacation", OCONNELL, [JASMINE], "Re: solo music", 25, "18:00",
+             ["I'm away with the orchestra until Monday 30 November and will "
+              "reply when I'm back. For anything urgent, please contact the "
+              "school office."], client="gmail",
+             headers=[("Auto-Submitted", "auto-replied"),
+                      ("Precedence", "bulk")])
+    out.append(case("gmail-vacation-pupil.eml", C, m, OCONNELL, [JASMINE],
+                    "journal", ["private-one-to-one"],
+                    note="a Gmail vacation responder to one pupil"))
+    m = Mail("ed-psych", KHAN, [("Educational Psychology", "eps@leeds-council.example")],
+             "Referral - Callum Reid", 25, "11:15",
+             ["Dear Dr Osei,",
+              "Further to our call, the referral for Callum Reid (Year 9, DOB "
+              "03/10/2011) has been uploaded to the secure portal, reference "
+              "EPS-2026-3391. Parents have consented.",
+              "Kind regards,", "Aisha Khan"], sig=sig(KHAN))
+    out.append(case("outlook-one-dob-agency.eml", C, m, KHAN,
+                    ["eps@leeds-council.example"], "accept",
+                    note="one pupil's date of birth to an agency, below the "
+                    "list threshold"))
+    return out
+
+
 def cases():
     return (ordinary_staff() + ordinary_outside() + ordinary_pupils() +
-            newsletters_calendars() + more_ordinary())
+            newsletters_calendars() + more_ordinary() +
+            numbers_that_are_not_contacts())
