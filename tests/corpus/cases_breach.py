@@ -1117,7 +1117,7 @@ def render_with_inline(m, image, filename):
     text = render(m).replace("__LOGO__", "cid:" + cid)
     head, sep, body = text.partition("Content-Type: multipart/alternative;")
     b = body.split('boundary="', 1)[1].split('"', 1)[0]
-    rel = "rel_" + b
+    rel = b[:-4] + "rel0"
     return (head + 'Content-Type: multipart/related; boundary="%s"\n\n'
             '--%s\nContent-Type: multipart/alternative;' % (rel, rel) + body +
             "\n--%s\n" % rel +

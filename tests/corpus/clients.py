@@ -344,7 +344,7 @@ def render(m):
                          charset="UTF-8", extra="; format=flowed")
         if m.attach:
             body = Multi("mixed", [body] + m.attach)
-        return message(hdr, body, seed)
+        return message(hdr, body, seed, m.client)
 
     if m.client == "outlook":
         hdr += [("Thread-Topic", m.subject.split(": ", 1)[-1]),
@@ -396,4 +396,4 @@ def render(m):
         body = text_leaf("html", html)
     if m.attach:
         body = Multi("mixed", [body] + m.attach)
-    return message(hdr, body, seed)
+    return message(hdr, body, seed, m.client)

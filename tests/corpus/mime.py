@@ -20,9 +20,22 @@ from io import BytesIO
 ZIP_TIME = (2026, 11, 16, 9, 0, 0)
 
 
-def boundary(seed, n):
+def boundary(seed, n, style=None):
+    """A MIME boundary in the form STYLE's client writes (Outlook,
+    Gmail, Apple Mail, Thunderbird), made from SEED and N."""
     h = hashlib.sha1(("%s/%d" % (seed, n)).encode()).hexdigest()
-    return h[:28]
+    if style == "outlook":
+        return "_%03d_LO2P265MB5142%sLO2P265MB5142GBRP_" % (n - 1, h[:16].upper())
+    if style == "gmail":
+        return "0000000000%s" % h[:18]
+    if style == "apple":
+        return "Apple-Mail=_%s-%s-%s-%s-%s" % (
+            h[:8].upper(), h[8:12].upper(), h[12:16].upper(),
+            h[16:20].upper(), h[20:32].upper())
+    if style == "thunderbird":
+        return "------------%s" % base64.b64encode(bytes.fromhex(h[:36]))\
+            .decode().replace("+", "a").replace("/", "b")[:24]
+    return "_%03d_%s" % (n, h[:28])
 
 
 def qp(text):
@@ -78,25 +91,27 @@ class Multi:
         self.parts = parts
         self.params = params
 
-    def render(self, seed, counter):
+    def render(self, seed, counter, style=None):
         counter[0] += 1
-        b = "_%03d_%s" % (counter[0], boundary(seed, counter[0]))
+        b = boundary(seed, counter[0], style)
         out = ['Content-Type: multipart/%s;%s\n\tboundary="%s"\n\n' %
                (self.subtype, self.params, b)]
         for p in self.parts:
             out.append("--%s\n" % b)
-            out.append(p.render(seed, counter) if isinstance(p, Multi) else p)
+            out.append(p.render(seed, counter, style) if isinstance(p, Multi)
+                       else p)
             out.append("\n")
         out.append("--%s--\n" % b)
         return "".join(out)
 
 
-def message(headers, body, seed):
-    """HEADERS: list of (name, value); BODY a leaf string or Multi."""
+def message(headers, body, seed, style=None):
+    """HEADERS: list of (name, value); BODY a leaf string or Multi; STYLE
+    the client whose boundaries to write."""
     lines = ["%s: %s" % hv for hv in headers]
     lines.append("MIME-Version: 1.0")
     if isinstance(body, Multi):
-        b = body.render(seed, [0])
+        b = body.render(seed, [0], style)
     else:
         b = body
     return "\n".join(lines) + "\n" + b
