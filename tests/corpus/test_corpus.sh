@@ -40,6 +40,13 @@ else
     fails=$((fails + 1))
 fi
 
+n=$(grep -cv '^\(#\|$\)' "$CORPUS/MANIFEST")
+if [ "$n" -ge 150 ]; then
+    echo "ok - the corpus has at least 150 messages ($n)"
+else
+    echo "not ok - the corpus has at least 150 messages ($n)"; fails=$((fails + 1))
+fi
+
 # The gate itself: a floor the corpus cannot reach fails, naming what is
 # below it; a manifest or floor with a mistake is refused with its file
 # and line.
