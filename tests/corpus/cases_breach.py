@@ -23,7 +23,7 @@ import os
 
 from clients import Mail, LOGO, SOCIAL_ICON
 from mime import (Multi, attachment, b64, docx, excel_serial, jpeg_with_exif,
-                  leaf, message, odt, pdf, qp, text_leaf, xlsx, zip_of)
+                  leaf, message, odt, pdf, pptx, qp, text_leaf, xlsx, zip_of)
 from people import *  # noqa: F401,F403
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -654,6 +654,10 @@ def identifiers():
                          19), SMITH, [AMY], "journal",
                     ["private-one-to-one"],
                     note="a Google Calendar invite to one pupil: UID@google.com"))
+    out.append(case("id-google-invite-staff.eml", c,
+                    gcal("g3", JONES, "1a2b3c4d5e6f7g8h9i0j1k2l3m@google.com",
+                         20), SMITH, [JONES], "accept",
+                    note="a Google Calendar invite to a colleague"))
     out.append(case("id-google-invite-pupil2.eml", c,
                     gcal("g2", BEN, "7h2j4k6l8m0n1p3q5r7s9t1v3w@google.com",
                          20), SMITH, [BEN, HUGHES], "accept",
@@ -1092,6 +1096,29 @@ def more_breaches():
                     [KAI, HUGHES], "hold", PCD,
                     note="the teacher's own number two levels down a Gmail "
                     "quote"))
+    # attachment: a PowerPoint revision deck
+    PPTX = ("application/vnd.openxmlformats-officedocument.presentationml."
+            "presentation")
+    out.append(teacher_note(
+        "att-pptx-mobile", "attachment", "outlook", AHMED, ELLA,
+        "Revision slides", ["Hi Ella,", "The slides from today's revision "
+                            "session are attached.", "Ms Ahmed"], "hold",
+        attach=[attachment(PPTX, "Chemistry revision.pptx", pptx([
+            ["Paper 1 revision", "Atomic structure and bonding"],
+            ["Exam technique", "Read the command word first"],
+            ["Stuck the night before?",
+             "Message me on 07700 900667 - any time"]]))],
+        note="a mobile on the last slide of a PowerPoint deck"))
+    # direct: base64 text parts, as Outlook sends some UTF-8 mail
+    m = Mail("b64-mobile", JONES, [ZARA := P["zara"]], "Poetry competition",
+             20, "13:40", ["Hi Zara,", "Your poem \u2018Winter Harbour\u2019 is "
+                           "through to the final! If the judges need you on "
+                           "Saturday I'll text you - my mobile is 07700 "
+                           "900668.", "Mrs Jones"], cc=[HUGHES],
+             sig=sig(JONES, disclaimer=False), cte="base64")
+    out.append(case("direct-base64-mobile.eml", "direct", m, JONES,
+                    [ZARA, HUGHES], "hold", PCD,
+                    note="a mobile in base64-encoded text parts"))
     # egress-own: UPNs in a spreadsheet to the teacher's own address
     XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     rows = [["Surname", "Forename", "UPN"]] + [

@@ -619,7 +619,60 @@ def numbers_that_are_not_contacts():
     return out
 
 
+def encoded_and_bulk():
+    """Base64 text parts with accented names, and a bulk HTML newsletter
+    with tracked links and the school's social icons."""
+    out = []
+    m = Mail("b64-parent", OCONNELL, [("Siobh\u00e1n Doyle", "s.doyle@example.net")],
+             "Finn's grade 5 piano", 24, "12:15",
+             ["Dear Mrs Doyle,",
+              "Great news \u2013 Finn passed his Grade 5 piano with merit "
+              "(128/150). Zo\u00eb in 11B got a distinction, so we'll "
+              "celebrate both in Friday's assembly. The certificate will come "
+              "home in his bag.",
+              "Kind regards,", "Mark O'Connell"], sig=sig(OCONNELL),
+             cte="base64")
+    out.append(case("outlook-base64-parent.eml", C, m, OCONNELL,
+                    ["s.doyle@example.net"], "accept",
+                    note="base64 text parts, accented names, a score"))
+    track = "https://oakfield-academy.example/r/?u=%s&e=p1"
+    html = ('<table width="600" cellpadding="0" cellspacing="0" style="font-'
+            'family:Arial"><tr><td><img src="https://oakfield-academy.example/'
+            'img/banner.png" width="600" alt="Oakfield PTA"></td></tr><tr><td>'
+            '<h2>PTA Christmas Fair</h2><p>Saturday 5 December, 11am-2pm, '
+            'main hall. Tombola, cake stall, Santa\u2019s grotto (\u00a33).</p>'
+            '<p><a href="%s">Volunteer for a stall</a> | <a href="%s">Donate '
+            'a prize</a></p><p>Follow us: <a href="https://www.instagram.com/'
+            'OakfieldAcademyLeeds">Instagram</a> \u00b7 <a href="https://x.com/'
+            'OakfieldAcad">X</a> \u00b7 <a href="https://www.facebook.com/'
+            'OakfieldAcademyLeeds">Facebook</a></p><p style="font-size:10px">'
+            'You are receiving this because you are a parent or carer at '
+            'Oakfield Academy. <a href="%s">Unsubscribe</a></p></td></tr>'
+            '</table>' % (track % "vol26", track % "prize26", track % "unsub"))
+    text = ("PTA Christmas Fair\n\nSaturday 5 December, 11am-2pm, main hall. "
+            "Tombola, cake stall, Santa\u2019s grotto (\u00a33).\n\nVolunteer "
+            "for a stall: %s\nDonate a prize: %s\n\nFollow us: Instagram, X, "
+            "Facebook\n\nUnsubscribe: %s\n" % (track % "vol26",
+                                                 track % "prize26",
+                                                 track % "unsub"))
+    news = message([("From", "Oakfield Academy PTA <office@school.example>"),
+                    ("To", "Oakfield Parents <parents@school.example>"),
+                    ("Subject", "PTA Christmas Fair - can you help?"),
+                    ("Date", "Tue, 24 Nov 2026 19:00:00 +0000"),
+                    ("Message-ID", "<pta-2611-fair@school.example>"),
+                    ("List-Unsubscribe", "<%s>" % (track % "unsub")),
+                    ("Precedence", "bulk")],
+                   Multi("alternative", [text_leaf("plain", text),
+                                         text_leaf("html", html)]),
+                   "pta", "gmail")
+    out.append(case("bulk-pta-newsletter.eml", C, news, OFFICE,
+                    [MRS_PATEL, MRS_OKAFOR, MR_REID, MRS_KAUR], "accept",
+                    note="a bulk HTML newsletter to parents, sent as the "
+                    "office"))
+    return out
+
+
 def cases():
-    return (ordinary_staff() + ordinary_outside() + ordinary_pupils() +
+    return (encoded_and_bulk() + ordinary_staff() + ordinary_outside() + ordinary_pupils() +
             newsletters_calendars() + more_ordinary() +
             numbers_that_are_not_contacts())

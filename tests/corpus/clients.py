@@ -54,7 +54,7 @@ class Mail:
     def __init__(self, name, frm, to, subject, day, hhmm, body, sig=(),
                  cc=(), quote=None, attach=(), headers=(), client="outlook",
                  logo=None, greeting=None, signoff=None, sig_html=None,
-                 html_only=False):
+                 html_only=False, cte="quoted-printable"):
         self.name = name
         self.frm, self.to, self.cc = frm, list(to), list(cc)
         self.subject, self.day, self.hhmm = subject, day, hhmm
@@ -64,6 +64,7 @@ class Mail:
         self.greeting, self.signoff = greeting, signoff
         self.sig_html = sig_html
         self.html_only = html_only
+        self.cte = cte  # of the text parts: Outlook and Gmail also use base64
 
 
 # ------------------------------------------------------------ plain text
@@ -357,8 +358,8 @@ def render(m):
         cid = ("image001.png@01DB3F2A.%s" % hashlib.sha1(seed.encode())
                .hexdigest()[:8].upper()) if m.logo else None
         html = OUTLOOK_HEAD + outlook_inner(m, cid) + "</div>\n</body>\n</html>\n"
-        alt = Multi("alternative", [text_leaf("plain", text),
-                                    text_leaf("html", html)])
+        alt = Multi("alternative", [text_leaf("plain", text, m.cte),
+                                    text_leaf("html", html, m.cte)])
         if cid:
             body = Multi("related", [alt, attachment("image/png", "image001.png",
                                                      LOGO, inline=True, cid=cid)],
@@ -369,14 +370,15 @@ def render(m):
         hdr.append(("X-Google-Smtp-Source",
                     "AGHT+IF" + hashlib.sha1(seed.encode()).hexdigest()[:32]))
         html = gmail_inner(m) + "\n"
-        body = Multi("alternative", [text_leaf("plain", wrap(text, 76)),
-                                     text_leaf("html", html)])
+        body = Multi("alternative", [text_leaf("plain", wrap(text, 76), m.cte),
+                                     text_leaf("html", html, m.cte)])
         if m.logo:
             # Gmail signature images are inline cid: parts too
             cid = "ii_m%s" % hashlib.sha1(seed.encode()).hexdigest()[:14]
             html = html.replace("__LOGO__", "cid:" + cid)
-            body = Multi("alternative", [text_leaf("plain", wrap(text, 76)),
-                                         text_leaf("html", html)])
+            body = Multi("alternative", [
+                text_leaf("plain", wrap(text, 76), m.cte),
+                text_leaf("html", html, m.cte)])
             body = Multi("related", [body, attachment(
                 "image/png", "oakfield-logo.png", LOGO, inline=True,
                 cid=cid, extra=("X-Attachment-Id: " + cid,))])
@@ -393,7 +395,7 @@ def render(m):
             text_leaf("plain", text, charset="utf-8"),
             text_leaf("html", html, charset="utf-8")])
     if m.html_only:
-        body = text_leaf("html", html)
+        body = text_leaf("html", html, m.cte)
     if m.attach:
         body = Multi("mixed", [body] + m.attach)
     return message(hdr, body, seed, m.client)

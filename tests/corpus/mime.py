@@ -391,3 +391,45 @@ def flowed(text, width=72):
         out.extend(ln + " " for ln in lines[:-1])
         out.append(lines[-1])
     return "\n".join(out)
+
+
+def pptx(slides):
+    """A presentation: SLIDES is a list of lists of text lines."""
+    hdr = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    A = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    PNS = ('xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/'
+           'main"')
+    R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    RNS = ('xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+           'relationships"')
+    PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+    M = "application/vnd.openxmlformats-officedocument.presentationml."
+    files, ids, rels, over = [], [], [], []
+    for i, lines in enumerate(slides, 1):
+        paras = "".join("<a:p><a:r><a:t>%s</a:t></a:r></a:p>" % _x(t)
+                        for t in lines)
+        files.append(("ppt/slides/slide%d.xml" % i, hdr + (
+            '<p:sld %s %s><p:cSld><p:spTree><p:sp><p:txBody><a:bodyPr/>%s'
+            '</p:txBody></p:sp></p:spTree></p:cSld></p:sld>' %
+            (A, PNS, paras))))
+        ids.append('<p:sldId id="%d" r:id="rId%d"/>' % (255 + i, i))
+        rels.append('<Relationship Id="rId%d" Type="%sslide" Target="slides/'
+                    'slide%d.xml"/>' % (i, R, i))
+        over.append('<Override PartName="/ppt/slides/slide%d.xml" '
+                    'ContentType="%sslide+xml"/>' % (i, M))
+    pres = hdr + ('<p:presentation %s %s><p:sldIdLst>%s</p:sldIdLst>'
+                  '</p:presentation>' % (PNS, RNS, "".join(ids)))
+    ct = hdr + ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'content-types"><Default Extension="rels" ContentType="'
+                'application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/ppt/presentation.xml" ContentType="%s'
+                'presentation.main+xml"/>%s</Types>' % (M, "".join(over)))
+    top = hdr + ('<Relationships xmlns="%s"><Relationship Id="rId1" Type="%s'
+                 'officeDocument" Target="ppt/presentation.xml"/>'
+                 '</Relationships>' % (PR, R))
+    prels = hdr + '<Relationships xmlns="%s">%s</Relationships>' % (
+        PR, "".join(rels))
+    return _zip([("[Content_Types].xml", ct), ("_rels/.rels", top),
+                 ("ppt/presentation.xml", pres),
+                 ("ppt/_rels/presentation.xml.rels", prels)] + files)
