@@ -309,8 +309,8 @@ claim_resolve(const struct sg_config *cfg, const char *addr, bool trusted,
         sg_judge_claim_trust(cfg, addr, &person, &channel, trusted,
                              auth_user, &forged);
     if (!keep_external && person == NULL &&
-        !sg_rules_school_address(cfg->rules, addr))
-        return 0;
+        (!sg_rules_school_address(cfg->rules, addr) || trusted))
+        return 0; /* nobody's, and outside or vouched for: adds nothing */
     return claim_add(sender, addr, person, channel, source, forged) < 0 ? -1
                                                                         : 1;
 }
@@ -367,6 +367,21 @@ sg_judge_sender_envelope(const struct sg_config *cfg, const char *env_from,
     return login_claims(cfg, auth_user, sender, addr_r, error_r);
 }
 
+/* Did the client log in as a member of staff?  Their login's person (the
+ * envelope's, when the login owns it, or one found from the login). */
+static bool
+staff_login(const struct sg_sender *sender, const char *auth_user)
+{
+    for (size_t i = 0; auth_user != NULL && i < sender->n_claims; i++) {
+        const struct sg_sender_claim *c = &sender->claims[i];
+        if (c->person != NULL && c->channel == SG_CHANNEL_SCHOOL &&
+            sg_auth_matches(auth_user, c->person) &&
+            sg_person_has_role(c->person, SG_ROLE_STAFF))
+            return true;
+    }
+    return false;
+}
+
 int
 sg_judge_sender_headers(const struct sg_config *cfg,
                         const struct sg_msgview *view, bool trusted,
@@ -379,6 +394,12 @@ sg_judge_sender_headers(const struct sg_config *cfg,
                    "the filter checks";
         return -1;
     }
+    /* A member of staff who logged in may name another school address
+     * (a shared mailbox in Reply-To:, a colleague in Sender:): the MTA
+     * vouches for the client as the school's own, as it does for a
+     * trusted client.  Anyone else naming a school address they do not
+     * own is judged as an outsider using it. */
+    bool believed = trusted || staff_login(sender, auth_user);
     for (size_t i = 0; i < view->n_sender_claims; i++) {
         const char *addr = view->sender_claims[i];
         *addr_r = addr;
@@ -387,7 +408,7 @@ sg_judge_sender_headers(const struct sg_config *cfg,
             sender->claims[0].sources |= SG_CLAIM_HEADER;
             continue; /* the envelope sender's own: judged already */
         }
-        if (claim_resolve(cfg, addr, trusted, auth_user, SG_CLAIM_HEADER,
+        if (claim_resolve(cfg, addr, believed, auth_user, SG_CLAIM_HEADER,
                           false, sender, error_r) < 0)
             return -1;
     }
