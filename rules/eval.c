@@ -84,7 +84,9 @@ roles_match(const struct sg_person *p, const struct strv *roles)
         const char *r = roles->v[i];
         if (strcasecmp(r, "anyone") == 0)
             return true;
-        if (strcasecmp(r, SG_ROLE_EXTERNAL) == 0 && p == NULL)
+        if ((strcasecmp(r, SG_ROLE_EXTERNAL) == 0 ||
+             strcasecmp(r, SG_ROLE_OUTSIDE) == 0) &&
+            p == NULL)
             return true;
         if (p != NULL && sg_person_has_role(p, r))
             return true;
@@ -146,9 +148,12 @@ party_match(struct ctx *c, const struct partyset *set,
         pch = CH_EXTERNAL;
         p = NULL;
     }
+    /* outside: no one in the directory (roles_match), or anyone's
+     * registered personal address, the sender's own included. */
     if ((pch & ch) &&
-        (roles_match(p, &set->roles) || addrs_match(party->address,
-                                                    &set->addrs)))
+        (roles_match(p, &set->roles) ||
+         addrs_match(party->address, &set->addrs) ||
+         (pch == CH_PERSONAL && strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
@@ -404,6 +409,27 @@ cmp_ok(enum cmp op, size_t a, size_t b)
     return false;
 }
 
+/* recipients [PARTIES] OP N: every envelope recipient (Bcc included:
+ * they are envelope recipients), or those that match the parties, not
+ * counting the sender's own addresses (as 'to none').  1, 0, -1. */
+static int
+recipients_count(struct ctx *c, const struct cond *cd)
+{
+    const struct sg_eval_input *in = c->in;
+    if (cd->to.set.roles.n == 0 && cd->to.set.addrs.n == 0)
+        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+    size_t n = 0;
+    for (size_t i = 0; i < in->n_rcpts; i++) {
+        if (is_sender_self(in, &in->rcpts[i]))
+            continue;
+        int m = party_match(c, &cd->to.set, &in->rcpts[i], false);
+        if (m < 0)
+            return -1;
+        n += (size_t)m;
+    }
+    return cmp_ok(cd->cmp, n, cd->count);
+}
+
 /* Evaluate one condition; targets (may be NULL) narrows for 'to any'.
  * 1 true, 0 false, -1 error. */
 static int
@@ -439,7 +465,7 @@ cond_eval(struct ctx *c, const struct cond *cd, bool *targets,
         return 0;
     }
     case C_RECIPIENTS:
-        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+        return recipients_count(c, cd);
     case C_CONTENT:
         return cond_content(c, cd, out);
     case C_ATTACHMENT:

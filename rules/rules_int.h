@@ -144,10 +144,15 @@ enum cond_kind {
     C_INCOMPLETE, /* inspection incomplete: view->incomplete != 0 */
 };
 
+/* The language's word for "outside the school": no one in the directory
+ * (external), or anyone reached at a registered personal address. */
+#define SG_ROLE_OUTSIDE "outside"
+
 struct cond {
     enum cond_kind kind;
     struct partyset from; /* C_FROM */
-    struct rcptcond to;   /* C_TO */
+    struct rcptcond to;   /* C_TO; C_RECIPIENTS: to.set, when it has roles
+                             or addresses, says which recipients count */
     enum cmp cmp;         /* C_RECIPIENTS */
     unsigned count;
     struct contentitem *items; /* C_CONTENT */

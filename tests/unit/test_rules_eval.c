@@ -408,6 +408,108 @@ test_recipient_conditions(void **state)
     sg_msgview_free(&mv);
 }
 
+/* recipients PARTIES OP N counts the recipients that match (Bcc'd ones
+ * are envelope recipients too), not the sender's own copy: one pupil is
+ * one-to-one, a class is not. */
+static void
+test_recipient_count(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule one2one { from staff to pupil to none staff\n"
+        "               recipients pupil, former-pupil-under-18 = 1\n"
+        "               action journal }\n"
+        "rule bare { recipients pupil 1 action annotate }\n"
+        "rule class { recipients pupil via school > 5 action annotate }\n"
+        "rule total { recipients >= 3 action annotate }\n");
+    struct sg_msgview *mv = view("Homework", "Please finish chapter 3.");
+    struct sg_party rc[30];
+    rc[0] = school(pupil1);
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_non_null(find(v, "one2one"));
+    assert_non_null(find(v, "bare"));
+    assert_null(find(v, "class"));
+    assert_null(find(v, "total"));
+    sg_verdict_free(&v);
+
+    /* The sender's own copy and a parent do not make it less private. */
+    rc[1] = school(teacher);
+    rc[2] = personal("mum@example.com", parent);
+    in.n_rcpts = 3;
+    v = eval(r, &in);
+    assert_non_null(find(v, "one2one"));
+    assert_non_null(find(v, "total"));
+    sg_verdict_free(&v);
+
+    /* Two pupils, a former pupil under 18 with one pupil: not one. */
+    rc[1] = school(pupil2);
+    in.n_rcpts = 2;
+    v = eval(r, &in);
+    assert_null(find(v, "one2one"));
+    assert_null(find(v, "bare"));
+    sg_verdict_free(&v);
+    rc[1] = school(former);
+    v = eval(r, &in);
+    assert_null(find(v, "one2one"));
+    assert_non_null(find(v, "bare"));
+    sg_verdict_free(&v);
+
+    /* A class of 25 (To: one pupil, Bcc: the rest). */
+    for (size_t i = 0; i < 25; i++)
+        rc[i] = school(i % 2 ? pupil2 : pupil1);
+    in.n_rcpts = 25;
+    v = eval(r, &in);
+    assert_null(find(v, "one2one"));
+    assert_non_null(find(v, "class"));
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+/* to outside: no one in the directory, or anyone's registered personal
+ * address, the sender's own included; never a school address. */
+static void
+test_outside(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule out { from staff to outside content upn action hold }\n"
+        "rule ext { from staff to external content upn action annotate }\n");
+    struct sg_msgview *mv = view("Class list", "Amy B801200005001");
+    struct sg_party rc[1] = {personal("john.home@example.net", teacher)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    /* to the teacher's own registered personal address */
+    struct sg_verdict *v = eval(r, &in);
+    assert_non_null(find(v, "out"));
+    assert_null(find(v, "ext")); /* what 'external' never saw */
+    assert_int_equal(v->action, SG_ACTION_HOLD);
+    assert_int_equal(find(v, "out")->n_recipients, 1);
+    sg_verdict_free(&v);
+    /* a parent's registered personal address */
+    rc[0] = personal("pat.home@example.org", parent);
+    v = eval(r, &in);
+    assert_non_null(find(v, "out"));
+    sg_verdict_free(&v);
+    /* no one in the directory */
+    rc[0] = external("admissions@northside.example");
+    v = eval(r, &in);
+    assert_non_null(find(v, "out"));
+    assert_non_null(find(v, "ext"));
+    sg_verdict_free(&v);
+    /* a colleague at school */
+    rc[0] = school(teacher2);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 0);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
 static void
 test_rcpt_time(void **state)
 {
@@ -768,6 +870,8 @@ main(void)
         cmocka_unit_test(test_test_mode),
         cmocka_unit_test(test_exceptions),
         cmocka_unit_test(test_recipient_conditions),
+        cmocka_unit_test(test_recipient_count),
+        cmocka_unit_test(test_outside),
         cmocka_unit_test(test_rcpt_time),
         cmocka_unit_test(test_sender_channels),
         cmocka_unit_test(test_time_conditions),
