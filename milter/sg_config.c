@@ -75,6 +75,8 @@ const struct sg_conf_entry sg_conf_table[] = {
      OFF(n_school_phone_numbers), "", 0, 0, NULL},
     {"school_postcodes", SG_CONF_CSV, OFF(school_postcodes),
      OFF(n_school_postcodes), "", 0, 0, NULL},
+    {"personal_email_domains", SG_CONF_LIST, OFF(personal_email_domains),
+     OFF(n_personal_email_domains), "", 0, 0, NULL},
     {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0,
      NULL},
     {"dsl_contact", SG_CONF_STRING, OFF(dsl_contact), 0,
@@ -534,6 +536,7 @@ static const struct {
     {"journal_address", check_address},  {"notice_from", check_address},
     {"dsl_addresses", check_address},
     {"review_trusted_proxy", check_network},
+    {"personal_email_domains", sg_rules_personal_domain_check},
 };
 
 /* The checks of item_checks on e's value in cfg (empty strings pass: they
@@ -1076,6 +1079,9 @@ open_rules(struct sg_config *cfg, const char **error_r)
     opt.n_school_phone_numbers = cfg->n_school_phone_numbers;
     opt.school_postcodes = (const char *const *)cfg->school_postcodes;
     opt.n_school_postcodes = cfg->n_school_postcodes;
+    opt.personal_email_domains =
+        (const char *const *)cfg->personal_email_domains;
+    opt.n_personal_email_domains = cfg->n_personal_email_domains;
     opt.timezone = cfg->timezone;
     opt.dsl_contact = cfg->dsl_contact;
     opt.known_roles = (const char *const *)known;

@@ -79,6 +79,8 @@ struct sg_config {
     size_t n_school_phone_numbers;
     char **school_postcodes;
     size_t n_school_postcodes;
+    char **personal_email_domains; /* beyond the rules' built-in list */
+    size_t n_personal_email_domains;
     char *timezone;
     char *dsl_contact;
     char *exceptions_register;

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,100 @@ sg_rules_school_address(const struct sg_rules *rules, const char *address)
     return rules != NULL && at != NULL && sg_domain_is_school(rules, at + 1);
 }
 
+/* ------------------------------------------------------------ personal email */
+
+/* Consumer mail providers: an address there is someone's own mailbox.
+ * Anything else outside the school (a university's admissions office, a
+ * supplier's orders desk) is an organisation's, and personal only when
+ * the directory registers it as someone's personal address. */
+const char *const sg_personal_domains_builtin[] = {
+    "gmail.com", "googlemail.com",
+    "outlook.*", "hotmail.*", "live.*", "msn.com", "windowslive.com",
+    "yahoo.*", "ymail.com", "rocketmail.com",
+    "icloud.com", "me.com", "mac.com",
+    "aol.*", "aim.com",
+    "protonmail.com", "protonmail.ch", "proton.me", "pm.me",
+    "tutanota.com", "tutanota.de", "tuta.io", "tuta.com",
+    "gmx.*", "mail.com", "yandex.*", "zoho.com", "fastmail.com", "fastmail.fm",
+    "btinternet.com", "btopenworld.com", "btconnect.com",
+    "sky.com", "virginmedia.com", "virgin.net", "blueyonder.co.uk",
+    "ntlworld.com", "talktalk.net", "tiscali.co.uk", "plus.com",
+    "orange.net", "wanadoo.co.uk", "hushmail.com",
+    NULL,
+};
+
+bool
+sg_rules_personal_domain(const struct sg_rules *rules, const char *domain)
+{
+    for (size_t i = 0; i < rules->personal_domains.n; i++)
+        if (fnmatch(rules->personal_domains.v[i], domain, FNM_CASEFOLD) == 0)
+            return true;
+    return false;
+}
+
+int
+sg_rules_personal_domain_check(const char *item, const char **why_r)
+{
+    item += item[0] == '@';
+    bool dot = false;
+    for (const char *p = item; *p; p++) {
+        if (*p == '.')
+            dot = true;
+        else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '*' &&
+                 *p != '?') {
+            *why_r = "is not a domain (gmail.com, or yahoo.* for all of "
+                     "them)";
+            return -1;
+        }
+    }
+    if (!dot || item[0] == '.' || item[0] == '*') {
+        *why_r = "is not a domain (gmail.com, or yahoo.* for all of them; "
+                 "subdomains are never personal)";
+        return -1;
+    }
+    return 0;
+}
+
+/* Machine identifiers look like addresses: "cid:part1@01D9...",
+ * Message-ID / In-Reply-To / References values, a calendar's or a
+ * contact card's UID.  Is the address at start one, by what precedes it:
+ * a cid: or mid: URL, or a header or property line of those names (the
+ * logical line, so folded ones too, and quoted ones with "> ")? */
+static bool
+email_is_identifier(const char *text, size_t start)
+{
+    static const char *const names[] = {
+        "message-id", "in-reply-to", "references", "content-id",
+        "resent-message-id", "original-message-id", "x-message-id", "uid",
+        "x-ms-exchange-parent-message-id", NULL};
+    if (start >= 4 && (strncasecmp(text + start - 4, "cid:", 4) == 0 ||
+                       strncasecmp(text + start - 4, "mid:", 4) == 0))
+        return true;
+    /* the start of the logical line: back over folded lines (they begin
+     * with white space), at most 20 lines and 4000 bytes */
+    size_t b = start, floor = start > 4000 ? start - 4000 : 0;
+    for (int lines = 0; lines < 20; lines++) {
+        while (b > floor && text[b - 1] != '\n')
+            b--;
+        if (b == floor || (text[b] != ' ' && text[b] != '\t'))
+            break;
+        b--; /* onto the '\n' of the line before */
+    }
+    while (b < start && (text[b] == '>' || text[b] == ' ' || text[b] == '\t'))
+        b++;
+    size_t e = b;
+    while (e < start && e - b < 40 &&
+           (isalnum((unsigned char)text[e]) || text[e] == '-'))
+        e++;
+    if (e == b || e >= start || (text[e] != ':' && text[e] != ';'))
+        return false;
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strlen(names[i]) == e - b &&
+            strncasecmp(text + b, names[i], e - b) == 0)
+            return true;
+    return false;
+}
+
 static int
 month_from_name(const char *p)
 {
@@ -510,13 +605,16 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
         return 1;
     }
     case VAL_EMAIL_PERSONAL: {
+        /* a consumer provider's; registered addresses: detect_keep */
         const char *at = memchr(m, '@', ml);
         if (at == NULL || (size_t)(m + ml - at - 1) > MAX_FINDING_TEXT)
             return 0;
         size_t dl = (size_t)(m + ml - at - 1);
         memcpy(buf, at + 1, dl);
         buf[dl] = '\0';
-        return !sg_domain_is_school(rules, buf);
+        return !sg_domain_is_school(rules, buf) &&
+               sg_rules_personal_domain(rules, buf) &&
+               !email_is_identifier(text, start);
     }
     case VAL_POSTCODE_HOUSE:
         return 1; /* the postcode check needs the capture: validate_group */
@@ -595,6 +693,23 @@ copy_capped(char *dst, const char *src, size_t len)
     dst[len] = '\0';
 }
 
+/* personal-email: an address the directory registers as the sender's
+ * own personal one, whatever its domain (not when it is an identifier). */
+static bool
+registered_personal(const struct sg_rules *rules, const struct detect_sink *k,
+                    const char *text, size_t s, size_t e)
+{
+    (void)rules;
+    if (k->d->validate != VAL_EMAIL_PERSONAL || k->n_registered == 0 ||
+        email_is_identifier(text, s))
+        return false;
+    for (size_t i = 0; i < k->n_registered; i++)
+        if (strlen(k->registered[i]) == e - s &&
+            strncasecmp(k->registered[i], text + s, e - s) == 0)
+            return true;
+    return false;
+}
+
 /* Offer the match [s, e) to one detector: 1 kept or already known, 0
  * dropped, 2 when the detector has max_findings already, -1 error. */
 static int
@@ -603,7 +718,8 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
             const char *where, time_t now)
 {
     size_t s = ov[0], e = ov[1];
-    if (!detect_validate(rules, k->d, text, len, s, e, now) ||
+    if ((!detect_validate(rules, k->d, text, len, s, e, now) &&
+         !registered_personal(rules, k, text, s, e)) ||
         !validate_group(rules, k->d, text, ov, rc, now))
         return 0;
     char buf[MAX_FINDING_TEXT + 1];
@@ -716,7 +832,8 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
         *error_r = sg_rules_errorf("out of memory");
         return -1;
     }
-    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000};
+    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
+                               NULL, 0};
     int r = detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);

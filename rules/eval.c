@@ -193,14 +193,18 @@ static int
 scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
           size_t len, const char *where, unsigned char scope)
 {
-    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0}};
+    struct detect_sink sinks[DETECT_SCAN_MAX] = {
+        {NULL, NULL, NULL, 0, NULL, 0}};
+    const struct sg_person *sp = c->in->sender.person;
     size_t before[DETECT_SCAN_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
         before[i] = dc->n;
         sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
                                         &dc->f, &dc->n,
-                                        MAX_FINDINGS_PER_DETECTOR};
+                                        MAX_FINDINGS_PER_DETECTOR,
+                                        sp ? sp->personal : NULL,
+                                        sp ? sp->n_personal : 0};
     }
     if (detect_scan(c->rules, text, len, where, c->in->now, c->md, c->mctx,
                     sinks, n) < 0)

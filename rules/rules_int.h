@@ -65,6 +65,8 @@ int detect_validate(const struct sg_rules *rules, const struct detector *d,
                     const char *text, size_t len, size_t start, size_t end,
                     time_t now);
 int detectors_builtin_add(struct sg_rules *rules, const char **error_r);
+/* The built-in consumer mail providers (personal-email), NULL-ended. */
+extern const char *const sg_personal_domains_builtin[];
 /* Normalise a UK phone number in any written form to national digits
  * ("07700900123"); 0 or -1. */
 int sg_phone_normalise(const char *in, char *out, size_t outsz);
@@ -78,6 +80,10 @@ struct detect_sink {
     struct sg_finding **out;
     size_t *n_out;
     size_t max_findings;
+    /* personal-email: addresses registered in the directory as the
+     * sender's own personal ones, personal whatever their domain */
+    char *const *registered;
+    size_t n_registered;
 };
 /* Scan text once with the pattern all the sinks' detectors share (the
  * first sink's), offering every match to each: validated, deduplicated,
@@ -202,6 +208,8 @@ struct sg_rules {
     struct strv school_domains; /* lower case */
     struct strv school_phones;  /* national digits */
     struct strv school_postcodes; /* upper case, no spaces */
+    struct strv personal_domains; /* consumer mail providers, lower case,
+                                     shell wildcards */
     struct sg_tz *tz;
     char *dsl_contact;
     pcre2_match_context *mctx; /* template; copied per evaluation */

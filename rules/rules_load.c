@@ -70,6 +70,7 @@ sg_rules_free(struct sg_rules **rules_p)
     strv_clear(&rules->school_domains);
     strv_clear(&rules->school_phones);
     strv_clear(&rules->school_postcodes);
+    strv_clear(&rules->personal_domains);
     sg_tz_free(&rules->tz);
     free(rules->dsl_contact);
     if (rules->mctx)
@@ -122,6 +123,29 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
                 pc[k++] = (char)toupper((unsigned char)*p);
         pc[k] = '\0';
         if (strv_add(&rules->school_postcodes, pc) < 0)
+            goto oom;
+    }
+    for (size_t i = 0; sg_personal_domains_builtin[i] != NULL; i++)
+        if (strv_add(&rules->personal_domains,
+                     sg_personal_domains_builtin[i]) < 0)
+            goto oom;
+    for (size_t i = 0; i < opt->n_personal_email_domains; i++) {
+        const char *why;
+        const char *item = opt->personal_email_domains[i];
+        if (sg_rules_personal_domain_check(item, &why) < 0) {
+            *error_r = sg_rules_errorf("personal email domain '%s' %s", item,
+                                       why);
+            sg_rules_free(&rules);
+            return NULL;
+        }
+        char *d = strdup(item + (item[0] == '@'));
+        if (d == NULL)
+            goto oom;
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        int r = strv_add(&rules->personal_domains, d);
+        free(d);
+        if (r < 0)
             goto oom;
     }
     if (opt->dsl_contact != NULL) {

@@ -52,6 +52,11 @@ struct sg_rules_options {
     size_t n_school_phone_numbers;
     const char *const *school_postcodes; /* the school's own, any spacing */
     size_t n_school_postcodes;
+    /* Consumer mail providers whose addresses are personal, beyond the
+     * built-in list (gmail.com, hotmail.*, ...): a domain, or a pattern
+     * with shell wildcards ("yahoo.*").  Any case. */
+    const char *const *personal_email_domains;
+    size_t n_personal_email_domains;
     const char *timezone; /* "Europe/London"; NULL or "" means UTC */
     const char *zoneinfo_dir; /* NULL: /usr/share/zoneinfo */
     const char *dsl_contact; /* for {dsl}, e.g. "Mrs A Khan (DSL), ext 210" */
@@ -170,6 +175,15 @@ void sg_verdict_free(struct sg_verdict **verdict);
  * rules is NULL. */
 bool sg_rules_school_address(const struct sg_rules *rules,
                              const char *address);
+
+/* Is domain a consumer mail provider's (the built-in list and the
+ * options' personal_email_domains)?  Subdomains are not ("mail.gmail.com"
+ * is where Gmail's message identifiers live, no one's mailbox). */
+bool sg_rules_personal_domain(const struct sg_rules *rules,
+                              const char *domain);
+/* 0 when item can be a personal_email_domains entry (a domain name,
+ * perhaps with shell wildcards), or -1 with *why_r. */
+int sg_rules_personal_domain_check(const char *item, const char **why_r);
 
 /* "accept", "annotate", "journal", "hold", "reject". */
 const char *sg_action_name(enum sg_action action);

@@ -7,7 +7,10 @@
 #    sent as Bcc is not;
 #  - a registered personal address is outside the school: pupil numbers
 #    (UPNs) a teacher sends to her own registered personal address are
-#    held (pupil-data-outside), the same file sent to a colleague is not.
+#    held (pupil-data-outside), the same file sent to a colleague is not;
+#  - personal email is a consumer mailbox (Gmail) or the sender's
+#    registered personal address, not a university's admissions office,
+#    and never a calendar invitation's UID.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -78,6 +81,24 @@ held "UPNs to her own personal address" "$q"
 q=$(send upns-home.eml a.jones@school.example a.khan@school.example)
 verdict "UPNs to a colleague at school" "$q" "verdict=accept "
 delivered "UPNs to a colleague at school" "$q"
+
+# ---- item 7: personal email means a consumer mailbox or a registered one
+PUPIL_CC="amy.patel@school.example,a.jones@school.example"
+q=$(send university-admissions.eml j.smith@school.example "$PUPIL_CC")
+verdict "a university's admissions address to a pupil" "$q" "verdict=accept "
+delivered "a university's admissions address to a pupil" "$q"
+q=$(send personal-gmail.eml j.smith@school.example "$PUPIL_CC")
+verdict "a teacher's Gmail address to a pupil" "$q" \
+    "verdict=hold rules=personal-contact-details\(hold\) "
+held "a teacher's Gmail address to a pupil" "$q"
+q=$(send personal-registered.eml j.smith@school.example "$PUPIL_CC")
+verdict "a teacher's registered home address to a pupil" "$q" \
+    "verdict=hold rules=personal-contact-details\(hold\) "
+held "a teacher's registered home address to a pupil" "$q"
+# machine identifiers are not addresses: a calendar invitation's UIDs
+q=$(send calendar-invite.eml j.smith@school.example "$PUPIL_CC")
+verdict "a calendar invitation to a pupil" "$q" "verdict=accept "
+delivered "a calendar invitation to a pupil" "$q"
 
 sg_check "nothing refused" test "$(grep -c 'verdict=reject' "$SG_MILTER_LOG")" -eq 0
 [ "$SG_FAILS" -eq 0 ]

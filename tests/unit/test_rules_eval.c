@@ -510,6 +510,43 @@ test_outside(void **state)
     sg_msgview_free(&mv);
 }
 
+/* personal-email: consumer providers, and the sender's own registered
+ * personal addresses whatever their domain; never an organisation's
+ * address, and never an identifier of a message, a part or an event. */
+static void
+test_personal_email_owner(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pe { from staff content personal-email action hold }\n");
+    struct sg_msgview *mv = view(
+        "Re: Year 11 applications",
+        "Write to admissions@university.ac.uk or orders@supplier.co.uk.\n"
+        "Or to me at john.smith.home@example.net\n");
+    struct sg_person *t = person("j.smith@school.example", "John Smith",
+                                 "staff");
+    assert_int_equal(sg_strv_push(&t->personal, &t->n_personal,
+                                  "John.Smith.Home@example.net"), 0);
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(t),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "pe");
+    assert_non_null(m);
+    assert_int_equal(m->n_findings, 1);
+    assert_string_equal(m->findings[0].text, "john.smith.home@example.net");
+    sg_verdict_free(&v);
+    /* someone else writing the same text: an address nobody registered */
+    in.sender = school(teacher);
+    v = eval(r, &in);
+    assert_null(find(v, "pe"));
+    sg_verdict_free(&v);
+    sg_person_free(&t);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
 static void
 test_rcpt_time(void **state)
 {
@@ -696,7 +733,7 @@ test_attachments_and_scope(void **state)
     add_attachment(mv, "image/jpeg", "sports-day.jpg");
     add_attachment(mv, "application/octet-stream", "IMG_0001.HEIC");
     free(mv->texts[0].text);
-    mv->texts[0].text = strdup("a@example.com b@example.com a@example.com "
+    mv->texts[0].text = strdup("a@gmail.com b@hotmail.co.uk a@gmail.com "
                                "office@school.example");
     mv->texts[0].len = strlen(mv->texts[0].text);
     v = eval(r, &in);
@@ -872,6 +909,7 @@ main(void)
         cmocka_unit_test(test_recipient_conditions),
         cmocka_unit_test(test_recipient_count),
         cmocka_unit_test(test_outside),
+        cmocka_unit_test(test_personal_email_owner),
         cmocka_unit_test(test_rcpt_time),
         cmocka_unit_test(test_sender_channels),
         cmocka_unit_test(test_time_conditions),
