@@ -147,7 +147,7 @@ static const struct builtin {
      VAL_PHONE_LANDLINE},
     {"personal-email", "a personal email address", EMAIL_RE, false,
      VAL_EMAIL_PERSONAL},
-    {"social-media", "a social media account", SOCIAL_RE, true, VAL_NONE},
+    {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL},
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
      true, VAL_NONE},
     {"home-address", "a home address", ADDRESS_RE, false,
@@ -517,6 +517,137 @@ email_is_identifier(const char *text, size_t start)
     return false;
 }
 
+/* ------------------------------------------------------------ social accounts */
+
+/* Networks by the domains of their profile links and the words that name
+ * them before a handle. */
+static const struct {
+    const char *name; /* "domain" of a link, or a word */
+    const char *network;
+    bool domain;
+} networks[] = {
+    {"facebook.com", "facebook", true}, {"fb.com", "facebook", true},
+    {"fb.me", "facebook", true},        {"instagram.com", "instagram", true},
+    {"instagr.am", "instagram", true},  {"snapchat.com", "snapchat", true},
+    {"tiktok.com", "tiktok", true},     {"twitter.com", "x", true},
+    {"x.com", "x", true},               {"threads.net", "threads", true},
+    {"youtube.com", "youtube", true},   {"snapchat", "snapchat", false},
+    {"snap", "snapchat", false},        {"instagram", "instagram", false},
+    {"insta", "instagram", false},      {"ig", "instagram", false},
+    {"tiktok", "tiktok", false},        {"tik tok", "tiktok", false},
+    {"twitter", "x", false},            {"threads", "threads", false},
+    {"facebook", "facebook", false},    {"fb", "facebook", false},
+    {"youtube", "youtube", false},      {"x", "x", false},
+};
+
+static bool
+name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+}
+
+/* Where word w stands in t (len n) on its own (not inside a name), or
+ * NULL. */
+static const char *
+find_word(const char *t, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    for (size_t i = 0; i + wl <= n; i++)
+        if (strncmp(t + i, w, wl) == 0 && (i == 0 || !name_char(t[i - 1])) &&
+            (i + wl == n || !name_char(t[i + wl])))
+            return t + i;
+    return NULL;
+}
+
+int
+sg_social_account(const char *text, size_t len, char *key, size_t size)
+{
+    char t[256];
+    if (len >= sizeof(t))
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        t[i] = (char)tolower((unsigned char)text[i]);
+    t[len] = '\0';
+    const char *net = "", *name = NULL;
+    for (size_t i = 0; i < sizeof(networks) / sizeof(*networks) && !name;
+         i++) {
+        if (!networks[i].domain)
+            continue;
+        /* the domain, after a scheme, "www." or the like */
+        const char *d = t;
+        size_t dl = strlen(networks[i].name);
+        while ((d = strstr(d, networks[i].name)) != NULL &&
+               ((d > t && (isalnum((unsigned char)d[-1]) || d[-1] == '_' ||
+                           d[-1] == '-')) ||
+                d[dl] != '/'))
+            d++;
+        if (d == NULL)
+            continue;
+        net = networks[i].network;
+        name = d + strlen(networks[i].name) + 1;
+        static const char *const skip[] = {"add/", "c/", "channel/", "user/",
+                                           "@"};
+        for (size_t k = 0; k < sizeof(skip) / sizeof(*skip); k++)
+            if (strncmp(name, skip[k], strlen(skip[k])) == 0)
+                name += strlen(skip[k]);
+    }
+    if (name == NULL) { /* a handle: the name after the last '@' */
+        const char *at = strrchr(t, '@');
+        if (at == NULL)
+            return -1;
+        name = at + 1;
+        for (size_t i = 0; i < sizeof(networks) / sizeof(*networks); i++)
+            if (!networks[i].domain &&
+                find_word(t, (size_t)(at - t), networks[i].name) != NULL) {
+                net = networks[i].network;
+                break;
+            }
+    }
+    size_t nl = 0;
+    while (name_char(name[nl]))
+        nl++;
+    while (nl > 0 && name[nl - 1] == '.')
+        nl--;
+    if (nl == 0 || (size_t)snprintf(key, size, "%s/%.*s", net, (int)nl,
+                                    name) >= size)
+        return -1;
+    return 0;
+}
+
+int
+sg_rules_social_account_check(const char *item, const char **why_r)
+{
+    char key[160];
+    if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0 ||
+        (key[0] == '/' && item[0] != '@')) {
+        *why_r = "is not an account: @name (on any network) or a profile "
+                 "link such as instagram.com/name";
+        return -1;
+    }
+    return 0;
+}
+
+/* Is the social-media match one of the school's own accounts? */
+static bool
+school_social(const struct sg_rules *rules, const char *m, size_t ml)
+{
+    char key[160];
+    if (rules->school_social.n == 0 ||
+        sg_social_account(m, ml, key, sizeof(key)) < 0)
+        return false;
+    const char *name = strchr(key, '/') + 1;
+    for (size_t i = 0; i < rules->school_social.n; i++) {
+        const char *e = rules->school_social.v[i];
+        const char *en = strchr(e, '/') + 1;
+        bool any_net = e[0] == '/' || key[0] == '/';
+        if (strcmp(en, name) == 0 &&
+            (any_net || (en - e == name - key &&
+                         strncmp(e, key, (size_t)(en - e)) == 0)))
+            return true;
+    }
+    return false;
+}
+
 static int
 month_from_name(const char *p)
 {
@@ -616,6 +747,8 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
                sg_rules_personal_domain(rules, buf) &&
                !email_is_identifier(text, start);
     }
+    case VAL_SOCIAL:
+        return !school_social(rules, m, ml);
     case VAL_POSTCODE_HOUSE:
         return 1; /* the postcode check needs the capture: validate_group */
     case VAL_UPN:

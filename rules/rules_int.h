@@ -39,6 +39,7 @@ enum validator {
     VAL_PHONE_MOBILE,
     VAL_PHONE_LANDLINE,
     VAL_EMAIL_PERSONAL,
+    VAL_SOCIAL, /* not one of the school's own accounts */
     VAL_POSTCODE_HOUSE,
     VAL_UPN,
     VAL_NHS,
@@ -65,6 +66,10 @@ int detect_validate(const struct sg_rules *rules, const struct detector *d,
                     const char *text, size_t len, size_t start, size_t end,
                     time_t now);
 int detectors_builtin_add(struct sg_rules *rules, const char **error_r);
+/* The account a social-media match or a school_social_accounts entry
+ * names, as "network/name" (network "" when it does not say), lower
+ * case, into key; 0, or -1 when it names no account. */
+int sg_social_account(const char *text, size_t len, char *key, size_t size);
 /* The built-in consumer mail providers (personal-email), NULL-ended. */
 extern const char *const sg_personal_domains_builtin[];
 /* Normalise a UK phone number in any written form to national digits
@@ -210,6 +215,8 @@ struct sg_rules {
     struct strv school_postcodes; /* upper case, no spaces */
     struct strv personal_domains; /* consumer mail providers, lower case,
                                      shell wildcards */
+    struct strv school_social; /* "network/name", lower case; network ""
+                                  for a name on any network */
     struct sg_tz *tz;
     char *dsl_contact;
     pcre2_match_context *mctx; /* template; copied per evaluation */

@@ -71,6 +71,7 @@ sg_rules_free(struct sg_rules **rules_p)
     strv_clear(&rules->school_phones);
     strv_clear(&rules->school_postcodes);
     strv_clear(&rules->personal_domains);
+    strv_clear(&rules->school_social);
     sg_tz_free(&rules->tz);
     free(rules->dsl_contact);
     if (rules->mctx)
@@ -146,6 +147,20 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
         int r = strv_add(&rules->personal_domains, d);
         free(d);
         if (r < 0)
+            goto oom;
+    }
+    for (size_t i = 0; i < opt->n_school_social_accounts; i++) {
+        const char *item = opt->school_social_accounts[i];
+        char key[160];
+        if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0) {
+            const char *why = "";
+            sg_rules_social_account_check(item, &why);
+            *error_r = sg_rules_errorf("school social media account '%s' %s",
+                                       item, why);
+            sg_rules_free(&rules);
+            return NULL;
+        }
+        if (strv_add(&rules->school_social, key) < 0)
             goto oom;
     }
     if (opt->dsl_contact != NULL) {

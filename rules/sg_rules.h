@@ -52,6 +52,11 @@ struct sg_rules_options {
     size_t n_school_phone_numbers;
     const char *const *school_postcodes; /* the school's own, any spacing */
     size_t n_school_postcodes;
+    /* The school's own social media accounts, never a finding of
+     * social-media: "@SchoolName" (that name on any network) or a profile
+     * link ("instagram.com/schoolname", that network only). */
+    const char *const *school_social_accounts;
+    size_t n_school_social_accounts;
     /* Consumer mail providers whose addresses are personal, beyond the
      * built-in list (gmail.com, hotmail.*, ...): a domain, or a pattern
      * with shell wildcards ("yahoo.*").  Any case. */
@@ -184,6 +189,10 @@ bool sg_rules_personal_domain(const struct sg_rules *rules,
 /* 0 when item can be a personal_email_domains entry (a domain name,
  * perhaps with shell wildcards), or -1 with *why_r. */
 int sg_rules_personal_domain_check(const char *item, const char **why_r);
+
+/* 0 when item can be a school_social_accounts entry, or -1 with
+ * *why_r. */
+int sg_rules_social_account_check(const char *item, const char **why_r);
 
 /* "accept", "annotate", "journal", "hold", "reject". */
 const char *sg_action_name(enum sg_action action);

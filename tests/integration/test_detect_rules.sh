@@ -10,7 +10,9 @@
 #    held (pupil-data-outside), the same file sent to a colleague is not;
 #  - personal email is a consumer mailbox (Gmail) or the sender's
 #    registered personal address, not a university's admissions office,
-#    and never a calendar invitation's UID.
+#    and never a calendar invitation's UID;
+#  - the school's own Instagram and X accounts (school_social_accounts) in
+#    the staff signature are not a teacher's; a teacher's own one is.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -19,7 +21,8 @@ DATA=$SG_SRCDIR/tests/integration/data
 sg_setup
 sg_start_sink
 sg_write_milter_conf "directory_file = $DATA/detect.dir" \
-    "journal_address = archive@school.example"
+    "journal_address = archive@school.example" \
+    "school_social_accounts = @OakfieldAcademy"
 # a school day, so that the time-of-day rule (late-contact-with-pupil)
 # does not depend on when the test runs
 SG_MILTER_TIME="2025-03-12 14:00:00" sg_start_milter
@@ -99,6 +102,15 @@ held "a teacher's registered home address to a pupil" "$q"
 q=$(send calendar-invite.eml j.smith@school.example "$PUPIL_CC")
 verdict "a calendar invitation to a pupil" "$q" "verdict=accept "
 delivered "a calendar invitation to a pupil" "$q"
+
+# ---- item 7: the school's own social media accounts are not findings
+q=$(send school-instagram.eml j.smith@school.example ben.okafor@school.example,a.jones@school.example)
+verdict "the school's Instagram and X in a signature" "$q" "verdict=accept "
+delivered "the school's Instagram and X in a signature" "$q"
+q=$(send personal-instagram.eml j.smith@school.example ben.okafor@school.example,a.jones@school.example)
+verdict "a teacher's own Instagram beside the school's" "$q" \
+    "verdict=hold rules=personal-contact-details\(hold\) "
+held "a teacher's own Instagram beside the school's" "$q"
 
 sg_check "nothing refused" test "$(grep -c 'verdict=reject' "$SG_MILTER_LOG")" -eq 0
 [ "$SG_FAILS" -eq 0 ]

@@ -37,6 +37,10 @@ setup(void **state)
     opt.n_school_phone_numbers = 2;
     opt.school_postcodes = postcodes;
     opt.n_school_postcodes = 1;
+    static const char *const social[] = {"@OakfieldAcademy",
+                                         "https://www.instagram.com/oak_pe/"};
+    opt.school_social_accounts = social;
+    opt.n_school_social_accounts = 2;
     const char *err = NULL;
     const char *text = "mode enforce\n";
     if (sg_rules_load_string(text, strlen(text), "t", &opt, &rules, &err) <
@@ -237,6 +241,44 @@ test_personal_domains_option(void **state)
     const char *why = NULL;
     assert_int_equal(sg_rules_personal_domain_check("*", &why), -1);
     assert_int_equal(sg_rules_personal_domain_check("hotmail.*", &why), 0);
+}
+
+/* The school's own accounts (school_social_accounts) are not findings:
+ * "@name" on any network, a profile link on its network only. */
+static void
+test_school_social_accounts(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"social-media", "Instagram: @OakfieldAcademy", NULL},
+        {"social-media", "Follow us on Twitter @oakfieldacademy.", NULL},
+        {"social-media", "https://www.instagram.com/OakfieldAcademy/", NULL},
+        {"social-media", "x.com/oakfieldacademy", NULL},
+        {"social-media", "instagram.com/oak_pe", NULL},
+        {"social-media", "insta @oak_pe", NULL},
+        /* a profile link entry is for its own network */
+        {"social-media", "tiktok.com/@oak_pe", "tiktok.com/@oak_pe"},
+        /* not the school's */
+        {"social-media", "insta: @mrsmith_teach", "insta: @mrsmith_teach"},
+        {"social-media", "instagram.com/oakfieldacademy2",
+         "instagram.com/oakfieldacademy2"},
+        {"social-media", "add me on snap", "add me on snap"},
+    };
+    RUN(t);
+    char key[160];
+    assert_int_equal(sg_social_account("https://m.facebook.com/Oak.Field.",
+                                       33, key, sizeof(key)), 0);
+    assert_string_equal(key, "facebook/oak.field");
+    assert_int_equal(sg_social_account("youtube.com/c/OakTV", 19, key,
+                                       sizeof(key)), 0);
+    assert_string_equal(key, "youtube/oaktv");
+    const char *why = NULL;
+    assert_int_equal(sg_rules_social_account_check("@Oak", &why), 0);
+    assert_int_equal(sg_rules_social_account_check("x.com/oak", &why), 0);
+    assert_int_equal(sg_rules_social_account_check("OakfieldAcademy", &why),
+                     -1);
+    assert_int_equal(sg_rules_social_account_check("instagram.com/", &why),
+                     -1);
 }
 
 static void
@@ -462,6 +504,7 @@ main(void)
         cmocka_unit_test(test_uk_landline),
         cmocka_unit_test(test_personal_email),
         cmocka_unit_test(test_personal_domains_option),
+        cmocka_unit_test(test_school_social_accounts),
         cmocka_unit_test(test_social_media),
         cmocka_unit_test(test_messaging_invite),
         cmocka_unit_test(test_home_address),
