@@ -259,6 +259,16 @@ scan(struct ctx *c, size_t di)
         scan_text(c, group, n, v->subject, strlen(v->subject), "subject",
                   SC_SUBJECT) < 0)
         return -1;
+    /* Reply-To: a school account asking for answers at a personal
+     * address is a wrong channel (each copy of the header) */
+    for (size_t i = 0; i < v->n_headers; i++) {
+        const struct sg_header *h = &v->headers[i];
+        if (h->name != NULL && h->value != NULL &&
+            strcasecmp(h->name, "Reply-To") == 0 &&
+            scan_text(c, group, n, h->value, strlen(h->value),
+                      "Reply-To header", SC_REPLY_TO) < 0)
+            return -1;
+    }
     for (size_t i = 0; i < v->n_texts; i++) {
         const struct sg_text_part *t = &v->texts[i];
         if (t->text != NULL &&

@@ -135,7 +135,8 @@ enum scope_bits {
     SC_BODY = 2,
     SC_ATTACHMENTS = 4, /* text of attached files */
     SC_FILENAMES = 8,
-    SC_ALL = 15,
+    SC_REPLY_TO = 16, /* the Reply-To: header: where answers are to go */
+    SC_ALL = 31,
 };
 
 struct timeitem {

@@ -757,9 +757,12 @@ parse_cond(struct parser *ps, struct cond *c)
                     c->scope |= SC_ATTACHMENTS;
                 else if (sg_rules_is_word(ps, "filenames"))
                     c->scope |= SC_FILENAMES;
+                else if (sg_rules_is_word(ps, "reply-to"))
+                    c->scope |= SC_REPLY_TO;
                 else
                     return sg_rules_expected(ps, "a place: subject, body, "
-                                                 "attachments or filenames");
+                                                 "attachments, filenames or "
+                                                 "reply-to");
                 if (sg_rules_lex(ps) < 0)
                     return -1;
                 if (ps->tok.type != T_COMMA)

@@ -12,7 +12,9 @@
 #    registered personal address, not a university's admissions office,
 #    and never a calendar invitation's UID;
 #  - the school's own Instagram and X accounts (school_social_accounts) in
-#    the staff signature are not a teacher's; a teacher's own one is.
+#    the staff signature are not a teacher's; a teacher's own one is;
+#  - a school account asking a pupil to reply to a Gmail address
+#    (Reply-To:) is held, one whose Reply-To is the school office is not.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -111,6 +113,15 @@ q=$(send personal-instagram.eml j.smith@school.example ben.okafor@school.example
 verdict "a teacher's own Instagram beside the school's" "$q" \
     "verdict=hold rules=personal-contact-details\(hold\) "
 held "a teacher's own Instagram beside the school's" "$q"
+
+# ---- item 5: a Reply-To: at a personal address is a wrong channel
+q=$(send reply-to-personal.eml j.smith@school.example ben.okafor@school.example,a.jones@school.example)
+verdict "a school account with a Gmail Reply-To to a pupil" "$q" \
+    "verdict=hold rules=personal-contact-details\(hold\) "
+held "a school account with a Gmail Reply-To to a pupil" "$q"
+q=$(send reply-to-school.eml j.smith@school.example ben.okafor@school.example,a.jones@school.example)
+verdict "a school account with the office as Reply-To" "$q" "verdict=accept "
+delivered "a school account with the office as Reply-To" "$q"
 
 sg_check "nothing refused" test "$(grep -c 'verdict=reject' "$SG_MILTER_LOG")" -eq 0
 [ "$SG_FAILS" -eq 0 ]

@@ -547,6 +547,44 @@ test_personal_email_owner(void **state)
     sg_msgview_free(&mv);
 }
 
+/* The Reply-To: header is a place: a school account asking a pupil to
+ * answer at a personal address is found there; a school one is not. */
+static void
+test_reply_to(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pcd { from staff to pupil content personal-email action hold }\n"
+        "rule body { content personal-email in body action annotate }\n"
+        "rule rt { content personal-email in reply-to action annotate }\n");
+    struct sg_msgview *mv = view("Trip letters", "Please bring the letter.");
+    mv->headers = calloc(2, sizeof(*mv->headers));
+    mv->n_headers = 2;
+    mv->headers[0].name = strdup("From");
+    mv->headers[0].value = strdup("John Smith <j.smith@school.example>");
+    mv->headers[1].name = strdup("reply-to");
+    mv->headers[1].value = strdup("\"Mr Smith\" <jsmith.teach@gmail.com>");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "pcd");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text, "jsmith.teach@gmail.com");
+    assert_string_equal(m->findings[0].where, "Reply-To header");
+    assert_non_null(find(v, "rt"));
+    assert_null(find(v, "body"));
+    sg_verdict_free(&v);
+    free(mv->headers[1].value);
+    mv->headers[1].value = strdup("Oakfield Office <office@school.example>");
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 0);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
 static void
 test_rcpt_time(void **state)
 {
@@ -910,6 +948,7 @@ main(void)
         cmocka_unit_test(test_recipient_count),
         cmocka_unit_test(test_outside),
         cmocka_unit_test(test_personal_email_owner),
+        cmocka_unit_test(test_reply_to),
         cmocka_unit_test(test_rcpt_time),
         cmocka_unit_test(test_sender_channels),
         cmocka_unit_test(test_time_conditions),

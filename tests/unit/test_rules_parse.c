@@ -75,7 +75,7 @@ static const char full[] =
     "    except register approved-contact\n"
     "    except trip-contact\n"
     "    except to any parent\n"
-    "    except content upn\n"
+    "    except content upn in reply-to\n"
     "    except attachment .pdf\n"
     "    except time weekday\n"
     "    except recipients > 10\n"
@@ -136,7 +136,9 @@ test_every_construct(void **state)
     assert_int_equal(c->kind, C_CONTENT);
     assert_int_equal(c->n_items, 2);
     assert_int_equal(c->items[1].min, 2);
-    assert_int_equal(c->scope, SC_ALL);
+    assert_int_equal(c->scope,
+                     SC_SUBJECT | SC_BODY | SC_ATTACHMENTS | SC_FILENAMES);
+    assert_int_equal(e->excepts[4].scope, SC_REPLY_TO);
     c = &e->conds[5];
     assert_int_equal(c->types.n, 2);
     assert_int_equal(c->exts.n, 2);
@@ -322,7 +324,8 @@ static const struct ecase errors[] = {
     {"rule a { content upn >= many }", "t:1:25: expected a number of "
                                        "findings after '>=', found 'many'"},
     {"rule a { content upn in headers }",
-     "t:1:25: expected a place: subject, body, attachments or filenames, "
+     "t:1:25: expected a place: subject, body, attachments, filenames or "
+     "reply-to, "
      "found 'headers'"},
     {"rule a { attachment }", "t:1:21: expected a content type (image/*) "
                               "or an extension (.jpg) after 'attachment', "
