@@ -826,21 +826,51 @@ copy_capped(char *dst, const char *src, size_t len)
     dst[len] = '\0';
 }
 
-/* personal-email: an address the directory registers as the sender's
- * own personal one, whatever its domain (not when it is an identifier). */
-static bool
-registered_personal(const struct sg_rules *rules, const struct detect_sink *k,
-                    const char *text, size_t s, size_t e)
+/* personal-email: an address the directory registers as someone's
+ * personal one, whatever its domain (not when it is an identifier).
+ * 1, 0, -1 (lookup error). */
+static int
+registered_personal(const struct detect_sink *k, const char *text, size_t s,
+                    size_t e)
 {
-    (void)rules;
-    if (k->d->validate != VAL_EMAIL_PERSONAL || k->n_registered == 0 ||
-        email_is_identifier(text, s))
-        return false;
-    for (size_t i = 0; i < k->n_registered; i++)
-        if (strlen(k->registered[i]) == e - s &&
-            strncasecmp(k->registered[i], text + s, e - s) == 0)
-            return true;
-    return false;
+    struct detect_personal *p = k->personal;
+    if (k->d->validate != VAL_EMAIL_PERSONAL || p == NULL ||
+        e - s > MAX_FINDING_TEXT || email_is_identifier(text, s))
+        return 0;
+    for (size_t i = 0; i < p->n_own; i++)
+        if (strlen(p->own[i]) == e - s &&
+            strncasecmp(p->own[i], text + s, e - s) == 0)
+            return 1;
+    if (p->lookup == NULL)
+        return 0;
+    for (size_t i = 0; i < p->n_asked; i++)
+        if (strlen(p->asked[i]) == e - s &&
+            strncasecmp(p->asked[i], text + s, e - s) == 0)
+            return p->answer[i];
+    if (p->n_asked == DETECT_PERSONAL_LOOKUPS)
+        return 0;
+    char *addr = strndup(text + s, e - s);
+    if (addr == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    int r = p->lookup(p->ctx, addr);
+    if (r < 0) {
+        sg_rules_errorf("directory lookup of <%s> failed", addr);
+        free(addr);
+        return -1;
+    }
+    p->asked[p->n_asked] = addr;
+    p->answer[p->n_asked++] = r == 1;
+    return r == 1;
+}
+
+void
+detect_personal_clear(struct detect_personal *p)
+{
+    for (size_t i = 0; i < p->n_asked; i++)
+        free(p->asked[i]);
+    p->n_asked = 0;
 }
 
 /* Offer the match [s, e) to one detector: 1 kept or already known, 0
@@ -851,9 +881,12 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
             const char *where, time_t now)
 {
     size_t s = ov[0], e = ov[1];
-    if ((!detect_validate(rules, k->d, text, len, s, e, now) &&
-         !registered_personal(rules, k, text, s, e)) ||
-        !validate_group(rules, k->d, text, ov, rc, now))
+    if (!detect_validate(rules, k->d, text, len, s, e, now)) {
+        int reg = registered_personal(k, text, s, e);
+        if (reg <= 0)
+            return reg;
+    }
+    if (!validate_group(rules, k->d, text, ov, rc, now))
         return 0;
     char buf[MAX_FINDING_TEXT + 1];
     copy_capped(buf, text + s, e - s);
@@ -966,7 +999,7 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
         return -1;
     }
     struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
-                               NULL, 0};
+                               NULL};
     int r = detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);

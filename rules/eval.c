@@ -47,6 +47,7 @@ struct ctx {
     const struct sg_person *dn_person;
     bool tm_done;
     struct tm tm;
+    struct detect_personal personal; /* personal-email's registered ones */
 };
 
 /* Findings gathered for one rule. */
@@ -193,9 +194,7 @@ static int
 scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
           size_t len, const char *where, unsigned char scope)
 {
-    struct detect_sink sinks[DETECT_SCAN_MAX] = {
-        {NULL, NULL, NULL, 0, NULL, 0}};
-    const struct sg_person *sp = c->in->sender.person;
+    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0, NULL}};
     size_t before[DETECT_SCAN_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
@@ -203,8 +202,7 @@ scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
         sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
                                         &dc->f, &dc->n,
                                         MAX_FINDINGS_PER_DETECTOR,
-                                        sp ? sp->personal : NULL,
-                                        sp ? sp->n_personal : 0};
+                                        &c->personal};
     }
     if (detect_scan(c->rules, text, len, where, c->in->now, c->md, c->mctx,
                     sinks, n) < 0)
@@ -983,6 +981,12 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     memset(&c, 0, sizeof(c));
     c.rules = rules;
     c.in = in;
+    if (in->sender.person != NULL) {
+        c.personal.own = in->sender.person->personal;
+        c.personal.n_own = in->sender.person->n_personal;
+    }
+    c.personal.lookup = in->personal_lookup;
+    c.personal.ctx = in->personal_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
     bool *targets = calloc(in->n_rcpts + 1, sizeof(bool));
     c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
@@ -1026,6 +1030,7 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
+    detect_personal_clear(&c.personal);
     free(targets);
     pcre2_match_data_free(c.md);
     pcre2_match_context_free(c.mctx);

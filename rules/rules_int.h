@@ -85,11 +85,27 @@ struct detect_sink {
     struct sg_finding **out;
     size_t *n_out;
     size_t max_findings;
-    /* personal-email: addresses registered in the directory as the
-     * sender's own personal ones, personal whatever their domain */
-    char *const *registered;
-    size_t n_registered;
+    /* personal-email: registered personal addresses (NULL: none known) */
+    struct detect_personal *personal;
 };
+
+/* What one evaluation knows of registered personal addresses, which are
+ * personal whatever their domain: the sender's own, and the caller's
+ * directory lookup for anyone's, asked for at most
+ * DETECT_PERSONAL_LOOKUPS different addresses per evaluation (each once;
+ * past that an address is not asked about, so a message listing
+ * thousands costs no more). */
+#define DETECT_PERSONAL_LOOKUPS 32
+struct detect_personal {
+    char *const *own;
+    size_t n_own;
+    sg_personal_lookup_fn *lookup; /* may be NULL */
+    void *ctx;
+    char *asked[DETECT_PERSONAL_LOOKUPS];
+    bool answer[DETECT_PERSONAL_LOOKUPS];
+    size_t n_asked;
+};
+void detect_personal_clear(struct detect_personal *p);
 /* Scan text once with the pattern all the sinks' detectors share (the
  * first sink's), offering every match to each: validated, deduplicated,
  * up to its max_findings.  At most DETECT_SCAN_MAX sinks.  Errors name the

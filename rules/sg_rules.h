@@ -100,6 +100,11 @@ const char *sg_rules_id(const struct sg_rules *rules, size_t i);
 typedef int sg_name_lookup_fn(void *ctx, const char *name,
                               const struct sg_person **person_r);
 
+/* Registered personal addresses: is address one of the personal
+ * (non-school) addresses the directory registers for someone?  1 yes,
+ * 0 no, -1 on a lookup error (the evaluation then fails). */
+typedef int sg_personal_lookup_fn(void *ctx, const char *address);
+
 /* Exceptions register: is there an entry called name for this sender and
  * recipient, valid at time now?  1 yes, 0 no, -1 error. */
 typedef int sg_register_fn(void *ctx, const char *name,
@@ -118,6 +123,10 @@ struct sg_eval_input {
     void *name_lookup_ctx;
     sg_register_fn *in_register; /* may be NULL: register empty */
     void *register_ctx;
+    /* may be NULL: only the sender's own registered personal addresses
+     * (sender.person->personal) are known to personal-email */
+    sg_personal_lookup_fn *personal_lookup;
+    void *personal_lookup_ctx;
     /* true: render the matches' explain_sender and explain_dsl only when
      * the verdict holds or rejects, the verdicts whose texts are read (the
      * reply, the quarantine record, the notices); otherwise they are NULL.

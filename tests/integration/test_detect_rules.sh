@@ -8,8 +8,8 @@
 #  - a registered personal address is outside the school: pupil numbers
 #    (UPNs) a teacher sends to her own registered personal address are
 #    held (pupil-data-outside), the same file sent to a colleague is not;
-#  - personal email is a consumer mailbox (Gmail) or the sender's
-#    registered personal address, not a university's admissions office,
+#  - personal email is a consumer mailbox (Gmail) or a registered
+#    personal address (the sender's own or a colleague's), not a university's admissions office,
 #    and never a calendar invitation's UID;
 #  - the school's own Instagram and X accounts (school_social_accounts) in
 #    the staff signature are not a teacher's; a teacher's own one is;
@@ -100,6 +100,12 @@ q=$(send personal-registered.eml j.smith@school.example "$PUPIL_CC")
 verdict "a teacher's registered home address to a pupil" "$q" \
     "verdict=hold rules=personal-contact-details\(hold\) "
 held "a teacher's registered home address to a pupil" "$q"
+# anyone's registered personal address, not only the sender's own
+q=$(send colleague-home-address.eml a.jones@school.example \
+    amy.patel@school.example,office@school.example)
+verdict "a colleague's registered home address to a pupil" "$q" \
+    "verdict=hold rules=personal-contact-details\(hold\) "
+held "a colleague's registered home address to a pupil" "$q"
 # machine identifiers are not addresses: a calendar invitation's UIDs
 q=$(send calendar-invite.eml j.smith@school.example "$PUPIL_CC")
 verdict "a calendar invitation to a pupil" "$q" "verdict=accept "

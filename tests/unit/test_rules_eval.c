@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "sg_buf.h"
 #include "sg_rules.h"
 
 /* ------------------------------------------------------------ fixtures */
@@ -585,6 +587,70 @@ test_reply_to(void **state)
     sg_msgview_free(&mv);
 }
 
+/* A directory that registers anna.home@example.org as someone's personal
+ * address, counting the questions; "down@..." is an outage. */
+static int lookups;
+static int
+personal_lookup(void *ctx, const char *address)
+{
+    (void)ctx;
+    lookups++;
+    if (strncmp(address, "down@", 5) == 0)
+        return -1;
+    return strcasecmp(address, "anna.home@example.org") == 0;
+}
+
+/* Anyone's registered personal address is personal email, found through
+ * the caller's lookup: each address asked once, at most 32 asked per
+ * evaluation, and a lookup error fails the evaluation. */
+static void
+test_personal_email_lookup(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pe { from staff content personal-email action hold }\n");
+    struct sg_msgview *mv = view(
+        "Trip", "Mrs Jones is at Anna.Home@example.org this week; the club "
+                "is info@club.example (info@club.example, info@club.example)."
+                "\nMessage-ID: <anna.home@example.org>\n");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0),
+                               .personal_lookup = personal_lookup};
+    lookups = 0;
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "pe");
+    assert_non_null(m);
+    assert_int_equal(m->n_findings, 1);
+    assert_string_equal(m->findings[0].text, "Anna.Home@example.org");
+    assert_int_equal(lookups, 2); /* the identifier is never asked about */
+    sg_verdict_free(&v);
+
+    /* 40 addresses: 32 asked, the rest not */
+    struct sg_buf b = SG_BUF_INIT;
+    for (int i = 0; i < 40; i++)
+        sg_buf_printf(&b, "club%d@example.net ", i);
+    free(mv->texts[0].text);
+    mv->texts[0].text = sg_buf_steal(&b);
+    mv->texts[0].len = strlen(mv->texts[0].text);
+    lookups = 0;
+    v = eval(r, &in);
+    assert_null(find(v, "pe"));
+    assert_int_equal(lookups, 32);
+    sg_verdict_free(&v);
+
+    /* an outage is an error, never "not personal" */
+    free(mv->texts[0].text);
+    mv->texts[0].text = strdup("write to down@example.net");
+    mv->texts[0].len = strlen(mv->texts[0].text);
+    const char *err = NULL;
+    assert_int_equal(sg_rules_eval(r, &in, &v, &err), -1);
+    assert_non_null(strstr(err, "down@example.net"));
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
 static void
 test_rcpt_time(void **state)
 {
@@ -949,6 +1015,7 @@ main(void)
         cmocka_unit_test(test_outside),
         cmocka_unit_test(test_personal_email_owner),
         cmocka_unit_test(test_reply_to),
+        cmocka_unit_test(test_personal_email_lookup),
         cmocka_unit_test(test_rcpt_time),
         cmocka_unit_test(test_sender_channels),
         cmocka_unit_test(test_time_conditions),
