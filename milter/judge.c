@@ -455,6 +455,24 @@ register_check(void *ctx, const char *name, const struct sg_party *sender,
     return sg_register_check(ctx, name, sender, rcpt, now);
 }
 
+/* personal-email: is the address someone's registered personal one?  An
+ * outage is an error, never "no". */
+static int
+personal_lookup(void *ctx, const char *address)
+{
+    struct sg_person *p = NULL;
+    enum sg_channel channel = SG_CHANNEL_NONE;
+    const char *error = NULL;
+    enum sg_dir_status st =
+        sg_dir_lookup(ctx, address, &p, &channel, &error);
+    sg_person_free(&p);
+    if (st == SG_DIR_NOTFOUND)
+        return 0;
+    if (st != SG_DIR_FOUND)
+        return -1;
+    return channel == SG_CHANNEL_PERSONAL;
+}
+
 /* Display-name lookups during one evaluation: the people found live
  * until the evaluation is over. */
 struct name_ctx {
@@ -519,6 +537,8 @@ evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
     if (cfg->directory != NULL) {
         in.name_lookup = name_lookup;
         in.name_lookup_ctx = &names;
+        in.personal_lookup = personal_lookup;
+        in.personal_lookup_ctx = cfg->directory;
     }
     int rc = view != NULL
                  ? sg_rules_eval(cfg->rules, &in, verdict_r, error_r)

@@ -75,6 +75,10 @@ const struct sg_conf_entry sg_conf_table[] = {
      OFF(n_school_phone_numbers), "", 0, 0, NULL},
     {"school_postcodes", SG_CONF_CSV, OFF(school_postcodes),
      OFF(n_school_postcodes), "", 0, 0, NULL},
+    {"school_social_accounts", SG_CONF_LIST, OFF(school_social_accounts),
+     OFF(n_school_social_accounts), "", 0, 0, NULL},
+    {"personal_email_domains", SG_CONF_LIST, OFF(personal_email_domains),
+     OFF(n_personal_email_domains), "", 0, 0, NULL},
     {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0,
      NULL},
     {"image_small_pixels", SG_CONF_INT, OFF(image_small_pixels), 0, "100000",
@@ -538,6 +542,8 @@ static const struct {
     {"journal_address", check_address},  {"notice_from", check_address},
     {"dsl_addresses", check_address},
     {"review_trusted_proxy", check_network},
+    {"personal_email_domains", sg_rules_personal_domain_check},
+    {"school_social_accounts", sg_rules_social_account_check},
 };
 
 /* The checks of item_checks on e's value in cfg (empty strings pass: they
@@ -1080,6 +1086,12 @@ open_rules(struct sg_config *cfg, const char **error_r)
     opt.n_school_phone_numbers = cfg->n_school_phone_numbers;
     opt.school_postcodes = (const char *const *)cfg->school_postcodes;
     opt.n_school_postcodes = cfg->n_school_postcodes;
+    opt.school_social_accounts =
+        (const char *const *)cfg->school_social_accounts;
+    opt.n_school_social_accounts = cfg->n_school_social_accounts;
+    opt.personal_email_domains =
+        (const char *const *)cfg->personal_email_domains;
+    opt.n_personal_email_domains = cfg->n_personal_email_domains;
     opt.timezone = cfg->timezone;
     opt.image_small_pixels = (unsigned long)cfg->image_small_pixels;
     opt.image_small_bytes = cfg->image_small_bytes;

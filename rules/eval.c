@@ -47,6 +47,7 @@ struct ctx {
     const struct sg_person *dn_person;
     bool tm_done;
     struct tm tm;
+    struct detect_personal personal; /* personal-email's registered ones */
 };
 
 /* Findings gathered for one rule. */
@@ -84,7 +85,9 @@ roles_match(const struct sg_person *p, const struct strv *roles)
         const char *r = roles->v[i];
         if (strcasecmp(r, "anyone") == 0)
             return true;
-        if (strcasecmp(r, SG_ROLE_EXTERNAL) == 0 && p == NULL)
+        if ((strcasecmp(r, SG_ROLE_EXTERNAL) == 0 ||
+             strcasecmp(r, SG_ROLE_OUTSIDE) == 0) &&
+            p == NULL)
             return true;
         if (p != NULL && sg_person_has_role(p, r))
             return true;
@@ -146,9 +149,12 @@ party_match(struct ctx *c, const struct partyset *set,
         pch = CH_EXTERNAL;
         p = NULL;
     }
+    /* outside: no one in the directory (roles_match), or anyone's
+     * registered personal address, the sender's own included. */
     if ((pch & ch) &&
-        (roles_match(p, &set->roles) || addrs_match(party->address,
-                                                    &set->addrs)))
+        (roles_match(p, &set->roles) ||
+         addrs_match(party->address, &set->addrs) ||
+         (pch == CH_PERSONAL && strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
@@ -188,14 +194,15 @@ static int
 scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
           size_t len, const char *where, unsigned char scope)
 {
-    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0}};
+    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0, NULL}};
     size_t before[DETECT_SCAN_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
         before[i] = dc->n;
         sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
                                         &dc->f, &dc->n,
-                                        MAX_FINDINGS_PER_DETECTOR};
+                                        MAX_FINDINGS_PER_DETECTOR,
+                                        &c->personal};
     }
     if (detect_scan(c->rules, text, len, where, c->in->now, c->md, c->mctx,
                     sinks, n) < 0)
@@ -250,6 +257,16 @@ scan(struct ctx *c, size_t di)
         scan_text(c, group, n, v->subject, strlen(v->subject), "subject",
                   SC_SUBJECT) < 0)
         return -1;
+    /* Reply-To: a school account asking for answers at a personal
+     * address is a wrong channel (each copy of the header) */
+    for (size_t i = 0; i < v->n_headers; i++) {
+        const struct sg_header *h = &v->headers[i];
+        if (h->name != NULL && h->value != NULL &&
+            strcasecmp(h->name, "Reply-To") == 0 &&
+            scan_text(c, group, n, h->value, strlen(h->value),
+                      "Reply-To header", SC_REPLY_TO) < 0)
+            return -1;
+    }
     for (size_t i = 0; i < v->n_texts; i++) {
         const struct sg_text_part *t = &v->texts[i];
         if (t->text != NULL &&
@@ -450,6 +467,27 @@ cmp_ok(enum cmp op, size_t a, size_t b)
     return false;
 }
 
+/* recipients [PARTIES] OP N: every envelope recipient (Bcc included:
+ * they are envelope recipients), or those that match the parties, not
+ * counting the sender's own addresses (as 'to none').  1, 0, -1. */
+static int
+recipients_count(struct ctx *c, const struct cond *cd)
+{
+    const struct sg_eval_input *in = c->in;
+    if (cd->to.set.roles.n == 0 && cd->to.set.addrs.n == 0)
+        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+    size_t n = 0;
+    for (size_t i = 0; i < in->n_rcpts; i++) {
+        if (is_sender_self(in, &in->rcpts[i]))
+            continue;
+        int m = party_match(c, &cd->to.set, &in->rcpts[i], false);
+        if (m < 0)
+            return -1;
+        n += (size_t)m;
+    }
+    return cmp_ok(cd->cmp, n, cd->count);
+}
+
 /* Evaluate one condition; targets (may be NULL) narrows for 'to any'.
  * 1 true, 0 false, -1 error. */
 static int
@@ -485,7 +523,7 @@ cond_eval(struct ctx *c, const struct cond *cd, bool *targets,
         return 0;
     }
     case C_RECIPIENTS:
-        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+        return recipients_count(c, cd);
     case C_CONTENT:
         return cond_content(c, cd, out);
     case C_ATTACHMENT:
@@ -989,6 +1027,12 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     memset(&c, 0, sizeof(c));
     c.rules = rules;
     c.in = in;
+    if (in->sender.person != NULL) {
+        c.personal.own = in->sender.person->personal;
+        c.personal.n_own = in->sender.person->n_personal;
+    }
+    c.personal.lookup = in->personal_lookup;
+    c.personal.ctx = in->personal_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
     bool *targets = calloc(in->n_rcpts + 1, sizeof(bool));
     c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
@@ -1032,6 +1076,7 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
+    detect_personal_clear(&c.personal);
     free(targets);
     pcre2_match_data_free(c.md);
     pcre2_match_context_free(c.mctx);
