@@ -26,6 +26,7 @@ sg_start_sink
 sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "directory_file = $CORPUS/school.dir" \
     "journal_address = archive@school.example" \
+    "school_social_accounts = @OakfieldAcademyLeeds, @OakfieldAcad, facebook.com/OakfieldAcademyLeeds" \
     "dsl_contact = Mrs Aisha Khan (DSL), extension 210"
 sg_start_postfix
 # safeguard-check with the daemon's own configuration
