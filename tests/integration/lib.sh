@@ -118,7 +118,8 @@ sg_write_milter_conf() {
                     "school_phone_numbers = 01632 960000" \
                     "school_postcodes = LS1 4AP" \
                     "quarantine_db = $SG_QUARANTINE/quarantine.db" \
-                    "quarantine_dir = $SG_QUARANTINE/messages"; do
+                    "quarantine_dir = $SG_QUARANTINE/messages" \
+                    "extract_helper = $SG_BUILDDIR/extract/safeguard-extract"; do
             key=${line%% =*}
             printf '%s\n' "$@" | grep -q "^$key *=" || echo "$line"
         done
