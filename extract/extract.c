@@ -114,11 +114,14 @@ sg_put_text(struct sg_extract *x, const char *s, size_t len)
     sg_put(x, s + start, i - start);
 }
 
-/* Code point cp as UTF-8 (a surrogate or beyond U+10FFFF as U+FFFD). */
+/* Code point cp as UTF-8 (a surrogate or beyond U+10FFFF as U+FFFD; NUL
+ * dropped, as in sg_put_text). */
 static void
 sg_put_cp(struct sg_extract *x, uint32_t cp)
 {
     char b[4];
+    if (cp == 0)
+        return;
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
         cp = 0xFFFD;
     if (cp < 0x80) {
