@@ -3,9 +3,9 @@
  * stdin, to stdout as UTF-8.  Run by safeguard-milter for each attachment
  * that may hold text (man 8 safeguard-extract).
  *
- *   safeguard-extract [-i max_in] [-o max_out] [-e entries] [-d depth]
- *                     [-r ratio] [-p pages] [-t cpu_seconds] [-m mem_mib]
- *                     TYPE NAME
+ *   safeguard-extract [-q] [-i max_in] [-o max_out] [-e entries]
+ *                     [-d depth] [-r ratio] [-p pages] [-t cpu_seconds]
+ *                     [-m mem_mib] TYPE NAME
  *
  * Exit status (enum sg_extract_status): 0 all of its text was written;
  * 2 it could not all be read (encrypted, malformed, a limit reached: what
@@ -72,7 +72,7 @@ static void
 sg_usage(void)
 {
     fprintf(stderr,
-            "usage: safeguard-extract [-i max_in] [-o max_out] [-e entries] "
+            "usage: safeguard-extract [-q] [-i max_in] [-o max_out] [-e entries] "
             "[-d depth] [-r ratio] [-p pages] [-t cpu_seconds] "
             "[-m mem_mib] TYPE NAME\n");
     _exit(SG_EXTRACT_FAILED);
@@ -212,9 +212,11 @@ main(int argc, char **argv)
 {
     struct sg_extract_limits limits = SG_EXTRACT_DEFAULT_LIMITS;
     unsigned long long max_in = 32ULL << 20, cpu = 10, mem = 512;
+    bool quiet = false;
     int opt;
-    while ((opt = getopt(argc, argv, "i:o:e:d:r:p:t:m:")) != -1) {
+    while ((opt = getopt(argc, argv, "qi:o:e:d:r:p:t:m:")) != -1) {
         switch (opt) {
+        case 'q': quiet = true; break;
         case 'i': max_in = sg_number(optarg, SIZE_MAX / 2); break;
         case 'o': limits.max_out = sg_number(optarg, SIZE_MAX / 2); break;
         case 'e': limits.max_entries = sg_number(optarg, 1000000); break;
@@ -229,6 +231,13 @@ main(int argc, char **argv)
     if (argc - optind != 2)
         sg_usage();
     const char *type = argv[optind], *name = argv[optind + 1];
+    if (quiet) { /* no diagnostics: stderr may be read with the text */
+        int null = open("/dev/null", O_WRONLY);
+        if (null < 0 || dup2(null, 2) < 0)
+            return SG_EXTRACT_FAILED;
+        if (null != 2)
+            close(null);
+    }
 
     /* nothing of the milter's reaches the parsers */
     if (syscall(__NR_close_range, 3U, ~0U, 0U) != 0) {

@@ -4,7 +4,8 @@
  * safeguard-extract of this build reads an attachment into a text part
  * labelled with its name; extraction off reads none; and every way the
  * helper can fail - missing, exiting with an error, running past its
- * time while writing without end, an attachment past the size or count
+ * time while writing without end or after closing its output, an
+ * attachment past the size or count
  * bound - makes the view incomplete (unreadable), never drops the
  * attachment and never blocks past the timeout.  Pictures are not given
  * to the helper.
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -194,6 +197,28 @@ test_endless_helper(void **state)
     free(m);
 }
 
+/* A helper that closes its output and goes on running is killed at the
+ * timeout too (the wait for its exit has the same deadline). */
+static void
+test_silent_helper(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sg-silent-helper.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char script[] = "#!/bin/sh\nexec >&-\nexec sleep 7\n";
+    assert_int_equal(write(fd, script, sizeof(script) - 1),
+                     (ssize_t)(sizeof(script) - 1));
+    assert_int_equal(fchmod(fd, 0700), 0);
+    close(fd);
+    struct sg_extract_opts o = opts(path);
+    o.timeout = 1;
+    long long start = sg_extract_now_ms();
+    expect_unreadable(&o, false);
+    assert_true(sg_extract_now_ms() - start < 5000);
+    unlink(path);
+}
+
 static void
 test_too_many(void **state)
 {
@@ -259,6 +284,7 @@ main(void)
         cmocka_unit_test(test_missing_helper),
         cmocka_unit_test(test_failing_helper),
         cmocka_unit_test(test_endless_helper),
+        cmocka_unit_test(test_silent_helper),
         cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_picture_not_read),
