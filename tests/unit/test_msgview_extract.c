@@ -8,7 +8,8 @@
  * attachment past the size or count
  * bound - makes the view incomplete (unreadable), never drops the
  * attachment and never blocks past the timeout.  Pictures are not given
- * to the helper.
+ * to the helper.  And extract_helper naming no program is a mistake
+ * said at start, with its file and line.
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 
 #include "extract_run.h"
 #include "msgview_build.h"
+#include "sg_config.h"
 
 #ifndef SG_TEST_HELPER
 #define SG_TEST_HELPER "extract/safeguard-extract"
@@ -259,6 +261,46 @@ test_picture_not_read(void **state)
     free(m);
 }
 
+/* extract_helper in the file that is not a program is refused at start,
+ * with the file and line; the default (not installed here) is not. */
+static void
+test_config_helper(void **state)
+{
+    (void)state;
+    static const char base[] = "rules_file =\nallow_no_rules = yes\n"
+                               "directory_backend = none\n";
+    char text[512];
+    const char *error = NULL;
+    snprintf(text, sizeof(text), "%sextract_helper = /nonexistent/x\n", base);
+    struct sg_config *cfg = sg_config_load_string(text, "test.conf", &error);
+    assert_non_null(cfg);
+    assert_int_equal(sg_config_open(cfg, &error), -1);
+    assert_non_null(strstr(error, "test.conf:4: extract_helper = "
+                                  "/nonexistent/x is not an executable"));
+    sg_config_unref(&cfg);
+
+    snprintf(text, sizeof(text), "%sextract_helper = safeguard-extract\n",
+             base);
+    cfg = sg_config_load_string(text, "test.conf", &error);
+    assert_non_null(cfg);
+    assert_int_equal(sg_config_open(cfg, &error), -1);
+    assert_non_null(strstr(error, "not a full path"));
+    sg_config_unref(&cfg);
+
+    /* off, or the real helper, or the default: loads */
+    const char *good[] = {"extract_helper = /nonexistent/x\n"
+                          "extract_attachments = no\n",
+                          "extract_helper = " SG_TEST_HELPER "\n", ""};
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+        snprintf(text, sizeof(text), "%s%s", base, good[i]);
+        cfg = sg_config_load_string(text, "test.conf", &error);
+        assert_non_null(cfg);
+        assert_int_equal(sg_config_open(cfg, &error), 0);
+        assert_true(cfg->extract.enabled == (i != 0));
+        sg_config_unref(&cfg);
+    }
+}
+
 static int
 setup(void **state)
 {
@@ -288,6 +330,7 @@ main(void)
         cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_picture_not_read),
+        cmocka_unit_test(test_config_helper),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
