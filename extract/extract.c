@@ -203,6 +203,30 @@ sg_should_read(const char *name, const char *type)
 
 /* ------------------------------------------------------------- text */
 
+/* UTF-16 text with its byte order mark, as Windows writes "Unicode"
+ * text (Excel's Unicode Text export, Notepad): each character as UTF-8;
+ * a lone surrogate as U+FFFD. */
+static int
+sg_extract_utf16(struct sg_extract *x, const char *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    bool le = p[0] == 0xFF;
+    for (size_t i = 2; i + 1 < len && !sg_full(x); i += 2) {
+        uint32_t u = le ? (uint32_t)(p[i] | p[i + 1] << 8)
+                        : (uint32_t)(p[i] << 8 | p[i + 1]);
+        if (u >= 0xD800 && u <= 0xDBFF && i + 3 < len) {
+            uint32_t lo = le ? (uint32_t)(p[i + 2] | p[i + 3] << 8)
+                             : (uint32_t)(p[i + 2] << 8 | p[i + 3]);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                i += 2;
+            }
+        }
+        sg_put_cp(x, u); /* a surrogate left alone becomes U+FFFD */
+    }
+    return SG_EXTRACT_OK;
+}
+
 /* Plain text; vCard and iCalendar lines folded onto the next (a line
  * break and one space or tab) are unfolded first, as their readers show
  * them. */
@@ -992,6 +1016,9 @@ sg_extract_any(struct sg_extract *x, const char *data, size_t len,
         x->incomplete = true;
         return SG_EXTRACT_INCOMPLETE;
     }
+    if (sg_has_prefix(data, len, "\xFF\xFE") ||
+        sg_has_prefix(data, len, "\xFE\xFF"))
+        return sg_extract_utf16(x, data, len);
     if (sg_looks_like_text(data, len))
         return sg_extract_text(x, data, len);
     if (sg_should_read(name, type)) { /* said to be text, and is not */

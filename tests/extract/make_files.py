@@ -184,6 +184,9 @@ put("contact.vcf", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mr Davies\r\nTEL;TYPE=CELL
 put("photos.zip", zipped([("trip/letter.docx", open(os.path.join(OUT, "letter.docx"), "rb").read()),
                           ("trip/photo.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)]))
 put("binary.bin", bytes(range(256)) * 8)
+# Excel's "Unicode Text" export: UTF-16LE with a byte order mark, tabs
+put("register.txt", "\ufeffSurname\tForename\tMobile\r\nHughes\tAmelia\t07700 900333\r\n"
+    "Ng\u00e9\tZo\u00eb \U0001F600\t-\r\n".encode("utf-16-le"))
 
 # --- hostile files
 # a ZIP bomb: 200 MB of zeros in one entry, about 200 KB compressed

@@ -56,6 +56,9 @@ check "vCard as octet-stream: read as text, unfolded" has "TEL;TYPE=CELL:07700 9
 run photos.zip
 check "ZIP: the docx inside read" has "text me on 07700 900123"
 check "ZIP: status 0 (the photo has no text)" test "$rc" = 0
+run register.txt
+check "UTF-16 text (Excel's Unicode Text): read" has "Hughes${tab}Amelia${tab}07700 900333"
+check "  accents and a character past U+FFFF" has "Zoë 😀"
 run binary.bin
 check "binary: status 3, no text" test "$rc" = 3 -a ! -s "$W/out"
 
