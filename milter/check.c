@@ -254,7 +254,7 @@ day_of(void *ctx, struct sg_date *today_r)
 }
 
 static struct sg_msgview *
-read_message(const struct check_opts *o)
+read_message(const struct check_opts *o, const struct sg_config *cfg)
 {
     int fd = open(o->message, O_RDONLY);
     if (fd < 0) {
@@ -264,7 +264,7 @@ read_message(const struct check_opts *o)
     }
     struct sg_msgview *view = NULL;
     const char *error = NULL;
-    int rc = sg_msgview_build_fd(fd, &view, &error);
+    int rc = sg_msgview_build_fd_extract(fd, &cfg->extract, &view, &error);
     close(fd);
     if (rc < 0) {
         fprintf(stderr, "safeguard-check: %s: %s\n", o->message, error);
@@ -605,7 +605,7 @@ main(int argc, char **argv)
         return status;
     }
     sg_msgview_build_init();
-    struct sg_msgview *view = read_message(&o);
+    struct sg_msgview *view = read_message(&o, cfg);
     time_t now = evaluation_time(o.at, view);
     if (cfg->directory != NULL)
         sg_dir_set_clock(cfg->directory, NULL, day_of, &now);

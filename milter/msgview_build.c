@@ -39,6 +39,7 @@
 
 #include "html_places.h"
 #include "images.h"
+#include "extract_run.h"
 #include "msgview_build.h"
 #include "quote.h"
 #include "sg_buf.h"
@@ -58,6 +59,10 @@ struct sg_build {
     const char *error; /* set when a step fails hard */
     struct sg_buf names; /* display names of From:, Sender:, Reply-To: */
     struct sg_cid_refs cids; /* cid: links of the HTML parts */
+    const struct sg_extract_opts *extract; /* NULL: attachments not read */
+    int extracted;             /* attachments given to the helper */
+    long long extract_deadline; /* for all of them (sg_extract_now_ms) */
+    size_t extract_used;       /* bytes of text the helper gave, in all */
 };
 
 /* Where a part sits, for labels and depth. */
@@ -947,25 +952,108 @@ sg_other_text_type(struct sg_build *b, GMimePart *part, bool *nomem)
     return NULL;
 }
 
+/* ------------------------------------------------------------- text helper */
+
+/* Is an attachment of this type given to the text helper?  Every kind
+ * but pictures, sound, video and signatures: the helper tells the rest
+ * by their content (a PDF sent as application/octet-stream). */
+static bool
+sg_extractable(const struct sg_build *b, const char *type)
+{
+    static const char *const media[] = {
+        "image/", "video/", "audio/", "font/", "model/",
+        "application/pkcs7-signature", "application/x-pkcs7-signature",
+        "application/pgp-signature", NULL};
+    if (b->extract == NULL || !b->extract->enabled)
+        return false;
+    for (size_t i = 0; media[i] != NULL; i++)
+        if (strncasecmp(type, media[i], strlen(media[i])) == 0)
+            return false;
+    return true;
+}
+
+/* Give an attachment (content: its decoded bytes, at most max_size of its
+ * size bytes) to the text helper, and add what it reads as a text part of
+ * the attachment.  What it could not read (too large, too many
+ * attachments, past the time, a helper that failed or found part of it
+ * unreadable) makes the view incomplete: SG_INCOMPLETE_UNREADABLE. */
+static int
+sg_leaf_extract(struct sg_build *b, const struct sg_where *w,
+                const char *type, const char *filename,
+                const struct sg_buf *content, size_t size)
+{
+    const struct sg_extract_opts *x = b->extract;
+    long long left = b->extract_deadline - sg_extract_now_ms();
+    long per_call = x->timeout * 1000L;
+    if (size > content->len || size > (size_t)x->max_size ||
+        b->extracted >= x->max_attachments ||
+        left <= 0) {
+        b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
+        return 0;
+    }
+    b->extracted++;
+    struct sg_buf raw = SG_BUF_INIT, text = SG_BUF_INIT;
+    int st = sg_extract_run(x, content->data != NULL ? content->data : "",
+                            content->len, type, filename,
+                            left < per_call ? (long)left : per_call, &raw);
+    if (st < 0) {
+        sg_buf_free(&raw);
+        return sg_fail(b, SG_ERR_NOMEM);
+    }
+    if (st == SG_EXTRACT_RUN_FAILED || st == SG_EXTRACT_RUN_INCOMPLETE)
+        b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
+    int ret = 0;
+    size_t room = SG_MSGVIEW_MAX_TEXT - b->extract_used;
+    if (raw.len > room) /* the message's text budget, for all attachments */
+        b->view->incomplete |= SG_INCOMPLETE_SIZE;
+    if (raw.len > 0 && room > 0 &&
+        (st == SG_EXTRACT_RUN_OK || st == SG_EXTRACT_RUN_INCOMPLETE)) {
+        char label[SG_LABEL_MAX];
+        sg_label(label, w, type, filename, ", text read from it");
+        b->extract_used += raw.len < room ? raw.len : room;
+        if (sg_utf8_append_valid(&text, raw.data, raw.len < room ? raw.len
+                                                                  : room,
+                                 SIZE_MAX) < 0)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        if (ret == 0)
+            ret = sg_add_text(b, &text, type, label, w->depth,
+                              SG_TEXT_ATTACHMENT);
+    }
+    sg_buf_free(&raw);
+    sg_buf_free(&text);
+    return ret;
+}
+
 /* ------------------------------------------------------------- images */
 
-/* A part that is not text: an attachment record with its size and, from
- * its first SG_IMAGE_PROBE_MAX bytes, what kind of image it is, if any
- * (milter/images.c), and its Content-ID for the cid: links. */
+/* A part that is not text: an attachment record with its size; its text,
+ * read by the helper (sg_leaf_extract) when it is a kind the helper
+ * reads; and, from its first SG_IMAGE_PROBE_MAX bytes, what kind of image
+ * it is, if any (milter/images.c), with its Content-ID for the cid:
+ * links. */
 static int
 sg_leaf_binary(struct sg_build *b, GMimePart *part, const struct sg_where *w,
                const char *type, const char *filename)
 {
-    struct sg_buf head = SG_BUF_INIT;
+    struct sg_buf content = SG_BUF_INIT;
     struct sg_image_facts facts;
     size_t size;
-    int ret = sg_part_read(b, part, true, SG_IMAGE_PROBE_MAX, &head, &size);
+    bool read = sg_extractable(b, type);
+    size_t cap = SG_IMAGE_PROBE_MAX;
+    if (read && (size_t)b->extract->max_size > cap)
+        cap = (size_t)b->extract->max_size;
+    int ret = sg_part_read(b, part, true, cap, &content, &size);
+    if (ret == 0 && read)
+        ret = sg_leaf_extract(b, w, type, filename, &content, size);
     if (ret == 0)
         ret = sg_add_attachment(b, type, filename, size, w->depth);
     if (ret == 0) {
         struct sg_attachment *a =
             &b->view->attachments[b->view->n_attachments - 1];
-        sg_image_probe((const unsigned char *)head.data, head.len, &facts);
+        sg_image_probe((const unsigned char *)content.data,
+                       content.len < SG_IMAGE_PROBE_MAX ? content.len
+                                                        : SG_IMAGE_PROBE_MAX,
+                       &facts);
         a->image_type = facts.type;
         a->width = facts.width;
         a->height = facts.height;
@@ -975,7 +1063,7 @@ sg_leaf_binary(struct sg_build *b, GMimePart *part, const struct sg_where *w,
             (a->content_id = sg_utf8_dup(cid)) == NULL)
             ret = sg_fail(b, SG_ERR_NOMEM);
     }
-    sg_buf_free(&head);
+    sg_buf_free(&content);
     return ret;
 }
 
@@ -1504,16 +1592,19 @@ sg_build_message(struct sg_build *b, GMimeMessage *msg)
 }
 
 static int
-sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
+sg_build_stream(GMimeStream *stream, size_t size,
+                const struct sg_extract_opts *x, struct sg_msgview **view_r,
                 const char **error_r)
 {
     static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-    struct sg_build b = {.view = sg_msgview_new()};
+    struct sg_build b = {.view = sg_msgview_new(), .extract = x};
     if (b.view == NULL) {
         *error_r = SG_ERR_NOMEM;
         return -1;
     }
     b.view->size = size;
+    if (x != NULL && x->enabled)
+        b.extract_deadline = sg_extract_now_ms() + x->message_timeout * 1000LL;
     GMimeParserOptions *opts = g_mime_parser_options_new();
     g_mime_parser_options_set_fallback_charsets(opts, fallback);
     g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
@@ -1544,15 +1635,30 @@ int
 sg_msgview_build_mem(const char *data, size_t len, struct sg_msgview **view_r,
                      const char **error_r)
 {
+    return sg_msgview_build_mem_extract(data, len, NULL, view_r, error_r);
+}
+
+int
+sg_msgview_build_fd(int fd, struct sg_msgview **view_r, const char **error_r)
+{
+    return sg_msgview_build_fd_extract(fd, NULL, view_r, error_r);
+}
+
+int
+sg_msgview_build_mem_extract(const char *data, size_t len,
+                             const struct sg_extract_opts *x,
+                             struct sg_msgview **view_r, const char **error_r)
+{
     GMimeStream *stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
                                   : g_mime_stream_mem_new();
-    int ret = sg_build_stream(stream, len, view_r, error_r);
+    int ret = sg_build_stream(stream, len, x, view_r, error_r);
     g_object_unref(stream);
     return ret;
 }
 
 int
-sg_msgview_build_fd(int fd, struct sg_msgview **view_r, const char **error_r)
+sg_msgview_build_fd_extract(int fd, const struct sg_extract_opts *x,
+                            struct sg_msgview **view_r, const char **error_r)
 {
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -1570,7 +1676,7 @@ sg_msgview_build_fd(int fd, struct sg_msgview **view_r, const char **error_r)
         return -1;
     }
     GMimeStream *stream = g_mime_stream_fs_new(copy); /* closes copy */
-    int ret = sg_build_stream(stream, (size_t)st.st_size, view_r, error_r);
+    int ret = sg_build_stream(stream, (size_t)st.st_size, x, view_r, error_r);
     g_object_unref(stream);
     return ret;
 }

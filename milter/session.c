@@ -662,11 +662,11 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     const char *error = NULL;
     if (!s->failed) {
         int rc = sg_msgbuf_spilled(&s->raw)
-                     ? sg_msgview_build_fd(s->raw.fd, &view, &error)
-                     : sg_msgview_build_mem(s->raw.mem.data != NULL
-                                                ? s->raw.mem.data
-                                                : "",
-                                            s->raw.mem.len, &view, &error);
+                     ? sg_msgview_build_fd_extract(s->raw.fd, &s->cfg->extract,
+                                                   &view, &error)
+                     : sg_msgview_build_mem_extract(
+                           s->raw.mem.data != NULL ? s->raw.mem.data : "",
+                           s->raw.mem.len, &s->cfg->extract, &view, &error);
         if (rc < 0)
             fail(s, error != NULL ? error : "cannot parse the message");
         else if (view_set_envelope(s, view) < 0)

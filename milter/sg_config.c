@@ -165,6 +165,24 @@ const struct sg_conf_entry sg_conf_table[] = {
     {"review_max_connections", SG_CONF_INT, OFF(review_max_connections), 0,
      "256", 1, 10000, NULL},
 
+    /* Attachment text, read by the helper safeguard-extract(8). */
+    {"extract_attachments", SG_CONF_BOOL, OFF(extract.enabled), 0, "yes", 0,
+     0, NULL},
+    {"extract_helper", SG_CONF_STRING, OFF(extract.helper), 0,
+     SG_PKGLIBEXECDIR "/safeguard-extract", 0, 0, NULL},
+    {"extract_timeout", SG_CONF_DURATION, OFF(extract.timeout), 0, "10s", 1,
+     300, NULL},
+    {"extract_message_timeout", SG_CONF_DURATION,
+     OFF(extract.message_timeout), 0, "60s", 1, 3600, NULL},
+    {"extract_max_attachments", SG_CONF_INT, OFF(extract.max_attachments), 0,
+     "32", 1, 1000, NULL},
+    {"extract_max_size", SG_CONF_SIZE, OFF(extract.max_size), 0, "32m", 1024,
+     (long long)1 << 30, NULL},
+    {"extract_max_text", SG_CONF_SIZE, OFF(extract.max_text), 0, "4m", 1024,
+     (long long)1 << 30, NULL},
+    {"extract_memory", SG_CONF_SIZE, OFF(extract.memory), 0, "512m",
+     (long long)64 << 20, (long long)16 << 30, NULL},
+
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
     {"directory_backend", SG_CONF_ENUM, DIR(backend), 0, NULL, 0, 0,
@@ -1169,11 +1187,38 @@ open_notice(struct sg_config *cfg, const char **error_r)
     return 0;
 }
 
+/* Attachments are read by a helper: one named in the file that is not
+ * there would leave every attachment unread (and every message with one
+ * held), so that is a mistake in the file, said at once. */
+static int
+open_extract(const struct sg_config *cfg, const char **error_r)
+{
+    const struct sg_extract_opts *x = &cfg->extract;
+    unsigned line = key_line(cfg, "extract_helper");
+    /* a default path not installed (a build tree) is not the file's
+     * mistake: each attachment then counts as unreadable */
+    if (!x->enabled || line == 0)
+        return 0;
+    if (x->helper[0] != '/' || access(x->helper, X_OK) != 0) {
+        *error_r = set_error(config_name(cfg), line,
+                             "extract_helper = %s is not an executable "
+                             "program (%s): attachments could not be read; "
+                             "give the full path of safeguard-extract, or "
+                             "say extract_attachments = no",
+                             x->helper,
+                             x->helper[0] != '/' ? "not a full path"
+                                                 : strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 sg_config_open(struct sg_config *cfg, const char **error_r)
 {
     if (open_directory(cfg, error_r) < 0 || open_rules(cfg, error_r) < 0 ||
-        open_register(cfg, error_r) < 0 || open_notice(cfg, error_r) < 0)
+        open_register(cfg, error_r) < 0 || open_notice(cfg, error_r) < 0 ||
+        open_extract(cfg, error_r) < 0)
         return -1;
     return 0;
 }

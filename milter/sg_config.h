@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "extract_run.h"
 #include "sg_directory.h"
 #include "notice.h"
 #include "quarantine.h"
@@ -105,6 +106,7 @@ struct sg_config {
     /* The review tool (review_*): its settings, defaults in
      * sg_review_settings_init; and its web page. */
     struct sg_review_settings review;
+    struct sg_extract_opts extract; /* extract_*: attachment text */
     char *review_listen;    /* HOST:PORT or [V6]:PORT (sg_config_listen) */
     char *review_tls_cert;  /* "": no TLS */
     char *review_tls_key;
