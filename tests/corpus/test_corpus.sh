@@ -22,6 +22,7 @@ directory_file = $CORPUS/school.dir
 school_domains = school.example
 school_phone_numbers = 01632 960000
 school_postcodes = LS1 4AP
+extract_helper = $BUILD/extract/safeguard-extract
 school_social_accounts = @OakfieldAcademyLeeds, @OakfieldAcad, facebook.com/OakfieldAcademyLeeds
 dsl_contact = Mrs Aisha Khan (DSL), extension 210
 CF
