@@ -21,22 +21,33 @@
 #include <string.h>
 #include <strings.h>
 
+#include "normalise.h"
 #include "rules_int.h"
 
 #define MAX_FINDING_TEXT 200
 
 /* ------------------------------------------------------------ patterns */
 
+/* What may stand between the digits of a number written out for people:
+ * a run of spaces, dots and dashes (hyphen, the Unicode hyphens and dashes,
+ * minus), or one line break with such a run on either side (a wrapped
+ * line, an HTML <br>, a format=flowed soft break).  No-break and thin
+ * spaces are spaces by then (normalise.c).  Bounded, so that a match
+ * stays short. */
+#define NUM_SEP "[ \\t.\\-\\x{a0}\\x{2010}-\\x{2015}\\x{2212}]"
+#define NUM_GAP                                                               \
+    "(?:" NUM_SEP "{1,4}(?:\\r?\\n" NUM_SEP "{0,4})?|\\r?\\n" NUM_SEP "{0,4})"
+
 /* A UK telephone number in any common written form: national (07700
  * 900123, (01632) 960000), international (+44 7700 900123, +44 (0)7700
- * 900123, 0044 7700 900123), with spaces, dots or hyphens between digits.
+ * 900123, 0044 7700 900123), with NUM_GAP between digits.
  * Not glued to other digits, letters, currency signs, or a date/time/decimal
  * separator followed by a digit.  The validator classifies the number. */
 #define PHONE_RE                                                              \
     "(?<![\\w+\\x{a3}$\\x{20ac}.,/\\-])"                                      \
-    "(?:(?:\\+|00)[ \\t]?44[ \\t]?(?:\\(0\\)[ \\t]?)?|\\(?0)"                 \
-    "[1-9](?:(?:\\)[ \\t]?|[ \\t.\\-\\x{a0}]|[ \\t]-[ \\t])?\\d){8,9}"        \
-    "(?![\\w\\x{a3}$\\x{20ac}%])(?![.,:/\\-]\\d)"
+    "(?:(?:\\+|00)" NUM_GAP "?44" NUM_GAP "?(?:\\(0\\)" NUM_GAP "?)?|\\(?0)"   \
+    "[1-9](?:(?:\\)" NUM_GAP "?|" NUM_GAP ")?\\d){8,9}"                         \
+    "(?![\\w\\x{a3}$\\x{20ac}%])(?![.,:/\\-\\x{2010}-\\x{2015}]\\d)"
 
 #define EMAIL_RE                                                              \
     "(?<![\\w.%+\\-])[A-Za-z0-9][A-Za-z0-9._%+\\-]{0,63}@"                    \
@@ -114,7 +125,7 @@
     "(?![A-Za-z0-9])"
 
 #define NHS_RE                                                                \
-    "(?<![\\w+\\x{a3}$.,/\\-])[0-9]{3}[ \\-]?[0-9]{3}[ \\-]?[0-9]{4}"         \
+    "(?<![\\w+\\x{a3}$.,/\\-])[0-9]{3}" NUM_GAP "?[0-9]{3}" NUM_GAP "?[0-9]{4}" \
     "(?!\\w)(?![.,/\\-]\\d)"
 
 #define ULN_RE "(?<![\\w+\\x{a3}$.,/\\-])[1-9][0-9]{9}(?!\\w)(?![.,/\\-]\\d)"
@@ -216,7 +227,7 @@ sg_phone_normalise(const char *in, char *out, size_t outsz)
             if (n + 1 >= sizeof(digits))
                 return -1;
             digits[n++] = *p;
-        } else if (!strchr(" \t.-()/", *p) && (unsigned char)*p < 0x80) {
+        } else if (!strchr(" \t\r\n.-()/", *p) && (unsigned char)*p < 0x80) {
             return -1;
         }
     }
@@ -288,7 +299,15 @@ preceded_by_reference_word(const char *text, size_t start)
     for (size_t i = from; i < start; i++) {
         char c = text[i];
         if (c == '\n') {
-            k = 0;
+            /* a label on the line above counts when the number starts
+             * its own line ("Order no.\n0123..."): a table or a form */
+            bool alnum_after = false;
+            for (size_t j = i + 1; j < start && !alnum_after; j++)
+                alnum_after = isalnum((unsigned char)text[j]) != 0;
+            if (alnum_after)
+                k = 0;
+            else
+                seg[k++] = ' ';
             continue;
         }
         seg[k++] = (char)tolower((unsigned char)c);
@@ -492,8 +511,9 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
     case VAL_PHONE_MOBILE:
     case VAL_PHONE_LANDLINE: {
         char nat[32];
-        if (ml > MAX_FINDING_TEXT)
-            return 0;
+        if (ml > MAX_FINDING_TEXT || memchr(m, '\n', ml) !=
+                                         memrchr(m, '\n', ml))
+            return 0; /* one line break inside a number, not two */
         memcpy(buf, m, ml);
         buf[ml] = '\0';
         if (sg_phone_normalise(buf, nat, sizeof(nat)) < 0)
@@ -595,19 +615,15 @@ copy_capped(char *dst, const char *src, size_t len)
     dst[len] = '\0';
 }
 
-/* Offer the match [s, e) to one detector: 1 kept or already known, 0
- * dropped, 2 when the detector has max_findings already, -1 error. */
+/* Add the finding shown as shown[0..len) to one detector's list: 1 added
+ * or already known, 2 when the detector has max_findings already, -1
+ * error. */
 static int
-detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
-            const char *text, size_t len, const PCRE2_SIZE *ov, int rc,
-            const char *where, time_t now)
+finding_add(const struct detect_sink *k, const char *shown, size_t len,
+            const char *where)
 {
-    size_t s = ov[0], e = ov[1];
-    if (!detect_validate(rules, k->d, text, len, s, e, now) ||
-        !validate_group(rules, k->d, text, ov, rc, now))
-        return 0;
     char buf[MAX_FINDING_TEXT + 1];
-    copy_capped(buf, text + s, e - s);
+    copy_capped(buf, shown, len);
     for (size_t i = 0; i < *k->n_out; i++)
         if (strcmp((*k->out)[i].detector, k->d->name) == 0 &&
             strcmp((*k->out)[i].text, buf) == 0)
@@ -631,20 +647,35 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
     return 1;
 }
 
-int
-detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-            const char *where, time_t now, pcre2_match_data *md,
-            pcre2_match_context *mctx, const struct detect_sink *sinks,
-            size_t n_sinks)
+/* Offer the match [s, e) of the normalised text to one detector: 1 kept or
+ * already known, 0 dropped, 2 when the detector has max_findings already,
+ * -1 error.  The finding is the original text of the match. */
+static int
+detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
+            const struct sg_norm *nt, const PCRE2_SIZE *ov, int rc,
+            const char *where, time_t now)
+{
+    size_t s = ov[0], e = ov[1];
+    if (!detect_validate(rules, k->d, nt->text, nt->len, s, e, now) ||
+        !validate_group(rules, k->d, nt->text, ov, rc, now))
+        return 0;
+    size_t os, oe;
+    sg_norm_span(nt, s, e, &os, &oe);
+    return finding_add(k, nt->orig + os, oe - os, where);
+}
+
+/* One pass of the sinks' shared pattern over the normalised text. */
+static int
+scan_pattern(const struct sg_rules *rules, const struct sg_norm *nt,
+             const char *where, time_t now, pcre2_match_data *md,
+             pcre2_match_context *mctx, const struct detect_sink *sinks,
+             size_t n_sinks)
 {
     const struct detector *d = sinks[0].d;
+    const char *text = nt->text;
+    size_t len = nt->len;
     bool full[DETECT_SCAN_MAX] = {false};
     size_t n_full = 0;
-    if (n_sinks > DETECT_SCAN_MAX) {
-        sg_rules_errorf("detector %s: too many detectors in one scan",
-                        d->name);
-        return -1;
-    }
     PCRE2_SIZE off = 0;
     while (off <= len) {
         int rc = pcre2_match(d->re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
@@ -668,8 +699,7 @@ detect_scan(const struct sg_rules *rules, const char *text, size_t len,
         for (size_t i = 0; i < n_sinks; i++) {
             if (full[i])
                 continue;
-            int r = detect_keep(rules, &sinks[i], text, len, ov, rc, where,
-                                now);
+            int r = detect_keep(rules, &sinks[i], nt, ov, rc, where, now);
             if (r < 0)
                 return -1;
             if (r == 2) {
@@ -680,6 +710,27 @@ detect_scan(const struct sg_rules *rules, const char *text, size_t len,
         }
     }
     return 0;
+}
+
+int
+detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+            const char *where, time_t now, pcre2_match_data *md,
+            pcre2_match_context *mctx, const struct detect_sink *sinks,
+            size_t n_sinks)
+{
+    if (n_sinks > DETECT_SCAN_MAX) {
+        sg_rules_errorf("detector %s: too many detectors in one scan",
+                        sinks[0].d->name);
+        return -1;
+    }
+    struct sg_norm nt;
+    if (sg_normalise(text, len, &nt) < 0) {
+        sg_rules_errorf("out of memory normalising %s", where);
+        return -1;
+    }
+    int r = scan_pattern(rules, &nt, where, now, md, mctx, sinks, n_sinks);
+    sg_norm_free(&nt);
+    return r;
 }
 
 void

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "normalise.h"
 #include "rules_int.h"
 #include "sg_rules.h"
 
@@ -368,6 +369,159 @@ test_normalise_and_checks(void **state)
     assert_false(sg_uln_valid("1000000063"));
 }
 
+/* Detectors see normalised text; findings are the text as written. */
+static void
+test_normalised_numbers(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        /* fullwidth digits and plus */
+        {"uk-mobile", "call \xef\xbc\x90\xef\xbc\x97\xef\xbc\x97\xef\xbc\x90"
+                      "\xef\xbc\x90 \xef\xbc\x99\xef\xbc\x90\xef\xbc\x90"
+                      "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93 tonight",
+         "\xef\xbc\x90\xef\xbc\x97\xef\xbc\x97\xef\xbc\x90\xef\xbc\x90 "
+         "\xef\xbc\x99\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92"
+         "\xef\xbc\x93"},
+        {"uk-mobile", "\xef\xbc\x8b" "44 7700 900123",
+         "\xef\xbc\x8b" "44 7700 900123"},
+        /* Arabic-Indic and Devanagari digits */
+        {"uk-mobile", "\xd9\xa0\xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0\xd9\xa9\xd9\xa0"
+                      "\xd9\xa0\xd9\xa1\xd9\xa2\xd9\xa3",
+         "\xd9\xa0\xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0\xd9\xa9\xd9\xa0"
+         "\xd9\xa0\xd9\xa1\xd9\xa2\xd9\xa3"},
+        {"uk-mobile", "mob \xe0\xa5\xa6\xe0\xa5\xad\xe0\xa5\xad\xe0\xa5\xa6"
+                      "\xe0\xa5\xa6 900123",
+         "\xe0\xa5\xa6\xe0\xa5\xad\xe0\xa5\xad\xe0\xa5\xa6\xe0\xa5\xa6 900123"},
+        /* mathematical bold digits (4-byte UTF-8) */
+        {"uk-mobile", "\xf0\x9d\x9f\x8e\xf0\x9d\x9f\x95 700 900123",
+         "\xf0\x9d\x9f\x8e\xf0\x9d\x9f\x95 700 900123"},
+        /* zero-width space, joiner, word joiner, BOM inside the number */
+        {"uk-mobile", "07700\xe2\x80\x8b" "900\xe2\x80\x8d" "123",
+         "07700\xe2\x80\x8b" "900\xe2\x80\x8d" "123"},
+        {"uk-mobile", "0\xe2\x81\xa0" "7700 9\xef\xbb\xbf" "00123 x",
+         "0\xe2\x81\xa0" "7700 9\xef\xbb\xbf" "00123"},
+        /* soft hyphen, bidi controls */
+        {"uk-mobile", "07700\xc2\xad" "900\xc2\xad" "123",
+         "07700\xc2\xad" "900\xc2\xad" "123"},
+        {"uk-mobile", "\xe2\x80\xae" "07700 900123\xe2\x80\xac!",
+         "07700 900123"},
+        {"uk-mobile", "07700\xe2\x81\xa6" "900123\xe2\x81\xa9",
+         "07700\xe2\x81\xa6" "900123"},
+        /* NUL and other controls inside the number */
+        {"uk-mobile", "07700\x01" "900\x7f" "123", "07700\x01" "900\x7f" "123"},
+        /* the school's own number stays allowed in any of these forms */
+        {"uk-mobile", "school mobile \xef\xbc\x90" "7700 900\xe2\x80\x8b" "999",
+         NULL},
+        /* near misses stay misses */
+        {"uk-mobile", "\xef\xbc\x90\xef\xbc\x97/11/2024 09:30", NULL},
+        {"uk-mobile", "Ref: \xef\xbc\x90" "7700 900123", NULL},
+        {"uk-mobile", "\xc2\xa3\xe2\x80\x8b" "07700900123", NULL},
+        /* an email address or handle broken by invisible characters */
+        {"personal-email", "jo.blo\xe2\x80\x8bggs@exa\xc2\xad" "mple.com",
+         "jo.blo\xe2\x80\x8bggs@exa\xc2\xad" "mple.com"},
+        {"personal-email", "\xef\xbd\x8a\xef\xbd\x8f@example.com",
+         "\xef\xbd\x8a\xef\xbd\x8f@example.com"},
+        {"social-media", "insta: @jo\xe2\x80\x8c_b", "insta: @jo\xe2\x80\x8c_b"},
+        {"upn", "B80120\xe2\x80\x8b" "0005001", "B80120\xe2\x80\x8b" "0005001"},
+    };
+    RUN(t);
+}
+
+/* Separators inside numbers: runs of spaces, no-break and thin spaces,
+ * dots and dashes, or one line break. */
+static void
+test_number_separators(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"uk-mobile", "+44\xc2\xa0" "7700\xc2\xa0" "900123",
+         "+44\xc2\xa0" "7700\xc2\xa0" "900123"},
+        {"uk-mobile", "07700\xe2\x80\x89" "900\xe2\x80\x89" "123",
+         "07700\xe2\x80\x89" "900\xe2\x80\x89" "123"},
+        {"uk-mobile", "07700\xe2\x80\xaf" "900123", "07700\xe2\x80\xaf" "900123"},
+        {"uk-mobile", "07700 \xe2\x80\x93 900 \xe2\x80\x93 123",
+         "07700 \xe2\x80\x93 900 \xe2\x80\x93 123"},
+        {"uk-mobile", "07700\xe2\x80\x91" "900\xe2\x80\x91" "123",
+         "07700\xe2\x80\x91" "900\xe2\x80\x91" "123"},
+        {"uk-mobile", "07700  900  123", "07700  900  123"},
+        {"uk-mobile", "07700 . 900 . 123", "07700 . 900 . 123"},
+        /* a wrapped line, an HTML <br>, a format=flowed soft break */
+        {"uk-mobile", "my number is 07700\n900123 ok", "07700 900123"},
+        {"uk-mobile", "ring me on +44 7700 \r\n900 123", "+44 7700   900 123"},
+        {"uk-mobile", "+44\n7700 900123", "+44 7700 900123"},
+        {"uk-landline", "0113 496\n0000", "0113 496 0000"},
+        {"nhs-number", "NHS 943\xc2\xa0" "476\xe2\x80\x93" "5919",
+         "943\xc2\xa0" "476\xe2\x80\x93" "5919"},
+        /* two line breaks are two lines, not one number */
+        {"uk-mobile", "07700\n\n900123", NULL},
+        {"uk-mobile", "07700\n900\n123", NULL},
+        /* dates, times, prices and order numbers stay what they are */
+        {"uk-mobile", "Dates: 07.11.2024\n09.12.2024", NULL},
+        {"uk-mobile", "09.30 \xe2\x80\x93 10.15\n11.00 \xe2\x80\x93 12.00", NULL},
+        {"uk-mobile", "\xc2\xa3" "7.70\n\xc2\xa3" "9.00 each", NULL},
+        {"uk-mobile", "Order no.\n07700 900123", NULL},
+        {"uk-mobile", "Order 0770\n0900123", NULL},
+        {"uk-mobile", "Year 07\n700 pupils 900123", NULL},
+        {"uk-mobile", "ISBN 978\xe2\x80\x93" "0770090012", NULL},
+        {"uk-landline", "Term dates 01.09.2025 \xe2\x80\x93 19.12.2025", NULL},
+        {"uk-landline", "Period 1: 08:50\xe2\x80\x93" "09:50, 2: 09:50", NULL},
+    };
+    RUN(t);
+}
+
+/* The map from normalised offsets back to the original. */
+static void
+test_normalise_map(void **state)
+{
+    (void)state;
+    struct sg_norm n;
+    /* all ASCII: nothing copied */
+    assert_int_equal(sg_normalise("abc 123", 7, &n), 0);
+    assert_ptr_equal(n.text, n.orig);
+    sg_norm_free(&n);
+    /* "a<ZWSP>b<FULLWIDTH 1>c<NUL>d" */
+    const char *in = "a\xe2\x80\x8b" "b\xef\xbc\x91" "c" "\0" "d";
+    size_t inlen = 1 + 3 + 1 + 3 + 1 + 1 + 1;
+    assert_int_equal(sg_normalise(in, inlen, &n), 0);
+    assert_int_equal(n.len, 5);
+    assert_memory_equal(n.text, "ab1cd", 5);
+    size_t os, oe;
+    sg_norm_span(&n, 0, 5, &os, &oe);
+    assert_int_equal(os, 0);
+    assert_int_equal(oe, inlen);
+    sg_norm_span(&n, 1, 2, &os, &oe); /* "b" */
+    assert_int_equal(os, 4);
+    assert_int_equal(oe, 5);
+    sg_norm_span(&n, 2, 3, &os, &oe); /* "1" from the fullwidth one */
+    assert_int_equal(os, 5);
+    assert_int_equal(oe, 8);
+    sg_norm_span(&n, 3, 5, &os, &oe); /* "cd": the NUL inside */
+    assert_int_equal(os, 8);
+    assert_int_equal(oe, 11);
+    sg_norm_free(&n);
+    /* NFKC expansion: the ligature fi is two letters of one character */
+    assert_int_equal(sg_normalise("\xef\xac\x81x", 4, &n), 0);
+    assert_int_equal(n.len, 3);
+    assert_memory_equal(n.text, "fix", 3);
+    sg_norm_span(&n, 1, 3, &os, &oe);
+    assert_int_equal(os, 0);
+    assert_int_equal(oe, 4);
+    sg_norm_free(&n);
+    /* invalid UTF-8 stays, combining marks compose, U+2028 is a line */
+    assert_int_equal(sg_normalise("\xff" "e\xcc\x81\xe2\x80\xa8", 7, &n), 0);
+    assert_int_equal(n.len, 5);
+    assert_memory_equal(n.text, "\xff" "e\xcc\x81\n", 5);
+    sg_norm_free(&n);
+    /* a long run of combining marks is handled in bounded slices */
+    char marks[1 + 2 * 200];
+    marks[0] = 'a';
+    for (size_t i = 0; i < 200; i++)
+        memcpy(marks + 1 + 2 * i, "\xcc\x81", 2);
+    assert_int_equal(sg_normalise(marks, sizeof(marks), &n), 0);
+    assert_true(n.len <= sizeof(marks));
+    sg_norm_free(&n);
+}
+
 static void
 test_unknown_detector(void **state)
 {
@@ -420,6 +574,9 @@ main(void)
         cmocka_unit_test(test_uln),
         cmocka_unit_test(test_pupil_dob),
         cmocka_unit_test(test_normalise_and_checks),
+        cmocka_unit_test(test_normalised_numbers),
+        cmocka_unit_test(test_number_separators),
+        cmocka_unit_test(test_normalise_map),
         cmocka_unit_test(test_unknown_detector),
         cmocka_unit_test(test_linear_on_large_input),
     };
