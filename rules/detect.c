@@ -54,6 +54,30 @@
     "(?:[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?\\.){1,8}"             \
     "[A-Za-z]{2,24}(?![\\w\\-])"
 
+/* An address spelt out to get past filters: "tom dot smith77 at gmail dot
+ * com", "tom(at)gmail(dot)com", "tom [at] gmail [.] com", "tom @ gmail .
+ * com".  Matched without case on the normalised text, only where EMAIL_RE
+ * cannot match (the "at" is always spelt out or spaced), and rebuilt into
+ * the address by spelt_email().  Every part is bounded. */
+#define SP_AT_BR "[(\\[{<][ \\t]{0,2}(?:at|@)[ \\t]{0,2}[)\\]}>]"
+#define SP_DOT_BR "[(\\[{<][ \\t]{0,2}(?:dot|\\.)[ \\t]{0,2}[)\\]}>]"
+#define SP_AT                                                                 \
+    "(?:[ \\t]{0,3}" SP_AT_BR "[ \\t]{0,3}|[ \\t]{1,3}at[ \\t]{1,3}|"           \
+    "[ \\t]{1,3}@[ \\t]{0,3}|@[ \\t]{1,3})"
+#define SP_DOT                                                                \
+    "(?:[ \\t]{0,3}" SP_DOT_BR "[ \\t]{0,3}|[ \\t]{1,3}dot[ \\t]{1,3}|"         \
+    "[ \\t]{0,3}\\.[ \\t]{0,3})"
+/* Spelt out, a domain must end in a common top-level domain: "me at tom
+ * dot smith at gmail dot com" is then read from "tom". */
+#define SP_TLDS                                                               \
+    "com|net|org|uk|co|ac|sch|gov|edu|io|me|info|biz|ie|eu|us|ca|au|nz|de|"   \
+    "fr|es|it|nl|be|ch|in|live|email|online|xyz|app|dev|icloud|mail"
+#define SP_LOCAL "[a-z0-9_%+\\-]{1,64}"
+#define SP_LABEL "[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?"
+#define SPELT_EMAIL_RE                                                        \
+    "(?<![\\w.%+\\-@])" SP_LOCAL "(?:" SP_DOT SP_LOCAL "){0,5}" SP_AT          \
+    SP_LABEL "(?:" SP_DOT SP_LABEL "){0,6}" SP_DOT "(?:" SP_TLDS ")(?![\\w\\-@])"
+
 #define SOCIAL_NETS                                                           \
     "snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"          \
     "facebook|fb|youtube|bereal"
@@ -69,6 +93,18 @@
  * "a \w, and then not one of those two". */
 #define WORD_START_RE "(?<!\\w(?![\\x{17f}\\x{212a}]))"
 
+/* A handle written without its @: letters first, and a digit, or a dot or
+ * underscore inside it, so that ordinary words ("private", "Parents") are
+ * not handles. */
+#define HANDLE_BARE                                                           \
+    "(?=[A-Za-z_])(?=[A-Za-z0-9_.]{0,29}(?:[0-9]|[_.][A-Za-z0-9]))"           \
+    "[A-Za-z0-9_.]{2,30}"
+#define HANDLE "(?:@[A-Za-z0-9_.]{2,30}|" HANDLE_BARE ")"
+
+/* A profile URL; a platform named, then a handle ("insta: @x", "snap
+ * username: jo_b"); a handle then the platform ("I'm @jo_b on insta");
+ * "on Instagram as @x"; an invitation ("add me on TikTok", "hmu on
+ * snap"); "my snap is ...". */
 #define SOCIAL_RE                                                             \
     WORD_START_RE                                                             \
     "(?:(?<![\\w.\\-@/])(?:https?://)?(?:(?:www|m|mobile|vm)\\.)?"            \
@@ -77,12 +113,20 @@
     "youtube\\.com/(?:@|c/|channel/|user/))"                                  \
     "/?[A-Za-z0-9_.\\-]{2,64}"                                                \
     "|\\b(?:snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"   \
-    "facebook|fb)[ \\t]*(?:handle|username|name|id)?[ \\t]*"                 \
-    "(?::|-|=|is)?[ \\t]*@[A-Za-z0-9_.]{2,30}"                                \
-    "|\\b(?:add|follow|message|dm|find|friend)[ \\t]+me[ \\t]+(?:on|at)"      \
-    "[ \\t]+(?:" SOCIAL_NETS "|x)\\b"                                         \
+    "facebook|fb)[ \\t]*(?:handle|username|user[ \\t]name|name|id)?[ \\t]*"   \
+    "(?:(?::|-|=|is)?[ \\t]*@[A-Za-z0-9_.]{2,30}|(?::|-|=|is)[ \\t]*"          \
+    HANDLE_BARE ")"                                                           \
+    "|\\b(?:on|via)[ \\t]+(?:" SOCIAL_NETS "|x)[ \\t]*,?[ \\t]*"              \
+    "(?:as|at|is|it'?s|:|-)?[ \\t]*@[A-Za-z0-9_.]{2,30}"                      \
+    "|(?:@[A-Za-z0-9_.]{2,30}|(?<=\\bi'm |\\bim |\\bam )" HANDLE_BARE ")"     \
+    "[ \\t]+(?:on|over[ \\t]+on)[ \\t]+(?:" SOCIAL_NETS ")\\b"                \
+    "|\\b(?:add|follow|message|dm|find|friend|text|ping)[ \\t]+me[ \\t]+"     \
+    "(?:on|at)[ \\t]+(?:" SOCIAL_NETS "|x)\\b"                                \
+    "|\\b(?:hmu|hit[ \\t]+me[ \\t]+up)[ \\t]+(?:on|at)[ \\t]+"                 \
+    "(?:" SOCIAL_NETS ")\\b"                                                  \
     "|\\bmy[ \\t]+(?:snap(?:chat)?|insta(?:gram)?|tik[ \\t]?tok|twitter|"     \
-    "facebook|fb)[ \\t]+(?:is|handle|name|username|account)\\b)"
+    "facebook|fb)(?:[ \\t]+(?:is|handle|name|username|account)\\b|"          \
+    "['\\x{2019}]s\\b|[ \\t]*:))"
 
 #define MSG_APPS "whats[ \\t]?app|signal|telegram|discord|kik|viber|wickr"
 
@@ -197,6 +241,14 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         }
         d->validate = builtins[i].v;
         d->builtin = true;
+        if (d->validate == VAL_EMAIL_PERSONAL) {
+            d->re_spelt = rules_compile(SPELT_EMAIL_RE, true, &cerr);
+            if (d->re_spelt == NULL) {
+                *error_r = sg_rules_errorf("built-in detector %s: %s",
+                                           builtins[i].name, cerr);
+                return -1;
+            }
+        }
         for (size_t j = 0; j < i && d->same_pattern_as == 0; j++)
             if (strcmp(builtins[j].pattern, builtins[i].pattern) == 0 &&
                 builtins[j].caseless == builtins[i].caseless)
@@ -664,12 +716,236 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
     return finding_add(k, nt->orig + os, oe - os, where);
 }
 
-/* One pass of the sinks' shared pattern over the normalised text. */
+/* Offer a match that spells something out (canon: the address or number
+ * it spells) to every sink; the finding is the original text of the
+ * normalised span [s, e).  0 or -1. */
 static int
-scan_pattern(const struct sg_rules *rules, const struct sg_norm *nt,
-             const char *where, time_t now, pcre2_match_data *md,
-             pcre2_match_context *mctx, const struct detect_sink *sinks,
-             size_t n_sinks)
+offer_spelt(const struct sg_rules *rules, const struct detect_sink *sinks,
+            size_t n_sinks, const struct sg_norm *nt, size_t s, size_t e,
+            const char *canon, const char *where, time_t now)
+{
+    size_t cl = strlen(canon);
+    for (size_t i = 0; i < n_sinks; i++) {
+        if (!detect_validate(rules, sinks[i].d, canon, cl, 0, cl, now))
+            continue;
+        size_t os, oe;
+        sg_norm_span(nt, s, e, &os, &oe);
+        if (finding_add(&sinks[i], nt->orig + os, oe - os, where) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static bool
+word_at(const char *m, size_t ml, size_t i, const char *w)
+{
+    size_t wl = strlen(w);
+    return (i == 0 || m[i - 1] == ' ' || m[i - 1] == '\t') && i + wl < ml &&
+           strncasecmp(m + i, w, wl) == 0 &&
+           (m[i + wl] == ' ' || m[i + wl] == '\t');
+}
+
+/* Rebuild the address a SPELT_EMAIL_RE match spells out, into out.  -1
+ * when it does not fit, or when only the word "at" between a plain word
+ * and a plain domain says it is an address ("look at bbc.co.uk"): then
+ * the local part must look like an address's (a dot, digit, _ % + or -)
+ * or a dot must be spelt out too. */
+static int
+spelt_email(const char *m, size_t ml, char *out, size_t outsz)
+{
+    size_t k = 0, i = 0;
+    bool at_word = false, spelt_dot = false, local_mark = false;
+    bool seen_at = false;
+    while (i < ml) {
+        char c = m[i], put = c;
+        if (c == ' ' || c == '\t') {
+            i++;
+            continue;
+        }
+        if (strchr("([{<", c) != NULL) {
+            size_t j = i + 1;
+            while (j < ml && strchr(")]}>", m[j]) == NULL)
+                j++;
+            bool at = false;
+            for (size_t x = i + 1; x < j; x++)
+                if (m[x] == '@' || tolower((unsigned char)m[x]) == 'a')
+                    at = true;
+            put = at ? '@' : '.';
+            spelt_dot |= !at;
+            i = j + 1;
+        } else if (word_at(m, ml, i, "at")) {
+            put = '@';
+            at_word = true;
+            i += 2;
+        } else if (word_at(m, ml, i, "dot")) {
+            put = '.';
+            spelt_dot = true;
+            i += 3;
+        } else {
+            if (c == '.' && ((i > 0 && m[i - 1] == ' ') ||
+                             (i + 1 < ml && m[i + 1] == ' ')))
+                spelt_dot = true;
+            if (!seen_at && c != '@' && !isalpha((unsigned char)c))
+                local_mark = true;
+            i++;
+        }
+        if (put == '@')
+            seen_at = true;
+        if (k + 1 >= outsz)
+            return -1;
+        out[k++] = put;
+    }
+    out[k] = '\0';
+    return at_word && !spelt_dot && !local_mark ? -1 : 0;
+}
+
+/* Number words, for the phone detectors: "oh seven seven double oh nine
+ * ...", also mixed with digits ("07700 nine oh oh ..."). */
+static const struct {
+    const char *w;
+    char d;
+} num_words[] = {
+    {"zero", '0'}, {"oh", '0'},   {"o", '0'},     {"nought", '0'},
+    {"nil", '0'},  {"one", '1'},  {"two", '2'},   {"three", '3'},
+    {"four", '4'}, {"five", '5'}, {"six", '6'},   {"seven", '7'},
+    {"eight", '8'}, {"nine", '9'},
+};
+
+/* Caps: a run of more tokens is no number; after this many candidates in
+ * one text the rest is not read (the regular scan still is). */
+#define NUMWORD_TOKENS 40
+#define NUMWORD_CANDIDATES 256
+
+/* The digit a number word stands for, 'd' for double, 't' for triple,
+ * '+' for plus, 0 for any other word. */
+static char
+num_word(const char *w, size_t wl)
+{
+    for (size_t i = 0; i < sizeof(num_words) / sizeof(num_words[0]); i++)
+        if (strlen(num_words[i].w) == wl &&
+            strncasecmp(w, num_words[i].w, wl) == 0)
+            return num_words[i].d;
+    if (wl == 6 && strncasecmp(w, "double", 6) == 0)
+        return 'd';
+    if (wl == 6 && strncasecmp(w, "triple", 6) == 0)
+        return 't';
+    if (wl == 4 && strncasecmp(w, "plus", 4) == 0)
+        return '+';
+    return 0;
+}
+
+/* Read one run of number tokens from *ip; the number it spells into
+ * digits (with a leading + for plus), and its span.  true when the run
+ * has a number word and spells 10 to 13 digits. */
+static bool
+number_run(const char *t, size_t len, size_t *ip, char *digits,
+           size_t dsz, size_t *s_r, size_t *e_r)
+{
+    size_t i = *ip, nd = 0, tokens = 0, words = 0;
+    unsigned mult = 1;
+    bool too_long = false;
+    *s_r = i;
+    *e_r = i;
+    for (;;) {
+        size_t j = i;
+        if (j < len && t[j] == '+' && tokens == 0) {
+            digits[nd++] = '+';
+            j++;
+        } else if (j < len && isdigit((unsigned char)t[j])) {
+            while (j < len && isdigit((unsigned char)t[j])) {
+                for (unsigned m = 0; m < mult; m++)
+                    if (nd + 1 < dsz)
+                        digits[nd++] = t[j];
+                    else
+                        too_long = true;
+                mult = 1;
+                j++;
+            }
+        } else {
+            while (j < len && isalpha((unsigned char)t[j]))
+                j++;
+            char d = j > i ? num_word(t + i, j - i) : 0;
+            if (d == 0 || (j < len && isdigit((unsigned char)t[j])) ||
+                (d == '+' && tokens > 0))
+                break;
+            if (d == 'd' || d == 't')
+                mult = d == 'd' ? 2 : 3;
+            else if (d == '+')
+                digits[nd++] = '+';
+            else {
+                for (unsigned m = 0; m < mult; m++)
+                    if (nd + 1 < dsz)
+                        digits[nd++] = d;
+                    else
+                        too_long = true;
+                mult = 1;
+            }
+            words++;
+        }
+        tokens++;
+        *e_r = j;
+        if (tokens > NUMWORD_TOKENS) {
+            too_long = true;
+            break;
+        }
+        /* separators: spaces, commas, dots, dashes, one line break */
+        size_t k = j, seps = 0;
+        bool nl = false;
+        while (k < len && seps < 6) {
+            if (t[k] == '\n' && !nl)
+                nl = true;
+            else if (strchr(" \t\r,.-", t[k]) == NULL || t[k] == '\0')
+                break;
+            k++;
+            seps++;
+        }
+        if (k == j || k >= len)
+            break;
+        i = k;
+    }
+    *ip = *e_r > *ip ? *e_r : *ip + 1;
+    digits[nd] = '\0';
+    size_t n_digits = nd - (nd > 0 && digits[0] == '+');
+    return words > 0 && !too_long && mult == 1 && n_digits >= 10 &&
+           n_digits <= 13;
+}
+
+static int
+scan_number_words(const struct sg_rules *rules, const struct sg_norm *nt,
+                  const char *where, time_t now,
+                  const struct detect_sink *sinks, size_t n_sinks)
+{
+    const char *t = nt->text;
+    size_t len = nt->len, i = 0, candidates = 0;
+    while (i < len && candidates < NUMWORD_CANDIDATES) {
+        unsigned char c = (unsigned char)t[i];
+        bool starts = (isalpha(c) || isdigit(c) || c == '+') &&
+                      (i == 0 || !isalnum((unsigned char)t[i - 1]));
+        if (!starts) {
+            i++;
+            continue;
+        }
+        char digits[32];
+        size_t s, e;
+        if (!number_run(t, len, &i, digits, sizeof(digits), &s, &e))
+            continue;
+        candidates++;
+        if (preceded_by_reference_word(t, s))
+            continue;
+        if (offer_spelt(rules, sinks, n_sinks, nt, s, e, digits, where,
+                        now) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One pass of a pattern over the normalised text: the sinks' shared one,
+ * or (spelt) the spelt-out addresses. */
+static int
+scan_pattern(const struct sg_rules *rules, const pcre2_code *re, bool spelt,
+             const struct sg_norm *nt, const char *where, time_t now,
+             pcre2_match_data *md, pcre2_match_context *mctx,
+             const struct detect_sink *sinks, size_t n_sinks)
 {
     const struct detector *d = sinks[0].d;
     const char *text = nt->text;
@@ -678,7 +954,7 @@ scan_pattern(const struct sg_rules *rules, const struct sg_norm *nt,
     size_t n_full = 0;
     PCRE2_SIZE off = 0;
     while (off <= len) {
-        int rc = pcre2_match(d->re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
+        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             return 0;
         if (rc < 0) {
@@ -696,6 +972,14 @@ scan_pattern(const struct sg_rules *rules, const struct sg_norm *nt,
             continue;
         }
         off = e;
+        if (spelt) {
+            char canon[MAX_FINDING_TEXT + 1];
+            if (spelt_email(text + s, e - s, canon, sizeof(canon)) == 0 &&
+                offer_spelt(rules, sinks, n_sinks, nt, s, e, canon, where,
+                            now) < 0)
+                return -1;
+            continue;
+        }
         for (size_t i = 0; i < n_sinks; i++) {
             if (full[i])
                 continue;
@@ -728,7 +1012,16 @@ detect_scan(const struct sg_rules *rules, const char *text, size_t len,
         sg_rules_errorf("out of memory normalising %s", where);
         return -1;
     }
-    int r = scan_pattern(rules, &nt, where, now, md, mctx, sinks, n_sinks);
+    const struct detector *d = sinks[0].d;
+    int r = scan_pattern(rules, d->re, false, &nt, where, now, md, mctx,
+                         sinks, n_sinks);
+    /* the spelt-out forms, for the built-in detectors that read them */
+    if (r == 0 && d->re_spelt != NULL)
+        r = scan_pattern(rules, d->re_spelt, true, &nt, where, now, md, mctx,
+                         sinks, n_sinks);
+    if (r == 0 && d->builtin && (d->validate == VAL_PHONE_MOBILE ||
+                                 d->validate == VAL_PHONE_LANDLINE))
+        r = scan_number_words(rules, &nt, where, now, sinks, n_sinks);
     sg_norm_free(&nt);
     return r;
 }

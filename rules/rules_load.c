@@ -60,6 +60,8 @@ sg_rules_free(struct sg_rules **rules_p)
         free(rules->detectors[i].describe);
         if (rules->detectors[i].re)
             pcre2_code_free(rules->detectors[i].re);
+        if (rules->detectors[i].re_spelt)
+            pcre2_code_free(rules->detectors[i].re_spelt);
     }
     free(rules->detectors);
     for (size_t i = 0; i < rules->n_lists; i++) {

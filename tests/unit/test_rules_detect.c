@@ -522,6 +522,151 @@ test_normalise_map(void **state)
     sg_norm_free(&n);
 }
 
+/* Addresses spelt out to get past a filter; near misses that are not. */
+static void
+test_spelt_email(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"personal-email", "email me: tom dot smith77 at gmail dot com thx",
+         "tom dot smith77 at gmail dot com"},
+        {"personal-email", "tom(at)gmail(dot)com", "tom(at)gmail(dot)com"},
+        {"personal-email", "it's tom [at] gmail [.] com",
+         "tom [at] gmail [.] com"},
+        {"personal-email", "Tom {AT} Hotmail {DOT} co {DOT} uk",
+         "Tom {AT} Hotmail {DOT} co {DOT} uk"},
+        {"personal-email", "jo_b at outlook.com", "jo_b at outlook.com"},
+        {"personal-email", "tom @ gmail . com", "tom @ gmail . com"},
+        {"personal-email", "tom@ gmail.com", "tom@ gmail.com"},
+        {"personal-email", "write to me at tom dot smith at gmail dot com",
+         "tom dot smith at gmail dot com"},
+        {"personal-email", "t\xe2\x80\x8bom (at) gmail (dot) com",
+         "t\xe2\x80\x8bom (at) gmail (dot) com"},
+        /* the school's own domain, spelt out, is still the school's */
+        {"personal-email", "office at school dot example", NULL},
+        {"personal-email", "office (at) school (dot) example", NULL},
+        /* ordinary English */
+        {"personal-email", "have a look at bbc.co.uk/bitesize", NULL},
+        {"personal-email", "Meet at school at 3.30 tomorrow", NULL},
+        {"personal-email", "we arrive at Leeds dot matrix", NULL},
+        {"personal-email", "See me at break. Bring your book.", NULL},
+        {"personal-email", "Tickets at \xc2\xa3" "5 at the door.com", NULL},
+        {"personal-email", "insta @jo_b", NULL},
+    };
+    RUN(t);
+}
+
+/* Digits written as words, for the phone detectors only. */
+static void
+test_number_words(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"uk-mobile",
+         "ring oh seven seven double oh, nine double oh, one two three ok",
+         "oh seven seven double oh, nine double oh, one two three"},
+        {"uk-mobile", "Zero Seven Seven Zero Zero Nine Zero Zero One Two Three",
+         "Zero Seven Seven Zero Zero Nine Zero Zero One Two Three"},
+        {"uk-mobile", "07700 nine oh oh one two three",
+         "07700 nine oh oh one two three"},
+        {"uk-mobile", "nought seven triple seven\nnine oh oh one two three",
+         "nought seven triple seven nine oh oh one two three"},
+        {"uk-mobile", "plus four four seven seven oh oh nine oh oh one two "
+                      "three",
+         "plus four four seven seven oh oh nine oh oh one two three"},
+        {"uk-landline", "oh one one three, four nine six, oh oh oh oh",
+         "oh one one three, four nine six, oh oh oh oh"},
+        /* the school's number and references, in words, stay allowed */
+        {"uk-mobile", "oh seven seven oh oh nine oh oh nine nine nine", NULL},
+        {"uk-mobile", "order number oh seven seven double oh nine double oh "
+                      "one two three",
+         NULL},
+        /* too few or too many digits; ordinary counting */
+        {"uk-mobile", "one two three four five six seven eight nine ten", NULL},
+        {"uk-mobile", "oh seven seven oh oh nine oh oh one two", NULL},
+        {"uk-mobile", "Year seven, eight and nine; one or two", NULL},
+        {"uk-mobile", "oh seven seven double", NULL},
+        {"personal-email", "oh seven seven double oh nine double oh one two "
+                           "three",
+         NULL},
+    };
+    RUN(t);
+}
+
+/* Number words in hostile amounts stay linear: long runs, many runs. */
+static void
+test_number_words_bounded(void **state)
+{
+    (void)state;
+    size_t len = 1024 * 1024;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    static const char unit[] = "oh seven double ";
+    for (size_t i = 0; i < len; i++)
+        big[i] = unit[i % (sizeof(unit) - 1)];
+    big[len] = '\0';
+    struct sg_finding *f = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_detect(rules, "uk-mobile", big, len, now, &f,
+                                     &n, &err),
+                     0);
+    assert_int_equal(n, 0);
+    static const char unit2[] = "one two three four five six seven eight "
+                                "nine oh ,";
+    for (size_t i = 0; i < len; i++)
+        big[i] = unit2[i % (sizeof(unit2) - 1)];
+    assert_int_equal(sg_rules_detect(rules, "uk-landline", big, len, now, &f,
+                                     &n, &err),
+                     0);
+    sg_findings_free(&f, &n);
+    static const char unit3[] = "a at b dot c (at) d [.] ";
+    for (size_t i = 0; i < len; i++)
+        big[i] = unit3[i % (sizeof(unit3) - 1)];
+    assert_int_equal(sg_rules_detect(rules, "personal-email", big, len, now,
+                                     &f, &n, &err),
+                     0);
+    sg_findings_free(&f, &n);
+    free(big);
+}
+
+/* Handles in the ways people write them. */
+static void
+test_social_phrasings(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"social-media", "find me on Instagram as @jo_b",
+         "find me on Instagram"},
+        {"social-media", "I'm on Instagram as @jo_b", "on Instagram as @jo_b"},
+        {"social-media", "you can find me on insta, @jo_b",
+         "find me on insta"},
+        {"social-media", "I post on TikTok: @jo.b", "on TikTok: @jo.b"},
+        {"social-media", "I'm @jo_b on insta", "@jo_b on insta"},
+        {"social-media", "follow @jobloggs77 over on tiktok",
+         "@jobloggs77 over on tiktok"},
+        {"social-media", "I'm jo_b77 on snap", "jo_b77 on snap"},
+        {"social-media", "my snap is jo.b", "my snap is"},
+        {"social-media", "my snap's jo.b", "my snap's"},
+        {"social-media", "my insta: jo.b", "my insta:"},
+        {"social-media", "add me on TikTok: jo.b", "add me on TikTok"},
+        {"social-media", "hmu on snap", "hmu on snap"},
+        {"social-media", "text me on insta", "text me on insta"},
+        {"social-media", "snap username: jo_b", "snap username: jo_b"},
+        {"social-media", "Snapchat - jobloggs77", "Snapchat - jobloggs77"},
+        {"social-media", "my in\xc2\xad" "sta is jo.b",
+         "my in\xc2\xad" "sta is"},
+        /* near misses */
+        {"social-media", "Our Facebook account is private.", NULL},
+        {"social-media", "Instagram: 25 likes on the trip photos", NULL},
+        {"social-media", "the school is on Instagram and Facebook", NULL},
+        {"social-media", "Twitter - new posts every Friday", NULL},
+        {"social-media", "I'm happy on snap days", NULL},
+        {"social-media", "email jo@snap.example on snap", NULL},
+    };
+    RUN(t);
+}
+
 static void
 test_unknown_detector(void **state)
 {
@@ -577,6 +722,10 @@ main(void)
         cmocka_unit_test(test_normalised_numbers),
         cmocka_unit_test(test_number_separators),
         cmocka_unit_test(test_normalise_map),
+        cmocka_unit_test(test_spelt_email),
+        cmocka_unit_test(test_number_words),
+        cmocka_unit_test(test_number_words_bounded),
+        cmocka_unit_test(test_social_phrasings),
         cmocka_unit_test(test_unknown_detector),
         cmocka_unit_test(test_linear_on_large_input),
     };
