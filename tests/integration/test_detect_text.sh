@@ -29,19 +29,20 @@ send() {
     sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$log" | head -1
 }
 
-# verdict QID: the daemon's line for QID
-verdict() {
-    sg_wait_for "$SG_MILTER_LOG" "$1: verdict=" 10 >/dev/null
-    grep "$1: verdict=" "$SG_MILTER_LOG" | head -1
+# judge NAME: send it; sets qid and line (the daemon's verdict line)
+judge() {
+    qid=$(send "$DATA/$1.eml")
+    line=
+    sg_check "$1: queued" test -n "$qid"
+    [ -n "$qid" ] || return 1
+    sg_wait_for "$SG_MILTER_LOG" "$qid: verdict=" 10 >/dev/null
+    line=$(grep "$qid: verdict=" "$SG_MILTER_LOG" | head -1)
 }
 
 # held NAME: held for the DSL by personal-contact-details
 held() {
-    local qid line i
-    qid=$(send "$DATA/$1.eml")
-    sg_check "$1: queued" test -n "$qid"
-    [ -n "$qid" ] || return
-    line=$(verdict "$qid")
+    local i
+    judge "$1" || return
     sg_check "$1: held by personal-contact-details" \
         grep -qE "verdict=hold[^ ]* rules=([^ ]*,)?personal-contact-details\(hold\)" <<<"$line"
     for i in $(seq 1 50); do sg_held "$qid" && break; sleep 0.1; done
@@ -51,11 +52,8 @@ held() {
 # clean NAME: personal-contact-details finds nothing, and the message is
 # delivered (other rules, such as the time of day, may journal it)
 clean() {
-    local qid line i
-    qid=$(send "$DATA/$1.eml")
-    sg_check "$1: queued" test -n "$qid"
-    [ -n "$qid" ] || return
-    line=$(verdict "$qid")
+    local i
+    judge "$1" || return
     sg_check "$1: not personal-contact-details" \
         bash -c '! grep -q "personal-contact-details" <<<"$1"' _ "$line"
     sg_check "$1: not held" bash -c '! grep -q "verdict=hold" <<<"$1"' _ "$line"
