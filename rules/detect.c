@@ -72,8 +72,10 @@
 #define SP_TLDS                                                               \
     "com|net|org|uk|co|ac|sch|gov|edu|io|me|info|biz|ie|eu|us|ca|au|nz|de|"   \
     "fr|es|it|nl|be|ch|in|live|email|online|xyz|app|dev|icloud|mail"
-#define SP_LOCAL "[a-z0-9_%+\\-]{1,64}"
-#define SP_LABEL "[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?"
+/* Possessive and atomic: what follows a part (a space, bracket, dot or @)
+ * can never be part of it, so giving characters back only costs time. */
+#define SP_LOCAL "[a-z0-9_%+\\-]{1,64}+"
+#define SP_LABEL "(?>[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?)"
 #define SPELT_EMAIL_RE                                                        \
     "(?<![\\w.%+\\-@])" SP_LOCAL "(?:" SP_DOT SP_LOCAL "){0,5}" SP_AT          \
     SP_LABEL "(?:" SP_DOT SP_LABEL "){0,6}" SP_DOT "(?:" SP_TLDS ")(?![\\w\\-@])"
@@ -118,7 +120,7 @@
     HANDLE_BARE ")"                                                           \
     "|\\b(?:on|via)[ \\t]+(?:" SOCIAL_NETS "|x)[ \\t]*,?[ \\t]*"              \
     "(?:as|at|is|it'?s|:|-)?[ \\t]*@[A-Za-z0-9_.]{2,30}"                      \
-    "|(?:@[A-Za-z0-9_.]{2,30}|(?<=\\bi'm |\\bim |\\bam )" HANDLE_BARE ")"     \
+    "|(?:@[A-Za-z0-9_.]{2,30}|\\b(?:i'm|im|i[ \\t]+am)[ \\t]+" HANDLE_BARE ")"  \
     "[ \\t]+(?:on|over[ \\t]+on)[ \\t]+(?:" SOCIAL_NETS ")\\b"                \
     "|\\b(?:add|follow|message|dm|find|friend|text|ping)[ \\t]+me[ \\t]+"     \
     "(?:on|at)[ \\t]+(?:" SOCIAL_NETS "|x)\\b"                                \
@@ -242,7 +244,9 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         d->validate = builtins[i].v;
         d->builtin = true;
         if (d->validate == VAL_EMAIL_PERSONAL) {
-            d->re_spelt = rules_compile(SPELT_EMAIL_RE, true, &cerr);
+            d->re_spelt = rules_compile_with(
+                SPELT_EMAIL_RE, PCRE2_CASELESS | PCRE2_USE_OFFSET_LIMIT,
+                &cerr);
             if (d->re_spelt == NULL) {
                 *error_r = sg_rules_errorf("built-in detector %s: %s",
                                            builtins[i].name, cerr);
@@ -799,16 +803,30 @@ spelt_email(const char *m, size_t ml, char *out, size_t outsz)
     return at_word && !spelt_dot && !local_mark ? -1 : 0;
 }
 
+/* isalnum in the C locale, one table look-up a character */
+static const bool alnum_table[256] = {
+    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+};
+
+static inline bool
+ascii_alnum(unsigned char c)
+{
+    return alnum_table[c];
+}
+
 /* Number words, for the phone detectors: "oh seven seven double oh nine
- * ...", also mixed with digits ("07700 nine oh oh ..."). */
+ * ...", also mixed with digits ("07700 nine oh oh ...").  num_word()
+ * finds them by length (its by_len lists 1 + their places here). */
 static const struct {
     const char *w;
+    size_t n; /* strlen(w) */
     char d;
 } num_words[] = {
-    {"zero", '0'}, {"oh", '0'},   {"o", '0'},     {"nought", '0'},
-    {"nil", '0'},  {"one", '1'},  {"two", '2'},   {"three", '3'},
-    {"four", '4'}, {"five", '5'}, {"six", '6'},   {"seven", '7'},
-    {"eight", '8'}, {"nine", '9'},
+    {"zero", 4, '0'}, {"oh", 2, '0'},   {"o", 1, '0'},     {"nought", 6, '0'},
+    {"nil", 3, '0'},  {"one", 3, '1'},  {"two", 3, '2'},   {"three", 5, '3'},
+    {"four", 4, '4'}, {"five", 4, '5'}, {"six", 3, '6'},   {"seven", 5, '7'},
+    {"eight", 5, '8'}, {"nine", 4, '9'}, {"double", 6, 'd'}, {"triple", 6, 't'},
+    {"plus", 4, '+'},
 };
 
 /* Caps: a run of more tokens is no number; after this many candidates in
@@ -821,16 +839,18 @@ static const struct {
 static char
 num_word(const char *w, size_t wl)
 {
-    for (size_t i = 0; i < sizeof(num_words) / sizeof(num_words[0]); i++)
-        if (strlen(num_words[i].w) == wl &&
-            strncasecmp(w, num_words[i].w, wl) == 0)
+    if (wl > 6)
+        return 0;
+    /* the table's words of that length only (a few) */
+    static const unsigned char by_len[7][5] = {
+        {0},          {3},         {2},          {5, 6, 7, 11},
+        {1, 9, 10, 14, 17}, {8, 12, 13}, {4, 15, 16},
+    };
+    for (size_t k = 0; k < 5 && by_len[wl][k] != 0; k++) {
+        size_t i = by_len[wl][k] - 1;
+        if (strncasecmp(w, num_words[i].w, wl) == 0)
             return num_words[i].d;
-    if (wl == 6 && strncasecmp(w, "double", 6) == 0)
-        return 'd';
-    if (wl == 6 && strncasecmp(w, "triple", 6) == 0)
-        return 't';
-    if (wl == 4 && strncasecmp(w, "plus", 4) == 0)
-        return '+';
+    }
     return 0;
 }
 
@@ -862,7 +882,8 @@ number_run(const char *t, size_t len, size_t *ip, char *digits,
                 j++;
             }
         } else {
-            while (j < len && isalpha((unsigned char)t[j]))
+            while (j < len && ascii_alnum((unsigned char)t[j]) &&
+                   !isdigit((unsigned char)t[j]))
                 j++;
             char d = j > i ? num_word(t + i, j - i) : 0;
             if (d == 0 || (j < len && isdigit((unsigned char)t[j])) ||
@@ -910,6 +931,31 @@ number_run(const char *t, size_t len, size_t *ip, char *digits,
            n_digits <= 13;
 }
 
+/* Whether the word at w can be a number word, by its first three
+ * letters (a cheap test before number_run reads it). */
+static bool
+number_word_start(const char *w, size_t left)
+{
+    char p[3] = {0, 0, 0};
+    size_t n = 0;
+    while (n < 3 && n < left && isalpha((unsigned char)w[n])) {
+        p[n] = (char)(w[n] | 0x20);
+        n++;
+    }
+    if (n < 3)
+        return (n == 1 && p[0] == 'o') || (n == 2 && p[0] == 'o' && p[1] == 'h');
+    static const char prefixes[][3] = {
+        {'z', 'e', 'r'}, {'n', 'o', 'u'}, {'n', 'i', 'l'}, {'o', 'n', 'e'},
+        {'t', 'w', 'o'}, {'t', 'h', 'r'}, {'f', 'o', 'u'}, {'f', 'i', 'v'},
+        {'s', 'i', 'x'}, {'s', 'e', 'v'}, {'e', 'i', 'g'}, {'n', 'i', 'n'},
+        {'d', 'o', 'u'}, {'t', 'r', 'i'}, {'p', 'l', 'u'},
+    };
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (memcmp(p, prefixes[i], 3) == 0)
+            return true;
+    return false;
+}
+
 static int
 scan_number_words(const struct sg_rules *rules, const struct sg_norm *nt,
                   const char *where, time_t now,
@@ -917,12 +963,27 @@ scan_number_words(const struct sg_rules *rules, const struct sg_norm *nt,
 {
     const char *t = nt->text;
     size_t len = nt->len, i = 0, candidates = 0;
+    /* the first characters of a run: digits, +, and the letters number
+     * words start with; any other word is skipped whole */
+    static const bool first[256] = {
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+        ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['z'] = 1,
+        ['o'] = 1, ['n'] = 1, ['f'] = 1, ['t'] = 1, ['s'] = 1, ['e'] = 1,
+        ['d'] = 1, ['p'] = 1, ['Z'] = 1, ['O'] = 1, ['N'] = 1, ['F'] = 1,
+        ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1,
+    };
     while (i < len && candidates < NUMWORD_CANDIDATES) {
         unsigned char c = (unsigned char)t[i];
-        bool starts = (isalpha(c) || isdigit(c) || c == '+') &&
-                      (i == 0 || !isalnum((unsigned char)t[i - 1]));
-        if (!starts) {
+        if (!ascii_alnum(c) && c != '+') {
             i++;
+            continue;
+        }
+        if (!first[c] || (i > 0 && ascii_alnum((unsigned char)t[i - 1])) ||
+            (isalpha(c) && !number_word_start(t + i, len - i))) {
+            while (i < len && ascii_alnum((unsigned char)t[i]))
+                i++;
+            if (i < len && !ascii_alnum((unsigned char)t[i]))
+                i++;
             continue;
         }
         char digits[32];
@@ -939,10 +1000,132 @@ scan_number_words(const struct sg_rules *rules, const struct sg_norm *nt,
     return 0;
 }
 
-/* One pass of a pattern over the normalised text: the sinks' shared one,
- * or (spelt) the spelt-out addresses. */
+/* A match that failed (the match limits): the error, and -1. */
 static int
-scan_pattern(const struct sg_rules *rules, const pcre2_code *re, bool spelt,
+match_error(const struct detector *d, int rc)
+{
+    char msg[128];
+    pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof(msg));
+    sg_rules_errorf("detector %s: %s", d->name, msg);
+    return -1;
+}
+
+/* Where a spelt-out address may spell its @ at i: the word "at" (after a
+ * space, tab or opening bracket, before a space, tab or closing bracket)
+ * or an @. */
+static inline bool
+at_marker(const char *t, size_t len, size_t i)
+{
+    if (t[i] == '@')
+        return true;
+    if ((t[i] | 0x20) != 'a' || i == 0 || i + 2 >= len ||
+        (t[i + 1] | 0x20) != 't')
+        return false;
+    char b = t[i - 1], a = t[i + 2];
+    return (b == ' ' || b == '\t' || b == '(' || b == '[' || b == '{' ||
+            b == '<') &&
+           (a == ' ' || a == '\t' || a == ')' || a == ']' || a == '}' ||
+            a == '>');
+}
+
+static bool
+local_char(char c)
+{
+    return isalnum((unsigned char)c) || (c != '\0' && strchr("_%+-", c));
+}
+
+/* Where the local part before the at marker at m can start at the
+ * earliest: back over up to six parts joined by spelt or written dots
+ * ("tom dot smith77 at"), as SPELT_EMAIL_RE allows. */
+static size_t
+spelt_left(const char *t, size_t m)
+{
+    size_t b = m, k = 0;
+    while (b > 0 && k++ < 8 && strchr(" \t([{<", t[b - 1]) && t[b - 1])
+        b--;
+    size_t left = b;
+    for (int part = 0; part < 6; part++) {
+        size_t e = b;
+        while (b > 0 && e - b < 64 && local_char(t[b - 1]))
+            b--;
+        if (b == e)
+            break;
+        left = b;
+        /* a dot before it: ".", " dot ", "(dot)", "[.]" and the like */
+        size_t d = b;
+        for (k = 0; d > 0 && k < 3 && (t[d - 1] == ' ' || t[d - 1] == '\t');
+             k++)
+            d--;
+        if (d > 0 && t[d - 1] == '.') {
+            d--;
+        } else if (d > 0 && strchr(")]}>", t[d - 1]) && t[d - 1]) {
+            size_t o = d - 1;
+            while (o > 0 && d - o < 8 && !strchr("([{<", t[o - 1]))
+                o--;
+            if (o == 0 || !strchr("([{<", t[o - 1]))
+                break;
+            d = o - 1;
+        } else if (d >= 4 && strncasecmp(t + d - 3, "dot", 3) == 0 &&
+                   (t[d - 4] == ' ' || t[d - 4] == '\t') && d < b) {
+            d -= 4;
+        } else {
+            break;
+        }
+        for (k = 0; d > 0 && k < 3 && (t[d - 1] == ' ' || t[d - 1] == '\t');
+             k++)
+            d--;
+        b = d;
+    }
+    return left;
+}
+
+/* Spelt-out addresses: the pattern is tried only at the starts of the
+ * local part before an at marker (PCRE2's offset limit), so ordinary text
+ * costs a look at each character, not a match attempt at each word. */
+static int
+scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
+           const struct sg_norm *nt, const char *where, time_t now,
+           pcre2_match_data *md, pcre2_match_context *mctx,
+           const struct detect_sink *sinks, size_t n_sinks)
+{
+    const char *text = nt->text;
+    size_t len = nt->len, pos = 0;
+    int r = 0;
+    for (size_t m = 0; m < len && r == 0; m++) {
+        if (!at_marker(text, len, m))
+            continue;
+        size_t from = spelt_left(text, m);
+        if (from < pos)
+            from = pos;
+        if (from > m)
+            continue;
+        pcre2_set_offset_limit(mctx, m);
+        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, from, 0, md, mctx);
+        pos = m + 1;
+        if (rc == PCRE2_ERROR_NOMATCH)
+            continue;
+        if (rc < 0) {
+            r = match_error(sinks[0].d, rc);
+            break;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t s = ov[0], e = ov[1];
+        char canon[MAX_FINDING_TEXT + 1];
+        if (e > pos)
+            pos = e;
+        if (e > s && spelt_email(text + s, e - s, canon, sizeof(canon)) == 0)
+            r = offer_spelt(rules, sinks, n_sinks, nt, s, e, canon, where,
+                            now);
+        if (m < pos)
+            m = pos - 1; /* markers inside the match are done */
+    }
+    pcre2_set_offset_limit(mctx, PCRE2_UNSET);
+    return r;
+}
+
+/* One pass of the sinks' shared pattern over the normalised text. */
+static int
+scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
              const struct sg_norm *nt, const char *where, time_t now,
              pcre2_match_data *md, pcre2_match_context *mctx,
              const struct detect_sink *sinks, size_t n_sinks)
@@ -957,12 +1140,8 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re, bool spelt,
         int rc = pcre2_match(re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             return 0;
-        if (rc < 0) {
-            char msg[128];
-            pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof(msg));
-            sg_rules_errorf("detector %s: %s", d->name, msg);
-            return -1;
-        }
+        if (rc < 0)
+            return match_error(d, rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t s = ov[0], e = ov[1];
         if (e <= s) { /* empty match: step one character */
@@ -972,14 +1151,6 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re, bool spelt,
             continue;
         }
         off = e;
-        if (spelt) {
-            char canon[MAX_FINDING_TEXT + 1];
-            if (spelt_email(text + s, e - s, canon, sizeof(canon)) == 0 &&
-                offer_spelt(rules, sinks, n_sinks, nt, s, e, canon, where,
-                            now) < 0)
-                return -1;
-            continue;
-        }
         for (size_t i = 0; i < n_sinks; i++) {
             if (full[i])
                 continue;
@@ -997,31 +1168,42 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re, bool spelt,
 }
 
 int
-detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-            const char *where, time_t now, pcre2_match_data *md,
-            pcre2_match_context *mctx, const struct detect_sink *sinks,
-            size_t n_sinks)
+detect_scan_normalised(const struct sg_rules *rules, const struct sg_norm *nt,
+                       const char *where, time_t now, pcre2_match_data *md,
+                       pcre2_match_context *mctx,
+                       const struct detect_sink *sinks, size_t n_sinks)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
                         sinks[0].d->name);
         return -1;
     }
+    const struct detector *d = sinks[0].d;
+    int r = scan_pattern(rules, d->re, nt, where, now, md, mctx, sinks,
+                         n_sinks);
+    /* the spelt-out forms, for the built-in detectors that read them */
+    if (r == 0 && d->re_spelt != NULL)
+        r = scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx, sinks,
+                       n_sinks);
+    if (r == 0 && d->builtin && (d->validate == VAL_PHONE_MOBILE ||
+                                 d->validate == VAL_PHONE_LANDLINE))
+        r = scan_number_words(rules, nt, where, now, sinks, n_sinks);
+    return r;
+}
+
+int
+detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+            const char *where, time_t now, pcre2_match_data *md,
+            pcre2_match_context *mctx, const struct detect_sink *sinks,
+            size_t n_sinks)
+{
     struct sg_norm nt;
     if (sg_normalise(text, len, &nt) < 0) {
         sg_rules_errorf("out of memory normalising %s", where);
         return -1;
     }
-    const struct detector *d = sinks[0].d;
-    int r = scan_pattern(rules, d->re, false, &nt, where, now, md, mctx,
-                         sinks, n_sinks);
-    /* the spelt-out forms, for the built-in detectors that read them */
-    if (r == 0 && d->re_spelt != NULL)
-        r = scan_pattern(rules, d->re_spelt, true, &nt, where, now, md, mctx,
-                         sinks, n_sinks);
-    if (r == 0 && d->builtin && (d->validate == VAL_PHONE_MOBILE ||
-                                 d->validate == VAL_PHONE_LANDLINE))
-        r = scan_number_words(rules, &nt, where, now, sinks, n_sinks);
+    int r = detect_scan_normalised(rules, &nt, where, now, md, mctx, sinks,
+                                   n_sinks);
     sg_norm_free(&nt);
     return r;
 }
