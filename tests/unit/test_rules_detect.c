@@ -645,7 +645,7 @@ test_social_phrasings(void **state)
         {"social-media", "I'm @jo_b on insta", "@jo_b on insta"},
         {"social-media", "follow @jobloggs77 over on tiktok",
          "@jobloggs77 over on tiktok"},
-        {"social-media", "I'm jo_b77 on snap", "jo_b77 on snap"},
+        {"social-media", "I'm jo_b77 on snap", "I'm jo_b77 on snap"},
         {"social-media", "my snap is jo.b", "my snap is"},
         {"social-media", "my snap's jo.b", "my snap's"},
         {"social-media", "my insta: jo.b", "my insta:"},
