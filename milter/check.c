@@ -58,6 +58,8 @@ struct party_info {
     struct sg_person *person;
     enum sg_channel channel;
     bool forged;
+    char *via; /* a recipient found through another form (Postfix's
+                  rewriting), else NULL */
 };
 
 static void
@@ -300,15 +302,25 @@ lookup_failed(const char *addr, const char *error)
     exit(EX_TEMPFAIL);
 }
 
+/* A recipient, in every form Postfix may deliver it to, as the daemon. */
 static void
-resolve_or_exit(const struct sg_config *cfg, const char *addr,
-                struct party_info *info)
+resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
+                     struct party_info *info)
 {
     const char *error = NULL;
+    bool unfollowable = false;
     enum sg_dir_status st =
-        sg_judge_resolve(cfg, addr, &info->person, &info->channel, &error);
+        sg_judge_resolve_rcpt(cfg, addr, NULL, &info->person, &info->channel,
+                              &info->via, &unfollowable, &error);
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
         lookup_failed(addr, error != NULL ? error : "unknown error");
+    if (unfollowable) {
+        fprintf(stderr,
+                "safeguard-check: <%s>: the daemon would refuse this "
+                "recipient with 550 5.1.3:\n  %s\n",
+                addr, SG_RCPT_UNFOLLOWABLE_REPLY);
+        exit(EX_DATAERR);
+    }
 }
 
 /* The sender as the daemon judges it: the envelope, the login's people
@@ -329,7 +341,7 @@ static struct party_info
 claim_info(const struct sg_sender *sender, size_t i)
 {
     const struct sg_sender_claim *c = &sender->claims[i];
-    return (struct party_info){c->person, c->channel, c->forged};
+    return (struct party_info){c->person, c->channel, c->forged, NULL};
 }
 
 /* "the SMTP AUTH login", "the From:, Sender: or Reply-To: header" */
@@ -397,6 +409,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         sg_buf_reset(&b);
         describe_party(&parties[i], &b);
         printf("%s <%s>: %s\n", i == 0 ? "From" : "To  ", addrs[i], b.data);
+        if (parties[i].via != NULL)
+            printf("      (delivered as <%s>)\n", parties[i].via);
         if (i == 0 && sender->judged > 0) {
             const struct sg_sender_claim *c =
                 &sender->claims[sender->judged];
@@ -463,6 +477,8 @@ party_json(const char *addr, const struct party_info *p)
                                         : "none"));
     if (p->forged)
         json_object_set_new(o, "forged", json_true());
+    if (p->via != NULL)
+        json_object_set_new(o, "delivered_as", json_string(p->via));
     return o;
 }
 
@@ -560,7 +576,7 @@ main(int argc, char **argv)
     info[0] = claim_info(&sender, 0); /* borrowed from sender */
     for (size_t i = 0; i < o.n_to; i++) {
         addrs[i + 1] = view->env_rcpt[i];
-        resolve_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
+        resolve_rcpt_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
         rcpts[i] = (struct sg_party){view->env_rcpt[i], info[i + 1].person,
                                      info[i + 1].channel};
     }
@@ -580,8 +596,10 @@ main(int argc, char **argv)
         print_text(view, addrs, info, n, &sender, verdict, now);
 
     sg_verdict_free(&verdict);
-    for (size_t i = 1; i < n; i++)
+    for (size_t i = 1; i < n; i++) {
         sg_person_free(&info[i].person);
+        free(info[i].via);
+    }
     sg_sender_free(&sender);
     free(info);
     free(addrs);

@@ -36,6 +36,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "images.h"
 #include "msgview_build.h"
 #include "sg_buf.h"
 
@@ -52,6 +53,7 @@ struct sg_build {
     size_t inner_used; /* bytes of encoded attached messages decoded */
     GMimeParserOptions *opts;
     const char *error; /* set when a step fails hard */
+    struct sg_cid_refs cids; /* cid: links of the HTML parts */
 };
 
 /* Where a part sits, for labels and depth. */
@@ -483,6 +485,7 @@ sg_add_attachment(struct sg_build *b, const char *type, const char *filename,
         return sg_fail(b, SG_ERR_NOMEM);
     v->attachments = grown;
     struct sg_attachment *a = &v->attachments[v->n_attachments];
+    memset(a, 0, sizeof(*a));
     a->content_type = strdup(type);
     a->filename = filename != NULL ? strdup(filename) : NULL;
     a->size = size;
@@ -750,6 +753,9 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
         struct sg_buf none = SG_BUF_INIT;
         ret = sg_part_read(b, part, true, 0, &none, &size);
     }
+    if (ret == 0 && is_html && sg_cid_refs_scan(&b->cids, raw->data,
+                                                raw->len) < 0)
+        ret = sg_fail(b, SG_ERR_NOMEM);
     char label[SG_LABEL_MAX];
     unsigned flags = (is_html ? SG_TEXT_HTML : 0) |
                      (attach ? SG_TEXT_ATTACHMENT : 0);
@@ -770,6 +776,48 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     return ret;
 }
 
+/* ------------------------------------------------------------- images */
+
+/* A part that is not text: an attachment record with its size and, from
+ * its first SG_IMAGE_PROBE_MAX bytes, what kind of image it is, if any
+ * (milter/images.c), and its Content-ID for the cid: links. */
+static int
+sg_leaf_binary(struct sg_build *b, GMimePart *part, const struct sg_where *w,
+               const char *type, const char *filename)
+{
+    struct sg_buf head = SG_BUF_INIT;
+    struct sg_image_facts facts;
+    size_t size;
+    int ret = sg_part_read(b, part, true, SG_IMAGE_PROBE_MAX, &head, &size);
+    if (ret == 0)
+        ret = sg_add_attachment(b, type, filename, size, w->depth);
+    if (ret == 0) {
+        struct sg_attachment *a =
+            &b->view->attachments[b->view->n_attachments - 1];
+        sg_image_probe((const unsigned char *)head.data, head.len, &facts);
+        a->image_type = facts.type;
+        a->width = facts.width;
+        a->height = facts.height;
+        a->camera = facts.camera;
+        const char *cid = g_mime_object_get_content_id(GMIME_OBJECT(part));
+        if (cid != NULL && *cid != '\0' &&
+            (a->content_id = sg_utf8_dup(cid)) == NULL)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+    }
+    sg_buf_free(&head);
+    return ret;
+}
+
+/* Mark the attachments that an HTML part shows through a cid: link. */
+static void
+sg_mark_inline(struct sg_build *b)
+{
+    for (size_t i = 0; i < b->view->n_attachments; i++) {
+        struct sg_attachment *a = &b->view->attachments[i];
+        a->inline_ref = sg_cid_refs_has(&b->cids, a->content_id);
+    }
+}
+
 static int
 sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
 {
@@ -784,11 +832,7 @@ sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
         bool attach = filename != NULL || g_mime_part_is_attachment(part);
         ret = sg_leaf_text(b, part, w, type, filename, attach);
     } else {
-        struct sg_buf none = SG_BUF_INIT;
-        size_t size;
-        ret = sg_part_read(b, part, true, 0, &none, &size);
-        if (ret == 0)
-            ret = sg_add_attachment(b, type, filename, size, w->depth);
+        ret = sg_leaf_binary(b, part, w, type, filename);
     }
     free(type);
     free(filename);
@@ -1250,7 +1294,7 @@ sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
                 const char **error_r)
 {
     static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-    struct sg_build b = {sg_msgview_new(), 0, 0, 0, 0, NULL, NULL};
+    struct sg_build b = {.view = sg_msgview_new()};
     if (b.view == NULL) {
         *error_r = SG_ERR_NOMEM;
         return -1;
@@ -1265,6 +1309,9 @@ sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
     GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
     int ret = msg != NULL ? sg_build_message(&b, msg)
                           : sg_build_unparsed(&b, stream);
+    if (ret == 0)
+        sg_mark_inline(&b);
+    sg_cid_refs_free(&b.cids);
     if (msg != NULL)
         g_object_unref(msg);
     g_object_unref(parser);

@@ -75,8 +75,16 @@ const struct sg_conf_entry sg_conf_table[] = {
      OFF(n_school_phone_numbers), "", 0, 0, NULL},
     {"school_postcodes", SG_CONF_CSV, OFF(school_postcodes),
      OFF(n_school_postcodes), "", 0, 0, NULL},
+    {"school_social_accounts", SG_CONF_LIST, OFF(school_social_accounts),
+     OFF(n_school_social_accounts), "", 0, 0, NULL},
+    {"personal_email_domains", SG_CONF_LIST, OFF(personal_email_domains),
+     OFF(n_personal_email_domains), "", 0, 0, NULL},
     {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0,
      NULL},
+    {"image_small_pixels", SG_CONF_INT, OFF(image_small_pixels), 0, "100000",
+     1, 100000000, NULL},
+    {"image_small_bytes", SG_CONF_SIZE, OFF(image_small_bytes), 0, "100k", 1,
+     1LL << 30, NULL},
     {"dsl_contact", SG_CONF_STRING, OFF(dsl_contact), 0,
      "the Designated Safeguarding Lead", 0, 0, NULL},
     {"exceptions_register", SG_CONF_STRING, OFF(exceptions_register), 0, "",
@@ -534,6 +542,8 @@ static const struct {
     {"journal_address", check_address},  {"notice_from", check_address},
     {"dsl_addresses", check_address},
     {"review_trusted_proxy", check_network},
+    {"personal_email_domains", sg_rules_personal_domain_check},
+    {"school_social_accounts", sg_rules_social_account_check},
 };
 
 /* The checks of item_checks on e's value in cfg (empty strings pass: they
@@ -1076,7 +1086,15 @@ open_rules(struct sg_config *cfg, const char **error_r)
     opt.n_school_phone_numbers = cfg->n_school_phone_numbers;
     opt.school_postcodes = (const char *const *)cfg->school_postcodes;
     opt.n_school_postcodes = cfg->n_school_postcodes;
+    opt.school_social_accounts =
+        (const char *const *)cfg->school_social_accounts;
+    opt.n_school_social_accounts = cfg->n_school_social_accounts;
+    opt.personal_email_domains =
+        (const char *const *)cfg->personal_email_domains;
+    opt.n_personal_email_domains = cfg->n_personal_email_domains;
     opt.timezone = cfg->timezone;
+    opt.image_small_pixels = (unsigned long)cfg->image_small_pixels;
+    opt.image_small_bytes = cfg->image_small_bytes;
     opt.dsl_contact = cfg->dsl_contact;
     opt.known_roles = (const char *const *)known;
     opt.n_known_roles = n_known;

@@ -79,7 +79,13 @@ struct sg_config {
     size_t n_school_phone_numbers;
     char **school_postcodes;
     size_t n_school_postcodes;
+    char **school_social_accounts; /* "@name", "instagram.com/name" */
+    size_t n_school_social_accounts;
+    char **personal_email_domains; /* beyond the rules' built-in list */
+    size_t n_personal_email_domains;
     char *timezone;
+    int image_small_pixels;        /* attachment ... small: at most */
+    uint64_t image_small_bytes;    /* this many pixels and bytes */
     char *dsl_contact;
     char *exceptions_register;
     char *journal_address; /* the safeguarding archive; "" none */

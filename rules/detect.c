@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,7 +204,7 @@ static const struct builtin {
      VAL_PHONE_LANDLINE},
     {"personal-email", "a personal email address", EMAIL_RE, false,
      VAL_EMAIL_PERSONAL},
-    {"social-media", "a social media account", SOCIAL_RE, true, VAL_NONE},
+    {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL},
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
      true, VAL_NONE},
     {"home-address", "a home address", ADDRESS_RE, false,
@@ -497,6 +498,231 @@ sg_rules_school_address(const struct sg_rules *rules, const char *address)
     return rules != NULL && at != NULL && sg_domain_is_school(rules, at + 1);
 }
 
+/* ------------------------------------------------------------ personal email */
+
+/* Consumer mail providers: an address there is someone's own mailbox.
+ * Anything else outside the school (a university's admissions office, a
+ * supplier's orders desk) is an organisation's, and personal only when
+ * the directory registers it as someone's personal address. */
+const char *const sg_personal_domains_builtin[] = {
+    "gmail.com", "googlemail.com",
+    "outlook.*", "hotmail.*", "live.*", "msn.com", "windowslive.com",
+    "yahoo.*", "ymail.com", "rocketmail.com",
+    "icloud.com", "me.com", "mac.com",
+    "aol.*", "aim.com",
+    "protonmail.com", "protonmail.ch", "proton.me", "pm.me",
+    "tutanota.com", "tutanota.de", "tuta.io", "tuta.com",
+    "gmx.*", "mail.com", "yandex.*", "zoho.com", "fastmail.com", "fastmail.fm",
+    "btinternet.com", "btopenworld.com", "btconnect.com",
+    "sky.com", "virginmedia.com", "virgin.net", "blueyonder.co.uk",
+    "ntlworld.com", "talktalk.net", "tiscali.co.uk", "plus.com",
+    "orange.net", "wanadoo.co.uk", "hushmail.com",
+    NULL,
+};
+
+bool
+sg_rules_personal_domain(const struct sg_rules *rules, const char *domain)
+{
+    for (size_t i = 0; i < rules->personal_domains.n; i++)
+        if (fnmatch(rules->personal_domains.v[i], domain, FNM_CASEFOLD) == 0)
+            return true;
+    return false;
+}
+
+int
+sg_rules_personal_domain_check(const char *item, const char **why_r)
+{
+    item += item[0] == '@';
+    bool dot = false;
+    for (const char *p = item; *p; p++) {
+        if (*p == '.')
+            dot = true;
+        else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '*' &&
+                 *p != '?') {
+            *why_r = "is not a domain (gmail.com, or yahoo.* for all of "
+                     "them)";
+            return -1;
+        }
+    }
+    if (!dot || item[0] == '.' || item[0] == '*') {
+        *why_r = "is not a domain (gmail.com, or yahoo.* for all of them; "
+                 "subdomains are never personal)";
+        return -1;
+    }
+    return 0;
+}
+
+/* Machine identifiers look like addresses: "cid:part1@01D9...",
+ * Message-ID / In-Reply-To / References values, a calendar's or a
+ * contact card's UID.  Is the address at start one, by what precedes it:
+ * a cid: or mid: URL, or a header or property line of those names (the
+ * logical line, so folded ones too, and quoted ones with "> ")? */
+static bool
+email_is_identifier(const char *text, size_t start)
+{
+    static const char *const names[] = {
+        "message-id", "in-reply-to", "references", "content-id",
+        "resent-message-id", "original-message-id", "x-message-id", "uid",
+        "x-ms-exchange-parent-message-id", NULL};
+    if (start >= 4 && (strncasecmp(text + start - 4, "cid:", 4) == 0 ||
+                       strncasecmp(text + start - 4, "mid:", 4) == 0))
+        return true;
+    /* the start of the logical line: back over folded lines (they begin
+     * with white space), at most 20 lines and 4000 bytes */
+    size_t b = start, floor = start > 4000 ? start - 4000 : 0;
+    for (int lines = 0; lines < 20; lines++) {
+        while (b > floor && text[b - 1] != '\n')
+            b--;
+        if (b == floor || (text[b] != ' ' && text[b] != '\t'))
+            break;
+        b--; /* onto the '\n' of the line before */
+    }
+    while (b < start && (text[b] == '>' || text[b] == ' ' || text[b] == '\t'))
+        b++;
+    size_t e = b;
+    while (e < start && e - b < 40 &&
+           (isalnum((unsigned char)text[e]) || text[e] == '-'))
+        e++;
+    if (e == b || e >= start || (text[e] != ':' && text[e] != ';'))
+        return false;
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strlen(names[i]) == e - b &&
+            strncasecmp(text + b, names[i], e - b) == 0)
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------ social accounts */
+
+/* Networks by the domains of their profile links and the words that name
+ * them before a handle. */
+static const struct {
+    const char *name; /* "domain" of a link, or a word */
+    const char *network;
+    bool domain;
+} networks[] = {
+    {"facebook.com", "facebook", true}, {"fb.com", "facebook", true},
+    {"fb.me", "facebook", true},        {"instagram.com", "instagram", true},
+    {"instagr.am", "instagram", true},  {"snapchat.com", "snapchat", true},
+    {"tiktok.com", "tiktok", true},     {"twitter.com", "x", true},
+    {"x.com", "x", true},               {"threads.net", "threads", true},
+    {"youtube.com", "youtube", true},   {"snapchat", "snapchat", false},
+    {"snap", "snapchat", false},        {"instagram", "instagram", false},
+    {"insta", "instagram", false},      {"ig", "instagram", false},
+    {"tiktok", "tiktok", false},        {"tik tok", "tiktok", false},
+    {"twitter", "x", false},            {"threads", "threads", false},
+    {"facebook", "facebook", false},    {"fb", "facebook", false},
+    {"youtube", "youtube", false},      {"x", "x", false},
+};
+
+static bool
+name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+}
+
+/* Where word w stands in t (len n) on its own (not inside a name), or
+ * NULL. */
+static const char *
+find_word(const char *t, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    for (size_t i = 0; i + wl <= n; i++)
+        if (strncmp(t + i, w, wl) == 0 && (i == 0 || !name_char(t[i - 1])) &&
+            (i + wl == n || !name_char(t[i + wl])))
+            return t + i;
+    return NULL;
+}
+
+int
+sg_social_account(const char *text, size_t len, char *key, size_t size)
+{
+    char t[256];
+    if (len >= sizeof(t))
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        t[i] = (char)tolower((unsigned char)text[i]);
+    t[len] = '\0';
+    const char *net = "", *name = NULL;
+    for (size_t i = 0; i < sizeof(networks) / sizeof(*networks) && !name;
+         i++) {
+        if (!networks[i].domain)
+            continue;
+        /* the domain, after a scheme, "www." or the like */
+        const char *d = t;
+        size_t dl = strlen(networks[i].name);
+        while ((d = strstr(d, networks[i].name)) != NULL &&
+               ((d > t && (isalnum((unsigned char)d[-1]) || d[-1] == '_' ||
+                           d[-1] == '-')) ||
+                d[dl] != '/'))
+            d++;
+        if (d == NULL)
+            continue;
+        net = networks[i].network;
+        name = d + strlen(networks[i].name) + 1;
+        static const char *const skip[] = {"add/", "c/", "channel/", "user/",
+                                           "@"};
+        for (size_t k = 0; k < sizeof(skip) / sizeof(*skip); k++)
+            if (strncmp(name, skip[k], strlen(skip[k])) == 0)
+                name += strlen(skip[k]);
+    }
+    if (name == NULL) { /* a handle: the name after the last '@' */
+        const char *at = strrchr(t, '@');
+        if (at == NULL)
+            return -1;
+        name = at + 1;
+        for (size_t i = 0; i < sizeof(networks) / sizeof(*networks); i++)
+            if (!networks[i].domain &&
+                find_word(t, (size_t)(at - t), networks[i].name) != NULL) {
+                net = networks[i].network;
+                break;
+            }
+    }
+    size_t nl = 0;
+    while (name_char(name[nl]))
+        nl++;
+    while (nl > 0 && name[nl - 1] == '.')
+        nl--;
+    if (nl == 0 || (size_t)snprintf(key, size, "%s/%.*s", net, (int)nl,
+                                    name) >= size)
+        return -1;
+    return 0;
+}
+
+int
+sg_rules_social_account_check(const char *item, const char **why_r)
+{
+    char key[160];
+    if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0 ||
+        (key[0] == '/' && item[0] != '@')) {
+        *why_r = "is not an account: @name (on any network) or a profile "
+                 "link such as instagram.com/name";
+        return -1;
+    }
+    return 0;
+}
+
+/* Is the social-media match one of the school's own accounts? */
+static bool
+school_social(const struct sg_rules *rules, const char *m, size_t ml)
+{
+    char key[160];
+    if (rules->school_social.n == 0 ||
+        sg_social_account(m, ml, key, sizeof(key)) < 0)
+        return false;
+    const char *name = strchr(key, '/') + 1;
+    for (size_t i = 0; i < rules->school_social.n; i++) {
+        const char *e = rules->school_social.v[i];
+        const char *en = strchr(e, '/') + 1;
+        bool any_net = e[0] == '/' || key[0] == '/';
+        if (strcmp(en, name) == 0 &&
+            (any_net || (en - e == name - key &&
+                         strncmp(e, key, (size_t)(en - e)) == 0)))
+            return true;
+    }
+    return false;
+}
+
 static int
 month_from_name(const char *p)
 {
@@ -586,14 +812,19 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
         return 1;
     }
     case VAL_EMAIL_PERSONAL: {
+        /* a consumer provider's; registered addresses: detect_keep */
         const char *at = memchr(m, '@', ml);
         if (at == NULL || (size_t)(m + ml - at - 1) > MAX_FINDING_TEXT)
             return 0;
         size_t dl = (size_t)(m + ml - at - 1);
         memcpy(buf, at + 1, dl);
         buf[dl] = '\0';
-        return !sg_domain_is_school(rules, buf);
+        return !sg_domain_is_school(rules, buf) &&
+               sg_rules_personal_domain(rules, buf) &&
+               !email_is_identifier(text, start);
     }
+    case VAL_SOCIAL:
+        return !school_social(rules, m, ml);
     case VAL_POSTCODE_HOUSE:
         return 1; /* the postcode check needs the capture: validate_group */
     case VAL_UPN:
@@ -671,6 +902,53 @@ copy_capped(char *dst, const char *src, size_t len)
     dst[len] = '\0';
 }
 
+/* personal-email: an address the directory registers as someone's
+ * personal one, whatever its domain (not when it is an identifier).
+ * 1, 0, -1 (lookup error). */
+static int
+registered_personal(const struct detect_sink *k, const char *text, size_t s,
+                    size_t e)
+{
+    struct detect_personal *p = k->personal;
+    if (k->d->validate != VAL_EMAIL_PERSONAL || p == NULL ||
+        e - s > MAX_FINDING_TEXT || email_is_identifier(text, s))
+        return 0;
+    for (size_t i = 0; i < p->n_own; i++)
+        if (strlen(p->own[i]) == e - s &&
+            strncasecmp(p->own[i], text + s, e - s) == 0)
+            return 1;
+    if (p->lookup == NULL)
+        return 0;
+    for (size_t i = 0; i < p->n_asked; i++)
+        if (strlen(p->asked[i]) == e - s &&
+            strncasecmp(p->asked[i], text + s, e - s) == 0)
+            return p->answer[i];
+    if (p->n_asked == DETECT_PERSONAL_LOOKUPS)
+        return 0;
+    char *addr = strndup(text + s, e - s);
+    if (addr == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    int r = p->lookup(p->ctx, addr);
+    if (r < 0) {
+        sg_rules_errorf("directory lookup of <%s> failed", addr);
+        free(addr);
+        return -1;
+    }
+    p->asked[p->n_asked] = addr;
+    p->answer[p->n_asked++] = r == 1;
+    return r == 1;
+}
+
+void
+detect_personal_clear(struct detect_personal *p)
+{
+    for (size_t i = 0; i < p->n_asked; i++)
+        free(p->asked[i]);
+    p->n_asked = 0;
+}
+
 /* Add the finding shown as shown[0..len) to one detector's list: 1 added
  * or already known, 2 when the detector has max_findings already, -1
  * error. */
@@ -712,8 +990,12 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
             const char *where, time_t now)
 {
     size_t s = ov[0], e = ov[1];
-    if (!detect_validate(rules, k->d, nt->text, nt->len, s, e, now) ||
-        !validate_group(rules, k->d, nt->text, ov, rc, now))
+    if (!detect_validate(rules, k->d, nt->text, nt->len, s, e, now)) {
+        int reg = registered_personal(k, nt->text, s, e);
+        if (reg <= 0)
+            return reg;
+    }
+    if (!validate_group(rules, k->d, nt->text, ov, rc, now))
         return 0;
     size_t os, oe;
     sg_norm_span(nt, s, e, &os, &oe);
@@ -730,8 +1012,13 @@ offer_spelt(const struct sg_rules *rules, const struct detect_sink *sinks,
 {
     size_t cl = strlen(canon);
     for (size_t i = 0; i < n_sinks; i++) {
-        if (!detect_validate(rules, sinks[i].d, canon, cl, 0, cl, now))
-            continue;
+        if (!detect_validate(rules, sinks[i].d, canon, cl, 0, cl, now)) {
+            int reg = registered_personal(&sinks[i], canon, 0, cl);
+            if (reg < 0)
+                return -1;
+            if (reg == 0)
+                continue;
+        }
         size_t os, oe;
         sg_norm_span(nt, s, e, &os, &oe);
         if (finding_add(&sinks[i], nt->orig + os, oe - os, where) < 0)
@@ -1242,7 +1529,8 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
         *error_r = sg_rules_errorf("out of memory");
         return -1;
     }
-    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000};
+    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
+                               NULL};
     int r = detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);

@@ -45,7 +45,8 @@ struct ctx {
     pcre2_match_context *mctx;
     struct detcache *cache;
     /* the view's texts normalised, each once per evaluation: the subject,
-     * the text parts, the attachment names (norm_done says which) */
+     * the header values, the text parts, the attachment names (norm_done
+     * says which) */
     struct sg_norm *norm;
     bool *norm_done;
     size_t n_norm;
@@ -53,6 +54,7 @@ struct ctx {
     const struct sg_person *dn_person;
     bool tm_done;
     struct tm tm;
+    struct detect_personal personal; /* personal-email's registered ones */
 };
 
 /* Findings gathered for one rule. */
@@ -90,7 +92,9 @@ roles_match(const struct sg_person *p, const struct strv *roles)
         const char *r = roles->v[i];
         if (strcasecmp(r, "anyone") == 0)
             return true;
-        if (strcasecmp(r, SG_ROLE_EXTERNAL) == 0 && p == NULL)
+        if ((strcasecmp(r, SG_ROLE_EXTERNAL) == 0 ||
+             strcasecmp(r, SG_ROLE_OUTSIDE) == 0) &&
+            p == NULL)
             return true;
         if (p != NULL && sg_person_has_role(p, r))
             return true;
@@ -152,9 +156,12 @@ party_match(struct ctx *c, const struct partyset *set,
         pch = CH_EXTERNAL;
         p = NULL;
     }
+    /* outside: no one in the directory (roles_match), or anyone's
+     * registered personal address, the sender's own included. */
     if ((pch & ch) &&
-        (roles_match(p, &set->roles) || addrs_match(party->address,
-                                                    &set->addrs)))
+        (roles_match(p, &set->roles) ||
+         addrs_match(party->address, &set->addrs) ||
+         (pch == CH_PERSONAL && strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
@@ -197,7 +204,7 @@ normalised(struct ctx *c, size_t k, const char *text, size_t len)
 {
     if (c->norm == NULL) {
         const struct sg_msgview *v = c->in->view;
-        c->n_norm = 1 + v->n_texts + v->n_attachments;
+        c->n_norm = 1 + v->n_headers + v->n_texts + v->n_attachments;
         c->norm = calloc(c->n_norm, sizeof(*c->norm));
         c->norm_done = calloc(c->n_norm, sizeof(*c->norm_done));
         if (c->norm == NULL || c->norm_done == NULL) {
@@ -230,14 +237,15 @@ scan_text(struct ctx *c, const size_t *group, size_t n, size_t k,
           const char *text, size_t len, const char *where,
           unsigned char scope)
 {
-    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0}};
+    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0, NULL}};
     size_t before[DETECT_SCAN_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
         before[i] = dc->n;
         sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
                                         &dc->f, &dc->n,
-                                        MAX_FINDINGS_PER_DETECTOR};
+                                        MAX_FINDINGS_PER_DETECTOR,
+                                        &c->personal};
     }
     const struct sg_norm *nt = normalised(c, k, text, len);
     if (nt == NULL ||
@@ -294,10 +302,20 @@ scan(struct ctx *c, size_t di)
         scan_text(c, group, n, 0, v->subject, strlen(v->subject), "subject",
                   SC_SUBJECT) < 0)
         return -1;
+    /* Reply-To: a school account asking for answers at a personal
+     * address is a wrong channel (each copy of the header) */
+    for (size_t i = 0; i < v->n_headers; i++) {
+        const struct sg_header *h = &v->headers[i];
+        if (h->name != NULL && h->value != NULL &&
+            strcasecmp(h->name, "Reply-To") == 0 &&
+            scan_text(c, group, n, 1 + i, h->value, strlen(h->value),
+                      "Reply-To header", SC_REPLY_TO) < 0)
+            return -1;
+    }
     for (size_t i = 0; i < v->n_texts; i++) {
         const struct sg_text_part *t = &v->texts[i];
         if (t->text != NULL &&
-            scan_text(c, group, n, 1 + i, t->text, t->len,
+            scan_text(c, group, n, 1 + v->n_headers + i, t->text, t->len,
                       t->label ? t->label : "body",
                       t->is_attachment ? SC_ATTACHMENTS : SC_BODY) < 0)
             return -1;
@@ -305,8 +323,8 @@ scan(struct ctx *c, size_t di)
     for (size_t i = 0; i < v->n_attachments; i++) {
         const char *fn = v->attachments[i].filename;
         if (fn != NULL &&
-            scan_text(c, group, n, 1 + v->n_texts + i, fn, strlen(fn),
-                      "attachment name", SC_FILENAMES) < 0)
+            scan_text(c, group, n, 1 + v->n_headers + v->n_texts + i, fn,
+                      strlen(fn), "attachment name", SC_FILENAMES) < 0)
             return -1;
     }
     return 0;
@@ -339,6 +357,56 @@ cond_content(struct ctx *c, const struct cond *cd, struct flist *out)
     return any;
 }
 
+/* The attachment condition's qualifiers (IMG_* bits) that hold for a:
+ * inline when an HTML part shows it through a cid: link; photo when its
+ * EXIF names a camera or when it was taken; small when its pixel size is
+ * known and within the school's small-image bounds (pixels and bytes) and
+ * it is no photo.  An image whose size is not known is never small. */
+static unsigned
+image_bits(const struct sg_rules *r, const struct sg_attachment *a)
+{
+    unsigned bits = 0;
+    if (a->inline_ref)
+        bits |= IMG_INLINE;
+    if (a->camera)
+        bits |= IMG_PHOTO;
+    else if (a->width > 0 && a->height > 0 &&
+             (unsigned long long)a->width * a->height <=
+                 r->image_small_pixels &&
+             a->size <= r->image_small_bytes)
+        bits |= IMG_SMALL;
+    return bits;
+}
+
+/* ", 1600x1200 pixels, camera photograph, shown in the message" */
+static void
+image_facts(const struct sg_attachment *a, unsigned bits, char *buf,
+            size_t size)
+{
+    char dims[48] = ", size not known";
+    if (a->width > 0)
+        snprintf(dims, sizeof(dims), ", %ux%u pixels", a->width, a->height);
+    snprintf(buf, size, "%s%s%s", dims,
+             (bits & IMG_PHOTO) ? ", camera photograph" : "",
+             (bits & IMG_INLINE) ? ", shown in the message" : "");
+}
+
+static bool
+attachment_type_matches(const struct cond *cd, const struct sg_attachment *a)
+{
+    for (size_t k = 0; k < cd->types.n; k++)
+        if ((a->content_type &&
+             fnmatch(cd->types.v[k], a->content_type, FNM_CASEFOLD) == 0) ||
+            (a->image_type &&
+             fnmatch(cd->types.v[k], a->image_type, FNM_CASEFOLD) == 0))
+            return true;
+    const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
+    for (size_t k = 0; k < cd->exts.n && dot; k++)
+        if (strcasecmp(dot + 1, cd->exts.v[k]) == 0)
+            return true;
+    return false;
+}
+
 static int
 cond_attachment(struct ctx *c, const struct cond *cd, struct flist *out)
 {
@@ -348,21 +416,17 @@ cond_attachment(struct ctx *c, const struct cond *cd, struct flist *out)
     bool any = false;
     for (size_t i = 0; i < v->n_attachments; i++) {
         const struct sg_attachment *a = &v->attachments[i];
-        bool m = false;
-        for (size_t k = 0; k < cd->types.n && !m; k++)
-            if (a->content_type &&
-                fnmatch(cd->types.v[k], a->content_type, FNM_CASEFOLD) == 0)
-                m = true;
-        const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
-        for (size_t k = 0; k < cd->exts.n && !m && dot; k++)
-            if (strcasecmp(dot + 1, cd->exts.v[k]) == 0)
-                m = true;
-        if (!m)
+        if (!attachment_type_matches(cd, a))
+            continue;
+        unsigned bits = image_bits(c->rules, a);
+        if ((bits & cd->img_is) != cd->img_is || (bits & cd->img_not) != 0)
             continue;
         any = true;
-        char where[300];
-        snprintf(where, sizeof(where), "attachment (%s)",
-                 a->content_type ? a->content_type : "unknown type");
+        char where[300], facts[96] = "";
+        if ((cd->img_is | cd->img_not) != 0) /* say why it counted */
+            image_facts(a, bits, facts, sizeof(facts));
+        snprintf(where, sizeof(where), "attachment (%s%s)",
+                 a->content_type ? a->content_type : "unknown type", facts);
         if (flist_add(out, "attachment",
                       a->filename ? a->filename
                                   : (a->content_type ? a->content_type : "?"),
@@ -448,6 +512,27 @@ cmp_ok(enum cmp op, size_t a, size_t b)
     return false;
 }
 
+/* recipients [PARTIES] OP N: every envelope recipient (Bcc included:
+ * they are envelope recipients), or those that match the parties, not
+ * counting the sender's own addresses (as 'to none').  1, 0, -1. */
+static int
+recipients_count(struct ctx *c, const struct cond *cd)
+{
+    const struct sg_eval_input *in = c->in;
+    if (cd->to.set.roles.n == 0 && cd->to.set.addrs.n == 0)
+        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+    size_t n = 0;
+    for (size_t i = 0; i < in->n_rcpts; i++) {
+        if (is_sender_self(in, &in->rcpts[i]))
+            continue;
+        int m = party_match(c, &cd->to.set, &in->rcpts[i], false);
+        if (m < 0)
+            return -1;
+        n += (size_t)m;
+    }
+    return cmp_ok(cd->cmp, n, cd->count);
+}
+
 /* Evaluate one condition; targets (may be NULL) narrows for 'to any'.
  * 1 true, 0 false, -1 error. */
 static int
@@ -483,7 +568,7 @@ cond_eval(struct ctx *c, const struct cond *cd, bool *targets,
         return 0;
     }
     case C_RECIPIENTS:
-        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+        return recipients_count(c, cd);
     case C_CONTENT:
         return cond_content(c, cd, out);
     case C_ATTACHMENT:
@@ -987,6 +1072,12 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     memset(&c, 0, sizeof(c));
     c.rules = rules;
     c.in = in;
+    if (in->sender.person != NULL) {
+        c.personal.own = in->sender.person->personal;
+        c.personal.n_own = in->sender.person->n_personal;
+    }
+    c.personal.lookup = in->personal_lookup;
+    c.personal.ctx = in->personal_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
     bool *targets = calloc(in->n_rcpts + 1, sizeof(bool));
     c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
@@ -1031,6 +1122,7 @@ out:
         }
     free(c.cache);
     normalised_free(&c);
+    detect_personal_clear(&c.personal);
     free(targets);
     pcre2_match_data_free(c.md);
     pcre2_match_context_free(c.mctx);

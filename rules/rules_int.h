@@ -39,6 +39,7 @@ enum validator {
     VAL_PHONE_MOBILE,
     VAL_PHONE_LANDLINE,
     VAL_EMAIL_PERSONAL,
+    VAL_SOCIAL, /* not one of the school's own accounts */
     VAL_POSTCODE_HOUSE,
     VAL_UPN,
     VAL_NHS,
@@ -68,6 +69,12 @@ int detect_validate(const struct sg_rules *rules, const struct detector *d,
                     const char *text, size_t len, size_t start, size_t end,
                     time_t now);
 int detectors_builtin_add(struct sg_rules *rules, const char **error_r);
+/* The account a social-media match or a school_social_accounts entry
+ * names, as "network/name" (network "" when it does not say), lower
+ * case, into key; 0, or -1 when it names no account. */
+int sg_social_account(const char *text, size_t len, char *key, size_t size);
+/* The built-in consumer mail providers (personal-email), NULL-ended. */
+extern const char *const sg_personal_domains_builtin[];
 /* Normalise a UK phone number in any written form to national digits
  * ("07700900123"); 0 or -1. */
 int sg_phone_normalise(const char *in, char *out, size_t outsz);
@@ -81,7 +88,27 @@ struct detect_sink {
     struct sg_finding **out;
     size_t *n_out;
     size_t max_findings;
+    /* personal-email: registered personal addresses (NULL: none known) */
+    struct detect_personal *personal;
 };
+
+/* What one evaluation knows of registered personal addresses, which are
+ * personal whatever their domain: the sender's own, and the caller's
+ * directory lookup for anyone's, asked for at most
+ * DETECT_PERSONAL_LOOKUPS different addresses per evaluation (each once;
+ * past that an address is not asked about, so a message listing
+ * thousands costs no more). */
+#define DETECT_PERSONAL_LOOKUPS 32
+struct detect_personal {
+    char *const *own;
+    size_t n_own;
+    sg_personal_lookup_fn *lookup; /* may be NULL */
+    void *ctx;
+    char *asked[DETECT_PERSONAL_LOOKUPS];
+    bool answer[DETECT_PERSONAL_LOOKUPS];
+    size_t n_asked;
+};
+void detect_personal_clear(struct detect_personal *p);
 /* Scan text once with the pattern all the sinks' detectors share (the
  * first sink's), offering every match to each: validated, deduplicated,
  * up to its max_findings.  The text is normalised first (normalise.c) and
@@ -136,13 +163,21 @@ enum scope_bits {
     SC_BODY = 2,
     SC_ATTACHMENTS = 4, /* text of attached files */
     SC_FILENAMES = 8,
-    SC_ALL = 15,
+    SC_REPLY_TO = 16, /* the Reply-To: header: where answers are to go */
+    SC_ALL = 31,
 };
 
 struct timeitem {
     enum { T_BETWEEN, T_OUTSIDE, T_DAYS } kind;
     int from_min, to_min; /* minutes after midnight */
     unsigned days;        /* bit 0 Sunday .. bit 6 Saturday */
+};
+
+/* Qualifiers of the attachment condition (eval.c says what each means). */
+enum img_bits {
+    IMG_INLINE = 1, /* shown in the HTML through a cid: link */
+    IMG_SMALL = 2,  /* within the small-image bounds, no camera data */
+    IMG_PHOTO = 4,  /* camera data */
 };
 
 enum cond_kind {
@@ -156,10 +191,15 @@ enum cond_kind {
     C_INCOMPLETE, /* inspection incomplete: view->incomplete != 0 */
 };
 
+/* The language's word for "outside the school": no one in the directory
+ * (external), or anyone reached at a registered personal address. */
+#define SG_ROLE_OUTSIDE "outside"
+
 struct cond {
     enum cond_kind kind;
     struct partyset from; /* C_FROM */
-    struct rcptcond to;   /* C_TO */
+    struct rcptcond to;   /* C_TO; C_RECIPIENTS: to.set, when it has roles
+                             or addresses, says which recipients count */
     enum cmp cmp;         /* C_RECIPIENTS */
     unsigned count;
     struct contentitem *items; /* C_CONTENT */
@@ -167,6 +207,8 @@ struct cond {
     unsigned scope;
     struct strv types; /* C_ATTACHMENT: content type globs */
     struct strv exts;  /* C_ATTACHMENT: "jpg" (no dot, lower case) */
+    unsigned img_is, img_not; /* C_ATTACHMENT: IMG_* qualifiers that must
+                                 hold / must not hold */
     struct timeitem *times; /* C_TIME, ORed */
     size_t n_times;
     char *reg_name; /* C_REGISTER */
@@ -209,7 +251,13 @@ struct sg_rules {
     struct strv school_domains; /* lower case */
     struct strv school_phones;  /* national digits */
     struct strv school_postcodes; /* upper case, no spaces */
+    struct strv personal_domains; /* consumer mail providers, lower case,
+                                     shell wildcards */
+    struct strv school_social; /* "network/name", lower case; network ""
+                                  for a name on any network */
     struct sg_tz *tz;
+    unsigned long image_small_pixels; /* attachment ... small */
+    size_t image_small_bytes;
     char *dsl_contact;
     pcre2_match_context *mctx; /* template; copied per evaluation */
     /* while loading only: the options' known roles (NULL: unchecked) */

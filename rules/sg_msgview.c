@@ -52,6 +52,7 @@ sg_msgview_free(struct sg_msgview **view)
     for (size_t i = 0; i < v->n_attachments; i++) {
         free(v->attachments[i].content_type);
         free(v->attachments[i].filename);
+        free(v->attachments[i].content_id);
     }
     free(v->attachments);
     free(v);

@@ -42,6 +42,14 @@ struct sg_attachment {
     char *filename;     /* UTF-8, NULL when the part has none */
     size_t size;        /* decoded bytes */
     unsigned depth;     /* message/rfc822 nesting depth */
+    /* What the part's own bytes say, whatever its declared type
+     * (milter/images.c): an image format, or NULL. */
+    const char *image_type; /* static: "image/png", "image/jpeg", ... */
+    unsigned width, height; /* pixels; 0 when not known */
+    bool camera;        /* EXIF names a camera or when it was taken */
+    bool inline_ref;    /* its Content-ID is the target of a cid: link
+                           in an HTML part of the message */
+    char *content_id;   /* without <>, NULL when none */
 };
 
 struct sg_msgview {

@@ -77,6 +77,9 @@ check_view(const struct sg_msgview *v)
     for (size_t i = 0; i < v->n_attachments; i++) {
         check_utf8(v->attachments[i].content_type);
         check_utf8(v->attachments[i].filename);
+        check_utf8(v->attachments[i].content_id);
+        if ((v->attachments[i].width == 0) != (v->attachments[i].height == 0))
+            abort();
         if (v->attachments[i].depth > SG_MSGVIEW_MAX_DEPTH)
             abort();
     }

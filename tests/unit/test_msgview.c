@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "images.h"
 #include "msgview_build.h"
 #include "sg_buf.h"
 
@@ -334,6 +335,191 @@ test_attachments(void **state)
     assert_null(v->from_name);
     assert_string_equal(v->from_addr, "office@school.example");
     sg_msgview_free(&v);
+}
+
+/* ------------------------------------------------------------- images */
+
+static struct sg_file
+load_image(const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "../images/%s", name);
+    return load(rel);
+}
+
+/* The facts of real image files (tests/unit/data/images/make_images.py). */
+static void
+test_image_probe(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *type;
+        unsigned width, height;
+        bool camera;
+    } cases[] = {
+        {"logo.png", "image/png", 300, 90, false},
+        {"header.png", "image/png", 600, 120, false},
+        {"screenshot.png", "image/png", 1400, 900, false},
+        {"exif.png", "image/png", 64, 48, true},   /* PNG eXIf chunk */
+        {"icon.gif", "image/gif", 16, 16, false},
+        {"photo_exif.jpg", "image/jpeg", 1600, 1200, true},
+        {"plain.jpg", "image/jpeg", 800, 600, false}, /* JFIF, no EXIF */
+        {"lossy.webp", "image/webp", 640, 480, false},
+        {"lossless.webp", "image/webp", 320, 200, false},
+        {"exif.webp", "image/webp", 2000, 1500, true},
+        {"icon.bmp", "image/bmp", 2, 2, false}, /* top-down */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_file f = load_image(cases[i].file);
+        struct sg_image_facts facts;
+        sg_image_probe((const unsigned char *)f.data, f.len, &facts);
+        assert_non_null(facts.type);
+        assert_string_equal(facts.type, cases[i].type);
+        assert_int_equal(facts.width, cases[i].width);
+        assert_int_equal(facts.height, cases[i].height);
+        assert_int_equal(facts.camera, cases[i].camera);
+        /* every cut of the file is read without harm; a cut before the
+         * size says "not known", never a wrong size */
+        for (size_t cut = 0; cut < f.len && cut < 4096; cut++) {
+            char *copy = malloc(cut + 1);
+            assert_non_null(copy);
+            memcpy(copy, f.data, cut);
+            sg_image_probe((const unsigned char *)copy, cut, &facts);
+            assert_true(facts.width == 0 || facts.width == cases[i].width);
+            assert_true(facts.camera == false ||
+                        facts.camera == cases[i].camera);
+            free(copy);
+        }
+        free(f.data);
+    }
+}
+
+/* Bytes that are no image, and images whose headers lie. */
+static void
+test_image_probe_hostile(void **state)
+{
+    (void)state;
+    struct sg_image_facts facts;
+    sg_image_probe((const unsigned char *)"%PDF-1.7\n", 9, &facts);
+    assert_null(facts.type);
+    assert_int_equal(facts.width, 0);
+    sg_image_probe(NULL, 0, &facts);
+    assert_null(facts.type);
+    /* a JPEG whose first segment claims more bytes than there are */
+    static const unsigned char long_seg[] = {0xFF, 0xD8, 0xFF, 0xE1, 0xFF,
+                                             0xF0, 'E', 'x', 'i', 'f', 0, 0};
+    sg_image_probe(long_seg, sizeof(long_seg), &facts);
+    assert_string_equal(facts.type, "image/jpeg");
+    assert_int_equal(facts.width, 0);
+    assert_false(facts.camera);
+    /* a PNG of 0 x 5 pixels has no size */
+    static const unsigned char zero_png[24] = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13,
+        'I', 'H', 'D', 'R', 0, 0, 0, 0, 0, 0, 0, 5};
+    sg_image_probe(zero_png, sizeof(zero_png), &facts);
+    assert_string_equal(facts.type, "image/png");
+    assert_int_equal(facts.width, 0);
+    assert_int_equal(facts.height, 0);
+}
+
+/* cid: links: percent-decoded, in any attribute quoting, CSS url(), and
+ * bounded. */
+static void
+test_cid_refs(void **state)
+{
+    (void)state;
+    struct sg_cid_refs refs = {NULL, 0, 0};
+    static const char html[] =
+        "<img src=\"cid:image001.png@01DAB2C3.5E6F7A80\">"
+        "<IMG SRC='CID:ii_lxq3k9s80'><img src=cid:a%40b.example width=1>"
+        "<td style=\"background:url(cid:bg.jpg)\">cid: </td>cid:";
+    assert_int_equal(sg_cid_refs_scan(&refs, html, strlen(html)), 0);
+    assert_int_equal(refs.n, 4);
+    assert_true(sg_cid_refs_has(&refs, "image001.png@01DAB2C3.5E6F7A80"));
+    assert_true(sg_cid_refs_has(&refs, "ii_lxq3k9s80"));
+    assert_true(sg_cid_refs_has(&refs, "a@b.example"));
+    assert_true(sg_cid_refs_has(&refs, "bg.jpg"));
+    assert_false(sg_cid_refs_has(&refs, "image002.png"));
+    assert_false(sg_cid_refs_has(&refs, NULL));
+    assert_false(sg_cid_refs_has(&refs, ""));
+    sg_cid_refs_free(&refs);
+    /* a flood of links keeps SG_CID_REFS_MAX */
+    struct sg_buf many = SG_BUF_INIT;
+    for (unsigned i = 0; i < SG_CID_REFS_MAX + 50; i++) {
+        char one[40];
+        int n = snprintf(one, sizeof(one), "<img src=\"cid:x%u\">", i);
+        assert_int_equal(sg_buf_append(&many, one, (size_t)n), 0);
+    }
+    assert_int_equal(sg_cid_refs_scan(&refs, many.data, many.len), 0);
+    assert_int_equal(refs.n, SG_CID_REFS_MAX);
+    sg_cid_refs_free(&refs);
+    sg_buf_free(&many);
+}
+
+struct image_case {
+    const char *name; /* the attachment's file name */
+    const char *image_type;
+    unsigned width, height;
+    bool camera, inline_ref;
+};
+
+#define LOGO {"image001.png", "image/png", 300, 90, false, true}
+
+/* Each message's attachments, in order.  Near misses first: signature
+ * logos, icons and a newsletter header, shown by the HTML through cid:
+ * links, are inline with their sizes and no camera.  Then photographs:
+ * attached, pasted into the body (inline, but a camera's), a large
+ * screenshot, a HEIC (size not known) and a photo sent as
+ * application/octet-stream (known by its bytes). */
+static const struct {
+    const char *file;
+    size_t n;
+    struct image_case att[3];
+} image_messages[] = {
+    {"img_outlook_signature.eml", 1, {LOGO}},
+    {"img_gmail_signature.eml", 1,
+     {{"logo.png", "image/png", 240, 80, false, true}}},
+    {"img_icons.eml", 3,
+     {LOGO, {"image002.gif", "image/gif", 16, 16, false, true},
+      {"emoji_1f31e.png", "image/png", 20, 20, false, true}}},
+    {"img_newsletter.eml", 2,
+     {{"header.png", "image/png", 600, 120, false, true}, LOGO}},
+    {"img_camera_attached.eml", 2,
+     {LOGO, {"IMG_4821.JPG", "image/jpeg", 1600, 1200, true, false}}},
+    {"img_pasted_photo.eml", 2,
+     {LOGO, {"image002.jpg", "image/jpeg", 1024, 768, true, true}}},
+    {"img_screenshot.eml", 1,
+     {{"Screenshot 2026-06-24 121744.png", "image/png", 1400, 900, false,
+       false}}},
+    {"img_heic.eml", 1, {{"IMG_4830.HEIC", NULL, 0, 0, false, false}}},
+    {"img_disguised_photo.eml", 1,
+     {{"minutes.dat", "image/jpeg", 1600, 1200, true, false}}},
+};
+
+static void
+test_image_messages(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < sizeof(image_messages) / sizeof(image_messages[0]);
+         m++) {
+        struct sg_msgview *v = build_file(image_messages[m].file);
+        assert_view_valid(v);
+        assert_int_equal(v->n_attachments, image_messages[m].n);
+        for (size_t i = 0; i < image_messages[m].n; i++) {
+            const struct image_case *c = &image_messages[m].att[i];
+            const struct sg_attachment *a = &v->attachments[i];
+            assert_string_equal(a->filename, c->name);
+            if (c->image_type == NULL)
+                assert_null(a->image_type);
+            else
+                assert_string_equal(a->image_type, c->image_type);
+            assert_int_equal(a->width, c->width);
+            assert_int_equal(a->height, c->height);
+            assert_int_equal(a->camera, c->camera);
+            assert_int_equal(a->inline_ref, c->inline_ref);
+        }
+        sg_msgview_free(&v);
+    }
 }
 
 static void
@@ -736,6 +922,10 @@ main(void)
         cmocka_unit_test(test_nested),
         cmocka_unit_test(test_encoded_nested),
         cmocka_unit_test(test_attachments),
+        cmocka_unit_test(test_image_probe),
+        cmocka_unit_test(test_image_probe_hostile),
+        cmocka_unit_test(test_cid_refs),
+        cmocka_unit_test(test_image_messages),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_charsets),
         cmocka_unit_test(test_empty_body),

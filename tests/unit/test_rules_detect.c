@@ -38,6 +38,10 @@ setup(void **state)
     opt.n_school_phone_numbers = 2;
     opt.school_postcodes = postcodes;
     opt.n_school_postcodes = 1;
+    static const char *const social[] = {"@OakfieldAcademy",
+                                         "https://www.instagram.com/oak_pe/"};
+    opt.school_social_accounts = social;
+    opt.n_school_social_accounts = 2;
     const char *err = NULL;
     const char *text = "mode enforce\n";
     if (sg_rules_load_string(text, strlen(text), "t", &opt, &rules, &err) <
@@ -174,21 +178,108 @@ test_personal_email(void **state)
 {
     (void)state;
     static const struct dcase t[] = {
-        {"personal-email", "email me at jo.bloggs@example.com.",
-         "jo.bloggs@example.com"},
-        {"personal-email", "<JO+kids@Mail.Example.ORG>",
-         "JO+kids@Mail.Example.ORG"},
-        {"personal-email", "mr_s@sub.example.net", "mr_s@sub.example.net"},
+        {"personal-email", "email me at jo.bloggs@gmail.com.",
+         "jo.bloggs@gmail.com"},
+        {"personal-email", "<JO+kids@HotMail.CO.UK>", "JO+kids@HotMail.CO.UK"},
+        {"personal-email", "mr_s@yahoo.com", "mr_s@yahoo.com"},
+        {"personal-email", "tom.s@btinternet.com", "tom.s@btinternet.com"},
+        {"personal-email", "x@proton.me", "x@proton.me"},
         {"personal-email", "office@school.example", NULL},
         {"personal-email", "head@mail.school.example", NULL},
-        {"personal-email", "head@school.example.com", "head@school.example.com"},
-        {"personal-email", "someone@notschool.example",
-         "someone@notschool.example"},
+        /* organisations are not personal */
+        {"personal-email", "admissions@university.ac.uk", NULL},
+        {"personal-email", "orders@supplier.co.uk", NULL},
+        {"personal-email", "head@school.example.com", NULL},
+        /* subdomains of a provider hold identifiers, not mailboxes */
+        {"personal-email", "CAF=x8+Ab12@mail.gmail.com", NULL},
+        /* identifiers: calendar and card UIDs, message and part ids */
+        {"personal-email", "BEGIN:VEVENT\r\nUID:4f1e9a2b7c3d@gmail.com\r\n",
+         NULL},
+        {"personal-email", "UID:040000008200E00074C5B7101A82E008000000\r\n"
+                           " 00D0E3@icloud.com\r\nEND:VEVENT", NULL},
+        {"personal-email", "<img src=\"cid:image001.png@gmail.com\">", NULL},
+        {"personal-email", "Message-ID: <8D2C1A7B-22@icloud.com>", NULL},
+        {"personal-email", "> In-Reply-To: <abc.123@me.com>", NULL},
+        {"personal-email", "References: <a@gmail.com>\n <b.c@gmail.com>",
+         NULL},
+        {"personal-email", "Content-ID: <part1.x@yahoo.com>", NULL},
+        /* a real address on the next line is still found */
+        {"personal-email", "UID:4f1e9a2b@google.com\nMail jo@gmail.com",
+         "jo@gmail.com"},
+        {"personal-email", "ORGANIZER;CN=Jo:mailto:jo.b@gmail.com",
+         "jo.b@gmail.com"},
         {"personal-email", "not an email @ all", NULL},
         {"personal-email", "user@localhost", NULL},
         {"personal-email", "@handle only", NULL},
     };
     RUN(t);
+}
+
+/* personal_email_domains adds providers (wildcards too); a value that is
+ * not a domain stops the load. */
+static void
+test_personal_domains_option(void **state)
+{
+    (void)state;
+    static const char *const extra[] = {"Familymail.example", "@kidsmail.*"};
+    struct sg_rules_options opt = {0};
+    opt.personal_email_domains = extra;
+    opt.n_personal_email_domains = 2;
+    struct sg_rules *r = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_load_string("", 0, "t", &opt, &r, &err), 0);
+    assert_true(sg_rules_personal_domain(r, "familymail.example"));
+    assert_true(sg_rules_personal_domain(r, "KIDSMAIL.co.uk"));
+    assert_true(sg_rules_personal_domain(r, "gmail.com")); /* built in */
+    assert_false(sg_rules_personal_domain(r, "mail.familymail.example"));
+    assert_false(sg_rules_personal_domain(r, "university.ac.uk"));
+    sg_rules_free(&r);
+    static const char *const bad[] = {"gmail.com; yahoo.com"};
+    opt.personal_email_domains = bad;
+    opt.n_personal_email_domains = 1;
+    assert_int_equal(sg_rules_load_string("", 0, "t", &opt, &r, &err), -1);
+    assert_non_null(strstr(err, "'gmail.com; yahoo.com' is not a domain"));
+    const char *why = NULL;
+    assert_int_equal(sg_rules_personal_domain_check("*", &why), -1);
+    assert_int_equal(sg_rules_personal_domain_check("hotmail.*", &why), 0);
+}
+
+/* The school's own accounts (school_social_accounts) are not findings:
+ * "@name" on any network, a profile link on its network only. */
+static void
+test_school_social_accounts(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"social-media", "Instagram: @OakfieldAcademy", NULL},
+        {"social-media", "Follow us on Twitter @oakfieldacademy.", NULL},
+        {"social-media", "https://www.instagram.com/OakfieldAcademy/", NULL},
+        {"social-media", "x.com/oakfieldacademy", NULL},
+        {"social-media", "instagram.com/oak_pe", NULL},
+        {"social-media", "insta @oak_pe", NULL},
+        /* a profile link entry is for its own network */
+        {"social-media", "tiktok.com/@oak_pe", "tiktok.com/@oak_pe"},
+        /* not the school's */
+        {"social-media", "insta: @mrsmith_teach", "insta: @mrsmith_teach"},
+        {"social-media", "instagram.com/oakfieldacademy2",
+         "instagram.com/oakfieldacademy2"},
+        {"social-media", "add me on snap", "add me on snap"},
+    };
+    RUN(t);
+    char key[160];
+    assert_int_equal(sg_social_account("https://m.facebook.com/Oak.Field.",
+                                       33, key, sizeof(key)), 0);
+    assert_string_equal(key, "facebook/oak.field");
+    assert_int_equal(sg_social_account("youtube.com/c/OakTV", 19, key,
+                                       sizeof(key)), 0);
+    assert_string_equal(key, "youtube/oaktv");
+    const char *why = NULL;
+    assert_int_equal(sg_rules_social_account_check("@Oak", &why), 0);
+    assert_int_equal(sg_rules_social_account_check("x.com/oak", &why), 0);
+    assert_int_equal(sg_rules_social_account_check("OakfieldAcademy", &why),
+                     -1);
+    assert_int_equal(sg_rules_social_account_check("instagram.com/", &why),
+                     -1);
 }
 
 static void
@@ -417,10 +508,10 @@ test_normalised_numbers(void **state)
         {"uk-mobile", "Ref: \xef\xbc\x90" "7700 900123", NULL},
         {"uk-mobile", "\xc2\xa3\xe2\x80\x8b" "07700900123", NULL},
         /* an email address or handle broken by invisible characters */
-        {"personal-email", "jo.blo\xe2\x80\x8bggs@exa\xc2\xad" "mple.com",
-         "jo.blo\xe2\x80\x8bggs@exa\xc2\xad" "mple.com"},
-        {"personal-email", "\xef\xbd\x8a\xef\xbd\x8f@example.com",
-         "\xef\xbd\x8a\xef\xbd\x8f@example.com"},
+        {"personal-email", "jo.blo\xe2\x80\x8bggs@gm\xc2\xad" "ail.com",
+         "jo.blo\xe2\x80\x8bggs@gm\xc2\xad" "ail.com"},
+        {"personal-email", "\xef\xbd\x8a\xef\xbd\x8f@hotmail.co.uk",
+         "\xef\xbd\x8a\xef\xbd\x8f@hotmail.co.uk"},
         {"social-media", "insta: @jo\xe2\x80\x8c_b", "insta: @jo\xe2\x80\x8c_b"},
         {"upn", "B80120\xe2\x80\x8b" "0005001", "B80120\xe2\x80\x8b" "0005001"},
     };
@@ -711,6 +802,8 @@ main(void)
         cmocka_unit_test(test_uk_mobile),
         cmocka_unit_test(test_uk_landline),
         cmocka_unit_test(test_personal_email),
+        cmocka_unit_test(test_personal_domains_option),
+        cmocka_unit_test(test_school_social_accounts),
         cmocka_unit_test(test_social_media),
         cmocka_unit_test(test_messaging_invite),
         cmocka_unit_test(test_home_address),
