@@ -117,7 +117,7 @@
     "/?[A-Za-z0-9_.\\-]{2,64}"                                                \
     "|\\b(?:snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"   \
     "facebook|fb)[ \\t]*(?:handle|username|user[ \\t]name|name|id)?[ \\t]*"   \
-    "(?:(?::|-|=|is)?[ \\t]*@[A-Za-z0-9_.]{2,30}|(?::|-|=|is)[ \\t]*"          \
+    "(?:(?::|-|=|is)?[ \\t]*[(\\[]?@[A-Za-z0-9_.]{2,30}|(?::|-|=|is)[ \\t]*"   \
     HANDLE_BARE ")"                                                           \
     "|\\b(?:on|via)[ \\t]+(?:" SOCIAL_NETS "|x)[ \\t]*,?[ \\t]*"              \
     "(?:as|at|is|it'?s|:|-)?[ \\t]*@[A-Za-z0-9_.]{2,30}"                      \
@@ -1113,7 +1113,7 @@ static const struct {
     {"nil", 3, '0'},  {"one", 3, '1'},  {"two", 3, '2'},   {"three", 5, '3'},
     {"four", 4, '4'}, {"five", 4, '5'}, {"six", 3, '6'},   {"seven", 5, '7'},
     {"eight", 5, '8'}, {"nine", 4, '9'}, {"double", 6, 'd'}, {"triple", 6, 't'},
-    {"plus", 4, '+'},
+    {"plus", 4, '+'}, {"hundred", 7, 'h'}, {"thousand", 8, 'k'},
 };
 
 /* Caps: a run of more tokens is no number; after this many candidates in
@@ -1122,16 +1122,17 @@ static const struct {
 #define NUMWORD_CANDIDATES 256
 
 /* The digit a number word stands for, 'd' for double, 't' for triple,
- * '+' for plus, 0 for any other word. */
+ * '+' for plus, 'h' for hundred (00), 'k' for thousand (000), 0 for any
+ * other word. */
 static char
 num_word(const char *w, size_t wl)
 {
-    if (wl > 6)
+    if (wl > 8)
         return 0;
     /* the table's words of that length only (a few) */
-    static const unsigned char by_len[7][5] = {
+    static const unsigned char by_len[9][5] = {
         {0},          {3},         {2},          {5, 6, 7, 11},
-        {1, 9, 10, 14, 17}, {8, 12, 13}, {4, 15, 16},
+        {1, 9, 10, 14, 17}, {8, 12, 13}, {4, 15, 16}, {18}, {19},
     };
     for (size_t k = 0; k < 5 && by_len[wl][k] != 0; k++) {
         size_t i = by_len[wl][k] - 1;
@@ -1178,6 +1179,14 @@ number_run(const char *t, size_t len, size_t *ip, char *digits,
                 break;
             if (d == 'd' || d == 't')
                 mult = d == 'd' ? 2 : 3;
+            else if ((d == 'h' || d == 'k') && (nd == 0 || mult != 1))
+                break; /* "a hundred", "double hundred": not a number */
+            else if (d == 'h' || d == 'k')
+                for (int z = d == 'h' ? 2 : 3; z > 0; z--)
+                    if (nd + 1 < dsz)
+                        digits[nd++] = '0';
+                    else
+                        too_long = true;
             else if (d == '+')
                 digits[nd++] = '+';
             else {
@@ -1235,7 +1244,8 @@ number_word_start(const char *w, size_t left)
         {'z', 'e', 'r'}, {'n', 'o', 'u'}, {'n', 'i', 'l'}, {'o', 'n', 'e'},
         {'t', 'w', 'o'}, {'t', 'h', 'r'}, {'f', 'o', 'u'}, {'f', 'i', 'v'},
         {'s', 'i', 'x'}, {'s', 'e', 'v'}, {'e', 'i', 'g'}, {'n', 'i', 'n'},
-        {'d', 'o', 'u'}, {'t', 'r', 'i'}, {'p', 'l', 'u'},
+        {'d', 'o', 'u'}, {'t', 'r', 'i'}, {'p', 'l', 'u'}, {'h', 'u', 'n'},
+        {'t', 'h', 'o'},
     };
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
         if (memcmp(p, prefixes[i], 3) == 0)
@@ -1257,7 +1267,8 @@ scan_number_words(const struct sg_rules *rules, const struct sg_norm *nt,
         ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['z'] = 1,
         ['o'] = 1, ['n'] = 1, ['f'] = 1, ['t'] = 1, ['s'] = 1, ['e'] = 1,
         ['d'] = 1, ['p'] = 1, ['Z'] = 1, ['O'] = 1, ['N'] = 1, ['F'] = 1,
-        ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1,
+        ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1, ['h'] = 1,
+        ['H'] = 1,
     };
     while (i < len && candidates < NUMWORD_CANDIDATES) {
         unsigned char c = (unsigned char)t[i];

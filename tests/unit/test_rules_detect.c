@@ -667,6 +667,10 @@ test_number_words(void **state)
          "plus four four seven seven oh oh nine oh oh one two three"},
         {"uk-landline", "oh one one three, four nine six, oh oh oh oh",
          "oh one one three, four nine six, oh oh oh oh"},
+        {"uk-mobile", "ring 077 double 0 nine hundred 483.",
+         "077 double 0 nine hundred 483"},
+        {"uk-mobile", "seven thousand nine hundred and two pupils", NULL},
+        {"uk-mobile", "a hundred and seven seven oh oh nine oh oh", NULL},
         /* the school's number and references, in words, stay allowed */
         {"uk-mobile", "oh seven seven oh oh nine oh oh nine nine nine", NULL},
         {"uk-mobile", "order number oh seven seven double oh nine double oh "
@@ -742,6 +746,8 @@ test_social_phrasings(void **state)
         {"social-media", "my insta: jo.b", "my insta:"},
         {"social-media", "add me on TikTok: jo.b", "add me on TikTok"},
         {"social-media", "hmu on snap", "hmu on snap"},
+        {"social-media", "drills on my TikTok (@coach.dave.b), have a look",
+         "TikTok (@coach.dave.b"},
         {"social-media", "text me on insta", "text me on insta"},
         {"social-media", "snap username: jo_b", "snap username: jo_b"},
         {"social-media", "Snapchat - jobloggs77", "Snapchat - jobloggs77"},
