@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "normalise.h"
 #include "rules_int.h"
 #include "sg_utf8.h"
 
@@ -43,6 +44,12 @@ struct ctx {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     struct detcache *cache;
+    /* the view's texts normalised, each once per evaluation: the subject,
+     * the header values, the text parts, the attachment names, the
+     * display names (norm_done says which) */
+    struct sg_norm *norm;
+    bool *norm_done;
+    size_t n_norm;
     int dn_state; /* 0 not asked, 1 found, 2 none */
     const struct sg_person *dn_person;
     bool tm_done;
@@ -190,9 +197,45 @@ is_sender_self(const struct sg_eval_input *in, const struct sg_party *r)
 /* ------------------------------------------------------------ content */
 /* Run one text past a scan group (detectors that share a pattern), caching
  * each one's findings with their scope. */
+/* Text number k of the view (see struct ctx), normalised; NULL and an
+ * error on failure. */
+static const struct sg_norm *
+normalised(struct ctx *c, size_t k, const char *text, size_t len)
+{
+    if (c->norm == NULL) {
+        const struct sg_msgview *v = c->in->view;
+        c->n_norm = 2 + v->n_headers + v->n_texts + v->n_attachments;
+        c->norm = calloc(c->n_norm, sizeof(*c->norm));
+        c->norm_done = calloc(c->n_norm, sizeof(*c->norm_done));
+        if (c->norm == NULL || c->norm_done == NULL) {
+            sg_rules_errorf("out of memory");
+            return NULL;
+        }
+    }
+    if (!c->norm_done[k]) {
+        if (sg_normalise(text, len, &c->norm[k]) < 0) {
+            sg_rules_errorf("out of memory normalising the message text");
+            return NULL;
+        }
+        c->norm_done[k] = true;
+    }
+    return &c->norm[k];
+}
+
+static void
+normalised_free(struct ctx *c)
+{
+    for (size_t k = 0; c->norm != NULL && k < c->n_norm; k++)
+        if (c->norm_done[k])
+            sg_norm_free(&c->norm[k]);
+    free(c->norm);
+    free(c->norm_done);
+}
+
 static int
-scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
-          size_t len, const char *where, unsigned char scope)
+scan_text(struct ctx *c, const size_t *group, size_t n, size_t k,
+          const char *text, size_t len, const char *where,
+          unsigned char scope)
 {
     struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0, NULL}};
     size_t before[DETECT_SCAN_MAX] = {0};
@@ -204,8 +247,10 @@ scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
                                         MAX_FINDINGS_PER_DETECTOR,
                                         &c->personal};
     }
-    if (detect_scan(c->rules, text, len, where, c->in->now, c->md, c->mctx,
-                    sinks, n) < 0)
+    const struct sg_norm *nt = normalised(c, k, text, len);
+    if (nt == NULL ||
+        detect_scan_normalised(c->rules, nt, where, c->in->now, c->md,
+                               c->mctx, sinks, n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
@@ -300,7 +345,7 @@ scan(struct ctx *c, size_t di)
     if (v == NULL)
         return 0;
     if (v->subject != NULL &&
-        scan_text(c, group, n, v->subject, strlen(v->subject), "subject",
+        scan_text(c, group, n, 0, v->subject, strlen(v->subject), "subject",
                   SC_SUBJECT) < 0)
         return -1;
     /* Reply-To: a school account asking for answers at a personal
@@ -309,13 +354,15 @@ scan(struct ctx *c, size_t di)
         const struct sg_header *h = &v->headers[i];
         if (h->name != NULL && h->value != NULL &&
             strcasecmp(h->name, "Reply-To") == 0 &&
-            scan_text(c, group, n, h->value, strlen(h->value),
+            scan_text(c, group, n, 1 + i, h->value, strlen(h->value),
                       "Reply-To header", SC_REPLY_TO) < 0)
             return -1;
     }
+    size_t names_k = 1 + v->n_headers + v->n_texts + v->n_attachments;
     if (v->display_names != NULL && v->display_names[0] != '\0' &&
-        scan_text(c, group, n, v->display_names, strlen(v->display_names),
-                  "sender's display name", SC_NAMES) < 0)
+        scan_text(c, group, n, names_k, v->display_names,
+                  strlen(v->display_names), "sender's display name",
+                  SC_NAMES) < 0)
         return -1;
     /* the sender's own words first, then what they quote from others:
      * a finding is kept once (the first place it is seen) and a detector
@@ -330,15 +377,15 @@ scan(struct ctx *c, size_t di)
             unsigned char scope = (t->is_attachment ? SC_ATTACHMENTS
                                                     : SC_BODY) |
                                   (other ? SC_QUOTED_OTHER : 0);
-            if (scan_text(c, group, n, t->text, t->len,
-                          t->label ? t->label : "body", scope) < 0)
+            if (scan_text(c, group, n, 1 + v->n_headers + i, t->text,
+                          t->len, t->label ? t->label : "body", scope) < 0)
                 return -1;
         }
     for (size_t i = 0; i < v->n_attachments; i++) {
         const char *fn = v->attachments[i].filename;
         if (fn != NULL &&
-            scan_text(c, group, n, fn, strlen(fn), "attachment name",
-                      SC_FILENAMES) < 0)
+            scan_text(c, group, n, 1 + v->n_headers + v->n_texts + i, fn,
+                      strlen(fn), "attachment name", SC_FILENAMES) < 0)
             return -1;
     }
     return 0;
@@ -1143,6 +1190,7 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
+    normalised_free(&c);
     detect_personal_clear(&c.personal);
     free(targets);
     pcre2_match_data_free(c.md);

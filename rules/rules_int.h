@@ -52,6 +52,9 @@ struct detector {
     char *name;
     char *describe; /* "a mobile phone number" */
     pcre2_code *re;
+    /* built-in personal-email: the spelt-out forms ("tom at gmail dot
+     * com"), matched after re (detect.c); NULL for the others */
+    pcre2_code *re_spelt;
     enum validator validate;
     bool builtin;
     bool used; /* referenced by a rule */
@@ -108,13 +111,22 @@ struct detect_personal {
 void detect_personal_clear(struct detect_personal *p);
 /* Scan text once with the pattern all the sinks' detectors share (the
  * first sink's), offering every match to each: validated, deduplicated,
- * up to its max_findings.  At most DETECT_SCAN_MAX sinks.  Errors name the
- * first sink's detector. */
+ * up to its max_findings.  The text is normalised first (normalise.c) and
+ * findings are its original text.  At most DETECT_SCAN_MAX sinks.  Errors
+ * name the first sink's detector. */
 #define DETECT_SCAN_MAX 4
 int detect_scan(const struct sg_rules *rules, const char *text, size_t len,
                 const char *where, time_t now, pcre2_match_data *md,
                 pcre2_match_context *mctx, const struct detect_sink *sinks,
                 size_t n_sinks);
+/* The same on a text already normalised (normalise.h): a caller that
+ * scans one text with several groups normalises it once. */
+struct sg_norm;
+int detect_scan_normalised(const struct sg_rules *rules,
+                           const struct sg_norm *nt, const char *where,
+                           time_t now, pcre2_match_data *md,
+                           pcre2_match_context *mctx,
+                           const struct detect_sink *sinks, size_t n_sinks);
 
 /* ------------------------------------------------------------ rules */
 enum chan_bits {
@@ -273,6 +285,10 @@ void sg_rules_rule_clear(struct rule *r);
  * (rules_load.c). */
 pcre2_code *rules_compile(const char *pattern, bool caseless,
                           const char **error_r);
+/* The same with more PCRE2 compile options (PCRE2_CASELESS,
+ * PCRE2_USE_OFFSET_LIMIT ...). */
+pcre2_code *rules_compile_with(const char *pattern, uint32_t options,
+                               const char **error_r);
 bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
 /* Template check: every {placeholder} known; 0 or -1 with name of bad one
  * in *bad_r (static). */

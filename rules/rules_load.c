@@ -22,11 +22,17 @@
 pcre2_code *
 rules_compile(const char *pattern, bool caseless, const char **error_r)
 {
+    return rules_compile_with(pattern, caseless ? PCRE2_CASELESS : 0,
+                              error_r);
+}
+
+pcre2_code *
+rules_compile_with(const char *pattern, uint32_t options,
+                   const char **error_r)
+{
     int ec;
     PCRE2_SIZE eo;
-    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-    if (caseless)
-        flags |= PCRE2_CASELESS;
+    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | options;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
                                    flags, &ec, &eo, NULL);
     if (re == NULL) {
@@ -60,6 +66,8 @@ sg_rules_free(struct sg_rules **rules_p)
         free(rules->detectors[i].describe);
         if (rules->detectors[i].re)
             pcre2_code_free(rules->detectors[i].re);
+        if (rules->detectors[i].re_spelt)
+            pcre2_code_free(rules->detectors[i].re_spelt);
     }
     free(rules->detectors);
     for (size_t i = 0; i < rules->n_lists; i++) {

@@ -964,6 +964,57 @@ test_attachment_images(void **state)
     sg_rules_free(&r);
 }
 
+/* Every place is normalised before the detectors, once for all of them
+ * (several rules and detectors read the same texts), and the findings
+ * are the text as written. */
+static void
+test_normalised_places(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule phone { content uk-mobile action hold }\n"
+        "rule subj { content uk-landline in subject action annotate }\n"
+        "rule mail { content personal-email action hold }\n"
+        "rule names { content upn in filenames action hold }\n");
+    /* fullwidth digits and a zero-width space in the subject, a soft
+     * hyphen and number words in the body, a spelt-out address, a bidi
+     * control in an attachment name */
+    struct sg_msgview *mv = view(
+        "ring \xef\xbc\x90\xef\xbc\x91\xef\xbc\x91\xef\xbc\x93 496\xe2\x80\x8b"
+        " 0000",
+        "mob 07700\xc2\xad" "900123, or oh seven seven oh oh nine oh oh "
+        "one two four; jo dot b77 (at) gmail (dot) com");
+    add_attachment(mv, "application/pdf",
+                   "B80120\xe2\x80\xae" "0005001.pdf");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "subj");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text,
+                        "\xef\xbc\x90\xef\xbc\x91\xef\xbc\x91\xef\xbc\x93 "
+                        "496\xe2\x80\x8b 0000");
+    m = find(v, "phone");
+    assert_non_null(m);
+    assert_int_equal(m->n_findings, 2);
+    assert_string_equal(m->findings[0].text, "07700\xc2\xad" "900123");
+    assert_string_equal(m->findings[1].text,
+                        "oh seven seven oh oh nine oh oh one two four");
+    m = find(v, "mail");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text,
+                        "jo dot b77 (at) gmail (dot) com");
+    m = find(v, "names");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text,
+                        "B80120\xe2\x80\xae" "0005001");
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
 /* inspection incomplete: matches only a view that says so, one finding
  * per bound, the reason in the explanation; never at RCPT time. */
 static void
@@ -1229,6 +1280,7 @@ main(void)
         cmocka_unit_test(test_time_conditions),
         cmocka_unit_test(test_attachments_and_scope),
         cmocka_unit_test(test_attachment_images),
+        cmocka_unit_test(test_normalised_places),
         cmocka_unit_test(test_inspection_incomplete),
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
