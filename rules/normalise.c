@@ -56,6 +56,10 @@ dropped(UChar32 c)
 {
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
         return c != '\t' && c != '\n' && c != '\r';
+    /* U+FFFD stands where the message view found a NUL or a byte that was
+     * not UTF-8: like a control, it must not split a number */
+    if (c == 0xfffd)
+        return true;
     return u_charType(c) == U_FORMAT_CHAR ||
            u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
 }

@@ -500,6 +500,8 @@ test_normalised_numbers(void **state)
          "07700\xe2\x81\xa6" "900123"},
         /* NUL and other controls inside the number */
         {"uk-mobile", "07700\x01" "900\x7f" "123", "07700\x01" "900\x7f" "123"},
+        /* a NUL or an invalid byte, as the message view gives it (U+FFFD) */
+        {"uk-mobile", "07700\xef\xbf\xbd" "900574 x", "07700\xef\xbf\xbd" "900574"},
         /* the school's own number stays allowed in any of these forms */
         {"uk-mobile", "school mobile \xef\xbc\x90" "7700 900\xe2\x80\x8b" "999",
          NULL},
