@@ -154,17 +154,22 @@ sg_utf8_make_valid(struct sg_buf *buf)
     return 0;
 }
 
+/* A valid UTF-8 copy of n bytes at s (invalid bytes and NULs replaced). */
 static char *
-sg_utf8_dup(const char *s)
+sg_utf8_ndup(const char *s, size_t n)
 {
     struct sg_buf out = SG_BUF_INIT;
-    if (s == NULL)
-        return NULL;
-    if (sg_utf8_append_valid(&out, s, strlen(s), SIZE_MAX) < 0) {
+    if (sg_utf8_append_valid(&out, s, n, SIZE_MAX) < 0) {
         sg_buf_free(&out);
         return NULL;
     }
     return sg_buf_steal(&out);
+}
+
+static char *
+sg_utf8_dup(const char *s)
+{
+    return s != NULL ? sg_utf8_ndup(s, strlen(s)) : NULL;
 }
 
 /* Drop the CR of every CRLF, in place, moving the runs between CRs. */
@@ -864,6 +869,94 @@ sg_text_convert_add(struct sg_build *b, const char *charset,
     return ret;
 }
 
+static bool sg_extractable(const struct sg_build *b, const char *type);
+static int sg_leaf_extract(struct sg_build *b, const struct sg_where *w,
+                           const char *type, const char *filename,
+                           const struct sg_buf *content, size_t size);
+
+/* At most this many uuencoded blocks are taken out of one text. */
+#define SG_UU_MAX_BLOCKS 8
+
+/* Is [p, e) a uuencode "begin MODE NAME" line?  *name_r, *name_len_r: the
+ * file name (CR dropped). */
+static bool
+sg_uu_begin(const char *p, const char *e, const char **name_r,
+            size_t *name_len_r)
+{
+    if (e > p && e[-1] == '\r')
+        e--;
+    if (e - p < 10 || strncmp(p, "begin ", 6) != 0)
+        return false;
+    const char *q = p + 6;
+    int digits = 0;
+    while (q < e && *q >= '0' && *q <= '7' && digits < 5) {
+        q++;
+        digits++;
+    }
+    if (digits < 3 || q >= e || *q != ' ')
+        return false;
+    *name_r = q + 1;
+    *name_len_r = (size_t)(e - (q + 1));
+    return *name_len_r > 0;
+}
+
+/* Files uuencoded into a plain text ("begin 644 notes.txt" ... "end"), as
+ * some mail programs still attach them: each block is an attachment of
+ * its own, and its bytes go to the text helper as any attachment's do, so
+ * a number in a uuencoded notes.txt is read.  The text itself is read as
+ * it stands (the lines of code letters are noise to the detectors). */
+static int
+sg_inline_uuencode(struct sg_build *b, const struct sg_where *w,
+                   const struct sg_buf *raw)
+{
+    static const char type[] = "application/octet-stream";
+    const char *p = raw->data, *end = p != NULL ? p + raw->len : NULL;
+    int blocks = 0, ret = 0;
+    while (ret == 0 && p != NULL && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *next = nl != NULL ? nl + 1 : end;
+        const char *name;
+        size_t name_len;
+        if (!sg_uu_begin(p, nl != NULL ? nl : end, &name, &name_len)) {
+            p = next;
+            continue;
+        }
+        const char *q = next, *stop = NULL;
+        while (q < end && stop == NULL) {
+            const char *qn = memchr(q, '\n', (size_t)(end - q));
+            const char *qe = qn != NULL ? qn : end;
+            size_t l = (size_t)(qe - q);
+            if (l > 0 && q[l - 1] == '\r')
+                l--;
+            if (l == 3 && strncmp(q, "end", 3) == 0)
+                stop = qe;
+            q = qn != NULL ? qn + 1 : end;
+        }
+        if (stop == NULL)
+            break; /* no end line: the text is read as it stands */
+        if (++blocks > SG_UU_MAX_BLOCKS) {
+            b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
+            break;
+        }
+        struct sg_buf block = SG_BUF_INIT, bytes = SG_BUF_INIT;
+        char *filename = sg_utf8_ndup(name, name_len);
+        if (filename == NULL ||
+            sg_buf_append(&block, p, (size_t)(stop - p)) < 0 ||
+            sg_transfer_decode(GMIME_CONTENT_ENCODING_UUENCODE, &block,
+                               &bytes) < 0)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        if (ret == 0 && sg_extractable(b, type))
+            ret = sg_leaf_extract(b, w, type, filename, &bytes, bytes.len);
+        if (ret == 0)
+            ret = sg_add_attachment(b, type, filename, bytes.len, w->depth);
+        free(filename);
+        sg_buf_free(&block);
+        sg_buf_free(&bytes);
+        p = stop;
+    }
+    return ret;
+}
+
 /* A text/any leaf: its text always (and as sent too when its transfer
  * encoding does not decode), and an attachment record when it is one.
  * The budget is spent on the bytes as sent. */
@@ -904,6 +997,8 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     if (ret == 0)
         ret = sg_text_convert_add(b, charset, raw, is_html, type, label,
                                   w->depth, flags);
+    if (ret == 0 && !is_html)
+        ret = sg_inline_uuencode(b, w, raw);
     if (ret == 0 && encoded && sg_undecodable(enc, &sent, &decoded)) {
         b->view->malformed = true;
         sg_label(label, w, type, filename, ", as sent");

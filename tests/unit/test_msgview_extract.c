@@ -136,6 +136,48 @@ test_read(void **state)
     free(m);
 }
 
+/* A file uuencoded into a plain-text body, as some mail programs still
+ * attach them: an attachment of its own, its text read by the helper. */
+static void
+test_inline_uuencode(void **state)
+{
+    (void)state;
+    /* "Call me on 07700 900564 if stuck\n" uuencoded */
+    static const char m[] =
+        "From: John Smith <j.smith@school.example>\r\n"
+        "To: Ben Okafor <ben.okafor@school.example>\r\n"
+        "Subject: Notes\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n"
+        "\r\n"
+        "Notes below.\r\n"
+        "\r\n"
+        "begin 644 notes.txt\r\n"
+        "A0V%L;\"!M92!O;B P-S<P,\" Y,# U-C0@:68@<W1U8VL*\r\n"
+        "`\r\n"
+        "end\r\n"
+        "\r\n"
+        "begin 644 never-ended.txt\r\n"
+        "A0V%L;\"!M92!O;B P-S<P,\" Y,# U-C0@:68@<W1U8VL*\r\n";
+    struct sg_extract_opts o = opts(SG_TEST_HELPER);
+    struct sg_msgview *v = build(m, &o);
+    const struct sg_text_part *t =
+        attachment_text(v, "attachment \"notes.txt\", text read from it");
+    assert_non_null(t);
+    assert_true(t->is_attachment);
+    assert_non_null(strstr(t->text, "07700 900564"));
+    assert_int_equal(v->n_attachments, 1);
+    assert_string_equal(v->attachments[0].filename, "notes.txt");
+    assert_int_equal(v->incomplete, 0);
+    sg_msgview_free(&v);
+    /* extraction off: the block is still an attachment, not read */
+    o.enabled = false;
+    v = build(m, &o);
+    assert_null(attachment_text(v, "attachment \"notes.txt\", text read from it"));
+    assert_int_equal(v->n_attachments, 1);
+    sg_msgview_free(&v);
+}
+
 static void
 test_off(void **state)
 {
@@ -323,6 +365,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read),
         cmocka_unit_test(test_off),
+        cmocka_unit_test(test_inline_uuencode),
         cmocka_unit_test(test_missing_helper),
         cmocka_unit_test(test_failing_helper),
         cmocka_unit_test(test_endless_helper),
