@@ -10,7 +10,8 @@ set -eu
 
 BUILD="build-essential autoconf automake libtool pkgconf
 libmilter-dev libldap-dev libgmime-3.0-dev libpcre2-dev libsqlite3-dev
-libxml2-dev libjansson-dev libsodium-dev libmicrohttpd-dev libcmocka-dev libicu-dev"
+libxml2-dev libjansson-dev libsodium-dev libmicrohttpd-dev libcmocka-dev libicu-dev
+libexif-dev libpoppler-glib-dev libarchive-dev libseccomp-dev"
 TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3
 libsasl2-modules libsasl2-modules-db
 clang libclang-rt-14-dev chromium fonts-dejavu-core"

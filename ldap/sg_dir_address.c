@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
 #include "sg_dir_internal.h"
+#include "sg_utf8.h"
 
 #define MAX_ADDRESS 512 /* RFC 5321 path is 256; allow slack for quoting */
 
@@ -24,12 +28,6 @@ is_atext(unsigned char c)
         (c >= '0' && c <= '9') || c >= 0x80)
         return true;
     return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-static char
-lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
 /* Is s (length n) a dot-atom: atext runs separated by single dots? */
@@ -55,28 +53,226 @@ is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* ---- case folding.  Postfix (smtputf8_enable, the default) folds the
+ * case of UTF-8 addresses for its table lookups with ICU's full case
+ * folding, so "ZOË@" reaches the mailbox of "zoë@".  The key folds the
+ * same way, and is also NFC-normalised, so that a precomposed and a
+ * decomposed "ë" are one key (canonical caseless match: NFD, fold, NFC). */
+
+/* One ICU step from src to a new buffer: normalise or fold. */
+typedef int32_t u16_step_fn(const UChar *src, int32_t n, UChar *dst,
+                            int32_t cap, UErrorCode *err);
+
+static int32_t
+step_nfd(const UChar *src, int32_t n, UChar *dst, int32_t cap,
+         UErrorCode *err)
+{
+    const UNormalizer2 *nfd = unorm2_getNFDInstance(err);
+    return U_FAILURE(*err) ? 0 : unorm2_normalize(nfd, src, n, dst, cap, err);
+}
+
+static int32_t
+step_nfc(const UChar *src, int32_t n, UChar *dst, int32_t cap,
+         UErrorCode *err)
+{
+    const UNormalizer2 *nfc = unorm2_getNFCInstance(err);
+    return U_FAILURE(*err) ? 0 : unorm2_normalize(nfc, src, n, dst, cap, err);
+}
+
+static int32_t
+step_fold(const UChar *src, int32_t n, UChar *dst, int32_t cap,
+          UErrorCode *err)
+{
+    return u_strFoldCase(dst, cap, src, n, U_FOLD_CASE_DEFAULT, err);
+}
+
+/* Apply step to *s (length *n, malloc'ed), replacing it.  0 or -1. */
+static int
+u16_apply(u16_step_fn *step, UChar **s, int32_t *n)
+{
+    int32_t cap = *n * 3 + 8;
+    for (int tries = 0; tries < 2; tries++) {
+        UChar *out = malloc((size_t)cap * sizeof(UChar));
+        if (out == NULL)
+            return -1;
+        UErrorCode err = U_ZERO_ERROR;
+        int32_t len = step(*s, *n, out, cap, &err);
+        if (err == U_BUFFER_OVERFLOW_ERROR) {
+            free(out);
+            cap = len + 1;
+            continue;
+        }
+        if (U_FAILURE(err)) {
+            free(out);
+            return -1;
+        }
+        free(*s);
+        *s = out;
+        *n = len;
+        return 0;
+    }
+    return -1;
+}
+
+/* s (n bytes) folded for comparison: ASCII lower-cased, anything else
+ * through ICU (NFD, full case folding, NFC).  malloc'ed and
+ * NUL-terminated, its length in *out_n; NULL when s is not valid UTF-8
+ * (no mailbox could match it) or on allocation failure. */
+static char *
+fold(const char *s, size_t n, size_t *out_n)
+{
+    bool ascii = true;
+    for (size_t i = 0; i < n;) {
+        size_t len = sg_utf8_decode((const unsigned char *)s + i, n - i,
+                                    NULL);
+        if (len == 0 || s[i] == '\0')
+            return NULL;
+        ascii = ascii && len == 1;
+        i += len;
+    }
+    if (ascii) {
+        char *out = malloc(n + 1);
+        if (out == NULL)
+            return NULL;
+        for (size_t i = 0; i < n; i++)
+            out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a')
+                                                : s[i];
+        out[n] = '\0';
+        *out_n = n;
+        return out;
+    }
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t n16 = 0;
+    u_strFromUTF8(NULL, 0, &n16, s, (int32_t)n, &err);
+    if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
+        return NULL;
+    UChar *u = malloc(((size_t)n16 + 1) * sizeof(UChar));
+    if (u == NULL)
+        return NULL;
+    err = U_ZERO_ERROR;
+    u_strFromUTF8(u, n16 + 1, NULL, s, (int32_t)n, &err);
+    char *out = NULL;
+    int32_t n8 = 0;
+    if (U_SUCCESS(err) && u16_apply(step_nfd, &u, &n16) == 0 &&
+        u16_apply(step_fold, &u, &n16) == 0 &&
+        u16_apply(step_nfc, &u, &n16) == 0) {
+        err = U_ZERO_ERROR;
+        u_strToUTF8(NULL, 0, &n8, u, n16, &err);
+        if (err == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(err)) {
+            err = U_ZERO_ERROR;
+            out = malloc((size_t)n8 + 1);
+            if (out != NULL)
+                u_strToUTF8(out, n8 + 1, NULL, u, n16, &err);
+            if (out != NULL && U_FAILURE(err)) {
+                free(out);
+                out = NULL;
+            }
+        }
+    }
+    free(u);
+    if (out != NULL)
+        *out_n = (size_t)n8;
+    return out;
+}
+
+/* "local@domain" (domain NULL: "local" alone), the local part as a
+ * dot-atom when it is one, else quoted (RFC 5321).  NULL on allocation
+ * failure. */
+static char *
+mailbox(const char *local, size_t ln, const char *domain, size_t dn)
+{
+    bool atom = is_dot_atom(local, ln);
+    char *out = malloc(ln * 2 + 3 + dn + 2);
+    if (out == NULL)
+        return NULL;
+    char *o = out;
+    if (atom) {
+        memcpy(o, local, ln);
+        o += ln;
+    } else {
+        *o++ = '"';
+        for (size_t i = 0; i < ln; i++) {
+            if (local[i] == '"' || local[i] == '\\')
+                *o++ = '\\';
+            *o++ = local[i];
+        }
+        *o++ = '"';
+    }
+    if (domain != NULL) {
+        *o++ = '@';
+        memcpy(o, domain, dn);
+        o += dn;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Trim white space and one pair of angle brackets; [*s, *e). */
+static void
+trim(const char **s, const char **e)
+{
+    while (*s < *e && is_space(**s))
+        (*s)++;
+    while (*e > *s && is_space((*e)[-1]))
+        (*e)--;
+    if (*e - *s >= 2 && **s == '<' && (*e)[-1] == '>') {
+        (*s)++;
+        (*e)--;
+    }
+}
+
+/* An RFC 5321 source route "@a,@b:" is ignored, as Postfix does.  false
+ * when the address starts with '@' but has no route. */
+static bool
+skip_route(const char **s, const char *e)
+{
+    if (*s < e && **s == '@') {
+        const char *colon = memchr(*s, ':', (size_t)(e - *s));
+        if (colon == NULL)
+            return false;
+        *s = colon + 1;
+    }
+    return true;
+}
+
+/* Is d (dn bytes, folded) a domain name or an address literal? */
+static bool
+domain_ok(const char *d, size_t dn)
+{
+    if (dn == 0)
+        return false;
+    if (d[0] == '[') {
+        if (dn < 2 || d[dn - 1] != ']')
+            return false;
+        for (size_t i = 1; i + 1 < dn; i++)
+            if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'z') ||
+                  d[i] == '.' || d[i] == ':'))
+                return false;
+        return true;
+    }
+    if (d[0] == '.' || d[0] == '-' || d[dn - 1] == '.')
+        return false; /* (one trailing dot was taken off before) */
+    for (size_t i = 0; i < dn; i++) {
+        unsigned char c = (unsigned char)d[i];
+        if (c == '.') {
+            if (i + 1 < dn && d[i + 1] == '.')
+                return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                     c == '-' || c == '_' || c >= 0x80)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 char *
 sg_dir_address_normalise(const char *address, const char *delims)
 {
     if (address == NULL)
         return NULL;
     const char *s = address, *e = address + strlen(address);
-    while (s < e && is_space(*s))
-        s++;
-    while (e > s && is_space(e[-1]))
-        e--;
-    if (e - s >= 2 && *s == '<' && e[-1] == '>') {
-        s++;
-        e--;
-    }
-    /* RFC 5321 source route "@a,@b:" is ignored */
-    if (s < e && *s == '@') {
-        const char *colon = memchr(s, ':', (size_t)(e - s));
-        if (colon == NULL)
-            return NULL;
-        s = colon + 1;
-    }
-    if (s >= e || e - s > MAX_ADDRESS)
+    trim(&s, &e);
+    if (!skip_route(&s, e) || s >= e || e - s > MAX_ADDRESS)
         return NULL;
 
     char local[MAX_ADDRESS + 1];
@@ -98,7 +294,7 @@ sg_dir_address_normalise(const char *address, const char *delims)
             }
             if (c < 0x20 || c == 0x7f)
                 return NULL;
-            local[ln++] = lower((char)c);
+            local[ln++] = (char)c;
             p++;
         }
         p++; /* closing quote */
@@ -108,7 +304,7 @@ sg_dir_address_normalise(const char *address, const char *delims)
         while (p < e && *p != '@') {
             if (*p != '.' && !is_atext((unsigned char)*p))
                 return NULL;
-            local[ln++] = lower(*p);
+            local[ln++] = *p;
             p++;
         }
         if (p >= e || !is_dot_atom(local, ln))
@@ -118,69 +314,133 @@ sg_dir_address_normalise(const char *address, const char *delims)
         return NULL;
     p++; /* '@' */
 
-    /* +detail */
-    if (delims != NULL && *delims != '\0') {
-        for (size_t i = 1; i < ln; i++) {
-            if (strchr(delims, local[i]) != NULL) {
-                ln = i;
-                break;
-            }
-        }
-    }
-
-    /* domain: a name or an address literal */
+    /* domain: a name or an address literal, checked once folded (a
+     * character can fold to another: U+037E to ';') */
     const char *d = p;
     size_t dn = (size_t)(e - d);
     if (dn > 0 && d[dn - 1] == '.' && d[0] != '[')
         dn--;
-    if (dn == 0)
-        return NULL;
-    if (d[0] == '[') {
-        if (d[dn - 1] != ']')
-            return NULL;
-        for (size_t i = 1; i + 1 < dn; i++)
-            if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'z') ||
-                  (d[i] >= 'A' && d[i] <= 'Z') || d[i] == '.' || d[i] == ':'))
-                return NULL;
-    } else {
-        if (d[0] == '.' || d[0] == '-')
-            return NULL;
-        for (size_t i = 0; i < dn; i++) {
-            unsigned char c = (unsigned char)d[i];
-            if (c == '.') {
-                if (i + 1 < dn && d[i + 1] == '.')
-                    return NULL;
-            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                         (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
-                         c >= 0x80)) {
-                return NULL;
+    size_t fln = 0, fdn = 0;
+    char *flocal = fold(local, ln, &fln);
+    char *fdomain = flocal != NULL ? fold(d, dn, &fdn) : NULL;
+    char *out = NULL;
+    if (fdomain != NULL && domain_ok(fdomain, fdn)) {
+        /* +detail */
+        if (delims != NULL && *delims != '\0') {
+            for (size_t i = 1; i < fln; i++) {
+                if (strchr(delims, flocal[i]) != NULL) {
+                    fln = i;
+                    break;
+                }
             }
         }
+        out = mailbox(flocal, fln, fdomain, fdn);
+    }
+    free(flocal);
+    free(fdomain);
+    return out;
+}
+
+/* ---- the forms Postfix's trivial-rewrite(8) may deliver an address to */
+
+/* Add local@domain (domain NULL: local alone) to the forms.  0, -1 on
+ * allocation failure, -2 when there are too many. */
+static int
+add_form(char ***forms, size_t *n, const char *local, size_t ln,
+         const char *domain, size_t dn)
+{
+    if (*n >= SG_DIR_ROUTES_MAX)
+        return -2;
+    char *form = mailbox(local, ln, domain, dn);
+    if (form == NULL)
+        return -1;
+    int rc = sg_strv_push(forms, n, form);
+    free(form);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The rightmost c in s[0, n), or NULL. */
+static const char *
+rfind(const char *s, size_t n, char c)
+{
+    while (n > 0)
+        if (s[--n] == c)
+            return s + n;
+    return NULL;
+}
+
+int
+sg_dir_address_routes(const char *address, char ***forms_r, size_t *n_r)
+{
+    *forms_r = NULL;
+    *n_r = 0;
+    if (address == NULL)
+        return 0;
+    const char *s = address, *e = address + strlen(address);
+    trim(&s, &e);
+    if (!skip_route(&s, e) || s >= e)
+        return 0;
+    if (e - s > MAX_ADDRESS)
+        return -2;
+
+    /* Postfix resolves the address with its quotes removed
+     * (resolve_dequoted_address = yes): "a@b"@c is a@b@c. */
+    char cur[MAX_ADDRESS + 1];
+    size_t n = 0;
+    bool quoted = false;
+    for (const char *p = s; p < e; p++) {
+        if (*p == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted && *p == '\\' && p + 1 < e)
+            p++;
+        cur[n++] = *p;
     }
 
-    /* output: local part as a dot-atom when it is one, else re-quoted */
-    bool atom = is_dot_atom(local, ln);
-    char *out = malloc(ln * 2 + 3 + dn + 2);
-    if (out == NULL)
-        return NULL;
-    char *o = out;
-    if (atom) {
-        memcpy(o, local, ln);
-        o += ln;
-    } else {
-        *o++ = '"';
-        for (size_t i = 0; i < ln; i++) {
-            if (local[i] == '"' || local[i] == '\\')
-                *o++ = '\\';
-            *o++ = local[i];
+    int rc = 0;
+    bool literal = false; /* the last domain taken off was [address] */
+    bool domain_seen = false;
+    while (n > 0 && rc == 0) {
+        const char *at = rfind(cur, n, '@');
+        if (at != NULL) {
+            size_t ln = (size_t)(at - cur), dn = n - ln - 1;
+            if (dn > 0) {
+                /* delivered here when the domain is not the server's own */
+                if (ln > 0)
+                    rc = add_form(forms_r, n_r, cur, ln, at + 1, dn);
+                literal = at[1] == '[';
+                domain_seen = true;
+            }
+            n = ln; /* else the domain is local: what is left is routed */
+            continue;
         }
-        *o++ = '"';
+        const char *bang = memchr(cur, '!', n);
+        const char *pct = rfind(cur, n, '%');
+        if (bang != NULL && bang > cur && (size_t)(bang - cur) + 1 < n) {
+            /* swap_bangpath: "dom!user" is "user@dom" */
+            char tmp[MAX_ADDRESS + 1];
+            size_t dn = (size_t)(bang - cur), ln = n - dn - 1;
+            memcpy(tmp, bang + 1, ln);
+            tmp[ln] = '@';
+            memcpy(tmp + ln + 1, cur, dn);
+            memcpy(cur, tmp, n);
+            continue;
+        }
+        if (pct != NULL && pct > cur && (size_t)(pct - cur) + 1 < n) {
+            /* allow_percent_hack: "user%dom" is "user@dom" */
+            cur[pct - cur] = '@';
+            continue;
+        }
+        /* a bare local part: delivered locally (after an address literal
+         * of the server) or in $myorigin (no domain at all) */
+        if (!domain_seen || literal)
+            rc = add_form(forms_r, n_r, cur, n, NULL, 0);
+        break;
     }
-    *o++ = '@';
-    for (size_t i = 0; i < dn; i++)
-        *o++ = lower(d[i]);
-    *o = '\0';
-    return out;
+    if (rc < 0)
+        sg_strv_free(forms_r, n_r);
+    return rc < 0 ? rc : (int)*n_r;
 }
 
 int

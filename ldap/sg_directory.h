@@ -222,10 +222,30 @@ void sg_dir_stats(struct sg_directory *dir, struct sg_dir_stats *stats_r);
  * whitespace and <> removed, a quoted local part unquoted (RFC 5321: a
  * quoted string equal to a dot-atom is the same mailbox), +detail removed
  * (delimiters: characters of `delims`, NULL or "" for none), local part
- * and domain lower-cased (see safeguard-directory(5)), trailing dot of the
- * domain removed.  Returns a malloc'ed string, or NULL when the address is
- * not a usable mailbox (empty, no domain, bad syntax, too long). */
+ * and domain case-folded as Postfix folds UTF-8 addresses (full Unicode
+ * case folding) and NFC-normalised (see safeguard-directory(5)), trailing
+ * dot of the domain removed.  Returns a malloc'ed string, or NULL when the
+ * address is not a usable mailbox (empty, no domain, bad syntax, not
+ * UTF-8, too long). */
 char *sg_dir_address_normalise(const char *address, const char *delims);
+
+/* The mailboxes Postfix's trivial-rewrite(8) may deliver a recipient
+ * address to, with Postfix's defaults (resolve_dequoted_address,
+ * allow_percent_hack, swap_bangpath, append_at_myorigin), taking each
+ * domain in turn as one of the server's own: the address itself (quotes
+ * and a source route removed), then what is left when its domain is taken
+ * off and "user%dom" or "dom!user" is read as "user@dom", and so on.
+ * A bare local part (the address had no domain, or the domain taken off
+ * was an address literal, "[192.0.2.1]") is given without "@": Postfix
+ * delivers it locally or in $myorigin, and the caller qualifies it with
+ * the school's domains.  The forms are in RFC 5321 syntax for
+ * sg_dir_lookup, outermost first, each once.
+ * Returns the number of forms in *forms_r (free with sg_strv_free; 0 for
+ * an empty address), -1 on allocation failure, -2 when the address has
+ * more than SG_DIR_ROUTES_MAX forms or is too long to follow: the caller
+ * cannot know who it reaches. */
+#define SG_DIR_ROUTES_MAX 16
+int sg_dir_address_routes(const char *address, char ***forms_r, size_t *n_r);
 
 /* Normalise a display name into the directory's full-name key (the rule
  * is in safeguard-directory(5), "DISPLAY NAMES"): valid UTF-8 only, at

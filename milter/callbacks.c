@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "callbacks.h"
+#include "judge.h"
 #include "log.h"
 #include "outcome.h"
 #include "session.h"
@@ -51,12 +52,15 @@ no_session(void)
 /* libmilter takes reply lines as varargs ending in NULL; pass all 32
  * slots, the unused ones NULL. */
 static int
-set_reply(SMFICTX *ctx, char *const *lines, size_t n)
+set_reply(SMFICTX *ctx, const struct sg_outcome *out)
 {
-    static char rcode[] = "550", xcode[] = "5.7.1";
+    static char rcode[] = "550", policy[] = "5.7.1";
+    char xcode[sizeof("5.999.999")];
+    snprintf(xcode, sizeof(xcode), "%s",
+             out->xcode != NULL ? out->xcode : policy);
     char *l[SG_REPLY_MAX_LINES + 1] = {NULL};
-    for (size_t i = 0; i < n && i < SG_REPLY_MAX_LINES; i++)
-        l[i] = lines[i];
+    for (size_t i = 0; i < out->n_reply && i < SG_REPLY_MAX_LINES; i++)
+        l[i] = out->reply[i];
     return smfi_setmlreply(
         ctx, rcode, xcode, l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7],
         l[8], l[9], l[10], l[11], l[12], l[13], l[14], l[15], l[16], l[17],
@@ -92,7 +96,7 @@ apply(SMFICTX *ctx, struct sg_session *s, enum sg_status st,
 {
     const char *what = NULL;
     if (st == SG_REJECT && out->n_reply > 0 &&
-        set_reply(ctx, out->reply, out->n_reply) !=
+        set_reply(ctx, out) !=
             MI_SUCCESS)
         what = "setting the reply";
     if (st != SG_CONTINUE)
@@ -231,7 +235,10 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
     if (s == NULL)
         return no_session();
     struct sg_outcome out = {0};
-    enum sg_status st = sg_session_rcpt(s, argv[0], &out);
+    /* how Postfix resolves it (its default milter_rcpt_macros) */
+    struct sg_rcpt_mta mta = {smfi_getsymval(ctx, "{rcpt_addr}"),
+                              smfi_getsymval(ctx, "{rcpt_mailer}")};
+    enum sg_status st = sg_session_rcpt_mta(s, argv[0], &mta, &out);
     sfsistat ret = apply(ctx, s, st, &out);
     sg_outcome_free(&out);
     return ret;

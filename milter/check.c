@@ -58,6 +58,8 @@ struct party_info {
     struct sg_person *person;
     enum sg_channel channel;
     bool forged;
+    char *via; /* a recipient found through another form (Postfix's
+                  rewriting), else NULL */
 };
 
 static void
@@ -252,7 +254,7 @@ day_of(void *ctx, struct sg_date *today_r)
 }
 
 static struct sg_msgview *
-read_message(const struct check_opts *o)
+read_message(const struct check_opts *o, const struct sg_config *cfg)
 {
     int fd = open(o->message, O_RDONLY);
     if (fd < 0) {
@@ -262,7 +264,7 @@ read_message(const struct check_opts *o)
     }
     struct sg_msgview *view = NULL;
     const char *error = NULL;
-    int rc = sg_msgview_build_fd(fd, &view, &error);
+    int rc = sg_msgview_build_fd_extract(fd, &cfg->extract, &view, &error);
     close(fd);
     if (rc < 0) {
         fprintf(stderr, "safeguard-check: %s: %s\n", o->message, error);
@@ -300,15 +302,25 @@ lookup_failed(const char *addr, const char *error)
     exit(EX_TEMPFAIL);
 }
 
+/* A recipient, in every form Postfix may deliver it to, as the daemon. */
 static void
-resolve_or_exit(const struct sg_config *cfg, const char *addr,
-                struct party_info *info)
+resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
+                     struct party_info *info)
 {
     const char *error = NULL;
+    bool unfollowable = false;
     enum sg_dir_status st =
-        sg_judge_resolve(cfg, addr, &info->person, &info->channel, &error);
+        sg_judge_resolve_rcpt(cfg, addr, NULL, &info->person, &info->channel,
+                              &info->via, &unfollowable, &error);
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
         lookup_failed(addr, error != NULL ? error : "unknown error");
+    if (unfollowable) {
+        fprintf(stderr,
+                "safeguard-check: <%s>: the daemon would refuse this "
+                "recipient with 550 5.1.3:\n  %s\n",
+                addr, SG_RCPT_UNFOLLOWABLE_REPLY);
+        exit(EX_DATAERR);
+    }
 }
 
 /* The sender as the daemon judges it: the envelope, the login's people
@@ -329,7 +341,7 @@ static struct party_info
 claim_info(const struct sg_sender *sender, size_t i)
 {
     const struct sg_sender_claim *c = &sender->claims[i];
-    return (struct party_info){c->person, c->channel, c->forged};
+    return (struct party_info){c->person, c->channel, c->forged, NULL};
 }
 
 /* "the SMTP AUTH login", "the From:, Sender: or Reply-To: header" */
@@ -373,6 +385,32 @@ print_indented(const char *label, const char *text)
     }
 }
 
+/* Where the message's text was read, each place as the findings name it
+ * ("in ..."): a part's own text, each quote with whose words its header
+ * says they are, what its HTML hides, its attributes; display names. */
+static void
+print_places(const struct sg_msgview *view)
+{
+    if (view->display_names != NULL && view->display_names[0] != '\0') {
+        printf("Display names:");
+        const char *p = view->display_names;
+        while (*p != '\0') {
+            size_t l = strcspn(p, "\n");
+            printf(" \"%.*s\"", (int)l, p);
+            p += l + (p[l] == '\n');
+        }
+        printf("\n");
+    }
+    if (view->n_texts > 0)
+        printf("Text read in:\n");
+    for (size_t i = 0; i < view->n_texts; i++) {
+        const struct sg_text_part *t = &view->texts[i];
+        const char *what = sg_msgview_place_describe(t->place);
+        printf("  %s: %s, %zu bytes\n", t->label, what != NULL ? what : "?",
+               t->len);
+    }
+}
+
 static void
 print_text(const struct sg_msgview *view, const char *const *addrs,
            const struct party_info *parties, size_t n_parties,
@@ -397,6 +435,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         sg_buf_reset(&b);
         describe_party(&parties[i], &b);
         printf("%s <%s>: %s\n", i == 0 ? "From" : "To  ", addrs[i], b.data);
+        if (parties[i].via != NULL)
+            printf("      (delivered as <%s>)\n", parties[i].via);
         if (i == 0 && sender->judged > 0) {
             const struct sg_sender_claim *c =
                 &sender->claims[sender->judged];
@@ -408,6 +448,7 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         }
     }
     printf("Subject: %s\n", view->subject != NULL ? view->subject : "");
+    print_places(view);
     sg_buf_free(&b);
     if (v->n_rules == 0) {
         printf("\nNo rule matches.\n");
@@ -463,13 +504,36 @@ party_json(const char *addr, const struct party_info *p)
                                         : "none"));
     if (p->forged)
         json_object_set_new(o, "forged", json_true());
+    if (p->via != NULL)
+        json_object_set_new(o, "delivered_as", json_string(p->via));
     return o;
 }
 
+/* The places of print_places, as JSON. */
+static json_t *
+places_json(const struct sg_msgview *view)
+{
+    json_t *texts = json_array();
+    for (size_t i = 0; i < view->n_texts; i++) {
+        const struct sg_text_part *t = &view->texts[i];
+        json_t *o = json_pack("{s:s, s:s, s:I}", "where", t->label, "place",
+                              sg_msgview_place_name(t->place), "bytes",
+                              (json_int_t)t->len);
+        if (t->place == SG_PLACE_QUOTED)
+            json_object_set_new(o, "quoted_from",
+                                t->quote_author != NULL
+                                    ? json_string(t->quote_author)
+                                    : json_null());
+        json_array_append_new(texts, o);
+    }
+    return texts;
+}
+
 static void
-print_json(const char *const *addrs, const struct party_info *parties,
-           size_t n_parties, const struct sg_sender *sender,
-           const struct sg_verdict *v, time_t now)
+print_json(const struct sg_msgview *view, const char *const *addrs,
+           const struct party_info *parties, size_t n_parties,
+           const struct sg_sender *sender, const struct sg_verdict *v,
+           time_t now)
 {
     json_t *root = json_object();
     json_object_set_new(root, "action",
@@ -522,6 +586,7 @@ print_json(const char *const *addrs, const struct party_info *parties,
         json_array_append_new(rules, r);
     }
     json_object_set_new(root, "rules", rules);
+    json_object_set_new(root, "texts", places_json(view));
     json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(root);
@@ -540,7 +605,7 @@ main(int argc, char **argv)
         return status;
     }
     sg_msgview_build_init();
-    struct sg_msgview *view = read_message(&o);
+    struct sg_msgview *view = read_message(&o, cfg);
     time_t now = evaluation_time(o.at, view);
     if (cfg->directory != NULL)
         sg_dir_set_clock(cfg->directory, NULL, day_of, &now);
@@ -560,7 +625,7 @@ main(int argc, char **argv)
     info[0] = claim_info(&sender, 0); /* borrowed from sender */
     for (size_t i = 0; i < o.n_to; i++) {
         addrs[i + 1] = view->env_rcpt[i];
-        resolve_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
+        resolve_rcpt_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
         rcpts[i] = (struct sg_party){view->env_rcpt[i], info[i + 1].person,
                                      info[i + 1].channel};
     }
@@ -575,13 +640,15 @@ main(int argc, char **argv)
         return EX_SOFTWARE;
     }
     if (o.json)
-        print_json(addrs, info, n, &sender, verdict, now);
+        print_json(view, addrs, info, n, &sender, verdict, now);
     else
         print_text(view, addrs, info, n, &sender, verdict, now);
 
     sg_verdict_free(&verdict);
-    for (size_t i = 1; i < n; i++)
+    for (size_t i = 1; i < n; i++) {
         sg_person_free(&info[i].person);
+        free(info[i].via);
+    }
     sg_sender_free(&sender);
     free(info);
     free(addrs);

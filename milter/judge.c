@@ -47,6 +47,141 @@ sg_judge_resolve(const struct sg_config *cfg, const char *addr,
     return st;
 }
 
+/* Look form up (qualified with domain when it has none); a person found
+ * replaces *best, and the form it was found through replaces *via. */
+static enum sg_dir_status
+resolve_form(const struct sg_config *cfg, const char *form,
+             const char *domain, struct sg_person **best,
+             enum sg_channel *best_channel, char **via, const char **error_r)
+{
+    char *qualified = NULL;
+    if (domain != NULL) {
+        size_t len = strlen(form) + 1 + strlen(domain) + 1;
+        if ((qualified = malloc(len)) == NULL) {
+            *error_r = "out of memory";
+            return SG_DIR_TEMPFAIL;
+        }
+        snprintf(qualified, len, "%s@%s", form, domain);
+    }
+    const char *address = qualified != NULL ? qualified : form;
+    struct sg_person *p = NULL;
+    enum sg_channel ch = SG_CHANNEL_NONE;
+    enum sg_dir_status st = sg_judge_resolve(cfg, address, &p, &ch, error_r);
+    if (st == SG_DIR_FOUND) {
+        char *copy = strdup(address);
+        if (copy == NULL) {
+            sg_person_free(&p);
+            st = SG_DIR_TEMPFAIL;
+            *error_r = "out of memory";
+        } else {
+            sg_person_free(best);
+            *best = p;
+            *best_channel = ch;
+            free(*via);
+            *via = copy;
+        }
+    }
+    free(qualified);
+    return st;
+}
+
+/* Add the MTA's resolution to the forms: its own forms, and, when it
+ * delivers locally, the bare local part of the address it delivers to.
+ * 0, -1 on allocation failure, -2 when there are too many. */
+static int
+add_mta_forms(const struct sg_rcpt_mta *mta, char ***forms, size_t *n)
+{
+    if (mta == NULL || mta->addr == NULL || mta->addr[0] == '\0')
+        return 0;
+    char **more = NULL;
+    size_t n_more = 0;
+    int rc = sg_dir_address_routes(mta->addr, &more, &n_more);
+    if (rc > 0 && mta->mailer != NULL && strcmp(mta->mailer, "local") == 0) {
+        const char *last = more[n_more - 1];
+        const char *at = strrchr(last, '@');
+        char *bare = at != NULL ? strndup(last, (size_t)(at - last)) : NULL;
+        if (at != NULL && at > last &&
+            (bare == NULL || sg_strv_push(&more, &n_more, bare) < 0))
+            rc = -1;
+        free(bare);
+    }
+    for (size_t i = 0; rc >= 0 && i < n_more; i++)
+        if (*n >= 2 * SG_DIR_ROUTES_MAX + 1)
+            rc = -2;
+        else if (sg_strv_push(forms, n, more[i]) < 0)
+            rc = -1;
+    sg_strv_free(&more, &n_more);
+    return rc < 0 ? rc : 0;
+}
+
+enum sg_dir_status
+sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
+                      const struct sg_rcpt_mta *mta,
+                      struct sg_person **person_r, enum sg_channel *channel_r,
+                      char **via_r, bool *unfollowable_r,
+                      const char **error_r)
+{
+    *person_r = NULL;
+    *channel_r = SG_CHANNEL_NONE;
+    *via_r = NULL;
+    *unfollowable_r = false;
+    if (cfg->directory == NULL || addr[0] == '\0')
+        return SG_DIR_NOTFOUND;
+    char **forms = NULL;
+    size_t n = 0;
+    int rc = sg_dir_address_routes(addr, &forms, &n);
+    if (rc >= 0)
+        rc = add_mta_forms(mta, &forms, &n);
+    if (rc == -2) {
+        sg_strv_free(&forms, &n);
+        *unfollowable_r = true;
+        return SG_DIR_NOTFOUND;
+    }
+    if (rc < 0) {
+        sg_strv_free(&forms, &n);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
+    }
+    enum sg_dir_status st = SG_DIR_NOTFOUND;
+    for (size_t i = 0; i < n; i++) {
+        bool bare = strchr(forms[i], '@') == NULL;
+        /* a bare local part is delivered in $myorigin or locally: one of
+         * the school's domains */
+        for (size_t d = 0; d < (bare ? cfg->n_school_domains : 1); d++) {
+            enum sg_dir_status one =
+                resolve_form(cfg, forms[i],
+                             bare ? cfg->school_domains[d] : NULL, person_r,
+                             channel_r, via_r, error_r);
+            if (one == SG_DIR_TEMPFAIL || one == SG_DIR_CONFIG) {
+                st = one;
+                goto out;
+            }
+            if (one == SG_DIR_FOUND)
+                st = SG_DIR_FOUND;
+        }
+    }
+out:
+    sg_strv_free(&forms, &n);
+    if (st != SG_DIR_FOUND) {
+        sg_person_free(person_r);
+        *channel_r = SG_CHANNEL_NONE;
+        free(*via_r);
+        *via_r = NULL;
+        return st;
+    }
+    /* found through the address as written (quotes, case and a source
+     * route aside): nothing more to say */
+    char *written = sg_dir_address_normalise(addr, NULL);
+    char *found = sg_dir_address_normalise(*via_r, NULL);
+    if (written != NULL && found != NULL && strcmp(written, found) == 0) {
+        free(*via_r);
+        *via_r = NULL;
+    }
+    free(written);
+    free(found);
+    return st;
+}
+
 static bool
 local_part_equal(const char *auth, const char *addr)
 {
@@ -174,8 +309,8 @@ claim_resolve(const struct sg_config *cfg, const char *addr, bool trusted,
         sg_judge_claim_trust(cfg, addr, &person, &channel, trusted,
                              auth_user, &forged);
     if (!keep_external && person == NULL &&
-        !sg_rules_school_address(cfg->rules, addr))
-        return 0;
+        (!sg_rules_school_address(cfg->rules, addr) || trusted))
+        return 0; /* nobody's, and outside or vouched for: adds nothing */
     return claim_add(sender, addr, person, channel, source, forged) < 0 ? -1
                                                                         : 1;
 }
@@ -232,6 +367,21 @@ sg_judge_sender_envelope(const struct sg_config *cfg, const char *env_from,
     return login_claims(cfg, auth_user, sender, addr_r, error_r);
 }
 
+/* Did the client log in as a member of staff?  Their login's person (the
+ * envelope's, when the login owns it, or one found from the login). */
+static bool
+staff_login(const struct sg_sender *sender, const char *auth_user)
+{
+    for (size_t i = 0; auth_user != NULL && i < sender->n_claims; i++) {
+        const struct sg_sender_claim *c = &sender->claims[i];
+        if (c->person != NULL && c->channel == SG_CHANNEL_SCHOOL &&
+            sg_auth_matches(auth_user, c->person) &&
+            sg_person_has_role(c->person, SG_ROLE_STAFF))
+            return true;
+    }
+    return false;
+}
+
 int
 sg_judge_sender_headers(const struct sg_config *cfg,
                         const struct sg_msgview *view, bool trusted,
@@ -244,6 +394,12 @@ sg_judge_sender_headers(const struct sg_config *cfg,
                    "the filter checks";
         return -1;
     }
+    /* A member of staff who logged in may name another school address
+     * (a shared mailbox in Reply-To:, a colleague in Sender:): the MTA
+     * vouches for the client as the school's own, as it does for a
+     * trusted client.  Anyone else naming a school address they do not
+     * own is judged as an outsider using it. */
+    bool believed = trusted || staff_login(sender, auth_user);
     for (size_t i = 0; i < view->n_sender_claims; i++) {
         const char *addr = view->sender_claims[i];
         *addr_r = addr;
@@ -252,7 +408,7 @@ sg_judge_sender_headers(const struct sg_config *cfg,
             sender->claims[0].sources |= SG_CLAIM_HEADER;
             continue; /* the envelope sender's own: judged already */
         }
-        if (claim_resolve(cfg, addr, trusted, auth_user, SG_CLAIM_HEADER,
+        if (claim_resolve(cfg, addr, believed, auth_user, SG_CLAIM_HEADER,
                           false, sender, error_r) < 0)
             return -1;
     }
@@ -297,6 +453,24 @@ register_check(void *ctx, const char *name, const struct sg_party *sender,
                const struct sg_party *rcpt, time_t now)
 {
     return sg_register_check(ctx, name, sender, rcpt, now);
+}
+
+/* personal-email: is the address someone's registered personal one?  An
+ * outage is an error, never "no". */
+static int
+personal_lookup(void *ctx, const char *address)
+{
+    struct sg_person *p = NULL;
+    enum sg_channel channel = SG_CHANNEL_NONE;
+    const char *error = NULL;
+    enum sg_dir_status st =
+        sg_dir_lookup(ctx, address, &p, &channel, &error);
+    sg_person_free(&p);
+    if (st == SG_DIR_NOTFOUND)
+        return 0;
+    if (st != SG_DIR_FOUND)
+        return -1;
+    return channel == SG_CHANNEL_PERSONAL;
 }
 
 /* Display-name lookups during one evaluation: the people found live
@@ -381,6 +555,8 @@ evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
         in.name_lookup_ctx = &names;
         in.pupil_lookup = pupil_lookup;
         in.pupil_lookup_ctx = &names;
+        in.personal_lookup = personal_lookup;
+        in.personal_lookup_ctx = cfg->directory;
     }
     int rc = view != NULL
                  ? sg_rules_eval(cfg->rules, &in, verdict_r, error_r)

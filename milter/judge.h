@@ -30,6 +30,43 @@ enum sg_dir_status sg_judge_resolve(const struct sg_config *cfg,
                                     enum sg_channel *channel_r,
                                     const char **error_r);
 
+/* What the MTA says it will do with a recipient: Postfix's {rcpt_addr}
+ * (the address its resolver delivers to) and {rcpt_mailer} (the
+ * transport).  Either may be NULL (another MTA, safeguard-check). */
+struct sg_rcpt_mta {
+    const char *addr;
+    const char *mailer;
+};
+
+/* Who a recipient reaches.  Postfix may deliver an address in another
+ * form than the one written (sg_dir_address_routes: the percent hack,
+ * bang paths, quoted local parts, the server's address literals, no
+ * domain), so every form is looked up, one without a domain in each of
+ * the school's domains, and the recipient is the person found through
+ * the innermost form that finds anyone: a person reached through any form
+ * is never taken for an outsider.  The MTA's own resolution (mta, may be
+ * NULL) adds its forms after these; when its transport is "local" the
+ * local part alone reaches a local mailbox, and is looked up in each
+ * school domain too.  *via_r (malloc'ed, or NULL) is the form the person
+ * was found through when it is not the address as written.
+ * *unfollowable_r is set, with SG_DIR_NOTFOUND, for an address with too
+ * many forms to follow (who it reaches is unknown: the caller refuses
+ * it).  A failed lookup of any form is SG_DIR_TEMPFAIL or SG_DIR_CONFIG
+ * with *error_r. */
+enum sg_dir_status sg_judge_resolve_rcpt(const struct sg_config *cfg,
+                                         const char *addr,
+                                         const struct sg_rcpt_mta *mta,
+                                         struct sg_person **person_r,
+                                         enum sg_channel *channel_r,
+                                         char **via_r, bool *unfollowable_r,
+                                         const char **error_r);
+
+/* The refusal of an unfollowable recipient (RFC 3463 5.1.3), one line. */
+#define SG_RCPT_UNFOLLOWABLE_REPLY                                            \
+    "Bad recipient address syntax: this address is written as a route "     \
+    "through other addresses (%, ! or @ in the mailbox name), longer than " \
+    "this server follows. Write the address plainly, as name@domain."
+
 /* Who may have sent a message.  The sender is judged as each identity
  * the message claims, and the strongest verdict is taken:
  *  - the envelope sender (MAIL FROM), always claims[0];

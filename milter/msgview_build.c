@@ -1,8 +1,9 @@
 /*
  * msgview_build.c - parse a raw message once with GMime 3 into the message
  * view the rules read: headers (decoded), the UTF-8 text of every text part
- * (HTML reduced to text by libxml2, link targets kept), attachments, nested
- * message/rfc822 parts.
+ * (HTML reduced to text by libxml2, link targets kept) as its places (own
+ * words, quotes: quote.c; hidden HTML and attributes: html_places.c),
+ * display names, attachments, nested message/rfc822 parts.
  *
  * SECURITY: every byte is attacker-controlled.  Never trust a declared size,
  * charset or nesting: part contents are read through bounded reads, the
@@ -36,7 +37,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "html_places.h"
+#include "images.h"
+#include "extract_run.h"
 #include "msgview_build.h"
+#include "quote.h"
 #include "sg_buf.h"
 
 #define SG_ERR_NOMEM "out of memory while building the message view"
@@ -52,6 +57,12 @@ struct sg_build {
     size_t inner_used; /* bytes of encoded attached messages decoded */
     GMimeParserOptions *opts;
     const char *error; /* set when a step fails hard */
+    struct sg_buf names; /* display names of From:, Sender:, Reply-To: */
+    struct sg_cid_refs cids; /* cid: links of the HTML parts */
+    const struct sg_extract_opts *extract; /* NULL: attachments not read */
+    int extracted;             /* attachments given to the helper */
+    long long extract_deadline; /* for all of them (sg_extract_now_ms) */
+    size_t extract_used;       /* bytes of text the helper gave, in all */
 };
 
 /* Where a part sits, for labels and depth. */
@@ -143,17 +154,22 @@ sg_utf8_make_valid(struct sg_buf *buf)
     return 0;
 }
 
+/* A valid UTF-8 copy of n bytes at s (invalid bytes and NULs replaced). */
 static char *
-sg_utf8_dup(const char *s)
+sg_utf8_ndup(const char *s, size_t n)
 {
     struct sg_buf out = SG_BUF_INIT;
-    if (s == NULL)
-        return NULL;
-    if (sg_utf8_append_valid(&out, s, strlen(s), SIZE_MAX) < 0) {
+    if (sg_utf8_append_valid(&out, s, n, SIZE_MAX) < 0) {
         sg_buf_free(&out);
         return NULL;
     }
     return sg_buf_steal(&out);
+}
+
+static char *
+sg_utf8_dup(const char *s)
+{
+    return s != NULL ? sg_utf8_ndup(s, strlen(s)) : NULL;
 }
 
 /* Drop the CR of every CRLF, in place, moving the runs between CRs. */
@@ -273,7 +289,16 @@ struct sg_html {
     unsigned row_cells; /* cells begun in the current row (<tr>) */
     bool cell_break;    /* a line break inside the cell, not yet written */
     int err;
+    /* places beside the shown text (html_places.h): out is shown, or
+     * hidden while inside hider, the outermost element that hides */
+    struct sg_buf *shown, *hidden, *markup;
+    xmlNodePtr hider;
+    bool hider_space;   /* space pending in shown when hider began */
+    unsigned quote;     /* inside <blockquote>: lines start with '>' */
 };
+
+/* Deeper <blockquote>s than this are marked as this deep. */
+#define SG_HTML_QUOTE_MAX 8
 
 static bool
 sg_html_is(const xmlNode *n, const char *const *names)
@@ -302,8 +327,24 @@ static const char *const sg_html_rows[] = {
 static void
 sg_html_put(struct sg_html *h, const char *s, size_t len)
 {
-    if (h->err == 0 && sg_buf_append(h->out, s, len) < 0)
-        h->err = -1;
+    static const char marks[] = ">>>>>>>> ";
+    while (len > 0 && h->err == 0) {
+        /* a quoted line starts with '>' a level, as in plain text mail,
+         * so that one reader of quotes (quote.c) serves both */
+        if (h->quote > 0 && h->out == h->shown && s[0] != '\n' &&
+            (h->out->len == 0 || h->out->data[h->out->len - 1] == '\n')) {
+            unsigned q = h->quote < SG_HTML_QUOTE_MAX ? h->quote
+                                                      : SG_HTML_QUOTE_MAX;
+            if (sg_buf_append(h->out, marks + SG_HTML_QUOTE_MAX - q, q + 1) < 0)
+                h->err = -1;
+        }
+        const char *nl = memchr(s, '\n', len);
+        size_t run = nl != NULL ? (size_t)(nl - s) + 1 : len;
+        if (h->err == 0 && sg_buf_append(h->out, s, run) < 0)
+            h->err = -1;
+        s += run;
+        len -= run;
+    }
 }
 
 static bool
@@ -435,8 +476,22 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
     }
     if (n->type != XML_ELEMENT_NODE || n->name == NULL)
         return false;
+    if (sg_html_markup(n, h->markup) < 0)
+        h->err = -1;
+    if (strcmp((const char *)n->name, "head") == 0) /* its <style>s */
+        for (xmlNodePtr c = n->children; c != NULL; c = c->next)
+            if (c->type == XML_ELEMENT_NODE && c->name != NULL &&
+                sg_html_markup(c, h->markup) < 0)
+                h->err = -1;
     if (sg_html_is(n, sg_html_skipped))
         return false;
+    if (h->hider == NULL && sg_html_hides(n)) {
+        h->hider = n;
+        h->hider_space = h->space;
+        h->space = false;
+        h->out = h->hidden;
+        sg_html_newline(h);
+    }
     if (sg_html_table(h, n, true)) {
         /* a cell, or a line break inside one */
     } else if (strcmp((const char *)n->name, "br") == 0) {
@@ -447,6 +502,8 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
     }
     if (strcmp((const char *)n->name, "pre") == 0)
         h->pre++;
+    if (strcmp((const char *)n->name, "blockquote") == 0)
+        h->quote++;
     if (strcmp((const char *)n->name, "a") == 0 && h->link == NULL) {
         sg_html_pending_space(h);
         h->link = n;
@@ -468,6 +525,14 @@ sg_html_leave(struct sg_html *h, xmlNodePtr n)
         h->pre--;
     if (!sg_html_table(h, n, false) && sg_html_is(n, sg_html_blocks))
         sg_html_newline(h);
+    if (strcmp((const char *)n->name, "blockquote") == 0 && h->quote > 0)
+        h->quote--;
+    if (n == h->hider) {
+        sg_html_newline(h);
+        h->hider = NULL;
+        h->out = h->shown;
+        h->space = h->hider_space;
+    }
 }
 
 /* Depth-first walk without recursion: the tree's depth is the sender's. */
@@ -491,11 +556,22 @@ sg_html_walk(struct sg_html *h, xmlDocPtr doc)
     }
 }
 
+static void
+sg_trim_end(struct sg_buf *b)
+{
+    while (b->len > 0 && (b->data[b->len - 1] == '\n' ||
+                          b->data[b->len - 1] == ' '))
+        b->data[--b->len] = '\0';
+}
+
 /* UTF-8 HTML to text: script/style dropped, blocks on lines of their own,
- * link targets kept.  When libxml2 gives no document the markup itself is
+ * link targets kept, <blockquote> lines marked '>'.  What it hides goes
+ * to hidden, attribute values and CSS content strings to markup (see
+ * html_places.h).  When libxml2 gives no document the markup itself is
  * kept, so nothing escapes the detectors. */
 static int
-sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
+sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
+                struct sg_buf *hidden, struct sg_buf *markup)
 {
     /* the text is UTF-8 already: a <meta charset> must not re-decode it */
     const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
@@ -506,12 +582,13 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out)
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", opts);
     if (doc == NULL)
         return sg_buf_append(out, html, len);
-    struct sg_html h = {out, false, 0, 0, NULL, 0, 0, false, 0};
+    struct sg_html h = {out, false,  0,      0,    NULL,  0, 0, false,
+                        0,   out,    hidden, markup, NULL, false, 0};
     sg_html_walk(&h, doc);
     xmlFreeDoc(doc);
-    while (out->len > 0 && (out->data[out->len - 1] == '\n' ||
-                            out->data[out->len - 1] == ' '))
-        out->data[--out->len] = '\0';
+    sg_trim_end(out);
+    sg_trim_end(hidden);
+    sg_trim_end(markup);
     return h.err;
 }
 
@@ -543,6 +620,7 @@ sg_add_attachment(struct sg_build *b, const char *type, const char *filename,
         return sg_fail(b, SG_ERR_NOMEM);
     v->attachments = grown;
     struct sg_attachment *a = &v->attachments[v->n_attachments];
+    memset(a, 0, sizeof(*a));
     a->content_type = strdup(type);
     a->filename = filename != NULL ? strdup(filename) : NULL;
     a->size = size;
@@ -747,23 +825,89 @@ sg_label(char *label, const struct sg_where *w, const char *type,
         label[end - label] = '\0';
 }
 
+/* Add a text of place place (enum sg_text_place) with label "label,
+ * what", taking ownership of text's memory. */
+static int
+sg_add_place(struct sg_build *b, struct sg_buf *text, const char *type,
+             const char *label, const char *what, unsigned depth,
+             unsigned flags, unsigned place)
+{
+    char where[SG_LABEL_MAX];
+    snprintf(where, sizeof(where), "%s, %s", label, what);
+    const gchar *end;
+    if (!g_utf8_validate(where, -1, &end)) /* snprintf cut a character */
+        where[end - where] = '\0';
+    if (sg_add_text(b, text, type, where, depth, flags) < 0)
+        return -1;
+    b->view->texts[b->view->n_texts - 1].place = place;
+    return 0;
+}
+
+/* Add a part's text as its places: its own words (always, first), each
+ * quote (quote.c; not in attachments), what its HTML hides and its HTML
+ * attributes (html_places.h), each when there is any.  Takes ownership
+ * of the buffers' memory. */
+static int
+sg_add_places(struct sg_build *b, struct sg_buf *text, struct sg_buf *hidden,
+              struct sg_buf *markup, const char *type, const char *label,
+              unsigned depth, unsigned flags)
+{
+    struct sg_quote *quotes = NULL;
+    size_t n_quotes = 0;
+    struct sg_buf own = SG_BUF_INIT;
+    if ((flags & SG_TEXT_ATTACHMENT) == 0 &&
+        sg_quote_split(text->data != NULL ? text->data : "", text->len, &own,
+                       &quotes, &n_quotes) < 0)
+        return sg_fail(b, SG_ERR_NOMEM);
+    int ret = sg_add_text(b, n_quotes > 0 ? &own : text, type, label, depth,
+                          flags);
+    for (size_t i = 0; ret == 0 && i < n_quotes; i++) {
+        char what[SG_LABEL_MAX];
+        const char *author = quotes[i].author;
+        if (author != NULL)
+            snprintf(what, sizeof(what), "quoted from %s", author);
+        else
+            snprintf(what, sizeof(what), "quoted");
+        ret = sg_add_place(b, &quotes[i].text, type, label, what, depth,
+                           flags, SG_PLACE_QUOTED);
+        if (ret == 0) {
+            struct sg_text_part *t = &b->view->texts[b->view->n_texts - 1];
+            t->quote_author = quotes[i].author;
+            t->quote_addr = quotes[i].addr;
+            quotes[i].author = quotes[i].addr = NULL;
+        }
+    }
+    if (ret == 0 && hidden->len > 0)
+        ret = sg_add_place(b, hidden, type, label, "hidden HTML", depth, flags,
+                           SG_PLACE_HIDDEN);
+    if (ret == 0 && markup->len > 0)
+        ret = sg_add_place(b, markup, type, label,
+                           "HTML attributes and link targets", depth, flags,
+                           SG_PLACE_MARKUP);
+    sg_quote_free(quotes, n_quotes);
+    sg_buf_free(&own);
+    return ret;
+}
+
 /* Add one text: bytes in a part's charset made UTF-8 (HTML reduced to
- * text).  Each input byte gives at most three of text (U+FFFD for an
- * invalid one), and HTML only ever shortens, but for link targets its
- * own bytes, so the bytes read bound the text. */
+ * text, with its other places).  Each input byte gives at most three of
+ * text (U+FFFD for an invalid one), and HTML only ever shortens, but for
+ * link targets and attribute values, each its own bytes once or twice,
+ * so the bytes read bound the text. */
 static int
 sg_text_convert_add(struct sg_build *b, const char *charset,
                     const struct sg_buf *raw, bool is_html, const char *type,
                     const char *label, unsigned depth, unsigned flags)
 {
     struct sg_buf text = SG_BUF_INIT, html = SG_BUF_INIT;
+    struct sg_buf hidden = SG_BUF_INIT, markup = SG_BUF_INIT;
     int ret = 0;
     if (sg_text_to_utf8(charset, raw->data != NULL ? raw->data : "", raw->len,
                         SIZE_MAX, &text) < 0)
         ret = sg_fail(b, SG_ERR_NOMEM);
     sg_crlf_to_lf(&text);
     if (ret == 0 && is_html) {
-        if (sg_html_to_text(text.data, text.len, &html) < 0)
+        if (sg_html_to_text(text.data, text.len, &html, &hidden, &markup) < 0)
             ret = sg_fail(b, SG_ERR_NOMEM);
         struct sg_buf swap = text;
         text = html;
@@ -771,12 +915,105 @@ sg_text_convert_add(struct sg_build *b, const char *charset,
     }
     /* sg_text_to_utf8 made it valid, and dropping CRs keeps it so; HTML
      * went through libxml2 since */
-    if (ret == 0 && is_html && sg_utf8_make_valid(&text) < 0)
+    if (ret == 0 && is_html &&
+        (sg_utf8_make_valid(&text) < 0 || sg_utf8_make_valid(&hidden) < 0 ||
+         sg_utf8_make_valid(&markup) < 0))
         ret = sg_fail(b, SG_ERR_NOMEM);
     if (ret == 0)
-        ret = sg_add_text(b, &text, type, label, depth, flags);
+        ret = sg_add_places(b, &text, &hidden, &markup, type, label, depth,
+                            flags);
     sg_buf_free(&text);
     sg_buf_free(&html);
+    sg_buf_free(&hidden);
+    sg_buf_free(&markup);
+    return ret;
+}
+
+static bool sg_extractable(const struct sg_build *b, const char *type);
+static int sg_leaf_extract(struct sg_build *b, const struct sg_where *w,
+                           const char *type, const char *filename,
+                           const struct sg_buf *content, size_t size);
+
+/* At most this many uuencoded blocks are taken out of one text. */
+#define SG_UU_MAX_BLOCKS 8
+
+/* Is [p, e) a uuencode "begin MODE NAME" line?  *name_r, *name_len_r: the
+ * file name (CR dropped). */
+static bool
+sg_uu_begin(const char *p, const char *e, const char **name_r,
+            size_t *name_len_r)
+{
+    if (e > p && e[-1] == '\r')
+        e--;
+    if (e - p < 10 || strncmp(p, "begin ", 6) != 0)
+        return false;
+    const char *q = p + 6;
+    int digits = 0;
+    while (q < e && *q >= '0' && *q <= '7' && digits < 5) {
+        q++;
+        digits++;
+    }
+    if (digits < 3 || q >= e || *q != ' ')
+        return false;
+    *name_r = q + 1;
+    *name_len_r = (size_t)(e - (q + 1));
+    return *name_len_r > 0;
+}
+
+/* Files uuencoded into a plain text ("begin 644 notes.txt" ... "end"), as
+ * some mail programs still attach them: each block is an attachment of
+ * its own, and its bytes go to the text helper as any attachment's do, so
+ * a number in a uuencoded notes.txt is read.  The text itself is read as
+ * it stands (the lines of code letters are noise to the detectors). */
+static int
+sg_inline_uuencode(struct sg_build *b, const struct sg_where *w,
+                   const struct sg_buf *raw)
+{
+    static const char type[] = "application/octet-stream";
+    const char *p = raw->data, *end = p != NULL ? p + raw->len : NULL;
+    int blocks = 0, ret = 0;
+    while (ret == 0 && p != NULL && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *next = nl != NULL ? nl + 1 : end;
+        const char *name;
+        size_t name_len;
+        if (!sg_uu_begin(p, nl != NULL ? nl : end, &name, &name_len)) {
+            p = next;
+            continue;
+        }
+        const char *q = next, *stop = NULL;
+        while (q < end && stop == NULL) {
+            const char *qn = memchr(q, '\n', (size_t)(end - q));
+            const char *qe = qn != NULL ? qn : end;
+            size_t l = (size_t)(qe - q);
+            if (l > 0 && q[l - 1] == '\r')
+                l--;
+            if (l == 3 && strncmp(q, "end", 3) == 0)
+                stop = qe;
+            q = qn != NULL ? qn + 1 : end;
+        }
+        if (stop == NULL)
+            break; /* no end line: the text is read as it stands */
+        if (++blocks > SG_UU_MAX_BLOCKS) {
+            b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
+            break;
+        }
+        struct sg_buf block = SG_BUF_INIT, bytes = SG_BUF_INIT;
+        char *filename = sg_utf8_ndup(name, name_len);
+        if (filename == NULL ||
+            sg_buf_append(&block, p, (size_t)(stop - p)) < 0 ||
+            sg_transfer_decode(GMIME_CONTENT_ENCODING_UUENCODE, &block,
+                               &bytes) < 0)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        if (ret == 0 && sg_extractable(b, type))
+            ret = sg_leaf_extract(b, w, type, filename, &bytes, bytes.len);
+        if (ret == 0)
+            ret = sg_add_attachment(b, type, filename, bytes.len, w->depth);
+        free(filename);
+        sg_buf_free(&block);
+        sg_buf_free(&bytes);
+        p = stop;
+    }
     return ret;
 }
 
@@ -810,6 +1047,9 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
         struct sg_buf none = SG_BUF_INIT;
         ret = sg_part_read(b, part, true, 0, &none, &size);
     }
+    if (ret == 0 && is_html && sg_cid_refs_scan(&b->cids, raw->data,
+                                                raw->len) < 0)
+        ret = sg_fail(b, SG_ERR_NOMEM);
     char label[SG_LABEL_MAX];
     unsigned flags = (is_html ? SG_TEXT_HTML : 0) |
                      (attach ? SG_TEXT_ATTACHMENT : 0);
@@ -817,6 +1057,8 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     if (ret == 0)
         ret = sg_text_convert_add(b, charset, raw, is_html, type, label,
                                   w->depth, flags);
+    if (ret == 0 && !is_html)
+        ret = sg_inline_uuencode(b, w, raw);
     if (ret == 0 && encoded && sg_undecodable(enc, &sent, &decoded)) {
         b->view->malformed = true;
         sg_label(label, w, type, filename, ", as sent");
@@ -828,6 +1070,166 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     sg_buf_free(&sent);
     sg_buf_free(&decoded);
     return ret;
+}
+
+/* A text type that another Content-Type header of the part gives
+ * ("text/plain"), lower case, when GMime took a later one that is not
+ * text; NULL when none (or out of memory: *nomem).  A mail program may
+ * take the first header and show the part as text. */
+static char *
+sg_other_text_type(struct sg_build *b, GMimePart *part, bool *nomem)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(part));
+    int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+    *nomem = false;
+    for (int i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        const char *name = g_mime_header_get_name(h);
+        const char *value = g_mime_header_get_value(h);
+        if (name == NULL || value == NULL ||
+            g_ascii_strcasecmp(name, "Content-Type") != 0)
+            continue;
+        GMimeContentType *ct = g_mime_content_type_parse(b->opts, value);
+        char *type = NULL;
+        if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*")) {
+            char *mime = g_mime_content_type_get_mime_type(ct);
+            char *lower = g_ascii_strdown(mime, -1);
+            type = sg_utf8_dup(lower);
+            *nomem = type == NULL;
+            g_free(lower);
+            g_free(mime);
+        }
+        if (ct != NULL)
+            g_object_unref(ct);
+        if (type != NULL || *nomem)
+            return type;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------- text helper */
+
+/* Is an attachment of this type given to the text helper?  Every kind
+ * but pictures, sound, video and signatures: the helper tells the rest
+ * by their content (a PDF sent as application/octet-stream). */
+static bool
+sg_extractable(const struct sg_build *b, const char *type)
+{
+    static const char *const media[] = {
+        "image/", "video/", "audio/", "font/", "model/",
+        "application/pkcs7-signature", "application/x-pkcs7-signature",
+        "application/pgp-signature", NULL};
+    if (b->extract == NULL || !b->extract->enabled)
+        return false;
+    for (size_t i = 0; media[i] != NULL; i++)
+        if (strncasecmp(type, media[i], strlen(media[i])) == 0)
+            return false;
+    return true;
+}
+
+/* Give an attachment (content: its decoded bytes, at most max_size of its
+ * size bytes) to the text helper, and add what it reads as a text part of
+ * the attachment.  What it could not read (too large, too many
+ * attachments, past the time, a helper that failed or found part of it
+ * unreadable) makes the view incomplete: SG_INCOMPLETE_UNREADABLE. */
+static int
+sg_leaf_extract(struct sg_build *b, const struct sg_where *w,
+                const char *type, const char *filename,
+                const struct sg_buf *content, size_t size)
+{
+    const struct sg_extract_opts *x = b->extract;
+    long long left = b->extract_deadline - sg_extract_now_ms();
+    long per_call = x->timeout * 1000L;
+    if (size > content->len || size > (size_t)x->max_size ||
+        b->extracted >= x->max_attachments ||
+        left <= 0) {
+        b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
+        return 0;
+    }
+    b->extracted++;
+    struct sg_buf raw = SG_BUF_INIT, text = SG_BUF_INIT;
+    int st = sg_extract_run(x, content->data != NULL ? content->data : "",
+                            content->len, type, filename,
+                            left < per_call ? (long)left : per_call, &raw);
+    if (st < 0) {
+        sg_buf_free(&raw);
+        return sg_fail(b, SG_ERR_NOMEM);
+    }
+    if (st == SG_EXTRACT_RUN_FAILED || st == SG_EXTRACT_RUN_INCOMPLETE)
+        b->view->incomplete |= SG_INCOMPLETE_UNREADABLE;
+    int ret = 0;
+    size_t room = SG_MSGVIEW_MAX_TEXT - b->extract_used;
+    if (raw.len > room) /* the message's text budget, for all attachments */
+        b->view->incomplete |= SG_INCOMPLETE_SIZE;
+    if (raw.len > 0 && room > 0 &&
+        (st == SG_EXTRACT_RUN_OK || st == SG_EXTRACT_RUN_INCOMPLETE)) {
+        char label[SG_LABEL_MAX];
+        sg_label(label, w, type, filename, ", text read from it");
+        b->extract_used += raw.len < room ? raw.len : room;
+        if (sg_utf8_append_valid(&text, raw.data, raw.len < room ? raw.len
+                                                                  : room,
+                                 SIZE_MAX) < 0)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        if (ret == 0)
+            ret = sg_add_text(b, &text, type, label, w->depth,
+                              SG_TEXT_ATTACHMENT);
+    }
+    sg_buf_free(&raw);
+    sg_buf_free(&text);
+    return ret;
+}
+
+/* ------------------------------------------------------------- images */
+
+/* A part that is not text: an attachment record with its size; its text,
+ * read by the helper (sg_leaf_extract) when it is a kind the helper
+ * reads; and, from its first SG_IMAGE_PROBE_MAX bytes, what kind of image
+ * it is, if any (milter/images.c), with its Content-ID for the cid:
+ * links. */
+static int
+sg_leaf_binary(struct sg_build *b, GMimePart *part, const struct sg_where *w,
+               const char *type, const char *filename)
+{
+    struct sg_buf content = SG_BUF_INIT;
+    struct sg_image_facts facts;
+    size_t size;
+    bool read = sg_extractable(b, type);
+    size_t cap = SG_IMAGE_PROBE_MAX;
+    if (read && (size_t)b->extract->max_size > cap)
+        cap = (size_t)b->extract->max_size;
+    int ret = sg_part_read(b, part, true, cap, &content, &size);
+    if (ret == 0 && read)
+        ret = sg_leaf_extract(b, w, type, filename, &content, size);
+    if (ret == 0)
+        ret = sg_add_attachment(b, type, filename, size, w->depth);
+    if (ret == 0) {
+        struct sg_attachment *a =
+            &b->view->attachments[b->view->n_attachments - 1];
+        sg_image_probe((const unsigned char *)content.data,
+                       content.len < SG_IMAGE_PROBE_MAX ? content.len
+                                                        : SG_IMAGE_PROBE_MAX,
+                       &facts);
+        a->image_type = facts.type;
+        a->width = facts.width;
+        a->height = facts.height;
+        a->camera = facts.camera;
+        const char *cid = g_mime_object_get_content_id(GMIME_OBJECT(part));
+        if (cid != NULL && *cid != '\0' &&
+            (a->content_id = sg_utf8_dup(cid)) == NULL)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+    }
+    sg_buf_free(&content);
+    return ret;
+}
+
+/* Mark the attachments that an HTML part shows through a cid: link. */
+static void
+sg_mark_inline(struct sg_build *b)
+{
+    for (size_t i = 0; i < b->view->n_attachments; i++) {
+        struct sg_attachment *a = &b->view->attachments[i];
+        a->inline_ref = sg_cid_refs_has(&b->cids, a->content_id);
+    }
 }
 
 static int
@@ -844,11 +1246,17 @@ sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
         bool attach = filename != NULL || g_mime_part_is_attachment(part);
         ret = sg_leaf_text(b, part, w, type, filename, attach);
     } else {
-        struct sg_buf none = SG_BUF_INIT;
-        size_t size;
-        ret = sg_part_read(b, part, true, 0, &none, &size);
+        /* two Content-Type headers, one of them text: read it both ways */
+        char *text_type = sg_other_text_type(b, part, &nomem);
+        if (nomem)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        if (text_type != NULL) {
+            b->view->malformed = true;
+            ret = sg_leaf_text(b, part, w, text_type, filename, false);
+            free(text_type);
+        }
         if (ret == 0)
-            ret = sg_add_attachment(b, type, filename, size, w->depth);
+            ret = sg_leaf_binary(b, part, w, type, filename);
     }
     free(type);
     free(filename);
@@ -1154,6 +1562,35 @@ sg_claims_in_name(struct sg_build *b, const char *name)
     return 0;
 }
 
+/* Keep a display name (a place the detectors read: a number in the
+ * name is shown to the reader like the body), each once. */
+static int
+sg_display_name_add(struct sg_build *b, const char *name)
+{
+    if (name == NULL || *name == '\0')
+        return 0;
+    char *valid = sg_utf8_dup(name);
+    if (valid == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    for (char *p = valid; *p != '\0'; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    size_t len = strlen(valid);
+    bool seen = false;
+    for (const char *p = b->names.data; p != NULL && !seen && *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        seen = l == len && strncasecmp(p, valid, len) == 0;
+        p += l + (nl != NULL);
+    }
+    int ret = 0;
+    if (!seen && ((b->names.len > 0 && sg_buf_putc(&b->names, '\n') < 0) ||
+                  sg_buf_append(&b->names, valid, len) < 0))
+        ret = sg_fail(b, SG_ERR_NOMEM);
+    free(valid);
+    return ret;
+}
+
 static int
 sg_claims_in_list(struct sg_build *b, InternetAddressList *list,
                   unsigned depth)
@@ -1161,7 +1598,8 @@ sg_claims_in_list(struct sg_build *b, InternetAddressList *list,
     int n = list != NULL ? internet_address_list_length(list) : 0;
     for (int i = 0; i < n; i++) {
         InternetAddress *ia = internet_address_list_get_address(list, i);
-        if (sg_claims_in_name(b, internet_address_get_name(ia)) < 0)
+        if (sg_claims_in_name(b, internet_address_get_name(ia)) < 0 ||
+            sg_display_name_add(b, internet_address_get_name(ia)) < 0)
             return -1;
         if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
             const char *addr = internet_address_mailbox_get_addr(
@@ -1302,20 +1740,26 @@ sg_build_message(struct sg_build *b, GMimeMessage *msg)
     if (sg_headers(b, msg) < 0 || sg_envelope_headers(b, msg) < 0 ||
         sg_sender_claims(b, msg) < 0)
         return -1;
+    if (sg_buf_append(&b->names, "", 0) < 0)
+        return sg_fail(b, SG_ERR_NOMEM);
+    b->view->display_names = sg_buf_steal(&b->names);
     return sg_walk_message(b, msg, &top);
 }
 
 static int
-sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
+sg_build_stream(GMimeStream *stream, size_t size,
+                const struct sg_extract_opts *x, struct sg_msgview **view_r,
                 const char **error_r)
 {
     static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-    struct sg_build b = {sg_msgview_new(), 0, 0, 0, 0, NULL, NULL};
+    struct sg_build b = {.view = sg_msgview_new(), .extract = x};
     if (b.view == NULL) {
         *error_r = SG_ERR_NOMEM;
         return -1;
     }
     b.view->size = size;
+    if (x != NULL && x->enabled)
+        b.extract_deadline = sg_extract_now_ms() + x->message_timeout * 1000LL;
     GMimeParserOptions *opts = g_mime_parser_options_new();
     g_mime_parser_options_set_fallback_charsets(opts, fallback);
     g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
@@ -1325,10 +1769,14 @@ sg_build_stream(GMimeStream *stream, size_t size, struct sg_msgview **view_r,
     GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
     int ret = msg != NULL ? sg_build_message(&b, msg)
                           : sg_build_unparsed(&b, stream);
+    if (ret == 0)
+        sg_mark_inline(&b);
+    sg_cid_refs_free(&b.cids);
     if (msg != NULL)
         g_object_unref(msg);
     g_object_unref(parser);
     g_mime_parser_options_free(opts);
+    sg_buf_free(&b.names);
     if (ret < 0) {
         sg_msgview_free(&b.view);
         *error_r = b.error != NULL ? b.error : SG_ERR_NOMEM;
@@ -1342,15 +1790,30 @@ int
 sg_msgview_build_mem(const char *data, size_t len, struct sg_msgview **view_r,
                      const char **error_r)
 {
+    return sg_msgview_build_mem_extract(data, len, NULL, view_r, error_r);
+}
+
+int
+sg_msgview_build_fd(int fd, struct sg_msgview **view_r, const char **error_r)
+{
+    return sg_msgview_build_fd_extract(fd, NULL, view_r, error_r);
+}
+
+int
+sg_msgview_build_mem_extract(const char *data, size_t len,
+                             const struct sg_extract_opts *x,
+                             struct sg_msgview **view_r, const char **error_r)
+{
     GMimeStream *stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
                                   : g_mime_stream_mem_new();
-    int ret = sg_build_stream(stream, len, view_r, error_r);
+    int ret = sg_build_stream(stream, len, x, view_r, error_r);
     g_object_unref(stream);
     return ret;
 }
 
 int
-sg_msgview_build_fd(int fd, struct sg_msgview **view_r, const char **error_r)
+sg_msgview_build_fd_extract(int fd, const struct sg_extract_opts *x,
+                            struct sg_msgview **view_r, const char **error_r)
 {
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -1368,7 +1831,7 @@ sg_msgview_build_fd(int fd, struct sg_msgview **view_r, const char **error_r)
         return -1;
     }
     GMimeStream *stream = g_mime_stream_fs_new(copy); /* closes copy */
-    int ret = sg_build_stream(stream, (size_t)st.st_size, view_r, error_r);
+    int ret = sg_build_stream(stream, (size_t)st.st_size, x, view_r, error_r);
     g_object_unref(stream);
     return ret;
 }

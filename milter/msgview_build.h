@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "extract_run.h"
 #include "sg_msgview.h"
 
 /* message/rfc822 parts nested deeper than this are counted, not opened
@@ -44,5 +45,16 @@ int sg_msgview_build_mem(const char *data, size_t len,
  * size is the file's size. */
 int sg_msgview_build_fd(int fd, struct sg_msgview **view_r,
                         const char **error_r);
+
+/* The same, with the text of attachments read by the helper
+ * safeguard-extract(8) as x says (NULL, or x->enabled false: not read),
+ * each added as a text part labelled with the attachment's name. */
+int sg_msgview_build_mem_extract(const char *data, size_t len,
+                                 const struct sg_extract_opts *x,
+                                 struct sg_msgview **view_r,
+                                 const char **error_r);
+int sg_msgview_build_fd_extract(int fd, const struct sg_extract_opts *x,
+                                struct sg_msgview **view_r,
+                                const char **error_r);
 
 #endif

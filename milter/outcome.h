@@ -37,7 +37,8 @@ struct sg_header_ref {
 #define SG_OWN_HEADERS_MAX 8000
 
 struct sg_outcome {
-    bool reject;           /* 550 5.7.1 with reply */
+    bool reject;           /* 550 with reply */
+    const char *xcode;     /* its RFC 3463 code (static); NULL: 5.7.1 */
     char **reply;          /* reply lines (already %-escaped for libmilter) */
     size_t n_reply;
     char *quarantine;      /* hold: the reason given to the MTA, else NULL */

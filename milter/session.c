@@ -97,10 +97,14 @@ message_reset(struct sg_session *s)
     s->queue_id = s->auth_user = s->env_from = NULL;
     for (size_t i = 0; i < s->n_rcpts; i++)
         sg_person_free(&s->rcpt_people[i]);
+    for (size_t i = 0; s->rcpt_via != NULL && i < s->n_rcpts; i++)
+        free(s->rcpt_via[i]);
     free(s->rcpt_people);
     free(s->rcpt_channels);
+    free(s->rcpt_via);
     s->rcpt_people = NULL;
     s->rcpt_channels = NULL;
+    s->rcpt_via = NULL;
     sg_strv_free(&s->rcpts, &s->n_rcpts);
     sg_sender_free(&s->sender_claims);
     s->sender = NULL;
@@ -165,18 +169,16 @@ fail(struct sg_session *s, const char *reason)
     return SG_CONTINUE;
 }
 
-/* Look addr up; a failure is logged with the queue id. */
-static enum sg_dir_status
-resolve(struct sg_session *s, const char *addr, struct sg_person **person_r,
-        enum sg_channel *channel_r)
+/* A failed lookup is logged with the queue id; true when st is one. */
+static bool
+lookup_failed(const struct sg_session *s, const char *addr,
+              enum sg_dir_status st, const char *error)
 {
-    const char *error = NULL;
-    enum sg_dir_status st =
-        sg_judge_resolve(s->cfg, addr, person_r, channel_r, &error);
-    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
-        sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s), addr,
-                     error != NULL ? error : "unknown error");
-    return st;
+    if (st != SG_DIR_TEMPFAIL && st != SG_DIR_CONFIG)
+        return false;
+    sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s), addr,
+                 error != NULL ? error : "unknown error");
+    return true;
 }
 
 enum sg_status
@@ -213,7 +215,7 @@ sg_session_envfrom(struct sg_session *s, const char *from,
 /* Rules decidable now (sender and this recipient, no content): a
  * reject refuses this recipient alone, here, with the explanation. */
 static enum sg_status
-rcpt_verdict(struct sg_session *s, const char *addr,
+rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
              const struct sg_person *person, enum sg_channel channel,
              struct sg_outcome *out)
 {
@@ -231,9 +233,12 @@ rcpt_verdict(struct sg_session *s, const char *addr,
     if (verdict->action == SG_ACTION_REJECT) {
         struct sg_buf described = SG_BUF_INIT;
         sg_judge_describe(verdict, &described);
-        sg_log_info("%s: %s at RCPT client=%s[%s] from=<%s> to=<%s>", qid(s),
+        sg_log_info("%s: %s at RCPT client=%s[%s] from=<%s> to=<%s>%s%s%s",
+                    qid(s),
                     described.data != NULL ? described.data : "verdict=reject",
-                    s->client_name, s->client_addr, s->env_from, addr);
+                    s->client_name, s->client_addr, s->env_from, addr,
+                    via != NULL ? "=<" : "", via != NULL ? via : "",
+                    via != NULL ? ">" : "");
         sg_buf_free(&described);
         st = sg_outcome_reject_reply(verdict, out) < 0
                  ? sg_session_failure_status(s)
@@ -243,25 +248,59 @@ rcpt_verdict(struct sg_session *s, const char *addr,
     return st;
 }
 
+/* A recipient whose forms are too many to follow: who it reaches is
+ * unknown, so it is refused over SMTP (5.1.3, as Postfix refuses a bad
+ * address), and anywhere else the message is kept back. */
+static enum sg_status
+rcpt_unfollowable(struct sg_session *s, const char *addr,
+                  struct sg_outcome *out)
+{
+    sg_log_info("%s: recipient <%s> refused: too many forms to follow "
+                "(percent hack, bang path, quoted routes) client=%s[%s]",
+                qid(s), addr, s->client_name, s->client_addr);
+    if (!s->smtp_client) {
+        fail(s, "a recipient address has too many forms to follow");
+        s->must_tempfail = true;
+        return SG_CONTINUE;
+    }
+    out->xcode = "5.1.3";
+    return sg_reply_wrap(SG_RCPT_UNFOLLOWABLE_REPLY, SG_REPLY_WIDTH,
+                         SG_REPLY_MAX_LINES, &out->reply, &out->n_reply) < 0
+               ? sg_session_failure_status(s)
+               : SG_REJECT;
+}
+
 enum sg_status
 sg_session_rcpt(struct sg_session *s, const char *rcpt,
                 struct sg_outcome *out)
+{
+    return sg_session_rcpt_mta(s, rcpt, NULL, out);
+}
+
+enum sg_status
+sg_session_rcpt_mta(struct sg_session *s, const char *rcpt,
+                    const struct sg_rcpt_mta *mta, struct sg_outcome *out)
 {
     char *addr = sg_addr_unbracket(rcpt);
     if (addr == NULL)
         return fail(s, "out of memory at RCPT TO");
     struct sg_person *person = NULL;
     enum sg_channel channel = SG_CHANNEL_NONE;
-    enum sg_dir_status st = resolve(s, addr, &person, &channel);
-    if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG) {
-        free(addr);
-        return sg_session_failure_status(s);
-    }
-    enum sg_status verdict =
-        s->smtp_client ? rcpt_verdict(s, addr, person, channel, out)
-                       : SG_CONTINUE;
+    char *via = NULL;
+    bool unfollowable = false;
+    const char *error = NULL;
+    enum sg_dir_status st = sg_judge_resolve_rcpt(
+        s->cfg, addr, mta, &person, &channel, &via, &unfollowable, &error);
+    enum sg_status verdict = SG_CONTINUE;
+    if (lookup_failed(s, addr, st, error))
+        verdict = sg_session_failure_status(s);
+    else if (unfollowable)
+        verdict = rcpt_unfollowable(s, addr, out);
+    else if (s->smtp_client)
+        verdict = rcpt_verdict(s, addr, via, person, channel, out);
     if (verdict != SG_CONTINUE) {
         free(addr);
+        free(via);
         sg_person_free(&person);
         return verdict;
     }
@@ -273,15 +312,20 @@ sg_session_rcpt(struct sg_session *s, const char *rcpt,
         realloc(s->rcpt_channels, n * sizeof(*channels));
     if (channels != NULL)
         s->rcpt_channels = channels;
-    if (people == NULL || channels == NULL ||
+    char **vias = realloc(s->rcpt_via, n * sizeof(*vias));
+    if (vias != NULL)
+        s->rcpt_via = vias;
+    if (people == NULL || channels == NULL || vias == NULL ||
         sg_strv_push(&s->rcpts, &s->n_rcpts, addr) < 0) {
         free(addr);
+        free(via);
         sg_person_free(&person);
         return fail(s, "out of memory at RCPT TO");
     }
     free(addr);
     s->rcpt_people[n - 1] = person;
     s->rcpt_channels[n - 1] = channel;
+    s->rcpt_via[n - 1] = via;
     return SG_CONTINUE;
 }
 
@@ -420,6 +464,8 @@ log_summary(const struct sg_session *s, const char *verdict,
         put_roles(&from, NULL, SG_CHANNEL_NONE);
     for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++) {
         sg_buf_printf(&to, "%s<%s>", i > 0 ? "," : "", s->rcpts[i]);
+        if (s->rcpt_via[i] != NULL)
+            sg_buf_printf(&to, "=<%s>", s->rcpt_via[i]);
         put_roles(&to, s->rcpt_people[i], s->rcpt_channels[i]);
     }
     if (s->n_rcpts > SUMMARY_MAX_RCPTS)
@@ -616,11 +662,11 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     const char *error = NULL;
     if (!s->failed) {
         int rc = sg_msgbuf_spilled(&s->raw)
-                     ? sg_msgview_build_fd(s->raw.fd, &view, &error)
-                     : sg_msgview_build_mem(s->raw.mem.data != NULL
-                                                ? s->raw.mem.data
-                                                : "",
-                                            s->raw.mem.len, &view, &error);
+                     ? sg_msgview_build_fd_extract(s->raw.fd, &s->cfg->extract,
+                                                   &view, &error)
+                     : sg_msgview_build_mem_extract(
+                           s->raw.mem.data != NULL ? s->raw.mem.data : "",
+                           s->raw.mem.len, &s->cfg->extract, &view, &error);
         if (rc < 0)
             fail(s, error != NULL ? error : "cannot parse the message");
         else if (view_set_envelope(s, view) < 0)

@@ -18,6 +18,8 @@
 #include "sg_config.h"
 #include "sg_person.h"
 
+struct sg_rcpt_mta; /* judge.h */
+
 enum sg_status {
     SG_CONTINUE = 0,
     SG_ACCEPT,   /* accept this message/recipient, no more callbacks */
@@ -59,6 +61,10 @@ struct sg_session {
                            did not authenticate as its owner */
     struct sg_person **rcpt_people; /* parallel to rcpts */
     enum sg_channel *rcpt_channels;
+    char **rcpt_via; /* parallel: the form Postfix delivers to, through
+                        which the person was found, when it is not the
+                        address as written (sg_judge_resolve_rcpt); or
+                        NULL */
     /* X-Safeguard-* headers that came with the message (to remove) */
     struct sg_header_ref *own_headers;
     size_t n_own_headers;
@@ -84,6 +90,12 @@ enum sg_status sg_session_envfrom(struct sg_session *s, const char *from,
  * and freed with sg_outcome_free. */
 enum sg_status sg_session_rcpt(struct sg_session *s, const char *rcpt,
                                struct sg_outcome *out);
+/* The same, with what the MTA says it will do with the recipient (its
+ * {rcpt_addr} and {rcpt_mailer}; NULL or its fields NULL when unknown):
+ * the recipient is also looked up as the MTA resolves it. */
+enum sg_status sg_session_rcpt_mta(struct sg_session *s, const char *rcpt,
+                                   const struct sg_rcpt_mta *mta,
+                                   struct sg_outcome *out);
 enum sg_status sg_session_header(struct sg_session *s, const char *name,
                                  const char *value);
 enum sg_status sg_session_body(struct sg_session *s, const void *data,

@@ -75,8 +75,16 @@ const struct sg_conf_entry sg_conf_table[] = {
      OFF(n_school_phone_numbers), "", 0, 0, NULL},
     {"school_postcodes", SG_CONF_CSV, OFF(school_postcodes),
      OFF(n_school_postcodes), "", 0, 0, NULL},
+    {"school_social_accounts", SG_CONF_LIST, OFF(school_social_accounts),
+     OFF(n_school_social_accounts), "", 0, 0, NULL},
+    {"personal_email_domains", SG_CONF_LIST, OFF(personal_email_domains),
+     OFF(n_personal_email_domains), "", 0, 0, NULL},
     {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0,
      NULL},
+    {"image_small_pixels", SG_CONF_INT, OFF(image_small_pixels), 0, "100000",
+     1, 100000000, NULL},
+    {"image_small_bytes", SG_CONF_SIZE, OFF(image_small_bytes), 0, "100k", 1,
+     1LL << 30, NULL},
     {"dsl_contact", SG_CONF_STRING, OFF(dsl_contact), 0,
      "the Designated Safeguarding Lead", 0, 0, NULL},
     {"exceptions_register", SG_CONF_STRING, OFF(exceptions_register), 0, "",
@@ -156,6 +164,24 @@ const struct sg_conf_entry sg_conf_table[] = {
      OFF(review_client_connections), 0, "16", 1, 1000, NULL},
     {"review_max_connections", SG_CONF_INT, OFF(review_max_connections), 0,
      "256", 1, 10000, NULL},
+
+    /* Attachment text, read by the helper safeguard-extract(8). */
+    {"extract_attachments", SG_CONF_BOOL, OFF(extract.enabled), 0, "yes", 0,
+     0, NULL},
+    {"extract_helper", SG_CONF_STRING, OFF(extract.helper), 0,
+     SG_PKGLIBEXECDIR "/safeguard-extract", 0, 0, NULL},
+    {"extract_timeout", SG_CONF_DURATION, OFF(extract.timeout), 0, "10s", 1,
+     300, NULL},
+    {"extract_message_timeout", SG_CONF_DURATION,
+     OFF(extract.message_timeout), 0, "60s", 1, 3600, NULL},
+    {"extract_max_attachments", SG_CONF_INT, OFF(extract.max_attachments), 0,
+     "32", 1, 1000, NULL},
+    {"extract_max_size", SG_CONF_SIZE, OFF(extract.max_size), 0, "32m", 1024,
+     (long long)1 << 30, NULL},
+    {"extract_max_text", SG_CONF_SIZE, OFF(extract.max_text), 0, "4m", 1024,
+     (long long)1 << 30, NULL},
+    {"extract_memory", SG_CONF_SIZE, OFF(extract.memory), 0, "512m",
+     (long long)64 << 20, (long long)16 << 30, NULL},
 
     /* The school directory (safeguard-directory(5)).  A NULL default keeps
      * the library's own (sg_dir_config_init), so it is written once. */
@@ -534,6 +560,8 @@ static const struct {
     {"journal_address", check_address},  {"notice_from", check_address},
     {"dsl_addresses", check_address},
     {"review_trusted_proxy", check_network},
+    {"personal_email_domains", sg_rules_personal_domain_check},
+    {"school_social_accounts", sg_rules_social_account_check},
 };
 
 /* The checks of item_checks on e's value in cfg (empty strings pass: they
@@ -1076,7 +1104,15 @@ open_rules(struct sg_config *cfg, const char **error_r)
     opt.n_school_phone_numbers = cfg->n_school_phone_numbers;
     opt.school_postcodes = (const char *const *)cfg->school_postcodes;
     opt.n_school_postcodes = cfg->n_school_postcodes;
+    opt.school_social_accounts =
+        (const char *const *)cfg->school_social_accounts;
+    opt.n_school_social_accounts = cfg->n_school_social_accounts;
+    opt.personal_email_domains =
+        (const char *const *)cfg->personal_email_domains;
+    opt.n_personal_email_domains = cfg->n_personal_email_domains;
     opt.timezone = cfg->timezone;
+    opt.image_small_pixels = (unsigned long)cfg->image_small_pixels;
+    opt.image_small_bytes = cfg->image_small_bytes;
     opt.dsl_contact = cfg->dsl_contact;
     opt.known_roles = (const char *const *)known;
     opt.n_known_roles = n_known;
@@ -1151,11 +1187,38 @@ open_notice(struct sg_config *cfg, const char **error_r)
     return 0;
 }
 
+/* Attachments are read by a helper: one named in the file that is not
+ * there would leave every attachment unread (and every message with one
+ * held), so that is a mistake in the file, said at once. */
+static int
+open_extract(const struct sg_config *cfg, const char **error_r)
+{
+    const struct sg_extract_opts *x = &cfg->extract;
+    unsigned line = key_line(cfg, "extract_helper");
+    /* a default path not installed (a build tree) is not the file's
+     * mistake: each attachment then counts as unreadable */
+    if (!x->enabled || line == 0)
+        return 0;
+    if (x->helper[0] != '/' || access(x->helper, X_OK) != 0) {
+        *error_r = set_error(config_name(cfg), line,
+                             "extract_helper = %s is not an executable "
+                             "program (%s): attachments could not be read; "
+                             "give the full path of safeguard-extract, or "
+                             "say extract_attachments = no",
+                             x->helper,
+                             x->helper[0] != '/' ? "not a full path"
+                                                 : strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int
 sg_config_open(struct sg_config *cfg, const char **error_r)
 {
     if (open_directory(cfg, error_r) < 0 || open_rules(cfg, error_r) < 0 ||
-        open_register(cfg, error_r) < 0 || open_notice(cfg, error_r) < 0)
+        open_register(cfg, error_r) < 0 || open_notice(cfg, error_r) < 0 ||
+        open_extract(cfg, error_r) < 0)
         return -1;
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "extract_run.h"
 #include "sg_directory.h"
 #include "notice.h"
 #include "quarantine.h"
@@ -79,7 +80,13 @@ struct sg_config {
     size_t n_school_phone_numbers;
     char **school_postcodes;
     size_t n_school_postcodes;
+    char **school_social_accounts; /* "@name", "instagram.com/name" */
+    size_t n_school_social_accounts;
+    char **personal_email_domains; /* beyond the rules' built-in list */
+    size_t n_personal_email_domains;
     char *timezone;
+    int image_small_pixels;        /* attachment ... small: at most */
+    uint64_t image_small_bytes;    /* this many pixels and bytes */
     char *dsl_contact;
     char *exceptions_register;
     char *journal_address; /* the safeguarding archive; "" none */
@@ -99,6 +106,7 @@ struct sg_config {
     /* The review tool (review_*): its settings, defaults in
      * sg_review_settings_init; and its web page. */
     struct sg_review_settings review;
+    struct sg_extract_opts extract; /* extract_*: attachment text */
     char *review_listen;    /* HOST:PORT or [V6]:PORT (sg_config_listen) */
     char *review_tls_cert;  /* "": no TLS */
     char *review_tls_key;

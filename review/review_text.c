@@ -80,10 +80,15 @@ match_at(const char *text, size_t len, size_t at, const char *needle,
 {
     if (nlen > len - at)
         return false;
-    for (size_t i = 0; i < nlen; i++)
-        if (tolower((unsigned char)text[at + i]) !=
-            tolower((unsigned char)needle[i]))
+    for (size_t i = 0; i < nlen; i++) {
+        unsigned char t = (unsigned char)text[at + i];
+        /* findings show a line break or tab inside them as a space (a
+         * number wrapped onto the next line) */
+        if (needle[i] == ' ' && (t == '\n' || t == '\r' || t == '\t'))
+            continue;
+        if (tolower(t) != tolower((unsigned char)needle[i]))
             return false;
+    }
     return true;
 }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "normalise.h"
 #include "rules_int.h"
 #include "sg_utf8.h"
 
@@ -43,11 +44,18 @@ struct ctx {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     struct detcache *cache;
+    /* the view's texts normalised, each once per evaluation: the subject,
+     * the header values, the text parts, the attachment names, the
+     * display names (norm_done says which) */
+    struct sg_norm *norm;
+    bool *norm_done;
+    size_t n_norm;
     int dn_state; /* 0 not asked, 1 found, 2 none */
     const struct sg_person *dn_person;
     bool tm_done;
     struct tm tm;
-    struct detect_lookup lookup; /* pupil-roster's pupil lookups */
+    struct detect_personal personal; /* personal-email's registered ones */
+    struct detect_lookup lookup;     /* pupil-roster's pupil lookups */
 };
 
 /* Findings gathered for one rule. */
@@ -85,7 +93,9 @@ roles_match(const struct sg_person *p, const struct strv *roles)
         const char *r = roles->v[i];
         if (strcasecmp(r, "anyone") == 0)
             return true;
-        if (strcasecmp(r, SG_ROLE_EXTERNAL) == 0 && p == NULL)
+        if ((strcasecmp(r, SG_ROLE_EXTERNAL) == 0 ||
+             strcasecmp(r, SG_ROLE_OUTSIDE) == 0) &&
+            p == NULL)
             return true;
         if (p != NULL && sg_person_has_role(p, r))
             return true;
@@ -147,9 +157,12 @@ party_match(struct ctx *c, const struct partyset *set,
         pch = CH_EXTERNAL;
         p = NULL;
     }
+    /* outside: no one in the directory (roles_match), or anyone's
+     * registered personal address, the sender's own included. */
     if ((pch & ch) &&
-        (roles_match(p, &set->roles) || addrs_match(party->address,
-                                                    &set->addrs)))
+        (roles_match(p, &set->roles) ||
+         addrs_match(party->address, &set->addrs) ||
+         (pch == CH_PERSONAL && strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
@@ -185,11 +198,48 @@ is_sender_self(const struct sg_eval_input *in, const struct sg_party *r)
 /* ------------------------------------------------------------ content */
 /* Run one text past a scan group (detectors that share a pattern), caching
  * each one's findings with their scope. */
-static int
-scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
-          size_t len, const char *where, unsigned char scope)
+/* Text number k of the view (see struct ctx), normalised; NULL and an
+ * error on failure. */
+static const struct sg_norm *
+normalised(struct ctx *c, size_t k, const char *text, size_t len)
 {
-    struct detect_sink sinks[DETECT_SCAN_MAX] = {{NULL, NULL, NULL, 0, NULL}};
+    if (c->norm == NULL) {
+        const struct sg_msgview *v = c->in->view;
+        c->n_norm = 2 + v->n_headers + v->n_texts + v->n_attachments;
+        c->norm = calloc(c->n_norm, sizeof(*c->norm));
+        c->norm_done = calloc(c->n_norm, sizeof(*c->norm_done));
+        if (c->norm == NULL || c->norm_done == NULL) {
+            sg_rules_errorf("out of memory");
+            return NULL;
+        }
+    }
+    if (!c->norm_done[k]) {
+        if (sg_normalise(text, len, &c->norm[k]) < 0) {
+            sg_rules_errorf("out of memory normalising the message text");
+            return NULL;
+        }
+        c->norm_done[k] = true;
+    }
+    return &c->norm[k];
+}
+
+static void
+normalised_free(struct ctx *c)
+{
+    for (size_t k = 0; c->norm != NULL && k < c->n_norm; k++)
+        if (c->norm_done[k])
+            sg_norm_free(&c->norm[k]);
+    free(c->norm);
+    free(c->norm_done);
+}
+
+static int
+scan_text(struct ctx *c, const size_t *group, size_t n, size_t k,
+          const char *text, size_t len, const char *where,
+          unsigned char scope)
+{
+    struct detect_sink sinks[DETECT_SCAN_MAX] = {
+        {NULL, NULL, NULL, 0, NULL, NULL}};
     size_t before[DETECT_SCAN_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
@@ -197,10 +247,12 @@ scan_text(struct ctx *c, const size_t *group, size_t n, const char *text,
         sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
                                         &dc->f, &dc->n,
                                         MAX_FINDINGS_PER_DETECTOR,
-                                        &c->lookup};
+                                        &c->personal, &c->lookup};
     }
-    if (detect_scan(c->rules, text, len, where, c->in->now, c->md, c->mctx,
-                    sinks, n) < 0)
+    const struct sg_norm *nt = normalised(c, k, text, len);
+    if (nt == NULL ||
+        detect_scan_normalised(c->rules, nt, where, c->in->now, c->md,
+                               c->mctx, sinks, n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
@@ -238,6 +290,52 @@ scan_group(struct ctx *c, size_t di, size_t *group)
     return n;
 }
 
+static bool
+addr_is(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+/* Is addr one of the sender's: the envelope or From: address, or an
+ * address of the person the sender was judged to be? */
+static bool
+addr_is_senders(const struct ctx *c, const char *addr)
+{
+    const struct sg_msgview *v = c->in->view;
+    const struct sg_person *p = c->in->sender.person;
+    if (addr_is(addr, c->in->sender.address) || addr_is(addr, v->env_from) ||
+        addr_is(addr, v->from_addr))
+        return true;
+    if (p == NULL)
+        return false;
+    if (addr_is(addr, p->address))
+        return true;
+    for (size_t i = 0; i < p->n_aliases; i++)
+        if (addr_is(addr, p->aliases[i]))
+            return true;
+    for (size_t i = 0; i < p->n_personal; i++)
+        if (addr_is(addr, p->personal[i]))
+            return true;
+    return false;
+}
+
+/* Is t text quoted from someone other than the sender?  Only when its
+ * quote header names someone else: text quoted under no header, or under
+ * the sender's own name or address, is the sender's. */
+static bool
+quoted_from_other(const struct ctx *c, const struct sg_text_part *t)
+{
+    if (t->place != SG_PLACE_QUOTED)
+        return false;
+    if (t->quote_addr != NULL)
+        return !addr_is_senders(c, t->quote_addr);
+    if (t->quote_author == NULL)
+        return false;
+    const struct sg_person *p = c->in->sender.person;
+    return !addr_is(t->quote_author, c->in->view->from_name) &&
+           !(p != NULL && addr_is(t->quote_author, p->display_name));
+}
+
 static int
 scan(struct ctx *c, size_t di)
 {
@@ -249,25 +347,58 @@ scan(struct ctx *c, size_t di)
     if (v == NULL)
         return 0;
     if (v->subject != NULL &&
-        scan_text(c, group, n, v->subject, strlen(v->subject), "subject",
+        scan_text(c, group, n, 0, v->subject, strlen(v->subject), "subject",
                   SC_SUBJECT) < 0)
         return -1;
-    for (size_t i = 0; i < v->n_texts; i++) {
-        const struct sg_text_part *t = &v->texts[i];
-        if (t->text != NULL &&
-            scan_text(c, group, n, t->text, t->len,
-                      t->label ? t->label : "body",
-                      t->is_attachment ? SC_ATTACHMENTS : SC_BODY) < 0)
+    /* Reply-To: a school account asking for answers at a personal
+     * address is a wrong channel (each copy of the header) */
+    for (size_t i = 0; i < v->n_headers; i++) {
+        const struct sg_header *h = &v->headers[i];
+        if (h->name != NULL && h->value != NULL &&
+            strcasecmp(h->name, "Reply-To") == 0 &&
+            scan_text(c, group, n, 1 + i, h->value, strlen(h->value),
+                      "Reply-To header", SC_REPLY_TO) < 0)
             return -1;
     }
+    size_t names_k = 1 + v->n_headers + v->n_texts + v->n_attachments;
+    if (v->display_names != NULL && v->display_names[0] != '\0' &&
+        scan_text(c, group, n, names_k, v->display_names,
+                  strlen(v->display_names), "sender's display name",
+                  SC_NAMES) < 0)
+        return -1;
+    /* the sender's own words first, then what they quote from others:
+     * a finding is kept once (the first place it is seen) and a detector
+     * keeps a bounded number, so quoted text must not crowd out or stand
+     * in for the sender's own */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < v->n_texts; i++) {
+            const struct sg_text_part *t = &v->texts[i];
+            bool other = quoted_from_other(c, t);
+            if (t->text == NULL || other != (pass == 1))
+                continue;
+            unsigned char scope = (t->is_attachment ? SC_ATTACHMENTS
+                                                    : SC_BODY) |
+                                  (other ? SC_QUOTED_OTHER : 0);
+            if (scan_text(c, group, n, 1 + v->n_headers + i, t->text,
+                          t->len, t->label ? t->label : "body", scope) < 0)
+                return -1;
+        }
     for (size_t i = 0; i < v->n_attachments; i++) {
         const char *fn = v->attachments[i].filename;
         if (fn != NULL &&
-            scan_text(c, group, n, fn, strlen(fn), "attachment name",
-                      SC_FILENAMES) < 0)
+            scan_text(c, group, n, 1 + v->n_headers + v->n_texts + i, fn,
+                      strlen(fn), "attachment name", SC_FILENAMES) < 0)
             return -1;
     }
     return 0;
+}
+
+/* Does a finding of scope (scope_bits) count for the condition? */
+static bool
+counts(const struct cond *cd, unsigned char scope)
+{
+    return (scope & cd->scope & SC_ALL) != 0 &&
+           !(cd->not_quoted && (scope & SC_QUOTED_OTHER) != 0);
 }
 
 static int
@@ -281,13 +412,13 @@ cond_content(struct ctx *c, const struct cond *cd, struct flist *out)
         const struct detcache *dc = &c->cache[di];
         unsigned cnt = 0;
         for (size_t k = 0; k < dc->n; k++)
-            if (dc->scope[k] & cd->scope)
+            if (counts(cd, dc->scope[k]))
                 cnt++;
         if (cnt < cd->items[i].min)
             continue;
         any = true;
         for (size_t k = 0; k < dc->n; k++)
-            if ((dc->scope[k] & cd->scope) &&
+            if (counts(cd, dc->scope[k]) &&
                 flist_add(out, dc->f[k].detector, dc->f[k].text,
                           dc->f[k].where) < 0) {
                 sg_rules_errorf("out of memory");
@@ -295,6 +426,56 @@ cond_content(struct ctx *c, const struct cond *cd, struct flist *out)
             }
     }
     return any;
+}
+
+/* The attachment condition's qualifiers (IMG_* bits) that hold for a:
+ * inline when an HTML part shows it through a cid: link; photo when its
+ * EXIF names a camera or when it was taken; small when its pixel size is
+ * known and within the school's small-image bounds (pixels and bytes) and
+ * it is no photo.  An image whose size is not known is never small. */
+static unsigned
+image_bits(const struct sg_rules *r, const struct sg_attachment *a)
+{
+    unsigned bits = 0;
+    if (a->inline_ref)
+        bits |= IMG_INLINE;
+    if (a->camera)
+        bits |= IMG_PHOTO;
+    else if (a->width > 0 && a->height > 0 &&
+             (unsigned long long)a->width * a->height <=
+                 r->image_small_pixels &&
+             a->size <= r->image_small_bytes)
+        bits |= IMG_SMALL;
+    return bits;
+}
+
+/* ", 1600x1200 pixels, camera photograph, shown in the message" */
+static void
+image_facts(const struct sg_attachment *a, unsigned bits, char *buf,
+            size_t size)
+{
+    char dims[48] = ", size not known";
+    if (a->width > 0)
+        snprintf(dims, sizeof(dims), ", %ux%u pixels", a->width, a->height);
+    snprintf(buf, size, "%s%s%s", dims,
+             (bits & IMG_PHOTO) ? ", camera photograph" : "",
+             (bits & IMG_INLINE) ? ", shown in the message" : "");
+}
+
+static bool
+attachment_type_matches(const struct cond *cd, const struct sg_attachment *a)
+{
+    for (size_t k = 0; k < cd->types.n; k++)
+        if ((a->content_type &&
+             fnmatch(cd->types.v[k], a->content_type, FNM_CASEFOLD) == 0) ||
+            (a->image_type &&
+             fnmatch(cd->types.v[k], a->image_type, FNM_CASEFOLD) == 0))
+            return true;
+    const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
+    for (size_t k = 0; k < cd->exts.n && dot; k++)
+        if (strcasecmp(dot + 1, cd->exts.v[k]) == 0)
+            return true;
+    return false;
 }
 
 static int
@@ -306,21 +487,17 @@ cond_attachment(struct ctx *c, const struct cond *cd, struct flist *out)
     bool any = false;
     for (size_t i = 0; i < v->n_attachments; i++) {
         const struct sg_attachment *a = &v->attachments[i];
-        bool m = false;
-        for (size_t k = 0; k < cd->types.n && !m; k++)
-            if (a->content_type &&
-                fnmatch(cd->types.v[k], a->content_type, FNM_CASEFOLD) == 0)
-                m = true;
-        const char *dot = a->filename ? strrchr(a->filename, '.') : NULL;
-        for (size_t k = 0; k < cd->exts.n && !m && dot; k++)
-            if (strcasecmp(dot + 1, cd->exts.v[k]) == 0)
-                m = true;
-        if (!m)
+        if (!attachment_type_matches(cd, a))
+            continue;
+        unsigned bits = image_bits(c->rules, a);
+        if ((bits & cd->img_is) != cd->img_is || (bits & cd->img_not) != 0)
             continue;
         any = true;
-        char where[300];
-        snprintf(where, sizeof(where), "attachment (%s)",
-                 a->content_type ? a->content_type : "unknown type");
+        char where[300], facts[96] = "";
+        if ((cd->img_is | cd->img_not) != 0) /* say why it counted */
+            image_facts(a, bits, facts, sizeof(facts));
+        snprintf(where, sizeof(where), "attachment (%s%s)",
+                 a->content_type ? a->content_type : "unknown type", facts);
         if (flist_add(out, "attachment",
                       a->filename ? a->filename
                                   : (a->content_type ? a->content_type : "?"),
@@ -406,6 +583,27 @@ cmp_ok(enum cmp op, size_t a, size_t b)
     return false;
 }
 
+/* recipients [PARTIES] OP N: every envelope recipient (Bcc included:
+ * they are envelope recipients), or those that match the parties, not
+ * counting the sender's own addresses (as 'to none').  1, 0, -1. */
+static int
+recipients_count(struct ctx *c, const struct cond *cd)
+{
+    const struct sg_eval_input *in = c->in;
+    if (cd->to.set.roles.n == 0 && cd->to.set.addrs.n == 0)
+        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+    size_t n = 0;
+    for (size_t i = 0; i < in->n_rcpts; i++) {
+        if (is_sender_self(in, &in->rcpts[i]))
+            continue;
+        int m = party_match(c, &cd->to.set, &in->rcpts[i], false);
+        if (m < 0)
+            return -1;
+        n += (size_t)m;
+    }
+    return cmp_ok(cd->cmp, n, cd->count);
+}
+
 /* Evaluate one condition; targets (may be NULL) narrows for 'to any'.
  * 1 true, 0 false, -1 error. */
 static int
@@ -441,7 +639,7 @@ cond_eval(struct ctx *c, const struct cond *cd, bool *targets,
         return 0;
     }
     case C_RECIPIENTS:
-        return cmp_ok(cd->cmp, in->n_rcpts, cd->count);
+        return recipients_count(c, cd);
     case C_CONTENT:
         return cond_content(c, cd, out);
     case C_ATTACHMENT:
@@ -947,6 +1145,12 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     memset(&c, 0, sizeof(c));
     c.rules = rules;
     c.in = in;
+    if (in->sender.person != NULL) {
+        c.personal.own = in->sender.person->personal;
+        c.personal.n_own = in->sender.person->n_personal;
+    }
+    c.personal.lookup = in->personal_lookup;
+    c.personal.ctx = in->personal_lookup_ctx;
     c.lookup.fn = in->pupil_lookup;
     c.lookup.ctx = in->pupil_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
@@ -992,6 +1196,8 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
+    normalised_free(&c);
+    detect_personal_clear(&c.personal);
     detect_lookup_clear(&c.lookup);
     free(targets);
     pcre2_match_data_free(c.md);

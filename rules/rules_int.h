@@ -39,6 +39,7 @@ enum validator {
     VAL_PHONE_MOBILE,
     VAL_PHONE_LANDLINE,
     VAL_EMAIL_PERSONAL,
+    VAL_SOCIAL, /* not one of the school's own accounts */
     VAL_POSTCODE_HOUSE,
     VAL_UPN,
     VAL_NHS,
@@ -52,6 +53,9 @@ struct detector {
     char *name;
     char *describe; /* "a mobile phone number" */
     pcre2_code *re;
+    /* built-in personal-email: the spelt-out forms ("tom at gmail dot
+     * com"), matched after re (detect.c); NULL for the others */
+    pcre2_code *re_spelt;
     enum validator validate;
     bool builtin;
     bool used; /* referenced by a rule */
@@ -66,6 +70,12 @@ int detect_validate(const struct sg_rules *rules, const struct detector *d,
                     const char *text, size_t len, size_t start, size_t end,
                     time_t now);
 int detectors_builtin_add(struct sg_rules *rules, const char **error_r);
+/* The account a social-media match or a school_social_accounts entry
+ * names, as "network/name" (network "" when it does not say), lower
+ * case, into key; 0, or -1 when it names no account. */
+int sg_social_account(const char *text, size_t len, char *key, size_t size);
+/* The built-in consumer mail providers (personal-email), NULL-ended. */
+extern const char *const sg_personal_domains_builtin[];
 /* Normalise a UK phone number in any written form to national digits
  * ("07700900123"); 0 or -1. */
 int sg_phone_normalise(const char *in, char *out, size_t outsz);
@@ -98,8 +108,28 @@ struct detect_sink {
     struct sg_finding **out;
     size_t *n_out;
     size_t max_findings;
+    /* personal-email: registered personal addresses (NULL: none known) */
+    struct detect_personal *personal;
     struct detect_lookup *lookup; /* pupil-roster only; may be NULL */
 };
+
+/* What one evaluation knows of registered personal addresses, which are
+ * personal whatever their domain: the sender's own, and the caller's
+ * directory lookup for anyone's, asked for at most
+ * DETECT_PERSONAL_LOOKUPS different addresses per evaluation (each once;
+ * past that an address is not asked about, so a message listing
+ * thousands costs no more). */
+#define DETECT_PERSONAL_LOOKUPS 32
+struct detect_personal {
+    char *const *own;
+    size_t n_own;
+    sg_personal_lookup_fn *lookup; /* may be NULL */
+    void *ctx;
+    char *asked[DETECT_PERSONAL_LOOKUPS];
+    bool answer[DETECT_PERSONAL_LOOKUPS];
+    size_t n_asked;
+};
+void detect_personal_clear(struct detect_personal *p);
 
 /* ------------------------------------------------------------ tables */
 /* (tables.c) One line of a table with named columns. */
@@ -119,15 +149,25 @@ int tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx);
  * 0 or -1. */
 #define TABLE_SERIAL_MAX 60000
 int tables_serial_date(long serial, struct sg_date *out);
+
 /* Scan text once with the pattern all the sinks' detectors share (the
  * first sink's), offering every match to each: validated, deduplicated,
- * up to its max_findings.  At most DETECT_SCAN_MAX sinks.  Errors name the
- * first sink's detector. */
+ * up to its max_findings.  The text is normalised first (normalise.c) and
+ * findings are its original text.  At most DETECT_SCAN_MAX sinks.  Errors
+ * name the first sink's detector. */
 #define DETECT_SCAN_MAX 4
 int detect_scan(const struct sg_rules *rules, const char *text, size_t len,
                 const char *where, time_t now, pcre2_match_data *md,
                 pcre2_match_context *mctx, const struct detect_sink *sinks,
                 size_t n_sinks);
+/* The same on a text already normalised (normalise.h): a caller that
+ * scans one text with several groups normalises it once. */
+struct sg_norm;
+int detect_scan_normalised(const struct sg_rules *rules,
+                           const struct sg_norm *nt, const char *where,
+                           time_t now, pcre2_match_data *md,
+                           pcre2_match_context *mctx,
+                           const struct detect_sink *sinks, size_t n_sinks);
 
 /* ------------------------------------------------------------ rules */
 enum chan_bits {
@@ -164,13 +204,25 @@ enum scope_bits {
     SC_BODY = 2,
     SC_ATTACHMENTS = 4, /* text of attached files */
     SC_FILENAMES = 8,
-    SC_ALL = 15,
+    SC_REPLY_TO = 16, /* the Reply-To: header: where answers are to go */
+    SC_NAMES = 32, /* display names of From:, Sender:, Reply-To: */
+    SC_ALL = 63,
+    /* not a place: a finding in text quoted from someone other than the
+     * sender (sg_msgview.h, SG_PLACE_QUOTED); "not quoted" leaves it out */
+    SC_QUOTED_OTHER = 128,
 };
 
 struct timeitem {
     enum { T_BETWEEN, T_OUTSIDE, T_DAYS } kind;
     int from_min, to_min; /* minutes after midnight */
     unsigned days;        /* bit 0 Sunday .. bit 6 Saturday */
+};
+
+/* Qualifiers of the attachment condition (eval.c says what each means). */
+enum img_bits {
+    IMG_INLINE = 1, /* shown in the HTML through a cid: link */
+    IMG_SMALL = 2,  /* within the small-image bounds, no camera data */
+    IMG_PHOTO = 4,  /* camera data */
 };
 
 enum cond_kind {
@@ -184,17 +236,25 @@ enum cond_kind {
     C_INCOMPLETE, /* inspection incomplete: view->incomplete != 0 */
 };
 
+/* The language's word for "outside the school": no one in the directory
+ * (external), or anyone reached at a registered personal address. */
+#define SG_ROLE_OUTSIDE "outside"
+
 struct cond {
     enum cond_kind kind;
     struct partyset from; /* C_FROM */
-    struct rcptcond to;   /* C_TO */
+    struct rcptcond to;   /* C_TO; C_RECIPIENTS: to.set, when it has roles
+                             or addresses, says which recipients count */
     enum cmp cmp;         /* C_RECIPIENTS */
     unsigned count;
     struct contentitem *items; /* C_CONTENT */
     size_t n_items;
     unsigned scope;
+    bool not_quoted; /* C_CONTENT: leave out text quoted from others */
     struct strv types; /* C_ATTACHMENT: content type globs */
     struct strv exts;  /* C_ATTACHMENT: "jpg" (no dot, lower case) */
+    unsigned img_is, img_not; /* C_ATTACHMENT: IMG_* qualifiers that must
+                                 hold / must not hold */
     struct timeitem *times; /* C_TIME, ORed */
     size_t n_times;
     char *reg_name; /* C_REGISTER */
@@ -237,7 +297,13 @@ struct sg_rules {
     struct strv school_domains; /* lower case */
     struct strv school_phones;  /* national digits */
     struct strv school_postcodes; /* upper case, no spaces */
+    struct strv personal_domains; /* consumer mail providers, lower case,
+                                     shell wildcards */
+    struct strv school_social; /* "network/name", lower case; network ""
+                                  for a name on any network */
     struct sg_tz *tz;
+    unsigned long image_small_pixels; /* attachment ... small */
+    size_t image_small_bytes;
     char *dsl_contact;
     pcre2_match_context *mctx; /* template; copied per evaluation */
     /* while loading only: the options' known roles (NULL: unchecked) */
@@ -260,6 +326,10 @@ void sg_rules_rule_clear(struct rule *r);
  * (rules_load.c). */
 pcre2_code *rules_compile(const char *pattern, bool caseless,
                           const char **error_r);
+/* The same with more PCRE2 compile options (PCRE2_CASELESS,
+ * PCRE2_USE_OFFSET_LIMIT ...). */
+pcre2_code *rules_compile_with(const char *pattern, uint32_t options,
+                               const char **error_r);
 bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
 /* Template check: every {placeholder} known; 0 or -1 with name of bad one
  * in *bad_r (static). */

@@ -22,11 +22,17 @@
 pcre2_code *
 rules_compile(const char *pattern, bool caseless, const char **error_r)
 {
+    return rules_compile_with(pattern, caseless ? PCRE2_CASELESS : 0,
+                              error_r);
+}
+
+pcre2_code *
+rules_compile_with(const char *pattern, uint32_t options,
+                   const char **error_r)
+{
     int ec;
     PCRE2_SIZE eo;
-    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-    if (caseless)
-        flags |= PCRE2_CASELESS;
+    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | options;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
                                    flags, &ec, &eo, NULL);
     if (re == NULL) {
@@ -60,6 +66,8 @@ sg_rules_free(struct sg_rules **rules_p)
         free(rules->detectors[i].describe);
         if (rules->detectors[i].re)
             pcre2_code_free(rules->detectors[i].re);
+        if (rules->detectors[i].re_spelt)
+            pcre2_code_free(rules->detectors[i].re_spelt);
     }
     free(rules->detectors);
     for (size_t i = 0; i < rules->n_lists; i++) {
@@ -70,6 +78,8 @@ sg_rules_free(struct sg_rules **rules_p)
     strv_clear(&rules->school_domains);
     strv_clear(&rules->school_phones);
     strv_clear(&rules->school_postcodes);
+    strv_clear(&rules->personal_domains);
+    strv_clear(&rules->school_social);
     sg_tz_free(&rules->tz);
     free(rules->dsl_contact);
     if (rules->mctx)
@@ -122,6 +132,49 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
                 pc[k++] = (char)toupper((unsigned char)*p);
         pc[k] = '\0';
         if (strv_add(&rules->school_postcodes, pc) < 0)
+            goto oom;
+    }
+    rules->image_small_pixels = opt->image_small_pixels != 0
+                                    ? opt->image_small_pixels
+                                    : SG_IMAGE_SMALL_PIXELS_DEFAULT;
+    rules->image_small_bytes = opt->image_small_bytes != 0
+                                   ? opt->image_small_bytes
+                                   : SG_IMAGE_SMALL_BYTES_DEFAULT;
+    for (size_t i = 0; sg_personal_domains_builtin[i] != NULL; i++)
+        if (strv_add(&rules->personal_domains,
+                     sg_personal_domains_builtin[i]) < 0)
+            goto oom;
+    for (size_t i = 0; i < opt->n_personal_email_domains; i++) {
+        const char *why;
+        const char *item = opt->personal_email_domains[i];
+        if (sg_rules_personal_domain_check(item, &why) < 0) {
+            *error_r = sg_rules_errorf("personal email domain '%s' %s", item,
+                                       why);
+            sg_rules_free(&rules);
+            return NULL;
+        }
+        char *d = strdup(item + (item[0] == '@'));
+        if (d == NULL)
+            goto oom;
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        int r = strv_add(&rules->personal_domains, d);
+        free(d);
+        if (r < 0)
+            goto oom;
+    }
+    for (size_t i = 0; i < opt->n_school_social_accounts; i++) {
+        const char *item = opt->school_social_accounts[i];
+        char key[160];
+        if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0) {
+            const char *why = "";
+            sg_rules_social_account_check(item, &why);
+            *error_r = sg_rules_errorf("school social media account '%s' %s",
+                                       item, why);
+            sg_rules_free(&rules);
+            return NULL;
+        }
+        if (strv_add(&rules->school_social, key) < 0)
             goto oom;
     }
     if (opt->dsl_contact != NULL) {

@@ -448,11 +448,13 @@ add_party_item(struct parser *ps, void *ctx, const char *item, unsigned line,
                                 "\"\"");
     if (ps->rules->known_roles != NULL && strcasecmp(item, "anyone") != 0 &&
         strcasecmp(item, SG_ROLE_EXTERNAL) != 0 &&
+        strcasecmp(item, SG_ROLE_OUTSIDE) != 0 &&
         !sg_strv_has(ps->rules->known_roles, ps->rules->n_known_roles, item)) {
         char known[300];
         return sg_rules_fail_at(
             ps, line, col,
-            "expected a known role (%s, anyone, external; a site's own roles "
+            "expected a known role (%s, anyone, external, outside; a site's "
+            "own roles "
             "are declared with roles = ...) or a quoted address, found '%s'",
             sg_strv_join(ps->rules->known_roles, ps->rules->n_known_roles,
                          ", ", known, sizeof(known)),
@@ -490,6 +492,20 @@ parse_channels(struct parser *ps, unsigned *ch, bool sender)
         if (sg_rules_lex(ps) < 0)
             return -1;
     }
+}
+
+/* PARTIES [via CHANNELS], of the sender or of recipients. */
+static int
+parse_parties(struct parser *ps, const char *what, struct partyset *set,
+              bool sender)
+{
+    if (parse_items(ps, what, add_party_item, set) < 0)
+        return -1;
+    if (!sg_rules_is_word(ps, "via"))
+        return 0;
+    if (sg_rules_lex(ps) < 0)
+        return -1;
+    return parse_channels(ps, &set->channels, sender);
 }
 
 static int
@@ -602,6 +618,45 @@ add_attach_item(struct parser *ps, void *ctx, const char *item,
     return 0;
 }
 
+/* After the attachment condition's items: qualifiers, each perhaps after
+ * 'not', that must all hold (attachment image/... not small). */
+static int
+parse_image_qualifiers(struct parser *ps, struct cond *c)
+{
+    static const struct {
+        const char *word;
+        unsigned bit;
+    } quals[] = {{"inline", IMG_INLINE}, {"small", IMG_SMALL},
+                 {"photo", IMG_PHOTO}};
+    for (;;) {
+        unsigned line = ps->tok.line, col = ps->tok.col;
+        bool neg = sg_rules_is_word(ps, "not");
+        if (neg && sg_rules_lex(ps) < 0)
+            return -1;
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof(quals) / sizeof(quals[0]); i++)
+            if (sg_rules_is_word(ps, quals[i].word))
+                bit = quals[i].bit;
+        if (bit == 0) {
+            if (neg)
+                return sg_rules_expected(ps, "'inline', 'small' or 'photo' "
+                                             "after 'not'");
+            return 0;
+        }
+        if ((c->img_is | c->img_not) & bit)
+            return sg_rules_fail_at(ps, line, col,
+                                    "'%s' is said twice in one attachment "
+                                    "condition",
+                                    ps->tok.str);
+        if (neg)
+            c->img_not |= bit;
+        else
+            c->img_is |= bit;
+        if (sg_rules_lex(ps) < 0)
+            return -1;
+    }
+}
+
 static int
 parse_uint(struct parser *ps, unsigned *v, const char *what)
 {
@@ -627,16 +682,8 @@ parse_cond(struct parser *ps, struct cond *c)
         c->kind = C_FROM;
         if (sg_rules_lex(ps) < 0)
             return -1;
-        if (parse_items(ps, "a role or a quoted address after 'from'",
-                        add_party_item, &c->from) < 0)
-            return -1;
-        if (sg_rules_is_word(ps, "via")) {
-            if (sg_rules_lex(ps) < 0)
-                return -1;
-            if (parse_channels(ps, &c->from.channels, true) < 0)
-                return -1;
-        }
-        return 0;
+        return parse_parties(ps, "a role or a quoted address after 'from'",
+                             &c->from, true);
     }
     if (sg_rules_is_word(ps, "to")) {
         c->kind = C_TO;
@@ -650,20 +697,23 @@ parse_cond(struct parser *ps, struct cond *c)
             if (sg_rules_lex(ps) < 0)
                 return -1;
         }
-        if (parse_items(ps, "a role or a quoted address after 'to'",
-                        add_party_item, &c->to.set) < 0)
-            return -1;
-        if (sg_rules_is_word(ps, "via")) {
-            if (sg_rules_lex(ps) < 0)
-                return -1;
-            if (parse_channels(ps, &c->to.set.channels, false) < 0)
-                return -1;
-        }
-        return 0;
+        return parse_parties(ps, "a role or a quoted address after 'to'",
+                             &c->to.set, false);
     }
     if (sg_rules_is_word(ps, "recipients")) {
         c->kind = C_RECIPIENTS;
         if (sg_rules_lex(ps) < 0)
+            return -1;
+        /* recipients [PARTIES [via CHANNELS]] [OP] N: with parties, only
+         * the recipients that match them count, and the operator may be
+         * left out ("recipients pupil 1" is "= 1"). */
+        bool parties = ps->tok.type != T_OP &&
+                       !(ps->tok.type == T_WORD &&
+                         isdigit((unsigned char)ps->tok.str[0]));
+        if (parties &&
+            parse_parties(ps, "a comparison (=, !=, <, <=, >, >=) or the "
+                              "roles to count after 'recipients'",
+                          &c->to.set, false) < 0)
             return -1;
         static const struct {
             const char *op;
@@ -675,13 +725,19 @@ parse_cond(struct parser *ps, struct cond *c)
         for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
             if (ps->tok.type == T_OP && strcmp(ps->tok.str, ops[i].op) == 0)
                 break;
-        if (i == sizeof(ops) / sizeof(ops[0]))
-            return sg_rules_expected(ps,
-                                     "a comparison (=, !=, <, <=, >, >=) after "
-                                     "'recipients'");
-        c->cmp = ops[i].c;
-        if (sg_rules_lex(ps) < 0)
-            return -1;
+        c->cmp = CMP_EQ;
+        if (i < sizeof(ops) / sizeof(ops[0])) {
+            c->cmp = ops[i].c;
+            if (sg_rules_lex(ps) < 0)
+                return -1;
+        } else if (!parties || ps->tok.type != T_WORD ||
+                   !isdigit((unsigned char)ps->tok.str[0])) {
+            return sg_rules_expected(
+                ps, parties ? "a comparison (=, !=, <, <=, >, >=) or a "
+                              "number after the roles to count"
+                            : "a comparison (=, !=, <, <=, >, >=) after "
+                              "'recipients'");
+        }
         return parse_uint(ps, &c->count, "a number of recipients");
     }
     if (sg_rules_is_word(ps, "content")) {
@@ -740,9 +796,14 @@ parse_cond(struct parser *ps, struct cond *c)
                     c->scope |= SC_ATTACHMENTS;
                 else if (sg_rules_is_word(ps, "filenames"))
                     c->scope |= SC_FILENAMES;
+                else if (sg_rules_is_word(ps, "reply-to"))
+                    c->scope |= SC_REPLY_TO;
+                else if (sg_rules_is_word(ps, "names"))
+                    c->scope |= SC_NAMES;
                 else
                     return sg_rules_expected(ps, "a place: subject, body, "
-                                                 "attachments or filenames");
+                                                 "attachments, filenames, "
+                                                 "reply-to or names");
                 if (sg_rules_lex(ps) < 0)
                     return -1;
                 if (ps->tok.type != T_COMMA)
@@ -751,16 +812,26 @@ parse_cond(struct parser *ps, struct cond *c)
                     return -1;
             }
         }
+        if (sg_rules_is_word(ps, "not")) {
+            if (sg_rules_lex(ps) < 0)
+                return -1;
+            if (!sg_rules_is_word(ps, "quoted"))
+                return sg_rules_expected(ps, "'quoted' after 'not'");
+            c->not_quoted = true;
+            return sg_rules_lex(ps);
+        }
         return 0;
     }
     if (sg_rules_is_word(ps, "attachment")) {
         c->kind = C_ATTACHMENT;
         if (sg_rules_lex(ps) < 0)
             return -1;
-        return parse_items(ps,
-                           "a content type (image/*) or an extension (.jpg) "
-                           "after 'attachment'",
-                           add_attach_item, c);
+        if (parse_items(ps,
+                        "a content type (image/*) or an extension (.jpg) "
+                        "after 'attachment'",
+                        add_attach_item, c) < 0)
+            return -1;
+        return parse_image_qualifiers(ps, c);
     }
     if (sg_rules_is_word(ps, "time")) {
         c->kind = C_TIME;

@@ -40,6 +40,7 @@ sg_msgview_free(struct sg_msgview **view)
     free(v->from_name);
     free(v->from_addr);
     free(v->message_id);
+    free(v->display_names);
     for (size_t i = 0; i < v->n_sender_claims; i++)
         free(v->sender_claims[i]);
     free(v->sender_claims);
@@ -47,11 +48,14 @@ sg_msgview_free(struct sg_msgview **view)
         free(v->texts[i].text);
         free(v->texts[i].content_type);
         free(v->texts[i].label);
+        free(v->texts[i].quote_author);
+        free(v->texts[i].quote_addr);
     }
     free(v->texts);
     for (size_t i = 0; i < v->n_attachments; i++) {
         free(v->attachments[i].content_type);
         free(v->attachments[i].filename);
+        free(v->attachments[i].content_id);
     }
     free(v->attachments);
     free(v);
@@ -106,4 +110,31 @@ sg_msgview_incomplete_describe(unsigned bit)
         if (sg_incomplete_names[i].bit == bit)
             return sg_incomplete_names[i].describe;
     return NULL;
+}
+
+static const struct {
+    const char *name;
+    const char *describe;
+} sg_places[] = {
+    [SG_PLACE_TEXT] = {"text", "the writer's own text"},
+    [SG_PLACE_QUOTED] = {"quoted", "quoted earlier mail"},
+    [SG_PLACE_HIDDEN] = {"hidden", "text its HTML hides from the reader"},
+    [SG_PLACE_MARKUP] = {"markup", "HTML attribute values, link targets "
+                                   "and CSS content"},
+};
+
+const char *
+sg_msgview_place_name(unsigned place)
+{
+    return place < sizeof(sg_places) / sizeof(*sg_places)
+               ? sg_places[place].name
+               : NULL;
+}
+
+const char *
+sg_msgview_place_describe(unsigned place)
+{
+    return place < sizeof(sg_places) / sizeof(*sg_places)
+               ? sg_places[place].describe
+               : NULL;
 }

@@ -24,6 +24,19 @@ struct sg_header {
     char *value; /* unfolded; RFC 2047 words decoded to UTF-8 */
 };
 
+/* Which place of its part a text is (sg_text_part.place).  A part gives
+ * its own text first (place SG_PLACE_TEXT, always, even when empty), then
+ * one text per other place it has. */
+enum sg_text_place {
+    SG_PLACE_TEXT = 0, /* what the reader is shown as the writer's words,
+                          quoted earlier mail taken out */
+    SG_PLACE_QUOTED,   /* earlier mail quoted in it: '>' lines, <blockquote>,
+                          or what follows a reply or forward header */
+    SG_PLACE_HIDDEN,   /* HTML the reader is not shown (display:none, ...) */
+    SG_PLACE_MARKUP,   /* HTML attribute values (alt, title, value, ...),
+                          link targets, CSS content strings */
+};
+
 /* Decoded text of one text part (text/plain, text/html reduced to text,
  * or another text type, such as a CSV attachment). */
 struct sg_text_part {
@@ -35,6 +48,12 @@ struct sg_text_part {
     unsigned depth; /* 0 top-level message, 1 inside one message/rfc822 */
     bool from_html; /* text was reduced from HTML */
     bool is_attachment; /* part has a file name or disposition attachment */
+    unsigned place; /* enum sg_text_place */
+    /* SG_PLACE_QUOTED: whose words, as the quote header says (a claim,
+     * like From:).  quote_author is the header's "Name <address>" or name,
+     * quote_addr its address; each NULL when the quote names none. */
+    char *quote_author;
+    char *quote_addr;
 };
 
 struct sg_attachment {
@@ -42,6 +61,14 @@ struct sg_attachment {
     char *filename;     /* UTF-8, NULL when the part has none */
     size_t size;        /* decoded bytes */
     unsigned depth;     /* message/rfc822 nesting depth */
+    /* What the part's own bytes say, whatever its declared type
+     * (milter/images.c): an image format, or NULL. */
+    const char *image_type; /* static: "image/png", "image/jpeg", ... */
+    unsigned width, height; /* pixels; 0 when not known */
+    bool camera;        /* EXIF names a camera or when it was taken */
+    bool inline_ref;    /* its Content-ID is the target of a cid: link
+                           in an HTML part of the message */
+    char *content_id;   /* without <>, NULL when none */
 };
 
 struct sg_msgview {
@@ -61,6 +88,9 @@ struct sg_msgview {
     char *from_name;    /* display name of From:, NULL when none */
     char *from_addr;    /* address of From:, NULL when none/unparsable */
     char *message_id;   /* NULL when absent */
+    /* The display names of the From:, Sender: and Reply-To: headers, one a
+     * line, each once; "" when none.  Detectors scan it as a place. */
+    char *display_names;
     /* Who the headers say sent it: every address the From:, Sender: and
      * Reply-To: headers show (each occurrence of each), as mailboxes and
      * as addresses written into a display name ("j.smith@school.example"
@@ -104,6 +134,12 @@ const char *sg_msgview_incomplete_names(unsigned incomplete, char *buf,
 /* What one bit means, for people: "attached messages nested too deep to
  * open"; NULL for a value that is not one bit. */
 const char *sg_msgview_incomplete_describe(unsigned bit);
+
+/* A place (enum sg_text_place) as one word for logs and JSON ("text",
+ * "quoted", "hidden", "markup"), and for people ("the writer's own
+ * text", ...); NULL for an unknown value. */
+const char *sg_msgview_place_name(unsigned place);
+const char *sg_msgview_place_describe(unsigned place);
 
 struct sg_msgview *sg_msgview_new(void);
 void sg_msgview_free(struct sg_msgview **view);

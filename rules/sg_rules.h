@@ -52,6 +52,16 @@ struct sg_rules_options {
     size_t n_school_phone_numbers;
     const char *const *school_postcodes; /* the school's own, any spacing */
     size_t n_school_postcodes;
+    /* The school's own social media accounts, never a finding of
+     * social-media: "@SchoolName" (that name on any network) or a profile
+     * link ("instagram.com/schoolname", that network only). */
+    const char *const *school_social_accounts;
+    size_t n_school_social_accounts;
+    /* Consumer mail providers whose addresses are personal, beyond the
+     * built-in list (gmail.com, hotmail.*, ...): a domain, or a pattern
+     * with shell wildcards ("yahoo.*").  Any case. */
+    const char *const *personal_email_domains;
+    size_t n_personal_email_domains;
     const char *timezone; /* "Europe/London"; NULL or "" means UTC */
     const char *zoneinfo_dir; /* NULL: /usr/share/zoneinfo */
     const char *dsl_contact; /* for {dsl}, e.g. "Mrs A Khan (DSL), ext 210" */
@@ -62,7 +72,14 @@ struct sg_rules_options {
      * stops the load instead of matching nobody.  NULL: not checked. */
     const char *const *known_roles;
     size_t n_known_roles;
+    /* A small image (attachment ... small): at most this many pixels
+     * (width times height) and this many bytes, and no camera data.
+     * 0: the defaults below. */
+    unsigned long image_small_pixels;
+    size_t image_small_bytes;
 };
+#define SG_IMAGE_SMALL_PIXELS_DEFAULT 100000UL
+#define SG_IMAGE_SMALL_BYTES_DEFAULT (100UL * 1024UL)
 
 struct sg_rules;
 
@@ -90,6 +107,11 @@ const char *sg_rules_id(const struct sg_rules *rules, size_t i);
 typedef int sg_name_lookup_fn(void *ctx, const char *name,
                               const struct sg_person **person_r);
 
+/* Registered personal addresses: is address one of the personal
+ * (non-school) addresses the directory registers for someone?  1 yes,
+ * 0 no, -1 on a lookup error (the evaluation then fails). */
+typedef int sg_personal_lookup_fn(void *ctx, const char *address);
+
 /* Exceptions register: is there an entry called name for this sender and
  * recipient, valid at time now?  1 yes, 0 no, -1 error. */
 typedef int sg_register_fn(void *ctx, const char *name,
@@ -114,6 +136,10 @@ struct sg_eval_input {
     void *pupil_lookup_ctx;
     sg_register_fn *in_register; /* may be NULL: register empty */
     void *register_ctx;
+    /* may be NULL: only the sender's own registered personal addresses
+     * (sender.person->personal) are known to personal-email */
+    sg_personal_lookup_fn *personal_lookup;
+    void *personal_lookup_ctx;
     /* true: render the matches' explain_sender and explain_dsl only when
      * the verdict holds or rejects, the verdicts whose texts are read (the
      * reply, the quarantine record, the notices); otherwise they are NULL.
@@ -176,6 +202,19 @@ void sg_verdict_free(struct sg_verdict **verdict);
  * rules is NULL. */
 bool sg_rules_school_address(const struct sg_rules *rules,
                              const char *address);
+
+/* Is domain a consumer mail provider's (the built-in list and the
+ * options' personal_email_domains)?  Subdomains are not ("mail.gmail.com"
+ * is where Gmail's message identifiers live, no one's mailbox). */
+bool sg_rules_personal_domain(const struct sg_rules *rules,
+                              const char *domain);
+/* 0 when item can be a personal_email_domains entry (a domain name,
+ * perhaps with shell wildcards), or -1 with *why_r. */
+int sg_rules_personal_domain_check(const char *item, const char **why_r);
+
+/* 0 when item can be a school_social_accounts entry, or -1 with
+ * *why_r. */
+int sg_rules_social_account_check(const char *item, const char **why_r);
 
 /* "accept", "annotate", "journal", "hold", "reject". */
 const char *sg_action_name(enum sg_action action);

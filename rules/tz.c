@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "rules_int.h"
+#include "sg_bytes.h"
 
 struct rule_part {
     int month, week, wday; /* Mm.w.d */
@@ -62,17 +63,10 @@ num(const char **pp)
     return v;
 }
 
-static uint32_t
-be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
-
 static int64_t
 be64(const unsigned char *p)
 {
-    return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+    return (int64_t)((uint64_t)sg_be32(p) << 32 | sg_be32(p + 4));
 }
 
 /* POSIX offset "[+-]hh[:mm[:ss]]" (west positive); returns chars used. */
@@ -223,9 +217,9 @@ sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
         if (pos + 44 > len)
             goto bad;
         const unsigned char *h = data + pos;
-        uint32_t isut = be32(h + 20), isstd = be32(h + 24),
-                 leap = be32(h + 28), timecnt = be32(h + 32),
-                 typecnt = be32(h + 36), charcnt = be32(h + 40);
+        uint32_t isut = sg_be32(h + 20), isstd = sg_be32(h + 24),
+                 leap = sg_be32(h + 28), timecnt = sg_be32(h + 32),
+                 typecnt = sg_be32(h + 36), charcnt = sg_be32(h + 40);
         size_t tsz = k == 0 ? 4 : 8;
         if (timecnt > 10000 || typecnt > 256 || typecnt == 0 ||
             charcnt > 10000 || leap > 10000 || isut > 256 || isstd > 256)
@@ -246,7 +240,7 @@ sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
                 goto bad;
             }
             for (size_t i = 0; i < timecnt; i++)
-                tz->trans[i] = tsz == 4 ? (int32_t)be32(p + i * 4)
+                tz->trans[i] = tsz == 4 ? (int32_t)sg_be32(p + i * 4)
                                         : be64(p + i * 8);
             p += timecnt * tsz;
             for (size_t i = 0; i < timecnt; i++) {
@@ -256,7 +250,7 @@ sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
             }
             p += timecnt;
             for (size_t i = 0; i < typecnt; i++)
-                tz->utoff[i] = (int32_t)be32(p + i * 6);
+                tz->utoff[i] = (int32_t)sg_be32(p + i * 6);
             if (pass == 2) {
                 size_t fpos = pos + 44 + body;
                 if (fpos < len && data[fpos] == '\n') {

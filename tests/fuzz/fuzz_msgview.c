@@ -48,6 +48,7 @@ check_view(const struct sg_msgview *v)
     check_utf8(v->from_name);
     check_utf8(v->from_addr);
     check_utf8(v->message_id);
+    check_utf8(v->display_names);
     for (size_t i = 0; i < v->n_headers; i++) {
         check_utf8(v->headers[i].name);
         check_utf8(v->headers[i].value);
@@ -70,6 +71,21 @@ check_view(const struct sg_msgview *v)
             abort();
         check_utf8(t->text);
         check_utf8(t->label);
+        /* places: a known one; only a quote names an author, whose
+         * address is lower case and in it */
+        if (sg_msgview_place_name(t->place) == NULL)
+            abort();
+        if (t->place != SG_PLACE_QUOTED &&
+            (t->quote_author != NULL || t->quote_addr != NULL))
+            abort();
+        check_utf8(t->quote_author);
+        check_utf8(t->quote_addr);
+        if (t->quote_addr != NULL &&
+            (t->quote_author == NULL || strchr(t->quote_addr, '@') == NULL))
+            abort();
+        for (const char *p = t->quote_author; p != NULL && *p != '\0'; p++)
+            if ((unsigned char)*p < 0x20)
+                abort();
         total += t->len;
     }
     if (total > SG_MSGVIEW_MAX_TEXT)
@@ -77,6 +93,9 @@ check_view(const struct sg_msgview *v)
     for (size_t i = 0; i < v->n_attachments; i++) {
         check_utf8(v->attachments[i].content_type);
         check_utf8(v->attachments[i].filename);
+        check_utf8(v->attachments[i].content_id);
+        if ((v->attachments[i].width == 0) != (v->attachments[i].height == 0))
+            abort();
         if (v->attachments[i].depth > SG_MSGVIEW_MAX_DEPTH)
             abort();
     }

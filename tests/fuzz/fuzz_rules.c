@@ -2,7 +2,9 @@
  * fuzz_rules.c - libFuzzer target for the rules parser: any input must load
  * or fail with a message naming file, line and column, never crash, leak or
  * read out of bounds.  A rule set that loads is also evaluated once against
- * a small fixed message so that parsed structures are exercised.
+ * a small fixed message so that parsed structures are exercised.  The
+ * input is also read as message text by the detectors that parse what they
+ * match (social accounts, personal email), and as a setting value.
  */
 #include "config.h"
 
@@ -14,9 +16,56 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The input as message text, for the detectors whose validators parse
+ * what they matched: the school's own social accounts, personal email
+ * (providers, identifiers by the line they stand on).  And as a setting
+ * value for the checks of those settings. */
+static void
+detect_text(const uint8_t *data, size_t size)
+{
+    static struct sg_rules *r;
+    if (r == NULL) {
+        static const char *const domains[] = {"school.example"};
+        static const char *const social[] = {"@OakfieldAcademy",
+                                             "instagram.com/oak_pe"};
+        static const char *const extra[] = {"familymail.*"};
+        struct sg_rules_options o;
+        memset(&o, 0, sizeof(o));
+        o.school_domains = domains;
+        o.n_school_domains = 1;
+        o.school_social_accounts = social;
+        o.n_school_social_accounts = 2;
+        o.personal_email_domains = extra;
+        o.n_personal_email_domains = 1;
+        const char *err = NULL;
+        if (sg_rules_load_string("", 0, "fuzz", &o, &r, &err) < 0)
+            abort();
+    }
+    static const char *const dets[] = {"social-media", "personal-email"};
+    for (size_t i = 0; i < 2; i++) {
+        struct sg_finding *f = NULL;
+        size_t n = 0;
+        const char *err = NULL;
+        sg_rules_detect(r, dets[i], (const char *)data, size, 1741774500, &f,
+                        &n, &err);
+        sg_findings_free(&f, &n);
+    }
+    char *item = strndup((const char *)data, size > 300 ? 300 : size);
+    if (item == NULL)
+        return;
+    const char *why = NULL;
+    if (sg_rules_social_account_check(item, &why) < 0 && why == NULL)
+        abort();
+    why = NULL;
+    if (sg_rules_personal_domain_check(item, &why) < 0 && why == NULL)
+        abort();
+    free(item);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    detect_text(data, size);
     static const char *const domains[] = {"school.example"};
     struct sg_rules_options o;
     memset(&o, 0, sizeof(o));

@@ -118,7 +118,8 @@ sg_write_milter_conf() {
                     "school_phone_numbers = 01632 960000" \
                     "school_postcodes = LS1 4AP" \
                     "quarantine_db = $SG_QUARANTINE/quarantine.db" \
-                    "quarantine_dir = $SG_QUARANTINE/messages"; do
+                    "quarantine_dir = $SG_QUARANTINE/messages" \
+                    "extract_helper = $SG_BUILDDIR/extract/safeguard-extract"; do
             key=${line%% =*}
             printf '%s\n' "$@" | grep -q "^$key *=" || echo "$line"
         done
@@ -371,6 +372,28 @@ sg_stop_review() {
 # sg_sink_files QID: the sink's copies of QID (found by their Received:
 # line; a notice may quote the queue id in its text)
 sg_sink_files() { grep -rlsE "\(Postfix\) with E?SMTP id $1;?$" "$SG_SINK_DIR" 2>/dev/null; }
+
+# Sending one message through the private Postfix from the trusted
+# client, and following what became of it.
+# sg_send FILE FROM TO: sets QID (empty, with swaks' last lines shown,
+# when it was not queued); swaks' dialogue is in SG_SWAKS_LOG.
+SG_SENT=0
+sg_send() {
+    SG_SENT=$((SG_SENT + 1))
+    SG_SWAKS_LOG="$SG_WORK/swaks-$SG_SENT.log"
+    swaks --timeout 300 --server "127.0.0.1:$SG_SMTP_PORT" --from "$2" --to "$3" \
+        --data "$1" >"$SG_SWAKS_LOG" 2>&1
+    QID=$(sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$SG_SWAKS_LOG" | head -1)
+    [ -n "$QID" ] || { echo "# not queued:"; tail -5 "$SG_SWAKS_LOG" | sed 's/^/#   /'; }
+}
+# the milter's summary line of QID, once it is there
+sg_summary() { grep -E "^.*$QID: verdict=" "$SG_MILTER_LOG" | tail -1; }
+sg_wait_summary() { sg_wait_for "$SG_MILTER_LOG" "$QID: verdict=" 120; }
+sg_summary_has() { sg_summary | grep -Eq -- "$1"; }
+sg_summary_lacks() { ! sg_summary | grep -Eq -- "$1"; }
+# QID in the hold queue (within 10 s), or at the sink (within 30 s)
+sg_wait_held() { local i; for i in $(seq 1 100); do sg_held "$QID" && return 0; sleep 0.1; done; return 1; }
+sg_wait_delivered() { local i; for i in $(seq 1 300); do [ -n "$(sg_sink_files "$QID")" ] && return 0; sleep 0.1; done; return 1; }
 # sg_sink_copies QID: how many copies of QID reached the sink
 sg_sink_copies() { sg_sink_files "$1" | wc -l; }
 # sg_held QID: is QID in Postfix's hold queue?

@@ -166,6 +166,19 @@ send trusted-office 127.0.0.1 "$SG_SMTP_PORT" "<>" ben.okafor@school.example \
 delivered trusted-office
 check "trusted-office: judged as the office (staff)" grep -Eq "$qid: verdict=[a-z+]* .*from=<>:staff\(header\) sender=<office@school\.example> to=" "$SG_MILTER_LOG"
 
+# a member of staff who logged in may name another school address: a
+# shared mailbox nobody in the directory owns, in Reply-To:, is no outsider
+send staff-shared-reply 127.0.0.2 "$SG_SUBMIT_PORT" "j.smith@school.example" amy.patel@school.example $(auth j.smith staff-pass) \
+    < <(body "John Smith <j.smith@school.example>" "amy.patel@school.example" "Revision" "The revision pack is on the shelf." "Reply-To: maths-dept@school.example")
+delivered staff-shared-reply
+check "staff-shared-reply: judged as the member of staff" grep -Eq "$qid: verdict=[a-z+]* .*from=<j\.smith@school\.example>:staff to=" "$SG_MILTER_LOG"
+check "staff-shared-reply: not held as spoofed or a look-alike" \
+    sh -c "! grep -Eq '$qid: .*(spoofed-school-sender|staff-lookalike)' '$SG_MILTER_LOG'"
+# ... but a pupil who logged in and writes as a teacher is not believed
+send pupil-as-teacher 127.0.0.2 "$SG_SUBMIT_PORT" "amy.patel@school.example" ben.okafor@school.example $(auth amy.patel pupil-pass) \
+    < <(body "John Smith <j.smith@school.example>" "ben.okafor@school.example" "Detention" "$SPOOF")
+held_as pupil-as-teacher spoofed-school-sender-to-pupil '<amy\.patel@school\.example>:external\(forged,header\) sender=<j\.smith@school\.example>'
+
 # more claimed senders than the filter checks: tempfailed, even with
 # failure_action = accept (set above), never let through unjudged
 many=$(for i in $(seq 1 40); do printf 'u%d@club.example, ' "$i"; done)
@@ -217,6 +230,6 @@ send login-null 127.0.0.2 "$SG_SUBMIT_PORT" "<>" amy.patel@school.example $(auth
     < <(body "Homework help <homework.help@freemail.example>" "amy.patel@school.example" "Homework" "$MOBILE")
 held_as login-null personal-contact-details '<>:staff\(auth\) sender=<j\.smith@school\.example>'
 
-check "sent $n messages" test "$n" -eq 18
+check "sent $n messages" test "$n" -eq 20
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]

@@ -18,6 +18,7 @@ school_domains = school.example
 school_phone_numbers = 01632 960000
 school_postcodes = LS1 4AP
 dsl_contact = Mrs Aisha Khan (DSL), extension 210
+extract_helper = $BUILD/extract/safeguard-extract
 CF
 fails=0 n=0
 check() {

@@ -188,6 +188,14 @@ test_errors(void **state)
          "test.conf:1: dsl_addresses = \"dsl@school.example, "
          "@school.example\": \"@school.example\" is not a mail address "
          "(name@domain; several go separated by commas)"},
+        {"\npersonal_email_domains = familymail.example, gmail.com;\n",
+         "test.conf:2: personal_email_domains = \"familymail.example, "
+         "gmail.com;\": \"gmail.com;\" is not a domain (gmail.com, or "
+         "yahoo.* for all of them)"},
+        {"school_social_accounts = @Oakfield, OakfieldPE\n",
+         "test.conf:1: school_social_accounts = \"@Oakfield, OakfieldPE\": "
+         "\"OakfieldPE\" is not an account: @name (on any network) or a "
+         "profile link such as instagram.com/name"},
         {"syslog_facility = kern2\n",
          "test.conf: syslog_facility = \"kern2\": not a syslog facility "
          "(mail, daemon, local0 ... local7)"},

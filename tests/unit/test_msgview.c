@@ -2,8 +2,8 @@
  * test_msgview.c - unit tests of the message view builder
  * (milter/msgview_build.c), driven by real .eml files in unit/data/mime.
  *
- * SECURITY: the messages here are the hostile shapes the builder must
- * survive: broken boundaries, bogus base64, invalid UTF-8, no headers.
+ * SECURITY: the messages here are real-shaped replies and the hostile
+ * shapes the builder must survive: broken boundaries, bogus base64, invalid UTF-8, no headers.
  * Fails through cmocka assertions only.
  */
 #include "config.h"
@@ -22,7 +22,9 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "images.h"
 #include "msgview_build.h"
+#include "quote.h"
 #include "sg_buf.h"
 
 #ifndef SG_TEST_DATA
@@ -108,7 +110,7 @@ struct shape_case {
 
 static const struct shape_case shape_cases[] = {
     {"alternative.eml", "Café réunion £5", 2, 0, 2, 0, false},
-    {"html_only.eml", "Revision group", 1, 0, 1, 0, false},
+    {"html_only.eml", "Revision group", 2, 0, 1, 0, false}, /* + hrefs */
     {"attachments.eml", "Marks and photo", 2, 3, 4, 0, false},
     {"nested.eml", "Fwd: Inner message", 2, 1, 3, 1, false},
     {"malformed.eml", "Broken", 3, 0, 2, 0, true}, /* base64 also as sent */
@@ -268,6 +270,11 @@ test_html_only(void **state)
     assert_null(strstr(t->text, "<p"));
     assert_null(strstr(t->text, "ignored title"));
     assert_string_equal(v->from_name, "Mr Jones");
+    t = &v->texts[1];
+    assert_string_equal(t->label, "body, HTML attributes and link targets");
+    assert_int_equal(t->place, SG_PLACE_MARKUP);
+    assert_string_equal(t->text,
+                        "https://wa.me/447700900123\nhttps://example.org/");
     sg_msgview_free(&v);
 }
 
@@ -356,6 +363,191 @@ test_attachments(void **state)
     assert_null(v->from_name);
     assert_string_equal(v->from_addr, "office@school.example");
     sg_msgview_free(&v);
+}
+
+/* ------------------------------------------------------------- images */
+
+static struct sg_file
+load_image(const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "../images/%s", name);
+    return load(rel);
+}
+
+/* The facts of real image files (tests/unit/data/images/make_images.py). */
+static void
+test_image_probe(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *type;
+        unsigned width, height;
+        bool camera;
+    } cases[] = {
+        {"logo.png", "image/png", 300, 90, false},
+        {"header.png", "image/png", 600, 120, false},
+        {"screenshot.png", "image/png", 1400, 900, false},
+        {"exif.png", "image/png", 64, 48, true},   /* PNG eXIf chunk */
+        {"icon.gif", "image/gif", 16, 16, false},
+        {"photo_exif.jpg", "image/jpeg", 1600, 1200, true},
+        {"plain.jpg", "image/jpeg", 800, 600, false}, /* JFIF, no EXIF */
+        {"lossy.webp", "image/webp", 640, 480, false},
+        {"lossless.webp", "image/webp", 320, 200, false},
+        {"exif.webp", "image/webp", 2000, 1500, true},
+        {"icon.bmp", "image/bmp", 2, 2, false}, /* top-down */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_file f = load_image(cases[i].file);
+        struct sg_image_facts facts;
+        sg_image_probe((const unsigned char *)f.data, f.len, &facts);
+        assert_non_null(facts.type);
+        assert_string_equal(facts.type, cases[i].type);
+        assert_int_equal(facts.width, cases[i].width);
+        assert_int_equal(facts.height, cases[i].height);
+        assert_int_equal(facts.camera, cases[i].camera);
+        /* every cut of the file is read without harm; a cut before the
+         * size says "not known", never a wrong size */
+        for (size_t cut = 0; cut < f.len && cut < 4096; cut++) {
+            char *copy = malloc(cut + 1);
+            assert_non_null(copy);
+            memcpy(copy, f.data, cut);
+            sg_image_probe((const unsigned char *)copy, cut, &facts);
+            assert_true(facts.width == 0 || facts.width == cases[i].width);
+            assert_true(facts.camera == false ||
+                        facts.camera == cases[i].camera);
+            free(copy);
+        }
+        free(f.data);
+    }
+}
+
+/* Bytes that are no image, and images whose headers lie. */
+static void
+test_image_probe_hostile(void **state)
+{
+    (void)state;
+    struct sg_image_facts facts;
+    sg_image_probe((const unsigned char *)"%PDF-1.7\n", 9, &facts);
+    assert_null(facts.type);
+    assert_int_equal(facts.width, 0);
+    sg_image_probe(NULL, 0, &facts);
+    assert_null(facts.type);
+    /* a JPEG whose first segment claims more bytes than there are */
+    static const unsigned char long_seg[] = {0xFF, 0xD8, 0xFF, 0xE1, 0xFF,
+                                             0xF0, 'E', 'x', 'i', 'f', 0, 0};
+    sg_image_probe(long_seg, sizeof(long_seg), &facts);
+    assert_string_equal(facts.type, "image/jpeg");
+    assert_int_equal(facts.width, 0);
+    assert_false(facts.camera);
+    /* a PNG of 0 x 5 pixels has no size */
+    static const unsigned char zero_png[24] = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13,
+        'I', 'H', 'D', 'R', 0, 0, 0, 0, 0, 0, 0, 5};
+    sg_image_probe(zero_png, sizeof(zero_png), &facts);
+    assert_string_equal(facts.type, "image/png");
+    assert_int_equal(facts.width, 0);
+    assert_int_equal(facts.height, 0);
+}
+
+/* cid: links: percent-decoded, in any attribute quoting, CSS url(), and
+ * bounded. */
+static void
+test_cid_refs(void **state)
+{
+    (void)state;
+    struct sg_cid_refs refs = {NULL, 0, 0};
+    static const char html[] =
+        "<img src=\"cid:image001.png@01DAB2C3.5E6F7A80\">"
+        "<IMG SRC='CID:ii_lxq3k9s80'><img src=cid:a%40b.example width=1>"
+        "<td style=\"background:url(cid:bg.jpg)\">cid: </td>cid:";
+    assert_int_equal(sg_cid_refs_scan(&refs, html, strlen(html)), 0);
+    assert_int_equal(refs.n, 4);
+    assert_true(sg_cid_refs_has(&refs, "image001.png@01DAB2C3.5E6F7A80"));
+    assert_true(sg_cid_refs_has(&refs, "ii_lxq3k9s80"));
+    assert_true(sg_cid_refs_has(&refs, "a@b.example"));
+    assert_true(sg_cid_refs_has(&refs, "bg.jpg"));
+    assert_false(sg_cid_refs_has(&refs, "image002.png"));
+    assert_false(sg_cid_refs_has(&refs, NULL));
+    assert_false(sg_cid_refs_has(&refs, ""));
+    sg_cid_refs_free(&refs);
+    /* a flood of links keeps SG_CID_REFS_MAX */
+    struct sg_buf many = SG_BUF_INIT;
+    for (unsigned i = 0; i < SG_CID_REFS_MAX + 50; i++) {
+        char one[40];
+        int n = snprintf(one, sizeof(one), "<img src=\"cid:x%u\">", i);
+        assert_int_equal(sg_buf_append(&many, one, (size_t)n), 0);
+    }
+    assert_int_equal(sg_cid_refs_scan(&refs, many.data, many.len), 0);
+    assert_int_equal(refs.n, SG_CID_REFS_MAX);
+    sg_cid_refs_free(&refs);
+    sg_buf_free(&many);
+}
+
+struct image_case {
+    const char *name; /* the attachment's file name */
+    const char *image_type;
+    unsigned width, height;
+    bool camera, inline_ref;
+};
+
+#define LOGO {"image001.png", "image/png", 300, 90, false, true}
+
+/* Each message's attachments, in order.  Near misses first: signature
+ * logos, icons and a newsletter header, shown by the HTML through cid:
+ * links, are inline with their sizes and no camera.  Then photographs:
+ * attached, pasted into the body (inline, but a camera's), a large
+ * screenshot, a HEIC (size not known) and a photo sent as
+ * application/octet-stream (known by its bytes). */
+static const struct {
+    const char *file;
+    size_t n;
+    struct image_case att[3];
+} image_messages[] = {
+    {"img_outlook_signature.eml", 1, {LOGO}},
+    {"img_gmail_signature.eml", 1,
+     {{"logo.png", "image/png", 240, 80, false, true}}},
+    {"img_icons.eml", 3,
+     {LOGO, {"image002.gif", "image/gif", 16, 16, false, true},
+      {"emoji_1f31e.png", "image/png", 20, 20, false, true}}},
+    {"img_newsletter.eml", 2,
+     {{"header.png", "image/png", 600, 120, false, true}, LOGO}},
+    {"img_camera_attached.eml", 2,
+     {LOGO, {"IMG_4821.JPG", "image/jpeg", 1600, 1200, true, false}}},
+    {"img_pasted_photo.eml", 2,
+     {LOGO, {"image002.jpg", "image/jpeg", 1024, 768, true, true}}},
+    {"img_screenshot.eml", 1,
+     {{"Screenshot 2026-06-24 121744.png", "image/png", 1400, 900, false,
+       false}}},
+    {"img_heic.eml", 1, {{"IMG_4830.HEIC", NULL, 0, 0, false, false}}},
+    {"img_disguised_photo.eml", 1,
+     {{"minutes.dat", "image/jpeg", 1600, 1200, true, false}}},
+};
+
+static void
+test_image_messages(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < sizeof(image_messages) / sizeof(image_messages[0]);
+         m++) {
+        struct sg_msgview *v = build_file(image_messages[m].file);
+        assert_view_valid(v);
+        assert_int_equal(v->n_attachments, image_messages[m].n);
+        for (size_t i = 0; i < image_messages[m].n; i++) {
+            const struct image_case *c = &image_messages[m].att[i];
+            const struct sg_attachment *a = &v->attachments[i];
+            assert_string_equal(a->filename, c->name);
+            if (c->image_type == NULL)
+                assert_null(a->image_type);
+            else
+                assert_string_equal(a->image_type, c->image_type);
+            assert_int_equal(a->width, c->width);
+            assert_int_equal(a->height, c->height);
+            assert_int_equal(a->camera, c->camera);
+            assert_int_equal(a->inline_ref, c->inline_ref);
+        }
+        sg_msgview_free(&v);
+    }
 }
 
 static void
@@ -730,6 +922,432 @@ test_threads(void **state)
     free(f.data);
 }
 
+/* ------------------------------------------------------------- places
+ * Where a part's text comes from (milter/quote.c, milter/html_places.c):
+ * quoted earlier mail and whose words it is, HTML that hides text, and
+ * display names, on replies shaped as Gmail, Outlook, Apple Mail and
+ * Thunderbird write them (reply_*.eml) and on hostile HTML
+ * (html_hiding.eml). */
+
+/* The text with this label, or fail. */
+static const struct sg_text_part *
+text(const struct sg_msgview *v, const char *label)
+{
+    assert_view_valid(v);
+    for (size_t i = 0; i < v->n_texts; i++)
+        if (strcmp(v->texts[i].label, label) == 0)
+            return &v->texts[i];
+    for (size_t i = 0; i < v->n_texts; i++)
+        print_message("have: %s\n", v->texts[i].label);
+    fail_msg("no text labelled \"%s\"", label);
+    return NULL;
+}
+
+static void
+assert_has(const char *hay, const char *needle, bool want)
+{
+    if ((strstr(hay, needle) != NULL) != want)
+        fail_msg("\"%s\" %s in:\n%s", needle, want ? "missing" : "found", hay);
+}
+
+/* Each part of a reply: the writer's words, then the quote, with its
+ * author from the quote header; the HTML alternative gives the same. */
+static void
+check_reply(const struct sg_msgview *v, const char *plain_quote,
+            const char *html_quote, const char *addr, const char *own_number,
+            const char *quoted_number)
+{
+    const char *own[] = {"part 1 (text/plain)", "part 2 (text/html)"};
+    const char *quoted[] = {plain_quote, html_quote};
+    for (size_t i = 0; i < 2; i++) {
+        const struct sg_text_part *o = text(v, own[i]);
+        const struct sg_text_part *q = text(v, quoted[i]);
+        assert_int_equal(o->place, SG_PLACE_TEXT);
+        assert_null(o->quote_author);
+        assert_int_equal(q->place, SG_PLACE_QUOTED);
+        assert_string_equal(q->quote_addr, addr);
+        if (own_number != NULL)
+            assert_has(o->text, own_number, true);
+        assert_has(o->text, quoted_number, false);
+        assert_has(q->text, quoted_number, true);
+        assert_has(q->text, "\n>", false); /* '>' marks taken off */
+        assert_true(q->text[0] != '>');
+        assert_true(o < q); /* a part's own text comes first */
+    }
+}
+
+static void
+test_reply_gmail(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_gmail.eml");
+    const char *q = "quoted from Amy Patel <amy.patel@school.example>";
+    char plain[256], html[256];
+    snprintf(plain, sizeof(plain), "part 1 (text/plain), %s", q);
+    snprintf(html, sizeof(html), "part 2 (text/html), %s", q);
+    check_reply(v, plain, html, "amy.patel@school.example", NULL,
+                "07700 900461");
+    assert_string_equal(text(v, plain)->quote_author,
+                        "Amy Patel <amy.patel@school.example>");
+    /* the attribution line belongs to the quote */
+    assert_has(text(v, "part 1 (text/plain)")->text, "wrote:", false);
+    assert_has(text(v, "part 2 (text/html)")->text, "Best wishes", true);
+    sg_msgview_free(&v);
+}
+
+static void
+test_reply_outlook(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_outlook.eml");
+    const char *q = "quoted from Patel, Amy <amy.patel@school.example>";
+    char plain[256], html[256];
+    snprintf(plain, sizeof(plain), "part 1 (text/plain), %s", q);
+    snprintf(html, sizeof(html), "part 2 (text/html), %s", q);
+    check_reply(v, plain, html, "amy.patel@school.example", "07700 900982",
+                "07700 900123");
+    /* the header block is part of the quote */
+    assert_has(text(v, html)->text, "Sent: 04 November 2025", true);
+    assert_has(text(v, "part 2 (text/html)")->text, "Sent:", false);
+    sg_msgview_free(&v);
+}
+
+/* Outlook for Windows: the header block in a border-top <div> of Word
+ * paragraphs, the quoted mail after it without any '>' or blockquote. */
+static void
+test_reply_outlook_desktop(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_outlook_desktop.eml");
+    const struct sg_text_part *q =
+        text(v, "body, quoted from Patel, Amy <amy.patel@school.example>");
+    assert_has(text(v, "body")->text, "that’s fine", true);
+    assert_has(text(v, "body")->text, "07700", false);
+    assert_has(q->text, "From: Patel, Amy", true);
+    assert_has(q->text, "07700 900123", true);
+    assert_string_equal(q->quote_addr, "amy.patel@school.example");
+    sg_msgview_free(&v);
+}
+
+/* Apple Mail puts the attribution inside the quote, and quotes nest: the
+ * teacher's own earlier words, quoted by the pupil, quoted back. */
+static void
+test_reply_apple(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("reply_apple.eml");
+    const char *parts[] = {"part 1 (text/plain)", "part 2 (text/html)"};
+    for (size_t i = 0; i < 2; i++) {
+        char pupil[256], own[256];
+        snprintf(pupil, sizeof(pupil),
+                 "%s, quoted from Amy Patel <amy.patel@school.example>",
+                 parts[i]);
+        snprintf(own, sizeof(own),
+                 "%s, quoted from Jane Smith <j.smith@school.example>",
+                 parts[i]);
+        assert_has(text(v, parts[i])->text, "07700", false);
+        assert_has(text(v, pupil)->text, "Is this still your number", true);
+        assert_has(text(v, pupil)->text, "07700 900555", false);
+        assert_has(text(v, own)->text, "07700 900555", true);
+        assert_string_equal(text(v, own)->quote_addr, "j.smith@school.example");
+    }
+    sg_msgview_free(&v);
+}
+
+/* Thunderbird: the cite prefix outside a <blockquote type="cite">, an
+ * author with no address. */
+static void
+test_reply_thunderbird(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: Jane Smith <j.smith@school.example>\r\n"
+        "To: Amy Patel <amy.patel@school.example>\r\n"
+        "Subject: Re: Geography field trip\r\n"
+        "User-Agent: Mozilla Thunderbird\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=UTF-8\r\n"
+        "\r\n"
+        "<html><head><meta http-equiv=\"content-type\" content=\"text/html; "
+        "charset=UTF-8\"></head><body>\r\n"
+        "<p>Yes, bring a packed lunch.</p>\r\n"
+        "<div class=\"moz-cite-prefix\">On 03/11/2025 10:02, Amy Patel "
+        "wrote:<br></div>\r\n"
+        "<blockquote type=\"cite\" cite=\"mid:abc@school.example\">"
+        "Do we need lunch? Mum's mobile is 07700 900246 if the coach is "
+        "late.</blockquote>\r\n"
+        "<div class=\"moz-signature\">-- <br>Mrs J Smith<br>Geography<br>"
+        "Tel 01632 960000</div></body></html>\r\n";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    const struct sg_text_part *o = text(v, "body");
+    const struct sg_text_part *q = text(v, "body, quoted from Amy Patel");
+    assert_has(o->text, "packed lunch", true);
+    assert_has(o->text, "Mrs J Smith", true); /* after the quote: own again */
+    assert_has(o->text, "07700", false);
+    assert_has(q->text, "07700 900246", true);
+    assert_string_equal(q->quote_author, "Amy Patel");
+    assert_null(q->quote_addr);
+    sg_msgview_free(&v);
+}
+
+struct split_case {
+    const char *in;
+    const char *own;
+    const char *quote;  /* first quote's text, NULL: none */
+    const char *author; /* its author */
+    const char *addr;   /* its address */
+};
+
+/* The reply header forms, one at a time. */
+static void
+test_quote_split(void **state)
+{
+    (void)state;
+    static const struct split_case cases[] = {
+        /* nothing quoted: the text as it was */
+        {"From: the head's desk\nSent with love\n", "From: the head's desk\n"
+                                                    "Sent with love\n",
+         NULL, NULL, NULL},
+        {"As the poet wrote:\nnothing more", "As the poet wrote:\n"
+                                             "nothing more",
+         NULL, NULL, NULL},
+        /* '>' lines under no header (format=flowed spaces kept) */
+        {"mine\n> theirs \n>> older", "mine", "theirs \nolder", NULL, NULL},
+        /* Gmail's attribution wrapped onto two lines */
+        {"ok\n\nOn Mon, 3 Nov 2025 at 10:02, Amy Patel <amy.patel@school."
+         "example>\nwrote:\n\n> hi\n", "ok\n\n\n",
+         "On Mon, 3 Nov 2025 at 10:02, Amy Patel <amy.patel@school.example>\n"
+         "wrote:\nhi",
+         "Amy Patel <amy.patel@school.example>", "amy.patel@school.example"},
+        /* Outlook's plain text */
+        {"see you\n\n-----Original Message-----\nFrom: Amy Patel [mailto:"
+         "Amy.Patel@School.Example]\nSent: 03 November 2025 10:02\nTo: Jane "
+         "Smith\nSubject: trip\n\nring me",
+         "see you\n",
+         "-----Original Message-----\nFrom: Amy Patel [mailto:Amy.Patel@"
+         "School.Example]\nSent: 03 November 2025 10:02\nTo: Jane Smith\n"
+         "Subject: trip\n\nring me",
+         "Amy Patel [mailto:Amy.Patel@School.Example]",
+         "amy.patel@school.example"},
+        /* Gmail's forward */
+        {"FYI\n\n---------- Forwarded message ---------\nFrom: Sports Club "
+         "<info@club.example>\nDate: Mon, 3 Nov 2025\nSubject: Fixtures\n"
+         "To: <j.smith@school.example>\n\nCall 07700 900111",
+         "FYI\n",
+         "---------- Forwarded message ---------\nFrom: Sports Club <info@"
+         "club.example>\nDate: Mon, 3 Nov 2025\nSubject: Fixtures\nTo: <j."
+         "smith@school.example>\n\nCall 07700 900111",
+         "Sports Club <info@club.example>", "info@club.example"},
+        /* Apple Mail's forward */
+        {"Begin forwarded message:\n\nFrom: Amy <amy@school.example>\n"
+         "Date: 3 November 2025\nTo: Jane\n\nhello", "",
+         "Begin forwarded message:\n\nFrom: Amy <amy@school.example>\n"
+         "Date: 3 November 2025\nTo: Jane\n\nhello",
+         "Amy <amy@school.example>", "amy@school.example"},
+        /* a "From:" in prose with no Sent:/Date: is not a header */
+        {"From: Monday the club opens\nTo: everyone\n", "From: Monday the "
+                                                       "club opens\nTo: "
+                                                       "everyone\n",
+         NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct split_case *c = &cases[i];
+        struct sg_buf own = SG_BUF_INIT;
+        struct sg_quote *q;
+        size_t n;
+        assert_int_equal(sg_quote_split(c->in, strlen(c->in), &own, &q, &n),
+                         0);
+        if (strcmp(own.data, c->own) != 0)
+            fail_msg("case %zu: own \"%s\"", i, own.data);
+        if (c->quote == NULL) {
+            if (n != 0)
+                fail_msg("case %zu: quoted \"%s\"", i, q[0].text.data);
+        } else {
+            assert_true(n >= 1);
+            if (strcmp(q[0].text.data, c->quote) != 0)
+                fail_msg("case %zu: quote \"%s\"", i, q[0].text.data);
+            if (c->author != NULL)
+                assert_string_equal(q[0].author, c->author);
+            if (c->addr != NULL)
+                assert_string_equal(q[0].addr, c->addr);
+        }
+        sg_quote_free(q, n);
+        sg_buf_free(&own);
+    }
+}
+
+/* Many authors: named quotes are bounded, and the words of authors past
+ * the bound count as nobody's (the writer's own, for the rules).  Many
+ * lines: the reader keeps only a few in memory. */
+static void
+test_quote_bound(void **state)
+{
+    (void)state;
+    struct sg_buf in = SG_BUF_INIT, own = SG_BUF_INIT;
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(sg_buf_printf(&in, "On Mon, p%d <p%d@x.example> "
+                                            "wrote:\n> words of %d\n",
+                                       i, i, i),
+                         0);
+    struct sg_quote *q;
+    size_t n;
+    assert_int_equal(sg_quote_split(in.data, in.len, &own, &q, &n), 0);
+    assert_int_equal(n, SG_QUOTE_MAX);
+    assert_null(q[n - 1].author);
+    assert_null(q[n - 1].addr);
+    assert_has(q[n - 1].text.data, "words of 39", true);
+    assert_has(q[0].text.data, "words of 0", true);
+    sg_quote_free(q, n);
+    sg_buf_free(&own);
+    /* many lines: read a few at a time, quotes found however far on */
+    sg_buf_reset(&in);
+    for (int i = 0; i < 100000; i++)
+        assert_int_equal(sg_buf_puts(&in, i % 2 ? "mine\n" : "> theirs\n"), 0);
+    assert_int_equal(sg_buf_puts(&in, "On Mon, Amy <amy@x.example>\nwrote:\n"
+                                      "> last"), 0);
+    assert_int_equal(sg_quote_split(in.data, in.len, &own, &q, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(own.len, 50000 * 5 - 1);
+    assert_null(q[0].author);
+    assert_int_equal(q[0].text.len, 50000 * 7 - 1);
+    assert_string_equal(q[1].addr, "amy@x.example");
+    assert_string_equal(q[1].author, "Amy <amy@x.example>");
+    assert_string_equal(q[1].text.data,
+                        "On Mon, Amy <amy@x.example>\nwrote:\nlast");
+    sg_quote_free(q, n);
+    sg_buf_free(&own);
+    sg_buf_free(&in);
+}
+
+/* HTML that hides text: the hidden span and the comment no longer break
+ * the visible number; hidden text, attribute values, link targets (%XX
+ * undone) and CSS content strings are places of their own. */
+static void
+test_html_hiding(void **state)
+{
+    (void)state;
+    struct sg_msgview *v = build_file("html_hiding.eml");
+    const struct sg_text_part *o = text(v, "body");
+    const struct sg_text_part *h = text(v, "body, hidden HTML");
+    const struct sg_text_part *m =
+        text(v, "body, HTML attributes and link targets");
+    assert_int_equal(h->place, SG_PLACE_HIDDEN);
+    assert_int_equal(m->place, SG_PLACE_MARKUP);
+    assert_has(o->text, "My number: 07700 900222", true);
+    assert_has(o->text, "hidden words", false);
+    assert_has(h->text, "x", true);
+    assert_has(h->text, "hidden words", true);
+    static const char *const markup[] = {
+        "07700 900777\n",     /* CSS content, strings joined */
+        "07700 900888\n",     /* CSS content, \30 escape */
+        "tel:+44 7700 900111\n",
+        "https://www.instagram.com/tom.jones.pe/\n",
+        "07700 900333\n",     /* alt */
+        "mobile 07700 900444\n", /* title */
+        "07700 900555",       /* value */
+    };
+    for (size_t i = 0; i < sizeof(markup) / sizeof(markup[0]); i++)
+        assert_has(m->text, markup[i], true);
+    assert_has(m->text, "cid:", false);
+    assert_string_equal(v->display_names,
+                        "Mr T Jones 07700 900321\n"
+                        "Tom (WhatsApp 07700900654)");
+    sg_msgview_free(&v);
+}
+
+/* What hides and what does not: a small font, faint text or a zero in
+ * another property are shown; CSS strings with escapes, quotes inside
+ * and attr() that gives nothing. */
+static void
+test_html_hiding_edges(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: a@school.example\nSubject: x\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n\n"
+        "<p style=\"font-size:0.5em\">shown1</p>"
+        "<p style=\"opacity: 0.4; margin:0\">shown2</p>"
+        "<p style=\"line-height:0\">shown3</p>"
+        "<p style=\"FONT-SIZE: 0PX\">gone1</p>"
+        "<p style=\"visibility : hidden\">gone2</p>"
+        "<p hidden>gone3</p>"
+        "<p style=\"mso-hide:all\">gone4</p>"
+        "<div style=\"max-height:0px; overflow:hidden\">gone5</div>"
+        "<div style=\"width: 0; overflow: hidden; height: 20px\">gone6</div>"
+        "<div style=\"height:0\">shown4</div>"
+        "<span style=\"color: transparent\">gone7</span>"
+        "<style>a::after{content:'it\\'s \\30 7'}"
+        "b::after { content : attr(title) }"
+        "i::before{content:\"\\1F600\"}</style>"
+        "<p>07<span style=\"";
+    static const char tail[] = ";display:none\">x</span>700 900123</p>";
+    /* padding before the declaration: 8 KiB of it */
+    char pad[8192];
+    memset(pad, 'x', sizeof(pad) - 1);
+    pad[sizeof(pad) - 1] = '\0';
+    pad[0] = ';';
+    gchar *html = g_strconcat(msg, pad, tail, NULL);
+    struct sg_msgview *v = build_mem(html, strlen(html));
+    g_free(html);
+    assert_string_equal(text(v, "body")->text,
+                        "shown1\nshown2\nshown3\nshown4\n07700 900123");
+    assert_string_equal(text(v, "body, hidden HTML")->text,
+                        "gone1\ngone2\ngone3\ngone4\ngone5\ngone6\ngone7\nx");
+    assert_string_equal(text(v, "body, HTML attributes and link targets")->text,
+                        "it's 07\n\U0001F600");
+    sg_msgview_free(&v);
+}
+
+/* Each display name once; none gives "". */
+static void
+test_display_names(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: Ms A Khan <a.khan@school.example>\n"
+        "Sender: ms a khan <a.khan@school.example>\n"
+        "Reply-To: Office <office@school.example>, undisclosed:;\n"
+        "To: p@school.example\n"
+        "Subject: x\n\nhi\n";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    assert_string_equal(v->display_names, "Ms A Khan\nOffice\nundisclosed");
+    sg_msgview_free(&v);
+    static const char bare[] = "From: a@school.example\nSubject: x\n\nhi\n";
+    v = build_mem(bare, sizeof(bare) - 1);
+    assert_string_equal(v->display_names, "");
+    sg_msgview_free(&v);
+}
+
+/* A part with two Content-Type headers, text first: GMime takes the
+ * last, a mail program may show the first.  The text is read, and the
+ * part is still recorded as the attachment GMime saw. */
+static void
+test_two_content_types(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: a@school.example\nTo: b@school.example\nSubject: x\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b1\n\n"
+        "--b1\nContent-Type: text/plain\n\nhello\n"
+        "--b1\nContent-Type: text/plain; charset=utf-8\n"
+        "Content-Type: application/octet-stream\n\n"
+        "my number 07700 900123\n--b1--\n";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    assert_has(text(v, "part 2 (text/plain)")->text, "07700 900123", true);
+    assert_int_equal(v->n_attachments, 1);
+    assert_string_equal(v->attachments[0].content_type,
+                        "application/octet-stream");
+    assert_true(v->malformed);
+    sg_msgview_free(&v);
+    static const char top[] =
+        "From: a@school.example\nSubject: x\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain\nContent-Type: image/png\n\n"
+        "07700 900125\n";
+    v = build_mem(top, sizeof(top) - 1);
+    assert_has(text(v, "body")->text, "07700 900125", true);
+    sg_msgview_free(&v);
+}
+
 static int
 setup(void **state)
 {
@@ -759,6 +1377,10 @@ main(void)
         cmocka_unit_test(test_nested),
         cmocka_unit_test(test_encoded_nested),
         cmocka_unit_test(test_attachments),
+        cmocka_unit_test(test_image_probe),
+        cmocka_unit_test(test_image_probe_hostile),
+        cmocka_unit_test(test_cid_refs),
+        cmocka_unit_test(test_image_messages),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_charsets),
         cmocka_unit_test(test_empty_body),
@@ -771,6 +1393,17 @@ main(void)
         cmocka_unit_test(test_fd_same_as_mem),
         cmocka_unit_test(test_fd_unreadable),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_reply_gmail),
+        cmocka_unit_test(test_reply_outlook),
+        cmocka_unit_test(test_reply_outlook_desktop),
+        cmocka_unit_test(test_reply_apple),
+        cmocka_unit_test(test_reply_thunderbird),
+        cmocka_unit_test(test_quote_split),
+        cmocka_unit_test(test_quote_bound),
+        cmocka_unit_test(test_html_hiding),
+        cmocka_unit_test(test_html_hiding_edges),
+        cmocka_unit_test(test_display_names),
+        cmocka_unit_test(test_two_content_types),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

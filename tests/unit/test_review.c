@@ -294,6 +294,30 @@ test_show(void **state)
         SG_REVIEW_NOT_FOUND);
 }
 
+/* A finding across a line break (a wrapped number) is marked where it
+ * is: findings show the break as a space. */
+static void
+test_marks_line_break(void **state)
+{
+    (void)state;
+    static const char text[] = "ring me on 07700\r\n900123 or\t07700\n900 1";
+    struct sg_review_finding f[2] = {
+        {NULL, "uk-mobile", "07700  900123", "body"},
+        {NULL, "uk-mobile", "or 07700", "body"},
+    };
+    struct sg_review_span *spans = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    assert_int_equal(sg_review_find_marks(text, sizeof(text) - 1, f, 2,
+                                          &spans, &n, &err),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(spans[0].start, 11);
+    assert_int_equal(spans[0].end, 24);
+    assert_memory_equal(text + spans[1].start, "or\t07700", 8);
+    free(spans);
+}
+
 /* ------------------------------------------------------------ decisions */
 
 static void
@@ -949,6 +973,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_order_and_filters, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_show, setup, teardown),
+        cmocka_unit_test(test_marks_line_break),
         cmocka_unit_test_setup_teardown(test_release_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reject_and_escalate, setup,
                                         teardown),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "normalise.h"
 #include "rules_int.h"
 #include "sg_rules.h"
 
@@ -37,6 +38,10 @@ setup(void **state)
     opt.n_school_phone_numbers = 2;
     opt.school_postcodes = postcodes;
     opt.n_school_postcodes = 1;
+    static const char *const social[] = {"@OakfieldAcademy",
+                                         "https://www.instagram.com/oak_pe/"};
+    opt.school_social_accounts = social;
+    opt.n_school_social_accounts = 2;
     const char *err = NULL;
     const char *text = "mode enforce\n";
     if (sg_rules_load_string(text, strlen(text), "t", &opt, &rules, &err) <
@@ -173,21 +178,108 @@ test_personal_email(void **state)
 {
     (void)state;
     static const struct dcase t[] = {
-        {"personal-email", "email me at jo.bloggs@example.com.",
-         "jo.bloggs@example.com"},
-        {"personal-email", "<JO+kids@Mail.Example.ORG>",
-         "JO+kids@Mail.Example.ORG"},
-        {"personal-email", "mr_s@sub.example.net", "mr_s@sub.example.net"},
+        {"personal-email", "email me at jo.bloggs@gmail.com.",
+         "jo.bloggs@gmail.com"},
+        {"personal-email", "<JO+kids@HotMail.CO.UK>", "JO+kids@HotMail.CO.UK"},
+        {"personal-email", "mr_s@yahoo.com", "mr_s@yahoo.com"},
+        {"personal-email", "tom.s@btinternet.com", "tom.s@btinternet.com"},
+        {"personal-email", "x@proton.me", "x@proton.me"},
         {"personal-email", "office@school.example", NULL},
         {"personal-email", "head@mail.school.example", NULL},
-        {"personal-email", "head@school.example.com", "head@school.example.com"},
-        {"personal-email", "someone@notschool.example",
-         "someone@notschool.example"},
+        /* organisations are not personal */
+        {"personal-email", "admissions@university.ac.uk", NULL},
+        {"personal-email", "orders@supplier.co.uk", NULL},
+        {"personal-email", "head@school.example.com", NULL},
+        /* subdomains of a provider hold identifiers, not mailboxes */
+        {"personal-email", "CAF=x8+Ab12@mail.gmail.com", NULL},
+        /* identifiers: calendar and card UIDs, message and part ids */
+        {"personal-email", "BEGIN:VEVENT\r\nUID:4f1e9a2b7c3d@gmail.com\r\n",
+         NULL},
+        {"personal-email", "UID:040000008200E00074C5B7101A82E008000000\r\n"
+                           " 00D0E3@icloud.com\r\nEND:VEVENT", NULL},
+        {"personal-email", "<img src=\"cid:image001.png@gmail.com\">", NULL},
+        {"personal-email", "Message-ID: <8D2C1A7B-22@icloud.com>", NULL},
+        {"personal-email", "> In-Reply-To: <abc.123@me.com>", NULL},
+        {"personal-email", "References: <a@gmail.com>\n <b.c@gmail.com>",
+         NULL},
+        {"personal-email", "Content-ID: <part1.x@yahoo.com>", NULL},
+        /* a real address on the next line is still found */
+        {"personal-email", "UID:4f1e9a2b@google.com\nMail jo@gmail.com",
+         "jo@gmail.com"},
+        {"personal-email", "ORGANIZER;CN=Jo:mailto:jo.b@gmail.com",
+         "jo.b@gmail.com"},
         {"personal-email", "not an email @ all", NULL},
         {"personal-email", "user@localhost", NULL},
         {"personal-email", "@handle only", NULL},
     };
     RUN(t);
+}
+
+/* personal_email_domains adds providers (wildcards too); a value that is
+ * not a domain stops the load. */
+static void
+test_personal_domains_option(void **state)
+{
+    (void)state;
+    static const char *const extra[] = {"Familymail.example", "@kidsmail.*"};
+    struct sg_rules_options opt = {0};
+    opt.personal_email_domains = extra;
+    opt.n_personal_email_domains = 2;
+    struct sg_rules *r = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_load_string("", 0, "t", &opt, &r, &err), 0);
+    assert_true(sg_rules_personal_domain(r, "familymail.example"));
+    assert_true(sg_rules_personal_domain(r, "KIDSMAIL.co.uk"));
+    assert_true(sg_rules_personal_domain(r, "gmail.com")); /* built in */
+    assert_false(sg_rules_personal_domain(r, "mail.familymail.example"));
+    assert_false(sg_rules_personal_domain(r, "university.ac.uk"));
+    sg_rules_free(&r);
+    static const char *const bad[] = {"gmail.com; yahoo.com"};
+    opt.personal_email_domains = bad;
+    opt.n_personal_email_domains = 1;
+    assert_int_equal(sg_rules_load_string("", 0, "t", &opt, &r, &err), -1);
+    assert_non_null(strstr(err, "'gmail.com; yahoo.com' is not a domain"));
+    const char *why = NULL;
+    assert_int_equal(sg_rules_personal_domain_check("*", &why), -1);
+    assert_int_equal(sg_rules_personal_domain_check("hotmail.*", &why), 0);
+}
+
+/* The school's own accounts (school_social_accounts) are not findings:
+ * "@name" on any network, a profile link on its network only. */
+static void
+test_school_social_accounts(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"social-media", "Instagram: @OakfieldAcademy", NULL},
+        {"social-media", "Follow us on Twitter @oakfieldacademy.", NULL},
+        {"social-media", "https://www.instagram.com/OakfieldAcademy/", NULL},
+        {"social-media", "x.com/oakfieldacademy", NULL},
+        {"social-media", "instagram.com/oak_pe", NULL},
+        {"social-media", "insta @oak_pe", NULL},
+        /* a profile link entry is for its own network */
+        {"social-media", "tiktok.com/@oak_pe", "tiktok.com/@oak_pe"},
+        /* not the school's */
+        {"social-media", "insta: @mrsmith_teach", "insta: @mrsmith_teach"},
+        {"social-media", "instagram.com/oakfieldacademy2",
+         "instagram.com/oakfieldacademy2"},
+        {"social-media", "add me on snap", "add me on snap"},
+    };
+    RUN(t);
+    char key[160];
+    assert_int_equal(sg_social_account("https://m.facebook.com/Oak.Field.",
+                                       33, key, sizeof(key)), 0);
+    assert_string_equal(key, "facebook/oak.field");
+    assert_int_equal(sg_social_account("youtube.com/c/OakTV", 19, key,
+                                       sizeof(key)), 0);
+    assert_string_equal(key, "youtube/oaktv");
+    const char *why = NULL;
+    assert_int_equal(sg_rules_social_account_check("@Oak", &why), 0);
+    assert_int_equal(sg_rules_social_account_check("x.com/oak", &why), 0);
+    assert_int_equal(sg_rules_social_account_check("OakfieldAcademy", &why),
+                     -1);
+    assert_int_equal(sg_rules_social_account_check("instagram.com/", &why),
+                     -1);
 }
 
 static void
@@ -502,6 +594,312 @@ test_normalise_and_checks(void **state)
     assert_false(sg_uln_valid("1000000063"));
 }
 
+/* Detectors see normalised text; findings are the text as written. */
+static void
+test_normalised_numbers(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        /* fullwidth digits and plus */
+        {"uk-mobile", "call \xef\xbc\x90\xef\xbc\x97\xef\xbc\x97\xef\xbc\x90"
+                      "\xef\xbc\x90 \xef\xbc\x99\xef\xbc\x90\xef\xbc\x90"
+                      "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93 tonight",
+         "\xef\xbc\x90\xef\xbc\x97\xef\xbc\x97\xef\xbc\x90\xef\xbc\x90 "
+         "\xef\xbc\x99\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92"
+         "\xef\xbc\x93"},
+        {"uk-mobile", "\xef\xbc\x8b" "44 7700 900123",
+         "\xef\xbc\x8b" "44 7700 900123"},
+        /* Arabic-Indic and Devanagari digits */
+        {"uk-mobile", "\xd9\xa0\xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0\xd9\xa9\xd9\xa0"
+                      "\xd9\xa0\xd9\xa1\xd9\xa2\xd9\xa3",
+         "\xd9\xa0\xd9\xa7\xd9\xa7\xd9\xa0\xd9\xa0\xd9\xa9\xd9\xa0"
+         "\xd9\xa0\xd9\xa1\xd9\xa2\xd9\xa3"},
+        {"uk-mobile", "mob \xe0\xa5\xa6\xe0\xa5\xad\xe0\xa5\xad\xe0\xa5\xa6"
+                      "\xe0\xa5\xa6 900123",
+         "\xe0\xa5\xa6\xe0\xa5\xad\xe0\xa5\xad\xe0\xa5\xa6\xe0\xa5\xa6 900123"},
+        /* mathematical bold digits (4-byte UTF-8) */
+        {"uk-mobile", "\xf0\x9d\x9f\x8e\xf0\x9d\x9f\x95 700 900123",
+         "\xf0\x9d\x9f\x8e\xf0\x9d\x9f\x95 700 900123"},
+        /* zero-width space, joiner, word joiner, BOM inside the number */
+        {"uk-mobile", "07700\xe2\x80\x8b" "900\xe2\x80\x8d" "123",
+         "07700\xe2\x80\x8b" "900\xe2\x80\x8d" "123"},
+        {"uk-mobile", "0\xe2\x81\xa0" "7700 9\xef\xbb\xbf" "00123 x",
+         "0\xe2\x81\xa0" "7700 9\xef\xbb\xbf" "00123"},
+        /* soft hyphen, bidi controls */
+        {"uk-mobile", "07700\xc2\xad" "900\xc2\xad" "123",
+         "07700\xc2\xad" "900\xc2\xad" "123"},
+        {"uk-mobile", "\xe2\x80\xae" "07700 900123\xe2\x80\xac!",
+         "07700 900123"},
+        {"uk-mobile", "07700\xe2\x81\xa6" "900123\xe2\x81\xa9",
+         "07700\xe2\x81\xa6" "900123"},
+        /* NUL and other controls inside the number */
+        {"uk-mobile", "07700\x01" "900\x7f" "123", "07700\x01" "900\x7f" "123"},
+        /* a NUL or an invalid byte, as the message view gives it (U+FFFD) */
+        {"uk-mobile", "07700\xef\xbf\xbd" "900574 x", "07700\xef\xbf\xbd" "900574"},
+        /* the school's own number stays allowed in any of these forms */
+        {"uk-mobile", "school mobile \xef\xbc\x90" "7700 900\xe2\x80\x8b" "999",
+         NULL},
+        /* near misses stay misses */
+        {"uk-mobile", "\xef\xbc\x90\xef\xbc\x97/11/2024 09:30", NULL},
+        {"uk-mobile", "Ref: \xef\xbc\x90" "7700 900123", NULL},
+        {"uk-mobile", "\xc2\xa3\xe2\x80\x8b" "07700900123", NULL},
+        /* an email address or handle broken by invisible characters */
+        {"personal-email", "jo.blo\xe2\x80\x8bggs@gm\xc2\xad" "ail.com",
+         "jo.blo\xe2\x80\x8bggs@gm\xc2\xad" "ail.com"},
+        {"personal-email", "\xef\xbd\x8a\xef\xbd\x8f@hotmail.co.uk",
+         "\xef\xbd\x8a\xef\xbd\x8f@hotmail.co.uk"},
+        {"social-media", "insta: @jo\xe2\x80\x8c_b", "insta: @jo\xe2\x80\x8c_b"},
+        {"upn", "B80120\xe2\x80\x8b" "0005001", "B80120\xe2\x80\x8b" "0005001"},
+    };
+    RUN(t);
+}
+
+/* Separators inside numbers: runs of spaces, no-break and thin spaces,
+ * dots and dashes, or one line break. */
+static void
+test_number_separators(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"uk-mobile", "+44\xc2\xa0" "7700\xc2\xa0" "900123",
+         "+44\xc2\xa0" "7700\xc2\xa0" "900123"},
+        {"uk-mobile", "07700\xe2\x80\x89" "900\xe2\x80\x89" "123",
+         "07700\xe2\x80\x89" "900\xe2\x80\x89" "123"},
+        {"uk-mobile", "07700\xe2\x80\xaf" "900123", "07700\xe2\x80\xaf" "900123"},
+        {"uk-mobile", "07700 \xe2\x80\x93 900 \xe2\x80\x93 123",
+         "07700 \xe2\x80\x93 900 \xe2\x80\x93 123"},
+        {"uk-mobile", "07700\xe2\x80\x91" "900\xe2\x80\x91" "123",
+         "07700\xe2\x80\x91" "900\xe2\x80\x91" "123"},
+        {"uk-mobile", "07700  900  123", "07700  900  123"},
+        {"uk-mobile", "07700 . 900 . 123", "07700 . 900 . 123"},
+        /* a wrapped line, an HTML <br>, a format=flowed soft break */
+        {"uk-mobile", "my number is 07700\n900123 ok", "07700 900123"},
+        {"uk-mobile", "ring me on +44 7700 \r\n900 123", "+44 7700   900 123"},
+        {"uk-mobile", "+44\n7700 900123", "+44 7700 900123"},
+        {"uk-landline", "0113 496\n0000", "0113 496 0000"},
+        {"nhs-number", "NHS 943\xc2\xa0" "476\xe2\x80\x93" "5919",
+         "943\xc2\xa0" "476\xe2\x80\x93" "5919"},
+        /* two line breaks are two lines, not one number */
+        {"uk-mobile", "07700\n\n900123", NULL},
+        {"uk-mobile", "07700\n900\n123", NULL},
+        /* dates, times, prices and order numbers stay what they are */
+        {"uk-mobile", "Dates: 07.11.2024\n09.12.2024", NULL},
+        {"uk-mobile", "09.30 \xe2\x80\x93 10.15\n11.00 \xe2\x80\x93 12.00", NULL},
+        {"uk-mobile", "\xc2\xa3" "7.70\n\xc2\xa3" "9.00 each", NULL},
+        {"uk-mobile", "Order no.\n07700 900123", NULL},
+        {"uk-mobile", "Order 0770\n0900123", NULL},
+        {"uk-mobile", "Year 07\n700 pupils 900123", NULL},
+        {"uk-mobile", "ISBN 978\xe2\x80\x93" "0770090012", NULL},
+        {"uk-landline", "Term dates 01.09.2025 \xe2\x80\x93 19.12.2025", NULL},
+        {"uk-landline", "Period 1: 08:50\xe2\x80\x93" "09:50, 2: 09:50", NULL},
+    };
+    RUN(t);
+}
+
+/* The map from normalised offsets back to the original. */
+static void
+test_normalise_map(void **state)
+{
+    (void)state;
+    struct sg_norm n;
+    /* all ASCII: nothing copied */
+    assert_int_equal(sg_normalise("abc 123", 7, &n), 0);
+    assert_ptr_equal(n.text, n.orig);
+    sg_norm_free(&n);
+    /* "a<ZWSP>b<FULLWIDTH 1>c<NUL>d" */
+    const char *in = "a\xe2\x80\x8b" "b\xef\xbc\x91" "c" "\0" "d";
+    size_t inlen = 1 + 3 + 1 + 3 + 1 + 1 + 1;
+    assert_int_equal(sg_normalise(in, inlen, &n), 0);
+    assert_int_equal(n.len, 5);
+    assert_memory_equal(n.text, "ab1cd", 5);
+    size_t os, oe;
+    sg_norm_span(&n, 0, 5, &os, &oe);
+    assert_int_equal(os, 0);
+    assert_int_equal(oe, inlen);
+    sg_norm_span(&n, 1, 2, &os, &oe); /* "b" */
+    assert_int_equal(os, 4);
+    assert_int_equal(oe, 5);
+    sg_norm_span(&n, 2, 3, &os, &oe); /* "1" from the fullwidth one */
+    assert_int_equal(os, 5);
+    assert_int_equal(oe, 8);
+    sg_norm_span(&n, 3, 5, &os, &oe); /* "cd": the NUL inside */
+    assert_int_equal(os, 8);
+    assert_int_equal(oe, 11);
+    sg_norm_free(&n);
+    /* NFKC expansion: the ligature fi is two letters of one character */
+    assert_int_equal(sg_normalise("\xef\xac\x81x", 4, &n), 0);
+    assert_int_equal(n.len, 3);
+    assert_memory_equal(n.text, "fix", 3);
+    sg_norm_span(&n, 1, 3, &os, &oe);
+    assert_int_equal(os, 0);
+    assert_int_equal(oe, 4);
+    sg_norm_free(&n);
+    /* invalid UTF-8 stays, combining marks compose, U+2028 is a line */
+    assert_int_equal(sg_normalise("\xff" "e\xcc\x81\xe2\x80\xa8", 7, &n), 0);
+    assert_int_equal(n.len, 5);
+    assert_memory_equal(n.text, "\xff" "e\xcc\x81\n", 5);
+    sg_norm_free(&n);
+    /* a long run of combining marks is handled in bounded slices */
+    char marks[1 + 2 * 200];
+    marks[0] = 'a';
+    for (size_t i = 0; i < 200; i++)
+        memcpy(marks + 1 + 2 * i, "\xcc\x81", 2);
+    assert_int_equal(sg_normalise(marks, sizeof(marks), &n), 0);
+    assert_true(n.len <= sizeof(marks));
+    sg_norm_free(&n);
+}
+
+/* Addresses spelt out to get past a filter; near misses that are not. */
+static void
+test_spelt_email(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"personal-email", "email me: tom dot smith77 at gmail dot com thx",
+         "tom dot smith77 at gmail dot com"},
+        {"personal-email", "tom(at)gmail(dot)com", "tom(at)gmail(dot)com"},
+        {"personal-email", "it's tom [at] gmail [.] com",
+         "tom [at] gmail [.] com"},
+        {"personal-email", "Tom {AT} Hotmail {DOT} co {DOT} uk",
+         "Tom {AT} Hotmail {DOT} co {DOT} uk"},
+        {"personal-email", "jo_b at outlook.com", "jo_b at outlook.com"},
+        {"personal-email", "tom @ gmail . com", "tom @ gmail . com"},
+        {"personal-email", "tom@ gmail.com", "tom@ gmail.com"},
+        {"personal-email", "write to me at tom dot smith at gmail dot com",
+         "tom dot smith at gmail dot com"},
+        {"personal-email", "t\xe2\x80\x8bom (at) gmail (dot) com",
+         "t\xe2\x80\x8bom (at) gmail (dot) com"},
+        /* the school's own domain, spelt out, is still the school's */
+        {"personal-email", "office at school dot example", NULL},
+        {"personal-email", "office (at) school (dot) example", NULL},
+        /* ordinary English */
+        {"personal-email", "have a look at bbc.co.uk/bitesize", NULL},
+        {"personal-email", "Meet at school at 3.30 tomorrow", NULL},
+        {"personal-email", "we arrive at Leeds dot matrix", NULL},
+        {"personal-email", "See me at break. Bring your book.", NULL},
+        {"personal-email", "Tickets at \xc2\xa3" "5 at the door.com", NULL},
+        {"personal-email", "insta @jo_b", NULL},
+    };
+    RUN(t);
+}
+
+/* Digits written as words, for the phone detectors only. */
+static void
+test_number_words(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"uk-mobile",
+         "ring oh seven seven double oh, nine double oh, one two three ok",
+         "oh seven seven double oh, nine double oh, one two three"},
+        {"uk-mobile", "Zero Seven Seven Zero Zero Nine Zero Zero One Two Three",
+         "Zero Seven Seven Zero Zero Nine Zero Zero One Two Three"},
+        {"uk-mobile", "07700 nine oh oh one two three",
+         "07700 nine oh oh one two three"},
+        {"uk-mobile", "nought seven triple seven\nnine oh oh one two three",
+         "nought seven triple seven nine oh oh one two three"},
+        {"uk-mobile", "plus four four seven seven oh oh nine oh oh one two "
+                      "three",
+         "plus four four seven seven oh oh nine oh oh one two three"},
+        {"uk-landline", "oh one one three, four nine six, oh oh oh oh",
+         "oh one one three, four nine six, oh oh oh oh"},
+        {"uk-mobile", "ring 077 double 0 nine hundred 483.",
+         "077 double 0 nine hundred 483"},
+        {"uk-mobile", "seven thousand nine hundred and two pupils", NULL},
+        {"uk-mobile", "a hundred and seven seven oh oh nine oh oh", NULL},
+        /* the school's number and references, in words, stay allowed */
+        {"uk-mobile", "oh seven seven oh oh nine oh oh nine nine nine", NULL},
+        {"uk-mobile", "order number oh seven seven double oh nine double oh "
+                      "one two three",
+         NULL},
+        /* too few or too many digits; ordinary counting */
+        {"uk-mobile", "one two three four five six seven eight nine ten", NULL},
+        {"uk-mobile", "oh seven seven oh oh nine oh oh one two", NULL},
+        {"uk-mobile", "Year seven, eight and nine; one or two", NULL},
+        {"uk-mobile", "oh seven seven double", NULL},
+        {"personal-email", "oh seven seven double oh nine double oh one two "
+                           "three",
+         NULL},
+    };
+    RUN(t);
+}
+
+/* Number words in hostile amounts stay linear: long runs, many runs. */
+static void
+test_number_words_bounded(void **state)
+{
+    (void)state;
+    size_t len = 1024 * 1024;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    static const char unit[] = "oh seven double ";
+    for (size_t i = 0; i < len; i++)
+        big[i] = unit[i % (sizeof(unit) - 1)];
+    big[len] = '\0';
+    struct sg_finding *f = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_detect(rules, "uk-mobile", big, len, now, &f,
+                                     &n, &err),
+                     0);
+    assert_int_equal(n, 0);
+    static const char unit2[] = "one two three four five six seven eight "
+                                "nine oh ,";
+    for (size_t i = 0; i < len; i++)
+        big[i] = unit2[i % (sizeof(unit2) - 1)];
+    assert_int_equal(sg_rules_detect(rules, "uk-landline", big, len, now, &f,
+                                     &n, &err),
+                     0);
+    sg_findings_free(&f, &n);
+    static const char unit3[] = "a at b dot c (at) d [.] ";
+    for (size_t i = 0; i < len; i++)
+        big[i] = unit3[i % (sizeof(unit3) - 1)];
+    assert_int_equal(sg_rules_detect(rules, "personal-email", big, len, now,
+                                     &f, &n, &err),
+                     0);
+    sg_findings_free(&f, &n);
+    free(big);
+}
+
+/* Handles in the ways people write them. */
+static void
+test_social_phrasings(void **state)
+{
+    (void)state;
+    static const struct dcase t[] = {
+        {"social-media", "find me on Instagram as @jo_b",
+         "find me on Instagram"},
+        {"social-media", "I'm on Instagram as @jo_b", "on Instagram as @jo_b"},
+        {"social-media", "you can find me on insta, @jo_b",
+         "find me on insta"},
+        {"social-media", "I post on TikTok: @jo.b", "on TikTok: @jo.b"},
+        {"social-media", "I'm @jo_b on insta", "@jo_b on insta"},
+        {"social-media", "follow @jobloggs77 over on tiktok",
+         "@jobloggs77 over on tiktok"},
+        {"social-media", "I'm jo_b77 on snap", "I'm jo_b77 on snap"},
+        {"social-media", "my snap is jo.b", "my snap is"},
+        {"social-media", "my snap's jo.b", "my snap's"},
+        {"social-media", "my insta: jo.b", "my insta:"},
+        {"social-media", "add me on TikTok: jo.b", "add me on TikTok"},
+        {"social-media", "hmu on snap", "hmu on snap"},
+        {"social-media", "drills on my TikTok (@coach.dave.b), have a look",
+         "TikTok (@coach.dave.b"},
+        {"social-media", "text me on insta", "text me on insta"},
+        {"social-media", "snap username: jo_b", "snap username: jo_b"},
+        {"social-media", "Snapchat - jobloggs77", "Snapchat - jobloggs77"},
+        {"social-media", "my in\xc2\xad" "sta is jo.b",
+         "my in\xc2\xad" "sta is"},
+        /* near misses */
+        {"social-media", "Our Facebook account is private.", NULL},
+        {"social-media", "Instagram: 25 likes on the trip photos", NULL},
+        {"social-media", "the school is on Instagram and Facebook", NULL},
+        {"social-media", "Twitter - new posts every Friday", NULL},
+        {"social-media", "I'm happy on snap days", NULL},
+        {"social-media", "email jo@snap.example on snap", NULL},
+    };
+    RUN(t);
+}
+
 static void
 test_unknown_detector(void **state)
 {
@@ -546,6 +944,8 @@ main(void)
         cmocka_unit_test(test_uk_mobile),
         cmocka_unit_test(test_uk_landline),
         cmocka_unit_test(test_personal_email),
+        cmocka_unit_test(test_personal_domains_option),
+        cmocka_unit_test(test_school_social_accounts),
         cmocka_unit_test(test_social_media),
         cmocka_unit_test(test_messaging_invite),
         cmocka_unit_test(test_home_address),
@@ -556,6 +956,13 @@ main(void)
         cmocka_unit_test(test_pupil_dob_tables),
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_normalise_and_checks),
+        cmocka_unit_test(test_normalised_numbers),
+        cmocka_unit_test(test_number_separators),
+        cmocka_unit_test(test_normalise_map),
+        cmocka_unit_test(test_spelt_email),
+        cmocka_unit_test(test_number_words),
+        cmocka_unit_test(test_number_words_bounded),
+        cmocka_unit_test(test_social_phrasings),
         cmocka_unit_test(test_unknown_detector),
         cmocka_unit_test(test_linear_on_large_input),
     };

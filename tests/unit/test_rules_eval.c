@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "sg_buf.h"
 #include "sg_rules.h"
 
 /* ------------------------------------------------------------ fixtures */
@@ -409,6 +410,247 @@ test_recipient_conditions(void **state)
     sg_msgview_free(&mv);
 }
 
+/* recipients PARTIES OP N counts the recipients that match (Bcc'd ones
+ * are envelope recipients too), not the sender's own copy: one pupil is
+ * one-to-one, a class is not. */
+static void
+test_recipient_count(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule one2one { from staff to pupil to none staff\n"
+        "               recipients pupil, former-pupil-under-18 = 1\n"
+        "               action journal }\n"
+        "rule bare { recipients pupil 1 action annotate }\n"
+        "rule class { recipients pupil via school > 5 action annotate }\n"
+        "rule total { recipients >= 3 action annotate }\n");
+    struct sg_msgview *mv = view("Homework", "Please finish chapter 3.");
+    struct sg_party rc[30];
+    rc[0] = school(pupil1);
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_non_null(find(v, "one2one"));
+    assert_non_null(find(v, "bare"));
+    assert_null(find(v, "class"));
+    assert_null(find(v, "total"));
+    sg_verdict_free(&v);
+
+    /* The sender's own copy and a parent do not make it less private. */
+    rc[1] = school(teacher);
+    rc[2] = personal("mum@example.com", parent);
+    in.n_rcpts = 3;
+    v = eval(r, &in);
+    assert_non_null(find(v, "one2one"));
+    assert_non_null(find(v, "total"));
+    sg_verdict_free(&v);
+
+    /* Two pupils, a former pupil under 18 with one pupil: not one. */
+    rc[1] = school(pupil2);
+    in.n_rcpts = 2;
+    v = eval(r, &in);
+    assert_null(find(v, "one2one"));
+    assert_null(find(v, "bare"));
+    sg_verdict_free(&v);
+    rc[1] = school(former);
+    v = eval(r, &in);
+    assert_null(find(v, "one2one"));
+    assert_non_null(find(v, "bare"));
+    sg_verdict_free(&v);
+
+    /* A class of 25 (To: one pupil, Bcc: the rest). */
+    for (size_t i = 0; i < 25; i++)
+        rc[i] = school(i % 2 ? pupil2 : pupil1);
+    in.n_rcpts = 25;
+    v = eval(r, &in);
+    assert_null(find(v, "one2one"));
+    assert_non_null(find(v, "class"));
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+/* to outside: no one in the directory, or anyone's registered personal
+ * address, the sender's own included; never a school address. */
+static void
+test_outside(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule out { from staff to outside content upn action hold }\n"
+        "rule ext { from staff to external content upn action annotate }\n");
+    struct sg_msgview *mv = view("Class list", "Amy B801200005001");
+    struct sg_party rc[1] = {personal("john.home@example.net", teacher)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    /* to the teacher's own registered personal address */
+    struct sg_verdict *v = eval(r, &in);
+    assert_non_null(find(v, "out"));
+    assert_null(find(v, "ext")); /* what 'external' never saw */
+    assert_int_equal(v->action, SG_ACTION_HOLD);
+    assert_int_equal(find(v, "out")->n_recipients, 1);
+    sg_verdict_free(&v);
+    /* a parent's registered personal address */
+    rc[0] = personal("pat.home@example.org", parent);
+    v = eval(r, &in);
+    assert_non_null(find(v, "out"));
+    sg_verdict_free(&v);
+    /* no one in the directory */
+    rc[0] = external("admissions@northside.example");
+    v = eval(r, &in);
+    assert_non_null(find(v, "out"));
+    assert_non_null(find(v, "ext"));
+    sg_verdict_free(&v);
+    /* a colleague at school */
+    rc[0] = school(teacher2);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 0);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+/* personal-email: consumer providers, and the sender's own registered
+ * personal addresses whatever their domain; never an organisation's
+ * address, and never an identifier of a message, a part or an event. */
+static void
+test_personal_email_owner(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pe { from staff content personal-email action hold }\n");
+    struct sg_msgview *mv = view(
+        "Re: Year 11 applications",
+        "Write to admissions@university.ac.uk or orders@supplier.co.uk.\n"
+        "Or to me at john.smith.home@example.net\n");
+    struct sg_person *t = person("j.smith@school.example", "John Smith",
+                                 "staff");
+    assert_int_equal(sg_strv_push(&t->personal, &t->n_personal,
+                                  "John.Smith.Home@example.net"), 0);
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(t),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "pe");
+    assert_non_null(m);
+    assert_int_equal(m->n_findings, 1);
+    assert_string_equal(m->findings[0].text, "john.smith.home@example.net");
+    sg_verdict_free(&v);
+    /* someone else writing the same text: an address nobody registered */
+    in.sender = school(teacher);
+    v = eval(r, &in);
+    assert_null(find(v, "pe"));
+    sg_verdict_free(&v);
+    sg_person_free(&t);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+/* The Reply-To: header is a place: a school account asking a pupil to
+ * answer at a personal address is found there; a school one is not. */
+static void
+test_reply_to(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pcd { from staff to pupil content personal-email action hold }\n"
+        "rule body { content personal-email in body action annotate }\n"
+        "rule rt { content personal-email in reply-to action annotate }\n");
+    struct sg_msgview *mv = view("Trip letters", "Please bring the letter.");
+    mv->headers = calloc(2, sizeof(*mv->headers));
+    mv->n_headers = 2;
+    mv->headers[0].name = strdup("From");
+    mv->headers[0].value = strdup("John Smith <j.smith@school.example>");
+    mv->headers[1].name = strdup("reply-to");
+    mv->headers[1].value = strdup("\"Mr Smith\" <jsmith.teach@gmail.com>");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "pcd");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text, "jsmith.teach@gmail.com");
+    assert_string_equal(m->findings[0].where, "Reply-To header");
+    assert_non_null(find(v, "rt"));
+    assert_null(find(v, "body"));
+    sg_verdict_free(&v);
+    free(mv->headers[1].value);
+    mv->headers[1].value = strdup("Oakfield Office <office@school.example>");
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 0);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+/* A directory that registers anna.home@example.org as someone's personal
+ * address, counting the questions; "down@..." is an outage. */
+static int lookups;
+static int
+personal_lookup(void *ctx, const char *address)
+{
+    (void)ctx;
+    lookups++;
+    if (strncmp(address, "down@", 5) == 0)
+        return -1;
+    return strcasecmp(address, "anna.home@example.org") == 0;
+}
+
+/* Anyone's registered personal address is personal email, found through
+ * the caller's lookup: each address asked once, at most 32 asked per
+ * evaluation, and a lookup error fails the evaluation. */
+static void
+test_personal_email_lookup(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule pe { from staff content personal-email action hold }\n");
+    struct sg_msgview *mv = view(
+        "Trip", "Mrs Jones is at Anna.Home@example.org this week; the club "
+                "is info@club.example (info@club.example, info@club.example)."
+                "\nMessage-ID: <anna.home@example.org>\n");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0),
+                               .personal_lookup = personal_lookup};
+    lookups = 0;
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "pe");
+    assert_non_null(m);
+    assert_int_equal(m->n_findings, 1);
+    assert_string_equal(m->findings[0].text, "Anna.Home@example.org");
+    assert_int_equal(lookups, 2); /* the identifier is never asked about */
+    sg_verdict_free(&v);
+
+    /* 40 addresses: 32 asked, the rest not */
+    struct sg_buf b = SG_BUF_INIT;
+    for (int i = 0; i < 40; i++)
+        sg_buf_printf(&b, "club%d@example.net ", i);
+    free(mv->texts[0].text);
+    mv->texts[0].text = sg_buf_steal(&b);
+    mv->texts[0].len = strlen(mv->texts[0].text);
+    lookups = 0;
+    v = eval(r, &in);
+    assert_null(find(v, "pe"));
+    assert_int_equal(lookups, 32);
+    sg_verdict_free(&v);
+
+    /* an outage is an error, never "not personal" */
+    free(mv->texts[0].text);
+    mv->texts[0].text = strdup("write to down@example.net");
+    mv->texts[0].len = strlen(mv->texts[0].text);
+    const char *err = NULL;
+    assert_int_equal(sg_rules_eval(r, &in, &v, &err), -1);
+    assert_non_null(strstr(err, "down@example.net"));
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
 static void
 test_rcpt_time(void **state)
 {
@@ -595,7 +837,7 @@ test_attachments_and_scope(void **state)
     add_attachment(mv, "image/jpeg", "sports-day.jpg");
     add_attachment(mv, "application/octet-stream", "IMG_0001.HEIC");
     free(mv->texts[0].text);
-    mv->texts[0].text = strdup("a@example.com b@example.com a@example.com "
+    mv->texts[0].text = strdup("a@gmail.com b@hotmail.co.uk a@gmail.com "
                                "office@school.example");
     mv->texts[0].len = strlen(mv->texts[0].text);
     v = eval(r, &in);
@@ -606,6 +848,168 @@ test_attachments_and_scope(void **state)
     assert_string_equal(m->findings[0].where, "attachment (image/jpeg)");
     assert_non_null(find(v, "two"));
     assert_int_equal(find(v, "two")->n_findings, 2);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+}
+
+/* add_attachment with what the view builder learns of an image. */
+static void
+add_image(struct sg_msgview *v, const char *type, const char *name,
+          size_t size, unsigned width, unsigned height, bool camera,
+          bool inline_ref)
+{
+    add_attachment(v, type, name);
+    struct sg_attachment *a = &v->attachments[v->n_attachments - 1];
+    a->size = size;
+    a->image_type = width > 0 ? type : NULL;
+    a->width = width;
+    a->height = height;
+    a->camera = camera;
+    a->inline_ref = inline_ref;
+}
+
+/* attachment ... small / photo / inline: signature logos, icons and small
+ * headers are small; a camera's photo never is, whatever its size or
+ * place; an image whose size is not known is never small; the bounds
+ * come from the options. */
+static void
+test_attachment_images(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "rule pics { to external attachment image/*, .heic not small "
+        "action hold }\n"
+        "rule photo { attachment image/* photo action journal }\n"
+        "rule logo { attachment image/* inline not photo small "
+        "action annotate }\n";
+    static const struct {
+        const char *type, *name;
+        size_t size;
+        unsigned w, h;
+        bool camera, inl;
+        bool pics, photo, logo;
+    } cases[] = {
+        /* near misses */
+        {"image/png", "image001.png", 3200, 300, 90, false, true,
+         false, false, true},
+        {"image/gif", "image002.gif", 170, 16, 16, false, true,
+         false, false, true},
+        {"image/png", "header.png", 40000, 600, 120, false, true,
+         false, false, true},
+        {"image/png", "stamp.png", 9000, 120, 120, false, false,
+         false, false, false}, /* small, attached */
+        /* breaches */
+        {"image/jpeg", "IMG_4821.JPG", 2400000, 4032, 3024, true, false,
+         true, true, false},
+        {"image/jpeg", "image002.jpg", 180000, 1024, 768, true, true,
+         true, true, false}, /* pasted into the body */
+        {"image/jpeg", "crop.jpg", 9000, 200, 200, true, false,
+         true, true, false}, /* small, but a camera's */
+        {"image/png", "Screenshot.png", 90000, 1400, 900, false, false,
+         true, false, false},
+        {"image/png", "big-logo.png", 150000, 300, 300, false, true,
+         true, false, false}, /* few pixels, many bytes */
+        {"image/heic", "IMG_4830.HEIC", 2000, 0, 0, false, false,
+         true, false, false}, /* size not known */
+    };
+    struct sg_rules *r = load(text);
+    struct sg_party rc[] = {external("prints@photoprint.example")};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_msgview *mv = view("photos", "see attached");
+        add_image(mv, cases[i].type, cases[i].name, cases[i].size, cases[i].w,
+                  cases[i].h, cases[i].camera, cases[i].inl);
+        struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                                   .rcpts = rc, .n_rcpts = 1,
+                                   .now = at(2025, 3, 12, 10, 0)};
+        struct sg_verdict *v = eval(r, &in);
+        if ((find(v, "pics") != NULL) != cases[i].pics ||
+            (find(v, "photo") != NULL) != cases[i].photo ||
+            (find(v, "logo") != NULL) != cases[i].logo)
+            fail_msg("image case %zu (%s)", i, cases[i].name);
+        sg_verdict_free(&v);
+        sg_msgview_free(&mv);
+    }
+    /* the finding says why */
+    struct sg_msgview *mv = view("photos", "see attached");
+    add_image(mv, "image/jpeg", "image002.jpg", 180000, 1024, 768, true, true);
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_string_equal(find(v, "pics")->findings[0].where,
+                        "attachment (image/jpeg, 1024x768 pixels, camera "
+                        "photograph, shown in the message)");
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+
+    /* the school's bounds: a logo of 27000 pixels is large past 20000 */
+    struct sg_rules_options o;
+    memset(&o, 0, sizeof(o));
+    o.image_small_pixels = 20000;
+    o.image_small_bytes = 1000000;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_load_string(text, strlen(text), "t", &o, &r,
+                                          &err),
+                     0);
+    mv = view("photos", "see attached");
+    add_image(mv, "image/png", "image001.png", 3200, 300, 90, false, true);
+    in.view = mv;
+    v = eval(r, &in);
+    assert_non_null(find(v, "pics"));
+    assert_null(find(v, "logo"));
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
+
+/* Every place is normalised before the detectors, once for all of them
+ * (several rules and detectors read the same texts), and the findings
+ * are the text as written. */
+static void
+test_normalised_places(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule phone { content uk-mobile action hold }\n"
+        "rule subj { content uk-landline in subject action annotate }\n"
+        "rule mail { content personal-email action hold }\n"
+        "rule names { content upn in filenames action hold }\n");
+    /* fullwidth digits and a zero-width space in the subject, a soft
+     * hyphen and number words in the body, a spelt-out address, a bidi
+     * control in an attachment name */
+    struct sg_msgview *mv = view(
+        "ring \xef\xbc\x90\xef\xbc\x91\xef\xbc\x91\xef\xbc\x93 496\xe2\x80\x8b"
+        " 0000",
+        "mob 07700\xc2\xad" "900123, or oh seven seven oh oh nine oh oh "
+        "one two four; jo dot b77 (at) gmail (dot) com");
+    add_attachment(mv, "application/pdf",
+                   "B80120\xe2\x80\xae" "0005001.pdf");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    const struct sg_rule_match *m = find(v, "subj");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text,
+                        "\xef\xbc\x90\xef\xbc\x91\xef\xbc\x91\xef\xbc\x93 "
+                        "496\xe2\x80\x8b 0000");
+    m = find(v, "phone");
+    assert_non_null(m);
+    assert_int_equal(m->n_findings, 2);
+    assert_string_equal(m->findings[0].text, "07700\xc2\xad" "900123");
+    assert_string_equal(m->findings[1].text,
+                        "oh seven seven oh oh nine oh oh one two four");
+    m = find(v, "mail");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text,
+                        "jo dot b77 (at) gmail (dot) com");
+    m = find(v, "names");
+    assert_non_null(m);
+    assert_string_equal(m->findings[0].text,
+                        "B80120\xe2\x80\xae" "0005001");
     sg_verdict_free(&v);
     sg_rules_free(&r);
     sg_msgview_free(&mv);
@@ -1008,6 +1412,103 @@ test_pupil_roster_bounds(void **state)
     roster_dir_free(&d);
 }
 
+/* Add a quoted text to v: whose words its quote header says (NULL, NULL
+ * when it names nobody). */
+static void
+add_quote(struct sg_msgview *v, const char *text, const char *author,
+          const char *addr)
+{
+    v->texts = realloc(v->texts, (v->n_texts + 1) * sizeof(*v->texts));
+    struct sg_text_part *t = &v->texts[v->n_texts++];
+    memset(t, 0, sizeof(*t));
+    t->text = strdup(text);
+    t->len = strlen(text);
+    t->content_type = strdup("text/plain");
+    t->label = strdup(author != NULL ? "body, quoted from someone"
+                                     : "body, quoted");
+    t->place = SG_PLACE_QUOTED;
+    t->quote_author = author != NULL ? strdup(author) : NULL;
+    t->quote_addr = addr != NULL ? strdup(addr) : NULL;
+}
+
+/* "not quoted": words quoted from someone else do not count; the
+ * sender's own quoted words, and quotes that name nobody, do; the same
+ * finding in the sender's own words counts however often it is quoted,
+ * and display names are a place of their own. */
+static void
+test_quoted_places(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule contact { content uk-mobile not quoted action hold }\n"
+        "rule any { content uk-mobile action journal }\n"
+        "rule names { content uk-mobile in names action annotate }\n");
+    struct sg_party rc[] = {school(pupil1)};
+    struct sg_msgview *mv = view("Re: trip", "Thanks, see you at 9.");
+    mv->env_from = strdup("j.smith@school.example");
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    /* the pupil's own number quoted back: only rules that count quotes */
+    add_quote(mv, "my number is 07700 900123", "Amy Pupil <amy.p@school.example>",
+              "amy.p@school.example");
+    struct sg_verdict *v = eval(r, &in);
+    assert_null(find(v, "contact"));
+    assert_non_null(find(v, "any"));
+    assert_string_equal(find(v, "any")->findings[0].where,
+                        "body, quoted from someone");
+    assert_null(find(v, "names"));
+    sg_verdict_free(&v);
+    /* the same number in the sender's own words still counts, although
+     * the quote comes first in the message */
+    free(mv->texts[0].text);
+    mv->texts[0].text = strdup("fine, ring 07700 900123 then");
+    mv->texts[0].len = strlen(mv->texts[0].text);
+    struct sg_text_part first = mv->texts[0];
+    mv->texts[0] = mv->texts[1];
+    mv->texts[1] = first;
+    v = eval(r, &in);
+    assert_non_null(find(v, "contact"));
+    assert_string_equal(find(v, "contact")->findings[0].where, "body");
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+
+    /* the sender's own earlier mail quoted: by address, by name, or a
+     * quote that names nobody */
+    static const char *const whose[][2] = {
+        {"John Smith <J.Smith@school.example>", "j.smith@school.example"},
+        {"John Smith", NULL},
+        {NULL, NULL},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        mv = view("Re: trip", "As I said below.");
+        in.view = mv;
+        add_quote(mv, "Text me on 07700 900555", whose[i][0], whose[i][1]);
+        v = eval(r, &in);
+        if (find(v, "contact") == NULL)
+            fail_msg("quote %zu not counted as the sender's", i);
+        sg_verdict_free(&v);
+        sg_msgview_free(&mv);
+    }
+    /* a name that is not the sender's */
+    mv = view("Re: trip", "As you said below.");
+    in.view = mv;
+    add_quote(mv, "Text me on 07700 900555", "Amy Pupil", NULL);
+    v = eval(r, &in);
+    assert_null(find(v, "contact"));
+    sg_verdict_free(&v);
+    /* a number in a display name */
+    mv->display_names = strdup("Mr Smith 07700 900777");
+    v = eval(r, &in);
+    assert_non_null(find(v, "names"));
+    assert_string_equal(find(v, "names")->findings[0].where,
+                        "sender's display name");
+    assert_non_null(find(v, "contact"));
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
+
 int
 main(void)
 {
@@ -1016,10 +1517,17 @@ main(void)
         cmocka_unit_test(test_test_mode),
         cmocka_unit_test(test_exceptions),
         cmocka_unit_test(test_recipient_conditions),
+        cmocka_unit_test(test_recipient_count),
+        cmocka_unit_test(test_outside),
+        cmocka_unit_test(test_personal_email_owner),
+        cmocka_unit_test(test_reply_to),
+        cmocka_unit_test(test_personal_email_lookup),
         cmocka_unit_test(test_rcpt_time),
         cmocka_unit_test(test_sender_channels),
         cmocka_unit_test(test_time_conditions),
         cmocka_unit_test(test_attachments_and_scope),
+        cmocka_unit_test(test_attachment_images),
+        cmocka_unit_test(test_normalised_places),
         cmocka_unit_test(test_inspection_incomplete),
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
@@ -1028,6 +1536,7 @@ main(void)
         cmocka_unit_test(test_pupil_roster),
         cmocka_unit_test(test_pupil_roster_near_misses),
         cmocka_unit_test(test_pupil_roster_bounds),
+        cmocka_unit_test(test_quoted_places),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

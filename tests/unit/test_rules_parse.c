@@ -68,17 +68,19 @@ static const char full[] =
     "    to none staff\n"
     "    recipients <= 3\n"
     "    content uk-mobile, codeword >= 2 in subject, body, attachments, "
-    "filenames\n"
+    "filenames, names not quoted\n"
     "    attachment image/*, \"video/*\", @exts\n"
     "    time outside 07:00-19:00, weekend, between 12:00-13:00, mon, sun\n"
     "    except from dsl\n"
     "    except register approved-contact\n"
     "    except trip-contact\n"
     "    except to any parent\n"
-    "    except content upn\n"
+    "    except content upn in reply-to\n"
     "    except attachment .pdf\n"
     "    except time weekday\n"
     "    except recipients > 10\n"
+    "    except recipients pupil, \"*@partner.example\" via school >= 20\n"
+    "    except recipients parent 2\n"
     "    action hold\n"
     "    notify sender, dsl, \"safeguarding@school.example\"\n"
     "    explain \"Hi {sender}: {findings} to {pupils} ({rule}, {title}, "
@@ -115,7 +117,7 @@ test_every_construct(void **state)
     assert_int_equal(e->action, SG_ACTION_HOLD);
     assert_int_equal(e->notify.n, 3);
     assert_int_equal(e->n_conds, 7);
-    assert_int_equal(e->n_excepts, 8);
+    assert_int_equal(e->n_excepts, 10);
     const struct cond *c = &e->conds[0];
     assert_int_equal(c->kind, C_FROM);
     assert_int_equal(c->from.roles.n, 3);
@@ -134,7 +136,10 @@ test_every_construct(void **state)
     assert_int_equal(c->kind, C_CONTENT);
     assert_int_equal(c->n_items, 2);
     assert_int_equal(c->items[1].min, 2);
-    assert_int_equal(c->scope, SC_ALL);
+    assert_int_equal(c->scope, SC_SUBJECT | SC_BODY | SC_ATTACHMENTS |
+                                   SC_FILENAMES | SC_NAMES);
+    assert_true(c->not_quoted);
+    assert_int_equal(e->excepts[4].scope, SC_REPLY_TO);
     c = &e->conds[5];
     assert_int_equal(c->types.n, 2);
     assert_int_equal(c->exts.n, 2);
@@ -149,6 +154,19 @@ test_every_construct(void **state)
     assert_int_equal(e->excepts[1].kind, C_REGISTER);
     assert_string_equal(e->excepts[1].reg_name, "approved-contact");
     assert_string_equal(e->excepts[2].reg_name, "trip-contact");
+    /* recipients counted by role, address and channel; "=" implied */
+    assert_int_equal(e->excepts[7].to.set.roles.n, 0);
+    c = &e->excepts[8];
+    assert_int_equal(c->kind, C_RECIPIENTS);
+    assert_int_equal(c->to.set.roles.n, 1);
+    assert_int_equal(c->to.set.addrs.n, 1);
+    assert_int_equal(c->to.set.channels, CH_SCHOOL);
+    assert_int_equal(c->cmp, CMP_GE);
+    assert_int_equal(c->count, 20);
+    c = &e->excepts[9];
+    assert_string_equal(c->to.set.roles.v[0], "parent");
+    assert_int_equal(c->cmp, CMP_EQ);
+    assert_int_equal(c->count, 2);
     assert_false(e->rcpt_decidable);
     assert_true(e->needs_view);
 
@@ -281,6 +299,14 @@ static const struct ecase errors[] = {
                           "after 'to', found '}'"},
     {"rule a { recipients 3 }", "t:1:21: expected a comparison (=, !=, <, "
                                 "<=, >, >=) after 'recipients', found '3'"},
+    {"rule a { recipients pupil }",
+     "t:1:27: expected a comparison (=, !=, <, <=, >, >=) or a number after "
+     "the roles to count, found '}'"},
+    {"rule a { recipients pupil via school >= many }",
+     "t:1:41: expected a number of recipients, found 'many'"},
+    {"rule a { recipients pupil via phone = 1 }",
+     "t:1:31: expected a channel: school, personal or external, found "
+     "'phone'"},
     {"rule a { recipients > x }", "t:1:23: expected a number of recipients, "
                                   "found 'x'"},
     {"rule a { recipients > 1x }", "t:1:23: expected a number of "
@@ -299,14 +325,20 @@ static const struct ecase errors[] = {
     {"rule a { content upn >= many }", "t:1:25: expected a number of "
                                        "findings after '>=', found 'many'"},
     {"rule a { content upn in headers }",
-     "t:1:25: expected a place: subject, body, attachments or filenames, "
-     "found 'headers'"},
+     "t:1:25: expected a place: subject, body, attachments, filenames, "
+     "reply-to or names, found 'headers'"},
+    {"rule a { content upn not body }",
+     "t:1:26: expected 'quoted' after 'not', found 'body'"},
     {"rule a { attachment }", "t:1:21: expected a content type (image/*) "
                               "or an extension (.jpg) after 'attachment', "
                               "found '}'"},
     {"rule a { attachment \".\" }", "t:1:21: expected a content type "
                                     "(image/*) or an extension (.jpg), "
                                     "found \".\""},
+    {"rule a { attachment image/* not }",
+     "t:1:33: expected 'inline', 'small' or 'photo' after 'not', found '}'"},
+    {"rule a { attachment image/* small not small }",
+     "t:1:35: 'small' is said twice in one attachment condition"},
     {"rule a { time }", "t:1:15: expected a time condition: outside "
                         "HH:MM-HH:MM, between HH:MM-HH:MM, weekend, weekday "
                         "or a day (mon, tue, wed, thu, fri, sat, sun), "
@@ -472,21 +504,32 @@ test_known_roles(void **state)
          "notify DSL, \"head@school.example\" }",
          NULL},
         {"rule a { from anyone to \"*@partner.example\" action hold }", NULL},
+        {"rule a { from staff to outside recipients Pupil, governor 1 "
+         "action hold }",
+         NULL},
+        {"rule a { recipients pupl > 1 action hold }",
+         "t:1:21: expected a known role (staff, pupil, parent, dsl, governor, "
+         "anyone, external, outside; a site's own roles are declared with "
+         "roles = ...) or a quoted address, found 'pupl'"},
         {"rule a { from staf to pupil action hold }",
          "t:1:15: expected a known role (staff, pupil, parent, dsl, governor, "
-         "anyone, external; a site's own roles are declared with roles = "
+         "anyone, external, outside; a site's own roles are declared with "
+         "roles = "
          "...) or a quoted address, found 'staf'"},
         {"rule a {\n  from staff\n  to none pupil, parnet\n action hold }",
          "t:3:18: expected a known role (staff, pupil, parent, dsl, governor, "
-         "anyone, external; a site's own roles are declared with roles = "
+         "anyone, external, outside; a site's own roles are declared with "
+         "roles = "
          "...) or a quoted address, found 'parnet'"},
         {"rule a { from staff except from \"dsl \" action hold }",
          "t:1:33: expected a known role (staff, pupil, parent, dsl, governor, "
-         "anyone, external; a site's own roles are declared with roles = "
+         "anyone, external, outside; a site's own roles are declared with "
+         "roles = "
          "...) or a quoted address, found 'dsl '"},
         {"list who { staff, teacher }\nrule a { from @who action hold }",
          "t:2:15: expected a known role (staff, pupil, parent, dsl, governor, "
-         "anyone, external; a site's own roles are declared with roles = "
+         "anyone, external, outside; a site's own roles are declared with "
+         "roles = "
          "...) or a quoted address, found 'teacher'"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

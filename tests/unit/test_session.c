@@ -665,7 +665,119 @@ test_directory_outage(void **state)
                          cases[i].st);
         assert_int_equal(rcpt(s, "<p.jones@school.example>"),
                          cases[i].st);
+        /* nor through a form Postfix rewrites */
+        assert_int_equal(rcpt(s, "<school.example!p.jones>"), cases[i].st);
         assert_int_equal(s->n_rcpts, 0); /* not taken on */
+        sg_session_free(&s);
+    }
+}
+
+/* A recipient written as a route with more forms than are followed:
+ * refused with 5.1.3 over SMTP; kept back (tempfail) when submitted
+ * locally, whatever failure_action says, never let through unjudged. */
+static void
+test_rcpt_unfollowable(void **state)
+{
+    (void)state;
+    char addr[512] = "<";
+    for (int i = 0; i < SG_DIR_ROUTES_MAX; i++)
+        strcat(addr, "school.example!");
+    strcat(addr, "p.jones@[192.0.2.1]>");
+    for (int smtp = 0; smtp < 2; smtp++) {
+        struct sg_session *s =
+            session_with_directory("127.0.0.1", "failure_action = accept\n");
+        s->smtp_client = smtp;
+        assert_int_equal(sg_session_envfrom(s, "<t.smith@school.example>",
+                                            NULL, "QU"),
+                         SG_CONTINUE);
+        struct sg_outcome out = {0};
+        enum sg_status st = sg_session_rcpt(s, addr, &out);
+        if (smtp) {
+            assert_int_equal(st, SG_REJECT);
+            assert_string_equal(out.xcode, "5.1.3");
+            assert_true(out.n_reply >= 1);
+            assert_non_null(strstr(out.reply[0], "route"));
+        } else {
+            assert_int_equal(st, SG_CONTINUE);
+            sg_session_header(s, "Subject", " hi");
+            sg_session_body(s, "hello\r\n", 7);
+            assert_int_equal(eom(s, NULL), SG_TEMPFAIL);
+        }
+        sg_outcome_free(&out);
+        sg_session_free(&s);
+    }
+}
+
+struct rewritten_run {
+    struct sg_session *s;
+    enum sg_status st;
+};
+
+static void
+run_rewritten(void *arg)
+{
+    struct rewritten_run *t = arg;
+    assert_int_equal(sg_session_envfrom(t->s, "<t.smith@school.example>",
+                                        NULL, "QIDW"),
+                     SG_CONTINUE);
+    assert_int_equal(rcpt(t->s, "<p.jones%school.example@[192.0.2.1]>"),
+                     SG_CONTINUE);
+    assert_int_equal(rcpt(t->s, "<P.Jones@School.Example>"), SG_CONTINUE);
+    sg_session_header(t->s, "Subject", " hi");
+    sg_session_body(t->s, "hello\r\n", 7);
+    t->st = eom(t->s, NULL);
+}
+
+/* The summary line names the form a recipient was found through, when
+ * it is not the address as written (case aside). */
+static void
+test_rcpt_rewritten_summary(void **state)
+{
+    (void)state;
+    struct rewritten_run t = {session_with_directory("127.0.0.1", ""),
+                              SG_CONTINUE};
+    char *log = captured(run_rewritten, &t);
+    if (strstr(log, "to=<p.jones%school.example@[192.0.2.1]>="
+                    "<p.jones@school.example>:pupil,"
+                    "<P.Jones@School.Example>:pupil rcpts=2 ") == NULL)
+        fail_msg("unexpected log:\n%s", log);
+    free(log);
+    sg_session_free(&t.s);
+}
+
+/* What the MTA says it does with a recipient counts too: Postfix's
+ * {rcpt_addr}, and with {rcpt_mailer} "local" the local part alone (a
+ * name in mydestination, such as localhost, reaches the local mailbox). */
+static void
+test_rcpt_mta(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rcpt;
+        struct sg_rcpt_mta mta;
+        bool pupil;
+    } cases[] = {
+        {"<p.jones@localhost>", {"p.jones@localhost", "local"}, true},
+        {"<p.jones@localhost>", {"p.jones@localhost", "smtp"}, false},
+        {"<p.jones@localhost>", {NULL, NULL}, false},
+        {"<p.jones@mx.example>", {"p.jones@school.example", "virtual"}, true},
+        {"<\"p.jones\"@localhost>", {"\"p.jones\"@localhost", "local"}, true},
+        {"<x@outside.example>", {"x@outside.example", "smtp"}, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_session *s = session_with_directory("127.0.0.1", "");
+        assert_int_equal(sg_session_envfrom(s, "<t.smith@school.example>",
+                                            NULL, "QM"),
+                         SG_CONTINUE);
+        struct sg_outcome out = {0};
+        assert_int_equal(
+            sg_session_rcpt_mta(s, cases[i].rcpt, &cases[i].mta, &out),
+            SG_CONTINUE);
+        assert_int_equal(s->n_rcpts, 1);
+        if (sg_person_has_role(s->rcpt_people[0], "pupil") != cases[i].pupil)
+            fail_msg("case %zu (%s): pupil %d", i, cases[i].rcpt,
+                     !cases[i].pupil);
+        sg_outcome_free(&out);
         sg_session_free(&s);
     }
 }
@@ -701,6 +813,9 @@ main(void)
         cmocka_unit_test(test_eom_outcome),
         cmocka_unit_test(test_hold_unrecordable),
         cmocka_unit_test(test_directory_outage),
+        cmocka_unit_test(test_rcpt_unfollowable),
+        cmocka_unit_test(test_rcpt_rewritten_summary),
+        cmocka_unit_test(test_rcpt_mta),
         cmocka_unit_test(test_unbracket),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,237 @@
+/*
+ * html_places.c - text that HTML carries besides what it shows (see
+ * html_places.h).
+ *
+ * SECURITY: the HTML is the sender's, parsed by libxml2 (network off)
+ * before it gets here; these functions only read its tree.  Each is
+ * linear in what it reads and writes at most what it reads (an escape
+ * gives at most 4 bytes for its 2 or more), so a hostile message cannot
+ * make the text grow out of bounds.  Code points that are not valid
+ * (surrogates, past U+10FFFF, NUL) become U+FFFD.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "html_places.h"
+
+/* style with its blanks taken out, lower case, in place: all of it, so
+ * that no length of padding puts a declaration out of sight. */
+static void
+sg_style_squeeze(char *style)
+{
+    size_t k = 0;
+    for (const char *p = style; *p != '\0'; p++)
+        if (!isspace((unsigned char)*p))
+            style[k++] = (char)tolower((unsigned char)*p);
+    style[k] = '\0';
+}
+
+/* name:0 as a whole value ("0", "0px", "0.0em"; not "0.5em"). */
+static bool
+sg_style_zero(const char *style, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = strstr(style, name); p != NULL;
+         p = strstr(p + 1, name)) {
+        if (p != style && (isalnum((unsigned char)p[-1]) || p[-1] == '-'))
+            continue;
+        const char *v = p + n;
+        if (*v != '0')
+            continue;
+        while (*v == '0' || *v == '.')
+            v++;
+        if (!isdigit((unsigned char)*v))
+            return true;
+    }
+    return false;
+}
+
+bool
+sg_html_hides(const xmlNode *n)
+{
+    if (n->type != XML_ELEMENT_NODE)
+        return false;
+    if (xmlHasProp(n, (const xmlChar *)"hidden") != NULL)
+        return true;
+    xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
+    if (style == NULL)
+        return false;
+    char *buf = (char *)style;
+    sg_style_squeeze(buf);
+    bool hides = strstr(buf, "display:none") != NULL ||
+                 strstr(buf, "visibility:hidden") != NULL ||
+                 strstr(buf, "mso-hide:all") != NULL ||
+                 strstr(buf, "color:transparent") != NULL ||
+                 sg_style_zero(buf, "font-size:") ||
+                 sg_style_zero(buf, "opacity:") ||
+                 /* a box of no size that clips what it holds */
+                 (strstr(buf, "overflow:hidden") != NULL &&
+                  (sg_style_zero(buf, "height:") ||
+                   sg_style_zero(buf, "max-height:") ||
+                   sg_style_zero(buf, "width:") ||
+                   sg_style_zero(buf, "max-width:")));
+    xmlFree(style);
+    return hides;
+}
+
+static int
+sg_put_cp(struct sg_buf *out, unsigned long cp)
+{
+    char u[4];
+    size_t n;
+    if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        cp = 0xfffd;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xc0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xe0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        u[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        u[0] = (char)(0xf0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        u[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    return sg_buf_append(out, u, n);
+}
+
+/* One CSS string starting at its quote css[*i]; *i is left after it. */
+static int
+sg_css_string(const char *css, size_t len, size_t *i, struct sg_buf *out)
+{
+    char quote = css[(*i)++];
+    while (*i < len && css[*i] != quote && css[*i] != '\n') {
+        if (css[*i] != '\\') {
+            if (sg_buf_putc(out, css[(*i)++]) < 0)
+                return -1;
+            continue;
+        }
+        (*i)++;
+        if (*i >= len)
+            break;
+        if (isxdigit((unsigned char)css[*i])) {
+            unsigned long cp = 0;
+            for (int k = 0; k < 6 && *i < len &&
+                            isxdigit((unsigned char)css[*i]); k++, (*i)++)
+                cp = cp * 16 + (unsigned long)(isdigit((unsigned char)css[*i])
+                                   ? css[*i] - '0'
+                                   : tolower((unsigned char)css[*i]) - 'a' + 10);
+            if (*i < len && isspace((unsigned char)css[*i]))
+                (*i)++; /* the space that ends an escape */
+            if (sg_put_cp(out, cp) < 0)
+                return -1;
+        } else if (css[*i] != '\n' && sg_buf_putc(out, css[(*i)++]) < 0) {
+            return -1;
+        }
+    }
+    if (*i < len && css[*i] == quote)
+        (*i)++;
+    return 0;
+}
+
+int
+sg_css_content(const char *css, size_t len, struct sg_buf *out)
+{
+    for (size_t i = 0; i + 7 <= len; i++) {
+        if (strncasecmp(css + i, "content", 7) != 0 ||
+            (i > 0 && (isalnum((unsigned char)css[i - 1]) ||
+                       css[i - 1] == '-')))
+            continue;
+        size_t k = i + 7;
+        while (k < len && isspace((unsigned char)css[k]))
+            k++;
+        if (k >= len || css[k] != ':')
+            continue;
+        k++;
+        bool any = false;
+        for (;;) {
+            while (k < len && isspace((unsigned char)css[k]))
+                k++;
+            if (k >= len || (css[k] != '"' && css[k] != '\''))
+                break;
+            if (sg_css_string(css, len, &k, out) < 0)
+                return -1;
+            any = true;
+        }
+        if (any && sg_buf_putc(out, '\n') < 0)
+            return -1;
+        i = k > i ? k - 1 : i;
+    }
+    return 0;
+}
+
+/* value with %XX undone (not %00), on a line of its own. */
+static int
+sg_put_unescaped(struct sg_buf *out, const char *value)
+{
+    for (const char *p = value; *p != '\0'; p++) {
+        char c = *p;
+        if (c == '%' && isxdigit((unsigned char)p[1]) &&
+            isxdigit((unsigned char)p[2])) {
+            char hex[3] = {p[1], p[2], '\0'};
+            c = (char)strtol(hex, NULL, 16);
+            p += 2;
+            if (c == '\0')
+                continue;
+        }
+        if (c == '\n' || c == '\r')
+            c = ' ';
+        if (sg_buf_putc(out, c) < 0)
+            return -1;
+    }
+    return sg_buf_putc(out, '\n');
+}
+
+int
+sg_html_markup(const xmlNode *n, struct sg_buf *out)
+{
+    static const char *const attrs[] = {
+        "alt", "title", "value", "placeholder", "aria-label", "label",
+        "summary", "abbr", "href", "data-content", NULL
+    };
+    if (n->type != XML_ELEMENT_NODE)
+        return 0;
+    if (strcmp((const char *)n->name, "style") == 0) {
+        for (const xmlNode *c = n->children; c != NULL; c = c->next)
+            if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
+                && c->content != NULL &&
+                sg_css_content((const char *)c->content,
+                               strlen((const char *)c->content), out) < 0)
+                return -1;
+        return 0;
+    }
+    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
+        if (a->name == NULL)
+            continue;
+        const char *name = (const char *)a->name;
+        bool style = strcasecmp(name, "style") == 0, wanted = false;
+        for (size_t k = 0; attrs[k] != NULL && !wanted; k++)
+            wanted = strcasecmp(name, attrs[k]) == 0;
+        if (!wanted && !style)
+            continue;
+        xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+        if (v == NULL)
+            continue;
+        int r = 0;
+        if (style)
+            r = sg_css_content((const char *)v, strlen((const char *)v), out);
+        else if (*v != '\0')
+            r = sg_put_unescaped(out, (const char *)v);
+        xmlFree(v);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}

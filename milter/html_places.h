@@ -1,0 +1,35 @@
+/*
+ * html_places.h - text that HTML carries besides what it shows: elements
+ * it hides, attribute values, link targets and CSS content strings.  The
+ * message view gives each its own place (sg_msgview.h, enum
+ * sg_text_place), so that the detectors read it without it breaking up
+ * the visible text.
+ */
+#ifndef SG_HTML_PLACES_H
+#define SG_HTML_PLACES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libxml/tree.h>
+
+#include "sg_buf.h"
+
+/* Does the element hide itself and what it holds from the reader
+ * (hidden attribute, or a style with display:none, visibility:hidden,
+ * font-size:0, opacity:0, mso-hide:all, color:transparent, or a height
+ * or width of 0 with overflow:hidden)? */
+bool sg_html_hides(const xmlNode *n);
+
+/* Append the element's text-bearing attribute values (alt, title, value,
+ * placeholder, aria-label, label, href with %XX undone, ...) and the CSS
+ * content strings of its style attribute, or of its text when it is a
+ * <style>, each on a line of its own.  0, or -1 out of memory. */
+int sg_html_markup(const xmlNode *n, struct sg_buf *out);
+
+/* Append the strings of every CSS "content:" declaration in css, each
+ * declaration's strings joined and on a line of its own, escapes undone.
+ * 0, or -1 out of memory. */
+int sg_css_content(const char *css, size_t len, struct sg_buf *out);
+
+#endif

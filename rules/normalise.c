@@ -1,0 +1,270 @@
+/*
+ * normalise.c - the one normalisation every scanned text goes through
+ * before any detector sees it (detect_scan).
+ *
+ * What it does, character by character:
+ *   - NFKC (ICU): fullwidth and other compatibility forms become plain
+ *     ones, no-break and thin spaces become spaces;
+ *   - format characters (Cf: zero-width space and joiners, soft hyphen,
+ *     bidi controls, BOM) and other default-ignorable characters
+ *     (variation selectors, Hangul fillers) are removed;
+ *   - every decimal digit (Nd: Arabic-Indic, Devanagari, mathematical,
+ *     fullwidth ...) becomes its ASCII digit;
+ *   - NUL and the other C0 and C1 controls (not tab, CR, LF) are removed;
+ *     U+2028 and U+2029 become a line feed.
+ * It keeps a map from the normalised text back to the original (pieces:
+ * runs copied as they were, and each changed character), so a finding is
+ * reported as the original text.
+ *
+ * Cost: one pass.  Printable ASCII is copied in runs without looking at
+ * it further (and a text that is all printable ASCII is not copied at
+ * all); each other character costs a few ICU property look-ups.  Memory:
+ * the normalised text (never longer than the original plus ICU's bounded
+ * expansion of one character) and one piece per changed character.
+ *
+ * SECURITY: the text is attacker-controlled.  Invalid UTF-8 bytes are kept
+ * as they are (PCRE2 matches with PCRE2_MATCH_INVALID_UTF); a run of
+ * combining marks is normalised in slices of at most SEG_MAX characters,
+ * so no input makes ICU's work per character grow.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+#include "normalise.h"
+#include "sg_buf.h"
+#include "sg_utf8.h"
+
+#define SEG_MAX 16     /* code points normalised together */
+#define SEG_OUT 256    /* UTF-16 units of one slice's NFKC form */
+
+static bool
+plain_ascii(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Characters removed outright. */
+static bool
+dropped(UChar32 c)
+{
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+        return c != '\t' && c != '\n' && c != '\r';
+    /* U+FFFD stands where the message view found a NUL or a byte that was
+     * not UTF-8: like a control, it must not split a number */
+    if (c == 0xfffd)
+        return true;
+    return u_charType(c) == U_FORMAT_CHAR ||
+           u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+
+static int
+add_piece(struct sg_norm *n, size_t norm, size_t orig, bool verbatim)
+{
+    if (n->n_pieces > 0) {
+        struct sg_norm_piece *last = &n->pieces[n->n_pieces - 1];
+        /* a verbatim piece grows; removals in a row are one piece */
+        if (last->verbatim && verbatim)
+            return 0;
+        if (last->norm == norm && !last->verbatim && !verbatim)
+            return 0;
+    }
+    if (n->n_pieces == n->cap_pieces) {
+        size_t cap = n->cap_pieces ? n->cap_pieces * 2 : 64;
+        struct sg_norm_piece *p = realloc(n->pieces, cap * sizeof(*p));
+        if (p == NULL)
+            return -1;
+        n->pieces = p;
+        n->cap_pieces = cap;
+    }
+    n->pieces[n->n_pieces++] =
+        (struct sg_norm_piece){(uint32_t)norm, (uint32_t)orig, verbatim};
+    return 0;
+}
+
+/* Append one code point of NFKC output, filtered. */
+static int
+put_cp(struct sg_buf *b, UChar32 c)
+{
+    if (dropped(c))
+        return 0;
+    if (c == 0x2028 || c == 0x2029)
+        return sg_buf_putc(b, '\n');
+    if (c >= 0x80 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER)
+        return sg_buf_putc(b, (char)('0' + u_charDigitValue(c)));
+    uint8_t u[4];
+    int32_t k = 0;
+    U8_APPEND_UNSAFE(u, k, c);
+    return sg_buf_append(b, u, (size_t)k);
+}
+
+/* One character at p (with the combining characters after it): 1 when it
+ * stays as written, 0 when out has its replacement; *used_r bytes read. */
+static int
+one_char(const UNormalizer2 *nfkc, const unsigned char *p, size_t left,
+         struct sg_buf *out, size_t *used_r)
+{
+    uint32_t cp;
+    size_t k = sg_utf8_decode(p, left, &cp);
+    if (k == 0) { /* an invalid byte stays as it is */
+        *used_r = 1;
+        return 1;
+    }
+    UChar32 c = (UChar32)cp;
+    if (dropped(c)) {
+        *used_r = k;
+        return 0;
+    }
+    UChar seg[SEG_MAX * 2];
+    int32_t sl = 0;
+    U16_APPEND_UNSAFE(seg, sl, c);
+    size_t used = k;
+    int ncp = 1;
+    bool filtered = false;
+    /* the characters that combine with it */
+    while (used < left && ncp < SEG_MAX && p[used] >= 0x80) {
+        uint32_t nx;
+        size_t nk = sg_utf8_decode(p + used, left - used, &nx);
+        if (nk == 0 || unorm2_hasBoundaryBefore(nfkc, (UChar32)nx))
+            break;
+        used += nk;
+        if (dropped((UChar32)nx)) {
+            filtered = true;
+            continue;
+        }
+        U16_APPEND_UNSAFE(seg, sl, (UChar32)nx);
+        ncp++;
+    }
+    *used_r = used;
+    UErrorCode err = U_ZERO_ERROR;
+    bool digit = u_charType(c) == U_DECIMAL_DIGIT_NUMBER;
+    if (!filtered && !digit && c != 0x2028 && c != 0x2029 &&
+        unorm2_isNormalized(nfkc, seg, sl, &err) && U_SUCCESS(err))
+        return 1;
+    UChar dst[SEG_OUT];
+    err = U_ZERO_ERROR;
+    int32_t dl = unorm2_normalize(nfkc, seg, sl, dst, SEG_OUT, &err);
+    if (U_FAILURE(err)) { /* cannot happen for SEG_MAX characters */
+        memcpy(dst, seg, (size_t)sl * sizeof(UChar));
+        dl = sl;
+    }
+    for (int32_t i = 0; i < dl;) {
+        UChar32 oc;
+        U16_NEXT(dst, i, dl, oc);
+        if (put_cp(out, oc) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+sg_normalise(const char *in, size_t len, struct sg_norm *n)
+{
+    memset(n, 0, sizeof(*n));
+    n->orig = in;
+    n->orig_len = len;
+    const unsigned char *p = (const unsigned char *)in;
+    size_t i = 0;
+    while (i < len && plain_ascii(p[i]))
+        i++;
+    n->text = in;
+    n->len = len;
+    if (i == len)
+        return 0;
+    if (len >= UINT32_MAX)
+        return -1;
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&err);
+    if (U_FAILURE(err))
+        return -1;
+    struct sg_buf b = SG_BUF_INIT;
+    if (sg_buf_reserve(&b, len + 16) < 0)
+        return -1;
+    if (sg_buf_append(&b, in, i) < 0 || add_piece(n, 0, 0, true) < 0)
+        goto fail;
+    while (i < len) {
+        size_t run = i;
+        while (run < len && plain_ascii(p[run]))
+            run++;
+        if (run > i) {
+            if (add_piece(n, b.len, i, true) < 0 ||
+                sg_buf_append(&b, in + i, run - i) < 0)
+                goto fail;
+            i = run;
+            continue;
+        }
+        size_t used, at = b.len;
+        int r = one_char(nfkc, p + i, len - i, &b, &used);
+        if (r < 0)
+            goto fail;
+        if (add_piece(n, at, i, r == 1) < 0)
+            goto fail;
+        if (r == 1 && sg_buf_append(&b, in + i, used) < 0)
+            goto fail;
+        i += used;
+    }
+    if (b.len >= UINT32_MAX)
+        goto fail;
+    n->len = b.len;
+    n->buf = sg_buf_steal(&b);
+    n->text = n->buf;
+    return 0;
+fail:
+    sg_buf_free(&b);
+    sg_norm_free(n);
+    return -1;
+}
+
+void
+sg_norm_free(struct sg_norm *n)
+{
+    free(n->buf);
+    free(n->pieces);
+    n->buf = NULL;
+    n->pieces = NULL;
+    n->n_pieces = n->cap_pieces = 0;
+    n->text = n->orig;
+    n->len = n->orig_len;
+}
+
+/* The last piece that starts at or before norm offset x (for a start) or
+ * before it (for an end). */
+static size_t
+piece_at(const struct sg_norm *n, size_t x, bool end)
+{
+    size_t lo = 0, hi = n->n_pieces;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (end ? n->pieces[mid].norm < x : n->pieces[mid].norm <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void
+sg_norm_span(const struct sg_norm *n, size_t start, size_t end,
+             size_t *ostart_r, size_t *oend_r)
+{
+    if (n->pieces == NULL) {
+        *ostart_r = start;
+        *oend_r = end;
+        return;
+    }
+    size_t k = piece_at(n, start, false);
+    const struct sg_norm_piece *p = &n->pieces[k];
+    *ostart_r = p->verbatim ? p->orig + (start - p->norm) : p->orig;
+    k = piece_at(n, end, true);
+    p = &n->pieces[k];
+    size_t next = k + 1 < n->n_pieces ? n->pieces[k + 1].orig : n->orig_len;
+    *oend_r = p->verbatim ? p->orig + (end - p->norm) : next;
+    if (*oend_r < *ostart_r)
+        *oend_r = *ostart_r;
+}
