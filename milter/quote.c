@@ -413,9 +413,9 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
         unsigned e = l->q + (rest ? 1 : 0);
         if (e > SG_QUOTE_DEPTH)
             e = SG_QUOTE_DEPTH;
-        const char *who;
-        size_t who_len;
-        const struct sg_line *from;
+        const char *who = NULL;
+        size_t who_len = 0;
+        const struct sg_line *from = NULL;
         size_t take = sg_attribution(ls, n, i, &who, &who_len);
         size_t block = take == 0 ? sg_reply_block(ls, n, i, &from) : 0;
         if (take > 0 || block > 0) {

@@ -358,6 +358,33 @@ static const char *const ref_words[] = {
     "customer", "membership", "payment", "id",
 };
 
+/* Does a conference bridge's dial string follow the number ending at end?
+ * Teams and Zoom write "+44 20 7946 0958,,572913084#", Google Meet
+ * "+44 20 3956 0467 PIN: 859 232 091#": a meeting's dial-in line, not
+ * anyone's own number. */
+static bool
+followed_by_meeting_code(const char *text, size_t len, size_t end)
+{
+    size_t i = end, digits = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t'))
+        i++;
+    if (i < len && text[i] == ',') {
+        while (i < len && text[i] == ',')
+            i++;
+    } else if (len - i >= 4 && strncasecmp(text + i, "PIN:", 4) == 0) {
+        i += 4;
+    } else {
+        return false;
+    }
+    for (; i < len && i - end < 64; i++) {
+        if (text[i] >= '0' && text[i] <= '9')
+            digits++;
+        else if (text[i] != ' ')
+            break;
+    }
+    return digits >= 4 && i < len && text[i] == '#';
+}
+
 static bool
 preceded_by_reference_word(const char *text, size_t start)
 {
@@ -794,7 +821,6 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
                 const char *text, size_t len, size_t start, size_t end,
                 time_t now)
 {
-    (void)len;
     const char *m = text + start;
     size_t ml = end - start;
     char buf[MAX_FINDING_TEXT + 1];
@@ -818,7 +844,8 @@ detect_validate(const struct sg_rules *rules, const struct detector *d,
         for (size_t i = 0; i < rules->school_phones.n; i++)
             if (strcmp(rules->school_phones.v[i], nat) == 0)
                 return 0;
-        if (preceded_by_reference_word(text, start))
+        if (preceded_by_reference_word(text, start) ||
+            followed_by_meeting_code(text, len, end))
             return 0;
         return 1;
     }

@@ -641,6 +641,13 @@ test_normalised_numbers(void **state)
          NULL},
         /* near misses stay misses */
         {"uk-mobile", "\xef\xbc\x90\xef\xbc\x97/11/2024 09:30", NULL},
+        /* a meeting's dial-in line (Teams, Zoom, Google Meet) */
+        {"uk-landline", "Or call in (audio only)\n+44 20 7946 0958,,572913084#"
+                        "   United Kingdom, London", NULL},
+        {"uk-landline", "Join by phone (GB) +44 20 3956 0467 PIN: 859 232 091#",
+         NULL},
+        /* ... but a number with only a comma after it is still one */
+        {"uk-landline", "ring 020 7946 0958, any evening", "020 7946 0958"},
         {"uk-mobile", "Ref: \xef\xbc\x90" "7700 900123", NULL},
         {"uk-mobile", "\xc2\xa3\xe2\x80\x8b" "07700900123", NULL},
         /* an email address or handle broken by invisible characters */
