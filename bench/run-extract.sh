@@ -96,19 +96,30 @@ if [ -n "${NO_CALLGRIND:-}" ] || ! command -v valgrind >/dev/null 2>&1 ||
     exit 0
 fi
 
-# One build of each of the six messages each way (--once); inclusive Ir
-# of the two builders, in this process only: the helper runs in a process
-# of its own, which callgrind does not follow.
-valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
-    "$prog" --helper "$helper" --docx "$dir/letter.docx" \
-    --pdf "$dir/letter.pdf" --once >"$dir/cg.log" 2>&1 ||
-    { tail -5 "$dir/cg.log" >&2; echo "FAIL: callgrind" >&2; exit 1; }
+# One build of each message each way (--once --only), a callgrind run
+# per message; inclusive Ir of the two builders, in this process only: the
+# helper runs in a process of its own, which callgrind does not follow.
 echo
-callgrind_annotate --inclusive=yes "$dir/cg.out" 2>/dev/null | awk '
-    / [^ ]*:sg_bench_build_off / { gsub(",", "", $1); off = $1 }
-    / [^ ]*:sg_bench_build_on / { gsub(",", "", $1); on = $1 }
-    END {
-        if (off == "" || on == "") { print "FAIL: no counts" > "/dev/stderr"; exit 1 }
-        printf "Instructions in process (callgrind, inclusive Ir, one build of each of the six messages, the mean per message): extraction off %.0f, on %.0f (+%.0f)\n",
-            off / 6, on / 6, (on - off) / 6
-    }' || exit 1
+echo "Instructions in process (valgrind --tool=callgrind, inclusive Ir of one"
+echo "build; the helper's own instructions are not in them):"
+echo
+printf '| %-5s | %-13s | %12s | %12s | %10s |\n' size attachment "off Ir" \
+    "on Ir" "on - off"
+echo '|-------|---------------|-------------:|-------------:|-----------:|'
+for size in 4k 100k; do
+    for kind in none docx pdf; do
+        valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
+            "$prog" --helper "$helper" --docx "$dir/letter.docx" \
+            --pdf "$dir/letter.pdf" --once --only "$size,$kind" \
+            >"$dir/cg.log" 2>&1 ||
+            { tail -5 "$dir/cg.log" >&2; echo "FAIL: callgrind $size $kind" >&2; exit 1; }
+        callgrind_annotate --inclusive=yes "$dir/cg.out" 2>/dev/null |
+            awk -v s="$size" -v k="$kind" '
+            / [^ ]*:sg_bench_build_off / { gsub(",", "", $1); off = $1 }
+            / [^ ]*:sg_bench_build_on / { gsub(",", "", $1); on = $1 }
+            END {
+                if (off == "" || on == "") { print "FAIL: no counts for " s " " k > "/dev/stderr"; exit 1 }
+                printf "| %-5s | %-13s | %12.0f | %12.0f | %10.0f |\n", s, k, off, on, on - off
+            }' || exit 1
+    done
+done
