@@ -251,6 +251,10 @@ sg_command_run(char *const argv[], const char *input, size_t input_len,
         shutdown(in[0], SHUT_WR);
         writing = false;
     }
+    /* how long to wait before looking at the child again: from 1 ms,
+     * doubling to 20, and from 1 again after the pipes had something, so
+     * a helper that exits in a few milliseconds is seen to at once */
+    int tick = 1;
     while (!exited || reading) {
         long long left = deadline - now_ms();
         if (left <= 0) {
@@ -269,8 +273,9 @@ sg_command_run(char *const argv[], const char *input, size_t input_len,
             ri = (int)np++;
         }
         /* no SIGCHLD here: look at the child every few milliseconds */
-        int wait = left < 20 ? (int)left : 20;
+        int wait = left < tick ? (int)left : tick;
         int pr = np > 0 ? poll(pfd, np, wait) : poll(NULL, 0, wait);
+        tick = pr > 0 ? 1 : tick * 2 > 20 ? 20 : tick * 2;
         if (pr < 0 && errno != EINTR) {
             r = fail(error_r, "%s: poll: %s", argv[0], strerror(errno));
             break;
