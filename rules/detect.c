@@ -704,11 +704,23 @@ sg_social_account(const char *text, size_t len, char *key, size_t size)
             if (strncmp(name, skip[k], strlen(skip[k])) == 0)
                 name += strlen(skip[k]);
     }
-    if (name == NULL) { /* a handle: the name after the last '@' */
+    if (name == NULL) {
+        /* a handle: the name after the last '@', or, written without it
+         * ("Instagram: oak_pe"), the last word */
         const char *at = strrchr(t, '@');
-        if (at == NULL)
-            return -1;
-        name = at + 1;
+        if (at != NULL) {
+            name = at + 1;
+        } else {
+            size_t e = len, b;
+            while (e > 0 && !name_char(t[e - 1]))
+                e--;
+            for (b = e; b > 0 && name_char(t[b - 1]); b--)
+                ;
+            if (b == e)
+                return -1;
+            name = t + b;
+            at = b > 0 ? t + b - 1 : t;
+        }
         for (size_t i = 0; i < sizeof(networks) / sizeof(*networks); i++)
             if (!networks[i].domain &&
                 find_word(t, (size_t)(at - t), networks[i].name) != NULL) {

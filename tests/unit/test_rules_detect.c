@@ -257,6 +257,10 @@ test_school_social_accounts(void **state)
         {"social-media", "x.com/oakfieldacademy", NULL},
         {"social-media", "instagram.com/oak_pe", NULL},
         {"social-media", "insta @oak_pe", NULL},
+        /* the school's handle written without its @, as signatures do */
+        {"social-media", "Instagram: oak_pe", NULL},
+        {"social-media", "find us on Instagram as oak_pe", NULL},
+        {"social-media", "Instagram: mr_smith77", "Instagram: mr_smith77"},
         /* a profile link entry is for its own network */
         {"social-media", "tiktok.com/@oak_pe", "tiktok.com/@oak_pe"},
         /* not the school's */
