@@ -363,15 +363,8 @@ static uint64_t
 sg_helper_alone(const struct sg_extract_opts *o, const struct sg_file *f,
                 const char *type, const char *name)
 {
-    char a_in[32], a_out[32], a_cpu[32], a_mem[32];
-    snprintf(a_in, sizeof(a_in), "%llu", (unsigned long long)o->max_size);
-    snprintf(a_out, sizeof(a_out), "%llu", (unsigned long long)o->max_text);
-    snprintf(a_cpu, sizeof(a_cpu), "%d", o->timeout);
-    snprintf(a_mem, sizeof(a_mem), "%llu",
-             (unsigned long long)(o->memory >> 20));
-    char *argv[] = {o->helper, "-q", "-i", a_in, "-o", a_out, "-t", a_cpu,
-                    "-m", a_mem, (char *)(uintptr_t)type,
-                    (char *)(uintptr_t)name, NULL};
+    struct sg_extract_cmd cmd;
+    sg_extract_cmd(o, type, name, &cmd);
     uint64_t t0 = sg_now_ns();
     int p[2];
     if (pipe(p) < 0)
@@ -385,7 +378,7 @@ sg_helper_alone(const struct sg_extract_opts *o, const struct sg_file *f,
             _exit(127);
         close(p[0]);
         close(p[1]);
-        execv(argv[0], argv);
+        execv(cmd.argv[0], cmd.argv);
         _exit(127);
     }
     close(p[0]);

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -23,26 +24,39 @@ sg_extract_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+sg_extract_cmd(const struct sg_extract_opts *o, const char *type,
+               const char *name, struct sg_extract_cmd *cmd)
+{
+    snprintf(cmd->in, sizeof(cmd->in), "%llu",
+             (unsigned long long)o->max_size);
+    snprintf(cmd->out, sizeof(cmd->out), "%llu",
+             (unsigned long long)o->max_text);
+    snprintf(cmd->cpu, sizeof(cmd->cpu), "%d", o->timeout);
+    snprintf(cmd->mem, sizeof(cmd->mem), "%llu",
+             (unsigned long long)(o->memory >> 20));
+    /* -q: its diagnostics (a library's complaints about a damaged file)
+     * would be mixed into its text */
+    char *const argv[] = {o->helper, "-q", "-i", cmd->in, "-o", cmd->out,
+                          "-t", cmd->cpu, "-m", cmd->mem,
+                          (char *)(uintptr_t)type,
+                          (char *)(uintptr_t)(name != NULL ? name : ""),
+                          NULL};
+    _Static_assert(sizeof(argv) == sizeof(cmd->argv), "the helper's argv");
+    memcpy(cmd->argv, argv, sizeof(argv));
+}
+
 int
 sg_extract_run(const struct sg_extract_opts *o, const char *data, size_t len,
                const char *type, const char *name, long timeout_ms,
                struct sg_buf *out)
 {
-    char a_in[32], a_out[32], a_cpu[32], a_mem[32];
-    snprintf(a_in, sizeof(a_in), "%llu", (unsigned long long)o->max_size);
-    snprintf(a_out, sizeof(a_out), "%llu", (unsigned long long)o->max_text);
-    snprintf(a_cpu, sizeof(a_cpu), "%d", o->timeout);
-    snprintf(a_mem, sizeof(a_mem), "%llu",
-             (unsigned long long)(o->memory >> 20));
-    /* -q: its diagnostics (a library's complaints about a damaged file)
-     * would be mixed into its text */
-    char *argv[] = {o->helper, "-q", "-i", a_in, "-o", a_out, "-t", a_cpu,
-                    "-m", a_mem, (char *)(uintptr_t)type,
-                    (char *)(uintptr_t)(name != NULL ? name : ""), NULL};
+    struct sg_extract_cmd cmd;
+    sg_extract_cmd(o, type, name, &cmd);
     struct sg_command_result res;
     const char *error;
     size_t max = (size_t)o->max_text;
-    if (sg_command_run(argv, data, len,
+    if (sg_command_run(cmd.argv, data, len,
                        timeout_ms > 0 ? (unsigned)timeout_ms : 1, max + 1,
                        &res, &error) < 0)
         return SG_EXTRACT_RUN_FAILED; /* not started: not inspected */

@@ -39,6 +39,16 @@ enum sg_extract_result {
     SG_EXTRACT_RUN_NONE = 3,       /* it holds no text */
 };
 
+/* The helper's command line for o, an attachment of type and name (name
+ * may be NULL): argv points into the struct, which the caller keeps while
+ * it is used. */
+struct sg_extract_cmd {
+    char in[32], out[32], cpu[32], mem[32];
+    char *argv[13];
+};
+void sg_extract_cmd(const struct sg_extract_opts *o, const char *type,
+                    const char *name, struct sg_extract_cmd *cmd);
+
 /* Run the helper on data (len bytes; type and name as declared, name may
  * be NULL), for at most timeout_ms milliseconds.  Appends at most
  * o->max_text bytes of its output to out (not validated).  Returns an
