@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "quarantine.h"
+#include "store.h"
 #include "review.h"
 #include "web.h"
 

@@ -7,7 +7,7 @@
 #ifndef SG_HOLD_H
 #define SG_HOLD_H
 
-#include "quarantine.h"
+#include "store.h"
 #include "sg_config.h"
 
 /* Which notices went out. */

@@ -37,7 +37,7 @@
 #include "fdio.h"
 #include "log.h"
 #include "msgview_build.h"
-#include "quarantine.h"
+#include "store.h"
 #include "sg_config.h"
 #include "sg_directory.h"
 

@@ -32,7 +32,7 @@
 #include <time.h>
 
 #include "notice.h"
-#include "quarantine.h"
+#include "store.h"
 #include "sg_buf.h"
 #include "sg_msgview.h"
 #include "sg_review_settings.h"

@@ -27,7 +27,7 @@
 #include <netinet/in.h>
 
 #include "netlist.h"
-#include "quarantine.h"
+#include "store.h"
 #include "review.h"
 #include "web.h"
 

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "quarantine.h"
+#include "store.h"
 #include "review.h"
 
 #define DAY 86400

@@ -29,7 +29,7 @@
 
 #include <sqlite3.h>
 
-#include "quarantine.h"
+#include "store.h"
 
 /* 2026-11-22 12:00:00 UTC */
 #define HOLD_TIME ((time_t)1795348800)

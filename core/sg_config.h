@@ -24,7 +24,7 @@
 #include "extract_run.h"
 #include "sg_directory.h"
 #include "notice.h"
-#include "quarantine.h"
+#include "store.h"
 #include "sg_review_settings.h"
 #include "sg_rules.h"
 

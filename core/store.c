@@ -106,7 +106,7 @@
 #include <sqlite3.h>
 
 #include "fdio.h"
-#include "quarantine.h"
+#include "store.h"
 #include "sg_buf.h"
 
 /* "SGMQ": marks the database file as ours (PRAGMA application_id). */
