@@ -2,7 +2,9 @@
  * sg_buf.c - growable byte buffer.
  *
  * SECURITY: sizes are checked for overflow before every growth.
- * Fails by returning -1 with the buffer unchanged.
+ * Fails by returning -1 with the text unchanged and the failure
+ * remembered (buf->failed): later appends are no-ops, sg_buf_steal
+ * returns NULL.
  */
 #include "config.h"
 
@@ -13,11 +15,21 @@
 
 #include "sg_buf.h"
 
+/* Remember the failure; -1. */
+static int
+failed(struct sg_buf *buf)
+{
+    buf->failed = true;
+    return -1;
+}
+
 int
 sg_buf_reserve(struct sg_buf *buf, size_t extra)
 {
-    if (extra > SIZE_MAX - buf->len - 1)
+    if (buf->failed)
         return -1;
+    if (extra > SIZE_MAX - buf->len - 1)
+        return failed(buf);
     size_t need = buf->len + extra + 1;
     if (need <= buf->cap)
         return 0;
@@ -26,7 +38,7 @@ sg_buf_reserve(struct sg_buf *buf, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *grown = realloc(buf->data, cap);
     if (grown == NULL)
-        return -1;
+        return failed(buf);
     buf->data = grown;
     buf->cap = cap;
     return 0;
@@ -59,11 +71,15 @@ sg_buf_putc(struct sg_buf *buf, char c)
 int
 sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
 {
+    if (buf->failed)
+        return -1;
     va_list copy;
     va_copy(copy, ap);
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
-    if (n < 0 || sg_buf_reserve(buf, (size_t)n) < 0)
+    if (n < 0)
+        return failed(buf);
+    if (sg_buf_reserve(buf, (size_t)n) < 0)
         return -1;
     vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
     buf->len += (size_t)n;
@@ -80,10 +96,17 @@ sg_buf_printf(struct sg_buf *buf, const char *fmt, ...)
     return ret;
 }
 
+bool
+sg_buf_failed(const struct sg_buf *buf)
+{
+    return buf->failed;
+}
+
 void
 sg_buf_reset(struct sg_buf *buf)
 {
     buf->len = 0;
+    buf->failed = false;
     if (buf->data != NULL)
         buf->data[0] = '\0';
 }
@@ -94,13 +117,16 @@ sg_buf_free(struct sg_buf *buf)
     free(buf->data);
     buf->data = NULL;
     buf->len = buf->cap = 0;
+    buf->failed = false;
 }
 
 char *
 sg_buf_steal(struct sg_buf *buf)
 {
-    if (buf->data == NULL && sg_buf_reserve(buf, 0) < 0)
+    if (buf->failed || (buf->data == NULL && sg_buf_reserve(buf, 0) < 0)) {
+        sg_buf_free(buf);
         return NULL;
+    }
     char *data = buf->data;
     data[buf->len] = '\0';
     buf->data = NULL;

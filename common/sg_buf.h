@@ -1,23 +1,30 @@
 /*
  * sg_buf.h - a growable byte buffer, always NUL-terminated.
  *
- * SECURITY: every append checks for size overflow.  Fails by returning -1
- * (allocation) and leaving the buffer as it was.
+ * SECURITY: every append checks for size overflow.  Failure is sticky:
+ * once an append fails (allocation, or a size that would overflow), the
+ * buffer remembers it, keeps the text it had, and every later append is a
+ * no-op returning -1.  So callers append freely and check once at the end,
+ * with sg_buf_failed() or through sg_buf_steal() returning NULL; a text
+ * with a piece missing is never mistaken for the whole.
  */
 #ifndef SG_BUF_H
 #define SG_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct sg_buf {
     char *data; /* NUL-terminated when non-NULL */
     size_t len;
     size_t cap;
+    bool failed; /* an append failed: later ones are no-ops */
 };
 
-#define SG_BUF_INIT {NULL, 0, 0}
+#define SG_BUF_INIT {NULL, 0, 0, false}
 
+/* Each returns 0, or -1 when this or an earlier append failed. */
 int sg_buf_reserve(struct sg_buf *buf, size_t extra);
 int sg_buf_append(struct sg_buf *buf, const void *data, size_t len);
 int sg_buf_puts(struct sg_buf *buf, const char *s);
@@ -26,10 +33,14 @@ int sg_buf_printf(struct sg_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
-void sg_buf_reset(struct sg_buf *buf); /* length 0, keeps memory */
+/* Has an append failed since the buffer was made, reset or freed? */
+bool sg_buf_failed(const struct sg_buf *buf);
+/* Length 0, keeps memory, forgets a failure: a fresh start. */
+void sg_buf_reset(struct sg_buf *buf);
 void sg_buf_free(struct sg_buf *buf);
 /* Hand the contents to the caller (never NULL on success: "" when empty);
- * the buffer is left empty.  NULL on allocation failure. */
+ * the buffer is left empty.  NULL, with the contents freed, when an append
+ * failed or memory runs out now. */
 char *sg_buf_steal(struct sg_buf *buf);
 
 #endif

@@ -1282,7 +1282,8 @@ sg_multipart_prologue(struct sg_build *b, GMimeMultipart *mp,
     b->view->malformed = true;
     b->view->n_parts++;
     /* the budget is spent on the bytes as sent */
-    struct sg_buf raw = {(char *)(uintptr_t)prologue, strlen(prologue), 0};
+    struct sg_buf raw = {(char *)(uintptr_t)prologue, strlen(prologue), 0,
+                         false};
     if (raw.len > room) {
         raw.len = room;
         b->view->incomplete |= SG_INCOMPLETE_SIZE;

@@ -1,5 +1,7 @@
 /*
- * test_buf.c - the growable buffer: appends, printf, growth, steal.
+ * test_buf.c - the growable buffer: appends, printf, growth, steal, and
+ * the sticky failure flag (an overflowing reserve, and realloc made to
+ * fail through the linker's --wrap=realloc).
  */
 #include "config.h"
 
@@ -13,6 +15,20 @@
 #include <string.h>
 
 #include "sg_buf.h"
+
+/* realloc fails while fail_realloc is set (sg_buf.c is linked with
+ * --wrap=realloc in this test only). */
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+static int fail_realloc;
+
+void *
+__wrap_realloc(void *ptr, size_t size)
+{
+    if (fail_realloc)
+        return NULL;
+    return __real_realloc(ptr, size);
+}
 
 static void
 test_append_and_printf(void **state)
@@ -77,6 +93,59 @@ test_overflow_refused(void **state)
     sg_buf_free(&b);
 }
 
+static void
+test_failure_is_sticky(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT;
+    assert_false(sg_buf_failed(&b));
+    assert_int_equal(sg_buf_puts(&b, "to: "), 0);
+    assert_int_equal(sg_buf_reserve(&b, SIZE_MAX - 2), -1);
+    assert_true(sg_buf_failed(&b));
+    /* later appends are no-ops, even ones that would fit */
+    assert_int_equal(sg_buf_puts(&b, "pupil"), -1);
+    assert_int_equal(sg_buf_putc(&b, '.'), -1);
+    assert_int_equal(sg_buf_printf(&b, "%d", 7), -1);
+    assert_int_equal(sg_buf_append(&b, "x", 1), -1);
+    assert_int_equal(sg_buf_reserve(&b, 1), -1);
+    assert_string_equal(b.data, "to: ");
+    assert_true(sg_buf_failed(&b));
+    /* the text with a piece missing is never handed out */
+    assert_null(sg_buf_steal(&b));
+    assert_null(b.data);
+    assert_false(sg_buf_failed(&b));
+    sg_buf_free(&b);
+}
+
+static void
+test_allocation_failure_is_sticky(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT;
+    assert_int_equal(sg_buf_puts(&b, "short"), 0);
+    char big[200];
+    memset(big, 'y', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    fail_realloc = 1;
+    assert_int_equal(sg_buf_puts(&b, big), -1); /* needs to grow */
+    fail_realloc = 0;
+    assert_true(sg_buf_failed(&b));
+    assert_int_equal(sg_buf_puts(&b, "!"), -1); /* room, but refused */
+    assert_string_equal(b.data, "short");
+    /* reset is a fresh start */
+    sg_buf_reset(&b);
+    assert_false(sg_buf_failed(&b));
+    assert_int_equal(sg_buf_puts(&b, "again"), 0);
+    char *s = sg_buf_steal(&b);
+    assert_string_equal(s, "again");
+    free(s);
+    /* an empty buffer that cannot allocate steals NULL */
+    fail_realloc = 1;
+    assert_null(sg_buf_steal(&b));
+    fail_realloc = 0;
+    sg_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -85,6 +154,8 @@ main(void)
         cmocka_unit_test(test_growth_with_nul_bytes),
         cmocka_unit_test(test_steal),
         cmocka_unit_test(test_overflow_refused),
+        cmocka_unit_test(test_failure_is_sticky),
+        cmocka_unit_test(test_allocation_failure_is_sticky),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
