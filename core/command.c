@@ -13,8 +13,8 @@
  *    command that dies early cannot kill the daemon with SIGPIPE; a command
  *    that hangs is killed with its whole process group at the timeout.
  *
- * Fails by returning -1 with *error_r in a thread-local buffer; never
- * logs, never exits.
+ * Fails by returning -1 with *error_r set by sg_error_fail (its lifetime:
+ * common/sg_error.h); never logs, never exits.
  */
 #include "config.h"
 
@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,23 +34,10 @@
 
 #include "command.h"
 #include "sg_buf.h"
+#include "sg_error.h"
 #include "sg_person.h"
 
-static _Thread_local char errbuf[1024];
-
-#define fail sg_command_fail
-
-int
-sg_command_fail(const char **error_r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-    va_end(ap);
-    if (error_r != NULL)
-        *error_r = errbuf;
-    return -1;
-}
+#define fail sg_error_fail
 
 /* ------------------------------------------------------------ words */
 

@@ -41,10 +41,4 @@ void sg_command_result_free(struct sg_command_result *res);
  * spaces, cut to fit out (size bytes). */
 void sg_command_first_line(const char *text, char *out, size_t size);
 
-/* Format an error into this module's thread-local buffer (which the
- * sg_command_* functions and those built on them, mailqueue.c, share);
- * *error_r points at it.  Returns -1. */
-int sg_command_fail(const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 #endif

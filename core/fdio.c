@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fdio.h"
+#include "sg_error.h"
 
 int
 sg_write_all(int fd, const void *data, size_t len)
@@ -69,14 +70,11 @@ sg_nodelay_on_listeners(void)
     return rc;
 }
 
-static _Thread_local char read_error[1024];
-
 /* Set *error_r to "PATH: reason" and errno to e; -1. */
 static int
 read_fail(const char **error_r, int e, const char *path, const char *why)
 {
-    snprintf(read_error, sizeof(read_error), "%s: %s", path, why);
-    *error_r = read_error;
+    sg_error_fail(error_r, "%s: %s", path, why);
     errno = e;
     return -1;
 }

@@ -14,9 +14,8 @@ int sg_write_all(int fd, const void *data, size_t len);
 /* Read a regular file of at most max bytes into *data_r (NUL-terminated,
  * free it), its length in *len_r and, if st_r is not NULL, its stat.
  * open_flags are added to O_RDONLY | O_CLOEXEC | O_NOCTTY (O_NOFOLLOW, for
- * instance).  0, or -1 with *error_r ("PATH: reason", a thread-local
- * buffer valid until the next call in the thread) and errno set (ENOENT:
- * the file does not exist). */
+ * instance).  0, or -1 with *error_r ("PATH: reason", common/sg_error.h)
+ * and errno set (ENOENT: the file does not exist). */
 int sg_read_small_file(const char *path, size_t max, int open_flags,
                        char **data_r, size_t *len_r, struct stat *st_r,
                        const char **error_r);

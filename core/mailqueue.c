@@ -11,7 +11,8 @@
  * A listing is read whole or not at all: a queue id missing from a cut or
  * garbled listing would make its record look gone.
  *
- * Fails by returning -1 with a thread-local error string.  No logging.
+ * Fails by returning -1 with an error string (common/sg_error.h).  No
+ * logging.
  */
 #include "config.h"
 
@@ -26,13 +27,13 @@
 #include "command.h"
 #include "mailqueue.h"
 #include "sg_buf.h"
+#include "sg_error.h"
 #include "sg_person.h"
 #include "sg_review_settings.h"
 
 #define OUTPUT_MAX (1024 * 1024) /* a command's output, but a listing */
 
-/* Errors go to command.c's buffer: this module is built on it. */
-#define fail sg_command_fail
+#define fail sg_error_fail
 
 bool
 sg_mailqueue_id_ok(const char *qid)

@@ -5,9 +5,8 @@
  * {queue_id}").  The daemon (reconciling quarantine records with the hold
  * queue) and safeguard-review (decisions, sync) share it.
  *
- * Errors: functions return 0 or -1 with *error_r pointing at a message in
- * a thread-local buffer, valid until the next sg_mailqueue_* call in the
- * same thread.
+ * Errors: functions return 0 or -1 with *error_r set as
+ * common/sg_error.h describes.
  */
 #ifndef SG_MAILQUEUE_H
 #define SG_MAILQUEUE_H

@@ -3,8 +3,8 @@
  * daemon needs from its configuration, sg_notice_deliver renders one notice
  * and sends it, sg_notice_text_build turns a verdict into the lists a
  * notice shows, sg_notice_wanted says whether a verdict asks for one.  Also
- * what the pieces share: the thread-local error buffer and reading a small
- * file.  The pieces: notice_template.c (templates and placeholders),
+ * what the pieces share: reading a small file.  The pieces:
+ * notice_template.c (templates and placeholders),
  * notice_mark.c (the keyed X-Safeguard-Notice marker), notice_render.c (the
  * message: headers, folding, RFC 2047, body wrapping) and notice_send.c
  * (the local sendmail command).
@@ -21,7 +21,7 @@
  *  - A file (template, secret) is read only if it is a regular file no
  *    larger than its limit.
  *
- * Fails by returning -1 with *error_r in a thread-local buffer; never
+ * Fails by returning -1 with *error_r (common/sg_error.h); never
  * logs, never exits.
  */
 #include "config.h"
@@ -30,7 +30,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,28 +41,6 @@
 #include "notice.h"
 #include "notice_int.h"
 #include "sg_buf.h"
-
-/* ------------------------------------------------------------ errors */
-
-static _Thread_local char notice_error[1024];
-
-const char *
-sg_notice_fmt_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(notice_error, sizeof(notice_error), fmt, ap);
-    va_end(ap);
-    return notice_error;
-}
-
-int
-sg_notice_fail(const char **error_r, const char *msg)
-{
-    if (error_r != NULL)
-        *error_r = msg;
-    return -1;
-}
 
 /* ------------------------------------------------------------ text */
 

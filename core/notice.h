@@ -19,8 +19,7 @@
  * starting with '-' or holding a control character is refused.
  *
  * Errors: functions return 0 on success and -1 on failure, with *error_r
- * pointing at a message in a thread-local buffer, valid until the next call
- * of a sg_notice_* function in the same thread.  No logging, no exit.
+ * set as common/sg_error.h describes.  No logging, no exit.
  */
 #ifndef SG_NOTICE_H
 #define SG_NOTICE_H

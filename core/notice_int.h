@@ -4,8 +4,8 @@
  * placeholders, making an untrusted value safe, checking addresses.  Not
  * for other modules: they use notice.h.
  *
- * Functions that take error_r fail by returning -1 with *error_r in a
- * thread-local buffer; never log, never exit.
+ * Functions that take error_r fail by returning -1 with *error_r set
+ * through FAIL (common/sg_error.h); never log, never exit.
  */
 #ifndef SG_NOTICE_INT_H
 #define SG_NOTICE_INT_H
@@ -17,18 +17,12 @@
 #include "fdio.h"
 #include "notice.h"
 #include "sg_buf.h"
+#include "sg_error.h"
 
-/* ------------------------------------------------------------ errors
- * (notice.c) */
+/* ------------------------------------------------------------ errors */
 
-/* Format into the thread-local error buffer and return it. */
-const char *sg_notice_fmt_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-/* Set *error_r (if error_r is not NULL) to msg; return -1. */
-int sg_notice_fail(const char **error_r, const char *msg);
-
-#define FAIL(...) sg_notice_fail(error_r, sg_notice_fmt_error(__VA_ARGS__))
-#define NOMEM()   sg_notice_fail(error_r, "out of memory")
+#define FAIL(...) sg_error_fail(error_r, __VA_ARGS__)
+#define NOMEM()   sg_error_fail(error_r, "out of memory")
 
 /* ------------------------------------------------------------ templates
  * (notice_template.c) */

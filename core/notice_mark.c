@@ -14,7 +14,7 @@
  *    computed.  The secret is wiped from memory once the key is made, and
  *    the key when it is freed.
  *
- * Fails by returning -1 with *error_r in a thread-local buffer
+ * Fails by returning -1 with *error_r (common/sg_error.h)
  * (sg_notice_verify: 0 with a reason in *why_r); never logs, never exits.
  */
 #include "config.h"

@@ -13,7 +13,7 @@
  *    are overlong words in the body; the sender and recipients are checked
  *    as for sending before anything is written.
  *
- * Fails by returning -1 with *error_r in a thread-local buffer; never
+ * Fails by returning -1 with *error_r (common/sg_error.h); never
  * logs, never exits.
  */
 #include "config.h"

@@ -8,7 +8,7 @@
  *    the timeout, no SIGPIPE): no shell ever sees an address.  An address
  *    that starts with '-' or holds a control character is refused.
  *
- * Fails by returning -1 with *error_r in a thread-local buffer; never
+ * Fails by returning -1 with *error_r (common/sg_error.h); never
  * logs, never exits.
  */
 #include "config.h"

@@ -12,7 +12,7 @@
  *    text, no NUL, at most 64 KiB, only known placeholders, no header the
  *    milter sets itself (From, To, X-Safeguard-*, ...).
  *
- * Fails by returning -1 with *error_r in a thread-local buffer; never
+ * Fails by returning -1 with *error_r (common/sg_error.h); never
  * logs, never exits.
  */
 #include "config.h"

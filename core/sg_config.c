@@ -24,6 +24,7 @@
 #include "sg_tz.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "sg_error.h"
 #include "sg_person.h"
 
 #define OFF(field) offsetof(struct sg_config, field)
@@ -258,21 +259,15 @@ const struct sg_conf_entry sg_conf_table[] = {
     {NULL, 0, 0, 0, NULL, 0, 0, NULL},
 };
 
-static _Thread_local char conf_error[1024];
-
 __attribute__((format(printf, 3, 4))) static const char *
 set_error(const char *file, unsigned line, const char *fmt, ...)
 {
-    int n = line > 0 ? snprintf(conf_error, sizeof(conf_error), "%s:%u: ",
-                                file, line)
-                     : snprintf(conf_error, sizeof(conf_error), "%s: ", file);
-    if (n < 0 || (size_t)n >= sizeof(conf_error))
-        n = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(conf_error + n, sizeof(conf_error) - (size_t)n, fmt, ap);
+    const char *msg = sg_error_vset(fmt, ap);
     va_end(ap);
-    return conf_error;
+    return line > 0 ? sg_error_set("%s:%u: %s", file, line, msg)
+                    : sg_error_set("%s: %s", file, msg);
 }
 
 /* The line of cfg's file where the key name was set; 0 when it was not
@@ -1249,15 +1244,12 @@ int
 sg_config_override(struct sg_config *cfg, const char *const *assignments,
                    size_t n, const char **error_r)
 {
-    static __thread char err[256];
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(assignments[i], '=');
-        if (eq == NULL || eq == assignments[i]) {
-            snprintf(err, sizeof(err), "command line: \"%.200s\": expected "
-                                       "NAME=VALUE", assignments[i]);
-            *error_r = err;
-            return -1;
-        }
+        if (eq == NULL || eq == assignments[i])
+            return sg_error_fail(error_r, "command line: \"%.200s\": "
+                                          "expected NAME=VALUE",
+                                 assignments[i]);
         char *name = strndup(assignments[i], (size_t)(eq - assignments[i]));
         if (name == NULL) {
             *error_r = "out of memory";

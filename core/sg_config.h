@@ -174,7 +174,7 @@ extern const struct sg_conf_entry sg_conf_table[];
 /* Defaults only (no file). */
 struct sg_config *sg_config_defaults(const char **error_r);
 /* Load path over the defaults.  On error returns NULL and sets *error_r to
- * "FILE:LINE: reason" (a thread-local buffer, valid until the next call). */
+ * "FILE:LINE: reason" (common/sg_error.h). */
 struct sg_config *sg_config_load(const char *path, const char **error_r);
 /* The usual start: load path if it exists, or if it was named explicitly
  * (must_exist); otherwise the built-in defaults. */

@@ -27,7 +27,7 @@
  * against someone who can write the database file).  Error messages name
  * files and SQLite's reason, never message content, addresses or subjects.
  *
- * Fails by returning -1 with a thread-local error string and leaving
+ * Fails by returning -1 with an error string (common/sg_error.h), leaving
  * nothing half-written: no record without its copy and rows, no copy
  * without its record (except for a crash between the rename and the
  * commit, which leaves an orphan STORE_DIR/ID.eml, or before the rename,
@@ -93,7 +93,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +107,7 @@
 #include "fdio.h"
 #include "store.h"
 #include "sg_buf.h"
+#include "sg_error.h"
 
 /* "SGMQ": marks the database file as ours (PRAGMA application_id). */
 #define QUAR_APPLICATION_ID 0x53474d51
@@ -123,22 +123,7 @@ struct sg_quarantine {
     char *store_dir; /* absolute, resolved at open */
 };
 
-static _Thread_local char errbuf[1024];
-
-static int fail(const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-fail(const char **error_r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-    va_end(ap);
-    if (error_r != NULL)
-        *error_r = errbuf;
-    return -1;
-}
+#define fail sg_error_fail
 
 /* A failure SQLite reported on q->db (called with the lock held). */
 static int

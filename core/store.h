@@ -13,9 +13,8 @@
  * A struct sg_quarantine may be used by any number of threads at once.
  *
  * Errors: functions return 0 on success and -1 on failure, with *error_r
- * pointing at a message in a thread-local buffer, valid until the next call
- * of an sg_quarantine_* function in the same thread.  Messages name the
- * file concerned and never contain message content.
+ * set as common/sg_error.h describes.  Messages name the file concerned
+ * and never contain message content.
  */
 #ifndef SG_QUARANTINE_H
 #define SG_QUARANTINE_H
