@@ -12,14 +12,13 @@
  * statement is parameterised.  The audit table is append-only (triggers
  * in the schema); the library only inserts into it.
  *
- * Fails by returning -1 (or an SG_REVIEW_* result) with a thread-local
- * error string.  Never logs, never exits.
+ * Fails by returning -1 (or an SG_REVIEW_* result) with an error string
+ * (common/sg_error.h).  Never logs, never exits.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,39 +31,11 @@
 
 /* ------------------------------------------------------------ errors */
 
-static _Thread_local char errbuf[SG_REVIEW_ERR_MAX];
-
-int
-review_fail(const char **error_r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-    va_end(ap);
-    if (error_r != NULL)
-        *error_r = errbuf;
-    return -1;
-}
-
-int
-review_failc(int code, const char **error_r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-    va_end(ap);
-    if (error_r != NULL)
-        *error_r = errbuf;
-    return code;
-}
-
-/* Keep a message from another module (its buffer may be reused). */
 int
 sg_review_keep(const char **error_r, const char *prefix, const char *msg)
 {
-    char tmp[sizeof(errbuf)];
-    snprintf(tmp, sizeof(tmp), "%s", msg != NULL ? msg : "unknown error");
-    return review_fail(error_r, "%s%s", prefix, tmp);
+    return review_fail(error_r, "%s%s", prefix,
+                       msg != NULL ? msg : "unknown error");
 }
 
 int

@@ -18,9 +18,8 @@
  * serialised across processes by a lock file beside the database.
  *
  * Errors: functions return 0 on success, -1 on failure, or one of the
- * SG_REVIEW_* results below, with *error_r pointing at a message in a
- * thread-local buffer valid until the next sg_review_* call in the same
- * thread.  No logging, no exit.  Messages never contain message content.
+ * SG_REVIEW_* results below, with *error_r set as common/sg_error.h
+ * describes.  No logging, no exit.  Messages never contain message content.
  */
 #ifndef SG_REVIEW_H
 #define SG_REVIEW_H

@@ -21,7 +21,7 @@
  * a command.
  *
  * Fails by returning -1 (or SG_REVIEW_GONE and the like) with a
- * thread-local error string.  Never logs, never exits.
+ * error string (common/sg_error.h).  Never logs, never exits.
  */
 #include "config.h"
 

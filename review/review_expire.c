@@ -11,7 +11,7 @@
  * removal touches only names the milter makes (".tmp-*", "SG-*.eml"),
  * regular files only, older than an hour.
  *
- * Fails by returning -1 with a thread-local error string.  Never logs,
+ * Fails by returning -1 with an error string (common/sg_error.h).  Never logs,
  * never exits.
  */
 #include "config.h"

@@ -8,7 +8,7 @@
  * so that a subject cannot start a formula.  Every statement is
  * parameterised.
  *
- * Fails by returning -1 with a thread-local error string.  Never logs,
+ * Fails by returning -1 with an error string (common/sg_error.h).  Never logs,
  * never exits.
  */
 #include "config.h"

@@ -4,6 +4,7 @@
 #ifndef SG_REVIEW_INT_H
 #define SG_REVIEW_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "review.h"
+#include "sg_error.h"
 
 struct sg_review {
     struct sg_quarantine *q; /* status changes and audit rows */
@@ -29,18 +31,26 @@ struct sg_review {
     size_t n_school_domains;
 };
 
-/* Format an error into the thread-local buffer; returns -1. */
-int review_fail(const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Set the error (common/sg_error.h); returns -1. */
+#define review_fail sg_error_fail
 /* The same, returning code instead. */
-int review_failc(int code, const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+__attribute__((format(printf, 3, 4))) static inline int
+review_failc(int code, const char **error_r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const char *text = sg_error_vset(fmt, ap);
+    va_end(ap);
+    if (error_r != NULL)
+        *error_r = text;
+    return code;
+}
 
-/* The size of the thread-local error buffer (review.c). */
-#define SG_REVIEW_ERR_MAX 1024
+/* The size of an error text, for a copy kept across another call. */
+#define SG_REVIEW_ERR_MAX SG_ERROR_MAX
 
 /* ---- helpers the operations share (review.c) */
-/* Keep a message from another module (its buffer may be reused). */
+/* Prefix a message from another module ("unknown error" for NULL). */
 int sg_review_keep(const char **error_r, const char *prefix, const char *msg);
 int sg_review_fail_db(struct sg_review *r, const char *what,
                       const char **error_r);

@@ -9,7 +9,7 @@
  * parsed by the milter's view builder (HTML reduced to text by libxml2,
  * never rendered).  Nothing here writes to the store.
  *
- * Fails by returning -1 with a thread-local error string.  Never logs,
+ * Fails by returning -1 with an error string (common/sg_error.h).  Never logs,
  * never exits.
  */
 #include "config.h"
