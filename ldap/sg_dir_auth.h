@@ -69,9 +69,8 @@ bool sg_dir_auth_login_usable(const char *login);
  * least one, each an attribute name.
  * user_dn_r (may be NULL): on OK and NOT_MEMBER the user's DN, malloc'ed
  * (the caller frees it); NULL otherwise.
- * error_r: on every result but OK, why (a static string or one in a
- * thread-local buffer valid until this thread's next call into the
- * directory library).  For the log, never for the person logging in: it
+ * error_r: on every result but OK, why (a static string or the thread's
+ * error text, common/sg_error.h).  For the log, never for the person logging in: it
  * tells an unknown login from a wrong password.  It never holds the
  * password.
  * A configuration's char ** list is passed as

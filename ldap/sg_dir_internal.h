@@ -1,6 +1,6 @@
 /*
  * sg_dir_internal.h - what the pieces of libdirectory share: the backend
- * vtable, thread-local error strings, a string-keyed hash table, the cache.
+ * vtable, error strings, a string-keyed hash table, the cache.
  *
  * Not installed, not for the milter: tests include it to plug in a mock
  * backend and to test the pieces one by one.
@@ -14,10 +14,11 @@
 #include <time.h>
 
 #include "sg_directory.h"
+#include "sg_error.h"
 
-/* ---- errors: formatted into a thread-local buffer; returns it. */
-const char *sg_dir_errorf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+/* ---- errors: set the thread's error text and return it
+ * (common/sg_error.h). */
+#define sg_dir_errorf sg_error_set
 
 /* ---- backends.  lookup() gets a normalised key (sg_dir_address_normalise)
  * and returns a person the caller owns, without derived roles. */

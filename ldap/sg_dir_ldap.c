@@ -128,9 +128,10 @@ const char *
 sg_dir_ldap_search_error(struct ldap_backend *lb, struct conn *c,
                          const char *what, int rc)
 {
+    char diag[SG_DIR_DIAG_MAX];
     return sg_dir_errorf("LDAP %s on %s failed: %s%s", what,
                          lb->uris[c->uri], ldap_err2string(rc),
-                         sg_dir_ldap_diagnostic(c->ld));
+                         sg_dir_ldap_diagnostic(c->ld, diag));
 }
 
 /* Does the entry at dn match filter?  1, 0 (also when there is no such

@@ -69,9 +69,8 @@ sg_dir_ldap_status_of(int rc)
 }
 
 const char *
-sg_dir_ldap_diagnostic(LDAP *ld)
+sg_dir_ldap_diagnostic(LDAP *ld, char buf[SG_DIR_DIAG_MAX])
 {
-    static _Thread_local char buf[256];
     char *msg = NULL;
     buf[0] = '\0';
     if (ld != NULL &&
@@ -79,7 +78,7 @@ sg_dir_ldap_diagnostic(LDAP *ld)
             LDAP_OPT_SUCCESS &&
         msg != NULL) {
         if (*msg != '\0')
-            snprintf(buf, sizeof(buf), " (%s)", msg);
+            snprintf(buf, SG_DIR_DIAG_MAX, " (%s)", msg);
         ldap_memfree(msg);
     }
     return buf;
@@ -128,9 +127,10 @@ connect_uri(struct ldap_backend *lb, const char *uri, LDAP **ld_r,
         strncasecmp(uri, "ldapi:", 6) != 0) {
         rc = ldap_start_tls_s(ld, NULL, NULL);
         if (rc != LDAP_SUCCESS) {
-            *error_r =
-                sg_dir_errorf("LDAP StartTLS with %s failed: %s%s", uri,
-                              ldap_err2string(rc), sg_dir_ldap_diagnostic(ld));
+            char diag[SG_DIR_DIAG_MAX];
+            *error_r = sg_dir_errorf("LDAP StartTLS with %s failed: %s%s",
+                                     uri, ldap_err2string(rc),
+                                     sg_dir_ldap_diagnostic(ld, diag));
             ldap_unbind_ext_s(ld, NULL, NULL);
             return SG_DIR_TEMPFAIL;
         }
@@ -168,9 +168,10 @@ sg_dir_ldap_connect_as(struct ldap_backend *lb, struct conn *c, const char *dn,
         int rc =
             ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
         if (rc != LDAP_SUCCESS) {
+            char diag[SG_DIR_DIAG_MAX];
             *error_r = sg_dir_errorf(
                 "LDAP bind as %s to %s failed: %s%s%s", dn ? dn : "(anonymous)",
-                uri, ldap_err2string(rc), sg_dir_ldap_diagnostic(ld),
+                uri, ldap_err2string(rc), sg_dir_ldap_diagnostic(ld, diag),
                 rc == LDAP_INVALID_CREDENTIALS && hint != NULL ? hint : "");
             ldap_unbind_ext_s(ld, NULL, NULL);
             *bind_rc_r = rc;

@@ -77,8 +77,9 @@ struct ldap_backend {
 bool sg_dir_ldap_is_connection_error(int rc);
 /* CONFIG for errors a retry cannot fix, else TEMPFAIL. */
 enum sg_dir_status sg_dir_ldap_status_of(int rc);
-/* " (the server's diagnostic message)" or ""; thread-local buffer. */
-const char *sg_dir_ldap_diagnostic(LDAP *ld);
+/* " (the server's diagnostic message)" or "", written into diag. */
+#define SG_DIR_DIAG_MAX 256
+const char *sg_dir_ldap_diagnostic(LDAP *ld, char diag[SG_DIR_DIAG_MAX]);
 
 /* ---- connections and the pool (sg_dir_ldap_conn.c) */
 void sg_dir_ldap_conn_close(struct conn *c);
@@ -122,7 +123,7 @@ int sg_dir_ldap_search(struct ldap_backend *lb, struct conn *c,
                        const char *base, int scope, const char *filter,
                        const char **attrs, int sizelimit, LDAPControl **ctrls,
                        LDAPMessage **res_r);
-/* "LDAP <what> on <uri> failed: ..." in the thread-local error buffer. */
+/* "LDAP <what> on <uri> failed: ..." as the thread's error text. */
 const char *sg_dir_ldap_search_error(struct ldap_backend *lb, struct conn *c,
                                      const char *what, int rc);
 /* (&USER-FILTER[(!EXCLUDE)](|(A1=P1VALUE)(A2=P2VALUE)...)): entries of

@@ -1,6 +1,6 @@
 /*
- * sg_dir_util.c - small pieces of libdirectory: thread-local error
- * strings, a string-keyed hash table, RFC 4515 filter escaping.
+ * sg_dir_util.c - small pieces of libdirectory: a string-keyed hash
+ * table, RFC 4515 filter escaping.
  *
  * SECURITY: sg_dir_filter_escape() is what keeps an envelope address such
  * as "*)(uid=*" from widening an LDAP search: every filter metacharacter,
@@ -9,27 +9,11 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sg_dir_internal.h"
-
-static _Thread_local char error_buf[1024];
-
-const char *
-sg_dir_errorf(const char *fmt, ...)
-{
-    char tmp[sizeof(error_buf)];
-    va_list ap;
-    va_start(ap, fmt);
-    /* format into tmp first: an argument may point into error_buf */
-    vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    memcpy(error_buf, tmp, sizeof(error_buf));
-    return error_buf;
-}
 
 /* ---------------------------------------------------------------- hash */
 

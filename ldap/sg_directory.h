@@ -13,9 +13,8 @@
  * header (both attacker-controlled); every value placed in an LDAP filter
  * is escaped per RFC 4515.
  * Thread-safe: libmilter calls lookups from many threads at once.
- * Error strings returned through error_r are either static or live in a
- * thread-local buffer that stays valid until the same thread's next call
- * into this library.
+ * Error strings returned through error_r are either static or the
+ * thread's error text (common/sg_error.h).
  */
 #ifndef SG_DIRECTORY_H
 #define SG_DIRECTORY_H
