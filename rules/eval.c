@@ -728,7 +728,6 @@ static const char *const placeholders[] = {
 int
 explain_check(const char *t, const char **bad_r)
 {
-    static _Thread_local char bad[80];
     for (const char *p = t; *p; p++) {
         if (*p == '{' && p[1] == '{') {
             p++;
@@ -750,12 +749,11 @@ explain_check(const char *t, const char **bad_r)
                 ok = true;
         if (!ok) {
             if (e == NULL)
-                snprintf(bad, sizeof(bad), "'{%.*s' without a closing '}'",
-                         (int)(n > 30 ? 30 : n), p + 1);
+                *bad_r = sg_error_set("'{%.*s' without a closing '}'",
+                                      (int)(n > 30 ? 30 : n), p + 1);
             else
-                snprintf(bad, sizeof(bad), "{%.*s}", (int)(n > 30 ? 30 : n),
-                         p + 1);
-            *bad_r = bad;
+                *bad_r = sg_error_set("{%.*s}", (int)(n > 30 ? 30 : n),
+                                      p + 1);
             return -1;
         }
         p = e;

@@ -11,14 +11,14 @@
 #include <stdarg.h>
 
 #include "sg_buf.h"
+#include "sg_error.h"
 #include "sg_rules.h"
 
 /* ------------------------------------------------------------ errors */
-/* (rules_util.c) Format into the thread-local error buffer and return it. */
-const char *sg_rules_errorf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-/* The message last formatted by sg_rules_errorf in this thread. */
-const char *sg_rules_lasterror(void);
+/* Set the thread's error text and return it (common/sg_error.h). */
+#define sg_rules_errorf sg_error_set
+/* The thread's error text, as the failing step left it. */
+#define sg_rules_lasterror sg_error_last
 
 /* ------------------------------------------------------------ strings */
 /* (rules_util.c) */
@@ -332,7 +332,7 @@ pcre2_code *rules_compile_with(const char *pattern, uint32_t options,
                                const char **error_r);
 bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
 /* Template check: every {placeholder} known; 0 or -1 with name of bad one
- * in *bad_r (static). */
+ * in *bad_r (the thread's error text). */
 int explain_check(const char *tmpl, const char **bad_r);
 
 #endif

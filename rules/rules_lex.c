@@ -8,8 +8,8 @@
  * is still read defensively: every token is bounded by the input, a NUL
  * byte or an unterminated string is an error, and nothing from the file is
  * executed.  Shown token text is cut to 40 bytes.
- * Fails by returning -1 with "FILE:LINE:COL: message" in the thread-local
- * error buffer (also left in the parser's err).
+ * Fails by returning -1 with "FILE:LINE:COL: message" as the thread's
+ * error text (also left in the parser's err).
  */
 #include "config.h"
 

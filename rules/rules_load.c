@@ -7,8 +7,8 @@
  * SECURITY: every pattern is compiled once, at load (with JIT unless built
  * with -DSG_RULES_NO_JIT); the match limits set here bound the work of
  * each match on attacker-controlled text at evaluation time.
- * Fails by returning -1 (or NULL) with the message in the thread-local
- * error buffer; a half-built rule set is freed, never returned.
+ * Fails by returning -1 (or NULL) with the message as the thread's error
+ * text (common/sg_error.h); a half-built rule set is freed, never returned.
  */
 #include "config.h"
 

@@ -7,8 +7,8 @@
  * is still parsed defensively: files are size-capped, include depth is
  * limited, and nothing from the file is executed.  Detector patterns are
  * compiled here, once, never at evaluation time.
- * Fails by returning -1 with "FILE:LINE:COL: expected ..., found ..." in the
- * thread-local error buffer; a half-built rule is freed here, and what was
+ * Fails by returning -1 with "FILE:LINE:COL: expected ..., found ..." as
+ * the thread's error text; a half-built rule is freed here, and what was
  * already added to the rule set is freed with it by the caller.
  */
 #include "config.h"

@@ -1,11 +1,7 @@
 /*
- * rules_util.c - small helpers every librules file uses: the thread-local
- * error message buffer and string vectors.
+ * rules_util.c - small helpers every librules file uses: string vectors.
+ * (Error messages: common/sg_error.h, through sg_rules_errorf.)
  *
- * SECURITY: messages are formatted with vsnprintf into a fixed buffer, so
- * a long message (or one quoting the input) is cut, never overflowed; the
- * buffer is per thread, so concurrent loads and evaluations do not mix
- * their messages.
  * Fails: strv_add returns -1 when memory runs out; nothing else fails.
  */
 #include "config.h"
@@ -14,24 +10,6 @@
 #include <strings.h>
 
 #include "rules_int.h"
-
-static _Thread_local char errbuf[1024];
-
-const char *
-sg_rules_errorf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
-    va_end(ap);
-    return errbuf;
-}
-
-const char *
-sg_rules_lasterror(void)
-{
-    return errbuf;
-}
 
 /* ------------------------------------------------------------ strv */
 int

@@ -16,8 +16,7 @@
  * provides.  Message text is untrusted; every scan is bounded.
  *
  * Errors: functions return 0 on success and -1 on failure, with *error_r
- * pointing at a message in a thread-local buffer, valid until the next call
- * of a function of this library in the same thread.  Load errors read
+ * set as common/sg_error.h describes.  Load errors read
  * "FILE:LINE:COL: expected ..., found ...".
  */
 #ifndef SG_RULES_H
