@@ -102,6 +102,12 @@ sg_buf_failed(const struct sg_buf *buf)
     return buf->failed;
 }
 
+const char *
+sg_buf_text_or(const struct sg_buf *buf, const char *fallback)
+{
+    return buf->failed || buf->data == NULL ? fallback : buf->data;
+}
+
 void
 sg_buf_reset(struct sg_buf *buf)
 {

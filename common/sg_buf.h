@@ -35,6 +35,9 @@ int sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Has an append failed since the buffer was made, reset or freed? */
 bool sg_buf_failed(const struct sg_buf *buf);
+/* The text, or fallback when an append failed or nothing was appended:
+ * for a log line or a message that has a whole-text substitute. */
+const char *sg_buf_text_or(const struct sg_buf *buf, const char *fallback);
 /* Length 0, keeps memory, forgets a failure: a fresh start. */
 void sg_buf_reset(struct sg_buf *buf);
 void sg_buf_free(struct sg_buf *buf);

@@ -70,6 +70,10 @@ test_steal(void **state)
 {
     (void)state;
     struct sg_buf b = SG_BUF_INIT;
+    assert_string_equal(sg_buf_text_or(&b, "-"), "-");
+    assert_int_equal(sg_buf_puts(&b, ""), 0);
+    assert_string_equal(sg_buf_text_or(&b, "-"), "");
+    sg_buf_free(&b);
     char *empty = sg_buf_steal(&b);
     assert_non_null(empty);
     assert_string_equal(empty, "");
@@ -110,6 +114,7 @@ test_failure_is_sticky(void **state)
     assert_int_equal(sg_buf_reserve(&b, 1), -1);
     assert_string_equal(b.data, "to: ");
     assert_true(sg_buf_failed(&b));
+    assert_string_equal(sg_buf_text_or(&b, "?"), "?");
     /* the text with a piece missing is never handed out */
     assert_null(sg_buf_steal(&b));
     assert_null(b.data);
