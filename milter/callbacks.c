@@ -75,14 +75,12 @@ set_header(SMFICTX *ctx, const struct sg_session *s, char *name, int index,
            const char *value, bool add)
 {
     struct sg_buf v = SG_BUF_INIT;
-    if ((s->proto_steps & SMFIP_HDR_LEADSPC) && sg_buf_putc(&v, ' ') < 0)
-        return MI_FAILURE;
-    if (sg_buf_puts(&v, value) < 0) {
-        sg_buf_free(&v);
-        return MI_FAILURE;
-    }
-    int rc = add ? smfi_addheader(ctx, name, v.data)
-                 : smfi_chgheader(ctx, name, index, v.data);
+    if (s->proto_steps & SMFIP_HDR_LEADSPC)
+        sg_buf_putc(&v, ' ');
+    sg_buf_puts(&v, value);
+    int rc = sg_buf_failed(&v) ? MI_FAILURE
+             : add             ? smfi_addheader(ctx, name, v.data)
+                               : smfi_chgheader(ctx, name, index, v.data);
     sg_buf_free(&v);
     return rc;
 }

@@ -425,7 +425,7 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
     if (v->would_action > v->action)
         printf("; rules in test mode would have: %s",
                sg_action_name(v->would_action));
-    printf("\nLog: %s\n", b.data);
+    printf("\nLog: %s\n", sg_buf_text_or(&b, "(out of memory)"));
     char when[64];
     struct tm tm;
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
@@ -434,7 +434,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
     for (size_t i = 0; i < n_parties; i++) {
         sg_buf_reset(&b);
         describe_party(&parties[i], &b);
-        printf("%s <%s>: %s\n", i == 0 ? "From" : "To  ", addrs[i], b.data);
+        printf("%s <%s>: %s\n", i == 0 ? "From" : "To  ", addrs[i],
+               sg_buf_text_or(&b, "(out of memory)"));
         if (parties[i].via != NULL)
             printf("      (delivered as <%s>)\n", parties[i].via);
         if (i == 0 && sender->judged > 0) {
@@ -444,7 +445,7 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
             sg_buf_reset(&b);
             describe_party(&judged, &b);
             printf("Judged as <%s>: %s (claimed by %s)\n", c->address,
-                   b.data, claim_source(c));
+                   sg_buf_text_or(&b, "(out of memory)"), claim_source(c));
         }
     }
     printf("Subject: %s\n", view->subject != NULL ? view->subject : "");

@@ -41,7 +41,7 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
     struct sg_notice_values values = {
         .record = record,
         .queue_id = hold->queue_id,
-        .sender = who.data,
+        .sender = sg_buf_text_or(&who, NULL),
         .recipients = text.recipients,
         .subject = hold->subject,
         .rules = text.rules,
@@ -50,11 +50,11 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
         .dsl = cfg->dsl_contact,
         .date = date,
     };
-    int rc = who.data == NULL ? -1
-                              : sg_notice_deliver(cfg->notice, kind, &values,
-                                                  to, n_to, time(NULL),
-                                                  error_r);
-    if (who.data == NULL)
+    int rc = values.sender == NULL ? -1
+                                   : sg_notice_deliver(cfg->notice, kind,
+                                                       &values, to, n_to,
+                                                       time(NULL), error_r);
+    if (values.sender == NULL)
         *error_r = "out of memory";
     sg_buf_free(&who);
     sg_notice_text_free(&text);

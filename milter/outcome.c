@@ -30,13 +30,12 @@ push_line(char ***lines, size_t *n, const char *text, size_t len)
         char c = text[i];
         if (c == '\r' || c == '\n' || c == '\t')
             c = ' ';
-        if ((c == '%' && sg_buf_puts(&b, "%%") < 0) ||
-            (c != '%' && sg_buf_putc(&b, c) < 0)) {
-            sg_buf_free(&b);
-            return -1;
-        }
+        if (c == '%')
+            sg_buf_puts(&b, "%%");
+        else
+            sg_buf_putc(&b, c);
     }
-    char *line = sg_buf_steal(&b);
+    char *line = sg_buf_steal(&b); /* NULL if an append failed */
     int rc = line != NULL ? sg_strv_push(lines, n, line) : -1;
     free(line);
     return rc;
@@ -117,7 +116,7 @@ sg_outcome_reject_reply(const struct sg_verdict *v, struct sg_outcome *out)
     if (text.len == 0)
         sg_buf_puts(&text, "Not sent: the message breaks the school's "
                            "safeguarding rules.");
-    int rc = text.data == NULL
+    int rc = sg_buf_failed(&text)
                  ? -1
                  : sg_reply_wrap(text.data, SG_REPLY_WIDTH,
                                  SG_REPLY_MAX_LINES, &out->reply,
@@ -151,8 +150,9 @@ rules_header(const struct sg_verdict *v, struct sg_outcome *out)
         sg_buf_printf(&b, "%s%s (%s %s)", i > 0 ? ", " : "", v->rules[i].id,
                       sg_mode_name(v->rules[i].mode),
                       sg_action_name(v->rules[i].action));
-    int rc = b.data != NULL ? add_header(out, "X-Safeguard-Rules", b.data)
-                            : -1;
+    int rc = !sg_buf_failed(&b) && b.data != NULL
+                 ? add_header(out, "X-Safeguard-Rules", b.data)
+                 : -1;
     sg_buf_free(&b);
     return rc;
 }
@@ -168,7 +168,7 @@ annotate(const struct sg_config *cfg, const struct sg_verdict *v,
     if (v->would_action > v->action)
         sg_buf_printf(&verdict, "; test rules would %s",
                       sg_action_name(v->would_action));
-    int rc = verdict.data != NULL
+    int rc = !sg_buf_failed(&verdict)
                  ? add_header(out, "X-Safeguard-Verdict", verdict.data)
                  : -1;
     sg_buf_free(&verdict);

@@ -235,7 +235,7 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
         sg_judge_describe(verdict, &described);
         sg_log_info("%s: %s at RCPT client=%s[%s] from=<%s> to=<%s>%s%s%s",
                     qid(s),
-                    described.data != NULL ? described.data : "verdict=reject",
+                    sg_buf_text_or(&described, "verdict=reject"),
                     s->client_name, s->client_addr, s->env_from, addr,
                     via != NULL ? "=<" : "", via != NULL ? via : "",
                     via != NULL ? ">" : "");
@@ -477,8 +477,10 @@ log_summary(const struct sg_session *s, const char *verdict,
                 s->client_name != NULL ? s->client_name : "unknown",
                 s->client_addr != NULL ? s->client_addr : "unknown",
                 s->trusted ? "yes" : "no",
-                s->auth_user != NULL ? s->auth_user : "-", from.data,
-                to.data != NULL ? to.data : "-", s->n_rcpts,
+                s->auth_user != NULL ? s->auth_user : "-",
+                sg_buf_text_or(&from, "(out of memory)"),
+                sg_buf_text_or(&to, s->n_rcpts > 0 ? "(out of memory)" : "-"),
+                s->n_rcpts,
                 (unsigned long long)s->raw.size, v != NULL ? v->n_parts : 0,
                 v != NULL ? v->n_attachments : 0,
                 v != NULL ? v->n_nested : 0,
@@ -688,7 +690,10 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
         sg_buf_reset(&described);
         sg_buf_printf(&described, "verdict=%s", status_word(st));
     }
-    log_summary(s, described.data != NULL ? described.data : "verdict=accept",
+    log_summary(s,
+                sg_buf_failed(&described)
+                    ? "verdict=unknown (out of memory describing it)"
+                    : sg_buf_text_or(&described, "verdict=accept"),
                 view, elapsed_us(&start));
     sg_buf_free(&described);
     sg_msgview_free(&view);

@@ -1,6 +1,7 @@
 /*
  * test_outcome.c - from verdict to what the MTA is asked: reply wrapping,
- * the reject reply, headers (never findings), journal and subject tag.
+ * the reject reply, headers (never findings), journal and subject tag;
+ * a header or reply cut short by a failed allocation is refused.
  */
 #include "config.h"
 
@@ -10,10 +11,25 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "outcome.h"
+
+/* realloc refuses sizes of at least big_fails bytes while it is set
+ * (this test is linked with --wrap=realloc). */
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+static size_t big_fails;
+
+void *
+__wrap_realloc(void *ptr, size_t size)
+{
+    if (big_fails > 0 && size >= big_fails)
+        return NULL;
+    return __real_realloc(ptr, size);
+}
 
 static void
 test_wrap(void **state)
@@ -222,6 +238,60 @@ test_forged_order(void **state)
     sg_config_unref(&cfg);
 }
 
+/* Many rules: the X-Safeguard-Rules header (or the reject reply) grows
+ * past what realloc will give.  The text cut short is never used: the
+ * outcome fails, and the session tempfails or applies failure_action. */
+static void
+test_cut_short_refused(void **state)
+{
+    (void)state;
+    struct sg_config *cfg = config("rules_file =\n");
+    enum { N = 80 };
+    struct sg_rule_match m[N];
+    char ids[N][48];
+    struct sg_verdict v;
+    memset(&v, 0, sizeof(v));
+    memset(m, 0, sizeof(m));
+    for (size_t i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "a-rule-with-a-long-name-%02zu", i);
+        m[i].id = ids[i];
+        m[i].mode = SG_MODE_TEST;
+        m[i].action = SG_ACTION_JOURNAL;
+    }
+    v.rules = m;
+    v.n_rules = N;
+    v.annotate = true;
+    struct sg_outcome out;
+
+    /* the header needs about 3 kB: whole when memory is there */
+    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    assert_int_equal(out.n_add_headers, 2);
+    assert_non_null(strstr(out.add_headers[1].value,
+                           "a-rule-with-a-long-name-79 (test journal)"));
+    sg_outcome_free(&out);
+    /* refused, not cut, when it cannot grow past 2 kB */
+    big_fails = 4096;
+    int rc = sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out);
+    big_fails = 0;
+    assert_int_equal(rc, -1);
+    sg_outcome_free(&out);
+
+    /* the same for the reject reply naming each rule */
+    for (size_t i = 0; i < N; i++) {
+        m[i].mode = SG_MODE_ENFORCE;
+        m[i].action = SG_ACTION_REJECT;
+    }
+    v.action = SG_ACTION_REJECT;
+    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    sg_outcome_free(&out);
+    big_fails = 4096;
+    rc = sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out);
+    big_fails = 0;
+    assert_int_equal(rc, -1);
+    sg_outcome_free(&out);
+    sg_config_unref(&cfg);
+}
+
 int
 main(void)
 {
@@ -229,6 +299,7 @@ main(void)
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_forged_order),
+        cmocka_unit_test(test_cut_short_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
