@@ -1,7 +1,7 @@
 /*
  * test_buf.c - the growable buffer: appends, printf, growth, steal, and
  * the sticky failure flag (an overflowing reserve, and realloc made to
- * fail through the linker's --wrap=realloc).
+ * fail, fail_realloc.h).
  */
 #include "config.h"
 
@@ -14,21 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fail_realloc.h"
 #include "sg_buf.h"
-
-/* realloc fails while fail_realloc is set (sg_buf.c is linked with
- * --wrap=realloc in this test only). */
-void *__real_realloc(void *ptr, size_t size);
-void *__wrap_realloc(void *ptr, size_t size);
-static int fail_realloc;
-
-void *
-__wrap_realloc(void *ptr, size_t size)
-{
-    if (fail_realloc)
-        return NULL;
-    return __real_realloc(ptr, size);
-}
 
 static void
 test_append_and_printf(void **state)
@@ -131,9 +118,9 @@ test_allocation_failure_is_sticky(void **state)
     char big[200];
     memset(big, 'y', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    fail_realloc = 1;
+    fail_realloc_from = 1;
     assert_int_equal(sg_buf_puts(&b, big), -1); /* needs to grow */
-    fail_realloc = 0;
+    fail_realloc_from = 0;
     assert_true(sg_buf_failed(&b));
     assert_int_equal(sg_buf_puts(&b, "!"), -1); /* room, but refused */
     assert_string_equal(b.data, "short");
@@ -145,9 +132,9 @@ test_allocation_failure_is_sticky(void **state)
     assert_string_equal(s, "again");
     free(s);
     /* an empty buffer that cannot allocate steals NULL */
-    fail_realloc = 1;
+    fail_realloc_from = 1;
     assert_null(sg_buf_steal(&b));
-    fail_realloc = 0;
+    fail_realloc_from = 0;
     sg_buf_free(&b);
 }
 

@@ -15,21 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fail_realloc.h"
 #include "outcome.h"
-
-/* realloc refuses sizes of at least big_fails bytes while it is set
- * (this test is linked with --wrap=realloc). */
-void *__real_realloc(void *ptr, size_t size);
-void *__wrap_realloc(void *ptr, size_t size);
-static size_t big_fails;
-
-void *
-__wrap_realloc(void *ptr, size_t size)
-{
-    if (big_fails > 0 && size >= big_fails)
-        return NULL;
-    return __real_realloc(ptr, size);
-}
 
 static void
 test_wrap(void **state)
@@ -270,9 +257,9 @@ test_cut_short_refused(void **state)
                            "a-rule-with-a-long-name-79 (test journal)"));
     sg_outcome_free(&out);
     /* refused, not cut, when it cannot grow past 2 kB */
-    big_fails = 4096;
+    fail_realloc_from = 4096;
     int rc = sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out);
-    big_fails = 0;
+    fail_realloc_from = 0;
     assert_int_equal(rc, -1);
     sg_outcome_free(&out);
 
@@ -284,9 +271,9 @@ test_cut_short_refused(void **state)
     v.action = SG_ACTION_REJECT;
     assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
     sg_outcome_free(&out);
-    big_fails = 4096;
+    fail_realloc_from = 4096;
     rc = sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out);
-    big_fails = 0;
+    fail_realloc_from = 0;
     assert_int_equal(rc, -1);
     sg_outcome_free(&out);
     sg_config_unref(&cfg);
