@@ -56,24 +56,23 @@ sg_command_split(const char *what, const char *line, char ***words_r,
         if (*p == '\0')
             break;
         sg_buf_reset(&word);
-        if (sg_buf_puts(&word, "") < 0)
-            r = fail(error_r, "out of memory");
+        sg_buf_puts(&word, ""); /* "" is a word too */
         while (r == 0 && *p != '\0' && *p != ' ' && *p != '\t') {
             if (*p == '\'' || *p == '"') {
                 char q = *p++;
                 const char *e = strchr(p, q);
-                if (e == NULL)
+                if (e == NULL) {
                     r = fail(error_r, "%s \"%s\": unbalanced %c quote", what,
                              line, q);
-                else if (sg_buf_append(&word, p, (size_t)(e - p)) < 0)
-                    r = fail(error_r, "out of memory");
-                else
+                } else {
+                    sg_buf_append(&word, p, (size_t)(e - p));
                     p = e + 1;
+                }
             } else if ((unsigned char)*p < 0x20) {
                 r = fail(error_r, "%s \"%s\": control character", what,
                          line);
-            } else if (sg_buf_putc(&word, *p++) < 0) {
-                r = fail(error_r, "out of memory");
+            } else {
+                sg_buf_putc(&word, *p++);
             }
         }
         if (r < 0)
@@ -84,7 +83,7 @@ sg_command_split(const char *what, const char *line, char ***words_r,
             break;
         }
         w = grown;
-        if ((w[n] = sg_buf_steal(&word)) == NULL) {
+        if ((w[n] = sg_buf_steal(&word)) == NULL) { /* an append failed */
             r = fail(error_r, "out of memory");
             break;
         }

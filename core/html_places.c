@@ -114,8 +114,7 @@ sg_css_string(const char *css, size_t len, size_t *i, struct sg_buf *out)
     char quote = css[(*i)++];
     while (*i < len && css[*i] != quote && css[*i] != '\n') {
         if (css[*i] != '\\') {
-            if (sg_buf_putc(out, css[(*i)++]) < 0)
-                return -1;
+            sg_buf_putc(out, css[(*i)++]);
             continue;
         }
         (*i)++;
@@ -130,15 +129,14 @@ sg_css_string(const char *css, size_t len, size_t *i, struct sg_buf *out)
                                    : tolower((unsigned char)css[*i]) - 'a' + 10);
             if (*i < len && isspace((unsigned char)css[*i]))
                 (*i)++; /* the space that ends an escape */
-            if (sg_put_cp(out, cp) < 0)
-                return -1;
-        } else if (css[*i] != '\n' && sg_buf_putc(out, css[(*i)++]) < 0) {
-            return -1;
+            sg_put_cp(out, cp);
+        } else if (css[*i] != '\n') {
+            sg_buf_putc(out, css[(*i)++]);
         }
     }
     if (*i < len && css[*i] == quote)
         (*i)++;
-    return 0;
+    return sg_buf_failed(out) ? -1 : 0;
 }
 
 int
@@ -188,8 +186,7 @@ sg_put_unescaped(struct sg_buf *out, const char *value)
         }
         if (c == '\n' || c == '\r')
             c = ' ';
-        if (sg_buf_putc(out, c) < 0)
-            return -1;
+        sg_buf_putc(out, c);
     }
     return sg_buf_putc(out, '\n');
 }

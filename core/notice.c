@@ -117,63 +117,58 @@ sg_notice_text_build(const struct sg_verdict *verdict,
     struct sg_buf rules = SG_BUF_INIT, finds = SG_BUF_INIT, expl = SG_BUF_INIT,
                   who = SG_BUF_INIT;
     int r = 0;
-    for (size_t i = 0; r == 0 && i < verdict->n_rules; i++) {
+    for (size_t i = 0; i < verdict->n_rules; i++) {
         if (!rule_selected(verdict, i, kind, level))
             continue;
         const struct sg_rule_match *m = &verdict->rules[i];
         if (m->mode == SG_MODE_TEST)
-            r = sg_buf_printf(&rules, "- %s (rule %s; test mode, would have "
-                                      "been: %s)\n",
-                              m->title ? m->title : m->id, m->id,
-                              sg_action_name(m->action));
+            sg_buf_printf(&rules, "- %s (rule %s; test mode, would have "
+                                  "been: %s)\n",
+                          m->title ? m->title : m->id, m->id,
+                          sg_action_name(m->action));
         else
-            r = sg_buf_printf(&rules, "- %s (rule %s; action: %s)\n",
-                              m->title ? m->title : m->id, m->id,
-                              sg_action_name(m->action));
-        for (size_t f = 0; r == 0 && f < m->n_findings; f++) {
+            sg_buf_printf(&rules, "- %s (rule %s; action: %s)\n",
+                          m->title ? m->title : m->id, m->id,
+                          sg_action_name(m->action));
+        for (size_t f = 0; f < m->n_findings; f++) {
             const struct sg_finding *fd = &m->findings[f];
             struct sg_buf line = SG_BUF_INIT;
-            r = sg_buf_puts(&line, "- \"");
-            if (r == 0)
-                r = sg_notice_put_value(&line, fd->text, true); /* one line */
-            if (r == 0)
-                r = sg_buf_printf(&line, "\" (%s, in %s)\n",
-                                  fd->detector ? fd->detector : "?",
-                                  fd->where ? fd->where : "the message");
-            if (r == 0 && (finds.data == NULL ||
-                           strstr(finds.data, line.data) == NULL))
-                r = sg_buf_puts(&finds, line.data);
+            sg_buf_puts(&line, "- \"");
+            sg_notice_put_value(&line, fd->text, true); /* one line */
+            sg_buf_printf(&line, "\" (%s, in %s)\n",
+                          fd->detector ? fd->detector : "?",
+                          fd->where ? fd->where : "the message");
+            if (sg_buf_failed(&line))
+                r = -1;
+            else if (finds.data == NULL ||
+                     strstr(finds.data, line.data) == NULL)
+                sg_buf_puts(&finds, line.data);
             sg_buf_free(&line);
         }
         const char *e = for_dsl(kind) ? m->explain_dsl : m->explain_sender;
-        if (r == 0 && e != NULL && e[0] != '\0')
-            r = sg_buf_printf(&expl, "%s%s", expl.len > 0 ? "\n\n" : "", e);
+        if (e != NULL && e[0] != '\0')
+            sg_buf_printf(&expl, "%s%s", expl.len > 0 ? "\n\n" : "", e);
     }
-    if (r == 0 && finds.len == 0)
-        r = sg_buf_puts(&finds, "- nothing in the text: the rule is about "
-                                "who wrote to whom, when, or how\n");
-    for (size_t i = 0; r == 0 && i < n_rcpts; i++) {
+    if (finds.len == 0)
+        sg_buf_puts(&finds, "- nothing in the text: the rule is about "
+                            "who wrote to whom, when, or how\n");
+    for (size_t i = 0; i < n_rcpts; i++) {
         const struct sg_party *p = &rcpts[i];
-        r = sg_buf_puts(&who, "- ");
-        if (r == 0)
-            r = sg_notice_put_value(&who, p->address ? p->address : "?", true);
-        if (r == 0 && p->person != NULL && p->person->display_name != NULL)
-            r = sg_buf_puts(&who, " - ");
-        if (r == 0 && p->person != NULL && p->person->display_name != NULL)
-            r = sg_notice_put_value(&who, p->person->display_name, true);
-        if (r == 0)
-            r = sg_buf_puts(&who, " (");
-        if (r == 0 && (p->person == NULL || p->person->n_roles == 0))
-            r = sg_buf_puts(&who, SG_ROLE_EXTERNAL);
-        for (size_t k = 0; r == 0 && p->person != NULL &&
-                           k < p->person->n_roles;
-             k++)
-            r = sg_buf_printf(&who, "%s%s", k > 0 ? ", " : "",
-                              p->person->roles[k]);
-        if (r == 0 && p->channel == SG_CHANNEL_PERSONAL)
-            r = sg_buf_puts(&who, "; their personal address");
-        if (r == 0)
-            r = sg_buf_puts(&who, ")\n");
+        sg_buf_puts(&who, "- ");
+        sg_notice_put_value(&who, p->address ? p->address : "?", true);
+        if (p->person != NULL && p->person->display_name != NULL) {
+            sg_buf_puts(&who, " - ");
+            sg_notice_put_value(&who, p->person->display_name, true);
+        }
+        sg_buf_puts(&who, " (");
+        if (p->person == NULL || p->person->n_roles == 0)
+            sg_buf_puts(&who, SG_ROLE_EXTERNAL);
+        for (size_t k = 0; p->person != NULL && k < p->person->n_roles; k++)
+            sg_buf_printf(&who, "%s%s", k > 0 ? ", " : "",
+                          p->person->roles[k]);
+        if (p->channel == SG_CHANNEL_PERSONAL)
+            sg_buf_puts(&who, "; their personal address");
+        sg_buf_puts(&who, ")\n");
     }
     /* drop the last newline of each list: the template places it */
     struct sg_buf *lists[] = {&rules, &finds, &who};
@@ -181,6 +176,7 @@ sg_notice_text_build(const struct sg_verdict *verdict,
         if (lists[i]->len > 0 && lists[i]->data[lists[i]->len - 1] == '\n')
             lists[i]->data[--lists[i]->len] = '\0';
     if (r == 0) {
+        /* each is NULL if an append to it failed */
         out->rules = sg_buf_steal(&rules);
         out->findings = sg_buf_steal(&finds);
         out->explanation = sg_buf_steal(&expl);

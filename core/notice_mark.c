@@ -192,15 +192,14 @@ mark_mac(const struct sg_notice_key *key, long long t, const char *const *rcpts,
     if (norm_rcpts(rcpts, n_rcpts, &rv, &nr) < 0)
         return -1;
     struct sg_buf m = SG_BUF_INIT;
-    int r = sg_buf_printf(&m, MARK_CONTEXT "\nv=1\nt=%lld\nn=%zu\n", t, nr);
-    for (size_t i = 0; r == 0 && i < nr; i++)
-        r = sg_buf_printf(&m, "r=%zu:%s\n", strlen(rv[i]), rv[i]);
+    sg_buf_printf(&m, MARK_CONTEXT "\nv=1\nt=%lld\nn=%zu\n", t, nr);
+    for (size_t i = 0; i < nr; i++)
+        sg_buf_printf(&m, "r=%zu:%s\n", strlen(rv[i]), rv[i]);
     unsigned char h[32];
     body_hash(body, body_len, h);
-    if (r == 0)
-        r = sg_buf_puts(&m, "b=");
-    if (r == 0)
-        r = sg_buf_append(&m, h, sizeof(h));
+    sg_buf_puts(&m, "b=");
+    sg_buf_append(&m, h, sizeof(h));
+    int r = sg_buf_failed(&m) ? -1 : 0;
     if (r == 0)
         crypto_auth(mac, (const unsigned char *)m.data, m.len, key->k);
     sg_buf_free(&m);
@@ -225,10 +224,9 @@ sg_notice_mark(const struct sg_notice_key *key, time_t now,
     sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
                       sodium_base64_VARIANT_ORIGINAL);
     struct sg_buf v = SG_BUF_INIT;
-    if (sg_buf_printf(&v, "v=1; t=%lld; mac=%s", (long long)now, b64) < 0)
-        return NOMEM();
+    sg_buf_printf(&v, "v=1; t=%lld; mac=%s", (long long)now, b64);
     *value_r = sg_buf_steal(&v);
-    return 0;
+    return *value_r != NULL ? 0 : NOMEM();
 }
 
 static bool

@@ -47,31 +47,28 @@ sg_notice_put_value(struct sg_buf *b, const char *s, bool header)
 {
     const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
     size_t n = strlen((const char *)p);
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0; i < n && !sg_buf_failed(b);) {
         unsigned char c = p[i];
-        int r = 0;
         if (c < 0x20 || c == 0x7f) {
             if (header)
-                r = sg_buf_putc(b, ' ');
+                sg_buf_putc(b, ' ');
             else if (c == '\r')
-                r = sg_buf_putc(b, '\n'), i += (p[i + 1] == '\n');
+                sg_buf_putc(b, '\n'), i += (p[i + 1] == '\n');
             else if (c == '\n' || c == '\t')
-                r = sg_buf_putc(b, (char)c);
+                sg_buf_putc(b, (char)c);
             i++;
         } else {
             size_t len = sg_utf8_decode(p + i, n - i, NULL);
             if (len == 0) {
-                r = sg_buf_puts(b, REPLACEMENT);
+                sg_buf_puts(b, REPLACEMENT);
                 i++;
             } else {
-                r = sg_buf_append(b, p + i, len);
+                sg_buf_append(b, p + i, len);
                 i += len;
             }
         }
-        if (r < 0)
-            return -1;
     }
-    return 0;
+    return sg_buf_failed(b) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ headers */
@@ -105,8 +102,7 @@ static int
 put_header(struct sg_buf *b, const char *name, const char *value)
 {
     size_t col = strlen(name) + 2;
-    if (sg_buf_printf(b, "%s:", name) < 0)
-        return -1;
+    sg_buf_printf(b, "%s:", name);
     if (!all_ascii(value)) {
         const unsigned char *p = (const unsigned char *)value;
         size_t n = strlen(value);
@@ -125,17 +121,14 @@ put_header(struct sg_buf *b, const char *name, const char *value)
                                                sodium_base64_VARIANT_ORIGINAL)];
             sodium_bin2base64(b64, sizeof(b64), p, chunk,
                               sodium_base64_VARIANT_ORIGINAL);
-            if (sg_buf_printf(b, "%s=?UTF-8?B?%s?=", first ? " " : "\n ",
-                              b64) < 0)
-                return -1;
+            sg_buf_printf(b, "%s=?UTF-8?B?%s?=", first ? " " : "\n ", b64);
             first = false;
             p += chunk;
             n -= chunk;
         }
         return sg_buf_putc(b, '\n');
     }
-    if (sg_buf_putc(b, ' ') < 0)
-        return -1;
+    sg_buf_putc(b, ' ');
     const char *p = value;
     bool line_has_text = false;
     while (*p != '\0') {
@@ -148,12 +141,10 @@ put_header(struct sg_buf *b, const char *name, const char *value)
             e++;
         size_t spaces = (size_t)(w - p), wlen = (size_t)(e - w);
         if (line_has_text && spaces > 0 && col + spaces + wlen > 78) {
-            if (sg_buf_putc(b, '\n') < 0)
-                return -1;
+            sg_buf_putc(b, '\n');
             col = 0;
         }
-        if (sg_buf_append(b, p, (size_t)(e - p)) < 0)
-            return -1;
+        sg_buf_append(b, p, (size_t)(e - p));
         col += (size_t)(e - p);
         if (wlen > 0)
             line_has_text = true;
@@ -167,35 +158,32 @@ static int
 put_from(struct sg_buf *b, const char *name, const char *addr)
 {
     struct sg_buf clean = SG_BUF_INIT;
-    if (name == NULL || name[0] == '\0' ||
-        sg_notice_put_value(&clean, name, true) < 0 || clean.len == 0) {
+    if (name != NULL && sg_notice_put_value(&clean, name, true) < 0) {
+        sg_buf_free(&clean);
+        return -1; /* out of memory: never a From: without the name */
+    }
+    if (clean.len == 0) {
         sg_buf_free(&clean);
         return sg_buf_printf(b, "From: %s\n", addr);
     }
     truncate_utf8(clean.data, 200);
-    int r;
     if (all_ascii(clean.data)) {
-        r = sg_buf_puts(b, "From: \"");
-        for (const char *p = clean.data; r == 0 && *p != '\0'; p++) {
+        sg_buf_puts(b, "From: \"");
+        for (const char *p = clean.data; *p != '\0'; p++) {
             if (*p == '"' || *p == '\\')
-                r = sg_buf_putc(b, '\\');
-            if (r == 0)
-                r = sg_buf_putc(b, *p);
+                sg_buf_putc(b, '\\');
+            sg_buf_putc(b, *p);
         }
-        if (r == 0)
-            r = sg_buf_printf(b, "\" <%s>\n", addr);
+        sg_buf_printf(b, "\" <%s>\n", addr);
     } else {
         /* reuse the Subject-style encoder, then add the address */
-        struct sg_buf h = SG_BUF_INIT;
-        r = put_header(&h, "From", clean.data);
-        if (r == 0) {
-            h.data[--h.len] = '\0'; /* drop the newline */
-            r = sg_buf_printf(b, "%s\n <%s>\n", h.data, addr);
+        if (put_header(b, "From", clean.data) == 0) {
+            b->data[--b->len] = '\0'; /* drop the newline */
+            sg_buf_printf(b, "\n <%s>\n", addr);
         }
-        sg_buf_free(&h);
     }
     sg_buf_free(&clean);
-    return r;
+    return sg_buf_failed(b) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ body */
@@ -241,11 +229,8 @@ wrap_line(struct sg_buf *b, const char *line, size_t len)
     while (p < end) {
         size_t width = first ? 0 : count_chars(line, ind) + hang;
         if (!first) {
-            if (sg_buf_append(b, line, ind) < 0)
-                return -1;
-            for (size_t i = 0; i < hang; i++)
-                if (sg_buf_putc(b, ' ') < 0)
-                    return -1;
+            sg_buf_append(b, line, ind);
+            sg_buf_append(b, "  ", hang);
             while (p < end && *p == ' ')
                 p++;
             if (p == end)
@@ -280,12 +265,12 @@ wrap_line(struct sg_buf *b, const char *line, size_t len)
         size_t keep = n;
         while (keep > 0 && p[keep - 1] == ' ')
             keep--;
-        if (sg_buf_append(b, p, keep) < 0 || sg_buf_putc(b, '\n') < 0)
-            return -1;
+        sg_buf_append(b, p, keep);
+        sg_buf_putc(b, '\n');
         p += n;
         first = false;
     }
-    return 0;
+    return sg_buf_failed(b) ? -1 : 0;
 }
 
 /* The body: long lines wrapped, no blank lines at the end, one final
@@ -299,13 +284,13 @@ finish_body(struct sg_buf *out, const char *text)
         const char *nl = strchr(p, '\n');
         size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
         size_t l = len; /* trailing spaces kept: "-- " starts a signature */
-        int r = count_chars(p, l) > WRAP_OVER || l > LINE_HARD_MAX
-                    ? wrap_line(out, p, l)
-                    : (sg_buf_append(out, p, l) < 0 ||
-                       sg_buf_putc(out, '\n') < 0)
-                          ? -1
-                          : 0;
-        if (r < 0)
+        if (count_chars(p, l) > WRAP_OVER || l > LINE_HARD_MAX) {
+            wrap_line(out, p, l);
+        } else {
+            sg_buf_append(out, p, l);
+            sg_buf_putc(out, '\n');
+        }
+        if (sg_buf_failed(out))
             return -1;
         p += len + (nl != NULL);
     }
@@ -313,8 +298,8 @@ finish_body(struct sg_buf *out, const char *text)
     while (out->len > start + 1 && out->data[out->len - 1] == '\n' &&
            out->data[out->len - 2] == '\n')
         out->data[--out->len] = '\0';
-    if (out->len == start && sg_buf_putc(out, '\n') < 0)
-        return -1;
+    if (out->len == start)
+        return sg_buf_putc(out, '\n');
     return 0;
 }
 
@@ -378,55 +363,51 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
         FAIL("cannot format the date");
         goto out;
     }
-    if (sg_buf_printf(&msg, "Date: %s\n", datehdr) < 0 ||
-        put_from(&msg, env->from_name, env->from) < 0)
-        goto nomem;
+    /* msg is checked once at the end; hv before each use */
+    sg_buf_printf(&msg, "Date: %s\n", datehdr);
+    put_from(&msg, env->from_name, env->from);
     /* To: the recipients, folded */
     for (size_t i = 0; i < env->n_to; i++)
-        if (sg_buf_printf(&hv, "%s%s", i > 0 ? ", " : "", env->to[i]) < 0)
-            goto nomem;
-    if (put_header(&msg, "To", hv.data) < 0)
+        sg_buf_printf(&hv, "%s%s", i > 0 ? ", " : "", env->to[i]);
+    if (sg_buf_failed(&hv))
         goto nomem;
+    put_header(&msg, "To", hv.data);
     for (size_t i = 0; i < tp->n_headers; i++) {
         sg_buf_reset(&hv);
-        if (sg_notice_expand(&hv, tp->headers[i].value, vals, true) < 0)
-            goto nomem;
-        if (hv.data == NULL && sg_buf_puts(&hv, "") < 0)
+        if (sg_notice_expand(&hv, tp->headers[i].value, vals, true) < 0 ||
+            sg_buf_puts(&hv, "") < 0) /* data non-NULL even when empty */
             goto nomem;
         truncate_utf8(hv.data, HEADER_MAX);
-        if (put_header(&msg, tp->headers[i].name, hv.data) < 0)
-            goto nomem;
+        put_header(&msg, tp->headers[i].name, hv.data);
     }
     if (env->message_id != NULL) {
         sg_buf_reset(&hv);
-        if (sg_notice_put_value(&hv, env->message_id, true) < 0 ||
-            sg_buf_printf(&msg, "Message-ID: %s\n", hv.data) < 0)
+        if (sg_notice_put_value(&hv, env->message_id, true) < 0)
             goto nomem;
+        sg_buf_printf(&msg, "Message-ID: %s\n", hv.data);
     } else {
         unsigned char rnd[12];
         char hex[sizeof(rnd) * 2 + 1];
         randombytes_buf(rnd, sizeof(rnd));
         sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
         const char *dom = strrchr(env->from, '@') + 1; /* checked above */
-        if (sg_buf_printf(&msg, "Message-ID: <notice.%lld.%s@%s>\n",
-                          (long long)env->now, hex, dom) < 0)
-            goto nomem;
+        sg_buf_printf(&msg, "Message-ID: <notice.%lld.%s@%s>\n",
+                      (long long)env->now, hex, dom);
     }
-    if (sg_buf_puts(&msg, "MIME-Version: 1.0\n"
-                          "Content-Type: text/plain; charset=utf-8\n"
-                          "Content-Transfer-Encoding: 8bit\n"
-                          "Auto-Submitted: auto-generated\n"
-                          "X-Auto-Response-Suppress: All\n") < 0)
-        goto nomem;
+    sg_buf_puts(&msg, "MIME-Version: 1.0\n"
+                      "Content-Type: text/plain; charset=utf-8\n"
+                      "Content-Transfer-Encoding: 8bit\n"
+                      "Auto-Submitted: auto-generated\n"
+                      "X-Auto-Response-Suppress: All\n");
     /* the marker, folded before mac= to stay under 78 columns */
     char *semi = strstr(mark, "; mac=");
-    if (semi == NULL ||
-        sg_buf_printf(&msg, SG_NOTICE_HEADER ": %.*s;\n\t%s\n",
-                      (int)(semi - mark), mark, semi + 2) < 0 ||
-        sg_buf_putc(&msg, '\n') < 0 ||
-        sg_buf_append(&msg, body.data, body.len) < 0)
+    if (semi == NULL)
         goto nomem;
-    *message_r = sg_buf_steal(&msg);
+    sg_buf_printf(&msg, SG_NOTICE_HEADER ": %.*s;\n\t%s\n",
+                  (int)(semi - mark), mark, semi + 2);
+    sg_buf_putc(&msg, '\n');
+    sg_buf_append(&msg, body.data, body.len);
+    *message_r = sg_buf_steal(&msg); /* NULL if an append failed */
     if (*message_r == NULL)
         goto nomem;
     r = 0;

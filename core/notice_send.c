@@ -176,17 +176,17 @@ sg_notice_send(const struct sg_notice_sender *s, const char *from,
             continue;
         }
         struct sg_buf w = SG_BUF_INIT;
-        for (const char *p = s->words[i]; r == 0 && *p != '\0';) {
+        for (const char *p = s->words[i]; *p != '\0';) {
             if (strncmp(p, "{from}", 6) == 0) {
-                r = sg_buf_puts(&w, from);
+                sg_buf_puts(&w, from);
                 p += 6;
             } else {
-                r = sg_buf_putc(&w, *p++);
+                sg_buf_putc(&w, *p++);
             }
         }
-        if (r == 0 && w.data == NULL)
-            r = sg_buf_puts(&w, "");
-        argv[a++] = w.data; /* owned: freed below */
+        argv[a++] = sg_buf_steal(&w); /* owned: freed below */
+        if (argv[a - 1] == NULL)
+            r = -1;
     }
     struct sg_command_result res;
     if (r < 0)

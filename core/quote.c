@@ -330,9 +330,10 @@ sg_quote_line(struct sg_split *sp, const struct sg_who *who,
               const struct sg_line *l)
 {
     struct sg_quote *q = sg_quote_for(sp, who);
-    if (sp->err == 0 && q->text.len > 0 && sg_buf_putc(&q->text, '\n') < 0)
-        sp->err = -1;
-    if (sp->err == 0 && sg_buf_append(&q->text, l->s, l->len) < 0)
+    if (q->text.len > 0)
+        sg_buf_putc(&q->text, '\n');
+    sg_buf_append(&q->text, l->s, l->len);
+    if (sg_buf_failed(&q->text))
         sp->err = -1;
 }
 
@@ -395,11 +396,10 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
     *quotes_r = NULL;
     *n_r = 0;
     sg_buf_reset(own);
-    if (!sg_maybe_quoted(text, len))
-        return sg_buf_append(own, text, len) < 0 ||
-                       sg_buf_append(own, "", 0) < 0
-                   ? -1
-                   : 0;
+    if (!sg_maybe_quoted(text, len)) {
+        sg_buf_append(own, text, len);
+        return sg_buf_append(own, "", 0); /* data non-NULL even when empty */
+    }
     struct sg_window w = {.text = text, .len = len};
     sg_window_fill(&w);
     const struct sg_line *ls = w.l;
@@ -441,8 +441,9 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
             continue;
         }
         if (e == 0) {
-            if ((own_line && sg_buf_putc(own, '\n') < 0) ||
-                sg_buf_append(own, l->s, l->len) < 0)
+            if (own_line)
+                sg_buf_putc(own, '\n');
+            if (sg_buf_append(own, l->s, l->len) < 0)
                 sp.err = -1;
             own_line = true;
         } else {
@@ -455,8 +456,7 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
     if (sp.err == 0 && sg_buf_append(own, "", 0) < 0)
         sp.err = -1;
     for (size_t k = 0; sp.err == 0 && k < sp.n; k++)
-        if (sg_buf_append(&sp.q[k].text, "", 0) < 0)
-            sp.err = -1;
+        sp.err = sg_buf_append(&sp.q[k].text, "", 0);
     if (sp.err < 0) {
         sg_quote_free(sp.q, sp.n);
         sg_buf_free(own);

@@ -494,7 +494,7 @@ describe_bounds(const struct sg_conf_entry *e, char *buf, size_t len)
         struct sg_buf b = SG_BUF_INIT;
         for (int i = 0; e->choices[i] != NULL; i++)
             sg_buf_printf(&b, "%s%s", i > 0 ? ", " : "", e->choices[i]);
-        snprintf(buf, len, " (one of: %s)", b.data != NULL ? b.data : "");
+        snprintf(buf, len, " (one of: %s)", sg_buf_text_or(&b, "..."));
         sg_buf_free(&b);
         return buf;
     }
@@ -946,7 +946,12 @@ load_stream(FILE *fp, const char *name, const char **error_r)
         bool blank = trim(line)[0] == '\0';
         if (continuation && !blank && logical.len > 0) {
             sg_buf_putc(&logical, ' ');
-            sg_buf_puts(&logical, trim(line));
+            if (sg_buf_puts(&logical, trim(line)) < 0) {
+                /* never a setting cut short */
+                *error_r = set_error(name, lineno, "out of memory");
+                ret = -1;
+                break;
+            }
             continue;
         }
         if (continuation && !blank) {

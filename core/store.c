@@ -696,12 +696,13 @@ static int
 join(struct sg_buf *b, char *const *v, size_t n)
 {
     sg_buf_reset(b);
-    if (sg_buf_puts(b, "") < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if ((i > 0 && sg_buf_putc(b, ',') < 0) || sg_buf_puts(b, v[i]) < 0)
-            return -1;
-    return 0;
+    sg_buf_puts(b, "");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            sg_buf_putc(b, ',');
+        sg_buf_puts(b, v[i]);
+    }
+    return sg_buf_failed(b) ? -1 : 0;
 }
 
 static const char *
@@ -716,18 +717,17 @@ channel_name(enum sg_channel ch)
 static int
 join_explain(struct sg_buf *b, const struct sg_verdict *v, bool dsl)
 {
-    if (sg_buf_puts(b, "") < 0)
-        return -1;
+    sg_buf_puts(b, "");
     for (size_t i = 0; i < v->n_rules; i++) {
         const struct sg_rule_match *m = &v->rules[i];
         const char *text = dsl ? m->explain_dsl : m->explain_sender;
         if (m->mode != SG_MODE_ENFORCE || text == NULL || *text == '\0')
             continue;
-        if ((b->len > 0 && sg_buf_puts(b, "\n\n") < 0) ||
-            sg_buf_puts(b, text) < 0)
-            return -1;
+        if (b->len > 0)
+            sg_buf_puts(b, "\n\n");
+        sg_buf_puts(b, text);
     }
-    return 0;
+    return sg_buf_failed(b) ? -1 : 0;
 }
 
 enum { INS_RECORD, INS_RCPT, INS_RULE, INS_FINDING, INS_AUDIT, N_INS };

@@ -1,6 +1,7 @@
 /*
  * test_config.c - the configuration table and loader: every type, bounds,
- * unknown keys, bad lines, continuation lines, snapshots.
+ * unknown keys, bad lines, continuation lines (never cut short when
+ * memory runs out), snapshots.
  */
 #include "config.h"
 
@@ -16,7 +17,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "fail_realloc.h"
 #include "log.h"
+#include "sg_buf.h"
 #include "sg_config.h"
 
 static struct sg_config *
@@ -123,6 +126,33 @@ test_strings_lists_continuation(void **state)
     assert_non_null(cfg);
     assert_int_equal(cfg->n_networks, 0);
     sg_config_unref(&cfg);
+}
+
+/* A continued setting that cannot be held whole is an error, never the
+ * part that fitted (here, a DSL list without all but its first line). */
+static void
+test_continuation_out_of_memory(void **state)
+{
+    (void)state;
+    struct sg_buf text = SG_BUF_INIT;
+    sg_buf_puts(&text, "dsl_addresses = dsl@school.example\n ");
+    for (int i = 0; i < 300; i++)
+        sg_buf_printf(&text, " dsl%03d@school.example", i);
+    sg_buf_puts(&text, "\n");
+    assert_false(sg_buf_failed(&text));
+    const char *error = NULL;
+    struct sg_config *cfg = load(text.data, &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_int_equal(cfg->n_dsl_addresses, 301);
+    sg_config_unref(&cfg);
+
+    fail_realloc_from = 4096;
+    cfg = load(text.data, &error);
+    fail_realloc_from = 0;
+    assert_null(cfg);
+    assert_string_equal(error, "test.conf:2: out of memory");
+    sg_buf_free(&text);
 }
 
 /* Every error names the file and line and says what is wrong. */
@@ -954,6 +984,7 @@ main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_strings_lists_continuation),
+        cmocka_unit_test(test_continuation_out_of_memory),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_directory_settings),
         cmocka_unit_test(test_review_settings),
