@@ -15,9 +15,8 @@
 
 #include "sg_buf.h"
 
-/* Remember the failure; -1. */
-static int
-failed(struct sg_buf *buf)
+int
+sg_buf_fail(struct sg_buf *buf)
 {
     buf->failed = true;
     return -1;
@@ -29,7 +28,7 @@ sg_buf_reserve(struct sg_buf *buf, size_t extra)
     if (buf->failed)
         return -1;
     if (extra > SIZE_MAX - buf->len - 1)
-        return failed(buf);
+        return sg_buf_fail(buf);
     size_t need = buf->len + extra + 1;
     if (need <= buf->cap)
         return 0;
@@ -38,7 +37,7 @@ sg_buf_reserve(struct sg_buf *buf, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *grown = realloc(buf->data, cap);
     if (grown == NULL)
-        return failed(buf);
+        return sg_buf_fail(buf);
     buf->data = grown;
     buf->cap = cap;
     return 0;
@@ -78,7 +77,7 @@ sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
     if (n < 0)
-        return failed(buf);
+        return sg_buf_fail(buf);
     if (sg_buf_reserve(buf, (size_t)n) < 0)
         return -1;
     vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);

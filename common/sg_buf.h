@@ -33,6 +33,9 @@ int sg_buf_printf(struct sg_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Mark the buffer failed: a piece of it could not be made elsewhere (in
+ * a buffer of its own, say).  Returns -1. */
+int sg_buf_fail(struct sg_buf *buf);
 /* Has an append failed since the buffer was made, reset or freed? */
 bool sg_buf_failed(const struct sg_buf *buf);
 /* The text, or fallback when an append failed or nothing was appended:

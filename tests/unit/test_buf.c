@@ -124,6 +124,11 @@ test_allocation_failure_is_sticky(void **state)
     assert_true(sg_buf_failed(&b));
     assert_int_equal(sg_buf_puts(&b, "!"), -1); /* room, but refused */
     assert_string_equal(b.data, "short");
+    /* a piece made elsewhere that failed fails this buffer too */
+    sg_buf_reset(&b);
+    assert_int_equal(sg_buf_fail(&b), -1);
+    assert_true(sg_buf_failed(&b));
+    assert_int_equal(sg_buf_puts(&b, "x"), -1);
     /* reset is a fresh start */
     sg_buf_reset(&b);
     assert_false(sg_buf_failed(&b));
