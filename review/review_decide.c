@@ -295,6 +295,10 @@ tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
                           (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
     }
+    if (sg_buf_failed(&rcpts)) {
+        sg_buf_free(&rcpts);
+        return review_fail(error_r, "out of memory");
+    }
     char date[64];
     sg_review_utc(rec->created, date, sizeof(date));
     struct sg_notice_values v = {

@@ -242,7 +242,7 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
         sg_buf_free(&b);
         return -1;
     }
-    if (b.data == NULL) {
+    if (sg_buf_failed(&b) || b.data == NULL) { /* never a digest in part */
         sg_buf_free(&b);
         return review_fail(error_r, "out of memory");
     }

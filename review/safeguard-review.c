@@ -163,6 +163,16 @@ parse_uint(const char *name, const char *v, unsigned max)
 
 /* ------------------------------------------------------------ output */
 
+/* The text of b, or die when an append to it failed: never a line in
+ * part. */
+static const char *
+whole(const struct sg_buf *b)
+{
+    if (sg_buf_failed(b))
+        die(EX_OSERR, "out of memory");
+    return b->data != NULL ? b->data : "";
+}
+
 /* Print s made safe for the terminal. */
 static void
 put_safe(const char *s, bool multiline)
@@ -172,7 +182,7 @@ put_safe(const char *s, bool multiline)
         s = "";
     if (sg_review_safe_text(&b, s, strlen(s), multiline) < 0)
         die(EX_OSERR, "out of memory");
-    fputs(b.data != NULL ? b.data : "", stdout);
+    fputs(whole(&b), stdout);
     sg_buf_free(&b);
 }
 
@@ -203,7 +213,7 @@ put_marked(const char *text, size_t len,
     }
     free(spans);
     fputs(indent, stdout);
-    for (const char *p = b.data != NULL ? b.data : ""; *p != '\0'; p++) {
+    for (const char *p = whole(&b); *p != '\0'; p++) {
         putchar(*p);
         if (*p == '\n' && p[1] != '\0')
             fputs(indent, stdout);
@@ -354,7 +364,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
                sg_quarantine_status_name(it->status), age, slabuf);
         struct sg_buf b = SG_BUF_INIT;
         sg_review_safe_text(&b, it->env_from, strlen(it->env_from), false);
-        printf("%-28s ", b.data != NULL ? b.data : "");
+        printf("%-28s ", whole(&b));
         sg_buf_free(&b);
         put_safe(it->rules, false);
         fputs("\n    to: ", stdout);
@@ -608,8 +618,9 @@ cmd_note(struct ctx *c, int argc, char **argv)
             sg_buf_printf(&note, "%s%s", note.len ? " " : "", argv[i]);
         }
     }
-    if (id == NULL || note.len == 0)
+    if (id == NULL || (note.len == 0 && !sg_buf_failed(&note)))
         die(EX_USAGE, "note: usage: note ID TEXT");
+    whole(&note); /* never a note cut short */
     const char *err;
     int rc = sg_review_note(c->r, id, &c->actor, note.data, &err);
     sg_buf_free(&note);
@@ -753,7 +764,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
         }
         printf("%-6lld %-20s %-20s %-24s %-14s ", a->id, t,
                a->record_id != NULL ? a->record_id : "-",
-               who.data != NULL ? who.data : "", a->action);
+               whole(&who), a->action);
         sg_buf_free(&who);
         put_safe(a->note != NULL ? a->note : "", false);
         putchar('\n');

@@ -409,4 +409,17 @@ sg_web_handle(struct sg_web *w, const struct sg_web_request *req,
     pthread_mutex_lock(&w->lock);
     route(w, req, resp);
     pthread_mutex_unlock(&w->lock);
+    /* the pages append freely: a page, redirect or cookie that could not
+     * be built whole is never sent in part */
+    bool whole = !sg_buf_failed(&resp->body) &&
+                 (resp->status != 303 || resp->location != NULL);
+    for (size_t i = 0; i < resp->n_cookies; i++)
+        whole = whole && resp->cookies[i] != NULL;
+    if (!whole) {
+        sg_web_response_free(resp);
+        resp->status = 500;
+        resp->content_type = "text/plain; charset=utf-8";
+        sg_buf_puts(&resp->body, "The page could not be built: out of "
+                                 "memory.\n");
+    }
 }

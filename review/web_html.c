@@ -57,7 +57,9 @@ web_textn(struct sg_buf *b, const char *s, size_t len)
     if (s == NULL)
         return;
     struct sg_buf safe = SG_BUF_INIT;
-    if (sg_review_safe_text(&safe, s, len, true) == 0 && safe.data != NULL)
+    if (sg_review_safe_text(&safe, s, len, true) < 0)
+        sg_buf_fail(b); /* never a page with the text left out */
+    else if (safe.data != NULL)
         escape(b, safe.data, safe.len);
     sg_buf_free(&safe);
 }

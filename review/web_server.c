@@ -282,6 +282,8 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
         resp.status = 415;
     } else if (rs->too_big || query.overflow) {
         resp.status = 413;
+    } else if (sg_buf_failed(&rs->body)) {
+        resp.status = 500; /* never a form cut short */
     } else {
         if (is_post && rs->body.data != NULL &&
             sg_web_form_parse(rs->body.data, form.p, MAX_PARAMS, &form.n) < 0)

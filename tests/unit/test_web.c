@@ -33,6 +33,7 @@
 
 #include <sqlite3.h>
 
+#include "fail_realloc.h"
 #include "netlist.h"
 #include "review_fixture.h"
 #include "web.h"
@@ -456,6 +457,38 @@ test_throttle_pair(void **state)
     assert_int_equal(fail_n(e, "dsl", "198.51.100.1", 1), 401);
     try_login(e, "dsl", "right password", "198.51.100.1", &r);
     assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+}
+
+/* A page that cannot be built whole (memory runs out half way) is a
+ * plain 500, never the part that was built sent as the page. */
+static void
+test_page_cut_short_refused(void **state)
+{
+    struct env *e = *state;
+    struct login l;
+    login(e, &l);
+    struct call c = {.session = l.session};
+    struct sg_web_response r;
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    size_t whole = r.body.len;
+    assert_true(whole > 1024);
+    assert_non_null(strstr(r.body.data, "</html>"));
+    sg_web_response_free(&r);
+
+    /* the page's buffer cannot grow to hold it all */
+    size_t cut = 64;
+    while (cut * 2 <= whole)
+        cut *= 2;
+    fail_realloc_from = cut;
+    handle(e, "GET", "/queue", &c, &r);
+    fail_realloc_from = 0;
+    assert_int_equal(r.status, 500);
+    assert_string_equal(r.content_type, "text/plain; charset=utf-8");
+    assert_string_equal(r.body.data,
+                        "The page could not be built: out of memory.\n");
+    assert_int_equal(r.n_cookies, 0);
     sg_web_response_free(&r);
 }
 
@@ -987,6 +1020,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_queue_and_item_escape_everything,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_cut_short_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_lost_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
