@@ -231,6 +231,17 @@ login(struct env *e, struct login *l)
     sg_web_response_free(&r);
 }
 
+/* Log in, then the queue page (200) in r; the session's call in c. */
+static void
+login_queue(struct env *e, struct login *l, struct call *c,
+            struct sg_web_response *r)
+{
+    login(e, l);
+    *c = (struct call){.session = l->session};
+    handle(e, "GET", "/queue", c, r);
+    assert_int_equal(r->status, 200);
+}
+
 /* The CSRF token of the session, from the queue page. */
 static void
 session_csrf(struct env *e, const struct login *l, char *buf, size_t size)
@@ -467,11 +478,9 @@ test_page_cut_short_refused(void **state)
 {
     struct env *e = *state;
     struct login l;
-    login(e, &l);
-    struct call c = {.session = l.session};
+    struct call c;
     struct sg_web_response r;
-    handle(e, "GET", "/queue", &c, &r);
-    assert_int_equal(r.status, 200);
+    login_queue(e, &l, &c, &r);
     size_t whole = r.body.len;
     assert_true(whole > 1024);
     assert_non_null(strstr(r.body.data, "</html>"));
@@ -712,11 +721,9 @@ test_queue_and_item_escape_everything(void **state)
 {
     struct env *e = *state;
     struct login l;
-    login(e, &l);
-    struct call c = {.session = l.session};
+    struct call c;
     struct sg_web_response r;
-    handle(e, "GET", "/queue", &c, &r);
-    assert_int_equal(r.status, 200);
+    login_queue(e, &l, &c, &r);
     assert_non_null(strstr(r.body.data, e->held));
     assert_non_null(strstr(r.body.data, e->other));
     /* the older one is past the 24-hour target */
