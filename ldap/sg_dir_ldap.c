@@ -519,21 +519,17 @@ sg_dir_ldap_any_of_filter(const struct ldap_backend *lb, const char *exclude,
     if (esc == NULL)
         return NULL;
     struct sg_buf buf = SG_BUF_INIT;
-    int rc = sg_buf_printf(&buf, "(&%s", lb->user_filter);
+    sg_buf_printf(&buf, "(&%s", lb->user_filter);
     if (exclude != NULL)
-        rc |= sg_buf_printf(&buf, "(!%s)", exclude);
-    rc |= sg_buf_puts(&buf, "(|");
+        sg_buf_printf(&buf, "(!%s)", exclude);
+    sg_buf_puts(&buf, "(|");
     for (size_t i = 0; i < n; i++)
-        rc |= sg_buf_printf(
+        sg_buf_printf(
             &buf, "(%s=%s%s)", attrs[i],
             prefixes != NULL && prefixes[i] != NULL ? prefixes[i] : "", esc);
-    rc |= sg_buf_puts(&buf, "))");
+    sg_buf_puts(&buf, "))");
     free(esc);
-    if (rc != 0) {
-        sg_buf_free(&buf);
-        return NULL;
-    }
-    return sg_buf_steal(&buf);
+    return sg_buf_steal(&buf); /* NULL if an append failed */
 }
 
 /* The person of one entry: attributes, roles from filters and groups,
@@ -705,14 +701,14 @@ entry_name_keys(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e,
                  sg_dir_name_keys(value, SG_DIR_NAME_ENTRY, &keys) < 0)
             rc = -1;
         if (keys != NULL && all.len > 0)
-            rc |= sg_buf_putc(&all, '\n');
+            sg_buf_putc(&all, '\n');
         if (keys != NULL)
-            rc |= sg_buf_puts(&all, keys);
+            sg_buf_puts(&all, keys);
         free(keys);
         free(value);
     }
     ldap_value_free_len(v);
-    if (rc != 0) {
+    if (rc != 0 || sg_buf_failed(&all)) {
         sg_buf_free(&all);
         return -1;
     }

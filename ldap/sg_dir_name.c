@@ -539,8 +539,8 @@ add_key(struct sg_buf *list, const struct sg_buf *key)
 {
     if (key->len == 0 || keys_contain(list->data, key->data, key->len))
         return 0;
-    if (list->len > 0 && sg_buf_putc(list, '\n') < 0)
-        return -1;
+    if (list->len > 0)
+        sg_buf_putc(list, '\n');
     return sg_buf_append(list, key->data, key->len);
 }
 
@@ -550,14 +550,14 @@ join(struct sg_buf *key, char mark, const struct words *w, size_t from,
      size_t to)
 {
     sg_buf_reset(key);
-    int rc = mark != '\0' ? sg_buf_putc(key, mark) : 0;
-    for (size_t i = from; i < to && rc == 0; i++) {
+    if (mark != '\0')
+        sg_buf_putc(key, mark);
+    for (size_t i = from; i < to; i++) {
         if (i > from)
-            rc = sg_buf_putc(key, ' ');
-        if (rc == 0)
-            rc = sg_buf_puts(key, word_str(w, i));
+            sg_buf_putc(key, ' ');
+        sg_buf_puts(key, word_str(w, i));
     }
-    return rc;
+    return sg_buf_failed(key) ? -1 : 0;
 }
 
 /* Add the key "mark a b" to the list (key: scratch space). */
@@ -615,16 +615,15 @@ add_whole_words(const struct words *w, struct sg_buf *list,
     if (long_words(w, 0, w->n) < 2)
         return 0;
     sg_buf_reset(key);
-    int rc = sg_buf_putc(key, SG_DIR_NAME_VARIANT_WHOLE);
-    for (size_t i = 0, n = 0; i < w->n && rc == 0; i++) {
+    sg_buf_putc(key, SG_DIR_NAME_VARIANT_WHOLE);
+    for (size_t i = 0, n = 0; i < w->n; i++) {
         if (is_initial(w, i))
             continue;
         if (n++ > 0)
-            rc = sg_buf_putc(key, ' ');
-        if (rc == 0)
-            rc = sg_buf_puts(key, word_str(w, i));
+            sg_buf_putc(key, ' ');
+        sg_buf_puts(key, word_str(w, i));
     }
-    return rc < 0 ? -1 : add_key(list, key);
+    return sg_buf_failed(key) ? -1 : add_key(list, key);
 }
 
 /* The variant keys a directory name is known by: for every surname (the
