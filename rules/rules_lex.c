@@ -165,15 +165,12 @@ sg_rules_lex(struct parser *ps)
                         "string (use '...' for patterns)");
                 }
             }
-            if (sg_buf_putc(&b, ch) < 0) {
-                sg_buf_free(&b);
-                return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
-            }
+            sg_buf_putc(&b, ch);
             advance(ps);
         }
         t->type = T_STRING;
         t->len = (size_t)(ps->p - t->start);
-        t->str = sg_buf_steal(&b);
+        t->str = sg_buf_steal(&b); /* NULL if an append failed */
         if (t->str == NULL)
             return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
         return 0;

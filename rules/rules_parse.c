@@ -232,19 +232,18 @@ add_escaped_word(struct parser *ps, void *ctx, const char *item,
     struct sg_buf *b = ctx;
     if (item[0] == '\0')
         return sg_rules_fail_at(ps, line, col, "expected a word, found \"\"");
-    if (b->len > 0 && sg_buf_putc(b, '|') < 0)
-        return sg_rules_fail_at(ps, line, col, "out of memory");
+    if (b->len > 0)
+        sg_buf_putc(b, '|');
     for (const char *p = item; *p; p++) {
-        if (strchr("\\^$.|?*+()[]{}", *p) && sg_buf_putc(b, '\\') < 0)
-            return sg_rules_fail_at(ps, line, col, "out of memory");
-        if (*p == ' ') {
-            if (sg_buf_puts(b, "\\s+") < 0)
-                return sg_rules_fail_at(ps, line, col, "out of memory");
-            continue;
-        }
-        if (sg_buf_putc(b, *p) < 0)
-            return sg_rules_fail_at(ps, line, col, "out of memory");
+        if (strchr("\\^$.|?*+()[]{}", *p))
+            sg_buf_putc(b, '\\');
+        if (*p == ' ')
+            sg_buf_puts(b, "\\s+");
+        else
+            sg_buf_putc(b, *p);
     }
+    if (sg_buf_failed(b))
+        return sg_rules_fail_at(ps, line, col, "out of memory");
     return 0;
 }
 
