@@ -1,6 +1,6 @@
 /*
  * test_review.c - the review operations (review/review.c) on a real
- * quarantine store filled through sg_quarantine_hold, with a fake mail
+ * quarantine store filled through sg_store_hold, with a fake mail
  * queue: a shell script standing in for postsuper and postqueue, keeping
  * "QUEUE_ID QUEUE_NAME" lines in a file and logging every call.
  *
@@ -100,14 +100,14 @@ db_int(const struct env *e, const char *sql, const char *param)
     return v;
 }
 
-static enum sg_quarantine_status
+static enum sg_store_status
 status_of(const struct env *e, const char *id)
 {
-    struct sg_quarantine_record *rec = NULL;
+    struct sg_store_record *rec = NULL;
     const char *err = NULL;
-    assert_int_equal(sg_quarantine_get(e->f.q, id, &rec, &err), 0);
-    enum sg_quarantine_status s = rec->status;
-    sg_quarantine_record_free(&rec);
+    assert_int_equal(sg_store_get(e->f.q, id, &rec, &err), 0);
+    enum sg_store_status s = rec->status;
+    sg_store_record_free(&rec);
     return s;
 }
 
@@ -170,7 +170,7 @@ static void
 test_list_order_and_filters(void **state)
 {
     struct env *e = *state;
-    struct sg_review_item *items = NULL;
+    struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err = NULL;
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
@@ -183,7 +183,7 @@ test_list_order_and_filters(void **state)
     assert_string_equal(items[0].recipients,
                         "amy.pupil@school.example (pupil), "
                         "someone@elsewhere.example (external)");
-    sg_review_items_free(&items, &n);
+    sg_store_items_free(&items, &n);
 
     static const struct {
         struct sg_review_filter f;
@@ -204,7 +204,7 @@ test_list_order_and_filters(void **state)
         assert_int_equal(n, cases[c].n);
         if (cases[c].first >= 0)
             assert_string_equal(items[0].id, e->ids[cases[c].first]);
-        sg_review_items_free(&items, &n);
+        sg_store_items_free(&items, &n);
     }
     /* listing is audited */
     assert_true(db_int(e,
@@ -301,7 +301,7 @@ test_marks_line_break(void **state)
 {
     (void)state;
     static const char text[] = "ring me on 07700\r\n900123 or\t07700\n900 1";
-    struct sg_review_finding f[2] = {
+    struct sg_store_finding f[2] = {
         {NULL, "uk-mobile", "07700  900123", "body"},
         {NULL, "uk-mobile", "or 07700", "body"},
     };
@@ -457,7 +457,7 @@ test_never_held_is_lost(void **state)
     assert_int_equal(status_of(e, young), SG_QSTATUS_HELD);
     assert_int_equal(audits(e, e->ids[0], "lost", "bob"), 1);
     assert_int_equal(audits(e, e->ids[1], "lost", "bob"), 1);
-    assert_string_equal(sg_quarantine_status_title(SG_QSTATUS_LOST),
+    assert_string_equal(sg_store_status_title(SG_QSTATUS_LOST),
                         "not kept by the mail system");
 
     /* the young one: a decision does not guess either */
@@ -487,22 +487,21 @@ test_reconcile_busy(void **state)
     const char *err = NULL;
     int fd = -1;
     queue_set(e, "");
-    assert_int_equal(sg_quarantine_lock(e->f.q, true, &fd, &err), 0);
-    struct sg_quarantine_reconcile o = {
+    assert_int_equal(sg_store_lock(e->f.q, true, &fd, &err), 0);
+    struct sg_store_reconcile o = {
         .queue_command = e->f.queue_cmd,
         .timeout = 10,
         .now = time(NULL),
         .grace = 900,
         .actor = "safeguard-milter",
     };
-    struct sg_quarantine_reconcile_result res;
-    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err),
-                     SG_QUARANTINE_BUSY);
+    struct sg_store_reconcile_result res;
+    assert_int_equal(sg_store_reconcile(e->f.q, &o, &res, &err), SG_STORE_BUSY);
     assert_int_equal(count_lines(e->f.calls, "list"), 0);
     for (int i = 0; i < 4; i++)
         assert_int_equal(status_of(e, e->ids[i]), SG_QSTATUS_HELD);
-    sg_quarantine_unlock(fd);
-    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err), 0);
+    sg_store_unlock(fd);
+    assert_int_equal(sg_store_reconcile(e->f.q, &o, &res, &err), 0);
     assert_int_equal(res.checked, 4);
     assert_int_equal(res.lost, 4);
     assert_int_equal(audits(e, e->ids[3], "lost", "safeguard-milter"), 1);
@@ -699,10 +698,10 @@ test_expire(void **state)
     assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      0);
     char path[256], strays[3][256];
-    struct sg_quarantine_record *rec = NULL;
-    assert_int_equal(sg_quarantine_get(e->f.q, e->ids[0], &rec, &err), 0);
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(e->f.q, e->ids[0], &rec, &err), 0);
     snprintf(path, sizeof(path), "%s", rec->message_path);
-    sg_quarantine_record_free(&rec);
+    sg_store_record_free(&rec);
     snprintf(strays[0], 256, "%s/.tmp-abc123", e->f.store);
     snprintf(strays[1], 256, "%s/SG-20200101-ABCDEF.eml", e->f.store);
     snprintf(strays[2], 256, "%s/SG-20200101-FEDCBA.eml", e->f.store);
@@ -795,10 +794,9 @@ test_digest_and_audit(void **state)
     assert_null(strstr(b.data, "not kept by the mail system"));
     sg_buf_free(&b);
     /* a record found lost in the last day is listed apart, once */
-    assert_int_equal(sg_quarantine_set_status(e->f.q, e->ids[1],
-                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
-                                              "safeguard-milter", NULL, "x",
-                                              &err),
+    assert_int_equal(sg_store_set_status(e->f.q, e->ids[1], SG_QSTATUS_HELD,
+                                         SG_QSTATUS_LOST, "safeguard-milter",
+                                         NULL, "x", &err),
                      0);
     assert_int_equal(
         sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
@@ -821,7 +819,7 @@ test_digest_and_audit(void **state)
     assert_int_equal(
         sg_review_digest_mail(e->f.r, "x", 1, 0, time(NULL), &alice, &err), -1);
 
-    struct sg_review_audit_row *rows = NULL;
+    struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(
         sg_review_audit_list(e->f.r, e->ids[0], 0, &rows, &n, &err), 0);
@@ -830,7 +828,7 @@ test_digest_and_audit(void **state)
     assert_string_equal(rows[0].actor, "safeguard-milter");
     assert_string_equal(rows[1].action, "released");
     assert_string_equal(rows[1].client, "command line");
-    sg_review_audit_rows_free(&rows, &n);
+    sg_store_audit_rows_free(&rows, &n);
 }
 
 /* The fake sendmail: appends each notice to the file named first. */

@@ -261,14 +261,14 @@ audit_count(struct env *e, const char *action)
     return n;
 }
 
-static enum sg_quarantine_status
+static enum sg_store_status
 status_of(struct env *e, const char *id)
 {
-    struct sg_quarantine_record *rec = NULL;
+    struct sg_store_record *rec = NULL;
     const char *err = NULL;
-    assert_int_equal(sg_quarantine_get(e->f.q, id, &rec, &err), 0);
-    enum sg_quarantine_status s = rec->status;
-    sg_quarantine_record_free(&rec);
+    assert_int_equal(sg_store_get(e->f.q, id, &rec, &err), 0);
+    enum sg_store_status s = rec->status;
+    sg_store_record_free(&rec);
     return s;
 }
 
@@ -716,10 +716,9 @@ test_lost_record(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
-    assert_int_equal(sg_quarantine_set_status(e->f.q, e->other,
-                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
-                                              "safeguard-milter", NULL,
-                                              "not kept", &err),
+    assert_int_equal(sg_store_set_status(e->f.q, e->other, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_LOST, "safeguard-milter",
+                                         NULL, "not kept", &err),
                      0);
     struct login l;
     login(e, &l);
