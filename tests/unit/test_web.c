@@ -35,6 +35,7 @@
 
 #include "netlist.h"
 #include "review_fixture.h"
+#include "store_test.h"
 #include "web.h"
 
 #define IDLE     900
@@ -745,6 +746,49 @@ test_lost_record(void **state)
     sg_web_response_free(&r);
 }
 
+/* A database error in the middle of reading a record or a list is an
+ * error page, never a page with fewer rows. */
+static void
+test_read_failure_is_an_error(void **state)
+{
+    struct env *e = *state;
+    struct login l;
+    login(e, &l);
+    struct call c = {.session = l.session};
+    struct sg_web_response r;
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", e->held);
+    size_t rcpts = 0;
+    /* the record, then its two recipients and the end of them */
+    for (unsigned long n = 1; n <= 4; n++) {
+        sg_store_sqlite_test_fail_step(n);
+        handle(e, "GET", path, &c, &r);
+        sg_store_sqlite_test_fail_step(0);
+        assert_int_equal(r.status, 500);
+        assert_non_null(strstr(r.body.data, "Cannot show the record"));
+        assert_non_null(strstr(r.body.data, "injected failure"));
+        if (strstr(r.body.data, "cannot read the recipients") != NULL)
+            rcpts++;
+        sg_web_response_free(&r);
+    }
+    assert_int_equal(rcpts, 3);
+    /* the waiting list: two rows and the end */
+    for (unsigned long n = 1; n <= 3; n++) {
+        sg_store_sqlite_test_fail_step(n);
+        handle(e, "GET", "/queue", &c, &r);
+        sg_store_sqlite_test_fail_step(0);
+        assert_int_equal(r.status, 500);
+        assert_non_null(strstr(r.body.data, "Cannot list the held mail"));
+        assert_non_null(strstr(r.body.data, "cannot list the records"));
+        sg_web_response_free(&r);
+    }
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, e->held));
+    assert_non_null(strstr(r.body.data, e->other));
+    sg_web_response_free(&r);
+}
+
 static void
 test_queue_pages(void **state)
 {
@@ -987,6 +1031,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_failure_is_an_error, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
