@@ -1222,6 +1222,279 @@ test_audit_append_only(void **state)
     free(id);
 }
 
+/* ------------------------------------------------------------ migrations */
+
+/* The store opens every schema the project has shipped: a database made
+ * in version 1's and version 2's schema, with rows as those versions
+ * wrote them (tests/unit/data/store/), is upgraded at open to the current
+ * version, its rows read back through the store as before, and it can be
+ * written.  A database newer than the code is refused and left alone. */
+
+#define MIG_HELD     "SG-20261101-0A0B0C"
+#define MIG_RELEASED "SG-20261102-1A2B3C"
+#define MIG_LOST     "SG-20261102-2C3D4E"
+
+/* Make e->db from a fixture's SQL, as the old version left it. */
+static void
+make_db(struct env *e, const char *fixture)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/store-%s.sql", SG_TEST_DATA, fixture);
+    size_t len = 0;
+    char *sql = slurp(path, &len);
+    sql[len] = '\0'; /* slurp leaves room for it */
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    assert_int_equal(sqlite3_open(e->db, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", path, msg);
+    sqlite3_close(db);
+    free(sql);
+}
+
+/* One number from the database, on a connection of its own. */
+static long long
+db_value(const struct env *e, const char *sql)
+{
+    sqlite3 *db = db_open(e);
+    long long v = db_int(db, sql);
+    sqlite3_close(db);
+    return v;
+}
+static void
+assert_current(struct env *e)
+{
+    assert_int_equal(db_value(e, "SELECT max(version) FROM schema_version"),
+                     SG_STORE_SCHEMA_VERSION);
+    assert_int_equal(db_value(e, "PRAGMA user_version"),
+                     SG_STORE_SCHEMA_VERSION);
+    assert_int_equal(db_value(e, "SELECT count(*) FROM pragma_foreign_key_check"),
+                     0);
+}
+
+/* What every shipped version has: the held record and its rows, and the
+ * released one, read through the store. */
+static void
+check_common_rows(struct env *e)
+{
+    const char *err = NULL;
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(e->q, MIG_HELD, &rec, &err), 0);
+    assert_string_equal(rec->queue_id, "4V1AAA1");
+    assert_string_equal(rec->env_from, "j.smith@school.example");
+    assert_string_equal(rec->subject, "Call me");
+    assert_string_equal(rec->auth_user, "j.smith");
+    assert_int_equal(rec->status, SG_QSTATUS_HELD);
+    assert_int_equal(rec->created, 1793534400);
+    assert_int_equal(rec->message_size, 120);
+    assert_string_equal(rec->explain_dsl, "Mr Smith sent Amy a mobile number.");
+    sg_store_record_free(&rec);
+    assert_int_equal(sg_store_get(e->q, MIG_RELEASED, &rec, &err), 0);
+    assert_int_equal(rec->status, SG_QSTATUS_RELEASED);
+    assert_null(rec->subject);
+    assert_null(rec->message_path);
+    assert_true(rec->trusted);
+    sg_store_record_free(&rec);
+
+    struct sg_store_rcpt *rows = NULL;
+    struct sg_store_rule *rules = NULL;
+    struct sg_store_finding *findings = NULL;
+    struct sg_store_audit_row *audit = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_store_rcpts(e->q, MIG_HELD, &rows, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[1].address, "someone@elsewhere.example");
+    assert_string_equal(rows[1].roles, "external");
+    sg_store_rcpts_free(&rows, &n);
+    assert_int_equal(sg_store_rules(e->q, MIG_HELD, &rules, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rules[0].id, "personal-contact");
+    assert_string_equal(rules[1].mode, "test");
+    sg_store_rules_free(&rules, &n);
+    assert_int_equal(sg_store_findings(e->q, MIG_HELD, &findings, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(findings[0].text, "07700 900123");
+    sg_store_findings_free(&findings, &n);
+    assert_int_equal(
+        sg_store_audit_rows(e->q, MIG_RELEASED, NULL, 0, &audit, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(audit[1].action, "released");
+    assert_string_equal(audit[1].note, "A parents' evening reminder.");
+    sg_store_audit_rows_free(&audit, &n);
+}
+
+/* The upgraded store takes what the current version writes. */
+static void
+check_writable(struct env *e)
+{
+    const char *err = NULL;
+    assert_int_equal(sg_store_set_status(e->q, MIG_HELD, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_LOST, "test", NULL,
+                                         "not kept", &err),
+                     0);
+    struct sg_rule_match m = {
+        .id = "r",
+        .mode = SG_MODE_ENFORCE,
+        .action = SG_ACTION_HOLD,
+    };
+    struct sg_verdict v = {.action = SG_ACTION_HOLD, .rules = &m, .n_rules = 1};
+    struct sg_hold h = {
+        .queue_id = "4NEW1",
+        .time = 1795348800,
+        .env_from = "a@school.example",
+        .verdict = &v,
+        .data = "Subject: x\r\n\r\nx\r\n",
+        .len = 17,
+        .fd = -1,
+    };
+    char *id = NULL;
+    if (sg_store_hold(e->q, &h, &id, &err) != 0)
+        fail_msg("hold: %s", err);
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &rec, &err), 0);
+    assert_int_equal(rec->queue_seen, 0);
+    sg_store_record_free(&rec);
+    free(id);
+}
+
+/* Open it again: nothing more to do, and nothing done. */
+static void
+reopen_is_quiet(struct env *e)
+{
+    long long rows = db_value(e, "SELECT count(*) FROM schema_version");
+    const char *err = NULL;
+    sg_store_close(&e->q);
+    if (sg_store_open(e->db, e->store, &e->q, &err) != 0)
+        fail_msg("reopen: %s", err);
+    assert_int_equal(db_value(e, "SELECT count(*) FROM schema_version"), rows);
+    assert_current(e);
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* Open the fixture of version v with the current code: upgraded, and
+ * every row there as before. */
+static void
+open_fixture(struct env *e, const char *v)
+{
+    const char *err = NULL;
+    make_db(e, v);
+    if (sg_store_open(e->db, e->store, &e->q, &err) != 0)
+        fail_msg("open %s: %s", v, err);
+    assert_current(e);
+    check_common_rows(e);
+}
+
+/* A record's queue_seen (0: never), and its status. */
+static time_t
+seen_of(struct env *e, const char *id, enum sg_store_status *status_r)
+{
+    struct sg_store_record *rec = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &rec, &err), 0);
+    time_t seen = rec->queue_seen;
+    *status_r = rec->status;
+    assert_int_equal(rec->created, strcmp(id, MIG_HELD) == 0 ? 1793534400
+                                   : strcmp(id, MIG_LOST) == 0
+                                       ? 1793624400
+                                       : 1793620800);
+    sg_store_record_free(&rec);
+    return seen;
+}
+
+static struct sg_store_item *
+list_of(struct env *e, struct sg_store_filter f, size_t *n_r)
+{
+    struct sg_store_item *items = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_store_list(e->q, &f, &items, n_r, &err), 0);
+    return items;
+}
+
+static void
+test_migrate_from_v1(void **state)
+{
+    struct env *e = *state;
+    enum sg_store_status st;
+    open_fixture(e, "v1");
+    /* version 1 had no queue_seen: its records count as seen when made */
+    assert_int_equal(seen_of(e, MIG_HELD, &st), 1793534400);
+    size_t n = 0;
+    struct sg_store_item *items =
+        list_of(e, (struct sg_store_filter){.any_status = true}, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0].id, MIG_RELEASED); /* newest first */
+    assert_string_equal(items[1].rules, "personal-contact,late-night");
+    sg_store_items_free(&items, &n);
+    check_writable(e);
+    reopen_is_quiet(e);
+}
+
+static void
+test_migrate_from_v2(void **state)
+{
+    struct env *e = *state;
+    enum sg_store_status st;
+    open_fixture(e, "v2");
+    assert_int_equal(seen_of(e, MIG_HELD, &st), 1793534700);
+    assert_int_equal(seen_of(e, MIG_LOST, &st), 0);
+    assert_int_equal(st, SG_QSTATUS_LOST);
+    size_t n = 0;
+    struct sg_store_item *items =
+        list_of(e, (struct sg_store_filter){.status = SG_QSTATUS_LOST}, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].recipients,
+                        "amy.pupil@school.example (pupil)");
+    sg_store_items_free(&items, &n);
+    check_writable(e);
+    reopen_is_quiet(e);
+}
+
+/* A new database goes the same way: version 1, then every step. */
+static void
+test_migrate_new_database(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    if (sg_store_open(e->db, e->store, &e->q, &err) != 0)
+        fail_msg("open: %s", err);
+    assert_current(e);
+    assert_int_equal(db_value(e, "SELECT count(*) FROM schema_version"),
+                     SG_STORE_SCHEMA_VERSION - 2);
+    assert_int_equal(db_value(e, "SELECT count(*) FROM pragma_table_info("
+                               "'records') WHERE name = 'queue_seen'"),
+                     1);
+    reopen_is_quiet(e);
+}
+
+/* A version this code does not know, in the table or in user_version, is
+ * refused, says so, and is left as it was. */
+static void
+test_migrate_newer_refused(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    char want[96];
+    snprintf(want, sizeof(want), "has schema version 99, newer than the %d",
+             SG_STORE_SCHEMA_VERSION);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &err), 0);
+    sg_store_close(&e->q);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(e->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO schema_version VALUES (99, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &err), -1);
+    assert_null(e->q);
+    assert_non_null(strstr(err, want));
+    assert_non_null(strstr(err, e->db));
+    assert_int_equal(db_value(e, "SELECT max(version) FROM schema_version"), 99);
+    assert_int_equal(db_value(e, "PRAGMA user_version"),
+                     SG_STORE_SCHEMA_VERSION);
+}
+
 int
 main(void)
 {
@@ -1233,6 +1506,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_new_database, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_newer_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hold_writes_copy_and_rows,
