@@ -11,7 +11,7 @@
  * hand: the record is updated with a note saying so, and the caller told);
  * run the release or delete command; check that the message left the
  * hold queue; change the status from what it was (compare-and-set in
- * quarantine.c, with its audit row).  If the command fails, nothing
+ * core/store.c, with its audit row).  If the command fails, nothing
  * changes but an audit row saying so.  Postfix's `postsuper -H` and
  * `postsuper -d ID hold` act only on held mail, so a message that was
  * released elsewhere in the meantime is never deleted.

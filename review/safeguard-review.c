@@ -369,6 +369,106 @@ cmd_list(struct ctx *c, int argc, char **argv)
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
 
+/* show: who sent it, how they were known, and to whom. */
+static void
+print_parties(const struct sg_review_detail *d)
+{
+    const struct sg_store_record *rec = d->record;
+    fputs("From       <", stdout);
+    put_safe(rec->env_from, false);
+    putchar('>');
+    if (rec->auth_user != NULL) {
+        fputs(", logged in as ", stdout);
+        put_safe(rec->auth_user, false);
+    } else if (rec->trusted) {
+        fputs(", from a trusted network", stdout);
+    } else {
+        fputs(", NOT authenticated (the address may be forged)", stdout);
+    }
+    if (rec->client != NULL) {
+        fputs(", client ", stdout);
+        put_safe(rec->client, false);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < d->n_rcpts; i++) {
+        fputs(i == 0 ? "To         " : "           ", stdout);
+        put_safe(d->rcpts[i].address, false);
+        fputs(" (", stdout);
+        put_safe(d->rcpts[i].roles, false);
+        if (strcmp(d->rcpts[i].channel, "personal") == 0)
+            fputs(", a registered personal address", stdout);
+        fputs(")\n", stdout);
+    }
+}
+
+/* show: the message as text, and its attachments. */
+static void
+print_view(const struct sg_review_detail *d)
+{
+    printf("\nThe message, as text (findings between >>> and <<<; nothing "
+           "in it is run,\nopened or shown as HTML; control characters are "
+           "written as \\x..)\n");
+    if (d->view == NULL) {
+        fputs("  ", stdout);
+        put_safe(d->view_error, false);
+        putchar('\n');
+    } else {
+        const struct sg_msgview *v = d->view;
+        for (size_t i = 0; i < v->n_texts; i++) {
+            const struct sg_text_part *t = &v->texts[i];
+            fputs("  --- ", stdout);
+            put_safe(t->label, false);
+            printf("%s ---\n", t->from_html ? ", HTML shown as text" : "");
+            put_marked(t->text, t->len, d->findings, d->n_findings, "  | ");
+        }
+        if (v->n_texts == 0)
+            puts("  (no text)");
+        printf("\nAttachments (listed, not opened)\n");
+        if (v->n_attachments == 0)
+            puts("  (none)");
+        for (size_t i = 0; i < v->n_attachments; i++) {
+            const struct sg_attachment *a = &v->attachments[i];
+            char sz[32];
+            human_size(a->size, sz, sizeof(sz));
+            fputs("  ", stdout);
+            put_safe(a->filename != NULL ? a->filename : "(no name)", false);
+            fputs("  ", stdout);
+            put_safe(a->content_type, false);
+            printf("  %s%s\n", sz,
+                   a->depth > 0 ? "  (inside a forwarded message)" : "");
+        }
+        if (v->malformed)
+            puts("  Note: the message's MIME structure was damaged and "
+                 "has been repaired to show it.");
+    }
+}
+
+/* show: the record's audit rows. */
+static void
+print_history(const struct sg_review_detail *d)
+{
+    printf("\nHistory\n");
+    for (size_t i = 0; i < d->n_history; i++) {
+        const struct sg_store_audit_row *a = &d->history[i];
+        char t[64];
+        utc(a->time, t, sizeof(t));
+        printf("  %s  ", t);
+        put_safe(a->actor, false);
+        if (a->client != NULL) {
+            fputs(" (", stdout);
+            put_safe(a->client, false);
+            putchar(')');
+        }
+        fputs("  ", stdout);
+        put_safe(a->action, false);
+        if (a->note != NULL) {
+            fputs(": ", stdout);
+            put_safe(a->note, false);
+        }
+        putchar('\n');
+    }
+}
+
 static int
 cmd_show(struct ctx *c, int argc, char **argv)
 {
@@ -414,31 +514,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
             printf(" (%s)", d->queue_name);
         putchar('\n');
     }
-    fputs("From       <", stdout);
-    put_safe(rec->env_from, false);
-    putchar('>');
-    if (rec->auth_user != NULL) {
-        fputs(", logged in as ", stdout);
-        put_safe(rec->auth_user, false);
-    } else if (rec->trusted) {
-        fputs(", from a trusted network", stdout);
-    } else {
-        fputs(", NOT authenticated (the address may be forged)", stdout);
-    }
-    if (rec->client != NULL) {
-        fputs(", client ", stdout);
-        put_safe(rec->client, false);
-    }
-    putchar('\n');
-    for (size_t i = 0; i < d->n_rcpts; i++) {
-        fputs(i == 0 ? "To         " : "           ", stdout);
-        put_safe(d->rcpts[i].address, false);
-        fputs(" (", stdout);
-        put_safe(d->rcpts[i].roles, false);
-        if (strcmp(d->rcpts[i].channel, "personal") == 0)
-            fputs(", a registered personal address", stdout);
-        fputs(")\n", stdout);
-    }
+    print_parties(d);
     fputs("Subject    ", stdout);
     if (rec->subject != NULL)
         put_marked(rec->subject, strlen(rec->subject), d->findings,
@@ -477,63 +553,9 @@ cmd_show(struct ctx *c, int argc, char **argv)
     put_block("Explanation sent to the sender", rec->explain_sender);
     put_block("Explanation for the DSL", rec->explain_dsl);
 
-    printf("\nThe message, as text (findings between >>> and <<<; nothing "
-           "in it is run,\nopened or shown as HTML; control characters are "
-           "written as \\x..)\n");
-    if (d->view == NULL) {
-        fputs("  ", stdout);
-        put_safe(d->view_error, false);
-        putchar('\n');
-    } else {
-        const struct sg_msgview *v = d->view;
-        for (size_t i = 0; i < v->n_texts; i++) {
-            const struct sg_text_part *t = &v->texts[i];
-            fputs("  --- ", stdout);
-            put_safe(t->label, false);
-            printf("%s ---\n", t->from_html ? ", HTML shown as text" : "");
-            put_marked(t->text, t->len, d->findings, d->n_findings, "  | ");
-        }
-        if (v->n_texts == 0)
-            puts("  (no text)");
-        printf("\nAttachments (listed, not opened)\n");
-        if (v->n_attachments == 0)
-            puts("  (none)");
-        for (size_t i = 0; i < v->n_attachments; i++) {
-            const struct sg_attachment *a = &v->attachments[i];
-            char sz[32];
-            human_size(a->size, sz, sizeof(sz));
-            fputs("  ", stdout);
-            put_safe(a->filename != NULL ? a->filename : "(no name)", false);
-            fputs("  ", stdout);
-            put_safe(a->content_type, false);
-            printf("  %s%s\n", sz,
-                   a->depth > 0 ? "  (inside a forwarded message)" : "");
-        }
-        if (v->malformed)
-            puts("  Note: the message's MIME structure was damaged and "
-                 "has been repaired to show it.");
-    }
+    print_view(d);
 
-    printf("\nHistory\n");
-    for (size_t i = 0; i < d->n_history; i++) {
-        const struct sg_store_audit_row *a = &d->history[i];
-        char t[64];
-        utc(a->time, t, sizeof(t));
-        printf("  %s  ", t);
-        put_safe(a->actor, false);
-        if (a->client != NULL) {
-            fputs(" (", stdout);
-            put_safe(a->client, false);
-            putchar(')');
-        }
-        fputs("  ", stdout);
-        put_safe(a->action, false);
-        if (a->note != NULL) {
-            fputs(": ", stdout);
-            put_safe(a->note, false);
-        }
-        putchar('\n');
-    }
+    print_history(d);
     sg_review_detail_free(&d);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
