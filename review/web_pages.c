@@ -289,6 +289,85 @@ decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
                   label);
 }
 
+/* The From and To facts of the item page. */
+static void
+parties_facts(struct sg_buf *b, const struct sg_review_detail *d)
+{
+    const struct sg_store_record *rec = d->record;
+    fact(b, "From");
+    web_text(b, rec->env_from);
+    if (rec->auth_user != NULL) {
+        sg_buf_puts(b, " <small>(signed in as ");
+        web_text(b, rec->auth_user);
+        sg_buf_puts(b, ")</small>");
+    } else if (rec->trusted) {
+        sg_buf_puts(b, " <small>(from a trusted network)</small>");
+    } else {
+        sg_buf_puts(b, " <strong>(not signed in: the address may be "
+                       "forged)</strong>");
+    }
+    sg_buf_puts(b, "</dd>");
+    fact(b, "To");
+    for (size_t i = 0; i < d->n_rcpts; i++) {
+        if (i > 0)
+            sg_buf_puts(b, "<br>");
+        web_text(b, d->rcpts[i].address);
+        sg_buf_puts(b, " (");
+        web_text(b, d->rcpts[i].roles);
+        if (strcmp(d->rcpts[i].channel, "personal") == 0)
+            sg_buf_puts(b, ", a registered personal address");
+        sg_buf_puts(b, ")");
+    }
+}
+
+/* The decision forms the record's status allows. */
+static void
+decide_section(struct sg_buf *b, const struct web_session *s,
+               const struct sg_store_record *rec)
+{
+    sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
+    if (sg_review_waiting(rec->status)) {
+        decision_form(b, s, rec->id, "release", "Release",
+                      "Deliver the message as it is.", false);
+        decision_form(b, s, rec->id, "reject", "Reject",
+                      "Delete the message; it is not delivered.", true);
+        if (rec->status == SG_QSTATUS_HELD)
+            decision_form(b, s, rec->id, "escalate", "Escalate",
+                          "Keep it held and mark it for further action.",
+                          false);
+    }
+    decision_form(b, s, rec->id, "note", "Add a note",
+                  "Record something without changing anything.", false);
+    sg_buf_puts(b, "</div>\n");
+}
+
+/* The record's audit rows. */
+static void
+history_section(struct sg_web *w, struct sg_buf *b,
+                const struct sg_review_detail *d)
+{
+    sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
+                   "</th><th>Who</th><th>What</th><th>Note</th></tr>\n");
+    for (size_t i = 0; i < d->n_history; i++) {
+        const struct sg_store_audit_row *a = &d->history[i];
+        sg_buf_puts(b, "<tr><td>");
+        web_time(w, b, a->time);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->actor);
+        if (a->client != NULL) {
+            sg_buf_puts(b, " <small>(");
+            web_text(b, a->client);
+            sg_buf_puts(b, ")</small>");
+        }
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->action);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->note);
+        sg_buf_puts(b, "</td></tr>\n");
+    }
+    sg_buf_puts(b, "</table>\n");
+}
+
 void
 web_page_item(struct sg_web *w, const struct sg_web_request *req,
               const struct web_session *s, const char *id, const char *message,
@@ -360,30 +439,7 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, ")");
     }
     sg_buf_puts(b, "</dd>");
-    fact(b, "From");
-    web_text(b, rec->env_from);
-    if (rec->auth_user != NULL) {
-        sg_buf_puts(b, " <small>(signed in as ");
-        web_text(b, rec->auth_user);
-        sg_buf_puts(b, ")</small>");
-    } else if (rec->trusted) {
-        sg_buf_puts(b, " <small>(from a trusted network)</small>");
-    } else {
-        sg_buf_puts(b, " <strong>(not signed in: the address may be "
-                       "forged)</strong>");
-    }
-    sg_buf_puts(b, "</dd>");
-    fact(b, "To");
-    for (size_t i = 0; i < d->n_rcpts; i++) {
-        if (i > 0)
-            sg_buf_puts(b, "<br>");
-        web_text(b, d->rcpts[i].address);
-        sg_buf_puts(b, " (");
-        web_text(b, d->rcpts[i].roles);
-        if (strcmp(d->rcpts[i].channel, "personal") == 0)
-            sg_buf_puts(b, ", a registered personal address");
-        sg_buf_puts(b, ")");
-    }
+    parties_facts(b, d);
     sg_buf_puts(b, "</dd></dl>\n");
 
     rule_section(b, d);
@@ -393,43 +449,11 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
     sg_buf_puts(b, "</pre>\n");
 
-    sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
-    if (sg_review_waiting(rec->status)) {
-        decision_form(b, s, rec->id, "release", "Release",
-                      "Deliver the message as it is.", false);
-        decision_form(b, s, rec->id, "reject", "Reject",
-                      "Delete the message; it is not delivered.", true);
-        if (rec->status == SG_QSTATUS_HELD)
-            decision_form(b, s, rec->id, "escalate", "Escalate",
-                          "Keep it held and mark it for further action.",
-                          false);
-    }
-    decision_form(b, s, rec->id, "note", "Add a note",
-                  "Record something without changing anything.", false);
-    sg_buf_puts(b, "</div>\n");
+    decide_section(b, s, rec);
 
     message_section(b, d);
 
-    sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
-                   "</th><th>Who</th><th>What</th><th>Note</th></tr>\n");
-    for (size_t i = 0; i < d->n_history; i++) {
-        const struct sg_store_audit_row *a = &d->history[i];
-        sg_buf_puts(b, "<tr><td>");
-        web_time(w, b, a->time);
-        sg_buf_puts(b, "</td><td>");
-        web_text(b, a->actor);
-        if (a->client != NULL) {
-            sg_buf_puts(b, " <small>(");
-            web_text(b, a->client);
-            sg_buf_puts(b, ")</small>");
-        }
-        sg_buf_puts(b, "</td><td>");
-        web_text(b, a->action);
-        sg_buf_puts(b, "</td><td>");
-        web_text(b, a->note);
-        sg_buf_puts(b, "</td></tr>\n");
-    }
-    sg_buf_puts(b, "</table>\n");
+    history_section(w, b, d);
     web_page_end(w, b);
     sg_review_detail_free(&d);
 }
