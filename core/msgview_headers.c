@@ -221,23 +221,36 @@ sg_claims_in_list(struct sg_build *b, InternetAddressList *list,
     return 0;
 }
 
+/* The value of the next header of obj's own list, from *i on, whose name
+ * is one of names (NULL-terminated, any case) and that has a value: raw
+ * as written, else decoded.  NULL when none is left; *i moves past it. */
+const char *
+sg_header_next(GMimeObject *obj, const char *const *names, bool raw, int *i)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+    int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+    while (*i < n) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, (*i)++);
+        const char *name = g_mime_header_get_name(h);
+        const char *value = raw ? g_mime_header_get_raw_value(h)
+                                : g_mime_header_get_value(h);
+        for (size_t k = 0; name != NULL && value != NULL && names[k] != NULL;
+             k++)
+            if (g_ascii_strcasecmp(name, names[k]) == 0)
+                return value;
+    }
+    return NULL;
+}
+
 /* The addresses every From:, Sender: and Reply-To: header shows; a
  * repeated header is read as often as it occurs. */
 int
 sg_sender_claims(struct sg_build *b, GMimeMessage *msg)
 {
-    static const char *const names[] = {"From", "Sender", "Reply-To"};
-    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
-    int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
-    for (int i = 0; i < n; i++) {
-        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-        const char *name = g_mime_header_get_name(h);
-        const char *raw = g_mime_header_get_raw_value(h);
-        bool wanted = false;
-        for (size_t k = 0; k < G_N_ELEMENTS(names) && name != NULL; k++)
-            wanted = wanted || g_ascii_strcasecmp(name, names[k]) == 0;
-        if (!wanted || raw == NULL)
-            continue;
+    static const char *const names[] = {"From", "Sender", "Reply-To", NULL};
+    int i = 0;
+    const char *raw;
+    while ((raw = sg_header_next(GMIME_OBJECT(msg), names, true, &i)) != NULL) {
         InternetAddressList *list = internet_address_list_parse(b->opts, raw);
         int rc = sg_claims_in_list(b, list, 0);
         if (list != NULL)

@@ -96,7 +96,12 @@ int sg_leaf_binary(struct sg_build *b, GMimePart *part,
                    const char *filename);
 void sg_mark_inline(struct sg_build *b);
 
-/* msgview_headers.c: the top-level headers. */
+/* msgview_headers.c: the top-level headers, and the value of the next
+ * header of obj's own list (from *i on) named one of names
+ * (NULL-terminated, any case) that has one: raw as written, else decoded;
+ * NULL when none is left. */
+const char *sg_header_next(GMimeObject *obj, const char *const *names,
+                           bool raw, int *i);
 int sg_headers(struct sg_build *b, GMimeMessage *msg);
 int sg_envelope_headers(struct sg_build *b, GMimeMessage *msg);
 int sg_sender_claims(struct sg_build *b, GMimeMessage *msg);

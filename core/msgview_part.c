@@ -176,16 +176,12 @@ sg_filename(GMimePart *part, bool *nomem_r)
 char *
 sg_other_text_type(struct sg_build *b, GMimePart *part, bool *nomem)
 {
-    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(part));
-    int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+    static const char *const names[] = {"Content-Type", NULL};
+    int i = 0;
+    const char *value;
     *nomem = false;
-    for (int i = 0; i < n; i++) {
-        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-        const char *name = g_mime_header_get_name(h);
-        const char *value = g_mime_header_get_value(h);
-        if (name == NULL || value == NULL ||
-            g_ascii_strcasecmp(name, "Content-Type") != 0)
-            continue;
+    while ((value = sg_header_next(GMIME_OBJECT(part), names, false, &i)) !=
+           NULL) {
         GMimeContentType *ct = g_mime_content_type_parse(b->opts, value);
         char *type = NULL;
         if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*")) {
