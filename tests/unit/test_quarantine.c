@@ -1268,8 +1268,8 @@ assert_current(struct env *e)
                      SG_STORE_SCHEMA_VERSION);
     assert_int_equal(db_value(e, "PRAGMA user_version"),
                      SG_STORE_SCHEMA_VERSION);
-    assert_int_equal(db_value(e, "SELECT count(*) FROM pragma_foreign_key_check"),
-                     0);
+    assert_int_equal(
+        db_value(e, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 }
 
 /* What every shipped version has: the held record and its rows, and the
@@ -1394,10 +1394,9 @@ seen_of(struct env *e, const char *id, enum sg_store_status *status_r)
     assert_int_equal(sg_store_get(e->q, id, &rec, &err), 0);
     time_t seen = rec->queue_seen;
     *status_r = rec->status;
-    assert_int_equal(rec->created, strcmp(id, MIG_HELD) == 0 ? 1793534400
-                                   : strcmp(id, MIG_LOST) == 0
-                                       ? 1793624400
-                                       : 1793620800);
+    assert_int_equal(rec->created, strcmp(id, MIG_HELD) == 0   ? 1793534400
+                                   : strcmp(id, MIG_LOST) == 0 ? 1793624400
+                                                               : 1793620800);
     sg_store_record_free(&rec);
     return seen;
 }
@@ -1462,7 +1461,7 @@ test_migrate_new_database(void **state)
     assert_int_equal(db_value(e, "SELECT count(*) FROM schema_version"),
                      SG_STORE_SCHEMA_VERSION - 2);
     assert_int_equal(db_value(e, "SELECT count(*) FROM pragma_table_info("
-                               "'records') WHERE name = 'queue_seen'"),
+                                 "'records') WHERE name = 'queue_seen'"),
                      1);
     reopen_is_quiet(e);
 }
@@ -1490,7 +1489,8 @@ test_migrate_newer_refused(void **state)
     assert_null(e->q);
     assert_non_null(strstr(err, want));
     assert_non_null(strstr(err, e->db));
-    assert_int_equal(db_value(e, "SELECT max(version) FROM schema_version"), 99);
+    assert_int_equal(db_value(e, "SELECT max(version) FROM schema_version"),
+                     99);
     assert_int_equal(db_value(e, "PRAGMA user_version"),
                      SG_STORE_SCHEMA_VERSION);
 }
@@ -1512,12 +1512,10 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_newer_refused, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_writes_copy_and_rows,
                                         setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_hold_nulls, setup_open,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hold_nulls, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_memory_and_fd_same_copy,
                                         setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_id_collisions, setup_open,
@@ -1525,8 +1523,7 @@ main(void)
         cmocka_unit_test(test_failure_leaves_nothing),
         cmocka_unit_test_setup_teardown(test_concurrent_holds, setup_open,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_set_status, setup_open,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_set_status, setup_open, teardown),
         cmocka_unit_test(test_status_names),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup_open,
                                         teardown),

@@ -1048,15 +1048,13 @@ test_lists_fail_whole(void **state)
     assert_true(failed > 4);
 
     /* an export that fails says so, whatever it wrote before */
-    assert_int_equal(sg_review_note(e->f.r, e->ids[0], &alice, "one", &err),
-                     0);
-    assert_int_equal(sg_review_note(e->f.r, e->ids[1], &alice, "two", &err),
-                     0);
+    assert_int_equal(sg_review_note(e->f.r, e->ids[0], &alice, "one", &err), 0);
+    assert_int_equal(sg_review_note(e->f.r, e->ids[1], &alice, "two", &err), 0);
     for (unsigned long n = 1; n <= 3; n++) {
         FILE *out = tmpfile();
         assert_non_null(out);
-        int rc = WITH_FAILURE_AT(n, sg_review_export(e->f.r, 0, SG_REVIEW_CSV,
-                                                     out, &alice, &err));
+        int rc = WITH_FAILURE_AT(
+            n, sg_review_export(e->f.r, 0, SG_REVIEW_CSV, out, &alice, &err));
         fclose(out);
         assert_int_equal(rc, -1);
         assert_non_null(strstr(err, "cannot export: injected failure"));
@@ -1078,8 +1076,8 @@ test_tell_sender_read_fails(void **state)
     open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
     /* steps: the record (checked before), the record (in the decision),
      * then the recipients: the 4th is after the first of the two */
-    int rc = WITH_FAILURE_AT(4, sg_review_reject(e->f.r, e->ids[0], &alice,
-                                                 "No.", true, &err));
+    int rc = WITH_FAILURE_AT(
+        4, sg_review_reject(e->f.r, e->ids[0], &alice, "No.", true, &err));
     assert_int_equal(rc, SG_REVIEW_NOTICE_FAILED);
     assert_non_null(strstr(err, "cannot read the recipients"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_REJECTED);
@@ -1128,19 +1126,15 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_never_held_is_lost, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_sync_bad_listing, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_reconcile_busy, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sync_bad_listing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_command_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_show_fails_whole, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_lists_fail_whole, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_show_fails_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lists_fail_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tell_sender_read_fails, setup,
                                         teardown),
         cmocka_unit_test(test_open_missing_db),
