@@ -160,7 +160,7 @@ put_from(struct sg_buf *b, const char *name, const char *addr)
     struct sg_buf clean = SG_BUF_INIT;
     if (name != NULL && sg_notice_put_value(&clean, name, true) < 0) {
         sg_buf_free(&clean);
-        return -1; /* out of memory: never a From: without the name */
+        return sg_buf_fail(b); /* never a From: without the name */
     }
     if (clean.len == 0) {
         sg_buf_free(&clean);
