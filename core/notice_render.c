@@ -90,13 +90,7 @@ all_ascii(const char *s)
 static void
 truncate_utf8(char *s, size_t max)
 {
-    size_t len = strlen(s);
-    if (len <= max)
-        return;
-    size_t cut = max;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-        cut--;
-    s[cut] = '\0';
+    s[sg_utf8_cut(s, strlen(s), max)] = '\0';
 }
 
 /* "Name: value" folded at spaces to about 78 columns; non-ASCII values as
@@ -215,12 +209,8 @@ count_chars(const char *s, size_t len)
 static size_t
 cut_bytes(const char *s, size_t len, size_t max)
 {
-    if (len <= max)
-        return len;
-    size_t cut = max;
-    while (cut > 1 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-        cut--;
-    return cut;
+    size_t cut = sg_utf8_cut(s, len, max);
+    return cut > 0 ? cut : sg_utf8_next(s, len, 0);
 }
 
 /* One long line, wrapped at spaces to WRAP_AT characters; continuation

@@ -834,11 +834,8 @@ put_masked(struct sg_buf *b, const char *detector, const char *text)
         strcmp(detector, "pupil-roster") == 0 || chars < 7 || head == 0)
         return sg_buf_puts(b, "...");
     /* the start of the last two characters */
-    for (int k = 0; k < 2 && tail > 0; k++) {
-        tail--;
-        while (tail > 0 && ((unsigned char)text[tail] & 0xC0) == 0x80)
-            tail--;
-    }
+    for (int k = 0; k < 2 && tail > 0; k++)
+        tail = sg_utf8_cut(text, tail, tail - 1);
     return sg_buf_printf(b, "%.*s...%s", (int)head, text, text + tail);
 }
 
