@@ -29,6 +29,7 @@
 #include "notice_int.h"
 #include "sg_utf8.h"
 #include "sg_buf.h"
+#include "sg_tz.h"
 
 #define HEADER_MAX    900 /* bytes of one header value */
 #define WRAP_AT       76  /* wrap long body lines to this */
@@ -310,15 +311,6 @@ finish_body(struct sg_buf *out, const char *text)
 
 /* ------------------------------------------------------------ rendering */
 
-static int
-render_date_value(char *buf, size_t size, time_t now)
-{
-    struct tm tm;
-    if (gmtime_r(&now, &tm) == NULL)
-        return -1;
-    return strftime(buf, size, "%A %-d %B %Y at %H:%M UTC", &tm) > 0 ? 0 : -1;
-}
-
 int
 sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
                  const struct sg_notice_values *values,
@@ -336,9 +328,9 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
     const struct tmpl *tp = &t->t[kind];
     struct sg_notice_values none = {0};
     const struct sg_notice_values *v = values != NULL ? values : &none;
-    char date[128];
-    if (v->date == NULL && render_date_value(date, sizeof(date), env->now) < 0)
-        return FAIL("cannot format the date");
+    char date[128]; /* callers give the school's local time; else UTC */
+    if (v->date == NULL)
+        sg_tz_format(NULL, env->now, SG_TIME_LONG, date, sizeof(date));
     const char *const vals[] = {
         v->record,  v->queue_id, v->sender,      v->recipients,
         v->subject, v->rules,    v->findings,    v->explanation,

@@ -34,6 +34,7 @@
 #include "msgview_build.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "sg_tz.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
 
@@ -415,7 +416,7 @@ static void
 print_text(const struct sg_msgview *view, const char *const *addrs,
            const struct party_info *parties, size_t n_parties,
            const struct sg_sender *sender, const struct sg_verdict *v,
-           time_t now)
+           time_t now, const struct sg_tz *tz)
 {
     struct sg_buf b = SG_BUF_INIT;
     sg_judge_describe(v, &b);
@@ -426,10 +427,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         printf("; rules in test mode would have: %s",
                sg_action_name(v->would_action));
     printf("\nLog: %s\n", b.data);
-    char when[64];
-    struct tm tm;
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
-             gmtime_r(&now, &tm));
+    char when[80];
+    sg_tz_format(tz, now, SG_TIME_SECONDS, when, sizeof(when));
     printf("Evaluated at: %s\n\n", when);
     for (size_t i = 0; i < n_parties; i++) {
         sg_buf_reset(&b);
@@ -642,7 +641,8 @@ main(int argc, char **argv)
     if (o.json)
         print_json(view, addrs, info, n, &sender, verdict, now);
     else
-        print_text(view, addrs, info, n, &sender, verdict, now);
+        print_text(view, addrs, info, n, &sender, verdict, now,
+                   sg_rules_tz(cfg->rules));
 
     sg_verdict_free(&verdict);
     for (size_t i = 1; i < n; i++) {

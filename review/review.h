@@ -35,6 +35,7 @@
 #include "store.h"
 #include "sg_buf.h"
 #include "sg_msgview.h"
+#include "sg_tz.h"
 #include "sg_review_settings.h"
 
 /* Results besides 0 and -1. */
@@ -59,6 +60,7 @@ struct sg_review_options {
     const char *dsl_contact;             /* {dsl} in notices */
     const char *const *school_domains;   /* the sender may be told only */
     size_t n_school_domains;             /* at a school address */
+    const char *timezone; /* times for people; NULL, "" or "UTC": UTC */
 };
 
 /* Who acts, and from where ("command line", a web client's address). */
@@ -78,6 +80,12 @@ const struct sg_review_settings *sg_review_get_settings(
     const struct sg_review *r);
 /* The record store (for sg_quarantine_* calls). */
 struct sg_quarantine *sg_review_store(struct sg_review *r);
+/* The school's zone (NULL: UTC), while r is open. */
+const struct sg_tz *sg_review_tz(const struct sg_review *r);
+/* t for people, in the school's zone with its abbreviation (sg_tz_format):
+ * what the command line, the page and the review tool's notices show. */
+void sg_review_time(const struct sg_review *r, time_t t,
+                    enum sg_time_style style, char *buf, size_t size);
 
 /* ------------------------------------------------------------ list */
 

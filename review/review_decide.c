@@ -78,7 +78,7 @@ wrong_status(struct sg_review *r, const struct sg_quarantine_record *rec,
     const char *status = sg_quarantine_status_name(rec->status);
     sqlite3_stmt *st = NULL;
     char who[256] = "", when[64];
-    sg_review_utc(rec->status_changed, when, sizeof(when));
+    sg_review_time(r, rec->status_changed, SG_TIME_SHORT, when, sizeof(when));
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK) {
         sg_review_bind_text(st, 1, rec->id);
         sg_review_bind_text(st, 2, status);
@@ -295,8 +295,8 @@ tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
                           (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
     }
-    char date[64];
-    sg_review_utc(rec->created, date, sizeof(date));
+    char date[80];
+    sg_review_time(r, rec->created, SG_TIME_LONG, date, sizeof(date));
     struct sg_notice_values v = {
         .record = rec->id,
         .queue_id = rec->queue_id,

@@ -27,6 +27,7 @@ struct sg_review {
     char *dsl_contact;
     char **school_domains;
     size_t n_school_domains;
+    struct sg_tz *tz; /* NULL: UTC */
 };
 
 /* Format an error into the thread-local buffer; returns -1. */
@@ -51,8 +52,7 @@ char *sg_review_col(sqlite3_stmt *st, int i, bool *oom);
 char *sg_review_col_str(sqlite3_stmt *st, int i, bool *oom);
 /* Grow an array of elem-sized items to hold n + 1. */
 int sg_review_grow(void **arr, size_t *cap, size_t n, size_t elem);
-/* "2026-03-01 14:05 UTC" and "2026-03-01T14:05:00Z". */
-void sg_review_utc(time_t t, char *buf, size_t size);
+/* "2026-03-01T14:05:00Z", for machines (people: sg_review_time). */
 void sg_review_iso(time_t t, char *buf, size_t size);
 int sg_review_audit(struct sg_review *r, const char *id,
                     const struct sg_review_actor *a, const char *action,

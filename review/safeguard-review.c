@@ -213,15 +213,6 @@ put_marked(const char *text, size_t len,
 }
 
 static void
-utc(time_t t, char *buf, size_t size)
-{
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        snprintf(buf, size, "%lld", (long long)t);
-}
-
-static void
 put_block(const char *title, const char *text)
 {
     printf("\n%s\n", title);
@@ -394,7 +385,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
     const struct sg_quarantine_record *rec = d->record;
     time_t now = time(NULL);
     char when[64], age[32];
-    utc(rec->created, when, sizeof(when));
+    sg_review_time(c->r, rec->created, SG_TIME_SHORT, when, sizeof(when));
     sg_review_format_age(now - rec->created, age, sizeof(age));
 
     printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
@@ -406,7 +397,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
                    sg_review_get_settings(c->r)->sla_hours);
     } else {
         char ch[64];
-        utc(rec->status_changed, ch, sizeof(ch));
+        sg_review_time(c->r, rec->status_changed, SG_TIME_SHORT, ch,
+                       sizeof(ch));
         printf(" on %s", ch);
     }
     printf("\nHeld       %s\n", when);
@@ -520,7 +512,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
     for (size_t i = 0; i < d->n_history; i++) {
         const struct sg_review_audit_row *a = &d->history[i];
         char t[64];
-        utc(a->time, t, sizeof(t));
+        sg_review_time(c->r, a->time, SG_TIME_SHORT, t, sizeof(t));
         printf("  %s  ", t);
         put_safe(a->actor, false);
         if (a->client != NULL) {
@@ -736,14 +728,12 @@ cmd_audit(struct ctx *c, int argc, char **argv)
     const char *err;
     if (sg_review_audit_list(c->r, id, since, &rows, &n, &err) < 0)
         die(EX_SOFTWARE, "%s", err);
-    printf("%-6s %-20s %-20s %-24s %-14s %s\n", "ID", "TIME (UTC)", "RECORD",
+    printf("%-6s %-24s %-20s %-24s %-14s %s\n", "ID", "TIME", "RECORD",
            "WHO (FROM WHERE)", "ACTION", "NOTE");
     for (size_t i = 0; i < n; i++) {
         const struct sg_review_audit_row *a = &rows[i];
         char t[64];
-        struct tm tm;
-        gmtime_r(&a->time, &tm);
-        strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+        sg_review_time(c->r, a->time, SG_TIME_SECONDS, t, sizeof(t));
         struct sg_buf who = SG_BUF_INIT;
         sg_review_safe_text(&who, a->actor, strlen(a->actor), false);
         if (a->client != NULL) {
@@ -751,7 +741,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
             sg_review_safe_text(&who, a->client, strlen(a->client), false);
             sg_buf_puts(&who, ")");
         }
-        printf("%-6lld %-20s %-20s %-24s %-14s ", a->id, t,
+        printf("%-6lld %-24s %-20s %-24s %-14s ", a->id, t,
                a->record_id != NULL ? a->record_id : "-",
                who.data != NULL ? who.data : "", a->action);
         sg_buf_free(&who);
@@ -887,6 +877,7 @@ main(int argc, char **argv)
         .dsl_contact = cfg->dsl_contact,
         .school_domains = (const char *const *)cfg->school_domains,
         .n_school_domains = cfg->n_school_domains,
+        .timezone = cfg->timezone,
     };
     if (sg_review_open(&opts, &c.r, &err) < 0) {
         sg_config_unref(&cfg);

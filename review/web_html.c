@@ -118,14 +118,7 @@ void
 sg_web_time(const struct sg_web *w, struct sg_buf *b, time_t t)
 {
     char buf[64];
-    struct tm tm;
-    if (w->o.tz == NULL) {
-        sg_review_utc(t, buf, sizeof(buf));
-    } else {
-        sg_tz_local(w->o.tz, t, &tm);
-        if (strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm) == 0)
-            snprintf(buf, sizeof(buf), "%lld", (long long)t);
-    }
+    sg_tz_format(w->o.tz, t, SG_TIME_SHORT, buf, sizeof(buf));
     sg_buf_puts(b, buf);
 }
 

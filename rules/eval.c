@@ -973,8 +973,8 @@ put_placeholder(struct sg_buf *b, size_t i, void *ctx)
                                   ? rules->dsl_contact
                                   : "the Designated Safeguarding Lead");
     case P_TIME: {
-        char tb[64];
-        strftime(tb, sizeof(tb), "%A %d %B %Y at %H:%M", local_tm(x->c));
+        char tb[80];
+        sg_tz_format(rules->tz, x->c->in->now, SG_TIME_LONG, tb, sizeof(tb));
         return sg_buf_puts(b, tb);
     }
     }

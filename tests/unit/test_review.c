@@ -887,12 +887,19 @@ test_notices(void **state)
         .dsl_contact = "Mrs A Khan (DSL)",
         .school_domains = domains,
         .n_school_domains = 1,
+        .timezone = "Europe/London",
     };
     settings(e, &o.settings);
     const char *err = NULL;
     sg_review_close(&e->f.r);
     if (sg_review_open(&o, &e->f.r, &err) != 0)
         fail_msg("%s", err);
+    /* times for people in the school's zone: summer, then winter */
+    char when[80];
+    sg_review_time(e->f.r, 1780405500, SG_TIME_SHORT, when, sizeof(when));
+    assert_string_equal(when, "2026-06-02 14:05 BST");
+    sg_review_time(e->f.r, 1767791107, SG_TIME_LONG, when, sizeof(when));
+    assert_string_equal(when, "Wednesday 7 January 2026 at 13:05 GMT");
 
     /* the rejected sender is told, from rejected-sender.txt */
     int rc =
