@@ -30,6 +30,7 @@
 #include <gmime/gmime.h>
 #include <jansson.h>
 
+#include "findings.h"
 #include "judge.h"
 #include "msgview_build.h"
 #include "sg_buf.h"
@@ -464,9 +465,13 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
             printf("  Policy: %s\n", m->policy);
         if (m->source != NULL)
             printf("  Source: %s\n", m->source);
-        for (size_t j = 0; j < m->n_findings; j++)
-            printf("  Found: %s \"%s\" in %s\n", m->findings[j].detector,
-                   m->findings[j].text, m->findings[j].where);
+        for (size_t j = 0; j < m->n_findings; j++) {
+            const struct sg_finding *f = &m->findings[j];
+            sg_buf_reset(&b);
+            sg_finding_put(&b, f->detector, f->text, f->where,
+                           &sg_finding_plain);
+            printf("  Found: %s\n", b.data != NULL ? b.data : "");
+        }
         if (m->n_notify > 0) {
             printf("  Notify:");
             for (size_t j = 0; j < m->n_notify; j++)
@@ -476,6 +481,7 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         print_indented("The sender would read:", m->explain_sender);
         print_indented("The DSL would read:", m->explain_dsl);
     }
+    sg_buf_free(&b);
 }
 
 static json_t *
@@ -562,11 +568,10 @@ print_json(const struct sg_msgview *view, const char *const *addrs,
         const struct sg_rule_match *m = &v->rules[i];
         json_t *findings = json_array();
         for (size_t j = 0; j < m->n_findings; j++)
-            json_array_append_new(
-                findings, json_pack("{s:s, s:s, s:s}", "detector",
-                                    m->findings[j].detector, "text",
-                                    m->findings[j].text, "where",
-                                    m->findings[j].where));
+            json_array_append_new(findings,
+                                  sg_finding_json(m->findings[j].detector,
+                                                  m->findings[j].text,
+                                                  m->findings[j].where));
         json_t *r = json_object();
         json_object_set_new(r, "id", json_string(m->id));
         json_object_set_new(r, "title", json_string(m->title));

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "findings.h"
 #include "notice.h"
 #include "store.h"
 #include "sg_buf.h"
@@ -186,12 +187,9 @@ void sg_review_detail_free(struct sg_review_detail **d);
 /* Where in text (len bytes) the findings' texts occur: sorted,
  * non-overlapping byte ranges [start, end), whole UTF-8 characters,
  * matched case-insensitively (ASCII). */
-struct sg_review_span {
-    size_t start, end;
-};
 int sg_review_find_marks(const char *text, size_t len,
                          const struct sg_review_finding *findings,
-                         size_t n_findings, struct sg_review_span **spans_r,
+                         size_t n_findings, struct sg_span **spans_r,
                          size_t *n_r, const char **error_r);
 
 /* Append s to out made safe for a terminal: control characters (C0 but

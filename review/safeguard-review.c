@@ -176,31 +176,38 @@ put_safe(const char *s, bool multiline)
     sg_buf_free(&b);
 }
 
+/* Findings on a terminal (sg_review_safe_text): a value on one line, the
+ * message text on several. */
+static int
+safe_line(struct sg_buf *b, const char *s, size_t len)
+{
+    return sg_review_safe_text(b, s, len, false);
+}
+
+static int
+safe_lines(struct sg_buf *b, const char *s, size_t len)
+{
+    return sg_review_safe_text(b, s, len, true);
+}
+
+static const struct sg_finding_style found_style = {safe_line, safe_lines, "\"",
+                                                    "\""};
+static const struct sg_finding_style marked_style = {safe_line, safe_lines,
+                                                     ">>>", "<<<"};
+
 /* Print text with its findings between >>> and <<<, each line indented. */
 static void
 put_marked(const char *text, size_t len,
            const struct sg_review_finding *f, size_t nf, const char *indent)
 {
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_find_marks(text, len, f, nf, &spans, &n, &err) < 0)
         die(EX_OSERR, "%s", err);
     struct sg_buf b = SG_BUF_INIT;
-    size_t at = 0;
-    for (size_t i = 0; i <= n; i++) {
-        size_t end = i < n ? spans[i].start : len;
-        if (sg_review_safe_text(&b, text + at, end - at, true) < 0)
-            die(EX_OSERR, "out of memory");
-        if (i == n)
-            break;
-        sg_buf_puts(&b, ">>>");
-        if (sg_review_safe_text(&b, text + spans[i].start,
-                                spans[i].end - spans[i].start, false) < 0)
-            die(EX_OSERR, "out of memory");
-        sg_buf_puts(&b, "<<<");
-        at = spans[i].end;
-    }
+    if (sg_findings_mark(&b, text, len, spans, n, &marked_style) < 0)
+        die(EX_OSERR, "out of memory");
     free(spans);
     fputs(indent, stdout);
     for (const char *p = b.data != NULL ? b.data : ""; *p != '\0'; p++) {
@@ -459,13 +466,12 @@ cmd_show(struct ctx *c, int argc, char **argv)
             const struct sg_review_finding *f = &d->findings[j];
             if (strcmp(f->rule_id, u->id) != 0)
                 continue;
-            fputs("    Found:  ", stdout);
-            put_safe(f->detector, false);
-            fputs(" \"", stdout);
-            put_safe(f->text, false);
-            fputs("\" in ", stdout);
-            put_safe(f->location, false);
-            putchar('\n');
+            struct sg_buf b = SG_BUF_INIT;
+            if (sg_finding_put(&b, f->detector, f->text, f->location,
+                               &found_style) < 0)
+                die(EX_OSERR, "out of memory");
+            printf("    Found:  %s\n", b.data);
+            sg_buf_free(&b);
         }
     }
     put_block("Explanation sent to the sender", rec->explain_sender);

@@ -69,24 +69,26 @@ sg_web_text(struct sg_buf *b, const char *s)
         sg_web_textn(b, s, strlen(s));
 }
 
+static int
+put_html(struct sg_buf *b, const char *s, size_t len)
+{
+    sg_web_textn(b, s, len);
+    return 0;
+}
+
+const struct sg_finding_style sg_web_finding_style = {put_html, NULL, "<mark>",
+                                                      "</mark>"};
+
 void
 sg_web_marked(struct sg_buf *b, const char *text, size_t len,
               const struct sg_review_finding *f, size_t nf)
 {
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_find_marks(text, len, f, nf, &spans, &n, &err) < 0)
         n = 0; /* shown unmarked rather than not at all */
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        sg_web_textn(b, text + at, spans[i].start - at);
-        sg_buf_puts(b, "<mark>");
-        sg_web_textn(b, text + spans[i].start, spans[i].end - spans[i].start);
-        sg_buf_puts(b, "</mark>");
-        at = spans[i].end;
-    }
-    sg_web_textn(b, text + at, len - at);
+    sg_findings_mark(b, text, len, spans, n, &sg_web_finding_style);
     free(spans);
 }
 

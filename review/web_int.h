@@ -87,6 +87,9 @@ void sg_web_sessions_free(struct sg_web *w);
  * bidirectional overrides shown as escapes. */
 void sg_web_text(struct sg_buf *b, const char *s);
 void sg_web_textn(struct sg_buf *b, const char *s, size_t len);
+/* Findings on the page (sg_finding_put): escaped, the found text in
+ * <mark>. */
+extern const struct sg_finding_style sg_web_finding_style;
 /* Text with the findings' matches in <mark>. */
 void sg_web_marked(struct sg_buf *b, const char *text, size_t len,
                    const struct sg_review_finding *f, size_t nf);

@@ -205,11 +205,8 @@ rule_section(struct sg_buf *b, const struct sg_review_detail *d)
             if (strcmp(f->rule_id, u->id) != 0)
                 continue;
             sg_buf_puts(b, "<li>Found ");
-            sg_web_text(b, f->detector);
-            sg_buf_puts(b, " <mark>");
-            sg_web_text(b, f->text);
-            sg_buf_puts(b, "</mark> in ");
-            sg_web_text(b, f->location);
+            sg_finding_put(b, f->detector, f->text, f->location,
+                           &sg_web_finding_style);
             sg_buf_puts(b, "</li>");
         }
         sg_buf_puts(b, "</ul></section>\n");

@@ -1268,9 +1268,8 @@ test_text_build(void **state)
                                  "(rule personal-contact-details; action: "
                                  "hold)");
     assert_string_equal(t.findings,
-                        "- \"07700 900123\" (uk-mobile, in body)\n"
-                        "- \"ann.home@example.org\" (personal-email, in "
-                        "body)");
+                        "- uk-mobile \"07700 900123\" in body\n"
+                        "- personal-email \"ann.home@example.org\" in body");
     assert_string_equal(t.explanation, "Sender text one.");
     assert_string_equal(t.recipients,
                         "- pupil.a@school.example - Pupil A (pupil)\n"

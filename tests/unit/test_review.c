@@ -257,7 +257,7 @@ test_show(void **state)
             t = &d->view->texts[i];
     assert_non_null(t);
     assert_null(strstr(t->text, "<p>"));
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     assert_int_equal(sg_review_find_marks(t->text, t->len, d->findings,
                                           d->n_findings, &spans, &n, &err),
@@ -305,7 +305,7 @@ test_marks_line_break(void **state)
         {NULL, "uk-mobile", "07700  900123", "body"},
         {NULL, "uk-mobile", "or 07700", "body"},
     };
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     const char *err = NULL;
     assert_int_equal(sg_review_find_marks(text, sizeof(text) - 1, f, 2,
