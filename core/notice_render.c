@@ -311,6 +311,44 @@ finish_body(struct sg_buf *out, const char *text)
 
 /* ------------------------------------------------------------ rendering */
 
+/* To, the template's headers (expanded with vals) and Message-ID; hv is
+ * scratch.  0, or -1 out of memory. */
+static int
+put_envelope_headers(struct sg_buf *msg, struct sg_buf *hv,
+                     const struct tmpl *tp,
+                     const struct sg_notice_envelope *env,
+                     const char *const vals[])
+{
+    /* To: the recipients, folded */
+    for (size_t i = 0; i < env->n_to; i++)
+        if (sg_buf_printf(hv, "%s%s", i > 0 ? ", " : "", env->to[i]) < 0)
+            return -1;
+    if (put_header(msg, "To", hv->data) < 0)
+        return -1;
+    for (size_t i = 0; i < tp->n_headers; i++) {
+        sg_buf_reset(hv);
+        if (sg_notice_expand(hv, tp->headers[i].value, vals, true) < 0 ||
+            (hv->data == NULL && sg_buf_puts(hv, "") < 0))
+            return -1;
+        truncate_utf8(hv->data, HEADER_MAX);
+        if (put_header(msg, tp->headers[i].name, hv->data) < 0)
+            return -1;
+    }
+    if (env->message_id != NULL) {
+        sg_buf_reset(hv);
+        if (sg_notice_put_value(hv, env->message_id, true) < 0)
+            return -1;
+        return sg_buf_printf(msg, "Message-ID: %s\n", hv->data);
+    }
+    unsigned char rnd[12];
+    char hex[sizeof(rnd) * 2 + 1];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    const char *dom = strrchr(env->from, '@') + 1; /* checked by the caller */
+    return sg_buf_printf(msg, "Message-ID: <notice.%lld.%s@%s>\n",
+                         (long long)env->now, hex, dom);
+}
+
 int
 sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
                  const struct sg_notice_values *values,
@@ -363,37 +401,8 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
     if (sg_buf_printf(&msg, "Date: %s\n", datehdr) < 0 ||
         put_from(&msg, env->from_name, env->from) < 0)
         goto nomem;
-    /* To: the recipients, folded */
-    for (size_t i = 0; i < env->n_to; i++)
-        if (sg_buf_printf(&hv, "%s%s", i > 0 ? ", " : "", env->to[i]) < 0)
-            goto nomem;
-    if (put_header(&msg, "To", hv.data) < 0)
+    if (put_envelope_headers(&msg, &hv, tp, env, vals) < 0)
         goto nomem;
-    for (size_t i = 0; i < tp->n_headers; i++) {
-        sg_buf_reset(&hv);
-        if (sg_notice_expand(&hv, tp->headers[i].value, vals, true) < 0)
-            goto nomem;
-        if (hv.data == NULL && sg_buf_puts(&hv, "") < 0)
-            goto nomem;
-        truncate_utf8(hv.data, HEADER_MAX);
-        if (put_header(&msg, tp->headers[i].name, hv.data) < 0)
-            goto nomem;
-    }
-    if (env->message_id != NULL) {
-        sg_buf_reset(&hv);
-        if (sg_notice_put_value(&hv, env->message_id, true) < 0 ||
-            sg_buf_printf(&msg, "Message-ID: %s\n", hv.data) < 0)
-            goto nomem;
-    } else {
-        unsigned char rnd[12];
-        char hex[sizeof(rnd) * 2 + 1];
-        randombytes_buf(rnd, sizeof(rnd));
-        sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-        const char *dom = strrchr(env->from, '@') + 1; /* checked above */
-        if (sg_buf_printf(&msg, "Message-ID: <notice.%lld.%s@%s>\n",
-                          (long long)env->now, hex, dom) < 0)
-            goto nomem;
-    }
     if (sg_buf_puts(&msg, "MIME-Version: 1.0\n"
                           "Content-Type: text/plain; charset=utf-8\n"
                           "Content-Transfer-Encoding: 8bit\n"

@@ -138,11 +138,11 @@ is_header_name(const char *s, size_t len)
     return true;
 }
 
+/* Whole-file checks first, so a line number can be given; then CRLF ->
+ * LF (a template edited on Windows), in place. */
 static int
-tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
-           const char **error_r)
+tmpl_check_text(const char *path, char *text, size_t len, const char **error_r)
 {
-    /* Whole-file checks first, so a line number can be given. */
     unsigned line = 1;
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)text[i];
@@ -156,15 +156,79 @@ tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
             return FAIL("%s:%u: not UTF-8 text", path, line);
         i += l;
     }
-    /* CRLF -> LF (a template edited on Windows). */
     size_t w = 0;
     for (size_t i = 0; i < len; i++)
         if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
             text[w++] = text[i];
     text[w] = '\0';
+    return 0;
+}
 
+/* One "Name: value" line p of the header block (line on the file). */
+static int
+tmpl_header(struct tmpl *t, const char *path, unsigned line, char *p,
+            bool *subject, const char **error_r)
+{
+    if (*p == ' ' || *p == '\t')
+        return FAIL("%s:%u: continuation lines are not allowed in "
+                    "the header block",
+                    path, line);
+    char *colon = strchr(p, ':');
+    if (colon == NULL || !is_header_name(p, (size_t)(colon - p)))
+        return FAIL("%s:%u: expected \"Name: value\" (or an empty "
+                    "line before the body)",
+                    path, line);
+    *colon = '\0';
+    const char *value = colon + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    for (size_t r = 0; reserved_headers[r] != NULL; r++)
+        if (strcasecmp(p, reserved_headers[r]) == 0)
+            return FAIL("%s:%u: %s is set by the milter, not by a "
+                        "template",
+                        path, line, p);
+    if (strncasecmp(p, "X-Safeguard-", 12) == 0)
+        return FAIL("%s:%u: %s is set by the milter, not by a "
+                    "template",
+                    path, line, p);
+    bool is_subject = strcasecmp(p, "Subject") == 0;
+    if (is_subject && *subject)
+        return FAIL("%s:%u: Subject given twice", path, line);
+    for (size_t h = 0; h < t->n_headers; h++)
+        if (strcasecmp(t->headers[h].name, p) == 0)
+            return FAIL("%s:%u: %s given twice", path, line, p);
+    if (check_placeholders(value, path, line, error_r) < 0)
+        return -1;
+    struct tmpl_header *nh =
+        realloc(t->headers, (t->n_headers + 1) * sizeof(*t->headers));
+    if (nh == NULL)
+        return NOMEM();
+    t->headers = nh;
+    struct tmpl_header hd = {strdup(is_subject ? "Subject" : p), strdup(value)};
+    if (hd.name == NULL || hd.value == NULL) {
+        free(hd.name);
+        free(hd.value);
+        return NOMEM();
+    }
+    if (is_subject) { /* keep Subject first */
+        memmove(t->headers + 1, t->headers, t->n_headers * sizeof(*t->headers));
+        t->headers[0] = hd;
+        *subject = true;
+    } else {
+        t->headers[t->n_headers] = hd;
+    }
+    t->n_headers++;
+    return 0;
+}
+
+static int
+tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
+           const char **error_r)
+{
+    if (tmpl_check_text(path, text, len, error_r) < 0)
+        return -1;
     char *p = text;
-    line = 1;
+    unsigned line = 1;
     bool subject = false;
     for (;;) {
         char *nl = strchr(p, '\n');
@@ -178,59 +242,8 @@ tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
             line++;
             break;
         }
-        if (*p != '#') {
-            if (*p == ' ' || *p == '\t')
-                return FAIL("%s:%u: continuation lines are not allowed in "
-                            "the header block",
-                            path, line);
-            char *colon = strchr(p, ':');
-            if (colon == NULL || !is_header_name(p, (size_t)(colon - p)))
-                return FAIL("%s:%u: expected \"Name: value\" (or an empty "
-                            "line before the body)",
-                            path, line);
-            *colon = '\0';
-            const char *value = colon + 1;
-            while (*value == ' ' || *value == '\t')
-                value++;
-            for (size_t r = 0; reserved_headers[r] != NULL; r++)
-                if (strcasecmp(p, reserved_headers[r]) == 0)
-                    return FAIL("%s:%u: %s is set by the milter, not by a "
-                                "template",
-                                path, line, p);
-            if (strncasecmp(p, "X-Safeguard-", 12) == 0)
-                return FAIL("%s:%u: %s is set by the milter, not by a "
-                            "template",
-                            path, line, p);
-            bool is_subject = strcasecmp(p, "Subject") == 0;
-            if (is_subject && subject)
-                return FAIL("%s:%u: Subject given twice", path, line);
-            for (size_t h = 0; h < t->n_headers; h++)
-                if (strcasecmp(t->headers[h].name, p) == 0)
-                    return FAIL("%s:%u: %s given twice", path, line, p);
-            if (check_placeholders(value, path, line, error_r) < 0)
-                return -1;
-            struct tmpl_header *nh =
-                realloc(t->headers, (t->n_headers + 1) * sizeof(*t->headers));
-            if (nh == NULL)
-                return NOMEM();
-            t->headers = nh;
-            struct tmpl_header hd = {strdup(is_subject ? "Subject" : p),
-                                     strdup(value)};
-            if (hd.name == NULL || hd.value == NULL) {
-                free(hd.name);
-                free(hd.value);
-                return NOMEM();
-            }
-            if (is_subject) { /* keep Subject first */
-                memmove(t->headers + 1, t->headers,
-                        t->n_headers * sizeof(*t->headers));
-                t->headers[0] = hd;
-                subject = true;
-            } else {
-                t->headers[t->n_headers] = hd;
-            }
-            t->n_headers++;
-        }
+        if (*p != '#' && tmpl_header(t, path, line, p, &subject, error_r) < 0)
+            return -1;
         p = nl + 1;
         line++;
     }

@@ -369,26 +369,11 @@ cmd_list(struct ctx *c, int argc, char **argv)
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
 
-static int
-cmd_show(struct ctx *c, int argc, char **argv)
+/* show: the record's facts (status, times, the queue, who, subject). */
+static void
+show_facts(const struct ctx *c, const struct sg_review_detail *d,
+           bool with_queue)
 {
-    bool with_queue = true;
-    const char *id = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--no-queue") == 0)
-            with_queue = false;
-        else if (argv[i][0] == '-' || id != NULL)
-            die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
-        else
-            id = argv[i];
-    }
-    if (id == NULL)
-        die(EX_USAGE, "show: which record? (safeguard-review list)");
-    struct sg_review_detail *d = NULL;
-    const char *err;
-    int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
-    if (rc != 0)
-        die(exit_for(rc), "%s", err);
     const struct sg_quarantine_record *rec = d->record;
     time_t now = time(NULL);
     char when[64], age[32];
@@ -446,7 +431,12 @@ cmd_show(struct ctx *c, int argc, char **argv)
                    d->n_findings, "");
     else
         puts("(none)");
+}
 
+/* show: each rule that matched, with its findings. */
+static void
+show_rules(const struct sg_review_detail *d)
+{
     printf("\nRules that matched\n");
     for (size_t i = 0; i < d->n_rules; i++) {
         const struct sg_review_rule *u = &d->rules[i];
@@ -474,9 +464,12 @@ cmd_show(struct ctx *c, int argc, char **argv)
             sg_buf_free(&b);
         }
     }
-    put_block("Explanation sent to the sender", rec->explain_sender);
-    put_block("Explanation for the DSL", rec->explain_dsl);
+}
 
+/* show: the message as text with its findings marked, the attachments. */
+static void
+show_message(const struct sg_review_detail *d)
+{
     printf("\nThe message, as text (findings between >>> and <<<; nothing "
            "in it is run,\nopened or shown as HTML; control characters are "
            "written as \\x..)\n");
@@ -513,7 +506,12 @@ cmd_show(struct ctx *c, int argc, char **argv)
             puts("  Note: the message's MIME structure was damaged and "
                  "has been repaired to show it.");
     }
+}
 
+/* show: the record's audit rows. */
+static void
+show_history(const struct ctx *c, const struct sg_review_detail *d)
+{
     printf("\nHistory\n");
     for (size_t i = 0; i < d->n_history; i++) {
         const struct sg_review_audit_row *a = &d->history[i];
@@ -534,6 +532,34 @@ cmd_show(struct ctx *c, int argc, char **argv)
         }
         putchar('\n');
     }
+}
+
+static int
+cmd_show(struct ctx *c, int argc, char **argv)
+{
+    bool with_queue = true;
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-queue") == 0)
+            with_queue = false;
+        else if (argv[i][0] == '-' || id != NULL)
+            die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
+        else
+            id = argv[i];
+    }
+    if (id == NULL)
+        die(EX_USAGE, "show: which record? (safeguard-review list)");
+    struct sg_review_detail *d = NULL;
+    const char *err;
+    int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    show_facts(c, d, with_queue);
+    show_rules(d);
+    put_block("Explanation sent to the sender", d->record->explain_sender);
+    put_block("Explanation for the DSL", d->record->explain_dsl);
+    show_message(d);
+    show_history(c, d);
     sg_review_detail_free(&d);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }

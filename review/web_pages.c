@@ -286,41 +286,12 @@ decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
                   label);
 }
 
-void
-sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
-                 const struct web_session *s, const char *id,
-                 const char *message, unsigned status,
-                 struct sg_web_response *resp)
+/* The title and the facts of a record: status, times, the queue, who. */
+static void
+facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
+              const struct sg_review_detail *d)
 {
-    struct sg_review_actor actor = {.user = s->user, .from = req->client};
-    struct sg_review_detail *d = NULL;
-    const char *err;
-    int rc = sg_review_show(w->o.review, id, &actor, true, &d, &err);
-    if (rc == SG_REVIEW_NOT_FOUND) {
-        sg_web_error_page(w, resp, 404, "No such record", err, s);
-        return;
-    }
-    if (rc != 0) {
-        sg_web_error_page(w, resp, 500, "Cannot show the record", err, s);
-        return;
-    }
     const struct sg_quarantine_record *rec = d->record;
-    resp->status = status;
-    struct sg_buf *b = &resp->body;
-    sg_web_page_start(w, b, rec->id, s);
-    sg_buf_puts(b, "<p><a href=\"/queue\">&larr; All held mail</a></p>\n");
-    const char *done = sg_web_param(req->query, req->n_query, "done");
-    for (size_t i = 0; done != NULL && message == NULL &&
-                       i < sizeof(done_text) / sizeof(done_text[0]);
-         i++)
-        if (strcmp(done, done_text[i].key) == 0)
-            message = done_text[i].text;
-    if (message != NULL) {
-        sg_buf_printf(b, "<p class=\"%s\" id=\"outcome\">",
-                      status >= 400 ? "error" : "notice");
-        sg_web_text(b, message);
-        sg_buf_puts(b, "</p>\n");
-    }
     sg_buf_puts(b, "<h1>");
     sg_web_text(b, rec->subject != NULL && *rec->subject ? rec->subject
                                                          : "(no subject)");
@@ -335,9 +306,9 @@ sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
                   sg_quarantine_status_title(rec->status));
     if (sg_review_waiting(rec->status)) {
         char age[32];
-        sg_review_format_age(req->now - rec->created, age, sizeof(age));
+        sg_review_format_age(now - rec->created, age, sizeof(age));
         sg_buf_printf(b, ", waiting %s", age);
-        if (sg_review_overdue(w->o.review, rec->status, rec->created, req->now))
+        if (sg_review_overdue(w->o.review, rec->status, rec->created, now))
             sg_buf_printf(b,
                           " <strong>(past the %d-hour response "
                           "target)</strong>",
@@ -383,15 +354,14 @@ sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, ")");
     }
     sg_buf_puts(b, "</dd></dl>\n");
+}
 
-    rule_section(b, d);
-    sg_buf_puts(b, "<h2>What the sender was told</h2><pre class=\"msg\">");
-    sg_web_text(b,
-                rec->explain_sender != NULL ? rec->explain_sender : "(none)");
-    sg_buf_puts(b, "</pre>\n<h2>For the DSL</h2><pre class=\"msg\">");
-    sg_web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
-    sg_buf_puts(b, "</pre>\n");
-
+/* The forms a DSL decides with (release, reject, escalate while waiting;
+ * a note always). */
+static void
+decide_section(struct sg_buf *b, const struct web_session *s,
+               const struct sg_quarantine_record *rec)
+{
     sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
     if (sg_review_waiting(rec->status)) {
         decision_form(b, s, rec->id, "release", "Release",
@@ -406,9 +376,12 @@ sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
     decision_form(b, s, rec->id, "note", "Add a note",
                   "Record something without changing anything.", false);
     sg_buf_puts(b, "</div>\n");
+}
 
-    message_section(b, d);
-
+static void
+history_section(const struct sg_web *w, struct sg_buf *b,
+                const struct sg_review_detail *d)
+{
     sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
                    "</th><th>Who</th><th>What</th><th>Note</th></tr>\n");
     for (size_t i = 0; i < d->n_history; i++) {
@@ -429,6 +402,58 @@ sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</td></tr>\n");
     }
     sg_buf_puts(b, "</table>\n");
+}
+
+void
+sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
+                 const struct web_session *s, const char *id,
+                 const char *message, unsigned status,
+                 struct sg_web_response *resp)
+{
+    struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_detail *d = NULL;
+    const char *err;
+    int rc = sg_review_show(w->o.review, id, &actor, true, &d, &err);
+    if (rc == SG_REVIEW_NOT_FOUND) {
+        sg_web_error_page(w, resp, 404, "No such record", err, s);
+        return;
+    }
+    if (rc != 0) {
+        sg_web_error_page(w, resp, 500, "Cannot show the record", err, s);
+        return;
+    }
+    const struct sg_quarantine_record *rec = d->record;
+    resp->status = status;
+    struct sg_buf *b = &resp->body;
+    sg_web_page_start(w, b, rec->id, s);
+    sg_buf_puts(b, "<p><a href=\"/queue\">&larr; All held mail</a></p>\n");
+    const char *done = sg_web_param(req->query, req->n_query, "done");
+    for (size_t i = 0; done != NULL && message == NULL &&
+                       i < sizeof(done_text) / sizeof(done_text[0]);
+         i++)
+        if (strcmp(done, done_text[i].key) == 0)
+            message = done_text[i].text;
+    if (message != NULL) {
+        sg_buf_printf(b, "<p class=\"%s\" id=\"outcome\">",
+                      status >= 400 ? "error" : "notice");
+        sg_web_text(b, message);
+        sg_buf_puts(b, "</p>\n");
+    }
+    facts_section(w, req->now, b, d);
+
+    rule_section(b, d);
+    sg_buf_puts(b, "<h2>What the sender was told</h2><pre class=\"msg\">");
+    sg_web_text(b,
+                rec->explain_sender != NULL ? rec->explain_sender : "(none)");
+    sg_buf_puts(b, "</pre>\n<h2>For the DSL</h2><pre class=\"msg\">");
+    sg_web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
+    sg_buf_puts(b, "</pre>\n");
+
+    decide_section(b, s, rec);
+
+    message_section(b, d);
+
+    history_section(w, b, d);
     sg_web_page_end(w, b);
     sg_review_detail_free(&d);
 }

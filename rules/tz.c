@@ -200,6 +200,40 @@ parse_footer(struct sg_tz *tz, const char *s)
     tz->has_rule = true;
 }
 
+/* The transitions and the local time types of the data block at p (its
+ * size checked by the caller); NULL, or what is wrong. */
+static const char *
+read_data(struct sg_tz *tz, const unsigned char *p, size_t tsz,
+          uint32_t timecnt, uint32_t typecnt, uint32_t charcnt)
+{
+    tz->n = timecnt;
+    tz->ntypes = typecnt;
+    tz->trans = calloc(timecnt + 1, sizeof(int64_t));
+    tz->idx = calloc(timecnt + 1, 1);
+    tz->utoff = calloc(typecnt, sizeof(int32_t));
+    tz->abbr = calloc(typecnt, sizeof(*tz->abbr));
+    if (!tz->trans || !tz->idx || !tz->utoff || !tz->abbr)
+        return "out of memory";
+    for (size_t i = 0; i < timecnt; i++)
+        tz->trans[i] = tsz == 4 ? (int32_t)sg_be32(p + i * 4) : be64(p + i * 8);
+    p += timecnt * tsz;
+    for (size_t i = 0; i < timecnt; i++) {
+        tz->idx[i] = p[i];
+        if (p[i] >= typecnt)
+            return "not a TZif file";
+    }
+    p += timecnt;
+    const char *chars = (const char *)p + typecnt * 6;
+    for (size_t i = 0; i < typecnt; i++) {
+        tz->utoff[i] = (int32_t)sg_be32(p + i * 6);
+        size_t at = p[i * 6 + 5]; /* desigidx */
+        if (at < charcnt)
+            snprintf(tz->abbr[i], ABBR_MAX, "%.*s",
+                     (int)strnlen(chars + at, charcnt - at), chars + at);
+    }
+    return NULL;
+}
+
 int
 sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
            const char **error_r)
@@ -249,37 +283,10 @@ sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
         if (pos + 44 + body > len)
             goto bad;
         if (k == pass - 1) {
-            const unsigned char *p = h + 44;
-            tz->n = timecnt;
-            tz->ntypes = typecnt;
-            tz->trans = calloc(timecnt + 1, sizeof(int64_t));
-            tz->idx = calloc(timecnt + 1, 1);
-            tz->utoff = calloc(typecnt, sizeof(int32_t));
-            tz->abbr = calloc(typecnt, sizeof(*tz->abbr));
-            if (!tz->trans || !tz->idx || !tz->utoff || !tz->abbr) {
-                why = "out of memory";
+            if ((why = read_data(tz, h + 44, tsz, timecnt, typecnt, charcnt)) !=
+                NULL)
                 goto bad;
-            }
-            for (size_t i = 0; i < timecnt; i++)
-                tz->trans[i] = tsz == 4 ? (int32_t)sg_be32(p + i * 4)
-                                        : be64(p + i * 8);
-            p += timecnt * tsz;
-            for (size_t i = 0; i < timecnt; i++) {
-                tz->idx[i] = p[i];
-                if (p[i] >= typecnt)
-                    goto bad;
-            }
-            p += timecnt;
-            for (size_t i = 0; i < typecnt; i++)
-                tz->utoff[i] = (int32_t)sg_be32(p + i * 6);
-            const char *chars = (const char *)p + typecnt * 6;
-            for (size_t i = 0; i < typecnt; i++) {
-                size_t at = p[i * 6 + 5]; /* desigidx */
-                if (at < charcnt)
-                    snprintf(tz->abbr[i], ABBR_MAX, "%.*s",
-                             (int)strnlen(chars + at, charcnt - at),
-                             chars + at);
-            }
+            why = "not a TZif file";
             if (pass == 2) {
                 size_t fpos = pos + 44 + body;
                 if (fpos < len && data[fpos] == '\n') {
