@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "notice.h"
 #include "notice_int.h"
 #include "sg_buf.h"
@@ -96,6 +97,19 @@ rule_selected(const struct sg_verdict *v, size_t i, enum sg_notice_kind kind,
     return level == 1 || notifies(m, "sender");
 }
 
+/* A finding's values in a notice: one line each (sg_notice_put_value). */
+static int
+put_finding_value(struct sg_buf *b, const char *s, size_t len)
+{
+    char *copy = strndup(s, len);
+    int r = copy != NULL ? sg_notice_put_value(b, copy, true) : -1;
+    free(copy);
+    return r;
+}
+
+static const struct sg_finding_style finding_style = {put_finding_value, NULL,
+                                                      "\"", "\""};
+
 int
 sg_notice_text_build(const struct sg_verdict *verdict,
                      const struct sg_party *rcpts, size_t n_rcpts,
@@ -133,11 +147,11 @@ sg_notice_text_build(const struct sg_verdict *verdict,
         for (size_t f = 0; f < m->n_findings; f++) {
             const struct sg_finding *fd = &m->findings[f];
             struct sg_buf line = SG_BUF_INIT;
-            sg_buf_puts(&line, "- \"");
-            sg_notice_put_value(&line, fd->text, true); /* one line */
-            sg_buf_printf(&line, "\" (%s, in %s)\n",
-                          fd->detector ? fd->detector : "?",
-                          fd->where ? fd->where : "the message");
+            sg_buf_puts(&line, "- ");
+            if (sg_finding_put(&line, fd->detector, fd->text, fd->where,
+                               &finding_style) < 0)
+                sg_buf_fail(&line);
+            sg_buf_putc(&line, '\n');
             if (sg_buf_failed(&line))
                 r = -1;
             else if (finds.data == NULL ||
