@@ -284,18 +284,6 @@ index_address(struct parser *ps, const char *raw, enum sg_channel channel,
     return 0;
 }
 
-static bool
-valid_role(const char *role)
-{
-    if (*role == '\0')
-        return false;
-    for (const char *p = role; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-            return false;
-    return true;
-}
-
 static int
 add_roles(struct parser *ps, struct sg_person *person, char *list)
 {
@@ -304,7 +292,7 @@ add_roles(struct parser *ps, struct sg_person *person, char *list)
     char *save = NULL;
     for (char *role = strtok_r(list, ",", &save); role != NULL;
          role = strtok_r(NULL, ",", &save)) {
-        if (!valid_role(role))
+        if (!sg_dir_role_name_ok(role, strlen(role)))
             PARSE_FAIL(ps, "bad role name \"%s\" (letters, digits, - _ .)",
                        role);
         if (!sg_strv_has((const char *const *)ps->known_roles,
@@ -441,14 +429,22 @@ parse_line(struct parser *ps, char *line)
 }
 
 enum sg_dir_status
-sg_dir_file_open(const struct sg_dir_config *cfg,
-                 struct sg_dir_backend **backend_r, const char **error_r)
+sg_dir_file_config_check(const struct sg_dir_config *cfg, const char **error_r)
 {
-    *backend_r = NULL;
     if (cfg->file_path == NULL || *cfg->file_path == '\0') {
         *error_r = "directory_file is not set (the file backend needs it)";
         return SG_DIR_CONFIG;
     }
+    return SG_DIR_FOUND;
+}
+
+enum sg_dir_status
+sg_dir_file_open(const struct sg_dir_config *cfg,
+                 struct sg_dir_backend **backend_r, const char **error_r)
+{
+    *backend_r = NULL;
+    if (sg_dir_file_config_check(cfg, error_r) != SG_DIR_FOUND)
+        return SG_DIR_CONFIG;
     FILE *fp = fopen(cfg->file_path, "r");
     if (fp == NULL) {
         *error_r = sg_dir_errorf("cannot open directory file %s: %s",

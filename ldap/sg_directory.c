@@ -1,6 +1,7 @@
 /*
  * sg_directory.c - the front of libdirectory: configuration defaults,
- * opening a backend, and the lookups: sg_dir_lookup (address) and
+ * the settings check (sg_dir_config_check: no server contacted), opening
+ * a backend, and the lookups: sg_dir_lookup (address) and
  * sg_dir_lookup_name (display name), each: normalise, cache, backend,
  * derived roles, counters - one path for both.
  *
@@ -48,6 +49,17 @@ sg_dir_backend_from_name(const char *name, enum sg_dir_backend_type *type_r)
     else
         return -1;
     return 0;
+}
+
+bool
+sg_dir_role_name_ok(const char *role, size_t len)
+{
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    size_t ok = 0;
+    while (ok < len && role[ok] != '\0' && strchr(chars, role[ok]) != NULL)
+        ok++;
+    return len > 0 && ok == len;
 }
 
 /* Add role to the vector unless it is there; 0 or -1. */
@@ -170,17 +182,45 @@ sg_dir_free(struct sg_directory **dir_p)
     *dir_p = NULL;
 }
 
+/* The cache's settings, the same for every backend. */
+static enum sg_dir_status
+cache_check(const struct sg_dir_config *cfg, const char **error_r)
+{
+    if (cfg->cache_size < 0 || cfg->cache_ttl < 0 ||
+        cfg->cache_negative_ttl < 0 || cfg->stale_max_age < 0) {
+        *error_r = "cache_size, cache_ttl, cache_negative_ttl and "
+                   "stale_max_age must not be negative";
+        return SG_DIR_CONFIG;
+    }
+    return SG_DIR_FOUND;
+}
+
+enum sg_dir_status
+sg_dir_config_check(const struct sg_dir_config *cfg, const char **error_r)
+{
+    enum sg_dir_status st = cache_check(cfg, error_r);
+    if (st != SG_DIR_FOUND)
+        return st;
+    switch (cfg->backend) {
+    case SG_DIR_BACKEND_FILE:
+        return sg_dir_file_config_check(cfg, error_r);
+    case SG_DIR_BACKEND_LDAP:
+        return sg_dir_ldap_config_check(cfg, error_r);
+    case SG_DIR_BACKEND_NONE:
+        return SG_DIR_FOUND;
+    }
+    *error_r = "unknown directory backend";
+    return SG_DIR_CONFIG;
+}
+
 enum sg_dir_status
 sg_dir_new_with_backend(const struct sg_dir_config *cfg,
                         struct sg_dir_backend *backend,
                         struct sg_directory **dir_r, const char **error_r)
 {
     *dir_r = NULL;
-    if (cfg->cache_size < 0 || cfg->cache_ttl < 0 ||
-        cfg->cache_negative_ttl < 0 || cfg->stale_max_age < 0) {
+    if (cache_check(cfg, error_r) != SG_DIR_FOUND) {
         backend->ops->free(backend);
-        *error_r = "cache_size, cache_ttl, cache_negative_ttl and "
-                   "stale_max_age must not be negative";
         return SG_DIR_CONFIG;
     }
     struct sg_directory *dir = calloc(1, sizeof(*dir));
@@ -225,14 +265,16 @@ sg_dir_new(const struct sg_dir_config *cfg, struct sg_directory **dir_r,
            const char **error_r)
 {
     struct sg_dir_backend *backend = NULL;
-    enum sg_dir_status st;
     *dir_r = NULL;
+    enum sg_dir_status st = sg_dir_config_check(cfg, error_r);
+    if (st != SG_DIR_FOUND)
+        return st;
     switch (cfg->backend) {
     case SG_DIR_BACKEND_FILE:
         st = sg_dir_file_open(cfg, &backend, error_r);
         break;
     case SG_DIR_BACKEND_LDAP:
-        st = sg_dir_ldap_open(cfg, &backend, error_r);
+        st = sg_dir_ldap_build(cfg, &backend, error_r);
         break;
     default:
         *error_r = "unknown directory backend";
