@@ -322,6 +322,67 @@ is_attribute(const char *token)
     return false;
 }
 
+/* One key=value attribute of a person's line (token is changed). */
+static int
+parse_attribute(struct parser *ps, struct sg_person *person, char *token)
+{
+    int rc;
+    char *eq = strchr(token, '=');
+    if (eq == NULL || !is_attribute(token)) {
+        if (eq == NULL)
+            PARSE_FAIL(ps, "expected key=value, found \"%s\"", token);
+        PARSE_FAIL(ps,
+                   "unknown attribute \"%.*s\" (known: name, dob, "
+                   "left, alias, personal, child)",
+                   (int)(eq - token), token);
+    }
+    *eq = '\0';
+    const char *key = token;
+    char *value = eq + 1;
+    bool is_addr = strcmp(key, "alias") == 0 || strcmp(key, "personal") == 0 ||
+                   strcmp(key, "child") == 0;
+    /* an address keeps a quoted local part ("a b"@x): only a value
+     * quoted as a whole is unquoted */
+    if (!(is_addr && value[0] != '"') && unquote(value) < 0)
+        PARSE_FAIL(ps, "%s: badly quoted value", key);
+    if (*value == '\0')
+        PARSE_FAIL(ps, "%s: empty value", key);
+
+    if (strcmp(key, "name") == 0) {
+        if (person->display_name != NULL)
+            PARSE_FAIL(ps, "name given twice");
+        if ((person->display_name = strdup(value)) == NULL)
+            PARSE_FAIL(ps, "out of memory");
+    } else if (strcmp(key, "dob") == 0 || strcmp(key, "left") == 0) {
+        struct sg_date *date = key[0] == 'd' ? &person->dob : &person->left;
+        if (date->year != 0)
+            PARSE_FAIL(ps, "%s given twice", key);
+        if (sg_date_parse(value, date) < 0)
+            PARSE_FAIL(ps, "%s: not a date (YYYY-MM-DD): %s", key, value);
+    } else if (strcmp(key, "alias") == 0 || strcmp(key, "personal") == 0) {
+        bool alias = key[0] == 'a';
+        char *norm = NULL;
+        if (index_address(ps, value,
+                          alias ? SG_CHANNEL_SCHOOL : SG_CHANNEL_PERSONAL,
+                          &norm) < 0)
+            return -1;
+        rc = alias ? sg_strv_push(&person->aliases, &person->n_aliases, norm)
+                   : sg_strv_push(&person->personal, &person->n_personal, norm);
+        free(norm);
+        if (rc < 0)
+            PARSE_FAIL(ps, "out of memory");
+    } else { /* child */
+        char *norm = sg_dir_address_normalise(value, ps->delims);
+        if (norm == NULL)
+            PARSE_FAIL(ps, "child: not a valid address: %s", value);
+        rc = sg_strv_push(&person->children, &person->n_children, norm);
+        free(norm);
+        if (rc < 0)
+            PARSE_FAIL(ps, "out of memory");
+    }
+    return 0;
+}
+
 static int
 parse_line(struct parser *ps, char *line)
 {
@@ -367,64 +428,9 @@ parse_line(struct parser *ps, char *line)
             break;
     }
 
-    for (; token != NULL; token = next_token(ps, &pos, &err)) {
-        char *eq = strchr(token, '=');
-        if (eq == NULL || !is_attribute(token)) {
-            if (eq == NULL)
-                PARSE_FAIL(ps, "expected key=value, found \"%s\"", token);
-            PARSE_FAIL(ps, "unknown attribute \"%.*s\" (known: name, dob, "
-                           "left, alias, personal, child)",
-                       (int)(eq - token), token);
-        }
-        *eq = '\0';
-        const char *key = token;
-        char *value = eq + 1;
-        bool is_addr = strcmp(key, "alias") == 0 ||
-                       strcmp(key, "personal") == 0 ||
-                       strcmp(key, "child") == 0;
-        /* an address keeps a quoted local part ("a b"@x): only a value
-         * quoted as a whole is unquoted */
-        if (!(is_addr && value[0] != '"') && unquote(value) < 0)
-            PARSE_FAIL(ps, "%s: badly quoted value", key);
-        if (*value == '\0')
-            PARSE_FAIL(ps, "%s: empty value", key);
-
-        if (strcmp(key, "name") == 0) {
-            if (person->display_name != NULL)
-                PARSE_FAIL(ps, "name given twice");
-            if ((person->display_name = strdup(value)) == NULL)
-                PARSE_FAIL(ps, "out of memory");
-        } else if (strcmp(key, "dob") == 0 || strcmp(key, "left") == 0) {
-            struct sg_date *date =
-                key[0] == 'd' ? &person->dob : &person->left;
-            if (date->year != 0)
-                PARSE_FAIL(ps, "%s given twice", key);
-            if (sg_date_parse(value, date) < 0)
-                PARSE_FAIL(ps, "%s: not a date (YYYY-MM-DD): %s", key, value);
-        } else if (strcmp(key, "alias") == 0 || strcmp(key, "personal") == 0) {
-            bool alias = key[0] == 'a';
-            char *norm = NULL;
-            if (index_address(ps, value,
-                              alias ? SG_CHANNEL_SCHOOL : SG_CHANNEL_PERSONAL,
-                              &norm) < 0)
-                return -1;
-            rc = alias ? sg_strv_push(&person->aliases, &person->n_aliases,
-                                      norm)
-                       : sg_strv_push(&person->personal, &person->n_personal,
-                                      norm);
-            free(norm);
-            if (rc < 0)
-                PARSE_FAIL(ps, "out of memory");
-        } else { /* child */
-            char *norm = sg_dir_address_normalise(value, ps->delims);
-            if (norm == NULL)
-                PARSE_FAIL(ps, "child: not a valid address: %s", value);
-            rc = sg_strv_push(&person->children, &person->n_children, norm);
-            free(norm);
-            if (rc < 0)
-                PARSE_FAIL(ps, "out of memory");
-        }
-    }
+    for (; token != NULL; token = next_token(ps, &pos, &err))
+        if (parse_attribute(ps, person, token) < 0)
+            return -1;
     return err;
 }
 

@@ -83,6 +83,20 @@ has_smtp_prefix(const struct berval *v)
     return v->bv_len > 5 && strncasecmp(v->bv_val, "smtp:", 5) == 0;
 }
 
+/* How the address looked up reached p: school unless it is only a
+ * registered personal one. */
+static enum sg_channel
+channel_of(const struct sg_person *p, const char *key)
+{
+    bool school = strcmp(key, p->address) == 0;
+    for (size_t i = 0; i < p->n_aliases && !school; i++)
+        school = strcmp(key, p->aliases[i]) == 0;
+    bool personal = false;
+    for (size_t i = 0; i < p->n_personal && !personal; i++)
+        personal = strcmp(key, p->personal[i]) == 0;
+    return personal && !school ? SG_CHANNEL_PERSONAL : SG_CHANNEL_SCHOOL;
+}
+
 /* Fill a person from a search entry: 0, 1 when key is NULL (a name
  * lookup) and the entry has no address, -1 on allocation failure. */
 static int
@@ -172,18 +186,7 @@ fill_person(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e, const char *key,
         ldap_value_free_len(v);
     }
 
-    /* channel: school unless the key is only a registered personal one */
-    if (key == NULL) {
-        *channel_r = SG_CHANNEL_NONE;
-        return rc;
-    }
-    bool school = strcmp(key, p->address) == 0;
-    for (size_t i = 0; i < p->n_aliases && !school; i++)
-        school = strcmp(key, p->aliases[i]) == 0;
-    bool personal = false;
-    for (size_t i = 0; i < p->n_personal && !personal; i++)
-        personal = strcmp(key, p->personal[i]) == 0;
-    *channel_r = personal && !school ? SG_CHANNEL_PERSONAL : SG_CHANNEL_SCHOOL;
+    *channel_r = key != NULL ? channel_of(p, key) : SG_CHANNEL_NONE;
     return rc;
 }
 
