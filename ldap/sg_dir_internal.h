@@ -57,8 +57,10 @@ enum sg_dir_status sg_dir_file_config_check(const struct sg_dir_config *cfg,
                                             const char **error_r);
 /* The ldap backend's settings, checked without contacting a server
  * (URIs parsed, DNs and attribute names, bounds, the password and CA
- * files read): FOUND, or CONFIG with a message naming the setting. */
+ * files read): FOUND, or CONFIG with a message naming the setting, and
+ * that setting's name in *setting_r (when not NULL). */
 enum sg_dir_status sg_dir_ldap_config_check(const struct sg_dir_config *cfg,
+                                            const char **setting_r,
                                             const char **error_r);
 /* The ldap backend from settings that passed sg_dir_ldap_config_check;
  * connects lazily.  FOUND, TEMPFAIL (allocation), or CONFIG (the

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,10 @@ parenthesise(const char *filter)
 bool
 sg_dir_ldap_attribute_ok(const char *name)
 {
-    if (name == NULL || *name == '\0' || *name == ';')
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == ';'))
-            return false;
-    return true;
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.;";
+    return name != NULL && *name != '\0' && *name != ';' &&
+           name[strspn(name, chars)] == '\0';
 }
 
 bool
@@ -95,6 +93,26 @@ struct setting {
     int min, max;
 };
 
+/* Where a check's failure goes: the message, and the setting at fault. */
+struct verdict {
+    const char **error_r;
+    const char *setting;
+};
+
+/* Fail with a message about setting; -1. */
+__attribute__((format(printf, 3, 4))) static int
+fail(struct verdict *v, const char *setting, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    *v->error_r = sg_dir_errorf("%s", msg);
+    v->setting = setting;
+    return -1;
+}
+
 static const char *
 cfg_string(const struct sg_dir_config *cfg, size_t offset)
 {
@@ -104,39 +122,45 @@ cfg_string(const struct sg_dir_config *cfg, size_t offset)
 /* Every URI: a scheme the backend speaks, and one libldap can parse (no
  * host is looked up). */
 static int
-check_uris(const struct sg_dir_config *cfg, const char **error_r)
+check_uris(const struct sg_dir_config *cfg, struct verdict *v)
 {
-    if (cfg->n_ldap_uris == 0) {
-        *error_r = "ldap_uri is not set (the ldap backend needs at least one)";
-        return -1;
-    }
+    if (cfg->n_ldap_uris == 0)
+        return fail(v, "ldap_uri",
+                    "ldap_uri is not set (the ldap backend needs at least "
+                    "one)");
     for (size_t i = 0; i < cfg->n_ldap_uris; i++) {
         const char *u = cfg->ldap_uris[i];
         if (strncasecmp(u, "ldap://", 7) != 0 &&
             strncasecmp(u, "ldaps://", 8) != 0 &&
-            strncasecmp(u, "ldapi://", 8) != 0) {
-            *error_r = sg_dir_errorf("ldap_uri %s: must start with ldap://, "
-                                     "ldaps:// or ldapi://",
-                                     u);
-            return -1;
-        }
+            strncasecmp(u, "ldapi://", 8) != 0)
+            return fail(v, "ldap_uri",
+                        "ldap_uri %s: must start with ldap://, ldaps:// or "
+                        "ldapi://",
+                        u);
         LDAPURLDesc *lud = NULL;
         int rc = ldap_url_parse(u, &lud);
         bool port_ok =
             lud != NULL && lud->lud_port >= 0 && lud->lud_port <= 65535;
         if (lud != NULL)
             ldap_free_urldesc(lud);
-        if (rc != LDAP_URL_SUCCESS || !port_ok) {
-            *error_r = sg_dir_errorf("ldap_uri %s: not a valid LDAP URI", u);
-            return -1;
-        }
+        if (rc != LDAP_URL_SUCCESS || !port_ok)
+            return fail(v, "ldap_uri", "ldap_uri %s: not a valid LDAP URI", u);
     }
     return 0;
 }
 
+/* An attribute name, when set. */
+static int
+check_attribute(struct verdict *v, const char *setting, const char *value)
+{
+    if (!set(value) || sg_dir_ldap_attribute_ok(value))
+        return 0;
+    return fail(v, setting, "%s \"%s\": not an attribute name", setting, value);
+}
+
 /* The base, the service account's DN and the attribute names. */
 static int
-check_names(const struct sg_dir_config *cfg, const char **error_r)
+check_names(const struct sg_dir_config *cfg, struct verdict *v)
 {
     static const struct setting attributes[] = {
         {"ldap_mail_attribute", CFG(ldap_mail_attribute), 0, 0},
@@ -148,50 +172,34 @@ check_names(const struct sg_dir_config *cfg, const char **error_r)
         {"ldap_left_attribute", CFG(ldap_left_attribute), 0, 0},
         {"ldap_memberof_attribute", CFG(ldap_memberof_attribute), 0, 0},
     };
-    if (!set(cfg->ldap_base)) {
-        *error_r = "ldap_base is not set";
-        return -1;
-    }
-    if (!sg_dir_ldap_dn_parses(cfg->ldap_base)) {
-        *error_r = sg_dir_errorf("ldap_base %s: not a DN", cfg->ldap_base);
-        return -1;
-    }
-    if (!set(cfg->ldap_mail_attribute)) {
-        *error_r = "ldap_mail_attribute is not set";
-        return -1;
-    }
-    for (size_t i = 0; i < sizeof(attributes) / sizeof(*attributes); i++) {
-        const char *value = cfg_string(cfg, attributes[i].offset);
-        if (set(value) && !sg_dir_ldap_attribute_ok(value)) {
-            *error_r = sg_dir_errorf("%s \"%s\": not an attribute name",
-                                     attributes[i].name, value);
+    if (!set(cfg->ldap_base))
+        return fail(v, "ldap_base", "ldap_base is not set");
+    if (!sg_dir_ldap_dn_parses(cfg->ldap_base))
+        return fail(v, "ldap_base", "ldap_base %s: not a DN", cfg->ldap_base);
+    if (!set(cfg->ldap_mail_attribute))
+        return fail(v, "ldap_mail_attribute", "ldap_mail_attribute is not set");
+    for (size_t i = 0; i < sizeof(attributes) / sizeof(*attributes); i++)
+        if (check_attribute(v, attributes[i].name,
+                            cfg_string(cfg, attributes[i].offset)) < 0)
             return -1;
-        }
-    }
-    for (size_t i = 0; i < cfg->n_ldap_alias_attributes; i++) {
-        const char *value = cfg->ldap_alias_attributes[i];
-        if (set(value) && !sg_dir_ldap_attribute_ok(value)) {
-            *error_r = sg_dir_errorf("ldap_alias_attributes \"%s\": not an "
-                                     "attribute name",
-                                     value);
+    for (size_t i = 0; i < cfg->n_ldap_alias_attributes; i++)
+        if (check_attribute(v, "ldap_alias_attributes",
+                            cfg->ldap_alias_attributes[i]) < 0)
             return -1;
-        }
-    }
-    if (set(cfg->ldap_bind_dn) != set(cfg->ldap_bind_password_file)) {
-        *error_r = "ldap_bind_dn and ldap_bind_password_file go together";
-        return -1;
-    }
-    if (set(cfg->ldap_bind_dn) && !sg_dir_ldap_dn_parses(cfg->ldap_bind_dn)) {
-        *error_r =
-            sg_dir_errorf("ldap_bind_dn %s: not a DN", cfg->ldap_bind_dn);
-        return -1;
-    }
+    if (set(cfg->ldap_bind_dn) != set(cfg->ldap_bind_password_file))
+        return fail(v,
+                    set(cfg->ldap_bind_dn) ? "ldap_bind_dn"
+                                           : "ldap_bind_password_file",
+                    "ldap_bind_dn and ldap_bind_password_file go together");
+    if (set(cfg->ldap_bind_dn) && !sg_dir_ldap_dn_parses(cfg->ldap_bind_dn))
+        return fail(v, "ldap_bind_dn", "ldap_bind_dn %s: not a DN",
+                    cfg->ldap_bind_dn);
     return 0;
 }
 
 /* Counts and durations, each against its bounds. */
 static int
-check_numbers(const struct sg_dir_config *cfg, const char **error_r)
+check_numbers(const struct sg_dir_config *cfg, struct verdict *v)
 {
     static const struct setting numbers[] = {
         {"ldap_pool_size", CFG(ldap_pool_size), 1, 256},
@@ -201,34 +209,31 @@ check_numbers(const struct sg_dir_config *cfg, const char **error_r)
         {"ldap_group_ttl", CFG(ldap_group_ttl), 0, INT_MAX},
     };
     for (size_t i = 0; i < sizeof(numbers) / sizeof(*numbers); i++) {
-        int v =
-            *(const int *)(const void *)((const char *)cfg + numbers[i].offset);
-        if (v >= numbers[i].min && v <= numbers[i].max)
+        const struct setting *s = &numbers[i];
+        int n = *(const int *)(const void *)((const char *)cfg + s->offset);
+        if (n >= s->min && n <= s->max)
             continue;
-        if (numbers[i].max != INT_MAX)
-            *error_r = sg_dir_errorf("%s = %d: must be %d..%d", numbers[i].name,
-                                     v, numbers[i].min, numbers[i].max);
-        else if (numbers[i].min == 0)
-            *error_r = sg_dir_errorf("%s = %d: must not be negative",
-                                     numbers[i].name, v);
-        else
-            *error_r = sg_dir_errorf("%s = %d: must be at least %d",
-                                     numbers[i].name, v, numbers[i].min);
-        return -1;
+        if (s->max != INT_MAX)
+            return fail(v, s->name, "%s = %d: must be %d..%d", s->name, n,
+                        s->min, s->max);
+        if (s->min == 0)
+            return fail(v, s->name, "%s = %d: must not be negative", s->name,
+                        n);
+        return fail(v, s->name, "%s = %d: must be at least %d", s->name, n,
+                    s->min);
     }
     return 0;
 }
 
 /* The CA bundle must hold a PEM certificate (libldap reads PEM only). */
 static int
-check_ca_file(const char *path, const char **error_r)
+check_ca_file(const char *path, struct verdict *v)
 {
     FILE *fp = fopen(path, "r");
-    if (fp == NULL) {
-        *error_r = sg_dir_errorf("cannot open ldap_tls_ca_file %s: %s", path,
-                                 strerror(errno));
-        return -1;
-    }
+    if (fp == NULL)
+        return fail(v, "ldap_tls_ca_file",
+                    "cannot open ldap_tls_ca_file %s: %s", path,
+                    strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     bool found = false;
@@ -236,75 +241,72 @@ check_ca_file(const char *path, const char **error_r)
         found = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
     free(line);
     fclose(fp);
-    if (!found) {
-        *error_r = sg_dir_errorf("ldap_tls_ca_file %s: no certificate in it "
-                                 "(PEM, -----BEGIN CERTIFICATE-----)",
-                                 path);
-        return -1;
-    }
+    if (!found)
+        return fail(v, "ldap_tls_ca_file",
+                    "ldap_tls_ca_file %s: no certificate in it (PEM, "
+                    "-----BEGIN CERTIFICATE-----)",
+                    path);
     return 0;
 }
 
 /* The files the backend reads: the bind password, the CA bundle. */
 static enum sg_dir_status
-check_files(const struct sg_dir_config *cfg, const char **error_r)
+check_files(const struct sg_dir_config *cfg, struct verdict *v)
 {
     if (set(cfg->ldap_bind_password_file)) {
         char *password = NULL;
         enum sg_dir_status st = sg_dir_ldap_read_password(
-            cfg->ldap_bind_password_file, &password, error_r);
-        if (st != SG_DIR_FOUND)
+            cfg->ldap_bind_password_file, &password, v->error_r);
+        if (st != SG_DIR_FOUND) {
+            v->setting = "ldap_bind_password_file";
             return st;
+        }
         explicit_bzero(password, strlen(password));
         free(password);
     }
     if (set(cfg->ldap_tls_ca_file) &&
-        check_ca_file(cfg->ldap_tls_ca_file, error_r) < 0)
+        check_ca_file(cfg->ldap_tls_ca_file, v) < 0)
         return SG_DIR_CONFIG;
     return SG_DIR_FOUND;
 }
 
-/* "ROLE=FILTER" or "ROLE=GROUP-DN". */
+/* Each "ROLE=FILTER" (filter) or "ROLE=GROUP-DN" entry of a role map. */
 static int
-check_rule(const char *entry, const char *what, bool filter,
-           const char **error_r)
+check_rules(char *const *list, size_t n, const char *setting, bool filter,
+            struct verdict *v)
 {
-    const char *eq = strchr(entry, '=');
-    bool bad = eq == NULL || eq == entry || eq[1] == '\0';
-    for (const char *r = entry; !bad && r < eq; r++)
-        bad =
-            !((*r >= 'a' && *r <= 'z') || (*r >= 'A' && *r <= 'Z') ||
-              (*r >= '0' && *r <= '9') || *r == '-' || *r == '_' || *r == '.');
-    /* a group DN must parse as one: catches "cn=Staff,..." given without
-     * its role */
-    if (!bad && !filter)
-        bad = !sg_dir_ldap_dn_parses(eq + 1);
-    if (bad) {
-        *error_r = sg_dir_errorf("%s \"%s\": expected ROLE=%s", what, entry,
-                                 filter ? "FILTER" : "GROUP-DN");
-        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(list[i], '=');
+        bool bad = eq == NULL || eq[1] == '\0' ||
+                   !sg_dir_role_name_ok(list[i], (size_t)(eq - list[i]));
+        /* a group DN must parse as one: catches "cn=Staff,..." given
+         * without its role */
+        if (!bad && !filter)
+            bad = !sg_dir_ldap_dn_parses(eq + 1);
+        if (bad)
+            return fail(v, setting, "%s \"%s\": expected ROLE=%s", setting,
+                        list[i], filter ? "FILTER" : "GROUP-DN");
     }
     return 0;
 }
 
 enum sg_dir_status
-sg_dir_ldap_config_check(const struct sg_dir_config *cfg, const char **error_r)
+sg_dir_ldap_config_check(const struct sg_dir_config *cfg,
+                         const char **setting_r, const char **error_r)
 {
-    if (check_uris(cfg, error_r) < 0 || check_names(cfg, error_r) < 0 ||
-        check_numbers(cfg, error_r) < 0)
-        return SG_DIR_CONFIG;
-    enum sg_dir_status st = check_files(cfg, error_r);
-    if (st != SG_DIR_FOUND)
-        return st;
-    for (size_t i = 0; i < cfg->n_ldap_role_filters; i++)
-        if (check_rule(cfg->ldap_role_filters[i], "ldap_role_filter", true,
-                       error_r) < 0)
-            return SG_DIR_CONFIG;
-    for (size_t i = 0; i < cfg->n_ldap_role_groups; i++)
-        if (check_rule(cfg->ldap_role_groups[i], "ldap_role_group", false,
-                       error_r) < 0)
-            return SG_DIR_CONFIG;
-    return SG_DIR_FOUND;
+    struct verdict v = {error_r, NULL};
+    enum sg_dir_status st = SG_DIR_CONFIG;
+    if (check_uris(cfg, &v) == 0 && check_names(cfg, &v) == 0 &&
+        check_numbers(cfg, &v) == 0 &&
+        (st = check_files(cfg, &v)) == SG_DIR_FOUND &&
+        (check_rules(cfg->ldap_role_filters, cfg->n_ldap_role_filters,
+                     "ldap_role_filter", true, &v) < 0 ||
+         check_rules(cfg->ldap_role_groups, cfg->n_ldap_role_groups,
+                     "ldap_role_group", false, &v) < 0))
+        st = SG_DIR_CONFIG;
+    if (setting_r != NULL)
+        *setting_r = st == SG_DIR_FOUND ? NULL : v.setting;
+    return st;
 }
 
 /* ---------------------------------------------------------------- build */
@@ -486,7 +488,7 @@ sg_dir_ldap_open(const struct sg_dir_config *cfg,
                  struct sg_dir_backend **backend_r, const char **error_r)
 {
     *backend_r = NULL;
-    enum sg_dir_status st = sg_dir_ldap_config_check(cfg, error_r);
+    enum sg_dir_status st = sg_dir_ldap_config_check(cfg, NULL, error_r);
     if (st != SG_DIR_FOUND)
         return st;
     return sg_dir_ldap_build(cfg, backend_r, error_r);

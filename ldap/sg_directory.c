@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -184,33 +185,59 @@ sg_dir_free(struct sg_directory **dir_p)
 
 /* The cache's settings, the same for every backend. */
 static enum sg_dir_status
-cache_check(const struct sg_dir_config *cfg, const char **error_r)
+cache_check(const struct sg_dir_config *cfg, const char **setting_r,
+            const char **error_r)
 {
-    if (cfg->cache_size < 0 || cfg->cache_ttl < 0 ||
-        cfg->cache_negative_ttl < 0 || cfg->stale_max_age < 0) {
-        *error_r = "cache_size, cache_ttl, cache_negative_ttl and "
-                   "stale_max_age must not be negative";
-        return SG_DIR_CONFIG;
+    static const struct {
+        const char *name;
+        size_t offset;
+    } counts[] = {
+        {"cache_size", offsetof(struct sg_dir_config, cache_size)},
+        {"cache_ttl", offsetof(struct sg_dir_config, cache_ttl)},
+        {"cache_negative_ttl",
+         offsetof(struct sg_dir_config, cache_negative_ttl)},
+        {"stale_max_age", offsetof(struct sg_dir_config, stale_max_age)},
+    };
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        const char *at = (const char *)cfg + counts[i].offset;
+        int n = *(const int *)(const void *)at;
+        if (n < 0) {
+            *setting_r = counts[i].name;
+            *error_r = sg_dir_errorf("%s = %d: must not be negative",
+                                     counts[i].name, n);
+            return SG_DIR_CONFIG;
+        }
     }
     return SG_DIR_FOUND;
 }
 
 enum sg_dir_status
-sg_dir_config_check(const struct sg_dir_config *cfg, const char **error_r)
+sg_dir_config_check(const struct sg_dir_config *cfg, const char **setting_r,
+                    const char **error_r)
 {
-    enum sg_dir_status st = cache_check(cfg, error_r);
-    if (st != SG_DIR_FOUND)
-        return st;
-    switch (cfg->backend) {
-    case SG_DIR_BACKEND_FILE:
-        return sg_dir_file_config_check(cfg, error_r);
-    case SG_DIR_BACKEND_LDAP:
-        return sg_dir_ldap_config_check(cfg, error_r);
-    case SG_DIR_BACKEND_NONE:
-        return SG_DIR_FOUND;
+    const char *setting = NULL;
+    enum sg_dir_status st = cache_check(cfg, &setting, error_r);
+    if (st == SG_DIR_FOUND) {
+        switch (cfg->backend) {
+        case SG_DIR_BACKEND_FILE:
+            st = sg_dir_file_config_check(cfg, error_r);
+            setting = "directory_file";
+            break;
+        case SG_DIR_BACKEND_LDAP:
+            st = sg_dir_ldap_config_check(cfg, &setting, error_r);
+            break;
+        case SG_DIR_BACKEND_NONE:
+            break;
+        default:
+            *error_r = "unknown directory backend";
+            setting = "directory_backend";
+            st = SG_DIR_CONFIG;
+            break;
+        }
     }
-    *error_r = "unknown directory backend";
-    return SG_DIR_CONFIG;
+    if (setting_r != NULL)
+        *setting_r = st == SG_DIR_FOUND ? NULL : setting;
+    return st;
 }
 
 enum sg_dir_status
@@ -219,7 +246,8 @@ sg_dir_new_with_backend(const struct sg_dir_config *cfg,
                         struct sg_directory **dir_r, const char **error_r)
 {
     *dir_r = NULL;
-    if (cache_check(cfg, error_r) != SG_DIR_FOUND) {
+    const char *setting = NULL;
+    if (cache_check(cfg, &setting, error_r) != SG_DIR_FOUND) {
         backend->ops->free(backend);
         return SG_DIR_CONFIG;
     }
@@ -266,7 +294,7 @@ sg_dir_new(const struct sg_dir_config *cfg, struct sg_directory **dir_r,
 {
     struct sg_dir_backend *backend = NULL;
     *dir_r = NULL;
-    enum sg_dir_status st = sg_dir_config_check(cfg, error_r);
+    enum sg_dir_status st = sg_dir_config_check(cfg, NULL, error_r);
     if (st != SG_DIR_FOUND)
         return st;
     switch (cfg->backend) {

@@ -174,10 +174,14 @@ void sg_dir_config_init(struct sg_dir_config *cfg);
  * ldap_base and ldap_bind_dn are DNs, the attribute names, the bounds of
  * the counts and timeouts, that the bind password file and the TLS CA
  * file can be read (and hold a password and a PEM certificate), and the
- * role maps.  SG_DIR_FOUND (0) when sg_dir_new may open them,
- * SG_DIR_CONFIG with *error_r naming the setting, SG_DIR_TEMPFAIL on
- * allocation failure.  sg_dir_new runs it first. */
+ * role maps.  SG_DIR_FOUND (0) when sg_dir_new may open them;
+ * SG_DIR_CONFIG with *error_r saying what is wrong and *setting_r (when
+ * setting_r is not NULL) the name of the setting at fault as the
+ * configuration file spells it ("ldap_uri", "ldap_role_group", ...), so
+ * that a loader can add its file and line; SG_DIR_TEMPFAIL on allocation
+ * failure.  sg_dir_new runs it first. */
 enum sg_dir_status sg_dir_config_check(const struct sg_dir_config *cfg,
+                                       const char **setting_r,
                                        const char **error_r);
 
 /* Open a directory.  The file backend is loaded now (errors name the file

@@ -96,12 +96,12 @@ test_good(void **state)
     struct sg_dir_config cfg;
     good_config(&cfg);
     const char *error = NULL;
-    assert_int_equal(sg_dir_config_check(&cfg, &error), SG_DIR_FOUND);
+    assert_int_equal(sg_dir_config_check(&cfg, NULL, &error), SG_DIR_FOUND);
 
     /* no directory at all is a valid setting too */
     sg_dir_config_init(&cfg);
     cfg.backend = SG_DIR_BACKEND_NONE;
-    assert_int_equal(sg_dir_config_check(&cfg, &error), SG_DIR_FOUND);
+    assert_int_equal(sg_dir_config_check(&cfg, NULL, &error), SG_DIR_FOUND);
 }
 
 /* One bad setting: a string, a number or a list of the configuration. */
@@ -113,21 +113,18 @@ struct bad_setting {
     int number;
     char **list;
     size_t n;
-    const char *want; /* the message, or its start */
+    const char *setting; /* the setting the check names */
+    const char *want;    /* the message, or its start */
 };
 #define OFF(field) offsetof(struct sg_dir_config, field)
-#define STR(field, value, want)                                                \
-    {                                                                          \
-        STRING, OFF(field), 0, value, 0, NULL, 0, want                         \
-    }
-#define NUM(field, value, want)                                                \
-    {                                                                          \
-        NUMBER, OFF(field), 0, NULL, value, NULL, 0, want                      \
-    }
-#define VEC(field, vec, n, want)                                               \
-    {                                                                          \
-        LIST, OFF(field), OFF(n_##field), NULL, 0, vec, n, want                \
-    }
+/* clang-format off */
+#define STR(setting, field, value, want) \
+    {STRING, OFF(field), 0, value, 0, NULL, 0, setting, want}
+#define NUM(field, value, want) \
+    {NUMBER, OFF(field), 0, NULL, value, NULL, 0, #field, want}
+#define VEC(setting, field, vec, n, want) \
+    {LIST, OFF(field), OFF(n_##field), NULL, 0, vec, n, setting, want}
+/* clang-format on */
 
 static void
 apply(struct sg_dir_config *cfg, const struct bad_setting *b)
@@ -157,28 +154,32 @@ static char *group_no_role[] = {"cn=Staff,ou=Groups,dc=school,dc=example"};
 static char *group_not_dn[] = {"staff=Staff"};
 
 static const struct bad_setting bad_settings[] = {
-    VEC(ldap_uris, NULL, 0,
+    VEC("ldap_uri", ldap_uris, NULL, 0,
         "ldap_uri is not set (the ldap backend needs at least one)"),
-    VEC(ldap_uris, http, 1,
+    VEC("ldap_uri", ldap_uris, http, 1,
         "ldap_uri http://127.0.0.1/: must start with ldap://, ldaps:// or "
         "ldapi://"),
-    VEC(ldap_uris, bad_port, 1,
+    VEC("ldap_uri", ldap_uris, bad_port, 1,
         "ldap_uri ldap://127.0.0.1:99999/: not a valid LDAP URI"),
-    VEC(ldap_uris, bad_host, 1, "ldap_uri ldap://[::1/: not a valid LDAP URI"),
-    STR(ldap_base, "", "ldap_base is not set"),
-    STR(ldap_base, "school.example", "ldap_base school.example: not a DN"),
-    STR(ldap_mail_attribute, NULL, "ldap_mail_attribute is not set"),
-    STR(ldap_mail_attribute, "mail address",
+    VEC("ldap_uri", ldap_uris, bad_host, 1,
+        "ldap_uri ldap://[::1/: not a valid LDAP URI"),
+    STR("ldap_base", ldap_base, "", "ldap_base is not set"),
+    STR("ldap_base", ldap_base, "school.example",
+        "ldap_base school.example: not a DN"),
+    STR("ldap_mail_attribute", ldap_mail_attribute, NULL,
+        "ldap_mail_attribute is not set"),
+    STR("ldap_mail_attribute", ldap_mail_attribute, "mail address",
         "ldap_mail_attribute \"mail address\": not an attribute name"),
-    STR(ldap_memberof_attribute, "memberOf=*",
+    STR("ldap_memberof_attribute", ldap_memberof_attribute, "memberOf=*",
         "ldap_memberof_attribute \"memberOf=*\": not an attribute name"),
-    STR(ldap_name_attribute, ";lang-en",
+    STR("ldap_name_attribute", ldap_name_attribute, ";lang-en",
         "ldap_name_attribute \";lang-en\": not an attribute name"),
-    VEC(ldap_alias_attributes, aliases, 2,
+    VEC("ldap_alias_attributes", ldap_alias_attributes, aliases, 2,
         "ldap_alias_attributes \"alias)(uid=*\": not an attribute name"),
-    STR(ldap_bind_password_file, NULL,
+    STR("ldap_bind_dn", ldap_bind_password_file, NULL,
         "ldap_bind_dn and ldap_bind_password_file go together"),
-    STR(ldap_bind_dn, "milter", "ldap_bind_dn milter: not a DN"),
+    STR("ldap_bind_dn", ldap_bind_dn, "milter",
+        "ldap_bind_dn milter: not a DN"),
     NUM(ldap_pool_size, 0, "ldap_pool_size = 0: must be 1..256"),
     NUM(ldap_pool_size, 257, "ldap_pool_size = 257: must be 1..256"),
     NUM(ldap_page_size, 0, "ldap_page_size = 0: must be at least 1"),
@@ -186,29 +187,32 @@ static const struct bad_setting bad_settings[] = {
         "ldap_connect_timeout = -1: must not be negative"),
     NUM(ldap_timeout, -5, "ldap_timeout = -5: must not be negative"),
     NUM(ldap_group_ttl, -1, "ldap_group_ttl = -1: must not be negative"),
-    STR(ldap_bind_password_file, "/nonexistent/password",
+    STR("ldap_bind_password_file", ldap_bind_password_file,
+        "/nonexistent/password",
         "cannot open ldap_bind_password_file /nonexistent/password: No such "
         "file or directory"),
-    STR(ldap_bind_password_file, empty_file,
+    STR("ldap_bind_password_file", ldap_bind_password_file, empty_file,
         "ldap_bind_password_file /tmp/sg-dir-config."), /* ... is empty */
-    STR(ldap_tls_ca_file, "/nonexistent/ca.pem",
+    STR("ldap_tls_ca_file", ldap_tls_ca_file, "/nonexistent/ca.pem",
         "cannot open ldap_tls_ca_file /nonexistent/ca.pem: No such file or "
         "directory"),
-    STR(ldap_tls_ca_file, not_ca,
+    STR("ldap_tls_ca_file", ldap_tls_ca_file, not_ca,
         "ldap_tls_ca_file /tmp/sg-dir-config."), /* no certificate in it */
-    VEC(ldap_role_filters, filter_no_role, 1,
+    VEC("ldap_role_filter", ldap_role_filters, filter_no_role, 1,
         "ldap_role_filter \"(employeeType=staff)\": expected ROLE=FILTER"),
-    VEC(ldap_role_filters, filter_bad_role, 1,
+    VEC("ldap_role_filter", ldap_role_filters, filter_bad_role, 1,
         "ldap_role_filter \"staff member=(employeeType=staff)\": expected "
         "ROLE=FILTER"),
-    VEC(ldap_role_groups, group_no_role, 1,
+    VEC("ldap_role_group", ldap_role_groups, group_no_role, 1,
         "ldap_role_group \"cn=Staff,ou=Groups,dc=school,dc=example\": "
         "expected ROLE=GROUP-DN"),
-    VEC(ldap_role_groups, group_not_dn, 1,
+    VEC("ldap_role_group", ldap_role_groups, group_not_dn, 1,
         "ldap_role_group \"staff=Staff\": expected ROLE=GROUP-DN"),
-    NUM(cache_ttl, -1,
-        "cache_size, cache_ttl, cache_negative_ttl and stale_max_age must "
-        "not be negative"),
+    NUM(cache_size, -1, "cache_size = -1: must not be negative"),
+    NUM(cache_ttl, -1, "cache_ttl = -1: must not be negative"),
+    NUM(cache_negative_ttl, -2,
+        "cache_negative_ttl = -2: must not be negative"),
+    NUM(stale_max_age, -3, "stale_max_age = -3: must not be negative"),
 };
 
 /* One bad setting each: its message, from the check and from sg_dir_new
@@ -224,11 +228,14 @@ test_bad(void **state)
         apply(&cfg, &bad_settings[i]);
         const char *want = bad_settings[i].want;
         const char *error = NULL;
-        enum sg_dir_status st = sg_dir_config_check(&cfg, &error);
+        const char *setting = NULL;
+        enum sg_dir_status st = sg_dir_config_check(&cfg, &setting, &error);
         if (st != SG_DIR_CONFIG || error == NULL ||
             strncmp(error, want, strlen(want)) != 0)
             fail_msg("case %zu: status %d, \"%s\", want \"%s\"", i, st,
                      error ? error : "(none)", want);
+        assert_non_null(setting);
+        assert_string_equal(setting, bad_settings[i].setting);
         /* the password never shows */
         assert_null(strstr(error, "milter-secret"));
         struct sg_directory *dir = NULL;
@@ -243,16 +250,19 @@ test_bad(void **state)
     good_config(&cfg);
     cfg.ldap_bind_password_file = empty_file;
     const char *error = NULL;
-    assert_int_equal(sg_dir_config_check(&cfg, &error), SG_DIR_CONFIG);
+    assert_int_equal(sg_dir_config_check(&cfg, NULL, &error), SG_DIR_CONFIG);
     assert_non_null(strstr(error, "is empty"));
     cfg.ldap_bind_password_file = password_file;
     cfg.ldap_tls_ca_file = not_ca;
-    assert_int_equal(sg_dir_config_check(&cfg, &error), SG_DIR_CONFIG);
+    assert_int_equal(sg_dir_config_check(&cfg, NULL, &error), SG_DIR_CONFIG);
     assert_non_null(strstr(error, "no certificate"));
 
     /* the file backend needs its file */
     sg_dir_config_init(&cfg);
-    assert_int_equal(sg_dir_config_check(&cfg, &error), SG_DIR_CONFIG);
+    const char *setting = NULL;
+    assert_int_equal(sg_dir_config_check(&cfg, &setting, &error),
+                     SG_DIR_CONFIG);
+    assert_string_equal(setting, "directory_file");
     assert_string_equal(error,
                         "directory_file is not set (the file backend needs "
                         "it)");
@@ -306,7 +316,7 @@ test_no_connection(void **state)
     cfg.ldap_timeout = 1;
 
     const char *error = NULL;
-    assert_int_equal(sg_dir_config_check(&cfg, &error), SG_DIR_FOUND);
+    assert_int_equal(sg_dir_config_check(&cfg, NULL, &error), SG_DIR_FOUND);
     assert_int_equal(connected(fd), 0);
     struct sg_directory *dir = NULL;
     assert_int_equal(sg_dir_new(&cfg, &dir, &error), SG_DIR_FOUND);
