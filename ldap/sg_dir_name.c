@@ -100,12 +100,17 @@ word_key(const uint32_t *cps, size_t n, struct sg_buf *out)
     int rc = sg_icu_apply(&u, &len, word_steps,
                           sizeof(word_steps) / sizeof(word_steps[0]),
                           NAME_UNITS_MAX);
+    /* a UTF-16 unit is at most 3 bytes of UTF-8 */
+    size_t room = (size_t)len * 3 + 1;
+    if (rc == 0 && sg_buf_reserve(out, room) < 0)
+        rc = -1;
     if (rc == 0) {
-        size_t bytes = 0;
-        char *utf8 = sg_icu_to_utf8(u, len, &bytes);
-        if (utf8 == NULL || sg_buf_append(out, utf8, bytes) < 0)
+        int32_t bytes =
+            sg_icu_to_utf8_into(u, len, out->data + out->len, room);
+        if (bytes < 0)
             rc = -1;
-        free(utf8);
+        else
+            out->len += (size_t)bytes;
     }
     free(u);
     return rc;
