@@ -295,10 +295,10 @@ sg_dir_ldap_config_check(const struct sg_dir_config *cfg,
                          const char **setting_r, const char **error_r)
 {
     struct verdict v = {error_r, NULL};
-    enum sg_dir_status st = SG_DIR_CONFIG;
-    if (check_uris(cfg, &v) == 0 && check_names(cfg, &v) == 0 &&
-        check_numbers(cfg, &v) == 0 &&
-        (st = check_files(cfg, &v)) == SG_DIR_FOUND &&
+    bool bad = check_uris(cfg, &v) < 0 || check_names(cfg, &v) < 0 ||
+               check_numbers(cfg, &v) < 0;
+    enum sg_dir_status st = bad ? SG_DIR_CONFIG : check_files(cfg, &v);
+    if (st == SG_DIR_FOUND &&
         (check_rules(cfg->ldap_role_filters, cfg->n_ldap_role_filters,
                      "ldap_role_filter", true, &v) < 0 ||
          check_rules(cfg->ldap_role_groups, cfg->n_ldap_role_groups,
