@@ -298,20 +298,12 @@ sg_dir_cache_lookup(struct sg_dir_cache *c, const char *key, time_t now,
     return st;
 }
 
-size_t
-sg_dir_cache_count(struct sg_dir_cache *c)
+void
+sg_dir_cache_counts(struct sg_dir_cache *c, uint64_t *entries_r,
+                    uint64_t *evictions_r)
 {
     pthread_mutex_lock(&c->lock);
-    size_t n = c->count;
+    *entries_r = c->count;
+    *evictions_r = c->evictions;
     pthread_mutex_unlock(&c->lock);
-    return n;
-}
-
-uint64_t
-sg_dir_cache_evictions(struct sg_dir_cache *c)
-{
-    pthread_mutex_lock(&c->lock);
-    uint64_t n = c->evictions;
-    pthread_mutex_unlock(&c->lock);
-    return n;
 }

@@ -155,7 +155,8 @@ enum sg_dir_status sg_dir_cache_lookup(struct sg_dir_cache *cache,
                                        enum sg_channel *channel_r,
                                        enum sg_dir_cache_how *how_r,
                                        const char **error_r);
-size_t sg_dir_cache_count(struct sg_dir_cache *cache);
-uint64_t sg_dir_cache_evictions(struct sg_dir_cache *cache);
+/* The entries cached now and the LRU evictions so far, read together. */
+void sg_dir_cache_counts(struct sg_dir_cache *cache, uint64_t *entries_r,
+                         uint64_t *evictions_r);
 
 #endif

@@ -58,6 +58,22 @@ push_address(char ***vec, size_t *n, const char *raw, size_t len,
     return rc;
 }
 
+/* Every value of the attribute (NULL: none) that is an address, pushed
+ * as push_address does.  0 or -1. */
+static int
+push_values(LDAP *ld, LDAPMessage *e, const char *attr, char ***vec,
+            size_t *n, const char *skip)
+{
+    if (attr == NULL)
+        return 0;
+    struct berval **v = ldap_get_values_len(ld, e, attr);
+    int rc = 0;
+    for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++)
+        rc = push_address(vec, n, v[i]->bv_val, v[i]->bv_len, skip);
+    ldap_value_free_len(v);
+    return rc;
+}
+
 /* YYYY-MM-DD, or GeneralizedTime YYYYMMDD... */
 static void
 parse_ldap_date(const struct berval *v, struct sg_date *date_r)
@@ -143,27 +159,15 @@ fill_person(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e, const char *key,
             rc = push_address(&p->aliases, &p->n_aliases, proxy[i]->bv_val + 5,
                               proxy[i]->bv_len - 5, primary);
     ldap_value_free_len(proxy);
-    for (size_t a = 0; a < lb->n_alias_attrs && rc == 0; a++) {
-        v = ldap_get_values_len(ld, e, lb->alias_attrs[a]);
-        for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++)
-            rc = push_address(&p->aliases, &p->n_aliases, v[i]->bv_val,
-                              v[i]->bv_len, primary);
-        ldap_value_free_len(v);
-    }
-    if (lb->personal_attr != NULL) {
-        v = ldap_get_values_len(ld, e, lb->personal_attr);
-        for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++)
-            rc = push_address(&p->personal, &p->n_personal, v[i]->bv_val,
-                              v[i]->bv_len, NULL);
-        ldap_value_free_len(v);
-    }
-    if (lb->children_attr != NULL) {
-        v = ldap_get_values_len(ld, e, lb->children_attr);
-        for (size_t i = 0; v != NULL && v[i] != NULL && rc == 0; i++)
-            rc = push_address(&p->children, &p->n_children, v[i]->bv_val,
-                              v[i]->bv_len, NULL);
-        ldap_value_free_len(v);
-    }
+    for (size_t a = 0; a < lb->n_alias_attrs && rc == 0; a++)
+        rc = push_values(ld, e, lb->alias_attrs[a], &p->aliases,
+                         &p->n_aliases, primary);
+    if (rc == 0)
+        rc = push_values(ld, e, lb->personal_attr, &p->personal,
+                         &p->n_personal, NULL);
+    if (rc == 0)
+        rc = push_values(ld, e, lb->children_attr, &p->children,
+                         &p->n_children, NULL);
     if (rc < 0)
         return -1;
     if (lb->name_attr != NULL &&

@@ -553,7 +553,6 @@ sg_dir_stats(struct sg_directory *dir, struct sg_dir_stats *s)
     s->latency_us_sum = atomic_load(&dir->latency_sum);
     s->latency_us_max = atomic_load(&dir->latency_max);
     if (dir->cache != NULL) {
-        s->entries = sg_dir_cache_count(dir->cache);
-        s->evictions = sg_dir_cache_evictions(dir->cache);
+        sg_dir_cache_counts(dir->cache, &s->entries, &s->evictions);
     }
 }
