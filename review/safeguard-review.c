@@ -176,31 +176,38 @@ put_safe(const char *s, bool multiline)
     sg_buf_free(&b);
 }
 
+/* Findings on a terminal (sg_review_safe_text): a value on one line, the
+ * message text on several. */
+static int
+safe_line(struct sg_buf *b, const char *s, size_t len)
+{
+    return sg_review_safe_text(b, s, len, false);
+}
+
+static int
+safe_lines(struct sg_buf *b, const char *s, size_t len)
+{
+    return sg_review_safe_text(b, s, len, true);
+}
+
+static const struct sg_finding_style found_style = {safe_line, safe_lines, "\"",
+                                                    "\""};
+static const struct sg_finding_style marked_style = {safe_line, safe_lines,
+                                                     ">>>", "<<<"};
+
 /* Print text with its findings between >>> and <<<, each line indented. */
 static void
 put_marked(const char *text, size_t len,
-           const struct sg_review_finding *f, size_t nf, const char *indent)
+           const struct sg_store_finding *f, size_t nf, const char *indent)
 {
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_find_marks(text, len, f, nf, &spans, &n, &err) < 0)
         die(EX_OSERR, "%s", err);
     struct sg_buf b = SG_BUF_INIT;
-    size_t at = 0;
-    for (size_t i = 0; i <= n; i++) {
-        size_t end = i < n ? spans[i].start : len;
-        if (sg_review_safe_text(&b, text + at, end - at, true) < 0)
-            die(EX_OSERR, "out of memory");
-        if (i == n)
-            break;
-        sg_buf_puts(&b, ">>>");
-        if (sg_review_safe_text(&b, text + spans[i].start,
-                                spans[i].end - spans[i].start, false) < 0)
-            die(EX_OSERR, "out of memory");
-        sg_buf_puts(&b, "<<<");
-        at = spans[i].end;
-    }
+    if (sg_findings_mark(&b, text, len, spans, n, &marked_style) < 0)
+        die(EX_OSERR, "out of memory");
     free(spans);
     fputs(indent, stdout);
     for (const char *p = b.data != NULL ? b.data : ""; *p != '\0'; p++) {
@@ -210,15 +217,6 @@ put_marked(const char *text, size_t len,
     }
     putchar('\n');
     sg_buf_free(&b);
-}
-
-static void
-utc(time_t t, char *buf, size_t size)
-{
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        snprintf(buf, size, "%lld", (long long)t);
 }
 
 static void
@@ -290,7 +288,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 's':
             if (strcmp(optarg, "all") == 0)
                 f.any_status = true;
-            else if (sg_quarantine_status_parse(optarg, &f.status) < 0)
+            else if (sg_store_status_parse(optarg, &f.status) < 0)
                 die(EX_USAGE, "--status: \"%s\" is not held, released, "
                               "rejected, expired, escalated or all",
                     optarg);
@@ -321,7 +319,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
     }
     if (optind != argc)
         die(EX_USAGE, "list: unexpected argument \"%s\"", argv[optind]);
-    struct sg_review_item *items = NULL;
+    struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_list(c->r, &f, &c->actor, &items, &n, &err) < 0)
@@ -330,7 +328,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
     int sla = sg_review_get_settings(c->r)->sla_hours;
     if (n == 0) {
         printf("No %s records%s.\n",
-               f.any_status ? "" : sg_quarantine_status_name(f.status),
+               f.any_status ? "" : sg_store_status_name(f.status),
                f.rule || f.sender || f.min_age || f.max_age
                    ? " match"
                    : "");
@@ -339,7 +337,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
                "SLA", "SENDER", "RULES / TO / SUBJECT");
     }
     for (size_t i = 0; i < n; i++) {
-        struct sg_review_item *it = &items[i];
+        struct sg_store_item *it = &items[i];
         char age[32], slabuf[32];
         sg_review_format_age(now - it->created, age, sizeof(age));
         if (!sg_review_waiting(it->status))
@@ -351,7 +349,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
                      (long long)((time_t)sla * 3600 - (now - it->created)) /
                          3600);
         printf("%-20s %-10s %-9s %-7s ", it->id,
-               sg_quarantine_status_name(it->status), age, slabuf);
+               sg_store_status_name(it->status), age, slabuf);
         struct sg_buf b = SG_BUF_INIT;
         sg_review_safe_text(&b, it->env_from, strlen(it->env_from), false);
         printf("%-28s ", b.data != NULL ? b.data : "");
@@ -367,38 +365,23 @@ cmd_list(struct ctx *c, int argc, char **argv)
         printf("SLA: hours left of the %d-hour response target; LATE: past "
                "it.\n",
                sla);
-    sg_review_items_free(&items, &n);
+    sg_store_items_free(&items, &n);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
 
-static int
-cmd_show(struct ctx *c, int argc, char **argv)
+/* show: the record's facts (status, times, the queue, who, subject). */
+static void
+show_facts(const struct ctx *c, const struct sg_review_detail *d,
+           bool with_queue)
 {
-    bool with_queue = true;
-    const char *id = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--no-queue") == 0)
-            with_queue = false;
-        else if (argv[i][0] == '-' || id != NULL)
-            die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
-        else
-            id = argv[i];
-    }
-    if (id == NULL)
-        die(EX_USAGE, "show: which record? (safeguard-review list)");
-    struct sg_review_detail *d = NULL;
-    const char *err;
-    int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
-    if (rc != 0)
-        die(exit_for(rc), "%s", err);
-    const struct sg_quarantine_record *rec = d->record;
+    const struct sg_store_record *rec = d->record;
     time_t now = time(NULL);
     char when[64], age[32];
-    utc(rec->created, when, sizeof(when));
+    sg_review_time(c->r, rec->created, SG_TIME_SHORT, when, sizeof(when));
     sg_review_format_age(now - rec->created, age, sizeof(age));
 
     printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
-    printf("Status     %s", sg_quarantine_status_title(rec->status));
+    printf("Status     %s", sg_store_status_title(rec->status));
     if (sg_review_waiting(rec->status)) {
         printf(", waiting %s", age);
         if (sg_review_overdue(c->r, rec->status, rec->created, now))
@@ -406,7 +389,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
                    sg_review_get_settings(c->r)->sla_hours);
     } else {
         char ch[64];
-        utc(rec->status_changed, ch, sizeof(ch));
+        sg_review_time(c->r, rec->status_changed, SG_TIME_SHORT, ch,
+                       sizeof(ch));
         printf(" on %s", ch);
     }
     printf("\nHeld       %s\n", when);
@@ -447,10 +431,15 @@ cmd_show(struct ctx *c, int argc, char **argv)
                    d->n_findings, "");
     else
         puts("(none)");
+}
 
+/* show: each rule that matched, with its findings. */
+static void
+show_rules(const struct sg_review_detail *d)
+{
     printf("\nRules that matched\n");
     for (size_t i = 0; i < d->n_rules; i++) {
-        const struct sg_review_rule *u = &d->rules[i];
+        const struct sg_store_rule *u = &d->rules[i];
         fputs("  ", stdout);
         put_safe(u->id, false);
         fputs(": ", stdout);
@@ -464,21 +453,23 @@ cmd_show(struct ctx *c, int argc, char **argv)
         put_safe(u->source, false);
         putchar('\n');
         for (size_t j = 0; j < d->n_findings; j++) {
-            const struct sg_review_finding *f = &d->findings[j];
+            const struct sg_store_finding *f = &d->findings[j];
             if (strcmp(f->rule_id, u->id) != 0)
                 continue;
-            fputs("    Found:  ", stdout);
-            put_safe(f->detector, false);
-            fputs(" \"", stdout);
-            put_safe(f->text, false);
-            fputs("\" in ", stdout);
-            put_safe(f->location, false);
-            putchar('\n');
+            struct sg_buf b = SG_BUF_INIT;
+            if (sg_finding_put(&b, f->detector, f->text, f->location,
+                               &found_style) < 0)
+                die(EX_OSERR, "out of memory");
+            printf("    Found:  %s\n", b.data);
+            sg_buf_free(&b);
         }
     }
-    put_block("Explanation sent to the sender", rec->explain_sender);
-    put_block("Explanation for the DSL", rec->explain_dsl);
+}
 
+/* show: the message as text with its findings marked, the attachments. */
+static void
+show_message(const struct sg_review_detail *d)
+{
     printf("\nThe message, as text (findings between >>> and <<<; nothing "
            "in it is run,\nopened or shown as HTML; control characters are "
            "written as \\x..)\n");
@@ -515,12 +506,17 @@ cmd_show(struct ctx *c, int argc, char **argv)
             puts("  Note: the message's MIME structure was damaged and "
                  "has been repaired to show it.");
     }
+}
 
+/* show: the record's audit rows. */
+static void
+show_history(const struct ctx *c, const struct sg_review_detail *d)
+{
     printf("\nHistory\n");
     for (size_t i = 0; i < d->n_history; i++) {
-        const struct sg_review_audit_row *a = &d->history[i];
+        const struct sg_store_audit_row *a = &d->history[i];
         char t[64];
-        utc(a->time, t, sizeof(t));
+        sg_review_time(c->r, a->time, SG_TIME_SHORT, t, sizeof(t));
         printf("  %s  ", t);
         put_safe(a->actor, false);
         if (a->client != NULL) {
@@ -536,6 +532,34 @@ cmd_show(struct ctx *c, int argc, char **argv)
         }
         putchar('\n');
     }
+}
+
+static int
+cmd_show(struct ctx *c, int argc, char **argv)
+{
+    bool with_queue = true;
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-queue") == 0)
+            with_queue = false;
+        else if (argv[i][0] == '-' || id != NULL)
+            die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
+        else
+            id = argv[i];
+    }
+    if (id == NULL)
+        die(EX_USAGE, "show: which record? (safeguard-review list)");
+    struct sg_review_detail *d = NULL;
+    const char *err;
+    int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    show_facts(c, d, with_queue);
+    show_rules(d);
+    put_block("Explanation sent to the sender", d->record->explain_sender);
+    put_block("Explanation for the DSL", d->record->explain_dsl);
+    show_message(d);
+    show_history(c, d);
     sg_review_detail_free(&d);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
@@ -731,19 +755,17 @@ cmd_audit(struct ctx *c, int argc, char **argv)
     const char *id = optind < argc ? argv[optind++] : NULL;
     if (optind != argc)
         die(EX_USAGE, "audit: unexpected argument \"%s\"", argv[optind]);
-    struct sg_review_audit_row *rows = NULL;
+    struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_audit_list(c->r, id, since, &rows, &n, &err) < 0)
         die(EX_SOFTWARE, "%s", err);
-    printf("%-6s %-20s %-20s %-24s %-14s %s\n", "ID", "TIME (UTC)", "RECORD",
+    printf("%-6s %-24s %-20s %-24s %-14s %s\n", "ID", "TIME", "RECORD",
            "WHO (FROM WHERE)", "ACTION", "NOTE");
     for (size_t i = 0; i < n; i++) {
-        const struct sg_review_audit_row *a = &rows[i];
+        const struct sg_store_audit_row *a = &rows[i];
         char t[64];
-        struct tm tm;
-        gmtime_r(&a->time, &tm);
-        strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+        sg_review_time(c->r, a->time, SG_TIME_SECONDS, t, sizeof(t));
         struct sg_buf who = SG_BUF_INIT;
         sg_review_safe_text(&who, a->actor, strlen(a->actor), false);
         if (a->client != NULL) {
@@ -751,16 +773,16 @@ cmd_audit(struct ctx *c, int argc, char **argv)
             sg_review_safe_text(&who, a->client, strlen(a->client), false);
             sg_buf_puts(&who, ")");
         }
-        printf("%-6lld %-20s %-20s %-24s %-14s ", a->id, t,
+        printf("%-6lld %-24s %-20s %-24s %-14s ", a->id, t,
                a->record_id != NULL ? a->record_id : "-",
                who.data != NULL ? who.data : "", a->action);
         sg_buf_free(&who);
         put_safe(a->note != NULL ? a->note : "", false);
         putchar('\n');
     }
-    sg_review_audit_rows_free(&rows, &n);
+    sg_store_audit_rows_free(&rows, &n);
     /* Reading the audit is itself audited, after the listing. */
-    if (sg_quarantine_audit(sg_review_store(c->r), id, c->actor.user,
+    if (sg_store_audit(sg_review_store(c->r), id, c->actor.user,
                             c->actor.from, "audit-read", NULL, &err) < 0)
         die(EX_SOFTWARE, "%s", err);
     return ferror(stdout) ? EX_IOERR : EX_OK;
@@ -887,6 +909,7 @@ main(int argc, char **argv)
         .dsl_contact = cfg->dsl_contact,
         .school_domains = (const char *const *)cfg->school_domains,
         .n_school_domains = cfg->n_school_domains,
+        .timezone = cfg->timezone,
     };
     if (sg_review_open(&opts, &c.r, &err) < 0) {
         sg_config_unref(&cfg);
