@@ -330,6 +330,21 @@ render_date_value(char *buf, size_t size, time_t now)
 }
 
 int
+sg_notice_message_id(const char *from, time_t now, char *buf, size_t size)
+{
+    const char *at = from != NULL ? strrchr(from, '@') : NULL;
+    if (at == NULL || at[1] == '\0' || sodium_init() < 0)
+        return -1;
+    unsigned char rnd[12];
+    char hex[sizeof(rnd) * 2 + 1];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    int n = snprintf(buf, size, "<notice.%lld.%s@%s>", (long long)now, hex,
+                     at + 1);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
 sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
                  const struct sg_notice_values *values,
                  const struct sg_notice_envelope *env,
@@ -349,6 +364,10 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
     char date[128];
     if (v->date == NULL && render_date_value(date, sizeof(date), env->now) < 0)
         return FAIL("cannot format the date");
+    char mid[SG_NOTICE_MESSAGE_ID_MAX];
+    if (env->message_id == NULL &&
+        sg_notice_message_id(env->from, env->now, mid, sizeof(mid)) < 0)
+        return FAIL("cannot make a Message-ID for the notice");
     const char *const vals[] = {
         v->record,  v->queue_id, v->sender,      v->recipients,
         v->subject, v->rules,    v->findings,    v->explanation,
@@ -397,21 +416,11 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
         if (put_header(&msg, tp->headers[i].name, hv.data) < 0)
             goto nomem;
     }
-    if (env->message_id != NULL) {
-        sg_buf_reset(&hv);
-        if (sg_notice_put_value(&hv, env->message_id, true) < 0 ||
-            sg_buf_printf(&msg, "Message-ID: %s\n", hv.data) < 0)
-            goto nomem;
-    } else {
-        unsigned char rnd[12];
-        char hex[sizeof(rnd) * 2 + 1];
-        randombytes_buf(rnd, sizeof(rnd));
-        sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-        const char *dom = strrchr(env->from, '@') + 1; /* checked above */
-        if (sg_buf_printf(&msg, "Message-ID: <notice.%lld.%s@%s>\n",
-                          (long long)env->now, hex, dom) < 0)
-            goto nomem;
-    }
+    sg_buf_reset(&hv);
+    if (sg_notice_put_value(&hv, env->message_id ? env->message_id : mid,
+                            true) < 0 ||
+        sg_buf_printf(&msg, "Message-ID: %s\n", hv.data) < 0)
+        goto nomem;
     if (sg_buf_puts(&msg, "MIME-Version: 1.0\n"
                           "Content-Type: text/plain; charset=utf-8\n"
                           "Content-Transfer-Encoding: 8bit\n"

@@ -107,6 +107,8 @@ const struct sg_conf_entry sg_conf_table[] = {
      SG_SYSCONFDIR "/notice.key", 0, 0, NULL},
     {"notice_timeout", SG_CONF_DURATION, OFF(notice_timeout), 0, "30s", 1,
      600, NULL},
+    {"notice_retry_max_age", SG_CONF_DURATION, OFF(notice_retry_max_age), 0,
+     "2d", 60, 6 * DAY, NULL},
     {"dsl_addresses", SG_CONF_LIST, OFF(dsl_addresses), OFF(n_dsl_addresses),
      "", 0, 0, NULL},
 
@@ -1165,6 +1167,7 @@ sg_config_notice(const struct sg_config *cfg, struct sg_notice_config *nc_r)
         .dsl_addresses = (const char *const *)cfg->dsl_addresses,
         .n_dsl_addresses = cfg->n_dsl_addresses,
         .timeout = (unsigned)cfg->notice_timeout,
+        .retry_max_age = (unsigned)cfg->notice_retry_max_age,
     };
 }
 

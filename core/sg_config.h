@@ -99,6 +99,7 @@ struct sg_config {
     char *notice_sendmail;
     char *notice_secret_file;
     int notice_timeout;
+    int notice_retry_max_age; /* seconds a notice is retried, at most */
     char **dsl_addresses;
     size_t n_dsl_addresses;
     char *subject_tag;     /* prefixed to annotated subjects; "" none */

@@ -107,6 +107,7 @@
 
 #include "fdio.h"
 #include "store.h"
+#include "store_outbox.h"
 #include "sg_buf.h"
 
 /* "SGMQ": marks the database file as ours (PRAGMA application_id). */
@@ -125,11 +126,10 @@ struct sg_quarantine {
 
 static _Thread_local char errbuf[1024];
 
-static int fail(const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+#define fail sg_quarantine_fail
 
-static int
-fail(const char **error_r, const char *fmt, ...)
+int
+sg_quarantine_fail(const char **error_r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -527,13 +527,33 @@ sg_quarantine_open(const char *db_path, const char *store_dir,
         set_wal(q, error_r) < 0 ||
         exec(q, "PRAGMA synchronous = FULL", "cannot set synchronous",
              error_r) < 0 ||
-        ensure_schema(q, error_r) < 0)
+        ensure_schema(q, error_r) < 0 ||
+        sg_outbox_schema(q->db, q->db_path, error_r) < 0)
         goto fail;
     *q_r = q;
     return 0;
 fail:
     sg_quarantine_close(&q);
     return -1;
+}
+
+sqlite3 *
+sg_quarantine_db_acquire(struct sg_quarantine *q)
+{
+    pthread_mutex_lock(&q->lock);
+    return q->db;
+}
+
+void
+sg_quarantine_db_release(struct sg_quarantine *q)
+{
+    pthread_mutex_unlock(&q->lock);
+}
+
+const char *
+sg_quarantine_db_path(const struct sg_quarantine *q)
+{
+    return q->db_path;
 }
 
 void
@@ -775,6 +795,7 @@ struct hold_tx {
     uint64_t size;
     const char *explain_sender;
     const char *explain_dsl;
+    const struct sg_outbox_batch *notices;
 };
 
 /* The rows of one hold, in the open transaction. */
@@ -907,6 +928,9 @@ insert_hold(struct sg_quarantine *q, const struct hold_tx *t,
     if (exec(q, "BEGIN IMMEDIATE", "cannot start a transaction", error_r) < 0)
         goto out;
     r = insert_rows(q, t, st, error_r);
+    if (r == 0 && sg_outbox_insert(q->db, q->db_path, t->notices, t->id,
+                                   t->h->time, error_r) < 0)
+        r = -1;
     if (r == 0 && exec(q, "COMMIT", "cannot commit the record", error_r) < 0)
         r = -1;
     if (r != 0)
@@ -932,6 +956,7 @@ sg_quarantine_hold(struct sg_quarantine *q, const struct sg_hold *h,
         return fail(error_r, "quarantine hold: no message (no data, no fd)");
 
     struct sg_buf es = SG_BUF_INIT, ed = SG_BUF_INIT;
+    struct sg_outbox_batch notices = {0};
     char tmp[PATH_MAX], final[PATH_MAX], id[QUAR_ID_SIZE];
     bool have_tmp = false;
     int r = -1;
@@ -949,6 +974,7 @@ sg_quarantine_hold(struct sg_quarantine *q, const struct sg_hold *h,
         .path = final,
         .explain_sender = es.data,
         .explain_dsl = ed.data,
+        .notices = &notices,
     };
     if (write_temp_copy(q, h, tmp, &t.size, error_r) < 0)
         goto out;
@@ -972,6 +998,9 @@ sg_quarantine_hold(struct sg_quarantine *q, const struct sg_hold *h,
             unlink(final);
             goto out;
         }
+        sg_outbox_batch_free(&notices);
+        if (h->notices != NULL)
+            h->notices(h->notices_ctx, id, &notices);
         int ins = insert_hold(q, &t, error_r);
         if (ins == 0) {
             memcpy(id_out, id, strlen(id) + 1);
@@ -1000,6 +1029,7 @@ out:
     free(id_out);
     sg_buf_free(&es);
     sg_buf_free(&ed);
+    sg_outbox_batch_free(&notices);
     return r;
 }
 

@@ -29,6 +29,8 @@
 #include "sg_person.h"
 #include "sg_rules.h"
 
+struct sg_outbox_batch;
+
 /* The schema version this code writes (PRAGMA user_version).  A database
  * with a newer version is refused; an older one is upgraded at open. */
 #define SG_QUARANTINE_SCHEMA_VERSION 2
@@ -97,6 +99,13 @@ struct sg_hold {
     size_t len;
     int fd;
     uint64_t fd_size;
+    /* The notices that go with the record (may be NULL): called once the
+     * record's id is chosen, it renders them into batch, and the store
+     * writes them to the outbox in the record's own transaction.  It
+     * cannot fail the hold: it keeps its own errors. */
+    void (*notices)(void *ctx, const char *record_id,
+                    struct sg_outbox_batch *batch);
+    void *notices_ctx;
 };
 
 /* Store the message copy as STORE_DIR/ID.eml (mode 0640) and the record

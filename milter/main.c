@@ -36,6 +36,7 @@
 #include "callbacks.h"
 #include "fdio.h"
 #include "log.h"
+#include "notify.h"
 #include "msgview_build.h"
 #include "store.h"
 #include "sg_config.h"
@@ -468,6 +469,7 @@ main(int argc, char **argv)
         sg_log_warn("directory_backend = none: every address counts as "
                     "external");
     start_reconcile_thread();
+    sg_notify_start();
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
 

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "hold.h"
+#include "notify.h"
 #include "notice.h"
 #include "judge.h"
 #include "log.h"
@@ -543,25 +544,31 @@ record_hold(struct sg_session *s, const struct sg_msgview *view,
         .fd = s->raw.fd,
         .fd_size = s->raw.size,
     };
+    /* the notices are written with the record and sent after the answer;
+     * the sender is who the message was judged to come from */
+    struct sg_party sender =
+        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
+    struct sg_hold_notices sent = {
+        .cfg = s->cfg, .hold = &hold, .sender = &sender};
+    hold.notices = sg_hold_notices_render;
+    hold.notices_ctx = &sent;
     if (q == NULL || sg_quarantine_hold(q, &hold, record_r, &error) < 0) {
         sg_log_error("%s: cannot record the held message in %s: %s", qid(s),
                      s->cfg->quarantine_db,
                      error != NULL ? error : "unknown error");
         return -1;
     }
-    /* the message is held whatever becomes of the notices; the sender
-     * is who the message was judged to come from */
-    struct sg_party sender =
-        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
-    struct sg_hold_notices sent;
-    if (sg_hold_notify(s->cfg, &hold, &sender, *record_r, &sent, &error) < 0)
-        sg_log_error("%s: record %s: a notice could not be sent: %s", qid(s),
-                     *record_r, error != NULL ? error : "unknown error");
-    if (sent.sender || sent.dsl)
-        sg_log_info("%s: record %s: notice sent to%s%s", qid(s), *record_r,
-                    sent.sender ? " the sender" : "",
-                    sent.dsl ? (sent.sender ? " and the DSL" : " the DSL")
-                             : "");
+    /* the message is held whatever becomes of the notices */
+    if (sent.error[0] != '\0')
+        sg_log_error("%s: record %s: a notice could not be made: %s", qid(s),
+                     *record_r, sent.error);
+    if (sent.sender_told || sent.dsl_told)
+        sg_log_info("%s: record %s: notice queued for%s%s", qid(s), *record_r,
+                    sent.sender_told ? " the sender" : "",
+                    sent.dsl_told ? (sent.sender_told ? " and the DSL"
+                                                      : " the DSL")
+                                  : "");
+    s->notices_queued = sent.sender_told || sent.dsl_told;
     return 0;
 }
 
@@ -690,6 +697,10 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     }
     log_summary(s, described.data != NULL ? described.data : "verdict=accept",
                 view, elapsed_us(&start));
+    /* the notices go after the verdict: the outbox thread sends them */
+    if (s->notices_queued)
+        sg_notify_wake();
+    s->notices_queued = false;
     sg_buf_free(&described);
     sg_msgview_free(&view);
     s->n_messages++;

@@ -35,6 +35,7 @@ struct sg_session {
     char *client_name;
     bool trusted; /* client_addr in trusted_networks */
     unsigned long n_messages;
+    bool notices_queued; /* this message's hold wrote notices to send */
     unsigned long proto_steps; /* SMFIP_* agreed with the MTA */
     bool smtp_client; /* the MTA can refuse one recipient at RCPT time (an
                          SMTP client; not local submission) */

@@ -142,6 +142,7 @@ ncfg_dup(struct sg_review *r, const struct sg_notice_config *c)
         .dsl_addresses = (const char *const *)r->n_dsl,
         .n_dsl_addresses = r->n_n_dsl,
         .timeout = c->timeout,
+        .retry_max_age = c->retry_max_age,
     };
     return 0;
 }

@@ -279,6 +279,14 @@ int sg_review_digest_mail(struct sg_review *r, const char *text,
                           const struct sg_review_actor *actor,
                           const char **error_r);
 
+/* Hand the outbox's due notices (the daemon's and this tool's) to the
+ * configured sendmail now (sg_notice_flush); -1 when notices are not
+ * configured or the outbox cannot be read. */
+int sg_review_outbox_flush(struct sg_review *r,
+                           const struct sg_notice_flush *o,
+                           struct sg_notice_flush_result *res_r,
+                           const char **error_r);
+
 /* Audit rows, oldest first: of one record (id) or all (NULL), at or after
  * since. */
 int sg_review_audit_list(struct sg_review *r, const char *id, time_t since,

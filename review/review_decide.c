@@ -308,8 +308,8 @@ tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
         .date = date,
     };
     const char *to[] = {rec->env_from};
-    int rc = review_notice_send(r, SG_NOTICE_REJECTED_SENDER, &v, to, 1,
-                                error_r);
+    int rc = sg_review_notice_send(r, SG_NOTICE_REJECTED_SENDER, &v, to, 1,
+                                   rec->id, error_r);
     sg_buf_free(&rcpts);
     return rc;
 }

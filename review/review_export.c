@@ -282,9 +282,9 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
         .date = date,
     };
     const char *err = NULL;
-    if (review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v,
-                           r->ncfg->dsl_addresses, r->ncfg->n_dsl_addresses,
-                           &err) < 0)
+    if (sg_review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v,
+                              r->ncfg->dsl_addresses,
+                              r->ncfg->n_dsl_addresses, NULL, &err) < 0)
         return sg_review_keep(error_r, "cannot mail the digest: ", err);
     char note[256];
     snprintf(note, sizeof(note), "digest mailed to %zu address%s: %s",

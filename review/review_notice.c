@@ -4,11 +4,14 @@
  * rejected-sender.txt) and the digest to the DSL (SG_NOTICE_DIGEST_DSL,
  * digest-dsl.txt).
  *
- * They go out exactly as the daemon's notices do, from the same templates
- * directory: rendered by milter/notice*.c (header encoding, wrapping, the
- * keyed X-Safeguard-Notice mark, so the daemon passes them unjudged) and
- * piped to the configured sendmail without a shell.  The DSL's words
- * travel in {explanation}.
+ * They go out as the daemon's notices do, from the same templates
+ * directory and through the same outbox: rendered by core/notice*.c
+ * (header encoding, wrapping, the keyed X-Safeguard-Notice mark, so the
+ * daemon passes them unjudged), written to the store's outbox, and then
+ * handed to the configured sendmail at once with whatever else is due.
+ * One that sendmail does not take now stays in the outbox, and the
+ * daemon's outbox thread (or safeguard-review outbox --send) retries it.
+ * The DSL's words travel in {explanation}.
  *
  * The notices are opened for each one sent, not when the review handle
  * is: a reviewer who cannot read the key can still list and decide, and
@@ -21,19 +24,52 @@
 #include <time.h>
 
 #include "review_int.h"
+#include "store_outbox.h"
 
-int
-review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
-                   const struct sg_notice_values *values,
-                   const char *const *to, size_t n_to, const char **error_r)
+static int
+open_notices(const struct sg_review *r, struct sg_notice **n_r,
+             const char **error_r)
 {
     if (r->ncfg == NULL)
         return review_fail(error_r, "notices are not configured "
                                     "(notice_from is empty)");
+    return sg_notice_open(r->ncfg, n_r, error_r);
+}
+
+int
+sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
+                      const struct sg_notice_values *values,
+                      const char *const *to, size_t n_to,
+                      const char *record_id, const char **error_r)
+{
     struct sg_notice *n = NULL;
-    if (sg_notice_open(r->ncfg, &n, error_r) < 0)
+    if (open_notices(r, &n, error_r) < 0)
         return -1;
-    int rc = sg_notice_deliver(n, k, values, to, n_to, time(NULL), error_r);
+    struct sg_outbox_batch b = {0};
+    time_t now = time(NULL);
+    int rc = sg_notice_queue(n, k, values, to, n_to, now, &b, error_r);
+    if (rc == 0)
+        rc = sg_outbox_add(r->q, &b, record_id, now, error_r);
+    sg_outbox_batch_free(&b);
+    /* send it now; what sendmail does not take waits in the outbox */
+    const char *ignored;
+    struct sg_notice_flush o = {0};
+    if (rc == 0)
+        (void)sg_notice_flush(n, r->q, &o, NULL, &ignored);
+    sg_notice_free(&n);
+    return rc;
+}
+
+int
+sg_review_outbox_flush(struct sg_review *r,
+                       const struct sg_notice_flush *o,
+                       struct sg_notice_flush_result *res_r,
+                       const char **error_r)
+{
+    struct sg_notice *n = NULL;
+    if (open_notices(r, &n, error_r) < 0)
+        return -1;
+    int rc = sg_notice_flush(n, r->q, o, res_r, error_r);
     sg_notice_free(&n);
     return rc;
 }

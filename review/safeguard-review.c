@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "review.h"
+#include "review_outbox.h"
 #include "review_serve.h"
 #include "sg_buf.h"
 #include "sg_config.h"
@@ -61,6 +62,7 @@ usage(FILE *out)
             "  digest [--mail]\n"
             "  audit [ID] [--since WHEN]\n"
             "  sync\n"
+            "  outbox [--all] [--send]      notices not yet sent; send them\n"
             "  serve [--listen HOST:PORT]   the web page for DSLs\n"
             "  passwd [--file FILE] LOGIN   an account of the page's password\n"
             "                               file (the password on stdin)\n"
@@ -794,6 +796,13 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
     return review_cmd_passwd(c->cfg, argc, argv);
 }
 
+/* The notices not yet sent (review_outbox.c). */
+static int
+cmd_outbox(struct ctx *c, int argc, char **argv)
+{
+    return review_cmd_outbox(c->r, argc, argv);
+}
+
 static const struct {
     const char *name;
     int (*fn)(struct ctx *, int, char **);
@@ -804,7 +813,7 @@ static const struct {
     {"export", cmd_export},   {"expire", cmd_expire},
     {"digest", cmd_digest},   {"audit", cmd_audit},
     {"sync", cmd_sync},       {"serve", cmd_serve},
-    {"passwd", cmd_passwd},
+    {"passwd", cmd_passwd},   {"outbox", cmd_outbox},
 };
 
 int
