@@ -120,7 +120,8 @@ sg_notice_flush(const struct sg_notice *n, struct sg_quarantine *q,
     time_t lease = sg_notice_lease(n);
     for (size_t done = 0; o->limit == 0 || done < o->limit; done++) {
         struct sg_outbox_row row;
-        int c = sg_outbox_claim(q, time(NULL), lease, &row, error_r);
+        int c = sg_outbox_claim(q, time(NULL), lease, o->early, &row,
+                                error_r);
         if (c <= 0) {
             if (res_r != NULL)
                 *res_r = res;

@@ -355,12 +355,13 @@ read_row(sqlite3_stmt *st, bool with_message, struct sg_outbox_row *row)
 /* ------------------------------------------------------------ sending */
 
 #define DUE                                                                    \
-    "sent IS NULL AND failed IS NULL AND next_attempt <= ?1"                  \
+    "sent IS NULL AND failed IS NULL AND (next_attempt <= ?1 OR ?3)"         \
     " AND (claimed_at IS NULL OR claimed_at <= ?1 - ?2)"
 
 int
 sg_outbox_claim(struct sg_quarantine *q, time_t now, time_t lease,
-                struct sg_outbox_row *row_r, const char **error_r)
+                bool early, struct sg_outbox_row *row_r,
+                const char **error_r)
 {
     sqlite3_stmt *st = prepare(q,
                                "UPDATE outbox SET claimed_at = ?1,"
@@ -373,6 +374,7 @@ sg_outbox_claim(struct sg_quarantine *q, time_t now, time_t lease,
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)lease);
+    sqlite3_bind_int(st, 3, early ? 1 : 0);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE)
         return finish(q, st, 0);

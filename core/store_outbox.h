@@ -104,11 +104,13 @@ struct sg_outbox_row {
 };
 void sg_outbox_row_clear(struct sg_outbox_row *row);
 
-/* Claim the oldest due row (not sent, not failed, next_attempt <= now,
- * not claimed since now - lease).  1 and *row_r (clear it), 0 when none
- * is due, -1. */
+/* Claim the oldest due row (not sent, not failed, next_attempt <= now
+ * unless early, not claimed since now - lease).  early: a row waiting
+ * for its backoff counts as due (a flush asked for by hand).  1 and
+ * *row_r (clear it), 0 when none is due, -1. */
 int sg_outbox_claim(struct sg_quarantine *q, time_t now, time_t lease,
-                    struct sg_outbox_row *row_r, const char **error_r);
+                    bool early, struct sg_outbox_row *row_r,
+                    const char **error_r);
 
 /* The row was handed over. */
 int sg_outbox_mark_sent(struct sg_quarantine *q, int64_t id, time_t now,

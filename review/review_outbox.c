@@ -111,7 +111,8 @@ review_cmd_outbox(struct sg_review *r, int argc, char **argv)
     }
     const char *err = NULL;
     if (send) {
-        struct sg_notice_flush fo = {.each = flushed};
+        /* by hand: do not wait for the backoff */
+        struct sg_notice_flush fo = {.each = flushed, .early = true};
         struct sg_notice_flush_result res;
         if (sg_review_outbox_flush(r, &fo, &res, &err) < 0) {
             fprintf(stderr, "safeguard-review: %s\n", err);
