@@ -329,6 +329,32 @@ render_date_value(char *buf, size_t size, time_t now)
     return strftime(buf, size, "%A %-d %B %Y at %H:%M UTC", &tm) > 0 ? 0 : -1;
 }
 
+/* The template's own headers, expanded with vals, the Message-ID and the
+ * fixed MIME headers.  -1: out of memory. */
+static int
+put_more_headers(struct sg_buf *msg, struct sg_buf *hv, const struct tmpl *tp,
+                 const char *const vals[], const char *message_id)
+{
+    for (size_t i = 0; i < tp->n_headers; i++) {
+        sg_buf_reset(hv);
+        if (sg_notice_expand(hv, tp->headers[i].value, vals, true) < 0 ||
+            (hv->data == NULL && sg_buf_puts(hv, "") < 0))
+            return -1;
+        truncate_utf8(hv->data, HEADER_MAX);
+        if (put_header(msg, tp->headers[i].name, hv->data) < 0)
+            return -1;
+    }
+    sg_buf_reset(hv);
+    if (sg_notice_put_value(hv, message_id, true) < 0 ||
+        sg_buf_printf(msg, "Message-ID: %s\n", hv->data) < 0)
+        return -1;
+    return sg_buf_puts(msg, "MIME-Version: 1.0\n"
+                            "Content-Type: text/plain; charset=utf-8\n"
+                            "Content-Transfer-Encoding: 8bit\n"
+                            "Auto-Submitted: auto-generated\n"
+                            "X-Auto-Response-Suppress: All\n");
+}
+
 int
 sg_notice_message_id(const char *from, time_t now, char *buf, size_t size)
 {
@@ -406,26 +432,8 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
             goto nomem;
     if (put_header(&msg, "To", hv.data) < 0)
         goto nomem;
-    for (size_t i = 0; i < tp->n_headers; i++) {
-        sg_buf_reset(&hv);
-        if (sg_notice_expand(&hv, tp->headers[i].value, vals, true) < 0)
-            goto nomem;
-        if (hv.data == NULL && sg_buf_puts(&hv, "") < 0)
-            goto nomem;
-        truncate_utf8(hv.data, HEADER_MAX);
-        if (put_header(&msg, tp->headers[i].name, hv.data) < 0)
-            goto nomem;
-    }
-    sg_buf_reset(&hv);
-    if (sg_notice_put_value(&hv, env->message_id ? env->message_id : mid,
-                            true) < 0 ||
-        sg_buf_printf(&msg, "Message-ID: %s\n", hv.data) < 0)
-        goto nomem;
-    if (sg_buf_puts(&msg, "MIME-Version: 1.0\n"
-                          "Content-Type: text/plain; charset=utf-8\n"
-                          "Content-Transfer-Encoding: 8bit\n"
-                          "Auto-Submitted: auto-generated\n"
-                          "X-Auto-Response-Suppress: All\n") < 0)
+    if (put_more_headers(&msg, &hv, tp, vals,
+                         env->message_id ? env->message_id : mid) < 0)
         goto nomem;
     /* the marker, folded before mac= to stay under 78 columns */
     char *semi = strstr(mark, "; mac=");
