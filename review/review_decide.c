@@ -281,7 +281,7 @@ school_address(const struct sg_review *r, const char *addr)
 
 static int
 tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
-            const char *note, const char **error_r)
+            const char *note, bool *sent_r, const char **error_r)
 {
     struct sg_buf rcpts = SG_BUF_INIT;
     sqlite3_stmt *st = NULL;
@@ -309,7 +309,7 @@ tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
     };
     const char *to[] = {rec->env_from};
     int rc = sg_review_notice_send(r, SG_NOTICE_REJECTED_SENDER, &v, to, 1,
-                                   rec->id, error_r);
+                                   rec->id, sent_r, error_r);
     sg_buf_free(&rcpts);
     return rc;
 }
@@ -349,7 +349,8 @@ sg_review_reject(struct sg_review *r, const char *id,
     int ret =
         sg_review_decide(r, id, actor, note, SG_REVIEW_OP_REJECT, error_r);
     if (ret == 0 && tell) {
-        if (tell_sender(r, rec, note, &err) < 0) {
+        bool sent = false;
+        if (tell_sender(r, rec, note, &sent, &err) < 0) {
             char why[SG_REVIEW_ERR_MAX];
             snprintf(why, sizeof(why), "could not tell the sender <%s>: %s",
                      rec->env_from, err);
@@ -358,8 +359,11 @@ sg_review_reject(struct sg_review *r, const char *id,
                                "rejected, but %s", why);
         } else {
             char what[400];
-            snprintf(what, sizeof(what), "the outcome and the note were "
-                                         "sent to <%s>",
+            snprintf(what, sizeof(what),
+                     sent ? "the outcome and the note were sent to <%s>"
+                          : "the outcome and the note were queued for <%s>: "
+                            "sendmail did not take them yet, they are "
+                            "retried (safeguard-review outbox)",
                      rec->env_from);
             if (sg_review_audit(r, rec->id, actor, "told-sender", what,
                                 error_r) < 0)

@@ -98,12 +98,14 @@ int review_queue_load(const struct sg_review *r, struct sg_mailqueue *q,
 
 /* Write a notice of kind k (SG_NOTICE_REJECTED_SENDER,
  * SG_NOTICE_DIGEST_DSL) to to, about record_id (NULL: none), to the
- * outbox, and send what is due (review_notice.c).  -1 when the notice
- * cannot be made or written; one that sendmail does not take at once
- * stays in the outbox and is retried. */
+ * outbox, and send what is due (review_notice.c); *sent_r says whether
+ * sendmail took this one now.  -1 when the notice cannot be made or
+ * written; one that sendmail does not take at once stays in the outbox
+ * and is retried. */
 int sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
                           const struct sg_notice_values *values,
                           const char *const *to, size_t n_to,
-                          const char *record_id, const char **error_r);
+                          const char *record_id, bool *sent_r,
+                          const char **error_r);
 
 #endif

@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "review_int.h"
@@ -36,12 +37,31 @@ open_notices(const struct sg_review *r, struct sg_notice **n_r,
     return sg_notice_open(r->ncfg, n_r, error_r);
 }
 
+/* Did the flush send the notice with this Message-ID? */
+struct sent_now {
+    const char *message_id;
+    bool sent;
+};
+
+static void
+sent_now_each(void *ctx, const struct sg_outbox_row *row,
+              enum sg_notice_flushed what, const char *error)
+{
+    (void)error;
+    struct sent_now *s = ctx;
+    if (what == SG_NOTICE_FLUSH_SENT &&
+        strcmp(row->message_id, s->message_id) == 0)
+        s->sent = true;
+}
+
 int
 sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
                       const struct sg_notice_values *values,
                       const char *const *to, size_t n_to,
-                      const char *record_id, const char **error_r)
+                      const char *record_id, bool *sent_r,
+                      const char **error_r)
 {
+    *sent_r = false;
     struct sg_notice *n = NULL;
     if (open_notices(r, &n, error_r) < 0)
         return -1;
@@ -50,12 +70,14 @@ sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
     int rc = sg_notice_queue(n, k, values, to, n_to, now, &b, error_r);
     if (rc == 0)
         rc = sg_outbox_add(r->q, &b, record_id, now, error_r);
-    sg_outbox_batch_free(&b);
     /* send it now; what sendmail does not take waits in the outbox */
     const char *ignored;
-    struct sg_notice_flush o = {0};
+    struct sent_now mine = {rc == 0 ? b.items[0].message_id : NULL, false};
+    struct sg_notice_flush o = {.each = sent_now_each, .ctx = &mine};
     if (rc == 0)
         (void)sg_notice_flush(n, r->q, &o, NULL, &ignored);
+    *sent_r = mine.sent;
+    sg_outbox_batch_free(&b);
     sg_notice_free(&n);
     return rc;
 }

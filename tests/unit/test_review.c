@@ -35,6 +35,7 @@
 #include <sqlite3.h>
 
 #include "review_fixture.h"
+#include "store_outbox.h"
 
 struct env {
     struct review_fixture f; /* the store and the fake mail queue */
@@ -834,9 +835,11 @@ test_digest_and_audit(void **state)
 }
 
 /* The fake sendmail: appends each notice to the file named first. */
-static const char fake_sendmail[] = "out=$1\n"
-                                    "cat >>\"$out\"\n"
-                                    "echo ==== >>\"$out\"\n";
+static const char fake_sendmail[] =
+    "out=$1\n"
+    "if [ -e \"$out.down\" ]; then echo 'sendmail: down' >&2; exit 75; fi\n"
+    "cat >>\"$out\"\n"
+    "echo ==== >>\"$out\"\n";
 
 static char *
 read_all(const char *path)
@@ -851,13 +854,14 @@ read_all(const char *path)
     return text;
 }
 
+/* Reopen the review with notices, sent by a script that appends each
+ * notice to out; the script fails while out.down exists. */
 static void
-test_notices(void **state)
+open_with_notices(struct env *e, char *out, size_t out_size)
 {
-    struct env *e = *state;
-    char script[256], out[256], secret[256], cmd[1024];
+    char script[256], secret[256], cmd[1024];
     snprintf(script, sizeof(script), "%s/sendmail.sh", e->f.dir);
-    snprintf(out, sizeof(out), "%s/mail", e->f.dir);
+    snprintf(out, out_size, "%s/mail", e->f.dir);
     snprintf(secret, sizeof(secret), "%s/notice.key", e->f.dir);
     FILE *f = fopen(script, "w");
     assert_non_null(f);
@@ -893,6 +897,16 @@ test_notices(void **state)
     sg_review_close(&e->f.r);
     if (sg_review_open(&o, &e->f.r, &err) != 0)
         fail_msg("%s", err);
+}
+
+static void
+test_notices(void **state)
+{
+    struct env *e = *state;
+    char out[256], secret[256];
+    open_with_notices(e, out, sizeof(out));
+    snprintf(secret, sizeof(secret), "%s/notice.key", e->f.dir);
+    const char *err = NULL;
 
     /* the rejected sender is told, from rejected-sender.txt */
     int rc =
@@ -939,6 +953,55 @@ test_notices(void **state)
         assert_non_null(strstr(err, "notice.key"));
         assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
     }
+}
+
+/* The review tool's notices go through the outbox: a sendmail that is
+ * down loses nothing and does not undo the decision; the notice waits,
+ * and outbox --send (sg_review_outbox_flush, early) sends it once. */
+static void
+test_notices_outbox(void **state)
+{
+    struct env *e = *state;
+    char out[256], down[300];
+    open_with_notices(e, out, sizeof(out));
+    snprintf(down, sizeof(down), "%s.down", out);
+    FILE *f = fopen(down, "w");
+    assert_non_null(f);
+    fclose(f);
+    const char *err = NULL;
+    if (sg_review_reject(e->f.r, e->ids[0], &alice, "No.", true, &err) != 0)
+        fail_msg("reject: %s", err);
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_REJECTED);
+    assert_int_equal(audits(e, e->ids[0], "told-sender", "alice"), 1);
+    assert_int_equal(access(out, F_OK), -1); /* nothing sent */
+
+    struct sg_quarantine *q = sg_review_store(e->f.r);
+    struct sg_outbox_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_outbox_list(q, false, &rows, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].record_id, e->ids[0]);
+    assert_string_equal(rows[0].kind, "rejected-sender");
+    assert_string_equal(rows[0].rcpts[0], "j.smith@school.example");
+    assert_non_null(strstr(rows[0].last_error, "sendmail: down"));
+    sg_outbox_rows_free(&rows, n);
+
+    /* back: not due before its backoff, unless asked by hand */
+    assert_int_equal(unlink(down), 0);
+    struct sg_notice_flush_result res;
+    struct sg_notice_flush o = {0};
+    assert_int_equal(sg_review_outbox_flush(e->f.r, &o, &res, &err), 0);
+    assert_int_equal(res.sent, 0);
+    o.early = true;
+    assert_int_equal(sg_review_outbox_flush(e->f.r, &o, &res, &err), 0);
+    assert_int_equal(res.sent, 1);
+    assert_int_equal(sg_review_outbox_flush(e->f.r, &o, &res, &err), 0);
+    assert_int_equal(res.sent, 0);
+    char *mail = read_all(out);
+    assert_non_null(strstr(mail, "\nTo: j.smith@school.example\n"));
+    assert_non_null(strstr(mail, e->ids[0]));
+    assert_null(strstr(strstr(mail, "====\n") + 5, "====\n")); /* once */
+    free(mail);
 }
 
 static void
@@ -990,6 +1053,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notices_outbox, setup,
+                                        teardown),
         cmocka_unit_test(test_open_missing_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
