@@ -226,7 +226,7 @@ void sg_notice_free(struct sg_notice **n);
  * daemon answers the MTA first, and a sendmail that is down loses
  * nothing. */
 
-struct sg_quarantine;
+struct sg_store;
 struct sg_outbox_batch;
 struct sg_outbox_row;
 
@@ -275,7 +275,7 @@ struct sg_notice_flush_result {
  * mark sent or to retry (exponential backoff).  -1 with *error_r only
  * when the outbox cannot be read or updated; a failed send is a row to
  * retry, not an error. */
-int sg_notice_flush(const struct sg_notice *n, struct sg_quarantine *q,
+int sg_notice_flush(const struct sg_notice *n, struct sg_store *q,
                     const struct sg_notice_flush *o,
                     struct sg_notice_flush_result *res_r,
                     const char **error_r);

@@ -71,7 +71,7 @@ sg_notice_lease(const struct sg_notice *n)
 
 /* Send one claimed row and mark it. -1 only when the mark fails. */
 static int
-flush_row(const struct sg_notice *n, struct sg_quarantine *q,
+flush_row(const struct sg_notice *n, struct sg_store *q,
           const struct sg_notice_flush *o, const struct sg_outbox_row *row,
           struct sg_notice_flush_result *res, const char **error_r)
 {
@@ -108,7 +108,7 @@ flush_row(const struct sg_notice *n, struct sg_quarantine *q,
 }
 
 int
-sg_notice_flush(const struct sg_notice *n, struct sg_quarantine *q,
+sg_notice_flush(const struct sg_notice *n, struct sg_store *q,
                 const struct sg_notice_flush *o,
                 struct sg_notice_flush_result *res_r, const char **error_r)
 {

@@ -18,10 +18,11 @@
  *   retry   next_attempt = now + backoff, the claim released, the error
  *           kept; or, past the give-up age, failed = now (the row stays)
  *
- * Rows are never deleted here.  Every statement is parameterised.
+ * Rows are never deleted here.  The calls go to the store's backend
+ * (store_int.h; for SQLite, store_sqlite_outbox.c).
  *
- * Errors: -1 with *error_r in a thread-local buffer, valid until the next
- * sg_outbox_* call in the same thread; no logging.
+ * Errors: -1 with *error_r in the store's thread-local buffer
+ * (sg_store_fail); no logging.
  */
 #ifndef SG_STORE_OUTBOX_H
 #define SG_STORE_OUTBOX_H
@@ -31,9 +32,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
-struct sg_quarantine;
+struct sg_store;
 
 /* The longest wait between two attempts, seconds, and the first. */
 #define SG_OUTBOX_BACKOFF_FIRST 60
@@ -62,18 +61,10 @@ int sg_outbox_batch_add(struct sg_outbox_batch *b, const char *kind,
                         const char *message, const char **error_r);
 void sg_outbox_batch_free(struct sg_outbox_batch *b);
 
-/* Create the outbox table if it is not there (called at open, on the
- * store's connection). */
-int sg_outbox_schema(sqlite3 *db, const char *db_path, const char **error_r);
-
-/* Insert the batch's rows (about record_id, may be NULL), due now, in the
- * caller's open transaction on db. */
-int sg_outbox_insert(sqlite3 *db, const char *db_path,
-                     const struct sg_outbox_batch *b, const char *record_id,
-                     time_t now, const char **error_r);
-
-/* The same in a transaction of its own. */
-int sg_outbox_add(struct sg_quarantine *q, const struct sg_outbox_batch *b,
+/* Write the batch's rows (about record_id, may be NULL), due now, in a
+ * transaction of their own.  (A hold's notices are written with its
+ * record: sg_hold.notices.) */
+int sg_outbox_add(struct sg_store *q, const struct sg_outbox_batch *b,
                   const char *record_id, time_t now, const char **error_r);
 
 /* ------------------------------------------------------------ sending */
@@ -108,17 +99,17 @@ void sg_outbox_row_clear(struct sg_outbox_row *row);
  * unless early, not claimed since now - lease).  early: a row waiting
  * for its backoff counts as due (a flush asked for by hand).  1 and
  * *row_r (clear it), 0 when none is due, -1. */
-int sg_outbox_claim(struct sg_quarantine *q, time_t now, time_t lease,
+int sg_outbox_claim(struct sg_store *q, time_t now, time_t lease,
                     bool early, struct sg_outbox_row *row_r,
                     const char **error_r);
 
 /* The row was handed over. */
-int sg_outbox_mark_sent(struct sg_quarantine *q, int64_t id, time_t now,
+int sg_outbox_mark_sent(struct sg_store *q, int64_t id, time_t now,
                         const char **error_r);
 
 /* The attempt failed with why: try again at now + sg_outbox_backoff, or
  * give up (failed = now) when give_up. */
-int sg_outbox_mark_retry(struct sg_quarantine *q, int64_t id, time_t now,
+int sg_outbox_mark_retry(struct sg_store *q, int64_t id, time_t now,
                          int attempts, bool give_up, const char *why,
                          const char **error_r);
 
@@ -128,29 +119,17 @@ time_t sg_outbox_backoff(int attempts);
 
 /* When the next pending row falls due (a claimed row: when its lease
  * ends); 0 and *when_r (0: nothing pending), or -1. */
-int sg_outbox_next_due(struct sg_quarantine *q, time_t lease,
+int sg_outbox_next_due(struct sg_store *q, time_t lease,
                        time_t *when_r, const char **error_r);
 
 /* Rows, oldest first, without their message: the unsent ones (pending
  * and failed), or with all every row.  Free with sg_outbox_rows_free. */
-int sg_outbox_list(struct sg_quarantine *q, bool all,
+int sg_outbox_list(struct sg_store *q, bool all,
                    struct sg_outbox_row **rows_r, size_t *n_r,
                    const char **error_r);
 void sg_outbox_rows_free(struct sg_outbox_row **rows, size_t n);
 
 /* "pending", "sent", "failed". */
 const char *sg_outbox_state_name(enum sg_outbox_state state);
-
-/* ------------------------------------------------------------ store.c */
-
-/* The store's connection with its lock taken, for the outbox's
- * statements; give it back with sg_quarantine_db_release. */
-sqlite3 *sg_quarantine_db_acquire(struct sg_quarantine *q);
-void sg_quarantine_db_release(struct sg_quarantine *q);
-/* The database file's name, for error messages. */
-const char *sg_quarantine_db_path(const struct sg_quarantine *q);
-/* Format into the store's thread-local error buffer, set *error_r, -1. */
-int sg_quarantine_fail(const char **error_r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -81,7 +81,7 @@ notify_once(struct sg_config *cfg)
     if (cfg == NULL || cfg->notice == NULL)
         return NOTIFY_IDLE; /* notices off: rows wait for them */
     const char *error = NULL;
-    struct sg_quarantine *q = sg_config_quarantine(cfg, &error);
+    struct sg_store *q = sg_config_quarantine(cfg, &error);
     if (q == NULL)
         return NOTIFY_IDLE; /* logged at start; a hold says so again */
     struct sg_notice_flush o = {

@@ -32,8 +32,8 @@ open_notices(const struct sg_review *r, struct sg_notice **n_r,
              const char **error_r)
 {
     if (r->ncfg == NULL)
-        return review_fail(error_r, "notices are not configured "
-                                    "(notice_from is empty)");
+        return sg_review_fail(error_r, "notices are not configured "
+                                       "(notice_from is empty)");
     return sg_notice_open(r->ncfg, n_r, error_r);
 }
 

@@ -37,7 +37,7 @@
 struct env {
     char dir[64];
     char db[128];
-    struct sg_quarantine *q;
+    struct sg_store *q;
 };
 
 static int
@@ -56,7 +56,7 @@ setup(void **state)
     snprintf(store, sizeof(store), "%s/messages", e->dir);
     const char *error = NULL;
     *state = e;
-    return sg_quarantine_open(e->db, store, &e->q, &error);
+    return sg_store_open(e->db, store, &e->q, &error);
 }
 
 static int
@@ -72,7 +72,7 @@ static int
 teardown(void **state)
 {
     struct env *e = *state;
-    sg_quarantine_close(&e->q);
+    sg_store_close(&e->q);
     int r = nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(e);
     return r;
@@ -343,7 +343,7 @@ hold(struct env *e, struct notices_seen *seen, char **id_r,
         .notices = render_notices,
         .notices_ctx = seen,
     };
-    return sg_quarantine_hold(e->q, &h, id_r, error_r);
+    return sg_store_hold(e->q, &h, id_r, error_r);
 }
 
 static void
