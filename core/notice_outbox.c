@@ -54,8 +54,8 @@ sg_notice_queue(const struct sg_notice *n, enum sg_notice_kind kind,
     if (sg_notice_render(n->templates, kind, values, &env, n->key, &msg,
                          error_r) < 0)
         return -1;
-    int r = sg_outbox_batch_add(batch, kname, n->from, to, n_to, mid, msg,
-                                error_r);
+    int r =
+        sg_outbox_batch_add(batch, kname, n->from, to, n_to, mid, msg, error_r);
     free(msg);
     return r;
 }
@@ -102,8 +102,7 @@ flush_row(const struct sg_notice *n, struct sg_store *q,
         res->retry++;
     if (o->each != NULL)
         o->each(o->ctx, row,
-                give_up ? SG_NOTICE_FLUSH_GAVE_UP : SG_NOTICE_FLUSH_RETRY,
-                err);
+                give_up ? SG_NOTICE_FLUSH_GAVE_UP : SG_NOTICE_FLUSH_RETRY, err);
     return 0;
 }
 
@@ -120,8 +119,7 @@ sg_notice_flush(const struct sg_notice *n, struct sg_store *q,
     time_t lease = sg_notice_lease(n);
     for (size_t done = 0; o->limit == 0 || done < o->limit; done++) {
         struct sg_outbox_row row;
-        int c = sg_outbox_claim(q, time(NULL), lease, o->early, &row,
-                                error_r);
+        int c = sg_outbox_claim(q, time(NULL), lease, o->early, &row, error_r);
         if (c <= 0) {
             if (res_r != NULL)
                 *res_r = res;

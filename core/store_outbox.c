@@ -40,9 +40,9 @@ sg_outbox_batch_free(struct sg_outbox_batch *b)
 
 int
 sg_outbox_batch_add(struct sg_outbox_batch *b, const char *kind,
-                    const char *env_from, const char *const *to,
-                    size_t n_to, const char *message_id,
-                    const char *message, const char **error_r)
+                    const char *env_from, const char *const *to, size_t n_to,
+                    const char *message_id, const char *message,
+                    const char **error_r)
 {
     if (kind == NULL || env_from == NULL || message_id == NULL ||
         message == NULL || n_to == 0)
@@ -50,8 +50,7 @@ sg_outbox_batch_add(struct sg_outbox_batch *b, const char *kind,
                              "recipients, Message-ID or text");
     if (b->n == b->cap) {
         size_t cap = b->cap > 0 ? b->cap * 2 : 4;
-        struct sg_outbox_item *items =
-            realloc(b->items, cap * sizeof(*items));
+        struct sg_outbox_item *items = realloc(b->items, cap * sizeof(*items));
         if (items == NULL)
             return fail(error_r, "out of memory");
         b->items = items;
@@ -63,8 +62,8 @@ sg_outbox_batch_add(struct sg_outbox_batch *b, const char *kind,
         if (to[i] == NULL || strchr(to[i], '\n') != NULL)
             return fail(error_r, "outbox: a recipient is missing or has a "
                                  "line break");
-        bad |= (i > 0 && sg_buf_putc(&r, '\n') < 0) ||
-               sg_buf_puts(&r, to[i]) < 0;
+        bad |=
+            (i > 0 && sg_buf_putc(&r, '\n') < 0) || sg_buf_puts(&r, to[i]) < 0;
     }
     struct sg_outbox_item it = {
         .kind = strdup(kind),

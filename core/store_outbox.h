@@ -36,7 +36,7 @@ struct sg_store;
 
 /* The longest wait between two attempts, seconds, and the first. */
 #define SG_OUTBOX_BACKOFF_FIRST 60
-#define SG_OUTBOX_BACKOFF_MAX 3600
+#define SG_OUTBOX_BACKOFF_MAX   3600
 
 /* ------------------------------------------------------------ new rows */
 
@@ -99,9 +99,8 @@ void sg_outbox_row_clear(struct sg_outbox_row *row);
  * unless early, not claimed since now - lease).  early: a row waiting
  * for its backoff counts as due (a flush asked for by hand).  1 and
  * *row_r (clear it), 0 when none is due, -1. */
-int sg_outbox_claim(struct sg_store *q, time_t now, time_t lease,
-                    bool early, struct sg_outbox_row *row_r,
-                    const char **error_r);
+int sg_outbox_claim(struct sg_store *q, time_t now, time_t lease, bool early,
+                    struct sg_outbox_row *row_r, const char **error_r);
 
 /* The row was handed over. */
 int sg_outbox_mark_sent(struct sg_store *q, int64_t id, time_t now,
@@ -119,14 +118,13 @@ time_t sg_outbox_backoff(int attempts);
 
 /* When the next pending row falls due (a claimed row: when its lease
  * ends); 0 and *when_r (0: nothing pending), or -1. */
-int sg_outbox_next_due(struct sg_store *q, time_t lease,
-                       time_t *when_r, const char **error_r);
+int sg_outbox_next_due(struct sg_store *q, time_t lease, time_t *when_r,
+                       const char **error_r);
 
 /* Rows, oldest first, without their message: the unsent ones (pending
  * and failed), or with all every row.  Free with sg_outbox_rows_free. */
-int sg_outbox_list(struct sg_store *q, bool all,
-                   struct sg_outbox_row **rows_r, size_t *n_r,
-                   const char **error_r);
+int sg_outbox_list(struct sg_store *q, bool all, struct sg_outbox_row **rows_r,
+                   size_t *n_r, const char **error_r);
 void sg_outbox_rows_free(struct sg_outbox_row **rows, size_t n);
 
 /* "pending", "sent", "failed". */

@@ -131,7 +131,7 @@ split_rcpts(struct sg_outbox_row *row, const char *text)
 
 /* The columns every read selects, in this order. */
 #define ROW_COLUMNS                                                            \
-    "id, created, kind, record_id, env_from, recipients, message_id,"         \
+    "id, created, kind, record_id, env_from, recipients, message_id,"          \
     " attempts, next_attempt, claimed_at, sent, failed, last_error"
 #define ROW_MESSAGE 13 /* message, after them when it is selected */
 
@@ -143,8 +143,8 @@ read_row(sqlite3_stmt *st, bool with_message, struct sg_outbox_row *row)
     struct {
         int col;
         char **to;
-    } texts[] = {{2, &row->kind},       {3, &row->record_id},
-                 {4, &row->env_from},   {6, &row->message_id},
+    } texts[] = {{2, &row->kind},        {3, &row->record_id},
+                 {4, &row->env_from},    {6, &row->message_id},
                  {12, &row->last_error}, {ROW_MESSAGE, &row->message}};
     bool oom = false;
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -177,13 +177,12 @@ read_row(sqlite3_stmt *st, bool with_message, struct sg_outbox_row *row)
 /* ------------------------------------------------------------ sending */
 
 #define DUE                                                                    \
-    "sent IS NULL AND failed IS NULL AND (next_attempt <= ?1 OR ?3)"         \
+    "sent IS NULL AND failed IS NULL AND (next_attempt <= ?1 OR ?3)"           \
     " AND (claimed_at IS NULL OR claimed_at <= ?1 - ?2)"
 
 int
 sg_store_sqlite_outbox_claim(void *be, time_t now, time_t lease, bool early,
-                             struct sg_outbox_row *row_r,
-                             const char **error_r)
+                             struct sg_outbox_row *row_r, const char **error_r)
 {
     struct sg_store_sqlite *s = be;
     sqlite3_stmt *st = prepare(s,
@@ -198,14 +197,14 @@ sg_store_sqlite_outbox_claim(void *be, time_t now, time_t lease, bool early,
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)lease);
     sqlite3_bind_int(st, 3, early ? 1 : 0);
-    int rc = sg_store_sqlite_step(s, st, "outbox: cannot claim a notice",
-                                  error_r);
+    int rc =
+        sg_store_sqlite_step(s, st, "outbox: cannot claim a notice", error_r);
     if (rc <= 0)
         return finish(s, st, rc);
     if (read_row(st, true, row_r) < 0)
         return finish(s, st, fail(error_r, "out of memory"));
-    if (sg_store_sqlite_step(s, st, "outbox: cannot claim a notice",
-                             error_r) != 0) {
+    if (sg_store_sqlite_step(s, st, "outbox: cannot claim a notice", error_r) !=
+        0) {
         sg_outbox_row_clear(row_r);
         return finish(s, st, -1);
     }
@@ -228,8 +227,9 @@ update_row(struct sg_store_sqlite *s, const char *sql, int64_t id,
     sg_store_sqlite_bind_text(st, 4, v4);
     if (sqlite3_step(st) != SQLITE_DONE)
         return finish(s, st,
-                      sg_store_sqlite_fail_db(s, "outbox: cannot update a "
-                                                 "notice",
+                      sg_store_sqlite_fail_db(s,
+                                              "outbox: cannot update a "
+                                              "notice",
                                               error_r));
     return finish(s, st, 0);
 }
@@ -258,8 +258,8 @@ sg_store_sqlite_outbox_mark_retry(void *be, int64_t id, time_t now,
                       "UPDATE outbox SET next_attempt = ?3,"
                       " claimed_at = NULL, last_error = ?4"
                       " WHERE id = ?1 AND sent IS NULL",
-                      id, (sqlite3_int64)now, (sqlite3_int64)next_attempt,
-                      why, error_r);
+                      id, (sqlite3_int64)now, (sqlite3_int64)next_attempt, why,
+                      error_r);
 }
 
 int
@@ -277,35 +277,35 @@ sg_store_sqlite_outbox_next_due(void *be, time_t lease, time_t *when_r,
     if (st == NULL)
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)lease);
-    int rc = sg_store_sqlite_step(s, st, "outbox: cannot read the next "
-                                         "notice due",
+    int rc = sg_store_sqlite_step(s, st,
+                                  "outbox: cannot read the next "
+                                  "notice due",
                                   error_r);
     if (rc <= 0)
-        return finish(s, st, rc < 0 ? -1
-                                    : fail(error_r, "outbox: no answer"));
+        return finish(s, st, rc < 0 ? -1 : fail(error_r, "outbox: no answer"));
     *when_r = (time_t)sqlite3_column_int64(st, 0);
     return finish(s, st, 0);
 }
 
 int
-sg_store_sqlite_outbox_list(void *be, bool all,
-                            struct sg_outbox_row **rows_r, size_t *n_r,
-                            const char **error_r)
+sg_store_sqlite_outbox_list(void *be, bool all, struct sg_outbox_row **rows_r,
+                            size_t *n_r, const char **error_r)
 {
     struct sg_store_sqlite *s = be;
-    sqlite3_stmt *st = prepare(s,
-                               all ? "SELECT " ROW_COLUMNS
-                                     " FROM outbox ORDER BY id"
-                                   : "SELECT " ROW_COLUMNS " FROM outbox"
-                                     " WHERE sent IS NULL ORDER BY id",
-                               error_r);
+    sqlite3_stmt *st =
+        prepare(s,
+                all ? "SELECT " ROW_COLUMNS " FROM outbox ORDER BY id"
+                    : "SELECT " ROW_COLUMNS " FROM outbox"
+                      " WHERE sent IS NULL ORDER BY id",
+                error_r);
     if (st == NULL)
         return -1;
     struct sg_outbox_row *rows = NULL;
     size_t n = 0, cap = 0;
     int r = 0, rc;
-    while (r == 0 && (rc = sg_store_sqlite_step(s, st, "outbox: cannot "
-                                                       "read the notices",
+    while (r == 0 && (rc = sg_store_sqlite_step(s, st,
+                                                "outbox: cannot "
+                                                "read the notices",
                                                 error_r)) == 1) {
         if (n == cap) {
             size_t c = cap > 0 ? cap * 2 : 16;

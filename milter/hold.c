@@ -18,6 +18,7 @@
 #include "hold.h"
 #include "notice.h"
 #include "sg_buf.h"
+#include "sg_tz.h"
 #include "store_outbox.h"
 
 static int
@@ -37,10 +38,9 @@ render(const struct sg_hold_notices *hn, const char *record,
                       sender->address);
     else
         sg_buf_printf(&who, "<%s>", sender->address);
-    char date[64];
-    struct tm tm;
-    strftime(date, sizeof(date), "%A %e %B %Y at %H:%M UTC",
-             gmtime_r(&hold->time, &tm));
+    char date[80];
+    sg_tz_format(sg_rules_tz(hn->cfg->rules), hold->time, SG_TIME_LONG, date,
+                 sizeof(date));
     struct sg_notice_values values = {
         .record = record,
         .queue_id = hold->queue_id,
@@ -53,10 +53,10 @@ render(const struct sg_hold_notices *hn, const char *record,
         .dsl = hn->cfg->dsl_contact,
         .date = date,
     };
-    int rc = who.data == NULL ? -1
-                              : sg_notice_queue(hn->cfg->notice, kind,
-                                                &values, to, n_to,
-                                                time(NULL), batch, error_r);
+    int rc = who.data == NULL
+                 ? -1
+                 : sg_notice_queue(hn->cfg->notice, kind, &values, to, n_to,
+                                   time(NULL), batch, error_r);
     if (who.data == NULL)
         *error_r = "out of memory";
     sg_buf_free(&who);
@@ -88,8 +88,7 @@ sg_hold_notices_render(void *ctx, const char *record,
     if (sg_notice_wanted(hold->verdict, "sender") && sender->person != NULL &&
         sender->channel == SG_CHANNEL_SCHOOL) {
         const char *to[] = {sender->address};
-        if (render(hn, record, SG_NOTICE_HELD_SENDER, to, 1, batch, &error) <
-            0)
+        if (render(hn, record, SG_NOTICE_HELD_SENDER, to, 1, batch, &error) < 0)
             snprintf(hn->error, sizeof(hn->error), "%s", error);
         else
             hn->sender_told = true;

@@ -58,8 +58,8 @@ flush_log(void *ctx, const struct sg_outbox_row *row,
     if (what == SG_NOTICE_FLUSH_SENT)
         sg_log_info("record %s: notice %lld (%s) sent to %s, Message-ID %s, "
                     "attempt %d",
-                    rec, (long long)row->id, row->kind, rcpts,
-                    row->message_id, row->attempts);
+                    rec, (long long)row->id, row->kind, rcpts, row->message_id,
+                    row->attempts);
     else if (what == SG_NOTICE_FLUSH_RETRY)
         sg_log_warn("record %s: notice %lld (%s) to %s not sent, trying "
                     "again in %lld seconds: %s",
@@ -95,8 +95,7 @@ notify_once(struct sg_config *cfg)
         return NOTIFY_IDLE;
     }
     time_t when = 0, now = time(NULL);
-    if (sg_outbox_next_due(q, sg_notice_lease(cfg->notice), &when, &error) <
-        0)
+    if (sg_outbox_next_due(q, sg_notice_lease(cfg->notice), &when, &error) < 0)
         sg_log_warn("outbox: %s", error);
     if (when == 0 || when - now >= NOTIFY_IDLE)
         return NOTIFY_IDLE;

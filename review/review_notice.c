@@ -57,9 +57,8 @@ sent_now_each(void *ctx, const struct sg_outbox_row *row,
 int
 sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
                       const struct sg_notice_values *values,
-                      const char *const *to, size_t n_to,
-                      const char *record_id, bool *sent_r,
-                      const char **error_r)
+                      const char *const *to, size_t n_to, const char *record_id,
+                      bool *sent_r, const char **error_r)
 {
     *sent_r = false;
     struct sg_notice *n = NULL;
@@ -83,8 +82,7 @@ sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
 }
 
 int
-sg_review_outbox_flush(struct sg_review *r,
-                       const struct sg_notice_flush *o,
+sg_review_outbox_flush(struct sg_review *r, const struct sg_notice_flush *o,
                        struct sg_notice_flush_result *res_r,
                        const char **error_r)
 {

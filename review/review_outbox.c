@@ -65,8 +65,8 @@ show_row(const struct sg_outbox_row *row)
 }
 
 static void
-flushed(void *ctx, const struct sg_outbox_row *row,
-        enum sg_notice_flushed what, const char *error)
+flushed(void *ctx, const struct sg_outbox_row *row, enum sg_notice_flushed what,
+        const char *error)
 {
     (void)ctx;
     printf("notice %lld (%s) to ", (long long)row->id, row->kind);
@@ -104,8 +104,9 @@ review_cmd_outbox(struct sg_review *r, int argc, char **argv)
             return EX_USAGE;
     }
     if (optind != argc) {
-        fprintf(stderr, "safeguard-review: outbox: unexpected argument "
-                        "\"%s\"\n",
+        fprintf(stderr,
+                "safeguard-review: outbox: unexpected argument "
+                "\"%s\"\n",
                 argv[optind]);
         return EX_USAGE;
     }
@@ -118,8 +119,8 @@ review_cmd_outbox(struct sg_review *r, int argc, char **argv)
             fprintf(stderr, "safeguard-review: %s\n", err);
             return EX_TEMPFAIL;
         }
-        printf("outbox: %zu sent, %zu to try again, %zu given up\n",
-               res.sent, res.retry, res.gave_up);
+        printf("outbox: %zu sent, %zu to try again, %zu given up\n", res.sent,
+               res.retry, res.gave_up);
         return res.retry + res.gave_up > 0 ? EX_TEMPFAIL : EX_OK;
     }
     struct sg_outbox_row *rows = NULL;
@@ -128,9 +129,8 @@ review_cmd_outbox(struct sg_review *r, int argc, char **argv)
         fprintf(stderr, "safeguard-review: %s\n", err);
         return EX_SOFTWARE;
     }
-    printf("%-6s %-19s %-8s %-5s %-19s %-15s %-18s %s\n", "ID",
-           "CREATED (UTC)", "STATE", "TRIES", "NEXT/DONE (UTC)", "KIND",
-           "RECORD", "TO");
+    printf("%-6s %-19s %-8s %-5s %-19s %-15s %-18s %s\n", "ID", "CREATED (UTC)",
+           "STATE", "TRIES", "NEXT/DONE (UTC)", "KIND", "RECORD", "TO");
     for (size_t i = 0; i < n; i++)
         show_row(&rows[i]);
     if (n == 0)

@@ -188,7 +188,8 @@ test_claim_mark(void **state)
     add_one(e, "<a@school.example>", NULL, NOW);
     add_one(e, "<b@school.example>", NULL, NOW);
     /* not due before it was made */
-    assert_int_equal(sg_outbox_claim(e->q, NOW - 1, 40, false, &row, &error), 0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW - 1, 40, false, &row, &error),
+                     0);
 
     assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, &row, &error), 1);
     assert_string_equal(row.message_id, "<a@school.example>");
@@ -197,16 +198,19 @@ test_claim_mark(void **state)
     int64_t a = row.id;
     sg_outbox_row_clear(&row);
     /* claimed: another sender gets the next row, then none */
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 5, 40, false, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 5, 40, false, &row, &error),
+                     1);
     assert_string_equal(row.message_id, "<b@school.example>");
     int64_t b = row.id;
     sg_outbox_row_clear(&row);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 39, 40, false, &row, &error), 0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 39, 40, false, &row, &error),
+                     0);
 
     /* the sender of a dies between its claim and its mark: once the
      * lease is over the row is taken again, with its Message-ID */
     assert_int_equal(sg_outbox_mark_sent(e->q, b, NOW + 6, &error), 0);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 40, 40, false, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 40, 40, false, &row, &error),
+                     1);
     assert_int_equal(row.id, a);
     assert_int_equal(row.attempts, 2);
     assert_string_equal(row.message_id, "<a@school.example>");
@@ -220,7 +224,8 @@ test_claim_mark(void **state)
              "SELECT sent FROM outbox WHERE id = %lld AND claimed_at IS NULL",
              (long long)a);
     assert_int_equal(db_int(e, sql), NOW + 41);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 9999, 40, false, &row, &error), 0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 9999, 40, false, &row, &error),
+                     0);
     time_t when = 1;
     assert_int_equal(sg_outbox_next_due(e->q, 40, &when, &error), 0);
     assert_int_equal(when, 0);
@@ -249,9 +254,11 @@ test_backoff_give_up(void **state)
     sg_outbox_row_clear(&row);
     assert_int_equal(sg_outbox_next_due(e->q, 40, &when, &error), 0);
     assert_int_equal(when, NOW + 2 + 60);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 61, 40, false, &row, &error), 0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 61, 40, false, &row, &error),
+                     0);
 
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 62, 40, false, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 62, 40, false, &row, &error),
+                     1);
     assert_int_equal(row.attempts, 2);
     assert_string_equal(row.last_error, "sendmail: down");
     assert_int_equal(sg_outbox_mark_retry(e->q, row.id, NOW + 63, row.attempts,
@@ -260,16 +267,19 @@ test_backoff_give_up(void **state)
     sg_outbox_row_clear(&row);
     assert_int_equal(db_int(e, "SELECT next_attempt FROM outbox"),
                      NOW + 63 + 120);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 183, 40, false, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 183, 40, false, &row, &error),
+                     1);
     sg_outbox_row_clear(&row);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 184, 40, false, &row, &error), 0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 184, 40, false, &row, &error),
+                     0);
     /* the claim is still there; giving up keeps the row, marked */
     assert_int_equal(db_int(e, "SELECT attempts FROM outbox"), 3);
     int64_t id = db_int(e, "SELECT id FROM outbox");
     assert_int_equal(sg_outbox_mark_retry(e->q, id, NOW + 185, 3, true,
                                           "still down", &error),
                      0);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 99999, 40, false, &row, &error), 0);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 99999, 40, false, &row, &error), 0);
     struct sg_outbox_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(sg_outbox_list(e->q, false, &rows, &n, &error), 0);
@@ -292,12 +302,10 @@ test_backoff_give_up(void **state)
     sg_outbox_row_clear(&row);
     assert_int_equal(sg_outbox_claim(e->q, NOW + 1, 40, false, &row, &error),
                      0);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 1, 40, true, &row, &error),
-                     1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 1, 40, true, &row, &error), 1);
     assert_string_equal(row.message_id, "<b@school.example>");
     sg_outbox_row_clear(&row);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 2, 40, true, &row, &error),
-                     0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 2, 40, true, &row, &error), 0);
 }
 
 /* ------------------------------------------------------------ the hold */
@@ -427,8 +435,7 @@ count(const char *s, const char *what)
 static struct sg_notice *
 notices(const struct env *e)
 {
-    write_file(e->dir, "sendmail", fake_sendmail, strlen(fake_sendmail),
-               0755);
+    write_file(e->dir, "sendmail", fake_sendmail, strlen(fake_sendmail), 0755);
     static const char key[] = "0123456789abcdef0123456789abcdef-key";
     write_file(e->dir, "notice.key", key, sizeof(key) - 1, 0600);
     static char cmd[256], secret[256];
@@ -545,9 +552,8 @@ test_flush_crash_and_give_up(void **state)
 
     /* a sender claims the row and dies before it marks it */
     struct sg_outbox_row row;
-    assert_int_equal(sg_outbox_claim(e->q, now, sg_notice_lease(n), false, &row,
-                                     &error),
-                     1);
+    assert_int_equal(
+        sg_outbox_claim(e->q, now, sg_notice_lease(n), false, &row, &error), 1);
     sg_outbox_row_clear(&row);
     struct flushed f = {0};
     struct sg_notice_flush o = {.each = each, .ctx = &f};
@@ -583,8 +589,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_add_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_mark, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backoff_give_up, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_backoff_give_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_writes_notices, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_flush_down_and_back, setup,
