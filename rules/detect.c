@@ -228,7 +228,7 @@ static const struct builtin {
 };
 
 int
-detectors_builtin_add(struct sg_rules *rules, const char **error_r)
+sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r)
 {
     size_t n = sizeof(builtins) / sizeof(builtins[0]);
     rules->detectors = calloc(n, sizeof(struct detector));
@@ -246,8 +246,8 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
             *error_r = sg_rules_errorf("out of memory");
             return -1;
         }
-        d->re = rules_compile(builtins[i].pattern, builtins[i].caseless,
-                              &cerr);
+        d->re =
+            sg_rules_compile(builtins[i].pattern, builtins[i].caseless, &cerr);
         if (d->re == NULL) {
             *error_r = sg_rules_errorf("built-in detector %s: %s",
                                        builtins[i].name, cerr);
@@ -256,9 +256,8 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         d->validate = builtins[i].v;
         d->builtin = true;
         if (d->validate == VAL_EMAIL_PERSONAL) {
-            d->re_spelt = rules_compile_with(
-                SPELT_EMAIL_RE, PCRE2_CASELESS | PCRE2_USE_OFFSET_LIMIT,
-                &cerr);
+            d->re_spelt = sg_rules_compile_with(
+                SPELT_EMAIL_RE, PCRE2_CASELESS | PCRE2_USE_OFFSET_LIMIT, &cerr);
             if (d->re_spelt == NULL) {
                 *error_r = sg_rules_errorf("built-in detector %s: %s",
                                            builtins[i].name, cerr);
@@ -786,7 +785,7 @@ month_from_name(const char *p)
 
 /* The date forms of DOB_RE (UK order: day first). */
 int
-detect_parse_date(const char *s, size_t len, struct sg_date *d)
+sg_rules_date_parse(const char *s, size_t len, struct sg_date *d)
 {
     char buf[40];
     if (len >= sizeof(buf))
@@ -829,9 +828,9 @@ detect_parse_date(const char *s, size_t len, struct sg_date *d)
 }
 
 int
-detect_validate(const struct sg_rules *rules, const struct detector *d,
-                const char *text, size_t len, size_t start, size_t end,
-                time_t now)
+sg_detect_validate(const struct sg_rules *rules, const struct detector *d,
+                   const char *text, size_t len, size_t start, size_t end,
+                   time_t now)
 {
     const char *m = text + start;
     size_t ml = end - start;
@@ -938,10 +937,10 @@ validate_group(const struct sg_rules *rules, const struct detector *d,
             if (!isspace((unsigned char)g[i]))
                 pc[k++] = g[i];
         pc[k] = '\0';
-        return !strv_has_ci(&rules->school_postcodes, pc);
+        return !sg_rules_strv_has_ci(&rules->school_postcodes, pc);
     }
     struct sg_date dob;
-    if (detect_parse_date(g, gl, &dob) < 0)
+    if (sg_rules_date_parse(g, gl, &dob) < 0)
         return 0;
     return school_age(&dob, now);
 }
@@ -1002,7 +1001,7 @@ registered_personal(const struct detect_sink *k, const char *text, size_t s,
 }
 
 void
-detect_personal_clear(struct detect_personal *p)
+sg_detect_personal_clear(struct detect_personal *p)
 {
     for (size_t i = 0; i < p->n_asked; i++)
         free(p->asked[i]);
@@ -1042,9 +1041,9 @@ finding_add(const struct detect_sink *k, const char *shown, size_t len,
 }
 
 void
-detect_lookup_clear(struct detect_lookup *l)
+sg_detect_lookup_clear(struct detect_lookup *l)
 {
-    strv_clear(&l->tried);
+    sg_rules_strv_clear(&l->tried);
 }
 
 /* pupil-roster: ask the caller's pupil lookup about name, once per name
@@ -1060,11 +1059,11 @@ roster_keep(const struct detect_sink *k, const char *name, const char *where)
         l->candidates >= DETECT_MAX_NAME_CANDIDATES)
         return 2;
     l->candidates++;
-    if (strv_has_ci(&l->tried, name))
+    if (sg_rules_strv_has_ci(&l->tried, name))
         return 0;
     if (l->tried.n >= DETECT_MAX_NAME_LOOKUPS)
         return 2;
-    if (strv_add(&l->tried, name) < 0) {
+    if (sg_rules_strv_add(&l->tried, name) < 0) {
         sg_rules_errorf("out of memory");
         return -1;
     }
@@ -1091,7 +1090,7 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
             const char *where, time_t now)
 {
     size_t s = ov[0], e = ov[1];
-    if (!detect_validate(rules, k->d, nt->text, nt->len, s, e, now)) {
+    if (!sg_detect_validate(rules, k->d, nt->text, nt->len, s, e, now)) {
         int reg = registered_personal(k, nt->text, s, e);
         if (reg <= 0)
             return reg;
@@ -1183,7 +1182,7 @@ offer_spelt(const struct sg_rules *rules, const struct detect_sink *sinks,
 {
     size_t cl = strlen(canon);
     for (size_t i = 0; i < n_sinks; i++) {
-        if (!detect_validate(rules, sinks[i].d, canon, cl, 0, cl, now)) {
+        if (!sg_detect_validate(rules, sinks[i].d, canon, cl, 0, cl, now)) {
             int reg = registered_personal(&sinks[i], canon, 0, cl);
             if (reg < 0)
                 return -1;
@@ -1644,10 +1643,11 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
 }
 
 int
-detect_scan_normalised(const struct sg_rules *rules, const struct sg_norm *nt,
-                       const char *where, time_t now, pcre2_match_data *md,
-                       pcre2_match_context *mctx,
-                       const struct detect_sink *sinks, size_t n_sinks)
+sg_detect_scan_normalised(const struct sg_rules *rules,
+                          const struct sg_norm *nt, const char *where,
+                          time_t now, pcre2_match_data *md,
+                          pcre2_match_context *mctx,
+                          const struct detect_sink *sinks, size_t n_sinks)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
@@ -1663,7 +1663,7 @@ detect_scan_normalised(const struct sg_rules *rules, const struct sg_norm *nt,
     struct table_pass tp = {sinks, n_sinks, full, &n_full, where, now,
                             NULL, 0};
     if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
-        tables_scan(nt->text, nt->len, table_row, &tp) < 0) {
+        sg_tables_scan(nt->text, nt->len, table_row, &tp) < 0) {
         free(tp.rows);
         return -1;
     }
@@ -1681,18 +1681,18 @@ detect_scan_normalised(const struct sg_rules *rules, const struct sg_norm *nt,
 }
 
 int
-detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-            const char *where, time_t now, pcre2_match_data *md,
-            pcre2_match_context *mctx, const struct detect_sink *sinks,
-            size_t n_sinks)
+sg_detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+               const char *where, time_t now, pcre2_match_data *md,
+               pcre2_match_context *mctx, const struct detect_sink *sinks,
+               size_t n_sinks)
 {
     struct sg_norm nt;
     if (sg_normalise(text, len, &nt) < 0) {
         sg_rules_errorf("out of memory normalising %s", where);
         return -1;
     }
-    int r = detect_scan_normalised(rules, &nt, where, now, md, mctx, sinks,
-                                   n_sinks);
+    int r = sg_detect_scan_normalised(rules, &nt, where, now, md, mctx, sinks,
+                                      n_sinks);
     sg_norm_free(&nt);
     return r;
 }
@@ -1718,7 +1718,7 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
                 struct sg_finding **findings_r, size_t *n_r,
                 const char **error_r)
 {
-    size_t di = rules_detector_find(rules, detector);
+    size_t di = sg_rules_detector_find(rules, detector);
     if (di == (size_t)-1) {
         *error_r = sg_rules_errorf("unknown detector '%s'", detector);
         return -1;
@@ -1733,7 +1733,7 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
     }
     struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
                                NULL, NULL};
-    int r = detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
+    int r = sg_detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
     if (r < 0)

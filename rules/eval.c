@@ -159,10 +159,10 @@ party_match(struct ctx *c, const struct partyset *set,
     }
     /* outside: no one in the directory (roles_match), or anyone's
      * registered personal address, the sender's own included. */
-    if ((pch & ch) &&
-        (roles_match(p, &set->roles) ||
-         addrs_match(party->address, &set->addrs) ||
-         (pch == CH_PERSONAL && strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
+    if ((pch & ch) && (roles_match(p, &set->roles) ||
+                       addrs_match(party->address, &set->addrs) ||
+                       (pch == CH_PERSONAL &&
+                        sg_rules_strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
@@ -250,9 +250,8 @@ scan_text(struct ctx *c, const size_t *group, size_t n, size_t k,
                                         &c->personal, &c->lookup};
     }
     const struct sg_norm *nt = normalised(c, k, text, len);
-    if (nt == NULL ||
-        detect_scan_normalised(c->rules, nt, where, c->in->now, c->md,
-                               c->mctx, sinks, n) < 0)
+    if (nt == NULL || sg_detect_scan_normalised(c->rules, nt, where, c->in->now,
+                                                c->md, c->mctx, sinks, n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         struct detcache *dc = &c->cache[group[i]];
@@ -726,7 +725,7 @@ static const char *const placeholders[] = {
 };
 
 int
-explain_check(const char *t, const char **bad_r)
+sg_explain_check(const char *t, const char **bad_r)
 {
     static _Thread_local char bad[80];
     for (const char *p = t; *p; p++) {
@@ -872,7 +871,7 @@ put_findings(struct sg_buf *b, const struct sg_rules *rules,
         bool attach = strcmp(fl->f[i].detector, "attachment") == 0;
         const char *desc = attach ? "an attached file"
                                   : "what the filter could not read";
-        size_t di = rules_detector_find(rules, fl->f[i].detector);
+        size_t di = sg_rules_detector_find(rules, fl->f[i].detector);
         if (di != (size_t)-1)
             desc = rules->detectors[di].describe;
         /* Up to three examples; the place once when they share it. */
@@ -1197,8 +1196,8 @@ out:
         }
     free(c.cache);
     normalised_free(&c);
-    detect_personal_clear(&c.personal);
-    detect_lookup_clear(&c.lookup);
+    sg_detect_personal_clear(&c.personal);
+    sg_detect_lookup_clear(&c.lookup);
     free(targets);
     pcre2_match_data_free(c.md);
     pcre2_match_context_free(c.mctx);

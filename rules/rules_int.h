@@ -26,9 +26,9 @@ struct strv {
     char **v;
     size_t n;
 };
-int strv_add(struct strv *s, const char *value);
-void strv_clear(struct strv *s);
-bool strv_has_ci(const struct strv *s, const char *value);
+int sg_rules_strv_add(struct strv *s, const char *value);
+void sg_rules_strv_clear(struct strv *s);
+bool sg_rules_strv_has_ci(const struct strv *s, const char *value);
 
 /* ------------------------------------------------------------ time zone */
 #include "sg_tz.h"
@@ -66,10 +66,10 @@ struct detector {
 
 struct sg_rules;
 /* Validate one match; 1 keep, 0 drop. */
-int detect_validate(const struct sg_rules *rules, const struct detector *d,
-                    const char *text, size_t len, size_t start, size_t end,
-                    time_t now);
-int detectors_builtin_add(struct sg_rules *rules, const char **error_r);
+int sg_detect_validate(const struct sg_rules *rules, const struct detector *d,
+                       const char *text, size_t len, size_t start, size_t end,
+                       time_t now);
+int sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r);
 /* The account a social-media match or a school_social_accounts entry
  * names, as "network/name" (network "" when it does not say), lower
  * case, into key; 0, or -1 when it names no account. */
@@ -84,7 +84,7 @@ int sg_nhs_valid(const char *digits10);
 int sg_uln_valid(const char *digits10);
 /* Parse a written date, UK order (dd/mm/yyyy with / . or -, yyyy-mm-dd,
  * d MMM yyyy with an optional st/nd/rd/th); 0 or -1. */
-int detect_parse_date(const char *s, size_t len, struct sg_date *d);
+int sg_rules_date_parse(const char *s, size_t len, struct sg_date *d);
 
 /* The pupil lookups of one evaluation (pupil-roster): the caller's
  * callback, and a budget so that a message full of capitalised words
@@ -99,7 +99,7 @@ struct detect_lookup {
     struct strv tried; /* every name asked, at most the budget */
     unsigned candidates;
 };
-void detect_lookup_clear(struct detect_lookup *l);
+void sg_detect_lookup_clear(struct detect_lookup *l);
 
 /* One detector's part in a scan: where its findings go, and how many it
  * keeps at most. */
@@ -129,7 +129,7 @@ struct detect_personal {
     bool answer[DETECT_PERSONAL_LOOKUPS];
     size_t n_asked;
 };
-void detect_personal_clear(struct detect_personal *p);
+void sg_detect_personal_clear(struct detect_personal *p);
 
 /* ------------------------------------------------------------ tables */
 /* (tables.c) One line of a table with named columns. */
@@ -142,13 +142,13 @@ struct tables_row {
     struct sg_date dob;
 };
 /* Called for each header and data row, in order: 0 go on, 1 stop, -1
- * error (returned by tables_scan). */
+ * error (returned by sg_tables_scan). */
 typedef int tables_row_fn(void *ctx, const struct tables_row *row);
-int tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx);
+int sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx);
 /* A spreadsheet serial date (1900 date system) in 1..TABLE_SERIAL_MAX;
  * 0 or -1. */
 #define TABLE_SERIAL_MAX 60000
-int tables_serial_date(long serial, struct sg_date *out);
+int sg_rules_serial_date(long serial, struct sg_date *out);
 
 /* Scan text once with the pattern all the sinks' detectors share (the
  * first sink's), offering every match to each: validated, deduplicated,
@@ -156,18 +156,18 @@ int tables_serial_date(long serial, struct sg_date *out);
  * findings are its original text.  At most DETECT_SCAN_MAX sinks.  Errors
  * name the first sink's detector. */
 #define DETECT_SCAN_MAX 4
-int detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-                const char *where, time_t now, pcre2_match_data *md,
-                pcre2_match_context *mctx, const struct detect_sink *sinks,
-                size_t n_sinks);
+int sg_detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+                   const char *where, time_t now, pcre2_match_data *md,
+                   pcre2_match_context *mctx, const struct detect_sink *sinks,
+                   size_t n_sinks);
 /* The same on a text already normalised (normalise.h): a caller that
  * scans one text with several groups normalises it once. */
 struct sg_norm;
-int detect_scan_normalised(const struct sg_rules *rules,
-                           const struct sg_norm *nt, const char *where,
-                           time_t now, pcre2_match_data *md,
-                           pcre2_match_context *mctx,
-                           const struct detect_sink *sinks, size_t n_sinks);
+int sg_detect_scan_normalised(const struct sg_rules *rules,
+                              const struct sg_norm *nt, const char *where,
+                              time_t now, pcre2_match_data *md,
+                              pcre2_match_context *mctx,
+                              const struct detect_sink *sinks, size_t n_sinks);
 
 /* ------------------------------------------------------------ rules */
 enum chan_bits {
@@ -312,27 +312,27 @@ struct sg_rules {
 };
 
 /* Parser entry (rules_parse.c). */
-int rules_parse_file(struct sg_rules *rules, const char *path,
-                     unsigned depth, unsigned max_depth,
-                     const char **error_r);
-int rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
-                     const char *name, const char *dir, unsigned depth,
-                     unsigned max_depth, const char **error_r);
+int sg_rules_parse_file(struct sg_rules *rules, const char *path,
+                        unsigned depth, unsigned max_depth,
+                        const char **error_r);
+int sg_rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
+                        const char *name, const char *dir, unsigned depth,
+                        unsigned max_depth, const char **error_r);
 /* Find a detector by name; (size_t)-1 when none. */
-size_t rules_detector_find(const struct sg_rules *rules, const char *name);
+size_t sg_rules_detector_find(const struct sg_rules *rules, const char *name);
 /* Free everything a rule holds and zero it (rules_parse.c). */
 void sg_rules_rule_clear(struct rule *r);
 /* Compile a pattern for a detector; NULL and *error_r on failure
  * (rules_load.c). */
-pcre2_code *rules_compile(const char *pattern, bool caseless,
-                          const char **error_r);
+pcre2_code *sg_rules_compile(const char *pattern, bool caseless,
+                             const char **error_r);
 /* The same with more PCRE2 compile options (PCRE2_CASELESS,
  * PCRE2_USE_OFFSET_LIMIT ...). */
-pcre2_code *rules_compile_with(const char *pattern, uint32_t options,
-                               const char **error_r);
+pcre2_code *sg_rules_compile_with(const char *pattern, uint32_t options,
+                                  const char **error_r);
 bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
 /* Template check: every {placeholder} known; 0 or -1 with name of bad one
  * in *bad_r (static). */
-int explain_check(const char *tmpl, const char **bad_r);
+int sg_explain_check(const char *tmpl, const char **bad_r);
 
 #endif

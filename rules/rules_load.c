@@ -20,15 +20,15 @@
 
 /* ------------------------------------------------------------ compile */
 pcre2_code *
-rules_compile(const char *pattern, bool caseless, const char **error_r)
+sg_rules_compile(const char *pattern, bool caseless, const char **error_r)
 {
-    return rules_compile_with(pattern, caseless ? PCRE2_CASELESS : 0,
-                              error_r);
+    return sg_rules_compile_with(pattern, caseless ? PCRE2_CASELESS : 0,
+                                 error_r);
 }
 
 pcre2_code *
-rules_compile_with(const char *pattern, uint32_t options,
-                   const char **error_r)
+sg_rules_compile_with(const char *pattern, uint32_t options,
+                      const char **error_r)
 {
     int ec;
     PCRE2_SIZE eo;
@@ -72,14 +72,14 @@ sg_rules_free(struct sg_rules **rules_p)
     free(rules->detectors);
     for (size_t i = 0; i < rules->n_lists; i++) {
         free(rules->lists[i].name);
-        strv_clear(&rules->lists[i].items);
+        sg_rules_strv_clear(&rules->lists[i].items);
     }
     free(rules->lists);
-    strv_clear(&rules->school_domains);
-    strv_clear(&rules->school_phones);
-    strv_clear(&rules->school_postcodes);
-    strv_clear(&rules->personal_domains);
-    strv_clear(&rules->school_social);
+    sg_rules_strv_clear(&rules->school_domains);
+    sg_rules_strv_clear(&rules->school_phones);
+    sg_rules_strv_clear(&rules->school_postcodes);
+    sg_rules_strv_clear(&rules->personal_domains);
+    sg_rules_strv_clear(&rules->school_social);
     sg_tz_free(&rules->tz);
     free(rules->dsl_contact);
     if (rules->mctx)
@@ -106,7 +106,7 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
         for (char *p = d; *p; p++)
             *p = (char)tolower((unsigned char)*p);
         char *s = d[0] == '@' ? d + 1 : d;
-        int r = strv_add(&rules->school_domains, s);
+        int r = sg_rules_strv_add(&rules->school_domains, s);
         free(d);
         if (r < 0)
             goto oom;
@@ -121,7 +121,7 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
             sg_rules_free(&rules);
             return NULL;
         }
-        if (strv_add(&rules->school_phones, norm) < 0)
+        if (sg_rules_strv_add(&rules->school_phones, norm) < 0)
             goto oom;
     }
     for (size_t i = 0; i < opt->n_school_postcodes; i++) {
@@ -131,7 +131,7 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
             if (!isspace((unsigned char)*p))
                 pc[k++] = (char)toupper((unsigned char)*p);
         pc[k] = '\0';
-        if (strv_add(&rules->school_postcodes, pc) < 0)
+        if (sg_rules_strv_add(&rules->school_postcodes, pc) < 0)
             goto oom;
     }
     rules->image_small_pixels = opt->image_small_pixels != 0
@@ -141,8 +141,8 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
                                    ? opt->image_small_bytes
                                    : SG_IMAGE_SMALL_BYTES_DEFAULT;
     for (size_t i = 0; sg_personal_domains_builtin[i] != NULL; i++)
-        if (strv_add(&rules->personal_domains,
-                     sg_personal_domains_builtin[i]) < 0)
+        if (sg_rules_strv_add(&rules->personal_domains,
+                              sg_personal_domains_builtin[i]) < 0)
             goto oom;
     for (size_t i = 0; i < opt->n_personal_email_domains; i++) {
         const char *why;
@@ -158,7 +158,7 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
             goto oom;
         for (char *p = d; *p; p++)
             *p = (char)tolower((unsigned char)*p);
-        int r = strv_add(&rules->personal_domains, d);
+        int r = sg_rules_strv_add(&rules->personal_domains, d);
         free(d);
         if (r < 0)
             goto oom;
@@ -174,7 +174,7 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
             sg_rules_free(&rules);
             return NULL;
         }
-        if (strv_add(&rules->school_social, key) < 0)
+        if (sg_rules_strv_add(&rules->school_social, key) < 0)
             goto oom;
     }
     if (opt->dsl_contact != NULL) {
@@ -197,7 +197,7 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
      * scan instead of stalling the mail flow. */
     pcre2_set_match_limit(rules->mctx, 1000000);
     pcre2_set_depth_limit(rules->mctx, 10000);
-    if (detectors_builtin_add(rules, error_r) < 0) {
+    if (sg_detectors_builtin_add(rules, error_r) < 0) {
         sg_rules_free(&rules);
         return NULL;
     }
@@ -222,10 +222,9 @@ rules_load(const char *path, const char *text, size_t len,
         rules->known_roles = opt->known_roles;
         rules->n_known_roles = opt->n_known_roles;
     }
-    int rc = text == NULL
-                 ? rules_parse_file(rules, path, 0, max, error_r)
-                 : rules_parse_text(rules, text, len, path, NULL, 0, max,
-                                    error_r);
+    int rc = text == NULL ? sg_rules_parse_file(rules, path, 0, max, error_r)
+                          : sg_rules_parse_text(rules, text, len, path, NULL, 0,
+                                                max, error_r);
     rules->known_roles = NULL; /* the caller's; not kept */
     rules->n_known_roles = 0;
     if (rc < 0) {

@@ -35,7 +35,7 @@ list_find(const struct sg_rules *rules, const char *name)
 }
 
 size_t
-rules_detector_find(const struct sg_rules *rules, const char *name)
+sg_rules_detector_find(const struct sg_rules *rules, const char *name)
 {
     for (size_t i = 0; i < rules->n_detectors; i++)
         if (strcmp(rules->detectors[i].name, name) == 0)
@@ -134,7 +134,7 @@ add_string_item(struct parser *ps, void *ctx, const char *item,
                 unsigned line, unsigned col, bool quoted)
 {
     (void)quoted;
-    if (strv_add(ctx, item) < 0)
+    if (sg_rules_strv_add(ctx, item) < 0)
         return sg_rules_fail_at(ps, line, col, "out of memory");
     return 0;
 }
@@ -201,7 +201,7 @@ parse_list(struct parser *ps)
         return -1;
     while (ps->tok.type != T_RBRACE) {
         if (ps->tok.type == T_WORD || ps->tok.type == T_STRING) {
-            if (strv_add(&l->items, ps->tok.str) < 0)
+            if (sg_rules_strv_add(&l->items, ps->tok.str) < 0)
                 return sg_rules_fail_at(ps, line, col, "out of memory");
         } else if (ps->tok.type == T_LISTREF) {
             const struct list *o = list_find(ps->rules, ps->tok.str + 1);
@@ -212,7 +212,7 @@ parse_list(struct parser *ps)
                     "unknown list '%s'",
                     ps->tok.str + 1);
             for (size_t i = 0; i < o->items.n; i++)
-                if (strv_add(&l->items, o->items.v[i]) < 0)
+                if (sg_rules_strv_add(&l->items, o->items.v[i]) < 0)
                     return sg_rules_fail_at(ps, line, col, "out of memory");
         } else if (ps->tok.type != T_COMMA) {
             return sg_rules_expected(ps, "a list item (word or string) or '}'");
@@ -272,7 +272,7 @@ parse_detector(struct parser *ps)
     char *name = expect_name(ps, "a detector name");
     if (name == NULL)
         return -1;
-    if (rules_detector_find(ps->rules, name) != (size_t)-1) {
+    if (sg_rules_detector_find(ps->rules, name) != (size_t)-1) {
         int r = sg_rules_fail_at(ps, nline, ncol,
                                  "detector '%s' is already defined (built-in "
                                  "detectors cannot be redefined)",
@@ -302,7 +302,7 @@ parse_detector(struct parser *ps)
             if (p == NULL)
                 goto out;
             const char *cerr;
-            pcre2_code *test = rules_compile(p, false, &cerr);
+            pcre2_code *test = sg_rules_compile(p, false, &cerr);
             if (test == NULL) {
                 sg_rules_fail_at(ps, fl, fc,
                                  "expected a valid PCRE2 pattern: %s", cerr);
@@ -369,7 +369,7 @@ parse_detector(struct parser *ps)
         goto out;
     }
     const char *cerr;
-    d.re = rules_compile(pat.data, caseless, &cerr);
+    d.re = sg_rules_compile(pat.data, caseless, &cerr);
     if (d.re == NULL) {
         sg_rules_fail_at(ps, line, col, "expected a valid PCRE2 pattern: %s",
                          cerr);
@@ -408,13 +408,13 @@ out:
 static void
 cond_clear(struct cond *c)
 {
-    strv_clear(&c->from.roles);
-    strv_clear(&c->from.addrs);
-    strv_clear(&c->to.set.roles);
-    strv_clear(&c->to.set.addrs);
+    sg_rules_strv_clear(&c->from.roles);
+    sg_rules_strv_clear(&c->from.addrs);
+    sg_rules_strv_clear(&c->to.set.roles);
+    sg_rules_strv_clear(&c->to.set.addrs);
     free(c->items);
-    strv_clear(&c->types);
-    strv_clear(&c->exts);
+    sg_rules_strv_clear(&c->types);
+    sg_rules_strv_clear(&c->exts);
     free(c->times);
     free(c->reg_name);
     memset(c, 0, sizeof(*c));
@@ -431,7 +431,7 @@ add_party_item(struct parser *ps, void *ctx, const char *item, unsigned line,
             return sg_rules_fail_at(ps, line, col, "out of memory");
         for (char *p = lower; *p; p++)
             *p = (char)tolower((unsigned char)*p);
-        int r = strv_add(&set->addrs, lower);
+        int r = sg_rules_strv_add(&set->addrs, lower);
         free(lower);
         if (r < 0)
             return sg_rules_fail_at(ps, line, col, "out of memory");
@@ -460,7 +460,7 @@ add_party_item(struct parser *ps, void *ctx, const char *item, unsigned line,
                          ", ", known, sizeof(known)),
             item);
     }
-    if (strv_add(&set->roles, item) < 0)
+    if (sg_rules_strv_add(&set->roles, item) < 0)
         return sg_rules_fail_at(ps, line, col, "out of memory");
     return 0;
 }
@@ -609,9 +609,9 @@ add_attach_item(struct parser *ps, void *ctx, const char *item,
             item);
     }
     if (strchr(lower, '/') != NULL)
-        r = strv_add(&c->types, lower);
+        r = sg_rules_strv_add(&c->types, lower);
     else
-        r = strv_add(&c->exts, lower);
+        r = sg_rules_strv_add(&c->exts, lower);
     free(lower);
     if (r < 0)
         return sg_rules_fail_at(ps, line, col, "out of memory");
@@ -747,7 +747,7 @@ parse_cond(struct parser *ps, struct cond *c)
         for (;;) {
             if (ps->tok.type != T_WORD)
                 return sg_rules_expected(ps, "a detector name after 'content'");
-            size_t di = rules_detector_find(ps->rules, ps->tok.str);
+            size_t di = sg_rules_detector_find(ps->rules, ps->tok.str);
             if (di == (size_t)-1)
                 return sg_rules_fail_at(
                     ps, ps->tok.line, ps->tok.col,
@@ -858,7 +858,7 @@ sg_rules_rule_clear(struct rule *r)
     free(r->title);
     free(r->policy);
     free(r->source);
-    strv_clear(&r->notify);
+    sg_rules_strv_clear(&r->notify);
     free(r->explain);
     free(r->explain_dsl);
     for (size_t i = 0; i < r->n_conds; i++)
@@ -898,7 +898,7 @@ check_template(struct parser *ps, const char *tmpl, unsigned line,
                unsigned col)
 {
     const char *bad;
-    if (explain_check(tmpl, &bad) < 0)
+    if (sg_explain_check(tmpl, &bad) < 0)
         return sg_rules_fail_at(
             ps, line, col,
             "expected a known placeholder ({rule}, {title}, "
@@ -1163,8 +1163,8 @@ parse_include(struct parser *ps)
     if (path == NULL)
         return sg_rules_fail_at(ps, line, col, "out of memory");
     const char *err;
-    int r = rules_parse_file(ps->rules, path, ps->depth + 1, ps->max_depth,
-                             &err);
+    int r = sg_rules_parse_file(ps->rules, path, ps->depth + 1, ps->max_depth,
+                                &err);
     free(path);
     if (r < 0) {
         /* The inner message names the inner file; say where it came from. */
@@ -1212,9 +1212,9 @@ parse_top(struct parser *ps)
 }
 
 int
-rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
-                 const char *name, const char *dir, unsigned depth,
-                 unsigned max_depth, const char **error_r)
+sg_rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
+                    const char *name, const char *dir, unsigned depth,
+                    unsigned max_depth, const char **error_r)
 {
     struct parser ps;
     memset(&ps, 0, sizeof(ps));
@@ -1235,8 +1235,8 @@ rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
 }
 
 int
-rules_parse_file(struct sg_rules *rules, const char *path, unsigned depth,
-                 unsigned max_depth, const char **error_r)
+sg_rules_parse_file(struct sg_rules *rules, const char *path, unsigned depth,
+                    unsigned max_depth, const char **error_r)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -1275,8 +1275,8 @@ rules_parse_file(struct sg_rules *rules, const char *path, unsigned depth,
         *error_r = sg_rules_errorf("%s: out of memory", path);
         return -1;
     }
-    int r = rules_parse_text(rules, b.data ? b.data : "", b.len, path, dir,
-                             depth, max_depth, error_r);
+    int r = sg_rules_parse_text(rules, b.data ? b.data : "", b.len, path, dir,
+                                depth, max_depth, error_r);
     free(dir);
     sg_buf_free(&b);
     return r;

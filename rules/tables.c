@@ -283,7 +283,7 @@ civil_from_days(long z, struct sg_date *out)
 }
 
 int
-tables_serial_date(long serial, struct sg_date *out)
+sg_rules_serial_date(long serial, struct sg_date *out)
 {
     if (serial < 1 || serial > TABLE_SERIAL_MAX)
         return -1;
@@ -306,16 +306,16 @@ dob_cell(const struct cell *c, struct sg_date *out)
     while (digits < c->len && isdigit((unsigned char)c->s[digits]))
         digits++;
     if (digits == c->len && digits <= 5)
-        return tables_serial_date(strtol(c->s, NULL, 10), out) == 0;
+        return sg_rules_serial_date(strtol(c->s, NULL, 10), out) == 0;
     size_t len = c->len;
     /* yyyy-mm-dd hh:mm[:ss]: the date alone */
     if (len > 10 && digits == 4 && c->s[4] == '-' && c->s[10] == ' ')
         len = 10;
-    return detect_parse_date(c->s, len, out) == 0;
+    return sg_rules_date_parse(c->s, len, out) == 0;
 }
 
 int
-tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
+sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
 {
     struct table t = {0, 0, -1, -1, -1, -1};
     struct cell cells[TABLE_MAX_CELLS];
