@@ -22,8 +22,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect.h"
 #include "normalise.h"
-#include "rules_int.h"
+#include "tables.h"
 
 #define MAX_FINDING_TEXT 200
 
@@ -270,6 +271,15 @@ sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r)
                 d->same_pattern_as = j + 1;
     }
     return 0;
+}
+
+size_t
+sg_rules_detector_find(const struct sg_rules *rules, const char *name)
+{
+    for (size_t i = 0; i < rules->n_detectors; i++)
+        if (strcmp(rules->detectors[i].name, name) == 0)
+            return i;
+    return (size_t)-1;
 }
 
 /* ------------------------------------------------------------ validators */
@@ -770,61 +780,6 @@ school_social(const struct sg_rules *rules, const char *m, size_t ml)
             return true;
     }
     return false;
-}
-
-static int
-month_from_name(const char *p)
-{
-    static const char *const m[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                    "jul", "aug", "sep", "oct", "nov", "dec"};
-    for (int i = 0; i < 12; i++)
-        if (strncasecmp(p, m[i], 3) == 0)
-            return i + 1;
-    return 0;
-}
-
-/* The date forms of DOB_RE (UK order: day first). */
-int
-sg_rules_date_parse(const char *s, size_t len, struct sg_date *d)
-{
-    char buf[40];
-    if (len >= sizeof(buf))
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    int a, b, c;
-    char s1, s2;
-    if (sscanf(buf, "%4d-%2d-%2d", &a, &b, &c) == 3 && len == 10 &&
-        buf[4] == '-') {
-        d->year = a;
-        d->month = b;
-        d->day = c;
-    } else if (sscanf(buf, "%2d%c%2d%c%4d", &a, &s1, &b, &s2, &c) == 5 &&
-               strchr("/.-", s1) && s1 == s2) {
-        d->day = a;
-        d->month = b;
-        d->year = c;
-    } else {
-        char *p = buf;
-        d->day = (int)strtol(p, &p, 10);
-        while (*p && !isalpha((unsigned char)*p))
-            p++;
-        if (isalpha((unsigned char)*p) && strchr("snrt", tolower(*p)) &&
-            (strncasecmp(p, "st", 2) == 0 || strncasecmp(p, "nd", 2) == 0 ||
-             strncasecmp(p, "rd", 2) == 0 || strncasecmp(p, "th", 2) == 0) &&
-            !isalpha((unsigned char)p[2]))
-            p += 2;
-        while (*p && !isalpha((unsigned char)*p))
-            p++;
-        d->month = month_from_name(p);
-        while (*p && !isdigit((unsigned char)*p))
-            p++;
-        d->year = (int)strtol(p, NULL, 10);
-    }
-    char iso[16];
-    snprintf(iso, sizeof(iso), "%04d-%02d-%02d", d->year % 10000,
-             d->month % 100, d->day % 100);
-    return sg_date_parse(iso, d);
 }
 
 int

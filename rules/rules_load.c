@@ -1,8 +1,8 @@
 /*
  * rules_load.c - a rule set's life: making one from the options (school
  * domains, phone numbers and postcodes, time zone, PCRE2 match limits,
- * built-in detectors), compiling its patterns, loading it from a file or a
- * string, querying and freeing it; and the names of actions and modes.
+ * built-in detectors), loading it from a file or a string (rules_parse.c),
+ * querying and freeing it.
  *
  * SECURITY: every pattern is compiled once, at load (with JIT unless built
  * with -DSG_RULES_NO_JIT); the match limits set here bound the work of
@@ -16,40 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_int.h"
-
-/* ------------------------------------------------------------ compile */
-pcre2_code *
-sg_rules_compile(const char *pattern, bool caseless, const char **error_r)
-{
-    return sg_rules_compile_with(pattern, caseless ? PCRE2_CASELESS : 0,
-                                 error_r);
-}
-
-pcre2_code *
-sg_rules_compile_with(const char *pattern, uint32_t options,
-                      const char **error_r)
-{
-    int ec;
-    PCRE2_SIZE eo;
-    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | options;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                                   flags, &ec, &eo, NULL);
-    if (re == NULL) {
-        char msg[256];
-        pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg));
-        *error_r = sg_rules_errorf("%s at offset %zu of the pattern", msg,
-                                   (size_t)eo);
-        return NULL;
-    }
-    /* JIT where the platform has it; the interpreter otherwise.  Building
-     * with -DSG_RULES_NO_JIT leaves it out, for valgrind, which cannot see
-     * into JIT code and reports its reads as uninitialised. */
-#ifndef SG_RULES_NO_JIT
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-#endif
-    return re;
-}
+#include "detect.h"
+#include "rules_parse.h"
 
 /* ------------------------------------------------------------ load */
 void
@@ -267,32 +235,4 @@ const char *
 sg_rules_id(const struct sg_rules *rules, size_t i)
 {
     return i < rules->n_rules ? rules->rules[i].id : NULL;
-}
-
-static const char *const action_names[] = {"accept", "annotate", "journal",
-                                           "hold", "reject"};
-
-const char *
-sg_action_name(enum sg_action action)
-{
-    if ((unsigned)action < 5)
-        return action_names[action];
-    return "?";
-}
-
-int
-sg_action_parse(const char *name, enum sg_action *action_r)
-{
-    for (int i = 0; i < 5; i++)
-        if (strcmp(name, action_names[i]) == 0) {
-            *action_r = (enum sg_action)i;
-            return 0;
-        }
-    return -1;
-}
-
-const char *
-sg_mode_name(enum sg_mode mode)
-{
-    return mode == SG_MODE_TEST ? "test" : "enforce";
 }

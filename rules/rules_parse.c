@@ -20,7 +20,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect.h"
+#include "explain.h"
 #include "rules_lex.h"
+#include "rules_parse.h"
 
 #define MAX_FILE_SIZE (4u * 1024 * 1024)
 
@@ -32,15 +35,6 @@ list_find(const struct sg_rules *rules, const char *name)
         if (strcmp(rules->lists[i].name, name) == 0)
             return &rules->lists[i];
     return NULL;
-}
-
-size_t
-sg_rules_detector_find(const struct sg_rules *rules, const char *name)
-{
-    for (size_t i = 0; i < rules->n_detectors; i++)
-        if (strcmp(rules->detectors[i].name, name) == 0)
-            return i;
-    return (size_t)-1;
 }
 
 static bool

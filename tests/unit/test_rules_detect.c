@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "detect.h"
 #include "normalise.h"
 #include "rules_int.h"
 #include "sg_rules.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rules_int.h"
+#include "detect.h"
 #include "sg_rules.h"
 
 static const char *const domains[] = {"school.example"};
