@@ -142,6 +142,16 @@ put_masked(struct sg_buf *b, const char *detector, const char *text)
     return sg_buf_printf(b, "%.*s...%s", (int)head, text, text + tail);
 }
 
+/* Whether finding i's detector has a finding before it. */
+static bool
+detector_seen(const struct flist *fl, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(fl->f[k].detector, fl->f[i].detector) == 0)
+            return true;
+    return false;
+}
+
 static int
 put_findings(struct sg_buf *b, const struct sg_rules *rules,
              const struct flist *fl, bool mask)
@@ -151,21 +161,12 @@ put_findings(struct sg_buf *b, const struct sg_rules *rules,
                               "words)");
     /* Group by detector, in order of first appearance. */
     size_t groups = 0;
-    for (size_t i = 0; i < fl->n; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(fl->f[k].detector, fl->f[i].detector) == 0)
-                seen = true;
-        if (!seen)
+    for (size_t i = 0; i < fl->n; i++)
+        if (!detector_seen(fl, i))
             groups++;
-    }
     size_t g = 0;
     for (size_t i = 0; i < fl->n; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(fl->f[k].detector, fl->f[i].detector) == 0)
-                seen = true;
-        if (seen)
+        if (detector_seen(fl, i))
             continue;
         if (put_join(b, g++, groups) < 0)
             return -1;
