@@ -94,4 +94,50 @@ int sg_detect_scan_normalised(const struct sg_rules *rules,
                               pcre2_match_context *mctx,
                               const struct detect_sink *sinks, size_t n_sinks);
 
+/* ------------------------------------------------------------ within
+ * the detectors: what detect.c, detect_validate.c and detect_spelt.c share
+ * (the evaluator and the parser have no use for these). */
+
+/* The longest finding kept, in bytes; longer matches are cut. */
+#define MAX_FINDING_TEXT 200
+/* The letters of a UPN (no I, O, S), for its pattern and its check. */
+#define UPN_LETTERS "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+/* (detect_validate.c) Validators that need capture group 1 (ov, rc of
+ * the match); 1 keep, 0 drop. */
+int sg_detect_validate_group(const struct sg_rules *rules,
+                             const struct detector *d, const char *text,
+                             const PCRE2_SIZE *ov, int rc, time_t now);
+/* Born on dob, is someone of school age (2 to 19) at now (UTC)? */
+bool sg_detect_school_age(const struct sg_date *dob, time_t now);
+/* Is the address at start a message or content identifier (a cid: or
+ * mid: URL, a Message-ID or Content-ID header, a contact card's UID)? */
+bool sg_detect_email_is_identifier(const char *text, size_t start);
+/* Does a word that names a reference number (order, invoice, ticket ...)
+ * stand just before start? */
+bool sg_detect_reference_before(const char *text, size_t start);
+
+/* (detect.c) Offer a match that spells something out (canon: the address
+ * or number it spells) to every sink; the finding is the original text
+ * of the normalised span [s, e).  0 or -1. */
+int sg_detect_offer_spelt(const struct sg_rules *rules,
+                          const struct detect_sink *sinks, size_t n_sinks,
+                          const struct sg_norm *nt, size_t s, size_t e,
+                          const char *canon, const char *where, time_t now);
+/* A match that failed (the match limits): the error, and -1. */
+int sg_detect_match_error(const struct detector *d, int rc);
+
+/* (detect_spelt.c) Addresses spelt out ("tom at gmail dot com") with the
+ * built-in personal-email's re_spelt, and phone numbers in number words
+ * ("oh seven seven ..."), offered to the sinks.  0 or -1. */
+int sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
+                         const struct sg_norm *nt, const char *where,
+                         time_t now, pcre2_match_data *md,
+                         pcre2_match_context *mctx,
+                         const struct detect_sink *sinks, size_t n_sinks);
+int sg_detect_scan_number_words(const struct sg_rules *rules,
+                                const struct sg_norm *nt, const char *where,
+                                time_t now, const struct detect_sink *sinks,
+                                size_t n_sinks);
+
 #endif
