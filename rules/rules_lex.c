@@ -233,3 +233,76 @@ sg_rules_take(struct parser *ps)
     }
     return s;
 }
+
+int
+sg_rules_word_value(const struct parser *ps, const struct sg_rules_word *t,
+                    size_t n, unsigned *value_r)
+{
+    for (size_t i = 0; i < n; i++)
+        if (sg_rules_is_word(ps, t[i].word)) {
+            *value_r = t[i].value;
+            return 0;
+        }
+    return -1;
+}
+
+const char *
+sg_rules_join(const char *const *words, size_t n, const char *last, bool quote,
+              char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? last : ", ";
+        int w = snprintf(buf + len, size - len, quote ? "%s'%s'" : "%s%s", sep,
+                         words[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    return buf;
+}
+
+const char *
+sg_rules_word_list(const struct sg_rules_word *t, size_t n, const char *last,
+                   char *buf, size_t size)
+{
+    const char *words[32];
+    if (n > SG_RULES_N(words))
+        n = SG_RULES_N(words);
+    for (size_t i = 0; i < n; i++)
+        words[i] = t[i].word;
+    return sg_rules_join(words, n, last, false, buf, size);
+}
+
+int
+sg_rules_list_next(struct parser *ps)
+{
+    if (sg_rules_lex(ps) < 0)
+        return -1;
+    if (ps->tok.type != T_COMMA)
+        return 0;
+    return sg_rules_lex(ps) < 0 ? -1 : 1;
+}
+
+int
+sg_rules_expect_word(struct parser *ps, const char *prefix,
+                     const struct sg_rules_word *t, size_t n, unsigned *value_r)
+{
+    if (sg_rules_word_value(ps, t, n, value_r) == 0)
+        return 0;
+    char list[200], what[260];
+    snprintf(what, sizeof(what), "%s: %s", prefix,
+             sg_rules_word_list(t, n, " or ", list, sizeof(list)));
+    return sg_rules_expected(ps, what);
+}
+
+int
+sg_rules_expected_field(struct parser *ps, const char *block,
+                        const char *const *words, size_t n)
+{
+    char list[400], what[460];
+    snprintf(what, sizeof(what), "a %s field (%s) or '}'", block,
+             sg_rules_join(words, n, ", ", false, list, sizeof(list)));
+    return sg_rules_expected(ps, what);
+}
