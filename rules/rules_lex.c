@@ -83,6 +83,73 @@ sg_rules_expected(struct parser *ps, const char *what)
                             tok_desc(&ps->tok, buf, sizeof(buf)));
 }
 
+/* A string token at its opening quote: "..." with the escapes \n \t \\
+ * \", or '...' read as it stands (for patterns); on one line. */
+static int
+lex_string(struct parser *ps, struct token *t, unsigned char c)
+{
+    struct sg_buf b = SG_BUF_INIT;
+    char q = (char)c;
+    advance(ps);
+    for (;;) {
+        if (ps->p >= ps->end || *ps->p == '\n') {
+            sg_buf_free(&b);
+            return sg_rules_fail_at(ps, t->line, t->col,
+                                    "expected the closing %c of the string "
+                                    "(strings end on the same line)",
+                                    q);
+        }
+        char ch = *ps->p;
+        if (ch == q) {
+            advance(ps);
+            break;
+        }
+        if (ch == '\0') {
+            sg_buf_free(&b);
+            return sg_rules_fail_at(ps, ps->line, ps->col,
+                                    "unexpected NUL byte in a string");
+        }
+        if (q == '"' && ch == '\\') {
+            unsigned l = ps->line, co = ps->col;
+            advance(ps);
+            if (ps->p >= ps->end) {
+                sg_buf_free(&b);
+                return sg_rules_fail_at(ps, l, co,
+                                        "expected a character after '\\'");
+            }
+            char e = *ps->p;
+            switch (e) {
+            case 'n':
+                ch = '\n';
+                break;
+            case 't':
+                ch = '\t';
+                break;
+            case '\\':
+            case '"':
+                ch = e;
+                break;
+            default:
+                sg_buf_free(&b);
+                return sg_rules_fail_at(ps, l, co,
+                                        "expected \\n, \\t, \\\\ or \\\" in a "
+                                        "string (use '...' for patterns)");
+            }
+        }
+        if (sg_buf_putc(&b, ch) < 0) {
+            sg_buf_free(&b);
+            return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
+        }
+        advance(ps);
+    }
+    t->type = T_STRING;
+    t->len = (size_t)(ps->p - t->start);
+    t->str = sg_buf_steal(&b);
+    if (t->str == NULL)
+        return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
+    return 0;
+}
+
 int
 sg_rules_lex(struct parser *ps)
 {
@@ -115,69 +182,8 @@ sg_rules_lex(struct parser *ps)
         t->len = 1;
         return 0;
     }
-    if (c == '"' || c == '\'') {
-        struct sg_buf b = SG_BUF_INIT;
-        char q = (char)c;
-        advance(ps);
-        for (;;) {
-            if (ps->p >= ps->end || *ps->p == '\n') {
-                sg_buf_free(&b);
-                return sg_rules_fail_at(ps, t->line, t->col,
-                                        "expected the closing %c of the string "
-                                        "(strings end on the same line)",
-                                        q);
-            }
-            char ch = *ps->p;
-            if (ch == q) {
-                advance(ps);
-                break;
-            }
-            if (ch == '\0') {
-                sg_buf_free(&b);
-                return sg_rules_fail_at(ps, ps->line, ps->col,
-                                        "unexpected NUL byte in a string");
-            }
-            if (q == '"' && ch == '\\') {
-                unsigned l = ps->line, co = ps->col;
-                advance(ps);
-                if (ps->p >= ps->end) {
-                    sg_buf_free(&b);
-                    return sg_rules_fail_at(ps, l, co,
-                                            "expected a character after '\\'");
-                }
-                char e = *ps->p;
-                switch (e) {
-                case 'n':
-                    ch = '\n';
-                    break;
-                case 't':
-                    ch = '\t';
-                    break;
-                case '\\':
-                case '"':
-                    ch = e;
-                    break;
-                default:
-                    sg_buf_free(&b);
-                    return sg_rules_fail_at(
-                        ps, l, co,
-                        "expected \\n, \\t, \\\\ or \\\" in a "
-                        "string (use '...' for patterns)");
-                }
-            }
-            if (sg_buf_putc(&b, ch) < 0) {
-                sg_buf_free(&b);
-                return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
-            }
-            advance(ps);
-        }
-        t->type = T_STRING;
-        t->len = (size_t)(ps->p - t->start);
-        t->str = sg_buf_steal(&b);
-        if (t->str == NULL)
-            return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
-        return 0;
-    }
+    if (c == '"' || c == '\'')
+        return lex_string(ps, t, c);
     if (c == '@') {
         advance(ps);
         while (ps->p < ps->end && is_word_char((unsigned char)*ps->p))

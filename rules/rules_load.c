@@ -56,6 +56,101 @@ sg_rules_free(struct sg_rules **rules_p)
     *rules_p = NULL;
 }
 
+/* An allocation failed: the message, and -1. */
+static int
+oom(const char **error_r)
+{
+    *error_r = sg_rules_errorf("out of memory");
+    return -1;
+}
+
+/* The school's own domains, phone numbers and postcodes, as the
+ * validators compare them; 0 or -1. */
+static int
+add_school_own(struct sg_rules *rules, const struct sg_rules_options *opt,
+               const char **error_r)
+{
+    for (size_t i = 0; i < opt->n_school_domains; i++) {
+        char *d = strdup(opt->school_domains[i]);
+        if (d == NULL)
+            return oom(error_r);
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        char *s = d[0] == '@' ? d + 1 : d;
+        int r = sg_rules_strv_add(&rules->school_domains, s);
+        free(d);
+        if (r < 0)
+            return oom(error_r);
+    }
+    for (size_t i = 0; i < opt->n_school_phone_numbers; i++) {
+        char norm[32];
+        if (sg_phone_normalise(opt->school_phone_numbers[i], norm,
+                               sizeof(norm)) < 0) {
+            *error_r = sg_rules_errorf(
+                "school phone number '%s' is not a UK number",
+                opt->school_phone_numbers[i]);
+            return -1;
+        }
+        if (sg_rules_strv_add(&rules->school_phones, norm) < 0)
+            return oom(error_r);
+    }
+    for (size_t i = 0; i < opt->n_school_postcodes; i++) {
+        char pc[16];
+        size_t k = 0;
+        for (const char *p = opt->school_postcodes[i]; *p && k < 15; p++)
+            if (!isspace((unsigned char)*p))
+                pc[k++] = (char)toupper((unsigned char)*p);
+        pc[k] = '\0';
+        if (sg_rules_strv_add(&rules->school_postcodes, pc) < 0)
+            return oom(error_r);
+    }
+    return 0;
+}
+
+/* The consumer mail providers (built-in and the site's) and the school's
+ * social media accounts; 0 or -1. */
+static int
+add_personal_social(struct sg_rules *rules, const struct sg_rules_options *opt,
+                    const char **error_r)
+{
+    for (size_t i = 0; sg_personal_domains_builtin[i] != NULL; i++)
+        if (sg_rules_strv_add(&rules->personal_domains,
+                              sg_personal_domains_builtin[i]) < 0)
+            return oom(error_r);
+    for (size_t i = 0; i < opt->n_personal_email_domains; i++) {
+        const char *why;
+        const char *item = opt->personal_email_domains[i];
+        if (sg_rules_personal_domain_check(item, &why) < 0) {
+            *error_r = sg_rules_errorf("personal email domain '%s' %s", item,
+                                       why);
+            return -1;
+        }
+        char *d = strdup(item + (item[0] == '@'));
+        if (d == NULL)
+            return oom(error_r);
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        int r = sg_rules_strv_add(&rules->personal_domains, d);
+        free(d);
+        if (r < 0)
+            return oom(error_r);
+    }
+    for (size_t i = 0; i < opt->n_school_social_accounts; i++) {
+        const char *item = opt->school_social_accounts[i];
+        char key[160];
+        if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0) {
+            const char *why = "";
+            sg_rules_social_account_check(item, &why);
+            *error_r = sg_rules_errorf("school social media account '%s' %s",
+                                       item, why);
+            return -1;
+        }
+        if (sg_rules_strv_add(&rules->school_social, key) < 0)
+            return oom(error_r);
+    }
+    return 0;
+}
+
 static struct sg_rules *
 rules_new(const struct sg_rules_options *opt, const char **error_r)
 {
@@ -67,111 +162,40 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
     static const struct sg_rules_options none;
     if (opt == NULL)
         opt = &none;
-    for (size_t i = 0; i < opt->n_school_domains; i++) {
-        char *d = strdup(opt->school_domains[i]);
-        if (d == NULL)
-            goto oom;
-        for (char *p = d; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        char *s = d[0] == '@' ? d + 1 : d;
-        int r = sg_rules_strv_add(&rules->school_domains, s);
-        free(d);
-        if (r < 0)
-            goto oom;
-    }
-    for (size_t i = 0; i < opt->n_school_phone_numbers; i++) {
-        char norm[32];
-        if (sg_phone_normalise(opt->school_phone_numbers[i], norm,
-                               sizeof(norm)) < 0) {
-            *error_r = sg_rules_errorf(
-                "school phone number '%s' is not a UK number",
-                opt->school_phone_numbers[i]);
-            sg_rules_free(&rules);
-            return NULL;
-        }
-        if (sg_rules_strv_add(&rules->school_phones, norm) < 0)
-            goto oom;
-    }
-    for (size_t i = 0; i < opt->n_school_postcodes; i++) {
-        char pc[16];
-        size_t k = 0;
-        for (const char *p = opt->school_postcodes[i]; *p && k < 15; p++)
-            if (!isspace((unsigned char)*p))
-                pc[k++] = (char)toupper((unsigned char)*p);
-        pc[k] = '\0';
-        if (sg_rules_strv_add(&rules->school_postcodes, pc) < 0)
-            goto oom;
-    }
+    if (add_school_own(rules, opt, error_r) < 0)
+        goto fail;
     rules->image_small_pixels = opt->image_small_pixels != 0
                                     ? opt->image_small_pixels
                                     : SG_IMAGE_SMALL_PIXELS_DEFAULT;
     rules->image_small_bytes = opt->image_small_bytes != 0
                                    ? opt->image_small_bytes
                                    : SG_IMAGE_SMALL_BYTES_DEFAULT;
-    for (size_t i = 0; sg_personal_domains_builtin[i] != NULL; i++)
-        if (sg_rules_strv_add(&rules->personal_domains,
-                              sg_personal_domains_builtin[i]) < 0)
-            goto oom;
-    for (size_t i = 0; i < opt->n_personal_email_domains; i++) {
-        const char *why;
-        const char *item = opt->personal_email_domains[i];
-        if (sg_rules_personal_domain_check(item, &why) < 0) {
-            *error_r = sg_rules_errorf("personal email domain '%s' %s", item,
-                                       why);
-            sg_rules_free(&rules);
-            return NULL;
-        }
-        char *d = strdup(item + (item[0] == '@'));
-        if (d == NULL)
-            goto oom;
-        for (char *p = d; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        int r = sg_rules_strv_add(&rules->personal_domains, d);
-        free(d);
-        if (r < 0)
-            goto oom;
-    }
-    for (size_t i = 0; i < opt->n_school_social_accounts; i++) {
-        const char *item = opt->school_social_accounts[i];
-        char key[160];
-        if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0) {
-            const char *why = "";
-            sg_rules_social_account_check(item, &why);
-            *error_r = sg_rules_errorf("school social media account '%s' %s",
-                                       item, why);
-            sg_rules_free(&rules);
-            return NULL;
-        }
-        if (sg_rules_strv_add(&rules->school_social, key) < 0)
-            goto oom;
-    }
+    if (add_personal_social(rules, opt, error_r) < 0)
+        goto fail;
     if (opt->dsl_contact != NULL) {
         rules->dsl_contact = strdup(opt->dsl_contact);
         if (rules->dsl_contact == NULL)
-            goto oom;
+            goto nomem;
     }
     if (opt->timezone != NULL && opt->timezone[0] != '\0' &&
         strcmp(opt->timezone, "UTC") != 0) {
-        if (sg_tz_load(opt->timezone, opt->zoneinfo_dir, &rules->tz,
-                       error_r) < 0) {
-            sg_rules_free(&rules);
-            return NULL;
-        }
+        if (sg_tz_load(opt->timezone, opt->zoneinfo_dir, &rules->tz, error_r) <
+            0)
+            goto fail;
     }
     rules->mctx = pcre2_match_context_create(NULL);
     if (rules->mctx == NULL)
-        goto oom;
+        goto nomem;
     /* Bound the work of one match: a pathological site pattern fails that
      * scan instead of stalling the mail flow. */
     pcre2_set_match_limit(rules->mctx, 1000000);
     pcre2_set_depth_limit(rules->mctx, 10000);
-    if (sg_detectors_builtin_add(rules, error_r) < 0) {
-        sg_rules_free(&rules);
-        return NULL;
-    }
+    if (sg_detectors_builtin_add(rules, error_r) < 0)
+        goto fail;
     return rules;
-oom:
-    *error_r = sg_rules_errorf("out of memory");
+nomem:
+    oom(error_r);
+fail:
     sg_rules_free(&rules);
     return NULL;
 }
