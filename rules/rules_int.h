@@ -3,31 +3,33 @@
  * rules, conditions, lists) and the helpers every module may use.  Not
  * installed, not for other modules.
  *
- * The modules of librules and what each may include (each arrow points
- * down, so the graph is a DAG; nothing includes a header above it):
+ * The modules of librules, by level: a file includes the headers of
+ * lower levels only, so the include graph is a DAG (no module reaches
+ * back to one that uses it):
  *
- *     rules_load.c             a rule set's life (sg_rules_load, free)
- *       |-> rules_parse.h      the parser: rules_parse*.c, on rules_lex.h
- *       |     |-> explain.h    template check, the verdict's texts
- *       |     |     `-> detect.h
- *       |     `-> detect.h
- *       `-> detect.h
- *     eval.c                   evaluation (sg_rules_eval)
- *       |-> explain.h, detect.h, normalise.h
- *     detect.h                 the detectors: detect*.c
- *       |-> tables.h           rows with named columns (tables.c)
- *       `-> normalise.h        the text detectors read (normalise.c)
- *     register.c, sg_msgview.c
- *     rules_int.h              this file: data, and the base helpers:
- *                              errors and strv (rules_util.c), pattern
- *                              compiling (rules_compile.c), dates
- *                              (dates.c), time zones (tz.c, sg_tz.h),
- *                              action names (rules_names.c)
+ *   4  rules_load.c    a rule set's life       rules_parse.h, detect.h
+ *      eval.c          evaluation              explain.h, detect.h,
+ *                                              normalise.h
+ *   3  rules_parse*.c  the parser, sharing     explain.h, detect.h
+ *                      rules_lex.h (rules_lex.c)
+ *   2  explain.c       the verdict's texts     detect.h
+ *   1  detect*.c       the detectors           tables.h, normalise.h
+ *   0  tables.c        rows with named columns
+ *      normalise.c     the text detectors read
+ *      register.c      the exceptions register
+ *      sg_msgview.c    the message view's names
+ *      this file       the rule set's data, and the base helpers: errors
+ *                      and strv (rules_util.c), pattern compiling
+ *                      (rules_compile.c), dates (dates.c), time zones
+ *                      (tz.c, sg_tz.h), action and mode names
+ *                      (rules_names.c)
  *
- * Every header includes rules_int.h; the base helpers call nothing above
- * them.  A module's header declares what the modules above it call; what
- * only its own files share stays in its files or its private header
- * (rules_lex.h for the parser).
+ * The internal headers include this file and no other module's header.
+ * A module's header declares what the levels above call; what only its
+ * own files share is in a section of its header marked so (detect.h) or
+ * in its private header (rules_lex.h).  tests/unit/test_rules_layers.sh
+ * reads the built objects and fails if one module uses a symbol of a
+ * module that uses it, directly or round a loop.
  */
 #ifndef SG_RULES_INT_H
 #define SG_RULES_INT_H
