@@ -103,7 +103,7 @@ struct detector {
     char *describe; /* "a mobile phone number" */
     pcre2_code *re;
     /* built-in personal-email: the spelt-out forms ("tom at gmail dot
-     * com"), matched after re (detect.c); NULL for the others */
+     * com"), matched after re (detect_spelt.c); NULL for the others */
     pcre2_code *re_spelt;
     enum validator validate;
     bool builtin;
