@@ -1223,15 +1223,15 @@ sg_config_open(struct sg_config *cfg, const char **error_r)
     return 0;
 }
 
-struct sg_quarantine *
+struct sg_store *
 sg_config_quarantine(struct sg_config *cfg, const char **error_r)
 {
     pthread_mutex_lock(&cfg->quarantine_lock);
     if (cfg->quarantine == NULL &&
-        sg_quarantine_open(cfg->quarantine_db, cfg->quarantine_dir,
-                           &cfg->quarantine, error_r) < 0)
+        sg_store_open(cfg->quarantine_db, cfg->quarantine_dir, &cfg->quarantine,
+                      error_r) < 0)
         cfg->quarantine = NULL;
-    struct sg_quarantine *q = cfg->quarantine;
+    struct sg_store *q = cfg->quarantine;
     pthread_mutex_unlock(&cfg->quarantine_lock);
     return q;
 }
@@ -1292,7 +1292,7 @@ config_free(struct sg_config *cfg)
     sg_dir_free(&cfg->directory);
     sg_rules_free(&cfg->rules);
     sg_register_free(&cfg->exceptions);
-    sg_quarantine_close(&cfg->quarantine);
+    sg_store_close(&cfg->quarantine);
     sg_notice_free(&cfg->notice);
     pthread_mutex_destroy(&cfg->quarantine_lock);
     free(cfg->networks);

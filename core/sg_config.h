@@ -139,7 +139,7 @@ struct sg_config {
     /* The quarantine store, opened on first use (sg_config_quarantine) so
      * that its files belong to the user the daemon runs as. */
     pthread_mutex_t quarantine_lock;
-    struct sg_quarantine *quarantine;
+    struct sg_store *quarantine;
 };
 
 /* The table's value types. */
@@ -194,8 +194,8 @@ void sg_config_notice(const struct sg_config *cfg,
 
 /* The snapshot's quarantine store, opened on first call.  NULL with
  * *error_r when it cannot be opened (the caller tempfails the message). */
-struct sg_quarantine *sg_config_quarantine(struct sg_config *cfg,
-                                           const char **error_r);
+struct sg_store *sg_config_quarantine(struct sg_config *cfg,
+                                      const char **error_r);
 
 /* Split a listening address, HOST:PORT or [IPV6]:PORT (review_listen),
  * into host (brackets removed, at most host_size - 1 bytes) and port

@@ -336,8 +336,8 @@ signal_thread(void *arg)
 /* One line per record the reconcile changed, starting with the queue id
  * as the summary lines do. */
 static void
-reconcile_log(void *ctx, const struct sg_quarantine_record *rec,
-              enum sg_quarantine_status to, const char *note)
+reconcile_log(void *ctx, const struct sg_store_record *rec,
+              enum sg_store_status to, const char *note)
 {
     (void)ctx;
     if (to == SG_QSTATUS_LOST)
@@ -345,7 +345,7 @@ reconcile_log(void *ctx, const struct sg_quarantine_record *rec,
                     rec->queue_id, rec->id, note);
     else
         sg_log_info("%s: quarantine record %s is now %s: %s", rec->queue_id,
-                    rec->id, sg_quarantine_status_name(to), note);
+                    rec->id, sg_store_status_name(to), note);
 }
 
 /* Check the quarantine records against the hold queue once. */
@@ -356,10 +356,10 @@ reconcile_once(struct sg_config *cfg)
     if (cmd == NULL || *cmd == '\0')
         return;
     const char *error = NULL;
-    struct sg_quarantine *q = sg_config_quarantine(cfg, &error);
+    struct sg_store *q = sg_config_quarantine(cfg, &error);
     if (q == NULL)
         return; /* logged at start; a hold says so again */
-    struct sg_quarantine_reconcile o = {
+    struct sg_store_reconcile o = {
         .queue_command = cmd,
         .timeout = (unsigned)cfg->review.command_timeout,
         .now = time(NULL),
@@ -368,8 +368,8 @@ reconcile_once(struct sg_config *cfg)
         .actor = "safeguard-milter",
         .each = reconcile_log,
     };
-    struct sg_quarantine_reconcile_result res;
-    int rc = sg_quarantine_reconcile(q, &o, &res, &error);
+    struct sg_store_reconcile_result res;
+    int rc = sg_store_reconcile(q, &o, &res, &error);
     if (rc < 0)
         sg_log_warn("hold reconcile: %s; records unchanged, trying again "
                     "in %d seconds",
