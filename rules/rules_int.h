@@ -27,7 +27,7 @@
  * The internal headers include this file and no other module's header.
  * A module's header declares what the levels above call; what only its
  * own files share is in a section of its header marked so (detect.h) or
- * in its private header (rules_lex.h).  tests/unit/test_rules_layers.sh
+ * in its private header (rules_lex.h).  tests/layout/test_rules_levels.sh
  * reads the built objects and fails if one module uses a symbol of a
  * module that uses it, directly or round a loop.
  */
