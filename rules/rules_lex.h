@@ -76,6 +76,10 @@ struct sg_rules_word {
     unsigned value;
 };
 #define SG_RULES_N(table) (sizeof(table) / sizeof((table)[0]))
+/* The field at offset k->field of the struct at base, as a TYPE *: what a
+ * keyword table's row (k) sets in the rule, condition or detector being
+ * read. */
+#define SG_RULES_FIELD(base, k, type) ((type *)((char *)(base) + (k)->field))
 /* The value of the current token in table t (n rows) into *value_r; 0,
  * or -1 when the token is none of its words. */
 int sg_rules_word_value(const struct parser *ps, const struct sg_rules_word *t,

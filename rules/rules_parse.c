@@ -298,8 +298,6 @@ struct rule_key {
     size_t field; /* offsetof the field of struct rule it sets */
 };
 
-#define RULE_FIELD(r, k, type) ((type *)((char *)(r) + (k)->field))
-
 /* title, policy, source: a string, once. */
 static int
 rule_text(struct parser *ps, struct rule *r, const struct rule_key *k)
@@ -308,8 +306,8 @@ rule_text(struct parser *ps, struct rule *r, const struct rule_key *k)
         return -1;
     char what[48];
     snprintf(what, sizeof(what), "a string after '%s'", k->word);
-    return set_text(ps, RULE_FIELD(r, k, char *), what, k->word, ps->key_line,
-                    ps->key_col);
+    return set_text(ps, SG_RULES_FIELD(r, k, char *), what, k->word,
+                    ps->key_line, ps->key_col);
 }
 
 /* explain, explain-dsl: a string whose placeholders are known, once. */
@@ -321,7 +319,7 @@ rule_template(struct parser *ps, struct rule *r, const struct rule_key *k)
     unsigned sl = ps->tok.line, sc = ps->tok.col;
     char what[48];
     snprintf(what, sizeof(what), "a string after '%s'", k->word);
-    char **field = RULE_FIELD(r, k, char *);
+    char **field = SG_RULES_FIELD(r, k, char *);
     if (set_text(ps, field, what, k->word, ps->key_line, ps->key_col) < 0)
         return -1;
     return check_template(ps, *field, sl, sc);
@@ -330,7 +328,7 @@ rule_template(struct parser *ps, struct rule *r, const struct rule_key *k)
 static int
 rule_mode(struct parser *ps, struct rule *r, const struct rule_key *k)
 {
-    return sg_rules_parse_mode(ps, RULE_FIELD(r, k, int));
+    return sg_rules_parse_mode(ps, SG_RULES_FIELD(r, k, int));
 }
 
 static int
@@ -342,7 +340,7 @@ rule_action(struct parser *ps, struct rule *r, const struct rule_key *k)
     if (sg_rules_lex(ps) < 0)
         return -1;
     if (ps->tok.type != T_WORD ||
-        sg_action_parse(ps->tok.str, RULE_FIELD(r, k, enum sg_action)) < 0)
+        sg_action_parse(ps->tok.str, SG_RULES_FIELD(r, k, enum sg_action)) < 0)
         return sg_rules_expected(
             ps, "an action: accept, annotate, journal, hold or reject");
     r->has_action = true;
@@ -357,7 +355,8 @@ rule_notify(struct parser *ps, struct rule *r, const struct rule_key *k)
     return sg_rules_parse_items(ps,
                                 "sender, dsl or a quoted address after "
                                 "'notify'",
-                                add_notify_item, RULE_FIELD(r, k, struct strv));
+                                add_notify_item,
+                                SG_RULES_FIELD(r, k, struct strv));
 }
 
 /* except CONDITION, or except [register] NAME: an exceptions register. */

@@ -41,8 +41,6 @@ struct cond_key {
     size_t field; /* offsetof the field of struct cond it fills */
 };
 
-#define COND_FIELD(c, k, type) ((type *)((char *)(c) + (k)->field))
-
 void
 sg_rules_cond_clear(struct cond *c)
 {
@@ -305,7 +303,7 @@ static int
 cond_from(struct parser *ps, struct cond *c, const struct cond_key *k)
 {
     return parse_parties(ps, "a role or a quoted address after 'from'",
-                         COND_FIELD(c, k, struct partyset), true);
+                         SG_RULES_FIELD(c, k, struct partyset), true);
 }
 
 static const struct sg_rules_word quantifiers[] = {
@@ -326,7 +324,7 @@ cond_to(struct parser *ps, struct cond *c, const struct cond_key *k)
             return -1;
     }
     return parse_parties(ps, "a role or a quoted address after 'to'",
-                         COND_FIELD(c, k, struct partyset), false);
+                         SG_RULES_FIELD(c, k, struct partyset), false);
 }
 
 static const struct {
@@ -344,10 +342,11 @@ cond_recipients(struct parser *ps, struct cond *c, const struct cond_key *k)
     bool parties =
         ps->tok.type != T_OP &&
         !(ps->tok.type == T_WORD && isdigit((unsigned char)ps->tok.str[0]));
-    if (parties && parse_parties(ps,
-                                 "a comparison (=, !=, <, <=, >, >=) or the "
-                                 "roles to count after 'recipients'",
-                                 COND_FIELD(c, k, struct partyset), false) < 0)
+    if (parties &&
+        parse_parties(ps,
+                      "a comparison (=, !=, <, <=, >, >=) or the "
+                      "roles to count after 'recipients'",
+                      SG_RULES_FIELD(c, k, struct partyset), false) < 0)
         return -1;
     size_t i;
     for (i = 0; i < SG_RULES_N(ops); i++)

@@ -77,13 +77,11 @@ struct det_key {
     size_t field; /* offsetof the field in struct det_build */
 };
 
-#define DET_FIELD(b, k, type) ((type *)((char *)(b) + (k)->field))
-
 /* pattern 'PCRE2': each pattern is checked alone, then ORed in. */
 static int
 det_pattern(struct parser *ps, struct det_build *b, const struct det_key *k)
 {
-    struct sg_buf *pat = DET_FIELD(b, k, struct sg_buf);
+    struct sg_buf *pat = SG_RULES_FIELD(b, k, struct sg_buf);
     if (sg_rules_lex(ps) < 0)
         return -1;
     char *p = sg_rules_expect_text(ps, "a pattern string after 'pattern'");
@@ -113,21 +111,21 @@ det_words(struct parser *ps, struct det_build *b, const struct det_key *k)
         return -1;
     return sg_rules_parse_items(ps, "a word or phrase (string) after 'words'",
                                 add_escaped_word,
-                                DET_FIELD(b, k, struct sg_buf));
+                                SG_RULES_FIELD(b, k, struct sg_buf));
 }
 
 /* A flag: the keyword alone. */
 static int
 det_flag(struct parser *ps, struct det_build *b, const struct det_key *k)
 {
-    *DET_FIELD(b, k, bool) = true;
+    *SG_RULES_FIELD(b, k, bool) = true;
     return sg_rules_lex(ps);
 }
 
 static int
 det_describe(struct parser *ps, struct det_build *b, const struct det_key *k)
 {
-    char **field = DET_FIELD(b, k, char *);
+    char **field = SG_RULES_FIELD(b, k, char *);
     if (sg_rules_lex(ps) < 0)
         return -1;
     free(*field);
@@ -144,7 +142,7 @@ det_validate(struct parser *ps, struct det_build *b, const struct det_key *k)
     if (sg_rules_expect_word(ps, "a validator", validators,
                              SG_RULES_N(validators), &v) < 0)
         return -1;
-    *DET_FIELD(b, k, enum validator) = (enum validator)v;
+    *SG_RULES_FIELD(b, k, enum validator) = (enum validator)v;
     return sg_rules_lex(ps);
 }
 
