@@ -7,10 +7,10 @@
  * audit, sync: see safeguard-review(8).  The database, the message
  * directory, the notice settings and the review_* settings come from the
  * daemon's configuration file, loaded by the same code
- * (sg_config_load_default); -o overrides any key of it through
- * sg_config_set, checked as in the file.  Every command goes through the
- * review library (review.h), which the web page shares, and is audited as
- * the Unix user running it, from "command line".
+ * (sg_config_load_with, with the review tool's own section); -o overrides
+ * any key of it through sg_config_override, checked as in the file.  Every
+ * command goes through the review library (review.h), which the web page
+ * shares, and is audited as the Unix user running it, from "command line".
  *
  * SECURITY: everything printed from a held message (addresses, subjects,
  * text, file names) goes through sg_review_safe_text, so a message cannot
@@ -33,6 +33,7 @@
 
 #include "review.h"
 #include "review_serve.h"
+#include "review_settings.h"
 #include "sg_buf.h"
 #include "sg_config.h"
 
@@ -858,7 +859,8 @@ main(int argc, char **argv)
     }
 
     const char *err = NULL;
-    struct sg_config *cfg = sg_config_load_default(config, config_given, &err);
+    struct sg_config *cfg =
+        sg_config_load_with(config, config_given, sg_review_sections, &err);
     if (cfg == NULL)
         die(EX_CONFIG, "%s", err);
     if (sg_config_override(cfg, overrides, n_overrides, &err) < 0)
@@ -874,7 +876,7 @@ main(int argc, char **argv)
     };
     if (fn == cmd_passwd) {
         int rc = fn(&c, argc - optind, argv + optind);
-        sg_config_unref(&cfg);
+        sg_config_free(&cfg);
         return rc;
     }
     struct sg_notice_config ncfg;
@@ -882,19 +884,20 @@ main(int argc, char **argv)
     struct sg_review_options opts = {
         .db_path = cfg->quarantine_db,
         .store_dir = cfg->quarantine_dir,
-        .settings = cfg->review,
         .notice = &ncfg,
         .dsl_contact = cfg->dsl_contact,
         .school_domains = (const char *const *)cfg->school_domains,
         .n_school_domains = cfg->n_school_domains,
     };
+    sg_review_settings_compose(sg_review_settings_get(cfg), &cfg->mailqueue,
+                               &opts.settings);
     if (sg_review_open(&opts, &c.r, &err) < 0) {
-        sg_config_unref(&cfg);
+        sg_config_free(&cfg);
         die(EX_NOINPUT, "%s", err);
     }
     int rc = fn(&c, argc - optind, argv + optind);
     sg_review_close(&c.r);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
     if (fflush(stdout) != 0)
         return EX_IOERR;
     return rc;
