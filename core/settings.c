@@ -343,7 +343,7 @@ prefix_composed(const struct sg_settings *s, const char *prefix)
 /* A key no composed section owns: a map's name without its dot, another
  * program's key (accepted, left to it), or unknown. */
 static int
-unowned(const struct sg_settings *s, const char *file, unsigned line,
+unowned(struct sg_settings *s, const char *file, unsigned line,
         const char *name, const char **error_r)
 {
     for (size_t i = 0; i < s->n_parts; i++)
@@ -359,8 +359,10 @@ unowned(const struct sg_settings *s, const char *file, unsigned line,
             }
     for (size_t i = 0; s->foreign != NULL && s->foreign[i] != NULL; i++)
         if (strncmp(name, s->foreign[i], strlen(s->foreign[i])) == 0 &&
-            !prefix_composed(s, s->foreign[i]))
+            !prefix_composed(s, s->foreign[i])) {
+            s->n_foreign_set++;
             return 0;
+        }
     *error_r = set_error(file, line, "unknown setting \"%s\"", name);
     return -1;
 }

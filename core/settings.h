@@ -35,6 +35,7 @@ struct sg_settings {
     struct sg_settings_part *parts;
     size_t n_parts;
     const char *const *foreign; /* NULL-terminated key prefixes, or NULL */
+    unsigned n_foreign_set;     /* keys set that were left to them */
 };
 
 /* Compose parts (copied; a NULL data is allocated) and set every key to

@@ -65,6 +65,8 @@ usage(FILE *out)
             "  serve [--listen HOST:PORT]   the web page for DSLs\n"
             "  passwd [--file FILE] LOGIN   an account of the page's password\n"
             "                               file (the password on stdin)\n"
+            "  check                        check the configuration file: every\n"
+            "                               setting, the daemon's and this tool's\n"
             "\n"
             "  -c FILE        configuration (default %s)\n"
             "  -o NAME=VALUE  override a setting of that file\n"
@@ -795,6 +797,22 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
     return review_cmd_passwd(c->cfg, argc, argv);
 }
 
+/* The file loaded with every section (the daemon's and this tool's), so
+ * its keys are all checked; nothing is opened. */
+static int
+cmd_check(struct ctx *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "%s: check takes no argument\n", progname);
+        return EX_USAGE;
+    }
+    printf("%s: configuration %s is valid\n", progname,
+           c->cfg->file.path != NULL ? c->cfg->file.path
+                                     : "(built-in defaults)");
+    return EX_OK;
+}
+
 static const struct {
     const char *name;
     int (*fn)(struct ctx *, int, char **);
@@ -805,7 +823,7 @@ static const struct {
     {"export", cmd_export},   {"expire", cmd_expire},
     {"digest", cmd_digest},   {"audit", cmd_audit},
     {"sync", cmd_sync},       {"serve", cmd_serve},
-    {"passwd", cmd_passwd},
+    {"passwd", cmd_passwd},   {"check", cmd_check},
 };
 
 int
@@ -874,7 +892,7 @@ main(int argc, char **argv)
         .actor = {.user = pw != NULL ? pw->pw_name : uidbuf,
                   .from = FROM_WHERE},
     };
-    if (fn == cmd_passwd) {
+    if (fn == cmd_passwd || fn == cmd_check) {
         int rc = fn(&c, argc - optind, argv + optind);
         sg_config_free(&cfg);
         return rc;

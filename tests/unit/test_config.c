@@ -516,6 +516,87 @@ test_review_settings(void **state)
     }
 }
 
+/* One file serves the daemon and safeguard-review.  A key of the review
+ * tool's section is accepted by both compositions, but checked only where
+ * the section is composed; a key nobody owns is an error with the file
+ * and line in both, and so is an unknown review_* key where the review
+ * section is composed. */
+static void
+test_composition(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    static const char text[] = "backlog = 7\n\nreview_sla_hours = 48\n";
+    /* the daemon's: left to safeguard-review */
+    struct sg_config *cfg = sg_config_load_string(text, "test.conf", &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_int_equal(cfg->backlog, 7);
+    assert_null(sg_review_settings_get(cfg));
+    assert_null(sg_review_page_get(cfg));
+    assert_int_equal(cfg->file.n_foreign_set, 1);
+    sg_config_free(&cfg);
+    /* safeguard-review's: its own */
+    cfg = load(text, &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_int_equal(cfg->backlog, 7);
+    assert_int_equal(sg_review_settings_get(cfg)->sla_hours, 48);
+    assert_int_equal(cfg->file.n_foreign_set, 0);
+    sg_config_free(&cfg);
+
+    static const struct {
+        const char *text;
+        const char *daemon; /* NULL: the daemon loads it */
+        const char *review; /* NULL: safeguard-review loads it */
+    } cases[] = {
+        /* a bad value of the review tool's: its error, with the line */
+        {"backlog = 7\nreview_sla_hours = 0\n", NULL,
+         "test.conf:2: review_sla_hours = \"0\": value is out of range "
+         "(from 1 to 8760)"},
+        {"review_tls_cert = /etc/ssl/review.pem\n", NULL,
+         "test.conf: review_tls_cert and review_tls_key go together: set "
+         "both or neither"},
+        /* a key nobody owns */
+        {"backlog = 7\nreview_sla_hours = 48\nsocket_path = /x\n",
+         "test.conf:3: unknown setting \"socket_path\"",
+         "test.conf:3: unknown setting \"socket_path\""},
+        {"reveiw_sla_hours = 48\n",
+         "test.conf:1: unknown setting \"reveiw_sla_hours\"",
+         "test.conf:1: unknown setting \"reveiw_sla_hours\""},
+        /* a misspelt key of the review tool's: its error */
+        {"\nreview_sla_hour = 48\n", NULL,
+         "test.conf:2: unknown setting \"review_sla_hour\""},
+        /* twice, in its section */
+        {"review_sla_hours = 48\nreview_sla_hours = 24\n", NULL,
+         "test.conf:2: review_sla_hours is set twice (first at line 1)"},
+        /* the mail queue's review_* keys are core's: both check them */
+        {"review_command_timeout = 2h\n",
+         "test.conf:1: review_command_timeout = \"2h\": value is out of "
+         "range (from 1 to 3600 seconds; s, m, h, d allowed)",
+         "test.conf:1: review_command_timeout = \"2h\": value is out of "
+         "range (from 1 to 3600 seconds; s, m, h, d allowed)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int review = 0; review <= 1; review++) {
+            const char *want = review ? cases[i].review : cases[i].daemon;
+            error = NULL;
+            cfg = review ? load(cases[i].text, &error)
+                         : sg_config_load_string(cases[i].text, "test.conf",
+                                                 &error);
+            if (want == NULL && cfg == NULL)
+                fail_msg("case %zu (%s): %s", i,
+                         review ? "review" : "daemon", error);
+            if (want != NULL && cfg != NULL)
+                fail_msg("case %zu (%s) loaded", i,
+                         review ? "review" : "daemon");
+            if (want != NULL)
+                assert_string_equal(error, want);
+            sg_config_free(&cfg);
+        }
+    }
+}
+
 /* -o overrides are checked against each other only once all are set. */
 static void
 test_override(void **state)
@@ -1012,6 +1093,7 @@ main(void)
         cmocka_unit_test(test_review_settings),
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_override),
+        cmocka_unit_test(test_composition),
         cmocka_unit_test(test_open_directory),
         cmocka_unit_test(test_directory_required),
         cmocka_unit_test(test_no_rules),
