@@ -645,52 +645,78 @@ sg_settings_read(struct sg_settings *s, FILE *fp, const char *name,
     return ret;
 }
 
+/* " VALUE" and the end of the line, as the reader reads it back: quoted
+ * (with \" and \\) when the value has white space at an end, a # or a
+ * double quote; nothing for an empty value. */
+static void
+put_value(FILE *out, const char *v)
+{
+    size_t len = strlen(v);
+    if (len > 0 && !isspace((unsigned char)v[0]) &&
+        !isspace((unsigned char)v[len - 1]) && strpbrk(v, "#\"") == NULL)
+        fprintf(out, " %s", v);
+    else if (len > 0) {
+        fputs(" \"", out);
+        for (const char *p = v; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\')
+                fputc('\\', out);
+            fputc(*p, out);
+        }
+        fputc('"', out);
+    }
+    fputc('\n', out);
+}
+
 /* One key of data, in file syntax. */
 static void
 dump_entry(const void *data, const struct sg_conf_entry *e, FILE *out)
 {
     const void *f = cfield(data, e->offset);
-    switch (e->type) {
-    case SG_CONF_STRING: {
-        const char *v = *(char *const *)f;
-        fprintf(out, "%s = %s\n", e->name, v != NULL ? v : "");
-        break;
+    char num[32];
+    const char *v = num;
+    struct sg_buf b = SG_BUF_INIT;
+    char *const *vec = NULL;
+    size_t n = 0;
+    if (e->type == SG_CONF_LIST || e->type == SG_CONF_CSV ||
+        e->type == SG_CONF_MAP) {
+        vec = *(char **const *)f;
+        n = *(const size_t *)cfield(data, e->count_offset);
     }
-    case SG_CONF_MAP: {
-        char *const *vec = *(char **const *)f;
-        size_t n = *(const size_t *)cfield(data, e->count_offset);
+    switch (e->type) {
+    case SG_CONF_STRING:
+        v = *(char *const *)f != NULL ? *(char *const *)f : "";
+        break;
+    case SG_CONF_MAP:
         for (size_t i = 0; i < n; i++) {
             const char *eq = strchr(vec[i], '=');
-            fprintf(out, "%s.%.*s = %s\n", e->name, (int)(eq - vec[i]), vec[i],
-                    eq + 1);
+            fprintf(out, "%s.%.*s =", e->name, (int)(eq - vec[i]), vec[i]);
+            put_value(out, eq + 1);
         }
-        break;
-    }
+        return;
     case SG_CONF_BOOL:
-        fprintf(out, "%s = %s\n", e->name, *(const bool *)f ? "yes" : "no");
+        v = *(const bool *)f ? "yes" : "no";
         break;
     case SG_CONF_ENUM:
-        fprintf(out, "%s = %s\n", e->name, e->choices[*(const int *)f]);
+        v = e->choices[*(const int *)f];
         break;
     case SG_CONF_INT:
     case SG_CONF_DURATION:
-        fprintf(out, "%s = %d\n", e->name, *(const int *)f);
+        snprintf(num, sizeof(num), "%d", *(const int *)f);
         break;
     case SG_CONF_SIZE:
-        fprintf(out, "%s = %llu\n", e->name,
-                (unsigned long long)*(const uint64_t *)f);
+        snprintf(num, sizeof(num), "%llu",
+                 (unsigned long long)*(const uint64_t *)f);
         break;
     case SG_CONF_LIST:
-    case SG_CONF_CSV: {
-        char *const *vec = *(char **const *)f;
-        size_t n = *(const size_t *)cfield(data, e->count_offset);
-        fprintf(out, "%s =", e->name);
+    case SG_CONF_CSV:
         for (size_t i = 0; i < n; i++)
-            fprintf(out, "%s %s", i > 0 ? "," : "", vec[i]);
-        fputc('\n', out);
+            sg_buf_printf(&b, "%s%s", i > 0 ? ", " : "", vec[i]);
+        v = b.data != NULL ? b.data : "";
         break;
     }
-    }
+    fprintf(out, "%s =", e->name);
+    put_value(out, v != NULL ? v : "");
+    sg_buf_free(&b);
 }
 
 int

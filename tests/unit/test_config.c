@@ -1079,6 +1079,31 @@ test_dump_round_trip(void **state)
     sg_config_free(&again);
     sg_config_free(&cfg);
     free(text);
+
+    /* values that only quotes keep: spaces at an end, a #, a quote */
+    cfg = load("subject_tag = \" [Safeguarding #1] \"\n"
+               "dsl_contact = \"Mrs \\\"Jo\\\" Khan\\\\DSL\"\n"
+               "school_postcodes = \"AB1 2CD, flat #3\"\n"
+               "ldap_role_group.staff = \"cn=Staff #1 \"\n",
+               &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_string_equal(cfg->subject_tag, " [Safeguarding #1] ");
+    assert_string_equal(cfg->dsl_contact, "Mrs \"Jo\" Khan\\DSL");
+    out = open_memstream(&text, &len);
+    assert_int_equal(sg_config_dump(cfg, out), 0);
+    fclose(out);
+    again = load(text, &error);
+    if (again == NULL)
+        fail_msg("dump does not load back: %s\n%s", error, text);
+    assert_string_equal(again->subject_tag, cfg->subject_tag);
+    assert_string_equal(again->dsl_contact, cfg->dsl_contact);
+    assert_int_equal(again->n_school_postcodes, 2);
+    assert_string_equal(again->school_postcodes[1], "flat #3");
+    assert_string_equal(again->dir.ldap_role_groups[0], "staff=cn=Staff #1 ");
+    sg_config_free(&again);
+    sg_config_free(&cfg);
+    free(text);
 }
 
 int
