@@ -153,3 +153,19 @@ const struct sg_settings_section sg_review_page_section = {
 
 const struct sg_settings_section *const sg_review_sections[] = {
     &sg_review_settings_section, &sg_review_page_section, NULL};
+
+int
+sg_review_settings_check(const struct sg_review_settings *s,
+                         const char **name_r)
+{
+    struct sg_mailqueue_settings q = {
+        .command_timeout = s->command_timeout,
+        .reconcile_grace = s->reconcile_grace,
+    };
+    return sg_settings_check_bounds(&sg_review_settings_section, s,
+                                    name_r) < 0 ||
+                   sg_settings_check_bounds(&sg_mailqueue_settings_section,
+                                            &q, name_r) < 0
+               ? -1
+               : 0;
+}

@@ -54,6 +54,12 @@ extern const struct sg_settings_section sg_review_settings_section;
 extern const struct sg_settings_section sg_review_page_section;
 extern const struct sg_settings_section *const sg_review_sections[];
 
+/* Are s's numbers and choices within the bounds of their keys' entries
+ * (the review section's and the mail queue's)?  -1 with *name_r the key
+ * of the first that is not. */
+int sg_review_settings_check(const struct sg_review_settings *s,
+                             const char **name_r);
+
 /* cfg's sections (loaded with sg_config_load_with and sg_review_sections;
  * NULL when they were not composed). */
 struct sg_config;
