@@ -11,7 +11,7 @@
  * the HTML, and the audit row each view appends.  The HTTP layer
  * (libmicrohttpd) is the same for every page and is left out.
  *
- * The records are made with sg_quarantine_hold, as the milter makes them:
+ * The records are made with sg_store_hold, as the milter makes them:
  * about 4 KB messages from one of 40 senders to one of 400 pupils, one or
  * two rules each, spread over the last 30 days, a fifth of them decided.
  * The item pages are asked with no mail queue command (the page would run
@@ -88,13 +88,13 @@ message(char *buf, size_t size, unsigned i, const char *from, const char *to)
 }
 
 static char **
-fill(const char *dir, unsigned records, struct sg_quarantine **q_r)
+fill(const char *dir, unsigned records, struct sg_store **q_r)
 {
     char db[512], store[512];
     snprintf(db, sizeof(db), "%s/q.db", dir);
     snprintf(store, sizeof(store), "%s/messages", dir);
     const char *err;
-    if (sg_quarantine_open(db, store, q_r, &err) < 0)
+    if (sg_store_open(db, store, q_r, &err) < 0)
         die("%s", err);
     char **ids = calloc(records, sizeof(*ids));
     if (ids == NULL)
@@ -161,12 +161,11 @@ fill(const char *dir, unsigned records, struct sg_quarantine **q_r)
             .len = strlen(buf),
             .fd = -1,
         };
-        if (sg_quarantine_hold(*q_r, &h, &ids[i], &err) < 0)
+        if (sg_store_hold(*q_r, &h, &ids[i], &err) < 0)
             die("hold: %s", err);
-        if (i % 5 == 4 &&
-            sg_quarantine_set_status(*q_r, ids[i], SG_QSTATUS_HELD,
-                                     SG_QSTATUS_RELEASED, "bench", "192.0.2.1",
-                                     "ok", &err) != 0)
+        if (i % 5 == 4 && sg_store_set_status(*q_r, ids[i], SG_QSTATUS_HELD,
+                                              SG_QSTATUS_RELEASED, "bench",
+                                              "192.0.2.1", "ok", &err) != 0)
             die("status: %s", err);
     }
     free(buf);
@@ -193,7 +192,7 @@ cmp_double(const void *a, const void *b)
 struct store {
     unsigned records;
     char dir[256];
-    struct sg_quarantine *q;
+    struct sg_store *q;
     struct sg_review *r;
     struct sg_web *w;
     char **ids;
@@ -261,7 +260,7 @@ close_store(struct store *s)
 {
     sg_web_free(&s->w);
     sg_review_close(&s->r);
-    sg_quarantine_close(&s->q);
+    sg_store_close(&s->q);
     for (unsigned i = 0; i < s->records; i++)
         free(s->ids[i]);
     free(s->ids);

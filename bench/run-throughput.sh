@@ -22,7 +22,9 @@
 #   milter/safeguard-milter; build it without --enable-asan for a timing.
 #   ROUNDS (3), N4K (messages per 4 KB run), N100K (per 100 KB run),
 #   PROBE_N (messages per latency probe) change the amounts; SG_KEEP=1
-#   keeps the work directory (logs, raw results).
+#   keeps the work directory (logs, raw results).  BASE_MILTER=PROGRAM adds
+#   a safeguard-milter from another build (an earlier version) on unix as
+#   one more set-up of the same rounds, and a table of this build against it.
 # Exit 77 when Postfix cannot run here; 1 on any error or lost message.
 set -u
 
@@ -99,6 +101,24 @@ SG_MILTER_PID=
 sg_start_milter
 SG_INET_PID=$SG_MILTER_PID; BENCH_PIDS+=("$SG_INET_PID")
 SG_INET_LOG=$SG_MILTER_LOG
+# (d) optionally, a second safeguard-milter from another build (BASE_MILTER:
+# its program), on unix, with the same settings: an earlier version of the
+# code measured in the same run, interleaved with this one.
+if [ -n "${BASE_MILTER:-}" ]; then
+    [ -x "$BASE_MILTER" ] || sg_die "BASE_MILTER=$BASE_MILTER is not a program"
+    base_sock=$(dirname "${SG_MILTER_SOCKET#unix:}")/base.sock
+    sg_write_milter_conf "${SG_CONF_COMMON[@]}" "socket = unix:$base_sock" \
+        "pidfile = $SG_MILTER_DIR/milter-base.pid"
+    cp "$SG_MILTER_CONF" "$SG_WORK/safeguard-milter-base.conf"
+    SG_MILTER_CONF=$SG_WORK/safeguard-milter-base.conf
+    SG_MILTER_LOG=$SG_WORK/milter-base.log
+    SG_MILTER_PID=
+    (SG_MILTER_BIN=$BASE_MILTER SG_MILTER_SOCKET=unix:$base_sock
+     sg_start_milter && echo "$SG_MILTER_PID" >"$SG_WORK/base.pid") ||
+        sg_die "the baseline milter did not start"
+    SG_BASE_PID=$(cat "$SG_WORK/base.pid"); BENCH_PIDS+=("$SG_BASE_PID")
+    SG_BASE_LOG=$SG_MILTER_LOG
+fi
 SG_MILTER_PID=$SG_UNIX_PID   # the harness stops this one
 SG_MILTER_LOG=$SG_UNIX_LOG
 wait_port "$SG_INET_PORT"
@@ -124,6 +144,13 @@ PID[sg-unix]=$SG_UNIX_PID; PID[sg-inet]=$SG_INET_PID
 PID[null-inet-D]=$NULLD_INET_PID; PID[sg-unix-accept]=$SG_UNIX_PID
 LOG[sg-unix-accept]=$SG_UNIX_LOG
 LOG[sg-unix]=$SG_UNIX_LOG; LOG[sg-inet]=$SG_INET_LOG
+if [ -n "${BASE_MILTER:-}" ]; then
+    CONFIGS+=(sg-base-unix)
+    MILTER[sg-base-unix]="unix:$(basename "$(dirname "$base_sock")")/base.sock"
+    PID[sg-base-unix]=$SG_BASE_PID; LOG[sg-base-unix]=$SG_BASE_LOG
+fi
+MILTERS=(null-unix null-inet sg-unix sg-inet)
+[ -n "${BASE_MILTER:-}" ] && MILTERS+=(sg-base-unix)
 specs=()
 for c in "${CONFIGS[@]}"; do specs+=("$c=${MILTER[$c]}"); done
 bench_services "$SG_PF/master.cf" "${specs[@]}"
@@ -244,7 +271,7 @@ echo
 echo "idle RSS just after start (KiB): null-unix $(vm "$NULL_UNIX_PID" VmRSS)," \
     "null-inet $(vm "$NULL_INET_PID" VmRSS), sg-unix $(vm "$SG_UNIX_PID" VmRSS)," \
     "sg-inet $(vm "$SG_INET_PID" VmRSS)"
-for c in null-unix null-inet sg-unix sg-inet; do
+for c in "${MILTERS[@]}"; do
     echo "rss_start $c - - - $(vm "${PID[$c]}" VmRSS)" >>"$R"
 done
 
@@ -252,13 +279,14 @@ done
 # cache), then check what safeguard-milter decided.
 for c in "${CONFIGS[@]}"; do run "$c" 4096 8 64; done
 drain >/dev/null
-for c in sg-unix sg-inet; do
+for c in "${MILTERS[@]}"; do
+    case $c in sg-*) ;; *) continue ;; esac
     v=$(grep -c "verdict=journal" "${LOG[$c]}")
     [ "$v" -ge 64 ] || sg_die "$c: expected journal verdicts, got: $(grep elapsed_us "${LOG[$c]}" | tail -1)"
 done
 echo "safeguard-milter's verdict for the benchmark message:"
 grep -m1 "elapsed_us=" "$SG_UNIX_LOG" | sed 's/^/    /'
-for c in null-unix null-inet sg-unix sg-inet; do
+for c in "${MILTERS[@]}"; do
     echo "rss_warm $c - - - $(vm "${PID[$c]}" VmRSS)" >>"$R"
 done
 
@@ -370,6 +398,20 @@ for size in "${SIZES[@]}"; do
 done
 
 cat "$SG_WORK/table1"
+if [ -n "${BASE_MILTER:-}" ]; then
+    echo
+    echo "This build against the baseline ($BASE_MILTER), both on unix, same runs:"
+    echo
+    echo '| size   | sessions | baseline, unix | this build, unix | this/baseline |'
+    echo '|--------|---------:|---------------:|-----------------:|--------------:|'
+    for size in "${SIZES[@]}"; do for s in 8 32; do
+        read -r mb lob hib < <(rate sg-base-unix "$size" "$s")
+        read -r mn lon hin < <(rate sg-unix "$size" "$s")
+        printf '| %-6s | %8s | %14s | %16s | %13s |\n' "${SZNAME[$size]}" "$s" \
+            "$mb ($lob-$hib)" "$mn ($lon-$hin)" \
+            "$(awk -v a="$mn" -v b="$mb" 'BEGIN { printf "%.2f", a / b }')"
+    done; done
+fi
 echo
 echo "Diagnostics (same runs): the null milter on inet skipping DATA (-D), and"
 echo "safeguard-milter on unix with staff to staff mail that no rule matches"
@@ -433,7 +475,7 @@ echo "summary lines, all messages of all rounds of the cell), ms:"
 echo
 printf '| %-6s | %8s | %-14s | %7s | %7s |\n' size sessions set-up p50 p99
 echo '|--------|---------:|----------------|--------:|--------:|'
-for size in "${SIZES[@]}"; do for s in 8 32; do for c in sg-unix sg-inet sg-unix-accept; do
+for size in "${SIZES[@]}"; do for s in 8 32; do for c in sg-unix sg-inet sg-unix-accept ${BASE_MILTER:+sg-base-unix}; do
     [ "$c" = sg-unix-accept ] && [ "$size" != 4096 ] && continue
     # median over rounds of each round's p50 / p99
     e50=$(awk -v c="$c" -v z="$size" -v s="$s" '$1 == "tput" && $2 == c && $3 == z && $4 == s { print $10 }' "$R" | med)
@@ -449,7 +491,7 @@ echo "warm-up) / 32):"
 echo
 printf '| %-9s | %9s | %11s | %13s | %14s | %13s | %14s |\n' milter "RSS start" "RSS warm-up" "VmHWM 4KB/32" "per conn 4KB" "VmHWM 100KB/32" "per conn 100KB"
 echo '|-----------|----------:|------------:|--------------:|---------------:|--------------:|---------------:|'
-for c in null-unix null-inet sg-unix sg-inet; do
+for c in "${MILTERS[@]}"; do
     awk -v c="$c" '
         $1 == "rss_start" && $2 == c { rs = $6 }
         $1 == "rss_warm" && $2 == c { rw = $6 }

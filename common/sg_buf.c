@@ -107,3 +107,20 @@ sg_buf_steal(struct sg_buf *buf)
     buf->len = buf->cap = 0;
     return data;
 }
+
+int
+sg_array_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    if (nc > SIZE_MAX / elem)
+        return -1;
+    void *na = realloc(*arr, nc * elem);
+    if (na == NULL)
+        return -1;
+    memset((char *)na + *cap * elem, 0, (nc - *cap) * elem);
+    *arr = na;
+    *cap = nc;
+    return 0;
+}

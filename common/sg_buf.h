@@ -32,4 +32,9 @@ void sg_buf_free(struct sg_buf *buf);
  * the buffer is left empty.  NULL on allocation failure. */
 char *sg_buf_steal(struct sg_buf *buf);
 
+/* Grow the array *arr of elem-sized items (capacity *cap) to hold n + 1,
+ * doubling from 16; new items are zeroed.  0, or -1 with *arr unchanged
+ * when out of memory. */
+int sg_array_grow(void **arr, size_t *cap, size_t n, size_t elem);
+
 #endif

@@ -200,14 +200,28 @@ kill_group(pid_t pid, int *status)
         ;
 }
 
-int
-sg_command_run(char *const argv[], const char *input, size_t input_len,
-               unsigned timeout_ms, size_t output_max,
-               struct sg_command_result *res, const char **error_r)
+/* One command being run: the parent's ends of its pipes (in[0] writes
+ * its input, out[0] reads its output; [1] are the child's ends until the
+ * fork), its process (-1 once reaped) and what it has taken and given. */
+struct run {
+    char *const *argv;
+    const char *input;
+    size_t input_len;
+    size_t off; /* bytes of input it took */
+    int in[2], out[2];
+    pid_t pid;
+    int status;
+    struct sg_buf output;
+    size_t output_max;
+    bool writing, reading, exited;
+};
+
+/* Make the pipes, fork and start the command in the child; in the parent
+ * close the child's ends and make its own non-blocking. */
+static int
+run_start(struct run *run, const char **error_r)
 {
-    memset(res, 0, sizeof(*res));
-    if (input == NULL)
-        input_len = 0;
+    char *const *argv = run->argv;
     char exec_msg[512];
     int em = snprintf(exec_msg, sizeof(exec_msg), "cannot execute %s\n",
                       argv[0]);
@@ -215,47 +229,102 @@ sg_command_run(char *const argv[], const char *input, size_t input_len,
                           : (size_t)em >= sizeof(exec_msg)
                               ? sizeof(exec_msg) - 1
                               : (size_t)em;
-
-    int in[2] = {-1, -1}, out[2] = {-1, -1};
-    pid_t pid = -1;
-    int r = 0, status = 0;
-    struct sg_buf output = SG_BUF_INIT;
     int sv[2], pv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0)
-        in[0] = sv[0], in[1] = sv[1];
+        run->in[0] = sv[0], run->in[1] = sv[1];
     if (pipe2(pv, O_CLOEXEC) == 0)
-        out[0] = pv[0], out[1] = pv[1];
-    if (in[0] < 0 || out[0] < 0 || fd_high(&in[0]) < 0 ||
-        fd_high(&in[1]) < 0 || fd_high(&out[0]) < 0 || fd_high(&out[1]) < 0) {
-        r = fail(error_r, "%s: cannot make pipes: %s", argv[0],
-                 strerror(errno));
-        goto out;
-    }
-    pid = fork();
-    if (pid < 0) {
-        r = fail(error_r, "%s: cannot fork: %s", argv[0], strerror(errno));
-        goto out;
-    }
-    if (pid == 0)
-        child(in[1], out[1], argv, exec_msg, exec_msg_len);
-    close(in[1]);
-    close(out[1]);
-    in[1] = out[1] = -1;
-    fcntl(in[0], F_SETFL, fcntl(in[0], F_GETFL) | O_NONBLOCK);
-    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+        run->out[0] = pv[0], run->out[1] = pv[1];
+    if (run->in[0] < 0 || run->out[0] < 0 || fd_high(&run->in[0]) < 0 ||
+        fd_high(&run->in[1]) < 0 || fd_high(&run->out[0]) < 0 ||
+        fd_high(&run->out[1]) < 0)
+        return fail(error_r, "%s: cannot make pipes: %s", argv[0],
+                    strerror(errno));
+    run->pid = fork();
+    if (run->pid < 0)
+        return fail(error_r, "%s: cannot fork: %s", argv[0], strerror(errno));
+    if (run->pid == 0)
+        child(run->in[1], run->out[1], argv, exec_msg, exec_msg_len);
+    close(run->in[1]);
+    close(run->out[1]);
+    run->in[1] = run->out[1] = -1;
+    fcntl(run->in[0], F_SETFL, fcntl(run->in[0], F_GETFL) | O_NONBLOCK);
+    fcntl(run->out[0], F_SETFL, fcntl(run->out[0], F_GETFL) | O_NONBLOCK);
+    return 0;
+}
 
-    size_t off = 0;
-    bool writing = true, reading = true, exited = false;
+/* Hand the command what it will take of its input now; the end of the
+ * input, or a command that stopped reading, ends the writing. */
+static void
+run_send(struct run *run)
+{
+    ssize_t n = send(run->in[0], run->input + run->off,
+                     run->input_len - run->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+        run->off += (size_t)n;
+        if (run->off == run->input_len) {
+            shutdown(run->in[0], SHUT_WR);
+            run->writing = false;
+        }
+    } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+               errno != EINTR) {
+        run->writing = false; /* it stopped reading; its status says */
+    }
+}
+
+/* Keep what the command wrote; its end of the pipe ends the reading. */
+static void
+run_read(struct run *run)
+{
+    char tmp[4096];
+    ssize_t n = read(run->out[0], tmp, sizeof(tmp));
+    if (n > 0)
+        keep_output(&run->output, run->output_max, tmp, (size_t)n);
+    else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        run->reading = false;
+}
+
+/* Look whether the command has exited; once it has, take what is in the
+ * pipe, but do not wait for grandchildren that may still hold it. */
+static int
+run_reap(struct run *run, const char **error_r)
+{
+    if (!run->exited) {
+        pid_t w = waitpid(run->pid, &run->status, WNOHANG);
+        if (w == run->pid) {
+            run->exited = true;
+            run->pid = -1;
+        } else if (w < 0 && errno != EINTR) {
+            run->pid = -1;
+            return fail(error_r, "%s: waitpid: %s", run->argv[0],
+                        strerror(errno));
+        }
+    }
+    if (run->exited && run->reading) {
+        char tmp[4096];
+        ssize_t n;
+        while ((n = read(run->out[0], tmp, sizeof(tmp))) > 0)
+            keep_output(&run->output, run->output_max, tmp, (size_t)n);
+        run->reading = false;
+    }
+    return 0;
+}
+
+/* Feed, read and watch the command until it has exited and its output is
+ * read, or until the timeout (res->timed_out). */
+static int
+run_wait(struct run *run, unsigned timeout_ms, struct sg_command_result *res,
+         const char **error_r)
+{
     long long deadline = now_ms() + timeout_ms;
-    if (input_len == 0) {
-        shutdown(in[0], SHUT_WR);
-        writing = false;
+    if (run->input_len == 0) {
+        shutdown(run->in[0], SHUT_WR);
+        run->writing = false;
     }
     /* how long to wait before looking at the child again: from 1 ms,
      * doubling to 20, and from 1 again after the pipes had something, so
      * a helper that exits in a few milliseconds is seen to at once */
     int tick = 1;
-    while (!exited || reading) {
+    while (!run->exited || run->reading) {
         long long left = deadline - now_ms();
         if (left <= 0) {
             res->timed_out = true;
@@ -264,81 +333,67 @@ sg_command_run(char *const argv[], const char *input, size_t input_len,
         struct pollfd pfd[2];
         nfds_t np = 0;
         int wi = -1, ri = -1;
-        if (writing) {
-            pfd[np] = (struct pollfd){in[0], POLLOUT, 0};
+        if (run->writing) {
+            pfd[np] = (struct pollfd){run->in[0], POLLOUT, 0};
             wi = (int)np++;
         }
-        if (reading) {
-            pfd[np] = (struct pollfd){out[0], POLLIN, 0};
+        if (run->reading) {
+            pfd[np] = (struct pollfd){run->out[0], POLLIN, 0};
             ri = (int)np++;
         }
         /* no SIGCHLD here: look at the child every few milliseconds */
         int wait = left < tick ? (int)left : tick;
         int pr = np > 0 ? poll(pfd, np, wait) : poll(NULL, 0, wait);
         tick = pr > 0 ? 1 : tick * 2 > 20 ? 20 : tick * 2;
-        if (pr < 0 && errno != EINTR) {
-            r = fail(error_r, "%s: poll: %s", argv[0], strerror(errno));
-            break;
-        }
-        if (pr > 0 && wi >= 0 && pfd[wi].revents != 0) {
-            ssize_t n = send(in[0], input + off, input_len - off,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-            if (n > 0) {
-                off += (size_t)n;
-                if (off == input_len) {
-                    shutdown(in[0], SHUT_WR);
-                    writing = false;
-                }
-            } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                       errno != EINTR) {
-                writing = false; /* it stopped reading; its status says */
-            }
-        }
-        if (pr > 0 && ri >= 0 && pfd[ri].revents != 0) {
-            char tmp[4096];
-            ssize_t n = read(out[0], tmp, sizeof(tmp));
-            if (n > 0)
-                keep_output(&output, output_max, tmp, (size_t)n);
-            else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-                reading = false;
-        }
-        if (!exited) {
-            pid_t w = waitpid(pid, &status, WNOHANG);
-            if (w == pid) {
-                exited = true;
-                pid = -1;
-            } else if (w < 0 && errno != EINTR) {
-                r = fail(error_r, "%s: waitpid: %s", argv[0],
-                         strerror(errno));
-                pid = -1;
-                break;
-            }
-        }
-        if (exited && reading) {
-            /* take what is there, but do not wait for grandchildren that
-             * may still hold the pipe */
-            char tmp[4096];
-            ssize_t n;
-            while ((n = read(out[0], tmp, sizeof(tmp))) > 0)
-                keep_output(&output, output_max, tmp, (size_t)n);
-            reading = false;
-        }
+        if (pr < 0 && errno != EINTR)
+            return fail(error_r, "%s: poll: %s", run->argv[0],
+                        strerror(errno));
+        if (pr > 0 && wi >= 0 && pfd[wi].revents != 0)
+            run_send(run);
+        if (pr > 0 && ri >= 0 && pfd[ri].revents != 0)
+            run_read(run);
+        if (run_reap(run, error_r) < 0)
+            return -1;
     }
-    res->input_written = off;
-out:
-    if (pid > 0) /* timed out, or failed on the way */
-        kill_group(pid, &status);
+    return 0;
+}
+
+int
+sg_command_run(char *const argv[], const char *input, size_t input_len,
+               unsigned timeout_ms, size_t output_max,
+               struct sg_command_result *res, const char **error_r)
+{
+    memset(res, 0, sizeof(*res));
+    struct run run = {
+        .argv = argv,
+        .input = input,
+        .input_len = input != NULL ? input_len : 0,
+        .in = {-1, -1},
+        .out = {-1, -1},
+        .pid = -1,
+        .output = SG_BUF_INIT,
+        .output_max = output_max,
+        .writing = true,
+        .reading = true,
+    };
+    int r = run_start(&run, error_r);
+    if (r == 0) {
+        r = run_wait(&run, timeout_ms, res, error_r);
+        res->input_written = run.off;
+    }
+    if (run.pid > 0) /* timed out, or failed on the way */
+        kill_group(run.pid, &run.status);
     for (int i = 0; i < 2; i++) {
-        if (in[i] >= 0)
-            close(in[i]);
-        if (out[i] >= 0)
-            close(out[i]);
+        if (run.in[i] >= 0)
+            close(run.in[i]);
+        if (run.out[i] >= 0)
+            close(run.out[i]);
     }
-    res->status = status;
-    res->output_len = output.len;
-    if (r == 0 && (res->output = sg_buf_steal(&output)) == NULL)
+    res->status = run.status;
+    res->output_len = run.output.len;
+    if (r == 0 && (res->output = sg_buf_steal(&run.output)) == NULL)
         r = fail(error_r, "out of memory");
-    sg_buf_free(&output);
+    sg_buf_free(&run.output);
     return r;
 }
 

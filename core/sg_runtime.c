@@ -209,16 +209,16 @@ sg_runtime_open(struct sg_config *settings, struct sg_runtime **rt_r,
     return 0;
 }
 
-struct sg_quarantine *
+struct sg_store *
 sg_runtime_quarantine(struct sg_runtime *rt, const char **error_r)
 {
     const struct sg_config *cfg = rt->settings;
     pthread_mutex_lock(&rt->quarantine_lock);
     if (rt->quarantine == NULL &&
-        sg_quarantine_open(cfg->quarantine_db, cfg->quarantine_dir,
+        sg_store_open(cfg->quarantine_db, cfg->quarantine_dir,
                            &rt->quarantine, error_r) < 0)
         rt->quarantine = NULL;
-    struct sg_quarantine *q = rt->quarantine;
+    struct sg_store *q = rt->quarantine;
     pthread_mutex_unlock(&rt->quarantine_lock);
     return q;
 }
@@ -236,7 +236,7 @@ runtime_free(struct sg_runtime *rt)
     sg_dir_free(&rt->directory);
     sg_rules_free(&rt->rules);
     sg_register_free(&rt->exceptions);
-    sg_quarantine_close(&rt->quarantine);
+    sg_store_close(&rt->quarantine);
     sg_notice_free(&rt->notice);
     pthread_mutex_destroy(&rt->quarantine_lock);
     sg_config_free(&rt->settings);

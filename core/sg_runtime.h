@@ -31,7 +31,7 @@ struct sg_runtime {
     struct sg_notice *notice;       /* NULL: notices off (notice_from "") */
 
     pthread_mutex_t quarantine_lock;
-    struct sg_quarantine *quarantine; /* opened on first use */
+    struct sg_store *quarantine; /* opened on first use */
 };
 
 /* Open what settings name (taken over: freed with the runtime, or here on
@@ -42,7 +42,7 @@ int sg_runtime_open(struct sg_config *settings, struct sg_runtime **rt_r,
 
 /* The runtime's store, opened on first call.  NULL with *error_r when it
  * cannot be opened (the caller tempfails the message). */
-struct sg_quarantine *sg_runtime_quarantine(struct sg_runtime *rt,
+struct sg_store *sg_runtime_quarantine(struct sg_runtime *rt,
                                             const char **error_r);
 
 struct sg_runtime *sg_runtime_ref(struct sg_runtime *rt);

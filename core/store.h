@@ -1,24 +1,36 @@
 /*
- * quarantine.h - the quarantine record store: one SQLite database (WAL)
- * and, beside it, a directory holding a copy of each held message.
+ * store.h - the record store: what was held, why, for whom, what became
+ * of it, and who decided.  The only module that knows the schema: the
+ * milter writes a hold through it, and the review tool reads records,
+ * lists, audit rows and exports, changes statuses and purges through it,
+ * with no SQL of its own.
  *
- * The milter calls sg_quarantine_hold() at end of message for a verdict of
+ * The store is a front (store.c: the message copies, the review lock,
+ * reconciling with the mail queue) over a backend behind a small table of
+ * functions (store_int.h).  SQLite is the one backend now
+ * (store_sqlite*.c): one database (WAL) and, beside it, a directory
+ * holding a copy of each held message.
+ *
+ * The milter calls sg_store_hold() at end of message for a verdict of
  * hold, before it answers the MTA: the message copy and the record (sender,
  * recipients and their roles, every matching rule, its findings and
  * explanations, and an audit row) are written completely or not at all.
  * If the call fails, the milter tempfails the message: a message is never
  * held without a record.  The review tool (safeguard-review) reads the same
- * store and changes a record's status with sg_quarantine_set_status().
+ * store and changes a record's status with sg_store_set_status().
  *
- * A struct sg_quarantine may be used by any number of threads at once.
+ * Reads are whole or an error: a failure of the database in the middle of
+ * a list is -1, never a shorter list.
+ *
+ * A struct sg_store may be used by any number of threads at once.
  *
  * Errors: functions return 0 on success and -1 on failure, with *error_r
  * pointing at a message in a thread-local buffer, valid until the next call
- * of an sg_quarantine_* function in the same thread.  Messages name the
+ * of an sg_store_* function in the same thread.  Messages name the
  * file concerned and never contain message content.
  */
-#ifndef SG_QUARANTINE_H
-#define SG_QUARANTINE_H
+#ifndef SG_STORE_H
+#define SG_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,21 +41,23 @@
 #include "sg_person.h"
 #include "sg_rules.h"
 
-/* The schema version this code writes (PRAGMA user_version).  A database
- * with a newer version is refused; an older one is upgraded at open. */
-#define SG_QUARANTINE_SCHEMA_VERSION 2
+/* The schema version this code writes (the schema_version table, and
+ * PRAGMA user_version, which versions 1 and 2 used alone).  A database
+ * with a newer version is refused; an older one is upgraded at open, one
+ * version at a time. */
+#define SG_STORE_SCHEMA_VERSION 3
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
-#define SG_QUARANTINE_BUSY_TIMEOUT_MS 5000
+#define SG_STORE_BUSY_TIMEOUT_MS 5000
 
 /* Results besides 0 and -1. */
-#define SG_QUARANTINE_NOT_FOUND 1    /* no record with that id */
-#define SG_QUARANTINE_WRONG_STATUS 2 /* the record is not in from_status */
-#define SG_QUARANTINE_BUSY 3         /* the review lock is taken */
-#define SG_QUARANTINE_CHANGED 4      /* the status was changed */
+#define SG_STORE_NOT_FOUND    1 /* no record with that id */
+#define SG_STORE_WRONG_STATUS 2 /* the record is not in from_status */
+#define SG_STORE_BUSY         3 /* the review lock is taken */
+#define SG_STORE_CHANGED      4 /* the status was changed */
 
-enum sg_quarantine_status {
+enum sg_store_status {
     SG_QSTATUS_HELD = 0,
     SG_QSTATUS_RELEASED,
     SG_QSTATUS_REJECTED,
@@ -54,26 +68,25 @@ enum sg_quarantine_status {
 
 /* "held", "released", "rejected", "expired", "escalated", "lost" (the
  * strings stored in records.status); "?" for a value out of range. */
-const char *sg_quarantine_status_name(enum sg_quarantine_status status);
+const char *sg_store_status_name(enum sg_store_status status);
 /* The same in words for people: "held", ..., "not kept by the mail
  * system". */
-const char *sg_quarantine_status_title(enum sg_quarantine_status status);
+const char *sg_store_status_title(enum sg_store_status status);
 /* 0, or -1 when name is not a status. */
-int sg_quarantine_status_parse(const char *name,
-                               enum sg_quarantine_status *status_r);
+int sg_store_status_parse(const char *name, enum sg_store_status *status_r);
 
-struct sg_quarantine;
+struct sg_store;
 
 /* Open (creating on first use) the database at db_path and the message
  * directory store_dir (created with mode 0750 if missing; its parent must
  * exist).  A new database file is created with mode 0640.  Refuses a
  * database with a newer schema version, one made by another program, and
  * one that cannot be written. */
-int sg_quarantine_open(const char *db_path, const char *store_dir,
-                       struct sg_quarantine **q_r, const char **error_r);
+int sg_store_open(const char *db_path, const char *store_dir,
+                  struct sg_store **q_r, const char **error_r);
 /* Change how long a call waits for a busy database (milliseconds). */
-void sg_quarantine_set_busy_timeout(struct sg_quarantine *q, int ms);
-void sg_quarantine_close(struct sg_quarantine **q);
+void sg_store_set_busy_timeout(struct sg_store *q, int ms);
+void sg_store_close(struct sg_store **q);
 
 /* Everything about one held message.  Strings are copied; NULL is allowed
  * where marked.  The message is either in memory (data != NULL: data, len;
@@ -83,10 +96,10 @@ void sg_quarantine_close(struct sg_quarantine **q);
  * sg_msgbuf: data = spilled ? NULL : (mem.data ? mem.data : ""),
  * len = mem.len, fd = fd, fd_size = size. */
 struct sg_hold {
-    const char *queue_id; /* the MTA's queue id */
-    time_t time;          /* when it was held */
-    const char *client;   /* client address; NULL if unknown */
-    bool client_trusted;  /* client in trusted_networks */
+    const char *queue_id;  /* the MTA's queue id */
+    time_t time;           /* when it was held */
+    const char *client;    /* client address; NULL if unknown */
+    bool client_trusted;   /* client in trusted_networks */
     const char *auth_user; /* SMTP AUTH user; NULL if none */
     const char *env_from;  /* envelope sender ("" for <>) */
     const struct sg_party *rcpts;
@@ -103,13 +116,13 @@ struct sg_hold {
  * with its recipients, rules, findings and a "held" audit row, all or
  * nothing.  *record_id_r is the new record's id, "SG-YYYYMMDD-XXXXXX"
  * (the UTC date of hold->time and random hex), for the caller to free(). */
-int sg_quarantine_hold(struct sg_quarantine *q, const struct sg_hold *hold,
-                       char **record_id_r, const char **error_r);
+int sg_store_hold(struct sg_store *q, const struct sg_hold *hold,
+                  char **record_id_r, const char **error_r);
 
-/* One record, as sg_quarantine_get() returns it.  NULL where the column
+/* One record, as sg_store_get() returns it.  NULL where the column
  * is NULL (client, auth_user, subject; message_path once the copy has
  * been purged). */
-struct sg_quarantine_record {
+struct sg_store_record {
     char *id;
     char *queue_id;
     time_t created;
@@ -118,7 +131,7 @@ struct sg_quarantine_record {
     char *auth_user;
     char *env_from;
     char *subject;
-    enum sg_quarantine_status status;
+    enum sg_store_status status;
     time_t status_changed;
     char *message_path;
     uint64_t message_size;
@@ -128,51 +141,174 @@ struct sg_quarantine_record {
     time_t queue_seen; /* first seen in the hold queue; 0: not yet */
 };
 
-/* 0 and *record_r (free with sg_quarantine_record_free), or
- * SG_QUARANTINE_NOT_FOUND, or -1. */
-int sg_quarantine_get(struct sg_quarantine *q, const char *record_id,
-                      struct sg_quarantine_record **record_r,
-                      const char **error_r);
-void sg_quarantine_record_free(struct sg_quarantine_record **record);
+/* 0 and *record_r (free with sg_store_record_free), or
+ * SG_STORE_NOT_FOUND, or -1. */
+int sg_store_get(struct sg_store *q, const char *record_id,
+                 struct sg_store_record **record_r, const char **error_r);
+void sg_store_record_free(struct sg_store_record **record);
 
 /* Change the record's status from from_status to to_status, only if it is
  * in from_status now (so a message is never released twice), and append an
  * audit row (actor, client the actor came from, action = the new status's
  * name, note) in the same transaction.  actor is required; client and note
- * may be NULL.  0 when changed; SG_QUARANTINE_WRONG_STATUS (the record is
- * in another status: *error_r says which) or SG_QUARANTINE_NOT_FOUND, with
+ * may be NULL.  0 when changed; SG_STORE_WRONG_STATUS (the record is
+ * in another status: *error_r says which) or SG_STORE_NOT_FOUND, with
  * nothing changed; -1 on error. */
-int sg_quarantine_set_status(struct sg_quarantine *q, const char *record_id,
-                             enum sg_quarantine_status from_status,
-                             enum sg_quarantine_status to_status,
-                             const char *actor, const char *client,
-                             const char *note, const char **error_r);
+int sg_store_set_status(struct sg_store *q, const char *record_id,
+                        enum sg_store_status from_status,
+                        enum sg_store_status to_status, const char *actor,
+                        const char *client, const char *note,
+                        const char **error_r);
 
 /* Append one audit row that changes nothing else: a note on a record, a
  * login, a view.  record_id, client and note may be NULL; actor and action
  * are required.  0 or -1 (a record_id is not checked against records: the
  * audit outlives purged records). */
-int sg_quarantine_audit(struct sg_quarantine *q, const char *record_id,
-                        const char *actor, const char *client,
-                        const char *action, const char *note,
+int sg_store_audit(struct sg_store *q, const char *record_id, const char *actor,
+                   const char *client, const char *action, const char *note,
+                   const char **error_r);
+
+/* ------------------------------------------------------------ reads */
+
+/* Which records sg_store_list returns.  Zero values select anything. */
+struct sg_store_filter {
+    bool any_status;             /* else only status */
+    bool waiting;                /* held or escalated (overrides status) */
+    enum sg_store_status status; /* default: held */
+    time_t created_max;          /* created at or before; 0: any */
+    time_t created_min;          /* created at or after; 0: any */
+    time_t changed_min;          /* status changed at or after; 0: any */
+    const char *rule;            /* rule id, exact; NULL: any */
+    const char *sender; /* envelope sender, substring, case-insensitive */
+    bool oldest_first;  /* default newest first */
+    size_t limit;       /* 0: no limit */
+    size_t offset;      /* skip this many first (paging) */
+};
+
+/* One line of a list: the record and a summary of its rows. */
+struct sg_store_item {
+    char *id;
+    char *queue_id;
+    time_t created;
+    enum sg_store_status status;
+    time_t status_changed;
+    char *env_from;
+    char *subject;    /* "" if none */
+    char *rules;      /* "rule-a,rule-b" */
+    char *recipients; /* "a@x (pupil), b@y (external)" */
+};
+
+struct sg_store_rcpt {
+    char *address;
+    char *roles;   /* "pupil" / "staff,dsl" / "external" */
+    char *channel; /* school | personal | none */
+};
+
+struct sg_store_rule {
+    char *id, *title, *policy, *source, *mode, *action;
+    char *recipients, *notify, *explain_sender, *explain_dsl;
+};
+
+struct sg_store_finding {
+    char *rule_id;
+    char *detector;
+    char *text;     /* the matched text (untrusted) */
+    char *location; /* "subject", "body (text/plain)", ... */
+};
+
+struct sg_store_audit_row {
+    long long id;
+    char *record_id; /* NULL for a row about no record */
+    time_t time;
+    char *actor;
+    char *client;
+    char *action;
+    char *note;
+};
+
+/* Each of these fills a whole array (free with the matching _free) or
+ * fails with -1: never a part of the rows. */
+int sg_store_list(struct sg_store *q, const struct sg_store_filter *f,
+                  struct sg_store_item **items_r, size_t *n_r,
+                  const char **error_r);
+void sg_store_items_free(struct sg_store_item **items, size_t *n);
+/* A record's recipients, rules and findings, in their order. */
+int sg_store_rcpts(struct sg_store *q, const char *record_id,
+                   struct sg_store_rcpt **rcpts_r, size_t *n_r,
+                   const char **error_r);
+void sg_store_rcpts_free(struct sg_store_rcpt **rcpts, size_t *n);
+int sg_store_rules(struct sg_store *q, const char *record_id,
+                   struct sg_store_rule **rules_r, size_t *n_r,
+                   const char **error_r);
+void sg_store_rules_free(struct sg_store_rule **rules, size_t *n);
+int sg_store_findings(struct sg_store *q, const char *record_id,
+                      struct sg_store_finding **findings_r, size_t *n_r,
+                      const char **error_r);
+void sg_store_findings_free(struct sg_store_finding **findings, size_t *n);
+/* Audit rows, oldest first: of one record (record_id) or all (NULL),
+ * with one action or any (NULL), at or after since. */
+int sg_store_audit_rows(struct sg_store *q, const char *record_id,
+                        const char *action, time_t since,
+                        struct sg_store_audit_row **rows_r, size_t *n_r,
                         const char **error_r);
+void sg_store_audit_rows_free(struct sg_store_audit_row **rows, size_t *n);
+
+/* One decision (released, rejected, escalated, expired, lost, note) with
+ * its record's fields; the record's are NULL (and has_record false) when
+ * it was purged.  Strings are valid during the call of each only. */
+struct sg_store_export_row {
+    time_t time;
+    const char *record_id, *action, *actor, *client, *note;
+    bool has_record;
+    time_t created;
+    const char *env_from;
+    const char *authenticated; /* "yes (LOGIN)", "trusted network", "no" */
+    const char *recipients;    /* "a@x (pupil); ..." */
+    const char *rules;         /* "rule-id: title; ..." */
+    const char *findings;      /* "detector \"text\" in location; ..." */
+    const char *subject, *queue_id, *status;
+};
+/* Call each for every decision made at or after since, oldest first.
+ * each returns 0, or -1 to stop (with *error_r set).  0 after the last
+ * row; -1 when each or the database failed, whatever was passed on. */
+int sg_store_export(struct sg_store *q, time_t since,
+                    int (*each)(void *ctx,
+                                const struct sg_store_export_row *row,
+                                const char **error_r),
+                    void *ctx, const char **error_r);
+
+/* ------------------------------------------------------------ retention */
+
+/* 1 when a record with that id exists, 0 when not, -1. */
+int sg_store_exists(struct sg_store *q, const char *record_id,
+                    const char **error_r);
+/* The decided records (released, rejected, expired, lost) whose status
+ * changed at or before cut, oldest change first, and their copies' paths
+ * ("" once purged): ids_r and paths_r have n_r entries each (free with
+ * sg_strv_free). */
+int sg_store_decided_before(struct sg_store *q, time_t cut, char ***ids_r,
+                            char ***paths_r, size_t *n_r, const char **error_r);
+/* Delete the record (its recipients, rules and findings go with it; its
+ * audit rows stay) if it is still decided and changed at or before cut:
+ * 1 deleted, 0 not (it changed meanwhile), -1. */
+int sg_store_delete_decided(struct sg_store *q, const char *record_id,
+                            time_t cut, const char **error_r);
 
 /* ------------------------------------------------------------ the queue */
 
 /* The lock on a file beside the database (DB-review.lock) that keeps a
  * decision, a sync and the daemon's reconcile from acting on one record
- * at once.  wait: block until it is free; otherwise SG_QUARANTINE_BUSY
- * when it is taken.  0 and *fd_r (give it to sg_quarantine_unlock), or
+ * at once.  wait: block until it is free; otherwise SG_STORE_BUSY
+ * when it is taken.  0 and *fd_r (give it to sg_store_unlock), or
  * -1. */
-int sg_quarantine_lock(struct sg_quarantine *q, bool wait, int *fd_r,
-                       const char **error_r);
-void sg_quarantine_unlock(int fd);
+int sg_store_lock(struct sg_store *q, bool wait, int *fd_r,
+                  const char **error_r);
+void sg_store_unlock(int fd);
 
 /* ids of the waiting records (held or escalated) created at or before
  * until, oldest first (free with sg_strv_free). */
-int sg_quarantine_waiting_ids(struct sg_quarantine *q, time_t until,
-                              char ***ids_r, size_t *n_r,
-                              const char **error_r);
+int sg_store_waiting_ids(struct sg_store *q, time_t until, char ***ids_r,
+                         size_t *n_r, const char **error_r);
 
 /* What became of a waiting record's message, given where the mail queue
  * has it now (state, and queue_name for SG_MAILQUEUE_OTHER).  Call with
@@ -180,51 +316,47 @@ int sg_quarantine_waiting_ids(struct sg_quarantine *q, time_t until,
  *   - on hold: the record is marked seen there (queue_seen), 0;
  *   - elsewhere or gone, after being seen on hold: it was released
  *     (elsewhere) or released or deleted (gone) by hand: released or
- *     expired, SG_QUARANTINE_CHANGED;
+ *     expired, SG_STORE_CHANGED;
  *   - elsewhere or gone, never seen on hold, and older than grace
  *     seconds: the mail system did not keep the message as held (it
  *     tempfailed it when the filter stopped or answered too late, or it
- *     was never told to hold it): lost, SG_QUARANTINE_CHANGED;
+ *     was never told to hold it): lost, SG_STORE_CHANGED;
  *   - younger than that, or the queue not consulted: 0.
  * A status change has an audit row (actor, client, the note) and the
  * note in note (note_size bytes), the new status in *to_r.
- * SG_QUARANTINE_WRONG_STATUS or SG_QUARANTINE_NOT_FOUND when the record
+ * SG_STORE_WRONG_STATUS or SG_STORE_NOT_FOUND when the record
  * changed meanwhile; -1. */
-int sg_quarantine_queue_check(struct sg_quarantine *q,
-                              const struct sg_quarantine_record *rec,
-                              enum sg_mailqueue_state state,
-                              const char *queue_name, time_t now,
-                              time_t grace, const char *actor,
-                              const char *client,
-                              enum sg_quarantine_status *to_r, char *note,
-                              size_t note_size, const char **error_r);
+int sg_store_queue_check(struct sg_store *q, const struct sg_store_record *rec,
+                         enum sg_mailqueue_state state, const char *queue_name,
+                         time_t now, time_t grace, const char *actor,
+                         const char *client, enum sg_store_status *to_r,
+                         char *note, size_t note_size, const char **error_r);
 
 /* Reconcile every waiting record with the mail queue: take the lock,
  * list the queue (queue_command, timeout seconds), and
- * sg_quarantine_queue_check each record.  Nothing is changed when the
+ * sg_store_queue_check each record.  Nothing is changed when the
  * queue cannot be listed.  each (may be NULL) is called for every record
  * changed. */
-struct sg_quarantine_reconcile {
+struct sg_store_reconcile {
     const char *queue_command; /* "postqueue -j"; required */
     unsigned timeout;          /* seconds for the command */
     time_t now;
     time_t grace;       /* seconds a record may wait to be seen on hold */
-    bool wait;          /* wait for the lock (else SG_QUARANTINE_BUSY) */
+    bool wait;          /* wait for the lock (else SG_STORE_BUSY) */
     const char *actor;  /* for the audit rows */
     const char *client; /* may be NULL */
-    void (*each)(void *ctx, const struct sg_quarantine_record *rec,
-                 enum sg_quarantine_status to, const char *note);
+    void (*each)(void *ctx, const struct sg_store_record *rec,
+                 enum sg_store_status to, const char *note);
     void *ctx;
 };
-struct sg_quarantine_reconcile_result {
+struct sg_store_reconcile_result {
     size_t checked; /* waiting records */
     size_t seen;    /* newly seen on hold */
     size_t lost;    /* marked lost */
     size_t gone;    /* marked released or expired */
 };
-int sg_quarantine_reconcile(struct sg_quarantine *q,
-                            const struct sg_quarantine_reconcile *o,
-                            struct sg_quarantine_reconcile_result *res_r,
-                            const char **error_r);
+int sg_store_reconcile(struct sg_store *q, const struct sg_store_reconcile *o,
+                       struct sg_store_reconcile_result *res_r,
+                       const char **error_r);
 
 #endif

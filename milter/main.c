@@ -347,8 +347,8 @@ signal_thread(void *arg)
 /* One line per record the reconcile changed, starting with the queue id
  * as the summary lines do. */
 static void
-reconcile_log(void *ctx, const struct sg_quarantine_record *rec,
-              enum sg_quarantine_status to, const char *note)
+reconcile_log(void *ctx, const struct sg_store_record *rec,
+              enum sg_store_status to, const char *note)
 {
     (void)ctx;
     if (to == SG_QSTATUS_LOST)
@@ -356,7 +356,7 @@ reconcile_log(void *ctx, const struct sg_quarantine_record *rec,
                     rec->queue_id, rec->id, note);
     else
         sg_log_info("%s: quarantine record %s is now %s: %s", rec->queue_id,
-                    rec->id, sg_quarantine_status_name(to), note);
+                    rec->id, sg_store_status_name(to), note);
 }
 
 /* Check the quarantine records against the hold queue once. */
@@ -368,10 +368,10 @@ reconcile_once(struct sg_runtime *rt)
     if (cmd == NULL || *cmd == '\0')
         return;
     const char *error = NULL;
-    struct sg_quarantine *q = sg_runtime_quarantine(rt, &error);
+    struct sg_store *q = sg_runtime_quarantine(rt, &error);
     if (q == NULL)
         return; /* logged at start; a hold says so again */
-    struct sg_quarantine_reconcile o = {
+    struct sg_store_reconcile o = {
         .queue_command = cmd,
         .timeout = (unsigned)cfg->mailqueue.command_timeout,
         .now = time(NULL),
@@ -380,8 +380,8 @@ reconcile_once(struct sg_runtime *rt)
         .actor = "safeguard-milter",
         .each = reconcile_log,
     };
-    struct sg_quarantine_reconcile_result res;
-    int rc = sg_quarantine_reconcile(q, &o, &res, &error);
+    struct sg_store_reconcile_result res;
+    int rc = sg_store_reconcile(q, &o, &res, &error);
     if (rc < 0)
         sg_log_warn("hold reconcile: %s; records unchanged, trying again "
                     "in %d seconds",

@@ -524,7 +524,7 @@ record_hold(struct sg_session *s, const struct sg_msgview *view,
             time_t now, char **record_r)
 {
     const char *error = NULL;
-    struct sg_quarantine *q = sg_runtime_quarantine(s->rt, &error);
+    struct sg_store *q = sg_runtime_quarantine(s->rt, &error);
     struct sg_hold hold = {
         .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
         .time = now,
@@ -543,7 +543,7 @@ record_hold(struct sg_session *s, const struct sg_msgview *view,
         .fd = s->raw.fd,
         .fd_size = s->raw.size,
     };
-    if (q == NULL || sg_quarantine_hold(q, &hold, record_r, &error) < 0) {
+    if (q == NULL || sg_store_hold(q, &hold, record_r, &error) < 0) {
         sg_log_error("%s: cannot record the held message in %s: %s", qid(s),
                      s->rt->settings->quarantine_db,
                      error != NULL ? error : "unknown error");

@@ -1,16 +1,16 @@
 /*
  * review.c - the DSL's review handle: opening and closing the quarantine
  * store with its settings, error strings, and the small helpers the
- * operations share (SQLite columns, times, audit rows).  The operations
+ * operations share (times, audit rows).  The operations
  * themselves live beside it: review_list.c (what is waiting, one record
  * in full, audit rows), review_decide.c (release, reject, escalate, note,
  * sync), review_expire.c (retention), review_export.c (exports, digests).
  * Front ends (safeguard-review, the web page) only parse, print and say
  * who is acting.
  *
- * SECURITY: the store holds personal data about children.  Every
- * statement is parameterised.  The audit table is append-only (triggers
- * in the schema); the library only inserts into it.
+ * SECURITY: the store holds personal data about children.  This library
+ * has no SQL of its own: it reads and writes through core/store.h.  The
+ * audit is append-only (the store only ever adds to it).
  *
  * Fails by returning -1 (or an SG_REVIEW_* result) with a thread-local
  * error string.  Never logs, never exits.
@@ -36,7 +36,7 @@
 static _Thread_local char errbuf[SG_REVIEW_ERR_MAX];
 
 int
-review_fail(const char **error_r, const char *fmt, ...)
+sg_review_fail(const char **error_r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -48,7 +48,7 @@ review_fail(const char **error_r, const char *fmt, ...)
 }
 
 int
-review_failc(int code, const char **error_r, const char *fmt, ...)
+sg_review_failc(int code, const char **error_r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -65,14 +65,7 @@ sg_review_keep(const char **error_r, const char *prefix, const char *msg)
 {
     char tmp[sizeof(errbuf)];
     snprintf(tmp, sizeof(tmp), "%s", msg != NULL ? msg : "unknown error");
-    return review_fail(error_r, "%s%s", prefix, tmp);
-}
-
-int
-sg_review_fail_db(struct sg_review *r, const char *what, const char **error_r)
-{
-    return review_fail(error_r, "quarantine database %s: %s: %s", r->db_path,
-                       what, sqlite3_errmsg(r->db));
+    return sg_review_fail(error_r, "%s%s", prefix, tmp);
 }
 
 /* ------------------------------------------------------------ settings */
@@ -83,7 +76,7 @@ sg_review_get_settings(const struct sg_review *r)
     return &r->s;
 }
 
-struct sg_quarantine *
+struct sg_store *
 sg_review_store(struct sg_review *r)
 {
     return r->q;
@@ -153,10 +146,7 @@ sg_review_close(struct sg_review **rp)
     struct sg_review *r = rp != NULL ? *rp : NULL;
     if (r == NULL)
         return;
-    sg_quarantine_close(&r->q);
-    if (r->db != NULL)
-        sqlite3_close_v2(r->db);
-    free(r->db_path);
+    sg_store_close(&r->q);
     free(r->store_dir);
     free(r->release_command);
     free(r->delete_command);
@@ -174,41 +164,32 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
 {
     if (o == NULL || o->db_path == NULL || *o->db_path == '\0' ||
         o->store_dir == NULL || *o->store_dir == '\0')
-        return review_fail(error_r, "quarantine_db and quarantine_dir must "
-                                    "be set");
+        return sg_review_fail(error_r, "quarantine_db and quarantine_dir must "
+                                       "be set");
     const char *bad = NULL;
     if (sg_review_settings_check(&o->settings, &bad) < 0)
-        return review_fail(error_r, "review settings out of range: %s (start "
-                                    "from sg_review_settings_init)", bad);
+        return sg_review_fail(error_r,
+                              "review settings out of range: %s (start "
+                              "from sg_review_settings_init)",
+                              bad);
     struct stat st;
     if (stat(o->db_path, &st) < 0)
-        return review_fail(error_r, "no quarantine database at %s (%s): "
-                                    "nothing has been held yet, or "
-                                    "quarantine_db names another file",
-                           o->db_path, strerror(errno));
+        return sg_review_fail(error_r,
+                              "no quarantine database at %s (%s): "
+                              "nothing has been held yet, or "
+                              "quarantine_db names another file",
+                              o->db_path, strerror(errno));
     pthread_once(&view_once, view_init);
 
     struct sg_review *r = calloc(1, sizeof(*r));
     if (r == NULL)
-        return review_fail(error_r, "out of memory");
+        return sg_review_fail(error_r, "out of memory");
     const char *err = NULL;
-    if (sg_quarantine_open(o->db_path, o->store_dir, &r->q, &err) < 0) {
+    if (sg_store_open(o->db_path, o->store_dir, &r->q, &err) < 0) {
         sg_review_keep(error_r, "", err);
         goto fail;
     }
-    if (sqlite3_open_v2(o->db_path, &r->db, SQLITE_OPEN_READWRITE, NULL) !=
-        SQLITE_OK) {
-        review_fail(error_r, "cannot open the quarantine database %s: %s",
-                    o->db_path,
-                    r->db != NULL ? sqlite3_errmsg(r->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(r->db, SG_QUARANTINE_BUSY_TIMEOUT_MS);
-    sqlite3_db_config(r->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-    sqlite3_exec(r->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-
     r->s = o->settings;
-    r->db_path = strdup(o->db_path);
     r->store_dir = realpath(o->store_dir, NULL);
     r->release_command = dup_or_empty(o->settings.release_command);
     r->delete_command = dup_or_empty(o->settings.delete_command);
@@ -216,11 +197,12 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     r->dsl_contact = strdup(o->dsl_contact != NULL
                                 ? o->dsl_contact
                                 : "the Designated Safeguarding Lead");
-    if (r->db_path == NULL || r->store_dir == NULL ||
-        r->release_command == NULL || r->delete_command == NULL ||
-        r->queue_command == NULL || r->dsl_contact == NULL) {
-        review_fail(error_r, "cannot set up: %s",
-                    r->store_dir == NULL ? strerror(errno) : "out of memory");
+    if (r->store_dir == NULL || r->release_command == NULL ||
+        r->delete_command == NULL || r->queue_command == NULL ||
+        r->dsl_contact == NULL) {
+        sg_review_fail(error_r, "cannot set up: %s",
+                       r->store_dir == NULL ? strerror(errno)
+                                            : "out of memory");
         goto fail;
     }
     r->s.release_command = r->release_command;
@@ -229,13 +211,13 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     for (size_t i = 0; i < o->n_school_domains; i++)
         if (sg_strv_push(&r->school_domains, &r->n_school_domains,
                          o->school_domains[i]) < 0) {
-            review_fail(error_r, "out of memory");
+            sg_review_fail(error_r, "out of memory");
             goto fail;
         }
     if (o->notice != NULL && o->notice->from != NULL &&
         *o->notice->from != '\0') {
         if (ncfg_dup(r, o->notice) < 0) {
-            review_fail(error_r, "out of memory");
+            sg_review_fail(error_r, "out of memory");
             goto fail;
         }
     }
@@ -247,52 +229,6 @@ fail:
 }
 
 /* ------------------------------------------------------------ helpers */
-
-void
-sg_review_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s == NULL)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-char *
-sg_review_col(sqlite3_stmt *st, int i, bool *oom)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    if (s == NULL)
-        return NULL;
-    char *d = strdup((const char *)s);
-    if (d == NULL)
-        *oom = true;
-    return d;
-}
-
-char *
-sg_review_col_str(sqlite3_stmt *st, int i, bool *oom)
-{
-    char *d = sg_review_col(st, i, oom);
-    if (d == NULL && !*oom && (d = strdup("")) == NULL)
-        *oom = true;
-    return d;
-}
-
-/* Grow an array of elem-sized items to hold n + 1. */
-int
-sg_review_grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *na = realloc(*arr, nc * elem);
-    if (na == NULL)
-        return -1;
-    memset((char *)na + *cap * elem, 0, (nc - *cap) * elem);
-    *arr = na;
-    *cap = nc;
-    return 0;
-}
 
 void
 sg_review_utc(time_t t, char *buf, size_t size)
@@ -313,13 +249,13 @@ sg_review_iso(time_t t, char *buf, size_t size)
 }
 
 bool
-sg_review_waiting(enum sg_quarantine_status s)
+sg_review_waiting(enum sg_store_status s)
 {
     return s == SG_QSTATUS_HELD || s == SG_QSTATUS_ESCALATED;
 }
 
 bool
-sg_review_overdue(const struct sg_review *r, enum sg_quarantine_status s,
+sg_review_overdue(const struct sg_review *r, enum sg_store_status s,
                   time_t created, time_t now)
 {
     return sg_review_waiting(s) &&
@@ -332,15 +268,14 @@ sg_review_audit(struct sg_review *r, const char *id,
                 const char *note, const char **error_r)
 {
     const char *err = NULL;
-    if (sg_quarantine_audit(r->q, id, a->user, a->from, action, note, &err) <
-        0)
+    if (sg_store_audit(r->q, id, a->user, a->from, action, note, &err) < 0)
         return sg_review_keep(error_r, "", err);
     return 0;
 }
 
 int
-review_queue_load(const struct sg_review *r, struct sg_mailqueue *q,
-                  const char **error_r)
+sg_review_queue_load(const struct sg_review *r, struct sg_mailqueue *q,
+                     const char **error_r)
 {
     const char *err = NULL;
     if (sg_mailqueue_load(r->s.queue_command, (unsigned)r->s.command_timeout,

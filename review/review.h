@@ -9,8 +9,11 @@
  * end says who is acting and from where (struct sg_review_actor); every
  * operation, views included, appends a row to the audit table.
  *
- * The record store is milter/quarantine.c (status changes are compare-
- * and-set there, so a message is never released twice); the mail queue is
+ * The record store is core/store.c, the only code that speaks SQL: this
+ * library reads and changes records through it (status changes are
+ * compare-and-set there, so a message is never released twice) and keeps
+ * the policy: who may decide, what to tell, the response target.  The
+ * mail queue is
  * reached only through the configured command templates, run with execv
  * (never a shell): release ("postsuper -H {queue_id}"), delete
  * ("postsuper -d {queue_id} hold") and list ("postqueue -j", whose JSON
@@ -76,15 +79,15 @@ int sg_review_open(const struct sg_review_options *opts,
 void sg_review_close(struct sg_review **r);
 const struct sg_review_settings *sg_review_get_settings(
     const struct sg_review *r);
-/* The record store (for sg_quarantine_* calls). */
-struct sg_quarantine *sg_review_store(struct sg_review *r);
+/* The record store (for sg_store_* calls). */
+struct sg_store *sg_review_store(struct sg_review *r);
 
 /* ------------------------------------------------------------ list */
 
 struct sg_review_filter {
     bool any_status;                  /* else only status */
     bool waiting;    /* held or escalated (overrides status) */
-    enum sg_quarantine_status status; /* default: held */
+    enum sg_store_status status; /* default: held */
     time_t min_age;    /* seconds; 0: any */
     time_t max_age;    /* seconds; 0: any */
     const char *rule;  /* rule id, exact; NULL any */
@@ -94,71 +97,35 @@ struct sg_review_filter {
     size_t offset;     /* skip this many first (paging) */
 };
 
-struct sg_review_item {
-    char *id;
-    char *queue_id;
-    time_t created;
-    enum sg_quarantine_status status;
-    time_t status_changed;
-    char *env_from;
-    char *subject;    /* "" if none */
-    char *rules;      /* "rule-a,rule-b" */
-    char *recipients; /* "a@x (pupil), b@y (external)" */
-};
-
+/* Items are the store's (struct sg_store_item, core/store.h); free them
+ * with sg_store_items_free. */
 int sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
                    const struct sg_review_actor *actor,
-                   struct sg_review_item **items_r, size_t *n_r,
+                   struct sg_store_item **items_r, size_t *n_r,
                    const char **error_r);
-void sg_review_items_free(struct sg_review_item **items, size_t *n);
 
 /* Is the record waiting for a decision (held or escalated)? */
-bool sg_review_waiting(enum sg_quarantine_status status);
+bool sg_review_waiting(enum sg_store_status status);
 /* Past the response target at now (only waiting records can be). */
-bool sg_review_overdue(const struct sg_review *r, enum sg_quarantine_status s,
+bool sg_review_overdue(const struct sg_review *r, enum sg_store_status s,
                        time_t created, time_t now);
 /* "3d 4h", "5h 02m", "12m" into buf. */
 void sg_review_format_age(time_t seconds, char *buf, size_t size);
 
 /* ------------------------------------------------------------ show */
 
-struct sg_review_rcpt {
-    char *address;
-    char *roles;   /* "pupil" / "staff,dsl" / "external" */
-    char *channel; /* school | personal | none */
-};
-
-struct sg_review_finding {
-    char *rule_id;
-    char *detector;
-    char *text;     /* the matched text (untrusted) */
-    char *location; /* "subject", "body (text/plain)", ... */
-};
-
-struct sg_review_rule {
-    char *id, *title, *policy, *source, *mode, *action;
-    char *recipients, *notify, *explain_sender, *explain_dsl;
-};
-
-struct sg_review_audit_row {
-    long long id;
-    char *record_id; /* NULL for a row about no record */
-    time_t time;
-    char *actor;
-    char *client;
-    char *action;
-    char *note;
-};
+/* A record's rows are the store's (struct sg_store_rcpt, sg_store_rule,
+ * sg_store_finding, sg_store_audit_row: core/store.h). */
 
 struct sg_review_detail {
-    struct sg_quarantine_record *record;
-    struct sg_review_rcpt *rcpts;
+    struct sg_store_record *record;
+    struct sg_store_rcpt *rcpts;
     size_t n_rcpts;
-    struct sg_review_rule *rules;
+    struct sg_store_rule *rules;
     size_t n_rules;
-    struct sg_review_finding *findings;
+    struct sg_store_finding *findings;
     size_t n_findings;
-    struct sg_review_audit_row *history;
+    struct sg_store_audit_row *history;
     size_t n_history;
     /* The stored copy, parsed by the milter's view builder; NULL when the
      * copy was purged or cannot be read (view_error says why). */
@@ -182,7 +149,7 @@ struct sg_review_span {
     size_t start, end;
 };
 int sg_review_find_marks(const char *text, size_t len,
-                         const struct sg_review_finding *findings,
+                         const struct sg_store_finding *findings,
                          size_t n_findings, struct sg_review_span **spans_r,
                          size_t *n_r, const char **error_r);
 
@@ -196,7 +163,7 @@ int sg_review_safe_text(struct sg_buf *out, const char *s, size_t len,
 
 /* Release: run the release command, then held/escalated -> released.
  * SG_REVIEW_GONE when the queue no longer holds it: the record is marked
- * as sg_quarantine_queue_check says (released if the queue has it
+ * as sg_store_queue_check says (released if the queue has it
  * elsewhere, expired if not at all, once it was seen on hold; lost if it
  * never was), with an audit note saying so; -1 and nothing done when it
  * was never seen on hold and is younger than the grace period.
@@ -222,7 +189,7 @@ int sg_review_note(struct sg_review *r, const char *id,
                    const char **error_r);
 
 /* Check every waiting record against the mail queue
- * (sg_quarantine_reconcile, as the daemon does on its timer): records
+ * (sg_store_reconcile, as the daemon does on its timer): records
  * whose message was released or deleted by hand are updated as in
  * release, and records whose message the mail system never held, older
  * than review_reconcile_grace, are marked lost.  Each one changed is
@@ -282,8 +249,7 @@ int sg_review_digest_mail(struct sg_review *r, const char *text,
 /* Audit rows, oldest first: of one record (id) or all (NULL), at or after
  * since. */
 int sg_review_audit_list(struct sg_review *r, const char *id, time_t since,
-                         struct sg_review_audit_row **rows_r, size_t *n_r,
+                         struct sg_store_audit_row **rows_r, size_t *n_r,
                          const char **error_r);
-void sg_review_audit_rows_free(struct sg_review_audit_row **rows, size_t *n);
 
 #endif

@@ -11,14 +11,14 @@
  * hand: the record is updated with a note saying so, and the caller told);
  * run the release or delete command; check that the message left the
  * hold queue; change the status from what it was (compare-and-set in
- * quarantine.c, with its audit row).  If the command fails, nothing
+ * core/store.c, with its audit row).  If the command fails, nothing
  * changes but an audit row saying so.  Postfix's `postsuper -H` and
  * `postsuper -d ID hold` act only on held mail, so a message that was
  * released elsewhere in the meantime is never deleted.
  *
- * SECURITY: every statement is parameterised; every decision leaves an
- * audit row naming who acted.  Queue ids are checked before they reach
- * a command.
+ * SECURITY: the records are read and changed through core/store.h only;
+ * every decision leaves an audit row naming who acted.  Queue ids are checked
+ * before they reach a command.
  *
  * Fails by returning -1 (or SG_REVIEW_GONE and the like) with a
  * thread-local error string.  Never logs, never exits.
@@ -44,7 +44,7 @@ lock_take(struct sg_review *r, const char **error_r)
 {
     int fd = -1;
     const char *err = NULL;
-    if (sg_quarantine_lock(r->q, true, &fd, &err) != 0)
+    if (sg_store_lock(r->q, true, &fd, &err) != 0)
         return sg_review_keep(error_r, "", err);
     return fd;
 }
@@ -69,58 +69,169 @@ op_verb(enum sg_review_op op)
 
 /* "already released by alice (command line) on ...: note" */
 static int
-wrong_status(struct sg_review *r, const struct sg_quarantine_record *rec,
+wrong_status(struct sg_review *r, const struct sg_store_record *rec,
              const char **error_r)
 {
-    static const char sql[] =
-        "SELECT actor, client, time, note FROM audit WHERE record_id = ?1"
-        " AND action = ?2 ORDER BY id DESC LIMIT 1";
-    const char *status = sg_quarantine_status_name(rec->status);
-    sqlite3_stmt *st = NULL;
+    const char *status = sg_store_status_name(rec->status);
+    struct sg_store_audit_row *rows = NULL;
+    size_t n = 0;
+    const char *err = NULL;
     char who[256] = "", when[64];
     sg_review_utc(rec->status_changed, when, sizeof(when));
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK) {
-        sg_review_bind_text(st, 1, rec->id);
-        sg_review_bind_text(st, 2, status);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            const char *a = (const char *)sqlite3_column_text(st, 0);
-            const char *c = (const char *)sqlite3_column_text(st, 1);
-            snprintf(who, sizeof(who), " by %s%s%s%s", a ? a : "?",
-                     c ? " (" : "", c ? c : "", c ? ")" : "");
-        }
-        sqlite3_finalize(st);
+    /* who decided is a courtesy: without it the answer stands */
+    if (sg_store_audit_rows(r->q, rec->id, status, 0, &rows, &n, &err) == 0 &&
+        n > 0) {
+        const struct sg_store_audit_row *a = &rows[n - 1];
+        const char *c = a->client;
+        snprintf(who, sizeof(who), " by %s%s%s%s", a->actor, c ? " (" : "",
+                 c ? c : "", c ? ")" : "");
     }
-    return review_failc(SG_REVIEW_WRONG_STATUS, error_r,
-                        "record %s was already %s%s on %s: nothing done",
-                        rec->id, status, who, when);
+    sg_store_audit_rows_free(&rows, &n);
+    return sg_review_failc(SG_REVIEW_WRONG_STATUS, error_r,
+                           "record %s was already %s%s on %s: nothing done",
+                           rec->id, status, who, when);
 }
 
 /* The queue does not hold rec's message: update the record and say so
  * (SG_REVIEW_GONE), or say that it is not on hold yet.  Called with the
  * lock held. */
 static int
-mark_gone(struct sg_review *r, const struct sg_quarantine_record *rec,
+mark_gone(struct sg_review *r, const struct sg_store_record *rec,
           enum sg_mailqueue_state qs, const char *qname,
           const struct sg_review_actor *actor, const char **error_r)
 {
     char note[768];
-    enum sg_quarantine_status to = rec->status;
+    enum sg_store_status to = rec->status;
     const char *err = NULL;
-    int rc = sg_quarantine_queue_check(
-        r->q, rec, qs, qname, time(NULL), (time_t)r->s.reconcile_grace,
-        actor->user, actor->from, &to, note, sizeof(note), &err);
-    if (rc != 0 && rc != SG_QUARANTINE_CHANGED)
+    int rc = sg_store_queue_check(r->q, rec, qs, qname, time(NULL),
+                                  (time_t)r->s.reconcile_grace, actor->user,
+                                  actor->from, &to, note, sizeof(note), &err);
+    if (rc != 0 && rc != SG_STORE_CHANGED)
         return sg_review_keep(error_r, "", err);
     if (rc == 0)
-        return review_fail(error_r, "record %s: queue id %s is %s, and the "
-                                    "message has not been seen on hold yet: "
-                                    "nothing done; try again in a few "
-                                    "minutes",
-                           rec->id, rec->queue_id,
-                           sg_mailqueue_state_name(qs));
-    return review_failc(SG_REVIEW_GONE, error_r,
-                        "record %s: %s; the record is now %s", rec->id, note,
-                        sg_quarantine_status_title(to));
+        return sg_review_fail(error_r,
+                              "record %s: queue id %s is %s, and the "
+                              "message has not been seen on hold yet: "
+                              "nothing done; try again in a few "
+                              "minutes",
+                              rec->id, rec->queue_id,
+                              sg_mailqueue_state_name(qs));
+    return sg_review_failc(SG_REVIEW_GONE, error_r,
+                           "record %s: %s; the record is now %s", rec->id, note,
+                           sg_store_status_title(to));
+}
+
+/* The record, if the decision op may be made on it: 0 and *rec_r, or an
+ * error (a refusal is audited).  Called with the lock held. */
+static int
+get_undecided(struct sg_review *r, const char *id,
+              const struct sg_review_actor *actor, enum sg_review_op op,
+              struct sg_store_record **rec_r, const char **error_r)
+{
+    const char *err = NULL;
+    int rc = sg_store_get(r->q, id, rec_r, &err);
+    if (rc == SG_STORE_NOT_FOUND)
+        return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                               "no quarantine record %.80s", id);
+    if (rc != 0)
+        return sg_review_keep(error_r, "", err);
+    const struct sg_store_record *rec = *rec_r;
+    bool from_ok = op == SG_REVIEW_OP_ESCALATE ? rec->status == SG_QSTATUS_HELD
+                                               : sg_review_waiting(rec->status);
+    if (!from_ok) {
+        int ret = wrong_status(r, rec, error_r);
+        char msg[SG_REVIEW_ERR_MAX], why[SG_REVIEW_ERR_MAX + 32];
+        snprintf(msg, sizeof(msg), "%s", *error_r);
+        snprintf(why, sizeof(why), "%s refused: %s", op_verb(op), msg);
+        sg_review_audit(r, rec->id, actor, "refused", why, &err);
+        return sg_review_failc(ret, error_r, "%s", msg);
+    }
+    if (!sg_mailqueue_id_ok(rec->queue_id))
+        return sg_review_fail(error_r, "record %s has an unusable queue id",
+                              rec->id);
+    return 0;
+}
+
+/* 0 when the mail queue may still hold rec's message; otherwise the
+ * record is updated as mark_gone says, or nothing is done (-1). */
+static int
+check_queue(struct sg_review *r, const struct sg_store_record *rec,
+            const struct sg_review_actor *actor, const char **error_r)
+{
+    struct sg_mailqueue q;
+    const char *err = NULL;
+    if (sg_review_queue_load(r, &q, error_r) < 0) {
+        char why[SG_REVIEW_ERR_MAX];
+        snprintf(why, sizeof(why), "%s", *error_r);
+        sg_review_audit(r, rec->id, actor, "failed", why, &err);
+        return sg_review_fail(
+            error_r, "cannot list the mail queue, nothing done: %s", why);
+    }
+    const char *qname = NULL;
+    enum sg_mailqueue_state qs = sg_mailqueue_find(&q, rec->queue_id, &qname);
+    int ret = 0;
+    if (qs == SG_MAILQUEUE_OTHER || qs == SG_MAILQUEUE_ABSENT)
+        ret = mark_gone(r, rec, qs, qname, actor, error_r);
+    sg_mailqueue_free(&q);
+    return ret;
+}
+
+/* What op makes of the record, and the command it runs (NULL: none). */
+static enum sg_store_status
+op_target(const struct sg_review *r, enum sg_review_op op, const char **cmd_r)
+{
+    *cmd_r = NULL;
+    switch (op) {
+    case SG_REVIEW_OP_RELEASE:
+    case SG_REVIEW_OP_EXPIRE_RELEASE:
+        *cmd_r = r->s.release_command;
+        return SG_QSTATUS_RELEASED;
+    case SG_REVIEW_OP_REJECT:
+        *cmd_r = r->s.delete_command;
+        return SG_QSTATUS_REJECTED;
+    case SG_REVIEW_OP_EXPIRE_DELETE:
+        *cmd_r = r->s.delete_command;
+        return SG_QSTATUS_EXPIRED;
+    case SG_REVIEW_OP_ESCALATE:
+    default:
+        return SG_QSTATUS_ESCALATED;
+    }
+}
+
+/* Run the release or delete command and check that the message left the
+ * hold queue: 0, or -1 with the failure audited. */
+static int
+run_command(struct sg_review *r, const struct sg_store_record *rec,
+            const struct sg_review_actor *actor, enum sg_review_op op,
+            const char *cmd, const char **error_r)
+{
+    const char *err = NULL;
+    if (sg_mailqueue_run(cmd, rec->queue_id, (unsigned)r->s.command_timeout,
+                         NULL, &err) < 0) {
+        char why[SG_REVIEW_ERR_MAX];
+        snprintf(why, sizeof(why), "could not %s queue id %s: %s", op_verb(op),
+                 rec->queue_id, err);
+        sg_review_audit(r, rec->id, actor, "failed", why, &err);
+        return sg_review_fail(error_r,
+                              "%s; the message is still held and "
+                              "the record unchanged",
+                              why);
+    }
+    /* Did it leave the hold queue? */
+    struct sg_mailqueue q;
+    if (sg_review_queue_load(r, &q, &err) == 0) {
+        enum sg_mailqueue_state qs = sg_mailqueue_find(&q, rec->queue_id, NULL);
+        sg_mailqueue_free(&q);
+        if (qs == SG_MAILQUEUE_HOLD) {
+            char why[300];
+            snprintf(why, sizeof(why),
+                     "the %s command ran but queue id %s is still on hold",
+                     op_verb(op), rec->queue_id);
+            sg_review_audit(r, rec->id, actor, "failed", why, &err);
+            return sg_review_fail(error_r, "%s; the record is unchanged", why);
+        }
+    }
+    return 0;
 }
 
 int
@@ -129,125 +240,40 @@ sg_review_decide(struct sg_review *r, const char *id,
                  enum sg_review_op op, const char **error_r)
 {
     if (!sg_review_actor_ok(actor) || id == NULL)
-        return review_fail(error_r, "missing record or actor");
+        return sg_review_fail(error_r, "missing record or actor");
     if (note == NULL || *note == '\0')
-        return review_fail(error_r, "a note is required: say why");
+        return sg_review_fail(error_r, "a note is required: say why");
     int lock = lock_take(r, error_r);
     if (lock < 0)
         return -1;
-    struct sg_quarantine_record *rec = NULL;
-    const char *err = NULL;
-    int ret = -1;
-    int rc = sg_quarantine_get(r->q, id, &rec, &err);
-    if (rc == SG_QUARANTINE_NOT_FOUND) {
-        ret = review_failc(SG_REVIEW_NOT_FOUND, error_r,
-                           "no quarantine record %.80s", id);
+    struct sg_store_record *rec = NULL;
+    const char *err = NULL, *cmd = NULL;
+    enum sg_store_status to = op_target(r, op, &cmd);
+    int ret = get_undecided(r, id, actor, op, &rec, error_r);
+    if (ret == 0)
+        ret = check_queue(r, rec, actor, error_r);
+    if (ret == 0 && cmd != NULL)
+        ret = run_command(r, rec, actor, op, cmd, error_r);
+    if (ret != 0)
         goto out;
-    }
-    if (rc != 0) {
-        sg_review_keep(error_r, "", err);
-        goto out;
-    }
-    bool from_ok = op == SG_REVIEW_OP_ESCALATE ? rec->status == SG_QSTATUS_HELD
-                                               : sg_review_waiting(rec->status);
-    if (!from_ok) {
-        ret = wrong_status(r, rec, error_r);
-        char msg[SG_REVIEW_ERR_MAX], why[SG_REVIEW_ERR_MAX + 32];
-        snprintf(msg, sizeof(msg), "%s", *error_r);
-        snprintf(why, sizeof(why), "%s refused: %s", op_verb(op), msg);
-        sg_review_audit(r, rec->id, actor, "refused", why, &err);
-        review_failc(ret, error_r, "%s", msg);
-        goto out;
-    }
-    if (!sg_mailqueue_id_ok(rec->queue_id)) {
-        review_fail(error_r, "record %s has an unusable queue id", rec->id);
-        goto out;
-    }
-
-    struct sg_mailqueue q;
-    if (review_queue_load(r, &q, error_r) < 0) {
-        char why[SG_REVIEW_ERR_MAX];
-        snprintf(why, sizeof(why), "%s", *error_r);
-        sg_review_audit(r, rec->id, actor, "failed", why, &err);
-        review_fail(error_r, "cannot list the mail queue, nothing done: %s",
-                    why);
-        goto out;
-    }
-    const char *qname = NULL;
-    enum sg_mailqueue_state qs = sg_mailqueue_find(&q, rec->queue_id, &qname);
-    if (qs == SG_MAILQUEUE_OTHER || qs == SG_MAILQUEUE_ABSENT) {
-        ret = mark_gone(r, rec, qs, qname, actor, error_r);
-        sg_mailqueue_free(&q);
-        goto out;
-    }
-    sg_mailqueue_free(&q);
-
-    enum sg_quarantine_status to;
-    const char *cmd = NULL;
-    switch (op) {
-    case SG_REVIEW_OP_RELEASE:
-    case SG_REVIEW_OP_EXPIRE_RELEASE:
-        to = SG_QSTATUS_RELEASED;
-        cmd = r->s.release_command;
-        break;
-    case SG_REVIEW_OP_REJECT:
-        to = SG_QSTATUS_REJECTED;
-        cmd = r->s.delete_command;
-        break;
-    case SG_REVIEW_OP_EXPIRE_DELETE:
-        to = SG_QSTATUS_EXPIRED;
-        cmd = r->s.delete_command;
-        break;
-    case SG_REVIEW_OP_ESCALATE:
-    default:
-        to = SG_QSTATUS_ESCALATED;
-        break;
-    }
-    if (cmd != NULL) {
-        if (sg_mailqueue_run(cmd, rec->queue_id,
-                             (unsigned)r->s.command_timeout, NULL,
-                             &err) < 0) {
-            char why[SG_REVIEW_ERR_MAX];
-            snprintf(why, sizeof(why), "could not %s queue id %s: %s",
-                     op_verb(op), rec->queue_id, err);
-            sg_review_audit(r, rec->id, actor, "failed", why, &err);
-            review_fail(error_r, "%s; the message is still held and the "
-                                 "record unchanged", why);
-            goto out;
-        }
-        /* Did it leave the hold queue? */
-        if (review_queue_load(r, &q, &err) == 0) {
-            qs = sg_mailqueue_find(&q, rec->queue_id, NULL);
-            sg_mailqueue_free(&q);
-            if (qs == SG_MAILQUEUE_HOLD) {
-                char why[300];
-                snprintf(why, sizeof(why),
-                         "the %s command ran but queue id %s is still on "
-                         "hold",
-                         op_verb(op), rec->queue_id);
-                sg_review_audit(r, rec->id, actor, "failed", why, &err);
-                review_fail(error_r, "%s; the record is unchanged", why);
-                goto out;
-            }
-        }
-    }
-    rc = sg_quarantine_set_status(r->q, rec->id, rec->status, to, actor->user,
-                                  actor->from, note, &err);
-    if (rc == 0) {
-        ret = 0;
-    } else if (cmd != NULL) {
+    ret = sg_store_set_status(r->q, rec->id, rec->status, to, actor->user,
+                              actor->from, note, &err);
+    if (ret != 0 && cmd != NULL) {
         char why[SG_REVIEW_ERR_MAX];
         snprintf(why, sizeof(why), "%s", err);
-        review_fail(error_r, "the message was %sd in the mail queue, but the "
-                             "record could not be updated (%s): run "
-                             "safeguard-review sync",
-                    op_verb(op), why);
-    } else {
+        sg_review_fail(error_r,
+                       "the message was %sd in the mail queue, but "
+                       "the record could not be updated (%s): run "
+                       "safeguard-review sync",
+                       op_verb(op), why);
+    } else if (ret != 0) {
         sg_review_keep(error_r, "", err);
     }
+    if (ret != 0)
+        ret = -1;
 out:
-    sg_quarantine_record_free(&rec);
-    sg_quarantine_unlock(lock);
+    sg_store_record_free(&rec);
+    sg_store_unlock(lock);
     return ret;
 }
 
@@ -280,28 +306,25 @@ school_address(const struct sg_review *r, const char *addr)
 }
 
 static int
-tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
+tell_sender(struct sg_review *r, const struct sg_store_record *rec,
             const char *note, const char **error_r)
 {
-    struct sg_buf rcpts = SG_BUF_INIT;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT address FROM recipients WHERE record_id"
-                           " = ?1 ORDER BY pos",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sg_review_bind_text(st, 1, rec->id);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            sg_buf_printf(&rcpts, "%s%s", rcpts.len ? "\n" : "",
-                          (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
+    struct sg_store_rcpt *rcpts = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    if (sg_store_rcpts(r->q, rec->id, &rcpts, &n, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    struct sg_buf list = SG_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        sg_buf_printf(&list, "%s%s", i > 0 ? "\n" : "", rcpts[i].address);
+    sg_store_rcpts_free(&rcpts, &n);
     char date[64];
     sg_review_utc(rec->created, date, sizeof(date));
     struct sg_notice_values v = {
         .record = rec->id,
         .queue_id = rec->queue_id,
         .sender = rec->env_from,
-        .recipients = rcpts.data,
+        .recipients = list.data,
         .subject = rec->subject,
         .explanation = note,
         .dsl = r->dsl_contact,
@@ -310,7 +333,7 @@ tell_sender(struct sg_review *r, const struct sg_quarantine_record *rec,
     const char *to[] = {rec->env_from};
     int rc = review_notice_send(r, SG_NOTICE_REJECTED_SENDER, &v, to, 1,
                                 error_r);
-    sg_buf_free(&rcpts);
+    sg_buf_free(&list);
     return rc;
 }
 
@@ -319,30 +342,31 @@ sg_review_reject(struct sg_review *r, const char *id,
                  const struct sg_review_actor *actor, const char *note,
                  bool tell, const char **error_r)
 {
-    struct sg_quarantine_record *rec = NULL;
+    struct sg_store_record *rec = NULL;
     const char *err = NULL;
     if (tell) {
         /* Check first that the sender can be told, before anything is
          * done: a forged outside sender must not make us mail anyone. */
         if (r->ncfg == NULL)
-            return review_fail(error_r, "cannot tell the sender: notices "
-                                        "are not configured (notice_from); "
-                                        "nothing done");
-        int rc = id != NULL ? sg_quarantine_get(r->q, id, &rec, &err) : -1;
-        if (rc == SG_QUARANTINE_NOT_FOUND)
-            return review_failc(SG_REVIEW_NOT_FOUND, error_r,
-                                "no quarantine record %.80s", id);
+            return sg_review_fail(error_r, "cannot tell the sender: notices "
+                                           "are not configured (notice_from); "
+                                           "nothing done");
+        int rc = id != NULL ? sg_store_get(r->q, id, &rec, &err) : -1;
+        if (rc == SG_STORE_NOT_FOUND)
+            return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                                   "no quarantine record %.80s", id);
         if (rc != 0)
             return sg_review_keep(error_r, "", err);
         bool ok = school_address(r, rec->env_from) &&
                   (rec->auth_user != NULL || rec->trusted);
         if (!ok) {
-            review_fail(error_r, "cannot tell the sender of %s: <%s> is not "
-                                 "a school address that authenticated; "
-                                 "nothing done (reject without "
-                                 "--tell-sender)",
-                        rec->id, rec->env_from);
-            sg_quarantine_record_free(&rec);
+            sg_review_fail(error_r,
+                           "cannot tell the sender of %s: <%s> is not "
+                           "a school address that authenticated; "
+                           "nothing done (reject without "
+                           "--tell-sender)",
+                           rec->id, rec->env_from);
+            sg_store_record_free(&rec);
             return -1;
         }
     }
@@ -354,8 +378,8 @@ sg_review_reject(struct sg_review *r, const char *id,
             snprintf(why, sizeof(why), "could not tell the sender <%s>: %s",
                      rec->env_from, err);
             sg_review_audit(r, rec->id, actor, "notice-failed", why, &err);
-            ret = review_failc(SG_REVIEW_NOTICE_FAILED, error_r,
-                               "rejected, but %s", why);
+            ret = sg_review_failc(SG_REVIEW_NOTICE_FAILED, error_r,
+                                  "rejected, but %s", why);
         } else {
             char what[400];
             snprintf(what, sizeof(what), "the outcome and the note were "
@@ -366,7 +390,7 @@ sg_review_reject(struct sg_review *r, const char *id,
                 ret = -1;
         }
     }
-    sg_quarantine_record_free(&rec);
+    sg_store_record_free(&rec);
     return ret;
 }
 
@@ -376,18 +400,18 @@ sg_review_note(struct sg_review *r, const char *id,
                const char **error_r)
 {
     if (!sg_review_actor_ok(actor) || id == NULL)
-        return review_fail(error_r, "missing record or actor");
+        return sg_review_fail(error_r, "missing record or actor");
     if (note == NULL || *note == '\0')
-        return review_fail(error_r, "the note is empty");
-    struct sg_quarantine_record *rec = NULL;
+        return sg_review_fail(error_r, "the note is empty");
+    struct sg_store_record *rec = NULL;
     const char *err = NULL;
-    int rc = sg_quarantine_get(r->q, id, &rec, &err);
-    if (rc == SG_QUARANTINE_NOT_FOUND)
-        return review_failc(SG_REVIEW_NOT_FOUND, error_r,
-                            "no quarantine record %.80s", id);
+    int rc = sg_store_get(r->q, id, &rec, &err);
+    if (rc == SG_STORE_NOT_FOUND)
+        return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                               "no quarantine record %.80s", id);
     if (rc != 0)
         return sg_review_keep(error_r, "", err);
-    sg_quarantine_record_free(&rec);
+    sg_store_record_free(&rec);
     return sg_review_audit(r, id, actor, "note", note, error_r);
 }
 
@@ -397,19 +421,19 @@ sg_review_waiting_ids(struct sg_review *r, time_t until, char ***ids_r,
                       size_t *n_r, const char **error_r)
 {
     const char *err = NULL;
-    if (sg_quarantine_waiting_ids(r->q, until, ids_r, n_r, &err) < 0)
+    if (sg_store_waiting_ids(r->q, until, ids_r, n_r, &err) < 0)
         return sg_review_keep(error_r, "", err);
     return 0;
 }
 
 static void
-sync_report(void *ctx, const struct sg_quarantine_record *rec,
-            enum sg_quarantine_status to, const char *note)
+sync_report(void *ctx, const struct sg_store_record *rec,
+            enum sg_store_status to, const char *note)
 {
     FILE *report = ctx;
     if (report != NULL)
-        fprintf(report, "record %s: %s; the record is now %s\n", rec->id,
-                note, sg_quarantine_status_title(to));
+        fprintf(report, "record %s: %s; the record is now %s\n", rec->id, note,
+                sg_store_status_title(to));
 }
 
 int
@@ -417,10 +441,10 @@ sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
                FILE *report, size_t *n_gone_r, const char **error_r)
 {
     if (!sg_review_actor_ok(actor))
-        return review_fail(error_r, "sync: missing actor");
+        return sg_review_fail(error_r, "sync: missing actor");
     if (n_gone_r != NULL)
         *n_gone_r = 0;
-    struct sg_quarantine_reconcile o = {
+    struct sg_store_reconcile o = {
         .queue_command = r->s.queue_command,
         .timeout = (unsigned)r->s.command_timeout,
         .now = time(NULL),
@@ -431,9 +455,9 @@ sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
         .each = sync_report,
         .ctx = report,
     };
-    struct sg_quarantine_reconcile_result res;
+    struct sg_store_reconcile_result res;
     const char *err = NULL;
-    if (sg_quarantine_reconcile(r->q, &o, &res, &err) != 0)
+    if (sg_store_reconcile(r->q, &o, &res, &err) != 0)
         return sg_review_keep(error_r, "", err);
     char note[160];
     snprintf(note, sizeof(note),

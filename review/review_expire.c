@@ -41,19 +41,18 @@ stray_name(const char *name)
            strcmp(name + n - 4, ".eml") == 0 && strchr(name, '/') == NULL;
 }
 
+/* Does the record named by the copy name (id_len bytes) exist?  On an
+ * error, say yes: the file is kept. */
 static bool
-record_exists(struct sg_review *r, const char *id, size_t id_len)
+record_exists(struct sg_review *r, const char *name, size_t id_len)
 {
-    sqlite3_stmt *st = NULL;
-    bool yes = true; /* on error, keep the file */
-    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM records WHERE id = ?1", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, id, (int)id_len, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
-        yes = rc != SQLITE_DONE;
-        sqlite3_finalize(st);
-    }
-    return yes;
+    char id[128];
+    if (id_len >= sizeof(id))
+        return true;
+    memcpy(id, name, id_len);
+    id[id_len] = '\0';
+    const char *err = NULL;
+    return sg_store_exists(r->q, id, &err) != 0;
 }
 
 static int
@@ -62,9 +61,10 @@ remove_strays(struct sg_review *r, const struct sg_review_actor *actor,
 {
     DIR *d = opendir(r->store_dir);
     if (d == NULL)
-        return review_fail(error_r, "cannot read the message directory "
-                                    "%s: %s",
-                           r->store_dir, strerror(errno));
+        return sg_review_fail(error_r,
+                              "cannot read the message directory "
+                              "%s: %s",
+                              r->store_dir, strerror(errno));
     struct dirent *de;
     int ret = 0;
     while ((de = readdir(d)) != NULL) {
@@ -102,50 +102,20 @@ purge(struct sg_review *r, const struct sg_review_actor *actor, time_t now,
       const char **error_r)
 {
     time_t cut = now - (time_t)r->s.retention_days * 86400;
-    sqlite3_stmt *sel = NULL, *del = NULL;
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT id, message_path, status FROM records"
-                           " WHERE status IN ('released', 'rejected',"
-                           " 'expired', 'lost') AND status_changed <= ?1"
-                           " ORDER BY status_changed",
-                           -1, &sel, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(r->db,
-                           "DELETE FROM records WHERE id = ?1 AND status IN"
-                           " ('released', 'rejected', 'expired', 'lost')"
-                           " AND status_changed <= ?2",
-                           -1, &del, NULL) != SQLITE_OK) {
-        sqlite3_finalize(sel);
-        return sg_review_fail_db(r, "cannot prepare the purge", error_r);
-    }
-    sqlite3_bind_int64(sel, 1, (sqlite3_int64)cut);
     char **ids = NULL, **paths = NULL;
-    size_t n = 0, np = 0;
-    int rc;
-    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        const char *p = (const char *)sqlite3_column_text(sel, 1);
-        if (sg_strv_push(&ids, &n,
-                         (const char *)sqlite3_column_text(sel, 0)) < 0 ||
-            sg_strv_push(&paths, &np, p != NULL ? p : "") < 0) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-    }
-    sqlite3_finalize(sel);
+    size_t n = 0;
+    const char *err = NULL;
+    if (sg_store_decided_before(r->q, cut, &ids, &paths, &n, &err) < 0)
+        return sg_review_keep(error_r, "", err);
     int ret = 0;
-    if (rc != SQLITE_DONE) {
-        ret = sg_review_fail_db(r, "cannot list records to purge", error_r);
-        goto out;
-    }
     for (size_t i = 0; i < n && ret == 0; i++) {
-        sqlite3_reset(del);
-        sg_review_bind_text(del, 1, ids[i]);
-        sqlite3_bind_int64(del, 2, (sqlite3_int64)cut);
-        if (sqlite3_step(del) != SQLITE_DONE) {
-            ret = sg_review_fail_db(r, "cannot purge a record", error_r);
+        int rc = sg_store_delete_decided(r->q, ids[i], cut, &err);
+        if (rc < 0) {
+            ret = sg_review_keep(error_r, "", err);
             break;
         }
-        if (sqlite3_changes(r->db) != 1)
-            continue;
+        if (rc == 0)
+            continue; /* decided again meanwhile: not past retention */
         res->purged++;
         bool copy = false;
         if (paths[i][0] != '\0' && sg_review_in_store(r, paths[i]) &&
@@ -161,8 +131,7 @@ purge(struct sg_review *r, const struct sg_review_actor *actor, time_t now,
             fprintf(report, "%s: %s\n", ids[i], note);
         ret = sg_review_audit(r, ids[i], actor, "purged", note, error_r);
     }
-out:
-    sqlite3_finalize(del);
+    size_t np = n;
     sg_strv_free(&ids, &n);
     sg_strv_free(&paths, &np);
     return ret;
@@ -174,7 +143,7 @@ sg_review_expire(struct sg_review *r, const struct sg_review_actor *actor,
                  struct sg_review_expire_result *res_r, const char **error_r)
 {
     if (!sg_review_actor_ok(actor))
-        return review_fail(error_r, "expire: missing actor");
+        return sg_review_fail(error_r, "expire: missing actor");
     struct sg_review_expire_result res = {0};
     if (r->s.hold_max_days > 0) {
         char **ids = NULL;
@@ -225,10 +194,10 @@ sg_review_expire(struct sg_review *r, const struct sg_review_actor *actor,
         return -1;
     if (res_r != NULL)
         *res_r = res;
-    return res.failed > 0
-               ? review_fail(error_r, "%zu held records could not be "
-                                      "expired",
-                             res.failed)
-               : 0;
+    return res.failed > 0 ? sg_review_fail(error_r,
+                                           "%zu held records could not be "
+                                           "expired",
+                                           res.failed)
+                          : 0;
 }
 

@@ -5,8 +5,8 @@
  *
  * SECURITY: the store holds personal data about children; an export is
  * written only to the stream the caller gives, and CSV cells are quoted
- * so that a subject cannot start a formula.  Every statement is
- * parameterised.
+ * so that a subject cannot start a formula.  The rows come from
+ * core/store.h.
  *
  * Fails by returning -1 with a thread-local error string.  Never logs,
  * never exits.
@@ -51,84 +51,87 @@ csv_cell(FILE *out, const char *s, bool last)
     return fputs(last ? "\r\n" : ",", out) < 0 ? -1 : 0;
 }
 
+struct export_ctx {
+    enum sg_review_format format;
+    FILE *out;
+    json_t *arr;
+    size_t rows;
+};
+
+static int
+export_row(void *ctx, const struct sg_store_export_row *row,
+           const char **error_r)
+{
+    struct export_ctx *x = ctx;
+    char t0[32] = "", t1[32] = "";
+    sg_review_iso(row->time, t0, sizeof(t0));
+    if (row->has_record)
+        sg_review_iso(row->created, t1, sizeof(t1));
+    const char *v[N_EXPORT] = {
+        t0,
+        row->record_id,
+        row->action,
+        row->actor,
+        row->client,
+        row->note,
+        t1[0] ? t1 : NULL,
+        row->env_from,
+        row->authenticated,
+        row->recipients,
+        row->rules,
+        row->findings,
+        row->subject,
+        row->queue_id,
+        row->status,
+    };
+    if (x->format == SG_REVIEW_CSV) {
+        for (size_t i = 0; i < N_EXPORT; i++)
+            csv_cell(x->out, v[i], i + 1 == N_EXPORT);
+    } else {
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(x->arr, o) < 0)
+            return sg_review_fail(error_r, "out of memory");
+        for (size_t i = 0; i < N_EXPORT; i++)
+            json_object_set_new(o, export_fields[i],
+                                v[i] != NULL ? json_string(v[i]) : json_null());
+    }
+    x->rows++;
+    return 0;
+}
+
 int
 sg_review_export(struct sg_review *r, time_t since,
                  enum sg_review_format format, FILE *out,
                  const struct sg_review_actor *actor, const char **error_r)
 {
     if (!sg_review_actor_ok(actor))
-        return review_fail(error_r, "export: missing actor");
-    static const char sql[] =
-        "SELECT a.time, a.record_id, a.action, a.actor, a.client, a.note,"
-        " r.created, r.env_from,"
-        " CASE WHEN r.id IS NULL THEN NULL WHEN r.auth_user IS NOT NULL"
-        "  THEN 'yes (' || r.auth_user || ')' WHEN r.trusted = 1"
-        "  THEN 'trusted network' ELSE 'no' END,"
-        " (SELECT group_concat(address || ' (' || roles || ')', '; ') FROM"
-        "   (SELECT address, roles FROM recipients WHERE record_id = r.id"
-        "    ORDER BY pos)),"
-        " (SELECT group_concat(rule_id || ': ' || title, '; ') FROM"
-        "   (SELECT rule_id, title FROM rules WHERE record_id = r.id"
-        "    ORDER BY pos)),"
-        " (SELECT group_concat(detector || ' \"' || text || '\" in '"
-        "   || location, '; ') FROM (SELECT detector, text, location FROM"
-        "   findings WHERE record_id = r.id ORDER BY rule_id, pos)),"
-        " r.subject, r.queue_id, r.status"
-        " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
-        " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
-        " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note')"
-        " ORDER BY a.id";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sg_review_fail_db(r, "cannot export", error_r);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-    json_t *arr = format == SG_REVIEW_JSON ? json_array() : NULL;
+        return sg_review_fail(error_r, "export: missing actor");
+    struct export_ctx x = {
+        .format = format,
+        .out = out,
+        .arr = format == SG_REVIEW_JSON ? json_array() : NULL,
+    };
+    if (format == SG_REVIEW_JSON && x.arr == NULL)
+        return sg_review_fail(error_r, "out of memory");
     if (format == SG_REVIEW_CSV)
         for (size_t i = 0; i < N_EXPORT; i++)
             csv_cell(out, export_fields[i], i + 1 == N_EXPORT);
-    size_t rows = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char t0[32] = "", t1[32] = "";
-        sg_review_iso((time_t)sqlite3_column_int64(st, 0), t0, sizeof(t0));
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-            sg_review_iso((time_t)sqlite3_column_int64(st, 6), t1, sizeof(t1));
-        const char *v[N_EXPORT];
-        v[0] = t0;
-        for (int i = 1; i < 6; i++)
-            v[i] = (const char *)sqlite3_column_text(st, i);
-        v[6] = t1[0] ? t1 : NULL;
-        for (int i = 7; i < N_EXPORT; i++)
-            v[i] = (const char *)sqlite3_column_text(st, i);
-        if (format == SG_REVIEW_CSV) {
-            for (size_t i = 0; i < N_EXPORT; i++)
-                csv_cell(out, v[i], i + 1 == N_EXPORT);
-        } else {
-            json_t *o = json_object();
-            for (size_t i = 0; o != NULL && i < N_EXPORT; i++)
-                json_object_set_new(o, export_fields[i],
-                                    v[i] != NULL ? json_string(v[i])
-                                                 : json_null());
-            json_array_append_new(arr, o);
-        }
-        rows++;
+    const char *err = NULL;
+    if (sg_store_export(r->q, since, export_row, &x, &err) < 0) {
+        json_decref(x.arr);
+        return sg_review_keep(error_r, "", err);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(arr);
-        return sg_review_fail_db(r, "cannot export", error_r);
-    }
-    if (arr != NULL) {
-        json_dumpf(arr, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    if (x.arr != NULL) {
+        json_dumpf(x.arr, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         fputc('\n', out);
-        json_decref(arr);
+        json_decref(x.arr);
     }
     if (fflush(out) != 0 || ferror(out))
-        return review_fail(error_r, "cannot write the export: %s",
-                           strerror(errno));
+        return sg_review_fail(error_r, "cannot write the export: %s",
+                              strerror(errno));
     char note[128], when[64];
     sg_review_utc(since, when, sizeof(when));
-    snprintf(note, sizeof(note), "%zu decisions since %s as %s", rows, when,
+    snprintf(note, sizeof(note), "%zu decisions since %s as %s", x.rows, when,
              format == SG_REVIEW_JSON ? "json" : "csv");
     return sg_review_audit(r, NULL, actor, "export", note, error_r);
 }
@@ -137,7 +140,7 @@ sg_review_export(struct sg_review *r, time_t since,
 
 /* The lines under an item's heading. */
 static void
-digest_item(struct sg_buf *b, const struct sg_review_item *it)
+digest_item(struct sg_buf *b, const struct sg_store_item *it)
 {
     sg_buf_puts(b, "    From:    ");
     sg_review_safe_text(b, it->env_from, strlen(it->env_from), false);
@@ -150,23 +153,16 @@ digest_item(struct sg_buf *b, const struct sg_review_item *it)
     sg_buf_putc(b, '\n');
 }
 
-/* The items a WHERE clause selects, oldest first; ?1 is bound to since. */
+/* The records f selects, oldest first. */
 static int
-digest_items(struct sg_review *r, const char *where, time_t since,
-             struct sg_review_item **items_r, size_t *n_r,
-             const char **error_r)
+digest_items(struct sg_review *r, struct sg_store_filter f,
+             struct sg_store_item **items_r, size_t *n_r, const char **error_r)
 {
-    sqlite3_stmt *st = NULL;
-    char sql[2048];
-    snprintf(sql, sizeof(sql), "%sWHERE %s ORDER BY r.created, r.id",
-             SG_REVIEW_ITEM_COLUMNS, where);
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sg_review_fail_db(r, "cannot list the records", error_r);
-    if (sqlite3_bind_parameter_count(st) > 0)
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-    int rc = sg_review_read_items(r, st, items_r, n_r, error_r);
-    sqlite3_finalize(st);
-    return rc;
+    const char *err = NULL;
+    f.oldest_first = true;
+    if (sg_store_list(r->q, &f, items_r, n_r, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    return 0;
 }
 
 /* Records found lost in the last day: the DSL was told of each hold, and
@@ -175,10 +171,13 @@ static int
 digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
             const char **error_r)
 {
-    struct sg_review_item *items = NULL;
+    struct sg_store_item *items = NULL;
     size_t n = 0;
-    if (digest_items(r, "r.status = 'lost' AND r.status_changed >= ?1",
-                     now - 86400, &items, &n, error_r) < 0)
+    struct sg_store_filter f = {
+        .status = SG_QSTATUS_LOST,
+        .changed_min = now - 86400,
+    };
+    if (digest_items(r, f, &items, &n, error_r) < 0)
         return -1;
     if (n > 0)
         sg_buf_printf(b, "\nNot kept by the mail system, found in the last "
@@ -196,7 +195,7 @@ digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
                       items[i].id, held);
         digest_item(b, &items[i]);
     }
-    sg_review_items_free(&items, &n);
+    sg_store_items_free(&items, &n);
     return 0;
 }
 
@@ -205,10 +204,10 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
                  size_t *n_waiting_r, size_t *n_overdue_r,
                  const char **error_r)
 {
-    struct sg_review_item *items = NULL;
+    struct sg_store_item *items = NULL;
     size_t n = 0, overdue = 0;
-    if (digest_items(r, "r.status IN ('held', 'escalated')", 0, &items, &n,
-                     error_r) < 0)
+    struct sg_store_filter f = {.waiting = true};
+    if (digest_items(r, f, &items, &n, error_r) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (sg_review_overdue(r, items[i].status, items[i].created, now))
@@ -225,7 +224,7 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
     if (n > 0)
         sg_buf_puts(&b, "Oldest first; \"!\" marks those past the target.\n");
     for (size_t i = 0; i < n; i++) {
-        struct sg_review_item *it = &items[i];
+        struct sg_store_item *it = &items[i];
         char age[32], held[64];
         sg_review_format_age(now - it->created, age, sizeof(age));
         sg_review_utc(it->created, held, sizeof(held));
@@ -237,19 +236,19 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
         digest_item(&b, it);
     }
     size_t waiting = n;
-    sg_review_items_free(&items, &n);
+    sg_store_items_free(&items, &n);
     if (digest_lost(r, now, &b, error_r) < 0) {
         sg_buf_free(&b);
         return -1;
     }
     if (b.data == NULL) {
         sg_buf_free(&b);
-        return review_fail(error_r, "out of memory");
+        return sg_review_fail(error_r, "out of memory");
     }
     int r2 = sg_buf_append(out, b.data, b.len);
     sg_buf_free(&b);
     if (r2 < 0)
-        return review_fail(error_r, "out of memory");
+        return sg_review_fail(error_r, "out of memory");
     if (n_waiting_r != NULL)
         *n_waiting_r = waiting;
     if (n_overdue_r != NULL)
@@ -264,13 +263,13 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
                       const char **error_r)
 {
     if (!sg_review_actor_ok(actor))
-        return review_fail(error_r, "digest: missing actor");
+        return sg_review_fail(error_r, "digest: missing actor");
     if (r->ncfg == NULL)
-        return review_fail(error_r, "cannot mail the digest: notices are "
-                                    "not configured (notice_from)");
+        return sg_review_fail(error_r, "cannot mail the digest: notices are "
+                                       "not configured (notice_from)");
     if (r->ncfg->n_dsl_addresses == 0)
-        return review_fail(error_r, "cannot mail the digest: "
-                                    "dsl_addresses is empty");
+        return sg_review_fail(error_r, "cannot mail the digest: "
+                                       "dsl_addresses is empty");
     char summary[128], date[64];
     snprintf(summary, sizeof(summary), "%zu waiting, %zu past %d hours",
              n_waiting, n_overdue, r->s.sla_hours);

@@ -28,8 +28,8 @@ review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
                    const char *const *to, size_t n_to, const char **error_r)
 {
     if (r->ncfg == NULL)
-        return review_fail(error_r, "notices are not configured "
-                                    "(notice_from is empty)");
+        return sg_review_fail(error_r, "notices are not configured "
+                                       "(notice_from is empty)");
     struct sg_notice *n = NULL;
     if (sg_notice_open(r->ncfg, &n, error_r) < 0)
         return -1;

@@ -94,9 +94,9 @@ match_at(const char *text, size_t len, size_t at, const char *needle,
 
 int
 sg_review_find_marks(const char *text, size_t len,
-                     const struct sg_review_finding *findings,
-                     size_t n_findings, struct sg_review_span **spans_r,
-                     size_t *n_r, const char **error_r)
+                     const struct sg_store_finding *findings, size_t n_findings,
+                     struct sg_review_span **spans_r, size_t *n_r,
+                     const char **error_r)
 {
     struct sg_review_span *spans = NULL;
     size_t n = 0, cap = 0;
@@ -119,7 +119,7 @@ sg_review_find_marks(const char *text, size_t len,
             struct sg_review_span *ns = realloc(spans, nc * sizeof(*ns));
             if (ns == NULL) {
                 free(spans);
-                return review_fail(error_r, "out of memory");
+                return sg_review_fail(error_r, "out of memory");
             }
             spans = ns;
             cap = nc;

@@ -181,8 +181,8 @@ put_safe(const char *s, bool multiline)
 
 /* Print text with its findings between >>> and <<<, each line indented. */
 static void
-put_marked(const char *text, size_t len,
-           const struct sg_review_finding *f, size_t nf, const char *indent)
+put_marked(const char *text, size_t len, const struct sg_store_finding *f,
+           size_t nf, const char *indent)
 {
     struct sg_review_span *spans = NULL;
     size_t n = 0;
@@ -293,7 +293,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 's':
             if (strcmp(optarg, "all") == 0)
                 f.any_status = true;
-            else if (sg_quarantine_status_parse(optarg, &f.status) < 0)
+            else if (sg_store_status_parse(optarg, &f.status) < 0)
                 die(EX_USAGE, "--status: \"%s\" is not held, released, "
                               "rejected, expired, escalated or all",
                     optarg);
@@ -324,7 +324,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
     }
     if (optind != argc)
         die(EX_USAGE, "list: unexpected argument \"%s\"", argv[optind]);
-    struct sg_review_item *items = NULL;
+    struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_list(c->r, &f, &c->actor, &items, &n, &err) < 0)
@@ -333,16 +333,14 @@ cmd_list(struct ctx *c, int argc, char **argv)
     int sla = sg_review_get_settings(c->r)->sla_hours;
     if (n == 0) {
         printf("No %s records%s.\n",
-               f.any_status ? "" : sg_quarantine_status_name(f.status),
-               f.rule || f.sender || f.min_age || f.max_age
-                   ? " match"
-                   : "");
+               f.any_status ? "" : sg_store_status_name(f.status),
+               f.rule || f.sender || f.min_age || f.max_age ? " match" : "");
     } else {
         printf("%-20s %-10s %-9s %-7s %-28s %s\n", "RECORD", "STATUS", "AGE",
                "SLA", "SENDER", "RULES / TO / SUBJECT");
     }
     for (size_t i = 0; i < n; i++) {
-        struct sg_review_item *it = &items[i];
+        struct sg_store_item *it = &items[i];
         char age[32], slabuf[32];
         sg_review_format_age(now - it->created, age, sizeof(age));
         if (!sg_review_waiting(it->status))
@@ -354,7 +352,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
                      (long long)((time_t)sla * 3600 - (now - it->created)) /
                          3600);
         printf("%-20s %-10s %-9s %-7s ", it->id,
-               sg_quarantine_status_name(it->status), age, slabuf);
+               sg_store_status_name(it->status), age, slabuf);
         struct sg_buf b = SG_BUF_INIT;
         sg_review_safe_text(&b, it->env_from, strlen(it->env_from), false);
         printf("%-28s ", b.data != NULL ? b.data : "");
@@ -370,55 +368,15 @@ cmd_list(struct ctx *c, int argc, char **argv)
         printf("SLA: hours left of the %d-hour response target; LATE: past "
                "it.\n",
                sla);
-    sg_review_items_free(&items, &n);
+    sg_store_items_free(&items, &n);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
 
-static int
-cmd_show(struct ctx *c, int argc, char **argv)
+/* show: who sent it, how they were known, and to whom. */
+static void
+print_parties(const struct sg_review_detail *d)
 {
-    bool with_queue = true;
-    const char *id = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--no-queue") == 0)
-            with_queue = false;
-        else if (argv[i][0] == '-' || id != NULL)
-            die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
-        else
-            id = argv[i];
-    }
-    if (id == NULL)
-        die(EX_USAGE, "show: which record? (safeguard-review list)");
-    struct sg_review_detail *d = NULL;
-    const char *err;
-    int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
-    if (rc != 0)
-        die(exit_for(rc), "%s", err);
-    const struct sg_quarantine_record *rec = d->record;
-    time_t now = time(NULL);
-    char when[64], age[32];
-    utc(rec->created, when, sizeof(when));
-    sg_review_format_age(now - rec->created, age, sizeof(age));
-
-    printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
-    printf("Status     %s", sg_quarantine_status_title(rec->status));
-    if (sg_review_waiting(rec->status)) {
-        printf(", waiting %s", age);
-        if (sg_review_overdue(c->r, rec->status, rec->created, now))
-            printf(" - PAST THE %d-HOUR RESPONSE TARGET",
-                   sg_review_get_settings(c->r)->sla_hours);
-    } else {
-        char ch[64];
-        utc(rec->status_changed, ch, sizeof(ch));
-        printf(" on %s", ch);
-    }
-    printf("\nHeld       %s\n", when);
-    if (with_queue) {
-        printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
-        if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
-            printf(" (%s)", d->queue_name);
-        putchar('\n');
-    }
+    const struct sg_store_record *rec = d->record;
     fputs("From       <", stdout);
     put_safe(rec->env_from, false);
     putchar('>');
@@ -444,44 +402,12 @@ cmd_show(struct ctx *c, int argc, char **argv)
             fputs(", a registered personal address", stdout);
         fputs(")\n", stdout);
     }
-    fputs("Subject    ", stdout);
-    if (rec->subject != NULL)
-        put_marked(rec->subject, strlen(rec->subject), d->findings,
-                   d->n_findings, "");
-    else
-        puts("(none)");
+}
 
-    printf("\nRules that matched\n");
-    for (size_t i = 0; i < d->n_rules; i++) {
-        const struct sg_review_rule *u = &d->rules[i];
-        fputs("  ", stdout);
-        put_safe(u->id, false);
-        fputs(": ", stdout);
-        put_safe(u->title, false);
-        printf(" [%s%s]\n", strcmp(u->mode, "test") == 0 ? "test mode, would "
-                                                          : "",
-               u->action);
-        fputs("    Policy: ", stdout);
-        put_safe(u->policy, false);
-        fputs("\n    Source: ", stdout);
-        put_safe(u->source, false);
-        putchar('\n');
-        for (size_t j = 0; j < d->n_findings; j++) {
-            const struct sg_review_finding *f = &d->findings[j];
-            if (strcmp(f->rule_id, u->id) != 0)
-                continue;
-            fputs("    Found:  ", stdout);
-            put_safe(f->detector, false);
-            fputs(" \"", stdout);
-            put_safe(f->text, false);
-            fputs("\" in ", stdout);
-            put_safe(f->location, false);
-            putchar('\n');
-        }
-    }
-    put_block("Explanation sent to the sender", rec->explain_sender);
-    put_block("Explanation for the DSL", rec->explain_dsl);
-
+/* show: the message as text, and its attachments. */
+static void
+print_view(const struct sg_review_detail *d)
+{
     printf("\nThe message, as text (findings between >>> and <<<; nothing "
            "in it is run,\nopened or shown as HTML; control characters are "
            "written as \\x..)\n");
@@ -518,10 +444,15 @@ cmd_show(struct ctx *c, int argc, char **argv)
             puts("  Note: the message's MIME structure was damaged and "
                  "has been repaired to show it.");
     }
+}
 
+/* show: the record's audit rows. */
+static void
+print_history(const struct sg_review_detail *d)
+{
     printf("\nHistory\n");
     for (size_t i = 0; i < d->n_history; i++) {
-        const struct sg_review_audit_row *a = &d->history[i];
+        const struct sg_store_audit_row *a = &d->history[i];
         char t[64];
         utc(a->time, t, sizeof(t));
         printf("  %s  ", t);
@@ -539,6 +470,95 @@ cmd_show(struct ctx *c, int argc, char **argv)
         }
         putchar('\n');
     }
+}
+
+static int
+cmd_show(struct ctx *c, int argc, char **argv)
+{
+    bool with_queue = true;
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-queue") == 0)
+            with_queue = false;
+        else if (argv[i][0] == '-' || id != NULL)
+            die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
+        else
+            id = argv[i];
+    }
+    if (id == NULL)
+        die(EX_USAGE, "show: which record? (safeguard-review list)");
+    struct sg_review_detail *d = NULL;
+    const char *err;
+    int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    const struct sg_store_record *rec = d->record;
+    time_t now = time(NULL);
+    char when[64], age[32];
+    utc(rec->created, when, sizeof(when));
+    sg_review_format_age(now - rec->created, age, sizeof(age));
+
+    printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
+    printf("Status     %s", sg_store_status_title(rec->status));
+    if (sg_review_waiting(rec->status)) {
+        printf(", waiting %s", age);
+        if (sg_review_overdue(c->r, rec->status, rec->created, now))
+            printf(" - PAST THE %d-HOUR RESPONSE TARGET",
+                   sg_review_get_settings(c->r)->sla_hours);
+    } else {
+        char ch[64];
+        utc(rec->status_changed, ch, sizeof(ch));
+        printf(" on %s", ch);
+    }
+    printf("\nHeld       %s\n", when);
+    if (with_queue) {
+        printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
+        if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
+            printf(" (%s)", d->queue_name);
+        putchar('\n');
+    }
+    print_parties(d);
+    fputs("Subject    ", stdout);
+    if (rec->subject != NULL)
+        put_marked(rec->subject, strlen(rec->subject), d->findings,
+                   d->n_findings, "");
+    else
+        puts("(none)");
+
+    printf("\nRules that matched\n");
+    for (size_t i = 0; i < d->n_rules; i++) {
+        const struct sg_store_rule *u = &d->rules[i];
+        fputs("  ", stdout);
+        put_safe(u->id, false);
+        fputs(": ", stdout);
+        put_safe(u->title, false);
+        printf(" [%s%s]\n", strcmp(u->mode, "test") == 0 ? "test mode, would "
+                                                          : "",
+               u->action);
+        fputs("    Policy: ", stdout);
+        put_safe(u->policy, false);
+        fputs("\n    Source: ", stdout);
+        put_safe(u->source, false);
+        putchar('\n');
+        for (size_t j = 0; j < d->n_findings; j++) {
+            const struct sg_store_finding *f = &d->findings[j];
+            if (strcmp(f->rule_id, u->id) != 0)
+                continue;
+            fputs("    Found:  ", stdout);
+            put_safe(f->detector, false);
+            fputs(" \"", stdout);
+            put_safe(f->text, false);
+            fputs("\" in ", stdout);
+            put_safe(f->location, false);
+            putchar('\n');
+        }
+    }
+    put_block("Explanation sent to the sender", rec->explain_sender);
+    put_block("Explanation for the DSL", rec->explain_dsl);
+
+    print_view(d);
+
+    print_history(d);
     sg_review_detail_free(&d);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
@@ -734,7 +754,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
     const char *id = optind < argc ? argv[optind++] : NULL;
     if (optind != argc)
         die(EX_USAGE, "audit: unexpected argument \"%s\"", argv[optind]);
-    struct sg_review_audit_row *rows = NULL;
+    struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_audit_list(c->r, id, since, &rows, &n, &err) < 0)
@@ -742,7 +762,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
     printf("%-6s %-20s %-20s %-24s %-14s %s\n", "ID", "TIME (UTC)", "RECORD",
            "WHO (FROM WHERE)", "ACTION", "NOTE");
     for (size_t i = 0; i < n; i++) {
-        const struct sg_review_audit_row *a = &rows[i];
+        const struct sg_store_audit_row *a = &rows[i];
         char t[64];
         struct tm tm;
         gmtime_r(&a->time, &tm);
@@ -761,10 +781,10 @@ cmd_audit(struct ctx *c, int argc, char **argv)
         put_safe(a->note != NULL ? a->note : "", false);
         putchar('\n');
     }
-    sg_review_audit_rows_free(&rows, &n);
+    sg_store_audit_rows_free(&rows, &n);
     /* Reading the audit is itself audited, after the listing. */
-    if (sg_quarantine_audit(sg_review_store(c->r), id, c->actor.user,
-                            c->actor.from, "audit-read", NULL, &err) < 0)
+    if (sg_store_audit(sg_review_store(c->r), id, c->actor.user, c->actor.from,
+                       "audit-read", NULL, &err) < 0)
         die(EX_SOFTWARE, "%s", err);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }

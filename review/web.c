@@ -57,8 +57,8 @@ sg_web_new(const struct sg_web_options *o, struct sg_web **w_r,
 {
     if (o->review == NULL || o->auth == NULL || o->session_idle == 0 ||
         o->session_max == 0 || o->login_attempts == 0 || o->login_lockout == 0)
-        return review_fail(error_r, "the web page needs a review store, a "
-                                    "login check and non-zero limits");
+        return sg_review_fail(error_r, "the web page needs a review store, a "
+                                       "login check and non-zero limits");
     struct sg_web *w = calloc(1, sizeof(*w));
     if (w == NULL) {
         *error_r = "out of memory";

@@ -71,7 +71,7 @@ web_text(struct sg_buf *b, const char *s)
 
 void
 web_marked(struct sg_buf *b, const char *text, size_t len,
-           const struct sg_review_finding *f, size_t nf)
+           const struct sg_store_finding *f, size_t nf)
 {
     struct sg_review_span *spans = NULL;
     size_t n = 0;

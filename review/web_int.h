@@ -88,7 +88,7 @@ void web_text(struct sg_buf *b, const char *s);
 void web_textn(struct sg_buf *b, const char *s, size_t len);
 /* Text with the findings' matches in <mark>. */
 void web_marked(struct sg_buf *b, const char *text, size_t len,
-                const struct sg_review_finding *f, size_t nf);
+                const struct sg_store_finding *f, size_t nf);
 /* Percent-encode for a URL query value. */
 void web_urlenc(struct sg_buf *b, const char *s);
 /* The page around the content: title, and (when s is not NULL) the

@@ -28,7 +28,7 @@
 static const struct {
     const char *key, *label;
     bool waiting, any;
-    enum sg_quarantine_status status;
+    enum sg_store_status status;
 } tabs[] = {
     {"waiting", "Waiting", true, false, SG_QSTATUS_HELD},
     {"escalated", "Escalated", false, false, SG_QSTATUS_ESCALATED},
@@ -40,7 +40,7 @@ static const struct {
 };
 
 static void
-sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_quarantine_status st,
+sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_store_status st,
          time_t created, time_t now)
 {
     if (!sg_review_waiting(st)) {
@@ -84,7 +84,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         .offset = (page - 1) * PAGE_SIZE,
     };
     struct sg_review_actor actor = {.user = s->user, .from = req->client};
-    struct sg_review_item *items = NULL;
+    struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_list(w->o.review, &f, &actor, &items, &n, &err) < 0) {
@@ -119,7 +119,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                        "<th>Status</th></tr></thead><tbody>\n");
     }
     for (size_t i = 0; i < n; i++) {
-        const struct sg_review_item *it = &items[i];
+        const struct sg_store_item *it = &items[i];
         char age[32];
         sg_review_format_age(req->now - it->created, age, sizeof(age));
         sg_buf_puts(b, "<tr><td class=\"nowrap\"><a href=\"/item/");
@@ -137,7 +137,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</td><td>");
         web_text(b, it->rules);
         sg_buf_printf(b, "</td><td>%s</td></tr>\n",
-                      sg_quarantine_status_title(it->status));
+                      sg_store_status_title(it->status));
     }
     if (n > 0)
         sg_buf_puts(b, "</tbody></table>\n");
@@ -157,7 +157,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</p>\n");
     }
     web_page_end(w, b);
-    sg_review_items_free(&items, &n_all);
+    sg_store_items_free(&items, &n_all);
 }
 
 /* ------------------------------------------------------------ one item */
@@ -187,7 +187,7 @@ rule_section(struct sg_buf *b, const struct sg_review_detail *d)
 {
     sg_buf_puts(b, "<h2>Why it was held</h2>\n");
     for (size_t i = 0; i < d->n_rules; i++) {
-        const struct sg_review_rule *u = &d->rules[i];
+        const struct sg_store_rule *u = &d->rules[i];
         sg_buf_puts(b, "<section class=\"rule\"><h3>");
         web_text(b, u->title);
         sg_buf_puts(b, " <small>(");
@@ -201,7 +201,7 @@ rule_section(struct sg_buf *b, const struct sg_review_detail *d)
         web_text(b, u->source);
         sg_buf_puts(b, "</small></p><ul class=\"findings\">");
         for (size_t j = 0; j < d->n_findings; j++) {
-            const struct sg_review_finding *f = &d->findings[j];
+            const struct sg_store_finding *f = &d->findings[j];
             if (strcmp(f->rule_id, u->id) != 0)
                 continue;
             sg_buf_puts(b, "<li>Found ");
@@ -289,6 +289,85 @@ decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
                   label);
 }
 
+/* The From and To facts of the item page. */
+static void
+parties_facts(struct sg_buf *b, const struct sg_review_detail *d)
+{
+    const struct sg_store_record *rec = d->record;
+    fact(b, "From");
+    web_text(b, rec->env_from);
+    if (rec->auth_user != NULL) {
+        sg_buf_puts(b, " <small>(signed in as ");
+        web_text(b, rec->auth_user);
+        sg_buf_puts(b, ")</small>");
+    } else if (rec->trusted) {
+        sg_buf_puts(b, " <small>(from a trusted network)</small>");
+    } else {
+        sg_buf_puts(b, " <strong>(not signed in: the address may be "
+                       "forged)</strong>");
+    }
+    sg_buf_puts(b, "</dd>");
+    fact(b, "To");
+    for (size_t i = 0; i < d->n_rcpts; i++) {
+        if (i > 0)
+            sg_buf_puts(b, "<br>");
+        web_text(b, d->rcpts[i].address);
+        sg_buf_puts(b, " (");
+        web_text(b, d->rcpts[i].roles);
+        if (strcmp(d->rcpts[i].channel, "personal") == 0)
+            sg_buf_puts(b, ", a registered personal address");
+        sg_buf_puts(b, ")");
+    }
+}
+
+/* The decision forms the record's status allows. */
+static void
+decide_section(struct sg_buf *b, const struct web_session *s,
+               const struct sg_store_record *rec)
+{
+    sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
+    if (sg_review_waiting(rec->status)) {
+        decision_form(b, s, rec->id, "release", "Release",
+                      "Deliver the message as it is.", false);
+        decision_form(b, s, rec->id, "reject", "Reject",
+                      "Delete the message; it is not delivered.", true);
+        if (rec->status == SG_QSTATUS_HELD)
+            decision_form(b, s, rec->id, "escalate", "Escalate",
+                          "Keep it held and mark it for further action.",
+                          false);
+    }
+    decision_form(b, s, rec->id, "note", "Add a note",
+                  "Record something without changing anything.", false);
+    sg_buf_puts(b, "</div>\n");
+}
+
+/* The record's audit rows. */
+static void
+history_section(struct sg_web *w, struct sg_buf *b,
+                const struct sg_review_detail *d)
+{
+    sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
+                   "</th><th>Who</th><th>What</th><th>Note</th></tr>\n");
+    for (size_t i = 0; i < d->n_history; i++) {
+        const struct sg_store_audit_row *a = &d->history[i];
+        sg_buf_puts(b, "<tr><td>");
+        web_time(w, b, a->time);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->actor);
+        if (a->client != NULL) {
+            sg_buf_puts(b, " <small>(");
+            web_text(b, a->client);
+            sg_buf_puts(b, ")</small>");
+        }
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->action);
+        sg_buf_puts(b, "</td><td>");
+        web_text(b, a->note);
+        sg_buf_puts(b, "</td></tr>\n");
+    }
+    sg_buf_puts(b, "</table>\n");
+}
+
 void
 web_page_item(struct sg_web *w, const struct sg_web_request *req,
               const struct web_session *s, const char *id, const char *message,
@@ -306,7 +385,7 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
         web_error_page(w, resp, 500, "Cannot show the record", err, s);
         return;
     }
-    const struct sg_quarantine_record *rec = d->record;
+    const struct sg_store_record *rec = d->record;
     resp->status = status;
     struct sg_buf *b = &resp->body;
     web_page_start(w, b, rec->id, s);
@@ -334,7 +413,7 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     sg_buf_puts(b, ")</small></dd>");
     fact(b, "Status");
     sg_buf_printf(b, "<span id=\"status\">%s</span>",
-                  sg_quarantine_status_title(rec->status));
+                  sg_store_status_title(rec->status));
     if (sg_review_waiting(rec->status)) {
         char age[32];
         sg_review_format_age(req->now - rec->created, age, sizeof(age));
@@ -360,30 +439,7 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, ")");
     }
     sg_buf_puts(b, "</dd>");
-    fact(b, "From");
-    web_text(b, rec->env_from);
-    if (rec->auth_user != NULL) {
-        sg_buf_puts(b, " <small>(signed in as ");
-        web_text(b, rec->auth_user);
-        sg_buf_puts(b, ")</small>");
-    } else if (rec->trusted) {
-        sg_buf_puts(b, " <small>(from a trusted network)</small>");
-    } else {
-        sg_buf_puts(b, " <strong>(not signed in: the address may be "
-                       "forged)</strong>");
-    }
-    sg_buf_puts(b, "</dd>");
-    fact(b, "To");
-    for (size_t i = 0; i < d->n_rcpts; i++) {
-        if (i > 0)
-            sg_buf_puts(b, "<br>");
-        web_text(b, d->rcpts[i].address);
-        sg_buf_puts(b, " (");
-        web_text(b, d->rcpts[i].roles);
-        if (strcmp(d->rcpts[i].channel, "personal") == 0)
-            sg_buf_puts(b, ", a registered personal address");
-        sg_buf_puts(b, ")");
-    }
+    parties_facts(b, d);
     sg_buf_puts(b, "</dd></dl>\n");
 
     rule_section(b, d);
@@ -393,43 +449,11 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
     sg_buf_puts(b, "</pre>\n");
 
-    sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
-    if (sg_review_waiting(rec->status)) {
-        decision_form(b, s, rec->id, "release", "Release",
-                      "Deliver the message as it is.", false);
-        decision_form(b, s, rec->id, "reject", "Reject",
-                      "Delete the message; it is not delivered.", true);
-        if (rec->status == SG_QSTATUS_HELD)
-            decision_form(b, s, rec->id, "escalate", "Escalate",
-                          "Keep it held and mark it for further action.",
-                          false);
-    }
-    decision_form(b, s, rec->id, "note", "Add a note",
-                  "Record something without changing anything.", false);
-    sg_buf_puts(b, "</div>\n");
+    decide_section(b, s, rec);
 
     message_section(b, d);
 
-    sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
-                   "</th><th>Who</th><th>What</th><th>Note</th></tr>\n");
-    for (size_t i = 0; i < d->n_history; i++) {
-        const struct sg_review_audit_row *a = &d->history[i];
-        sg_buf_puts(b, "<tr><td>");
-        web_time(w, b, a->time);
-        sg_buf_puts(b, "</td><td>");
-        web_text(b, a->actor);
-        if (a->client != NULL) {
-            sg_buf_puts(b, " <small>(");
-            web_text(b, a->client);
-            sg_buf_puts(b, ")</small>");
-        }
-        sg_buf_puts(b, "</td><td>");
-        web_text(b, a->action);
-        sg_buf_puts(b, "</td><td>");
-        web_text(b, a->note);
-        sg_buf_puts(b, "</td></tr>\n");
-    }
-    sg_buf_puts(b, "</table>\n");
+    history_section(w, b, d);
     web_page_end(w, b);
     sg_review_detail_free(&d);
 }

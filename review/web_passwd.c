@@ -59,15 +59,15 @@ read_file(const char *path, bool missing_ok, const char **error_r)
         0) {
         if (errno == ENOENT && missing_ok)
             return strdup("");
-        review_fail(error_r, "cannot use the password file %s", err);
+        sg_review_fail(error_r, "cannot use the password file %s", err);
         return NULL;
     }
     if ((st.st_mode & 022) != 0) {
         free(data);
-        review_fail(error_r,
-                    "the password file %s is writable by group or others "
-                    "(chmod go-w it)",
-                    path);
+        sg_review_fail(error_r,
+                       "the password file %s is writable by group or others "
+                       "(chmod go-w it)",
+                       path);
         return NULL;
     }
     return data;
@@ -110,8 +110,8 @@ sg_web_passwd_check(const char *path, const char *login, const char *password,
                     const char **error_r)
 {
     if (sodium_init() < 0)
-        return review_failc(SG_WEB_AUTH_ERROR, error_r,
-                            "libsodium cannot start");
+        return sg_review_failc(SG_WEB_AUTH_ERROR, error_r,
+                               "libsodium cannot start");
     pthread_once(&dummy_once, make_dummy);
     char *text = read_file(path, false, error_r);
     if (text == NULL)
@@ -135,20 +135,20 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
                   const char **error_r)
 {
     if (sodium_init() < 0)
-        return review_fail(error_r, "libsodium cannot start");
+        return sg_review_fail(error_r, "libsodium cannot start");
     if (!login_name_ok(login))
-        return review_fail(error_r,
-                           "\"%s\" is not a usable login name (letters, "
-                           "digits and . _ @ - +, at most 128)",
-                           login);
+        return sg_review_fail(error_r,
+                              "\"%s\" is not a usable login name (letters, "
+                              "digits and . _ @ - +, at most 128)",
+                              login);
     if (strlen(password) < 10)
-        return review_fail(error_r,
-                           "the password must be at least 10 characters");
+        return sg_review_fail(error_r,
+                              "the password must be at least 10 characters");
     char hash[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(hash, password, strlen(password),
                           crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return review_fail(error_r, "out of memory hashing the password");
+        return sg_review_fail(error_r, "out of memory hashing the password");
     char *text = read_file(path, true, error_r);
     if (text == NULL)
         return -1;
@@ -158,8 +158,8 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
     int fd = mkstemp(tmp);
     if (fd < 0) {
         free(text);
-        return review_fail(error_r, "cannot write beside %s: %s", path,
-                           strerror(errno));
+        return sg_review_fail(error_r, "cannot write beside %s: %s", path,
+                              strerror(errno));
     }
     struct stat old;
     if (stat(path, &old) == 0)
@@ -169,7 +169,7 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
         close(fd);
         unlink(tmp);
         free(text);
-        return review_fail(error_r, "out of memory");
+        return sg_review_fail(error_r, "out of memory");
     }
     bool replaced = false;
     size_t ll = strlen(login);
@@ -190,13 +190,14 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
     sodium_memzero(hash, sizeof(hash));
     if (fflush(out) != 0 || fsync(fd) != 0 || fclose(out) != 0) {
         unlink(tmp);
-        return review_fail(error_r, "cannot write %s: %s", tmp,
-                           strerror(errno));
+        return sg_review_fail(error_r, "cannot write %s: %s", tmp,
+                              strerror(errno));
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
         unlink(tmp);
-        return review_fail(error_r, "cannot replace %s: %s", path, strerror(e));
+        return sg_review_fail(error_r, "cannot replace %s: %s", path,
+                              strerror(e));
     }
     return 0;
 }

@@ -424,12 +424,12 @@ read_pem(const char *path, const char **error_r)
     size_t len;
     const char *err;
     if (sg_read_small_file(path, CERT_MAX, 0, &data, &len, NULL, &err) < 0) {
-        review_fail(error_r, "cannot read %s", err);
+        sg_review_fail(error_r, "cannot read %s", err);
         return NULL;
     }
     if (len == 0) {
         free(data);
-        review_fail(error_r, "cannot read %s: it is empty", path);
+        sg_review_fail(error_r, "cannot read %s: it is empty", path);
         return NULL;
     }
     return data;
@@ -445,15 +445,15 @@ parse_listen(const char *listen, struct sockaddr_storage *ss,
     unsigned portnum;
     const char *why;
     if (sg_config_listen(listen, host, sizeof(host), &portnum, &why) < 0)
-        return review_fail(error_r, "review_listen \"%s\": %s", listen, why);
+        return sg_review_fail(error_r, "review_listen \"%s\": %s", listen, why);
     snprintf(port, sizeof(port), "%u", portnum);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0)
-        return review_fail(error_r, "review_listen \"%s\": %s", listen,
-                           gai_strerror(rc));
+        return sg_review_fail(error_r, "review_listen \"%s\": %s", listen,
+                              gai_strerror(rc));
     memset(ss, 0, sizeof(*ss));
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     freeaddrinfo(res);
@@ -470,10 +470,10 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
     bool tls = o->tls_cert != NULL && *o->tls_cert != '\0';
     bool has_key = o->tls_key != NULL && *o->tls_key != '\0';
     if (tls != has_key)
-        return review_fail(error_r, "review_tls_cert and review_tls_key go "
-                                    "together");
+        return sg_review_fail(error_r, "review_tls_cert and review_tls_key go "
+                                       "together");
     if (!tls && !is_loopback((struct sockaddr *)&ss))
-        return review_fail(
+        return sg_review_fail(
             error_r,
             "review_listen %s is not a loopback address: give the "
             "page a certificate (review_tls_cert, review_tls_key) "
@@ -527,10 +527,10 @@ sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
         free(cert);
         free(key);
         pthread_mutex_destroy(&srv.lock);
-        return review_fail(error_r,
-                           "cannot listen on %s (in use, or a bad "
-                           "certificate or key)",
-                           o->listen);
+        return sg_review_fail(error_r,
+                              "cannot listen on %s (in use, or a bad "
+                              "certificate or key)",
+                              o->listen);
     }
     fprintf(stderr, "safeguard-review serve: listening on %s://%s/\n",
             tls ? "https" : "http", o->listen);

@@ -127,8 +127,8 @@ web_session_new(struct sg_web *w, const char *user, time_t now)
                 lru = i;
         remove_session(w, lru);
     }
-    if (sg_review_grow((void **)&w->sessions, &w->cap_sessions, w->n_sessions,
-                       sizeof(*w->sessions)) < 0)
+    if (sg_array_grow((void **)&w->sessions, &w->cap_sessions, w->n_sessions,
+                      sizeof(*w->sessions)) < 0)
         return NULL;
     struct web_session *s = &w->sessions[w->n_sessions];
     memset(s, 0, sizeof(*s));
@@ -256,8 +256,8 @@ throttle_get(struct sg_web *w, const char *key, time_t now, bool create)
         return t;
     }
     if (!create || throttle_room(w, now) < 0 ||
-        sg_review_grow((void **)&w->throttles, &w->cap_throttles,
-                       w->n_throttles, sizeof(*w->throttles)) < 0)
+        sg_array_grow((void **)&w->throttles, &w->cap_throttles, w->n_throttles,
+                      sizeof(*w->throttles)) < 0)
         return NULL;
     char *k = strdup(key);
     if (k == NULL)

@@ -1,6 +1,6 @@
 /*
  * fuzz_msgview.c - libFuzzer target: any bytes as a raw message through
- * the message view builder (milter/msgview_build.c), then freed.
+ * the message view builder (core/msgview_*.c), then freed.
  *
  * SECURITY: this is the attacker's entry point (every inbound message); the
  * builder must neither crash, leak nor hand out invalid UTF-8 for any input.

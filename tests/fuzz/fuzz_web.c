@@ -94,9 +94,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     atexit(remove_store);
     snprintf(db, sizeof(db), "%s/q.db", dir);
     snprintf(store, sizeof(store), "%s/messages", dir);
-    struct sg_quarantine *q = NULL;
+    struct sg_store *q = NULL;
     const char *err;
-    if (sg_quarantine_open(db, store, &q, &err) < 0)
+    if (sg_store_open(db, store, &q, &err) < 0)
         abort();
     static const char msg[] =
         "Subject: <script>x</script>\r\nContent-Type: text/html\r\n\r\n"
@@ -128,11 +128,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
                         .len = sizeof(msg) - 1,
                         .fd = -1};
     char *id = NULL;
-    if (sg_quarantine_hold(q, &h, &id, &err) < 0)
+    if (sg_store_hold(q, &h, &id, &err) < 0)
         abort();
     snprintf(record, sizeof(record), "%s", id);
     free(id);
-    sg_quarantine_close(&q);
+    sg_store_close(&q);
 
     struct sg_review_options o = {.db_path = db, .store_dir = store};
     sg_review_settings_init(&o.settings);

@@ -5,8 +5,9 @@
 # never arrives and its sender gets the DSL's note; a message released by
 # hand with postsuper is reported and its record updated; an escalated one
 # stays held and shows with its findings marked; the audit shows every
-# action, by whom and from where; and the review_* settings come from the
-# daemon's own configuration file, -o overriding any of them.
+# action, by whom and from where; the review_* settings come from the
+# daemon's own configuration file, -o overriding any of them; and a
+# database damaged in the middle of a record's rows makes show fail.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -193,6 +194,40 @@ review release "$RD" >/dev/null 2>&1
 check "no note: EX_USAGE" test $? -eq 64
 review frobnicate >/dev/null 2>&1
 check "unknown command: EX_USAGE" test $? -eq 64
+
+# A database damaged in the middle of a record's recipients (a copy, with
+# D's recipients filling many pages and one of those pages overwritten):
+# show is an error that says so, never D with fewer recipients.
+DAMAGED="$SG_WORK/damaged.db"
+python3 - "$DB" "$DAMAGED" "$RD" <<'PY'
+import sqlite3, sys
+src, dst, rec = sys.argv[1:]
+s = sqlite3.connect(src)
+d = sqlite3.connect(dst)
+s.backup(d)
+s.close()
+d.executemany("INSERT INTO recipients (record_id, pos, address, roles, channel)"
+              " VALUES (?, ?, ?, 'pupil', 'school')",
+              [(rec, 1000 + i, "pupil%04d.at.a.long.address@school.example" % i)
+               for i in range(400)])
+d.commit()
+d.execute("PRAGMA journal_mode = DELETE")
+pages = [r[0] for r in d.execute("SELECT pageno FROM dbstat WHERE name ="
+                                 " 'recipients' AND pagetype = 'leaf'"
+                                 " ORDER BY pageno")]
+size = d.execute("PRAGMA page_size").fetchone()[0]
+d.close()
+assert len(pages) >= 4, pages
+with open(dst, "r+b") as f:
+    f.seek((pages[len(pages) // 2] - 1) * size)
+    f.write(b"\xff" * size)
+PY
+review -o "quarantine_db=$DAMAGED" show --no-queue "$RD" >"$SG_WORK/damaged.out" 2>&1
+check "damaged: show fails" test $? -ne 0
+check "damaged: and says the recipients could not be read" grep -q "cannot read the recipients" "$SG_WORK/damaged.out"
+check "damaged: no part of the record is shown" bash -c "! grep -q '^To ' '$SG_WORK/damaged.out'"
+review -o "quarantine_db=$DAMAGED" show --no-queue "$RA" >"$SG_WORK/undamaged.out" 2>&1
+check "damaged: another record still shows" grep -q "^To " "$SG_WORK/undamaged.out"
 
 # Nothing lost: only D is still held; nothing stuck elsewhere
 check "only D still in the queue" test "$(postqueue -c "$SG_PF" -j | wc -l)" -eq 1

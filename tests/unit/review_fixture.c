@@ -114,7 +114,7 @@ review_fixture_hold(struct review_fixture *e, const char *qid, const char *from,
     };
     char *id = NULL;
     const char *err = NULL;
-    if (sg_quarantine_hold(e->q, &h, &id, &err) != 0)
+    if (sg_store_hold(e->q, &h, &id, &err) != 0)
         fail_msg("hold: %s", err);
     FILE *f = fopen(e->queue, "a");
     assert_non_null(f);
@@ -193,7 +193,7 @@ review_fixture_setup(struct review_fixture *e)
     snprintf(e->queue_cmd, sizeof(e->queue_cmd), "/bin/sh %s %s %s list",
              e->script, e->queue, e->calls);
     const char *err = NULL;
-    if (sg_quarantine_open(e->db, e->store, &e->q, &err) < 0)
+    if (sg_store_open(e->db, e->store, &e->q, &err) < 0)
         return -1;
     return 0;
 }
@@ -211,6 +211,6 @@ int
 review_fixture_teardown(struct review_fixture *e)
 {
     sg_review_close(&e->r);
-    sg_quarantine_close(&e->q);
+    sg_store_close(&e->q);
     return nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -1,6 +1,6 @@
 /*
  * review_fixture.h - a real quarantine store in a temporary directory,
- * filled through sg_quarantine_hold, and a shell script standing in for
+ * filled through sg_store_hold, and a shell script standing in for
  * postsuper and postqueue (it keeps "QUEUE_ID QUEUE_NAME" lines in a file
  * and logs every call).  Shared by the review library's and the web
  * page's unit tests.
@@ -24,7 +24,7 @@ struct review_fixture {
     char calls[128]; /* one line per fake command call */
     char script[128];
     char release_cmd[512], delete_cmd[512], queue_cmd[512];
-    struct sg_quarantine *q;
+    struct sg_store *q;
     struct sg_review *r;
 };
 

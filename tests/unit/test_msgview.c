@@ -1,6 +1,6 @@
 /*
  * test_msgview.c - unit tests of the message view builder
- * (milter/msgview_build.c), driven by real .eml files in unit/data/mime.
+ * (core/msgview_*.c), driven by real .eml files in unit/data/mime.
  *
  * SECURITY: the messages here are real-shaped replies and the hostile
  * shapes the builder must survive: broken boundaries, bogus base64, invalid UTF-8, no headers.

@@ -1,6 +1,6 @@
 /*
  * test_msgview_extract.c - the message view builder and the attachment
- * text helper (milter/msgview_build.c, milter/extract_run.c): the real
+ * text helper (core/msgview_attach.c, core/extract_run.c): the real
  * safeguard-extract of this build reads an attachment into a text part
  * labelled with its name; extraction off reads none; and every way the
  * helper can fail - missing, exiting with an error, running past its

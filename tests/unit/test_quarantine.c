@@ -38,7 +38,7 @@ struct env {
     char dir[64];
     char db[128];
     char store[128];
-    struct sg_quarantine *q;
+    struct sg_store *q;
 };
 
 static int
@@ -72,7 +72,7 @@ static int
 teardown(void **state)
 {
     struct env *e = *state;
-    sg_quarantine_close(&e->q);
+    sg_store_close(&e->q);
     int r = nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(e);
     return r;
@@ -86,7 +86,7 @@ setup_open(void **state)
     if (setup(state) < 0)
         return -1;
     struct env *e = *state;
-    return sg_quarantine_open(e->db, e->store, &e->q, &error);
+    return sg_store_open(e->db, e->store, &e->q, &error);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -330,18 +330,18 @@ test_create_and_reopen(void **state)
     const char *error = NULL;
     struct stat st;
 
-    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &error), 0);
     assert_int_equal(stat(e->store, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
     assert_int_equal(st.st_mode & 07777, 0750);
     assert_int_equal(stat(e->db, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0640);
-    sg_quarantine_close(&e->q);
+    sg_store_close(&e->q);
     assert_null(e->q);
 
     sqlite3 *db = db_open(e);
     assert_int_equal(db_int(db, "PRAGMA user_version"),
-                     SG_QUARANTINE_SCHEMA_VERSION);
+                     SG_STORE_SCHEMA_VERSION);
     assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
                                 " type = 'table' AND name IN ('records',"
                                 " 'recipients', 'rules', 'findings',"
@@ -363,14 +363,14 @@ test_create_and_reopen(void **state)
     sqlite3_close(db);
 
     /* reopen: the store directory exists, the schema is kept */
-    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
-    sg_quarantine_close(&e->q);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &error), 0);
+    sg_store_close(&e->q);
     db = db_open(e);
     assert_int_equal(db_int(db, "PRAGMA user_version"),
-                     SG_QUARANTINE_SCHEMA_VERSION);
+                     SG_STORE_SCHEMA_VERSION);
     assert_int_equal(db_int(db, "SELECT count(*) FROM audit"), 1);
     sqlite3_close(db);
-    sg_quarantine_close(&e->q); /* closing twice is harmless */
+    sg_store_close(&e->q); /* closing twice is harmless */
 }
 
 static void
@@ -378,15 +378,18 @@ test_newer_schema_refused(void **state)
 {
     struct env *e = *state;
     const char *error = NULL;
-    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
-    sg_quarantine_close(&e->q);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &error), 0);
+    sg_store_close(&e->q);
     sqlite3 *db = db_open(e);
     db_exec(db, "PRAGMA user_version = 99");
     sqlite3_close(db);
 
-    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), -1);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &error), -1);
     assert_null(e->q);
-    assert_non_null(strstr(error, "schema version 99, newer than the 2"));
+    char want[64];
+    snprintf(want, sizeof(want), "schema version 99, newer than the %d",
+             SG_STORE_SCHEMA_VERSION);
+    assert_non_null(strstr(error, want));
     assert_non_null(strstr(error, e->db));
     /* and it was left as it was */
     db = db_open(e);
@@ -404,7 +407,7 @@ test_foreign_database_refused(void **state)
     db_exec(db, "CREATE TABLE accounts (name TEXT)");
     sqlite3_close(db);
 
-    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), -1);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &error), -1);
     assert_non_null(strstr(error, "is not a safeguard-milter quarantine "
                                   "database"));
     db = db_open(e);
@@ -468,7 +471,7 @@ test_bad_paths(void **state)
         case BAD_NONE:
             break;
         }
-        assert_int_equal(sg_quarantine_open(db, store, &e->q, &error), -1);
+        assert_int_equal(sg_store_open(db, store, &e->q, &error), -1);
         assert_null(e->q);
         assert_non_null(error);
         if (strstr(error, want) == NULL)
@@ -488,9 +491,9 @@ test_upgrade_from_v1(void **state)
     const char *error = NULL;
     char *id = NULL;
     struct sg_hold h = a_hold();
-    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
-    sg_quarantine_close(&e->q);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &id, &error), 0);
+    sg_store_close(&e->q);
 
     /* make it what version 1 wrote */
     sqlite3 *db = db_open(e);
@@ -514,15 +517,17 @@ test_upgrade_from_v1(void **state)
                 " message_path, message_size, action, explain_sender,"
                 " explain_dsl FROM records;"
                 "DROP TABLE records; ALTER TABLE r1 RENAME TO records;"
+                "DROP TABLE schema_version;"
                 "PRAGMA user_version = 1; COMMIT;");
     assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info("
                                 "'records') WHERE name = 'queue_seen'"),
                      0);
     sqlite3_close(db);
 
-    assert_int_equal(sg_quarantine_open(e->db, e->store, &e->q, &error), 0);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &error), 0);
     db = db_open(e);
-    assert_int_equal(db_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(db_int(db, "PRAGMA user_version"),
+                     SG_STORE_SCHEMA_VERSION);
     assert_int_equal(db_int(db, "SELECT (SELECT count(*) FROM recipients)"
                                 " + (SELECT count(*) FROM rules)"
                                 " + (SELECT count(*) FROM findings)"),
@@ -537,13 +542,13 @@ test_upgrade_from_v1(void **state)
                                 " AND sql IS NOT NULL"),
                      4);
     sqlite3_close(db);
-    struct sg_quarantine_record *rec = NULL;
-    assert_int_equal(sg_quarantine_get(e->q, id, &rec, &error), 0);
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &rec, &error), 0);
     assert_int_equal(rec->queue_seen, rec->created);
-    sg_quarantine_record_free(&rec);
-    assert_int_equal(sg_quarantine_set_status(e->q, id, SG_QSTATUS_HELD,
-                                              SG_QSTATUS_LOST, "test", NULL,
-                                              "not kept", &error),
+    sg_store_record_free(&rec);
+    assert_int_equal(sg_store_set_status(e->q, id, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_LOST, "test", NULL,
+                                         "not kept", &error),
                      0);
     /* foreign keys are on again: deleting the record takes its rows */
     db = db_open(e);
@@ -562,7 +567,7 @@ test_hold_writes_copy_and_rows(void **state)
     char *id = NULL;
     struct sg_hold h = a_hold();
 
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &id, &error), 0);
     assert_id_form(id);
 
     /* the copy */
@@ -733,8 +738,8 @@ test_hold_writes_copy_and_rows(void **state)
     sqlite3_close(db);
 
     /* and through the API */
-    struct sg_quarantine_record *r = NULL;
-    assert_int_equal(sg_quarantine_get(e->q, id, &r, &error), 0);
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
     assert_string_equal(r->id, id);
     assert_string_equal(r->queue_id, "4F2A31C0D2");
     assert_int_equal(r->status, SG_QSTATUS_HELD);
@@ -743,11 +748,10 @@ test_hold_writes_copy_and_rows(void **state)
     assert_string_equal(r->message_path, abs);
     assert_int_equal(r->message_size, sizeof(message) - 1);
     assert_string_equal(r->action, "hold");
-    sg_quarantine_record_free(&r);
+    sg_store_record_free(&r);
     assert_null(r);
-    assert_int_equal(sg_quarantine_get(e->q, "SG-20000101-000000", &r,
-                                       &error),
-                     SG_QUARANTINE_NOT_FOUND);
+    assert_int_equal(sg_store_get(e->q, "SG-20000101-000000", &r, &error),
+                     SG_STORE_NOT_FOUND);
     assert_null(r);
     free(id);
 }
@@ -769,16 +773,16 @@ test_hold_nulls(void **state)
     h.n_rcpts = 0;
     h.data = "";
     h.len = 0;
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
-    struct sg_quarantine_record *r = NULL;
-    assert_int_equal(sg_quarantine_get(e->q, id, &r, &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &id, &error), 0);
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
     assert_null(r->client);
     assert_null(r->auth_user);
     assert_null(r->subject);
     assert_false(r->trusted);
     assert_string_equal(r->env_from, "");
     assert_int_equal(r->message_size, 0);
-    sg_quarantine_record_free(&r);
+    sg_store_record_free(&r);
     free(id);
 }
 
@@ -807,13 +811,13 @@ test_memory_and_fd_same_copy(void **state)
     struct sg_hold h = a_hold();
     h.data = big;
     h.len = big_len;
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &ids[0], &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &ids[0], &error), 0);
     h = a_hold();
     h.data = NULL;
     h.len = 0;
     h.fd = fd;
     h.fd_size = big_len;
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &ids[1], &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &ids[1], &error), 0);
     assert_int_equal(lseek(fd, 0, SEEK_CUR), (off_t)big_len);
     close(fd);
     assert_string_not_equal(ids[0], ids[1]);
@@ -826,10 +830,10 @@ test_memory_and_fd_same_copy(void **state)
         assert_int_equal(len, big_len);
         assert_memory_equal(copy, big, big_len);
         free(copy);
-        struct sg_quarantine_record *r = NULL;
-        assert_int_equal(sg_quarantine_get(e->q, ids[k], &r, &error), 0);
+        struct sg_store_record *r = NULL;
+        assert_int_equal(sg_store_get(e->q, ids[k], &r, &error), 0);
         assert_int_equal(r->message_size, big_len);
-        sg_quarantine_record_free(&r);
+        sg_store_record_free(&r);
         free(ids[k]);
     }
     free(big);
@@ -848,9 +852,9 @@ test_id_collisions(void **state)
         0xAA, 0xAA, 0xAA, 0xCC, 0xCC, 0xCC, /* hold 3: the record exists */
     };
     force_random(bytes, sizeof(bytes));
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id[0], &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &id[0], &error), 0);
     assert_string_equal(id[0], "SG-20261122-AAAAAA");
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id[1], &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &id[1], &error), 0);
     assert_string_equal(id[1], "SG-20261122-BBBBBB");
 
     /* retention purged the first copy; its record stays */
@@ -861,7 +865,7 @@ test_id_collisions(void **state)
     db_exec(db, "UPDATE records SET message_path = NULL"
                 " WHERE id = 'SG-20261122-AAAAAA'");
     sqlite3_close(db);
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id[2], &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &id[2], &error), 0);
     assert_string_equal(id[2], "SG-20261122-CCCCCC");
     assert_int_equal(access(path, F_OK), -1); /* not left behind */
     assert_int_equal(files_in(e->store), 2);
@@ -871,7 +875,7 @@ test_id_collisions(void **state)
     memset(same, 0xAA, sizeof(same));
     force_random(same, sizeof(same));
     char *none = NULL;
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &none, &error), -1);
+    assert_int_equal(sg_store_hold(e->q, &h, &none, &error), -1);
     force_random(NULL, 0);
     assert_null(none);
     assert_string_equal(error, "no free record id after 16 attempts");
@@ -939,7 +943,7 @@ test_failure_leaves_nothing(void **state)
         case BREAK_DATABASE_LOCKED:
             locker = db_open(e);
             db_exec(locker, "BEGIN IMMEDIATE");
-            sg_quarantine_set_busy_timeout(e->q, 100);
+            sg_store_set_busy_timeout(e->q, 100);
             break;
         case BREAK_SHORT_FD: {
             char spill[128];
@@ -964,7 +968,7 @@ test_failure_leaves_nothing(void **state)
 
         const char *error = NULL;
         char *id = NULL;
-        assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), -1);
+        assert_int_equal(sg_store_hold(e->q, &h, &id, &error), -1);
         assert_null(id);
         assert_non_null(error);
         if (strstr(error, breaks[i].error) == NULL)
@@ -988,7 +992,7 @@ test_failure_leaves_nothing(void **state)
 #define HOLDS_PER_THREAD 12
 
 struct worker {
-    struct sg_quarantine *q;
+    struct sg_store *q;
     char *ids[HOLDS_PER_THREAD];
     int failures;
 };
@@ -1000,7 +1004,7 @@ worker_run(void *arg)
     for (int i = 0; i < HOLDS_PER_THREAD; i++) {
         const char *error = NULL;
         struct sg_hold h = a_hold();
-        if (sg_quarantine_hold(w->q, &h, &w->ids[i], &error) != 0)
+        if (sg_store_hold(w->q, &h, &w->ids[i], &error) != 0)
             w->failures++;
     }
     return NULL;
@@ -1052,18 +1056,18 @@ test_concurrent_holds(void **state)
 /* ------------------------------------------------------------ status */
 
 static const struct {
-    enum sg_quarantine_status from, to;
+    enum sg_store_status from, to;
     int result;
     const char *error; /* NULL on success; "@": the record id */
 } transitions[] = {
     {SG_QSTATUS_HELD, SG_QSTATUS_RELEASED, 0, NULL},
     /* the second release is refused, and says why */
-    {SG_QSTATUS_HELD, SG_QSTATUS_RELEASED, SG_QUARANTINE_WRONG_STATUS,
+    {SG_QSTATUS_HELD, SG_QSTATUS_RELEASED, SG_STORE_WRONG_STATUS,
      "quarantine record @ is released, not held"},
-    {SG_QSTATUS_HELD, SG_QSTATUS_REJECTED, SG_QUARANTINE_WRONG_STATUS,
+    {SG_QSTATUS_HELD, SG_QSTATUS_REJECTED, SG_STORE_WRONG_STATUS,
      "quarantine record @ is released, not held"},
     {SG_QSTATUS_RELEASED, SG_QSTATUS_RELEASED, -1, "is no change"},
-    {SG_QSTATUS_ESCALATED, SG_QSTATUS_RELEASED, SG_QUARANTINE_WRONG_STATUS,
+    {SG_QSTATUS_ESCALATED, SG_QSTATUS_RELEASED, SG_STORE_WRONG_STATUS,
      "is released, not escalated"},
 };
 
@@ -1075,17 +1079,16 @@ test_set_status(void **state)
     char *id = NULL, *other = NULL;
     struct sg_hold h = a_hold();
     time_t before = time(NULL);
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &other, &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &id, &error), 0);
+    assert_int_equal(sg_store_hold(e->q, &h, &other, &error), 0);
 
     for (size_t i = 0; i < sizeof(transitions) / sizeof(transitions[0]);
          i++) {
         char want[256];
         error = NULL;
-        int r = sg_quarantine_set_status(e->q, id, transitions[i].from,
-                                         transitions[i].to, "dsl.khan",
-                                         "198.51.100.7", "Checked: fine",
-                                         &error);
+        int r = sg_store_set_status(e->q, id, transitions[i].from,
+                                    transitions[i].to, "dsl.khan",
+                                    "198.51.100.7", "Checked: fine", &error);
         if (r != transitions[i].result)
             fail_msg("case %zu: %d, not %d (%s)", i, r,
                      transitions[i].result, error != NULL ? error : "");
@@ -1094,32 +1097,30 @@ test_set_status(void **state)
             assert_non_null(strstr(error, want));
         }
     }
-    assert_int_equal(sg_quarantine_set_status(e->q, "SG-20000101-000000",
-                                              SG_QSTATUS_HELD,
-                                              SG_QSTATUS_RELEASED, "dsl.khan",
-                                              NULL, NULL, &error),
-                     SG_QUARANTINE_NOT_FOUND);
+    assert_int_equal(sg_store_set_status(e->q, "SG-20000101-000000",
+                                         SG_QSTATUS_HELD, SG_QSTATUS_RELEASED,
+                                         "dsl.khan", NULL, NULL, &error),
+                     SG_STORE_NOT_FOUND);
     assert_non_null(strstr(error, "no quarantine record SG-20000101-000000"));
-    assert_int_equal(sg_quarantine_set_status(e->q, id, SG_QSTATUS_HELD,
-                                              SG_QSTATUS_RELEASED, NULL, NULL,
-                                              NULL, &error),
+    assert_int_equal(sg_store_set_status(e->q, id, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_RELEASED, NULL, NULL, NULL,
+                                         &error),
                      -1);
 
-    struct sg_quarantine_record *r = NULL;
-    assert_int_equal(sg_quarantine_get(e->q, id, &r, &error), 0);
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
     assert_int_equal(r->status, SG_QSTATUS_RELEASED);
     assert_string_equal(r->queue_id, "4F2A31C0D2");
     assert_true(r->status_changed >= before);
-    sg_quarantine_record_free(&r);
+    sg_store_record_free(&r);
     /* the other record is untouched; it can be escalated, then rejected */
-    assert_int_equal(sg_quarantine_set_status(e->q, other, SG_QSTATUS_HELD,
-                                              SG_QSTATUS_ESCALATED, "dsl.khan",
-                                              NULL, "to the head", &error),
+    assert_int_equal(sg_store_set_status(e->q, other, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_ESCALATED, "dsl.khan", NULL,
+                                         "to the head", &error),
                      0);
-    assert_int_equal(sg_quarantine_set_status(e->q, other,
-                                              SG_QSTATUS_ESCALATED,
-                                              SG_QSTATUS_REJECTED, "head",
-                                              NULL, NULL, &error),
+    assert_int_equal(sg_store_set_status(e->q, other, SG_QSTATUS_ESCALATED,
+                                         SG_QSTATUS_REJECTED, "head", NULL,
+                                         NULL, &error),
                      0);
 
     /* exactly one decision is audited for the first record */
@@ -1155,23 +1156,22 @@ test_status_names(void **state)
     (void)state;
     static const struct {
         const char *name;
-        enum sg_quarantine_status status;
+        enum sg_store_status status;
     } names[] = {
         {"held", SG_QSTATUS_HELD},         {"released", SG_QSTATUS_RELEASED},
         {"rejected", SG_QSTATUS_REJECTED}, {"expired", SG_QSTATUS_EXPIRED},
         {"escalated", SG_QSTATUS_ESCALATED},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        enum sg_quarantine_status s;
-        assert_int_equal(sg_quarantine_status_parse(names[i].name, &s), 0);
+        enum sg_store_status s;
+        assert_int_equal(sg_store_status_parse(names[i].name, &s), 0);
         assert_int_equal(s, names[i].status);
-        assert_string_equal(sg_quarantine_status_name(s), names[i].name);
+        assert_string_equal(sg_store_status_name(s), names[i].name);
     }
-    enum sg_quarantine_status s;
-    assert_int_equal(sg_quarantine_status_parse("Held", &s), -1);
-    assert_int_equal(sg_quarantine_status_parse(NULL, &s), -1);
-    assert_string_equal(sg_quarantine_status_name((enum sg_quarantine_status)99),
-                        "?");
+    enum sg_store_status s;
+    assert_int_equal(sg_store_status_parse("Held", &s), -1);
+    assert_int_equal(sg_store_status_parse(NULL, &s), -1);
+    assert_string_equal(sg_store_status_name((enum sg_store_status)99), "?");
 }
 
 /* ------------------------------------------------------------ audit */
@@ -1183,17 +1183,14 @@ test_audit_append_only(void **state)
     const char *error = NULL;
     char *id = NULL;
     struct sg_hold h = a_hold();
-    assert_int_equal(sg_quarantine_hold(e->q, &h, &id, &error), 0);
-    assert_int_equal(sg_quarantine_audit(e->q, id, "dsl.khan", "198.51.100.7",
-                                         "note", "Spoke to Mr Smith",
-                                         &error),
+    assert_int_equal(sg_store_hold(e->q, &h, &id, &error), 0);
+    assert_int_equal(sg_store_audit(e->q, id, "dsl.khan", "198.51.100.7",
+                                    "note", "Spoke to Mr Smith", &error),
                      0);
-    assert_int_equal(sg_quarantine_audit(e->q, NULL, "dsl.khan", NULL,
-                                         "login", NULL, &error),
-                     0);
-    assert_int_equal(sg_quarantine_audit(e->q, id, "dsl.khan", NULL, "",
-                                         NULL, &error),
-                     -1);
+    assert_int_equal(
+        sg_store_audit(e->q, NULL, "dsl.khan", NULL, "login", NULL, &error), 0);
+    assert_int_equal(
+        sg_store_audit(e->q, id, "dsl.khan", NULL, "", NULL, &error), -1);
 
     static const char *const tampering[] = {
         "UPDATE audit SET note = 'nothing to see'",
@@ -1225,6 +1222,279 @@ test_audit_append_only(void **state)
     free(id);
 }
 
+/* ------------------------------------------------------------ migrations */
+
+/* The store opens every schema the project has shipped: a database made
+ * in version 1's and version 2's schema, with rows as those versions
+ * wrote them (tests/unit/data/store/), is upgraded at open to the current
+ * version, its rows read back through the store as before, and it can be
+ * written.  A database newer than the code is refused and left alone. */
+
+#define MIG_HELD     "SG-20261101-0A0B0C"
+#define MIG_RELEASED "SG-20261102-1A2B3C"
+#define MIG_LOST     "SG-20261102-2C3D4E"
+
+/* Make e->db from a fixture's SQL, as the old version left it. */
+static void
+make_db(struct env *e, const char *fixture)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/store-%s.sql", SG_TEST_DATA, fixture);
+    size_t len = 0;
+    char *sql = slurp(path, &len);
+    sql[len] = '\0'; /* slurp leaves room for it */
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    assert_int_equal(sqlite3_open(e->db, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", path, msg);
+    sqlite3_close(db);
+    free(sql);
+}
+
+/* One number from the database, on a connection of its own. */
+static long long
+db_value(const struct env *e, const char *sql)
+{
+    sqlite3 *db = db_open(e);
+    long long v = db_int(db, sql);
+    sqlite3_close(db);
+    return v;
+}
+static void
+assert_current(struct env *e)
+{
+    assert_int_equal(db_value(e, "SELECT max(version) FROM schema_version"),
+                     SG_STORE_SCHEMA_VERSION);
+    assert_int_equal(db_value(e, "PRAGMA user_version"),
+                     SG_STORE_SCHEMA_VERSION);
+    assert_int_equal(
+        db_value(e, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+}
+
+/* What every shipped version has: the held record and its rows, and the
+ * released one, read through the store. */
+static void
+check_common_rows(struct env *e)
+{
+    const char *err = NULL;
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(e->q, MIG_HELD, &rec, &err), 0);
+    assert_string_equal(rec->queue_id, "4V1AAA1");
+    assert_string_equal(rec->env_from, "j.smith@school.example");
+    assert_string_equal(rec->subject, "Call me");
+    assert_string_equal(rec->auth_user, "j.smith");
+    assert_int_equal(rec->status, SG_QSTATUS_HELD);
+    assert_int_equal(rec->created, 1793534400);
+    assert_int_equal(rec->message_size, 120);
+    assert_string_equal(rec->explain_dsl, "Mr Smith sent Amy a mobile number.");
+    sg_store_record_free(&rec);
+    assert_int_equal(sg_store_get(e->q, MIG_RELEASED, &rec, &err), 0);
+    assert_int_equal(rec->status, SG_QSTATUS_RELEASED);
+    assert_null(rec->subject);
+    assert_null(rec->message_path);
+    assert_true(rec->trusted);
+    sg_store_record_free(&rec);
+
+    struct sg_store_rcpt *rows = NULL;
+    struct sg_store_rule *rules = NULL;
+    struct sg_store_finding *findings = NULL;
+    struct sg_store_audit_row *audit = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_store_rcpts(e->q, MIG_HELD, &rows, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[1].address, "someone@elsewhere.example");
+    assert_string_equal(rows[1].roles, "external");
+    sg_store_rcpts_free(&rows, &n);
+    assert_int_equal(sg_store_rules(e->q, MIG_HELD, &rules, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rules[0].id, "personal-contact");
+    assert_string_equal(rules[1].mode, "test");
+    sg_store_rules_free(&rules, &n);
+    assert_int_equal(sg_store_findings(e->q, MIG_HELD, &findings, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(findings[0].text, "07700 900123");
+    sg_store_findings_free(&findings, &n);
+    assert_int_equal(
+        sg_store_audit_rows(e->q, MIG_RELEASED, NULL, 0, &audit, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(audit[1].action, "released");
+    assert_string_equal(audit[1].note, "A parents' evening reminder.");
+    sg_store_audit_rows_free(&audit, &n);
+}
+
+/* The upgraded store takes what the current version writes. */
+static void
+check_writable(struct env *e)
+{
+    const char *err = NULL;
+    assert_int_equal(sg_store_set_status(e->q, MIG_HELD, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_LOST, "test", NULL,
+                                         "not kept", &err),
+                     0);
+    struct sg_rule_match m = {
+        .id = "r",
+        .mode = SG_MODE_ENFORCE,
+        .action = SG_ACTION_HOLD,
+    };
+    struct sg_verdict v = {.action = SG_ACTION_HOLD, .rules = &m, .n_rules = 1};
+    struct sg_hold h = {
+        .queue_id = "4NEW1",
+        .time = 1795348800,
+        .env_from = "a@school.example",
+        .verdict = &v,
+        .data = "Subject: x\r\n\r\nx\r\n",
+        .len = 17,
+        .fd = -1,
+    };
+    char *id = NULL;
+    if (sg_store_hold(e->q, &h, &id, &err) != 0)
+        fail_msg("hold: %s", err);
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &rec, &err), 0);
+    assert_int_equal(rec->queue_seen, 0);
+    sg_store_record_free(&rec);
+    free(id);
+}
+
+/* Open it again: nothing more to do, and nothing done. */
+static void
+reopen_is_quiet(struct env *e)
+{
+    long long rows = db_value(e, "SELECT count(*) FROM schema_version");
+    const char *err = NULL;
+    sg_store_close(&e->q);
+    if (sg_store_open(e->db, e->store, &e->q, &err) != 0)
+        fail_msg("reopen: %s", err);
+    assert_int_equal(db_value(e, "SELECT count(*) FROM schema_version"), rows);
+    assert_current(e);
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* Open the fixture of version v with the current code: upgraded, and
+ * every row there as before. */
+static void
+open_fixture(struct env *e, const char *v)
+{
+    const char *err = NULL;
+    make_db(e, v);
+    if (sg_store_open(e->db, e->store, &e->q, &err) != 0)
+        fail_msg("open %s: %s", v, err);
+    assert_current(e);
+    check_common_rows(e);
+}
+
+/* A record's queue_seen (0: never), and its status. */
+static time_t
+seen_of(struct env *e, const char *id, enum sg_store_status *status_r)
+{
+    struct sg_store_record *rec = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &rec, &err), 0);
+    time_t seen = rec->queue_seen;
+    *status_r = rec->status;
+    assert_int_equal(rec->created, strcmp(id, MIG_HELD) == 0   ? 1793534400
+                                   : strcmp(id, MIG_LOST) == 0 ? 1793624400
+                                                               : 1793620800);
+    sg_store_record_free(&rec);
+    return seen;
+}
+
+static struct sg_store_item *
+list_of(struct env *e, struct sg_store_filter f, size_t *n_r)
+{
+    struct sg_store_item *items = NULL;
+    const char *err = NULL;
+    assert_int_equal(sg_store_list(e->q, &f, &items, n_r, &err), 0);
+    return items;
+}
+
+static void
+test_migrate_from_v1(void **state)
+{
+    struct env *e = *state;
+    enum sg_store_status st;
+    open_fixture(e, "v1");
+    /* version 1 had no queue_seen: its records count as seen when made */
+    assert_int_equal(seen_of(e, MIG_HELD, &st), 1793534400);
+    size_t n = 0;
+    struct sg_store_item *items =
+        list_of(e, (struct sg_store_filter){.any_status = true}, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0].id, MIG_RELEASED); /* newest first */
+    assert_string_equal(items[1].rules, "personal-contact,late-night");
+    sg_store_items_free(&items, &n);
+    check_writable(e);
+    reopen_is_quiet(e);
+}
+
+static void
+test_migrate_from_v2(void **state)
+{
+    struct env *e = *state;
+    enum sg_store_status st;
+    open_fixture(e, "v2");
+    assert_int_equal(seen_of(e, MIG_HELD, &st), 1793534700);
+    assert_int_equal(seen_of(e, MIG_LOST, &st), 0);
+    assert_int_equal(st, SG_QSTATUS_LOST);
+    size_t n = 0;
+    struct sg_store_item *items =
+        list_of(e, (struct sg_store_filter){.status = SG_QSTATUS_LOST}, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].recipients,
+                        "amy.pupil@school.example (pupil)");
+    sg_store_items_free(&items, &n);
+    check_writable(e);
+    reopen_is_quiet(e);
+}
+
+/* A new database goes the same way: version 1, then every step. */
+static void
+test_migrate_new_database(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    if (sg_store_open(e->db, e->store, &e->q, &err) != 0)
+        fail_msg("open: %s", err);
+    assert_current(e);
+    assert_int_equal(db_value(e, "SELECT count(*) FROM schema_version"),
+                     SG_STORE_SCHEMA_VERSION - 2);
+    assert_int_equal(db_value(e, "SELECT count(*) FROM pragma_table_info("
+                                 "'records') WHERE name = 'queue_seen'"),
+                     1);
+    reopen_is_quiet(e);
+}
+
+/* A version this code does not know, in the table or in user_version, is
+ * refused, says so, and is left as it was. */
+static void
+test_migrate_newer_refused(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    char want[96];
+    snprintf(want, sizeof(want), "has schema version 99, newer than the %d",
+             SG_STORE_SCHEMA_VERSION);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &err), 0);
+    sg_store_close(&e->q);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(e->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO schema_version VALUES (99, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sg_store_open(e->db, e->store, &e->q, &err), -1);
+    assert_null(e->q);
+    assert_non_null(strstr(err, want));
+    assert_non_null(strstr(err, e->db));
+    assert_int_equal(db_value(e, "SELECT max(version) FROM schema_version"),
+                     99);
+    assert_int_equal(db_value(e, "PRAGMA user_version"),
+                     SG_STORE_SCHEMA_VERSION);
+}
+
 int
 main(void)
 {
@@ -1236,12 +1506,16 @@ main(void)
         cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup,
+        cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_new_database, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_newer_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_writes_copy_and_rows,
                                         setup_open, teardown),
-        cmocka_unit_test_setup_teardown(test_hold_nulls, setup_open,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hold_nulls, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_memory_and_fd_same_copy,
                                         setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_id_collisions, setup_open,
@@ -1249,8 +1523,7 @@ main(void)
         cmocka_unit_test(test_failure_leaves_nothing),
         cmocka_unit_test_setup_teardown(test_concurrent_holds, setup_open,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_set_status, setup_open,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_set_status, setup_open, teardown),
         cmocka_unit_test(test_status_names),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup_open,
                                         teardown),

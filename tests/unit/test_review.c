@@ -1,6 +1,6 @@
 /*
  * test_review.c - the review operations (review/review.c) on a real
- * quarantine store filled through sg_quarantine_hold, with a fake mail
+ * quarantine store filled through sg_store_hold, with a fake mail
  * queue: a shell script standing in for postsuper and postqueue, keeping
  * "QUEUE_ID QUEUE_NAME" lines in a file and logging every call.
  *
@@ -35,6 +35,7 @@
 #include <sqlite3.h>
 
 #include "review_fixture.h"
+#include "store_test.h"
 
 struct env {
     struct review_fixture f; /* the store and the fake mail queue */
@@ -100,14 +101,14 @@ db_int(const struct env *e, const char *sql, const char *param)
     return v;
 }
 
-static enum sg_quarantine_status
+static enum sg_store_status
 status_of(const struct env *e, const char *id)
 {
-    struct sg_quarantine_record *rec = NULL;
+    struct sg_store_record *rec = NULL;
     const char *err = NULL;
-    assert_int_equal(sg_quarantine_get(e->f.q, id, &rec, &err), 0);
-    enum sg_quarantine_status s = rec->status;
-    sg_quarantine_record_free(&rec);
+    assert_int_equal(sg_store_get(e->f.q, id, &rec, &err), 0);
+    enum sg_store_status s = rec->status;
+    sg_store_record_free(&rec);
     return s;
 }
 
@@ -170,7 +171,7 @@ static void
 test_list_order_and_filters(void **state)
 {
     struct env *e = *state;
-    struct sg_review_item *items = NULL;
+    struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err = NULL;
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
@@ -183,7 +184,7 @@ test_list_order_and_filters(void **state)
     assert_string_equal(items[0].recipients,
                         "amy.pupil@school.example (pupil), "
                         "someone@elsewhere.example (external)");
-    sg_review_items_free(&items, &n);
+    sg_store_items_free(&items, &n);
 
     static const struct {
         struct sg_review_filter f;
@@ -204,7 +205,7 @@ test_list_order_and_filters(void **state)
         assert_int_equal(n, cases[c].n);
         if (cases[c].first >= 0)
             assert_string_equal(items[0].id, e->ids[cases[c].first]);
-        sg_review_items_free(&items, &n);
+        sg_store_items_free(&items, &n);
     }
     /* listing is audited */
     assert_true(db_int(e,
@@ -301,7 +302,7 @@ test_marks_line_break(void **state)
 {
     (void)state;
     static const char text[] = "ring me on 07700\r\n900123 or\t07700\n900 1";
-    struct sg_review_finding f[2] = {
+    struct sg_store_finding f[2] = {
         {NULL, "uk-mobile", "07700  900123", "body"},
         {NULL, "uk-mobile", "or 07700", "body"},
     };
@@ -457,7 +458,7 @@ test_never_held_is_lost(void **state)
     assert_int_equal(status_of(e, young), SG_QSTATUS_HELD);
     assert_int_equal(audits(e, e->ids[0], "lost", "bob"), 1);
     assert_int_equal(audits(e, e->ids[1], "lost", "bob"), 1);
-    assert_string_equal(sg_quarantine_status_title(SG_QSTATUS_LOST),
+    assert_string_equal(sg_store_status_title(SG_QSTATUS_LOST),
                         "not kept by the mail system");
 
     /* the young one: a decision does not guess either */
@@ -487,22 +488,21 @@ test_reconcile_busy(void **state)
     const char *err = NULL;
     int fd = -1;
     queue_set(e, "");
-    assert_int_equal(sg_quarantine_lock(e->f.q, true, &fd, &err), 0);
-    struct sg_quarantine_reconcile o = {
+    assert_int_equal(sg_store_lock(e->f.q, true, &fd, &err), 0);
+    struct sg_store_reconcile o = {
         .queue_command = e->f.queue_cmd,
         .timeout = 10,
         .now = time(NULL),
         .grace = 900,
         .actor = "safeguard-milter",
     };
-    struct sg_quarantine_reconcile_result res;
-    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err),
-                     SG_QUARANTINE_BUSY);
+    struct sg_store_reconcile_result res;
+    assert_int_equal(sg_store_reconcile(e->f.q, &o, &res, &err), SG_STORE_BUSY);
     assert_int_equal(count_lines(e->f.calls, "list"), 0);
     for (int i = 0; i < 4; i++)
         assert_int_equal(status_of(e, e->ids[i]), SG_QSTATUS_HELD);
-    sg_quarantine_unlock(fd);
-    assert_int_equal(sg_quarantine_reconcile(e->f.q, &o, &res, &err), 0);
+    sg_store_unlock(fd);
+    assert_int_equal(sg_store_reconcile(e->f.q, &o, &res, &err), 0);
     assert_int_equal(res.checked, 4);
     assert_int_equal(res.lost, 4);
     assert_int_equal(audits(e, e->ids[3], "lost", "safeguard-milter"), 1);
@@ -699,10 +699,10 @@ test_expire(void **state)
     assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
                      0);
     char path[256], strays[3][256];
-    struct sg_quarantine_record *rec = NULL;
-    assert_int_equal(sg_quarantine_get(e->f.q, e->ids[0], &rec, &err), 0);
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(e->f.q, e->ids[0], &rec, &err), 0);
     snprintf(path, sizeof(path), "%s", rec->message_path);
-    sg_quarantine_record_free(&rec);
+    sg_store_record_free(&rec);
     snprintf(strays[0], 256, "%s/.tmp-abc123", e->f.store);
     snprintf(strays[1], 256, "%s/SG-20200101-ABCDEF.eml", e->f.store);
     snprintf(strays[2], 256, "%s/SG-20200101-FEDCBA.eml", e->f.store);
@@ -795,10 +795,9 @@ test_digest_and_audit(void **state)
     assert_null(strstr(b.data, "not kept by the mail system"));
     sg_buf_free(&b);
     /* a record found lost in the last day is listed apart, once */
-    assert_int_equal(sg_quarantine_set_status(e->f.q, e->ids[1],
-                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
-                                              "safeguard-milter", NULL, "x",
-                                              &err),
+    assert_int_equal(sg_store_set_status(e->f.q, e->ids[1], SG_QSTATUS_HELD,
+                                         SG_QSTATUS_LOST, "safeguard-milter",
+                                         NULL, "x", &err),
                      0);
     assert_int_equal(
         sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
@@ -821,7 +820,7 @@ test_digest_and_audit(void **state)
     assert_int_equal(
         sg_review_digest_mail(e->f.r, "x", 1, 0, time(NULL), &alice, &err), -1);
 
-    struct sg_review_audit_row *rows = NULL;
+    struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(
         sg_review_audit_list(e->f.r, e->ids[0], 0, &rows, &n, &err), 0);
@@ -830,7 +829,7 @@ test_digest_and_audit(void **state)
     assert_string_equal(rows[0].actor, "safeguard-milter");
     assert_string_equal(rows[1].action, "released");
     assert_string_equal(rows[1].client, "command line");
-    sg_review_audit_rows_free(&rows, &n);
+    sg_store_audit_rows_free(&rows, &n);
 }
 
 /* The fake sendmail: appends each notice to the file named first. */
@@ -851,14 +850,16 @@ read_all(const char *path)
     return text;
 }
 
+/* Reopen e->f.r with notices through the fake sendmail, which appends
+ * them to out; the notice key is secret. */
 static void
-test_notices(void **state)
+open_with_notices(struct env *e, char *out, size_t out_size, char *secret,
+                  size_t secret_size)
 {
-    struct env *e = *state;
-    char script[256], out[256], secret[256], cmd[1024];
+    char script[256], cmd[1024];
     snprintf(script, sizeof(script), "%s/sendmail.sh", e->f.dir);
-    snprintf(out, sizeof(out), "%s/mail", e->f.dir);
-    snprintf(secret, sizeof(secret), "%s/notice.key", e->f.dir);
+    snprintf(out, out_size, "%s/mail", e->f.dir);
+    snprintf(secret, secret_size, "%s/notice.key", e->f.dir);
     FILE *f = fopen(script, "w");
     assert_non_null(f);
     fputs(fake_sendmail, f);
@@ -893,6 +894,15 @@ test_notices(void **state)
     sg_review_close(&e->f.r);
     if (sg_review_open(&o, &e->f.r, &err) != 0)
         fail_msg("%s", err);
+}
+
+static void
+test_notices(void **state)
+{
+    struct env *e = *state;
+    char out[256], secret[256];
+    const char *err = NULL;
+    open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
 
     /* the rejected sender is told, from rejected-sender.txt */
     int rc =
@@ -939,6 +949,141 @@ test_notices(void **state)
         assert_non_null(strstr(err, "notice.key"));
         assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
     }
+}
+
+/* ------------------------------------------------------------ failures */
+
+/* Make the nth step of the store's reads fail, run the read, and turn the
+ * failure off again whatever happened. */
+#define WITH_FAILURE_AT(n, call)                                               \
+    __extension__({                                                            \
+        sg_store_sqlite_test_fail_step(n);                                     \
+        int rc_ = (call);                                                      \
+        sg_store_sqlite_test_fail_step(0);                                     \
+        rc_;                                                                   \
+    })
+
+/* Counts the injected failures whose message has what in it. */
+static void
+count_failure(const char *err, const char *what, size_t *n)
+{
+    assert_non_null(strstr(err, "injected failure"));
+    if (strstr(err, what) != NULL)
+        (*n)++;
+}
+
+/* A database error at any step of showing a record (the record, each of
+ * its recipients, rules and findings, and the end of each list) fails the
+ * whole show: never a record with fewer rows.  (The history is read after
+ * the view is audited, so it grows with each try: the audit rows are
+ * tested on their own below.) */
+static void
+test_show_fails_whole(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    size_t rcpts = 0, findings = 0, history = 0;
+    struct sg_review_detail *d = NULL;
+    for (unsigned long n = 1; history == 0; n++) {
+        int rc = WITH_FAILURE_AT(
+            n, sg_review_show(e->f.r, e->ids[1], &alice, false, &d, &err));
+        assert_int_equal(rc, -1);
+        assert_null(d);
+        count_failure(err, "cannot read the recipients", &rcpts);
+        count_failure(err, "cannot read the findings", &findings);
+        count_failure(err, "cannot read the audit table", &history);
+    }
+    /* two rows and the end each failed the show; one row and the end */
+    assert_int_equal(rcpts, 3);
+    assert_int_equal(findings, 2);
+    assert_int_equal(sg_review_show(e->f.r, e->ids[1], &alice, false, &d, &err),
+                     0);
+    assert_int_equal(d->n_rcpts, 2);
+    assert_int_equal(d->n_rules, 2);
+    assert_int_equal(d->n_findings, 1);
+    sg_review_detail_free(&d);
+}
+
+/* The same for a list, an export and the audit rows. */
+static void
+test_lists_fail_whole(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    struct sg_review_filter f = {.any_status = true};
+    size_t failed = 0;
+    for (unsigned long n = 1; n < 100; n++) {
+        struct sg_store_item *items = NULL;
+        size_t k = 0;
+        int rc = WITH_FAILURE_AT(
+            n, sg_review_list(e->f.r, &f, &alice, &items, &k, &err));
+        if (rc == 0) {
+            assert_int_equal(k, 4);
+            sg_store_items_free(&items, &k);
+            break;
+        }
+        assert_int_equal(rc, -1);
+        assert_null(items);
+        assert_int_equal(k, 0);
+        count_failure(err, "cannot list the records", &failed);
+    }
+    assert_int_equal(failed, 5); /* four rows and the end */
+
+    failed = 0;
+    for (unsigned long n = 1; n < 100; n++) {
+        struct sg_store_audit_row *rows = NULL;
+        size_t k = 0;
+        int rc = WITH_FAILURE_AT(
+            n, sg_review_audit_list(e->f.r, NULL, 0, &rows, &k, &err));
+        if (rc == 0) {
+            assert_true(k >= 4);
+            assert_int_equal(failed, k + 1);
+            sg_store_audit_rows_free(&rows, &k);
+            break;
+        }
+        assert_int_equal(rc, -1);
+        assert_null(rows);
+        count_failure(err, "cannot read the audit table", &failed);
+    }
+    assert_true(failed > 4);
+
+    /* an export that fails says so, whatever it wrote before */
+    assert_int_equal(sg_review_note(e->f.r, e->ids[0], &alice, "one", &err), 0);
+    assert_int_equal(sg_review_note(e->f.r, e->ids[1], &alice, "two", &err), 0);
+    for (unsigned long n = 1; n <= 3; n++) {
+        FILE *out = tmpfile();
+        assert_non_null(out);
+        int rc = WITH_FAILURE_AT(
+            n, sg_review_export(e->f.r, 0, SG_REVIEW_CSV, out, &alice, &err));
+        fclose(out);
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(err, "cannot export: injected failure"));
+    }
+    assert_int_equal(
+        db_int(e, "SELECT count(*) FROM audit WHERE action = 'export'", NULL),
+        0);
+}
+
+/* The notice to a rejected message's sender lists its recipients: a
+ * failure while reading them is a failed notice, never a notice with some
+ * of them. */
+static void
+test_tell_sender_read_fails(void **state)
+{
+    struct env *e = *state;
+    char out[256], secret[256];
+    const char *err = NULL;
+    open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
+    /* steps: the record (checked before), the record (in the decision),
+     * then the recipients: the 4th is after the first of the two */
+    int rc = WITH_FAILURE_AT(
+        4, sg_review_reject(e->f.r, e->ids[0], &alice, "No.", true, &err));
+    assert_int_equal(rc, SG_REVIEW_NOTICE_FAILED);
+    assert_non_null(strstr(err, "cannot read the recipients"));
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_REJECTED);
+    assert_int_equal(access(out, F_OK), -1); /* nothing was mailed */
+    assert_int_equal(audits(e, e->ids[0], "notice-failed", "alice"), 1);
+    assert_int_equal(audits(e, e->ids[0], "told-sender", NULL), 0);
 }
 
 static void
@@ -998,15 +1143,17 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_never_held_is_lost, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_sync_bad_listing, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_reconcile_busy, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sync_bad_listing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_command_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_show_fails_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lists_fail_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tell_sender_read_fails, setup,
+                                        teardown),
         cmocka_unit_test(test_open_missing_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -588,15 +588,14 @@ test_eom_outcome(void **state)
     assert_string_equal(t.out.add_headers[2].value, id);
     assert_non_null(strstr(t.out.quarantine, id));
     const char *qerr = NULL;
-    struct sg_quarantine_record *r = NULL;
+    struct sg_store_record *r = NULL;
     assert_int_equal(
-        sg_quarantine_get(sg_runtime_quarantine(t.s->rt, &qerr), id, &r, &qerr),
-        0);
+        sg_store_get(sg_runtime_quarantine(t.s->rt, &qerr), id, &r, &qerr), 0);
     assert_string_equal(r->queue_id, "QIDJ");
     assert_string_equal(r->env_from, "t.smith@school.example");
     assert_int_equal(r->status, SG_QSTATUS_HELD);
     assert_true(r->message_size > 0);
-    sg_quarantine_record_free(&r);
+    sg_store_record_free(&r);
     free(log);
     sg_outcome_free(&t.out);
     sg_session_free(&t.s);

@@ -35,6 +35,7 @@
 
 #include "netlist.h"
 #include "review_fixture.h"
+#include "store_test.h"
 #include "web.h"
 
 #define IDLE     900
@@ -261,14 +262,14 @@ audit_count(struct env *e, const char *action)
     return n;
 }
 
-static enum sg_quarantine_status
+static enum sg_store_status
 status_of(struct env *e, const char *id)
 {
-    struct sg_quarantine_record *rec = NULL;
+    struct sg_store_record *rec = NULL;
     const char *err = NULL;
-    assert_int_equal(sg_quarantine_get(e->f.q, id, &rec, &err), 0);
-    enum sg_quarantine_status s = rec->status;
-    sg_quarantine_record_free(&rec);
+    assert_int_equal(sg_store_get(e->f.q, id, &rec, &err), 0);
+    enum sg_store_status s = rec->status;
+    sg_store_record_free(&rec);
     return s;
 }
 
@@ -716,10 +717,9 @@ test_lost_record(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
-    assert_int_equal(sg_quarantine_set_status(e->f.q, e->other,
-                                              SG_QSTATUS_HELD, SG_QSTATUS_LOST,
-                                              "safeguard-milter", NULL,
-                                              "not kept", &err),
+    assert_int_equal(sg_store_set_status(e->f.q, e->other, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_LOST, "safeguard-milter",
+                                         NULL, "not kept", &err),
                      0);
     struct login l;
     login(e, &l);
@@ -743,6 +743,49 @@ test_lost_record(void **state)
                            "<span id=\"status\">not kept by the mail "
                            "system</span>"));
     assert_null(strstr(r.body.data, "/release\""));
+    sg_web_response_free(&r);
+}
+
+/* A database error in the middle of reading a record or a list is an
+ * error page, never a page with fewer rows. */
+static void
+test_read_failure_is_an_error(void **state)
+{
+    struct env *e = *state;
+    struct login l;
+    login(e, &l);
+    struct call c = {.session = l.session};
+    struct sg_web_response r;
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", e->held);
+    size_t rcpts = 0;
+    /* the record, then its two recipients and the end of them */
+    for (unsigned long n = 1; n <= 4; n++) {
+        sg_store_sqlite_test_fail_step(n);
+        handle(e, "GET", path, &c, &r);
+        sg_store_sqlite_test_fail_step(0);
+        assert_int_equal(r.status, 500);
+        assert_non_null(strstr(r.body.data, "Cannot show the record"));
+        assert_non_null(strstr(r.body.data, "injected failure"));
+        if (strstr(r.body.data, "cannot read the recipients") != NULL)
+            rcpts++;
+        sg_web_response_free(&r);
+    }
+    assert_int_equal(rcpts, 3);
+    /* the waiting list: two rows and the end */
+    for (unsigned long n = 1; n <= 3; n++) {
+        sg_store_sqlite_test_fail_step(n);
+        handle(e, "GET", "/queue", &c, &r);
+        sg_store_sqlite_test_fail_step(0);
+        assert_int_equal(r.status, 500);
+        assert_non_null(strstr(r.body.data, "Cannot list the held mail"));
+        assert_non_null(strstr(r.body.data, "cannot list the records"));
+        sg_web_response_free(&r);
+    }
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, e->held));
+    assert_non_null(strstr(r.body.data, e->other));
     sg_web_response_free(&r);
 }
 
@@ -988,6 +1031,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_failure_is_an_error, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),

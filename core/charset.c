@@ -1,0 +1,222 @@
+/*
+ * charset.c - text in a declared (or absent, or false) charset made valid
+ * UTF-8, for the message view builder (see charset.h).
+ *
+ * SECURITY: the bytes and the charset name are the sender's.  Conversion
+ * goes through GMime's iconv cache; an invalid or incomplete sequence
+ * becomes U+FFFD (one input byte skipped), as does every invalid UTF-8
+ * sequence and NUL, so every string handed out is valid UTF-8 without
+ * NUL.  Output stops at the caller's limit; each input byte gives at most
+ * three output bytes.
+ *
+ * Fails by returning -1 (or NULL) only when out of memory; never logs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "charset.h"
+
+#define SG_READ_CHUNK 16384 /* input bytes converted in one step */
+
+/* ------------------------------------------------------------- UTF-8 */
+
+/* g_utf8_validate over len bytes (a NUL is invalid), with the ASCII
+ * without NUL at its start, which is most of most mail, skipped eight
+ * bytes at a time. */
+static gboolean
+sg_utf8_validate(const char *data, size_t len, const gchar **end_r)
+{
+    const uint64_t high = 0x8080808080808080u, ones = 0x0101010101010101u;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, data + i, sizeof(w));
+        if ((w & high) != 0 || ((w - ones) & ~w & high) != 0)
+            break;
+    }
+    return g_utf8_validate(data + i, (gssize)(len - i), end_r);
+}
+
+/* Append data to out with every invalid UTF-8 sequence (and NUL) replaced
+ * by U+FFFD, stopping once out holds limit bytes or more. */
+int
+sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len,
+                     size_t limit)
+{
+    static const char repl[] = "\xEF\xBF\xBD";
+    while (len > 0 && out->len < limit) {
+        const gchar *end;
+        sg_utf8_validate(data, len, &end);
+        size_t good = (size_t)(end - data);
+        if (sg_buf_append(out, data, good) < 0)
+            return -1;
+        data += good;
+        len -= good;
+        if (len == 0)
+            break;
+        if (sg_buf_append(out, repl, 3) < 0)
+            return -1;
+        data++;
+        len--;
+    }
+    return sg_buf_reserve(out, 0); /* data non-NULL even when empty */
+}
+
+/* sg_utf8_append_valid for data already known to be valid UTF-8 without
+ * NUL (g_utf8_validate said so): the same result, without validating
+ * again. */
+static int
+sg_utf8_append_validated(struct sg_buf *out, const char *data, size_t len,
+                         size_t limit)
+{
+    if (len > 0 && out->len < limit && sg_buf_append(out, data, len) < 0)
+        return -1;
+    return sg_buf_reserve(out, 0);
+}
+
+/* Make buf valid UTF-8 in place (a copy only when it is not); never leaves
+ * data NULL. */
+int
+sg_utf8_make_valid(struct sg_buf *buf)
+{
+    if (buf->data != NULL && sg_utf8_validate(buf->data, buf->len, NULL))
+        return 0;
+    struct sg_buf out = SG_BUF_INIT;
+    if (sg_utf8_append_valid(&out, buf->data != NULL ? buf->data : "",
+                             buf->len, SIZE_MAX) < 0) {
+        sg_buf_free(&out);
+        return -1;
+    }
+    sg_buf_free(buf);
+    *buf = out;
+    return 0;
+}
+
+/* A valid UTF-8 copy of n bytes at s (invalid bytes and NULs replaced). */
+char *
+sg_utf8_ndup(const char *s, size_t n)
+{
+    struct sg_buf out = SG_BUF_INIT;
+    if (sg_utf8_append_valid(&out, s, n, SIZE_MAX) < 0) {
+        sg_buf_free(&out);
+        return NULL;
+    }
+    return sg_buf_steal(&out);
+}
+
+char *
+sg_utf8_dup(const char *s)
+{
+    return s != NULL ? sg_utf8_ndup(s, strlen(s)) : NULL;
+}
+
+/* Drop the CR of every CRLF, in place, moving the runs between CRs. */
+void
+sg_crlf_to_lf(struct sg_buf *s)
+{
+    size_t w = 0, r = 0;
+    while (r < s->len) {
+        const char *cr = memchr(s->data + r, '\r', s->len - r);
+        size_t run = (cr != NULL ? (size_t)(cr - s->data) : s->len) - r;
+        if (w != r)
+            memmove(s->data + w, s->data + r, run);
+        w += run;
+        r += run;
+        if (r == s->len)
+            break;
+        if (r + 1 == s->len || s->data[r + 1] != '\n')
+            s->data[w++] = '\r'; /* a CR on its own stays */
+        r++;
+    }
+    s->len = w;
+    if (s->data != NULL)
+        s->data[w] = '\0';
+}
+
+/* ------------------------------------------------------------- charsets */
+
+/* Convert with iconv; an invalid or incomplete sequence becomes U+FFFD and
+ * one input byte is skipped.  Stops once out holds limit bytes or more. */
+static int
+sg_iconv_append(iconv_t cd, const char *data, size_t len, size_t limit,
+                struct sg_buf *out)
+{
+    char *in = (char *)(uintptr_t)data; /* iconv's prototype is not const */
+    size_t inleft = len;
+    while (out->len < limit) {
+        size_t step = inleft < SG_READ_CHUNK ? inleft : SG_READ_CHUNK;
+        if (sg_buf_reserve(out, step * 2 + 64) < 0)
+            return -1;
+        char *outp = out->data + out->len;
+        size_t outleft = out->cap - out->len - 1;
+        size_t r = g_mime_iconv(cd, inleft > 0 ? &in : NULL, &inleft, &outp,
+                                &outleft);
+        int err = errno;
+        out->len = (size_t)(outp - out->data);
+        out->data[out->len] = '\0';
+        if (r != (size_t)-1 && inleft == 0)
+            return 0; /* converted and flushed */
+        if (r != (size_t)-1 || err == E2BIG)
+            continue;
+        if (err != EILSEQ && err != EINVAL)
+            return 0; /* iconv broke: keep what converted */
+        if (inleft == 0)
+            return 0;
+        if (sg_buf_append(out, "\xEF\xBF\xBD", 3) < 0)
+            return -1;
+        in++;
+        inleft--;
+    }
+    return 0;
+}
+
+/* Convert from charset through GMime's iconv cache; -2 if the charset is
+ * unknown to iconv. */
+static int
+sg_convert_from(const char *charset, const char *data, size_t len,
+                size_t limit, struct sg_buf *out)
+{
+    iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+    if (cd == (iconv_t)-1)
+        return -2;
+    struct sg_buf tmp = SG_BUF_INIT;
+    int ret = sg_iconv_append(cd, data, len, limit, &tmp);
+    g_mime_iconv_close(cd);
+    if (ret == 0)
+        ret = sg_utf8_append_valid(out, tmp.data != NULL ? tmp.data : "",
+                                   tmp.len, limit);
+    sg_buf_free(&tmp);
+    return ret;
+}
+
+/* Bytes in a declared (or absent) charset to valid UTF-8.  UTF-8 keeps its
+ * bytes with invalid ones replaced; no, unknown or ASCII charset means UTF-8
+ * when it validates, else windows-1252 (what mislabelled mail really is);
+ * ISO-8859-1 is read as its superset windows-1252, as browsers do.
+ * Output past limit bytes is not produced (the caller cuts at limit). */
+int
+sg_text_to_utf8(const char *charset, const char *data, size_t len,
+                size_t limit, struct sg_buf *out)
+{
+    const char *canon = charset != NULL ? g_mime_charset_canon_name(charset)
+                                        : NULL;
+    if (canon != NULL && g_ascii_strcasecmp(canon, "utf-8") == 0)
+        return sg_utf8_append_valid(out, data, len, limit);
+    if (canon != NULL && g_ascii_strcasecmp(canon, "us-ascii") != 0) {
+        if (g_ascii_strcasecmp(canon, "iso-8859-1") == 0)
+            canon = "windows-1252";
+        int ret = sg_convert_from(canon, data, len, limit, out);
+        if (ret != -2)
+            return ret;
+    }
+    if (sg_utf8_validate(data, len, NULL))
+        return sg_utf8_append_validated(out, data, len, limit);
+    int ret = sg_convert_from("windows-1252", data, len, limit, out);
+    return ret == -2 ? sg_utf8_append_valid(out, data, len, limit) : ret;
+}

@@ -1,0 +1,109 @@
+/*
+ * msgview_int.h - the message view builder's own declarations, shared by
+ * its files; its callers use msgview_build.h.  The builder's files:
+ *   msgview_build.c    the MIME walk, the view's texts and attachments,
+ *                      the entry points
+ *   msgview_part.c     a part's content read and transfer-decoded, its
+ *                      type and file name
+ *   msgview_attach.c   attachments: the text helper (extract_run.c),
+ *                      files uuencoded into a text, images and cid: links
+ *   msgview_headers.c  the headers, the From: mailbox, the sender claims
+ *                      and display names
+ *   charset.c          text in any charset made valid UTF-8 (charset.h)
+ *   html_text.c        HTML reduced to text (html_text.h)
+ * The SECURITY notes of msgview_build.c hold for all of them.
+ */
+#ifndef SG_MSGVIEW_INT_H
+#define SG_MSGVIEW_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gmime/gmime.h>
+
+#include "images.h"
+#include "msgview_build.h"
+#include "sg_buf.h"
+
+#define SG_ERR_NOMEM "out of memory while building the message view"
+#define SG_READ_CHUNK 16384
+#define SG_LABEL_MAX 512
+
+/* One build in progress. */
+struct sg_build {
+    struct sg_msgview *view;
+    size_t texts_cap;
+    size_t atts_cap;
+    size_t text_used; /* bytes of text parts (as sent) read so far */
+    size_t inner_used; /* bytes of encoded attached messages decoded */
+    GMimeParserOptions *opts;
+    const char *error; /* set when a step fails hard */
+    struct sg_buf names; /* display names of From:, Sender:, Reply-To: */
+    struct sg_cid_refs cids; /* cid: links of the HTML parts */
+    const struct sg_extract_opts *extract; /* NULL: attachments not read */
+    int extracted;             /* attachments given to the helper */
+    long long extract_deadline; /* for all of them (sg_extract_now_ms) */
+    size_t extract_used;       /* bytes of text the helper gave, in all */
+};
+
+/* Where a part sits, for labels and depth. */
+struct sg_where {
+    unsigned depth;     /* message/rfc822 nesting */
+    unsigned nesting;   /* multipart nesting within all messages */
+    const char *prefix; /* "" or "attached message 1, " */
+    const char *path;   /* "" for a message's only part, else "1.2" */
+};
+
+static inline int
+sg_fail(struct sg_build *b, const char *error)
+{
+    b->error = error;
+    return -1;
+}
+
+/* Flags of sg_add_text. */
+#define SG_TEXT_HTML 1u       /* reduced from HTML */
+#define SG_TEXT_ATTACHMENT 2u /* the part is an attachment */
+
+/* msgview_build.c: the view's arrays, labels. */
+int sg_add_attachment(struct sg_build *b, const char *type,
+                      const char *filename, size_t size, unsigned depth);
+/* Adds a text, taking ownership of text's memory. */
+int sg_add_text(struct sg_build *b, struct sg_buf *text, const char *type,
+                const char *label, unsigned depth, unsigned flags);
+/* Where a part is, for people, with suffix after it ("" or ", as sent"),
+ * into label (SG_LABEL_MAX bytes). */
+void sg_label(char *label, const struct sg_where *w, const char *type,
+              const char *filename, const char *suffix);
+
+/* msgview_part.c: a part's content and what it says of itself. */
+GMimeContentEncoding sg_part_encoding(GMimePart *part);
+int sg_part_read(struct sg_build *b, GMimePart *part, bool decode, size_t cap,
+                 struct sg_buf *out, size_t *size_r);
+int sg_transfer_decode(GMimeContentEncoding enc, const struct sg_buf *in,
+                       struct sg_buf *out);
+bool sg_undecodable(GMimeContentEncoding enc, const struct sg_buf *sent,
+                    const struct sg_buf *decoded);
+char *sg_content_type(GMimeObject *obj);
+char *sg_filename(GMimePart *part, bool *nomem_r);
+char *sg_other_text_type(struct sg_build *b, GMimePart *part, bool *nomem);
+
+/* msgview_attach.c: attachments. */
+int sg_inline_uuencode(struct sg_build *b, const struct sg_where *w,
+                       const struct sg_buf *raw);
+int sg_leaf_binary(struct sg_build *b, GMimePart *part,
+                   const struct sg_where *w, const char *type,
+                   const char *filename);
+void sg_mark_inline(struct sg_build *b);
+
+/* msgview_headers.c: the top-level headers, and the value of the next
+ * header of obj's own list (from *i on) named one of names
+ * (NULL-terminated, any case) that has one: raw as written, else decoded;
+ * NULL when none is left. */
+const char *sg_header_next(GMimeObject *obj, const char *const *names,
+                           bool raw, int *i);
+int sg_headers(struct sg_build *b, GMimeMessage *msg);
+int sg_envelope_headers(struct sg_build *b, GMimeMessage *msg);
+int sg_sender_claims(struct sg_build *b, GMimeMessage *msg);
+
+#endif

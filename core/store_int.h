@@ -1,0 +1,117 @@
+/*
+ * store_int.h - what the record store's front (store.c) and its backends
+ * (store_sqlite*.c) share; not for callers.
+ *
+ * A backend is a table of functions.  It knows its schema and speaks its
+ * database's language; the front knows everything else: the message
+ * copies and their names, the review lock, the mail queue, the checks on
+ * arguments.  A second backend (PostgreSQL) is a new table in a new file,
+ * chosen at sg_store_open.
+ *
+ * Contract for every backend function: 0 (or the result documented in
+ * store.h) on success, -1 with *error_r set through sg_store_fail on
+ * failure, nothing half-written.  A read returns all its rows or -1: a
+ * failure of the database while reading rows is never the end of them.
+ * Backends are called by any number of threads at once and serialise
+ * themselves.
+ */
+#ifndef SG_STORE_INT_H
+#define SG_STORE_INT_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+/* Who made the "held" audit row. */
+#define SG_STORE_HOLD_ACTOR "safeguard-milter"
+
+/* The result of insert_hold when the record id is taken. */
+#define SG_STORE_DUPLICATE 5
+
+/* One hold, ready to be written: the copy is already in place at path. */
+struct sg_store_hold_rows {
+    const struct sg_hold *h;
+    const char *id;
+    const char *path;
+    uint64_t size;
+    const char *explain_sender; /* the enforced rules' texts, joined */
+    const char *explain_dsl;
+};
+
+struct sg_store_backend {
+    const char *name;
+    /* Open (creating, or upgrading to SG_STORE_SCHEMA_VERSION) the
+     * database at location. */
+    int (*open)(const char *location, void **be_r, const char **error_r);
+    void (*close)(void *be);
+    void (*set_busy_timeout)(void *be, int ms);
+
+    /* writes */
+    /* Every row of the hold in one transaction: 0, SG_STORE_DUPLICATE
+     * (nothing written), -1. */
+    int (*insert_hold)(void *be, const struct sg_store_hold_rows *t,
+                       const char **error_r);
+    int (*set_status)(void *be, const char *record_id,
+                      enum sg_store_status from, enum sg_store_status to,
+                      const char *actor, const char *client, const char *note,
+                      const char **error_r);
+    int (*audit)(void *be, const char *record_id, const char *actor,
+                 const char *client, const char *action, const char *note,
+                 const char **error_r);
+    /* queue_seen = now, only if not set yet. */
+    int (*mark_seen)(void *be, const char *record_id, time_t now,
+                     const char **error_r);
+    int (*delete_decided)(void *be, const char *record_id, time_t cut,
+                          const char **error_r);
+
+    /* reads: as the sg_store_* functions of the same names */
+    int (*get)(void *be, const char *record_id, struct sg_store_record **r,
+               const char **error_r);
+    int (*waiting_ids)(void *be, time_t until, char ***ids_r, size_t *n_r,
+                       const char **error_r);
+    int (*list)(void *be, const struct sg_store_filter *f,
+                struct sg_store_item **items_r, size_t *n_r,
+                const char **error_r);
+    int (*rcpts)(void *be, const char *record_id,
+                 struct sg_store_rcpt **rcpts_r, size_t *n_r,
+                 const char **error_r);
+    int (*rules)(void *be, const char *record_id,
+                 struct sg_store_rule **rules_r, size_t *n_r,
+                 const char **error_r);
+    int (*findings)(void *be, const char *record_id,
+                    struct sg_store_finding **findings_r, size_t *n_r,
+                    const char **error_r);
+    int (*audit_rows)(void *be, const char *record_id, const char *action,
+                      time_t since, struct sg_store_audit_row **rows_r,
+                      size_t *n_r, const char **error_r);
+    int (*export)(void *be, time_t since,
+                  int (*each)(void *ctx, const struct sg_store_export_row *row,
+                              const char **error_r),
+                  void *ctx, const char **error_r);
+    int (*exists)(void *be, const char *record_id, const char **error_r);
+    int (*decided_before)(void *be, time_t cut, char ***ids_r, char ***paths_r,
+                          size_t *n_r, const char **error_r);
+};
+
+/* The SQLite backend (store_sqlite*.c). */
+extern const struct sg_store_backend sg_store_sqlite;
+
+/* Format an error into the store's thread-local buffer; returns -1. */
+int sg_store_fail(const char **error_r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Free the n elem-sized items of *arr with clear, then the array. */
+void sg_store_array_free(void **arr, size_t *n, size_t elem,
+                         void (*clear)(void *item));
+/* Free what one item of a read owns (not the item). */
+void sg_store_item_clear(void *item);
+void sg_store_rcpt_clear(void *item);
+void sg_store_rule_clear(void *item);
+void sg_store_finding_clear(void *item);
+void sg_store_audit_row_clear(void *item);
+
+/* The status names stored in records.status, by enum value. */
+extern const char *const sg_store_status_names[];
+#define SG_STORE_N_STATUS 6
+
+#endif

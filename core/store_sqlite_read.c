@@ -1,0 +1,602 @@
+/*
+ * store_sqlite_read.c - the SQLite backend's reads: one record, lists of
+ * records, a record's recipients, rules and findings, audit rows, the
+ * export of decisions, and what retention needs.
+ *
+ * Every row is stepped through sg_store_sqlite_step, which has three
+ * answers: a row, the end, or an error.  A loop that reads rows stops on
+ * the end only; on an error the rows read so far are freed and the read
+ * fails, so a busy or damaged database never shows as a shorter list.
+ *
+ * Tests can make the Nth step from now fail (sg_store_sqlite_test_fail_step
+ * in store_test.h), to show that an error in the middle of a read reaches
+ * the caller.  Nothing else sets it; when unset it costs one atomic load
+ * per step.
+ *
+ * SECURITY: every statement is parameterised; the reads change nothing.
+ *
+ * Fails by returning -1 with the store's error string.  Never logs, never
+ * exits.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_buf.h"
+#include "store_sqlite_int.h"
+#include "store_test.h"
+
+#define bind_text sg_store_sqlite_bind_text
+#define col       sg_store_sqlite_col
+#define col_str   sg_store_sqlite_col_str
+
+/* ------------------------------------------------------------ stepping */
+
+static atomic_ulong fail_countdown; /* 0: off */
+
+void
+sg_store_sqlite_test_fail_step(unsigned long n)
+{
+    atomic_store(&fail_countdown, n);
+}
+
+/* Is this the step a test asked to fail? */
+static bool
+injected_failure(void)
+{
+    unsigned long n = atomic_load(&fail_countdown);
+    while (n > 0)
+        if (atomic_compare_exchange_weak(&fail_countdown, &n, n - 1))
+            return n == 1;
+    return false;
+}
+
+int
+sg_store_sqlite_step(struct sg_store_sqlite *s, sqlite3_stmt *st,
+                     const char *what, const char **error_r)
+{
+    if (injected_failure())
+        return sg_store_fail(error_r,
+                             "quarantine database %s: %s: injected failure "
+                             "(test)",
+                             s->db_path, what);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return sg_store_sqlite_fail_db(s, what, error_r);
+}
+
+char *
+sg_store_sqlite_col(sqlite3_stmt *st, int i, bool *oom)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    if (s == NULL)
+        return NULL;
+    char *d = strdup((const char *)s);
+    if (d == NULL)
+        *oom = true;
+    return d;
+}
+
+char *
+sg_store_sqlite_col_str(sqlite3_stmt *st, int i, bool *oom)
+{
+    char *d = col(st, i, oom);
+    if (d == NULL && !*oom && (d = strdup("")) == NULL)
+        *oom = true;
+    return d;
+}
+
+/* ------------------------------------------------------------ arrays */
+
+/* A query that fills an array: its SQL, and how a row becomes an item
+ * and how an item is freed. */
+struct spec {
+    const char *sql;
+    const char *what; /* "cannot read the rules" */
+    size_t elem;
+    void (*fill)(sqlite3_stmt *st, void *item, bool *oom);
+    void (*clear)(void *item);
+};
+
+/* Its parameters: ?1.. bound as text (NULL: SQL NULL), then numbers. */
+struct params {
+    const char *text[3];
+    size_t n_text;
+    sqlite3_int64 num[5];
+    size_t n_num;
+};
+
+/* Run the query and make an item of each row: 0 and the whole array in
+ * *arr (*n items), or -1 and nothing. */
+static int
+read_rows(struct sg_store_sqlite *s, const struct spec *q,
+          const struct params *p, void **arr, size_t *n, const char **error_r)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc = -1;
+    *arr = NULL;
+    *n = 0;
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_prepare_v2(s->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
+        sg_store_sqlite_fail_db(s, q->what, error_r);
+        goto out;
+    }
+    for (size_t i = 0; i < p->n_text; i++)
+        bind_text(st, (int)i + 1, p->text[i]);
+    for (size_t i = 0; i < p->n_num; i++)
+        sqlite3_bind_int64(st, (int)(p->n_text + i) + 1, p->num[i]);
+    while ((rc = sg_store_sqlite_step(s, st, q->what, error_r)) > 0) {
+        bool oom = false;
+        if (sg_array_grow(arr, &cap, *n, q->elem) < 0)
+            oom = true;
+        else
+            q->fill(st, (char *)*arr + (*n)++ * q->elem, &oom);
+        if (oom) {
+            rc = sg_store_fail(error_r, "out of memory");
+            break;
+        }
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    if (rc < 0)
+        sg_store_array_free(arr, n, q->elem, q->clear);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The rows of one record. */
+static int
+read_by_id(void *be, const struct spec *q, const char *record_id, void **arr,
+           size_t *n, const char **error_r)
+{
+    struct params p = {.text = {record_id}, .n_text = 1};
+    return read_rows(be, q, &p, arr, n, error_r);
+}
+
+/* ------------------------------------------------------------ records */
+
+int
+sg_store_sqlite_get(void *be, const char *record_id,
+                    struct sg_store_record **record_r, const char **error_r)
+{
+    static const char sql[] =
+        "SELECT id, queue_id, created, client, trusted, auth_user, env_from,"
+        " subject, status, status_changed, message_path, message_size,"
+        " action, explain_sender, explain_dsl, coalesce(queue_seen, 0)"
+        " FROM records WHERE id = ?1";
+    struct sg_store_sqlite *s = be;
+    sqlite3_stmt *st = NULL;
+    struct sg_store_record *r = NULL;
+    bool oom = false;
+    int ret = -1;
+
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sg_store_sqlite_fail_db(s, "cannot read a record", error_r);
+        goto out;
+    }
+    bind_text(st, 1, record_id);
+    int rc = sg_store_sqlite_step(s, st, "cannot read a record", error_r);
+    if (rc == 0) {
+        sg_store_fail(error_r, "no quarantine record %s", record_id);
+        ret = SG_STORE_NOT_FOUND;
+    }
+    if (rc <= 0)
+        goto out;
+    if ((r = calloc(1, sizeof(*r))) == NULL) {
+        sg_store_fail(error_r, "out of memory");
+        goto out;
+    }
+    r->id = col(st, 0, &oom);
+    r->queue_id = col(st, 1, &oom);
+    r->created = (time_t)sqlite3_column_int64(st, 2);
+    r->client = col(st, 3, &oom);
+    r->trusted = sqlite3_column_int(st, 4) != 0;
+    r->auth_user = col(st, 5, &oom);
+    r->env_from = col(st, 6, &oom);
+    r->subject = col(st, 7, &oom);
+    const char *status = (const char *)sqlite3_column_text(st, 8);
+    r->status_changed = (time_t)sqlite3_column_int64(st, 9);
+    r->message_path = col(st, 10, &oom);
+    r->message_size = (uint64_t)sqlite3_column_int64(st, 11);
+    r->action = col(st, 12, &oom);
+    r->explain_sender = col(st, 13, &oom);
+    r->explain_dsl = col(st, 14, &oom);
+    r->queue_seen = (time_t)sqlite3_column_int64(st, 15);
+    if (oom) {
+        sg_store_fail(error_r, "out of memory");
+    } else if (sg_store_status_parse(status, &r->status) < 0) {
+        sg_store_fail(error_r, "quarantine record %s has an unknown status",
+                      record_id);
+    } else {
+        *record_r = r;
+        r = NULL;
+        ret = 0;
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    sg_store_record_free(&r);
+    return ret;
+}
+
+static void
+fill_id(sqlite3_stmt *st, void *item, bool *oom)
+{
+    *(char **)item = col_str(st, 0, oom);
+}
+
+static void
+clear_id(void *item)
+{
+    free(*(char **)item);
+}
+
+int
+sg_store_sqlite_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
+                            const char **error_r)
+{
+    static const struct spec q = {
+        .sql = "SELECT id FROM records WHERE status IN"
+               " ('held', 'escalated') AND created <= ?1"
+               " ORDER BY created, id",
+        .what = "cannot list the records",
+        .elem = sizeof(char *),
+        .fill = fill_id,
+        .clear = clear_id,
+    };
+    struct params p = {.num = {(sqlite3_int64)until}, .n_num = 1};
+    return read_rows(be, &q, &p, (void **)ids_r, n_r, error_r);
+}
+
+/* The columns of a list's item (struct sg_store_item). */
+#define ITEM_COLUMNS                                                           \
+    "SELECT r.id, r.queue_id, r.created, r.status, r.status_changed,"          \
+    " r.env_from, coalesce(r.subject, ''),"                                    \
+    " (SELECT group_concat(rule_id, ',') FROM (SELECT rule_id FROM rules"      \
+    "   WHERE record_id = r.id ORDER BY pos)),"                                \
+    " (SELECT group_concat(address || ' (' || roles || ')', ', ') FROM"        \
+    "   (SELECT address, roles FROM recipients WHERE record_id = r.id"         \
+    "    ORDER BY pos))"                                                       \
+    " FROM records r "
+
+static const char list_where[] =
+    "WHERE (?1 IS NULL OR r.status = ?1"
+    "  OR (?1 = 'waiting' AND r.status IN ('held', 'escalated')))"
+    " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM rules"
+    "  WHERE record_id = r.id AND rule_id = ?2))"
+    " AND (?3 IS NULL OR instr(lower(r.env_from), lower(?3)) > 0)"
+    " AND (?4 = 0 OR r.created <= ?4)"
+    " AND (?5 = 0 OR r.created >= ?5)"
+    " AND (?6 = 0 OR r.status_changed >= ?6)";
+
+static void
+fill_item(sqlite3_stmt *st, void *item, bool *oom)
+{
+    struct sg_store_item *it = item;
+    it->id = col_str(st, 0, oom);
+    it->queue_id = col_str(st, 1, oom);
+    it->created = (time_t)sqlite3_column_int64(st, 2);
+    const char *status = (const char *)sqlite3_column_text(st, 3);
+    if (sg_store_status_parse(status, &it->status) < 0)
+        it->status = SG_QSTATUS_HELD;
+    it->status_changed = (time_t)sqlite3_column_int64(st, 4);
+    it->env_from = col_str(st, 5, oom);
+    it->subject = col_str(st, 6, oom);
+    it->rules = col_str(st, 7, oom);
+    it->recipients = col_str(st, 8, oom);
+}
+
+int
+sg_store_sqlite_list(void *be, const struct sg_store_filter *f,
+                     struct sg_store_item **items_r, size_t *n_r,
+                     const char **error_r)
+{
+    char sql[2048];
+    const char *order = f->oldest_first ? "ASC" : "DESC";
+    snprintf(sql, sizeof(sql),
+             "%s%s ORDER BY r.created %s, r.id %s LIMIT ?7 OFFSET ?8",
+             ITEM_COLUMNS, list_where, order, order);
+    struct spec q = {
+        .sql = sql,
+        .what = "cannot list the records",
+        .elem = sizeof(struct sg_store_item),
+        .fill = fill_item,
+        .clear = sg_store_item_clear,
+    };
+    struct params p = {
+        .text = {f->any_status ? NULL
+                 : f->waiting  ? "waiting"
+                               : sg_store_status_name(f->status),
+                 f->rule, f->sender != NULL && *f->sender ? f->sender : NULL},
+        .n_text = 3,
+        .num = {(sqlite3_int64)f->created_max, (sqlite3_int64)f->created_min,
+                (sqlite3_int64)f->changed_min,
+                f->limit > 0 ? (sqlite3_int64)f->limit : -1,
+                (sqlite3_int64)f->offset},
+        .n_num = 5,
+    };
+    return read_rows(be, &q, &p, (void **)items_r, n_r, error_r);
+}
+
+/* ------------------------------------------------------------ one record */
+
+static void
+fill_rcpt(sqlite3_stmt *st, void *item, bool *oom)
+{
+    struct sg_store_rcpt *p = item;
+    p->address = col_str(st, 0, oom);
+    p->roles = col_str(st, 1, oom);
+    p->channel = col_str(st, 2, oom);
+}
+
+int
+sg_store_sqlite_rcpts(void *be, const char *record_id,
+                      struct sg_store_rcpt **rows_r, size_t *n_r,
+                      const char **error_r)
+{
+    static const struct spec q = {
+        .sql = "SELECT address, roles, channel FROM recipients"
+               " WHERE record_id = ?1 ORDER BY pos",
+        .what = "cannot read the recipients",
+        .elem = sizeof(struct sg_store_rcpt),
+        .fill = fill_rcpt,
+        .clear = sg_store_rcpt_clear,
+    };
+    return read_by_id(be, &q, record_id, (void **)rows_r, n_r, error_r);
+}
+
+static void
+fill_rule(sqlite3_stmt *st, void *item, bool *oom)
+{
+    struct sg_store_rule *u = item;
+    u->id = col_str(st, 0, oom);
+    u->title = col_str(st, 1, oom);
+    u->policy = col_str(st, 2, oom);
+    u->source = col_str(st, 3, oom);
+    u->mode = col_str(st, 4, oom);
+    u->action = col_str(st, 5, oom);
+    u->recipients = col_str(st, 6, oom);
+    u->notify = col_str(st, 7, oom);
+    u->explain_sender = col_str(st, 8, oom);
+    u->explain_dsl = col_str(st, 9, oom);
+}
+
+int
+sg_store_sqlite_rules(void *be, const char *record_id,
+                      struct sg_store_rule **rows_r, size_t *n_r,
+                      const char **error_r)
+{
+    static const struct spec q = {
+        .sql = "SELECT rule_id, title, policy, source, mode, action,"
+               " recipients, notify, explain_sender, explain_dsl FROM rules"
+               " WHERE record_id = ?1 ORDER BY pos",
+        .what = "cannot read the rules",
+        .elem = sizeof(struct sg_store_rule),
+        .fill = fill_rule,
+        .clear = sg_store_rule_clear,
+    };
+    return read_by_id(be, &q, record_id, (void **)rows_r, n_r, error_r);
+}
+
+static void
+fill_finding(sqlite3_stmt *st, void *item, bool *oom)
+{
+    struct sg_store_finding *f = item;
+    f->rule_id = col_str(st, 0, oom);
+    f->detector = col_str(st, 1, oom);
+    f->text = col_str(st, 2, oom);
+    f->location = col_str(st, 3, oom);
+}
+
+int
+sg_store_sqlite_findings(void *be, const char *record_id,
+                         struct sg_store_finding **rows_r, size_t *n_r,
+                         const char **error_r)
+{
+    static const struct spec q = {
+        .sql = "SELECT f.rule_id, f.detector, f.text, f.location"
+               " FROM findings f JOIN rules u ON u.record_id = f.record_id"
+               "  AND u.rule_id = f.rule_id"
+               " WHERE f.record_id = ?1 ORDER BY u.pos, f.pos",
+        .what = "cannot read the findings",
+        .elem = sizeof(struct sg_store_finding),
+        .fill = fill_finding,
+        .clear = sg_store_finding_clear,
+    };
+    return read_by_id(be, &q, record_id, (void **)rows_r, n_r, error_r);
+}
+
+static void
+fill_audit(sqlite3_stmt *st, void *item, bool *oom)
+{
+    struct sg_store_audit_row *a = item;
+    a->id = sqlite3_column_int64(st, 0);
+    a->record_id = col(st, 1, oom);
+    a->time = (time_t)sqlite3_column_int64(st, 2);
+    a->actor = col_str(st, 3, oom);
+    a->client = col(st, 4, oom);
+    a->action = col_str(st, 5, oom);
+    a->note = col(st, 6, oom);
+}
+
+int
+sg_store_sqlite_audit_rows(void *be, const char *record_id, const char *action,
+                           time_t since, struct sg_store_audit_row **rows_r,
+                           size_t *n_r, const char **error_r)
+{
+    static const struct spec q = {
+        .sql = "SELECT id, record_id, time, actor, client, action, note"
+               " FROM audit WHERE (?1 IS NULL OR record_id = ?1)"
+               " AND (?2 IS NULL OR action = ?2) AND time >= ?3 ORDER BY id",
+        .what = "cannot read the audit table",
+        .elem = sizeof(struct sg_store_audit_row),
+        .fill = fill_audit,
+        .clear = sg_store_audit_row_clear,
+    };
+    struct params p = {
+        .text = {record_id, action},
+        .n_text = 2,
+        .num = {(sqlite3_int64)since},
+        .n_num = 1,
+    };
+    return read_rows(be, &q, &p, (void **)rows_r, n_r, error_r);
+}
+
+/* ------------------------------------------------------------ export */
+
+static const char export_sql[] =
+    "SELECT a.time, a.record_id, a.action, a.actor, a.client, a.note,"
+    " r.created, r.env_from,"
+    " CASE WHEN r.id IS NULL THEN NULL WHEN r.auth_user IS NOT NULL"
+    "  THEN 'yes (' || r.auth_user || ')' WHEN r.trusted = 1"
+    "  THEN 'trusted network' ELSE 'no' END,"
+    " (SELECT group_concat(address || ' (' || roles || ')', '; ') FROM"
+    "   (SELECT address, roles FROM recipients WHERE record_id = r.id"
+    "    ORDER BY pos)),"
+    " (SELECT group_concat(rule_id || ': ' || title, '; ') FROM"
+    "   (SELECT rule_id, title FROM rules WHERE record_id = r.id"
+    "    ORDER BY pos)),"
+    " (SELECT group_concat(detector || ' \"' || text || '\" in '"
+    "   || location, '; ') FROM (SELECT detector, text, location FROM"
+    "   findings WHERE record_id = r.id ORDER BY rule_id, pos)),"
+    " r.subject, r.queue_id, r.status, r.id IS NOT NULL"
+    " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
+    " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
+    " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note')"
+    " ORDER BY a.id";
+
+#define TEXT(i) ((const char *)sqlite3_column_text(st, (i)))
+
+int
+sg_store_sqlite_export(void *be, time_t since,
+                       int (*each)(void *ctx,
+                                   const struct sg_store_export_row *row,
+                                   const char **error_r),
+                       void *ctx, const char **error_r)
+{
+    struct sg_store_sqlite *s = be;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_prepare_v2(s->db, export_sql, -1, &st, NULL) != SQLITE_OK) {
+        sg_store_sqlite_fail_db(s, "cannot export", error_r);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+    while ((rc = sg_store_sqlite_step(s, st, "cannot export", error_r)) > 0) {
+        struct sg_store_export_row row = {
+            .time = (time_t)sqlite3_column_int64(st, 0),
+            .record_id = TEXT(1),
+            .action = TEXT(2),
+            .actor = TEXT(3),
+            .client = TEXT(4),
+            .note = TEXT(5),
+            .has_record = sqlite3_column_int(st, 15) != 0,
+            .created = (time_t)sqlite3_column_int64(st, 6),
+            .env_from = TEXT(7),
+            .authenticated = TEXT(8),
+            .recipients = TEXT(9),
+            .rules = TEXT(10),
+            .findings = TEXT(11),
+            .subject = TEXT(12),
+            .queue_id = TEXT(13),
+            .status = TEXT(14),
+        };
+        if (each(ctx, &row, error_r) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ retention */
+
+int
+sg_store_sqlite_exists(void *be, const char *record_id, const char **error_r)
+{
+    struct sg_store_sqlite *s = be;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM records WHERE id = ?1", -1,
+                           &st, NULL) != SQLITE_OK) {
+        sg_store_sqlite_fail_db(s, "cannot read a record", error_r);
+    } else {
+        bind_text(st, 1, record_id);
+        rc = sg_store_sqlite_step(s, st, "cannot read a record", error_r);
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+struct id_path {
+    char *id, *path;
+};
+
+static void
+fill_id_path(sqlite3_stmt *st, void *item, bool *oom)
+{
+    struct id_path *p = item;
+    p->id = col_str(st, 0, oom);
+    p->path = col_str(st, 1, oom);
+}
+
+static void
+clear_id_path(void *item)
+{
+    struct id_path *p = item;
+    free(p->id);
+    free(p->path);
+}
+
+int
+sg_store_sqlite_decided_before(void *be, time_t cut, char ***ids_r,
+                               char ***paths_r, size_t *n_r,
+                               const char **error_r)
+{
+    static const struct spec q = {
+        .sql = "SELECT id, message_path FROM records"
+               " WHERE status IN ('released', 'rejected', 'expired', 'lost')"
+               " AND status_changed <= ?1 ORDER BY status_changed",
+        .what = "cannot list records to purge",
+        .elem = sizeof(struct id_path),
+        .fill = fill_id_path,
+        .clear = clear_id_path,
+    };
+    struct params p = {.num = {(sqlite3_int64)cut}, .n_num = 1};
+    struct id_path *rows = NULL;
+    size_t n = 0;
+    if (read_rows(be, &q, &p, (void **)&rows, &n, error_r) < 0)
+        return -1;
+    /* hand the strings over as two vectors */
+    char **ids = calloc(n + 1, sizeof(*ids));
+    char **paths = calloc(n + 1, sizeof(*paths));
+    if (ids == NULL || paths == NULL) {
+        free(ids);
+        free(paths);
+        sg_store_array_free((void **)&rows, &n, sizeof(*rows), clear_id_path);
+        return sg_store_fail(error_r, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = rows[i].id;
+        paths[i] = rows[i].path;
+    }
+    free(rows);
+    *ids_r = ids;
+    *paths_r = paths;
+    *n_r = n;
+    return 0;
+}
