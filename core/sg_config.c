@@ -498,6 +498,19 @@ sg_config_free(struct sg_config **cfg)
     *cfg = NULL;
 }
 
+void
+sg_config_print_foreign(const struct sg_config *cfg, const char *prefix,
+                        FILE *out)
+{
+    unsigned n = cfg->file.n_foreign_set;
+    if (n > 0)
+        fprintf(out,
+                "%s%u review_* %s the review tool's: check them with "
+                "safeguard-review -c %s check\n",
+                prefix, n, n == 1 ? "setting is" : "settings are",
+                cfg->file.path != NULL ? cfg->file.path : "FILE");
+}
+
 int
 sg_config_dump(const struct sg_config *cfg, FILE *out)
 {

@@ -153,6 +153,12 @@ int sg_config_override(struct sg_config *cfg, const char *const *assignments,
 
 void sg_config_free(struct sg_config **cfg);
 
+/* -n: when the file set keys left to another program's sections
+ * (review_*), a line after prefix saying how many and how to check them;
+ * nothing otherwise. */
+void sg_config_print_foreign(const struct sg_config *cfg, const char *prefix,
+                             FILE *out);
+
 /* Write every key with its value, in file syntax (for -n -v / docs). */
 int sg_config_dump(const struct sg_config *cfg, FILE *out);
 

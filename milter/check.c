@@ -215,6 +215,7 @@ check_only(struct sg_runtime *rt)
                    ? "ldap"
                    : rt->settings->dir.file_path);
     }
+    sg_config_print_foreign(rt->settings, "", stdout);
     printf("configuration %s is valid\n", name);
     return EX_OK;
 }

@@ -155,12 +155,7 @@ check_config(const struct sg_runtime *rt)
                "not exist yet (held messages would be tempfailed)\n",
                db);
     free(db);
-    if (cfg->file.n_foreign_set > 0)
-        printf("safeguard-milter: %u review_* %s the review tool's: "
-               "check them with safeguard-review -c %s check\n",
-               cfg->file.n_foreign_set,
-               cfg->file.n_foreign_set == 1 ? "setting is" : "settings are",
-               cfg->file.path != NULL ? cfg->file.path : "FILE");
+    sg_config_print_foreign(cfg, "safeguard-milter: ", stdout);
     printf("safeguard-milter: configuration %s is valid\n", name);
     return EX_OK;
 }

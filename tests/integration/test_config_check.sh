@@ -98,6 +98,7 @@ accepted both "2 review_\* settings are the review tool's: check them with safeg
 "$CHECK" -n -c "$W/both.conf" >"$W/both.check" 2>&1
 rc=$?
 check "both: safeguard-check -n accepts it (got $rc)" test "$rc" = 0
+check "both: safeguard-check -n says what it left" grep -q "^2 review_\* settings are the review tool's: check them with safeguard-review -c $W/both.conf check" "$W/both.check"
 review_check both 0 "configuration $W/both.conf is valid"
 review_check good 0
 # a bad value of the review tool's: its check says where; the daemon runs
