@@ -1,7 +1,7 @@
 /*
- * sg_config.c - the core's sections of the configuration file (the
- * milter's own, the school and its rules, the store, notices), and the
- * composition every program loads (see sg_config.h).
+ * sg_config.c - the core's sections of the configuration file that have
+ * no module of their own (the milter's own, the school and its rules),
+ * and the composition every program loads (see sg_config.h).
  *
  * SECURITY: the file is trusted (root-owned) but still parsed strictly
  * (settings.c); the checks here are the ones across keys.  Fails by
@@ -35,8 +35,8 @@ static const char *const failure_actions[] = {"tempfail", "accept", "reject",
                                               NULL};
 
 /* Item checks (common/sg_settings.h) of the core's keys. */
-static int
-check_address(const char *item, const char **why_r)
+int
+sg_config_check_address(const char *item, const char **why_r)
 {
     char *norm = sg_dir_address_normalise(item, NULL);
     free(norm);
@@ -183,7 +183,7 @@ static const struct sg_conf_entry school_entries[] = {
     {"exceptions_register", SG_CONF_STRING, OFF(exceptions_register), 0, "", 0,
      0, NULL, NULL},
     {"journal_address", SG_CONF_STRING, OFF(journal_address), 0, "", 0, 0, NULL,
-     check_address},
+     sg_config_check_address},
     {"subject_tag", SG_CONF_STRING, OFF(subject_tag), 0, "", 0, 0, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
@@ -191,44 +191,6 @@ static const struct sg_conf_entry school_entries[] = {
 static const struct sg_settings_section school_section = {
     .name = "school",
     .entries = school_entries,
-};
-
-/* The store of held messages (store.c). */
-static const struct sg_conf_entry store_entries[] = {
-    {"quarantine_db", SG_CONF_STRING, OFF(quarantine_db), 0,
-     SG_LOCALSTATEDIR "/lib/safeguard-milter/quarantine.db", 0, 0, NULL, NULL},
-    {"quarantine_dir", SG_CONF_STRING, OFF(quarantine_dir), 0,
-     SG_LOCALSTATEDIR "/lib/safeguard-milter/messages", 0, 0, NULL, NULL},
-    {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
-};
-
-static const struct sg_settings_section store_section = {
-    .name = "store",
-    .entries = store_entries,
-};
-
-/* Notices to the sender and the DSL of a held message (notice.c). */
-static const struct sg_conf_entry notice_entries[] = {
-    {"notice_from", SG_CONF_STRING, OFF(notice_from), 0, "", 0, 0, NULL,
-     check_address},
-    {"notice_from_name", SG_CONF_STRING, OFF(notice_from_name), 0,
-     "Safeguarding", 0, 0, NULL, NULL},
-    {"notice_templates", SG_CONF_STRING, OFF(notice_templates), 0,
-     SG_SYSCONFDIR "/templates", 0, 0, NULL, NULL},
-    {"notice_sendmail", SG_CONF_STRING, OFF(notice_sendmail), 0,
-     "/usr/sbin/sendmail -i -f {from} -- {to}", 0, 0, NULL, NULL},
-    {"notice_secret_file", SG_CONF_STRING, OFF(notice_secret_file), 0,
-     SG_SYSCONFDIR "/notice.key", 0, 0, NULL, NULL},
-    {"notice_timeout", SG_CONF_DURATION, OFF(notice_timeout), 0, "30s", 1, 600,
-     NULL, NULL},
-    {"dsl_addresses", SG_CONF_LIST, OFF(dsl_addresses), OFF(n_dsl_addresses),
-     "", 0, 0, NULL, check_address},
-    {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
-};
-
-static const struct sg_settings_section notice_section = {
-    .name = "notices",
-    .entries = notice_entries,
 };
 
 /* The prefixes of sections that programs outside core own: a program that
@@ -249,8 +211,8 @@ compose(const struct sg_settings_section *const *extra, const char **error_r)
     struct sg_settings_part parts[16] = {
         {&milter_section, cfg, false, NULL},
         {&school_section, cfg, false, NULL},
-        {&store_section, cfg, false, NULL},
-        {&notice_section, cfg, false, NULL},
+        {&sg_store_settings_section, cfg, false, NULL},
+        {&sg_notice_settings_section, cfg, false, NULL},
         {&sg_mailqueue_settings_section, &cfg->mailqueue, false, NULL},
         {&sg_extract_settings_section, &cfg->extract, false, NULL},
         {&sg_dir_settings_section, &cfg->dir, false, NULL},

@@ -5,9 +5,10 @@
  * Each module declares its section of keys beside its code (name, type,
  * default, bounds, check: common/sg_settings.h); core/settings.h reads the
  * file into them.  Composed here: the milter's own (socket, timeouts,
- * logging), the school and its rules, the store, notices (sg_config.c),
- * the mail queue (mailqueue_settings.c), attachment text
- * (extract_settings.c) and the directory (ldap/sg_dir_settings.c).  A
+ * logging) and the school and its rules (sg_config.c), the store
+ * (store_settings.c), notices (notice_settings.c), the mail queue
+ * (mailqueue_settings.c), attachment text (extract_settings.c) and the
+ * directory (ldap/sg_dir_settings.c).  A
  * program with sections of its own (safeguard-review) adds them with
  * sg_config_load_with; the others leave its keys (review_*) to it.
  *
@@ -98,6 +99,15 @@ struct sg_config {
     struct sg_extract_opts extract; /* extract_*: attachment text */
     struct sg_dir_config dir;       /* the school directory */
 };
+
+/* The core's sections whose fields are struct sg_config's, beside their
+ * modules: the store's (store_settings.c) and the notices'
+ * (notice_settings.c). */
+extern const struct sg_settings_section sg_store_settings_section;
+extern const struct sg_settings_section sg_notice_settings_section;
+
+/* An item check: item is a mail address (name@domain). */
+int sg_config_check_address(const char *item, const char **why_r);
 
 /* Defaults only (no file). */
 struct sg_config *sg_config_defaults(const char **error_r);
