@@ -30,7 +30,7 @@ enum sg_review_expire_action {
     SG_REVIEW_EXPIRE_RELEASE,    /* deliver it: released */
 };
 /* The names, in the order of the enum, NULL-terminated (the
- * configuration table's choices for review_expire_action). */
+ * review section's choices for review_expire_action). */
 extern const char *const sg_review_expire_action_names[];
 const char *sg_review_expire_action_name(enum sg_review_expire_action a);
 int sg_review_expire_action_parse(const char *name,
