@@ -13,4 +13,17 @@
  * U+10FFFF, or cut short. */
 size_t sg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_r);
 
+/* The length of the longest prefix of s (len bytes) of at most max bytes
+ * that does not end inside a character: len itself when len <= max and
+ * the last character is whole.  The one place text is cut to a size
+ * (a snprintf that cut a character, a capped finding, a wrapped line):
+ * judged by the lead byte of the last character, so it needs no byte
+ * after the cut.  0 when no character fits. */
+size_t sg_utf8_cut(const char *s, size_t len, size_t max);
+
+/* The offset of the character after the one at offset i: past its
+ * continuation bytes, at most len when i < len (i + 1 when i >= len, so a
+ * loop stepping through the text always moves on). */
+size_t sg_utf8_next(const char *s, size_t len, size_t i);
+
 #endif

@@ -42,6 +42,7 @@
 #include "msgview_int.h"
 #include "quote.h"
 #include "sg_buf.h"
+#include "sg_utf8.h"
 
 /* ------------------------------------------------------------- view arrays */
 
@@ -121,9 +122,8 @@ sg_label(char *label, const struct sg_where *w, const char *type,
     else
         snprintf(label, SG_LABEL_MAX, "%spart %s (%s)%s", w->prefix, w->path,
                  type, suffix);
-    const gchar *end;
-    if (!g_utf8_validate(label, -1, &end)) /* snprintf cut a character */
-        label[end - label] = '\0';
+    size_t n = strlen(label); /* snprintf may have cut a character */
+    label[sg_utf8_cut(label, n, n)] = '\0';
 }
 
 /* Add a text of place place (enum sg_text_place) with label "label,
@@ -135,9 +135,8 @@ sg_add_place(struct sg_build *b, struct sg_buf *text, const char *type,
 {
     char where[SG_LABEL_MAX];
     snprintf(where, sizeof(where), "%s, %s", label, what);
-    const gchar *end;
-    if (!g_utf8_validate(where, -1, &end)) /* snprintf cut a character */
-        where[end - where] = '\0';
+    size_t n = strlen(where); /* snprintf may have cut a character */
+    where[sg_utf8_cut(where, n, n)] = '\0';
     if (sg_add_text(b, text, type, where, depth, flags) < 0)
         return -1;
     b->view->texts[b->view->n_texts - 1].place = place;

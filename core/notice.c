@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "notice.h"
 #include "notice_int.h"
 #include "sg_buf.h"
@@ -119,6 +120,19 @@ rule_selected(const struct sg_verdict *v, size_t i, enum sg_notice_kind kind,
     return level == 1 || notifies(m, "sender");
 }
 
+/* A finding's values in a notice: one line each (sg_notice_put_value). */
+static int
+put_finding_value(struct sg_buf *b, const char *s, size_t len)
+{
+    char *copy = strndup(s, len);
+    int r = copy != NULL ? sg_notice_put_value(b, copy, true) : -1;
+    free(copy);
+    return r;
+}
+
+static const struct sg_finding_style finding_style = {put_finding_value, NULL,
+                                                      "\"", "\""};
+
 int
 sg_notice_text_build(const struct sg_verdict *verdict,
                      const struct sg_party *rcpts, size_t n_rcpts,
@@ -156,13 +170,12 @@ sg_notice_text_build(const struct sg_verdict *verdict,
         for (size_t f = 0; r == 0 && f < m->n_findings; f++) {
             const struct sg_finding *fd = &m->findings[f];
             struct sg_buf line = SG_BUF_INIT;
-            r = sg_buf_puts(&line, "- \"");
+            r = sg_buf_puts(&line, "- ");
             if (r == 0)
-                r = sg_notice_put_value(&line, fd->text, true); /* one line */
+                r = sg_finding_put(&line, fd->detector, fd->text, fd->where,
+                                   &finding_style);
             if (r == 0)
-                r = sg_buf_printf(&line, "\" (%s, in %s)\n",
-                                  fd->detector ? fd->detector : "?",
-                                  fd->where ? fd->where : "the message");
+                r = sg_buf_putc(&line, '\n');
             if (r == 0 && (finds.data == NULL ||
                            strstr(finds.data, line.data) == NULL))
                 r = sg_buf_puts(&finds, line.data);

@@ -29,6 +29,7 @@
 #include "notice_int.h"
 #include "sg_utf8.h"
 #include "sg_buf.h"
+#include "sg_tz.h"
 
 #define HEADER_MAX    900 /* bytes of one header value */
 #define WRAP_AT       76  /* wrap long body lines to this */
@@ -90,13 +91,7 @@ all_ascii(const char *s)
 static void
 truncate_utf8(char *s, size_t max)
 {
-    size_t len = strlen(s);
-    if (len <= max)
-        return;
-    size_t cut = max;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-        cut--;
-    s[cut] = '\0';
+    s[sg_utf8_cut(s, strlen(s), max)] = '\0';
 }
 
 /* "Name: value" folded at spaces to about 78 columns; non-ASCII values as
@@ -215,12 +210,8 @@ count_chars(const char *s, size_t len)
 static size_t
 cut_bytes(const char *s, size_t len, size_t max)
 {
-    if (len <= max)
-        return len;
-    size_t cut = max;
-    while (cut > 1 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-        cut--;
-    return cut;
+    size_t cut = sg_utf8_cut(s, len, max);
+    return cut > 0 ? cut : sg_utf8_next(s, len, 0);
 }
 
 /* One long line, wrapped at spaces to WRAP_AT characters; continuation
@@ -320,13 +311,42 @@ finish_body(struct sg_buf *out, const char *text)
 
 /* ------------------------------------------------------------ rendering */
 
+/* To, the template's headers (expanded with vals) and Message-ID; hv is
+ * scratch.  0, or -1 out of memory. */
 static int
-render_date_value(char *buf, size_t size, time_t now)
+put_envelope_headers(struct sg_buf *msg, struct sg_buf *hv,
+                     const struct tmpl *tp,
+                     const struct sg_notice_envelope *env,
+                     const char *const vals[])
 {
-    struct tm tm;
-    if (gmtime_r(&now, &tm) == NULL)
+    /* To: the recipients, folded */
+    for (size_t i = 0; i < env->n_to; i++)
+        if (sg_buf_printf(hv, "%s%s", i > 0 ? ", " : "", env->to[i]) < 0)
+            return -1;
+    if (put_header(msg, "To", hv->data) < 0)
         return -1;
-    return strftime(buf, size, "%A %-d %B %Y at %H:%M UTC", &tm) > 0 ? 0 : -1;
+    for (size_t i = 0; i < tp->n_headers; i++) {
+        sg_buf_reset(hv);
+        if (sg_notice_expand(hv, tp->headers[i].value, vals, true) < 0 ||
+            (hv->data == NULL && sg_buf_puts(hv, "") < 0))
+            return -1;
+        truncate_utf8(hv->data, HEADER_MAX);
+        if (put_header(msg, tp->headers[i].name, hv->data) < 0)
+            return -1;
+    }
+    if (env->message_id != NULL) {
+        sg_buf_reset(hv);
+        if (sg_notice_put_value(hv, env->message_id, true) < 0)
+            return -1;
+        return sg_buf_printf(msg, "Message-ID: %s\n", hv->data);
+    }
+    unsigned char rnd[12];
+    char hex[sizeof(rnd) * 2 + 1];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    const char *dom = strrchr(env->from, '@') + 1; /* checked by the caller */
+    return sg_buf_printf(msg, "Message-ID: <notice.%lld.%s@%s>\n",
+                         (long long)env->now, hex, dom);
 }
 
 int
@@ -346,9 +366,9 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
     const struct tmpl *tp = &t->t[kind];
     struct sg_notice_values none = {0};
     const struct sg_notice_values *v = values != NULL ? values : &none;
-    char date[128];
-    if (v->date == NULL && render_date_value(date, sizeof(date), env->now) < 0)
-        return FAIL("cannot format the date");
+    char date[128]; /* callers give the school's local time; else UTC */
+    if (v->date == NULL)
+        sg_tz_format(NULL, env->now, SG_TIME_LONG, date, sizeof(date));
     const char *const vals[] = {
         v->record,  v->queue_id, v->sender,      v->recipients,
         v->subject, v->rules,    v->findings,    v->explanation,
@@ -381,37 +401,8 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
     if (sg_buf_printf(&msg, "Date: %s\n", datehdr) < 0 ||
         put_from(&msg, env->from_name, env->from) < 0)
         goto nomem;
-    /* To: the recipients, folded */
-    for (size_t i = 0; i < env->n_to; i++)
-        if (sg_buf_printf(&hv, "%s%s", i > 0 ? ", " : "", env->to[i]) < 0)
-            goto nomem;
-    if (put_header(&msg, "To", hv.data) < 0)
+    if (put_envelope_headers(&msg, &hv, tp, env, vals) < 0)
         goto nomem;
-    for (size_t i = 0; i < tp->n_headers; i++) {
-        sg_buf_reset(&hv);
-        if (sg_notice_expand(&hv, tp->headers[i].value, vals, true) < 0)
-            goto nomem;
-        if (hv.data == NULL && sg_buf_puts(&hv, "") < 0)
-            goto nomem;
-        truncate_utf8(hv.data, HEADER_MAX);
-        if (put_header(&msg, tp->headers[i].name, hv.data) < 0)
-            goto nomem;
-    }
-    if (env->message_id != NULL) {
-        sg_buf_reset(&hv);
-        if (sg_notice_put_value(&hv, env->message_id, true) < 0 ||
-            sg_buf_printf(&msg, "Message-ID: %s\n", hv.data) < 0)
-            goto nomem;
-    } else {
-        unsigned char rnd[12];
-        char hex[sizeof(rnd) * 2 + 1];
-        randombytes_buf(rnd, sizeof(rnd));
-        sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-        const char *dom = strrchr(env->from, '@') + 1; /* checked above */
-        if (sg_buf_printf(&msg, "Message-ID: <notice.%lld.%s@%s>\n",
-                          (long long)env->now, hex, dom) < 0)
-            goto nomem;
-    }
     if (sg_buf_puts(&msg, "MIME-Version: 1.0\n"
                           "Content-Type: text/plain; charset=utf-8\n"
                           "Content-Transfer-Encoding: 8bit\n"

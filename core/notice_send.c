@@ -27,6 +27,7 @@
 #include "notice.h"
 #include "notice_int.h"
 #include "sg_buf.h"
+#include "sg_expand.h"
 
 #define OUTPUT_KEEP 512 /* bytes of the command's output kept */
 
@@ -85,24 +86,37 @@ sg_notice_sender_free(struct sg_notice_sender **s)
     *s = NULL;
 }
 
+/* The placeholders of a command word, in sg_expand's syntax. */
+enum { WORD_FROM, WORD_TO };
+static const char *const word_names[] = {"from", "to", NULL};
+
+/* {from} is the sender; {to} is refused but as a word of its own. */
+static int
+put_word_value(struct sg_buf *b, size_t i, void *from)
+{
+    return i == WORD_FROM ? sg_buf_puts(b, *(const char **)from) : -1;
+}
+
 /* Placeholders in a command word: only {from} (and {to} alone). */
 static int
 check_command_word(const char *w, const char *command, const char **error_r)
 {
-    for (const char *p = strchr(w, '{'); p != NULL; p = strchr(p + 1, '{')) {
-        if (strncmp(p, "{from}", 6) == 0)
-            continue;
-        if (strcmp(w, "{to}") == 0)
-            continue;
-        if (strncmp(p, "{to}", 4) == 0)
-            return FAIL("sendmail command \"%s\": {to} must be a word of its "
-                        "own",
-                        command);
+    struct sg_expand_bad bad;
+    if (sg_expand_check(w, word_names, &bad) < 0)
         return FAIL("sendmail command \"%s\": unknown placeholder in \"%s\" "
                     "(only {from} and {to})",
                     command, w);
-    }
-    return 0;
+    struct sg_buf b = SG_BUF_INIT;
+    const char *from = "";
+    int r =
+        strcmp(w, "{to}") == 0 ||
+                sg_expand(&b, w, word_names, put_word_value, NULL, &from) == 0
+            ? 0
+            : FAIL("sendmail command \"%s\": {to} must be a word of its "
+                   "own",
+                   command);
+    sg_buf_free(&b);
+    return r;
 }
 
 int
@@ -176,14 +190,7 @@ sg_notice_send(const struct sg_notice_sender *s, const char *from,
             continue;
         }
         struct sg_buf w = SG_BUF_INIT;
-        for (const char *p = s->words[i]; r == 0 && *p != '\0';) {
-            if (strncmp(p, "{from}", 6) == 0) {
-                r = sg_buf_puts(&w, from);
-                p += 6;
-            } else {
-                r = sg_buf_putc(&w, *p++);
-            }
-        }
+        r = sg_expand(&w, s->words[i], word_names, put_word_value, NULL, &from);
         if (r == 0 && w.data == NULL)
             r = sg_buf_puts(&w, "");
         argv[a++] = w.data; /* owned: freed below */

@@ -29,6 +29,7 @@
 #include "notice_int.h"
 #include "sg_utf8.h"
 #include "sg_buf.h"
+#include "sg_expand.h"
 
 #define TEMPLATE_MAX (64 * 1024) /* bytes in one template file */
 
@@ -105,47 +106,25 @@ sg_notice_templates_free(struct sg_notice_templates **t)
     *t = NULL;
 }
 
-/* Index of the placeholder name (len bytes), or -1. */
-static int
-placeholder_index(const char *name, size_t len)
-{
-    for (int i = 0; sg_notice_placeholders[i] != NULL; i++)
-        if (strlen(sg_notice_placeholders[i]) == len &&
-            memcmp(sg_notice_placeholders[i], name, len) == 0)
-            return i;
-    return -1;
-}
-
 /* Check every placeholder in text; line counts from first_line. */
 static int
 check_placeholders(const char *text, const char *file, unsigned first_line,
                    const char **error_r)
 {
+    struct sg_expand_bad bad;
+    if (sg_expand_check(text, sg_notice_placeholders, &bad) == 0)
+        return 0;
     unsigned line = first_line;
-    for (const char *p = text; *p != '\0'; p++) {
-        if (*p == '\n') {
-            line++;
-        } else if (*p == '{') {
-            if (p[1] == '{') {
-                p++;
-                continue;
-            }
-            const char *end = p + 1;
-            while (*end != '\0' && *end != '}' && *end != '\n' && end - p < 40)
-                end++;
-            if (*end != '}')
-                return FAIL("%s:%u: '{' without a closing '}' (write {{ "
-                            "for a literal brace)",
-                            file, line);
-            if (placeholder_index(p + 1, (size_t)(end - p - 1)) < 0)
-                return FAIL("%s:%u: unknown placeholder {%.*s} (known: "
-                            "record, queue_id, sender, recipients, subject, "
-                            "rules, findings, explanation, dsl, date)",
-                            file, line, (int)(end - p - 1), p + 1);
-            p = end;
-        }
-    }
-    return 0;
+    for (const char *p = text; p < bad.at; p++)
+        line += *p == '\n';
+    if (bad.unclosed)
+        return FAIL("%s:%u: '{' without a closing '}' (write {{ "
+                    "for a literal brace)",
+                    file, line);
+    return FAIL("%s:%u: unknown placeholder {%.*s} (known: "
+                "record, queue_id, sender, recipients, subject, "
+                "rules, findings, explanation, dsl, date)",
+                file, line, (int)bad.name_len, bad.at + 1);
 }
 
 static bool
@@ -159,11 +138,11 @@ is_header_name(const char *s, size_t len)
     return true;
 }
 
+/* Whole-file checks first, so a line number can be given; then CRLF ->
+ * LF (a template edited on Windows), in place. */
 static int
-tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
-           const char **error_r)
+tmpl_check_text(const char *path, char *text, size_t len, const char **error_r)
 {
-    /* Whole-file checks first, so a line number can be given. */
     unsigned line = 1;
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)text[i];
@@ -177,15 +156,79 @@ tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
             return FAIL("%s:%u: not UTF-8 text", path, line);
         i += l;
     }
-    /* CRLF -> LF (a template edited on Windows). */
     size_t w = 0;
     for (size_t i = 0; i < len; i++)
         if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
             text[w++] = text[i];
     text[w] = '\0';
+    return 0;
+}
 
+/* One "Name: value" line p of the header block (line on the file). */
+static int
+tmpl_header(struct tmpl *t, const char *path, unsigned line, char *p,
+            bool *subject, const char **error_r)
+{
+    if (*p == ' ' || *p == '\t')
+        return FAIL("%s:%u: continuation lines are not allowed in "
+                    "the header block",
+                    path, line);
+    char *colon = strchr(p, ':');
+    if (colon == NULL || !is_header_name(p, (size_t)(colon - p)))
+        return FAIL("%s:%u: expected \"Name: value\" (or an empty "
+                    "line before the body)",
+                    path, line);
+    *colon = '\0';
+    const char *value = colon + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    for (size_t r = 0; reserved_headers[r] != NULL; r++)
+        if (strcasecmp(p, reserved_headers[r]) == 0)
+            return FAIL("%s:%u: %s is set by the milter, not by a "
+                        "template",
+                        path, line, p);
+    if (strncasecmp(p, "X-Safeguard-", 12) == 0)
+        return FAIL("%s:%u: %s is set by the milter, not by a "
+                    "template",
+                    path, line, p);
+    bool is_subject = strcasecmp(p, "Subject") == 0;
+    if (is_subject && *subject)
+        return FAIL("%s:%u: Subject given twice", path, line);
+    for (size_t h = 0; h < t->n_headers; h++)
+        if (strcasecmp(t->headers[h].name, p) == 0)
+            return FAIL("%s:%u: %s given twice", path, line, p);
+    if (check_placeholders(value, path, line, error_r) < 0)
+        return -1;
+    struct tmpl_header *nh =
+        realloc(t->headers, (t->n_headers + 1) * sizeof(*t->headers));
+    if (nh == NULL)
+        return NOMEM();
+    t->headers = nh;
+    struct tmpl_header hd = {strdup(is_subject ? "Subject" : p), strdup(value)};
+    if (hd.name == NULL || hd.value == NULL) {
+        free(hd.name);
+        free(hd.value);
+        return NOMEM();
+    }
+    if (is_subject) { /* keep Subject first */
+        memmove(t->headers + 1, t->headers, t->n_headers * sizeof(*t->headers));
+        t->headers[0] = hd;
+        *subject = true;
+    } else {
+        t->headers[t->n_headers] = hd;
+    }
+    t->n_headers++;
+    return 0;
+}
+
+static int
+tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
+           const char **error_r)
+{
+    if (tmpl_check_text(path, text, len, error_r) < 0)
+        return -1;
     char *p = text;
-    line = 1;
+    unsigned line = 1;
     bool subject = false;
     for (;;) {
         char *nl = strchr(p, '\n');
@@ -199,59 +242,8 @@ tmpl_parse(struct tmpl *t, const char *path, char *text, size_t len,
             line++;
             break;
         }
-        if (*p != '#') {
-            if (*p == ' ' || *p == '\t')
-                return FAIL("%s:%u: continuation lines are not allowed in "
-                            "the header block",
-                            path, line);
-            char *colon = strchr(p, ':');
-            if (colon == NULL || !is_header_name(p, (size_t)(colon - p)))
-                return FAIL("%s:%u: expected \"Name: value\" (or an empty "
-                            "line before the body)",
-                            path, line);
-            *colon = '\0';
-            const char *value = colon + 1;
-            while (*value == ' ' || *value == '\t')
-                value++;
-            for (size_t r = 0; reserved_headers[r] != NULL; r++)
-                if (strcasecmp(p, reserved_headers[r]) == 0)
-                    return FAIL("%s:%u: %s is set by the milter, not by a "
-                                "template",
-                                path, line, p);
-            if (strncasecmp(p, "X-Safeguard-", 12) == 0)
-                return FAIL("%s:%u: %s is set by the milter, not by a "
-                            "template",
-                            path, line, p);
-            bool is_subject = strcasecmp(p, "Subject") == 0;
-            if (is_subject && subject)
-                return FAIL("%s:%u: Subject given twice", path, line);
-            for (size_t h = 0; h < t->n_headers; h++)
-                if (strcasecmp(t->headers[h].name, p) == 0)
-                    return FAIL("%s:%u: %s given twice", path, line, p);
-            if (check_placeholders(value, path, line, error_r) < 0)
-                return -1;
-            struct tmpl_header *nh =
-                realloc(t->headers, (t->n_headers + 1) * sizeof(*t->headers));
-            if (nh == NULL)
-                return NOMEM();
-            t->headers = nh;
-            struct tmpl_header hd = {strdup(is_subject ? "Subject" : p),
-                                     strdup(value)};
-            if (hd.name == NULL || hd.value == NULL) {
-                free(hd.name);
-                free(hd.value);
-                return NOMEM();
-            }
-            if (is_subject) { /* keep Subject first */
-                memmove(t->headers + 1, t->headers,
-                        t->n_headers * sizeof(*t->headers));
-                t->headers[0] = hd;
-                subject = true;
-            } else {
-                t->headers[t->n_headers] = hd;
-            }
-            t->n_headers++;
-        }
+        if (*p != '#' && tmpl_header(t, path, line, p, &subject, error_r) < 0)
+            return -1;
         p = nl + 1;
         line++;
     }
@@ -300,43 +292,37 @@ sg_notice_templates_load(const char *dir, struct sg_notice_templates **t_r,
     return 0;
 }
 
+struct expand_ctx {
+    const char *const *vals;
+    bool header;
+};
+
+static int
+expand_value(struct sg_buf *b, size_t i, void *ctx)
+{
+    const struct expand_ctx *x = ctx;
+    /* only the lists and the explanation may span lines */
+    return sg_notice_put_value(b, x->vals[i], x->header || !multiline[i]);
+}
+
+/* Template text in a header: UTF-8 already; still no control chars. */
+static int
+expand_header_text(struct sg_buf *b, const char *s, size_t len, void *ctx)
+{
+    (void)ctx;
+    for (size_t j = 0; j < len; j++)
+        if (sg_buf_putc(b, (unsigned char)s[j] < 0x20 ? ' ' : s[j]) < 0)
+            return -1;
+    return 0;
+}
+
 /* Expand a template text with values (made safe for a header or the
  * body).  The text was checked at load. */
 int
 sg_notice_expand(struct sg_buf *b, const char *text, const char *const vals[],
                  bool header)
 {
-    for (const char *p = text; *p != '\0';) {
-        if (p[0] == '{' && p[1] == '{') {
-            if (sg_buf_putc(b, '{') < 0)
-                return -1;
-            p += 2;
-            continue;
-        }
-        if (p[0] == '{') {
-            const char *end = strchr(p, '}');
-            int i = end != NULL
-                        ? placeholder_index(p + 1, (size_t)(end - p - 1))
-                        : -1;
-            if (i < 0) /* not reached: checked at load */
-                return -1;
-            /* only the lists and the explanation may span lines */
-            if (sg_notice_put_value(b, vals[i], header || !multiline[i]) < 0)
-                return -1;
-            p = end + 1;
-            continue;
-        }
-        const char *next = strchr(p, '{');
-        size_t len = next != NULL ? (size_t)(next - p) : strlen(p);
-        if (header) {
-            /* template text is UTF-8 already; still no control chars */
-            for (size_t j = 0; j < len; j++)
-                if (sg_buf_putc(b, (unsigned char)p[j] < 0x20 ? ' ' : p[j]) < 0)
-                    return -1;
-        } else if (sg_buf_append(b, p, len) < 0) {
-            return -1;
-        }
-        p += len;
-    }
-    return 0;
+    struct expand_ctx x = {vals, header};
+    return sg_expand(b, text, sg_notice_placeholders, expand_value,
+                     header ? expand_header_text : NULL, &x);
 }

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "quote.h"
+#include "sg_utf8.h"
 
 #define SG_QUOTE_DEPTH 16     /* quote levels told apart */
 #define SG_QUOTE_LOOKAHEAD 6  /* header lines looked at after a "From:" */
@@ -138,11 +139,7 @@ sg_who_set(struct sg_who *w, const char *s, size_t len)
 {
     bool nomem = false;
     sg_trim(&s, &len);
-    if (len > SG_QUOTE_AUTHOR_MAX) {
-        len = SG_QUOTE_AUTHOR_MAX;
-        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-            len--;
-    }
+    len = sg_utf8_cut(s, len, SG_QUOTE_AUTHOR_MAX);
     w->addr = sg_find_addr(s, len, &nomem);
     w->author = len > 0 ? strndup(s, len) : NULL;
     for (char *p = w->author; p != NULL && *p != '\0'; p++)

@@ -47,7 +47,15 @@ open_directory(struct sg_runtime *rt, const char **error_r)
                              "external)");
         return -1;
     }
-    const char *why = NULL;
+    /* the settings first, to name the line of the one at fault */
+    const char *why = NULL, *setting = NULL;
+    if (sg_dir_config_check(&cfg->dir, &setting, &why) == SG_DIR_CONFIG) {
+        *error_r = set_error(sg_config_name(cfg),
+                             setting != NULL ? sg_config_line(cfg, setting)
+                                             : 0,
+                             "directory: %s", why);
+        return -1;
+    }
     if (sg_dir_new(&cfg->dir, &rt->directory, &why) != SG_DIR_FOUND) {
         *error_r = set_error(sg_config_name(cfg), 0, "directory: %s",
                              why != NULL ? why : "cannot open");

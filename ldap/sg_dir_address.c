@@ -13,10 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
-
 #include "sg_dir_internal.h"
+#include "sg_icu.h"
 #include "sg_utf8.h"
 
 #define MAX_ADDRESS 512 /* RFC 5321 path is 256; allow slack for quoting */
@@ -59,61 +57,6 @@ is_space(char c)
  * same way, and is also NFC-normalised, so that a precomposed and a
  * decomposed "ë" are one key (canonical caseless match: NFD, fold, NFC). */
 
-/* One ICU step from src to a new buffer: normalise or fold. */
-typedef int32_t u16_step_fn(const UChar *src, int32_t n, UChar *dst,
-                            int32_t cap, UErrorCode *err);
-
-static int32_t
-step_nfd(const UChar *src, int32_t n, UChar *dst, int32_t cap,
-         UErrorCode *err)
-{
-    const UNormalizer2 *nfd = unorm2_getNFDInstance(err);
-    return U_FAILURE(*err) ? 0 : unorm2_normalize(nfd, src, n, dst, cap, err);
-}
-
-static int32_t
-step_nfc(const UChar *src, int32_t n, UChar *dst, int32_t cap,
-         UErrorCode *err)
-{
-    const UNormalizer2 *nfc = unorm2_getNFCInstance(err);
-    return U_FAILURE(*err) ? 0 : unorm2_normalize(nfc, src, n, dst, cap, err);
-}
-
-static int32_t
-step_fold(const UChar *src, int32_t n, UChar *dst, int32_t cap,
-          UErrorCode *err)
-{
-    return u_strFoldCase(dst, cap, src, n, U_FOLD_CASE_DEFAULT, err);
-}
-
-/* Apply step to *s (length *n, malloc'ed), replacing it.  0 or -1. */
-static int
-u16_apply(u16_step_fn *step, UChar **s, int32_t *n)
-{
-    int32_t cap = *n * 3 + 8;
-    for (int tries = 0; tries < 2; tries++) {
-        UChar *out = malloc((size_t)cap * sizeof(UChar));
-        if (out == NULL)
-            return -1;
-        UErrorCode err = U_ZERO_ERROR;
-        int32_t len = step(*s, *n, out, cap, &err);
-        if (err == U_BUFFER_OVERFLOW_ERROR) {
-            free(out);
-            cap = len + 1;
-            continue;
-        }
-        if (U_FAILURE(err)) {
-            free(out);
-            return -1;
-        }
-        free(*s);
-        *s = out;
-        *n = len;
-        return 0;
-    }
-    return -1;
-}
-
 /* s (n bytes) folded for comparison: ASCII lower-cased, anything else
  * through ICU (NFD, full case folding, NFC).  malloc'ed and
  * NUL-terminated, its length in *out_n; NULL when s is not valid UTF-8
@@ -141,37 +84,17 @@ fold(const char *s, size_t n, size_t *out_n)
         *out_n = n;
         return out;
     }
-    UErrorCode err = U_ZERO_ERROR;
+    static const enum sg_icu_step steps[] = {SG_ICU_NFD, SG_ICU_CASEFOLD,
+                                             SG_ICU_NFC};
     int32_t n16 = 0;
-    u_strFromUTF8(NULL, 0, &n16, s, (int32_t)n, &err);
-    if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
-        return NULL;
-    UChar *u = malloc(((size_t)n16 + 1) * sizeof(UChar));
+    UChar *u = sg_icu_from_utf8(s, n, &n16);
     if (u == NULL)
         return NULL;
-    err = U_ZERO_ERROR;
-    u_strFromUTF8(u, n16 + 1, NULL, s, (int32_t)n, &err);
     char *out = NULL;
-    int32_t n8 = 0;
-    if (U_SUCCESS(err) && u16_apply(step_nfd, &u, &n16) == 0 &&
-        u16_apply(step_fold, &u, &n16) == 0 &&
-        u16_apply(step_nfc, &u, &n16) == 0) {
-        err = U_ZERO_ERROR;
-        u_strToUTF8(NULL, 0, &n8, u, n16, &err);
-        if (err == U_BUFFER_OVERFLOW_ERROR || U_SUCCESS(err)) {
-            err = U_ZERO_ERROR;
-            out = malloc((size_t)n8 + 1);
-            if (out != NULL)
-                u_strToUTF8(out, n8 + 1, NULL, u, n16, &err);
-            if (out != NULL && U_FAILURE(err)) {
-                free(out);
-                out = NULL;
-            }
-        }
-    }
+    if (sg_icu_apply(&u, &n16, steps, sizeof(steps) / sizeof(steps[0]), 0) ==
+        0)
+        out = sg_icu_to_utf8(u, n16, out_n);
     free(u);
-    if (out != NULL)
-        *out_n = (size_t)n8;
     return out;
 }
 

@@ -5,7 +5,7 @@
  * are in sg_dir_auth.h).
  *
  * Everything LDAP is the `ldap` backend's: one is opened for the call
- * (sg_dir_ldap_open: configuration checks, the service password file),
+ * (sg_dir_ldap_open: the settings checked, the service password file),
  * its pooled connection runs the searches (sg_dir_ldap_with_connection:
  * failover, one reconnect), the user's bind goes through the same
  * connection set-up (sg_dir_ldap_connect_as) on a separate handle, and
@@ -43,30 +43,6 @@ sg_dir_auth_login_usable(const char *login)
         if (*p < 0x20 || *p == 0x7f)
             return false;
     return true;
-}
-
-/* An attribute description (RFC 4512): a name or OID, options after ';'.
- * Anything else could change the meaning of the filter. */
-static bool
-attribute_name_ok(const char *name)
-{
-    if (name == NULL || *name == '\0' || *name == ';')
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == ';'))
-            return false;
-    return true;
-}
-
-static bool
-dn_parses(const char *dn)
-{
-    LDAPDN parsed = NULL;
-    bool ok = ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
-              parsed != NULL;
-    ldap_dnfree(parsed);
-    return ok;
 }
 
 /* ---------------------------------------------------------------- login */
@@ -297,7 +273,7 @@ sg_dir_auth_check(const struct sg_dir_config *cfg, const char *login,
         *error_r = "review_dsl_group is not set: nobody can log in";
         return SG_DIR_AUTH_ERROR;
     }
-    if (!dn_parses(group_dn)) {
+    if (!sg_dir_ldap_dn_parses(group_dn)) {
         *error_r =
             sg_dir_errorf("review_dsl_group \"%s\" is not a DN", group_dn);
         return SG_DIR_AUTH_ERROR;
@@ -308,7 +284,7 @@ sg_dir_auth_check(const struct sg_dir_config *cfg, const char *login,
         return SG_DIR_AUTH_ERROR;
     }
     for (size_t i = 0; i < n_attrs; i++)
-        if (!attribute_name_ok(login_attributes[i])) {
+        if (!sg_dir_ldap_attribute_ok(login_attributes[i])) {
             *error_r = sg_dir_errorf(
                 "review_login_attributes: \"%s\" is not an attribute name",
                 login_attributes[i] != NULL ? login_attributes[i] : "");

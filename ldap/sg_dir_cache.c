@@ -183,6 +183,30 @@ release(struct sg_dir_cache *c, struct entry *e)
         entry_remove(c, e);
 }
 
+/* The entry a query is about to fill: e (moved to the front), or a new
+ * one for key; NULL on allocation failure (lock held). */
+static struct entry *
+entry_to_load(struct sg_dir_cache *c, const char *key, struct entry *e)
+{
+    if (e != NULL) {
+        lru_unlink(c, e);
+        lru_push(c, e);
+        return e;
+    }
+    e = calloc(1, sizeof(*e));
+    if (e == NULL || (e->key = strdup(key)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    if (sg_dir_hash_put(c->table, key, e) != 0) {
+        entry_free(e);
+        return NULL;
+    }
+    lru_push(c, e);
+    c->count++;
+    return e;
+}
+
 enum sg_dir_status
 sg_dir_cache_lookup(struct sg_dir_cache *c, const char *key, time_t now,
                     sg_dir_fetch_fn *fetch, void *ctx,
@@ -220,25 +244,10 @@ sg_dir_cache_lookup(struct sg_dir_cache *c, const char *key, time_t now,
         pthread_mutex_unlock(&c->lock);
         return st;
     }
-    if (e == NULL) {
-        e = calloc(1, sizeof(*e));
-        if (e == NULL || (e->key = strdup(key)) == NULL) {
-            free(e);
-            pthread_mutex_unlock(&c->lock);
-            *error_r = "out of memory";
-            return SG_DIR_TEMPFAIL;
-        }
-        if (sg_dir_hash_put(c->table, key, e) != 0) {
-            entry_free(e);
-            pthread_mutex_unlock(&c->lock);
-            *error_r = "out of memory";
-            return SG_DIR_TEMPFAIL;
-        }
-        lru_push(c, e);
-        c->count++;
-    } else {
-        lru_unlink(c, e);
-        lru_push(c, e);
+    if ((e = entry_to_load(c, key, e)) == NULL) {
+        pthread_mutex_unlock(&c->lock);
+        *error_r = "out of memory";
+        return SG_DIR_TEMPFAIL;
     }
     e->loading = true;
     e->refs++;
@@ -289,20 +298,12 @@ sg_dir_cache_lookup(struct sg_dir_cache *c, const char *key, time_t now,
     return st;
 }
 
-size_t
-sg_dir_cache_count(struct sg_dir_cache *c)
+void
+sg_dir_cache_counts(struct sg_dir_cache *c, uint64_t *entries_r,
+                    uint64_t *evictions_r)
 {
     pthread_mutex_lock(&c->lock);
-    size_t n = c->count;
+    *entries_r = c->count;
+    *evictions_r = c->evictions;
     pthread_mutex_unlock(&c->lock);
-    return n;
-}
-
-uint64_t
-sg_dir_cache_evictions(struct sg_dir_cache *c)
-{
-    pthread_mutex_lock(&c->lock);
-    uint64_t n = c->evictions;
-    pthread_mutex_unlock(&c->lock);
-    return n;
 }

@@ -284,18 +284,6 @@ index_address(struct parser *ps, const char *raw, enum sg_channel channel,
     return 0;
 }
 
-static bool
-valid_role(const char *role)
-{
-    if (*role == '\0')
-        return false;
-    for (const char *p = role; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-            return false;
-    return true;
-}
-
 static int
 add_roles(struct parser *ps, struct sg_person *person, char *list)
 {
@@ -304,7 +292,7 @@ add_roles(struct parser *ps, struct sg_person *person, char *list)
     char *save = NULL;
     for (char *role = strtok_r(list, ",", &save); role != NULL;
          role = strtok_r(NULL, ",", &save)) {
-        if (!valid_role(role))
+        if (!sg_dir_role_name_ok(role, strlen(role)))
             PARSE_FAIL(ps, "bad role name \"%s\" (letters, digits, - _ .)",
                        role);
         if (!sg_strv_has((const char *const *)ps->known_roles,
@@ -332,6 +320,67 @@ is_attribute(const char *token)
         if (strncmp(token, keys[i], strlen(keys[i])) == 0)
             return true;
     return false;
+}
+
+/* One key=value attribute of a person's line (token is changed). */
+static int
+parse_attribute(struct parser *ps, struct sg_person *person, char *token)
+{
+    int rc;
+    char *eq = strchr(token, '=');
+    if (eq == NULL || !is_attribute(token)) {
+        if (eq == NULL)
+            PARSE_FAIL(ps, "expected key=value, found \"%s\"", token);
+        PARSE_FAIL(ps,
+                   "unknown attribute \"%.*s\" (known: name, dob, "
+                   "left, alias, personal, child)",
+                   (int)(eq - token), token);
+    }
+    *eq = '\0';
+    const char *key = token;
+    char *value = eq + 1;
+    bool is_addr = strcmp(key, "alias") == 0 || strcmp(key, "personal") == 0 ||
+                   strcmp(key, "child") == 0;
+    /* an address keeps a quoted local part ("a b"@x): only a value
+     * quoted as a whole is unquoted */
+    if (!(is_addr && value[0] != '"') && unquote(value) < 0)
+        PARSE_FAIL(ps, "%s: badly quoted value", key);
+    if (*value == '\0')
+        PARSE_FAIL(ps, "%s: empty value", key);
+
+    if (strcmp(key, "name") == 0) {
+        if (person->display_name != NULL)
+            PARSE_FAIL(ps, "name given twice");
+        if ((person->display_name = strdup(value)) == NULL)
+            PARSE_FAIL(ps, "out of memory");
+    } else if (strcmp(key, "dob") == 0 || strcmp(key, "left") == 0) {
+        struct sg_date *date = key[0] == 'd' ? &person->dob : &person->left;
+        if (date->year != 0)
+            PARSE_FAIL(ps, "%s given twice", key);
+        if (sg_date_parse(value, date) < 0)
+            PARSE_FAIL(ps, "%s: not a date (YYYY-MM-DD): %s", key, value);
+    } else if (strcmp(key, "alias") == 0 || strcmp(key, "personal") == 0) {
+        bool alias = key[0] == 'a';
+        char *norm = NULL;
+        if (index_address(ps, value,
+                          alias ? SG_CHANNEL_SCHOOL : SG_CHANNEL_PERSONAL,
+                          &norm) < 0)
+            return -1;
+        rc = alias ? sg_strv_push(&person->aliases, &person->n_aliases, norm)
+                   : sg_strv_push(&person->personal, &person->n_personal, norm);
+        free(norm);
+        if (rc < 0)
+            PARSE_FAIL(ps, "out of memory");
+    } else { /* child */
+        char *norm = sg_dir_address_normalise(value, ps->delims);
+        if (norm == NULL)
+            PARSE_FAIL(ps, "child: not a valid address: %s", value);
+        rc = sg_strv_push(&person->children, &person->n_children, norm);
+        free(norm);
+        if (rc < 0)
+            PARSE_FAIL(ps, "out of memory");
+    }
+    return 0;
 }
 
 static int
@@ -379,65 +428,20 @@ parse_line(struct parser *ps, char *line)
             break;
     }
 
-    for (; token != NULL; token = next_token(ps, &pos, &err)) {
-        char *eq = strchr(token, '=');
-        if (eq == NULL || !is_attribute(token)) {
-            if (eq == NULL)
-                PARSE_FAIL(ps, "expected key=value, found \"%s\"", token);
-            PARSE_FAIL(ps, "unknown attribute \"%.*s\" (known: name, dob, "
-                           "left, alias, personal, child)",
-                       (int)(eq - token), token);
-        }
-        *eq = '\0';
-        const char *key = token;
-        char *value = eq + 1;
-        bool is_addr = strcmp(key, "alias") == 0 ||
-                       strcmp(key, "personal") == 0 ||
-                       strcmp(key, "child") == 0;
-        /* an address keeps a quoted local part ("a b"@x): only a value
-         * quoted as a whole is unquoted */
-        if (!(is_addr && value[0] != '"') && unquote(value) < 0)
-            PARSE_FAIL(ps, "%s: badly quoted value", key);
-        if (*value == '\0')
-            PARSE_FAIL(ps, "%s: empty value", key);
-
-        if (strcmp(key, "name") == 0) {
-            if (person->display_name != NULL)
-                PARSE_FAIL(ps, "name given twice");
-            if ((person->display_name = strdup(value)) == NULL)
-                PARSE_FAIL(ps, "out of memory");
-        } else if (strcmp(key, "dob") == 0 || strcmp(key, "left") == 0) {
-            struct sg_date *date =
-                key[0] == 'd' ? &person->dob : &person->left;
-            if (date->year != 0)
-                PARSE_FAIL(ps, "%s given twice", key);
-            if (sg_date_parse(value, date) < 0)
-                PARSE_FAIL(ps, "%s: not a date (YYYY-MM-DD): %s", key, value);
-        } else if (strcmp(key, "alias") == 0 || strcmp(key, "personal") == 0) {
-            bool alias = key[0] == 'a';
-            char *norm = NULL;
-            if (index_address(ps, value,
-                              alias ? SG_CHANNEL_SCHOOL : SG_CHANNEL_PERSONAL,
-                              &norm) < 0)
-                return -1;
-            rc = alias ? sg_strv_push(&person->aliases, &person->n_aliases,
-                                      norm)
-                       : sg_strv_push(&person->personal, &person->n_personal,
-                                      norm);
-            free(norm);
-            if (rc < 0)
-                PARSE_FAIL(ps, "out of memory");
-        } else { /* child */
-            char *norm = sg_dir_address_normalise(value, ps->delims);
-            if (norm == NULL)
-                PARSE_FAIL(ps, "child: not a valid address: %s", value);
-            rc = sg_strv_push(&person->children, &person->n_children, norm);
-            free(norm);
-            if (rc < 0)
-                PARSE_FAIL(ps, "out of memory");
-        }
-    }
+    for (; token != NULL; token = next_token(ps, &pos, &err))
+        if (parse_attribute(ps, person, token) < 0)
+            return -1;
     return err;
+}
+
+enum sg_dir_status
+sg_dir_file_config_check(const struct sg_dir_config *cfg, const char **error_r)
+{
+    if (cfg->file_path == NULL || *cfg->file_path == '\0') {
+        *error_r = "directory_file is not set (the file backend needs it)";
+        return SG_DIR_CONFIG;
+    }
+    return SG_DIR_FOUND;
 }
 
 enum sg_dir_status
@@ -445,10 +449,8 @@ sg_dir_file_open(const struct sg_dir_config *cfg,
                  struct sg_dir_backend **backend_r, const char **error_r)
 {
     *backend_r = NULL;
-    if (cfg->file_path == NULL || *cfg->file_path == '\0') {
-        *error_r = "directory_file is not set (the file backend needs it)";
+    if (sg_dir_file_config_check(cfg, error_r) != SG_DIR_FOUND)
         return SG_DIR_CONFIG;
-    }
     FILE *fp = fopen(cfg->file_path, "r");
     if (fp == NULL) {
         *error_r = sg_dir_errorf("cannot open directory file %s: %s",

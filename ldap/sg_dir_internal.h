@@ -19,6 +19,10 @@
 const char *sg_dir_errorf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* ---- a role's name (the file's roles, the ldap role maps): letters,
+ * digits, '-', '_' and '.'; role[0..len) need not end in NUL. */
+bool sg_dir_role_name_ok(const char *role, size_t len);
+
 /* ---- backends.  lookup() gets a normalised key (sg_dir_address_normalise)
  * and returns a person the caller owns, without derived roles. */
 struct sg_dir_backend;
@@ -48,6 +52,23 @@ struct sg_dir_backend {
 enum sg_dir_status sg_dir_file_open(const struct sg_dir_config *cfg,
                                     struct sg_dir_backend **backend_r,
                                     const char **error_r);
+/* The file backend's settings, checked: CONFIG with a message, or FOUND. */
+enum sg_dir_status sg_dir_file_config_check(const struct sg_dir_config *cfg,
+                                            const char **error_r);
+/* The ldap backend's settings, checked without contacting a server
+ * (URIs parsed, DNs and attribute names, bounds, the password and CA
+ * files read): FOUND, or CONFIG with a message naming the setting, and
+ * that setting's name in *setting_r (when not NULL). */
+enum sg_dir_status sg_dir_ldap_config_check(const struct sg_dir_config *cfg,
+                                            const char **setting_r,
+                                            const char **error_r);
+/* The ldap backend from settings that passed sg_dir_ldap_config_check;
+ * connects lazily.  FOUND, TEMPFAIL (allocation), or CONFIG (the
+ * password file changed since the check). */
+enum sg_dir_status sg_dir_ldap_build(const struct sg_dir_config *cfg,
+                                     struct sg_dir_backend **backend_r,
+                                     const char **error_r);
+/* Check, then build. */
 enum sg_dir_status sg_dir_ldap_open(const struct sg_dir_config *cfg,
                                     struct sg_dir_backend **backend_r,
                                     const char **error_r);
@@ -134,7 +155,8 @@ enum sg_dir_status sg_dir_cache_lookup(struct sg_dir_cache *cache,
                                        enum sg_channel *channel_r,
                                        enum sg_dir_cache_how *how_r,
                                        const char **error_r);
-size_t sg_dir_cache_count(struct sg_dir_cache *cache);
-uint64_t sg_dir_cache_evictions(struct sg_dir_cache *cache);
+/* The entries cached now and the LRU evictions so far, read together. */
+void sg_dir_cache_counts(struct sg_dir_cache *cache, uint64_t *entries_r,
+                         uint64_t *evictions_r);
 
 #endif

@@ -1,11 +1,14 @@
 /*
- * sg_dir_ldap_int.h - what the two halves of the `ldap` backend share:
- * the backend's state (configuration, connection pool, role rules), the
- * connection functions of sg_dir_ldap_conn.c that the searches of
- * sg_dir_ldap.c run on, and the search helpers sg_dir_auth.c reuses.
+ * sg_dir_ldap_int.h - what the pieces of the `ldap` backend share: the
+ * backend's state (configuration, connection pool, role rules), its
+ * settings turned into that state (sg_dir_ldap_open.c), the connection
+ * functions of sg_dir_ldap_conn.c that the searches of
+ * sg_dir_ldap_search.c run on, the person an entry makes
+ * (sg_dir_ldap.c), the display-name index (sg_dir_ldap_names.c), and
+ * the search helpers sg_dir_auth.c reuses.
  *
- * Not installed: sg_dir_ldap.c, sg_dir_ldap_conn.c and sg_dir_auth.c (a
- * login checked against the directory) include it.
+ * Not installed: the sg_dir_ldap*.c files and sg_dir_auth.c (a login
+ * checked against the directory) include it.
  */
 #ifndef SG_DIR_LDAP_INT_H
 #define SG_DIR_LDAP_INT_H
@@ -115,7 +118,38 @@ enum sg_dir_status sg_dir_ldap_with_connection(struct ldap_backend *lb,
                                                sg_dir_ldap_lookup_fn *fn,
                                                void *arg, const char **error_r);
 
-/* ---- searches (sg_dir_ldap.c) */
+/* ---- the backend (sg_dir_ldap.c, sg_dir_ldap_open.c) */
+extern const struct sg_dir_backend_ops sg_dir_ldap_ops;
+void sg_dir_ldap_free(struct sg_dir_backend *backend);
+/* An attribute description (RFC 4512): letters, digits, '-', '.' and
+ * ';' options; nothing that could change a filter's meaning. */
+bool sg_dir_ldap_attribute_ok(const char *name);
+/* Does dn parse as an LDAPv3 DN? */
+bool sg_dir_ldap_dn_parses(const char *dn);
+/* The person of one entry: attributes, roles from filters and groups,
+ * the disabled-account rule.  key: the address looked up (for the
+ * channel), or NULL for a name lookup.  NOTFOUND for a disabled account
+ * that counts as unknown, or (name lookups) an entry without an address.
+ * *ldap_rc_r gets the LDAP error of a failure. */
+enum sg_dir_status sg_dir_ldap_build_person(struct ldap_backend *lb,
+                                            struct conn *c, LDAPMessage *e,
+                                            const char *key,
+                                            struct sg_person **person_r,
+                                            enum sg_channel *channel_r,
+                                            const char **error_r,
+                                            int *ldap_rc_r);
+
+/* ---- display names (sg_dir_ldap_names.c): the backend's lookup_name,
+ * and the index freed with the backend. */
+enum sg_dir_status sg_dir_ldap_lookup_name(struct sg_dir_backend *backend,
+                                           const char *key,
+                                           struct sg_person ***people_r,
+                                           size_t *n_r, const char **error_r);
+void sg_dir_ldap_names_free(struct ldap_backend *lb);
+
+/* ---- searches (sg_dir_ldap_search.c) */
+/* Seconds on the monotonic clock (group and name index ages). */
+time_t sg_dir_ldap_mono_now(void);
 /* One synchronous search with the backend's timeout; *res_r must be
  * freed with ldap_msgfree even on error.  Returns the LDAP result. */
 int sg_dir_ldap_search(struct ldap_backend *lb, struct conn *c,
@@ -138,6 +172,13 @@ char *sg_dir_ldap_any_of_filter(const struct ldap_backend *lb,
  * entry), or -(LDAP error). */
 int sg_dir_ldap_entry_matches(struct ldap_backend *lb, struct conn *c,
                               const char *dn, const char *filter);
+/* What a paged search does with each entry: 0 or -(LDAP error). */
+typedef int sg_dir_ldap_entry_fn(void *arg, LDAP *ld, LDAPMessage *e);
+/* A subtree search under the base, page by page (ldap_page_size), with
+ * fn called for each entry.  0 or -(LDAP error). */
+int sg_dir_ldap_paged_search(struct ldap_backend *lb, struct conn *c,
+                             const char *filter, const char **attrs,
+                             sg_dir_ldap_entry_fn *fn, void *arg);
 /* Is user_dn a member of the group rule->value, through the memberOf
  * attribute, directly or through nested groups (in-chain rule, or the
  * client-side expansion cached in rule->members)?  1, 0, or -(LDAP

@@ -34,13 +34,11 @@
 #include <string.h>
 
 #include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/uspoof.h>
-#include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
 #include "sg_buf.h"
 #include "sg_dir_internal.h"
+#include "sg_icu.h"
 #include "sg_utf8.h"
 
 #define MAX_WORDS 16
@@ -50,10 +48,6 @@
 
 /* ---------------------------------------------------------------- ICU */
 
-static pthread_once_t icu_once = PTHREAD_ONCE_INIT;
-static const UNormalizer2 *nfkc_cf; /* NULL: ICU could not be set up */
-static USpoofChecker *spoof;
-
 static int word_key(const uint32_t *cps, size_t n, struct sg_buf *out);
 
 /* The titles dropped at the start of a name, and their skeletons
@@ -62,140 +56,61 @@ static int word_key(const uint32_t *cps, size_t n, struct sg_buf *out);
 static const char *const titles[] = {"mr", "mrs",  "ms", "miss",
                                      "mx", "dr", "prof", "sir"};
 static struct sg_buf title_keys = SG_BUF_INIT;
+static pthread_once_t titles_once = PTHREAD_ONCE_INIT;
+static bool titles_ready; /* false: ICU could not be set up */
 
 static void
-icu_init(void)
+titles_init(void)
 {
-    UErrorCode err = U_ZERO_ERROR;
-    const UNormalizer2 *nf = unorm2_getNFKCCasefoldInstance(&err);
-    if (U_FAILURE(err))
+    if (!sg_icu_ready())
         return;
-    USpoofChecker *sc = uspoof_open(&err);
-    if (U_FAILURE(err))
-        return;
-    spoof = sc; /* lives as long as the process */
-    nfkc_cf = nf;
     for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
         uint32_t cps[8];
         size_t n = 0;
         for (const char *p = titles[t]; *p != '\0'; p++)
             cps[n++] = (unsigned char)*p;
         if (word_key(cps, n, &title_keys) != 0 ||
-            sg_buf_putc(&title_keys, '\0') < 0) {
-            nfkc_cf = NULL; /* not ready */
-            return;
-        }
+            sg_buf_putc(&title_keys, '\0') < 0)
+            return; /* not ready */
     }
+    titles_ready = true;
 }
 
 static bool
 icu_ready(void)
 {
-    pthread_once(&icu_once, icu_init);
-    return nfkc_cf != NULL;
-}
-
-enum icu_step { STEP_FOLD, STEP_SKELETON };
-
-/* One ICU step over in[0..n) into a malloc'ed *out_r (*n_r units).  0;
- * 1 when the result would be longer than NAME_UNITS_MAX; -1. */
-static int
-icu_apply(enum icu_step step, const UChar *in, int32_t n, UChar **out_r,
-          int32_t *n_r)
-{
-    int32_t cap = n * 2 + 16;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (cap > NAME_UNITS_MAX)
-            return 1;
-        UChar *out = malloc((size_t)cap * sizeof(*out));
-        if (out == NULL)
-            return -1;
-        UErrorCode err = U_ZERO_ERROR;
-        int32_t len =
-            step == STEP_FOLD
-                ? unorm2_normalize(nfkc_cf, in, n, out, cap, &err)
-                : uspoof_getSkeleton(spoof, 0, in, n, out, cap, &err);
-        if (U_SUCCESS(err) && len < cap) {
-            *out_r = out;
-            *n_r = len;
-            return 0;
-        }
-        free(out);
-        if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
-            return -1;
-        cap = len + 1;
-    }
-    return -1;
-}
-
-/* Apply the steps in order to a UTF-16 string (replaced).  0, 1 (too
- * long), -1. */
-static int
-icu_steps(UChar **s, int32_t *n, const enum icu_step *steps, size_t n_steps)
-{
-    for (size_t i = 0; i < n_steps; i++) {
-        UChar *out = NULL;
-        int32_t len = 0;
-        int rc = icu_apply(steps[i], *s, *n, &out, &len);
-        if (rc != 0)
-            return rc;
-        free(*s);
-        *s = out;
-        *n = len;
-    }
-    return 0;
-}
-
-/* Code points into a malloc'ed UTF-16 string. */
-static UChar *
-to_utf16(const uint32_t *cps, size_t n, int32_t *len_r)
-{
-    UChar *u = malloc((n * 2 + 1) * sizeof(*u));
-    if (u == NULL)
-        return NULL;
-    int32_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        UBool bad = false;
-        U16_APPEND((UChar *)u, len, (int32_t)(n * 2 + 1), (UChar32)cps[i],
-                   bad);
-        (void)bad; /* valid scalar values, room for two units each */
-    }
-    *len_r = len;
-    return u;
+    pthread_once(&titles_once, titles_init);
+    return titles_ready;
 }
 
 /* The skeleton of an already case-folded word, appended to out as UTF-8:
  * skeleton, case fold, skeleton.  The second round catches caseless
  * letters whose skeleton is a capital (Lisu, Cherokee).  0, 1 (too long),
  * -1. */
-static const enum icu_step word_steps[] = {STEP_SKELETON, STEP_FOLD,
-                                           STEP_SKELETON};
+static const enum sg_icu_step word_steps[] = {
+    SG_ICU_SKELETON, SG_ICU_NFKC_CASEFOLD, SG_ICU_SKELETON};
 
 static int
 word_key(const uint32_t *cps, size_t n, struct sg_buf *out)
 {
     int32_t len = 0;
-    UChar *u = to_utf16(cps, n, &len);
+    UChar *u = sg_icu_from_code_points(cps, n, &len);
     if (u == NULL)
         return -1;
-    int rc = icu_steps(&u, &len, word_steps,
-                       sizeof(word_steps) / sizeof(word_steps[0]));
+    int rc = sg_icu_apply(&u, &len, word_steps,
+                          sizeof(word_steps) / sizeof(word_steps[0]),
+                          NAME_UNITS_MAX);
+    /* a UTF-16 unit is at most 3 bytes of UTF-8 */
+    size_t room = (size_t)len * 3 + 1;
+    if (rc == 0 && sg_buf_reserve(out, room) < 0)
+        rc = -1;
     if (rc == 0) {
-        UErrorCode err = U_ZERO_ERROR;
-        int32_t bytes = 0;
-        u_strToUTF8(NULL, 0, &bytes, u, len, &err);
-        err = U_ZERO_ERROR;
-        if (sg_buf_reserve(out, (size_t)bytes + 1) < 0) {
+        int32_t bytes =
+            sg_icu_to_utf8_into(u, len, out->data + out->len, room);
+        if (bytes < 0)
             rc = -1;
-        } else {
-            u_strToUTF8(out->data + out->len, bytes + 1, NULL, u, len, &err);
-            if (U_FAILURE(err)) {
-                rc = -1;
-            } else {
-                out->len += (size_t)bytes;
-                out->data[out->len] = '\0';
-            }
-        }
+        else
+            out->len += (size_t)bytes;
     }
     free(u);
     return rc;
@@ -212,16 +127,12 @@ code_point_skeleton(uint32_t c, char *buf, size_t size)
     U16_APPEND(u, n, 2, (UChar32)c, bad);
     (void)bad;
     UChar out[32];
-    UErrorCode err = U_ZERO_ERROR;
-    int32_t len = uspoof_getSkeleton(spoof, 0, u, n, out, 32, &err);
+    int32_t len = sg_icu_step_into(SG_ICU_SKELETON, u, n, out, 32);
     buf[0] = '\0';
-    if (err == U_BUFFER_OVERFLOW_ERROR)
-        return 0;
-    if (U_FAILURE(err))
+    if (len < 0)
         return -1;
-    u_strToUTF8(buf, (int32_t)size, NULL, out, len, &err);
-    if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
-        buf[0] = '\0';
+    if (len <= 32)
+        sg_icu_to_utf8_into(out, len, buf, size); /* "" when it does not fit */
     return 0;
 }
 
@@ -461,11 +372,11 @@ name_words(const char *name, enum reading reading, struct words *w,
     /* NFKC case fold: fullwidth, mathematical and other compatibility
      * forms become plain letters, invisible characters go */
     int32_t ulen = 0;
-    UChar *u = to_utf16(raw, n, &ulen);
+    UChar *u = sg_icu_from_code_points(raw, n, &ulen);
     if (u == NULL)
         return -1;
-    static const enum icu_step fold[] = {STEP_FOLD};
-    int rc = icu_steps(&u, &ulen, fold, 1);
+    static const enum sg_icu_step fold[] = {SG_ICU_NFKC_CASEFOLD};
+    int rc = sg_icu_apply(&u, &ulen, fold, 1, NAME_UNITS_MAX);
     if (rc != 0) {
         free(u);
         return rc < 0 ? -1 : 0;

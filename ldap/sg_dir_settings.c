@@ -101,8 +101,9 @@ init(void *data)
     sg_dir_config_init(data);
 }
 
-/* The settings are checked as the backend is built (sg_dir_new), when the
- * daemon opens its runtime: they name files and servers. */
+/* The settings are checked (sg_dir_config_check) when the daemon opens
+ * its runtime, before the backend is built: they name files and servers,
+ * which the review tool, maybe on another host, does not need. */
 const struct sg_settings_section sg_dir_settings_section = {
     .name = "directory",
     .entries = entries,

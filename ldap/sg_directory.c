@@ -1,6 +1,7 @@
 /*
  * sg_directory.c - the front of libdirectory: configuration defaults,
- * opening a backend, and the lookups: sg_dir_lookup (address) and
+ * the settings check (sg_dir_config_check: no server contacted), opening
+ * a backend, and the lookups: sg_dir_lookup (address) and
  * sg_dir_lookup_name (display name), each: normalise, cache, backend,
  * derived roles, counters - one path for both.
  *
@@ -16,6 +17,7 @@
 #include "config.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +50,17 @@ sg_dir_backend_from_name(const char *name, enum sg_dir_backend_type *type_r)
     else
         return -1;
     return 0;
+}
+
+bool
+sg_dir_role_name_ok(const char *role, size_t len)
+{
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    size_t ok = 0;
+    while (ok < len && role[ok] != '\0' && strchr(chars, role[ok]) != NULL)
+        ok++;
+    return len > 0 && ok == len;
 }
 
 /* Add role to the vector unless it is there; 0 or -1. */
@@ -170,17 +183,72 @@ sg_dir_free(struct sg_directory **dir_p)
     *dir_p = NULL;
 }
 
+/* The cache's settings, the same for every backend. */
+static enum sg_dir_status
+cache_check(const struct sg_dir_config *cfg, const char **setting_r,
+            const char **error_r)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } counts[] = {
+        {"cache_size", offsetof(struct sg_dir_config, cache_size)},
+        {"cache_ttl", offsetof(struct sg_dir_config, cache_ttl)},
+        {"cache_negative_ttl",
+         offsetof(struct sg_dir_config, cache_negative_ttl)},
+        {"stale_max_age", offsetof(struct sg_dir_config, stale_max_age)},
+    };
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        const char *at = (const char *)cfg + counts[i].offset;
+        int n = *(const int *)(const void *)at;
+        if (n < 0) {
+            *setting_r = counts[i].name;
+            *error_r = sg_dir_errorf("%s = %d: must not be negative",
+                                     counts[i].name, n);
+            return SG_DIR_CONFIG;
+        }
+    }
+    return SG_DIR_FOUND;
+}
+
+enum sg_dir_status
+sg_dir_config_check(const struct sg_dir_config *cfg, const char **setting_r,
+                    const char **error_r)
+{
+    const char *setting = NULL;
+    enum sg_dir_status st = cache_check(cfg, &setting, error_r);
+    if (st == SG_DIR_FOUND) {
+        switch (cfg->backend) {
+        case SG_DIR_BACKEND_FILE:
+            st = sg_dir_file_config_check(cfg, error_r);
+            setting = "directory_file";
+            break;
+        case SG_DIR_BACKEND_LDAP:
+            st = sg_dir_ldap_config_check(cfg, &setting, error_r);
+            break;
+        case SG_DIR_BACKEND_NONE:
+            break;
+        default:
+            *error_r = "unknown directory backend";
+            setting = "directory_backend";
+            st = SG_DIR_CONFIG;
+            break;
+        }
+    }
+    if (setting_r != NULL)
+        *setting_r = st == SG_DIR_FOUND ? NULL : setting;
+    return st;
+}
+
 enum sg_dir_status
 sg_dir_new_with_backend(const struct sg_dir_config *cfg,
                         struct sg_dir_backend *backend,
                         struct sg_directory **dir_r, const char **error_r)
 {
     *dir_r = NULL;
-    if (cfg->cache_size < 0 || cfg->cache_ttl < 0 ||
-        cfg->cache_negative_ttl < 0 || cfg->stale_max_age < 0) {
+    const char *setting = NULL;
+    if (cache_check(cfg, &setting, error_r) != SG_DIR_FOUND) {
         backend->ops->free(backend);
-        *error_r = "cache_size, cache_ttl, cache_negative_ttl and "
-                   "stale_max_age must not be negative";
         return SG_DIR_CONFIG;
     }
     struct sg_directory *dir = calloc(1, sizeof(*dir));
@@ -225,14 +293,16 @@ sg_dir_new(const struct sg_dir_config *cfg, struct sg_directory **dir_r,
            const char **error_r)
 {
     struct sg_dir_backend *backend = NULL;
-    enum sg_dir_status st;
     *dir_r = NULL;
+    enum sg_dir_status st = sg_dir_config_check(cfg, NULL, error_r);
+    if (st != SG_DIR_FOUND)
+        return st;
     switch (cfg->backend) {
     case SG_DIR_BACKEND_FILE:
         st = sg_dir_file_open(cfg, &backend, error_r);
         break;
     case SG_DIR_BACKEND_LDAP:
-        st = sg_dir_ldap_open(cfg, &backend, error_r);
+        st = sg_dir_ldap_build(cfg, &backend, error_r);
         break;
     default:
         *error_r = "unknown directory backend";
@@ -483,7 +553,6 @@ sg_dir_stats(struct sg_directory *dir, struct sg_dir_stats *s)
     s->latency_us_sum = atomic_load(&dir->latency_sum);
     s->latency_us_max = atomic_load(&dir->latency_max);
     if (dir->cache != NULL) {
-        s->entries = sg_dir_cache_count(dir->cache);
-        s->evictions = sg_dir_cache_evictions(dir->cache);
+        sg_dir_cache_counts(dir->cache, &s->entries, &s->evictions);
     }
 }

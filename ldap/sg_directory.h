@@ -168,6 +168,22 @@ int sg_dir_known_roles(const struct sg_dir_config *cfg, char ***roles_r,
 /* Defaults into cfg (the strings are static: do not free them). */
 void sg_dir_config_init(struct sg_dir_config *cfg);
 
+/* Check the settings without contacting any server: the cache's bounds;
+ * for the file backend that directory_file is set; for the ldap backend
+ * that each ldap_uri parses (nothing is connected to or looked up), that
+ * ldap_base and ldap_bind_dn are DNs, the attribute names, the bounds of
+ * the counts and timeouts, that the bind password file and the TLS CA
+ * file can be read (and hold a password and a PEM certificate), and the
+ * role maps.  SG_DIR_FOUND (0) when sg_dir_new may open them;
+ * SG_DIR_CONFIG with *error_r saying what is wrong and *setting_r (when
+ * setting_r is not NULL) the name of the setting at fault as the
+ * configuration file spells it ("ldap_uri", "ldap_role_group", ...), so
+ * that a loader can add its file and line; SG_DIR_TEMPFAIL on allocation
+ * failure.  sg_dir_new runs it first. */
+enum sg_dir_status sg_dir_config_check(const struct sg_dir_config *cfg,
+                                       const char **setting_r,
+                                       const char **error_r);
+
 /* Open a directory.  The file backend is loaded now (errors name the file
  * and line); the ldap backend connects lazily, so a server that is down
  * does not stop the milter from starting (see sg_dir_check).

@@ -30,11 +30,13 @@
 #include <gmime/gmime.h>
 #include <jansson.h>
 
+#include "findings.h"
 #include "judge.h"
 #include "msgview_build.h"
 #include "sg_buf.h"
 #include "sg_config.h"
 #include "sg_runtime.h"
+#include "sg_tz.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
 
@@ -421,7 +423,7 @@ static void
 print_text(const struct sg_msgview *view, const char *const *addrs,
            const struct party_info *parties, size_t n_parties,
            const struct sg_sender *sender, const struct sg_verdict *v,
-           time_t now)
+           time_t now, const struct sg_tz *tz)
 {
     struct sg_buf b = SG_BUF_INIT;
     sg_judge_describe(v, &b);
@@ -432,10 +434,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         printf("; rules in test mode would have: %s",
                sg_action_name(v->would_action));
     printf("\nLog: %s\n", b.data);
-    char when[64];
-    struct tm tm;
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
-             gmtime_r(&now, &tm));
+    char when[80];
+    sg_tz_format(tz, now, SG_TIME_SECONDS, when, sizeof(when));
     printf("Evaluated at: %s\n\n", when);
     for (size_t i = 0; i < n_parties; i++) {
         sg_buf_reset(&b);
@@ -471,9 +471,13 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
             printf("  Policy: %s\n", m->policy);
         if (m->source != NULL)
             printf("  Source: %s\n", m->source);
-        for (size_t j = 0; j < m->n_findings; j++)
-            printf("  Found: %s \"%s\" in %s\n", m->findings[j].detector,
-                   m->findings[j].text, m->findings[j].where);
+        for (size_t j = 0; j < m->n_findings; j++) {
+            const struct sg_finding *f = &m->findings[j];
+            sg_buf_reset(&b);
+            sg_finding_put(&b, f->detector, f->text, f->where,
+                           &sg_finding_plain);
+            printf("  Found: %s\n", b.data != NULL ? b.data : "");
+        }
         if (m->n_notify > 0) {
             printf("  Notify:");
             for (size_t j = 0; j < m->n_notify; j++)
@@ -483,6 +487,7 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
         print_indented("The sender would read:", m->explain_sender);
         print_indented("The DSL would read:", m->explain_dsl);
     }
+    sg_buf_free(&b);
 }
 
 static json_t *
@@ -569,11 +574,10 @@ print_json(const struct sg_msgview *view, const char *const *addrs,
         const struct sg_rule_match *m = &v->rules[i];
         json_t *findings = json_array();
         for (size_t j = 0; j < m->n_findings; j++)
-            json_array_append_new(
-                findings, json_pack("{s:s, s:s, s:s}", "detector",
-                                    m->findings[j].detector, "text",
-                                    m->findings[j].text, "where",
-                                    m->findings[j].where));
+            json_array_append_new(findings,
+                                  sg_finding_json(m->findings[j].detector,
+                                                  m->findings[j].text,
+                                                  m->findings[j].where));
         json_t *r = json_object();
         json_object_set_new(r, "id", json_string(m->id));
         json_object_set_new(r, "title", json_string(m->title));
@@ -648,7 +652,8 @@ main(int argc, char **argv)
     if (o.json)
         print_json(view, addrs, info, n, &sender, verdict, now);
     else
-        print_text(view, addrs, info, n, &sender, verdict, now);
+        print_text(view, addrs, info, n, &sender, verdict, now,
+                   sg_rules_tz(rt->rules));
 
     sg_verdict_free(&verdict);
     for (size_t i = 1; i < n; i++) {

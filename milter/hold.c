@@ -17,6 +17,7 @@
 #include "hold.h"
 #include "notice.h"
 #include "sg_buf.h"
+#include "sg_tz.h"
 
 static int
 deliver(const struct sg_runtime *rt, const struct sg_hold *hold,
@@ -34,10 +35,9 @@ deliver(const struct sg_runtime *rt, const struct sg_hold *hold,
                       sender->address);
     else
         sg_buf_printf(&who, "<%s>", sender->address);
-    char date[64];
-    struct tm tm;
-    strftime(date, sizeof(date), "%A %e %B %Y at %H:%M UTC",
-             gmtime_r(&hold->time, &tm));
+    char date[80];
+    sg_tz_format(sg_rules_tz(rt->rules), hold->time, SG_TIME_LONG, date,
+                 sizeof(date));
     struct sg_notice_values values = {
         .record = record,
         .queue_id = hold->queue_id,

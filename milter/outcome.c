@@ -21,6 +21,7 @@
 #include "outcome.h"
 #include "sg_buf.h"
 #include "sg_person.h"
+#include "sg_utf8.h"
 
 static int
 push_line(char ***lines, size_t *n, const char *text, size_t len)
@@ -54,9 +55,7 @@ fit(const char *s, size_t len, size_t width)
         cut--;
     if (cut > 0)
         return cut;
-    cut = width;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-        cut--;
+    cut = sg_utf8_cut(s, len, width);
     return cut > 0 ? cut : width;
 }
 

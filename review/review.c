@@ -154,6 +154,7 @@ sg_review_close(struct sg_review **rp)
     ncfg_free(r);
     free(r->dsl_contact);
     sg_strv_free(&r->school_domains, &r->n_school_domains);
+    sg_tz_free(&r->tz);
     free(r);
     *rp = NULL;
 }
@@ -208,6 +209,12 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     r->s.release_command = r->release_command;
     r->s.delete_command = r->delete_command;
     r->s.queue_command = r->queue_command;
+    if (o->timezone != NULL && *o->timezone != '\0' &&
+        strcmp(o->timezone, "UTC") != 0 &&
+        sg_tz_load(o->timezone, NULL, &r->tz, &err) < 0) {
+        sg_review_keep(error_r, "", err);
+        goto fail;
+    }
     for (size_t i = 0; i < o->n_school_domains; i++)
         if (sg_strv_push(&r->school_domains, &r->n_school_domains,
                          o->school_domains[i]) < 0) {
@@ -230,13 +237,17 @@ fail:
 
 /* ------------------------------------------------------------ helpers */
 
-void
-sg_review_utc(time_t t, char *buf, size_t size)
+const struct sg_tz *
+sg_review_tz(const struct sg_review *r)
 {
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        snprintf(buf, size, "%lld", (long long)t);
+    return r->tz;
+}
+
+void
+sg_review_time(const struct sg_review *r, time_t t, enum sg_time_style style,
+               char *buf, size_t size)
+{
+    sg_tz_format(r->tz, t, style, buf, size);
 }
 
 void

@@ -34,10 +34,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "findings.h"
 #include "notice.h"
 #include "store.h"
 #include "sg_buf.h"
 #include "sg_msgview.h"
+#include "sg_tz.h"
 #include "sg_review_settings.h"
 
 /* Results besides 0 and -1. */
@@ -62,6 +64,7 @@ struct sg_review_options {
     const char *dsl_contact;             /* {dsl} in notices */
     const char *const *school_domains;   /* the sender may be told only */
     size_t n_school_domains;             /* at a school address */
+    const char *timezone; /* times for people; NULL, "" or "UTC": UTC */
 };
 
 /* Who acts, and from where ("command line", a web client's address). */
@@ -81,6 +84,12 @@ const struct sg_review_settings *sg_review_get_settings(
     const struct sg_review *r);
 /* The record store (for sg_store_* calls). */
 struct sg_store *sg_review_store(struct sg_review *r);
+/* The school's zone (NULL: UTC), while r is open. */
+const struct sg_tz *sg_review_tz(const struct sg_review *r);
+/* t for people, in the school's zone with its abbreviation (sg_tz_format):
+ * what the command line, the page and the review tool's notices show. */
+void sg_review_time(const struct sg_review *r, time_t t,
+                    enum sg_time_style style, char *buf, size_t size);
 
 /* ------------------------------------------------------------ list */
 
@@ -145,12 +154,9 @@ void sg_review_detail_free(struct sg_review_detail **d);
 /* Where in text (len bytes) the findings' texts occur: sorted,
  * non-overlapping byte ranges [start, end), whole UTF-8 characters,
  * matched case-insensitively (ASCII). */
-struct sg_review_span {
-    size_t start, end;
-};
 int sg_review_find_marks(const char *text, size_t len,
                          const struct sg_store_finding *findings,
-                         size_t n_findings, struct sg_review_span **spans_r,
+                         size_t n_findings, struct sg_span **spans_r,
                          size_t *n_r, const char **error_r);
 
 /* Append s to out made safe for a terminal: control characters (C0 but

@@ -77,7 +77,7 @@ wrong_status(struct sg_review *r, const struct sg_store_record *rec,
     size_t n = 0;
     const char *err = NULL;
     char who[256] = "", when[64];
-    sg_review_utc(rec->status_changed, when, sizeof(when));
+    sg_review_time(r, rec->status_changed, SG_TIME_SHORT, when, sizeof(when));
     /* who decided is a courtesy: without it the answer stands */
     if (sg_store_audit_rows(r->q, rec->id, status, 0, &rows, &n, &err) == 0 &&
         n > 0) {
@@ -318,8 +318,8 @@ tell_sender(struct sg_review *r, const struct sg_store_record *rec,
     for (size_t i = 0; i < n; i++)
         sg_buf_printf(&list, "%s%s", i > 0 ? "\n" : "", rcpts[i].address);
     sg_store_rcpts_free(&rcpts, &n);
-    char date[64];
-    sg_review_utc(rec->created, date, sizeof(date));
+    char date[80];
+    sg_review_time(r, rec->created, SG_TIME_LONG, date, sizeof(date));
     struct sg_notice_values v = {
         .record = rec->id,
         .queue_id = rec->queue_id,

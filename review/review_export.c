@@ -130,7 +130,7 @@ sg_review_export(struct sg_review *r, time_t since,
         return sg_review_fail(error_r, "cannot write the export: %s",
                               strerror(errno));
     char note[128], when[64];
-    sg_review_utc(since, when, sizeof(when));
+    sg_review_time(r, since, SG_TIME_SHORT, when, sizeof(when));
     snprintf(note, sizeof(note), "%zu decisions since %s as %s", x.rows, when,
              format == SG_REVIEW_JSON ? "json" : "csv");
     return sg_review_audit(r, NULL, actor, "export", note, error_r);
@@ -190,7 +190,7 @@ digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
                       n);
     for (size_t i = 0; i < n; i++) {
         char held[64];
-        sg_review_utc(items[i].created, held, sizeof(held));
+        sg_review_time(r, items[i].created, SG_TIME_SHORT, held, sizeof(held));
         sg_buf_printf(b, "\n  %s  not kept by the mail system (held %s)\n",
                       items[i].id, held);
         digest_item(b, &items[i]);
@@ -214,7 +214,7 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
             overdue++;
     struct sg_buf b = SG_BUF_INIT;
     char when[64];
-    sg_review_utc(now, when, sizeof(when));
+    sg_review_time(r, now, SG_TIME_SHORT, when, sizeof(when));
     sg_buf_printf(&b, "Held messages waiting for a decision on %s: %zu",
                   when, n);
     if (n > 0)
@@ -227,7 +227,7 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
         struct sg_store_item *it = &items[i];
         char age[32], held[64];
         sg_review_format_age(now - it->created, age, sizeof(age));
-        sg_review_utc(it->created, held, sizeof(held));
+        sg_review_time(r, it->created, SG_TIME_SHORT, held, sizeof(held));
         bool late = sg_review_overdue(r, it->status, it->created, now);
         sg_buf_printf(&b, "\n%s %s  waiting %s (held %s)%s%s\n",
                       late ? "!" : " ", it->id, age, held,
@@ -270,10 +270,10 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
     if (r->ncfg->n_dsl_addresses == 0)
         return sg_review_fail(error_r, "cannot mail the digest: "
                                        "dsl_addresses is empty");
-    char summary[128], date[64];
+    char summary[128], date[80];
     snprintf(summary, sizeof(summary), "%zu waiting, %zu past %d hours",
              n_waiting, n_overdue, r->s.sla_hours);
-    sg_review_utc(now, date, sizeof(date));
+    sg_review_time(r, now, SG_TIME_LONG, date, sizeof(date));
     struct sg_notice_values v = {
         .subject = summary,
         .explanation = text,

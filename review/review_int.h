@@ -23,6 +23,7 @@ struct sg_review {
     char *dsl_contact;
     char **school_domains;
     size_t n_school_domains;
+    struct sg_tz *tz; /* NULL: UTC */
 };
 
 /* Format an error into the thread-local buffer; returns -1. */
@@ -38,8 +39,7 @@ int sg_review_failc(int code, const char **error_r, const char *fmt, ...)
 /* ---- helpers the operations share (review.c) */
 /* Keep a message from another module (its buffer may be reused). */
 int sg_review_keep(const char **error_r, const char *prefix, const char *msg);
-/* "2026-03-01 14:05 UTC" and "2026-03-01T14:05:00Z". */
-void sg_review_utc(time_t t, char *buf, size_t size);
+/* "2026-03-01T14:05:00Z", for machines (people: sg_review_time). */
 void sg_review_iso(time_t t, char *buf, size_t size);
 int sg_review_audit(struct sg_review *r, const char *id,
                     const struct sg_review_actor *a, const char *action,

@@ -128,19 +128,11 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
         return rc;
     const char *err = NULL;
     /* times on the page in the school's zone, as the rules see them */
-    struct sg_tz *tz = NULL;
-    if (cfg->timezone != NULL && *cfg->timezone != '\0') {
-        if (sg_tz_load(cfg->timezone, NULL, &tz, &err) < 0) {
-            fprintf(stderr, "safeguard-review: serve: %s\n", err);
-            return EX_CONFIG;
-        }
-        o.tz = tz;
-        o.tz_name = cfg->timezone;
-    }
+    o.tz = sg_review_tz(r);
+    o.tz_name = o.tz != NULL ? cfg->timezone : NULL;
     struct sg_web *w = NULL;
     if (sg_web_new(&o, &w, &err) < 0) {
         fprintf(stderr, "safeguard-review: serve: %s\n", err);
-        sg_tz_free(&tz);
         return EX_SOFTWARE;
     }
     struct sigaction sa = {.sa_handler = on_signal};
@@ -160,7 +152,6 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
                     proxies == NULL ? "out of memory" : err);
             free(proxies);
             sg_web_free(&w);
-            sg_tz_free(&tz);
             return EX_CONFIG;
         }
     }
@@ -179,7 +170,6 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
         fprintf(stderr, "safeguard-review: serve: %s\n", err);
     free(proxies);
     sg_web_free(&w);
-    sg_tz_free(&tz);
     return rc;
 }
 

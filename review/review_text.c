@@ -95,10 +95,10 @@ match_at(const char *text, size_t len, size_t at, const char *needle,
 int
 sg_review_find_marks(const char *text, size_t len,
                      const struct sg_store_finding *findings, size_t n_findings,
-                     struct sg_review_span **spans_r, size_t *n_r,
+                     struct sg_span **spans_r, size_t *n_r,
                      const char **error_r)
 {
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0, cap = 0;
     size_t i = 0;
     while (i < len) {
@@ -116,7 +116,7 @@ sg_review_find_marks(const char *text, size_t len,
         }
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 8;
-            struct sg_review_span *ns = realloc(spans, nc * sizeof(*ns));
+            struct sg_span *ns = realloc(spans, nc * sizeof(*ns));
             if (ns == NULL) {
                 free(spans);
                 return sg_review_fail(error_r, "out of memory");

@@ -179,31 +179,38 @@ put_safe(const char *s, bool multiline)
     sg_buf_free(&b);
 }
 
+/* Findings on a terminal (sg_review_safe_text): a value on one line, the
+ * message text on several. */
+static int
+safe_line(struct sg_buf *b, const char *s, size_t len)
+{
+    return sg_review_safe_text(b, s, len, false);
+}
+
+static int
+safe_lines(struct sg_buf *b, const char *s, size_t len)
+{
+    return sg_review_safe_text(b, s, len, true);
+}
+
+static const struct sg_finding_style found_style = {safe_line, safe_lines, "\"",
+                                                    "\""};
+static const struct sg_finding_style marked_style = {safe_line, safe_lines,
+                                                     ">>>", "<<<"};
+
 /* Print text with its findings between >>> and <<<, each line indented. */
 static void
-put_marked(const char *text, size_t len, const struct sg_store_finding *f,
-           size_t nf, const char *indent)
+put_marked(const char *text, size_t len,
+           const struct sg_store_finding *f, size_t nf, const char *indent)
 {
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_find_marks(text, len, f, nf, &spans, &n, &err) < 0)
         die(EX_OSERR, "%s", err);
     struct sg_buf b = SG_BUF_INIT;
-    size_t at = 0;
-    for (size_t i = 0; i <= n; i++) {
-        size_t end = i < n ? spans[i].start : len;
-        if (sg_review_safe_text(&b, text + at, end - at, true) < 0)
-            die(EX_OSERR, "out of memory");
-        if (i == n)
-            break;
-        sg_buf_puts(&b, ">>>");
-        if (sg_review_safe_text(&b, text + spans[i].start,
-                                spans[i].end - spans[i].start, false) < 0)
-            die(EX_OSERR, "out of memory");
-        sg_buf_puts(&b, "<<<");
-        at = spans[i].end;
-    }
+    if (sg_findings_mark(&b, text, len, spans, n, &marked_style) < 0)
+        die(EX_OSERR, "out of memory");
     free(spans);
     fputs(indent, stdout);
     for (const char *p = b.data != NULL ? b.data : ""; *p != '\0'; p++) {
@@ -213,15 +220,6 @@ put_marked(const char *text, size_t len, const struct sg_store_finding *f,
     }
     putchar('\n');
     sg_buf_free(&b);
-}
-
-static void
-utc(time_t t, char *buf, size_t size)
-{
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL ||
-        strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        snprintf(buf, size, "%lld", (long long)t);
 }
 
 static void
@@ -334,7 +332,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
-               f.rule || f.sender || f.min_age || f.max_age ? " match" : "");
+               f.rule || f.sender || f.min_age || f.max_age
+                   ? " match"
+                   : "");
     } else {
         printf("%-20s %-10s %-9s %-7s %-28s %s\n", "RECORD", "STATUS", "AGE",
                "SLA", "SENDER", "RULES / TO / SUBJECT");
@@ -372,11 +372,37 @@ cmd_list(struct ctx *c, int argc, char **argv)
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
 
-/* show: who sent it, how they were known, and to whom. */
+/* show: the record's facts (status, times, the queue, who, subject). */
 static void
-print_parties(const struct sg_review_detail *d)
+show_facts(const struct ctx *c, const struct sg_review_detail *d,
+           bool with_queue)
 {
     const struct sg_store_record *rec = d->record;
+    time_t now = time(NULL);
+    char when[64], age[32];
+    sg_review_time(c->r, rec->created, SG_TIME_SHORT, when, sizeof(when));
+    sg_review_format_age(now - rec->created, age, sizeof(age));
+
+    printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
+    printf("Status     %s", sg_store_status_title(rec->status));
+    if (sg_review_waiting(rec->status)) {
+        printf(", waiting %s", age);
+        if (sg_review_overdue(c->r, rec->status, rec->created, now))
+            printf(" - PAST THE %d-HOUR RESPONSE TARGET",
+                   sg_review_get_settings(c->r)->sla_hours);
+    } else {
+        char ch[64];
+        sg_review_time(c->r, rec->status_changed, SG_TIME_SHORT, ch,
+                       sizeof(ch));
+        printf(" on %s", ch);
+    }
+    printf("\nHeld       %s\n", when);
+    if (with_queue) {
+        printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
+        if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
+            printf(" (%s)", d->queue_name);
+        putchar('\n');
+    }
     fputs("From       <", stdout);
     put_safe(rec->env_from, false);
     putchar('>');
@@ -402,11 +428,50 @@ print_parties(const struct sg_review_detail *d)
             fputs(", a registered personal address", stdout);
         fputs(")\n", stdout);
     }
+    fputs("Subject    ", stdout);
+    if (rec->subject != NULL)
+        put_marked(rec->subject, strlen(rec->subject), d->findings,
+                   d->n_findings, "");
+    else
+        puts("(none)");
 }
 
-/* show: the message as text, and its attachments. */
+/* show: each rule that matched, with its findings. */
 static void
-print_view(const struct sg_review_detail *d)
+show_rules(const struct sg_review_detail *d)
+{
+    printf("\nRules that matched\n");
+    for (size_t i = 0; i < d->n_rules; i++) {
+        const struct sg_store_rule *u = &d->rules[i];
+        fputs("  ", stdout);
+        put_safe(u->id, false);
+        fputs(": ", stdout);
+        put_safe(u->title, false);
+        printf(" [%s%s]\n", strcmp(u->mode, "test") == 0 ? "test mode, would "
+                                                          : "",
+               u->action);
+        fputs("    Policy: ", stdout);
+        put_safe(u->policy, false);
+        fputs("\n    Source: ", stdout);
+        put_safe(u->source, false);
+        putchar('\n');
+        for (size_t j = 0; j < d->n_findings; j++) {
+            const struct sg_store_finding *f = &d->findings[j];
+            if (strcmp(f->rule_id, u->id) != 0)
+                continue;
+            struct sg_buf b = SG_BUF_INIT;
+            if (sg_finding_put(&b, f->detector, f->text, f->location,
+                               &found_style) < 0)
+                die(EX_OSERR, "out of memory");
+            printf("    Found:  %s\n", b.data);
+            sg_buf_free(&b);
+        }
+    }
+}
+
+/* show: the message as text with its findings marked, the attachments. */
+static void
+show_message(const struct sg_review_detail *d)
 {
     printf("\nThe message, as text (findings between >>> and <<<; nothing "
            "in it is run,\nopened or shown as HTML; control characters are "
@@ -448,13 +513,13 @@ print_view(const struct sg_review_detail *d)
 
 /* show: the record's audit rows. */
 static void
-print_history(const struct sg_review_detail *d)
+show_history(const struct ctx *c, const struct sg_review_detail *d)
 {
     printf("\nHistory\n");
     for (size_t i = 0; i < d->n_history; i++) {
         const struct sg_store_audit_row *a = &d->history[i];
         char t[64];
-        utc(a->time, t, sizeof(t));
+        sg_review_time(c->r, a->time, SG_TIME_SHORT, t, sizeof(t));
         printf("  %s  ", t);
         put_safe(a->actor, false);
         if (a->client != NULL) {
@@ -492,73 +557,12 @@ cmd_show(struct ctx *c, int argc, char **argv)
     int rc = sg_review_show(c->r, id, &c->actor, with_queue, &d, &err);
     if (rc != 0)
         die(exit_for(rc), "%s", err);
-    const struct sg_store_record *rec = d->record;
-    time_t now = time(NULL);
-    char when[64], age[32];
-    utc(rec->created, when, sizeof(when));
-    sg_review_format_age(now - rec->created, age, sizeof(age));
-
-    printf("Record     %s (mail queue id %s)\n", rec->id, rec->queue_id);
-    printf("Status     %s", sg_store_status_title(rec->status));
-    if (sg_review_waiting(rec->status)) {
-        printf(", waiting %s", age);
-        if (sg_review_overdue(c->r, rec->status, rec->created, now))
-            printf(" - PAST THE %d-HOUR RESPONSE TARGET",
-                   sg_review_get_settings(c->r)->sla_hours);
-    } else {
-        char ch[64];
-        utc(rec->status_changed, ch, sizeof(ch));
-        printf(" on %s", ch);
-    }
-    printf("\nHeld       %s\n", when);
-    if (with_queue) {
-        printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
-        if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
-            printf(" (%s)", d->queue_name);
-        putchar('\n');
-    }
-    print_parties(d);
-    fputs("Subject    ", stdout);
-    if (rec->subject != NULL)
-        put_marked(rec->subject, strlen(rec->subject), d->findings,
-                   d->n_findings, "");
-    else
-        puts("(none)");
-
-    printf("\nRules that matched\n");
-    for (size_t i = 0; i < d->n_rules; i++) {
-        const struct sg_store_rule *u = &d->rules[i];
-        fputs("  ", stdout);
-        put_safe(u->id, false);
-        fputs(": ", stdout);
-        put_safe(u->title, false);
-        printf(" [%s%s]\n", strcmp(u->mode, "test") == 0 ? "test mode, would "
-                                                          : "",
-               u->action);
-        fputs("    Policy: ", stdout);
-        put_safe(u->policy, false);
-        fputs("\n    Source: ", stdout);
-        put_safe(u->source, false);
-        putchar('\n');
-        for (size_t j = 0; j < d->n_findings; j++) {
-            const struct sg_store_finding *f = &d->findings[j];
-            if (strcmp(f->rule_id, u->id) != 0)
-                continue;
-            fputs("    Found:  ", stdout);
-            put_safe(f->detector, false);
-            fputs(" \"", stdout);
-            put_safe(f->text, false);
-            fputs("\" in ", stdout);
-            put_safe(f->location, false);
-            putchar('\n');
-        }
-    }
-    put_block("Explanation sent to the sender", rec->explain_sender);
-    put_block("Explanation for the DSL", rec->explain_dsl);
-
-    print_view(d);
-
-    print_history(d);
+    show_facts(c, d, with_queue);
+    show_rules(d);
+    put_block("Explanation sent to the sender", d->record->explain_sender);
+    put_block("Explanation for the DSL", d->record->explain_dsl);
+    show_message(d);
+    show_history(c, d);
     sg_review_detail_free(&d);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
@@ -759,14 +763,12 @@ cmd_audit(struct ctx *c, int argc, char **argv)
     const char *err;
     if (sg_review_audit_list(c->r, id, since, &rows, &n, &err) < 0)
         die(EX_SOFTWARE, "%s", err);
-    printf("%-6s %-20s %-20s %-24s %-14s %s\n", "ID", "TIME (UTC)", "RECORD",
+    printf("%-6s %-24s %-20s %-24s %-14s %s\n", "ID", "TIME", "RECORD",
            "WHO (FROM WHERE)", "ACTION", "NOTE");
     for (size_t i = 0; i < n; i++) {
         const struct sg_store_audit_row *a = &rows[i];
         char t[64];
-        struct tm tm;
-        gmtime_r(&a->time, &tm);
-        strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+        sg_review_time(c->r, a->time, SG_TIME_SECONDS, t, sizeof(t));
         struct sg_buf who = SG_BUF_INIT;
         sg_review_safe_text(&who, a->actor, strlen(a->actor), false);
         if (a->client != NULL) {
@@ -774,7 +776,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
             sg_review_safe_text(&who, a->client, strlen(a->client), false);
             sg_buf_puts(&who, ")");
         }
-        printf("%-6lld %-20s %-20s %-24s %-14s ", a->id, t,
+        printf("%-6lld %-24s %-20s %-24s %-14s ", a->id, t,
                a->record_id != NULL ? a->record_id : "-",
                who.data != NULL ? who.data : "", a->action);
         sg_buf_free(&who);
@@ -783,8 +785,8 @@ cmd_audit(struct ctx *c, int argc, char **argv)
     }
     sg_store_audit_rows_free(&rows, &n);
     /* Reading the audit is itself audited, after the listing. */
-    if (sg_store_audit(sg_review_store(c->r), id, c->actor.user, c->actor.from,
-                       "audit-read", NULL, &err) < 0)
+    if (sg_store_audit(sg_review_store(c->r), id, c->actor.user,
+                            c->actor.from, "audit-read", NULL, &err) < 0)
         die(EX_SOFTWARE, "%s", err);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
@@ -926,6 +928,7 @@ main(int argc, char **argv)
         .dsl_contact = cfg->dsl_contact,
         .school_domains = (const char *const *)cfg->school_domains,
         .n_school_domains = cfg->n_school_domains,
+        .timezone = cfg->timezone,
     };
     sg_review_settings_compose(sg_review_settings_get(cfg), &cfg->mailqueue,
                                &opts.settings);

@@ -75,7 +75,7 @@ sg_web_free(struct sg_web **w)
 {
     if (w == NULL || *w == NULL)
         return;
-    web_sessions_free(*w);
+    sg_web_sessions_free(*w);
     pthread_mutex_destroy(&(*w)->lock);
     free(*w);
     *w = NULL;
@@ -92,7 +92,7 @@ sg_web_response_free(struct sg_web_response *resp)
 }
 
 const char *
-web_param(const struct sg_web_param *p, size_t n, const char *name)
+sg_web_param(const struct sg_web_param *p, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(p[i].name, name) == 0)
@@ -101,7 +101,7 @@ web_param(const struct sg_web_param *p, size_t n, const char *name)
 }
 
 void
-web_redirect(struct sg_web_response *resp, const char *fmt, ...)
+sg_web_redirect(struct sg_web_response *resp, const char *fmt, ...)
 {
     struct sg_buf b = SG_BUF_INIT;
     va_list ap;
@@ -131,20 +131,20 @@ add_cookie(const struct sg_web *w, struct sg_web_response *resp,
 }
 
 void
-web_error_page(const struct sg_web *w, struct sg_web_response *resp,
-               unsigned status, const char *title, const char *text,
-               const struct web_session *s)
+sg_web_error_page(const struct sg_web *w, struct sg_web_response *resp,
+                  unsigned status, const char *title, const char *text,
+                  const struct web_session *s)
 {
     resp->status = status;
     sg_buf_reset(&resp->body);
-    web_page_start(w, &resp->body, title, s);
+    sg_web_page_start(w, &resp->body, title, s);
     sg_buf_puts(&resp->body, "<h1>");
-    web_text(&resp->body, title);
+    sg_web_text(&resp->body, title);
     sg_buf_puts(&resp->body, "</h1><p class=\"error\">");
-    web_text(&resp->body, text);
+    sg_web_text(&resp->body, text);
     sg_buf_puts(&resp->body, "</p><p><a href=\"/queue\">Back to the held "
                              "mail</a></p>");
-    web_page_end(w, &resp->body);
+    sg_web_page_end(w, &resp->body);
 }
 
 static void
@@ -165,45 +165,45 @@ login_page(struct sg_web *w, struct sg_web_response *resp, unsigned status,
            const char *message, const char *login)
 {
     char token[WEB_TOKEN_LEN + 1];
-    if (web_token(token) < 0) {
-        web_error_page(w, resp, 500, "Cannot sign in",
-                       "The server has no source of randomness.", NULL);
+    if (sg_web_token(token) < 0) {
+        sg_web_error_page(w, resp, 500, "Cannot sign in",
+                          "The server has no source of randomness.", NULL);
         return;
     }
     add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, token, 3600, "/login");
     resp->status = status;
     struct sg_buf *b = &resp->body;
     sg_buf_reset(b);
-    web_page_start(w, b, "Sign in", NULL);
+    sg_web_page_start(w, b, "Sign in", NULL);
     sg_buf_puts(b, "<h1>Sign in</h1>\n<p>This page is for the school's "
                    "Designated Safeguarding Leads.</p>\n");
     if (message != NULL) {
         sg_buf_puts(b, "<p class=\"error\" id=\"login-error\">");
-        web_text(b, message);
+        sg_web_text(b, message);
         sg_buf_puts(b, "</p>\n");
     }
     sg_buf_puts(b, "<form class=\"login\" method=\"post\" action=\"/login\">");
-    web_csrf_field(b, token);
+    sg_web_csrf_field(b, token);
     sg_buf_puts(b, "<label for=\"user\">User name</label>"
                    "<input id=\"user\" name=\"user\" autocomplete=\"username\" "
                    "required value=\"");
-    web_text(b, login);
+    sg_web_text(b, login);
     sg_buf_puts(b, "\"><label for=\"password\">Password</label>"
                    "<input id=\"password\" name=\"password\" type=\"password\" "
                    "autocomplete=\"current-password\" required>"
                    "<p><button type=\"submit\">Sign in</button></p></form>\n");
-    web_page_end(w, b);
+    sg_web_page_end(w, b);
 }
 
 static void
 do_login(struct sg_web *w, const struct sg_web_request *req,
          struct sg_web_response *resp)
 {
-    const char *csrf = web_param(req->form, req->n_form, "csrf");
-    const char *user = web_param(req->form, req->n_form, "user");
-    const char *pass = web_param(req->form, req->n_form, "password");
+    const char *csrf = sg_web_param(req->form, req->n_form, "csrf");
+    const char *user = sg_web_param(req->form, req->n_form, "user");
+    const char *pass = sg_web_param(req->form, req->n_form, "password");
     const char *client = req->client != NULL ? req->client : "unknown";
-    if (!web_token_equal(csrf, req->login_cookie)) {
+    if (!sg_web_token_equal(csrf, req->login_cookie)) {
         login_page(w, resp, 403,
                    "The sign-in form had expired. Please try again.", user);
         return;
@@ -215,7 +215,7 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
                                                                   : NULL);
         return;
     }
-    unsigned wait = web_throttle_begin(w, user, client, req->now);
+    unsigned wait = sg_web_throttle_begin(w, user, client, req->now);
     if (wait > 0) {
         char note[64], msg[200];
         snprintf(note, sizeof(note), "wait %us", wait);
@@ -234,7 +234,7 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
         return;
     }
     /* the check may take a while (a password hash, the directory): the
-     * other requests go on meanwhile; web_throttle_begin counted this one
+     * other requests go on meanwhile; sg_web_throttle_begin counted this one
      * as under way, so parallel guesses cannot slip past the limits */
     pthread_mutex_unlock(&w->lock);
     const char *err = NULL;
@@ -242,26 +242,26 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
     char why[300];
     snprintf(why, sizeof(why), "%s", err != NULL ? err : "");
     pthread_mutex_lock(&w->lock);
-    web_throttle_end(w, user, client,
-                     rc == SG_WEB_AUTH_OK ? WEB_THROTTLE_OK
-                     : rc == SG_WEB_AUTH_BAD || rc == SG_WEB_AUTH_NOT_DSL
-                         ? WEB_THROTTLE_FAILED
-                         : WEB_THROTTLE_UNKNOWN,
-                     req->now);
+    sg_web_throttle_end(w, user, client,
+                        rc == SG_WEB_AUTH_OK ? WEB_THROTTLE_OK
+                        : rc == SG_WEB_AUTH_BAD || rc == SG_WEB_AUTH_NOT_DSL
+                            ? WEB_THROTTLE_FAILED
+                            : WEB_THROTTLE_UNKNOWN,
+                        req->now);
 
     switch (rc) {
     case SG_WEB_AUTH_OK: {
-        struct web_session *s = web_session_new(w, user, req->now);
+        struct web_session *s = sg_web_session_new(w, user, req->now);
         if (s == NULL) {
-            web_error_page(w, resp, 500, "Cannot sign in",
-                           "The server could not start a session.", NULL);
+            sg_web_error_page(w, resp, 500, "Cannot sign in",
+                              "The server could not start a session.", NULL);
             return;
         }
         audit(w, user, client, "login", NULL);
         add_cookie(w, resp, SG_WEB_SESSION_COOKIE, s->token, w->o.session_max,
                    "/");
         add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, "", 0, "/login");
-        web_redirect(resp, "/queue");
+        sg_web_redirect(resp, "/queue");
         return;
     }
     case SG_WEB_AUTH_NOT_DSL:
@@ -290,7 +290,8 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
 static bool
 csrf_ok(const struct sg_web_request *req, const struct web_session *s)
 {
-    return web_token_equal(web_param(req->form, req->n_form, "csrf"), s->csrf);
+    return sg_web_token_equal(sg_web_param(req->form, req->n_form, "csrf"),
+                              s->csrf);
 }
 
 /* "/item/ID" or "/item/ID/ACTION": the id (letters, digits, '-' and
@@ -335,7 +336,7 @@ route(struct sg_web *w, const struct sg_web_request *req,
     if (strcmp(path, "/style.css") == 0 && get) {
         resp->status = 200;
         resp->content_type = "text/css; charset=utf-8";
-        sg_buf_puts(&resp->body, web_css);
+        sg_buf_puts(&resp->body, sg_web_css);
         return;
     }
     if (strcmp(path, "/login") == 0) {
@@ -344,60 +345,61 @@ route(struct sg_web *w, const struct sg_web_request *req,
         else if (post)
             do_login(w, req, resp);
         else
-            web_error_page(w, resp, 405, "Not allowed",
-                           "That method is not used here.", NULL);
+            sg_web_error_page(w, resp, 405, "Not allowed",
+                              "That method is not used here.", NULL);
         return;
     }
 
-    struct web_session *s = web_session_find(w, req->session_cookie, req->now);
+    struct web_session *s =
+        sg_web_session_find(w, req->session_cookie, req->now);
     if (s == NULL) {
         if (get && (strcmp(path, "/") == 0 || strcmp(path, "/queue") == 0 ||
                     strncmp(path, "/item/", 6) == 0)) {
-            web_redirect(resp, "/login");
+            sg_web_redirect(resp, "/login");
             return;
         }
-        web_error_page(w, resp, 403, "Please sign in",
-                       "Your session has ended or you have not signed in.",
-                       NULL);
+        sg_web_error_page(w, resp, 403, "Please sign in",
+                          "Your session has ended or you have not signed in.",
+                          NULL);
         return;
     }
     if (post && !csrf_ok(req, s)) {
         audit(w, s->user, req->client, "refused",
               "a form without its CSRF token");
-        web_error_page(w, resp, 403, "Not done",
-                       "The form did not come from this page (its security "
-                       "token was missing or wrong). Nothing was changed. "
-                       "Go back, reload the page and try again.",
-                       s);
+        sg_web_error_page(w, resp, 403, "Not done",
+                          "The form did not come from this page (its security "
+                          "token was missing or wrong). Nothing was changed. "
+                          "Go back, reload the page and try again.",
+                          s);
         return;
     }
     if (strcmp(path, "/logout") == 0 && post) {
         audit(w, s->user, req->client, "logout", NULL);
-        web_session_end(w, s);
+        sg_web_session_end(w, s);
         add_cookie(w, resp, SG_WEB_SESSION_COOKIE, "", 0, "/");
-        web_redirect(resp, "/login");
+        sg_web_redirect(resp, "/login");
         return;
     }
     if ((strcmp(path, "/") == 0 || strcmp(path, "/queue") == 0) && get) {
         if (strcmp(path, "/") == 0)
-            web_redirect(resp, "/queue");
+            sg_web_redirect(resp, "/queue");
         else
-            web_page_queue(w, req, s, resp);
+            sg_web_page_queue(w, req, s, resp);
         return;
     }
     char id[128], action[32];
     if (strncmp(path, "/item/", 6) == 0 &&
         item_path(path, id, sizeof(id), action, sizeof(action))) {
         if (get && *action == '\0') {
-            web_page_item(w, req, s, id, NULL, 200, resp);
+            sg_web_page_item(w, req, s, id, NULL, 200, resp);
             return;
         }
         if (post && *action != '\0') {
-            web_decide(w, req, s, id, action, resp);
+            sg_web_decide(w, req, s, id, action, resp);
             return;
         }
     }
-    web_error_page(w, resp, 404, "Not found", "There is no such page.", s);
+    sg_web_error_page(w, resp, 404, "Not found", "There is no such page.", s);
 }
 
 void

@@ -2,7 +2,7 @@
  * web_html.c - HTML for the review page: escaping, the page frame and
  * its style sheet.
  *
- * SECURITY: web_text is the only way text reaches a page.  It first makes
+ * SECURITY: sg_web_text is the only way text reaches a page.  It first makes
  * the text safe to read (sg_review_safe_text: control characters,
  * bidirectional overrides and invalid UTF-8 become visible escapes), then
  * escapes & < > " ' so that nothing can open an element or leave an
@@ -52,7 +52,7 @@ escape(struct sg_buf *b, const char *s, size_t len)
 }
 
 void
-web_textn(struct sg_buf *b, const char *s, size_t len)
+sg_web_textn(struct sg_buf *b, const char *s, size_t len)
 {
     if (s == NULL)
         return;
@@ -63,35 +63,37 @@ web_textn(struct sg_buf *b, const char *s, size_t len)
 }
 
 void
-web_text(struct sg_buf *b, const char *s)
+sg_web_text(struct sg_buf *b, const char *s)
 {
     if (s != NULL)
-        web_textn(b, s, strlen(s));
+        sg_web_textn(b, s, strlen(s));
 }
 
-void
-web_marked(struct sg_buf *b, const char *text, size_t len,
-           const struct sg_store_finding *f, size_t nf)
+static int
+put_html(struct sg_buf *b, const char *s, size_t len)
 {
-    struct sg_review_span *spans = NULL;
+    sg_web_textn(b, s, len);
+    return 0;
+}
+
+const struct sg_finding_style sg_web_finding_style = {put_html, NULL, "<mark>",
+                                                      "</mark>"};
+
+void
+sg_web_marked(struct sg_buf *b, const char *text, size_t len,
+              const struct sg_store_finding *f, size_t nf)
+{
+    struct sg_span *spans = NULL;
     size_t n = 0;
     const char *err;
     if (sg_review_find_marks(text, len, f, nf, &spans, &n, &err) < 0)
         n = 0; /* shown unmarked rather than not at all */
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        web_textn(b, text + at, spans[i].start - at);
-        sg_buf_puts(b, "<mark>");
-        web_textn(b, text + spans[i].start, spans[i].end - spans[i].start);
-        sg_buf_puts(b, "</mark>");
-        at = spans[i].end;
-    }
-    web_textn(b, text + at, len - at);
+    sg_findings_mark(b, text, len, spans, n, &sg_web_finding_style);
     free(spans);
 }
 
 void
-web_urlenc(struct sg_buf *b, const char *s)
+sg_web_urlenc(struct sg_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -107,31 +109,24 @@ web_urlenc(struct sg_buf *b, const char *s)
 }
 
 void
-web_csrf_field(struct sg_buf *b, const char *token)
+sg_web_csrf_field(struct sg_buf *b, const char *token)
 {
     sg_buf_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-    web_text(b, token);
+    sg_web_text(b, token);
     sg_buf_puts(b, "\">");
 }
 
 void
-web_time(const struct sg_web *w, struct sg_buf *b, time_t t)
+sg_web_time(const struct sg_web *w, struct sg_buf *b, time_t t)
 {
     char buf[64];
-    struct tm tm;
-    if (w->o.tz == NULL) {
-        sg_review_utc(t, buf, sizeof(buf));
-    } else {
-        sg_tz_local(w->o.tz, t, &tm);
-        if (strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm) == 0)
-            snprintf(buf, sizeof(buf), "%lld", (long long)t);
-    }
+    sg_tz_format(w->o.tz, t, SG_TIME_SHORT, buf, sizeof(buf));
     sg_buf_puts(b, buf);
 }
 
 void
-web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
-               const struct web_session *s)
+sg_web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
+                  const struct web_session *s)
 {
     sg_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head>"
                    "<meta charset=\"utf-8\">"
@@ -139,40 +134,40 @@ web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
                    "initial-scale=1\">"
                    "<meta name=\"referrer\" content=\"no-referrer\">"
                    "<link rel=\"stylesheet\" href=\"/style.css\"><title>");
-    web_text(b, title);
+    sg_web_text(b, title);
     sg_buf_puts(b, " - Held mail review</title></head>\n<body>"
                    "<header><a class=\"brand\" href=\"/queue\">Held mail "
                    "review</a>");
     if (w->o.school != NULL && *w->o.school != '\0') {
         sg_buf_puts(b, " <span class=\"school\">");
-        web_text(b, w->o.school);
+        sg_web_text(b, w->o.school);
         sg_buf_puts(b, "</span>");
     }
     if (s != NULL) {
         sg_buf_puts(b, "<form class=\"logout\" method=\"post\" "
                        "action=\"/logout\"><span id=\"who\">Signed in as ");
-        web_text(b, s->user);
+        sg_web_text(b, s->user);
         sg_buf_puts(b, "</span> ");
-        web_csrf_field(b, s->csrf);
+        sg_web_csrf_field(b, s->csrf);
         sg_buf_puts(b, "<button type=\"submit\">Sign out</button></form>");
     }
     sg_buf_puts(b, "</header>\n<main>\n");
 }
 
 void
-web_page_end(const struct sg_web *w, struct sg_buf *b)
+sg_web_page_end(const struct sg_web *w, struct sg_buf *b)
 {
     sg_buf_puts(b, "</main>\n<footer>Every view and decision on this page is "
                    "recorded in the safeguarding audit log.");
     if (w->o.tz != NULL && w->o.tz_name != NULL) {
         sg_buf_puts(b, " Times are ");
-        web_text(b, w->o.tz_name);
+        sg_web_text(b, w->o.tz_name);
         sg_buf_puts(b, " time.");
     }
     sg_buf_puts(b, "</footer>\n</body></html>\n");
 }
 
-const char web_css[] =
+const char sg_web_css[] =
     "body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1b1b1b;"
     "background:#f6f6f3}\n"
     "header{background:#23395b;color:#fff;padding:.6em 1em;display:flex;"

@@ -52,72 +52,78 @@ struct sg_web {
 /* ---- sessions and limits (web_session.c); call with w->lock held */
 
 /* A fresh random token; -1 if the system has no randomness. */
-int web_token(char out[WEB_TOKEN_LEN + 1]);
+int sg_web_token(char out[WEB_TOKEN_LEN + 1]);
 /* Constant-time comparison of two NUL-terminated tokens. */
-bool web_token_equal(const char *a, const char *b);
+bool sg_web_token_equal(const char *a, const char *b);
 /* The live session with this token, touched at now; NULL if none or if it
  * timed out (then it is removed). */
-struct web_session *web_session_find(struct sg_web *w, const char *token,
-                                     time_t now);
-struct web_session *web_session_new(struct sg_web *w, const char *user,
-                                    time_t now);
-void web_session_end(struct sg_web *w, struct web_session *s);
+struct web_session *sg_web_session_find(struct sg_web *w, const char *token,
+                                        time_t now);
+struct web_session *sg_web_session_new(struct sg_web *w, const char *user,
+                                       time_t now);
+void sg_web_session_end(struct sg_web *w, struct web_session *s);
 /* A sign-in of login from client may be checked now: 0, and the check
- * is counted as under way until web_throttle_end.  Otherwise the seconds
+ * is counted as under way until sg_web_throttle_end.  Otherwise the seconds
  * to wait (nothing is counted then, and the password must not be
  * checked). */
-unsigned web_throttle_begin(struct sg_web *w, const char *login,
-                            const char *client, time_t now);
-/* How the check that web_throttle_begin let through ended. */
+unsigned sg_web_throttle_begin(struct sg_web *w, const char *login,
+                               const char *client, time_t now);
+/* How the check that sg_web_throttle_begin let through ended. */
 enum web_throttle_result {
     WEB_THROTTLE_OK,      /* signed in: the name's count from that client
                              is forgotten (not the client's own) */
     WEB_THROTTLE_FAILED,  /* a wrong password, or not a DSL */
     WEB_THROTTLE_UNKNOWN, /* could not be checked: nothing counted */
 };
-void web_throttle_end(struct sg_web *w, const char *login, const char *client,
-                      enum web_throttle_result result, time_t now);
-void web_sessions_free(struct sg_web *w);
+void sg_web_throttle_end(struct sg_web *w, const char *login,
+                         const char *client, enum web_throttle_result result,
+                         time_t now);
+void sg_web_sessions_free(struct sg_web *w);
 
 /* ---- HTML (web_html.c) */
 
 /* Text from anywhere (a message, the store, the user), escaped for HTML
  * element content and attribute values, with control characters and
  * bidirectional overrides shown as escapes. */
-void web_text(struct sg_buf *b, const char *s);
-void web_textn(struct sg_buf *b, const char *s, size_t len);
+void sg_web_text(struct sg_buf *b, const char *s);
+void sg_web_textn(struct sg_buf *b, const char *s, size_t len);
+/* Findings on the page (sg_finding_put): escaped, the found text in
+ * <mark>. */
+extern const struct sg_finding_style sg_web_finding_style;
 /* Text with the findings' matches in <mark>. */
-void web_marked(struct sg_buf *b, const char *text, size_t len,
-                const struct sg_store_finding *f, size_t nf);
+void sg_web_marked(struct sg_buf *b, const char *text, size_t len,
+                   const struct sg_store_finding *f, size_t nf);
 /* Percent-encode for a URL query value. */
-void web_urlenc(struct sg_buf *b, const char *s);
+void sg_web_urlenc(struct sg_buf *b, const char *s);
 /* The page around the content: title, and (when s is not NULL) the
  * signed-in bar with its logout form. */
-void web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
-                    const struct web_session *s);
-void web_page_end(const struct sg_web *w, struct sg_buf *b);
+void sg_web_page_start(const struct sg_web *w, struct sg_buf *b,
+                       const char *title, const struct web_session *s);
+void sg_web_page_end(const struct sg_web *w, struct sg_buf *b);
 /* A hidden CSRF field. */
-void web_csrf_field(struct sg_buf *b, const char *token);
+void sg_web_csrf_field(struct sg_buf *b, const char *token);
 /* "2026-03-01 14:05" in the page's time zone ("... UTC" without one) */
-void web_time(const struct sg_web *w, struct sg_buf *b, time_t t);
-extern const char web_css[];
+void sg_web_time(const struct sg_web *w, struct sg_buf *b, time_t t);
+extern const char sg_web_css[];
 
 /* ---- pages (web_pages.c); called with w->lock held */
 
-const char *web_param(const struct sg_web_param *p, size_t n, const char *name);
-void web_page_queue(struct sg_web *w, const struct sg_web_request *req,
-                    const struct web_session *s, struct sg_web_response *resp);
-void web_page_item(struct sg_web *w, const struct sg_web_request *req,
+const char *sg_web_param(const struct sg_web_param *p, size_t n,
+                         const char *name);
+void sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
+                       const struct web_session *s,
+                       struct sg_web_response *resp);
+void sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
+                      const struct web_session *s, const char *id,
+                      const char *message, unsigned status,
+                      struct sg_web_response *resp);
+void sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
                    const struct web_session *s, const char *id,
-                   const char *message, unsigned status,
-                   struct sg_web_response *resp);
-void web_decide(struct sg_web *w, const struct sg_web_request *req,
-                const struct web_session *s, const char *id, const char *what,
-                struct sg_web_response *resp);
-void web_error_page(const struct sg_web *w, struct sg_web_response *resp,
-                    unsigned status, const char *title, const char *text,
-                    const struct web_session *s);
-void web_redirect(struct sg_web_response *resp, const char *fmt, ...)
+                   const char *what, struct sg_web_response *resp);
+void sg_web_error_page(const struct sg_web *w, struct sg_web_response *resp,
+                       unsigned status, const char *title, const char *text,
+                       const struct web_session *s);
+void sg_web_redirect(struct sg_web_response *resp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -10,7 +10,7 @@
  * not repeat it), with a fixed message chosen by the "done" parameter.
  *
  * SECURITY: every string from the store or the message goes through
- * web_text / web_marked (web_html.c); attachments are listed, never
+ * sg_web_text / sg_web_marked (web_html.c); attachments are listed, never
  * served; the message text is the view builder's text (HTML reduced to
  * text, images never fetched).
  */
@@ -62,15 +62,15 @@ sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_store_status st,
 }
 
 void
-web_page_queue(struct sg_web *w, const struct sg_web_request *req,
-               const struct web_session *s, struct sg_web_response *resp)
+sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
+                  const struct web_session *s, struct sg_web_response *resp)
 {
-    const char *want = web_param(req->query, req->n_query, "status");
+    const char *want = sg_web_param(req->query, req->n_query, "status");
     size_t t = 0;
     for (size_t i = 0; want != NULL && i < sizeof(tabs) / sizeof(tabs[0]); i++)
         if (strcmp(want, tabs[i].key) == 0)
             t = i;
-    const char *pg = web_param(req->query, req->n_query, "page");
+    const char *pg = sg_web_param(req->query, req->n_query, "page");
     unsigned long page = pg != NULL ? strtoul(pg, NULL, 10) : 1;
     if (page < 1 || page > 100000)
         page = 1;
@@ -88,7 +88,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
     size_t n = 0;
     const char *err;
     if (sg_review_list(w->o.review, &f, &actor, &items, &n, &err) < 0) {
-        web_error_page(w, resp, 500, "Cannot list the held mail", err, s);
+        sg_web_error_page(w, resp, 500, "Cannot list the held mail", err, s);
         return;
     }
     size_t n_all = n; /* freed at the end */
@@ -98,7 +98,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
 
     resp->status = 200;
     struct sg_buf *b = &resp->body;
-    web_page_start(w, b, "Held mail", s);
+    sg_web_page_start(w, b, "Held mail", s);
     sg_buf_puts(b, "<h1>Held mail</h1>\n<nav class=\"tabs\">");
     for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++)
         sg_buf_printf(b, "<a href=\"/queue?status=%s\"%s>%s</a>", tabs[i].key,
@@ -123,19 +123,19 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         char age[32];
         sg_review_format_age(req->now - it->created, age, sizeof(age));
         sg_buf_puts(b, "<tr><td class=\"nowrap\"><a href=\"/item/");
-        web_urlenc(b, it->id);
+        sg_web_urlenc(b, it->id);
         sg_buf_puts(b, "\">");
-        web_text(b, it->id);
+        sg_web_text(b, it->id);
         sg_buf_printf(b, "</a></td><td class=\"nowrap\">%s ago</td>", age);
         sla_cell(b, w, it->status, it->created, req->now);
         sg_buf_puts(b, "<td>");
-        web_text(b, it->env_from);
+        sg_web_text(b, it->env_from);
         sg_buf_puts(b, "</td><td>");
-        web_text(b, it->recipients);
+        sg_web_text(b, it->recipients);
         sg_buf_puts(b, "</td><td>");
-        web_text(b, it->subject);
+        sg_web_text(b, it->subject);
         sg_buf_puts(b, "</td><td>");
-        web_text(b, it->rules);
+        sg_web_text(b, it->rules);
         sg_buf_printf(b, "</td><td>%s</td></tr>\n",
                       sg_store_status_title(it->status));
     }
@@ -156,7 +156,7 @@ web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                           tabs[t].key, page + 1);
         sg_buf_puts(b, "</p>\n");
     }
-    web_page_end(w, b);
+    sg_web_page_end(w, b);
     sg_store_items_free(&items, &n_all);
 }
 
@@ -189,27 +189,24 @@ rule_section(struct sg_buf *b, const struct sg_review_detail *d)
     for (size_t i = 0; i < d->n_rules; i++) {
         const struct sg_store_rule *u = &d->rules[i];
         sg_buf_puts(b, "<section class=\"rule\"><h3>");
-        web_text(b, u->title);
+        sg_web_text(b, u->title);
         sg_buf_puts(b, " <small>(");
-        web_text(b, u->id);
+        sg_web_text(b, u->id);
         sg_buf_puts(b, strcmp(u->mode, "test") == 0 ? ", test mode: would "
                                                     : ": ");
-        web_text(b, u->action);
+        sg_web_text(b, u->action);
         sg_buf_puts(b, ")</small></h3><p>");
-        web_text(b, u->policy);
+        sg_web_text(b, u->policy);
         sg_buf_puts(b, "</p><p><small>Source: ");
-        web_text(b, u->source);
+        sg_web_text(b, u->source);
         sg_buf_puts(b, "</small></p><ul class=\"findings\">");
         for (size_t j = 0; j < d->n_findings; j++) {
             const struct sg_store_finding *f = &d->findings[j];
             if (strcmp(f->rule_id, u->id) != 0)
                 continue;
             sg_buf_puts(b, "<li>Found ");
-            web_text(b, f->detector);
-            sg_buf_puts(b, " <mark>");
-            web_text(b, f->text);
-            sg_buf_puts(b, "</mark> in ");
-            web_text(b, f->location);
+            sg_finding_put(b, f->detector, f->text, f->location,
+                           &sg_web_finding_style);
             sg_buf_puts(b, "</li>");
         }
         sg_buf_puts(b, "</ul></section>\n");
@@ -224,7 +221,7 @@ message_section(struct sg_buf *b, const struct sg_review_detail *d)
                    "<mark>marked</mark>.</small></p>\n");
     if (d->view == NULL) {
         sg_buf_puts(b, "<p class=\"error\">");
-        web_text(b, d->view_error);
+        sg_web_text(b, d->view_error);
         sg_buf_puts(b, "</p>\n");
         return;
     }
@@ -232,11 +229,11 @@ message_section(struct sg_buf *b, const struct sg_review_detail *d)
     for (size_t i = 0; i < v->n_texts; i++) {
         const struct sg_text_part *t = &v->texts[i];
         sg_buf_puts(b, "<h3>");
-        web_text(b, t->label);
+        sg_web_text(b, t->label);
         if (t->from_html)
             sg_buf_puts(b, " (HTML shown as text)");
         sg_buf_puts(b, "</h3><pre class=\"msg\">");
-        web_marked(b, t->text, t->len, d->findings, d->n_findings);
+        sg_web_marked(b, t->text, t->len, d->findings, d->n_findings);
         sg_buf_puts(b, "</pre>\n");
     }
     if (v->n_texts == 0)
@@ -255,11 +252,11 @@ message_section(struct sg_buf *b, const struct sg_review_detail *d)
     for (size_t i = 0; i < v->n_attachments; i++) {
         const struct sg_attachment *a = &v->attachments[i];
         sg_buf_puts(b, "<tr><td>");
-        web_text(b, a->filename != NULL ? a->filename : "(no name)");
+        sg_web_text(b, a->filename != NULL ? a->filename : "(no name)");
         if (a->depth > 0)
             sg_buf_puts(b, " <small>(inside a forwarded message)</small>");
         sg_buf_puts(b, "</td><td>");
-        web_text(b, a->content_type);
+        sg_web_text(b, a->content_type);
         sg_buf_printf(b, "</td><td>%zu bytes</td></tr>\n", a->size);
     }
     sg_buf_puts(b, "</table>\n");
@@ -272,9 +269,9 @@ decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
 {
     sg_buf_printf(b, "<form method=\"post\" id=\"form-%s\" action=\"/item/",
                   action);
-    web_urlenc(b, id);
+    sg_web_urlenc(b, id);
     sg_buf_printf(b, "/%s\">", action);
-    web_csrf_field(b, s->csrf);
+    sg_web_csrf_field(b, s->csrf);
     sg_buf_printf(b,
                   "<h3>%s</h3><p><small>%s</small></p>"
                   "<label for=\"note-%s\">Note for the record "
@@ -289,16 +286,54 @@ decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
                   label);
 }
 
-/* The From and To facts of the item page. */
+/* The title and the facts of a record: status, times, the queue, who. */
 static void
-parties_facts(struct sg_buf *b, const struct sg_review_detail *d)
+facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
+              const struct sg_review_detail *d)
 {
     const struct sg_store_record *rec = d->record;
+    sg_buf_puts(b, "<h1>");
+    sg_web_text(b, rec->subject != NULL && *rec->subject ? rec->subject
+                                                         : "(no subject)");
+    sg_buf_puts(b, "</h1>\n<dl class=\"facts\">");
+    fact(b, "Record");
+    sg_web_text(b, rec->id);
+    sg_buf_puts(b, " <small>(mail queue id ");
+    sg_web_text(b, rec->queue_id);
+    sg_buf_puts(b, ")</small></dd>");
+    fact(b, "Status");
+    sg_buf_printf(b, "<span id=\"status\">%s</span>",
+                  sg_store_status_title(rec->status));
+    if (sg_review_waiting(rec->status)) {
+        char age[32];
+        sg_review_format_age(now - rec->created, age, sizeof(age));
+        sg_buf_printf(b, ", waiting %s", age);
+        if (sg_review_overdue(w->o.review, rec->status, rec->created, now))
+            sg_buf_printf(b,
+                          " <strong>(past the %d-hour response "
+                          "target)</strong>",
+                          sg_review_get_settings(w->o.review)->sla_hours);
+    } else {
+        sg_buf_puts(b, " on ");
+        sg_web_time(w, b, rec->status_changed);
+    }
+    sg_buf_puts(b, "</dd>");
+    fact(b, "Held");
+    sg_web_time(w, b, rec->created);
+    sg_buf_puts(b, "</dd>");
+    fact(b, "Mail queue");
+    sg_buf_puts(b, sg_mailqueue_state_name(d->queue));
+    if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL) {
+        sg_buf_puts(b, " (");
+        sg_web_text(b, d->queue_name);
+        sg_buf_puts(b, ")");
+    }
+    sg_buf_puts(b, "</dd>");
     fact(b, "From");
-    web_text(b, rec->env_from);
+    sg_web_text(b, rec->env_from);
     if (rec->auth_user != NULL) {
         sg_buf_puts(b, " <small>(signed in as ");
-        web_text(b, rec->auth_user);
+        sg_web_text(b, rec->auth_user);
         sg_buf_puts(b, ")</small>");
     } else if (rec->trusted) {
         sg_buf_puts(b, " <small>(from a trusted network)</small>");
@@ -311,16 +346,18 @@ parties_facts(struct sg_buf *b, const struct sg_review_detail *d)
     for (size_t i = 0; i < d->n_rcpts; i++) {
         if (i > 0)
             sg_buf_puts(b, "<br>");
-        web_text(b, d->rcpts[i].address);
+        sg_web_text(b, d->rcpts[i].address);
         sg_buf_puts(b, " (");
-        web_text(b, d->rcpts[i].roles);
+        sg_web_text(b, d->rcpts[i].roles);
         if (strcmp(d->rcpts[i].channel, "personal") == 0)
             sg_buf_puts(b, ", a registered personal address");
         sg_buf_puts(b, ")");
     }
+    sg_buf_puts(b, "</dd></dl>\n");
 }
 
-/* The decision forms the record's status allows. */
+/* The forms a DSL decides with (release, reject, escalate while waiting;
+ * a note always). */
 static void
 decide_section(struct sg_buf *b, const struct web_session *s,
                const struct sg_store_record *rec)
@@ -341,9 +378,8 @@ decide_section(struct sg_buf *b, const struct web_session *s,
     sg_buf_puts(b, "</div>\n");
 }
 
-/* The record's audit rows. */
 static void
-history_section(struct sg_web *w, struct sg_buf *b,
+history_section(const struct sg_web *w, struct sg_buf *b,
                 const struct sg_review_detail *d)
 {
     sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
@@ -351,46 +387,47 @@ history_section(struct sg_web *w, struct sg_buf *b,
     for (size_t i = 0; i < d->n_history; i++) {
         const struct sg_store_audit_row *a = &d->history[i];
         sg_buf_puts(b, "<tr><td>");
-        web_time(w, b, a->time);
+        sg_web_time(w, b, a->time);
         sg_buf_puts(b, "</td><td>");
-        web_text(b, a->actor);
+        sg_web_text(b, a->actor);
         if (a->client != NULL) {
             sg_buf_puts(b, " <small>(");
-            web_text(b, a->client);
+            sg_web_text(b, a->client);
             sg_buf_puts(b, ")</small>");
         }
         sg_buf_puts(b, "</td><td>");
-        web_text(b, a->action);
+        sg_web_text(b, a->action);
         sg_buf_puts(b, "</td><td>");
-        web_text(b, a->note);
+        sg_web_text(b, a->note);
         sg_buf_puts(b, "</td></tr>\n");
     }
     sg_buf_puts(b, "</table>\n");
 }
 
 void
-web_page_item(struct sg_web *w, const struct sg_web_request *req,
-              const struct web_session *s, const char *id, const char *message,
-              unsigned status, struct sg_web_response *resp)
+sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
+                 const struct web_session *s, const char *id,
+                 const char *message, unsigned status,
+                 struct sg_web_response *resp)
 {
     struct sg_review_actor actor = {.user = s->user, .from = req->client};
     struct sg_review_detail *d = NULL;
     const char *err;
     int rc = sg_review_show(w->o.review, id, &actor, true, &d, &err);
     if (rc == SG_REVIEW_NOT_FOUND) {
-        web_error_page(w, resp, 404, "No such record", err, s);
+        sg_web_error_page(w, resp, 404, "No such record", err, s);
         return;
     }
     if (rc != 0) {
-        web_error_page(w, resp, 500, "Cannot show the record", err, s);
+        sg_web_error_page(w, resp, 500, "Cannot show the record", err, s);
         return;
     }
     const struct sg_store_record *rec = d->record;
     resp->status = status;
     struct sg_buf *b = &resp->body;
-    web_page_start(w, b, rec->id, s);
+    sg_web_page_start(w, b, rec->id, s);
     sg_buf_puts(b, "<p><a href=\"/queue\">&larr; All held mail</a></p>\n");
-    const char *done = web_param(req->query, req->n_query, "done");
+    const char *done = sg_web_param(req->query, req->n_query, "done");
     for (size_t i = 0; done != NULL && message == NULL &&
                        i < sizeof(done_text) / sizeof(done_text[0]);
          i++)
@@ -399,54 +436,17 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     if (message != NULL) {
         sg_buf_printf(b, "<p class=\"%s\" id=\"outcome\">",
                       status >= 400 ? "error" : "notice");
-        web_text(b, message);
+        sg_web_text(b, message);
         sg_buf_puts(b, "</p>\n");
     }
-    sg_buf_puts(b, "<h1>");
-    web_text(b, rec->subject != NULL && *rec->subject ? rec->subject
-                                                      : "(no subject)");
-    sg_buf_puts(b, "</h1>\n<dl class=\"facts\">");
-    fact(b, "Record");
-    web_text(b, rec->id);
-    sg_buf_puts(b, " <small>(mail queue id ");
-    web_text(b, rec->queue_id);
-    sg_buf_puts(b, ")</small></dd>");
-    fact(b, "Status");
-    sg_buf_printf(b, "<span id=\"status\">%s</span>",
-                  sg_store_status_title(rec->status));
-    if (sg_review_waiting(rec->status)) {
-        char age[32];
-        sg_review_format_age(req->now - rec->created, age, sizeof(age));
-        sg_buf_printf(b, ", waiting %s", age);
-        if (sg_review_overdue(w->o.review, rec->status, rec->created, req->now))
-            sg_buf_printf(b,
-                          " <strong>(past the %d-hour response "
-                          "target)</strong>",
-                          sg_review_get_settings(w->o.review)->sla_hours);
-    } else {
-        sg_buf_puts(b, " on ");
-        web_time(w, b, rec->status_changed);
-    }
-    sg_buf_puts(b, "</dd>");
-    fact(b, "Held");
-    web_time(w, b, rec->created);
-    sg_buf_puts(b, "</dd>");
-    fact(b, "Mail queue");
-    sg_buf_puts(b, sg_mailqueue_state_name(d->queue));
-    if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL) {
-        sg_buf_puts(b, " (");
-        web_text(b, d->queue_name);
-        sg_buf_puts(b, ")");
-    }
-    sg_buf_puts(b, "</dd>");
-    parties_facts(b, d);
-    sg_buf_puts(b, "</dd></dl>\n");
+    facts_section(w, req->now, b, d);
 
     rule_section(b, d);
     sg_buf_puts(b, "<h2>What the sender was told</h2><pre class=\"msg\">");
-    web_text(b, rec->explain_sender != NULL ? rec->explain_sender : "(none)");
+    sg_web_text(b,
+                rec->explain_sender != NULL ? rec->explain_sender : "(none)");
     sg_buf_puts(b, "</pre>\n<h2>For the DSL</h2><pre class=\"msg\">");
-    web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
+    sg_web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
     sg_buf_puts(b, "</pre>\n");
 
     decide_section(b, s, rec);
@@ -454,19 +454,19 @@ web_page_item(struct sg_web *w, const struct sg_web_request *req,
     message_section(b, d);
 
     history_section(w, b, d);
-    web_page_end(w, b);
+    sg_web_page_end(w, b);
     sg_review_detail_free(&d);
 }
 
 /* ------------------------------------------------------------ decisions */
 
 void
-web_decide(struct sg_web *w, const struct sg_web_request *req,
-           const struct web_session *s, const char *id, const char *what,
-           struct sg_web_response *resp)
+sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
+              const struct web_session *s, const char *id, const char *what,
+              struct sg_web_response *resp)
 {
-    const char *note = web_param(req->form, req->n_form, "note");
-    const char *tell_v = web_param(req->form, req->n_form, "tell_sender");
+    const char *note = sg_web_param(req->form, req->n_form, "note");
+    const char *tell_v = sg_web_param(req->form, req->n_form, "tell_sender");
     bool tell = tell_v != NULL && strcmp(tell_v, "yes") == 0;
     bool blank = true;
     for (const char *p = note; p != NULL && *p; p++)
@@ -474,16 +474,16 @@ web_decide(struct sg_web *w, const struct sg_web_request *req,
             blank = false;
     if (strcmp(what, "release") != 0 && strcmp(what, "reject") != 0 &&
         strcmp(what, "escalate") != 0 && strcmp(what, "note") != 0) {
-        web_error_page(w, resp, 404, "Not found", "There is no such action.",
-                       s);
+        sg_web_error_page(w, resp, 404, "Not found", "There is no such action.",
+                          s);
         return;
     }
     if (blank || strlen(note) > NOTE_MAX) {
-        web_page_item(w, req, s, id,
-                      blank ? "Not done: a note is required. Say why, for "
-                              "the record."
-                            : "Not done: the note is too long.",
-                      400, resp);
+        sg_web_page_item(w, req, s, id,
+                         blank ? "Not done: a note is required. Say why, for "
+                                 "the record."
+                               : "Not done: the note is too long.",
+                         400, resp);
         return;
     }
     struct sg_review_actor actor = {.user = s->user, .from = req->client};
@@ -501,23 +501,23 @@ web_decide(struct sg_web *w, const struct sg_web_request *req,
     char msg[1200];
     switch (rc) {
     case 0:
-        web_redirect(resp, "/item/%s?done=%s%s", id, what,
-                     strcmp(what, "reject") == 0 && tell ? "-told" : "");
+        sg_web_redirect(resp, "/item/%s?done=%s%s", id, what,
+                        strcmp(what, "reject") == 0 && tell ? "-told" : "");
         return;
     case SG_REVIEW_NOTICE_FAILED:
-        web_redirect(resp, "/item/%s?done=reject-untold", id);
+        sg_web_redirect(resp, "/item/%s?done=reject-untold", id);
         return;
     case SG_REVIEW_NOT_FOUND:
-        web_error_page(w, resp, 404, "No such record", err, s);
+        sg_web_error_page(w, resp, 404, "No such record", err, s);
         return;
     case SG_REVIEW_WRONG_STATUS:
     case SG_REVIEW_GONE:
         snprintf(msg, sizeof(msg), "Not done: %s", err);
-        web_page_item(w, req, s, id, msg, 409, resp);
+        sg_web_page_item(w, req, s, id, msg, 409, resp);
         return;
     default:
         snprintf(msg, sizeof(msg), "Not done: %s", err);
-        web_page_item(w, req, s, id, msg, 500, resp);
+        sg_web_page_item(w, req, s, id, msg, 500, resp);
         return;
     }
 }

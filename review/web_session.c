@@ -50,7 +50,7 @@
 #define MAX_THROTTLES 4096
 
 int
-web_token(char out[WEB_TOKEN_LEN + 1])
+sg_web_token(char out[WEB_TOKEN_LEN + 1])
 {
     unsigned char raw[32];
     if (sodium_init() < 0)
@@ -63,7 +63,7 @@ web_token(char out[WEB_TOKEN_LEN + 1])
 }
 
 bool
-web_token_equal(const char *a, const char *b)
+sg_web_token_equal(const char *a, const char *b)
 {
     if (a == NULL || b == NULL)
         return false;
@@ -90,7 +90,7 @@ expired(const struct sg_web *w, const struct web_session *s, time_t now)
 }
 
 struct web_session *
-web_session_find(struct sg_web *w, const char *token, time_t now)
+sg_web_session_find(struct sg_web *w, const char *token, time_t now)
 {
     if (token == NULL || strlen(token) != WEB_TOKEN_LEN)
         return NULL;
@@ -98,7 +98,7 @@ web_session_find(struct sg_web *w, const char *token, time_t now)
     size_t at = 0;
     /* every token is compared, so the time taken says nothing */
     for (size_t i = 0; i < w->n_sessions; i++) {
-        if (web_token_equal(w->sessions[i].token, token)) {
+        if (sg_web_token_equal(w->sessions[i].token, token)) {
             found = &w->sessions[i];
             at = i;
         }
@@ -114,7 +114,7 @@ web_session_find(struct sg_web *w, const char *token, time_t now)
 }
 
 struct web_session *
-web_session_new(struct sg_web *w, const char *user, time_t now)
+sg_web_session_new(struct sg_web *w, const char *user, time_t now)
 {
     /* drop the timed-out, then the least recently used if still full */
     for (size_t i = w->n_sessions; i-- > 0;)
@@ -133,7 +133,8 @@ web_session_new(struct sg_web *w, const char *user, time_t now)
     struct web_session *s = &w->sessions[w->n_sessions];
     memset(s, 0, sizeof(*s));
     s->user = strdup(user);
-    if (s->user == NULL || web_token(s->token) < 0 || web_token(s->csrf) < 0) {
+    if (s->user == NULL || sg_web_token(s->token) < 0 ||
+        sg_web_token(s->csrf) < 0) {
         free(s->user);
         return NULL;
     }
@@ -143,7 +144,7 @@ web_session_new(struct sg_web *w, const char *user, time_t now)
 }
 
 void
-web_session_end(struct sg_web *w, struct web_session *s)
+sg_web_session_end(struct sg_web *w, struct web_session *s)
 {
     size_t i = (size_t)(s - w->sessions);
     if (i < w->n_sessions)
@@ -151,7 +152,7 @@ web_session_end(struct sg_web *w, struct web_session *s)
 }
 
 void
-web_sessions_free(struct sg_web *w)
+sg_web_sessions_free(struct sg_web *w)
 {
     while (w->n_sessions > 0)
         remove_session(w, 0);
@@ -307,8 +308,8 @@ client_free(const struct sg_web *w)
 }
 
 unsigned
-web_throttle_begin(struct sg_web *w, const char *login, const char *client,
-                   time_t now)
+sg_web_throttle_begin(struct sg_web *w, const char *login, const char *client,
+                      time_t now)
 {
     char pk[512], ck[512];
     throttle_keys(pk, ck, sizeof(pk), login, client);
@@ -334,8 +335,8 @@ web_throttle_begin(struct sg_web *w, const char *login, const char *client,
 }
 
 void
-web_throttle_end(struct sg_web *w, const char *login, const char *client,
-                 enum web_throttle_result result, time_t now)
+sg_web_throttle_end(struct sg_web *w, const char *login, const char *client,
+                    enum web_throttle_result result, time_t now)
 {
     char pk[512], ck[512];
     throttle_keys(pk, ck, sizeof(pk), login, client);

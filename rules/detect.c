@@ -24,6 +24,7 @@
 
 #include "normalise.h"
 #include "rules_int.h"
+#include "sg_utf8.h"
 
 #define MAX_FINDING_TEXT 200
 
@@ -949,12 +950,7 @@ validate_group(const struct sg_rules *rules, const struct detector *d,
 static void
 copy_capped(char *dst, const char *src, size_t len)
 {
-    if (len > MAX_FINDING_TEXT) {
-        len = MAX_FINDING_TEXT;
-        /* do not cut a UTF-8 sequence */
-        while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
-            len--;
-    }
+    len = sg_utf8_cut(src, len, MAX_FINDING_TEXT);
     for (size_t i = 0; i < len; i++)
         dst[i] = (src[i] == '\n' || src[i] == '\r' || src[i] == '\t')
                      ? ' '
@@ -1619,9 +1615,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t s = ov[0], e = ov[1];
         if (e <= s) { /* empty match: step one character */
-            off = s + 1;
-            while (off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
-                off++;
+            off = sg_utf8_next(text, len, s);
             continue;
         }
         off = e;

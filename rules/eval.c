@@ -27,6 +27,7 @@
 
 #include "normalise.h"
 #include "rules_int.h"
+#include "sg_expand.h"
 #include "sg_utf8.h"
 
 #define MAX_FINDINGS_PER_DETECTOR 50
@@ -720,47 +721,39 @@ rule_eval(struct ctx *c, const struct rule *r, bool *targets,
 }
 
 /* ------------------------------------------------------------ explain */
+enum {
+    P_RULE,
+    P_TITLE,
+    P_POLICY,
+    P_SOURCE,
+    P_ACTION,
+    P_PUPILS,
+    P_RECIPIENTS,
+    P_SENDER,
+    P_FINDINGS,
+    P_DSL,
+    P_TIME,
+};
 static const char *const placeholders[] = {
     "rule",       "title",  "policy",   "source", "action", "pupils",
-    "recipients", "sender", "findings", "dsl",    "time",
+    "recipients", "sender", "findings", "dsl",    "time",   NULL,
 };
 
 int
 explain_check(const char *t, const char **bad_r)
 {
     static _Thread_local char bad[80];
-    for (const char *p = t; *p; p++) {
-        if (*p == '{' && p[1] == '{') {
-            p++;
-            continue;
-        }
-        if (*p == '}' && p[1] == '}') {
-            p++;
-            continue;
-        }
-        if (*p != '{')
-            continue;
-        const char *e = strchr(p, '}');
-        size_t n = e ? (size_t)(e - p - 1) : strlen(p + 1);
-        bool ok = false;
-        for (size_t i = 0; e && i < sizeof(placeholders) / sizeof(*placeholders);
-             i++)
-            if (strlen(placeholders[i]) == n &&
-                strncmp(placeholders[i], p + 1, n) == 0)
-                ok = true;
-        if (!ok) {
-            if (e == NULL)
-                snprintf(bad, sizeof(bad), "'{%.*s' without a closing '}'",
-                         (int)(n > 30 ? 30 : n), p + 1);
-            else
-                snprintf(bad, sizeof(bad), "{%.*s}", (int)(n > 30 ? 30 : n),
-                         p + 1);
-            *bad_r = bad;
-            return -1;
-        }
-        p = e;
-    }
-    return 0;
+    struct sg_expand_bad b;
+    if (sg_expand_check(t, placeholders, &b) == 0)
+        return 0;
+    int n = (int)(b.name_len > 30 ? 30 : b.name_len);
+    if (b.unclosed)
+        snprintf(bad, sizeof(bad), "'{%.*s' without a closing '}'", n,
+                 b.at + 1);
+    else
+        snprintf(bad, sizeof(bad), "{%.*s}", n, b.at + 1);
+    *bad_r = bad;
+    return -1;
 }
 
 static const char *
@@ -834,11 +827,8 @@ put_masked(struct sg_buf *b, const char *detector, const char *text)
         strcmp(detector, "pupil-roster") == 0 || chars < 7 || head == 0)
         return sg_buf_puts(b, "...");
     /* the start of the last two characters */
-    for (int k = 0; k < 2 && tail > 0; k++) {
-        tail--;
-        while (tail > 0 && ((unsigned char)text[tail] & 0xC0) == 0x80)
-            tail--;
-    }
+    for (int k = 0; k < 2 && tail > 0; k++)
+        tail = sg_utf8_cut(text, tail, tail - 1);
     return sg_buf_printf(b, "%.*s...%s", (int)head, text, text + tail);
 }
 
@@ -920,75 +910,86 @@ put_findings(struct sg_buf *b, const struct sg_rules *rules,
     return 0;
 }
 
+/* What the placeholders of one explanation are filled from. */
+struct render_ctx {
+    struct ctx *c;
+    const struct rule *r;
+    enum sg_mode mode;
+    const bool *targets;
+    const struct flist *fl;
+    bool mask;
+};
+
+/* {pupils} (the targets) or {recipients} (all). */
+static int
+put_rcpts(struct sg_buf *b, const struct sg_eval_input *in, const bool *targets,
+          bool all)
+{
+    size_t cnt = 0, k = 0;
+    for (size_t i = 0; i < in->n_rcpts; i++)
+        if (all || targets[i])
+            cnt++;
+    for (size_t i = 0; i < in->n_rcpts; i++) {
+        if (!all && !targets[i])
+            continue;
+        if (put_join(b, k++, cnt) < 0 || put_party_name(b, &in->rcpts[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+put_placeholder(struct sg_buf *b, size_t i, void *ctx)
+{
+    const struct render_ctx *x = ctx;
+    const struct rule *r = x->r;
+    const struct sg_rules *rules = x->c->rules;
+    switch (i) {
+    case P_RULE:
+        return sg_buf_puts(b, r->id);
+    case P_TITLE:
+        return sg_buf_puts(b, r->title ? r->title : r->id);
+    case P_POLICY:
+        return sg_buf_puts(b, r->policy ? r->policy : "");
+    case P_SOURCE:
+        return sg_buf_puts(b, r->source ? r->source : "");
+    case P_ACTION:
+        if (x->mode == SG_MODE_TEST)
+            return sg_buf_printf(b,
+                                 "delivered (this rule is being tried out: "
+                                 "once it is switched on, messages like "
+                                 "this will be %s)",
+                                 action_phrase(r->action));
+        return sg_buf_puts(b, action_phrase(r->action));
+    case P_PUPILS:
+    case P_RECIPIENTS:
+        return put_rcpts(b, x->c->in, x->targets, i == P_RECIPIENTS);
+    case P_SENDER:
+        return put_party_name(b, &x->c->in->sender);
+    case P_FINDINGS:
+        return put_findings(b, rules, x->fl, x->mask);
+    case P_DSL:
+        return sg_buf_puts(b, rules->dsl_contact
+                                  ? rules->dsl_contact
+                                  : "the Designated Safeguarding Lead");
+    case P_TIME: {
+        char tb[80];
+        sg_tz_format(rules->tz, x->c->in->now, SG_TIME_LONG, tb, sizeof(tb));
+        return sg_buf_puts(b, tb);
+    }
+    }
+    return -1;
+}
+
 /* Fill tmpl's placeholders; mask: for the sender (see third_party). */
 static char *
 render(struct ctx *c, const struct rule *r, enum sg_mode mode,
        const char *tmpl, const bool *targets, const struct flist *fl,
        bool mask)
 {
-    const struct sg_eval_input *in = c->in;
+    struct render_ctx x = {c, r, mode, targets, fl, mask};
     struct sg_buf b = SG_BUF_INIT;
-    int e = 0;
-    for (const char *p = tmpl; *p && e == 0; p++) {
-        if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
-            e = sg_buf_putc(&b, *p++);
-            continue;
-        }
-        const char *end = *p == '{' ? strchr(p, '}') : NULL;
-        if (end == NULL) {
-            e = sg_buf_putc(&b, *p);
-            continue;
-        }
-        size_t n = (size_t)(end - p - 1);
-        const char *name = p + 1;
-        p = end;
-#define IS(s) (n == strlen(s) && strncmp(name, s, n) == 0)
-        if (IS("rule"))
-            e = sg_buf_puts(&b, r->id);
-        else if (IS("title"))
-            e = sg_buf_puts(&b, r->title ? r->title : r->id);
-        else if (IS("policy"))
-            e = sg_buf_puts(&b, r->policy ? r->policy : "");
-        else if (IS("source"))
-            e = sg_buf_puts(&b, r->source ? r->source : "");
-        else if (IS("action")) {
-            if (mode == SG_MODE_TEST)
-                e = sg_buf_printf(&b,
-                                  "delivered (this rule is being tried out: "
-                                  "once it is switched on, messages like "
-                                  "this will be %s)",
-                                  action_phrase(r->action));
-            else
-                e = sg_buf_puts(&b, action_phrase(r->action));
-        } else if (IS("pupils") || IS("recipients")) {
-            bool all = IS("recipients");
-            size_t cnt = 0, k = 0;
-            for (size_t i = 0; i < in->n_rcpts; i++)
-                if (all || targets[i])
-                    cnt++;
-            for (size_t i = 0; i < in->n_rcpts && e == 0; i++) {
-                if (!all && !targets[i])
-                    continue;
-                e = put_join(&b, k++, cnt);
-                if (e == 0)
-                    e = put_party_name(&b, &in->rcpts[i]);
-            }
-        } else if (IS("sender"))
-            e = put_party_name(&b, &in->sender);
-        else if (IS("findings"))
-            e = put_findings(&b, c->rules, fl, mask);
-        else if (IS("dsl"))
-            e = sg_buf_puts(&b, c->rules->dsl_contact
-                                    ? c->rules->dsl_contact
-                                    : "the Designated Safeguarding Lead");
-        else if (IS("time")) {
-            char tb[64];
-            strftime(tb, sizeof(tb), "%A %d %B %Y at %H:%M", local_tm(c));
-            e = sg_buf_puts(&b, tb);
-        }
-#undef IS
-    }
-    if (e < 0) {
+    if (sg_expand(&b, tmpl, placeholders, put_placeholder, NULL, &x) < 0) {
         sg_buf_free(&b);
         return NULL;
     }

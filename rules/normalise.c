@@ -39,6 +39,7 @@
 
 #include "normalise.h"
 #include "sg_buf.h"
+#include "sg_icu.h"
 #include "sg_utf8.h"
 
 #define SEG_MAX 16     /* code points normalised together */
@@ -148,9 +149,8 @@ one_char(const UNormalizer2 *nfkc, const unsigned char *p, size_t left,
         unorm2_isNormalized(nfkc, seg, sl, &err) && U_SUCCESS(err))
         return 1;
     UChar dst[SEG_OUT];
-    err = U_ZERO_ERROR;
-    int32_t dl = unorm2_normalize(nfkc, seg, sl, dst, SEG_OUT, &err);
-    if (U_FAILURE(err)) { /* cannot happen for SEG_MAX characters */
+    int32_t dl = sg_icu_step_into(SG_ICU_NFKC, seg, sl, dst, SEG_OUT);
+    if (dl < 0 || dl > SEG_OUT) { /* cannot happen for SEG_MAX characters */
         memcpy(dst, seg, (size_t)sl * sizeof(UChar));
         dl = sl;
     }
@@ -179,9 +179,8 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
         return 0;
     if (len >= UINT32_MAX)
         return -1;
-    UErrorCode err = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&err);
-    if (U_FAILURE(err))
+    const UNormalizer2 *nfkc = sg_icu_normalizer(SG_ICU_NFKC);
+    if (nfkc == NULL)
         return -1;
     struct sg_buf b = SG_BUF_INIT;
     if (sg_buf_reserve(&b, len + 16) < 0)

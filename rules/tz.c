@@ -30,14 +30,18 @@ struct rule_part {
     int32_t secs;          /* local time of day of the change */
 };
 
+#define ABBR_MAX 8 /* "BST", "CEST", "+0530": with the NUL */
+
 struct sg_tz {
     int64_t *trans;
     uint8_t *idx;
     size_t n;
     int32_t *utoff;
+    char (*abbr)[ABBR_MAX]; /* per type; "" when the file has none */
     size_t ntypes;
     bool has_rule;
     int32_t std_off, dst_off; /* seconds east of UTC */
+    char std_abbr[ABBR_MAX], dst_abbr[ABBR_MAX];
     struct rule_part start, end;
 };
 
@@ -49,6 +53,7 @@ sg_tz_free(struct sg_tz **tz)
     free((*tz)->trans);
     free((*tz)->idx);
     free((*tz)->utoff);
+    free((*tz)->abbr);
     free(*tz);
     *tz = NULL;
 }
@@ -135,12 +140,26 @@ posix_part(const char *s, struct rule_part *r)
     return (int)(p - s);
 }
 
+/* Copy a POSIX zone name of n bytes ("GMT", "<+0530>") as an
+ * abbreviation. */
+static void
+copy_abbr(char abbr[ABBR_MAX], const char *s, int n)
+{
+    if (s[0] == '<') {
+        s++;
+        n -= 2;
+    }
+    snprintf(abbr, ABBR_MAX, "%.*s", n, s);
+}
+
 static void
 parse_footer(struct sg_tz *tz, const char *s)
 {
     int n = posix_name(s);
     if (n < 0)
         return;
+    copy_abbr(tz->std_abbr, s, n);
+    copy_abbr(tz->dst_abbr, s, n);
     s += n;
     int32_t off;
     n = posix_offset(s, &off);
@@ -157,6 +176,7 @@ parse_footer(struct sg_tz *tz, const char *s)
     n = posix_name(s);
     if (n < 0)
         return;
+    copy_abbr(tz->dst_abbr, s, n);
     s += n;
     tz->dst_off = tz->std_off + 3600;
     if (*s != ',') {
@@ -178,6 +198,40 @@ parse_footer(struct sg_tz *tz, const char *s)
     if (n < 0)
         return;
     tz->has_rule = true;
+}
+
+/* The transitions and the local time types of the data block at p (its
+ * size checked by the caller); NULL, or what is wrong. */
+static const char *
+read_data(struct sg_tz *tz, const unsigned char *p, size_t tsz,
+          uint32_t timecnt, uint32_t typecnt, uint32_t charcnt)
+{
+    tz->n = timecnt;
+    tz->ntypes = typecnt;
+    tz->trans = calloc(timecnt + 1, sizeof(int64_t));
+    tz->idx = calloc(timecnt + 1, 1);
+    tz->utoff = calloc(typecnt, sizeof(int32_t));
+    tz->abbr = calloc(typecnt, sizeof(*tz->abbr));
+    if (!tz->trans || !tz->idx || !tz->utoff || !tz->abbr)
+        return "out of memory";
+    for (size_t i = 0; i < timecnt; i++)
+        tz->trans[i] = tsz == 4 ? (int32_t)sg_be32(p + i * 4) : be64(p + i * 8);
+    p += timecnt * tsz;
+    for (size_t i = 0; i < timecnt; i++) {
+        tz->idx[i] = p[i];
+        if (p[i] >= typecnt)
+            return "not a TZif file";
+    }
+    p += timecnt;
+    const char *chars = (const char *)p + typecnt * 6;
+    for (size_t i = 0; i < typecnt; i++) {
+        tz->utoff[i] = (int32_t)sg_be32(p + i * 6);
+        size_t at = p[i * 6 + 5]; /* desigidx */
+        if (at < charcnt)
+            snprintf(tz->abbr[i], ABBR_MAX, "%.*s",
+                     (int)strnlen(chars + at, charcnt - at), chars + at);
+    }
+    return NULL;
 }
 
 int
@@ -229,28 +283,10 @@ sg_tz_load(const char *name, const char *dir, struct sg_tz **tz_r,
         if (pos + 44 + body > len)
             goto bad;
         if (k == pass - 1) {
-            const unsigned char *p = h + 44;
-            tz->n = timecnt;
-            tz->ntypes = typecnt;
-            tz->trans = calloc(timecnt + 1, sizeof(int64_t));
-            tz->idx = calloc(timecnt + 1, 1);
-            tz->utoff = calloc(typecnt, sizeof(int32_t));
-            if (!tz->trans || !tz->idx || !tz->utoff) {
-                why = "out of memory";
+            if ((why = read_data(tz, h + 44, tsz, timecnt, typecnt, charcnt)) !=
+                NULL)
                 goto bad;
-            }
-            for (size_t i = 0; i < timecnt; i++)
-                tz->trans[i] = tsz == 4 ? (int32_t)sg_be32(p + i * 4)
-                                        : be64(p + i * 8);
-            p += timecnt * tsz;
-            for (size_t i = 0; i < timecnt; i++) {
-                tz->idx[i] = p[i];
-                if (p[i] >= typecnt)
-                    goto bad;
-            }
-            p += timecnt;
-            for (size_t i = 0; i < typecnt; i++)
-                tz->utoff[i] = (int32_t)sg_be32(p + i * 6);
+            why = "not a TZif file";
             if (pass == 2) {
                 size_t fpos = pos + 44 + body;
                 if (fpos < len && data[fpos] == '\n') {
@@ -309,15 +345,20 @@ rule_instant(const struct rule_part *r, int y, int32_t off)
     return days * 86400 + r->secs - off;
 }
 
+/* The offset east of UTC at t, and the zone's abbreviation then. */
 static int32_t
-offset_at(const struct sg_tz *tz, int64_t t)
+offset_at(const struct sg_tz *tz, int64_t t, const char **abbr_r)
 {
     if (tz->n == 0 || t < tz->trans[0]) {
-        if (tz->n == 0 && tz->has_rule && tz->start.month == 0)
+        if (tz->n == 0 && tz->has_rule && tz->start.month == 0) {
+            *abbr_r = tz->std_abbr;
             return tz->std_off;
+        }
+        *abbr_r = tz->abbr[0];
         return tz->utoff[0];
     }
     if (t >= tz->trans[tz->n - 1] && tz->has_rule) {
+        *abbr_r = tz->std_abbr;
         if (tz->start.month == 0)
             return tz->std_off;
         struct tm tm;
@@ -327,6 +368,8 @@ offset_at(const struct sg_tz *tz, int64_t t)
         int64_t s = rule_instant(&tz->start, y, tz->std_off);
         int64_t e = rule_instant(&tz->end, y, tz->dst_off);
         bool dst = s < e ? (t >= s && t < e) : (t >= s || t < e);
+        if (dst)
+            *abbr_r = tz->dst_abbr;
         return dst ? tz->dst_off : tz->std_off;
     }
     size_t lo = 0, hi = tz->n; /* trans[lo] <= t < trans[hi] */
@@ -337,12 +380,58 @@ offset_at(const struct sg_tz *tz, int64_t t)
         else
             hi = mid;
     }
+    *abbr_r = tz->abbr[tz->idx[lo]];
     return tz->utoff[tz->idx[lo]];
 }
 
 void
 sg_tz_local(const struct sg_tz *tz, time_t t, struct tm *tm_r)
 {
-    time_t lt = t + (tz ? offset_at(tz, (int64_t)t) : 0);
+    const char *abbr = "UTC";
+    int32_t off = tz ? offset_at(tz, (int64_t)t, &abbr) : 0;
+    time_t lt = t + off;
     gmtime_r(&lt, tm_r);
+    tm_r->tm_gmtoff = off;
+    tm_r->tm_zone = abbr;
+}
+
+/* tm in style, without the zone; 0 when it does not fit. */
+static size_t
+format_style(const struct tm *tm, enum sg_time_style style, char *buf,
+             size_t size)
+{
+    switch (style) {
+    case SG_TIME_LONG:
+        return strftime(buf, size, "%A %-d %B %Y at %H:%M", tm);
+    case SG_TIME_SHORT:
+        return strftime(buf, size, "%Y-%m-%d %H:%M", tm);
+    case SG_TIME_SECONDS:
+        return strftime(buf, size, "%Y-%m-%d %H:%M:%S", tm);
+    }
+    return 0;
+}
+
+void
+sg_tz_format(const struct sg_tz *tz, time_t t, enum sg_time_style style,
+             char *buf, size_t size)
+{
+    struct tm tm;
+    sg_tz_local(tz, t, &tm);
+    size_t n = format_style(&tm, style, buf, size);
+    if (n == 0) {
+        snprintf(buf, size, "%lld", (long long)t);
+        return;
+    }
+    int h = (int)(tm.tm_gmtoff / 3600), m = (int)(tm.tm_gmtoff / 60 % 60);
+    if (tm.tm_zone[0] != '\0' && tm.tm_zone[0] != '+' && tm.tm_zone[0] != '-')
+        snprintf(buf + n, size - n, " %s", tm.tm_zone);
+    else /* no abbreviation, or a numeric one: the offset */
+        snprintf(buf + n, size - n, " UTC%c%02d:%02d",
+                 tm.tm_gmtoff < 0 ? '-' : '+', abs(h), abs(m));
+}
+
+const struct sg_tz *
+sg_rules_tz(const struct sg_rules *rules)
+{
+    return rules != NULL ? rules->tz : NULL;
 }

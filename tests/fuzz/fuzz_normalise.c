@@ -4,8 +4,11 @@
  * (spelt-out addresses, number words, separators inside numbers): any
  * input must normalise without crashing, leaking or reading out of
  * bounds; the result must hold no control or NUL (but tab, CR, LF); the
- * map back must stay inside the original and never go backwards; and
- * every built-in detector must scan the input.
+ * map back must stay inside the original and never go backwards; every
+ * built-in detector must scan the input; the UTF-8 cut (which caps the
+ * findings) must keep a prefix that ends on a whole character; and the
+ * {placeholder} expander must check and expand it without reading past
+ * its end.
  */
 #include "config.h"
 
@@ -15,12 +18,70 @@
 #include <time.h>
 
 #include "normalise.h"
+#include "sg_expand.h"
+#include "sg_utf8.h"
 #include "rules_int.h"
 #include "sg_rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sg_rules *rules;
+
+/* Every cut is a prefix at most max long that ends on a whole character
+ * (when the text is valid UTF-8 up to there); stepping always moves on. */
+static void
+check_cut(const char *in, size_t size)
+{
+    for (size_t max = 0; max <= size && max < 64; max++) {
+        size_t cut = sg_utf8_cut(in, size, max);
+        if (cut > max || cut > size)
+            abort();
+        size_t i = 0;
+        while (i < cut) {
+            size_t l =
+                sg_utf8_decode((const unsigned char *)in + i, size - i, NULL);
+            if (l == 0)
+                break; /* invalid: no promise past here */
+            i += l;
+        }
+        if (i > cut) /* a whole character straddles the cut */
+            abort();
+    }
+    for (size_t i = 0; i < size;) {
+        size_t next = sg_utf8_next(in, size, i);
+        if (next <= i || next > size)
+            abort();
+        i = next;
+    }
+}
+
+static int
+put_name(struct sg_buf *b, size_t index, void *ctx)
+{
+    (void)ctx;
+    return sg_buf_printf(b, "<%zu>", index);
+}
+
+/* A checked text always expands; any text is read within its end. */
+static void
+check_expand(const char *in, size_t size)
+{
+    static const char *const names[] = {"from", "to", "date", NULL};
+    char *text = strndup(in, size);
+    if (text == NULL)
+        abort();
+    struct sg_expand_bad bad;
+    struct sg_buf b = SG_BUF_INIT;
+    int checked = sg_expand_check(text, names, &bad);
+    int expanded = sg_expand(&b, text, names, put_name, NULL, NULL);
+    if (checked == 0 && expanded != 0)
+        abort();
+    if (checked < 0 &&
+        (bad.at < text || bad.at >= text + strlen(text) || *bad.at != '{'))
+        abort();
+    sg_buf_free(&b);
+    free(text);
+}
 
 static void
 check_normalised(const char *in, size_t size)
@@ -66,6 +127,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     check_normalised((const char *)data, size);
+    check_cut((const char *)data, size);
+    check_expand((const char *)data, size);
     for (size_t d = 0; d < sg_rules_detector_count(rules); d++) {
         struct sg_finding *f = NULL;
         size_t n = 0;

@@ -8,7 +8,9 @@
 #   the directory file; an unknown notify target; no directory at all,
 #   unless directory_backend = none; addresses that are not addresses
 #   (dsl_addresses, journal_address); a bad trusted_networks item; a time
-#   zone that does not exist.
+#   zone that does not exist; LDAP settings that cannot work (an
+#   attribute name, a base that is not a DN, a role group), before any
+#   server is asked.
 # One file serves the daemon and safeguard-review: the review tool's own
 # keys (review_*) are left to it by safeguard-milter -n and safeguard-check
 # -n (which say so) and checked by `safeguard-review check`; a key nobody
@@ -168,6 +170,20 @@ grep -v '^directory_file' "$W/good.conf" >"$W/no-directory-key.conf"
 refused no-directory-key "no directory configured"
 conf directory-none "directory_file =" "directory_backend = none"
 accepted directory-none "directory_backend = none: every address counts as external"
+
+# --- 12. LDAP settings that cannot work stop -n with their line, before
+# any server is asked (nothing listens on the URI's port: a connection
+# would fail with another message)
+ldap=("directory_backend = ldap" "ldap_uri = ldap://127.0.0.1:9/"
+    "ldap_base = dc=school,dc=example")
+conf ldap-attribute "${ldap[@]}" "ldap_mail_attribute = mail address"
+refused ldap-attribute "^safeguard-milter: $W/ldap-attribute.conf:4: directory: ldap_mail_attribute \"mail address\": not an attribute name$"
+conf ldap-base "directory_backend = ldap" "ldap_uri = ldap://127.0.0.1:9/" \
+    "ldap_base = school.example"
+refused ldap-base "^safeguard-milter: $W/ldap-base.conf:3: directory: ldap_base school.example: not a DN$"
+# (a map's entries keep no line: the message quotes the entry)
+conf ldap-group "${ldap[@]}" "ldap_role_group.staff = Staff"
+refused ldap-group "^safeguard-milter: $W/ldap-group.conf: directory: ldap_role_group \"staff=Staff\": expected ROLE=GROUP-DN$"
 
 # --- 13. values that are not what their setting needs, with the line
 conf dsl-semicolons "" \

@@ -115,6 +115,11 @@ check "show: recipients with roles" grep -q "amy.patel@school.example (pupil" "$
 check "show: the policy text" grep -q "Policy: " "$SG_WORK/show.out"
 check "show: a finding marked in the text" grep -q ">>>.*<<<" "$SG_WORK/show.out"
 check "show: the explanation for the DSL" grep -q "^Explanation for the DSL" "$SG_WORK/show.out"
+# times in the school's zone (timezone, Europe/London by default), named
+check "show: held time in the school's zone" \
+    grep -Eq "^Held       [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} (GMT|BST)$" "$SG_WORK/show.out"
+check "show: a finding in its words" \
+    grep -Eq '^    Found:  [a-z-]+ ".+" in ' "$SG_WORK/show.out"
 
 # A: released once, arrives once
 review release "$RA" --note "Checked: revision session, fine" >"$SG_WORK/a.out" 2>&1

@@ -4,7 +4,8 @@
 #   common <- rules, ldap <- core <- milter, review;  extract <- common
 # Every #include "NAME" of a source file must name a header of its own
 # folder or of a folder below it; no include reaches out with a path; the
-# programs' folders link libsgcore, never each other's library.
+# programs' folders link libsgcore, never each other's library; ICU's
+# wrapper (libsgicu) is for rules/ and ldap/ only.
 set -u
 SRC=${SG_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$SRC" || exit 99
@@ -47,6 +48,16 @@ grep -q 'libsgreview' milter/Makefile.am core/Makefile.am && bad "milter/ or cor
 grep -Eq 'libsg(milter|review)' core/Makefile.am && bad "core/ links a program's library"
 for d in rules ldap common; do
     grep -Eq 'libsg(core|milter|review)' "$d/Makefile.am" && bad "$d/ links a library above it"
+done
+
+# ICU is driven by libsgicu alone (common/sg_icu.*), for rules/ and ldap/;
+# libsgcommon, which every program links, stays free of it.
+for f in common/*.c common/*.h; do
+    case $f in common/sg_icu.*) continue ;; esac
+    grep -q '#include <unicode/' "$f" && bad "$f includes an ICU header (libsgcommon stays free of ICU)"
+done
+for d in core milter review extract; do
+    grep -q 'libsgicu' "$d/Makefile.am" && bad "$d/Makefile.am links libsgicu (only rules/ and ldap/ do)"
 done
 
 [ "$fail" -eq 0 ] && echo "PASS: every include and link follows the layering"

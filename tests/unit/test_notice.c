@@ -130,7 +130,7 @@ static const char good_sender[] =
     "Hello {sender},\n"
     "Your message to {recipients} is held ({record}, {queue_id}).\n"
     "{explanation}\n"
-    "Ask {dsl}. {{not a placeholder}\n"
+    "Ask {dsl}. {{not a placeholder}} (a } alone is itself)\n"
     "Held on {date}.\n";
 
 static const char good_dsl[] =
@@ -358,14 +358,14 @@ test_render_exact(void **state)
         "Auto-Submitted: auto-generated\n"
         "X-Auto-Response-Suppress: All\n"
         "X-Safeguard-Notice: v=1; t=1704099600;\n"
-        "\tmac=eOVd2taPe6x1Ntykv0eEsimzs15xEbZPykOHtLxKchQ=\n"
+        "\tmac=Syy7NorGeB8uBnUql4s2fHK0+l6fQAaGJXGnQ184eFk=\n"
         "\n"
         "Hello Ann Teacher <ann@school.example>,\n"
         "Your message to pupil@school.example (pupil) is held (SG-2024-0001,\n"
         "4TzXyZ1abc).\n"
         "Line one.\n"
         "Line two, caf\xc3\xa9 \xe2\x98\x95.\n"
-        "Ask Mrs A Khan (DSL). {not a placeholder}\n"
+        "Ask Mrs A Khan (DSL). {not a placeholder} (a } alone is itself)\n"
         "Held on Monday 1 January 2024 at 09:00 UTC.\n";
     assert_string_equal(msg, expected);
     free(msg);
@@ -974,7 +974,9 @@ test_send_quoted_command(void **state)
     char *dir = subdir("with space");
     write_file(dir, "sendmail", fake_ok, 0755);
     char cmd[4096];
-    snprintf(cmd, sizeof(cmd), "'%s/sendmail' -i \"-f{from}\" {to}", dir);
+    /* {{ and }} are literal braces, as in the templates */
+    snprintf(cmd, sizeof(cmd), "'%s/sendmail' -i \"-f{from}\" -o{{x}} {to}",
+             dir);
     struct sg_notice_sender *s = NULL;
     const char *error = NULL;
     assert_int_equal(sg_notice_sender_new(cmd, 0, &s, &error), 0);
@@ -985,8 +987,8 @@ test_send_quoted_command(void **state)
     char path[4096];
     snprintf(path, sizeof(path), "%s/argv", dir);
     char *argv = slurp(path);
-    assert_string_equal(argv,
-                        "-i\n-ff@school.example\na@example.org\nb@example.org\n");
+    assert_string_equal(argv, "-i\n-ff@school.example\n-o{x}\na@example.org\n"
+                              "b@example.org\n");
     free(argv);
     sg_notice_sender_free(&s);
     free(dir);
@@ -1085,6 +1087,7 @@ static const struct {
     {"/usr/sbin/sendmail -i -f {from}", "needs {to}"},
     {"/usr/sbin/sendmail {to} {to}", "{to} given twice"},
     {"/usr/sbin/sendmail -f {sender} {to}", "unknown placeholder"},
+    {"/usr/sbin/sendmail -f{from {to}", "unknown placeholder"},
     {"/usr/sbin/sendmail --{to}", "{to} must be a word of its own"},
     {"/usr/sbin/sendmail 'unbalanced {to}", "unbalanced '"},
     {"/nonexistent/sendmail {to}", "/nonexistent/sendmail: No such file"},
@@ -1265,9 +1268,8 @@ test_text_build(void **state)
                                  "(rule personal-contact-details; action: "
                                  "hold)");
     assert_string_equal(t.findings,
-                        "- \"07700 900123\" (uk-mobile, in body)\n"
-                        "- \"ann.home@example.org\" (personal-email, in "
-                        "body)");
+                        "- uk-mobile \"07700 900123\" in body\n"
+                        "- personal-email \"ann.home@example.org\" in body");
     assert_string_equal(t.explanation, "Sender text one.");
     assert_string_equal(t.recipients,
                         "- pupil.a@school.example - Pupil A (pupil)\n"

@@ -258,7 +258,7 @@ test_show(void **state)
             t = &d->view->texts[i];
     assert_non_null(t);
     assert_null(strstr(t->text, "<p>"));
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     assert_int_equal(sg_review_find_marks(t->text, t->len, d->findings,
                                           d->n_findings, &spans, &n, &err),
@@ -306,7 +306,7 @@ test_marks_line_break(void **state)
         {NULL, "uk-mobile", "07700  900123", "body"},
         {NULL, "uk-mobile", "or 07700", "body"},
     };
-    struct sg_review_span *spans = NULL;
+    struct sg_span *spans = NULL;
     size_t n = 0;
     const char *err = NULL;
     assert_int_equal(sg_review_find_marks(text, sizeof(text) - 1, f, 2,
@@ -888,6 +888,7 @@ open_with_notices(struct env *e, char *out, size_t out_size, char *secret,
         .dsl_contact = "Mrs A Khan (DSL)",
         .school_domains = domains,
         .n_school_domains = 1,
+        .timezone = "Europe/London",
     };
     settings(e, &o.settings);
     const char *err = NULL;
@@ -903,6 +904,12 @@ test_notices(void **state)
     char out[256], secret[256];
     const char *err = NULL;
     open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
+    /* times for people in the school's zone: summer, then winter */
+    char when[80];
+    sg_review_time(e->f.r, 1780405500, SG_TIME_SHORT, when, sizeof(when));
+    assert_string_equal(when, "2026-06-02 14:05 BST");
+    sg_review_time(e->f.r, 1767791107, SG_TIME_LONG, when, sizeof(when));
+    assert_string_equal(when, "Wednesday 7 January 2026 at 13:05 GMT");
 
     /* the rejected sender is told, from rejected-sender.txt */
     int rc =

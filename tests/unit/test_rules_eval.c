@@ -1099,10 +1099,11 @@ test_explanations(void **state)
                                            "<j.smith@school.example> to Amy "
                                            "Pupil <amy.p@school.example>"));
     m = find(v, "all");
-    assert_string_equal(m->explain_sender,
+    assert_string_equal(
+        m->explain_sender,
         "all|T|||delivered with a safeguarding note|Amy Pupil "
         "<amy.p@school.example>|John Smith <j.smith@school.example>|"
-        "Mrs Khan (DSL)|Wednesday 12 March 2025 at 10:00|{x}");
+        "Mrs Khan (DSL)|Wednesday 12 March 2025 at 10:00 GMT|{x}");
     sg_verdict_free(&v);
     sg_rules_free(&r);
     sg_msgview_free(&mv);

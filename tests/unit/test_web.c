@@ -919,7 +919,7 @@ test_time_zone(void **state)
     struct sg_web_response r;
     handle(e, "GET", path, &c, &r);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(r.body.data, "2025-07-01 13:00"));
+    assert_non_null(strstr(r.body.data, "2025-07-01 13:00 BST"));
     assert_null(strstr(r.body.data, "2025-07-01 12:00"));
     assert_non_null(strstr(r.body.data, "Times are Europe/London time."));
     sg_web_response_free(&r);
