@@ -20,7 +20,7 @@
 #include "sg_tz.h"
 
 static int
-deliver(const struct sg_config *cfg, const struct sg_hold *hold,
+deliver(const struct sg_runtime *rt, const struct sg_hold *hold,
         const struct sg_party *sender, const char *record,
         enum sg_notice_kind kind, const char *const *to, size_t n_to,
         const char **error_r)
@@ -36,7 +36,7 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
     else
         sg_buf_printf(&who, "<%s>", sender->address);
     char date[80];
-    sg_tz_format(sg_rules_tz(cfg->rules), hold->time, SG_TIME_LONG, date,
+    sg_tz_format(sg_rules_tz(rt->rules), hold->time, SG_TIME_LONG, date,
                  sizeof(date));
     struct sg_notice_values values = {
         .record = record,
@@ -47,13 +47,12 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
         .rules = text.rules,
         .findings = text.findings,
         .explanation = text.explanation,
-        .dsl = cfg->dsl_contact,
+        .dsl = rt->settings->dsl_contact,
         .date = date,
     };
     int rc = who.data == NULL ? -1
-                              : sg_notice_deliver(cfg->notice, kind, &values,
-                                                  to, n_to, time(NULL),
-                                                  error_r);
+                              : sg_notice_deliver(rt->notice, kind, &values, to,
+                                                  n_to, time(NULL), error_r);
     if (who.data == NULL)
         *error_r = "out of memory";
     sg_buf_free(&who);
@@ -62,18 +61,18 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
 }
 
 int
-sg_hold_notify(const struct sg_config *cfg, const struct sg_hold *hold,
+sg_hold_notify(const struct sg_runtime *rt, const struct sg_hold *hold,
                const struct sg_party *sender, const char *record,
                struct sg_hold_notices *sent_r, const char **error_r)
 {
     memset(sent_r, 0, sizeof(*sent_r));
-    if (cfg->notice == NULL)
+    if (rt->notice == NULL)
         return 0;
     int rc = 0;
     if (sg_notice_wanted(hold->verdict, "dsl")) {
-        if (deliver(cfg, hold, sender, record, SG_NOTICE_HELD_DSL,
-                    (const char *const *)cfg->dsl_addresses,
-                    cfg->n_dsl_addresses, error_r) < 0)
+        if (deliver(rt, hold, sender, record, SG_NOTICE_HELD_DSL,
+                    (const char *const *)rt->settings->dsl_addresses,
+                    rt->settings->n_dsl_addresses, error_r) < 0)
             rc = -1;
         else
             sent_r->dsl = true;
@@ -81,7 +80,7 @@ sg_hold_notify(const struct sg_config *cfg, const struct sg_hold *hold,
     if (sg_notice_wanted(hold->verdict, "sender") && sender->person != NULL &&
         sender->channel == SG_CHANNEL_SCHOOL) {
         const char *to[] = {sender->address};
-        if (deliver(cfg, hold, sender, record, SG_NOTICE_HELD_SENDER, to, 1,
+        if (deliver(rt, hold, sender, record, SG_NOTICE_HELD_SENDER, to, 1,
                     error_r) < 0)
             rc = -1;
         else

@@ -8,7 +8,7 @@
 #define SG_HOLD_H
 
 #include "store.h"
-#include "sg_config.h"
+#include "sg_runtime.h"
 
 /* Which notices went out. */
 struct sg_hold_notices {
@@ -21,7 +21,7 @@ struct sg_hold_notices {
  * outside address, which may be forged).  Notices off (no notice_from):
  * nothing is sent and 0 is returned.  -1 with *error_r when a notice could
  * not be sent; the message stays held with its record either way. */
-int sg_hold_notify(const struct sg_config *cfg, const struct sg_hold *hold,
+int sg_hold_notify(const struct sg_runtime *rt, const struct sg_hold *hold,
                    const struct sg_party *sender, const char *record,
                    struct sg_hold_notices *sent_r, const char **error_r);
 
