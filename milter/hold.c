@@ -39,7 +39,7 @@ render(const struct sg_hold_notices *hn, const char *record,
     else
         sg_buf_printf(&who, "<%s>", sender->address);
     char date[80];
-    sg_tz_format(sg_rules_tz(hn->cfg->rules), hold->time, SG_TIME_LONG, date,
+    sg_tz_format(sg_rules_tz(hn->rt->rules), hold->time, SG_TIME_LONG, date,
                  sizeof(date));
     struct sg_notice_values values = {
         .record = record,
@@ -50,12 +50,12 @@ render(const struct sg_hold_notices *hn, const char *record,
         .rules = text.rules,
         .findings = text.findings,
         .explanation = text.explanation,
-        .dsl = hn->cfg->dsl_contact,
+        .dsl = hn->rt->settings->dsl_contact,
         .date = date,
     };
     int rc = who.data == NULL
                  ? -1
-                 : sg_notice_queue(hn->cfg->notice, kind, &values, to, n_to,
+                 : sg_notice_queue(hn->rt->notice, kind, &values, to, n_to,
                                    time(NULL), batch, error_r);
     if (who.data == NULL)
         *error_r = "out of memory";
@@ -69,18 +69,18 @@ sg_hold_notices_render(void *ctx, const char *record,
                        struct sg_outbox_batch *batch)
 {
     struct sg_hold_notices *hn = ctx;
-    const struct sg_config *cfg = hn->cfg;
+    const struct sg_runtime *rt = hn->rt;
     const struct sg_hold *hold = hn->hold;
     const struct sg_party *sender = hn->sender;
     hn->sender_told = hn->dsl_told = false;
     hn->error[0] = '\0';
-    if (cfg->notice == NULL)
+    if (rt->notice == NULL)
         return;
     const char *error = NULL;
     if (sg_notice_wanted(hold->verdict, "dsl")) {
         if (render(hn, record, SG_NOTICE_HELD_DSL,
-                   (const char *const *)cfg->dsl_addresses,
-                   cfg->n_dsl_addresses, batch, &error) < 0)
+                   (const char *const *)rt->settings->dsl_addresses,
+                   rt->settings->n_dsl_addresses, batch, &error) < 0)
             snprintf(hn->error, sizeof(hn->error), "%s", error);
         else
             hn->dsl_told = true;

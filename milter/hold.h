@@ -9,11 +9,11 @@
 #define SG_HOLD_H
 
 #include "store.h"
-#include "sg_config.h"
+#include "sg_runtime.h"
 
 /* What the notices of one hold are made from, and what became of them. */
 struct sg_hold_notices {
-    const struct sg_config *cfg;
+    const struct sg_runtime *rt;
     const struct sg_hold *hold;
     const struct sg_party *sender; /* who the message was judged to be from */
     bool sender_told;              /* a notice to the sender was queued */

@@ -4,7 +4,7 @@
  * way to the answer) or the next row of the outbox falls due, at most
  * NOTIFY_IDLE seconds, and then hands every due notice to sendmail with
  * sg_notice_flush, one line in the log per notice.  It reads the
- * configuration snapshot afresh each turn, so a reload changes the
+ * runtime (sg_runtime_current) afresh each turn, so a reload changes the
  * sendmail command, the timeout and notice_retry_max_age.
  *
  * Notices never wait in a mail thread: a sendmail that is slow or down
@@ -24,7 +24,7 @@
 #include "notice.h"
 #include "notify.h"
 #include "sg_buf.h"
-#include "sg_config.h"
+#include "sg_runtime.h"
 #include "store_outbox.h"
 
 /* The longest sleep between two looks at the outbox, seconds. */
@@ -49,7 +49,7 @@ static void
 flush_log(void *ctx, const struct sg_outbox_row *row,
           enum sg_notice_flushed what, const char *error)
 {
-    const struct sg_config *cfg = ctx;
+    const struct sg_runtime *rt = ctx;
     struct sg_buf to = SG_BUF_INIT;
     for (size_t i = 0; i < row->n_rcpts; i++)
         sg_buf_printf(&to, "%s<%s>", i > 0 ? ", " : "", row->rcpts[i]);
@@ -70,32 +70,32 @@ flush_log(void *ctx, const struct sg_outbox_row *row,
                      "attempts in %d seconds (notice_retry_max_age): given "
                      "up, kept in the outbox as failed: %s",
                      rec, (long long)row->id, row->kind, rcpts, row->attempts,
-                     cfg->notice_retry_max_age, error);
+                     rt->settings->notice_retry_max_age, error);
     sg_buf_free(&to);
 }
 
 /* Send what is due; the seconds until the next look. */
 static time_t
-notify_once(struct sg_config *cfg)
+notify_once(struct sg_runtime *rt)
 {
-    if (cfg == NULL || cfg->notice == NULL)
+    if (rt == NULL || rt->notice == NULL)
         return NOTIFY_IDLE; /* notices off: rows wait for them */
     const char *error = NULL;
-    struct sg_store *q = sg_config_quarantine(cfg, &error);
+    struct sg_store *q = sg_runtime_quarantine(rt, &error);
     if (q == NULL)
         return NOTIFY_IDLE; /* logged at start; a hold says so again */
     struct sg_notice_flush o = {
         .each = flush_log,
-        .ctx = cfg,
+        .ctx = rt,
     };
     struct sg_notice_flush_result res;
-    if (sg_notice_flush(cfg->notice, q, &o, &res, &error) < 0) {
+    if (sg_notice_flush(rt->notice, q, &o, &res, &error) < 0) {
         sg_log_warn("outbox: %s; trying again in %d seconds", error,
                     NOTIFY_IDLE);
         return NOTIFY_IDLE;
     }
     time_t when = 0, now = time(NULL);
-    if (sg_outbox_next_due(q, sg_notice_lease(cfg->notice), &when, &error) < 0)
+    if (sg_outbox_next_due(q, sg_notice_lease(rt->notice), &when, &error) < 0)
         sg_log_warn("outbox: %s", error);
     if (when == 0 || when - now >= NOTIFY_IDLE)
         return NOTIFY_IDLE;
@@ -107,9 +107,9 @@ notify_thread(void *arg)
 {
     (void)arg;
     for (;;) {
-        struct sg_config *cfg = sg_config_current();
-        time_t wait = notify_once(cfg);
-        sg_config_unref(&cfg);
+        struct sg_runtime *rt = sg_runtime_current();
+        time_t wait = notify_once(rt);
+        sg_runtime_unref(&rt);
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += wait;

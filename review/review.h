@@ -51,8 +51,8 @@
                                      sender could not be sent */
 
 /* The settings (struct sg_review_settings, sg_review_settings_init, the
- * expire actions) are common/sg_review_settings.h: the configuration file's
- * review_* keys, loaded into struct sg_config's review. */
+ * expire actions) are sg_review_settings.h: the configuration file's
+ * review section and the mail queue's (sg_review_settings_compose). */
 
 /* Everything sg_review_open needs.  notice may be NULL (no mail: no
  * --tell-sender, no mailed digest). */

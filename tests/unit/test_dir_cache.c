@@ -293,6 +293,7 @@ test_lru(void **state)
 struct thread_arg {
     struct sg_directory *dir;
     const char *address;
+    pthread_barrier_t *start; /* all threads ask at once */
     enum sg_dir_status status;
     char role[32];
 };
@@ -304,6 +305,7 @@ lookup_thread(void *p)
     struct sg_person *person = NULL;
     enum sg_channel ch;
     const char *error = NULL;
+    pthread_barrier_wait(a->start);
     a->status = sg_dir_lookup(a->dir, a->address, &person, &ch, &error);
     if (person != NULL && person->n_roles > 0)
         snprintf(a->role, sizeof(a->role), "%s", person->roles[0]);
@@ -317,8 +319,13 @@ run_threads(struct sg_directory *dir, const char *address, int n,
 {
     pthread_t t[16];
     struct thread_arg args[16];
+    /* The threads wait for each other before asking, so that all ask
+     * while the first query is still out, however slowly they start
+     * (valgrind on a busy machine). */
+    pthread_barrier_t start;
+    assert_int_equal(pthread_barrier_init(&start, NULL, (unsigned)n), 0);
     for (int i = 0; i < n; i++) {
-        args[i] = (struct thread_arg){dir, address, SG_DIR_CONFIG, ""};
+        args[i] = (struct thread_arg){dir, address, &start, SG_DIR_CONFIG, ""};
         assert_int_equal(pthread_create(&t[i], NULL, lookup_thread, &args[i]),
                          0);
     }
@@ -327,6 +334,7 @@ run_threads(struct sg_directory *dir, const char *address, int n,
         assert_int_equal(args[i].status, want);
         assert_string_equal(args[i].role, role);
     }
+    pthread_barrier_destroy(&start);
 }
 
 static void

@@ -1168,6 +1168,23 @@ test_open_missing_db(void **state)
     o.settings.sla_hours = 0;
     assert_int_equal(sg_review_open(&o, &r, &err), -1);
     assert_non_null(strstr(err, "review settings out of range"));
+    /* by the bounds of the settings' keys, written once */
+    const struct {
+        int *field, value;
+        const char *key;
+    } bad[] = {
+        {&o.settings.command_timeout, 3601, "review_command_timeout"},
+        {&o.settings.sla_hours, 365 * 24 + 1, "review_sla_hours"},
+        {&o.settings.expire_action, 2, "review_expire_action"},
+        {&o.settings.reconcile_grace, 0, "hold_reconcile_grace"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        o.settings = s;
+        *bad[i].field = bad[i].value;
+        assert_int_equal(sg_review_open(&o, &r, &err), -1);
+        assert_non_null(strstr(err, "review settings out of range"));
+        assert_non_null(strstr(err, bad[i].key));
+    }
 }
 
 int
