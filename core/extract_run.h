@@ -30,6 +30,10 @@ struct sg_extract_opts {
     uint64_t memory;       /* extract_memory: the helper's address space */
 };
 
+/* The extract_* keys of the configuration file (extract_settings.c). */
+struct sg_settings_section;
+extern const struct sg_settings_section sg_extract_settings_section;
+
 /* What became of one attachment (the helper's exit statuses, and a
  * failure of the helper itself). */
 enum sg_extract_result {

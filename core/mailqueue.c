@@ -29,7 +29,6 @@
 #include "sg_buf.h"
 #include "sg_error.h"
 #include "sg_person.h"
-#include "sg_review_settings.h"
 
 #define OUTPUT_MAX (1024 * 1024) /* a command's output, but a listing */
 
@@ -84,7 +83,7 @@ run(const char *tmpl, const char *queue_id, unsigned timeout,
     if (queue_id != NULL && !sg_mailqueue_id_ok(queue_id))
         return fail(error_r, "\"%.80s\" is not a queue id", queue_id);
     if (timeout == 0)
-        timeout = SG_REVIEW_COMMAND_TIMEOUT;
+        timeout = SG_MAILQUEUE_COMMAND_TIMEOUT;
     char **argv = NULL;
     size_t argc = 0;
     if (sg_command_split("command", tmpl, &argv, &argc, error_r) < 0)

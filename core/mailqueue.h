@@ -18,6 +18,35 @@
  * cut short: a message missing from a cut listing would look gone. */
 #define SG_MAILQUEUE_LIST_MAX (64u * 1024 * 1024)
 
+/* The commands' defaults (Postfix's). */
+#define SG_MAILQUEUE_RELEASE_COMMAND "/usr/sbin/postsuper -H {queue_id}"
+#define SG_MAILQUEUE_DELETE_COMMAND  "/usr/sbin/postsuper -d {queue_id} hold"
+#define SG_MAILQUEUE_QUEUE_COMMAND   "/usr/sbin/postqueue -j"
+#define SG_MAILQUEUE_COMMAND_TIMEOUT 60  /* seconds */
+#define SG_MAILQUEUE_RECONCILE_GRACE 900 /* seconds; see reconcile_grace */
+
+/* The mail queue's section of the configuration file (the daemon's
+ * reconciliation and safeguard-review both use it; mailqueue_settings.c):
+ * review_release_command, review_delete_command, review_queue_command,
+ * review_command_timeout, hold_reconcile_grace.  Field types are the
+ * table's: char * for text, int for durations. */
+struct sg_mailqueue_settings {
+    char *release_command; /* {queue_id}; first word absolute */
+    char *delete_command;  /* {queue_id}; deletes only held mail */
+    char *queue_command;   /* prints Postfix JSON lines ("queue_id",
+                              "queue_name"); "": the queue is not
+                              consulted (non-Postfix sites) */
+    int command_timeout;   /* seconds */
+    int reconcile_grace;   /* seconds a new record's message may take to
+                              reach the hold queue before a record never
+                              seen there counts as lost (more than
+                              Postfix's milter_content_timeout) */
+};
+/* The defaults above (the strings are literals). */
+void sg_mailqueue_settings_init(struct sg_mailqueue_settings *s);
+struct sg_settings_section;
+extern const struct sg_settings_section sg_mailqueue_settings_section;
+
 /* Where the mail queue says a message is. */
 enum sg_mailqueue_state {
     SG_MAILQUEUE_UNKNOWN = 0, /* no queue command configured */

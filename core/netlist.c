@@ -15,6 +15,13 @@
 #include "netlist.h"
 
 int
+sg_network_check(const char *text, const char **error_r)
+{
+    struct sg_network net;
+    return sg_network_parse(text, &net, error_r);
+}
+
+int
 sg_network_parse(const char *text, struct sg_network *net_r,
                  const char **error_r)
 {

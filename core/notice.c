@@ -1,7 +1,7 @@
 /*
  * notice.c - notices by mail, put together: sg_notice_open builds what the
- * daemon needs from its configuration, sg_notice_deliver renders one notice
- * and sends it, sg_notice_text_build turns a verdict into the lists a
+ * daemon needs from its configuration (notice_outbox.c renders notices
+ * into the outbox and sends them), sg_notice_text_build turns a verdict into the lists a
  * notice shows, sg_notice_wanted says whether a verdict asks for one.  Also
  * what the pieces share: reading a small file.  The pieces:
  * notice_template.c (templates and placeholders),
@@ -271,31 +271,8 @@ sg_notice_open(const struct sg_notice_config *cfg, struct sg_notice **n_r,
             sg_notice_free(&n);
             return NOMEM();
         }
+    n->retry_max_age = cfg->retry_max_age > 0 ? (time_t)cfg->retry_max_age
+                                              : SG_NOTICE_RETRY_MAX_AGE;
     *n_r = n;
     return 0;
-}
-
-int
-sg_notice_deliver(const struct sg_notice *n, enum sg_notice_kind kind,
-                  const struct sg_notice_values *values,
-                  const char *const *to, size_t n_to, time_t now,
-                  const char **error_r)
-{
-    if (n == NULL)
-        return FAIL("notices are not set up");
-    struct sg_notice_envelope env = {
-        .from = n->from,
-        .from_name = n->from_name,
-        .to = to,
-        .n_to = n_to,
-        .now = now,
-        .message_id = NULL,
-    };
-    char *msg = NULL;
-    if (sg_notice_render(n->templates, kind, values, &env, n->key, &msg,
-                         error_r) < 0)
-        return -1;
-    int r = sg_notice_send(n->sender, n->from, to, n_to, msg, error_r);
-    free(msg);
-    return r;
 }

@@ -37,6 +37,7 @@
 #define SG_NOTICE_MAX_FUTURE 300         /* seconds of clock skew */
 #define SG_NOTICE_SECRET_MIN 32          /* bytes in the secret file */
 #define SG_NOTICE_TIMEOUT    30          /* seconds, default for sending */
+#define SG_NOTICE_RETRY_MAX_AGE (2 * 86400) /* seconds, default */
 
 /* What the daemon's configuration gives this module (sg_config keys
  * notice_*, dsl_addresses). */
@@ -49,6 +50,7 @@ struct sg_notice_config {
     const char *const *dsl_addresses; /* where DSL notices go (>= 1) */
     size_t n_dsl_addresses;
     unsigned timeout; /* seconds before sendmail is killed; 0: 30 */
+    unsigned retry_max_age; /* seconds a notice is retried; 0: 2 days */
 };
 
 /* ------------------------------------------------------------ templates */
@@ -187,6 +189,8 @@ struct sg_notice_sender;
 int sg_notice_sender_new(const char *command, unsigned timeout_ms,
                          struct sg_notice_sender **s_r, const char **error_r);
 void sg_notice_sender_free(struct sg_notice_sender **s);
+/* The timeout the sender was made with. */
+unsigned sg_notice_sender_timeout_ms(const struct sg_notice_sender *s);
 
 /* Run the command with the message on its standard input and wait: -1 with
  * the reason (exit status, signal, timeout, and the first line the command
@@ -207,17 +211,72 @@ struct sg_notice {
     char *from_name;
     char **dsl_addresses;
     size_t n_dsl_addresses;
+    time_t retry_max_age; /* give up on a notice this old (seconds) */
 };
 
 int sg_notice_open(const struct sg_notice_config *cfg, struct sg_notice **n_r,
                    const char **error_r);
 void sg_notice_free(struct sg_notice **n);
 
-/* Render one notice of kind and send it to to (for the DSL notice, pass
- * n->dsl_addresses). */
-int sg_notice_deliver(const struct sg_notice *n, enum sg_notice_kind kind,
-                      const struct sg_notice_values *values,
-                      const char *const *to, size_t n_to, time_t now,
-                      const char **error_r);
+/* ------------------------------------------------------------ the outbox
+ * (notice_outbox.c): notices are rendered when they are wanted and kept
+ * in the store's outbox (store_outbox.h); they are handed to sendmail
+ * later, by sg_notice_flush, so that no one waits for sendmail: the
+ * daemon answers the MTA first, and a sendmail that is down loses
+ * nothing. */
+
+struct sg_store;
+struct sg_outbox_batch;
+struct sg_outbox_row;
+
+/* "<notice.TIME.RANDOM@DOMAIN-OF-FROM>" in buf; -1 when from has no
+ * domain or buf is too small. */
+#define SG_NOTICE_MESSAGE_ID_MAX 256
+int sg_notice_message_id(const char *from, time_t now, char *buf,
+                         size_t size);
+
+/* Render one notice of kind to to, with a Message-ID of its own, and add
+ * it to batch for the outbox.  Nothing is sent. */
+int sg_notice_queue(const struct sg_notice *n, enum sg_notice_kind kind,
+                    const struct sg_notice_values *values,
+                    const char *const *to, size_t n_to, time_t now,
+                    struct sg_outbox_batch *batch, const char **error_r);
+
+/* What became of one row a flush tried. */
+enum sg_notice_flushed {
+    SG_NOTICE_FLUSH_SENT,    /* handed to sendmail */
+    SG_NOTICE_FLUSH_RETRY,   /* sendmail failed: tried again later */
+    SG_NOTICE_FLUSH_GAVE_UP, /* failed, and older than max_age: kept,
+                                marked failed */
+};
+
+/* Seconds after which a sender's claim on a row counts as the claim of
+ * one that died: the sendmail timeout and a margin. */
+#define SG_NOTICE_LEASE_MARGIN 10
+time_t sg_notice_lease(const struct sg_notice *n);
+
+struct sg_notice_flush {
+    time_t max_age; /* give up on a row this old (seconds; 0: the
+                       notices' retry_max_age) */
+    size_t limit;   /* at most this many rows (0: until none is due) */
+    bool early;     /* also rows waiting for their backoff (by hand,
+                       once sendmail is mended) */
+    /* called for every row tried (may be NULL); error is NULL when sent */
+    void (*each)(void *ctx, const struct sg_outbox_row *row,
+                 enum sg_notice_flushed what, const char *error);
+    void *ctx;
+};
+struct sg_notice_flush_result {
+    size_t sent, retry, gave_up;
+};
+
+/* Hand the outbox's due rows to sendmail, one at a time: claim, send,
+ * mark sent or to retry (exponential backoff).  -1 with *error_r only
+ * when the outbox cannot be read or updated; a failed send is a row to
+ * retry, not an error. */
+int sg_notice_flush(const struct sg_notice *n, struct sg_store *q,
+                    const struct sg_notice_flush *o,
+                    struct sg_notice_flush_result *res_r,
+                    const char **error_r);
 
 #endif

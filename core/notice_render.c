@@ -319,19 +319,33 @@ put_envelope_headers(struct sg_buf *msg, struct sg_buf *hv,
         if (put_header(msg, tp->headers[i].name, hv->data) < 0)
             return -1;
     }
-    if (env->message_id != NULL) {
-        sg_buf_reset(hv);
-        if (sg_notice_put_value(hv, env->message_id, true) < 0)
+    char mid[SG_NOTICE_MESSAGE_ID_MAX];
+    const char *id = env->message_id;
+    if (id == NULL) {
+        /* the caller checked that from has a domain */
+        if (sg_notice_message_id(env->from, env->now, mid, sizeof(mid)) < 0)
             return -1;
-        return sg_buf_printf(msg, "Message-ID: %s\n", hv->data);
+        id = mid;
     }
+    sg_buf_reset(hv);
+    if (sg_notice_put_value(hv, id, true) < 0)
+        return -1;
+    return sg_buf_printf(msg, "Message-ID: %s\n", hv->data);
+}
+
+int
+sg_notice_message_id(const char *from, time_t now, char *buf, size_t size)
+{
+    const char *at = from != NULL ? strrchr(from, '@') : NULL;
+    if (at == NULL || at[1] == '\0' || sodium_init() < 0)
+        return -1;
     unsigned char rnd[12];
     char hex[sizeof(rnd) * 2 + 1];
     randombytes_buf(rnd, sizeof(rnd));
     sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-    const char *dom = strrchr(env->from, '@') + 1; /* checked by the caller */
-    return sg_buf_printf(msg, "Message-ID: <notice.%lld.%s@%s>\n",
-                         (long long)env->now, hex, dom);
+    int n = snprintf(buf, size, "<notice.%lld.%s@%s>", (long long)now, hex,
+                     at + 1);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 int

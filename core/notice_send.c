@@ -76,6 +76,12 @@ struct sg_notice_sender {
     unsigned timeout_ms;
 };
 
+unsigned
+sg_notice_sender_timeout_ms(const struct sg_notice_sender *s)
+{
+    return s != NULL ? s->timeout_ms : 0;
+}
+
 void
 sg_notice_sender_free(struct sg_notice_sender **s)
 {

@@ -1,32 +1,34 @@
 /*
- * sg_config.h - the daemon's configuration: one table drives loading.
+ * sg_config.h - the settings the daemon's modules read: the configuration
+ * file's sections that live in core/ and below, composed and loaded.
  *
- * The file is `name = value` lines; `#` starts a comment; a line that
- * starts with white space continues the previous one (as in Postfix's
- * main.cf).  Every key is in the table in sg_config.c with its type,
- * default and bounds; an unknown key, a bad value or a key given twice is
- * an error naming the file and line.
+ * Each module declares its section of keys beside its code (name, type,
+ * default, bounds, check: common/sg_settings.h); core/settings.h reads the
+ * file into them.  Composed here: the milter's own (socket, timeouts,
+ * logging) and the school and its rules (sg_config.c), the store
+ * (store_settings.c), notices (notice_settings.c), the mail queue
+ * (mailqueue_settings.c), attachment text (extract_settings.c) and the
+ * directory (ldap/sg_dir_settings.c).  A
+ * program with sections of its own (safeguard-review) adds them with
+ * sg_config_load_with; the others leave its keys (review_*) to it.
  *
- * A loaded configuration is an immutable, reference-counted snapshot:
- * a reload builds a new one and swaps it in; connections in flight keep
- * the one they started with.
+ * Loaded settings are plain values, never changed after the load and
+ * finish; what they name (directory, rules, notices, store) is opened by
+ * sg_runtime_open (sg_runtime.h).
  */
 #ifndef SG_CONFIG_H
 #define SG_CONFIG_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "extract_run.h"
+#include "mailqueue.h"
+#include "netlist.h"
+#include "settings.h"
 #include "sg_directory.h"
-#include "notice.h"
-#include "store.h"
-#include "sg_review_settings.h"
-#include "sg_rules.h"
 
 enum sg_failure_action {
     SG_FAIL_TEMPFAIL = 0,
@@ -34,25 +36,11 @@ enum sg_failure_action {
     SG_FAIL_REJECT,
 };
 
-/* How the review web page checks who logs in (review_auth). */
-enum sg_review_auth {
-    SG_REVIEW_AUTH_FILE = 0, /* review_password_file */
-    SG_REVIEW_AUTH_LDAP,     /* a bind as the user; review_dsl_group */
-};
-
-struct sg_network {
-    int family; /* AF_INET or AF_INET6 */
-    unsigned char addr[16];
-    unsigned prefix;
-};
-
 struct sg_config {
-    atomic_int refs;
-    char *path; /* file it was loaded from, NULL for defaults */
-    unsigned *key_lines; /* the line each key was set at, by index in
-                            sg_conf_table (0: not in the file); NULL
-                            when not loaded from a file */
+    struct sg_settings file; /* the composition; file.path: the file read,
+                                NULL for defaults */
 
+    /* The milter's own. */
     char *socket;
     char *user;
     char *pidfile;
@@ -90,86 +78,37 @@ struct sg_config {
     char *dsl_contact;
     char *exceptions_register;
     char *journal_address; /* the safeguarding archive; "" none */
+    char *subject_tag;     /* prefixed to annotated subjects; "" none */
+
+    /* The store. */
     char *quarantine_db;   /* the quarantine record (SQLite) */
     char *quarantine_dir;  /* copies of held messages */
-    /* notices to the sender and the DSL of a held message */
+
+    /* Notices to the sender and the DSL of a held message. */
     char *notice_from;     /* "" : notices off */
     char *notice_from_name;
     char *notice_templates;
     char *notice_sendmail;
     char *notice_secret_file;
     int notice_timeout;
+    int notice_retry_max_age; /* seconds a notice is retried, at most */
     char **dsl_addresses;
     size_t n_dsl_addresses;
-    char *subject_tag;     /* prefixed to annotated subjects; "" none */
 
-    /* The review tool (review_*): its settings, defaults in
-     * sg_review_settings_init; and its web page. */
-    struct sg_review_settings review;
+    struct sg_mailqueue_settings mailqueue; /* its commands (review_*_
+                                               command), reconcile grace */
     struct sg_extract_opts extract; /* extract_*: attachment text */
-    char *review_listen;    /* HOST:PORT or [V6]:PORT (sg_config_listen) */
-    char *review_tls_cert;  /* "": no TLS */
-    char *review_tls_key;
-    int review_auth;        /* enum sg_review_auth */
-    char *review_password_file;
-    char *review_dsl_group; /* DN, for review_auth = ldap */
-    char **review_login_attributes; /* what a login name may match (ldap) */
-    size_t n_review_login_attributes;
-    int review_session_idle;   /* seconds */
-    int review_session_max;    /* seconds */
-    int review_login_attempts; /* free failures of a name from a client */
-    int review_login_lockout;  /* the longest wait, seconds */
-    char **review_trusted_proxy; /* whose X-Forwarded-For is believed */
-    size_t n_review_trusted_proxy;
-    int review_request_timeout;    /* seconds for a request and its answer */
-    int review_client_connections; /* at once from one address */
-    int review_max_connections;    /* at once in all */
-
-    /* The school directory: settings, and the directory opened from them
-     * by sg_config_open (NULL when none is configured). */
-    struct sg_dir_config dir;
-    struct sg_directory *directory;
-
-    /* Opened by sg_config_open: the compiled rules (NULL when rules_file
-     * is empty) and the exceptions register (NULL when none). */
-    struct sg_rules *rules;
-    struct sg_register *exceptions;
-    struct sg_notice *notice; /* NULL: notices off (notice_from empty) */
-
-    /* The quarantine store, opened on first use (sg_config_quarantine) so
-     * that its files belong to the user the daemon runs as. */
-    pthread_mutex_t quarantine_lock;
-    struct sg_store *quarantine;
+    struct sg_dir_config dir;       /* the school directory */
 };
 
-/* The table's value types. */
-enum sg_conf_type {
-    SG_CONF_STRING,
-    SG_CONF_INT,
-    SG_CONF_BOOL,
-    SG_CONF_SIZE,     /* bytes, with optional k/m/g suffix (1024-based) */
-    SG_CONF_DURATION, /* seconds, with optional s/m/h/d suffix */
-    SG_CONF_LIST,     /* comma and/or white space separated words */
-    SG_CONF_CSV,      /* comma separated items that may contain spaces
-                         (phone numbers, postcodes) */
-    SG_CONF_ENUM,     /* one of choices; stored as its index (int) */
-    SG_CONF_MAP,      /* NAME.KEY = value, repeatable with different KEYs;
-                         stored as "KEY=value" in a list */
-};
+/* The core's sections whose fields are struct sg_config's, beside their
+ * modules: the store's (store_settings.c) and the notices'
+ * (notice_settings.c). */
+extern const struct sg_settings_section sg_store_settings_section;
+extern const struct sg_settings_section sg_notice_settings_section;
 
-struct sg_conf_entry {
-    const char *name;
-    enum sg_conf_type type;
-    size_t offset;       /* of the field in struct sg_config */
-    size_t count_offset; /* SG_CONF_LIST: offset of the size_t count */
-    const char *def;     /* default, written as in the file; NULL: the
-                            library's own default (sg_dir_config_init,
-                            sg_review_settings_init) */
-    long long min, max;  /* bounds for INT, SIZE, DURATION */
-    const char *const *choices; /* SG_CONF_ENUM, NULL-terminated */
-};
-
-extern const struct sg_conf_entry sg_conf_table[];
+/* An item check: item is a mail address (name@domain). */
+int sg_config_check_address(const char *item, const char **why_r);
 
 /* Defaults only (no file). */
 struct sg_config *sg_config_defaults(const char **error_r);
@@ -183,19 +122,28 @@ struct sg_config *sg_config_load_default(const char *path, bool must_exist,
 /* Load from a string (tests); name is used in error messages. */
 struct sg_config *sg_config_load_string(const char *text, const char *name,
                                         const char **error_r);
-/* Open what the settings name (the directory, the rules, the exceptions
- * register).  Call once on a loaded
- * snapshot before it is used for mail; -1 with *error_r otherwise. */
-int sg_config_open(struct sg_config *cfg, const char **error_r);
+/* As sg_config_load_default and sg_config_load_string, with the program's
+ * own sections (NULL-terminated) composed after core's: their keys are
+ * then checked here, not left to another program.  Their values:
+ * sg_settings_data(&cfg->file, section). */
+struct sg_config *
+sg_config_load_with(const char *path, bool must_exist,
+                    const struct sg_settings_section *const *extra,
+                    const char **error_r);
+struct sg_config *
+sg_config_load_string_with(const char *text, const char *name,
+                           const struct sg_settings_section *const *extra,
+                           const char **error_r);
+
+/* The file's name for messages ("configuration" for the defaults), and
+ * the line a key was set at (0: not in the file). */
+const char *sg_config_name(const struct sg_config *cfg);
+unsigned sg_config_line(const struct sg_config *cfg, const char *name);
 
 /* The notice settings of cfg, for sg_notice_open (the strings are cfg's). */
+struct sg_notice_config;
 void sg_config_notice(const struct sg_config *cfg,
                       struct sg_notice_config *nc_r);
-
-/* The snapshot's quarantine store, opened on first call.  NULL with
- * *error_r when it cannot be opened (the caller tempfails the message). */
-struct sg_store *sg_config_quarantine(struct sg_config *cfg,
-                                      const char **error_r);
 
 /* Split a listening address, HOST:PORT or [IPV6]:PORT (review_listen),
  * into host (brackets removed, at most host_size - 1 bytes) and port
@@ -203,8 +151,7 @@ struct sg_store *sg_config_quarantine(struct sg_config *cfg,
 int sg_config_listen(const char *spec, char *host, size_t host_size,
                      unsigned *port_r, const char **why_r);
 
-/* Override one key after loading (command-line options such as -p, and
- * safeguard-review's -o). */
+/* Override one key after loading (command-line options such as -p). */
 int sg_config_set(struct sg_config *cfg, const char *name, const char *value,
                   const char **error_r);
 
@@ -215,13 +162,13 @@ int sg_config_set(struct sg_config *cfg, const char *name, const char *value,
 int sg_config_override(struct sg_config *cfg, const char *const *assignments,
                        size_t n, const char **error_r);
 
-struct sg_config *sg_config_ref(struct sg_config *cfg);
-void sg_config_unref(struct sg_config **cfg);
+void sg_config_free(struct sg_config **cfg);
 
-/* The process-wide current snapshot.  get returns a new reference (NULL
- * before the first set); set takes over the caller's reference. */
-struct sg_config *sg_config_current(void);
-void sg_config_set_current(struct sg_config *cfg);
+/* -n: when the file set keys left to another program's sections
+ * (review_*), a line after prefix saying how many and how to check them;
+ * nothing otherwise. */
+void sg_config_print_foreign(const struct sg_config *cfg, const char *prefix,
+                             FILE *out);
 
 /* Write every key with its value, in file syntax (for -n -v / docs). */
 int sg_config_dump(const struct sg_config *cfg, FILE *out);

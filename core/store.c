@@ -45,6 +45,7 @@
 #include "sg_buf.h"
 #include "sg_error.h"
 #include "store_int.h"
+#include "store_outbox.h"
 
 #define QUAR_ID_ATTEMPTS 16
 #define QUAR_COPY_CHUNK  (64 * 1024)
@@ -148,6 +149,13 @@ sg_store_open(const char *db_path, const char *store_dir, struct sg_store **q_r,
 fail:
     sg_store_close(&q);
     return -1;
+}
+
+const struct sg_store_backend *
+sg_store_backend_of(struct sg_store *q, void **bs_r)
+{
+    *bs_r = q->bs;
+    return q->be;
 }
 
 void
@@ -331,6 +339,7 @@ sg_store_hold(struct sg_store *q, const struct sg_hold *h, char **record_id_r,
         return fail(error_r, "quarantine hold: no message (no data, no fd)");
 
     struct sg_buf es = SG_BUF_INIT, ed = SG_BUF_INIT;
+    struct sg_outbox_batch notices = {0};
     char tmp[PATH_MAX], final[PATH_MAX], id[QUAR_ID_SIZE];
     bool have_tmp = false;
     int r = -1;
@@ -348,6 +357,7 @@ sg_store_hold(struct sg_store *q, const struct sg_hold *h, char **record_id_r,
         .path = final,
         .explain_sender = es.data,
         .explain_dsl = ed.data,
+        .notices = &notices,
     };
     if (write_temp_copy(q, h, tmp, &t.size, error_r) < 0)
         goto out;
@@ -371,6 +381,9 @@ sg_store_hold(struct sg_store *q, const struct sg_hold *h, char **record_id_r,
             unlink(final);
             goto out;
         }
+        sg_outbox_batch_free(&notices);
+        if (h->notices != NULL)
+            h->notices(h->notices_ctx, id, &notices);
         int ins = q->be->insert_hold(q->bs, &t, error_r);
         if (ins == 0) {
             memcpy(id_out, id, strlen(id) + 1);
@@ -399,6 +412,7 @@ out:
     free(id_out);
     sg_buf_free(&es);
     sg_buf_free(&ed);
+    sg_outbox_batch_free(&notices);
     return r;
 }
 

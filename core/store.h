@@ -40,11 +40,13 @@
 #include "sg_person.h"
 #include "sg_rules.h"
 
+struct sg_outbox_batch;
+
 /* The schema version this code writes (the schema_version table, and
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 3
+#define SG_STORE_SCHEMA_VERSION 4
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -109,6 +111,13 @@ struct sg_hold {
     size_t len;
     int fd;
     uint64_t fd_size;
+    /* The notices that go with the record (may be NULL): called once the
+     * record's id is chosen, it renders them into batch, and the store
+     * writes them to the outbox in the record's own transaction.  It
+     * cannot fail the hold: it keeps its own errors. */
+    void (*notices)(void *ctx, const char *record_id,
+                    struct sg_outbox_batch *batch);
+    void *notices_ctx;
 };
 
 /* Store the message copy as STORE_DIR/ID.eml (mode 0640) and the record

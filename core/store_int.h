@@ -22,6 +22,7 @@
 
 #include "store.h"
 #include "sg_error.h"
+#include "store_outbox.h"
 
 /* Who made the "held" audit row. */
 #define SG_STORE_HOLD_ACTOR "safeguard-milter"
@@ -37,6 +38,7 @@ struct sg_store_hold_rows {
     uint64_t size;
     const char *explain_sender; /* the enforced rules' texts, joined */
     const char *explain_dsl;
+    const struct sg_outbox_batch *notices; /* to the outbox, with it */
 };
 
 struct sg_store_backend {
@@ -92,7 +94,28 @@ struct sg_store_backend {
     int (*exists)(void *be, const char *record_id, const char **error_r);
     int (*decided_before)(void *be, time_t cut, char ***ids_r, char ***paths_r,
                           size_t *n_r, const char **error_r);
+
+    /* the outbox: as the sg_outbox_* functions of the same names
+     * (store_outbox.h); insert_hold writes t->notices too */
+    int (*outbox_add)(void *be, const struct sg_outbox_batch *b,
+                      const char *record_id, time_t now,
+                      const char **error_r);
+    int (*outbox_claim)(void *be, time_t now, time_t lease, bool early,
+                        struct sg_outbox_row *row_r, const char **error_r);
+    int (*outbox_mark_sent)(void *be, int64_t id, time_t now,
+                            const char **error_r);
+    int (*outbox_mark_retry)(void *be, int64_t id, time_t now,
+                             time_t next_attempt, bool give_up,
+                             const char *why, const char **error_r);
+    int (*outbox_next_due)(void *be, time_t lease, time_t *when_r,
+                           const char **error_r);
+    int (*outbox_list)(void *be, bool all, struct sg_outbox_row **rows_r,
+                       size_t *n_r, const char **error_r);
 };
+
+/* The backend of q and its own state (store_outbox.c dispatches). */
+const struct sg_store_backend *sg_store_backend_of(struct sg_store *q,
+                                                   void **bs_r);
 
 /* The SQLite backend (store_sqlite*.c). */
 extern const struct sg_store_backend sg_store_sqlite;

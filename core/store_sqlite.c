@@ -417,6 +417,9 @@ sqlite_insert_hold(void *be, const struct sg_store_hold_rows *t,
                              error_r) < 0)
         goto out;
     r = insert_rows(s, t, st, error_r);
+    if (r == 0 && sg_store_sqlite_outbox_insert(s, t->notices, t->id,
+                                                t->h->time, error_r) < 0)
+        r = -1;
     if (r == 0 && sg_store_sqlite_exec(s, "COMMIT", "cannot commit the record",
                                        error_r) < 0)
         r = -1;
@@ -589,4 +592,10 @@ const struct sg_store_backend sg_store_sqlite = {
     .export = sg_store_sqlite_export,
     .exists = sg_store_sqlite_exists,
     .decided_before = sg_store_sqlite_decided_before,
+    .outbox_add = sg_store_sqlite_outbox_add,
+    .outbox_claim = sg_store_sqlite_outbox_claim,
+    .outbox_mark_sent = sg_store_sqlite_outbox_mark_sent,
+    .outbox_mark_retry = sg_store_sqlite_outbox_mark_retry,
+    .outbox_next_due = sg_store_sqlite_outbox_next_due,
+    .outbox_list = sg_store_sqlite_outbox_list,
 };

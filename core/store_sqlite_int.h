@@ -73,4 +73,27 @@ int sg_store_sqlite_decided_before(void *be, time_t cut, char ***ids_r,
                                    char ***paths_r, size_t *n_r,
                                    const char **error_r);
 
+/* The outbox (store_sqlite_outbox.c): as the backend's outbox_*, and
+ * the rows of a batch in the open transaction (insert_hold). */
+int sg_store_sqlite_outbox_insert(struct sg_store_sqlite *s,
+                                  const struct sg_outbox_batch *b,
+                                  const char *record_id, time_t now,
+                                  const char **error_r);
+int sg_store_sqlite_outbox_add(void *be, const struct sg_outbox_batch *b,
+                               const char *record_id, time_t now,
+                               const char **error_r);
+int sg_store_sqlite_outbox_claim(void *be, time_t now, time_t lease,
+                                 bool early, struct sg_outbox_row *row_r,
+                                 const char **error_r);
+int sg_store_sqlite_outbox_mark_sent(void *be, int64_t id, time_t now,
+                                     const char **error_r);
+int sg_store_sqlite_outbox_mark_retry(void *be, int64_t id, time_t now,
+                                      time_t next_attempt, bool give_up,
+                                      const char *why, const char **error_r);
+int sg_store_sqlite_outbox_next_due(void *be, time_t lease, time_t *when_r,
+                                    const char **error_r);
+int sg_store_sqlite_outbox_list(void *be, bool all,
+                                struct sg_outbox_row **rows_r, size_t *n_r,
+                                const char **error_r);
+
 #endif

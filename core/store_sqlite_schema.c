@@ -19,7 +19,7 @@
  * program that knows only versions 1 and 2 refuses a newer database instead of
  * writing into it.  PRAGMA application_id marks the file as ours.
  *
- * SCHEMA (version 3).  Times are Unix seconds (UTC).
+ * SCHEMA (version 4).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -68,6 +68,15 @@
  *     actor came from); action ("held", "released", "note", ...); note
  *   schema_version  one row per version the database was brought to
  *     (version 3 on): version INTEGER PRIMARY KEY; applied (time)
+ *   outbox       notices waiting for sendmail (version 4), one row each:
+ *     id INTEGER PRIMARY KEY AUTOINCREMENT; created; kind (held-sender,
+ *     held-dsl, rejected-sender, digest-dsl); record_id (not a foreign
+ *     key: rows outlive records; NULL for the digest); env_from;
+ *     recipients (one per line); message_id (UNIQUE, the one in the
+ *     message); message (the whole rendered notice); attempts;
+ *     next_attempt; claimed_at (a sender is at it; NULL: none); sent;
+ *     failed (given up); last_error.  Indexed by next_attempt where not
+ *     sent or failed, and by record_id.
  *
  * Indexes serve the review tool: records by (status, created), created,
  * env_from, queue_id; rules by rule_id; audit by (record_id, id) and time.
@@ -202,6 +211,28 @@ static const char upgrade_v3[] = "CREATE TABLE schema_version ("
                                  " version INTEGER PRIMARY KEY NOT NULL,"
                                  " applied INTEGER NOT NULL);";
 
+/* Version 3 to 4: the outbox, notices waiting for sendmail
+ * (store_sqlite_outbox.c reads and writes it). */
+static const char upgrade_v4[] =
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " created INTEGER NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " record_id TEXT,"
+    " env_from TEXT NOT NULL,"
+    " recipients TEXT NOT NULL,"
+    " message_id TEXT NOT NULL UNIQUE,"
+    " message TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL,"
+    " claimed_at INTEGER,"
+    " sent INTEGER,"
+    " failed INTEGER,"
+    " last_error TEXT);"
+    "CREATE INDEX outbox_pending ON outbox (next_attempt)"
+    " WHERE sent IS NULL AND failed IS NULL;"
+    "CREATE INDEX outbox_record ON outbox (record_id);";
+
 /* Every step after version 1, in order.  To change the schema, add a
  * step here and raise SG_STORE_SCHEMA_VERSION. */
 static const struct migration {
@@ -210,6 +241,7 @@ static const struct migration {
 } migrations[] = {
     {2, upgrade_v2},
     {3, upgrade_v3},
+    {4, upgrade_v4},
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

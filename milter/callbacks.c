@@ -40,9 +40,9 @@ to_smfis(enum sg_status st)
 static sfsistat
 no_session(void)
 {
-    struct sg_config *cfg = sg_config_current();
-    int action = cfg != NULL ? cfg->failure_action : SG_FAIL_TEMPFAIL;
-    sg_config_unref(&cfg);
+    struct sg_runtime *rt = sg_runtime_current();
+    int action = rt != NULL ? rt->settings->failure_action : SG_FAIL_TEMPFAIL;
+    sg_runtime_unref(&rt);
     sg_log_error("NOQUEUE: no session state (out of memory?)");
     return action == SG_FAIL_ACCEPT ? SMFIS_ACCEPT
            : action == SG_FAIL_REJECT ? SMFIS_REJECT
@@ -147,10 +147,10 @@ quiet(const struct sg_session *s, unsigned long nr_flag, enum sg_status st)
 static struct sg_session *
 session_create(SMFICTX *ctx)
 {
-    struct sg_config *cfg = sg_config_current();
-    if (cfg == NULL)
+    struct sg_runtime *rt = sg_runtime_current();
+    if (rt == NULL)
         return NULL;
-    struct sg_session *s = sg_session_new(cfg);
+    struct sg_session *s = sg_session_new(rt);
     if (s != NULL && smfi_setpriv(ctx, s) != MI_SUCCESS)
         sg_session_free(&s);
     return s;

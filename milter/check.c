@@ -35,6 +35,7 @@
 #include "msgview_build.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "sg_runtime.h"
 #include "sg_tz.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
@@ -166,53 +167,57 @@ parse_args(int argc, char **argv, struct check_opts *o)
     o->message = argv[optind];
 }
 
-static struct sg_config *
+static struct sg_runtime *
 load(const struct check_opts *o)
 {
     const char *error = NULL;
     struct sg_config *cfg =
         sg_config_load_default(o->config, o->config_given, &error);
+    struct sg_runtime *rt = NULL;
     if (cfg != NULL &&
         ((o->rules != NULL &&
           sg_config_set(cfg, "rules_file", o->rules, &error) < 0) ||
          (o->directory != NULL &&
           sg_config_set(cfg, "directory_file", o->directory, &error) < 0)))
-        sg_config_unref(&cfg);
-    if (cfg != NULL && sg_config_open(cfg, &error) < 0)
-        sg_config_unref(&cfg);
-    if (cfg == NULL) {
+        sg_config_free(&cfg);
+    if (cfg != NULL)
+        sg_runtime_open(cfg, &rt, &error);
+    if (rt == NULL) {
         fprintf(stderr, "safeguard-check: %s\n", error);
         exit(EX_CONFIG);
     }
-    return cfg;
+    return rt;
 }
 
 static int
-check_only(struct sg_config *cfg)
+check_only(struct sg_runtime *rt)
 {
-    const char *name = cfg->path != NULL ? cfg->path : "(built-in defaults)";
-    if (cfg->rules != NULL)
-        printf("rules: %s: %zu rules, %zu detectors\n", cfg->rules_file,
-               sg_rules_count(cfg->rules),
-               sg_rules_detector_count(cfg->rules));
+    const char *name = rt->settings->file.path != NULL ? rt->settings->file.path
+                                                       : "(built-in defaults)";
+    if (rt->rules != NULL)
+        printf("rules: %s: %zu rules, %zu detectors\n",
+               rt->settings->rules_file, sg_rules_count(rt->rules),
+               sg_rules_detector_count(rt->rules));
     else
         printf("rules: none (rules_file is empty)\n");
-    if (cfg->n_school_domains == 0)
+    if (rt->settings->n_school_domains == 0)
         printf("warning: school_domains is empty: every address will count "
                "as outside the school\n");
-    if (cfg->directory == NULL) {
+    if (rt->directory == NULL) {
         printf("directory: none: every address counts as external\n");
     } else {
         const char *error = NULL;
-        if (sg_dir_check(cfg->directory, &error) != SG_DIR_FOUND) {
+        if (sg_dir_check(rt->directory, &error) != SG_DIR_FOUND) {
             fprintf(stderr, "safeguard-check: %s: directory: %s\n", name,
                     error != NULL ? error : "check failed");
             return EX_CONFIG;
         }
         printf("directory: %s: reachable\n",
-               cfg->dir.backend == SG_DIR_BACKEND_LDAP ? "ldap"
-                                                        : cfg->dir.file_path);
+               rt->settings->dir.backend == SG_DIR_BACKEND_LDAP
+                   ? "ldap"
+                   : rt->settings->dir.file_path);
     }
+    sg_config_print_foreign(rt->settings, "", stdout);
     printf("configuration %s is valid\n", name);
     return EX_OK;
 }
@@ -256,7 +261,7 @@ day_of(void *ctx, struct sg_date *today_r)
 }
 
 static struct sg_msgview *
-read_message(const struct check_opts *o, const struct sg_config *cfg)
+read_message(const struct check_opts *o, const struct sg_runtime *rt)
 {
     int fd = open(o->message, O_RDONLY);
     if (fd < 0) {
@@ -266,7 +271,8 @@ read_message(const struct check_opts *o, const struct sg_config *cfg)
     }
     struct sg_msgview *view = NULL;
     const char *error = NULL;
-    int rc = sg_msgview_build_fd_extract(fd, &cfg->extract, &view, &error);
+    int rc =
+        sg_msgview_build_fd_extract(fd, &rt->settings->extract, &view, &error);
     close(fd);
     if (rc < 0) {
         fprintf(stderr, "safeguard-check: %s: %s\n", o->message, error);
@@ -306,13 +312,13 @@ lookup_failed(const char *addr, const char *error)
 
 /* A recipient, in every form Postfix may deliver it to, as the daemon. */
 static void
-resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
+resolve_rcpt_or_exit(const struct sg_runtime *rt, const char *addr,
                      struct party_info *info)
 {
     const char *error = NULL;
     bool unfollowable = false;
     enum sg_dir_status st =
-        sg_judge_resolve_rcpt(cfg, addr, NULL, &info->person, &info->channel,
+        sg_judge_resolve_rcpt(rt, addr, NULL, &info->person, &info->channel,
                               &info->via, &unfollowable, &error);
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG)
         lookup_failed(addr, error != NULL ? error : "unknown error");
@@ -328,14 +334,14 @@ resolve_rcpt_or_exit(const struct sg_config *cfg, const char *addr,
 /* The sender as the daemon judges it: the envelope, the login's people
  * and the header claims (judge.h). */
 static void
-sender_or_exit(const struct sg_config *cfg, const struct check_opts *o,
+sender_or_exit(const struct sg_runtime *rt, const struct check_opts *o,
                const struct sg_msgview *view, struct sg_sender *sender)
 {
     const char *addr = NULL, *error = NULL;
-    if (sg_judge_sender_envelope(cfg, view->env_from, o->trusted, o->auth,
+    if (sg_judge_sender_envelope(rt, view->env_from, o->trusted, o->auth,
                                  sender, &addr, &error) < 0 ||
-        sg_judge_sender_headers(cfg, view, o->trusted, o->auth, sender,
-                                &addr, &error) < 0)
+        sg_judge_sender_headers(rt, view, o->trusted, o->auth, sender, &addr,
+                                &error) < 0)
         lookup_failed(addr, error);
 }
 
@@ -603,17 +609,17 @@ main(int argc, char **argv)
     struct check_opts o;
     memset(&o, 0, sizeof(o));
     parse_args(argc, argv, &o);
-    struct sg_config *cfg = load(&o);
+    struct sg_runtime *rt = load(&o);
     if (o.check_only) {
-        int status = check_only(cfg);
-        sg_config_unref(&cfg);
+        int status = check_only(rt);
+        sg_runtime_unref(&rt);
         return status;
     }
     sg_msgview_build_init();
-    struct sg_msgview *view = read_message(&o, cfg);
+    struct sg_msgview *view = read_message(&o, rt);
     time_t now = evaluation_time(o.at, view);
-    if (cfg->directory != NULL)
-        sg_dir_set_clock(cfg->directory, NULL, day_of, &now);
+    if (rt->directory != NULL)
+        sg_dir_set_clock(rt->directory, NULL, day_of, &now);
 
     /* parties[0] is the sender, then the recipients */
     size_t n = o.n_to + 1;
@@ -625,19 +631,19 @@ main(int argc, char **argv)
         return EX_OSERR;
     }
     struct sg_sender sender;
-    sender_or_exit(cfg, &o, view, &sender);
+    sender_or_exit(rt, &o, view, &sender);
     addrs[0] = view->env_from;
     info[0] = claim_info(&sender, 0); /* borrowed from sender */
     for (size_t i = 0; i < o.n_to; i++) {
         addrs[i + 1] = view->env_rcpt[i];
-        resolve_rcpt_or_exit(cfg, view->env_rcpt[i], &info[i + 1]);
+        resolve_rcpt_or_exit(rt, view->env_rcpt[i], &info[i + 1]);
         rcpts[i] = (struct sg_party){view->env_rcpt[i], info[i + 1].person,
                                      info[i + 1].channel};
     }
     struct sg_verdict *verdict = NULL;
     const char *error = NULL;
-    if (sg_judge_eval(cfg, view, &sender, rcpts, o.n_to, now, &verdict,
-                      &error) < 0) {
+    if (sg_judge_eval(rt, view, &sender, rcpts, o.n_to, now, &verdict, &error) <
+        0) {
         fprintf(stderr,
                 "safeguard-check: the rules could not be evaluated: %s\n"
                 "(the daemon would answer with failure_action)\n",
@@ -648,7 +654,7 @@ main(int argc, char **argv)
         print_json(view, addrs, info, n, &sender, verdict, now);
     else
         print_text(view, addrs, info, n, &sender, verdict, now,
-                   sg_rules_tz(cfg->rules));
+                   sg_rules_tz(rt->rules));
 
     sg_verdict_free(&verdict);
     for (size_t i = 1; i < n; i++) {
@@ -661,7 +667,7 @@ main(int argc, char **argv)
     free(rcpts);
     sg_strv_free(&o.to, &o.n_to);
     sg_msgview_free(&view);
-    sg_config_unref(&cfg);
+    sg_runtime_unref(&rt);
     sg_msgview_build_shutdown();
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }

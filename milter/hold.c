@@ -1,13 +1,14 @@
 /*
- * hold.c - notices for a held message, rendered from the templates and
- * sent through the local sendmail with the filter's keyed mark, so that
- * the filter lets its own notices through without evaluating them.
+ * hold.c - the notices for a held message, rendered from the templates
+ * with the filter's keyed mark into outbox rows that the store writes in
+ * the record's own transaction.  The daemon's outbox thread hands them to
+ * the local sendmail after the MTA has its answer (sg_hold_outbox_*).
  *
  * SECURITY: the DSL notice names people, rules and findings, never the
  * message body; the sender notice goes only to a known school account, so
  * a forged outside sender cannot make the filter mail someone.
- * Fails by returning -1 with a static or module error string; the caller
- * logs it, and the message stays held with its record.
+ * A notice that cannot be rendered is reported in the context for the
+ * caller to log; the message stays held with its record.
  */
 #include "config.h"
 
@@ -18,13 +19,15 @@
 #include "notice.h"
 #include "sg_buf.h"
 #include "sg_tz.h"
+#include "store_outbox.h"
 
 static int
-deliver(const struct sg_config *cfg, const struct sg_hold *hold,
-        const struct sg_party *sender, const char *record,
-        enum sg_notice_kind kind, const char *const *to, size_t n_to,
-        const char **error_r)
+render(const struct sg_hold_notices *hn, const char *record,
+       enum sg_notice_kind kind, const char *const *to, size_t n_to,
+       struct sg_outbox_batch *batch, const char **error_r)
 {
+    const struct sg_hold *hold = hn->hold;
+    const struct sg_party *sender = hn->sender;
     struct sg_notice_text text = {0};
     if (sg_notice_text_build(hold->verdict, hold->rcpts, hold->n_rcpts, kind,
                              &text, error_r) < 0)
@@ -36,7 +39,7 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
     else
         sg_buf_printf(&who, "<%s>", sender->address);
     char date[80];
-    sg_tz_format(sg_rules_tz(cfg->rules), hold->time, SG_TIME_LONG, date,
+    sg_tz_format(sg_rules_tz(hn->rt->rules), hold->time, SG_TIME_LONG, date,
                  sizeof(date));
     struct sg_notice_values values = {
         .record = record,
@@ -47,13 +50,13 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
         .rules = text.rules,
         .findings = text.findings,
         .explanation = text.explanation,
-        .dsl = cfg->dsl_contact,
+        .dsl = hn->rt->settings->dsl_contact,
         .date = date,
     };
-    int rc = values.sender == NULL ? -1
-                                   : sg_notice_deliver(cfg->notice, kind,
-                                                       &values, to, n_to,
-                                                       time(NULL), error_r);
+    int rc = values.sender == NULL
+                 ? -1
+                 : sg_notice_queue(hn->rt->notice, kind, &values, to, n_to,
+                                   time(NULL), batch, error_r);
     if (values.sender == NULL)
         *error_r = "out of memory";
     sg_buf_free(&who);
@@ -61,31 +64,33 @@ deliver(const struct sg_config *cfg, const struct sg_hold *hold,
     return rc;
 }
 
-int
-sg_hold_notify(const struct sg_config *cfg, const struct sg_hold *hold,
-               const struct sg_party *sender, const char *record,
-               struct sg_hold_notices *sent_r, const char **error_r)
+void
+sg_hold_notices_render(void *ctx, const char *record,
+                       struct sg_outbox_batch *batch)
 {
-    memset(sent_r, 0, sizeof(*sent_r));
-    if (cfg->notice == NULL)
-        return 0;
-    int rc = 0;
+    struct sg_hold_notices *hn = ctx;
+    const struct sg_runtime *rt = hn->rt;
+    const struct sg_hold *hold = hn->hold;
+    const struct sg_party *sender = hn->sender;
+    hn->sender_told = hn->dsl_told = false;
+    hn->error[0] = '\0';
+    if (rt->notice == NULL)
+        return;
+    const char *error = NULL;
     if (sg_notice_wanted(hold->verdict, "dsl")) {
-        if (deliver(cfg, hold, sender, record, SG_NOTICE_HELD_DSL,
-                    (const char *const *)cfg->dsl_addresses,
-                    cfg->n_dsl_addresses, error_r) < 0)
-            rc = -1;
+        if (render(hn, record, SG_NOTICE_HELD_DSL,
+                   (const char *const *)rt->settings->dsl_addresses,
+                   rt->settings->n_dsl_addresses, batch, &error) < 0)
+            snprintf(hn->error, sizeof(hn->error), "%s", error);
         else
-            sent_r->dsl = true;
+            hn->dsl_told = true;
     }
     if (sg_notice_wanted(hold->verdict, "sender") && sender->person != NULL &&
         sender->channel == SG_CHANNEL_SCHOOL) {
         const char *to[] = {sender->address};
-        if (deliver(cfg, hold, sender, record, SG_NOTICE_HELD_SENDER, to, 1,
-                    error_r) < 0)
-            rc = -1;
+        if (render(hn, record, SG_NOTICE_HELD_SENDER, to, 1, batch, &error) < 0)
+            snprintf(hn->error, sizeof(hn->error), "%s", error);
         else
-            sent_r->sender = true;
+            hn->sender_told = true;
     }
-    return rc;
 }

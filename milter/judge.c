@@ -30,16 +30,16 @@ sg_addr_unbracket(const char *addr)
 }
 
 enum sg_dir_status
-sg_judge_resolve(const struct sg_config *cfg, const char *addr,
+sg_judge_resolve(const struct sg_runtime *rt, const char *addr,
                  struct sg_person **person_r, enum sg_channel *channel_r,
                  const char **error_r)
 {
     *person_r = NULL;
     *channel_r = SG_CHANNEL_NONE;
-    if (cfg->directory == NULL || addr[0] == '\0')
+    if (rt->directory == NULL || addr[0] == '\0')
         return SG_DIR_NOTFOUND;
     enum sg_dir_status st =
-        sg_dir_lookup(cfg->directory, addr, person_r, channel_r, error_r);
+        sg_dir_lookup(rt->directory, addr, person_r, channel_r, error_r);
     if (st != SG_DIR_FOUND) {
         sg_person_free(person_r);
         *channel_r = SG_CHANNEL_NONE;
@@ -50,9 +50,9 @@ sg_judge_resolve(const struct sg_config *cfg, const char *addr,
 /* Look form up (qualified with domain when it has none); a person found
  * replaces *best, and the form it was found through replaces *via. */
 static enum sg_dir_status
-resolve_form(const struct sg_config *cfg, const char *form,
-             const char *domain, struct sg_person **best,
-             enum sg_channel *best_channel, char **via, const char **error_r)
+resolve_form(const struct sg_runtime *rt, const char *form, const char *domain,
+             struct sg_person **best, enum sg_channel *best_channel, char **via,
+             const char **error_r)
 {
     char *qualified = NULL;
     if (domain != NULL) {
@@ -66,7 +66,7 @@ resolve_form(const struct sg_config *cfg, const char *form,
     const char *address = qualified != NULL ? qualified : form;
     struct sg_person *p = NULL;
     enum sg_channel ch = SG_CHANNEL_NONE;
-    enum sg_dir_status st = sg_judge_resolve(cfg, address, &p, &ch, error_r);
+    enum sg_dir_status st = sg_judge_resolve(rt, address, &p, &ch, error_r);
     if (st == SG_DIR_FOUND) {
         char *copy = strdup(address);
         if (copy == NULL) {
@@ -115,17 +115,16 @@ add_mta_forms(const struct sg_rcpt_mta *mta, char ***forms, size_t *n)
 }
 
 enum sg_dir_status
-sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
+sg_judge_resolve_rcpt(const struct sg_runtime *rt, const char *addr,
                       const struct sg_rcpt_mta *mta,
                       struct sg_person **person_r, enum sg_channel *channel_r,
-                      char **via_r, bool *unfollowable_r,
-                      const char **error_r)
+                      char **via_r, bool *unfollowable_r, const char **error_r)
 {
     *person_r = NULL;
     *channel_r = SG_CHANNEL_NONE;
     *via_r = NULL;
     *unfollowable_r = false;
-    if (cfg->directory == NULL || addr[0] == '\0')
+    if (rt->directory == NULL || addr[0] == '\0')
         return SG_DIR_NOTFOUND;
     char **forms = NULL;
     size_t n = 0;
@@ -147,11 +146,11 @@ sg_judge_resolve_rcpt(const struct sg_config *cfg, const char *addr,
         bool bare = strchr(forms[i], '@') == NULL;
         /* a bare local part is delivered in $myorigin or locally: one of
          * the school's domains */
-        for (size_t d = 0; d < (bare ? cfg->n_school_domains : 1); d++) {
-            enum sg_dir_status one =
-                resolve_form(cfg, forms[i],
-                             bare ? cfg->school_domains[d] : NULL, person_r,
-                             channel_r, via_r, error_r);
+        for (size_t d = 0; d < (bare ? rt->settings->n_school_domains : 1);
+             d++) {
+            enum sg_dir_status one = resolve_form(
+                rt, forms[i], bare ? rt->settings->school_domains[d] : NULL,
+                person_r, channel_r, via_r, error_r);
             if (one == SG_DIR_TEMPFAIL || one == SG_DIR_CONFIG) {
                 st = one;
                 goto out;
@@ -213,13 +212,13 @@ sg_auth_matches(const char *auth_user, const struct sg_person *person)
 }
 
 void
-sg_judge_claim_trust(const struct sg_config *cfg, const char *addr,
+sg_judge_claim_trust(const struct sg_runtime *rt, const char *addr,
                      struct sg_person **person, enum sg_channel *channel,
                      bool trusted, const char *auth_user, bool *forged_r)
 {
     *forged_r = false;
     if (*person == NULL || *channel != SG_CHANNEL_SCHOOL || trusted ||
-        !sg_rules_school_address(cfg->rules, addr) ||
+        !sg_rules_school_address(rt->rules, addr) ||
         sg_auth_matches(auth_user, *person))
         return;
     sg_person_free(person);
@@ -290,7 +289,7 @@ claim_add(struct sg_sender *sender, const char *addr, struct sg_person *person,
  * or the address is a person's or in a school domain.  1 added, 0 not,
  * -1 failed (*error_r set for a lookup, NULL for allocation). */
 static int
-claim_resolve(const struct sg_config *cfg, const char *addr, bool trusted,
+claim_resolve(const struct sg_runtime *rt, const char *addr, bool trusted,
               const char *auth_user, unsigned source, bool keep_external,
               struct sg_sender *sender, const char **error_r)
 {
@@ -299,17 +298,17 @@ claim_resolve(const struct sg_config *cfg, const char *addr, bool trusted,
     bool forged = false;
     *error_r = NULL;
     enum sg_dir_status st =
-        sg_judge_resolve(cfg, addr, &person, &channel, error_r);
+        sg_judge_resolve(rt, addr, &person, &channel, error_r);
     if (st == SG_DIR_TEMPFAIL || st == SG_DIR_CONFIG) {
         if (*error_r == NULL)
             *error_r = "unknown error";
         return -1;
     }
     if (source != SG_CLAIM_AUTH)
-        sg_judge_claim_trust(cfg, addr, &person, &channel, trusted,
-                             auth_user, &forged);
+        sg_judge_claim_trust(rt, addr, &person, &channel, trusted, auth_user,
+                             &forged);
     if (!keep_external && person == NULL &&
-        (!sg_rules_school_address(cfg->rules, addr) || trusted))
+        (!sg_rules_school_address(rt->rules, addr) || trusted))
         return 0; /* nobody's, and outside or vouched for: adds nothing */
     return claim_add(sender, addr, person, channel, source, forged) < 0 ? -1
                                                                         : 1;
@@ -317,19 +316,19 @@ claim_resolve(const struct sg_config *cfg, const char *addr, bool trusted,
 
 /* The people the SMTP AUTH login belongs to. */
 static int
-login_claims(const struct sg_config *cfg, const char *login,
+login_claims(const struct sg_runtime *rt, const char *login,
              struct sg_sender *sender, const char **addr_r,
              const char **error_r)
 {
     if (strchr(login, '@') != NULL) {
         *addr_r = login;
-        return claim_resolve(cfg, login, true, login, SG_CLAIM_AUTH, false,
+        return claim_resolve(rt, login, true, login, SG_CLAIM_AUTH, false,
                              sender, error_r) < 0
                    ? -1
                    : 0;
     }
-    for (size_t i = 0; i < cfg->n_school_domains; i++) {
-        const char *domain = cfg->school_domains[i];
+    for (size_t i = 0; i < rt->settings->n_school_domains; i++) {
+        const char *domain = rt->settings->school_domains[i];
         domain += domain[0] == '@';
         char *addr = NULL;
         if (asprintf(&addr, "%s@%s", login, domain) < 0) {
@@ -338,7 +337,7 @@ login_claims(const struct sg_config *cfg, const char *login,
             return -1;
         }
         /* the lookup's error names the address; keep it for the log */
-        int rc = claim_resolve(cfg, addr, true, login, SG_CLAIM_AUTH, false,
+        int rc = claim_resolve(rt, addr, true, login, SG_CLAIM_AUTH, false,
                                sender, error_r);
         free(addr);
         if (rc < 0) {
@@ -350,21 +349,21 @@ login_claims(const struct sg_config *cfg, const char *login,
 }
 
 int
-sg_judge_sender_envelope(const struct sg_config *cfg, const char *env_from,
+sg_judge_sender_envelope(const struct sg_runtime *rt, const char *env_from,
                          bool trusted, const char *auth_user,
                          struct sg_sender *sender, const char **addr_r,
                          const char **error_r)
 {
     memset(sender, 0, sizeof(*sender));
     *addr_r = env_from;
-    if (claim_resolve(cfg, env_from, trusted, auth_user, SG_CLAIM_ENVELOPE,
-                      true, sender, error_r) < 0)
+    if (claim_resolve(rt, env_from, trusted, auth_user, SG_CLAIM_ENVELOPE, true,
+                      sender, error_r) < 0)
         return -1;
     const struct sg_sender_claim *env = &sender->claims[0];
     if (auth_user == NULL || (env->channel == SG_CHANNEL_SCHOOL &&
                               sg_auth_matches(auth_user, env->person)))
         return 0; /* no login, or the login vouches for the envelope */
-    return login_claims(cfg, auth_user, sender, addr_r, error_r);
+    return login_claims(rt, auth_user, sender, addr_r, error_r);
 }
 
 /* Did the client log in as a member of staff?  Their login's person (the
@@ -383,7 +382,7 @@ staff_login(const struct sg_sender *sender, const char *auth_user)
 }
 
 int
-sg_judge_sender_headers(const struct sg_config *cfg,
+sg_judge_sender_headers(const struct sg_runtime *rt,
                         const struct sg_msgview *view, bool trusted,
                         const char *auth_user, struct sg_sender *sender,
                         const char **addr_r, const char **error_r)
@@ -408,8 +407,8 @@ sg_judge_sender_headers(const struct sg_config *cfg,
             sender->claims[0].sources |= SG_CLAIM_HEADER;
             continue; /* the envelope sender's own: judged already */
         }
-        if (claim_resolve(cfg, addr, believed, auth_user, SG_CLAIM_HEADER,
-                          false, sender, error_r) < 0)
+        if (claim_resolve(rt, addr, believed, auth_user, SG_CLAIM_HEADER, false,
+                          sender, error_r) < 0)
             return -1;
     }
     return 0;
@@ -524,12 +523,12 @@ pupil_lookup(void *ctx, const char *name, const struct sg_person **person_r)
  * explain_all: render every match's explanations, not only a hold's or a
  * reject's. */
 static int
-evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
+evaluate(const struct sg_runtime *rt, const struct sg_msgview *view,
          const struct sg_party *sender, const struct sg_party *rcpts,
          size_t n_rcpts, time_t now, bool explain_all,
          struct sg_verdict **verdict_r, const char **error_r)
 {
-    if (cfg->rules == NULL) {
+    if (rt->rules == NULL) {
         *verdict_r = calloc(1, sizeof(struct sg_verdict));
         if (*verdict_r == NULL) {
             *error_r = "out of memory";
@@ -545,22 +544,22 @@ evaluate(const struct sg_config *cfg, const struct sg_msgview *view,
     in.n_rcpts = n_rcpts;
     in.now = now;
     in.explain_if_held_or_rejected = !explain_all;
-    if (cfg->exceptions != NULL) {
+    if (rt->exceptions != NULL) {
         in.in_register = register_check;
-        in.register_ctx = cfg->exceptions;
+        in.register_ctx = rt->exceptions;
     }
-    struct name_ctx names = {cfg->directory, NULL, 0};
-    if (cfg->directory != NULL) {
+    struct name_ctx names = {rt->directory, NULL, 0};
+    if (rt->directory != NULL) {
         in.name_lookup = name_lookup;
         in.name_lookup_ctx = &names;
         in.pupil_lookup = pupil_lookup;
         in.pupil_lookup_ctx = &names;
         in.personal_lookup = personal_lookup;
-        in.personal_lookup_ctx = cfg->directory;
+        in.personal_lookup_ctx = rt->directory;
     }
     int rc = view != NULL
-                 ? sg_rules_eval(cfg->rules, &in, verdict_r, error_r)
-                 : sg_rules_eval_rcpt(cfg->rules, &in, verdict_r, error_r);
+                 ? sg_rules_eval(rt->rules, &in, verdict_r, error_r)
+                 : sg_rules_eval_rcpt(rt->rules, &in, verdict_r, error_r);
     for (size_t i = 0; i < names.n_found; i++)
         sg_person_free(&names.found[i]);
     free(names.found);
@@ -588,12 +587,12 @@ verdict_cmp(const struct sg_verdict *a, const struct sg_verdict *b)
  * sender from an authenticated member of staff is judged as that member
  * of staff only, not also as an outsider using their name. */
 static bool
-claim_superseded(const struct sg_config *cfg, const struct sg_sender *sender,
+claim_superseded(const struct sg_runtime *rt, const struct sg_sender *sender,
                  size_t i)
 {
     const struct sg_sender_claim *c = &sender->claims[i];
     if (c->person != NULL || c->forged ||
-        sg_rules_school_address(cfg->rules, c->address))
+        sg_rules_school_address(rt->rules, c->address))
         return false;
     for (size_t k = 0; k < sender->n_claims; k++)
         if (sender->claims[k].person != NULL)
@@ -603,7 +602,7 @@ claim_superseded(const struct sg_config *cfg, const struct sg_sender *sender,
 
 /* Evaluate for every claim and keep the strongest verdict. */
 static int
-evaluate_claims(const struct sg_config *cfg, const struct sg_msgview *view,
+evaluate_claims(const struct sg_runtime *rt, const struct sg_msgview *view,
                 struct sg_sender *sender, const struct sg_party *rcpts,
                 size_t n_rcpts, time_t now, bool explain_all,
                 struct sg_verdict **verdict_r, const char **error_r)
@@ -611,11 +610,11 @@ evaluate_claims(const struct sg_config *cfg, const struct sg_msgview *view,
     struct sg_verdict *best = NULL;
     sender->judged = 0;
     for (size_t i = 0; i < sender->n_claims; i++) {
-        if (claim_superseded(cfg, sender, i))
+        if (claim_superseded(rt, sender, i))
             continue;
         struct sg_party party = sg_sender_party(sender, i);
         struct sg_verdict *v = NULL;
-        if (evaluate(cfg, view, &party, rcpts, n_rcpts, now, explain_all, &v,
+        if (evaluate(rt, view, &party, rcpts, n_rcpts, now, explain_all, &v,
                      error_r) < 0) {
             sg_verdict_free(&best);
             return -1;
@@ -640,32 +639,31 @@ evaluate_claims(const struct sg_config *cfg, const struct sg_msgview *view,
 }
 
 int
-sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
+sg_judge_eval(const struct sg_runtime *rt, const struct sg_msgview *view,
               struct sg_sender *sender, const struct sg_party *rcpts,
               size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
               const char **error_r)
 {
-    return evaluate_claims(cfg, view, sender, rcpts, n_rcpts, now, true,
+    return evaluate_claims(rt, view, sender, rcpts, n_rcpts, now, true,
                            verdict_r, error_r);
 }
 
 int
-sg_judge_eval_mta(const struct sg_config *cfg, const struct sg_msgview *view,
+sg_judge_eval_mta(const struct sg_runtime *rt, const struct sg_msgview *view,
                   struct sg_sender *sender, const struct sg_party *rcpts,
                   size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
                   const char **error_r)
 {
-    return evaluate_claims(cfg, view, sender, rcpts, n_rcpts, now, false,
+    return evaluate_claims(rt, view, sender, rcpts, n_rcpts, now, false,
                            verdict_r, error_r);
 }
 
 int
-sg_judge_eval_rcpt(const struct sg_config *cfg, const struct sg_party *sender,
+sg_judge_eval_rcpt(const struct sg_runtime *rt, const struct sg_party *sender,
                    const struct sg_party *rcpt, time_t now,
                    struct sg_verdict **verdict_r, const char **error_r)
 {
-    return evaluate(cfg, NULL, sender, rcpt, 1, now, false, verdict_r,
-                    error_r);
+    return evaluate(rt, NULL, sender, rcpt, 1, now, false, verdict_r, error_r);
 }
 
 void

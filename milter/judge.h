@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "sg_buf.h"
-#include "sg_config.h"
+#include "sg_runtime.h"
 #include "sg_directory.h"
 #include "sg_msgview.h"
 #include "sg_person.h"
@@ -24,7 +24,7 @@ char *sg_addr_unbracket(const char *addr);
 /* Who owns addr.  No directory, or an empty address: not found (external).
  * A failed lookup returns SG_DIR_TEMPFAIL or SG_DIR_CONFIG with *error_r;
  * it is never "external". */
-enum sg_dir_status sg_judge_resolve(const struct sg_config *cfg,
+enum sg_dir_status sg_judge_resolve(const struct sg_runtime *rt,
                                     const char *addr,
                                     struct sg_person **person_r,
                                     enum sg_channel *channel_r,
@@ -53,13 +53,11 @@ struct sg_rcpt_mta {
  * many forms to follow (who it reaches is unknown: the caller refuses
  * it).  A failed lookup of any form is SG_DIR_TEMPFAIL or SG_DIR_CONFIG
  * with *error_r. */
-enum sg_dir_status sg_judge_resolve_rcpt(const struct sg_config *cfg,
-                                         const char *addr,
-                                         const struct sg_rcpt_mta *mta,
-                                         struct sg_person **person_r,
-                                         enum sg_channel *channel_r,
-                                         char **via_r, bool *unfollowable_r,
-                                         const char **error_r);
+enum sg_dir_status
+sg_judge_resolve_rcpt(const struct sg_runtime *rt, const char *addr,
+                      const struct sg_rcpt_mta *mta,
+                      struct sg_person **person_r, enum sg_channel *channel_r,
+                      char **via_r, bool *unfollowable_r, const char **error_r);
 
 /* The refusal of an unfollowable recipient (RFC 3463 5.1.3), one line. */
 #define SG_RCPT_UNFOLLOWABLE_REPLY                                            \
@@ -113,16 +111,15 @@ struct sg_sender {
  * school's domains keeps its owner (a parent registered under their own
  * address, a member of staff's personal account), wherever it comes
  * from: the filter cannot tell who may use an outside address. */
-void sg_judge_claim_trust(const struct sg_config *cfg, const char *addr,
+void sg_judge_claim_trust(const struct sg_runtime *rt, const char *addr,
                           struct sg_person **person, enum sg_channel *channel,
-                          bool trusted, const char *auth_user,
-                          bool *forged_r);
+                          bool trusted, const char *auth_user, bool *forged_r);
 
 /* The claims known at MAIL FROM: the envelope sender, and the login's
  * people.  0, or -1 when a lookup failed (*addr_r the address, *error_r
  * why) or on allocation failure (*addr_r NULL).  Free with
  * sg_sender_free, also after a failure. */
-int sg_judge_sender_envelope(const struct sg_config *cfg, const char *env_from,
+int sg_judge_sender_envelope(const struct sg_runtime *rt, const char *env_from,
                              bool trusted, const char *auth_user,
                              struct sg_sender *sender, const char **addr_r,
                              const char **error_r);
@@ -130,7 +127,7 @@ int sg_judge_sender_envelope(const struct sg_config *cfg, const char *env_from,
 /* Add the claims of the view's From:, Sender: and Reply-To: headers.
  * -1 as sg_judge_sender_envelope, and also when the headers show more
  * addresses than the view keeps (*addr_r NULL). */
-int sg_judge_sender_headers(const struct sg_config *cfg,
+int sg_judge_sender_headers(const struct sg_runtime *rt,
                             const struct sg_msgview *view, bool trusted,
                             const char *auth_user, struct sg_sender *sender,
                             const char **addr_r, const char **error_r);
@@ -159,7 +156,7 @@ bool sg_auth_matches(const char *auth_user, const struct sg_person *person);
  * explanations (what safeguard-check shows).  No rules configured: an
  * "accept" verdict with no matches.  -1 with *error_r when the evaluation
  * failed (the caller applies failure_action). */
-int sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
+int sg_judge_eval(const struct sg_runtime *rt, const struct sg_msgview *view,
                   struct sg_sender *sender, const struct sg_party *rcpts,
                   size_t n_rcpts, time_t now, struct sg_verdict **verdict_r,
                   const char **error_r);
@@ -167,17 +164,15 @@ int sg_judge_eval(const struct sg_config *cfg, const struct sg_msgview *view,
 /* The same for the MTA: the explanations are rendered only when the
  * verdict holds or rejects (the reply, the record and the notices read
  * them); otherwise they are NULL. */
-int sg_judge_eval_mta(const struct sg_config *cfg,
-                      const struct sg_msgview *view,
-                      struct sg_sender *sender,
-                      const struct sg_party *rcpts, size_t n_rcpts,
-                      time_t now, struct sg_verdict **verdict_r,
-                      const char **error_r);
+int sg_judge_eval_mta(const struct sg_runtime *rt,
+                      const struct sg_msgview *view, struct sg_sender *sender,
+                      const struct sg_party *rcpts, size_t n_rcpts, time_t now,
+                      struct sg_verdict **verdict_r, const char **error_r);
 
 /* The rules that can be decided at RCPT time (sender and this one
  * recipient, no content), for rejecting that recipient there; the
  * explanations only for a reject, as sg_judge_eval_mta. */
-int sg_judge_eval_rcpt(const struct sg_config *cfg,
+int sg_judge_eval_rcpt(const struct sg_runtime *rt,
                        const struct sg_party *sender,
                        const struct sg_party *rcpt, time_t now,
                        struct sg_verdict **verdict_r, const char **error_r);

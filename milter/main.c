@@ -36,9 +36,11 @@
 #include "callbacks.h"
 #include "fdio.h"
 #include "log.h"
+#include "notify.h"
 #include "msgview_build.h"
 #include "store.h"
 #include "sg_config.h"
+#include "sg_runtime.h"
 #include "sg_directory.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
@@ -111,31 +113,34 @@ parse_args(int argc, char **argv, struct options *opt)
 /* Load the configuration named by the options and open what it names.
  * The default path may be absent (built-in defaults apply); a path given
  * with -c must exist. */
-static struct sg_config *
+static struct sg_runtime *
 load_config(const struct options *opt, const char **error_r)
 {
     struct sg_config *cfg = sg_config_load_default(
         opt->config_path, opt->config_given, error_r);
+    struct sg_runtime *rt = NULL;
     if (cfg != NULL && opt->socket != NULL &&
         sg_config_set(cfg, "socket", opt->socket, error_r) < 0)
-        sg_config_unref(&cfg);
-    if (cfg != NULL && sg_config_open(cfg, error_r) < 0)
-        sg_config_unref(&cfg);
-    return cfg;
+        sg_config_free(&cfg);
+    if (cfg != NULL)
+        sg_runtime_open(cfg, &rt, error_r);
+    return rt;
 }
 
 /* -n: the configuration loaded; now reach the directory server too, so
  * that a wrong password or an unreachable server shows before mail does. */
 static int
-check_config(struct sg_config *cfg)
+check_config(const struct sg_runtime *rt)
 {
-    const char *name = cfg->path != NULL ? cfg->path : "(built-in defaults)";
-    if (cfg->directory == NULL) {
+    const struct sg_config *cfg = rt->settings;
+    const char *name =
+        cfg->file.path != NULL ? cfg->file.path : "(built-in defaults)";
+    if (rt->directory == NULL) {
         printf("safeguard-milter: warning: directory_backend = none: every "
                "address counts as external\n");
     } else {
         const char *error = NULL;
-        if (sg_dir_check(cfg->directory, &error) != SG_DIR_FOUND) {
+        if (sg_dir_check(rt->directory, &error) != SG_DIR_FOUND) {
             fprintf(stderr, "safeguard-milter: %s: directory: %s\n", name,
                     error != NULL ? error : "check failed");
             return EX_CONFIG;
@@ -151,6 +156,7 @@ check_config(struct sg_config *cfg)
                "not exist yet (held messages would be tempfailed)\n",
                db);
     free(db);
+    sg_config_print_foreign(cfg, "safeguard-milter: ", stdout);
     printf("safeguard-milter: configuration %s is valid\n", name);
     return EX_OK;
 }
@@ -158,10 +164,10 @@ check_config(struct sg_config *cfg)
 static void
 log_directory_stats(void)
 {
-    struct sg_config *cfg = sg_config_current();
-    if (cfg != NULL && cfg->directory != NULL) {
+    struct sg_runtime *rt = sg_runtime_current();
+    if (rt != NULL && rt->directory != NULL) {
         struct sg_dir_stats st;
-        sg_dir_stats(cfg->directory, &st);
+        sg_dir_stats(rt->directory, &st);
         sg_log_info("directory: lookups=%llu hits=%llu negative_hits=%llu "
                     "misses=%llu shared=%llu stale=%llu errors=%llu "
                     "notfound=%llu evictions=%llu entries=%llu "
@@ -181,7 +187,7 @@ log_directory_stats(void)
                                              : 0),
                     (unsigned long long)st.latency_us_max);
     }
-    sg_config_unref(&cfg);
+    sg_runtime_unref(&rt);
 }
 
 static const char *
@@ -297,9 +303,9 @@ signal_thread(void *arg)
 {
     struct reload_ctx *rc = arg;
     for (;;) {
-        struct sg_config *now = sg_config_current();
-        int interval = now != NULL ? now->stats_interval : 0;
-        sg_config_unref(&now);
+        struct sg_runtime *now = sg_runtime_current();
+        int interval = now != NULL ? now->settings->stats_interval : 0;
+        sg_runtime_unref(&now);
         struct timespec ts = {interval > 0 ? interval : 86400, 0};
         int sig = sigtimedwait(&rc->signals, NULL, &ts);
         if (sig < 0) {
@@ -312,21 +318,22 @@ signal_thread(void *arg)
             continue;
         }
         const char *error;
-        struct sg_config *cfg = load_config(&rc->opt, &error);
-        if (cfg == NULL) {
+        struct sg_runtime *rt = load_config(&rc->opt, &error);
+        if (rt == NULL) {
             sg_log_error("reload failed, keeping the running configuration: "
                          "%s",
                          error);
             continue;
         }
-        struct sg_config *old = sg_config_current();
-        if (old != NULL && (strcmp(old->socket, cfg->socket) != 0 ||
-                            strcmp(old->user, cfg->user) != 0))
+        const struct sg_config *cfg = rt->settings;
+        struct sg_runtime *old = sg_runtime_current();
+        if (old != NULL && (strcmp(old->settings->socket, cfg->socket) != 0 ||
+                            strcmp(old->settings->user, cfg->user) != 0))
             sg_log_warn("socket and user changes take effect at the next "
                         "restart");
-        sg_config_unref(&old);
+        sg_runtime_unref(&old);
         sg_log_set_level((enum sg_log_level)cfg->log_level);
-        sg_config_set_current(cfg);
+        sg_runtime_set_current(rt);
         sg_log_info("configuration reloaded from %s",
                     rc->opt.config_path);
     }
@@ -350,20 +357,21 @@ reconcile_log(void *ctx, const struct sg_store_record *rec,
 
 /* Check the quarantine records against the hold queue once. */
 static void
-reconcile_once(struct sg_config *cfg)
+reconcile_once(struct sg_runtime *rt)
 {
-    const char *cmd = cfg->review.queue_command;
+    const struct sg_config *cfg = rt->settings;
+    const char *cmd = cfg->mailqueue.queue_command;
     if (cmd == NULL || *cmd == '\0')
         return;
     const char *error = NULL;
-    struct sg_store *q = sg_config_quarantine(cfg, &error);
+    struct sg_store *q = sg_runtime_quarantine(rt, &error);
     if (q == NULL)
         return; /* logged at start; a hold says so again */
     struct sg_store_reconcile o = {
         .queue_command = cmd,
-        .timeout = (unsigned)cfg->review.command_timeout,
+        .timeout = (unsigned)cfg->mailqueue.command_timeout,
         .now = time(NULL),
-        .grace = (time_t)cfg->review.reconcile_grace,
+        .grace = (time_t)cfg->mailqueue.reconcile_grace,
         .wait = false, /* a decision is under way: next time */
         .actor = "safeguard-milter",
         .each = reconcile_log,
@@ -390,11 +398,11 @@ reconcile_thread(void *arg)
 {
     (void)arg;
     for (;;) {
-        struct sg_config *cfg = sg_config_current();
-        int interval = cfg != NULL ? cfg->hold_reconcile_interval : 0;
+        struct sg_runtime *rt = sg_runtime_current();
+        int interval = rt != NULL ? rt->settings->hold_reconcile_interval : 0;
         if (interval > 0)
-            reconcile_once(cfg);
-        sg_config_unref(&cfg);
+            reconcile_once(rt);
+        sg_runtime_unref(&rt);
         sleep(interval > 0 ? (unsigned)interval : 60);
     }
     return NULL;
@@ -417,16 +425,17 @@ main(int argc, char **argv)
     parse_args(argc, argv, &rc.opt);
 
     const char *error;
-    struct sg_config *cfg = load_config(&rc.opt, &error);
-    if (cfg == NULL) {
+    struct sg_runtime *rt = load_config(&rc.opt, &error);
+    if (rt == NULL) {
         fprintf(stderr, "safeguard-milter: %s\n", error);
         return EX_CONFIG;
     }
     if (rc.opt.check_only) {
-        int status = check_config(cfg);
-        sg_config_unref(&cfg);
+        int status = check_config(rt);
+        sg_runtime_unref(&rt);
         return status;
     }
+    const struct sg_config *cfg = rt->settings;
     if (sg_log_open("safeguard-milter", rc.opt.foreground,
                     cfg->syslog_facility) < 0) {
         fprintf(stderr, "safeguard-milter: bad syslog_facility\n");
@@ -450,7 +459,7 @@ main(int argc, char **argv)
     drop_privileges(cfg);
 
     sg_msgview_build_init();
-    sg_config_set_current(sg_config_ref(cfg));
+    sg_runtime_set_current(sg_runtime_ref(rt));
     pthread_t tid;
     if (pthread_create(&tid, NULL, signal_thread, &rc) != 0)
         sg_log_fatal(EX_OSERR, "cannot start the signal thread");
@@ -458,23 +467,24 @@ main(int argc, char **argv)
 
     /* the quarantine store's files must belong to the run-time user */
     const char *qerror = NULL;
-    if (sg_config_quarantine(cfg, &qerror) == NULL)
+    if (sg_runtime_quarantine(rt, &qerror) == NULL)
         sg_log_error("quarantine store %s: %s; messages to be held will be "
                      "tempfailed until it can be opened",
                      cfg->quarantine_db, qerror);
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
-    if (cfg->directory == NULL)
+    if (rt->directory == NULL)
         sg_log_warn("directory_backend = none: every address counts as "
                     "external");
     start_reconcile_thread();
+    sg_notify_start();
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
 
     if (cfg->pidfile[0] != '\0')
         unlink(cfg->pidfile);
-    sg_config_unref(&cfg);
-    sg_config_set_current(NULL);
+    sg_runtime_unref(&rt);
+    sg_runtime_set_current(NULL);
     sg_msgview_build_shutdown();
     return ret == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }

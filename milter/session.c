@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "hold.h"
+#include "notify.h"
 #include "notice.h"
 #include "judge.h"
 #include "log.h"
@@ -59,15 +60,16 @@ sockaddr_text(const struct sockaddr *sa)
 }
 
 struct sg_session *
-sg_session_new(struct sg_config *cfg)
+sg_session_new(struct sg_runtime *rt)
 {
     struct sg_session *s = calloc(1, sizeof(*s));
     if (s == NULL) {
-        sg_config_unref(&cfg);
+        sg_runtime_unref(&rt);
         return NULL;
     }
-    s->cfg = cfg;
-    sg_msgbuf_init(&s->raw, cfg->message_buffer_size, cfg->tmpdir);
+    s->rt = rt;
+    sg_msgbuf_init(&s->raw, rt->settings->message_buffer_size,
+                   rt->settings->tmpdir);
     return s;
 }
 
@@ -79,8 +81,8 @@ sg_session_connect(struct sg_session *s, const char *hostname,
     free(s->client_name);
     s->client_addr = sockaddr_text(sa);
     s->client_name = strdup(hostname != NULL ? hostname : "unknown");
-    s->trusted =
-        sg_network_match(s->cfg->networks, s->cfg->n_networks, sa);
+    s->trusted = sg_network_match(s->rt->settings->networks,
+                                  s->rt->settings->n_networks, sa);
     if (s->client_addr == NULL || s->client_name == NULL) {
         sg_log_error("NOQUEUE: out of memory at connect");
         return sg_session_failure_status(s);
@@ -138,7 +140,7 @@ sg_session_free(struct sg_session **sp)
     sg_msgbuf_free(&s->raw);
     free(s->client_addr);
     free(s->client_name);
-    sg_config_unref(&s->cfg);
+    sg_runtime_unref(&s->rt);
     free(s);
     *sp = NULL;
 }
@@ -146,7 +148,7 @@ sg_session_free(struct sg_session **sp)
 enum sg_status
 sg_session_failure_status(const struct sg_session *s)
 {
-    switch (s->cfg->failure_action) {
+    switch (s->rt->settings->failure_action) {
     case SG_FAIL_ACCEPT:
         return SG_ACCEPT;
     case SG_FAIL_REJECT:
@@ -196,9 +198,8 @@ sg_session_envfrom(struct sg_session *s, const char *from,
         (auth_user != NULL && *auth_user != '\0' && s->auth_user == NULL))
         return fail(s, "out of memory at MAIL FROM");
     const char *addr = NULL, *error = NULL;
-    if (sg_judge_sender_envelope(s->cfg, s->env_from, s->trusted,
-                                 s->auth_user, &s->sender_claims, &addr,
-                                 &error) < 0) {
+    if (sg_judge_sender_envelope(s->rt, s->env_from, s->trusted, s->auth_user,
+                                 &s->sender_claims, &addr, &error) < 0) {
         if (error == NULL)
             return fail(s, "out of memory at MAIL FROM");
         sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s),
@@ -223,7 +224,7 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
     struct sg_party rcpt = {addr, person, channel};
     struct sg_verdict *verdict = NULL;
     const char *error = NULL;
-    if (sg_judge_eval_rcpt(s->cfg, &sender, &rcpt, time(NULL), &verdict,
+    if (sg_judge_eval_rcpt(s->rt, &sender, &rcpt, time(NULL), &verdict,
                            &error) < 0) {
         sg_log_error("%s: rules at RCPT <%s>: %s", qid(s), addr,
                      error != NULL ? error : "evaluation failed");
@@ -290,7 +291,7 @@ sg_session_rcpt_mta(struct sg_session *s, const char *rcpt,
     bool unfollowable = false;
     const char *error = NULL;
     enum sg_dir_status st = sg_judge_resolve_rcpt(
-        s->cfg, addr, mta, &person, &channel, &via, &unfollowable, &error);
+        s->rt, addr, mta, &person, &channel, &via, &unfollowable, &error);
     enum sg_status verdict = SG_CONTINUE;
     if (lookup_failed(s, addr, st, error))
         verdict = sg_session_failure_status(s);
@@ -526,7 +527,7 @@ record_hold(struct sg_session *s, const struct sg_msgview *view,
             time_t now, char **record_r)
 {
     const char *error = NULL;
-    struct sg_store *q = sg_config_quarantine(s->cfg, &error);
+    struct sg_store *q = sg_runtime_quarantine(s->rt, &error);
     struct sg_hold hold = {
         .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
         .time = now,
@@ -545,25 +546,31 @@ record_hold(struct sg_session *s, const struct sg_msgview *view,
         .fd = s->raw.fd,
         .fd_size = s->raw.size,
     };
+    /* the notices are written with the record and sent after the answer;
+     * the sender is who the message was judged to come from */
+    struct sg_party sender =
+        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
+    struct sg_hold_notices sent = {
+        .rt = s->rt, .hold = &hold, .sender = &sender};
+    hold.notices = sg_hold_notices_render;
+    hold.notices_ctx = &sent;
     if (q == NULL || sg_store_hold(q, &hold, record_r, &error) < 0) {
         sg_log_error("%s: cannot record the held message in %s: %s", qid(s),
-                     s->cfg->quarantine_db,
+                     s->rt->settings->quarantine_db,
                      error != NULL ? error : "unknown error");
         return -1;
     }
-    /* the message is held whatever becomes of the notices; the sender
-     * is who the message was judged to come from */
-    struct sg_party sender =
-        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
-    struct sg_hold_notices sent;
-    if (sg_hold_notify(s->cfg, &hold, &sender, *record_r, &sent, &error) < 0)
-        sg_log_error("%s: record %s: a notice could not be sent: %s", qid(s),
-                     *record_r, error != NULL ? error : "unknown error");
-    if (sent.sender || sent.dsl)
-        sg_log_info("%s: record %s: notice sent to%s%s", qid(s), *record_r,
-                    sent.sender ? " the sender" : "",
-                    sent.dsl ? (sent.sender ? " and the DSL" : " the DSL")
-                             : "");
+    /* the message is held whatever becomes of the notices */
+    if (sent.error[0] != '\0')
+        sg_log_error("%s: record %s: a notice could not be made: %s", qid(s),
+                     *record_r, sent.error);
+    if (sent.sender_told || sent.dsl_told)
+        sg_log_info("%s: record %s: notice queued for%s%s", qid(s), *record_r,
+                    sent.sender_told ? " the sender" : "",
+                    sent.dsl_told ? (sent.sender_told ? " and the DSL"
+                                                      : " the DSL")
+                                  : "");
+    s->notices_queued = sent.sender_told || sent.dsl_told;
     return 0;
 }
 
@@ -579,7 +586,7 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     time_t now = time(NULL);
     if (rcpts == NULL)
         fail(s, "out of memory evaluating the rules");
-    else if (sg_judge_sender_headers(s->cfg, view, s->trusted, s->auth_user,
+    else if (sg_judge_sender_headers(s->rt, view, s->trusted, s->auth_user,
                                      &s->sender_claims, &addr, &error) < 0) {
         if (addr != NULL && error != NULL)
             sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s),
@@ -591,9 +598,8 @@ judge(struct sg_session *s, const struct sg_msgview *view,
         /* too many claimed senders to check: never let it through
          * unjudged, whatever failure_action says */
         s->must_tempfail = addr == NULL && error != NULL;
-    }
-    else if (sg_judge_eval_mta(s->cfg, view, &s->sender_claims, rcpts,
-                               s->n_rcpts, now, &verdict, &error) < 0)
+    } else if (sg_judge_eval_mta(s->rt, view, &s->sender_claims, rcpts,
+                                 s->n_rcpts, now, &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
     else if (verdict->action == SG_ACTION_HOLD &&
              record_hold(s, view, rcpts, verdict, now, &record) < 0) {
@@ -601,9 +607,8 @@ judge(struct sg_session *s, const struct sg_msgview *view,
          * failure_action says accept: the MTA keeps it and retries */
         fail(s, "the held message could not be recorded");
         s->must_tempfail = true;
-    }
-    else if (sg_outcome_build(s->cfg, verdict, view->subject, record,
-                              s->own_headers, s->n_own_headers, out) < 0)
+    } else if (sg_outcome_build(s->rt->settings, verdict, view->subject, record,
+                                s->own_headers, s->n_own_headers, out) < 0)
         fail(s, "out of memory applying the verdict");
     else {
         sg_judge_describe(verdict, described);
@@ -633,8 +638,8 @@ own_notice(struct sg_session *s)
         why = "more than one mark";
     else if (sg_msgbuf_spilled(&s->raw))
         why = "too large for a notice";
-    else if (s->cfg->notice != NULL)
-        valid = sg_notice_verify(s->cfg->notice->key, s->notice_mark,
+    else if (s->rt->notice != NULL)
+        valid = sg_notice_verify(s->rt->notice->key, s->notice_mark,
                                  (const char *const *)s->rcpts, s->n_rcpts,
                                  s->raw.mem.data + s->body_offset,
                                  s->raw.mem.len - s->body_offset, time(NULL),
@@ -663,12 +668,13 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     struct sg_msgview *view = NULL;
     const char *error = NULL;
     if (!s->failed) {
-        int rc = sg_msgbuf_spilled(&s->raw)
-                     ? sg_msgview_build_fd_extract(s->raw.fd, &s->cfg->extract,
-                                                   &view, &error)
-                     : sg_msgview_build_mem_extract(
-                           s->raw.mem.data != NULL ? s->raw.mem.data : "",
-                           s->raw.mem.len, &s->cfg->extract, &view, &error);
+        int rc =
+            sg_msgbuf_spilled(&s->raw)
+                ? sg_msgview_build_fd_extract(
+                      s->raw.fd, &s->rt->settings->extract, &view, &error)
+                : sg_msgview_build_mem_extract(
+                      s->raw.mem.data != NULL ? s->raw.mem.data : "",
+                      s->raw.mem.len, &s->rt->settings->extract, &view, &error);
         if (rc < 0)
             fail(s, error != NULL ? error : "cannot parse the message");
         else if (view_set_envelope(s, view) < 0)
@@ -695,6 +701,10 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
                     ? "verdict=unknown (out of memory describing it)"
                     : sg_buf_text_or(&described, "verdict=accept"),
                 view, elapsed_us(&start));
+    /* the notices go after the verdict: the outbox thread sends them */
+    if (s->notices_queued)
+        sg_notify_wake();
+    s->notices_queued = false;
     sg_buf_free(&described);
     sg_msgview_free(&view);
     s->n_messages++;

@@ -15,7 +15,7 @@
 #include "msgbuf.h"
 #include "judge.h"
 #include "outcome.h"
-#include "sg_config.h"
+#include "sg_runtime.h"
 #include "sg_person.h"
 
 struct sg_rcpt_mta; /* judge.h */
@@ -28,13 +28,14 @@ enum sg_status {
 };
 
 struct sg_session {
-    struct sg_config *cfg; /* snapshot taken when the connection began */
+    struct sg_runtime *rt; /* snapshot taken when the connection began */
 
     /* connection */
     char *client_addr; /* text form, "unknown" when the MTA gave none */
     char *client_name;
     bool trusted; /* client_addr in trusted_networks */
     unsigned long n_messages;
+    bool notices_queued; /* this message's hold wrote notices to send */
     unsigned long proto_steps; /* SMFIP_* agreed with the MTA */
     bool smtp_client; /* the MTA can refuse one recipient at RCPT time (an
                          SMTP client; not local submission) */
@@ -75,9 +76,9 @@ struct sg_session {
     struct sg_msgbuf raw;
 };
 
-/* A session for a new connection; takes over the caller's reference on cfg.
+/* A session for a new connection; takes over the caller's reference on rt.
  * NULL on allocation failure. */
-struct sg_session *sg_session_new(struct sg_config *cfg);
+struct sg_session *sg_session_new(struct sg_runtime *rt);
 /* The client: sa may be NULL (the MTA did not give an address). */
 enum sg_status sg_session_connect(struct sg_session *s, const char *hostname,
                                   const struct sockaddr *sa);

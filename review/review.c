@@ -28,6 +28,7 @@
 
 #include "msgview_build.h"
 #include "review_int.h"
+#include "review_settings.h"
 
 /* ------------------------------------------------------------ errors */
 
@@ -106,6 +107,7 @@ ncfg_dup(struct sg_review *r, const struct sg_notice_config *c)
         .dsl_addresses = (const char *const *)r->n_dsl,
         .n_dsl_addresses = r->n_n_dsl,
         .timeout = c->timeout,
+        .retry_max_age = c->retry_max_age,
     };
     return 0;
 }
@@ -137,13 +139,12 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
         o->store_dir == NULL || *o->store_dir == '\0')
         return sg_review_fail(error_r, "quarantine_db and quarantine_dir must "
                                        "be set");
-    const struct sg_review_settings *set = &o->settings;
-    if (set->command_timeout <= 0 || set->sla_hours <= 0 ||
-        set->retention_days < 0 || set->hold_max_days < 0 ||
-        set->reconcile_grace <= 0 ||
-        (unsigned)set->expire_action > SG_REVIEW_EXPIRE_RELEASE)
-        return sg_review_fail(error_r, "review settings out of range (start "
-                                       "from sg_review_settings_init)");
+    const char *bad = NULL;
+    if (sg_review_settings_check(&o->settings, &bad) < 0)
+        return sg_review_fail(error_r,
+                              "review settings out of range: %s (start "
+                              "from sg_review_settings_init)",
+                              bad);
     struct stat st;
     if (stat(o->db_path, &st) < 0)
         return sg_review_fail(error_r,

@@ -50,8 +50,8 @@
                                      sender could not be sent */
 
 /* The settings (struct sg_review_settings, sg_review_settings_init, the
- * expire actions) are common/sg_review_settings.h: the configuration file's
- * review_* keys, loaded into struct sg_config's review. */
+ * expire actions) are sg_review_settings.h: the configuration file's
+ * review section and the mail queue's (sg_review_settings_compose). */
 
 /* Everything sg_review_open needs.  notice may be NULL (no mail: no
  * --tell-sender, no mailed digest). */
@@ -250,6 +250,14 @@ int sg_review_digest_mail(struct sg_review *r, const char *text,
                           size_t n_waiting, size_t n_overdue, time_t now,
                           const struct sg_review_actor *actor,
                           const char **error_r);
+
+/* Hand the outbox's due notices (the daemon's and this tool's) to the
+ * configured sendmail now (sg_notice_flush); -1 when notices are not
+ * configured or the outbox cannot be read. */
+int sg_review_outbox_flush(struct sg_review *r,
+                           const struct sg_notice_flush *o,
+                           struct sg_notice_flush_result *res_r,
+                           const char **error_r);
 
 /* Audit rows, oldest first: of one record (id) or all (NULL), at or after
  * since. */

@@ -307,7 +307,7 @@ school_address(const struct sg_review *r, const char *addr)
 
 static int
 tell_sender(struct sg_review *r, const struct sg_store_record *rec,
-            const char *note, const char **error_r)
+            const char *note, bool *sent_r, const char **error_r)
 {
     struct sg_store_rcpt *rcpts = NULL;
     size_t n = 0;
@@ -335,8 +335,8 @@ tell_sender(struct sg_review *r, const struct sg_store_record *rec,
         .date = date,
     };
     const char *to[] = {rec->env_from};
-    int rc = review_notice_send(r, SG_NOTICE_REJECTED_SENDER, &v, to, 1,
-                                error_r);
+    int rc = sg_review_notice_send(r, SG_NOTICE_REJECTED_SENDER, &v, to, 1,
+                                   rec->id, sent_r, error_r);
     sg_buf_free(&list);
     return rc;
 }
@@ -377,7 +377,8 @@ sg_review_reject(struct sg_review *r, const char *id,
     int ret =
         sg_review_decide(r, id, actor, note, SG_REVIEW_OP_REJECT, error_r);
     if (ret == 0 && tell) {
-        if (tell_sender(r, rec, note, &err) < 0) {
+        bool sent = false;
+        if (tell_sender(r, rec, note, &sent, &err) < 0) {
             char why[SG_REVIEW_ERR_MAX];
             snprintf(why, sizeof(why), "could not tell the sender <%s>: %s",
                      rec->env_from, err);
@@ -386,8 +387,11 @@ sg_review_reject(struct sg_review *r, const char *id,
                                   "rejected, but %s", why);
         } else {
             char what[400];
-            snprintf(what, sizeof(what), "the outcome and the note were "
-                                         "sent to <%s>",
+            snprintf(what, sizeof(what),
+                     sent ? "the outcome and the note were sent to <%s>"
+                          : "the outcome and the note were queued for <%s>: "
+                            "sendmail did not take them yet, they are "
+                            "retried (safeguard-review outbox)",
                      rec->env_from);
             if (sg_review_audit(r, rec->id, actor, "told-sender", what,
                                 error_r) < 0)

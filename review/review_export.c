@@ -281,12 +281,15 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
         .date = date,
     };
     const char *err = NULL;
-    if (review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v,
-                           r->ncfg->dsl_addresses, r->ncfg->n_dsl_addresses,
-                           &err) < 0)
+    bool sent = false;
+    if (sg_review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v,
+                              r->ncfg->dsl_addresses,
+                              r->ncfg->n_dsl_addresses, NULL, &sent,
+                              &err) < 0)
         return sg_review_keep(error_r, "cannot mail the digest: ", err);
     char note[256];
-    snprintf(note, sizeof(note), "digest mailed to %zu address%s: %s",
+    snprintf(note, sizeof(note), "digest %s %zu address%s: %s",
+             sent ? "mailed to" : "queued in the outbox for",
              r->ncfg->n_dsl_addresses,
              r->ncfg->n_dsl_addresses == 1 ? "" : "es", summary);
     return sg_review_audit(r, NULL, actor, "digest", note, error_r);

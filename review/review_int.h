@@ -80,11 +80,16 @@ int sg_review_waiting_ids(struct sg_review *r, time_t until, char ***ids_r,
 int sg_review_queue_load(const struct sg_review *r, struct sg_mailqueue *q,
                          const char **error_r);
 
-/* Send a notice of kind k (SG_NOTICE_REJECTED_SENDER,
- * SG_NOTICE_DIGEST_DSL) to to (review_notice.c). */
-int review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
-                       const struct sg_notice_values *values,
-                       const char *const *to, size_t n_to,
-                       const char **error_r);
+/* Write a notice of kind k (SG_NOTICE_REJECTED_SENDER,
+ * SG_NOTICE_DIGEST_DSL) to to, about record_id (NULL: none), to the
+ * outbox, and send what is due (review_notice.c); *sent_r says whether
+ * sendmail took this one now.  -1 when the notice cannot be made or
+ * written; one that sendmail does not take at once stays in the outbox
+ * and is retried. */
+int sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
+                          const struct sg_notice_values *values,
+                          const char *const *to, size_t n_to,
+                          const char *record_id, bool *sent_r,
+                          const char **error_r);
 
 #endif

@@ -28,6 +28,7 @@
 #include "netlist.h"
 #include "review_serve.h"
 #include "sg_dir_auth.h"
+#include "review_settings.h"
 #include "web.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -45,11 +46,11 @@ ldap_auth(void *ctx, const char *login, const char *password,
           const char **error_r)
 {
     const struct sg_config *cfg = ctx;
-    int rc =
-        sg_dir_auth_check(&cfg->dir, login, password, cfg->review_dsl_group,
-                          (const char *const *)cfg->review_login_attributes,
-                          cfg->n_review_login_attributes, NULL, error_r);
-    switch (rc) {
+    const struct sg_review_page *rv = sg_review_page_get(cfg);
+    int ok = sg_dir_auth_check(&cfg->dir, login, password, rv->review_dsl_group,
+                               (const char *const *)rv->review_login_attributes,
+                               rv->n_review_login_attributes, NULL, error_r);
+    switch (ok) {
     case SG_DIR_AUTH_OK:
         return SG_WEB_AUTH_OK;
     case SG_DIR_AUTH_BAD_CREDENTIALS:
@@ -67,9 +68,10 @@ ldap_auth(void *ctx, const char *login, const char *password,
 static int
 set_auth(const struct sg_config *cfg, struct sg_web_options *o)
 {
+    const struct sg_review_page *rv = sg_review_page_get(cfg);
     const char *err = NULL;
-    if (cfg->review_auth == SG_REVIEW_AUTH_LDAP) {
-        if (cfg->review_dsl_group == NULL || *cfg->review_dsl_group == '\0') {
+    if (rv->review_auth == SG_REVIEW_AUTH_LDAP) {
+        if (rv->review_dsl_group == NULL || *rv->review_dsl_group == '\0') {
             fprintf(stderr, "safeguard-review: serve: review_auth = ldap "
                             "needs review_dsl_group (the DN of the DSL "
                             "group)\n");
@@ -81,7 +83,7 @@ set_auth(const struct sg_config *cfg, struct sg_web_options *o)
     }
     /* refuse to start on a file that cannot be used, rather than refuse
      * every login later */
-    if (sg_web_passwd_check(cfg->review_password_file, "-", "-", &err) ==
+    if (sg_web_passwd_check(rv->review_password_file, "-", "-", &err) ==
         SG_WEB_AUTH_ERROR) {
         fprintf(stderr,
                 "safeguard-review: serve: %s (add an account with: "
@@ -90,7 +92,7 @@ set_auth(const struct sg_config *cfg, struct sg_web_options *o)
         return EX_CONFIG;
     }
     o->auth = sg_web_passwd_auth;
-    o->auth_ctx = cfg->review_password_file;
+    o->auth_ctx = rv->review_password_file;
     return 0;
 }
 
@@ -98,7 +100,8 @@ int
 review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
                  char **argv)
 {
-    const char *listen = cfg->review_listen;
+    const struct sg_review_page *rv = sg_review_page_get(cfg);
+    const char *listen = rv->review_listen;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
             listen = argv[++i];
@@ -112,10 +115,10 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
     }
     struct sg_web_options o = {
         .review = r,
-        .session_idle = (unsigned)cfg->review_session_idle,
-        .session_max = (unsigned)cfg->review_session_max,
-        .login_attempts = (unsigned)cfg->review_login_attempts,
-        .login_lockout = (unsigned)cfg->review_login_lockout,
+        .session_idle = (unsigned)rv->review_session_idle,
+        .session_max = (unsigned)rv->review_session_max,
+        .login_attempts = (unsigned)rv->review_login_attempts,
+        .login_lockout = (unsigned)rv->review_login_lockout,
         /* Secure always: over TLS here or at a proxy, or on loopback,
          * which browsers count as a secure origin */
         .secure_cookies = true,
@@ -138,13 +141,12 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* the proxies were checked when the configuration was read */
-    size_t n_proxies = cfg->n_review_trusted_proxy;
+    size_t n_proxies = rv->n_review_trusted_proxy;
     struct sg_network *proxies =
         n_proxies > 0 ? calloc(n_proxies, sizeof(*proxies)) : NULL;
     for (size_t i = 0; i < n_proxies; i++) {
-        if (proxies == NULL ||
-            sg_network_parse(cfg->review_trusted_proxy[i], &proxies[i],
-                             &err) < 0) {
+        if (proxies == NULL || sg_network_parse(rv->review_trusted_proxy[i],
+                                                &proxies[i], &err) < 0) {
             fprintf(stderr, "safeguard-review: serve: review_trusted_proxy: "
                             "%s\n",
                     proxies == NULL ? "out of memory" : err);
@@ -155,11 +157,11 @@ review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
     }
     struct sg_web_server_options so = {
         .listen = listen,
-        .tls_cert = cfg->review_tls_cert,
-        .tls_key = cfg->review_tls_key,
-        .request_timeout = (unsigned)cfg->review_request_timeout,
-        .client_connections = (unsigned)cfg->review_client_connections,
-        .max_connections = (unsigned)cfg->review_max_connections,
+        .tls_cert = rv->review_tls_cert,
+        .tls_key = rv->review_tls_key,
+        .request_timeout = (unsigned)rv->review_request_timeout,
+        .client_connections = (unsigned)rv->review_client_connections,
+        .max_connections = (unsigned)rv->review_max_connections,
         .proxies = proxies,
         .n_proxies = n_proxies,
     };
@@ -200,7 +202,8 @@ read_password(const char *prompt, char *buf, size_t size)
 int
 review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv)
 {
-    const char *file = cfg->review_password_file, *login = NULL;
+    const struct sg_review_page *rv = sg_review_page_get(cfg);
+    const char *file = rv->review_password_file, *login = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
             file = argv[++i];

@@ -7,10 +7,10 @@
  * audit, sync: see safeguard-review(8).  The database, the message
  * directory, the notice settings and the review_* settings come from the
  * daemon's configuration file, loaded by the same code
- * (sg_config_load_default); -o overrides any key of it through
- * sg_config_set, checked as in the file.  Every command goes through the
- * review library (review.h), which the web page shares, and is audited as
- * the Unix user running it, from "command line".
+ * (sg_config_load_with, with the review tool's own section); -o overrides
+ * any key of it through sg_config_override, checked as in the file.  Every
+ * command goes through the review library (review.h), which the web page
+ * shares, and is audited as the Unix user running it, from "command line".
  *
  * SECURITY: everything printed from a held message (addresses, subjects,
  * text, file names) goes through sg_review_safe_text, so a message cannot
@@ -32,7 +32,9 @@
 #include <unistd.h>
 
 #include "review.h"
+#include "review_outbox.h"
 #include "review_serve.h"
+#include "review_settings.h"
 #include "sg_buf.h"
 #include "sg_config.h"
 
@@ -61,9 +63,12 @@ usage(FILE *out)
             "  digest [--mail]\n"
             "  audit [ID] [--since WHEN]\n"
             "  sync\n"
+            "  outbox [--all] [--send]      notices not yet sent; send them\n"
             "  serve [--listen HOST:PORT]   the web page for DSLs\n"
             "  passwd [--file FILE] LOGIN   an account of the page's password\n"
             "                               file (the password on stdin)\n"
+            "  check                        check the configuration file: every\n"
+            "                               setting, the daemon's and this tool's\n"
             "\n"
             "  -c FILE        configuration (default %s)\n"
             "  -o NAME=VALUE  override a setting of that file\n"
@@ -827,6 +832,29 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
     return review_cmd_passwd(c->cfg, argc, argv);
 }
 
+/* The notices not yet sent (review_outbox.c). */
+static int
+cmd_outbox(struct ctx *c, int argc, char **argv)
+{
+    return review_cmd_outbox(c->r, argc, argv);
+}
+
+/* The file loaded with every section (the daemon's and this tool's), so
+ * its keys are all checked; nothing is opened. */
+static int
+cmd_check(struct ctx *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "%s: check takes no argument\n", progname);
+        return EX_USAGE;
+    }
+    printf("%s: configuration %s is valid\n", progname,
+           c->cfg->file.path != NULL ? c->cfg->file.path
+                                     : "(built-in defaults)");
+    return EX_OK;
+}
+
 static const struct {
     const char *name;
     int (*fn)(struct ctx *, int, char **);
@@ -837,7 +865,8 @@ static const struct {
     {"export", cmd_export},   {"expire", cmd_expire},
     {"digest", cmd_digest},   {"audit", cmd_audit},
     {"sync", cmd_sync},       {"serve", cmd_serve},
-    {"passwd", cmd_passwd},
+    {"passwd", cmd_passwd},   {"check", cmd_check},
+    {"outbox", cmd_outbox},
 };
 
 int
@@ -891,7 +920,8 @@ main(int argc, char **argv)
     }
 
     const char *err = NULL;
-    struct sg_config *cfg = sg_config_load_default(config, config_given, &err);
+    struct sg_config *cfg =
+        sg_config_load_with(config, config_given, sg_review_sections, &err);
     if (cfg == NULL)
         die(EX_CONFIG, "%s", err);
     if (sg_config_override(cfg, overrides, n_overrides, &err) < 0)
@@ -905,9 +935,9 @@ main(int argc, char **argv)
         .actor = {.user = pw != NULL ? pw->pw_name : uidbuf,
                   .from = FROM_WHERE},
     };
-    if (fn == cmd_passwd) {
+    if (fn == cmd_passwd || fn == cmd_check) {
         int rc = fn(&c, argc - optind, argv + optind);
-        sg_config_unref(&cfg);
+        sg_config_free(&cfg);
         return rc;
     }
     struct sg_notice_config ncfg;
@@ -915,20 +945,21 @@ main(int argc, char **argv)
     struct sg_review_options opts = {
         .db_path = cfg->quarantine_db,
         .store_dir = cfg->quarantine_dir,
-        .settings = cfg->review,
         .notice = &ncfg,
         .dsl_contact = cfg->dsl_contact,
         .school_domains = (const char *const *)cfg->school_domains,
         .n_school_domains = cfg->n_school_domains,
         .timezone = cfg->timezone,
     };
+    sg_review_settings_compose(sg_review_settings_get(cfg), &cfg->mailqueue,
+                               &opts.settings);
     if (sg_review_open(&opts, &c.r, &err) < 0) {
-        sg_config_unref(&cfg);
+        sg_config_free(&cfg);
         die(EX_NOINPUT, "%s", err);
     }
     int rc = fn(&c, argc - optind, argv + optind);
     sg_review_close(&c.r);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
     if (fflush(stdout) != 0)
         return EX_IOERR;
     return rc;

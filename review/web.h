@@ -65,8 +65,8 @@ enum sg_web_auth_result {
 typedef int (*sg_web_auth_fn)(void *ctx, const char *login,
                               const char *password, const char **error_r);
 
-/* Defaults (the configuration table's review_session_* and
- * review_login_* keys say the same). */
+/* Options (safeguard-review sets them from the review page section's
+ * review_session_* and review_login_* keys, review_settings.c). */
 struct sg_web_options {
     struct sg_review *review; /* not owned */
     sg_web_auth_fn auth;

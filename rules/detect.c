@@ -1,10 +1,12 @@
 /*
- * detect.c - the built-in detectors (patterns and validators) and the scan
- * loop shared by built-in and site-defined detectors.
+ * detect.c - the built-in detectors' patterns and the scan loop shared by
+ * built-in and site-defined detectors: matches, table rows, registered
+ * personal addresses, pupil lookups, findings.
  *
  * Each detector is one PCRE2 pattern, compiled with JIT once at load, plus
- * an optional validator in C (check letters and digits, number plans, the
- * school's own numbers, domains and postcodes, ages).  Every built-in
+ * an optional validator in C (detect_validate.c: check letters and digits,
+ * number plans, the school's own numbers, domains and postcodes, ages);
+ * the forms spelt out in words are read in detect_spelt.c.  Every built-in
  * pattern matches a bounded length, so scanning a text costs time linear in
  * its size; a text is scanned at most once per detector per message.
  *
@@ -22,11 +24,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect.h"
 #include "normalise.h"
-#include "rules_int.h"
 #include "sg_utf8.h"
-
-#define MAX_FINDING_TEXT 200
+#include "tables.h"
 
 /* ------------------------------------------------------------ patterns */
 
@@ -167,7 +168,6 @@
     "(?<![A-Za-z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?[ \\t]*[0-9][ABD-HJLNP-UW-Z]{2})" \
     "(?![A-Za-z0-9])"
 
-#define UPN_LETTERS "ABCDEFGHJKLMNPQRTUVWXYZ"
 #define UPN_RE                                                                \
     "(?<![A-Za-z0-9])[" UPN_LETTERS "][0-9]{11}[0-9" UPN_LETTERS "]"          \
     "(?![A-Za-z0-9])"
@@ -229,7 +229,7 @@ static const struct builtin {
 };
 
 int
-detectors_builtin_add(struct sg_rules *rules, const char **error_r)
+sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r)
 {
     size_t n = sizeof(builtins) / sizeof(builtins[0]);
     rules->detectors = calloc(n, sizeof(struct detector));
@@ -247,8 +247,8 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
             *error_r = sg_rules_errorf("out of memory");
             return -1;
         }
-        d->re = rules_compile(builtins[i].pattern, builtins[i].caseless,
-                              &cerr);
+        d->re =
+            sg_rules_compile(builtins[i].pattern, builtins[i].caseless, &cerr);
         if (d->re == NULL) {
             *error_r = sg_rules_errorf("built-in detector %s: %s",
                                        builtins[i].name, cerr);
@@ -257,9 +257,8 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         d->validate = builtins[i].v;
         d->builtin = true;
         if (d->validate == VAL_EMAIL_PERSONAL) {
-            d->re_spelt = rules_compile_with(
-                SPELT_EMAIL_RE, PCRE2_CASELESS | PCRE2_USE_OFFSET_LIMIT,
-                &cerr);
+            d->re_spelt = sg_rules_compile_with(
+                SPELT_EMAIL_RE, PCRE2_CASELESS | PCRE2_USE_OFFSET_LIMIT, &cerr);
             if (d->re_spelt == NULL) {
                 *error_r = sg_rules_errorf("built-in detector %s: %s",
                                            builtins[i].name, cerr);
@@ -274,677 +273,13 @@ detectors_builtin_add(struct sg_rules *rules, const char **error_r)
     return 0;
 }
 
-/* ------------------------------------------------------------ validators */
-int
-sg_phone_normalise(const char *in, char *out, size_t outsz)
+size_t
+sg_rules_detector_find(const struct sg_rules *rules, const char *name)
 {
-    char digits[40];
-    size_t n = 0;
-    const char *p = in;
-    while (isspace((unsigned char)*p))
-        p++;
-    bool intl = false;
-    if (*p == '+') {
-        intl = true;
-        p++;
-    } else if (p[0] == '0' && p[1] == '0') {
-        intl = true;
-        p += 2;
-    }
-    for (; *p; p++) {
-        if (isdigit((unsigned char)*p)) {
-            if (n + 1 >= sizeof(digits))
-                return -1;
-            digits[n++] = *p;
-        } else if (!strchr(" \t\r\n.-()/", *p) && (unsigned char)*p < 0x80) {
-            return -1;
-        }
-    }
-    digits[n] = '\0';
-    const char *nat;
-    if (intl) {
-        if (strncmp(digits, "44", 2) != 0)
-            return -1;
-        nat = digits + 2;
-        if (nat[0] == '0') /* the (0) of +44 (0)... */
-            nat++;
-    } else {
-        if (digits[0] != '0')
-            return -1;
-        nat = digits + 1;
-    }
-    size_t len = strlen(nat);
-    if (len < 9 || len > 10 || nat[0] == '0' || len + 2 > outsz)
-        return -1;
-    out[0] = '0';
-    memcpy(out + 1, nat, len + 1);
-    return 0;
-}
-
-static bool
-phone_is_mobile(const char *nat)
-{
-    if (strlen(nat) != 11 || nat[0] != '0' || nat[1] != '7')
-        return false;
-    if (nat[2] == '0') /* 070: personal numbering, not a mobile */
-        return false;
-    if (nat[2] == '6') /* 076: pagers, except 07624 (Isle of Man mobiles) */
-        return strncmp(nat, "07624", 5) == 0;
-    return true;
-}
-
-static bool
-phone_is_landline(const char *nat)
-{
-    size_t len = strlen(nat);
-    if (nat[0] != '0')
-        return false;
-    if (nat[1] == '1' && nat[2] >= '1' && nat[2] <= '9')
-        return len == 11 || len == 10;
-    if (len != 11)
-        return false;
-    if (nat[1] == '2')
-        return strchr("03489", nat[2]) != NULL;
-    if (nat[1] == '3')
-        return strchr("03457", nat[2]) != NULL;
-    return false;
-}
-
-/* Words which, just before a number on the same line, say it is a
- * reference rather than a telephone number. */
-static const char *const ref_words[] = {
-    "ref",     "reference", "order",   "invoice",  "account",    "acct",
-    "case",    "ticket",    "serial",  "tracking", "booking",    "policy",
-    "receipt", "candidate", "upn",     "uln",      "nhs",        "transaction",
-    "customer", "membership", "payment", "id",
-};
-
-/* Does a conference bridge's dial string follow the number ending at end?
- * Teams and Zoom write "+44 20 7946 0958,,572913084#", Google Meet
- * "+44 20 3956 0467 PIN: 859 232 091#": a meeting's dial-in line, not
- * anyone's own number. */
-static bool
-followed_by_meeting_code(const char *text, size_t len, size_t end)
-{
-    size_t i = end, digits = 0;
-    while (i < len && (text[i] == ' ' || text[i] == '\t'))
-        i++;
-    if (i < len && text[i] == ',') {
-        while (i < len && text[i] == ',')
-            i++;
-    } else if (len - i >= 4 && strncasecmp(text + i, "PIN:", 4) == 0) {
-        i += 4;
-    } else {
-        return false;
-    }
-    for (; i < len && i - end < 64; i++) {
-        if (text[i] >= '0' && text[i] <= '9')
-            digits++;
-        else if (text[i] != ' ')
-            break;
-    }
-    return digits >= 4 && i < len && text[i] == '#';
-}
-
-static bool
-preceded_by_reference_word(const char *text, size_t start)
-{
-    size_t from = start > 32 ? start - 32 : 0;
-    char seg[40];
-    size_t k = 0;
-    for (size_t i = from; i < start; i++) {
-        char c = text[i];
-        if (c == '\n') {
-            /* a label on the line above counts when the number starts
-             * its own line ("Order no.\n0123..."): a table or a form */
-            bool alnum_after = false;
-            for (size_t j = i + 1; j < start && !alnum_after; j++)
-                alnum_after = isalnum((unsigned char)text[j]) != 0;
-            if (alnum_after)
-                k = 0;
-            else
-                seg[k++] = ' ';
-            continue;
-        }
-        seg[k++] = (char)tolower((unsigned char)c);
-    }
-    seg[k] = '\0';
-    /* Only the last word before the number (and its punctuation) counts:
-     * "Ref: 0123...", "order no. 0123...", "Case ID 0123...". */
-    char *end = seg + k;
-    char *p = end;
-    int words = 0;
-    while (p > seg && words < 2) {
-        while (p > seg && !isalpha((unsigned char)p[-1]))
-            p--;
-        char *we = p;
-        while (p > seg && isalpha((unsigned char)p[-1]))
-            p--;
-        if (we == p)
-            break;
-        size_t wl = (size_t)(we - p);
-        for (size_t i = 0; i < sizeof(ref_words) / sizeof(ref_words[0]); i++)
-            if (strlen(ref_words[i]) == wl &&
-                strncmp(p, ref_words[i], wl) == 0)
-                return true;
-        /* "no", "number", "num" may sit between the word and the number */
-        if (!((wl == 2 && strncmp(p, "no", 2) == 0) ||
-              (wl == 6 && strncmp(p, "number", 6) == 0) ||
-              (wl == 3 && strncmp(p, "num", 3) == 0)))
-            break;
-        words++;
-    }
-    return false;
-}
-
-static const char upn_letters[] = UPN_LETTERS;
-
-static int
-upn_value(char c)
-{
-    if (isdigit((unsigned char)c))
-        return c - '0';
-    const char *p = strchr(upn_letters, c);
-    return p && c ? (int)(p - upn_letters) : -1;
-}
-
-int
-sg_upn_valid(const char *s, size_t len)
-{
-    if (len != 13)
-        return 0;
-    int sum = 0;
-    for (size_t i = 1; i < 13; i++) {
-        if (i < 12 && !isdigit((unsigned char)s[i]))
-            return 0;
-        int v = upn_value(s[i]);
-        if (v < 0)
-            return 0;
-        sum += v * (int)(i + 1);
-    }
-    return s[0] == upn_letters[sum % 23];
-}
-
-int
-sg_nhs_valid(const char *d)
-{
-    int sum = 0;
-    for (int i = 0; i < 9; i++)
-        sum += (d[i] - '0') * (10 - i);
-    int check = 11 - sum % 11;
-    if (check == 11)
-        check = 0;
-    if (check == 10)
-        return 0;
-    /* All-same-digit numbers pass the checksum but are never issued. */
-    bool same = true;
-    for (int i = 1; i < 10; i++)
-        if (d[i] != d[0])
-            same = false;
-    return !same && check == d[9] - '0';
-}
-
-int
-sg_uln_valid(const char *d)
-{
-    if (d[0] == '0' || strcmp(d, "9999999999") == 0)
-        return 0;
-    int sum = 0;
-    for (int i = 0; i < 9; i++)
-        sum += (d[i] - '0') * (10 - i);
-    int r = sum % 11;
-    return r != 0 && 10 - r == d[9] - '0';
-}
-
-static int
-luhn_valid(const char *d, size_t n)
-{
-    if (n < 2)
-        return 0;
-    int sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = d[n - 1 - i] - '0';
-        if (i % 2 == 1) {
-            v *= 2;
-            if (v > 9)
-                v -= 9;
-        }
-        sum += v;
-    }
-    return sum % 10 == 0;
-}
-
-bool
-sg_domain_is_school(const struct sg_rules *rules, const char *domain)
-{
-    size_t dl = strlen(domain);
-    for (size_t i = 0; i < rules->school_domains.n; i++) {
-        const char *s = rules->school_domains.v[i];
-        size_t sl = strlen(s);
-        if (dl == sl && strcasecmp(domain, s) == 0)
-            return true;
-        if (dl > sl && domain[dl - sl - 1] == '.' &&
-            strcasecmp(domain + dl - sl, s) == 0)
-            return true;
-    }
-    return false;
-}
-
-bool
-sg_rules_school_address(const struct sg_rules *rules, const char *address)
-{
-    const char *at = address != NULL ? strrchr(address, '@') : NULL;
-    return rules != NULL && at != NULL && sg_domain_is_school(rules, at + 1);
-}
-
-/* ------------------------------------------------------------ personal email */
-
-/* Consumer mail providers: an address there is someone's own mailbox.
- * Anything else outside the school (a university's admissions office, a
- * supplier's orders desk) is an organisation's, and personal only when
- * the directory registers it as someone's personal address. */
-const char *const sg_personal_domains_builtin[] = {
-    "gmail.com", "googlemail.com",
-    "outlook.*", "hotmail.*", "live.*", "msn.com", "windowslive.com",
-    "yahoo.*", "ymail.com", "rocketmail.com",
-    "icloud.com", "me.com", "mac.com",
-    "aol.*", "aim.com",
-    "protonmail.com", "protonmail.ch", "proton.me", "pm.me",
-    "tutanota.com", "tutanota.de", "tuta.io", "tuta.com",
-    "gmx.*", "mail.com", "yandex.*", "zoho.com", "fastmail.com", "fastmail.fm",
-    "btinternet.com", "btopenworld.com", "btconnect.com",
-    "sky.com", "virginmedia.com", "virgin.net", "blueyonder.co.uk",
-    "ntlworld.com", "talktalk.net", "tiscali.co.uk", "plus.com",
-    "orange.net", "wanadoo.co.uk", "hushmail.com",
-    NULL,
-};
-
-bool
-sg_rules_personal_domain(const struct sg_rules *rules, const char *domain)
-{
-    for (size_t i = 0; i < rules->personal_domains.n; i++)
-        if (fnmatch(rules->personal_domains.v[i], domain, FNM_CASEFOLD) == 0)
-            return true;
-    return false;
-}
-
-int
-sg_rules_personal_domain_check(const char *item, const char **why_r)
-{
-    item += item[0] == '@';
-    bool dot = false;
-    for (const char *p = item; *p; p++) {
-        if (*p == '.')
-            dot = true;
-        else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '*' &&
-                 *p != '?') {
-            *why_r = "is not a domain (gmail.com, or yahoo.* for all of "
-                     "them)";
-            return -1;
-        }
-    }
-    if (!dot || item[0] == '.' || item[0] == '*') {
-        *why_r = "is not a domain (gmail.com, or yahoo.* for all of them; "
-                 "subdomains are never personal)";
-        return -1;
-    }
-    return 0;
-}
-
-/* Machine identifiers look like addresses: "cid:part1@01D9...",
- * Message-ID / In-Reply-To / References values, a calendar's or a
- * contact card's UID.  Is the address at start one, by what precedes it:
- * a cid: or mid: URL, or a header or property line of those names (the
- * logical line, so folded ones too, and quoted ones with "> ")? */
-static bool
-email_is_identifier(const char *text, size_t start)
-{
-    static const char *const names[] = {
-        "message-id", "in-reply-to", "references", "content-id",
-        "resent-message-id", "original-message-id", "x-message-id", "uid",
-        "x-ms-exchange-parent-message-id", NULL};
-    if (start >= 4 && (strncasecmp(text + start - 4, "cid:", 4) == 0 ||
-                       strncasecmp(text + start - 4, "mid:", 4) == 0))
-        return true;
-    /* the start of the logical line: back over folded lines (they begin
-     * with white space), at most 20 lines and 4000 bytes */
-    size_t b = start, floor = start > 4000 ? start - 4000 : 0;
-    for (int lines = 0; lines < 20; lines++) {
-        while (b > floor && text[b - 1] != '\n')
-            b--;
-        if (b == floor || (text[b] != ' ' && text[b] != '\t'))
-            break;
-        b--; /* onto the '\n' of the line before */
-    }
-    while (b < start && (text[b] == '>' || text[b] == ' ' || text[b] == '\t'))
-        b++;
-    size_t e = b;
-    while (e < start && e - b < 40 &&
-           (isalnum((unsigned char)text[e]) || text[e] == '-'))
-        e++;
-    if (e == b || e >= start || (text[e] != ':' && text[e] != ';'))
-        return false;
-    for (size_t i = 0; names[i] != NULL; i++)
-        if (strlen(names[i]) == e - b &&
-            strncasecmp(text + b, names[i], e - b) == 0)
-            return true;
-    return false;
-}
-
-/* ------------------------------------------------------------ social accounts */
-
-/* Networks by the domains of their profile links and the words that name
- * them before a handle. */
-static const struct {
-    const char *name; /* "domain" of a link, or a word */
-    const char *network;
-    bool domain;
-} networks[] = {
-    {"facebook.com", "facebook", true}, {"fb.com", "facebook", true},
-    {"fb.me", "facebook", true},        {"instagram.com", "instagram", true},
-    {"instagr.am", "instagram", true},  {"snapchat.com", "snapchat", true},
-    {"tiktok.com", "tiktok", true},     {"twitter.com", "x", true},
-    {"x.com", "x", true},               {"threads.net", "threads", true},
-    {"youtube.com", "youtube", true},   {"snapchat", "snapchat", false},
-    {"snap", "snapchat", false},        {"instagram", "instagram", false},
-    {"insta", "instagram", false},      {"ig", "instagram", false},
-    {"tiktok", "tiktok", false},        {"tik tok", "tiktok", false},
-    {"twitter", "x", false},            {"threads", "threads", false},
-    {"facebook", "facebook", false},    {"fb", "facebook", false},
-    {"youtube", "youtube", false},      {"x", "x", false},
-};
-
-static bool
-name_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
-}
-
-/* Where word w stands in t (len n) on its own (not inside a name), or
- * NULL. */
-static const char *
-find_word(const char *t, size_t n, const char *w)
-{
-    size_t wl = strlen(w);
-    for (size_t i = 0; i + wl <= n; i++)
-        if (strncmp(t + i, w, wl) == 0 && (i == 0 || !name_char(t[i - 1])) &&
-            (i + wl == n || !name_char(t[i + wl])))
-            return t + i;
-    return NULL;
-}
-
-int
-sg_social_account(const char *text, size_t len, char *key, size_t size)
-{
-    char t[256];
-    if (len >= sizeof(t))
-        return -1;
-    for (size_t i = 0; i < len; i++)
-        t[i] = (char)tolower((unsigned char)text[i]);
-    t[len] = '\0';
-    const char *net = "", *name = NULL;
-    for (size_t i = 0; i < sizeof(networks) / sizeof(*networks) && !name;
-         i++) {
-        if (!networks[i].domain)
-            continue;
-        /* the domain, after a scheme, "www." or the like */
-        const char *d = t;
-        size_t dl = strlen(networks[i].name);
-        while ((d = strstr(d, networks[i].name)) != NULL &&
-               ((d > t && (isalnum((unsigned char)d[-1]) || d[-1] == '_' ||
-                           d[-1] == '-')) ||
-                d[dl] != '/'))
-            d++;
-        if (d == NULL)
-            continue;
-        net = networks[i].network;
-        name = d + strlen(networks[i].name) + 1;
-        static const char *const skip[] = {"add/", "c/", "channel/", "user/",
-                                           "@"};
-        for (size_t k = 0; k < sizeof(skip) / sizeof(*skip); k++)
-            if (strncmp(name, skip[k], strlen(skip[k])) == 0)
-                name += strlen(skip[k]);
-    }
-    if (name == NULL) {
-        /* a handle: the name after the last '@', or, written without it
-         * ("Instagram: oak_pe"), the last word */
-        const char *at = strrchr(t, '@');
-        if (at != NULL) {
-            name = at + 1;
-        } else {
-            size_t e = len, b;
-            while (e > 0 && !name_char(t[e - 1]))
-                e--;
-            for (b = e; b > 0 && name_char(t[b - 1]); b--)
-                ;
-            if (b == e)
-                return -1;
-            name = t + b;
-            at = b > 0 ? t + b - 1 : t;
-        }
-        for (size_t i = 0; i < sizeof(networks) / sizeof(*networks); i++)
-            if (!networks[i].domain &&
-                find_word(t, (size_t)(at - t), networks[i].name) != NULL) {
-                net = networks[i].network;
-                break;
-            }
-    }
-    size_t nl = 0;
-    while (name_char(name[nl]))
-        nl++;
-    while (nl > 0 && name[nl - 1] == '.')
-        nl--;
-    if (nl == 0 || (size_t)snprintf(key, size, "%s/%.*s", net, (int)nl,
-                                    name) >= size)
-        return -1;
-    return 0;
-}
-
-int
-sg_rules_social_account_check(const char *item, const char **why_r)
-{
-    char key[160];
-    if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0 ||
-        (key[0] == '/' && item[0] != '@')) {
-        *why_r = "is not an account: @name (on any network) or a profile "
-                 "link such as instagram.com/name";
-        return -1;
-    }
-    return 0;
-}
-
-/* Is the social-media match one of the school's own accounts? */
-static bool
-school_social(const struct sg_rules *rules, const char *m, size_t ml)
-{
-    char key[160];
-    if (rules->school_social.n == 0 ||
-        sg_social_account(m, ml, key, sizeof(key)) < 0)
-        return false;
-    const char *name = strchr(key, '/') + 1;
-    for (size_t i = 0; i < rules->school_social.n; i++) {
-        const char *e = rules->school_social.v[i];
-        const char *en = strchr(e, '/') + 1;
-        bool any_net = e[0] == '/' || key[0] == '/';
-        if (strcmp(en, name) == 0 &&
-            (any_net || (en - e == name - key &&
-                         strncmp(e, key, (size_t)(en - e)) == 0)))
-            return true;
-    }
-    return false;
-}
-
-static int
-month_from_name(const char *p)
-{
-    static const char *const m[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                    "jul", "aug", "sep", "oct", "nov", "dec"};
-    for (int i = 0; i < 12; i++)
-        if (strncasecmp(p, m[i], 3) == 0)
-            return i + 1;
-    return 0;
-}
-
-/* The date forms of DOB_RE (UK order: day first). */
-int
-detect_parse_date(const char *s, size_t len, struct sg_date *d)
-{
-    char buf[40];
-    if (len >= sizeof(buf))
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    int a, b, c;
-    char s1, s2;
-    if (sscanf(buf, "%4d-%2d-%2d", &a, &b, &c) == 3 && len == 10 &&
-        buf[4] == '-') {
-        d->year = a;
-        d->month = b;
-        d->day = c;
-    } else if (sscanf(buf, "%2d%c%2d%c%4d", &a, &s1, &b, &s2, &c) == 5 &&
-               strchr("/.-", s1) && s1 == s2) {
-        d->day = a;
-        d->month = b;
-        d->year = c;
-    } else {
-        char *p = buf;
-        d->day = (int)strtol(p, &p, 10);
-        while (*p && !isalpha((unsigned char)*p))
-            p++;
-        if (isalpha((unsigned char)*p) && strchr("snrt", tolower(*p)) &&
-            (strncasecmp(p, "st", 2) == 0 || strncasecmp(p, "nd", 2) == 0 ||
-             strncasecmp(p, "rd", 2) == 0 || strncasecmp(p, "th", 2) == 0) &&
-            !isalpha((unsigned char)p[2]))
-            p += 2;
-        while (*p && !isalpha((unsigned char)*p))
-            p++;
-        d->month = month_from_name(p);
-        while (*p && !isdigit((unsigned char)*p))
-            p++;
-        d->year = (int)strtol(p, NULL, 10);
-    }
-    char iso[16];
-    snprintf(iso, sizeof(iso), "%04d-%02d-%02d", d->year % 10000,
-             d->month % 100, d->day % 100);
-    return sg_date_parse(iso, d);
-}
-
-int
-detect_validate(const struct sg_rules *rules, const struct detector *d,
-                const char *text, size_t len, size_t start, size_t end,
-                time_t now)
-{
-    const char *m = text + start;
-    size_t ml = end - start;
-    char buf[MAX_FINDING_TEXT + 1];
-    switch (d->validate) {
-    case VAL_NONE:
-        return 1;
-    case VAL_PHONE_MOBILE:
-    case VAL_PHONE_LANDLINE: {
-        char nat[32];
-        if (ml > MAX_FINDING_TEXT || memchr(m, '\n', ml) !=
-                                         memrchr(m, '\n', ml))
-            return 0; /* one line break inside a number, not two */
-        memcpy(buf, m, ml);
-        buf[ml] = '\0';
-        if (sg_phone_normalise(buf, nat, sizeof(nat)) < 0)
-            return 0;
-        bool ok = d->validate == VAL_PHONE_MOBILE ? phone_is_mobile(nat)
-                                                  : phone_is_landline(nat);
-        if (!ok)
-            return 0;
-        for (size_t i = 0; i < rules->school_phones.n; i++)
-            if (strcmp(rules->school_phones.v[i], nat) == 0)
-                return 0;
-        if (preceded_by_reference_word(text, start) ||
-            followed_by_meeting_code(text, len, end))
-            return 0;
-        return 1;
-    }
-    case VAL_EMAIL_PERSONAL: {
-        /* a consumer provider's; registered addresses: detect_keep */
-        const char *at = memchr(m, '@', ml);
-        if (at == NULL || (size_t)(m + ml - at - 1) > MAX_FINDING_TEXT)
-            return 0;
-        size_t dl = (size_t)(m + ml - at - 1);
-        memcpy(buf, at + 1, dl);
-        buf[dl] = '\0';
-        return !sg_domain_is_school(rules, buf) &&
-               sg_rules_personal_domain(rules, buf) &&
-               !email_is_identifier(text, start);
-    }
-    case VAL_SOCIAL:
-        return !school_social(rules, m, ml);
-    case VAL_POSTCODE_HOUSE:
-        return 1; /* the postcode check needs the capture: validate_group */
-    case VAL_UPN:
-        return sg_upn_valid(m, ml);
-    case VAL_NHS:
-    case VAL_ULN:
-    case VAL_LUHN: {
-        char dig[32];
-        size_t n = 0;
-        for (size_t i = 0; i < ml; i++)
-            if (isdigit((unsigned char)m[i])) {
-                if (n + 1 >= sizeof(dig))
-                    return 0;
-                dig[n++] = m[i];
-            }
-        dig[n] = '\0';
-        if (d->validate == VAL_LUHN)
-            return luhn_valid(dig, n);
-        if (n != 10)
-            return 0;
-        return d->validate == VAL_NHS ? sg_nhs_valid(dig) : sg_uln_valid(dig);
-    }
-    case VAL_CHILD_DOB:
-        return 1; /* needs the capture: validate_group */
-    case VAL_PUPIL_ROSTER:
-        return 1; /* needs the lookup: roster_keep */
-    }
-    (void)now;
-    return 0;
-}
-
-/* Born on dob, is someone of school age (2 to 19) at now (UTC)? */
-static bool
-school_age(const struct sg_date *dob, time_t now)
-{
-    struct sg_date today;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    today.year = tm.tm_year + 1900;
-    today.month = tm.tm_mon + 1;
-    today.day = tm.tm_mday;
-    int age = sg_date_age(dob, &today);
-    return age >= 2 && age <= 19;
-}
-
-/* Validators that need capture group 1. */
-static int
-validate_group(const struct sg_rules *rules, const struct detector *d,
-               const char *text, const PCRE2_SIZE *ov, int rc, time_t now)
-{
-    if (d->validate != VAL_POSTCODE_HOUSE && d->validate != VAL_CHILD_DOB)
-        return 1;
-    if (rc < 2 || ov[2] == PCRE2_UNSET)
-        return 0;
-    const char *g = text + ov[2];
-    size_t gl = ov[3] - ov[2];
-    if (d->validate == VAL_POSTCODE_HOUSE) {
-        char pc[16];
-        size_t k = 0;
-        for (size_t i = 0; i < gl && k < sizeof(pc) - 1; i++)
-            if (!isspace((unsigned char)g[i]))
-                pc[k++] = g[i];
-        pc[k] = '\0';
-        return !strv_has_ci(&rules->school_postcodes, pc);
-    }
-    struct sg_date dob;
-    if (detect_parse_date(g, gl, &dob) < 0)
-        return 0;
-    return school_age(&dob, now);
+    for (size_t i = 0; i < rules->n_detectors; i++)
+        if (strcmp(rules->detectors[i].name, name) == 0)
+            return i;
+    return (size_t)-1;
 }
 
 static void
@@ -967,7 +302,7 @@ registered_personal(const struct detect_sink *k, const char *text, size_t s,
 {
     struct detect_personal *p = k->personal;
     if (k->d->validate != VAL_EMAIL_PERSONAL || p == NULL ||
-        e - s > MAX_FINDING_TEXT || email_is_identifier(text, s))
+        e - s > MAX_FINDING_TEXT || sg_detect_email_is_identifier(text, s))
         return 0;
     for (size_t i = 0; i < p->n_own; i++)
         if (strlen(p->own[i]) == e - s &&
@@ -998,7 +333,7 @@ registered_personal(const struct detect_sink *k, const char *text, size_t s,
 }
 
 void
-detect_personal_clear(struct detect_personal *p)
+sg_detect_personal_clear(struct detect_personal *p)
 {
     for (size_t i = 0; i < p->n_asked; i++)
         free(p->asked[i]);
@@ -1038,9 +373,9 @@ finding_add(const struct detect_sink *k, const char *shown, size_t len,
 }
 
 void
-detect_lookup_clear(struct detect_lookup *l)
+sg_detect_lookup_clear(struct detect_lookup *l)
 {
-    strv_clear(&l->tried);
+    sg_rules_strv_clear(&l->tried);
 }
 
 /* pupil-roster: ask the caller's pupil lookup about name, once per name
@@ -1056,11 +391,11 @@ roster_keep(const struct detect_sink *k, const char *name, const char *where)
         l->candidates >= DETECT_MAX_NAME_CANDIDATES)
         return 2;
     l->candidates++;
-    if (strv_has_ci(&l->tried, name))
+    if (sg_rules_strv_has_ci(&l->tried, name))
         return 0;
     if (l->tried.n >= DETECT_MAX_NAME_LOOKUPS)
         return 2;
-    if (strv_add(&l->tried, name) < 0) {
+    if (sg_rules_strv_add(&l->tried, name) < 0) {
         sg_rules_errorf("out of memory");
         return -1;
     }
@@ -1087,12 +422,12 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
             const char *where, time_t now)
 {
     size_t s = ov[0], e = ov[1];
-    if (!detect_validate(rules, k->d, nt->text, nt->len, s, e, now)) {
+    if (!sg_detect_validate(rules, k->d, nt->text, nt->len, s, e, now)) {
         int reg = registered_personal(k, nt->text, s, e);
         if (reg <= 0)
             return reg;
     }
-    if (!validate_group(rules, k->d, nt->text, ov, rc, now))
+    if (!sg_detect_validate_group(rules, k->d, nt->text, ov, rc, now))
         return 0;
     if (k->d->validate == VAL_PUPIL_ROSTER) {
         /* the name as normalised is what the directory is asked about */
@@ -1142,7 +477,7 @@ table_row(void *ctx, const struct tables_row *row)
         if (k->d->validate == VAL_PUPIL_ROSTER) {
             r = roster_keep(k, row->name, tp->where);
         } else if (k->d->validate == VAL_CHILD_DOB && row->has_dob &&
-                   school_age(&row->dob, tp->now)) {
+                   sg_detect_school_age(&row->dob, tp->now)) {
             char line[MAX_FINDING_TEXT + 1];
             snprintf(line, sizeof(line), "%s %02d/%02d/%04d", row->name,
                      row->dob.day, row->dob.month, row->dob.year);
@@ -1172,14 +507,15 @@ in_table_row(const struct table_pass *tp, size_t *next, size_t s)
 /* Offer a match that spells something out (canon: the address or number
  * it spells) to every sink; the finding is the original text of the
  * normalised span [s, e).  0 or -1. */
-static int
-offer_spelt(const struct sg_rules *rules, const struct detect_sink *sinks,
-            size_t n_sinks, const struct sg_norm *nt, size_t s, size_t e,
-            const char *canon, const char *where, time_t now)
+int
+sg_detect_offer_spelt(const struct sg_rules *rules,
+                      const struct detect_sink *sinks, size_t n_sinks,
+                      const struct sg_norm *nt, size_t s, size_t e,
+                      const char *canon, const char *where, time_t now)
 {
     size_t cl = strlen(canon);
     for (size_t i = 0; i < n_sinks; i++) {
-        if (!detect_validate(rules, sinks[i].d, canon, cl, 0, cl, now)) {
+        if (!sg_detect_validate(rules, sinks[i].d, canon, cl, 0, cl, now)) {
             int reg = registered_personal(&sinks[i], canon, 0, cl);
             if (reg < 0)
                 return -1;
@@ -1194,398 +530,14 @@ offer_spelt(const struct sg_rules *rules, const struct detect_sink *sinks,
     return 0;
 }
 
-static bool
-word_at(const char *m, size_t ml, size_t i, const char *w)
-{
-    size_t wl = strlen(w);
-    return (i == 0 || m[i - 1] == ' ' || m[i - 1] == '\t') && i + wl < ml &&
-           strncasecmp(m + i, w, wl) == 0 &&
-           (m[i + wl] == ' ' || m[i + wl] == '\t');
-}
-
-/* Rebuild the address a SPELT_EMAIL_RE match spells out, into out.  -1
- * when it does not fit, or when only the word "at" between a plain word
- * and a plain domain says it is an address ("look at bbc.co.uk"): then
- * the local part must look like an address's (a dot, digit, _ % + or -)
- * or a dot must be spelt out too. */
-static int
-spelt_email(const char *m, size_t ml, char *out, size_t outsz)
-{
-    size_t k = 0, i = 0;
-    bool at_word = false, spelt_dot = false, local_mark = false;
-    bool seen_at = false;
-    while (i < ml) {
-        char c = m[i], put = c;
-        if (c == ' ' || c == '\t') {
-            i++;
-            continue;
-        }
-        if (strchr("([{<", c) != NULL) {
-            size_t j = i + 1;
-            while (j < ml && strchr(")]}>", m[j]) == NULL)
-                j++;
-            bool at = false;
-            for (size_t x = i + 1; x < j; x++)
-                if (m[x] == '@' || tolower((unsigned char)m[x]) == 'a')
-                    at = true;
-            put = at ? '@' : '.';
-            spelt_dot |= !at;
-            i = j + 1;
-        } else if (word_at(m, ml, i, "at")) {
-            put = '@';
-            at_word = true;
-            i += 2;
-        } else if (word_at(m, ml, i, "dot")) {
-            put = '.';
-            spelt_dot = true;
-            i += 3;
-        } else {
-            if (c == '.' && ((i > 0 && m[i - 1] == ' ') ||
-                             (i + 1 < ml && m[i + 1] == ' ')))
-                spelt_dot = true;
-            if (!seen_at && c != '@' && !isalpha((unsigned char)c))
-                local_mark = true;
-            i++;
-        }
-        if (put == '@')
-            seen_at = true;
-        if (k + 1 >= outsz)
-            return -1;
-        out[k++] = put;
-    }
-    out[k] = '\0';
-    return at_word && !spelt_dot && !local_mark ? -1 : 0;
-}
-
-/* isalnum in the C locale, one table look-up a character */
-static const bool alnum_table[256] = {
-    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
-};
-
-static inline bool
-ascii_alnum(unsigned char c)
-{
-    return alnum_table[c];
-}
-
-/* Number words, for the phone detectors: "oh seven seven double oh nine
- * ...", also mixed with digits ("07700 nine oh oh ...").  num_word()
- * finds them by length (its by_len lists 1 + their places here). */
-static const struct {
-    const char *w;
-    size_t n; /* strlen(w) */
-    char d;
-} num_words[] = {
-    {"zero", 4, '0'}, {"oh", 2, '0'},   {"o", 1, '0'},     {"nought", 6, '0'},
-    {"nil", 3, '0'},  {"one", 3, '1'},  {"two", 3, '2'},   {"three", 5, '3'},
-    {"four", 4, '4'}, {"five", 4, '5'}, {"six", 3, '6'},   {"seven", 5, '7'},
-    {"eight", 5, '8'}, {"nine", 4, '9'}, {"double", 6, 'd'}, {"triple", 6, 't'},
-    {"plus", 4, '+'}, {"hundred", 7, 'h'}, {"thousand", 8, 'k'},
-};
-
-/* Caps: a run of more tokens is no number; after this many candidates in
- * one text the rest is not read (the regular scan still is). */
-#define NUMWORD_TOKENS 40
-#define NUMWORD_CANDIDATES 256
-
-/* The digit a number word stands for, 'd' for double, 't' for triple,
- * '+' for plus, 'h' for hundred (00), 'k' for thousand (000), 0 for any
- * other word. */
-static char
-num_word(const char *w, size_t wl)
-{
-    if (wl > 8)
-        return 0;
-    /* the table's words of that length only (a few) */
-    static const unsigned char by_len[9][5] = {
-        {0},          {3},         {2},          {5, 6, 7, 11},
-        {1, 9, 10, 14, 17}, {8, 12, 13}, {4, 15, 16}, {18}, {19},
-    };
-    for (size_t k = 0; k < 5 && by_len[wl][k] != 0; k++) {
-        size_t i = by_len[wl][k] - 1;
-        if (strncasecmp(w, num_words[i].w, wl) == 0)
-            return num_words[i].d;
-    }
-    return 0;
-}
-
-/* Read one run of number tokens from *ip; the number it spells into
- * digits (with a leading + for plus), and its span.  true when the run
- * has a number word and spells 10 to 13 digits. */
-static bool
-number_run(const char *t, size_t len, size_t *ip, char *digits,
-           size_t dsz, size_t *s_r, size_t *e_r)
-{
-    size_t i = *ip, nd = 0, tokens = 0, words = 0;
-    unsigned mult = 1;
-    bool too_long = false;
-    *s_r = i;
-    *e_r = i;
-    for (;;) {
-        size_t j = i;
-        if (j < len && t[j] == '+' && tokens == 0) {
-            digits[nd++] = '+';
-            j++;
-        } else if (j < len && isdigit((unsigned char)t[j])) {
-            while (j < len && isdigit((unsigned char)t[j])) {
-                for (unsigned m = 0; m < mult; m++)
-                    if (nd + 1 < dsz)
-                        digits[nd++] = t[j];
-                    else
-                        too_long = true;
-                mult = 1;
-                j++;
-            }
-        } else {
-            while (j < len && ascii_alnum((unsigned char)t[j]) &&
-                   !isdigit((unsigned char)t[j]))
-                j++;
-            char d = j > i ? num_word(t + i, j - i) : 0;
-            if (d == 0 || (j < len && isdigit((unsigned char)t[j])) ||
-                (d == '+' && tokens > 0))
-                break;
-            if (d == 'd' || d == 't')
-                mult = d == 'd' ? 2 : 3;
-            else if ((d == 'h' || d == 'k') && (nd == 0 || mult != 1))
-                break; /* "a hundred", "double hundred": not a number */
-            else if (d == 'h' || d == 'k')
-                for (int z = d == 'h' ? 2 : 3; z > 0; z--)
-                    if (nd + 1 < dsz)
-                        digits[nd++] = '0';
-                    else
-                        too_long = true;
-            else if (d == '+')
-                digits[nd++] = '+';
-            else {
-                for (unsigned m = 0; m < mult; m++)
-                    if (nd + 1 < dsz)
-                        digits[nd++] = d;
-                    else
-                        too_long = true;
-                mult = 1;
-            }
-            words++;
-        }
-        tokens++;
-        *e_r = j;
-        if (tokens > NUMWORD_TOKENS) {
-            too_long = true;
-            break;
-        }
-        /* separators: spaces, commas, dots, dashes, one line break */
-        size_t k = j, seps = 0;
-        bool nl = false;
-        while (k < len && seps < 6) {
-            if (t[k] == '\n' && !nl)
-                nl = true;
-            else if (strchr(" \t\r,.-", t[k]) == NULL || t[k] == '\0')
-                break;
-            k++;
-            seps++;
-        }
-        if (k == j || k >= len)
-            break;
-        i = k;
-    }
-    *ip = *e_r > *ip ? *e_r : *ip + 1;
-    digits[nd] = '\0';
-    size_t n_digits = nd - (nd > 0 && digits[0] == '+');
-    return words > 0 && !too_long && mult == 1 && n_digits >= 10 &&
-           n_digits <= 13;
-}
-
-/* Whether the word at w can be a number word, by its first three
- * letters (a cheap test before number_run reads it). */
-static bool
-number_word_start(const char *w, size_t left)
-{
-    char p[3] = {0, 0, 0};
-    size_t n = 0;
-    while (n < 3 && n < left && isalpha((unsigned char)w[n])) {
-        p[n] = (char)(w[n] | 0x20);
-        n++;
-    }
-    if (n < 3)
-        return (n == 1 && p[0] == 'o') || (n == 2 && p[0] == 'o' && p[1] == 'h');
-    static const char prefixes[][3] = {
-        {'z', 'e', 'r'}, {'n', 'o', 'u'}, {'n', 'i', 'l'}, {'o', 'n', 'e'},
-        {'t', 'w', 'o'}, {'t', 'h', 'r'}, {'f', 'o', 'u'}, {'f', 'i', 'v'},
-        {'s', 'i', 'x'}, {'s', 'e', 'v'}, {'e', 'i', 'g'}, {'n', 'i', 'n'},
-        {'d', 'o', 'u'}, {'t', 'r', 'i'}, {'p', 'l', 'u'}, {'h', 'u', 'n'},
-        {'t', 'h', 'o'},
-    };
-    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-        if (memcmp(p, prefixes[i], 3) == 0)
-            return true;
-    return false;
-}
-
-static int
-scan_number_words(const struct sg_rules *rules, const struct sg_norm *nt,
-                  const char *where, time_t now,
-                  const struct detect_sink *sinks, size_t n_sinks)
-{
-    const char *t = nt->text;
-    size_t len = nt->len, i = 0, candidates = 0;
-    /* the first characters of a run: digits, +, and the letters number
-     * words start with; any other word is skipped whole */
-    static const bool first[256] = {
-        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-        ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['z'] = 1,
-        ['o'] = 1, ['n'] = 1, ['f'] = 1, ['t'] = 1, ['s'] = 1, ['e'] = 1,
-        ['d'] = 1, ['p'] = 1, ['Z'] = 1, ['O'] = 1, ['N'] = 1, ['F'] = 1,
-        ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1, ['h'] = 1,
-        ['H'] = 1,
-    };
-    while (i < len && candidates < NUMWORD_CANDIDATES) {
-        unsigned char c = (unsigned char)t[i];
-        if (!ascii_alnum(c) && c != '+') {
-            i++;
-            continue;
-        }
-        if (!first[c] || (i > 0 && ascii_alnum((unsigned char)t[i - 1])) ||
-            (isalpha(c) && !number_word_start(t + i, len - i))) {
-            while (i < len && ascii_alnum((unsigned char)t[i]))
-                i++;
-            if (i < len && !ascii_alnum((unsigned char)t[i]))
-                i++;
-            continue;
-        }
-        char digits[32];
-        size_t s, e;
-        if (!number_run(t, len, &i, digits, sizeof(digits), &s, &e))
-            continue;
-        candidates++;
-        if (preceded_by_reference_word(t, s))
-            continue;
-        if (offer_spelt(rules, sinks, n_sinks, nt, s, e, digits, where,
-                        now) < 0)
-            return -1;
-    }
-    return 0;
-}
-
 /* A match that failed (the match limits): the error, and -1. */
-static int
-match_error(const struct detector *d, int rc)
+int
+sg_detect_match_error(const struct detector *d, int rc)
 {
     char msg[128];
     pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof(msg));
     sg_rules_errorf("detector %s: %s", d->name, msg);
     return -1;
-}
-
-/* Where a spelt-out address may spell its @ at i: the word "at" (after a
- * space, tab or opening bracket, before a space, tab or closing bracket)
- * or an @. */
-static inline bool
-at_marker(const char *t, size_t len, size_t i)
-{
-    if (t[i] == '@')
-        return true;
-    if ((t[i] | 0x20) != 'a' || i == 0 || i + 2 >= len ||
-        (t[i + 1] | 0x20) != 't')
-        return false;
-    char b = t[i - 1], a = t[i + 2];
-    return (b == ' ' || b == '\t' || b == '(' || b == '[' || b == '{' ||
-            b == '<') &&
-           (a == ' ' || a == '\t' || a == ')' || a == ']' || a == '}' ||
-            a == '>');
-}
-
-static bool
-local_char(char c)
-{
-    return isalnum((unsigned char)c) || (c != '\0' && strchr("_%+-", c));
-}
-
-/* Where the local part before the at marker at m can start at the
- * earliest: back over up to six parts joined by spelt or written dots
- * ("tom dot smith77 at"), as SPELT_EMAIL_RE allows. */
-static size_t
-spelt_left(const char *t, size_t m)
-{
-    size_t b = m, k = 0;
-    while (b > 0 && k++ < 8 && strchr(" \t([{<", t[b - 1]) && t[b - 1])
-        b--;
-    size_t left = b;
-    for (int part = 0; part < 6; part++) {
-        size_t e = b;
-        while (b > 0 && e - b < 64 && local_char(t[b - 1]))
-            b--;
-        if (b == e)
-            break;
-        left = b;
-        /* a dot before it: ".", " dot ", "(dot)", "[.]" and the like */
-        size_t d = b;
-        for (k = 0; d > 0 && k < 3 && (t[d - 1] == ' ' || t[d - 1] == '\t');
-             k++)
-            d--;
-        if (d > 0 && t[d - 1] == '.') {
-            d--;
-        } else if (d > 0 && strchr(")]}>", t[d - 1]) && t[d - 1]) {
-            size_t o = d - 1;
-            while (o > 0 && d - o < 8 && !strchr("([{<", t[o - 1]))
-                o--;
-            if (o == 0 || !strchr("([{<", t[o - 1]))
-                break;
-            d = o - 1;
-        } else if (d >= 4 && strncasecmp(t + d - 3, "dot", 3) == 0 &&
-                   (t[d - 4] == ' ' || t[d - 4] == '\t') && d < b) {
-            d -= 4;
-        } else {
-            break;
-        }
-        for (k = 0; d > 0 && k < 3 && (t[d - 1] == ' ' || t[d - 1] == '\t');
-             k++)
-            d--;
-        b = d;
-    }
-    return left;
-}
-
-/* Spelt-out addresses: the pattern is tried only at the starts of the
- * local part before an at marker (PCRE2's offset limit), so ordinary text
- * costs a look at each character, not a match attempt at each word. */
-static int
-scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
-           const struct sg_norm *nt, const char *where, time_t now,
-           pcre2_match_data *md, pcre2_match_context *mctx,
-           const struct detect_sink *sinks, size_t n_sinks)
-{
-    const char *text = nt->text;
-    size_t len = nt->len, pos = 0;
-    int r = 0;
-    for (size_t m = 0; m < len && r == 0; m++) {
-        if (!at_marker(text, len, m))
-            continue;
-        size_t from = spelt_left(text, m);
-        if (from < pos)
-            from = pos;
-        if (from > m)
-            continue;
-        pcre2_set_offset_limit(mctx, m);
-        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, from, 0, md, mctx);
-        pos = m + 1;
-        if (rc == PCRE2_ERROR_NOMATCH)
-            continue;
-        if (rc < 0) {
-            r = match_error(sinks[0].d, rc);
-            break;
-        }
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        size_t s = ov[0], e = ov[1];
-        char canon[MAX_FINDING_TEXT + 1];
-        if (e > pos)
-            pos = e;
-        if (e > s && spelt_email(text + s, e - s, canon, sizeof(canon)) == 0)
-            r = offer_spelt(rules, sinks, n_sinks, nt, s, e, canon, where,
-                            now);
-        if (m < pos)
-            m = pos - 1; /* markers inside the match are done */
-    }
-    pcre2_set_offset_limit(mctx, PCRE2_UNSET);
-    return r;
 }
 
 /* One pass of the sinks' shared pattern over the normalised text, outside
@@ -1611,7 +563,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         if (rc == PCRE2_ERROR_NOMATCH)
             return 0;
         if (rc < 0)
-            return match_error(d, rc);
+            return sg_detect_match_error(d, rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t s = ov[0], e = ov[1];
         if (e <= s) { /* empty match: step one character */
@@ -1638,10 +590,11 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
 }
 
 int
-detect_scan_normalised(const struct sg_rules *rules, const struct sg_norm *nt,
-                       const char *where, time_t now, pcre2_match_data *md,
-                       pcre2_match_context *mctx,
-                       const struct detect_sink *sinks, size_t n_sinks)
+sg_detect_scan_normalised(const struct sg_rules *rules,
+                          const struct sg_norm *nt, const char *where,
+                          time_t now, pcre2_match_data *md,
+                          pcre2_match_context *mctx,
+                          const struct detect_sink *sinks, size_t n_sinks)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
@@ -1657,7 +610,7 @@ detect_scan_normalised(const struct sg_rules *rules, const struct sg_norm *nt,
     struct table_pass tp = {sinks, n_sinks, full, &n_full, where, now,
                             NULL, 0};
     if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
-        tables_scan(nt->text, nt->len, table_row, &tp) < 0) {
+        sg_tables_scan(nt->text, nt->len, table_row, &tp) < 0) {
         free(tp.rows);
         return -1;
     }
@@ -1666,27 +619,27 @@ detect_scan_normalised(const struct sg_rules *rules, const struct sg_norm *nt,
     free(tp.rows);
     /* the spelt-out forms, for the built-in detectors that read them */
     if (r == 0 && d->re_spelt != NULL)
-        r = scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx, sinks,
-                       n_sinks);
+        r = sg_detect_scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx,
+                                 sinks, n_sinks);
     if (r == 0 && d->builtin && (d->validate == VAL_PHONE_MOBILE ||
                                  d->validate == VAL_PHONE_LANDLINE))
-        r = scan_number_words(rules, nt, where, now, sinks, n_sinks);
+        r = sg_detect_scan_number_words(rules, nt, where, now, sinks, n_sinks);
     return r;
 }
 
 int
-detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-            const char *where, time_t now, pcre2_match_data *md,
-            pcre2_match_context *mctx, const struct detect_sink *sinks,
-            size_t n_sinks)
+sg_detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+               const char *where, time_t now, pcre2_match_data *md,
+               pcre2_match_context *mctx, const struct detect_sink *sinks,
+               size_t n_sinks)
 {
     struct sg_norm nt;
     if (sg_normalise(text, len, &nt) < 0) {
         sg_rules_errorf("out of memory normalising %s", where);
         return -1;
     }
-    int r = detect_scan_normalised(rules, &nt, where, now, md, mctx, sinks,
-                                   n_sinks);
+    int r = sg_detect_scan_normalised(rules, &nt, where, now, md, mctx, sinks,
+                                      n_sinks);
     sg_norm_free(&nt);
     return r;
 }
@@ -1712,7 +665,7 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
                 struct sg_finding **findings_r, size_t *n_r,
                 const char **error_r)
 {
-    size_t di = rules_detector_find(rules, detector);
+    size_t di = sg_rules_detector_find(rules, detector);
     if (di == (size_t)-1) {
         *error_r = sg_rules_errorf("unknown detector '%s'", detector);
         return -1;
@@ -1727,7 +680,7 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
     }
     struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
                                NULL, NULL};
-    int r = detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
+    int r = sg_detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
     if (r < 0)

@@ -1,6 +1,6 @@
 /*
  * normalise.c - the one normalisation every scanned text goes through
- * before any detector sees it (detect_scan).
+ * before any detector sees it (sg_detect_scan).
  *
  * What it does, character by character:
  *   - NFKC (ICU): fullwidth and other compatibility forms become plain

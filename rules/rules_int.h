@@ -1,6 +1,35 @@
 /*
- * rules_int.h - librules internals shared by its .c files.  Not installed,
- * not for other modules.
+ * rules_int.h - the base of librules: the rule set's data (detectors,
+ * rules, conditions, lists) and the helpers every module may use.  Not
+ * installed, not for other modules.
+ *
+ * The modules of librules, by level: a file includes the headers of
+ * lower levels only, so the include graph is a DAG (no module reaches
+ * back to one that uses it):
+ *
+ *   4  rules_load.c    a rule set's life       rules_parse.h, detect.h
+ *      eval.c          evaluation              explain.h, detect.h,
+ *                                              normalise.h
+ *   3  rules_parse*.c  the parser, sharing     explain.h, detect.h
+ *                      rules_lex.h (rules_lex.c)
+ *   2  explain.c       the verdict's texts     detect.h
+ *   1  detect*.c       the detectors           tables.h, normalise.h
+ *   0  tables.c        rows with named columns
+ *      normalise.c     the text detectors read
+ *      register.c      the exceptions register
+ *      sg_msgview.c    the message view's names
+ *      this file       the rule set's data, and the base helpers: errors
+ *                      and strv (rules_util.c), pattern compiling
+ *                      (rules_compile.c), dates (dates.c), time zones
+ *                      (tz.c, sg_tz.h), action and mode names
+ *                      (rules_names.c)
+ *
+ * The internal headers include this file and no other module's header.
+ * A module's header declares what the levels above call; what only its
+ * own files share is in a section of its header marked so (detect.h) or
+ * in its private header (rules_lex.h).  tests/layout/test_rules_levels.sh
+ * reads the built objects and fails if one module uses a symbol of a
+ * module that uses it, directly or round a loop.
  */
 #ifndef SG_RULES_INT_H
 #define SG_RULES_INT_H
@@ -26,12 +55,32 @@ struct strv {
     char **v;
     size_t n;
 };
-int strv_add(struct strv *s, const char *value);
-void strv_clear(struct strv *s);
-bool strv_has_ci(const struct strv *s, const char *value);
+int sg_rules_strv_add(struct strv *s, const char *value);
+void sg_rules_strv_clear(struct strv *s);
+bool sg_rules_strv_has_ci(const struct strv *s, const char *value);
 
 /* ------------------------------------------------------------ time zone */
 #include "sg_tz.h"
+
+/* ------------------------------------------------------------ patterns */
+/* (rules_compile.c) Compile a pattern for a detector; NULL and *error_r on
+ * failure. */
+pcre2_code *sg_rules_compile(const char *pattern, bool caseless,
+                             const char **error_r);
+/* The same with more PCRE2 compile options (PCRE2_CASELESS,
+ * PCRE2_USE_OFFSET_LIMIT ...). */
+pcre2_code *sg_rules_compile_with(const char *pattern, uint32_t options,
+                                  const char **error_r);
+
+/* ------------------------------------------------------------ dates */
+/* (dates.c) */
+/* Parse a written date, UK order (dd/mm/yyyy with / . or -, yyyy-mm-dd,
+ * d MMM yyyy with an optional st/nd/rd/th); 0 or -1. */
+int sg_rules_date_parse(const char *s, size_t len, struct sg_date *d);
+/* A spreadsheet serial date (1900 date system) in 1..TABLE_SERIAL_MAX;
+ * 0 or -1. */
+#define TABLE_SERIAL_MAX 60000
+int sg_rules_serial_date(long serial, struct sg_date *out);
 
 /* ------------------------------------------------------------ detectors */
 enum validator {
@@ -54,7 +103,7 @@ struct detector {
     char *describe; /* "a mobile phone number" */
     pcre2_code *re;
     /* built-in personal-email: the spelt-out forms ("tom at gmail dot
-     * com"), matched after re (detect.c); NULL for the others */
+     * com"), matched after re (detect_spelt.c); NULL for the others */
     pcre2_code *re_spelt;
     enum validator validate;
     bool builtin;
@@ -63,111 +112,6 @@ struct detector {
      * (uk-landline: uk-mobile), whose scan serves both; 0: none. */
     size_t same_pattern_as;
 };
-
-struct sg_rules;
-/* Validate one match; 1 keep, 0 drop. */
-int detect_validate(const struct sg_rules *rules, const struct detector *d,
-                    const char *text, size_t len, size_t start, size_t end,
-                    time_t now);
-int detectors_builtin_add(struct sg_rules *rules, const char **error_r);
-/* The account a social-media match or a school_social_accounts entry
- * names, as "network/name" (network "" when it does not say), lower
- * case, into key; 0, or -1 when it names no account. */
-int sg_social_account(const char *text, size_t len, char *key, size_t size);
-/* The built-in consumer mail providers (personal-email), NULL-ended. */
-extern const char *const sg_personal_domains_builtin[];
-/* Normalise a UK phone number in any written form to national digits
- * ("07700900123"); 0 or -1. */
-int sg_phone_normalise(const char *in, char *out, size_t outsz);
-int sg_upn_valid(const char *s, size_t len);
-int sg_nhs_valid(const char *digits10);
-int sg_uln_valid(const char *digits10);
-/* Parse a written date, UK order (dd/mm/yyyy with / . or -, yyyy-mm-dd,
- * d MMM yyyy with an optional st/nd/rd/th); 0 or -1. */
-int detect_parse_date(const char *s, size_t len, struct sg_date *d);
-
-/* The pupil lookups of one evaluation (pupil-roster): the caller's
- * callback, and a budget so that a message full of capitalised words
- * cannot make thousands of directory lookups. */
-#define DETECT_MAX_NAME_LOOKUPS 300
-/* Candidate names looked at (asked or seen before), so that a text of
- * repeated capitalised words is not read to its end name by name. */
-#define DETECT_MAX_NAME_CANDIDATES (10 * DETECT_MAX_NAME_LOOKUPS)
-struct detect_lookup {
-    sg_name_lookup_fn *fn; /* NULL: no lookups, pupil-roster finds none */
-    void *ctx;
-    struct strv tried; /* every name asked, at most the budget */
-    unsigned candidates;
-};
-void detect_lookup_clear(struct detect_lookup *l);
-
-/* One detector's part in a scan: where its findings go, and how many it
- * keeps at most. */
-struct detect_sink {
-    const struct detector *d;
-    struct sg_finding **out;
-    size_t *n_out;
-    size_t max_findings;
-    /* personal-email: registered personal addresses (NULL: none known) */
-    struct detect_personal *personal;
-    struct detect_lookup *lookup; /* pupil-roster only; may be NULL */
-};
-
-/* What one evaluation knows of registered personal addresses, which are
- * personal whatever their domain: the sender's own, and the caller's
- * directory lookup for anyone's, asked for at most
- * DETECT_PERSONAL_LOOKUPS different addresses per evaluation (each once;
- * past that an address is not asked about, so a message listing
- * thousands costs no more). */
-#define DETECT_PERSONAL_LOOKUPS 32
-struct detect_personal {
-    char *const *own;
-    size_t n_own;
-    sg_personal_lookup_fn *lookup; /* may be NULL */
-    void *ctx;
-    char *asked[DETECT_PERSONAL_LOOKUPS];
-    bool answer[DETECT_PERSONAL_LOOKUPS];
-    size_t n_asked;
-};
-void detect_personal_clear(struct detect_personal *p);
-
-/* ------------------------------------------------------------ tables */
-/* (tables.c) One line of a table with named columns. */
-struct tables_row {
-    size_t start, end; /* the line in the text */
-    bool header;       /* the header row itself */
-    bool has_name;     /* name: "Forename Surname" */
-    char name[130];
-    bool has_dob;      /* dob: the date in the date of birth column */
-    struct sg_date dob;
-};
-/* Called for each header and data row, in order: 0 go on, 1 stop, -1
- * error (returned by tables_scan). */
-typedef int tables_row_fn(void *ctx, const struct tables_row *row);
-int tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx);
-/* A spreadsheet serial date (1900 date system) in 1..TABLE_SERIAL_MAX;
- * 0 or -1. */
-#define TABLE_SERIAL_MAX 60000
-int tables_serial_date(long serial, struct sg_date *out);
-
-/* Scan text once with the pattern all the sinks' detectors share (the
- * first sink's), offering every match to each: validated, deduplicated,
- * up to its max_findings.  The text is normalised first (normalise.c) and
- * findings are its original text.  At most DETECT_SCAN_MAX sinks.  Errors
- * name the first sink's detector. */
-#define DETECT_SCAN_MAX 4
-int detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-                const char *where, time_t now, pcre2_match_data *md,
-                pcre2_match_context *mctx, const struct detect_sink *sinks,
-                size_t n_sinks);
-/* The same on a text already normalised (normalise.h): a caller that
- * scans one text with several groups normalises it once. */
-struct sg_norm;
-int detect_scan_normalised(const struct sg_rules *rules,
-                           const struct sg_norm *nt, const char *where,
-                           time_t now, pcre2_match_data *md,
-                           pcre2_match_context *mctx,
-                           const struct detect_sink *sinks, size_t n_sinks);
 
 /* ------------------------------------------------------------ rules */
 enum chan_bits {
@@ -310,29 +254,5 @@ struct sg_rules {
     const char *const *known_roles;
     size_t n_known_roles;
 };
-
-/* Parser entry (rules_parse.c). */
-int rules_parse_file(struct sg_rules *rules, const char *path,
-                     unsigned depth, unsigned max_depth,
-                     const char **error_r);
-int rules_parse_text(struct sg_rules *rules, const char *text, size_t len,
-                     const char *name, const char *dir, unsigned depth,
-                     unsigned max_depth, const char **error_r);
-/* Find a detector by name; (size_t)-1 when none. */
-size_t rules_detector_find(const struct sg_rules *rules, const char *name);
-/* Free everything a rule holds and zero it (rules_parse.c). */
-void sg_rules_rule_clear(struct rule *r);
-/* Compile a pattern for a detector; NULL and *error_r on failure
- * (rules_load.c). */
-pcre2_code *rules_compile(const char *pattern, bool caseless,
-                          const char **error_r);
-/* The same with more PCRE2 compile options (PCRE2_CASELESS,
- * PCRE2_USE_OFFSET_LIMIT ...). */
-pcre2_code *rules_compile_with(const char *pattern, uint32_t options,
-                               const char **error_r);
-bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
-/* Template check: every {placeholder} known; 0 or -1 with name of bad one
- * in *bad_r (the thread's error text). */
-int explain_check(const char *tmpl, const char **bad_r);
 
 #endif

@@ -83,6 +83,70 @@ sg_rules_expected(struct parser *ps, const char *what)
                             tok_desc(&ps->tok, buf, sizeof(buf)));
 }
 
+/* A string token at its opening quote: "..." with the escapes \n \t \\
+ * \", or '...' read as it stands (for patterns); on one line. */
+static int
+lex_string(struct parser *ps, struct token *t, unsigned char c)
+{
+    struct sg_buf b = SG_BUF_INIT;
+    char q = (char)c;
+    advance(ps);
+    for (;;) {
+        if (ps->p >= ps->end || *ps->p == '\n') {
+            sg_buf_free(&b);
+            return sg_rules_fail_at(ps, t->line, t->col,
+                                    "expected the closing %c of the string "
+                                    "(strings end on the same line)",
+                                    q);
+        }
+        char ch = *ps->p;
+        if (ch == q) {
+            advance(ps);
+            break;
+        }
+        if (ch == '\0') {
+            sg_buf_free(&b);
+            return sg_rules_fail_at(ps, ps->line, ps->col,
+                                    "unexpected NUL byte in a string");
+        }
+        if (q == '"' && ch == '\\') {
+            unsigned l = ps->line, co = ps->col;
+            advance(ps);
+            if (ps->p >= ps->end) {
+                sg_buf_free(&b);
+                return sg_rules_fail_at(ps, l, co,
+                                        "expected a character after '\\'");
+            }
+            char e = *ps->p;
+            switch (e) {
+            case 'n':
+                ch = '\n';
+                break;
+            case 't':
+                ch = '\t';
+                break;
+            case '\\':
+            case '"':
+                ch = e;
+                break;
+            default:
+                sg_buf_free(&b);
+                return sg_rules_fail_at(ps, l, co,
+                                        "expected \\n, \\t, \\\\ or \\\" in a "
+                                        "string (use '...' for patterns)");
+            }
+        }
+        sg_buf_putc(&b, ch);
+        advance(ps);
+    }
+    t->type = T_STRING;
+    t->len = (size_t)(ps->p - t->start);
+    t->str = sg_buf_steal(&b); /* NULL if an append failed */
+    if (t->str == NULL)
+        return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
+    return 0;
+}
+
 int
 sg_rules_lex(struct parser *ps)
 {
@@ -115,66 +179,8 @@ sg_rules_lex(struct parser *ps)
         t->len = 1;
         return 0;
     }
-    if (c == '"' || c == '\'') {
-        struct sg_buf b = SG_BUF_INIT;
-        char q = (char)c;
-        advance(ps);
-        for (;;) {
-            if (ps->p >= ps->end || *ps->p == '\n') {
-                sg_buf_free(&b);
-                return sg_rules_fail_at(ps, t->line, t->col,
-                                        "expected the closing %c of the string "
-                                        "(strings end on the same line)",
-                                        q);
-            }
-            char ch = *ps->p;
-            if (ch == q) {
-                advance(ps);
-                break;
-            }
-            if (ch == '\0') {
-                sg_buf_free(&b);
-                return sg_rules_fail_at(ps, ps->line, ps->col,
-                                        "unexpected NUL byte in a string");
-            }
-            if (q == '"' && ch == '\\') {
-                unsigned l = ps->line, co = ps->col;
-                advance(ps);
-                if (ps->p >= ps->end) {
-                    sg_buf_free(&b);
-                    return sg_rules_fail_at(ps, l, co,
-                                            "expected a character after '\\'");
-                }
-                char e = *ps->p;
-                switch (e) {
-                case 'n':
-                    ch = '\n';
-                    break;
-                case 't':
-                    ch = '\t';
-                    break;
-                case '\\':
-                case '"':
-                    ch = e;
-                    break;
-                default:
-                    sg_buf_free(&b);
-                    return sg_rules_fail_at(
-                        ps, l, co,
-                        "expected \\n, \\t, \\\\ or \\\" in a "
-                        "string (use '...' for patterns)");
-                }
-            }
-            sg_buf_putc(&b, ch);
-            advance(ps);
-        }
-        t->type = T_STRING;
-        t->len = (size_t)(ps->p - t->start);
-        t->str = sg_buf_steal(&b); /* NULL if an append failed */
-        if (t->str == NULL)
-            return sg_rules_fail_at(ps, t->line, t->col, "out of memory");
-        return 0;
-    }
+    if (c == '"' || c == '\'')
+        return lex_string(ps, t, c);
     if (c == '@') {
         advance(ps);
         while (ps->p < ps->end && is_word_char((unsigned char)*ps->p))
@@ -229,4 +235,77 @@ sg_rules_take(struct parser *ps)
         return NULL;
     }
     return s;
+}
+
+int
+sg_rules_word_value(const struct parser *ps, const struct sg_rules_word *t,
+                    size_t n, unsigned *value_r)
+{
+    for (size_t i = 0; i < n; i++)
+        if (sg_rules_is_word(ps, t[i].word)) {
+            *value_r = t[i].value;
+            return 0;
+        }
+    return -1;
+}
+
+const char *
+sg_rules_join(const char *const *words, size_t n, const char *last, bool quote,
+              char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? last : ", ";
+        int w = snprintf(buf + len, size - len, quote ? "%s'%s'" : "%s%s", sep,
+                         words[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    return buf;
+}
+
+const char *
+sg_rules_word_list(const struct sg_rules_word *t, size_t n, const char *last,
+                   char *buf, size_t size)
+{
+    const char *words[32];
+    if (n > SG_RULES_N(words))
+        n = SG_RULES_N(words);
+    for (size_t i = 0; i < n; i++)
+        words[i] = t[i].word;
+    return sg_rules_join(words, n, last, false, buf, size);
+}
+
+int
+sg_rules_list_next(struct parser *ps)
+{
+    if (sg_rules_lex(ps) < 0)
+        return -1;
+    if (ps->tok.type != T_COMMA)
+        return 0;
+    return sg_rules_lex(ps) < 0 ? -1 : 1;
+}
+
+int
+sg_rules_expect_word(struct parser *ps, const char *prefix,
+                     const struct sg_rules_word *t, size_t n, unsigned *value_r)
+{
+    if (sg_rules_word_value(ps, t, n, value_r) == 0)
+        return 0;
+    char list[200], what[260];
+    snprintf(what, sizeof(what), "%s: %s", prefix,
+             sg_rules_word_list(t, n, " or ", list, sizeof(list)));
+    return sg_rules_expected(ps, what);
+}
+
+int
+sg_rules_expected_field(struct parser *ps, const char *block,
+                        const char *const *words, size_t n)
+{
+    char list[400], what[460];
+    snprintf(what, sizeof(what), "a %s field (%s) or '}'", block,
+             sg_rules_join(words, n, ", ", false, list, sizeof(list)));
+    return sg_rules_expected(ps, what);
 }

@@ -1,8 +1,8 @@
 /*
  * rules_load.c - a rule set's life: making one from the options (school
  * domains, phone numbers and postcodes, time zone, PCRE2 match limits,
- * built-in detectors), compiling its patterns, loading it from a file or a
- * string, querying and freeing it; and the names of actions and modes.
+ * built-in detectors), loading it from a file or a string (rules_parse.c),
+ * querying and freeing it.
  *
  * SECURITY: every pattern is compiled once, at load (with JIT unless built
  * with -DSG_RULES_NO_JIT); the match limits set here bound the work of
@@ -16,40 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_int.h"
-
-/* ------------------------------------------------------------ compile */
-pcre2_code *
-rules_compile(const char *pattern, bool caseless, const char **error_r)
-{
-    return rules_compile_with(pattern, caseless ? PCRE2_CASELESS : 0,
-                              error_r);
-}
-
-pcre2_code *
-rules_compile_with(const char *pattern, uint32_t options,
-                   const char **error_r)
-{
-    int ec;
-    PCRE2_SIZE eo;
-    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | options;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                                   flags, &ec, &eo, NULL);
-    if (re == NULL) {
-        char msg[256];
-        pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg));
-        *error_r = sg_rules_errorf("%s at offset %zu of the pattern", msg,
-                                   (size_t)eo);
-        return NULL;
-    }
-    /* JIT where the platform has it; the interpreter otherwise.  Building
-     * with -DSG_RULES_NO_JIT leaves it out, for valgrind, which cannot see
-     * into JIT code and reports its reads as uninitialised. */
-#ifndef SG_RULES_NO_JIT
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-#endif
-    return re;
-}
+#include "detect.h"
+#include "rules_parse.h"
 
 /* ------------------------------------------------------------ load */
 void
@@ -72,20 +40,115 @@ sg_rules_free(struct sg_rules **rules_p)
     free(rules->detectors);
     for (size_t i = 0; i < rules->n_lists; i++) {
         free(rules->lists[i].name);
-        strv_clear(&rules->lists[i].items);
+        sg_rules_strv_clear(&rules->lists[i].items);
     }
     free(rules->lists);
-    strv_clear(&rules->school_domains);
-    strv_clear(&rules->school_phones);
-    strv_clear(&rules->school_postcodes);
-    strv_clear(&rules->personal_domains);
-    strv_clear(&rules->school_social);
+    sg_rules_strv_clear(&rules->school_domains);
+    sg_rules_strv_clear(&rules->school_phones);
+    sg_rules_strv_clear(&rules->school_postcodes);
+    sg_rules_strv_clear(&rules->personal_domains);
+    sg_rules_strv_clear(&rules->school_social);
     sg_tz_free(&rules->tz);
     free(rules->dsl_contact);
     if (rules->mctx)
         pcre2_match_context_free(rules->mctx);
     free(rules);
     *rules_p = NULL;
+}
+
+/* An allocation failed: the message, and -1. */
+static int
+oom(const char **error_r)
+{
+    *error_r = sg_rules_errorf("out of memory");
+    return -1;
+}
+
+/* The school's own domains, phone numbers and postcodes, as the
+ * validators compare them; 0 or -1. */
+static int
+add_school_own(struct sg_rules *rules, const struct sg_rules_options *opt,
+               const char **error_r)
+{
+    for (size_t i = 0; i < opt->n_school_domains; i++) {
+        char *d = strdup(opt->school_domains[i]);
+        if (d == NULL)
+            return oom(error_r);
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        char *s = d[0] == '@' ? d + 1 : d;
+        int r = sg_rules_strv_add(&rules->school_domains, s);
+        free(d);
+        if (r < 0)
+            return oom(error_r);
+    }
+    for (size_t i = 0; i < opt->n_school_phone_numbers; i++) {
+        char norm[32];
+        if (sg_phone_normalise(opt->school_phone_numbers[i], norm,
+                               sizeof(norm)) < 0) {
+            *error_r = sg_rules_errorf(
+                "school phone number '%s' is not a UK number",
+                opt->school_phone_numbers[i]);
+            return -1;
+        }
+        if (sg_rules_strv_add(&rules->school_phones, norm) < 0)
+            return oom(error_r);
+    }
+    for (size_t i = 0; i < opt->n_school_postcodes; i++) {
+        char pc[16];
+        size_t k = 0;
+        for (const char *p = opt->school_postcodes[i]; *p && k < 15; p++)
+            if (!isspace((unsigned char)*p))
+                pc[k++] = (char)toupper((unsigned char)*p);
+        pc[k] = '\0';
+        if (sg_rules_strv_add(&rules->school_postcodes, pc) < 0)
+            return oom(error_r);
+    }
+    return 0;
+}
+
+/* The consumer mail providers (built-in and the site's) and the school's
+ * social media accounts; 0 or -1. */
+static int
+add_personal_social(struct sg_rules *rules, const struct sg_rules_options *opt,
+                    const char **error_r)
+{
+    for (size_t i = 0; sg_personal_domains_builtin[i] != NULL; i++)
+        if (sg_rules_strv_add(&rules->personal_domains,
+                              sg_personal_domains_builtin[i]) < 0)
+            return oom(error_r);
+    for (size_t i = 0; i < opt->n_personal_email_domains; i++) {
+        const char *why;
+        const char *item = opt->personal_email_domains[i];
+        if (sg_rules_personal_domain_check(item, &why) < 0) {
+            *error_r = sg_rules_errorf("personal email domain '%s' %s", item,
+                                       why);
+            return -1;
+        }
+        char *d = strdup(item + (item[0] == '@'));
+        if (d == NULL)
+            return oom(error_r);
+        for (char *p = d; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        int r = sg_rules_strv_add(&rules->personal_domains, d);
+        free(d);
+        if (r < 0)
+            return oom(error_r);
+    }
+    for (size_t i = 0; i < opt->n_school_social_accounts; i++) {
+        const char *item = opt->school_social_accounts[i];
+        char key[160];
+        if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0) {
+            const char *why = "";
+            sg_rules_social_account_check(item, &why);
+            *error_r = sg_rules_errorf("school social media account '%s' %s",
+                                       item, why);
+            return -1;
+        }
+        if (sg_rules_strv_add(&rules->school_social, key) < 0)
+            return oom(error_r);
+    }
+    return 0;
 }
 
 static struct sg_rules *
@@ -99,111 +162,40 @@ rules_new(const struct sg_rules_options *opt, const char **error_r)
     static const struct sg_rules_options none;
     if (opt == NULL)
         opt = &none;
-    for (size_t i = 0; i < opt->n_school_domains; i++) {
-        char *d = strdup(opt->school_domains[i]);
-        if (d == NULL)
-            goto oom;
-        for (char *p = d; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        char *s = d[0] == '@' ? d + 1 : d;
-        int r = strv_add(&rules->school_domains, s);
-        free(d);
-        if (r < 0)
-            goto oom;
-    }
-    for (size_t i = 0; i < opt->n_school_phone_numbers; i++) {
-        char norm[32];
-        if (sg_phone_normalise(opt->school_phone_numbers[i], norm,
-                               sizeof(norm)) < 0) {
-            *error_r = sg_rules_errorf(
-                "school phone number '%s' is not a UK number",
-                opt->school_phone_numbers[i]);
-            sg_rules_free(&rules);
-            return NULL;
-        }
-        if (strv_add(&rules->school_phones, norm) < 0)
-            goto oom;
-    }
-    for (size_t i = 0; i < opt->n_school_postcodes; i++) {
-        char pc[16];
-        size_t k = 0;
-        for (const char *p = opt->school_postcodes[i]; *p && k < 15; p++)
-            if (!isspace((unsigned char)*p))
-                pc[k++] = (char)toupper((unsigned char)*p);
-        pc[k] = '\0';
-        if (strv_add(&rules->school_postcodes, pc) < 0)
-            goto oom;
-    }
+    if (add_school_own(rules, opt, error_r) < 0)
+        goto fail;
     rules->image_small_pixels = opt->image_small_pixels != 0
                                     ? opt->image_small_pixels
                                     : SG_IMAGE_SMALL_PIXELS_DEFAULT;
     rules->image_small_bytes = opt->image_small_bytes != 0
                                    ? opt->image_small_bytes
                                    : SG_IMAGE_SMALL_BYTES_DEFAULT;
-    for (size_t i = 0; sg_personal_domains_builtin[i] != NULL; i++)
-        if (strv_add(&rules->personal_domains,
-                     sg_personal_domains_builtin[i]) < 0)
-            goto oom;
-    for (size_t i = 0; i < opt->n_personal_email_domains; i++) {
-        const char *why;
-        const char *item = opt->personal_email_domains[i];
-        if (sg_rules_personal_domain_check(item, &why) < 0) {
-            *error_r = sg_rules_errorf("personal email domain '%s' %s", item,
-                                       why);
-            sg_rules_free(&rules);
-            return NULL;
-        }
-        char *d = strdup(item + (item[0] == '@'));
-        if (d == NULL)
-            goto oom;
-        for (char *p = d; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-        int r = strv_add(&rules->personal_domains, d);
-        free(d);
-        if (r < 0)
-            goto oom;
-    }
-    for (size_t i = 0; i < opt->n_school_social_accounts; i++) {
-        const char *item = opt->school_social_accounts[i];
-        char key[160];
-        if (sg_social_account(item, strlen(item), key, sizeof(key)) < 0) {
-            const char *why = "";
-            sg_rules_social_account_check(item, &why);
-            *error_r = sg_rules_errorf("school social media account '%s' %s",
-                                       item, why);
-            sg_rules_free(&rules);
-            return NULL;
-        }
-        if (strv_add(&rules->school_social, key) < 0)
-            goto oom;
-    }
+    if (add_personal_social(rules, opt, error_r) < 0)
+        goto fail;
     if (opt->dsl_contact != NULL) {
         rules->dsl_contact = strdup(opt->dsl_contact);
         if (rules->dsl_contact == NULL)
-            goto oom;
+            goto nomem;
     }
     if (opt->timezone != NULL && opt->timezone[0] != '\0' &&
         strcmp(opt->timezone, "UTC") != 0) {
-        if (sg_tz_load(opt->timezone, opt->zoneinfo_dir, &rules->tz,
-                       error_r) < 0) {
-            sg_rules_free(&rules);
-            return NULL;
-        }
+        if (sg_tz_load(opt->timezone, opt->zoneinfo_dir, &rules->tz, error_r) <
+            0)
+            goto fail;
     }
     rules->mctx = pcre2_match_context_create(NULL);
     if (rules->mctx == NULL)
-        goto oom;
+        goto nomem;
     /* Bound the work of one match: a pathological site pattern fails that
      * scan instead of stalling the mail flow. */
     pcre2_set_match_limit(rules->mctx, 1000000);
     pcre2_set_depth_limit(rules->mctx, 10000);
-    if (detectors_builtin_add(rules, error_r) < 0) {
-        sg_rules_free(&rules);
-        return NULL;
-    }
+    if (sg_detectors_builtin_add(rules, error_r) < 0)
+        goto fail;
     return rules;
-oom:
-    *error_r = sg_rules_errorf("out of memory");
+nomem:
+    oom(error_r);
+fail:
     sg_rules_free(&rules);
     return NULL;
 }
@@ -222,10 +214,9 @@ rules_load(const char *path, const char *text, size_t len,
         rules->known_roles = opt->known_roles;
         rules->n_known_roles = opt->n_known_roles;
     }
-    int rc = text == NULL
-                 ? rules_parse_file(rules, path, 0, max, error_r)
-                 : rules_parse_text(rules, text, len, path, NULL, 0, max,
-                                    error_r);
+    int rc = text == NULL ? sg_rules_parse_file(rules, path, 0, max, error_r)
+                          : sg_rules_parse_text(rules, text, len, path, NULL, 0,
+                                                max, error_r);
     rules->known_roles = NULL; /* the caller's; not kept */
     rules->n_known_roles = 0;
     if (rc < 0) {
@@ -268,32 +259,4 @@ const char *
 sg_rules_id(const struct sg_rules *rules, size_t i)
 {
     return i < rules->n_rules ? rules->rules[i].id : NULL;
-}
-
-static const char *const action_names[] = {"accept", "annotate", "journal",
-                                           "hold", "reject"};
-
-const char *
-sg_action_name(enum sg_action action)
-{
-    if ((unsigned)action < 5)
-        return action_names[action];
-    return "?";
-}
-
-int
-sg_action_parse(const char *name, enum sg_action *action_r)
-{
-    for (int i = 0; i < 5; i++)
-        if (strcmp(name, action_names[i]) == 0) {
-            *action_r = (enum sg_action)i;
-            return 0;
-        }
-    return -1;
-}
-
-const char *
-sg_mode_name(enum sg_mode mode)
-{
-    return mode == SG_MODE_TEST ? "test" : "enforce";
 }

@@ -2,7 +2,7 @@
  * rules_util.c - small helpers every librules file uses: string vectors.
  * (Error messages: common/sg_error.h, through sg_rules_errorf.)
  *
- * Fails: strv_add returns -1 when memory runs out; nothing else fails.
+ * Fails: sg_rules_strv_add returns -1 when memory runs out; nothing else fails.
  */
 #include "config.h"
 
@@ -13,19 +13,19 @@
 
 /* ------------------------------------------------------------ strv */
 int
-strv_add(struct strv *s, const char *value)
+sg_rules_strv_add(struct strv *s, const char *value)
 {
     return sg_strv_push(&s->v, &s->n, value);
 }
 
 void
-strv_clear(struct strv *s)
+sg_rules_strv_clear(struct strv *s)
 {
     sg_strv_free(&s->v, &s->n);
 }
 
 bool
-strv_has_ci(const struct strv *s, const char *value)
+sg_rules_strv_has_ci(const struct strv *s, const char *value)
 {
     for (size_t i = 0; i < s->n; i++)
         if (strcasecmp(s->v[i], value) == 0)

@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules_int.h"
+#include "tables.h"
 
 #define TABLE_MAX_CELLS 64
 #define TABLE_CELL_MAX 128 /* longer cells are not names or dates */
@@ -255,47 +255,6 @@ row_name(const struct table *t, const struct cell *cells, size_t n,
     return true;
 }
 
-/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(long z, struct sg_date *out)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long y = yoe + era * 400;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    out->year = (int)(y + (out->month <= 2));
-}
-
-int
-tables_serial_date(long serial, struct sg_date *out)
-{
-    if (serial < 1 || serial > TABLE_SERIAL_MAX)
-        return -1;
-    /* The 1900 date system counts a 29 February 1900 that never was:
-     * serial 60.  Past it, day 0 is 1899-12-30. */
-    if (serial == 60)
-        return -1;
-    long base = days_from_civil(1899, 12, serial < 60 ? 31 : 30);
-    civil_from_days(base + serial, out);
-    return 0;
-}
-
 /* A date of birth cell: a serial number or a written date. */
 static bool
 dob_cell(const struct cell *c, struct sg_date *out)
@@ -306,16 +265,16 @@ dob_cell(const struct cell *c, struct sg_date *out)
     while (digits < c->len && isdigit((unsigned char)c->s[digits]))
         digits++;
     if (digits == c->len && digits <= 5)
-        return tables_serial_date(strtol(c->s, NULL, 10), out) == 0;
+        return sg_rules_serial_date(strtol(c->s, NULL, 10), out) == 0;
     size_t len = c->len;
     /* yyyy-mm-dd hh:mm[:ss]: the date alone */
     if (len > 10 && digits == 4 && c->s[4] == '-' && c->s[10] == ' ')
         len = 10;
-    return detect_parse_date(c->s, len, out) == 0;
+    return sg_rules_date_parse(c->s, len, out) == 0;
 }
 
 int
-tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
+sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
 {
     struct table t = {0, 0, -1, -1, -1, -1};
     struct cell cells[TABLE_MAX_CELLS];

@@ -75,6 +75,8 @@ sed -e "s|^notice_secret_file *=.*|notice_secret_file = $W/notice.key|" \
     "$SRC/contrib/safeguard-milter.conf" >"$W/example.conf"
 "$CHECK" -n -c "$W/example.conf" -r "$SRC/rules/policy/default.rules" >"$W/example.txt" 2>&1
 check "-n accepts the example configuration in contrib/" grep -q "is valid" "$W/example.txt"
+"$BUILD/review/safeguard-review" -c "$W/example.conf" check >"$W/example-review.txt" 2>&1
+check "safeguard-review check accepts it too, every setting" grep -q "is valid" "$W/example-review.txt"
 printf 'rule broken {\n    title "x"\n    action explode\n}\n' >"$W/bad.rules"
 "$CHECK" -n -c "$W/safeguard-milter.conf" -r "$W/bad.rules" >"$W/bad.txt" 2>&1
 rc=$?

@@ -11,6 +11,10 @@
 #   zone that does not exist; LDAP settings that cannot work (an
 #   attribute name, a base that is not a DN, a role group), before any
 #   server is asked.
+# One file serves the daemon and safeguard-review: the review tool's own
+# keys (review_*) are left to it by safeguard-milter -n and safeguard-check
+# -n (which say so) and checked by `safeguard-review check`; a key nobody
+# owns stops all three with the file and line.
 # And the listen backlog of the socket is the setting's (default 1024,
 # capped by the kernel's somaxconn), seen with ss; and every program's
 # --help is its usage, not an error.
@@ -80,6 +84,35 @@ accepted() {
 
 conf good
 accepted good "configuration $W/good.conf is valid"
+
+# --- one file for both programs
+REVIEW="$SG_BUILDDIR/review/safeguard-review"
+# review_check NAME RC [REGEX]: safeguard-review check exits RC (and says REGEX)
+review_check() {
+    local name=$1 want=$2 re=${3:-} rc
+    "$REVIEW" -c "$W/$name.conf" check >"$W/$name.review" 2>&1
+    rc=$?
+    check "$name: safeguard-review check exits $want (got $rc: $(head -c 300 "$W/$name.review"))" test "$rc" = "$want"
+    [ -z "$re" ] || check "$name: safeguard-review check says /$re/" grep -Eq -- "$re" "$W/$name.review"
+}
+conf both "review_sla_hours = 48" "review_listen = 127.0.0.1:8481"
+accepted both "2 review_\* settings are the review tool's: check them with safeguard-review -c $W/both.conf check"
+"$CHECK" -n -c "$W/both.conf" >"$W/both.check" 2>&1
+rc=$?
+check "both: safeguard-check -n accepts it (got $rc)" test "$rc" = 0
+check "both: safeguard-check -n says what it left" grep -q "^2 review_\* settings are the review tool's: check them with safeguard-review -c $W/both.conf check" "$W/both.check"
+review_check both 0 "configuration $W/both.conf is valid"
+review_check good 0
+# a bad value of the review tool's: its check says where; the daemon runs
+conf review-value "" "review_sla_hours = 0"
+accepted review-value
+review_check review-value 78 "^safeguard-review: $W/review-value.conf:2: review_sla_hours = \"0\": value is out of range"
+conf review-typo "review_sla_hour = 48"
+review_check review-typo 78 "$W/review-typo.conf:1: unknown setting \"review_sla_hour\""
+# a key nobody owns: all three refuse it, with the line
+conf nobody "" "" "reveiw_sla_hours = 48"
+refused nobody "$W/nobody.conf:3: unknown setting \"reveiw_sla_hours\""
+review_check nobody 78 "$W/nobody.conf:3: unknown setting \"reveiw_sla_hours\""
 
 # --- 15. every program's --help prints its usage and exits 0
 for prog in "$MILTER" "$CHECK" "$SG_BUILDDIR/review/safeguard-review"; do

@@ -1,7 +1,8 @@
 /*
- * test_config.c - the configuration table and loader: every type, bounds,
- * unknown keys, bad lines, continuation lines (never cut short when
- * memory runs out), snapshots.
+ * test_config.c - the configuration's sections and loader: every type,
+ * bounds, unknown keys, bad lines, continuation lines (never cut short when
+ * memory runs out), the composition of sections each program loads,
+ * runtimes and their snapshots.
  */
 #include "config.h"
 
@@ -21,11 +22,52 @@
 #include "log.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "sg_dir_settings.h"
+#include "review_settings.h"
+#include "sg_runtime.h"
+
+/* Every section, as safeguard-review composes them. */
+static const struct sg_settings_section *const *const review_sections =
+    sg_review_sections;
 
 static struct sg_config *
 load(const char *text, const char **error_r)
 {
-    return sg_config_load_string(text, "test.conf", error_r);
+    return sg_config_load_string_with(text, "test.conf", review_sections,
+                                      error_r);
+}
+
+/* The defaults of every section. */
+static struct sg_config *
+defaults_all(const char **error_r)
+{
+    return sg_config_load_with("/nonexistent/safeguard-milter.conf", false,
+                               review_sections, error_r);
+}
+
+/* cfg's runtime, opened; the test fails when it does not open. */
+static struct sg_runtime *
+open_ok(struct sg_config *cfg)
+{
+    struct sg_runtime *rt = NULL;
+    const char *error = NULL;
+    if (sg_runtime_open(cfg, &rt, &error) < 0)
+        fail_msg("%s", error);
+    return rt;
+}
+
+/* cfg's runtime does not open: the error (cfg is freed). */
+static const char *
+open_error(struct sg_config *cfg)
+{
+    struct sg_runtime *rt = NULL;
+    const char *error = NULL;
+    if (sg_runtime_open(cfg, &rt, &error) == 0) {
+        sg_runtime_unref(&rt);
+        fail_msg("opened");
+    }
+    assert_null(rt);
+    return error;
 }
 
 static void
@@ -47,8 +89,8 @@ test_defaults(void **state)
      * the kernel's somaxconn) */
     assert_int_equal(cfg->backlog, 1024);
     assert_false(cfg->allow_no_rules);
-    assert_null(cfg->path);
-    sg_config_unref(&cfg);
+    assert_null(cfg->file.path);
+    sg_config_free(&cfg);
     assert_null(cfg);
 }
 
@@ -90,8 +132,8 @@ test_types(void **state)
         assert_int_equal(cfg->failure_action, cases[i].failure);
         assert_int_equal(cfg->log_level, cases[i].level);
         assert_int_equal(cfg->backlog, cases[i].backlog);
-        assert_string_equal(cfg->path, "test.conf");
-        sg_config_unref(&cfg);
+        assert_string_equal(cfg->file.path, "test.conf");
+        sg_config_free(&cfg);
     }
 }
 
@@ -119,13 +161,13 @@ test_strings_lists_continuation(void **state)
     assert_string_equal(cfg->trusted_networks[3], "198.51.100.7");
     assert_int_equal(cfg->n_networks, 4);
     assert_int_equal(cfg->networks[3].prefix, 32);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 
     /* an empty list is allowed: nothing is trusted */
     cfg = load("trusted_networks =\n", &error);
     assert_non_null(cfg);
     assert_int_equal(cfg->n_networks, 0);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 }
 
 /* A continued setting that cannot be held whole is an error, never the
@@ -145,7 +187,7 @@ test_continuation_out_of_memory(void **state)
     if (cfg == NULL)
         fail_msg("%s", error);
     assert_int_equal(cfg->n_dsl_addresses, 301);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 
     fail_realloc_from = 4096;
     cfg = load(text.data, &error);
@@ -261,9 +303,9 @@ test_directory_settings(void **state)
     assert_true(cfg->dir.ldap_tls_verify);
     assert_null(cfg->dir.file_path);
     assert_int_equal(cfg->dir.n_ldap_role_groups, 0);
-    assert_int_equal(sg_config_open(cfg, &error), 0);
-    assert_null(cfg->directory); /* none, said outright */
-    sg_config_unref(&cfg);
+    struct sg_runtime *rt = open_ok(cfg);
+    assert_null(rt->directory); /* none, said outright */
+    sg_runtime_unref(&rt);
 
     cfg = load("directory_backend = LDAP\n"
                "ldap_uri = ldap://dc1.school.example ldap://dc2.school.example\n"
@@ -300,7 +342,7 @@ test_directory_settings(void **state)
     assert_non_null(strstr(text, "ldap_role_group.pupil = cn=Pupils, "
                                  "ou=Groups,dc=school,dc=example\n"));
     free(text);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 
     static const struct {
         const char *text, *error;
@@ -335,47 +377,51 @@ test_review_settings(void **state)
 {
     (void)state;
     const char *error = NULL;
-    struct sg_config *cfg = sg_config_defaults(&error);
+    struct sg_config *cfg = defaults_all(&error);
     assert_non_null(cfg);
+    const struct sg_review_settings *rs = sg_review_settings_get(cfg);
+    const struct sg_review_page *rv = sg_review_page_get(cfg);
+    assert_non_null(rs);
+    assert_non_null(rv);
     struct sg_review_settings lib;
     sg_review_settings_init(&lib);
-    assert_string_equal(cfg->review.release_command, lib.release_command);
-    assert_ptr_not_equal(cfg->review.release_command, lib.release_command);
-    assert_string_equal(cfg->review.delete_command, lib.delete_command);
-    assert_string_equal(cfg->review.queue_command, lib.queue_command);
-    assert_int_equal(cfg->review.command_timeout, lib.command_timeout);
-    assert_int_equal(cfg->review.sla_hours, lib.sla_hours);
-    assert_int_equal(cfg->review.retention_days, lib.retention_days);
-    assert_int_equal(cfg->review.hold_max_days, lib.hold_max_days);
-    assert_int_equal(cfg->review.expire_action, lib.expire_action);
+    assert_string_equal(cfg->mailqueue.release_command, lib.release_command);
+    assert_ptr_not_equal(cfg->mailqueue.release_command, lib.release_command);
+    assert_string_equal(cfg->mailqueue.delete_command, lib.delete_command);
+    assert_string_equal(cfg->mailqueue.queue_command, lib.queue_command);
+    assert_int_equal(cfg->mailqueue.command_timeout, lib.command_timeout);
+    assert_int_equal(rs->sla_hours, lib.sla_hours);
+    assert_int_equal(rs->retention_days, lib.retention_days);
+    assert_int_equal(rs->hold_max_days, lib.hold_max_days);
+    assert_int_equal(rs->expire_action, lib.expire_action);
     /* the web page's */
-    assert_string_equal(cfg->review_listen, "127.0.0.1:8480");
-    assert_string_equal(cfg->review_tls_cert, "");
-    assert_string_equal(cfg->review_tls_key, "");
-    assert_int_equal(cfg->review_auth, SG_REVIEW_AUTH_FILE);
+    assert_string_equal(rv->review_listen, "127.0.0.1:8480");
+    assert_string_equal(rv->review_tls_cert, "");
+    assert_string_equal(rv->review_tls_key, "");
+    assert_int_equal(rv->review_auth, SG_REVIEW_AUTH_FILE);
     /* beside the notice key, in the configuration directory */
     const char *slash = strrchr(cfg->notice_secret_file, '/');
     assert_non_null(slash);
-    assert_memory_equal(cfg->review_password_file, cfg->notice_secret_file,
+    assert_memory_equal(rv->review_password_file, cfg->notice_secret_file,
                         (size_t)(slash - cfg->notice_secret_file));
-    assert_string_equal(cfg->review_password_file +
+    assert_string_equal(rv->review_password_file +
                             (slash - cfg->notice_secret_file),
                         "/review-passwords");
-    assert_string_equal(cfg->review_dsl_group, "");
-    assert_int_equal(cfg->n_review_login_attributes, 4);
-    assert_string_equal(cfg->review_login_attributes[3], "sAMAccountName");
-    assert_int_equal(cfg->review_session_idle, 15 * 60);
-    assert_int_equal(cfg->review_session_max, 8 * 3600);
-    assert_int_equal(cfg->review_login_attempts, 5);
-    assert_int_equal(cfg->review_login_lockout, 15 * 60);
+    assert_string_equal(rv->review_dsl_group, "");
+    assert_int_equal(rv->n_review_login_attributes, 4);
+    assert_string_equal(rv->review_login_attributes[3], "sAMAccountName");
+    assert_int_equal(rv->review_session_idle, 15 * 60);
+    assert_int_equal(rv->review_session_max, 8 * 3600);
+    assert_int_equal(rv->review_login_attempts, 5);
+    assert_int_equal(rv->review_login_lockout, 15 * 60);
 
     /* what safeguard-review -o does */
     assert_int_equal(sg_config_set(cfg, "review_sla_hours", "48", &error), 0);
-    assert_int_equal(cfg->review.sla_hours, 48);
+    assert_int_equal(rs->sla_hours, 48);
     assert_int_equal(sg_config_set(cfg, "review_release_command",
                                    "/bin/true {queue_id}", &error),
                      0);
-    assert_string_equal(cfg->review.release_command, "/bin/true {queue_id}");
+    assert_string_equal(cfg->mailqueue.release_command, "/bin/true {queue_id}");
     assert_int_equal(sg_config_set(cfg, "review_expire_action", "bounce",
                                    &error),
                      -1);
@@ -387,7 +433,7 @@ test_review_settings(void **state)
                      -1);
     assert_string_equal(error,
                         "command line: unknown setting \"release_command\"");
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 
     cfg = load("review_release_command = /usr/local/sbin/release {queue_id}\n"
                "review_delete_command = \"/usr/local/sbin/drop {queue_id}\"\n"
@@ -414,28 +460,30 @@ test_review_settings(void **state)
                &error);
     if (cfg == NULL)
         fail_msg("%s", error);
-    assert_string_equal(cfg->review.release_command,
+    rs = sg_review_settings_get(cfg);
+    rv = sg_review_page_get(cfg);
+    assert_string_equal(cfg->mailqueue.release_command,
                         "/usr/local/sbin/release {queue_id}");
-    assert_string_equal(cfg->review.delete_command,
+    assert_string_equal(cfg->mailqueue.delete_command,
                         "/usr/local/sbin/drop {queue_id}");
-    assert_string_equal(cfg->review.queue_command, "");
-    assert_int_equal(cfg->review.command_timeout, 120);
-    assert_int_equal(cfg->review.sla_hours, 48);
-    assert_int_equal(cfg->review.retention_days, 0);
-    assert_int_equal(cfg->review.hold_max_days, 14);
-    assert_int_equal(cfg->review.expire_action, SG_REVIEW_EXPIRE_RELEASE);
-    assert_string_equal(cfg->review_listen, "[::1]:8443");
-    assert_string_equal(cfg->review_tls_key, "/etc/ssl/private/review.key");
-    assert_int_equal(cfg->review_auth, SG_REVIEW_AUTH_LDAP);
-    assert_string_equal(cfg->review_dsl_group,
+    assert_string_equal(cfg->mailqueue.queue_command, "");
+    assert_int_equal(cfg->mailqueue.command_timeout, 120);
+    assert_int_equal(rs->sla_hours, 48);
+    assert_int_equal(rs->retention_days, 0);
+    assert_int_equal(rs->hold_max_days, 14);
+    assert_int_equal(rs->expire_action, SG_REVIEW_EXPIRE_RELEASE);
+    assert_string_equal(rv->review_listen, "[::1]:8443");
+    assert_string_equal(rv->review_tls_key, "/etc/ssl/private/review.key");
+    assert_int_equal(rv->review_auth, SG_REVIEW_AUTH_LDAP);
+    assert_string_equal(rv->review_dsl_group,
                         "cn=DSL,ou=Groups,dc=school,dc=example");
-    assert_int_equal(cfg->n_review_login_attributes, 2);
-    assert_string_equal(cfg->review_login_attributes[1], "uid");
-    assert_int_equal(cfg->review_session_idle, 1800);
-    assert_int_equal(cfg->review_session_max, 12 * 3600);
-    assert_int_equal(cfg->review_login_attempts, 3);
-    assert_int_equal(cfg->review_login_lockout, 3600);
-    sg_config_unref(&cfg);
+    assert_int_equal(rv->n_review_login_attributes, 2);
+    assert_string_equal(rv->review_login_attributes[1], "uid");
+    assert_int_equal(rv->review_session_idle, 1800);
+    assert_int_equal(rv->review_session_max, 12 * 3600);
+    assert_int_equal(rv->review_login_attempts, 3);
+    assert_int_equal(rv->review_login_lockout, 3600);
+    sg_config_free(&cfg);
 
     static const struct {
         const char *text, *error;
@@ -498,27 +546,109 @@ test_review_settings(void **state)
     }
 }
 
+/* One file serves the daemon and safeguard-review.  A key of the review
+ * tool's section is accepted by both compositions, but checked only where
+ * the section is composed; a key nobody owns is an error with the file
+ * and line in both, and so is an unknown review_* key where the review
+ * section is composed. */
+static void
+test_composition(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    static const char text[] = "backlog = 7\n\nreview_sla_hours = 48\n";
+    /* the daemon's: left to safeguard-review */
+    struct sg_config *cfg = sg_config_load_string(text, "test.conf", &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_int_equal(cfg->backlog, 7);
+    assert_null(sg_review_settings_get(cfg));
+    assert_null(sg_review_page_get(cfg));
+    assert_int_equal(cfg->file.n_foreign_set, 1);
+    sg_config_free(&cfg);
+    /* safeguard-review's: its own */
+    cfg = load(text, &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_int_equal(cfg->backlog, 7);
+    assert_int_equal(sg_review_settings_get(cfg)->sla_hours, 48);
+    assert_int_equal(cfg->file.n_foreign_set, 0);
+    sg_config_free(&cfg);
+
+    static const struct {
+        const char *text;
+        const char *daemon; /* NULL: the daemon loads it */
+        const char *review; /* NULL: safeguard-review loads it */
+    } cases[] = {
+        /* a bad value of the review tool's: its error, with the line */
+        {"backlog = 7\nreview_sla_hours = 0\n", NULL,
+         "test.conf:2: review_sla_hours = \"0\": value is out of range "
+         "(from 1 to 8760)"},
+        {"review_tls_cert = /etc/ssl/review.pem\n", NULL,
+         "test.conf: review_tls_cert and review_tls_key go together: set "
+         "both or neither"},
+        /* a key nobody owns */
+        {"backlog = 7\nreview_sla_hours = 48\nsocket_path = /x\n",
+         "test.conf:3: unknown setting \"socket_path\"",
+         "test.conf:3: unknown setting \"socket_path\""},
+        {"reveiw_sla_hours = 48\n",
+         "test.conf:1: unknown setting \"reveiw_sla_hours\"",
+         "test.conf:1: unknown setting \"reveiw_sla_hours\""},
+        /* a misspelt key of the review tool's: its error */
+        {"\nreview_sla_hour = 48\n", NULL,
+         "test.conf:2: unknown setting \"review_sla_hour\""},
+        /* twice, in its section */
+        {"review_sla_hours = 48\nreview_sla_hours = 24\n", NULL,
+         "test.conf:2: review_sla_hours is set twice (first at line 1)"},
+        /* the mail queue's review_* keys are core's: both check them */
+        {"review_command_timeout = 2h\n",
+         "test.conf:1: review_command_timeout = \"2h\": value is out of "
+         "range (from 1 to 3600 seconds; s, m, h, d allowed)",
+         "test.conf:1: review_command_timeout = \"2h\": value is out of "
+         "range (from 1 to 3600 seconds; s, m, h, d allowed)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int review = 0; review <= 1; review++) {
+            const char *want = review ? cases[i].review : cases[i].daemon;
+            error = NULL;
+            cfg = review ? load(cases[i].text, &error)
+                         : sg_config_load_string(cases[i].text, "test.conf",
+                                                 &error);
+            if (want == NULL && cfg == NULL)
+                fail_msg("case %zu (%s): %s", i,
+                         review ? "review" : "daemon", error);
+            if (want != NULL && cfg != NULL)
+                fail_msg("case %zu (%s) loaded", i,
+                         review ? "review" : "daemon");
+            if (want != NULL)
+                assert_string_equal(error, want);
+            sg_config_free(&cfg);
+        }
+    }
+}
+
 /* -o overrides are checked against each other only once all are set. */
 static void
 test_override(void **state)
 {
     (void)state;
     const char *err = NULL;
-    struct sg_config *cfg = sg_config_defaults(&err);
+    struct sg_config *cfg = defaults_all(&err);
     assert_non_null(cfg);
     const char *pair[] = {"review_tls_cert=/etc/ssl/review.pem",
                           "review_tls_key=/etc/ssl/private/review.key"};
     assert_int_equal(sg_config_override(cfg, pair, 2, &err), 0);
-    assert_string_equal(cfg->review_tls_key, "/etc/ssl/private/review.key");
+    assert_string_equal(sg_review_page_get(cfg)->review_tls_key,
+                        "/etc/ssl/private/review.key");
     /* one of the pair alone is still an error */
-    struct sg_config *one = sg_config_defaults(&err);
+    struct sg_config *one = defaults_all(&err);
     assert_int_equal(sg_config_override(one, pair, 1, &err), -1);
     assert_non_null(strstr(err, "go together"));
     const char *bad[] = {"no_equals_sign"};
     assert_int_equal(sg_config_override(one, bad, 1, &err), -1);
     assert_non_null(strstr(err, "NAME=VALUE"));
-    sg_config_unref(&one);
-    sg_config_unref(&cfg);
+    sg_config_free(&one);
+    sg_config_free(&cfg);
 }
 
 /* review_listen, split for the web page. */
@@ -569,7 +699,7 @@ test_listen(void **state)
 }
 
 /* A directory file named in the configuration is opened by
- * sg_config_open, and its errors come back with the config's name. */
+ * sg_runtime_open, and its errors come back with the config's name. */
 static void
 test_open_directory(void **state)
 {
@@ -589,17 +719,17 @@ test_open_directory(void **state)
     const char *error = NULL;
     struct sg_config *cfg = load(conf, &error);
     assert_non_null(cfg);
-    assert_int_equal(sg_config_open(cfg, &error), 0);
-    assert_non_null(cfg->directory);
+    struct sg_runtime *rt = open_ok(cfg);
+    assert_non_null(rt->directory);
     struct sg_person *p = NULL;
     enum sg_channel ch;
-    assert_int_equal(sg_dir_lookup(cfg->directory, "T.Smith@School.Example",
-                                   &p, &ch, &error),
-                     SG_DIR_FOUND);
+    assert_int_equal(
+        sg_dir_lookup(rt->directory, "T.Smith@School.Example", &p, &ch, &error),
+        SG_DIR_FOUND);
     assert_true(sg_person_has_role(p, "staff"));
     assert_int_equal(ch, SG_CHANNEL_SCHOOL);
     sg_person_free(&p);
-    sg_config_unref(&cfg);
+    sg_runtime_unref(&rt);
 
     /* a broken directory file stops the load */
     fd = open(path, O_WRONLY | O_TRUNC);
@@ -607,10 +737,10 @@ test_open_directory(void **state)
                      38);
     close(fd);
     cfg = load(conf, &error);
-    assert_int_equal(sg_config_open(cfg, &error), -1);
+    assert_non_null(cfg);
+    error = open_error(cfg);
     assert_non_null(strstr(error, "test.conf: directory: "));
     assert_non_null(strstr(error, ":1:"));
-    sg_config_unref(&cfg);
     unlink(path);
 }
 
@@ -624,7 +754,7 @@ write_temp(char *tmpl, const char *text)
     close(fd);
 }
 
-/* text loads, but sg_config_open refuses it with the error want */
+/* text loads, but sg_runtime_open refuses it with the error want */
 static void
 assert_open_fails(const char *text, const char *want)
 {
@@ -632,12 +762,7 @@ assert_open_fails(const char *text, const char *want)
     struct sg_config *cfg = load(text, &error);
     if (cfg == NULL)
         fail_msg("%s", error);
-    if (sg_config_open(cfg, &error) == 0)
-        fail_msg("opened: %s", text);
-    assert_string_equal(error, want);
-    assert_null(cfg->directory);
-    assert_null(cfg->rules);
-    sg_config_unref(&cfg);
+    assert_string_equal(open_error(cfg), want);
 }
 
 /* No directory at all makes every address external, and the rules about
@@ -655,9 +780,7 @@ test_directory_required(void **state)
     const char *error = NULL;
     struct sg_config *cfg = sg_config_defaults(&error);
     assert_non_null(cfg);
-    assert_int_equal(sg_config_open(cfg, &error), -1);
-    assert_non_null(strstr(error, "no directory configured"));
-    sg_config_unref(&cfg);
+    assert_non_null(strstr(open_error(cfg), "no directory configured"));
     /* none and a file contradict each other */
     assert_open_fails("directory_backend = none\nrules_file =\n"
                       "directory_file = /etc/school.dir\n",
@@ -705,11 +828,10 @@ test_no_rules(void **state)
                  path);
         cfg = load(conf, &error);
         assert_non_null(cfg);
-        if (sg_config_open(cfg, &error) < 0)
-            fail_msg("case %zu: %s", i, error);
-        assert_non_null(cfg->rules);
-        assert_int_equal(sg_rules_count(cfg->rules), 0);
-        sg_config_unref(&cfg);
+        struct sg_runtime *rt = open_ok(cfg);
+        assert_non_null(rt->rules);
+        assert_int_equal(sg_rules_count(rt->rules), 0);
+        sg_runtime_unref(&rt);
     }
     unlink(path);
     /* an empty rules_file is no rules too */
@@ -722,9 +844,9 @@ test_no_rules(void **state)
                "allow_no_rules = yes\n",
                &error);
     assert_non_null(cfg);
-    assert_int_equal(sg_config_open(cfg, &error), 0);
-    assert_null(cfg->rules);
-    sg_config_unref(&cfg);
+    struct sg_runtime *rt = open_ok(cfg);
+    assert_null(rt->rules);
+    sg_runtime_unref(&rt);
 }
 
 /* The roles the rules may name are those the directory can give people:
@@ -776,7 +898,8 @@ test_known_roles(void **state)
         struct sg_config *cfg = load(conf, &error);
         if (cfg == NULL)
             fail_msg("case %zu: %s", i, error);
-        int rc = sg_config_open(cfg, &error);
+        struct sg_runtime *rt = NULL;
+        int rc = sg_runtime_open(cfg, &rt, &error);
         if ((rc == 0) != cases[i].loads)
             fail_msg("case %zu: %s", i, rc == 0 ? "loaded" : error);
         if (!cases[i].loads) {
@@ -788,7 +911,7 @@ test_known_roles(void **state)
                 strstr(error, "found 'staf'") == NULL)
                 fail_msg("case %zu: %s", i, error);
         }
-        sg_config_unref(&cfg);
+        sg_runtime_unref(&rt);
     }
     unlink(rules);
     unlink(dirfile);
@@ -808,10 +931,10 @@ test_timezone(void **state)
         fail_msg("%s", error);
     cfg = load("timezone = Europe/London\n", &error);
     assert_non_null(cfg);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
     cfg = load("timezone = UTC\n", &error);
     assert_non_null(cfg);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 }
 
 static void
@@ -856,7 +979,7 @@ test_set_override(void **state)
     assert_non_null(strstr(error, "must start with unix:"));
     assert_int_equal(sg_config_set(cfg, "nope", "1", &error), -1);
     assert_string_equal(error, "command line: unknown setting \"nope\"");
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 }
 
 /* A reload swaps the current snapshot; holders of the old one keep it. */
@@ -864,21 +987,27 @@ static void
 test_snapshots(void **state)
 {
     (void)state;
+    static const char base[] = "rules_file =\nallow_no_rules = yes\n"
+                               "directory_backend = none\n";
     const char *error = NULL;
-    assert_null(sg_config_current());
-    struct sg_config *a = load("backlog = 11\n", &error);
-    sg_config_set_current(a);
-    struct sg_config *held = sg_config_current(); /* a connection's copy */
+    char text[256];
+    assert_null(sg_runtime_current());
+    snprintf(text, sizeof(text), "%sbacklog = 11\n", base);
+    struct sg_runtime *a = open_ok(load(text, &error));
+    sg_runtime_set_current(a);
+    struct sg_runtime *held = sg_runtime_current(); /* a connection's copy */
     assert_ptr_equal(held, a);
-    struct sg_config *b = load("backlog = 22\n", &error);
-    sg_config_set_current(b);
-    assert_int_equal(held->backlog, 11); /* still valid, still the old */
-    struct sg_config *now = sg_config_current();
-    assert_int_equal(now->backlog, 22);
-    sg_config_unref(&now);
-    sg_config_unref(&held);
-    sg_config_set_current(NULL);
-    assert_null(sg_config_current());
+    snprintf(text, sizeof(text), "%sbacklog = 22\n", base);
+    struct sg_runtime *b = open_ok(load(text, &error));
+    sg_runtime_set_current(b);
+    /* still valid, still the old */
+    assert_int_equal(held->settings->backlog, 11);
+    struct sg_runtime *now = sg_runtime_current();
+    assert_int_equal(now->settings->backlog, 22);
+    sg_runtime_unref(&now);
+    sg_runtime_unref(&held);
+    sg_runtime_set_current(NULL);
+    assert_null(sg_runtime_current());
 }
 
 static char *
@@ -930,15 +1059,20 @@ test_documented(void **state)
     (void)state;
     char *conf = slurp(SG_TEST_SRCDIR "/man/safeguard-milter.conf.5.in");
     char *dir = slurp(SG_TEST_SRCDIR "/man/safeguard-directory.5.in");
-    for (const struct sg_conf_entry *e = sg_conf_table; e->name != NULL;
-         e++) {
-        bool is_dir = e->offset >= offsetof(struct sg_config, dir) &&
-                      e->offset < offsetof(struct sg_config, directory);
-        if (!documented(is_dir ? dir : conf, e->name))
-            fail_msg("%s is not documented in %s", e->name,
-                     is_dir ? "safeguard-directory(5)"
-                            : "safeguard-milter.conf(5)");
+    const char *error = NULL;
+    struct sg_config *cfg = load("", &error);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->file.n_parts, 9); /* every section */
+    for (size_t i = 0; i < cfg->file.n_parts; i++) {
+        const struct sg_settings_section *sec = cfg->file.parts[i].section;
+        bool is_dir = sec == &sg_dir_settings_section;
+        for (const struct sg_conf_entry *e = sec->entries; e->name != NULL; e++)
+            if (!documented(is_dir ? dir : conf, e->name))
+                fail_msg("%s is not documented in %s", e->name,
+                         is_dir ? "safeguard-directory(5)"
+                                : "safeguard-milter.conf(5)");
     }
+    sg_config_free(&cfg);
     /* and the check itself can fail */
     assert_false(documented(conf, "no_such_setting"));
     assert_false(documented(".B socket_path\n", "socket"));
@@ -972,8 +1106,33 @@ test_dump_round_trip(void **state)
     if (again == NULL)
         fail_msg("dump does not load back: %s", error);
     assert_int_equal(again->failure_action, SG_FAIL_ACCEPT);
-    sg_config_unref(&again);
-    sg_config_unref(&cfg);
+    sg_config_free(&again);
+    sg_config_free(&cfg);
+    free(text);
+
+    /* values that only quotes keep: spaces at an end, a #, a quote */
+    cfg = load("subject_tag = \" [Safeguarding #1] \"\n"
+               "dsl_contact = \"Mrs \\\"Jo\\\" Khan\\\\DSL\"\n"
+               "school_postcodes = \"AB1 2CD, flat #3\"\n"
+               "ldap_role_group.staff = \"cn=Staff #1 \"\n",
+               &error);
+    if (cfg == NULL)
+        fail_msg("%s", error);
+    assert_string_equal(cfg->subject_tag, " [Safeguarding #1] ");
+    assert_string_equal(cfg->dsl_contact, "Mrs \"Jo\" Khan\\DSL");
+    out = open_memstream(&text, &len);
+    assert_int_equal(sg_config_dump(cfg, out), 0);
+    fclose(out);
+    again = load(text, &error);
+    if (again == NULL)
+        fail_msg("dump does not load back: %s\n%s", error, text);
+    assert_string_equal(again->subject_tag, cfg->subject_tag);
+    assert_string_equal(again->dsl_contact, cfg->dsl_contact);
+    assert_int_equal(again->n_school_postcodes, 2);
+    assert_string_equal(again->school_postcodes[1], "flat #3");
+    assert_string_equal(again->dir.ldap_role_groups[0], "staff=cn=Staff #1 ");
+    sg_config_free(&again);
+    sg_config_free(&cfg);
     free(text);
 }
 
@@ -990,6 +1149,7 @@ main(void)
         cmocka_unit_test(test_review_settings),
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_override),
+        cmocka_unit_test(test_composition),
         cmocka_unit_test(test_open_directory),
         cmocka_unit_test(test_directory_required),
         cmocka_unit_test(test_no_rules),

@@ -28,6 +28,7 @@
 #include "extract_run.h"
 #include "msgview_build.h"
 #include "sg_config.h"
+#include "sg_runtime.h"
 
 #ifndef SG_TEST_HELPER
 #define SG_TEST_HELPER "extract/safeguard-extract"
@@ -315,19 +316,18 @@ test_config_helper(void **state)
     const char *error = NULL;
     snprintf(text, sizeof(text), "%sextract_helper = /nonexistent/x\n", base);
     struct sg_config *cfg = sg_config_load_string(text, "test.conf", &error);
+    struct sg_runtime *rt = NULL;
     assert_non_null(cfg);
-    assert_int_equal(sg_config_open(cfg, &error), -1);
+    assert_int_equal(sg_runtime_open(cfg, &rt, &error), -1);
     assert_non_null(strstr(error, "test.conf:4: extract_helper = "
                                   "/nonexistent/x is not an executable"));
-    sg_config_unref(&cfg);
 
     snprintf(text, sizeof(text), "%sextract_helper = safeguard-extract\n",
              base);
     cfg = sg_config_load_string(text, "test.conf", &error);
     assert_non_null(cfg);
-    assert_int_equal(sg_config_open(cfg, &error), -1);
+    assert_int_equal(sg_runtime_open(cfg, &rt, &error), -1);
     assert_non_null(strstr(error, "not a full path"));
-    sg_config_unref(&cfg);
 
     /* off, or the real helper, or the default: loads */
     const char *good[] = {"extract_helper = /nonexistent/x\n"
@@ -337,9 +337,9 @@ test_config_helper(void **state)
         snprintf(text, sizeof(text), "%s%s", base, good[i]);
         cfg = sg_config_load_string(text, "test.conf", &error);
         assert_non_null(cfg);
-        assert_int_equal(sg_config_open(cfg, &error), 0);
-        assert_true(cfg->extract.enabled == (i != 0));
-        sg_config_unref(&cfg);
+        assert_int_equal(sg_runtime_open(cfg, &rt, &error), 0);
+        assert_true(rt->settings->extract.enabled == (i != 0));
+        sg_runtime_unref(&rt);
     }
 }
 

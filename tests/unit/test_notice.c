@@ -28,6 +28,7 @@
 
 #include "notice.h"
 #include "sg_buf.h"
+#include "store_outbox.h"
 
 static char tmpdir[] = "/tmp/sg-test-notice-XXXXXX";
 
@@ -1150,9 +1151,19 @@ test_open_deliver_verify(void **state)
                     "(DSL) to read before it is delivered, because it seems "
                     "to contain personal contact details: \"07700 900123\".";
     time_t now = time(NULL);
-    assert_int_equal(sg_notice_deliver(n, SG_NOTICE_HELD_DSL, &v,
-                                       (const char *const *)n->dsl_addresses,
-                                       n->n_dsl_addresses, now, &error),
+    struct sg_outbox_batch batch = {0};
+    assert_int_equal(sg_notice_queue(n, SG_NOTICE_HELD_DSL, &v,
+                                     (const char *const *)n->dsl_addresses,
+                                     n->n_dsl_addresses, now, &batch, &error),
+                     0);
+    assert_int_equal(batch.n, 1);
+    assert_string_equal(batch.items[0].kind, "held-dsl");
+    assert_string_equal(batch.items[0].rcpts,
+                        "dsl@school.example\ndeputy.dsl@school.example");
+    assert_int_equal(sg_notice_send(n->sender, batch.items[0].env_from,
+                                    (const char *const *)n->dsl_addresses,
+                                    n->n_dsl_addresses,
+                                    batch.items[0].message, &error),
                      0);
     char path[4096];
     snprintf(path, sizeof(path), "%s/stdin", fdir);
@@ -1193,6 +1204,12 @@ test_open_deliver_verify(void **state)
                                       strlen(body), now, &why),
                      0);
     sg_buf_free(&crlf);
+    /* the row's Message-ID is the one in the message */
+    char mid_line[SG_NOTICE_MESSAGE_ID_MAX + 16];
+    snprintf(mid_line, sizeof(mid_line), "\nMessage-ID: %s\n",
+             batch.items[0].message_id);
+    assert_non_null(strstr(msg, mid_line));
+    sg_outbox_batch_free(&batch);
     free(value);
     free(msg);
     sg_notice_free(&n);

@@ -156,7 +156,7 @@ test_build(void **state)
     assert_string_equal(out.add_rcpts[0], "archive@school.example");
     assert_false(out.journal_unconfigured);
     sg_outcome_free(&out);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
     cfg = config("rules_file =\n");
     assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
     assert_int_equal(out.n_add_rcpts, 0);
@@ -172,7 +172,7 @@ test_build(void **state)
     assert_int_equal(out.n_del_headers, 1);
     assert_string_equal(out.del_headers[0].name, "X-Safeguard-Verdict");
     sg_outcome_free(&out);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 }
 
 /* Forged headers are deleted last first, each by its rank among the
@@ -222,7 +222,7 @@ test_forged_order(void **state)
         assert_int_equal(out.del_headers[i].index, (int)(MANY - i));
     sg_outcome_free(&out);
     free(many);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 }
 
 /* Many rules: the X-Safeguard-Rules header (or the reject reply) grows
@@ -276,7 +276,7 @@ test_cut_short_refused(void **state)
     fail_realloc_from = 0;
     assert_int_equal(rc, -1);
     sg_outcome_free(&out);
-    sg_config_unref(&cfg);
+    sg_config_free(&cfg);
 }
 
 int

@@ -35,6 +35,7 @@
 #include <sqlite3.h>
 
 #include "review_fixture.h"
+#include "store_outbox.h"
 #include "store_test.h"
 
 struct env {
@@ -833,9 +834,11 @@ test_digest_and_audit(void **state)
 }
 
 /* The fake sendmail: appends each notice to the file named first. */
-static const char fake_sendmail[] = "out=$1\n"
-                                    "cat >>\"$out\"\n"
-                                    "echo ==== >>\"$out\"\n";
+static const char fake_sendmail[] =
+    "out=$1\n"
+    "if [ -e \"$out.down\" ]; then echo 'sendmail: down' >&2; exit 75; fi\n"
+    "cat >>\"$out\"\n"
+    "echo ==== >>\"$out\"\n";
 
 static char *
 read_all(const char *path)
@@ -1093,6 +1096,55 @@ test_tell_sender_read_fails(void **state)
     assert_int_equal(audits(e, e->ids[0], "told-sender", NULL), 0);
 }
 
+/* The review tool's notices go through the outbox: a sendmail that is
+ * down loses nothing and does not undo the decision; the notice waits,
+ * and outbox --send (sg_review_outbox_flush, early) sends it once. */
+static void
+test_notices_outbox(void **state)
+{
+    struct env *e = *state;
+    char out[256], secret[256], down[300];
+    open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
+    snprintf(down, sizeof(down), "%s.down", out);
+    FILE *f = fopen(down, "w");
+    assert_non_null(f);
+    fclose(f);
+    const char *err = NULL;
+    if (sg_review_reject(e->f.r, e->ids[0], &alice, "No.", true, &err) != 0)
+        fail_msg("reject: %s", err);
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_REJECTED);
+    assert_int_equal(audits(e, e->ids[0], "told-sender", "alice"), 1);
+    assert_int_equal(access(out, F_OK), -1); /* nothing sent */
+
+    struct sg_store *q = sg_review_store(e->f.r);
+    struct sg_outbox_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_outbox_list(q, false, &rows, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].record_id, e->ids[0]);
+    assert_string_equal(rows[0].kind, "rejected-sender");
+    assert_string_equal(rows[0].rcpts[0], "j.smith@school.example");
+    assert_non_null(strstr(rows[0].last_error, "sendmail: down"));
+    sg_outbox_rows_free(&rows, n);
+
+    /* back: not due before its backoff, unless asked by hand */
+    assert_int_equal(unlink(down), 0);
+    struct sg_notice_flush_result res;
+    struct sg_notice_flush o = {0};
+    assert_int_equal(sg_review_outbox_flush(e->f.r, &o, &res, &err), 0);
+    assert_int_equal(res.sent, 0);
+    o.early = true;
+    assert_int_equal(sg_review_outbox_flush(e->f.r, &o, &res, &err), 0);
+    assert_int_equal(res.sent, 1);
+    assert_int_equal(sg_review_outbox_flush(e->f.r, &o, &res, &err), 0);
+    assert_int_equal(res.sent, 0);
+    char *mail = read_all(out);
+    assert_non_null(strstr(mail, "\nTo: j.smith@school.example\n"));
+    assert_non_null(strstr(mail, e->ids[0]));
+    assert_null(strstr(strstr(mail, "====\n") + 5, "====\n")); /* once */
+    free(mail);
+}
+
 static void
 test_open_missing_db(void **state)
 {
@@ -1116,6 +1168,23 @@ test_open_missing_db(void **state)
     o.settings.sla_hours = 0;
     assert_int_equal(sg_review_open(&o, &r, &err), -1);
     assert_non_null(strstr(err, "review settings out of range"));
+    /* by the bounds of the settings' keys, written once */
+    const struct {
+        int *field, value;
+        const char *key;
+    } bad[] = {
+        {&o.settings.command_timeout, 3601, "review_command_timeout"},
+        {&o.settings.sla_hours, 365 * 24 + 1, "review_sla_hours"},
+        {&o.settings.expire_action, 2, "review_expire_action"},
+        {&o.settings.reconcile_grace, 0, "hold_reconcile_grace"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        o.settings = s;
+        *bad[i].field = bad[i].value;
+        assert_int_equal(sg_review_open(&o, &r, &err), -1);
+        assert_non_null(strstr(err, "review settings out of range"));
+        assert_non_null(strstr(err, bad[i].key));
+    }
 }
 
 int
@@ -1140,6 +1209,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notices_outbox, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_show_fails_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lists_fail_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tell_sender_read_fails, setup,

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "detect.h"
 #include "normalise.h"
 #include "rules_int.h"
 #include "sg_rules.h"
@@ -564,12 +565,12 @@ test_pupil_dob_table_near_misses(void **state)
                     "Amy Patel, 12/03/2014, is in the first group, 9am.\n",
                     "Amy Patel, 12/03/2014");
     /* serial numbers out of range */
-    assert_int_equal(tables_serial_date(0, &(struct sg_date){0}), -1);
-    assert_int_equal(tables_serial_date(60001, &(struct sg_date){0}), -1);
+    assert_int_equal(sg_rules_serial_date(0, &(struct sg_date){0}), -1);
+    assert_int_equal(sg_rules_serial_date(60001, &(struct sg_date){0}), -1);
     struct sg_date d;
-    assert_int_equal(tables_serial_date(1, &d), 0);
+    assert_int_equal(sg_rules_serial_date(1, &d), 0);
     assert_int_equal(d.year * 10000 + d.month * 100 + d.day, 19000101);
-    assert_int_equal(tables_serial_date(61, &d), 0);
+    assert_int_equal(sg_rules_serial_date(61, &d), 0);
     assert_int_equal(d.year * 10000 + d.month * 100 + d.day, 19000301);
 }
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rules_int.h"
+#include "detect.h"
 #include "sg_rules.h"
 
 static const char *const domains[] = {"school.example"};
@@ -103,10 +103,10 @@ test_every_construct(void **state)
     assert_int_equal(r->n_lists, 3);
     assert_int_equal(r->lists[1].items.n, 4); /* expanded @staffish */
     assert_int_equal(sg_rules_detector_count(r), 13); /* 11 built-in + 2 */
-    size_t cw = rules_detector_find(r, "codeword");
+    size_t cw = sg_rules_detector_find(r, "codeword");
     assert_true(cw != (size_t)-1);
     assert_string_equal(r->detectors[cw].describe, "a club code word");
-    assert_int_equal(r->detectors[rules_detector_find(r, "card")].validate,
+    assert_int_equal(r->detectors[sg_rules_detector_find(r, "card")].validate,
                      VAL_LUHN);
 
     const struct rule *e = &r->rules[0];

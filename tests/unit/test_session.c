@@ -22,6 +22,7 @@
 #include "log.h"
 #include "msgview_build.h"
 #include "session.h"
+#include "sg_runtime.h"
 
 static char log_path[] = "/tmp/sg-test-session-log-XXXXXX";
 static char dir_path[] = "/tmp/sg-test-session-dir-XXXXXX";
@@ -89,9 +90,10 @@ session_with(const char *conf, const char *addr)
                                                 : "",
              conf);
     struct sg_config *cfg = sg_config_load_string(text, "t.conf", &error);
-    if (cfg == NULL || sg_config_open(cfg, &error) < 0)
+    struct sg_runtime *rt = NULL;
+    if (cfg == NULL || sg_runtime_open(cfg, &rt, &error) < 0)
         fail_msg("%s", error);
-    struct sg_session *s = sg_session_new(cfg);
+    struct sg_session *s = sg_session_new(rt);
     assert_non_null(s);
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof(sin));
@@ -351,10 +353,11 @@ session_with_directory(const char *addr, const char *extra)
              dir_path, SG_TEST_SRCDIR, quarantine, extra);
     const char *error = NULL;
     struct sg_config *cfg = sg_config_load_string(conf, "t.conf", &error);
-    if (cfg == NULL || sg_config_open(cfg, &error) < 0)
+    struct sg_runtime *rt = NULL;
+    if (cfg == NULL || sg_runtime_open(cfg, &rt, &error) < 0)
         fail_msg("%s", error);
     /* session_with loads its own config; build this one by hand */
-    struct sg_session *s = sg_session_new(cfg);
+    struct sg_session *s = sg_session_new(rt);
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
@@ -587,7 +590,7 @@ test_eom_outcome(void **state)
     const char *qerr = NULL;
     struct sg_store_record *r = NULL;
     assert_int_equal(
-        sg_store_get(sg_config_quarantine(t.s->cfg, &qerr), id, &r, &qerr), 0);
+        sg_store_get(sg_runtime_quarantine(t.s->rt, &qerr), id, &r, &qerr), 0);
     assert_string_equal(r->queue_id, "QIDJ");
     assert_string_equal(r->env_from, "t.smith@school.example");
     assert_int_equal(r->status, SG_QSTATUS_HELD);
@@ -654,9 +657,10 @@ test_directory_outage(void **state)
                  cases[i].extra);
         const char *error = NULL;
         struct sg_config *cfg = sg_config_load_string(conf, "t.conf", &error);
-        if (cfg == NULL || sg_config_open(cfg, &error) < 0)
+        struct sg_runtime *rt = NULL;
+        if (cfg == NULL || sg_runtime_open(cfg, &rt, &error) < 0)
             fail_msg("%s", error);
-        struct sg_session *s = sg_session_new(cfg);
+        struct sg_session *s = sg_session_new(rt);
         assert_int_equal(sg_session_connect(s, "c.example", NULL),
                          SG_CONTINUE);
         assert_int_equal(sg_session_envfrom(s, "<t.smith@school.example>",

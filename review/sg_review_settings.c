@@ -36,14 +36,23 @@ sg_review_expire_action_parse(const char *name,
 }
 
 void
+sg_review_settings_queue(struct sg_review_settings *s,
+                         const struct sg_mailqueue_settings *q)
+{
+    s->release_command = q->release_command;
+    s->delete_command = q->delete_command;
+    s->queue_command = q->queue_command;
+    s->command_timeout = q->command_timeout;
+    s->reconcile_grace = q->reconcile_grace;
+}
+
+void
 sg_review_settings_init(struct sg_review_settings *s)
 {
+    struct sg_mailqueue_settings q;
+    sg_mailqueue_settings_init(&q);
     memset(s, 0, sizeof(*s));
-    s->release_command = (char *)SG_REVIEW_RELEASE_COMMAND;
-    s->delete_command = (char *)SG_REVIEW_DELETE_COMMAND;
-    s->queue_command = (char *)SG_REVIEW_QUEUE_COMMAND;
-    s->reconcile_grace = SG_REVIEW_RECONCILE_GRACE;
-    s->command_timeout = SG_REVIEW_COMMAND_TIMEOUT;
+    sg_review_settings_queue(s, &q);
     s->sla_hours = SG_REVIEW_SLA_HOURS;
     s->retention_days = SG_REVIEW_RETENTION_DAYS;
     s->hold_max_days = SG_REVIEW_HOLD_MAX_DAYS;

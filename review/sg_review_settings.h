@@ -3,12 +3,13 @@
  * file's review_* keys: the mail queue commands, the response target,
  * retention) and their defaults.
  *
- * Here, below both, because the daemon's configuration table
- * (milter/sg_config.c) loads them and the review library (review/) uses
- * them, and the review library links the daemon's: the defaults are
- * written once, in sg_review_settings_init, and the table leaves them
- * alone unless the file sets a key.  Field types are the ones the table
- * stores: char * for text, int for numbers, durations and choices.
+ * What the review library is opened with.  The review tool's sections of
+ * the configuration file (review_settings.h) load them, and the mail
+ * queue's commands come from the mail queue's section in core
+ * (sg_review_settings_queue): the defaults are written once, in
+ * sg_review_settings_init and mailqueue.h, and the sections leave them
+ * alone unless the file sets a key.  Field types are the ones the tables
+ * store: char * for text, int for numbers, durations and choices.
  *
  * No I/O, no allocation: the strings of an initialised struct are string
  * literals; whoever fills it from elsewhere owns what it puts in.
@@ -16,15 +17,12 @@
 #ifndef SG_REVIEW_SETTINGS_H
 #define SG_REVIEW_SETTINGS_H
 
-/* The defaults. */
-#define SG_REVIEW_RELEASE_COMMAND "/usr/sbin/postsuper -H {queue_id}"
-#define SG_REVIEW_DELETE_COMMAND  "/usr/sbin/postsuper -d {queue_id} hold"
-#define SG_REVIEW_QUEUE_COMMAND   "/usr/sbin/postqueue -j"
-#define SG_REVIEW_COMMAND_TIMEOUT 60  /* seconds */
+#include "mailqueue.h"
+
+/* The defaults (the mail queue's are mailqueue.h's). */
 #define SG_REVIEW_SLA_HOURS       24
 #define SG_REVIEW_RETENTION_DAYS  365
 #define SG_REVIEW_HOLD_MAX_DAYS   0 /* never expire held mail */
-#define SG_REVIEW_RECONCILE_GRACE 900 /* seconds; see reconcile_grace */
 
 /* What expire does with a message held longer than hold_max_days. */
 enum sg_review_expire_action {
@@ -32,7 +30,7 @@ enum sg_review_expire_action {
     SG_REVIEW_EXPIRE_RELEASE,    /* deliver it: released */
 };
 /* The names, in the order of the enum, NULL-terminated (the
- * configuration table's choices for review_expire_action). */
+ * review section's choices for review_expire_action). */
 extern const char *const sg_review_expire_action_names[];
 const char *sg_review_expire_action_name(enum sg_review_expire_action a);
 int sg_review_expire_action_parse(const char *name,
@@ -57,5 +55,9 @@ struct sg_review_settings {
 
 /* The defaults above. */
 void sg_review_settings_init(struct sg_review_settings *s);
+
+/* The mail queue's settings into s (the strings are q's). */
+void sg_review_settings_queue(struct sg_review_settings *s,
+                              const struct sg_mailqueue_settings *q);
 
 #endif

@@ -1,0 +1,142 @@
+/*
+ * notify.c - the daemon's outbox thread.  It sleeps until a hold wakes it
+ * (sg_notify_wake, called after the message's verdict is logged, on the
+ * way to the answer) or the next row of the outbox falls due, at most
+ * NOTIFY_IDLE seconds, and then hands every due notice to sendmail with
+ * sg_notice_flush, one line in the log per notice.  It reads the
+ * runtime (sg_runtime_current) afresh each turn, so a reload changes the
+ * sendmail command, the timeout and notice_retry_max_age.
+ *
+ * Notices never wait in a mail thread: a sendmail that is slow or down
+ * holds up this thread only, and what it would not take stays in the
+ * outbox, retried with backoff, and survives a restart.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "log.h"
+#include "notice.h"
+#include "notify.h"
+#include "sg_buf.h"
+#include "sg_runtime.h"
+#include "store_outbox.h"
+
+/* The longest sleep between two looks at the outbox, seconds. */
+#define NOTIFY_IDLE 60
+
+static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t notify_cond; /* made by sg_notify_start */
+static bool notify_started, notify_woken;
+
+void
+sg_notify_wake(void)
+{
+    pthread_mutex_lock(&notify_lock);
+    notify_woken = true;
+    if (notify_started)
+        pthread_cond_signal(&notify_cond);
+    pthread_mutex_unlock(&notify_lock);
+}
+
+/* One log line per notice tried. */
+static void
+flush_log(void *ctx, const struct sg_outbox_row *row,
+          enum sg_notice_flushed what, const char *error)
+{
+    const struct sg_runtime *rt = ctx;
+    struct sg_buf to = SG_BUF_INIT;
+    for (size_t i = 0; i < row->n_rcpts; i++)
+        sg_buf_printf(&to, "%s<%s>", i > 0 ? ", " : "", row->rcpts[i]);
+    const char *rcpts = to.data != NULL ? to.data : "?";
+    const char *rec = row->record_id != NULL ? row->record_id : "-";
+    if (what == SG_NOTICE_FLUSH_SENT)
+        sg_log_info("record %s: notice %lld (%s) sent to %s, Message-ID %s, "
+                    "attempt %d",
+                    rec, (long long)row->id, row->kind, rcpts, row->message_id,
+                    row->attempts);
+    else if (what == SG_NOTICE_FLUSH_RETRY)
+        sg_log_warn("record %s: notice %lld (%s) to %s not sent, trying "
+                    "again in %lld seconds: %s",
+                    rec, (long long)row->id, row->kind, rcpts,
+                    (long long)sg_outbox_backoff(row->attempts), error);
+    else
+        sg_log_error("record %s: notice %lld (%s) to %s not sent after %d "
+                     "attempts in %d seconds (notice_retry_max_age): given "
+                     "up, kept in the outbox as failed: %s",
+                     rec, (long long)row->id, row->kind, rcpts, row->attempts,
+                     rt->settings->notice_retry_max_age, error);
+    sg_buf_free(&to);
+}
+
+/* Send what is due; the seconds until the next look. */
+static time_t
+notify_once(struct sg_runtime *rt)
+{
+    if (rt == NULL || rt->notice == NULL)
+        return NOTIFY_IDLE; /* notices off: rows wait for them */
+    const char *error = NULL;
+    struct sg_store *q = sg_runtime_quarantine(rt, &error);
+    if (q == NULL)
+        return NOTIFY_IDLE; /* logged at start; a hold says so again */
+    struct sg_notice_flush o = {
+        .each = flush_log,
+        .ctx = rt,
+    };
+    struct sg_notice_flush_result res;
+    if (sg_notice_flush(rt->notice, q, &o, &res, &error) < 0) {
+        sg_log_warn("outbox: %s; trying again in %d seconds", error,
+                    NOTIFY_IDLE);
+        return NOTIFY_IDLE;
+    }
+    time_t when = 0, now = time(NULL);
+    if (sg_outbox_next_due(q, sg_notice_lease(rt->notice), &when, &error) < 0)
+        sg_log_warn("outbox: %s", error);
+    if (when == 0 || when - now >= NOTIFY_IDLE)
+        return NOTIFY_IDLE;
+    return when > now ? when - now : 1;
+}
+
+static void *
+notify_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct sg_runtime *rt = sg_runtime_current();
+        time_t wait = notify_once(rt);
+        sg_runtime_unref(&rt);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += wait;
+        pthread_mutex_lock(&notify_lock);
+        while (!notify_woken &&
+               pthread_cond_timedwait(&notify_cond, &notify_lock, &until) !=
+                   ETIMEDOUT)
+            ;
+        notify_woken = false;
+        pthread_mutex_unlock(&notify_lock);
+    }
+    return NULL;
+}
+
+void
+sg_notify_start(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&notify_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_lock(&notify_lock);
+    notify_started = true;
+    pthread_mutex_unlock(&notify_lock);
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, notify_thread, NULL) != 0)
+        sg_log_fatal(EX_OSERR, "cannot start the outbox thread");
+    pthread_detach(tid);
+}

@@ -1,0 +1,143 @@
+/*
+ * detect.h - the detectors (detect.c: built-ins and the scan;
+ * detect_validate.c: what makes a match a finding; detect_spelt.c: addresses
+ * and numbers spelt out in words).  librules internal; included by the parser,
+ * the explanations and the evaluator.
+ */
+#ifndef SG_RULES_DETECT_H
+#define SG_RULES_DETECT_H
+
+#include "rules_int.h"
+
+/* Validate one match; 1 keep, 0 drop. */
+int sg_detect_validate(const struct sg_rules *rules, const struct detector *d,
+                       const char *text, size_t len, size_t start, size_t end,
+                       time_t now);
+int sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r);
+/* The account a social-media match or a school_social_accounts entry
+ * names, as "network/name" (network "" when it does not say), lower
+ * case, into key; 0, or -1 when it names no account. */
+int sg_social_account(const char *text, size_t len, char *key, size_t size);
+/* The built-in consumer mail providers (personal-email), NULL-ended. */
+extern const char *const sg_personal_domains_builtin[];
+/* Normalise a UK phone number in any written form to national digits
+ * ("07700900123"); 0 or -1. */
+int sg_phone_normalise(const char *in, char *out, size_t outsz);
+int sg_upn_valid(const char *s, size_t len);
+int sg_nhs_valid(const char *digits10);
+int sg_uln_valid(const char *digits10);
+
+/* The pupil lookups of one evaluation (pupil-roster): the caller's
+ * callback, and a budget so that a message full of capitalised words
+ * cannot make thousands of directory lookups. */
+#define DETECT_MAX_NAME_LOOKUPS 300
+/* Candidate names looked at (asked or seen before), so that a text of
+ * repeated capitalised words is not read to its end name by name. */
+#define DETECT_MAX_NAME_CANDIDATES (10 * DETECT_MAX_NAME_LOOKUPS)
+struct detect_lookup {
+    sg_name_lookup_fn *fn; /* NULL: no lookups, pupil-roster finds none */
+    void *ctx;
+    struct strv tried; /* every name asked, at most the budget */
+    unsigned candidates;
+};
+void sg_detect_lookup_clear(struct detect_lookup *l);
+
+/* One detector's part in a scan: where its findings go, and how many it
+ * keeps at most. */
+struct detect_sink {
+    const struct detector *d;
+    struct sg_finding **out;
+    size_t *n_out;
+    size_t max_findings;
+    /* personal-email: registered personal addresses (NULL: none known) */
+    struct detect_personal *personal;
+    struct detect_lookup *lookup; /* pupil-roster only; may be NULL */
+};
+
+/* What one evaluation knows of registered personal addresses, which are
+ * personal whatever their domain: the sender's own, and the caller's
+ * directory lookup for anyone's, asked for at most
+ * DETECT_PERSONAL_LOOKUPS different addresses per evaluation (each once;
+ * past that an address is not asked about, so a message listing
+ * thousands costs no more). */
+#define DETECT_PERSONAL_LOOKUPS 32
+struct detect_personal {
+    char *const *own;
+    size_t n_own;
+    sg_personal_lookup_fn *lookup; /* may be NULL */
+    void *ctx;
+    char *asked[DETECT_PERSONAL_LOOKUPS];
+    bool answer[DETECT_PERSONAL_LOOKUPS];
+    size_t n_asked;
+};
+void sg_detect_personal_clear(struct detect_personal *p);
+bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
+/* Find a detector by name; (size_t)-1 when none. */
+size_t sg_rules_detector_find(const struct sg_rules *rules, const char *name);
+
+/* Scan text once with the pattern all the sinks' detectors share (the
+ * first sink's), offering every match to each: validated, deduplicated,
+ * up to its max_findings.  The text is normalised first (normalise.c) and
+ * findings are its original text.  At most DETECT_SCAN_MAX sinks.  Errors
+ * name the first sink's detector. */
+#define DETECT_SCAN_MAX 4
+int sg_detect_scan(const struct sg_rules *rules, const char *text, size_t len,
+                   const char *where, time_t now, pcre2_match_data *md,
+                   pcre2_match_context *mctx, const struct detect_sink *sinks,
+                   size_t n_sinks);
+/* The same on a text already normalised (normalise.h): a caller that
+ * scans one text with several groups normalises it once. */
+struct sg_norm;
+int sg_detect_scan_normalised(const struct sg_rules *rules,
+                              const struct sg_norm *nt, const char *where,
+                              time_t now, pcre2_match_data *md,
+                              pcre2_match_context *mctx,
+                              const struct detect_sink *sinks, size_t n_sinks);
+
+/* ------------------------------------------------------------ within
+ * the detectors: what detect.c, detect_validate.c and detect_spelt.c share
+ * (the evaluator and the parser have no use for these). */
+
+/* The longest finding kept, in bytes; longer matches are cut. */
+#define MAX_FINDING_TEXT 200
+/* The letters of a UPN (no I, O, S), for its pattern and its check. */
+#define UPN_LETTERS "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+/* (detect_validate.c) Validators that need capture group 1 (ov, rc of
+ * the match); 1 keep, 0 drop. */
+int sg_detect_validate_group(const struct sg_rules *rules,
+                             const struct detector *d, const char *text,
+                             const PCRE2_SIZE *ov, int rc, time_t now);
+/* Born on dob, is someone of school age (2 to 19) at now (UTC)? */
+bool sg_detect_school_age(const struct sg_date *dob, time_t now);
+/* Is the address at start a message or content identifier (a cid: or
+ * mid: URL, a Message-ID or Content-ID header, a contact card's UID)? */
+bool sg_detect_email_is_identifier(const char *text, size_t start);
+/* Does a word that names a reference number (order, invoice, ticket ...)
+ * stand just before start? */
+bool sg_detect_reference_before(const char *text, size_t start);
+
+/* (detect.c) Offer a match that spells something out (canon: the address
+ * or number it spells) to every sink; the finding is the original text
+ * of the normalised span [s, e).  0 or -1. */
+int sg_detect_offer_spelt(const struct sg_rules *rules,
+                          const struct detect_sink *sinks, size_t n_sinks,
+                          const struct sg_norm *nt, size_t s, size_t e,
+                          const char *canon, const char *where, time_t now);
+/* A match that failed (the match limits): the error, and -1. */
+int sg_detect_match_error(const struct detector *d, int rc);
+
+/* (detect_spelt.c) Addresses spelt out ("tom at gmail dot com") with the
+ * built-in personal-email's re_spelt, and phone numbers in number words
+ * ("oh seven seven ..."), offered to the sinks.  0 or -1. */
+int sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
+                         const struct sg_norm *nt, const char *where,
+                         time_t now, pcre2_match_data *md,
+                         pcre2_match_context *mctx,
+                         const struct detect_sink *sinks, size_t n_sinks);
+int sg_detect_scan_number_words(const struct sg_rules *rules,
+                                const struct sg_norm *nt, const char *where,
+                                time_t now, const struct detect_sink *sinks,
+                                size_t n_sinks);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * detect_spelt.c - addresses and numbers spelt out in words, as people
+ * write them to slip past a filter: "tom dot smith77 at gmail dot com",
+ * "oh seven seven double oh ...".  Each is read back to the address or
+ * number it spells and offered to the detectors as that (detect.c,
+ * sg_detect_offer_spelt), with the text as written for the finding.
+ *
+ * Cost: the address pattern is tried only at the starts of a local part
+ * before an at marker, and number words are read in one pass with a
+ * bounded number of candidates (NUMWORD_CANDIDATES), so a hostile text
+ * costs time linear in its size.
+ *
+ * SECURITY: the text is attacker-controlled; every read is inside the
+ * normalised text and every copy is capped (MAX_FINDING_TEXT).
+ * Fails by returning -1 with an error string (a match limit, allocation).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect.h"
+#include "normalise.h"
+
+static bool
+word_at(const char *m, size_t ml, size_t i, const char *w)
+{
+    size_t wl = strlen(w);
+    return (i == 0 || m[i - 1] == ' ' || m[i - 1] == '\t') && i + wl < ml &&
+           strncasecmp(m + i, w, wl) == 0 &&
+           (m[i + wl] == ' ' || m[i + wl] == '\t');
+}
+
+/* Rebuild the address a SPELT_EMAIL_RE match spells out, into out.  -1
+ * when it does not fit, or when only the word "at" between a plain word
+ * and a plain domain says it is an address ("look at bbc.co.uk"): then
+ * the local part must look like an address's (a dot, digit, _ % + or -)
+ * or a dot must be spelt out too. */
+static int
+spelt_email(const char *m, size_t ml, char *out, size_t outsz)
+{
+    size_t k = 0, i = 0;
+    bool at_word = false, spelt_dot = false, local_mark = false;
+    bool seen_at = false;
+    while (i < ml) {
+        char c = m[i], put = c;
+        if (c == ' ' || c == '\t') {
+            i++;
+            continue;
+        }
+        if (strchr("([{<", c) != NULL) {
+            size_t j = i + 1;
+            while (j < ml && strchr(")]}>", m[j]) == NULL)
+                j++;
+            bool at = false;
+            for (size_t x = i + 1; x < j; x++)
+                if (m[x] == '@' || tolower((unsigned char)m[x]) == 'a')
+                    at = true;
+            put = at ? '@' : '.';
+            spelt_dot |= !at;
+            i = j + 1;
+        } else if (word_at(m, ml, i, "at")) {
+            put = '@';
+            at_word = true;
+            i += 2;
+        } else if (word_at(m, ml, i, "dot")) {
+            put = '.';
+            spelt_dot = true;
+            i += 3;
+        } else {
+            if (c == '.' && ((i > 0 && m[i - 1] == ' ') ||
+                             (i + 1 < ml && m[i + 1] == ' ')))
+                spelt_dot = true;
+            if (!seen_at && c != '@' && !isalpha((unsigned char)c))
+                local_mark = true;
+            i++;
+        }
+        if (put == '@')
+            seen_at = true;
+        if (k + 1 >= outsz)
+            return -1;
+        out[k++] = put;
+    }
+    out[k] = '\0';
+    return at_word && !spelt_dot && !local_mark ? -1 : 0;
+}
+
+/* isalnum in the C locale, one table look-up a character */
+static const bool alnum_table[256] = {
+    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+};
+
+static inline bool
+ascii_alnum(unsigned char c)
+{
+    return alnum_table[c];
+}
+
+/* Number words, for the phone detectors: "oh seven seven double oh nine
+ * ...", also mixed with digits ("07700 nine oh oh ...").  num_word()
+ * finds them by length (its by_len lists 1 + their places here). */
+static const struct {
+    const char *w;
+    size_t n; /* strlen(w) */
+    char d;
+} num_words[] = {
+    {"zero", 4, '0'}, {"oh", 2, '0'},   {"o", 1, '0'},     {"nought", 6, '0'},
+    {"nil", 3, '0'},  {"one", 3, '1'},  {"two", 3, '2'},   {"three", 5, '3'},
+    {"four", 4, '4'}, {"five", 4, '5'}, {"six", 3, '6'},   {"seven", 5, '7'},
+    {"eight", 5, '8'}, {"nine", 4, '9'}, {"double", 6, 'd'}, {"triple", 6, 't'},
+    {"plus", 4, '+'}, {"hundred", 7, 'h'}, {"thousand", 8, 'k'},
+};
+
+/* Caps: a run of more tokens is no number; after this many candidates in
+ * one text the rest is not read (the regular scan still is). */
+#define NUMWORD_TOKENS 40
+#define NUMWORD_CANDIDATES 256
+
+/* The digit a number word stands for, 'd' for double, 't' for triple,
+ * '+' for plus, 'h' for hundred (00), 'k' for thousand (000), 0 for any
+ * other word. */
+static char
+num_word(const char *w, size_t wl)
+{
+    if (wl > 8)
+        return 0;
+    /* the table's words of that length only (a few) */
+    static const unsigned char by_len[9][5] = {
+        {0},          {3},         {2},          {5, 6, 7, 11},
+        {1, 9, 10, 14, 17}, {8, 12, 13}, {4, 15, 16}, {18}, {19},
+    };
+    for (size_t k = 0; k < 5 && by_len[wl][k] != 0; k++) {
+        size_t i = by_len[wl][k] - 1;
+        if (strncasecmp(w, num_words[i].w, wl) == 0)
+            return num_words[i].d;
+    }
+    return 0;
+}
+
+/* Read one run of number tokens from *ip; the number it spells into
+ * digits (with a leading + for plus), and its span.  true when the run
+ * has a number word and spells 10 to 13 digits. */
+static bool
+number_run(const char *t, size_t len, size_t *ip, char *digits,
+           size_t dsz, size_t *s_r, size_t *e_r)
+{
+    size_t i = *ip, nd = 0, tokens = 0, words = 0;
+    unsigned mult = 1;
+    bool too_long = false;
+    *s_r = i;
+    *e_r = i;
+    for (;;) {
+        size_t j = i;
+        if (j < len && t[j] == '+' && tokens == 0) {
+            digits[nd++] = '+';
+            j++;
+        } else if (j < len && isdigit((unsigned char)t[j])) {
+            while (j < len && isdigit((unsigned char)t[j])) {
+                for (unsigned m = 0; m < mult; m++)
+                    if (nd + 1 < dsz)
+                        digits[nd++] = t[j];
+                    else
+                        too_long = true;
+                mult = 1;
+                j++;
+            }
+        } else {
+            while (j < len && ascii_alnum((unsigned char)t[j]) &&
+                   !isdigit((unsigned char)t[j]))
+                j++;
+            char d = j > i ? num_word(t + i, j - i) : 0;
+            if (d == 0 || (j < len && isdigit((unsigned char)t[j])) ||
+                (d == '+' && tokens > 0))
+                break;
+            if (d == 'd' || d == 't')
+                mult = d == 'd' ? 2 : 3;
+            else if ((d == 'h' || d == 'k') && (nd == 0 || mult != 1))
+                break; /* "a hundred", "double hundred": not a number */
+            else if (d == 'h' || d == 'k')
+                for (int z = d == 'h' ? 2 : 3; z > 0; z--)
+                    if (nd + 1 < dsz)
+                        digits[nd++] = '0';
+                    else
+                        too_long = true;
+            else if (d == '+')
+                digits[nd++] = '+';
+            else {
+                for (unsigned m = 0; m < mult; m++)
+                    if (nd + 1 < dsz)
+                        digits[nd++] = d;
+                    else
+                        too_long = true;
+                mult = 1;
+            }
+            words++;
+        }
+        tokens++;
+        *e_r = j;
+        if (tokens > NUMWORD_TOKENS) {
+            too_long = true;
+            break;
+        }
+        /* separators: spaces, commas, dots, dashes, one line break */
+        size_t k = j, seps = 0;
+        bool nl = false;
+        while (k < len && seps < 6) {
+            if (t[k] == '\n' && !nl)
+                nl = true;
+            else if (strchr(" \t\r,.-", t[k]) == NULL || t[k] == '\0')
+                break;
+            k++;
+            seps++;
+        }
+        if (k == j || k >= len)
+            break;
+        i = k;
+    }
+    *ip = *e_r > *ip ? *e_r : *ip + 1;
+    digits[nd] = '\0';
+    size_t n_digits = nd - (nd > 0 && digits[0] == '+');
+    return words > 0 && !too_long && mult == 1 && n_digits >= 10 &&
+           n_digits <= 13;
+}
+
+/* Whether the word at w can be a number word, by its first three
+ * letters (a cheap test before number_run reads it). */
+static bool
+number_word_start(const char *w, size_t left)
+{
+    char p[3] = {0, 0, 0};
+    size_t n = 0;
+    while (n < 3 && n < left && isalpha((unsigned char)w[n])) {
+        p[n] = (char)(w[n] | 0x20);
+        n++;
+    }
+    if (n < 3)
+        return (n == 1 && p[0] == 'o') || (n == 2 && p[0] == 'o' && p[1] == 'h');
+    static const char prefixes[][3] = {
+        {'z', 'e', 'r'}, {'n', 'o', 'u'}, {'n', 'i', 'l'}, {'o', 'n', 'e'},
+        {'t', 'w', 'o'}, {'t', 'h', 'r'}, {'f', 'o', 'u'}, {'f', 'i', 'v'},
+        {'s', 'i', 'x'}, {'s', 'e', 'v'}, {'e', 'i', 'g'}, {'n', 'i', 'n'},
+        {'d', 'o', 'u'}, {'t', 'r', 'i'}, {'p', 'l', 'u'}, {'h', 'u', 'n'},
+        {'t', 'h', 'o'},
+    };
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (memcmp(p, prefixes[i], 3) == 0)
+            return true;
+    return false;
+}
+
+int
+sg_detect_scan_number_words(const struct sg_rules *rules,
+                            const struct sg_norm *nt, const char *where,
+                            time_t now, const struct detect_sink *sinks,
+                            size_t n_sinks)
+{
+    const char *t = nt->text;
+    size_t len = nt->len, i = 0, candidates = 0;
+    /* the first characters of a run: digits, +, and the letters number
+     * words start with; any other word is skipped whole */
+    static const bool first[256] = {
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+        ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['z'] = 1,
+        ['o'] = 1, ['n'] = 1, ['f'] = 1, ['t'] = 1, ['s'] = 1, ['e'] = 1,
+        ['d'] = 1, ['p'] = 1, ['Z'] = 1, ['O'] = 1, ['N'] = 1, ['F'] = 1,
+        ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1, ['h'] = 1,
+        ['H'] = 1,
+    };
+    while (i < len && candidates < NUMWORD_CANDIDATES) {
+        unsigned char c = (unsigned char)t[i];
+        if (!ascii_alnum(c) && c != '+') {
+            i++;
+            continue;
+        }
+        if (!first[c] || (i > 0 && ascii_alnum((unsigned char)t[i - 1])) ||
+            (isalpha(c) && !number_word_start(t + i, len - i))) {
+            while (i < len && ascii_alnum((unsigned char)t[i]))
+                i++;
+            if (i < len && !ascii_alnum((unsigned char)t[i]))
+                i++;
+            continue;
+        }
+        char digits[32];
+        size_t s, e;
+        if (!number_run(t, len, &i, digits, sizeof(digits), &s, &e))
+            continue;
+        candidates++;
+        if (sg_detect_reference_before(t, s))
+            continue;
+        if (sg_detect_offer_spelt(rules, sinks, n_sinks, nt, s, e, digits,
+                                  where, now) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Where a spelt-out address may spell its @ at i: the word "at" (after a
+ * space, tab or opening bracket, before a space, tab or closing bracket)
+ * or an @. */
+static inline bool
+at_marker(const char *t, size_t len, size_t i)
+{
+    if (t[i] == '@')
+        return true;
+    if ((t[i] | 0x20) != 'a' || i == 0 || i + 2 >= len ||
+        (t[i + 1] | 0x20) != 't')
+        return false;
+    char b = t[i - 1], a = t[i + 2];
+    return (b == ' ' || b == '\t' || b == '(' || b == '[' || b == '{' ||
+            b == '<') &&
+           (a == ' ' || a == '\t' || a == ')' || a == ']' || a == '}' ||
+            a == '>');
+}
+
+static bool
+local_char(char c)
+{
+    return isalnum((unsigned char)c) || (c != '\0' && strchr("_%+-", c));
+}
+
+/* Where the local part before the at marker at m can start at the
+ * earliest: back over up to six parts joined by spelt or written dots
+ * ("tom dot smith77 at"), as SPELT_EMAIL_RE allows. */
+static size_t
+spelt_left(const char *t, size_t m)
+{
+    size_t b = m, k = 0;
+    while (b > 0 && k++ < 8 && strchr(" \t([{<", t[b - 1]) && t[b - 1])
+        b--;
+    size_t left = b;
+    for (int part = 0; part < 6; part++) {
+        size_t e = b;
+        while (b > 0 && e - b < 64 && local_char(t[b - 1]))
+            b--;
+        if (b == e)
+            break;
+        left = b;
+        /* a dot before it: ".", " dot ", "(dot)", "[.]" and the like */
+        size_t d = b;
+        for (k = 0; d > 0 && k < 3 && (t[d - 1] == ' ' || t[d - 1] == '\t');
+             k++)
+            d--;
+        if (d > 0 && t[d - 1] == '.') {
+            d--;
+        } else if (d > 0 && strchr(")]}>", t[d - 1]) && t[d - 1]) {
+            size_t o = d - 1;
+            while (o > 0 && d - o < 8 && !strchr("([{<", t[o - 1]))
+                o--;
+            if (o == 0 || !strchr("([{<", t[o - 1]))
+                break;
+            d = o - 1;
+        } else if (d >= 4 && strncasecmp(t + d - 3, "dot", 3) == 0 &&
+                   (t[d - 4] == ' ' || t[d - 4] == '\t') && d < b) {
+            d -= 4;
+        } else {
+            break;
+        }
+        for (k = 0; d > 0 && k < 3 && (t[d - 1] == ' ' || t[d - 1] == '\t');
+             k++)
+            d--;
+        b = d;
+    }
+    return left;
+}
+
+/* Spelt-out addresses: the pattern is tried only at the starts of the
+ * local part before an at marker (PCRE2's offset limit), so ordinary text
+ * costs a look at each character, not a match attempt at each word. */
+int
+sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
+                     const struct sg_norm *nt, const char *where, time_t now,
+                     pcre2_match_data *md, pcre2_match_context *mctx,
+                     const struct detect_sink *sinks, size_t n_sinks)
+{
+    const char *text = nt->text;
+    size_t len = nt->len, pos = 0;
+    int r = 0;
+    for (size_t m = 0; m < len && r == 0; m++) {
+        if (!at_marker(text, len, m))
+            continue;
+        size_t from = spelt_left(text, m);
+        if (from < pos)
+            from = pos;
+        if (from > m)
+            continue;
+        pcre2_set_offset_limit(mctx, m);
+        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, from, 0, md, mctx);
+        pos = m + 1;
+        if (rc == PCRE2_ERROR_NOMATCH)
+            continue;
+        if (rc < 0) {
+            r = sg_detect_match_error(sinks[0].d, rc);
+            break;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t s = ov[0], e = ov[1];
+        char canon[MAX_FINDING_TEXT + 1];
+        if (e > pos)
+            pos = e;
+        if (e > s && spelt_email(text + s, e - s, canon, sizeof(canon)) == 0)
+            r = sg_detect_offer_spelt(rules, sinks, n_sinks, nt, s, e, canon,
+                                      where, now);
+        if (m < pos)
+            m = pos - 1; /* markers inside the match are done */
+    }
+    pcre2_set_offset_limit(mctx, PCRE2_UNSET);
+    return r;
+}
+
