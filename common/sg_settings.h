@@ -12,6 +12,7 @@
 #ifndef SG_SETTINGS_H
 #define SG_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The value types. */
@@ -74,5 +75,17 @@ struct sg_settings_section {
     /* Frees what finish derived; NULL: nothing. */
     void (*clear)(void *data);
 };
+
+/* Is the number or choice of entry e in data within e's bounds (always
+ * true for the other types)?  *value_r (may be NULL): the value. */
+bool sg_conf_entry_in_bounds(const struct sg_conf_entry *e, const void *data,
+                             long long *value_r);
+
+/* Are data's numbers and choices within the bounds of section's entries?
+ * For a library given settings by a caller rather than a file, so that
+ * the bounds stay written once, in the entries.  -1 with *name_r the
+ * first key out of bounds. */
+int sg_settings_check_bounds(const struct sg_settings_section *section,
+                             const void *data, const char **name_r);
 
 #endif

@@ -335,43 +335,6 @@ prefix_composed(const struct sg_settings *s, const char *prefix)
     return false;
 }
 
-int
-sg_settings_check_bounds(const struct sg_settings_section *section,
-                         const void *data, const char **name_r)
-{
-    for (const struct sg_conf_entry *e = section->entries; e->name != NULL;
-         e++) {
-        const void *f = cfield(data, e->offset);
-        long long n = 0, choices = 0;
-        switch (e->type) {
-        case SG_CONF_INT:
-        case SG_CONF_DURATION:
-            n = *(const int *)f;
-            break;
-        case SG_CONF_SIZE:
-            n = *(const uint64_t *)f > (uint64_t)LLONG_MAX
-                    ? LLONG_MAX
-                    : (long long)*(const uint64_t *)f;
-            break;
-        case SG_CONF_ENUM:
-            while (e->choices[choices] != NULL)
-                choices++;
-            n = *(const int *)f;
-            if (n >= 0 && n < choices)
-                continue;
-            *name_r = e->name;
-            return -1;
-        default:
-            continue;
-        }
-        if (n < e->min || n > e->max) {
-            *name_r = e->name;
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* A key no composed section owns: a map's name without its dot, another
  * program's key (accepted, left to it), or unknown. */
 static int

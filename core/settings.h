@@ -66,13 +66,6 @@ unsigned sg_settings_line(const struct sg_settings *s, const char *name);
 void *sg_settings_data(const struct sg_settings *s,
                        const struct sg_settings_section *section);
 
-/* Are data's numbers and choices within the bounds of section's entries?
- * For a library given settings by a caller rather than a file, so that
- * the bounds stay written once, in the entries.  -1 with *name_r the
- * first key out of bounds. */
-int sg_settings_check_bounds(const struct sg_settings_section *section,
-                             const void *data, const char **name_r);
-
 /* Every key with its value, in file syntax (for docs and -n -v). */
 int sg_settings_dump(const struct sg_settings *s, FILE *out);
 

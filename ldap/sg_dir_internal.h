@@ -60,6 +60,12 @@ enum sg_dir_status sg_dir_file_config_check(const struct sg_dir_config *cfg,
  * (URIs parsed, DNs and attribute names, bounds, the password and CA
  * files read): FOUND, or CONFIG with a message naming the setting, and
  * that setting's name in *setting_r (when not NULL). */
+/* cfg's numbers against the bounds of the directory's settings section:
+ * the cache's, and with ldap the LDAP backend's too.  SG_DIR_CONFIG with
+ * *setting_r the key and *error_r "KEY = N: must be MIN..MAX". */
+enum sg_dir_status sg_dir_bounds_check(const struct sg_dir_config *cfg,
+                                       bool ldap, const char **setting_r,
+                                       const char **error_r);
 enum sg_dir_status sg_dir_ldap_config_check(const struct sg_dir_config *cfg,
                                             const char **setting_r,
                                             const char **error_r);

@@ -90,7 +90,6 @@ sg_dir_ldap_dn_parses(const char *dn)
 struct setting {
     const char *name;
     size_t offset;
-    int min, max;
 };
 
 /* Where a check's failure goes: the message, and the setting at fault. */
@@ -163,14 +162,14 @@ static int
 check_names(const struct sg_dir_config *cfg, struct verdict *v)
 {
     static const struct setting attributes[] = {
-        {"ldap_mail_attribute", CFG(ldap_mail_attribute), 0, 0},
-        {"ldap_proxy_attribute", CFG(ldap_proxy_attribute), 0, 0},
-        {"ldap_personal_attribute", CFG(ldap_personal_attribute), 0, 0},
-        {"ldap_children_attribute", CFG(ldap_children_attribute), 0, 0},
-        {"ldap_name_attribute", CFG(ldap_name_attribute), 0, 0},
-        {"ldap_dob_attribute", CFG(ldap_dob_attribute), 0, 0},
-        {"ldap_left_attribute", CFG(ldap_left_attribute), 0, 0},
-        {"ldap_memberof_attribute", CFG(ldap_memberof_attribute), 0, 0},
+        {"ldap_mail_attribute", CFG(ldap_mail_attribute)},
+        {"ldap_proxy_attribute", CFG(ldap_proxy_attribute)},
+        {"ldap_personal_attribute", CFG(ldap_personal_attribute)},
+        {"ldap_children_attribute", CFG(ldap_children_attribute)},
+        {"ldap_name_attribute", CFG(ldap_name_attribute)},
+        {"ldap_dob_attribute", CFG(ldap_dob_attribute)},
+        {"ldap_left_attribute", CFG(ldap_left_attribute)},
+        {"ldap_memberof_attribute", CFG(ldap_memberof_attribute)},
     };
     if (!set(cfg->ldap_base))
         return fail(v, "ldap_base", "ldap_base is not set");
@@ -194,34 +193,6 @@ check_names(const struct sg_dir_config *cfg, struct verdict *v)
     if (set(cfg->ldap_bind_dn) && !sg_dir_ldap_dn_parses(cfg->ldap_bind_dn))
         return fail(v, "ldap_bind_dn", "ldap_bind_dn %s: not a DN",
                     cfg->ldap_bind_dn);
-    return 0;
-}
-
-/* Counts and durations, each against its bounds. */
-static int
-check_numbers(const struct sg_dir_config *cfg, struct verdict *v)
-{
-    static const struct setting numbers[] = {
-        {"ldap_pool_size", CFG(ldap_pool_size), 1, 256},
-        {"ldap_page_size", CFG(ldap_page_size), 1, INT_MAX},
-        {"ldap_connect_timeout", CFG(ldap_connect_timeout), 0, INT_MAX},
-        {"ldap_timeout", CFG(ldap_timeout), 0, INT_MAX},
-        {"ldap_group_ttl", CFG(ldap_group_ttl), 0, INT_MAX},
-    };
-    for (size_t i = 0; i < sizeof(numbers) / sizeof(*numbers); i++) {
-        const struct setting *s = &numbers[i];
-        int n = *(const int *)(const void *)((const char *)cfg + s->offset);
-        if (n >= s->min && n <= s->max)
-            continue;
-        if (s->max != INT_MAX)
-            return fail(v, s->name, "%s = %d: must be %d..%d", s->name, n,
-                        s->min, s->max);
-        if (s->min == 0)
-            return fail(v, s->name, "%s = %d: must not be negative", s->name,
-                        n);
-        return fail(v, s->name, "%s = %d: must be at least %d", s->name, n,
-                    s->min);
-    }
     return 0;
 }
 
@@ -295,8 +266,7 @@ sg_dir_ldap_config_check(const struct sg_dir_config *cfg,
                          const char **setting_r, const char **error_r)
 {
     struct verdict v = {error_r, NULL};
-    bool bad = check_uris(cfg, &v) < 0 || check_names(cfg, &v) < 0 ||
-               check_numbers(cfg, &v) < 0;
+    bool bad = check_uris(cfg, &v) < 0 || check_names(cfg, &v) < 0;
     enum sg_dir_status st = bad ? SG_DIR_CONFIG : check_files(cfg, &v);
     if (st == SG_DIR_FOUND &&
         (check_rules(cfg->ldap_role_filters, cfg->n_ldap_role_filters,
@@ -488,7 +458,10 @@ sg_dir_ldap_open(const struct sg_dir_config *cfg,
                  struct sg_dir_backend **backend_r, const char **error_r)
 {
     *backend_r = NULL;
-    enum sg_dir_status st = sg_dir_ldap_config_check(cfg, NULL, error_r);
+    const char *setting;
+    enum sg_dir_status st = sg_dir_bounds_check(cfg, true, &setting, error_r);
+    if (st == SG_DIR_FOUND)
+        st = sg_dir_ldap_config_check(cfg, NULL, error_r);
     if (st != SG_DIR_FOUND)
         return st;
     return sg_dir_ldap_build(cfg, backend_r, error_r);

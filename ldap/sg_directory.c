@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "sg_dir_internal.h"
+#include "sg_dir_settings.h"
 
 struct sg_directory {
     struct sg_dir_backend *backend;
@@ -183,30 +184,25 @@ sg_dir_free(struct sg_directory **dir_p)
     *dir_p = NULL;
 }
 
-/* The cache's settings, the same for every backend. */
-static enum sg_dir_status
-cache_check(const struct sg_dir_config *cfg, const char **setting_r,
-            const char **error_r)
+/* The numbers of cfg against the bounds of their entries in the
+ * directory's settings section (written once, there): the cache's for
+ * every backend, the LDAP ones for the LDAP backend. */
+enum sg_dir_status
+sg_dir_bounds_check(const struct sg_dir_config *cfg, bool ldap,
+                    const char **setting_r, const char **error_r)
 {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } counts[] = {
-        {"cache_size", offsetof(struct sg_dir_config, cache_size)},
-        {"cache_ttl", offsetof(struct sg_dir_config, cache_ttl)},
-        {"cache_negative_ttl",
-         offsetof(struct sg_dir_config, cache_negative_ttl)},
-        {"stale_max_age", offsetof(struct sg_dir_config, stale_max_age)},
-    };
-    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-        const char *at = (const char *)cfg + counts[i].offset;
-        int n = *(const int *)(const void *)at;
-        if (n < 0) {
-            *setting_r = counts[i].name;
-            *error_r = sg_dir_errorf("%s = %d: must not be negative",
-                                     counts[i].name, n);
-            return SG_DIR_CONFIG;
-        }
+    for (const struct sg_conf_entry *e = sg_dir_settings_section.entries;
+         e->name != NULL; e++) {
+        if (e->type == SG_CONF_ENUM ||
+            (!ldap && strncmp(e->name, "ldap_", 5) == 0))
+            continue;
+        long long n;
+        if (sg_conf_entry_in_bounds(e, cfg, &n))
+            continue;
+        *setting_r = e->name;
+        *error_r = sg_dir_errorf("%s = %lld: must be %lld..%lld", e->name, n,
+                                 e->min, e->max);
+        return SG_DIR_CONFIG;
     }
     return SG_DIR_FOUND;
 }
@@ -216,7 +212,8 @@ sg_dir_config_check(const struct sg_dir_config *cfg, const char **setting_r,
                     const char **error_r)
 {
     const char *setting = NULL;
-    enum sg_dir_status st = cache_check(cfg, &setting, error_r);
+    enum sg_dir_status st = sg_dir_bounds_check(
+        cfg, cfg->backend == SG_DIR_BACKEND_LDAP, &setting, error_r);
     if (st == SG_DIR_FOUND) {
         switch (cfg->backend) {
         case SG_DIR_BACKEND_FILE:
@@ -247,7 +244,7 @@ sg_dir_new_with_backend(const struct sg_dir_config *cfg,
 {
     *dir_r = NULL;
     const char *setting = NULL;
-    if (cache_check(cfg, &setting, error_r) != SG_DIR_FOUND) {
+    if (sg_dir_bounds_check(cfg, false, &setting, error_r) != SG_DIR_FOUND) {
         backend->ops->free(backend);
         return SG_DIR_CONFIG;
     }

@@ -182,11 +182,14 @@ static const struct bad_setting bad_settings[] = {
         "ldap_bind_dn milter: not a DN"),
     NUM(ldap_pool_size, 0, "ldap_pool_size = 0: must be 1..256"),
     NUM(ldap_pool_size, 257, "ldap_pool_size = 257: must be 1..256"),
-    NUM(ldap_page_size, 0, "ldap_page_size = 0: must be at least 1"),
+    NUM(ldap_page_size, 0, "ldap_page_size = 0: must be 1..100000"),
+    /* the bounds are the settings section's, written once there */
+    NUM(ldap_timeout, 301, "ldap_timeout = 301: must be 1..300"),
+    NUM(cache_ttl, 0, "cache_ttl = 0: must be 1..86400"),
     NUM(ldap_connect_timeout, -1,
-        "ldap_connect_timeout = -1: must not be negative"),
-    NUM(ldap_timeout, -5, "ldap_timeout = -5: must not be negative"),
-    NUM(ldap_group_ttl, -1, "ldap_group_ttl = -1: must not be negative"),
+        "ldap_connect_timeout = -1: must be 1..300"),
+    NUM(ldap_timeout, -5, "ldap_timeout = -5: must be 1..300"),
+    NUM(ldap_group_ttl, -1, "ldap_group_ttl = -1: must be 1..86400"),
     STR("ldap_bind_password_file", ldap_bind_password_file,
         "/nonexistent/password",
         "cannot open ldap_bind_password_file /nonexistent/password: No such "
@@ -208,11 +211,11 @@ static const struct bad_setting bad_settings[] = {
         "expected ROLE=GROUP-DN"),
     VEC("ldap_role_group", ldap_role_groups, group_not_dn, 1,
         "ldap_role_group \"staff=Staff\": expected ROLE=GROUP-DN"),
-    NUM(cache_size, -1, "cache_size = -1: must not be negative"),
-    NUM(cache_ttl, -1, "cache_ttl = -1: must not be negative"),
+    NUM(cache_size, -1, "cache_size = -1: must be 0..10000000"),
+    NUM(cache_ttl, -1, "cache_ttl = -1: must be 1..86400"),
     NUM(cache_negative_ttl, -2,
-        "cache_negative_ttl = -2: must not be negative"),
-    NUM(stale_max_age, -3, "stale_max_age = -3: must not be negative"),
+        "cache_negative_ttl = -2: must be 1..86400"),
+    NUM(stale_max_age, -3, "stale_max_age = -3: must be 0..604800"),
 };
 
 /* One bad setting each: its message, from the check and from sg_dir_new
