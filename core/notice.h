@@ -260,7 +260,8 @@ struct sg_notice_flush {
                        notices' retry_max_age) */
     size_t limit;   /* at most this many rows (0: until none is due) */
     bool early;     /* also rows waiting for their backoff (by hand,
-                       once sendmail is mended) */
+                       once sendmail is mended); each row is tried at
+                       most once in the flush */
     /* called for every row tried (may be NULL); error is NULL when sent */
     void (*each)(void *ctx, const struct sg_outbox_row *row,
                  enum sg_notice_flushed what, const char *error);

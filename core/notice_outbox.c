@@ -116,14 +116,19 @@ sg_notice_flush(const struct sg_notice *n, struct sg_store *q,
     if (n == NULL || q == NULL || o == NULL)
         return FAIL("sg_notice_flush: notices or the store are not set up");
     time_t lease = sg_notice_lease(n);
+    /* by hand, rows waiting for their backoff are due: each is tried
+     * once, or one that fails again would be claimed again at once */
+    int64_t after_id = 0;
     for (size_t done = 0; o->limit == 0 || done < o->limit; done++) {
         struct sg_outbox_row row;
-        int c = sg_outbox_claim(q, time(NULL), lease, o->early, &row, error_r);
+        int c = sg_outbox_claim(q, time(NULL), lease, o->early, after_id, &row,
+                                error_r);
         if (c <= 0) {
             if (res_r != NULL)
                 *res_r = res;
             return c;
         }
+        after_id = row.id;
         int r = flush_row(n, q, o, &row, &res, error_r);
         sg_outbox_row_clear(&row);
         if (r < 0) {

@@ -101,7 +101,8 @@ struct sg_store_backend {
                       const char *record_id, time_t now,
                       const char **error_r);
     int (*outbox_claim)(void *be, time_t now, time_t lease, bool early,
-                        struct sg_outbox_row *row_r, const char **error_r);
+                        int64_t after_id, struct sg_outbox_row *row_r,
+                        const char **error_r);
     int (*outbox_mark_sent)(void *be, int64_t id, time_t now,
                             const char **error_r);
     int (*outbox_mark_retry)(void *be, int64_t id, time_t now,

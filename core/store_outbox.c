@@ -138,11 +138,12 @@ sg_outbox_add(struct sg_store *q, const struct sg_outbox_batch *b,
 
 int
 sg_outbox_claim(struct sg_store *q, time_t now, time_t lease, bool early,
-                struct sg_outbox_row *row_r, const char **error_r)
+                int64_t after_id, struct sg_outbox_row *row_r,
+                const char **error_r)
 {
     void *bs;
     const struct sg_store_backend *be = sg_store_backend_of(q, &bs);
-    return be->outbox_claim(bs, now, lease, early, row_r, error_r);
+    return be->outbox_claim(bs, now, lease, early, after_id, row_r, error_r);
 }
 
 int

@@ -97,10 +97,13 @@ void sg_outbox_row_clear(struct sg_outbox_row *row);
 
 /* Claim the oldest due row (not sent, not failed, next_attempt <= now
  * unless early, not claimed since now - lease).  early: a row waiting
- * for its backoff counts as due (a flush asked for by hand).  1 and
- * *row_r (clear it), 0 when none is due, -1. */
+ * for its backoff counts as due (a flush asked for by hand), and rows
+ * are claimed in the order of their ids, only those after after_id (the
+ * last one this flush tried), so that each is tried once per flush.
+ * 1 and *row_r (clear it), 0 when none is due, -1. */
 int sg_outbox_claim(struct sg_store *q, time_t now, time_t lease, bool early,
-                    struct sg_outbox_row *row_r, const char **error_r);
+                    int64_t after_id, struct sg_outbox_row *row_r,
+                    const char **error_r);
 
 /* The row was handed over. */
 int sg_outbox_mark_sent(struct sg_store *q, int64_t id, time_t now,

@@ -82,8 +82,8 @@ int sg_store_sqlite_outbox_insert(struct sg_store_sqlite *s,
 int sg_store_sqlite_outbox_add(void *be, const struct sg_outbox_batch *b,
                                const char *record_id, time_t now,
                                const char **error_r);
-int sg_store_sqlite_outbox_claim(void *be, time_t now, time_t lease,
-                                 bool early, struct sg_outbox_row *row_r,
+int sg_store_sqlite_outbox_claim(void *be, time_t now, time_t lease, bool early,
+                                 int64_t after_id, struct sg_outbox_row *row_r,
                                  const char **error_r);
 int sg_store_sqlite_outbox_mark_sent(void *be, int64_t id, time_t now,
                                      const char **error_r);

@@ -176,20 +176,24 @@ read_row(sqlite3_stmt *st, bool with_message, struct sg_outbox_row *row)
 
 /* ------------------------------------------------------------ sending */
 
+/* By hand (?3), rows in the order of their ids after ?4: a row that
+ * failed in this flush is not due again in it. */
 #define DUE                                                                    \
     "sent IS NULL AND failed IS NULL AND (next_attempt <= ?1 OR ?3)"           \
-    " AND (claimed_at IS NULL OR claimed_at <= ?1 - ?2)"
+    " AND (claimed_at IS NULL OR claimed_at <= ?1 - ?2) AND id > ?4"
 
 int
 sg_store_sqlite_outbox_claim(void *be, time_t now, time_t lease, bool early,
-                             struct sg_outbox_row *row_r, const char **error_r)
+                             int64_t after_id, struct sg_outbox_row *row_r,
+                             const char **error_r)
 {
     struct sg_store_sqlite *s = be;
     sqlite3_stmt *st = prepare(s,
                                "UPDATE outbox SET claimed_at = ?1,"
                                " attempts = attempts + 1 WHERE id ="
                                " (SELECT id FROM outbox WHERE " DUE
-                               " ORDER BY next_attempt, id LIMIT 1) AND " DUE
+                               " ORDER BY CASE WHEN ?3 THEN 0"
+                               " ELSE next_attempt END, id LIMIT 1) AND " DUE
                                " RETURNING " ROW_COLUMNS ", message",
                                error_r);
     if (st == NULL)
@@ -197,6 +201,7 @@ sg_store_sqlite_outbox_claim(void *be, time_t now, time_t lease, bool early,
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)lease);
     sqlite3_bind_int(st, 3, early ? 1 : 0);
+    sqlite3_bind_int64(st, 4, early ? (sqlite3_int64)after_id : 0);
     int rc =
         sg_store_sqlite_step(s, st, "outbox: cannot claim a notice", error_r);
     if (rc <= 0)

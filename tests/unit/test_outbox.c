@@ -184,33 +184,33 @@ test_claim_mark(void **state)
     struct env *e = *state;
     const char *error = NULL;
     struct sg_outbox_row row;
-    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, &row, &error), 0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, 0, &row, &error), 0);
     add_one(e, "<a@school.example>", NULL, NOW);
     add_one(e, "<b@school.example>", NULL, NOW);
     /* not due before it was made */
-    assert_int_equal(sg_outbox_claim(e->q, NOW - 1, 40, false, &row, &error),
+    assert_int_equal(sg_outbox_claim(e->q, NOW - 1, 40, false, 0, &row, &error),
                      0);
 
-    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, 0, &row, &error), 1);
     assert_string_equal(row.message_id, "<a@school.example>");
     assert_int_equal(row.attempts, 1);
     assert_non_null(strstr(row.message, "\n\nbody\n"));
     int64_t a = row.id;
     sg_outbox_row_clear(&row);
     /* claimed: another sender gets the next row, then none */
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 5, 40, false, &row, &error),
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 5, 40, false, 0, &row, &error),
                      1);
     assert_string_equal(row.message_id, "<b@school.example>");
     int64_t b = row.id;
     sg_outbox_row_clear(&row);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 39, 40, false, &row, &error),
-                     0);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 39, 40, false, 0, &row, &error), 0);
 
     /* the sender of a dies between its claim and its mark: once the
      * lease is over the row is taken again, with its Message-ID */
     assert_int_equal(sg_outbox_mark_sent(e->q, b, NOW + 6, &error), 0);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 40, 40, false, &row, &error),
-                     1);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 40, 40, false, 0, &row, &error), 1);
     assert_int_equal(row.id, a);
     assert_int_equal(row.attempts, 2);
     assert_string_equal(row.message_id, "<a@school.example>");
@@ -224,8 +224,8 @@ test_claim_mark(void **state)
              "SELECT sent FROM outbox WHERE id = %lld AND claimed_at IS NULL",
              (long long)a);
     assert_int_equal(db_int(e, sql), NOW + 41);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 9999, 40, false, &row, &error),
-                     0);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 9999, 40, false, 0, &row, &error), 0);
     time_t when = 1;
     assert_int_equal(sg_outbox_next_due(e->q, 40, &when, &error), 0);
     assert_int_equal(when, 0);
@@ -244,7 +244,7 @@ test_backoff_give_up(void **state)
 
     add_one(e, "<a@school.example>", NULL, NOW);
     struct sg_outbox_row row;
-    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, 0, &row, &error), 1);
     time_t when = 0;
     assert_int_equal(sg_outbox_next_due(e->q, 40, &when, &error), 0);
     assert_int_equal(when, NOW + 40); /* when the claim's lease ends */
@@ -254,11 +254,11 @@ test_backoff_give_up(void **state)
     sg_outbox_row_clear(&row);
     assert_int_equal(sg_outbox_next_due(e->q, 40, &when, &error), 0);
     assert_int_equal(when, NOW + 2 + 60);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 61, 40, false, &row, &error),
-                     0);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 61, 40, false, 0, &row, &error), 0);
 
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 62, 40, false, &row, &error),
-                     1);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 62, 40, false, 0, &row, &error), 1);
     assert_int_equal(row.attempts, 2);
     assert_string_equal(row.last_error, "sendmail: down");
     assert_int_equal(sg_outbox_mark_retry(e->q, row.id, NOW + 63, row.attempts,
@@ -267,11 +267,11 @@ test_backoff_give_up(void **state)
     sg_outbox_row_clear(&row);
     assert_int_equal(db_int(e, "SELECT next_attempt FROM outbox"),
                      NOW + 63 + 120);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 183, 40, false, &row, &error),
-                     1);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 183, 40, false, 0, &row, &error), 1);
     sg_outbox_row_clear(&row);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 184, 40, false, &row, &error),
-                     0);
+    assert_int_equal(
+        sg_outbox_claim(e->q, NOW + 184, 40, false, 0, &row, &error), 0);
     /* the claim is still there; giving up keeps the row, marked */
     assert_int_equal(db_int(e, "SELECT attempts FROM outbox"), 3);
     int64_t id = db_int(e, "SELECT id FROM outbox");
@@ -279,7 +279,7 @@ test_backoff_give_up(void **state)
                                           "still down", &error),
                      0);
     assert_int_equal(
-        sg_outbox_claim(e->q, NOW + 99999, 40, false, &row, &error), 0);
+        sg_outbox_claim(e->q, NOW + 99999, 40, false, 0, &row, &error), 0);
     struct sg_outbox_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(sg_outbox_list(e->q, false, &rows, &n, &error), 0);
@@ -295,17 +295,19 @@ test_backoff_give_up(void **state)
     /* by hand, a row waiting for its backoff is sent at once; one given
      * up is not */
     add_one(e, "<b@school.example>", NULL, NOW);
-    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW, 40, false, 0, &row, &error), 1);
     assert_int_equal(sg_outbox_mark_retry(e->q, row.id, NOW, row.attempts,
                                           false, "down", &error),
                      0);
     sg_outbox_row_clear(&row);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 1, 40, false, &row, &error),
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 1, 40, false, 0, &row, &error),
                      0);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 1, 40, true, &row, &error), 1);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 1, 40, true, 0, &row, &error),
+                     1);
     assert_string_equal(row.message_id, "<b@school.example>");
     sg_outbox_row_clear(&row);
-    assert_int_equal(sg_outbox_claim(e->q, NOW + 2, 40, true, &row, &error), 0);
+    assert_int_equal(sg_outbox_claim(e->q, NOW + 2, 40, true, 0, &row, &error),
+                     0);
 }
 
 /* ------------------------------------------------------------ the hold */
@@ -553,7 +555,8 @@ test_flush_crash_and_give_up(void **state)
     /* a sender claims the row and dies before it marks it */
     struct sg_outbox_row row;
     assert_int_equal(
-        sg_outbox_claim(e->q, now, sg_notice_lease(n), false, &row, &error), 1);
+        sg_outbox_claim(e->q, now, sg_notice_lease(n), false, 0, &row, &error),
+        1);
     sg_outbox_row_clear(&row);
     struct flushed f = {0};
     struct sg_notice_flush o = {.each = each, .ctx = &f};
@@ -583,6 +586,41 @@ test_flush_crash_and_give_up(void **state)
     sg_notice_free(&n);
 }
 
+/* By hand (outbox --send), a row waiting for its backoff is due at once;
+ * one that fails again is tried once in that flush, not claimed again
+ * and again until notice_retry_max_age. */
+static void
+test_flush_by_hand_down(void **state)
+{
+    struct env *e = *state;
+    struct sg_notice *n = notices(e);
+    const char *error = NULL;
+    time_t now = time(NULL);
+    add_one(e, "<h1@school.example>", NULL, now);
+    add_one(e, "<h2@school.example>", NULL, now);
+    write_file(e->dir, "down", "", 0, 0644);
+    struct flushed f = {0};
+    struct sg_notice_flush o = {
+        .each = each, .ctx = &f, .early = true, .limit = 10};
+    struct sg_notice_flush_result res;
+    assert_int_equal(sg_notice_flush(n, e->q, &o, &res, &error), 0);
+    assert_int_equal(res.retry, 2);
+    assert_int_equal(res.sent + res.gave_up, 0);
+    char *calls = read_text(e->dir, "calls");
+    assert_int_equal(count(calls, "x\n"), 2);
+    free(calls);
+    /* again by hand, each once more; then back, and both are sent */
+    assert_int_equal(sg_notice_flush(n, e->q, &o, &res, &error), 0);
+    assert_int_equal(res.retry, 2);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/down", e->dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(sg_notice_flush(n, e->q, &o, &res, &error), 0);
+    assert_int_equal(res.sent, 2);
+    assert_int_equal(res.retry, 0);
+    sg_notice_free(&n);
+}
+
 int
 main(void)
 {
@@ -595,6 +633,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_flush_down_and_back, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_flush_crash_and_give_up, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_flush_by_hand_down, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
