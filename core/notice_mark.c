@@ -71,6 +71,24 @@ sg_notice_key_free(struct sg_notice_key **key)
     *key = NULL;
 }
 
+/* The secret's length in a file of len bytes.  A secret written as text
+ * (printable ASCII, "echo ... > file") may end in a line break that is not
+ * part of it; random bytes (head -c 48 /dev/urandom) are the secret, every
+ * one of them, a last byte that happens to be a newline included. */
+static size_t
+secret_length(const char *data, size_t len)
+{
+    size_t n = len;
+    if (n > 0 && data[n - 1] == '\n')
+        n--;
+    if (n > 0 && data[n - 1] == '\r')
+        n--;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)data[i] < 0x20 || (unsigned char)data[i] > 0x7e)
+            return len;
+    return n;
+}
+
 int
 sg_notice_secret_load(const char *path, struct sg_notice_key **key_r,
                       const char **error_r)
@@ -89,17 +107,14 @@ sg_notice_secret_load(const char *path, struct sg_notice_key **key_r,
                     "server could forge notices (chmod o-rw)",
                     path);
     }
-    if (len > 0 && data[len - 1] == '\n')
-        len--;
-    if (len > 0 && data[len - 1] == '\r')
-        len--;
+    size_t klen = secret_length(data, len);
     int r = 0;
-    if (len < SG_NOTICE_SECRET_MIN)
+    if (klen < SG_NOTICE_SECRET_MIN)
         r = FAIL("%s: the secret is %zu bytes; at least %d are needed (for "
-                 "example: head -c 32 /dev/urandom > %s)",
-                 path, len, SG_NOTICE_SECRET_MIN, path);
+                 "example: head -c 48 /dev/urandom > %s)",
+                 path, klen, SG_NOTICE_SECRET_MIN, path);
     else
-        r = sg_notice_key_new(data, len, key_r, error_r);
+        r = sg_notice_key_new(data, klen, key_r, error_r);
     sodium_memzero(data, len);
     free(data);
     return r;

@@ -810,6 +810,7 @@ test_secret_file(void **state)
     const char *error = NULL;
     unsigned char bytes[64];
     randombytes_buf(bytes, sizeof(bytes));
+    bytes[0] = 0x01; /* random bytes, not text, whatever the draw */
 
     /* too short: 31 bytes */
     snprintf(path, sizeof(path), "%s/short.key", dir);
@@ -845,6 +846,14 @@ test_secret_file(void **state)
     free(mark);
     sg_notice_key_free(&key);
     sg_notice_key_free(&key2);
+
+    /* random bytes that end in a newline: the newline is part of the
+     * key, so 32 such bytes are enough (a text secret's would not be) */
+    bytes[31] = '\n';
+    snprintf(path, sizeof(path), "%s/random-nl.key", dir);
+    write_bytes(path, bytes, 32, 0600);
+    assert_int_equal(sg_notice_secret_load(path, &key, &error), 0);
+    sg_notice_key_free(&key);
 
     /* readable by others */
     snprintf(path, sizeof(path), "%s/open.key", dir);
