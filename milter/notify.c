@@ -53,7 +53,7 @@ flush_log(void *ctx, const struct sg_outbox_row *row,
     struct sg_buf to = SG_BUF_INIT;
     for (size_t i = 0; i < row->n_rcpts; i++)
         sg_buf_printf(&to, "%s<%s>", i > 0 ? ", " : "", row->rcpts[i]);
-    const char *rcpts = to.data != NULL ? to.data : "?";
+    const char *rcpts = sg_buf_text_or(&to, "?");
     const char *rec = row->record_id != NULL ? row->record_id : "-";
     if (what == SG_NOTICE_FLUSH_SENT)
         sg_log_info("record %s: notice %lld (%s) sent to %s, Message-ID %s, "
