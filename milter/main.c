@@ -444,11 +444,20 @@ main(int argc, char **argv)
     sg_log_set_level((enum sg_log_level)cfg->log_level);
 
     /* Signals for our thread must be blocked in every thread, so block
-     * them before any thread exists. */
+     * them before any thread exists.  So must libmilter's (SIGTERM,
+     * SIGINT, SIGHUP: smfi_main waits for them in a thread of its own and
+     * stops gracefully): a thread started before smfi_main with them
+     * unblocked would take a SIGTERM with its default action, and the
+     * daemon would end without finishing its connections, logging or
+     * removing its pidfile. */
     sigemptyset(&rc.signals);
     sigaddset(&rc.signals, SIGUSR1);
     sigaddset(&rc.signals, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &rc.signals, NULL);
+    sigset_t all = rc.signals;
+    sigaddset(&all, SIGTERM);
+    sigaddset(&all, SIGINT);
+    sigaddset(&all, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     open_socket(cfg);

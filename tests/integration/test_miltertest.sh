@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_miltertest.sh - drive the real daemon over the milter protocol with
 # miltertest: several messages and an abort on one connection, and
-# connections that end early.  Needs no root and no Postfix.
+# connections that end early; then SIGTERM stops it gracefully.  Needs no
+# root and no Postfix.
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${SG_BUILDDIR:-$SRC}
@@ -10,6 +11,7 @@ W=$(mktemp -d /tmp/sg-mt.XXXXXX)
 LOG=$W/milter.log
 cat >"$W/milter.conf" <<CF
 socket = unix:$W/milter.sock
+pidfile = $W/milter.pid
 trusted_networks = 127.0.0.0/8
 rules_file = $SRC/rules/policy/default.rules
 directory_backend = none
@@ -41,5 +43,16 @@ sleep 0.3
 check "milter alive after early closes" kill -0 $PID
 check "message after early closes summarised" grep -q 'MTLATE1: verdict=accept client=client.example\[198.51.100.21\]' "$LOG"
 check "no errors logged" test "$(grep -c ': error: ' "$LOG")" -eq 0
+
+# SIGTERM reaches libmilter's own signal thread whichever thread the
+# kernel picks (the daemon's threads block it), so the daemon stops as
+# it should: logged, pidfile removed, exit status 0.
+check "pidfile written" test -s "$W/milter.pid"
+kill -TERM $PID
+wait $PID
+status=$?
+check "SIGTERM: exit status 0 (was $status)" test "$status" -eq 0
+check "SIGTERM: stopping logged" grep -q 'safeguard-milter stopping' "$LOG"
+check "SIGTERM: pidfile removed" test ! -e "$W/milter.pid"
 [ "$fails" -eq 0 ] || { echo "--- milter log"; cat "$LOG"; }
 [ "$fails" -eq 0 ]
