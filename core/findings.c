@@ -8,19 +8,67 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "findings.h"
+#include "sg_utf8.h"
+
+static bool
+bidi_control(uint32_t cp)
+{
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+int
+sg_safe_text(struct sg_buf *out, const char *s, size_t len, bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    if (sg_buf_reserve(out, len + 1) < 0)
+        return -1;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            int rc;
+            if (c == '\t' || (c == '\n' && multiline) ||
+                (c >= 0x20 && c != 0x7f))
+                rc = sg_buf_putc(out, (char)c);
+            else if (c == '\r' && multiline && i + 1 < len &&
+                     p[i + 1] == '\n')
+                rc = 0; /* CRLF: the LF follows */
+            else
+                rc = sg_buf_printf(out, "\\x%02x", c);
+            if (rc < 0)
+                return -1;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = sg_utf8_decode(p + i, len - i, &cp);
+        if (n == 0) {
+            if (sg_buf_printf(out, "\\x%02x", c) < 0)
+                return -1;
+            i++;
+            continue;
+        }
+        if ((cp >= 0x80 && cp <= 0x9f) || bidi_control(cp)) {
+            if (sg_buf_printf(out, "\\u%04x", (unsigned)cp) < 0)
+                return -1;
+        } else if (sg_buf_append(out, p + i, n) < 0) {
+            return -1;
+        }
+        i += n;
+    }
+    return sg_buf_append(out, "", 0); /* terminated even when empty */
+}
 
 static int
 put_plain(struct sg_buf *b, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (sg_buf_putc(b, c < 0x20 || c == 0x7f ? ' ' : (char)c) < 0)
-            return -1;
-    }
-    return 0;
+    return sg_safe_text(b, s, len, false);
 }
 
 const struct sg_finding_style sg_finding_plain = {put_plain, NULL, "\"",

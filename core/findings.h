@@ -13,6 +13,7 @@
 #define SG_FINDINGS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sg_buf.h"
@@ -27,8 +28,15 @@ struct sg_finding_style {
     const char *open, *close; /* around the found text */
 };
 
-/* For a terminal, one line: control characters (C0, DEL) as spaces, the
- * found text in double quotes. */
+/* Append s (len bytes) to out made safe for a terminal: control
+ * characters (C0 but tab and, when multiline, newline; DEL; C1),
+ * bidirectional overrides and invalid UTF-8 become visible escapes
+ * ("\x1b", "\u202e"), so that a message can neither move the cursor nor
+ * reorder what is shown.  0, or -1 out of memory. */
+int sg_safe_text(struct sg_buf *out, const char *s, size_t len, bool multiline);
+
+/* For a terminal, one line (sg_safe_text), the found text in double
+ * quotes. */
 extern const struct sg_finding_style sg_finding_plain;
 
 /* A byte range of a text, [start, end). */

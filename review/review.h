@@ -158,12 +158,6 @@ int sg_review_find_marks(const char *text, size_t len,
                          size_t n_findings, struct sg_span **spans_r,
                          size_t *n_r, const char **error_r);
 
-/* Append s to out made safe for a terminal: control characters (C0 but
- * tab and, when multiline, newline; DEL; C1), bidirectional overrides and
- * invalid UTF-8 become visible escapes ("\x1b", "\u202e"). */
-int sg_review_safe_text(struct sg_buf *out, const char *s, size_t len,
-                        bool multiline);
-
 /* ------------------------------------------------------------ decisions */
 
 /* Release: run the release command, then held/escalated -> released.

@@ -143,13 +143,13 @@ static void
 digest_item(struct sg_buf *b, const struct sg_store_item *it)
 {
     sg_buf_puts(b, "    From:    ");
-    sg_review_safe_text(b, it->env_from, strlen(it->env_from), false);
+    sg_safe_text(b, it->env_from, strlen(it->env_from), false);
     sg_buf_puts(b, "\n    To:      ");
-    sg_review_safe_text(b, it->recipients, strlen(it->recipients), false);
+    sg_safe_text(b, it->recipients, strlen(it->recipients), false);
     sg_buf_puts(b, "\n    Rules:   ");
-    sg_review_safe_text(b, it->rules, strlen(it->rules), false);
+    sg_safe_text(b, it->rules, strlen(it->rules), false);
     sg_buf_puts(b, "\n    Subject: ");
-    sg_review_safe_text(b, it->subject, strlen(it->subject), false);
+    sg_safe_text(b, it->subject, strlen(it->subject), false);
     sg_buf_putc(b, '\n');
 }
 

@@ -25,7 +25,7 @@ static void
 put_safe(const char *s)
 {
     struct sg_buf b = SG_BUF_INIT;
-    if (s != NULL && sg_review_safe_text(&b, s, strlen(s), false) < 0)
+    if (s != NULL && sg_safe_text(&b, s, strlen(s), false) < 0)
         fputs("(out of memory)", stdout); /* never a value left out */
     else if (s != NULL)
         fputs(b.data != NULL ? b.data : "", stdout);

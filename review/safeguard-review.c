@@ -13,7 +13,7 @@
  * shares, and is audited as the Unix user running it, from "command line".
  *
  * SECURITY: everything printed from a held message (addresses, subjects,
- * text, file names) goes through sg_review_safe_text, so a message cannot
+ * text, file names) goes through sg_safe_text, so a message cannot
  * send escape sequences to the reviewer's terminal; HTML was reduced to
  * text by the view builder and is never interpreted.
  * Fails with a message on standard error and a sysexits code.
@@ -185,24 +185,24 @@ put_safe(const char *s, bool multiline)
     struct sg_buf b = SG_BUF_INIT;
     if (s == NULL)
         s = "";
-    if (sg_review_safe_text(&b, s, strlen(s), multiline) < 0)
+    if (sg_safe_text(&b, s, strlen(s), multiline) < 0)
         die(EX_OSERR, "out of memory");
     fputs(whole(&b), stdout);
     sg_buf_free(&b);
 }
 
-/* Findings on a terminal (sg_review_safe_text): a value on one line, the
+/* Findings on a terminal (sg_safe_text): a value on one line, the
  * message text on several. */
 static int
 safe_line(struct sg_buf *b, const char *s, size_t len)
 {
-    return sg_review_safe_text(b, s, len, false);
+    return sg_safe_text(b, s, len, false);
 }
 
 static int
 safe_lines(struct sg_buf *b, const char *s, size_t len)
 {
-    return sg_review_safe_text(b, s, len, true);
+    return sg_safe_text(b, s, len, true);
 }
 
 static const struct sg_finding_style found_style = {safe_line, safe_lines, "\"",
@@ -366,7 +366,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         printf("%-20s %-10s %-9s %-7s ", it->id,
                sg_store_status_name(it->status), age, slabuf);
         struct sg_buf b = SG_BUF_INIT;
-        sg_review_safe_text(&b, it->env_from, strlen(it->env_from), false);
+        sg_safe_text(&b, it->env_from, strlen(it->env_from), false);
         printf("%-28s ", whole(&b));
         sg_buf_free(&b);
         put_safe(it->rules, false);
@@ -783,10 +783,10 @@ cmd_audit(struct ctx *c, int argc, char **argv)
         char t[64];
         sg_review_time(c->r, a->time, SG_TIME_SECONDS, t, sizeof(t));
         struct sg_buf who = SG_BUF_INIT;
-        sg_review_safe_text(&who, a->actor, strlen(a->actor), false);
+        sg_safe_text(&who, a->actor, strlen(a->actor), false);
         if (a->client != NULL) {
             sg_buf_puts(&who, " (");
-            sg_review_safe_text(&who, a->client, strlen(a->client), false);
+            sg_safe_text(&who, a->client, strlen(a->client), false);
             sg_buf_puts(&who, ")");
         }
         printf("%-6lld %-24s %-20s %-24s %-14s ", a->id, t,

@@ -3,7 +3,7 @@
  * its style sheet.
  *
  * SECURITY: sg_web_text is the only way text reaches a page.  It first makes
- * the text safe to read (sg_review_safe_text: control characters,
+ * the text safe to read (sg_safe_text: control characters,
  * bidirectional overrides and invalid UTF-8 become visible escapes), then
  * escapes & < > " ' so that nothing can open an element or leave an
  * attribute.  Pages contain no script; the style sheet is served from
@@ -57,7 +57,7 @@ sg_web_textn(struct sg_buf *b, const char *s, size_t len)
     if (s == NULL)
         return;
     struct sg_buf safe = SG_BUF_INIT;
-    if (sg_review_safe_text(&safe, s, len, true) < 0)
+    if (sg_safe_text(&safe, s, len, true) < 0)
         sg_buf_fail(b); /* never a page with the text left out */
     else if (safe.data != NULL)
         escape(b, safe.data, safe.len);

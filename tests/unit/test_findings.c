@@ -48,11 +48,17 @@ test_words(void **state)
                      0);
     assert_string_equal(b.data, "uk-mobile \"07700 900123\" in body");
     sg_buf_reset(&b);
-    /* the plain style keeps a terminal safe: no escape sequence, no line */
+    /* the plain style keeps a terminal safe: no escape sequence, no line
+     * break, no reordering; what was there is shown, not hidden */
     assert_int_equal(sg_finding_put(&b, "x", "a\x1b[2Jb\nc", "attachment \"q\"",
                                     &sg_finding_plain),
                      0);
-    assert_string_equal(b.data, "x \"a [2Jb c\" in attachment \"q\"");
+    assert_string_equal(b.data, "x \"a\\x1b[2Jb\\x0ac\" in attachment \"q\"");
+    sg_buf_reset(&b);
+    assert_int_equal(sg_finding_put(&b, "x", "07700\xe2\x80\xae" "321", "body",
+                                    &sg_finding_plain),
+                     0);
+    assert_string_equal(b.data, "x \"07700\\u202e321\" in body");
     sg_buf_reset(&b);
     assert_int_equal(sg_finding_put(&b, NULL, NULL, NULL, &sg_finding_plain),
                      0);

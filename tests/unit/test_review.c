@@ -275,13 +275,13 @@ test_show(void **state)
             t = &d->view->texts[i];
     assert_non_null(t);
     struct sg_buf b = SG_BUF_INIT;
-    assert_int_equal(sg_review_safe_text(&b, t->text, t->len, true), 0);
+    assert_int_equal(sg_safe_text(&b, t->text, t->len, true), 0);
     assert_null(strchr(b.data, '\x1b'));
     assert_non_null(strstr(b.data, "\\x1b[31m"));
     assert_non_null(strstr(b.data, "\\u202e"));
     sg_buf_free(&b);
     static const char bad[] = "a\rb\nc\x7f\xc2\x9b\xff";
-    assert_int_equal(sg_review_safe_text(&b, bad, sizeof(bad) - 1, false), 0);
+    assert_int_equal(sg_safe_text(&b, bad, sizeof(bad) - 1, false), 0);
     assert_string_equal(b.data, "a\\x0db\\x0ac\\x7f\\u009b\\xff");
     sg_buf_free(&b);
 
