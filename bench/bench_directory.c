@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "sg_directory.h"
 
 struct sg_bench_addr {
@@ -86,46 +87,6 @@ struct sg_bench_result {
     uint64_t p50_found, p50_notfound;      /* ns */
     size_t n_found, n_notfound;
 };
-
-static void
-sg_bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void
-sg_bench_die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_directory: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
-static void *
-sg_bench_xmalloc(size_t size)
-{
-    void *p = malloc(size);
-    if (p == NULL)
-        sg_bench_die("out of memory");
-    return p;
-}
-
-static char *
-sg_bench_xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (p == NULL)
-        sg_bench_die("out of memory");
-    return p;
-}
-
-static uint64_t
-sg_bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---------------------------------------------------------------- input */
 
@@ -480,6 +441,7 @@ sg_bench_usage(void)
 int
 main(int argc, char **argv)
 {
+    sg_bench_name = "bench_directory";
     struct sg_bench_opts o = {
         .threads_many = 16, .warm_lookups = 1000000, .repeat = 3};
     static const struct option longopts[] = {

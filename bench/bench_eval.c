@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "msgview_build.h"
+#include "bench_util.h"
 #include "sg_buf.h"
 #include "sg_directory.h"
 #include "sg_msgview.h"
@@ -58,37 +59,6 @@
 #define SG_N_SHAPES 4
 #define SG_N_SIZES 3
 #define SG_MIB (1024.0 * 1024.0)
-
-static void
-sg_bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void
-sg_bench_die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_eval: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
-static void *
-sg_bench_xmalloc(size_t size)
-{
-    void *p = malloc(size);
-    if (p == NULL)
-        sg_bench_die("out of memory");
-    return p;
-}
-
-static uint64_t
-sg_bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------ the text */
 
@@ -108,28 +78,6 @@ static size_t
 sg_pick(size_t n)
 {
     return (size_t)(sg_rng() % n);
-}
-
-static void
-sg_put(struct sg_buf *b, const char *s)
-{
-    if (sg_buf_puts(b, s) < 0)
-        sg_bench_die("out of memory");
-}
-
-static void sg_putf(struct sg_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void
-sg_putf(struct sg_buf *b, const char *fmt, ...)
-{
-    char tmp[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(tmp))
-        sg_bench_die("internal: line too long");
-    sg_put(b, tmp);
 }
 
 /* What a school writes to pupils and parents.  Full of near misses for the
@@ -228,34 +176,6 @@ sg_wrap(struct sg_buf *out, const char *text)
 
 /* Quoted-printable (RFC 2045), as mail clients send text: lines at most 76
  * characters with soft breaks, non-ASCII and '=' escaped, CRLF kept. */
-static void
-sg_qp(struct sg_buf *out, const char *s, size_t len)
-{
-    size_t col = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-            sg_put(out, "\r\n");
-            col = 0;
-            i++;
-            continue;
-        }
-        char enc[4];
-        if ((c >= 33 && c <= 126 && c != '=') ||
-            (c == ' ' && i + 1 < len && s[i + 1] != '\r'))
-            enc[0] = (char)c, enc[1] = '\0';
-        else
-            snprintf(enc, sizeof(enc), "=%02X", c);
-        size_t el = strlen(enc);
-        if (col + el > 75) {
-            sg_put(out, "=\r\n");
-            col = 0;
-        }
-        sg_put(out, enc);
-        col += el;
-    }
-}
-
 static void
 sg_base64(struct sg_buf *out, const unsigned char *s, size_t len)
 {
@@ -782,6 +702,7 @@ sg_row(const char *size, const char *what, const double *rates,
 int
 main(int argc, char **argv)
 {
+    sg_bench_name = "bench_eval";
     const char *rules_path = NULL, *dir_path = NULL, *write_dir = NULL;
     const char *read_dir = NULL;
     const char *sizes_opt = "4k,100k,5m", *once = NULL;

@@ -55,55 +55,12 @@
 
 #include "extract_run.h"
 #include "msgview_build.h"
+#include "bench_util.h"
 #include "sg_buf.h"
 #include "sg_msgview.h"
 
 #define SG_N_SIZES 2
 #define SG_N_KINDS 3
-
-static void sg_die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-static void
-sg_die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_extract: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
-static uint64_t
-sg_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-sg_put(struct sg_buf *b, const char *s)
-{
-    if (sg_buf_puts(b, s) < 0)
-        sg_die("out of memory");
-}
-
-static void sg_putf(struct sg_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void
-sg_putf(struct sg_buf *b, const char *fmt, ...)
-{
-    char tmp[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(tmp))
-        sg_die("internal: line too long");
-    sg_put(b, tmp);
-}
 
 /* ------------------------------------------------------------ messages */
 
@@ -124,35 +81,6 @@ static const char *const sg_sentences[] = {
 #define SG_N_SENTENCES (sizeof(sg_sentences) / sizeof(sg_sentences[0]))
 
 /* Quoted-printable, lines at most 76 characters, CRLF kept. */
-static void
-sg_qp(struct sg_buf *out, const char *s, size_t len)
-{
-    size_t col = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-            sg_put(out, "\r\n");
-            col = 0;
-            i++;
-            continue;
-        }
-        char enc[4];
-        if ((c >= 33 && c <= 126 && c != '=') ||
-            (c == ' ' && i + 1 < len && s[i + 1] != '\r'))
-            enc[0] = (char)c, enc[1] = '\0';
-        else
-            snprintf(enc, sizeof(enc), "=%02X", c);
-        size_t el = strlen(enc);
-        if (col + el > 75) {
-            sg_put(out, "=\r\n");
-            col = 0;
-        }
-        sg_put(out, enc);
-        col += el;
-    }
-    sg_put(out, "\r\n");
-}
-
 static void
 sg_base64(struct sg_buf *out, const unsigned char *s, size_t len)
 {
@@ -258,9 +186,11 @@ sg_make(struct sg_buf *m, size_t units, enum sg_kind kind,
     sg_putf(m, "--%s\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
                "Content-Transfer-Encoding: quoted-printable\r\n\r\n", alt);
     sg_qp(m, t.data, t.len);
+    sg_put(m, "\r\n");
     sg_putf(m, "\r\n--%s\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
                "Content-Transfer-Encoding: quoted-printable\r\n\r\n", alt);
     sg_qp(m, h.data, h.len);
+    sg_put(m, "\r\n");
     sg_putf(m, "\r\n--%s--\r\n", alt);
     sg_buf_free(&t);
     sg_buf_free(&h);
@@ -287,15 +217,15 @@ sg_read(const char *path, struct sg_file *f)
 {
     FILE *fp = fopen(path, "rb");
     if (fp == NULL)
-        sg_die("%s: %s", path, strerror(errno));
+        sg_bench_die("%s: %s", path, strerror(errno));
     struct sg_buf b = SG_BUF_INIT;
     char tmp[8192];
     size_t n;
     while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
         if (sg_buf_append(&b, tmp, n) < 0)
-            sg_die("out of memory");
+            sg_bench_die("out of memory");
     if (ferror(fp))
-        sg_die("%s: read error", path);
+        sg_bench_die("%s: read error", path);
     fclose(fp);
     f->len = b.len;
     f->data = (unsigned char *)sg_buf_steal(&b);
@@ -320,14 +250,14 @@ sg_build(const struct sg_msg *m, const struct sg_extract_opts *x)
     struct sg_msgview *v = NULL;
     const char *err = NULL;
     if (sg_msgview_build_mem_extract(m->data, m->len, x, &v, &err) != 0)
-        sg_die("build: %s", err != NULL ? err : "failed");
+        sg_bench_die("build: %s", err != NULL ? err : "failed");
     size_t n = v->n_texts;
     if (x->enabled && m->kind != SG_KIND_NONE) {
         if (v->incomplete != 0)
-            sg_die("%s: the view is incomplete (0x%x): the helper did not "
+            sg_bench_die("%s: the view is incomplete (0x%x): the helper did not "
                    "read the attachment", sg_kind_names[m->kind], v->incomplete);
         if (n == 0 || strstr(v->texts[n - 1].text, sg_expect) == NULL)
-            sg_die("%s: no text read from the attachment", sg_kind_names[m->kind]);
+            sg_bench_die("%s: no text read from the attachment", sg_kind_names[m->kind]);
     }
     sg_msgview_free(&v);
     return n;
@@ -365,13 +295,13 @@ sg_helper_alone(const struct sg_extract_opts *o, const struct sg_file *f,
 {
     struct sg_extract_cmd cmd;
     sg_extract_cmd(o, type, name, &cmd);
-    uint64_t t0 = sg_now_ns();
+    uint64_t t0 = sg_bench_now_ns();
     int p[2];
     if (pipe(p) < 0)
-        sg_die("pipe: %s", strerror(errno));
+        sg_bench_die("pipe: %s", strerror(errno));
     pid_t pid = fork();
     if (pid < 0)
-        sg_die("fork: %s", strerror(errno));
+        sg_bench_die("fork: %s", strerror(errno));
     if (pid == 0) {
         int null = open("/dev/null", O_WRONLY);
         if (null < 0 || dup2(p[0], 0) < 0 || dup2(null, 1) < 0)
@@ -384,16 +314,16 @@ sg_helper_alone(const struct sg_extract_opts *o, const struct sg_file *f,
     close(p[0]);
     /* small files: the pipe holds them */
     if (write(p[1], f->data, f->len) != (ssize_t)f->len)
-        sg_die("write to the helper: %s", strerror(errno));
+        sg_bench_die("write to the helper: %s", strerror(errno));
     close(p[1]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
-            sg_die("waitpid: %s", strerror(errno));
-    uint64_t t = sg_now_ns() - t0;
+            sg_bench_die("waitpid: %s", strerror(errno));
+    uint64_t t = sg_bench_now_ns() - t0;
     if (!WIFEXITED(status) ||
         (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3))
-        sg_die("the helper alone on %s: status 0x%x", name, status);
+        sg_bench_die("the helper alone on %s: status 0x%x", name, status);
     return t;
 }
 
@@ -427,6 +357,7 @@ sg_usage(void)
 int
 main(int argc, char **argv)
 {
+    sg_bench_name = "bench_extract";
     const char *helper = NULL, *docx_path = NULL, *pdf_path = NULL;
     long runs = 200;
     bool once = false;
@@ -505,7 +436,7 @@ main(int argc, char **argv)
             m->len = b.len;
             m->data = malloc(b.len);
             if (m->data == NULL)
-                sg_die("out of memory");
+                sg_bench_die("out of memory");
             memcpy(m->data, b.data, b.len);
             m->kind = (enum sg_kind)k;
             /* warm-up (outside the two counted functions), then checks */
@@ -514,7 +445,7 @@ main(int argc, char **argv)
             m->n_texts_off = sg_bench_build_off(m);
             size_t n_on = sg_bench_build_on(m);
             if (n_on != m->n_texts_off + (k != SG_KIND_NONE))
-                sg_die("%s %s: %zu text parts with extraction on, %zu off",
+                sg_bench_die("%s %s: %zu text parts with extraction on, %zu off",
                        sizes[i].label, sg_kind_names[k], n_on, m->n_texts_off);
         }
         sg_buf_free(&b);
@@ -537,8 +468,8 @@ main(int argc, char **argv)
     uint64_t *t_off = malloc((size_t)runs * sizeof(uint64_t));
     uint64_t *t_on = malloc((size_t)runs * sizeof(uint64_t));
     if (t_off == NULL || t_on == NULL)
-        sg_die("out of memory");
-    uint64_t t_start = sg_now_ns();
+        sg_bench_die("out of memory");
+    uint64_t t_start = sg_bench_now_ns();
     for (int i = 0; i < SG_N_SIZES; i++) {
         for (int k = 0; k < SG_N_KINDS; k++) {
             const struct sg_msg *m = &msgs[i][k];
@@ -547,12 +478,12 @@ main(int argc, char **argv)
                 for (int w = 0; w < 2; w++) {
                     bool do_on = (w == 0) == (r % 2 == 0);
                     uint64_t c0 = do_on ? sg_cpu_children_ns() : 0;
-                    uint64_t t0 = sg_now_ns();
+                    uint64_t t0 = sg_bench_now_ns();
                     if (do_on)
                         (void)sg_bench_build_on(m);
                     else
                         (void)sg_bench_build_off(m);
-                    uint64_t t = sg_now_ns() - t0;
+                    uint64_t t = sg_bench_now_ns() - t0;
                     if (do_on) {
                         cpu += sg_cpu_children_ns() - c0;
                         t_on[r] = t;
@@ -604,7 +535,7 @@ main(int argc, char **argv)
                sg_pct_ms(t_on, (size_t)runs, 0.9),
                (double)cpu / 1e6 / (double)runs);
     }
-    printf("\ntimed part %.1f s\n", (double)(sg_now_ns() - t_start) / 1e9);
+    printf("\ntimed part %.1f s\n", (double)(sg_bench_now_ns() - t_start) / 1e9);
     free(t_off);
     free(t_on);
     for (int i = 0; i < SG_N_SIZES; i++)
