@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "review_fixture.h"
+#include "test_util.h"
 
 static char *pupil_roles[] = {"pupil"};
 static struct sg_person pupil = {
@@ -198,19 +198,10 @@ review_fixture_setup(struct review_fixture *e)
     return 0;
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 int
 review_fixture_teardown(struct review_fixture *e)
 {
     sg_review_close(&e->r);
     sg_store_close(&e->q);
-    return nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return sg_test_rmtree(e->dir);
 }

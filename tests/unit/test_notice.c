@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "notice.h"
 #include "sg_buf.h"
 #include "store_outbox.h"
+#include "test_util.h"
 
 static char tmpdir[] = "/tmp/sg-test-notice-XXXXXX";
 
@@ -83,15 +83,6 @@ subdir(const char *name)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 setup(void **state)
 {
     (void)state;
@@ -104,7 +95,7 @@ static int
 teardown(void **state)
 {
     (void)state;
-    return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return sg_test_rmtree(tmpdir);
 }
 
 static const unsigned char test_secret[] =

@@ -19,18 +19,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "notice.h"
 #include "store.h"
 #include "store_outbox.h"
+#include "test_util.h"
 
 #define NOW ((time_t)1795348800) /* 2026-11-22 12:00:00 UTC */
 
@@ -60,20 +59,11 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 teardown(void **state)
 {
     struct env *e = *state;
     sg_store_close(&e->q);
-    int r = nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int r = sg_test_rmtree(e->dir);
     free(e);
     return r;
 }
@@ -83,29 +73,13 @@ teardown(void **state)
 static long long
 db_int(const struct env *e, const char *sql)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(e->db, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    int rc = sqlite3_step(st);
-    long long v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return sg_test_db_int(e->db, sql, NULL);
 }
 
 static void
 db_exec(const struct env *e, const char *sql)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(e->db, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    sg_test_db_exec(e->db, sql);
 }
 
 /* A batch of one plain notice with this Message-ID. */

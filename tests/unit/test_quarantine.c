@@ -17,7 +17,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "test_util.h"
 
 /* 2026-11-22 12:00:00 UTC */
 #define HOLD_TIME ((time_t)1795348800)
@@ -60,20 +60,11 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 teardown(void **state)
 {
     struct env *e = *state;
     sg_store_close(&e->q);
-    int r = nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int r = sg_test_rmtree(e->dir);
     free(e);
     return r;
 }
@@ -1256,10 +1247,7 @@ make_db(struct env *e, const char *fixture)
 static long long
 db_value(const struct env *e, const char *sql)
 {
-    sqlite3 *db = db_open(e);
-    long long v = db_int(db, sql);
-    sqlite3_close(db);
-    return v;
+    return sg_test_db_int(e->db, sql, NULL);
 }
 static void
 assert_current(struct env *e)

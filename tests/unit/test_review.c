@@ -32,11 +32,11 @@
 #include <utime.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "review_fixture.h"
 #include "store_outbox.h"
 #include "store_test.h"
+#include "test_util.h"
 
 struct env {
     struct review_fixture f; /* the store and the fake mail queue */
@@ -88,18 +88,7 @@ teardown(void **state)
 static long long
 db_int(const struct env *e, const char *sql, const char *param)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(e->f.db, &db, SQLITE_OPEN_READONLY, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (param != NULL)
-        sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return sg_test_db_int(e->f.db, sql, param);
 }
 
 static enum sg_store_status

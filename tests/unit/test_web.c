@@ -31,13 +31,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "fail_realloc.h"
 #include "netlist.h"
 #include "review_fixture.h"
 #include "store_test.h"
 #include "web.h"
+#include "test_util.h"
 
 #define IDLE     900
 #define MAX_AGE  8 * 3600
@@ -258,20 +258,9 @@ session_csrf(struct env *e, const struct login *l, char *buf, size_t size)
 static long long
 audit_count(struct env *e, const char *action)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(e->f.db, &db, SQLITE_OPEN_READONLY, NULL),
-                     SQLITE_OK);
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = ?",
-                           -1, &st, NULL),
-        SQLITE_OK);
-    sqlite3_bind_text(st, 1, action, -1, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return sg_test_db_int(e->f.db,
+                          "SELECT count(*) FROM audit WHERE action = ?1",
+                          action);
 }
 
 static enum sg_store_status
