@@ -32,26 +32,27 @@ put_safe(const char *s)
     sg_buf_free(&b);
 }
 
+/* A time for people, in the school's zone; "-" for none. */
 static void
-utc(time_t t, char *buf, size_t size)
+when(const struct sg_review *r, time_t t, char *buf, size_t size)
 {
-    struct tm tm;
-    if (t == 0 || gmtime_r(&t, &tm) == NULL)
+    if (t == 0)
         snprintf(buf, size, "-");
     else
-        strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+        sg_review_time(r, t, SG_TIME_SECONDS, buf, size);
 }
 
 static void
-show_row(const struct sg_outbox_row *row)
+show_row(const struct sg_review *r, const struct sg_outbox_row *row)
 {
-    char created[32], next[32];
-    utc(row->created, created, sizeof(created));
-    utc(row->state == SG_OUTBOX_PENDING ? row->next_attempt
-        : row->state == SG_OUTBOX_SENT  ? row->sent
-                                        : row->failed,
-        next, sizeof(next));
-    printf("%-6lld %-19s %-8s %-5d %-19s %-15s %-18s ", (long long)row->id,
+    char created[64], next[64];
+    when(r, row->created, created, sizeof(created));
+    when(r,
+         row->state == SG_OUTBOX_PENDING ? row->next_attempt
+         : row->state == SG_OUTBOX_SENT  ? row->sent
+                                         : row->failed,
+         next, sizeof(next));
+    printf("%-6lld %-23s %-8s %-5d %-23s %-15s %-18s ", (long long)row->id,
            created, sg_outbox_state_name(row->state), row->attempts, next,
            row->kind, row->record_id != NULL ? row->record_id : "-");
     for (size_t i = 0; i < row->n_rcpts; i++) {
@@ -87,7 +88,7 @@ flushed(void *ctx, const struct sg_outbox_row *row, enum sg_notice_flushed what,
 }
 
 int
-review_cmd_outbox(struct sg_review *r, int argc, char **argv)
+sg_review_cmd_outbox(struct sg_review *r, int argc, char **argv)
 {
     static const struct option lo[] = {
         {"all", no_argument, NULL, 'a'},
@@ -131,10 +132,10 @@ review_cmd_outbox(struct sg_review *r, int argc, char **argv)
         fprintf(stderr, "safeguard-review: %s\n", err);
         return EX_SOFTWARE;
     }
-    printf("%-6s %-19s %-8s %-5s %-19s %-15s %-18s %s\n", "ID", "CREATED (UTC)",
-           "STATE", "TRIES", "NEXT/DONE (UTC)", "KIND", "RECORD", "TO");
+    printf("%-6s %-23s %-8s %-5s %-23s %-15s %-18s %s\n", "ID", "CREATED",
+           "STATE", "TRIES", "NEXT/DONE", "KIND", "RECORD", "TO");
     for (size_t i = 0; i < n; i++)
-        show_row(&rows[i]);
+        show_row(r, &rows[i]);
     if (n == 0)
         printf(all ? "(the outbox is empty)\n"
                    : "(every notice has been sent)\n");

@@ -7,6 +7,6 @@
 
 #include "review.h"
 
-int review_cmd_outbox(struct sg_review *r, int argc, char **argv);
+int sg_review_cmd_outbox(struct sg_review *r, int argc, char **argv);
 
 #endif

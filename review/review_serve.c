@@ -97,7 +97,7 @@ set_auth(const struct sg_config *cfg, struct sg_web_options *o)
 }
 
 int
-review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
+sg_review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
                  char **argv)
 {
     const struct sg_review_page *rv = sg_review_page_get(cfg);
@@ -200,7 +200,7 @@ read_password(const char *prompt, char *buf, size_t size)
 }
 
 int
-review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv)
+sg_review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv)
 {
     const struct sg_review_page *rv = sg_review_page_get(cfg);
     const char *file = rv->review_password_file, *login = NULL;

@@ -8,9 +8,9 @@
 #include "review.h"
 #include "sg_config.h"
 
-int review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
+int sg_review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
                      char **argv);
 /* Needs no store: run before one is opened. */
-int review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv);
+int sg_review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv);
 
 #endif

@@ -823,20 +823,20 @@ cmd_sync(struct ctx *c, int argc, char **argv)
 static int
 cmd_serve(struct ctx *c, int argc, char **argv)
 {
-    return review_cmd_serve(c->r, c->cfg, argc, argv);
+    return sg_review_cmd_serve(c->r, c->cfg, argc, argv);
 }
 
 static int
 cmd_passwd(struct ctx *c, int argc, char **argv)
 {
-    return review_cmd_passwd(c->cfg, argc, argv);
+    return sg_review_cmd_passwd(c->cfg, argc, argv);
 }
 
 /* The notices not yet sent (review_outbox.c). */
 static int
 cmd_outbox(struct ctx *c, int argc, char **argv)
 {
-    return review_cmd_outbox(c->r, argc, argv);
+    return sg_review_cmd_outbox(c->r, argc, argv);
 }
 
 /* The file loaded with every section (the daemon's and this tool's), so
