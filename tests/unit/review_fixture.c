@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "review_fixture.h"
-#include "test_util.h"
+#include "store_util.h"
 
 static char *pupil_roles[] = {"pupil"};
 static struct sg_person pupil = {

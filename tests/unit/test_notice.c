@@ -28,7 +28,7 @@
 #include "notice.h"
 #include "sg_buf.h"
 #include "store_outbox.h"
-#include "test_util.h"
+#include "store_util.h"
 
 static char tmpdir[] = "/tmp/sg-test-notice-XXXXXX";
 

@@ -29,7 +29,7 @@
 #include "notice.h"
 #include "store.h"
 #include "store_outbox.h"
-#include "test_util.h"
+#include "store_util.h"
 
 #define NOW ((time_t)1795348800) /* 2026-11-22 12:00:00 UTC */
 

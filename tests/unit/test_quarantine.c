@@ -29,7 +29,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
-#include "test_util.h"
+#include "store_util.h"
 
 /* 2026-11-22 12:00:00 UTC */
 #define HOLD_TIME ((time_t)1795348800)

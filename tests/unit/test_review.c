@@ -36,7 +36,7 @@
 #include "review_fixture.h"
 #include "store_outbox.h"
 #include "store_test.h"
-#include "test_util.h"
+#include "store_util.h"
 
 struct env {
     struct review_fixture f; /* the store and the fake mail queue */

@@ -37,7 +37,7 @@
 #include "review_fixture.h"
 #include "store_test.h"
 #include "web.h"
-#include "test_util.h"
+#include "store_util.h"
 
 #define IDLE     900
 #define MAX_AGE  8 * 3600

@@ -1,5 +1,5 @@
 /*
- * test_util.c - helpers shared by unit test programs (see test_util.h).
+ * store_util.c - helpers shared by unit test programs (see store_util.h).
  */
 #include "config.h"
 
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "test_util.h"
+#include "store_util.h"
 
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
