@@ -12,6 +12,13 @@ BUILD="build-essential autoconf automake libtool pkgconf
 libmilter-dev libldap-dev libgmime-3.0-dev libpcre2-dev libsqlite3-dev
 libxml2-dev libjansson-dev libsodium-dev libmicrohttpd-dev libcmocka-dev libicu-dev
 libexif-dev libpoppler-glib-dev libarchive-dev libseccomp-dev"
+# The detectors' scan engine (configure --with-hyperscan): Hyperscan on
+# amd64, its port Vectorscan elsewhere; without either, configure picks the
+# PCRE2-only path.
+case "$(dpkg --print-architecture 2>/dev/null)" in
+amd64) BUILD="$BUILD libhyperscan-dev" ;;
+arm64) BUILD="$BUILD libvectorscan-dev" ;;
+esac
 TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3
 libsasl2-modules libsasl2-modules-db
 clang libclang-rt-14-dev chromium fonts-dejavu-core"

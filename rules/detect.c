@@ -38,18 +38,24 @@
  * spaces are spaces by then (normalise.c).  Bounded, so that a match
  * stays short. */
 #define NUM_SEP "[ \\t.\\-\\x{a0}\\x{2010}-\\x{2015}\\x{2212}]"
-#define NUM_GAP                                                               \
-    "(?:" NUM_SEP "{1,4}(?:\\r?\\n" NUM_SEP "{0,4})?|\\r?\\n" NUM_SEP "{0,4})"
+#define NUM_GAP_OF(SEP)                                                       \
+    "(?:" SEP "{1,4}(?:\\r?\\n" SEP "{0,4})?|\\r?\\n" SEP "{0,4})"
+#define NUM_GAP NUM_GAP_OF(NUM_SEP)
+/* The same as bytes of UTF-8, for the scan database's markers (below). */
+#define NUM_SEP_BYTES                                                         \
+    "(?:[ \\t.\\-]|\\xc2\\xa0|\\xe2\\x80[\\x90-\\x95]|\\xe2\\x88\\x92)"
+#define NUM_GAP_BYTES NUM_GAP_OF(NUM_SEP_BYTES)
 
 /* A UK telephone number in any common written form: national (07700
  * 900123, (01632) 960000), international (+44 7700 900123, +44 (0)7700
  * 900123, 0044 7700 900123), with NUM_GAP between digits.
  * Not glued to other digits, letters, currency signs, or a date/time/decimal
  * separator followed by a digit.  The validator classifies the number. */
+#define PHONE_BODY(GAP)                                                       \
+    "(?:(?:\\+|00)" GAP "?44" GAP "?(?:\\(0\\)" GAP "?)?|\\(?0)"               \
+    "[1-9](?:(?:\\)" GAP "?|" GAP ")?[0-9]){8,9}"
 #define PHONE_RE                                                              \
-    "(?<![\\w+\\x{a3}$\\x{20ac}.,/\\-])"                                      \
-    "(?:(?:\\+|00)" NUM_GAP "?44" NUM_GAP "?(?:\\(0\\)" NUM_GAP "?)?|\\(?0)"   \
-    "[1-9](?:(?:\\)" NUM_GAP "?|" NUM_GAP ")?\\d){8,9}"                         \
+    "(?<![\\w+\\x{a3}$\\x{20ac}.,/\\-])" PHONE_BODY(NUM_GAP)                  \
     "(?![\\w\\x{a3}$\\x{20ac}%])(?![.,:/\\-\\x{2010}-\\x{2015}]\\d)"
 
 #define EMAIL_RE                                                              \
@@ -110,8 +116,7 @@
  * username: jo_b"); a handle then the platform ("I'm @jo_b on insta");
  * "on Instagram as @x"; an invitation ("add me on TikTok", "hmu on
  * snap"); "my snap is ...". */
-#define SOCIAL_RE                                                             \
-    WORD_START_RE                                                             \
+#define SOCIAL_BODY(APOS)                                                     \
     "(?:(?<![\\w.\\-@/])(?:https?://)?(?:(?:www|m|mobile|vm)\\.)?"            \
     "(?:facebook\\.com|fb\\.com|fb\\.me|instagram\\.com|instagr\\.am|"        \
     "snapchat\\.com/add|tiktok\\.com/@|twitter\\.com|x\\.com|threads\\.net/@|" \
@@ -131,12 +136,12 @@
     "(?:" SOCIAL_NETS ")\\b"                                                  \
     "|\\bmy[ \\t]+(?:snap(?:chat)?|insta(?:gram)?|tik[ \\t]?tok|twitter|"     \
     "facebook|fb)(?:[ \\t]+(?:is|handle|name|username|account)\\b|"          \
-    "['\\x{2019}]s\\b|[ \\t]*:))"
+    APOS "s\\b|[ \\t]*:))"
+#define SOCIAL_RE WORD_START_RE SOCIAL_BODY("['\\x{2019}]")
 
 #define MSG_APPS "whats[ \\t]?app|signal|telegram|discord|kik|viber|wickr"
 
-#define MESSAGING_RE                                                          \
-    WORD_START_RE                                                             \
+#define MESSAGING_BODY                                                        \
     "(?:(?<![\\w.\\-@/])(?:https?://)?(?:wa\\.me/\\+?[0-9]{6,15}|"            \
     "api\\.whatsapp\\.com/send\\?phone=\\+?[0-9]{6,15}|"                      \
     "chat\\.whatsapp\\.com/(?:invite/)?[A-Za-z0-9]{6,40}|"                    \
@@ -150,6 +155,7 @@
     "(?:" MSG_APPS ")\\b"                                                     \
     "|\\bmy[ \\t]+(?:" MSG_APPS ")[ \\t]+(?:number|no\\.?|is|handle|"         \
     "username|group|id)\\b)"
+#define MESSAGING_RE WORD_START_RE MESSAGING_BODY
 
 #define STREET                                                                \
     "Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Cl|Drive|Dr|Way|Crescent|"    \
@@ -172,11 +178,13 @@
     "(?<![A-Za-z0-9])[" UPN_LETTERS "][0-9]{11}[0-9" UPN_LETTERS "]"          \
     "(?![A-Za-z0-9])"
 
+#define NHS_BODY(GAP) "[0-9]{3}" GAP "?[0-9]{3}" GAP "?[0-9]{4}"
 #define NHS_RE                                                                \
-    "(?<![\\w+\\x{a3}$.,/\\-])[0-9]{3}" NUM_GAP "?[0-9]{3}" NUM_GAP "?[0-9]{4}" \
+    "(?<![\\w+\\x{a3}$.,/\\-])" NHS_BODY(NUM_GAP)                               \
     "(?!\\w)(?![.,/\\-]\\d)"
 
-#define ULN_RE "(?<![\\w+\\x{a3}$.,/\\-])[1-9][0-9]{9}(?!\\w)(?![.,/\\-]\\d)"
+#define ULN_BODY "[1-9][0-9]{9}"
+#define ULN_RE "(?<![\\w+\\x{a3}$.,/\\-])" ULN_BODY "(?!\\w)(?![.,/\\-]\\d)"
 
 #define MONTHS                                                                \
     "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"       \
@@ -185,12 +193,13 @@
 
 /* A personal name (two to four capitalised words) and, on the same line
  * within 40 non-digit characters, a date; the date is capture group 1. */
+#define DOB_DATE                                                              \
+    "\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:19|20)\\d\\d|(?:19|20)\\d\\d-\\d\\d-"  \
+    "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" MONTHS ")\\.?,?[ \\t]+"        \
+    "(?:19|20)\\d\\d"
 #define DOB_RE                                                                \
     "(?<![\\w])\\p{Lu}[\\p{Ll}'\\-]+(?:[ \\t]+\\p{Lu}[\\p{L}'\\-]+){1,3}"     \
-    "[^\\n\\d]{0,40}?(?<!\\d)"                                                \
-    "(\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:19|20)\\d\\d|(?:19|20)\\d\\d-\\d\\d-"  \
-    "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" MONTHS ")\\.?,?[ \\t]+"        \
-    "(?:19|20)\\d\\d)(?!\\d)"
+    "[^\\n\\d]{0,40}?(?<!\\d)(" DOB_DATE ")(?!\\d)"
 
 /* A candidate pupil's name for pupil-roster: two or three capitalised
  * words ("Amy Patel", "Mary-Jane O'Neill", "PATEL Amy"), or "Surname,
@@ -201,31 +210,55 @@
     "(?<![\\w'\\-])(?:" NAME_WORD "(?:[ \\t]+" NAME_WORD "){1,2}|"             \
     NAME_WORD ",[ \\t]*" NAME_WORD ")(?![\\w'\\-])"
 
+/* The markers: what the scan database (detect_hs.c) looks for, one per
+ * pattern, in place of the pattern itself.  Hyperscan takes the patterns
+ * written for PCRE2 only slowly (tens of seconds for the Unicode classes
+ * of pupil-dob) or not at all (pupil-roster), so each built-in names a
+ * marker written as bytes (no UTF-8 mode: it reads any text, valid UTF-8
+ * or not), such that every match [s, e) of the pattern contains a match of
+ * the marker ending at most `reach` bytes after s: candidates are then the
+ * marker's ends (detect.c).  Most markers are the pattern's body without
+ * its lookarounds (a superset of its matches: reach 0 says "the marker's
+ * longest match", which Hyperscan computes); personal-email's is the
+ * character on each side of the @ (the local part is at most 64 bytes);
+ * pupil-dob's is the date that ends every match, which can start any
+ * distance after the name (SIZE_MAX: no bound).  Matched without case
+ * where the pattern is: PCRE2 folds U+017F and U+212A to s and k, but
+ * normalised text has neither (NFKC).  NULL: no marker, PCRE2 reads the
+ * whole text (pupil-roster: a capitalised word pair is everywhere). */
+#define EMAIL_MARKER "[A-Za-z0-9._%+\\-]@[A-Za-z0-9]"
+#define EMAIL_REACH (64 + 2)
+
 static const struct builtin {
     const char *name;
     const char *describe;
     const char *pattern;
     bool caseless;
     enum validator v;
+    const char *marker;
+    size_t reach;
 } builtins[] = {
     {"uk-mobile", "a mobile phone number", PHONE_RE, false,
-     VAL_PHONE_MOBILE},
+     VAL_PHONE_MOBILE, PHONE_BODY(NUM_GAP_BYTES), 0},
     {"uk-landline", "a landline phone number", PHONE_RE, false,
-     VAL_PHONE_LANDLINE},
+     VAL_PHONE_LANDLINE, PHONE_BODY(NUM_GAP_BYTES), 0},
     {"personal-email", "a personal email address", EMAIL_RE, false,
-     VAL_EMAIL_PERSONAL},
-    {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL},
+     VAL_EMAIL_PERSONAL, EMAIL_MARKER, EMAIL_REACH},
+    {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL,
+     SOCIAL_BODY("(?:'|\\xe2\\x80\\x99)"), 0},
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
-     true, VAL_NONE},
+     true, VAL_NONE, MESSAGING_BODY, 0},
     {"home-address", "a home address", ADDRESS_RE, false,
-     VAL_POSTCODE_HOUSE},
-    {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN},
-    {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS},
-    {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN},
+     VAL_POSTCODE_HOUSE, ADDRESS_RE, 0},
+    {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},
+    {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS,
+     NHS_BODY(NUM_GAP_BYTES), 0},
+    {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN, ULN_BODY,
+     0},
     {"pupil-dob", "a child's name with a date of birth", DOB_RE, false,
-     VAL_CHILD_DOB},
+     VAL_CHILD_DOB, DOB_DATE, SIZE_MAX},
     {"pupil-roster", "pupils of the school named in a list", ROSTER_RE,
-     false, VAL_PUPIL_ROSTER},
+     false, VAL_PUPIL_ROSTER, NULL, 0},
 };
 
 int
@@ -242,8 +275,11 @@ sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         const char *cerr;
         d->name = strdup(builtins[i].name);
         d->describe = strdup(builtins[i].describe);
+        d->pattern = strdup(builtins[i].pattern);
+        d->marker = builtins[i].marker;
+        d->reach = builtins[i].reach;
         rules->n_detectors++;
-        if (d->name == NULL || d->describe == NULL) {
+        if (d->name == NULL || d->describe == NULL || d->pattern == NULL) {
             *error_r = sg_rules_errorf("out of memory");
             return -1;
         }
@@ -540,14 +576,34 @@ sg_detect_match_error(const struct detector *d, int rc)
     return -1;
 }
 
-/* One pass of the sinks' shared pattern over the normalised text, outside
- * the table rows tp found (full: the sinks the table pass filled). */
+/* The matches of the sinks' shared pattern re in the normalised text,
+ * outside the table rows tp found (full: the sinks the table pass filled),
+ * looked for near the pattern's candidates only (cands, maxlen: the
+ * longest match re can make), or in the whole text (cands->whole).
+ *
+ * Exactly the matches of the plain loop "match from off; off = the end of
+ * the match" over the whole text (leftmost, not overlapping), because:
+ * a match found from off is the first start p >= off where an attempt
+ * succeeds.  Every match [p, e) the pattern can make ends at a candidate
+ * (Hyperscan's prefilter mode reports a superset of the end offsets), and
+ * e > p >= off.  Take E, the smallest candidate above off.  An attempt at a
+ * p < E - maxlen would end before E, at a candidate between off and E:
+ * there is none, so every such attempt fails, and trying the starts from
+ * max(off, E - maxlen) up to E (the offset limit) finds the same first
+ * successful start as trying them all from off.  If one succeeds, that is
+ * the plain loop's next match, and off moves to its end; if none does, no
+ * attempt at or before E succeeds, and off moves past E.  Once no
+ * candidate is above off, no match is left.  Lookbehinds still see the
+ * text before the start (the subject is always the whole text).  The
+ * whole-text case is the plain loop itself: one candidate, the text's end,
+ * with no bound on the length. */
 static int
 scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
              const struct sg_norm *nt, const char *where, time_t now,
              pcre2_match_data *md, pcre2_match_context *mctx,
              const struct detect_sink *sinks, size_t n_sinks, bool *full,
-             const struct table_pass *tp)
+             const struct table_pass *tp, const struct detect_cands *cands,
+             size_t maxlen)
 {
     const struct detector *d = sinks[0].d;
     const char *text = nt->text;
@@ -557,13 +613,35 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         n_full += full[i];
     if (n_full == n_sinks)
         return 0;
+    uint32_t whole_end = (uint32_t)len; /* normalise.c: len < 4 GiB */
+    const uint32_t *ends = cands->whole ? &whole_end : cands->end;
+    size_t n_ends = cands->whole ? 1 : cands->n;
+    if (cands->whole)
+        maxlen = SIZE_MAX;
     PCRE2_SIZE off = 0;
-    while (off <= len) {
-        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, off, 0, md, mctx);
-        if (rc == PCRE2_ERROR_NOMATCH)
-            return 0;
-        if (rc < 0)
-            return sg_detect_match_error(d, rc);
+    size_t k = 0;
+    int r = 0;
+    while (k < n_ends && r == 0) {
+        size_t E = ends[k];
+        /* a candidate's match is not empty (detect_hs.c): it ends past off;
+         * the whole text may have an empty match at its end */
+        if (E < off || (E == off && !cands->whole)) {
+            k++;
+            continue;
+        }
+        size_t from = E - off > maxlen ? E - maxlen : off;
+        while (from > off && (text[from] & 0xc0) == 0x80)
+            from--; /* a start at a character: earlier starts only fail */
+        pcre2_set_offset_limit(mctx, E);
+        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, from, 0, md, mctx);
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            off = sg_utf8_next(text, len, E);
+            continue;
+        }
+        if (rc < 0) {
+            r = sg_detect_match_error(d, rc);
+            break;
+        }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t s = ov[0], e = ov[1];
         if (e <= s) { /* empty match: step one character */
@@ -576,25 +654,29 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         for (size_t i = 0; i < n_sinks; i++) {
             if (full[i])
                 continue;
-            int r = detect_keep(rules, &sinks[i], nt, ov, rc, where, now);
-            if (r < 0)
-                return -1;
-            if (r == 2) {
+            int kr = detect_keep(rules, &sinks[i], nt, ov, rc, where, now);
+            if (kr < 0) {
+                r = -1;
+                break;
+            }
+            if (kr == 2) {
                 full[i] = true;
                 if (++n_full == n_sinks)
-                    return 0;
+                    k = n_ends; /* every sink is full: done */
             }
         }
     }
-    return 0;
+    pcre2_set_offset_limit(mctx, PCRE2_UNSET);
+    return r;
 }
 
-int
-sg_detect_scan_normalised(const struct sg_rules *rules,
-                          const struct sg_norm *nt, const char *where,
-                          time_t now, pcre2_match_data *md,
-                          pcre2_match_context *mctx,
-                          const struct detect_sink *sinks, size_t n_sinks)
+/* One group's scan of nt: sinks share one pattern (the first sink's),
+ * whose candidates are cands. */
+static int
+scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
+           const char *where, time_t now, pcre2_match_data *md,
+           pcre2_match_context *mctx, const struct detect_sink *sinks,
+           size_t n_sinks, const struct detect_cands *cands, size_t maxlen)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
@@ -615,7 +697,7 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
         return -1;
     }
     int r = scan_pattern(rules, d->re, nt, where, now, md, mctx, sinks,
-                         n_sinks, full, &tp);
+                         n_sinks, full, &tp, cands, maxlen);
     free(tp.rows);
     /* the spelt-out forms, for the built-in detectors that read them */
     if (r == 0 && d->re_spelt != NULL)
@@ -627,19 +709,138 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
     return r;
 }
 
+/* ------------------------------------------------------------ scan state */
+
+struct detect_scan {
+    const struct sg_rules *rules;
+    void *scratch; /* Hyperscan's, from the rule set's pool; NULL: none yet */
+    bool *wanted;  /* per detector: a root whose candidates are wanted */
+    struct detect_cands *cands; /* per detector (roots only used) */
+};
+
+size_t sg_detect_max_candidates = 65536;
+static unsigned long texts_scanned;
+
+unsigned long
+sg_detect_texts_scanned(void)
+{
+    return __atomic_load_n(&texts_scanned, __ATOMIC_RELAXED);
+}
+
+size_t
+sg_detect_root(const struct sg_rules *rules, size_t di)
+{
+    size_t sp = rules->detectors[di].same_pattern_as;
+    return sp > 0 ? sp - 1 : di;
+}
+
 int
-sg_detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-               const char *where, time_t now, pcre2_match_data *md,
-               pcre2_match_context *mctx, const struct detect_sink *sinks,
-               size_t n_sinks)
+sg_detect_scan_new(const struct sg_rules *rules, struct detect_scan **scan_r)
+{
+    struct detect_scan *sc = calloc(1, sizeof(*sc));
+    size_t n = rules->n_detectors + 1;
+    if (sc == NULL || (sc->wanted = calloc(n, sizeof(bool))) == NULL ||
+        (sc->cands = calloc(n, sizeof(*sc->cands))) == NULL) {
+        sg_detect_scan_free(&sc);
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    sc->rules = rules;
+    *scan_r = sc;
+    return 0;
+}
+
+void
+sg_detect_scan_free(struct detect_scan **scan)
+{
+    struct detect_scan *sc = *scan;
+    if (sc == NULL)
+        return;
+#ifdef HAVE_HYPERSCAN
+    if (sc->scratch != NULL)
+        sg_detect_hs_put(sc->rules, sc->scratch);
+#endif
+    if (sc->cands != NULL)
+        for (size_t i = 0; i < sc->rules->n_detectors; i++)
+            free(sc->cands[i].end);
+    free(sc->cands);
+    free(sc->wanted);
+    free(sc);
+    *scan = NULL;
+}
+
+/* The candidates of every group's pattern in nt, in one pass where the
+ * patterns are in the database; 0 or -1. */
+static int
+find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
+                const struct sg_norm *nt, const struct detect_sink *sinks,
+                size_t n_sinks)
+{
+    memset(sc->wanted, 0, rules->n_detectors * sizeof(bool));
+    bool any = false;
+    for (size_t i = 0; i < n_sinks; i++) {
+        size_t root = sg_detect_root(rules, (size_t)(sinks[i].d -
+                                                     rules->detectors));
+        sc->wanted[root] = true;
+        sc->cands[root].whole = true;
+        sc->cands[root].n = 0;
+        any |= rules->detectors[root].in_db;
+    }
+#ifdef HAVE_HYPERSCAN
+    if (any)
+        return sg_detect_hs_candidates(rules, &sc->scratch, nt, sc->wanted,
+                                       sc->cands);
+#else
+    (void)any;
+    (void)nt;
+#endif
+    return 0;
+}
+
+int
+sg_detect_scan_normalised(const struct sg_rules *rules,
+                          struct detect_scan *scan, const struct sg_norm *nt,
+                          const char *where, time_t now, pcre2_match_data *md,
+                          pcre2_match_context *mctx,
+                          const struct detect_sink *sinks, size_t n_sinks)
+{
+    __atomic_add_fetch(&texts_scanned, 1, __ATOMIC_RELAXED);
+    static const struct detect_cands whole = {true, NULL, 0, 0};
+    if (scan != NULL &&
+        find_candidates(rules, scan, nt, sinks, n_sinks) < 0)
+        return -1;
+    /* each group in turn, with its candidates */
+    for (size_t g = 0; g < n_sinks;) {
+        const struct detector *d = sinks[g].d;
+        size_t root = sg_detect_root(rules, (size_t)(d - rules->detectors));
+        size_t n = 1;
+        while (g + n < n_sinks &&
+               sg_detect_root(rules, (size_t)(sinks[g + n].d -
+                                              rules->detectors)) == root)
+            n++;
+        const struct detect_cands *c =
+            scan != NULL ? &scan->cands[root] : &whole;
+        if (scan_group(rules, nt, where, now, md, mctx, sinks + g, n, c,
+                       rules->detectors[root].maxlen) < 0)
+            return -1;
+        g += n;
+    }
+    return 0;
+}
+
+int
+sg_detect_scan(const struct sg_rules *rules, struct detect_scan *scan,
+               const char *text, size_t len, const char *where, time_t now,
+               pcre2_match_data *md, pcre2_match_context *mctx,
+               const struct detect_sink *sinks, size_t n_sinks)
 {
     struct sg_norm nt;
     if (sg_normalise(text, len, &nt) < 0) {
         sg_rules_errorf("out of memory normalising %s", where);
         return -1;
     }
-    int r = sg_detect_scan_normalised(rules, &nt, where, now, md, mctx, sinks,
-                                      n_sinks);
+    int r = sg_detect_scan_normalised(rules, scan, &nt, where, now, md, mctx,
+                                      sinks, n_sinks);
     sg_norm_free(&nt);
     return r;
 }
@@ -680,7 +881,12 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
     }
     struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
                                NULL, NULL};
-    int r = sg_detect_scan(rules, text, len, "text", now, md, mctx, &sink, 1);
+    struct detect_scan *scan = NULL;
+    int r = sg_detect_scan_new(rules, &scan);
+    if (r == 0)
+        r = sg_detect_scan(rules, scan, text, len, "text", now, md, mctx,
+                           &sink, 1);
+    sg_detect_scan_free(&scan);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
     if (r < 0)

@@ -7,6 +7,8 @@
 #ifndef SG_RULES_DETECT_H
 #define SG_RULES_DETECT_H
 
+#include <stdint.h>
+
 #include "rules_int.h"
 
 /* Validate one match; 1 keep, 0 drop. */
@@ -75,24 +77,48 @@ bool sg_domain_is_school(const struct sg_rules *rules, const char *domain);
 /* Find a detector by name; (size_t)-1 when none. */
 size_t sg_rules_detector_find(const struct sg_rules *rules, const char *name);
 
-/* Scan text once with the pattern all the sinks' detectors share (the
- * first sink's), offering every match to each: validated, deduplicated,
- * up to its max_findings.  The text is normalised first (normalise.c) and
- * findings are its original text.  At most DETECT_SCAN_MAX sinks.  Errors
- * name the first sink's detector. */
+/* ------------------------------------------------------------ the scan
+ * One evaluation's scan state: the Hyperscan scratch space it took from
+ * the rule set's pool (detect_hs.c), and, for the text being scanned, the
+ * candidates of each pattern: the offsets where a match of it may end.
+ * One Hyperscan pass over a text finds the candidates of every wanted
+ * pattern; each pattern's PCRE2 form then runs only near its candidates.
+ * Without Hyperscan (or for a pattern not in the database, or a text that
+ * is not UTF-8) a pattern's candidate is the whole text: PCRE2 reads all
+ * of it, as it always did.  Not shared between threads. */
+struct detect_scan;
+int sg_detect_scan_new(const struct sg_rules *rules,
+                       struct detect_scan **scan_r);
+/* Give the scratch space back to the pool and free the state. */
+void sg_detect_scan_free(struct detect_scan **scan);
+/* How many texts were scanned (test-only: the evaluator's tests count
+ * scans through it); never reset. */
+unsigned long sg_detect_texts_scanned(void);
+
+/* Scan text once for all the sinks' detectors, offering every match to
+ * each of the detectors whose pattern it is: validated, deduplicated, up to
+ * its max_findings.  The sinks are in groups: a group's sinks share one
+ * pattern (same_pattern_as: uk-mobile and uk-landline), at most
+ * DETECT_SCAN_MAX per group, each group's sinks next to each other.  The
+ * text is normalised first (normalise.c) and findings are its original
+ * text.  scan: NULL, or the evaluation's (sg_detect_scan_new), which finds
+ * every group's candidates in one pass.  Errors name the detector. */
 #define DETECT_SCAN_MAX 4
-int sg_detect_scan(const struct sg_rules *rules, const char *text, size_t len,
-                   const char *where, time_t now, pcre2_match_data *md,
-                   pcre2_match_context *mctx, const struct detect_sink *sinks,
-                   size_t n_sinks);
+int sg_detect_scan(const struct sg_rules *rules, struct detect_scan *scan,
+                   const char *text, size_t len, const char *where,
+                   time_t now, pcre2_match_data *md, pcre2_match_context *mctx,
+                   const struct detect_sink *sinks, size_t n_sinks);
 /* The same on a text already normalised (normalise.h): a caller that
- * scans one text with several groups normalises it once. */
+ * scans one text several times normalises it once. */
 struct sg_norm;
 int sg_detect_scan_normalised(const struct sg_rules *rules,
+                              struct detect_scan *scan,
                               const struct sg_norm *nt, const char *where,
                               time_t now, pcre2_match_data *md,
                               pcre2_match_context *mctx,
                               const struct detect_sink *sinks, size_t n_sinks);
+/* The first detector of di's pattern: the one whose scan serves all. */
+size_t sg_detect_root(const struct sg_rules *rules, size_t di);
 
 /* ------------------------------------------------------------ within
  * the detectors: what detect.c, detect_validate.c and detect_spelt.c share
@@ -116,6 +142,35 @@ bool sg_detect_email_is_identifier(const char *text, size_t start);
 /* Does a word that names a reference number (order, invoice, ticket ...)
  * stand just before start? */
 bool sg_detect_reference_before(const char *text, size_t start);
+
+/* Where one pattern may end a match in one text (struct detect_scan). */
+struct detect_cands {
+    bool whole;   /* none known: PCRE2 reads the whole text */
+    uint32_t *end; /* sorted, each once */
+    size_t n, cap;
+};
+/* Candidates kept per pattern per text at most; past that the pattern
+ * reads the whole text (nothing is lost, it is only slower).  A variable
+ * so that a test can reach the bound with a small text. */
+extern size_t sg_detect_max_candidates;
+
+#ifdef HAVE_HYPERSCAN
+/* (detect_hs.c) The database of every detector pattern of rules (once all
+ * are known, at load): sets each root detector's in_db and maxlen.  A
+ * pattern Hyperscan refuses is left out (read whole), not an error.  0 or
+ * -1 (allocation, or a database that cannot be built at all). */
+int sg_detect_hs_build(struct sg_rules *rules, const char **error_r);
+void sg_detect_hs_free(struct detect_hs **hs);
+/* One Hyperscan pass over nt: the candidates of each root detector i with
+ * wanted[i] and in_db, into cands[i] (emptied first; whole when the text
+ * is not UTF-8 or the bound is reached).  *scratch: NULL the first time
+ * (one is taken from the pool); give it back with sg_detect_hs_put.
+ * 0, or -1 with the error. */
+int sg_detect_hs_candidates(const struct sg_rules *rules, void **scratch,
+                            const struct sg_norm *nt, const bool *wanted,
+                            struct detect_cands *cands);
+void sg_detect_hs_put(const struct sg_rules *rules, void *scratch);
+#endif
 
 /* (detect.c) Offer a match that spells something out (canon: the address
  * or number it spells) to every sink; the finding is the original text

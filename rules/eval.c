@@ -3,10 +3,15 @@
  * involved, and build the verdict with its explanations.
  *
  * Cost: cheap conditions (sender, recipients, time, attachments) are tested
- * first; a detector runs only when a rule that got that far needs it, and
- * at most once per message (its findings are cached for every other rule).
- * So a message costs O(size x detectors actually needed), never
- * O(size x rules x patterns).
+ * first.  Before any rule is decided, the detectors the message can need
+ * are worked out: those of the content conditions (and content exceptions)
+ * of every rule whose cheap conditions hold.  Each text of the message is
+ * then scanned once for all of them together (detect.c: one Hyperscan pass
+ * finds where each may match), and their findings are cached for every
+ * rule; a message no content rule applies to is not scanned at all.  A
+ * detector asked for that was not in that set (none should be) is scanned
+ * then, once.  So a message costs O(size x detectors actually needed),
+ * never O(size x rules x patterns).
  *
  * SECURITY: message text is untrusted and only ever matched, copied with
  * caps, and put into explanations as data (never as a format string).  The
@@ -43,7 +48,12 @@ struct ctx {
     const struct sg_eval_input *in;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
+    struct detect_scan *scan; /* scratch space and candidates */
     struct detcache *cache;
+    /* one scan's detectors (scan_texts): their sinks, and how many
+     * findings each had before it */
+    struct detect_sink *sinks;
+    size_t *before;
     /* the view's texts normalised, each once per evaluation: the subject,
      * the header values, the text parts, the attachment names, the
      * display names (norm_done says which) */
@@ -227,29 +237,29 @@ normalised_free(struct ctx *c)
     free(c->norm_done);
 }
 
+/* Run one text past the detectors dets[0..n) (scan groups next to each
+ * other, scan_group), caching each one's findings with their scope. */
 static int
-scan_text(struct ctx *c, const size_t *group, size_t n, size_t k,
+scan_text(struct ctx *c, const size_t *dets, size_t n, size_t k,
           const char *text, size_t len, const char *where,
           unsigned char scope)
 {
-    struct detect_sink sinks[DETECT_SCAN_MAX] = {
-        {NULL, NULL, NULL, 0, NULL, NULL}};
-    size_t before[DETECT_SCAN_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
-        struct detcache *dc = &c->cache[group[i]];
-        before[i] = dc->n;
-        sinks[i] = (struct detect_sink){&c->rules->detectors[group[i]],
-                                        &dc->f, &dc->n,
-                                        MAX_FINDINGS_PER_DETECTOR,
-                                        &c->personal, &c->lookup};
+        struct detcache *dc = &c->cache[dets[i]];
+        c->before[i] = dc->n;
+        c->sinks[i] = (struct detect_sink){&c->rules->detectors[dets[i]],
+                                           &dc->f, &dc->n,
+                                           MAX_FINDINGS_PER_DETECTOR,
+                                           &c->personal, &c->lookup};
     }
     const struct sg_norm *nt = normalised(c, k, text, len);
-    if (nt == NULL || sg_detect_scan_normalised(c->rules, nt, where, c->in->now,
-                                                c->md, c->mctx, sinks, n) < 0)
+    if (nt == NULL ||
+        sg_detect_scan_normalised(c->rules, c->scan, nt, where, c->in->now,
+                                  c->md, c->mctx, c->sinks, n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        struct detcache *dc = &c->cache[group[i]];
-        if (dc->n == before[i])
+        struct detcache *dc = &c->cache[dets[i]];
+        if (dc->n == c->before[i])
             continue;
         unsigned char *g = realloc(dc->scope, dc->n);
         if (g == NULL) {
@@ -257,7 +267,7 @@ scan_text(struct ctx *c, const size_t *group, size_t n, size_t k,
             return -1;
         }
         dc->scope = g;
-        memset(g + before[i], scope, dc->n - before[i]);
+        memset(g + c->before[i], scope, dc->n - c->before[i]);
     }
     return 0;
 }
@@ -329,15 +339,13 @@ quoted_from_other(const struct ctx *c, const struct sg_text_part *t)
            !(p != NULL && addr_is(t->quote_author, p->display_name));
 }
 
+/* Scan every text of the view once for the detectors group[0..n) (scan
+ * groups next to each other), in the order findings are kept. */
 static int
-scan(struct ctx *c, size_t di)
+scan_texts(struct ctx *c, const size_t *group, size_t n)
 {
-    if (c->cache[di].done)
-        return 0;
-    size_t group[DETECT_SCAN_MAX];
-    size_t n = scan_group(c, di, group);
     const struct sg_msgview *v = c->in->view;
-    if (v == NULL)
+    if (v == NULL || n == 0)
         return 0;
     if (v->subject != NULL &&
         scan_text(c, group, n, 0, v->subject, strlen(v->subject), "subject",
@@ -384,6 +392,18 @@ scan(struct ctx *c, size_t di)
             return -1;
     }
     return 0;
+}
+
+/* Detector di's findings, scanning for it (and the detectors sharing its
+ * pattern) if no scan has yet. */
+static int
+scan(struct ctx *c, size_t di)
+{
+    if (c->cache[di].done)
+        return 0;
+    size_t group[DETECT_SCAN_MAX];
+    size_t n = scan_group(c, di, group);
+    return scan_texts(c, group, n);
 }
 
 /* Does a finding of scope (scope_bits) count for the condition? */
@@ -712,6 +732,74 @@ rule_eval(struct ctx *c, const struct rule *r, bool *targets,
     return 1;
 }
 
+/* Do rule r's cheap conditions (cost 0 and 1: parties, time,
+ * attachments) hold?  1, 0, -1.  Nothing is kept: the rule is evaluated
+ * again in full (its findings, its recipients). */
+static int
+cheap_conds_hold(struct ctx *c, const struct rule *r, bool *targets)
+{
+    for (size_t i = 0; i < c->in->n_rcpts; i++)
+        targets[i] = true;
+    for (int cost = 0; cost <= 1; cost++)
+        for (size_t i = 0; i < r->n_conds; i++) {
+            if (cond_cost(&r->conds[i]) != cost)
+                continue;
+            struct flist scratch = {NULL, 0};
+            int m = cond_eval(c, &r->conds[i], targets, &scratch);
+            sg_findings_free(&scratch.f, &scratch.n);
+            if (m <= 0)
+                return m;
+        }
+    return 1;
+}
+
+static void
+want_content(const struct cond *cd, bool *want)
+{
+    if (cd->kind == C_CONTENT)
+        for (size_t i = 0; i < cd->n_items; i++)
+            want[cd->items[i].det] = true;
+}
+
+/* Scan the view's texts once for every detector a rule can ask for: the
+ * content conditions and content exceptions of each rule (that the
+ * evaluation looks at) whose cheap conditions hold.  None: nothing is
+ * normalised or scanned.  0 or -1. */
+static int
+scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
+{
+    const struct sg_rules *rules = c->rules;
+    bool *want = calloc(rules->n_detectors + 1, sizeof(bool));
+    size_t *dets = calloc(rules->n_detectors + 1, sizeof(size_t));
+    int rc = -1;
+    if (want == NULL || dets == NULL) {
+        sg_rules_errorf("out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < rules->n_rules; i++) {
+        const struct rule *r = &rules->rules[i];
+        if ((rcpt_only && !r->rcpt_decidable) ||
+            (c->in->view == NULL && r->needs_view))
+            continue;
+        int m = cheap_conds_hold(c, r, targets);
+        if (m < 0)
+            goto out;
+        for (size_t k = 0; m == 1 && k < r->n_conds; k++)
+            want_content(&r->conds[k], want);
+        for (size_t k = 0; m == 1 && k < r->n_excepts; k++)
+            want_content(&r->excepts[k], want);
+    }
+    size_t n = 0;
+    for (size_t di = 0; di < rules->n_detectors; di++)
+        if (want[di] && !c->cache[di].done)
+            n += scan_group(c, di, dets + n);
+    rc = scan_texts(c, dets, n);
+out:
+    free(want);
+    free(dets);
+    return rc;
+}
+
 /* ------------------------------------------------------------ verdict */
 static void
 match_clear(struct sg_rule_match *m)
@@ -847,13 +935,21 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
     c.md = pcre2_match_data_create(16, NULL);
     c.mctx = pcre2_match_context_copy(rules->mctx);
+    c.sinks = calloc(rules->n_detectors + 1, sizeof(*c.sinks));
+    c.before = calloc(rules->n_detectors + 1, sizeof(*c.before));
     int rc = -1;
     struct flist fl = {NULL, 0};
     struct matched mt = {NULL, NULL};
-    if (!v || !targets || !c.cache || !c.md || !c.mctx) {
+    if (!v || !targets || !c.cache || !c.md || !c.mctx || !c.sinks ||
+        !c.before) {
         sg_rules_errorf("out of memory");
         goto out;
     }
+    /* the rcpt-time evaluation has no view: nothing to scan */
+    if (!rcpt_only && in->view != NULL &&
+        (sg_detect_scan_new(rules, &c.scan) < 0 ||
+         scan_wanted(&c, rcpt_only, targets) < 0))
+        goto out;
     for (size_t i = 0; i < rules->n_rules; i++) {
         const struct rule *r = &rules->rules[i];
         if (rcpt_only && !r->rcpt_decidable)
@@ -885,6 +981,9 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
+    free(c.sinks);
+    free(c.before);
+    sg_detect_scan_free(&c.scan);
     normalised_free(&c);
     sg_detect_personal_clear(&c.personal);
     sg_detect_lookup_clear(&c.lookup);

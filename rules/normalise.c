@@ -109,12 +109,13 @@ put_cp(struct sg_buf *b, UChar32 c)
  * stays as written, 0 when out has its replacement; *used_r bytes read. */
 static int
 one_char(const UNormalizer2 *nfkc, const unsigned char *p, size_t left,
-         struct sg_buf *out, size_t *used_r)
+         struct sg_buf *out, size_t *used_r, bool *invalid_r)
 {
     uint32_t cp;
     size_t k = sg_utf8_decode(p, left, &cp);
     if (k == 0) { /* an invalid byte stays as it is */
         *used_r = 1;
+        *invalid_r = true;
         return 1;
     }
     UChar32 c = (UChar32)cp;
@@ -199,7 +200,7 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
             continue;
         }
         size_t used, at = b.len;
-        int r = one_char(nfkc, p + i, len - i, &b, &used);
+        int r = one_char(nfkc, p + i, len - i, &b, &used, &n->invalid_utf8);
         if (r < 0)
             goto fail;
         if (add_piece(n, at, i, r == 1) < 0)

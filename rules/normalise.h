@@ -28,6 +28,9 @@ struct sg_norm {
     char *buf; /* owned normalised text; NULL when text == orig */
     struct sg_norm_piece *pieces; /* NULL when text == orig */
     size_t n_pieces, cap_pieces;
+    /* the text has bytes that are not UTF-8 (kept as they were): engines
+     * that need valid UTF-8 (Hyperscan) must not read it */
+    bool invalid_utf8;
 };
 
 /* Normalise in[0..len) into *out (which borrows in: keep it alive).

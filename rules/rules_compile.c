@@ -27,7 +27,8 @@ sg_rules_compile_with(const char *pattern, uint32_t options,
 {
     int ec;
     PCRE2_SIZE eo;
-    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | options;
+    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
+                     PCRE2_USE_OFFSET_LIMIT | options;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
                                    flags, &ec, &eo, NULL);
     if (re == NULL) {

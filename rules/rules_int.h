@@ -67,8 +67,9 @@ bool sg_rules_strv_has_ci(const struct strv *s, const char *value);
  * failure. */
 pcre2_code *sg_rules_compile(const char *pattern, bool caseless,
                              const char **error_r);
-/* The same with more PCRE2 compile options (PCRE2_CASELESS,
- * PCRE2_USE_OFFSET_LIMIT ...). */
+/* The same with more PCRE2 compile options (PCRE2_CASELESS ...).  Every
+ * pattern is compiled with PCRE2_USE_OFFSET_LIMIT: a scan confirms a
+ * candidate by trying starts up to the candidate's end only (detect.c). */
 pcre2_code *sg_rules_compile_with(const char *pattern, uint32_t options,
                                   const char **error_r);
 
@@ -101,6 +102,12 @@ enum validator {
 struct detector {
     char *name;
     char *describe; /* "a mobile phone number" */
+    char *pattern;  /* re's source, for the scan database (detect_hs.c) */
+    /* built-in: what the scan database looks for instead of the pattern,
+     * and how far after a match's start it ends at most (detect.c says
+     * more); NULL for a site-defined detector (its pattern is used) */
+    const char *marker;
+    size_t reach;
     pcre2_code *re;
     /* built-in personal-email: the spelt-out forms ("tom at gmail dot
      * com"), matched after re (detect_spelt.c); NULL for the others */
@@ -111,6 +118,13 @@ struct detector {
     /* 1 + the index of an earlier built-in detector with the same pattern
      * (uk-landline: uk-mobile), whose scan serves both; 0: none. */
     size_t same_pattern_as;
+    /* The scan database (detect_hs.c), for the first detector of each
+     * pattern: in_db when its pattern is in the rule set's Hyperscan
+     * database, and then maxlen, the longest match it can make in bytes
+     * (SIZE_MAX: unbounded).  A pattern not in the database (the
+     * PCRE2-only build, or one Hyperscan refuses) is read whole. */
+    bool in_db;
+    size_t maxlen;
 };
 
 /* ------------------------------------------------------------ rules */
@@ -250,6 +264,9 @@ struct sg_rules {
     size_t image_small_bytes;
     char *dsl_contact;
     pcre2_match_context *mctx; /* template; copied per evaluation */
+    /* every detector's pattern in one Hyperscan database, with a pool of
+     * scratch spaces (detect_hs.c); NULL on the PCRE2-only path */
+    struct detect_hs *hs;
     /* while loading only: the options' known roles (NULL: unchecked) */
     const char *const *known_roles;
     size_t n_known_roles;

@@ -32,6 +32,7 @@ sg_rules_free(struct sg_rules **rules_p)
     for (size_t i = 0; i < rules->n_detectors; i++) {
         free(rules->detectors[i].name);
         free(rules->detectors[i].describe);
+        free(rules->detectors[i].pattern);
         if (rules->detectors[i].re)
             pcre2_code_free(rules->detectors[i].re);
         if (rules->detectors[i].re_spelt)
@@ -52,6 +53,9 @@ sg_rules_free(struct sg_rules **rules_p)
     free(rules->dsl_contact);
     if (rules->mctx)
         pcre2_match_context_free(rules->mctx);
+#ifdef HAVE_HYPERSCAN
+    sg_detect_hs_free(&rules->hs);
+#endif
     free(rules);
     *rules_p = NULL;
 }
@@ -219,6 +223,11 @@ rules_load(const char *path, const char *text, size_t len,
                                                 max, error_r);
     rules->known_roles = NULL; /* the caller's; not kept */
     rules->n_known_roles = 0;
+#ifdef HAVE_HYPERSCAN
+    /* every detector is known now: one database for all their patterns */
+    if (rc == 0)
+        rc = sg_detect_hs_build(rules, error_r);
+#endif
     if (rc < 0) {
         sg_rules_free(&rules);
         return -1;

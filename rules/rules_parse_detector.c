@@ -201,6 +201,9 @@ det_finish(struct parser *ps, struct det_build *b, unsigned line, unsigned col)
     if (b->d.re == NULL)
         return sg_rules_fail_at(ps, line, col,
                                 "expected a valid PCRE2 pattern: %s", cerr);
+    b->d.pattern = sg_buf_steal(&b->pat);
+    if (b->d.pattern == NULL)
+        return sg_rules_fail_at(ps, line, col, "out of memory");
     if (b->d.describe == NULL) {
         b->d.describe = malloc(strlen(b->d.name) + 16);
         if (b->d.describe == NULL)
@@ -248,6 +251,7 @@ sg_rules_parse_detector(struct parser *ps)
         rc = sg_rules_lex(ps); /* past '}' */
     free(b.d.name);
     free(b.d.describe);
+    free(b.d.pattern);
     if (b.d.re)
         pcre2_code_free(b.d.re);
     sg_buf_free(&b.pat);

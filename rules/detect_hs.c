@@ -1,0 +1,427 @@
+/*
+ * detect_hs.c - every detector pattern of a rule set in one Hyperscan
+ * (or Vectorscan) database, so that one pass over a text finds, for all
+ * the detectors an evaluation wants, where a match may end (detect.c then
+ * confirms each candidate with the detector's PCRE2 pattern).  Built only
+ * with Hyperscan (configure --with-hyperscan); without it every pattern
+ * reads the whole text with PCRE2.
+ *
+ * The database is built once, when a rule set is loaded and every
+ * detector (built-in and site-defined) is known, and read by every thread
+ * without locks.  Each pattern is compiled in prefilter mode
+ * (HS_FLAG_PREFILTER): Hyperscan then accepts constructs it cannot match
+ * exactly (lookbehinds, possessive and atomic groups) by matching a wider
+ * language, so it reports at least every end offset of every match the
+ * PCRE2 pattern can make, and never misses one.  Flags follow the PCRE2
+ * compile: UTF-8, caseless when the pattern is, and no UCP: PCRE2 reads
+ * \w \d \s \b as ASCII (rules_compile.c sets no PCRE2_UCP), and so must
+ * Hyperscan, or a \b after a non-ASCII letter would hold for PCRE2 and not
+ * for Hyperscan.  A pattern Hyperscan refuses even so (a site pattern with
+ * a backreference Hyperscan cannot approximate, one that can match the
+ * empty string, one too large) is left out of the database: that detector
+ * reads the whole text with PCRE2, as before, and loading goes on.
+ *
+ * Scratch space: Hyperscan needs one per concurrent scan.  Not one per
+ * connection (an idle connection must stay small): a pool in the database,
+ * cloned from a prototype on demand, taken by an evaluation for its
+ * duration and given back (sg_detect_scan_free).
+ *
+ * SECURITY: the scanned text is attacker-controlled.  Hyperscan's UTF-8
+ * mode is undefined on text that is not UTF-8: such a text is never given
+ * to it (normalise.c says which, detect.c reads them whole with PCRE2).
+ * The candidates kept per pattern and text are bounded
+ * (sg_detect_max_candidates); past the bound the pattern reads the whole
+ * text, so no input makes memory grow with the number of near misses.
+ * Fails by returning -1 with the error (allocation; Hyperscan failing to
+ * scan, which fails the evaluation: the caller's failure action applies).
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs.h>
+
+#include "detect.h"
+#include "normalise.h"
+#include "sg_buf.h"
+
+/* Free scratch spaces kept for reuse at most; more concurrent scans than
+ * this get their own and free it afterwards. */
+#define HS_POOL_MAX 64
+/* Databases no rule set uses any more kept for the next load at most. */
+#define HS_CACHE_IDLE 4
+
+/* One database, shared by every rule set loaded with the same
+ * expressions (the cache below). */
+struct detect_hs {
+    char *key;  /* the expressions, flags and ids it was built from */
+    unsigned *ids; /* the ids it holds (some may have been left out) */
+    size_t n_ids;
+    bool utf8; /* has an expression in UTF-8 mode: reads valid UTF-8 only */
+    hs_database_t *db;
+    hs_scratch_t *proto; /* cloned for each scratch space in use */
+    pthread_mutex_t lock; /* the pool */
+    hs_scratch_t *free[HS_POOL_MAX];
+    size_t n_free;
+    size_t refs; /* rule sets using it (under cache_lock) */
+    struct detect_hs *next;
+};
+
+/* Compiling takes seconds (Hyperscan analyses every expression), and a
+ * reload of the same configuration, or a test loading many small rule
+ * sets, has the same expressions: the databases are shared by key,
+ * counted, and the last few no longer used are kept. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct detect_hs *cache;
+
+static void
+hs_destroy(struct detect_hs *hs)
+{
+    for (size_t i = 0; i < hs->n_free; i++)
+        hs_free_scratch(hs->free[i]);
+    hs_free_scratch(hs->proto);
+    hs_free_database(hs->db);
+    pthread_mutex_destroy(&hs->lock);
+    free(hs->key);
+    free(hs->ids);
+    free(hs);
+}
+
+void
+sg_detect_hs_free(struct detect_hs **hsp)
+{
+    struct detect_hs *hs = *hsp, *drop = NULL;
+    if (hs == NULL)
+        return;
+    *hsp = NULL;
+    pthread_mutex_lock(&cache_lock);
+    hs->refs--;
+    /* keep the HS_CACHE_IDLE most recently used idle ones (the list is
+     * most recent first) */
+    size_t idle = 0;
+    for (struct detect_hs **pp = &cache; *pp != NULL;) {
+        struct detect_hs *e = *pp;
+        if (e->refs == 0 && ++idle > HS_CACHE_IDLE) {
+            *pp = e->next;
+            e->next = drop;
+            drop = e;
+        } else {
+            pp = &e->next;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    while (drop != NULL) {
+        struct detect_hs *e = drop;
+        drop = e->next;
+        hs_destroy(e);
+    }
+}
+
+/* What the database looks for for detector d: a built-in's marker, read
+ * as bytes (detect.c); a site-defined pattern as PCRE2 reads it, UTF-8. */
+static const char *
+hs_expr(const struct detector *d)
+{
+    return d->builtin ? d->marker : d->pattern;
+}
+
+/* Its Hyperscan flags: caseless as the PCRE2 pattern is. */
+static unsigned
+hs_flags(const struct detector *d)
+{
+    uint32_t opts = 0;
+    pcre2_pattern_info(d->re, PCRE2_INFO_ARGOPTIONS, &opts);
+    return HS_FLAG_PREFILTER | (d->builtin ? 0 : HS_FLAG_UTF8) |
+           ((opts & PCRE2_CASELESS) ? HS_FLAG_CASELESS : 0);
+}
+
+/* Does Hyperscan take d's expression (alone), and how far after a match's
+ * start does a candidate end?  A site pattern in prefilter form matches a
+ * wider language, so its longest match is at least the PCRE2 pattern's;
+ * a built-in says (reach), or its marker is its body (reach 0: the
+ * marker's longest match).  An expression that can match the empty string
+ * is refused (no HS_FLAG_ALLOWEMPTY), as candidates need: a match ends
+ * past where it starts (detect.c). */
+static bool
+hs_takes(const struct detector *d, size_t *maxlen_r)
+{
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *err = NULL;
+    if (hs_expr(d) == NULL ||
+        hs_expression_info(hs_expr(d), hs_flags(d), &info, &err) !=
+            HS_SUCCESS) {
+        hs_free_compile_error(err);
+        return false;
+    }
+    bool ok = info->min_width > 0;
+    *maxlen_r = info->max_width == UINT_MAX ? SIZE_MAX : info->max_width;
+    if (d->builtin && d->reach != 0)
+        *maxlen_r = d->reach;
+    free(info); /* allocated with Hyperscan's default allocator, malloc */
+    return ok;
+}
+
+/* The cached database of key, counted once more, moved to the front;
+ * NULL when none. */
+static struct detect_hs *
+cache_find(const char *key)
+{
+    struct detect_hs *hit = NULL;
+    pthread_mutex_lock(&cache_lock);
+    for (struct detect_hs **pp = &cache; *pp != NULL; pp = &(*pp)->next)
+        if (strcmp((*pp)->key, key) == 0) {
+            hit = *pp;
+            *pp = hit->next;
+            hit->next = cache;
+            cache = hit;
+            hit->refs++;
+            break;
+        }
+    pthread_mutex_unlock(&cache_lock);
+    return hit;
+}
+
+/* Compile exprs[0..k) into a new database (counted once, in the cache);
+ * NULL and the error when memory runs out.  *none: nothing could be
+ * compiled (no database, not an error). */
+static struct detect_hs *
+hs_compile_new(char *key, const char **exprs, unsigned *flags, unsigned *ids,
+               size_t k, bool *none, const char **error_r)
+{
+    struct detect_hs *hs = calloc(1, sizeof(*hs));
+    if (hs == NULL) {
+        free(key);
+        *error_r = sg_rules_errorf("out of memory");
+        return NULL;
+    }
+    hs->key = key;
+    pthread_mutex_init(&hs->lock, NULL);
+    /* Taken alone does not promise taken together (a resource limit):
+     * leave out what the whole compile names, until it builds. */
+    while (k > 0) {
+        hs_compile_error_t *err = NULL;
+        if (hs_compile_multi(exprs, flags, ids, (unsigned)k, HS_MODE_BLOCK,
+                             NULL, &hs->db, &err) == HS_SUCCESS)
+            break;
+        int bad = err->expression;
+        hs_free_compile_error(err);
+        hs->db = NULL;
+        if (bad < 0 || (size_t)bad >= k) {
+            k = 0; /* not one expression's fault: no database */
+            break;
+        }
+        size_t after = k - (size_t)bad - 1;
+        memmove(exprs + bad, exprs + bad + 1, after * sizeof(*exprs));
+        memmove(flags + bad, flags + bad + 1, after * sizeof(*flags));
+        memmove(ids + bad, ids + bad + 1, after * sizeof(*ids));
+        k--;
+    }
+    *none = k == 0;
+    if (k == 0) {
+        hs_destroy(hs);
+        return NULL;
+    }
+    hs->ids = malloc(k * sizeof(*hs->ids));
+    if (hs->ids == NULL || hs_alloc_scratch(hs->db, &hs->proto) != HS_SUCCESS) {
+        hs_destroy(hs);
+        *error_r = sg_rules_errorf("out of memory (Hyperscan database)");
+        return NULL;
+    }
+    memcpy(hs->ids, ids, k * sizeof(*ids));
+    hs->n_ids = k;
+    for (size_t j = 0; j < k; j++)
+        hs->utf8 |= (flags[j] & HS_FLAG_UTF8) != 0;
+    hs->refs = 1;
+    pthread_mutex_lock(&cache_lock);
+    hs->next = cache;
+    cache = hs;
+    pthread_mutex_unlock(&cache_lock);
+    return hs;
+}
+
+int
+sg_detect_hs_build(struct sg_rules *rules, const char **error_r)
+{
+    size_t n = rules->n_detectors, k = 0;
+    const char **exprs = calloc(n + 1, sizeof(*exprs));
+    unsigned *flags = calloc(n + 1, sizeof(*flags));
+    unsigned *ids = calloc(n + 1, sizeof(*ids));
+    struct sg_buf key = SG_BUF_INIT;
+    int rc = -1;
+    if (exprs == NULL || flags == NULL || ids == NULL) {
+        *error_r = sg_rules_errorf("out of memory");
+        goto out;
+    }
+    /* one expression per pattern: the id is its first detector's index */
+    for (size_t i = 0; i < n; i++) {
+        struct detector *d = &rules->detectors[i];
+        d->in_db = false;
+        if (d->same_pattern_as == 0 && hs_takes(d, &d->maxlen)) {
+            exprs[k] = hs_expr(d);
+            flags[k] = hs_flags(d);
+            ids[k] = (unsigned)i;
+            sg_buf_printf(&key, "%u %x %zu:%s\n", ids[k], flags[k],
+                          strlen(exprs[k]), exprs[k]);
+            k++;
+        }
+    }
+    char *kt = sg_buf_steal(&key);
+    if (kt == NULL) {
+        *error_r = sg_rules_errorf("out of memory");
+        goto out;
+    }
+    if (k == 0) { /* nothing Hyperscan can take: PCRE2 reads every text */
+        free(kt);
+        rc = 0;
+        goto out;
+    }
+    struct detect_hs *hs = cache_find(kt);
+    bool none = false;
+    if (hs != NULL)
+        free(kt);
+    else if ((hs = hs_compile_new(kt, exprs, flags, ids, k, &none,
+                                  error_r)) == NULL) {
+        rc = none ? 0 : -1;
+        goto out;
+    }
+    for (size_t j = 0; j < hs->n_ids; j++)
+        rules->detectors[hs->ids[j]].in_db = true;
+    rules->hs = hs;
+    rc = 0;
+out:
+    sg_buf_free(&key);
+    free(exprs);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+/* A scratch space for one evaluation: from the pool, or a new clone. */
+static hs_scratch_t *
+scratch_take(struct detect_hs *hs)
+{
+    hs_scratch_t *s = NULL;
+    pthread_mutex_lock(&hs->lock);
+    if (hs->n_free > 0)
+        s = hs->free[--hs->n_free];
+    pthread_mutex_unlock(&hs->lock);
+    if (s == NULL && hs_clone_scratch(hs->proto, &s) != HS_SUCCESS)
+        return NULL;
+    return s;
+}
+
+void
+sg_detect_hs_put(const struct sg_rules *rules, void *scratch)
+{
+    struct detect_hs *hs = rules->hs;
+    pthread_mutex_lock(&hs->lock);
+    if (hs->n_free < HS_POOL_MAX) {
+        hs->free[hs->n_free++] = scratch;
+        scratch = NULL;
+    }
+    pthread_mutex_unlock(&hs->lock);
+    if (scratch != NULL)
+        hs_free_scratch(scratch);
+}
+
+/* One pass's state, for the match callback. */
+struct hs_pass {
+    const bool *wanted;
+    struct detect_cands *cands;
+    size_t open;  /* wanted patterns still collecting */
+    bool unsorted; /* an end came before the last one kept */
+};
+
+/* Keep end offset `to` as a candidate of pattern id; a pattern past the
+ * bound (or whose list cannot grow) reads the whole text instead.  Stops
+ * the pass (1) once no wanted pattern collects any more. */
+static int
+on_match(unsigned id, unsigned long long from, unsigned long long to,
+         unsigned flags, void *ctx)
+{
+    (void)from;
+    (void)flags;
+    struct hs_pass *p = ctx;
+    struct detect_cands *c = &p->cands[id];
+    if (!p->wanted[id] || c->whole)
+        return 0;
+    if (c->n > 0 && c->end[c->n - 1] == to)
+        return 0;
+    uint32_t *g = c->end;
+    if (c->n < sg_detect_max_candidates && c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        if (cap > sg_detect_max_candidates)
+            cap = sg_detect_max_candidates;
+        g = realloc(c->end, cap * sizeof(*g));
+        if (g != NULL) {
+            c->end = g;
+            c->cap = cap;
+        }
+    }
+    if (g == NULL || c->n >= sg_detect_max_candidates) {
+        c->whole = true;
+        return --p->open == 0;
+    }
+    if (c->n > 0 && to < c->end[c->n - 1])
+        p->unsorted = true;
+    c->end[c->n++] = (uint32_t)to;
+    return 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int
+sg_detect_hs_candidates(const struct sg_rules *rules, void **scratch,
+                        const struct sg_norm *nt, const bool *wanted,
+                        struct detect_cands *cands)
+{
+    struct detect_hs *hs = rules->hs;
+    struct hs_pass p = {wanted, cands, 0, false};
+    for (size_t i = 0; i < rules->n_detectors; i++) {
+        if (!wanted[i])
+            continue;
+        cands[i].n = 0;
+        cands[i].whole = !rules->detectors[i].in_db;
+        p.open += !cands[i].whole;
+    }
+    /* Hyperscan's UTF-8 mode is undefined on other bytes */
+    if (hs == NULL || p.open == 0 || (hs->utf8 && nt->invalid_utf8)) {
+        for (size_t i = 0; i < rules->n_detectors; i++)
+            cands[i].whole |= wanted[i];
+        return 0;
+    }
+    if (*scratch == NULL && (*scratch = scratch_take(hs)) == NULL) {
+        sg_rules_errorf("out of memory (Hyperscan scratch space)");
+        return -1;
+    }
+    hs_error_t e = hs_scan(hs->db, nt->text, (unsigned)nt->len, 0, *scratch,
+                           on_match, &p);
+    if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) {
+        sg_rules_errorf("Hyperscan scan failed (error %d)", (int)e);
+        return -1;
+    }
+    if (!p.unsorted)
+        return 0;
+    /* Hyperscan reports in order of end offset but does not promise it:
+     * sort, each end once */
+    for (size_t i = 0; i < rules->n_detectors; i++) {
+        struct detect_cands *c = &cands[i];
+        if (!wanted[i] || c->whole || c->n < 2)
+            continue;
+        qsort(c->end, c->n, sizeof(*c->end), cmp_u32);
+        size_t w = 1;
+        for (size_t r = 1; r < c->n; r++)
+            if (c->end[r] != c->end[w - 1])
+                c->end[w++] = c->end[r];
+        c->n = w;
+    }
+    return 0;
+}
