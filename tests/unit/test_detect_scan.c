@@ -1,0 +1,368 @@
+/*
+ * test_detect_scan.c - the one scan for all detectors (rules/detect.c,
+ * rules/detect_hs.c): every detector finds, near its candidates, exactly
+ * what it finds reading the whole text with PCRE2 (tricky texts: matches
+ * at the start and end, overlapping and repeated candidates, matches
+ * longer than a marker's reach, multi-byte separators, text that is not
+ * UTF-8, random texts from the detectors' own pieces), for a site pattern
+ * Hyperscan refuses, and past the bound on candidates; and the evaluator
+ * scans each text once for all the detectors that can matter, and not at
+ * all when no rule's cheap conditions hold.
+ *
+ * The same tests run on the PCRE2-only build (configure
+ * --without-hyperscan), where both sides read the whole text: the
+ * comparison is then trivial, the evaluator's counts are not.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "normalise.h"
+#include "rules_int.h"
+#include "sg_rules.h"
+
+static struct sg_rules *
+load(const char *text)
+{
+    static const char *const domains[] = {"school.example"};
+    static const char *const phones[] = {"01632 960000"};
+    static const char *const postcodes[] = {"LS1 4AP"};
+    struct sg_rules_options o;
+    memset(&o, 0, sizeof(o));
+    o.school_domains = domains;
+    o.n_school_domains = 1;
+    o.school_phone_numbers = phones;
+    o.n_school_phone_numbers = 1;
+    o.school_postcodes = postcodes;
+    o.n_school_postcodes = 1;
+    struct sg_rules *r = NULL;
+    const char *err = NULL;
+    if (sg_rules_load_string(text, strlen(text), "t", &o, &r, &err) < 0)
+        fail_msg("load: %s", err);
+    return r;
+}
+
+static const time_t now = 1741774500; /* 12 March 2025 */
+
+/* Detector di's findings in text: through the candidates (scan) or the
+ * whole text (scan NULL). */
+static void
+findings(const struct sg_rules *r, struct detect_scan *scan, size_t di,
+         const char *text, size_t len, struct sg_finding **f, size_t *n)
+{
+    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
+    pcre2_match_context *mctx = pcre2_match_context_copy(r->mctx);
+    assert_non_null(md);
+    assert_non_null(mctx);
+    *f = NULL;
+    *n = 0;
+    struct detect_sink sink = {&r->detectors[di], f, n, 1000, NULL, NULL};
+    assert_int_equal(sg_detect_scan(r, scan, text, len, "text", now, md, mctx,
+                                    &sink, 1),
+                     0);
+    pcre2_match_data_free(md);
+    pcre2_match_context_free(mctx);
+}
+
+/* Every detector of r finds the same in text both ways; the number of
+ * findings made (so a test can show it looked at something). */
+static size_t
+same_both_ways(const struct sg_rules *r, const char *text, size_t len)
+{
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    size_t total = 0;
+    for (size_t di = 0; di < r->n_detectors; di++) {
+        struct sg_finding *a, *b;
+        size_t na, nb;
+        findings(r, scan, di, text, len, &a, &na);
+        findings(r, NULL, di, text, len, &b, &nb);
+        if (na != nb)
+            fail_msg("%s: %zu findings through candidates, %zu whole in "
+                     "\"%.*s\"",
+                     r->detectors[di].name, na, nb, (int)(len > 300 ? 300 : len),
+                     text);
+        for (size_t i = 0; i < na; i++)
+            if (strcmp(a[i].text, b[i].text) != 0)
+                fail_msg("%s: finding %zu \"%s\" through candidates, \"%s\" "
+                         "whole",
+                         r->detectors[di].name, i, a[i].text, b[i].text);
+        total += na;
+        sg_findings_free(&a, &na);
+        sg_findings_free(&b, &nb);
+    }
+    sg_detect_scan_free(&scan);
+    return total;
+}
+
+/* With Hyperscan, every built-in but pupil-roster (no marker) is in the
+ * database, so the comparisons below do compare two ways of reading. */
+static void
+test_builtins_in_database(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("");
+#ifdef HAVE_HYPERSCAN
+    for (size_t i = 0; i < r->n_detectors; i++) {
+        const struct detector *d = &r->detectors[i];
+        if (d->same_pattern_as != 0)
+            continue;
+        bool want = strcmp(d->name, "pupil-roster") != 0;
+        if (d->in_db != want)
+            fail_msg("%s: in_db %d", d->name, d->in_db);
+    }
+#else
+    for (size_t i = 0; i < r->n_detectors; i++)
+        assert_false(r->detectors[i].in_db);
+#endif
+    sg_rules_free(&r);
+}
+
+static const char *const tricky[] = {
+    /* at the very start and end of the text */
+    "07700 900123",
+    "07700 900123 and 07700 900124",
+    "call 07700 900123",
+    "jo.bloggs99@gmail.com",
+    "a@b.co x@y.org",
+    /* overlapping candidates: a match inside a longer near miss, numbers
+     * run together, digits on both sides */
+    "ref 0770090012307700900123 or 07700 900 123 456 or 1207700 900123",
+    "+44 (0)7700 900123, 0044 7700 900123, +447700900123, (01632) 960001",
+    "tel 07700\xe2\x80\x90" "900\xe2\x80\x93" "123 and 07700\xc2\xa0" "900124",
+    "07700 900\r\n123 and 07700 900 \n 124 and 0770\n\n0 900125",
+    "x@y.z@gmail.com a.b.c.d.e@hotmail.co.uk @@gmail.com tom@@x.com",
+    /* caseless, the right single quote */
+    "INSTA: @Jo_Bloggs99, add me on TikTok, my snap\xe2\x80\x99s jb_22, "
+    "Snapchat username: jo.b, hmu on SNAP",
+    "https://www.instagram.com/jo.bloggs, facebook.com/school, "
+    "wa.me/447700900123, chat.whatsapp.com/AbCdEf123, discord.gg/abc",
+    "WhatsApp me on 07700 900123; my signal number is",
+    /* an address whose street words are long, and over several lines */
+    "Send it to 12 Longwordnameeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee "
+    "Road, Flat 2\nSomewhere\nLeeds\nLS6 2AB please",
+    "14 Acacia Avenue, Leeds LS6 2AB and 1 School Road, Leeds LS1 4AP",
+    /* pupil numbers, NHS numbers, ULNs, dates of birth */
+    "UPN A123456789012, B801200005001 and NHS 943 476 5919, ULN 1234567890",
+    "Amy Patel 03/04/2014, Ben Jones 12 May 2013, Cara Smith 2012-01-31",
+    "Amy Patel (born on the morning of a long day) 03/04/2014 and more",
+    /* not UTF-8 (kept as it is by normalisation) */
+    "call \xff\xfe 07700 900123 or jo@gmail.com \xc3",
+    "\x80 07700 900123",
+    /* non-ASCII letters next to matches */
+    "\xc3\xa9" "07700 900123 caf\xc3\xa9 snap: @jo_22 \xc3\xa9tienne@gmail.com",
+    "",
+    "@",
+    "0",
+};
+
+static void
+test_tricky_texts(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("");
+    size_t made = 0;
+    for (size_t i = 0; i < sizeof(tricky) / sizeof(tricky[0]); i++)
+        made += same_both_ways(r, tricky[i], strlen(tricky[i]));
+    assert_true(made > 20); /* the texts do hold findings */
+    sg_rules_free(&r);
+}
+
+/* Random texts from pieces of what the detectors read, so that matches,
+ * near misses and separators fall against each other every way. */
+static void
+test_random_texts(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "07700", "900123", "0", "44", "+", "(0)", "(", ")", " ", "  ", "-",
+        ".", "\n", "\r\n", "\t", "\xe2\x80\x90", "\xc2\xa0", "1", "12", "123",
+        "@", "gmail", ".com", "jo", "_", "x", "snap", "insta", ":", " is ",
+        "add me on ", "my ", "whatsapp", " me", "Road", "Amy", "Patel",
+        "LS6 2AB", "14 ", "Acacia ", "03/04/2014", " May ", "2013", "A",
+        "B801200005001", "943", "476", "5919", "\xc3\xa9", "\xe2\x80\x99s",
+        "www.", "instagram", "/", "wa.me", "hmu on ", "tiktok", ",", "\xff",
+    };
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    struct sg_rules *r = load("");
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    char text[2048];
+    size_t made = 0;
+    for (int round = 0; round < 400; round++) {
+        size_t len = 0;
+        for (;;) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const char *p = pieces[x % np];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof(text) / (round % 8 == 0 ? 1 : 8))
+                break;
+            memcpy(text + len, p, pl);
+            len += pl;
+        }
+        made += same_both_ways(r, text, len);
+    }
+    assert_true(made > 100);
+    sg_rules_free(&r);
+}
+
+/* Site patterns: one Hyperscan takes (in prefilter mode, UTF-8), one it
+ * refuses (recursion), one that can match the empty string: the last two
+ * are read whole, and loading says nothing. */
+static void
+test_site_patterns(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "detector code-word { words \"pineapple\", \"caf\xc3\xa9 noir\" "
+        "pattern '(?<!\\w)zz\\d{2,4}(?!\\d)' }\n"
+        "detector nested { pattern '\\((?:[^()]|(?R))*\\)' }\n"
+        "detector maybe { pattern 'q*' }\n"
+        "rule a { content code-word, nested, maybe action annotate }\n");
+    size_t code = sg_rules_detector_find(r, "code-word");
+    size_t nested = sg_rules_detector_find(r, "nested");
+    size_t maybe = sg_rules_detector_find(r, "maybe");
+    assert_true(code != (size_t)-1 && nested != (size_t)-1 &&
+                maybe != (size_t)-1);
+#ifdef HAVE_HYPERSCAN
+    assert_true(r->detectors[code].in_db);
+#endif
+    assert_false(r->detectors[nested].in_db);
+    assert_false(r->detectors[maybe].in_db);
+    static const char *const texts[] = {
+        "PINEAPPLE (a (b) c) zz123 zz12345 Caf\xc3\xa9 noir qq",
+        "\xff pineapple zz99 (x)",
+    };
+    for (size_t i = 0; i < 2; i++)
+        assert_true(same_both_ways(r, texts[i], strlen(texts[i])) > 0);
+    sg_rules_free(&r);
+}
+
+/* Past the bound on candidates a pattern reads the whole text: nothing is
+ * lost. */
+static void
+test_candidate_bound(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("");
+    char text[4096];
+    size_t len = 0;
+    for (int i = 0; len + 40 < sizeof(text); i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                "07700 9%05d, a%d@gmail.com ", i, i);
+    size_t saved = sg_detect_max_candidates;
+    sg_detect_max_candidates = 3;
+    size_t made = same_both_ways(r, text, len);
+    sg_detect_max_candidates = saved;
+    assert_true(made > 100);
+    sg_rules_free(&r);
+}
+
+/* ------------------------------------------------------------ evaluator */
+
+static struct sg_msgview *
+view(const char *subject, const char *body)
+{
+    struct sg_msgview *v = sg_msgview_new();
+    assert_non_null(v);
+    v->subject = strdup(subject);
+    v->texts = calloc(1, sizeof(*v->texts));
+    v->n_texts = 1;
+    v->texts[0].text = strdup(body);
+    v->texts[0].len = strlen(body);
+    v->texts[0].content_type = strdup("text/plain");
+    v->texts[0].label = strdup("body");
+    return v;
+}
+
+/* How many texts one evaluation scans. */
+static unsigned long
+texts_scanned(const struct sg_rules *r, const struct sg_eval_input *in,
+              size_t *n_rules)
+{
+    unsigned long before = sg_detect_texts_scanned();
+    struct sg_verdict *v = NULL;
+    const char *err = NULL;
+    if (sg_rules_eval(r, in, &v, &err) < 0)
+        fail_msg("eval: %s", err);
+    *n_rules = v->n_rules;
+    sg_verdict_free(&v);
+    return sg_detect_texts_scanned() - before;
+}
+
+static void
+test_eval_scans_once(void **state)
+{
+    (void)state;
+    struct sg_person *staff = sg_person_new(), *pupil = sg_person_new();
+    assert_non_null(staff);
+    assert_non_null(pupil);
+    staff->address = strdup("j.smith@school.example");
+    pupil->address = strdup("amy.p@school.example");
+    assert_int_equal(sg_person_add_role(staff, "staff"), 0);
+    assert_int_equal(sg_person_add_role(pupil, "pupil"), 0);
+    struct sg_msgview *mv =
+        view("Trip", "Ring me on 07700 900123 or snap: @jo_b22");
+    struct sg_party rc[1] = {{.address = "amy.p@school.example",
+                              .person = pupil,
+                              .channel = SG_CHANNEL_SCHOOL}};
+    struct sg_eval_input in = {
+        .view = mv,
+        .sender = {.address = "j.smith@school.example", .person = staff,
+                   .channel = SG_CHANNEL_SCHOOL},
+        .rcpts = rc, .n_rcpts = 1, .now = now};
+    size_t n_rules;
+    /* two content rules that apply, four detectors: each of the two texts
+     * (subject, body) is scanned once */
+    struct sg_rules *r = load(
+        "rule contact { from staff to pupil content uk-mobile, "
+        "personal-email action hold }\n"
+        "rule social { from staff content social-media "
+        "except content upn action annotate }\n");
+    assert_int_equal(texts_scanned(r, &in, &n_rules), 2);
+    assert_int_equal(n_rules, 2);
+    sg_rules_free(&r);
+    /* the content rules' cheap conditions fail (sender, time, recipient
+     * count): no text is normalised or scanned */
+    r = load("rule p { from pupil content uk-mobile action hold }\n"
+             "rule n { recipients > 5 content social-media action hold }\n"
+             "rule e { from staff to external content uk-mobile "
+             "action hold }\n"
+             "rule plain { from staff action journal }\n");
+    assert_int_equal(texts_scanned(r, &in, &n_rules), 0);
+    assert_int_equal(n_rules, 1);
+    sg_rules_free(&r);
+    /* one rule applies: its detector's scan only, findings as before */
+    r = load("rule p { from pupil content social-media action hold }\n"
+             "rule s { from staff content uk-mobile action hold }\n");
+    assert_int_equal(texts_scanned(r, &in, &n_rules), 2);
+    assert_int_equal(n_rules, 1);
+    sg_rules_free(&r);
+    sg_msgview_free(&mv);
+    sg_person_free(&staff);
+    sg_person_free(&pupil);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtins_in_database),
+        cmocka_unit_test(test_tricky_texts),
+        cmocka_unit_test(test_random_texts),
+        cmocka_unit_test(test_site_patterns),
+        cmocka_unit_test(test_candidate_bound),
+        cmocka_unit_test(test_eval_scans_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
