@@ -211,23 +211,56 @@
     NAME_WORD ",[ \\t]*" NAME_WORD ")(?![\\w'\\-])"
 
 /* The markers: what the scan database (detect_hs.c) looks for, one per
- * pattern, in place of the pattern itself.  Hyperscan takes the patterns
- * written for PCRE2 only slowly (tens of seconds for the Unicode classes
- * of pupil-dob) or not at all (pupil-roster), so each built-in names a
- * marker written as bytes (no UTF-8 mode: it reads any text, valid UTF-8
- * or not), such that every match [s, e) of the pattern contains a match of
- * the marker ending at most `reach` bytes after s: candidates are then the
- * marker's ends (detect.c).  Most markers are the pattern's body without
- * its lookarounds (a superset of its matches: reach 0 says "the marker's
- * longest match", which Hyperscan computes); personal-email's is the
- * character on each side of the @ (the local part is at most 64 bytes);
- * pupil-dob's is the date that ends every match, which can start any
- * distance after the name (SIZE_MAX: no bound).  Matched without case
- * where the pattern is: PCRE2 folds U+017F and U+212A to s and k, but
+ * pattern, in place of the pattern itself.  Hyperscan compiles the
+ * patterns written for PCRE2 only slowly (seconds for the phone number's
+ * nested gaps, tens of seconds for pupil-dob's Unicode classes) or not at
+ * all (pupil-roster), and a process that loads rules must start in well
+ * under a second.  So each built-in names a marker written as bytes (no
+ * UTF-8 mode: it reads any text, valid UTF-8 or not) such that every
+ * match [s, e) of the pattern has a match of the marker that ends at most
+ * `reach` bytes after s; candidates are the marker's ends (detect.c).
+ * reach 0: the marker matches a prefix of every match (from s), so the
+ * marker's longest match is the reach, and Hyperscan computes it; each
+ * marker below is the start of its pattern, up to before the first
+ * unbounded part (a run of spaces "[ \t]+" becomes "1 to 4 spaces and
+ * what follows, or 5 spaces", which every such match starts with).
+ * personal-email's is the character on each side of the @ (the local part
+ * is at most 64 bytes); pupil-dob's is the date that ends every match,
+ * which can start any distance after the name (SIZE_MAX: no bound, the
+ * confirmation reads from where the last one ended).  Matched without case
+ * where the pattern is: PCRE2 also folds U+017F and U+212A to s and k, but
  * normalised text has neither (NFKC).  NULL: no marker, PCRE2 reads the
- * whole text (pupil-roster: a capitalised word pair is everywhere). */
+ * whole text (pupil-roster: a pair of capitalised words is everywhere).
+ * The unit test test_detect_scan.c checks every marker against the
+ * whole-text reading. */
+#define SP_OR_MORE(WHAT) "(?:[ \\t]{1,4}" WHAT "|[ \\t]{5})"
+#define PHONE_MARKER                                                          \
+    "(?:(?:\\+|00)" NUM_GAP_BYTES "?44" NUM_GAP_BYTES "?(?:\\(0\\)"            \
+    NUM_GAP_BYTES "?)?|\\(?0)[1-9](?:(?:\\)" NUM_GAP_BYTES "?|" NUM_GAP_BYTES  \
+    ")?[0-9]){3}"
 #define EMAIL_MARKER "[A-Za-z0-9._%+\\-]@[A-Za-z0-9]"
 #define EMAIL_REACH (64 + 2)
+#define SOCIAL_MARKER                                                         \
+    "(?:https?://)?(?:(?:www|m|mobile|vm)\\.)?"                               \
+    "(?:facebook\\.com|fb\\.com|fb\\.me|instagram\\.com|instagr\\.am|"        \
+    "snapchat\\.com/add|tiktok\\.com/@|twitter\\.com|x\\.com|threads\\.net/@|" \
+    "youtube\\.com/(?:@|c/|channel/|user/))"                                  \
+    "|\\b(?:snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"   \
+    "facebook|fb)"                                                            \
+    "|\\b(?:on|via)" SP_OR_MORE("(?:" SOCIAL_NETS "|x)")                      \
+    "|@[A-Za-z0-9_.]{2,30}[ \\t]"                                             \
+    "|\\b(?:(?:i'm|im|i[ \\t]{1,4}am)[ \\t]|i[ \\t]{5})"                       \
+    "|\\b(?:add|follow|message|dm|find|friend|text|ping)" SP_OR_MORE("me")    \
+    "|\\b(?:hmu|hit[ \\t])"                                                   \
+    "|\\bmy" SP_OR_MORE("(?:snap|insta|tik|twitter|facebook|fb)")
+#define MESSAGING_MARKER                                                      \
+    "(?:https?://)?(?:wa\\.me/|api\\.whatsapp\\.com/send\\?phone=|"           \
+    "chat\\.whatsapp\\.com/|(?:t|telegram)\\.me/|discord\\.gg/|"              \
+    "discord(?:app)?\\.com/invite/|signal\\.(?:me|group)/#)"                  \
+    "|\\b(?:whats[ \\t]?app|signal|telegram|viber)" SP_OR_MORE("me")          \
+    "|\\b(?:add|message|text|dm|contact|find|join)" SP_OR_MORE("me")          \
+    "|\\bmy" SP_OR_MORE("(?:whats|signal|telegram|discord|kik|viber|wickr)")
+#define ADDRESS_MARKER "[0-9]{1,4}[A-Za-z]?,?" SP_OR_MORE("[A-Z]")
 
 static const struct builtin {
     const char *name;
@@ -239,17 +272,17 @@ static const struct builtin {
     size_t reach;
 } builtins[] = {
     {"uk-mobile", "a mobile phone number", PHONE_RE, false,
-     VAL_PHONE_MOBILE, PHONE_BODY(NUM_GAP_BYTES), 0},
+     VAL_PHONE_MOBILE, PHONE_MARKER, 0},
     {"uk-landline", "a landline phone number", PHONE_RE, false,
-     VAL_PHONE_LANDLINE, PHONE_BODY(NUM_GAP_BYTES), 0},
+     VAL_PHONE_LANDLINE, PHONE_MARKER, 0},
     {"personal-email", "a personal email address", EMAIL_RE, false,
      VAL_EMAIL_PERSONAL, EMAIL_MARKER, EMAIL_REACH},
     {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL,
-     SOCIAL_BODY("(?:'|\\xe2\\x80\\x99)"), 0},
+     SOCIAL_MARKER, 0},
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
-     true, VAL_NONE, MESSAGING_BODY, 0},
+     true, VAL_NONE, MESSAGING_MARKER, 0},
     {"home-address", "a home address", ADDRESS_RE, false,
-     VAL_POSTCODE_HOUSE, ADDRESS_RE, 0},
+     VAL_POSTCODE_HOUSE, ADDRESS_MARKER, 0},
     {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},
     {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS,
      NHS_BODY(NUM_GAP_BYTES), 0},

@@ -4,7 +4,7 @@ and print recall on breaches and the false-hold rate on ordinary mail,
 per class, with each miss and false hold.
 
 Usage: score.py --check PATH --config PATH [--corpus DIR] [--floor FILE]
-                [--write-floor] [--jobs N] [--only CLASS]
+                [--write-floor] [--jobs N] [--only CLASS] [--verdicts FILE]
 
 A breach is a message whose expected ACTION is hold or reject: it is
 caught when the action is hold or reject and every rule in its RULES
@@ -13,7 +13,10 @@ it is held or rejected.  The exit status is 1 when recall is below the
 floor's, the false-hold rate above the floor's, or safeguard-check failed
 on a message (a crash or an error is never a pass); 0 otherwise.
 --write-floor records the measured values as the new floor (recall
-rounded down, false holds up, to 3 places).
+rounded down, false holds up, to 3 places).  --verdicts writes each
+message's verdict (action, rules, findings), one line each in MANIFEST
+order, so that two builds (the Hyperscan and the PCRE2-only scan) can be
+compared line by line (tests/run).
 """
 import argparse
 import json
@@ -110,6 +113,7 @@ def main():
     ap.add_argument("--write-floor", action="store_true")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only")
+    ap.add_argument("--verdicts")
     args = ap.parse_args()
 
     entries = read_manifest(os.path.join(args.corpus, "MANIFEST"))
@@ -117,6 +121,16 @@ def main():
         entries = [e for e in entries if e["cls"] == args.only]
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
         results = list(ex.map(lambda e: evaluate(args, e), entries))
+
+    if args.verdicts:
+        with open(args.verdicts, "w", encoding="utf-8") as f:
+            for e, r in zip(entries, results):
+                if "error" in r:
+                    f.write("%s error\n" % e["file"])
+                    continue
+                f.write("%s %s %s | %s\n" % (
+                    e["file"], r["action"], ",".join(r["rules"]) or "-",
+                    "; ".join(r["findings"])))
 
     classes = {}
     misses, false_holds, other, errors = [], [], [], []
