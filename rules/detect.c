@@ -894,35 +894,55 @@ sg_findings_free(struct sg_finding **findings, size_t *n)
 }
 
 int
+sg_rules_detect_many(const struct sg_rules *rules,
+                     const char *const *detectors, size_t n, const char *text,
+                     size_t len, time_t now, struct sg_finding **findings_r,
+                     size_t *n_r, const char **error_r)
+{
+    /* the sinks in scan groups: each pattern's detectors together */
+    struct detect_sink *sinks = calloc(n + 1, sizeof(*sinks));
+    size_t *dets = calloc(n + 1, sizeof(*dets));
+    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
+    pcre2_match_context *mctx = pcre2_match_context_copy(rules->mctx);
+    struct detect_scan *scan = NULL;
+    int r = -1;
+    if (sinks == NULL || dets == NULL || md == NULL || mctx == NULL ||
+        sg_detect_scan_new(rules, &scan) < 0) {
+        sg_rules_errorf("out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        dets[i] = sg_rules_detector_find(rules, detectors[i]);
+        if (dets[i] == (size_t)-1) {
+            sg_rules_errorf("unknown detector '%s'", detectors[i]);
+            goto out;
+        }
+    }
+    size_t k = 0;
+    for (size_t root = 0; root < rules->n_detectors; root++)
+        for (size_t i = 0; i < n; i++)
+            if (sg_detect_root(rules, dets[i]) == root)
+                sinks[k++] = (struct detect_sink){&rules->detectors[dets[i]],
+                                                  findings_r, n_r, 1000, NULL,
+                                                  NULL};
+    r = sg_detect_scan(rules, scan, text, len, "text", now, md, mctx, sinks, k);
+out:
+    sg_detect_scan_free(&scan);
+    pcre2_match_data_free(md);
+    pcre2_match_context_free(mctx);
+    free(sinks);
+    free(dets);
+    if (r < 0)
+        *error_r = sg_rules_lasterror();
+    return r;
+}
+
+int
 sg_rules_detect(const struct sg_rules *rules, const char *detector,
                 const char *text, size_t len, time_t now,
                 struct sg_finding **findings_r, size_t *n_r,
                 const char **error_r)
 {
-    size_t di = sg_rules_detector_find(rules, detector);
-    if (di == (size_t)-1) {
-        *error_r = sg_rules_errorf("unknown detector '%s'", detector);
-        return -1;
-    }
-    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
-    pcre2_match_context *mctx = pcre2_match_context_copy(rules->mctx);
-    if (md == NULL || mctx == NULL) {
-        pcre2_match_data_free(md);
-        pcre2_match_context_free(mctx);
-        *error_r = sg_rules_errorf("out of memory");
-        return -1;
-    }
-    struct detect_sink sink = {&rules->detectors[di], findings_r, n_r, 1000,
-                               NULL, NULL};
-    struct detect_scan *scan = NULL;
-    int r = sg_detect_scan_new(rules, &scan);
-    if (r == 0)
-        r = sg_detect_scan(rules, scan, text, len, "text", now, md, mctx,
-                           &sink, 1);
-    sg_detect_scan_free(&scan);
-    pcre2_match_data_free(md);
-    pcre2_match_context_free(mctx);
-    if (r < 0)
-        *error_r = sg_rules_lasterror();
-    return r;
+    return sg_rules_detect_many(rules, &detector, 1, text, len, now,
+                                findings_r, n_r, error_r);
 }

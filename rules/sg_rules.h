@@ -229,6 +229,14 @@ int sg_rules_detect(const struct sg_rules *rules, const char *detector,
                     const char *text, size_t len, time_t now,
                     struct sg_finding **findings_r, size_t *n_r,
                     const char **error_r);
+/* The same for several detectors at once, scanning the text once for all
+ * of them, as an evaluation does (for the benchmark and tests); each
+ * detector named once. */
+int sg_rules_detect_many(const struct sg_rules *rules,
+                         const char *const *detectors, size_t n,
+                         const char *text, size_t len, time_t now,
+                         struct sg_finding **findings_r, size_t *n_r,
+                         const char **error_r);
 void sg_findings_free(struct sg_finding **findings, size_t *n);
 
 /* A file-backed exceptions register usable as in_register:
