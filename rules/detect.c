@@ -6,9 +6,11 @@
  * Each detector is one PCRE2 pattern, compiled with JIT once at load, plus
  * an optional validator in C (detect_validate.c: check letters and digits,
  * number plans, the school's own numbers, domains and postcodes, ages);
- * the forms spelt out in words are read in detect_spelt.c.  Every built-in
- * pattern matches a bounded length, so scanning a text costs time linear in
- * its size; a text is scanned at most once per detector per message.
+ * the forms spelt out in words are read in detect_spelt.c.  A text is
+ * scanned once for every detector wanted: with Hyperscan, one pass finds
+ * where each pattern may match (detect_hs.c, with the markers below), and
+ * PCRE2 runs only there (scan_pattern); without it, PCRE2 reads the whole
+ * text.  Either way, matching costs time linear in the text's size.
  *
  * SECURITY: the scanned text is attacker-controlled.  Matches are bounded
  * by the PCRE2 match context limits; matched text is copied with a length

@@ -5,8 +5,9 @@
  * querying and freeing it.
  *
  * SECURITY: every pattern is compiled once, at load (with JIT unless built
- * with -DSG_RULES_NO_JIT); the match limits set here bound the work of
- * each match on attacker-controlled text at evaluation time.
+ * with -DSG_RULES_NO_JIT), and so is the scan database of all of them
+ * (detect_hs.c, with Hyperscan); the match limits set here bound the work
+ * of each match on attacker-controlled text at evaluation time.
  * Fails by returning -1 (or NULL) with the message as the thread's error
  * text (common/sg_error.h); a half-built rule set is freed, never returned.
  */
