@@ -381,6 +381,18 @@ fi
 for c in "${MILTERS[@]}"; do
     echo "rss_warm $c - - - $(vm "${PID[$c]}" VmRSS)" >>"$R"
 done
+if [ -n "$HAVE_RSPAMD" ]; then
+    # rspamd's processes share pages (forked from one main process), which
+    # the sums of VmRSS count once per process; their proportional set size
+    # (Pss) counts each page once in all.
+    for p in $(procs "$RSPAMD_PID"); do
+        printf '%s %s %s\n' "$(tr -d '\0' <"/proc/$p/cmdline" | sed 's/^rspamd: //; s/ process.*//')" \
+            "$(awk '$1 == "Pss:" { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)" \
+            "$(vm "$p" VmRSS)"
+    done >"$SG_WORK/rspamd-pss"
+    echo "rspamd's processes after warm-up (Pss / VmRSS, KiB):" \
+        "$(awk '{ printf "%s%s %d/%d", s, $1, $2, $3; s = ", "; p += $2 } END { printf "; Pss in all %d", p }' "$SG_WORK/rspamd-pss")"
+fi
 
 # Latency: PROBE_N sequential messages through each set-up, quiet system.
 echo
@@ -536,7 +548,7 @@ cat "$SG_WORK/table2"
 
 echo
 echo "Milter CPU time per message (utime + stime of the milter process over the"
-echo "run / messages; median of $ROUNDS), ms:"
+echo "run / messages, for rspamd of all its processes; median of $ROUNDS), ms:"
 echo
 printf '| %-6s | %8s |' size sessions
 for c in "${CONFIGS[@]}"; do [ "$c" = none ] || printf ' %14s |' "$c"; done; echo
@@ -599,7 +611,7 @@ done; done; done
 echo
 echo "Milter memory (KiB; VmHWM reset before each 32-session run and read after"
 echo "it, the largest of the $ROUNDS rounds; per connection = (VmHWM - RSS after"
-echo "warm-up) / 32):"
+echo "warm-up) / 32; for rspamd the sums over its processes, which share pages):"
 echo
 printf '| %-11s | %9s | %11s | %13s | %14s | %13s | %14s |\n' milter "RSS start" "RSS warm-up" "VmHWM 4KB/32" "per conn 4KB" "VmHWM 100KB/32" "per conn 100KB"
 echo '|-------------|----------:|------------:|--------------:|---------------:|--------------:|---------------:|'
