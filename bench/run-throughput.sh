@@ -388,7 +388,7 @@ if [ -n "$HAVE_RSPAMD" ]; then
     for p in $(procs "$RSPAMD_PID"); do
         printf '%s %s %s\n' "$(tr -d '\0' <"/proc/$p/cmdline" | sed 's/^rspamd: //; s/ process.*//')" \
             "$(awk '$1 == "Pss:" { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)" \
-            "$(vm "$p" VmRSS)"
+            "$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status" 2>/dev/null)"
     done >"$SG_WORK/rspamd-pss"
     echo "rspamd's processes after warm-up (Pss / VmRSS, KiB):" \
         "$(awk '{ printf "%s%s %d/%d", s, $1, $2, $3; s = ", "; p += $2 } END { printf "; Pss in all %d", p }' "$SG_WORK/rspamd-pss")"
