@@ -102,7 +102,7 @@ bench_rspamd_available() {
 # is then disabled, and stopped where systemd runs, so that no system
 # rspamd runs beside the benchmark's own.
 bench_rspamd_install() {
-    local policy=/usr/sbin/policy-rc.d own= rc
+    local policy=/usr/sbin/policy-rc.d own='' rc
     if [ ! -e "$policy" ]; then
         printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own=1
     fi
@@ -189,8 +189,8 @@ bench_rspamd_start() {
 # database not loaded in time is only reported (the workers then use
 # PCRE2 for everything).
 bench_rspamd_wait() {
-    local dir=$1 port=$2 workers=$3 i n=0
-    for i in $(seq 1 3000); do
+    local dir=$1 port=$2 workers=$3 n=0
+    for _ in $(seq 1 3000); do
         kill -0 "$RSPAMD_PID" 2>/dev/null || { echo "rspamd exited: $(tail -5 "$dir/rspamd.out" "$dir/rspamd.log" 2>/dev/null)"; return 1; }
         n=$(grep -c 'rspamd_proxy).*full hyperscan database of .* has been loaded' "$dir/rspamd.log" 2>/dev/null)
         [ "${n:-0}" -ge "$workers" ] && break
