@@ -4,7 +4,8 @@
  * read out of bounds.  A rule set that loads is also evaluated once against
  * a small fixed message so that parsed structures are exercised.  The
  * input is also read as message text by the detectors that parse what they
- * match (social accounts, personal email), and as a setting value.
+ * match (social accounts, personal email), by all the built-in detectors
+ * in one scan, and as a setting value.
  */
 #include "config.h"
 
@@ -50,6 +51,18 @@ detect_text(const uint8_t *data, size_t size)
                         &n, &err);
         sg_findings_free(&f, &n);
     }
+    /* every built-in at once: one scan, candidates confirmed by PCRE2 */
+    static const char *const all[] = {
+        "uk-mobile", "uk-landline", "personal-email", "social-media",
+        "messaging-invite", "home-address", "upn", "nhs-number", "uln",
+        "pupil-dob", "pupil-roster",
+    };
+    struct sg_finding *f = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    sg_rules_detect_many(r, all, sizeof(all) / sizeof(all[0]),
+                         (const char *)data, size, 1741774500, &f, &n, &err);
+    sg_findings_free(&f, &n);
     char *item = strndup((const char *)data, size > 300 ? 300 : size);
     if (item == NULL)
         return;
