@@ -246,7 +246,7 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     bool encoded = enc == GMIME_CONTENT_ENCODING_BASE64 ||
                    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
                    enc == GMIME_CONTENT_ENCODING_UUENCODE;
-    int ret = sg_part_read(b, part, false, room, &sent, &sent_size);
+    int ret = sg_part_sent(b, part, room, &sent, &sent_size);
     bool cut = sent_size > sent.len;
     b->text_used += sent.len;
     if (cut)
@@ -279,7 +279,7 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     }
     if (ret == 0 && attach)
         ret = sg_add_attachment(b, type, filename, size, w->depth);
-    sg_buf_free(&sent);
+    sg_part_release(&sent);
     sg_buf_free(&decoded);
     return ret;
 }
