@@ -155,7 +155,9 @@ sg_add_places(struct sg_build *b, struct sg_buf *text, struct sg_buf *hidden,
     struct sg_quote *quotes = NULL;
     size_t n_quotes = 0;
     struct sg_buf own = SG_BUF_INIT;
+    /* most text quotes nothing: it is added as it is, not copied */
     if ((flags & SG_TEXT_ATTACHMENT) == 0 &&
+        sg_quote_maybe(text->data != NULL ? text->data : "", text->len) &&
         sg_quote_split(text->data != NULL ? text->data : "", text->len, &own,
                        &quotes, &n_quotes) < 0)
         return sg_fail(b, SG_ERR_NOMEM);

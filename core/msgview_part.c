@@ -158,11 +158,27 @@ sg_base64_decode(const unsigned char *in, size_t len, unsigned char *out,
     size_t o = 0, i = 0;
     uint32_t saved = 0;
     unsigned n = 0;
-    for (; i < len && o < cap; i++) {
-        unsigned r = rank[in[i]];
+    while (i < len && o < cap) {
+        /* four letters that start a group: three bytes at once */
+        if (n == 0 && len - i >= 4 && cap - o >= 3) {
+            unsigned r0 = rank[in[i]], r1 = rank[in[i + 1]],
+                     r2 = rank[in[i + 2]], r3 = rank[in[i + 3]];
+            if ((r0 | r1 | r2 | r3) < 64) {
+                uint32_t v = r0 << 18 | r1 << 12 | r2 << 6 | r3;
+                out[o] = (unsigned char)(v >> 16);
+                out[o + 1] = (unsigned char)(v >> 8);
+                out[o + 2] = (unsigned char)v;
+                o += 3;
+                i += 4;
+                continue;
+            }
+        }
+        unsigned r = rank[in[i++]];
         if (r == 0xff) {
-            if (in[i] == '=')
+            if (in[i - 1] == '=') {
+                i--;
                 goto end;
+            }
             continue;
         }
         saved = saved << 6 | r;
@@ -175,6 +191,14 @@ sg_base64_decode(const unsigned char *in, size_t len, unsigned char *out,
         }
     }
     for (; i < len; i++) { /* past cap: only counted */
+        while (n == 0 && len - i >= 4 &&
+               (rank[in[i]] | rank[in[i + 1]] | rank[in[i + 2]] |
+                rank[in[i + 3]]) < 64) {
+            o += 3;
+            i += 4;
+        }
+        if (i == len)
+            break;
         if (rank[in[i]] != 0xff) {
             n = (n + 1) & 3;
             o += n == 0 ? 3 : 0;
