@@ -141,6 +141,11 @@ static void
 sg_html_put(struct sg_html *h, const char *s, size_t len)
 {
     static const char marks[] = ">>>>>>>> ";
+    if (h->quote == 0 || h->out != h->shown) { /* no line to mark */
+        if (h->err == 0 && sg_buf_append(h->out, s, len) < 0)
+            h->err = -1;
+        return;
+    }
     while (len > 0 && h->err == 0) {
         /* a quoted line starts with '>' a level, as in plain text mail,
          * so that one reader of quotes (quote.c) serves both */
