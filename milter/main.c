@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -38,6 +39,7 @@
 #include "log.h"
 #include "notify.h"
 #include "msgview_build.h"
+#include "session.h"
 #include "store.h"
 #include "sg_config.h"
 #include "sg_runtime.h"
@@ -408,6 +410,39 @@ reconcile_thread(void *arg)
     return NULL;
 }
 
+/* Allocations of this size and more (a large message's raw bytes, its
+ * text, GMime's buffers for it) are mapped for the message and unmapped
+ * when freed, so they go back to the system at the end of the message.
+ * Setting the threshold also stops glibc from raising it after the first
+ * large free (its default), after which such buffers would stay in the
+ * arenas; below it, a 4 KB message's allocations are unchanged. */
+#define MMAP_THRESHOLD (64 * 1024)
+/* How often the free memory of the arenas is given back (seconds). */
+#define TRIM_INTERVAL 5
+
+/* libmilter runs a pool of worker threads that grows with the connections
+ * busy at once, and glibc gives threads arenas of their own; what a burst
+ * of messages freed stays in those arenas (only the top of each can
+ * shrink by itself).  So every TRIM_INTERVAL seconds in which a message or
+ * connection ended, malloc_trim returns the arenas' free pages: after a
+ * burst the daemon shrinks back instead of keeping its peak.  It runs
+ * here, off the connections' threads, and not per message: one call walks
+ * every arena. */
+static void *
+trim_thread(void *arg)
+{
+    (void)arg;
+    unsigned long seen = sg_session_activity();
+    for (;;) {
+        sleep(TRIM_INTERVAL);
+        unsigned long now = sg_session_activity();
+        if (now != seen)
+            malloc_trim(0);
+        seen = now;
+    }
+    return NULL;
+}
+
 static void
 start_reconcile_thread(void)
 {
@@ -422,6 +457,7 @@ main(int argc, char **argv)
 {
     struct reload_ctx rc;
     memset(&rc, 0, sizeof(rc));
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
     parse_args(argc, argv, &rc.opt);
 
     const char *error;
@@ -486,6 +522,10 @@ main(int argc, char **argv)
         sg_log_warn("directory_backend = none: every address counts as "
                     "external");
     start_reconcile_thread();
+    pthread_t trim;
+    if (pthread_create(&trim, NULL, trim_thread, NULL) != 0)
+        sg_log_fatal(EX_OSERR, "cannot start the memory trim thread");
+    pthread_detach(trim);
     sg_notify_start();
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
