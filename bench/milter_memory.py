@@ -7,6 +7,7 @@
 #   milter_memory.py --pid PID --socket unix:/path|inet:PORT@HOST
 #                    --conns N --size BYTES --name LABEL
 #                    [--from ADDR] [--to ADDR[,ADDR...]] [--warm N]
+#                    [--busy N] [--rest SECONDS]
 #
 # Phases, each measured when it is done (the milter's Rss, Pss and
 # anonymous memory from /proc/PID/smaps_rollup, VmHWM from status):
@@ -25,6 +26,7 @@
 #            (VmHWM, reset before), and the most threads seen meanwhile
 #   quiet    all of them done, the connections open and idle
 #   closed   the N connections closed
+#   rested   REST seconds later, nothing having happened
 # Prints one line per phase: LABEL PHASE rss pss anon hwm threads (KiB).
 #
 #   milter_memory.py --table FILE --conns N
@@ -265,7 +267,8 @@ def table(path, conns):
             ("second", lambda p: (p["second"][0] - p["after"][0]) / conns, "%.1f"),
             ("busy peak", lambda p: (p["busy"][2] - p["second"][0]) / conns, "%.1f"),
             ("threads", lambda p: p["busy"][3], "%d"),
-            ("left", lambda p: (p["closed"][0] - p["start"][0]) / conns, "%.1f")]
+            ("left", lambda p: (p["closed"][0] - p["start"][0]) / conns, "%.1f"),
+            ("rested", lambda p: (p["rested"][0] - p["start"][0]) / conns, "%.1f")]
     order = {"null": 0, "sg": 1}
     print("| size   | milter  | " + " | ".join("%11s" % c[0] for c in cols) + " |")
     print("|--------|---------|" + "|".join("-" * 12 + ":" for _ in cols) + "|")
@@ -289,6 +292,7 @@ def main():
     ap.add_argument("--to", default="amy.patel@school.example")
     ap.add_argument("--warm", type=int, default=20)
     ap.add_argument("--busy", type=int, default=10)
+    ap.add_argument("--rest", type=float, default=12)
     a = ap.parse_args()
     if a.table:
         return table(a.table, a.conns)
@@ -383,6 +387,8 @@ def main():
         c.close()
     time.sleep(0.5)
     report("closed", memory(a.pid))
+    time.sleep(a.rest)
+    report("rested", memory(a.pid))
     print("%s\tmessage\t%d\t%d" % (a.name, len(body), len(headers)), flush=True)
 
 

@@ -12,6 +12,7 @@
 #   busy     BUSY (10) more messages on each, all connections at once (the
 #            peak, and the most threads the milter ran)
 #   closed   all closed: what the milter keeps from all that
+#   rested   REST (12) seconds later, nothing having happened
 # Each round starts both milters afresh, for each size; the figures are
 # the medians of the rounds, per connection (the phase's memory less the
 # phase before it, divided by CONNS), in KiB.
@@ -19,8 +20,8 @@
 # Usage (root; from the build directory, after make):
 #   bench/run-memory.sh [NULL-MILTER-PROGRAM]
 # or make -C bench bench-memory
-#   CONNS (64), SIZES ("4096 102400"), ROUNDS (3), BUSY (10) change the
-#   amounts;
+#   CONNS (64), SIZES ("4096 102400"), ROUNDS (3), BUSY (10), REST (12)
+#   change the amounts;
 #   SG_KEEP=1 keeps the work directory.  MILTER_ENV="NAME=VALUE ..." runs
 #   safeguard-milter with that environment (MALLOC_ARENA_MAX=1, to see what
 #   an allocator setting does).  BASE_MILTER=PROGRAM adds a safeguard-milter
@@ -37,6 +38,7 @@ CONNS=${CONNS:-64}
 SIZES=${SIZES:-4096 102400}
 ROUNDS=${ROUNDS:-3}
 BUSY=${BUSY:-10}
+REST=${REST:-12}
 # A letter from a member of staff to a pupil, copied to a colleague, over a
 # trusted connection: no rule acts on it (with a colleague in copy it is
 # not private one-to-one), so every staff-to-pupil rule is evaluated and
@@ -116,7 +118,7 @@ stop_one() {
 echo "safeguard-milter config:"
 sed 's/^/    /' "$SG_MILTER_CONF"
 [ -n "${MILTER_ENV:-}" ] && echo "safeguard-milter environment: $MILTER_ENV"
-echo "connections: $CONNS; sizes: $SIZES; rounds: $ROUNDS; busy: $BUSY messages each"
+echo "connections: $CONNS; sizes: $SIZES; rounds: $ROUNDS; busy: $BUSY messages each; rest: $REST s"
 
 t0=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do
@@ -125,7 +127,7 @@ for round in $(seq 1 "$ROUNDS"); do
             start_one "$m"
             python3 "$SG_SRCDIR/bench/milter_memory.py" --pid "${MPID[$m]}" \
                 --socket "${MSOCK[$m]}" --conns "$CONNS" --size "$size" \
-                --name "$m" --busy "$BUSY" --from "$FROM" --to "$TO" >"$SG_WORK/run.out" ||
+                --name "$m" --busy "$BUSY" --rest "$REST" --from "$FROM" --to "$TO" >"$SG_WORK/run.out" ||
                 sg_die "the client failed on $m: $(tail -3 "$SG_WORK/run.out")"
             awk -v r="$round" -v s="$size" '$2 != "message" { print r "\t" s "\t" $0 }' \
                 "$SG_WORK/run.out" >>"$R"
@@ -158,4 +160,4 @@ echo "over idle; eom peak: the rise of VmHWM while all $CONNS ended their messag
 echo "at once; kept: what a connection holds after its message, over idle;"
 echo "second: a second message on each; busy peak: the rise of VmHWM while all"
 echo "$CONNS sent $BUSY messages each at once, and the most threads then; left:"
-echo "after all closed, over the start)"
+echo "after all closed, over the start; rested: the same $REST seconds later)"
