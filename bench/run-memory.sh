@@ -142,7 +142,7 @@ for log in "$SG_WORK"/milter*.log; do
     ! grep -Eq ': (error|warning):' "$log" ||
         sg_die "$log has errors: $(grep -E ': (error|warning):' "$log" | head -3)"
 done
-n_sum=$(cat "$SG_WORK"/milter.log | grep -c 'elapsed_us=')
+n_sum=$(grep -c 'elapsed_us=' "$SG_WORK/milter.log")
 echo "safeguard-milter summary lines: $n_sum; verdict of the last:" \
     "$(grep 'elapsed_us=' "$SG_WORK/milter.log" | tail -1 | sed 's/.*: \(verdict=[^ ]*\( rules=[^ ]*\)\?\).*/\1/')"
 echo "time: $(($(date +%s) - t0)) s"
