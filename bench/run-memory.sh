@@ -23,8 +23,8 @@
 #   CONNS (64), SIZES ("4096 102400"), ROUNDS (3), BUSY (10), REST (12)
 #   change the amounts;
 #   SG_KEEP=1 keeps the work directory.  MILTER_ENV="NAME=VALUE ..." runs
-#   safeguard-milter with that environment (MALLOC_ARENA_MAX=1, to see what
-#   an allocator setting does).  BASE_MILTER=PROGRAM adds a safeguard-milter
+#   safeguard-milter with that environment (an allocator setting the
+#   daemon does not make itself: its mallopt calls override GLIBC_TUNABLES).  BASE_MILTER=PROGRAM adds a safeguard-milter
 #   from another build (an earlier version) with the same settings, measured
 #   in the same rounds.
 # No Postfix runs: the client is the MTA.  Exit 77 where the harness
