@@ -79,3 +79,123 @@ bench_services() {
         echo "127.0.0.1:${PORT[${_spec%%=*}]} inet n - y - - smtpd -o smtpd_milters=${_spec#*=}${BENCH_SMTPD_OPTS:+ $BENCH_SMTPD_OPTS}"
     done >>"$_mcf"
 }
+
+# ---- rspamd as a peer (run-throughput.sh; README.md, "with rspamd") ----
+# The configuration templates are in bench/rspamd/ (see its rspamd.conf).
+
+# bench_rspamd_available: 0 when Debian's rspamd can run here.  SG_RSPAMD
+# chooses: "no" never; "install" installs the package first if it is
+# missing (root only); anything else uses it when it is installed.
+bench_rspamd_available() {
+    [ "${SG_RSPAMD:-}" = no ] && return 1
+    command -v rspamd >/dev/null && return 0
+    [ "${SG_RSPAMD:-}" = install ] && [ "$(id -u)" = 0 ] || return 1
+    bench_rspamd_install && command -v rspamd >/dev/null
+}
+
+# bench_rspamd_install: apt-get install rspamd without starting the
+# system's rspamd.service: the package's scripts ask invoke-rc.d (and
+# deb-systemd-invoke), which ask /usr/sbin/policy-rc.d; exit 101 there
+# means "do not start".  A policy-rc.d already present is left as it is
+# (Debian's container images ship one that says 101).  Without the
+# recommended Redis server, which the benchmark does not use.  The unit
+# is then disabled, and stopped where systemd runs, so that no system
+# rspamd runs beside the benchmark's own.
+bench_rspamd_install() {
+    local policy=/usr/sbin/policy-rc.d own='' rc
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own=1
+    fi
+    echo "installing rspamd (SG_RSPAMD=install)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rspamd \
+        >"${SG_WORK:-/tmp}/apt-rspamd.log" 2>&1
+    rc=$?
+    [ -n "$own" ] && rm -f "$policy"
+    if command -v systemctl >/dev/null; then
+        systemctl disable rspamd.service >/dev/null 2>&1
+        [ -d /run/systemd/system ] && systemctl stop rspamd.service >/dev/null 2>&1
+    fi
+    [ "$rc" -eq 0 ] || echo "apt-get install rspamd failed: $(tail -3 "${SG_WORK:-/tmp}/apt-rspamd.log")"
+    return "$rc"
+}
+
+# bench_rspamd_prepare DIR PORT WORKERS: a private rspamd configuration in
+# DIR: bench/rspamd/rspamd.conf with its milter proxy on 127.0.0.1:PORT in
+# WORKERS processes, override.d (the templates, and "enabled = false;"
+# for each module in bench/rspamd/disabled-modules), and safeguard.lua,
+# the regular expressions of bench/rspamd/detectors with their patterns
+# expanded from rules/detect.c by the C compiler.  1 on failure.
+bench_rspamd_prepare() {
+    local dir=$1 port=$2 workers=$3 tpl=$SG_SRCDIR/bench/rspamd
+    local sym macro flags rest m pat
+    mkdir -p "$dir/override.d" "$dir/db" "$dir/run" "$dir/patterns" || return 1
+    sed -e "s/@PORT@/$port/" -e "s/@WORKERS@/$workers/" "$tpl/rspamd.conf" >"$dir/rspamd.conf"
+    cp "$tpl"/override.d/* "$dir/override.d/" || return 1
+    grep -v '^#' "$tpl/disabled-modules" | while read -r m _; do
+        [ -n "$m" ] && echo 'enabled = false;' >"$dir/override.d/$m.conf"
+    done
+    # Every #define of detect.c (with its continuation lines), and a program
+    # that prints the macros the detectors file names, one a line.
+    awk '/^#define/ { d = 1 } d { print } d && !/\\$/ { d = 0 }' \
+        "$SG_SRCDIR/rules/detect.c" >"$dir/patterns/defines.h"
+    {
+        echo '#include <stdio.h>'
+        echo '#include "defines.h"'
+        echo 'int main(void) {'
+        grep -v '^#' "$tpl/detectors" | while read -r sym macro flags rest; do
+            [ -n "$sym" ] && echo "    puts($macro);"
+        done
+        echo '    return 0;'
+        echo '}'
+    } >"$dir/patterns/patterns.c"
+    "${CC:-cc}" -o "$dir/patterns/patterns" "$dir/patterns/patterns.c" \
+        >"$dir/patterns/cc.log" 2>&1 ||
+        { echo "cannot expand the detectors' patterns from rules/detect.c:"; cat "$dir/patterns/cc.log"; return 1; }
+    "$dir/patterns/patterns" >"$dir/patterns/patterns.txt" || return 1
+    # safeguard.lua: one regexp rule per detector; a Lua long string keeps
+    # the pattern's backslashes, and "/" is escaped as rspamd's /.../ needs.
+    {
+        echo "-- written by run-throughput.sh from bench/rspamd/detectors and rules/detect.c"
+        grep -v '^#' "$tpl/detectors" | while read -r sym macro flags rest; do
+            [ -n "$sym" ] || continue
+            IFS= read -r pat <&3 || break
+            pat=$(printf '%s' "$pat" | sed 's,/,\\/,g')
+            printf "config['regexp']['%s'] = {\n    re = [==[/%s/%s{mime}]==],\n" "$sym" "$pat" "$flags"
+            printf "    score = 20.0,\n    group = 'safeguard',\n    description = '%s (%s)',\n}\n" "$rest" "$macro"
+        done 3<"$dir/patterns/patterns.txt"
+    } >"$dir/safeguard.lua"
+    [ "$(grep -c '^config' "$dir/safeguard.lua")" -eq "$(grep -vc '^#' "$tpl/detectors")" ] ||
+        { echo "safeguard.lua: not one rule per detector"; return 1; }
+}
+
+# bench_rspamd_start DIR: rspamd in the foreground (-f) with the
+# configuration of bench_rspamd_prepare, its variables pointing at DIR
+# (no file of a system rspamd is read or written but the stock rules in
+# /etc/rspamd and /usr/share/rspamd); its main process's pid in
+# RSPAMD_PID, added to BENCH_PIDS (stopping it stops its workers).
+bench_rspamd_start() {
+    local dir=$1
+    rspamd -f -u root -g root -c "$dir/rspamd.conf" \
+        --var="LOCAL_CONFDIR=$dir" --var="DBDIR=$dir/db" \
+        --var="RUNDIR=$dir/run" --var="LOGDIR=$dir" >"$dir/rspamd.out" 2>&1 &
+    RSPAMD_PID=$!
+    BENCH_PIDS+=("$RSPAMD_PID")
+}
+
+# bench_rspamd_wait DIR PORT WORKERS: wait (300 s at most: rspamd compiles
+# its URL suffixes and regular expressions at start) until the proxy
+# listens on PORT and each of its WORKERS processes has loaded the
+# Hyperscan database; 1 if rspamd died or never listened.  A Hyperscan
+# database not loaded in time is only reported (the workers then use
+# PCRE2 for everything).
+bench_rspamd_wait() {
+    local dir=$1 port=$2 workers=$3 n=0
+    for _ in $(seq 1 3000); do
+        kill -0 "$RSPAMD_PID" 2>/dev/null || { echo "rspamd exited: $(tail -5 "$dir/rspamd.out" "$dir/rspamd.log" 2>/dev/null)"; return 1; }
+        n=$(grep -c 'rspamd_proxy).*full hyperscan database of .* has been loaded' "$dir/rspamd.log" 2>/dev/null)
+        [ "${n:-0}" -ge "$workers" ] && break
+        sleep 0.1
+    done
+    [ "${n:-0}" -ge "$workers" ] || echo "rspamd: the Hyperscan database was not loaded by all workers in time"
+    bench_wait_port "$port"
+}

@@ -4,14 +4,18 @@
 # smtp-sink, with (a) no milter, (b) the tuned do-nothing milter
 # (bench/null_milter), (c) safeguard-milter with the shipped policy and the
 # demo school, each milter on a unix socket and on an inet socket, for 4 KB
-# and 100 KB messages with 8 and 32 concurrent sessions.  Reports messages
-# per second (median of ROUNDS runs), latency per message from a separate
-# sequential probe, the milter's own end-of-message time (elapsed_us of its
-# summary lines), and the milters' memory.
+# and 100 KB messages with 8 and 32 concurrent sessions, and (d) where
+# Debian's rspamd is installed, rspamd as a peer: its milter proxy on
+# loopback TCP, with regular expressions equivalent to safeguard-milter's
+# personal-contact detectors and its network and Redis modules off
+# (bench/rspamd/).  Reports messages per second (median of ROUNDS runs),
+# latency per message from a separate sequential probe, the milter's own
+# end-of-message time (elapsed_us of its summary lines), and the milters'
+# CPU time and memory.
 #
-# One Postfix serves all five set-ups: one main.cf (no milter) and five
-# smtpd services in master.cf, identical but for "-o smtpd_milters=...".
-# All four milters run for the whole benchmark; the rounds interleave the
+# One Postfix serves all set-ups: one main.cf (no milter) and one smtpd
+# service per set-up in master.cf, identical but for "-o smtpd_milters=...".
+# All milters run for the whole benchmark; the rounds interleave the
 # set-ups so that all see the same machine.
 #
 # Usage (root; from the build directory, after make):
@@ -25,6 +29,10 @@
 #   keeps the work directory (logs, raw results).  BASE_MILTER=PROGRAM adds
 #   a safeguard-milter from another build (an earlier version) on unix as
 #   one more set-up of the same rounds, and a table of this build against it.
+#   SG_RSPAMD: unset, rspamd is a set-up when it is installed (the script
+#   says so when it is not); "install" installs Debian's package first
+#   (root; no system rspamd is left running); "no" leaves it out.
+#   RSPAMD_WORKERS: its proxy processes (default: the CPUs, nproc).
 # Exit 77 when Postfix cannot run here; 1 on any error or lost message.
 set -u
 
@@ -51,6 +59,26 @@ R=$SG_WORK/results.tsv   # kind config size sessions round values...
 : >"$R"
 
 bench_start_sink "$SG_SINK_PORT" "$SG_WORK/sink.log" || sg_die "smtp-sink did not start"
+
+# (d) rspamd, started first: it takes tens of seconds to compile its
+# regular expressions (bench_rspamd_wait below).  Its milter proxy scans
+# in its own processes (self_scan), as many as the machine has CPUs (the
+# stock proxy runs one).
+HAVE_RSPAMD=
+if bench_rspamd_available; then
+    HAVE_RSPAMD=1
+    RSPAMD_DIR=$SG_WORK/rspamd
+    RSPAMD_PORT=$(sg_free_port)
+    RSPAMD_WORKERS=${RSPAMD_WORKERS:-$(nproc)}
+    bench_rspamd_prepare "$RSPAMD_DIR" "$RSPAMD_PORT" "$RSPAMD_WORKERS" ||
+        sg_die "cannot write rspamd's configuration"
+    bench_rspamd_start "$RSPAMD_DIR"
+    echo "$(rspamd --version | head -1): a peer, $RSPAMD_WORKERS proxy processes on inet:127.0.0.1:$RSPAMD_PORT"
+elif [ "${SG_RSPAMD:-}" = no ]; then
+    echo "rspamd: left out (SG_RSPAMD=no)"
+else
+    echo "rspamd: not installed, its column is left out (apt-get install rspamd, or run as root with SG_RSPAMD=install)"
+fi
 
 # Postfix: main.cf without milters (smtpd_milters and non_smtpd_milters
 # empty); the milters are per smtpd service below.
@@ -151,6 +179,14 @@ if [ -n "${BASE_MILTER:-}" ]; then
 fi
 MILTERS=(null-unix null-inet sg-unix sg-inet)
 [ -n "${BASE_MILTER:-}" ] && MILTERS+=(sg-base-unix)
+if [ -n "$HAVE_RSPAMD" ]; then
+    bench_rspamd_wait "$RSPAMD_DIR" "$RSPAMD_PORT" "$RSPAMD_WORKERS" ||
+        sg_die "rspamd did not start (see $RSPAMD_DIR/rspamd.log)"
+    CONFIGS+=(rspamd-inet)
+    MILTERS+=(rspamd-inet)
+    MILTER[rspamd-inet]="inet:127.0.0.1:$RSPAMD_PORT"
+    PID[rspamd-inet]=$RSPAMD_PID
+fi
 specs=()
 for c in "${CONFIGS[@]}"; do specs+=("$c=${MILTER[$c]}"); done
 bench_services "$SG_PF/master.cf" "${specs[@]}"
@@ -164,13 +200,37 @@ echo "master.cf, the services under test:"
 grep -- '-o smtpd_milters' "$SG_PF/master.cf" | sed 's/^/    /'
 echo "safeguard-milter config (unix; the inet one differs in socket and pidfile):"
 sed 's/^/    /' "$SG_WORK/safeguard-milter.conf"
+if [ -n "$HAVE_RSPAMD" ]; then
+    echo "rspamd: bench/rspamd/rspamd.conf (proxy: milter = yes, self_scan, count = $RSPAMD_WORKERS);"
+    echo "modules off: $(grep -v '^#' "$SG_SRCDIR/bench/rspamd/disabled-modules" | awk '{ printf "%s%s", s, $1; s = " " }')"
+    echo "its regular expressions (safeguard.lua; patterns abridged):"
+    sed -n "s/^config\['regexp'\]\['\(.*\)'\].*/\1/p; s/^ *re = \[==\[\(.\{60\}\).*\(\/[a-z]*{mime}\)\]==\],/\1 ... \2/p" \
+        "$RSPAMD_DIR/safeguard.lua" | paste - - | sed 's/^/    /'
+    grep -c 'cannot compile' "$RSPAMD_DIR/rspamd.log" |
+        awk '{ print "rspamd: " $1 " regular expressions that Hyperscan cannot compile (lookbehind, lookahead) run with PCRE2" }'
+fi
 
-# CPU time of a process so far, ms (utime + stime).
+# A milter's processes: PID and its children (rspamd's workers; the
+# other milters are one process each).
+procs() { echo "$1"; pgrep -P "$1"; }
+# CPU time of a milter's processes so far, ms (utime + stime).
 cpu_ms() {
-    awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) * 1000 / hz }' \
-        "/proc/$1/stat" 2>/dev/null
+    local p
+    for p in $(procs "$1"); do cat "/proc/$p/stat" 2>/dev/null; echo; done |
+        awk -v hz="$(getconf CLK_TCK)" 'NF { sub(/.*\) /, ""); t += $12 + $13 } END { print t * 1000 / hz }'
 }
-vm() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# A field of /proc/PID/status (VmRSS, VmHWM; KiB), summed over the milter's
+# processes (for rspamd's, pages they share are counted in each).
+vm() {
+    local p
+    for p in $(procs "$1"); do cat "/proc/$p/status" 2>/dev/null; done |
+        awk -v k="$2:" '$1 == k { t += $2 } END { print t + 0 }'
+}
+# Reset the peak (VmHWM) of the milter's processes.
+reset_hwm() {
+    local p
+    for p in $(procs "$1"); do echo 5 >"/proc/$p/clear_refs"; done
+}
 
 queue_files() {
     find "$SG_PF/queue/maildrop" "$SG_PF/queue/incoming" \
@@ -268,9 +328,7 @@ declare -A N=([4096]=$N4K [102400]=$N100K)
 declare -A SZNAME=([4096]="4 KB" [102400]="100 KB")
 
 echo
-echo "idle RSS just after start (KiB): null-unix $(vm "$NULL_UNIX_PID" VmRSS)," \
-    "null-inet $(vm "$NULL_INET_PID" VmRSS), sg-unix $(vm "$SG_UNIX_PID" VmRSS)," \
-    "sg-inet $(vm "$SG_INET_PID" VmRSS)"
+echo "idle RSS just after start (KiB):$(for c in "${MILTERS[@]}"; do printf ' %s %s' "$c" "$(vm "${PID[$c]}" VmRSS)"; done)"
 for c in "${MILTERS[@]}"; do
     echo "rss_start $c - - - $(vm "${PID[$c]}" VmRSS)" >>"$R"
 done
@@ -286,9 +344,55 @@ for c in "${MILTERS[@]}"; do
 done
 echo "safeguard-milter's verdict for the benchmark message:"
 grep -m1 "elapsed_us=" "$SG_UNIX_LOG" | sed 's/^/    /'
+if [ -n "$HAVE_RSPAMD" ]; then
+    # rspamd's verdict for the same message (its log line of a warm-up
+    # message), then the proof that its regular expressions act: a letter
+    # from staff to a pupil with a mobile number, through Postfix and
+    # rspamd's proxy, must be refused with the benchmark's reject message,
+    # and rspamd's log must name SG_UK_PHONE.  That one refusal is the only
+    # one the delivery check at the end allows.
+    echo "rspamd's verdict for the benchmark message (its log):"
+    grep -m1 '(default: ' "$RSPAMD_DIR/rspamd.log" | sed 's/.*(default: /    (default: /'
+    cat >"$SG_WORK/flag.py" <<'PY'
+import smtplib, sys
+port, frm, to = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+msg = ("From: <%s>\r\nTo: <%s>\r\nSubject: Revision over the weekend\r\n\r\n"
+       "Dear Amy,\r\n\r\nIf you get stuck with the revision questions over the "
+       "weekend, text me on 07700 900123.\r\n\r\nMr Smith\r\n" % (frm, to))
+s = smtplib.SMTP("127.0.0.1", port)
+try:
+    s.sendmail(frm, [to], msg)
+    print("250 accepted")
+except smtplib.SMTPDataError as e:
+    print(e.smtp_code, e.smtp_error.decode())
+s.quit()
+PY
+    flag=$(python3 "$SG_WORK/flag.py" "${PORT[rspamd-inet]}" "$FROM" "$TO" 2>&1)
+    echo "rspamd and a letter with a mobile number: $flag"
+    case $flag in "554 "*"Personal contact details (rspamd)"*) ;;
+        *) sg_die "rspamd did not refuse the letter with a mobile number" ;; esac
+    for i in $(seq 1 50); do
+        grep -q 'reject.*SG_UK_PHONE' "$RSPAMD_DIR/rspamd.log" && break
+        sleep 0.1
+    done
+    grep -m1 'reject.*SG_UK_PHONE' "$RSPAMD_DIR/rspamd.log" | sed 's/.*(default: /    (default: /' |
+        grep . || sg_die "rspamd's log does not name SG_UK_PHONE for that letter"
+fi
 for c in "${MILTERS[@]}"; do
     echo "rss_warm $c - - - $(vm "${PID[$c]}" VmRSS)" >>"$R"
 done
+if [ -n "$HAVE_RSPAMD" ]; then
+    # rspamd's processes share pages (forked from one main process), which
+    # the sums of VmRSS count once per process; their proportional set size
+    # (Pss) counts each page once in all.
+    for p in $(procs "$RSPAMD_PID"); do
+        printf '%s %s %s\n' "$(tr -d '\0' <"/proc/$p/cmdline" | sed 's/^rspamd: //; s/ process.*//')" \
+            "$(awk '$1 == "Pss:" { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)" \
+            "$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status" 2>/dev/null)"
+    done >"$SG_WORK/rspamd-pss"
+    echo "rspamd's processes after warm-up (Pss / VmRSS, KiB):" \
+        "$(awk '{ printf "%s%s %d/%d", s, $1, $2, $3; s = ", "; p += $2 } END { printf "; Pss in all %d", p }' "$SG_WORK/rspamd-pss")"
+fi
 
 # Latency: PROBE_N sequential messages through each set-up, quiet system.
 echo
@@ -323,7 +427,7 @@ for r in $(seq 1 "$ROUNDS"); do
             for k in $(seq 0 $((nc - 1))); do
                 c=${CONFIGS[$(((k + r - 1) % nc))]}
                 p=${PID[$c]:-}
-                [ -n "$p" ] && [ "$s" = 32 ] && echo 5 >"/proc/$p/clear_refs"
+                [ -n "$p" ] && [ "$s" = 32 ] && reset_hwm "$p"
                 [ "$c" = sg-unix-accept ] && [ "$size" != 4096 ] && continue
                 l0=0; [ -n "${LOG[$c]:-}" ] && l0=$(lines_of "${LOG[$c]}")
                 cpu0=0; [ -n "$p" ] && cpu0=$(cpu_ms "$p")
@@ -339,7 +443,7 @@ for r in $(seq 1 "$ROUNDS"); do
                     read -r e50 e99 < <(elapsed_of "${LOG[$c]}" $((l0 + 1)) '$' | pct)
                 fi
                 echo "tput $c $size $s $r ${N[$size]} $secs $d $hwm $e50 $e99 $cpu" >>"$R"
-                printf '  %-9s %6s %2s sessions: %5d msgs in %6.2f s = %6.1f msg/s (queue empty %s s later)\n' \
+                printf '  %-14s %6s %2s sessions: %5d msgs in %6.2f s = %6.1f msg/s (queue empty %s s later)\n' \
                     "$c" "${SZNAME[$size]}" "$s" "${N[$size]}" "$secs" \
                     "$(awk -v n="${N[$size]}" -v t="$secs" 'BEGIN { print n / t }')" "$d"
             done
@@ -355,7 +459,9 @@ for i in $(seq 1 100); do   # postlogd writes the log a little later
     [ "$sent" -ge "$DELIVERIES" ] && break
     sleep 0.1
 done
-bad=$(grep -Ec ' status=(deferred|bounced)|milter-reject|reject:' "$SG_MAILLOG")
+# (rspamd's refusal of the letter with a mobile number is not counted)
+bad=$(grep -E ' status=(deferred|bounced)|milter-reject|reject:' "$SG_MAILLOG" |
+    grep -vc 'Personal contact details (rspamd)')
 echo "messages sent by the clients: $SENT_TOTAL; deliveries expected $DELIVERIES" \
     "(safeguard-milter journals each), logged status=sent: $sent; deferred/bounced/rejected: $bad"
 [ "$bad" -eq 0 ] && [ "$sent" -eq "$DELIVERIES" ] ||
@@ -375,12 +481,12 @@ echo
 printf '| %-6s | %8s | %15s | %15s | %15s | %15s | %15s | %12s | %12s |\n' size sessions \
     "no milter" "null, unix" "safeguard, unix" "null, inet" "safeguard, inet" "sg/null unix" "sg/null inet"
 echo '|--------|---------:|----------------:|----------------:|----------------:|----------------:|----------------:|-------------:|-------------:|'
-declare -A RATIO
+declare -A RATIO RRATIO
 for size in "${SIZES[@]}"; do
     for s in 8 32; do
         row=()
         declare -A M=()
-        for c in none null-unix sg-unix null-inet sg-inet null-inet-D sg-unix-accept; do
+        for c in none null-unix sg-unix null-inet sg-inet null-inet-D sg-unix-accept rspamd-inet; do
             read -r m lo hi < <(rate "$c" "$size" "$s")
             M[$c]=$m
             if [ "$m" = - ]; then row+=(-); else row+=("$(printf '%s (%s-%s)' "$m" "$lo" "$hi")"); fi
@@ -394,10 +500,28 @@ for size in "${SIZES[@]}"; do
         rd=$(awk -v a="${M[null-inet-D]}" -v b="${M[null-unix]}" 'BEGIN { printf "%.2f", a / b }')
         printf '| %-6s | %8s | %15s | %12s | %23s | %12s |\n' \
             "${SZNAME[$size]}" "$s" "${row[5]}" "$rd" "${row[6]}" "$ra" >>"$SG_WORK/table2"
+        # rspamd: safeguard-milter / rspamd, each socket, the journalled
+        # letter, and (4 KB) the staff-to-staff letter no rule acts on.
+        rr() { awk -v a="$1" -v b="${M[rspamd-inet]}" 'BEGIN { if (a == "" || a == "-" || b == "-") print "-"; else printf "%.2f", a / b }'; }
+        rru=$(rr "${M[sg-unix]}"); rri=$(rr "${M[sg-inet]}"); rra=$(rr "${M[sg-unix-accept]}")
+        RRATIO[$size.$s]="$rru $rri"
+        printf '| %-6s | %8s | %15s | %15s | %15s | %14s | %14s | %15s | %17s |\n' \
+            "${SZNAME[$size]}" "$s" "${row[7]}" "${row[2]}" "${row[4]}" "$rru" "$rri" "${row[6]}" "$rra" >>"$SG_WORK/table3"
     done
 done
 
 cat "$SG_WORK/table1"
+if [ -n "$HAVE_RSPAMD" ]; then
+    echo
+    echo "rspamd as a peer, same runs: rspamd's milter proxy on inet ($RSPAMD_WORKERS processes)"
+    echo "against safeguard-milter with the journalled letter (sg/rspamd), and with"
+    echo "staff-to-staff mail that no rule acts on (accept, 4 KB only):"
+    echo
+    printf '| %-6s | %8s | %15s | %15s | %15s | %14s | %14s | %15s | %17s |\n' size sessions \
+        "rspamd, inet" "safeguard, unix" "safeguard, inet" "sg unix/rspamd" "sg inet/rspamd" "sg accept, unix" "sg accept/rspamd"
+    echo '|--------|---------:|----------------:|----------------:|----------------:|---------------:|---------------:|----------------:|------------------:|'
+    cat "$SG_WORK/table3"
+fi
 if [ -n "${BASE_MILTER:-}" ]; then
     echo
     echo "This build against the baseline ($BASE_MILTER), both on unix, same runs:"
@@ -424,7 +548,7 @@ cat "$SG_WORK/table2"
 
 echo
 echo "Milter CPU time per message (utime + stime of the milter process over the"
-echo "run / messages; median of $ROUNDS), ms:"
+echo "run / messages, for rspamd of all its processes; median of $ROUNDS), ms:"
 echo
 printf '| %-6s | %8s |' size sessions
 for c in "${CONFIGS[@]}"; do [ "$c" = none ] || printf ' %14s |' "$c"; done; echo
@@ -487,17 +611,17 @@ done; done; done
 echo
 echo "Milter memory (KiB; VmHWM reset before each 32-session run and read after"
 echo "it, the largest of the $ROUNDS rounds; per connection = (VmHWM - RSS after"
-echo "warm-up) / 32):"
+echo "warm-up) / 32; for rspamd the sums over its processes, which share pages):"
 echo
-printf '| %-9s | %9s | %11s | %13s | %14s | %13s | %14s |\n' milter "RSS start" "RSS warm-up" "VmHWM 4KB/32" "per conn 4KB" "VmHWM 100KB/32" "per conn 100KB"
-echo '|-----------|----------:|------------:|--------------:|---------------:|--------------:|---------------:|'
+printf '| %-11s | %9s | %11s | %13s | %14s | %13s | %14s |\n' milter "RSS start" "RSS warm-up" "VmHWM 4KB/32" "per conn 4KB" "VmHWM 100KB/32" "per conn 100KB"
+echo '|-------------|----------:|------------:|--------------:|---------------:|--------------:|---------------:|'
 for c in "${MILTERS[@]}"; do
     awk -v c="$c" '
         $1 == "rss_start" && $2 == c { rs = $6 }
         $1 == "rss_warm" && $2 == c { rw = $6 }
         $1 == "tput" && $2 == c && $4 == 32 && $3 == 4096 && $9 > h4 { h4 = $9 }
         $1 == "tput" && $2 == c && $4 == 32 && $3 == 102400 && $9 > h1 { h1 = $9 }
-        END { printf "| %-9s | %9d | %11d | %13d | %14.0f | %13d | %14.0f |\n",
+        END { printf "| %-11s | %9d | %11d | %13d | %14.0f | %13d | %14.0f |\n",
               c, rs, rw, h4, (h4 - rw) / 32, h1, (h1 - rw) / 32 }' "$R"
 done
 
@@ -506,4 +630,14 @@ for size in 4096; do for s in 8 32; do
     read -r ru ri <<<"${RATIO[$size.$s]}"
     echo "ratio safeguard-milter / null milter, ${SZNAME[$size]}, $s sessions: unix $ru, inet $ri (target >= 0.85)"
 done; done
+if [ -n "$HAVE_RSPAMD" ]; then
+    # Its resolver asks only 127.0.0.1; a module that still looked a name
+    # up would show here.
+    echo "rspamd: messages scanned $(grep -c ' dns req: ' "$RSPAMD_DIR/rspamd.log")," \
+        "of which with DNS requests $(grep -c ' dns req: [1-9]' "$RSPAMD_DIR/rspamd.log")"
+    for size in "${SIZES[@]}"; do for s in 8 32; do
+        read -r ru ri <<<"${RRATIO[$size.$s]}"
+        echo "ratio safeguard-milter / rspamd, ${SZNAME[$size]}, $s sessions: unix $ru, inet $ri (target >= 2)"
+    done; done
+fi
 echo "load average at end: $(load); total $(($(date +%s) - t_start)) s"

@@ -612,10 +612,25 @@ sg_msgview_build_mem_extract(const char *data, size_t len,
                              const struct sg_extract_opts *x,
                              struct sg_msgview **view_r, const char **error_r)
 {
-    GMimeStream *stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
-                                  : g_mime_stream_mem_new();
+    /* GMime reads the caller's bytes where they are, through a byte array
+     * that borrows them, instead of a copy of the whole message (which
+     * g_mime_stream_mem_new_with_buffer makes).  The parser only reads;
+     * the stream does not own the array, and the array is dismantled
+     * below without freeing the bytes, after every object made from the
+     * stream is gone (sg_build_stream unrefs them all). */
+    GByteArray *borrowed = NULL;
+    GMimeStream *stream;
+    if (len > 0 && len <= G_MAXUINT) {
+        borrowed = g_byte_array_new_take((guint8 *)(uintptr_t)data, len);
+        stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+    } else
+        stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
+                         : g_mime_stream_mem_new();
     int ret = sg_build_stream(stream, len, x, view_r, error_r);
     g_object_unref(stream);
+    if (borrowed != NULL)
+        (void)g_byte_array_free(borrowed, FALSE); /* the bytes stay */
     return ret;
 }
 
