@@ -509,7 +509,8 @@ done
 bad=$(grep -E ' status=(deferred|bounced)|milter-reject|reject:' "$SG_MAILLOG" |
     grep -vc 'Personal contact details (rspamd)')
 echo "messages sent by the clients: $SENT_TOTAL; deliveries expected $DELIVERIES" \
-    "(safeguard-milter journals each), logged status=sent: $sent; deferred/bounced/rejected: $bad"
+    "(one per recipient, and safeguard-milter's journal recipient of each one-pupil letter)," \
+    "logged status=sent: $sent; deferred/bounced/rejected: $bad"
 [ "$bad" -eq 0 ] && [ "$sent" -eq "$DELIVERIES" ] ||
     sg_die "some messages were not delivered (see $SG_MAILLOG)"
 
