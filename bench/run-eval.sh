@@ -45,15 +45,17 @@ if [ -n "${NO_CALLGRIND:-}" ] || ! command -v valgrind >/dev/null 2>&1 ||
 fi
 
 # One parse and one evaluation of each of the four messages of a size, the
-# same bytes as above (--read); inclusive instruction counts of the two
-# calls, per message (the mean of the four).
+# same bytes as above (--read), and GMime's own parse and text extraction
+# of each once; inclusive instruction counts of the three calls, per
+# message (the mean of the four), and the view's count over GMime's.
 echo
 echo "Instructions (valgrind --tool=callgrind, inclusive Ir; the mean of the"
-echo "four messages of each size, each parsed and evaluated once):"
+echo "four messages of each size, each parsed and evaluated once; GMime: its"
+echo "own parse and text extraction of each, once):"
 echo
-printf '| %-5s | %14s | %14s | %10s | %10s |\n' size "parse Ir" "evaluate Ir" \
-    "parse Ir/B" "eval Ir/B"
-echo '|-------|---------------:|---------------:|-----------:|-----------:|'
+printf '| %-5s | %14s | %14s | %10s | %10s | %14s | %11s |\n' size "parse Ir" \
+    "evaluate Ir" "parse Ir/B" "eval Ir/B" "GMime Ir" "parse/GMime"
+echo '|-------|---------------:|---------------:|-----------:|-----------:|---------------:|------------:|'
 for size in 4k 100k 5m; do
     [ -f "$dir/$size-1.eml" ] || continue
     valgrind --tool=callgrind --callgrind-out-file="$dir/cg.$size.out" \
@@ -64,9 +66,10 @@ for size in 4k 100k 5m; do
     callgrind_annotate --inclusive=yes "$dir/cg.$size.out" 2>/dev/null | awk -v b="$bytes" -v s="$size" '
         / [^ ]*:sg_msgview_build_mem \[/ { gsub(",", "", $1); p = $1 }
         / [^ ]*:sg_rules_eval \[/ { gsub(",", "", $1); e = $1 }
+        / [^ ]*:sg_gmime_baseline \[/ { gsub(",", "", $1); g = $1 }
         END {
-            if (p == "" || e == "") { print "FAIL: no counts for " s > "/dev/stderr"; exit 1 }
-            printf "| %-5s | %14.0f | %14.0f | %10.1f | %10.1f |\n",
-                s, p / 4, e / 4, p / b, e / b
+            if (p == "" || e == "" || g == "") { print "FAIL: no counts for " s > "/dev/stderr"; exit 1 }
+            printf "| %-5s | %14.0f | %14.0f | %10.1f | %10.1f | %14.0f | %10.2fx |\n",
+                s, p / 4, e / 4, p / b, e / b, g / 4, p / g
         }' || exit 1
 done

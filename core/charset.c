@@ -21,26 +21,40 @@
 #include <gmime/gmime.h>
 
 #include "charset.h"
+#include "sg_utf8.h"
 
 #define SG_READ_CHUNK 16384 /* input bytes converted in one step */
 
 /* ------------------------------------------------------------- UTF-8 */
 
-/* g_utf8_validate over len bytes (a NUL is invalid), with the ASCII
- * without NUL at its start, which is most of most mail, skipped eight
- * bytes at a time. */
-static gboolean
-sg_utf8_validate(const char *data, size_t len, const gchar **end_r)
+/* g_utf8_validate over len bytes: strict UTF-8 (RFC 3629: no overlong
+ * forms, surrogates or code points past U+10FFFF), a NUL invalid; *end_r
+ * (when not NULL) is where the first invalid sequence starts.  Runs of
+ * ASCII without NUL, most of most mail, are passed eight bytes at a
+ * time, wherever they are. */
+static bool
+sg_utf8_validate(const char *data, size_t len, const char **end_r)
 {
     const uint64_t high = 0x8080808080808080u, ones = 0x0101010101010101u;
+    const unsigned char *s = (const unsigned char *)data;
     size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, data + i, sizeof(w));
-        if ((w & high) != 0 || ((w - ones) & ~w & high) != 0)
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, sizeof(w));
+            if ((w & high) == 0 && ((w - ones) & ~w & high) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        size_t n = s[i] == 0 ? 0 : sg_utf8_decode(s + i, len - i, NULL);
+        if (n == 0)
             break;
+        i += n;
     }
-    return g_utf8_validate(data + i, (gssize)(len - i), end_r);
+    if (end_r != NULL)
+        *end_r = data + i;
+    return i == len;
 }
 
 /* Append data to out with every invalid UTF-8 sequence (and NUL) replaced
@@ -51,7 +65,7 @@ sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len,
 {
     static const char repl[] = "\xEF\xBF\xBD";
     while (len > 0 && out->len < limit) {
-        const gchar *end;
+        const char *end;
         sg_utf8_validate(data, len, &end);
         size_t good = (size_t)(end - data);
         if (sg_buf_append(out, data, good) < 0)

@@ -49,34 +49,103 @@ struct sg_html {
 /* Deeper <blockquote>s than this are marked as this deep. */
 #define SG_HTML_QUOTE_MAX 8
 
-static bool
-sg_html_is(const xmlNode *n, const char *const *names)
+/* What an element is to the walk, from its name (libxml2 gives HTML
+ * names in lower case): bits of enum sg_html_kind. */
+enum sg_html_kind {
+    SG_HTML_SKIPPED = 1u,    /* script, style, template, head: not shown */
+    SG_HTML_BLOCK = 2u,      /* on lines of its own */
+    SG_HTML_ROW = 4u,        /* a block that ends a table row: it breaks a
+                                line even inside a cell */
+    SG_HTML_CELL = 8u,       /* td, th */
+    SG_HTML_BR = 16u,
+    SG_HTML_PRE = 32u,
+    SG_HTML_BLOCKQUOTE = 64u,
+    SG_HTML_A = 128u,
+    SG_HTML_HEAD = 256u,
+    SG_HTML_TR = 512u,
+};
+
+/* The names, each with its kind; an element not here is inline. */
+static const struct {
+    const char *name;
+    unsigned kind;
+} sg_html_names[] = {
+    {"script", SG_HTML_SKIPPED}, {"style", SG_HTML_SKIPPED},
+    {"template", SG_HTML_SKIPPED}, {"head", SG_HTML_SKIPPED | SG_HTML_HEAD},
+    {"address", SG_HTML_BLOCK}, {"article", SG_HTML_BLOCK},
+    {"aside", SG_HTML_BLOCK},
+    {"blockquote", SG_HTML_BLOCK | SG_HTML_BLOCKQUOTE},
+    {"body", SG_HTML_BLOCK}, {"caption", SG_HTML_BLOCK},
+    {"center", SG_HTML_BLOCK}, {"dd", SG_HTML_BLOCK},
+    {"details", SG_HTML_BLOCK}, {"dialog", SG_HTML_BLOCK},
+    {"div", SG_HTML_BLOCK}, {"dl", SG_HTML_BLOCK}, {"dt", SG_HTML_BLOCK},
+    {"fieldset", SG_HTML_BLOCK}, {"figcaption", SG_HTML_BLOCK},
+    {"figure", SG_HTML_BLOCK}, {"footer", SG_HTML_BLOCK},
+    {"form", SG_HTML_BLOCK}, {"h1", SG_HTML_BLOCK}, {"h2", SG_HTML_BLOCK},
+    {"h3", SG_HTML_BLOCK}, {"h4", SG_HTML_BLOCK}, {"h5", SG_HTML_BLOCK},
+    {"h6", SG_HTML_BLOCK}, {"header", SG_HTML_BLOCK}, {"hr", SG_HTML_BLOCK},
+    {"html", SG_HTML_BLOCK}, {"li", SG_HTML_BLOCK}, {"main", SG_HTML_BLOCK},
+    {"nav", SG_HTML_BLOCK}, {"ol", SG_HTML_BLOCK}, {"p", SG_HTML_BLOCK},
+    {"pre", SG_HTML_BLOCK | SG_HTML_PRE}, {"section", SG_HTML_BLOCK},
+    {"summary", SG_HTML_BLOCK}, {"table", SG_HTML_BLOCK | SG_HTML_ROW},
+    {"tbody", SG_HTML_BLOCK | SG_HTML_ROW},
+    {"tfoot", SG_HTML_BLOCK | SG_HTML_ROW},
+    {"thead", SG_HTML_BLOCK | SG_HTML_ROW}, {"title", SG_HTML_BLOCK},
+    {"tr", SG_HTML_BLOCK | SG_HTML_ROW | SG_HTML_TR}, {"ul", SG_HTML_BLOCK},
+    {"td", SG_HTML_CELL}, {"th", SG_HTML_CELL}, {"br", SG_HTML_BR},
+    {"a", SG_HTML_A},
+};
+
+/* The names above by first letter and length: most elements are looked
+ * up with one or two comparisons (a strcmp against each of 45 names for
+ * every element entered and left was a tenth of the walk). */
+#define SG_HTML_NAME_MAX 10
+static unsigned char sg_html_index[26][SG_HTML_NAME_MAX + 1][8];
+static gsize sg_html_index_ready;
+
+static void
+sg_html_index_build(void)
 {
-    for (size_t i = 0; names[i] != NULL; i++)
-        if (strcmp((const char *)n->name, names[i]) == 0)
-            return true;
-    return false;
+    if (!g_once_init_enter(&sg_html_index_ready))
+        return;
+    for (size_t i = 0; i < sizeof(sg_html_names) / sizeof(sg_html_names[0]);
+         i++) {
+        const char *name = sg_html_names[i].name;
+        size_t len = strlen(name);
+        unsigned char *slot = sg_html_index[name[0] - 'a'][len];
+        size_t k = 0;
+        while (slot[k] != 0) /* at most 7 names share a letter and length */
+            k++;
+        slot[k] = (unsigned char)(i + 1);
+    }
+    g_once_init_leave(&sg_html_index_ready, 1);
 }
 
-static const char *const sg_html_skipped[] = {
-    "script", "style", "template", "head", NULL
-};
-static const char *const sg_html_blocks[] = {
-    "address", "article", "aside", "blockquote", "body", "caption", "center",
-    "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
-    "table", "tbody", "tfoot", "thead", "title", "tr", "ul", NULL
-};
-/* Blocks that end a table row: they break a line even inside a cell. */
-static const char *const sg_html_rows[] = {
-    "table", "tbody", "tfoot", "thead", "tr", NULL
-};
+static unsigned
+sg_html_kind(const xmlNode *n)
+{
+    const char *name = (const char *)n->name;
+    if (name[0] < 'a' || name[0] > 'z')
+        return 0;
+    size_t len = strnlen(name, SG_HTML_NAME_MAX + 1);
+    if (len > SG_HTML_NAME_MAX)
+        return 0;
+    const unsigned char *slot = sg_html_index[name[0] - 'a'][len];
+    for (size_t k = 0; k < 8 && slot[k] != 0; k++)
+        if (memcmp(sg_html_names[slot[k] - 1].name, name, len) == 0)
+            return sg_html_names[slot[k] - 1].kind;
+    return 0;
+}
 
 static void
 sg_html_put(struct sg_html *h, const char *s, size_t len)
 {
     static const char marks[] = ">>>>>>>> ";
+    if (h->quote == 0 || h->out != h->shown) { /* no line to mark */
+        if (h->err == 0 && sg_buf_append(h->out, s, len) < 0)
+            h->err = -1;
+        return;
+    }
     while (len > 0 && h->err == 0) {
         /* a quoted line starts with '>' a level, as in plain text mail,
          * so that one reader of quotes (quote.c) serves both */
@@ -125,13 +194,11 @@ sg_html_newline(struct sg_html *h)
  * <p> Outlook puts in every cell leaves the row whole.  Returns whether
  * n was a cell or a line break inside one (handled here). */
 static bool
-sg_html_table(struct sg_html *h, const xmlNode *n, bool enter)
+sg_html_table(struct sg_html *h, unsigned kind, bool enter)
 {
-    const char *name = (const char *)n->name;
-    bool cell = strcmp(name, "td") == 0 || strcmp(name, "th") == 0;
-    if (enter && strcmp(name, "tr") == 0)
+    if (enter && (kind & SG_HTML_TR) != 0)
         h->row_cells = 0;
-    if (cell) {
+    if ((kind & SG_HTML_CELL) != 0) {
         if (enter) {
             h->cell++;
             /* every cell after the first, empty ones too, so that the
@@ -145,8 +212,8 @@ sg_html_table(struct sg_html *h, const xmlNode *n, bool enter)
         h->cell_break = false;
         return true;
     }
-    if (h->cell == 0 || sg_html_is(n, sg_html_rows) ||
-        (strcmp(name, "br") != 0 && !sg_html_is(n, sg_html_blocks)))
+    if (h->cell == 0 || (kind & SG_HTML_ROW) != 0 ||
+        (kind & (SG_HTML_BR | SG_HTML_BLOCK)) == 0)
         return false;
     if (!sg_html_at_cell_start(h))
         h->cell_break = true;
@@ -169,6 +236,9 @@ sg_html_pending_space(struct sg_html *h)
     h->space = false;
 }
 
+/* What HTML text counts as whitespace between words. */
+#define SG_HTML_SPACES " \t\r\n\f"
+
 /* Text with runs of whitespace collapsed to one space (kept inside <pre>). */
 static void
 sg_html_text(struct sg_html *h, const char *s)
@@ -178,18 +248,48 @@ sg_html_text(struct sg_html *h, const char *s)
         sg_html_put(h, s, strlen(s));
         return;
     }
-    while (*s != '\0') {
-        size_t ws = strspn(s, " \t\r\n\f");
-        if (ws > 0) {
-            h->space = true;
-            s += ws;
-            continue;
-        }
-        size_t run = strcspn(s, " \t\r\n\f");
-        sg_html_pending_space(h);
-        sg_html_put(h, s, run);
-        s += run;
+    size_t ws = strspn(s, SG_HTML_SPACES);
+    if (ws > 0) {
+        h->space = true;
+        s += ws;
     }
+    if (*s == '\0')
+        return;
+    /* the first word as any text is put (a pending space or line break,
+     * a quote's '>' at the start of a line) */
+    size_t run = strcspn(s, SG_HTML_SPACES);
+    sg_html_pending_space(h);
+    sg_html_put(h, s, run);
+    s += run;
+    /* then the rest of the node, up to its last word, has each run of
+     * whitespace made one space: the same as putting it word by word,
+     * as no line starts inside it; whitespace after the last word is
+     * left pending */
+    size_t len = strlen(s), end = len;
+    while (end > 0 && strchr(SG_HTML_SPACES, s[end - 1]) != NULL)
+        end--;
+    if (end < len)
+        h->space = true;
+    if (end == 0 || h->err != 0)
+        return;
+    if (sg_buf_reserve(h->out, end) < 0) {
+        h->err = -1;
+        return;
+    }
+    char *d = h->out->data + h->out->len;
+    bool blank = false;
+    for (size_t i = 0; i < end; i++) {
+        char c = s[i];
+        bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+                     c == '\f';
+        if (!space)
+            *d++ = c;
+        else if (!blank)
+            *d++ = ' ';
+        blank = space;
+    }
+    h->out->len = (size_t)(d - h->out->data);
+    h->out->data[h->out->len] = '\0';
 }
 
 /* After a link's text: " <href>", unless the text already is the target. */
@@ -225,14 +325,15 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
     }
     if (n->type != XML_ELEMENT_NODE || n->name == NULL)
         return false;
+    unsigned kind = sg_html_kind(n);
     if (sg_html_markup(n, h->markup) < 0)
         h->err = -1;
-    if (strcmp((const char *)n->name, "head") == 0) /* its <style>s */
+    if ((kind & SG_HTML_HEAD) != 0) /* its <style>s */
         for (xmlNodePtr c = n->children; c != NULL; c = c->next)
             if (c->type == XML_ELEMENT_NODE && c->name != NULL &&
                 sg_html_markup(c, h->markup) < 0)
                 h->err = -1;
-    if (sg_html_is(n, sg_html_skipped))
+    if ((kind & SG_HTML_SKIPPED) != 0)
         return false;
     if (h->hider == NULL && sg_html_hides(n)) {
         h->hider = n;
@@ -241,19 +342,19 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
         h->out = h->hidden;
         sg_html_newline(h);
     }
-    if (sg_html_table(h, n, true)) {
+    if (sg_html_table(h, kind, true)) {
         /* a cell, or a line break inside one */
-    } else if (strcmp((const char *)n->name, "br") == 0) {
+    } else if ((kind & SG_HTML_BR) != 0) {
         sg_html_put(h, "\n", 1);
         h->space = false;
-    } else if (sg_html_is(n, sg_html_blocks)) {
+    } else if ((kind & SG_HTML_BLOCK) != 0) {
         sg_html_newline(h);
     }
-    if (strcmp((const char *)n->name, "pre") == 0)
+    if ((kind & SG_HTML_PRE) != 0)
         h->pre++;
-    if (strcmp((const char *)n->name, "blockquote") == 0)
+    if ((kind & SG_HTML_BLOCKQUOTE) != 0)
         h->quote++;
-    if (strcmp((const char *)n->name, "a") == 0 && h->link == NULL) {
+    if ((kind & SG_HTML_A) != 0 && h->link == NULL) {
         sg_html_pending_space(h);
         h->link = n;
         h->link_start = h->out->len;
@@ -270,11 +371,12 @@ sg_html_leave(struct sg_html *h, xmlNodePtr n)
         sg_html_link_end(h, n);
         h->link = NULL;
     }
-    if (strcmp((const char *)n->name, "pre") == 0 && h->pre > 0)
+    unsigned kind = sg_html_kind(n);
+    if ((kind & SG_HTML_PRE) != 0 && h->pre > 0)
         h->pre--;
-    if (!sg_html_table(h, n, false) && sg_html_is(n, sg_html_blocks))
+    if (!sg_html_table(h, kind, false) && (kind & SG_HTML_BLOCK) != 0)
         sg_html_newline(h);
-    if (strcmp((const char *)n->name, "blockquote") == 0 && h->quote > 0)
+    if ((kind & SG_HTML_BLOCKQUOTE) != 0 && h->quote > 0)
         h->quote--;
     if (n == h->hider) {
         sg_html_newline(h);
@@ -328,6 +430,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
                      HTML_PARSE_IGNORE_ENC;
     if (len == 0 || len > INT32_MAX)
         return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
+    sg_html_index_build();
     htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", opts);
     if (doc == NULL)
         return sg_buf_append(out, html, len);

@@ -314,17 +314,24 @@ sg_cid_refs_scan(struct sg_cid_refs *refs, const char *html, size_t len)
 {
     if (html == NULL)
         return 0;
-    for (size_t i = 0; len - i >= 4 && refs->n < SG_CID_REFS_MAX; i++) {
-        if ((html[i] | 0x20) != 'c' || html[i + 3] != ':' ||
-            strncasecmp(html + i, "cid:", 4) != 0)
+    /* each "cid:" found through its ':' (memchr), from i on */
+    size_t i = 0;
+    while (len - i >= 4 && refs->n < SG_CID_REFS_MAX) {
+        const char *colon = memchr(html + i + 3, ':', len - i - 3);
+        if (colon == NULL)
+            break;
+        i = (size_t)(colon - html) - 3;
+        if (strncasecmp(html + i, "cid:", 4) != 0) {
+            i++;
             continue;
+        }
         size_t start = i + 4, end = start;
         while (end < len && end - start < SG_CID_MAX &&
                !cid_end((unsigned char)html[end]))
             end++;
         if (end > start && cid_add(refs, html + start, end - start) < 0)
             return -1;
-        i = end - 1;
+        i = end;
     }
     return 0;
 }

@@ -20,10 +20,6 @@
 #include "fdio.h"
 #include "msgbuf.h"
 
-/* The message bytes are kept in memory up to limit; beyond that the
- * memory buffer is released, keeping a little for the next message. */
-#define MSGBUF_KEEP (64 * 1024)
-
 void
 sg_msgbuf_init(struct sg_msgbuf *buf, uint64_t limit, const char *tmpdir)
 {
@@ -96,6 +92,9 @@ sg_msgbuf_append(struct sg_msgbuf *buf, const void *data, size_t len,
     return 0;
 }
 
+/* The memory goes back to the allocator at the end of each message: a
+ * connection waiting for its next message (most never send one) holds
+ * none of it, and the next message grows a buffer of its own size. */
 void
 sg_msgbuf_reset(struct sg_msgbuf *buf)
 {
@@ -103,15 +102,11 @@ sg_msgbuf_reset(struct sg_msgbuf *buf)
         close(buf->fd);
     buf->fd = -1;
     buf->size = 0;
-    if (buf->mem.cap > MSGBUF_KEEP)
-        sg_buf_free(&buf->mem);
-    else
-        sg_buf_reset(&buf->mem);
+    sg_buf_free(&buf->mem);
 }
 
 void
 sg_msgbuf_free(struct sg_msgbuf *buf)
 {
     sg_msgbuf_reset(buf);
-    sg_buf_free(&buf->mem);
 }

@@ -30,7 +30,8 @@ sg_msgbuf_spilled(const struct sg_msgbuf *buf)
 {
     return buf->fd >= 0;
 }
-/* Forget the message (keeps the memory for the next one, closes any file). */
+/* Forget the message: its memory is freed and any file closed, so the
+ * buffer holds nothing until the next message's first append. */
 void sg_msgbuf_reset(struct sg_msgbuf *buf);
 void sg_msgbuf_free(struct sg_msgbuf *buf);
 

@@ -208,7 +208,7 @@ sg_leaf_binary(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     size_t cap = SG_IMAGE_PROBE_MAX;
     if (read && (size_t)b->extract->max_size > cap)
         cap = (size_t)b->extract->max_size;
-    int ret = sg_part_read(b, part, true, cap, &content, &size);
+    int ret = sg_part_decoded(b, part, cap, &content, &size);
     if (ret == 0 && read)
         ret = sg_leaf_extract(b, w, type, filename, &content, size);
     if (ret == 0)
@@ -229,7 +229,7 @@ sg_leaf_binary(struct sg_build *b, GMimePart *part, const struct sg_where *w,
             (a->content_id = sg_utf8_dup(cid)) == NULL)
             ret = sg_fail(b, SG_ERR_NOMEM);
     }
-    sg_buf_free(&content);
+    sg_part_release(&content);
     return ret;
 }
 

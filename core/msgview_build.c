@@ -155,7 +155,9 @@ sg_add_places(struct sg_build *b, struct sg_buf *text, struct sg_buf *hidden,
     struct sg_quote *quotes = NULL;
     size_t n_quotes = 0;
     struct sg_buf own = SG_BUF_INIT;
+    /* most text quotes nothing: it is added as it is, not copied */
     if ((flags & SG_TEXT_ATTACHMENT) == 0 &&
+        sg_quote_maybe(text->data != NULL ? text->data : "", text->len) &&
         sg_quote_split(text->data != NULL ? text->data : "", text->len, &own,
                        &quotes, &n_quotes) < 0)
         return sg_fail(b, SG_ERR_NOMEM);
@@ -246,7 +248,7 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     bool encoded = enc == GMIME_CONTENT_ENCODING_BASE64 ||
                    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
                    enc == GMIME_CONTENT_ENCODING_UUENCODE;
-    int ret = sg_part_read(b, part, false, room, &sent, &sent_size);
+    int ret = sg_part_sent(b, part, room, &sent, &sent_size);
     bool cut = sent_size > sent.len;
     b->text_used += sent.len;
     if (cut)
@@ -279,7 +281,7 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
     }
     if (ret == 0 && attach)
         ret = sg_add_attachment(b, type, filename, size, w->depth);
-    sg_buf_free(&sent);
+    sg_part_release(&sent);
     sg_buf_free(&decoded);
     return ret;
 }
@@ -610,10 +612,25 @@ sg_msgview_build_mem_extract(const char *data, size_t len,
                              const struct sg_extract_opts *x,
                              struct sg_msgview **view_r, const char **error_r)
 {
-    GMimeStream *stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
-                                  : g_mime_stream_mem_new();
+    /* GMime reads the caller's bytes where they are, through a byte array
+     * that borrows them, instead of a copy of the whole message (which
+     * g_mime_stream_mem_new_with_buffer makes).  The parser only reads;
+     * the stream does not own the array, and the array is dismantled
+     * below without freeing the bytes, after every object made from the
+     * stream is gone (sg_build_stream unrefs them all). */
+    GByteArray *borrowed = NULL;
+    GMimeStream *stream;
+    if (len > 0 && len <= G_MAXUINT) {
+        borrowed = g_byte_array_new_take((guint8 *)(uintptr_t)data, len);
+        stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+        g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+    } else
+        stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
+                         : g_mime_stream_mem_new();
     int ret = sg_build_stream(stream, len, x, view_r, error_r);
     g_object_unref(stream);
+    if (borrowed != NULL)
+        (void)g_byte_array_free(borrowed, FALSE); /* the bytes stay */
     return ret;
 }
 

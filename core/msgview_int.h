@@ -80,6 +80,16 @@ void sg_label(char *label, const struct sg_where *w, const char *type,
 GMimeContentEncoding sg_part_encoding(GMimePart *part);
 int sg_part_read(struct sg_build *b, GMimePart *part, bool decode, size_t cap,
                  struct sg_buf *out, size_t *size_r);
+/* The same as sg_part_read (decode false, and true), but where GMime
+ * keeps the content in memory: the bytes as sent are borrowed, not
+ * copied (out->cap is 0), and base64 is decoded only as far as cap and
+ * the rest counted.  out is given back with sg_part_release, never
+ * sg_buf_free, and a borrowed one is never appended to. */
+int sg_part_sent(struct sg_build *b, GMimePart *part, size_t cap,
+                 struct sg_buf *out, size_t *size_r);
+int sg_part_decoded(struct sg_build *b, GMimePart *part, size_t cap,
+                    struct sg_buf *out, size_t *size_r);
+void sg_part_release(struct sg_buf *buf);
 int sg_transfer_decode(GMimeContentEncoding enc, const struct sg_buf *in,
                        struct sg_buf *out);
 bool sg_undecodable(GMimeContentEncoding enc, const struct sg_buf *sent,

@@ -370,20 +370,34 @@ sg_window_drop(struct sg_window *w, size_t k)
     sg_window_fill(w);
 }
 
-/* Does anything in the text look quoted?  Cheap, so that most text is
- * passed on unchanged. */
+/* Does mark (mark_len bytes) occur in text[0, len)?  Found through
+ * memchr on its byte at k, chosen rarer in prose than its first. */
 static bool
-sg_maybe_quoted(const char *text, size_t len)
+sg_has_mark(const char *text, size_t len, const char *mark, size_t mark_len,
+            size_t k)
 {
-    static const char *const marks[] = {
-        "\n>", "wrote:", "From:", "riginal", "orwarded", NULL
-    };
-    if (len > 0 && text[0] == '>')
-        return true;
-    for (size_t k = 0; marks[k] != NULL; k++)
-        if (memmem(text, len, marks[k], strlen(marks[k])) != NULL)
+    const char *p = text + k, *end = text + len;
+    if (len < mark_len)
+        return false;
+    while (p < end && (p = memchr(p, mark[k], (size_t)(end - p))) != NULL) {
+        const char *start = p - k;
+        if ((size_t)(end - start) >= mark_len && start[0] == mark[0] &&
+            memcmp(start, mark, mark_len) == 0)
             return true;
+        p++;
+    }
     return false;
+}
+
+bool
+sg_quote_maybe(const char *text, size_t len)
+{
+    return (len > 0 && text[0] == '>') ||
+           sg_has_mark(text, len, "\n>", 2, 1) ||
+           sg_has_mark(text, len, "wrote:", 6, 5) ||
+           sg_has_mark(text, len, "From:", 5, 4) ||
+           sg_has_mark(text, len, "riginal", 7, 3) ||
+           sg_has_mark(text, len, "orwarded", 8, 2);
 }
 
 int
@@ -393,7 +407,7 @@ sg_quote_split(const char *text, size_t len, struct sg_buf *own,
     *quotes_r = NULL;
     *n_r = 0;
     sg_buf_reset(own);
-    if (!sg_maybe_quoted(text, len)) {
+    if (!sg_quote_maybe(text, len)) {
         sg_buf_append(own, text, len);
         return sg_buf_append(own, "", 0); /* data non-NULL even when empty */
     }

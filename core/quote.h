@@ -11,6 +11,7 @@
 #ifndef SG_QUOTE_H
 #define SG_QUOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sg_buf.h"
@@ -26,6 +27,11 @@ struct sg_quote {
                      NULL when no header names one */
     char *addr;   /* the address in it, lower case, or NULL */
 };
+
+/* Might text[0, len) hold a quote?  Cheap (a few memchr passes): false
+ * means that sg_quote_split would find none and give the text back
+ * unchanged, so a caller may skip it. */
+bool sg_quote_maybe(const char *text, size_t len);
 
 /* Split UTF-8 text (lines end in LF) into the writer's own lines (own,
  * always set, the text unchanged when nothing is quoted) and the quotes

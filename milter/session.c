@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,15 @@
 
 /* How many recipients the summary line names before "+N more". */
 #define SUMMARY_MAX_RCPTS 10
+
+/* Counts the messages and connections that ended (sg_session_activity). */
+static atomic_ulong activity;
+
+unsigned long
+sg_session_activity(void)
+{
+    return atomic_load_explicit(&activity, memory_order_relaxed);
+}
 
 static char *
 dup_or_null(const char *s)
@@ -143,6 +153,7 @@ sg_session_free(struct sg_session **sp)
     sg_runtime_unref(&s->rt);
     free(s);
     *sp = NULL;
+    atomic_fetch_add_explicit(&activity, 1, memory_order_relaxed);
 }
 
 enum sg_status
@@ -709,6 +720,7 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     sg_msgview_free(&view);
     s->n_messages++;
     message_reset(s);
+    atomic_fetch_add_explicit(&activity, 1, memory_order_relaxed);
     return st;
 }
 
@@ -716,4 +728,5 @@ void
 sg_session_abort(struct sg_session *s)
 {
     message_reset(s);
+    atomic_fetch_add_explicit(&activity, 1, memory_order_relaxed);
 }

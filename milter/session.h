@@ -110,6 +110,10 @@ enum sg_status sg_session_eom(struct sg_session *s, const char *queue_id,
 /* The transaction was aborted (RSET, QUIT mid-message, MTA timeout). */
 void sg_session_abort(struct sg_session *s);
 
+/* A number that changes whenever a message or a connection has ended, in
+ * any thread: the memory it used is then free (main.c gives it back). */
+unsigned long sg_session_activity(void);
+
 /* The status for an internal error, per failure_action. */
 enum sg_status sg_session_failure_status(const struct sg_session *s);
 

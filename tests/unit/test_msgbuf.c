@@ -95,6 +95,41 @@ test_spill_keeps_every_byte(void **state)
     sg_msgbuf_free(&b);
 }
 
+/* A second message on the same buffer: the first one's memory was given
+ * back at its end (an idle connection holds none), and nothing of it
+ * shows in the second. */
+static void
+test_reset_releases(void **state)
+{
+    (void)state;
+    struct sg_msgbuf b;
+    const char *error = NULL;
+    sg_msgbuf_init(&b, 1024 * 1024, tmpdir);
+    static char big[200 * 1024]; /* in memory: below the limit */
+    memset(big, 'a', sizeof(big));
+    assert_int_equal(sg_msgbuf_append(&b, big, sizeof(big), &error), 0);
+    assert_false(sg_msgbuf_spilled(&b));
+    assert_int_equal(b.size, sizeof(big));
+    assert_int_equal(b.mem.len, sizeof(big));
+    sg_msgbuf_reset(&b);
+    assert_null(b.mem.data);
+    assert_int_equal(b.mem.cap, 0);
+    assert_int_equal(b.size, 0);
+    /* a small message after it */
+    assert_int_equal(sg_msgbuf_append(&b, "Subject: two\r\n", 14, &error), 0);
+    assert_int_equal(b.size, 14);
+    assert_int_equal(b.mem.len, 14);
+    assert_string_equal(b.mem.data, "Subject: two\r\n");
+    sg_msgbuf_reset(&b);
+    assert_null(b.mem.data); /* a small buffer is not kept either */
+    /* and a small one after a small one */
+    assert_int_equal(sg_msgbuf_append(&b, "x", 1, &error), 0);
+    assert_int_equal(b.mem.len, 1);
+    assert_string_equal(b.mem.data, "x");
+    sg_msgbuf_free(&b);
+    assert_null(b.mem.data);
+}
+
 static void
 test_spill_failure(void **state)
 {
@@ -116,6 +151,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_memory),
         cmocka_unit_test(test_spill_keeps_every_byte),
+        cmocka_unit_test(test_reset_releases),
         cmocka_unit_test(test_spill_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

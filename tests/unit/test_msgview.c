@@ -22,8 +22,10 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "charset.h"
 #include "images.h"
 #include "msgview_build.h"
+#include "msgview_int.h"
 #include "quote.h"
 #include "sg_buf.h"
 
@@ -1364,6 +1366,232 @@ teardown(void **state)
     return 0;
 }
 
+/* ------------------------------------------------ the fast paths, checked */
+
+/* splitmix64 from a fixed seed: the same inputs in every run */
+static uint64_t rng_state = 20251202u;
+
+static unsigned
+rnd(unsigned n)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return (unsigned)((z ^ (z >> 31)) % n);
+}
+
+/* len random bytes of alphabet (alen bytes, NULs allowed) into b. */
+static void
+random_text(struct sg_buf *b, const char *alphabet, size_t alen, size_t len)
+{
+    sg_buf_reset(b);
+    for (size_t i = 0; i < len; i++)
+        assert_int_equal(sg_buf_putc(b, alphabet[rnd((unsigned)alen)]), 0);
+    assert_int_equal(sg_buf_reserve(b, 0), 0); /* data non-NULL */
+}
+
+/* Base64 and quoted-printable come out of the builder's own decoders
+ * exactly as GMime's decoders give them (g_mime_encoding_flush), for
+ * any input: random text made of the bytes each decoder treats apart
+ * (letters, '=', CR, LF, blanks, junk, NUL), long runs of letters too. */
+static void
+test_transfer_decode_like_gmime(void **state)
+{
+    (void)state;
+    static const char b64[] = "AQZaqz09+/=\r\n \t*-\0\377";
+    static const char b64_mostly[] = "ABCDEFGHabcdefgh0123+/ABCDwxyz=\n";
+    static const char qp[] = "=\r\n3DaFgz \t\0\303=";
+    static const struct {
+        GMimeContentEncoding enc;
+        const char *alphabet;
+        size_t alen;
+    } kinds[] = {
+        {GMIME_CONTENT_ENCODING_BASE64, b64, sizeof(b64) - 1},
+        {GMIME_CONTENT_ENCODING_BASE64, b64_mostly, sizeof(b64_mostly) - 1},
+        {GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE, qp, sizeof(qp) - 1},
+    };
+    struct sg_buf in = SG_BUF_INIT, out = SG_BUF_INIT;
+    for (int round = 0; round < 30000; round++) {
+        size_t k = (size_t)round % 3;
+        random_text(&in, kinds[k].alphabet, kinds[k].alen, rnd(80));
+        sg_buf_reset(&out);
+        assert_int_equal(sg_transfer_decode(kinds[k].enc, &in, &out), 0);
+        GMimeEncoding st;
+        g_mime_encoding_init_decode(&st, kinds[k].enc);
+        char *want = malloc(g_mime_encoding_outlen(&st, in.len) + 1);
+        assert_non_null(want);
+        size_t n = g_mime_encoding_flush(&st, in.data, in.len, want);
+        if (out.len != n || memcmp(out.data, want, n) != 0)
+            fail_msg("round %d (%s): %zu bytes decoded, GMime gives %zu",
+                     round, kinds[k].enc == GMIME_CONTENT_ENCODING_BASE64
+                                ? "base64" : "quoted-printable",
+                     out.len, n);
+        free(want);
+    }
+    sg_buf_free(&in);
+    sg_buf_free(&out);
+}
+
+/* A base64 attachment larger than the image probe is decoded only as far
+ * as the probe, the rest counted for its size: the view from memory
+ * (which counts) is the view from a file (which decodes it all through
+ * GMime's stream filter), for clean base64 and for padding and junk
+ * past the probe. */
+static void
+test_attachment_size_counted(void **state)
+{
+    (void)state;
+    static const char *const tails[] = {
+        "", "=", "==", "A=", "AB=", "ABC=", "A", "AB", "ABC", "*", " = ",
+        "AB=CD", "\r\n\r\n", "\377\000!",
+    };
+    size_t raw_len = SG_IMAGE_PROBE_MAX + 50000;
+    unsigned char *raw = malloc(raw_len);
+    assert_non_null(raw);
+    for (size_t i = 0; i < raw_len; i++)
+        raw[i] = (unsigned char)rnd(256);
+    memcpy(raw, "%PDF-1.7\n", 9);
+    gchar *b64 = g_base64_encode(raw, raw_len);
+    size_t b64_len = strlen(b64);
+    for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+        for (int where = 0; where < 2; where++) {
+            struct sg_buf m = SG_BUF_INIT;
+            /* the tail at the end, or inside the base64 past the probe */
+            size_t cut = where == 0 ? b64_len : b64_len - 4000;
+            assert_int_equal(
+                sg_buf_puts(&m, "From: a@x.example\r\nMIME-Version: 1.0\r\n"
+                                "Content-Type: multipart/mixed; boundary=B\r\n"
+                                "\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+                                "see the file\r\n--B\r\n"
+                                "Content-Type: application/pdf; name=a.pdf\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n"),
+                0);
+            for (size_t i = 0; i < cut; i += 76) {
+                size_t n = cut - i < 76 ? cut - i : 76;
+                assert_int_equal(sg_buf_append(&m, b64 + i, n), 0);
+                assert_int_equal(sg_buf_puts(&m, "\r\n"), 0);
+            }
+            assert_int_equal(sg_buf_append(&m, tails[t],
+                                           t == 13 ? 3 : strlen(tails[t])),
+                             0);
+            assert_int_equal(sg_buf_append(&m, b64 + cut, b64_len - cut), 0);
+            assert_int_equal(sg_buf_puts(&m, "\r\n--B--\r\n"), 0);
+            char path[] = "/tmp/test_msgview.XXXXXX";
+            int fd = mkstemp(path);
+            assert_true(fd >= 0);
+            unlink(path);
+            assert_int_equal(write(fd, m.data, m.len), (ssize_t)m.len);
+            struct sg_msgview *from_fd = NULL, *from_mem = build_mem(m.data,
+                                                                     m.len);
+            const char *error = NULL;
+            assert_int_equal(sg_msgview_build_fd(fd, &from_fd, &error), 0);
+            close(fd);
+            assert_int_equal(from_mem->n_attachments, 1);
+            if (t == 0 && where == 0)
+                assert_int_equal(from_mem->attachments[0].size, raw_len);
+            assert_views_equal(from_fd, from_mem);
+            sg_msgview_free(&from_fd);
+            sg_msgview_free(&from_mem);
+            sg_buf_free(&m);
+        }
+    }
+    g_free(b64);
+    free(raw);
+}
+
+/* The text made valid UTF-8 is what GLib's validator makes of it: each
+ * byte where g_utf8_validate stops becomes U+FFFD (overlong forms,
+ * surrogates, past U+10FFFF, cut sequences, NUL), over random text with
+ * runs of ASCII long enough for the eight-byte steps. */
+static void
+test_utf8_like_glib(void **state)
+{
+    (void)state;
+    static const char bytes[] = "abcdefgh abcdefgh abcdefgh\n\0\177\200\277"
+                                "\300\301\302\337\340\355\357\360\364\365"
+                                "\377\240\237\217\220";
+    struct sg_buf in = SG_BUF_INIT, want = SG_BUF_INIT;
+    for (int round = 0; round < 20000; round++) {
+        random_text(&in, bytes, sizeof(bytes) - 1, rnd(64));
+        sg_buf_reset(&want);
+        const char *p = in.data;
+        size_t left = in.len;
+        while (left > 0) {
+            const gchar *end;
+            g_utf8_validate(p, (gssize)left, &end);
+            size_t good = (size_t)(end - p);
+            assert_int_equal(sg_buf_append(&want, p, good), 0);
+            if (good == left)
+                break;
+            assert_int_equal(sg_buf_puts(&want, "\xEF\xBF\xBD"), 0);
+            p += good + 1;
+            left -= good + 1;
+        }
+        assert_int_equal(sg_buf_reserve(&want, 0), 0);
+        assert_int_equal(sg_utf8_make_valid(&in), 0);
+        if (in.len != want.len || memcmp(in.data, want.data, in.len) != 0)
+            fail_msg("round %d: %zu bytes made valid, GLib gives %zu", round,
+                     in.len, want.len);
+    }
+    sg_buf_free(&in);
+    sg_buf_free(&want);
+}
+
+/* The quick look for a quote says yes exactly when the text starts with
+ * '>' or holds one of the marks the quote reader starts from. */
+static void
+test_quote_maybe(void **state)
+{
+    (void)state;
+    static const char bytes[] = "\n>wroteFmiginalrwd: o";
+    static const char *const marks[] = {
+        "\n>", "wrote:", "From:", "riginal", "orwarded",
+    };
+    struct sg_buf in = SG_BUF_INIT;
+    int yes = 0;
+    for (int round = 0; round < 100000; round++) {
+        random_text(&in, bytes, sizeof(bytes) - 1, rnd(40));
+        const char *mark = marks[rnd(5)];
+        size_t ml = strlen(mark);
+        if (round % 7 == 0 && in.len >= ml) /* a whole mark, somewhere */
+            memcpy(in.data + rnd((unsigned)(in.len - ml + 1)), mark, ml);
+        bool want = in.len > 0 && in.data[0] == '>';
+        for (size_t k = 0; k < 5 && !want; k++)
+            want = memmem(in.data, in.len, marks[k], strlen(marks[k])) != NULL;
+        if (sg_quote_maybe(in.data, in.len) != want)
+            fail_msg("round %d: \"%s\" %s", round, in.data,
+                     want ? "has a mark" : "has none");
+        yes += want;
+    }
+    assert_true(yes > 1000); /* both answers were tried */
+    sg_buf_free(&in);
+}
+
+/* HTML text nodes: runs of blanks (space, tab, CR, LF, form feed) are one
+ * space between words, none at the start of a line or a cell, kept
+ * inside <pre>; a quote's lines start with nothing of them. */
+static void
+test_html_whitespace(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "From: a@x.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        "<html><body><blockquote>one  two\r\n\tthree \f four<br>  five   six"
+        "  </blockquote><table><tr><td> a  b </td><td>\r\nc\r\n d <p>e  f</p>"
+        " g </td></tr></table><p>x <b> y </b>z\t\t<a href=\"https://h.example"
+        "/\">link  text</a> end </p><pre> p  q\n r </pre>tail   </body>"
+        "</html>\r\n";
+    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    assert_int_equal(v->n_texts, 3);
+    assert_string_equal(v->texts[0].text,
+                        "a b\tc d\ne f\ng\nx y z link text "
+                        "<https://h.example/> end\n p  q\n r \ntail");
+    assert_int_equal(v->texts[1].place, SG_PLACE_QUOTED);
+    assert_string_equal(v->texts[1].text, "one two three four\nfive six");
+    assert_string_equal(v->texts[2].text, "https://h.example/");
+    sg_msgview_free(&v);
+}
+
 int
 main(void)
 {
@@ -1404,6 +1632,11 @@ main(void)
         cmocka_unit_test(test_html_hiding_edges),
         cmocka_unit_test(test_display_names),
         cmocka_unit_test(test_two_content_types),
+        cmocka_unit_test(test_transfer_decode_like_gmime),
+        cmocka_unit_test(test_attachment_size_counted),
+        cmocka_unit_test(test_utf8_like_glib),
+        cmocka_unit_test(test_quote_maybe),
+        cmocka_unit_test(test_html_whitespace),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
