@@ -4,7 +4,8 @@ and print recall on breaches and the false-hold rate on ordinary mail,
 per class, with each miss and false hold.
 
 Usage: score.py --check PATH --config PATH [--corpus DIR] [--floor FILE]
-                [--write-floor] [--jobs N] [--only CLASS] [--verdicts FILE]
+                [--write-floor] [--jobs N] [--only CLASS] [--every N]
+                [--verdicts FILE]
 
 A breach is a message whose expected ACTION is hold or reject: it is
 caught when the action is hold or reject and every rule in its RULES
@@ -16,7 +17,9 @@ on a message (a crash or an error is never a pass); 0 otherwise.
 rounded down, false holds up, to 3 places).  --verdicts writes each
 message's verdict (action, rules, findings), one line each in MANIFEST
 order, so that two builds (the Hyperscan and the PCRE2-only scan) can be
-compared line by line (tests/run).
+compared line by line (tests/run).  --every N scores every Nth message
+only (the floor still applies): enough of each kind to test the gate
+itself without evaluating the whole corpus again.
 """
 import argparse
 import json
@@ -113,12 +116,14 @@ def main():
     ap.add_argument("--write-floor", action="store_true")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only")
+    ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--verdicts")
     args = ap.parse_args()
 
     entries = read_manifest(os.path.join(args.corpus, "MANIFEST"))
     if args.only:
         entries = [e for e in entries if e["cls"] == args.only]
+    entries = entries[::max(1, args.every)]
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
         results = list(ex.map(lambda e: evaluate(args, e), entries))
 
