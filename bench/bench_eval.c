@@ -648,7 +648,7 @@ sg_check_once(struct sg_ctx *c, const struct sg_msg *msg)
 }
 
 /* Where evaluation time goes: each detector that personal-contact-details
- * names, run on its own (sg_rules_detect) over every text part of the
+ * names, run on its own (sg_detect_median_ms) over every text part of the
  * messages of one size, as the evaluator scans them; the median of
  * three passes. */
 static const char *const sg_contact_detectors[] = {
@@ -665,6 +665,36 @@ static const char *const sg_builtin_detectors[] = {
 };
 #define SG_N_BUILTIN \
     (sizeof(sg_builtin_detectors) / sizeof(sg_builtin_detectors[0]))
+
+/* Milliseconds for one scan of every text part of views for the detectors
+ * names[0..n) together (sg_rules_detect_many; n 1: that detector alone),
+ * the median of three passes. */
+static double
+sg_detect_median_ms(const struct sg_rules *rules,
+                    struct sg_msgview *const *views, const char *const *names,
+                    size_t n, time_t now, const char *label)
+{
+    uint64_t pass[3];
+    for (int r = 0; r < 3; r++) {
+        uint64_t t0 = sg_bench_now_ns();
+        for (int k = 0; k < SG_N_SHAPES; k++) {
+            const struct sg_msgview *v = views[k];
+            for (size_t t = 0; t < v->n_texts; t++) {
+                struct sg_finding *f = NULL;
+                size_t nf = 0;
+                const char *err = NULL;
+                if (sg_rules_detect_many(rules, names, n, v->texts[t].text,
+                                         v->texts[t].len, now, &f, &nf,
+                                         &err) != 0)
+                    sg_bench_die("%s: %s", label, err);
+                sg_findings_free(&f, &nf);
+            }
+        }
+        pass[r] = sg_bench_now_ns() - t0;
+    }
+    qsort(pass, 3, sizeof(pass[0]), sg_cmp_u64);
+    return (double)pass[1] / 1e6;
+}
 
 /* The detectors together, as an evaluation scans for them: each text once
  * for all of them (sg_rules_detect_many), over every text part of the
@@ -686,27 +716,8 @@ sg_detectors_together(const struct sg_rules *rules,
     printf("| detectors                  | ms (4 messages) | MB/s of text |\n");
     printf("|----------------------------|----------------:|-------------:|\n");
     for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
-        uint64_t pass[3];
-        for (int r = 0; r < 3; r++) {
-            uint64_t t0 = sg_bench_now_ns();
-            for (int k = 0; k < SG_N_SHAPES; k++) {
-                const struct sg_msgview *v = views[k];
-                for (size_t t = 0; t < v->n_texts; t++) {
-                    struct sg_finding *f = NULL;
-                    size_t n = 0;
-                    const char *err = NULL;
-                    if (sg_rules_detect_many(rules, sets[s].names, sets[s].n,
-                                             v->texts[t].text,
-                                             v->texts[t].len, now, &f, &n,
-                                             &err) != 0)
-                        sg_bench_die("%s: %s", sets[s].label, err);
-                    sg_findings_free(&f, &n);
-                }
-            }
-            pass[r] = sg_bench_now_ns() - t0;
-        }
-        qsort(pass, 3, sizeof(pass[0]), sg_cmp_u64);
-        double ms = (double)pass[1] / 1e6;
+        double ms = sg_detect_median_ms(rules, views, sets[s].names, sets[s].n,
+                                        now, sets[s].label);
         printf("| %-26s | %15.1f | %12.1f |\n", sets[s].label, ms,
                ms > 0 ? ((double)text / SG_MIB) / (ms / 1e3) : 0.0);
     }
@@ -735,26 +746,8 @@ sg_detector_breakdown(const struct sg_rules *rules, const struct sg_msg *msgs,
     printf("|------------------|----------------:|--------------:|------:|\n");
     double ms[SG_N_CONTACT], total = 0;
     for (size_t d = 0; d < SG_N_CONTACT; d++) {
-        uint64_t pass[3];
-        for (int r = 0; r < 3; r++) {
-            uint64_t t0 = sg_bench_now_ns();
-            for (int k = 0; k < SG_N_SHAPES; k++) {
-                const struct sg_msgview *v = views[k];
-                for (size_t t = 0; t < v->n_texts; t++) {
-                    struct sg_finding *f = NULL;
-                    size_t n = 0;
-                    const char *err = NULL;
-                    if (sg_rules_detect(rules, sg_contact_detectors[d],
-                                        v->texts[t].text, v->texts[t].len, now,
-                                        &f, &n, &err) != 0)
-                        sg_bench_die("%s: %s", sg_contact_detectors[d], err);
-                    sg_findings_free(&f, &n);
-                }
-            }
-            pass[r] = sg_bench_now_ns() - t0;
-        }
-        qsort(pass, 3, sizeof(pass[0]), sg_cmp_u64);
-        ms[d] = (double)pass[1] / 1e6;
+        ms[d] = sg_detect_median_ms(rules, views, &sg_contact_detectors[d], 1,
+                                    now, sg_contact_detectors[d]);
         total += ms[d];
     }
     for (size_t d = 0; d < SG_N_CONTACT; d++)
