@@ -29,6 +29,7 @@
 #include "normalise.h"
 #include "rules_int.h"
 #include "sg_rules.h"
+#include "view_util.h"
 
 static struct sg_rules *
 load(const char *text)
@@ -270,21 +271,6 @@ test_candidate_bound(void **state)
 
 /* ------------------------------------------------------------ evaluator */
 
-static struct sg_msgview *
-view(const char *subject, const char *body)
-{
-    struct sg_msgview *v = sg_msgview_new();
-    assert_non_null(v);
-    v->subject = strdup(subject);
-    v->texts = calloc(1, sizeof(*v->texts));
-    v->n_texts = 1;
-    v->texts[0].text = strdup(body);
-    v->texts[0].len = strlen(body);
-    v->texts[0].content_type = strdup("text/plain");
-    v->texts[0].label = strdup("body");
-    return v;
-}
-
 /* How many texts one evaluation scans. */
 static unsigned long
 texts_scanned(const struct sg_rules *r, const struct sg_eval_input *in,
@@ -312,7 +298,7 @@ test_eval_scans_once(void **state)
     assert_int_equal(sg_person_add_role(staff, "staff"), 0);
     assert_int_equal(sg_person_add_role(pupil, "pupil"), 0);
     struct sg_msgview *mv =
-        view("Trip", "Ring me on 07700 900123 or snap: @jo_b22");
+        sg_test_view("Trip", "Ring me on 07700 900123 or snap: @jo_b22");
     struct sg_party rc[1] = {{.address = "amy.p@school.example",
                               .person = pupil,
                               .channel = SG_CHANNEL_SCHOOL}};

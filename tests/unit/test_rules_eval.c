@@ -20,6 +20,7 @@
 
 #include "sg_buf.h"
 #include "sg_rules.h"
+#include "view_util.h"
 
 /* ------------------------------------------------------------ fixtures */
 static struct sg_person *
@@ -102,21 +103,6 @@ at(int y, int mo, int d, int h, int mi)
     return timegm(&tm);
 }
 
-/* A message view with a subject and one body text. */
-static struct sg_msgview *
-view(const char *subject, const char *body)
-{
-    struct sg_msgview *v = sg_msgview_new();
-    assert_non_null(v);
-    v->subject = strdup(subject);
-    v->texts = calloc(1, sizeof(*v->texts));
-    v->n_texts = 1;
-    v->texts[0].text = strdup(body);
-    v->texts[0].len = strlen(body);
-    v->texts[0].content_type = strdup("text/plain");
-    v->texts[0].label = strdup("body");
-    return v;
-}
 
 static void
 add_attachment(struct sg_msgview *v, const char *type, const char *name)
@@ -186,7 +172,7 @@ test_third_party_masked(void **state)
         "rule ids { from staff to any external content upn, nhs-number "
         "action hold explain \"{findings}\" explain-dsl \"{findings}\" }\n");
     struct sg_msgview *mv =
-        view("transfer", "UPN B801200005001, NHS 943 476 5919, room 12");
+        sg_test_view("transfer", "UPN B801200005001, NHS 943 476 5919, room 12");
     struct sg_party rc[] = {external("admissions@other.example")};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -214,7 +200,7 @@ test_precedence(void **state)
                               "rule h { action hold }\n"
                               "rule x { action reject }\n"
                               "rule n { from pupil action reject }\n");
-    struct sg_msgview *mv = view("hi", "hello");
+    struct sg_msgview *mv = sg_test_view("hi", "hello");
     struct sg_party rc[] = {school(pupil1)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -259,7 +245,7 @@ test_test_mode(void **state)
     (void)state;
     struct sg_rules *r = load("rule t { mode test action reject }\n"
                               "rule e { action journal }\n");
-    struct sg_msgview *mv = view("hi", "hello");
+    struct sg_msgview *mv = sg_test_view("hi", "hello");
     struct sg_party rc[] = {school(pupil1)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -309,7 +295,7 @@ test_exceptions(void **state)
         "rule pc { from staff to pupil content uk-mobile\n"
         "  except approved-contact except from dsl\n"
         "  action hold explain \"To {pupils}: {findings}\" }\n");
-    struct sg_msgview *mv = view("trip", "My mobile is 07700 900123.");
+    struct sg_msgview *mv = sg_test_view("trip", "My mobile is 07700 900123.");
     struct sg_party rc[] = {school(pupil1), school(pupil2)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 2,
@@ -368,7 +354,7 @@ test_recipient_conditions(void **state)
         "rule allp { to all pupil action annotate }\n"
         "rule many { recipients >= 3 action hold }\n"
         "rule parents { to parent via external action annotate }\n");
-    struct sg_msgview *mv = view("hw", "homework");
+    struct sg_msgview *mv = sg_test_view("hw", "homework");
     struct sg_party rc[4] = {school(pupil1)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -424,7 +410,7 @@ test_recipient_count(void **state)
         "rule bare { recipients pupil 1 action annotate }\n"
         "rule class { recipients pupil via school > 5 action annotate }\n"
         "rule total { recipients >= 3 action annotate }\n");
-    struct sg_msgview *mv = view("Homework", "Please finish chapter 3.");
+    struct sg_msgview *mv = sg_test_view("Homework", "Please finish chapter 3.");
     struct sg_party rc[30];
     rc[0] = school(pupil1);
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
@@ -480,7 +466,7 @@ test_outside(void **state)
     struct sg_rules *r = load(
         "rule out { from staff to outside content upn action hold }\n"
         "rule ext { from staff to external content upn action annotate }\n");
-    struct sg_msgview *mv = view("Class list", "Amy B801200005001");
+    struct sg_msgview *mv = sg_test_view("Class list", "Amy B801200005001");
     struct sg_party rc[1] = {personal("john.home@example.net", teacher)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -521,7 +507,7 @@ test_personal_email_owner(void **state)
     (void)state;
     struct sg_rules *r = load(
         "rule pe { from staff content personal-email action hold }\n");
-    struct sg_msgview *mv = view(
+    struct sg_msgview *mv = sg_test_view(
         "Re: Year 11 applications",
         "Write to admissions@university.ac.uk or orders@supplier.co.uk.\n"
         "Or to me at john.smith.home@example.net\n");
@@ -559,7 +545,7 @@ test_reply_to(void **state)
         "rule pcd { from staff to pupil content personal-email action hold }\n"
         "rule body { content personal-email in body action annotate }\n"
         "rule rt { content personal-email in reply-to action annotate }\n");
-    struct sg_msgview *mv = view("Trip letters", "Please bring the letter.");
+    struct sg_msgview *mv = sg_test_view("Trip letters", "Please bring the letter.");
     mv->headers = calloc(2, sizeof(*mv->headers));
     mv->n_headers = 2;
     mv->headers[0].name = strdup("From");
@@ -609,7 +595,7 @@ test_personal_email_lookup(void **state)
     (void)state;
     struct sg_rules *r = load(
         "rule pe { from staff content personal-email action hold }\n");
-    struct sg_msgview *mv = view(
+    struct sg_msgview *mv = sg_test_view(
         "Trip", "Mrs Jones is at Anna.Home@example.org this week; the club "
                 "is info@club.example (info@club.example, info@club.example)."
                 "\nMessage-ID: <anna.home@example.org>\n");
@@ -719,7 +705,7 @@ test_sender_channels(void **state)
         "rule spoof { from anyone via spoofed to pupil action hold }\n"
         "rule ext { from external to pupil action annotate }\n"
         "rule addr { from \"*@partner.example\" action journal }\n");
-    struct sg_msgview *mv = view("hi", "hello");
+    struct sg_msgview *mv = sg_test_view("hi", "hello");
     mv->from_name = strdup("John Smith");
     struct sg_party rc[] = {school(pupil1)};
     struct sg_eval_input in = {.view = mv,
@@ -773,7 +759,7 @@ test_time_conditions(void **state)
         "rule late { time outside 07:00-19:00, weekend action journal }\n"
         "rule lunch { time between 12:00-13:00 action annotate }\n"
         "rule fri { time fri action annotate }\n");
-    struct sg_msgview *mv = view("hi", "hello");
+    struct sg_msgview *mv = sg_test_view("hi", "hello");
     struct sg_party rc[] = {school(pupil1)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1};
@@ -818,7 +804,7 @@ test_attachments_and_scope(void **state)
         "rule subj { content uk-mobile in subject action annotate }\n"
         "rule names { content upn in filenames action hold }\n"
         "rule two { content personal-email >= 2 action journal }\n");
-    struct sg_msgview *mv = view("call 07700 900123", "see attached");
+    struct sg_msgview *mv = sg_test_view("call 07700 900123", "see attached");
     add_attachment(mv, "application/pdf", "B801200005001.pdf");
     struct sg_party rc[] = {external("gran@example.org")};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
@@ -916,7 +902,7 @@ test_attachment_images(void **state)
     struct sg_rules *r = load(text);
     struct sg_party rc[] = {external("prints@photoprint.example")};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct sg_msgview *mv = view("photos", "see attached");
+        struct sg_msgview *mv = sg_test_view("photos", "see attached");
         add_image(mv, cases[i].type, cases[i].name, cases[i].size, cases[i].w,
                   cases[i].h, cases[i].camera, cases[i].inl);
         struct sg_eval_input in = {.view = mv, .sender = school(teacher),
@@ -931,7 +917,7 @@ test_attachment_images(void **state)
         sg_msgview_free(&mv);
     }
     /* the finding says why */
-    struct sg_msgview *mv = view("photos", "see attached");
+    struct sg_msgview *mv = sg_test_view("photos", "see attached");
     add_image(mv, "image/jpeg", "image002.jpg", 180000, 1024, 768, true, true);
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -953,7 +939,7 @@ test_attachment_images(void **state)
     assert_int_equal(sg_rules_load_string(text, strlen(text), "t", &o, &r,
                                           &err),
                      0);
-    mv = view("photos", "see attached");
+    mv = sg_test_view("photos", "see attached");
     add_image(mv, "image/png", "image001.png", 3200, 300, 90, false, true);
     in.view = mv;
     v = eval(r, &in);
@@ -979,7 +965,7 @@ test_normalised_places(void **state)
     /* fullwidth digits and a zero-width space in the subject, a soft
      * hyphen and number words in the body, a spelt-out address, a bidi
      * control in an attachment name */
-    struct sg_msgview *mv = view(
+    struct sg_msgview *mv = sg_test_view(
         "ring \xef\xbc\x90\xef\xbc\x91\xef\xbc\x91\xef\xbc\x93 496\xe2\x80\x8b"
         " 0000",
         "mob 07700\xc2\xad" "900123, or oh seven seven oh oh nine oh oh "
@@ -1026,7 +1012,7 @@ test_inspection_incomplete(void **state)
         "action hold explain \"not all read: {findings}\" }\n"
         "rule read { to pupil except inspection incomplete "
         "action annotate }\n");
-    struct sg_msgview *mv = view("homework", "see below");
+    struct sg_msgview *mv = sg_test_view("homework", "see below");
     struct sg_party rc[] = {school(pupil1)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -1075,7 +1061,7 @@ test_explanations(void **state)
         "rule all { title \"T\" explain \"{rule}|{title}|{policy}|{source}|"
         "{action}|{recipients}|{sender}|{dsl}|{time}|{{x}}\" action "
         "annotate }\n");
-    struct sg_msgview *mv = view("x", "ring 07700 900123 or add me on snap");
+    struct sg_msgview *mv = sg_test_view("x", "ring 07700 900123 or add me on snap");
     struct sg_party rc[] = {school(pupil1)};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -1188,7 +1174,7 @@ test_pupil_dob_table_count(void **state)
                                 "Okafor,Daniel,30/06/2015\r\n";
     const char *bodies[] = {two, three};
     for (int i = 0; i < 2; i++) {
-        struct sg_msgview *mv = view("Trip list", bodies[i]);
+        struct sg_msgview *mv = sg_test_view("Trip list", bodies[i]);
         struct sg_party rc[] = {external("bookings@coach.example")};
         struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                    .rcpts = rc, .n_rcpts = 1,
@@ -1271,7 +1257,7 @@ roster_eval(struct roster_dir *d, const char *body)
     struct sg_rules *r = load(
         "rule roster { from staff to any external "
         "content pupil-roster >= 10 action hold }\n");
-    struct sg_msgview *mv = view("Group list", body);
+    struct sg_msgview *mv = sg_test_view("Group list", body);
     struct sg_party rc[] = {external("coach@club.example")};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -1329,7 +1315,7 @@ test_pupil_roster(void **state)
     struct sg_rules *r = load("rule roster { content pupil-roster >= 2 "
                               "action hold explain \"{findings}\" "
                               "explain-dsl \"{findings}\" }\n");
-    struct sg_msgview *mv = view("Group", "Amy Patel\nBen Jones\n");
+    struct sg_msgview *mv = sg_test_view("Group", "Amy Patel\nBen Jones\n");
     struct sg_party rc[] = {external("coach@club.example")};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1, .now = 1741774500,
@@ -1377,7 +1363,7 @@ test_pupil_roster_near_misses(void **state)
     /* without a pupil lookup the detector finds nothing */
     struct sg_rules *r = load("rule roster { content pupil-roster >= 1 "
                               "action hold }\n");
-    struct sg_msgview *mv = view("Group", "Amy Patel\nBen Jones\n");
+    struct sg_msgview *mv = sg_test_view("Group", "Amy Patel\nBen Jones\n");
     struct sg_party rc[] = {external("coach@club.example")};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1, .now = 1741774500};
@@ -1445,7 +1431,7 @@ test_quoted_places(void **state)
         "rule any { content uk-mobile action journal }\n"
         "rule names { content uk-mobile in names action annotate }\n");
     struct sg_party rc[] = {school(pupil1)};
-    struct sg_msgview *mv = view("Re: trip", "Thanks, see you at 9.");
+    struct sg_msgview *mv = sg_test_view("Re: trip", "Thanks, see you at 9.");
     mv->env_from = strdup("j.smith@school.example");
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
                                .rcpts = rc, .n_rcpts = 1,
@@ -1482,7 +1468,7 @@ test_quoted_places(void **state)
         {NULL, NULL},
     };
     for (size_t i = 0; i < 3; i++) {
-        mv = view("Re: trip", "As I said below.");
+        mv = sg_test_view("Re: trip", "As I said below.");
         in.view = mv;
         add_quote(mv, "Text me on 07700 900555", whose[i][0], whose[i][1]);
         v = eval(r, &in);
@@ -1492,7 +1478,7 @@ test_quoted_places(void **state)
         sg_msgview_free(&mv);
     }
     /* a name that is not the sender's */
-    mv = view("Re: trip", "As you said below.");
+    mv = sg_test_view("Re: trip", "As you said below.");
     in.view = mv;
     add_quote(mv, "Text me on 07700 900555", "Amy Pupil", NULL);
     v = eval(r, &in);
