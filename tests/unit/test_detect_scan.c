@@ -29,22 +29,13 @@
 #include "normalise.h"
 #include "rules_int.h"
 #include "sg_rules.h"
-#include "view_util.h"
+#include "rules_util.h"
 
 static struct sg_rules *
 load(const char *text)
 {
-    static const char *const domains[] = {"school.example"};
-    static const char *const phones[] = {"01632 960000"};
-    static const char *const postcodes[] = {"LS1 4AP"};
     struct sg_rules_options o;
-    memset(&o, 0, sizeof(o));
-    o.school_domains = domains;
-    o.n_school_domains = 1;
-    o.school_phone_numbers = phones;
-    o.n_school_phone_numbers = 1;
-    o.school_postcodes = postcodes;
-    o.n_school_postcodes = 1;
+    sg_test_school_options(&o);
     struct sg_rules *r = NULL;
     const char *err = NULL;
     if (sg_rules_load_string(text, strlen(text), "t", &o, &r, &err) < 0)

@@ -20,7 +20,7 @@
 
 #include "sg_buf.h"
 #include "sg_rules.h"
-#include "view_util.h"
+#include "rules_util.h"
 
 /* ------------------------------------------------------------ fixtures */
 static struct sg_person *

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "sg_rules.h"
+#include "rules_util.h"
 
 #ifndef SAMPLES_DIR
 #error SAMPLES_DIR must be defined
@@ -361,17 +362,8 @@ load_eml(const char *path, time_t *date_r)
 static struct sg_rules *
 load_policy(void)
 {
-    static const char *const domains[] = {"school.example"};
-    static const char *const phones[] = {"01632 960000"};
-    static const char *const postcodes[] = {"LS1 4AP"};
     struct sg_rules_options o;
-    memset(&o, 0, sizeof(o));
-    o.school_domains = domains;
-    o.n_school_domains = 1;
-    o.school_phone_numbers = phones;
-    o.n_school_phone_numbers = 1;
-    o.school_postcodes = postcodes;
-    o.n_school_postcodes = 1;
+    sg_test_school_options(&o);
     o.timezone = "Europe/London";
     o.dsl_contact = "Mrs Aisha Khan, Designated Safeguarding Lead "
                     "(a.khan@school.example, extension 210)";

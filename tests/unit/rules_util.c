@@ -1,5 +1,5 @@
 /*
- * view_util.c - see view_util.h.
+ * rules_util.c - see rules_util.h.
  */
 #include "config.h"
 
@@ -12,7 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "view_util.h"
+#include "rules_util.h"
+
+void
+sg_test_school_options(struct sg_rules_options *o)
+{
+    static const char *const domains[] = {"school.example"};
+    static const char *const phones[] = {"01632 960000"};
+    static const char *const postcodes[] = {"LS1 4AP"};
+    memset(o, 0, sizeof(*o));
+    o->school_domains = domains;
+    o->n_school_domains = 1;
+    o->school_phone_numbers = phones;
+    o->n_school_phone_numbers = 1;
+    o->school_postcodes = postcodes;
+    o->n_school_postcodes = 1;
+}
 
 struct sg_msgview *
 sg_test_view(const char *subject, const char *body)
