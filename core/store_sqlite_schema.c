@@ -19,7 +19,7 @@
  * program that knows only versions 1 and 2 refuses a newer database instead of
  * writing into it.  PRAGMA application_id marks the file as ours.
  *
- * SCHEMA (version 4).  Times are Unix seconds (UTC).
+ * SCHEMA (version 5).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -31,7 +31,12 @@
  *     env_from       TEXT NOT NULL      envelope sender ("" for <>)
  *     subject        TEXT               decoded subject, NULL if none
  *     status         TEXT NOT NULL      held | released | rejected |
- *                                       expired | escalated | lost
+ *                                       expired | escalated | lost;
+ *                                       from version 5 also, for a
+ *                                       message a rule that notifies
+ *                                       the DSL did not hold: refused |
+ *                                       delivered | archived (no copy,
+ *                                       message_path NULL)
  *     status_changed INTEGER NOT NULL   when status last changed
  *     message_path   TEXT               absolute path of the copy; NULL
  *                                       once retention purged the copy
@@ -233,6 +238,41 @@ static const char upgrade_v4[] =
     " WHERE sent IS NULL AND failed IS NULL;"
     "CREATE INDEX outbox_record ON outbox (record_id);";
 
+/* Version 4 to 5: records of messages that were not held (a reject,
+ * journal or annotate rule that notifies the DSL): the statuses
+ * "refused", "delivered" and "archived".  The table is rebuilt, as for
+ * version 2, to change its CHECK constraint. */
+static const char upgrade_v5[] =
+    "CREATE TABLE records_v5 ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " queue_id TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " client TEXT,"
+    " trusted INTEGER NOT NULL CHECK (trusted IN (0, 1)),"
+    " auth_user TEXT,"
+    " env_from TEXT NOT NULL,"
+    " subject TEXT,"
+    " status TEXT NOT NULL CHECK (status IN"
+    "  ('held', 'released', 'rejected', 'expired', 'escalated', 'lost',"
+    "   'refused', 'delivered', 'archived')),"
+    " status_changed INTEGER NOT NULL,"
+    " message_path TEXT,"
+    " message_size INTEGER NOT NULL CHECK (message_size >= 0),"
+    " action TEXT NOT NULL,"
+    " explain_sender TEXT NOT NULL,"
+    " explain_dsl TEXT NOT NULL,"
+    " queue_seen INTEGER);"
+    "INSERT INTO records_v5 SELECT id, queue_id, created, client, trusted,"
+    " auth_user, env_from, subject, status, status_changed, message_path,"
+    " message_size, action, explain_sender, explain_dsl, queue_seen"
+    " FROM records;"
+    "DROP TABLE records;"
+    "ALTER TABLE records_v5 RENAME TO records;"
+    "CREATE INDEX records_status_created ON records (status, created);"
+    "CREATE INDEX records_created ON records (created);"
+    "CREATE INDEX records_env_from ON records (env_from);"
+    "CREATE INDEX records_queue_id ON records (queue_id);";
+
 /* Every step after version 1, in order.  To change the schema, add a
  * step here and raise SG_STORE_SCHEMA_VERSION. */
 static const struct migration {
@@ -242,6 +282,7 @@ static const struct migration {
     {2, upgrade_v2},
     {3, upgrade_v3},
     {4, upgrade_v4},
+    {5, upgrade_v5},
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
