@@ -125,6 +125,33 @@ sg_outcome_reject_reply(const struct sg_verdict *v, struct sg_outcome *out)
     return rc;
 }
 
+int
+sg_outcome_reject_brief(const struct sg_verdict *v, const char *record,
+                        struct sg_outcome *out)
+{
+    const char *title = NULL;
+    for (size_t i = 0; i < v->n_rules && title == NULL; i++)
+        if (v->rules[i].mode == SG_MODE_ENFORCE &&
+            v->rules[i].action == SG_ACTION_REJECT)
+            title = v->rules[i].title != NULL ? v->rules[i].title
+                                              : v->rules[i].id;
+    struct sg_buf text = SG_BUF_INIT;
+    sg_buf_printf(&text, "Not sent: %s%s%s%s. The explanation is in a "
+                         "separate message to you.",
+                  title != NULL ? title : "the school's safeguarding rules",
+                  record != NULL ? " (" : "", record != NULL ? record : "",
+                  record != NULL ? ")" : "");
+    sg_strv_free(&out->reply, &out->n_reply);
+    /* one line: the width is the whole text */
+    int rc = sg_buf_failed(&text)
+                 ? -1
+                 : sg_reply_wrap(text.data, text.len, 1, &out->reply,
+                                 &out->n_reply);
+    sg_buf_free(&text);
+    out->reject = true;
+    return rc;
+}
+
 static int
 add_header(struct sg_outcome *out, const char *name, const char *value)
 {
@@ -276,6 +303,12 @@ sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
                               cfg->journal_address) < 0)
             return -1;
     }
+    /* a held message is delivered, if ever, after the DSL's decision: it
+     * carries the record's reference alone, never the rules that held it
+     * or the subject tag */
+    if (v->action == SG_ACTION_HOLD)
+        return record != NULL ? add_header(out, "X-Safeguard-Record", record)
+                              : 0;
     if (v->annotate || v->n_rules > 0)
         return annotate(cfg, v, subject, record, out);
     return 0;
