@@ -129,18 +129,21 @@ int
 sg_outcome_reject_brief(const struct sg_verdict *v, const char *record,
                         struct sg_outcome *out)
 {
-    const char *title = NULL;
-    for (size_t i = 0; i < v->n_rules && title == NULL; i++)
+    const struct sg_rule_match *m = NULL;
+    for (size_t i = 0; i < v->n_rules && m == NULL; i++)
         if (v->rules[i].mode == SG_MODE_ENFORCE &&
             v->rules[i].action == SG_ACTION_REJECT)
-            title = v->rules[i].title != NULL ? v->rules[i].title
-                                              : v->rules[i].id;
+            m = &v->rules[i];
     struct sg_buf text = SG_BUF_INIT;
-    sg_buf_printf(&text, "Not sent: %s%s%s%s. The explanation is in a "
-                         "separate message to you.",
-                  title != NULL ? title : "the school's safeguarding rules",
-                  record != NULL ? " (" : "", record != NULL ? record : "",
-                  record != NULL ? ")" : "");
+    if (m != NULL)
+        sg_buf_printf(&text, "Not sent: %s (rule %s%s%s)",
+                      m->title != NULL ? m->title : m->id, m->id,
+                      record != NULL ? ", record " : "",
+                      record != NULL ? record : "");
+    else
+        sg_buf_puts(&text, "Not sent: the message breaks the school's "
+                           "safeguarding rules");
+    sg_buf_puts(&text, ". The explanation is in a separate message to you.");
     sg_strv_free(&out->reply, &out->n_reply);
     /* one line: the width is the whole text */
     int rc = sg_buf_failed(&text)
