@@ -69,7 +69,7 @@ struct record_of {
 };
 
 static int record_outcome(struct sg_session *s, const struct record_of *o,
-                          char **record_r);
+                          char **record_r, bool *sender_told_r);
 static bool wants_record(const struct sg_verdict *v);
 
 static char *
@@ -269,7 +269,8 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
             .sender = &sender,
             .now = time(NULL),
         };
-        if (wants_record(verdict) && record_outcome(s, &o, &record) < 0) {
+        if (wants_record(verdict) &&
+            record_outcome(s, &o, &record, NULL) < 0) {
             sg_verdict_free(&verdict);
             return SG_TEMPFAIL;
         }
@@ -588,10 +589,11 @@ log_notices(const struct sg_session *s, const char *record,
  * journals or annotates, is recorded (a held one with a copy) with its
  * notices before the MTA is answered; the record id comes back for the
  * headers and the log.  -1 when it cannot be: the message is then never
- * held, refused or delivered without its record (the caller tempfails). */
+ * held, refused or delivered without its record (the caller tempfails).
+ * *sender_told_r (may be NULL): a notice to the sender was queued. */
 static int
 record_outcome(struct sg_session *s, const struct record_of *o,
-               char **record_r)
+               char **record_r, bool *sender_told_r)
 {
     const char *error = NULL;
     struct sg_store *q = sg_runtime_quarantine(s->rt, &error);
@@ -631,6 +633,8 @@ record_outcome(struct sg_session *s, const struct record_of *o,
     }
     /* the record stands whatever becomes of the notices */
     s->notices_queued |= log_notices(s, *record_r, &sent);
+    if (sender_told_r != NULL)
+        *sender_told_r = sent.sender_told;
     return 0;
 }
 
@@ -681,8 +685,9 @@ wants_record(const struct sg_verdict *v)
 
 /* At end of message: the record the verdict asks for (*record_r, NULL
  * when none), and for a locally submitted message that is refused, the
- * sender's notice (*told_r: then the reply can be one line).  0, or -1
- * when what must be written could not be. */
+ * sender's notice (*told_r: then the reply can be one line; when the
+ * notice could not be made, the reply keeps the whole explanation).  0,
+ * or -1 when what must be written could not be. */
 static int
 eom_record(struct sg_session *s, const struct sg_msgview *view,
            const struct sg_party *rcpts, const struct sg_verdict *verdict,
@@ -703,15 +708,17 @@ eom_record(struct sg_session *s, const struct sg_msgview *view,
     bool local_refusal = verdict->action == SG_ACTION_REJECT &&
                          !s->smtp_client &&
                          sg_hold_notices_tell_refusal(s->rt, &sender);
+    bool told = false;
     *told_r = false;
     if (wants_record(verdict)) {
-        if (record_outcome(s, &o, record_r) < 0)
+        if (record_outcome(s, &o, record_r, &told) < 0)
             return -1;
     } else if (local_refusal) {
         if (notice_refusal(s, &o) < 0)
             return -1;
+        told = true;
     }
-    *told_r = local_refusal;
+    *told_r = local_refusal && told;
     return 0;
 }
 

@@ -276,12 +276,41 @@ test_cut_short_refused(void **state)
     sg_config_free(&cfg);
 }
 
+/* A locally submitted refusal whose explanation goes by notice: one
+ * line, the rule's title and id and the record, replacing the long reply
+ * (Postfix's bounce would join its lines). */
+static void
+test_reject_brief(void **state)
+{
+    (void)state;
+    struct sg_verdict v;
+    struct sg_rule_match m;
+    struct sg_finding f;
+    struct sg_outcome out = {0};
+    one_rule(&v, &m, &f, SG_ACTION_REJECT, SG_MODE_ENFORCE);
+    assert_int_equal(sg_outcome_reject_reply(&v, &out), 0);
+    assert_true(out.n_reply > 1);
+    assert_int_equal(sg_outcome_reject_brief(&v, "SG-1", &out), 0);
+    assert_true(out.reject);
+    assert_int_equal(out.n_reply, 1);
+    assert_string_equal(out.reply[0],
+                        "Not sent: Personal contact details sent to a pupil "
+                        "(rule personal-contact-details, record SG-1). The "
+                        "explanation is in a separate message to you.");
+    sg_outcome_free(&out);
+    assert_int_equal(sg_outcome_reject_brief(&v, NULL, &out), 0);
+    assert_null(strstr(out.reply[0], "record"));
+    assert_null(strstr(out.reply[0], "07700"));
+    sg_outcome_free(&out);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_build),
+        cmocka_unit_test(test_reject_brief),
         cmocka_unit_test(test_forged_order),
         cmocka_unit_test(test_cut_short_refused),
     };
