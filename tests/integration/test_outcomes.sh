@@ -117,6 +117,8 @@ review list --status refused >"$SG_WORK/r1-list.out" 2>&1
 check "1: the list shows it as refused" grep -q "$R1.*refused" "$SG_WORK/r1-list.out"
 review show "$R1" >"$SG_WORK/r1-show.out" 2>&1
 check "1: show gives the outcome" grep -q "refused when sent" "$SG_WORK/r1-show.out"
+check "1: and says there is no copy, and why" \
+    grep -q "no copy is kept of a message that was not held (refused when sent)" "$SG_WORK/r1-show.out"
 
 # ------------------------------------------------------------ 2. journal
 swaks --server "127.0.0.1:$SG_SMTP_PORT" --local-interface 127.0.0.2 \
