@@ -169,11 +169,14 @@ check "4: released" test $? -eq 0
 QID=$Q3
 check "4: delivered" sg_wait_delivered
 sleep 1
-F4=$(sg_sink_files "$Q3" | xargs -r grep -L "^X-Rcpt-Args: <archive@" | head -1)
+# the pupil's copy (the sink may have it in one file with the archive's)
+F4=$(sg_sink_files "$Q3" | xargs -r grep -l "^X-Rcpt-Args: <amy.patel@" | head -1)
 check "4: the pupil's copy arrives once" test "$(sg_sink_files "$Q3" | xargs -r grep -l '^X-Rcpt-Args: <amy.patel@' | wc -l)" = 1
+check "4: (its copy: ${F4:-none})" test -s "${F4:-/nonexistent}"
 check "4: no X-Safeguard-Rules or -Verdict" test "$(grep -ciE '^X-Safeguard-(Rules|Verdict):' "${F4:-/dev/null}")" = 0
+# (the sample's own Message-ID happens to be named after its rule)
 check "4: no rule named in a header" \
-    test "$(sed '/^$/q' "${F4:-/dev/null}" | grep -ciE 'personal-contact-details|private-one-to-one')" = 0
+    test "$(sed '/^$/q' "${F4:-/dev/null}" | grep -v '^Message-ID:' | grep -ciE 'personal-contact-details|private-one-to-one')" = 0
 check "4: at most the record's reference" \
     test "$(sed '/^$/q' "${F4:-/dev/null}" | grep -iE '^X-Safeguard-' | grep -vc "^X-Safeguard-Record: $R3$")" = 0
 check "4: no subject tag" test "$(grep -c '^Subject: \[Safeguarding\]' "${F4:-/dev/null}")" = 0
