@@ -640,9 +640,9 @@ record_outcome(struct sg_session *s, const struct record_of *o,
 
 /* A locally submitted message refused by rules that do not notify the
  * DSL (so with no record): the sender's notice alone, to the outbox.
- * 0, or -1 when it could not be written (the caller tempfails: the
- * explanation would be lost). */
-static int
+ * true when it was queued; when not (logged), the reply keeps the whole
+ * explanation, as Postfix's bounce then carries it. */
+static bool
 notice_refusal(struct sg_session *s, const struct record_of *o)
 {
     struct sg_hold hold = {
@@ -659,21 +659,19 @@ notice_refusal(struct sg_session *s, const struct record_of *o)
         .rt = s->rt, .hold = &hold, .sender = o->sender, .local = true};
     struct sg_outbox_batch batch = {0};
     sg_hold_notices_render(&sent, NULL, &batch);
-    const char *error = NULL;
-    struct sg_store *q = sg_runtime_quarantine(s->rt, &error);
-    int rc = 0;
-    if (!sent.sender_told ||
-        (q != NULL && sg_outbox_add(q, &batch, NULL, o->now, &error) < 0) ||
-        q == NULL) {
-        sg_log_error("%s: cannot queue the refusal notice: %s", qid(s),
-                     sent.error[0] != '\0' ? sent.error
-                     : error != NULL       ? error
-                                           : "unknown error");
-        rc = -1;
-    } else
+    const char *error = sent.error[0] != '\0' ? sent.error : NULL;
+    struct sg_store *q = NULL;
+    bool told = sent.sender_told &&
+                (q = sg_runtime_quarantine(s->rt, &error)) != NULL &&
+                sg_outbox_add(q, &batch, NULL, o->now, &error) == 0;
+    if (told)
         s->notices_queued |= log_notices(s, NULL, &sent);
+    else
+        sg_log_error("%s: cannot queue the refusal notice (the refusal "
+                     "carries the explanation instead): %s",
+                     qid(s), error != NULL ? error : "unknown error");
     sg_outbox_batch_free(&batch);
-    return rc;
+    return told;
 }
 
 /* Does the verdict leave a record? */
@@ -687,7 +685,7 @@ wants_record(const struct sg_verdict *v)
  * when none), and for a locally submitted message that is refused, the
  * sender's notice (*told_r: then the reply can be one line; when the
  * notice could not be made, the reply keeps the whole explanation).  0,
- * or -1 when what must be written could not be. */
+ * or -1 when the record could not be written. */
 static int
 eom_record(struct sg_session *s, const struct sg_msgview *view,
            const struct sg_party *rcpts, const struct sg_verdict *verdict,
@@ -714,9 +712,7 @@ eom_record(struct sg_session *s, const struct sg_msgview *view,
         if (record_outcome(s, &o, record_r, &told) < 0)
             return -1;
     } else if (local_refusal) {
-        if (notice_refusal(s, &o) < 0)
-            return -1;
-        told = true;
+        told = notice_refusal(s, &o);
     }
     *told_r = local_refusal && told;
     return 0;
