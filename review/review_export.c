@@ -234,6 +234,44 @@ digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
     return 0;
 }
 
+/* Records of messages a rule that notifies the DSL refused or delivered
+ * in the last day: the DSL was told of each, and nothing waits, but the
+ * digest is where the day's concerns are seen together. */
+static int
+digest_unheld(struct sg_review *r, time_t now, struct sg_buf *b,
+              const char **error_r)
+{
+    static const enum sg_store_status unheld[] = {
+        SG_QSTATUS_REFUSED, SG_QSTATUS_ARCHIVED, SG_QSTATUS_DELIVERED};
+    bool heading = false;
+    for (size_t s = 0; s < sizeof(unheld) / sizeof(unheld[0]); s++) {
+        struct sg_store_item *items = NULL;
+        size_t n = 0;
+        struct sg_store_filter f = {.status = unheld[s],
+                                    .created_min = now - 86400};
+        if (digest_items(r, f, &items, &n, error_r) < 0)
+            return -1;
+        if (n > 0 && !heading) {
+            sg_buf_puts(b, "\nNot held, told of in the last 24 hours (nothing "
+                           "to decide; you can add a note):\n");
+            heading = true;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char when[64];
+            sg_review_time(r, items[i].created, SG_TIME_SHORT, when,
+                           sizeof(when));
+            sg_buf_printf(b, "\n  %s  %s (%s)\n", items[i].id,
+                          sg_store_status_title(unheld[s]), when);
+            if (digest_item(r, b, &items[i], error_r) < 0) {
+                sg_store_items_free(&items, &n);
+                return -1;
+            }
+        }
+        sg_store_items_free(&items, &n);
+    }
+    return 0;
+}
+
 int
 sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
                  size_t *n_waiting_r, size_t *n_overdue_r,
@@ -276,7 +314,8 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
     }
     size_t waiting = n;
     sg_store_items_free(&items, &n);
-    if (digest_lost(r, now, &b, error_r) < 0) {
+    if (digest_lost(r, now, &b, error_r) < 0 ||
+        digest_unheld(r, now, &b, error_r) < 0) {
         sg_buf_free(&b);
         return -1;
     }

@@ -20,7 +20,8 @@
 #  5. a locally submitted message a rule refuses (sendmail, Postfix's
 #     non_smtpd_milters): the bounce is one clean line, and the teacher
 #     gets the explanation as a notice;
-#  6. the digest mailed to the DSL names no pupil and links to the page.
+#  6. the digest mailed to the DSL names no pupil, links to the page,
+#     and lists the day's refused and archived records apart.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -216,6 +217,8 @@ check "6: it links to the page" bash -c "body '$F6' | grep -qF '$URL/item/' && b
 check "6: it names no pupil and no subject" \
     no_pupil "$F6" "Amy Patel" amy.patel "$(sed -n 's/^Subject: //p' "$SAMPLES/personal-contact-details.eml")"
 check "6: it counts the recipients" bash -c "body '$F6' | grep -q 'To: *1 pupil'"
+check "6: it lists the day's refused and archived records apart" \
+    bash -c "body '$F6' | grep -q 'Not held, told of in the last 24 hours.* $R1 refused when sent .* $R2 delivered, with an archive copy'"
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]
