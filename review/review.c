@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "msgview_build.h"
 #include "review_int.h"
@@ -131,6 +133,44 @@ sg_review_close(struct sg_review **rp)
     *rp = NULL;
 }
 
+/* Make the store at db_path as the owner of its directory (the filter's
+ * state directory, made for the filter's user), so that the filter, which
+ * opens it later as that user, can write it.  Run as root, the effective
+ * ids are that owner's for the creation only; as anyone else the store is
+ * made as they are (the page under systemd runs as the filter's user).
+ * 0 or -1 with *error_r. */
+static int
+create_store(const char *db_path, const char *store_dir, const char **error_r)
+{
+    char *copy = strdup(db_path);
+    struct stat dir;
+    if (copy == NULL || stat(dirname(copy), &dir) < 0) {
+        int e = errno;
+        free(copy);
+        return sg_review_fail(error_r, "cannot make %s: its directory: %s",
+                              db_path, strerror(e));
+    }
+    free(copy);
+    bool become = geteuid() == 0 && dir.st_uid != 0;
+    if (become && (setegid(dir.st_gid) < 0 || seteuid(dir.st_uid) < 0)) {
+        int e = errno;
+        (void)setegid(0);
+        return sg_review_fail(error_r, "cannot become the owner of the "
+                                       "directory of %s: %s",
+                              db_path, strerror(e));
+    }
+    struct sg_store *q = NULL;
+    const char *err = NULL;
+    int r = sg_store_open(db_path, store_dir, &q, &err);
+    sg_store_close(&q);
+    if (become && (seteuid(0) < 0 || setegid(0) < 0))
+        abort(); /* cannot happen (the saved ids are root's); never go on
+                    with the wrong ones */
+    if (r < 0)
+        return sg_review_keep(error_r, "", err);
+    return 0;
+}
+
 int
 sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
                const char **error_r)
@@ -146,7 +186,9 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
                               "from sg_review_settings_init)",
                               bad);
     struct stat st;
-    if (stat(o->db_path, &st) < 0)
+    if (stat(o->db_path, &st) < 0 &&
+        (errno != ENOENT || !o->create_store ||
+         create_store(o->db_path, o->store_dir, error_r) < 0))
         return sg_review_fail(error_r,
                               "no quarantine database at %s (%s): "
                               "nothing has been held yet, or "
