@@ -156,8 +156,9 @@ decided(struct sg_store *q, const struct sg_store_record *rec, bool release,
         snprintf(why, size, "%s", err);
         return -1;
     }
+    bool done = n > 0;
     sg_store_audit_rows_free(&rows, &n);
-    if (n > 0) {
+    if (done) {
         snprintf(why, size, "record %s: this decision was already acted on",
                  rec->id);
         return -1;
