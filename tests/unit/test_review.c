@@ -563,6 +563,22 @@ test_command_fails(void **state)
     assert_non_null(strstr(err, "still on hold"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
 
+    /* no command: the release helper, asked once the record says
+     * released; when it cannot act, the record is set back to held, and
+     * both changes and the failure are in the audit */
+    s.release_command = "";
+    s.release_helper = "/nonexistent/safeguard-release.sock";
+    open_review(e, &s);
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
+                     -1);
+    assert_non_null(strstr(err, "cannot reach the release helper"));
+    assert_non_null(strstr(err, "still held and the record unchanged"));
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
+    assert_int_equal(audits(e, e->ids[0], "released", "alice"), 1);
+    assert_int_equal(audits(e, e->ids[0], "held", "alice"), 1);
+    assert_int_equal(audits(e, e->ids[0], "failed", "alice"), 4);
+    s.release_command = "/bin/true {queue_id}";
+
     /* no queue command (a non-Postfix site): the exit status decides */
     s.queue_command = "";
     open_review(e, &s);
