@@ -16,8 +16,9 @@
 #     out of the hold queue and the message is delivered;
 #   a second request to the helper for the same record is refused, and so
 #     is one for a record still held.
-# Needs root, Postfix, swaks, curl, setpriv and systemd-socket-activate
-# (skipped, 77, without them).
+# The programs are installed with make install into a private root
+# (DESTDIR).  Needs root, Postfix, swaks, curl, setpriv and
+# systemd-socket-activate (skipped, 77, without them).
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -40,6 +41,18 @@ unit_value() { sed -n "s/^$2=//p" "$1" | tail -1; }
 SAMPLES="$SG_SRCDIR/contrib/samples"
 sg_setup
 sg_start_sink
+
+# README: make install; here the two programs, into a private root
+DESTROOT="$SG_WORK/root"
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$SG_BUILDDIR/review" \
+    DESTDIR="$DESTROOT" install-binPROGRAMS install-sbinPROGRAMS >"$SG_WORK/install.log" 2>&1 ||
+    sg_die "make install failed: $(tail -5 "$SG_WORK/install.log")"
+REVIEW_BIN=$(find "$DESTROOT" -path '*/bin/safeguard-review' -type f | head -1)
+RELEASE_BIN=$(find "$DESTROOT" -path '*/sbin/safeguard-release' -type f | head -1)
+check "make install puts safeguard-review in bin and safeguard-release in sbin, as the units say" \
+    bash -c "[ -x '$REVIEW_BIN' ] && [ -x '$RELEASE_BIN' ] &&
+             grep -q '^ExecStart=/usr/sbin/safeguard-release ' '$UNITS/safeguard-release@.service' &&
+             grep -q '^ExecStart=/usr/bin/safeguard-review ' '$UNITS/safeguard-review.service'"
 
 # README: the filter's user, and Postfix in its group
 SVC=safeguard-milter
@@ -121,6 +134,13 @@ printf '%s\n' "$DSL_PASSWORD" | "$REVIEW_BIN" -c "$CONF" passwd "$DSL_LOGIN" >"$
 check "passwd as root: root's file, group $SVC, mode 0640, and says so" \
     bash -c "[ \"\$(stat -c '%U:%G %a' '$PASSWORDS')\" = 'root:$SVC 640' ] &&
              grep -q 'group $SVC, mode 0640' '$SG_WORK/passwd.out'"
+
+# the example configuration names no user (systemd sets it): the group is
+# then the state directory's, which the unit made for the filter's user
+printf '%s\n' "$DSL_PASSWORD" | "$REVIEW_BIN" -c "$CONF" -o user= \
+    passwd --file "$ETC/other-passwords" deputy >"$SG_WORK/passwd2.out" 2>&1
+check "  and with no user = set, the group of the state directory" \
+    bash -c "[ \"\$(stat -c '%U:%G %a' '$ETC/other-passwords')\" = 'root:$SVC 640' ]"
 
 # sign in, as a DSL would (cookies: curl's jar; the form's csrf field)
 JAR=$SG_WORK/jar
