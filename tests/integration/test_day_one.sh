@@ -40,6 +40,15 @@ unit_value() { sed -n "s/^$2=//p" "$1" | tail -1; }
 
 SAMPLES="$SG_SRCDIR/contrib/samples"
 sg_setup
+# the helper's listener too, however the test ends
+RELEASE_PID=
+day_one_cleanup() {
+    local rc=$?
+    [ -n "$RELEASE_PID" ] && kill "$RELEASE_PID" 2>/dev/null && wait "$RELEASE_PID" 2>/dev/null
+    (exit "$rc")
+    sg_cleanup
+}
+trap day_one_cleanup EXIT
 sg_start_sink
 
 # README: make install; here the two programs, into a private root
@@ -208,7 +217,5 @@ check "the other message is still held" sg_held "$QID2"
 check "no file of the store became root's" \
     bash -c "! find '$STATE' -user root | grep -q ."
 
-kill "$RELEASE_PID" 2>/dev/null
-wait "$RELEASE_PID" 2>/dev/null
 [ "$fails" = 0 ] || { echo "--- review log"; cat "$SG_REVIEW_LOG"; echo "--- release log"; cat "$SG_WORK/release.log"; }
 exit $((fails > 0))
