@@ -37,6 +37,7 @@
 #include "sg_person.h"
 
 #define OUTPUT_MAX (1024 * 1024) /* a command's output, but a listing */
+#define HELPER_SLACK 30 /* seconds the helper may take beyond postsuper */
 
 #define fail sg_error_fail
 
@@ -176,8 +177,10 @@ sg_mailqueue_ask_helper(const char *socket_path, const char *op,
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return fail(error_r, "cannot make a socket: %s", strerror(errno));
-    /* the helper runs postsuper, which has the same time as a command */
-    struct timeval tv = {.tv_sec = (time_t)timeout};
+    /* The helper gives postsuper timeout seconds and stops it then; wait
+     * longer, so that its answer (done, or stopped) comes first and a
+     * decision is never set back while postsuper may still act. */
+    struct timeval tv = {.tv_sec = (time_t)timeout + HELPER_SLACK};
     char line[SG_MAILQUEUE_HELPER_LINE_MAX + 1];
     int n = snprintf(line, sizeof(line), "%s %s\n", op, record_id);
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||

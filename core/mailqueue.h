@@ -96,7 +96,8 @@ int sg_mailqueue_run(const char *tmpl, const char *queue_id,
 bool sg_mailqueue_record_id_ok(const char *record_id);
 
 /* Ask the helper listening on socket_path to "release" or "delete"
- * (op) record_id, waiting at most timeout seconds for its answer.  0 when
+ * (op) record_id, waiting for its answer at most 30 seconds longer than
+ * timeout, the time the helper gives postsuper.  0 when
  * it answered "ok"; -1 with its answer ("no ...") or why it could not be
  * asked. */
 int sg_mailqueue_ask_helper(const char *socket_path, const char *op,
