@@ -189,7 +189,8 @@ int sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
 
 /* The local password file: "login:$argon2id$..." lines, '#' comments.
  * It must not be writable by group or others.  Read at each check, so an
- * edit takes effect at once.  SG_WEB_AUTH_OK, _BAD or _ERROR. */
+ * edit takes effect at once; a file not made yet has no accounts (_BAD).
+ * SG_WEB_AUTH_OK, _BAD or _ERROR. */
 int sg_web_passwd_check(const char *path, const char *login,
                         const char *password, const char **error_r);
 /* Add login or change its password (argon2id); the file is replaced
