@@ -21,7 +21,8 @@
 #     non_smtpd_milters): the bounce is one clean line, and the teacher
 #     gets the explanation as a notice;
 #  6. the digest mailed to the DSL names no pupil, links to the page,
-#     and lists the day's refused and archived records apart.
+#     and lists the day's refused and archived records apart;
+#  7. a pupil who wrote the held message is "a pupil" in the DSL's notice.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -219,6 +220,19 @@ check "6: it names no pupil and no subject" \
 check "6: it counts the recipients" bash -c "body '$F6' | grep -q 'To: *1 pupil'"
 check "6: it lists the day's refused and archived records apart" \
     bash -c "body '$F6' | grep -q 'Not held, told of in the last 24 hours.* $R1 refused when sent .* $R2 delivered, with an archive copy'"
+
+# ------------------------------------------------------------ 7. a pupil sender
+# (from the school server, as the pupil's own mail program would send it)
+sg_send "$SAMPLES/pupil-to-staff-personal.eml" amy.patel@school.example john.smith.home@example.net
+sg_wait_summary
+check "7: held" sg_summary_has "verdict=hold rules=pupil-to-staff-personal"
+R7=$(sg_summary | grep -o 'record=SG-[0-9]*-[0-9A-F]*' | cut -d= -f2)
+check "7: the DSL is told ($R7)" wait_notice "$DSL" "$R7"
+F7=$NOTICE
+check "7: the sender is \"a pupil\"" grep -q "^Subject: Held for review: a message from a pupil (open the" "$F7"
+check "7: never named" no_pupil "$F7" "Amy Patel" amy.patel "hi sir"
+check "7: the staff member's personal address counted, not shown" \
+    bash -c "body '$F7' | grep -qF -- '- 1 staff (at a personal address)' && ! grep -q john.smith.home '$F7'"
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]
