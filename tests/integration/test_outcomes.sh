@@ -22,7 +22,10 @@
 #     gets the explanation as a notice;
 #  6. the digest mailed to the DSL names no pupil, links to the page,
 #     and lists the day's refused and archived records apart;
-#  7. a pupil who wrote the held message is "a pupil" in the DSL's notice.
+#  7. a pupil who wrote the held message is "a pupil" in the DSL's notice;
+#  8. with the record store unwritable, a refusal and a journal copy the
+#     DSL must hear of are tempfailed, never refused or delivered
+#     without their record.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -38,7 +41,7 @@ URL=https://review.school.example
 sg_setup
 sg_start_sink
 sg_notice_key
-sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
+CONF=("trusted_networks = 127.0.0.1/32" \
     "directory_file = $SAMPLES/school.dir" \
     "journal_address = archive@school.example" \
     "subject_tag = [Safeguarding]" \
@@ -49,7 +52,8 @@ sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "notice_templates = $SG_SRCDIR/contrib/templates" \
     "notice_secret_file = $SG_WORK/notice.key" \
     "notice_sendmail = /bin/sh $SG_SRCDIR/tests/integration/queue-notice.sh $SG_SMTP_PORT {from} {to}" \
-    "hold_reconcile_interval = 0"
+    "hold_reconcile_interval = 0")
+sg_write_milter_conf "${CONF[@]}"
 DB="$SG_QUARANTINE/quarantine.db"
 sql() { sqlite3 "$DB" "$1"; }
 review() { sg_review "$@"; }
@@ -233,6 +237,30 @@ check "7: the sender is \"a pupil\"" grep -q "^Subject: Held for review: a messa
 check "7: never named" no_pupil "$F7" "Amy Patel" amy.patel "hi sir"
 check "7: the staff member's personal address counted, not shown" \
     bash -c "body '$F7' | grep -qF -- '- 1 staff (at a personal address)' && ! grep -q john.smith.home '$F7'"
+
+# ------------------------------------------------------------ 8. no record, no answer
+LOCKED="$SG_WORK/locked" # root's: the milter (user postfix) cannot write
+mkdir -p "$LOCKED" && chmod 0755 "$LOCKED"
+sg_stop_milter
+sg_write_milter_conf "${CONF[@]}" "quarantine_db = $LOCKED/q.db" \
+    "quarantine_dir = $LOCKED/messages"
+sg_start_milter
+swaks --server "127.0.0.1:$SG_SMTP_PORT" --local-interface 127.0.0.2 \
+    --from john.smith.home@example.net --to amy.patel@school.example \
+    --data "$SAMPLES/staff-personal-to-pupil.eml" >"$SG_WORK/r8a.log" 2>&1
+check "8: the refusal is tempfailed at RCPT (451), not refused" \
+    bash -c "grep -Eq '^<\*\* +4[0-9][0-9] ' '$SG_WORK/r8a.log' && ! grep -q '(Rule staff-personal-to-pupil.)' '$SG_WORK/r8a.log'"
+check "8: the log says why" grep -q "cannot record the refused message in $LOCKED/q.db" "$SG_MILTER_LOG"
+before=$(sg_sink_count)
+swaks --server "127.0.0.1:$SG_SMTP_PORT" --local-interface 127.0.0.2 \
+    --from john.smith.home@example.net --to dan.evans@example.org \
+    --data "$SAMPLES/former-pupil-adult-personal.eml" >"$SG_WORK/r8b.log" 2>&1
+check "8: the journalled message is tempfailed at the end of DATA" \
+    bash -c "grep -Eq '^<\*\* +4[0-9][0-9] ' '$SG_WORK/r8b.log' && ! grep -q 'queued as' '$SG_WORK/r8b.log'"
+check "8: the log says why" grep -q "cannot record the archived message in $LOCKED/q.db" "$SG_MILTER_LOG"
+sleep 1
+check "8: nothing delivered" test "$(sg_sink_count)" = "$before"
+check "8: nothing written" test -z "$(ls -A "$LOCKED")"
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]
