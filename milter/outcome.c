@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "notice.h"
 #include "outcome.h"
 #include "sg_buf.h"
 #include "sg_person.h"
@@ -100,7 +101,8 @@ sg_reply_wrap(const char *text, size_t width, size_t max_lines,
 }
 
 int
-sg_outcome_reject_reply(const struct sg_verdict *v, struct sg_outcome *out)
+sg_outcome_reject_reply(const struct sg_verdict *v, const char *contact,
+                        struct sg_outcome *out)
 {
     struct sg_buf text = SG_BUF_INIT;
     for (size_t i = 0; i < v->n_rules; i++) {
@@ -115,12 +117,15 @@ sg_outcome_reject_reply(const struct sg_verdict *v, struct sg_outcome *out)
     if (text.len == 0)
         sg_buf_puts(&text, "Not sent: the message breaks the school's "
                            "safeguarding rules.");
-    int rc = sg_buf_failed(&text)
+    struct sg_buf once = SG_BUF_INIT;
+    int rc = sg_buf_failed(&text) ||
+                     sg_notice_contact_once(&once, text.data, contact) < 0
                  ? -1
-                 : sg_reply_wrap(text.data, SG_REPLY_WIDTH,
+                 : sg_reply_wrap(once.data, SG_REPLY_WIDTH,
                                  SG_REPLY_MAX_LINES, &out->reply,
                                  &out->n_reply);
     sg_buf_free(&text);
+    sg_buf_free(&once);
     out->reject = true;
     return rc;
 }
@@ -284,7 +289,7 @@ sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
     if (n_forged > 0 && del_forged(forged, n_forged, out) < 0)
         return -1;
     if (v->action == SG_ACTION_REJECT)
-        return sg_outcome_reject_reply(v, out);
+        return sg_outcome_reject_reply(v, cfg->dsl_contact, out);
     if (v->action == SG_ACTION_HOLD) {
         struct sg_buf reason = SG_BUF_INIT;
         sg_buf_printf(&reason, "safeguard-milter: held for review%s%s",

@@ -64,9 +64,11 @@ int sg_outcome_build(const struct sg_config *cfg,
                      size_t n_forged, struct sg_outcome *out);
 
 /* Reply lines for a rejection at RCPT time or end of message, from the
- * explanations of the enforced reject rules.  -1 on allocation failure. */
+ * explanations of the enforced reject rules, with the DSL's contact text
+ * (dsl_contact, may be NULL) given once however many of them name it
+ * (sg_notice_contact_once).  -1 on allocation failure. */
 int sg_outcome_reject_reply(const struct sg_verdict *verdict,
-                            struct sg_outcome *out);
+                            const char *contact, struct sg_outcome *out);
 
 /* The one-line reply for a locally submitted message refused whose sender
  * is told the whole explanation by a notice (sendmail's submitter gets

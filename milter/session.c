@@ -285,7 +285,8 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
                     via != NULL ? "=<" : "", via != NULL ? via : "",
                     via != NULL ? ">" : "");
         sg_buf_free(&described);
-        st = sg_outcome_reject_reply(verdict, out) < 0
+        st = sg_outcome_reject_reply(verdict, s->rt->settings->dsl_contact,
+                                     out) < 0
                  ? sg_session_failure_status(s)
                  : SG_REJECT;
         /* its notices go now: the message may never reach its end */

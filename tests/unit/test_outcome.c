@@ -288,7 +288,7 @@ test_reject_brief(void **state)
     struct sg_finding f;
     struct sg_outcome out = {0};
     one_rule(&v, &m, &f, SG_ACTION_REJECT, SG_MODE_ENFORCE);
-    assert_int_equal(sg_outcome_reject_reply(&v, &out), 0);
+    assert_int_equal(sg_outcome_reject_reply(&v, NULL, &out), 0);
     assert_true(out.n_reply > 1);
     assert_int_equal(sg_outcome_reject_brief(&v, "SG-1", &out), 0);
     assert_true(out.reject);
@@ -304,6 +304,39 @@ test_reject_brief(void **state)
     sg_outcome_free(&out);
 }
 
+/* Two refusing rules that each name the contact: the reply gives it
+ * once. */
+static void
+test_reject_contact_once(void **state)
+{
+    (void)state;
+    struct sg_rule_match m[2] = {
+        {.id = (char *)"a",
+         .title = (char *)"Rule A",
+         .mode = SG_MODE_ENFORCE,
+         .action = SG_ACTION_REJECT,
+         .explain_sender = (char *)"Ask Mrs Khan, ext 210."},
+        {.id = (char *)"b",
+         .title = (char *)"Rule B",
+         .mode = SG_MODE_ENFORCE,
+         .action = SG_ACTION_REJECT,
+         .explain_sender = (char *)"Or ask Mrs Khan, ext 210."},
+    };
+    struct sg_verdict v = {.action = SG_ACTION_REJECT, .rules = m,
+                           .n_rules = 2};
+    struct sg_outcome out = {0};
+    assert_int_equal(sg_outcome_reject_reply(&v, "Mrs Khan, ext 210", &out),
+                     0);
+    size_t named = 0, role = 0;
+    for (size_t i = 0; i < out.n_reply; i++) {
+        named += strstr(out.reply[i], "Mrs Khan, ext 210") != NULL;
+        role += strstr(out.reply[i], "Or ask the Designated") != NULL;
+    }
+    assert_int_equal(named, 1);
+    assert_int_equal(role, 1);
+    sg_outcome_free(&out);
+}
+
 int
 main(void)
 {
@@ -311,6 +344,7 @@ main(void)
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_reject_brief),
+        cmocka_unit_test(test_reject_contact_once),
         cmocka_unit_test(test_forged_order),
         cmocka_unit_test(test_cut_short_refused),
     };
