@@ -116,7 +116,8 @@ bool
 sg_notice_for_dsl(enum sg_notice_kind kind)
 {
     return kind == SG_NOTICE_HELD_DSL || kind == SG_NOTICE_DIGEST_DSL ||
-           kind == SG_NOTICE_REFUSED_DSL || kind == SG_NOTICE_DELIVERED_DSL;
+           kind == SG_NOTICE_REFUSED_DSL || kind == SG_NOTICE_DELIVERED_DSL ||
+           kind == SG_NOTICE_REQUEST_DSL;
 }
 
 int

@@ -80,6 +80,9 @@ enum sg_notice_kind {
     SG_NOTICE_REFUSED_DSL,     /* refused-dsl.txt: a message was refused */
     SG_NOTICE_DELIVERED_DSL,   /* delivered-dsl.txt: a message was
                                   delivered (with an archive copy) */
+    SG_NOTICE_REQUEST_DSL,     /* request-dsl.txt: the sender of a held
+                                  message asks for its release
+                                  (safeguard-review serve) */
     SG_NOTICE_KINDS
 };
 
@@ -93,7 +96,7 @@ const char *sg_notice_kind_file(enum sg_notice_kind kind);
  *   Reply-To: ... / X-Anything: ...          (optional)
  * The rest is the body.  Placeholders: {record} {queue_id} {sender}
  * {recipients} {subject} {rules} {findings} {explanation} {dsl} {date}
- * {link} {outcome};
+ * {link} {outcome} {request};
  * "{{" writes a literal "{".  An unknown placeholder, a header the milter
  * sets itself (From, To, Date, Content-Type, X-Safeguard-*, ...) or text
  * that is not UTF-8 is an error "FILE:LINE: ...".
@@ -121,6 +124,9 @@ struct sg_notice_values {
     const char *outcome;     /* what became of it, in words ("held for
                                 review", "refused", "delivered, with a
                                 copy to the archive") */
+    const char *request;     /* the link with which the sender asks for
+                                the message's release
+                                (sg_notice_request_link) */
 };
 
 /* The address of a record's page (record NULL: the queue's) under
@@ -215,6 +221,30 @@ int sg_notice_verify(const struct sg_notice_key *key, const char *header_value,
                      const char *const *rcpts, size_t n_rcpts,
                      const char *body, size_t body_len, time_t now,
                      const char **why_r);
+
+/* ------------------------------------------------------------ requests
+ * (notice_request.c): the link in the held-sender notice with which its
+ * reader asks for the message's release, REVIEW_URL/request/RECORD?k=TOKEN.
+ * The token is a MAC of the record id under the notice key (its own
+ * context: never a marker's MAC), so only a reader of the notice has it;
+ * the review page checks it, and that the record is still held. */
+
+#define SG_NOTICE_TOKEN_LEN 43 /* base64url characters, no padding */
+
+/* The token of record into token.  0, or -1 (no key or no record). */
+int sg_notice_request_token(const struct sg_notice_key *key,
+                            const char *record,
+                            char token[SG_NOTICE_TOKEN_LEN + 1],
+                            const char **error_r);
+/* Is token (from a URL: any string, NULL included) record's token under
+ * key?  Constant-time comparison. */
+bool sg_notice_request_valid(const struct sg_notice_key *key,
+                             const char *record, const char *token);
+/* The request link of record into out; with no review_url, a sentence
+ * saying to reply instead.  0 or -1. */
+int sg_notice_request_link(const char *review_url,
+                           const struct sg_notice_key *key, const char *record,
+                           struct sg_buf *out, const char **error_r);
 
 /* ------------------------------------------------------------ rendering */
 

@@ -29,7 +29,7 @@
 
 /* The placeholder names, NULL-terminated, in the order of the values
  * sg_notice_expand is given. */
-#define SG_NOTICE_PLACEHOLDERS 12
+#define SG_NOTICE_PLACEHOLDERS 13
 extern const char *const sg_notice_placeholders[SG_NOTICE_PLACEHOLDERS + 1];
 
 struct tmpl_header {
@@ -69,5 +69,9 @@ const char *sg_notice_address_problem(const char *a);
 /* Check the sender and the recipients (at least one) of a notice. */
 int sg_notice_check_addresses(const char *from, const char *const *to,
                               size_t n_to, const char **error_r);
+
+/* The key's crypto_auth_KEYBYTES bytes (notice_mark.c), for the other
+ * MACs made under it (notice_request.c). */
+const unsigned char *sg_notice_key_bytes(const struct sg_notice_key *key);
 
 #endif

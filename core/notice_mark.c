@@ -61,6 +61,12 @@ sg_notice_key_new(const void *secret, size_t len, struct sg_notice_key **key_r,
     return 0;
 }
 
+const unsigned char *
+sg_notice_key_bytes(const struct sg_notice_key *key)
+{
+    return key->k;
+}
+
 void
 sg_notice_key_free(struct sg_notice_key **key)
 {

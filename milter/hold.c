@@ -67,9 +67,20 @@ render(const struct sg_hold_notices *hn, const char *record,
     if (sg_notice_text_build(hold->verdict, hold->rcpts, hold->n_rcpts, kind,
                              &text, error_r) < 0)
         return -1;
-    struct sg_buf who = SG_BUF_INIT, link = SG_BUF_INIT, expl = SG_BUF_INIT;
+    struct sg_buf who = SG_BUF_INIT, link = SG_BUF_INIT, expl = SG_BUF_INIT,
+                  request = SG_BUF_INIT;
     put_sender(&who, hn->sender, dsl);
     sg_notice_link(rt->notice->review_url, record, &link);
+    /* the held message's sender may ask for its release: the link with
+     * the record's token goes to them only, never to the DSL */
+    if (kind == SG_NOTICE_HELD_SENDER &&
+        sg_notice_request_link(rt->notice->review_url, rt->notice->key,
+                               record, &request, error_r) < 0) {
+        sg_buf_free(&who);
+        sg_buf_free(&link);
+        sg_notice_text_free(&text);
+        return -1;
+    }
     /* the contact's words once: in the explanation, or else the
      * template's {dsl} */
     const char *contact = rt->settings->dsl_contact;
@@ -92,10 +103,11 @@ render(const struct sg_hold_notices *hn, const char *record,
         .date = date,
         .link = sg_buf_text_or(&link, NULL),
         .outcome = sg_notice_outcome(hold->verdict),
+        .request = sg_buf_text_or(&request, NULL),
     };
     int rc = -1;
     if (values.sender == NULL || values.link == NULL ||
-        sg_buf_failed(&expl))
+        sg_buf_failed(&expl) || sg_buf_failed(&request))
         *error_r = "out of memory";
     else
         rc = sg_notice_queue(rt->notice, kind, &values, to, n_to, time(NULL),
@@ -103,6 +115,7 @@ render(const struct sg_hold_notices *hn, const char *record,
     sg_buf_free(&who);
     sg_buf_free(&link);
     sg_buf_free(&expl);
+    sg_buf_free(&request);
     sg_notice_text_free(&text);
     return rc;
 }

@@ -165,6 +165,7 @@ template_dir(const char *name, const char *sender, const char *dsl)
         [SG_NOTICE_REFUSED_SENDER] = sender,
         [SG_NOTICE_REFUSED_DSL] = dsl,
         [SG_NOTICE_DELIVERED_DSL] = dsl,
+        [SG_NOTICE_REQUEST_DSL] = dsl,
     };
     return template_dir_kinds(name, text);
 }
@@ -262,14 +263,14 @@ test_template_missing(void **state)
     /* the review tool's templates are required too, and checked alike */
     const char *const no_digest[SG_NOTICE_KINDS] = {
         good_sender, good_dsl, good_rejected, NULL,
-        good_sender, good_dsl,    good_dsl};
+        good_sender, good_dsl,    good_dsl, good_dsl};
     dir = template_dir_kinds("tmpl-no-digest", no_digest);
     assert_int_equal(sg_notice_templates_load(dir, &t, &error), -1);
     assert_non_null(strstr(error, "digest-dsl.txt: No such file or directory"));
     free(dir);
     const char *const bad_rejected[SG_NOTICE_KINDS] = {
         good_sender, good_dsl, "Subject: x\n\n{note}\n", good_digest,
-        good_sender, good_dsl, good_dsl};
+        good_sender, good_dsl, good_dsl, good_dsl};
     dir = template_dir_kinds("tmpl-bad-rejected", bad_rejected);
     assert_int_equal(sg_notice_templates_load(dir, &t, &error), -1);
     assert_non_null(
@@ -384,6 +385,7 @@ test_render_each_kind(void **state)
         [SG_NOTICE_REFUSED_SENDER] = "refused-sender.txt",
         [SG_NOTICE_REFUSED_DSL] = "refused-dsl.txt",
         [SG_NOTICE_DELIVERED_DSL] = "delivered-dsl.txt",
+        [SG_NOTICE_REQUEST_DSL] = "request-dsl.txt",
     };
     char text[SG_NOTICE_KINDS][128];
     const char *texts[SG_NOTICE_KINDS];
@@ -428,6 +430,96 @@ test_render_each_kind(void **state)
 
 /* The MAC, computed here from the documented construction, matches the
  * module's. */
+/* The release request's token: an HMAC of its own context and the record
+ * id under the notice key, base64url without padding; refused for another
+ * record, another key, any change, and anything that is not a token. */
+static void
+test_request_token(void **state)
+{
+    (void)state;
+    unsigned char key[crypto_auth_KEYBYTES];
+    static const unsigned char personal[] = "safeguard-milter notice key v1";
+    crypto_generichash(key, sizeof(key), test_secret, sizeof(test_secret) - 1,
+                       personal, sizeof(personal) - 1);
+    static const char msg[] =
+        "safeguard-release-request\nv=1\nSG-20260101-A1B2C3";
+    unsigned char mac[crypto_auth_BYTES];
+    crypto_auth(mac, (const unsigned char *)msg, strlen(msg), key);
+    char want[SG_NOTICE_TOKEN_LEN + 1];
+    sodium_bin2base64(want, sizeof(want), mac, sizeof(mac),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+    struct sg_notice_key *k = test_key();
+    char token[SG_NOTICE_TOKEN_LEN + 1];
+    const char *error = NULL;
+    assert_int_equal(
+        sg_notice_request_token(k, "SG-20260101-A1B2C3", token, &error), 0);
+    assert_string_equal(token, want);
+    assert_int_equal(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+                                    "nopqrstuvwxyz0123456789-_"),
+                     SG_NOTICE_TOKEN_LEN);
+    assert_true(sg_notice_request_valid(k, "SG-20260101-A1B2C3", token));
+
+    /* another record, another key */
+    assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C4", token));
+    struct sg_notice_key *other = NULL;
+    assert_int_equal(
+        sg_notice_key_new("another secret of thirty-two bytes!!", 36, &other,
+                          &error),
+        0);
+    assert_false(sg_notice_request_valid(other, "SG-20260101-A1B2C3", token));
+    sg_notice_key_free(&other);
+
+    /* every character changed in turn */
+    for (size_t i = 0; i < SG_NOTICE_TOKEN_LEN; i++) {
+        char t[SG_NOTICE_TOKEN_LEN + 1];
+        memcpy(t, token, sizeof(t));
+        t[i] = t[i] == 'A' ? 'B' : 'A';
+        assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C3", t));
+    }
+    /* not a token: cut, longer, padded, the standard alphabet, empty */
+    char t[SG_NOTICE_TOKEN_LEN + 8];
+    snprintf(t, sizeof(t), "%.*s", SG_NOTICE_TOKEN_LEN - 1, token);
+    assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C3", t));
+    snprintf(t, sizeof(t), "%sA", token);
+    assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C3", t));
+    snprintf(t, sizeof(t), "%s=", token);
+    assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C3", t));
+    assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C3", ""));
+    assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C3", NULL));
+    assert_false(sg_notice_request_valid(k, "", token));
+    assert_false(sg_notice_request_valid(k, NULL, token));
+    assert_false(sg_notice_request_valid(NULL, "SG-20260101-A1B2C3", token));
+    /* a notice marker's MAC under the same key is no token */
+    char b64[SG_NOTICE_TOKEN_LEN + 3];
+    crypto_auth(mac, (const unsigned char *)"SG-20260101-A1B2C3", 18, key);
+    sodium_bin2base64(b64, sizeof(b64), mac, sizeof(mac),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    assert_false(sg_notice_request_valid(k, "SG-20260101-A1B2C3", b64));
+
+    /* the link, under review_url (a trailing slash is not doubled), or a
+     * sentence when there is no page */
+    struct sg_buf b = SG_BUF_INIT;
+    assert_int_equal(sg_notice_request_link("https://review.school.example/",
+                                            k, "SG-20260101-A1B2C3", &b,
+                                            &error),
+                     0);
+    char link[256];
+    snprintf(link, sizeof(link),
+             "https://review.school.example/request/SG-20260101-A1B2C3?k=%s",
+             token);
+    assert_string_equal(b.data, link);
+    sg_buf_free(&b);
+    assert_int_equal(
+        sg_notice_request_link("", k, "SG-20260101-A1B2C3", &b, &error), 0);
+    assert_null(strstr(b.data, token));
+    assert_non_null(strstr(b.data, "reply to this email"));
+    sg_buf_free(&b);
+    assert_int_equal(sg_notice_request_token(NULL, "SG-1", token, &error),
+                     -1);
+    sg_notice_key_free(&k);
+}
+
 static void
 test_mac_construction(void **state)
 {
@@ -1593,6 +1685,7 @@ main(void)
         cmocka_unit_test(test_render_exact),
         cmocka_unit_test(test_render_each_kind),
         cmocka_unit_test(test_mac_construction),
+        cmocka_unit_test(test_request_token),
         cmocka_unit_test(test_render_no_header_injection),
         cmocka_unit_test(test_render_utf8_and_wrap),
         cmocka_unit_test(test_render_refuses_bad_addresses),
