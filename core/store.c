@@ -621,6 +621,7 @@ sg_store_record_free(struct sg_store_record **rp)
     free(r->action);
     free(r->explain_sender);
     free(r->explain_dsl);
+    free(r->track);
     free(r);
     *rp = NULL;
 }

@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 5
+#define SG_STORE_SCHEMA_VERSION 6
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -168,6 +168,8 @@ struct sg_store_record {
     char *explain_sender;
     char *explain_dsl;
     time_t queue_seen; /* first seen in the hold queue; 0: not yet */
+    char *track;       /* "staff-conduct", "pupil-welfare"; NULL for a
+                          record made before tracks were kept */
 };
 
 /* 0 and *record_r (free with sg_store_record_free), or

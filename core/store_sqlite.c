@@ -232,9 +232,10 @@ static const char *const insert_sql[N_INS] = {
     [INS_RECORD] =
         "INSERT INTO records (id, queue_id, created, client, trusted,"
         " auth_user, env_from, subject, status, status_changed,"
-        " message_path, message_size, action, explain_sender, explain_dsl)"
+        " message_path, message_size, action, explain_sender, explain_dsl,"
+        " track)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?3, ?9, ?10, ?11,"
-        " ?12, ?13)",
+        " ?12, ?13, ?15)",
     [INS_RCPT] = "INSERT INTO recipients (record_id, pos, address, roles,"
                  " channel) VALUES (?1, ?2, ?3, ?4, ?5)",
     [INS_RULE] =
@@ -269,6 +270,7 @@ insert_record(struct sg_store_sqlite *s, const struct sg_store_hold_rows *t,
     bind_text(st, 12, t->explain_sender);
     bind_text(st, 13, t->explain_dsl);
     bind_text(st, 14, sg_store_status_name(h->status));
+    bind_text(st, 15, sg_track_name(sg_verdict_track(h->verdict)));
     int rc = step_done(st);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return SG_STORE_DUPLICATE;

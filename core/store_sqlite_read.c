@@ -169,8 +169,8 @@ sg_store_sqlite_get(void *be, const char *record_id,
     static const char sql[] =
         "SELECT id, queue_id, created, client, trusted, auth_user, env_from,"
         " subject, status, status_changed, message_path, message_size,"
-        " action, explain_sender, explain_dsl, coalesce(queue_seen, 0)"
-        " FROM records WHERE id = ?1";
+        " action, explain_sender, explain_dsl, coalesce(queue_seen, 0),"
+        " track FROM records WHERE id = ?1";
     struct sg_store_sqlite *s = be;
     sqlite3_stmt *st = NULL;
     struct sg_store_record *r = NULL;
@@ -210,6 +210,7 @@ sg_store_sqlite_get(void *be, const char *record_id,
     r->explain_sender = col(st, 13, &oom);
     r->explain_dsl = col(st, 14, &oom);
     r->queue_seen = (time_t)sqlite3_column_int64(st, 15);
+    r->track = col(st, 16, &oom);
     if (oom) {
         sg_store_fail(error_r, "out of memory");
     } else if (sg_store_status_parse(status, &r->status) < 0) {
