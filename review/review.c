@@ -82,6 +82,9 @@ ncfg_free(struct sg_review *r)
     free(r->n_from_name);
     free(r->n_review_url);
     sg_strv_free(&r->n_dsl, &r->n_n_dsl);
+    sg_strv_free(&r->n_conduct, &r->n_n_conduct);
+    sg_strv_free(&r->n_head, &r->n_n_head);
+    sg_strv_free(&r->n_chair, &r->n_n_chair);
     free(r->ncfg);
     r->ncfg = NULL;
 }
@@ -100,6 +103,15 @@ ncfg_dup(struct sg_review *r, const struct sg_notice_config *c)
               r->n_from && r->n_from_name && r->n_review_url;
     for (size_t i = 0; ok && i < c->n_dsl_addresses; i++)
         ok = sg_strv_push(&r->n_dsl, &r->n_n_dsl, c->dsl_addresses[i]) == 0;
+    for (size_t i = 0; ok && i < c->n_conduct_addresses; i++)
+        ok = sg_strv_push(&r->n_conduct, &r->n_n_conduct,
+                          c->conduct_addresses[i]) == 0;
+    for (size_t i = 0; ok && i < c->n_headteacher_addresses; i++)
+        ok = sg_strv_push(&r->n_head, &r->n_n_head,
+                          c->headteacher_addresses[i]) == 0;
+    for (size_t i = 0; ok && i < c->n_chair_addresses; i++)
+        ok = sg_strv_push(&r->n_chair, &r->n_n_chair, c->chair_addresses[i]) ==
+             0;
     if (!ok)
         return -1;
     *r->ncfg = (struct sg_notice_config){
@@ -111,6 +123,12 @@ ncfg_dup(struct sg_review *r, const struct sg_notice_config *c)
         .review_url = r->n_review_url,
         .dsl_addresses = (const char *const *)r->n_dsl,
         .n_dsl_addresses = r->n_n_dsl,
+        .conduct_addresses = (const char *const *)r->n_conduct,
+        .n_conduct_addresses = r->n_n_conduct,
+        .headteacher_addresses = (const char *const *)r->n_head,
+        .n_headteacher_addresses = r->n_n_head,
+        .chair_addresses = (const char *const *)r->n_chair,
+        .n_chair_addresses = r->n_n_chair,
         .timeout = c->timeout,
         .retry_max_age = c->retry_max_age,
     };

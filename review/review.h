@@ -199,6 +199,46 @@ int sg_review_note(struct sg_review *r, const char *id,
 int sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
                    FILE *report, size_t *n_gone_r, const char **error_r);
 
+/* ------------------------------------------------------------ requests
+ * (review_request.c): the sender of a held message asks for its release
+ * with a reason, on the page their notice links to (no login: the link's
+ * token, core/notice.h sg_notice_request_token, is the authority). */
+
+#define SG_REVIEW_BAD_REASON 5 /* a request without a reason, or too long */
+#define SG_REVIEW_REASON_MAX 2000 /* bytes */
+
+/* What the request page shows: the record, and the rules the sender may
+ * see (the enforced ones that held it) first in rules, n_rules of them,
+ * before the others (n_all_rules in all, for the reviewers' notice). */
+struct sg_review_request {
+    struct sg_store_record *record;
+    struct sg_store_rule *rules;
+    size_t n_rules, n_all_rules;
+};
+
+/* Check token for record id, and that the record still waits: 0 and
+ * *req_r; SG_REVIEW_NOT_FOUND for an unknown record or a wrong token
+ * alike; SG_REVIEW_WRONG_STATUS when no longer held; -1.  A refusal is
+ * audited ("release-request-refused", client). */
+int sg_review_request_open(struct sg_review *r, const char *id,
+                           const char *token, const char *client,
+                           struct sg_review_request **req_r,
+                           const char **error_r);
+void sg_review_request_free(struct sg_review_request **req);
+/* Record a request (checked as sg_review_request_open): an audit row
+ * "release-request" by the record's sender with the reason, and a notice
+ * (request-dsl.txt) to the reviewers of the record's track.  The record
+ * stays held.  0; SG_REVIEW_BAD_REASON (nothing recorded); the results
+ * of sg_review_request_open; SG_REVIEW_NOTICE_FAILED (recorded, but the
+ * notice could not be queued); -1. */
+int sg_review_request_release(struct sg_review *r, const char *id,
+                              const char *token, const char *reason,
+                              const char *client, const char **error_r);
+/* The record's release requests (audit rows, oldest first). */
+int sg_review_requests(struct sg_review *r, const char *id,
+                       struct sg_store_audit_row **rows_r, size_t *n_r,
+                       const char **error_r);
+
 /* ------------------------------------------------------------ retention */
 
 struct sg_review_expire_result {

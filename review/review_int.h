@@ -23,6 +23,9 @@ struct sg_review {
     char *n_review_url; /* review_url: links in notices and the digest */
     char **n_dsl;
     size_t n_n_dsl;
+    /* the staff-conduct track's (sg_notice_track_to) */
+    char **n_conduct, **n_head, **n_chair;
+    size_t n_n_conduct, n_n_head, n_n_chair;
     char *dsl_contact;
     char **school_domains;
     size_t n_school_domains;

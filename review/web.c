@@ -113,8 +113,8 @@ sg_web_redirect(struct sg_web_response *resp, const char *fmt, ...)
     sg_buf_free(&b);
 }
 
-static void
-add_cookie(const struct sg_web *w, struct sg_web_response *resp,
+void
+sg_web_add_cookie(const struct sg_web *w, struct sg_web_response *resp,
            const char *name, const char *value, unsigned max_age,
            const char *path)
 {
@@ -170,7 +170,7 @@ login_page(struct sg_web *w, struct sg_web_response *resp, unsigned status,
                           "The server has no source of randomness.", NULL);
         return;
     }
-    add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, token, 3600, "/login");
+    sg_web_add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, token, 3600, "/login");
     resp->status = status;
     struct sg_buf *b = &resp->body;
     sg_buf_reset(b);
@@ -258,9 +258,9 @@ do_login(struct sg_web *w, const struct sg_web_request *req,
             return;
         }
         audit(w, user, client, "login", NULL);
-        add_cookie(w, resp, SG_WEB_SESSION_COOKIE, s->token, w->o.session_max,
+        sg_web_add_cookie(w, resp, SG_WEB_SESSION_COOKIE, s->token, w->o.session_max,
                    "/");
-        add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, "", 0, "/login");
+        sg_web_add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, "", 0, "/login");
         sg_web_redirect(resp, "/queue");
         return;
     }
@@ -350,6 +350,12 @@ route(struct sg_web *w, const struct sg_web_request *req,
         return;
     }
 
+    /* the sender's release request: no session, the link's token */
+    if (strncmp(path, SG_WEB_REQUEST_PATH, strlen(SG_WEB_REQUEST_PATH)) == 0) {
+        sg_web_page_request(w, req, resp);
+        return;
+    }
+
     struct web_session *s =
         sg_web_session_find(w, req->session_cookie, req->now);
     if (s == NULL) {
@@ -376,7 +382,7 @@ route(struct sg_web *w, const struct sg_web_request *req,
     if (strcmp(path, "/logout") == 0 && post) {
         audit(w, s->user, req->client, "logout", NULL);
         sg_web_session_end(w, s);
-        add_cookie(w, resp, SG_WEB_SESSION_COOKIE, "", 0, "/");
+        sg_web_add_cookie(w, resp, SG_WEB_SESSION_COOKIE, "", 0, "/");
         sg_web_redirect(resp, "/login");
         return;
     }

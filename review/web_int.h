@@ -106,6 +106,25 @@ void sg_web_csrf_field(struct sg_buf *b, const char *token);
 void sg_web_time(const struct sg_web *w, struct sg_buf *b, time_t t);
 extern const char sg_web_css[];
 
+/* A Set-Cookie value into resp (HttpOnly, SameSite=Strict, Secure when
+ * configured), at most SG_WEB_MAX_COOKIES (web.c). */
+void sg_web_add_cookie(const struct sg_web *w, struct sg_web_response *resp,
+                       const char *name, const char *value, unsigned max_age,
+                       const char *path);
+
+/* ---- the release request page (web_request.c); w->lock held */
+
+#define SG_WEB_REQUEST_PATH "/request/"
+/* GET or POST REVIEW_URL/request/ID?k=TOKEN, with no session. */
+void sg_web_page_request(struct sg_web *w, const struct sg_web_request *req,
+                         struct sg_web_response *resp);
+/* " release requested" for the queue when record id has a request. */
+void sg_web_request_marker(struct sg_web *w, struct sg_buf *b,
+                           const char *id);
+/* The record's requests and their reasons, for its page. */
+void sg_web_request_section(struct sg_web *w, struct sg_buf *b,
+                            const char *id);
+
 /* ---- pages (web_pages.c); called with w->lock held */
 
 const char *sg_web_param(const struct sg_web_param *p, size_t n,

@@ -136,8 +136,10 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_web_text(b, it->subject);
         sg_buf_puts(b, "</td><td>");
         sg_web_text(b, it->rules);
-        sg_buf_printf(b, "</td><td>%s</td></tr>\n",
-                      sg_store_status_title(it->status));
+        sg_buf_printf(b, "</td><td>%s", sg_store_status_title(it->status));
+        if (sg_review_waiting(it->status))
+            sg_web_request_marker(w, b, it->id);
+        sg_buf_puts(b, "</td></tr>\n");
     }
     if (n > 0)
         sg_buf_puts(b, "</tbody></table>\n");
@@ -440,6 +442,8 @@ sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</p>\n");
     }
     facts_section(w, req->now, b, d);
+    if (sg_review_waiting(rec->status))
+        sg_web_request_section(w, b, rec->id);
 
     rule_section(b, d);
     sg_buf_puts(b, "<h2>What the sender was told</h2><pre class=\"msg\">");

@@ -340,12 +340,14 @@ sg_review() {
 }
 
 # sg_start_review [-o NAME=VALUE]...: the review web page on a free loopback
-# port (SG_REVIEW_URL), logging to SG_REVIEW_LOG; stopped by sg_cleanup.
+# port (SG_REVIEW_URL; SG_REVIEW_PORT when set, for a review_url written
+# into the configuration first), logging to SG_REVIEW_LOG; stopped by
+# sg_cleanup.
 # The program itself goes in the background, not a function running it:
 # $! would be the subshell's pid, and stopping that left the page running.
 sg_start_review() {
     local port i
-    port=$(sg_free_port)
+    port=${SG_REVIEW_PORT:-$(sg_free_port)}
     SG_REVIEW_LOG=$SG_WORK/review.log
     SG_REVIEW_URL=http://127.0.0.1:$port
     sg_review_argv
