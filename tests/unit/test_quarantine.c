@@ -536,6 +536,7 @@ test_upgrade_from_v1(void **state)
     struct sg_store_record *rec = NULL;
     assert_int_equal(sg_store_get(e->q, id, &rec, &error), 0);
     assert_int_equal(rec->queue_seen, rec->created);
+    assert_null(rec->track); /* made before tracks were kept */
     sg_store_record_free(&rec);
     assert_int_equal(sg_store_set_status(e->q, id, SG_QSTATUS_HELD,
                                          SG_QSTATUS_LOST, "test", NULL,
@@ -739,6 +740,9 @@ test_hold_writes_copy_and_rows(void **state)
     assert_string_equal(r->message_path, abs);
     assert_int_equal(r->message_size, sizeof(message) - 1);
     assert_string_equal(r->action, "hold");
+    /* the verdict's review track, for who is told of a release request */
+    assert_non_null(r->track);
+    assert_string_equal(r->track, sg_track_name(sg_verdict_track(h.verdict)));
     sg_store_record_free(&r);
     assert_null(r);
     assert_int_equal(sg_store_get(e->q, "SG-20000101-000000", &r, &error),
