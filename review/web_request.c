@@ -84,7 +84,8 @@ form_page(struct sg_web *w, struct sg_web_response *resp, unsigned status,
         sg_buf_puts(b, "</p>\n");
     }
     sg_buf_puts(b, "<p>Your message is being kept safe for the safeguarding "
-                   "team to read before it is delivered.</p>\n<dl>"
+                   "team to read before it is delivered.</p>\n"
+                   "<dl class=\"facts\">"
                    "<dt>Reference</dt><dd id=\"record\">");
     sg_web_text(b, rec->id);
     sg_buf_puts(b, "</dd><dt>Held on</dt><dd id=\"held\">");
@@ -145,6 +146,12 @@ sg_web_page_request(struct sg_web *w, const struct sg_web_request *req,
         return;
     }
     if (get) {
+        /* the review audits views: this one by whoever holds the link */
+        const char *from = rq->record->env_from;
+        struct sg_review_actor a = {
+            .user = from[0] != '\0' ? from : "the sender", .from = client};
+        (void)sg_review_audit(w->o.review, id, &a, "release-request-view",
+                              NULL, &err);
         form_page(w, resp, 200, rq, token, NULL, NULL);
         sg_review_request_free(&rq);
         return;

@@ -94,6 +94,8 @@ check "2: and the rule's title" has get1 "Personal contact details sent to a pup
 check "2: and a form for the reason" has get1 'name="reason"'
 check "2: not the recipient" bash -c "! grep -qi 'amy' '$SG_WORK/get1.html'"
 check "2: not what was found" bash -c "! grep -q '07700' '$SG_WORK/get1.html'"
+check "2: the view is audited" test "$(sqlite3 "$DB" \
+    "select count(*) from audit where record_id='$R1' and action='release-request-view'")" -eq 1
 
 # ------------------------------------------------ 3. refusals
 # one character in the middle changed
