@@ -65,6 +65,9 @@ enum sg_notice_kind {
                                   your message (safeguard-review) */
     SG_NOTICE_DIGEST_DSL,      /* digest-dsl.txt: what is waiting
                                   (safeguard-review digest) */
+    SG_NOTICE_RELEASED_SENDER, /* released-sender.txt: a reviewer released
+                                  your message, with a message for you
+                                  (safeguard-review) */
     SG_NOTICE_KINDS
 };
 
@@ -77,7 +80,8 @@ const char *sg_notice_kind_file(enum sg_notice_kind kind);
  *   Subject: text with {placeholders}        (required, once)
  *   Reply-To: ... / X-Anything: ...          (optional)
  * The rest is the body.  Placeholders: {record} {queue_id} {sender}
- * {recipients} {subject} {rules} {findings} {explanation} {dsl} {date};
+ * {recipients} {subject} {rules} {findings} {explanation} {dsl} {date}
+ * {reviewer};
  * "{{" writes a literal "{".  An unknown placeholder, a header the milter
  * sets itself (From, To, Date, Content-Type, X-Safeguard-*, ...) or text
  * that is not UTF-8 is an error "FILE:LINE: ...".
@@ -101,6 +105,7 @@ struct sg_notice_values {
     const char *explanation; /* explain_sender / explain_dsl text */
     const char *dsl;         /* who to ask (dsl_contact) */
     const char *date;        /* when the message was held */
+    const char *reviewer;    /* who decided (a reviewer's decision) */
 };
 
 /* Fill rules, findings, explanation and recipients from a verdict for one

@@ -166,12 +166,16 @@ static const struct {
     const char *key, *text;
 } done_text[] = {
     {"release", "Released: the mail server is delivering the message."},
+    {"release-told", "Released: the mail server is delivering the message, "
+                     "and your message has gone to the sender."},
+    {"release-untold", "Released, but your message to the sender could not "
+                       "be sent. Please tell them another way."},
     {"reject", "Rejected: the message has been deleted from the mail "
                "queue."},
     {"reject-told", "Rejected: the message has been deleted from the mail "
-                    "queue, and the sender has been told."},
-    {"reject-untold", "Rejected, but the notice to the sender could not be "
-                      "sent. Please tell them another way."},
+                    "queue, and your message has gone to the sender."},
+    {"reject-untold", "Rejected, but your message to the sender could not "
+                      "be sent. Please tell them another way."},
     {"escalate", "Escalated: the message stays held."},
     {"note", "Your note has been added."},
 };
@@ -262,6 +266,9 @@ message_section(struct sg_buf *b, const struct sg_review_detail *d)
     sg_buf_puts(b, "</table>\n");
 }
 
+/* One decision's form: the note for the record (required), and for a
+ * release or a rejection the message to the sender (optional: mailed
+ * only when written, and never the note). */
 static void
 decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
               const char *action, const char *label, const char *help,
@@ -275,13 +282,17 @@ decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
     sg_buf_printf(b,
                   "<h3>%s</h3><p><small>%s</small></p>"
                   "<label for=\"note-%s\">Note for the record "
-                  "(required)</label><textarea id=\"note-%s\" "
-                  "name=\"note\" required maxlength=\"%d\"></textarea>",
+                  "(required; kept, seen only by reviewers)</label>"
+                  "<textarea id=\"note-%s\" name=\"note\" required "
+                  "maxlength=\"%d\"></textarea>",
                   label, help, action, action, NOTE_MAX);
     if (tell)
-        sg_buf_puts(b, "<p><label><input type=\"checkbox\" "
-                       "name=\"tell_sender\" value=\"yes\"> Tell the sender, "
-                       "in the words of the note</label></p>");
+        sg_buf_printf(b,
+                      "<label for=\"tell-%s\">Message to the sender "
+                      "(optional; mailed to them only if you write "
+                      "one)</label><textarea id=\"tell-%s\" "
+                      "name=\"to_sender\" maxlength=\"%d\"></textarea>",
+                      action, action, NOTE_MAX);
     sg_buf_printf(b, "<p><button type=\"submit\">%s</button></p></form>\n",
                   label);
 }
@@ -365,7 +376,7 @@ decide_section(struct sg_buf *b, const struct web_session *s,
     sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
     if (sg_review_waiting(rec->status)) {
         decision_form(b, s, rec->id, "release", "Release",
-                      "Deliver the message as it is.", false);
+                      "Deliver the message as it is.", true);
         decision_form(b, s, rec->id, "reject", "Reject",
                       "Delete the message; it is not delivered.", true);
         if (rec->status == SG_QSTATUS_HELD)
@@ -466,33 +477,34 @@ sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
               struct sg_web_response *resp)
 {
     const char *note = sg_web_param(req->form, req->n_form, "note");
-    const char *tell_v = sg_web_param(req->form, req->n_form, "tell_sender");
-    bool tell = tell_v != NULL && strcmp(tell_v, "yes") == 0;
-    bool blank = true;
-    for (const char *p = note; p != NULL && *p; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-            blank = false;
-    if (strcmp(what, "release") != 0 && strcmp(what, "reject") != 0 &&
-        strcmp(what, "escalate") != 0 && strcmp(what, "note") != 0) {
+    const char *to_sender = sg_web_param(req->form, req->n_form, "to_sender");
+    bool decision = strcmp(what, "release") == 0 || strcmp(what, "reject") == 0;
+    if (!decision && strcmp(what, "escalate") != 0 &&
+        strcmp(what, "note") != 0) {
         sg_web_error_page(w, resp, 404, "Not found", "There is no such action.",
                           s);
         return;
     }
-    if (blank || strlen(note) > NOTE_MAX) {
+    bool blank = !sg_review_text_given(note);
+    bool tell = decision && sg_review_text_given(to_sender);
+    if (blank || strlen(note) > NOTE_MAX ||
+        (tell && strlen(to_sender) > NOTE_MAX)) {
         sg_web_page_item(w, req, s, id,
                          blank ? "Not done: a note is required. Say why, for "
                                  "the record."
-                               : "Not done: the note is too long.",
+                               : "Not done: the text is too long.",
                          400, resp);
         return;
     }
+    /* credited to the signed-in reviewer */
     struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_words words = {note, tell ? to_sender : NULL};
     const char *err = NULL;
     int rc;
     if (strcmp(what, "release") == 0)
-        rc = sg_review_release(w->o.review, id, &actor, note, &err);
+        rc = sg_review_release(w->o.review, id, &actor, &words, &err);
     else if (strcmp(what, "reject") == 0)
-        rc = sg_review_reject(w->o.review, id, &actor, note, tell, &err);
+        rc = sg_review_reject(w->o.review, id, &actor, &words, &err);
     else if (strcmp(what, "escalate") == 0)
         rc = sg_review_escalate(w->o.review, id, &actor, note, &err);
     else
@@ -502,10 +514,10 @@ sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
     switch (rc) {
     case 0:
         sg_web_redirect(resp, "/item/%s?done=%s%s", id, what,
-                        strcmp(what, "reject") == 0 && tell ? "-told" : "");
+                        tell ? "-told" : "");
         return;
     case SG_REVIEW_NOTICE_FAILED:
-        sg_web_redirect(resp, "/item/%s?done=reject-untold", id);
+        sg_web_redirect(resp, "/item/%s?done=%s-untold", id, what);
         return;
     case SG_REVIEW_NOT_FOUND:
         sg_web_error_page(w, resp, 404, "No such record", err, s);

@@ -161,6 +161,7 @@ template_dir(const char *name, const char *sender, const char *dsl)
         [SG_NOTICE_HELD_DSL] = dsl,
         [SG_NOTICE_REJECTED_SENDER] = good_rejected,
         [SG_NOTICE_DIGEST_DSL] = good_digest,
+        [SG_NOTICE_RELEASED_SENDER] = good_rejected,
     };
     return template_dir_kinds(name, text);
 }
@@ -375,6 +376,7 @@ test_render_each_kind(void **state)
         [SG_NOTICE_HELD_DSL] = "held-dsl.txt",
         [SG_NOTICE_REJECTED_SENDER] = "rejected-sender.txt",
         [SG_NOTICE_DIGEST_DSL] = "digest-dsl.txt",
+        [SG_NOTICE_RELEASED_SENDER] = "released-sender.txt",
     };
     char text[SG_NOTICE_KINDS][128];
     const char *texts[SG_NOTICE_KINDS];
