@@ -226,17 +226,25 @@ channel_name(enum sg_channel ch)
                                        : "none";
 }
 
+/* A name worth keeping: NULL for none or an empty one. */
+static const char *
+display_name(const char *name)
+{
+    return name != NULL && *name != '\0' ? name : NULL;
+}
+
 enum { INS_RECORD, INS_RCPT, INS_RULE, INS_FINDING, INS_AUDIT, N_INS };
 
 static const char *const insert_sql[N_INS] = {
     [INS_RECORD] =
         "INSERT INTO records (id, queue_id, created, client, trusted,"
         " auth_user, env_from, subject, status, status_changed,"
-        " message_path, message_size, action, explain_sender, explain_dsl)"
+        " message_path, message_size, action, explain_sender, explain_dsl,"
+        " sender_name)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'held', ?3, ?9, ?10, ?11,"
-        " ?12, ?13)",
+        " ?12, ?13, ?14)",
     [INS_RCPT] = "INSERT INTO recipients (record_id, pos, address, roles,"
-                 " channel) VALUES (?1, ?2, ?3, ?4, ?5)",
+                 " channel, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [INS_RULE] =
         "INSERT INTO rules (record_id, pos, rule_id, title, policy, source,"
         " mode, action, recipients, notify, explain_sender, explain_dsl)"
@@ -268,6 +276,7 @@ insert_record(struct sg_store_sqlite *s, const struct sg_store_hold_rows *t,
     bind_text(st, 11, sg_action_name(h->verdict->action));
     bind_text(st, 12, t->explain_sender);
     bind_text(st, 13, t->explain_dsl);
+    bind_text(st, 14, display_name(h->sender_name));
     int rc = step_done(st);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return SG_STORE_DUPLICATE;
@@ -297,6 +306,9 @@ insert_rcpts(struct sg_store_sqlite *s, const struct sg_store_hold_rows *t,
         bind_text(st, 3, p->address != NULL ? p->address : "");
         bind_text(st, 4, a->data);
         bind_text(st, 5, channel_name(p->channel));
+        bind_text(
+            st, 6,
+            display_name(p->person != NULL ? p->person->display_name : NULL));
         if (step_done(st) != SQLITE_OK)
             return sg_store_sqlite_fail_db(s, "cannot insert a recipient",
                                            error_r);

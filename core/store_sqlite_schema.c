@@ -19,7 +19,7 @@
  * program that knows only versions 1 and 2 refuses a newer database instead of
  * writing into it.  PRAGMA application_id marks the file as ours.
  *
- * SCHEMA (version 4).  Times are Unix seconds (UTC).
+ * SCHEMA (version 5).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -47,10 +47,14 @@
  *                                       holding the message; NULL: not
  *                                       yet (version 2; records from
  *                                       version 1 have their created)
+ *     sender_name    TEXT               the directory's name for the
+ *                                       sender judged, at hold time;
+ *                                       NULL: none (version 5)
  *   recipients   one row per envelope recipient, in envelope order
  *     record_id -> records.id ON DELETE CASCADE; pos; address;
  *     roles ("staff,dsl"; "external" for an unknown address);
- *     channel (school | personal | none)
+ *     channel (school | personal | none); name (the directory's display
+ *     name at hold time, NULL: none; version 5)
  *   rules        one row per matching rule, in rules-file order
  *     record_id -> records.id ON DELETE CASCADE; pos; rule_id; title;
  *     policy; source; mode (enforce | test); action (what the rule says);
@@ -233,6 +237,14 @@ static const char upgrade_v4[] =
     " WHERE sent IS NULL AND failed IS NULL;"
     "CREATE INDEX outbox_record ON outbox (record_id);";
 
+/* Version 4 to 5: the names the directory gave the sender and each
+ * recipient when the message was held, so that the review page shows
+ * people by name without reaching the directory (and as they were named
+ * then).  NULL: no name (an outside address, or an older record). */
+static const char upgrade_v5[] =
+    "ALTER TABLE records ADD COLUMN sender_name TEXT;"
+    "ALTER TABLE recipients ADD COLUMN name TEXT;";
+
 /* Every step after version 1, in order.  To change the schema, add a
  * step here and raise SG_STORE_SCHEMA_VERSION. */
 static const struct migration {
@@ -242,6 +254,7 @@ static const struct migration {
     {2, upgrade_v2},
     {3, upgrade_v3},
     {4, upgrade_v4},
+    {5, upgrade_v5},
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

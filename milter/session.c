@@ -561,6 +561,9 @@ record_hold(struct sg_session *s, const struct sg_msgview *view,
      * the sender is who the message was judged to come from */
     struct sg_party sender =
         sg_sender_party(&s->sender_claims, s->sender_claims.judged);
+    /* kept with the record, for the review page to show the person */
+    hold.sender_name =
+        sender.person != NULL ? sender.person->display_name : NULL;
     struct sg_hold_notices sent = {
         .rt = s->rt, .hold = &hold, .sender = &sender};
     hold.notices = sg_hold_notices_render;

@@ -183,6 +183,16 @@ test_list_order_and_filters(void **state)
     assert_string_equal(items[0].recipients,
                         "amy.pupil@school.example (pupil), "
                         "someone@elsewhere.example (external)");
+    /* the page's columns: people by the names the directory gave them
+     * when the message was held, rules by title */
+    assert_string_equal(items[1].rule_titles,
+                        "Personal contact details sent to a pupil\n"
+                        "Late at night");
+    assert_string_equal(items[0].recipient_names,
+                        "Amy Pupil (pupil), "
+                        "someone@elsewhere.example (external)");
+    assert_string_equal(items[0].sender_name, "John Smith");
+    assert_string_equal(items[1].sender_name, "");
     sg_store_items_free(&items, &n);
 
     static const struct {
