@@ -610,4 +610,5 @@ const struct sg_store_backend sg_store_sqlite = {
     .outbox_mark_retry = sg_store_sqlite_outbox_mark_retry,
     .outbox_next_due = sg_store_sqlite_outbox_next_due,
     .outbox_list = sg_store_sqlite_outbox_list,
+    .outbox_of_record = sg_store_sqlite_outbox_of_record,
 };

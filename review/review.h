@@ -73,6 +73,7 @@ struct sg_review_actor {
 };
 
 struct sg_review;
+struct sg_outbox_row;
 
 /* Open an existing store (an absent database is an error: nothing is
  * created by the review tool) and the notices if configured. */
@@ -141,6 +142,10 @@ struct sg_review_detail {
     char *view_error;
     enum sg_mailqueue_state queue; /* where the MTA has it now */
     char *queue_name;                 /* "hold", "deferred", ... or NULL */
+    /* The notices about it (core/store_outbox.h), oldest first, with
+     * their text: what its sender and the DSL were told, and when. */
+    struct sg_outbox_row *notices;
+    size_t n_notices;
 };
 
 /* The whole record; appends a "view" audit row.  with_queue: also ask
