@@ -19,7 +19,7 @@ case "$(dpkg --print-architecture 2>/dev/null)" in
 amd64) BUILD="$BUILD libhyperscan-dev" ;;
 arm64) BUILD="$BUILD libvectorscan-dev" ;;
 esac
-TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3
+TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3 curl systemd
 libsasl2-modules libsasl2-modules-db
 clang libclang-rt-14-dev chromium fonts-dejavu-core"
 

@@ -1,7 +1,8 @@
 /*
  * mailqueue.c - the mail queue, reached through command templates:
  * release ("postsuper -H {queue_id}"), delete ("postsuper -d {queue_id}
- * hold") and list ("postqueue -j").
+ * hold") and list ("postqueue -j"), or, for release and delete, through
+ * the release helper's socket (a record id, never a queue id).
  *
  * SECURITY: commands are split into words and run without a shell by
  * command.c (the first word must be absolute; a small fixed environment;
@@ -17,10 +18,15 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -31,6 +37,7 @@
 #include "sg_person.h"
 
 #define OUTPUT_MAX (1024 * 1024) /* a command's output, but a listing */
+#define HELPER_SLACK 30 /* seconds the helper may take beyond postsuper */
 
 #define fail sg_error_fail
 
@@ -133,6 +140,95 @@ sg_mailqueue_run(const char *tmpl, const char *queue_id, unsigned timeout,
 {
     return run(tmpl, queue_id, timeout, OUTPUT_MAX, output_r, NULL,
                error_r);
+}
+
+/* --------------------------------------------------- the release helper */
+
+bool
+sg_mailqueue_record_id_ok(const char *id)
+{
+    size_t n = id != NULL ? strlen(id) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && id[i] != '-')
+            return false;
+    return true;
+}
+
+int
+sg_mailqueue_ask_helper(const char *socket_path, const char *op,
+                        const char *record_id, unsigned timeout,
+                        const char **error_r)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (socket_path == NULL || *socket_path != '/' ||
+        strlen(socket_path) >= sizeof(sa.sun_path))
+        return fail(error_r, "review_release_helper \"%.200s\" is not an "
+                             "absolute socket path",
+                    socket_path != NULL ? socket_path : "");
+    if (strcmp(op, "release") != 0 && strcmp(op, "delete") != 0)
+        return fail(error_r, "the release helper does not \"%.40s\"", op);
+    if (!sg_mailqueue_record_id_ok(record_id))
+        return fail(error_r, "\"%.80s\" is not a record id", record_id);
+    memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
+    if (timeout == 0)
+        timeout = SG_MAILQUEUE_COMMAND_TIMEOUT;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(error_r, "cannot make a socket: %s", strerror(errno));
+    /* The helper gives postsuper timeout seconds and stops it then; wait
+     * longer, so that its answer (done, or stopped) comes first and a
+     * decision is never set back while postsuper may still act. */
+    struct timeval tv = {.tv_sec = (time_t)timeout + HELPER_SLACK};
+    char line[SG_MAILQUEUE_HELPER_LINE_MAX + 1];
+    int n = snprintf(line, sizeof(line), "%s %s\n", op, record_id);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        close(fd);
+        return fail(error_r, "cannot reach the release helper at %s: %s "
+                             "(is safeguard-release.socket running, and is "
+                             "this user in its group?)",
+                    socket_path, strerror(e));
+    }
+    /* one short line: a single send, without SIGPIPE if the helper has
+     * gone */
+    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != (ssize_t)n) {
+        int e = errno;
+        close(fd);
+        return fail(error_r, "cannot ask the release helper: %s",
+                    strerror(e));
+    }
+    /* one line, up to the newline or the end */
+    size_t got = 0;
+    while (got < sizeof(line) - 1) {
+        ssize_t r = read(fd, line + got, sizeof(line) - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            return fail(error_r, "no answer from the release helper: %s",
+                        e == EAGAIN || e == EWOULDBLOCK ? "timed out"
+                                                        : strerror(e));
+        }
+        if (r == 0 || memchr(line + got, '\n', (size_t)r) != NULL) {
+            got += (size_t)r;
+            break;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    line[got] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strncmp(line, "ok", 2) == 0 && (line[2] == '\0' || line[2] == ' '))
+        return 0;
+    if (strncmp(line, "no ", 3) == 0)
+        return fail(error_r, "the release helper refused: %s", line + 3);
+    return fail(error_r, "the release helper gave no usable answer%s%.200s",
+                line[0] ? ": " : "", line);
 }
 
 /* ------------------------------------------------------------ the queue */

@@ -18,9 +18,15 @@
  * cut short: a message missing from a cut listing would look gone. */
 #define SG_MAILQUEUE_LIST_MAX (64u * 1024 * 1024)
 
-/* The commands' defaults (Postfix's). */
-#define SG_MAILQUEUE_RELEASE_COMMAND "/usr/sbin/postsuper -H {queue_id}"
-#define SG_MAILQUEUE_DELETE_COMMAND  "/usr/sbin/postsuper -d {queue_id} hold"
+/* The release and delete commands' default: none, the release helper
+ * (safeguard-release, below) acts instead.  The commands Postfix's sites
+ * configured before the helper still work when set. */
+#define SG_MAILQUEUE_RELEASE_COMMAND ""
+#define SG_MAILQUEUE_DELETE_COMMAND  ""
+/* Where the release helper listens (a root-owned socket that systemd
+ * opens; safeguard-release.socket), and the postsuper it runs. */
+#define SG_MAILQUEUE_HELPER_SOCKET "/run/safeguard-release.sock"
+#define SG_MAILQUEUE_POSTSUPER     "/usr/sbin/postsuper"
 #define SG_MAILQUEUE_QUEUE_COMMAND   "/usr/sbin/postqueue -j"
 #define SG_MAILQUEUE_COMMAND_TIMEOUT 60  /* seconds */
 #define SG_MAILQUEUE_RECONCILE_GRACE 900 /* seconds; see reconcile_grace */
@@ -28,14 +34,20 @@
 /* The mail queue's section of the configuration file (the daemon's
  * reconciliation and safeguard-review both use it; mailqueue_settings.c):
  * review_release_command, review_delete_command, review_queue_command,
+ * review_release_helper, release_helper_postsuper,
  * review_command_timeout, hold_reconcile_grace.  Field types are the
  * table's: char * for text, int for durations. */
 struct sg_mailqueue_settings {
-    char *release_command; /* {queue_id}; first word absolute */
-    char *delete_command;  /* {queue_id}; deletes only held mail */
+    char *release_command; /* {queue_id}; first word absolute; "": ask
+                              the release helper */
+    char *delete_command;  /* {queue_id}; deletes only held mail; "": ask
+                              the release helper */
     char *queue_command;   /* prints Postfix JSON lines ("queue_id",
                               "queue_name"); "": the queue is not
                               consulted (non-Postfix sites) */
+    char *release_helper;  /* the helper's socket (review_release_helper) */
+    char *helper_postsuper; /* what the helper runs, "-H ID" or "-d ID
+                               hold" added (release_helper_postsuper) */
     int command_timeout;   /* seconds */
     int reconcile_grace;   /* seconds a new record's message may take to
                               reach the hold queue before a record never
@@ -68,6 +80,29 @@ bool sg_mailqueue_id_ok(const char *queue_id);
  * NULL when the template has no {queue_id}. */
 int sg_mailqueue_run(const char *tmpl, const char *queue_id,
                      unsigned timeout, char **output_r, const char **error_r);
+
+/* ---------------------------------------------------- the release helper
+ *
+ * safeguard-release runs as root, started by systemd for each connection
+ * to its socket (review/safeguard-release.c).  It takes one line,
+ * "release RECORD_ID" or "delete RECORD_ID", reads that record from the
+ * store itself, and runs postsuper on the record's queue id only if the
+ * store says the record was just released (or rejected or expired); it
+ * answers one line, "ok TEXT" or "no TEXT", and closes.  The caller never
+ * names a queue id or a command. */
+#define SG_MAILQUEUE_HELPER_LINE_MAX 512 /* a request or an answer */
+
+/* A record id as the helper accepts it: 1-64 letters, digits and '-'. */
+bool sg_mailqueue_record_id_ok(const char *record_id);
+
+/* Ask the helper listening on socket_path to "release" or "delete"
+ * (op) record_id, waiting for its answer at most 30 seconds longer than
+ * timeout, the time the helper gives postsuper.  0 when
+ * it answered "ok"; -1 with its answer ("no ...") or why it could not be
+ * asked. */
+int sg_mailqueue_ask_helper(const char *socket_path, const char *op,
+                            const char *record_id, unsigned timeout,
+                            const char **error_r);
 
 /* One listing of the mail queue. */
 struct sg_mailqueue {

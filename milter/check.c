@@ -468,6 +468,7 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
                m->mode == SG_MODE_TEST
                    ? " (test mode: would have; only annotates)"
                    : "");
+        printf("  Track: %s\n", sg_track_name(m->track));
         if (m->policy != NULL)
             printf("  Policy: %s\n", m->policy);
         if (m->source != NULL)
@@ -583,6 +584,7 @@ print_json(const struct sg_msgview *view, const char *const *addrs,
         json_object_set_new(r, "id", json_string(m->id));
         json_object_set_new(r, "title", json_string(m->title));
         json_object_set_new(r, "mode", json_string(sg_mode_name(m->mode)));
+        json_object_set_new(r, "track", json_string(sg_track_name(m->track)));
         json_object_set_new(r, "action",
                             json_string(sg_action_name(m->action)));
         json_object_set_new(r, "policy", json_string(m->policy));

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "msgview_build.h"
 #include "review_int.h"
@@ -123,12 +125,51 @@ sg_review_close(struct sg_review **rp)
     free(r->release_command);
     free(r->delete_command);
     free(r->queue_command);
+    free(r->release_helper);
     ncfg_free(r);
     free(r->dsl_contact);
     sg_strv_free(&r->school_domains, &r->n_school_domains);
     sg_tz_free(&r->tz);
     free(r);
     *rp = NULL;
+}
+
+/* Make the store at db_path as the owner of its directory (the filter's
+ * state directory, made for the filter's user), so that the filter, which
+ * opens it later as that user, can write it.  Run as root, the effective
+ * ids are that owner's for the creation only; as anyone else the store is
+ * made as they are (the page under systemd runs as the filter's user).
+ * 0 or -1 with *error_r. */
+static int
+create_store(const char *db_path, const char *store_dir, const char **error_r)
+{
+    char *copy = strdup(db_path);
+    struct stat dir;
+    if (copy == NULL || stat(dirname(copy), &dir) < 0) {
+        int e = errno;
+        free(copy);
+        return sg_review_fail(error_r, "cannot make %s: its directory: %s",
+                              db_path, strerror(e));
+    }
+    free(copy);
+    bool become = geteuid() == 0 && dir.st_uid != 0;
+    if (become && (setegid(dir.st_gid) < 0 || seteuid(dir.st_uid) < 0)) {
+        int e = errno;
+        (void)setegid(0);
+        return sg_review_fail(error_r, "cannot become the owner of the "
+                                       "directory of %s: %s",
+                              db_path, strerror(e));
+    }
+    struct sg_store *q = NULL;
+    const char *err = NULL;
+    int r = sg_store_open(db_path, store_dir, &q, &err);
+    sg_store_close(&q);
+    if (become && (seteuid(0) < 0 || setegid(0) < 0))
+        abort(); /* cannot happen (the saved ids are root's); never go on
+                    with the wrong ones */
+    if (r < 0)
+        return sg_review_keep(error_r, "", err);
+    return 0;
 }
 
 int
@@ -146,7 +187,9 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
                               "from sg_review_settings_init)",
                               bad);
     struct stat st;
-    if (stat(o->db_path, &st) < 0)
+    if (stat(o->db_path, &st) < 0 &&
+        (errno != ENOENT || !o->create_store ||
+         create_store(o->db_path, o->store_dir, error_r) < 0))
         return sg_review_fail(error_r,
                               "no quarantine database at %s (%s): "
                               "nothing has been held yet, or "
@@ -167,12 +210,13 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     r->release_command = dup_or_empty(o->settings.release_command);
     r->delete_command = dup_or_empty(o->settings.delete_command);
     r->queue_command = dup_or_empty(o->settings.queue_command);
+    r->release_helper = dup_or_empty(o->settings.release_helper);
     r->dsl_contact = strdup(o->dsl_contact != NULL
                                 ? o->dsl_contact
                                 : "the Designated Safeguarding Lead");
     if (r->store_dir == NULL || r->release_command == NULL ||
         r->delete_command == NULL || r->queue_command == NULL ||
-        r->dsl_contact == NULL) {
+        r->release_helper == NULL || r->dsl_contact == NULL) {
         sg_review_fail(error_r, "cannot set up: %s",
                        r->store_dir == NULL ? strerror(errno)
                                             : "out of memory");
@@ -181,6 +225,7 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     r->s.release_command = r->release_command;
     r->s.delete_command = r->delete_command;
     r->s.queue_command = r->queue_command;
+    r->s.release_helper = r->release_helper;
     if (o->timezone != NULL && *o->timezone != '\0' &&
         strcmp(o->timezone, "UTC") != 0 &&
         sg_tz_load(o->timezone, NULL, &r->tz, &err) < 0) {

@@ -64,6 +64,9 @@ struct sg_review_options {
     const char *const *school_domains;   /* the sender may be told only */
     size_t n_school_domains;             /* at a school address */
     const char *timezone; /* times for people; NULL, "" or "UTC": UTC */
+    bool create_store;    /* an absent database is made, as the owner of
+                             its directory (serve: the page comes up with
+                             an empty queue before anything is held) */
 };
 
 /* Who acts, and from where ("command line", a web client's address). */
@@ -75,8 +78,8 @@ struct sg_review_actor {
 struct sg_review;
 struct sg_outbox_row;
 
-/* Open an existing store (an absent database is an error: nothing is
- * created by the review tool) and the notices if configured. */
+/* Open an existing store (an absent database is an error unless
+ * opts->create_store) and the notices if configured. */
 int sg_review_open(const struct sg_review_options *opts,
                    struct sg_review **r_r, const char **error_r);
 void sg_review_close(struct sg_review **r);

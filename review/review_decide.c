@@ -16,7 +16,11 @@
  * run the release or delete command; check that the message left the
  * hold queue; change the status from what it was (compare-and-set in
  * core/store.c, with its audit row).  If the command fails, nothing
- * changes but an audit row saying so.  Postfix's `postsuper -H` and
+ * changes but an audit row saying so.  With no command configured, the
+ * release helper acts (safeguard-release, as root): it takes a record id
+ * and acts only on what the store says was decided, so the status is
+ * changed first, then the helper asked, and the status set back (with
+ * an audit row) if the message did not leave the hold queue.  Postfix's `postsuper -H` and
  * `postsuper -d ID hold` act only on held mail, so a message that was
  * released elsewhere in the meantime is never deleted.
  *
@@ -202,6 +206,30 @@ op_target(const struct sg_review *r, enum sg_review_op op, const char **cmd_r)
     }
 }
 
+/* Did the release or delete take rec's message out of the hold queue?
+ * 0, or -1 with the failure audited. */
+static int
+left_hold(struct sg_review *r, const struct sg_store_record *rec,
+          const struct sg_review_actor *actor, enum sg_review_op op,
+          const char **error_r)
+{
+    const char *err = NULL;
+    struct sg_mailqueue q;
+    if (sg_review_queue_load(r, &q, &err) == 0) {
+        enum sg_mailqueue_state qs = sg_mailqueue_find(&q, rec->queue_id, NULL);
+        sg_mailqueue_free(&q);
+        if (qs == SG_MAILQUEUE_HOLD) {
+            char why[300];
+            snprintf(why, sizeof(why),
+                     "the %s command ran but queue id %s is still on hold",
+                     op_verb(op), rec->queue_id);
+            sg_review_audit(r, rec->id, actor, "failed", why, &err);
+            return sg_review_fail(error_r, "%s; the record is unchanged", why);
+        }
+    }
+    return 0;
+}
+
 /* Run the release or delete command and check that the message left the
  * hold queue: 0, or -1 with the failure audited. */
 static int
@@ -221,21 +249,45 @@ run_command(struct sg_review *r, const struct sg_store_record *rec,
                               "the record unchanged",
                               why);
     }
-    /* Did it leave the hold queue? */
-    struct sg_mailqueue q;
-    if (sg_review_queue_load(r, &q, &err) == 0) {
-        enum sg_mailqueue_state qs = sg_mailqueue_find(&q, rec->queue_id, NULL);
-        sg_mailqueue_free(&q);
-        if (qs == SG_MAILQUEUE_HOLD) {
-            char why[300];
-            snprintf(why, sizeof(why),
-                     "the %s command ran but queue id %s is still on hold",
-                     op_verb(op), rec->queue_id);
-            sg_review_audit(r, rec->id, actor, "failed", why, &err);
-            return sg_review_fail(error_r, "%s; the record is unchanged", why);
-        }
+    return left_hold(r, rec, actor, op, error_r);
+}
+
+/* The release helper's way (no release or delete command configured):
+ * the record already says to, as the helper checks; ask it, and check
+ * that the message left the hold queue.  If not, the record goes back to
+ * what it was (to is what the decision made it), so the message is still
+ * waiting for a decision: 0, or -1 with the failure audited. */
+static int
+ask_helper(struct sg_review *r, const struct sg_store_record *rec,
+           const struct sg_review_actor *actor, enum sg_review_op op,
+           enum sg_store_status to, const char **error_r)
+{
+    const char *err = NULL;
+    char why[SG_REVIEW_ERR_MAX];
+    int ret = 0;
+    if (sg_mailqueue_ask_helper(r->s.release_helper, op_verb(op), rec->id,
+                                (unsigned)r->s.command_timeout, &err) < 0) {
+        snprintf(why, sizeof(why), "could not %s queue id %s: %s", op_verb(op),
+                 rec->queue_id, err);
+        sg_review_audit(r, rec->id, actor, "failed", why, &err);
+        sg_review_fail(error_r, "%s", why);
+        ret = -1;
+    } else if (left_hold(r, rec, actor, op, error_r) < 0) {
+        ret = -1;
     }
-    return 0;
+    if (ret == 0)
+        return 0;
+    snprintf(why, sizeof(why), "%s", *error_r);
+    if (sg_store_set_status(r->q, rec->id, to, rec->status, actor->user,
+                            actor->from, why, &err) < 0)
+        return sg_review_fail(error_r,
+                              "%s; the message is still held, but the "
+                              "record could not be set back to %s (%s): "
+                              "run safeguard-review sync",
+                              why, sg_store_status_name(rec->status), err);
+    return sg_review_fail(error_r, "%s; the message is still held and the "
+                                   "record unchanged",
+                          why);
 }
 
 int
@@ -256,13 +308,19 @@ sg_review_decide(struct sg_review *r, const char *id,
     int ret = get_undecided(r, id, actor, op, &rec, error_r);
     if (ret == 0)
         ret = check_queue(r, rec, actor, error_r);
-    if (ret == 0 && cmd != NULL)
+    /* "": the release helper, which acts only once the record says so */
+    bool helper = cmd != NULL && *cmd == '\0';
+    if (ret == 0 && cmd != NULL && !helper)
         ret = run_command(r, rec, actor, op, cmd, error_r);
     if (ret != 0)
         goto out;
     ret = sg_store_set_status(r->q, rec->id, rec->status, to, actor->user,
                               actor->from, note, &err);
-    if (ret != 0 && cmd != NULL) {
+    if (ret == 0 && helper) {
+        ret = ask_helper(r, rec, actor, op, to, error_r);
+        goto out;
+    }
+    if (ret != 0 && cmd != NULL && !helper) {
         char why[SG_REVIEW_ERR_MAX];
         snprintf(why, sizeof(why), "%s", err);
         sg_review_fail(error_r,

@@ -16,7 +16,7 @@ struct sg_review {
     struct sg_store *q; /* every read and change of the records */
     char *store_dir;    /* resolved */
     struct sg_review_settings s;
-    char *release_command, *delete_command, *queue_command;
+    char *release_command, *delete_command, *queue_command, *release_helper;
     /* notices (NULL: not configured) */
     struct sg_notice_config *ncfg;
     char *n_templates, *n_sendmail, *n_secret, *n_from, *n_from_name;

@@ -14,11 +14,16 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <termios.h>
 #include <unistd.h>
@@ -64,6 +69,19 @@ ldap_auth(void *ctx, const char *login, const char *password,
     }
 }
 
+/* uid's name, or "uid N" (a static buffer). */
+static const char *
+user_name(uid_t uid)
+{
+    static char buf[64];
+    struct passwd *pw = getpwuid(uid);
+    if (pw != NULL)
+        snprintf(buf, sizeof(buf), "%s", pw->pw_name);
+    else
+        snprintf(buf, sizeof(buf), "uid %lu", (unsigned long)uid);
+    return buf;
+}
+
 /* The login check review_auth asks for, in o; 0 or a sysexits code. */
 static int
 set_auth(const struct sg_config *cfg, struct sg_web_options *o)
@@ -81,14 +99,24 @@ set_auth(const struct sg_config *cfg, struct sg_web_options *o)
         o->auth_ctx = (void *)(uintptr_t)cfg; /* read only */
         return 0;
     }
-    /* refuse to start on a file that cannot be used, rather than refuse
-     * every login later */
-    if (sg_web_passwd_check(rv->review_password_file, "-", "-", &err) ==
-        SG_WEB_AUTH_ERROR) {
+    /* No file yet is day one: the page starts, and the first account
+     * added with passwd works at once (the file is read at each login).
+     * A file that is there but cannot be used stops the start, rather
+     * than refusing every login later. */
+    const char *path = rv->review_password_file;
+    if (access(path, F_OK) < 0 && errno == ENOENT) {
         fprintf(stderr,
-                "safeguard-review: serve: %s (add an account with: "
-                "safeguard-review passwd LOGIN)\n",
-                err);
+                "safeguard-review: serve: no accounts yet (%s does not "
+                "exist): add one, as root, with: safeguard-review passwd "
+                "LOGIN\n",
+                path);
+    } else if (sg_web_passwd_check(path, "-", "-", &err) ==
+               SG_WEB_AUTH_ERROR) {
+        fprintf(stderr,
+                "safeguard-review: serve: %s (running as %s; as root, "
+                "safeguard-review passwd LOGIN makes the file readable by "
+                "the group of the configured user)\n",
+                err, user_name(geteuid()));
         return EX_CONFIG;
     }
     o->auth = sg_web_passwd_auth;
@@ -199,6 +227,51 @@ read_password(const char *prompt, char *buf, size_t size)
     return 0;
 }
 
+/* The group the page runs as, which must read the password file: the
+ * configured user's (user =), or else the group that owns the directory
+ * of the quarantine database (the filter's state directory, made for its
+ * user).  (gid_t)-1 when neither is known. */
+static gid_t
+page_group(const struct sg_config *cfg)
+{
+    if (cfg->user != NULL && *cfg->user != '\0') {
+        struct passwd *pw = getpwnam(cfg->user);
+        return pw != NULL ? pw->pw_gid : (gid_t)-1;
+    }
+    char *copy = cfg->quarantine_db != NULL ? strdup(cfg->quarantine_db)
+                                            : NULL;
+    struct stat st;
+    gid_t g = (gid_t)-1;
+    if (copy != NULL && stat(dirname(copy), &st) == 0 && st.st_gid != 0)
+        g = st.st_gid;
+    free(copy);
+    return g;
+}
+
+/* After passwd: where the account is, and who may read the file, so that
+ * what to do next is plain (the page reads the file at each login). */
+static void
+say_file(const char *login, const char *file)
+{
+    struct stat st;
+    if (stat(file, &st) < 0) {
+        printf("%s: password set in %s\n", login, file);
+        return;
+    }
+    struct group *gr = getgrgid(st.st_gid);
+    char gbuf[32];
+    snprintf(gbuf, sizeof(gbuf), "%lu", (unsigned long)st.st_gid);
+    printf("%s: password set in %s (owner %s, group %s, mode %04o); the "
+           "page reads it at each sign-in%s\n",
+           login, file, user_name(st.st_uid), gr != NULL ? gr->gr_name : gbuf,
+           (unsigned)(st.st_mode & 07777),
+           (st.st_mode & 0040) != 0 ? ", as a member of that group"
+           : st.st_uid == 0 ? ", but only root may read it: set user = in "
+                              "the configuration to the page's user and run "
+                              "passwd again"
+                            : ", as its owner");
+}
+
 int
 sg_review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv)
 {
@@ -235,13 +308,15 @@ sg_review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv)
         rc = EX_DATAERR;
     }
     const char *err;
-    if (rc == EX_OK && sg_web_passwd_set(file, login, pw, &err) < 0) {
+    gid_t group = geteuid() == 0 ? page_group(cfg) : (gid_t)-1;
+    if (rc == EX_OK &&
+        sg_web_passwd_set_group(file, login, pw, group, &err) < 0) {
         fprintf(stderr, "safeguard-review: passwd: %s\n", err);
         rc = EX_CANTCREAT;
     }
     sodium_memzero(pw, sizeof(pw));
     sodium_memzero(again, sizeof(again));
     if (rc == EX_OK)
-        printf("%s: password set in %s\n", login, file);
+        say_file(login, file);
     return rc;
 }

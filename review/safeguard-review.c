@@ -1003,6 +1003,7 @@ main(int argc, char **argv)
         .school_domains = (const char *const *)cfg->school_domains,
         .n_school_domains = cfg->n_school_domains,
         .timezone = cfg->timezone,
+        .create_store = fn == cmd_serve, /* the page comes up on day one */
     };
     sg_review_settings_compose(sg_review_settings_get(cfg), &cfg->mailqueue,
                                &opts.settings);

@@ -42,6 +42,7 @@ sg_review_settings_queue(struct sg_review_settings *s,
     s->release_command = q->release_command;
     s->delete_command = q->delete_command;
     s->queue_command = q->queue_command;
+    s->release_helper = q->release_helper;
     s->command_timeout = q->command_timeout;
     s->reconcile_grace = q->reconcile_grace;
 }

@@ -37,11 +37,15 @@ int sg_review_expire_action_parse(const char *name,
                                   enum sg_review_expire_action *a_r);
 
 struct sg_review_settings {
-    char *release_command; /* {queue_id}; first word absolute */
-    char *delete_command;  /* {queue_id}; deletes only held mail */
+    char *release_command; /* {queue_id}; first word absolute; "": the
+                              release helper */
+    char *delete_command;  /* {queue_id}; deletes only held mail; "": the
+                              release helper */
     char *queue_command;   /* prints Postfix JSON lines ("queue_id",
                               "queue_name"); "" or NULL: the queue is not
                               consulted (non-Postfix sites) */
+    char *release_helper;  /* the release helper's socket, asked when
+                              release_command or delete_command is "" */
     int command_timeout;   /* seconds */
     int sla_hours;         /* the response target */
     int retention_days;    /* decided records purged after; 0 never */

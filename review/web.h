@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "review.h"
@@ -188,13 +189,22 @@ int sg_web_serve(struct sg_web *w, const struct sg_web_server_options *o,
 
 /* The local password file: "login:$argon2id$..." lines, '#' comments.
  * It must not be writable by group or others.  Read at each check, so an
- * edit takes effect at once.  SG_WEB_AUTH_OK, _BAD or _ERROR. */
+ * edit takes effect at once; a file not made yet has no accounts (_BAD).
+ * SG_WEB_AUTH_OK, _BAD or _ERROR. */
 int sg_web_passwd_check(const char *path, const char *login,
                         const char *password, const char **error_r);
 /* Add login or change its password (argon2id); the file is replaced
  * atomically and created mode 0600 if absent. */
 int sg_web_passwd_set(const char *path, const char *login, const char *password,
                       const char **error_r);
+/* The same, for a file the page's user (group) must read while someone
+ * else (root) writes it.  A file that exists keeps its owner, group and
+ * mode (less any write bit for group or others); a new one is created
+ * mode 0640 with group group, or 0600 when group is (gid_t)-1.  Run as
+ * root, so the page never needs to write the file it trusts. */
+int sg_web_passwd_set_group(const char *path, const char *login,
+                            const char *password, gid_t group,
+                            const char **error_r);
 /* The callback form of sg_web_passwd_check (ctx: the path). */
 int sg_web_passwd_auth(void *ctx, const char *login, const char *password,
                        const char **error_r);

@@ -113,7 +113,8 @@ sg_web_passwd_check(const char *path, const char *login, const char *password,
         return sg_review_failc(SG_WEB_AUTH_ERROR, error_r,
                                "libsodium cannot start");
     pthread_once(&dummy_once, make_dummy);
-    char *text = read_file(path, false, error_r);
+    /* no file yet: no accounts, every sign-in refused (serve says so) */
+    char *text = read_file(path, true, error_r);
     if (text == NULL)
         return SG_WEB_AUTH_ERROR;
     const char *hash = login_name_ok(login) ? find_hash(text, login) : NULL;
@@ -133,6 +134,14 @@ sg_web_passwd_auth(void *ctx, const char *login, const char *password,
 int
 sg_web_passwd_set(const char *path, const char *login, const char *password,
                   const char **error_r)
+{
+    return sg_web_passwd_set_group(path, login, password, (gid_t)-1, error_r);
+}
+
+int
+sg_web_passwd_set_group(const char *path, const char *login,
+                        const char *password, gid_t group,
+                        const char **error_r)
 {
     if (sodium_init() < 0)
         return sg_review_fail(error_r, "libsodium cannot start");
@@ -161,9 +170,31 @@ sg_web_passwd_set(const char *path, const char *login, const char *password,
         return sg_review_fail(error_r, "cannot write beside %s: %s", path,
                               strerror(errno));
     }
+    /* The new file gets the old one's owner, group and mode (a group's
+     * read kept, no write for group or others), so that root changing a
+     * password leaves the file readable by the page; a first file gets
+     * the group asked for.  The temporary file is set before the rename,
+     * so the page never sees a file it cannot read. */
     struct stat old;
-    if (stat(path, &old) == 0)
-        (void)fchmod(fd, old.st_mode & 0640); /* keep a group's read */
+    int set = 0;
+    if (stat(path, &old) == 0) {
+        if (geteuid() == 0)
+            set = fchown(fd, old.st_uid, old.st_gid);
+        if (set == 0)
+            set = fchmod(fd, old.st_mode & 0640);
+    } else if (group != (gid_t)-1) {
+        set = fchown(fd, (uid_t)-1, group);
+        if (set == 0)
+            set = fchmod(fd, 0640);
+    }
+    if (set != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        free(text);
+        return sg_review_fail(error_r, "cannot set the owner or mode of %s: %s",
+                              tmp, strerror(e));
+    }
     FILE *out = fdopen(fd, "w");
     if (out == NULL) {
         close(fd);

@@ -867,6 +867,7 @@ add_match(struct ctx *c, struct sg_verdict *v, struct matched *mt,
     memset(m, 0, sizeof(*m));
     m->mode = r->mode >= 0 ? (enum sg_mode)r->mode : c->rules->mode;
     m->action = r->action;
+    m->track = r->track;
     m->id = strdup(r->id);
     m->title = dup_or_empty(r->title ? r->title : r->id);
     m->policy = dup_or_empty(r->policy);

@@ -226,6 +226,8 @@ struct rule {
     int mode; /* -1: global default */
     enum sg_action action;
     bool has_action;
+    enum sg_track track;
+    bool has_track;
     struct strv notify;
     char *explain;
     char *explain_dsl;

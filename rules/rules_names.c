@@ -1,11 +1,13 @@
 /*
- * rules_names.c - the names of actions and modes, as the rules language
+ * rules_names.c - the names of actions, modes and review tracks, as the
+ * rules language
  * writes them (the parser reads them) and as the log and the review tool
  * show them.
  *
  * SECURITY: names are compared exactly; an unknown action is an error,
  * never a default.
- * Fails: sg_action_parse returns -1 for a name that is not an action.
+ * Fails: sg_action_parse and sg_track_parse return -1 for a name that is
+ * not one.
  */
 #include "config.h"
 
@@ -39,4 +41,25 @@ const char *
 sg_mode_name(enum sg_mode mode)
 {
     return mode == SG_MODE_TEST ? "test" : "enforce";
+}
+
+static const char *const track_names[] = {"staff-conduct", "pupil-welfare"};
+
+const char *
+sg_track_name(enum sg_track track)
+{
+    if ((unsigned)track < 2)
+        return track_names[track];
+    return "?";
+}
+
+int
+sg_track_parse(const char *name, enum sg_track *track_r)
+{
+    for (int i = 0; i < 2; i++)
+        if (strcmp(name, track_names[i]) == 0) {
+            *track_r = (enum sg_track)i;
+            return 0;
+        }
+    return -1;
 }

@@ -348,6 +348,22 @@ rule_action(struct parser *ps, struct rule *r, const struct rule_key *k)
 }
 
 static int
+rule_track(struct parser *ps, struct rule *r, const struct rule_key *k)
+{
+    if (r->has_track)
+        return sg_rules_fail_at(ps, ps->key_line, ps->key_col,
+                                "'track' is given twice in this rule");
+    if (sg_rules_lex(ps) < 0)
+        return -1;
+    if (ps->tok.type != T_WORD ||
+        sg_track_parse(ps->tok.str, SG_RULES_FIELD(r, k, enum sg_track)) < 0)
+        return sg_rules_expected(
+            ps, "a review track: staff-conduct or pupil-welfare");
+    r->has_track = true;
+    return sg_rules_lex(ps);
+}
+
+static int
 rule_notify(struct parser *ps, struct rule *r, const struct rule_key *k)
 {
     if (sg_rules_lex(ps) < 0)
@@ -436,6 +452,7 @@ static const struct rule_key rule_keys[] = {
     {"policy", rule_text, offsetof(struct rule, policy)},
     {"source", rule_text, offsetof(struct rule, source)},
     {"mode", rule_mode, offsetof(struct rule, mode)},
+    {"track", rule_track, offsetof(struct rule, track)},
     {NULL, rule_cond, offsetof(struct rule, conds)},
     {"except", rule_except, offsetof(struct rule, excepts)},
     {"action", rule_action, offsetof(struct rule, action)},

@@ -43,6 +43,15 @@ enum sg_mode {
     SG_MODE_TEST, /* evaluate and report "would have"; only annotate */
 };
 
+/* Who reviews what a rule catches (KCSIE Part 4): a member of staff's
+ * conduct (the headteacher or case manager; a low-level concern, or the
+ * LADO above the harm threshold), or a pupil's welfare (the DSL, the
+ * pupil's safeguarding file).  A rule that names none is about conduct. */
+enum sg_track {
+    SG_TRACK_STAFF_CONDUCT = 0,
+    SG_TRACK_PUPIL_WELFARE,
+};
+
 /* What the site tells the rules at load time (from the daemon's config). */
 struct sg_rules_options {
     const char *const *school_domains; /* "school.example"; subdomains too */
@@ -158,6 +167,7 @@ struct sg_rule_match {
     char *policy;
     char *source;
     enum sg_mode mode;
+    enum sg_track track;
     enum sg_action action; /* what the rule says (test: would have) */
     char **notify;         /* "sender", "dsl", or addresses */
     size_t n_notify;
@@ -220,6 +230,10 @@ const char *sg_action_name(enum sg_action action);
 /* -1 when name is not an action. */
 int sg_action_parse(const char *name, enum sg_action *action_r);
 const char *sg_mode_name(enum sg_mode mode);
+/* "staff-conduct", "pupil-welfare". */
+const char *sg_track_name(enum sg_track track);
+/* -1 when name is not a track. */
+int sg_track_parse(const char *name, enum sg_track *track_r);
 
 /* Run one detector (built-in or defined in the rules) over a text, for
  * tests and `safeguard-check --explain`.  Findings are appended to

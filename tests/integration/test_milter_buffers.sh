@@ -6,43 +6,18 @@
 # bytes and no other message's; no spill file left behind.  Needs no root
 # and no Postfix.
 set -u
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${SG_BUILDDIR:-$SRC}
-command -v miltertest >/dev/null || { echo "miltertest not installed"; exit 77; }
-W=$(mktemp -d /tmp/sg-mt.XXXXXX)
-LOG=$W/milter.log
+. "$(dirname "$0")/miltertest/lib.sh"
 mkdir "$W/tmp"
-cat >"$W/milter.conf" <<CF
-socket = unix:$W/milter.sock
-pidfile = $W/milter.pid
-trusted_networks = 127.0.0.0/8
-rules_file = $SRC/rules/policy/default.rules
-directory_backend = file
-directory_file = $SRC/contrib/samples/school.dir
-school_domains = school.example
-quarantine_db = $W/quarantine.db
-quarantine_dir = $W/messages
-message_buffer_size = 256k
-tmpdir = $W/tmp
-hold_reconcile_interval = 0
-CF
-"$BUILD/milter/safeguard-milter" -f -c "$W/milter.conf" >"$LOG" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$W"' EXIT
-fails=0
-check() {
-    local what=$1; shift
-    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; fails=$((fails + 1)); fi
-}
-for i in $(seq 1 50); do [ -S "$W/milter.sock" ] && break; sleep 0.1; done
+mt_start "directory_backend = file" \
+    "directory_file = $SRC/contrib/samples/school.dir" \
+    "message_buffer_size = 256k" "tmpdir = $W/tmp" "hold_reconcile_interval = 0"
 
 # the summary line of message QID, and its size= field
 line() { grep "$1: verdict=" "$LOG"; }
 size() { line "$1" | sed -n 's/.* size=\([0-9]*\) .*/\1/p'; }
 
 check "five messages on one connection: script runs" \
-    miltertest -D socket="unix:$W/milter.sock" -D big=200000 -D huge=400000 \
-    -s "$SRC/tests/integration/miltertest/buffers.lua"
+    mt_run buffers.lua -D big=200000 -D huge=400000
 sleep 0.3
 for q in MB0001 MB0002 MB0003 MB0004 MB0005; do
     check "$q summarised once" test "$(grep -c "$q: verdict=" "$LOG")" -eq 1
@@ -68,5 +43,4 @@ check "small message with the number: held" \
 # the spill file never had a name, and nothing is left in tmpdir
 check "no file left in tmpdir" test -z "$(ls -A "$W/tmp")"
 check "no errors logged" test "$(grep -c ': error: ' "$LOG")" -eq 0
-[ "$fails" -eq 0 ] || { echo "--- milter log"; cat "$LOG"; }
-[ "$fails" -eq 0 ]
+mt_end

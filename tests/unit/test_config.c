@@ -1098,8 +1098,10 @@ test_dump_round_trip(void **state)
     assert_non_null(strstr(text, "failure_action = accept\n"));
     assert_non_null(strstr(text, "trusted_networks = 10.0.0.0/8\n"));
     assert_non_null(strstr(text, "review_expire_action = delete\n"));
-    assert_non_null(strstr(text, "review_release_command = /usr/sbin/"
-                                 "postsuper -H {queue_id}\n"));
+    assert_non_null(strstr(text, "review_release_helper = "
+                                 "/run/safeguard-release.sock\n"));
+    assert_non_null(strstr(text, "release_helper_postsuper = "
+                                 "/usr/sbin/postsuper\n"));
     assert_non_null(strstr(text, "review_login_attributes = uid, mail, "
                                  "userPrincipalName, sAMAccountName\n"));
     struct sg_config *again = load(text, &error);

@@ -594,6 +594,22 @@ test_command_fails(void **state)
     assert_non_null(strstr(err, "still on hold"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
 
+    /* no command: the release helper, asked once the record says
+     * released; when it cannot act, the record is set back to held, and
+     * both changes and the failure are in the audit */
+    s.release_command = "";
+    s.release_helper = "/nonexistent/safeguard-release.sock";
+    open_review(e, &s);
+    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
+                     -1);
+    assert_non_null(strstr(err, "cannot reach the release helper"));
+    assert_non_null(strstr(err, "still held and the record unchanged"));
+    assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
+    assert_int_equal(audits(e, e->ids[0], "released", "alice"), 1);
+    assert_int_equal(audits(e, e->ids[0], "held", "alice"), 1);
+    assert_int_equal(audits(e, e->ids[0], "failed", "alice"), 4);
+    s.release_command = "/bin/true {queue_id}";
+
     /* no queue command (a non-Postfix site): the exit status decides */
     s.queue_command = "";
     open_review(e, &s);
@@ -1255,9 +1271,38 @@ test_open_missing_db(void **state)
     assert_int_equal(sg_review_open(&o, &r, &err), -1);
     assert_non_null(strstr(err, "no quarantine database at /nonexistent"));
     assert_null(r);
-    assert_string_equal(s.release_command, "/usr/sbin/postsuper -H {queue_id}");
-    assert_string_equal(s.delete_command,
-                        "/usr/sbin/postsuper -d {queue_id} hold");
+    /* no commands: the release helper acts, on its socket */
+    assert_string_equal(s.release_command, "");
+    assert_string_equal(s.delete_command, "");
+    assert_string_equal(s.release_helper, "/run/safeguard-release.sock");
+    /* serve's way: an absent store is made (mode 0640), empty */
+    char dir[] = "/tmp/sg-review-create.XXXXXX", db[64], msgs[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof(db), "%s/q.db", dir);
+    snprintf(msgs, sizeof(msgs), "%s/messages", dir);
+    o.db_path = db;
+    o.store_dir = msgs;
+    assert_int_equal(sg_review_open(&o, &r, &err), -1);
+    o.create_store = true;
+    if (sg_review_open(&o, &r, &err) < 0)
+        fail_msg("create_store: %s", err);
+    struct sg_store_item *items = NULL;
+    size_t n = 9;
+    struct sg_review_filter all = {.any_status = true};
+    struct sg_review_actor who = {.user = "test", .from = "unit test"};
+    assert_int_equal(sg_review_list(r, &all, &who, &items, &n, &err), 0);
+    assert_int_equal(n, 0);
+    sg_store_items_free(&items, &n);
+    sg_review_close(&r);
+    struct stat st;
+    assert_int_equal(stat(db, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    o.db_path = "/nonexistent/q.db";
+    o.store_dir = "/nonexistent/messages";
+    o.create_store = false;
     /* settings out of range are refused before anything is opened */
     o.settings.sla_hours = 0;
     assert_int_equal(sg_review_open(&o, &r, &err), -1);

@@ -191,6 +191,34 @@ test_third_party_masked(void **state)
     sg_msgview_free(&mv);
     sg_rules_free(&r);
 }
+/* Each match carries its rule's review track; a rule without one is
+ * about a member of staff's conduct. */
+static void
+test_track(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("rule c { action journal }\n"
+                              "rule w { track pupil-welfare action hold }\n"
+                              "rule s { track staff-conduct action hold }\n");
+    struct sg_msgview *mv = sg_test_view("note", "see you at nine");
+    struct sg_party rc[] = {external("someone@other.example")};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1, .now = 1741774500};
+    struct sg_verdict *v = eval(r, &in);
+    assert_int_equal(v->n_rules, 3);
+    assert_int_equal(find(v, "c")->track, SG_TRACK_STAFF_CONDUCT);
+    assert_int_equal(find(v, "w")->track, SG_TRACK_PUPIL_WELFARE);
+    assert_int_equal(find(v, "s")->track, SG_TRACK_STAFF_CONDUCT);
+    assert_string_equal(sg_track_name(find(v, "w")->track), "pupil-welfare");
+    enum sg_track t;
+    assert_int_equal(sg_track_parse("staff-conduct", &t), 0);
+    assert_int_equal(t, SG_TRACK_STAFF_CONDUCT);
+    assert_int_equal(sg_track_parse("pastoral", &t), -1);
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
+
 static void
 test_precedence(void **state)
 {
@@ -1518,6 +1546,7 @@ main(void)
         cmocka_unit_test(test_inspection_incomplete),
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
+        cmocka_unit_test(test_track),
         cmocka_unit_test(test_register_file),
         cmocka_unit_test(test_pupil_dob_table_count),
         cmocka_unit_test(test_pupil_roster),

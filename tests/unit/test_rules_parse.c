@@ -269,16 +269,21 @@ static const struct ecase errors[] = {
                           "inspection) or an exceptions register name "
                           "after 'except', found '}'"},
     {"rule a { colour red }",
-     "t:1:10: expected a rule field (title, policy, source, mode, from, to, "
-     "recipients, content, attachment, time, inspection, except, action, "
+     "t:1:10: expected a rule field (title, policy, source, mode, track, "
+     "from, to, recipients, content, attachment, time, inspection, except, action, "
      "notify, explain, explain-dsl) or '}', found 'colour'"},
+    {"rule a { track pastoral action hold }",
+     "t:1:16: expected a review track: staff-conduct or pupil-welfare, "
+     "found 'pastoral'"},
+    {"rule a { track pupil-welfare track staff-conduct action hold }",
+     "t:1:30: 'track' is given twice in this rule"},
     {"rule a { to pupil to staff action hold }",
      "t:1:19: expected one 'to any' or 'to all' per rule (put the roles in "
      "one list; 'to none' may be repeated)"},
     {"rule a { from staff }", "t:1:21: expected 'action' in rule 'a' "
                               "before '}'"},
     {"rule a { title \"x\"", "t:1:19: expected a rule field (title, policy, "
-                             "source, mode, from, to, recipients, content, "
+                             "source, mode, track, from, to, recipients, content, "
                              "attachment, time, inspection, except, action, "
                              "notify, explain, explain-dsl) or '}', found "
                              "end of file"},
