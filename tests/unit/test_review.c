@@ -600,8 +600,9 @@ test_command_fails(void **state)
     s.release_command = "";
     s.release_helper = "/nonexistent/safeguard-release.sock";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     -1);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        -1);
     assert_non_null(strstr(err, "cannot reach the release helper"));
     assert_non_null(strstr(err, "still held and the record unchanged"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
