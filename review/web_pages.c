@@ -455,7 +455,10 @@ told_section(const struct sg_web *w, struct sg_buf *b,
     bool any = false;
     for (size_t i = 0; i < d->n_notices; i++) {
         const struct sg_outbox_row *o = &d->notices[i];
-        bool to_sender = false;
+        /* a sender's kind ("held-sender", "rejected-sender", ...), or
+         * any notice addressed to the envelope sender */
+        size_t kl = strlen(o->kind);
+        bool to_sender = kl > 7 && strcmp(o->kind + kl - 7, "-sender") == 0;
         for (size_t j = 0; j < o->n_rcpts; j++)
             if (strcasecmp(o->rcpts[j], sender) == 0)
                 to_sender = true;

@@ -35,6 +35,7 @@
 #include "fail_realloc.h"
 #include "netlist.h"
 #include "review_fixture.h"
+#include "store_outbox.h"
 #include "store_test.h"
 #include "web.h"
 #include "store_util.h"
@@ -956,6 +957,37 @@ test_item_for_people(void **state)
     assert_non_null(strstr(page, "id=\"tell-release\" name=\"to_sender\""));
     assert_non_null(strstr(page, "id=\"tell-reject\" name=\"to_sender\""));
     assert_null(strstr(page, "tell_sender"));
+    sg_web_response_free(&r);
+
+    /* once a notice to the sender is written, it is shown as it was
+     * written, with whether it went */
+    struct sg_outbox_batch nb = {0};
+    const char *err = NULL;
+    const char *to[] = {"j.smith<b>@school.example"};
+    assert_int_equal(sg_outbox_batch_add(&nb, "held-sender",
+                                         "safeguarding@school.example", to, 1,
+                                         "<n1@school.example>",
+                                         "Subject: held\n\nYour message is "
+                                         "being kept safe.\n",
+                                         &err),
+                     0);
+    /* and the DSL's notice, which is not what the sender was told */
+    const char *dsl[] = {"dsl@school.example"};
+    assert_int_equal(
+        sg_outbox_batch_add(&nb, "held-dsl", "safeguarding@school.example", dsl,
+                            1, "<n2@school.example>",
+                            "Subject: held\n\nFor the DSL only.\n", &err),
+        0);
+    assert_int_equal(sg_outbox_add(e->f.q, &nb, e->held, time(NULL), &err), 0);
+    sg_outbox_batch_free(&nb);
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    const char *told = strstr(r.body.data, "<section id=\"told\">");
+    assert_non_null(told);
+    assert_non_null(strstr(told, "Waiting to be sent"));
+    assert_non_null(strstr(told, "Your message is being kept safe."));
+    assert_null(strstr(told, "Subject: held"));
+    assert_null(strstr(r.body.data, "For the DSL only."));
     sg_web_response_free(&r);
 
     /* a message to the sender with no notices configured: refused before
