@@ -427,6 +427,18 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
         sg_buf_puts(b, " on ");
         sg_web_time(w, b, rec->status_changed);
     }
+    /* who made the status what it is: the last audit row that did */
+    const char *status = sg_store_status_name(rec->status);
+    for (size_t i = d->n_history; rec->status != SG_QSTATUS_HELD && i > 0;
+         i--) {
+        const struct sg_store_audit_row *a = &d->history[i - 1];
+        if (strcmp(a->action, status) != 0)
+            continue;
+        sg_buf_puts(b, " by <span id=\"decided-by\">");
+        sg_web_text(b, a->actor);
+        sg_buf_puts(b, "</span>");
+        break;
+    }
     sg_buf_puts(b, "</dd>");
     fact(b, "Mail queue");
     sg_buf_puts(b, sg_mailqueue_state_name(d->queue));

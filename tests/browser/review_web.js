@@ -292,6 +292,9 @@ async function checks(browser) {
        /^Released.*your message has gone to the sender/.test((await text(page, '#outcome')) || ''),
        await text(page, '#outcome'));
     ok('release: the decision forms are gone', (await page.$('#form-release')) === null);
+    ok('release: credited on the record to the DSL who released it',
+       (await text(page, '#decided-by')) === S.login,
+       await text(page, '#decided-by'));
     const hist = (await text(page, '#history')) || '';
     ok('release: in the history, by the DSL, with the note',
        hist.includes('released') && hist.includes(S.releaseNote) && hist.includes(`${S.login} (127.0.0.1)`), hist);

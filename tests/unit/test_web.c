@@ -1012,6 +1012,11 @@ test_item_for_people(void **state)
     assert_int_equal(r.status, 303);
     sg_web_response_free(&r);
     assert_int_equal(status_of(e, e->held), SG_QSTATUS_RELEASED);
+    snprintf(path, sizeof(path), "/item/%s", e->held);
+    handle(e, "GET", path, &c, &r);
+    assert_non_null(
+        strstr(r.body.data, "by <span id=\"decided-by\">dsl</span>"));
+    sg_web_response_free(&r);
     assert_int_equal(sg_test_db_int(e->f.db,
                                     "SELECT count(*) FROM audit WHERE action "
                                     "= 'released' AND actor = 'dsl' AND "
