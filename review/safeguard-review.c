@@ -416,6 +416,20 @@ cmd_list(struct ctx *c, int argc, char **argv)
 }
 
 /* show: the record's facts (status, times, the queue, who, subject). */
+/* "Name <address>" with the directory's name kept with the record, or
+ * "<address>" without one. */
+static void
+put_person(const char *name, const char *address)
+{
+    if (name != NULL && *name != '\0') {
+        put_safe(name, false);
+        putchar(' ');
+    }
+    putchar('<');
+    put_safe(address, false);
+    putchar('>');
+}
+
 static void
 show_facts(const struct ctx *c, const struct sg_review_detail *d,
            bool with_queue)
@@ -446,9 +460,8 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
             printf(" (%s)", d->queue_name);
         putchar('\n');
     }
-    fputs("From       <", stdout);
-    put_safe(rec->env_from, false);
-    putchar('>');
+    fputs("From       ", stdout);
+    put_person(rec->sender_name, rec->env_from);
     if (rec->auth_user != NULL) {
         fputs(", logged in as ", stdout);
         put_safe(rec->auth_user, false);
@@ -464,7 +477,7 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
     putchar('\n');
     for (size_t i = 0; i < d->n_rcpts; i++) {
         fputs(i == 0 ? "To         " : "           ", stdout);
-        put_safe(d->rcpts[i].address, false);
+        put_person(d->rcpts[i].name, d->rcpts[i].address);
         fputs(" (", stdout);
         put_safe(d->rcpts[i].roles, false);
         if (strcmp(d->rcpts[i].channel, "personal") == 0)

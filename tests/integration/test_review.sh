@@ -111,7 +111,8 @@ check "  with the allowed values" grep -q "review_expire_action = \"bounce\": va
 review show "$RD" >"$SG_WORK/show.out" 2>&1
 check "show: exits 0" test $? -eq 0
 check "show: in the hold queue" grep -q "^Mail queue in the hold queue" "$SG_WORK/show.out"
-check "show: recipients with roles" grep -q "amy.patel@school.example (pupil" "$SG_WORK/show.out"
+check "show: recipients by name, with roles" grep -q "Amy Patel <amy.patel@school.example> (pupil" "$SG_WORK/show.out"
+check "show: the sender by name" grep -q "^From       John Smith <j.smith@school.example>" "$SG_WORK/show.out"
 check "show: the policy text" grep -q "Policy: " "$SG_WORK/show.out"
 check "show: a finding marked in the text" grep -q ">>>.*<<<" "$SG_WORK/show.out"
 check "show: the explanation for the DSL" grep -q "^Explanation for the DSL" "$SG_WORK/show.out"
