@@ -78,11 +78,71 @@ sg_notice_text_free(struct sg_notice_text *text)
     memset(text, 0, sizeof(*text));
 }
 
-/* Is the notice for the DSL (else for the sender)? */
-static bool
-for_dsl(enum sg_notice_kind kind)
+bool
+sg_notice_for_dsl(enum sg_notice_kind kind)
 {
-    return kind == SG_NOTICE_HELD_DSL || kind == SG_NOTICE_DIGEST_DSL;
+    return kind == SG_NOTICE_HELD_DSL || kind == SG_NOTICE_DIGEST_DSL ||
+           kind == SG_NOTICE_REFUSED_DSL || kind == SG_NOTICE_DELIVERED_DSL;
+}
+
+int
+sg_notice_link(const char *review_url, const char *record, struct sg_buf *out)
+{
+    if (review_url == NULL || review_url[0] == '\0')
+        return record != NULL
+                   ? sg_buf_printf(out, "safeguard-review show %s", record)
+                   : sg_buf_puts(out, "safeguard-review list");
+    size_t len = strlen(review_url);
+    while (len > 0 && review_url[len - 1] == '/')
+        len--;
+    return record != NULL
+               ? sg_buf_printf(out, "%.*s/item/%s", (int)len, review_url,
+                               record)
+               : sg_buf_printf(out, "%.*s/queue", (int)len, review_url);
+}
+
+int
+sg_notice_contact_once(struct sg_buf *out, const char *text,
+                       const char *contact)
+{
+    size_t clen = contact != NULL ? strlen(contact) : 0;
+    const char *p = text != NULL ? text : "";
+    sg_buf_puts(out, "");
+    for (bool first = true; clen > 0;) {
+        const char *hit = strstr(p, contact);
+        if (hit == NULL)
+            break;
+        sg_buf_append(out, p, (size_t)(hit - p));
+        sg_buf_puts(out, first ? contact : SG_NOTICE_DSL_ROLE);
+        first = false;
+        p = hit + clen;
+    }
+    sg_buf_puts(out, p);
+    return sg_buf_failed(out) ? -1 : 0;
+}
+
+const char *
+sg_notice_outcome(const struct sg_verdict *v)
+{
+    switch (v->action) {
+    case SG_ACTION_HOLD:
+        return "held for review";
+    case SG_ACTION_REJECT:
+        return "refused";
+    default:
+        return v->journal || v->action == SG_ACTION_JOURNAL
+                   ? "delivered, with a copy to the archive"
+                   : "delivered";
+    }
+}
+
+/* The action whose rules a sender's notice explains: the one that made
+ * what the notice tells of. */
+static enum sg_action
+sender_action(enum sg_notice_kind kind)
+{
+    return kind == SG_NOTICE_REFUSED_SENDER ? SG_ACTION_REJECT
+                                            : SG_ACTION_HOLD;
 }
 
 static bool
@@ -90,11 +150,14 @@ rule_selected(const struct sg_verdict *v, size_t i, enum sg_notice_kind kind,
               int level)
 {
     const struct sg_rule_match *m = &v->rules[i];
-    if (for_dsl(kind) || level == 2)
+    if (sg_notice_for_dsl(kind))
         return true;
     if (m->mode != SG_MODE_ENFORCE)
         return false;
-    return level == 1 || notifies(m, "sender");
+    if (level == 2)
+        return true;
+    return m->action == sender_action(kind) &&
+           (level == 1 || notifies(m, "sender"));
 }
 
 /* A finding's values in a notice: one line each (sg_notice_put_value). */
@@ -110,6 +173,146 @@ put_finding_value(struct sg_buf *b, const char *s, size_t len)
 static const struct sg_finding_style finding_style = {put_finding_value, NULL,
                                                       "\"", "\""};
 
+/* One line per finding, each line once (the sender's notice). */
+static int
+put_findings_text(struct sg_buf *finds, const struct sg_rule_match *m)
+{
+    int r = 0;
+    for (size_t f = 0; f < m->n_findings; f++) {
+        const struct sg_finding *fd = &m->findings[f];
+        struct sg_buf line = SG_BUF_INIT;
+        sg_buf_puts(&line, "- ");
+        if (sg_finding_put(&line, fd->detector, fd->text, fd->where,
+                           &finding_style) < 0)
+            sg_buf_fail(&line);
+        sg_buf_putc(&line, '\n');
+        if (sg_buf_failed(&line))
+            r = -1;
+        else if (finds->data == NULL || strstr(finds->data, line.data) == NULL)
+            sg_buf_puts(finds, line.data);
+        sg_buf_free(&line);
+    }
+    return r;
+}
+
+/* A count under a label, for the DSL's lists. */
+struct tally {
+    char *label;
+    size_t n;
+};
+
+static int
+tally_add(struct tally **t, size_t *n, const char *label)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*t)[i].label, label) == 0) {
+            (*t)[i].n++;
+            return 0;
+        }
+    struct tally *grown = realloc(*t, (*n + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return -1;
+    *t = grown;
+    if ((grown[*n].label = strdup(label)) == NULL)
+        return -1;
+    grown[(*n)++].n = 1;
+    return 0;
+}
+
+/* "- 2 found by DETECTOR" (found) or "- 2 LABEL" per line, and free the
+ * tally. */
+static void
+tally_put(struct sg_buf *b, struct tally *t, size_t n, bool found)
+{
+    for (size_t i = 0; i < n; i++) {
+        sg_buf_printf(b, "- %zu %s%s\n", t[i].n, found ? "found by " : "",
+                      t[i].label);
+        free(t[i].label);
+    }
+    free(t);
+}
+
+/* The DSL's findings: how many of each detector (distinct texts), never
+ * the texts themselves. */
+static int
+put_findings_counts(struct sg_buf *finds, const struct sg_verdict *v)
+{
+    struct tally *t = NULL;
+    size_t n = 0;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < v->n_rules; i++) {
+        const struct sg_rule_match *m = &v->rules[i];
+        for (size_t f = 0; r == 0 && f < m->n_findings; f++) {
+            const struct sg_finding *fd = &m->findings[f];
+            bool seen = false; /* the same text found by an earlier rule */
+            for (size_t j = 0; !seen && j <= i; j++)
+                for (size_t g = 0;
+                     !seen && g < (j < i ? v->rules[j].n_findings : f); g++) {
+                    const struct sg_finding *o = &v->rules[j].findings[g];
+                    seen = o->detector != NULL && fd->detector != NULL &&
+                           o->text != NULL && fd->text != NULL &&
+                           strcmp(o->detector, fd->detector) == 0 &&
+                           strcmp(o->text, fd->text) == 0;
+                }
+            if (!seen)
+                r = tally_add(&t, &n, fd->detector != NULL ? fd->detector
+                                                           : "?");
+        }
+    }
+    tally_put(finds, t, n, true);
+    return r;
+}
+
+/* The DSL's recipients: how many of each kind of person, never who. */
+static int
+put_rcpt_counts(struct sg_buf *who, const struct sg_party *rcpts,
+                size_t n_rcpts)
+{
+    struct tally *t = NULL;
+    size_t n = 0;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n_rcpts; i++) {
+        const struct sg_party *p = &rcpts[i];
+        struct sg_buf label = SG_BUF_INIT;
+        if (p->person == NULL || p->person->n_roles == 0)
+            sg_buf_puts(&label, "outside address");
+        for (size_t k = 0; p->person != NULL && k < p->person->n_roles; k++)
+            sg_buf_printf(&label, "%s%s", k > 0 ? ", " : "",
+                          p->person->roles[k]);
+        if (p->channel == SG_CHANNEL_PERSONAL)
+            sg_buf_puts(&label, " (at a personal address)");
+        r = sg_buf_failed(&label) ? -1 : tally_add(&t, &n, label.data);
+        sg_buf_free(&label);
+    }
+    tally_put(who, t, n, false);
+    return r;
+}
+
+/* The sender's own recipients, one per line with names and roles. */
+static void
+put_rcpts_named(struct sg_buf *who, const struct sg_party *rcpts,
+                size_t n_rcpts)
+{
+    for (size_t i = 0; i < n_rcpts; i++) {
+        const struct sg_party *p = &rcpts[i];
+        sg_buf_puts(who, "- ");
+        sg_notice_put_value(who, p->address ? p->address : "?", true);
+        if (p->person != NULL && p->person->display_name != NULL) {
+            sg_buf_puts(who, " - ");
+            sg_notice_put_value(who, p->person->display_name, true);
+        }
+        sg_buf_puts(who, " (");
+        if (p->person == NULL || p->person->n_roles == 0)
+            sg_buf_puts(who, SG_ROLE_EXTERNAL);
+        for (size_t k = 0; p->person != NULL && k < p->person->n_roles; k++)
+            sg_buf_printf(who, "%s%s", k > 0 ? ", " : "",
+                          p->person->roles[k]);
+        if (p->channel == SG_CHANNEL_PERSONAL)
+            sg_buf_puts(who, "; their personal address");
+        sg_buf_puts(who, ")\n");
+    }
+}
+
 int
 sg_notice_text_build(const struct sg_verdict *verdict,
                      const struct sg_party *rcpts, size_t n_rcpts,
@@ -119,7 +322,9 @@ sg_notice_text_build(const struct sg_verdict *verdict,
     memset(out, 0, sizeof(*out));
     if (verdict == NULL || (unsigned)kind >= SG_NOTICE_KINDS)
         return FAIL("sg_notice_text_build: no verdict");
-    /* level 0: the rules that notify the sender; 1: all enforced; 2: all */
+    bool dsl = sg_notice_for_dsl(kind);
+    /* the sender's: level 0, the outcome's rules that notify the sender;
+     * 1, all the outcome's rules; 2, all enforced rules */
     int level = 0;
     for (; level < 2; level++) {
         size_t n = 0;
@@ -135,61 +340,43 @@ sg_notice_text_build(const struct sg_verdict *verdict,
         if (!rule_selected(verdict, i, kind, level))
             continue;
         const struct sg_rule_match *m = &verdict->rules[i];
+        const char *title = m->title ? m->title : m->id;
         if (m->mode == SG_MODE_TEST)
             sg_buf_printf(&rules, "- %s (rule %s; test mode, would have "
                                   "been: %s)\n",
-                          m->title ? m->title : m->id, m->id,
-                          sg_action_name(m->action));
+                          title, m->id, sg_action_name(m->action));
         else
-            sg_buf_printf(&rules, "- %s (rule %s; action: %s)\n",
-                          m->title ? m->title : m->id, m->id,
-                          sg_action_name(m->action));
-        for (size_t f = 0; f < m->n_findings; f++) {
-            const struct sg_finding *fd = &m->findings[f];
-            struct sg_buf line = SG_BUF_INIT;
-            sg_buf_puts(&line, "- ");
-            if (sg_finding_put(&line, fd->detector, fd->text, fd->where,
-                               &finding_style) < 0)
-                sg_buf_fail(&line);
-            sg_buf_putc(&line, '\n');
-            if (sg_buf_failed(&line))
-                r = -1;
-            else if (finds.data == NULL ||
-                     strstr(finds.data, line.data) == NULL)
-                sg_buf_puts(&finds, line.data);
-            sg_buf_free(&line);
+            sg_buf_printf(&rules, "- %s (rule %s; action: %s)\n", title,
+                          m->id, sg_action_name(m->action));
+        if (dsl) {
+            /* the policy, not explain_dsl: that quotes what was found */
+            if (m->policy != NULL && m->policy[0] != '\0')
+                sg_buf_printf(&expl, "%s%s: %s", expl.len > 0 ? "\n\n" : "",
+                              title, m->policy);
+            continue;
         }
-        const char *e = for_dsl(kind) ? m->explain_dsl : m->explain_sender;
-        if (e != NULL && e[0] != '\0')
-            sg_buf_printf(&expl, "%s%s", expl.len > 0 ? "\n\n" : "", e);
+        if (put_findings_text(&finds, m) < 0)
+            r = -1;
+        if (m->explain_sender != NULL && m->explain_sender[0] != '\0')
+            sg_buf_printf(&expl, "%s%s", expl.len > 0 ? "\n\n" : "",
+                          m->explain_sender);
     }
+    if (dsl && (put_findings_counts(&finds, verdict) < 0 ||
+                put_rcpt_counts(&who, rcpts, n_rcpts) < 0))
+        r = -1;
+    if (!dsl)
+        put_rcpts_named(&who, rcpts, n_rcpts);
     if (finds.len == 0)
         sg_buf_puts(&finds, "- nothing in the text: the rule is about "
                             "who wrote to whom, when, or how\n");
-    for (size_t i = 0; i < n_rcpts; i++) {
-        const struct sg_party *p = &rcpts[i];
-        sg_buf_puts(&who, "- ");
-        sg_notice_put_value(&who, p->address ? p->address : "?", true);
-        if (p->person != NULL && p->person->display_name != NULL) {
-            sg_buf_puts(&who, " - ");
-            sg_notice_put_value(&who, p->person->display_name, true);
-        }
-        sg_buf_puts(&who, " (");
-        if (p->person == NULL || p->person->n_roles == 0)
-            sg_buf_puts(&who, SG_ROLE_EXTERNAL);
-        for (size_t k = 0; p->person != NULL && k < p->person->n_roles; k++)
-            sg_buf_printf(&who, "%s%s", k > 0 ? ", " : "",
-                          p->person->roles[k]);
-        if (p->channel == SG_CHANNEL_PERSONAL)
-            sg_buf_puts(&who, "; their personal address");
-        sg_buf_puts(&who, ")\n");
-    }
     /* drop the last newline of each list: the template places it */
     struct sg_buf *lists[] = {&rules, &finds, &who};
     for (size_t i = 0; i < 3; i++)
         if (lists[i]->len > 0 && lists[i]->data[lists[i]->len - 1] == '\n')
             lists[i]->data[--lists[i]->len] = '\0';
     if (r == 0) {
+        sg_buf_puts(&expl, ""); /* "" rather than NULL when empty */
+        sg_buf_puts(&who, "");
         /* each is NULL if an append to it failed */
         out->rules = sg_buf_steal(&rules);
         out->findings = sg_buf_steal(&finds);
@@ -222,6 +409,7 @@ sg_notice_free(struct sg_notice **n)
     sg_notice_sender_free(&(*n)->sender);
     free((*n)->from);
     free((*n)->from_name);
+    free((*n)->review_url);
     sg_strv_free(&(*n)->dsl_addresses, &(*n)->n_dsl_addresses);
     free(*n);
     *n = NULL;
@@ -260,6 +448,8 @@ sg_notice_open(const struct sg_notice_config *cfg, struct sg_notice **n_r,
         return -1;
     }
     if ((n->from = strdup(cfg->from)) == NULL ||
+        (n->review_url = strdup(cfg->review_url != NULL ? cfg->review_url
+                                                        : "")) == NULL ||
         (cfg->from_name != NULL &&
          (n->from_name = strdup(cfg->from_name)) == NULL)) {
         sg_notice_free(&n);

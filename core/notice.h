@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <time.h>
 
+struct sg_buf;
+
 #include "sg_person.h"
 #include "sg_rules.h"
 
@@ -49,6 +51,7 @@ struct sg_notice_config {
     const char *from_name;     /* From: display name; NULL or "": none */
     const char *const *dsl_addresses; /* where DSL notices go (>= 1) */
     size_t n_dsl_addresses;
+    const char *review_url; /* the review page ("" or NULL: none) */
     unsigned timeout; /* seconds before sendmail is killed; 0: 30 */
     unsigned retry_max_age; /* seconds a notice is retried; 0: 2 days */
 };
@@ -65,6 +68,11 @@ enum sg_notice_kind {
                                   your message (safeguard-review) */
     SG_NOTICE_DIGEST_DSL,      /* digest-dsl.txt: what is waiting
                                   (safeguard-review digest) */
+    SG_NOTICE_REFUSED_SENDER,  /* refused-sender.txt: your locally
+                                  submitted message was refused */
+    SG_NOTICE_REFUSED_DSL,     /* refused-dsl.txt: a message was refused */
+    SG_NOTICE_DELIVERED_DSL,   /* delivered-dsl.txt: a message was
+                                  delivered (with an archive copy) */
     SG_NOTICE_RELEASED_SENDER, /* released-sender.txt: a reviewer released
                                   your message, with a message for you
                                   (safeguard-review) */
@@ -81,7 +89,7 @@ const char *sg_notice_kind_file(enum sg_notice_kind kind);
  *   Reply-To: ... / X-Anything: ...          (optional)
  * The rest is the body.  Placeholders: {record} {queue_id} {sender}
  * {recipients} {subject} {rules} {findings} {explanation} {dsl} {date}
- * {reviewer};
+ * {link} {outcome} {reviewer};
  * "{{" writes a literal "{".  An unknown placeholder, a header the milter
  * sets itself (From, To, Date, Content-Type, X-Safeguard-*, ...) or text
  * that is not UTF-8 is an error "FILE:LINE: ...".
@@ -105,15 +113,48 @@ struct sg_notice_values {
     const char *explanation; /* explain_sender / explain_dsl text */
     const char *dsl;         /* who to ask (dsl_contact) */
     const char *date;        /* when the message was held */
+    const char *link;        /* the record's page (sg_notice_link) */
+    const char *outcome;     /* what became of it, in words ("held for
+                                review", "refused", "delivered, with a
+                                copy to the archive") */
     const char *reviewer;    /* who decided (a reviewer's decision) */
 };
 
+/* The address of a record's page (record NULL: the queue's) under
+ * review_url, "URL/item/RECORD"; with no review_url, the command that
+ * shows it.  0, or -1 (allocation; out is then failed). */
+int sg_notice_link(const char *review_url, const char *record,
+                   struct sg_buf *out);
+
+/* How a notice names the DSL once their contact text has been given. */
+#define SG_NOTICE_DSL_ROLE "the Designated Safeguarding Lead"
+
+/* text (NULL: "") into out with the contact text (dsl_contact; NULL or
+ * "": text unchanged) kept at its first place only, and
+ * SG_NOTICE_DSL_ROLE at the others: rules' explanations each name the
+ * contact, and a notice joining several should give it once.  -1 when
+ * an append failed. */
+int sg_notice_contact_once(struct sg_buf *out, const char *text,
+                           const char *contact);
+
+/* The outcome of a verdict in words, for {outcome}. */
+const char *sg_notice_outcome(const struct sg_verdict *verdict);
+
+/* Is a notice of kind for the DSL (no pupil identifiers: counts, rule
+ * titles, the sender's name, the link), else for the sender? */
+bool sg_notice_for_dsl(enum sg_notice_kind kind);
+
 /* Fill rules, findings, explanation and recipients from a verdict for one
- * audience: the sender (a *_SENDER kind) sees the enforced rules that
- * notify "sender" (all enforced rules if none does) with their
- * explain_sender; the DSL (a *_DSL kind) sees every matching rule
- * (test-mode ones marked) with explain_dsl.
- * Recipients are listed one per line with their roles. */
+ * audience.  The sender (a *_SENDER kind) sees the enforced rules that
+ * made the outcome the notice tells of (hold for held-sender, reject for
+ * refused-sender) and notify "sender" (all of those if none does; all
+ * enforced rules if none made it), with their explain_sender, what was
+ * found, and the recipients one per line with their roles: so a notice
+ * about a held message never carries a journal rule's "delivered".
+ * The DSL (a *_DSL kind) sees every matching rule's title (test-mode
+ * ones marked) and policy, the findings as counts by detector and the
+ * recipients as counts by role: never a matched text, an address or a
+ * name, which may identify a pupil. */
 struct sg_notice_text {
     char *rules;
     char *findings;
@@ -216,6 +257,7 @@ struct sg_notice {
     char *from_name;
     char **dsl_addresses;
     size_t n_dsl_addresses;
+    char *review_url; /* "" : none */
     time_t retry_max_age; /* give up on a notice this old (seconds) */
 };
 

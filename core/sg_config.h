@@ -94,6 +94,7 @@ struct sg_config {
     int notice_retry_max_age; /* seconds a notice is retried, at most */
     char **dsl_addresses;
     size_t n_dsl_addresses;
+    char *review_url; /* the review page's address for links; "": none */
 
     struct sg_mailqueue_settings mailqueue; /* its commands (review_*_
                                                command), reconcile grace */

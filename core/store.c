@@ -64,8 +64,10 @@ const char *const sg_store_status_names[] = {
     [SG_QSTATUS_HELD] = "held",           [SG_QSTATUS_RELEASED] = "released",
     [SG_QSTATUS_REJECTED] = "rejected",   [SG_QSTATUS_EXPIRED] = "expired",
     [SG_QSTATUS_ESCALATED] = "escalated", [SG_QSTATUS_LOST] = "lost",
+    [SG_QSTATUS_REFUSED] = "refused",     [SG_QSTATUS_DELIVERED] = "delivered",
+    [SG_QSTATUS_ARCHIVED] = "archived",
 };
-_Static_assert(SG_QSTATUS_LOST + 1 == SG_STORE_N_STATUS, "one name per status");
+_Static_assert(SG_QSTATUS_ARCHIVED + 1 == SG_STORE_N_STATUS, "one name per status");
 
 const char *
 sg_store_status_name(enum sg_store_status status)
@@ -78,8 +80,34 @@ sg_store_status_name(enum sg_store_status status)
 const char *
 sg_store_status_title(enum sg_store_status status)
 {
-    return status == SG_QSTATUS_LOST ? "not kept by the mail system"
-                                     : sg_store_status_name(status);
+    switch (status) {
+    case SG_QSTATUS_LOST:
+        return "not kept by the mail system";
+    case SG_QSTATUS_REFUSED:
+        return "refused when sent";
+    case SG_QSTATUS_ARCHIVED:
+        return "delivered, with an archive copy";
+    default:
+        return sg_store_status_name(status);
+    }
+}
+
+bool
+sg_store_status_unheld(enum sg_store_status status)
+{
+    return status == SG_QSTATUS_REFUSED || status == SG_QSTATUS_DELIVERED ||
+           status == SG_QSTATUS_ARCHIVED;
+}
+
+enum sg_store_status
+sg_store_status_of_verdict(const struct sg_verdict *v)
+{
+    if (v->action == SG_ACTION_HOLD)
+        return SG_QSTATUS_HELD;
+    if (v->action == SG_ACTION_REJECT)
+        return SG_QSTATUS_REFUSED;
+    return v->journal || v->action == SG_ACTION_JOURNAL ? SG_QSTATUS_ARCHIVED
+                                                        : SG_QSTATUS_DELIVERED;
 }
 
 int
@@ -325,6 +353,35 @@ join_explain(struct sg_buf *b, const struct sg_verdict *v, bool dsl)
     return sg_buf_failed(b) ? -1 : 0;
 }
 
+/* The record of a message that was not held: no copy, so a new id is
+ * tried only when the record's id is taken.  id_out (QUAR_ID_SIZE bytes)
+ * becomes *record_id_r on success. */
+static int
+record_unheld(struct sg_store *q, struct sg_store_hold_rows *t,
+              struct sg_outbox_batch *notices, char *id, char *id_out,
+              char **record_id_r, const char **error_r)
+{
+    t->path = NULL;
+    t->size = 0;
+    for (int attempt = 0; attempt < QUAR_ID_ATTEMPTS; attempt++) {
+        if (make_id(t->h->time, id, error_r) < 0)
+            return -1;
+        sg_outbox_batch_free(notices);
+        if (t->h->notices != NULL)
+            t->h->notices(t->h->notices_ctx, id, notices);
+        int ins = q->be->insert_hold(q->bs, t, error_r);
+        if (ins == 0) {
+            memcpy(id_out, id, strlen(id) + 1);
+            *record_id_r = id_out;
+            return 0;
+        }
+        if (ins != SG_STORE_DUPLICATE)
+            return -1;
+    }
+    return fail(error_r, "no free record id after %d attempts",
+                QUAR_ID_ATTEMPTS);
+}
+
 int
 sg_store_hold(struct sg_store *q, const struct sg_hold *h, char **record_id_r,
               const char **error_r)
@@ -335,7 +392,11 @@ sg_store_hold(struct sg_store *q, const struct sg_hold *h, char **record_id_r,
         (h->rcpts == NULL && h->n_rcpts > 0))
         return fail(error_r, "quarantine hold: the queue id, envelope "
                              "sender, recipients or verdict is missing");
-    if (h->data == NULL && h->fd < 0)
+    bool unheld = sg_store_status_unheld(h->status);
+    if (!unheld && h->status != SG_QSTATUS_HELD)
+        return fail(error_r, "quarantine hold: a new record is held, "
+                             "refused, delivered or archived");
+    if (!unheld && h->data == NULL && h->fd < 0)
         return fail(error_r, "quarantine hold: no message (no data, no fd)");
 
     struct sg_buf es = SG_BUF_INIT, ed = SG_BUF_INIT;
@@ -359,6 +420,12 @@ sg_store_hold(struct sg_store *q, const struct sg_hold *h, char **record_id_r,
         .explain_dsl = ed.data,
         .notices = &notices,
     };
+    if (unheld) {
+        r = record_unheld(q, &t, &notices, id, id_out, record_id_r, error_r);
+        if (r == 0)
+            id_out = NULL;
+        goto out;
+    }
     if (write_temp_copy(q, h, tmp, &t.size, error_r) < 0)
         goto out;
     have_tmp = true;

@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 5
+#define SG_STORE_SCHEMA_VERSION 6
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -65,16 +65,31 @@ enum sg_store_status {
     SG_QSTATUS_EXPIRED,
     SG_QSTATUS_ESCALATED,
     SG_QSTATUS_LOST, /* the mail system did not keep (hold) the message */
+    /* Records of messages that were never held (version 5): a rule that
+     * notifies the DSL refused, journalled or annotated them.  Nothing
+     * waits in the mail queue, so there is nothing to release or delete;
+     * the DSL can only read and note them. */
+    SG_QSTATUS_REFUSED,   /* refused when it was sent (reject) */
+    SG_QSTATUS_DELIVERED, /* delivered (annotate) */
+    SG_QSTATUS_ARCHIVED,  /* delivered, with a copy to the archive (journal) */
 };
 
-/* "held", "released", "rejected", "expired", "escalated", "lost" (the
- * strings stored in records.status); "?" for a value out of range. */
+/* "held", "released", "rejected", "expired", "escalated", "lost",
+ * "refused", "delivered", "archived" (the strings stored in
+ * records.status); "?" for a value out of range. */
 const char *sg_store_status_name(enum sg_store_status status);
 /* The same in words for people: "held", ..., "not kept by the mail
- * system". */
+ * system", "refused when sent", "delivered, with an archive copy". */
 const char *sg_store_status_title(enum sg_store_status status);
 /* 0, or -1 when name is not a status. */
 int sg_store_status_parse(const char *name, enum sg_store_status *status_r);
+/* Is it the record of a message that was never held (refused, delivered,
+ * archived)?  Such a record has no message copy and takes no decision. */
+bool sg_store_status_unheld(enum sg_store_status status);
+/* The record's status for a verdict the filter applied: held for a hold,
+ * refused for a reject, archived when a copy goes to the journal,
+ * delivered otherwise. */
+enum sg_store_status sg_store_status_of_verdict(const struct sg_verdict *v);
 
 struct sg_store;
 
@@ -114,6 +129,11 @@ struct sg_hold {
     size_t len;
     int fd;
     uint64_t fd_size;
+    /* SG_QSTATUS_HELD (0, a hold: data or fd is the message), or the
+     * status of the record of a message that was not held
+     * (sg_store_status_unheld): then no copy is kept, data and fd are not
+     * read, and the audit row says "refused", "delivered" or "archived". */
+    enum sg_store_status status;
     /* The notices that go with the record (may be NULL): called once the
      * record's id is chosen, it renders them into batch, and the store
      * writes them to the outbox in the record's own transaction.  It
@@ -125,7 +145,8 @@ struct sg_hold {
 
 /* Store the message copy as STORE_DIR/ID.eml (mode 0640) and the record
  * with its recipients, rules, findings and a "held" audit row, all or
- * nothing.  *record_id_r is the new record's id, "SG-YYYYMMDD-XXXXXX"
+ * nothing.  For a message not held (hold->status), the record and its
+ * rows alone, with no copy (message_path NULL, size 0).  *record_id_r is the new record's id, "SG-YYYYMMDD-XXXXXX"
  * (the UTC date of hold->time and random hex), for the caller to free(). */
 int sg_store_hold(struct sg_store *q, const struct sg_hold *hold,
                   char **record_id_r, const char **error_r);

@@ -139,6 +139,6 @@ void sg_store_audit_row_clear(void *item);
 
 /* The status names stored in records.status, by enum value. */
 extern const char *const sg_store_status_names[];
-#define SG_STORE_N_STATUS 6
+#define SG_STORE_N_STATUS 9
 
 #endif

@@ -241,8 +241,8 @@ static const char *const insert_sql[N_INS] = {
         " auth_user, env_from, subject, status, status_changed,"
         " message_path, message_size, action, explain_sender, explain_dsl,"
         " sender_name)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'held', ?3, ?9, ?10, ?11,"
-        " ?12, ?13, ?14)",
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?3, ?9, ?10, ?11,"
+        " ?12, ?13, ?15)",
     [INS_RCPT] = "INSERT INTO recipients (record_id, pos, address, roles,"
                  " channel, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [INS_RULE] =
@@ -276,7 +276,8 @@ insert_record(struct sg_store_sqlite *s, const struct sg_store_hold_rows *t,
     bind_text(st, 11, sg_action_name(h->verdict->action));
     bind_text(st, 12, t->explain_sender);
     bind_text(st, 13, t->explain_dsl);
-    bind_text(st, 14, display_name(h->sender_name));
+    bind_text(st, 14, sg_store_status_name(h->status));
+    bind_text(st, 15, display_name(h->sender_name));
     int rc = step_done(st);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return SG_STORE_DUPLICATE;
@@ -401,7 +402,7 @@ insert_rows(struct sg_store_sqlite *s, const struct sg_store_hold_rows *t,
     if (r == 0) {
         snprintf(note, sizeof(note), "queue id %s", t->h->queue_id);
         r = audit_row(s, st[INS_AUDIT], t->id, t->h->time, SG_STORE_HOLD_ACTOR,
-                      t->h->client, sg_store_status_name(SG_QSTATUS_HELD), note,
+                      t->h->client, sg_store_status_name(t->h->status), note,
                       error_r);
     }
     sg_buf_free(&a);
@@ -579,7 +580,8 @@ sqlite_delete_decided(void *be, const char *record_id, time_t cut,
 {
     return change_one(be,
                       "DELETE FROM records WHERE id = ?2 AND status IN"
-                      " ('released', 'rejected', 'expired', 'lost')"
+                      " ('released', 'rejected', 'expired', 'lost',"
+                      " 'refused', 'delivered', 'archived')"
                       " AND status_changed <= ?1",
                       record_id, cut, "cannot purge a record", error_r);
 }

@@ -481,7 +481,8 @@ static const char export_sql[] =
     " r.subject, r.queue_id, r.status, r.id IS NOT NULL"
     " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
     " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
-    " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note')"
+    " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note',"
+    " 'refused', 'delivered', 'archived')"
     " ORDER BY a.id";
 
 #define TEXT(i) ((const char *)sqlite3_column_text(st, (i)))
@@ -580,7 +581,8 @@ sg_store_sqlite_decided_before(void *be, time_t cut, char ***ids_r,
 {
     static const struct spec q = {
         .sql = "SELECT id, message_path FROM records"
-               " WHERE status IN ('released', 'rejected', 'expired', 'lost')"
+               " WHERE status IN ('released', 'rejected', 'expired', 'lost',"
+               " 'refused', 'delivered', 'archived')"
                " AND status_changed <= ?1 ORDER BY status_changed",
         .what = "cannot list records to purge",
         .elem = sizeof(struct id_path),

@@ -19,7 +19,7 @@
  * program that knows only versions 1 and 2 refuses a newer database instead of
  * writing into it.  PRAGMA application_id marks the file as ours.
  *
- * SCHEMA (version 5).  Times are Unix seconds (UTC).
+ * SCHEMA (version 6).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -31,7 +31,12 @@
  *     env_from       TEXT NOT NULL      envelope sender ("" for <>)
  *     subject        TEXT               decoded subject, NULL if none
  *     status         TEXT NOT NULL      held | released | rejected |
- *                                       expired | escalated | lost
+ *                                       expired | escalated | lost;
+ *                                       from version 5 also, for a
+ *                                       message a rule that notifies
+ *                                       the DSL did not hold: refused |
+ *                                       delivered | archived (no copy,
+ *                                       message_path NULL)
  *     status_changed INTEGER NOT NULL   when status last changed
  *     message_path   TEXT               absolute path of the copy; NULL
  *                                       once retention purged the copy
@@ -49,12 +54,12 @@
  *                                       version 1 have their created)
  *     sender_name    TEXT               the directory's name for the
  *                                       sender judged, at hold time;
- *                                       NULL: none (version 5)
+ *                                       NULL: none (version 6)
  *   recipients   one row per envelope recipient, in envelope order
  *     record_id -> records.id ON DELETE CASCADE; pos; address;
  *     roles ("staff,dsl"; "external" for an unknown address);
  *     channel (school | personal | none); name (the directory's display
- *     name at hold time, NULL: none; version 5)
+ *     name at hold time, NULL: none; version 6)
  *   rules        one row per matching rule, in rules-file order
  *     record_id -> records.id ON DELETE CASCADE; pos; rule_id; title;
  *     policy; source; mode (enforce | test); action (what the rule says);
@@ -237,11 +242,46 @@ static const char upgrade_v4[] =
     " WHERE sent IS NULL AND failed IS NULL;"
     "CREATE INDEX outbox_record ON outbox (record_id);";
 
-/* Version 4 to 5: the names the directory gave the sender and each
+/* Version 4 to 5: records of messages that were not held (a reject,
+ * journal or annotate rule that notifies the DSL): the statuses
+ * "refused", "delivered" and "archived".  The table is rebuilt, as for
+ * version 2, to change its CHECK constraint. */
+static const char upgrade_v5[] =
+    "CREATE TABLE records_v5 ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " queue_id TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " client TEXT,"
+    " trusted INTEGER NOT NULL CHECK (trusted IN (0, 1)),"
+    " auth_user TEXT,"
+    " env_from TEXT NOT NULL,"
+    " subject TEXT,"
+    " status TEXT NOT NULL CHECK (status IN"
+    "  ('held', 'released', 'rejected', 'expired', 'escalated', 'lost',"
+    "   'refused', 'delivered', 'archived')),"
+    " status_changed INTEGER NOT NULL,"
+    " message_path TEXT,"
+    " message_size INTEGER NOT NULL CHECK (message_size >= 0),"
+    " action TEXT NOT NULL,"
+    " explain_sender TEXT NOT NULL,"
+    " explain_dsl TEXT NOT NULL,"
+    " queue_seen INTEGER);"
+    "INSERT INTO records_v5 SELECT id, queue_id, created, client, trusted,"
+    " auth_user, env_from, subject, status, status_changed, message_path,"
+    " message_size, action, explain_sender, explain_dsl, queue_seen"
+    " FROM records;"
+    "DROP TABLE records;"
+    "ALTER TABLE records_v5 RENAME TO records;"
+    "CREATE INDEX records_status_created ON records (status, created);"
+    "CREATE INDEX records_created ON records (created);"
+    "CREATE INDEX records_env_from ON records (env_from);"
+    "CREATE INDEX records_queue_id ON records (queue_id);";
+
+/* Version 5 to 6: the names the directory gave the sender and each
  * recipient when the message was held, so that the review page shows
  * people by name without reaching the directory (and as they were named
  * then).  NULL: no name (an outside address, or an older record). */
-static const char upgrade_v5[] =
+static const char upgrade_v6[] =
     "ALTER TABLE records ADD COLUMN sender_name TEXT;"
     "ALTER TABLE recipients ADD COLUMN name TEXT;";
 
@@ -255,6 +295,7 @@ static const struct migration {
     {3, upgrade_v3},
     {4, upgrade_v4},
     {5, upgrade_v5},
+    {6, upgrade_v6},
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

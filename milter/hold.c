@@ -1,14 +1,23 @@
 /*
- * hold.c - the notices for a held message, rendered from the templates
- * with the filter's keyed mark into outbox rows that the store writes in
- * the record's own transaction.  The daemon's outbox thread hands them to
- * the local sendmail after the MTA has its answer (sg_hold_outbox_*).
+ * hold.c - the notices that go with a record (held, refused, delivered
+ * with an archive copy), rendered from the templates with the filter's
+ * keyed mark into outbox rows that the store writes in the record's own
+ * transaction.  The daemon's outbox thread hands them to the local
+ * sendmail after the MTA has its answer (notify.c).
  *
- * SECURITY: the DSL notice names people, rules and findings, never the
- * message body; the sender notice goes only to a known school account, so
- * a forged outside sender cannot make the filter mail someone.
+ * Which template: the record's outcome and the audience.  The sender's
+ * notices explain only the rules that made the outcome (a journal rule's
+ * "delivered" never reaches a notice about a held message); the DSL's
+ * carry counts, rule titles, the sender's name and the link, and no
+ * pupil identifiers: not the subject, not the recipients' addresses or
+ * names, not a matched text, and a pupil who sent a message is "a
+ * pupil" (sg_notice_text_build).
+ *
+ * SECURITY: no notice contains the message body; the sender notice goes
+ * only to a known school account, so a forged outside sender cannot make
+ * the filter mail someone.
  * A notice that cannot be rendered is reported in the context for the
- * caller to log; the message stays held with its record.
+ * caller to log; the record stands.
  */
 #include "config.h"
 
@@ -21,47 +30,89 @@
 #include "sg_tz.h"
 #include "store_outbox.h"
 
+/* Is p a pupil or former pupil (whose name is a pupil identifier)? */
+static bool
+is_pupil(const struct sg_person *p)
+{
+    for (size_t i = 0; p != NULL && i < p->n_roles; i++)
+        if (strcmp(p->roles[i], SG_ROLE_PUPIL) == 0 ||
+            strncmp(p->roles[i], SG_ROLE_FORMER_PUPIL,
+                    strlen(SG_ROLE_FORMER_PUPIL)) == 0)
+            return true;
+    return false;
+}
+
+/* "Name <address>"; for the DSL, a pupil is "a pupil". */
+static void
+put_sender(struct sg_buf *who, const struct sg_party *sender, bool dsl)
+{
+    if (dsl && is_pupil(sender->person))
+        sg_buf_puts(who, "a pupil (open the record to see who)");
+    else if (sender->person != NULL && sender->person->display_name != NULL)
+        sg_buf_printf(who, "%s <%s>", sender->person->display_name,
+                      sender->address);
+    else
+        sg_buf_printf(who, "<%s>", sender->address);
+}
+
 static int
 render(const struct sg_hold_notices *hn, const char *record,
        enum sg_notice_kind kind, const char *const *to, size_t n_to,
        struct sg_outbox_batch *batch, const char **error_r)
 {
     const struct sg_hold *hold = hn->hold;
-    const struct sg_party *sender = hn->sender;
+    const struct sg_runtime *rt = hn->rt;
+    bool dsl = sg_notice_for_dsl(kind);
     struct sg_notice_text text = {0};
     if (sg_notice_text_build(hold->verdict, hold->rcpts, hold->n_rcpts, kind,
                              &text, error_r) < 0)
         return -1;
-    struct sg_buf who = SG_BUF_INIT;
-    if (sender->person != NULL && sender->person->display_name != NULL)
-        sg_buf_printf(&who, "%s <%s>", sender->person->display_name,
-                      sender->address);
-    else
-        sg_buf_printf(&who, "<%s>", sender->address);
+    struct sg_buf who = SG_BUF_INIT, link = SG_BUF_INIT, expl = SG_BUF_INIT;
+    put_sender(&who, hn->sender, dsl);
+    sg_notice_link(rt->notice->review_url, record, &link);
+    /* the contact's words once: in the explanation, or else the
+     * template's {dsl} */
+    const char *contact = rt->settings->dsl_contact;
+    sg_notice_contact_once(&expl, text.explanation, contact);
+    bool named = contact != NULL && contact[0] != '\0' && expl.data != NULL &&
+                 strstr(expl.data, contact) != NULL;
     char date[80];
-    sg_tz_format(sg_rules_tz(hn->rt->rules), hold->time, SG_TIME_LONG, date,
+    sg_tz_format(sg_rules_tz(rt->rules), hold->time, SG_TIME_LONG, date,
                  sizeof(date));
     struct sg_notice_values values = {
         .record = record,
         .queue_id = hold->queue_id,
         .sender = sg_buf_text_or(&who, NULL),
         .recipients = text.recipients,
-        .subject = hold->subject,
+        .subject = dsl ? NULL : hold->subject,
         .rules = text.rules,
         .findings = text.findings,
-        .explanation = text.explanation,
-        .dsl = hn->rt->settings->dsl_contact,
+        .explanation = sg_buf_text_or(&expl, NULL),
+        .dsl = named ? SG_NOTICE_DSL_ROLE : contact,
         .date = date,
+        .link = sg_buf_text_or(&link, NULL),
+        .outcome = sg_notice_outcome(hold->verdict),
     };
-    int rc = values.sender == NULL
-                 ? -1
-                 : sg_notice_queue(hn->rt->notice, kind, &values, to, n_to,
-                                   time(NULL), batch, error_r);
-    if (values.sender == NULL)
+    int rc = -1;
+    if (values.sender == NULL || values.link == NULL ||
+        sg_buf_failed(&expl))
         *error_r = "out of memory";
+    else
+        rc = sg_notice_queue(rt->notice, kind, &values, to, n_to, time(NULL),
+                             batch, error_r);
     sg_buf_free(&who);
+    sg_buf_free(&link);
+    sg_buf_free(&expl);
     sg_notice_text_free(&text);
     return rc;
+}
+
+bool
+sg_hold_notices_tell_refusal(const struct sg_runtime *rt,
+                             const struct sg_party *sender)
+{
+    return rt->notice != NULL && sender->person != NULL &&
+           sender->channel == SG_CHANNEL_SCHOOL;
 }
 
 void
@@ -76,19 +127,34 @@ sg_hold_notices_render(void *ctx, const char *record,
     hn->error[0] = '\0';
     if (rt->notice == NULL)
         return;
+    enum sg_notice_kind to_dsl = SG_NOTICE_DELIVERED_DSL,
+                        to_sender = SG_NOTICE_HELD_SENDER;
+    bool tell_sender = false;
+    if (hold->status == SG_QSTATUS_HELD) {
+        to_dsl = SG_NOTICE_HELD_DSL;
+        to_sender = SG_NOTICE_HELD_SENDER;
+        tell_sender = sg_notice_wanted(hold->verdict, "sender") &&
+                      sender->person != NULL &&
+                      sender->channel == SG_CHANNEL_SCHOOL;
+    } else if (hold->status == SG_QSTATUS_REFUSED) {
+        to_dsl = SG_NOTICE_REFUSED_DSL;
+        to_sender = SG_NOTICE_REFUSED_SENDER;
+        /* over SMTP the reply explains; a local submission's bounce
+         * cannot, so a notice does */
+        tell_sender = hn->local && sg_hold_notices_tell_refusal(rt, sender);
+    }
     const char *error = NULL;
-    if (sg_notice_wanted(hold->verdict, "dsl")) {
-        if (render(hn, record, SG_NOTICE_HELD_DSL,
+    if (record != NULL && sg_notice_wanted(hold->verdict, "dsl")) {
+        if (render(hn, record, to_dsl,
                    (const char *const *)rt->settings->dsl_addresses,
                    rt->settings->n_dsl_addresses, batch, &error) < 0)
             snprintf(hn->error, sizeof(hn->error), "%s", error);
         else
             hn->dsl_told = true;
     }
-    if (sg_notice_wanted(hold->verdict, "sender") && sender->person != NULL &&
-        sender->channel == SG_CHANNEL_SCHOOL) {
+    if (tell_sender) {
         const char *to[] = {sender->address};
-        if (render(hn, record, SG_NOTICE_HELD_SENDER, to, 1, batch, &error) < 0)
+        if (render(hn, record, to_sender, to, 1, batch, &error) < 0)
             snprintf(hn->error, sizeof(hn->error), "%s", error);
         else
             hn->sender_told = true;

@@ -1,9 +1,13 @@
 /*
- * hold.h - the notices that go with a held message: to the member of staff
- * who sent it (what, why, that the DSL will review it, the record) and to
- * the DSL (who, to whom, which rules, what was found, the record - not the
- * message itself).  They are rendered into the outbox with the record and
- * sent after the MTA has its answer.
+ * hold.h - the notices that go with a record: to the member of staff who
+ * sent a held message (what, why, that the DSL will review it, the
+ * record) or a locally submitted message that was refused (the
+ * explanation the SMTP reply cannot carry), and to the DSL for every
+ * record (held, refused, delivered with an archive copy): who sent it,
+ * the rules' titles, counts of what was found and of whom it was to, and
+ * a link to the record's page - never the message, a matched text or a
+ * pupil's name or address.  They are rendered into the outbox with the
+ * record and sent after the MTA has its answer.
  */
 #ifndef SG_HOLD_H
 #define SG_HOLD_H
@@ -11,21 +15,33 @@
 #include "store.h"
 #include "sg_runtime.h"
 
-/* What the notices of one hold are made from, and what became of them. */
+/* What the notices of one record are made from, and what became of them. */
 struct sg_hold_notices {
     const struct sg_runtime *rt;
-    const struct sg_hold *hold;
+    const struct sg_hold *hold;    /* its status says which notices */
     const struct sg_party *sender; /* who the message was judged to be from */
-    bool sender_told;              /* a notice to the sender was queued */
-    bool dsl_told;                 /* one to the DSL */
-    char error[512];               /* why one could not be ("": none) */
+    bool local;       /* submitted locally (sendmail, not SMTP): a refusal
+                         is explained to the sender by a notice */
+    bool sender_told; /* a notice to the sender was queued */
+    bool dsl_told;    /* one to the DSL */
+    char error[512];  /* why one could not be ("": none) */
 };
 
 /* sg_hold.notices, with ctx a struct sg_hold_notices: render the notices
- * the verdict's rules ask for (notify sender, dsl) into batch.  The sender
- * is told only when they are a known school account (never an outside
- * address, which may be forged).  Notices off (no notice_from): nothing. */
+ * the record asks for into batch (record NULL: a notice about no record,
+ * the refusal of a locally submitted message whose rules do not notify
+ * the DSL).  The DSL is told when an enforced rule notifies "dsl", with
+ * the text for the record's outcome; the sender of a held message when
+ * a rule notifies "sender", and of a locally submitted refused one
+ * always, only when they are a known school account (never an outside
+ * address, which may be forged).  Notices off (no notice_from):
+ * nothing. */
 void sg_hold_notices_render(void *ctx, const char *record,
                             struct sg_outbox_batch *batch);
+
+/* Will sg_hold_notices_render tell the sender of this locally submitted
+ * refused message?  (Then the SMTP reply can be one line.) */
+bool sg_hold_notices_tell_refusal(const struct sg_runtime *rt,
+                                  const struct sg_party *sender);
 
 #endif

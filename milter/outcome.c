@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "notice.h"
 #include "outcome.h"
 #include "sg_buf.h"
 #include "sg_person.h"
@@ -100,7 +101,8 @@ sg_reply_wrap(const char *text, size_t width, size_t max_lines,
 }
 
 int
-sg_outcome_reject_reply(const struct sg_verdict *v, struct sg_outcome *out)
+sg_outcome_reject_reply(const struct sg_verdict *v, const char *contact,
+                        struct sg_outcome *out)
 {
     struct sg_buf text = SG_BUF_INIT;
     for (size_t i = 0; i < v->n_rules; i++) {
@@ -115,10 +117,43 @@ sg_outcome_reject_reply(const struct sg_verdict *v, struct sg_outcome *out)
     if (text.len == 0)
         sg_buf_puts(&text, "Not sent: the message breaks the school's "
                            "safeguarding rules.");
+    struct sg_buf once = SG_BUF_INIT;
+    int rc = sg_buf_failed(&text) ||
+                     sg_notice_contact_once(&once, text.data, contact) < 0
+                 ? -1
+                 : sg_reply_wrap(once.data, SG_REPLY_WIDTH,
+                                 SG_REPLY_MAX_LINES, &out->reply,
+                                 &out->n_reply);
+    sg_buf_free(&text);
+    sg_buf_free(&once);
+    out->reject = true;
+    return rc;
+}
+
+int
+sg_outcome_reject_brief(const struct sg_verdict *v, const char *record,
+                        struct sg_outcome *out)
+{
+    const struct sg_rule_match *m = NULL;
+    for (size_t i = 0; i < v->n_rules && m == NULL; i++)
+        if (v->rules[i].mode == SG_MODE_ENFORCE &&
+            v->rules[i].action == SG_ACTION_REJECT)
+            m = &v->rules[i];
+    struct sg_buf text = SG_BUF_INIT;
+    if (m != NULL)
+        sg_buf_printf(&text, "Not sent: %s (rule %s%s%s)",
+                      m->title != NULL ? m->title : m->id, m->id,
+                      record != NULL ? ", record " : "",
+                      record != NULL ? record : "");
+    else
+        sg_buf_puts(&text, "Not sent: the message breaks the school's "
+                           "safeguarding rules");
+    sg_buf_puts(&text, ". The explanation is in a separate message to you.");
+    sg_strv_free(&out->reply, &out->n_reply);
+    /* one line: the width is the whole text */
     int rc = sg_buf_failed(&text)
                  ? -1
-                 : sg_reply_wrap(text.data, SG_REPLY_WIDTH,
-                                 SG_REPLY_MAX_LINES, &out->reply,
+                 : sg_reply_wrap(text.data, text.len, 1, &out->reply,
                                  &out->n_reply);
     sg_buf_free(&text);
     out->reject = true;
@@ -254,7 +289,7 @@ sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
     if (n_forged > 0 && del_forged(forged, n_forged, out) < 0)
         return -1;
     if (v->action == SG_ACTION_REJECT)
-        return sg_outcome_reject_reply(v, out);
+        return sg_outcome_reject_reply(v, cfg->dsl_contact, out);
     if (v->action == SG_ACTION_HOLD) {
         struct sg_buf reason = SG_BUF_INIT;
         sg_buf_printf(&reason, "safeguard-milter: held for review%s%s",
@@ -276,6 +311,12 @@ sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
                               cfg->journal_address) < 0)
             return -1;
     }
+    /* a held message is delivered, if ever, after the DSL's decision: it
+     * carries the record's reference alone, never the rules that held it
+     * or the subject tag */
+    if (v->action == SG_ACTION_HOLD)
+        return record != NULL ? add_header(out, "X-Safeguard-Record", record)
+                              : 0;
     if (v->annotate || v->n_rules > 0)
         return annotate(cfg, v, subject, record, out);
     return 0;

@@ -64,9 +64,19 @@ int sg_outcome_build(const struct sg_config *cfg,
                      size_t n_forged, struct sg_outcome *out);
 
 /* Reply lines for a rejection at RCPT time or end of message, from the
- * explanations of the enforced reject rules.  -1 on allocation failure. */
+ * explanations of the enforced reject rules, with the DSL's contact text
+ * (dsl_contact, may be NULL) given once however many of them name it
+ * (sg_notice_contact_once).  -1 on allocation failure. */
 int sg_outcome_reject_reply(const struct sg_verdict *verdict,
-                            struct sg_outcome *out);
+                            const char *contact, struct sg_outcome *out);
+
+/* The one-line reply for a locally submitted message refused whose sender
+ * is told the whole explanation by a notice (sendmail's submitter gets
+ * Postfix's bounce, which joins the lines of a longer reply): the first
+ * enforced reject rule's title, the record (NULL: none), and where the
+ * explanation is.  Replaces out's reply; -1 on allocation failure. */
+int sg_outcome_reject_brief(const struct sg_verdict *verdict,
+                            const char *record, struct sg_outcome *out);
 
 /* Wrap text into lines of at most width bytes (breaking at spaces, never
  * inside a UTF-8 character), paragraph breaks kept as empty lines, at most

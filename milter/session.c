@@ -31,6 +31,7 @@
 #include "sg_buf.h"
 #include "sg_msgview.h"
 #include "sg_person.h"
+#include "store_outbox.h"
 
 /* How many recipients the summary line names before "+N more". */
 #define SUMMARY_MAX_RCPTS 10
@@ -55,6 +56,21 @@ qid(const struct sg_session *s)
 {
     return s->queue_id != NULL ? s->queue_id : "NOQUEUE";
 }
+
+/* What a record is made from, besides the session. */
+struct record_of {
+    const struct sg_party *rcpts;
+    size_t n_rcpts;
+    const char *subject; /* NULL: none (or not known yet, at RCPT) */
+    const struct sg_verdict *verdict;
+    const struct sg_party *sender; /* who it was judged to come from */
+    bool with_copy;                /* a hold: keep the message */
+    time_t now;
+};
+
+static int record_outcome(struct sg_session *s, const struct record_of *o,
+                          char **record_r, bool *sender_told_r);
+static bool wants_record(const struct sg_verdict *v);
 
 static char *
 sockaddr_text(const struct sockaddr *sa)
@@ -242,20 +258,43 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
         return sg_session_failure_status(s);
     }
     enum sg_status st = SG_CONTINUE;
+    char *record = NULL;
     if (verdict->action == SG_ACTION_REJECT) {
+        /* a refusal the DSL is to hear of is recorded before the answer,
+         * or this recipient is tempfailed */
+        struct record_of o = {
+            .rcpts = &rcpt,
+            .n_rcpts = 1,
+            .verdict = verdict,
+            .sender = &sender,
+            .now = time(NULL),
+        };
+        if (wants_record(verdict) &&
+            record_outcome(s, &o, &record, NULL) < 0) {
+            sg_verdict_free(&verdict);
+            return SG_TEMPFAIL;
+        }
         struct sg_buf described = SG_BUF_INIT;
         sg_judge_describe(verdict, &described);
-        sg_log_info("%s: %s at RCPT client=%s[%s] from=<%s> to=<%s>%s%s%s",
+        sg_log_info("%s: %s%s%s at RCPT client=%s[%s] from=<%s> to=<%s>%s%s%s",
                     qid(s),
                     sg_buf_text_or(&described, "verdict=reject"),
+                    record != NULL ? " record=" : "",
+                    record != NULL ? record : "",
                     s->client_name, s->client_addr, s->env_from, addr,
                     via != NULL ? "=<" : "", via != NULL ? via : "",
                     via != NULL ? ">" : "");
         sg_buf_free(&described);
-        st = sg_outcome_reject_reply(verdict, out) < 0
+        st = sg_outcome_reject_reply(verdict, s->rt->settings->dsl_contact,
+                                     out) < 0
                  ? sg_session_failure_status(s)
                  : SG_REJECT;
+        /* its notices go now: the message may never reach its end */
+        if (s->notices_queued)
+            sg_notify_wake();
+        s->notices_queued = false;
     }
+    free(record);
     sg_verdict_free(&verdict);
     return st;
 }
@@ -529,62 +568,158 @@ parties(const struct sg_session *s)
     return rcpts;
 }
 
-/* A held message is recorded, with a copy, before the MTA is answered;
- * the record id comes back for the headers and the log.  -1 when it
- * cannot be: the message is then never held without a record. */
+/* Log what became of a record's notices; true when some were queued. */
+static bool
+log_notices(const struct sg_session *s, const char *record,
+            const struct sg_hold_notices *sent)
+{
+    const char *rec = record != NULL ? record : "-";
+    if (sent->error[0] != '\0')
+        sg_log_error("%s: record %s: a notice could not be made: %s", qid(s),
+                     rec, sent->error);
+    if (sent->sender_told || sent->dsl_told)
+        sg_log_info("%s: record %s: notice queued for%s%s", qid(s), rec,
+                    sent->sender_told ? " the sender" : "",
+                    sent->dsl_told ? (sent->sender_told ? " and the DSL"
+                                                        : " the DSL")
+                                   : "");
+    return sent->sender_told || sent->dsl_told;
+}
+
+/* A message a rule holds, or that a rule notifying the DSL refuses,
+ * journals or annotates, is recorded (a held one with a copy) with its
+ * notices before the MTA is answered; the record id comes back for the
+ * headers and the log.  -1 when it cannot be: the message is then never
+ * held, refused or delivered without its record (the caller tempfails).
+ * *sender_told_r (may be NULL): a notice to the sender was queued. */
 static int
-record_hold(struct sg_session *s, const struct sg_msgview *view,
-            const struct sg_party *rcpts, const struct sg_verdict *verdict,
-            time_t now, char **record_r)
+record_outcome(struct sg_session *s, const struct record_of *o,
+               char **record_r, bool *sender_told_r)
 {
     const char *error = NULL;
     struct sg_store *q = sg_runtime_quarantine(s->rt, &error);
+    bool copy = o->with_copy;
     struct sg_hold hold = {
         .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
-        .time = now,
+        .time = o->now,
         .client = s->client_addr,
         .client_trusted = s->trusted,
         .auth_user = s->auth_user,
         .env_from = s->env_from,
-        .rcpts = rcpts,
-        .n_rcpts = s->n_rcpts,
-        .subject = view->subject,
-        .verdict = verdict,
-        .data = sg_msgbuf_spilled(&s->raw)
+        .rcpts = o->rcpts,
+        .n_rcpts = o->n_rcpts,
+        .subject = o->subject,
+        .verdict = o->verdict,
+        .data = !copy || sg_msgbuf_spilled(&s->raw)
                     ? NULL
                     : (s->raw.mem.data != NULL ? s->raw.mem.data : ""),
-        .len = s->raw.mem.len,
-        .fd = s->raw.fd,
-        .fd_size = s->raw.size,
+        .len = copy ? s->raw.mem.len : 0,
+        .fd = copy ? s->raw.fd : -1,
+        .fd_size = copy ? s->raw.size : 0,
+        .status = sg_store_status_of_verdict(o->verdict),
+        /* kept with the record, for the review page to show the person */
+        .sender_name = o->sender != NULL && o->sender->person != NULL
+                           ? o->sender->person->display_name
+                           : NULL,
     };
-    /* the notices are written with the record and sent after the answer;
-     * the sender is who the message was judged to come from */
-    struct sg_party sender =
-        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
-    /* kept with the record, for the review page to show the person */
-    hold.sender_name =
-        sender.person != NULL ? sender.person->display_name : NULL;
-    struct sg_hold_notices sent = {
-        .rt = s->rt, .hold = &hold, .sender = &sender};
+    /* the notices are written with the record and sent after the answer */
+    struct sg_hold_notices sent = {.rt = s->rt,
+                                   .hold = &hold,
+                                   .sender = o->sender,
+                                   .local = !s->smtp_client};
     hold.notices = sg_hold_notices_render;
     hold.notices_ctx = &sent;
     if (q == NULL || sg_store_hold(q, &hold, record_r, &error) < 0) {
-        sg_log_error("%s: cannot record the held message in %s: %s", qid(s),
+        sg_log_error("%s: cannot record the %s message in %s: %s", qid(s),
+                     sg_store_status_name(hold.status),
                      s->rt->settings->quarantine_db,
                      error != NULL ? error : "unknown error");
         return -1;
     }
-    /* the message is held whatever becomes of the notices */
-    if (sent.error[0] != '\0')
-        sg_log_error("%s: record %s: a notice could not be made: %s", qid(s),
-                     *record_r, sent.error);
-    if (sent.sender_told || sent.dsl_told)
-        sg_log_info("%s: record %s: notice queued for%s%s", qid(s), *record_r,
-                    sent.sender_told ? " the sender" : "",
-                    sent.dsl_told ? (sent.sender_told ? " and the DSL"
-                                                      : " the DSL")
-                                  : "");
-    s->notices_queued = sent.sender_told || sent.dsl_told;
+    /* the record stands whatever becomes of the notices */
+    s->notices_queued |= log_notices(s, *record_r, &sent);
+    if (sender_told_r != NULL)
+        *sender_told_r = sent.sender_told;
+    return 0;
+}
+
+/* A locally submitted message refused by rules that do not notify the
+ * DSL (so with no record): the sender's notice alone, to the outbox.
+ * true when it was queued; when not (logged), the reply keeps the whole
+ * explanation, as Postfix's bounce then carries it. */
+static bool
+notice_refusal(struct sg_session *s, const struct record_of *o)
+{
+    struct sg_hold hold = {
+        .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
+        .time = o->now,
+        .env_from = s->env_from,
+        .rcpts = o->rcpts,
+        .n_rcpts = o->n_rcpts,
+        .subject = o->subject,
+        .verdict = o->verdict,
+        .status = SG_QSTATUS_REFUSED,
+    };
+    struct sg_hold_notices sent = {
+        .rt = s->rt, .hold = &hold, .sender = o->sender, .local = true};
+    struct sg_outbox_batch batch = {0};
+    sg_hold_notices_render(&sent, NULL, &batch);
+    const char *error = sent.error[0] != '\0' ? sent.error : NULL;
+    struct sg_store *q = NULL;
+    bool told = sent.sender_told &&
+                (q = sg_runtime_quarantine(s->rt, &error)) != NULL &&
+                sg_outbox_add(q, &batch, NULL, o->now, &error) == 0;
+    if (told)
+        s->notices_queued |= log_notices(s, NULL, &sent);
+    else
+        sg_log_error("%s: cannot queue the refusal notice (the refusal "
+                     "carries the explanation instead): %s",
+                     qid(s), error != NULL ? error : "unknown error");
+    sg_outbox_batch_free(&batch);
+    return told;
+}
+
+/* Does the verdict leave a record? */
+static bool
+wants_record(const struct sg_verdict *v)
+{
+    return v->action == SG_ACTION_HOLD || sg_notice_wanted(v, "dsl");
+}
+
+/* At end of message: the record the verdict asks for (*record_r, NULL
+ * when none), and for a locally submitted message that is refused, the
+ * sender's notice (*told_r: then the reply can be one line; when the
+ * notice could not be made, the reply keeps the whole explanation).  0,
+ * or -1 when the record could not be written. */
+static int
+eom_record(struct sg_session *s, const struct sg_msgview *view,
+           const struct sg_party *rcpts, const struct sg_verdict *verdict,
+           time_t now, char **record_r, bool *told_r)
+{
+    /* the sender is who the message was judged to come from */
+    struct sg_party sender =
+        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
+    struct record_of o = {
+        .rcpts = rcpts,
+        .n_rcpts = s->n_rcpts,
+        .subject = view->subject,
+        .verdict = verdict,
+        .sender = &sender,
+        .with_copy = verdict->action == SG_ACTION_HOLD,
+        .now = now,
+    };
+    bool local_refusal = verdict->action == SG_ACTION_REJECT &&
+                         !s->smtp_client &&
+                         sg_hold_notices_tell_refusal(s->rt, &sender);
+    bool told = false;
+    *told_r = false;
+    if (wants_record(verdict)) {
+        if (record_outcome(s, &o, record_r, &told) < 0)
+            return -1;
+    } else if (local_refusal) {
+        told = notice_refusal(s, &o);
+    }
+    *told_r = local_refusal && told;
     return 0;
 }
 
@@ -598,6 +733,7 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     char *record = NULL;
     const char *error = NULL, *addr = NULL;
     time_t now = time(NULL);
+    bool told = false; /* a local refusal explained by a notice */
     if (rcpts == NULL)
         fail(s, "out of memory evaluating the rules");
     else if (sg_judge_sender_headers(s->rt, view, s->trusted, s->auth_user,
@@ -615,14 +751,15 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     } else if (sg_judge_eval_mta(s->rt, view, &s->sender_claims, rcpts,
                                  s->n_rcpts, now, &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
-    else if (verdict->action == SG_ACTION_HOLD &&
-             record_hold(s, view, rcpts, verdict, now, &record) < 0) {
-        /* never held without a record, and never let through because
-         * failure_action says accept: the MTA keeps it and retries */
-        fail(s, "the held message could not be recorded");
+    else if (eom_record(s, view, rcpts, verdict, now, &record, &told) < 0) {
+        /* never held or refused without a record (or the explanation),
+         * and never let through because failure_action says accept: the
+         * MTA keeps it and retries */
+        fail(s, "the message's record could not be written");
         s->must_tempfail = true;
     } else if (sg_outcome_build(s->rt->settings, verdict, view->subject, record,
-                                s->own_headers, s->n_own_headers, out) < 0)
+                                s->own_headers, s->n_own_headers, out) < 0 ||
+               (told && sg_outcome_reject_brief(verdict, record, out) < 0))
         fail(s, "out of memory applying the verdict");
     else {
         sg_judge_describe(verdict, described);

@@ -80,6 +80,7 @@ ncfg_free(struct sg_review *r)
     free(r->n_secret);
     free(r->n_from);
     free(r->n_from_name);
+    free(r->n_review_url);
     sg_strv_free(&r->n_dsl, &r->n_n_dsl);
     free(r->ncfg);
     r->ncfg = NULL;
@@ -94,8 +95,9 @@ ncfg_dup(struct sg_review *r, const struct sg_notice_config *c)
     r->n_secret = dup_or_empty(c->secret_file);
     r->n_from = dup_or_empty(c->from);
     r->n_from_name = dup_or_empty(c->from_name);
+    r->n_review_url = dup_or_empty(c->review_url);
     bool ok = r->ncfg && r->n_templates && r->n_sendmail && r->n_secret &&
-              r->n_from && r->n_from_name;
+              r->n_from && r->n_from_name && r->n_review_url;
     for (size_t i = 0; ok && i < c->n_dsl_addresses; i++)
         ok = sg_strv_push(&r->n_dsl, &r->n_n_dsl, c->dsl_addresses[i]) == 0;
     if (!ok)
@@ -106,6 +108,7 @@ ncfg_dup(struct sg_review *r, const struct sg_notice_config *c)
         .secret_file = r->n_secret,
         .from = r->n_from,
         .from_name = r->n_from_name,
+        .review_url = r->n_review_url,
         .dsl_addresses = (const char *const *)r->n_dsl,
         .n_dsl_addresses = r->n_n_dsl,
         .timeout = c->timeout,

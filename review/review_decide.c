@@ -81,6 +81,12 @@ wrong_status(struct sg_review *r, const struct sg_store_record *rec,
              const char **error_r)
 {
     const char *status = sg_store_status_name(rec->status);
+    if (sg_store_status_unheld(rec->status))
+        return sg_review_failc(
+            SG_REVIEW_WRONG_STATUS, error_r,
+            "record %s is about a message that was not held (%s): there is "
+            "no message to release or delete; you can add a note to it",
+            rec->id, sg_store_status_title(rec->status));
     struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
     const char *err = NULL;

@@ -138,19 +138,51 @@ sg_review_export(struct sg_review *r, time_t since,
 
 /* ------------------------------------------------------------ digest */
 
-/* The lines under an item's heading. */
-static void
-digest_item(struct sg_buf *b, const struct sg_store_item *it)
+/* The lines under an item's heading.  The digest goes to a mailbox: it
+ * carries no pupil identifiers (no addresses, names or subject, which
+ * may name a pupil), only the rules' titles, how many recipients of each
+ * kind, and the link to the record's page. */
+static int
+digest_item(struct sg_review *r, struct sg_buf *b,
+            const struct sg_store_item *it, const char **error_r)
 {
-    sg_buf_puts(b, "    From:    ");
-    sg_safe_text(b, it->env_from, strlen(it->env_from), false);
+    struct sg_store_rule *rules = NULL;
+    struct sg_store_rcpt *rcpts = NULL;
+    size_t n_rules = 0, n_rcpts = 0;
+    const char *err = NULL;
+    if (sg_store_rules(r->q, it->id, &rules, &n_rules, &err) < 0 ||
+        sg_store_rcpts(r->q, it->id, &rcpts, &n_rcpts, &err) < 0) {
+        sg_store_rules_free(&rules, &n_rules);
+        return sg_review_keep(error_r, "", err);
+    }
+    sg_buf_puts(b, "    Rules:   ");
+    for (size_t i = 0; i < n_rules; i++) {
+        const char *t = rules[i].title != NULL ? rules[i].title : rules[i].id;
+        sg_buf_puts(b, i > 0 ? "; " : "");
+        sg_safe_text(b, t, strlen(t), false);
+    }
     sg_buf_puts(b, "\n    To:      ");
-    sg_safe_text(b, it->recipients, strlen(it->recipients), false);
-    sg_buf_puts(b, "\n    Rules:   ");
-    sg_safe_text(b, it->rules, strlen(it->rules), false);
-    sg_buf_puts(b, "\n    Subject: ");
-    sg_safe_text(b, it->subject, strlen(it->subject), false);
+    /* how many of each kind, in the order first met */
+    bool first = true;
+    for (size_t i = 0; i < n_rcpts; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(rcpts[j].roles, rcpts[i].roles) == 0;
+        if (seen)
+            continue;
+        size_t count = 0;
+        for (size_t j = i; j < n_rcpts; j++)
+            count += strcmp(rcpts[j].roles, rcpts[i].roles) == 0;
+        sg_buf_printf(b, "%s%zu ", first ? "" : ", ", count);
+        first = false;
+        sg_safe_text(b, rcpts[i].roles, strlen(rcpts[i].roles), false);
+    }
+    sg_buf_puts(b, "\n    Open:    ");
+    sg_notice_link(r->ncfg != NULL ? r->ncfg->review_url : NULL, it->id, b);
     sg_buf_putc(b, '\n');
+    sg_store_rules_free(&rules, &n_rules);
+    sg_store_rcpts_free(&rcpts, &n_rcpts);
+    return 0;
 }
 
 /* The records f selects, oldest first. */
@@ -186,16 +218,57 @@ digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
                          "filter stopped before it could answer): the "
                          "sender's server tries again, and a retried "
                          "message has a record of its own. "
-                         "safeguard-review show RECORD says more.\n",
+                         "Each record's page says more.\n",
                       n);
     for (size_t i = 0; i < n; i++) {
         char held[64];
         sg_review_time(r, items[i].created, SG_TIME_SHORT, held, sizeof(held));
         sg_buf_printf(b, "\n  %s  not kept by the mail system (held %s)\n",
                       items[i].id, held);
-        digest_item(b, &items[i]);
+        if (digest_item(r, b, &items[i], error_r) < 0) {
+            sg_store_items_free(&items, &n);
+            return -1;
+        }
     }
     sg_store_items_free(&items, &n);
+    return 0;
+}
+
+/* Records of messages a rule that notifies the DSL refused or delivered
+ * in the last day: the DSL was told of each, and nothing waits, but the
+ * digest is where the day's concerns are seen together. */
+static int
+digest_unheld(struct sg_review *r, time_t now, struct sg_buf *b,
+              const char **error_r)
+{
+    static const enum sg_store_status unheld[] = {
+        SG_QSTATUS_REFUSED, SG_QSTATUS_ARCHIVED, SG_QSTATUS_DELIVERED};
+    bool heading = false;
+    for (size_t s = 0; s < sizeof(unheld) / sizeof(unheld[0]); s++) {
+        struct sg_store_item *items = NULL;
+        size_t n = 0;
+        struct sg_store_filter f = {.status = unheld[s],
+                                    .created_min = now - 86400};
+        if (digest_items(r, f, &items, &n, error_r) < 0)
+            return -1;
+        if (n > 0 && !heading) {
+            sg_buf_puts(b, "\nNot held, told of in the last 24 hours (nothing "
+                           "to decide; you can add a note):\n");
+            heading = true;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char when[64];
+            sg_review_time(r, items[i].created, SG_TIME_SHORT, when,
+                           sizeof(when));
+            sg_buf_printf(b, "\n  %s  %s (%s)\n", items[i].id,
+                          sg_store_status_title(unheld[s]), when);
+            if (digest_item(r, b, &items[i], error_r) < 0) {
+                sg_store_items_free(&items, &n);
+                return -1;
+            }
+        }
+        sg_store_items_free(&items, &n);
+    }
     return 0;
 }
 
@@ -233,11 +306,16 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
                       late ? "!" : " ", it->id, age, held,
                       it->status == SG_QSTATUS_ESCALATED ? ", escalated" : "",
                       late ? ", PAST THE TARGET" : "");
-        digest_item(&b, it);
+        if (digest_item(r, &b, it, error_r) < 0) {
+            sg_store_items_free(&items, &n);
+            sg_buf_free(&b);
+            return -1;
+        }
     }
     size_t waiting = n;
     sg_store_items_free(&items, &n);
-    if (digest_lost(r, now, &b, error_r) < 0) {
+    if (digest_lost(r, now, &b, error_r) < 0 ||
+        digest_unheld(r, now, &b, error_r) < 0) {
         sg_buf_free(&b);
         return -1;
     }
@@ -274,19 +352,28 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
     snprintf(summary, sizeof(summary), "%zu waiting, %zu past %d hours",
              n_waiting, n_overdue, r->s.sla_hours);
     sg_review_time(r, now, SG_TIME_LONG, date, sizeof(date));
+    struct sg_buf link = SG_BUF_INIT;
+    if (sg_notice_link(r->ncfg->review_url, NULL, &link) < 0) {
+        sg_buf_free(&link);
+        return sg_review_fail(error_r, "out of memory");
+    }
     struct sg_notice_values v = {
         .subject = summary,
         .explanation = text,
         .dsl = r->dsl_contact,
         .date = date,
+        .link = link.data,
     };
     const char *err = NULL;
     bool sent = false;
     if (sg_review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v,
                               r->ncfg->dsl_addresses,
                               r->ncfg->n_dsl_addresses, NULL, &sent,
-                              &err) < 0)
+                              &err) < 0) {
+        sg_buf_free(&link);
         return sg_review_keep(error_r, "cannot mail the digest: ", err);
+    }
+    sg_buf_free(&link);
     char note[256];
     snprintf(note, sizeof(note), "digest %s %zu address%s: %s",
              sent ? "mailed to" : "queued in the outbox for",

@@ -20,6 +20,7 @@ struct sg_review {
     /* notices (NULL: not configured) */
     struct sg_notice_config *ncfg;
     char *n_templates, *n_sendmail, *n_secret, *n_from, *n_from_name;
+    char *n_review_url; /* review_url: links in notices and the digest */
     char **n_dsl;
     size_t n_n_dsl;
     char *dsl_contact;

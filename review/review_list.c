@@ -132,7 +132,11 @@ load_view(struct sg_review *r, struct sg_review_detail *d)
 {
     const char *path = d->record->message_path;
     char why[512];
-    if (path == NULL) {
+    if (path == NULL && sg_store_status_unheld(d->record->status)) {
+        snprintf(why, sizeof(why), "no copy is kept of a message that was "
+                                   "not held (%s)",
+                 sg_store_status_title(d->record->status));
+    } else if (path == NULL) {
         snprintf(why, sizeof(why), "the stored copy was purged after the "
                                    "retention period");
     } else if (!sg_review_in_store(r, path)) {

@@ -453,7 +453,9 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
                        sizeof(ch));
         printf(" on %s", ch);
     }
-    printf("\nHeld       %s\n", when);
+    /* a record of a message that was not held is of when it was sent */
+    printf("\n%s       %s\n",
+           sg_store_status_unheld(rec->status) ? "Sent" : "Held", when);
     if (with_queue) {
         printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
         if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)

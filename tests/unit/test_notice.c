@@ -27,6 +27,7 @@
 
 #include "notice.h"
 #include "sg_buf.h"
+#include "sg_buf.h"
 #include "store_outbox.h"
 #include "store_util.h"
 
@@ -161,6 +162,9 @@ template_dir(const char *name, const char *sender, const char *dsl)
         [SG_NOTICE_HELD_DSL] = dsl,
         [SG_NOTICE_REJECTED_SENDER] = good_rejected,
         [SG_NOTICE_DIGEST_DSL] = good_digest,
+        [SG_NOTICE_REFUSED_SENDER] = sender,
+        [SG_NOTICE_REFUSED_DSL] = dsl,
+        [SG_NOTICE_DELIVERED_DSL] = dsl,
         [SG_NOTICE_RELEASED_SENDER] = good_rejected,
     };
     return template_dir_kinds(name, text);
@@ -258,13 +262,15 @@ test_template_missing(void **state)
 
     /* the review tool's templates are required too, and checked alike */
     const char *const no_digest[SG_NOTICE_KINDS] = {
-        good_sender, good_dsl, good_rejected, NULL};
+        good_sender, good_dsl, good_rejected, NULL,
+        good_sender, good_dsl,    good_dsl};
     dir = template_dir_kinds("tmpl-no-digest", no_digest);
     assert_int_equal(sg_notice_templates_load(dir, &t, &error), -1);
     assert_non_null(strstr(error, "digest-dsl.txt: No such file or directory"));
     free(dir);
     const char *const bad_rejected[SG_NOTICE_KINDS] = {
-        good_sender, good_dsl, "Subject: x\n\n{note}\n", good_digest};
+        good_sender, good_dsl, "Subject: x\n\n{note}\n", good_digest,
+        good_sender, good_dsl, good_dsl};
     dir = template_dir_kinds("tmpl-bad-rejected", bad_rejected);
     assert_int_equal(sg_notice_templates_load(dir, &t, &error), -1);
     assert_non_null(
@@ -376,6 +382,9 @@ test_render_each_kind(void **state)
         [SG_NOTICE_HELD_DSL] = "held-dsl.txt",
         [SG_NOTICE_REJECTED_SENDER] = "rejected-sender.txt",
         [SG_NOTICE_DIGEST_DSL] = "digest-dsl.txt",
+        [SG_NOTICE_REFUSED_SENDER] = "refused-sender.txt",
+        [SG_NOTICE_REFUSED_DSL] = "refused-dsl.txt",
+        [SG_NOTICE_DELIVERED_DSL] = "delivered-dsl.txt",
         [SG_NOTICE_RELEASED_SENDER] = "released-sender.txt",
     };
     char text[SG_NOTICE_KINDS][128];
@@ -1149,6 +1158,7 @@ test_open_deliver_verify(void **state)
     assert_int_equal(r, 0);
 
     struct sg_notice_values v = test_values;
+    v.link = "https://review.school.example/item/SG-2024-0001";
     v.explanation = "Your message to Pupil A is being held for Mrs A Khan "
                     "(DSL) to read before it is delivered, because it seems "
                     "to contain personal contact details: \"07700 900123\".";
@@ -1175,8 +1185,10 @@ test_open_deliver_verify(void **state)
     assert_non_null(strstr(msg, "\nSubject: Held for review: a message from "
                                 "Ann Teacher <ann@school.example>\n"
                                 " (SG-2024-0001)\n"));
-    assert_non_null(strstr(msg, "(mail queue id 4TzXyZ1abc)"));
-    assert_non_null(strstr(msg, "\"safeguard-review show SG-2024-0001\""));
+    /* the DSL is sent to the record's page, not to a command line */
+    assert_non_null(strstr(msg, "Open it here: https://review.school.example/"
+                                "item/SG-2024-0001\n"));
+    assert_null(strstr(msg, "safeguard-review"));
     /* the marker's value, unfolded */
     const char *h = strstr(msg, "\nX-Safeguard-Notice: ");
     assert_non_null(h);
@@ -1294,6 +1306,9 @@ test_text_build(void **state)
                         "- pupil.a@school.example - Pupil A (pupil)\n"
                         "- someone@example.org (external)");
     sg_notice_text_free(&t);
+    /* the DSL: titles, policies and counts; no matched text, no
+     * recipient's address or name */
+    rules[0].policy = "Staff must not give pupils their personal number.";
     assert_int_equal(sg_notice_text_build(&verdict, rc, 2, SG_NOTICE_HELD_DSL,
                                           &t, &error),
                      0);
@@ -1302,24 +1317,219 @@ test_text_build(void **state)
                         "personal-contact-details; action: hold)\n"
                         "- Late contact (rule late-contact; test mode, would "
                         "have been: hold)");
-    assert_string_equal(t.explanation, "DSL text one.\n\nDSL text two.");
+    assert_string_equal(t.findings, "- 1 found by uk-mobile\n"
+                                    "- 1 found by personal-email");
+    assert_string_equal(t.recipients, "- 1 pupil\n- 1 outside address");
+    assert_string_equal(t.explanation,
+                        "Personal contact details sent to a pupil: Staff "
+                        "must not give pupils their personal number.");
+    const char *dsl_texts[] = {t.rules, t.findings, t.recipients,
+                               t.explanation};
+    for (size_t i = 0; i < 4; i++) {
+        assert_null(strstr(dsl_texts[i], "07700"));
+        assert_null(strstr(dsl_texts[i], "ann.home"));
+        assert_null(strstr(dsl_texts[i], "Pupil A"));
+        assert_null(strstr(dsl_texts[i], "pupil.a@"));
+        assert_null(strstr(dsl_texts[i], "DSL text"));
+    }
     sg_notice_text_free(&t);
-    /* the review tool's kinds: the same two audiences */
-    assert_int_equal(sg_notice_text_build(&verdict, rc, 2,
-                                          SG_NOTICE_DIGEST_DSL, &t, &error),
-                     0);
-    assert_string_equal(t.explanation, "DSL text one.\n\nDSL text two.");
-    sg_notice_text_free(&t);
+    /* the review tool's kinds and the other outcomes: the same two
+     * audiences */
+    enum sg_notice_kind dsl_kinds[] = {SG_NOTICE_DIGEST_DSL,
+                                       SG_NOTICE_REFUSED_DSL,
+                                       SG_NOTICE_DELIVERED_DSL};
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(sg_notice_for_dsl(dsl_kinds[i]));
+        assert_int_equal(sg_notice_text_build(&verdict, rc, 2, dsl_kinds[i],
+                                              &t, &error),
+                         0);
+        assert_string_equal(t.recipients, "- 1 pupil\n- 1 outside address");
+        assert_null(strstr(t.findings, "07700"));
+        sg_notice_text_free(&t);
+    }
+    assert_false(sg_notice_for_dsl(SG_NOTICE_HELD_SENDER));
+    assert_false(sg_notice_for_dsl(SG_NOTICE_REFUSED_SENDER));
     assert_int_equal(sg_notice_text_build(&verdict, rc, 2,
                                           SG_NOTICE_REJECTED_SENDER, &t,
                                           &error),
                      0);
     assert_string_equal(t.explanation, "Sender text one.");
     sg_notice_text_free(&t);
+    rules[0].policy = NULL;
     assert_true(sg_notice_wanted(&verdict, "sender"));
     assert_true(sg_notice_wanted(&verdict, "DSL"));
     rules[0].mode = SG_MODE_TEST;
     assert_false(sg_notice_wanted(&verdict, "dsl"));
+}
+
+/* A message held by one rule and copied to the archive by another: the
+ * sender's notice explains the hold alone, never "delivered"; a refusal's
+ * notice explains the refusing rule alone. */
+static void
+test_text_per_outcome(void **state)
+{
+    (void)state;
+    char *notify_s[] = {"sender"};
+    struct sg_rule_match rules[] = {
+        {.id = "one-to-one",
+         .title = "Private one-to-one",
+         .mode = SG_MODE_ENFORCE,
+         .action = SG_ACTION_JOURNAL,
+         .notify = notify_s,
+         .n_notify = 1,
+         .explain_sender = "It has been copied to the archive and "
+                           "delivered."},
+        {.id = "contact",
+         .title = "Contact details",
+         .mode = SG_MODE_ENFORCE,
+         .action = SG_ACTION_HOLD,
+         .explain_sender = "It is being held for the DSL."},
+        {.id = "personal",
+         .title = "Personal account",
+         .mode = SG_MODE_ENFORCE,
+         .action = SG_ACTION_REJECT,
+         .explain_sender = "It was not sent."},
+    };
+    struct sg_verdict v = {.action = SG_ACTION_HOLD,
+                           .journal = true,
+                           .rules = rules,
+                           .n_rules = 2};
+    struct sg_notice_text t;
+    const char *error = NULL;
+    assert_int_equal(sg_notice_text_build(&v, NULL, 0, SG_NOTICE_HELD_SENDER,
+                                          &t, &error),
+                     0);
+    assert_string_equal(t.explanation, "It is being held for the DSL.");
+    assert_null(strstr(t.rules, "one-to-one"));
+    sg_notice_text_free(&t);
+    assert_string_equal(sg_notice_outcome(&v), "held for review");
+
+    v.action = SG_ACTION_REJECT;
+    v.n_rules = 3;
+    assert_int_equal(sg_notice_text_build(&v, NULL, 0,
+                                          SG_NOTICE_REFUSED_SENDER, &t,
+                                          &error),
+                     0);
+    assert_string_equal(t.explanation, "It was not sent.");
+    assert_string_equal(t.rules, "- Personal account (rule personal; "
+                                 "action: reject)");
+    sg_notice_text_free(&t);
+    assert_string_equal(sg_notice_outcome(&v), "refused");
+    v.action = SG_ACTION_JOURNAL;
+    assert_string_equal(sg_notice_outcome(&v),
+                        "delivered, with a copy to the archive");
+    v.action = SG_ACTION_ANNOTATE;
+    v.journal = false;
+    assert_string_equal(sg_notice_outcome(&v), "delivered");
+}
+
+/* The contact's words once; the link to the record's page. */
+static void
+test_contact_once_and_link(void **state)
+{
+    (void)state;
+    static const char contact[] = "Mrs A Khan (DSL), extension 210";
+    struct sg_buf b = SG_BUF_INIT;
+    assert_int_equal(
+        sg_notice_contact_once(&b,
+                               "Held for Mrs A Khan (DSL), extension 210 to "
+                               "read.\n\nAsk Mrs A Khan (DSL), extension 210 "
+                               "or Mrs A Khan (DSL), extension 210.",
+                               contact),
+        0);
+    assert_string_equal(b.data,
+                        "Held for Mrs A Khan (DSL), extension 210 to read.\n\n"
+                        "Ask the Designated Safeguarding Lead or the "
+                        "Designated Safeguarding Lead.");
+    sg_buf_reset(&b);
+    assert_int_equal(sg_notice_contact_once(&b, "No contact here.", contact),
+                     0);
+    assert_string_equal(b.data, "No contact here.");
+    sg_buf_reset(&b);
+    assert_int_equal(sg_notice_contact_once(&b, NULL, ""), 0);
+    assert_string_equal(b.data, "");
+    sg_buf_reset(&b);
+
+    assert_int_equal(sg_notice_link("https://review.school.example/", "SG-1",
+                                    &b),
+                     0);
+    assert_string_equal(b.data, "https://review.school.example/item/SG-1");
+    sg_buf_reset(&b);
+    assert_int_equal(sg_notice_link("https://review.school.example", NULL, &b),
+                     0);
+    assert_string_equal(b.data, "https://review.school.example/queue");
+    sg_buf_reset(&b);
+    assert_int_equal(sg_notice_link("", "SG-1", &b), 0);
+    assert_string_equal(b.data, "safeguard-review show SG-1");
+    sg_buf_free(&b);
+}
+
+/* The shipped templates: each says one outcome; the contact once; the
+ * link (but for the refusal of a local submission, which may have no
+ * record); no fixed "between staff and pupils" line; the DSL's no subject. */
+static void
+test_shipped_templates_read_right(void **state)
+{
+    (void)state;
+    struct sg_notice_templates *t = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_notice_templates_load(
+                         SG_TEST_SRCDIR "/contrib/templates", &t, &error),
+                     0);
+    struct sg_notice_values v = {
+        .record = "SG-20240101-ABCDEF",
+        .queue_id = "4TzXyZ1abc",
+        .sender = "Ann Teacher <ann@school.example>",
+        .recipients = "- 1 pupil",
+        .subject = "Trip",
+        .rules = "- Personal contact details (rule pcd; action: hold)",
+        .findings = "- 1 found by uk-mobile",
+        .explanation = "The explanation.",
+        .dsl = "Mrs A Khan (DSL), extension 210",
+        .date = "Monday 1 January 2024 at 09:00 GMT",
+        .link = "https://review.school.example/item/SG-20240101-ABCDEF",
+        .outcome = "delivered, with a copy to the archive",
+    };
+    static const struct {
+        enum sg_notice_kind kind;
+        const char *says, *never;
+    } cases[] = {
+        {SG_NOTICE_HELD_SENDER, "kept safe", "was not sent"},
+        {SG_NOTICE_REFUSED_SENDER, "It was not sent", "kept safe"},
+        {SG_NOTICE_HELD_DSL, "It has not been delivered", "refused"},
+        {SG_NOTICE_REFUSED_DSL, "refused when it was sent", "held for you"},
+        {SG_NOTICE_DELIVERED_DSL,
+         "It was delivered, with a copy to the archive", "held for you"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *msg = render(t, cases[i].kind, &v, &test_env);
+        const char *body = body_of(msg);
+        char *flat = strdup(body); /* unwrapped, to find phrases */
+        assert_non_null(flat);
+        for (char *c = flat; *c != '\0'; c++)
+            if (*c == '\n' && c[1] != '\n' && c > flat && c[-1] != '\n')
+                *c = ' ';
+        if (strstr(flat, cases[i].says) == NULL)
+            print_error("%s: no \"%s\" in:\n%s\n",
+                        sg_notice_kind_file(cases[i].kind), cases[i].says,
+                        flat);
+        assert_non_null(strstr(flat, cases[i].says));
+        assert_null(strstr(flat, cases[i].never));
+        assert_null(strstr(flat, "between staff and pupils"));
+        /* a refusal of a local submission may have no record to link */
+        if (cases[i].kind != SG_NOTICE_REFUSED_SENDER)
+            assert_non_null(strstr(flat, v.link));
+        /* the contact once at most */
+        const char *first = strstr(flat, "Mrs A Khan");
+        assert_true(first == NULL || strstr(first + 1, "Mrs A Khan") == NULL);
+        if (sg_notice_for_dsl(cases[i].kind)) {
+            assert_null(strstr(flat, "Trip"));
+            assert_null(strstr(flat, "safeguard-review"));
+        }
+        free(flat);
+        free(msg);
+    }
+    sg_notice_templates_free(&t);
 }
 
 int
@@ -1345,6 +1555,9 @@ main(void)
         cmocka_unit_test(test_sender_errors),
         cmocka_unit_test(test_open_deliver_verify),
         cmocka_unit_test(test_text_build),
+        cmocka_unit_test(test_text_per_outcome),
+        cmocka_unit_test(test_contact_once_and_link),
+        cmocka_unit_test(test_shipped_templates_read_right),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -113,15 +113,12 @@ test_build(void **state)
                                         "record SG-1: personal-contact-details");
     assert_false(out.reject);
     assert_int_equal(out.n_add_rcpts, 0);
-    assert_int_equal(out.n_add_headers, 3);
-    assert_string_equal(out.add_headers[0].value, "hold");
-    assert_string_equal(out.add_headers[1].value,
-                        "personal-contact-details (enforce hold)");
-    assert_string_equal(out.add_headers[2].name, "X-Safeguard-Record");
-    assert_string_equal(out.add_headers[2].value, "SG-1");
-    for (size_t i = 0; i < out.n_add_headers; i++)
-        assert_null(strstr(out.add_headers[i].value, "07700"));
-    assert_string_equal(out.new_subject, "[SG] Trip");
+    /* released, it reaches the recipient: the record's reference alone,
+     * no rule, no verdict, no subject tag */
+    assert_int_equal(out.n_add_headers, 1);
+    assert_string_equal(out.add_headers[0].name, "X-Safeguard-Record");
+    assert_string_equal(out.add_headers[0].value, "SG-1");
+    assert_null(out.new_subject);
     sg_outcome_free(&out);
 
     /* test mode: annotate only, saying what it would have done */
@@ -279,12 +276,75 @@ test_cut_short_refused(void **state)
     sg_config_free(&cfg);
 }
 
+/* A locally submitted refusal whose explanation goes by notice: one
+ * line, the rule's title and id and the record, replacing the long reply
+ * (Postfix's bounce would join its lines). */
+static void
+test_reject_brief(void **state)
+{
+    (void)state;
+    struct sg_verdict v;
+    struct sg_rule_match m;
+    struct sg_finding f;
+    struct sg_outcome out = {0};
+    one_rule(&v, &m, &f, SG_ACTION_REJECT, SG_MODE_ENFORCE);
+    assert_int_equal(sg_outcome_reject_reply(&v, NULL, &out), 0);
+    assert_true(out.n_reply > 1);
+    assert_int_equal(sg_outcome_reject_brief(&v, "SG-1", &out), 0);
+    assert_true(out.reject);
+    assert_int_equal(out.n_reply, 1);
+    assert_string_equal(out.reply[0],
+                        "Not sent: Personal contact details sent to a pupil "
+                        "(rule personal-contact-details, record SG-1). The "
+                        "explanation is in a separate message to you.");
+    sg_outcome_free(&out);
+    assert_int_equal(sg_outcome_reject_brief(&v, NULL, &out), 0);
+    assert_null(strstr(out.reply[0], "record"));
+    assert_null(strstr(out.reply[0], "07700"));
+    sg_outcome_free(&out);
+}
+
+/* Two refusing rules that each name the contact: the reply gives it
+ * once. */
+static void
+test_reject_contact_once(void **state)
+{
+    (void)state;
+    struct sg_rule_match m[2] = {
+        {.id = (char *)"a",
+         .title = (char *)"Rule A",
+         .mode = SG_MODE_ENFORCE,
+         .action = SG_ACTION_REJECT,
+         .explain_sender = (char *)"Ask Mrs Khan, ext 210."},
+        {.id = (char *)"b",
+         .title = (char *)"Rule B",
+         .mode = SG_MODE_ENFORCE,
+         .action = SG_ACTION_REJECT,
+         .explain_sender = (char *)"Or ask Mrs Khan, ext 210."},
+    };
+    struct sg_verdict v = {.action = SG_ACTION_REJECT, .rules = m,
+                           .n_rules = 2};
+    struct sg_outcome out = {0};
+    assert_int_equal(sg_outcome_reject_reply(&v, "Mrs Khan, ext 210", &out),
+                     0);
+    size_t named = 0, role = 0;
+    for (size_t i = 0; i < out.n_reply; i++) {
+        named += strstr(out.reply[i], "Mrs Khan, ext 210") != NULL;
+        role += strstr(out.reply[i], "Or ask the Designated") != NULL;
+    }
+    assert_int_equal(named, 1);
+    assert_int_equal(role, 1);
+    sg_outcome_free(&out);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_build),
+        cmocka_unit_test(test_reject_brief),
+        cmocka_unit_test(test_reject_contact_once),
         cmocka_unit_test(test_forged_order),
         cmocka_unit_test(test_cut_short_refused),
     };

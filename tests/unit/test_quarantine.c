@@ -1152,7 +1152,9 @@ test_status_names(void **state)
     } names[] = {
         {"held", SG_QSTATUS_HELD},         {"released", SG_QSTATUS_RELEASED},
         {"rejected", SG_QSTATUS_REJECTED}, {"expired", SG_QSTATUS_EXPIRED},
-        {"escalated", SG_QSTATUS_ESCALATED},
+        {"escalated", SG_QSTATUS_ESCALATED}, {"lost", SG_QSTATUS_LOST},
+        {"refused", SG_QSTATUS_REFUSED},     {"delivered", SG_QSTATUS_DELIVERED},
+        {"archived", SG_QSTATUS_ARCHIVED},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         enum sg_store_status s;
@@ -1164,6 +1166,115 @@ test_status_names(void **state)
     assert_int_equal(sg_store_status_parse("Held", &s), -1);
     assert_int_equal(sg_store_status_parse(NULL, &s), -1);
     assert_string_equal(sg_store_status_name((enum sg_store_status)99), "?");
+}
+
+/* A message a rule that notifies the DSL refused or delivered: a record
+ * with no copy, decided from the start, never waiting, purged by
+ * retention, and no decision can be made on it. */
+static void
+test_unheld_records(void **state)
+{
+    struct env *e = *state;
+    const char *error = NULL;
+    struct sg_hold h = a_hold();
+    h.data = NULL; /* not read: no copy is kept */
+    h.fd = -1;
+    h.status = SG_QSTATUS_REFUSED;
+    char *id = NULL;
+    assert_int_equal(sg_store_hold(e->q, &h, &id, &error), 0);
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
+    assert_int_equal(r->status, SG_QSTATUS_REFUSED);
+    assert_null(r->message_path);
+    assert_int_equal(r->message_size, 0);
+    sg_store_record_free(&r);
+    /* its rules and findings are kept as a hold's */
+    struct sg_store_finding *f = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_store_findings(e->q, id, &f, &n, &error), 0);
+    assert_true(n > 0);
+    sg_store_findings_free(&f, &n);
+    /* the audit says what became of it */
+    struct sg_store_audit_row *rows = NULL;
+    assert_int_equal(sg_store_audit_rows(e->q, id, NULL, 0, &rows, &n, &error),
+                     0);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].action, "refused");
+    sg_store_audit_rows_free(&rows, &n);
+    /* nothing waits, so nothing is reconciled or decided */
+    char **ids = NULL;
+    assert_int_equal(sg_store_waiting_ids(e->q, HOLD_TIME + 86400, &ids, &n,
+                                          &error),
+                     0);
+    assert_int_equal(n, 0);
+    assert_int_equal(sg_store_set_status(e->q, id, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_RELEASED, "alice", NULL,
+                                         NULL, &error),
+                     SG_STORE_WRONG_STATUS);
+    assert_non_null(strstr(error, "is refused"));
+    assert_int_equal(sg_store_audit(e->q, id, "alice", NULL, "note",
+                                    "spoke to the teacher", &error),
+                     0);
+    /* listed by its status */
+    struct sg_store_item *items = NULL;
+    struct sg_store_filter fl = {.status = SG_QSTATUS_REFUSED};
+    assert_int_equal(sg_store_list(e->q, &fl, &items, &n, &error), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].id, id);
+    sg_store_items_free(&items, &n);
+    fl = (struct sg_store_filter){.waiting = true};
+    assert_int_equal(sg_store_list(e->q, &fl, &items, &n, &error), 0);
+    assert_int_equal(n, 0);
+    sg_store_items_free(&items, &n);
+    /* an archived one beside it; both go with retention */
+    char *id2 = NULL;
+    h.status = SG_QSTATUS_ARCHIVED;
+    assert_int_equal(sg_store_hold(e->q, &h, &id2, &error), 0);
+    char **paths = NULL;
+    assert_int_equal(sg_store_decided_before(e->q, time(NULL) + 1, &ids,
+                                             &paths, &n, &error),
+                     0);
+    assert_int_equal(n, 2);
+    assert_string_equal(paths[0], "");
+    sg_strv_free(&ids, &n);
+    n = 2;
+    sg_strv_free(&paths, &n);
+    assert_int_equal(sg_store_delete_decided(e->q, id, time(NULL) + 1, &error),
+                     1);
+    assert_int_equal(sg_store_delete_decided(e->q, id2, time(NULL) + 1,
+                                             &error),
+                     1);
+    /* a new record's status is one of these or held */
+    h.status = SG_QSTATUS_RELEASED;
+    char *bad = NULL;
+    assert_int_equal(sg_store_hold(e->q, &h, &bad, &error), -1);
+    assert_null(bad);
+    free(id);
+    free(id2);
+}
+
+/* The record's status for each verdict the filter applies. */
+static void
+test_status_of_verdict(void **state)
+{
+    (void)state;
+    struct sg_verdict v = {.action = SG_ACTION_HOLD, .journal = true};
+    assert_int_equal(sg_store_status_of_verdict(&v), SG_QSTATUS_HELD);
+    v.action = SG_ACTION_REJECT;
+    assert_int_equal(sg_store_status_of_verdict(&v), SG_QSTATUS_REFUSED);
+    v.action = SG_ACTION_ANNOTATE;
+    assert_int_equal(sg_store_status_of_verdict(&v), SG_QSTATUS_ARCHIVED);
+    v.journal = false;
+    assert_int_equal(sg_store_status_of_verdict(&v), SG_QSTATUS_DELIVERED);
+    v.action = SG_ACTION_JOURNAL;
+    assert_int_equal(sg_store_status_of_verdict(&v), SG_QSTATUS_ARCHIVED);
+    assert_true(sg_store_status_unheld(SG_QSTATUS_REFUSED));
+    assert_false(sg_store_status_unheld(SG_QSTATUS_HELD));
+    assert_false(sg_store_status_unheld(SG_QSTATUS_LOST));
+    assert_string_equal(sg_store_status_title(SG_QSTATUS_REFUSED),
+                        "refused when sent");
+    assert_string_equal(sg_store_status_title(SG_QSTATUS_ARCHIVED),
+                        "delivered, with an archive copy");
 }
 
 /* ------------------------------------------------------------ audit */
@@ -1544,7 +1655,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_holds, setup_open,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_set_status, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_unheld_records, setup_open,
+                                        teardown),
         cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_status_of_verdict),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup_open,
                                         teardown),
     };

@@ -481,6 +481,53 @@ test_rcpt_time_reject(void **state)
                     "from=<tom.smith@gmail.example>:staff+dsl(personal) "
                     "to=<x@outside.example>:external rcpts=1 ") == NULL)
         fail_msg("unexpected log:\n%s", log);
+    /* the rule notifies the DSL: the refusal has a record, written before
+     * the answer, with no copy (nothing was accepted) */
+    const char *rec = strstr(log, "QIDR: verdict=reject");
+    rec = rec != NULL ? strstr(rec, " record=") : NULL;
+    assert_non_null(rec);
+    char id[32];
+    assert_int_equal(sscanf(rec, " record=%31s", id), 1);
+    const char *qerr = NULL;
+    struct sg_store *q = sg_runtime_quarantine(t.s->rt, &qerr);
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(q, id, &r, &qerr), 0);
+    assert_int_equal(r->status, SG_QSTATUS_REFUSED);
+    assert_null(r->message_path);
+    assert_int_equal(r->message_size, 0);
+    assert_string_equal(r->env_from, "tom.smith@gmail.example");
+    sg_store_record_free(&r);
+    struct sg_store_rcpt *rc = NULL;
+    size_t n_rc = 0;
+    assert_int_equal(sg_store_rcpts(q, id, &rc, &n_rc, &qerr), 0);
+    assert_int_equal(n_rc, 1);
+    assert_string_equal(rc[0].address, "p.jones@school.example");
+    sg_store_rcpts_free(&rc, &n_rc);
+    free(log);
+    sg_outcome_free(&t.out);
+    sg_session_free(&t.s);
+}
+
+/* A refusal the DSL must hear of whose record cannot be written: that
+ * recipient is tempfailed, never refused without a record. */
+static void
+test_rcpt_reject_unrecordable(void **state)
+{
+    (void)state;
+    struct rcpt_reject t = {
+        session_with_directory("203.0.113.5",
+                               "quarantine_db = /nonexistent/q.db\n"
+                               "quarantine_dir = /nonexistent/messages\n"
+                               "failure_action = accept\n"),
+        {SG_CONTINUE, SG_REJECT, SG_REJECT},
+        {0}};
+    t.s->smtp_client = true;
+    char *log = captured(run_rcpt_reject, &t);
+    assert_int_equal(t.st[0], SG_TEMPFAIL);
+    assert_false(t.out.reject);
+    assert_non_null(strstr(log, "cannot record the refused message in "
+                                "/nonexistent/q.db"));
+    assert_null(strstr(log, "at RCPT"));
     free(log);
     sg_outcome_free(&t.out);
     sg_session_free(&t.s);
@@ -519,6 +566,10 @@ test_local_submission(void **state)
     assert_null(strstr(log, "at RCPT"));
     assert_non_null(strstr(log, "QIDL: verdict=reject "
                                 "rules=staff-personal-to-pupil(reject)"));
+    /* recorded at the end of the message instead; the sender writes from
+     * a personal address, so no notice can carry the explanation and
+     * the reply keeps it whole (above) */
+    assert_non_null(strstr(log, "(reject) record=SG-"));
     free(log);
     sg_outcome_free(&t.out);
     sg_session_free(&t.s);
@@ -574,24 +625,18 @@ test_eom_outcome(void **state)
     assert_int_equal(t.out.del_headers[1].index, 2);
     assert_string_equal(t.out.del_headers[2].name, "X-Safeguard-Verdict");
     assert_int_equal(t.out.del_headers[2].index, 1);
-    /* our headers: verdict and rules, never the matched text */
-    assert_true(t.out.n_add_headers >= 2);
-    assert_string_equal(t.out.add_headers[0].name, "X-Safeguard-Verdict");
-    assert_string_equal(t.out.add_headers[0].value, "hold, journal");
-    assert_string_equal(t.out.add_headers[1].name, "X-Safeguard-Rules");
-    assert_non_null(strstr(t.out.add_headers[1].value,
-                           "personal-contact-details (enforce hold)"));
-    for (size_t i = 0; i < t.out.n_add_headers; i++)
-        assert_null(strstr(t.out.add_headers[i].value, "07700"));
-    assert_string_equal(t.out.new_subject, "[Safeguarding] Essay feedback");
+    /* held: the record's reference is its one header (released, the
+     * message must not name the rules that held it), and no subject tag */
+    assert_int_equal(t.out.n_add_headers, 1);
+    assert_null(t.out.new_subject);
     assert_non_null(strstr(log, "QIDJ: verdict=hold+journal rules="));
     /* the record exists, is named in the log and in X-Safeguard-Record */
     const char *rec = strstr(log, " record=SG-");
     assert_non_null(rec);
     char id[32];
     assert_int_equal(sscanf(rec, " record=%31s", id), 1);
-    assert_string_equal(t.out.add_headers[2].name, "X-Safeguard-Record");
-    assert_string_equal(t.out.add_headers[2].value, id);
+    assert_string_equal(t.out.add_headers[0].name, "X-Safeguard-Record");
+    assert_string_equal(t.out.add_headers[0].value, id);
     assert_non_null(strstr(t.out.quarantine, id));
     const char *qerr = NULL;
     struct sg_store_record *r = NULL;
@@ -818,6 +863,7 @@ main(void)
         cmocka_unit_test(test_failure_action),
         cmocka_unit_test(test_sender_identity),
         cmocka_unit_test(test_rcpt_time_reject),
+        cmocka_unit_test(test_rcpt_reject_unrecordable),
         cmocka_unit_test(test_local_submission),
         cmocka_unit_test(test_eom_outcome),
         cmocka_unit_test(test_hold_unrecordable),
