@@ -78,6 +78,40 @@ sg_notice_text_free(struct sg_notice_text *text)
     memset(text, 0, sizeof(*text));
 }
 
+/* Is address one of c's headteacher_addresses? */
+static bool
+is_headteacher(const struct sg_notice_config *c, const char *address)
+{
+    for (size_t i = 0; address != NULL && i < c->n_headteacher_addresses; i++)
+        if (strcasecmp(address, c->headteacher_addresses[i]) == 0)
+            return true;
+    return false;
+}
+
+void
+sg_notice_track_to(const struct sg_notice_config *c, enum sg_track track,
+                   const char *sender, const struct sg_party *rcpts,
+                   size_t n_rcpts, const char *const **to_r, size_t *n_r)
+{
+    *to_r = c->dsl_addresses;
+    *n_r = c->n_dsl_addresses;
+    if (track != SG_TRACK_STAFF_CONDUCT)
+        return;
+    if (c->n_conduct_addresses > 0) {
+        *to_r = c->conduct_addresses;
+        *n_r = c->n_conduct_addresses;
+    }
+    if (c->n_chair_addresses == 0)
+        return;
+    bool head = is_headteacher(c, sender);
+    for (size_t i = 0; !head && i < n_rcpts; i++)
+        head = is_headteacher(c, rcpts[i].address);
+    if (head) {
+        *to_r = c->chair_addresses;
+        *n_r = c->n_chair_addresses;
+    }
+}
+
 bool
 sg_notice_for_dsl(enum sg_notice_kind kind)
 {

@@ -51,6 +51,13 @@ struct sg_notice_config {
     const char *from_name;     /* From: display name; NULL or "": none */
     const char *const *dsl_addresses; /* where DSL notices go (>= 1) */
     size_t n_dsl_addresses;
+    /* the staff-conduct track's (sg_notice_track_to) */
+    const char *const *conduct_addresses;
+    size_t n_conduct_addresses;
+    const char *const *headteacher_addresses;
+    size_t n_headteacher_addresses;
+    const char *const *chair_addresses;
+    size_t n_chair_addresses;
     const char *review_url; /* the review page ("" or NULL: none) */
     unsigned timeout; /* seconds before sendmail is killed; 0: 30 */
     unsigned retry_max_age; /* seconds a notice is retried; 0: 2 days */
@@ -139,6 +146,18 @@ int sg_notice_contact_once(struct sg_buf *out, const char *text,
 
 /* The outcome of a verdict in words, for {outcome}. */
 const char *sg_notice_outcome(const struct sg_verdict *verdict);
+
+/* Who is told of a record on track about a message from sender (NULL:
+ * unknown) to rcpts: pupil-welfare, the DSLs (dsl_addresses);
+ * staff-conduct, the conduct_addresses (the headteacher or case manager;
+ * the DSLs when there are none), or the chair of governors when the
+ * sender or a recipient is a headteacher and a chair is configured (a
+ * concern about the headteacher is never theirs to review).  The
+ * addresses are c's. */
+void sg_notice_track_to(const struct sg_notice_config *c, enum sg_track track,
+                        const char *sender, const struct sg_party *rcpts,
+                        size_t n_rcpts, const char *const **to_r,
+                        size_t *n_r);
 
 /* Is a notice of kind for the DSL (no pupil identifiers: counts, rule
  * titles, the sender's name, the link), else for the sender? */

@@ -33,6 +33,17 @@ static const struct sg_conf_entry entries[] = {
     {"review_url", SG_CONF_STRING, OFF(review_url), 0, "", 0, 0, NULL, NULL},
     {"dsl_addresses", SG_CONF_LIST, OFF(dsl_addresses), OFF(n_dsl_addresses),
      "", 0, 0, NULL, sg_config_check_address},
+    /* the review tracks (rules' "track"): pupil-welfare goes to
+     * dsl_addresses; staff-conduct to conduct_addresses (the headteacher
+     * or case manager; dsl_addresses when empty), and to the chair of
+     * governors instead when the sender is one of headteacher_addresses */
+    {"conduct_addresses", SG_CONF_LIST, OFF(conduct_addresses),
+     OFF(n_conduct_addresses), "", 0, 0, NULL, sg_config_check_address},
+    {"headteacher_addresses", SG_CONF_LIST, OFF(headteacher_addresses),
+     OFF(n_headteacher_addresses), "", 0, 0, NULL, sg_config_check_address},
+    {"chair_of_governors_addresses", SG_CONF_LIST,
+     OFF(chair_of_governors_addresses), OFF(n_chair_of_governors_addresses),
+     "", 0, 0, NULL, sg_config_check_address},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

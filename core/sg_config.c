@@ -347,6 +347,14 @@ sg_config_notice(const struct sg_config *cfg, struct sg_notice_config *nc_r)
         .from_name = cfg->notice_from_name,
         .dsl_addresses = (const char *const *)cfg->dsl_addresses,
         .n_dsl_addresses = cfg->n_dsl_addresses,
+        .conduct_addresses = (const char *const *)cfg->conduct_addresses,
+        .n_conduct_addresses = cfg->n_conduct_addresses,
+        .headteacher_addresses =
+            (const char *const *)cfg->headteacher_addresses,
+        .n_headteacher_addresses = cfg->n_headteacher_addresses,
+        .chair_addresses =
+            (const char *const *)cfg->chair_of_governors_addresses,
+        .n_chair_addresses = cfg->n_chair_of_governors_addresses,
         .review_url = cfg->review_url,
         .timeout = (unsigned)cfg->notice_timeout,
         .retry_max_age = (unsigned)cfg->notice_retry_max_age,

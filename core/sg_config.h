@@ -94,6 +94,14 @@ struct sg_config {
     int notice_retry_max_age; /* seconds a notice is retried, at most */
     char **dsl_addresses;
     size_t n_dsl_addresses;
+    /* the staff-conduct track's notices (empty: dsl_addresses), and the
+     * chair of governors' for a concern about a headteacher */
+    char **conduct_addresses;
+    size_t n_conduct_addresses;
+    char **headteacher_addresses;
+    size_t n_headteacher_addresses;
+    char **chair_of_governors_addresses;
+    size_t n_chair_of_governors_addresses;
     char *review_url; /* the review page's address for links; "": none */
 
     struct sg_mailqueue_settings mailqueue; /* its commands (review_*_

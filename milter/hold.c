@@ -145,9 +145,14 @@ sg_hold_notices_render(void *ctx, const char *record,
     }
     const char *error = NULL;
     if (record != NULL && sg_notice_wanted(hold->verdict, "dsl")) {
-        if (render(hn, record, to_dsl,
-                   (const char *const *)rt->settings->dsl_addresses,
-                   rt->settings->n_dsl_addresses, batch, &error) < 0)
+        struct sg_notice_config nc;
+        const char *const *to;
+        size_t n_to;
+        sg_config_notice(rt->settings, &nc);
+        sg_notice_track_to(&nc, sg_verdict_track(hold->verdict),
+                           sender->address, hold->rcpts, hold->n_rcpts, &to,
+                           &n_to);
+        if (render(hn, record, to_dsl, to, n_to, batch, &error) < 0)
             snprintf(hn->error, sizeof(hn->error), "%s", error);
         else
             hn->dsl_told = true;

@@ -158,7 +158,8 @@ create_store(const char *db_path, const char *store_dir, const char **error_r)
     bool become = geteuid() == 0 && dir.st_uid != 0;
     if (become && (setegid(dir.st_gid) < 0 || seteuid(dir.st_uid) < 0)) {
         int e = errno;
-        (void)setegid(0);
+        if (setegid(0) < 0) /* still root's uid: cannot fail */
+            abort();
         return sg_review_fail(error_r, "cannot become the owner of the "
                                        "directory of %s: %s",
                               db_path, strerror(e));

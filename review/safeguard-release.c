@@ -116,7 +116,8 @@ open_store(const struct sg_config *cfg, const struct stat *db, char *why,
     if (setegid(db->st_gid) < 0 || seteuid(db->st_uid) < 0) {
         snprintf(why, size, "cannot become the store's owner: %s",
                  strerror(errno));
-        (void)setegid(0);
+        if (setegid(0) < 0) /* still root's uid: cannot fail */
+            abort();
         return NULL;
     }
     if (sg_store_open(cfg->quarantine_db, cfg->quarantine_dir, &q, &err) < 0)

@@ -63,3 +63,18 @@ sg_track_parse(const char *name, enum sg_track *track_r)
         }
     return -1;
 }
+
+enum sg_track
+sg_verdict_track(const struct sg_verdict *v)
+{
+    bool enforced = false;
+    for (size_t i = 0; i < v->n_rules; i++)
+        enforced |= v->rules[i].mode == SG_MODE_ENFORCE;
+    if (v->n_rules == 0)
+        return SG_TRACK_STAFF_CONDUCT;
+    for (size_t i = 0; i < v->n_rules; i++)
+        if ((!enforced || v->rules[i].mode == SG_MODE_ENFORCE) &&
+            v->rules[i].track == SG_TRACK_STAFF_CONDUCT)
+            return SG_TRACK_STAFF_CONDUCT;
+    return SG_TRACK_PUPIL_WELFARE;
+}

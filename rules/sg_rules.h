@@ -230,6 +230,11 @@ const char *sg_action_name(enum sg_action action);
 /* -1 when name is not an action. */
 int sg_action_parse(const char *name, enum sg_action *action_r);
 const char *sg_mode_name(enum sg_mode mode);
+/* The track of what a verdict records: staff-conduct when any enforced
+ * matching rule is (a record about a member of staff is never a pupil
+ * concern), pupil-welfare when every one is; with no enforced match, the
+ * same over the test-mode ones. */
+enum sg_track sg_verdict_track(const struct sg_verdict *v);
 /* "staff-conduct", "pupil-welfare". */
 const char *sg_track_name(enum sg_track track);
 /* -1 when name is not a track. */

@@ -408,6 +408,24 @@ sg_notice_to() {
         xargs -r grep -l "^X-Rcpt-Args: <$1>" | xargs -r grep -lF -- "$2" | head -1
 }
 
+# sg_wait_notice ADDRESS TEXT: wait for a notice to ADDRESS containing
+# TEXT and set NOTICE to its file; if none comes, say what is known.
+sg_wait_notice() {
+    local i
+    NOTICE=
+    for i in $(seq 1 300); do
+        NOTICE=$(sg_notice_to "$1" "$2")
+        [ -n "$NOTICE" ] && return 0
+        sleep 0.1
+    done
+    echo "# no notice to $1 with \"$2\"; the milter said:" >&2
+    grep -- "$2" "$SG_MILTER_LOG" | tail -20 | sed 's/^/#   /' >&2
+    echo "# notices in the sink:" >&2
+    grep -rl "X-Safeguard-Notice" "$SG_SINK_DIR" 2>/dev/null |
+        xargs -r grep -h "^X-Rcpt-Args:\|^Subject:" | sed 's/^/#   /' >&2
+    return 1
+}
+
 # sg_queue_count: messages still in Postfix's queue (any queue).
 sg_queue_count() { postqueue -c "$SG_PF" -j 2>/dev/null | wc -l; }
 

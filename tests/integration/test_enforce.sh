@@ -40,21 +40,6 @@ sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "notice_sendmail = /bin/sh $SG_SRCDIR/tests/integration/queue-notice.sh $SG_SMTP_PORT {from} {to}"
 sg_start_postfix
 DB="$SG_QUARANTINE/quarantine.db"
-# notice_to RECORD ADDRESS: the sink's copy of the notice about RECORD to ADDRESS
-notice_to() { sg_notice_to "$2" "$1"; }
-wait_notice() {
-    local i
-    for i in $(seq 1 300); do [ -n "$(notice_to "$1" "$2")" ] && return 0; sleep 0.1; done
-    # say what is known, for whoever reads a failed run
-    echo "# no notice about $1 to $2 in the sink; the milter said:" >&2
-    grep -- "$1" "$SG_MILTER_LOG" | sed 's/^/#   /' >&2
-    echo "# notices in the sink:" >&2
-    grep -rl "X-Safeguard-Notice" "$SG_SINK_DIR" | xargs -r grep -h "^X-Rcpt-Args:\|^Subject:" | sed 's/^/#   /' >&2
-    echo "# Postfix on mail from the notices' sender:" >&2
-    grep "safeguarding@school.example" "$SG_MAILLOG" | tail -20 | sed 's/^/#   /' >&2
-    return 1
-}
-
 # sink_file QID: the sink's copy of the message Postfix queued as QID
 # (by its Received: line; a notice may quote the queue id in its text).
 sink_file() { sg_sink_files "$1" | head -1; }
@@ -100,13 +85,13 @@ sample() {
         check "$file: a copy of the message beside it" \
             test -s "$(sqlite3 "$DB" "select message_path from records where id='$record'")"
         if notifies "$first_rule" dsl; then
-            check "$file: the DSL is told" wait_notice "$record" a.khan@school.example
+            check "$file: the DSL is told" sg_wait_notice a.khan@school.example "$record"
         fi
         if notifies "$first_rule" sender && [ "$auth" != "-" ]; then
-            check "$file: the sender is told" wait_notice "$record" "$from"
+            check "$file: the sender is told" sg_wait_notice "$from" "$record"
         else
             sleep 0.5
-            check "$file: the sender is not told" test -z "$(notice_to "$record" "$from")"
+            check "$file: the sender is not told" test -z "$(sg_notice_to "$from" "$record")"
         fi
         ;;
     journal|annotate|accept)

@@ -60,20 +60,6 @@ review() { sg_review "$@"; }
 sg_start_postfix
 sg_start_milter
 
-# wait_notice ADDRESS TEXT: the notice at the sink to ADDRESS containing
-# TEXT, as NOTICE (its file)
-wait_notice() {
-    local i
-    NOTICE=
-    for i in $(seq 1 300); do
-        NOTICE=$(sg_notice_to "$1" "$2")
-        [ -n "$NOTICE" ] && return 0
-        sleep 0.1
-    done
-    echo "# no notice to $1 with \"$2\"; the milter said:" >&2
-    tail -20 "$SG_MILTER_LOG" | sed 's/^/#   /' >&2
-    return 1
-}
 # body FILE: the notice's body with its lines joined, to find phrases
 # that wrapping split
 body() { sed '1,/^$/d' "$1" | tr '\n' ' ' | tr -s ' '; }
@@ -104,7 +90,7 @@ check "1: the record is refused, with no copy" \
     test "$(sql "select status || ',' || ifnull(message_path, 'none') || ',' || message_size from records where id='$R1'")" = "refused,none,0"
 check "1: it names the rule and the recipient" \
     test "$(sql "select count(*) from rules r join recipients p using (record_id) where record_id='$R1' and rule_id='staff-personal-to-pupil' and p.address='amy.patel@school.example'")" = 1
-check "1: the DSL is told" wait_notice "$DSL" "$R1"
+check "1: the DSL is told" sg_wait_notice "$DSL" "$R1"
 F1=$NOTICE
 check "1: the notice says refused" grep -q "^Subject: Refused: a message from John Smith" "$F1"
 check "1: it links to the record's page" body "$F1" | grep -qF "$URL/item/$R1"
@@ -139,7 +125,7 @@ check "2: with a record ($R2)" test -n "$R2"
 check "2: delivered" sg_wait_delivered
 check "2: the record is archived, with no copy" \
     test "$(sql "select status || ',' || ifnull(message_path, 'none') from records where id='$R2'")" = "archived,none"
-check "2: the DSL is told" wait_notice "$DSL" "$R2"
+check "2: the DSL is told" sg_wait_notice "$DSL" "$R2"
 F2=$NOTICE
 check "2: the notice says delivered with a copy to the archive" \
     bash -c "body '$F2' | grep -q 'It was delivered, with a copy to the archive'"
@@ -154,7 +140,7 @@ sg_wait_summary
 check "3: held and journalled" sg_summary_has "verdict=hold\+journal"
 R3=$(sg_summary | grep -o 'record=SG-[0-9]*-[0-9A-F]*' | cut -d= -f2)
 check "3: in the hold queue ($R3)" sg_wait_held
-check "3: the teacher is told" wait_notice j.smith@school.example "$R3"
+check "3: the teacher is told" sg_wait_notice j.smith@school.example "$R3"
 F3=$NOTICE
 check "3: the teacher's notice says held" bash -c "body '$F3' | grep -q 'It has not been delivered yet'"
 check "3: and never delivered or archived" bash -c "! body '$F3' | grep -qiE 'has been delivered|archive'"
@@ -162,7 +148,7 @@ check "3: the contact once" test "$(body "$F3" | grep -o "Mrs Aisha Khan" | wc -
 check "3: no fixed staff-and-pupils line" bash -c "! body '$F3' | grep -q 'between staff and pupils'"
 check "3: the time in the school's zone, not UTC" \
     bash -c "body '$F3' | grep -qE 'sent on [A-Z][a-z]+day [0-9]+ [A-Z][a-z]+ [0-9]{4} at [0-9:]+ (GMT|BST)' && ! body '$F3' | grep -q UTC"
-check "3: the DSL is told" wait_notice "$DSL" "$R3"
+check "3: the DSL is told" sg_wait_notice "$DSL" "$R3"
 F3D=$NOTICE
 check "3: the DSL's notice says held" grep -q "^Subject: Held for review: a message from John Smith" "$F3D"
 check "3: it names no pupil, no subject, no number found" \
@@ -195,7 +181,7 @@ before=$(sg_sink_count)
 sg_sendmail j.smith@school.example amyp2011@example.org \
     <"$SAMPLES/school-to-pupil-personal-address.eml"
 check "5: the teacher gets the explanation as a notice" \
-    wait_notice j.smith@school.example "addressed to the pupil's personal email address"
+    sg_wait_notice j.smith@school.example "addressed to the pupil's personal email address"
 F5=$NOTICE
 check "5: it says not sent" grep -q '^Subject: Your message ".*" was not sent' "$F5"
 check "5: it names the rule" grep -q "school-to-pupil-personal-address" "$F5"
@@ -216,7 +202,7 @@ sg_send "$SAMPLES/personal-contact-details.eml" j.smith@school.example amy.patel
 sg_wait_summary
 review digest --mail >"$SG_WORK/digest.out" 2>&1
 check "6: the digest is mailed" test $? -eq 0
-check "6: the DSL gets it" wait_notice "$DSL" "Held mail waiting for review"
+check "6: the DSL gets it" sg_wait_notice "$DSL" "Held mail waiting for review"
 F6=$NOTICE
 check "6: it links to the page" bash -c "body '$F6' | grep -qF '$URL/item/' && body '$F6' | grep -qF '$URL/queue'"
 check "6: it names no pupil and no subject" \
@@ -231,7 +217,7 @@ sg_send "$SAMPLES/pupil-to-staff-personal.eml" amy.patel@school.example john.smi
 sg_wait_summary
 check "7: held" sg_summary_has "verdict=hold rules=pupil-to-staff-personal"
 R7=$(sg_summary | grep -o 'record=SG-[0-9]*-[0-9A-F]*' | cut -d= -f2)
-check "7: the DSL is told ($R7)" wait_notice "$DSL" "$R7"
+check "7: the DSL is told ($R7)" sg_wait_notice "$DSL" "$R7"
 F7=$NOTICE
 check "7: the sender is \"a pupil\"" grep -q "^Subject: Held for review: a message from a pupil (open the" "$F7"
 check "7: never named" no_pupil "$F7" "Amy Patel" amy.patel "hi sir"

@@ -54,12 +54,6 @@ wait_sink_qid() {
     for i in $(seq 1 150); do [ "$(sink_count "$1")" -ge 1 ] && return 0; sleep 0.1; done
     return 1
 }
-notice_to() { sg_notice_to "$1" "$2"; }
-wait_notice() {
-    local i
-    for i in $(seq 1 300); do [ -n "$(notice_to "$1" "$2")" ] && return 0; sleep 0.1; done
-    return 1
-}
 
 # hold_one: send the sample, wait for it on hold; sets QID and RECORD
 hold_one() {
@@ -132,8 +126,8 @@ check "A: release exits 0" test $? -eq 0
 check "A: it says who released it" grep -q "released by d.deputy" "$SG_WORK/a.out"
 check "A: arrives at the sink" wait_sink_qid "$QA"
 check "A: record released" test "$(status_of "$RA")" = released
-check "A: the sender gets the message to the sender" wait_notice j.smith@school.example "revision sessions on the learning platform"
-A_NOTICE=$(notice_to j.smith@school.example "revision sessions on the learning platform")
+check "A: the sender gets the message to the sender" sg_wait_notice j.smith@school.example "revision sessions on the learning platform"
+A_NOTICE=$(sg_notice_to j.smith@school.example "revision sessions on the learning platform")
 check "A: the notice says it was delivered" grep -q "has been delivered" "$A_NOTICE"
 # (paragraphs are wrapped at 76 characters: joined again to read them)
 check "A: the notice credits the deputy who released it" \
@@ -163,11 +157,11 @@ review reject "$RB" --note "Second time this term; raised with the head." --by m
 check "B: reject exits 0" test $? -eq 0
 check "B: gone from the queue" bash -c "! postqueue -c '$SG_PF' -j | grep -q '\"$QB\"'"
 check "B: record rejected" test "$(status_of "$RB")" = rejected
-check "B: the sender gets the DSL's note" wait_notice j.smith@school.example "Please do not share your mobile"
-check "B: the notice names the record" grep -q "$RB" "$(notice_to j.smith@school.example "Please do not share your mobile")"
+check "B: the sender gets the message to the sender" sg_wait_notice j.smith@school.example "Please do not share your mobile"
+check "B: the notice names the record" grep -q "$RB" "$(sg_notice_to j.smith@school.example "Please do not share your mobile")"
 check "B: the notice credits m.reed" \
-    bash -c "tr -s '\n ' '  ' <'$(notice_to j.smith@school.example "Please do not share your mobile")' | grep -q 'm.reed has read it'"
-check "B: the note for the record was not mailed" test -z "$(notice_to j.smith@school.example "raised with the head")"
+    bash -c "tr -s '\n ' '  ' <'$(sg_notice_to j.smith@school.example "Please do not share your mobile")' | grep -q 'm.reed has read it'"
+check "B: the note for the record was not mailed" test -z "$(sg_notice_to j.smith@school.example "raised with the head")"
 check "B: the daemon passes the notice as its own" \
     bash -c "tail -n +$((log_mark + 1)) '$SG_MILTER_LOG' | grep -q 'verdict=accept notice=own.*to=<j.smith@school.example>'"
 review release "$RB" --note "changed my mind" >/dev/null 2>&1
@@ -197,7 +191,7 @@ check "sync: nothing else gone" grep -q "sync: 0 records updated" "$SG_WORK/sync
 review digest >"$SG_WORK/digest.out" 2>&1
 check "digest: D waiting, and only D" bash -c "grep -q '$RD' '$SG_WORK/digest.out' && ! grep -q '$RA' '$SG_WORK/digest.out'"
 review digest --mail >/dev/null 2>&1
-check "digest: mailed to the DSL" wait_notice a.khan@school.example "$RD"
+check "digest: mailed to the DSL" sg_wait_notice a.khan@school.example "$RD"
 
 # export: one row per decision
 review export --format csv >"$SG_WORK/export.csv" 2>&1

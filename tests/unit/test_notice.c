@@ -1532,6 +1532,59 @@ test_shipped_templates_read_right(void **state)
     sg_notice_templates_free(&t);
 }
 
+/* Who is told of a record, by its track. */
+static void
+test_track_to(void **state)
+{
+    (void)state;
+    const char *dsl[] = {"dsl@school.example"};
+    const char *conduct[] = {"head@school.example", "hr@school.example"};
+    const char *heads[] = {"Head@School.example"};
+    const char *chair[] = {"chair@governors.example"};
+    struct sg_notice_config c = {.dsl_addresses = dsl, .n_dsl_addresses = 1};
+    struct sg_party pupil = {.address = "amy@school.example"};
+    struct sg_party head = {.address = "head@school.example"};
+    const char *const *to;
+    size_t n;
+    /* a single school's configuration: the DSLs hear of both */
+    sg_notice_track_to(&c, SG_TRACK_STAFF_CONDUCT, "t@school.example",
+                       &pupil, 1, &to, &n);
+    assert_ptr_equal(to, dsl);
+    assert_int_equal(n, 1);
+    c.conduct_addresses = conduct;
+    c.n_conduct_addresses = 2;
+    sg_notice_track_to(&c, SG_TRACK_PUPIL_WELFARE, "t@school.example",
+                       &pupil, 1, &to, &n);
+    assert_ptr_equal(to, dsl);
+    sg_notice_track_to(&c, SG_TRACK_STAFF_CONDUCT, "t@school.example",
+                       &pupil, 1, &to, &n);
+    assert_ptr_equal(to, conduct);
+    assert_int_equal(n, 2);
+    /* about the headteacher, with no chair configured: the conduct
+     * reviewers still (someone is told) */
+    c.headteacher_addresses = heads;
+    c.n_headteacher_addresses = 1;
+    sg_notice_track_to(&c, SG_TRACK_STAFF_CONDUCT, "head@school.example",
+                       &pupil, 1, &to, &n);
+    assert_ptr_equal(to, conduct);
+    c.chair_addresses = chair;
+    c.n_chair_addresses = 1;
+    /* the headteacher as sender (any case) or recipient: the chair */
+    sg_notice_track_to(&c, SG_TRACK_STAFF_CONDUCT, "HEAD@school.example",
+                       &pupil, 1, &to, &n);
+    assert_ptr_equal(to, chair);
+    assert_int_equal(n, 1);
+    sg_notice_track_to(&c, SG_TRACK_STAFF_CONDUCT, "amy@school.example",
+                       &head, 1, &to, &n);
+    assert_ptr_equal(to, chair);
+    /* a pupil-welfare concern stays with the DSLs */
+    sg_notice_track_to(&c, SG_TRACK_PUPIL_WELFARE, "head@school.example",
+                       &pupil, 1, &to, &n);
+    assert_ptr_equal(to, dsl);
+    sg_notice_track_to(&c, SG_TRACK_STAFF_CONDUCT, NULL, NULL, 0, &to, &n);
+    assert_ptr_equal(to, conduct);
+}
+
 int
 main(void)
 {
@@ -1558,6 +1611,7 @@ main(void)
         cmocka_unit_test(test_text_per_outcome),
         cmocka_unit_test(test_contact_once_and_link),
         cmocka_unit_test(test_shipped_templates_read_right),
+        cmocka_unit_test(test_track_to),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

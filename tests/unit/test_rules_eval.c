@@ -214,6 +214,22 @@ test_track(void **state)
     assert_int_equal(sg_track_parse("staff-conduct", &t), 0);
     assert_int_equal(t, SG_TRACK_STAFF_CONDUCT);
     assert_int_equal(sg_track_parse("pastoral", &t), -1);
+    /* a record about staff is never a pupil concern */
+    assert_int_equal(sg_verdict_track(v), SG_TRACK_STAFF_CONDUCT);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    /* pupil-welfare when every enforced match is; test-mode rules count
+     * only when nothing enforced matched */
+    r = load("rule w { track pupil-welfare action hold }\n"
+             "rule t { mode test action hold }\n");
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 2);
+    assert_int_equal(sg_verdict_track(v), SG_TRACK_PUPIL_WELFARE);
+    sg_verdict_free(&v);
+    sg_rules_free(&r);
+    r = load("rule t { mode test action hold }\n");
+    v = eval(r, &in);
+    assert_int_equal(sg_verdict_track(v), SG_TRACK_STAFF_CONDUCT);
     sg_verdict_free(&v);
     sg_msgview_free(&mv);
     sg_rules_free(&r);
