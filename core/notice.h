@@ -80,6 +80,9 @@ enum sg_notice_kind {
     SG_NOTICE_REFUSED_DSL,     /* refused-dsl.txt: a message was refused */
     SG_NOTICE_DELIVERED_DSL,   /* delivered-dsl.txt: a message was
                                   delivered (with an archive copy) */
+    SG_NOTICE_RELEASED_SENDER, /* released-sender.txt: a reviewer released
+                                  your message, with a message for you
+                                  (safeguard-review) */
     SG_NOTICE_REQUEST_DSL,     /* request-dsl.txt: the sender of a held
                                   message asks for its release
                                   (safeguard-review serve) */
@@ -96,7 +99,7 @@ const char *sg_notice_kind_file(enum sg_notice_kind kind);
  *   Reply-To: ... / X-Anything: ...          (optional)
  * The rest is the body.  Placeholders: {record} {queue_id} {sender}
  * {recipients} {subject} {rules} {findings} {explanation} {dsl} {date}
- * {link} {outcome} {request};
+ * {link} {outcome} {reviewer} {request};
  * "{{" writes a literal "{".  An unknown placeholder, a header the milter
  * sets itself (From, To, Date, Content-Type, X-Safeguard-*, ...) or text
  * that is not UTF-8 is an error "FILE:LINE: ...".
@@ -124,6 +127,7 @@ struct sg_notice_values {
     const char *outcome;     /* what became of it, in words ("held for
                                 review", "refused", "delivered, with a
                                 copy to the archive") */
+    const char *reviewer;    /* who decided (a reviewer's decision) */
     const char *request;     /* the link with which the sender asks for
                                 the message's release
                                 (sg_notice_request_link) */

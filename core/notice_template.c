@@ -43,6 +43,7 @@ static const char *const kind_files[SG_NOTICE_KINDS] = {
     [SG_NOTICE_REFUSED_SENDER] = "refused-sender.txt",
     [SG_NOTICE_REFUSED_DSL] = "refused-dsl.txt",
     [SG_NOTICE_DELIVERED_DSL] = "delivered-dsl.txt",
+    [SG_NOTICE_RELEASED_SENDER] = "released-sender.txt",
     [SG_NOTICE_REQUEST_DSL] = "request-dsl.txt",
 };
 
@@ -55,14 +56,14 @@ sg_notice_kind_file(enum sg_notice_kind kind)
 const char *const sg_notice_placeholders[] = {
     "record",   "queue_id",    "sender", "recipients", "subject", "rules",
     "findings", "explanation", "dsl",    "date",       "link",
-    "outcome",  "request",   NULL,
+    "outcome",  "reviewer",  "request", NULL,
 };
 
 /* Which placeholders may hold line breaks in the body (the others are
  * one line: a subject with a line break cannot add a paragraph). */
 static const bool multiline[] = {
     false, false, false, true, false, true, true, true, false, false,
-    false, false, false,
+    false, false, false, false,
 };
 _Static_assert(sizeof(multiline) / sizeof(multiline[0]) ==
                    sizeof(sg_notice_placeholders) /
@@ -129,7 +130,8 @@ check_placeholders(const char *text, const char *file, unsigned first_line,
                     file, line);
     return FAIL("%s:%u: unknown placeholder {%.*s} (known: "
                 "record, queue_id, sender, recipients, subject, "
-                "rules, findings, explanation, dsl, date)",
+                "rules, findings, explanation, dsl, date, link, outcome, "
+                "reviewer)",
                 file, line, (int)bad.name_len, bad.at + 1);
 }
 

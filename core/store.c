@@ -621,6 +621,7 @@ sg_store_record_free(struct sg_store_record **rp)
     free(r->action);
     free(r->explain_sender);
     free(r->explain_dsl);
+    free(r->sender_name);
     free(r->track);
     free(r);
     *rp = NULL;
@@ -649,6 +650,9 @@ sg_store_item_clear(void *item)
     free(it->subject);
     free(it->rules);
     free(it->recipients);
+    free(it->sender_name);
+    free(it->rule_titles);
+    free(it->recipient_names);
 }
 
 void
@@ -658,6 +662,7 @@ sg_store_rcpt_clear(void *item)
     free(p->address);
     free(p->roles);
     free(p->channel);
+    free(p->name);
 }
 
 void

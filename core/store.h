@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 6
+#define SG_STORE_SCHEMA_VERSION 7
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -118,6 +118,9 @@ struct sg_hold {
     bool client_trusted;   /* client in trusted_networks */
     const char *auth_user; /* SMTP AUTH user; NULL if none */
     const char *env_from;  /* envelope sender ("" for <>) */
+    /* the directory's display name of the sender judged; NULL: none (the
+     * recipients' names are their persons') */
+    const char *sender_name;
     const struct sg_party *rcpts;
     size_t n_rcpts;
     const char *subject; /* decoded subject; NULL if none */
@@ -168,6 +171,7 @@ struct sg_store_record {
     char *explain_sender;
     char *explain_dsl;
     time_t queue_seen; /* first seen in the hold queue; 0: not yet */
+    char *sender_name; /* the directory's name for the sender; NULL: none */
     char *track;       /* "staff-conduct", "pupil-welfare"; NULL for a
                           record made before tracks were kept */
 };
@@ -227,12 +231,17 @@ struct sg_store_item {
     char *subject;    /* "" if none */
     char *rules;      /* "rule-a,rule-b" */
     char *recipients; /* "a@x (pupil), b@y (external)" */
+    char *sender_name;     /* the directory's name; "" if none */
+    char *rule_titles;     /* "Title A\nTitle B", in rule order */
+    char *recipient_names; /* "Amy Patel (pupil), b@y (external)": the
+                              name where the directory had one */
 };
 
 struct sg_store_rcpt {
     char *address;
     char *roles;   /* "pupil" / "staff,dsl" / "external" */
     char *channel; /* school | personal | none */
+    char *name;    /* the directory's display name; NULL: none */
 };
 
 struct sg_store_rule {

@@ -112,6 +112,9 @@ struct sg_store_backend {
                            const char **error_r);
     int (*outbox_list)(void *be, bool all, struct sg_outbox_row **rows_r,
                        size_t *n_r, const char **error_r);
+    int (*outbox_of_record)(void *be, const char *record_id,
+                            struct sg_outbox_row **rows_r, size_t *n_r,
+                            const char **error_r);
 };
 
 /* The backend of q and its own state (store_outbox.c dispatches). */

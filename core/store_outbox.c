@@ -191,3 +191,13 @@ sg_outbox_list(struct sg_store *q, bool all, struct sg_outbox_row **rows_r,
     const struct sg_store_backend *be = sg_store_backend_of(q, &bs);
     return be->outbox_list(bs, all, rows_r, n_r, error_r);
 }
+
+int
+sg_outbox_of_record(struct sg_store *q, const char *record_id,
+                    struct sg_outbox_row **rows_r, size_t *n_r,
+                    const char **error_r)
+{
+    void *bs;
+    const struct sg_store_backend *be = sg_store_backend_of(q, &bs);
+    return be->outbox_of_record(bs, record_id, rows_r, n_r, error_r);
+}

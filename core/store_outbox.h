@@ -130,6 +130,13 @@ int sg_outbox_list(struct sg_store *q, bool all, struct sg_outbox_row **rows_r,
                    size_t *n_r, const char **error_r);
 void sg_outbox_rows_free(struct sg_outbox_row **rows, size_t n);
 
+/* The notices about one record, oldest first, with their message: what
+ * its sender and the DSL were told (the review page).  Free with
+ * sg_outbox_rows_free. */
+int sg_outbox_of_record(struct sg_store *q, const char *record_id,
+                        struct sg_outbox_row **rows_r, size_t *n_r,
+                        const char **error_r);
+
 /* "pending", "sent", "failed". */
 const char *sg_outbox_state_name(enum sg_outbox_state state);
 

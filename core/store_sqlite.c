@@ -226,6 +226,13 @@ channel_name(enum sg_channel ch)
                                        : "none";
 }
 
+/* A name worth keeping: NULL for none or an empty one. */
+static const char *
+display_name(const char *name)
+{
+    return name != NULL && *name != '\0' ? name : NULL;
+}
+
 enum { INS_RECORD, INS_RCPT, INS_RULE, INS_FINDING, INS_AUDIT, N_INS };
 
 static const char *const insert_sql[N_INS] = {
@@ -233,11 +240,11 @@ static const char *const insert_sql[N_INS] = {
         "INSERT INTO records (id, queue_id, created, client, trusted,"
         " auth_user, env_from, subject, status, status_changed,"
         " message_path, message_size, action, explain_sender, explain_dsl,"
-        " track)"
+        " sender_name, track)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?3, ?9, ?10, ?11,"
-        " ?12, ?13, ?15)",
+        " ?12, ?13, ?15, ?16)",
     [INS_RCPT] = "INSERT INTO recipients (record_id, pos, address, roles,"
-                 " channel) VALUES (?1, ?2, ?3, ?4, ?5)",
+                 " channel, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [INS_RULE] =
         "INSERT INTO rules (record_id, pos, rule_id, title, policy, source,"
         " mode, action, recipients, notify, explain_sender, explain_dsl)"
@@ -270,7 +277,8 @@ insert_record(struct sg_store_sqlite *s, const struct sg_store_hold_rows *t,
     bind_text(st, 12, t->explain_sender);
     bind_text(st, 13, t->explain_dsl);
     bind_text(st, 14, sg_store_status_name(h->status));
-    bind_text(st, 15, sg_track_name(sg_verdict_track(h->verdict)));
+    bind_text(st, 15, display_name(h->sender_name));
+    bind_text(st, 16, sg_track_name(sg_verdict_track(h->verdict)));
     int rc = step_done(st);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return SG_STORE_DUPLICATE;
@@ -300,6 +308,9 @@ insert_rcpts(struct sg_store_sqlite *s, const struct sg_store_hold_rows *t,
         bind_text(st, 3, p->address != NULL ? p->address : "");
         bind_text(st, 4, a->data);
         bind_text(st, 5, channel_name(p->channel));
+        bind_text(
+            st, 6,
+            display_name(p->person != NULL ? p->person->display_name : NULL));
         if (step_done(st) != SQLITE_OK)
             return sg_store_sqlite_fail_db(s, "cannot insert a recipient",
                                            error_r);
@@ -602,4 +613,5 @@ const struct sg_store_backend sg_store_sqlite = {
     .outbox_mark_retry = sg_store_sqlite_outbox_mark_retry,
     .outbox_next_due = sg_store_sqlite_outbox_next_due,
     .outbox_list = sg_store_sqlite_outbox_list,
+    .outbox_of_record = sg_store_sqlite_outbox_of_record,
 };

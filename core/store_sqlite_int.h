@@ -92,6 +92,9 @@ int sg_store_sqlite_outbox_mark_retry(void *be, int64_t id, time_t now,
                                       const char *why, const char **error_r);
 int sg_store_sqlite_outbox_next_due(void *be, time_t lease, time_t *when_r,
                                     const char **error_r);
+int sg_store_sqlite_outbox_of_record(void *be, const char *record_id,
+                                     struct sg_outbox_row **rows_r, size_t *n_r,
+                                     const char **error_r);
 int sg_store_sqlite_outbox_list(void *be, bool all,
                                 struct sg_outbox_row **rows_r, size_t *n_r,
                                 const char **error_r);

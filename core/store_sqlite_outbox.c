@@ -292,19 +292,12 @@ sg_store_sqlite_outbox_next_due(void *be, time_t lease, time_t *when_r,
     return finish(s, st, 0);
 }
 
-int
-sg_store_sqlite_outbox_list(void *be, bool all, struct sg_outbox_row **rows_r,
-                            size_t *n_r, const char **error_r)
+/* The rows st selects (ROW_COLUMNS, then the message when
+ * with_message); st is finished here. */
+static int
+read_rows(struct sg_store_sqlite *s, sqlite3_stmt *st, bool with_message,
+          struct sg_outbox_row **rows_r, size_t *n_r, const char **error_r)
 {
-    struct sg_store_sqlite *s = be;
-    sqlite3_stmt *st =
-        prepare(s,
-                all ? "SELECT " ROW_COLUMNS " FROM outbox ORDER BY id"
-                    : "SELECT " ROW_COLUMNS " FROM outbox"
-                      " WHERE sent IS NULL ORDER BY id",
-                error_r);
-    if (st == NULL)
-        return -1;
     struct sg_outbox_row *rows = NULL;
     size_t n = 0, cap = 0;
     int r = 0, rc;
@@ -322,7 +315,7 @@ sg_store_sqlite_outbox_list(void *be, bool all, struct sg_outbox_row **rows_r,
             rows = m;
             cap = c;
         }
-        if (read_row(st, false, &rows[n]) < 0)
+        if (read_row(st, with_message, &rows[n]) < 0)
             r = fail(error_r, "out of memory");
         else
             n++;
@@ -338,4 +331,36 @@ sg_store_sqlite_outbox_list(void *be, bool all, struct sg_outbox_row **rows_r,
     *rows_r = rows;
     *n_r = n;
     return 0;
+}
+
+int
+sg_store_sqlite_outbox_list(void *be, bool all, struct sg_outbox_row **rows_r,
+                            size_t *n_r, const char **error_r)
+{
+    struct sg_store_sqlite *s = be;
+    sqlite3_stmt *st =
+        prepare(s,
+                all ? "SELECT " ROW_COLUMNS " FROM outbox ORDER BY id"
+                    : "SELECT " ROW_COLUMNS " FROM outbox"
+                      " WHERE sent IS NULL ORDER BY id",
+                error_r);
+    if (st == NULL)
+        return -1;
+    return read_rows(s, st, false, rows_r, n_r, error_r);
+}
+
+int
+sg_store_sqlite_outbox_of_record(void *be, const char *record_id,
+                                 struct sg_outbox_row **rows_r, size_t *n_r,
+                                 const char **error_r)
+{
+    struct sg_store_sqlite *s = be;
+    sqlite3_stmt *st = prepare(s,
+                               "SELECT " ROW_COLUMNS ", message FROM outbox"
+                               " WHERE record_id = ?1 ORDER BY id",
+                               error_r);
+    if (st == NULL)
+        return -1;
+    sg_store_sqlite_bind_text(st, 1, record_id);
+    return read_rows(s, st, true, rows_r, n_r, error_r);
 }

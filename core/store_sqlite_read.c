@@ -170,7 +170,7 @@ sg_store_sqlite_get(void *be, const char *record_id,
         "SELECT id, queue_id, created, client, trusted, auth_user, env_from,"
         " subject, status, status_changed, message_path, message_size,"
         " action, explain_sender, explain_dsl, coalesce(queue_seen, 0),"
-        " track FROM records WHERE id = ?1";
+        " sender_name, track FROM records WHERE id = ?1";
     struct sg_store_sqlite *s = be;
     sqlite3_stmt *st = NULL;
     struct sg_store_record *r = NULL;
@@ -210,7 +210,8 @@ sg_store_sqlite_get(void *be, const char *record_id,
     r->explain_sender = col(st, 13, &oom);
     r->explain_dsl = col(st, 14, &oom);
     r->queue_seen = (time_t)sqlite3_column_int64(st, 15);
-    r->track = col(st, 16, &oom);
+    r->sender_name = col(st, 16, &oom);
+    r->track = col(st, 17, &oom);
     if (oom) {
         sg_store_fail(error_r, "out of memory");
     } else if (sg_store_status_parse(status, &r->status) < 0) {
@@ -265,7 +266,13 @@ sg_store_sqlite_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
     "   WHERE record_id = r.id ORDER BY pos)),"                                \
     " (SELECT group_concat(address || ' (' || roles || ')', ', ') FROM"        \
     "   (SELECT address, roles FROM recipients WHERE record_id = r.id"         \
-    "    ORDER BY pos))"                                                       \
+    "    ORDER BY pos)),"                                                      \
+    " coalesce(r.sender_name, ''),"                                            \
+    " (SELECT group_concat(title, char(10)) FROM (SELECT title FROM rules"     \
+    "   WHERE record_id = r.id ORDER BY pos)),"                                \
+    " (SELECT group_concat(coalesce(name, address) || ' (' || roles || ')',"   \
+    "   ', ') FROM (SELECT name, address, roles FROM recipients"               \
+    "   WHERE record_id = r.id ORDER BY pos))"                                 \
     " FROM records r "
 
 static const char list_where[] =
@@ -293,6 +300,9 @@ fill_item(sqlite3_stmt *st, void *item, bool *oom)
     it->subject = col_str(st, 6, oom);
     it->rules = col_str(st, 7, oom);
     it->recipients = col_str(st, 8, oom);
+    it->sender_name = col_str(st, 9, oom);
+    it->rule_titles = col_str(st, 10, oom);
+    it->recipient_names = col_str(st, 11, oom);
 }
 
 int
@@ -336,6 +346,7 @@ fill_rcpt(sqlite3_stmt *st, void *item, bool *oom)
     p->address = col_str(st, 0, oom);
     p->roles = col_str(st, 1, oom);
     p->channel = col_str(st, 2, oom);
+    p->name = col(st, 3, oom);
 }
 
 int
@@ -344,7 +355,7 @@ sg_store_sqlite_rcpts(void *be, const char *record_id,
                       const char **error_r)
 {
     static const struct spec q = {
-        .sql = "SELECT address, roles, channel FROM recipients"
+        .sql = "SELECT address, roles, channel, name FROM recipients"
                " WHERE record_id = ?1 ORDER BY pos",
         .what = "cannot read the recipients",
         .elem = sizeof(struct sg_store_rcpt),

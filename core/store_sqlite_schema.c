@@ -19,7 +19,7 @@
  * program that knows only versions 1 and 2 refuses a newer database instead of
  * writing into it.  PRAGMA application_id marks the file as ours.
  *
- * SCHEMA (version 6).  Times are Unix seconds (UTC).
+ * SCHEMA (version 7).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -52,16 +52,20 @@
  *                                       holding the message; NULL: not
  *                                       yet (version 2; records from
  *                                       version 1 have their created)
+ *     sender_name    TEXT               the directory's name for the
+ *                                       sender judged, at hold time;
+ *                                       NULL: none (version 6)
  *     track          TEXT               the review track of the verdict
  *                                       (staff-conduct | pupil-welfare):
  *                                       who is told of a release request
- *                                       (version 6; NULL for older
+ *                                       (version 7; NULL for older
  *                                       records: staff-conduct, as a rule
  *                                       that names none)
  *   recipients   one row per envelope recipient, in envelope order
  *     record_id -> records.id ON DELETE CASCADE; pos; address;
  *     roles ("staff,dsl"; "external" for an unknown address);
- *     channel (school | personal | none)
+ *     channel (school | personal | none); name (the directory's display
+ *     name at hold time, NULL: none; version 6)
  *   rules        one row per matching rule, in rules-file order
  *     record_id -> records.id ON DELETE CASCADE; pos; rule_id; title;
  *     policy; source; mode (enforce | test); action (what the rule says);
@@ -279,9 +283,17 @@ static const char upgrade_v5[] =
     "CREATE INDEX records_env_from ON records (env_from);"
     "CREATE INDEX records_queue_id ON records (queue_id);";
 
-/* Version 5 to 6: the record's review track, so that the review page
+/* Version 5 to 6: the names the directory gave the sender and each
+ * recipient when the message was held, so that the review page shows
+ * people by name without reaching the directory (and as they were named
+ * then).  NULL: no name (an outside address, or an older record). */
+static const char upgrade_v6[] =
+    "ALTER TABLE records ADD COLUMN sender_name TEXT;"
+    "ALTER TABLE recipients ADD COLUMN name TEXT;";
+
+/* Version 6 to 7: the record's review track, so that the review page
  * tells a release request to the people the hold was told to. */
-static const char upgrade_v6[] = "ALTER TABLE records ADD COLUMN track TEXT;";
+static const char upgrade_v7[] = "ALTER TABLE records ADD COLUMN track TEXT;";
 
 /* Every step after version 1, in order.  To change the schema, add a
  * step here and raise SG_STORE_SCHEMA_VERSION. */
@@ -294,6 +306,7 @@ static const struct migration {
     {4, upgrade_v4},
     {5, upgrade_v5},
     {6, upgrade_v6},
+    {7, upgrade_v7},
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

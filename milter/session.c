@@ -617,6 +617,10 @@ record_outcome(struct sg_session *s, const struct record_of *o,
         .fd = copy ? s->raw.fd : -1,
         .fd_size = copy ? s->raw.size : 0,
         .status = sg_store_status_of_verdict(o->verdict),
+        /* kept with the record, for the review page to show the person */
+        .sender_name = o->sender != NULL && o->sender->person != NULL
+                           ? o->sender->person->display_name
+                           : NULL,
     };
     /* the notices are written with the record and sent after the answer */
     struct sg_hold_notices sent = {.rt = s->rt,

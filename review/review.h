@@ -46,7 +46,7 @@
 #define SG_REVIEW_WRONG_STATUS 2 /* already decided (says by whom) */
 #define SG_REVIEW_GONE 3         /* the mail queue no longer holds the
                                     message: the record was updated */
-#define SG_REVIEW_NOTICE_FAILED 4 /* decided, but the notice to the
+#define SG_REVIEW_NOTICE_FAILED 4 /* decided, but the message to the
                                      sender could not be sent */
 
 /* The settings (struct sg_review_settings, sg_review_settings_init, the
@@ -76,6 +76,7 @@ struct sg_review_actor {
 };
 
 struct sg_review;
+struct sg_outbox_row;
 
 /* Open an existing store (an absent database is an error unless
  * opts->create_store) and the notices if configured. */
@@ -144,6 +145,10 @@ struct sg_review_detail {
     char *view_error;
     enum sg_mailqueue_state queue; /* where the MTA has it now */
     char *queue_name;                 /* "hold", "deferred", ... or NULL */
+    /* The notices about it (core/store_outbox.h), oldest first, with
+     * their text: what its sender and the DSL were told, and when. */
+    struct sg_outbox_row *notices;
+    size_t n_notices;
 };
 
 /* The whole record; appends a "view" audit row.  with_queue: also ask
@@ -163,24 +168,43 @@ int sg_review_find_marks(const char *text, size_t len,
 
 /* ------------------------------------------------------------ decisions */
 
+/* The words of a release or a rejection.  note: for the record
+ * (required: kept in the audit and shown to reviewers, never mailed).
+ * to_sender: a message to the member of staff who sent it (NULL or
+ * blank: nobody is mailed); it is mailed only to a school address that
+ * authenticated or came from a trusted network (checked before anything
+ * is done), from released-sender.txt or rejected-sender.txt, credited to
+ * the actor, and kept in a "told-sender" audit row with the words sent. */
+struct sg_review_words {
+    const char *note;
+    const char *to_sender;
+};
+
+/* The audit action of a notice to the sender about a decision. */
+#define SG_REVIEW_TOLD_SENDER "told-sender"
+
+/* Does text have anything but blanks? */
+bool sg_review_text_given(const char *text);
+
 /* Release: run the release command, then held/escalated -> released.
  * SG_REVIEW_GONE when the queue no longer holds it: the record is marked
  * as sg_store_queue_check says (released if the queue has it
  * elsewhere, expired if not at all, once it was seen on hold; lost if it
  * never was), with an audit note saying so; -1 and nothing done when it
  * was never seen on hold and is younger than the grace period.
- * SG_REVIEW_WRONG_STATUS when already decided. */
+ * SG_REVIEW_WRONG_STATUS when already decided.  SG_REVIEW_NOTICE_FAILED:
+ * released, but the message to the sender could not be sent. */
 int sg_review_release(struct sg_review *r, const char *id,
-                      const struct sg_review_actor *actor, const char *note,
+                      const struct sg_review_actor *actor,
+                      const struct sg_review_words *words,
                       const char **error_r);
-/* Reject: delete from the hold queue, held/escalated -> rejected; with
- * tell_sender, mail the sender the outcome with the note (only to a school
- * address that authenticated or came from a trusted network: checked
- * before anything is done).  SG_REVIEW_NOTICE_FAILED: rejected, but the
+/* Reject: delete from the hold queue, held/escalated -> rejected; the
+ * words as for a release.  SG_REVIEW_NOTICE_FAILED: rejected, but the
  * notice failed. */
 int sg_review_reject(struct sg_review *r, const char *id,
-                     const struct sg_review_actor *actor, const char *note,
-                     bool tell_sender, const char **error_r);
+                     const struct sg_review_actor *actor,
+                     const struct sg_review_words *words,
+                     const char **error_r);
 /* held -> escalated; the message stays held. */
 int sg_review_escalate(struct sg_review *r, const char *id,
                        const struct sg_review_actor *actor, const char *note,

@@ -1,7 +1,11 @@
 /*
  * review_decide.c - the DSL's decisions on held messages: release,
- * reject (delete, and tell the sender), escalate, notes, and syncing the
- * records with what the mail queue holds.
+ * reject (delete), escalate, notes, and syncing the records with what the
+ * mail queue holds.  A release or a rejection has two texts for two
+ * audiences: the note for the record (required; kept in the audit, shown
+ * to reviewers, never mailed) and an optional message to the sender
+ * (mailed to the member of staff, credited to the reviewer, and kept in
+ * a "told-sender" audit row with the words sent).
  *
  * A decision on a held message runs in this order, under an exclusive
  * lock on a file beside the database (so two reviewers, or a reviewer and
@@ -342,14 +346,6 @@ out:
 }
 
 int
-sg_review_release(struct sg_review *r, const char *id,
-                  const struct sg_review_actor *actor, const char *note,
-                  const char **error_r)
-{
-    return sg_review_decide(r, id, actor, note, SG_REVIEW_OP_RELEASE, error_r);
-}
-
-int
 sg_review_escalate(struct sg_review *r, const char *id,
                    const struct sg_review_actor *actor, const char *note,
                    const char **error_r)
@@ -369,9 +365,53 @@ school_address(const struct sg_review *r, const char *addr)
     return false;
 }
 
+bool
+sg_review_text_given(const char *text)
+{
+    for (const char *p = text; p != NULL && *p != '\0'; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            return true;
+    return false;
+}
+
+/* The record, if its sender may be told (notices configured, a school
+ * address that authenticated or came from a trusted network): checked
+ * before anything is done, so that a forged outside sender never makes
+ * us mail anyone.  0 and *rec_r, or an error. */
 static int
-tell_sender(struct sg_review *r, const struct sg_store_record *rec,
-            const char *note, bool *sent_r, const char **error_r)
+tellable(struct sg_review *r, const char *id, const char *verb,
+         struct sg_store_record **rec_r, const char **error_r)
+{
+    const char *err = NULL;
+    if (r->ncfg == NULL)
+        return sg_review_fail(error_r, "cannot tell the sender: notices "
+                                       "are not configured (notice_from); "
+                                       "nothing done");
+    int rc = id != NULL ? sg_store_get(r->q, id, rec_r, &err) : -1;
+    if (rc == SG_STORE_NOT_FOUND)
+        return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                               "no quarantine record %.80s", id);
+    if (rc != 0)
+        return sg_review_keep(error_r, "", err);
+    const struct sg_store_record *rec = *rec_r;
+    if (school_address(r, rec->env_from) &&
+        (rec->auth_user != NULL || rec->trusted))
+        return 0;
+    sg_review_fail(error_r,
+                   "cannot tell the sender of %s: <%s> is not a school "
+                   "address that authenticated; nothing done (%s without "
+                   "a message to the sender)",
+                   rec->id, rec->env_from, verb);
+    sg_store_record_free(rec_r);
+    return -1;
+}
+
+/* Mail the sender of rec the reviewer's message (kind: released or
+ * rejected), credited to the reviewer. */
+static int
+notice_sender(struct sg_review *r, const struct sg_store_record *rec,
+              enum sg_notice_kind kind, const struct sg_review_actor *actor,
+              const char *message, bool *sent_r, const char **error_r)
 {
     struct sg_store_rcpt *rcpts = NULL;
     size_t n = 0;
@@ -394,76 +434,85 @@ tell_sender(struct sg_review *r, const struct sg_store_record *rec,
         .sender = rec->env_from,
         .recipients = list.data,
         .subject = rec->subject,
-        .explanation = note,
+        .explanation = message,
         .dsl = r->dsl_contact,
         .date = date,
+        .reviewer = actor->user,
     };
     const char *to[] = {rec->env_from};
-    int rc = sg_review_notice_send(r, SG_NOTICE_REJECTED_SENDER, &v, to, 1,
-                                   rec->id, sent_r, error_r);
+    int rc =
+        sg_review_notice_send(r, kind, &v, to, 1, rec->id, sent_r, error_r);
     sg_buf_free(&list);
     return rc;
 }
 
-int
-sg_review_reject(struct sg_review *r, const char *id,
-                 const struct sg_review_actor *actor, const char *note,
-                 bool tell, const char **error_r)
+/* A release or a rejection, and the reviewer's message to the sender if
+ * there is one: the note stays with the record (its audit row), only the
+ * message is mailed, and the notice is audited with the words sent. */
+static int
+decide_and_tell(struct sg_review *r, const char *id,
+                const struct sg_review_actor *actor,
+                const struct sg_review_words *w, enum sg_review_op op,
+                const char **error_r)
 {
+    bool tell = w != NULL && sg_review_text_given(w->to_sender);
+    bool release = op == SG_REVIEW_OP_RELEASE;
     struct sg_store_record *rec = NULL;
     const char *err = NULL;
     if (tell) {
-        /* Check first that the sender can be told, before anything is
-         * done: a forged outside sender must not make us mail anyone. */
-        if (r->ncfg == NULL)
-            return sg_review_fail(error_r, "cannot tell the sender: notices "
-                                           "are not configured (notice_from); "
-                                           "nothing done");
-        int rc = id != NULL ? sg_store_get(r->q, id, &rec, &err) : -1;
-        if (rc == SG_STORE_NOT_FOUND)
-            return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
-                                   "no quarantine record %.80s", id);
+        int rc = tellable(r, id, op_verb(op), &rec, error_r);
         if (rc != 0)
-            return sg_review_keep(error_r, "", err);
-        bool ok = school_address(r, rec->env_from) &&
-                  (rec->auth_user != NULL || rec->trusted);
-        if (!ok) {
-            sg_review_fail(error_r,
-                           "cannot tell the sender of %s: <%s> is not "
-                           "a school address that authenticated; "
-                           "nothing done (reject without "
-                           "--tell-sender)",
-                           rec->id, rec->env_from);
-            sg_store_record_free(&rec);
-            return -1;
-        }
+            return rc;
     }
     int ret =
-        sg_review_decide(r, id, actor, note, SG_REVIEW_OP_REJECT, error_r);
+        sg_review_decide(r, id, actor, w != NULL ? w->note : NULL, op, error_r);
     if (ret == 0 && tell) {
         bool sent = false;
-        if (tell_sender(r, rec, note, &sent, &err) < 0) {
+        enum sg_notice_kind kind =
+            release ? SG_NOTICE_RELEASED_SENDER : SG_NOTICE_REJECTED_SENDER;
+        if (notice_sender(r, rec, kind, actor, w->to_sender, &sent, &err) < 0) {
             char why[SG_REVIEW_ERR_MAX];
             snprintf(why, sizeof(why), "could not tell the sender <%s>: %s",
                      rec->env_from, err);
             sg_review_audit(r, rec->id, actor, "notice-failed", why, &err);
-            ret = sg_review_failc(SG_REVIEW_NOTICE_FAILED, error_r,
-                                  "rejected, but %s", why);
+            ret =
+                sg_review_failc(SG_REVIEW_NOTICE_FAILED, error_r, "%s, but %s",
+                                release ? "released" : "rejected", why);
         } else {
-            char what[400];
-            snprintf(what, sizeof(what),
-                     sent ? "the outcome and the note were sent to <%s>"
-                          : "the outcome and the note were queued for <%s>: "
-                            "sendmail did not take them yet, they are "
-                            "retried (safeguard-review outbox)",
-                     rec->env_from);
-            if (sg_review_audit(r, rec->id, actor, "told-sender", what,
-                                error_r) < 0)
+            /* the words sent, for the record: what the sender was told */
+            struct sg_buf what = SG_BUF_INIT;
+            sg_buf_printf(&what,
+                          sent ? "sent to <%s>: %s"
+                               : "queued for <%s> (sendmail did not take it "
+                                 "yet; it is retried: safeguard-review "
+                                 "outbox): %s",
+                          rec->env_from, w->to_sender);
+            if (sg_buf_failed(&what))
+                ret = sg_review_fail(error_r, "out of memory");
+            else if (sg_review_audit(r, rec->id, actor, SG_REVIEW_TOLD_SENDER,
+                                     what.data, error_r) < 0)
                 ret = -1;
+            sg_buf_free(&what);
         }
     }
     sg_store_record_free(&rec);
     return ret;
+}
+
+int
+sg_review_release(struct sg_review *r, const char *id,
+                  const struct sg_review_actor *actor,
+                  const struct sg_review_words *w, const char **error_r)
+{
+    return decide_and_tell(r, id, actor, w, SG_REVIEW_OP_RELEASE, error_r);
+}
+
+int
+sg_review_reject(struct sg_review *r, const char *id,
+                 const struct sg_review_actor *actor,
+                 const struct sg_review_words *w, const char **error_r)
+{
+    return decide_and_tell(r, id, actor, w, SG_REVIEW_OP_REJECT, error_r);
 }
 
 int

@@ -25,6 +25,7 @@
 
 #include "msgview_build.h"
 #include "review_int.h"
+#include "store_outbox.h"
 
 /* ------------------------------------------------------------ list */
 
@@ -92,6 +93,7 @@ sg_review_detail_free(struct sg_review_detail **dp)
     sg_store_rules_free(&d->rules, &d->n_rules);
     sg_store_findings_free(&d->findings, &d->n_findings);
     sg_store_audit_rows_free(&d->history, &d->n_history);
+    sg_outbox_rows_free(&d->notices, d->n_notices);
     sg_msgview_free(&d->view);
     free(d->view_error);
     free(d->queue_name);
@@ -99,7 +101,8 @@ sg_review_detail_free(struct sg_review_detail **dp)
     *dp = NULL;
 }
 
-/* The record's recipients, rules and findings: all of them, or -1. */
+/* The record's recipients, rules, findings and notices: all of them, or
+ * -1. */
 static int
 read_children(struct sg_review *r, struct sg_review_detail *d,
               const char **error_r)
@@ -108,7 +111,8 @@ read_children(struct sg_review *r, struct sg_review_detail *d,
     const char *err = NULL;
     if (sg_store_rcpts(r->q, id, &d->rcpts, &d->n_rcpts, &err) < 0 ||
         sg_store_rules(r->q, id, &d->rules, &d->n_rules, &err) < 0 ||
-        sg_store_findings(r->q, id, &d->findings, &d->n_findings, &err) < 0)
+        sg_store_findings(r->q, id, &d->findings, &d->n_findings, &err) < 0 ||
+        sg_outbox_of_record(r->q, id, &d->notices, &d->n_notices, &err) < 0)
         return sg_review_keep(error_r, "", err);
     return 0;
 }

@@ -10,7 +10,9 @@
  * (sg_config_load_with, with the review tool's own section); -o overrides
  * any key of it through sg_config_override, checked as in the file.  Every
  * command goes through the review library (review.h), which the web page
- * shares, and is audited as the Unix user running it, from "command line".
+ * shares, and is audited as the Unix user running it, from "command line";
+ * decisions and notes are credited to the reviewer (--by, SUDO_USER), with
+ * the Unix user kept beside it.
  *
  * SECURITY: everything printed from a held message (addresses, subjects,
  * text, file names) goes through sg_safe_text, so a message cannot
@@ -46,39 +48,45 @@ static const char *progname = "safeguard-review";
 static void
 usage(FILE *out)
 {
-    fprintf(out,
-            "usage: safeguard-review [-c CONFIG] [-o NAME=VALUE]... COMMAND "
-            "[ARGS]\n"
-            "\n"
-            "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
-            "       [--rule RULE] [--sender TEXT] [--limit N] "
-            "[--oldest-first]\n"
-            "  show ID [--no-queue]\n"
-            "  release ID --note TEXT\n"
-            "  reject ID --note TEXT [--tell-sender]\n"
-            "  escalate ID --note TEXT\n"
-            "  note ID TEXT\n"
-            "  export [--since WHEN] [--format csv|json]\n"
-            "  expire\n"
-            "  digest [--mail]\n"
-            "  audit [ID] [--since WHEN]\n"
-            "  sync\n"
-            "  outbox [--all] [--send]      notices not yet sent; send them\n"
-            "  serve [--listen HOST:PORT]   the web page for DSLs\n"
-            "  passwd [--file FILE] LOGIN   an account of the page's password\n"
-            "                               file (the password on stdin)\n"
-            "  check                        check the configuration file: every\n"
-            "                               setting, the daemon's and this tool's\n"
-            "\n"
-            "  -c FILE        configuration (default %s)\n"
-            "  -o NAME=VALUE  override a setting of that file\n"
-            "                 (safeguard-milter.conf(5)), e.g.\n"
-            "                 -o review_sla_hours=48\n"
-            "  -h, --help     print this help and exit\n"
-            "  -V, --version  print the version and exit\n"
-            "AGE is a number with s, m, h, d or w; WHEN is YYYY-MM-DD,\n"
-            "YYYY-MM-DDTHH:MM[:SS] (UTC) or an AGE ago.\n",
-            DEFAULT_CONFIG);
+    fprintf(
+        out,
+        "usage: safeguard-review [-c CONFIG] [-o NAME=VALUE]... COMMAND "
+        "[ARGS]\n"
+        "\n"
+        "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
+        "       [--rule RULE] [--sender TEXT] [--limit N] "
+        "[--oldest-first]\n"
+        "  show ID [--no-queue]\n"
+        "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
+        "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
+        "  escalate ID --note TEXT [--by NAME]\n"
+        "  note ID TEXT [--by NAME]\n"
+        "  export [--since WHEN] [--format csv|json]\n"
+        "  expire\n"
+        "  digest [--mail]\n"
+        "  audit [ID] [--since WHEN]\n"
+        "  sync\n"
+        "  outbox [--all] [--send]      notices not yet sent; send them\n"
+        "  serve [--listen HOST:PORT]   the web page for DSLs\n"
+        "  passwd [--file FILE] LOGIN   an account of the page's password\n"
+        "                               file (the password on stdin)\n"
+        "  check                        check the configuration file: every\n"
+        "                               setting, the daemon's and this tool's\n"
+        "\n"
+        "  -c FILE        configuration (default %s)\n"
+        "  -o NAME=VALUE  override a setting of that file\n"
+        "                 (safeguard-milter.conf(5)), e.g.\n"
+        "                 -o review_sla_hours=48\n"
+        "  -h, --help     print this help and exit\n"
+        "  -V, --version  print the version and exit\n"
+        "--note is kept for the record and shown to reviewers; "
+        "--tell-sender\n"
+        "is mailed to the sender.  A decision is credited to --by, "
+        "else\n"
+        "SUDO_USER (under sudo), else the Unix user.\n"
+        "AGE is a number with s, m, h, d or w; WHEN is YYYY-MM-DD,\n"
+        "YYYY-MM-DDTHH:MM[:SS] (UTC) or an AGE ago.\n",
+        DEFAULT_CONFIG);
 }
 
 static void __attribute__((format(printf, 2, 3), noreturn))
@@ -262,7 +270,30 @@ struct ctx {
     struct sg_review *r; /* NULL for passwd, which needs no store */
     struct sg_config *cfg;
     struct sg_review_actor actor;
+    const char *unix_user; /* who runs this */
+    char from[320];        /* "command line", or with the Unix user */
 };
+
+/* A decision or a note is credited to a reviewer: by (--by), else the
+ * user who ran sudo (SUDO_USER, when running as root), else the Unix
+ * user.  When that is not the Unix user, the audit's "from" says who
+ * typed it, so the credit and the account are both on the record. */
+static void
+credit(struct ctx *c, const char *by)
+{
+    const char *sudo = getenv("SUDO_USER");
+    const char *who = by;
+    if (who == NULL && getuid() == 0 && sudo != NULL && *sudo != '\0')
+        who = sudo;
+    if (who == NULL || strcmp(who, c->unix_user) == 0)
+        return;
+    if (*who == '\0' || strlen(who) > 128)
+        die(EX_USAGE, "--by: give the reviewer's name (at most 128 bytes)");
+    snprintf(c->from, sizeof(c->from), "%s, Unix user %s", FROM_WHERE,
+             c->unix_user);
+    c->actor.user = who;
+    c->actor.from = c->from;
+}
 
 static int
 exit_for(int rc)
@@ -385,6 +416,20 @@ cmd_list(struct ctx *c, int argc, char **argv)
 }
 
 /* show: the record's facts (status, times, the queue, who, subject). */
+/* "Name <address>" with the directory's name kept with the record, or
+ * "<address>" without one. */
+static void
+put_person(const char *name, const char *address)
+{
+    if (name != NULL && *name != '\0') {
+        put_safe(name, false);
+        putchar(' ');
+    }
+    putchar('<');
+    put_safe(address, false);
+    putchar('>');
+}
+
 static void
 show_facts(const struct ctx *c, const struct sg_review_detail *d,
            bool with_queue)
@@ -417,9 +462,8 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
             printf(" (%s)", d->queue_name);
         putchar('\n');
     }
-    fputs("From       <", stdout);
-    put_safe(rec->env_from, false);
-    putchar('>');
+    fputs("From       ", stdout);
+    put_person(rec->sender_name, rec->env_from);
     if (rec->auth_user != NULL) {
         fputs(", logged in as ", stdout);
         put_safe(rec->auth_user, false);
@@ -435,7 +479,7 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
     putchar('\n');
     for (size_t i = 0; i < d->n_rcpts; i++) {
         fputs(i == 0 ? "To         " : "           ", stdout);
-        put_safe(d->rcpts[i].address, false);
+        put_person(d->rcpts[i].name, d->rcpts[i].address);
         fputs(" (", stdout);
         put_safe(d->rcpts[i].roles, false);
         if (strcmp(d->rcpts[i].channel, "personal") == 0)
@@ -581,26 +625,31 @@ cmd_show(struct ctx *c, int argc, char **argv)
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
 
-/* release / reject / escalate ID --note TEXT [--tell-sender] */
+/* release / reject ID --note TEXT [--tell-sender TEXT] [--by NAME];
+ * escalate ID --note TEXT [--by NAME] */
 static int
 cmd_decide(struct ctx *c, int argc, char **argv)
 {
     static const struct option lo[] = {
         {"note", required_argument, NULL, 'n'},
-        {"tell-sender", no_argument, NULL, 't'},
+        {"tell-sender", required_argument, NULL, 't'},
+        {"by", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
-    const char *what = argv[0], *note = NULL;
-    bool tell = false;
+    const char *what = argv[0], *by = NULL;
+    struct sg_review_words words = {NULL, NULL};
     int o;
     optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (o) {
         case 'n':
-            note = optarg;
+            words.note = optarg;
             break;
         case 't':
-            tell = true;
+            words.to_sender = optarg;
+            break;
+        case 'b':
+            by = optarg;
             break;
         default:
             return EX_USAGE;
@@ -608,40 +657,55 @@ cmd_decide(struct ctx *c, int argc, char **argv)
     }
     if (optind + 1 != argc)
         die(EX_USAGE, "%s: give one record id (safeguard-review list)", what);
-    if (tell && strcmp(what, "reject") != 0)
-        die(EX_USAGE, "%s: --tell-sender goes with reject", what);
-    if (note == NULL || *note == '\0')
+    if (words.to_sender != NULL && strcmp(what, "escalate") == 0)
+        die(EX_USAGE, "%s: --tell-sender goes with release or reject", what);
+    /* --tell-sender once took no text: "--tell-sender --note x" must not
+     * mail "--note" to the sender */
+    if (words.to_sender != NULL && (!sg_review_text_given(words.to_sender) ||
+                                    strncmp(words.to_sender, "--", 2) == 0))
+        die(EX_USAGE,
+            "%s: --tell-sender TEXT: give the message to the sender (it is "
+            "mailed to them; the --note is not)",
+            what);
+    if (!sg_review_text_given(words.note))
         die(EX_USAGE, "%s: --note is required: say why, for the record",
             what);
+    credit(c, by);
     const char *id = argv[optind], *err = NULL;
     int rc;
     if (strcmp(what, "release") == 0)
-        rc = sg_review_release(c->r, id, &c->actor, note, &err);
+        rc = sg_review_release(c->r, id, &c->actor, &words, &err);
     else if (strcmp(what, "reject") == 0)
-        rc = sg_review_reject(c->r, id, &c->actor, note, tell, &err);
+        rc = sg_review_reject(c->r, id, &c->actor, &words, &err);
     else
-        rc = sg_review_escalate(c->r, id, &c->actor, note, &err);
+        rc = sg_review_escalate(c->r, id, &c->actor, words.note, &err);
     if (rc == SG_REVIEW_GONE)
         die(EX_UNAVAILABLE, "not done: %s", err);
     if (rc != 0)
         die(exit_for(rc), "%s", err);
+    const char *told =
+        words.to_sender != NULL ? "; your message has gone to the sender" : "";
     if (strcmp(what, "release") == 0)
-        printf("%s: released; the mail server is delivering it.\n", id);
+        printf("%s: released by %s; the mail server is delivering it%s.\n", id,
+               c->actor.user, told);
     else if (strcmp(what, "reject") == 0)
-        printf("%s: rejected and deleted from the mail queue%s.\n", id,
-               tell ? "; the sender has been told" : "");
+        printf("%s: rejected by %s and deleted from the mail queue%s.\n", id,
+               c->actor.user, told);
     else
-        printf("%s: escalated; the message stays held.\n", id);
+        printf("%s: escalated by %s; the message stays held.\n", id,
+               c->actor.user);
     return EX_OK;
 }
 
 static int
 cmd_note(struct ctx *c, int argc, char **argv)
 {
-    const char *id = NULL;
+    const char *id = NULL, *by = NULL;
     struct sg_buf note = SG_BUF_INIT;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--by") == 0 && i + 1 < argc) {
+            by = argv[++i];
+        } else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
             sg_buf_printf(&note, "%s%s", note.len ? " " : "", argv[++i]);
         } else if (id == NULL) {
             id = argv[i];
@@ -652,6 +716,7 @@ cmd_note(struct ctx *c, int argc, char **argv)
     if (id == NULL || (note.len == 0 && !sg_buf_failed(&note)))
         die(EX_USAGE, "note: usage: note ID TEXT");
     whole(&note); /* never a note cut short */
+    credit(c, by);
     const char *err;
     int rc = sg_review_note(c->r, id, &c->actor, note.data, &err);
     sg_buf_free(&note);
@@ -936,6 +1001,7 @@ main(int argc, char **argv)
         .cfg = cfg,
         .actor = {.user = pw != NULL ? pw->pw_name : uidbuf,
                   .from = FROM_WHERE},
+        .unix_user = pw != NULL ? pw->pw_name : uidbuf,
     };
     if (fn == cmd_passwd || fn == cmd_check) {
         int rc = fn(&c, argc - optind, argv + optind);

@@ -10,7 +10,8 @@
  *                      expired|all &page=N
  *   GET  /item/ID      one record
  *   POST /item/ID/ACTION   ACTION release|reject|escalate|note; csrf,
- *                      note, tell_sender
+ *                      note (for the record), to_sender (the message
+ *                      mailed to the sender, optional)
  *   GET  /style.css
  *
  * Anything else is 404; a page without a session goes to /login (GET) or

@@ -95,6 +95,37 @@ sg_web_marked(struct sg_buf *b, const char *text, size_t len,
 }
 
 void
+sg_web_person(struct sg_buf *b, const char *name, const char *address)
+{
+    if (name != NULL && *name != '\0') {
+        sg_buf_puts(b, "<span class=\"name\">");
+        sg_web_text(b, name);
+        sg_buf_puts(b, "</span> <small class=\"addr\">");
+        sg_web_text(b, address);
+        sg_buf_puts(b, "</small>");
+    } else if (address != NULL && *address != '\0') {
+        sg_buf_puts(b, "<span class=\"addr\">");
+        sg_web_text(b, address);
+        sg_buf_puts(b, "</span>");
+    } else {
+        sg_buf_puts(b, "(no sender address)");
+    }
+}
+
+void
+sg_web_lines(struct sg_buf *b, const char *text, const char *tag)
+{
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        sg_buf_printf(b, "<%s>", tag);
+        sg_web_textn(b, p, len);
+        sg_buf_printf(b, "</%s>", tag);
+        p = nl != NULL ? nl + 1 : p + len;
+    }
+}
+
+void
 sg_web_urlenc(struct sg_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -169,41 +200,66 @@ sg_web_page_end(const struct sg_web *w, struct sg_buf *b)
     sg_buf_puts(b, "</footer>\n</body></html>\n");
 }
 
+/* The page fits a 1280-pixel window and a 390-pixel phone without
+ * scrolling sideways: long addresses and words break where they must
+ * (overflow-wrap: anywhere), and under 48em the queue's and the history's
+ * rows become cards, each cell labelled from its data-label. */
 const char sg_web_css[] =
     "body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1b1b1b;"
-    "background:#f6f6f3}\n"
+    "background:#f6f6f3;overflow-wrap:anywhere}\n"
     "header{background:#23395b;color:#fff;padding:.6em 1em;display:flex;"
     "gap:1em;align-items:center;flex-wrap:wrap}\n"
     "header a.brand{color:#fff;font-weight:bold;text-decoration:none}\n"
     "header .school{opacity:.85}\n"
     "header form.logout{margin-left:auto}\n"
-    "main{max-width:90em;margin:1em auto;padding:0 1em}\n"
-    "footer{max-width:90em;margin:2em auto;padding:0 1em;color:#555;"
+    "main{max-width:80rem;margin:1em auto;padding:0 1em}\n"
+    "footer{max-width:80rem;margin:2em auto;padding:0 1rem;color:#555;"
     "font-size:.85em}\n"
-    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
+    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}"
+    "h3{font-size:1.05em}\n"
     "table{border-collapse:collapse;width:100%;background:#fff}\n"
     "th,td{border:1px solid #ccd;padding:.35em .5em;text-align:left;"
     "vertical-align:top}\n"
-    "th{background:#e8ecf2}\n"
-    "td.nowrap{white-space:nowrap}\n"
-    "td.sla-ok{background:#e3f4e1}td.sla-soon{background:#fff4cc}"
-    "td.sla-late{background:#f9d6d5;font-weight:bold}\n"
-    "nav.tabs a{margin-right:1em}nav.tabs a.on{font-weight:bold}\n"
-    "pre.msg{white-space:pre-wrap;word-wrap:break-word;background:#fff;"
+    "th{background:#e8ecf2;overflow-wrap:normal}\n"
+    "small.addr,small.ref{color:#555}\n"
+    "ul.titles{margin:0;padding-left:1.1em}\n"
+    ".sla{display:inline-block;margin-top:.2em;padding:0 .3em}"
+    ".sla-ok{background:#e3f4e1}.sla-soon{background:#fff4cc}"
+    ".sla-late{background:#f9d6d5;font-weight:bold}\n"
+    /* a sender asked for release (web_request.c) */
+    ".requested{display:inline-block;padding:0 .3em;background:#fff4cc;"
+    "font-weight:bold}\n"
+    "nav.tabs a{margin-right:1em;display:inline-block}"
+    "nav.tabs a.on{font-weight:bold}\n"
+    "pre.msg{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;"
     "border:1px solid #ccd;padding:.8em;max-height:40em;overflow:auto}\n"
+    "#headers{margin-bottom:1em}#headers th{width:6em;font-weight:normal}\n"
+    "details.policy{margin:.4em 0 1em}"
+    "details.policy summary{cursor:pointer;color:#23395b}\n"
     "mark{background:#ffd54f;outline:1px solid #c77800}\n"
     ".notice{padding:.6em 1em;border-left:5px solid #23395b;"
     "background:#e8ecf2}\n"
     ".error{padding:.6em 1em;border-left:5px solid #b00020;"
     "background:#fbe9eb}\n"
     ".decide{display:grid;grid-template-columns:repeat(auto-fit,"
-    "minmax(16em,1fr));gap:1em}\n"
+    "minmax(15em,1fr));gap:1em}\n"
     ".decide form{background:#fff;border:1px solid #ccd;padding:.8em}\n"
-    "textarea{width:100%;box-sizing:border-box;min-height:4em}\n"
+    ".decide label{display:block;margin-top:.5em}\n"
+    "textarea{width:100%;box-sizing:border-box;min-height:4em;font:inherit}\n"
     "button{font:inherit;padding:.3em .9em;cursor:pointer}\n"
-    "dl.facts{display:grid;grid-template-columns:10em 1fr;gap:.2em 1em}\n"
-    "dl.facts dt{font-weight:bold}dl.facts dd{margin:0}\n"
+    "dl.facts{display:grid;grid-template-columns:9em 1fr;gap:.2em 1em}\n"
+    "dl.facts dt{font-weight:bold}dl.facts dd{margin:0;min-width:0}\n"
     "form.login{max-width:22em;background:#fff;border:1px solid #ccd;"
     "padding:1em}\n"
     "form.login label{display:block;margin-top:.6em}\n"
-    "form.login input{width:100%;box-sizing:border-box;font:inherit}\n";
+    "form.login input{width:100%;box-sizing:border-box;font:inherit}\n"
+    "@media (max-width:48em){"
+    "#queue thead,#history tr.head{display:none}"
+    "#queue,#queue tbody,#history,#history tbody{display:block}"
+    "#queue tr,#history tr{display:block;border:1px solid #ccd;"
+    "margin-bottom:.8em;background:#fff}"
+    "#queue td,#history td{display:block;border:0;padding:.15em .6em}"
+    "#queue td::before,#history td::before{content:attr(data-label);"
+    "display:block;font-size:.8em;font-weight:bold;color:#555}"
+    "dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4em}"
+    "header form.logout{margin-left:0}}\n";

@@ -93,6 +93,11 @@ extern const struct sg_finding_style sg_web_finding_style;
 /* Text with the findings' matches in <mark>. */
 void sg_web_marked(struct sg_buf *b, const char *text, size_t len,
                    const struct sg_store_finding *f, size_t nf);
+/* A person: the directory's name with the address beside it, or the
+ * address alone (name NULL or ""). */
+void sg_web_person(struct sg_buf *b, const char *name, const char *address);
+/* Each line of text (split at '\n') as <tag>line</tag>. */
+void sg_web_lines(struct sg_buf *b, const char *text, const char *tag);
 /* Percent-encode for a URL query value. */
 void sg_web_urlenc(struct sg_buf *b, const char *s);
 /* The page around the content: title, and (when s is not NULL) the

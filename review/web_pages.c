@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "store_outbox.h"
 #include "web_int.h"
 
 #define PAGE_SIZE 50
@@ -39,24 +41,24 @@ static const struct {
     {"all", "All", false, true, SG_QSTATUS_HELD},
 };
 
+/* The response target, inside the "Held" cell: time left, or how late. */
 static void
 sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_store_status st,
          time_t created, time_t now)
 {
-    if (!sg_review_waiting(st)) {
-        sg_buf_puts(b, "<td>-</td>");
+    if (!sg_review_waiting(st))
         return;
-    }
     time_t target =
         (time_t)sg_review_get_settings(w->o.review)->sla_hours * 3600;
     time_t left = target - (now - created);
     char age[32];
     if (sg_review_overdue(w->o.review, st, created, now)) {
         sg_review_format_age(-left, age, sizeof(age));
-        sg_buf_printf(b, "<td class=\"sla-late nowrap\">Late by %s</td>", age);
+        sg_buf_printf(b, "<br><span class=\"sla sla-late\">Late by %s</span>",
+                      age);
     } else {
         sg_review_format_age(left, age, sizeof(age));
-        sg_buf_printf(b, "<td class=\"sla-%s nowrap\">%s left</td>",
+        sg_buf_printf(b, "<br><span class=\"sla sla-%s\">%s left</span>",
                       left * 4 < target ? "soon" : "ok", age);
     }
 }
@@ -113,30 +115,35 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                       "<p>Response target: %d hours from when the "
                       "message was held.</p>\n",
                       sg_review_get_settings(w->o.review)->sla_hours);
-        sg_buf_puts(b, "<table id=\"queue\"><thead><tr><th>Record</th>"
-                       "<th>Held</th><th>Response</th><th>From</th>"
-                       "<th>To</th><th>Subject</th><th>Rules</th>"
-                       "<th>Status</th></tr></thead><tbody>\n");
+        sg_buf_puts(b, "<table id=\"queue\"><thead><tr><th>Message</th>"
+                       "<th>From</th><th>To</th><th>Why it was held</th>"
+                       "<th>Held</th><th>Status</th></tr></thead><tbody>\n");
     }
     for (size_t i = 0; i < n; i++) {
         const struct sg_store_item *it = &items[i];
         char age[32];
         sg_review_format_age(req->now - it->created, age, sizeof(age));
-        sg_buf_puts(b, "<tr><td class=\"nowrap\"><a href=\"/item/");
+        /* the subject is the link; the record id beneath it, for phone
+         * calls and the command line */
+        sg_buf_puts(b, "<tr data-record=\"");
+        sg_web_text(b, it->id);
+        sg_buf_puts(b, "\"><td data-label=\"Message\"><a href=\"/item/");
         sg_web_urlenc(b, it->id);
         sg_buf_puts(b, "\">");
+        sg_web_text(b, *it->subject != '\0' ? it->subject : "(no subject)");
+        sg_buf_puts(b, "</a><br><small class=\"ref\">");
         sg_web_text(b, it->id);
-        sg_buf_printf(b, "</a></td><td class=\"nowrap\">%s ago</td>", age);
+        sg_buf_puts(b, "</small></td><td data-label=\"From\">");
+        sg_web_person(b, it->sender_name, it->env_from);
+        sg_buf_puts(b, "</td><td data-label=\"To\">");
+        sg_web_text(b, it->recipient_names);
+        sg_buf_puts(b, "</td><td data-label=\"Why it was held\">"
+                       "<ul class=\"titles\">");
+        sg_web_lines(b, it->rule_titles, "li");
+        sg_buf_printf(b, "</ul></td><td data-label=\"Held\">%s ago", age);
         sla_cell(b, w, it->status, it->created, req->now);
-        sg_buf_puts(b, "<td>");
-        sg_web_text(b, it->env_from);
-        sg_buf_puts(b, "</td><td>");
-        sg_web_text(b, it->recipients);
-        sg_buf_puts(b, "</td><td>");
-        sg_web_text(b, it->subject);
-        sg_buf_puts(b, "</td><td>");
-        sg_web_text(b, it->rules);
-        sg_buf_printf(b, "</td><td>%s", sg_store_status_title(it->status));
+        sg_buf_printf(b, "</td><td data-label=\"Status\">%s",
+                      sg_store_status_title(it->status));
         if (sg_review_waiting(it->status))
             sg_web_request_marker(w, b, it->id);
         sg_buf_puts(b, "</td></tr>\n");
@@ -168,12 +175,16 @@ static const struct {
     const char *key, *text;
 } done_text[] = {
     {"release", "Released: the mail server is delivering the message."},
+    {"release-told", "Released: the mail server is delivering the message, "
+                     "and your message has gone to the sender."},
+    {"release-untold", "Released, but your message to the sender could not "
+                       "be sent. Please tell them another way."},
     {"reject", "Rejected: the message has been deleted from the mail "
                "queue."},
     {"reject-told", "Rejected: the message has been deleted from the mail "
-                    "queue, and the sender has been told."},
-    {"reject-untold", "Rejected, but the notice to the sender could not be "
-                      "sent. Please tell them another way."},
+                    "queue, and your message has gone to the sender."},
+    {"reject-untold", "Rejected, but your message to the sender could not "
+                      "be sent. Please tell them another way."},
     {"escalate", "Escalated: the message stays held."},
     {"note", "Your note has been added."},
 };
@@ -184,24 +195,24 @@ fact(struct sg_buf *b, const char *term)
     sg_buf_printf(b, "<dt>%s</dt><dd>", term);
 }
 
+/* Why it was held: each rule by its title with what it found; the
+ * policy text, its source and the filter's explanation for the DSL folded
+ * (<details>), so that they never push the message down the page. */
 static void
 rule_section(struct sg_buf *b, const struct sg_review_detail *d)
 {
-    sg_buf_puts(b, "<h2>Why it was held</h2>\n");
+    const struct sg_store_record *rec = d->record;
+    sg_buf_puts(b, "<section id=\"why\"><h2>Why it was held</h2>\n");
     for (size_t i = 0; i < d->n_rules; i++) {
         const struct sg_store_rule *u = &d->rules[i];
         sg_buf_puts(b, "<section class=\"rule\"><h3>");
         sg_web_text(b, u->title);
-        sg_buf_puts(b, " <small>(");
-        sg_web_text(b, u->id);
-        sg_buf_puts(b, strcmp(u->mode, "test") == 0 ? ", test mode: would "
-                                                    : ": ");
-        sg_web_text(b, u->action);
-        sg_buf_puts(b, ")</small></h3><p>");
-        sg_web_text(b, u->policy);
-        sg_buf_puts(b, "</p><p><small>Source: ");
-        sg_web_text(b, u->source);
-        sg_buf_puts(b, "</small></p><ul class=\"findings\">");
+        if (strcmp(u->mode, "test") == 0) {
+            sg_buf_puts(b, " <small>(being tried out: it would ");
+            sg_web_text(b, u->action);
+            sg_buf_puts(b, ")</small>");
+        }
+        sg_buf_puts(b, "</h3><ul class=\"findings\">");
         for (size_t j = 0; j < d->n_findings; j++) {
             const struct sg_store_finding *f = &d->findings[j];
             if (strcmp(f->rule_id, u->id) != 0)
@@ -211,23 +222,66 @@ rule_section(struct sg_buf *b, const struct sg_review_detail *d)
                            &sg_web_finding_style);
             sg_buf_puts(b, "</li>");
         }
-        sg_buf_puts(b, "</ul></section>\n");
+        sg_buf_puts(b, "</ul><details class=\"policy\"><summary>The policy "
+                       "behind it</summary><p>");
+        sg_web_text(b, u->policy);
+        sg_buf_puts(b, "</p><p><small>Source: ");
+        sg_web_text(b, u->source);
+        sg_buf_puts(b, "</small></p><p><small>Rule ");
+        sg_web_text(b, u->id);
+        sg_buf_puts(b, ": ");
+        sg_web_text(b, u->action);
+        sg_buf_puts(b, "</small></p></details></section>\n");
     }
+    if (rec->explain_dsl != NULL && *rec->explain_dsl != '\0') {
+        sg_buf_puts(b, "<details class=\"policy\" id=\"for-dsl\"><summary>"
+                       "The filter's explanation</summary><pre class=\"msg\">");
+        sg_web_text(b, rec->explain_dsl);
+        sg_buf_puts(b, "</pre></details>\n");
+    }
+    sg_buf_puts(b, "</section>\n");
+}
+
+/* The headers a reviewer needs to judge who wrote it and to whom, as the
+ * recipient's mail program shows them (the From: display name is what a
+ * look-alike hold is about). */
+static void
+headers_table(struct sg_buf *b, const struct sg_msgview *v)
+{
+    static const char *const wanted[] = {"From", "Sender", "Reply-To",
+                                         "To",   "Cc",     "Date"};
+    bool any = false;
+    for (size_t k = 0; k < sizeof(wanted) / sizeof(wanted[0]); k++) {
+        for (size_t i = 0; i < v->n_headers; i++) {
+            const struct sg_header *h = &v->headers[i];
+            if (strcasecmp(h->name, wanted[k]) != 0)
+                continue;
+            if (!any)
+                sg_buf_puts(b, "<table id=\"headers\">");
+            any = true;
+            sg_buf_printf(b, "<tr><th>%s</th><td>", wanted[k]);
+            sg_web_text(b, h->value);
+            sg_buf_puts(b, "</td></tr>");
+        }
+    }
+    if (any)
+        sg_buf_puts(b, "</table>\n");
 }
 
 static void
 message_section(struct sg_buf *b, const struct sg_review_detail *d)
 {
-    sg_buf_puts(b, "<h2>The message</h2>\n<p><small>Shown as plain text: "
-                   "nothing in it is run, opened or loaded. Findings are "
-                   "<mark>marked</mark>.</small></p>\n");
+    sg_buf_puts(b, "<section id=\"message\"><h2>The message</h2>\n<p><small>"
+                   "Shown as plain text: nothing in it is run, opened or "
+                   "loaded. Findings are <mark>marked</mark>.</small></p>\n");
     if (d->view == NULL) {
         sg_buf_puts(b, "<p class=\"error\">");
         sg_web_text(b, d->view_error);
-        sg_buf_puts(b, "</p>\n");
+        sg_buf_puts(b, "</p></section>\n");
         return;
     }
     const struct sg_msgview *v = d->view;
+    headers_table(b, v);
     for (size_t i = 0; i < v->n_texts; i++) {
         const struct sg_text_part *t = &v->texts[i];
         sg_buf_puts(b, "<h3>");
@@ -245,7 +299,7 @@ message_section(struct sg_buf *b, const struct sg_review_detail *d)
                        "damaged and has been repaired to show it.</p>\n");
     sg_buf_puts(b, "<h2>Attachments</h2>\n");
     if (v->n_attachments == 0) {
-        sg_buf_puts(b, "<p>None.</p>\n");
+        sg_buf_puts(b, "<p>None.</p></section>\n");
         return;
     }
     sg_buf_puts(b, "<p><small>Listed, not opened.</small></p><table "
@@ -261,9 +315,12 @@ message_section(struct sg_buf *b, const struct sg_review_detail *d)
         sg_web_text(b, a->content_type);
         sg_buf_printf(b, "</td><td>%zu bytes</td></tr>\n", a->size);
     }
-    sg_buf_puts(b, "</table>\n");
+    sg_buf_puts(b, "</table></section>\n");
 }
 
+/* One decision's form: the note for the record (required), and for a
+ * release or a rejection the message to the sender (optional: mailed
+ * only when written, and never the note). */
 static void
 decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
               const char *action, const char *label, const char *help,
@@ -277,18 +334,24 @@ decision_form(struct sg_buf *b, const struct web_session *s, const char *id,
     sg_buf_printf(b,
                   "<h3>%s</h3><p><small>%s</small></p>"
                   "<label for=\"note-%s\">Note for the record "
-                  "(required)</label><textarea id=\"note-%s\" "
-                  "name=\"note\" required maxlength=\"%d\"></textarea>",
+                  "(required; kept, seen only by reviewers)</label>"
+                  "<textarea id=\"note-%s\" name=\"note\" required "
+                  "maxlength=\"%d\"></textarea>",
                   label, help, action, action, NOTE_MAX);
     if (tell)
-        sg_buf_puts(b, "<p><label><input type=\"checkbox\" "
-                       "name=\"tell_sender\" value=\"yes\"> Tell the sender, "
-                       "in the words of the note</label></p>");
+        sg_buf_printf(b,
+                      "<label for=\"tell-%s\">Message to the sender "
+                      "(optional; mailed to them only if you write "
+                      "one)</label><textarea id=\"tell-%s\" "
+                      "name=\"to_sender\" maxlength=\"%d\"></textarea>",
+                      action, action, NOTE_MAX);
     sg_buf_printf(b, "<p><button type=\"submit\">%s</button></p></form>\n",
                   label);
 }
 
-/* The title and the facts of a record: status, times, the queue, who. */
+/* The title and the facts of a record: who wrote to whom (by name),
+ * why it was held (rule titles), when, its status, where the mail queue
+ * has it, and its reference. */
 static void
 facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
               const struct sg_review_detail *d)
@@ -298,11 +361,59 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
     sg_web_text(b, rec->subject != NULL && *rec->subject ? rec->subject
                                                          : "(no subject)");
     sg_buf_puts(b, "</h1>\n<dl class=\"facts\">");
-    fact(b, "Record");
-    sg_web_text(b, rec->id);
-    sg_buf_puts(b, " <small>(mail queue id ");
-    sg_web_text(b, rec->queue_id);
-    sg_buf_puts(b, ")</small></dd>");
+    fact(b, "From");
+    sg_buf_puts(b, "<span id=\"from\">");
+    sg_web_person(b, rec->sender_name, rec->env_from);
+    sg_buf_puts(b, "</span>");
+    if (rec->auth_user != NULL) {
+        sg_buf_puts(b, " <small>(signed in as ");
+        sg_web_text(b, rec->auth_user);
+        sg_buf_puts(b, ")</small>");
+    } else if (rec->trusted) {
+        sg_buf_puts(b, " <small>(from a trusted network)</small>");
+    } else {
+        sg_buf_puts(b, " <strong>(not signed in: the address may be "
+                       "forged)</strong>");
+    }
+    sg_buf_puts(b, "</dd>");
+    /* the name the recipient sees, which a look-alike hold is about */
+    const struct sg_msgview *v = d->view;
+    if (v != NULL && v->from_name != NULL && *v->from_name != '\0') {
+        fact(b, "Name shown");
+        sg_buf_puts(b, "<span id=\"shown-name\">&ldquo;");
+        sg_web_text(b, v->from_name);
+        sg_buf_puts(b, "&rdquo;</span>");
+        if (v->from_addr != NULL) {
+            sg_buf_puts(b, " <small class=\"addr\">");
+            sg_web_text(b, v->from_addr);
+            sg_buf_puts(b, "</small>");
+        }
+        sg_buf_puts(b, " <small>(the From: name the recipient sees)</small>"
+                       "</dd>");
+    }
+    fact(b, "To");
+    for (size_t i = 0; i < d->n_rcpts; i++) {
+        if (i > 0)
+            sg_buf_puts(b, "<br>");
+        sg_web_person(b, d->rcpts[i].name, d->rcpts[i].address);
+        sg_buf_puts(b, " (");
+        sg_web_text(b, d->rcpts[i].roles);
+        if (strcmp(d->rcpts[i].channel, "personal") == 0)
+            sg_buf_puts(b, ", a registered personal address");
+        sg_buf_puts(b, ")");
+    }
+    sg_buf_puts(b, "</dd>");
+    fact(b, "Why held");
+    sg_buf_puts(b, "<ul class=\"titles\" id=\"titles\">");
+    for (size_t i = 0; i < d->n_rules; i++) {
+        sg_buf_puts(b, "<li>");
+        sg_web_text(b, d->rules[i].title);
+        sg_buf_puts(b, "</li>");
+    }
+    sg_buf_puts(b, "</ul></dd>");
+    fact(b, "Held");
+    sg_web_time(w, b, rec->created);
+    sg_buf_puts(b, "</dd>");
     fact(b, "Status");
     sg_buf_printf(b, "<span id=\"status\">%s</span>",
                   sg_store_status_title(rec->status));
@@ -319,9 +430,18 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
         sg_buf_puts(b, " on ");
         sg_web_time(w, b, rec->status_changed);
     }
-    sg_buf_puts(b, "</dd>");
-    fact(b, "Held");
-    sg_web_time(w, b, rec->created);
+    /* who made the status what it is: the last audit row that did */
+    const char *status = sg_store_status_name(rec->status);
+    for (size_t i = d->n_history; rec->status != SG_QSTATUS_HELD && i > 0;
+         i--) {
+        const struct sg_store_audit_row *a = &d->history[i - 1];
+        if (strcmp(a->action, status) != 0)
+            continue;
+        sg_buf_puts(b, " by <span id=\"decided-by\">");
+        sg_web_text(b, a->actor);
+        sg_buf_puts(b, "</span>");
+        break;
+    }
     sg_buf_puts(b, "</dd>");
     fact(b, "Mail queue");
     sg_buf_puts(b, sg_mailqueue_state_name(d->queue));
@@ -331,31 +451,59 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
         sg_buf_puts(b, ")");
     }
     sg_buf_puts(b, "</dd>");
-    fact(b, "From");
-    sg_web_text(b, rec->env_from);
-    if (rec->auth_user != NULL) {
-        sg_buf_puts(b, " <small>(signed in as ");
-        sg_web_text(b, rec->auth_user);
-        sg_buf_puts(b, ")</small>");
-    } else if (rec->trusted) {
-        sg_buf_puts(b, " <small>(from a trusted network)</small>");
-    } else {
-        sg_buf_puts(b, " <strong>(not signed in: the address may be "
-                       "forged)</strong>");
+    fact(b, "Reference");
+    sg_web_text(b, rec->id);
+    sg_buf_puts(b, " <small>(mail queue id ");
+    sg_web_text(b, rec->queue_id);
+    sg_buf_puts(b, ")</small></dd></dl>\n");
+}
+
+/* "What the sender was told": the notices about this record that went
+ * (or are going) to its sender, as they were written, each with when it
+ * was sent.  Nothing at all when none was: the section never shows text
+ * that was not sent. */
+static void
+told_section(const struct sg_web *w, struct sg_buf *b,
+             const struct sg_review_detail *d)
+{
+    const char *sender = d->record->env_from;
+    bool any = false;
+    for (size_t i = 0; i < d->n_notices; i++) {
+        const struct sg_outbox_row *o = &d->notices[i];
+        /* a sender's kind ("held-sender", "rejected-sender", ...), or
+         * any notice addressed to the envelope sender */
+        size_t kl = strlen(o->kind);
+        bool to_sender = kl > 7 && strcmp(o->kind + kl - 7, "-sender") == 0;
+        for (size_t j = 0; j < o->n_rcpts; j++)
+            if (strcasecmp(o->rcpts[j], sender) == 0)
+                to_sender = true;
+        if (!to_sender || o->message == NULL)
+            continue;
+        if (!any)
+            sg_buf_puts(b, "<section id=\"told\"><h2>What the sender was "
+                           "told</h2>\n");
+        any = true;
+        sg_buf_puts(b, "<p><small>");
+        if (o->state == SG_OUTBOX_SENT) {
+            sg_buf_puts(b, "Sent ");
+            sg_web_time(w, b, o->sent);
+        } else if (o->state == SG_OUTBOX_FAILED) {
+            sg_buf_puts(b, "<strong>Could not be sent</strong> (given up ");
+            sg_web_time(w, b, o->failed);
+            sg_buf_puts(b, ")");
+        } else {
+            sg_buf_puts(b, "Waiting to be sent (written ");
+            sg_web_time(w, b, o->created);
+            sg_buf_puts(b, ")");
+        }
+        sg_buf_puts(b, "</small></p><pre class=\"msg told\">");
+        /* the body, after the header block; the notices are 8-bit text */
+        const char *body = strstr(o->message, "\n\n");
+        sg_web_text(b, body != NULL ? body + 2 : o->message);
+        sg_buf_puts(b, "</pre>\n");
     }
-    sg_buf_puts(b, "</dd>");
-    fact(b, "To");
-    for (size_t i = 0; i < d->n_rcpts; i++) {
-        if (i > 0)
-            sg_buf_puts(b, "<br>");
-        sg_web_text(b, d->rcpts[i].address);
-        sg_buf_puts(b, " (");
-        sg_web_text(b, d->rcpts[i].roles);
-        if (strcmp(d->rcpts[i].channel, "personal") == 0)
-            sg_buf_puts(b, ", a registered personal address");
-        sg_buf_puts(b, ")");
-    }
-    sg_buf_puts(b, "</dd></dl>\n");
+    if (any)
+        sg_buf_puts(b, "</section>\n");
 }
 
 /* The forms a DSL decides with (release, reject, escalate while waiting;
@@ -367,7 +515,7 @@ decide_section(struct sg_buf *b, const struct web_session *s,
     sg_buf_puts(b, "<h2>Decide</h2>\n<div class=\"decide\">");
     if (sg_review_waiting(rec->status)) {
         decision_form(b, s, rec->id, "release", "Release",
-                      "Deliver the message as it is.", false);
+                      "Deliver the message as it is.", true);
         decision_form(b, s, rec->id, "reject", "Reject",
                       "Delete the message; it is not delivered.", true);
         if (rec->status == SG_QSTATUS_HELD)
@@ -384,22 +532,23 @@ static void
 history_section(const struct sg_web *w, struct sg_buf *b,
                 const struct sg_review_detail *d)
 {
-    sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr><th>When"
-                   "</th><th>Who</th><th>What</th><th>Note</th></tr>\n");
+    sg_buf_puts(b, "<h2>History</h2>\n<table id=\"history\"><tr "
+                   "class=\"head\"><th>When</th><th>Who</th><th>What</th>"
+                   "<th>Note</th></tr>\n");
     for (size_t i = 0; i < d->n_history; i++) {
         const struct sg_store_audit_row *a = &d->history[i];
-        sg_buf_puts(b, "<tr><td>");
+        sg_buf_puts(b, "<tr><td data-label=\"When\">");
         sg_web_time(w, b, a->time);
-        sg_buf_puts(b, "</td><td>");
+        sg_buf_puts(b, "</td><td data-label=\"Who\">");
         sg_web_text(b, a->actor);
         if (a->client != NULL) {
             sg_buf_puts(b, " <small>(");
             sg_web_text(b, a->client);
             sg_buf_puts(b, ")</small>");
         }
-        sg_buf_puts(b, "</td><td>");
+        sg_buf_puts(b, "</td><td data-label=\"What\">");
         sg_web_text(b, a->action);
-        sg_buf_puts(b, "</td><td>");
+        sg_buf_puts(b, "</td><td data-label=\"Note\">");
         sg_web_text(b, a->note);
         sg_buf_puts(b, "</td></tr>\n");
     }
@@ -441,22 +590,15 @@ sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
         sg_web_text(b, message);
         sg_buf_puts(b, "</p>\n");
     }
+    /* the message near the top: what was sent, then the decision, then
+     * why (the policy folded), what the sender was told, the history */
     facts_section(w, req->now, b, d);
     if (sg_review_waiting(rec->status))
         sg_web_request_section(w, b, rec->id);
-
-    rule_section(b, d);
-    sg_buf_puts(b, "<h2>What the sender was told</h2><pre class=\"msg\">");
-    sg_web_text(b,
-                rec->explain_sender != NULL ? rec->explain_sender : "(none)");
-    sg_buf_puts(b, "</pre>\n<h2>For the DSL</h2><pre class=\"msg\">");
-    sg_web_text(b, rec->explain_dsl != NULL ? rec->explain_dsl : "(none)");
-    sg_buf_puts(b, "</pre>\n");
-
-    decide_section(b, s, rec);
-
     message_section(b, d);
-
+    decide_section(b, s, rec);
+    rule_section(b, d);
+    told_section(w, b, d);
     history_section(w, b, d);
     sg_web_page_end(w, b);
     sg_review_detail_free(&d);
@@ -470,33 +612,34 @@ sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
               struct sg_web_response *resp)
 {
     const char *note = sg_web_param(req->form, req->n_form, "note");
-    const char *tell_v = sg_web_param(req->form, req->n_form, "tell_sender");
-    bool tell = tell_v != NULL && strcmp(tell_v, "yes") == 0;
-    bool blank = true;
-    for (const char *p = note; p != NULL && *p; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-            blank = false;
-    if (strcmp(what, "release") != 0 && strcmp(what, "reject") != 0 &&
-        strcmp(what, "escalate") != 0 && strcmp(what, "note") != 0) {
+    const char *to_sender = sg_web_param(req->form, req->n_form, "to_sender");
+    bool decision = strcmp(what, "release") == 0 || strcmp(what, "reject") == 0;
+    if (!decision && strcmp(what, "escalate") != 0 &&
+        strcmp(what, "note") != 0) {
         sg_web_error_page(w, resp, 404, "Not found", "There is no such action.",
                           s);
         return;
     }
-    if (blank || strlen(note) > NOTE_MAX) {
+    bool blank = !sg_review_text_given(note);
+    bool tell = decision && sg_review_text_given(to_sender);
+    if (blank || strlen(note) > NOTE_MAX ||
+        (tell && strlen(to_sender) > NOTE_MAX)) {
         sg_web_page_item(w, req, s, id,
                          blank ? "Not done: a note is required. Say why, for "
                                  "the record."
-                               : "Not done: the note is too long.",
+                               : "Not done: the text is too long.",
                          400, resp);
         return;
     }
+    /* credited to the signed-in reviewer */
     struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_words words = {note, tell ? to_sender : NULL};
     const char *err = NULL;
     int rc;
     if (strcmp(what, "release") == 0)
-        rc = sg_review_release(w->o.review, id, &actor, note, &err);
+        rc = sg_review_release(w->o.review, id, &actor, &words, &err);
     else if (strcmp(what, "reject") == 0)
-        rc = sg_review_reject(w->o.review, id, &actor, note, tell, &err);
+        rc = sg_review_reject(w->o.review, id, &actor, &words, &err);
     else if (strcmp(what, "escalate") == 0)
         rc = sg_review_escalate(w->o.review, id, &actor, note, &err);
     else
@@ -506,10 +649,10 @@ sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
     switch (rc) {
     case 0:
         sg_web_redirect(resp, "/item/%s?done=%s%s", id, what,
-                        strcmp(what, "reject") == 0 && tell ? "-told" : "");
+                        tell ? "-told" : "");
         return;
     case SG_REVIEW_NOTICE_FAILED:
-        sg_web_redirect(resp, "/item/%s?done=reject-untold", id);
+        sg_web_redirect(resp, "/item/%s?done=%s-untold", id, what);
         return;
     case SG_REVIEW_NOT_FOUND:
         sg_web_error_page(w, resp, 404, "No such record", err, s);

@@ -12,7 +12,8 @@
 // queue, the sink, the store) is asked through the shell functions the
 // test script exports (held, in_queue, sink_count, status_of, notice_to).
 // With "mode": "screenshots" it writes review-queue.png and
-// review-item.png (full page, 1280 px wide) into "out".
+// review-item.png (full page, 1280 px wide) and review-queue-phone.png and
+// review-item-phone.png (390 px wide) into "out".
 'use strict';
 
 const fs = require('fs');
@@ -29,6 +30,8 @@ const LAUNCH = {
          '--disable-component-update', '--disable-sync'],
 };
 const VIEWPORT = { width: 1280, height: 900 };
+// a phone, as the page must also fit one
+const PHONE = { width: 390, height: 844 };
 
 let passed = 0, failed = 0;
 function ok(what, cond, detail) {
@@ -148,14 +151,18 @@ async function checks(browser) {
     ok('login: signed in as the DSL', ((await text(page, '#who')) || '').includes(`Signed in as ${S.login}`),
        await text(page, '#who'));
     const rows = await page.$$eval('#queue tbody tr', (trs) => trs.map((tr) =>
-      Array.from(tr.cells).map((td) => td.textContent)));
+      [tr.dataset.record].concat(Array.from(tr.cells).map((td) => td.textContent))));
     const ids = rows.map((r) => r[0]);
     const missing = Object.values(R).filter((id) => !ids.includes(id));
     ok('queue: every held message is listed', missing.length === 0 && rows.length === Object.keys(R).length,
        `missing ${missing.join(' ')}; listed ${ids.join(' ')}`);
     ok('queue: all shown as held', rows.length > 0 && rows.every((r) => r[r.length - 1] === 'held'),
        JSON.stringify(rows.map((r) => r[r.length - 1])));
-    ok('queue: the rule shown', rows.some((r) => r.join(' ').includes('personal-contact-details')));
+    ok('queue: the rule shown by its title, not its id',
+       rows.some((r) => r.join(' ').includes('Personal contact details sent to a pupil')) &&
+       !rows.some((r) => r.join(' ').includes('personal-contact-details')), JSON.stringify(rows));
+    ok('queue: people shown by name', rows.some((r) => r.join(' ').includes('Amy Patel (pupil)')) &&
+       rows.some((r) => r.join(' ').includes('John Smith')), JSON.stringify(rows));
   });
   if (!loggedIn) {
     ok('cannot go on without a login', false);
@@ -193,8 +200,10 @@ async function checks(browser) {
        hist.some((h) => h[2] === 'held' && /safeguard-milter/.test(h[1])), JSON.stringify(hist));
     ok('item: all four decision forms',
        (await page.$$('#form-release, #form-reject, #form-escalate, #form-note')).length === 4);
-    ok('item: reject offers to tell the sender',
-       (await page.$('#form-reject input[type=checkbox][name=tell_sender]')) !== null);
+    ok('item: release and reject each have a note and a message to the sender',
+       (await page.$$('#form-release textarea[name=note], #form-release textarea[name=to_sender], ' +
+                      '#form-reject textarea[name=note], #form-reject textarea[name=to_sender]')).length === 4);
+    ok('item: no "tell the sender in the words of the note" box', (await page.$('[name=tell_sender]')) === null);
     await page.goto(`${base}/item/${R.attachment}`);
     const att = await page.$$eval('#attachments tr', (trs) => trs.map((tr) => tr.textContent));
     ok('item: attachments listed with type and size',
@@ -275,12 +284,17 @@ async function checks(browser) {
     await stale.goto(`${base}/item/${R.release}`);
     await page.goto(`${base}/item/${R.release}`);
     await page.fill('#form-release textarea[name=note]', S.releaseNote);
+    await page.fill('#form-release textarea[name=to_sender]', S.releaseMessage);
     const resp = await submit(page, '#form-release');
     ok('release: the item shows released', (await text(page, '#status')) === 'released',
        `${resp && resp.status()} ${await text(page, '#status')} ${await text(page, '#outcome')}`);
-    ok('release: the outcome says so', /^Released/.test((await text(page, '#outcome')) || ''),
+    ok('release: the outcome says so, and that the message went to the sender',
+       /^Released.*your message has gone to the sender/.test((await text(page, '#outcome')) || ''),
        await text(page, '#outcome'));
     ok('release: the decision forms are gone', (await page.$('#form-release')) === null);
+    ok('release: credited on the record to the DSL who released it',
+       (await text(page, '#decided-by')) === S.login,
+       await text(page, '#decided-by'));
     const hist = (await text(page, '#history')) || '';
     ok('release: in the history, by the DSL, with the note',
        hist.includes('released') && hist.includes(S.releaseNote) && hist.includes(`${S.login} (127.0.0.1)`), hist);
@@ -297,26 +311,87 @@ async function checks(browser) {
     await stale.close();
     await sleep(3000);
     ok('release: delivered exactly once', sh('sink_count', Q.release) === '1', sh('sink_count', Q.release));
+    // the sender's notice: the message to the sender, credited to the
+    // reviewer who released it, and never the note for the record
+    let notice = null;
+    await until(() => !!(notice = sh('notice_to', S.sender, S.releaseMessage)), 30000);
+    ok("release: the sender's notice with the message to the sender arrives", !!notice);
+    // paragraphs are wrapped at 76 characters: joined again to read them
+    const mail = notice ? fs.readFileSync(notice, 'utf8').replace(/\s+/g, ' ') : '';
+    ok('release: the notice says it was delivered', /has been delivered/.test(mail), mail.slice(0, 400));
+    ok('release: the notice credits the reviewer who released it',
+       mail.includes(`${S.login} has read it and released it`) && !mail.includes(`${S.dsl} has read it`),
+       mail.slice(0, 1200));
+    ok('release: the note for the record is not in the notice', !mail.includes(S.releaseNote), mail.slice(0, 1200));
+    await page.goto(`${base}/item/${R.release}`);
+    const told = (await text(page, '#told')) || '';
+    ok('release: "What the sender was told" shows the message sent', told.includes(S.releaseMessage), told);
   });
 
   // ---- 5. reject, telling the sender: never arrives; the sender gets the note
   await step('reject', async () => {
     await page.goto(`${base}/item/${R.reject}`);
     await page.fill('#form-reject textarea[name=note]', S.rejectNote);
-    await page.check('#form-reject input[name=tell_sender]');
+    await page.fill('#form-reject textarea[name=to_sender]', S.rejectMessage);
     const resp = await submit(page, '#form-reject');
     ok('reject: the item shows rejected', (await text(page, '#status')) === 'rejected',
        `${resp && resp.status()} ${await text(page, '#status')} ${await text(page, '#outcome')}`);
     ok('reject: the outcome says the sender was told',
-       /sender has been told/.test((await text(page, '#outcome')) || ''), await text(page, '#outcome'));
+       /your message has gone to the sender/.test((await text(page, '#outcome')) || ''),
+       await text(page, '#outcome'));
     ok('reject: the record is rejected', sh('status_of', R.reject) === 'rejected');
     ok('reject: gone from the hold queue', sh('in_queue', Q.reject) === null);
-    ok("reject: the sender's notice with the DSL's note arrives",
-       await until(() => !!sh('notice_to', S.sender, S.rejectNote), 30000));
+    ok("reject: the sender's notice with the message to the sender arrives",
+       await until(() => !!sh('notice_to', S.sender, S.rejectMessage), 30000));
+    ok('reject: the note for the record was not mailed', !sh('notice_to', S.sender, S.rejectNote));
     await sleep(2000);
     ok('reject: the message never reaches the sink', sh('sink_count', Q.reject) === '0',
        sh('sink_count', Q.reject));
   });
+
+  // ---- 10. the layout, at 1280 and 390 pixels wide: nothing wider than
+  // the window, the message above the policy text, names and titles
+  for (const [label, vp] of [['1280', VIEWPORT], ['390', PHONE]]) {
+    await step(`layout ${label}`, async () => {
+      const c = await browser.newContext({ viewport: vp });
+      const p = await c.newPage();
+      await login(p, base, S.login, S.password);
+      const fits = async (what) => {
+        const m = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth,
+                                            client: document.documentElement.clientWidth }));
+        ok(`layout ${label}: ${what} has no horizontal overflow`, m.scroll <= m.client, JSON.stringify(m));
+      };
+      await fits('the queue');
+      for (const which of ['view', 'lookalike', 'xss']) {
+        await p.goto(`${base}/item/${R[which]}`);
+        await fits(`the ${which} item`);
+        const pos = await p.evaluate(() => {
+          const body = document.querySelector('#message pre.msg');
+          const policy = document.querySelector('details.policy');
+          return { body: body && body.getBoundingClientRect().top,
+                   policy: policy && policy.getBoundingClientRect().top,
+                   folded: policy && !policy.open };
+        });
+        ok(`layout ${label}: the ${which} message body is above the policy text, which is folded`,
+           pos.body !== null && pos.policy !== null && pos.body < pos.policy && pos.folded, JSON.stringify(pos));
+      }
+      await p.goto(`${base}/item/${R.lookalike}`);
+      const shown = (await text(p, '#shown-name')) || '';
+      ok(`layout ${label}: the look-alike's display name is shown`, shown.includes('John Smith'), shown);
+      const heads = (await text(p, '#headers')) || '';
+      ok(`layout ${label}: the From: header as written is shown`,
+         heads.includes('John Smith <jsmith.teach@example.net>'), heads);
+      const titles = (await text(p, '#titles')) || '';
+      ok(`layout ${label}: the rule's title is shown`,
+         titles.includes("Outside address using a staff member's name, writing to a pupil"), titles);
+      const to = (await text(p, 'dl.facts')) || '';
+      ok(`layout ${label}: the pupil is shown by name`, to.includes('Ben Okafor'), to);
+      ok(`layout ${label}: nothing was sent to the look-alike's sender, so no "What the sender was told"`,
+         sh('told_count', R.lookalike) === '0' && !(await p.content()).includes('What the sender was told'),
+         sh('told_count', R.lookalike));
+      await c.close();
+    });
+  }
 
   ok('no dialog on any page', dialogs.length === 0, JSON.stringify(dialogs));
   ok('no request left this server', foreign.length === 0, JSON.stringify(foreign));
@@ -384,6 +459,14 @@ async function screenshots(browser) {
   await login(page, S.base, S.login, S.password);
   if (pathOf(page) !== '/queue') throw new Error(`login failed: ${page.url()}`);
   await page.screenshot({ path: path.join(S.out, 'review-queue.png'), fullPage: true });
+  // the same on a phone, before the note below changes the item
+  const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const pp = await phone.newPage();
+  await login(pp, S.base, S.login, S.password);
+  await pp.screenshot({ path: path.join(S.out, 'review-queue-phone.png'), fullPage: true });
+  await pp.goto(`${S.base}/item/${S.item}`);
+  await pp.screenshot({ path: path.join(S.out, 'review-item-phone.png'), fullPage: true });
+  await phone.close();
   // the item as it is after the DSL has added a note
   await Promise.all([page.waitForNavigation(), page.click(`#queue a[href="/item/${S.item}"]`)]);
   await page.fill('#form-note textarea[name=note]',

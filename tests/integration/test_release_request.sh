@@ -14,9 +14,10 @@
 #     record's track are told with the link and no pupil identifiers; a
 #     second request adds another row;
 #  5. the reviewer sees the marker in the queue and the reason on the
-#     record's page, releases it (delivered once), and the link then
-#     refuses; a second teacher's request is rejected with a message to
-#     the sender, who is told.
+#     record's page, releases it with a message to the sender (delivered
+#     once, the teacher told), and the link then refuses; a second
+#     teacher's request is rejected with a message to the sender, who is
+#     told.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -160,11 +161,13 @@ check "5: the record's page shows the request" has item "Release requested"
 check "5: with its reason" has item "Revision session agreed with Amy&#39;s parents"
 page release "$URL/item/$R1/release" -b "$SG_WORK/dsl.jar" \
     --data-urlencode "csrf=$(csrf_of item)" \
-    --data-urlencode "note=Agreed with the head: the school mobile."
+    --data-urlencode "note=Agreed with the head: the school mobile." \
+    --data-urlencode "to_sender=Released: the school mobile is fine for revision sessions."
 check "5: the reviewer releases it ($STATUS)" test "$STATUS" = 303
 QID=$Q1
 check "5: the message is delivered" sg_wait_delivered
 check "5: once" test "$(sg_sink_copies "$Q1")" -eq 1
+check "5: the teacher is told" sg_wait_notice "$TEACHER" "the school mobile is fine for revision"
 check "5: the release is audited" test "$(sqlite3 "$DB" \
     "select count(*) from audit where record_id='$R1' and action='released' and actor='$DSL_LOGIN'")" -eq 1
 page after "$LINK"
@@ -185,8 +188,8 @@ check "5: the second request is recorded" test "$(requests "$R2")" -eq 1
 page item2 "$URL/item/$R2" -b "$SG_WORK/dsl.jar"
 page reject "$URL/item/$R2/reject" -b "$SG_WORK/dsl.jar" \
     --data-urlencode "csrf=$(csrf_of item2)" \
-    --data-urlencode "note=Please use the school office number with pupils." \
-    --data-urlencode "tell_sender=yes"
+    --data-urlencode "note=Personal number given to a pupil; spoken to." \
+    --data-urlencode "to_sender=Please use the school office number with pupils."
 check "5: the reviewer rejects it ($STATUS)" test "$STATUS" = 303
 check "5: the rejection is audited" test "$(sg_record_status "$R2")" = rejected
 check "5: the teacher is told" sg_wait_notice "$TEACHER" "Please use the school office number"

@@ -105,7 +105,8 @@ check "  with the allowed values" grep -q "review_expire_action = \"bounce\": va
 review show "$RD" >"$SG_WORK/show.out" 2>&1
 check "show: exits 0" test $? -eq 0
 check "show: in the hold queue" grep -q "^Mail queue in the hold queue" "$SG_WORK/show.out"
-check "show: recipients with roles" grep -q "amy.patel@school.example (pupil" "$SG_WORK/show.out"
+check "show: recipients by name, with roles" grep -q "Amy Patel <amy.patel@school.example> (pupil" "$SG_WORK/show.out"
+check "show: the sender by name" grep -q "^From       John Smith <j.smith@school.example>" "$SG_WORK/show.out"
 check "show: the policy text" grep -q "Policy: " "$SG_WORK/show.out"
 check "show: a finding marked in the text" grep -q ">>>.*<<<" "$SG_WORK/show.out"
 check "show: the explanation for the DSL" grep -q "^Explanation for the DSL" "$SG_WORK/show.out"
@@ -115,25 +116,52 @@ check "show: held time in the school's zone" \
 check "show: a finding in its words" \
     grep -Eq '^    Found:  [a-z-]+ ".+" in ' "$SG_WORK/show.out"
 
-# A: released once, arrives once
-review release "$RA" --note "Checked: revision session, fine" >"$SG_WORK/a.out" 2>&1
+# A: released once, arrives once; run through sudo by a deputy DSL, with a
+# note for the record and a message to the sender: the sender is mailed
+# the message (never the note), credited to the deputy
+SUDO_USER=d.deputy review release "$RA" --note "Checked: revision session, fine" \
+    --tell-sender "Released. Please put revision sessions on the learning platform next time." \
+    >"$SG_WORK/a.out" 2>&1
 check "A: release exits 0" test $? -eq 0
+check "A: it says who released it" grep -q "released by d.deputy" "$SG_WORK/a.out"
 check "A: arrives at the sink" wait_sink_qid "$QA"
 check "A: record released" test "$(status_of "$RA")" = released
+check "A: the sender gets the message to the sender" sg_wait_notice j.smith@school.example "revision sessions on the learning platform"
+A_NOTICE=$(sg_notice_to j.smith@school.example "revision sessions on the learning platform")
+check "A: the notice says it was delivered" grep -q "has been delivered" "$A_NOTICE"
+# (paragraphs are wrapped at 76 characters: joined again to read them)
+check "A: the notice credits the deputy who released it" \
+    bash -c "tr -s '\n ' '  ' <'$A_NOTICE' | grep -q 'd.deputy has read it and released it'"
+check "A: the notice does not name the configured DSL as the one who decided" \
+    bash -c "! grep -q 'Mrs Aisha Khan (DSL) has read it' '$A_NOTICE'"
+check "A: the note for the record is not in the notice" bash -c "! grep -q 'Checked: revision session' '$A_NOTICE'"
 review release "$RA" --note "again" >"$SG_WORK/a2.out" 2>&1
 check "A: a second release is refused (EX_DATAERR)" test $? -eq 65
-check "A: it says who released it" grep -q "already released by root (command line)" "$SG_WORK/a2.out"
+check "A: it says who released it" grep -q "already released by d.deputy (command line, Unix user root)" "$SG_WORK/a2.out"
 sleep 3
 check "A: delivered exactly once" test "$(sink_count "$QA")" -eq 1
 
-# B: rejected with the sender told; never arrives
-review reject "$RB" --note "Please do not share your mobile number with pupils; use the school office." \
-    --tell-sender >"$SG_WORK/b.out" 2>&1
+# --tell-sender takes the message: without one it is a usage error, and
+# nothing is done (it once took no text and mailed the note)
+review reject "$RB" --note "x" --tell-sender >"$SG_WORK/b0.out" 2>&1
+check "B: --tell-sender without a message: EX_USAGE" test $? -eq 64
+check "B: still held after the usage error" held "$QB"
+review reject "$RB" --tell-sender --note "x" >"$SG_WORK/b0.out" 2>&1
+check "B: --tell-sender followed by an option: EX_USAGE" test $? -eq 64
+
+# B: rejected by an explicit reviewer (--by) with the sender told; never
+# arrives
+review reject "$RB" --note "Second time this term; raised with the head." --by m.reed \
+    --tell-sender "Please do not share your mobile number with pupils; use the school office." \
+    >"$SG_WORK/b.out" 2>&1
 check "B: reject exits 0" test $? -eq 0
 check "B: gone from the queue" bash -c "! postqueue -c '$SG_PF' -j | grep -q '\"$QB\"'"
 check "B: record rejected" test "$(status_of "$RB")" = rejected
-check "B: the sender gets the DSL's note" sg_wait_notice j.smith@school.example "Please do not share your mobile"
+check "B: the sender gets the message to the sender" sg_wait_notice j.smith@school.example "Please do not share your mobile"
 check "B: the notice names the record" grep -q "$RB" "$(sg_notice_to j.smith@school.example "Please do not share your mobile")"
+check "B: the notice credits m.reed" \
+    bash -c "tr -s '\n ' '  ' <'$(sg_notice_to j.smith@school.example "Please do not share your mobile")' | grep -q 'm.reed has read it'"
+check "B: the note for the record was not mailed" test -z "$(sg_notice_to j.smith@school.example "raised with the head")"
 check "B: the daemon passes the notice as its own" \
     bash -c "tail -n +$((log_mark + 1)) '$SG_MILTER_LOG' | grep -q 'verdict=accept notice=own.*to=<j.smith@school.example>'"
 review release "$RB" --note "changed my mind" >/dev/null 2>&1
@@ -167,7 +195,7 @@ check "digest: mailed to the DSL" sg_wait_notice a.khan@school.example "$RD"
 
 # export: one row per decision
 review export --format csv >"$SG_WORK/export.csv" 2>&1
-check "export: a released row for A" grep -q "\"$RA\",\"released\",\"root\",\"command line\"" "$SG_WORK/export.csv"
+check "export: a released row for A, by the deputy" grep -q "\"$RA\",\"released\",\"d.deputy\",\"command line, Unix user root\"" "$SG_WORK/export.csv"
 check "export: a rejected row for B" grep -q "\"$RB\",\"rejected\"" "$SG_WORK/export.csv"
 check "export: json parses" bash -c "'$REVIEW_BIN' -c '$SG_MILTER_CONF' export --format json | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) >= 5'"
 
@@ -176,9 +204,12 @@ review audit >"$SG_WORK/audit.out" 2>&1
 check "audit: exits 0" test $? -eq 0
 a() { grep -E "$1" "$SG_WORK/audit.out" | grep -q -- "$2"; }
 check "audit: four holds by the milter" test "$(grep -c 'safeguard-milter.* held ' "$SG_WORK/audit.out")" -eq 4
-check "audit: A released by root from the command line" a "$RA .*root \(command line\) +released" "Checked: revision session"
-check "audit: the refused second release" a "$RA .*refused" "already released by root"
-check "audit: B rejected" a "$RB .*rejected" "Please do not share your mobile"
+check "audit: A released by the deputy, run by root from the command line" \
+    a "$RA .*d.deputy \(command line, Unix user root\) +released" "Checked: revision session"
+check "audit: A's sender told, in the deputy's words" \
+    a "$RA .*d.deputy \(command line, Unix user root\) +told-sender" "revision sessions on the learning platform"
+check "audit: the refused second release" a "$RA .*refused" "already released by d.deputy"
+check "audit: B rejected by m.reed, with the note" a "$RB .*m.reed .* +rejected" "raised with the head"
 check "audit: B sender told" a "$RB .*told-sender" "j.smith@school.example"
 check "audit: C updated with a note" a "$RC .*(expired|released)" "outside safeguard-review"
 check "audit: D escalated" a "$RD .*escalated" "Head teacher"

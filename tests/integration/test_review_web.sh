@@ -8,14 +8,21 @@
 #   login, a wrong password, the lockout after review_login_attempts
 #   failures; a directory user outside the DSL group refused; the queue and
 #   an item (findings marked, attachments listed, history); release (the
-#   message arrives once; a stale second release is refused); reject with
-#   the sender told (never arrives; the notice carries the DSL's note); a
+#   message arrives once; a stale second release is refused; the message
+#   to the sender, and not the note for the record, is mailed, credited
+#   to the DSL who released it); reject with a message to the sender
+#   (never arrives; the notice carries that message, not the note); a
 #   forged POST without the CSRF token refused; a held message full of
 #   HTML and script shown as inert text, with nothing fetched; the session
-#   cookie's flags; and, here afterwards, the audit of all of it.
+#   cookie's flags; the layout at 1280 and 390 pixels wide (no sideways
+#   scrolling, the message above the folded policy text, people by name,
+#   rules by title, a look-alike's display name and headers, "What the
+#   sender was told" only when something was); and, here afterwards, the
+#   audit of all of it.
 #
 # SG_SCREENSHOTS=1: instead of the checks, hold the demo school's messages
-# and write doc/screenshots/review-queue.png and review-item.png.
+# and write doc/screenshots/review-queue.png and review-item.png (1280
+# pixels wide) and review-queue-phone.png and review-item-phone.png (390).
 #
 # Exit 77 (skipped) only without chromium or node (and, as every Postfix
 # test, without root, Postfix, swaks or faketime).
@@ -94,8 +101,13 @@ held() { sg_held "$1"; }
 in_queue() { sg_in_queue "$1"; }
 sink_count() { sg_sink_copies "$1"; }
 notice_to() { sg_notice_to "$1" "$2"; }
+# notices about a record written for its sender (told_count RECORD)
+told_count() {
+    sqlite3 "$DB" "SELECT count(*) FROM outbox o JOIN records r ON r.id = o.record_id
+                   WHERE o.record_id = '$1' AND o.recipients = r.env_from"
+}
 export DB SG_PF SG_SINK_DIR SG_QUARANTINE
-export -f status_of held in_queue sink_count notice_to sg_record_status \
+export -f status_of held in_queue sink_count notice_to told_count sg_record_status \
     sg_held sg_in_queue sg_sink_copies sg_sink_files sg_notice_to
 
 # hold NAME FILE FROM TO CLIENT: send, wait for it on hold; sets QID, RECORD
@@ -219,6 +231,9 @@ hold "reject" "$PCD" j.smith@school.example amy.patel@school.example,a.jones@sch
 QJ=$QID; RJ=$RECORD
 hold "attachment" "$SAMPLES/images-of-children-outside.eml" a.jones@school.example prints@photoprint.example 127.0.0.1
 QA=$QID; RA=$RECORD
+# an outside address with a member of staff's name, to a pupil (not signed in)
+hold "lookalike" "$SAMPLES/staff-lookalike-to-pupil.eml" jsmith.teach@example.net ben.okafor@school.example 127.0.0.2
+QL=$QID; RL=$RECORD
 # A held message whose subject, text, HTML and attachment name are HTML
 # and script, with an image on a port the browser script listens on.
 cat >"$SG_WORK/xss.eml" <<EOF
@@ -279,11 +294,14 @@ cat >"$SG_WORK/browser.json" <<EOF
   "ldapDsl": { "login": "dana.ward", "password": "Dana-DSL-pass1" },
   "ldapStaff": { "login": "rob.teacher", "password": "Rob-staff-pass3" },
   "records": { "view": "$RV", "release": "$RR", "reject": "$RJ",
-               "attachment": "$RA", "xss": "$RX" },
+               "attachment": "$RA", "xss": "$RX", "lookalike": "$RL" },
   "queueIds": { "view": "$QV", "release": "$QR", "reject": "$QJ",
-                "attachment": "$QA", "xss": "$QX" },
-  "rejectNote": "Please do not give pupils your mobile number; use the school office.",
+                "attachment": "$QA", "xss": "$QX", "lookalike": "$QL" },
+  "rejectNote": "Second time this term; raised with the head as a low-level concern.",
+  "rejectMessage": "Please do not give pupils your mobile number; use the school office.",
   "releaseNote": "Checked with Mr Smith: revision session, parents aware",
+  "releaseMessage": "Released. Next time please put revision sessions on the learning platform.",
+  "dsl": "Mrs Aisha Khan (DSL)",
   "sender": "j.smith@school.example"
 }
 EOF
@@ -310,8 +328,10 @@ check "audit: the item viewed" a "$RV +$W""view" ""
 check "audit: the queue listed" a " - +$W""list" ""
 check "audit: the release, with its note" a "$RR +$W""released" "revision session, parents aware"
 check "audit: the stale second release refused" a "$RR +$W""refused" ""
-check "audit: the reject, with its note" a "$RJ +$W""rejected" "Please do not give pupils your mobile number"
+check "audit: the reject, with its note" a "$RJ +$W""rejected" "Second time this term"
 check "audit: the sender told" a "$RJ +$W""told-sender" "j.smith@school.example"
+check "audit: the released message's sender told, by the DSL, in their words" \
+    a "$RR +$W""told-sender" "Next time please put revision sessions"
 check "audit: the forged POST refused" a " - +$W""refused" "a form without its CSRF token"
 check "audit: the XSS message viewed" a "$RX +$W""view" ""
 check "audit: the logout" a " - +$W""logout" ""
@@ -325,7 +345,7 @@ check "audit: no decision on the forged record" bash -c "! grep -qE '$RV +.*(rel
 # the others still held
 check "the released message arrived once" test "$(sink_count "$QR")" -eq 1
 check "the rejected message never arrived" test "$(sink_count "$QJ")" -eq 0
-check "the others are still held" bash -c "held $QV && held $QA && held $QX"
+check "the others are still held" bash -c "held $QV && held $QA && held $QX && held $QL"
 check "the pages logged no sanitizer error" \
     bash -c "! grep -l 'Sanitizer' '$SG_REVIEW_LOG'"
 [ "$fails" -eq 0 ]

@@ -21,6 +21,7 @@
 static char *pupil_roles[] = {"pupil"};
 static struct sg_person pupil = {
     .address = "amy.pupil@school.example",
+    .display_name = "Amy Pupil",
     .roles = pupil_roles,
     .n_roles = 1,
 };
@@ -104,6 +105,7 @@ review_fixture_hold(struct review_fixture *e, const char *qid, const char *from,
         .client_trusted = true,
         .auth_user = "j.smith",
         .env_from = from,
+        .sender_name = strncmp(from, "j.smith@", 8) == 0 ? "John Smith" : NULL,
         .rcpts = rcpts,
         .n_rcpts = 2,
         .subject = subject != NULL ? subject : "Call me",

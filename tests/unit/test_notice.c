@@ -165,6 +165,7 @@ template_dir(const char *name, const char *sender, const char *dsl)
         [SG_NOTICE_REFUSED_SENDER] = sender,
         [SG_NOTICE_REFUSED_DSL] = dsl,
         [SG_NOTICE_DELIVERED_DSL] = dsl,
+        [SG_NOTICE_RELEASED_SENDER] = good_rejected,
         [SG_NOTICE_REQUEST_DSL] = dsl,
     };
     return template_dir_kinds(name, text);
@@ -385,6 +386,7 @@ test_render_each_kind(void **state)
         [SG_NOTICE_REFUSED_SENDER] = "refused-sender.txt",
         [SG_NOTICE_REFUSED_DSL] = "refused-dsl.txt",
         [SG_NOTICE_DELIVERED_DSL] = "delivered-dsl.txt",
+        [SG_NOTICE_RELEASED_SENDER] = "released-sender.txt",
         [SG_NOTICE_REQUEST_DSL] = "request-dsl.txt",
     };
     char text[SG_NOTICE_KINDS][128];

@@ -509,6 +509,7 @@ test_upgrade_from_v1(void **state)
                 " explain_dsl FROM records;"
                 "DROP TABLE records; ALTER TABLE r1 RENAME TO records;"
                 "DROP TABLE schema_version; DROP TABLE outbox;"
+                "ALTER TABLE recipients DROP COLUMN name;"
                 "PRAGMA user_version = 1; COMMIT;");
     assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info("
                                 "'records') WHERE name = 'queue_seen'"),

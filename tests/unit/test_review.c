@@ -48,6 +48,7 @@ struct env {
     review_fixture_hold(&(e)->f, qid, from, NULL, when, both)
 #define settings(e, s)    review_fixture_settings(&(e)->f, s)
 #define open_review(e, s) review_fixture_open(&(e)->f, s)
+#define WORDS(note, to_sender) (&(struct sg_review_words){(note), (to_sender)})
 
 static const struct sg_review_actor alice = {"alice", "command line"};
 static const struct sg_review_actor bob = {"bob", "192.0.2.7"};
@@ -142,6 +143,14 @@ queue_set(const struct env *e, const char *text)
 }
 
 /* audit rows for a record with this action (and actor) */
+/* bytes in a file, 0 when there is none */
+static off_t
+file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
 static long long
 audits(const struct env *e, const char *id, const char *action,
        const char *actor)
@@ -174,6 +183,16 @@ test_list_order_and_filters(void **state)
     assert_string_equal(items[0].recipients,
                         "amy.pupil@school.example (pupil), "
                         "someone@elsewhere.example (external)");
+    /* the page's columns: people by the names the directory gave them
+     * when the message was held, rules by title */
+    assert_string_equal(items[1].rule_titles,
+                        "Personal contact details sent to a pupil\n"
+                        "Late at night");
+    assert_string_equal(items[0].recipient_names,
+                        "Amy Pupil (pupil), "
+                        "someone@elsewhere.example (external)");
+    assert_string_equal(items[0].sender_name, "John Smith");
+    assert_string_equal(items[1].sender_name, "");
     sg_store_items_free(&items, &n);
 
     static const struct {
@@ -317,10 +336,12 @@ test_release_once(void **state)
     struct env *e = *state;
     const char *err = NULL;
     const char *id = e->ids[0];
-    assert_int_equal(sg_review_release(e->f.r, id, &alice, "", &err), -1);
     assert_int_equal(
-        sg_review_release(e->f.r, id, &alice, "Checked with Mr Smith", &err),
-        0);
+        sg_review_release(e->f.r, id, &alice, WORDS("", NULL), &err), -1);
+    assert_int_equal(sg_review_release(e->f.r, id, &alice,
+                                       WORDS("Checked with Mr Smith", NULL),
+                                       &err),
+                     0);
     assert_int_equal(status_of(e, id), SG_QSTATUS_RELEASED);
     assert_true(queue_has(e, "4AAA1 active"));
     assert_int_equal(count_lines(e->f.calls, "release 4AAA1"), 1);
@@ -333,19 +354,21 @@ test_release_once(void **state)
                      1);
 
     /* no double release, and the second reviewer learns who did it */
-    assert_int_equal(sg_review_release(e->f.r, id, &bob, "again", &err),
-                     SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(
+        sg_review_release(e->f.r, id, &bob, WORDS("again", NULL), &err),
+        SG_REVIEW_WRONG_STATUS);
     assert_non_null(strstr(err, "already released by alice"));
     assert_int_equal(count_lines(e->f.calls, "release 4AAA1"), 1);
     /* nor a reject or an escalation after it */
-    assert_int_equal(sg_review_reject(e->f.r, id, &bob, "no", false, &err),
-                     SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(
+        sg_review_reject(e->f.r, id, &bob, WORDS("no", NULL), &err),
+        SG_REVIEW_WRONG_STATUS);
     assert_int_equal(sg_review_escalate(e->f.r, id, &bob, "no", &err),
                      SG_REVIEW_WRONG_STATUS);
     assert_int_equal(count_lines(e->f.calls, "delete"), 0);
-    assert_int_equal(
-        sg_review_release(e->f.r, "SG-20000101-000000", &bob, "x", &err),
-        SG_REVIEW_NOT_FOUND);
+    assert_int_equal(sg_review_release(e->f.r, "SG-20000101-000000", &bob,
+                                       WORDS("x", NULL), &err),
+                     SG_REVIEW_NOT_FOUND);
 }
 
 static void
@@ -354,7 +377,7 @@ test_reject_and_escalate(void **state)
     struct env *e = *state;
     const char *err = NULL;
     assert_int_equal(sg_review_reject(e->f.r, e->ids[1], &alice,
-                                      "Not appropriate", false, &err),
+                                      WORDS("Not appropriate", NULL), &err),
                      0);
     assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
     assert_false(queue_has(e, "4AAA2 hold"));
@@ -368,14 +391,16 @@ test_reject_and_escalate(void **state)
     assert_true(queue_has(e, "4AAA3 hold"));
     assert_int_equal(sg_review_escalate(e->f.r, e->ids[2], &bob, "x", &err),
                      SG_REVIEW_WRONG_STATUS);
-    assert_int_equal(
-        sg_review_release(e->f.r, e->ids[2], &bob, "Head: ok", &err), 0);
+    assert_int_equal(sg_review_release(e->f.r, e->ids[2], &bob,
+                                       WORDS("Head: ok", NULL), &err),
+                     0);
     assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_RELEASED);
 
     /* telling the sender: refused up front when notices are off, and
      * nothing is done */
     assert_int_equal(
-        sg_review_reject(e->f.r, e->ids[0], &alice, "no", true, &err), -1);
+        sg_review_reject(e->f.r, e->ids[0], &alice, WORDS("no", "no"), &err),
+        -1);
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
     assert_true(queue_has(e, "4AAA1 hold"));
 
@@ -402,14 +427,15 @@ test_missing_from_queue(void **state)
     /* released by hand (postsuper -H): in the active queue */
     queue_set(e, "4AAA1 active\n4AAA3 hold\n4AAA4 hold\n");
     assert_int_equal(
-        sg_review_reject(e->f.r, e->ids[0], &alice, "no", false, &err),
+        sg_review_reject(e->f.r, e->ids[0], &alice, WORDS("no", NULL), &err),
         SG_REVIEW_GONE);
     assert_non_null(strstr(err, "released outside safeguard-review"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_RELEASED);
     assert_int_equal(count_lines(e->f.calls, "delete"), 0);
     /* delivered or deleted by hand: not in the queue at all */
-    assert_int_equal(sg_review_release(e->f.r, e->ids[1], &alice, "ok", &err),
-                     SG_REVIEW_GONE);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[1], &alice, WORDS("ok", NULL), &err),
+        SG_REVIEW_GONE);
     assert_non_null(strstr(err, "no longer has queue id 4AAA2"));
     assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_EXPIRED);
     assert_int_equal(count_lines(e->f.calls, "release"), 0);
@@ -452,7 +478,8 @@ test_never_held_is_lost(void **state)
                         "not kept by the mail system");
 
     /* the young one: a decision does not guess either */
-    assert_int_equal(sg_review_release(e->f.r, young, &alice, "ok", &err), -1);
+    assert_int_equal(
+        sg_review_release(e->f.r, young, &alice, WORDS("ok", NULL), &err), -1);
     assert_non_null(strstr(err, "not been seen on hold yet"));
     assert_int_equal(status_of(e, young), SG_QSTATUS_HELD);
     assert_int_equal(count_lines(e->f.calls, "release"), 0);
@@ -464,8 +491,9 @@ test_never_held_is_lost(void **state)
     assert_int_equal(status_of(e, e->ids[2]), SG_QSTATUS_EXPIRED);
     assert_int_equal(status_of(e, young), SG_QSTATUS_HELD);
     /* a lost record is decided: a release is refused */
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "x", &err),
-                     SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("x", NULL), &err),
+        SG_REVIEW_WRONG_STATUS);
     free(young);
 }
 
@@ -537,8 +565,9 @@ test_command_fails(void **state)
     snprintf(flag, sizeof(flag), "%s.fail", e->f.queue);
     /* the queue listing itself fails: nothing is done */
     fclose(fopen(flag, "w"));
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     -1);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        -1);
     assert_non_null(strstr(err, "fake: refused"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
     assert_int_equal(audits(e, e->ids[0], "failed", "alice"), 1);
@@ -549,8 +578,9 @@ test_command_fails(void **state)
     settings(e, &s);
     s.release_command = "/bin/false {queue_id}";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     -1);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        -1);
     assert_non_null(strstr(err, "still held"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
     assert_int_equal(audits(e, e->ids[0], "failed", "alice"), 2);
@@ -558,8 +588,9 @@ test_command_fails(void **state)
     /* a command that exits 0 but leaves it on hold */
     s.release_command = "/bin/true {queue_id}";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     -1);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        -1);
     assert_non_null(strstr(err, "still on hold"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
 
@@ -569,8 +600,9 @@ test_command_fails(void **state)
     s.release_command = "";
     s.release_helper = "/nonexistent/safeguard-release.sock";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     -1);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        -1);
     assert_non_null(strstr(err, "cannot reach the release helper"));
     assert_non_null(strstr(err, "still held and the record unchanged"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_HELD);
@@ -582,8 +614,9 @@ test_command_fails(void **state)
     /* no queue command (a non-Postfix site): the exit status decides */
     s.queue_command = "";
     open_review(e, &s);
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     0);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        0);
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_RELEASED);
 
     /* templates: absolute path, no shell, queue ids only alphanumeric */
@@ -609,11 +642,13 @@ test_export(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice,
-                                       "=HYPERLINK(\"x\") \"quoted\"", &err),
-                     0);
     assert_int_equal(
-        sg_review_reject(e->f.r, e->ids[1], &bob, "No, sorry", false, &err), 0);
+        sg_review_release(e->f.r, e->ids[0], &alice,
+                          WORDS("=HYPERLINK(\"x\") \"quoted\"", NULL), &err),
+        0);
+    assert_int_equal(sg_review_reject(e->f.r, e->ids[1], &bob,
+                                      WORDS("No, sorry", NULL), &err),
+                     0);
     assert_int_equal(sg_review_note(e->f.r, e->ids[2], &bob, "Watching", &err),
                      0);
 
@@ -702,8 +737,9 @@ test_expire(void **state)
     time_t now = time(NULL);
 
     /* decided now; purged only 30 days later */
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     0);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        0);
     char path[256], strays[3][256];
     struct sg_store_record *rec = NULL;
     assert_int_equal(sg_store_get(e->f.q, e->ids[0], &rec, &err), 0);
@@ -780,8 +816,9 @@ test_digest_and_audit(void **state)
     const char *err = NULL;
     assert_int_equal(
         sg_review_escalate(e->f.r, e->ids[3], &alice, "Head", &err), 0);
-    assert_int_equal(sg_review_release(e->f.r, e->ids[0], &alice, "ok", &err),
-                     0);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        0);
     struct sg_buf b = SG_BUF_INIT;
     size_t waiting = 0, overdue = 0;
     assert_int_equal(
@@ -862,6 +899,19 @@ read_all(const char *path)
     return text;
 }
 
+/* text with its line breaks as spaces: a notice's paragraphs are wrapped
+ * at 76 characters, wherever the date's length puts the breaks */
+static char *
+unwrapped(const char *text)
+{
+    char *flat = strdup(text);
+    assert_non_null(flat);
+    for (char *p = flat; *p != '\0'; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return flat;
+}
+
 /* Reopen e->f.r with notices through the fake sendmail, which appends
  * them to out; the notice key is secret. */
 static void
@@ -923,10 +973,13 @@ test_notices(void **state)
     sg_review_time(e->f.r, 1767791107, SG_TIME_LONG, when, sizeof(when));
     assert_string_equal(when, "Wednesday 7 January 2026 at 13:05 GMT");
 
-    /* the rejected sender is told, from rejected-sender.txt */
-    int rc =
-        sg_review_reject(e->f.r, e->ids[0], &alice,
-                         "Please use the school office number.", true, &err);
+    /* the rejected sender is told, from rejected-sender.txt: the message
+     * to the sender, credited to the reviewer who decided, never the
+     * note for the record */
+    int rc = sg_review_reject(e->f.r, e->ids[0], &alice,
+                              WORDS("Spoke to J Smith; second time this term.",
+                                    "Please use the school office number."),
+                              &err);
     if (rc != 0)
         fail_msg("reject: %s", err);
     char *mail = read_all(out);
@@ -935,9 +988,33 @@ test_notices(void **state)
                                  "not been delivered\n"));
     assert_non_null(strstr(mail, "\nX-Safeguard-Notice: v=1; t="));
     assert_non_null(strstr(mail, "Please use the school office number."));
+    char *flat = unwrapped(mail);
+    assert_non_null(strstr(flat, "alice has read it"));
+    assert_null(strstr(flat, "second time this term"));
+    assert_null(strstr(flat, "Mrs A Khan (DSL) has read it"));
+    free(flat);
     assert_non_null(strstr(mail, e->ids[0]));
     free(mail);
     assert_int_equal(audits(e, e->ids[0], "told-sender", "alice"), 1);
+    assert_int_equal(audits(e, e->ids[0], "rejected", "alice"), 1);
+    /* the note stays with the record; the words sent are kept too */
+    struct sg_store_audit_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(
+        sg_review_audit_list(e->f.r, e->ids[0], 0, &rows, &n, &err), 0);
+    bool noted = false, told = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(rows[i].action, "rejected") == 0)
+            noted = strcmp(rows[i].note,
+                           "Spoke to J Smith; second time this term.") == 0;
+        if (strcmp(rows[i].action, SG_REVIEW_TOLD_SENDER) == 0)
+            told = strstr(rows[i].note,
+                          "Please use the school office number.") != NULL &&
+                   strstr(rows[i].note, "second time") == NULL;
+    }
+    sg_store_audit_rows_free(&rows, &n);
+    assert_true(noted);
+    assert_true(told);
 
     /* the digest goes to the DSL, from digest-dsl.txt */
     struct sg_buf b = SG_BUF_INIT;
@@ -959,11 +1036,39 @@ test_notices(void **state)
     assert_non_null(strstr(digest, e->ids[3]));
     free(mail);
 
+    /* a release with a message: released-sender.txt, credited to bob */
+    rc = sg_review_release(e->f.r, e->ids[2], &bob,
+                           WORDS("Checked with the head of year.",
+                                 "Delivered; next time copy in the office."),
+                           &err);
+    if (rc != 0)
+        fail_msg("release: %s", err);
+    mail = read_all(out);
+    flat = unwrapped(mail);
+    const char *rel = strstr(flat, "has been delivered ");
+    assert_non_null(rel);
+    assert_non_null(strstr(rel, "bob has read it and released it"));
+    assert_non_null(strstr(rel, "Delivered; next time copy in the office."));
+    assert_null(strstr(rel, "head of year"));
+    free(flat);
+    free(mail);
+    assert_int_equal(audits(e, e->ids[2], "told-sender", "bob"), 1);
+    assert_int_equal(audits(e, e->ids[2], "released", "bob"), 1);
+
+    /* a release with a blank message mails nobody */
+    off_t before = file_size(out);
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[3], &alice, WORDS("ok", " \n "), &err),
+        0);
+    assert_int_equal(file_size(out), before);
+    assert_int_equal(audits(e, e->ids[3], "told-sender", NULL), 0);
+
     /* a key the reviewer cannot read: the decision stands, the notice
      * fails and says why */
     assert_int_equal(chmod(secret, 0), 0);
     if (access(secret, R_OK) != 0) { /* not when run as root */
-        rc = sg_review_reject(e->f.r, e->ids[1], &alice, "No.", true, &err);
+        rc = sg_review_reject(e->f.r, e->ids[1], &alice, WORDS("No.", "No."),
+                              &err);
         assert_int_equal(rc, SG_REVIEW_NOTICE_FAILED);
         assert_non_null(strstr(err, "notice.key"));
         assert_int_equal(status_of(e, e->ids[1]), SG_QSTATUS_REJECTED);
@@ -1095,8 +1200,8 @@ test_tell_sender_read_fails(void **state)
     open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
     /* steps: the record (checked before), the record (in the decision),
      * then the recipients: the 4th is after the first of the two */
-    int rc = WITH_FAILURE_AT(
-        4, sg_review_reject(e->f.r, e->ids[0], &alice, "No.", true, &err));
+    int rc = WITH_FAILURE_AT(4, sg_review_reject(e->f.r, e->ids[0], &alice,
+                                                 WORDS("No.", "No."), &err));
     assert_int_equal(rc, SG_REVIEW_NOTICE_FAILED);
     assert_non_null(strstr(err, "cannot read the recipients"));
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_REJECTED);
@@ -1119,7 +1224,8 @@ test_notices_outbox(void **state)
     assert_non_null(f);
     fclose(f);
     const char *err = NULL;
-    if (sg_review_reject(e->f.r, e->ids[0], &alice, "No.", true, &err) != 0)
+    if (sg_review_reject(e->f.r, e->ids[0], &alice, WORDS("No.", "No."),
+                         &err) != 0)
         fail_msg("reject: %s", err);
     assert_int_equal(status_of(e, e->ids[0]), SG_QSTATUS_REJECTED);
     assert_int_equal(audits(e, e->ids[0], "told-sender", "alice"), 1);

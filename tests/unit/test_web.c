@@ -35,6 +35,7 @@
 #include "fail_realloc.h"
 #include "netlist.h"
 #include "review_fixture.h"
+#include "store_outbox.h"
 #include "store_test.h"
 #include "web.h"
 #include "store_util.h"
@@ -761,7 +762,8 @@ test_lost_record(void **state)
     assert_non_null(strstr(r.body.data, ">Not kept</a>"));
     assert_non_null(strstr(r.body.data, e->other));
     assert_null(strstr(r.body.data, e->held));
-    assert_non_null(strstr(r.body.data, "<td>not kept by the mail system</td>"));
+    assert_non_null(strstr(r.body.data, "<td data-label=\"Status\">not kept "
+                                        "by the mail system</td>"));
     sg_web_response_free(&r);
     char path[128];
     snprintf(path, sizeof(path), "/item/%s", e->other);
@@ -840,8 +842,8 @@ test_queue_pages(void **state)
         handle(e, "GET", "/queue", &c, &r);
         assert_int_equal(r.status, 200);
         rows[page - 1] = 0;
-        for (const char *p = r.body.data;
-             (p = strstr(p, "<tr><td class=\"nowrap\"><a href")); p++)
+        for (const char *p = r.body.data; (p = strstr(p, "<tr data-record="));
+             p++)
             rows[page - 1]++;
         assert_true((strstr(r.body.data, ">More</a>") != NULL) == (page == 1));
         sg_web_response_free(&r);
@@ -915,6 +917,112 @@ test_decisions_need_csrf_and_a_note(void **state)
     assert_int_equal(r.status, 303);
     sg_web_response_free(&r);
     assert_int_equal(status_of(e, e->other), SG_QSTATUS_REJECTED);
+}
+
+/* The item page for a reviewer: people by name, rules by title, the
+ * message before the policy text (folded), two texts for a decision and
+ * no "what the sender was told" when nothing was sent. */
+static void
+test_item_for_people(void **state)
+{
+    struct env *e = *state;
+    struct login l;
+    struct call c;
+    struct sg_web_response r;
+    login_queue(e, &l, &c, &r);
+    /* the queue: names and titles */
+    assert_non_null(strstr(r.body.data, "Amy Pupil (pupil)"));
+    assert_non_null(
+        strstr(r.body.data, "<li>Personal contact details sent to a pupil"));
+    assert_null(strstr(r.body.data, ">personal-contact<"));
+    sg_web_response_free(&r);
+
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", e->held);
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    const char *page = r.body.data;
+    assert_non_null(strstr(page, "<span class=\"name\">Amy Pupil</span>"));
+    const char *msg = strstr(page, "<section id=\"message\">");
+    const char *policy = strstr(page, "<details class=\"policy\">");
+    assert_non_null(msg);
+    assert_non_null(policy);
+    assert_true(msg < policy);
+    assert_non_null(
+        strstr(policy, "Staff must not give pupils their personal number."));
+    /* nothing was sent to the sender about it: no such section */
+    assert_null(strstr(page, "What the sender was told"));
+    /* the note and the message to the sender are two fields; the old
+     * "in the words of the note" box is gone */
+    assert_non_null(strstr(page, "id=\"tell-release\" name=\"to_sender\""));
+    assert_non_null(strstr(page, "id=\"tell-reject\" name=\"to_sender\""));
+    assert_null(strstr(page, "tell_sender"));
+    sg_web_response_free(&r);
+
+    /* once a notice to the sender is written, it is shown as it was
+     * written, with whether it went */
+    struct sg_outbox_batch nb = {0};
+    const char *err = NULL;
+    const char *to[] = {"j.smith<b>@school.example"};
+    assert_int_equal(sg_outbox_batch_add(&nb, "held-sender",
+                                         "safeguarding@school.example", to, 1,
+                                         "<n1@school.example>",
+                                         "Subject: held\n\nYour message is "
+                                         "being kept safe.\n",
+                                         &err),
+                     0);
+    /* and the DSL's notice, which is not what the sender was told */
+    const char *dsl[] = {"dsl@school.example"};
+    assert_int_equal(
+        sg_outbox_batch_add(&nb, "held-dsl", "safeguarding@school.example", dsl,
+                            1, "<n2@school.example>",
+                            "Subject: held\n\nFor the DSL only.\n", &err),
+        0);
+    assert_int_equal(sg_outbox_add(e->f.q, &nb, e->held, time(NULL), &err), 0);
+    sg_outbox_batch_free(&nb);
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    const char *told = strstr(r.body.data, "<section id=\"told\">");
+    assert_non_null(told);
+    assert_non_null(strstr(told, "Waiting to be sent"));
+    assert_non_null(strstr(told, "Your message is being kept safe."));
+    assert_null(strstr(told, "Subject: held"));
+    assert_null(strstr(r.body.data, "For the DSL only."));
+    sg_web_response_free(&r);
+
+    /* a message to the sender with no notices configured: refused before
+     * anything is done */
+    char csrf[64];
+    session_csrf(e, &l, csrf, sizeof(csrf));
+    snprintf(path, sizeof(path), "/item/%s/release", e->held);
+    struct call tell = {.form = {{"csrf", csrf},
+                                 {"note", "Checked"},
+                                 {"to_sender", "Delivered, thanks"}},
+                        .n_form = 3,
+                        .session = l.session};
+    handle(e, "POST", path, &tell, &r);
+    assert_int_equal(r.status, 500);
+    assert_non_null(strstr(r.body.data, "notices are not configured"));
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_HELD);
+
+    /* without it the release is made, credited to the signed-in account */
+    tell.form[2].value = " ";
+    handle(e, "POST", path, &tell, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_RELEASED);
+    snprintf(path, sizeof(path), "/item/%s", e->held);
+    handle(e, "GET", path, &c, &r);
+    assert_non_null(
+        strstr(r.body.data, "by <span id=\"decided-by\">dsl</span>"));
+    sg_web_response_free(&r);
+    assert_int_equal(sg_test_db_int(e->f.db,
+                                    "SELECT count(*) FROM audit WHERE action "
+                                    "= 'released' AND actor = 'dsl' AND "
+                                    "note = ?1",
+                                    "Checked"),
+                     1);
 }
 
 /* Times are shown in the school's zone when the page has one. */
@@ -1066,6 +1174,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_decisions_need_csrf_and_a_note,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_item_for_people, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
         cmocka_unit_test(test_form_parse),
         cmocka_unit_test(test_security_headers),
