@@ -230,6 +230,9 @@ int sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
 
 #define SG_REVIEW_BAD_REASON 5 /* a request without a reason, or too long */
 #define SG_REVIEW_REASON_MAX 2000 /* bytes */
+/* Seconds after a request in which another is recorded without a
+ * second notice to the reviewers. */
+#define SG_REVIEW_REQUEST_QUIET 3600
 
 /* What the request page shows: the record, and the rules the sender may
  * see (the enforced ones that held it) first in rules, n_rules of them,
@@ -251,7 +254,8 @@ int sg_review_request_open(struct sg_review *r, const char *id,
 void sg_review_request_free(struct sg_review_request **req);
 /* Record a request (checked as sg_review_request_open): an audit row
  * "release-request" by the record's sender with the reason, and a notice
- * (request-dsl.txt) to the reviewers of the record's track.  The record
+ * (request-dsl.txt) to the reviewers of the record's track unless an
+ * earlier request was made within SG_REVIEW_REQUEST_QUIET.  The record
  * stays held.  0; SG_REVIEW_BAD_REASON (nothing recorded); the results
  * of sg_review_request_open; SG_REVIEW_NOTICE_FAILED (recorded, but the
  * notice could not be queued); -1. */

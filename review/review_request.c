@@ -24,6 +24,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "review_int.h"
 
@@ -225,6 +226,20 @@ sg_review_request_release(struct sg_review *r, const char *id,
                                "the reason is longer than %d characters",
                                SG_REVIEW_REASON_MAX);
     }
+    /* the reviewers hear of the first request, and of another only after
+     * a quiet spell: whoever holds a link cannot flood their mailboxes
+     * (each request is still recorded and shown) */
+    struct sg_store_audit_row *recent = NULL;
+    size_t n_recent = 0;
+    const char *err = NULL;
+    if (sg_store_audit_rows(r->q, id, "release-request",
+                            time(NULL) - SG_REVIEW_REQUEST_QUIET, &recent,
+                            &n_recent, &err) < 0) {
+        sg_review_request_free(&req);
+        return sg_review_keep(error_r, "", err);
+    }
+    bool tell = n_recent == 0;
+    sg_store_audit_rows_free(&recent, &n_recent);
     /* the actor is the address the message came from: the token proves
      * the link reached that sender's notice, not who typed the reason */
     struct sg_review_actor a = {
@@ -235,7 +250,7 @@ sg_review_request_release(struct sg_review *r, const char *id,
         sg_review_request_free(&req);
         return -1;
     }
-    rc = tell_reviewers(r, req, error_r);
+    rc = tell ? tell_reviewers(r, req, error_r) : 0;
     sg_review_request_free(&req);
     return rc < 0 ? SG_REVIEW_NOTICE_FAILED : 0;
 }

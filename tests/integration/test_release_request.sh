@@ -142,6 +142,9 @@ page post2 "$URL/request/$R1" -b "$SG_WORK/teacher.jar" \
     --data-urlencode "csrf=$CSRF" --data-urlencode "k=$TOKEN" \
     --data-urlencode "reason=Second thoughts: please"
 check "4: a second request adds another row" test "$(requests "$R1")" -eq 2
+sleep 1 # anything queued is sent at once
+check "4: but no second notice within the hour" test "$(grep -rlsF "Release requested" "$SG_SINK_DIR" |
+    xargs -r grep -lF "$R1" | wc -l)" -eq 1
 page empty "$URL/request/$R1" -b "$SG_WORK/teacher.jar" \
     --data-urlencode "csrf=$CSRF" --data-urlencode "k=$TOKEN" \
     --data-urlencode "reason=   "
