@@ -31,11 +31,12 @@
 
 #define REQUEST_CONTEXT "safeguard-release-request\nv=1\n"
 
-_Static_assert(SG_NOTICE_TOKEN_LEN ==
-                   sodium_base64_ENCODED_LEN(crypto_auth_BYTES,
-                                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) -
-                       1,
-               "SG_NOTICE_TOKEN_LEN is the base64url length of one MAC");
+_Static_assert(
+    SG_NOTICE_TOKEN_LEN ==
+        sodium_base64_ENCODED_LEN(crypto_auth_BYTES,
+                                  sodium_base64_VARIANT_URLSAFE_NO_PADDING) -
+            1,
+    "SG_NOTICE_TOKEN_LEN is the base64url length of one MAC");
 
 static void
 request_mac(const struct sg_notice_key *key, const char *record,
@@ -44,8 +45,8 @@ request_mac(const struct sg_notice_key *key, const char *record,
     crypto_auth_hmacsha512256_state st;
     crypto_auth_hmacsha512256_init(&st, sg_notice_key_bytes(key),
                                    crypto_auth_KEYBYTES);
-    crypto_auth_hmacsha512256_update(&st, (const unsigned char *)REQUEST_CONTEXT,
-                                     strlen(REQUEST_CONTEXT));
+    crypto_auth_hmacsha512256_update(
+        &st, (const unsigned char *)REQUEST_CONTEXT, strlen(REQUEST_CONTEXT));
     crypto_auth_hmacsha512256_update(&st, (const unsigned char *)record,
                                      strlen(record));
     crypto_auth_hmacsha512256_final(&st, mac);
@@ -88,9 +89,9 @@ sg_notice_request_valid(const struct sg_notice_key *key, const char *record,
 }
 
 int
-sg_notice_request_link(const char *review_url,
-                       const struct sg_notice_key *key, const char *record,
-                       struct sg_buf *out, const char **error_r)
+sg_notice_request_link(const char *review_url, const struct sg_notice_key *key,
+                       const char *record, struct sg_buf *out,
+                       const char **error_r)
 {
     if (review_url == NULL || review_url[0] == '\0')
         return sg_buf_puts(out, "(no link: the review page is not set up; "

@@ -93,8 +93,7 @@ audit_refusal(struct sg_review *r, const char *id, const char *client,
 {
     const char *ignored;
     struct sg_review_actor a = {.user = "unknown", .from = client};
-    (void)sg_review_audit(r, id, &a, "release-request-refused", why,
-                          &ignored);
+    (void)sg_review_audit(r, id, &a, "release-request-refused", why, &ignored);
 }
 
 int
@@ -162,18 +161,17 @@ tell_reviewers(struct sg_review *r, const struct sg_review_request *req,
     const char *const *to = NULL;
     size_t n_to = 0;
     if (parties != NULL)
-        sg_notice_track_to(r->ncfg, track, rec->env_from, parties, n_rcpts,
-                           &to, &n_to);
+        sg_notice_track_to(r->ncfg, track, rec->env_from, parties, n_rcpts, &to,
+                           &n_to);
     /* every rule's title, for the reviewers, as the hold's notice */
     struct sg_buf rules = SG_BUF_INIT, link = SG_BUF_INIT;
     for (size_t i = 0; i < req->n_all_rules; i++) {
         const struct sg_store_rule *ru = &req->rules[i];
-        sg_buf_printf(&rules, "- %s%s\n",
-                      ru->title != NULL && ru->title[0] != '\0' ? ru->title
-                                                                : ru->id,
-                      ru->mode != NULL && strcmp(ru->mode, "test") == 0
-                          ? " (test mode)"
-                          : "");
+        sg_buf_printf(
+            &rules, "- %s%s\n",
+            ru->title != NULL && ru->title[0] != '\0' ? ru->title : ru->id,
+            ru->mode != NULL && strcmp(ru->mode, "test") == 0 ? " (test mode)"
+                                                              : "");
     }
     sg_notice_link(r->ncfg->review_url, rec->id, &link);
     char date[80];
@@ -242,10 +240,10 @@ sg_review_request_release(struct sg_review *r, const char *id,
     sg_store_audit_rows_free(&recent, &n_recent);
     /* the actor is the address the message came from: the token proves
      * the link reached that sender's notice, not who typed the reason */
-    struct sg_review_actor a = {
-        .user = req->record->env_from[0] != '\0' ? req->record->env_from
-                                                 : "the sender",
-        .from = client};
+    struct sg_review_actor a = {.user = req->record->env_from[0] != '\0'
+                                            ? req->record->env_from
+                                            : "the sender",
+                                .from = client};
     if (sg_review_audit(r, id, &a, "release-request", reason, error_r) < 0) {
         sg_review_request_free(&req);
         return -1;
@@ -261,8 +259,8 @@ sg_review_requests(struct sg_review *r, const char *id,
                    const char **error_r)
 {
     const char *err = NULL;
-    if (sg_store_audit_rows(r->q, id, "release-request", 0, rows_r, n_r,
-                            &err) < 0)
+    if (sg_store_audit_rows(r->q, id, "release-request", 0, rows_r, n_r, &err) <
+        0)
         return sg_review_keep(error_r, "", err);
     return 0;
 }

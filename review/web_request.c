@@ -39,8 +39,7 @@ request_id(const char *path, char *id, size_t size)
 }
 
 static void
-refused(struct sg_web *w, struct sg_web_response *resp, int rc,
-        const char *err)
+refused(struct sg_web *w, struct sg_web_response *resp, int rc, const char *err)
 {
     if (rc == SG_REVIEW_NOT_FOUND)
         sg_web_error_page(w, resp, 404, "This link does not work",
@@ -96,9 +95,8 @@ form_page(struct sg_web *w, struct sg_web_response *resp, unsigned status,
     for (size_t i = 0; i < rq->n_rules; i++) {
         const struct sg_store_rule *ru = &rq->rules[i];
         sg_buf_puts(b, "<li>");
-        sg_web_text(b, ru->title != NULL && ru->title[0] != '\0'
-                           ? ru->title
-                           : ru->id);
+        sg_web_text(b, ru->title != NULL && ru->title[0] != '\0' ? ru->title
+                                                                 : ru->id);
         sg_buf_puts(b, "</li>");
     }
     sg_buf_puts(b, "</ul></dd></dl>\n<form method=\"post\" action=\"");
@@ -150,8 +148,8 @@ sg_web_page_request(struct sg_web *w, const struct sg_web_request *req,
         const char *from = rq->record->env_from;
         struct sg_review_actor a = {
             .user = from[0] != '\0' ? from : "the sender", .from = client};
-        (void)sg_review_audit(w->o.review, id, &a, "release-request-view",
-                              NULL, &err);
+        (void)sg_review_audit(w->o.review, id, &a, "release-request-view", NULL,
+                              &err);
         form_page(w, resp, 200, rq, token, NULL, NULL);
         sg_review_request_free(&rq);
         return;
@@ -168,8 +166,8 @@ sg_web_page_request(struct sg_web *w, const struct sg_web_request *req,
         sg_review_request_free(&rq);
         return;
     }
-    rc = sg_review_request_release(w->o.review, id, token, reason, client,
-                                   &err);
+    rc =
+        sg_review_request_release(w->o.review, id, token, reason, client, &err);
     if (rc == SG_REVIEW_BAD_REASON) {
         form_page(w, resp, 400, rq, token, reason, err);
         sg_review_request_free(&rq);
