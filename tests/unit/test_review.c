@@ -1213,6 +1213,126 @@ test_tell_sender_read_fails(void **state)
 /* The review tool's notices go through the outbox: a sendmail that is
  * down loses nothing and does not undo the decision; the notice waits,
  * and outbox --send (sg_review_outbox_flush, early) sends it once. */
+/* How many times needle occurs in hay. */
+static size_t
+occurrences(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* Release requests: the token checked, the request audited by the
+ * sender with the reason, the reviewers mailed once without the reason,
+ * and a decided record refusing the link. */
+static void
+test_release_requests(void **state)
+{
+    struct env *e = *state;
+    char out[256], secret[256];
+    const char *err = NULL;
+    open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
+    struct sg_notice_key *key = NULL;
+    assert_int_equal(sg_notice_secret_load(secret, &key, &err), 0);
+    char token[SG_NOTICE_TOKEN_LEN + 1], other[SG_NOTICE_TOKEN_LEN + 1];
+    assert_int_equal(sg_notice_request_token(key, e->ids[0], token, &err), 0);
+    assert_int_equal(sg_notice_request_token(key, e->ids[1], other, &err), 0);
+    sg_notice_key_free(&key);
+    struct sg_review *r = e->f.r;
+    const char *id = e->ids[0];
+
+    /* refused: another record's token, none, an unknown record */
+    struct sg_review_request *rq = NULL;
+    assert_int_equal(sg_review_request_open(r, id, other, "192.0.2.7", &rq,
+                                            &err),
+                     SG_REVIEW_NOT_FOUND);
+    assert_null(rq);
+    assert_int_equal(
+        sg_review_request_open(r, id, NULL, "192.0.2.7", &rq, &err),
+        SG_REVIEW_NOT_FOUND);
+    assert_int_equal(sg_review_request_open(r, "SG-20000101-000000", token,
+                                            "192.0.2.7", &rq, &err),
+                     SG_REVIEW_NOT_FOUND);
+    assert_int_equal(sg_review_request_release(r, id, other, "please",
+                                               "192.0.2.7", &err),
+                     SG_REVIEW_NOT_FOUND);
+    struct sg_store_audit_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_store_audit_rows(sg_review_store(r), id,
+                                         "release-request-refused", 0, &rows,
+                                         &n, &err),
+                     0);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0].client, "192.0.2.7");
+    sg_store_audit_rows_free(&rows, &n);
+
+    /* the page's view: the record and the rules that held it */
+    assert_int_equal(
+        sg_review_request_open(r, id, token, "192.0.2.7", &rq, &err), 0);
+    assert_string_equal(rq->record->id, id);
+    assert_true(rq->n_rules <= rq->n_all_rules);
+    for (size_t i = 0; i < rq->n_rules; i++)
+        assert_string_equal(rq->rules[i].mode, "enforce");
+    sg_review_request_free(&rq);
+    assert_null(rq);
+
+    /* a reason is needed, and not too long */
+    assert_int_equal(
+        sg_review_request_release(r, id, token, " \n ", "192.0.2.7", &err),
+        SG_REVIEW_BAD_REASON);
+    char *longer = malloc(SG_REVIEW_REASON_MAX + 2);
+    assert_non_null(longer);
+    memset(longer, 'x', SG_REVIEW_REASON_MAX + 1);
+    longer[SG_REVIEW_REASON_MAX + 1] = '\0';
+    assert_int_equal(
+        sg_review_request_release(r, id, token, longer, "192.0.2.7", &err),
+        SG_REVIEW_BAD_REASON);
+    free(longer);
+    assert_int_equal(sg_review_requests(r, id, &rows, &n, &err), 0);
+    assert_int_equal(n, 0);
+
+    /* recorded by the sender, the reviewers mailed once */
+    assert_int_equal(sg_review_request_release(r, id, token,
+                                               "Agreed with the parents",
+                                               "192.0.2.7", &err),
+                     0);
+    assert_int_equal(sg_review_request_release(r, id, token, "Still needed",
+                                               "192.0.2.7", &err),
+                     0);
+    assert_int_equal(sg_review_requests(r, id, &rows, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].actor, "j.smith@school.example");
+    assert_string_equal(rows[0].client, "192.0.2.7");
+    assert_string_equal(rows[0].note, "Agreed with the parents");
+    assert_string_equal(rows[1].note, "Still needed");
+    sg_store_audit_rows_free(&rows, &n);
+    char *mail = read_all(out);
+    assert_int_equal(occurrences(mail, "Subject: Release requested"), 1);
+    assert_non_null(strstr(mail, "To: dsl@school.example"));
+    assert_non_null(strstr(mail, id));
+    assert_null(strstr(mail, "Agreed with the parents"));
+    assert_null(strstr(mail, "j.smith"));
+    free(mail);
+    struct sg_store_record *rec = NULL;
+    assert_int_equal(sg_store_get(sg_review_store(r), id, &rec, &err), 0);
+    assert_int_equal(rec->status, SG_QSTATUS_HELD);
+    sg_store_record_free(&rec);
+
+    /* decided: the link is refused */
+    assert_int_equal(sg_review_reject(r, id, &alice, WORDS("no", NULL), &err),
+                     0);
+    assert_int_equal(
+        sg_review_request_open(r, id, token, "192.0.2.7", &rq, &err),
+        SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(sg_review_request_release(r, id, token, "please",
+                                               "192.0.2.7", &err),
+                     SG_REVIEW_WRONG_STATUS);
+    assert_int_equal(sg_review_requests(r, id, &rows, &n, &err), 0);
+    assert_int_equal(n, 2);
+    sg_store_audit_rows_free(&rows, &n);
+}
+
 static void
 test_notices_outbox(void **state)
 {
@@ -1353,6 +1473,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_requests, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_notices_outbox, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_show_fails_whole, setup, teardown),
