@@ -195,6 +195,10 @@ int sg_store_set_status(struct sg_store *q, const char *record_id,
                         const char *client, const char *note,
                         const char **error_r);
 
+/* The audit action of a sender's request for a held message's release
+ * (review/review_request.c); the list counts them per record. */
+#define SG_STORE_RELEASE_REQUEST "release-request"
+
 /* Append one audit row that changes nothing else: a note on a record, a
  * login, a view.  record_id, client and note may be NULL; actor and action
  * are required.  0 or -1 (a record_id is not checked against records: the
@@ -235,6 +239,8 @@ struct sg_store_item {
     char *rule_titles;     /* "Title A\nTitle B", in rule order */
     char *recipient_names; /* "Amy Patel (pupil), b@y (external)": the
                               name where the directory had one */
+    size_t requests;       /* the sender's release requests (audit rows
+                              SG_STORE_RELEASE_REQUEST) */
 };
 
 struct sg_store_rcpt {

@@ -272,7 +272,9 @@ sg_store_sqlite_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
     "   WHERE record_id = r.id ORDER BY pos)),"                                \
     " (SELECT group_concat(coalesce(name, address) || ' (' || roles || ')',"   \
     "   ', ') FROM (SELECT name, address, roles FROM recipients"               \
-    "   WHERE record_id = r.id ORDER BY pos))"                                 \
+    "   WHERE record_id = r.id ORDER BY pos)),"                                \
+    " (SELECT count(*) FROM audit WHERE record_id = r.id"                      \
+    "   AND action = '" SG_STORE_RELEASE_REQUEST "')"                          \
     " FROM records r "
 
 static const char list_where[] =
@@ -303,6 +305,7 @@ fill_item(sqlite3_stmt *st, void *item, bool *oom)
     it->sender_name = col_str(st, 9, oom);
     it->rule_titles = col_str(st, 10, oom);
     it->recipient_names = col_str(st, 11, oom);
+    it->requests = (size_t)sqlite3_column_int64(st, 12);
 }
 
 int
@@ -444,7 +447,7 @@ sg_store_sqlite_audit_rows(void *be, const char *record_id, const char *action,
                            time_t since, struct sg_store_audit_row **rows_r,
                            size_t *n_r, const char **error_r)
 {
-    static const struct spec q = {
+    static const struct spec all = {
         .sql = "SELECT id, record_id, time, actor, client, action, note"
                " FROM audit WHERE (?1 IS NULL OR record_id = ?1)"
                " AND (?2 IS NULL OR action = ?2) AND time >= ?3 ORDER BY id",
@@ -453,13 +456,26 @@ sg_store_sqlite_audit_rows(void *be, const char *record_id, const char *action,
         .fill = fill_audit,
         .clear = sg_store_audit_row_clear,
     };
+    /* One record's rows by the (record_id, id) index: "?1 IS NULL OR"
+     * keeps SQLite from using it, and the whole table was read for each
+     * record (the queue's release request markers, a record's history). */
+    static const struct spec one = {
+        .sql = "SELECT id, record_id, time, actor, client, action, note"
+               " FROM audit WHERE record_id = ?1"
+               " AND (?2 IS NULL OR action = ?2) AND time >= ?3 ORDER BY id",
+        .what = "cannot read the audit table",
+        .elem = sizeof(struct sg_store_audit_row),
+        .fill = fill_audit,
+        .clear = sg_store_audit_row_clear,
+    };
+    const struct spec *q = record_id != NULL ? &one : &all;
     struct params p = {
         .text = {record_id, action},
         .n_text = 2,
         .num = {(sqlite3_int64)since},
         .n_num = 1,
     };
-    return read_rows(be, &q, &p, (void **)rows_r, n_r, error_r);
+    return read_rows(be, q, &p, (void **)rows_r, n_r, error_r);
 }
 
 /* ------------------------------------------------------------ export */

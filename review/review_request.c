@@ -2,7 +2,7 @@
  * review_request.c - release requests: the sender of a held message,
  * following the link in their notice (REVIEW_URL/request/RECORD?k=TOKEN,
  * core/notice_request.c), asks for the message's release with a reason.
- * The request is an audit row ("release-request", the reason as its
+ * The request is an audit row (SG_STORE_RELEASE_REQUEST, the reason as its
  * note; each request another row) and a notice to the reviewers of the
  * record's track (request-dsl.txt, through the outbox); the record stays
  * held until a reviewer releases or rejects it as for any other record.
@@ -230,7 +230,7 @@ sg_review_request_release(struct sg_review *r, const char *id,
     struct sg_store_audit_row *recent = NULL;
     size_t n_recent = 0;
     const char *err = NULL;
-    if (sg_store_audit_rows(r->q, id, "release-request",
+    if (sg_store_audit_rows(r->q, id, SG_STORE_RELEASE_REQUEST,
                             time(NULL) - SG_REVIEW_REQUEST_QUIET, &recent,
                             &n_recent, &err) < 0) {
         sg_review_request_free(&req);
@@ -244,7 +244,7 @@ sg_review_request_release(struct sg_review *r, const char *id,
                                             ? req->record->env_from
                                             : "the sender",
                                 .from = client};
-    if (sg_review_audit(r, id, &a, "release-request", reason, error_r) < 0) {
+    if (sg_review_audit(r, id, &a, SG_STORE_RELEASE_REQUEST, reason, error_r) < 0) {
         sg_review_request_free(&req);
         return -1;
     }
@@ -259,7 +259,7 @@ sg_review_requests(struct sg_review *r, const char *id,
                    const char **error_r)
 {
     const char *err = NULL;
-    if (sg_store_audit_rows(r->q, id, "release-request", 0, rows_r, n_r, &err) <
+    if (sg_store_audit_rows(r->q, id, SG_STORE_RELEASE_REQUEST, 0, rows_r, n_r, &err) <
         0)
         return sg_review_keep(error_r, "", err);
     return 0;

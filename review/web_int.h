@@ -123,9 +123,9 @@ void sg_web_add_cookie(const struct sg_web *w, struct sg_web_response *resp,
 /* GET or POST REVIEW_URL/request/ID?k=TOKEN, with no session. */
 void sg_web_page_request(struct sg_web *w, const struct sg_web_request *req,
                          struct sg_web_response *resp);
-/* " release requested" for the queue when record id has a request. */
-void sg_web_request_marker(struct sg_web *w, struct sg_buf *b,
-                           const char *id);
+/* " release requested" for the queue when a waiting record has a
+ * request. */
+void sg_web_request_marker(struct sg_buf *b, const struct sg_store_item *it);
 /* The record's requests and their reasons, for its page. */
 void sg_web_request_section(struct sg_web *w, struct sg_buf *b,
                             const char *id);

@@ -144,8 +144,7 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sla_cell(b, w, it->status, it->created, req->now);
         sg_buf_printf(b, "</td><td data-label=\"Status\">%s",
                       sg_store_status_title(it->status));
-        if (sg_review_waiting(it->status))
-            sg_web_request_marker(w, b, it->id);
+        sg_web_request_marker(b, it);
         sg_buf_puts(b, "</td></tr>\n");
     }
     if (n > 0)

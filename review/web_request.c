@@ -193,14 +193,11 @@ sg_web_page_request(struct sg_web *w, const struct sg_web_request *req,
 }
 
 void
-sg_web_request_marker(struct sg_web *w, struct sg_buf *b, const char *id)
+sg_web_request_marker(struct sg_buf *b, const struct sg_store_item *it)
 {
-    struct sg_store_audit_row *rows = NULL;
-    size_t n = 0;
-    const char *err;
-    if (sg_review_requests(w->o.review, id, &rows, &n, &err) == 0 && n > 0)
+    /* counted by the list's own query: no query per row */
+    if (sg_review_waiting(it->status) && it->requests > 0)
         sg_buf_puts(b, " <span class=\"requested\">release requested</span>");
-    sg_store_audit_rows_free(&rows, &n);
 }
 
 void
