@@ -215,6 +215,9 @@ struct sg_store_filter {
     time_t changed_min;          /* status changed at or after; 0: any */
     const char *rule;            /* rule id, exact; NULL: any */
     const char *sender; /* envelope sender, substring, case-insensitive */
+    unsigned tracks;    /* bit 1 << enum sg_track of each track shown
+                           (a record without a track is staff-conduct);
+                           0: every track */
     bool oldest_first;  /* default newest first */
     size_t limit;       /* 0: no limit */
     size_t offset;      /* skip this many first (paging) */

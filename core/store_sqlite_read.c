@@ -108,7 +108,7 @@ struct spec {
 struct params {
     const char *text[3];
     size_t n_text;
-    sqlite3_int64 num[5];
+    sqlite3_int64 num[6];
     size_t n_num;
 };
 
@@ -283,7 +283,12 @@ static const char list_where[] =
     " AND (?3 IS NULL OR instr(lower(r.env_from), lower(?3)) > 0)"
     " AND (?4 = 0 OR r.created <= ?4)"
     " AND (?5 = 0 OR r.created >= ?5)"
-    " AND (?6 = 0 OR r.status_changed >= ?6)";
+    " AND (?6 = 0 OR r.status_changed >= ?6)"
+    " AND (?9 = 0 OR (?9 & (1 << CASE r.track WHEN 'pupil-welfare'"
+    "  THEN 1 ELSE 0 END)) != 0)"; /* the bit of enum sg_track */
+
+_Static_assert(SG_TRACK_STAFF_CONDUCT == 0 && SG_TRACK_PUPIL_WELFARE == 1,
+               "list_where numbers the tracks as enum sg_track does");
 
 static void
 fill_item(sqlite3_stmt *st, void *item, bool *oom)
@@ -331,8 +336,8 @@ sg_store_sqlite_list(void *be, const struct sg_store_filter *f,
         .num = {(sqlite3_int64)f->created_max, (sqlite3_int64)f->created_min,
                 (sqlite3_int64)f->changed_min,
                 f->limit > 0 ? (sqlite3_int64)f->limit : -1,
-                (sqlite3_int64)f->offset},
-        .n_num = 5,
+                (sqlite3_int64)f->offset, (sqlite3_int64)f->tracks},
+        .n_num = 6,
     };
     return read_rows(be, &q, &p, (void **)items_r, n_r, error_r);
 }

@@ -73,7 +73,20 @@ struct sg_review_options {
 struct sg_review_actor {
     const char *user;
     const char *from;
+    /* the review tracks the actor reviews: bit 1 << enum sg_track each
+     * (sg_review_tracks_of); 0: every track (the command line, whose
+     * user can read the store anyway); SG_REVIEW_TRACKS_NONE: none */
+    unsigned tracks;
 };
+#define SG_REVIEW_TRACKS_NONE (1u << 31)
+
+/* The tracks login reviews, given the logins of each track's reviewers
+ * (review_conduct_reviewers, review_welfare_reviewers): a track whose list
+ * is empty is everyone's.  SG_REVIEW_TRACKS_NONE when login is in
+ * neither of two lists given. */
+unsigned sg_review_tracks_of(const char *const *conduct, size_t n_conduct,
+                             const char *const *welfare, size_t n_welfare,
+                             const char *login);
 
 struct sg_review;
 struct sg_outbox_row;
@@ -104,6 +117,8 @@ struct sg_review_filter {
     time_t max_age;    /* seconds; 0: any */
     const char *rule;  /* rule id, exact; NULL any */
     const char *sender; /* envelope sender, substring, case-insensitive */
+    unsigned tracks;    /* as struct sg_store_filter's; 0: any (the actor's
+                           tracks narrow it further) */
     bool oldest_first; /* default newest first */
     size_t limit;      /* 0: no limit */
     size_t offset;     /* skip this many first (paging) */

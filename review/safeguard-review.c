@@ -54,8 +54,8 @@ usage(FILE *out)
         "[ARGS]\n"
         "\n"
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
-        "       [--rule RULE] [--sender TEXT] [--limit N] "
-        "[--oldest-first]\n"
+        "       [--rule RULE] [--sender TEXT] [--track T] [--limit N]\n"
+        "       [--oldest-first]\n"
         "  show ID [--no-queue]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
@@ -322,6 +322,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         {"newer-than", required_argument, NULL, 'n'},
         {"rule", required_argument, NULL, 'r'},
         {"sender", required_argument, NULL, 'f'},
+        {"track", required_argument, NULL, 't'},
         {"limit", required_argument, NULL, 'l'},
         {"oldest-first", no_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
@@ -353,6 +354,15 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 'f':
             f.sender = optarg;
             break;
+        case 't': {
+            enum sg_track t;
+            if (sg_track_parse(optarg, &t) < 0)
+                die(EX_USAGE, "--track: \"%s\" is not staff-conduct or "
+                              "pupil-welfare",
+                    optarg);
+            f.tracks = 1u << t;
+            break;
+        }
         case 'l':
             f.limit = parse_uint("--limit", optarg, 1000000);
             break;
@@ -375,7 +385,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
-               f.rule || f.sender || f.min_age || f.max_age
+               f.rule || f.sender || f.tracks || f.min_age || f.max_age
                    ? " match"
                    : "");
     } else {
@@ -456,6 +466,9 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
     /* a record of a message that was not held is of when it was sent */
     printf("\n%s       %s\n",
            sg_store_status_unheld(rec->status) ? "Sent" : "Held", when);
+    /* made before tracks were kept: about staff (store.h) */
+    printf("Track      %s\n",
+           rec->track != NULL ? rec->track : "staff-conduct");
     if (with_queue) {
         printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
         if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)

@@ -1331,6 +1331,31 @@ test_open_missing_db(void **state)
     }
 }
 
+/* Which review tracks a reviewer's login is shown. */
+static void
+test_tracks_of(void **state)
+{
+    (void)state;
+    const char *conduct[] = {"head", "deputy"};
+    const char *welfare[] = {"dsl", "deputy"};
+    const unsigned c = 1u << SG_TRACK_STAFF_CONDUCT,
+                   w = 1u << SG_TRACK_PUPIL_WELFARE;
+    /* no lists: everyone sees everything */
+    assert_int_equal(sg_review_tracks_of(NULL, 0, NULL, 0, "dsl"), 0);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "head"), c);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "dsl"), w);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "deputy"),
+                     c | w);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "clerk"),
+                     SG_REVIEW_TRACKS_NONE);
+    /* one list: the other track is everyone's */
+    assert_int_equal(sg_review_tracks_of(conduct, 2, NULL, 0, "dsl"), w);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, NULL, 0, "head"), c | w);
+    /* names are exact */
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "Head"),
+                     SG_REVIEW_TRACKS_NONE);
+}
+
 int
 main(void)
 {
@@ -1360,6 +1385,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_tell_sender_read_fails, setup,
                                         teardown),
         cmocka_unit_test(test_open_missing_db),
+        cmocka_unit_test(test_tracks_of),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
