@@ -310,6 +310,7 @@ struct sg_store_export_row {
     const char *rules;         /* "rule-id: title; ..." */
     const char *findings;      /* "detector \"text\" in location; ..." */
     const char *subject, *queue_id, *status;
+    const char *track; /* NULL: a record purged or made before tracks */
 };
 /* Call each for every decision made at or after since, oldest first.
  * each returns 0, or -1 to stop (with *error_r set).  0 after the last

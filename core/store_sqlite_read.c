@@ -484,7 +484,7 @@ static const char export_sql[] =
     " (SELECT group_concat(detector || ' \"' || text || '\" in '"
     "   || location, '; ') FROM (SELECT detector, text, location FROM"
     "   findings WHERE record_id = r.id ORDER BY rule_id, pos)),"
-    " r.subject, r.queue_id, r.status, r.id IS NOT NULL"
+    " r.subject, r.queue_id, r.status, r.id IS NOT NULL, r.track"
     " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
     " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
     " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note',"
@@ -527,6 +527,7 @@ sg_store_sqlite_export(void *be, time_t since,
             .subject = TEXT(12),
             .queue_id = TEXT(13),
             .status = TEXT(14),
+            .track = TEXT(16),
         };
         if (each(ctx, &row, error_r) < 0) {
             rc = -1;

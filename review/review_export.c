@@ -28,9 +28,9 @@ static const char *const export_fields[] = {
     "decided_at", "record",    "decision",  "decided_by", "decided_from",
     "note",       "held_at",   "sender",    "sender_authenticated",
     "recipients", "rules",     "findings",  "subject",    "queue_id",
-    "current_status", NULL,
+    "current_status", "track", NULL,
 };
-#define N_EXPORT 15
+#define N_EXPORT 16
 
 static int
 csv_cell(FILE *out, const char *s, bool last)
@@ -52,6 +52,7 @@ csv_cell(FILE *out, const char *s, bool last)
 }
 
 struct export_ctx {
+    unsigned tracks; /* the actor's; 0: all */
     enum sg_review_format format;
     FILE *out;
     json_t *arr;
@@ -63,6 +64,14 @@ export_row(void *ctx, const struct sg_store_export_row *row,
            const char **error_r)
 {
     struct export_ctx *x = ctx;
+    /* a row whose track is not known (a purged record, or one made before
+     * tracks were kept) counts as staff-conduct: a record about staff is
+     * never exported as a pupil concern */
+    enum sg_track track = SG_TRACK_STAFF_CONDUCT;
+    if (row->track != NULL)
+        (void)sg_track_parse(row->track, &track);
+    if (x->tracks != 0 && (x->tracks & (1u << track)) == 0)
+        return 0;
     char t0[32] = "", t1[32] = "";
     sg_review_iso(row->time, t0, sizeof(t0));
     if (row->has_record)
@@ -83,6 +92,7 @@ export_row(void *ctx, const struct sg_store_export_row *row,
         row->subject,
         row->queue_id,
         row->status,
+        sg_track_name(track),
     };
     if (x->format == SG_REVIEW_CSV) {
         for (size_t i = 0; i < N_EXPORT; i++)
@@ -107,6 +117,7 @@ sg_review_export(struct sg_review *r, time_t since,
     if (!sg_review_actor_ok(actor))
         return sg_review_fail(error_r, "export: missing actor");
     struct export_ctx x = {
+        .tracks = actor->tracks,
         .format = format,
         .out = out,
         .arr = format == SG_REVIEW_JSON ? json_array() : NULL,

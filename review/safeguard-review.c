@@ -61,7 +61,7 @@ usage(FILE *out)
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  escalate ID --note TEXT [--by NAME]\n"
         "  note ID TEXT [--by NAME]\n"
-        "  export [--since WHEN] [--format csv|json]\n"
+        "  export [--since WHEN] [--format csv|json] [--track T]\n"
         "  expire\n"
         "  digest [--mail]\n"
         "  audit [ID] [--since WHEN]\n"
@@ -313,6 +313,17 @@ exit_for(int rc)
     }
 }
 
+/* --track NAME: its bit (struct sg_review_filter's tracks) */
+static unsigned
+track_bit(const char *name)
+{
+    enum sg_track t;
+    if (sg_track_parse(name, &t) < 0)
+        die(EX_USAGE, "--track: \"%s\" is not staff-conduct or pupil-welfare",
+            name);
+    return 1u << t;
+}
+
 static int
 cmd_list(struct ctx *c, int argc, char **argv)
 {
@@ -354,15 +365,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 'f':
             f.sender = optarg;
             break;
-        case 't': {
-            enum sg_track t;
-            if (sg_track_parse(optarg, &t) < 0)
-                die(EX_USAGE, "--track: \"%s\" is not staff-conduct or "
-                              "pupil-welfare",
-                    optarg);
-            f.tracks = 1u << t;
+        case 't':
+            f.tracks = track_bit(optarg);
             break;
-        }
         case 'l':
             f.limit = parse_uint("--limit", optarg, 1000000);
             break;
@@ -745,6 +750,7 @@ cmd_export(struct ctx *c, int argc, char **argv)
     static const struct option lo[] = {
         {"since", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
+        {"track", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     time_t since = 0;
@@ -765,6 +771,9 @@ cmd_export(struct ctx *c, int argc, char **argv)
                 fmt = SG_REVIEW_JSON;
             else
                 die(EX_USAGE, "--format: csv or json, not \"%s\"", optarg);
+            break;
+        case 't': /* one track's decisions only: as its reviewers see them */
+            c->actor.tracks = track_bit(optarg);
             break;
         default:
             return EX_USAGE;

@@ -9,7 +9,7 @@
 #  3. the same from the headteacher: the chair of governors is told, and
 #     neither the headteacher's own conduct reviewers nor the DSL;
 #  4. each record keeps its track; the command line lists by track and
-#     shows it;
+#     shows it; a pupil-welfare export carries no record about staff;
 #  5. the review page shows each reviewer only their track's records: the
 #     DSL (review_welfare_reviewers) sees the look-alike's, not the
 #     teacher's, and cannot open that one by its id; the case manager
@@ -97,6 +97,14 @@ check "4: list --track pupil-welfare: the look-alike's" grep -q "^$R1 " "$SG_WOR
 check "4:   and not the teacher's" bash -c "! grep -q '^$R2 ' '$SG_WORK/list-w.out'"
 sg_review show "$R2" --no-queue >"$SG_WORK/show2.out" 2>&1
 check "4: show gives the track" grep -q "^Track      staff-conduct$" "$SG_WORK/show2.out"
+sg_review note "$R1" "Looked at the sender" >/dev/null 2>&1
+sg_review note "$R2" "Spoke to the teacher" >/dev/null 2>&1
+sg_review export >"$SG_WORK/export.csv" 2>&1
+check "4: the export says each decision's track" \
+    grep -q "\"$R2\",\"note\".*\"staff-conduct\"" "$SG_WORK/export.csv"
+sg_review export --track pupil-welfare >"$SG_WORK/export-w.csv" 2>&1
+check "4: a pupil-welfare export has the look-alike's" grep -q "\"$R1\"" "$SG_WORK/export-w.csv"
+check "4:   and never a record about staff" bash -c "! grep -q 'staff-conduct' '$SG_WORK/export-w.csv'"
 
 # ------------------------------------------------ 5. the page, by track
 for login in dsl casemanager; do
