@@ -275,6 +275,8 @@ int sg_store_list(struct sg_store *q, const struct sg_store_filter *f,
                   struct sg_store_item **items_r, size_t *n_r,
                   const char **error_r);
 void sg_store_items_free(struct sg_store_item **items, size_t *n);
+/* Free one item's fields, not the item (a struct sg_store_item *). */
+void sg_store_item_clear(void *item);
 /* A record's recipients, rules and findings, in their order. */
 int sg_store_rcpts(struct sg_store *q, const char *record_id,
                    struct sg_store_rcpt **rcpts_r, size_t *n_r,

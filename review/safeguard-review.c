@@ -818,26 +818,41 @@ cmd_digest(struct ctx *c, int argc, char **argv)
         else
             die(EX_USAGE, "digest: unexpected argument \"%s\"", argv[i]);
     }
-    struct sg_buf text = SG_BUF_INIT;
-    size_t waiting = 0, overdue = 0;
+    /* one digest per audience: each reads of the records it was told of
+     * (the review tracks' people, the chair for the headteacher) */
+    const char *const *lists[3];
+    size_t sizes[3], n_lists;
+    sg_review_digest_audiences(c->r, lists, sizes, &n_lists);
     time_t now = time(NULL);
-    const char *err;
-    if (sg_review_digest(c->r, now, &text, &waiting, &overdue, &err) < 0)
-        die(EX_SOFTWARE, "%s", err);
-    fputs(text.data != NULL ? text.data : "", stdout);
     int rc = EX_OK;
-    if (mail && waiting > 0) {
-        if (sg_review_digest_mail(c->r, text.data, waiting, overdue, now,
-                                  &c->actor, &err) < 0) {
-            fprintf(stderr, "%s: %s\n", progname, err);
-            rc = EX_TEMPFAIL;
-        } else {
-            printf("\n(mailed to the DSL addresses)\n");
+    for (size_t a = 0; a < n_lists; a++) {
+        struct sg_buf text = SG_BUF_INIT;
+        size_t waiting = 0, overdue = 0;
+        const char *err;
+        if (n_lists > 1) {
+            printf("%s== For ", a > 0 ? "\n" : "");
+            for (size_t i = 0; i < sizes[a]; i++)
+                printf("%s%s", i > 0 ? ", " : "", lists[a][i]);
+            printf(" ==\n");
         }
-    } else if (mail) {
-        printf("\n(nothing waiting: no mail sent)\n");
+        if (sg_review_digest(c->r, now, lists[a], &text, &waiting, &overdue,
+                             &err) < 0)
+            die(EX_SOFTWARE, "%s", err);
+        fputs(text.data != NULL ? text.data : "", stdout);
+        if (mail && waiting > 0) {
+            if (sg_review_digest_mail(c->r, text.data, lists[a], sizes[a],
+                                      waiting, overdue, now, &c->actor,
+                                      &err) < 0) {
+                fprintf(stderr, "%s: %s\n", progname, err);
+                rc = EX_TEMPFAIL;
+            } else {
+                printf("\n(mailed)\n");
+            }
+        } else if (mail) {
+            printf("\n(nothing waiting: no mail sent)\n");
+        }
+        sg_buf_free(&text);
     }
-    sg_buf_free(&text);
     return rc;
 }
 

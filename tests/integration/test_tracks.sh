@@ -13,7 +13,8 @@
 #  5. the review page shows each reviewer only their track's records: the
 #     DSL (review_welfare_reviewers) sees the look-alike's, not the
 #     teacher's, and cannot open that one by its id; the case manager
-#     (review_conduct_reviewers) the other way round.
+#     (review_conduct_reviewers) the other way round;
+#  6. the digest: one to each audience, of the records it was told of.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -134,6 +135,30 @@ page casemanager /queue >/dev/null
 check "5: the case manager's queue has the teacher's" grep -q "$R2" "$SG_WORK/page.html"
 check "5:   and not the look-alike's" bash -c "! grep -q '$R1' '$SG_WORK/page.html'"
 check "5: the case manager cannot open the look-alike's (404)" test "$(page casemanager "/item/$R1")" = 404
+
+# ------------------------------------------------------------ 6. digests
+sg_review digest --mail >"$SG_WORK/digest.out" 2>&1
+check "6: one digest per audience" test "$(grep -c '^== For ' "$SG_WORK/digest.out")" = 3
+# digest_to ADDRESS: the digest mailed to ADDRESS
+digest_to() {
+    local i f
+    for i in $(seq 1 300); do
+        f=$(grep -rls "X-Safeguard-Notice" "$SG_SINK_DIR" | xargs -r grep -l "^X-Rcpt-Args: <$1>" |
+            xargs -r grep -l "^Subject:.* waiting, " | head -1)
+        [ -n "$f" ] && { echo "$f"; return 0; }
+        sleep 0.1
+    done
+}
+D=$(digest_to "$DSL")
+check "6: the DSL's digest" test -n "$D"
+check "6:   lists the look-alike's record" grep -q "$R1" "$D"
+check "6:   and no conduct concern" bash -c "! grep -q '$R2\|$R3' '$D'"
+D=$(digest_to "$CONDUCT")
+check "6: the conduct reviewers' digest lists the teacher's" grep -q "$R2" "$D"
+check "6:   and neither the headteacher's nor the look-alike's" bash -c "! grep -q '$R3\|$R1' '$D'"
+D=$(digest_to "$CHAIR")
+check "6: the chair's digest lists the headteacher's" grep -q "$R3" "$D"
+check "6:   and nothing else" bash -c "! grep -q '$R1\|$R2' '$D'"
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]

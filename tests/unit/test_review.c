@@ -822,7 +822,7 @@ test_digest_and_audit(void **state)
     struct sg_buf b = SG_BUF_INIT;
     size_t waiting = 0, overdue = 0;
     assert_int_equal(
-        sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
+        sg_review_digest(e->f.r, time(NULL), NULL, &b, &waiting, &overdue, &err), 0);
     assert_int_equal(waiting, 3);
     assert_int_equal(overdue, 2);
     /* oldest first, the late ones flagged */
@@ -843,7 +843,7 @@ test_digest_and_audit(void **state)
                                          NULL, "x", &err),
                      0);
     assert_int_equal(
-        sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
+        sg_review_digest(e->f.r, time(NULL), NULL, &b, &waiting, &overdue, &err), 0);
     assert_int_equal(waiting, 2);
     char *lost = strstr(b.data, "Not kept by the mail system, found in the "
                                 "last 24 hours: 1.");
@@ -858,14 +858,14 @@ test_digest_and_audit(void **state)
     assert_non_null(strstr(p1, "    Open:    safeguard-review show "));
     sg_buf_free(&b);
     /* a day later it is no longer news */
-    assert_int_equal(sg_review_digest(e->f.r, time(NULL) + 2 * 86400, &b,
+    assert_int_equal(sg_review_digest(e->f.r, time(NULL) + 2 * 86400, NULL, &b,
                                       &waiting, &overdue, &err),
                      0);
     assert_null(strstr(b.data, e->ids[1]));
     sg_buf_free(&b);
     /* mailing needs notices */
     assert_int_equal(
-        sg_review_digest_mail(e->f.r, "x", 1, 0, time(NULL), &alice, &err), -1);
+        sg_review_digest_mail(e->f.r, "x", NULL, 0, 1, 0, time(NULL), &alice, &err), -1);
 
     struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
@@ -1021,8 +1021,8 @@ test_notices(void **state)
     size_t waiting = 0, overdue = 0;
     time_t now = time(NULL);
     assert_int_equal(
-        sg_review_digest(e->f.r, now, &b, &waiting, &overdue, &err), 0);
-    if (sg_review_digest_mail(e->f.r, b.data, waiting, overdue, now, &alice,
+        sg_review_digest(e->f.r, now, NULL, &b, &waiting, &overdue, &err), 0);
+    if (sg_review_digest_mail(e->f.r, b.data, NULL, 0, waiting, overdue, now, &alice,
                               &err) != 0)
         fail_msg("digest: %s", err);
     sg_buf_free(&b);
