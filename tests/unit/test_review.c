@@ -50,8 +50,9 @@ struct env {
 #define open_review(e, s) review_fixture_open(&(e)->f, s)
 #define WORDS(note, to_sender) (&(struct sg_review_words){(note), (to_sender)})
 
-static const struct sg_review_actor alice = {"alice", "command line"};
-static const struct sg_review_actor bob = {"bob", "192.0.2.7"};
+static const struct sg_review_actor alice = {.user = "alice",
+                                            .from = "command line"};
+static const struct sg_review_actor bob = {.user = "bob", .from = "192.0.2.7"};
 
 static int
 setup(void **state)
