@@ -219,6 +219,9 @@ struct sg_store_filter {
     time_t changed_min;          /* status changed at or after; 0: any */
     const char *rule;            /* rule id, exact; NULL: any */
     const char *sender; /* envelope sender, substring, case-insensitive */
+    unsigned tracks;    /* bit 1 << enum sg_track of each track shown
+                           (a record without a track is staff-conduct);
+                           0: every track */
     bool oldest_first;  /* default newest first */
     size_t limit;       /* 0: no limit */
     size_t offset;      /* skip this many first (paging) */
@@ -278,6 +281,8 @@ int sg_store_list(struct sg_store *q, const struct sg_store_filter *f,
                   struct sg_store_item **items_r, size_t *n_r,
                   const char **error_r);
 void sg_store_items_free(struct sg_store_item **items, size_t *n);
+/* Free one item's fields, not the item (a struct sg_store_item *). */
+void sg_store_item_clear(void *item);
 /* A record's recipients, rules and findings, in their order. */
 int sg_store_rcpts(struct sg_store *q, const char *record_id,
                    struct sg_store_rcpt **rcpts_r, size_t *n_r,
@@ -313,6 +318,7 @@ struct sg_store_export_row {
     const char *rules;         /* "rule-id: title; ..." */
     const char *findings;      /* "detector \"text\" in location; ..." */
     const char *subject, *queue_id, *status;
+    const char *track; /* NULL: a record purged or made before tracks */
 };
 /* Call each for every decision made at or after since, oldest first.
  * each returns 0, or -1 to stop (with *error_r set).  0 after the last

@@ -130,8 +130,8 @@ extern const struct sg_store_backend sg_store_sqlite;
 /* Free the n elem-sized items of *arr with clear, then the array. */
 void sg_store_array_free(void **arr, size_t *n, size_t elem,
                          void (*clear)(void *item));
-/* Free what one item of a read owns (not the item). */
-void sg_store_item_clear(void *item);
+/* Free what one item of a read owns (not the item); sg_store_item_clear
+ * is in store.h. */
 void sg_store_rcpt_clear(void *item);
 void sg_store_rule_clear(void *item);
 void sg_store_finding_clear(void *item);

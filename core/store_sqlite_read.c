@@ -108,7 +108,7 @@ struct spec {
 struct params {
     const char *text[3];
     size_t n_text;
-    sqlite3_int64 num[5];
+    sqlite3_int64 num[6];
     size_t n_num;
 };
 
@@ -285,7 +285,12 @@ static const char list_where[] =
     " AND (?3 IS NULL OR instr(lower(r.env_from), lower(?3)) > 0)"
     " AND (?4 = 0 OR r.created <= ?4)"
     " AND (?5 = 0 OR r.created >= ?5)"
-    " AND (?6 = 0 OR r.status_changed >= ?6)";
+    " AND (?6 = 0 OR r.status_changed >= ?6)"
+    " AND (?9 = 0 OR (?9 & (1 << CASE r.track WHEN 'pupil-welfare'"
+    "  THEN 1 ELSE 0 END)) != 0)"; /* the bit of enum sg_track */
+
+_Static_assert(SG_TRACK_STAFF_CONDUCT == 0 && SG_TRACK_PUPIL_WELFARE == 1,
+               "list_where numbers the tracks as enum sg_track does");
 
 static void
 fill_item(sqlite3_stmt *st, void *item, bool *oom)
@@ -334,8 +339,8 @@ sg_store_sqlite_list(void *be, const struct sg_store_filter *f,
         .num = {(sqlite3_int64)f->created_max, (sqlite3_int64)f->created_min,
                 (sqlite3_int64)f->changed_min,
                 f->limit > 0 ? (sqlite3_int64)f->limit : -1,
-                (sqlite3_int64)f->offset},
-        .n_num = 5,
+                (sqlite3_int64)f->offset, (sqlite3_int64)f->tracks},
+        .n_num = 6,
     };
     return read_rows(be, &q, &p, (void **)items_r, n_r, error_r);
 }
@@ -495,7 +500,7 @@ static const char export_sql[] =
     " (SELECT group_concat(detector || ' \"' || text || '\" in '"
     "   || location, '; ') FROM (SELECT detector, text, location FROM"
     "   findings WHERE record_id = r.id ORDER BY rule_id, pos)),"
-    " r.subject, r.queue_id, r.status, r.id IS NOT NULL"
+    " r.subject, r.queue_id, r.status, r.id IS NOT NULL, r.track"
     " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
     " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
     " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note',"
@@ -538,6 +543,7 @@ sg_store_sqlite_export(void *be, time_t since,
             .subject = TEXT(12),
             .queue_id = TEXT(13),
             .status = TEXT(14),
+            .track = TEXT(16),
         };
         if (each(ctx, &row, error_r) < 0) {
             rc = -1;

@@ -339,3 +339,51 @@ sg_review_actor_ok(const struct sg_review_actor *a)
 {
     return a != NULL && a->user != NULL && *a->user != '\0';
 }
+
+static bool
+listed(const char *const *logins, size_t n, const char *login)
+{
+    for (size_t i = 0; login != NULL && i < n; i++)
+        if (strcmp(logins[i], login) == 0)
+            return true;
+    return false;
+}
+
+unsigned
+sg_review_tracks_of(const char *const *conduct, size_t n_conduct,
+                    const char *const *welfare, size_t n_welfare,
+                    const char *login)
+{
+    if (n_conduct == 0 && n_welfare == 0)
+        return 0;
+    unsigned t = 0;
+    if (n_conduct == 0 || listed(conduct, n_conduct, login))
+        t |= 1u << SG_TRACK_STAFF_CONDUCT;
+    if (n_welfare == 0 || listed(welfare, n_welfare, login))
+        t |= 1u << SG_TRACK_PUPIL_WELFARE;
+    return t != 0 ? t : SG_REVIEW_TRACKS_NONE;
+}
+
+int
+sg_review_get(struct sg_review *r, const char *id,
+              const struct sg_review_actor *actor,
+              struct sg_store_record **rec_r, const char **error_r)
+{
+    const char *err = NULL;
+    int rc = sg_store_get(r->q, id, rec_r, &err);
+    if (rc == 0 && actor != NULL && actor->tracks != 0) {
+        enum sg_track t = SG_TRACK_STAFF_CONDUCT;
+        if ((*rec_r)->track != NULL)
+            (void)sg_track_parse((*rec_r)->track, &t);
+        if ((actor->tracks & (1u << t)) == 0) {
+            sg_store_record_free(rec_r);
+            rc = SG_STORE_NOT_FOUND;
+        }
+    }
+    if (rc == SG_STORE_NOT_FOUND)
+        return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
+                               "no quarantine record %.80s", id);
+    if (rc != 0)
+        return sg_review_keep(error_r, "", err);
+    return 0;
+}

@@ -73,7 +73,20 @@ struct sg_review_options {
 struct sg_review_actor {
     const char *user;
     const char *from;
+    /* the review tracks the actor reviews: bit 1 << enum sg_track each
+     * (sg_review_tracks_of); 0: every track (the command line, whose
+     * user can read the store anyway); SG_REVIEW_TRACKS_NONE: none */
+    unsigned tracks;
 };
+#define SG_REVIEW_TRACKS_NONE (1u << 31)
+
+/* The tracks login reviews, given the logins of each track's reviewers
+ * (review_conduct_reviewers, review_welfare_reviewers): a track whose list
+ * is empty is everyone's.  SG_REVIEW_TRACKS_NONE when login is in
+ * neither of two lists given. */
+unsigned sg_review_tracks_of(const char *const *conduct, size_t n_conduct,
+                             const char *const *welfare, size_t n_welfare,
+                             const char *login);
 
 struct sg_review;
 struct sg_outbox_row;
@@ -104,6 +117,8 @@ struct sg_review_filter {
     time_t max_age;    /* seconds; 0: any */
     const char *rule;  /* rule id, exact; NULL any */
     const char *sender; /* envelope sender, substring, case-insensitive */
+    unsigned tracks;    /* as struct sg_store_filter's; 0: any (the actor's
+                           tracks narrow it further) */
     bool oldest_first; /* default newest first */
     size_t limit;      /* 0: no limit */
     size_t offset;     /* skip this many first (paging) */
@@ -304,14 +319,25 @@ int sg_review_export(struct sg_review *r, time_t since,
                      const struct sg_review_actor *actor,
                      const char **error_r);
 
+/* Who reads the digests: each its own list of addresses, as the
+ * records' notices went (sg_notice_track_to): the DSLs, and, when the
+ * review tracks have their own people, the conduct reviewers and the
+ * chair of governors.  *n_r lists; 1 (the DSLs', everything) when the
+ * tracks have no people of their own or notices are not configured. */
+void sg_review_digest_audiences(const struct sg_review *r,
+                                const char *const *lists[3], size_t sizes[3],
+                                size_t *n_r);
 /* The waiting records, oldest first, those past the response target
- * flagged, as text in out (appended).  *n_waiting_r, *n_overdue_r may be
- * NULL. */
-int sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
+ * flagged, as text in out (appended): of the records whose notices went
+ * to audience (a list of sg_review_digest_audiences; NULL: every
+ * record).  *n_waiting_r, *n_overdue_r may be NULL. */
+int sg_review_digest(struct sg_review *r, time_t now,
+                     const char *const *audience, struct sg_buf *out,
                      size_t *n_waiting_r, size_t *n_overdue_r,
                      const char **error_r);
-/* Mail the digest text to the configured DSL addresses. */
+/* Mail the digest text to to[0..n_to) (NULL: the DSL addresses). */
 int sg_review_digest_mail(struct sg_review *r, const char *text,
+                          const char *const *to, size_t n_to,
                           size_t n_waiting, size_t n_overdue, time_t now,
                           const struct sg_review_actor *actor,
                           const char **error_r);

@@ -143,12 +143,9 @@ get_undecided(struct sg_review *r, const char *id,
               struct sg_store_record **rec_r, const char **error_r)
 {
     const char *err = NULL;
-    int rc = sg_store_get(r->q, id, rec_r, &err);
-    if (rc == SG_STORE_NOT_FOUND)
-        return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
-                               "no quarantine record %.80s", id);
+    int rc = sg_review_get(r, id, actor, rec_r, error_r);
     if (rc != 0)
-        return sg_review_keep(error_r, "", err);
+        return rc;
     const struct sg_store_record *rec = *rec_r;
     bool from_ok = op == SG_REVIEW_OP_ESCALATE ? rec->status == SG_QSTATUS_HELD
                                                : sg_review_waiting(rec->status);
@@ -525,13 +522,9 @@ sg_review_note(struct sg_review *r, const char *id,
     if (note == NULL || *note == '\0')
         return sg_review_fail(error_r, "the note is empty");
     struct sg_store_record *rec = NULL;
-    const char *err = NULL;
-    int rc = sg_store_get(r->q, id, &rec, &err);
-    if (rc == SG_STORE_NOT_FOUND)
-        return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
-                               "no quarantine record %.80s", id);
+    int rc = sg_review_get(r, id, actor, &rec, error_r);
     if (rc != 0)
-        return sg_review_keep(error_r, "", err);
+        return rc;
     sg_store_record_free(&rec);
     return sg_review_audit(r, id, actor, "note", note, error_r);
 }

@@ -28,9 +28,9 @@ static const char *const export_fields[] = {
     "decided_at", "record",    "decision",  "decided_by", "decided_from",
     "note",       "held_at",   "sender",    "sender_authenticated",
     "recipients", "rules",     "findings",  "subject",    "queue_id",
-    "current_status", NULL,
+    "current_status", "track", NULL,
 };
-#define N_EXPORT 15
+#define N_EXPORT 16
 
 static int
 csv_cell(FILE *out, const char *s, bool last)
@@ -52,6 +52,7 @@ csv_cell(FILE *out, const char *s, bool last)
 }
 
 struct export_ctx {
+    unsigned tracks; /* the actor's; 0: all */
     enum sg_review_format format;
     FILE *out;
     json_t *arr;
@@ -63,6 +64,14 @@ export_row(void *ctx, const struct sg_store_export_row *row,
            const char **error_r)
 {
     struct export_ctx *x = ctx;
+    /* a row whose track is not known (a purged record, or one made before
+     * tracks were kept) counts as staff-conduct: a record about staff is
+     * never exported as a pupil concern */
+    enum sg_track track = SG_TRACK_STAFF_CONDUCT;
+    if (row->track != NULL)
+        (void)sg_track_parse(row->track, &track);
+    if (x->tracks != 0 && (x->tracks & (1u << track)) == 0)
+        return 0;
     char t0[32] = "", t1[32] = "";
     sg_review_iso(row->time, t0, sizeof(t0));
     if (row->has_record)
@@ -83,6 +92,7 @@ export_row(void *ctx, const struct sg_store_export_row *row,
         row->subject,
         row->queue_id,
         row->status,
+        sg_track_name(track),
     };
     if (x->format == SG_REVIEW_CSV) {
         for (size_t i = 0; i < N_EXPORT; i++)
@@ -107,6 +117,7 @@ sg_review_export(struct sg_review *r, time_t since,
     if (!sg_review_actor_ok(actor))
         return sg_review_fail(error_r, "export: missing actor");
     struct export_ctx x = {
+        .tracks = actor->tracks,
         .format = format,
         .out = out,
         .arr = format == SG_REVIEW_JSON ? json_array() : NULL,
@@ -185,23 +196,98 @@ digest_item(struct sg_review *r, struct sg_buf *b,
     return 0;
 }
 
-/* The records f selects, oldest first. */
+void
+sg_review_digest_audiences(const struct sg_review *r,
+                           const char *const *lists[3], size_t sizes[3],
+                           size_t *n_r)
+{
+    const struct sg_notice_config *c = r->ncfg;
+    *n_r = 1;
+    lists[0] = c != NULL ? c->dsl_addresses : NULL;
+    sizes[0] = c != NULL ? c->n_dsl_addresses : 0;
+    if (c == NULL)
+        return;
+    if (c->n_conduct_addresses > 0) {
+        lists[*n_r] = c->conduct_addresses;
+        sizes[(*n_r)++] = c->n_conduct_addresses;
+    }
+    if (c->n_chair_addresses > 0) {
+        lists[*n_r] = c->chair_addresses;
+        sizes[(*n_r)++] = c->n_chair_addresses;
+    }
+    if (*n_r == 1)
+        lists[0] = NULL; /* one audience: every record */
+}
+
+/* Did the notices of it go to audience (sg_notice_track_to, on the
+ * record's track and parties)?  1, 0, or -1. */
+static int
+for_audience(struct sg_review *r, const struct sg_store_item *it,
+             const char *const *audience, const char **error_r)
+{
+    struct sg_store_record *rec = NULL;
+    struct sg_store_rcpt *rcpts = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    if (sg_store_get(r->q, it->id, &rec, &err) != 0 ||
+        sg_store_rcpts(r->q, it->id, &rcpts, &n, &err) < 0) {
+        sg_store_record_free(&rec);
+        return sg_review_keep(error_r, "", err);
+    }
+    struct sg_party *parties = calloc(n > 0 ? n : 1, sizeof(*parties));
+    if (parties == NULL) {
+        sg_store_record_free(&rec);
+        sg_store_rcpts_free(&rcpts, &n);
+        return sg_review_fail(error_r, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        parties[i].address = rcpts[i].address;
+    enum sg_track track = SG_TRACK_STAFF_CONDUCT;
+    if (rec->track != NULL)
+        (void)sg_track_parse(rec->track, &track);
+    const char *const *to;
+    size_t n_to;
+    sg_notice_track_to(r->ncfg, track, rec->env_from, parties, n, &to, &n_to);
+    free(parties);
+    sg_store_record_free(&rec);
+    sg_store_rcpts_free(&rcpts, &n);
+    return to == audience;
+}
+
+/* The records f selects, oldest first, whose notices went to audience
+ * (NULL: all). */
 static int
 digest_items(struct sg_review *r, struct sg_store_filter f,
-             struct sg_store_item **items_r, size_t *n_r, const char **error_r)
+             const char *const *audience, struct sg_store_item **items_r,
+             size_t *n_r, const char **error_r)
 {
     const char *err = NULL;
     f.oldest_first = true;
     if (sg_store_list(r->q, &f, items_r, n_r, &err) < 0)
         return sg_review_keep(error_r, "", err);
+    if (audience == NULL)
+        return 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < *n_r; i++) {
+        int yes = for_audience(r, &(*items_r)[i], audience, error_r);
+        if (yes < 0) {
+            sg_store_items_free(items_r, n_r);
+            return -1;
+        }
+        if (yes)
+            (*items_r)[kept++] = (*items_r)[i];
+        else
+            sg_store_item_clear(&(*items_r)[i]);
+    }
+    *n_r = kept;
     return 0;
 }
 
 /* Records found lost in the last day: the DSL was told of each hold, and
  * should hear that the mail system did not keep it. */
 static int
-digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
-            const char **error_r)
+digest_lost(struct sg_review *r, time_t now, const char *const *audience,
+            struct sg_buf *b, const char **error_r)
 {
     struct sg_store_item *items = NULL;
     size_t n = 0;
@@ -209,7 +295,7 @@ digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
         .status = SG_QSTATUS_LOST,
         .changed_min = now - 86400,
     };
-    if (digest_items(r, f, &items, &n, error_r) < 0)
+    if (digest_items(r, f, audience, &items, &n, error_r) < 0)
         return -1;
     if (n > 0)
         sg_buf_printf(b, "\nNot kept by the mail system, found in the last "
@@ -238,8 +324,8 @@ digest_lost(struct sg_review *r, time_t now, struct sg_buf *b,
  * in the last day: the DSL was told of each, and nothing waits, but the
  * digest is where the day's concerns are seen together. */
 static int
-digest_unheld(struct sg_review *r, time_t now, struct sg_buf *b,
-              const char **error_r)
+digest_unheld(struct sg_review *r, time_t now, const char *const *audience,
+              struct sg_buf *b, const char **error_r)
 {
     static const enum sg_store_status unheld[] = {
         SG_QSTATUS_REFUSED, SG_QSTATUS_ARCHIVED, SG_QSTATUS_DELIVERED};
@@ -249,7 +335,7 @@ digest_unheld(struct sg_review *r, time_t now, struct sg_buf *b,
         size_t n = 0;
         struct sg_store_filter f = {.status = unheld[s],
                                     .created_min = now - 86400};
-        if (digest_items(r, f, &items, &n, error_r) < 0)
+        if (digest_items(r, f, audience, &items, &n, error_r) < 0)
             return -1;
         if (n > 0 && !heading) {
             sg_buf_puts(b, "\nNot held, told of in the last 24 hours (nothing "
@@ -273,14 +359,15 @@ digest_unheld(struct sg_review *r, time_t now, struct sg_buf *b,
 }
 
 int
-sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
+sg_review_digest(struct sg_review *r, time_t now,
+                 const char *const *audience, struct sg_buf *out,
                  size_t *n_waiting_r, size_t *n_overdue_r,
                  const char **error_r)
 {
     struct sg_store_item *items = NULL;
     size_t n = 0, overdue = 0;
     struct sg_store_filter f = {.waiting = true};
-    if (digest_items(r, f, &items, &n, error_r) < 0)
+    if (digest_items(r, f, audience, &items, &n, error_r) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (sg_review_overdue(r, items[i].status, items[i].created, now))
@@ -314,8 +401,8 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
     }
     size_t waiting = n;
     sg_store_items_free(&items, &n);
-    if (digest_lost(r, now, &b, error_r) < 0 ||
-        digest_unheld(r, now, &b, error_r) < 0) {
+    if (digest_lost(r, now, audience, &b, error_r) < 0 ||
+        digest_unheld(r, now, audience, &b, error_r) < 0) {
         sg_buf_free(&b);
         return -1;
     }
@@ -336,7 +423,8 @@ sg_review_digest(struct sg_review *r, time_t now, struct sg_buf *out,
 
 int
 sg_review_digest_mail(struct sg_review *r, const char *text,
-                      size_t n_waiting, size_t n_overdue, time_t now,
+                      const char *const *to, size_t n_to, size_t n_waiting,
+                      size_t n_overdue, time_t now,
                       const struct sg_review_actor *actor,
                       const char **error_r)
 {
@@ -345,7 +433,11 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
     if (r->ncfg == NULL)
         return sg_review_fail(error_r, "cannot mail the digest: notices are "
                                        "not configured (notice_from)");
-    if (r->ncfg->n_dsl_addresses == 0)
+    if (to == NULL) {
+        to = r->ncfg->dsl_addresses;
+        n_to = r->ncfg->n_dsl_addresses;
+    }
+    if (n_to == 0)
         return sg_review_fail(error_r, "cannot mail the digest: "
                                        "dsl_addresses is empty");
     char summary[128], date[80];
@@ -366,18 +458,15 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
     };
     const char *err = NULL;
     bool sent = false;
-    if (sg_review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v,
-                              r->ncfg->dsl_addresses,
-                              r->ncfg->n_dsl_addresses, NULL, &sent,
-                              &err) < 0) {
+    if (sg_review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v, to, n_to, NULL,
+                              &sent, &err) < 0) {
         sg_buf_free(&link);
         return sg_review_keep(error_r, "cannot mail the digest: ", err);
     }
     sg_buf_free(&link);
     char note[256];
     snprintf(note, sizeof(note), "digest %s %zu address%s: %s",
-             sent ? "mailed to" : "queued in the outbox for",
-             r->ncfg->n_dsl_addresses,
-             r->ncfg->n_dsl_addresses == 1 ? "" : "es", summary);
+             sent ? "mailed to" : "queued in the outbox for", n_to,
+             n_to == 1 ? "" : "es", summary);
     return sg_review_audit(r, NULL, actor, "digest", note, error_r);
 }

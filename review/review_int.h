@@ -59,6 +59,14 @@ int sg_review_audit(struct sg_review *r, const char *id,
                     const struct sg_review_actor *a, const char *action,
                     const char *note, const char **error_r);
 bool sg_review_actor_ok(const struct sg_review_actor *a);
+/* The record id, read for actor: 0 and *rec_r; SG_REVIEW_NOT_FOUND (and
+ * nothing in *rec_r) also
+ * for a record on a track the actor does not review (so a reviewer
+ * learns nothing of the other track's records, not even that they
+ * exist); or -1. */
+int sg_review_get(struct sg_review *r, const char *id,
+                  const struct sg_review_actor *actor,
+                  struct sg_store_record **rec_r, const char **error_r);
 
 /* ---- listing (review_list.c) */
 /* Is path a file directly inside the message directory? */

@@ -44,10 +44,15 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
         .created_min = f->max_age > 0 ? now - f->max_age : 0,
         .rule = f->rule,
         .sender = f->sender,
+        .tracks = f->tracks,
         .oldest_first = f->oldest_first,
         .limit = f->limit,
         .offset = f->offset,
     };
+    if (actor != NULL && actor->tracks != 0)
+        sf.tracks = sf.tracks != 0 ? (sf.tracks & actor->tracks) |
+                                         SG_REVIEW_TRACKS_NONE
+                                   : actor->tracks;
     const char *err = NULL;
     if (sg_store_list(r->q, &sf, items_r, n_r, &err) < 0)
         return sg_review_keep(error_r, "", err);
@@ -171,14 +176,10 @@ sg_review_show(struct sg_review *r, const char *id,
     struct sg_review_detail *d = calloc(1, sizeof(*d));
     if (d == NULL)
         return sg_review_fail(error_r, "out of memory");
-    const char *err = NULL;
-    int rc = sg_store_get(r->q, id, &d->record, &err);
+    int rc = sg_review_get(r, id, actor, &d->record, error_r);
     if (rc != 0) {
         free(d);
-        if (rc == SG_STORE_NOT_FOUND)
-            return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
-                                   "no quarantine record %.80s", id);
-        return sg_review_keep(error_r, "", err);
+        return rc;
     }
     if (read_children(r, d, error_r) < 0)
         goto fail;

@@ -150,6 +150,10 @@ sg_review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
         /* Secure always: over TLS here or at a proxy, or on loopback,
          * which browsers count as a secure origin */
         .secure_cookies = true,
+        .conduct_reviewers = (const char *const *)rv->review_conduct_reviewers,
+        .n_conduct_reviewers = rv->n_review_conduct_reviewers,
+        .welfare_reviewers = (const char *const *)rv->review_welfare_reviewers,
+        .n_welfare_reviewers = rv->n_review_welfare_reviewers,
     };
     int rc = set_auth(cfg, &o);
     if (rc != 0)

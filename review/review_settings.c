@@ -102,6 +102,13 @@ static const struct sg_conf_entry page_entries[] = {
      0, "16", 1, 1000, NULL, NULL},
     {"review_max_connections", SG_CONF_INT, OFF(review_max_connections), 0,
      "256", 1, 10000, NULL, NULL},
+    /* who reviews each track (rules' "track"): the logins of the page's
+     * reviewers (password file or directory); an empty list is every
+     * reviewer's */
+    {"review_conduct_reviewers", SG_CONF_LIST, OFF(review_conduct_reviewers),
+     OFF(n_review_conduct_reviewers), "", 0, 0, NULL, NULL},
+    {"review_welfare_reviewers", SG_CONF_LIST, OFF(review_welfare_reviewers),
+     OFF(n_review_welfare_reviewers), "", 0, 0, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

@@ -46,6 +46,10 @@ struct sg_review_page {
     int review_request_timeout;    /* seconds for a request and its answer */
     int review_client_connections; /* at once from one address */
     int review_max_connections;    /* at once in all */
+    char **review_conduct_reviewers; /* logins; empty: every reviewer */
+    size_t n_review_conduct_reviewers;
+    char **review_welfare_reviewers;
+    size_t n_review_welfare_reviewers;
 };
 
 /* The two sections; sg_review_sections lists both, for

@@ -54,14 +54,14 @@ usage(FILE *out)
         "[ARGS]\n"
         "\n"
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
-        "       [--rule RULE] [--sender TEXT] [--limit N] "
-        "[--oldest-first]\n"
+        "       [--rule RULE] [--sender TEXT] [--track T] [--limit N]\n"
+        "       [--oldest-first]\n"
         "  show ID [--no-queue]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  escalate ID --note TEXT [--by NAME]\n"
         "  note ID TEXT [--by NAME]\n"
-        "  export [--since WHEN] [--format csv|json]\n"
+        "  export [--since WHEN] [--format csv|json] [--track T]\n"
         "  expire\n"
         "  digest [--mail]\n"
         "  audit [ID] [--since WHEN]\n"
@@ -313,6 +313,17 @@ exit_for(int rc)
     }
 }
 
+/* --track NAME: its bit (struct sg_review_filter's tracks) */
+static unsigned
+track_bit(const char *name)
+{
+    enum sg_track t;
+    if (sg_track_parse(name, &t) < 0)
+        die(EX_USAGE, "--track: \"%s\" is not staff-conduct or pupil-welfare",
+            name);
+    return 1u << t;
+}
+
 static int
 cmd_list(struct ctx *c, int argc, char **argv)
 {
@@ -322,6 +333,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         {"newer-than", required_argument, NULL, 'n'},
         {"rule", required_argument, NULL, 'r'},
         {"sender", required_argument, NULL, 'f'},
+        {"track", required_argument, NULL, 't'},
         {"limit", required_argument, NULL, 'l'},
         {"oldest-first", no_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
@@ -353,6 +365,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 'f':
             f.sender = optarg;
             break;
+        case 't':
+            f.tracks = track_bit(optarg);
+            break;
         case 'l':
             f.limit = parse_uint("--limit", optarg, 1000000);
             break;
@@ -375,7 +390,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
-               f.rule || f.sender || f.min_age || f.max_age
+               f.rule || f.sender || f.tracks || f.min_age || f.max_age
                    ? " match"
                    : "");
     } else {
@@ -456,6 +471,9 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
     /* a record of a message that was not held is of when it was sent */
     printf("\n%s       %s\n",
            sg_store_status_unheld(rec->status) ? "Sent" : "Held", when);
+    /* made before tracks were kept: about staff (store.h) */
+    printf("Track      %s\n",
+           rec->track != NULL ? rec->track : "staff-conduct");
     if (with_queue) {
         printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
         if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
@@ -732,6 +750,7 @@ cmd_export(struct ctx *c, int argc, char **argv)
     static const struct option lo[] = {
         {"since", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
+        {"track", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     time_t since = 0;
@@ -752,6 +771,9 @@ cmd_export(struct ctx *c, int argc, char **argv)
                 fmt = SG_REVIEW_JSON;
             else
                 die(EX_USAGE, "--format: csv or json, not \"%s\"", optarg);
+            break;
+        case 't': /* one track's decisions only: as its reviewers see them */
+            c->actor.tracks = track_bit(optarg);
             break;
         default:
             return EX_USAGE;
@@ -796,26 +818,41 @@ cmd_digest(struct ctx *c, int argc, char **argv)
         else
             die(EX_USAGE, "digest: unexpected argument \"%s\"", argv[i]);
     }
-    struct sg_buf text = SG_BUF_INIT;
-    size_t waiting = 0, overdue = 0;
+    /* one digest per audience: each reads of the records it was told of
+     * (the review tracks' people, the chair for the headteacher) */
+    const char *const *lists[3];
+    size_t sizes[3], n_lists;
+    sg_review_digest_audiences(c->r, lists, sizes, &n_lists);
     time_t now = time(NULL);
-    const char *err;
-    if (sg_review_digest(c->r, now, &text, &waiting, &overdue, &err) < 0)
-        die(EX_SOFTWARE, "%s", err);
-    fputs(text.data != NULL ? text.data : "", stdout);
     int rc = EX_OK;
-    if (mail && waiting > 0) {
-        if (sg_review_digest_mail(c->r, text.data, waiting, overdue, now,
-                                  &c->actor, &err) < 0) {
-            fprintf(stderr, "%s: %s\n", progname, err);
-            rc = EX_TEMPFAIL;
-        } else {
-            printf("\n(mailed to the DSL addresses)\n");
+    for (size_t a = 0; a < n_lists; a++) {
+        struct sg_buf text = SG_BUF_INIT;
+        size_t waiting = 0, overdue = 0;
+        const char *err;
+        if (n_lists > 1) {
+            printf("%s== For ", a > 0 ? "\n" : "");
+            for (size_t i = 0; i < sizes[a]; i++)
+                printf("%s%s", i > 0 ? ", " : "", lists[a][i]);
+            printf(" ==\n");
         }
-    } else if (mail) {
-        printf("\n(nothing waiting: no mail sent)\n");
+        if (sg_review_digest(c->r, now, lists[a], &text, &waiting, &overdue,
+                             &err) < 0)
+            die(EX_SOFTWARE, "%s", err);
+        fputs(text.data != NULL ? text.data : "", stdout);
+        if (mail && waiting > 0) {
+            if (sg_review_digest_mail(c->r, text.data, lists[a], sizes[a],
+                                      waiting, overdue, now, &c->actor,
+                                      &err) < 0) {
+                fprintf(stderr, "%s: %s\n", progname, err);
+                rc = EX_TEMPFAIL;
+            } else {
+                printf("\n(mailed)\n");
+            }
+        } else if (mail) {
+            printf("\n(nothing waiting: no mail sent)\n");
+        }
+        sg_buf_free(&text);
     }
-    sg_buf_free(&text);
     return rc;
 }
 

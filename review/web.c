@@ -148,6 +148,20 @@ sg_web_error_page(const struct sg_web *w, struct sg_web_response *resp,
     sg_web_page_end(w, &resp->body);
 }
 
+struct sg_review_actor
+sg_web_actor(const struct sg_web *w, const struct web_session *s,
+             const struct sg_web_request *req)
+{
+    return (struct sg_review_actor){
+        .user = s->user,
+        .from = req->client,
+        .tracks = sg_review_tracks_of(w->o.conduct_reviewers,
+                                      w->o.n_conduct_reviewers,
+                                      w->o.welfare_reviewers,
+                                      w->o.n_welfare_reviewers, s->user),
+    };
+}
+
 static void
 audit(struct sg_web *w, const char *user, const char *client,
       const char *action, const char *note)

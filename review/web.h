@@ -81,6 +81,11 @@ struct sg_web_options {
     const char *school;      /* shown in the page title; may be NULL */
     const struct sg_tz *tz;  /* times are shown in it; NULL: UTC */
     const char *tz_name;     /* its name, said on each page */
+    /* the logins of each review track's reviewers (empty: everyone's) */
+    const char *const *conduct_reviewers;
+    size_t n_conduct_reviewers;
+    const char *const *welfare_reviewers;
+    size_t n_welfare_reviewers;
 };
 
 struct sg_web;

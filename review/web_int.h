@@ -49,6 +49,12 @@ struct sg_web {
     size_t n_throttles, cap_throttles;
 };
 
+/* The signed-in reviewer of s, coming from req's client, for the review
+ * library: credited with what they do, shown only their tracks. */
+struct sg_review_actor sg_web_actor(const struct sg_web *w,
+                                    const struct web_session *s,
+                                    const struct sg_web_request *req);
+
 /* ---- sessions and limits (web_session.c); call with w->lock held */
 
 /* A fresh random token; -1 if the system has no randomness. */

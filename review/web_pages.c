@@ -85,7 +85,7 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         .limit = PAGE_SIZE + 1,          /* one more: is there a next page? */
         .offset = (page - 1) * PAGE_SIZE,
     };
-    struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_actor actor = sg_web_actor(w, s, req);
     struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err;
@@ -560,7 +560,7 @@ sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
                  const char *message, unsigned status,
                  struct sg_web_response *resp)
 {
-    struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_actor actor = sg_web_actor(w, s, req);
     struct sg_review_detail *d = NULL;
     const char *err;
     int rc = sg_review_show(w->o.review, id, &actor, true, &d, &err);
@@ -631,7 +631,7 @@ sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
         return;
     }
     /* credited to the signed-in reviewer */
-    struct sg_review_actor actor = {.user = s->user, .from = req->client};
+    struct sg_review_actor actor = sg_web_actor(w, s, req);
     struct sg_review_words words = {note, tell ? to_sender : NULL};
     const char *err = NULL;
     int rc;

@@ -1,8 +1,7 @@
 /*
  * rules_names.c - the names of actions, modes and review tracks, as the
- * rules language
- * writes them (the parser reads them) and as the log and the review tool
- * show them.
+ * rules language writes them (the parser reads them) and as the log and
+ * the review tool show them.
  *
  * SECURITY: names are compared exactly; an unknown action is an error,
  * never a default.
@@ -15,26 +14,42 @@
 
 #include "sg_rules.h"
 
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* names[i], or "?" past the end */
+static const char *
+name_of(const char *const *names, size_t n, unsigned i)
+{
+    return i < n ? names[i] : "?";
+}
+
+/* The index of name in names, or -1. */
+static int
+index_of(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 static const char *const action_names[] = {"accept", "annotate", "journal",
                                            "hold", "reject"};
 
 const char *
 sg_action_name(enum sg_action action)
 {
-    if ((unsigned)action < 5)
-        return action_names[action];
-    return "?";
+    return name_of(action_names, N(action_names), (unsigned)action);
 }
 
 int
 sg_action_parse(const char *name, enum sg_action *action_r)
 {
-    for (int i = 0; i < 5; i++)
-        if (strcmp(name, action_names[i]) == 0) {
-            *action_r = (enum sg_action)i;
-            return 0;
-        }
-    return -1;
+    int i = index_of(action_names, N(action_names), name);
+    if (i < 0)
+        return -1;
+    *action_r = (enum sg_action)i;
+    return 0;
 }
 
 const char *
@@ -48,20 +63,17 @@ static const char *const track_names[] = {"staff-conduct", "pupil-welfare"};
 const char *
 sg_track_name(enum sg_track track)
 {
-    if ((unsigned)track < 2)
-        return track_names[track];
-    return "?";
+    return name_of(track_names, N(track_names), (unsigned)track);
 }
 
 int
 sg_track_parse(const char *name, enum sg_track *track_r)
 {
-    for (int i = 0; i < 2; i++)
-        if (strcmp(name, track_names[i]) == 0) {
-            *track_r = (enum sg_track)i;
-            return 0;
-        }
-    return -1;
+    int i = index_of(track_names, N(track_names), name);
+    if (i < 0)
+        return -1;
+    *track_r = (enum sg_track)i;
+    return 0;
 }
 
 enum sg_track

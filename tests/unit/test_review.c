@@ -50,8 +50,9 @@ struct env {
 #define open_review(e, s) review_fixture_open(&(e)->f, s)
 #define WORDS(note, to_sender) (&(struct sg_review_words){(note), (to_sender)})
 
-static const struct sg_review_actor alice = {"alice", "command line"};
-static const struct sg_review_actor bob = {"bob", "192.0.2.7"};
+static const struct sg_review_actor alice = {.user = "alice",
+                                            .from = "command line"};
+static const struct sg_review_actor bob = {.user = "bob", .from = "192.0.2.7"};
 
 static int
 setup(void **state)
@@ -822,7 +823,7 @@ test_digest_and_audit(void **state)
     struct sg_buf b = SG_BUF_INIT;
     size_t waiting = 0, overdue = 0;
     assert_int_equal(
-        sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
+        sg_review_digest(e->f.r, time(NULL), NULL, &b, &waiting, &overdue, &err), 0);
     assert_int_equal(waiting, 3);
     assert_int_equal(overdue, 2);
     /* oldest first, the late ones flagged */
@@ -843,7 +844,7 @@ test_digest_and_audit(void **state)
                                          NULL, "x", &err),
                      0);
     assert_int_equal(
-        sg_review_digest(e->f.r, time(NULL), &b, &waiting, &overdue, &err), 0);
+        sg_review_digest(e->f.r, time(NULL), NULL, &b, &waiting, &overdue, &err), 0);
     assert_int_equal(waiting, 2);
     char *lost = strstr(b.data, "Not kept by the mail system, found in the "
                                 "last 24 hours: 1.");
@@ -858,14 +859,14 @@ test_digest_and_audit(void **state)
     assert_non_null(strstr(p1, "    Open:    safeguard-review show "));
     sg_buf_free(&b);
     /* a day later it is no longer news */
-    assert_int_equal(sg_review_digest(e->f.r, time(NULL) + 2 * 86400, &b,
+    assert_int_equal(sg_review_digest(e->f.r, time(NULL) + 2 * 86400, NULL, &b,
                                       &waiting, &overdue, &err),
                      0);
     assert_null(strstr(b.data, e->ids[1]));
     sg_buf_free(&b);
     /* mailing needs notices */
     assert_int_equal(
-        sg_review_digest_mail(e->f.r, "x", 1, 0, time(NULL), &alice, &err), -1);
+        sg_review_digest_mail(e->f.r, "x", NULL, 0, 1, 0, time(NULL), &alice, &err), -1);
 
     struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
@@ -1021,8 +1022,8 @@ test_notices(void **state)
     size_t waiting = 0, overdue = 0;
     time_t now = time(NULL);
     assert_int_equal(
-        sg_review_digest(e->f.r, now, &b, &waiting, &overdue, &err), 0);
-    if (sg_review_digest_mail(e->f.r, b.data, waiting, overdue, now, &alice,
+        sg_review_digest(e->f.r, now, NULL, &b, &waiting, &overdue, &err), 0);
+    if (sg_review_digest_mail(e->f.r, b.data, NULL, 0, waiting, overdue, now, &alice,
                               &err) != 0)
         fail_msg("digest: %s", err);
     sg_buf_free(&b);
@@ -1451,6 +1452,31 @@ test_open_missing_db(void **state)
     }
 }
 
+/* Which review tracks a reviewer's login is shown. */
+static void
+test_tracks_of(void **state)
+{
+    (void)state;
+    const char *conduct[] = {"head", "deputy"};
+    const char *welfare[] = {"dsl", "deputy"};
+    const unsigned c = 1u << SG_TRACK_STAFF_CONDUCT,
+                   w = 1u << SG_TRACK_PUPIL_WELFARE;
+    /* no lists: everyone sees everything */
+    assert_int_equal(sg_review_tracks_of(NULL, 0, NULL, 0, "dsl"), 0);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "head"), c);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "dsl"), w);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "deputy"),
+                     c | w);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "clerk"),
+                     SG_REVIEW_TRACKS_NONE);
+    /* one list: the other track is everyone's */
+    assert_int_equal(sg_review_tracks_of(conduct, 2, NULL, 0, "dsl"), w);
+    assert_int_equal(sg_review_tracks_of(conduct, 2, NULL, 0, "head"), c | w);
+    /* names are exact */
+    assert_int_equal(sg_review_tracks_of(conduct, 2, welfare, 2, "Head"),
+                     SG_REVIEW_TRACKS_NONE);
+}
+
 int
 main(void)
 {
@@ -1482,6 +1508,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_tell_sender_read_fails, setup,
                                         teardown),
         cmocka_unit_test(test_open_missing_db),
+        cmocka_unit_test(test_tracks_of),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
