@@ -309,15 +309,10 @@ csrf_ok(const struct sg_web_request *req, const struct web_session *s)
                               s->csrf);
 }
 
-/* "/item/ID" or "/item/ID/ACTION": the id (letters, digits, '-' and
- * '.') into id, the action into action ("" if none). */
-static bool
-item_path(const char *path, char *id, size_t id_size, char *action,
-          size_t action_size)
+bool
+sg_web_record_id(const char *p, size_t n, size_t size)
 {
-    const char *p = path + strlen("/item/");
-    size_t n = strcspn(p, "/");
-    if (n == 0 || n >= id_size)
+    if (n == 0 || n >= size)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
@@ -325,6 +320,19 @@ item_path(const char *path, char *id, size_t id_size, char *action,
               (c >= '0' && c <= '9') || c == '-' || c == '.'))
             return false;
     }
+    return true;
+}
+
+/* "/item/ID" or "/item/ID/ACTION": the id into id, the action into
+ * action ("" if none). */
+static bool
+item_path(const char *path, char *id, size_t id_size, char *action,
+          size_t action_size)
+{
+    const char *p = path + strlen("/item/");
+    size_t n = strcspn(p, "/");
+    if (!sg_web_record_id(p, n, id_size))
+        return false;
     memcpy(id, p, n);
     id[n] = '\0';
     p += n;

@@ -49,6 +49,10 @@ struct sg_web {
     size_t n_throttles, cap_throttles;
 };
 
+/* Can p[0..n) be a record id in a path (letters, digits, '-' and '.';
+ * nothing else reaches the store), in a buffer of size bytes? */
+bool sg_web_record_id(const char *p, size_t n, size_t size);
+
 /* The signed-in reviewer of s, coming from req's client, for the review
  * library: credited with what they do, shown only their tracks. */
 struct sg_review_actor sg_web_actor(const struct sg_web *w,

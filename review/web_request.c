@@ -20,20 +20,14 @@
 #include "review_int.h"
 #include "web_int.h"
 
-/* "/request/ID": the id (letters, digits, '-' and '.') into id. */
+/* "/request/ID": the id into id. */
 static bool
 request_id(const char *path, char *id, size_t size)
 {
     const char *p = path + strlen(SG_WEB_REQUEST_PATH);
     size_t n = strlen(p);
-    if (n == 0 || n >= size)
+    if (!sg_web_record_id(p, n, size))
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '.'))
-            return false;
-    }
     memcpy(id, p, n + 1);
     return true;
 }
