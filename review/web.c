@@ -173,6 +173,19 @@ audit(struct sg_web *w, const char *user, const char *client,
     (void)sg_review_audit(w->o.review, NULL, &a, action, note, &err);
 }
 
+int
+sg_web_form_token(const struct sg_web *w, struct sg_web_response *resp,
+                  const char *path, const char *title, char *token)
+{
+    if (sg_web_token(token) < 0) {
+        sg_web_error_page(w, resp, 500, title,
+                          "The server has no source of randomness.", NULL);
+        return -1;
+    }
+    sg_web_add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, token, 3600, path);
+    return 0;
+}
+
 /* ------------------------------------------------------------ login */
 
 static void
@@ -180,12 +193,8 @@ login_page(struct sg_web *w, struct sg_web_response *resp, unsigned status,
            const char *message, const char *login)
 {
     char token[WEB_TOKEN_LEN + 1];
-    if (sg_web_token(token) < 0) {
-        sg_web_error_page(w, resp, 500, "Cannot sign in",
-                          "The server has no source of randomness.", NULL);
+    if (sg_web_form_token(w, resp, "/login", "Cannot sign in", token) < 0)
         return;
-    }
-    sg_web_add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, token, 3600, "/login");
     resp->status = status;
     struct sg_buf *b = &resp->body;
     sg_buf_reset(b);

@@ -126,6 +126,11 @@ extern const char sg_web_css[];
 void sg_web_add_cookie(const struct sg_web *w, struct sg_web_response *resp,
                        const char *name, const char *value, unsigned max_age,
                        const char *path);
+/* A new form token in token (WEB_TOKEN_LEN + 1 bytes), also set as the
+ * form cookie for path (an hour), so a POST can be checked against it:
+ * 0, or -1 with the error page (titled title) in resp. */
+int sg_web_form_token(const struct sg_web *w, struct sg_web_response *resp,
+                      const char *path, const char *title, char *token);
 
 /* ---- the release request page (web_request.c); w->lock held */
 

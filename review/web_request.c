@@ -58,14 +58,10 @@ form_page(struct sg_web *w, struct sg_web_response *resp, unsigned status,
           const char *reason, const char *message)
 {
     char csrf[WEB_TOKEN_LEN + 1];
-    if (sg_web_token(csrf) < 0) {
-        sg_web_error_page(w, resp, 500, "Cannot show this page",
-                          "The server has no source of randomness.", NULL);
+    if (sg_web_form_token(w, resp, SG_WEB_REQUEST_PATH, "Cannot show this page",
+                          csrf) < 0)
         return;
-    }
     const struct sg_store_record *rec = rq->record;
-    sg_web_add_cookie(w, resp, SG_WEB_LOGIN_COOKIE, csrf, 3600,
-                      SG_WEB_REQUEST_PATH);
     resp->status = status;
     struct sg_buf *b = &resp->body;
     sg_buf_reset(b);
