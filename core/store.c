@@ -163,7 +163,7 @@ sg_store_open(const char *db_path, const char *store_dir, struct sg_store **q_r,
     struct sg_store *q = calloc(1, sizeof(*q));
     if (q == NULL)
         return fail(error_r, "out of memory");
-    q->be = &sg_store_sqlite;
+    q->be = &sg_store_sql;
     q->db_path = strdup(db_path);
     if (q->db_path == NULL) {
         fail(error_r, "out of memory");

@@ -5,8 +5,8 @@
  * A backend is a table of functions.  It knows its schema and speaks its
  * database's language; the front knows everything else: the message
  * copies and their names, the review lock, the mail queue, the checks on
- * arguments.  A second backend (PostgreSQL) is a new table in a new file,
- * chosen at sg_store_open.
+ * arguments.  The one backend is the SQL layer (store_sql.h), which
+ * speaks to SQLite or PostgreSQL through a driver each.
  *
  * Contract for every backend function: 0 (or the result documented in
  * store.h) on success, -1 with *error_r set through sg_store_fail on
@@ -18,6 +18,7 @@
 #ifndef SG_STORE_INT_H
 #define SG_STORE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -121,8 +122,11 @@ struct sg_store_backend {
 const struct sg_store_backend *sg_store_backend_of(struct sg_store *q,
                                                    void **bs_r);
 
-/* The SQLite backend (store_sqlite*.c). */
-extern const struct sg_store_backend sg_store_sqlite;
+/* The SQL backend (store_sql*.c), over SQLite or PostgreSQL as the
+ * location says ("sqlite:PATH", "postgresql:CONNINFO", or a PATH). */
+extern const struct sg_store_backend sg_store_sql;
+/* Does location name a PostgreSQL database? */
+bool sg_store_sql_is_postgresql(const char *location);
 
 /* Set the error (common/sg_error.h); returns -1. */
 #define sg_store_fail sg_error_fail

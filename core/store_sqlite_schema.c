@@ -1,5 +1,5 @@
 /*
- * store_sqlite_schema.c - the SQLite backend's schema: created on first
+ * store_sqlite_schema.c - the SQLite driver's schema: created on first
  * use, and upgraded step by step from every version the project has
  * shipped.
  *
@@ -106,7 +106,10 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "store_sqlite_int.h"
+#include "store_sql.h"
+
+int sg_store_sqlite_schema(struct sg_store_sql *s, struct sg_sql_conn *c,
+                           const char **error_r);
 
 /* "SGMQ": marks the database file as ours (PRAGMA application_id). */
 #define STORE_APPLICATION_ID 0x53474d51
@@ -295,62 +298,51 @@ static const char upgrade_v6[] =
  * tells a release request to the people the hold was told to. */
 static const char upgrade_v7[] = "ALTER TABLE records ADD COLUMN track TEXT;";
 
-/* Every step after version 1, in order.  To change the schema, add a
- * step here and raise SG_STORE_SCHEMA_VERSION. */
+/* Every step after version 1 to SG_SQL_SHARED_BASE, in order; never
+ * changed again.  A change of the schema is a step of the list both
+ * databases share (sg_sql_migrations, store_sql.c) and a new
+ * SG_STORE_SCHEMA_VERSION. */
 static const struct migration {
     int to;
     const char *sql;
 } migrations[] = {
-    {2, upgrade_v2},
-    {3, upgrade_v3},
-    {4, upgrade_v4},
-    {5, upgrade_v5},
-    {6, upgrade_v6},
-    {7, upgrade_v7},
+    {2, upgrade_v2}, {3, upgrade_v3}, {4, upgrade_v4},
+    {5, upgrade_v5}, {6, upgrade_v6}, {7, upgrade_v7},
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(2 + N_MIGRATIONS - 1 == SG_STORE_SCHEMA_VERSION,
-               "SG_STORE_SCHEMA_VERSION is the last migration's");
+_Static_assert(2 + N_MIGRATIONS - 1 == SG_SQL_SHARED_BASE,
+               "SQLite's own steps end where the shared ones begin");
 
 /* The single integer a statement returns; -1 with an error. */
 static int
-query_int(struct sg_store_sqlite *s, const char *sql, long long *value_r,
+query_int(struct sg_sql_conn *c, const char *sql, long long *value_r,
           const char **error_r)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sg_store_sqlite_fail_db(s, "cannot read its version", error_r);
-    int rc = sg_store_sqlite_step(s, st, "cannot read its version", error_r);
-    if (rc == 0)
-        rc = sg_store_fail(error_r, "quarantine database %s: no version",
-                           s->db_path);
-    if (rc > 0)
-        *value_r = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc > 0 ? 0 : -1;
+    return sg_sql_query_int(c, sql, "cannot read its version", value_r,
+                            error_r);
 }
 
 /* The schema version (0: an empty file), the application id and the
  * number of objects in it. */
 static int
-read_version(struct sg_store_sqlite *s, long long *version_r,
-             long long *app_id_r, long long *objects_r, const char **error_r)
+read_version(struct sg_sql_conn *c, long long *version_r, long long *app_id_r,
+             long long *objects_r, const char **error_r)
 {
     long long has_table = 0, table = 0;
-    if (query_int(s, "PRAGMA application_id", app_id_r, error_r) < 0 ||
-        query_int(s, "PRAGMA user_version", version_r, error_r) < 0 ||
-        query_int(s,
+    if (query_int(c, "PRAGMA application_id", app_id_r, error_r) < 0 ||
+        query_int(c, "PRAGMA user_version", version_r, error_r) < 0 ||
+        query_int(c,
                   "SELECT count(*) FROM sqlite_master"
                   " WHERE name NOT LIKE 'sqlite_%'",
                   objects_r, error_r) < 0 ||
-        query_int(s,
+        query_int(c,
                   "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                   " AND name = 'schema_version'",
                   &has_table, error_r) < 0)
         return -1;
     if (has_table &&
-        query_int(s, "SELECT coalesce(max(version), 0) FROM schema_version",
+        query_int(c, "SELECT coalesce(max(version), 0) FROM schema_version",
                   &table, error_r) < 0)
         return -1;
     /* the two agree unless someone changed one: believe the newer */
@@ -361,7 +353,7 @@ read_version(struct sg_store_sqlite *s, long long *version_r,
 
 /* The database is usable by this code at version (0: new). */
 static int
-check_version(struct sg_store_sqlite *s, long long version, long long app_id,
+check_version(struct sg_sql_conn *c, long long version, long long app_id,
               long long objects, const char **error_r)
 {
     if (app_id != 0 && app_id != STORE_APPLICATION_ID)
@@ -369,39 +361,39 @@ check_version(struct sg_store_sqlite *s, long long version, long long app_id,
                              "%s is not a safeguard-milter quarantine "
                              "database (another program's application id "
                              "%lld)",
-                             s->db_path, app_id);
+                             sg_sql_where(c->s), app_id);
     if (app_id != STORE_APPLICATION_ID && (version != 0 || objects != 0))
         return sg_store_fail(error_r,
                              "%s is not a safeguard-milter quarantine "
                              "database (it has tables but not our "
                              "application id): point quarantine_db at a "
                              "new file",
-                             s->db_path);
+                             sg_sql_where(c->s));
     if (version > SG_STORE_SCHEMA_VERSION)
         return sg_store_fail(error_r,
                              "quarantine database %s has schema version "
                              "%lld, newer than the %d this safeguard-milter "
                              "knows: run the newer safeguard-milter, or "
                              "point quarantine_db elsewhere",
-                             s->db_path, version, SG_STORE_SCHEMA_VERSION);
+                             sg_sql_where(c->s), version,
+                             SG_STORE_SCHEMA_VERSION);
     if (version < 0 || (version == 0 && objects != 0))
         return sg_store_fail(error_r,
                              "quarantine database %s has schema version "
                              "%lld, which this safeguard-milter cannot "
                              "upgrade",
-                             s->db_path, version);
+                             sg_sql_where(c->s), version);
     return 0;
 }
 
 /* Bring the database from version to the current one, in the open
  * transaction. */
 static int
-migrate(struct sg_store_sqlite *s, long long version, const char **error_r)
+migrate(struct sg_sql_conn *c, long long version, const char **error_r)
 {
     char sql[160], what[96];
     if (version == 0) {
-        if (sg_store_sqlite_exec(s, schema_v1, "cannot create the schema",
-                                 error_r) < 0)
+        if (sg_sql_exec(c, schema_v1, "cannot create the schema", error_r) < 0)
             return -1;
         version = 1;
     }
@@ -412,8 +404,8 @@ migrate(struct sg_store_sqlite *s, long long version, const char **error_r)
         long long broken = 0;
         snprintf(what, sizeof(what), "cannot upgrade the schema to version %d",
                  m->to);
-        if (sg_store_sqlite_exec(s, m->sql, what, error_r) < 0 ||
-            query_int(s, "SELECT count(*) FROM pragma_foreign_key_check",
+        if (sg_sql_exec(c, m->sql, what, error_r) < 0 ||
+            query_int(c, "SELECT count(*) FROM pragma_foreign_key_check",
                       &broken, error_r) < 0)
             return -1;
         if (broken != 0)
@@ -421,53 +413,73 @@ migrate(struct sg_store_sqlite *s, long long version, const char **error_r)
                                  "quarantine database %s: the upgrade to "
                                  "schema version %d would break %lld "
                                  "references",
-                                 s->db_path, m->to, broken);
+                                 sg_sql_where(c->s), m->to, broken);
         if (m->to >= 3) {
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version (version, applied)"
                      " VALUES (%d, %lld)",
                      m->to, (long long)time(NULL));
-            if (sg_store_sqlite_exec(s, sql, what, error_r) < 0)
+            if (sg_sql_exec(c, sql, what, error_r) < 0)
                 return -1;
         }
         version = m->to;
     }
+    for (size_t i = 0; i < sg_sql_n_migrations; i++) {
+        const struct sg_sql_migration *m = &sg_sql_migrations[i];
+        if (m->to <= version)
+            continue;
+        snprintf(what, sizeof(what), "cannot upgrade the schema to version %d",
+                 m->to);
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO schema_version (version, applied)"
+                 " VALUES (%d, %lld)",
+                 m->to, (long long)time(NULL));
+        if (sg_sql_exec(c, m->sql != NULL ? m->sql : m->sqlite, what, error_r) <
+                0 ||
+            sg_sql_exec(c, sql, what, error_r) < 0)
+            return -1;
+        version = m->to;
+    }
+    if (version != SG_STORE_SCHEMA_VERSION)
+        return sg_store_fail(error_r,
+                             "quarantine database %s: no upgrade to schema "
+                             "version %d",
+                             sg_sql_where(c->s), SG_STORE_SCHEMA_VERSION);
     snprintf(sql, sizeof(sql),
              "PRAGMA application_id = %d; PRAGMA user_version = %d",
              STORE_APPLICATION_ID, SG_STORE_SCHEMA_VERSION);
-    return sg_store_sqlite_exec(s, sql, "cannot set the schema version",
-                                error_r);
+    return sg_sql_exec(c, sql, "cannot set the schema version", error_r);
 }
 
 int
-sg_store_sqlite_schema(struct sg_store_sqlite *s, const char **error_r)
+sg_store_sqlite_schema(struct sg_store_sql *s, struct sg_sql_conn *c,
+                       const char **error_r)
 {
+    (void)s;
     long long version, app_id, objects;
 
-    if (read_version(s, &version, &app_id, &objects, error_r) < 0 ||
-        check_version(s, version, app_id, objects, error_r) < 0)
+    if (read_version(c, &version, &app_id, &objects, error_r) < 0 ||
+        check_version(c, version, app_id, objects, error_r) < 0)
         return -1;
     if (version == SG_STORE_SCHEMA_VERSION)
         return 0;
 
     /* a no-op inside a transaction: the rebuild needs it off first */
-    if (sg_store_sqlite_exec(s, "PRAGMA foreign_keys = OFF",
-                             "cannot turn off foreign keys", error_r) < 0)
+    if (sg_sql_exec(c, "PRAGMA foreign_keys = OFF",
+                    "cannot turn off foreign keys", error_r) < 0)
         return -1;
-    if (sg_store_sqlite_exec(s, "BEGIN IMMEDIATE",
-                             "cannot lock it to create the schema",
-                             error_r) < 0)
+    if (sg_sql_exec(c, "BEGIN IMMEDIATE", "cannot lock it to create the schema",
+                    error_r) < 0)
         goto fail;
-    if (read_version(s, &version, &app_id, &objects, error_r) < 0 ||
-        check_version(s, version, app_id, objects, error_r) < 0 ||
-        migrate(s, version, error_r) < 0 ||
-        sg_store_sqlite_exec(s, "COMMIT", "cannot commit the schema", error_r) <
-            0)
+    if (read_version(c, &version, &app_id, &objects, error_r) < 0 ||
+        check_version(c, version, app_id, objects, error_r) < 0 ||
+        migrate(c, version, error_r) < 0 ||
+        sg_sql_exec(c, "COMMIT", "cannot commit the schema", error_r) < 0)
         goto fail;
-    return sg_store_sqlite_exec(s, "PRAGMA foreign_keys = ON",
-                                "cannot turn on foreign keys", error_r);
+    return sg_sql_exec(c, "PRAGMA foreign_keys = ON",
+                       "cannot turn on foreign keys", error_r);
 fail:
-    sg_store_sqlite_rollback(s);
-    sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    sg_sql_rollback(c);
+    c->s->drv->exec(c->h, "PRAGMA foreign_keys = ON");
     return -1;
 }

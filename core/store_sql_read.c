@@ -1,17 +1,17 @@
 /*
- * store_sqlite_read.c - the SQLite backend's reads: one record, lists of
+ * store_sql_read.c - the record store's reads, for every SQL driver
+ * (store_sql.h): one record, lists of
  * records, a record's recipients, rules and findings, audit rows, the
  * export of decisions, and what retention needs.
  *
- * Every row is stepped through sg_store_sqlite_step, which has three
+ * Every row is stepped through sg_sql_step, which has three
  * answers: a row, the end, or an error.  A loop that reads rows stops on
  * the end only; on an error the rows read so far are freed and the read
  * fails, so a busy or damaged database never shows as a shorter list.
  *
- * Tests can make the Nth step from now fail (sg_store_sqlite_test_fail_step
- * in store_test.h), to show that an error in the middle of a read reaches
- * the caller.  Nothing else sets it; when unset it costs one atomic load
- * per step.
+ * The SQL is what SQLite and PostgreSQL both speak: group_concat and
+ * instr, which PostgreSQL lacks, are made by its schema (store_pg.c);
+ * truth values are selected as 0 or 1, never as booleans.
  *
  * SECURITY: every statement is parameterised; the reads change nothing.
  *
@@ -20,77 +20,17 @@
  */
 #include "config.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sg_buf.h"
-#include "store_sqlite_int.h"
-#include "store_test.h"
+#include "store_sql.h"
 
-#define bind_text sg_store_sqlite_bind_text
-#define col       sg_store_sqlite_col
-#define col_str   sg_store_sqlite_col_str
-
-/* ------------------------------------------------------------ stepping */
-
-static atomic_ulong fail_countdown; /* 0: off */
-
-void
-sg_store_sqlite_test_fail_step(unsigned long n)
-{
-    atomic_store(&fail_countdown, n);
-}
-
-/* Is this the step a test asked to fail? */
-static bool
-injected_failure(void)
-{
-    unsigned long n = atomic_load(&fail_countdown);
-    while (n > 0)
-        if (atomic_compare_exchange_weak(&fail_countdown, &n, n - 1))
-            return n == 1;
-    return false;
-}
-
-int
-sg_store_sqlite_step(struct sg_store_sqlite *s, sqlite3_stmt *st,
-                     const char *what, const char **error_r)
-{
-    if (injected_failure())
-        return sg_store_fail(error_r,
-                             "quarantine database %s: %s: injected failure "
-                             "(test)",
-                             s->db_path, what);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    if (rc == SQLITE_DONE)
-        return 0;
-    return sg_store_sqlite_fail_db(s, what, error_r);
-}
-
-char *
-sg_store_sqlite_col(sqlite3_stmt *st, int i, bool *oom)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    if (s == NULL)
-        return NULL;
-    char *d = strdup((const char *)s);
-    if (d == NULL)
-        *oom = true;
-    return d;
-}
-
-char *
-sg_store_sqlite_col_str(sqlite3_stmt *st, int i, bool *oom)
-{
-    char *d = col(st, i, oom);
-    if (d == NULL && !*oom && (d = strdup("")) == NULL)
-        *oom = true;
-    return d;
-}
+#define bind_text sg_sql_bind_text
+#define col       sg_sql_col
+#define col_str   sg_sql_col_str
+#define col_int   sg_sql_int
 
 /* ------------------------------------------------------------ arrays */
 
@@ -100,7 +40,7 @@ struct spec {
     const char *sql;
     const char *what; /* "cannot read the rules" */
     size_t elem;
-    void (*fill)(sqlite3_stmt *st, void *item, bool *oom);
+    void (*fill)(struct sg_sql_stmt *st, void *item, bool *oom);
     void (*clear)(void *item);
 };
 
@@ -108,31 +48,32 @@ struct spec {
 struct params {
     const char *text[3];
     size_t n_text;
-    sqlite3_int64 num[6];
+    int64_t num[6];
     size_t n_num;
 };
 
 /* Run the query and make an item of each row: 0 and the whole array in
  * *arr (*n items), or -1 and nothing. */
 static int
-read_rows(struct sg_store_sqlite *s, const struct spec *q,
-          const struct params *p, void **arr, size_t *n, const char **error_r)
+read_rows(void *be, const struct spec *q, const struct params *p, void **arr,
+          size_t *n, const char **error_r)
 {
-    sqlite3_stmt *st = NULL;
+    struct sg_sql_stmt *st = NULL;
     size_t cap = 0;
     int rc = -1;
     *arr = NULL;
     *n = 0;
-    pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
-        sg_store_sqlite_fail_db(s, q->what, error_r);
+    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
+    if (c == NULL)
+        return -1;
+    if ((st = sg_sql_prepare(c, q->sql, q->what, error_r)) == NULL) {
         goto out;
     }
     for (size_t i = 0; i < p->n_text; i++)
         bind_text(st, (int)i + 1, p->text[i]);
     for (size_t i = 0; i < p->n_num; i++)
-        sqlite3_bind_int64(st, (int)(p->n_text + i) + 1, p->num[i]);
-    while ((rc = sg_store_sqlite_step(s, st, q->what, error_r)) > 0) {
+        sg_sql_bind_int(st, (int)(p->n_text + i) + 1, p->num[i]);
+    while ((rc = sg_sql_step(st, q->what, error_r)) > 0) {
         bool oom = false;
         if (sg_array_grow(arr, &cap, *n, q->elem) < 0)
             oom = true;
@@ -144,8 +85,8 @@ read_rows(struct sg_store_sqlite *s, const struct spec *q,
         }
     }
 out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    sg_sql_finalize(st);
+    sg_sql_release(c);
     if (rc < 0)
         sg_store_array_free(arr, n, q->elem, q->clear);
     return rc < 0 ? -1 : 0;
@@ -163,27 +104,28 @@ read_by_id(void *be, const struct spec *q, const char *record_id, void **arr,
 /* ------------------------------------------------------------ records */
 
 int
-sg_store_sqlite_get(void *be, const char *record_id,
-                    struct sg_store_record **record_r, const char **error_r)
+sg_store_sql_get(void *be, const char *record_id,
+                 struct sg_store_record **record_r, const char **error_r)
 {
     static const char sql[] =
         "SELECT id, queue_id, created, client, trusted, auth_user, env_from,"
         " subject, status, status_changed, message_path, message_size,"
         " action, explain_sender, explain_dsl, coalesce(queue_seen, 0),"
         " sender_name, track FROM records WHERE id = ?1";
-    struct sg_store_sqlite *s = be;
-    sqlite3_stmt *st = NULL;
+    struct sg_sql_stmt *st = NULL;
     struct sg_store_record *r = NULL;
     bool oom = false;
     int ret = -1;
 
-    pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sg_store_sqlite_fail_db(s, "cannot read a record", error_r);
+    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
+    if (c == NULL)
+        return -1;
+    if ((st = sg_sql_prepare(c, sql, "cannot read a record", error_r)) ==
+        NULL) {
         goto out;
     }
     bind_text(st, 1, record_id);
-    int rc = sg_store_sqlite_step(s, st, "cannot read a record", error_r);
+    int rc = sg_sql_step(st, "cannot read a record", error_r);
     if (rc == 0) {
         sg_store_fail(error_r, "no quarantine record %s", record_id);
         ret = SG_STORE_NOT_FOUND;
@@ -196,20 +138,20 @@ sg_store_sqlite_get(void *be, const char *record_id,
     }
     r->id = col(st, 0, &oom);
     r->queue_id = col(st, 1, &oom);
-    r->created = (time_t)sqlite3_column_int64(st, 2);
+    r->created = (time_t)col_int(st, 2);
     r->client = col(st, 3, &oom);
-    r->trusted = sqlite3_column_int(st, 4) != 0;
+    r->trusted = col_int(st, 4) != 0;
     r->auth_user = col(st, 5, &oom);
     r->env_from = col(st, 6, &oom);
     r->subject = col(st, 7, &oom);
-    const char *status = (const char *)sqlite3_column_text(st, 8);
-    r->status_changed = (time_t)sqlite3_column_int64(st, 9);
+    const char *status = sg_sql_text(st, 8);
+    r->status_changed = (time_t)col_int(st, 9);
     r->message_path = col(st, 10, &oom);
-    r->message_size = (uint64_t)sqlite3_column_int64(st, 11);
+    r->message_size = (uint64_t)col_int(st, 11);
     r->action = col(st, 12, &oom);
     r->explain_sender = col(st, 13, &oom);
     r->explain_dsl = col(st, 14, &oom);
-    r->queue_seen = (time_t)sqlite3_column_int64(st, 15);
+    r->queue_seen = (time_t)col_int(st, 15);
     r->sender_name = col(st, 16, &oom);
     r->track = col(st, 17, &oom);
     if (oom) {
@@ -223,14 +165,14 @@ sg_store_sqlite_get(void *be, const char *record_id,
         ret = 0;
     }
 out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    sg_sql_finalize(st);
+    sg_sql_release(c);
     sg_store_record_free(&r);
     return ret;
 }
 
 static void
-fill_id(sqlite3_stmt *st, void *item, bool *oom)
+fill_id(struct sg_sql_stmt *st, void *item, bool *oom)
 {
     *(char **)item = col_str(st, 0, oom);
 }
@@ -242,8 +184,8 @@ clear_id(void *item)
 }
 
 int
-sg_store_sqlite_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
-                            const char **error_r)
+sg_store_sql_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
+                         const char **error_r)
 {
     static const struct spec q = {
         .sql = "SELECT id FROM records WHERE status IN"
@@ -254,7 +196,7 @@ sg_store_sqlite_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
         .fill = fill_id,
         .clear = clear_id,
     };
-    struct params p = {.num = {(sqlite3_int64)until}, .n_num = 1};
+    struct params p = {.num = {(int64_t)until}, .n_num = 1};
     return read_rows(be, &q, &p, (void **)ids_r, n_r, error_r);
 }
 
@@ -263,16 +205,16 @@ sg_store_sqlite_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
     "SELECT r.id, r.queue_id, r.created, r.status, r.status_changed,"          \
     " r.env_from, coalesce(r.subject, ''),"                                    \
     " (SELECT group_concat(rule_id, ',') FROM (SELECT rule_id FROM rules"      \
-    "   WHERE record_id = r.id ORDER BY pos)),"                                \
+    "   WHERE record_id = r.id ORDER BY pos) o),"                              \
     " (SELECT group_concat(address || ' (' || roles || ')', ', ') FROM"        \
     "   (SELECT address, roles FROM recipients WHERE record_id = r.id"         \
-    "    ORDER BY pos)),"                                                      \
+    "    ORDER BY pos) o),"                                                    \
     " coalesce(r.sender_name, ''),"                                            \
-    " (SELECT group_concat(title, char(10)) FROM (SELECT title FROM rules"     \
-    "   WHERE record_id = r.id ORDER BY pos)),"                                \
+    " (SELECT group_concat(title, '\n') FROM (SELECT title FROM rules"         \
+    "   WHERE record_id = r.id ORDER BY pos) o),"                              \
     " (SELECT group_concat(coalesce(name, address) || ' (' || roles || ')',"   \
     "   ', ') FROM (SELECT name, address, roles FROM recipients"               \
-    "   WHERE record_id = r.id ORDER BY pos)),"                                \
+    "   WHERE record_id = r.id ORDER BY pos) o),"                              \
     " (SELECT count(*) FROM audit WHERE record_id = r.id"                      \
     "   AND action = '" SG_STORE_RELEASE_REQUEST "')"                          \
     " FROM records r "
@@ -293,16 +235,16 @@ _Static_assert(SG_TRACK_STAFF_CONDUCT == 0 && SG_TRACK_PUPIL_WELFARE == 1,
                "list_where numbers the tracks as enum sg_track does");
 
 static void
-fill_item(sqlite3_stmt *st, void *item, bool *oom)
+fill_item(struct sg_sql_stmt *st, void *item, bool *oom)
 {
     struct sg_store_item *it = item;
     it->id = col_str(st, 0, oom);
     it->queue_id = col_str(st, 1, oom);
-    it->created = (time_t)sqlite3_column_int64(st, 2);
-    const char *status = (const char *)sqlite3_column_text(st, 3);
+    it->created = (time_t)col_int(st, 2);
+    const char *status = sg_sql_text(st, 3);
     if (sg_store_status_parse(status, &it->status) < 0)
         it->status = SG_QSTATUS_HELD;
-    it->status_changed = (time_t)sqlite3_column_int64(st, 4);
+    it->status_changed = (time_t)col_int(st, 4);
     it->env_from = col_str(st, 5, oom);
     it->subject = col_str(st, 6, oom);
     it->rules = col_str(st, 7, oom);
@@ -310,13 +252,13 @@ fill_item(sqlite3_stmt *st, void *item, bool *oom)
     it->sender_name = col_str(st, 9, oom);
     it->rule_titles = col_str(st, 10, oom);
     it->recipient_names = col_str(st, 11, oom);
-    it->requests = (size_t)sqlite3_column_int64(st, 12);
+    it->requests = (size_t)col_int(st, 12);
 }
 
 int
-sg_store_sqlite_list(void *be, const struct sg_store_filter *f,
-                     struct sg_store_item **items_r, size_t *n_r,
-                     const char **error_r)
+sg_store_sql_list(void *be, const struct sg_store_filter *f,
+                  struct sg_store_item **items_r, size_t *n_r,
+                  const char **error_r)
 {
     char sql[2048];
     const char *order = f->oldest_first ? "ASC" : "DESC";
@@ -336,10 +278,10 @@ sg_store_sqlite_list(void *be, const struct sg_store_filter *f,
                                : sg_store_status_name(f->status),
                  f->rule, f->sender != NULL && *f->sender ? f->sender : NULL},
         .n_text = 3,
-        .num = {(sqlite3_int64)f->created_max, (sqlite3_int64)f->created_min,
-                (sqlite3_int64)f->changed_min,
-                f->limit > 0 ? (sqlite3_int64)f->limit : -1,
-                (sqlite3_int64)f->offset, (sqlite3_int64)f->tracks},
+        .num = {(int64_t)f->created_max, (int64_t)f->created_min,
+                (int64_t)f->changed_min,
+                f->limit > 0 ? (int64_t)f->limit : INT64_MAX,
+                (int64_t)f->offset, (int64_t)f->tracks},
         .n_num = 6,
     };
     return read_rows(be, &q, &p, (void **)items_r, n_r, error_r);
@@ -348,7 +290,7 @@ sg_store_sqlite_list(void *be, const struct sg_store_filter *f,
 /* ------------------------------------------------------------ one record */
 
 static void
-fill_rcpt(sqlite3_stmt *st, void *item, bool *oom)
+fill_rcpt(struct sg_sql_stmt *st, void *item, bool *oom)
 {
     struct sg_store_rcpt *p = item;
     p->address = col_str(st, 0, oom);
@@ -358,9 +300,9 @@ fill_rcpt(sqlite3_stmt *st, void *item, bool *oom)
 }
 
 int
-sg_store_sqlite_rcpts(void *be, const char *record_id,
-                      struct sg_store_rcpt **rows_r, size_t *n_r,
-                      const char **error_r)
+sg_store_sql_rcpts(void *be, const char *record_id,
+                   struct sg_store_rcpt **rows_r, size_t *n_r,
+                   const char **error_r)
 {
     static const struct spec q = {
         .sql = "SELECT address, roles, channel, name FROM recipients"
@@ -374,7 +316,7 @@ sg_store_sqlite_rcpts(void *be, const char *record_id,
 }
 
 static void
-fill_rule(sqlite3_stmt *st, void *item, bool *oom)
+fill_rule(struct sg_sql_stmt *st, void *item, bool *oom)
 {
     struct sg_store_rule *u = item;
     u->id = col_str(st, 0, oom);
@@ -390,9 +332,9 @@ fill_rule(sqlite3_stmt *st, void *item, bool *oom)
 }
 
 int
-sg_store_sqlite_rules(void *be, const char *record_id,
-                      struct sg_store_rule **rows_r, size_t *n_r,
-                      const char **error_r)
+sg_store_sql_rules(void *be, const char *record_id,
+                   struct sg_store_rule **rows_r, size_t *n_r,
+                   const char **error_r)
 {
     static const struct spec q = {
         .sql = "SELECT rule_id, title, policy, source, mode, action,"
@@ -407,7 +349,7 @@ sg_store_sqlite_rules(void *be, const char *record_id,
 }
 
 static void
-fill_finding(sqlite3_stmt *st, void *item, bool *oom)
+fill_finding(struct sg_sql_stmt *st, void *item, bool *oom)
 {
     struct sg_store_finding *f = item;
     f->rule_id = col_str(st, 0, oom);
@@ -417,9 +359,9 @@ fill_finding(sqlite3_stmt *st, void *item, bool *oom)
 }
 
 int
-sg_store_sqlite_findings(void *be, const char *record_id,
-                         struct sg_store_finding **rows_r, size_t *n_r,
-                         const char **error_r)
+sg_store_sql_findings(void *be, const char *record_id,
+                      struct sg_store_finding **rows_r, size_t *n_r,
+                      const char **error_r)
 {
     static const struct spec q = {
         .sql = "SELECT f.rule_id, f.detector, f.text, f.location"
@@ -435,12 +377,12 @@ sg_store_sqlite_findings(void *be, const char *record_id,
 }
 
 static void
-fill_audit(sqlite3_stmt *st, void *item, bool *oom)
+fill_audit(struct sg_sql_stmt *st, void *item, bool *oom)
 {
     struct sg_store_audit_row *a = item;
-    a->id = sqlite3_column_int64(st, 0);
+    a->id = col_int(st, 0);
     a->record_id = col(st, 1, oom);
-    a->time = (time_t)sqlite3_column_int64(st, 2);
+    a->time = (time_t)col_int(st, 2);
     a->actor = col_str(st, 3, oom);
     a->client = col(st, 4, oom);
     a->action = col_str(st, 5, oom);
@@ -448,9 +390,9 @@ fill_audit(sqlite3_stmt *st, void *item, bool *oom)
 }
 
 int
-sg_store_sqlite_audit_rows(void *be, const char *record_id, const char *action,
-                           time_t since, struct sg_store_audit_row **rows_r,
-                           size_t *n_r, const char **error_r)
+sg_store_sql_audit_rows(void *be, const char *record_id, const char *action,
+                        time_t since, struct sg_store_audit_row **rows_r,
+                        size_t *n_r, const char **error_r)
 {
     static const struct spec all = {
         .sql = "SELECT id, record_id, time, actor, client, action, note"
@@ -477,7 +419,7 @@ sg_store_sqlite_audit_rows(void *be, const char *record_id, const char *action,
     struct params p = {
         .text = {record_id, action},
         .n_text = 2,
-        .num = {(sqlite3_int64)since},
+        .num = {(int64_t)since},
         .n_num = 1,
     };
     return read_rows(be, q, &p, (void **)rows_r, n_r, error_r);
@@ -493,48 +435,50 @@ static const char export_sql[] =
     "  THEN 'trusted network' ELSE 'no' END,"
     " (SELECT group_concat(address || ' (' || roles || ')', '; ') FROM"
     "   (SELECT address, roles FROM recipients WHERE record_id = r.id"
-    "    ORDER BY pos)),"
+    "    ORDER BY pos) o),"
     " (SELECT group_concat(rule_id || ': ' || title, '; ') FROM"
     "   (SELECT rule_id, title FROM rules WHERE record_id = r.id"
-    "    ORDER BY pos)),"
+    "    ORDER BY pos) o),"
     " (SELECT group_concat(detector || ' \"' || text || '\" in '"
     "   || location, '; ') FROM (SELECT detector, text, location FROM"
-    "   findings WHERE record_id = r.id ORDER BY rule_id, pos)),"
-    " r.subject, r.queue_id, r.status, r.id IS NOT NULL, r.track"
+    "   findings WHERE record_id = r.id ORDER BY rule_id, pos) o),"
+    " r.subject, r.queue_id, r.status,"
+    " CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, r.track"
     " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
     " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
     " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note',"
     " 'refused', 'delivered', 'archived')"
     " ORDER BY a.id";
 
-#define TEXT(i) ((const char *)sqlite3_column_text(st, (i)))
+#define TEXT(i) (sg_sql_text(st, (i)))
 
 int
-sg_store_sqlite_export(void *be, time_t since,
-                       int (*each)(void *ctx,
-                                   const struct sg_store_export_row *row,
-                                   const char **error_r),
-                       void *ctx, const char **error_r)
+sg_store_sql_export(void *be, time_t since,
+                    int (*each)(void *ctx,
+                                const struct sg_store_export_row *row,
+                                const char **error_r),
+                    void *ctx, const char **error_r)
 {
-    struct sg_store_sqlite *s = be;
-    sqlite3_stmt *st = NULL;
+    struct sg_sql_stmt *st = NULL;
     int rc = -1;
-    pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, export_sql, -1, &st, NULL) != SQLITE_OK) {
-        sg_store_sqlite_fail_db(s, "cannot export", error_r);
+    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
+    if (c == NULL)
+        return -1;
+    if ((st = sg_sql_prepare(c, export_sql, "cannot export", error_r)) ==
+        NULL) {
         goto out;
     }
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-    while ((rc = sg_store_sqlite_step(s, st, "cannot export", error_r)) > 0) {
+    sg_sql_bind_int(st, 1, (int64_t)since);
+    while ((rc = sg_sql_step(st, "cannot export", error_r)) > 0) {
         struct sg_store_export_row row = {
-            .time = (time_t)sqlite3_column_int64(st, 0),
+            .time = (time_t)col_int(st, 0),
             .record_id = TEXT(1),
             .action = TEXT(2),
             .actor = TEXT(3),
             .client = TEXT(4),
             .note = TEXT(5),
-            .has_record = sqlite3_column_int(st, 15) != 0,
-            .created = (time_t)sqlite3_column_int64(st, 6),
+            .has_record = col_int(st, 15) != 0,
+            .created = (time_t)col_int(st, 6),
             .env_from = TEXT(7),
             .authenticated = TEXT(8),
             .recipients = TEXT(9),
@@ -551,29 +495,29 @@ sg_store_sqlite_export(void *be, time_t since,
         }
     }
 out:
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    sg_sql_finalize(st);
+    sg_sql_release(c);
     return rc < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ retention */
 
 int
-sg_store_sqlite_exists(void *be, const char *record_id, const char **error_r)
+sg_store_sql_exists(void *be, const char *record_id, const char **error_r)
 {
-    struct sg_store_sqlite *s = be;
-    sqlite3_stmt *st = NULL;
+    struct sg_sql_stmt *st = NULL;
     int rc = -1;
-    pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM records WHERE id = ?1", -1,
-                           &st, NULL) != SQLITE_OK) {
-        sg_store_sqlite_fail_db(s, "cannot read a record", error_r);
+    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
+    if (c == NULL)
+        return -1;
+    if ((st = sg_sql_prepare(c, "SELECT 1 FROM records WHERE id = ?1",
+                             "cannot read a record", error_r)) == NULL) {
     } else {
         bind_text(st, 1, record_id);
-        rc = sg_store_sqlite_step(s, st, "cannot read a record", error_r);
+        rc = sg_sql_step(st, "cannot read a record", error_r);
     }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->lock);
+    sg_sql_finalize(st);
+    sg_sql_release(c);
     return rc;
 }
 
@@ -582,7 +526,7 @@ struct id_path {
 };
 
 static void
-fill_id_path(sqlite3_stmt *st, void *item, bool *oom)
+fill_id_path(struct sg_sql_stmt *st, void *item, bool *oom)
 {
     struct id_path *p = item;
     p->id = col_str(st, 0, oom);
@@ -598,9 +542,8 @@ clear_id_path(void *item)
 }
 
 int
-sg_store_sqlite_decided_before(void *be, time_t cut, char ***ids_r,
-                               char ***paths_r, size_t *n_r,
-                               const char **error_r)
+sg_store_sql_decided_before(void *be, time_t cut, char ***ids_r,
+                            char ***paths_r, size_t *n_r, const char **error_r)
 {
     static const struct spec q = {
         .sql = "SELECT id, message_path FROM records"
@@ -612,7 +555,7 @@ sg_store_sqlite_decided_before(void *be, time_t cut, char ***ids_r,
         .fill = fill_id_path,
         .clear = clear_id_path,
     };
-    struct params p = {.num = {(sqlite3_int64)cut}, .n_num = 1};
+    struct params p = {.num = {(int64_t)cut}, .n_num = 1};
     struct id_path *rows = NULL;
     size_t n = 0;
     if (read_rows(be, &q, &p, (void **)&rows, &n, error_r) < 0)

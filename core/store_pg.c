@@ -1,0 +1,702 @@
+/*
+ * store_pg.c - the record store's PostgreSQL driver (store_sql.h), with
+ * libpq: the connection, how a statement is run, and the schema in
+ * PostgreSQL's dialect.  Built with configure --with-postgresql.
+ *
+ * A trust runs several mail servers against one database, so nothing
+ * here may depend on one host: the connections are a small pool, each
+ * used by one thread at a time; a status change stays a compare-and-set
+ * (READ COMMITTED re-reads the row a concurrent decision changed, and
+ * finds it no longer in the old status).
+ *
+ * Statements are the SQL layer's, with ?N placeholders rewritten to $N;
+ * each parameter is sent with the type it was bound as (text, bigint,
+ * bytea), so that "?1 IS NULL OR ..." has a type.  Results come as text
+ * and are read as such (integers parsed, bytea unescaped).
+ *
+ * A server that went away: the connection shows CONNECTION_BAD once a
+ * statement fails on it.  Outside a transaction nothing was written, so
+ * the statement is run once more on the connection made again
+ * (PQreset); inside one the transaction fails (the caller rolls back and
+ * tempfails), and the pool makes the connection again when it is next
+ * handed out.
+ *
+ * SECURITY: the conninfo may hold a password (better: passfile=,
+ * PGPASSFILE, ~/.pgpass); it is never in a message.  Messages name the
+ * database and its host and PostgreSQL's primary message (no DETAIL,
+ * which can quote the values of a row).  libpq's notices are not printed.
+ */
+#include "config.h"
+
+#ifdef HAVE_LIBPQ
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "store_sql.h"
+
+/* Type oids (pg_type.h is the server's header). */
+#define OID_BYTEA 17
+#define OID_INT8  20
+#define OID_TEXT  25
+
+#define PG_MAX_PARAMS 32
+
+/* The connections a pool holds: a few, so that the milter's threads and
+ * the outbox do not wait for each other's round trips. */
+#define PG_POOL_SIZE 4
+
+/* The key of the advisory lock that serialises schema changes. */
+#define PG_SCHEMA_LOCK 0x53474d51 /* "SGMQ" */
+
+struct pg_conn {
+    PGconn *pg;
+    bool in_tx;
+    char err[512];
+};
+
+struct pg_stmt {
+    struct sg_sql_stmt base;
+    struct pg_conn *pc;
+    char *sql; /* with $N */
+    int n_params;
+    const char *values[PG_MAX_PARAMS];
+    int lengths[PG_MAX_PARAMS];
+    int formats[PG_MAX_PARAMS];
+    Oid types[PG_MAX_PARAMS];
+    char nums[PG_MAX_PARAMS][24];
+    PGresult *res;
+    int row;
+    unsigned char *blob;
+};
+
+#define PG(st) ((struct pg_stmt *)(st))
+
+/* ------------------------------------------------------------ errors */
+
+/* Keep the first line of msg as the connection's last error. */
+static void
+set_err(struct pg_conn *pc, const char *msg)
+{
+    snprintf(pc->err, sizeof(pc->err), "%s",
+             msg != NULL && *msg != '\0' ? msg : "unknown error");
+    pc->err[strcspn(pc->err, "\n")] = '\0';
+}
+
+/* The error of res: its primary message (never the DETAIL). */
+static void
+set_result_err(struct pg_conn *pc, const PGresult *res)
+{
+    const char *m =
+        res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    set_err(pc, m != NULL ? m : PQerrorMessage(pc->pg));
+}
+
+static const char *
+pg_errmsg(void *h)
+{
+    struct pg_conn *pc = h;
+    return pc->err[0] != '\0' ? pc->err : "unknown error";
+}
+
+/* ------------------------------------------------------------ connection */
+
+static void
+no_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static void
+pg_disconnect(void *h)
+{
+    struct pg_conn *pc = h;
+    if (pc == NULL)
+        return;
+    PQfinish(pc->pg);
+    free(pc);
+}
+
+/* The database as messages name it: no user, no password. */
+static char *
+describe(PGconn *pg)
+{
+    const char *db = PQdb(pg), *host = PQhost(pg), *port = PQport(pg);
+    char buf[512];
+    snprintf(
+        buf, sizeof(buf), "%s on %s%s%s (PostgreSQL)", db != NULL ? db : "?",
+        host != NULL && *host != '\0' ? host : "the local socket",
+        port != NULL && *port != '\0' ? ":" : "", port != NULL ? port : "");
+    return strdup(buf);
+}
+
+static int
+pg_connect(struct sg_store_sql *s, const char *conninfo, void **h_r,
+           const char **error_r)
+{
+    struct pg_conn *pc = calloc(1, sizeof(*pc));
+    if (pc == NULL)
+        return sg_store_fail(error_r, "out of memory");
+    pc->pg = PQconnectdb(conninfo);
+    if (pc->pg == NULL || PQstatus(pc->pg) != CONNECTION_OK) {
+        set_err(pc, pc->pg != NULL ? PQerrorMessage(pc->pg) : "out of memory");
+        sg_store_fail(error_r,
+                      "cannot connect to the quarantine database "
+                      "(PostgreSQL, the store setting): %s",
+                      pc->err);
+        pg_disconnect(pc);
+        return -1;
+    }
+    PQsetNoticeProcessor(pc->pg, no_notices, NULL);
+    if (PQsetClientEncoding(pc->pg, "UTF8") != 0) {
+        set_err(pc, PQerrorMessage(pc->pg));
+        sg_store_fail(error_r,
+                      "quarantine database (PostgreSQL): cannot "
+                      "set the client encoding: %s",
+                      pc->err);
+        pg_disconnect(pc);
+        return -1;
+    }
+    if (s->where == NULL && (s->where = describe(pc->pg)) == NULL) {
+        pg_disconnect(pc);
+        return sg_store_fail(error_r, "out of memory");
+    }
+    *h_r = pc;
+    return 0;
+}
+
+static bool
+pg_lost(void *h)
+{
+    struct pg_conn *pc = h;
+    return PQstatus(pc->pg) != CONNECTION_OK;
+}
+
+static int
+pg_reconnect(void *h)
+{
+    struct pg_conn *pc = h;
+    PQreset(pc->pg);
+    pc->in_tx = false;
+    if (PQstatus(pc->pg) != CONNECTION_OK) {
+        set_err(pc, PQerrorMessage(pc->pg));
+        return -1;
+    }
+    PQsetClientEncoding(pc->pg, "UTF8");
+    return 0;
+}
+
+/* Run res = run(ctx) once, and once more on a connection made again when
+ * the first failed because the connection was lost outside a
+ * transaction (nothing can have been written). */
+static PGresult *
+run_retry(struct pg_conn *pc, PGresult *(*run)(struct pg_conn *pc, void *ctx),
+          void *ctx)
+{
+    PGresult *res = run(pc, ctx);
+    ExecStatusType t = PQresultStatus(res);
+    if ((res == NULL || t == PGRES_FATAL_ERROR) && !pc->in_tx &&
+        PQstatus(pc->pg) == CONNECTION_BAD) {
+        set_result_err(pc, res);
+        PQclear(res);
+        if (pg_reconnect(pc) < 0)
+            return NULL;
+        res = run(pc, ctx);
+    }
+    return res;
+}
+
+static PGresult *
+run_exec(struct pg_conn *pc, void *ctx)
+{
+    return PQexec(pc->pg, *(const char **)ctx);
+}
+
+/* Run sql; the command tag it must answer with (NULL: any). */
+static int
+exec_tag(struct pg_conn *pc, const char *sql, const char *tag)
+{
+    PGresult *res = run_retry(pc, run_exec, &sql);
+    if (res == NULL)
+        return -1; /* the error is set */
+    ExecStatusType t = PQresultStatus(res);
+    int r = 0;
+    if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
+        set_result_err(pc, res);
+        r = -1;
+    } else if (tag != NULL && strcmp(PQcmdStatus(res), tag) != 0) {
+        /* COMMIT of a failed transaction answers ROLLBACK */
+        set_err(pc, "the transaction was rolled back");
+        r = -1;
+    }
+    PQclear(res);
+    return r;
+}
+
+static int
+pg_exec(void *h, const char *sql)
+{
+    return exec_tag(h, sql, NULL);
+}
+
+static int
+pg_begin(void *h)
+{
+    struct pg_conn *pc = h;
+    if (exec_tag(pc, "BEGIN", NULL) < 0)
+        return -1;
+    pc->in_tx = true;
+    return 0;
+}
+
+static int
+pg_commit(void *h)
+{
+    struct pg_conn *pc = h;
+    int r = exec_tag(pc, "COMMIT", "COMMIT");
+    pc->in_tx = false;
+    return r;
+}
+
+static void
+pg_rollback(void *h)
+{
+    struct pg_conn *pc = h;
+    if (PQstatus(pc->pg) == CONNECTION_OK)
+        PQclear(PQexec(pc->pg, "ROLLBACK"));
+    pc->in_tx = false;
+}
+
+static void
+pg_set_busy_timeout(void *h, int ms)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SET lock_timeout = %d", ms > 0 ? ms : 0);
+    PQclear(PQexec(((struct pg_conn *)h)->pg, sql));
+}
+
+/* ------------------------------------------------------------ statements */
+
+/* sql with ?N made $N (outside quotes), and the highest N. */
+static char *
+rewrite(const char *sql, int *n_r)
+{
+    size_t len = strlen(sql);
+    char *out = malloc(len + 1);
+    if (out == NULL)
+        return NULL;
+    char quote = 0;
+    int n = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = sql[i];
+        if (quote != 0) {
+            if (ch == quote)
+                quote = 0;
+        } else if (ch == '\'' || ch == '"') {
+            quote = ch;
+        } else if (ch == '?' && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+            ch = '$';
+            int v = atoi(sql + i + 1);
+            if (v > n)
+                n = v;
+        }
+        out[o++] = ch;
+    }
+    out[o] = '\0';
+    *n_r = n;
+    return out;
+}
+
+static struct sg_sql_stmt *
+pg_prepare(void *h, const char *sql)
+{
+    struct pg_conn *pc = h;
+    struct pg_stmt *st = calloc(1, sizeof(*st));
+    if (st == NULL || (st->sql = rewrite(sql, &st->n_params)) == NULL) {
+        free(st);
+        set_err(pc, "out of memory");
+        return NULL;
+    }
+    if (st->n_params > PG_MAX_PARAMS) {
+        free(st->sql);
+        free(st);
+        set_err(pc, "too many parameters");
+        return NULL;
+    }
+    st->pc = pc;
+    return &st->base;
+}
+
+static void
+pg_reset(struct sg_sql_stmt *base)
+{
+    struct pg_stmt *st = PG(base);
+    PQclear(st->res);
+    st->res = NULL;
+    PQfreemem(st->blob);
+    st->blob = NULL;
+    memset(st->values, 0, sizeof(st->values));
+    memset(st->types, 0, sizeof(st->types));
+    memset(st->formats, 0, sizeof(st->formats));
+    memset(st->lengths, 0, sizeof(st->lengths));
+}
+
+static void
+pg_finalize(struct sg_sql_stmt *base)
+{
+    pg_reset(base);
+    free(PG(base)->sql);
+    free(base);
+}
+
+/* The slot of parameter i, or NULL for one the statement does not use. */
+static bool
+slot(struct pg_stmt *st, int i)
+{
+    return i >= 1 && i <= st->n_params;
+}
+
+static void
+pg_bind_text(struct sg_sql_stmt *base, int i, const char *v)
+{
+    struct pg_stmt *st = PG(base);
+    if (!slot(st, i))
+        return;
+    st->values[i - 1] = v;
+    st->types[i - 1] = OID_TEXT;
+    st->formats[i - 1] = 0;
+}
+
+static void
+pg_bind_int(struct sg_sql_stmt *base, int i, int64_t v)
+{
+    struct pg_stmt *st = PG(base);
+    if (!slot(st, i))
+        return;
+    snprintf(st->nums[i - 1], sizeof(st->nums[i - 1]), "%lld", (long long)v);
+    st->values[i - 1] = st->nums[i - 1];
+    st->types[i - 1] = OID_INT8;
+    st->formats[i - 1] = 0;
+}
+
+static void
+pg_bind_blob(struct sg_sql_stmt *base, int i, const void *v, size_t n)
+{
+    struct pg_stmt *st = PG(base);
+    if (!slot(st, i))
+        return;
+    st->values[i - 1] = n > 0 ? v : "";
+    st->lengths[i - 1] = (int)n;
+    st->types[i - 1] = OID_BYTEA;
+    st->formats[i - 1] = 1;
+}
+
+static PGresult *
+run_params(struct pg_conn *pc, void *ctx)
+{
+    struct pg_stmt *st = ctx;
+    return PQexecParams(pc->pg, st->sql, st->n_params, st->types, st->values,
+                        st->lengths, st->formats, 0);
+}
+
+static int
+pg_step(struct sg_sql_stmt *base)
+{
+    struct pg_stmt *st = PG(base);
+    if (st->res != NULL) {
+        st->row++;
+        return st->row < PQntuples(st->res) ? 1 : 0;
+    }
+    st->res = run_retry(st->pc, run_params, st);
+    if (st->res == NULL)
+        return -1;
+    switch (PQresultStatus(st->res)) {
+    case PGRES_TUPLES_OK:
+        st->row = 0;
+        return PQntuples(st->res) > 0 ? 1 : 0;
+    case PGRES_COMMAND_OK:
+        st->row = 0;
+        return 0;
+    default: {
+        set_result_err(st->pc, st->res);
+        const char *state = PQresultErrorField(st->res, PG_DIAG_SQLSTATE);
+        /* 23505: unique_violation */
+        return state != NULL && strcmp(state, "23505") == 0 ? SG_SQL_UNIQUE
+                                                            : -1;
+    }
+    }
+}
+
+static int64_t
+pg_changes(struct sg_sql_stmt *base)
+{
+    struct pg_stmt *st = PG(base);
+    const char *n = st->res != NULL ? PQcmdTuples(st->res) : "";
+    return *n != '\0' ? strtoll(n, NULL, 10) : 0;
+}
+
+static const char *
+pg_col_text(struct sg_sql_stmt *base, int i)
+{
+    struct pg_stmt *st = PG(base);
+    if (st->res == NULL || st->row >= PQntuples(st->res) ||
+        PQgetisnull(st->res, st->row, i))
+        return NULL;
+    return PQgetvalue(st->res, st->row, i);
+}
+
+static int64_t
+pg_col_int(struct sg_sql_stmt *base, int i)
+{
+    const char *v = pg_col_text(base, i);
+    return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+static const void *
+pg_col_blob(struct sg_sql_stmt *base, int i, size_t *n_r)
+{
+    struct pg_stmt *st = PG(base);
+    const char *v = pg_col_text(base, i);
+    *n_r = 0;
+    if (v == NULL)
+        return NULL;
+    PQfreemem(st->blob);
+    st->blob = PQunescapeBytea((const unsigned char *)v, n_r);
+    return st->blob;
+}
+
+/* ------------------------------------------------------------ schema */
+
+/* The schema at SG_SQL_SHARED_BASE (version 7 of store_sqlite_schema.c,
+ * whose comment says what each column holds), in PostgreSQL's words:
+ * BIGINT times, identity ids, the append-only audit table as a trigger
+ * function, and the two functions the shared SQL uses that PostgreSQL
+ * does not have (group_concat, instr). */
+static const char schema_pg[] =
+    "CREATE TABLE records ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " queue_id TEXT NOT NULL,"
+    " created BIGINT NOT NULL,"
+    " client TEXT,"
+    " trusted INTEGER NOT NULL CHECK (trusted IN (0, 1)),"
+    " auth_user TEXT,"
+    " env_from TEXT NOT NULL,"
+    " subject TEXT,"
+    " status TEXT NOT NULL CHECK (status IN"
+    "  ('held', 'released', 'rejected', 'expired', 'escalated', 'lost',"
+    "   'refused', 'delivered', 'archived')),"
+    " status_changed BIGINT NOT NULL,"
+    " message_path TEXT,"
+    " message_size BIGINT NOT NULL CHECK (message_size >= 0),"
+    " action TEXT NOT NULL,"
+    " explain_sender TEXT NOT NULL,"
+    " explain_dsl TEXT NOT NULL,"
+    " queue_seen BIGINT,"
+    " sender_name TEXT,"
+    " track TEXT);"
+    "CREATE INDEX records_status_created ON records (status, created);"
+    "CREATE INDEX records_created ON records (created);"
+    "CREATE INDEX records_env_from ON records (env_from);"
+    "CREATE INDEX records_queue_id ON records (queue_id);"
+    "CREATE TABLE recipients ("
+    " record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,"
+    " pos INTEGER NOT NULL,"
+    " address TEXT NOT NULL,"
+    " roles TEXT NOT NULL,"
+    " channel TEXT NOT NULL CHECK (channel IN ('school', 'personal', 'none')),"
+    " name TEXT,"
+    " PRIMARY KEY (record_id, pos));"
+    "CREATE TABLE rules ("
+    " record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,"
+    " pos INTEGER NOT NULL,"
+    " rule_id TEXT NOT NULL,"
+    " title TEXT,"
+    " policy TEXT,"
+    " source TEXT,"
+    " mode TEXT NOT NULL CHECK (mode IN ('enforce', 'test')),"
+    " action TEXT NOT NULL,"
+    " recipients TEXT NOT NULL,"
+    " notify TEXT NOT NULL,"
+    " explain_sender TEXT,"
+    " explain_dsl TEXT,"
+    " PRIMARY KEY (record_id, rule_id),"
+    " UNIQUE (record_id, pos));"
+    "CREATE INDEX rules_rule_id ON rules (rule_id);"
+    "CREATE TABLE findings ("
+    " record_id TEXT NOT NULL,"
+    " rule_id TEXT NOT NULL,"
+    " pos INTEGER NOT NULL,"
+    " detector TEXT NOT NULL,"
+    " text TEXT,"
+    " location TEXT,"
+    " PRIMARY KEY (record_id, rule_id, pos),"
+    " FOREIGN KEY (record_id, rule_id) REFERENCES rules (record_id, rule_id)"
+    "  ON DELETE CASCADE);"
+    "CREATE TABLE audit ("
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " record_id TEXT,"
+    " time BIGINT NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " client TEXT,"
+    " action TEXT NOT NULL,"
+    " note TEXT);"
+    "CREATE INDEX audit_record ON audit (record_id, id);"
+    "CREATE INDEX audit_time ON audit (time);"
+    "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN RAISE EXCEPTION 'the audit table is append-only'; END$$;"
+    "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
+    " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
+    "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
+    " FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();"
+    "CREATE TABLE schema_version ("
+    " version INTEGER PRIMARY KEY NOT NULL,"
+    " applied BIGINT NOT NULL);"
+    "CREATE TABLE outbox ("
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " created BIGINT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " record_id TEXT,"
+    " env_from TEXT NOT NULL,"
+    " recipients TEXT NOT NULL,"
+    " message_id TEXT NOT NULL UNIQUE,"
+    " message TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt BIGINT NOT NULL,"
+    " claimed_at BIGINT,"
+    " sent BIGINT,"
+    " failed BIGINT,"
+    " last_error TEXT);"
+    "CREATE INDEX outbox_pending ON outbox (next_attempt)"
+    " WHERE sent IS NULL AND failed IS NULL;"
+    "CREATE INDEX outbox_record ON outbox (record_id);"
+    /* SQLite's group_concat(value, separator): NULLs skipped, NULL for
+     * none; the rows in the order of the subquery they come from */
+    "CREATE FUNCTION sg_concat_step(acc text, val text, sep text)"
+    " RETURNS text LANGUAGE sql IMMUTABLE AS"
+    " $$SELECT CASE WHEN val IS NULL THEN acc WHEN acc IS NULL THEN val"
+    " ELSE acc || sep || val END$$;"
+    "CREATE AGGREGATE group_concat(text, text)"
+    " (SFUNC = sg_concat_step, STYPE = text);"
+    "CREATE FUNCTION instr(text, text) RETURNS integer LANGUAGE sql"
+    " IMMUTABLE AS $$SELECT strpos($1, $2)$$;";
+
+static int
+pg_schema(struct sg_store_sql *s, struct sg_sql_conn *c, const char **error_r)
+{
+    char sql[160], what[96];
+    long long has = 0, version = 0, objects = 0;
+    const char *where = sg_sql_where(s);
+
+    /* one host at a time creates or upgrades it */
+    if (sg_sql_begin(c, error_r) < 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%d), 0",
+             PG_SCHEMA_LOCK);
+    struct sg_sql_stmt *st = sg_sql_prepare(c, sql, "cannot lock it", error_r);
+    int rc = st != NULL ? sg_sql_step(st, "cannot lock it", error_r) : -1;
+    sg_sql_finalize(st);
+    if (rc < 0 ||
+        sg_sql_query_int(c,
+                         "SELECT CASE WHEN to_regclass('schema_version')"
+                         " IS NULL THEN 0 ELSE 1 END",
+                         "cannot read its version", &has, error_r) < 0 ||
+        (has &&
+         sg_sql_query_int(c,
+                          "SELECT coalesce(max(version), 0)"
+                          " FROM schema_version",
+                          "cannot read its version", &version, error_r) < 0) ||
+        (!has && sg_sql_query_int(c,
+                                  "SELECT CASE WHEN to_regclass('records')"
+                                  " IS NULL THEN 0 ELSE 1 END",
+                                  "cannot read it", &objects, error_r) < 0))
+        goto fail;
+    if (!has && objects != 0) {
+        sg_store_fail(error_r,
+                      "%s is not a safeguard-milter quarantine database (it "
+                      "has a records table but no schema_version): point "
+                      "the store setting at a new database",
+                      where);
+        goto fail;
+    }
+    if (version > SG_STORE_SCHEMA_VERSION) {
+        sg_store_fail(error_r,
+                      "quarantine database %s has schema version %lld, "
+                      "newer than the %d this safeguard-milter knows: run "
+                      "the newer safeguard-milter",
+                      where, version, SG_STORE_SCHEMA_VERSION);
+        goto fail;
+    }
+    if (!has) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO schema_version (version, applied)"
+                 " VALUES (%d, %lld)",
+                 SG_SQL_SHARED_BASE, (long long)time(NULL));
+        if (sg_sql_exec(c, schema_pg, "cannot create the schema", error_r) <
+                0 ||
+            sg_sql_exec(c, sql, "cannot create the schema", error_r) < 0)
+            goto fail;
+        version = SG_SQL_SHARED_BASE;
+    }
+    for (size_t i = 0; i < sg_sql_n_migrations; i++) {
+        const struct sg_sql_migration *m = &sg_sql_migrations[i];
+        if (m->to <= version)
+            continue;
+        snprintf(what, sizeof(what), "cannot upgrade the schema to version %d",
+                 m->to);
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO schema_version (version, applied)"
+                 " VALUES (%d, %lld)",
+                 m->to, (long long)time(NULL));
+        if (sg_sql_exec(c, m->sql != NULL ? m->sql : m->pg, what, error_r) <
+                0 ||
+            sg_sql_exec(c, sql, what, error_r) < 0)
+            goto fail;
+        version = m->to;
+    }
+    if (version != SG_STORE_SCHEMA_VERSION) {
+        sg_store_fail(error_r,
+                      "quarantine database %s: no upgrade to schema "
+                      "version %d",
+                      where, SG_STORE_SCHEMA_VERSION);
+        goto fail;
+    }
+    return sg_sql_commit(c, "cannot commit the schema", error_r);
+fail:
+    sg_sql_rollback(c);
+    return -1;
+}
+
+const struct sg_sql_driver sg_sql_pg = {
+    .name = "postgresql",
+    .pool_size = PG_POOL_SIZE,
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .lost = pg_lost,
+    .reconnect = pg_reconnect,
+    .errmsg = pg_errmsg,
+    .set_busy_timeout = pg_set_busy_timeout,
+    .exec = pg_exec,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .schema = pg_schema,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .bind_text = pg_bind_text,
+    .bind_int = pg_bind_int,
+    .bind_blob = pg_bind_blob,
+    .step = pg_step,
+    .changes = pg_changes,
+    .col_text = pg_col_text,
+    .col_int = pg_col_int,
+    .col_blob = pg_col_blob,
+};
+
+#endif /* HAVE_LIBPQ */

@@ -1,0 +1,432 @@
+/*
+ * store_sql.c - the SQL layer's pool of connections, the helpers every
+ * statement goes through, and the backend table (store_sql.h says why
+ * the statements are written once above a driver per database).
+ *
+ * The location names the database and its driver: "sqlite:PATH",
+ * "postgresql:CONNINFO" (a libpq conninfo string or URI), or a bare PATH
+ * (SQLite, as quarantine_db always was).
+ *
+ * Tests can make the Nth step from now fail (sg_store_sqlite_test_fail_step
+ * in store_test.h), to show that an error in the middle of a read reaches
+ * the caller; it applies to every driver.  Nothing else sets it; when
+ * unset it costs one atomic load per step.
+ *
+ * Fails by returning -1 with the store's error string.  Never logs, never
+ * exits.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sql.h"
+#include "store_test.h"
+
+/* The migrations both databases share (store_sql.h); the last entry is
+ * an end mark. */
+const struct sg_sql_migration sg_sql_migrations[] = {
+    {0, NULL, NULL, NULL},
+};
+const size_t sg_sql_n_migrations =
+    sizeof(sg_sql_migrations) / sizeof(sg_sql_migrations[0]) - 1;
+
+/* ------------------------------------------------------------ the pool */
+
+const char *
+sg_sql_where(const struct sg_store_sql *s)
+{
+    return s->where != NULL ? s->where : "(unnamed)";
+}
+
+struct sg_sql_conn *
+sg_sql_acquire(struct sg_store_sql *s, const char **error_r)
+{
+    struct sg_sql_conn *c = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        /* a connected one first: a new connection costs a round trip */
+        for (size_t i = 0; c == NULL && i < s->n; i++)
+            if (!s->conns[i].busy && s->conns[i].h != NULL)
+                c = &s->conns[i];
+        for (size_t i = 0; c == NULL && i < s->n; i++)
+            if (!s->conns[i].busy)
+                c = &s->conns[i];
+        if (c != NULL)
+            break;
+        pthread_cond_wait(&s->freed, &s->lock);
+    }
+    c->busy = true;
+    int ms = s->busy_ms;
+    pthread_mutex_unlock(&s->lock);
+
+    const struct sg_sql_driver *d = s->drv;
+    if (c->h == NULL) {
+        if (d->connect(s, s->location, &c->h, error_r) < 0) {
+            c->h = NULL;
+            sg_sql_release(c);
+            return NULL;
+        }
+        c->busy_ms = -1;
+    } else if (d->lost(c->h) && d->reconnect(c->h) < 0) {
+        sg_store_fail(error_r,
+                      "quarantine database %s: the connection was lost and "
+                      "cannot be made again: %s",
+                      sg_sql_where(s), d->errmsg(c->h));
+        sg_sql_release(c);
+        return NULL;
+    }
+    if (c->busy_ms != ms) {
+        d->set_busy_timeout(c->h, ms);
+        c->busy_ms = ms;
+    }
+    return c;
+}
+
+void
+sg_sql_release(struct sg_sql_conn *c)
+{
+    if (c == NULL)
+        return;
+    struct sg_store_sql *s = c->s;
+    pthread_mutex_lock(&s->lock);
+    c->busy = false;
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+int
+sg_sql_fail(struct sg_sql_conn *c, const char *what, const char **error_r)
+{
+    return sg_store_fail(error_r, "quarantine database %s: %s: %s",
+                         sg_sql_where(c->s), what, c->s->drv->errmsg(c->h));
+}
+
+int
+sg_sql_exec(struct sg_sql_conn *c, const char *sql, const char *what,
+            const char **error_r)
+{
+    if (c->s->drv->exec(c->h, sql) < 0)
+        return sg_sql_fail(c, what, error_r);
+    return 0;
+}
+
+int
+sg_sql_begin(struct sg_sql_conn *c, const char **error_r)
+{
+    if (c->s->drv->begin(c->h) < 0)
+        return sg_sql_fail(c, "cannot start a transaction", error_r);
+    return 0;
+}
+
+int
+sg_sql_commit(struct sg_sql_conn *c, const char *what, const char **error_r)
+{
+    if (c->s->drv->commit(c->h) < 0)
+        return sg_sql_fail(c, what, error_r);
+    return 0;
+}
+
+void
+sg_sql_rollback(struct sg_sql_conn *c)
+{
+    /* Fails harmlessly when the database has already rolled back. */
+    c->s->drv->rollback(c->h);
+}
+
+struct sg_sql_stmt *
+sg_sql_prepare(struct sg_sql_conn *c, const char *sql, const char *what,
+               const char **error_r)
+{
+    struct sg_sql_stmt *st = c->s->drv->prepare(c->h, sql);
+    if (st == NULL) {
+        sg_sql_fail(c, what, error_r);
+        return NULL;
+    }
+    st->c = c;
+    return st;
+}
+
+void
+sg_sql_finalize(struct sg_sql_stmt *st)
+{
+    if (st != NULL)
+        st->c->s->drv->finalize(st);
+}
+
+void
+sg_sql_bind_text(struct sg_sql_stmt *st, int i, const char *v)
+{
+    st->c->s->drv->bind_text(st, i, v);
+}
+
+void
+sg_sql_bind_int(struct sg_sql_stmt *st, int i, int64_t v)
+{
+    st->c->s->drv->bind_int(st, i, v);
+}
+
+void
+sg_sql_bind_blob(struct sg_sql_stmt *st, int i, const void *v, size_t n)
+{
+    st->c->s->drv->bind_blob(st, i, v, n);
+}
+
+static atomic_ulong fail_countdown; /* 0: off */
+
+void
+sg_store_sqlite_test_fail_step(unsigned long n)
+{
+    atomic_store(&fail_countdown, n);
+}
+
+/* Is this the step a test asked to fail? */
+static bool
+injected_failure(void)
+{
+    unsigned long n = atomic_load(&fail_countdown);
+    while (n > 0)
+        if (atomic_compare_exchange_weak(&fail_countdown, &n, n - 1))
+            return n == 1;
+    return false;
+}
+
+int
+sg_sql_step(struct sg_sql_stmt *st, const char *what, const char **error_r)
+{
+    if (injected_failure())
+        return sg_store_fail(error_r,
+                             "quarantine database %s: %s: injected failure "
+                             "(test)",
+                             sg_sql_where(st->c->s), what);
+    int rc = st->c->s->drv->step(st);
+    if (rc == 1 || rc == 0)
+        return rc;
+    return sg_sql_fail(st->c, what, error_r);
+}
+
+int
+sg_sql_step_done(struct sg_sql_stmt *st, const char *what, const char **error_r)
+{
+    const struct sg_sql_driver *d = st->c->s->drv;
+    int rc = d->step(st);
+    int r = 0;
+    if (rc == SG_SQL_UNIQUE)
+        r = SG_SQL_UNIQUE;
+    else if (rc != 0)
+        r = sg_sql_fail(st->c, what, error_r);
+    d->reset(st);
+    return r;
+}
+
+int64_t
+sg_sql_changes(struct sg_sql_stmt *st)
+{
+    return st->c->s->drv->changes(st);
+}
+
+const char *
+sg_sql_text(struct sg_sql_stmt *st, int i)
+{
+    return st->c->s->drv->col_text(st, i);
+}
+
+int64_t
+sg_sql_int(struct sg_sql_stmt *st, int i)
+{
+    return st->c->s->drv->col_int(st, i);
+}
+
+const void *
+sg_sql_blob(struct sg_sql_stmt *st, int i, size_t *n_r)
+{
+    return st->c->s->drv->col_blob(st, i, n_r);
+}
+
+char *
+sg_sql_col(struct sg_sql_stmt *st, int i, bool *oom)
+{
+    const char *s = sg_sql_text(st, i);
+    if (s == NULL)
+        return NULL;
+    char *d = strdup(s);
+    if (d == NULL)
+        *oom = true;
+    return d;
+}
+
+char *
+sg_sql_col_str(struct sg_sql_stmt *st, int i, bool *oom)
+{
+    char *d = sg_sql_col(st, i, oom);
+    if (d == NULL && !*oom && (d = strdup("")) == NULL)
+        *oom = true;
+    return d;
+}
+
+int
+sg_sql_query_int(struct sg_sql_conn *c, const char *sql, const char *what,
+                 long long *value_r, const char **error_r)
+{
+    struct sg_sql_stmt *st = sg_sql_prepare(c, sql, what, error_r);
+    if (st == NULL)
+        return -1;
+    int rc = sg_sql_step(st, what, error_r);
+    if (rc == 0)
+        rc = sg_store_fail(error_r, "quarantine database %s: %s: no answer",
+                           sg_sql_where(c->s), what);
+    if (rc > 0)
+        *value_r = sg_sql_int(st, 0);
+    sg_sql_finalize(st);
+    return rc > 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ open */
+
+static void
+sql_close(void *be)
+{
+    struct sg_store_sql *s = be;
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->conns[i].h != NULL)
+            s->drv->disconnect(s->conns[i].h);
+    pthread_cond_destroy(&s->freed);
+    pthread_mutex_destroy(&s->lock);
+    if (s->location != NULL) {
+        /* it may hold a password */
+        explicit_bzero(s->location, strlen(s->location));
+        free(s->location);
+    }
+    free(s->where);
+    free(s);
+}
+
+/* The driver a location names, and the rest of it. */
+static int
+pick_driver(const char *location, const struct sg_sql_driver **d_r,
+            const char **rest_r, const char **error_r)
+{
+    static const char sqlite[] = "sqlite:", pg[] = "postgresql:",
+                      pg_short[] = "postgres:";
+    if (strncmp(location, sqlite, sizeof(sqlite) - 1) == 0) {
+        *d_r = &sg_sql_sqlite;
+        *rest_r = location + sizeof(sqlite) - 1;
+        return 0;
+    }
+    const char *rest = NULL;
+    if (strncmp(location, pg, sizeof(pg) - 1) == 0)
+        rest = location + sizeof(pg) - 1;
+    else if (strncmp(location, pg_short, sizeof(pg_short) - 1) == 0)
+        rest = location + sizeof(pg_short) - 1;
+    if (rest == NULL) {
+        *d_r = &sg_sql_sqlite;
+        *rest_r = location;
+        return 0;
+    }
+#ifdef HAVE_LIBPQ
+    (void)error_r;
+    *d_r = &sg_sql_pg;
+    /* a URI keeps its scheme: libpq reads "postgresql://..." whole */
+    *rest_r = strncmp(rest, "//", 2) == 0 ? location : rest;
+    return 0;
+#else
+    (void)d_r;
+    (void)rest_r;
+    return sg_store_fail(error_r,
+                         "the store is on PostgreSQL, but this "
+                         "safeguard-milter was built without it (configure "
+                         "--with-postgresql)");
+#endif
+}
+
+bool
+sg_store_sql_is_postgresql(const char *location)
+{
+    return location != NULL && (strncmp(location, "postgresql:", 11) == 0 ||
+                                strncmp(location, "postgres:", 9) == 0);
+}
+
+static int
+sql_open(const char *location, void **be_r, const char **error_r)
+{
+    const struct sg_sql_driver *d = NULL;
+    const char *rest = NULL;
+    if (pick_driver(location, &d, &rest, error_r) < 0)
+        return -1;
+    if (*rest == '\0')
+        return sg_store_fail(error_r, "the quarantine database's location "
+                                      "is empty");
+    struct sg_store_sql *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return sg_store_fail(error_r, "out of memory");
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        return sg_store_fail(error_r, "cannot create a mutex");
+    }
+    pthread_cond_init(&s->freed, NULL);
+    s->drv = d;
+    s->busy_ms = SG_STORE_BUSY_TIMEOUT_MS;
+    s->n = d->pool_size < SG_SQL_POOL_MAX ? d->pool_size : SG_SQL_POOL_MAX;
+    for (size_t i = 0; i < s->n; i++)
+        s->conns[i].s = s;
+    if ((s->location = strdup(rest)) == NULL) {
+        sg_store_fail(error_r, "out of memory");
+        goto fail;
+    }
+    struct sg_sql_conn *c = sg_sql_acquire(s, error_r);
+    if (c == NULL)
+        goto fail;
+    int r = d->schema(s, c, error_r);
+    sg_sql_release(c);
+    if (r < 0)
+        goto fail;
+    *be_r = s;
+    return 0;
+fail:
+    sql_close(s);
+    return -1;
+}
+
+static void
+sql_set_busy_timeout(void *be, int ms)
+{
+    struct sg_store_sql *s = be;
+    pthread_mutex_lock(&s->lock);
+    s->busy_ms = ms; /* each connection takes it when next handed out */
+    pthread_mutex_unlock(&s->lock);
+}
+
+const struct sg_store_backend sg_store_sql = {
+    .name = "sql",
+    .open = sql_open,
+    .close = sql_close,
+    .set_busy_timeout = sql_set_busy_timeout,
+    .insert_hold = sg_store_sql_insert_hold,
+    .set_status = sg_store_sql_set_status,
+    .audit = sg_store_sql_audit,
+    .mark_seen = sg_store_sql_mark_seen,
+    .delete_decided = sg_store_sql_delete_decided,
+    .get = sg_store_sql_get,
+    .waiting_ids = sg_store_sql_waiting_ids,
+    .list = sg_store_sql_list,
+    .rcpts = sg_store_sql_rcpts,
+    .rules = sg_store_sql_rules,
+    .findings = sg_store_sql_findings,
+    .audit_rows = sg_store_sql_audit_rows,
+    .export = sg_store_sql_export,
+    .exists = sg_store_sql_exists,
+    .decided_before = sg_store_sql_decided_before,
+    .outbox_add = sg_store_sql_outbox_add,
+    .outbox_claim = sg_store_sql_outbox_claim,
+    .outbox_mark_sent = sg_store_sql_outbox_mark_sent,
+    .outbox_mark_retry = sg_store_sql_outbox_mark_retry,
+    .outbox_next_due = sg_store_sql_outbox_next_due,
+    .outbox_list = sg_store_sql_outbox_list,
+    .outbox_of_record = sg_store_sql_outbox_of_record,
+};
