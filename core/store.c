@@ -53,8 +53,8 @@
 
 struct sg_store {
     const struct sg_store_backend *be;
-    void *bs; /* the backend's own */
-    char *db_path;
+    void *bs;        /* the backend's own */
+    char *db_path;   /* the SQLite file; "" for a database on a server */
     char *store_dir; /* absolute, resolved at open */
 };
 
@@ -67,7 +67,8 @@ const char *const sg_store_status_names[] = {
     [SG_QSTATUS_REFUSED] = "refused",     [SG_QSTATUS_DELIVERED] = "delivered",
     [SG_QSTATUS_ARCHIVED] = "archived",
 };
-_Static_assert(SG_QSTATUS_ARCHIVED + 1 == SG_STORE_N_STATUS, "one name per status");
+_Static_assert(SG_QSTATUS_ARCHIVED + 1 == SG_STORE_N_STATUS,
+               "one name per status");
 
 const char *
 sg_store_status_name(enum sg_store_status status)
@@ -151,6 +152,14 @@ make_store_dir(const char *dir, char **abs_r, const char **error_r)
     return 0;
 }
 
+const char *
+sg_store_file(const char *location)
+{
+    if (location == NULL || sg_store_sql_is_postgresql(location))
+        return NULL;
+    return strncmp(location, "sqlite:", 7) == 0 ? location + 7 : location;
+}
+
 int
 sg_store_open(const char *db_path, const char *store_dir, struct sg_store **q_r,
               const char **error_r)
@@ -164,7 +173,9 @@ sg_store_open(const char *db_path, const char *store_dir, struct sg_store **q_r,
     if (q == NULL)
         return fail(error_r, "out of memory");
     q->be = &sg_store_sql;
-    q->db_path = strdup(db_path);
+    /* the lock file's name comes from the file; a server has none */
+    q->db_path =
+        strdup(sg_store_file(db_path) != NULL ? sg_store_file(db_path) : "");
     if (q->db_path == NULL) {
         fail(error_r, "out of memory");
         goto fail;
@@ -742,6 +753,8 @@ sg_store_audit_rows_free(struct sg_store_audit_row **rows, size_t *n)
 int
 sg_store_lock(struct sg_store *q, bool wait, int *fd_r, const char **error_r)
 {
+    if (*q->db_path == '\0')
+        return sg_store_sql_lock(q->bs, wait, fd_r, error_r);
     char path[PATH_MAX];
     if ((size_t)snprintf(path, sizeof(path), "%s-review.lock", q->db_path) >=
         sizeof(path))
@@ -773,7 +786,7 @@ sg_store_lock(struct sg_store *q, bool wait, int *fd_r, const char **error_r)
 void
 sg_store_unlock(int fd)
 {
-    if (fd >= 0)
+    if (fd >= 0 && !sg_store_sql_unlock(fd))
         close(fd); /* drops the flock */
 }
 

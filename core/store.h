@@ -93,11 +93,16 @@ enum sg_store_status sg_store_status_of_verdict(const struct sg_verdict *v);
 
 struct sg_store;
 
-/* Open (creating on first use) the database at db_path and the message
+/* Open (creating on first use) the database at db_path (a location:
+ * "sqlite:PATH", "postgresql:CONNINFO" or a PATH) and the message
  * directory store_dir (created with mode 0750 if missing; its parent must
  * exist).  A new database file is created with mode 0640.  Refuses a
  * database with a newer schema version, one made by another program, and
  * one that cannot be written. */
+/* The SQLite file a store location names ("sqlite:PATH" or a bare PATH),
+ * or NULL for a database on a server ("postgresql:CONNINFO"). */
+const char *sg_store_file(const char *location);
+
 int sg_store_open(const char *db_path, const char *store_dir,
                   struct sg_store **q_r, const char **error_r);
 /* Change how long a call waits for a busy database (milliseconds). */
@@ -348,11 +353,13 @@ int sg_store_delete_decided(struct sg_store *q, const char *record_id,
 
 /* ------------------------------------------------------------ the queue */
 
-/* The lock on a file beside the database (DB-review.lock) that keeps a
- * decision, a sync and the daemon's reconcile from acting on one record
- * at once.  wait: block until it is free; otherwise SG_STORE_BUSY
- * when it is taken.  0 and *fd_r (give it to sg_store_unlock), or
- * -1. */
+/* The lock that keeps a decision, a sync and the daemon's reconcile from
+ * acting on one record at once: on SQLite a file beside the database
+ * (DB-review.lock); on PostgreSQL an advisory lock held by a connection
+ * of its own, so that it holds across every host of a trust (the fd is
+ * that connection's socket).  wait: block until it is free; otherwise
+ * SG_STORE_BUSY when it is taken.  0 and *fd_r (give it to
+ * sg_store_unlock), or -1. */
 int sg_store_lock(struct sg_store *q, bool wait, int *fd_r,
                   const char **error_r);
 void sg_store_unlock(int fd);

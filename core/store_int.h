@@ -127,6 +127,12 @@ const struct sg_store_backend *sg_store_backend_of(struct sg_store *q,
 extern const struct sg_store_backend sg_store_sql;
 /* Does location name a PostgreSQL database? */
 bool sg_store_sql_is_postgresql(const char *location);
+/* The review lock of a store on a server (sg_store_lock): 0 and the fd,
+ * SG_STORE_BUSY, -1. */
+int sg_store_sql_lock(void *be, bool wait, int *fd_r, const char **error_r);
+/* Give back a lock sg_store_sql_lock took: true, or false when fd is not
+ * one of them. */
+bool sg_store_sql_unlock(int fd);
 
 /* Set the error (common/sg_error.h); returns -1. */
 #define sg_store_fail sg_error_fail

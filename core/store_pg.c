@@ -30,6 +30,7 @@
 
 #ifdef HAVE_LIBPQ
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,6 +470,93 @@ pg_col_blob(struct sg_sql_stmt *base, int i, size_t *n_r)
     PQfreemem(st->blob);
     st->blob = PQunescapeBytea((const unsigned char *)v, n_r);
     return st->blob;
+}
+
+/* ------------------------------------------------------------ the lock */
+
+/* The key of the review lock (sg_store_lock): one per database, as the
+ * lock file is one per SQLite file. */
+#define PG_REVIEW_LOCK 0x53475256 /* "SGRV" */
+
+/* The connections that hold a review lock, by their socket. */
+static struct {
+    pthread_mutex_t lock;
+    PGconn *held[16];
+} locks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+int
+sg_sql_pg_lock(struct sg_store_sql *s, bool wait, int *fd_r,
+               const char **error_r)
+{
+    PGconn *pg = PQconnectdb(s->location);
+    if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+        struct pg_conn pc = {.pg = pg};
+        set_err(&pc, pg != NULL ? PQerrorMessage(pg) : "out of memory");
+        PQfinish(pg);
+        return sg_store_fail(error_r,
+                             "quarantine database %s: cannot connect to take "
+                             "the review lock: %s",
+                             sg_sql_where(s), pc.err);
+    }
+    PQsetNoticeProcessor(pg, no_notices, NULL);
+    char sql[80];
+    if (wait)
+        snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%d)",
+                 PG_REVIEW_LOCK);
+    else
+        snprintf(sql, sizeof(sql),
+                 "SELECT CASE WHEN pg_try_advisory_lock(%d) THEN 1 ELSE 0 END",
+                 PG_REVIEW_LOCK);
+    PGresult *res = PQexec(pg, sql);
+    int r = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        struct pg_conn pc = {.pg = pg};
+        set_result_err(&pc, res);
+        r = sg_store_fail(error_r,
+                          "quarantine database %s: cannot take the review "
+                          "lock: %s",
+                          sg_sql_where(s), pc.err);
+    } else if (!wait && strcmp(PQgetvalue(res, 0, 0), "1") != 0) {
+        sg_store_fail(error_r,
+                      "quarantine database %s: the review lock is taken by "
+                      "a decision or a sync",
+                      sg_sql_where(s));
+        r = SG_STORE_BUSY;
+    }
+    PQclear(res);
+    pthread_mutex_lock(&locks.lock);
+    size_t i = 0;
+    while (r == 0 && i < sizeof(locks.held) / sizeof(locks.held[0]) &&
+           locks.held[i] != NULL)
+        i++;
+    if (r == 0 && i == sizeof(locks.held) / sizeof(locks.held[0]))
+        r = sg_store_fail(error_r, "too many review locks at once");
+    if (r == 0) {
+        locks.held[i] = pg;
+        *fd_r = PQsocket(pg);
+    }
+    pthread_mutex_unlock(&locks.lock);
+    if (r != 0)
+        PQfinish(pg);
+    return r;
+}
+
+bool
+sg_sql_pg_unlock(int fd)
+{
+    PGconn *pg = NULL;
+    pthread_mutex_lock(&locks.lock);
+    for (size_t i = 0;
+         pg == NULL && i < sizeof(locks.held) / sizeof(locks.held[0]); i++) {
+        if (locks.held[i] != NULL && PQsocket(locks.held[i]) == fd) {
+            pg = locks.held[i];
+            locks.held[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&locks.lock);
+    /* the session's end gives the advisory lock back */
+    PQfinish(pg);
+    return pg != NULL;
 }
 
 /* ------------------------------------------------------------ schema */

@@ -393,6 +393,33 @@ fail:
     return -1;
 }
 
+int
+sg_store_sql_lock(void *be, bool wait, int *fd_r, const char **error_r)
+{
+#ifdef HAVE_LIBPQ
+    struct sg_store_sql *s = be;
+    if (s->drv == &sg_sql_pg)
+        return sg_sql_pg_lock(s, wait, fd_r, error_r);
+#else
+    (void)be;
+    (void)wait;
+    (void)fd_r;
+#endif
+    return sg_store_fail(error_r, "the review lock: this store has no file "
+                                  "to lock");
+}
+
+bool
+sg_store_sql_unlock(int fd)
+{
+#ifdef HAVE_LIBPQ
+    return sg_sql_pg_unlock(fd);
+#else
+    (void)fd;
+    return false;
+#endif
+}
+
 static void
 sql_set_busy_timeout(void *be, int ms)
 {

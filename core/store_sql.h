@@ -117,6 +117,10 @@ struct sg_store_sql {
 extern const struct sg_sql_driver sg_sql_sqlite;
 #ifdef HAVE_LIBPQ
 extern const struct sg_sql_driver sg_sql_pg;
+/* The review lock on PostgreSQL (store_pg.c): as sg_store_sql_lock. */
+int sg_sql_pg_lock(struct sg_store_sql *s, bool wait, int *fd_r,
+                   const char **error_r);
+bool sg_sql_pg_unlock(int fd);
 #endif
 
 /* ------------------------------------------------------------ the pool */

@@ -209,7 +209,9 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
                               "from sg_review_settings_init)",
                               bad);
     struct stat st;
-    if (stat(o->db_path, &st) < 0 &&
+    /* a database on a server (the store setting) has no file to look for */
+    if (sg_store_file(o->db_path) != NULL &&
+        stat(sg_store_file(o->db_path), &st) < 0 &&
         (errno != ENOENT || !o->create_store ||
          create_store(o->db_path, o->store_dir, error_r) < 0))
         return sg_review_fail(error_r,

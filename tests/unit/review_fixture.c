@@ -175,6 +175,9 @@ review_fixture_setup(struct review_fixture *e)
     if (mkdtemp(e->dir) == NULL)
         return -1;
     snprintf(e->db, sizeof(e->db), "%s/q.db", e->dir);
+    const char *store = sg_test_store(e->db);
+    if (store != e->db)
+        snprintf(e->db, sizeof(e->db), "%s", store);
     snprintf(e->store, sizeof(e->store), "%s/messages", e->dir);
     snprintf(e->queue, sizeof(e->queue), "%s/queue", e->dir);
     snprintf(e->calls, sizeof(e->calls), "%s/calls", e->dir);

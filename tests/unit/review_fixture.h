@@ -18,7 +18,7 @@
 
 struct review_fixture {
     char dir[64];
-    char db[128];
+    char db[512]; /* the store's location (sg_test_store) */
     char store[128];
     char queue[128]; /* the fake queue: "QID NAME" lines */
     char calls[128]; /* one line per fake command call */

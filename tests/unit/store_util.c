@@ -11,8 +11,14 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <cmocka.h>
 #include <sqlite3.h>
+#ifdef HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
 
 #include "store_util.h"
 
@@ -41,9 +47,90 @@ db_open(const char *path)
     return db;
 }
 
+#ifdef HAVE_LIBPQ
+/* The PostgreSQL conninfo of SG_TEST_STORE, or NULL. */
+static const char *
+pg_conninfo(void)
+{
+    const char *s = getenv("SG_TEST_STORE");
+    static const char pfx[] = "postgresql:";
+    if (s == NULL || strncmp(s, pfx, sizeof(pfx) - 1) != 0)
+        return NULL;
+    return s + sizeof(pfx) - 1;
+}
+
+static void pg_quiet(void *arg, const char *message);
+
+static PGconn *
+pg_open(void)
+{
+    PGconn *pg = PQconnectdb(pg_conninfo());
+    if (PQstatus(pg) != CONNECTION_OK)
+        fail_msg("SG_TEST_STORE: %s", PQerrorMessage(pg));
+    PQsetNoticeProcessor(pg, pg_quiet, NULL);
+    return pg;
+}
+
+static void
+pg_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static void
+pg_exec(const char *sql)
+{
+    PGconn *pg = pg_open();
+    PGresult *res = PQexec(pg, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+        PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(pg));
+    PQclear(res);
+    PQfinish(pg);
+}
+
+/* The first column of sql's one row, with ?1 made $1. */
+static long long
+pg_int(const char *sql, const char *param)
+{
+    char *q = strdup(sql);
+    assert_non_null(q);
+    for (char *p = q; (p = strstr(p, "?1")) != NULL; p++)
+        *p = '$';
+    PGconn *pg = pg_open();
+    PGresult *res =
+        PQexecParams(pg, q, param != NULL ? 1 : 0, NULL, &param, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        fail_msg("%s: %s", sql, PQerrorMessage(pg));
+    long long v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    PQfinish(pg);
+    free(q);
+    return v;
+}
+#endif
+
+const char *
+sg_test_store(const char *path)
+{
+#ifdef HAVE_LIBPQ
+    if (pg_conninfo() != NULL) {
+        /* each test its own empty database: the store makes the schema */
+        pg_exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+        return getenv("SG_TEST_STORE");
+    }
+#endif
+    return path;
+}
+
 long long
 sg_test_db_int(const char *path, const char *sql, const char *param)
 {
+#ifdef HAVE_LIBPQ
+    if (pg_conninfo() != NULL)
+        return pg_int(sql, param);
+#endif
     sqlite3 *db = db_open(path);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -59,6 +146,12 @@ sg_test_db_int(const char *path, const char *sql, const char *param)
 void
 sg_test_db_exec(const char *path, const char *sql)
 {
+#ifdef HAVE_LIBPQ
+    if (pg_conninfo() != NULL) {
+        pg_exec(sql);
+        return;
+    }
+#endif
     sqlite3 *db = db_open(path);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);

@@ -10,6 +10,12 @@
 /* Remove dir and everything below it; 0 or -1 (nftw's result). */
 int sg_test_rmtree(const char *dir);
 
+/* Where a test's store is: path (SQLite), or, when the environment has
+ * SG_TEST_STORE=postgresql:CONNINFO (tests/integration/test_store_pg_unit.sh
+ * sets it), that database, emptied for this test.  The reads and writes
+ * below then go to it too. */
+const char *sg_test_store(const char *path);
+
 /* The first column of the one row sql gives on the SQLite database at
  * path (on a connection of its own), with param (may be NULL) bound to
  * ?1.  The test fails when there is no row. */

@@ -55,7 +55,7 @@ setup(void **state)
     snprintf(store, sizeof(store), "%s/messages", e->dir);
     const char *error = NULL;
     *state = e;
-    return sg_store_open(e->db, store, &e->q, &error);
+    return sg_store_open(sg_test_store(e->db), store, &e->q, &error);
 }
 
 static int
