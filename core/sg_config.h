@@ -81,6 +81,8 @@ struct sg_config {
     char *subject_tag;     /* prefixed to annotated subjects; "" none */
 
     /* The store. */
+    char *store;           /* "sqlite:PATH" or "postgresql:CONNINFO"; "":
+                              quarantine_db (sg_config_store) */
     char *quarantine_db;   /* the quarantine record (SQLite) */
     char *quarantine_dir;  /* copies of held messages */
 
@@ -147,6 +149,9 @@ sg_config_load_string_with(const char *text, const char *name,
 /* The file's name for messages ("configuration" for the defaults), and
  * the line a key was set at (0: not in the file). */
 const char *sg_config_name(const struct sg_config *cfg);
+/* Where the record store is (sg_store_open's location): the store
+ * setting, or quarantine_db's file when it is empty. */
+const char *sg_config_store(const struct sg_config *cfg);
 unsigned sg_config_line(const struct sg_config *cfg, const char *name);
 
 /* The notice settings of cfg, for sg_notice_open (the strings are cfg's). */

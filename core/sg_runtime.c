@@ -223,8 +223,8 @@ sg_runtime_quarantine(struct sg_runtime *rt, const char **error_r)
     const struct sg_config *cfg = rt->settings;
     pthread_mutex_lock(&rt->quarantine_lock);
     if (rt->quarantine == NULL &&
-        sg_store_open(cfg->quarantine_db, cfg->quarantine_dir, &rt->quarantine,
-                      error_r) < 0)
+        sg_store_open(sg_config_store(cfg), cfg->quarantine_dir,
+                      &rt->quarantine, error_r) < 0)
         rt->quarantine = NULL;
     struct sg_store *q = rt->quarantine;
     pthread_mutex_unlock(&rt->quarantine_lock);

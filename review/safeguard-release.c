@@ -120,7 +120,7 @@ open_store(const struct sg_config *cfg, const struct stat *db, char *why,
             abort();
         return NULL;
     }
-    if (sg_store_open(cfg->quarantine_db, cfg->quarantine_dir, &q, &err) < 0)
+    if (sg_store_open(sg_config_store(cfg), cfg->quarantine_dir, &q, &err) < 0)
         snprintf(why, size, "%s", err);
     if (seteuid(0) < 0 || setegid(0) < 0)
         abort(); /* the saved ids are root's: cannot happen */
@@ -213,7 +213,9 @@ main(int argc, char **argv)
         return answer(peer, request, false, err);
     struct stat db;
     int rc;
-    if (cfg->quarantine_db == NULL || stat(cfg->quarantine_db, &db) < 0) {
+    /* a database on a server has no file to look for */
+    if (sg_store_file(sg_config_store(cfg)) != NULL &&
+        stat(sg_store_file(sg_config_store(cfg)), &db) < 0) {
         snprintf(why, sizeof(why), "no quarantine database at %s",
                  cfg->quarantine_db != NULL ? cfg->quarantine_db : "(unset)");
         rc = answer(peer, request, false, why);

@@ -1048,7 +1048,7 @@ main(int argc, char **argv)
     struct sg_notice_config ncfg;
     sg_config_notice(cfg, &ncfg);
     struct sg_review_options opts = {
-        .db_path = cfg->quarantine_db,
+        .db_path = sg_config_store(cfg),
         .store_dir = cfg->quarantine_dir,
         .notice = &ncfg,
         .dsl_contact = cfg->dsl_contact,
