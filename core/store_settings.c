@@ -41,24 +41,27 @@ finish(const struct sg_settings *all, void *data, const char **key_r, char *why,
     if (sg_store_file(v) == NULL) {
 #ifndef HAVE_LIBPQ
         snprintf(why, why_len,
-                 "names a PostgreSQL database, but this safeguard-milter "
+                 "store names a PostgreSQL database, but this "
+                 "safeguard-milter "
                  "was built without PostgreSQL (configure "
                  "--with-postgresql)");
         return -1;
 #else
         if (strchr(v, ':')[1] == '\0') {
-            snprintf(why, why_len, "postgresql: needs a conninfo or URI");
+            snprintf(why, why_len,
+                     "store = postgresql: needs a conninfo or URI");
             return -1;
         }
         return 0;
 #endif
     }
     if (strncmp(v, "sqlite:", 7) != 0) {
-        snprintf(why, why_len, "must be sqlite:PATH or postgresql:CONNINFO");
+        snprintf(why, why_len,
+                 "store must be sqlite:PATH or postgresql:CONNINFO");
         return -1;
     }
     if (sg_store_file(v)[0] != '/') {
-        snprintf(why, why_len, "sqlite: needs an absolute path");
+        snprintf(why, why_len, "store = sqlite: needs an absolute path");
         return -1;
     }
     return 0;

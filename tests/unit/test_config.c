@@ -94,6 +94,45 @@ test_defaults(void **state)
     assert_null(cfg);
 }
 
+/* The store setting: sqlite:PATH, or postgresql:CONNINFO where built
+ * with libpq; empty, quarantine_db's file.  A bad value is named by its
+ * line and never quoted back (a conninfo may hold a password). */
+static void
+test_store_setting(void **state)
+{
+    (void)state;
+    const char *error = NULL;
+    struct sg_config *cfg = load("quarantine_db = /x/q.db\n", &error);
+    assert_non_null(cfg);
+    assert_string_equal(sg_config_store(cfg), "/x/q.db");
+    sg_config_free(&cfg);
+    cfg = load("store = sqlite:/var/q.db\n", &error);
+    assert_non_null(cfg);
+    assert_string_equal(sg_config_store(cfg), "sqlite:/var/q.db");
+    sg_config_free(&cfg);
+
+    static const char *const bad[] = {
+        "\nstore = mysql:password=hunter2\n",
+        "\nstore = sqlite:hunter2.db\n",
+#ifndef HAVE_LIBPQ
+        "\nstore = postgresql:host=db password=hunter2\n",
+#endif
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        error = NULL;
+        assert_null(load(bad[i], &error));
+        assert_non_null(error);
+        if (strstr(error, "test.conf:2:") == NULL ||
+            strstr(error, "store") == NULL || strstr(error, "hunter2") != NULL)
+            fail_msg("case %zu: %s", i, error);
+    }
+#ifdef HAVE_LIBPQ
+    cfg = load("store = postgresql:host=db password=hunter2\n", &error);
+    assert_non_null(cfg);
+    sg_config_free(&cfg);
+#endif
+}
+
 /* Each type, written in each accepted way. */
 static void
 test_types(void **state)
@@ -1163,6 +1202,7 @@ main(void)
         cmocka_unit_test(test_snapshots),
         cmocka_unit_test(test_documented),
         cmocka_unit_test(test_dump_round_trip),
+        cmocka_unit_test(test_store_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
