@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian 12 packages safeguard-milter needs to build, test and
-# demonstrate.  Run as root.  Postfix and slapd are preseeded to "no
+# demonstrate.  Run as root.  (postgresql: the tests run a private cluster
+# of their own from its binaries, whatever the package starts.)  Postfix and slapd are preseeded to "no
 # configuration", so installing them does not start a system mail server or
 # directory: the demo and the tests run their own private instances.
 #
@@ -11,7 +12,7 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkgconf
 libmilter-dev libldap-dev libgmime-3.0-dev libpcre2-dev libsqlite3-dev
 libxml2-dev libjansson-dev libsodium-dev libmicrohttpd-dev libcmocka-dev libicu-dev
-libexif-dev libpoppler-glib-dev libarchive-dev libseccomp-dev"
+libexif-dev libpoppler-glib-dev libarchive-dev libseccomp-dev libpq-dev"
 # The detectors' scan engine (configure --with-hyperscan): Hyperscan on
 # amd64, its port Vectorscan elsewhere; without either, configure picks the
 # PCRE2-only path.
@@ -19,7 +20,7 @@ case "$(dpkg --print-architecture 2>/dev/null)" in
 amd64) BUILD="$BUILD libhyperscan-dev" ;;
 arm64) BUILD="$BUILD libvectorscan-dev" ;;
 esac
-TEST="postfix slapd ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3 curl systemd
+TEST="postfix slapd postgresql ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3 curl systemd
 libsasl2-modules libsasl2-modules-db
 clang libclang-rt-14-dev chromium fonts-dejavu-core"
 
