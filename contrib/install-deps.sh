@@ -1,9 +1,10 @@
 #!/bin/sh
 # Install the Debian 12 packages safeguard-milter needs to build, test and
-# demonstrate.  Run as root.  (postgresql: the tests run a private cluster
-# of their own from its binaries, whatever the package starts.)  Postfix and slapd are preseeded to "no
+# demonstrate.  Run as root.  Postfix and slapd are preseeded to "no
 # configuration", so installing them does not start a system mail server or
-# directory: the demo and the tests run their own private instances.
+# directory: the demo and the tests run their own private instances (of
+# PostgreSQL too, from the postgresql package's binaries, whatever cluster
+# the package itself starts).
 #
 #   contrib/install-deps.sh            build + test + demo packages
 #   contrib/install-deps.sh --build    only what building needs
