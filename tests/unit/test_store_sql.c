@@ -1,0 +1,222 @@
+/*
+ * test_store_sql.c - the record store through its front only, so that it
+ * runs on each database: on SQLite here, and on PostgreSQL when
+ * SG_TEST_STORE says so (tests/integration/test_store_pg_unit.sh).
+ *
+ *   a status change is a compare-and-set: the second of two decisions
+ *   is told the record's status, and only the first is audited;
+ *   two decisions at once, from two stores (two mail servers, or the
+ *   page and the tool), on one record: one wins, the other is told;
+ *   the review lock taken through one store is taken for another;
+ *   a record and its list item read back as written.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "review_fixture.h"
+#include "store.h"
+#include "store_util.h"
+
+#define WHEN 1764000000
+
+static int
+setup(void **state)
+{
+    struct review_fixture *e = calloc(1, sizeof(*e));
+    if (e == NULL || review_fixture_setup(e) < 0) {
+        free(e);
+        return -1;
+    }
+    *state = e;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct review_fixture *e = *state;
+    int r = review_fixture_teardown(e);
+    free(e);
+    return r;
+}
+
+/* A second store on the same database, as another host would open it. */
+static struct sg_store *
+second_store(struct review_fixture *e)
+{
+    struct sg_store *q = NULL;
+    const char *error = NULL;
+    if (sg_store_open(e->db, e->store, &q, &error) < 0)
+        fail_msg("%s", error);
+    return q;
+}
+
+static size_t
+audited(struct review_fixture *e, const char *id, const char *action)
+{
+    struct sg_store_audit_row *rows = NULL;
+    size_t n = 0;
+    const char *error = NULL;
+    if (sg_store_audit_rows(e->q, id, action, 0, &rows, &n, &error) < 0)
+        fail_msg("%s", error);
+    size_t count = n;
+    sg_store_audit_rows_free(&rows, &n);
+    return count;
+}
+
+static void
+test_status_cas(void **state)
+{
+    struct review_fixture *e = *state;
+    char *id = review_fixture_hold(e, "QA1", "j.smith@school.example", NULL,
+                                   WHEN, true);
+    const char *error = NULL;
+    assert_int_equal(sg_store_set_status(e->q, id, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_RELEASED, "dsl", NULL, "ok",
+                                         &error),
+                     0);
+    error = NULL;
+    assert_int_equal(sg_store_set_status(e->q, id, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_REJECTED, "dsl2", NULL,
+                                         "no", &error),
+                     SG_STORE_WRONG_STATUS);
+    assert_non_null(strstr(error, "is released, not held"));
+    assert_int_equal(sg_store_set_status(e->q, "SG-20990101-000000",
+                                         SG_QSTATUS_HELD, SG_QSTATUS_REJECTED,
+                                         "dsl", NULL, NULL, &error),
+                     SG_STORE_NOT_FOUND);
+    assert_int_equal(audited(e, id, "released"), 1);
+    assert_int_equal(audited(e, id, "rejected"), 0);
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
+    assert_int_equal(r->status, SG_QSTATUS_RELEASED);
+    sg_store_record_free(&r);
+    free(id);
+}
+
+struct racer {
+    struct sg_store *q;
+    const char *id;
+    enum sg_store_status to;
+    pthread_barrier_t *go;
+    int rc;
+};
+
+static void *
+race(void *arg)
+{
+    struct racer *r = arg;
+    const char *error = NULL;
+    pthread_barrier_wait(r->go);
+    r->rc = sg_store_set_status(r->q, r->id, SG_QSTATUS_HELD, r->to, "dsl",
+                                NULL, NULL, &error);
+    return NULL;
+}
+
+static void
+test_concurrent_decisions(void **state)
+{
+    struct review_fixture *e = *state;
+    struct sg_store *other = second_store(e);
+    for (int round = 0; round < 8; round++) {
+        char qid[16];
+        snprintf(qid, sizeof(qid), "QC%d", round);
+        char *id = review_fixture_hold(e, qid, "j.smith@school.example", NULL,
+                                       WHEN + round, false);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 2);
+        struct racer a = {e->q, id, SG_QSTATUS_RELEASED, &go, -1};
+        struct racer b = {other, id, SG_QSTATUS_REJECTED, &go, -1};
+        pthread_t ta, tb;
+        assert_int_equal(pthread_create(&ta, NULL, race, &a), 0);
+        assert_int_equal(pthread_create(&tb, NULL, race, &b), 0);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        pthread_barrier_destroy(&go);
+        /* one wins, the other is told */
+        if (!((a.rc == 0 && b.rc == SG_STORE_WRONG_STATUS) ||
+              (b.rc == 0 && a.rc == SG_STORE_WRONG_STATUS)))
+            fail_msg("round %d: %d and %d", round, a.rc, b.rc);
+        assert_int_equal(
+            audited(e, id, "released") + audited(e, id, "rejected"), 1);
+        free(id);
+    }
+    sg_store_close(&other);
+}
+
+static void
+test_lock_across_stores(void **state)
+{
+    struct review_fixture *e = *state;
+    struct sg_store *other = second_store(e);
+    int fd = -1, fd2 = -1;
+    const char *error = NULL;
+    assert_int_equal(sg_store_lock(e->q, true, &fd, &error), 0);
+    assert_int_equal(sg_store_lock(other, false, &fd2, &error), SG_STORE_BUSY);
+    sg_store_unlock(fd);
+    assert_int_equal(sg_store_lock(other, false, &fd2, &error), 0);
+    assert_int_equal(sg_store_lock(e->q, false, &fd, &error), SG_STORE_BUSY);
+    sg_store_unlock(fd2);
+    sg_store_close(&other);
+}
+
+static void
+test_read_back(void **state)
+{
+    struct review_fixture *e = *state;
+    char *id = review_fixture_hold(e, "QR1", "j.smith@school.example", "Hello",
+                                   WHEN, true);
+    const char *error = NULL;
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
+    assert_string_equal(r->queue_id, "QR1");
+    assert_string_equal(r->env_from, "j.smith@school.example");
+    assert_string_equal(r->subject, "Hello");
+    assert_int_equal(r->created, WHEN);
+    assert_int_equal(r->status, SG_QSTATUS_HELD);
+    sg_store_record_free(&r);
+
+    struct sg_store_filter f = {.waiting = true, .limit = 10};
+    struct sg_store_item *items = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_store_list(e->q, &f, &items, &n, &error), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].id, id);
+    /* the rules in order, joined as the review page shows them */
+    assert_non_null(strchr(items[0].rules, ','));
+    assert_non_null(strchr(items[0].rule_titles, '\n'));
+    assert_non_null(strstr(items[0].recipients, " ("));
+    sg_store_items_free(&items, &n);
+    f.sender = "SMITH@";
+    assert_int_equal(sg_store_list(e->q, &f, &items, &n, &error), 0);
+    assert_int_equal(n, 1);
+    sg_store_items_free(&items, &n);
+    f.sender = "nobody";
+    assert_int_equal(sg_store_list(e->q, &f, &items, &n, &error), 0);
+    assert_int_equal(n, 0);
+    sg_store_items_free(&items, &n);
+    free(id);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_status_cas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_decisions, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lock_across_stores, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
