@@ -12,11 +12,13 @@ trap sg_pg_cleanup EXIT
 sg_pg_start
 export SG_TEST_STORE="postgresql:$SG_PG_CONNINFO"
 
-for t in test_outbox test_review test_web test_store_sql; do
+TESTS="test_outbox test_review test_web test_store_sql"
+for t in $TESTS; do
     sg_check "unit/$t on PostgreSQL" "$SG_BUILDDIR/tests/unit/$t"
 done
 # the stores were on PostgreSQL: the last test's schema is there
 sg_check "the schema is in PostgreSQL" \
     test "$(sg_pg_value 'SELECT max(version) FROM schema_version')" -ge 7
-echo "$((5 - SG_FAILS)) passed, $SG_FAILS failed"
+n=$(($(wc -w <<<"$TESTS") + 1))
+echo "$((n - SG_FAILS)) passed, $SG_FAILS failed"
 [ "$SG_FAILS" = 0 ]
