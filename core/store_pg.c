@@ -677,7 +677,7 @@ static const char schema_pg[] =
 static int
 pg_schema(struct sg_store_sql *s, struct sg_sql_conn *c, const char **error_r)
 {
-    char sql[160], what[96];
+    char sql[160];
     long long has = 0, version = 0, objects = 0;
     const char *where = sg_sql_where(s);
 
@@ -731,29 +731,8 @@ pg_schema(struct sg_store_sql *s, struct sg_sql_conn *c, const char **error_r)
             goto fail;
         version = SG_SQL_SHARED_BASE;
     }
-    for (size_t i = 0; i < sg_sql_n_migrations; i++) {
-        const struct sg_sql_migration *m = &sg_sql_migrations[i];
-        if (m->to <= version)
-            continue;
-        snprintf(what, sizeof(what), "cannot upgrade the schema to version %d",
-                 m->to);
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO schema_version (version, applied)"
-                 " VALUES (%d, %lld)",
-                 m->to, (long long)time(NULL));
-        if (sg_sql_exec(c, m->sql != NULL ? m->sql : m->pg, what, error_r) <
-                0 ||
-            sg_sql_exec(c, sql, what, error_r) < 0)
-            goto fail;
-        version = m->to;
-    }
-    if (version != SG_STORE_SCHEMA_VERSION) {
-        sg_store_fail(error_r,
-                      "quarantine database %s: no upgrade to schema "
-                      "version %d",
-                      where, SG_STORE_SCHEMA_VERSION);
+    if (sg_sql_migrate_shared(c, version, error_r) < 0)
         goto fail;
-    }
     return sg_sql_commit(c, "cannot commit the schema", error_r);
 fail:
     sg_sql_rollback(c);

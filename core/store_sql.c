@@ -21,17 +21,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_sql.h"
 #include "store_test.h"
 
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */
-const struct sg_sql_migration sg_sql_migrations[] = {
+static const struct sg_sql_migration sg_sql_migrations[] = {
     {0, NULL, NULL, NULL},
 };
-const size_t sg_sql_n_migrations =
-    sizeof(sg_sql_migrations) / sizeof(sg_sql_migrations[0]) - 1;
+
+int
+sg_sql_migrate_shared(struct sg_sql_conn *c, long long version,
+                      const char **error_r)
+{
+    char sql[160], what[96];
+    bool lite = c->s->drv == &sg_sql_sqlite;
+    for (const struct sg_sql_migration *m = sg_sql_migrations; m->to != 0;
+         m++) {
+        if (m->to <= version)
+            continue;
+        snprintf(what, sizeof(what), "cannot upgrade the schema to version %d",
+                 m->to);
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO schema_version (version, applied)"
+                 " VALUES (%d, %lld)",
+                 m->to, (long long)time(NULL));
+        const char *step = m->sql != NULL ? m->sql : lite ? m->sqlite : m->pg;
+        if (sg_sql_exec(c, step, what, error_r) < 0 ||
+            sg_sql_exec(c, sql, what, error_r) < 0)
+            return -1;
+        version = m->to;
+    }
+    if (version != SG_STORE_SCHEMA_VERSION)
+        return sg_store_fail(error_r,
+                             "quarantine database %s: no upgrade to schema "
+                             "version %d",
+                             sg_sql_where(c->s), SG_STORE_SCHEMA_VERSION);
+    return 0;
+}
 
 /* ------------------------------------------------------------ the pool */
 

@@ -256,8 +256,12 @@ struct sg_sql_migration {
     const char *sqlite; /* SQLite only, when sql is NULL */
     const char *pg;     /* PostgreSQL only, when sql is NULL */
 };
-extern const struct sg_sql_migration sg_sql_migrations[];
-extern const size_t sg_sql_n_migrations;
+
+/* Run the shared steps after version (SG_SQL_SHARED_BASE or later) in
+ * the open transaction, each with its schema_version row: 0, or -1 when
+ * one fails or they do not reach SG_STORE_SCHEMA_VERSION. */
+int sg_sql_migrate_shared(struct sg_sql_conn *c, long long version,
+                          const char **error_r);
 /* The version the shared list starts from. */
 #define SG_SQL_SHARED_BASE 7
 

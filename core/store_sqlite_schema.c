@@ -424,27 +424,8 @@ migrate(struct sg_sql_conn *c, long long version, const char **error_r)
         }
         version = m->to;
     }
-    for (size_t i = 0; i < sg_sql_n_migrations; i++) {
-        const struct sg_sql_migration *m = &sg_sql_migrations[i];
-        if (m->to <= version)
-            continue;
-        snprintf(what, sizeof(what), "cannot upgrade the schema to version %d",
-                 m->to);
-        snprintf(sql, sizeof(sql),
-                 "INSERT INTO schema_version (version, applied)"
-                 " VALUES (%d, %lld)",
-                 m->to, (long long)time(NULL));
-        if (sg_sql_exec(c, m->sql != NULL ? m->sql : m->sqlite, what, error_r) <
-                0 ||
-            sg_sql_exec(c, sql, what, error_r) < 0)
-            return -1;
-        version = m->to;
-    }
-    if (version != SG_STORE_SCHEMA_VERSION)
-        return sg_store_fail(error_r,
-                             "quarantine database %s: no upgrade to schema "
-                             "version %d",
-                             sg_sql_where(c->s), SG_STORE_SCHEMA_VERSION);
+    if (sg_sql_migrate_shared(c, version, error_r) < 0)
+        return -1;
     snprintf(sql, sizeof(sql),
              "PRAGMA application_id = %d; PRAGMA user_version = %d",
              STORE_APPLICATION_ID, SG_STORE_SCHEMA_VERSION);
