@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -746,6 +747,45 @@ sg_store_audit_rows_free(struct sg_store_audit_row **rows, size_t *n)
 {
     sg_store_array_free((void **)rows, n, sizeof(**rows),
                         sg_store_audit_row_clear);
+}
+
+int
+sg_store_message_fd(struct sg_store *q, const struct sg_store_record *r,
+                    int *fd_r, const char **error_r)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc = q->be->copy(q->bs, r->id, &data, &len, error_r);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        if (r->message_path == NULL) {
+            fail(error_r, "quarantine record %s has no copy", r->id);
+            return SG_STORE_NOT_FOUND;
+        }
+        int fd = open(r->message_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            fail(error_r, "cannot open the stored copy %s: %s",
+                 r->message_path, strerror(errno));
+            return SG_STORE_NOT_FOUND;
+        }
+        *fd_r = fd;
+        return 0;
+    }
+    /* the bytes from the database, as a file the readers can pread */
+    int fd = memfd_create("sg-copy", MFD_CLOEXEC);
+    if (fd < 0 || sg_write_all(fd, data, len) < 0 ||
+        lseek(fd, 0, SEEK_SET) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        free(data);
+        return fail(error_r, "cannot keep the stored copy in memory: %s",
+                    strerror(e));
+    }
+    free(data);
+    *fd_r = fd;
+    return 0;
 }
 
 /* ------------------------------------------------------------ the queue */

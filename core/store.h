@@ -334,6 +334,14 @@ int sg_store_export(struct sg_store *q, time_t since,
                                 const char **error_r),
                     void *ctx, const char **error_r);
 
+/* The held message's copy, for reading: 0 and *fd_r at offset 0 (close
+ * it); SG_STORE_NOT_FOUND when there is none to read (purged, or the
+ * file cannot be opened); -1 when the database failed.  From the database where it keeps the copies (PostgreSQL:
+ * the same on every host of a trust), else the file message_path
+ * (opened O_NOFOLLOW; the caller checks where it is first). */
+int sg_store_message_fd(struct sg_store *q, const struct sg_store_record *r,
+                        int *fd_r, const char **error_r);
+
 /* ------------------------------------------------------------ retention */
 
 /* 1 when a record with that id exists, 0 when not, -1. */

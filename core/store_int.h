@@ -93,22 +93,26 @@ struct sg_store_backend {
                               const char **error_r),
                   void *ctx, const char **error_r);
     int (*exists)(void *be, const char *record_id, const char **error_r);
+    /* The record's message copy from the database: 1 and the bytes
+     * (malloc'ed), 0 when this database keeps none (the file is the
+     * copy), -1. */
+    int (*copy)(void *be, const char *record_id, char **data_r, size_t *len_r,
+                const char **error_r);
     int (*decided_before)(void *be, time_t cut, char ***ids_r, char ***paths_r,
                           size_t *n_r, const char **error_r);
 
     /* the outbox: as the sg_outbox_* functions of the same names
      * (store_outbox.h); insert_hold writes t->notices too */
     int (*outbox_add)(void *be, const struct sg_outbox_batch *b,
-                      const char *record_id, time_t now,
-                      const char **error_r);
+                      const char *record_id, time_t now, const char **error_r);
     int (*outbox_claim)(void *be, time_t now, time_t lease, bool early,
                         int64_t after_id, struct sg_outbox_row *row_r,
                         const char **error_r);
     int (*outbox_mark_sent)(void *be, int64_t id, time_t now,
                             const char **error_r);
     int (*outbox_mark_retry)(void *be, int64_t id, time_t now,
-                             time_t next_attempt, bool give_up,
-                             const char *why, const char **error_r);
+                             time_t next_attempt, bool give_up, const char *why,
+                             const char **error_r);
     int (*outbox_next_due)(void *be, time_t lease, time_t *when_r,
                            const char **error_r);
     int (*outbox_list)(void *be, bool all, struct sg_outbox_row **rows_r,

@@ -663,6 +663,12 @@ static const char schema_pg[] =
     "CREATE INDEX outbox_pending ON outbox (next_attempt)"
     " WHERE sent IS NULL AND failed IS NULL;"
     "CREATE INDEX outbox_record ON outbox (record_id);"
+    /* the message copies, so that no decision depends on one host's
+     * disk: one row per held record, written with it, gone with it */
+    "CREATE TABLE copies ("
+    " record_id TEXT PRIMARY KEY NOT NULL"
+    "  REFERENCES records (id) ON DELETE CASCADE,"
+    " message BYTEA NOT NULL);"
     /* SQLite's group_concat(value, separator): NULLs skipped, NULL for
      * none; the rows in the order of the subquery they come from */
     "CREATE FUNCTION sg_concat_step(acc text, val text, sep text)"
@@ -742,6 +748,7 @@ fail:
 const struct sg_sql_driver sg_sql_pg = {
     .name = "postgresql",
     .pool_size = PG_POOL_SIZE,
+    .copies_in_db = true,
     .connect = pg_connect,
     .disconnect = pg_disconnect,
     .lost = pg_lost,

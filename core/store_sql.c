@@ -477,6 +477,7 @@ const struct sg_store_backend sg_store_sql = {
     .audit_rows = sg_store_sql_audit_rows,
     .export = sg_store_sql_export,
     .exists = sg_store_sql_exists,
+    .copy = sg_store_sql_copy,
     .decided_before = sg_store_sql_decided_before,
     .outbox_add = sg_store_sql_outbox_add,
     .outbox_claim = sg_store_sql_outbox_claim,

@@ -61,6 +61,10 @@ struct sg_sql_driver {
     const char *name;
     /* How many connections the pool may open. */
     size_t pool_size;
+    /* Each hold's message copy is kept in the database too (the copies
+     * table), written in the record's transaction, so that every host
+     * reads it there. */
+    bool copies_in_db;
     /* Connect to location (without its "sqlite:"/"postgresql:"); on
      * failure *error_r says why without the location's secrets. */
     int (*connect)(struct sg_store_sql *s, const char *location, void **h_r,
@@ -192,6 +196,8 @@ int sg_store_sql_mark_seen(void *be, const char *record_id, time_t now,
 int sg_store_sql_delete_decided(void *be, const char *record_id, time_t cut,
                                 const char **error_r);
 
+int sg_store_sql_copy(void *be, const char *record_id, char **data_r,
+                      size_t *len_r, const char **error_r);
 int sg_store_sql_get(void *be, const char *record_id,
                      struct sg_store_record **r, const char **error_r);
 int sg_store_sql_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,

@@ -521,6 +521,46 @@ sg_store_sql_exists(void *be, const char *record_id, const char **error_r)
     return rc;
 }
 
+int
+sg_store_sql_copy(void *be, const char *record_id, char **data_r, size_t *len_r,
+                  const char **error_r)
+{
+    struct sg_store_sql *s = be;
+    if (!s->drv->copies_in_db)
+        return 0;
+    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
+    if (c == NULL)
+        return -1;
+    int rc = -1;
+    struct sg_sql_stmt *st =
+        sg_sql_prepare(c, "SELECT message FROM copies WHERE record_id = ?1",
+                       "cannot read the message copy", error_r);
+    if (st != NULL) {
+        bind_text(st, 1, record_id);
+        rc = sg_sql_step(st, "cannot read the message copy", error_r);
+        if (rc == 0)
+            rc = sg_store_fail(error_r, "quarantine record %s has no copy",
+                               record_id);
+    }
+    if (rc > 0) {
+        size_t n = 0;
+        const void *p = sg_sql_blob(st, 0, &n);
+        char *d = malloc(n + 1);
+        if (d == NULL) {
+            rc = sg_store_fail(error_r, "out of memory");
+        } else {
+            if (n > 0)
+                memcpy(d, p, n);
+            d[n] = '\0';
+            *data_r = d;
+            *len_r = n;
+        }
+    }
+    sg_sql_finalize(st);
+    sg_sql_release(c);
+    return rc;
+}
+
 struct id_path {
     char *id, *path;
 };

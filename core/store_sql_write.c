@@ -22,10 +22,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdio.h"
 #include "sg_buf.h"
 #include "store_sql.h"
 
@@ -229,6 +231,34 @@ insert_rows(const struct sg_store_hold_rows *t, struct sg_sql_stmt **st,
     return r;
 }
 
+/* The message copy's bytes, from the file the front wrote, into the
+ * copies table (in the open transaction). */
+static int
+insert_copy(struct sg_sql_conn *c, const struct sg_store_hold_rows *t,
+            const char **error_r)
+{
+    char *data = NULL;
+    size_t len = 0;
+    const char *err = NULL;
+    if (sg_read_small_file(t->path, (size_t)t->size, O_NOFOLLOW, &data, &len,
+                           NULL, &err) < 0)
+        return sg_store_fail(error_r, "cannot read the message copy: %s", err);
+    int r = -1;
+    struct sg_sql_stmt *st = sg_sql_prepare(
+        c, "INSERT INTO copies (record_id, message) VALUES (?1, ?2)",
+        "cannot prepare the copy's insert", error_r);
+    if (st != NULL) {
+        bind_text(st, 1, t->id);
+        sg_sql_bind_blob(st, 2, data, len);
+        r = sg_sql_step_done(st, "cannot insert the message copy", error_r);
+        if (r == SG_SQL_UNIQUE)
+            r = SG_STORE_DUPLICATE;
+    }
+    sg_sql_finalize(st);
+    free(data);
+    return r;
+}
+
 int
 sg_store_sql_insert_hold(void *be, const struct sg_store_hold_rows *t,
                          const char **error_r)
@@ -247,6 +277,8 @@ sg_store_sql_insert_hold(void *be, const struct sg_store_hold_rows *t,
     if (sg_sql_begin(c, error_r) < 0)
         goto out;
     r = insert_rows(t, st, error_r);
+    if (r == 0 && c->s->drv->copies_in_db && t->path != NULL)
+        r = insert_copy(c, t, error_r);
     if (r == 0 && sg_store_sql_outbox_insert(c, t->notices, t->id, t->h->time,
                                              error_r) < 0)
         r = -1;

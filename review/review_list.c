@@ -132,8 +132,10 @@ sg_review_in_store(const struct sg_review *r, const char *path)
            path[n + 1] != '.' && path[n + 1] != '\0';
 }
 
-static void
-load_view(struct sg_review *r, struct sg_review_detail *d)
+/* The message's view, or why there is none; -1 when the database failed
+ * while reading the copy (the show fails whole, as for its other reads). */
+static int
+load_view(struct sg_review *r, struct sg_review_detail *d, const char **error_r)
 {
     const char *path = d->record->message_path;
     char why[512];
@@ -149,21 +151,24 @@ load_view(struct sg_review *r, struct sg_review_detail *d)
                                    "message directory %s: not opened",
                  path, r->store_dir);
     } else {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            snprintf(why, sizeof(why), "cannot open the stored copy %s: %s",
-                     path, strerror(errno));
+        int fd = -1;
+        const char *err = NULL;
+        int rc = sg_store_message_fd(r->q, d->record, &fd, &err);
+        if (rc < 0)
+            return sg_review_keep(error_r, "", err);
+        if (rc != 0) {
+            snprintf(why, sizeof(why), "%s", err);
         } else {
-            const char *err = NULL;
-            int rc = sg_msgview_build_fd(fd, &d->view, &err);
+            rc = sg_msgview_build_fd(fd, &d->view, &err);
             close(fd);
             if (rc == 0)
-                return;
+                return 0;
             snprintf(why, sizeof(why), "cannot read the stored copy %s: %s",
                      path, err != NULL ? err : "?");
         }
     }
     d->view_error = strdup(why);
+    return 0;
 }
 
 int
@@ -183,7 +188,8 @@ sg_review_show(struct sg_review *r, const char *id,
     }
     if (read_children(r, d, error_r) < 0)
         goto fail;
-    load_view(r, d);
+    if (load_view(r, d, error_r) < 0)
+        goto fail;
     if (with_queue) {
         struct sg_mailqueue q;
         if (sg_review_queue_load(r, &q, error_r) < 0)

@@ -8,7 +8,9 @@
  *   two decisions at once, from two stores (two mail servers, or the
  *   page and the tool), on one record: one wins, the other is told;
  *   the review lock taken through one store is taken for another;
- *   a record and its list item read back as written.
+ *   a record and its list item read back as written;
+ *   the message copy reads back through the store, and on PostgreSQL
+ *   from the database: still there when this host's file is gone.
  */
 #include "config.h"
 
@@ -21,6 +23,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "review_fixture.h"
 #include "store.h"
@@ -207,6 +210,62 @@ test_read_back(void **state)
     free(id);
 }
 
+/* All of fd, from offset 0. */
+static char *
+slurp(int fd, size_t *len_r)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    ssize_t got;
+    while ((got = read(fd, buf + n, cap - n)) > 0) {
+        n += (size_t)got;
+        if (n == cap) {
+            buf = realloc(buf, cap *= 2);
+            assert_non_null(buf);
+        }
+    }
+    assert_true(got == 0);
+    *len_r = n;
+    return buf;
+}
+
+static void
+test_message_copy(void **state)
+{
+    struct review_fixture *e = *state;
+    char *id = review_fixture_hold(e, "QM1", "j.smith@school.example", NULL,
+                                   WHEN, false);
+    const char *error = NULL;
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
+    int fd = -1;
+    if (sg_store_message_fd(e->q, r, &fd, &error) < 0)
+        fail_msg("%s", error);
+    size_t len = 0;
+    char *got = slurp(fd, &len);
+    close(fd);
+    assert_int_equal(len, strlen(review_fixture_message));
+    assert_memory_equal(got, review_fixture_message, len);
+    free(got);
+
+    /* this host's file gone (another host reads the record) */
+    assert_int_equal(unlink(r->message_path), 0);
+    int rc = sg_store_message_fd(e->q, r, &fd, &error);
+    if (sg_store_file(e->db) != NULL) {
+        assert_int_equal(rc, SG_STORE_NOT_FOUND); /* SQLite: the file was it */
+    } else {
+        assert_int_equal(rc, 0);
+        got = slurp(fd, &len);
+        close(fd);
+        assert_int_equal(len, strlen(review_fixture_message));
+        assert_memory_equal(got, review_fixture_message, len);
+        free(got);
+    }
+    sg_store_record_free(&r);
+    free(id);
+}
+
 int
 main(void)
 {
@@ -217,6 +276,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_lock_across_stores, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_copy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
