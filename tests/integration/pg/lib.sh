@@ -59,11 +59,18 @@ sg_pg_server() {
     case $1 in
     start)
         sg_pg_as "$SG_PG_BIN/pg_ctl" -D "$SG_PG_DIR/data" -l "$SG_PG_DIR/server.log" -w \
-            -o "-k $SG_PG_DIR/sock -p $SG_PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            -o "-k $SG_PG_DIR/sock -p $SG_PG_PORT -c listen_addresses=127.0.0.1 $(sg_pg_durability)" \
             start >/dev/null ;;
     stop)
         sg_pg_as "$SG_PG_BIN/pg_ctl" -D "$SG_PG_DIR/data" -m fast -w stop >/dev/null ;;
     esac
+}
+
+# The tests need no durability (a test's cluster dies with it); a
+# benchmark sets SG_PG_DURABLE=1 to compare with SQLite's synchronous FULL.
+sg_pg_durability() {
+    if [ -n "${SG_PG_DURABLE:-}" ]; then echo "-c fsync=on -c synchronous_commit=on"
+    else echo "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
 }
 
 # psql as the superuser over the private socket.

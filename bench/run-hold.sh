@@ -1,0 +1,22 @@
+#!/bin/bash
+# run-hold.sh BENCH_HOLD [--messages N] [--threads T]: the hold path on
+# SQLite and on a private PostgreSQL (tests/integration/pg/lib.sh, on
+# this machine's loopback), side by side in one run.  Both durable as in
+# production: SQLite in WAL with synchronous FULL, PostgreSQL with fsync
+# and synchronous_commit on (the tests' cluster turns them off).  Needs
+# root (the cluster runs as the postgres user); stops the cluster on exit.
+set -eu
+bin=$1; shift
+here=$(cd "$(dirname "$0")" && pwd)
+: "${SG_SRCDIR:=$(cd "$here/.." && pwd)}"
+: "${SG_BUILDDIR:=$(cd "$(dirname "$bin")/.." && pwd)}"
+. "$SG_SRCDIR/tests/integration/lib.sh"
+. "$SG_SRCDIR/tests/integration/pg/lib.sh"
+sg_require_postgresql
+work=$(mktemp -d /tmp/sg-bench-hold.XXXXXX)
+trap 'sg_pg_cleanup; rm -rf "$work"' EXIT
+SG_PG_DURABLE=1 sg_pg_start
+mkdir -p "$work/lite" "$work/pg"
+sh "$here/machine.sh" 2>/dev/null || true
+"$bin" "$@" "sqlite=sqlite:$work/lite/q.db" "$work/lite/messages" \
+    "postgresql=postgresql:$SG_PG_CONNINFO" "$work/pg/messages"
