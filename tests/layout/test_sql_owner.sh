@@ -3,7 +3,8 @@
 # (core/store*) is the one module that knows the schema; the rest of the
 # tree reads and changes records through core/store.h.  This fails,
 # naming file and line, if a C file anywhere else in the programs and
-# libraries calls SQLite (sqlite3_*, <sqlite3.h>) or has an SQL statement
+# libraries calls SQLite (sqlite3_*, <sqlite3.h>) or libpq (PQ*, <libpq-fe.h>)
+# or has an SQL statement
 # in a string literal, or if review/ links or compiles against SQLite.
 set -u
 SRC=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -28,11 +29,13 @@ check "no SQLite call or header outside core/store*" \
     "$(grep -nE 'sqlite3_|sqlite3\.h|SQLITE_' $files)"
 check "no SQL statement in a string outside core/store*" \
     "$(grep -nE '"[^"]*(SELECT |INSERT INTO|UPDATE |DELETE FROM|CREATE (TABLE|INDEX|TRIGGER)|ALTER TABLE|DROP TABLE|PRAGMA )' $files)"
+check "no libpq call or header outside core/store*" \
+    "$(grep -nE 'libpq-fe\.h|\bPQ[a-z]+[A-Za-z]*\(' $files)"
 check "review/ does not build with SQLite" \
     "$(grep -n 'SQLITE' review/Makefile.am)"
 # the check itself: the store does have SQL, so the patterns find it
 check "the patterns find the store's SQL" \
-    "$(grep -qE '"[^"]*(SELECT |INSERT INTO)' core/store_sqlite_read.c &&
-       grep -q 'sqlite3_' core/store_sqlite.c || echo "core/store_sqlite*.c")"
+    "$(grep -qE '"[^"]*(SELECT |INSERT INTO)' core/store_sql_read.c &&
+       grep -q 'sqlite3_' core/store_sqlite.c || echo "core/store_sql*.c")"
 echo "$fails failed"
 [ "$fails" -eq 0 ]
