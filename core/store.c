@@ -161,6 +161,13 @@ sg_store_file(const char *location)
     return strncmp(location, "sqlite:", 7) == 0 ? location + 7 : location;
 }
 
+const char *
+sg_store_name(const char *location)
+{
+    const char *file = sg_store_file(location);
+    return file != NULL ? file : "the PostgreSQL store";
+}
+
 int
 sg_store_open(const char *db_path, const char *store_dir, struct sg_store **q_r,
               const char **error_r)

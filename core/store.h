@@ -102,6 +102,9 @@ struct sg_store;
 /* The SQLite file a store location names ("sqlite:PATH" or a bare PATH),
  * or NULL for a database on a server ("postgresql:CONNINFO"). */
 const char *sg_store_file(const char *location);
+/* The store a location names, for a log line: the file, or "the
+ * PostgreSQL store" (never the conninfo, which may hold a password). */
+const char *sg_store_name(const char *location);
 
 int sg_store_open(const char *db_path, const char *store_dir,
                   struct sg_store **q_r, const char **error_r);

@@ -538,7 +538,7 @@ main(int argc, char **argv)
     if (sg_runtime_quarantine(rt, &qerror) == NULL)
         sg_log_error("quarantine store %s: %s; messages to be held will be "
                      "tempfailed until it can be opened",
-                     cfg->quarantine_db, qerror);
+                     sg_store_name(sg_config_store(cfg)), qerror);
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
     if (rt->directory == NULL)

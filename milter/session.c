@@ -632,7 +632,7 @@ record_outcome(struct sg_session *s, const struct record_of *o,
     if (q == NULL || sg_store_hold(q, &hold, record_r, &error) < 0) {
         sg_log_error("%s: cannot record the %s message in %s: %s", qid(s),
                      sg_store_status_name(hold.status),
-                     s->rt->settings->quarantine_db,
+                     sg_store_name(sg_config_store(s->rt->settings)),
                      error != NULL ? error : "unknown error");
         return -1;
     }
