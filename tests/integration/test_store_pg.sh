@@ -74,7 +74,7 @@ sg_check "  and never the conninfo" bash -c "! grep -q 'passfile=' '$SG_MILTER_L
 sg_check "  nothing in Postfix's queues" test "$(sg_queue_count)" -eq 0
 code=$(queue_page)
 sg_check "  the review page answers with an error page ($code)" \
-    bash -c "[ '$code' -ge 500 ] && grep -qi 'database' '$SG_WORK/queue.html'"
+    bash -c "[ '$code' -ge 500 ] && grep -q 'Cannot list the held mail' '$SG_WORK/queue.html' && grep -q 'quarantine database safeguard on' '$SG_WORK/queue.html'"
 sg_check "  and keeps running" kill -0 "$SG_REVIEW_PID"
 sg_check "  its log does not hold the conninfo" bash -c "! grep -q 'passfile=' '$SG_REVIEW_LOG'"
 
