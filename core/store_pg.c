@@ -9,7 +9,8 @@
  * (READ COMMITTED re-reads the row a concurrent decision changed, and
  * finds it no longer in the old status).
  *
- * Statements are the SQL layer's, with ?N placeholders rewritten to $N;
+ * Statements are the SQL layer's, with ?N placeholders rewritten to $N,
+ * prepared on the server the first time a connection runs them;
  * each parameter is sent with the type it was bound as (text, bigint,
  * bytea), so that "?1 IS NULL OR ..." has a type.  Results come as text
  * and are read as such (integers parsed, bytea unescaped).
@@ -54,10 +55,17 @@
 /* The key of the advisory lock that serialises schema changes. */
 #define PG_SCHEMA_LOCK 0x53474d51 /* "SGMQ" */
 
+/* The statements a connection has prepared on the server, by their SQL:
+ * each is parsed and planned once per connection, not once per call (a
+ * hold runs the same few statements every time). */
+#define PG_PREPARED_MAX 64
+
 struct pg_conn {
     PGconn *pg;
     bool in_tx;
     char err[512];
+    size_t n_prepared;
+    char *prepared[PG_PREPARED_MAX]; /* the SQL of statement "sgN" */
 };
 
 struct pg_stmt {
@@ -120,6 +128,8 @@ pg_disconnect(void *h)
     if (pc == NULL)
         return;
     PQfinish(pc->pg);
+    for (size_t i = 0; i < pc->n_prepared; i++)
+        free(pc->prepared[i]);
     free(pc);
 }
 
@@ -184,6 +194,10 @@ pg_reconnect(void *h)
     struct pg_conn *pc = h;
     PQreset(pc->pg);
     pc->in_tx = false;
+    /* a new session has none of the old one's prepared statements */
+    for (size_t i = 0; i < pc->n_prepared; i++)
+        free(pc->prepared[i]);
+    pc->n_prepared = 0;
     if (PQstatus(pc->pg) != CONNECTION_OK) {
         set_err(pc, PQerrorMessage(pc->pg));
         return -1;
@@ -402,8 +416,28 @@ static PGresult *
 run_params(struct pg_conn *pc, void *ctx)
 {
     struct pg_stmt *st = ctx;
-    return PQexecParams(pc->pg, st->sql, st->n_params, st->types, st->values,
-                        st->lengths, st->formats, 0);
+    char name[16];
+    size_t i = 0;
+    while (i < pc->n_prepared && strcmp(pc->prepared[i], st->sql) != 0)
+        i++;
+    if (i == pc->n_prepared) {
+        char *copy = NULL;
+        if (i == PG_PREPARED_MAX || (copy = strdup(st->sql)) == NULL)
+            return PQexecParams(pc->pg, st->sql, st->n_params, st->types,
+                                st->values, st->lengths, st->formats, 0);
+        snprintf(name, sizeof(name), "sg%zu", i);
+        PGresult *res =
+            PQprepare(pc->pg, name, st->sql, st->n_params, st->types);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            free(copy);
+            return res; /* its error is the statement's */
+        }
+        PQclear(res);
+        pc->prepared[pc->n_prepared++] = copy;
+    }
+    snprintf(name, sizeof(name), "sg%zu", i);
+    return PQexecPrepared(pc->pg, name, st->n_params, st->values, st->lengths,
+                          st->formats, 0);
 }
 
 static int
