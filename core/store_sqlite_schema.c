@@ -19,7 +19,7 @@
  * program that knows only versions 1 and 2 refuses a newer database instead of
  * writing into it.  PRAGMA application_id marks the file as ours.
  *
- * SCHEMA (version 7).  Times are Unix seconds (UTC).
+ * SCHEMA (version 8).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -61,6 +61,10 @@
  *                                       (version 7; NULL for older
  *                                       records: staff-conduct, as a rule
  *                                       that names none)
+ *     host           TEXT               the host (host_name) whose mail
+ *                                       system holds the message;
+ *                                       NULL: a record made before
+ *                                       version 8, on the one host
  *   recipients   one row per envelope recipient, in envelope order
  *     record_id -> records.id ON DELETE CASCADE; pos; address;
  *     roles ("staff,dsl"; "external" for an unknown address);
@@ -92,6 +96,16 @@
  *     next_attempt; claimed_at (a sender is at it; NULL: none); sent;
  *     failed (given up); last_error.  Indexed by next_attempt where not
  *     sent or failed, and by record_id.
+ *   decisions    what a host is to do to a message in its hold queue
+ *                (version 8), one row per decision: id; record_id (not
+ *                a foreign key, as the outbox); host; op (release |
+ *                delete); queue_id; created; attempts; next_attempt;
+ *                claimed_at (a daemon is at it; NULL: none); done (NULL:
+ *                pending); outcome (what was done, or why nothing was
+ *                needed); last_error.  Written by the trigger
+ *                records_decision when a held or escalated record with
+ *                a host becomes released, rejected or expired, and by
+ *                reinject (a delete for the host that held the message).
  *
  * Indexes serve the review tool: records by (status, created), created,
  * env_from, queue_id; rules by rule_id; audit by (record_id, id) and time.
@@ -295,6 +309,46 @@ static const char upgrade_v6[] =
  * tells a release request to the people the hold was told to. */
 static const char upgrade_v7[] = "ALTER TABLE records ADD COLUMN track TEXT;";
 
+/* Version 7 to 8: several mail servers, one store.  Each record names
+ * the host whose mail system holds its message (records.host; NULL: a
+ * record made before, on the one host there was).  A decision that takes
+ * a message out of the hold queue (released, rejected, expired) leaves a
+ * row in decisions for that host to carry out, written by a trigger in
+ * the same transaction as the status change, so that no status change
+ * can be committed without its row, whichever program made it.  Each
+ * host's daemon claims its own rows and carries them out locally
+ * (milter/pickup.c; store_sqlite_hosts.c reads and writes them). */
+static const char upgrade_v8[] =
+    "ALTER TABLE records ADD COLUMN host TEXT;"
+    "CREATE INDEX records_host ON records (host, status);"
+    "CREATE TABLE decisions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " record_id TEXT NOT NULL,"
+    " host TEXT NOT NULL,"
+    " op TEXT NOT NULL CHECK (op IN ('release', 'delete')),"
+    " queue_id TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL,"
+    " claimed_at INTEGER,"
+    " done INTEGER,"
+    " outcome TEXT,"
+    " last_error TEXT);"
+    "CREATE INDEX decisions_pending ON decisions (host, next_attempt)"
+    " WHERE done IS NULL;"
+    "CREATE INDEX decisions_record ON decisions (record_id);"
+    "CREATE TRIGGER records_decision AFTER UPDATE OF status ON records"
+    " WHEN new.host IS NOT NULL"
+    "  AND old.status IN ('held', 'escalated')"
+    "  AND new.status IN ('released', 'rejected', 'expired')"
+    " BEGIN"
+    "  INSERT INTO decisions (record_id, host, op, queue_id, created,"
+    "   next_attempt)"
+    "  VALUES (new.id, new.host,"
+    "   CASE new.status WHEN 'released' THEN 'release' ELSE 'delete' END,"
+    "   new.queue_id, new.status_changed, new.status_changed);"
+    " END;";
+
 /* Every step after version 1, in order.  To change the schema, add a
  * step here and raise SG_STORE_SCHEMA_VERSION. */
 static const struct migration {
@@ -307,6 +361,7 @@ static const struct migration {
     {5, upgrade_v5},
     {6, upgrade_v6},
     {7, upgrade_v7},
+    {8, upgrade_v8},
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
