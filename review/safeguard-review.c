@@ -39,6 +39,7 @@
 #include "review_settings.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "store_hosts.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
 #define FROM_WHERE "command line"
@@ -54,8 +55,8 @@ usage(FILE *out)
         "[ARGS]\n"
         "\n"
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
-        "       [--rule RULE] [--sender TEXT] [--track T] [--limit N]\n"
-        "       [--oldest-first]\n"
+        "       [--rule RULE] [--sender TEXT] [--track T] [--host HOST]\n"
+        "       [--limit N] [--oldest-first]\n"
         "  show ID [--no-queue]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
@@ -334,6 +335,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         {"rule", required_argument, NULL, 'r'},
         {"sender", required_argument, NULL, 'f'},
         {"track", required_argument, NULL, 't'},
+        {"host", required_argument, NULL, 'H'},
         {"limit", required_argument, NULL, 'l'},
         {"oldest-first", no_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
@@ -368,6 +370,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 't':
             f.tracks = track_bit(optarg);
             break;
+        case 'H':
+            f.host = optarg;
+            break;
         case 'l':
             f.limit = parse_uint("--limit", optarg, 1000000);
             break;
@@ -390,7 +395,8 @@ cmd_list(struct ctx *c, int argc, char **argv)
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
-               f.rule || f.sender || f.tracks || f.min_age || f.max_age
+               f.rule || f.sender || f.tracks || f.min_age || f.max_age ||
+                       f.host
                    ? " match"
                    : "");
     } else {
@@ -474,10 +480,40 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
     /* made before tracks were kept: about staff (store.h) */
     printf("Track      %s\n",
            rec->track != NULL ? rec->track : "staff-conduct");
-    if (with_queue) {
+    if (d->host != NULL) {
+        fputs("Host       ", stdout);
+        put_safe(d->host, false);
+        fputs(d->here ? " (this host)\n" : "\n", stdout);
+    }
+    if (with_queue && !d->here) {
+        fputs("Mail queue on host ", stdout);
+        put_safe(d->host, false);
+        fputs(", not this one: not checked\n", stdout);
+    } else if (with_queue) {
         printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
         if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
             printf(" (%s)", d->queue_name);
+        putchar('\n');
+    }
+    for (size_t i = 0; i < d->n_decisions; i++) {
+        const struct sg_store_decision *x = &d->decisions[i];
+        printf("%s %s queue id ", i == 0 ? "Decisions " : "          ",
+               x->op);
+        put_safe(x->queue_id, false);
+        fputs(" on host ", stdout);
+        put_safe(x->host, false);
+        fputs(": ", stdout);
+        if (x->done != 0) {
+            fputs("done, ", stdout);
+            put_safe(x->outcome != NULL ? x->outcome : "", false);
+        } else {
+            printf("pending (%d attempt%s)", x->attempts,
+                   x->attempts == 1 ? "" : "s");
+            if (x->last_error != NULL) {
+                fputs(", last: ", stdout);
+                put_safe(x->last_error, false);
+            }
+        }
         putchar('\n');
     }
     fputs("From       ", stdout);
@@ -703,6 +739,21 @@ cmd_decide(struct ctx *c, int argc, char **argv)
         die(exit_for(rc), "%s", err);
     const char *told =
         words.to_sender != NULL ? "; your message has gone to the sender" : "";
+    /* another host holds it: its daemon carries the decision out */
+    char *host = NULL;
+    if (strcmp(what, "escalate") != 0 &&
+        sg_store_record_host(sg_review_store(c->r), id, &host, &err) == 0 &&
+        host != NULL &&
+        strcmp(host, sg_review_get_settings(c->r)->host_name) != 0) {
+        printf("%s: %s by %s; host %s %ss it from its hold queue within "
+               "its decision_poll_interval%s.\n",
+               id, strcmp(what, "release") == 0 ? "released" : "rejected",
+               c->actor.user, host,
+               strcmp(what, "release") == 0 ? "release" : "delete", told);
+        free(host);
+        return EX_OK;
+    }
+    free(host);
     if (strcmp(what, "release") == 0)
         printf("%s: released by %s; the mail server is delivering it%s.\n", id,
                c->actor.user, told);
