@@ -1,0 +1,173 @@
+#!/bin/bash
+# test_hosts.sh - several mail servers, one record store, through two real
+# private Postfix instances on loopback (hosts a and b), each with its own
+# safeguard-milter (host_name a and b) and its own release helper (as
+# root, socket-activated, as safeguard-release.socket starts it), sharing
+# one store, and the review tool run as either host.
+#  1. each record names the host that holds its message: show, list
+#     --host;
+#  2. a message held on b, released with the review tool run as a, is
+#     released by b's daemon from b's hold queue and delivered once; a
+#     rejection on a deletes b's copy;
+#  3. b's daemon stopped when the decision is taken: the message stays
+#     held until it returns, then is released, delivered once;
+#  4. two reviewers on a and b release one record at once: one wins, the
+#     other is told who did;
+#  5. b's Postfix gone for good: the record is re-injected through a and
+#     delivered once without being held again, and when b's queue comes
+#     back its held copy is deleted, not delivered; the header that lets
+#     the copy through is refused when replayed or forged.
+# STORE is the one line that says where the store is, so the same test
+# runs on another store once there is one.
+set -u
+. "$(dirname "$0")/lib.sh"
+sg_require_postfix
+REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
+RELEASE_BIN="$SG_BUILDDIR/review/safeguard-release"
+[ -x "$REVIEW_BIN" ] && [ -x "$RELEASE_BIN" ] ||
+    { echo "SKIP: safeguard-review or safeguard-release not built"; exit 77; }
+command -v systemd-socket-activate >/dev/null ||
+    { echo "SKIP: systemd-socket-activate is not installed"; exit 77; }
+
+check() { sg_check "$@"; }
+
+SAMPLES="$SG_SRCDIR/contrib/samples"
+SAMPLE="$SAMPLES/personal-contact-details.eml"
+sg_setup
+sg_start_sink
+sg_notice_key
+STORE="quarantine_db = $SG_QUARANTINE/quarantine.db"
+
+# the release helpers, stopped with everything else
+HELPER_PIDS=()
+cleanup() {
+    local rc=$? p
+    for p in "${HELPER_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    (exit "$rc")
+    sg_cleanup
+}
+trap cleanup EXIT
+
+# host NAME: start instance NAME (Postfix, its release helper, its daemon)
+host() {
+    sg_instance "$1"
+    local sock="$SG_WORK/release-$1.sock" i
+    sg_write_milter_conf "host_name = $1" "$STORE" \
+        "trusted_networks = 127.0.0.1/32" \
+        "directory_file = $SAMPLES/school.dir" \
+        "decision_poll_interval = 1s" \
+        "notice_secret_file = $SG_WORK/notice.key" \
+        "review_queue_command = /bin/sh $SG_SRCDIR/tests/integration/queue-list.sh $SG_PF/queue" \
+        "review_release_helper = $sock" \
+        "release_helper_postsuper = /usr/sbin/postsuper -c $SG_PF"
+    chmod 0644 "$SG_MILTER_CONF"
+    sg_start_postfix
+    systemd-socket-activate --inetd -a -l "$sock" \
+        "$RELEASE_BIN" -c "$SG_MILTER_CONF" >>"$SG_WORK/release-$1.log" 2>&1 &
+    HELPER_PIDS+=($!)
+    for i in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    chgrp postfix "$sock" && chmod 0660 "$sock"
+    sg_start_milter
+}
+host a
+host b
+
+# review HOST ARGS...: safeguard-review run as HOST (its configuration;
+# its own Postfix's commands)
+review() { sg_instance "$1"; shift; sg_review "$@"; }
+status_of() { review a show "$1" --no-queue | sed -n 's/^Status *//p' | cut -d' ' -f1 | tr -d ,; }
+# hold HOST: send the sample through HOST's Postfix; QID and RECORD
+hold() {
+    sg_instance "$1"
+    sg_send "$SAMPLE" j.smith@school.example amy.patel@school.example
+    sg_wait_summary >/dev/null
+    sg_wait_held
+    RECORD=$(sg_summary | grep -o 'record=SG-[0-9]*-[0-9A-F]*' | cut -d= -f2)
+    check "held on $1: $QID, record $RECORD" sg_held "$QID"
+}
+# wait_gone HOST QID [SECONDS]: until HOST's queue no longer has QID
+wait_gone() {
+    local i
+    sg_instance "$1"
+    for i in $(seq 1 $((${3:-30} * 10))); do sg_in_queue "$2" || return 0; sleep 0.1; done
+    return 1
+}
+held_on() { sg_instance "$1"; sg_held "$2"; }
+status_is() { [ "$(status_of "$1")" = "$2" ]; }
+never_delivered() { sleep 2; [ "$(sg_sink_copies "$1")" = 0 ]; }
+# delivered_once QID: the sink has exactly one copy (after the queues settle)
+delivered_once() {
+    local i
+    for i in $(seq 1 300); do [ "$(sg_sink_copies "$1")" -ge 1 ] && break; sleep 0.1; done
+    sleep 2
+    [ "$(sg_sink_copies "$1")" = 1 ]
+}
+
+# ---- 1. the host of each record
+hold a; QA=$QID; RA=$RECORD
+hold b; QB=$QID; RB=$RECORD
+review a show "$RB" --no-queue >"$SG_WORK/show-b.out"
+check "show names the host that holds it" grep -qx "Host       b" "$SG_WORK/show-b.out"
+review b show "$RB" >"$SG_WORK/show-b-here.out"
+check "  (this host) when run there, and where its queue has it" \
+    bash -c "grep -qx 'Host       b (this host)' '$SG_WORK/show-b-here.out' &&
+             grep -q '^Mail queue in the hold queue' '$SG_WORK/show-b-here.out'"
+review a show "$RB" >"$SG_WORK/show-b-there.out"
+check "  and another host's queue is not asked" \
+    grep -q "^Mail queue on host b, not this one" "$SG_WORK/show-b-there.out"
+review a list --host b >"$SG_WORK/list-b.out"
+check "list --host b: b's record, not a's" \
+    bash -c "grep -q '^$RB ' '$SG_WORK/list-b.out' && ! grep -q '^$RA ' '$SG_WORK/list-b.out'"
+# each daemon's own check of its records against its hold queue leaves
+# the other host's alone (b's message is not in a's queue)
+review a sync >"$SG_WORK/sync-a.out" 2>&1
+check "a's sync does not take b's held message for gone" \
+    grep -q 'sync: 0 records updated' "$SG_WORK/sync-a.out"
+check "  b's record is still held" status_is "$RB" held
+
+# ---- 2. released on a, carried out by b
+review a release "$RB" --note "checked: a school trip number" --by dsl-a >"$SG_WORK/rel-b.out" 2>&1
+check "release of b's message from a: told that b carries it out" \
+    grep -q "host b releases it" "$SG_WORK/rel-b.out"
+check "  b's daemon releases it from b's hold queue" wait_gone b "$QB"
+check "  delivered once" delivered_once "$QB"
+review a show "$RB" --no-queue >"$SG_WORK/show-b2.out"
+check "  the decision is done on b, audited" \
+    bash -c "grep -q 'release queue id $QB on host b: done, released queue id $QB' '$SG_WORK/show-b2.out' &&
+             grep -q 'carried-out: on host b: released queue id $QB' '$SG_WORK/show-b2.out'"
+check "  a's own message is still held on a" held_on a "$QA"
+review b reject "$RA" --note "not to be sent" --by dsl-b >/dev/null 2>&1
+check "a's message rejected from b: deleted from a's hold queue" wait_gone a "$QA"
+check "  and never delivered" never_delivered "$QA"
+
+# ---- 3. b's daemon stopped when the decision is taken
+hold b; QS=$QID; RS=$RECORD
+sg_instance b; sg_stop_milter
+review a release "$RS" --note "fine" --by dsl-a >/dev/null 2>&1
+sleep 3
+check "b's daemon stopped: released in the store" status_is "$RS" released
+check "  still held on b" held_on b "$QS"
+review a show "$RS" --no-queue >"$SG_WORK/show-s.out"
+check "  the decision waits for b" grep -q "release queue id $QS on host b: pending" "$SG_WORK/show-s.out"
+sg_instance b; sg_start_milter
+check "  b returns: it releases it" wait_gone b "$QS"
+check "  delivered once" delivered_once "$QS"
+
+# ---- 4. two reviewers, one record, at once
+hold b; QC=$QID; RC=$RECORD
+( review a release "$RC" --note "first" --by dsl-a >"$SG_WORK/race-a.out" 2>&1; echo $? >"$SG_WORK/race-a.rc" ) &
+P1=$!
+( review b release "$RC" --note "second" --by dsl-b >"$SG_WORK/race-b.out" 2>&1; echo $? >"$SG_WORK/race-b.rc" ) &
+P2=$!
+wait "$P1" "$P2"
+RCS="$(cat "$SG_WORK/race-a.rc") $(cat "$SG_WORK/race-b.rc")"
+check "two releases at once: one wins, the other is refused ($RCS)" \
+    bash -c "[ '$RCS' = '0 65' ] || [ '$RCS' = '65 0' ]"
+check "  the one refused is told who released it" \
+    bash -c "cat '$SG_WORK/race-a.out' '$SG_WORK/race-b.out' | grep -q 'already released by dsl-[ab]'"
+check "  delivered once" delivered_once "$QC"
+review a audit "$RC" >"$SG_WORK/audit-c.out"
+check "  one release in the audit" test "$(grep -cE ' released {6}' "$SG_WORK/audit-c.out")" = 1
+
+echo "# $SG_FAILS failed"
+[ "$SG_FAILS" = 0 ]
