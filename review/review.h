@@ -224,6 +224,16 @@ int sg_review_release(struct sg_review *r, const char *id,
                       const struct sg_review_actor *actor,
                       const struct sg_review_words *words,
                       const char **error_r);
+/* A host gone for good (review_reinject.c): send the stored copy of
+ * another host's released record again through this host's sendmail,
+ * to its recipients, with the header that lets this host's filter pass
+ * it once, and leave the gone host a decision to delete its held copy.
+ * release: a held or escalated record is released first (with note).
+ * note is required.  0; SG_REVIEW_WRONG_STATUS (not another host's, not
+ * released, no copy), SG_REVIEW_NOT_FOUND; -1. */
+int sg_review_reinject(struct sg_review *r, const char *id,
+                       const struct sg_review_actor *actor, const char *note,
+                       bool release, const char **error_r);
 /* Reject: delete from the hold queue, held/escalated -> rejected; the
  * words as for a release.  SG_REVIEW_NOTICE_FAILED: rejected, but the
  * notice failed. */

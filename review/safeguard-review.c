@@ -62,6 +62,8 @@ usage(FILE *out)
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  escalate ID --note TEXT [--by NAME]\n"
         "  note ID TEXT [--by NAME]\n"
+        "  reinject ID --note TEXT [--release] [--by NAME]\n"
+        "                               send a gone host's message again\n"
         "  export [--since WHEN] [--format csv|json] [--track T]\n"
         "  expire\n"
         "  digest [--mail]\n"
@@ -766,6 +768,50 @@ cmd_decide(struct ctx *c, int argc, char **argv)
     return EX_OK;
 }
 
+/* reinject ID --note TEXT [--release] [--by NAME]: a host gone for good */
+static int
+cmd_reinject(struct ctx *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"note", required_argument, NULL, 'n'},
+        {"release", no_argument, NULL, 'r'},
+        {"by", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *note = NULL, *by = NULL;
+    bool release = false;
+    int o;
+    optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (o) {
+        case 'n':
+            note = optarg;
+            break;
+        case 'r':
+            release = true;
+            break;
+        case 'b':
+            by = optarg;
+            break;
+        default:
+            return EX_USAGE;
+        }
+    }
+    if (optind + 1 != argc)
+        die(EX_USAGE, "reinject: give one record id (safeguard-review list)");
+    if (!sg_review_text_given(note))
+        die(EX_USAGE, "reinject: --note is required: say why, for the record");
+    credit(c, by);
+    const char *id = argv[optind], *err = NULL;
+    int rc = sg_review_reinject(c->r, id, &c->actor, note, release, &err);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    printf("%s: sent again from this host to its recipients by %s; the "
+           "copy held on its own host is deleted if that host returns.\n",
+           id, c->actor.user);
+    return EX_OK;
+}
+
 static int
 cmd_note(struct ctx *c, int argc, char **argv)
 {
@@ -1021,7 +1067,7 @@ static const struct {
     {"digest", cmd_digest},   {"audit", cmd_audit},
     {"sync", cmd_sync},       {"serve", cmd_serve},
     {"passwd", cmd_passwd},   {"check", cmd_check},
-    {"outbox", cmd_outbox},
+    {"outbox", cmd_outbox},   {"reinject", cmd_reinject},
 };
 
 int

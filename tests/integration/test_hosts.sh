@@ -57,6 +57,10 @@ host() {
         "directory_file = $SAMPLES/school.dir" \
         "decision_poll_interval = 1s" \
         "notice_secret_file = $SG_WORK/notice.key" \
+        "notice_from = safeguarding@school.example" \
+        "dsl_addresses = a.khan@school.example" \
+        "notice_templates = $SG_SRCDIR/contrib/templates" \
+        "notice_sendmail = /bin/sh $SG_SRCDIR/tests/integration/queue-notice.sh $SG_SMTP_PORT {from} {to}" \
         "review_queue_command = /bin/sh $SG_SRCDIR/tests/integration/queue-list.sh $SG_PF/queue" \
         "review_release_helper = $sock" \
         "release_helper_postsuper = /usr/sbin/postsuper -c $SG_PF"
@@ -168,6 +172,61 @@ check "  the one refused is told who released it" \
 check "  delivered once" delivered_once "$QC"
 review a audit "$RC" >"$SG_WORK/audit-c.out"
 check "  one release in the audit" test "$(grep -cE ' released {6}' "$SG_WORK/audit-c.out")" = 1
+
+# ---- 5. b gone for good: re-injected through a
+hold b; QG=$QID; RG=$RECORD
+sg_instance b; PF_B=$SG_PF
+sg_stop_milter
+postfix -c "$PF_B" stop >/dev/null 2>&1
+sg_instance a; PF_A=$SG_PF
+# a's real sendmail, keeping what it was given (to replay it below)
+cat >"$SG_WORK/sendmail-a.sh" <<SH
+#!/bin/sh
+cat >"$SG_WORK/reinjected.eml" && exec /usr/sbin/sendmail -C "$PF_A" -i "\$@" <"$SG_WORK/reinjected.eml"
+SH
+chmod 755 "$SG_WORK/sendmail-a.sh"
+SENDMAIL_A="notice_sendmail=$SG_WORK/sendmail-a.sh -f {from} -- {to}"
+review a -o "$SENDMAIL_A" reinject "$RG" --note "mx-b lost its disk" --by admin >"$SG_WORK/rj0.out" 2>&1
+RJ0=$?
+check "reinject of a held record without --release: refused" \
+    bash -c "[ $RJ0 = 65 ] && grep -q 'reinject refused' '$SG_WORK/rj0.out' && [ ! -e '$SG_WORK/reinjected.eml' ]"
+check "  and the record still held" status_is "$RG" held
+review a -o "$SENDMAIL_A" reinject "$RG" --release --note "mx-b lost its disk" --by admin >"$SG_WORK/rj1.out" 2>&1
+check "reinject --release: sent again from a" grep -q "sent again from this host" "$SG_WORK/rj1.out"
+check "  released in the store" status_is "$RG" released
+sg_instance a
+sg_wait_for "$SG_MILTER_LOG" "verdict=accept reinjected=$RG" 30
+QR=$(grep -o "[0-9A-F]*: verdict=accept reinjected=$RG" "$SG_MILTER_LOG" | head -1 | cut -d: -f1)
+# a local submission's Received: line has "id QUEUEID; DATE", without
+# "with SMTP"
+local_copies() { grep -rlsE "[[:space:]]id $1;" "$SG_SINK_DIR" | wc -l; }
+check "  a's filter lets it through, not held again ($QR)" test -n "$QR"
+for i in $(seq 1 300); do [ "$(local_copies "$QR")" -ge 1 ] && break; sleep 0.1; done
+sleep 2
+check "  delivered once" test "$(local_copies "$QR")" = 1
+check "  without the header that let it through" \
+    bash -c "f=\$(grep -rlE '[[:space:]]id $QR;' '$SG_SINK_DIR') && [ -n \"\$f\" ] && ! grep -qi '^X-Safeguard-Reinject' \$f"
+# the same header again (a replay), and a made-up one: judged as usual
+/usr/sbin/sendmail -C "$PF_A" -i -f j.smith@school.example -- amy.patel@school.example <"$SG_WORK/reinjected.eml"
+sg_wait_for "$SG_MILTER_LOG" "X-Safeguard-Reinject header not trusted \(record $RG was not re-injected, or its copy was taken already" 30
+check "a replayed header is not trusted: the copy is taken" test $? = 0
+{ echo "X-Safeguard-Reinject: $RG; t=$(date +%s); mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; cat "$SAMPLE"; } >"$SG_WORK/forged.eml"
+sg_send "$SG_WORK/forged.eml" j.smith@school.example amy.patel@school.example
+sg_wait_summary >/dev/null
+check "a forged header is not trusted, the message held as any other" \
+    grep -q 'X-Safeguard-Reinject header not trusted (the MAC is wrong)' "$SG_MILTER_LOG"
+check "  (held)" sg_wait_held
+# b comes back with its queue: its copy is deleted, not delivered
+sg_instance b
+sg_start_postfix
+check "b returns: its copy of $QG is still on hold at first" sg_held "$QG"
+sg_start_milter
+check "  b's daemon deletes it" wait_gone b "$QG"
+check "  never delivered from b" never_delivered "$QG"
+review a show "$RG" --no-queue >"$SG_WORK/show-g.out"
+check "  the decision to delete is done on b; the release superseded" \
+    bash -c "grep -q 'delete queue id $QG on host b: done, deleted queue id $QG' '$SG_WORK/show-g.out' &&
+             grep -q 'release queue id $QG on host b: done, superseded' '$SG_WORK/show-g.out'"
 
 echo "# $SG_FAILS failed"
 [ "$SG_FAILS" = 0 ]
