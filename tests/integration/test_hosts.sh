@@ -48,11 +48,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# host NAME: start instance NAME (Postfix, its release helper, its daemon)
-host() {
-    sg_instance "$1"
-    local sock="$SG_WORK/release-$1.sock" i
-    sg_write_milter_conf "host_name = $1" "$STORE" \
+# conf NAME [SETTING...]: instance NAME's configuration; the settings
+# given replace the test's of the same name
+conf() {
+    local name=$1 line key; shift
+    sg_instance "$name"
+    local -a all=("$@")
+    for line in "host_name = $name" "$STORE" \
         "trusted_networks = 127.0.0.1/32" \
         "directory_file = $SAMPLES/school.dir" \
         "decision_poll_interval = 1s" \
@@ -62,9 +64,18 @@ host() {
         "notice_templates = $SG_SRCDIR/contrib/templates" \
         "notice_sendmail = /bin/sh $SG_SRCDIR/tests/integration/queue-notice.sh $SG_SMTP_PORT {from} {to}" \
         "review_queue_command = /bin/sh $SG_SRCDIR/tests/integration/queue-list.sh $SG_PF/queue" \
-        "review_release_helper = $sock" \
-        "release_helper_postsuper = /usr/sbin/postsuper -c $SG_PF"
+        "review_release_helper = $SG_WORK/release-$name.sock" \
+        "release_helper_postsuper = /usr/sbin/postsuper -c $SG_PF"; do
+        key=${line%% =*}
+        printf '%s\n' "$@" | grep -q "^$key *=" || all+=("$line")
+    done
+    sg_write_milter_conf "${all[@]}"
     chmod 0644 "$SG_MILTER_CONF"
+}
+# host NAME: start instance NAME (Postfix, its release helper, its daemon)
+host() {
+    local sock="$SG_WORK/release-$1.sock" i
+    conf "$1"
     sg_start_postfix
     systemd-socket-activate --inetd -a -l "$sock" \
         "$RELEASE_BIN" -c "$SG_MILTER_CONF" >>"$SG_WORK/release-$1.log" 2>&1 &
@@ -227,6 +238,24 @@ review a show "$RG" --no-queue >"$SG_WORK/show-g.out"
 check "  the decision to delete is done on b; the release superseded" \
     bash -c "grep -q 'delete queue id $QG on host b: done, deleted queue id $QG' '$SG_WORK/show-g.out' &&
              grep -q 'release queue id $QG on host b: done, superseded' '$SG_WORK/show-g.out'"
+
+# ---- 6. notices: each sent once, by whichever host is alive
+sg_instance b; sg_stop_milter
+conf b "notice_sendmail = /bin/false {to}"
+sg_start_milter
+hold b; RN=$RECORD
+sg_wait_for "$SG_MILTER_LOG" "record $RN: notice [0-9]+ \(held-dsl\) to .* not sent, trying again" 30
+check "b could not send its notice about $RN: kept to try again" test $? = 0
+sg_stop_milter
+sg_instance a
+sg_wait_for "$SG_MILTER_LOG" "record $RN: notice [0-9]+ \(held-dsl\) sent" 150
+check "  b stopped: a sends it when it is due" test $? = 0
+sleep 2
+check "every notice at the sink came once (one of each Message-ID)" \
+    bash -c "ids=\$(grep -rl '^X-Safeguard-Notice' '$SG_SINK_DIR' | xargs grep -hi '^Message-ID:' | sort);
+             [ -n \"\$ids\" ] && [ -z \"\$(printf '%s\\n' \"\$ids\" | uniq -d)\" ]"
+check "  and each sent notice by one host only" \
+    bash -c "[ -z \"\$(cat '$SG_WORK'/milter-*.log | grep -o 'notice [0-9]* ([a-z-]*) sent' | sort | uniq -d)\" ]"
 
 echo "# $SG_FAILS failed"
 [ "$SG_FAILS" = 0 ]
