@@ -234,7 +234,7 @@ sg_review_show(struct sg_review *r, const char *id,
     if (read_children(r, d, error_r) < 0)
         goto fail;
     load_view(r, d);
-    if (with_queue) {
+    if (with_queue && d->here) { /* another host's queue is not here */
         struct sg_mailqueue q;
         if (sg_review_queue_load(r, &q, error_r) < 0)
             goto fail;
