@@ -1,7 +1,9 @@
 /*
  * store_hosts.c - the front of several hosts, one store (store_hosts.h):
  * the checks on arguments, and the dispatch to the backend's table of
- * host functions (store_int.h), found beside its main table.
+ * host functions (store_int.h), found beside its main table.  A backend
+ * without one is a store of one host, as before hosts were kept, so a
+ * new backend works on one server before it learns hosts.
  */
 #include "config.h"
 
@@ -14,16 +16,15 @@
 
 #define fail sg_store_fail
 
-/* The host functions of q's backend; NULL with an error when it has
- * none. */
+/* The host functions of q's backend, or NULL for a backend that keeps
+ * no hosts: its store is one host's, as before hosts were kept (its
+ * records have no host, every record is "here", and no decision waits
+ * for another host). */
 static const struct sg_store_hosts_backend *
-hosts_of(struct sg_store *q, void **bs_r, const char **error_r)
+hosts_of(struct sg_store *q, void **bs_r)
 {
     const struct sg_store_backend *be = sg_store_backend_of(q, bs_r);
-    if (be == &sg_store_sqlite)
-        return &sg_store_sqlite_hosts;
-    fail(error_r, "the %s store does not keep hosts", be->name);
-    return NULL;
+    return be == &sg_store_sqlite ? &sg_store_sqlite_hosts : NULL;
 }
 
 /* A host name as host_name allows it: what goes in a DNS name, and "_". */
@@ -39,11 +40,13 @@ host_ok(const char *host)
     return true;
 }
 
-#define DISPATCH(call)                                                         \
+/* Call the backend's function, or return one_host (what a store of one
+ * host answers) when it keeps no hosts. */
+#define DISPATCH(one_host, call)                                               \
     void *bs;                                                                  \
-    const struct sg_store_hosts_backend *hb = hosts_of(q, &bs, error_r);       \
+    const struct sg_store_hosts_backend *hb = hosts_of(q, &bs);                \
     if (hb == NULL)                                                            \
-        return -1;                                                             \
+        return (one_host);                                                     \
     return hb->call
 
 int
@@ -52,7 +55,7 @@ sg_store_hosts_set_local(struct sg_store *q, const char *host,
 {
     if (!host_ok(host))
         return fail(error_r, "\"%.80s\" is not a host name", host ? host : "");
-    DISPATCH(set_local(bs, host, error_r));
+    DISPATCH(0, set_local(bs, host, error_r));
 }
 
 int
@@ -60,7 +63,7 @@ sg_store_record_host(struct sg_store *q, const char *record_id, char **host_r,
                      const char **error_r)
 {
     *host_r = NULL;
-    DISPATCH(record_host(bs, record_id, host_r, error_r));
+    DISPATCH(0, record_host(bs, record_id, host_r, error_r));
 }
 
 int
@@ -72,7 +75,10 @@ sg_store_host_ids(struct sg_store *q, const char *host, bool waiting,
     *n_r = 0;
     if (host == NULL)
         return fail(error_r, "host ids: no host");
-    DISPATCH(host_ids(bs, host, waiting, until, ids_r, n_r, error_r));
+    /* one host's store: its waiting records are all this host's, and no
+     * record is any named host's */
+    DISPATCH(waiting ? sg_store_waiting_ids(q, until, ids_r, n_r, error_r) : 0,
+             host_ids(bs, host, waiting, until, ids_r, n_r, error_r));
 }
 
 int
@@ -81,21 +87,22 @@ sg_store_decision_claim(struct sg_store *q, const char *host, time_t now,
                         const char **error_r)
 {
     memset(row_r, 0, sizeof(*row_r));
-    DISPATCH(claim(bs, host, now, lease, row_r, error_r));
+    DISPATCH(SG_STORE_NOT_FOUND,
+             claim(bs, host, now, lease, row_r, error_r));
 }
 
 int
 sg_store_decision_done(struct sg_store *q, int64_t id, time_t now,
                        const char *outcome, const char **error_r)
 {
-    DISPATCH(done(bs, id, now, outcome, error_r));
+    DISPATCH(0, done(bs, id, now, outcome, error_r));
 }
 
 int
 sg_store_decision_retry(struct sg_store *q, int64_t id, time_t next,
                         const char *why, const char **error_r)
 {
-    DISPATCH(retry(bs, id, next, why, error_r));
+    DISPATCH(0, retry(bs, id, next, why, error_r));
 }
 
 int
@@ -103,7 +110,7 @@ sg_store_decisions_settle(struct sg_store *q, const char *record_id,
                           const char *host, time_t now, const char *outcome,
                           const char **error_r)
 {
-    DISPATCH(settle(bs, record_id, host, now, outcome, error_r));
+    DISPATCH(0, settle(bs, record_id, host, now, outcome, error_r));
 }
 
 int
@@ -111,7 +118,7 @@ sg_store_decision_pending(struct sg_store *q, const char *record_id,
                           const char *host, const char *op,
                           const char **error_r)
 {
-    DISPATCH(pending(bs, record_id, host, op, error_r));
+    DISPATCH(0, pending(bs, record_id, host, op, error_r));
 }
 
 int
@@ -121,7 +128,7 @@ sg_store_decisions_of_record(struct sg_store *q, const char *record_id,
 {
     *rows_r = NULL;
     *n_r = 0;
-    DISPATCH(of_record(bs, record_id, rows_r, n_r, error_r));
+    DISPATCH(0, of_record(bs, record_id, rows_r, n_r, error_r));
 }
 
 int
@@ -133,7 +140,8 @@ sg_store_reinject_mark(struct sg_store *q, const char *record_id,
     if (record_id == NULL || !host_ok(host) || queue_id == NULL ||
         actor == NULL || *actor == '\0')
         return fail(error_r, "reinject: missing argument");
-    DISPATCH(reinject_mark(bs, record_id, host, queue_id, actor, client, note,
+    DISPATCH(fail(error_r, "this store keeps no hosts"),
+             reinject_mark(bs, record_id, host, queue_id, actor, client, note,
                            error_r));
 }
 
@@ -141,7 +149,8 @@ int
 sg_store_reinject_take(struct sg_store *q, const char *record_id,
                        const char *host, const char **error_r)
 {
-    DISPATCH(reinject_take(bs, record_id, host, error_r));
+    DISPATCH(fail(error_r, "this store keeps no hosts"),
+             reinject_take(bs, record_id, host, error_r));
 }
 
 void

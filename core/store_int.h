@@ -118,7 +118,8 @@ struct sg_store_backend {
 };
 
 /* Several hosts, one store (store_hosts.h): a table of its own beside
- * the backend's, so that a backend gains it without its table changing.
+ * the backend's, so that a backend gains it without its table changing
+ * (a backend without one serves one host, store_hosts.c).
  * Each function is as the sg_store_* of the same name
  * (store_hosts.c dispatches). */
 struct sg_store_decision;
