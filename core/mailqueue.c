@@ -363,3 +363,63 @@ sg_mailqueue_state_name(enum sg_mailqueue_state s)
         return "not checked (no queue command)";
     }
 }
+
+/* ------------------------------------------------ carrying out a decision */
+
+/* Where queue_id is now: 0 and *state_r (UNKNOWN with no queue command),
+ * name (size bytes) the queue's, or -1. */
+static int
+where(const struct sg_mailqueue_settings *s, const char *queue_id,
+      enum sg_mailqueue_state *state_r, char *name, size_t size,
+      const char **error_r)
+{
+    struct sg_mailqueue q;
+    if (sg_mailqueue_load(s->queue_command, (unsigned)s->command_timeout, &q,
+                          error_r) < 0)
+        return -1;
+    const char *qname = NULL;
+    *state_r = sg_mailqueue_find(&q, queue_id, &qname);
+    snprintf(name, size, "%s", qname != NULL ? qname : "");
+    sg_mailqueue_free(&q);
+    return 0;
+}
+
+int
+sg_mailqueue_carry_out(const struct sg_mailqueue_settings *s, bool release,
+                       const char *queue_id, const char *record_id,
+                       char *outcome, size_t size, const char **error_r)
+{
+    const char *verb = release ? "release" : "delete";
+    if (!sg_mailqueue_id_ok(queue_id))
+        return fail(error_r, "\"%.80s\" is not a queue id",
+                    queue_id != NULL ? queue_id : "");
+    enum sg_mailqueue_state state;
+    char qname[64];
+    if (where(s, queue_id, &state, qname, sizeof(qname), error_r) < 0)
+        return -1;
+    if (state == SG_MAILQUEUE_OTHER || state == SG_MAILQUEUE_ABSENT) {
+        snprintf(outcome, size,
+                 "nothing to %s: queue id %s is %s%s%s%s", verb, queue_id,
+                 sg_mailqueue_state_name(state), qname[0] ? " (" : "", qname,
+                 qname[0] ? ")" : "");
+        return 0;
+    }
+    const char *cmd = release ? s->release_command : s->delete_command;
+    if (cmd != NULL && *cmd != '\0') {
+        if (sg_mailqueue_run(cmd, queue_id, (unsigned)s->command_timeout,
+                             NULL, error_r) < 0)
+            return -1;
+    } else if (sg_mailqueue_ask_helper(s->release_helper, verb, record_id,
+                                       (unsigned)s->command_timeout,
+                                       error_r) < 0) {
+        return -1;
+    }
+    if (where(s, queue_id, &state, qname, sizeof(qname), error_r) < 0)
+        return -1;
+    if (state == SG_MAILQUEUE_HOLD)
+        return fail(error_r, "the %s ran but queue id %s is still on hold",
+                    verb, queue_id);
+    snprintf(outcome, size, "%s queue id %s", release ? "released" : "deleted",
+             queue_id);
+    return 0;
+}

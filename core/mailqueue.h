@@ -30,12 +30,14 @@
 #define SG_MAILQUEUE_QUEUE_COMMAND   "/usr/sbin/postqueue -j"
 #define SG_MAILQUEUE_COMMAND_TIMEOUT 60  /* seconds */
 #define SG_MAILQUEUE_RECONCILE_GRACE 900 /* seconds; see reconcile_grace */
+#define SG_MAILQUEUE_DECISION_POLL   5   /* seconds; decision_poll_interval */
 
 /* The mail queue's section of the configuration file (the daemon's
  * reconciliation and safeguard-review both use it; mailqueue_settings.c):
  * review_release_command, review_delete_command, review_queue_command,
  * review_release_helper, release_helper_postsuper,
- * review_command_timeout, hold_reconcile_grace.  Field types are the
+ * review_command_timeout, hold_reconcile_grace, host_name,
+ * decision_poll_interval.  Field types are the
  * table's: char * for text, int for durations. */
 struct sg_mailqueue_settings {
     char *release_command; /* {queue_id}; first word absolute; "": ask
@@ -53,11 +55,20 @@ struct sg_mailqueue_settings {
                               reach the hold queue before a record never
                               seen there counts as lost (more than
                               Postfix's milter_content_timeout) */
+    char *host_name;       /* this mail server's name in the store ("":
+                              the machine's, sg_mailqueue_host_name) */
+    int decision_poll_interval; /* seconds between the daemon's looks for
+                                   decisions to carry out here */
 };
 /* The defaults above (the strings are literals). */
 void sg_mailqueue_settings_init(struct sg_mailqueue_settings *s);
 struct sg_settings_section;
 extern const struct sg_settings_section sg_mailqueue_settings_section;
+
+/* This host's name in the store: host_name (the setting), or when it is
+ * "" or NULL the machine's (gethostname, into buf of size bytes). */
+const char *sg_mailqueue_host_name(const char *host_name, char *buf,
+                                   size_t size);
 
 /* Where the mail queue says a message is. */
 enum sg_mailqueue_state {
@@ -127,5 +138,17 @@ void sg_mailqueue_free(struct sg_mailqueue *q);
 enum sg_mailqueue_state sg_mailqueue_find(const struct sg_mailqueue *q,
                                           const char *queue_id,
                                           const char **name_r);
+
+/* Carry out a decision on this host's hold queue: release (else delete)
+ * queue_id, the message of record record_id, with the configured
+ * command, or with the release helper when the command is "" (which
+ * acts only when the store says so), and check that it left the hold
+ * queue.  A message not in the hold queue needs nothing (postsuper -H
+ * and -d ... hold act only on held mail, so doing a decision twice
+ * delivers once).  0 with what was done in outcome (size bytes), or -1
+ * with the reason (the message may still be held). */
+int sg_mailqueue_carry_out(const struct sg_mailqueue_settings *s, bool release,
+                           const char *queue_id, const char *record_id,
+                           char *outcome, size_t size, const char **error_r);
 
 #endif

@@ -10,14 +10,35 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mailqueue.h"
 #include "sg_settings.h"
 
 #define OFF(field) offsetof(struct sg_mailqueue_settings, field)
 #define DAY        86400
+
+/* host_name: "" (the machine's name) or a name as a store keeps it. */
+static int
+check_host_name(const char *value, const char **why_r)
+{
+    size_t n = strlen(value);
+    if (n > 253) {
+        *why_r = "a host name is at most 253 characters";
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isalnum((unsigned char)value[i]) &&
+            strchr(".-_", value[i]) == NULL) {
+            *why_r = "a host name is letters, digits, '.', '-' and '_'";
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* The defaults are the init function's, written once (mailqueue.h). */
 static const struct sg_conf_entry entries[] = {
@@ -35,6 +56,10 @@ static const struct sg_conf_entry entries[] = {
      1, 3600, NULL, NULL},
     {"hold_reconcile_grace", SG_CONF_DURATION, OFF(reconcile_grace), 0, NULL, 1,
      DAY, NULL, NULL},
+    {"host_name", SG_CONF_STRING, OFF(host_name), 0, NULL, 0, 0, NULL,
+     check_host_name},
+    {"decision_poll_interval", SG_CONF_DURATION, OFF(decision_poll_interval),
+     0, NULL, 1, 3600, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -49,6 +74,19 @@ sg_mailqueue_settings_init(struct sg_mailqueue_settings *s)
     s->helper_postsuper = (char *)SG_MAILQUEUE_POSTSUPER;
     s->command_timeout = SG_MAILQUEUE_COMMAND_TIMEOUT;
     s->reconcile_grace = SG_MAILQUEUE_RECONCILE_GRACE;
+    s->host_name = (char *)"";
+    s->decision_poll_interval = SG_MAILQUEUE_DECISION_POLL;
+}
+
+const char *
+sg_mailqueue_host_name(const char *host_name, char *buf, size_t size)
+{
+    if (host_name != NULL && host_name[0] != '\0')
+        return host_name;
+    if (size == 0 || gethostname(buf, size) < 0)
+        return "localhost";
+    buf[size - 1] = '\0';
+    return buf[0] != '\0' ? buf : "localhost";
 }
 
 static void

@@ -235,6 +235,18 @@ int sg_notice_verify(const struct sg_notice_key *key, const char *header_value,
 
 #define SG_NOTICE_TOKEN_LEN 43 /* base64url characters, no padding */
 
+/* A MAC of text under key in its own context (a string that no other
+ * use shares, so that no token stands for another), as a base64url
+ * token; and its check, in constant time.  The request tokens below and
+ * the re-injection header (core/reinject.h) are such tokens. */
+int sg_notice_keyed_token(const struct sg_notice_key *key, const char *context,
+                          const char *text,
+                          char token[SG_NOTICE_TOKEN_LEN + 1],
+                          const char **error_r);
+bool sg_notice_keyed_valid(const struct sg_notice_key *key,
+                           const char *context, const char *text,
+                           const char *token);
+
 /* The token of record into token.  0, or -1 (no key or no record). */
 int sg_notice_request_token(const struct sg_notice_key *key,
                             const char *record,

@@ -39,40 +39,40 @@ _Static_assert(
     "SG_NOTICE_TOKEN_LEN is the base64url length of one MAC");
 
 static void
-request_mac(const struct sg_notice_key *key, const char *record,
-            unsigned char mac[crypto_auth_BYTES])
+keyed_mac(const struct sg_notice_key *key, const char *context,
+          const char *text, unsigned char mac[crypto_auth_BYTES])
 {
     crypto_auth_hmacsha512256_state st;
     crypto_auth_hmacsha512256_init(&st, sg_notice_key_bytes(key),
                                    crypto_auth_KEYBYTES);
-    crypto_auth_hmacsha512256_update(
-        &st, (const unsigned char *)REQUEST_CONTEXT, strlen(REQUEST_CONTEXT));
-    crypto_auth_hmacsha512256_update(&st, (const unsigned char *)record,
-                                     strlen(record));
+    crypto_auth_hmacsha512256_update(&st, (const unsigned char *)context,
+                                     strlen(context));
+    crypto_auth_hmacsha512256_update(&st, (const unsigned char *)text,
+                                     strlen(text));
     crypto_auth_hmacsha512256_final(&st, mac);
 }
 
 int
-sg_notice_request_token(const struct sg_notice_key *key, const char *record,
-                        char token[SG_NOTICE_TOKEN_LEN + 1],
-                        const char **error_r)
+sg_notice_keyed_token(const struct sg_notice_key *key, const char *context,
+                      const char *text, char token[SG_NOTICE_TOKEN_LEN + 1],
+                      const char **error_r)
 {
     if (key == NULL)
         return FAIL("no notice key");
-    if (record == NULL || record[0] == '\0')
-        return FAIL("no record to make a request token for");
+    if (text == NULL || text[0] == '\0')
+        return FAIL("nothing to make a token for");
     unsigned char mac[crypto_auth_BYTES];
-    request_mac(key, record, mac);
+    keyed_mac(key, context, text, mac);
     sodium_bin2base64(token, SG_NOTICE_TOKEN_LEN + 1, mac, sizeof(mac),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return 0;
 }
 
 bool
-sg_notice_request_valid(const struct sg_notice_key *key, const char *record,
-                        const char *token)
+sg_notice_keyed_valid(const struct sg_notice_key *key, const char *context,
+                      const char *text, const char *token)
 {
-    if (key == NULL || record == NULL || record[0] == '\0' || token == NULL ||
+    if (key == NULL || text == NULL || text[0] == '\0' || token == NULL ||
         strlen(token) != SG_NOTICE_TOKEN_LEN)
         return false;
     unsigned char got[crypto_auth_BYTES];
@@ -84,8 +84,24 @@ sg_notice_request_valid(const struct sg_notice_key *key, const char *record,
         got_len != sizeof(got) || end != token + SG_NOTICE_TOKEN_LEN)
         return false;
     unsigned char want[crypto_auth_BYTES];
-    request_mac(key, record, want);
+    keyed_mac(key, context, text, want);
     return sodium_memcmp(got, want, sizeof(want)) == 0;
+}
+
+int
+sg_notice_request_token(const struct sg_notice_key *key, const char *record,
+                        char token[SG_NOTICE_TOKEN_LEN + 1],
+                        const char **error_r)
+{
+    return sg_notice_keyed_token(key, REQUEST_CONTEXT, record, token,
+                                 error_r);
+}
+
+bool
+sg_notice_request_valid(const struct sg_notice_key *key, const char *record,
+                        const char *token)
+{
+    return sg_notice_keyed_valid(key, REQUEST_CONTEXT, record, token);
 }
 
 int

@@ -15,6 +15,7 @@
 
 #include "sg_person.h"
 #include "sg_runtime.h"
+#include "store_hosts.h"
 
 #define set_error sg_settings_error
 
@@ -222,10 +223,18 @@ sg_runtime_quarantine(struct sg_runtime *rt, const char **error_r)
 {
     const struct sg_config *cfg = rt->settings;
     pthread_mutex_lock(&rt->quarantine_lock);
+    char host[256];
     if (rt->quarantine == NULL &&
         sg_store_open(sg_config_store(cfg), cfg->quarantine_dir,
-                      &rt->quarantine, error_r) < 0)
-        rt->quarantine = NULL;
+                      &rt->quarantine, error_r) == 0 &&
+        sg_store_hosts_set_local(
+            rt->quarantine,
+            sg_mailqueue_host_name(cfg->mailqueue.host_name, host, sizeof(host)),
+            error_r) < 0)
+        /* every record this daemon writes names this host (store_hosts.h):
+         * a store that cannot say so is not used, since its records could
+         * be taken for another host's */
+        sg_store_close(&rt->quarantine);
     struct sg_store *q = rt->quarantine;
     pthread_mutex_unlock(&rt->quarantine_lock);
     return q;

@@ -45,6 +45,7 @@
 #include "fdio.h"
 #include "sg_buf.h"
 #include "sg_error.h"
+#include "store_hosts.h"
 #include "store_int.h"
 #include "store_outbox.h"
 
@@ -923,7 +924,9 @@ sg_store_reconcile(struct sg_store *q, const struct sg_store_reconcile *o,
     int ret = -1;
     /* The listing is taken after the records: a record made in between
      * is in it (or too young to judge), never missing from it. */
-    if (sg_store_waiting_ids(q, o->now, &ids, &n, error_r) < 0)
+    if ((o->host != NULL
+             ? sg_store_host_ids(q, o->host, true, o->now, &ids, &n, error_r)
+             : sg_store_waiting_ids(q, o->now, &ids, &n, error_r)) < 0)
         goto out;
     if (sg_mailqueue_load(o->queue_command, o->timeout, &mq, &err) < 0) {
         fail(error_r, "cannot list the mail queue: %s", err);

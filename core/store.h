@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 7
+#define SG_STORE_SCHEMA_VERSION 8
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -415,6 +415,9 @@ struct sg_store_reconcile {
     bool wait;          /* wait for the lock (else SG_STORE_BUSY) */
     const char *actor;  /* for the audit rows */
     const char *client; /* may be NULL */
+    const char *host;   /* only this host's records (and those made
+                           before hosts were kept): the queue listed is
+                           its own (store_hosts.h); NULL: every record */
     void (*each)(void *ctx, const struct sg_store_record *rec,
                  enum sg_store_status to, const char *note);
     void *ctx;

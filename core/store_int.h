@@ -122,6 +122,42 @@ struct sg_store_backend {
                             const char **error_r);
 };
 
+/* Several hosts, one store (store_hosts.h): a table of its own beside
+ * the backend's, so that a backend gains it without its table changing
+ * (a backend without one serves one host, store_hosts.c).
+ * Each function is as the sg_store_* of the same name
+ * (store_hosts.c dispatches). */
+struct sg_store_decision;
+struct sg_store_hosts_backend {
+    int (*set_local)(void *be, const char *host, const char **error_r);
+    int (*record_host)(void *be, const char *record_id, char **host_r,
+                       const char **error_r);
+    int (*host_ids)(void *be, const char *host, bool waiting, time_t until,
+                    char ***ids_r, size_t *n_r, const char **error_r);
+    int (*claim)(void *be, const char *host, time_t now, time_t lease,
+                 struct sg_store_decision *row_r, const char **error_r);
+    int (*done)(void *be, int64_t id, time_t now, const char *outcome,
+                const char **error_r);
+    int (*retry)(void *be, int64_t id, time_t next, const char *why,
+                 const char **error_r);
+    int (*settle)(void *be, const char *record_id, const char *host,
+                  time_t now, const char *outcome, const char **error_r);
+    int (*pending)(void *be, const char *record_id, const char *host,
+                   const char *op, const char **error_r);
+    int (*of_record)(void *be, const char *record_id,
+                     struct sg_store_decision **rows_r, size_t *n_r,
+                     const char **error_r);
+    int (*reinject_mark)(void *be, const char *record_id, const char *host,
+                         const char *queue_id, const char *actor,
+                         const char *client, const char *note,
+                         const char **error_r);
+    int (*reinject_take)(void *be, const char *record_id, const char *host,
+                         const char **error_r);
+};
+
+/* The SQL backend's (store_sql_hosts.c). */
+extern const struct sg_store_hosts_backend sg_store_sql_hosts;
+
 /* The backend of q and its own state (store_outbox.c dispatches). */
 const struct sg_store_backend *sg_store_backend_of(struct sg_store *q,
                                                    void **bs_r);

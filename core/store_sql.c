@@ -26,9 +26,86 @@
 #include "store_sql.h"
 #include "store_test.h"
 
+/* Version 7 to 8: several mail servers, one store.  Each record names
+ * the host whose mail system holds its message (records.host; NULL: a
+ * record made before, on the one host there was).  A decision that takes
+ * a message out of the hold queue (released, rejected, expired) leaves a
+ * row in decisions for that host to carry out, written by a trigger in
+ * the same transaction as the status change, so that no status change
+ * can be committed without its row, whichever program made it.  Each
+ * host's daemon claims its own rows and carries them out locally
+ * (milter/pickup.c; store_sql_hosts.c reads and writes them).  The
+ * same in PostgreSQL's words: identity ids, BIGINT times, the trigger as
+ * a function. */
+static const char upgrade_v8_sqlite[] =
+    "ALTER TABLE records ADD COLUMN host TEXT;"
+    "CREATE INDEX records_host ON records (host, status);"
+    "CREATE TABLE decisions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " record_id TEXT NOT NULL,"
+    " host TEXT NOT NULL,"
+    " op TEXT NOT NULL CHECK (op IN ('release', 'delete')),"
+    " queue_id TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL,"
+    " claimed_at INTEGER,"
+    " done INTEGER,"
+    " outcome TEXT,"
+    " last_error TEXT);"
+    "CREATE INDEX decisions_pending ON decisions (host, next_attempt)"
+    " WHERE done IS NULL;"
+    "CREATE INDEX decisions_record ON decisions (record_id);"
+    "CREATE TRIGGER records_decision AFTER UPDATE OF status ON records"
+    " WHEN new.host IS NOT NULL"
+    "  AND old.status IN ('held', 'escalated')"
+    "  AND new.status IN ('released', 'rejected', 'expired')"
+    " BEGIN"
+    "  INSERT INTO decisions (record_id, host, op, queue_id, created,"
+    "   next_attempt)"
+    "  VALUES (new.id, new.host,"
+    "   CASE new.status WHEN 'released' THEN 'release' ELSE 'delete' END,"
+    "   new.queue_id, new.status_changed, new.status_changed);"
+    " END;";
+
+static const char upgrade_v8_pg[] =
+    "ALTER TABLE records ADD COLUMN host TEXT;"
+    "CREATE INDEX records_host ON records (host, status);"
+    "CREATE TABLE decisions ("
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " record_id TEXT NOT NULL,"
+    " host TEXT NOT NULL,"
+    " op TEXT NOT NULL CHECK (op IN ('release', 'delete')),"
+    " queue_id TEXT NOT NULL,"
+    " created BIGINT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt BIGINT NOT NULL,"
+    " claimed_at BIGINT,"
+    " done BIGINT,"
+    " outcome TEXT,"
+    " last_error TEXT);"
+    "CREATE INDEX decisions_pending ON decisions (host, next_attempt)"
+    " WHERE done IS NULL;"
+    "CREATE INDEX decisions_record ON decisions (record_id);"
+    "CREATE FUNCTION records_decision() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN"
+    "  INSERT INTO decisions (record_id, host, op, queue_id, created,"
+    "   next_attempt)"
+    "  VALUES (new.id, new.host,"
+    "   CASE new.status WHEN 'released' THEN 'release' ELSE 'delete' END,"
+    "   new.queue_id, new.status_changed, new.status_changed);"
+    "  RETURN NULL;"
+    " END$$;"
+    "CREATE TRIGGER records_decision AFTER UPDATE OF status ON records"
+    " FOR EACH ROW WHEN (new.host IS NOT NULL"
+    "  AND old.status IN ('held', 'escalated')"
+    "  AND new.status IN ('released', 'rejected', 'expired'))"
+    " EXECUTE FUNCTION records_decision();";
+
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */
 static const struct sg_sql_migration sg_sql_migrations[] = {
+    {8, NULL, upgrade_v8_sqlite, upgrade_v8_pg},
     {0, NULL, NULL, NULL},
 };
 
@@ -333,6 +410,7 @@ sql_close(void *be)
         free(s->location);
     }
     free(s->where);
+    free(s->host);
     free(s);
 }
 

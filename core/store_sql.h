@@ -113,7 +113,8 @@ struct sg_store_sql {
     pthread_mutex_t lock;
     pthread_cond_t freed;
     int busy_ms;
-    size_t n; /* connections the pool may hold */
+    char *host; /* the host new records name (sg_store_hosts_set_local) */
+    size_t n;   /* connections the pool may hold */
     struct sg_sql_conn conns[SG_SQL_POOL_MAX];
 };
 

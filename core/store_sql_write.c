@@ -68,9 +68,9 @@ static const char *const insert_sql[N_INS] = {
         "INSERT INTO records (id, queue_id, created, client, trusted,"
         " auth_user, env_from, subject, status, status_changed,"
         " message_path, message_size, action, explain_sender, explain_dsl,"
-        " sender_name, track)"
+        " sender_name, track, host)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?3, ?9, ?10, ?11,"
-        " ?12, ?13, ?15, ?16)",
+        " ?12, ?13, ?15, ?16, ?17)",
     [INS_RCPT] = "INSERT INTO recipients (record_id, pos, address, roles,"
                  " channel, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [INS_RULE] =
@@ -108,6 +108,7 @@ insert_record(const struct sg_store_hold_rows *t, struct sg_sql_stmt *st,
     bind_text(st, 14, sg_store_status_name(h->status));
     bind_text(st, 15, display_name(h->sender_name));
     bind_text(st, 16, sg_track_name(sg_verdict_track(h->verdict)));
+    bind_text(st, 17, st->c->s->host); /* NULL: the one host there is */
     int rc = sg_sql_step_done(st, "cannot insert the record", error_r);
     return rc == SG_SQL_UNIQUE ? SG_STORE_DUPLICATE : rc;
 }

@@ -19,7 +19,7 @@
  * program that knows only versions 1 and 2 refuses a newer database instead of
  * writing into it.  PRAGMA application_id marks the file as ours.
  *
- * SCHEMA (version 7).  Times are Unix seconds (UTC).
+ * SCHEMA (version 8).  Times are Unix seconds (UTC).
  *
  *   records      one row per held message
  *     id             TEXT PRIMARY KEY   "SG-20261122-7F3A9C"
@@ -61,6 +61,10 @@
  *                                       (version 7; NULL for older
  *                                       records: staff-conduct, as a rule
  *                                       that names none)
+ *     host           TEXT               the host (host_name) whose mail
+ *                                       system holds the message;
+ *                                       NULL: a record made before
+ *                                       version 8, on the one host
  *   recipients   one row per envelope recipient, in envelope order
  *     record_id -> records.id ON DELETE CASCADE; pos; address;
  *     roles ("staff,dsl"; "external" for an unknown address);
@@ -92,6 +96,16 @@
  *     next_attempt; claimed_at (a sender is at it; NULL: none); sent;
  *     failed (given up); last_error.  Indexed by next_attempt where not
  *     sent or failed, and by record_id.
+ *   decisions    what a host is to do to a message in its hold queue
+ *                (version 8), one row per decision: id; record_id (not
+ *                a foreign key, as the outbox); host; op (release |
+ *                delete); queue_id; created; attempts; next_attempt;
+ *                claimed_at (a daemon is at it; NULL: none); done (NULL:
+ *                pending); outcome (what was done, or why nothing was
+ *                needed); last_error.  Written by the trigger
+ *                records_decision when a held or escalated record with
+ *                a host becomes released, rejected or expired, and by
+ *                reinject (a delete for the host that held the message).
  *
  * Indexes serve the review tool: records by (status, created), created,
  * env_from, queue_id; rules by rule_id; audit by (record_id, id) and time.

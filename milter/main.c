@@ -38,6 +38,7 @@
 #include "fdio.h"
 #include "log.h"
 #include "notify.h"
+#include "pickup.h"
 #include "msgview_build.h"
 #include "session.h"
 #include "store.h"
@@ -369,6 +370,7 @@ reconcile_once(struct sg_runtime *rt)
     struct sg_store *q = sg_runtime_quarantine(rt, &error);
     if (q == NULL)
         return; /* logged at start; a hold says so again */
+    char host[256];
     struct sg_store_reconcile o = {
         .queue_command = cmd,
         .timeout = (unsigned)cfg->mailqueue.command_timeout,
@@ -376,6 +378,8 @@ reconcile_once(struct sg_runtime *rt)
         .grace = (time_t)cfg->mailqueue.reconcile_grace,
         .wait = false, /* a decision is under way: next time */
         .actor = "safeguard-milter",
+        /* another host's held messages are not in this queue */
+        .host = sg_mailqueue_host_name(cfg->mailqueue.host_name, host, sizeof(host)),
         .each = reconcile_log,
     };
     struct sg_store_reconcile_result res;
@@ -550,6 +554,7 @@ main(int argc, char **argv)
         sg_log_fatal(EX_OSERR, "cannot start the memory trim thread");
     pthread_detach(trim);
     sg_notify_start();
+    sg_pickup_start();
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
 

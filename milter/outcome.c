@@ -280,6 +280,14 @@ del_forged(const struct sg_header_ref *forged, size_t n,
 }
 
 int
+sg_outcome_strip(const struct sg_header_ref *forged, size_t n_forged,
+                 struct sg_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    return n_forged > 0 ? del_forged(forged, n_forged, out) : 0;
+}
+
+int
 sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
                  const char *subject, const char *record,
                  const struct sg_header_ref *forged, size_t n_forged,

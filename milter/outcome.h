@@ -63,6 +63,12 @@ int sg_outcome_build(const struct sg_config *cfg,
                      const char *record, const struct sg_header_ref *forged,
                      size_t n_forged, struct sg_outcome *out);
 
+/* Accept the message as it is, with only the X-Safeguard-* headers that
+ * came with it removed (a re-injected copy, milter/session.c).  -1 on
+ * allocation failure. */
+int sg_outcome_strip(const struct sg_header_ref *forged, size_t n_forged,
+                     struct sg_outcome *out);
+
 /* Reply lines for a rejection at RCPT time or end of message, from the
  * explanations of the enforced reject rules, with the DSL's contact text
  * (dsl_contact, may be NULL) given once however many of them name it

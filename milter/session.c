@@ -23,6 +23,8 @@
 #include "hold.h"
 #include "notify.h"
 #include "notice.h"
+#include "reinject.h"
+#include "store_hosts.h"
 #include "judge.h"
 #include "log.h"
 #include "msgview_build.h"
@@ -146,6 +148,9 @@ message_reset(struct sg_session *s)
     free(s->notice_mark);
     s->notice_mark = NULL;
     s->n_notice_marks = 0;
+    free(s->reinject_mark);
+    s->reinject_mark = NULL;
+    s->n_reinject_marks = 0;
     s->body_offset = 0;
     sg_msgbuf_reset(&s->raw);
     s->n_headers = 0;
@@ -429,6 +434,10 @@ sg_session_header(struct sg_session *s, const char *name, const char *value)
     note_own_header(s, name);
     if (strcasecmp(name, SG_NOTICE_HEADER) == 0 &&
         s->n_notice_marks++ == 0 && (s->notice_mark = strdup(value)) == NULL)
+        fail(s, "out of memory recording a header");
+    if (strcasecmp(name, SG_REINJECT_HEADER) == 0 &&
+        s->n_reinject_marks++ == 0 &&
+        (s->reinject_mark = strdup(value)) == NULL)
         fail(s, "out of memory recording a header");
     /* With SMFIP_HDR_LEADSPC the value keeps its leading space; without
      * it, put the customary one back. */
@@ -802,6 +811,46 @@ own_notice(struct sg_session *s)
     return valid;
 }
 
+/* Is this a released record's copy that an administrator re-injected
+ * here because the host that held it is gone (core/reinject.h)?  One
+ * header, made with our key recently, for a record the store says was
+ * released and re-injected and whose copy no filter has let through
+ * yet; the store marks it taken, so it works once.  Anything less is
+ * logged and the message is judged as usual (and the header removed). */
+static bool
+reinjected(struct sg_session *s, struct sg_buf *described,
+           struct sg_outcome *out)
+{
+    if (s->n_reinject_marks == 0)
+        return false;
+    const char *why = "notices (and their key) are not configured here";
+    char record[SG_REINJECT_ID_MAX + 1], buf[256];
+    bool valid = false;
+    struct sg_store *q = NULL;
+    if (s->n_reinject_marks > 1)
+        why = "more than one header";
+    else if (s->rt->notice != NULL &&
+             sg_reinject_check(s->rt->notice->key, s->reinject_mark,
+                               time(NULL), record, &why) == 1 &&
+             (q = sg_runtime_quarantine(s->rt, &why)) != NULL)
+        valid = sg_store_reinject_take(
+                    q, record,
+                    sg_mailqueue_host_name(
+                        s->rt->settings->mailqueue.host_name, buf,
+                        sizeof(buf)),
+                    &why) == 0;
+    if (!valid) {
+        sg_log_warn("%s: %s header not trusted (%s); evaluating the message "
+                    "as usual",
+                    qid(s), SG_REINJECT_HEADER, why != NULL ? why : "invalid");
+        return false;
+    }
+    if (sg_outcome_strip(s->own_headers, s->n_own_headers, out) < 0)
+        fail(s, "out of memory applying the verdict");
+    sg_buf_printf(described, "verdict=accept reinjected=%s", record);
+    return true;
+}
+
 enum sg_status
 sg_session_eom(struct sg_session *s, const char *queue_id,
                struct sg_outcome *out)
@@ -835,6 +884,8 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     struct sg_buf described = SG_BUF_INIT;
     if (!s->failed && own_notice(s))
         sg_buf_puts(&described, "verdict=accept notice=own");
+    else if (!s->failed && reinjected(s, &described, out))
+        ;
     else if (!s->failed)
         judge(s, view, &described, out);
 

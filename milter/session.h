@@ -71,6 +71,8 @@ struct sg_session {
     size_t n_own_headers;
     char *notice_mark;   /* the X-Safeguard-Notice value, if exactly one */
     int n_notice_marks;
+    char *reinject_mark; /* the X-Safeguard-Reinject value, if one */
+    int n_reinject_marks;
     uint64_t body_offset; /* where the body starts in raw */
     size_t n_headers;
     struct sg_msgbuf raw;

@@ -146,6 +146,7 @@ sg_review_close(struct sg_review **rp)
     free(r->release_command);
     free(r->delete_command);
     free(r->queue_command);
+    free(r->host_name);
     free(r->release_helper);
     ncfg_free(r);
     free(r->dsl_contact);
@@ -235,12 +236,16 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     r->delete_command = dup_or_empty(o->settings.delete_command);
     r->queue_command = dup_or_empty(o->settings.queue_command);
     r->release_helper = dup_or_empty(o->settings.release_helper);
+    char host[256];
+    r->host_name = strdup(
+        sg_mailqueue_host_name(o->settings.host_name, host, sizeof(host)));
     r->dsl_contact = strdup(o->dsl_contact != NULL
                                 ? o->dsl_contact
                                 : "the Designated Safeguarding Lead");
     if (r->store_dir == NULL || r->release_command == NULL ||
         r->delete_command == NULL || r->queue_command == NULL ||
-        r->release_helper == NULL || r->dsl_contact == NULL) {
+        r->release_helper == NULL || r->host_name == NULL ||
+        r->dsl_contact == NULL) {
         sg_review_fail(error_r, "cannot set up: %s",
                        r->store_dir == NULL ? strerror(errno)
                                             : "out of memory");
@@ -250,6 +255,7 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     r->s.delete_command = r->delete_command;
     r->s.queue_command = r->queue_command;
     r->s.release_helper = r->release_helper;
+    r->s.host_name = r->host_name;
     if (o->timezone != NULL && *o->timezone != '\0' &&
         strcmp(o->timezone, "UTC") != 0 &&
         sg_tz_load(o->timezone, NULL, &r->tz, &err) < 0) {

@@ -117,6 +117,7 @@ struct sg_review_filter {
     time_t max_age;    /* seconds; 0: any */
     const char *rule;  /* rule id, exact; NULL any */
     const char *sender; /* envelope sender, substring, case-insensitive */
+    const char *host;   /* the records of this host only; NULL: any */
     unsigned tracks;    /* as struct sg_store_filter's; 0: any (the actor's
                            tracks narrow it further) */
     bool oldest_first; /* default newest first */
@@ -144,6 +145,8 @@ void sg_review_format_age(time_t seconds, char *buf, size_t size);
 /* A record's rows are the store's (struct sg_store_rcpt, sg_store_rule,
  * sg_store_finding, sg_store_audit_row: core/store.h). */
 
+struct sg_store_decision; /* core/store_hosts.h */
+
 struct sg_review_detail {
     struct sg_store_record *record;
     struct sg_store_rcpt *rcpts;
@@ -164,6 +167,14 @@ struct sg_review_detail {
      * their text: what its sender and the DSL were told, and when. */
     struct sg_outbox_row *notices;
     size_t n_notices;
+    /* The host whose hold queue has the message (NULL: a record made
+     * before hosts were kept), whether it is this one (then queue says
+     * where it is; otherwise this host's queue does not have it), and the
+     * decisions that host is to carry out or did (core/store_hosts.h). */
+    char *host;
+    bool here;
+    struct sg_store_decision *decisions;
+    size_t n_decisions;
 };
 
 /* The whole record; appends a "view" audit row.  with_queue: also ask
@@ -213,6 +224,16 @@ int sg_review_release(struct sg_review *r, const char *id,
                       const struct sg_review_actor *actor,
                       const struct sg_review_words *words,
                       const char **error_r);
+/* A host gone for good (review_reinject.c): send the stored copy of
+ * another host's released record again through this host's sendmail,
+ * to its recipients, with the header that lets this host's filter pass
+ * it once, and leave the gone host a decision to delete its held copy.
+ * release: a held or escalated record is released first (with note).
+ * note is required.  0; SG_REVIEW_WRONG_STATUS (not another host's, not
+ * released, no copy), SG_REVIEW_NOT_FOUND; -1. */
+int sg_review_reinject(struct sg_review *r, const char *id,
+                       const struct sg_review_actor *actor, const char *note,
+                       bool release, const char **error_r);
 /* Reject: delete from the hold queue, held/escalated -> rejected; the
  * words as for a release.  SG_REVIEW_NOTICE_FAILED: rejected, but the
  * notice failed. */

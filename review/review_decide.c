@@ -24,6 +24,14 @@
  * `postsuper -d ID hold` act only on held mail, so a message that was
  * released elsewhere in the meantime is never deleted.
  *
+ * With several mail servers on one store, the message waits in the hold
+ * queue of the host that received it (the record's host).  A decision
+ * on another host's message changes the status only (compare-and-set, so
+ * of two reviewers one wins and the other is told), and the store adds,
+ * in the same transaction, the row that host's daemon carries out
+ * (core/store_hosts.h, milter/pickup.c).  On the record's own host the
+ * decision is carried out at once, as above, and its row marked done.
+ *
  * SECURITY: the records are read and changed through core/store.h only;
  * every decision leaves an audit row naming who acted.  Queue ids are checked
  * before they reach a command.
@@ -44,6 +52,7 @@
 #include <unistd.h>
 
 #include "review_int.h"
+#include "store_hosts.h"
 
 /* ------------------------------------------------------------ the lock */
 
@@ -293,6 +302,60 @@ ask_helper(struct sg_review *r, const struct sg_store_record *rec,
                           why);
 }
 
+/* Is rec's message in this host's hold queue?  A record made before
+ * hosts were kept is (there was one host).  0 and *here, or -1. */
+static int
+held_here(struct sg_review *r, const struct sg_store_record *rec, bool *here,
+          char **host_r, const char **error_r)
+{
+    const char *err = NULL;
+    *here = true;
+    if (sg_store_record_host(r->q, rec->id, host_r, &err) != 0)
+        return sg_review_keep(error_r, "", err);
+    *here = *host_r == NULL || strcmp(*host_r, r->s.host_name) == 0;
+    return 0;
+}
+
+/* A decision on a message another host holds: the status changed from
+ * what it was (compare-and-set), and with it, in its transaction, the row
+ * for that host to carry out (core/store_hosts.h).  Nothing is asked of
+ * this host's mail queue, which does not have the message.  A reviewer
+ * who decided first elsewhere wins, and this one is told. */
+static int
+decide_elsewhere(struct sg_review *r, const struct sg_store_record *rec,
+                 const struct sg_review_actor *actor, const char *note,
+                 enum sg_store_status to, const char **error_r)
+{
+    const char *err = NULL;
+    int rc = sg_store_set_status(r->q, rec->id, rec->status, to, actor->user,
+                                 actor->from, note, &err);
+    if (rc == 0)
+        return 0;
+    if (rc != SG_STORE_WRONG_STATUS)
+        return sg_review_keep(error_r, "", err);
+    struct sg_store_record *now = NULL;
+    if (sg_store_get(r->q, rec->id, &now, &err) != 0)
+        return sg_review_keep(error_r, "", err);
+    rc = wrong_status(r, now, error_r);
+    sg_store_record_free(&now);
+    return rc;
+}
+
+/* The decision was carried out here at once (done), or not (set back):
+ * either way this host's row for it asks for nothing more.  A row left
+ * pending would only be found done by the daemon (the message is not on
+ * hold), so a failure here changes nothing. */
+static void
+settle(struct sg_review *r, const struct sg_store_record *rec, bool done)
+{
+    const char *err = NULL;
+    (void)sg_store_decisions_settle(
+        r->q, rec->id, r->s.host_name, time(NULL),
+        done ? "carried out at once by safeguard-review on this host"
+             : "not carried out: the record was set back",
+        &err);
+}
+
 int
 sg_review_decide(struct sg_review *r, const char *id,
                  const struct sg_review_actor *actor, const char *note,
@@ -308,7 +371,15 @@ sg_review_decide(struct sg_review *r, const char *id,
     struct sg_store_record *rec = NULL;
     const char *err = NULL, *cmd = NULL;
     enum sg_store_status to = op_target(r, op, &cmd);
+    char *host = NULL;
+    bool here = true;
     int ret = get_undecided(r, id, actor, op, &rec, error_r);
+    if (ret == 0)
+        ret = held_here(r, rec, &here, &host, error_r);
+    if (ret == 0 && !here) {
+        ret = decide_elsewhere(r, rec, actor, note, to, error_r);
+        goto out;
+    }
     if (ret == 0)
         ret = check_queue(r, rec, actor, error_r);
     /* "": the release helper, which acts only once the record says so */
@@ -321,8 +392,11 @@ sg_review_decide(struct sg_review *r, const char *id,
                               actor->from, note, &err);
     if (ret == 0 && helper) {
         ret = ask_helper(r, rec, actor, op, to, error_r);
+        settle(r, rec, ret == 0);
         goto out;
     }
+    if (ret == 0)
+        settle(r, rec, true);
     if (ret != 0 && cmd != NULL && !helper) {
         char why[SG_REVIEW_ERR_MAX];
         snprintf(why, sizeof(why), "%s", err);
@@ -337,6 +411,7 @@ sg_review_decide(struct sg_review *r, const char *id,
     if (ret != 0)
         ret = -1;
 out:
+    free(host);
     sg_store_record_free(&rec);
     sg_store_unlock(lock);
     return ret;
@@ -566,6 +641,7 @@ sg_review_sync(struct sg_review *r, const struct sg_review_actor *actor,
         .wait = true,
         .actor = actor->user,
         .client = actor->from,
+        .host = r->s.host_name, /* this host's queue is listed */
         .each = sync_report,
         .ctx = report,
     };

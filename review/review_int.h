@@ -17,6 +17,7 @@ struct sg_review {
     char *store_dir;    /* resolved */
     struct sg_review_settings s;
     char *release_command, *delete_command, *queue_command, *release_helper;
+    char *host_name; /* this host's name in the store, resolved */
     /* notices (NULL: not configured) */
     struct sg_notice_config *ncfg;
     char *n_templates, *n_sendmail, *n_secret, *n_from, *n_from_name;

@@ -25,9 +25,44 @@
 
 #include "msgview_build.h"
 #include "review_int.h"
+#include "store_hosts.h"
 #include "store_outbox.h"
 
 /* ------------------------------------------------------------ list */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keep the items of host's records, in their order, the page of them
+ * from offset (limit: 0 all); *n_r is how many are left. */
+static int
+only_host(struct sg_review *r, const char *host, size_t offset, size_t limit,
+          struct sg_store_item *items, size_t *n_r, const char **error_r)
+{
+    char **ids = NULL;
+    size_t n_ids = 0, kept = 0, seen = 0;
+    const char *err = NULL;
+    if (sg_store_host_ids(r->q, host, false, 0, &ids, &n_ids, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    if (n_ids > 0)
+        qsort(ids, n_ids, sizeof(*ids), cmp_str);
+    for (size_t i = 0; i < *n_r; i++) {
+        const char *id = items[i].id;
+        bool on = n_ids > 0 &&
+                  bsearch(&id, ids, n_ids, sizeof(*ids), cmp_str) != NULL;
+        if (on && seen++ >= offset && (limit == 0 || kept < limit)) {
+            items[kept++] = items[i];
+            continue;
+        }
+        sg_store_item_clear(&items[i]);
+    }
+    *n_r = kept;
+    sg_strv_free(&ids, &n_ids);
+    return 0;
+}
 
 int
 sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
@@ -54,8 +89,17 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
                                          SG_REVIEW_TRACKS_NONE
                                    : actor->tracks;
     const char *err = NULL;
+    if (f->host != NULL) {
+        /* the host's records are picked here, so the page is cut after */
+        sf.limit = sf.offset = 0;
+    }
     if (sg_store_list(r->q, &sf, items_r, n_r, &err) < 0)
         return sg_review_keep(error_r, "", err);
+    if (f->host != NULL &&
+        only_host(r, f->host, f->offset, f->limit, *items_r, n_r, error_r) < 0) {
+        sg_store_items_free(items_r, n_r);
+        return -1;
+    }
     if (sg_review_actor_ok(actor)) {
         const char *status = f->any_status ? "any"
                              : f->waiting  ? "waiting"
@@ -99,6 +143,8 @@ sg_review_detail_free(struct sg_review_detail **dp)
     sg_store_findings_free(&d->findings, &d->n_findings);
     sg_store_audit_rows_free(&d->history, &d->n_history);
     sg_outbox_rows_free(&d->notices, d->n_notices);
+    free(d->host);
+    sg_store_decisions_free(&d->decisions, &d->n_decisions);
     sg_msgview_free(&d->view);
     free(d->view_error);
     free(d->queue_name);
@@ -117,8 +163,12 @@ read_children(struct sg_review *r, struct sg_review_detail *d,
     if (sg_store_rcpts(r->q, id, &d->rcpts, &d->n_rcpts, &err) < 0 ||
         sg_store_rules(r->q, id, &d->rules, &d->n_rules, &err) < 0 ||
         sg_store_findings(r->q, id, &d->findings, &d->n_findings, &err) < 0 ||
-        sg_outbox_of_record(r->q, id, &d->notices, &d->n_notices, &err) < 0)
+        sg_outbox_of_record(r->q, id, &d->notices, &d->n_notices, &err) < 0 ||
+        sg_store_record_host(r->q, id, &d->host, &err) != 0 ||
+        sg_store_decisions_of_record(r->q, id, &d->decisions, &d->n_decisions,
+                                     &err) < 0)
         return sg_review_keep(error_r, "", err);
+    d->here = d->host == NULL || strcmp(d->host, r->s.host_name) == 0;
     return 0;
 }
 
@@ -190,7 +240,7 @@ sg_review_show(struct sg_review *r, const char *id,
         goto fail;
     if (load_view(r, d, error_r) < 0)
         goto fail;
-    if (with_queue) {
+    if (with_queue && d->here) { /* another host's queue is not here */
         struct sg_mailqueue q;
         if (sg_review_queue_load(r, &q, error_r) < 0)
             goto fail;

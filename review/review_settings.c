@@ -168,6 +168,7 @@ sg_review_settings_check(const struct sg_review_settings *s,
     struct sg_mailqueue_settings q = {
         .command_timeout = s->command_timeout,
         .reconcile_grace = s->reconcile_grace,
+        .decision_poll_interval = SG_MAILQUEUE_DECISION_POLL,
     };
     return sg_settings_check_bounds(&sg_review_settings_section, s,
                                     name_r) < 0 ||

@@ -18,6 +18,11 @@
  * for "release"; rejected or expired for "delete"; its status changed
  * within review_command_timeout plus a minute) and the helper has not
  * acted on that decision before (an audit row "queue" marks it).  The
+ * With several hosts on one store, a decision may be carried out long
+ * after it was taken (this host's daemon was stopped): a pending row of
+ * the store's decisions for this host (host_name) and this operation is
+ * the decision then (core/store_hosts.h), and a delete row is how a
+ * message re-injected from another host is deleted here.  The
  * caller must be root or the owner of the quarantine database (the
  * socket's peer credentials).  The configuration file, which names the
  * store and postsuper, must be root's and not writable by anyone else.
@@ -47,6 +52,7 @@
 #include "sg_config.h"
 #include "sg_review_settings.h"
 #include "store.h"
+#include "store_hosts.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
 #define READ_TIMEOUT   10 /* seconds for the caller's one line */
@@ -131,8 +137,24 @@ open_store(const struct sg_config *cfg, const struct stat *db, char *why,
  * -1 with why. */
 static int
 decided(struct sg_store *q, const struct sg_store_record *rec, bool release,
-        unsigned timeout, char *why, size_t size)
+        unsigned timeout, const char *host, char *why, size_t size)
 {
+    /* a decision this host is to carry out, and has not yet: whenever it
+     * was taken (the daemon may have been stopped meanwhile), so long as
+     * the record is not waiting again */
+    const char *err = NULL;
+    bool waiting = rec->status == SG_QSTATUS_HELD ||
+                   rec->status == SG_QSTATUS_ESCALATED;
+    int pending = sg_store_decision_pending(
+        q, rec->id, host, release ? SG_DECISION_RELEASE : SG_DECISION_DELETE,
+        &err);
+    if (pending < 0) {
+        snprintf(why, size, "%s", err);
+        return -1;
+    }
+    if (pending == 1 && !waiting &&
+        (!release || rec->status == SG_QSTATUS_RELEASED))
+        return 0;
     bool ok = release ? rec->status == SG_QSTATUS_RELEASED
                       : rec->status == SG_QSTATUS_REJECTED ||
                             rec->status == SG_QSTATUS_EXPIRED;
@@ -151,7 +173,6 @@ decided(struct sg_store *q, const struct sg_store_record *rec, bool release,
     }
     struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
-    const char *err = NULL;
     if (sg_store_audit_rows(q, rec->id, "queue", rec->status_changed, &rows,
                             &n, &err) < 0) {
         snprintf(why, size, "%s", err);
@@ -190,6 +211,7 @@ main(int argc, char **argv)
         return EX_USAGE;
     }
     char peer[64], request[SG_MAILQUEUE_HELPER_LINE_MAX], why[1024];
+    char host[256];
     snprintf(peer, sizeof(peer), "uid %lu pid %lu", (unsigned long)cred.uid,
              (unsigned long)cred.pid);
     if (read_request(request, sizeof(request)) < 0)
@@ -242,7 +264,10 @@ main(int argc, char **argv)
             snprintf(why, sizeof(why), "record %s has an unusable queue id",
                      id);
         else
-            rc = decided(q, rec, release, timeout, why, sizeof(why));
+            rc = decided(q, rec, release, timeout,
+                         sg_mailqueue_host_name(cfg->mailqueue.host_name,
+                                                host, sizeof(host)),
+                         why, sizeof(why));
     }
     if (rc == 0) {
         /* postsuper's own words from the configuration, then ours */

@@ -39,6 +39,7 @@
 #include "review_settings.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "store_hosts.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
 #define FROM_WHERE "command line"
@@ -54,13 +55,15 @@ usage(FILE *out)
         "[ARGS]\n"
         "\n"
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
-        "       [--rule RULE] [--sender TEXT] [--track T] [--limit N]\n"
-        "       [--oldest-first]\n"
+        "       [--rule RULE] [--sender TEXT] [--track T] [--host HOST]\n"
+        "       [--limit N] [--oldest-first]\n"
         "  show ID [--no-queue]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  escalate ID --note TEXT [--by NAME]\n"
         "  note ID TEXT [--by NAME]\n"
+        "  reinject ID --note TEXT [--release] [--by NAME]\n"
+        "                               send a gone host's message again\n"
         "  export [--since WHEN] [--format csv|json] [--track T]\n"
         "  expire\n"
         "  digest [--mail]\n"
@@ -334,6 +337,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         {"rule", required_argument, NULL, 'r'},
         {"sender", required_argument, NULL, 'f'},
         {"track", required_argument, NULL, 't'},
+        {"host", required_argument, NULL, 'H'},
         {"limit", required_argument, NULL, 'l'},
         {"oldest-first", no_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
@@ -368,6 +372,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 't':
             f.tracks = track_bit(optarg);
             break;
+        case 'H':
+            f.host = optarg;
+            break;
         case 'l':
             f.limit = parse_uint("--limit", optarg, 1000000);
             break;
@@ -390,7 +397,8 @@ cmd_list(struct ctx *c, int argc, char **argv)
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
-               f.rule || f.sender || f.tracks || f.min_age || f.max_age
+               f.rule || f.sender || f.tracks || f.min_age || f.max_age ||
+                       f.host
                    ? " match"
                    : "");
     } else {
@@ -474,10 +482,40 @@ show_facts(const struct ctx *c, const struct sg_review_detail *d,
     /* made before tracks were kept: about staff (store.h) */
     printf("Track      %s\n",
            rec->track != NULL ? rec->track : "staff-conduct");
-    if (with_queue) {
+    if (d->host != NULL) {
+        fputs("Host       ", stdout);
+        put_safe(d->host, false);
+        fputs(d->here ? " (this host)\n" : "\n", stdout);
+    }
+    if (with_queue && !d->here) {
+        fputs("Mail queue on host ", stdout);
+        put_safe(d->host, false);
+        fputs(", not this one: not checked\n", stdout);
+    } else if (with_queue) {
         printf("Mail queue %s", sg_mailqueue_state_name(d->queue));
         if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL)
             printf(" (%s)", d->queue_name);
+        putchar('\n');
+    }
+    for (size_t i = 0; i < d->n_decisions; i++) {
+        const struct sg_store_decision *x = &d->decisions[i];
+        printf("%s %s queue id ", i == 0 ? "Decisions " : "          ",
+               x->op);
+        put_safe(x->queue_id, false);
+        fputs(" on host ", stdout);
+        put_safe(x->host, false);
+        fputs(": ", stdout);
+        if (x->done != 0) {
+            fputs("done, ", stdout);
+            put_safe(x->outcome != NULL ? x->outcome : "", false);
+        } else {
+            printf("pending (%d attempt%s)", x->attempts,
+                   x->attempts == 1 ? "" : "s");
+            if (x->last_error != NULL) {
+                fputs(", last: ", stdout);
+                put_safe(x->last_error, false);
+            }
+        }
         putchar('\n');
     }
     fputs("From       ", stdout);
@@ -703,6 +741,21 @@ cmd_decide(struct ctx *c, int argc, char **argv)
         die(exit_for(rc), "%s", err);
     const char *told =
         words.to_sender != NULL ? "; your message has gone to the sender" : "";
+    /* another host holds it: its daemon carries the decision out */
+    char *host = NULL;
+    if (strcmp(what, "escalate") != 0 &&
+        sg_store_record_host(sg_review_store(c->r), id, &host, &err) == 0 &&
+        host != NULL &&
+        strcmp(host, sg_review_get_settings(c->r)->host_name) != 0) {
+        printf("%s: %s by %s; host %s %ss it from its hold queue within "
+               "its decision_poll_interval%s.\n",
+               id, strcmp(what, "release") == 0 ? "released" : "rejected",
+               c->actor.user, host,
+               strcmp(what, "release") == 0 ? "release" : "delete", told);
+        free(host);
+        return EX_OK;
+    }
+    free(host);
     if (strcmp(what, "release") == 0)
         printf("%s: released by %s; the mail server is delivering it%s.\n", id,
                c->actor.user, told);
@@ -712,6 +765,50 @@ cmd_decide(struct ctx *c, int argc, char **argv)
     else
         printf("%s: escalated by %s; the message stays held.\n", id,
                c->actor.user);
+    return EX_OK;
+}
+
+/* reinject ID --note TEXT [--release] [--by NAME]: a host gone for good */
+static int
+cmd_reinject(struct ctx *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"note", required_argument, NULL, 'n'},
+        {"release", no_argument, NULL, 'r'},
+        {"by", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *note = NULL, *by = NULL;
+    bool release = false;
+    int o;
+    optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (o) {
+        case 'n':
+            note = optarg;
+            break;
+        case 'r':
+            release = true;
+            break;
+        case 'b':
+            by = optarg;
+            break;
+        default:
+            return EX_USAGE;
+        }
+    }
+    if (optind + 1 != argc)
+        die(EX_USAGE, "reinject: give one record id (safeguard-review list)");
+    if (!sg_review_text_given(note))
+        die(EX_USAGE, "reinject: --note is required: say why, for the record");
+    credit(c, by);
+    const char *id = argv[optind], *err = NULL;
+    int rc = sg_review_reinject(c->r, id, &c->actor, note, release, &err);
+    if (rc != 0)
+        die(exit_for(rc), "%s", err);
+    printf("%s: sent again from this host to its recipients by %s; the "
+           "copy held on its own host is deleted if that host returns.\n",
+           id, c->actor.user);
     return EX_OK;
 }
 
@@ -970,7 +1067,7 @@ static const struct {
     {"digest", cmd_digest},   {"audit", cmd_audit},
     {"sync", cmd_sync},       {"serve", cmd_serve},
     {"passwd", cmd_passwd},   {"check", cmd_check},
-    {"outbox", cmd_outbox},
+    {"outbox", cmd_outbox},   {"reinject", cmd_reinject},
 };
 
 int

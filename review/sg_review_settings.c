@@ -45,6 +45,7 @@ sg_review_settings_queue(struct sg_review_settings *s,
     s->release_helper = q->release_helper;
     s->command_timeout = q->command_timeout;
     s->reconcile_grace = q->reconcile_grace;
+    s->host_name = q->host_name;
 }
 
 void

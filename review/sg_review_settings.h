@@ -51,6 +51,8 @@ struct sg_review_settings {
     int retention_days;    /* decided records purged after; 0 never */
     int hold_max_days;     /* held mail expired after; 0 never */
     int expire_action;     /* enum sg_review_expire_action */
+    char *host_name;       /* this host's name in the store ("": the
+                              machine's; sg_mailqueue_host_name) */
     int reconcile_grace;   /* seconds a new record's message may take to
                               reach the hold queue before a record never
                               seen there counts as lost (hold_reconcile_grace;

@@ -442,9 +442,19 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
         break;
     }
     sg_buf_puts(b, "</dd>");
+    /* several mail servers: the one whose hold queue has the message */
+    if (d->host != NULL) {
+        fact(b, "Host");
+        sg_buf_puts(b, "<span id=\"host\">");
+        sg_web_text(b, d->host);
+        sg_buf_puts(b, d->here ? "</span> (this one)</dd>" : "</span></dd>");
+    }
     fact(b, "Mail queue");
-    sg_buf_puts(b, sg_mailqueue_state_name(d->queue));
-    if (d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL) {
+    if (!d->here)
+        sg_buf_puts(b, "on its host, not asked from here");
+    else
+        sg_buf_puts(b, sg_mailqueue_state_name(d->queue));
+    if (d->here && d->queue == SG_MAILQUEUE_OTHER && d->queue_name != NULL) {
         sg_buf_puts(b, " (");
         sg_web_text(b, d->queue_name);
         sg_buf_puts(b, ")");

@@ -91,6 +91,40 @@ sg_setup() {
     trap sg_cleanup EXIT
 }
 
+# Several mail servers in one test: sg_instance NAME makes the helpers
+# here (sg_start_postfix, sg_write_milter_conf, sg_start_milter,
+# sg_stop_milter, sg_send, sg_held, sg_review, ...) act on instance NAME,
+# with its own Postfix (SG_WORK/postfix-NAME on its own SMTP port),
+# milter socket, logs and configuration; the sink and SG_QUARANTINE are
+# shared.  Call it after sg_setup, and again to switch: each instance's
+# daemon keeps running meanwhile, and sg_cleanup stops every instance.
+SG_INSTANCES=()
+declare -A SG_INST_PORT=() SG_INST_PID=()
+sg_instance() {
+    local name=$1 p
+    [ -n "${SG_INSTANCE:-}" ] && SG_INST_PID[$SG_INSTANCE]=${SG_MILTER_PID:-}
+    SG_INSTANCE=$name
+    if [ -z "${SG_INST_PORT[$name]:-}" ]; then
+        SG_INSTANCES+=("$name")
+        p=$(sg_free_port)
+        while [ "$p" = "$SG_SINK_PORT" ] ||
+            printf '%s\n' "${SG_INST_PORT[@]}" | grep -qx "$p"; do
+            p=$(sg_free_port)
+        done
+        SG_INST_PORT[$name]=$p
+    fi
+    SG_SMTP_PORT=${SG_INST_PORT[$name]}
+    SG_PF="$SG_WORK/postfix-$name"
+    SG_MILTER_DIR="$SG_PF/queue/safeguard"
+    SG_MILTER_SOCKET="unix:$SG_MILTER_DIR/milter.sock"
+    SG_MILTER_LOG="$SG_WORK/milter-$name.log"
+    SG_MAILLOG="$SG_WORK/maillog-$name"
+    SG_MILTER_CONF="$SG_WORK/safeguard-milter-$name.conf"
+    [ -f "$SG_MILTER_CONF" ] || SG_MILTER_CONF=
+    SG_MILTER_PID=${SG_INST_PID[$name]:-}
+    mkdir -p "$SG_MILTER_DIR" && chown postfix:postfix "$SG_MILTER_DIR"
+}
+
 sg_start_sink() {
     smtp-sink -u postfix -d "$SG_SINK_DIR/msg." "127.0.0.1:$SG_SINK_PORT" 64 \
         >"$SG_WORK/sink.log" 2>&1 &
@@ -106,7 +140,7 @@ sg_start_sink() {
 # sg_write_milter_conf ["key = value"...]: the milter's config for the
 # test; the given settings replace the harness defaults of the same name.
 sg_write_milter_conf() {
-    SG_MILTER_CONF="$SG_WORK/safeguard-milter.conf"
+    SG_MILTER_CONF="$SG_WORK/safeguard-milter${SG_INSTANCE:+-$SG_INSTANCE}.conf"
     local line key
     {
         for line in "$@"; do echo "$line"; done
@@ -432,8 +466,13 @@ sg_wait_notice() {
 sg_queue_count() { postqueue -c "$SG_PF" -j 2>/dev/null | wc -l; }
 
 sg_cleanup() {
-    local rc=$?
+    local rc=$? name
     sg_stop_review
+    for name in "${SG_INSTANCES[@]}"; do
+        sg_instance "$name"
+        sg_stop_milter
+        postfix -c "$SG_PF" stop >/dev/null 2>&1
+    done
     sg_stop_milter
     [ -d "${SG_PF:-/nonexistent}" ] && postfix -c "$SG_PF" stop >/dev/null 2>&1
     [ -n "${SG_SINK_PID:-}" ] && kill "$SG_SINK_PID" 2>/dev/null

@@ -338,9 +338,10 @@ test_create_and_reopen(void **state)
                                 " 'recipients', 'rules', 'findings',"
                                 " 'audit')"),
                      5);
+    /* the audit's two, and the decisions' (version 8) */
     assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
                                 " type = 'trigger'"),
-                     2);
+                     3);
     sqlite3_stmt *mode = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &mode,
                                         NULL),
@@ -509,6 +510,7 @@ test_upgrade_from_v1(void **state)
                 " explain_dsl FROM records;"
                 "DROP TABLE records; ALTER TABLE r1 RENAME TO records;"
                 "DROP TABLE schema_version; DROP TABLE outbox;"
+                "DROP TABLE decisions;"
                 "ALTER TABLE recipients DROP COLUMN name;"
                 "PRAGMA user_version = 1; COMMIT;");
     assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info("
@@ -532,7 +534,7 @@ test_upgrade_from_v1(void **state)
     assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
                                 " type = 'index' AND tbl_name = 'records'"
                                 " AND sql IS NOT NULL"),
-                     4);
+                     5); /* and records_host, version 8 */
     sqlite3_close(db);
     struct sg_store_record *rec = NULL;
     assert_int_equal(sg_store_get(e->q, id, &rec, &error), 0);

@@ -1200,8 +1200,9 @@ test_tell_sender_read_fails(void **state)
     const char *err = NULL;
     open_with_notices(e, out, sizeof(out), secret, sizeof(secret));
     /* steps: the record (checked before), the record (in the decision),
-     * then the recipients: the 4th is after the first of the two */
-    int rc = WITH_FAILURE_AT(4, sg_review_reject(e->f.r, e->ids[0], &alice,
+     * its host, the decision's row marked done, then the recipients: the
+     * 6th is after the first of the two */
+    int rc = WITH_FAILURE_AT(6, sg_review_reject(e->f.r, e->ids[0], &alice,
                                                  WORDS("No.", "No."), &err));
     assert_int_equal(rc, SG_REVIEW_NOTICE_FAILED);
     assert_non_null(strstr(err, "cannot read the recipients"));
