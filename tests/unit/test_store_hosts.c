@@ -1,6 +1,6 @@
 /*
  * test_store_hosts.c - several hosts, one store (core/store_hosts.c and
- * store_sqlite_hosts.c), on a real SQLite store: a record takes the host
+ * store_sql_hosts.c), on a real SQLite store: a record takes the host
  * of the connection that wrote it; a decision leaves a row for that host
  * in its own transaction; a row is claimed by its host only, once while
  * its lease runs, and marked done or retried; a set-back record's row is
@@ -25,7 +25,7 @@
 #include "store_util.h"
 
 struct env {
-    char dir[64], db[128], store[128];
+    char dir[64], db[512], store[128]; /* db: the location (sg_test_store) */
     struct sg_store *a, *b; /* two hosts' connections to one store */
 };
 
@@ -40,6 +40,9 @@ setup(void **state)
     if (mkdtemp(e->dir) == NULL)
         return -1;
     snprintf(e->db, sizeof(e->db), "%s/q.db", e->dir);
+    const char *where = sg_test_store(e->db); /* or PostgreSQL */
+    if (where != e->db)
+        snprintf(e->db, sizeof(e->db), "%s", where);
     snprintf(e->store, sizeof(e->store), "%s/messages", e->dir);
     *state = e;
     if (sg_store_open(e->db, e->store, &e->a, &err) < 0 ||
