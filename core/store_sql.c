@@ -464,7 +464,8 @@ sql_open(const char *location, void **be_r, const char **error_r)
 {
     const struct sg_sql_driver *d = NULL;
     const char *rest = NULL;
-    if (pick_driver(location, &d, &rest, error_r) < 0)
+    if (pick_driver(location, &d, &rest, error_r) < 0 || d == NULL ||
+        rest == NULL) /* the last two cannot be: for the compiler */
         return -1;
     if (*rest == '\0')
         return sg_store_fail(error_r, "the quarantine database's location "
