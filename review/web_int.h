@@ -47,6 +47,9 @@ struct sg_web {
     size_t n_sessions, cap_sessions;
     struct web_throttle *throttles;
     size_t n_throttles, cap_throttles;
+    /* the pseudonyms' key: the notice key when notices are configured
+     * (the same pseudonyms across restarts), else one made at start */
+    struct sg_notice_key *pseudonym_key;
 };
 
 /* Can p[0..n) be a record id in a path (letters, digits, '-' and '.';
