@@ -67,11 +67,13 @@ sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_store_status st,
  *
  * A concern about a member of staff is not yet a finding against them,
  * and a queue is read over a shoulder: for the tracks of
- * review_pseudonymise, a row names its people by role and a pseudonym
- * ("Staff member 7F3A9C", "Pupil 01B2C4"), the same for one address on
- * every row, and hides the subject (subjects name people: "Amy's
- * detention").  The rules that held it stay, to decide what to open
- * first.  Opening the item shows everything, and is audited ("view"). */
+ * review_pseudonymise, a row names its people by a pseudonym, the same
+ * for one address on every row, after the recipient's role ("Pupil
+ * 01B2C4", "Staff member 7F3A9C"; the sender is "Sender 5E60D1": the
+ * record keeps no roles of the sender), and hides the subject (subjects
+ * name people: "Amy's detention").  The rules that held it stay, to
+ * decide what to open first.  Opening the item shows everything, and is
+ * audited ("view"). */
 
 /* The label of a person with these roles ("pupil", "staff,dsl"). */
 static const char *
@@ -237,11 +239,8 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</a><br><small class=\"ref\">");
         sg_web_text(b, it->id);
         sg_buf_puts(b, "</small></td><td data-label=\"From\">");
-        if (hide)
-            pseudonym(b, w,
-                      tracks[i] == SG_TRACK_STAFF_CONDUCT ? "Staff member"
-                                                          : "Sender",
-                      it->env_from);
+        if (hide) /* the record keeps no roles of the sender */
+            pseudonym(b, w, "Sender", it->env_from);
         else
             sg_web_person(b, it->sender_name, it->env_from);
         sg_buf_puts(b, "</td><td data-label=\"To\">");

@@ -1080,7 +1080,7 @@ test_queue_pseudonymous(void **state)
             if (strstr(row, never[i]) != NULL)
                 fail_msg("the queue shows \"%s\": %s", never[i], row);
         assert_non_null(strstr(row, "(subject shown when opened)"));
-        assert_non_null(strstr(row, ">Staff member "));
+        assert_non_null(strstr(row, ">Sender "));
         assert_non_null(strstr(row, ">Outside address "));
         const char *p = strstr(row, ">Pupil ");
         assert_non_null(p);
