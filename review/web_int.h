@@ -150,6 +150,12 @@ void sg_web_request_section(struct sg_web *w, struct sg_buf *b,
 
 /* ---- pages (web_pages.c); called with w->lock held */
 
+/* The recipients of a queue row ("a@x (pupil), b@y (staff,dsl)", as the
+ * store keeps them; the addresses came in the envelope, so anything) as
+ * role and pseudonym: "Pupil 01B2C4, Staff member 7F3A9C". */
+void sg_web_pseudonymous_recipients(struct sg_buf *b, const struct sg_web *w,
+                                    const char *recipients);
+
 const char *sg_web_param(const struct sg_web_param *p, size_t n,
                          const char *name);
 void sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,

@@ -110,11 +110,9 @@ pseudonym(struct sg_buf *b, const struct sg_web *w, const char *label,
     sg_buf_printf(b, "<span class=\"pseudonym\">%s %s</span>", label, p);
 }
 
-/* The recipients ("a@x (pupil), b@y (staff,dsl)", as the store keeps
- * them) as pseudonyms. */
-static void
-pseudonymous_recipients(struct sg_buf *b, const struct sg_web *w,
-                        const char *recipients)
+void
+sg_web_pseudonymous_recipients(struct sg_buf *b, const struct sg_web *w,
+                               const char *recipients)
 {
     const char *p = recipients;
     for (bool first = true; *p != '\0'; first = false) {
@@ -245,7 +243,7 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
             sg_web_person(b, it->sender_name, it->env_from);
         sg_buf_puts(b, "</td><td data-label=\"To\">");
         if (hide)
-            pseudonymous_recipients(b, w, it->recipients);
+            sg_web_pseudonymous_recipients(b, w, it->recipients);
         else
             sg_web_text(b, it->recipient_names);
         sg_buf_puts(b, "</td><td data-label=\"Why it was held\">"
