@@ -473,6 +473,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
             printf("  Policy: %s\n", m->policy);
         if (m->source != NULL)
             printf("  Source: %s\n", m->source);
+        if (m->category != NULL && m->category[0] != '\0')
+            printf("  Category: %s\n", m->category);
         for (size_t j = 0; j < m->n_findings; j++) {
             const struct sg_finding *f = &m->findings[j];
             sg_buf_reset(&b);
@@ -588,6 +590,7 @@ print_json(const struct sg_msgview *view, const char *const *addrs,
         json_object_set_new(r, "action",
                             json_string(sg_action_name(m->action)));
         json_object_set_new(r, "policy", json_string(m->policy));
+        json_object_set_new(r, "category", json_string(m->category));
         json_object_set_new(r, "source", json_string(m->source));
         json_object_set_new(r, "notify", strv_json(m->notify, m->n_notify));
         json_object_set_new(r, "recipients",
