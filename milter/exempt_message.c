@@ -48,3 +48,24 @@ sg_exempt_message(const struct sg_config *cfg,
         seen |= 1u << side_of(cfg, rcpts[i].address, rcpts[i].person);
     return seen == ((1u << SIDE_STAFF) | (1u << SIDE_EXEMPT));
 }
+
+bool
+sg_exempt_at_headers(const struct sg_runtime *rt,
+                     const struct sg_sender *envelope,
+                     const struct sg_msgview *headers, bool trusted,
+                     const char *auth_user, const struct sg_party *rcpts,
+                     size_t n_rcpts)
+{
+    const struct sg_config *cfg = rt->settings;
+    const struct sg_sender *senders[2] = {envelope, NULL};
+    if (!sg_exempt_message(cfg, senders, 1, rcpts, n_rcpts))
+        return false; /* no header lookups for the usual message */
+    struct sg_sender claims = {0};
+    const char *error = NULL, *addr = NULL;
+    senders[1] = &claims;
+    bool exempt = sg_judge_sender_headers(rt, headers, trusted, auth_user,
+                                          &claims, &addr, &error) == 0 &&
+                  sg_exempt_message(cfg, senders, 2, rcpts, n_rcpts);
+    sg_sender_free(&claims);
+    return exempt;
+}

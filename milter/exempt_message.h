@@ -24,4 +24,17 @@ bool sg_exempt_message(const struct sg_config *cfg,
                        size_t n_senders, const struct sg_party *rcpts,
                        size_t n_rcpts);
 
+/* The daemon's decision at the end of the headers (and safeguard-check's
+ * account of it): sg_exempt_message over the envelope's claims (as at
+ * MAIL FROM), the recipients, and the claims of headers' From:, Sender:
+ * and Reply-To: (a view of the headers, or of the whole message), judged
+ * on their own, without the envelope's: a school address other than the
+ * login's own then counts as forged, which can only make an exemption
+ * rarer.  A failed lookup or too many addresses: not exempt. */
+bool sg_exempt_at_headers(const struct sg_runtime *rt,
+                          const struct sg_sender *envelope,
+                          const struct sg_msgview *headers, bool trusted,
+                          const char *auth_user, const struct sg_party *rcpts,
+                          size_t n_rcpts);
+
 #endif

@@ -455,13 +455,10 @@ sg_session_header(struct sg_session *s, const char *name, const char *value)
 
 static struct sg_party *parties(const struct sg_session *s);
 
-/* At the end of the headers: is the message exempt correspondence?  The
- * envelope's claims and the recipients, and the From:, Sender: and
- * Reply-To: claims read from the headers alone (the body is not there
- * yet).  Those claims are judged without the envelope's (a school address
- * other than the login's own counts as forged), which can only make an
- * exemption rarer.  Anything in doubt (a failure, headers too large to
- * keep in memory) and the message is inspected as usual. */
+/* At the end of the headers: is the message exempt correspondence
+ * (sg_exempt_at_headers, on a view of the headers alone: the body is not
+ * there yet)?  Anything in doubt (a failure, headers too large to keep
+ * in memory) and the message is inspected as usual. */
 static bool
 exempt_at_body(struct sg_session *s)
 {
@@ -470,23 +467,18 @@ exempt_at_body(struct sg_session *s)
         sg_msgbuf_spilled(&s->raw))
         return false;
     struct sg_party *rcpts = parties(s);
-    const struct sg_sender *senders[2] = {&s->sender_claims, NULL};
+    const struct sg_sender *envelope = &s->sender_claims;
+    struct sg_msgview *view = NULL;
+    const char *error = NULL;
+    /* the headers are parsed only when the envelope allows it */
     bool exempt = rcpts != NULL &&
-                  sg_exempt_message(cfg, senders, 1, rcpts, s->n_rcpts);
-    if (exempt) {
-        struct sg_msgview *view = NULL;
-        struct sg_sender headers = {0};
-        const char *error = NULL, *addr = NULL;
-        senders[1] = &headers;
-        exempt = sg_msgview_build_mem(s->raw.mem.data, s->raw.mem.len, &view,
-                                      &error) == 0 &&
-                 sg_judge_sender_headers(s->rt, view, s->trusted,
-                                         s->auth_user, &headers, &addr,
-                                         &error) == 0 &&
-                 sg_exempt_message(cfg, senders, 2, rcpts, s->n_rcpts);
-        sg_sender_free(&headers);
-        sg_msgview_free(&view);
-    }
+                  sg_exempt_message(cfg, &envelope, 1, rcpts, s->n_rcpts) &&
+                  sg_msgview_build_mem(s->raw.mem.data, s->raw.mem.len, &view,
+                                       &error) == 0 &&
+                  sg_exempt_at_headers(s->rt, &s->sender_claims, view,
+                                       s->trusted, s->auth_user, rcpts,
+                                       s->n_rcpts);
+    sg_msgview_free(&view);
     free(rcpts);
     return exempt;
 }

@@ -10,7 +10,8 @@
 #     (an exemption is never a way round the rules);
 #  4. SIGUSR2's counters line counts the two exempt messages;
 #  5. an exempt address of a pupil stops the load (safeguard-milter -n),
-#     naming the line.
+#     naming the line;
+#  6. safeguard-check says what the daemon did with 1 and 3.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -77,6 +78,18 @@ sed -e "s/^exempt_addresses = .*/exempt_addresses = amy.patel@school.example/" \
 "$SG_MILTER_BIN" -n -c "$SG_WORK/bad.conf" >"$SG_WORK/bad.out" 2>&1
 check "5: refused" test $? -ne 0
 check "5: naming the line" grep -q "bad.conf:[0-9]*: exempt_addresses: amy.patel@school.example belongs to a pupil" "$SG_WORK/bad.out"
+
+# ----------------------------------------- 6. safeguard-check agrees
+CHECK="$SG_BUILDDIR/milter/safeguard-check"
+"$CHECK" -c "$SG_MILTER_CONF" --from j.smith@school.example --auth j.smith \
+    --to "$REP" "$SG_WORK/rep.eml" >"$SG_WORK/check-rep.txt" 2>&1
+check "6: safeguard-check: the rep's message is exempt" \
+    grep -q "^Log: verdict=accept exempt=yes rcpts=1$" "$SG_WORK/check-rep.txt"
+"$CHECK" -c "$SG_MILTER_CONF" --from j.smith@school.example --auth j.smith \
+    --to amy.patel@school.example --to "$REP" "$SG_WORK/pupil.eml" \
+    >"$SG_WORK/check-pupil.txt" 2>&1
+check "6: safeguard-check: with a pupil, held as the daemon held it" \
+    grep -q "^Verdict: hold" "$SG_WORK/check-pupil.txt"
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]
