@@ -1116,6 +1116,21 @@ test_queue_pseudonymous(void **state)
                        "actor = 'dsl' AND record_id = ?1",
                        third),
         1);
+
+    /* pupil-welfare too, when configured */
+    sg_web_free(&e->w);
+    e->o.pseudonymous_tracks =
+        (1u << SG_TRACK_STAFF_CONDUCT) | (1u << SG_TRACK_PUPIL_WELFARE);
+    assert_int_equal(sg_web_new(&e->o, &e->w, &err), 0);
+    login_queue(e, &l, &c, &r);
+    row = row_of(r.body.data, e->other);
+    assert_null(strstr(row, "k.jones"));
+    assert_null(strstr(row, "Amy Pupil"));
+    assert_non_null(strstr(row, "(subject shown when opened)"));
+    assert_non_null(strstr(row, ">Sender "));
+    free(row);
+    assert_non_null(strstr(r.body.data, "id=\"pseudonymous\">All items"));
+    sg_web_response_free(&r);
     free(third);
 }
 
