@@ -858,10 +858,12 @@ eom_exempt(struct sg_session *s, struct sg_outcome *out,
 {
     struct sg_verdict accept = {0};
     enum sg_status st = SG_CONTINUE;
-    if (sg_outcome_build(s->rt->settings, &accept, NULL, NULL,
-                         s->own_headers, s->n_own_headers, out) < 0) {
-        sg_outcome_free(out);
-        fail(s, "out of memory applying the verdict");
+    if (s->failed || sg_outcome_build(s->rt->settings, &accept, NULL, NULL,
+                                      s->own_headers, s->n_own_headers,
+                                      out) < 0) {
+        sg_outcome_free(out); /* nothing half-applied */
+        if (!s->failed)
+            fail(s, "out of memory applying the verdict");
         st = s->must_tempfail ? SG_TEMPFAIL : sg_session_failure_status(s);
     }
     sg_log_info("%s: verdict=%s exempt=yes rcpts=%zu elapsed_us=%lld",
