@@ -18,7 +18,9 @@
  * postqueue once per view; that is Postfix's time, not ours).
  *
  * Usage: bench_review_page [--records N] [--baseline N] [--requests N]
- *                          [--dir DIR]
+ *                          [--dir DIR] [--pseudonymise]
+ * --pseudonymise: the queue as review_pseudonymise = staff-conduct shows
+ * it (the records' track asked again, a MAC per person shown).
  * Prints one table: page, store size, median and 99th percentile in
  * milliseconds, pages/s.  Exit 1 with a message on any failure (a page
  * that is not 200 fails the run).  Never part of `make check`.
@@ -116,6 +118,8 @@ struct store {
     char session[64];
 };
 
+static bool pseudonymise; /* --pseudonymise */
+
 static void
 open_store(struct store *s, const char *base, unsigned records)
 {
@@ -141,6 +145,8 @@ open_store(struct store *s, const char *base, unsigned records)
         .session_max = 86400,
         .login_attempts = 5,
         .login_lockout = 60,
+        .pseudonymous_tracks =
+            pseudonymise ? 1u << SG_TRACK_STAFF_CONDUCT : 0,
     };
     if (sg_web_new(&wo, &s->w, &err) < 0)
         die("%s", err);
@@ -220,6 +226,7 @@ main(int argc, char **argv)
         {"baseline", required_argument, NULL, 'b'},
         {"requests", required_argument, NULL, 'r'},
         {"dir", required_argument, NULL, 'd'},
+        {"pseudonymise", no_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -236,6 +243,9 @@ main(int argc, char **argv)
             break;
         case 'd':
             base = optarg;
+            break;
+        case 'p':
+            pseudonymise = true;
             break;
         default:
             return 1;

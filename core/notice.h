@@ -256,6 +256,15 @@ int sg_notice_request_token(const struct sg_notice_key *key,
  * key?  Constant-time comparison. */
 bool sg_notice_request_valid(const struct sg_notice_key *key,
                              const char *record, const char *token);
+/* A stable pseudonym of address for the review page's queue: the first
+ * SG_NOTICE_PSEUDONYM_LEN hex digits of a MAC of the address (letter case
+ * folded) under key, in a context of its own.  The same address has the
+ * same pseudonym wherever it appears; without the key it cannot be turned
+ * back into the address (nor guessed by trying addresses).  0, or -1 (no
+ * key, no address, out of memory). */
+#define SG_NOTICE_PSEUDONYM_LEN 6
+int sg_notice_pseudonym(const struct sg_notice_key *key, const char *address,
+                        char out[SG_NOTICE_PSEUDONYM_LEN + 1]);
 /* The request link of record into out; with no review_url, a sentence
  * saying to reply instead.  0 or -1. */
 int sg_notice_request_link(const char *review_url,

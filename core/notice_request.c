@@ -16,11 +16,15 @@
  *  - It does not expire by itself: it is good while its record is held,
  *    which the page checks in the store each time (review/).
  *
+ * Also here, the review page's pseudonyms: the same keyed MAC, in a
+ * context of its own, of an address.
+ *
  * Fails by returning -1 with *error_r (common/sg_error.h); never logs,
  * never exits.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -38,6 +42,8 @@ _Static_assert(
             1,
     "SG_NOTICE_TOKEN_LEN is the base64url length of one MAC");
 
+/* The MAC of text under key, in a context of its own (each use of the
+ * key has one, so no MAC made for one use is good for another). */
 static void
 keyed_mac(const struct sg_notice_key *key, const char *context,
           const char *text, unsigned char mac[crypto_auth_BYTES])
@@ -50,6 +56,43 @@ keyed_mac(const struct sg_notice_key *key, const char *context,
     crypto_auth_hmacsha512256_update(&st, (const unsigned char *)text,
                                      strlen(text));
     crypto_auth_hmacsha512256_final(&st, mac);
+}
+
+static void
+request_mac(const struct sg_notice_key *key, const char *record,
+            unsigned char mac[crypto_auth_BYTES])
+{
+    keyed_mac(key, REQUEST_CONTEXT, record, mac);
+}
+
+/* ------------------------------------------------------------ pseudonyms */
+
+#define PSEUDONYM_CONTEXT "safeguard-review-pseudonym\nv=1\n"
+
+int
+sg_notice_pseudonym(const struct sg_notice_key *key, const char *address,
+                    char out[SG_NOTICE_PSEUDONYM_LEN + 1])
+{
+    if (key == NULL || address == NULL)
+        return -1;
+    /* one person, one pseudonym, whatever the letter case of the
+     * address as each record wrote it */
+    size_t len = strlen(address);
+    char *folded = malloc(len + 1);
+    if (folded == NULL)
+        return -1;
+    for (size_t i = 0; i <= len; i++)
+        folded[i] = (char)((address[i] >= 'A' && address[i] <= 'Z')
+                               ? address[i] - 'A' + 'a'
+                               : address[i]);
+    unsigned char mac[crypto_auth_BYTES];
+    keyed_mac(key, PSEUDONYM_CONTEXT, folded, mac);
+    free(folded);
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < SG_NOTICE_PSEUDONYM_LEN; i++)
+        out[i] = hex[(mac[i / 2] >> (i % 2 == 0 ? 4 : 0)) & 0x0f];
+    out[SG_NOTICE_PSEUDONYM_LEN] = '\0';
+    return 0;
 }
 
 int

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exempt.h"
 #include "log.h"
 #include "netlist.h"
 #include "notice.h"
@@ -186,6 +187,8 @@ static const struct sg_conf_entry school_entries[] = {
     {"journal_address", SG_CONF_STRING, OFF(journal_address), 0, "", 0, 0, NULL,
      sg_config_check_address},
     {"subject_tag", SG_CONF_STRING, OFF(subject_tag), 0, "", 0, 0, NULL, NULL},
+    {"exempt_addresses", SG_CONF_LIST, OFF(exempt_addresses),
+     OFF(n_exempt_addresses), "", 0, 0, NULL, sg_exempt_item_check},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

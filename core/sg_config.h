@@ -79,6 +79,8 @@ struct sg_config {
     char *exceptions_register;
     char *journal_address; /* the safeguarding archive; "" none */
     char *subject_tag;     /* prefixed to annotated subjects; "" none */
+    char **exempt_addresses; /* correspondence not read (exempt.h) */
+    size_t n_exempt_addresses;
 
     /* The store. */
     char *store;           /* "sqlite:PATH" or "postgresql:CONNINFO"; "":

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exempt.h"
 #include "sg_person.h"
 #include "sg_runtime.h"
 #include "store_hosts.h"
@@ -208,7 +209,9 @@ sg_runtime_open(struct sg_config *settings, struct sg_runtime **rt_r,
     atomic_init(&rt->refs, 1);
     pthread_mutex_init(&rt->quarantine_lock, NULL);
     rt->settings = settings;
-    if (open_directory(rt, error_r) < 0 || open_rules(rt, error_r) < 0 ||
+    if (open_directory(rt, error_r) < 0 ||
+        sg_exempt_verify(settings, rt->directory, error_r) < 0 ||
+        open_rules(rt, error_r) < 0 ||
         open_register(rt, error_r) < 0 || open_notice(rt, error_r) < 0 ||
         open_extract(settings, error_r) < 0) {
         sg_runtime_unref(&rt);

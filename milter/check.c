@@ -30,6 +30,7 @@
 #include <gmime/gmime.h>
 #include <jansson.h>
 
+#include "exempt_message.h"
 #include "findings.h"
 #include "judge.h"
 #include "msgview_build.h"
@@ -345,6 +346,27 @@ sender_or_exit(const struct sg_runtime *rt, const struct check_opts *o,
         lookup_failed(addr, error);
 }
 
+/* Would the daemon take the message as exempt correspondence?  Decided
+ * as it does at the end of the headers (sg_exempt_at_headers): the
+ * envelope's claims on their own. */
+static bool
+exempt(const struct sg_runtime *rt, const struct check_opts *o,
+       const struct sg_msgview *view, const struct sg_party *rcpts,
+       size_t n_rcpts)
+{
+    if (rt->settings->n_exempt_addresses == 0)
+        return false;
+    struct sg_sender envelope = {0};
+    const char *addr = NULL, *error = NULL;
+    if (sg_judge_sender_envelope(rt, view->env_from, o->trusted, o->auth,
+                                 &envelope, &addr, &error) < 0)
+        lookup_failed(addr, error);
+    bool yes = sg_exempt_at_headers(rt, &envelope, view, o->trusted, o->auth,
+                                    rcpts, n_rcpts);
+    sg_sender_free(&envelope);
+    return yes;
+}
+
 static struct party_info
 claim_info(const struct sg_sender *sender, size_t i)
 {
@@ -473,6 +495,8 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
             printf("  Policy: %s\n", m->policy);
         if (m->source != NULL)
             printf("  Source: %s\n", m->source);
+        if (m->category != NULL && m->category[0] != '\0')
+            printf("  Category: %s\n", m->category);
         for (size_t j = 0; j < m->n_findings; j++) {
             const struct sg_finding *f = &m->findings[j];
             sg_buf_reset(&b);
@@ -588,6 +612,7 @@ print_json(const struct sg_msgview *view, const char *const *addrs,
         json_object_set_new(r, "action",
                             json_string(sg_action_name(m->action)));
         json_object_set_new(r, "policy", json_string(m->policy));
+        json_object_set_new(r, "category", json_string(m->category));
         json_object_set_new(r, "source", json_string(m->source));
         json_object_set_new(r, "notify", strv_json(m->notify, m->n_notify));
         json_object_set_new(r, "recipients",
@@ -644,19 +669,28 @@ main(int argc, char **argv)
     }
     struct sg_verdict *verdict = NULL;
     const char *error = NULL;
-    if (sg_judge_eval(rt, view, &sender, rcpts, o.n_to, now, &verdict, &error) <
-        0) {
+    if (exempt(rt, &o, view, rcpts, o.n_to)) {
+        /* the daemon neither reads nor records it: nothing to explain */
+        if (o.json)
+            printf("{\n  \"action\": \"accept\",\n  \"exempt\": true\n}\n");
+        else
+            printf("Verdict: accept (exempt correspondence, exempt_addresses: "
+                   "delivered unread, with no record)\n"
+                   "Log: verdict=accept exempt=yes rcpts=%zu\n",
+                   o.n_to);
+    } else if (sg_judge_eval(rt, view, &sender, rcpts, o.n_to, now, &verdict,
+                             &error) < 0) {
         fprintf(stderr,
                 "safeguard-check: the rules could not be evaluated: %s\n"
                 "(the daemon would answer with failure_action)\n",
                 error != NULL ? error : "unknown error");
         return EX_SOFTWARE;
-    }
-    if (o.json)
+    } else if (o.json) {
         print_json(view, addrs, info, n, &sender, verdict, now);
-    else
+    } else {
         print_text(view, addrs, info, n, &sender, verdict, now,
                    sg_rules_tz(rt->rules));
+    }
 
     sg_verdict_free(&verdict);
     for (size_t i = 1; i < n; i++) {

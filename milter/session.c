@@ -7,7 +7,9 @@
  * {auth_authen} macro alone.  The envelope sender, the login and the
  * From:/Sender:/Reply-To: addresses are claims judged under that trust
  * (judge.h).  Headers and body are only buffered in their
- * callbacks; all policy work happens at end of message.
+ * callbacks; all policy work happens at end of message, except the one
+ * decision at the end of the headers whether the message is exempt
+ * correspondence (exempt_message.h), whose body is then never kept.
  * Fails safe: any internal error marks the message failed, and end of
  * message answers with failure_action (default tempfail), never discard.
  */
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "exempt_message.h"
 #include "hold.h"
 #include "notify.h"
 #include "notice.h"
@@ -40,6 +43,14 @@
 
 /* Counts the messages and connections that ended (sg_session_activity). */
 static atomic_ulong activity;
+/* Counts the exempt messages (sg_session_exempt_count). */
+static atomic_ulong exempt_count;
+
+unsigned long
+sg_session_exempt_count(void)
+{
+    return atomic_load_explicit(&exempt_count, memory_order_relaxed);
+}
 
 unsigned long
 sg_session_activity(void)
@@ -159,6 +170,7 @@ message_reset(struct sg_session *s)
     s->must_tempfail = false;
     s->fail_reason = NULL;
     s->body_started = false;
+    s->exempt = false;
 }
 
 void
@@ -450,6 +462,36 @@ sg_session_header(struct sg_session *s, const char *name, const char *value)
     return SG_CONTINUE;
 }
 
+static struct sg_party *parties(const struct sg_session *s);
+
+/* At the end of the headers: is the message exempt correspondence
+ * (sg_exempt_at_headers, on a view of the headers alone: the body is not
+ * there yet)?  Anything in doubt (a failure, headers too large to keep
+ * in memory) and the message is inspected as usual. */
+static bool
+exempt_at_body(struct sg_session *s)
+{
+    const struct sg_config *cfg = s->rt->settings;
+    if (cfg->n_exempt_addresses == 0 || s->failed || s->n_rcpts == 0 ||
+        sg_msgbuf_spilled(&s->raw))
+        return false;
+    struct sg_party *rcpts = parties(s);
+    const struct sg_sender *envelope = &s->sender_claims;
+    struct sg_msgview *view = NULL;
+    const char *error = NULL;
+    /* the headers are parsed only when the envelope allows it */
+    bool exempt = rcpts != NULL &&
+                  sg_exempt_message(cfg, &envelope, 1, rcpts, s->n_rcpts) &&
+                  sg_msgview_build_mem(s->raw.mem.data, s->raw.mem.len, &view,
+                                       &error) == 0 &&
+                  sg_exempt_at_headers(s->rt, &s->sender_claims, view,
+                                       s->trusted, s->auth_user, rcpts,
+                                       s->n_rcpts);
+    sg_msgview_free(&view);
+    free(rcpts);
+    return exempt;
+}
+
 enum sg_status
 sg_session_body(struct sg_session *s, const void *data, size_t len)
 {
@@ -457,8 +499,11 @@ sg_session_body(struct sg_session *s, const void *data, size_t len)
         append(s, "\r\n", 2);
         s->body_started = true;
         s->body_offset = s->raw.size;
+        s->exempt = exempt_at_body(s);
     }
-    append(s, data, len);
+    /* exempt: the body passes through unread and is not kept */
+    if (!s->exempt)
+        append(s, data, len);
     return SG_CONTINUE;
 }
 
@@ -851,6 +896,34 @@ reinjected(struct sg_session *s, struct sg_buf *described,
     return true;
 }
 
+/* End of an exempt message: accepted, with the X-Safeguard-* headers
+ * that came with it removed as from any other, no record, and one line
+ * that names no one: who wrote to a union representative or to
+ * occupational health is itself what the exemption keeps private.  The
+ * queue id lets the mail admin follow delivery in Postfix's own log. */
+static enum sg_status
+eom_exempt(struct sg_session *s, struct sg_outcome *out,
+           const struct timespec *start)
+{
+    struct sg_verdict accept = {0};
+    enum sg_status st = SG_CONTINUE;
+    if (s->failed || sg_outcome_build(s->rt->settings, &accept, NULL, NULL,
+                                      s->own_headers, s->n_own_headers,
+                                      out) < 0) {
+        sg_outcome_free(out); /* nothing half-applied */
+        if (!s->failed)
+            fail(s, "out of memory applying the verdict");
+        st = s->must_tempfail ? SG_TEMPFAIL : sg_session_failure_status(s);
+    }
+    sg_log_info("%s: verdict=%s exempt=yes rcpts=%zu elapsed_us=%lld",
+                qid(s), status_word(st), s->n_rcpts, elapsed_us(start));
+    atomic_fetch_add_explicit(&exempt_count, 1, memory_order_relaxed);
+    s->n_messages++;
+    message_reset(s);
+    atomic_fetch_add_explicit(&activity, 1, memory_order_relaxed);
+    return st;
+}
+
 enum sg_status
 sg_session_eom(struct sg_session *s, const char *queue_id,
                struct sg_outcome *out)
@@ -864,6 +937,8 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     }
     if (!s->body_started)
         sg_session_body(s, "", 0);
+    if (s->exempt)
+        return eom_exempt(s, out, &start);
 
     struct sg_msgview *view = NULL;
     const char *error = NULL;

@@ -47,6 +47,8 @@ struct sg_session {
                            message to be held without its record) */
     const char *fail_reason;
     bool body_started; /* the header/body separator has been written */
+    bool exempt; /* exempt correspondence (exempt_message.h): the body is
+                    dropped unread, nothing is recorded */
     char *queue_id;
     char *auth_user;
     char *env_from;
@@ -115,6 +117,10 @@ void sg_session_abort(struct sg_session *s);
 /* A number that changes whenever a message or a connection has ended, in
  * any thread: the memory it used is then free (main.c gives it back). */
 unsigned long sg_session_activity(void);
+
+/* How many messages were exempt correspondence since the start, in all
+ * threads (the periodic counters line). */
+unsigned long sg_session_exempt_count(void);
 
 /* The status for an internal error, per failure_action. */
 enum sg_status sg_session_failure_status(const struct sg_session *s);

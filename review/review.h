@@ -132,6 +132,13 @@ int sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
                    struct sg_store_item **items_r, size_t *n_r,
                    const char **error_r);
 
+/* The track of each of n listed items into tracks_r (a record without one
+ * is staff-conduct), for a page that shows some tracks differently.  Not
+ * audited: it shows nothing the listing did not.  -1 with *error_r. */
+int sg_review_items_tracks(struct sg_review *r,
+                           const struct sg_store_item *items, size_t n,
+                           enum sg_track *tracks_r, const char **error_r);
+
 /* Is the record waiting for a decision (held or escalated)? */
 bool sg_review_waiting(enum sg_store_status status);
 /* Past the response target at now (only waiting records can be). */

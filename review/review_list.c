@@ -116,6 +116,41 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
     return 0;
 }
 
+/* The pupil-welfare records among those created in the items' span of
+ * time (the store's list has no track column): the rest are
+ * staff-conduct. */
+int
+sg_review_items_tracks(struct sg_review *r, const struct sg_store_item *items,
+                       size_t n, enum sg_track *tracks_r, const char **error_r)
+{
+    if (n == 0)
+        return 0;
+    struct sg_store_filter sf = {
+        .any_status = true,
+        .created_min = items[0].created,
+        .created_max = items[0].created,
+        .tracks = 1u << SG_TRACK_PUPIL_WELFARE,
+    };
+    for (size_t i = 0; i < n; i++) {
+        tracks_r[i] = SG_TRACK_STAFF_CONDUCT;
+        if (items[i].created < sf.created_min)
+            sf.created_min = items[i].created;
+        if (items[i].created > sf.created_max)
+            sf.created_max = items[i].created;
+    }
+    struct sg_store_item *welfare = NULL;
+    size_t n_welfare = 0;
+    const char *err = NULL;
+    if (sg_store_list(r->q, &sf, &welfare, &n_welfare, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n_welfare; k++)
+            if (strcmp(items[i].id, welfare[k].id) == 0)
+                tracks_r[i] = SG_TRACK_PUPIL_WELFARE;
+    sg_store_items_free(&welfare, &n_welfare);
+    return 0;
+}
+
 /* ------------------------------------------------------------ audit rows */
 
 int

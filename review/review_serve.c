@@ -154,6 +154,7 @@ sg_review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
         .n_conduct_reviewers = rv->n_review_conduct_reviewers,
         .welfare_reviewers = (const char *const *)rv->review_welfare_reviewers,
         .n_welfare_reviewers = rv->n_review_welfare_reviewers,
+        .pseudonymous_tracks = sg_review_pseudonymous_tracks(rv),
     };
     int rc = set_auth(cfg, &o);
     if (rc != 0)

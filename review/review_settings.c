@@ -13,6 +13,7 @@
 #include "sg_config.h"
 #include "sg_dir_settings.h"
 #include "sg_directory.h"
+#include "sg_rules.h"
 
 const struct sg_review_settings *
 sg_review_settings_get(const struct sg_config *cfg)
@@ -70,6 +71,28 @@ const struct sg_settings_section sg_review_settings_section = {
     .init = settings_init,
 };
 
+/* An item check: item is a review track. */
+static int
+track_check(const char *item, const char **why_r)
+{
+    enum sg_track t;
+    if (sg_track_parse(item, &t) == 0)
+        return 0;
+    *why_r = "is not a review track (staff-conduct, pupil-welfare)";
+    return -1;
+}
+
+unsigned
+sg_review_pseudonymous_tracks(const struct sg_review_page *rv)
+{
+    unsigned tracks = 0;
+    enum sg_track t;
+    for (size_t i = 0; i < rv->n_review_pseudonymise; i++)
+        if (sg_track_parse(rv->review_pseudonymise[i], &t) == 0)
+            tracks |= 1u << t;
+    return tracks;
+}
+
 static const struct sg_conf_entry page_entries[] = {
     {"review_listen", SG_CONF_STRING, OFF(review_listen), 0, "127.0.0.1:8480",
      0, 0, NULL, NULL},
@@ -109,6 +132,10 @@ static const struct sg_conf_entry page_entries[] = {
      OFF(n_review_conduct_reviewers), "", 0, 0, NULL, NULL},
     {"review_welfare_reviewers", SG_CONF_LIST, OFF(review_welfare_reviewers),
      OFF(n_review_welfare_reviewers), "", 0, 0, NULL, NULL},
+    /* a concern about a member of staff is not yet a finding against
+     * them: the queue does not name them until a reviewer opens it */
+    {"review_pseudonymise", SG_CONF_LIST, OFF(review_pseudonymise),
+     OFF(n_review_pseudonymise), "staff-conduct", 0, 0, NULL, track_check},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

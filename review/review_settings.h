@@ -50,7 +50,15 @@ struct sg_review_page {
     size_t n_review_conduct_reviewers;
     char **review_welfare_reviewers;
     size_t n_review_welfare_reviewers;
+    /* the tracks whose queue shows pseudonyms, not names, addresses or
+     * subjects, until an item is opened ("staff-conduct") */
+    char **review_pseudonymise;
+    size_t n_review_pseudonymise;
 };
+
+/* The tracks review_pseudonymise names, as bits 1 << enum sg_track (for
+ * struct sg_web_options). */
+unsigned sg_review_pseudonymous_tracks(const struct sg_review_page *rv);
 
 /* The two sections; sg_review_sections lists both, for
  * sg_config_load_with. */

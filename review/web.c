@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "review_int.h"
 #include "sg_dir_auth.h"
 #include "web_int.h"
@@ -52,6 +54,25 @@ const char *const sg_web_security_headers[] = {
 
 #define PASSWORD_MAX 1024
 
+/* The pseudonyms' key: the notice key if there is one, so that a person
+ * keeps their pseudonym across restarts (a reviewer may note it); else a
+ * random one for this run of the page. */
+static int
+pseudonym_key(struct sg_web *w, const char **error_r)
+{
+    const struct sg_notice_config *nc = w->o.review->ncfg;
+    const char *why = NULL;
+    if (nc != NULL && nc->secret_file != NULL && nc->secret_file[0] != '\0' &&
+        sg_notice_secret_load(nc->secret_file, &w->pseudonym_key, &why) == 0)
+        return 0;
+    unsigned char secret[32];
+    randombytes_buf(secret, sizeof(secret));
+    int rc = sg_notice_key_new(secret, sizeof(secret), &w->pseudonym_key,
+                               error_r);
+    sodium_memzero(secret, sizeof(secret));
+    return rc;
+}
+
 int
 sg_web_new(const struct sg_web_options *o, struct sg_web **w_r,
            const char **error_r)
@@ -66,6 +87,10 @@ sg_web_new(const struct sg_web_options *o, struct sg_web **w_r,
         return -1;
     }
     w->o = *o;
+    if (o->pseudonymous_tracks != 0 && pseudonym_key(w, error_r) < 0) {
+        free(w);
+        return -1;
+    }
     pthread_mutex_init(&w->lock, NULL);
     *w_r = w;
     return 0;
@@ -77,6 +102,7 @@ sg_web_free(struct sg_web **w)
     if (w == NULL || *w == NULL)
         return;
     sg_web_sessions_free(*w);
+    sg_notice_key_free(&(*w)->pseudonym_key);
     pthread_mutex_destroy(&(*w)->lock);
     free(*w);
     *w = NULL;

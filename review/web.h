@@ -86,6 +86,10 @@ struct sg_web_options {
     size_t n_conduct_reviewers;
     const char *const *welfare_reviewers;
     size_t n_welfare_reviewers;
+    /* the tracks (bits 1 << enum sg_track) whose queue shows pseudonyms
+     * instead of the sender's and recipients' names and addresses and
+     * the subject, until the item is opened (review_pseudonymise) */
+    unsigned pseudonymous_tracks;
 };
 
 struct sg_web;

@@ -47,6 +47,9 @@ struct sg_web {
     size_t n_sessions, cap_sessions;
     struct web_throttle *throttles;
     size_t n_throttles, cap_throttles;
+    /* the pseudonyms' key: the notice key when notices are configured
+     * (the same pseudonyms across restarts), else one made at start */
+    struct sg_notice_key *pseudonym_key;
 };
 
 /* Can p[0..n) be a record id in a path (letters, digits, '-' and '.';
@@ -146,6 +149,12 @@ void sg_web_request_section(struct sg_web *w, struct sg_buf *b,
                             const char *id);
 
 /* ---- pages (web_pages.c); called with w->lock held */
+
+/* The recipients of a queue row ("a@x (pupil), b@y (staff,dsl)", as the
+ * store keeps them; the addresses came in the envelope, so anything) as
+ * role and pseudonym: "Pupil 01B2C4, Staff member 7F3A9C". */
+void sg_web_pseudonymous_recipients(struct sg_buf *b, const struct sg_web *w,
+                                    const char *recipients);
 
 const char *sg_web_param(const struct sg_web_param *p, size_t n,
                          const char *name);

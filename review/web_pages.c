@@ -63,6 +63,83 @@ sla_cell(struct sg_buf *b, struct sg_web *w, enum sg_store_status st,
     }
 }
 
+/* ------------------------------------------------------------ pseudonyms
+ *
+ * A concern about a member of staff is not yet a finding against them,
+ * and a queue is read over a shoulder: for the tracks of
+ * review_pseudonymise, a row names its people by a pseudonym, the same
+ * for one address on every row, after the recipient's role ("Pupil
+ * 01B2C4", "Staff member 7F3A9C"; the sender is "Sender 5E60D1": the
+ * record keeps no roles of the sender), and hides the subject (subjects
+ * name people: "Amy's detention").  The rules that held it stay, to
+ * decide what to open first.  Opening the item shows everything, and is
+ * audited ("view"). */
+
+/* The label of a person with these roles ("pupil", "staff,dsl"). */
+static const char *
+role_label(const char *roles, size_t len)
+{
+    static const struct {
+        const char *role, *label;
+    } labels[] = {
+        {"pupil", "Pupil"},
+        {"former-pupil", "Former pupil"},
+        {"staff", "Staff member"},
+        {"parent", "Parent"},
+        {"external", "Outside address"},
+    };
+    size_t first = strcspn(roles, ",)");
+    if (first > len)
+        first = len;
+    if (first == 0) /* nobody in the directory */
+        return "Outside address";
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+        if (strlen(labels[i].role) == first &&
+            strncmp(roles, labels[i].role, first) == 0)
+            return labels[i].label;
+    return "Person";
+}
+
+static void
+pseudonym(struct sg_buf *b, const struct sg_web *w, const char *label,
+          const char *address)
+{
+    char p[SG_NOTICE_PSEUDONYM_LEN + 1];
+    if (sg_notice_pseudonym(w->pseudonym_key, address, p) < 0)
+        snprintf(p, sizeof(p), "?");
+    sg_buf_printf(b, "<span class=\"pseudonym\">%s %s</span>", label, p);
+}
+
+void
+sg_web_pseudonymous_recipients(struct sg_buf *b, const struct sg_web *w,
+                               const char *recipients)
+{
+    const char *p = recipients;
+    for (bool first = true; *p != '\0'; first = false) {
+        size_t len = strcspn(p, ",");
+        /* a comma inside the roles' parentheses is not the end */
+        const char *open = memchr(p, '(', len);
+        if (open != NULL) {
+            const char *close = strchr(open, ')');
+            len = close != NULL ? (size_t)(close - p) + 1 : strlen(p);
+        }
+        size_t addr_len = open != NULL ? (size_t)(open - p) : len;
+        while (addr_len > 0 && p[addr_len - 1] == ' ')
+            addr_len--;
+        char *addr = strndup(p, addr_len);
+        const char *label =
+            open != NULL ? role_label(open + 1, len - (size_t)(open - p) - 1)
+                         : "Person";
+        if (!first)
+            sg_buf_puts(b, ", ");
+        pseudonym(b, w, label, addr != NULL ? addr : "");
+        free(addr);
+        p += len;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+}
+
 void
 sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                   const struct web_session *s, struct sg_web_response *resp)
@@ -97,6 +174,17 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
     bool more = n > PAGE_SIZE;
     if (more)
         n = PAGE_SIZE;
+    enum sg_track *tracks = calloc(n > 0 ? n : 1, sizeof(*tracks));
+    if (tracks == NULL ||
+        (w->o.pseudonymous_tracks != 0 &&
+         sg_review_items_tracks(w->o.review, items, n, tracks, &err) < 0)) {
+        /* never a name the setting hides, for want of the tracks */
+        sg_web_error_page(w, resp, 500, "Cannot list the held mail",
+                          tracks == NULL ? "out of memory" : err, s);
+        free(tracks);
+        sg_store_items_free(&items, &n_all);
+        return;
+    }
 
     resp->status = 200;
     struct sg_buf *b = &resp->body;
@@ -115,12 +203,25 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                       "<p>Response target: %d hours from when the "
                       "message was held.</p>\n",
                       sg_review_get_settings(w->o.review)->sla_hours);
+        if (w->o.pseudonymous_tracks != 0)
+            sg_buf_printf(
+                b, "<p id=\"pseudonymous\">%s items show people by role and "
+                   "a pseudonym, and no subject, until you open one; opening "
+                   "an item is recorded.</p>\n",
+                w->o.pseudonymous_tracks ==
+                        (1u << SG_TRACK_STAFF_CONDUCT)
+                    ? "Staff-conduct"
+                : w->o.pseudonymous_tracks ==
+                        (1u << SG_TRACK_PUPIL_WELFARE)
+                    ? "Pupil-welfare"
+                    : "All");
         sg_buf_puts(b, "<table id=\"queue\"><thead><tr><th>Message</th>"
                        "<th>From</th><th>To</th><th>Why it was held</th>"
                        "<th>Held</th><th>Status</th></tr></thead><tbody>\n");
     }
     for (size_t i = 0; i < n; i++) {
         const struct sg_store_item *it = &items[i];
+        bool hide = (w->o.pseudonymous_tracks & (1u << tracks[i])) != 0;
         char age[32];
         sg_review_format_age(req->now - it->created, age, sizeof(age));
         /* the subject is the link; the record id beneath it, for phone
@@ -130,13 +231,21 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "\"><td data-label=\"Message\"><a href=\"/item/");
         sg_web_urlenc(b, it->id);
         sg_buf_puts(b, "\">");
-        sg_web_text(b, *it->subject != '\0' ? it->subject : "(no subject)");
+        sg_web_text(b, hide                    ? "(subject shown when opened)"
+                       : *it->subject != '\0' ? it->subject
+                                              : "(no subject)");
         sg_buf_puts(b, "</a><br><small class=\"ref\">");
         sg_web_text(b, it->id);
         sg_buf_puts(b, "</small></td><td data-label=\"From\">");
-        sg_web_person(b, it->sender_name, it->env_from);
+        if (hide) /* the record keeps no roles of the sender */
+            pseudonym(b, w, "Sender", it->env_from);
+        else
+            sg_web_person(b, it->sender_name, it->env_from);
         sg_buf_puts(b, "</td><td data-label=\"To\">");
-        sg_web_text(b, it->recipient_names);
+        if (hide)
+            sg_web_pseudonymous_recipients(b, w, it->recipients);
+        else
+            sg_web_text(b, it->recipient_names);
         sg_buf_puts(b, "</td><td data-label=\"Why it was held\">"
                        "<ul class=\"titles\">");
         sg_web_lines(b, it->rule_titles, "li");
@@ -165,6 +274,7 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(b, "</p>\n");
     }
     sg_web_page_end(w, b);
+    free(tracks);
     sg_store_items_free(&items, &n_all);
 }
 

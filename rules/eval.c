@@ -808,6 +808,7 @@ match_clear(struct sg_rule_match *m)
     free(m->title);
     free(m->policy);
     free(m->source);
+    free(m->category);
     sg_strv_free(&m->notify, &m->n_notify);
     sg_strv_free(&m->recipients, &m->n_recipients);
     sg_findings_free(&m->findings, &m->n_findings);
@@ -872,7 +873,8 @@ add_match(struct ctx *c, struct sg_verdict *v, struct matched *mt,
     m->title = dup_or_empty(r->title ? r->title : r->id);
     m->policy = dup_or_empty(r->policy);
     m->source = dup_or_empty(r->source);
-    if (!m->id || !m->title || !m->policy || !m->source)
+    m->category = dup_or_empty(r->category);
+    if (!m->id || !m->title || !m->policy || !m->source || !m->category)
         return -1;
     for (size_t i = 0; i < r->notify.n; i++)
         if (sg_strv_push(&m->notify, &m->n_notify, r->notify.v[i]) < 0)

@@ -223,6 +223,7 @@ struct rule {
     char *title;
     char *policy;
     char *source;
+    char *category; /* the school's record system's; NULL: none */
     int mode; /* -1: global default */
     enum sg_action action;
     bool has_action;

@@ -270,3 +270,9 @@ sg_rules_id(const struct sg_rules *rules, size_t i)
 {
     return i < rules->n_rules ? rules->rules[i].id : NULL;
 }
+
+const char *
+sg_rules_category(const struct sg_rules *rules, size_t i)
+{
+    return i < rules->n_rules ? rules->rules[i].category : NULL;
+}

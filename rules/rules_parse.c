@@ -236,6 +236,7 @@ sg_rules_rule_clear(struct rule *r)
     free(r->title);
     free(r->policy);
     free(r->source);
+    free(r->category);
     sg_rules_strv_clear(&r->notify);
     free(r->explain);
     free(r->explain_dsl);
@@ -298,7 +299,7 @@ struct rule_key {
     size_t field; /* offsetof the field of struct rule it sets */
 };
 
-/* title, policy, source: a string, once. */
+/* title, policy, source, category: a string, once. */
 static int
 rule_text(struct parser *ps, struct rule *r, const struct rule_key *k)
 {
@@ -451,6 +452,7 @@ static const struct rule_key rule_keys[] = {
     {"title", rule_text, offsetof(struct rule, title)},
     {"policy", rule_text, offsetof(struct rule, policy)},
     {"source", rule_text, offsetof(struct rule, source)},
+    {"category", rule_text, offsetof(struct rule, category)},
     {"mode", rule_mode, offsetof(struct rule, mode)},
     {"track", rule_track, offsetof(struct rule, track)},
     {NULL, rule_cond, offsetof(struct rule, conds)},

@@ -107,6 +107,8 @@ size_t sg_rules_count(const struct sg_rules *rules);
 size_t sg_rules_detector_count(const struct sg_rules *rules);
 /* Id of rule i (0 <= i < sg_rules_count), in file order. */
 const char *sg_rules_id(const struct sg_rules *rules, size_t i);
+/* Its category (the "category" field), NULL when it has none. */
+const char *sg_rules_category(const struct sg_rules *rules, size_t i);
 
 /* Display-name lookup: find the person in the directory whose display name
  * is name (the caller decides how loosely).  Return 1 and set *person_r
@@ -166,6 +168,7 @@ struct sg_rule_match {
     char *title;
     char *policy;
     char *source;
+    char *category; /* the rule's "category"; "" when it has none */
     enum sg_mode mode;
     enum sg_track track;
     enum sg_action action; /* what the rule says (test: would have) */

@@ -7,9 +7,11 @@
  * X-Forwarded-For header of a request from the trusted proxy, so the
  * client comes from sg_web_client (and reaches the sign-in limits); then
  * the body goes through the form parser (sg_web_form_parse) as the server
- * would pass it, and the request through sg_web_handle.  A cookie line "S" stands for a real
- * signed-in session, and "csrf=S" in the body for its real token, so the
- * fuzzer also reaches the pages and the decisions.  The store is made once
+ * would pass it, and the request through sg_web_handle.  The body is also
+ * read as a record's recipients by the pseudonymised queue's parser.  A
+ * cookie line "S" stands for a real signed-in session, and "csrf=S" in
+ * the body for its real token, so the fuzzer also reaches the pages and
+ * the decisions.  The store is made once
  * under /tmp with one held message whose text is hostile.
  */
 #include "config.h"
@@ -30,6 +32,7 @@
 #include "store.h"
 #include "review.h"
 #include "web.h"
+#include "web_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -149,7 +152,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
                                 .session_idle = 3600,
                                 .session_max = 86400,
                                 .login_attempts = 1000000,
-                                .login_lockout = 60};
+                                .login_lockout = 60,
+                                .pseudonymous_tracks =
+                                    1u << SG_TRACK_STAFF_CONDUCT};
     if (sg_web_new(&wo, &web, &err) < 0)
         abort();
     /* sign in once */
@@ -241,6 +246,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (cl < 11 || strcmp(client + cl - 10, " via proxy") != 0 ||
          strcspn(client, " ") != cl - 10))
         abort();
+
+    /* the body as a record's recipients, for the pseudonymised queue */
+    struct sg_buf pseud = SG_BUF_INIT;
+    sg_web_pseudonymous_recipients(&pseud, web, body);
+    sg_buf_free(&pseud);
 
     struct sg_web_param form[16];
     size_t n = 0;

@@ -55,12 +55,15 @@ check "the manifest has samples ($n)" test "$n" -ge 20
 check "explanation names the finding" grep -q '"07700 900123" in the body' "$W/pcd.txt"
 check "explanation names the DSL contact" grep -q "Mrs Aisha Khan (DSL), extension 210" "$W/pcd.txt"
 check "the review track is shown" grep -q "^  Track: staff-conduct$" "$W/pcd.txt"
+check "the category is shown" grep -q "^  Category: Staff conduct$" "$W/pcd.txt"
 # a look-alike of a staff name writing to a pupil is about the pupil
 "$CHECK" -c "$W/safeguard-milter.conf" --from jsmith.teach@example.net \
     --to ben.okafor@school.example --at date --json \
     "$SAMPLES/staff-lookalike-to-pupil.eml" >"$W/lookalike.json"
 check "a look-alike's rule is on the pupil-welfare track" \
     grep -q '"track": "pupil-welfare"' "$W/lookalike.json"
+check "and filed under online safety" \
+    grep -q '"category": "Online safety"' "$W/lookalike.json"
 check "the log line is shown" grep -q "^Log: verdict=hold+journal rules=personal-contact-details(hold),private-one-to-one(journal)$" "$W/pcd.txt"
 
 # Without --auth a school sender from an untrusted client is external.

@@ -6,8 +6,11 @@
 # directory login.  The browser script (tests/browser/review_web.js)
 # checks, each on its own:
 #   login, a wrong password, the lockout after review_login_attempts
-#   failures; a directory user outside the DSL group refused; the queue and
-#   an item (findings marked, attachments listed, history); release (the
+#   failures; a directory user outside the DSL group refused; the queue
+#   (staff-conduct items by role and pseudonym, one per person, with no
+#   subject, review_pseudonymise's default; a pupil-welfare item by name)
+#   and an item (the names once opened, findings marked, attachments
+#   listed, history; the opening audited below); release (the
 #   message arrives once; a stale second release is refused; the message
 #   to the sender, and not the note for the record, is mailed, credited
 #   to the DSL who released it); reject with a message to the sender

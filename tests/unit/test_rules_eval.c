@@ -191,6 +191,29 @@ test_third_party_masked(void **state)
     sg_msgview_free(&mv);
     sg_rules_free(&r);
 }
+/* Each match carries its rule's category, "" without one. */
+static void
+test_category(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("rule c { category \"Online safety\" "
+                              "action journal }\n"
+                              "rule n { action journal }\n");
+    assert_string_equal(sg_rules_category(r, 0), "Online safety");
+    assert_null(sg_rules_category(r, 1));
+    assert_null(sg_rules_category(r, 2));
+    struct sg_msgview *mv = sg_test_view("note", "see you at nine");
+    struct sg_party rc[] = {external("someone@other.example")};
+    struct sg_eval_input in = {.view = mv, .sender = school(teacher),
+                               .rcpts = rc, .n_rcpts = 1, .now = 1741774500};
+    struct sg_verdict *v = eval(r, &in);
+    assert_string_equal(find(v, "c")->category, "Online safety");
+    assert_string_equal(find(v, "n")->category, "");
+    sg_verdict_free(&v);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
+
 /* Each match carries its rule's review track; a rule without one is
  * about a member of staff's conduct. */
 static void
@@ -1563,6 +1586,7 @@ main(void)
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_third_party_masked),
         cmocka_unit_test(test_track),
+        cmocka_unit_test(test_category),
         cmocka_unit_test(test_register_file),
         cmocka_unit_test(test_pupil_dob_table_count),
         cmocka_unit_test(test_pupil_roster),

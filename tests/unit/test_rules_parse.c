@@ -269,7 +269,7 @@ static const struct ecase errors[] = {
                           "inspection) or an exceptions register name "
                           "after 'except', found '}'"},
     {"rule a { colour red }",
-     "t:1:10: expected a rule field (title, policy, source, mode, track, "
+     "t:1:10: expected a rule field (title, policy, source, category, mode, track, "
      "from, to, recipients, content, attachment, time, inspection, except, action, "
      "notify, explain, explain-dsl) or '}', found 'colour'"},
     {"rule a { track pastoral action hold }",
@@ -277,13 +277,18 @@ static const struct ecase errors[] = {
      "found 'pastoral'"},
     {"rule a { track pupil-welfare track staff-conduct action hold }",
      "t:1:30: 'track' is given twice in this rule"},
+    {"rule a { category \"Online safety\" category \"Staff conduct\" "
+     "action hold }",
+     "t:1:35: 'category' is given twice in this rule"},
+    {"rule a { category Online action hold }",
+     "t:1:19: expected a string after 'category', found 'Online'"},
     {"rule a { to pupil to staff action hold }",
      "t:1:19: expected one 'to any' or 'to all' per rule (put the roles in "
      "one list; 'to none' may be repeated)"},
     {"rule a { from staff }", "t:1:21: expected 'action' in rule 'a' "
                               "before '}'"},
     {"rule a { title \"x\"", "t:1:19: expected a rule field (title, policy, "
-                             "source, mode, track, from, to, recipients, content, "
+                             "source, category, mode, track, from, to, recipients, content, "
                              "attachment, time, inspection, except, action, "
                              "notify, explain, explain-dsl) or '}', found "
                              "end of file"},

@@ -374,6 +374,20 @@ load_policy(void)
     return r;
 }
 
+/* Every rule of the shipped policy says where its concerns are filed. */
+static void
+test_categories(void **state)
+{
+    (void)state;
+    struct sg_rules *rules = load_policy();
+    for (size_t i = 0; i < sg_rules_count(rules); i++) {
+        const char *c = sg_rules_category(rules, i);
+        if (c == NULL || c[0] == '\0')
+            fail_msg("rule %s has no category", sg_rules_id(rules, i));
+    }
+    sg_rules_free(&rules);
+}
+
 static void
 test_manifest(void **state)
 {
@@ -497,6 +511,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest),
+        cmocka_unit_test(test_categories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1026,6 +1026,114 @@ test_item_for_people(void **state)
 }
 
 /* Times are shown in the school's zone when the page has one. */
+/* The queue's row of record id (malloc'ed). */
+static char *
+row_of(const char *page, const char *id)
+{
+    char start[128];
+    snprintf(start, sizeof(start), "<tr data-record=\"%s\">", id);
+    const char *p = strstr(page, start);
+    assert_non_null(p);
+    const char *end = strstr(p, "</tr>");
+    assert_non_null(end);
+    char *row = strndup(p, (size_t)(end - p));
+    assert_non_null(row);
+    return row;
+}
+
+/* review_pseudonymise = staff-conduct: the queue shows the staff-conduct
+ * items' people as role and pseudonym, the same on every row, and no
+ * subject; a pupil-welfare item as before; opening one shows the names,
+ * and the opening is audited. */
+static void
+test_queue_pseudonymous(void **state)
+{
+    struct env *e = *state;
+    char *third = review_fixture_hold(&e->f, "5BBB3", "j.smith@school.example",
+                                      "About Amy's detention", e->now - 60,
+                                      false);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "UPDATE records SET track = 'pupil-welfare' WHERE id = '%s'",
+             e->other);
+    sg_test_db_exec(e->f.db, sql);
+    sg_web_free(&e->w);
+    e->o.pseudonymous_tracks = 1u << SG_TRACK_STAFF_CONDUCT;
+    const char *err;
+    assert_int_equal(sg_web_new(&e->o, &e->w, &err), 0);
+
+    struct login l;
+    struct call c;
+    struct sg_web_response r;
+    login_queue(e, &l, &c, &r);
+    const char *page = r.body.data;
+    assert_non_null(strstr(page, "id=\"pseudonymous\""));
+    /* the staff-conduct rows name no one and show no subject */
+    static const char *const never[] = {"John Smith", "j.smith", "Amy Pupil",
+                                        "amy.pupil", "detention", "script",
+                                        "elsewhere.example"};
+    const char *conduct[] = {e->held, third};
+    char pupil[2][32];
+    for (size_t k = 0; k < 2; k++) {
+        char *row = row_of(page, conduct[k]);
+        for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+            if (strstr(row, never[i]) != NULL)
+                fail_msg("the queue shows \"%s\": %s", never[i], row);
+        assert_non_null(strstr(row, "(subject shown when opened)"));
+        assert_non_null(strstr(row, ">Sender "));
+        assert_non_null(strstr(row, ">Outside address "));
+        const char *p = strstr(row, ">Pupil ");
+        assert_non_null(p);
+        snprintf(pupil[k], sizeof(pupil[k]), "%.*s", 7 + SG_NOTICE_PSEUDONYM_LEN,
+                 p);
+        free(row);
+    }
+    /* the pupil on both rows has one pseudonym */
+    assert_string_equal(pupil[0], pupil[1]);
+    /* the pupil-welfare row as before */
+    char *row = row_of(page, e->other);
+    assert_non_null(strstr(row, "k.jones@school.example"));
+    assert_non_null(strstr(row, "Amy Pupil (pupil)"));
+    assert_non_null(strstr(row, "Call me"));
+    assert_null(strstr(row, "pseudonym"));
+    free(row);
+    sg_web_response_free(&r);
+
+    /* opening shows everything, and is audited */
+    long long views = audit_count(e, "view");
+    char path[128];
+    snprintf(path, sizeof(path), "/item/%s", third);
+    handle(e, "GET", path, &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "detention"));
+    assert_non_null(strstr(r.body.data, "j.smith@school.example"));
+    assert_non_null(strstr(r.body.data, "Amy Pupil"));
+    sg_web_response_free(&r);
+    assert_int_equal(audit_count(e, "view"), views + 1);
+    assert_int_equal(
+        sg_test_db_int(e->f.db,
+                       "SELECT count(*) FROM audit WHERE action = 'view' AND "
+                       "actor = 'dsl' AND record_id = ?1",
+                       third),
+        1);
+
+    /* pupil-welfare too, when configured */
+    sg_web_free(&e->w);
+    e->o.pseudonymous_tracks =
+        (1u << SG_TRACK_STAFF_CONDUCT) | (1u << SG_TRACK_PUPIL_WELFARE);
+    assert_int_equal(sg_web_new(&e->o, &e->w, &err), 0);
+    login_queue(e, &l, &c, &r);
+    row = row_of(r.body.data, e->other);
+    assert_null(strstr(row, "k.jones"));
+    assert_null(strstr(row, "Amy Pupil"));
+    assert_non_null(strstr(row, "(subject shown when opened)"));
+    assert_non_null(strstr(row, ">Sender "));
+    free(row);
+    assert_non_null(strstr(r.body.data, "id=\"pseudonymous\">All items"));
+    sg_web_response_free(&r);
+    free(third);
+}
+
 static void
 test_time_zone(void **state)
 {
@@ -1176,6 +1284,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_item_for_people, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_pseudonymous, setup,
+                                        teardown),
         cmocka_unit_test(test_form_parse),
         cmocka_unit_test(test_security_headers),
         cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
