@@ -102,7 +102,7 @@ check "apt-get install ./*.deb (exit $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || { tail -30 "$PKGW/install.log"; exit 1; }
 
 owner_mode() { stat -c '%U:%G %a' "$1" 2>/dev/null; }
-check "the user and group" sh -c "getent passwd safeguard-milter && getent group safeguard-milter" >/dev/null
+check "the user and group" sh -c "getent passwd safeguard-milter >/dev/null && getent group safeguard-milter >/dev/null"
 check "  Postfix in the filter's group" sh -c 'id -nG postfix | tr " " "\n" | grep -qx safeguard-milter'
 check "the notice key: the filter's user's alone" test "$(owner_mode $ETC/notice.key)" = "safeguard-milter:safeguard-milter 600"
 check "  48 bytes" test "$(stat -c %s $ETC/notice.key)" -eq 48
