@@ -117,6 +117,13 @@ for u in safeguard-milter.service safeguard-review.service safeguard-release.soc
          safeguard-review-digest.service; do
     sg_check "unit $u installed" test -f "$UNITS/$u"
 done
+# the installed units as systemd reads them (the programs and man pages
+# they name are there now); the template needs an instance
+systemd-analyze verify "$UNITS"/safeguard-milter.service "$UNITS"/safeguard-review*.service \
+    "$UNITS"/safeguard-review-*.timer "$UNITS"/safeguard-release.socket >"$PKGW/verify.out" 2>&1
+rc=$?
+sg_check "systemd-analyze verify: the units (exit $rc)" test "$rc" -eq 0 -a ! -s "$PKGW/verify.out"
+sed 's/^/#   /' "$PKGW/verify.out"
 # nothing enabled (so nothing starts, now or at boot) until the admin says
 enabled=$(find /etc/systemd/system -name 'safeguard-*' 2>/dev/null)
 sg_check "no unit enabled${enabled:+: $enabled}" test -z "$enabled"
