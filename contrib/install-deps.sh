@@ -23,7 +23,8 @@ arm64) BUILD="$BUILD libvectorscan-dev" ;;
 esac
 TEST="postfix slapd postgresql ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3 curl systemd
 libsasl2-modules libsasl2-modules-db
-clang libclang-rt-14-dev chromium fonts-dejavu-core"
+clang libclang-rt-14-dev chromium fonts-dejavu-core
+debhelper lintian"
 
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: run as root (it calls apt-get)" >&2

@@ -40,6 +40,19 @@ open_directory(struct sg_runtime *rt, const char **error_r)
                              sg_config_line(cfg, "directory_backend"));
         return -1;
     }
+    /* the example configuration (and the package's) as shipped: no
+     * school yet, so nothing to filter for; said as such, not as one
+     * missing setting among others */
+    if (cfg->dir.backend == SG_DIR_BACKEND_FILE && !has_file &&
+        cfg->n_school_domains == 0) {
+        *error_r = set_error(sg_config_name(cfg), 0,
+                             "not configured yet: no school_domains and no "
+                             "directory configured: set school_domains (the "
+                             "school's mail domains) and directory_file, or "
+                             "directory_backend = ldap with the ldap_* "
+                             "settings (man 5 safeguard-milter.conf)");
+        return -1;
+    }
     if (cfg->dir.backend == SG_DIR_BACKEND_FILE && !has_file) {
         *error_r = set_error(sg_config_name(cfg), 0,
                              "no directory configured: set directory_file, "

@@ -810,7 +810,8 @@ static void
 test_directory_required(void **state)
 {
     (void)state;
-    assert_open_fails("rules_file =\nallow_no_rules = yes\n",
+    assert_open_fails("school_domains = school.example\n"
+                      "rules_file =\nallow_no_rules = yes\n",
                       "test.conf: no directory configured: set "
                       "directory_file, or directory_backend = ldap with the "
                       "ldap_* settings; say directory_backend = none to run "
@@ -820,6 +821,14 @@ test_directory_required(void **state)
     struct sg_config *cfg = sg_config_defaults(&error);
     assert_non_null(cfg);
     assert_non_null(strstr(open_error(cfg), "no directory configured"));
+    /* neither the school nor its directory (the shipped example, the
+     * package's configuration): not configured, said as that */
+    assert_open_fails("rules_file =\nallow_no_rules = yes\n",
+                      "test.conf: not configured yet: no school_domains and "
+                      "no directory configured: set school_domains (the "
+                      "school's mail domains) and directory_file, or "
+                      "directory_backend = ldap with the ldap_* settings "
+                      "(man 5 safeguard-milter.conf)");
     /* none and a file contradict each other */
     assert_open_fails("directory_backend = none\nrules_file =\n"
                       "directory_file = /etc/school.dir\n",
