@@ -58,13 +58,6 @@ keyed_mac(const struct sg_notice_key *key, const char *context,
     crypto_auth_hmacsha512256_final(&st, mac);
 }
 
-static void
-request_mac(const struct sg_notice_key *key, const char *record,
-            unsigned char mac[crypto_auth_BYTES])
-{
-    keyed_mac(key, REQUEST_CONTEXT, record, mac);
-}
-
 /* ------------------------------------------------------------ pseudonyms */
 
 #define PSEUDONYM_CONTEXT "safeguard-review-pseudonym\nv=1\n"
