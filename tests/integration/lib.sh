@@ -476,6 +476,9 @@ sg_cleanup() {
     sg_stop_milter
     [ -d "${SG_PF:-/nonexistent}" ] && postfix -c "$SG_PF" stop >/dev/null 2>&1
     [ -n "${SG_SINK_PID:-}" ] && kill "$SG_SINK_PID" 2>/dev/null
+    # a test's own clean-up of what it changed on the system, once its
+    # processes are stopped (a user still running one cannot be removed)
+    declare -F sg_cleanup_hook >/dev/null && sg_cleanup_hook
     if [ "$rc" != 0 ] && [ -n "${SG_WORK:-}" ]; then
         echo "--- milter log ($SG_MILTER_LOG)" >&2; tail -n 40 "$SG_MILTER_LOG" >&2 2>/dev/null
         echo "--- postfix log ($SG_MAILLOG)" >&2; tail -n 40 "$SG_MAILLOG" >&2 2>/dev/null

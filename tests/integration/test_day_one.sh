@@ -65,9 +65,16 @@ check "make install puts safeguard-review in bin and safeguard-release in sbin, 
 
 # README: the filter's user, and Postfix in its group
 SVC=safeguard-milter
-id "$SVC" >/dev/null 2>&1 ||
+# A user this test makes is removed at exit, so that the system is as it
+# was (the package test, for one, needs a machine without it).
+if ! id "$SVC" >/dev/null 2>&1; then
+    sg_cleanup_hook() {
+        deluser --system "$SVC" >/dev/null 2>&1
+        delgroup "$SVC" >/dev/null 2>&1
+    }
     adduser --system --group --no-create-home --home /nonexistent "$SVC" >/dev/null ||
-    sg_die "adduser $SVC failed"
+        sg_die "adduser $SVC failed"
+fi
 id -nG postfix | grep -qw "$SVC" || adduser postfix "$SVC" >/dev/null ||
     sg_die "adduser postfix $SVC failed"
 
