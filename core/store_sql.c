@@ -147,6 +147,28 @@ sg_sql_where(const struct sg_store_sql *s)
     return s->where != NULL ? s->where : "(unnamed)";
 }
 
+struct sg_sql_stmt *
+sg_sql_prepare_one(struct sg_store_sql *s, const char *sql, const char *what,
+                   const char **error_r)
+{
+    struct sg_sql_conn *c = sg_sql_acquire(s, error_r);
+    if (c == NULL)
+        return NULL;
+    struct sg_sql_stmt *st = sg_sql_prepare(c, sql, what, error_r);
+    if (st == NULL)
+        sg_sql_release(c);
+    return st;
+}
+
+int
+sg_sql_finish(struct sg_sql_stmt *st, int r)
+{
+    struct sg_sql_conn *c = st->c;
+    sg_sql_finalize(st);
+    sg_sql_release(c);
+    return r;
+}
+
 struct sg_sql_conn *
 sg_sql_acquire(struct sg_store_sql *s, const char **error_r)
 {

@@ -154,6 +154,13 @@ void sg_sql_rollback(struct sg_sql_conn *c);
 struct sg_sql_stmt *sg_sql_prepare(struct sg_sql_conn *c, const char *sql,
                                    const char *what, const char **error_r);
 void sg_sql_finalize(struct sg_sql_stmt *st);
+/* One statement on a connection of its own: a connection acquired with
+ * sql prepared on it; NULL (and the connection given back) when it
+ * cannot be prepared (what names it).  sg_sql_finish finalizes st, gives
+ * its connection back and returns r. */
+struct sg_sql_stmt *sg_sql_prepare_one(struct sg_store_sql *s, const char *sql,
+                                       const char *what, const char **error_r);
+int sg_sql_finish(struct sg_sql_stmt *st, int r);
 /* Bind a string, or NULL. */
 void sg_sql_bind_text(struct sg_sql_stmt *st, int i, const char *v);
 void sg_sql_bind_int(struct sg_sql_stmt *st, int i, int64_t v);

@@ -27,30 +27,15 @@
 #define bind_text sg_sql_bind_text
 #define bind_int  sg_sql_bind_int
 
-/* A connection of the store's, with sql prepared on it; NULL (and the
- * connection given back) when it cannot be prepared. */
+/* One statement on a connection of its own (store_sql.h). */
 static struct sg_sql_stmt *
 prepare(void *be, const char *sql, const char **error_r)
 {
-    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
-    if (c == NULL)
-        return NULL;
-    struct sg_sql_stmt *st =
-        sg_sql_prepare(c, sql, "decisions: cannot prepare a statement", error_r);
-    if (st == NULL)
-        sg_sql_release(c);
-    return st;
+    return sg_sql_prepare_one(be, sql, "decisions: cannot prepare a statement",
+                              error_r);
 }
 
-/* Finalize st, give its connection back, return r. */
-static int
-finish(struct sg_sql_stmt *st, int r)
-{
-    struct sg_sql_conn *c = st->c;
-    sg_sql_finalize(st);
-    sg_sql_release(c);
-    return r;
-}
+#define finish sg_sql_finish
 
 static int
 hosts_set_local(void *be, const char *host, const char **error_r)

@@ -505,20 +505,13 @@ out:
 int
 sg_store_sql_exists(void *be, const char *record_id, const char **error_r)
 {
-    struct sg_sql_stmt *st = NULL;
-    int rc = -1;
-    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
-    if (c == NULL)
+    struct sg_sql_stmt *st =
+        sg_sql_prepare_one(be, "SELECT 1 FROM records WHERE id = ?1",
+                           "cannot read a record", error_r);
+    if (st == NULL)
         return -1;
-    if ((st = sg_sql_prepare(c, "SELECT 1 FROM records WHERE id = ?1",
-                             "cannot read a record", error_r)) == NULL) {
-    } else {
-        bind_text(st, 1, record_id);
-        rc = sg_sql_step(st, "cannot read a record", error_r);
-    }
-    sg_sql_finalize(st);
-    sg_sql_release(c);
-    return rc;
+    bind_text(st, 1, record_id);
+    return sg_sql_finish(st, sg_sql_step(st, "cannot read a record", error_r));
 }
 
 int
