@@ -31,6 +31,7 @@
 
 #ifdef HAVE_LIBPQ
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,12 +61,29 @@
  * hold runs the same few statements every time). */
 #define PG_PREPARED_MAX 64
 
+struct pg_prepared {
+    char *sql;     /* with $N */
+    unsigned name; /* the statement "sgNAME" on the server */
+};
+
+/* What each answer a batch waits for belongs to, in the order sent: a
+ * statement, the COMMIT, or NAME + 1, the preparing of "sgNAME". */
+#define PG_BATCH_MAX         4096
+#define PG_PENDING_STATEMENT 0u
+#define PG_PENDING_COMMIT    UINT_MAX
+
 struct pg_conn {
     PGconn *pg;
     bool in_tx;
     char err[512];
     size_t n_prepared;
-    char *prepared[PG_PREPARED_MAX]; /* the SQL of statement "sgN" */
+    unsigned next_name; /* names are never used twice in a session */
+    struct pg_prepared prepared[PG_PREPARED_MAX];
+    /* a batch (pg_begin_batch): statements sent, answers not yet read */
+    bool batch;
+    int batch_rc; /* 0, -1 or SG_SQL_UNIQUE: the first failure */
+    size_t n_pending;
+    unsigned pending[PG_BATCH_MAX];
 };
 
 struct pg_stmt {
@@ -84,6 +102,9 @@ struct pg_stmt {
 };
 
 #define PG(st) ((struct pg_stmt *)(st))
+
+static int batch_fail_send(struct pg_conn *pc);
+static int batch_end(struct pg_conn *pc);
 
 /* ------------------------------------------------------------ errors */
 
@@ -129,7 +150,7 @@ pg_disconnect(void *h)
         return;
     PQfinish(pc->pg);
     for (size_t i = 0; i < pc->n_prepared; i++)
-        free(pc->prepared[i]);
+        free(pc->prepared[i].sql);
     free(pc);
 }
 
@@ -194,9 +215,11 @@ pg_reconnect(void *h)
     struct pg_conn *pc = h;
     PQreset(pc->pg);
     pc->in_tx = false;
+    pc->batch = false;
+    pc->n_pending = 0;
     /* a new session has none of the old one's prepared statements */
     for (size_t i = 0; i < pc->n_prepared; i++)
-        free(pc->prepared[i]);
+        free(pc->prepared[i].sql);
     pc->n_prepared = 0;
     if (PQstatus(pc->pg) != CONNECTION_OK) {
         set_err(pc, PQerrorMessage(pc->pg));
@@ -269,11 +292,43 @@ pg_begin(void *h)
     return 0;
 }
 
+/* A write transaction whose statements are answered at its commit
+ * (batches, below). */
+static int
+pg_begin_batch(void *h)
+{
+    struct pg_conn *pc = h;
+    if (pg_begin(pc) < 0)
+        return -1;
+    if (PQenterPipelineMode(pc->pg) != 1) {
+        set_err(pc, PQerrorMessage(pc->pg));
+        PQclear(PQexec(pc->pg, "ROLLBACK"));
+        pc->in_tx = false;
+        return -1;
+    }
+    pc->batch = true;
+    pc->batch_rc = 0;
+    pc->n_pending = 0;
+    return 0;
+}
+
 static int
 pg_commit(void *h)
 {
     struct pg_conn *pc = h;
-    int r = exec_tag(pc, "COMMIT", "COMMIT");
+    int r;
+    if (pc->batch) {
+        if (pc->batch_rc == 0) {
+            if (PQsendQueryParams(pc->pg, "COMMIT", 0, NULL, NULL, NULL, NULL,
+                                  0))
+                pc->pending[pc->n_pending++] = PG_PENDING_COMMIT;
+            else
+                batch_fail_send(pc);
+        }
+        r = batch_end(pc);
+    } else {
+        r = exec_tag(pc, "COMMIT", "COMMIT");
+    }
     pc->in_tx = false;
     return r;
 }
@@ -282,6 +337,8 @@ static void
 pg_rollback(void *h)
 {
     struct pg_conn *pc = h;
+    if (pc->batch)
+        batch_end(pc); /* the answers owed; its error is the caller's */
     if (PQstatus(pc->pg) == CONNECTION_OK)
         PQclear(PQexec(pc->pg, "ROLLBACK"));
     pc->in_tx = false;
@@ -412,38 +469,230 @@ pg_bind_blob(struct sg_sql_stmt *base, int i, const void *v, size_t n)
     st->formats[i - 1] = 1;
 }
 
+/* The statement sql as the connection prepared it, or NULL. */
+static struct pg_prepared *
+find_prepared(struct pg_conn *pc, const char *sql)
+{
+    for (size_t i = 0; i < pc->n_prepared; i++)
+        if (strcmp(pc->prepared[i].sql, sql) == 0)
+            return &pc->prepared[i];
+    return NULL;
+}
+
+/* Remember sql as prepared under a new name: that entry, or NULL when
+ * there is no room (the statement is then run unnamed). */
+static struct pg_prepared *
+add_prepared(struct pg_conn *pc, const char *sql)
+{
+    char *copy;
+    if (pc->n_prepared == PG_PREPARED_MAX || (copy = strdup(sql)) == NULL)
+        return NULL;
+    struct pg_prepared *p = &pc->prepared[pc->n_prepared++];
+    *p = (struct pg_prepared){copy, pc->next_name++};
+    return p;
+}
+
+/* The server did not prepare statement "sgNAME": forget it. */
+static void
+forget_prepared(struct pg_conn *pc, unsigned name)
+{
+    for (size_t i = 0; i < pc->n_prepared; i++)
+        if (pc->prepared[i].name == name) {
+            free(pc->prepared[i].sql);
+            pc->prepared[i] = pc->prepared[--pc->n_prepared];
+            return;
+        }
+}
+
 static PGresult *
 run_params(struct pg_conn *pc, void *ctx)
 {
     struct pg_stmt *st = ctx;
-    char name[16];
-    size_t i = 0;
-    while (i < pc->n_prepared && strcmp(pc->prepared[i], st->sql) != 0)
-        i++;
-    if (i == pc->n_prepared) {
-        char *copy = NULL;
-        if (i == PG_PREPARED_MAX || (copy = strdup(st->sql)) == NULL)
+    char name[24];
+    struct pg_prepared *p = find_prepared(pc, st->sql);
+    if (p == NULL) {
+        if ((p = add_prepared(pc, st->sql)) == NULL)
             return PQexecParams(pc->pg, st->sql, st->n_params, st->types,
                                 st->values, st->lengths, st->formats, 0);
-        snprintf(name, sizeof(name), "sg%zu", i);
+        unsigned n = p->name;
+        snprintf(name, sizeof(name), "sg%u", n);
         PGresult *res =
             PQprepare(pc->pg, name, st->sql, st->n_params, st->types);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            free(copy);
+            forget_prepared(pc, n);
             return res; /* its error is the statement's */
         }
         PQclear(res);
-        pc->prepared[pc->n_prepared++] = copy;
     }
-    snprintf(name, sizeof(name), "sg%zu", i);
+    snprintf(name, sizeof(name), "sg%u", p->name);
     return PQexecPrepared(pc->pg, name, st->n_params, st->values, st->lengths,
                           st->formats, 0);
+}
+
+/* ------------------------------------------------------------ batches */
+
+/* A batch is a write transaction sent in libpq's pipeline mode: BEGIN
+ * is run at once (a connection lost since its last use is made again
+ * there, before anything is written), then each statement is sent
+ * without waiting for its answer, and COMMIT with them; the answers are
+ * read at the commit, in one round trip instead of one a statement
+ * (and where the caller must know, at a pg_batch_wait).  A
+ * hold is a dozen INSERTs or more, and each round trip costs as much as
+ * the commit's flush on a busy machine.  The first statement that fails
+ * makes the server skip the rest (the transaction is then rolled back):
+ * its error is the commit's.  Nothing changes for the guarantee: the
+ * commit succeeds only when PostgreSQL answered COMMIT. */
+
+static int
+batch_fail_send(struct pg_conn *pc)
+{
+    set_err(pc, PQerrorMessage(pc->pg));
+    pc->batch_rc = -1;
+    return -1;
+}
+
+/* Send st without waiting for its answer, prepared first if this
+ * connection has not prepared it yet. */
+static int
+batch_send(struct pg_conn *pc, struct pg_stmt *st)
+{
+    char name[24];
+    if (pc->batch_rc != 0)
+        return -1; /* the error is set */
+    if (pc->n_pending + 3 > PG_BATCH_MAX) { /* + its prepare and COMMIT */
+        set_err(pc, "too many statements in one transaction");
+        return pc->batch_rc = -1;
+    }
+    struct pg_prepared *p = find_prepared(pc, st->sql);
+    if (p == NULL) {
+        if ((p = add_prepared(pc, st->sql)) == NULL) {
+            if (!PQsendQueryParams(pc->pg, st->sql, st->n_params, st->types,
+                                   st->values, st->lengths, st->formats, 0))
+                return batch_fail_send(pc);
+            pc->pending[pc->n_pending++] = PG_PENDING_STATEMENT;
+            return 0;
+        }
+        snprintf(name, sizeof(name), "sg%u", p->name);
+        if (!PQsendPrepare(pc->pg, name, st->sql, st->n_params, st->types)) {
+            forget_prepared(pc, p->name);
+            return batch_fail_send(pc);
+        }
+        pc->pending[pc->n_pending++] = p->name + 1;
+    }
+    snprintf(name, sizeof(name), "sg%u", p->name);
+    if (!PQsendQueryPrepared(pc->pg, name, st->n_params, st->values,
+                             st->lengths, st->formats, 0))
+        return batch_fail_send(pc);
+    pc->pending[pc->n_pending++] = PG_PENDING_STATEMENT;
+    return 0;
+}
+
+/* One answer of the batch, for what was sent (pending): the batch's
+ * first failure is kept (its error set). */
+static void
+batch_answer(struct pg_conn *pc, unsigned pending, PGresult *res)
+{
+    ExecStatusType t = PQresultStatus(res);
+    bool ok = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+    if (!ok && pending != PG_PENDING_STATEMENT && pending != PG_PENDING_COMMIT)
+        forget_prepared(pc, pending - 1); /* failed, or skipped */
+    if (pc->batch_rc != 0)
+        return;
+    if (t == PGRES_FATAL_ERROR) {
+        set_result_err(pc, res);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        /* 23505: unique_violation */
+        pc->batch_rc =
+            state != NULL && strcmp(state, "23505") == 0 ? SG_SQL_UNIQUE : -1;
+    } else if (!ok) {
+        set_err(pc, "a statement of the transaction was not run");
+        pc->batch_rc = -1;
+    } else if (pending == PG_PENDING_COMMIT &&
+               strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+        set_err(pc, "the transaction was rolled back");
+        pc->batch_rc = -1;
+    }
+}
+
+/* Wait for the answers to what was sent so far (a sync, its answers
+ * read): 0, or the batch's first failure (-1, SG_SQL_UNIQUE), its error
+ * set.  Still in pipeline mode. */
+static int
+batch_read(struct pg_conn *pc)
+{
+    size_t i = 0;
+    if (PQpipelineSync(pc->pg) != 1) {
+        if (pc->batch_rc == 0)
+            batch_fail_send(pc);
+    } else {
+        for (; i < pc->n_pending; i++) {
+            PGresult *res = PQgetResult(pc->pg);
+            if (res == NULL)
+                break; /* the connection is gone */
+            batch_answer(pc, pc->pending[i], res);
+            PQclear(res);
+            /* each statement's answer ends with a NULL */
+            while ((res = PQgetResult(pc->pg)) != NULL &&
+                   PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+                PQclear(res);
+            if (res != NULL) { /* the sync, early: the connection failed */
+                PQclear(res);
+                i++;
+                break;
+            }
+        }
+        if (i == pc->n_pending) {
+            PGresult *res = PQgetResult(pc->pg);
+            if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && pc->batch_rc == 0)
+                batch_fail_send(pc);
+            PQclear(res);
+        }
+    }
+    /* prepares whose answer never came are not known to be made */
+    for (; i < pc->n_pending; i++) {
+        unsigned p = pc->pending[i];
+        if (p != PG_PENDING_STATEMENT && p != PG_PENDING_COMMIT)
+            forget_prepared(pc, p - 1);
+    }
+    if (i < pc->n_pending && pc->batch_rc == 0)
+        batch_fail_send(pc);
+    pc->n_pending = 0;
+    return pc->batch_rc;
+}
+
+/* End the batch: read every answer, leave pipeline mode.  0, or the
+ * first failure (-1, SG_SQL_UNIQUE) with its error set. */
+static int
+batch_end(struct pg_conn *pc)
+{
+    batch_read(pc);
+    pc->batch = false;
+    int rc = pc->batch_rc;
+    pc->batch_rc = 0;
+    if (PQexitPipelineMode(pc->pg) != 1) {
+        /* answers are still owed: the session cannot be trusted */
+        if (rc == 0) {
+            set_err(pc, PQerrorMessage(pc->pg));
+            rc = -1;
+        }
+        pg_reconnect(pc);
+    }
+    return rc;
+}
+
+static int
+pg_batch_wait(void *h)
+{
+    struct pg_conn *pc = h;
+    return pc->batch ? batch_read(pc) : 0;
 }
 
 static int
 pg_step(struct sg_sql_stmt *base)
 {
     struct pg_stmt *st = PG(base);
+    if (st->pc->batch) /* answered at the commit (its changes unknown) */
+        return batch_send(st->pc, st) < 0 ? -1 : 0;
     if (st->res != NULL) {
         st->row++;
         return st->row < PQntuples(st->res) ? 1 : 0;
@@ -791,6 +1040,8 @@ const struct sg_sql_driver sg_sql_pg = {
     .set_busy_timeout = pg_set_busy_timeout,
     .exec = pg_exec,
     .begin = pg_begin,
+    .begin_batch = pg_begin_batch,
+    .batch_wait = pg_batch_wait,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .schema = pg_schema,

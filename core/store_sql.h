@@ -82,6 +82,14 @@ struct sg_sql_driver {
     /* A write transaction: the writer's lock is taken at begin where
      * the database has one (SQLite's BEGIN IMMEDIATE). */
     int (*begin)(void *h);
+    /* Optional: a write transaction of writes only, whose statements the
+     * driver may send without waiting for their answers: each step is
+     * then 0 (its changes unknown), and the commit answers for them all
+     * (-1, or SG_SQL_UNIQUE for a unique violation). */
+    int (*begin_batch)(void *h);
+    /* Optional: wait for the answers to the batch's statements so far:
+     * 0, -1 or SG_SQL_UNIQUE. */
+    int (*batch_wait)(void *h);
     int (*commit)(void *h);
     void (*rollback)(void *h);
     /* Create or upgrade the schema (the driver's dialect). */
@@ -146,6 +154,14 @@ int sg_sql_fail(struct sg_sql_conn *c, const char *what, const char **error_r);
 int sg_sql_exec(struct sg_sql_conn *c, const char *sql, const char *what,
                 const char **error_r);
 int sg_sql_begin(struct sg_sql_conn *c, const char **error_r);
+/* A transaction of writes only, in one round trip where the driver can
+ * (begin_batch; else sg_sql_begin): a statement's failure shows at the
+ * commit, which returns SG_SQL_UNIQUE for a unique violation. */
+int sg_sql_begin_batch(struct sg_sql_conn *c, const char **error_r);
+/* The batch's statements so far have been run: 0, SG_SQL_UNIQUE, or -1
+ * with the error set (what names it). */
+int sg_sql_batch_wait(struct sg_sql_conn *c, const char *what,
+                      const char **error_r);
 int sg_sql_commit(struct sg_sql_conn *c, const char *what,
                   const char **error_r);
 void sg_sql_rollback(struct sg_sql_conn *c);

@@ -217,6 +217,12 @@ insert_rows(const struct sg_store_hold_rows *t, struct sg_sql_stmt **st,
     struct sg_buf a = SG_BUF_INIT, b = SG_BUF_INIT;
     char note[160];
     int r = insert_record(t, st[INS_RECORD], error_r);
+    if (r == 0) { /* a record id taken is known here, not at the commit */
+        r = sg_sql_batch_wait(st[INS_RECORD]->c, "cannot insert the record",
+                              error_r);
+        if (r == SG_SQL_UNIQUE)
+            r = SG_STORE_DUPLICATE;
+    }
     if (r == 0)
         r = insert_rcpts(t, st[INS_RCPT], &a, error_r);
     if (r == 0)
@@ -275,7 +281,9 @@ sg_store_sql_insert_hold(void *be, const struct sg_store_hold_rows *t,
                                     "cannot prepare an insert", error_r)) ==
             NULL)
             goto out;
-    if (sg_sql_begin(c, error_r) < 0)
+    /* writes only: their answers read together where the driver can
+     * (PostgreSQL: a round trip for the record, one for the rest) */
+    if (sg_sql_begin_batch(c, error_r) < 0)
         goto out;
     r = insert_rows(t, st, error_r);
     if (r == 0 && c->s->drv->copies_in_db && t->path != NULL)
