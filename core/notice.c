@@ -42,6 +42,7 @@
 #include "notice.h"
 #include "notice_int.h"
 #include "sg_buf.h"
+#include "store_outbox.h"
 
 /* ------------------------------------------------------------ text */
 
@@ -498,6 +499,8 @@ sg_notice_open(const struct sg_notice_config *cfg, struct sg_notice **n_r,
         }
     n->retry_max_age = cfg->retry_max_age > 0 ? (time_t)cfg->retry_max_age
                                               : SG_NOTICE_RETRY_MAX_AGE;
+    /* the process has one configuration: its retries wait as it says */
+    sg_outbox_set_backoff_first(cfg->retry_interval);
     *n_r = n;
     return 0;
 }

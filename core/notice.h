@@ -61,6 +61,7 @@ struct sg_notice_config {
     const char *review_url; /* the review page ("" or NULL: none) */
     unsigned timeout; /* seconds before sendmail is killed; 0: 30 */
     unsigned retry_max_age; /* seconds a notice is retried; 0: 2 days */
+    unsigned retry_interval; /* the first retry's wait (sg_outbox_backoff) */
 };
 
 /* ------------------------------------------------------------ templates */

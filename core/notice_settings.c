@@ -28,6 +28,10 @@ static const struct sg_conf_entry entries[] = {
     /* at most 6 days: a notice's mark is good for 7 (SG_NOTICE_MAX_AGE) */
     {"notice_retry_max_age", SG_CONF_DURATION, OFF(notice_retry_max_age), 0,
      "2d", 60, 6 * 86400, NULL, NULL},
+    /* the first wait before a notice (or a decision another host carries
+     * out) is tried again, doubled each time up to an hour */
+    {"notice_retry_interval", SG_CONF_DURATION, OFF(notice_retry_interval),
+     0, "1m", 1, 3600, NULL, NULL},
     /* the review page, as the DSL's browser reaches it: every notice links
      * to the record's page under it (URL/item/RECORD) */
     {"review_url", SG_CONF_STRING, OFF(review_url), 0, "", 0, 0, NULL, NULL},

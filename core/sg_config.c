@@ -361,6 +361,7 @@ sg_config_notice(const struct sg_config *cfg, struct sg_notice_config *nc_r)
         .review_url = cfg->review_url,
         .timeout = (unsigned)cfg->notice_timeout,
         .retry_max_age = (unsigned)cfg->notice_retry_max_age,
+        .retry_interval = (unsigned)cfg->notice_retry_interval,
     };
 }
 

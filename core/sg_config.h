@@ -96,6 +96,7 @@ struct sg_config {
     char *notice_secret_file;
     int notice_timeout;
     int notice_retry_max_age; /* seconds a notice is retried, at most */
+    int notice_retry_interval; /* seconds before the first retry */
     char **dsl_addresses;
     size_t n_dsl_addresses;
     /* the staff-conduct track's notices (empty: dsl_addresses), and the

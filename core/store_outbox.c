@@ -155,10 +155,20 @@ sg_outbox_mark_sent(struct sg_store *q, int64_t id, time_t now,
     return be->outbox_mark_sent(bs, id, now, error_r);
 }
 
+static _Atomic unsigned backoff_first = SG_OUTBOX_BACKOFF_FIRST;
+
+void
+sg_outbox_set_backoff_first(unsigned seconds)
+{
+    backoff_first = seconds > 0 && seconds <= SG_OUTBOX_BACKOFF_MAX
+                        ? seconds
+                        : SG_OUTBOX_BACKOFF_FIRST;
+}
+
 time_t
 sg_outbox_backoff(int attempts)
 {
-    time_t wait = SG_OUTBOX_BACKOFF_FIRST;
+    time_t wait = backoff_first;
     for (int i = 1; i < attempts && wait < SG_OUTBOX_BACKOFF_MAX; i++)
         wait *= 2;
     return wait < SG_OUTBOX_BACKOFF_MAX ? wait : SG_OUTBOX_BACKOFF_MAX;

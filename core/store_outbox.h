@@ -34,9 +34,14 @@
 
 struct sg_store;
 
-/* The longest wait between two attempts, seconds, and the first. */
+/* The longest wait between two attempts, seconds, and the first (the
+ * default of notice_retry_interval). */
 #define SG_OUTBOX_BACKOFF_FIRST 60
 #define SG_OUTBOX_BACKOFF_MAX   3600
+
+/* The first wait of sg_outbox_backoff, for the whole process (the
+ * configuration's notice_retry_interval): 0 for the default. */
+void sg_outbox_set_backoff_first(unsigned seconds);
 
 /* ------------------------------------------------------------ new rows */
 

@@ -24,7 +24,8 @@
  * the decision then (core/store_hosts.h), and a delete row is how a
  * message re-injected from another host is deleted here.  The
  * caller must be root or the owner of the quarantine database (the
- * socket's peer credentials).  The configuration file, which names the
+ * socket's peer credentials; on PostgreSQL, the owner of the quarantine
+ * directory).  The configuration file, which names the
  * store and postsuper, must be root's and not writable by anyone else.
  * The store is opened as its owner (never creating it), so no file of it
  * becomes root's.  postsuper runs without a shell with a fixed
@@ -235,11 +236,15 @@ main(int argc, char **argv)
         return answer(peer, request, false, err);
     struct stat db;
     int rc;
-    /* a database on a server has no file to look for */
-    if (sg_store_file(sg_config_store(cfg)) != NULL &&
-        stat(sg_store_file(sg_config_store(cfg)), &db) < 0) {
+    /* a database on a server (PostgreSQL) has no file: its owner is then
+     * the quarantine directory's, the user the daemon writes the copies
+     * as, who reads the store's passfile */
+    const char *owned = sg_store_file(sg_config_store(cfg));
+    if (owned == NULL)
+        owned = cfg->quarantine_dir;
+    if (owned == NULL || stat(owned, &db) < 0) {
         snprintf(why, sizeof(why), "no quarantine database at %s",
-                 cfg->quarantine_db != NULL ? cfg->quarantine_db : "(unset)");
+                 owned != NULL ? owned : "(unset)");
         rc = answer(peer, request, false, why);
         sg_config_free(&cfg);
         return rc;

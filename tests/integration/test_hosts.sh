@@ -17,11 +17,15 @@
 #     delivered once without being held again, and when b's queue comes
 #     back its held copy is deleted, not delivered; the header that lets
 #     the copy through is refused when replayed or forged.
-# STORE is the one line that says where the store is, so the same test
-# runs on another store once there is one.
+# The store is a private PostgreSQL cluster (tests/integration/pg/lib.sh),
+# the database a trust's hosts share; skipped where PostgreSQL cannot be
+# found.  SG_HOSTS_STORE=sqlite runs it on one SQLite file instead (the
+# hosts here share a disk).  STORE is the one line that says which.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg/lib.sh"
 sg_require_postfix
+[ "${SG_HOSTS_STORE:-postgresql}" = sqlite ] || sg_require_postgresql
 REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
 RELEASE_BIN="$SG_BUILDDIR/review/safeguard-release"
 [ -x "$REVIEW_BIN" ] && [ -x "$RELEASE_BIN" ] ||
@@ -34,19 +38,25 @@ check() { sg_check "$@"; }
 SAMPLES="$SG_SRCDIR/contrib/samples"
 SAMPLE="$SAMPLES/personal-contact-details.eml"
 sg_setup
-sg_start_sink
-sg_notice_key
-STORE="quarantine_db = $SG_QUARANTINE/quarantine.db"
-
 # the release helpers, stopped with everything else
 HELPER_PIDS=()
 cleanup() {
     local rc=$? p
     for p in "${HELPER_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    sg_pg_cleanup
     (exit "$rc")
     sg_cleanup
 }
 trap cleanup EXIT
+sg_start_sink
+sg_notice_key
+if [ "${SG_HOSTS_STORE:-postgresql}" = sqlite ]; then
+    STORE="quarantine_db = $SG_QUARANTINE/quarantine.db"
+else
+    sg_pg_start postfix # the daemons run as postfix and read the passfile
+    STORE="store = postgresql:$SG_PG_CONNINFO"
+fi
+echo "# store: ${STORE%% =*} (${SG_HOSTS_STORE:-postgresql})"
 
 # conf NAME [SETTING...]: instance NAME's configuration; the settings
 # given replace the test's of the same name
@@ -58,6 +68,7 @@ conf() {
         "trusted_networks = 127.0.0.1/32" \
         "directory_file = $SAMPLES/school.dir" \
         "decision_poll_interval = 1s" \
+        "notice_retry_interval = 1s" \
         "notice_secret_file = $SG_WORK/notice.key" \
         "notice_from = safeguarding@school.example" \
         "dsl_addresses = a.khan@school.example" \
