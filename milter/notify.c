@@ -27,8 +27,13 @@
 #include "sg_runtime.h"
 #include "store_outbox.h"
 
-/* The longest sleep between two looks at the outbox, seconds. */
-#define NOTIFY_IDLE 60
+/* The longest sleep between two looks at the outbox, seconds: a minute,
+ * or the first retry's wait (notice_retry_interval) when shorter, so
+ * that a notice another host could not send is tried here when due. */
+#define NOTIFY_IDLE_MAX 60
+#define NOTIFY_IDLE                                                      \
+    (sg_outbox_backoff(1) < NOTIFY_IDLE_MAX ? (int)sg_outbox_backoff(1) \
+                                            : NOTIFY_IDLE_MAX)
 
 static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t notify_cond; /* made by sg_notify_start */
