@@ -76,6 +76,7 @@ sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "notice_secret_file = $SG_WORK/notice.key" \
     "notice_sendmail = /bin/sh $T/notice.sh {from} {to}" \
     "notice_timeout = 5s" \
+    "notice_retry_interval = 10s" \
     "hold_reconcile_interval = 0"
 DB="$SG_QUARANTINE/quarantine.db"
 sql() { sqlite3 "$DB" "$1"; }
@@ -131,7 +132,7 @@ hold down
 R2=$RECORD
 check "2: held and answered while sendmail is down" sg_wait_held
 check "2: the failure is logged with the retry" \
-    sg_wait_for "$SG_MILTER_LOG" "record $R2: notice [0-9]* \(held-dsl\) to <$DSL> not sent, trying again in 60 seconds: sendmail command .* exited with status 75: sendmail: fatal: the queue is down" 20
+    sg_wait_for "$SG_MILTER_LOG" "record $R2: notice [0-9]* \(held-dsl\) to <$DSL> not sent, trying again in 10 seconds: sendmail command .* exited with status 75: sendmail: fatal: the queue is down" 20
 check "2: the row waits, with the reason" \
     test "$(dsl_row "$R2" "sent is null and failed is null and attempts = 1 and last_error like '%queue is down%'")" = 1
 sleep 2
