@@ -11,14 +11,20 @@
  * the HTML, and the audit row each view appends.  The HTTP layer
  * (libmicrohttpd) is the same for every page and is left out.
  *
- * The records are made with sg_store_hold, as the milter makes them:
- * about 4 KB messages from one of 40 senders to one of 400 pupils, one or
- * two rules each, spread over the last 30 days, a fifth of them decided.
+ * The records are made with sg_store_hold, as the milter makes them
+ * (from 4 threads, as the milter's): about 4 KB messages from one of 40
+ * senders to one of 400 pupils, one or two rules each, spread over the
+ * last 30 days and 10 schools (bench_store.h), a fifth of them decided.
  * The item pages are asked with no mail queue command (the page would run
  * postqueue once per view; that is Postfix's time, not ours).
  *
  * Usage: bench_review_page [--records N] [--baseline N] [--requests N]
  *                          [--dir DIR] [--pseudonymise]
+ *                          [--postgresql CONNINFO]
+ * --postgresql: the stores in PostgreSQL, each in a database of its own
+ * (CONNINFO with dbname=sg_bench_N added, N the store's records; the
+ * databases must exist and be empty: bench/run-review-page.sh makes
+ * them), else in SQLite files under DIR.
  * --pseudonymise: the queue as review_pseudonymise = staff-conduct shows
  * it (the records' track asked again, a MAC per person shown).
  * Prints one table: page, store size, median and 99th percentile in
@@ -28,6 +34,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +73,53 @@ allow_all(void *ctx, const char *login, const char *password,
 
 /* ------------------------------------------------------------ the store */
 
+static const char *pg_conninfo; /* --postgresql */
+
+/* Where the store of n records is: its location for sg_store_open. */
+static void
+location(char *buf, size_t size, const char *dir, unsigned n)
+{
+    if (pg_conninfo != NULL)
+        snprintf(buf, size, "postgresql:%s dbname=sg_bench_%u", pg_conninfo,
+                 n);
+    else
+        snprintf(buf, size, "%s/q.db", dir);
+}
+
+#define FILL_THREADS 4
+
+struct filler {
+    struct sg_store *q;
+    char **ids;
+    unsigned first, records;
+    time_t now;
+};
+
+/* Records first, first + FILL_THREADS, ...: a fifth of them released. */
+static void *
+fill_some(void *arg)
+{
+    struct filler *f = arg;
+    const char *err;
+    for (unsigned i = f->first; i < f->records; i += FILL_THREADS) {
+        /* the same spread over 30 days on every run, from any thread */
+        uint32_t h = (uint32_t)i * 2654435761u;
+        if (sg_bench_hold(f->q, i, f->now - (time_t)(h % (30 * 86400)),
+                          &f->ids[i], &err) < 0)
+            die("hold: %s", err);
+        if (i % 5 == 4 && sg_store_set_status(f->q, f->ids[i], SG_QSTATUS_HELD,
+                                              SG_QSTATUS_RELEASED, "bench",
+                                              "192.0.2.1", "ok", &err) != 0)
+            die("status: %s", err);
+    }
+    return NULL;
+}
+
 static char **
 fill(const char *dir, unsigned records, struct sg_store **q_r)
 {
-    char db[512], store[512];
-    snprintf(db, sizeof(db), "%s/q.db", dir);
+    char db[1024], store[512];
+    location(db, sizeof(db), dir, records);
     snprintf(store, sizeof(store), "%s/messages", dir);
     const char *err;
     if (sg_store_open(db, store, q_r, &err) < 0)
@@ -77,17 +127,15 @@ fill(const char *dir, unsigned records, struct sg_store **q_r)
     char **ids = calloc(records, sizeof(*ids));
     if (ids == NULL)
         die("out of memory");
-    time_t now = time(NULL);
-    srand(20250312);
-    for (unsigned i = 0; i < records; i++) {
-        if (sg_bench_hold(*q_r, i, now - (time_t)(rand() % (30 * 86400)),
-                          &ids[i], &err) < 0)
-            die("hold: %s", err);
-        if (i % 5 == 4 && sg_store_set_status(*q_r, ids[i], SG_QSTATUS_HELD,
-                                              SG_QSTATUS_RELEASED, "bench",
-                                              "192.0.2.1", "ok", &err) != 0)
-            die("status: %s", err);
+    struct filler f[FILL_THREADS];
+    pthread_t t[FILL_THREADS];
+    for (unsigned k = 0; k < FILL_THREADS; k++) {
+        f[k] = (struct filler){*q_r, ids, k, records, time(NULL)};
+        if (pthread_create(&t[k], NULL, fill_some, &f[k]) != 0)
+            die("cannot start a thread");
     }
+    for (unsigned k = 0; k < FILL_THREADS; k++)
+        pthread_join(t[k], NULL);
     return ids;
 }
 
@@ -128,9 +176,11 @@ open_store(struct store *s, const char *base, unsigned records)
     if (mkdir(s->dir, 0700) < 0)
         die("cannot make %s (remove it first)", s->dir);
     fprintf(stderr, "filling a store with %u records...\n", records);
+    double t0 = now_ms();
     s->ids = fill(s->dir, records, &s->q);
-    char db[512], store[512];
-    snprintf(db, sizeof(db), "%s/q.db", s->dir);
+    fprintf(stderr, "  filled in %.0f s\n", (now_ms() - t0) / 1000);
+    char db[1024], store[512];
+    location(db, sizeof(db), s->dir, records);
     snprintf(store, sizeof(store), "%s/messages", s->dir);
     struct sg_review_options o = {.db_path = db, .store_dir = store};
     sg_review_settings_init(&o.settings);
@@ -227,6 +277,7 @@ main(int argc, char **argv)
         {"requests", required_argument, NULL, 'r'},
         {"dir", required_argument, NULL, 'd'},
         {"pseudonymise", no_argument, NULL, 'p'},
+        {"postgresql", required_argument, NULL, 'g'},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -247,6 +298,9 @@ main(int argc, char **argv)
         case 'p':
             pseudonymise = true;
             break;
+        case 'g':
+            pg_conninfo = optarg;
+            break;
         default:
             return 1;
         }
@@ -264,8 +318,9 @@ main(int argc, char **argv)
     double *t = malloc(requests * sizeof(*t));
     if (t == NULL)
         die("out of memory");
-    printf("%-6s %9s %10s %10s %9s\n", "page", "records", "median ms", "p99 ms",
-           "pages/s");
+    const char *kind = pg_conninfo != NULL ? "postgresql" : "sqlite";
+    printf("%-10s %-6s %9s %10s %10s %9s\n", "store", "page", "records",
+           "median ms", "p99 ms", "pages/s");
     const char *pages[] = {"queue", "item"};
     for (size_t p = 0; p < 2; p++) {
         for (size_t k = 0; k < 2; k++) {
@@ -275,7 +330,8 @@ main(int argc, char **argv)
             double sum = 0;
             for (unsigned i = 0; i < requests; i++)
                 sum += t[i];
-            printf("%-6s %9u %10.3f %10.3f %9.0f\n", pages[p], s->records,
+            printf("%-10s %-6s %9u %10.3f %10.3f %9.0f\n", kind, pages[p],
+                   s->records,
                    t[requests / 2], t[(size_t)(requests * 0.99)],
                    1000.0 * requests / sum);
         }
