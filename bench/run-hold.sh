@@ -7,11 +7,7 @@
 # root (the cluster runs as the postgres user); stops the cluster on exit.
 set -eu
 bin=$1; shift
-here=$(cd "$(dirname "$0")" && pwd)
-: "${SG_SRCDIR:=$(cd "$here/.." && pwd)}"
-: "${SG_BUILDDIR:=$(cd "$(dirname "$bin")/.." && pwd)}"
-. "$SG_SRCDIR/tests/integration/lib.sh"
-. "$SG_SRCDIR/tests/integration/pg/lib.sh"
+. "$(dirname "$0")/store-env.sh"
 sg_require_postgresql
 work=$(mktemp -d /tmp/sg-bench-hold.XXXXXX)
 trap 'sg_pg_cleanup; rm -rf "$work"' EXIT

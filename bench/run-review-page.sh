@@ -4,15 +4,12 @@
 # (tests/integration/pg/lib.sh, this machine's loopback), each store
 # with --records and --baseline records (default 100,000 and 1,000).
 # Needs root for PostgreSQL (the cluster runs as the postgres user);
-# without it, or without PostgreSQL, only SQLite runs.  Stops the
-# cluster and removes the stores on exit.
+# without it, or without PostgreSQL, only SQLite runs.  STORES="sqlite"
+# or "postgresql" runs one of them (default both).  Stops the cluster
+# and removes the stores on exit.
 set -eu
 bin=$1; shift
-here=$(cd "$(dirname "$0")" && pwd)
-: "${SG_SRCDIR:=$(cd "$here/.." && pwd)}"
-: "${SG_BUILDDIR:=$(cd "$(dirname "$bin")/.." && pwd)}"
-. "$SG_SRCDIR/tests/integration/lib.sh"
-. "$SG_SRCDIR/tests/integration/pg/lib.sh"
+. "$(dirname "$0")/store-env.sh"
 records=100000 baseline=1000
 args=("$@")
 while [ $# -gt 0 ]; do
@@ -26,12 +23,18 @@ work=$(mktemp -d /tmp/sg-bench-page.XXXXXX)
 trap 'sg_pg_cleanup; rm -rf "$work"' EXIT
 sh "$here/machine.sh" 2>/dev/null || true
 mkdir "$work/sqlite" "$work/pg"
-"$bin" --records "$records" --baseline "$baseline" --dir "$work/sqlite" "${args[@]}"
+stores=${STORES:-sqlite postgresql}
+case " $stores " in *" sqlite "*)
+    "$bin" --records "$records" --baseline "$baseline" --dir "$work/sqlite" "${args[@]}"
+esac
+case " $stores " in *" postgresql "*) ;; *) exit 0 ;; esac
 if (sg_require_postgresql) >/dev/null; then
     sg_pg_start
     for n in "$baseline" "$records"; do
         sg_pg_psql -c "CREATE DATABASE sg_bench_$n OWNER safeguard" >/dev/null
     done
+    # the passfile names the store's database: these too
+    echo "127.0.0.1:$SG_PG_PORT:*:safeguard:$SG_PG_PASSWORD" >>"$SG_PG_DIR/pgpass"
     "$bin" --records "$records" --baseline "$baseline" --dir "$work/pg" \
         --postgresql "$SG_PG_CONNINFO" \
         "${args[@]}"
