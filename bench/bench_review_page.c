@@ -1,7 +1,9 @@
 /*
  * bench_review_page.c - the review web page's server time per page with a
  * large quarantine: the queue page (first page of waiting mail, 50 rows)
- * and an item page (a random held record, its stored copy parsed and
+ * and its last page (the oldest waiting mail but the newest, "last":
+ * ?page=N, the rows before it skipped), and an item page (a random held
+ * record, its stored copy parsed and
  * shown with its findings marked), with N records in the store (default
  * 10,000), beside the same pages with a small store (default 100) in the
  * same run: the baseline, so the cost of a big store is the difference.
@@ -244,14 +246,21 @@ static void
 run(struct store *s, const char *page, unsigned n, double *t)
 {
     for (unsigned i = 0; i < n; i++) {
-        char path[128];
+        char path[128], last[16];
+        struct sg_web_param query[] = {{"page", last}};
+        bool deep = strcmp(page, "last") == 0;
         if (strcmp(page, "item") == 0)
             snprintf(path, sizeof(path), "/item/%s",
                      s->ids[(unsigned)rand() % s->records]);
         else
             snprintf(path, sizeof(path), "/queue");
+        /* four fifths wait, 50 a page */
+        snprintf(last, sizeof(last), "%u",
+                 s->records * 4 / 5 / 50 > 0 ? s->records * 4 / 5 / 50 : 1);
         struct sg_web_request req = {.method = "GET",
                                      .path = path,
+                                     .query = deep ? query : NULL,
+                                     .n_query = deep ? 1 : 0,
                                      .session_cookie = s->session,
                                      .client = "127.0.0.1",
                                      .now = time(NULL)};
@@ -260,7 +269,8 @@ run(struct store *s, const char *page, unsigned n, double *t)
         sg_web_handle(s->w, &req, &resp);
         t[i] = now_ms() - t0;
         if (resp.status != 200)
-            die("%s answered %u", path, resp.status);
+            die("%s%s%s answered %u", path, deep ? "?page=" : "",
+                deep ? last : "", resp.status);
         sg_web_response_free(&resp);
     }
     qsort(t, n, sizeof(*t), cmp_double);
@@ -321,8 +331,8 @@ main(int argc, char **argv)
     const char *kind = pg_conninfo != NULL ? "postgresql" : "sqlite";
     printf("%-10s %-6s %9s %10s %10s %9s\n", "store", "page", "records",
            "median ms", "p99 ms", "pages/s");
-    const char *pages[] = {"queue", "item"};
-    for (size_t p = 0; p < 2; p++) {
+    const char *pages[] = {"queue", "last", "item"};
+    for (size_t p = 0; p < 3; p++) {
         for (size_t k = 0; k < 2; k++) {
             struct store *s = &stores[k];
             run(s, pages[p], requests / 10 + 1, t); /* warm up */
