@@ -161,6 +161,12 @@ void sg_sql_finalize(struct sg_sql_stmt *st);
 struct sg_sql_stmt *sg_sql_prepare_one(struct sg_store_sql *s, const char *sql,
                                        const char *what, const char **error_r);
 int sg_sql_finish(struct sg_sql_stmt *st, int r);
+/* Begin a write on a connection of the store's: NULL, or the connection
+ * in a transaction (store_sql_hosts.c). */
+struct sg_sql_conn *sg_sql_write_begin(void *be, const char **error_r);
+/* Commit when r is 0, else roll back; the connection given back; r (or
+ * -1). */
+int sg_sql_write_end(struct sg_sql_conn *c, int r, const char **error_r);
 /* Bind a string, or NULL. */
 void sg_sql_bind_text(struct sg_sql_stmt *st, int i, const char *v);
 void sg_sql_bind_int(struct sg_sql_stmt *st, int i, int64_t v);

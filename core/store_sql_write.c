@@ -349,7 +349,8 @@ sg_store_sql_set_status(void *be, const char *record_id,
                         const char **error_r)
 {
     static const char update_sql[] =
-        "UPDATE records SET status = ?1, status_changed = ?2"
+        "UPDATE records SET status = ?1, status_changed = ?2,"
+        " retention_class = NULL, expires = NULL" /* worked out again */
         " WHERE id = ?3 AND status = ?4";
     struct sg_sql_stmt *st = NULL, *audit = NULL;
     time_t now = time(NULL);
