@@ -39,6 +39,7 @@
 #include "review_settings.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "review_cmd.h"
 #include "store_hosts.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
@@ -65,7 +66,10 @@ usage(FILE *out)
         "  reinject ID --note TEXT [--release] [--by NAME]\n"
         "                               send a gone host's message again\n"
         "  export [--since WHEN] [--format csv|json] [--track T]\n"
-        "  expire\n"
+        "  expire [--dry-run]            retention: see safeguard-review(8)\n"
+        "  legal-hold ID --reason TEXT | --lift ID --note TEXT [--by NAME]\n"
+        "             (--staff ADDRESS for every record of one person)\n"
+        "  sar ADDRESS [--format html|json] [--output FILE] [--by NAME]\n"
         "  digest [--mail]\n"
         "  audit [ID] [--since WHEN]\n"
         "  sync\n"
@@ -672,6 +676,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
     if (rc != 0)
         die(exit_for(rc), "%s", err);
     show_facts(c, d, with_queue);
+    sg_review_print_retention(c->r, id, stdout);
     show_rules(d);
     put_block("Explanation sent to the sender", d->record->explain_sender);
     put_block("Explanation for the DSL", d->record->explain_dsl);
@@ -887,19 +892,19 @@ cmd_export(struct ctx *c, int argc, char **argv)
 static int
 cmd_expire(struct ctx *c, int argc, char **argv)
 {
-    (void)argv;
-    if (argc != 1)
-        die(EX_USAGE, "expire takes no arguments");
+    bool dry = argc == 2 && strcmp(argv[1], "--dry-run") == 0;
+    if (argc != 1 && !dry)
+        die(EX_USAGE, "expire takes only --dry-run");
     struct sg_review_expire_result res;
     const char *err;
-    int rc = sg_review_expire(c->r, &c->actor, time(NULL), stdout, &res,
-                              &err);
+    int rc = sg_review_expire_run(c->r, &c->actor, time(NULL), dry, stdout,
+                                  &res, &err);
     if (rc < 0 && res.failed == 0)
         die(EX_SOFTWARE, "%s", err);
-    printf("expire: %zu expired, %zu gone from the queue, %zu purged "
-           "(%zu copies), %zu stray files removed%s\n",
-           res.expired, res.gone, res.purged, res.copies, res.strays,
-           res.failed ? "" : ".");
+    printf("expire%s: %zu expired, %zu gone from the queue, %zu past "
+           "retention (%zu copies), %zu stray files removed%s\n",
+           dry ? " (dry run)" : "", res.expired, res.gone, res.purged,
+           res.copies, res.strays, res.failed ? "" : ".");
     if (rc < 0)
         die(EX_TEMPFAIL, "%s", err);
     return EX_OK;
@@ -1033,6 +1038,21 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
     return sg_review_cmd_passwd(c->cfg, argc, argv);
 }
 
+/* legal-hold and sar (review_legal.c, review_sar.c) */
+static void
+credit_cb(void *c, const char *by)
+{
+    credit(c, by);
+}
+static int
+cmd_retention(struct ctx *c, int argc, char **argv)
+{
+    struct sg_review_cmd k = {c->r, &c->actor, credit_cb, c};
+    return strcmp(argv[0], "sar") == 0 ? sg_review_cmd_sar(&k, argc, argv)
+                                       : sg_review_cmd_legal_hold(&k, argc,
+                                                                  argv);
+}
+
 /* The notices not yet sent (review_outbox.c). */
 static int
 cmd_outbox(struct ctx *c, int argc, char **argv)
@@ -1068,6 +1088,7 @@ static const struct {
     {"sync", cmd_sync},       {"serve", cmd_serve},
     {"passwd", cmd_passwd},   {"check", cmd_check},
     {"outbox", cmd_outbox},   {"reinject", cmd_reinject},
+    {"legal-hold", cmd_retention}, {"sar", cmd_retention},
 };
 
 int
