@@ -44,9 +44,10 @@ sql_of(struct sg_store *q, const char **error_r)
     return bs;
 }
 
-/* Run one statement in the open transaction with the record id as ?1
- * and, when with_time, t as ?2: 0 (a write: *changed_r, may be NULL),
- * 1 (a read that gave a row), or -1. */
+/* Run one write in the open transaction with the record id as ?1 and,
+ * when with_time, t as ?2: 0 and *changed_r (may be NULL), or -1.  The
+ * driver's step, as every write's (a test's injected failure is for
+ * reads, store_sql.c). */
 static int
 run(struct sg_sql_conn *c, const char *sql, const char *id, bool with_time,
     int64_t t, const char *what, int64_t *changed_r, const char **error_r)
@@ -57,11 +58,13 @@ run(struct sg_sql_conn *c, const char *sql, const char *id, bool with_time,
     sg_sql_bind_text(st, 1, id);
     if (with_time)
         sg_sql_bind_int(st, 2, t);
-    int rc = sg_sql_step(st, what, error_r);
-    if (rc >= 0 && changed_r != NULL)
+    int r = 0;
+    if (c->s->drv->step(st) != 0)
+        r = sg_sql_fail(c, what, error_r);
+    else if (changed_r != NULL)
         *changed_r = sg_sql_changes(st);
     sg_sql_finalize(st);
-    return rc < 0 ? -1 : rc;
+    return r;
 }
 
 /* Append an audit row in the open transaction: 0 or -1. */
@@ -83,9 +86,11 @@ audit(struct sg_sql_conn *c, const char *record_id, time_t now,
     sg_sql_bind_text(st, 4, client);
     sg_sql_bind_text(st, 5, action);
     sg_sql_bind_text(st, 6, note);
-    int rc = sg_sql_step(st, "cannot append the audit row", error_r);
+    int r = c->s->drv->step(st) != 0
+                ? sg_sql_fail(c, "cannot append the audit row", error_r)
+                : 0;
     sg_sql_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return r;
 }
 
 /* ids of a query with the text parameters t (n_t of them) and, after
@@ -163,8 +168,8 @@ sg_store_retention_assign(struct sg_store *q,
         sg_sql_bind_int(st, 3, d->no_concern);
         sg_sql_bind_int(st, 4, d->conduct);
         sg_sql_bind_int(st, 5, d->welfare);
-        if (sg_sql_step(st, "cannot date the records' expiry", error_r) < 0)
-            r = -1;
+        if (c->s->drv->step(st) != 0)
+            r = sg_sql_fail(c, "cannot date the records' expiry", error_r);
     }
     sg_sql_finalize(st);
     r = sg_sql_write_end(c, r, error_r);
@@ -348,8 +353,14 @@ static int
 why_not(struct sg_sql_conn *c, const char *record_id, bool lift,
         const char **error_r)
 {
-    int rc = run(c, "SELECT 1 FROM records WHERE id = ?1", record_id, false,
-                 0, "cannot read a record", NULL, error_r);
+    struct sg_sql_stmt *st = sg_sql_prepare(
+        c, "SELECT 1 FROM records WHERE id = ?1", "cannot read a record",
+        error_r);
+    if (st == NULL)
+        return -1;
+    sg_sql_bind_text(st, 1, record_id);
+    int rc = sg_sql_step(st, "cannot read a record", error_r);
+    sg_sql_finalize(st);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -401,8 +412,9 @@ hold_change(struct sg_store *q, const char *record_id, bool lift,
         sg_sql_bind_int(st, 2, (int64_t)now);
         sg_sql_bind_text(st, 3, actor);
         sg_sql_bind_text(st, 4, text);
-        r = sg_sql_step(st, what, error_r) < 0 ? -1 : 0;
-        if (r == 0 && sg_sql_changes(st) == 0)
+        if (c->s->drv->step(st) != 0)
+            r = sg_sql_fail(c, what, error_r);
+        else if (sg_sql_changes(st) == 0)
             r = why_not(c, record_id, lift, error_r);
     }
     sg_sql_finalize(st);
