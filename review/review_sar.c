@@ -149,6 +149,16 @@ addr_char(char c)
     return isalnum((unsigned char)c) || strchr("._%+-", c) != NULL;
 }
 
+/* Does text begin with a date, YYYY-MM-DD (not a telephone number)? */
+static bool
+iso_date(const char *t)
+{
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? t[i] != '-' : !isdigit((unsigned char)t[i]))
+            return false;
+    return true;
+}
+
 /* The longest key at text (whole words for names): its index or -1. */
 static long
 key_at(const struct sar *s, const char *text, size_t at)
@@ -205,7 +215,8 @@ mask(struct sar *s, const char *text, struct sg_buf *out)
                 }
             }
         }
-        if (word_start && (isdigit((unsigned char)text[i]) || text[i] == '+')) {
+        if (word_start && (isdigit((unsigned char)text[i]) || text[i] == '+') &&
+            !iso_date(text + i)) {
             /* a telephone-like number: seven digits or more */
             size_t j = i, digits = 0, end = i;
             char key[64] = "#";
@@ -408,6 +419,16 @@ html_cell(struct sar *s, struct sg_buf *out, struct sg_buf *b,
     sg_buf_printf(out, "</%s>", tag);
 }
 
+/* A cell of the export's own (a time, a status, an action, a label):
+ * nothing in it to mask. */
+static void
+html_plain(struct sg_buf *out, const char *text)
+{
+    sg_buf_puts(out, "<td>");
+    sg_web_text(out, text);
+    sg_buf_puts(out, "</td>");
+}
+
 static void
 html_record(struct sar *s, struct sg_buf *out, struct sg_buf *b,
             const struct sar_record *x)
@@ -417,13 +438,13 @@ html_record(struct sar *s, struct sg_buf *out, struct sg_buf *b,
     sg_web_text(out, x->rec->id);
     sg_buf_puts(out, "</h2>\n<table>\n<tr><th>Time</th>");
     sg_review_iso(x->rec->created, when, sizeof(when));
-    html_cell(s, out, b, "td", when);
+    html_plain(out, when);
     sg_buf_puts(out, "</tr>\n<tr><th>Sender</th>");
     html_cell(s, out, b, "td", x->rec->env_from);
     sg_buf_puts(out, "</tr>\n<tr><th>Subject</th>");
     html_cell(s, out, b, "td", x->rec->subject);
     sg_buf_puts(out, "</tr>\n<tr><th>Status</th>");
-    html_cell(s, out, b, "td", sg_store_status_title(x->rec->status));
+    html_plain(out, sg_store_status_title(x->rec->status));
     sg_buf_puts(out, "</tr>\n");
     for (size_t i = 0; i < x->n_rcpts; i++) {
         sg_buf_puts(out, "<tr><th>Recipient</th>");
@@ -453,9 +474,9 @@ html_record(struct sar *s, struct sg_buf *out, struct sg_buf *b,
             continue;
         sg_buf_puts(out, "<tr>");
         sg_review_iso(x->audit[i].time, when, sizeof(when));
-        html_cell(s, out, b, "td", when);
-        html_cell(s, out, b, "td", reviewer(s, x->audit[i].actor));
-        html_cell(s, out, b, "td", x->audit[i].action);
+        html_plain(out, when);
+        html_plain(out, reviewer(s, x->audit[i].actor));
+        html_plain(out, x->audit[i].action);
         html_cell(s, out, b, "td", x->audit[i].note);
         sg_buf_puts(out, "</tr>\n");
     }

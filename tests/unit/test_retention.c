@@ -442,8 +442,9 @@ test_sar(void **state)
     const char *err = NULL;
     assert_int_equal(
         sg_review_note(e->r, a, &dsl,
-                       "Amy Pupil told dsl.jones; someone@elsewhere.example "
-                       "and mum on 07700 900999 and x.y@other.example",
+                       "Amy Pupil told dsl.jones on 2026-11-30; "
+                       "someone@elsewhere.example and mum on 07700 900999 "
+                       "and x.y@other.example",
                        &err),
         0);
     for (int json = 0; json < 2; json++) {
@@ -457,6 +458,7 @@ test_sar(void **state)
         assert_non_null(strstr(text, "[person 1]"));
         assert_non_null(strstr(text, "[reviewer 1]"));
         assert_non_null(strstr(text, "[number 1]"));
+        assert_non_null(strstr(text, "2026-11-30")); /* a date, kept */
         const char *others[] = {"amy.pupil", "Amy", "Pupil",
                                 "someone@elsewhere", "dsl.jones", "900999",
                                 "900123", "x.y@other", "k.other"};
