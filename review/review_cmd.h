@@ -51,4 +51,8 @@ int sg_review_sar(struct sg_review *r, const char *address,
                   const struct sg_review_actor *actor, bool json, FILE *out,
                   size_t *n_r, const char **error_r);
 
+/* text as the export of subject would show it, with no other text
+ * masked before (for the fuzzer): malloc'ed, NULL when out of memory. */
+char *sg_review_sar_mask_text(const char *subject, const char *text);
+
 #endif

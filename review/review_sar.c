@@ -58,6 +58,16 @@ struct sar {
     bool oom;
 };
 
+static void
+sar_clear(struct sar *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->keys[i].text);
+        free(s->keys[i].label);
+    }
+    free(s->keys);
+}
+
 static const char *
 key_label(const struct sar *s, const char *text)
 {
@@ -262,6 +272,18 @@ masked(struct sar *s, struct sg_buf *b, const char *text)
     if (sg_buf_failed(b))
         s->oom = true;
     return sg_buf_text_or(b, "");
+}
+
+char *
+sg_review_sar_mask_text(const char *subject, const char *text)
+{
+    struct sar s = {.subject = subject};
+    struct sg_buf b = SG_BUF_INIT;
+    const char *m = masked(&s, &b, text);
+    char *copy = s.oom ? NULL : strdup(m);
+    sar_clear(&s);
+    sg_buf_free(&b);
+    return copy;
 }
 
 /* ------------------------------------------------------------ records */
@@ -548,11 +570,7 @@ sg_review_sar(struct sg_review *r, const char *address,
         record_free(&x[i]);
     free(x);
     sg_strv_free(&ids, &n);
-    for (size_t i = 0; i < s.n; i++) {
-        free(s.keys[i].text);
-        free(s.keys[i].label);
-    }
-    free(s.keys);
+    sar_clear(&s);
     sg_buf_free(&b);
     if (ret == 0 && (s.oom || sg_buf_failed(&doc)))
         ret = sg_review_fail(error_r, "sar: out of memory");
