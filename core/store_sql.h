@@ -198,6 +198,11 @@ int sg_sql_query_int(struct sg_sql_conn *c, const char *sql, const char *what,
 /* The backend's functions (store_int.h), as the three files define them. */
 int sg_store_sql_insert_hold(void *be, const struct sg_store_hold_rows *t,
                              const char **error_r);
+/* One audit row on c (in its transaction, if one is open). */
+int sg_store_sql_audit_on(struct sg_sql_conn *c, const char *record_id,
+                          time_t when, const char *actor, const char *client,
+                          const char *action, const char *note,
+                          const char **error_r);
 int sg_store_sql_set_status(void *be, const char *record_id,
                             enum sg_store_status from, enum sg_store_status to,
                             const char *actor, const char *client,

@@ -67,31 +67,7 @@ run(struct sg_sql_conn *c, const char *sql, const char *id, bool with_time,
     return r;
 }
 
-/* Append an audit row in the open transaction: 0 or -1. */
-static int
-audit(struct sg_sql_conn *c, const char *record_id, time_t now,
-      const char *actor, const char *client, const char *action,
-      const char *note, const char **error_r)
-{
-    struct sg_sql_stmt *st = sg_sql_prepare(
-        c,
-        "INSERT INTO audit (record_id, time, actor, client, action, note)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        "cannot append the audit row", error_r);
-    if (st == NULL)
-        return -1;
-    sg_sql_bind_text(st, 1, record_id);
-    sg_sql_bind_int(st, 2, (int64_t)now);
-    sg_sql_bind_text(st, 3, actor);
-    sg_sql_bind_text(st, 4, client);
-    sg_sql_bind_text(st, 5, action);
-    sg_sql_bind_text(st, 6, note);
-    int r = c->s->drv->step(st) != 0
-                ? sg_sql_fail(c, "cannot append the audit row", error_r)
-                : 0;
-    sg_sql_finalize(st);
-    return r;
-}
+#define audit sg_store_sql_audit_on
 
 /* ids of a query with the text parameters t (n_t of them) and, after
  * them, the number num when with_num (free with sg_strv_free). */

@@ -288,59 +288,43 @@ sg_review_sar_mask_text(const char *subject, const char *text)
 
 /* ------------------------------------------------------------ records */
 
-struct sar_record {
-    struct sg_store_record *rec;
-    struct sg_store_rcpt *rcpts;
-    size_t n_rcpts;
-    struct sg_store_rule *rules;
-    size_t n_rules;
-    struct sg_store_finding *findings;
-    size_t n_findings;
-    struct sg_store_audit_row *audit;
-    size_t n_audit;
-};
-
-static void
-record_free(struct sar_record *x)
-{
-    sg_store_record_free(&x->rec);
-    sg_store_rcpts_free(&x->rcpts, &x->n_rcpts);
-    sg_store_rules_free(&x->rules, &x->n_rules);
-    sg_store_findings_free(&x->findings, &x->n_findings);
-    sg_store_audit_rows_free(&x->audit, &x->n_audit);
-}
-
+/* A record with its rows (a struct sg_review_detail without the copy,
+ * the queue and the notices: none is exported): 0 and *d_r,
+ * SG_REVIEW_NOT_FOUND, or -1. */
 static int
 record_read(struct sg_review *r, const char *id,
-            const struct sg_review_actor *actor, struct sar_record *x,
-            const char **error_r)
+            const struct sg_review_actor *actor,
+            struct sg_review_detail **d_r, const char **error_r)
 {
     const char *err = NULL;
-    memset(x, 0, sizeof(*x));
-    int rc = sg_review_get(r, id, actor, &x->rec, error_r);
+    struct sg_review_detail *d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        return sg_review_fail(error_r, "out of memory");
+    int rc = sg_review_get(r, id, actor, &d->record, error_r);
+    if (rc == 0 &&
+        (sg_store_rcpts(r->q, id, &d->rcpts, &d->n_rcpts, &err) < 0 ||
+         sg_store_rules(r->q, id, &d->rules, &d->n_rules, &err) < 0 ||
+         sg_store_findings(r->q, id, &d->findings, &d->n_findings, &err) <
+             0 ||
+         sg_store_audit_rows(r->q, id, NULL, 0, &d->history, &d->n_history,
+                             &err) < 0))
+        rc = sg_review_keep(error_r, "", err);
     if (rc != 0)
-        return rc;
-    if (sg_store_rcpts(r->q, id, &x->rcpts, &x->n_rcpts, &err) < 0 ||
-        sg_store_rules(r->q, id, &x->rules, &x->n_rules, &err) < 0 ||
-        sg_store_findings(r->q, id, &x->findings, &x->n_findings, &err) < 0 ||
-        sg_store_audit_rows(r->q, id, NULL, 0, &x->audit, &x->n_audit, &err) <
-            0) {
-        record_free(x);
-        return sg_review_keep(error_r, "", err);
-    }
-    return 0;
+        sg_review_detail_free(&d);
+    *d_r = d;
+    return rc;
 }
 
 /* Everyone on the record, so that their names are known before any
  * text is masked. */
 static void
-learn(struct sar *s, const struct sar_record *x)
+learn(struct sar *s, const struct sg_review_detail *x)
 {
-    person_name(s, x->rec->env_from, x->rec->sender_name);
+    person_name(s, x->record->env_from, x->record->sender_name);
     for (size_t i = 0; i < x->n_rcpts; i++)
         person_name(s, x->rcpts[i].address, x->rcpts[i].name);
-    for (size_t i = 0; i < x->n_audit; i++)
-        reviewer(s, x->audit[i].actor);
+    for (size_t i = 0; i < x->n_history; i++)
+        reviewer(s, x->history[i].actor);
 }
 
 /* An audit row the requester is told of: decisions and notes, not the
@@ -360,21 +344,21 @@ jstr(struct sar *s, struct sg_buf *b, const char *text)
 }
 
 static json_t *
-json_record(struct sar *s, struct sg_buf *b, const struct sar_record *x)
+json_record(struct sar *s, struct sg_buf *b, const struct sg_review_detail *x)
 {
     char when[32];
     json_t *o = json_object(), *a;
-    json_object_set_new(o, "id", json_string(x->rec->id));
-    sg_review_iso(x->rec->created, when, sizeof(when));
+    json_object_set_new(o, "id", json_string(x->record->id));
+    sg_review_iso(x->record->created, when, sizeof(when));
     json_object_set_new(o, "time", json_string(when));
-    json_object_set_new(o, "sender", jstr(s, b, x->rec->env_from));
+    json_object_set_new(o, "sender", jstr(s, b, x->record->env_from));
     json_object_set_new(o, "sender_name",
-                        person(s, x->rec->env_from) == NULL
-                            ? jstr(s, b, x->rec->sender_name)
-                            : jstr(s, b, x->rec->env_from));
-    json_object_set_new(o, "subject", jstr(s, b, x->rec->subject));
+                        person(s, x->record->env_from) == NULL
+                            ? jstr(s, b, x->record->sender_name)
+                            : jstr(s, b, x->record->env_from));
+    json_object_set_new(o, "subject", jstr(s, b, x->record->subject));
     json_object_set_new(o, "status",
-                        json_string(sg_store_status_name(x->rec->status)));
+                        json_string(sg_store_status_name(x->record->status)));
     json_object_set_new(o, "recipients", a = json_array());
     for (size_t i = 0; i < x->n_rcpts; i++) {
         json_t *p = json_object();
@@ -400,16 +384,16 @@ json_record(struct sar *s, struct sg_buf *b, const struct sar_record *x)
         json_array_append_new(a, p);
     }
     json_object_set_new(o, "history", a = json_array());
-    for (size_t i = 0; i < x->n_audit; i++) {
-        if (!told(&x->audit[i]))
+    for (size_t i = 0; i < x->n_history; i++) {
+        if (!told(&x->history[i]))
             continue;
         json_t *p = json_object();
-        sg_review_iso(x->audit[i].time, when, sizeof(when));
+        sg_review_iso(x->history[i].time, when, sizeof(when));
         json_object_set_new(p, "time", json_string(when));
         json_object_set_new(p, "by",
-                            json_string(reviewer(s, x->audit[i].actor)));
-        json_object_set_new(p, "action", json_string(x->audit[i].action));
-        json_object_set_new(p, "note", jstr(s, b, x->audit[i].note));
+                            json_string(reviewer(s, x->history[i].actor)));
+        json_object_set_new(p, "action", json_string(x->history[i].action));
+        json_object_set_new(p, "note", jstr(s, b, x->history[i].note));
         json_array_append_new(a, p);
     }
     return o;
@@ -441,6 +425,17 @@ html_cell(struct sar *s, struct sg_buf *out, struct sg_buf *b,
     sg_buf_printf(out, "</%s>", tag);
 }
 
+/* A row of two masked cells. */
+static void
+html_row(struct sar *s, struct sg_buf *out, struct sg_buf *b, const char *a,
+         const char *c)
+{
+    sg_buf_puts(out, "<tr>");
+    html_cell(s, out, b, "td", a);
+    html_cell(s, out, b, "td", c);
+    sg_buf_puts(out, "</tr>\n");
+}
+
 /* A cell of the export's own (a time, a status, an action, a label):
  * nothing in it to mask. */
 static void
@@ -453,20 +448,20 @@ html_plain(struct sg_buf *out, const char *text)
 
 static void
 html_record(struct sar *s, struct sg_buf *out, struct sg_buf *b,
-            const struct sar_record *x)
+            const struct sg_review_detail *x)
 {
     char when[32];
     sg_buf_puts(out, "<section><h2>Record ");
-    sg_web_text(out, x->rec->id);
+    sg_web_text(out, x->record->id);
     sg_buf_puts(out, "</h2>\n<table>\n<tr><th>Time</th>");
-    sg_review_iso(x->rec->created, when, sizeof(when));
+    sg_review_iso(x->record->created, when, sizeof(when));
     html_plain(out, when);
     sg_buf_puts(out, "</tr>\n<tr><th>Sender</th>");
-    html_cell(s, out, b, "td", x->rec->env_from);
+    html_cell(s, out, b, "td", x->record->env_from);
     sg_buf_puts(out, "</tr>\n<tr><th>Subject</th>");
-    html_cell(s, out, b, "td", x->rec->subject);
+    html_cell(s, out, b, "td", x->record->subject);
     sg_buf_puts(out, "</tr>\n<tr><th>Status</th>");
-    html_plain(out, sg_store_status_title(x->rec->status));
+    html_plain(out, sg_store_status_title(x->record->status));
     sg_buf_puts(out, "</tr>\n");
     for (size_t i = 0; i < x->n_rcpts; i++) {
         sg_buf_puts(out, "<tr><th>Recipient</th>");
@@ -475,31 +470,23 @@ html_record(struct sar *s, struct sg_buf *out, struct sg_buf *b,
     }
     sg_buf_puts(out, "</table>\n<table><tr><th>Rule</th><th>Policy</th>"
                      "</tr>\n");
-    for (size_t i = 0; i < x->n_rules; i++) {
-        sg_buf_puts(out, "<tr>");
-        html_cell(s, out, b, "td", x->rules[i].title);
-        html_cell(s, out, b, "td", x->rules[i].policy);
-        sg_buf_puts(out, "</tr>\n");
-    }
+    for (size_t i = 0; i < x->n_rules; i++)
+        html_row(s, out, b, x->rules[i].title, x->rules[i].policy);
     sg_buf_puts(out, "</table>\n<table><tr><th>Found</th><th>Where</th>"
                      "</tr>\n");
-    for (size_t i = 0; i < x->n_findings; i++) {
-        sg_buf_puts(out, "<tr>");
-        html_cell(s, out, b, "td", x->findings[i].text);
-        html_cell(s, out, b, "td", x->findings[i].location);
-        sg_buf_puts(out, "</tr>\n");
-    }
+    for (size_t i = 0; i < x->n_findings; i++)
+        html_row(s, out, b, x->findings[i].text, x->findings[i].location);
     sg_buf_puts(out, "</table>\n<table><tr><th>When</th><th>By</th>"
                      "<th>What</th><th>Note</th></tr>\n");
-    for (size_t i = 0; i < x->n_audit; i++) {
-        if (!told(&x->audit[i]))
+    for (size_t i = 0; i < x->n_history; i++) {
+        if (!told(&x->history[i]))
             continue;
         sg_buf_puts(out, "<tr>");
-        sg_review_iso(x->audit[i].time, when, sizeof(when));
+        sg_review_iso(x->history[i].time, when, sizeof(when));
         html_plain(out, when);
-        html_plain(out, reviewer(s, x->audit[i].actor));
-        html_plain(out, x->audit[i].action);
-        html_cell(s, out, b, "td", x->audit[i].note);
+        html_plain(out, reviewer(s, x->history[i].actor));
+        html_plain(out, x->history[i].action);
+        html_cell(s, out, b, "td", x->history[i].note);
         sg_buf_puts(out, "</tr>\n");
     }
     sg_buf_puts(out, "</table></section>\n");
@@ -519,7 +506,7 @@ sg_review_sar(struct sg_review *r, const char *address,
     const char *err = NULL;
     if (sg_store_party_ids(r->q, address, &ids, &n, &err) < 0)
         return sg_review_keep(error_r, "", err);
-    struct sar_record *x = calloc(n + 1, sizeof(*x));
+    struct sg_review_detail **x = calloc(n + 1, sizeof(*x));
     if (x == NULL) {
         sg_strv_free(&ids, &n);
         return sg_review_fail(error_r, "out of memory");
@@ -534,7 +521,7 @@ sg_review_sar(struct sg_review *r, const char *address,
         if (rc != 0)
             ret = -1;
         else
-            learn(&s, &x[got++]);
+            learn(&s, x[got++]);
     }
     struct sg_buf doc = SG_BUF_INIT, b = SG_BUF_INIT;
     char when[32];
@@ -545,7 +532,7 @@ sg_review_sar(struct sg_review *r, const char *address,
         json_object_set_new(root, "made", json_string(when));
         json_object_set_new(root, "records", recs);
         for (size_t i = 0; i < got; i++)
-            json_array_append_new(recs, json_record(&s, &b, &x[i]));
+            json_array_append_new(recs, json_record(&s, &b, x[i]));
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         json_decref(root);
         if (text == NULL)
@@ -563,11 +550,11 @@ sg_review_sar(struct sg_review *r, const char *address,
                             "[reviewer N], other numbers as [number N].</p>\n",
                       when, got);
         for (size_t i = 0; i < got; i++)
-            html_record(&s, &doc, &b, &x[i]);
+            html_record(&s, &doc, &b, x[i]);
         sg_buf_puts(&doc, "</body></html>\n");
     }
     for (size_t i = 0; i < got; i++)
-        record_free(&x[i]);
+        sg_review_detail_free(&x[i]);
     free(x);
     sg_strv_free(&ids, &n);
     sar_clear(&s);

@@ -36,6 +36,9 @@ extern const char review_fixture_message[];
 int review_fixture_setup(struct review_fixture *e);
 /* Close everything and remove the directory; 0 or -1. */
 int review_fixture_teardown(struct review_fixture *e);
+/* The same as cmocka's setup and teardown: *state a new fixture. */
+int review_fixture_state_setup(void **state);
+int review_fixture_state_teardown(void **state);
 /* Hold a message from `from` (subject may be NULL: "Call me") at `when`,
  * with one rule or two, and put qid in the fake hold queue.  The record
  * id, malloc'ed. */

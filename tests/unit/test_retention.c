@@ -41,26 +41,8 @@ static const char *const personal[] = {
     "John", "900123", "Call me", "dsl.jones", "07700 900999", "127.0.0.1",
 };
 
-static int
-setup(void **state)
-{
-    struct review_fixture *e = calloc(1, sizeof(*e));
-    if (e == NULL || review_fixture_setup(e) < 0) {
-        free(e);
-        return -1;
-    }
-    *state = e;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct review_fixture *e = *state;
-    int r = review_fixture_teardown(e);
-    free(e);
-    return r;
-}
+#define setup    review_fixture_state_setup
+#define teardown review_fixture_state_teardown
 
 /* A record of a message not held (refused when sent) on track t. */
 static char *
