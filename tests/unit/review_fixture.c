@@ -231,3 +231,17 @@ review_fixture_state_teardown(void **state)
     free(e);
     return r;
 }
+
+size_t
+review_fixture_audited(struct review_fixture *e, const char *id,
+                       const char *action)
+{
+    struct sg_store_audit_row *rows = NULL;
+    size_t n = 0;
+    const char *error = NULL;
+    if (sg_store_audit_rows(e->q, id, action, 0, &rows, &n, &error) < 0)
+        fail_msg("%s", error);
+    size_t count = n;
+    sg_store_audit_rows_free(&rows, &n);
+    return count;
+}

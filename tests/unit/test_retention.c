@@ -310,19 +310,6 @@ test_tombstone(void **state)
     free(id);
 }
 
-static size_t
-audited(struct review_fixture *e, const char *id, const char *action)
-{
-    struct sg_store_audit_row *rows = NULL;
-    size_t n = 0;
-    const char *err = NULL;
-    if (sg_store_audit_rows(e->q, id, action, 0, &rows, &n, &err) < 0)
-        fail_msg("%s", err);
-    size_t count = n;
-    sg_store_audit_rows_free(&rows, &n);
-    return count;
-}
-
 static void
 test_legal_hold(void **state)
 {
@@ -347,7 +334,7 @@ test_legal_hold(void **state)
     assert_int_equal(sg_review_legal(e->r, "SG-20990101-000000", &dsl, false,
                                      "none", &err),
                      SG_REVIEW_NOT_FOUND);
-    assert_int_equal(audited(e, kept, "legal-hold"), 1);
+    assert_int_equal(review_fixture_audited(e, kept, "legal-hold"), 1);
 
     char line[256], hold[1024];
     assert_int_equal(sg_review_retention_text(e->r, kept, line, sizeof(line),
@@ -377,7 +364,7 @@ test_legal_hold(void **state)
                      0);
     assert_int_equal(sg_review_legal(e->r, kept, &dsl, true, "twice", &err),
                      SG_REVIEW_WRONG_STATUS);
-    assert_int_equal(audited(e, kept, "legal-hold-lifted"), 1);
+    assert_int_equal(review_fixture_audited(e, kept, "legal-hold-lifted"), 1);
     assert_int_equal(expire_at(e, now + 31 * DAY, false).purged, 1);
     info_of(e, kept, &info);
     assert_int_not_equal(info.tombstoned, 0);
