@@ -32,6 +32,7 @@
 #include "review_cmd.h"
 #include "review_fixture.h"
 #include "store.h"
+#include "store_util.h"
 
 static const struct sg_review_actor dsl = {"dsl.jones", "test", 0};
 
@@ -300,6 +301,20 @@ test_tombstone(void **state)
     assert_string_equal(info.retention_class, SG_RETENTION_RELEASED);
     sg_store_retention_info_clear(&info);
     assert_nothing_personal(e, id);
+    /* the audit stays append-only: only a tombstone's notes may go */
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "UPDATE audit SET actor = 'someone' WHERE record_id = '%s'", id);
+    assert_true(sg_test_db_refused(e->db, sql));
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM audit WHERE record_id = '%s'", id);
+    assert_true(sg_test_db_refused(e->db, sql));
+    char *live = review_fixture_hold(e, "Q2", "j.smith@school.example", NULL,
+                                     now, false);
+    snprintf(sql, sizeof(sql),
+             "UPDATE audit SET note = NULL WHERE record_id = '%s'", live);
+    assert_true(sg_test_db_refused(e->db, sql));
+    free(live);
     /* once only */
     char *p2 = NULL;
     assert_int_equal(sg_store_tombstone(e->q, id, now + 32 * DAY, "x", &p2,
