@@ -301,6 +301,12 @@ test_tombstone(void **state)
     assert_string_equal(info.retention_class, SG_RETENTION_RELEASED);
     sg_store_retention_info_clear(&info);
     assert_nothing_personal(e, id);
+    if (strncmp(e->db, "postgresql:", 11) == 0) /* the copy in the database */
+        assert_int_equal(sg_test_db_int(e->db,
+                                        "SELECT count(*) FROM copies"
+                                        " WHERE record_id = ?1",
+                                        id),
+                         0);
     /* the audit stays append-only: only a tombstone's notes may go */
     char sql[256];
     snprintf(sql, sizeof(sql),
