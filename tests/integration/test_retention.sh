@@ -11,7 +11,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
-command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
+dpkg -L libfaketime >/dev/null 2>&1 || { echo "SKIP: faketime is not installed"; exit 77; }
 REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
 [ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
 
@@ -54,7 +54,8 @@ sg_review show "$RB" --no-queue >"$SG_WORK/show.out" 2>&1
 check "show: the hold, by whom and why" \
     grep -q "Legal hold: .*by a.khan: subject access request" "$SG_WORK/show.out"
 
-later() { faketime -f "+31d" "$@"; }
+sg_faketime "+31d"
+later() { "${SG_FAKETIME[@]}" "$@"; }
 sg_review_argv
 later "${SG_REVIEW_ARGV[@]}" expire --dry-run >"$SG_WORK/dry.out" 2>&1
 check "dry run: lists A" grep -q "$RA: would expire (class released" "$SG_WORK/dry.out"
