@@ -394,6 +394,57 @@ test_legal_hold(void **state)
     free(gone);
 }
 
+static void
+no_credit(void *ctx, const char *by)
+{
+    (void)ctx;
+    (void)by;
+}
+
+static bool
+on_hold(struct review_fixture *e, const char *id)
+{
+    struct sg_store_retention_info info;
+    info_of(e, id, &info);
+    bool held = info.on_hold;
+    sg_store_retention_info_clear(&info);
+    return held;
+}
+
+/* legal-hold --staff: every record of that person, as the tool runs it */
+static void
+test_legal_hold_staff(void **state)
+{
+    struct review_fixture *e = *state;
+    open_review(e);
+    time_t now = time(NULL);
+    char *a = review_fixture_hold(e, "Q1", "j.smith@school.example", NULL,
+                                  now, false);
+    char *b = review_fixture_hold(e, "Q2", "j.smith@school.example", NULL,
+                                  now, false);
+    char *other = review_fixture_hold(e, "Q3", "k.other@school.example",
+                                      NULL, now, false);
+    struct sg_review_actor actor = dsl;
+    struct sg_review_cmd c = {e->r, &actor, no_credit, NULL};
+    char *place[] = {"legal-hold", "--staff", "J.Smith@school.example",
+                     "--reason", "LADO referral", NULL};
+    assert_int_equal(sg_review_cmd_legal_hold(&c, 5, place), 0);
+    assert_true(on_hold(e, a));
+    assert_true(on_hold(e, b));
+    assert_false(on_hold(e, other));
+    char *bad[] = {"legal-hold", "--staff", "x@y.example", NULL};
+    assert_int_equal(sg_review_cmd_legal_hold(&c, 3, bad), 64); /* no reason */
+    char *lift[] = {"legal-hold", "--lift", "--staff",
+                    "j.smith@school.example", "--note", "closed", NULL};
+    assert_int_equal(sg_review_cmd_legal_hold(&c, 6, lift), 0);
+    assert_false(on_hold(e, a));
+    assert_false(on_hold(e, b));
+    assert_int_equal(review_fixture_audited(e, a, "legal-hold-lifted"), 1);
+    free(a);
+    free(b);
+    free(other);
+}
+
 /* The export of address, in HTML or JSON, as a string. */
 static char *
 export(struct review_fixture *e, const char *address, bool json, size_t *n)
@@ -490,6 +541,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_classes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tombstone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_legal_hold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_legal_hold_staff, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_sar, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
