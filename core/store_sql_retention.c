@@ -114,15 +114,18 @@ sg_store_retention_assign(struct sg_store *q,
         " WHERE retention_class IS NULL AND tombstoned IS NULL"
         " AND status NOT IN ('held', 'escalated')"
         " AND (?1 = '' OR id = ?1)";
-    /* a period of 0 is NULL: such a record never expires */
+    /* the class's period; 0: it never expires, and its rows are left
+     * alone (not written again at every run) */
+#define PERIOD                                                                 \
+    " CASE retention_class WHEN '" SG_RETENTION_RELEASED "' THEN ?2"           \
+    " WHEN '" SG_RETENTION_CONDUCT "' THEN ?4"                                 \
+    " WHEN '" SG_RETENTION_WELFARE "' THEN ?5 ELSE ?3 END"
     static const char expires_sql[] =
-        "UPDATE records SET expires = status_changed + CASE retention_class"
-        " WHEN '" SG_RETENTION_RELEASED "' THEN nullif(?2, 0)"
-        " WHEN '" SG_RETENTION_CONDUCT "' THEN nullif(?4, 0)"
-        " WHEN '" SG_RETENTION_WELFARE "' THEN nullif(?5, 0)"
-        " ELSE nullif(?3, 0) END"
+        "UPDATE records SET expires = status_changed +" PERIOD
         " WHERE expires IS NULL AND retention_class IS NOT NULL"
-        " AND tombstoned IS NULL AND (?1 = '' OR id = ?1)";
+        " AND tombstoned IS NULL AND (?1 = '' OR id = ?1)"
+        " AND" PERIOD " <> 0";
+#undef PERIOD
     struct sg_store_sql *s = sql_of(q, error_r);
     if (s == NULL)
         return -1;
