@@ -79,6 +79,14 @@ hold_unheld(struct review_fixture *e, enum sg_track t,
     return id;
 }
 
+/* A held message of j.smith's, now. */
+static char *
+smith(struct review_fixture *e, const char *qid)
+{
+    return review_fixture_hold(e, qid, "j.smith@school.example", NULL,
+                               time(NULL), false);
+}
+
 static void
 open_review(struct review_fixture *e)
 {
@@ -145,12 +153,9 @@ test_classes(void **state)
     struct review_fixture *e = *state;
     open_review(e);
     time_t now = time(NULL);
-    char *rel = review_fixture_hold(e, "Q1", "j.smith@school.example", NULL,
-                                    now, false);
-    char *rej = review_fixture_hold(e, "Q2", "j.smith@school.example", NULL,
-                                    now, false);
-    char *wait = review_fixture_hold(e, "Q3", "j.smith@school.example", NULL,
-                                     now, false);
+    char *rel = smith(e, "Q1");
+    char *rej = smith(e, "Q2");
+    char *wait = smith(e, "Q3");
     char *refused = hold_unheld(e, SG_TRACK_PUPIL_WELFARE,
                                 SG_QSTATUS_REFUSED);
     const char *err = NULL;
@@ -275,8 +280,7 @@ test_tombstone(void **state)
     struct review_fixture *e = *state;
     open_review(e);
     time_t now = time(NULL);
-    char *id = review_fixture_hold(e, "Q1", "j.smith@school.example", NULL,
-                                   now, false);
+    char *id = smith(e, "Q1");
     struct sg_store_record *rec = NULL;
     const char *err = NULL;
     assert_int_equal(sg_store_get(e->q, id, &rec, &err), 0);
@@ -315,8 +319,7 @@ test_tombstone(void **state)
     snprintf(sql, sizeof(sql),
              "DELETE FROM audit WHERE record_id = '%s'", id);
     assert_true(sg_test_db_refused(e->db, sql));
-    char *live = review_fixture_hold(e, "Q2", "j.smith@school.example", NULL,
-                                     now, false);
+    char *live = smith(e, "Q2");
     snprintf(sql, sizeof(sql),
              "UPDATE audit SET note = NULL WHERE record_id = '%s'", live);
     assert_true(sg_test_db_refused(e->db, sql));
@@ -337,10 +340,8 @@ test_legal_hold(void **state)
     struct review_fixture *e = *state;
     open_review(e);
     time_t now = time(NULL);
-    char *kept = review_fixture_hold(e, "Q1", "j.smith@school.example", NULL,
-                                     now, false);
-    char *gone = review_fixture_hold(e, "Q2", "j.smith@school.example", NULL,
-                                     now, false);
+    char *kept = smith(e, "Q1");
+    char *gone = smith(e, "Q2");
     const char *err = NULL;
     assert_int_equal(decide(e, kept, "fine", true),
                      0);
@@ -418,10 +419,8 @@ test_legal_hold_staff(void **state)
     struct review_fixture *e = *state;
     open_review(e);
     time_t now = time(NULL);
-    char *a = review_fixture_hold(e, "Q1", "j.smith@school.example", NULL,
-                                  now, false);
-    char *b = review_fixture_hold(e, "Q2", "j.smith@school.example", NULL,
-                                  now, false);
+    char *a = smith(e, "Q1");
+    char *b = smith(e, "Q2");
     char *other = review_fixture_hold(e, "Q3", "k.other@school.example",
                                       NULL, now, false);
     struct sg_review_actor actor = dsl;
@@ -476,8 +475,7 @@ test_sar(void **state)
     time_t now = time(NULL);
     char *a = review_fixture_hold(e, "Q1", "j.smith@school.example",
                                   "For Amy", now, true);
-    char *b = review_fixture_hold(e, "Q2", "j.smith@school.example", NULL,
-                                  now, false);
+    char *b = smith(e, "Q2");
     char *other = review_fixture_hold(e, "Q3", "k.other@school.example",
                                       NULL, now, false);
     const char *err = NULL;
