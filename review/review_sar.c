@@ -466,6 +466,7 @@ html_record(struct sar *s, struct sg_buf *out, struct sg_buf *b,
     for (size_t i = 0; i < x->n_rcpts; i++) {
         sg_buf_puts(out, "<tr><th>Recipient</th>");
         html_cell(s, out, b, "td", x->rcpts[i].address);
+        html_plain(out, x->rcpts[i].roles);
         sg_buf_puts(out, "</tr>\n");
     }
     sg_buf_puts(out, "</table>\n<table><tr><th>Rule</th><th>Policy</th>"
