@@ -297,9 +297,19 @@ sg_store_tombstone(struct sg_store *q, const char *record_id, time_t now,
     struct sg_store_sql *s = sql_of(q, error_r);
     if (s == NULL)
         return -1;
-    struct sg_sql_conn *c = sg_sql_write_begin(s, error_r);
+    struct sg_sql_conn *c = sg_sql_acquire(s, error_r);
     if (c == NULL)
         return -1;
+    /* SQLite keeps deleted rows in free pages until they are reused:
+     * overwrite them, so that what expiry deletes is gone from the file
+     * (a setting of this connection; PostgreSQL's VACUUM reclaims) */
+    if ((s->drv == &sg_sql_sqlite &&
+         sg_sql_exec(c, "PRAGMA secure_delete = ON",
+                     "cannot overwrite deleted rows", error_r) < 0) ||
+        sg_sql_begin(c, error_r) < 0) {
+        sg_sql_release(c);
+        return -1;
+    }
     char *path = NULL, *cls = NULL;
     int r = tombstone_check(c, record_id, now, &path, &cls, error_r);
     for (size_t i = 0;

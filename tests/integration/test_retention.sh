@@ -63,6 +63,9 @@ check "dry run: not B, on hold" sh -c "! grep -q '$RB' '$SG_WORK/dry.out'"
 check "dry run: A's copy stays" test -f "$PA"
 check "dry run: A is no tombstone" test -z "$(sql "select tombstoned from records where id='$RA'")"
 
+sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+check "the recipient is in the database file before" \
+    test "$(grep -ac 'amy.patel' "$DB")" -gt 0
 later "${SG_REVIEW_ARGV[@]}" expire >"$SG_WORK/expire.out" 2>&1
 check "expire: A emptied" grep -q "$RA: expired: personal data and message copy deleted" "$SG_WORK/expire.out"
 check "expire: A's copy is gone" test ! -e "$PA"
@@ -93,6 +96,11 @@ check "legal-hold: lifted" sg_review legal-hold --lift "$RB" --note "answered"
 later "${SG_REVIEW_ARGV[@]}" expire >"$SG_WORK/expire2.out" 2>&1
 check "expire after the lift: B emptied" test ! -e "$PB" -a \
     -n "$(sql "select tombstoned from records where id='$RB'")"
+# both are tombstones now: once the log is written back, not a byte of
+# the recipient is left in the database file (deleted rows overwritten)
+sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+check "expire: the recipient is gone from the file" \
+    test "$(grep -ac 'amy.patel' "$DB")" = 0
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" = 0 ]
