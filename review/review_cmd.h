@@ -1,7 +1,8 @@
 /*
  * review_cmd.h - safeguard-review's retention commands, in the review
- * library so that their tests call them as the tool does: legal-hold
- * (review_legal.c) and sar (review_sar.c).  Each returns a sysexits
+ * library so that their tests call them as the tool does: expire
+ * (review_expire.c), legal-hold (review_legal.c) and sar
+ * (review_sar.c).  Each returns a sysexits
  * code and prints to stdout (errors to stderr).
  */
 #ifndef SG_REVIEW_CMD_H
@@ -25,6 +26,11 @@ struct sg_review_cmd {
 int sg_review_cmd_legal_hold(const struct sg_review_cmd *c, int argc,
                              char **argv);
 int sg_review_cmd_sar(const struct sg_review_cmd *c, int argc, char **argv);
+/* expire [--dry-run] (review_expire.c) */
+int sg_review_cmd_expire(const struct sg_review_cmd *c, int argc, char **argv);
+/* Whichever of the three argv[0] names. */
+int sg_review_cmd_retention(const struct sg_review_cmd *c, int argc,
+                            char **argv);
 
 /* Place (lift false) or lift a legal hold on record id, for actor (a
  * record of a track the actor does not review is not found): 0,

@@ -26,9 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "review_cmd.h"
 #include "review_int.h"
 
 #define STRAY_MIN_AGE 3600 /* seconds before a stray file is removed */
@@ -254,3 +256,40 @@ sg_review_expire_run(struct sg_review *r, const struct sg_review_actor *actor,
                           : 0;
 }
 
+
+int
+sg_review_cmd_expire(const struct sg_review_cmd *c, int argc, char **argv)
+{
+    bool dry = argc == 2 && strcmp(argv[1], "--dry-run") == 0;
+    if (argc != 1 && !dry) {
+        fprintf(stderr, "safeguard-review: expire takes only --dry-run\n");
+        return EX_USAGE;
+    }
+    struct sg_review_expire_result res = {0};
+    const char *err = NULL;
+    int rc = sg_review_expire_run(c->r, c->actor, time(NULL), dry, stdout,
+                                  &res, &err);
+    if (rc < 0 && res.failed == 0) {
+        fprintf(stderr, "safeguard-review: %s\n", err);
+        return EX_SOFTWARE;
+    }
+    printf("expire%s: %zu expired, %zu gone from the queue, %zu past "
+           "retention (%zu copies), %zu stray files removed%s\n",
+           dry ? " (dry run)" : "", res.expired, res.gone, res.purged,
+           res.copies, res.strays, res.failed ? "" : ".");
+    if (rc < 0) {
+        fprintf(stderr, "safeguard-review: %s\n", err);
+        return EX_TEMPFAIL;
+    }
+    return EX_OK;
+}
+
+int
+sg_review_cmd_retention(const struct sg_review_cmd *c, int argc, char **argv)
+{
+    if (strcmp(argv[0], "expire") == 0)
+        return sg_review_cmd_expire(c, argc, argv);
+    if (strcmp(argv[0], "sar") == 0)
+        return sg_review_cmd_sar(c, argc, argv);
+    return sg_review_cmd_legal_hold(c, argc, argv);
+}

@@ -890,27 +890,6 @@ cmd_export(struct ctx *c, int argc, char **argv)
 }
 
 static int
-cmd_expire(struct ctx *c, int argc, char **argv)
-{
-    bool dry = argc == 2 && strcmp(argv[1], "--dry-run") == 0;
-    if (argc != 1 && !dry)
-        die(EX_USAGE, "expire takes only --dry-run");
-    struct sg_review_expire_result res;
-    const char *err;
-    int rc = sg_review_expire_run(c->r, &c->actor, time(NULL), dry, stdout,
-                                  &res, &err);
-    if (rc < 0 && res.failed == 0)
-        die(EX_SOFTWARE, "%s", err);
-    printf("expire%s: %zu expired, %zu gone from the queue, %zu past "
-           "retention (%zu copies), %zu stray files removed%s\n",
-           dry ? " (dry run)" : "", res.expired, res.gone, res.purged,
-           res.copies, res.strays, res.failed ? "" : ".");
-    if (rc < 0)
-        die(EX_TEMPFAIL, "%s", err);
-    return EX_OK;
-}
-
-static int
 cmd_digest(struct ctx *c, int argc, char **argv)
 {
     bool mail = false;
@@ -1038,7 +1017,8 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
     return sg_review_cmd_passwd(c->cfg, argc, argv);
 }
 
-/* legal-hold and sar (review_legal.c, review_sar.c) */
+/* expire, legal-hold and sar (review_expire.c, review_legal.c,
+ * review_sar.c) */
 static void
 credit_cb(void *c, const char *by)
 {
@@ -1048,9 +1028,7 @@ static int
 cmd_retention(struct ctx *c, int argc, char **argv)
 {
     struct sg_review_cmd k = {c->r, &c->actor, credit_cb, c};
-    return strcmp(argv[0], "sar") == 0 ? sg_review_cmd_sar(&k, argc, argv)
-                                       : sg_review_cmd_legal_hold(&k, argc,
-                                                                  argv);
+    return sg_review_cmd_retention(&k, argc, argv);
 }
 
 /* The notices not yet sent (review_outbox.c). */
@@ -1083,7 +1061,7 @@ static const struct {
     {"list", cmd_list},       {"show", cmd_show},
     {"release", cmd_decide},  {"reject", cmd_decide},
     {"escalate", cmd_decide}, {"note", cmd_note},
-    {"export", cmd_export},   {"expire", cmd_expire},
+    {"export", cmd_export},   {"expire", cmd_retention},
     {"digest", cmd_digest},   {"audit", cmd_audit},
     {"sync", cmd_sync},       {"serve", cmd_serve},
     {"passwd", cmd_passwd},   {"check", cmd_check},
