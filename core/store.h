@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 8
+#define SG_STORE_SCHEMA_VERSION 9
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -361,6 +361,84 @@ int sg_store_decided_before(struct sg_store *q, time_t cut, char ***ids_r,
  * 1 deleted, 0 not (it changed meanwhile), -1. */
 int sg_store_delete_decided(struct sg_store *q, const char *record_id,
                             time_t cut, const char **error_r);
+
+/* Retention classes, legal holds and expiry (store_sql_retention.c).
+ * A decided record gets a class from its outcome and track and the date
+ * it expires (the decision plus the class's period); a status change
+ * clears both, so that they are worked out again.  Past that date, and
+ * not on a legal hold, expiry empties the record to a tombstone: the
+ * copy, the recipients, the findings, the addresses, the subject, the
+ * explanations, the notices and the audit rows' notes go; the id, the
+ * dates, the rule ids, the status and the class stay, with the audit
+ * rows (their notes NULL). */
+#define SG_RETENTION_RELEASED   "released"      /* a false positive */
+#define SG_RETENTION_NO_CONCERN "no-concern"    /* refused, delivered,
+                                                   archived, expired, lost */
+#define SG_RETENTION_CONDUCT    "staff-conduct" /* rejected, staff track */
+#define SG_RETENTION_WELFARE    "pupil-welfare" /* rejected, pupil track */
+
+/* Seconds each class is kept after the decision; 0: it never expires. */
+struct sg_store_retention {
+    int64_t released, no_concern, conduct, welfare;
+};
+
+/* Give record_id (NULL: every decided record) its class and expiry date
+ * where it has none yet: 0 and *n_r records given one (may be NULL), or
+ * -1.  Waiting records (held, escalated) and tombstones get none. */
+int sg_store_retention_assign(struct sg_store *q,
+                              const struct sg_store_retention *d,
+                              const char *record_id, size_t *n_r,
+                              const char **error_r);
+
+/* A record's retention as stored. */
+struct sg_store_retention_info {
+    char *retention_class; /* NULL: none yet (waiting, or not yet run) */
+    time_t expires;        /* 0: none (never, or not yet) */
+    time_t tombstoned;     /* 0: not expired */
+    bool on_hold;          /* an open legal hold */
+    time_t hold_placed;
+    char *hold_by, *hold_reason; /* NULL when not on hold */
+};
+/* 0 and *info_r (clear with sg_store_retention_info_clear),
+ * SG_STORE_NOT_FOUND, or -1. */
+int sg_store_retention_info(struct sg_store *q, const char *record_id,
+                            struct sg_store_retention_info *info_r,
+                            const char **error_r);
+void sg_store_retention_info_clear(struct sg_store_retention_info *info);
+
+/* ids of the records whose expiry date is at or before now, not yet
+ * tombstones and not on a legal hold, earliest expiry first (free with
+ * sg_strv_free). */
+int sg_store_expired_ids(struct sg_store *q, time_t now, char ***ids_r,
+                         size_t *n_r, const char **error_r);
+/* Empty record_id to a tombstone, all or nothing, with an audit row
+ * (actor, action "retention-expired", a note naming the class only),
+ * if it is still due at now and on no legal hold: 0 and *path_r the
+ * copy's file for the caller to remove (NULL: none; free it),
+ * SG_STORE_WRONG_STATUS (not due, on hold, or a tombstone already:
+ * *error_r says which), SG_STORE_NOT_FOUND, or -1. */
+int sg_store_tombstone(struct sg_store *q, const char *record_id, time_t now,
+                       const char *actor, char **path_r,
+                       const char **error_r);
+
+/* Place a legal hold on record_id (reason required), audited
+ * ("legal-hold", the reason): 0, SG_STORE_WRONG_STATUS (on hold
+ * already, or a tombstone), SG_STORE_NOT_FOUND, or -1. */
+int sg_store_legal_hold(struct sg_store *q, const char *record_id,
+                        const char *actor, const char *client,
+                        const char *reason, const char **error_r);
+/* Lift it (note required), audited ("legal-hold-lifted", the note): 0,
+ * SG_STORE_WRONG_STATUS (not on hold), SG_STORE_NOT_FOUND, or -1. */
+int sg_store_legal_lift(struct sg_store *q, const char *record_id,
+                        const char *actor, const char *client,
+                        const char *note, const char **error_r);
+
+/* ids of the records (not tombstones) where address is the envelope
+ * sender or a recipient, case-insensitively, oldest first (free with
+ * sg_strv_free): a member of staff's, for a legal hold or a subject
+ * access request. */
+int sg_store_party_ids(struct sg_store *q, const char *address, char ***ids_r,
+                       size_t *n_r, const char **error_r);
 
 /* ------------------------------------------------------------ the queue */
 

@@ -102,10 +102,81 @@ static const char upgrade_v8_pg[] =
     "  AND new.status IN ('released', 'rejected', 'expired'))"
     " EXECUTE FUNCTION records_decision();";
 
+/* Retention (its own step; the number is the next free one at merge).
+ * Each decided record gets a retention class (released, no-concern,
+ * staff-conduct, pupil-welfare) and the date it expires, set by
+ * store_sql_retention.c from the review tool's settings and cleared by
+ * every status change so that it is worked out again; tombstoned is when
+ * expiry emptied the record of personal data.  legal_holds: one row per
+ * hold placed, lifted by filling lifted*; a record with an open row is
+ * never expired.  The audit table stays append-only except for the one
+ * change expiry makes: a note of a tombstoned record's row set to NULL
+ * (a decision's note names people); every other column must stay as it
+ * was. */
+static const char upgrade_retention_sqlite[] =
+    "ALTER TABLE records ADD COLUMN retention_class TEXT;"
+    "ALTER TABLE records ADD COLUMN expires INTEGER;"
+    "ALTER TABLE records ADD COLUMN tombstoned INTEGER;"
+    "CREATE INDEX records_expires ON records (expires)"
+    " WHERE tombstoned IS NULL;"
+    "CREATE TABLE legal_holds ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " record_id TEXT NOT NULL,"
+    " placed INTEGER NOT NULL,"
+    " placed_by TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " lifted INTEGER,"
+    " lifted_by TEXT,"
+    " lift_note TEXT);"
+    "CREATE INDEX legal_holds_open ON legal_holds (record_id)"
+    " WHERE lifted IS NULL;"
+    "DROP TRIGGER audit_no_update;"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " WHEN NOT (new.note IS NULL AND new.id = old.id"
+    "  AND new.record_id IS old.record_id AND new.time = old.time"
+    "  AND new.actor = old.actor AND new.client IS old.client"
+    "  AND new.action = old.action"
+    "  AND EXISTS (SELECT 1 FROM records WHERE id = old.record_id"
+    "   AND tombstoned IS NOT NULL))"
+    " BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;";
+
+static const char upgrade_retention_pg[] =
+    "ALTER TABLE records ADD COLUMN retention_class TEXT,"
+    " ADD COLUMN expires BIGINT, ADD COLUMN tombstoned BIGINT;"
+    "CREATE INDEX records_expires ON records (expires)"
+    " WHERE tombstoned IS NULL;"
+    "CREATE TABLE legal_holds ("
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " record_id TEXT NOT NULL,"
+    " placed BIGINT NOT NULL,"
+    " placed_by TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " lifted BIGINT,"
+    " lifted_by TEXT,"
+    " lift_note TEXT);"
+    "CREATE INDEX legal_holds_open ON legal_holds (record_id)"
+    " WHERE lifted IS NULL;"
+    "CREATE FUNCTION audit_expiry_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN"
+    "  IF TG_OP = 'UPDATE' AND new.note IS NULL"
+    "   AND (new.id, new.record_id, new.time, new.actor, new.client,"
+    "        new.action) IS NOT DISTINCT FROM (old.id, old.record_id,"
+    "        old.time, old.actor, old.client, old.action)"
+    "   AND EXISTS (SELECT 1 FROM records WHERE id = old.record_id"
+    "    AND tombstoned IS NOT NULL) THEN"
+    "   RETURN new;"
+    "  END IF;"
+    "  RAISE EXCEPTION 'the audit table is append-only';"
+    " END$$;"
+    "DROP TRIGGER audit_no_change ON audit;"
+    "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
+    " FOR EACH ROW EXECUTE FUNCTION audit_expiry_only();";
+
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */
 static const struct sg_sql_migration sg_sql_migrations[] = {
     {8, NULL, upgrade_v8_sqlite, upgrade_v8_pg},
+    {9, NULL, upgrade_retention_sqlite, upgrade_retention_pg},
     {0, NULL, NULL, NULL},
 };
 

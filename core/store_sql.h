@@ -177,6 +177,12 @@ void sg_sql_finalize(struct sg_sql_stmt *st);
 struct sg_sql_stmt *sg_sql_prepare_one(struct sg_store_sql *s, const char *sql,
                                        const char *what, const char **error_r);
 int sg_sql_finish(struct sg_sql_stmt *st, int r);
+/* Begin a write on a connection of the store's: NULL, or the connection
+ * in a transaction (store_sql_hosts.c). */
+struct sg_sql_conn *sg_sql_write_begin(void *be, const char **error_r);
+/* Commit when r is 0, else roll back; the connection given back; r (or
+ * -1). */
+int sg_sql_write_end(struct sg_sql_conn *c, int r, const char **error_r);
 /* Bind a string, or NULL. */
 void sg_sql_bind_text(struct sg_sql_stmt *st, int i, const char *v);
 void sg_sql_bind_int(struct sg_sql_stmt *st, int i, int64_t v);
@@ -208,6 +214,11 @@ int sg_sql_query_int(struct sg_sql_conn *c, const char *sql, const char *what,
 /* The backend's functions (store_int.h), as the three files define them. */
 int sg_store_sql_insert_hold(void *be, const struct sg_store_hold_rows *t,
                              const char **error_r);
+/* One audit row on c (in its transaction, if one is open). */
+int sg_store_sql_audit_on(struct sg_sql_conn *c, const char *record_id,
+                          time_t when, const char *actor, const char *client,
+                          const char *action, const char *note,
+                          const char **error_r);
 int sg_store_sql_set_status(void *be, const char *record_id,
                             enum sg_store_status from, enum sg_store_status to,
                             const char *actor, const char *client,

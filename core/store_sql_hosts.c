@@ -36,6 +36,8 @@ prepare(void *be, const char *sql, const char **error_r)
 }
 
 #define finish sg_sql_finish
+#define begin  sg_sql_write_begin
+#define end    sg_sql_write_end
 
 static int
 hosts_set_local(void *be, const char *host, const char **error_r)
@@ -310,10 +312,8 @@ query_num(struct sg_sql_conn *c, const char *sql, const char *t1,
     return rc < 0 ? -1 : 0;
 }
 
-/* Begin a write on a connection of the store's: NULL, or the connection
- * in a transaction. */
-static struct sg_sql_conn *
-begin(void *be, const char **error_r)
+struct sg_sql_conn *
+sg_sql_write_begin(void *be, const char **error_r)
 {
     struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
     if (c != NULL && sg_sql_begin(c, error_r) < 0) {
@@ -323,10 +323,8 @@ begin(void *be, const char **error_r)
     return c;
 }
 
-/* Commit when r is 0, else roll back; the connection given back; r (or
- * -1). */
-static int
-end(struct sg_sql_conn *c, int r, const char **error_r)
+int
+sg_sql_write_end(struct sg_sql_conn *c, int r, const char **error_r)
 {
     if (r == 0 && sg_sql_commit(c, "cannot commit", error_r) < 0)
         r = -1;

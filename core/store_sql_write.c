@@ -305,6 +305,22 @@ out:
 /* ------------------------------------------------------------ changes */
 
 int
+sg_store_sql_audit_on(struct sg_sql_conn *c, const char *record_id,
+                      time_t when, const char *actor, const char *client,
+                      const char *action, const char *note,
+                      const char **error_r)
+{
+    int r = -1;
+    struct sg_sql_stmt *st = sg_sql_prepare(
+        c, insert_sql[INS_AUDIT], "cannot prepare the audit row", error_r);
+    if (st != NULL)
+        r = audit_row(st, record_id, when, actor, client, action, note,
+                      error_r);
+    sg_sql_finalize(st);
+    return r;
+}
+
+int
 sg_store_sql_audit(void *be, const char *record_id, const char *actor,
                    const char *client, const char *action, const char *note,
                    const char **error_r)
@@ -312,13 +328,8 @@ sg_store_sql_audit(void *be, const char *record_id, const char *actor,
     struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
     if (c == NULL)
         return -1;
-    int r = -1;
-    struct sg_sql_stmt *st = sg_sql_prepare(
-        c, insert_sql[INS_AUDIT], "cannot prepare the audit row", error_r);
-    if (st != NULL)
-        r = audit_row(st, record_id, time(NULL), actor, client, action, note,
-                      error_r);
-    sg_sql_finalize(st);
+    int r = sg_store_sql_audit_on(c, record_id, time(NULL), actor, client,
+                                  action, note, error_r);
     sg_sql_release(c);
     return r;
 }
@@ -357,7 +368,8 @@ sg_store_sql_set_status(void *be, const char *record_id,
                         const char **error_r)
 {
     static const char update_sql[] =
-        "UPDATE records SET status = ?1, status_changed = ?2"
+        "UPDATE records SET status = ?1, status_changed = ?2,"
+        " retention_class = NULL, expires = NULL" /* worked out again */
         " WHERE id = ?3 AND status = ?4";
     struct sg_sql_stmt *st = NULL, *audit = NULL;
     time_t now = time(NULL);

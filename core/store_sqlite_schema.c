@@ -65,6 +65,13 @@
  *                                       system holds the message;
  *                                       NULL: a record made before
  *                                       version 8, on the one host
+ *     retention_class TEXT              released | no-concern |
+ *                                       staff-conduct | pupil-welfare;
+ *                                       NULL while waiting (the
+ *                                       retention step, store_sql.c)
+ *     expires        INTEGER            when it is emptied; NULL: never,
+ *                                       or not yet dated
+ *     tombstoned     INTEGER            when it was emptied; NULL: not
  *   recipients   one row per envelope recipient, in envelope order
  *     record_id -> records.id ON DELETE CASCADE; pos; address;
  *     roles ("staff,dsl"; "external" for an unknown address);
@@ -106,6 +113,11 @@
  *                records_decision when a held or escalated record with
  *                a host becomes released, rejected or expired, and by
  *                reinject (a delete for the host that held the message).
+ *   legal_holds  one row per hold placed (the retention step): id;
+ *                record_id (not a foreign key); placed; placed_by;
+ *                reason; lifted, lifted_by, lift_note (NULL while the
+ *                hold stands).  The audit's update trigger then allows
+ *                one change only: a tombstone's notes set to NULL.
  *
  * Indexes serve the review tool: records by (status, created), created,
  * env_from, queue_id; rules by rule_id; audit by (record_id, id) and time.

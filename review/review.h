@@ -315,20 +315,28 @@ int sg_review_requests(struct sg_review *r, const char *id,
 struct sg_review_expire_result {
     size_t expired;  /* held past hold_max_days, given the outcome */
     size_t gone;     /* found missing from the queue on the way */
-    size_t purged;   /* decided records deleted after retention */
+    size_t purged;   /* records emptied to tombstones after their
+                        retention (a dry run: that would be) */
     size_t copies;   /* message copies removed with them */
     size_t strays;   /* orphan copies and temporary files removed */
     size_t failed;   /* records that could not be expired this time */
 };
 
-/* At time now: expire held mail (hold_max_days), purge decided records
- * and their copies (retention_days; audit rows stay), remove stray files
- * in the message directory older than an hour.  One line per action to
- * report, if not NULL. */
+/* At time now: expire held mail (hold_max_days), give decided records
+ * their retention class and date, empty those past it and on no legal
+ * hold to tombstones and remove their copies (audit rows stay), remove
+ * stray files in the message directory older than an hour.  One line
+ * per action to report, if not NULL. */
 int sg_review_expire(struct sg_review *r, const struct sg_review_actor *actor,
                      time_t now, FILE *report,
                      struct sg_review_expire_result *res_r,
                      const char **error_r);
+/* The same; dry_run: list what would go, change nothing else. */
+int sg_review_expire_run(struct sg_review *r,
+                         const struct sg_review_actor *actor, time_t now,
+                         bool dry_run, FILE *report,
+                         struct sg_review_expire_result *res_r,
+                         const char **error_r);
 
 /* ------------------------------------------------------------ reports */
 

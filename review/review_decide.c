@@ -411,6 +411,8 @@ sg_review_decide(struct sg_review *r, const char *id,
     if (ret != 0)
         ret = -1;
 out:
+    if (ret == 0) /* else the next expire run dates it */
+        sg_review_retention_assign(r, rec->id);
     free(host);
     sg_store_record_free(&rec);
     sg_store_unlock(lock);

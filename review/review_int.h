@@ -73,6 +73,12 @@ int sg_review_get(struct sg_review *r, const char *id,
 /* Is path a file directly inside the message directory? */
 bool sg_review_in_store(const struct sg_review *r, const char *path);
 
+/* ---- retention (review_expire.c) */
+/* Give the record (NULL: every decided record) its retention class and
+ * expiry date from the settings, where it has none: 0 or -1.  A
+ * decision calls it; a failure leaves the date to the next expire. */
+int sg_review_retention_assign(struct sg_review *r, const char *id);
+
 /* ---- decisions (review_decide.c); expiry decides too */
 enum sg_review_op {
     SG_REVIEW_OP_RELEASE,

@@ -39,6 +39,7 @@
 #include "review_settings.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "review_cmd.h"
 #include "store_hosts.h"
 
 #define DEFAULT_CONFIG SG_SYSCONFDIR "/safeguard-milter.conf"
@@ -65,7 +66,10 @@ usage(FILE *out)
         "  reinject ID --note TEXT [--release] [--by NAME]\n"
         "                               send a gone host's message again\n"
         "  export [--since WHEN] [--format csv|json] [--track T]\n"
-        "  expire\n"
+        "  expire [--dry-run]            retention: see safeguard-review(8)\n"
+        "  legal-hold ID --reason TEXT | --lift ID --note TEXT [--by NAME]\n"
+        "             (--staff ADDRESS for every record of one person)\n"
+        "  sar ADDRESS [--format html|json] [--output FILE] [--by NAME]\n"
         "  digest [--mail]\n"
         "  audit [ID] [--since WHEN]\n"
         "  sync\n"
@@ -672,6 +676,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
     if (rc != 0)
         die(exit_for(rc), "%s", err);
     show_facts(c, d, with_queue);
+    sg_review_print_retention(c->r, id, stdout);
     show_rules(d);
     put_block("Explanation sent to the sender", d->record->explain_sender);
     put_block("Explanation for the DSL", d->record->explain_dsl);
@@ -885,27 +890,6 @@ cmd_export(struct ctx *c, int argc, char **argv)
 }
 
 static int
-cmd_expire(struct ctx *c, int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        die(EX_USAGE, "expire takes no arguments");
-    struct sg_review_expire_result res;
-    const char *err;
-    int rc = sg_review_expire(c->r, &c->actor, time(NULL), stdout, &res,
-                              &err);
-    if (rc < 0 && res.failed == 0)
-        die(EX_SOFTWARE, "%s", err);
-    printf("expire: %zu expired, %zu gone from the queue, %zu purged "
-           "(%zu copies), %zu stray files removed%s\n",
-           res.expired, res.gone, res.purged, res.copies, res.strays,
-           res.failed ? "" : ".");
-    if (rc < 0)
-        die(EX_TEMPFAIL, "%s", err);
-    return EX_OK;
-}
-
-static int
 cmd_digest(struct ctx *c, int argc, char **argv)
 {
     bool mail = false;
@@ -1033,6 +1017,20 @@ cmd_passwd(struct ctx *c, int argc, char **argv)
     return sg_review_cmd_passwd(c->cfg, argc, argv);
 }
 
+/* expire, legal-hold and sar (review_expire.c, review_legal.c,
+ * review_sar.c) */
+static void
+credit_cb(void *c, const char *by)
+{
+    credit(c, by);
+}
+static int
+cmd_retention(struct ctx *c, int argc, char **argv)
+{
+    struct sg_review_cmd k = {c->r, &c->actor, credit_cb, c};
+    return sg_review_cmd_retention(&k, argc, argv);
+}
+
 /* The notices not yet sent (review_outbox.c). */
 static int
 cmd_outbox(struct ctx *c, int argc, char **argv)
@@ -1063,11 +1061,12 @@ static const struct {
     {"list", cmd_list},       {"show", cmd_show},
     {"release", cmd_decide},  {"reject", cmd_decide},
     {"escalate", cmd_decide}, {"note", cmd_note},
-    {"export", cmd_export},   {"expire", cmd_expire},
+    {"export", cmd_export},   {"expire", cmd_retention},
     {"digest", cmd_digest},   {"audit", cmd_audit},
     {"sync", cmd_sync},       {"serve", cmd_serve},
     {"passwd", cmd_passwd},   {"check", cmd_check},
     {"outbox", cmd_outbox},   {"reinject", cmd_reinject},
+    {"legal-hold", cmd_retention}, {"sar", cmd_retention},
 };
 
 int

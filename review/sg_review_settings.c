@@ -57,6 +57,9 @@ sg_review_settings_init(struct sg_review_settings *s)
     sg_review_settings_queue(s, &q);
     s->sla_hours = SG_REVIEW_SLA_HOURS;
     s->retention_days = SG_REVIEW_RETENTION_DAYS;
+    s->retention_released_days = SG_REVIEW_RETENTION_RELEASED_DAYS;
+    s->retention_conduct_days = SG_REVIEW_RETENTION_CONDUCT_DAYS;
+    s->retention_welfare_days = SG_REVIEW_RETENTION_WELFARE_DAYS;
     s->hold_max_days = SG_REVIEW_HOLD_MAX_DAYS;
     s->expire_action = SG_REVIEW_EXPIRE_DELETE;
 }

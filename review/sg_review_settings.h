@@ -23,6 +23,11 @@
 #define SG_REVIEW_SLA_HOURS       24
 #define SG_REVIEW_RETENTION_DAYS  365
 #define SG_REVIEW_HOLD_MAX_DAYS   0 /* never expire held mail */
+/* Retention of each class after the decision (doc/dpia.md says why);
+ * SG_REVIEW_RETENTION_DAYS is the no-concern class's. */
+#define SG_REVIEW_RETENTION_RELEASED_DAYS 30
+#define SG_REVIEW_RETENTION_CONDUCT_DAYS  (6 * 365 + 2)  /* six years */
+#define SG_REVIEW_RETENTION_WELFARE_DAYS  (25 * 365 + 7) /* 25 years */
 
 /* What expire does with a message held longer than hold_max_days. */
 enum sg_review_expire_action {
@@ -48,7 +53,12 @@ struct sg_review_settings {
                               release_command or delete_command is "" */
     int command_timeout;   /* seconds */
     int sla_hours;         /* the response target */
-    int retention_days;    /* decided records purged after; 0 never */
+    int retention_days;    /* records with no concern (refused,
+                              delivered, archived, expired, lost) kept
+                              after the decision; 0 never expire */
+    int retention_released_days; /* released (false positives) */
+    int retention_conduct_days;  /* rejected, staff-conduct track */
+    int retention_welfare_days;  /* rejected, pupil-welfare track */
     int hold_max_days;     /* held mail expired after; 0 never */
     int expire_action;     /* enum sg_review_expire_action */
     char *host_name;       /* this host's name in the store ("": the

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "store_outbox.h"
+#include "review_cmd.h"
 #include "web_int.h"
 
 #define PAGE_SIZE 50
@@ -552,6 +553,20 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
         break;
     }
     sg_buf_puts(b, "</dd>");
+    char keep[256], hold[1024]; /* retention and legal hold (review_legal.c) */
+    if (sg_review_retention_text(w->o.review, rec->id, keep, sizeof(keep),
+                                 hold, sizeof(hold)) == 0) {
+        fact(b, "Retention");
+        sg_web_text(b, keep);
+        if (hold[0] != '\0') {
+            sg_buf_puts(b, "</dd>");
+            fact(b, "Legal hold");
+            sg_buf_puts(b, "<span id=\"legal-hold\">");
+            sg_web_text(b, hold);
+            sg_buf_puts(b, "</span>");
+        }
+        sg_buf_puts(b, "</dd>");
+    }
     /* several mail servers: the one whose hold queue has the message */
     if (d->host != NULL) {
         fact(b, "Host");

@@ -165,18 +165,25 @@ sg_write_milter_conf() {
 # under libfaketime with its clock starting then, so that rules about the
 # time of day and ages can be tested on dated samples without any test
 # hook in the daemon.
+# sg_faketime SPEC: SG_FAKETIME, the words that run a program under
+# libfaketime with its clock at SPEC (FAKETIME's: "@2025-03-12 10:15:00",
+# "+31d"), preloaded directly (the faketime wrapper forks, so a pid would
+# be the wrapper's) and past AddressSanitizer's check that it comes first.
+sg_faketime() {
+    local lib
+    lib=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketimeMT.so.1$' | head -1)
+    [ -n "$lib" ] || sg_die "libfaketime missing: apt-get install faketime"
+    SG_FAKETIME=(env LD_PRELOAD="$lib" FAKETIME="$1"
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+}
+
 sg_start_milter() {
     [ -n "${SG_MILTER_CONF:-}" ] || sg_write_milter_conf
     local -a run=("$SG_MILTER_BIN")
     if [ -n "${SG_MILTER_TIME:-}" ]; then
-        # preload libfaketime directly (the faketime wrapper forks, and we
-        # need the daemon's own pid to signal it)
-        local lib
-        lib=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketimeMT.so.1$' | head -1)
-        [ -n "$lib" ] || sg_die "libfaketime missing: apt-get install faketime"
-        run=(env LD_PRELOAD="$lib" FAKETIME="@$SG_MILTER_TIME"
-             ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-             "$SG_MILTER_BIN")
+        # the daemon's own pid, to signal it
+        sg_faketime "@$SG_MILTER_TIME"
+        run=("${SG_FAKETIME[@]}" "$SG_MILTER_BIN")
     fi
     local sock=${SG_MILTER_SOCKET#unix:} i starts
     starts=$(grep -c "starting on" "$SG_MILTER_LOG" 2>/dev/null)

@@ -210,3 +210,38 @@ review_fixture_teardown(struct review_fixture *e)
     sg_store_close(&e->q);
     return sg_test_rmtree(e->dir);
 }
+
+int
+review_fixture_state_setup(void **state)
+{
+    struct review_fixture *e = calloc(1, sizeof(*e));
+    if (e == NULL || review_fixture_setup(e) < 0) {
+        free(e);
+        return -1;
+    }
+    *state = e;
+    return 0;
+}
+
+int
+review_fixture_state_teardown(void **state)
+{
+    struct review_fixture *e = *state;
+    int r = review_fixture_teardown(e);
+    free(e);
+    return r;
+}
+
+size_t
+review_fixture_audited(struct review_fixture *e, const char *id,
+                       const char *action)
+{
+    struct sg_store_audit_row *rows = NULL;
+    size_t n = 0;
+    const char *error = NULL;
+    if (sg_store_audit_rows(e->q, id, action, 0, &rows, &n, &error) < 0)
+        fail_msg("%s", error);
+    size_t count = n;
+    sg_store_audit_rows_free(&rows, &n);
+    return count;
+}

@@ -9,6 +9,7 @@
 #define REVIEW_FIXTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "store.h"
@@ -36,6 +37,12 @@ extern const char review_fixture_message[];
 int review_fixture_setup(struct review_fixture *e);
 /* Close everything and remove the directory; 0 or -1. */
 int review_fixture_teardown(struct review_fixture *e);
+/* The same as cmocka's setup and teardown: *state a new fixture. */
+int review_fixture_state_setup(void **state);
+int review_fixture_state_teardown(void **state);
+/* How many audit rows record id has with action (NULL: any). */
+size_t review_fixture_audited(struct review_fixture *e, const char *id,
+                              const char *action);
 /* Hold a message from `from` (subject may be NULL: "Call me") at `when`,
  * with one rule or two, and put qid in the fake hold queue.  The record
  * id, malloc'ed. */

@@ -78,16 +78,26 @@ pg_quiet(void *arg, const char *message)
     (void)message;
 }
 
-static void
-pg_exec(const char *sql)
+/* Run sql: true when it succeeds; fails the test when it does not and
+ * must (must_pass). */
+static bool
+pg_try(const char *sql, bool must_pass)
 {
     PGconn *pg = pg_open();
     PGresult *res = PQexec(pg, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-        PQresultStatus(res) != PGRES_TUPLES_OK)
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+              PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!ok && must_pass)
         fail_msg("%s: %s", sql, PQerrorMessage(pg));
     PQclear(res);
     PQfinish(pg);
+    return ok;
+}
+
+static void
+pg_exec(const char *sql)
+{
+    pg_try(sql, true);
 }
 
 /* The first column of sql's one row, with ?1 made $1. */
@@ -155,4 +165,17 @@ sg_test_db_exec(const char *path, const char *sql)
     sqlite3 *db = db_open(path);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
+}
+
+bool
+sg_test_db_refused(const char *path, const char *sql)
+{
+#ifdef HAVE_LIBPQ
+    if (pg_conninfo() != NULL)
+        return !pg_try(sql, false);
+#endif
+    sqlite3 *db = db_open(path);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc != SQLITE_OK;
 }

@@ -7,6 +7,8 @@
 #ifndef SG_STORE_UTIL_H
 #define SG_STORE_UTIL_H
 
+#include <stdbool.h>
+
 /* Remove dir and everything below it; 0 or -1 (nftw's result). */
 int sg_test_rmtree(const char *dir);
 
@@ -23,5 +25,7 @@ long long sg_test_db_int(const char *path, const char *sql, const char *param);
 
 /* Run sql (one or more statements) on the database at path. */
 void sg_test_db_exec(const char *path, const char *sql);
+/* Does the database at path refuse sql (a trigger, a constraint)? */
+bool sg_test_db_refused(const char *path, const char *sql);
 
 #endif

@@ -508,7 +508,12 @@ test_upgrade_from_v1(void **state)
                 " auth_user, env_from, subject, status, status_changed,"
                 " message_path, message_size, action, explain_sender,"
                 " explain_dsl FROM records;"
+                /* the retention step's trigger names records' columns */
+                "DROP TRIGGER audit_no_update; DROP TABLE legal_holds;"
                 "DROP TABLE records; ALTER TABLE r1 RENAME TO records;"
+                "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+                " SELECT RAISE(ABORT, 'the audit table is append-only');"
+                " END;"
                 "DROP TABLE schema_version; DROP TABLE outbox;"
                 "DROP TABLE decisions;"
                 "ALTER TABLE recipients DROP COLUMN name;"
@@ -534,7 +539,8 @@ test_upgrade_from_v1(void **state)
     assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
                                 " type = 'index' AND tbl_name = 'records'"
                                 " AND sql IS NOT NULL"),
-                     5); /* and records_host, version 8 */
+                     6); /* and records_host, version 8, and
+                            records_expires (retention) */
     sqlite3_close(db);
     struct sg_store_record *rec = NULL;
     assert_int_equal(sg_store_get(e->q, id, &rec, &error), 0);

@@ -31,26 +31,8 @@
 
 #define WHEN 1764000000
 
-static int
-setup(void **state)
-{
-    struct review_fixture *e = calloc(1, sizeof(*e));
-    if (e == NULL || review_fixture_setup(e) < 0) {
-        free(e);
-        return -1;
-    }
-    *state = e;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct review_fixture *e = *state;
-    int r = review_fixture_teardown(e);
-    free(e);
-    return r;
-}
+#define setup    review_fixture_state_setup
+#define teardown review_fixture_state_teardown
 
 /* A second store on the same database, as another host would open it. */
 static struct sg_store *
@@ -61,19 +43,6 @@ second_store(struct review_fixture *e)
     if (sg_store_open(e->db, e->store, &q, &error) < 0)
         fail_msg("%s", error);
     return q;
-}
-
-static size_t
-audited(struct review_fixture *e, const char *id, const char *action)
-{
-    struct sg_store_audit_row *rows = NULL;
-    size_t n = 0;
-    const char *error = NULL;
-    if (sg_store_audit_rows(e->q, id, action, 0, &rows, &n, &error) < 0)
-        fail_msg("%s", error);
-    size_t count = n;
-    sg_store_audit_rows_free(&rows, &n);
-    return count;
 }
 
 static void
@@ -97,8 +66,8 @@ test_status_cas(void **state)
                                          SG_QSTATUS_HELD, SG_QSTATUS_REJECTED,
                                          "dsl", NULL, NULL, &error),
                      SG_STORE_NOT_FOUND);
-    assert_int_equal(audited(e, id, "released"), 1);
-    assert_int_equal(audited(e, id, "rejected"), 0);
+    assert_int_equal(review_fixture_audited(e, id, "released"), 1);
+    assert_int_equal(review_fixture_audited(e, id, "rejected"), 0);
     struct sg_store_record *r = NULL;
     assert_int_equal(sg_store_get(e->q, id, &r, &error), 0);
     assert_int_equal(r->status, SG_QSTATUS_RELEASED);
@@ -150,7 +119,7 @@ test_concurrent_decisions(void **state)
               (b.rc == 0 && a.rc == SG_STORE_WRONG_STATUS)))
             fail_msg("round %d: %d and %d", round, a.rc, b.rc);
         assert_int_equal(
-            audited(e, id, "released") + audited(e, id, "rejected"), 1);
+            review_fixture_audited(e, id, "released") + review_fixture_audited(e, id, "rejected"), 1);
         free(id);
     }
     sg_store_close(&other);

@@ -1016,6 +1016,17 @@ test_item_for_people(void **state)
     handle(e, "GET", path, &c, &r);
     assert_non_null(
         strstr(r.body.data, "by <span id=\"decided-by\">dsl</span>"));
+    /* its retention, and a legal hold with who placed it and why */
+    assert_non_null(strstr(r.body.data, "<dt>Retention</dt><dd>released, "
+                                        "expires "));
+    sg_web_response_free(&r);
+    err = NULL;
+    assert_int_equal(sg_store_legal_hold(e->f.q, e->held, "dsl", NULL,
+                                         "a claim <b>", &err),
+                     0);
+    handle(e, "GET", path, &c, &r);
+    assert_non_null(strstr(r.body.data, "<span id=\"legal-hold\">since "));
+    assert_non_null(strstr(r.body.data, "by dsl: a claim &lt;b&gt;</span>"));
     sg_web_response_free(&r);
     assert_int_equal(sg_test_db_int(e->f.db,
                                     "SELECT count(*) FROM audit WHERE action "
