@@ -373,6 +373,7 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
         v->subject, v->rules,    v->findings,    v->explanation,
         v->dsl,     v->date != NULL ? v->date : date,
         v->link,    v->outcome,  v->reviewer, v->request,
+        v->policy,  v->school,
     };
     _Static_assert(sizeof(vals) / sizeof(vals[0]) ==
                        sizeof(sg_notice_placeholders) /

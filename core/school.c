@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "notice.h"
 #include "school.h"
 #include "sg_config.h"
 #include "sg_error.h"
@@ -58,9 +59,9 @@ static const struct sg_conf_entry school_entries[] = {
 };
 
 /* A school names these itself: never the trust's. */
-static const char *const not_inherited[] = {
-    "school_domains", "review_conduct_reviewers", "review_welfare_reviewers",
-    NULL};
+static const char *const not_inherited[] = {"school_domains",
+                                            "review_conduct_reviewers",
+                                            "review_welfare_reviewers", NULL};
 
 static const struct sg_settings_section school_block_section = {
     .name = "school block",
@@ -143,21 +144,20 @@ block_set(void *ctx, const char *file, unsigned line, const char *name,
     /* a domain is one school's: a person's school is their domain's */
     for (size_t d = 0; d < sch->n_school_domains; d++)
         for (size_t k = 0; k + 1 < cfg->n_schools; k++)
-            if (sg_strv_has((const char *const *)cfg->schools[k]->school_domains,
-                            cfg->schools[k]->n_school_domains,
-                            sch->school_domains[d])) {
+            if (sg_strv_has(
+                    (const char *const *)cfg->schools[k]->school_domains,
+                    cfg->schools[k]->n_school_domains,
+                    sch->school_domains[d])) {
                 *error_r = sg_settings_error(
                     file, line,
                     "school_domains: %s is already school \"%s\"'s (line %u): "
                     "a domain belongs to one school",
                     sch->school_domains[d], cfg->schools[k]->name,
-                    sg_settings_line(&cfg->schools[k]->file,
-                                     "school_domains"));
+                    sg_settings_line(&cfg->schools[k]->file, "school_domains"));
                 return -1;
             }
     return 0;
 }
-
 
 static int
 block_close(void *ctx, const char *file, unsigned line, const char **error_r)
@@ -277,6 +277,42 @@ sg_school_of_message(const struct sg_config *cfg, const struct sg_party *sender,
     return NULL;
 }
 
+void
+sg_school_notice(const struct sg_config *cfg, const struct sg_school *school,
+                 struct sg_notice_config *nc_r)
+{
+    sg_config_notice(cfg, nc_r);
+    if (school == NULL)
+        return;
+    nc_r->templates_dir = school->notice_templates;
+    nc_r->dsl_addresses = (const char *const *)school->dsl_addresses;
+    nc_r->n_dsl_addresses = school->n_dsl_addresses;
+    nc_r->conduct_addresses = (const char *const *)school->conduct_addresses;
+    nc_r->n_conduct_addresses = school->n_conduct_addresses;
+    nc_r->headteacher_addresses =
+        (const char *const *)school->headteacher_addresses;
+    nc_r->n_headteacher_addresses = school->n_headteacher_addresses;
+}
+
+const char *
+sg_school_contact(const struct sg_config *cfg, const struct sg_school *school)
+{
+    return school != NULL ? school->dsl_contact : cfg->dsl_contact;
+}
+
+const char *
+sg_school_policy(const struct sg_config *cfg, const struct sg_school *school)
+{
+    return school != NULL ? school->policy_name : cfg->policy_name;
+}
+
+const char *
+sg_school_subject_tag(const struct sg_config *cfg,
+                      const struct sg_school *school)
+{
+    return school != NULL ? school->subject_tag : cfg->subject_tag;
+}
+
 size_t
 sg_school_index(const struct sg_config *cfg, const struct sg_school *school)
 {
@@ -332,17 +368,16 @@ sg_school_print(const struct sg_config *cfg, const char *prefix, FILE *out)
     for (size_t i = 0; i < cfg->n_schools; i++) {
         const struct sg_school *s = cfg->schools[i];
         char domains[512], dsl[512];
-        fprintf(out,
-                "%sschool %s (line %u): domains %s; DSL %s; contact \"%s\"",
-                prefix, s->name, s->line,
-                sg_strv_join((const char *const *)s->school_domains,
-                             s->n_school_domains, ", ", domains,
-                             sizeof(domains)),
-                s->n_dsl_addresses > 0
-                    ? sg_strv_join((const char *const *)s->dsl_addresses,
-                                   s->n_dsl_addresses, ", ", dsl, sizeof(dsl))
-                    : "(none)",
-                s->dsl_contact != NULL ? s->dsl_contact : "");
+        fprintf(
+            out, "%sschool %s (line %u): domains %s; DSL %s; contact \"%s\"",
+            prefix, s->name, s->line,
+            sg_strv_join((const char *const *)s->school_domains,
+                         s->n_school_domains, ", ", domains, sizeof(domains)),
+            s->n_dsl_addresses > 0
+                ? sg_strv_join((const char *const *)s->dsl_addresses,
+                               s->n_dsl_addresses, ", ", dsl, sizeof(dsl))
+                : "(none)",
+            s->dsl_contact != NULL ? s->dsl_contact : "");
         if (s->policy_name != NULL && s->policy_name[0] != '\0')
             fprintf(out, "; policy \"%s\"", s->policy_name);
         fputc('\n', out);

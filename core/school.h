@@ -40,7 +40,7 @@ struct sg_config;
 
 struct sg_school {
     char *name;
-    unsigned line; /* where its block opens */
+    unsigned line;           /* where its block opens */
     struct sg_settings file; /* its block's keys, over this struct */
 
     char **school_domains;
@@ -96,6 +96,21 @@ const struct sg_school *sg_school_of_message(const struct sg_config *cfg,
                                              const struct sg_party *sender,
                                              const struct sg_party *rcpts,
                                              size_t n_rcpts);
+/* The notice settings of school (NULL: the trust's): its templates and
+ * the people its notices go to (the strings are cfg's). */
+struct sg_notice_config;
+void sg_school_notice(const struct sg_config *cfg,
+                      const struct sg_school *school,
+                      struct sg_notice_config *nc_r);
+/* The contact text (dsl_contact), policy name and subject tag of school
+ * (NULL: the trust's). */
+const char *sg_school_contact(const struct sg_config *cfg,
+                              const struct sg_school *school);
+const char *sg_school_policy(const struct sg_config *cfg,
+                             const struct sg_school *school);
+const char *sg_school_subject_tag(const struct sg_config *cfg,
+                                  const struct sg_school *school);
+
 /* Its index in cfg->schools (for what the runtime opens per school). */
 size_t sg_school_index(const struct sg_config *cfg,
                        const struct sg_school *school);
@@ -108,8 +123,7 @@ size_t sg_school_index(const struct sg_config *cfg,
  * the login; otherwise false: the login reviews nothing. */
 bool sg_school_reviewer(const struct sg_config *cfg, const char *const *trust,
                         size_t n_trust, const char *login,
-                        const struct sg_school **school_r,
-                        unsigned *tracks_r);
+                        const struct sg_school **school_r, unsigned *tracks_r);
 
 /* -n: one line per school, after prefix ("school NAME (line N):
  * domains ...; DSL ...; contact ..."). Nothing when there are none. */

@@ -207,8 +207,7 @@ test_of_message(void **state)
     assert_int_equal(sg_person_add_role(pupil, SG_ROLE_PUPIL), 0);
     struct sg_person *staff = sg_person_new();
     assert_int_equal(sg_person_add_role(staff, "staff"), 0);
-    struct sg_party teacher = {"t@northfield.sch.uk", staff,
-                               SG_CHANNEL_SCHOOL};
+    struct sg_party teacher = {"t@northfield.sch.uk", staff, SG_CHANNEL_SCHOOL};
     struct sg_party rcpts[] = {
         {"x@example.com", NULL, SG_CHANNEL_NONE},
         {"p@southfield.sch.uk", pupil, SG_CHANNEL_SCHOOL},
