@@ -388,6 +388,13 @@ sg_review_get(struct sg_review *r, const char *id,
             rc = SG_STORE_NOT_FOUND;
         }
     }
+    /* another school's record is as one that does not exist */
+    if (rc == 0 && actor != NULL && actor->school != NULL &&
+        ((*rec_r)->school == NULL ||
+         strcmp((*rec_r)->school, actor->school) != 0)) {
+        sg_store_record_free(rec_r);
+        rc = SG_STORE_NOT_FOUND;
+    }
     if (rc == SG_STORE_NOT_FOUND)
         return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,
                                "no quarantine record %.80s", id);

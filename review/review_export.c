@@ -116,6 +116,11 @@ sg_review_export(struct sg_review *r, time_t since,
 {
     if (!sg_review_actor_ok(actor))
         return sg_review_fail(error_r, "export: missing actor");
+    /* the export spans every school of a trust (its rows keep no school) */
+    if (actor->school != NULL)
+        return sg_review_fail(error_r, "export: %s reviews school %s only: "
+                                       "a trust reviewer exports",
+                              actor->user, actor->school);
     struct export_ctx x = {
         .tracks = actor->tracks,
         .format = format,

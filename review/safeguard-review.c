@@ -56,7 +56,7 @@ usage(FILE *out)
         "\n"
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
         "       [--rule RULE] [--sender TEXT] [--track T] [--host HOST]\n"
-        "       [--limit N] [--oldest-first]\n"
+        "       [--limit N] [--oldest-first] [--school NAME]\n"
         "  show ID [--no-queue]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
@@ -281,13 +281,33 @@ struct ctx {
  * user who ran sudo (SUDO_USER, when running as root), else the Unix
  * user.  When that is not the Unix user, the audit's "from" says who
  * typed it, so the credit and the account are both on the record. */
+static const char *
+credited(const char *by)
+{
+    const char *sudo = getenv("SUDO_USER");
+    if (by == NULL && getuid() == 0 && sudo != NULL && *sudo != '\0')
+        return sudo;
+    return by;
+}
+
+/* A school's reviewer sees and decides its records only (a trust's) */
+static void
+scope(struct ctx *c, const char *who)
+{
+    const struct sg_review_page *rv = sg_review_page_get(c->cfg);
+    c->actor.school = NULL;
+    c->actor.tracks = 0;
+    sg_review_school_scope(c->cfg,
+                           (const char *const *)rv->review_trust_reviewers,
+                           rv->n_review_trust_reviewers,
+                           who != NULL ? who : c->unix_user, false, &c->actor);
+}
+
 static void
 credit(struct ctx *c, const char *by)
 {
-    const char *sudo = getenv("SUDO_USER");
-    const char *who = by;
-    if (who == NULL && getuid() == 0 && sudo != NULL && *sudo != '\0')
-        who = sudo;
+    const char *who = credited(by);
+    scope(c, who);
     if (who == NULL || strcmp(who, c->unix_user) == 0)
         return;
     if (*who == '\0' || strlen(who) > 128)
@@ -340,6 +360,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         {"host", required_argument, NULL, 'H'},
         {"limit", required_argument, NULL, 'l'},
         {"oldest-first", no_argument, NULL, 'O'},
+        {"school", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
@@ -381,6 +402,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 'O':
             f.oldest_first = true;
             break;
+        case 'S':
+            f.school = optarg;
+            break;
         default:
             return EX_USAGE;
         }
@@ -398,7 +422,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
                f.rule || f.sender || f.tracks || f.min_age || f.max_age ||
-                       f.host
+                       f.host || f.school
                    ? " match"
                    : "");
     } else {
@@ -1137,6 +1161,7 @@ main(int argc, char **argv)
                   .from = FROM_WHERE},
         .unix_user = pw != NULL ? pw->pw_name : uidbuf,
     };
+    scope(&c, credited(NULL));
     if (fn == cmd_passwd || fn == cmd_check) {
         int rc = fn(&c, argc - optind, argv + optind);
         sg_config_free(&cfg);

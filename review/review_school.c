@@ -1,0 +1,34 @@
+/*
+ * review_school.c - the schools of a trust in the review tool: which
+ * school a reviewer sees (core/school.h decides; here it becomes the
+ * actor's scope, which sg_review_get and sg_review_list enforce).
+ *
+ * SECURITY: on the page a login no list names sees nothing once any
+ * reviewer is scoped; another school's record is answered as one that
+ * does not exist, so an id gives away nothing.
+ */
+#include "config.h"
+
+#include "review.h"
+#include "school.h"
+#include "sg_config.h"
+
+void
+sg_review_school_scope(const struct sg_config *cfg, const char *const *trust,
+                       size_t n_trust, const char *login, bool web,
+                       struct sg_review_actor *actor)
+{
+    const struct sg_school *school = NULL;
+    unsigned tracks = 0;
+    if (cfg == NULL || cfg->n_schools == 0)
+        return;
+    if (!sg_school_reviewer(cfg, trust, n_trust, login, &school, &tracks)) {
+        if (web)
+            actor->tracks = SG_REVIEW_TRACKS_NONE;
+        return;
+    }
+    if (school == NULL)
+        return; /* every school: the tracks' lists as before */
+    actor->school = school->name;
+    actor->tracks = tracks;
+}
