@@ -334,6 +334,7 @@ struct sg_store_export_row {
     const char *findings;      /* "detector \"text\" in location; ..." */
     const char *subject, *queue_id, *status;
     const char *track; /* NULL: a record purged or made before tracks */
+    const char *school; /* the school of a trust; NULL: none */
 };
 /* Call each for every decision made at or after since, oldest first.
  * each returns 0, or -1 to stop (with *error_r set).  0 after the last

@@ -453,7 +453,8 @@ static const char export_sql[] =
     "   || location, '; ') FROM (SELECT detector, text, location FROM"
     "   findings WHERE record_id = r.id ORDER BY rule_id, pos) o),"
     " r.subject, r.queue_id, r.status,"
-    " CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, r.track"
+    " CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, r.track,"
+    " coalesce(a.school, r.school)"
     " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
     " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
     " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note',"
@@ -498,6 +499,7 @@ sg_store_sql_export(void *be, time_t since,
             .queue_id = TEXT(13),
             .status = TEXT(14),
             .track = TEXT(16),
+            .school = TEXT(17),
         };
         if (each(ctx, &row, error_r) < 0) {
             rc = -1;

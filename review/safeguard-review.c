@@ -57,7 +57,7 @@ usage(FILE *out)
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
         "       [--rule RULE] [--sender TEXT] [--track T] [--host HOST]\n"
         "       [--limit N] [--oldest-first] [--school NAME]\n"
-        "  show ID [--no-queue]\n"
+        "  show ID [--no-queue] [--school NAME]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  escalate ID --note TEXT [--by NAME]\n"
@@ -301,6 +301,16 @@ scope(struct ctx *c, const char *who)
                            (const char *const *)rv->review_trust_reviewers,
                            rv->n_review_trust_reviewers,
                            who != NULL ? who : c->unix_user, false, &c->actor);
+}
+
+/* --school NAME: one school's records, within the reviewer's own */
+static void
+only_school(struct ctx *c, const char *name)
+{
+    if (c->actor.school != NULL && strcmp(c->actor.school, name) != 0)
+        die(EX_NOPERM, "--school %s: %s reviews school %s only", name,
+            c->actor.user, c->actor.school);
+    c->actor.school = name;
 }
 
 static void
@@ -683,6 +693,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-queue") == 0)
             with_queue = false;
+        else if (strcmp(argv[i], "--school") == 0 && i + 1 < argc)
+            only_school(c, argv[++i]);
         else if (argv[i][0] == '-' || id != NULL)
             die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
         else
@@ -872,6 +884,7 @@ cmd_export(struct ctx *c, int argc, char **argv)
         {"since", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
         {"track", required_argument, NULL, 't'},
+        {"school", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     time_t since = 0;
@@ -895,6 +908,9 @@ cmd_export(struct ctx *c, int argc, char **argv)
             break;
         case 't': /* one track's decisions only: as its reviewers see them */
             c->actor.tracks = track_bit(optarg);
+            break;
+        case 'S':
+            only_school(c, optarg);
             break;
         default:
             return EX_USAGE;

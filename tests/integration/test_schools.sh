@@ -11,8 +11,8 @@
 #     and a release of it, refused, the record still held); the trust's
 #     reviewer sees both, with the school column, and releases
 #     southfield's;
-#  5. the command line: list --school, and a reviewer credited with --by
-#     (and listing under sudo as them) scoped as on the page.
+#  5. the command line: list, show and export --school, and a reviewer
+#     credited with --by (or running it under sudo) scoped as on the page.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -195,6 +195,16 @@ check "northfield's record is still held" test "$(sql "select status from record
 check "reject --by patel of northfield's record" \
     eval 'sg_review reject "$NORTH" --note "spoken to" --by patel >/dev/null &&
           [ "$(status_of "$NORTH")" = rejected ]'
+check "show --school southfield of northfield's record: no such record" \
+    eval '! sg_review show "$NORTH" --school southfield >/dev/null 2>&1'
+SUDO_USER=brown sg_review export >"$T/export" 2>&1
+check "under sudo as brown, export has southfield's decisions only" \
+    eval 'has "$T/export" "$SOUTH" && ! grep -qF "$NORTH" "$T/export"'
+sg_review export --school northfield >"$T/export" 2>&1
+check "export --school northfield" \
+    eval 'has "$T/export" "$NORTH" && ! grep -qF "$SOUTH" "$T/export"'
+check "under sudo as brown, export --school northfield is refused" \
+    eval '! SUDO_USER=brown sg_review export --school northfield >/dev/null 2>&1'
 
 echo "$((CHECKS - SG_FAILS)) passed, $SG_FAILS failed"
 [ "$SG_FAILS" = 0 ]
