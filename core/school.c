@@ -322,15 +322,6 @@ sg_school_index(const struct sg_config *cfg, const struct sg_school *school)
     return cfg->n_schools;
 }
 
-static bool
-listed(const char *const *logins, size_t n, const char *login)
-{
-    for (size_t i = 0; login != NULL && i < n; i++)
-        if (strcmp(logins[i], login) == 0)
-            return true;
-    return false;
-}
-
 bool
 sg_school_reviewer(const struct sg_config *cfg, const char *const *trust,
                    size_t n_trust, const char *login,
@@ -339,16 +330,16 @@ sg_school_reviewer(const struct sg_config *cfg, const char *const *trust,
     *school_r = NULL;
     *tracks_r = 0;
     bool scoped = n_trust > 0;
-    if (listed(trust, n_trust, login))
+    if (sg_login_listed(trust, n_trust, login))
         return true;
     for (size_t i = 0; i < cfg->n_schools; i++) {
         const struct sg_school *s = cfg->schools[i];
         unsigned t = 0;
-        if (listed((const char *const *)s->review_conduct_reviewers,
-                   s->n_review_conduct_reviewers, login))
+        if (sg_login_listed((const char *const *)s->review_conduct_reviewers,
+                            s->n_review_conduct_reviewers, login))
             t |= 1u << SG_TRACK_STAFF_CONDUCT;
-        if (listed((const char *const *)s->review_welfare_reviewers,
-                   s->n_review_welfare_reviewers, login))
+        if (sg_login_listed((const char *const *)s->review_welfare_reviewers,
+                            s->n_review_welfare_reviewers, login))
             t |= 1u << SG_TRACK_PUPIL_WELFARE;
         if (t != 0) {
             *school_r = s;

@@ -348,15 +348,6 @@ sg_review_actor_ok(const struct sg_review_actor *a)
     return a != NULL && a->user != NULL && *a->user != '\0';
 }
 
-static bool
-listed(const char *const *logins, size_t n, const char *login)
-{
-    for (size_t i = 0; login != NULL && i < n; i++)
-        if (strcmp(logins[i], login) == 0)
-            return true;
-    return false;
-}
-
 unsigned
 sg_review_tracks_of(const char *const *conduct, size_t n_conduct,
                     const char *const *welfare, size_t n_welfare,
@@ -365,9 +356,9 @@ sg_review_tracks_of(const char *const *conduct, size_t n_conduct,
     if (n_conduct == 0 && n_welfare == 0)
         return 0;
     unsigned t = 0;
-    if (n_conduct == 0 || listed(conduct, n_conduct, login))
+    if (n_conduct == 0 || sg_login_listed(conduct, n_conduct, login))
         t |= 1u << SG_TRACK_STAFF_CONDUCT;
-    if (n_welfare == 0 || listed(welfare, n_welfare, login))
+    if (n_welfare == 0 || sg_login_listed(welfare, n_welfare, login))
         t |= 1u << SG_TRACK_PUPIL_WELFARE;
     return t != 0 ? t : SG_REVIEW_TRACKS_NONE;
 }
