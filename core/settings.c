@@ -616,8 +616,8 @@ parse_block_edge(struct sg_settings *set, const char *file, unsigned line,
     if (strcmp(s, "}") == 0) {
         unsigned opened = set->block_line;
         if (opened == 0)
-            return sg_error_fail(error_r, "%s:%u: \"}\" closes no block",
-                                 file, line);
+            return sg_error_fail(error_r, "%s:%u: \"}\" closes no block", file,
+                                 line);
         set->block_line = 0;
         return b->close(b->ctx, file, opened, error_r);
     }

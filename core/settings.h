@@ -76,8 +76,8 @@ int sg_settings_set(struct sg_settings *s, const char *file, unsigned line,
 
 /* As sg_settings_set, for a line of the file: a key (not a map's) given
  * twice is an error naming the line of the first. */
-int sg_settings_set_once(struct sg_settings *s, const char *file,
-                         unsigned line, const char *name, const char *value,
+int sg_settings_set_once(struct sg_settings *s, const char *file, unsigned line,
+                         const char *name, const char *value,
                          const char **error_r);
 
 /* Give each key of to that was not set (sg_settings_line 0) the value of

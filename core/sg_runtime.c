@@ -177,8 +177,7 @@ open_rules(struct sg_runtime *rt, const char **error_r)
         return -1;
     }
     for (size_t i = 0; i < cfg->n_schools; i++)
-        if (load_rules(cfg, cfg->schools[i], &rt->school_rules[i], error_r) <
-            0)
+        if (load_rules(cfg, cfg->schools[i], &rt->school_rules[i], error_r) < 0)
             return -1;
     return 0;
 }

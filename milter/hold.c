@@ -113,8 +113,8 @@ render(const struct sg_hold_notices *hn, const char *record,
         sg_buf_failed(&expl) || sg_buf_failed(&request))
         *error_r = "out of memory";
     else
-        rc = sg_notice_queue(notice, kind, &values, to, n_to, time(NULL),
-                             batch, error_r);
+        rc = sg_notice_queue(notice, kind, &values, to, n_to, time(NULL), batch,
+                             error_r);
     sg_buf_free(&who);
     sg_buf_free(&link);
     sg_buf_free(&expl);

@@ -562,9 +562,8 @@ evaluate(const struct sg_runtime *rt, const struct sg_msgview *view,
         in.personal_lookup = personal_lookup;
         in.personal_lookup_ctx = rt->directory;
     }
-    int rc = view != NULL
-                 ? sg_rules_eval(rules, &in, verdict_r, error_r)
-                 : sg_rules_eval_rcpt(rules, &in, verdict_r, error_r);
+    int rc = view != NULL ? sg_rules_eval(rules, &in, verdict_r, error_r)
+                          : sg_rules_eval_rcpt(rules, &in, verdict_r, error_r);
     for (size_t i = 0; i < names.n_found; i++)
         sg_person_free(&names.found[i]);
     free(names.found);

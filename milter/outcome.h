@@ -53,9 +53,9 @@ struct sg_outcome {
 };
 
 /* The outcome of a verdict, for school (a trust's, whose subject tag and
- * contact text it takes; NULL: the trust's).  record (may be NULL) is the quarantine record
- * id of a held message, named in X-Safeguard-Record.  forged lists the
- * message's own X-Safeguard-* headers (their names, in the order they
+ * contact text it takes; NULL: the trust's).  record (may be NULL) is the
+ * quarantine record id of a held message, named in X-Safeguard-Record.  forged
+ * lists the message's own X-Safeguard-* headers (their names, in the order they
  * came; index is not read), which are always removed: del_headers then
  * holds them last first, each with its rank among its name.
  * -1 on allocation failure. */

@@ -304,9 +304,9 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
         sg_buf_free(&described);
         st = sg_outcome_reject_reply(
                  verdict,
-                 sg_school_contact(s->rt->settings,
-                                   sg_school_of_message(s->rt->settings,
-                                                        &sender, &rcpt, 1)),
+                 sg_school_contact(
+                     s->rt->settings,
+                     sg_school_of_message(s->rt->settings, &sender, &rcpt, 1)),
                  out) < 0
                  ? sg_session_failure_status(s)
                  : SG_REJECT;
@@ -681,8 +681,8 @@ record_outcome(struct sg_session *s, const struct record_of *o,
                            : NULL,
     };
     /* the school of a trust it is about (NULL: the one school) */
-    const struct sg_school *school = sg_school_of_message(
-        s->rt->settings, o->sender, o->rcpts, o->n_rcpts);
+    const struct sg_school *school =
+        sg_school_of_message(s->rt->settings, o->sender, o->rcpts, o->n_rcpts);
     hold.school = school != NULL ? school->name : NULL;
     /* the notices are written with the record and sent after the answer */
     struct sg_hold_notices sent = {.rt = s->rt,
@@ -836,8 +836,8 @@ judge(struct sg_session *s, const struct sg_msgview *view,
         fail(s, "the message's record could not be written");
         s->must_tempfail = true;
     } else if (sg_outcome_build(s->rt->settings, message_school(s, rcpts),
-                                verdict, view->subject, record,
-                                s->own_headers, s->n_own_headers, out) < 0 ||
+                                verdict, view->subject, record, s->own_headers,
+                                s->n_own_headers, out) < 0 ||
                (told && sg_outcome_reject_brief(verdict, record, out) < 0))
         fail(s, "out of memory applying the verdict");
     else {
@@ -932,9 +932,9 @@ eom_exempt(struct sg_session *s, struct sg_outcome *out,
 {
     struct sg_verdict accept = {0};
     enum sg_status st = SG_CONTINUE;
-    if (s->failed || sg_outcome_build(s->rt->settings, NULL, &accept, NULL, NULL,
-                                      s->own_headers, s->n_own_headers,
-                                      out) < 0) {
+    if (s->failed ||
+        sg_outcome_build(s->rt->settings, NULL, &accept, NULL, NULL,
+                         s->own_headers, s->n_own_headers, out) < 0) {
         sg_outcome_free(out); /* nothing half-applied */
         if (!s->failed)
             fail(s, "out of memory applying the verdict");

@@ -112,11 +112,10 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
                              : f->waiting  ? "waiting"
                                            : sg_store_status_name(f->status);
         char note[512];
-        snprintf(note, sizeof(note), "status=%s%s%s%s%s%s%s; %zu shown",
-                 status, f->rule ? " rule=" : "", f->rule ? f->rule : "",
+        snprintf(note, sizeof(note), "status=%s%s%s%s%s%s%s; %zu shown", status,
+                 f->rule ? " rule=" : "", f->rule ? f->rule : "",
                  f->sender ? " sender=" : "", f->sender ? f->sender : "",
-                 sf.school ? " school=" : "", sf.school ? sf.school : "",
-                 *n_r);
+                 sf.school ? " school=" : "", sf.school ? sf.school : "", *n_r);
         if (sg_review_audit(r, NULL, actor, "list", note, error_r) < 0) {
             sg_store_items_free(items_r, n_r);
             return -1;

@@ -188,10 +188,10 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
     bool schools = w->o.config != NULL && w->o.config->n_schools > 0 &&
                    actor.school == NULL;
     const struct sg_school *only =
-        schools ? sg_school_find(w->o.config, sg_web_param(req->query,
-                                                           req->n_query,
-                                                           "school"))
-                : NULL;
+        schools
+            ? sg_school_find(w->o.config,
+                             sg_web_param(req->query, req->n_query, "school"))
+            : NULL;
     f.school = only != NULL ? only->name : NULL;
     struct sg_store_item *items = NULL;
     size_t n = 0;

@@ -217,8 +217,8 @@ static void
 list_school(struct review_fixture *e, const char *school, char *out,
             size_t size)
 {
-    struct sg_store_filter f = {.any_status = true, .oldest_first = true,
-                                .school = school};
+    struct sg_store_filter f = {
+        .any_status = true, .oldest_first = true, .school = school};
     struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *error = NULL;
@@ -235,8 +235,8 @@ static void
 test_school(void **state)
 {
     struct review_fixture *e = *state;
-    char *none = review_fixture_hold(e, "QS0", "a@school.example", NULL, WHEN,
-                                     false);
+    char *none =
+        review_fixture_hold(e, "QS0", "a@school.example", NULL, WHEN, false);
     e->school = "northfield";
     char *north = review_fixture_hold(e, "QS1", "a@school.example", NULL,
                                       WHEN + 1, false);

@@ -956,16 +956,16 @@ test_schools(void **state)
 {
     struct env *e = *state;
     const char *err = NULL;
-    struct sg_config *cfg = sg_config_load_string(
-        "school northfield {\n"
-        "    school_domains = northfield.sch.uk\n"
-        "    review_welfare_reviewers = patel\n"
-        "    review_conduct_reviewers = patel\n"
-        "}\n"
-        "school southfield {\n"
-        "    school_domains = southfield.sch.uk\n"
-        "}\n",
-        "trust.conf", &err);
+    struct sg_config *cfg =
+        sg_config_load_string("school northfield {\n"
+                              "    school_domains = northfield.sch.uk\n"
+                              "    review_welfare_reviewers = patel\n"
+                              "    review_conduct_reviewers = patel\n"
+                              "}\n"
+                              "school southfield {\n"
+                              "    school_domains = southfield.sch.uk\n"
+                              "}\n",
+                              "trust.conf", &err);
     assert_non_null(cfg);
     char sql[256];
     snprintf(sql, sizeof(sql),
