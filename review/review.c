@@ -239,6 +239,7 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     char host[256];
     r->host_name = strdup(
         sg_mailqueue_host_name(o->settings.host_name, host, sizeof(host)));
+    r->config = o->config;
     r->dsl_contact = strdup(o->dsl_contact != NULL
                                 ? o->dsl_contact
                                 : "the Designated Safeguarding Lead");

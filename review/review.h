@@ -67,6 +67,9 @@ struct sg_review_options {
     bool create_store;    /* an absent database is made, as the owner of
                              its directory (serve: the page comes up with
                              an empty queue before anything is held) */
+    /* the schools of a trust, for each record's notices (kept, not
+     * copied); NULL: one school */
+    const struct sg_config *config;
 };
 
 /* Who acts, and from where ("command line", a web client's address). */

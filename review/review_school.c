@@ -9,7 +9,8 @@
  */
 #include "config.h"
 
-#include "review.h"
+#include "notice.h"
+#include "review_int.h"
 #include "school.h"
 #include "sg_config.h"
 
@@ -31,4 +32,26 @@ sg_review_school_scope(const struct sg_config *cfg, const char *const *trust,
         return; /* every school: the tracks' lists as before */
     actor->school = school->name;
     actor->tracks = tracks;
+}
+
+const struct sg_notice_config *
+sg_review_school_notice(const struct sg_review *r, const char *school,
+                        struct sg_notice_config *nc_r, const char **contact_r)
+{
+    const struct sg_school *sch =
+        r->config != NULL ? sg_school_find(r->config, school) : NULL;
+    if (contact_r != NULL)
+        *contact_r = sch != NULL ? sch->dsl_contact : r->dsl_contact;
+    if (sch == NULL || r->ncfg == NULL)
+        return r->ncfg;
+    *nc_r = *r->ncfg;
+    nc_r->templates_dir = sch->notice_templates;
+    nc_r->dsl_addresses = (const char *const *)sch->dsl_addresses;
+    nc_r->n_dsl_addresses = sch->n_dsl_addresses;
+    nc_r->conduct_addresses = (const char *const *)sch->conduct_addresses;
+    nc_r->n_conduct_addresses = sch->n_conduct_addresses;
+    nc_r->headteacher_addresses =
+        (const char *const *)sch->headteacher_addresses;
+    nc_r->n_headteacher_addresses = sch->n_headteacher_addresses;
+    return nc_r;
 }

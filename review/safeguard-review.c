@@ -1194,6 +1194,7 @@ main(int argc, char **argv)
         .n_school_domains = cfg->n_school_domains,
         .timezone = cfg->timezone,
         .create_store = fn == cmd_serve, /* the page comes up on day one */
+        .config = cfg,
     };
     sg_review_settings_compose(sg_review_settings_get(cfg), &cfg->mailqueue,
                                &opts.settings);

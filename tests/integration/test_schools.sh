@@ -12,7 +12,8 @@
 #     reviewer sees both, with the school column, and releases
 #     southfield's;
 #  5. the command line: list, show and export --school, and a reviewer
-#     credited with --by (or running it under sudo) scoped as on the page.
+#     credited with --by (or running it under sudo) scoped as on the page;
+#     a rejection's notice to the sender gives the school's contact.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -193,8 +194,14 @@ check "reject --by brown of northfield's record is refused" \
     eval '! sg_review reject "$NORTH" --note "not mine" --by brown >/dev/null 2>&1'
 check "northfield's record is still held" test "$(sql "select status from records where id='$NORTH'")" = held
 check "reject --by patel of northfield's record" \
-    eval 'sg_review reject "$NORTH" --note "spoken to" --by patel >/dev/null &&
+    eval 'sg_review reject "$NORTH" --note "spoken to" --by patel \
+              --tell-sender "Please use the school number." >/dev/null &&
           [ "$(status_of "$NORTH")" = rejected ]'
+sg_wait_notice t.north@northfield.example "Please use the school number."
+# the notice's lines are wrapped: read it as one line
+words() { [ -n "$1" ] && tr '\n' ' ' <"$1" | tr -s ' ' | grep -qF -- "$2"; }
+check "the sender is told with northfield's contact" \
+    words "$NOTICE" "Mrs Patel, DSL, on 01632 960123"
 check "show --school southfield of northfield's record: no such record" \
     eval '! sg_review show "$NORTH" --school southfield >/dev/null 2>&1'
 SUDO_USER=brown sg_review export >"$T/export" 2>&1
