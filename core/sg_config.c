@@ -512,5 +512,12 @@ sg_config_print_foreign(const struct sg_config *cfg, const char *prefix,
 int
 sg_config_dump(const struct sg_config *cfg, FILE *out)
 {
-    return sg_settings_dump(&cfg->file, out);
+    int rc = sg_settings_dump(&cfg->file, out);
+    /* each school's block, every key with the value it has */
+    for (size_t i = 0; rc == 0 && i < cfg->n_schools; i++) {
+        fprintf(out, "school %s {\n", cfg->schools[i]->name);
+        rc = sg_settings_dump(&cfg->schools[i]->file, out);
+        fputs("}\n", out);
+    }
+    return rc < 0 || ferror(out) ? -1 : 0;
 }

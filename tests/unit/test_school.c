@@ -105,8 +105,25 @@ test_blocks(void **state)
                               "contact \"Mrs Patel, DSL, on 01632 960123\"; "
                               "policy \"Trust Acceptable Use Policy\"\n");
     fclose(out);
-    /* a trust key changed later reaches the schools that inherit it */
+    /* -n -v: the blocks too, read back as they were understood */
+    char *dump = NULL;
+    size_t dump_len = 0;
+    FILE *d = open_memstream(&dump, &dump_len);
+    assert_int_equal(sg_config_dump(cfg, d), 0);
+    fclose(d);
     const char *error = NULL;
+    struct sg_config *again = sg_config_load_string(dump, "dump", &error);
+    if (again == NULL)
+        fail_msg("%s", error);
+    free(dump);
+    assert_int_equal(again->n_schools, 2);
+    assert_string_equal(sg_school_find(again, "southfield")->policy_name,
+                        "Southfield ICT Policy");
+    assert_string_equal(sg_school_find(again, "northfield")->dsl_contact,
+                        "Mrs Patel, DSL, on 01632 960123");
+    assert_int_equal(again->n_school_domains, 3);
+    sg_config_free(&again);
+    /* a trust key changed later reaches the schools that inherit it */
     assert_int_equal(sg_config_set(cfg, "dsl_contact", "the trust", &error), 0);
     assert_string_equal(s->dsl_contact, "the trust");
     assert_string_equal(n->dsl_contact, "Mrs Patel, DSL, on 01632 960123");
