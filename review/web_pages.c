@@ -601,6 +601,13 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
         sg_web_text(b, d->host);
         sg_buf_puts(b, d->here ? "</span> (this one)</dd>" : "</span></dd>");
     }
+    /* a trust's schools: the one it is about */
+    if (rec->school != NULL) {
+        fact(b, "School");
+        sg_buf_puts(b, "<span id=\"school\">");
+        sg_web_text(b, rec->school);
+        sg_buf_puts(b, "</span></dd>");
+    }
     fact(b, "Mail queue");
     if (!d->here)
         sg_buf_puts(b, "on its host, not asked from here");

@@ -1051,6 +1051,7 @@ test_schools(void **state)
     assert_null(strstr(r.body.data, e->other));
     sg_web_response_free(&r);
     assert_int_equal(get_as(e, &t, south, NULL, &r), 200);
+    assert_non_null(strstr(r.body.data, "<span id=\"school\">southfield"));
     sg_web_response_free(&r);
     session_csrf(e, &t, csrf, sizeof(csrf));
     struct call tok = {.form = {{"csrf", csrf}, {"note", "fine"}},
