@@ -282,8 +282,14 @@ sg_school_notice(const struct sg_config *cfg, const struct sg_school *school,
                  struct sg_notice_config *nc_r)
 {
     sg_config_notice(cfg, nc_r);
-    if (school == NULL)
-        return;
+    if (school != NULL)
+        sg_school_notice_over(school, nc_r);
+}
+
+void
+sg_school_notice_over(const struct sg_school *school,
+                      struct sg_notice_config *nc_r)
+{
     nc_r->templates_dir = school->notice_templates;
     nc_r->dsl_addresses = (const char *const *)school->dsl_addresses;
     nc_r->n_dsl_addresses = school->n_dsl_addresses;

@@ -102,6 +102,10 @@ struct sg_notice_config;
 void sg_school_notice(const struct sg_config *cfg,
                       const struct sg_school *school,
                       struct sg_notice_config *nc_r);
+/* The same over nc_r (a program's own notice settings): the school's
+ * templates and people replace its. */
+void sg_school_notice_over(const struct sg_school *school,
+                           struct sg_notice_config *nc_r);
 /* The contact text (dsl_contact), policy name and subject tag of school
  * (NULL: the trust's). */
 const char *sg_school_contact(const struct sg_config *cfg,

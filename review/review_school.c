@@ -45,13 +45,6 @@ sg_review_school_notice(const struct sg_review *r, const char *school,
     if (sch == NULL || r->ncfg == NULL)
         return r->ncfg;
     *nc_r = *r->ncfg;
-    nc_r->templates_dir = sch->notice_templates;
-    nc_r->dsl_addresses = (const char *const *)sch->dsl_addresses;
-    nc_r->n_dsl_addresses = sch->n_dsl_addresses;
-    nc_r->conduct_addresses = (const char *const *)sch->conduct_addresses;
-    nc_r->n_conduct_addresses = sch->n_conduct_addresses;
-    nc_r->headteacher_addresses =
-        (const char *const *)sch->headteacher_addresses;
-    nc_r->n_headteacher_addresses = sch->n_headteacher_addresses;
+    sg_school_notice_over(sch, nc_r);
     return nc_r;
 }
