@@ -98,6 +98,15 @@ void sg_review_school_scope(const struct sg_config *cfg,
                             const char *const *trust, size_t n_trust,
                             const char *login, bool web,
                             struct sg_review_actor *actor);
+/* The command line's: the reviewer a command is credited to (login: --by,
+ * SUDO_USER under root, else the Unix user), with the configuration's
+ * trust reviewers; the actor's school and tracks start afresh. */
+void sg_review_cli_scope(const struct sg_config *cfg, const char *login,
+                         struct sg_review_actor *actor);
+/* --school NAME: the actor keeps to that school; -1 when it reviews
+ * another school only. */
+int sg_review_only_school(struct sg_review_actor *actor, const char *name,
+                          const char **error_r);
 
 /* The tracks login reviews, given the logins of each track's reviewers
  * (review_conduct_reviewers, review_welfare_reviewers): a track whose list

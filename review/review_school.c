@@ -9,8 +9,11 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "notice.h"
 #include "review_int.h"
+#include "review_settings.h"
 #include "school.h"
 #include "sg_config.h"
 
@@ -32,6 +35,28 @@ sg_review_school_scope(const struct sg_config *cfg, const char *const *trust,
         return; /* every school: the tracks' lists as before */
     actor->school = school->name;
     actor->tracks = tracks;
+}
+
+void
+sg_review_cli_scope(const struct sg_config *cfg, const char *login,
+                    struct sg_review_actor *actor)
+{
+    const struct sg_review_page *rv = sg_review_page_get(cfg);
+    actor->school = NULL;
+    actor->tracks = 0;
+    sg_review_school_scope(cfg, (const char *const *)rv->review_trust_reviewers,
+                           rv->n_review_trust_reviewers, login, false, actor);
+}
+
+int
+sg_review_only_school(struct sg_review_actor *actor, const char *name,
+                      const char **error_r)
+{
+    if (actor->school != NULL && strcmp(actor->school, name) != 0)
+        return sg_review_fail(error_r, "--school %s: %s reviews school %s only",
+                              name, actor->user, actor->school);
+    actor->school = name;
+    return 0;
 }
 
 const struct sg_notice_config *

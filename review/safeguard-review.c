@@ -290,34 +290,20 @@ credited(const char *by)
     return by;
 }
 
-/* A school's reviewer sees and decides its records only (a trust's) */
-static void
-scope(struct ctx *c, const char *who)
-{
-    const struct sg_review_page *rv = sg_review_page_get(c->cfg);
-    c->actor.school = NULL;
-    c->actor.tracks = 0;
-    sg_review_school_scope(c->cfg,
-                           (const char *const *)rv->review_trust_reviewers,
-                           rv->n_review_trust_reviewers,
-                           who != NULL ? who : c->unix_user, false, &c->actor);
-}
-
 /* --school NAME: one school's records, within the reviewer's own */
 static void
 only_school(struct ctx *c, const char *name)
 {
-    if (c->actor.school != NULL && strcmp(c->actor.school, name) != 0)
-        die(EX_NOPERM, "--school %s: %s reviews school %s only", name,
-            c->actor.user, c->actor.school);
-    c->actor.school = name;
+    const char *err;
+    if (sg_review_only_school(&c->actor, name, &err) < 0)
+        die(EX_NOPERM, "%s", err);
 }
 
 static void
 credit(struct ctx *c, const char *by)
 {
     const char *who = credited(by);
-    scope(c, who);
+    sg_review_cli_scope(c->cfg, who != NULL ? who : c->unix_user, &c->actor);
     if (who == NULL || strcmp(who, c->unix_user) == 0)
         return;
     if (*who == '\0' || strlen(who) > 128)
@@ -1177,7 +1163,8 @@ main(int argc, char **argv)
                   .from = FROM_WHERE},
         .unix_user = pw != NULL ? pw->pw_name : uidbuf,
     };
-    scope(&c, credited(NULL));
+    sg_review_cli_scope(cfg, credited(NULL) ? credited(NULL) : c.unix_user,
+                        &c.actor);
     if (fn == cmd_passwd || fn == cmd_check) {
         int rc = fn(&c, argc - optind, argv + optind);
         sg_config_free(&cfg);
