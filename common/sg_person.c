@@ -42,6 +42,15 @@ sg_strv_has(const char *const *vec, size_t n, const char *value)
     return false;
 }
 
+bool
+sg_login_listed(const char *const *vec, size_t n, const char *login)
+{
+    for (size_t i = 0; login != NULL && i < n; i++)
+        if (strcmp(vec[i], login) == 0)
+            return true;
+    return false;
+}
+
 const char *
 sg_strv_join(const char *const *vec, size_t n, const char *sep, char *buf,
              size_t size)

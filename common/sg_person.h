@@ -77,6 +77,9 @@ int sg_strv_push(char ***vec, size_t *n, const char *value);
 void sg_strv_free(char ***vec, size_t *n);
 /* Whether value is one of the n strings of vec, ignoring case (roles). */
 bool sg_strv_has(const char *const *vec, size_t n, const char *value);
+/* Whether login (may be NULL: no) is one of the n logins of vec, exactly
+ * (a reviewers' list). */
+bool sg_login_listed(const char *const *vec, size_t n, const char *login);
 /* vec joined with sep into buf (cut short to fit); buf. */
 const char *sg_strv_join(const char *const *vec, size_t n, const char *sep,
                          char *buf, size_t size);

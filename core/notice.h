@@ -100,7 +100,7 @@ const char *sg_notice_kind_file(enum sg_notice_kind kind);
  *   Reply-To: ... / X-Anything: ...          (optional)
  * The rest is the body.  Placeholders: {record} {queue_id} {sender}
  * {recipients} {subject} {rules} {findings} {explanation} {dsl} {date}
- * {link} {outcome} {reviewer} {request};
+ * {link} {outcome} {reviewer} {request} {policy} {school};
  * "{{" writes a literal "{".  An unknown placeholder, a header the milter
  * sets itself (From, To, Date, Content-Type, X-Safeguard-*, ...) or text
  * that is not UTF-8 is an error "FILE:LINE: ...".
@@ -132,6 +132,9 @@ struct sg_notice_values {
     const char *request;     /* the link with which the sender asks for
                                 the message's release
                                 (sg_notice_request_link) */
+    const char *policy;      /* the policy the rules enforce (policy_name,
+                                the school's in a trust) */
+    const char *school;      /* the school of a trust it is about */
 };
 
 /* The address of a record's page (record NULL: the queue's) under

@@ -29,7 +29,7 @@
 
 /* The placeholder names, NULL-terminated, in the order of the values
  * sg_notice_expand is given. */
-#define SG_NOTICE_PLACEHOLDERS 14
+#define SG_NOTICE_PLACEHOLDERS 16
 extern const char *const sg_notice_placeholders[SG_NOTICE_PLACEHOLDERS + 1];
 
 struct tmpl_header {

@@ -369,10 +369,14 @@ sg_notice_render(const struct sg_notice_templates *t, enum sg_notice_kind kind,
     if (v->date == NULL)
         sg_tz_format(NULL, env->now, SG_TIME_LONG, date, sizeof(date));
     const char *const vals[] = {
-        v->record,  v->queue_id, v->sender,      v->recipients,
-        v->subject, v->rules,    v->findings,    v->explanation,
-        v->dsl,     v->date != NULL ? v->date : date,
-        v->link,    v->outcome,  v->reviewer, v->request,
+        v->record,   v->queue_id,
+        v->sender,   v->recipients,
+        v->subject,  v->rules,
+        v->findings, v->explanation,
+        v->dsl,      v->date != NULL ? v->date : date,
+        v->link,     v->outcome,
+        v->reviewer, v->request,
+        v->policy,   v->school,
     };
     _Static_assert(sizeof(vals) / sizeof(vals[0]) ==
                        sizeof(sg_notice_placeholders) /

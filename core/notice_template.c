@@ -55,15 +55,15 @@ sg_notice_kind_file(enum sg_notice_kind kind)
 
 const char *const sg_notice_placeholders[] = {
     "record",   "queue_id",    "sender", "recipients", "subject", "rules",
-    "findings", "explanation", "dsl",    "date",       "link",
-    "outcome",  "reviewer",  "request", NULL,
+    "findings", "explanation", "dsl",    "date",       "link",    "outcome",
+    "reviewer", "request",     "policy", "school",     NULL,
 };
 
 /* Which placeholders may hold line breaks in the body (the others are
  * one line: a subject with a line break cannot add a paragraph). */
 static const bool multiline[] = {
-    false, false, false, true, false, true, true, true, false, false,
-    false, false, false, false,
+    false, false, false, true,  false, true,  true,  true,
+    false, false, false, false, false, false, false, false,
 };
 _Static_assert(sizeof(multiline) / sizeof(multiline[0]) ==
                    sizeof(sg_notice_placeholders) /

@@ -391,6 +391,94 @@ sg_settings_set(struct sg_settings *s, const char *file, unsigned line,
     return 0;
 }
 
+int
+sg_settings_set_once(struct sg_settings *s, const char *file, unsigned line,
+                     const char *name, const char *value, const char **error_r)
+{
+    const char *key;
+    struct sg_settings_part *part;
+    const struct sg_conf_entry *e = find_entry(s, name, &part, &key);
+    if (e != NULL && e->type != SG_CONF_MAP) {
+        unsigned *seen_at = part->key_lines;
+        size_t idx = (size_t)(e - part->section->entries);
+        if (seen_at[idx] != 0) {
+            *error_r = set_error(file, line,
+                                 "%s is set twice (first at line "
+                                 "%u)",
+                                 name, seen_at[idx]);
+            return -1;
+        }
+        seen_at[idx] = line;
+    }
+    return sg_settings_set(s, file, line, name, value, error_r);
+}
+
+/* A copy of the value of from's entry fe (in fdata) into e's field of
+ * data, of the same type (strings and lists; a number is copied as
+ * is).  -1: out of memory. */
+static int
+copy_value(const void *fdata, const struct sg_conf_entry *fe, void *data,
+           const struct sg_conf_entry *e)
+{
+    const void *from = cfield(fdata, fe->offset);
+    void *to = field(data, e->offset);
+    switch (e->type) {
+    case SG_CONF_STRING: {
+        const char *v = *(char *const *)from;
+        char *copy = strdup(v != NULL ? v : "");
+        if (copy == NULL)
+            return -1;
+        free(*(char **)to);
+        *(char **)to = copy;
+        return 0;
+    }
+    case SG_CONF_LIST:
+    case SG_CONF_CSV:
+    case SG_CONF_MAP: {
+        char *const *vec = *(char **const *)from;
+        size_t n = *(const size_t *)cfield(fdata, fe->count_offset);
+        char ***tvec = (char ***)to;
+        size_t *tn = (size_t *)field(data, e->count_offset);
+        sg_strv_free(tvec, tn);
+        for (size_t i = 0; i < n; i++)
+            if (sg_strv_push(tvec, tn, vec[i]) < 0)
+                return -1;
+        return 0;
+    }
+    case SG_CONF_SIZE:
+        *(uint64_t *)to = *(const uint64_t *)from;
+        return 0;
+    default:
+        *(int *)to = *(const int *)from;
+        return 0;
+    }
+}
+
+int
+sg_settings_inherit(struct sg_settings *to, const struct sg_settings *from,
+                    const char *const *except)
+{
+    for (size_t i = 0; i < to->n_parts; i++) {
+        struct sg_settings_part *part = &to->parts[i];
+        for (const struct sg_conf_entry *e = part->section->entries;
+             e->name != NULL; e++) {
+            struct sg_settings_part *fpart;
+            const char *key;
+            bool kept = part->key_lines[e - part->section->entries] != 0;
+            for (size_t k = 0; except != NULL && except[k] != NULL; k++)
+                kept = kept || strcmp(except[k], e->name) == 0;
+            if (kept)
+                continue;
+            const struct sg_conf_entry *fe =
+                find_entry(from, e->name, &fpart, &key);
+            if (fe != NULL && fe->type == e->type &&
+                copy_value(fpart->data, fe, part->data, e) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* The section's own defaults, then the entries' (a NULL default keeps
  * the section's, but owns its string: all are copied first, so that a
  * failure leaves nothing static to free). */
@@ -509,6 +597,62 @@ unquote(char *value)
     return 0;
 }
 
+/* Is text (trimmed) a block's first line ("KEYWORD NAME {") or its
+ * last ("}")?  Those are whole lines: never continued. */
+static bool
+block_edge(const char *text)
+{
+    size_t len = strlen(text);
+    return len > 0 && strchr(text, '=') == NULL &&
+           (text[len - 1] == '{' || strcmp(text, "}") == 0);
+}
+
+/* "KEYWORD NAME {" or "}" (block_edge). */
+static int
+parse_block_edge(struct sg_settings *set, const char *file, unsigned line,
+                 char *s, const char **error_r)
+{
+    const struct sg_settings_block *b = set->block;
+    if (strcmp(s, "}") == 0) {
+        unsigned opened = set->block_line;
+        if (opened == 0)
+            return sg_error_fail(error_r, "%s:%u: \"}\" closes no block", file,
+                                 line);
+        set->block_line = 0;
+        return b->close(b->ctx, file, opened, error_r);
+    }
+    s[strlen(s) - 1] = '\0';
+    char *kw = trim(s), *name = kw;
+    while (*name != '\0' && !isspace((unsigned char)*name))
+        name++;
+    if (*name != '\0')
+        *name++ = '\0';
+    name = trim(name);
+    if (b == NULL || strcmp(kw, b->keyword) != 0 || *name == '\0' ||
+        strchr(name, ' ') != NULL) {
+        *error_r = set_error(file, line, "expected \"%s NAME {\"",
+                             b != NULL ? b->keyword : "name = value");
+        return -1;
+    }
+    for (const char *p = name; *p != '\0'; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+            *error_r = set_error(file, line,
+                                 "%s \"%s\": a name is letters, digits, - "
+                                 "and _",
+                                 kw, name);
+            return -1;
+        }
+    if (set->block_line != 0) {
+        *error_r = set_error(file, line,
+                             "a block inside a block (the one opened at "
+                             "line %u is not closed with \"}\")",
+                             set->block_line);
+        return -1;
+    }
+    set->block_line = line;
+    return b->open(b->ctx, file, line, name, error_r);
+}
+
 /* One logical line (continuations already joined). */
 static int
 parse_line(struct sg_settings *set, const char *file, unsigned line, char *text,
@@ -517,6 +661,8 @@ parse_line(struct sg_settings *set, const char *file, unsigned line, char *text,
     char *s = trim(text);
     if (*s == '\0')
         return 0;
+    if (block_edge(s))
+        return parse_block_edge(set, file, line, s, error_r);
     char *eq = strchr(s, '=');
     if (eq == NULL) {
         *error_r =
@@ -541,22 +687,10 @@ parse_line(struct sg_settings *set, const char *file, unsigned line, char *text,
         *error_r = set_error(file, line, "%s: unbalanced double quote", name);
         return -1;
     }
-    const char *key;
-    struct sg_settings_part *part;
-    const struct sg_conf_entry *e = find_entry(set, name, &part, &key);
-    if (e != NULL && e->type != SG_CONF_MAP) {
-        unsigned *seen_at = part->key_lines;
-        size_t idx = (size_t)(e - part->section->entries);
-        if (seen_at[idx] != 0) {
-            *error_r = set_error(file, line,
-                                 "%s is set twice (first at line "
-                                 "%u)",
-                                 name, seen_at[idx]);
-            return -1;
-        }
-        seen_at[idx] = line;
-    }
-    return sg_settings_set(set, file, line, name, value, error_r);
+    if (set->block_line != 0)
+        return set->block->set(set->block->ctx, file, line, name, value,
+                               error_r);
+    return sg_settings_set_once(set, file, line, name, value, error_r);
 }
 
 static int
@@ -585,6 +719,7 @@ sg_settings_read(struct sg_settings *s, FILE *fp, const char *name,
     char *line = NULL;
     size_t cap = 0;
     unsigned lineno = 0, logical_line = 0;
+    size_t logical_indent = 0;
     int ret = 0;
 
     while (ret == 0) {
@@ -598,7 +733,12 @@ sg_settings_read(struct sg_settings *s, FILE *fp, const char *name,
             break;
         }
         strip_comment(line);
-        bool continuation = (line[0] == ' ' || line[0] == '\t');
+        /* in a block, keys are indented: a line continues the one before
+         * only when it is indented further */
+        size_t indent = strspn(line, " \t");
+        bool continuation = s->block_line != 0
+                                ? logical.len > 0 && indent > logical_indent
+                                : indent > 0;
         bool blank = trim(line)[0] == '\0';
         if (continuation && !blank && logical.len > 0) {
             sg_buf_putc(&logical, ' ');
@@ -626,6 +766,13 @@ sg_settings_read(struct sg_settings *s, FILE *fp, const char *name,
                 ret = -1;
             }
             logical_line = lineno;
+            logical_indent = indent;
+            /* a block's first and last lines take effect at once: the
+             * lines after them are read as inside or outside it */
+            if (ret == 0 && block_edge(trim(line))) {
+                ret = parse_line(s, name, logical_line, logical.data, error_r);
+                sg_buf_reset(&logical);
+            }
         }
     }
     if (ret == 0 && ferror(fp)) {
@@ -634,6 +781,13 @@ sg_settings_read(struct sg_settings *s, FILE *fp, const char *name,
     }
     if (ret == 0 && logical.len > 0)
         ret = parse_line(s, name, logical_line, logical.data, error_r);
+    if (ret == 0 && s->block_line != 0) {
+        *error_r = set_error(name, s->block_line,
+                             "%s block is not closed (no \"}\" before the "
+                             "end of the file)",
+                             s->block->keyword);
+        ret = -1;
+    }
     if (ret == 0)
         ret = sg_settings_finish(s, name, error_r);
     free(line);

@@ -21,6 +21,23 @@
 
 #include "sg_settings.h"
 
+/* Blocks of keys in the file, "KEYWORD NAME {" up to a line "}" (a
+ * school of a trust: core/school.h): the keys inside go to set, not to
+ * the sections, so that one name may have a value per block.  The loader
+ * checks the syntax (a block not closed, a block in a block, a "}" with
+ * none open) and names the file and line; set checks the keys. */
+struct sg_settings_block {
+    const char *keyword; /* "school" */
+    int (*open)(void *ctx, const char *file, unsigned line, const char *name,
+                const char **error_r);
+    int (*set)(void *ctx, const char *file, unsigned line, const char *name,
+               const char *value, const char **error_r);
+    /* at its "}" (line: the block's first line) */
+    int (*close)(void *ctx, const char *file, unsigned line,
+                 const char **error_r);
+    void *ctx;
+};
+
 /* One composed section and where its values are. */
 struct sg_settings_part {
     const struct sg_settings_section *section;
@@ -36,6 +53,8 @@ struct sg_settings {
     size_t n_parts;
     const char *const *foreign; /* NULL-terminated key prefixes, or NULL */
     unsigned n_foreign_set;     /* keys set that were left to them */
+    const struct sg_settings_block *block; /* NULL: the file has none */
+    unsigned block_line; /* where the open block opened; 0: none open */
 };
 
 /* Compose parts (copied; a NULL data is allocated) and set every key to
@@ -54,6 +73,18 @@ int sg_settings_read(struct sg_settings *s, FILE *fp, const char *name,
  * checks wait for sg_settings_finish. */
 int sg_settings_set(struct sg_settings *s, const char *file, unsigned line,
                     const char *name, const char *value, const char **error_r);
+
+/* As sg_settings_set, for a line of the file: a key (not a map's) given
+ * twice is an error naming the line of the first. */
+int sg_settings_set_once(struct sg_settings *s, const char *file, unsigned line,
+                         const char *name, const char *value,
+                         const char **error_r);
+
+/* Give each key of to that was not set (sg_settings_line 0) the value of
+ * the key of the same name and type in from, unless its name is in
+ * except (NULL-terminated).  -1: out of memory. */
+int sg_settings_inherit(struct sg_settings *to, const struct sg_settings *from,
+                        const char *const *except);
 
 /* Each section's finish, in order. */
 int sg_settings_finish(struct sg_settings *s, const char *file,

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "netlist.h"
 #include "notice.h"
+#include "school.h"
 #include "sg_config.h"
 #include "sg_error.h"
 #include "sg_dir_settings.h"
@@ -50,8 +51,8 @@ sg_config_check_address(const char *item, const char **why_r)
     return 0;
 }
 
-static int
-check_timezone(const char *item, const char **why_r)
+int
+sg_config_check_timezone(const char *item, const char **why_r)
 {
     struct sg_tz *tz = NULL;
     if (strcmp(item, "UTC") == 0)
@@ -175,7 +176,7 @@ static const struct sg_conf_entry school_entries[] = {
      OFF(n_personal_email_domains), "", 0, 0, NULL,
      sg_rules_personal_domain_check},
     {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0, NULL,
-     check_timezone},
+     sg_config_check_timezone},
     {"image_small_pixels", SG_CONF_INT, OFF(image_small_pixels), 0, "100000", 1,
      100000000, NULL, NULL},
     {"image_small_bytes", SG_CONF_SIZE, OFF(image_small_bytes), 0, "100k", 1,
@@ -187,14 +188,34 @@ static const struct sg_conf_entry school_entries[] = {
     {"journal_address", SG_CONF_STRING, OFF(journal_address), 0, "", 0, 0, NULL,
      sg_config_check_address},
     {"subject_tag", SG_CONF_STRING, OFF(subject_tag), 0, "", 0, 0, NULL, NULL},
+    {"policy_name", SG_CONF_STRING, OFF(policy_name), 0, "", 0, 0, NULL, NULL},
     {"exempt_addresses", SG_CONF_LIST, OFF(exempt_addresses),
      OFF(n_exempt_addresses), "", 0, 0, NULL, sg_exempt_item_check},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
+/* The school blocks (school.c) take the trust's values once every key
+ * is read. */
+static int
+school_finish(const struct sg_settings *all, void *data, const char **key_r,
+              char *why, size_t why_len)
+{
+    (void)all;
+    (void)key_r;
+    return sg_school_finish(data, why, why_len);
+}
+
+static void
+school_clear(void *data)
+{
+    sg_school_free_all(data);
+}
+
 static const struct sg_settings_section school_section = {
     .name = "school",
     .entries = school_entries,
+    .finish = school_finish,
+    .clear = school_clear,
 };
 
 /* The prefixes of sections that programs outside core own: a program that
@@ -231,8 +252,12 @@ compose(const struct sg_settings_section *const *extra, const char **error_r)
         parts[n++] = (struct sg_settings_part){extra[i], NULL, false, NULL};
     }
     if (sg_settings_compose(&cfg->file, parts, n, foreign_prefixes, error_r) <
-        0)
+        0) {
         sg_config_free(&cfg);
+        return NULL;
+    }
+    sg_school_block(cfg, &cfg->school_block);
+    cfg->file.block = &cfg->school_block;
     return cfg;
 }
 
@@ -488,5 +513,12 @@ sg_config_print_foreign(const struct sg_config *cfg, const char *prefix,
 int
 sg_config_dump(const struct sg_config *cfg, FILE *out)
 {
-    return sg_settings_dump(&cfg->file, out);
+    int rc = sg_settings_dump(&cfg->file, out);
+    /* each school's block, every key with the value it has */
+    for (size_t i = 0; rc == 0 && i < cfg->n_schools; i++) {
+        fprintf(out, "school %s {\n", cfg->schools[i]->name);
+        rc = sg_settings_dump(&cfg->schools[i]->file, out);
+        fputs("}\n", out);
+    }
+    return rc < 0 || ferror(out) ? -1 : 0;
 }

@@ -79,6 +79,12 @@ struct sg_config {
     char *exceptions_register;
     char *journal_address; /* the safeguarding archive; "" none */
     char *subject_tag;     /* prefixed to annotated subjects; "" none */
+    char *policy_name;     /* the policy notices cite ({policy}); "" none */
+    /* The schools of a trust (school.h), in the file's order; none: the
+     * file is one school's. */
+    struct sg_school **schools;
+    size_t n_schools;
+    struct sg_settings_block school_block; /* the reader's hooks */
     char **exempt_addresses; /* correspondence not read (exempt.h) */
     size_t n_exempt_addresses;
 
@@ -123,6 +129,9 @@ extern const struct sg_settings_section sg_notice_settings_section;
 
 /* An item check: item is a mail address (name@domain). */
 int sg_config_check_address(const char *item, const char **why_r);
+
+/* An item check: item is a time zone (UTC or a zoneinfo name). */
+int sg_config_check_timezone(const char *item, const char **why_r);
 
 /* Defaults only (no file). */
 struct sg_config *sg_config_defaults(const char **error_r);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "exempt.h"
+#include "school.h"
 #include "sg_person.h"
 #include "sg_runtime.h"
 #include "store_hosts.h"
@@ -80,13 +81,14 @@ open_directory(struct sg_runtime *rt, const char **error_r)
 }
 
 /* The rules see the school through these options; the lists are the
- * config's own (the library copies what it keeps). */
+ * config's own (the library copies what it keeps).  A school of a trust
+ * (sch, NULL: the trust's) has its own numbers, postcodes, accounts, time
+ * zone and contact; the domains are the trust's, which hold every
+ * school's, so that mail between its schools stays inside. */
 static int
-open_rules(struct sg_runtime *rt, const char **error_r)
+load_rules(const struct sg_config *cfg, const struct sg_school *sch,
+           struct sg_rules **rules_r, const char **error_r)
 {
-    const struct sg_config *cfg = rt->settings;
-    if (rt->rules != NULL)
-        return 0;
     if (cfg->rules_file[0] == '\0') {
         if (cfg->allow_no_rules)
             return 0;
@@ -123,8 +125,20 @@ open_rules(struct sg_runtime *rt, const char **error_r)
     opt.dsl_contact = cfg->dsl_contact;
     opt.known_roles = (const char *const *)known;
     opt.n_known_roles = n_known;
+    if (sch != NULL) {
+        opt.school_phone_numbers =
+            (const char *const *)sch->school_phone_numbers;
+        opt.n_school_phone_numbers = sch->n_school_phone_numbers;
+        opt.school_postcodes = (const char *const *)sch->school_postcodes;
+        opt.n_school_postcodes = sch->n_school_postcodes;
+        opt.school_social_accounts =
+            (const char *const *)sch->school_social_accounts;
+        opt.n_school_social_accounts = sch->n_school_social_accounts;
+        opt.timezone = sch->timezone;
+        opt.dsl_contact = sch->dsl_contact;
+    }
     const char *why = NULL;
-    int rc = sg_rules_load(cfg->rules_file, &opt, &rt->rules, &why);
+    int rc = sg_rules_load(cfg->rules_file, &opt, rules_r, &why);
     sg_strv_free(&known, &n_known);
     if (rc < 0) {
         /* the rules' errors already name their file, line and column */
@@ -132,8 +146,8 @@ open_rules(struct sg_runtime *rt, const char **error_r)
             set_error("rules_file", 0, "%s", why != NULL ? why : "cannot load");
         return -1;
     }
-    if (sg_rules_count(rt->rules) == 0 && !cfg->allow_no_rules) {
-        sg_rules_free(&rt->rules);
+    if (sg_rules_count(*rules_r) == 0 && !cfg->allow_no_rules) {
+        sg_rules_free(rules_r);
         *error_r =
             set_error(sg_config_name(cfg), sg_config_line(cfg, "rules_file"),
                       "rules_file = %s holds no rule (it is empty or "
@@ -143,6 +157,28 @@ open_rules(struct sg_runtime *rt, const char **error_r)
                       cfg->rules_file);
         return -1;
     }
+    return 0;
+}
+
+/* The trust's rules, and each school's. */
+static int
+open_rules(struct sg_runtime *rt, const char **error_r)
+{
+    const struct sg_config *cfg = rt->settings;
+    if (rt->rules != NULL)
+        return 0;
+    if (load_rules(cfg, NULL, &rt->rules, error_r) < 0)
+        return -1;
+    if (rt->rules == NULL || cfg->n_schools == 0)
+        return 0;
+    rt->school_rules = calloc(cfg->n_schools, sizeof(*rt->school_rules));
+    if (rt->school_rules == NULL) {
+        *error_r = "out of memory";
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->n_schools; i++)
+        if (load_rules(cfg, cfg->schools[i], &rt->school_rules[i], error_r) < 0)
+            return -1;
     return 0;
 }
 
@@ -178,6 +214,24 @@ open_notice(struct sg_runtime *rt, const char **error_r)
                                          : "cannot "
                                            "open");
         return -1;
+    }
+    if (cfg->n_schools == 0)
+        return 0;
+    /* each school's templates and people to tell */
+    rt->school_notice = calloc(cfg->n_schools, sizeof(*rt->school_notice));
+    if (rt->school_notice == NULL) {
+        *error_r = "out of memory";
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->n_schools; i++) {
+        const struct sg_school *sch = cfg->schools[i];
+        sg_school_notice(cfg, sch, &nc);
+        if (sg_notice_open(&nc, &rt->school_notice[i], &why) < 0) {
+            *error_r = set_error(sg_config_name(cfg), sch->line,
+                                 "school \"%s\": notices: %s", sch->name,
+                                 why != NULL ? why : "cannot open");
+            return -1;
+        }
     }
     return 0;
 }
@@ -256,6 +310,24 @@ sg_runtime_quarantine(struct sg_runtime *rt, const char **error_r)
     return q;
 }
 
+const struct sg_rules *
+sg_runtime_rules(const struct sg_runtime *rt, const struct sg_school *school)
+{
+    size_t i = sg_school_index(rt->settings, school);
+    return rt->school_rules != NULL && i < rt->settings->n_schools
+               ? rt->school_rules[i]
+               : rt->rules;
+}
+
+struct sg_notice *
+sg_runtime_notice(const struct sg_runtime *rt, const struct sg_school *school)
+{
+    size_t i = sg_school_index(rt->settings, school);
+    return rt->school_notice != NULL && i < rt->settings->n_schools
+               ? rt->school_notice[i]
+               : rt->notice;
+}
+
 struct sg_runtime *
 sg_runtime_ref(struct sg_runtime *rt)
 {
@@ -271,6 +343,14 @@ runtime_free(struct sg_runtime *rt)
     sg_register_free(&rt->exceptions);
     sg_store_close(&rt->quarantine);
     sg_notice_free(&rt->notice);
+    for (size_t i = 0; i < rt->settings->n_schools; i++) {
+        if (rt->school_rules != NULL)
+            sg_rules_free(&rt->school_rules[i]);
+        if (rt->school_notice != NULL)
+            sg_notice_free(&rt->school_notice[i]);
+    }
+    free(rt->school_rules);
+    free(rt->school_notice);
     pthread_mutex_destroy(&rt->quarantine_lock);
     sg_config_free(&rt->settings);
     free(rt);

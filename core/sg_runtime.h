@@ -29,6 +29,11 @@ struct sg_runtime {
     struct sg_rules *rules;         /* NULL: rules_file empty */
     struct sg_register *exceptions; /* NULL: no exceptions register */
     struct sg_notice *notice;       /* NULL: notices off (notice_from "") */
+    /* A trust's schools (settings->schools, in order): each one's rules
+     * and notices; NULL when there are no schools (sg_runtime_rules and
+     * sg_runtime_notice choose). */
+    struct sg_rules **school_rules;
+    struct sg_notice **school_notice;
 
     pthread_mutex_t quarantine_lock;
     struct sg_store *quarantine; /* opened on first use */
@@ -44,6 +49,14 @@ int sg_runtime_open(struct sg_config *settings, struct sg_runtime **rt_r,
  * cannot be opened (the caller tempfails the message). */
 struct sg_store *sg_runtime_quarantine(struct sg_runtime *rt,
                                             const char **error_r);
+
+/* The rules and the notices of a school of the trust (core/school.h);
+ * school NULL, or no schools: the trust's (rt->rules, rt->notice). */
+struct sg_school;
+const struct sg_rules *sg_runtime_rules(const struct sg_runtime *rt,
+                                        const struct sg_school *school);
+struct sg_notice *sg_runtime_notice(const struct sg_runtime *rt,
+                                    const struct sg_school *school);
 
 struct sg_runtime *sg_runtime_ref(struct sg_runtime *rt);
 void sg_runtime_unref(struct sg_runtime **rt);

@@ -643,6 +643,7 @@ sg_store_record_free(struct sg_store_record **rp)
     free(r->explain_dsl);
     free(r->sender_name);
     free(r->track);
+    free(r->school);
     free(r);
     *rp = NULL;
 }
@@ -673,6 +674,7 @@ sg_store_item_clear(void *item)
     free(it->sender_name);
     free(it->rule_titles);
     free(it->recipient_names);
+    free(it->school);
 }
 
 void

@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 9
+#define SG_STORE_SCHEMA_VERSION 10
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -149,6 +149,9 @@ struct sg_hold {
     void (*notices)(void *ctx, const char *record_id,
                     struct sg_outbox_batch *batch);
     void *notices_ctx;
+    /* the school of a trust it is about (core/school.h); NULL: the one
+     * school there is */
+    const char *school;
 };
 
 /* Store the message copy as STORE_DIR/ID.eml (mode 0640) and the record
@@ -182,6 +185,7 @@ struct sg_store_record {
     char *sender_name; /* the directory's name for the sender; NULL: none */
     char *track;       /* "staff-conduct", "pupil-welfare"; NULL for a
                           record made before tracks were kept */
+    char *school;      /* the school of a trust; NULL: the one school */
 };
 
 /* 0 and *record_r (free with sg_store_record_free), or
@@ -233,6 +237,8 @@ struct sg_store_filter {
     bool oldest_first;  /* default newest first */
     size_t limit;       /* 0: no limit */
     size_t offset;      /* skip this many first (paging) */
+    const char *school; /* this school's records only (never one of no
+                           school); NULL: any */
 };
 
 /* One line of a list: the record and a summary of its rows. */
@@ -252,6 +258,7 @@ struct sg_store_item {
                               name where the directory had one */
     size_t requests;       /* the sender's release requests (audit rows
                               SG_STORE_RELEASE_REQUEST) */
+    char *school;          /* "" for none */
 };
 
 struct sg_store_rcpt {
@@ -327,6 +334,7 @@ struct sg_store_export_row {
     const char *findings;      /* "detector \"text\" in location; ..." */
     const char *subject, *queue_id, *status;
     const char *track; /* NULL: a record purged or made before tracks */
+    const char *school; /* the school of a trust; NULL: none */
 };
 /* Call each for every decision made at or after since, oldest first.
  * each returns 0, or -1 to stop (with *error_r set).  0 after the last

@@ -172,11 +172,23 @@ static const char upgrade_retention_pg[] =
     "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
     " FOR EACH ROW EXECUTE FUNCTION audit_expiry_only();";
 
+/* The schools of a trust (core/school.h): each record, audit row and
+ * outbox notice names the school it is about (NULL: a record of the one
+ * school there is, or made before schools were kept), so that a school's
+ * reviewers are shown its records only and its audit can be read alone.
+ * The same words in both databases. */
+static const char upgrade_school[] =
+    "ALTER TABLE records ADD COLUMN school TEXT;"
+    "ALTER TABLE audit ADD COLUMN school TEXT;"
+    "ALTER TABLE outbox ADD COLUMN school TEXT;"
+    "CREATE INDEX records_school ON records (school, status);";
+
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */
 static const struct sg_sql_migration sg_sql_migrations[] = {
     {8, NULL, upgrade_v8_sqlite, upgrade_v8_pg},
     {9, NULL, upgrade_retention_sqlite, upgrade_retention_pg},
+    {10, upgrade_school, NULL, NULL},
     {0, NULL, NULL, NULL},
 };
 

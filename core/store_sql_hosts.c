@@ -334,9 +334,11 @@ sg_sql_write_end(struct sg_sql_conn *c, int r, const char **error_r)
     return r;
 }
 
+/* the row names its record's school, as every audit row does */
 #define AUDIT_SQL                                                              \
-    "INSERT INTO audit (record_id, actor, client, action, note, time)"       \
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    "INSERT INTO audit (record_id, actor, client, action, note, time,"       \
+    " school) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"                                \
+    " (SELECT school FROM records WHERE id = ?1))"
 
 static int
 hosts_reinject_mark(void *be, const char *record_id, const char *host,

@@ -47,8 +47,9 @@ sg_store_sql_outbox_insert(struct sg_sql_conn *c,
         sg_sql_prepare(c,
                        "INSERT INTO outbox (created, kind, record_id,"
                        " env_from, recipients, message_id, message,"
-                       " attempts, next_attempt)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?1)",
+                       " attempts, next_attempt, school)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?1,"
+                       " (SELECT school FROM records WHERE id = ?3))",
                        "outbox: cannot prepare an insert", error_r);
     if (st == NULL)
         return -1;

@@ -50,6 +50,8 @@ struct params {
     size_t n_text;
     int64_t num[6];
     size_t n_num;
+    const char *tail[1]; /* text bound after the numbers */
+    size_t n_tail;
 };
 
 /* Run the query and make an item of each row: 0 and the whole array in
@@ -73,6 +75,8 @@ read_rows(void *be, const struct spec *q, const struct params *p, void **arr,
         bind_text(st, (int)i + 1, p->text[i]);
     for (size_t i = 0; i < p->n_num; i++)
         sg_sql_bind_int(st, (int)(p->n_text + i) + 1, p->num[i]);
+    for (size_t i = 0; i < p->n_tail; i++)
+        bind_text(st, (int)(p->n_text + p->n_num + i) + 1, p->tail[i]);
     while ((rc = sg_sql_step(st, q->what, error_r)) > 0) {
         bool oom = false;
         if (sg_array_grow(arr, &cap, *n, q->elem) < 0)
@@ -111,7 +115,7 @@ sg_store_sql_get(void *be, const char *record_id,
         "SELECT id, queue_id, created, client, trusted, auth_user, env_from,"
         " subject, status, status_changed, message_path, message_size,"
         " action, explain_sender, explain_dsl, coalesce(queue_seen, 0),"
-        " sender_name, track FROM records WHERE id = ?1";
+        " sender_name, track, school FROM records WHERE id = ?1";
     struct sg_sql_stmt *st = NULL;
     struct sg_store_record *r = NULL;
     bool oom = false;
@@ -154,6 +158,7 @@ sg_store_sql_get(void *be, const char *record_id,
     r->queue_seen = (time_t)col_int(st, 15);
     r->sender_name = col(st, 16, &oom);
     r->track = col(st, 17, &oom);
+    r->school = col(st, 18, &oom);
     if (oom) {
         sg_store_fail(error_r, "out of memory");
     } else if (sg_store_status_parse(status, &r->status) < 0) {
@@ -216,7 +221,8 @@ sg_store_sql_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
     "   ', ') FROM (SELECT name, address, roles FROM recipients"               \
     "   WHERE record_id = r.id ORDER BY pos) o),"                              \
     " (SELECT count(*) FROM audit WHERE record_id = r.id"                      \
-    "   AND action = '" SG_STORE_RELEASE_REQUEST "')"                          \
+    "   AND action = '" SG_STORE_RELEASE_REQUEST "'),"                         \
+    " coalesce(r.school, '')"                                                  \
     " FROM records r "
 
 static const char list_where[] =
@@ -229,7 +235,8 @@ static const char list_where[] =
     " AND (?5 = 0 OR r.created >= ?5)"
     " AND (?6 = 0 OR r.status_changed >= ?6)"
     " AND (?9 = 0 OR (?9 & (1 << CASE r.track WHEN 'pupil-welfare'"
-    "  THEN 1 ELSE 0 END)) != 0)"; /* the bit of enum sg_track */
+    "  THEN 1 ELSE 0 END)) != 0)" /* the bit of enum sg_track */
+    " AND (?10 IS NULL OR r.school = ?10)";
 
 _Static_assert(SG_TRACK_STAFF_CONDUCT == 0 && SG_TRACK_PUPIL_WELFARE == 1,
                "list_where numbers the tracks as enum sg_track does");
@@ -253,6 +260,7 @@ fill_item(struct sg_sql_stmt *st, void *item, bool *oom)
     it->rule_titles = col_str(st, 10, oom);
     it->recipient_names = col_str(st, 11, oom);
     it->requests = (size_t)col_int(st, 12);
+    it->school = col_str(st, 13, oom);
 }
 
 int
@@ -288,6 +296,8 @@ sg_store_sql_list(void *be, const struct sg_store_filter *f,
                 f->limit > 0 ? (int64_t)f->limit : INT64_MAX,
                 (int64_t)f->offset, (int64_t)f->tracks},
         .n_num = 6,
+        .tail = {f->school},
+        .n_tail = 1,
     };
     return read_rows(be, &q, &p, (void **)items_r, n_r, error_r);
 }
@@ -448,7 +458,8 @@ static const char export_sql[] =
     "   || location, '; ') FROM (SELECT detector, text, location FROM"
     "   findings WHERE record_id = r.id ORDER BY rule_id, pos) o),"
     " r.subject, r.queue_id, r.status,"
-    " CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, r.track"
+    " CASE WHEN r.id IS NULL THEN 0 ELSE 1 END, r.track,"
+    " coalesce(a.school, r.school)"
     " FROM audit a LEFT JOIN records r ON r.id = a.record_id"
     " WHERE a.time >= ?1 AND a.record_id IS NOT NULL AND a.action IN"
     " ('released', 'rejected', 'escalated', 'expired', 'lost', 'note',"
@@ -493,6 +504,7 @@ sg_store_sql_export(void *be, time_t since,
             .queue_id = TEXT(13),
             .status = TEXT(14),
             .track = TEXT(16),
+            .school = TEXT(17),
         };
         if (each(ctx, &row, error_r) < 0) {
             rc = -1;

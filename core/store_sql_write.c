@@ -68,9 +68,9 @@ static const char *const insert_sql[N_INS] = {
         "INSERT INTO records (id, queue_id, created, client, trusted,"
         " auth_user, env_from, subject, status, status_changed,"
         " message_path, message_size, action, explain_sender, explain_dsl,"
-        " sender_name, track, host)"
+        " sender_name, track, host, school)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?3, ?9, ?10, ?11,"
-        " ?12, ?13, ?15, ?16, ?17)",
+        " ?12, ?13, ?15, ?16, ?17, ?18)",
     [INS_RCPT] = "INSERT INTO recipients (record_id, pos, address, roles,"
                  " channel, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [INS_RULE] =
@@ -79,8 +79,10 @@ static const char *const insert_sql[N_INS] = {
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [INS_FINDING] = "INSERT INTO findings (record_id, rule_id, pos, detector,"
                     " text, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* the row names its record's school (NULL: none, or no record) */
     [INS_AUDIT] = "INSERT INTO audit (record_id, time, actor, client,"
-                  " action, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  " action, note, school) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                  " (SELECT school FROM records WHERE id = ?1))",
 };
 
 #define bind_text sg_sql_bind_text
@@ -109,6 +111,7 @@ insert_record(const struct sg_store_hold_rows *t, struct sg_sql_stmt *st,
     bind_text(st, 15, display_name(h->sender_name));
     bind_text(st, 16, sg_track_name(sg_verdict_track(h->verdict)));
     bind_text(st, 17, st->c->s->host); /* NULL: the one host there is */
+    bind_text(st, 18, h->school);      /* NULL: the one school there is */
     int rc = sg_sql_step_done(st, "cannot insert the record", error_r);
     return rc == SG_SQL_UNIQUE ? SG_STORE_DUPLICATE : rc;
 }

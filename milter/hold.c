@@ -62,6 +62,7 @@ render(const struct sg_hold_notices *hn, const char *record,
 {
     const struct sg_hold *hold = hn->hold;
     const struct sg_runtime *rt = hn->rt;
+    struct sg_notice *notice = sg_runtime_notice(rt, hn->school);
     bool dsl = sg_notice_for_dsl(kind);
     struct sg_notice_text text = {0};
     if (sg_notice_text_build(hold->verdict, hold->rcpts, hold->n_rcpts, kind,
@@ -70,12 +71,12 @@ render(const struct sg_hold_notices *hn, const char *record,
     struct sg_buf who = SG_BUF_INIT, link = SG_BUF_INIT, expl = SG_BUF_INIT,
                   request = SG_BUF_INIT;
     put_sender(&who, hn->sender, dsl);
-    sg_notice_link(rt->notice->review_url, record, &link);
+    sg_notice_link(notice->review_url, record, &link);
     /* the held message's sender may ask for its release: the link with
      * the record's token goes to them only, never to the DSL */
     if (kind == SG_NOTICE_HELD_SENDER &&
-        sg_notice_request_link(rt->notice->review_url, rt->notice->key,
-                               record, &request, error_r) < 0) {
+        sg_notice_request_link(notice->review_url, notice->key, record,
+                               &request, error_r) < 0) {
         sg_buf_free(&who);
         sg_buf_free(&link);
         sg_notice_text_free(&text);
@@ -83,13 +84,13 @@ render(const struct sg_hold_notices *hn, const char *record,
     }
     /* the contact's words once: in the explanation, or else the
      * template's {dsl} */
-    const char *contact = rt->settings->dsl_contact;
+    const char *contact = sg_school_contact(rt->settings, hn->school);
     sg_notice_contact_once(&expl, text.explanation, contact);
     bool named = contact != NULL && contact[0] != '\0' && expl.data != NULL &&
                  strstr(expl.data, contact) != NULL;
     char date[80];
-    sg_tz_format(sg_rules_tz(rt->rules), hold->time, SG_TIME_LONG, date,
-                 sizeof(date));
+    sg_tz_format(sg_rules_tz(sg_runtime_rules(rt, hn->school)), hold->time,
+                 SG_TIME_LONG, date, sizeof(date));
     struct sg_notice_values values = {
         .record = record,
         .queue_id = hold->queue_id,
@@ -104,14 +105,16 @@ render(const struct sg_hold_notices *hn, const char *record,
         .link = sg_buf_text_or(&link, NULL),
         .outcome = sg_notice_outcome(hold->verdict),
         .request = sg_buf_text_or(&request, NULL),
+        .policy = sg_school_policy(rt->settings, hn->school),
+        .school = hn->school != NULL ? hn->school->name : NULL,
     };
     int rc = -1;
     if (values.sender == NULL || values.link == NULL ||
         sg_buf_failed(&expl) || sg_buf_failed(&request))
         *error_r = "out of memory";
     else
-        rc = sg_notice_queue(rt->notice, kind, &values, to, n_to, time(NULL),
-                             batch, error_r);
+        rc = sg_notice_queue(notice, kind, &values, to, n_to, time(NULL), batch,
+                             error_r);
     sg_buf_free(&who);
     sg_buf_free(&link);
     sg_buf_free(&expl);
@@ -161,7 +164,7 @@ sg_hold_notices_render(void *ctx, const char *record,
         struct sg_notice_config nc;
         const char *const *to;
         size_t n_to;
-        sg_config_notice(rt->settings, &nc);
+        sg_school_notice(rt->settings, hn->school, &nc);
         sg_notice_track_to(&nc, sg_verdict_track(hold->verdict),
                            sender->address, hold->rcpts, hold->n_rcpts, &to,
                            &n_to);

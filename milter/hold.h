@@ -13,6 +13,7 @@
 #define SG_HOLD_H
 
 #include "store.h"
+#include "school.h"
 #include "sg_runtime.h"
 
 /* What the notices of one record are made from, and what became of them. */
@@ -20,6 +21,9 @@ struct sg_hold_notices {
     const struct sg_runtime *rt;
     const struct sg_hold *hold;    /* its status says which notices */
     const struct sg_party *sender; /* who the message was judged to be from */
+    /* the school of a trust it is about (sg_school_of_message): its
+     * templates, contact, people to tell and policy; NULL: the trust's */
+    const struct sg_school *school;
     bool local;       /* submitted locally (sendmail, not SMTP): a refusal
                          is explained to the sender by a notice */
     bool sender_told; /* a notice to the sender was queued */

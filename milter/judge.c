@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "judge.h"
+#include "school.h"
 
 char *
 sg_addr_unbracket(const char *addr)
@@ -528,7 +529,11 @@ evaluate(const struct sg_runtime *rt, const struct sg_msgview *view,
          size_t n_rcpts, time_t now, bool explain_all,
          struct sg_verdict **verdict_r, const char **error_r)
 {
-    if (rt->rules == NULL) {
+    /* a school of a trust is judged by its own rules (its numbers,
+     * postcodes, time zone and contact) */
+    const struct sg_rules *rules = sg_runtime_rules(
+        rt, sg_school_of_message(rt->settings, sender, rcpts, n_rcpts));
+    if (rules == NULL) {
         *verdict_r = calloc(1, sizeof(struct sg_verdict));
         if (*verdict_r == NULL) {
             *error_r = "out of memory";
@@ -557,9 +562,8 @@ evaluate(const struct sg_runtime *rt, const struct sg_msgview *view,
         in.personal_lookup = personal_lookup;
         in.personal_lookup_ctx = rt->directory;
     }
-    int rc = view != NULL
-                 ? sg_rules_eval(rt->rules, &in, verdict_r, error_r)
-                 : sg_rules_eval_rcpt(rt->rules, &in, verdict_r, error_r);
+    int rc = view != NULL ? sg_rules_eval(rules, &in, verdict_r, error_r)
+                          : sg_rules_eval_rcpt(rules, &in, verdict_r, error_r);
     for (size_t i = 0; i < names.n_found; i++)
         sg_person_free(&names.found[i]);
     free(names.found);

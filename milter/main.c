@@ -44,6 +44,7 @@
 #include "session.h"
 #include "store.h"
 #include "sg_config.h"
+#include "school.h"
 #include "sg_runtime.h"
 #include "sg_directory.h"
 
@@ -161,6 +162,7 @@ check_config(const struct sg_runtime *rt)
                db);
     free(db);
     sg_config_print_foreign(cfg, "safeguard-milter: ", stdout);
+    sg_school_print(cfg, "safeguard-milter: ", stdout);
     printf("safeguard-milter: configuration %s is valid\n", name);
     return EX_OK;
 }

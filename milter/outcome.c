@@ -20,6 +20,7 @@
 
 #include "notice.h"
 #include "outcome.h"
+#include "school.h"
 #include "sg_buf.h"
 #include "sg_person.h"
 #include "sg_utf8.h"
@@ -192,8 +193,8 @@ rules_header(const struct sg_verdict *v, struct sg_outcome *out)
 }
 
 static int
-annotate(const struct sg_config *cfg, const struct sg_verdict *v,
-         const char *subject, const char *record, struct sg_outcome *out)
+annotate(const char *tag, const struct sg_verdict *v, const char *subject,
+         const char *record, struct sg_outcome *out)
 {
     struct sg_buf verdict = SG_BUF_INIT;
     sg_buf_puts(&verdict, sg_action_name(v->action));
@@ -209,11 +210,10 @@ annotate(const struct sg_config *cfg, const struct sg_verdict *v,
     if (rc < 0 || rules_header(v, out) < 0 ||
         (record != NULL && add_header(out, "X-Safeguard-Record", record) < 0))
         return -1;
-    if (cfg->subject_tag[0] != '\0' &&
-        strstr(subject != NULL ? subject : "", cfg->subject_tag) == NULL) {
+    if (tag != NULL && tag[0] != '\0' &&
+        strstr(subject != NULL ? subject : "", tag) == NULL) {
         struct sg_buf s = SG_BUF_INIT;
-        sg_buf_printf(&s, "%s %s", cfg->subject_tag,
-                      subject != NULL ? subject : "");
+        sg_buf_printf(&s, "%s %s", tag, subject != NULL ? subject : "");
         out->new_subject = sg_buf_steal(&s);
         if (out->new_subject == NULL)
             return -1;
@@ -288,16 +288,16 @@ sg_outcome_strip(const struct sg_header_ref *forged, size_t n_forged,
 }
 
 int
-sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
-                 const char *subject, const char *record,
-                 const struct sg_header_ref *forged, size_t n_forged,
-                 struct sg_outcome *out)
+sg_outcome_build(const struct sg_config *cfg, const struct sg_school *school,
+                 const struct sg_verdict *v, const char *subject,
+                 const char *record, const struct sg_header_ref *forged,
+                 size_t n_forged, struct sg_outcome *out)
 {
     memset(out, 0, sizeof(*out));
     if (n_forged > 0 && del_forged(forged, n_forged, out) < 0)
         return -1;
     if (v->action == SG_ACTION_REJECT)
-        return sg_outcome_reject_reply(v, cfg->dsl_contact, out);
+        return sg_outcome_reject_reply(v, sg_school_contact(cfg, school), out);
     if (v->action == SG_ACTION_HOLD) {
         struct sg_buf reason = SG_BUF_INIT;
         sg_buf_printf(&reason, "safeguard-milter: held for review%s%s",
@@ -326,7 +326,8 @@ sg_outcome_build(const struct sg_config *cfg, const struct sg_verdict *v,
         return record != NULL ? add_header(out, "X-Safeguard-Record", record)
                               : 0;
     if (v->annotate || v->n_rules > 0)
-        return annotate(cfg, v, subject, record, out);
+        return annotate(sg_school_subject_tag(cfg, school), v, subject, record,
+                        out);
     return 0;
 }
 

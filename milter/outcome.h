@@ -52,13 +52,16 @@ struct sg_outcome {
     bool journal_unconfigured; /* a rule journals but journal_address is "" */
 };
 
-/* The outcome of a verdict.  record (may be NULL) is the quarantine record
- * id of a held message, named in X-Safeguard-Record.  forged lists the
- * message's own X-Safeguard-* headers (their names, in the order they
+/* The outcome of a verdict, for school (a trust's, whose subject tag and
+ * contact text it takes; NULL: the trust's).  record (may be NULL) is the
+ * quarantine record id of a held message, named in X-Safeguard-Record.  forged
+ * lists the message's own X-Safeguard-* headers (their names, in the order they
  * came; index is not read), which are always removed: del_headers then
  * holds them last first, each with its rank among its name.
  * -1 on allocation failure. */
+struct sg_school;
 int sg_outcome_build(const struct sg_config *cfg,
+                     const struct sg_school *school,
                      const struct sg_verdict *verdict, const char *subject,
                      const char *record, const struct sg_header_ref *forged,
                      size_t n_forged, struct sg_outcome *out);

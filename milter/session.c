@@ -302,8 +302,12 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
                     via != NULL ? "=<" : "", via != NULL ? via : "",
                     via != NULL ? ">" : "");
         sg_buf_free(&described);
-        st = sg_outcome_reject_reply(verdict, s->rt->settings->dsl_contact,
-                                     out) < 0
+        st = sg_outcome_reject_reply(
+                 verdict,
+                 sg_school_contact(
+                     s->rt->settings,
+                     sg_school_of_message(s->rt->settings, &sender, &rcpt, 1)),
+                 out) < 0
                  ? sg_session_failure_status(s)
                  : SG_REJECT;
         /* its notices go now: the message may never reach its end */
@@ -676,10 +680,15 @@ record_outcome(struct sg_session *s, const struct record_of *o,
                            ? o->sender->person->display_name
                            : NULL,
     };
+    /* the school of a trust it is about (NULL: the one school) */
+    const struct sg_school *school =
+        sg_school_of_message(s->rt->settings, o->sender, o->rcpts, o->n_rcpts);
+    hold.school = school != NULL ? school->name : NULL;
     /* the notices are written with the record and sent after the answer */
     struct sg_hold_notices sent = {.rt = s->rt,
                                    .hold = &hold,
                                    .sender = o->sender,
+                                   .school = school,
                                    .local = !s->smtp_client};
     hold.notices = sg_hold_notices_render;
     hold.notices_ctx = &sent;
@@ -715,7 +724,12 @@ notice_refusal(struct sg_session *s, const struct record_of *o)
         .status = SG_QSTATUS_REFUSED,
     };
     struct sg_hold_notices sent = {
-        .rt = s->rt, .hold = &hold, .sender = o->sender, .local = true};
+        .rt = s->rt,
+        .hold = &hold,
+        .sender = o->sender,
+        .school = sg_school_of_message(s->rt->settings, o->sender, o->rcpts,
+                                       o->n_rcpts),
+        .local = true};
     struct sg_outbox_batch batch = {0};
     sg_hold_notices_render(&sent, NULL, &batch);
     const char *error = sent.error[0] != '\0' ? sent.error : NULL;
@@ -777,6 +791,16 @@ eom_record(struct sg_session *s, const struct sg_msgview *view,
     return 0;
 }
 
+/* The school of a trust the message is about (NULL: the one school):
+ * its subject tag and contact text go in what the MTA is told. */
+static const struct sg_school *
+message_school(struct sg_session *s, const struct sg_party *rcpts)
+{
+    struct sg_party sender =
+        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
+    return sg_school_of_message(s->rt->settings, &sender, rcpts, s->n_rcpts);
+}
+
 /* Evaluate the rules and work out what to ask of the MTA. */
 static void
 judge(struct sg_session *s, const struct sg_msgview *view,
@@ -811,8 +835,9 @@ judge(struct sg_session *s, const struct sg_msgview *view,
          * MTA keeps it and retries */
         fail(s, "the message's record could not be written");
         s->must_tempfail = true;
-    } else if (sg_outcome_build(s->rt->settings, verdict, view->subject, record,
-                                s->own_headers, s->n_own_headers, out) < 0 ||
+    } else if (sg_outcome_build(s->rt->settings, message_school(s, rcpts),
+                                verdict, view->subject, record, s->own_headers,
+                                s->n_own_headers, out) < 0 ||
                (told && sg_outcome_reject_brief(verdict, record, out) < 0))
         fail(s, "out of memory applying the verdict");
     else {
@@ -907,9 +932,9 @@ eom_exempt(struct sg_session *s, struct sg_outcome *out,
 {
     struct sg_verdict accept = {0};
     enum sg_status st = SG_CONTINUE;
-    if (s->failed || sg_outcome_build(s->rt->settings, &accept, NULL, NULL,
-                                      s->own_headers, s->n_own_headers,
-                                      out) < 0) {
+    if (s->failed ||
+        sg_outcome_build(s->rt->settings, NULL, &accept, NULL, NULL,
+                         s->own_headers, s->n_own_headers, out) < 0) {
         sg_outcome_free(out); /* nothing half-applied */
         if (!s->failed)
             fail(s, "out of memory applying the verdict");

@@ -239,6 +239,7 @@ sg_review_open(const struct sg_review_options *o, struct sg_review **r_r,
     char host[256];
     r->host_name = strdup(
         sg_mailqueue_host_name(o->settings.host_name, host, sizeof(host)));
+    r->config = o->config;
     r->dsl_contact = strdup(o->dsl_contact != NULL
                                 ? o->dsl_contact
                                 : "the Designated Safeguarding Lead");
@@ -348,15 +349,6 @@ sg_review_actor_ok(const struct sg_review_actor *a)
     return a != NULL && a->user != NULL && *a->user != '\0';
 }
 
-static bool
-listed(const char *const *logins, size_t n, const char *login)
-{
-    for (size_t i = 0; login != NULL && i < n; i++)
-        if (strcmp(logins[i], login) == 0)
-            return true;
-    return false;
-}
-
 unsigned
 sg_review_tracks_of(const char *const *conduct, size_t n_conduct,
                     const char *const *welfare, size_t n_welfare,
@@ -365,9 +357,9 @@ sg_review_tracks_of(const char *const *conduct, size_t n_conduct,
     if (n_conduct == 0 && n_welfare == 0)
         return 0;
     unsigned t = 0;
-    if (n_conduct == 0 || listed(conduct, n_conduct, login))
+    if (n_conduct == 0 || sg_login_listed(conduct, n_conduct, login))
         t |= 1u << SG_TRACK_STAFF_CONDUCT;
-    if (n_welfare == 0 || listed(welfare, n_welfare, login))
+    if (n_welfare == 0 || sg_login_listed(welfare, n_welfare, login))
         t |= 1u << SG_TRACK_PUPIL_WELFARE;
     return t != 0 ? t : SG_REVIEW_TRACKS_NONE;
 }
@@ -387,6 +379,13 @@ sg_review_get(struct sg_review *r, const char *id,
             sg_store_record_free(rec_r);
             rc = SG_STORE_NOT_FOUND;
         }
+    }
+    /* another school's record is as one that does not exist */
+    if (rc == 0 && actor != NULL && actor->school != NULL &&
+        ((*rec_r)->school == NULL ||
+         strcmp((*rec_r)->school, actor->school) != 0)) {
+        sg_store_record_free(rec_r);
+        rc = SG_STORE_NOT_FOUND;
     }
     if (rc == SG_STORE_NOT_FOUND)
         return sg_review_failc(SG_REVIEW_NOT_FOUND, error_r,

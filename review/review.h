@@ -67,6 +67,9 @@ struct sg_review_options {
     bool create_store;    /* an absent database is made, as the owner of
                              its directory (serve: the page comes up with
                              an empty queue before anything is held) */
+    /* the schools of a trust, for each record's notices (kept, not
+     * copied); NULL: one school */
+    const struct sg_config *config;
 };
 
 /* Who acts, and from where ("command line", a web client's address). */
@@ -77,8 +80,33 @@ struct sg_review_actor {
      * (sg_review_tracks_of); 0: every track (the command line, whose
      * user can read the store anyway); SG_REVIEW_TRACKS_NONE: none */
     unsigned tracks;
+    /* the school of a trust the actor reviews (core/school.h): another
+     * school's record is as one that does not exist; NULL: every school
+     * (sg_review_school_scope) */
+    const char *school;
 };
 #define SG_REVIEW_TRACKS_NONE (1u << 31)
+
+/* Scope actor to the school that names login as a reviewer (web: a login
+ * no list names sees nothing once any reviewer is scoped; the command
+ * line: such a user, who can read the store anyway, is left as it is),
+ * given the trust's reviewers (review_trust_reviewers).  A trust
+ * reviewer, or a configuration with no schools, is left to the tracks'
+ * lists as before. */
+struct sg_config;
+void sg_review_school_scope(const struct sg_config *cfg,
+                            const char *const *trust, size_t n_trust,
+                            const char *login, bool web,
+                            struct sg_review_actor *actor);
+/* The command line's: the reviewer a command is credited to (login: --by,
+ * SUDO_USER under root, else the Unix user), with the configuration's
+ * trust reviewers; the actor's school and tracks start afresh. */
+void sg_review_cli_scope(const struct sg_config *cfg, const char *login,
+                         struct sg_review_actor *actor);
+/* --school NAME: the actor keeps to that school; -1 when it reviews
+ * another school only. */
+int sg_review_only_school(struct sg_review_actor *actor, const char *name,
+                          const char **error_r);
 
 /* The tracks login reviews, given the logins of each track's reviewers
  * (review_conduct_reviewers, review_welfare_reviewers): a track whose list
@@ -120,6 +148,8 @@ struct sg_review_filter {
     const char *host;   /* the records of this host only; NULL: any */
     unsigned tracks;    /* as struct sg_store_filter's; 0: any (the actor's
                            tracks narrow it further) */
+    const char *school; /* a school of a trust's records only; NULL: any
+                           (the actor's school narrows it further) */
     bool oldest_first; /* default newest first */
     size_t limit;      /* 0: no limit */
     size_t offset;     /* skip this many first (paging) */

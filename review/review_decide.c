@@ -502,6 +502,9 @@ notice_sender(struct sg_review *r, const struct sg_store_record *rec,
     }
     char date[80];
     sg_review_time(r, rec->created, SG_TIME_LONG, date, sizeof(date));
+    struct sg_notice_config nc;
+    const char *contact = NULL; /* the record's school's, in a trust */
+    (void)sg_review_school_notice(r, rec->school, &nc, &contact);
     struct sg_notice_values v = {
         .record = rec->id,
         .queue_id = rec->queue_id,
@@ -509,7 +512,8 @@ notice_sender(struct sg_review *r, const struct sg_store_record *rec,
         .recipients = list.data,
         .subject = rec->subject,
         .explanation = message,
-        .dsl = r->dsl_contact,
+        .dsl = contact,
+        .school = rec->school,
         .date = date,
         .reviewer = actor->user,
     };

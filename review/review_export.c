@@ -53,6 +53,7 @@ csv_cell(FILE *out, const char *s, bool last)
 
 struct export_ctx {
     unsigned tracks; /* the actor's; 0: all */
+    const char *school; /* the actor's school of a trust; NULL: all */
     enum sg_review_format format;
     FILE *out;
     json_t *arr;
@@ -71,6 +72,10 @@ export_row(void *ctx, const struct sg_store_export_row *row,
     if (row->track != NULL)
         (void)sg_track_parse(row->track, &track);
     if (x->tracks != 0 && (x->tracks & (1u << track)) == 0)
+        return 0;
+    /* a school's reviewer exports its decisions only */
+    if (x->school != NULL &&
+        (row->school == NULL || strcmp(row->school, x->school) != 0))
         return 0;
     char t0[32] = "", t1[32] = "";
     sg_review_iso(row->time, t0, sizeof(t0));
@@ -118,6 +123,7 @@ sg_review_export(struct sg_review *r, time_t since,
         return sg_review_fail(error_r, "export: missing actor");
     struct export_ctx x = {
         .tracks = actor->tracks,
+        .school = actor->school,
         .format = format,
         .out = out,
         .arr = format == SG_REVIEW_JSON ? json_array() : NULL,

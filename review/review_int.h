@@ -31,7 +31,17 @@ struct sg_review {
     char **school_domains;
     size_t n_school_domains;
     struct sg_tz *tz; /* NULL: UTC */
+    /* the schools of a trust (core/school.h); NULL: one school */
+    const struct sg_config *config;
 };
+
+/* The notice settings and contact text of a record's school (school:
+ * its name, NULL: none), in a trust: its templates and people to tell
+ * (in *nc_r, over r's own); otherwise r's own.  NULL when notices are
+ * not configured. */
+const struct sg_notice_config *
+sg_review_school_notice(const struct sg_review *r, const char *school,
+                        struct sg_notice_config *nc_r, const char **contact_r);
 
 /* Set the error (common/sg_error.h); returns -1. */
 #define sg_review_fail sg_error_fail

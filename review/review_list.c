@@ -88,6 +88,13 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
         sf.tracks = sf.tracks != 0 ? (sf.tracks & actor->tracks) |
                                          SG_REVIEW_TRACKS_NONE
                                    : actor->tracks;
+    /* a school's reviewer sees its records only, whatever is asked */
+    sf.school = f->school;
+    if (actor != NULL && actor->school != NULL) {
+        if (f->school != NULL && strcmp(f->school, actor->school) != 0)
+            sf.tracks = SG_REVIEW_TRACKS_NONE; /* nothing */
+        sf.school = actor->school;
+    }
     const char *err = NULL;
     if (f->host != NULL) {
         /* the host's records are picked here, so the page is cut after */
@@ -105,9 +112,10 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
                              : f->waiting  ? "waiting"
                                            : sg_store_status_name(f->status);
         char note[512];
-        snprintf(note, sizeof(note), "status=%s%s%s%s%s; %zu shown", status,
+        snprintf(note, sizeof(note), "status=%s%s%s%s%s%s%s; %zu shown", status,
                  f->rule ? " rule=" : "", f->rule ? f->rule : "",
-                 f->sender ? " sender=" : "", f->sender ? f->sender : "", *n_r);
+                 f->sender ? " sender=" : "", f->sender ? f->sender : "",
+                 sf.school ? " school=" : "", sf.school ? sf.school : "", *n_r);
         if (sg_review_audit(r, NULL, actor, "list", note, error_r) < 0) {
             sg_store_items_free(items_r, n_r);
             return -1;

@@ -25,16 +25,37 @@
 #include <time.h>
 
 #include "review_int.h"
+#include "sg_config.h"
 #include "store_outbox.h"
 
+/* The notices of nc (r's own, or a school's: sg_review_school_notice). */
 static int
-open_notices(const struct sg_review *r, struct sg_notice **n_r,
+open_notices(const struct sg_notice_config *nc, struct sg_notice **n_r,
              const char **error_r)
 {
-    if (r->ncfg == NULL)
+    if (nc == NULL)
         return sg_review_fail(error_r, "notices are not configured "
                                        "(notice_from is empty)");
-    return sg_notice_open(r->ncfg, n_r, error_r);
+    return sg_notice_open(nc, n_r, error_r);
+}
+
+/* The notice settings for record_id's notices: its school's templates in
+ * a trust, else r's own. */
+static const struct sg_notice_config *
+record_notice(const struct sg_review *r, const char *record_id,
+              struct sg_notice_config *nc_r, const char **error_r)
+{
+    struct sg_store_record *rec = NULL;
+    if (record_id == NULL || r->config == NULL || r->config->n_schools == 0)
+        return r->ncfg;
+    if (sg_store_get(r->q, record_id, &rec, error_r) != 0)
+        return NULL;
+    const struct sg_notice_config *nc =
+        sg_review_school_notice(r, rec->school, nc_r, NULL);
+    /* nc points at the school's settings (the configuration's), never
+     * at the record's */
+    sg_store_record_free(&rec);
+    return nc;
 }
 
 /* Did the flush send the notice with this Message-ID? */
@@ -62,7 +83,13 @@ sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
 {
     *sent_r = false;
     struct sg_notice *n = NULL;
-    if (open_notices(r, &n, error_r) < 0)
+    struct sg_notice_config school_nc;
+    const char *err = "notices are not configured (notice_from is empty)";
+    const struct sg_notice_config *nc =
+        record_notice(r, record_id, &school_nc, &err);
+    if (nc == NULL)
+        return sg_review_fail(error_r, "%s", err);
+    if (open_notices(nc, &n, error_r) < 0)
         return -1;
     struct sg_outbox_batch b = {0};
     time_t now = time(NULL);
@@ -87,7 +114,7 @@ sg_review_outbox_flush(struct sg_review *r, const struct sg_notice_flush *o,
                        const char **error_r)
 {
     struct sg_notice *n = NULL;
-    if (open_notices(r, &n, error_r) < 0)
+    if (open_notices(r->ncfg, &n, error_r) < 0)
         return -1;
     int rc = sg_notice_flush(n, r->q, o, res_r, error_r);
     sg_notice_free(&n);

@@ -160,9 +160,10 @@ tell_reviewers(struct sg_review *r, const struct sg_review_request *req,
         (void)sg_track_parse(rec->track, &track);
     const char *const *to = NULL;
     size_t n_to = 0;
+    struct sg_notice_config nc; /* the record's school's, in a trust */
     if (parties != NULL)
-        sg_notice_track_to(r->ncfg, track, rec->env_from, parties, n_rcpts, &to,
-                           &n_to);
+        sg_notice_track_to(sg_review_school_notice(r, rec->school, &nc, NULL),
+                           track, rec->env_from, parties, n_rcpts, &to, &n_to);
     /* every rule's title, for the reviewers, as the hold's notice */
     struct sg_buf rules = SG_BUF_INIT, link = SG_BUF_INIT;
     for (size_t i = 0; i < req->n_all_rules; i++) {

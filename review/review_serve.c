@@ -155,6 +155,9 @@ sg_review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
         .welfare_reviewers = (const char *const *)rv->review_welfare_reviewers,
         .n_welfare_reviewers = rv->n_review_welfare_reviewers,
         .pseudonymous_tracks = sg_review_pseudonymous_tracks(rv),
+        .config = cfg,
+        .trust_reviewers = (const char *const *)rv->review_trust_reviewers,
+        .n_trust_reviewers = rv->n_review_trust_reviewers,
     };
     int rc = set_auth(cfg, &o);
     if (rc != 0)

@@ -138,6 +138,10 @@ static const struct sg_conf_entry page_entries[] = {
      OFF(n_review_conduct_reviewers), "", 0, 0, NULL, NULL},
     {"review_welfare_reviewers", SG_CONF_LIST, OFF(review_welfare_reviewers),
      OFF(n_review_welfare_reviewers), "", 0, 0, NULL, NULL},
+    /* a trust's reviewers of every school (the schools' own are in their
+     * blocks, core/school.h) */
+    {"review_trust_reviewers", SG_CONF_LIST, OFF(review_trust_reviewers),
+     OFF(n_review_trust_reviewers), "", 0, 0, NULL, NULL},
     /* a concern about a member of staff is not yet a finding against
      * them: the queue does not name them until a reviewer opens it */
     {"review_pseudonymise", SG_CONF_LIST, OFF(review_pseudonymise),

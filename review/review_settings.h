@@ -50,6 +50,8 @@ struct sg_review_page {
     size_t n_review_conduct_reviewers;
     char **review_welfare_reviewers;
     size_t n_review_welfare_reviewers;
+    char **review_trust_reviewers; /* every school's, in a trust */
+    size_t n_review_trust_reviewers;
     /* the tracks whose queue shows pseudonyms, not names, addresses or
      * subjects, until an item is opened ("staff-conduct") */
     char **review_pseudonymise;

@@ -57,8 +57,8 @@ usage(FILE *out)
         "\n"
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
         "       [--rule RULE] [--sender TEXT] [--track T] [--host HOST]\n"
-        "       [--limit N] [--oldest-first]\n"
-        "  show ID [--no-queue]\n"
+        "       [--limit N] [--oldest-first] [--school NAME]\n"
+        "  show ID [--no-queue] [--school NAME]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  escalate ID --note TEXT [--by NAME]\n"
@@ -285,13 +285,29 @@ struct ctx {
  * user who ran sudo (SUDO_USER, when running as root), else the Unix
  * user.  When that is not the Unix user, the audit's "from" says who
  * typed it, so the credit and the account are both on the record. */
+static const char *
+credited(const char *by)
+{
+    const char *sudo = getenv("SUDO_USER");
+    if (by == NULL && getuid() == 0 && sudo != NULL && *sudo != '\0')
+        return sudo;
+    return by;
+}
+
+/* --school NAME: one school's records, within the reviewer's own */
+static void
+only_school(struct ctx *c, const char *name)
+{
+    const char *err;
+    if (sg_review_only_school(&c->actor, name, &err) < 0)
+        die(EX_NOPERM, "%s", err);
+}
+
 static void
 credit(struct ctx *c, const char *by)
 {
-    const char *sudo = getenv("SUDO_USER");
-    const char *who = by;
-    if (who == NULL && getuid() == 0 && sudo != NULL && *sudo != '\0')
-        who = sudo;
+    const char *who = credited(by);
+    sg_review_cli_scope(c->cfg, who != NULL ? who : c->unix_user, &c->actor);
     if (who == NULL || strcmp(who, c->unix_user) == 0)
         return;
     if (*who == '\0' || strlen(who) > 128)
@@ -344,6 +360,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         {"host", required_argument, NULL, 'H'},
         {"limit", required_argument, NULL, 'l'},
         {"oldest-first", no_argument, NULL, 'O'},
+        {"school", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
@@ -385,6 +402,9 @@ cmd_list(struct ctx *c, int argc, char **argv)
         case 'O':
             f.oldest_first = true;
             break;
+        case 'S':
+            f.school = optarg;
+            break;
         default:
             return EX_USAGE;
         }
@@ -402,7 +422,7 @@ cmd_list(struct ctx *c, int argc, char **argv)
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
                f.rule || f.sender || f.tracks || f.min_age || f.max_age ||
-                       f.host
+                       f.host || f.school
                    ? " match"
                    : "");
     } else {
@@ -663,6 +683,8 @@ cmd_show(struct ctx *c, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-queue") == 0)
             with_queue = false;
+        else if (strcmp(argv[i], "--school") == 0 && i + 1 < argc)
+            only_school(c, argv[++i]);
         else if (argv[i][0] == '-' || id != NULL)
             die(EX_USAGE, "show: unexpected argument \"%s\"", argv[i]);
         else
@@ -853,6 +875,7 @@ cmd_export(struct ctx *c, int argc, char **argv)
         {"since", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
         {"track", required_argument, NULL, 't'},
+        {"school", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     time_t since = 0;
@@ -876,6 +899,9 @@ cmd_export(struct ctx *c, int argc, char **argv)
             break;
         case 't': /* one track's decisions only: as its reviewers see them */
             c->actor.tracks = track_bit(optarg);
+            break;
+        case 'S':
+            only_school(c, optarg);
             break;
         default:
             return EX_USAGE;
@@ -1136,6 +1162,8 @@ main(int argc, char **argv)
                   .from = FROM_WHERE},
         .unix_user = pw != NULL ? pw->pw_name : uidbuf,
     };
+    sg_review_cli_scope(cfg, credited(NULL) ? credited(NULL) : c.unix_user,
+                        &c.actor);
     if (fn == cmd_passwd || fn == cmd_check) {
         int rc = fn(&c, argc - optind, argv + optind);
         sg_config_free(&cfg);
@@ -1152,6 +1180,7 @@ main(int argc, char **argv)
         .n_school_domains = cfg->n_school_domains,
         .timezone = cfg->timezone,
         .create_store = fn == cmd_serve, /* the page comes up on day one */
+        .config = cfg,
     };
     sg_review_settings_compose(sg_review_settings_get(cfg), &cfg->mailqueue,
                                &opts.settings);

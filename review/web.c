@@ -178,14 +178,16 @@ struct sg_review_actor
 sg_web_actor(const struct sg_web *w, const struct web_session *s,
              const struct sg_web_request *req)
 {
-    return (struct sg_review_actor){
+    struct sg_review_actor a = {
         .user = s->user,
         .from = req->client,
-        .tracks = sg_review_tracks_of(w->o.conduct_reviewers,
-                                      w->o.n_conduct_reviewers,
-                                      w->o.welfare_reviewers,
-                                      w->o.n_welfare_reviewers, s->user),
+        .tracks = sg_review_tracks_of(
+            w->o.conduct_reviewers, w->o.n_conduct_reviewers,
+            w->o.welfare_reviewers, w->o.n_welfare_reviewers, s->user),
     };
+    sg_review_school_scope(w->o.config, w->o.trust_reviewers,
+                           w->o.n_trust_reviewers, s->user, true, &a);
+    return a;
 }
 
 static void

@@ -90,6 +90,12 @@ struct sg_web_options {
      * instead of the sender's and recipients' names and addresses and
      * the subject, until the item is opened (review_pseudonymise) */
     unsigned pseudonymous_tracks;
+    /* the schools of a trust (core/school.h; NULL or none: one school):
+     * each one's reviewers see its records only, and the trust's
+     * reviewers every school's, with a school column and filter */
+    const struct sg_config *config;
+    const char *const *trust_reviewers;
+    size_t n_trust_reviewers;
 };
 
 struct sg_web;

@@ -23,6 +23,8 @@
 
 #include "store_outbox.h"
 #include "review_cmd.h"
+#include "school.h"
+#include "sg_config.h"
 #include "web_int.h"
 
 #define PAGE_SIZE 50
@@ -141,6 +143,25 @@ sg_web_pseudonymous_recipients(struct sg_buf *b, const struct sg_web *w,
     }
 }
 
+/* The schools of a trust, for its reviewers: one link each, and all. */
+static void
+school_filter(struct sg_buf *b, const struct sg_config *cfg, const char *tab,
+              const struct sg_school *only)
+{
+    sg_buf_printf(b,
+                  "<nav class=\"schools\" id=\"schools\">School: <a "
+                  "href=\"/queue?status=%s\"%s>All</a>",
+                  tab, only == NULL ? " class=\"on\"" : "");
+    for (size_t i = 0; i < cfg->n_schools; i++) {
+        const struct sg_school *sch = cfg->schools[i];
+        /* the name is letters, digits, - and _ (school.h) */
+        sg_buf_printf(b, " <a href=\"/queue?status=%s&amp;school=%s\"%s>%s</a>",
+                      tab, sch->name, sch == only ? " class=\"on\"" : "",
+                      sch->name);
+    }
+    sg_buf_puts(b, "</nav>\n");
+}
+
 void
 sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                   const struct web_session *s, struct sg_web_response *resp)
@@ -164,6 +185,15 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         .offset = (page - 1) * PAGE_SIZE,
     };
     struct sg_review_actor actor = sg_web_actor(w, s, req);
+    /* a trust reviewer sees every school, with a column and a filter */
+    bool schools = w->o.config != NULL && w->o.config->n_schools > 0 &&
+                   actor.school == NULL;
+    const struct sg_school *only =
+        schools
+            ? sg_school_find(w->o.config,
+                             sg_web_param(req->query, req->n_query, "school"))
+            : NULL;
+    f.school = only != NULL ? only->name : NULL;
     struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err;
@@ -195,6 +225,8 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_printf(b, "<a href=\"/queue?status=%s\"%s>%s</a>", tabs[i].key,
                       i == t ? " class=\"on\"" : "", tabs[i].label);
     sg_buf_puts(b, "</nav>\n");
+    if (schools)
+        school_filter(b, w->o.config, tabs[t].key, only);
     if (n == 0) {
         sg_buf_printf(b, "<p id=\"empty\">Nothing %s.</p>\n",
                       tabs[t].waiting ? "is waiting for a decision"
@@ -218,7 +250,10 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                     : "All");
         sg_buf_puts(b, "<table id=\"queue\"><thead><tr><th>Message</th>"
                        "<th>From</th><th>To</th><th>Why it was held</th>"
-                       "<th>Held</th><th>Status</th></tr></thead><tbody>\n");
+                       "<th>Held</th><th>Status</th>");
+        if (schools)
+            sg_buf_puts(b, "<th>School</th>");
+        sg_buf_puts(b, "</tr></thead><tbody>\n");
     }
     for (size_t i = 0; i < n; i++) {
         const struct sg_store_item *it = &items[i];
@@ -255,23 +290,30 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_printf(b, "</td><td data-label=\"Status\">%s",
                       sg_store_status_title(it->status));
         sg_web_request_marker(b, it);
+        if (schools) {
+            sg_buf_puts(b, "</td><td data-label=\"School\">");
+            sg_web_text(b, it->school);
+        }
         sg_buf_puts(b, "</td></tr>\n");
     }
     if (n > 0)
         sg_buf_puts(b, "</tbody></table>\n");
     if (page > 1 || more) {
         sg_buf_puts(b, "<p class=\"pages\">");
+        /* a school's name is letters, digits, - and _ (school.h) */
+        const char *sq = only != NULL ? "&amp;school=" : "";
+        const char *sn = only != NULL ? only->name : "";
         if (page > 1)
             sg_buf_printf(b,
-                          "<a href=\"/queue?status=%s&amp;page=%lu\">"
+                          "<a href=\"/queue?status=%s%s%s&amp;page=%lu\">"
                           "Newer</a> ",
-                          tabs[t].key, page - 1);
+                          tabs[t].key, sq, sn, page - 1);
         sg_buf_printf(b, "Page %lu", page);
         if (more)
             sg_buf_printf(b,
-                          " <a href=\"/queue?status=%s&amp;page=%lu\">"
+                          " <a href=\"/queue?status=%s%s%s&amp;page=%lu\">"
                           "More</a>",
-                          tabs[t].key, page + 1);
+                          tabs[t].key, sq, sn, page + 1);
         sg_buf_puts(b, "</p>\n");
     }
     sg_web_page_end(w, b);
@@ -573,6 +615,13 @@ facts_section(const struct sg_web *w, time_t now, struct sg_buf *b,
         sg_buf_puts(b, "<span id=\"host\">");
         sg_web_text(b, d->host);
         sg_buf_puts(b, d->here ? "</span> (this one)</dd>" : "</span></dd>");
+    }
+    /* a trust's schools: the one it is about */
+    if (rec->school != NULL) {
+        fact(b, "School");
+        sg_buf_puts(b, "<span id=\"school\">");
+        sg_web_text(b, rec->school);
+        sg_buf_puts(b, "</span></dd>");
     }
     fact(b, "Mail queue");
     if (!d->here)

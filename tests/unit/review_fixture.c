@@ -113,6 +113,7 @@ review_fixture_hold(struct review_fixture *e, const char *qid, const char *from,
         .data = review_fixture_message,
         .len = strlen(review_fixture_message),
         .fd = -1,
+        .school = e->school,
     };
     char *id = NULL;
     const char *err = NULL;

@@ -27,6 +27,8 @@ struct review_fixture {
     char release_cmd[512], delete_cmd[512], queue_cmd[512];
     struct sg_store *q;
     struct sg_review *r;
+    const char *school; /* the school of a trust new holds name; NULL:
+                           none */
 };
 
 /* The held message's text (multipart: HTML with a script, text with

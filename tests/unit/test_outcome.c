@@ -107,8 +107,8 @@ test_build(void **state)
 
     /* hold: the quarantine reason names the rule and the record */
     one_rule(&v, &m, &f, SG_ACTION_HOLD, SG_MODE_ENFORCE);
-    assert_int_equal(sg_outcome_build(cfg, &v, "Trip", "SG-1", NULL, 0, &out),
-                     0);
+    assert_int_equal(
+        sg_outcome_build(cfg, NULL, &v, "Trip", "SG-1", NULL, 0, &out), 0);
     assert_string_equal(out.quarantine, "safeguard-milter: held for review, "
                                         "record SG-1: personal-contact-details");
     assert_false(out.reject);
@@ -123,9 +123,8 @@ test_build(void **state)
 
     /* test mode: annotate only, saying what it would have done */
     one_rule(&v, &m, &f, SG_ACTION_REJECT, SG_MODE_TEST);
-    assert_int_equal(sg_outcome_build(cfg, &v, "[SG] Trip", NULL, NULL, 0,
-                                      &out),
-                     0);
+    assert_int_equal(
+        sg_outcome_build(cfg, NULL, &v, "[SG] Trip", NULL, NULL, 0, &out), 0);
     assert_false(out.reject);
     assert_null(out.quarantine);
     assert_string_equal(out.add_headers[0].value,
@@ -136,8 +135,8 @@ test_build(void **state)
     /* reject: the reply, no headers needed */
     one_rule(&v, &m, &f, SG_ACTION_REJECT, SG_MODE_ENFORCE);
     struct sg_header_ref forged[] = {{(char *)"X-Safeguard-Verdict", 1}};
-    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, forged, 1, &out),
-                     0);
+    assert_int_equal(
+        sg_outcome_build(cfg, NULL, &v, "x", NULL, forged, 1, &out), 0);
     assert_true(out.reject);
     assert_string_equal(out.reply[0],
                         "Not sent: Personal contact details sent to a pupil.");
@@ -148,14 +147,16 @@ test_build(void **state)
 
     /* journal: the archive, or a note when none is configured */
     one_rule(&v, &m, &f, SG_ACTION_JOURNAL, SG_MODE_ENFORCE);
-    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    assert_int_equal(sg_outcome_build(cfg, NULL, &v, "x", NULL, NULL, 0, &out),
+                     0);
     assert_int_equal(out.n_add_rcpts, 1);
     assert_string_equal(out.add_rcpts[0], "archive@school.example");
     assert_false(out.journal_unconfigured);
     sg_outcome_free(&out);
     sg_config_free(&cfg);
     cfg = config("rules_file =\n");
-    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    assert_int_equal(sg_outcome_build(cfg, NULL, &v, "x", NULL, NULL, 0, &out),
+                     0);
     assert_int_equal(out.n_add_rcpts, 0);
     assert_true(out.journal_unconfigured);
     assert_null(out.new_subject); /* no tag configured */
@@ -163,8 +164,8 @@ test_build(void **state)
 
     /* nothing matched: nothing to do but remove forged headers */
     memset(&v, 0, sizeof(v));
-    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, forged, 1, &out),
-                     0);
+    assert_int_equal(
+        sg_outcome_build(cfg, NULL, &v, "x", NULL, forged, 1, &out), 0);
     assert_int_equal(out.n_add_headers, 0);
     assert_int_equal(out.n_del_headers, 1);
     assert_string_equal(out.del_headers[0].name, "X-Safeguard-Verdict");
@@ -197,8 +198,8 @@ test_forged_order(void **state)
         {"X-Safeguard-Verdict", 3}, {"x-safeguard-verdict", 2},
         {"X-Safeguard-Rules", 1},   {"X-Safeguard-Verdict", 1},
     };
-    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, forged, 6, &out),
-                     0);
+    assert_int_equal(
+        sg_outcome_build(cfg, NULL, &v, "x", NULL, forged, 6, &out), 0);
     assert_int_equal(out.n_del_headers, 6);
     for (size_t i = 0; i < 6; i++) {
         assert_string_equal(out.del_headers[i].name, want[i].name);
@@ -213,7 +214,7 @@ test_forged_order(void **state)
     for (size_t i = 0; i < MANY; i++)
         many[i].name = (char *)"X-Safeguard-Verdict";
     assert_int_equal(
-        sg_outcome_build(cfg, &v, "x", NULL, many, MANY, &out), 0);
+        sg_outcome_build(cfg, NULL, &v, "x", NULL, many, MANY, &out), 0);
     assert_int_equal(out.n_del_headers, MANY);
     for (size_t i = 0; i < MANY; i++)
         assert_int_equal(out.del_headers[i].index, (int)(MANY - i));
@@ -248,14 +249,15 @@ test_cut_short_refused(void **state)
     struct sg_outcome out;
 
     /* the header needs about 3 kB: whole when memory is there */
-    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    assert_int_equal(sg_outcome_build(cfg, NULL, &v, "x", NULL, NULL, 0, &out),
+                     0);
     assert_int_equal(out.n_add_headers, 2);
     assert_non_null(strstr(out.add_headers[1].value,
                            "a-rule-with-a-long-name-79 (test journal)"));
     sg_outcome_free(&out);
     /* refused, not cut, when it cannot grow past 2 kB */
     fail_realloc_from = 4096;
-    int rc = sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out);
+    int rc = sg_outcome_build(cfg, NULL, &v, "x", NULL, NULL, 0, &out);
     fail_realloc_from = 0;
     assert_int_equal(rc, -1);
     sg_outcome_free(&out);
@@ -266,10 +268,11 @@ test_cut_short_refused(void **state)
         m[i].action = SG_ACTION_REJECT;
     }
     v.action = SG_ACTION_REJECT;
-    assert_int_equal(sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out), 0);
+    assert_int_equal(sg_outcome_build(cfg, NULL, &v, "x", NULL, NULL, 0, &out),
+                     0);
     sg_outcome_free(&out);
     fail_realloc_from = 4096;
-    rc = sg_outcome_build(cfg, &v, "x", NULL, NULL, 0, &out);
+    rc = sg_outcome_build(cfg, NULL, &v, "x", NULL, NULL, 0, &out);
     fail_realloc_from = 0;
     assert_int_equal(rc, -1);
     sg_outcome_free(&out);

@@ -517,6 +517,7 @@ test_upgrade_from_v1(void **state)
                 "DROP TABLE schema_version; DROP TABLE outbox;"
                 "DROP TABLE decisions;"
                 "ALTER TABLE recipients DROP COLUMN name;"
+                "ALTER TABLE audit DROP COLUMN school;"
                 "PRAGMA user_version = 1; COMMIT;");
     assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info("
                                 "'records') WHERE name = 'queue_seen'"),
@@ -539,8 +540,9 @@ test_upgrade_from_v1(void **state)
     assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE"
                                 " type = 'index' AND tbl_name = 'records'"
                                 " AND sql IS NOT NULL"),
-                     6); /* and records_host, version 8, and
-                            records_expires (retention) */
+                     7); /* and records_host, version 8, and
+                            records_expires (retention) and
+                            records_school (the schools of a trust) */
     sqlite3_close(db);
     struct sg_store_record *rec = NULL;
     assert_int_equal(sg_store_get(e->q, id, &rec, &error), 0);

@@ -10,7 +10,9 @@
  *   the review lock taken through one store is taken for another;
  *   a record and its list item read back as written;
  *   the message copy reads back through the store, and on PostgreSQL
- *   from the database: still there when this host's file is gone.
+ *   from the database: still there when this host's file is gone;
+ *   a record's school (a trust's) is kept, names its audit rows, and
+ *   picks a school's records from a list (never those of no school).
  */
 #include "config.h"
 
@@ -179,6 +181,77 @@ test_read_back(void **state)
     free(id);
 }
 
+/* The items a list of school's gives, their ids joined by spaces. */
+static void
+list_school(struct review_fixture *e, const char *school, char *out,
+            size_t size)
+{
+    struct sg_store_filter f = {
+        .any_status = true, .oldest_first = true, .school = school};
+    struct sg_store_item *items = NULL;
+    size_t n = 0;
+    const char *error = NULL;
+    if (sg_store_list(e->q, &f, &items, &n, &error) < 0)
+        fail_msg("%s", error);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s:%s",
+                 i > 0 ? " " : "", items[i].queue_id, items[i].school);
+    sg_store_items_free(&items, &n);
+}
+
+static void
+test_school(void **state)
+{
+    struct review_fixture *e = *state;
+    char *none =
+        review_fixture_hold(e, "QS0", "a@school.example", NULL, WHEN, false);
+    e->school = "northfield";
+    char *north = review_fixture_hold(e, "QS1", "a@school.example", NULL,
+                                      WHEN + 1, false);
+    e->school = "southfield";
+    char *south = review_fixture_hold(e, "QS2", "a@school.example", NULL,
+                                      WHEN + 2, false);
+    e->school = NULL;
+    const char *error = NULL;
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, north, &r, &error), 0);
+    assert_string_equal(r->school, "northfield");
+    sg_store_record_free(&r);
+    assert_int_equal(sg_store_get(e->q, none, &r, &error), 0);
+    assert_null(r->school);
+    sg_store_record_free(&r);
+
+    char got[256];
+    list_school(e, NULL, got, sizeof(got));
+    assert_string_equal(got, "QS0: QS1:northfield QS2:southfield");
+    list_school(e, "southfield", got, sizeof(got));
+    assert_string_equal(got, "QS2:southfield");
+    list_school(e, "eastfield", got, sizeof(got));
+    assert_string_equal(got, "");
+
+    /* the audit rows name the school: the hold's, a decision's, a note's */
+    assert_int_equal(sg_store_set_status(e->q, south, SG_QSTATUS_HELD,
+                                         SG_QSTATUS_REJECTED, "jones", NULL,
+                                         NULL, &error),
+                     0);
+    assert_int_equal(
+        sg_store_audit(e->q, south, "jones", NULL, "note", "seen", &error), 0);
+    assert_int_equal(sg_test_db_int(e->db,
+                                    "SELECT count(*) FROM audit WHERE"
+                                    " record_id = ?1 AND school = 'southfield'",
+                                    south),
+                     3);
+    assert_int_equal(sg_test_db_int(e->db,
+                                    "SELECT count(*) FROM audit WHERE"
+                                    " record_id = ?1 AND school IS NULL",
+                                    none),
+                     1);
+    free(none);
+    free(north);
+    free(south);
+}
+
 /* All of fd, from offset 0. */
 static char *
 slurp(int fd, size_t *len_r)
@@ -246,6 +319,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_school, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,7 @@
 #include "store_outbox.h"
 #include "store_test.h"
 #include "web.h"
+#include "sg_config.h"
 #include "store_util.h"
 
 #define IDLE     900
@@ -65,7 +66,9 @@ fake_auth(void *ctx, const char *login, const char *password,
 {
     struct env *e = ctx;
     e->auth_calls++;
-    if (strcmp(login, "dsl") == 0 && strcmp(password, "right password") == 0)
+    if ((strcmp(login, "dsl") == 0 || strcmp(login, "patel") == 0 ||
+         strcmp(login, "head-trust") == 0) &&
+        strcmp(password, "right password") == 0)
         return SG_WEB_AUTH_OK;
     if (strcmp(login, "teacher") == 0 &&
         strcmp(password, "teacher password") == 0)
@@ -919,6 +922,158 @@ test_decisions_need_csrf_and_a_note(void **state)
     assert_int_equal(status_of(e, e->other), SG_QSTATUS_REJECTED);
 }
 
+/* Log in as user (with "right password"): the session in l. */
+static void
+login_as(struct env *e, const char *user, struct login *l)
+{
+    struct sg_web_response r;
+    try_login(e, user, "right password", NULL, &r);
+    assert_int_equal(r.status, 303);
+    assert_non_null(
+        cookie(&r, SG_WEB_SESSION_COOKIE, l->session, sizeof(l->session)));
+    sg_web_response_free(&r);
+}
+
+/* GET path in session l: the status, the page kept in r. */
+static int
+get_as(struct env *e, const struct login *l, const char *path,
+       const struct call *q, struct sg_web_response *r)
+{
+    struct call c = {.session = l->session};
+    if (q != NULL) {
+        memcpy(c.query, q->query, sizeof(c.query));
+        c.n_query = q->n_query;
+    }
+    handle(e, "GET", path, &c, r);
+    return r->status;
+}
+
+/* A trust of two schools: a school's reviewer sees and decides only its
+ * records (another school's id is answered as one that does not exist);
+ * a trust reviewer sees all, with a school column and a filter. */
+static void
+test_schools(void **state)
+{
+    struct env *e = *state;
+    const char *err = NULL;
+    struct sg_config *cfg =
+        sg_config_load_string("school northfield {\n"
+                              "    school_domains = northfield.sch.uk\n"
+                              "    review_welfare_reviewers = patel\n"
+                              "    review_conduct_reviewers = patel\n"
+                              "}\n"
+                              "school southfield {\n"
+                              "    school_domains = southfield.sch.uk\n"
+                              "}\n",
+                              "trust.conf", &err);
+    assert_non_null(cfg);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "UPDATE records SET school = 'southfield' WHERE id = '%s'",
+             e->held);
+    sg_test_db_exec(e->f.db, sql);
+    snprintf(sql, sizeof(sql),
+             "UPDATE records SET school = 'northfield' WHERE id = '%s'",
+             e->other);
+    sg_test_db_exec(e->f.db, sql);
+    static const char *const trust[] = {"head-trust"};
+    sg_web_free(&e->w);
+    e->o.config = cfg;
+    e->o.trust_reviewers = trust;
+    e->o.n_trust_reviewers = 1;
+    assert_int_equal(sg_web_new(&e->o, &e->w, &err), 0);
+
+    char south[128], north[128], missing[128];
+    snprintf(south, sizeof(south), "/item/%s", e->held);
+    snprintf(north, sizeof(north), "/item/%s", e->other);
+    snprintf(missing, sizeof(missing), "/item/SG-20990101-000000");
+    struct sg_web_response r, gone;
+
+    /* northfield's reviewer: its record only, no school column */
+    struct login l;
+    login_as(e, "patel", &l);
+    assert_int_equal(get_as(e, &l, "/queue", NULL, &r), 200);
+    assert_non_null(strstr(r.body.data, e->other));
+    assert_null(strstr(r.body.data, e->held));
+    assert_null(strstr(r.body.data, "id=\"schools\""));
+    sg_web_response_free(&r);
+    assert_int_equal(get_as(e, &l, north, NULL, &r), 200);
+    sg_web_response_free(&r);
+    /* southfield's record: as one that does not exist */
+    assert_int_equal(get_as(e, &l, missing, NULL, &gone), 404);
+    assert_int_equal(get_as(e, &l, south, NULL, &r), 404);
+    sg_web_response_free(&r);
+    sg_web_response_free(&gone);
+    /* nor asked for by the filter */
+    struct call q = {.query = {{"school", "southfield"}}, .n_query = 1};
+    assert_int_equal(get_as(e, &l, "/queue", &q, &r), 200);
+    assert_null(strstr(r.body.data, e->held));
+    sg_web_response_free(&r);
+    /* nor decided, nor noted */
+    char csrf[64], path[160];
+    session_csrf(e, &l, csrf, sizeof(csrf));
+    struct call ok = {.form = {{"csrf", csrf}, {"note", "fine"}},
+                      .n_form = 2,
+                      .session = l.session};
+    const char *const ops[] = {"release", "reject", "escalate", "note"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "%s/%s", south, ops[i]);
+        handle(e, "POST", path, &ok, &r);
+        assert_int_equal(r.status, 404);
+        sg_web_response_free(&r);
+    }
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_HELD);
+    assert_int_equal(audit_count(e, "note"), 0);
+
+    /* a login no list names: nothing */
+    struct login d;
+    login_as(e, "dsl", &d);
+    assert_int_equal(get_as(e, &d, "/queue", NULL, &r), 200);
+    assert_null(strstr(r.body.data, e->other));
+    assert_null(strstr(r.body.data, e->held));
+    sg_web_response_free(&r);
+    assert_int_equal(get_as(e, &d, north, NULL, &r), 404);
+    sg_web_response_free(&r);
+
+    /* the trust's reviewer: both, a school column, a filter */
+    struct login t;
+    login_as(e, "head-trust", &t);
+    assert_int_equal(get_as(e, &t, "/queue", NULL, &r), 200);
+    assert_non_null(strstr(r.body.data, e->other));
+    assert_non_null(strstr(r.body.data, e->held));
+    assert_non_null(strstr(r.body.data, "<th>School</th>"));
+    assert_non_null(
+        strstr(r.body.data, "<td data-label=\"School\">southfield</td>"));
+    assert_non_null(strstr(r.body.data, "id=\"schools\""));
+    sg_web_response_free(&r);
+    assert_int_equal(get_as(e, &t, "/queue", &q, &r), 200);
+    assert_non_null(strstr(r.body.data, e->held));
+    assert_null(strstr(r.body.data, e->other));
+    sg_web_response_free(&r);
+    assert_int_equal(get_as(e, &t, south, NULL, &r), 200);
+    assert_non_null(strstr(r.body.data, "<span id=\"school\">southfield"));
+    sg_web_response_free(&r);
+    session_csrf(e, &t, csrf, sizeof(csrf));
+    struct call tok = {.form = {{"csrf", csrf}, {"note", "fine"}},
+                       .n_form = 2,
+                       .session = t.session};
+    snprintf(path, sizeof(path), "%s/release", south);
+    handle(e, "POST", path, &tok, &r);
+    assert_int_equal(r.status, 303);
+    sg_web_response_free(&r);
+    assert_int_equal(status_of(e, e->held), SG_QSTATUS_RELEASED);
+    /* its audit row names the school */
+    assert_int_equal(sg_test_db_int(e->f.db,
+                                    "SELECT count(*) FROM audit WHERE action"
+                                    " = 'released' AND school = ?1",
+                                    "southfield"),
+                     1);
+
+    sg_web_free(&e->w);
+    e->o.config = NULL;
+    sg_config_free(&cfg);
+}
+
 /* The item page for a reviewer: people by name, rules by title, the
  * message before the policy text (folded), two texts for a decision and
  * no "what the sender was told" when nothing was sent. */
@@ -1295,6 +1450,7 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_item_for_people, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_pseudonymous, setup,
                                         teardown),
         cmocka_unit_test(test_form_parse),
