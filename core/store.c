@@ -683,6 +683,7 @@ sg_store_rcpt_clear(void *item)
     free(p->roles);
     free(p->channel);
     free(p->name);
+    free(p->upn);
 }
 
 void
@@ -699,6 +700,7 @@ sg_store_rule_clear(void *item)
     free(u->notify);
     free(u->explain_sender);
     free(u->explain_dsl);
+    free(u->category);
 }
 
 void
