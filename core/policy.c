@@ -292,7 +292,7 @@ put_hunks(struct sg_buf *out, const struct op *ops, size_t n,
         /* a hunk runs on while the changes are at most two contexts
          * apart, and ends CONTEXT lines after its last change */
         size_t start = i > CONTEXT ? i - CONTEXT : 0, last = i;
-        for (size_t t = i + 1; t < n && t - last <= 2 * CONTEXT; t++)
+        for (size_t t = i + 1; t < n && t - last <= 2 * CONTEXT + 1; t++)
             if (ops[t].kind != ' ')
                 last = t;
         size_t end = last + CONTEXT + 1 < n ? last + CONTEXT + 1 : n;

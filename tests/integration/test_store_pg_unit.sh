@@ -12,7 +12,7 @@ trap sg_pg_cleanup EXIT
 sg_pg_start
 export SG_TEST_STORE="postgresql:$SG_PG_CONNINFO"
 
-TESTS="test_outbox test_review test_web test_store_sql test_store_hosts"
+TESTS="test_outbox test_review test_web test_store_sql test_store_hosts test_report"
 for t in $TESTS; do
     sg_check "unit/$t on PostgreSQL" "$SG_BUILDDIR/tests/unit/$t"
 done

@@ -42,6 +42,12 @@ int review_fixture_teardown(struct review_fixture *e);
 char *review_fixture_hold(struct review_fixture *e, const char *qid,
                           const char *from, const char *subject, time_t when,
                           bool both_rules);
+/* The same with the rules given (their action and track make the
+ * record's). */
+char *review_fixture_hold_rules(struct review_fixture *e, const char *qid,
+                                const char *from, const char *subject,
+                                time_t when, struct sg_rule_match *rules,
+                                size_t n_rules);
 /* Default settings pointing at the fake commands. */
 void review_fixture_settings(struct review_fixture *e,
                              struct sg_review_settings *s);
