@@ -184,8 +184,9 @@ check_config(const struct sg_runtime *rt)
 }
 
 /* -n --record WHY: the policy into the store's changelog now.  The
- * store must exist already (-n runs as root: a store it made would be
- * root's). */
+ * store must exist already, and is written as the user the daemon runs
+ * as (-n runs as root: a file SQLite made beside the database, its
+ * journal, would be root's and shut the daemon out). */
 static int
 record_now(struct sg_runtime *rt, const char *why)
 {
@@ -195,6 +196,15 @@ record_now(struct sg_runtime *rt, const char *why)
         fprintf(stderr, "safeguard-milter: --record: the store %s does not "
                         "exist yet (the daemon makes it)\n", file);
         return EX_UNAVAILABLE;
+    }
+    struct passwd *pw = geteuid() == 0 && cfg->user[0] != '\0'
+                            ? getpwnam(cfg->user)
+                            : NULL;
+    if (pw != NULL && (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+                       setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)) {
+        fprintf(stderr, "safeguard-milter: --record: cannot become %s: %s\n",
+                cfg->user, strerror(errno));
+        return EX_NOPERM;
     }
     const char *error = NULL;
     struct sg_store *q = sg_runtime_quarantine(rt, &error);

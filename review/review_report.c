@@ -322,11 +322,13 @@ report_count(struct sg_review *r, struct report *rep)
     return 0;
 }
 
-/* "2d 3h", "5h 20m", "12m", "40s" */
+/* "2d 3h", "1d", "5h 20m", "12m", "40s" */
 static void
 duration(time_t s, char *buf, size_t size)
 {
-    if (s >= 86400)
+    if (s >= 86400 && s % 86400 < 3600)
+        snprintf(buf, size, "%lldd", (long long)(s / 86400));
+    else if (s >= 86400)
         snprintf(buf, size, "%lldd %lldh", (long long)(s / 86400),
                  (long long)(s % 86400 / 3600));
     else if (s >= 3600)
@@ -375,7 +377,8 @@ svg_bars(struct sg_buf *b, const char *title, const char *const *labels,
         sg_web_textn(b, labels[i], strlen(labels[i]) > 36 ? 36 : strlen(labels[i]));
         sg_buf_printf(b,
                       "</text><rect x=\"%d\" y=\"%zu\" width=\"%zu\" "
-                      "height=\"%d\" class=\"bar\"/><text x=\"%zu\" "
+                      "height=\"%d\" class=\"bar\" fill=\"#2b6cb0\"/>"
+                      "<text x=\"%zu\" "
                       "y=\"%zu\">%zu</text>\n",
                       LABEL_W, y + 2, w > 0 ? w : 1, ROW_H - 6,
                       LABEL_W + w + 6, y + 15, counts[i]);
@@ -411,7 +414,7 @@ row2(struct sg_buf *b, const char *th, const char *td)
     sg_buf_puts(b, "</td></tr>\n");
 }
 
-static const char report_css[] =
+const char sg_review_report_css[] =
     "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:62em;"
     "color:#111;line-height:1.4}"
     "h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ccc}"
@@ -419,13 +422,13 @@ static const char report_css[] =
     "th,td{border:1px solid #bbb;padding:.2em .6em;text-align:left;"
     "vertical-align:top}td.n{text-align:right}"
     "svg{display:block;margin:.5em 0}svg text{font-size:12px;fill:#111}"
-    ".bar{fill:#2b6cb0}.note{color:#444}"
+    ".note{color:#444}"
     "@media print{body{margin:0;max-width:none}section{break-inside:avoid}"
     ".bar{fill:#555}}";
 
 static void
 report_html(struct sg_review *r, const struct report *rep, time_t from,
-            time_t to, time_t now, struct sg_buf *b)
+            time_t to, time_t now, bool page, struct sg_buf *b)
 {
     char t0[64], t1[64], made[64], buf[64], buf2[64];
     if (from != 0)
@@ -434,13 +437,17 @@ report_html(struct sg_review *r, const struct report *rep, time_t from,
         snprintf(t0, sizeof(t0), "the first record");
     sg_review_time(r, to != 0 ? to : now, SG_TIME_SHORT, t1, sizeof(t1));
     sg_review_time(r, now, SG_TIME_SHORT, made, sizeof(made));
-    sg_buf_printf(b,
-                  "<!DOCTYPE html>\n<html lang=\"en-GB\"><head>"
-                  "<meta charset=\"utf-8\"><title>Filtering and monitoring: "
-                  "provision report</title>\n<style>%s</style></head>\n"
-                  "<body>\n<h1>Filtering and monitoring: provision report"
-                  "</h1>\n<p>From ",
-                  report_css);
+    sg_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head>"
+                   "<meta charset=\"utf-8\"><title>Filtering and monitoring: "
+                   "provision report</title>\n");
+    /* the page's Content-Security-Policy allows no inline style: there
+     * the same rules come from this server */
+    if (page)
+        sg_buf_puts(b, "<link rel=\"stylesheet\" href=\"/report.css\">");
+    else
+        sg_buf_printf(b, "<style>%s</style>", sg_review_report_css);
+    sg_buf_puts(b, "</head>\n<body>\n<h1>Filtering and monitoring: "
+                   "provision report</h1>\n<p>From ");
     sg_web_text(b, t0);
     sg_buf_puts(b, " to ");
     sg_web_text(b, t1);
@@ -542,7 +549,11 @@ report_html(struct sg_review *r, const struct report *rep, time_t from,
         sg_buf_puts(b, "<tr><td>");
         sg_web_text(b, buf);
         sg_buf_puts(b, "</td><td>");
-        sg_web_text(b, rules.len > 0 ? rules.data : "settings only");
+        /* the first version recorded adds every line */
+        bool first = strstr(c->diff, "\n@@ -0,0 ") != NULL;
+        sg_web_text(b, first             ? "the first version recorded"
+                       : rules.len > 0 ? rules.data
+                                       : "settings only");
         sg_buf_puts(b, "</td><td>");
         sg_web_text(b, *c->note ? c->note : "no note given");
         sg_buf_puts(b, "</td></tr>\n");
@@ -632,7 +643,7 @@ sg_review_report(struct sg_review *r, time_t from, time_t to, time_t now,
         report_csv(&rep, out);
     } else {
         struct sg_buf b = SG_BUF_INIT;
-        report_html(r, &rep, from, to, now, &b);
+        report_html(r, &rep, from, to, now, format == SG_REPORT_PAGE, &b);
         if (sg_buf_failed(&b)) {
             sg_buf_free(&b);
             rc = sg_review_fail(error_r, "out of memory");

@@ -34,7 +34,13 @@ enum sg_review_report_format {
     SG_REPORT_HTML = 0,
     SG_REPORT_CSV,
     SG_REPORT_TEXT, /* the changelog on a terminal */
+    SG_REPORT_PAGE, /* the report as the review site serves it: HTML
+                       whose CSS is sg_review_report_css at /report.css
+                       (the site's policy allows no inline style) */
 };
+
+/* The report's CSS (screen and print). */
+extern const char sg_review_report_css[];
 
 /* The changes recorded at or after since, oldest first: as text (the
  * diffs made safe for a terminal) or an HTML fragment (the page's). */
