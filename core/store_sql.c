@@ -113,33 +113,22 @@ static const char upgrade_v8_pg[] =
  * reports and the concern export; recipients.upn is a pupil's unique
  * pupil number from the directory, for the concern export.  NULL in
  * rows written before. */
+#define UPGRADE_POLICY(ID, INT)                                                \
+    "ALTER TABLE rules ADD COLUMN category TEXT;"                              \
+    "ALTER TABLE recipients ADD COLUMN upn TEXT;"                              \
+    "CREATE TABLE policy_changes (" ID ","                                     \
+    " time " INT " NOT NULL,"                                                  \
+    " host TEXT NOT NULL,"                                                     \
+    " hash TEXT NOT NULL,"                                                     \
+    " owner TEXT,"                                                             \
+    " note TEXT,"                                                              \
+    " diff TEXT NOT NULL,"                                                     \
+    " text TEXT NOT NULL);"                                                    \
+    "CREATE INDEX policy_changes_time ON policy_changes (time);"
 static const char upgrade_policy_sqlite[] =
-    "ALTER TABLE rules ADD COLUMN category TEXT;"
-    "ALTER TABLE recipients ADD COLUMN upn TEXT;"
-    "CREATE TABLE policy_changes ("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " time INTEGER NOT NULL,"
-    " host TEXT NOT NULL,"
-    " hash TEXT NOT NULL,"
-    " owner TEXT,"
-    " note TEXT,"
-    " diff TEXT NOT NULL,"
-    " text TEXT NOT NULL);"
-    "CREATE INDEX policy_changes_time ON policy_changes (time);";
-
-static const char upgrade_policy_pg[] =
-    "ALTER TABLE rules ADD COLUMN category TEXT;"
-    "ALTER TABLE recipients ADD COLUMN upn TEXT;"
-    "CREATE TABLE policy_changes ("
-    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-    " time BIGINT NOT NULL,"
-    " host TEXT NOT NULL,"
-    " hash TEXT NOT NULL,"
-    " owner TEXT,"
-    " note TEXT,"
-    " diff TEXT NOT NULL,"
-    " text TEXT NOT NULL);"
-    "CREATE INDEX policy_changes_time ON policy_changes (time);";
+    UPGRADE_POLICY(" id INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER");
+static const char upgrade_policy_pg[] = UPGRADE_POLICY(
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT");
 
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */

@@ -211,6 +211,12 @@ int sg_sql_read_rows(void *be, const struct sg_sql_spec *q,
  * backend is another (store_sql_policy.c). */
 struct sg_store_sql *sg_store_sql_of(struct sg_store *q, const char **error_r);
 
+/* sg_sql_read_rows on q's database with from and to as ?1 and ?2 (the
+ * span a policy or report read selects). */
+int sg_store_sql_read_span(struct sg_store *q, const struct sg_sql_spec *spec,
+                           time_t from, time_t to, void **rows_r, size_t *n_r,
+                           const char **error_r);
+
 /* The one integer sql returns: 0, or -1 with the error set. */
 int sg_sql_query_int(struct sg_sql_conn *c, const char *sql, const char *what,
                      long long *value_r, const char **error_r);

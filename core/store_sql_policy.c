@@ -32,6 +32,18 @@ sg_store_sql_of(struct sg_store *q, const char **error_r)
 }
 
 int
+sg_store_sql_read_span(struct sg_store *q, const struct sg_sql_spec *spec,
+                       time_t from, time_t to, void **rows_r, size_t *n_r,
+                       const char **error_r)
+{
+    struct sg_sql_params p = {.num = {(int64_t)from, (int64_t)to}, .n_num = 2};
+    struct sg_store_sql *s = sg_store_sql_of(q, error_r);
+    if (s == NULL)
+        return -1;
+    return sg_sql_read_rows(s, spec, &p, rows_r, n_r, error_r);
+}
+
+int
 sg_store_policy_latest(struct sg_store *q, char **hash_r, char **text_r,
                        const char **error_r)
 {
@@ -122,12 +134,8 @@ sg_store_policy_list(struct sg_store *q, time_t since, time_t until,
         .fill = fill_change,
         .clear = change_clear,
     };
-    struct sg_sql_params p = {.num = {(int64_t)since, (int64_t)until},
-                              .n_num = 2};
-    struct sg_store_sql *s = sg_store_sql_of(q, error_r);
-    if (s == NULL)
-        return -1;
-    return sg_sql_read_rows(s, &spec, &p, (void **)rows_r, n_r, error_r);
+    return sg_store_sql_read_span(q, &spec, since, until, (void **)rows_r,
+                                  n_r, error_r);
 }
 
 void

@@ -55,11 +55,8 @@ sg_store_report_records(struct sg_store *q, time_t from, time_t to,
         .fill = fill_record,
         .clear = record_clear,
     };
-    struct sg_sql_params p = {.num = {(int64_t)from, (int64_t)to}, .n_num = 2};
-    struct sg_store_sql *s = sg_store_sql_of(q, error_r);
-    if (s == NULL)
-        return -1;
-    return sg_sql_read_rows(s, &spec, &p, (void **)rows_r, n_r, error_r);
+    return sg_store_sql_read_span(q, &spec, from, to, (void **)rows_r, n_r,
+                                  error_r);
 }
 
 static void
@@ -102,11 +99,8 @@ sg_store_report_rules(struct sg_store *q, time_t from, time_t to,
         .fill = fill_rule,
         .clear = rule_clear,
     };
-    struct sg_sql_params p = {.num = {(int64_t)from, (int64_t)to}, .n_num = 2};
-    struct sg_store_sql *s = sg_store_sql_of(q, error_r);
-    if (s == NULL)
-        return -1;
-    return sg_sql_read_rows(s, &spec, &p, (void **)rows_r, n_r, error_r);
+    return sg_store_sql_read_span(q, &spec, from, to, (void **)rows_r, n_r,
+                                  error_r);
 }
 
 void

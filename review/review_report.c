@@ -665,29 +665,42 @@ out:
 
 /* ------------------------------------------------------------ commands */
 
-/* Write to path (created 0640: the report is the school's), or stdout. */
-static FILE *
-open_output(const char *path)
-{
-    if (path == NULL)
-        return stdout;
-    mode_t old = umask(027);
-    FILE *f = fopen(path, "w");
-    umask(old);
-    return f;
-}
+/* What a command writes: the library call, with its arguments. */
+struct job {
+    struct sg_review *r;
+    const struct sg_review_actor *actor;
+    time_t from, to;
+    int format;
+    enum sg_track track;
+    int (*write)(const struct job *j, FILE *out, const char **error_r);
+};
 
+/* Run j into path (created 0640: what it writes is the school's), or to
+ * standard output: a sysexits code. */
 static int
-close_output(FILE *f, const char *path)
+run_job(const struct job *j, const char *path)
 {
-    if (f == stdout)
-        return fflush(f) == 0 ? 0 : -1;
-    int rc = ferror(f) ? -1 : 0;
-    if (fclose(f) != 0)
-        rc = -1;
+    FILE *out = stdout;
+    if (path != NULL) {
+        mode_t old = umask(027);
+        out = fopen(path, "w");
+        umask(old);
+        if (out == NULL) {
+            fprintf(stderr, "safeguard-review: %s: %s\n", path,
+                    strerror(errno));
+            return EX_CANTCREAT;
+        }
+    }
+    const char *err = NULL;
+    int rc = j->write(j, out, &err);
     if (rc < 0)
-        fprintf(stderr, "safeguard-review: cannot write %s\n", path);
-    return rc;
+        fprintf(stderr, "safeguard-review: %s\n", err);
+    bool written = out == stdout ? fflush(out) == 0
+                                 : !ferror(out) && fclose(out) == 0;
+    if (!written)
+        fprintf(stderr, "safeguard-review: cannot write %s\n",
+                path != NULL ? path : "to standard output");
+    return rc < 0 || !written ? EX_IOERR : EX_OK;
 }
 
 static int
@@ -700,6 +713,53 @@ when_arg(const char *opt, const char *v, time_t *t_r)
     return -1;
 }
 
+/* --format v, one of a (value va) or b (vb): 0, or -1 with a message. */
+static int
+format_arg(const char *v, const char *a, int va, const char *b, int vb,
+           int *format_r)
+{
+    if (strcmp(v, a) == 0 || strcmp(v, b) == 0) {
+        *format_r = strcmp(v, a) == 0 ? va : vb;
+        return 0;
+    }
+    fprintf(stderr, "safeguard-review: --format: %s or %s, not \"%s\"\n", a,
+            b, v);
+    return -1;
+}
+
+static bool
+no_more(const char *cmd, int argc, char **argv)
+{
+    if (optind == argc)
+        return true;
+    fprintf(stderr, "safeguard-review: %s: unexpected argument \"%s\"\n", cmd,
+            argv[optind]);
+    return false;
+}
+
+static int
+write_policy(const struct job *j, FILE *out, const char **error_r)
+{
+    return sg_review_policy(j->r, j->from, SG_REPORT_TEXT, out, j->actor,
+                            error_r);
+}
+
+static int
+write_report(const struct job *j, FILE *out, const char **error_r)
+{
+    return sg_review_report(j->r, j->from, j->to, time(NULL),
+                            (enum sg_review_report_format)j->format, out,
+                            j->actor, error_r);
+}
+
+static int
+write_concerns(const struct job *j, FILE *out, const char **error_r)
+{
+    return sg_review_concerns(j->r, j->from, j->track,
+                              (enum sg_review_format)j->format, out, j->actor,
+                              error_r);
+}
+
 int
 sg_review_cmd_policy(struct sg_review *r, const struct sg_review_actor *actor,
                      int argc, char **argv)
@@ -708,24 +768,13 @@ sg_review_cmd_policy(struct sg_review *r, const struct sg_review_actor *actor,
         {"since", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
-    time_t since = 0;
+    struct job j = {.r = r, .actor = actor, .write = write_policy};
     int o;
     optind = 0;
-    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (o != 's' || when_arg("since", optarg, &since) < 0)
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1)
+        if (o != 's' || when_arg("since", optarg, &j.from) < 0)
             return EX_USAGE;
-    }
-    if (optind != argc) {
-        fprintf(stderr, "safeguard-review: policy: unexpected argument "
-                        "\"%s\"\n", argv[optind]);
-        return EX_USAGE;
-    }
-    const char *err = NULL;
-    if (sg_review_policy(r, since, SG_REPORT_TEXT, stdout, actor, &err) < 0) {
-        fprintf(stderr, "safeguard-review: %s\n", err);
-        return EX_IOERR;
-    }
-    return EX_OK;
+    return no_more("policy", argc, argv) ? run_job(&j, NULL) : EX_USAGE;
 }
 
 int
@@ -739,57 +788,26 @@ sg_review_cmd_report(struct sg_review *r, const struct sg_review_actor *actor,
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    time_t from = 0, to = 0;
-    enum sg_review_report_format fmt = SG_REPORT_HTML;
+    struct job j = {.r = r, .actor = actor, .format = SG_REPORT_HTML,
+                    .write = write_report};
     const char *output = NULL;
-    int o;
+    int o, bad = 0;
     optind = 0;
-    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (o) {
-        case 'f':
-            if (when_arg("from", optarg, &from) < 0)
-                return EX_USAGE;
-            break;
-        case 't':
-            if (when_arg("to", optarg, &to) < 0)
-                return EX_USAGE;
-            break;
-        case 'F':
-            if (strcmp(optarg, "html") == 0)
-                fmt = SG_REPORT_HTML;
-            else if (strcmp(optarg, "csv") == 0)
-                fmt = SG_REPORT_CSV;
-            else {
-                fprintf(stderr, "safeguard-review: --format: html or csv, "
-                                "not \"%s\"\n", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case 'o':
+    while (!bad && (o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (o == 'f')
+            bad = when_arg("from", optarg, &j.from);
+        else if (o == 't')
+            bad = when_arg("to", optarg, &j.to);
+        else if (o == 'F')
+            bad = format_arg(optarg, "html", SG_REPORT_HTML, "csv",
+                             SG_REPORT_CSV, &j.format);
+        else if (o == 'o')
             output = optarg;
-            break;
-        default:
-            return EX_USAGE;
-        }
+        else
+            bad = -1;
     }
-    if (optind != argc) {
-        fprintf(stderr, "safeguard-review: report: unexpected argument "
-                        "\"%s\"\n", argv[optind]);
-        return EX_USAGE;
-    }
-    FILE *out = open_output(output);
-    if (out == NULL) {
-        fprintf(stderr, "safeguard-review: %s: %s\n", output, strerror(errno));
-        return EX_CANTCREAT;
-    }
-    const char *err = NULL;
-    int rc = sg_review_report(r, from, to, time(NULL), fmt, out, actor, &err);
-    if (close_output(out, output) < 0 || rc < 0) {
-        if (rc < 0)
-            fprintf(stderr, "safeguard-review: %s\n", err);
-        return EX_IOERR;
-    }
-    return EX_OK;
+    return !bad && no_more("report", argc, argv) ? run_job(&j, output)
+                                                 : EX_USAGE;
 }
 
 int
@@ -804,59 +822,28 @@ sg_review_cmd_concerns(struct sg_review *r,
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    time_t since = 0;
-    enum sg_track track = SG_TRACK_PUPIL_WELFARE;
-    enum sg_review_format fmt = SG_REVIEW_CSV;
+    struct job j = {.r = r, .actor = actor, .format = SG_REVIEW_CSV,
+                    .track = SG_TRACK_PUPIL_WELFARE, .write = write_concerns};
     const char *output = NULL;
-    int o;
+    int o, bad = 0;
     optind = 0;
-    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (o) {
-        case 's':
-            if (when_arg("since", optarg, &since) < 0)
-                return EX_USAGE;
-            break;
-        case 't':
-            if (sg_track_parse(optarg, &track) < 0) {
+    while (!bad && (o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (o == 's') {
+            bad = when_arg("since", optarg, &j.from);
+        } else if (o == 't') {
+            if ((bad = sg_track_parse(optarg, &j.track)) < 0)
                 fprintf(stderr, "safeguard-review: --track: \"%s\" is not "
-                                "staff-conduct or pupil-welfare\n", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case 'f':
-            if (strcmp(optarg, "csv") == 0)
-                fmt = SG_REVIEW_CSV;
-            else if (strcmp(optarg, "json") == 0)
-                fmt = SG_REVIEW_JSON;
-            else {
-                fprintf(stderr, "safeguard-review: --format: csv or json, "
-                                "not \"%s\"\n", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case 'o':
+                                "staff-conduct or pupil-welfare\n",
+                        optarg);
+        } else if (o == 'f') {
+            bad = format_arg(optarg, "csv", SG_REVIEW_CSV, "json",
+                             SG_REVIEW_JSON, &j.format);
+        } else if (o == 'o') {
             output = optarg;
-            break;
-        default:
-            return EX_USAGE;
+        } else {
+            bad = -1;
         }
     }
-    if (optind != argc) {
-        fprintf(stderr, "safeguard-review: concerns: unexpected argument "
-                        "\"%s\"\n", argv[optind]);
-        return EX_USAGE;
-    }
-    FILE *out = open_output(output);
-    if (out == NULL) {
-        fprintf(stderr, "safeguard-review: %s: %s\n", output, strerror(errno));
-        return EX_CANTCREAT;
-    }
-    const char *err = NULL;
-    int rc = sg_review_concerns(r, since, track, fmt, out, actor, &err);
-    if (close_output(out, output) < 0 || rc < 0) {
-        if (rc < 0)
-            fprintf(stderr, "safeguard-review: %s\n", err);
-        return EX_IOERR;
-    }
-    return EX_OK;
+    return !bad && no_more("concerns", argc, argv) ? run_job(&j, output)
+                                                   : EX_USAGE;
 }

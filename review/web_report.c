@@ -18,27 +18,53 @@
 #include <string.h>
 
 #include "review_report.h"
+#include "sg_error.h"
 #include "web_int.h"
 
 #define YEAR (365 * 86400)
 
-/* A stream in memory for the library to write a page into: 0 or -1. */
+/* What a page asks the library to write. */
+struct make {
+    struct sg_review *r;
+    struct sg_review_actor actor;
+    time_t from, to, now;
+    enum sg_review_report_format format;
+};
+
 static int
-capture(FILE **out_r, char **text_r, size_t *len_r)
+make_report(const struct make *m, FILE *out, const char **error_r)
+{
+    return sg_review_report(m->r, m->from, m->to, m->now, m->format, out,
+                            &m->actor, error_r);
+}
+
+static int
+make_policy(const struct make *m, FILE *out, const char **error_r)
+{
+    return sg_review_policy(m->r, m->from, m->format, out, &m->actor,
+                            error_r);
+}
+
+/* What fn writes, in memory: 0 and *text_r (free it, *len_r bytes), or
+ * -1 with *error_r. */
+static int
+capture(int (*fn)(const struct make *, FILE *, const char **),
+        const struct make *m, char **text_r, size_t *len_r,
+        const char **error_r)
 {
     *text_r = NULL;
     *len_r = 0;
-    *out_r = open_memstream(text_r, len_r);
-    return *out_r != NULL ? 0 : -1;
-}
-
-/* What was written, appended to b. */
-static void
-take(struct sg_buf *b, FILE *out, char *text, size_t len)
-{
-    fclose(out);
-    sg_buf_append(b, text, len);
-    free(text);
+    FILE *out = open_memstream(text_r, len_r);
+    if (out == NULL)
+        return sg_error_fail(error_r, "out of memory");
+    int rc = fn(m, out, error_r);
+    if (fclose(out) != 0 && rc == 0)
+        rc = sg_error_fail(error_r, "out of memory");
+    if (rc < 0) {
+        free(*text_r);
+        *text_r = NULL;
+    }
+    return rc;
 }
 
 void
@@ -48,55 +74,47 @@ sg_web_page_report(struct sg_web *w, const struct sg_web_request *req,
     const char *f = sg_web_param(req->query, req->n_query, "from");
     const char *t = sg_web_param(req->query, req->n_query, "to");
     const char *fmt = sg_web_param(req->query, req->n_query, "format");
-    time_t from = req->now - YEAR, to = 0;
-    if ((f != NULL && *f != '\0' && sg_review_parse_when(f, &from) < 0) ||
-        (t != NULL && *t != '\0' && sg_review_parse_when(t, &to) < 0)) {
+    bool csv = fmt != NULL && strcmp(fmt, "csv") == 0;
+    struct make m = {
+        .r = w->o.review,
+        .actor = sg_web_actor(w, s, req),
+        .from = req->now - YEAR,
+        .now = req->now,
+        .format = csv ? SG_REPORT_CSV : SG_REPORT_PAGE,
+    };
+    if ((f != NULL && *f != '\0' && sg_review_parse_when(f, &m.from) < 0) ||
+        (t != NULL && *t != '\0' && sg_review_parse_when(t, &m.to) < 0)) {
         sg_web_error_page(w, resp, 400, "Not a date",
                           "From and to are dates (YYYY-MM-DD).", s);
         return;
     }
-    bool csv = fmt != NULL && strcmp(fmt, "csv") == 0;
-    struct sg_review_actor actor = sg_web_actor(w, s, req);
-    FILE *out;
     char *text;
     size_t len;
     const char *err = NULL;
-    if (capture(&out, &text, &len) < 0) {
-        sg_buf_fail(&resp->body);
-        return;
-    }
-    int rc = sg_review_report(w->o.review, from, to, req->now,
-                              csv ? SG_REPORT_CSV : SG_REPORT_PAGE, out,
-                              &actor, &err);
-    if (rc < 0) {
-        fclose(out);
-        free(text);
+    if (capture(make_report, &m, &text, &len, &err) < 0) {
         sg_web_error_page(w, resp, 500, "Cannot make the report", err, s);
         return;
     }
     resp->status = 200;
     if (csv)
         resp->content_type = "text/csv; charset=utf-8";
-    take(&resp->body, out, text, len);
+    sg_buf_append(&resp->body, text, len);
+    free(text);
 }
 
 void
 sg_web_page_policy(struct sg_web *w, const struct sg_web_request *req,
                    const struct web_session *s, struct sg_web_response *resp)
 {
-    struct sg_review_actor actor = sg_web_actor(w, s, req);
-    FILE *out;
+    struct make m = {
+        .r = w->o.review,
+        .actor = sg_web_actor(w, s, req),
+        .format = SG_REPORT_HTML,
+    };
     char *text;
     size_t len;
     const char *err = NULL;
-    if (capture(&out, &text, &len) < 0) {
-        sg_buf_fail(&resp->body);
-        return;
-    }
-    if (sg_review_policy(w->o.review, 0, SG_REPORT_HTML, out, &actor, &err) <
-        0) {
-        fclose(out);
-        free(text);
+    if (capture(make_policy, &m, &text, &len, &err) < 0) {
         sg_web_error_page(w, resp, 500, "Cannot read the policy's changes",
                           err, s);
         return;
@@ -108,6 +126,7 @@ sg_web_page_policy(struct sg_web *w, const struct sg_web_request *req,
                    "rules and settings the filter ran, newest first: who "
                    "changed it, why, and what changed. <a href=\"/report\">"
                    "The provision report</a></p>\n");
-    take(b, out, text, len);
+    sg_buf_append(b, text, len);
+    free(text);
     sg_web_page_end(w, b);
 }

@@ -367,6 +367,15 @@ sg_review_argv() {
         -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j")
 }
 
+# sg_require_browser: exit 77 (skipped) without Chromium (SG_CHROMIUM,
+# default /usr/bin/chromium: sets CHROMIUM) or node and npm.
+sg_require_browser() {
+    CHROMIUM=${SG_CHROMIUM:-/usr/bin/chromium}
+    [ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM is not installed (apt-get install chromium)"; exit 77; }
+    command -v node >/dev/null && command -v npm >/dev/null ||
+        { echo "SKIP: node and npm are not installed"; exit 77; }
+}
+
 # sg_browser_setup: playwright-core for the scripts in tests/browser/,
 # pinned by package-lock.json, installed by npm ci beside them (or, in a
 # read-only source tree, in the build tree); never a browser download.

@@ -22,11 +22,8 @@
 # without root, Postfix or swaks.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-CHROMIUM=${SG_CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM is not installed (apt-get install chromium)"; exit 77; }
-command -v node >/dev/null && command -v npm >/dev/null ||
-    { echo "SKIP: node and npm are not installed"; exit 77; }
 . "$here/lib.sh"
+sg_require_browser
 sg_require_postfix
 command -v sqlite3 >/dev/null || sg_die "sqlite3 is missing (apt-get install sqlite3)"
 sg_browser_setup

@@ -31,17 +31,14 @@
 # test, without root, Postfix, swaks or faketime).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-CHROMIUM=${SG_CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM is not installed (apt-get install chromium)"; exit 77; }
-command -v node >/dev/null && command -v npm >/dev/null ||
-    { echo "SKIP: node and npm are not installed"; exit 77; }
+. "$here/lib.sh"
+sg_require_browser
 
 # The directory login needs a slapd: ldap/run.sh starts one and runs this
 # script again inside it (as test_postfix_ldap.sh does).
 if [ -z "${SG_SCREENSHOTS:-}" ] && [ -z "${SG_LDAP_URI:-}" ] && [ -x /usr/sbin/slapd ]; then
     exec sh "$here/ldap/run.sh" "$0"
 fi
-. "$here/lib.sh"
 sg_require_postfix
 command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || sg_die "sqlite3 is missing (apt-get install sqlite3)"
