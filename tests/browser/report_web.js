@@ -18,24 +18,7 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 
 const S = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const LAUNCH = {
-  executablePath: process.env.SG_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-         '--no-first-run', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync'],
-};
-
-let passed = 0, failed = 0;
-function ok(what, cond, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}${detail !== undefined ? `\n#   ${String(detail).replace(/\n/g, '\n#   ')}` : ''}`);
-  }
-  return cond;
-}
+const { LAUNCH, ok, counts } = require('./lib.js');
 
 async function checks(browser) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -113,11 +96,11 @@ async function checks(browser) {
   const browser = await chromium.launch(LAUNCH);
   try {
     await checks(browser);
-    console.log(`# browser checks done: ${passed} passed, ${failed} failed`);
+    console.log(`# browser checks done: ${counts.passed} passed, ${counts.failed} failed`);
   } finally {
     await browser.close();
   }
-  process.exit(failed === 0 ? 0 : 1);
+  process.exit(counts.failed === 0 ? 0 : 1);
 })().catch((e) => {
   console.error(e);
   process.exit(2);

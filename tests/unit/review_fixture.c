@@ -221,3 +221,24 @@ review_fixture_teardown(struct review_fixture *e)
     sg_store_close(&e->q);
     return sg_test_rmtree(e->dir);
 }
+
+int
+review_fixture_new(void **state)
+{
+    struct review_fixture *e = calloc(1, sizeof(*e));
+    if (e == NULL || review_fixture_setup(e) < 0) {
+        free(e);
+        return -1;
+    }
+    *state = e;
+    return 0;
+}
+
+int
+review_fixture_free(void **state)
+{
+    struct review_fixture *e = *state;
+    int r = review_fixture_teardown(e);
+    free(e);
+    return r;
+}

@@ -36,6 +36,10 @@ extern const char review_fixture_message[];
 int review_fixture_setup(struct review_fixture *e);
 /* Close everything and remove the directory; 0 or -1. */
 int review_fixture_teardown(struct review_fixture *e);
+/* The same as cmocka's setup and teardown of a test: *state is a new
+ * fixture, set up; then torn down and freed. */
+int review_fixture_new(void **state);
+int review_fixture_free(void **state);
 /* Hold a message from `from` (subject may be NULL: "Call me") at `when`,
  * with one rule or two, and put qid in the fake hold queue.  The record
  * id, malloc'ed. */

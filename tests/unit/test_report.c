@@ -43,29 +43,20 @@
 
 static const struct sg_review_actor actor = {.user = "head", .from = "test"};
 
+/* A fixture with its review open. */
 static int
 setup(void **state)
 {
-    struct review_fixture *e = calloc(1, sizeof(*e));
-    if (e == NULL || review_fixture_setup(e) < 0) {
-        free(e);
+    if (review_fixture_new(state) < 0)
         return -1;
-    }
+    struct review_fixture *e = *state;
     struct sg_review_settings s;
     review_fixture_settings(e, &s);
     review_fixture_open(e, &s);
-    *state = e;
     return 0;
 }
 
-static int
-teardown(void **state)
-{
-    struct review_fixture *e = *state;
-    int r = review_fixture_teardown(e);
-    free(e);
-    return r;
-}
+#define teardown review_fixture_free
 
 static void
 write_file(const char *path, const char *text)

@@ -31,26 +31,8 @@
 
 #define WHEN 1764000000
 
-static int
-setup(void **state)
-{
-    struct review_fixture *e = calloc(1, sizeof(*e));
-    if (e == NULL || review_fixture_setup(e) < 0) {
-        free(e);
-        return -1;
-    }
-    *state = e;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct review_fixture *e = *state;
-    int r = review_fixture_teardown(e);
-    free(e);
-    return r;
-}
+#define setup    review_fixture_new
+#define teardown review_fixture_free
 
 /* A second store on the same database, as another host would open it. */
 static struct sg_store *
