@@ -22,4 +22,24 @@ function ok(what, cond, detail) {
   return cond;
 }
 
-module.exports = { LAUNCH, ok, counts };
+// Launch chromium (playwright-core's), run body(browser), close it, and
+// exit 0 when no check failed, 1 when one did, 2 when body threw.  Unless
+// body returns false, a closing "# browser checks done: N passed, N
+// failed" line says the checks ran to their end.
+function run(chromium, body) {
+  (async () => {
+    const browser = await chromium.launch(LAUNCH);
+    try {
+      if ((await body(browser)) !== false)
+        console.log(`# browser checks done: ${counts.passed} passed, ${counts.failed} failed`);
+    } finally {
+      await browser.close();
+    }
+    process.exit(counts.failed === 0 ? 0 : 1);
+  })().catch((e) => {
+    console.error(e);
+    process.exit(2);
+  });
+}
+
+module.exports = { LAUNCH, ok, counts, run };

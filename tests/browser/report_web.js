@@ -18,7 +18,7 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 
 const S = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const { LAUNCH, ok, counts } = require('./lib.js');
+const { ok, run } = require('./lib.js');
 
 async function checks(browser) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -92,16 +92,4 @@ async function checks(browser) {
   await ctx.close();
 }
 
-(async () => {
-  const browser = await chromium.launch(LAUNCH);
-  try {
-    await checks(browser);
-    console.log(`# browser checks done: ${counts.passed} passed, ${counts.failed} failed`);
-  } finally {
-    await browser.close();
-  }
-  process.exit(counts.failed === 0 ? 0 : 1);
-})().catch((e) => {
-  console.error(e);
-  process.exit(2);
-});
+run(chromium, checks);

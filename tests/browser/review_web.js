@@ -23,7 +23,7 @@ const { execFileSync } = require('child_process');
 const { chromium } = require('playwright-core');
 
 const S = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const { LAUNCH, ok, counts } = require('./lib.js');
+const { ok, run } = require('./lib.js');
 const VIEWPORT = { width: 1280, height: 900 };
 // a phone, as the page must also fit one
 const PHONE = { width: 390, height: 844 };
@@ -478,20 +478,10 @@ async function screenshots(browser) {
   console.log(`screenshots written to ${S.out}`);
 }
 
-(async () => {
-  const browser = await chromium.launch(LAUNCH);
-  try {
-    if (S.mode === 'screenshots') {
-      await screenshots(browser);
-    } else {
-      await checks(browser);
-      console.log(`# browser checks done: ${counts.passed} passed, ${counts.failed} failed`);
-    }
-  } finally {
-    await browser.close();
+run(chromium, async (browser) => {
+  if (S.mode === 'screenshots') {
+    await screenshots(browser);
+    return false;
   }
-  process.exit(counts.failed === 0 ? 0 : 1);
-})().catch((e) => {
-  console.error(e);
-  process.exit(2);
+  await checks(browser);
 });
