@@ -371,7 +371,10 @@ sg_policy_record(struct sg_store *q, const struct sg_config *cfg,
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
     hash_hex(text, hex);
     char *last_hash = NULL, *last_text = NULL, *diff = NULL, *owner = NULL;
-    int rc = sg_store_policy_latest(q, &last_hash, &last_text, error_r);
+    char host_buf[256];
+    const char *host = sg_mailqueue_host_name(cfg->mailqueue.host_name,
+                                              host_buf, sizeof(host_buf));
+    int rc = sg_store_policy_latest(q, host, &last_hash, &last_text, error_r);
     bool forced = note != NULL && *note != '\0';
     if (rc < 0 || (!forced && last_hash != NULL && strcmp(last_hash, hex) == 0))
         goto out;
@@ -381,11 +384,9 @@ sg_policy_record(struct sg_store *q, const struct sg_config *cfg,
         rc = sg_error_fail(error_r, "the policy's diff: out of memory");
         goto out;
     }
-    char host[256];
     struct sg_store_policy_new c = {
         .time = now,
-        .host = sg_mailqueue_host_name(cfg->mailqueue.host_name, host,
-                                       sizeof(host)),
+        .host = host,
         .hash = hex,
         .owner = owner,
         .note = forced ? note : "",

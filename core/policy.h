@@ -8,7 +8,8 @@
  * and the configuration as sg_config_dump writes it, with every secret
  * left out (a value whose key names a password or secret, a database
  * location with a password).  Its SHA-256 is its hash.  A version is
- * recorded when its hash differs from the latest recorded one (at start
+ * recorded when its hash differs from the latest one this host (its
+ * host_name) recorded (at start
  * and at each reload), or at once with a note (safeguard-milter -n
  * --record "why"); the row keeps the diff from the version before, the
  * files' owner(s) and the note.

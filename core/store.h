@@ -379,10 +379,12 @@ struct sg_store_policy_change {
     char *note;  /* why (--record "why"); "" when none was given */
     char *diff;  /* a unified diff from the version before */
 };
-/* The latest version's hash and text (free both), or NULL for both when
- * none is recorded yet: 0 or -1. */
-int sg_store_policy_latest(struct sg_store *q, char **hash_r, char **text_r,
-                           const char **error_r);
+/* The latest version host recorded: its hash and text (free both), or
+ * NULL for both when none is recorded yet: 0 or -1.  Per host, because
+ * several mail servers share one store and their settings differ in what
+ * is each host's own (its name, its socket). */
+int sg_store_policy_latest(struct sg_store *q, const char *host,
+                           char **hash_r, char **text_r, const char **error_r);
 /* A version to append, as the fields above; text is the whole text. */
 struct sg_store_policy_new {
     time_t time;

@@ -44,18 +44,21 @@ sg_store_sql_read_span(struct sg_store *q, const struct sg_sql_spec *spec,
 }
 
 int
-sg_store_policy_latest(struct sg_store *q, char **hash_r, char **text_r,
-                       const char **error_r)
+sg_store_policy_latest(struct sg_store *q, const char *host, char **hash_r,
+                       char **text_r, const char **error_r)
 {
     *hash_r = *text_r = NULL;
     struct sg_store_sql *s = sg_store_sql_of(q, error_r);
     if (s == NULL)
         return -1;
     struct sg_sql_stmt *st = sg_sql_prepare_one(
-        s, "SELECT hash, text FROM policy_changes ORDER BY id DESC LIMIT 1",
+        s,
+        "SELECT hash, text FROM policy_changes WHERE host = ?1"
+        " ORDER BY id DESC LIMIT 1",
         "cannot read the policy changes", error_r);
     if (st == NULL)
         return -1;
+    sg_sql_bind_text(st, 1, host != NULL ? host : "");
     int rc = sg_sql_step(st, "cannot read the policy changes", error_r);
     if (rc <= 0)
         return sg_sql_finish(st, rc);

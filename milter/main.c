@@ -411,12 +411,14 @@ signal_thread(void *arg)
         sg_runtime_unref(&old);
         sg_log_set_level((enum sg_log_level)cfg->log_level);
         sg_runtime_set_current(rt);
-        sg_log_info("configuration reloaded from %s",
-                    rc->opt.config_path);
+        /* before the line that says the reload is done, so that what
+         * waits for that line finds the changelog written */
         struct sg_runtime *now_rt = sg_runtime_current(); /* rt is given */
         if (now_rt != NULL)
             record_policy(now_rt);
         sg_runtime_unref(&now_rt);
+        sg_log_info("configuration reloaded from %s",
+                    rc->opt.config_path);
     }
     return NULL;
 }

@@ -4,9 +4,10 @@
 # real message (personal-contact-details.eml, matched by a rule with a
 # category), decided with safeguard-review; then:
 #   the policy changelog: the daemon recorded its policy at start, once
-#   (a restart with the same policy records nothing), and
+#   (a restart with the same policy records nothing);
 #   safeguard-milter -n --record WHY records it at once with the note,
-#   without the store's secrets, as the daemon's user;
+#   without the store's secrets, as the daemon's user; a reload (SIGUSR1)
+#   records a changed policy with its diff, and nothing when unchanged;
 #   the concern export: the record in the staff-conduct export with its
 #   category, the pupil's name and UPN (from the directory), the
 #   reviewer and the rationale, and no message text; never in the
@@ -80,8 +81,28 @@ sg_check "no file of the store became root's" \
     bash -c "! find '$SG_QUARANTINE' -user root -name 'quarantine.db*' | grep -q ."
 sg_check "no secret in the changelog" \
     test "$(q "SELECT count(*) FROM policy_changes WHERE text LIKE '%$SECRET%' OR diff LIKE '%$SECRET%'")" = 0
+# a reload records a changed policy, and only a changed one (the daemon
+# says the reload is done once the changelog is written)
+reloads() { grep -c "configuration reloaded" "$SG_MILTER_LOG"; }
+reloaded() { # reloaded N: wait for the Nth reload
+    local i
+    for i in $(seq 1 100); do [ "$(reloads)" -ge "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+n=$(reloads)
+echo "subject_tag = [Checked]" >>"$SG_MILTER_CONF"
+kill -USR1 "$SG_MILTER_PID"
+sg_check "reload: done" reloaded $((n + 1))
+sg_check "reload: the changed policy recorded" \
+    test "$(q 'SELECT count(*) FROM policy_changes')" = 3
+sg_check "reload: its diff" \
+    test "$(q "SELECT count(*) FROM policy_changes WHERE diff LIKE '%+subject_tag = [Checked]%'")" = 1
+kill -USR1 "$SG_MILTER_PID"
+sg_check "reload: the same policy again" reloaded $((n + 2))
+sg_check "reload: ... records nothing new" \
+    test "$(q 'SELECT count(*) FROM policy_changes')" = 3
 sg_review policy >"$SG_WORK/policy.out" 2>&1
-sg_check "policy: lists both versions" test "$(grep -c '^change ' "$SG_WORK/policy.out")" = 2
+sg_check "policy: lists the three versions" test "$(grep -c '^change ' "$SG_WORK/policy.out")" = 3
 sg_check "policy: the note" grep -qF "why:   $WHY" "$SG_WORK/policy.out"
 
 # the concern export

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailqueue.h"
 #include "policy.h"
 #include "review_fixture.h"
 #include "review_report.h"
@@ -116,13 +117,26 @@ test_policy_changelog(void **state)
     /* --record WHY: recorded with the note though nothing changed */
     assert_int_equal(record(e, cfg, "governors asked for it"), 1);
     sg_config_free(&cfg);
+    /* another mail server's first version; what it records is no change
+     * of this host's */
+    cfg = config_in(e, "rule a {\n  title \"A, stricter\"\n}\n",
+                    "subject_tag = [held]\nhost_name = mx2\n");
+    assert_int_equal(record(e, cfg, NULL), 1);
+    assert_int_equal(record(e, cfg, NULL), 0);
+    sg_config_free(&cfg);
+    cfg = config_in(e, "rule a {\n  title \"A, stricter\"\n}\n",
+                    "subject_tag = [held]\n");
+    assert_int_equal(record(e, cfg, NULL), 0);
+    sg_config_free(&cfg);
 
     struct sg_store_policy_change *rows = NULL;
     size_t n = 0;
     const char *error = NULL;
     if (sg_store_policy_list(e->q, 0, 0, &rows, &n, &error) < 0)
         fail_msg("%s", error);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
+    assert_string_equal(rows[3].host, "mx2");
+    assert_string_not_equal(rows[2].host, "mx2");
     assert_non_null(strstr(rows[1].diff, "-  title \"A\"\n"));
     assert_non_null(strstr(rows[1].diff, "+  title \"A, stricter\"\n"));
     assert_non_null(strstr(rows[1].diff, "+subject_tag = [held]\n"));
@@ -142,7 +156,10 @@ test_policy_changelog(void **state)
     assert_non_null(strstr(rows[0].diff, "+quarantine_db = (secret, not "
                                          "recorded)"));
     char *hash = NULL, *text = NULL;
-    if (sg_store_policy_latest(e->q, &hash, &text, &error) < 0)
+    char host[256];
+    if (sg_store_policy_latest(e->q,
+                               sg_mailqueue_host_name(NULL, host, sizeof(host)),
+                               &hash, &text, &error) < 0)
         fail_msg("%s", error);
     assert_null(strstr(text, "s3cretpw"));
     assert_non_null(strstr(text, "title \"A, stricter\""));
