@@ -157,4 +157,6 @@ sg_review audit >"$SG_WORK/audit.out" 2>&1
 sg_check "audit: the report and the changelog viewed, by the DSL" \
     bash -c "grep -E ' $DSL_LOGIN .*report' '$SG_WORK/audit.out' | grep -q . &&
              grep -E ' $DSL_LOGIN .*policy' '$SG_WORK/audit.out' | grep -q ."
+sg_check "the daemon and the page logged no sanitizer error" \
+    bash -c "! grep -l Sanitizer '$SG_MILTER_LOG' '$SG_REVIEW_LOG'"
 [ "$SG_FAILS" -eq 0 ]
