@@ -3,7 +3,8 @@
  * secrets left out, its hash, the diff from the version before, and the
  * rule that a version is recorded only when it changed.
  *
- * The diff is a line diff: the lines both texts begin and end with are
+ * The diff is a line diff, each hunk's header naming the rule it is in
+ * (as diff -p names the function): the lines both texts begin and end with are
  * set aside, and the longest common subsequence of the rest is found by
  * dynamic programming.  A change of the policy is a few lines, so the
  * rest is small; when it is not (more than MAX_CELLS pairs of lines),
@@ -306,8 +307,21 @@ put_hunks(struct sg_buf *out, const struct op *ops, size_t n,
             an += ops[t].kind != '+';
             bn += ops[t].kind != '-';
         }
-        sg_buf_printf(out, "@@ -%zu,%zu +%zu,%zu @@\n", an ? a0 + 1 : a0, an,
+        sg_buf_printf(out, "@@ -%zu,%zu +%zu,%zu @@", an ? a0 + 1 : a0, an,
                       bn ? b0 + 1 : b0, bn);
+        /* as diff -p names the function: the rule the hunk is in, so
+         * that a change far below its "rule NAME {" line is still known
+         * as that rule's */
+        for (size_t t = start; t-- > 0;) {
+            const struct lines *l = ops[t].kind == '+' ? b : a;
+            if (ops[t].kind != '-' && l->len[ops[t].line] > 5 &&
+                strncmp(l->at[ops[t].line], "rule ", 5) == 0) {
+                sg_buf_putc(out, ' ');
+                sg_buf_append(out, l->at[ops[t].line], l->len[ops[t].line]);
+                break;
+            }
+        }
+        sg_buf_putc(out, '\n');
         for (size_t t = start; t < end; t++) {
             const struct lines *l = ops[t].kind == '+' ? b : a;
             sg_buf_putc(out, ops[t].kind);

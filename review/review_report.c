@@ -147,8 +147,16 @@ changed_rules(const char *diff, struct sg_buf *b)
                 sg_buf_puts(b, current);
             }
         }
-        if (n > 2 && strncmp(p, "@@", 2) == 0)
-            current[0] = '\0';
+        if (n > 2 && strncmp(p, "@@", 2) == 0) {
+            /* the rule the hunk is in, when its header names one */
+            const char *r = memmem(p + 2, n - 2, "@@ rule ", 8);
+            size_t k = 0;
+            if (r != NULL)
+                for (r += 8; r < e && k + 1 < sizeof(current) && *r != ' ' &&
+                             *r != '{';)
+                    current[k++] = *r++;
+            current[k] = '\0';
+        }
         p += n + (nl != NULL);
     }
 }
@@ -552,8 +560,9 @@ report_html(struct sg_review *r, const struct report *rep, time_t from,
         /* the first version recorded adds every line */
         bool first = strstr(c->diff, "\n@@ -0,0 ") != NULL;
         sg_web_text(b, first             ? "the first version recorded"
-                       : rules.len > 0 ? rules.data
-                                       : "settings only");
+                       : *c->diff == '\0' ? "none (a note only)"
+                       : rules.len > 0   ? rules.data
+                                         : "settings only");
         sg_buf_puts(b, "</td><td>");
         sg_web_text(b, *c->note ? c->note : "no note given");
         sg_buf_puts(b, "</td></tr>\n");

@@ -90,6 +90,11 @@ config_in(struct review_fixture *e, const char *rules, const char *extra)
     return cfg;
 }
 
+/* A rule whose title is far below its first line. */
+#define RULES(title)                                                           \
+    "rule a {\n  mode test\n  track staff-conduct\n  category \"C\"\n"          \
+    "  policy \"P\"\n  source \"S\"\n  title \"" title "\"\n}\n"
+
 static int
 record(struct review_fixture *e, struct sg_config *cfg, const char *note)
 {
@@ -104,13 +109,13 @@ static void
 test_policy_changelog(void **state)
 {
     struct review_fixture *e = *state;
-    struct sg_config *cfg = config_in(e, "rule a {\n  title \"A\"\n}\n", "");
+    struct sg_config *cfg = config_in(e, RULES("A"), "");
     assert_int_equal(record(e, cfg, NULL), 1);
     /* the same policy again, as at a reload: nothing new */
     assert_int_equal(record(e, cfg, NULL), 0);
     sg_config_free(&cfg);
 
-    cfg = config_in(e, "rule a {\n  title \"A, stricter\"\n}\n",
+    cfg = config_in(e, RULES("A, stricter"),
                     "subject_tag = [held]\n");
     assert_int_equal(record(e, cfg, NULL), 1);
     assert_int_equal(record(e, cfg, NULL), 0);
@@ -119,12 +124,12 @@ test_policy_changelog(void **state)
     sg_config_free(&cfg);
     /* another mail server's first version; what it records is no change
      * of this host's */
-    cfg = config_in(e, "rule a {\n  title \"A, stricter\"\n}\n",
+    cfg = config_in(e, RULES("A, stricter"),
                     "subject_tag = [held]\nhost_name = mx2\n");
     assert_int_equal(record(e, cfg, NULL), 1);
     assert_int_equal(record(e, cfg, NULL), 0);
     sg_config_free(&cfg);
-    cfg = config_in(e, "rule a {\n  title \"A, stricter\"\n}\n",
+    cfg = config_in(e, RULES("A, stricter"),
                     "subject_tag = [held]\n");
     assert_int_equal(record(e, cfg, NULL), 0);
     sg_config_free(&cfg);
@@ -140,7 +145,8 @@ test_policy_changelog(void **state)
     assert_non_null(strstr(rows[1].diff, "-  title \"A\"\n"));
     assert_non_null(strstr(rows[1].diff, "+  title \"A, stricter\"\n"));
     assert_non_null(strstr(rows[1].diff, "+subject_tag = [held]\n"));
-    assert_non_null(strstr(rows[1].diff, "@@ "));
+    /* the hunk names the rule it is in, as diff -p does */
+    assert_non_null(strstr(rows[1].diff, " @@ rule a {\n"));
     assert_string_equal(rows[1].note, "");
     assert_string_equal(rows[2].diff, "");
     assert_string_equal(rows[2].note, "governors asked for it");
@@ -166,6 +172,22 @@ test_policy_changelog(void **state)
     free(hash);
     free(text);
     sg_store_policy_changes_free(&rows, &n);
+
+    /* the report names the rule that changed, and why */
+    char *html = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&html, &len);
+    if (sg_review_report(e->r, 0, 0, MAR, SG_REPORT_HTML, out, &actor,
+                         &error) < 0)
+        fail_msg("%s", error);
+    fclose(out);
+    if (strstr(html, "<td>the first version recorded</td>") == NULL ||
+        strstr(html, "<td>a</td><td>no note given</td>") == NULL ||
+        strstr(html, "<td>none (a note only)</td><td>governors asked for "
+                     "it</td>") == NULL ||
+        strstr(html, "<td>settings only</td>") != NULL)
+        fail_msg("the report's changes:\n%s", html);
+    free(html);
 }
 
 static void
