@@ -4,9 +4,9 @@
  * rule that a version is recorded only when it changed.
  *
  * The diff is a line diff, each hunk's header naming the rule it is in
- * (as diff -p names the function): the lines both texts begin and end with are
- * set aside, and the longest common subsequence of the rest is found by
- * dynamic programming.  A change of the policy is a few lines, so the
+ * (as diff -p names the function): the lines both texts begin and end
+ * with are set aside, and the longest common subsequence of the rest is
+ * found by dynamic programming.  A change of the policy is a few lines, so the
  * rest is small; when it is not (more than MAX_CELLS pairs of lines),
  * the rest is shown as removed and added whole rather than computed at
  * length in the daemon.
@@ -55,7 +55,8 @@ secret_line(const char *line, size_t len)
         klen = sizeof(key) - 1;
     memcpy(key, line, klen);
     key[klen] = '\0';
-    if (strcasestr(key, "password") != NULL || strcasestr(key, "secret") != NULL)
+    if (strcasestr(key, "password") != NULL ||
+        strcasestr(key, "secret") != NULL)
         return true;
     char value[4096];
     size_t vlen = len - (size_t)(eq + 1 - line);
@@ -115,8 +116,8 @@ sg_policy_text(const struct sg_config *cfg, const char **error_r)
     if (cfg->rules_file != NULL && cfg->rules_file[0] != '\0') {
         char *rules = NULL;
         size_t len = 0;
-        if (sg_read_small_file(cfg->rules_file, MAX_RULES_FILE, 0, &rules,
-                               &len, NULL, error_r) < 0)
+        if (sg_read_small_file(cfg->rules_file, MAX_RULES_FILE, 0, &rules, &len,
+                               NULL, error_r) < 0)
             return NULL;
         sg_buf_printf(&b, "# rules_file %s\n", cfg->rules_file);
         sg_buf_append(&b, rules, len);

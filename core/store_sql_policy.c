@@ -137,8 +137,8 @@ sg_store_policy_list(struct sg_store *q, time_t since, time_t until,
         .fill = fill_change,
         .clear = change_clear,
     };
-    return sg_store_sql_read_span(q, &spec, since, until, (void **)rows_r,
-                                  n_r, error_r);
+    return sg_store_sql_read_span(q, &spec, since, until, (void **)rows_r, n_r,
+                                  error_r);
 }
 
 void

@@ -271,7 +271,8 @@ concern_decision(struct sg_review *r, const char *id, char **who_r,
         return sg_review_keep(error_r, "", err);
     for (size_t i = n; i-- > 0;) {
         enum sg_store_status st;
-        if (a[i].action != NULL && sg_store_status_parse(a[i].action, &st) == 0 &&
+        if (a[i].action != NULL &&
+            sg_store_status_parse(a[i].action, &st) == 0 &&
             st != SG_QSTATUS_HELD && !sg_store_status_unheld(st)) {
             *who_r = a[i].actor != NULL ? strdup(a[i].actor) : NULL;
             *why_r = a[i].note != NULL ? strdup(a[i].note) : NULL;

@@ -80,8 +80,11 @@ sg_review_parse_when(const char *s, time_t *t_r)
 {
     static const char *const formats[] = {"%Y-%m-%dT%H:%M:%SZ",
                                           "%Y-%m-%dT%H:%M:%S",
-                                          "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M",
-                                          "%Y-%m-%d %H:%M", "%Y-%m-%d", NULL};
+                                          "%Y-%m-%dT%H:%MZ",
+                                          "%Y-%m-%dT%H:%M",
+                                          "%Y-%m-%d %H:%M",
+                                          "%Y-%m-%d",
+                                          NULL};
     for (int i = 0; formats[i] != NULL; i++) {
         struct tm tm = {0};
         const char *end = strptime(s, formats[i], &tm);
@@ -358,9 +361,9 @@ percent(size_t part, size_t whole, char *buf, size_t size)
         snprintf(buf, size, "%.1f%%", 100.0 * (double)part / (double)whole);
 }
 
-#define BAR_W    360 /* the longest bar, in pixels */
-#define LABEL_W  240
-#define ROW_H    22
+#define BAR_W   360 /* the longest bar, in pixels */
+#define LABEL_W 240
+#define ROW_H   22
 
 /* A horizontal bar chart: one bar per label. */
 static void
@@ -382,14 +385,15 @@ svg_bars(struct sg_buf *b, const char *title, const char *const *labels,
         size_t w = counts[i] * BAR_W / max;
         sg_buf_printf(b, "<text x=\"%d\" y=\"%zu\" text-anchor=\"end\">",
                       LABEL_W - 6, y + 15);
-        sg_web_textn(b, labels[i], strlen(labels[i]) > 36 ? 36 : strlen(labels[i]));
+        sg_web_textn(b, labels[i],
+                     strlen(labels[i]) > 36 ? 36 : strlen(labels[i]));
         sg_buf_printf(b,
                       "</text><rect x=\"%d\" y=\"%zu\" width=\"%zu\" "
                       "height=\"%d\" class=\"bar\" fill=\"#2b6cb0\"/>"
                       "<text x=\"%zu\" "
                       "y=\"%zu\">%zu</text>\n",
-                      LABEL_W, y + 2, w > 0 ? w : 1, ROW_H - 6,
-                      LABEL_W + w + 6, y + 15, counts[i]);
+                      LABEL_W, y + 2, w > 0 ? w : 1, ROW_H - 6, LABEL_W + w + 6,
+                      y + 15, counts[i]);
     }
     sg_buf_puts(b, "</svg>\n");
 }
@@ -559,10 +563,10 @@ report_html(struct sg_review *r, const struct report *rep, time_t from,
         sg_buf_puts(b, "</td><td>");
         /* the first version recorded adds every line */
         bool first = strstr(c->diff, "\n@@ -0,0 ") != NULL;
-        sg_web_text(b, first             ? "the first version recorded"
+        sg_web_text(b, first              ? "the first version recorded"
                        : *c->diff == '\0' ? "none (a note only)"
-                       : rules.len > 0   ? rules.data
-                                         : "settings only");
+                       : rules.len > 0    ? rules.data
+                                          : "settings only");
         sg_buf_puts(b, "</td><td>");
         sg_web_text(b, *c->note ? c->note : "no note given");
         sg_buf_puts(b, "</td></tr>\n");
@@ -635,10 +639,10 @@ sg_review_report(struct sg_review *r, time_t from, time_t to, time_t now,
     struct report rep = {.target = r->s.decision_target};
     const char *err = NULL;
     int rc = -1;
-    if (sg_store_report_records(r->q, from, to, &rep.recs, &rep.n_recs,
-                                &err) < 0 ||
-        sg_store_report_rules(r->q, from, to, &rep.rules, &rep.n_rules,
-                              &err) < 0 ||
+    if (sg_store_report_records(r->q, from, to, &rep.recs, &rep.n_recs, &err) <
+            0 ||
+        sg_store_report_rules(r->q, from, to, &rep.rules, &rep.n_rules, &err) <
+            0 ||
         sg_store_policy_list(r->q, from, to, &rep.changes, &rep.n_changes,
                              &err) < 0) {
         rc = sg_review_keep(error_r, "", err);
@@ -704,8 +708,8 @@ run_job(const struct job *j, const char *path)
     int rc = j->write(j, out, &err);
     if (rc < 0)
         fprintf(stderr, "safeguard-review: %s\n", err);
-    bool written = out == stdout ? fflush(out) == 0
-                                 : !ferror(out) && fclose(out) == 0;
+    bool written =
+        out == stdout ? fflush(out) == 0 : !ferror(out) && fclose(out) == 0;
     if (!written)
         fprintf(stderr, "safeguard-review: cannot write %s\n",
                 path != NULL ? path : "to standard output");
@@ -731,8 +735,8 @@ format_arg(const char *v, const char *a, int va, const char *b, int vb,
         *format_r = strcmp(v, a) == 0 ? va : vb;
         return 0;
     }
-    fprintf(stderr, "safeguard-review: --format: %s or %s, not \"%s\"\n", a,
-            b, v);
+    fprintf(stderr, "safeguard-review: --format: %s or %s, not \"%s\"\n", a, b,
+            v);
     return -1;
 }
 
@@ -797,7 +801,9 @@ sg_review_cmd_report(struct sg_review *r, const struct sg_review_actor *actor,
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    struct job j = {.r = r, .actor = actor, .format = SG_REPORT_HTML,
+    struct job j = {.r = r,
+                    .actor = actor,
+                    .format = SG_REPORT_HTML,
                     .write = write_report};
     const char *output = NULL;
     int o, bad = 0;
@@ -820,9 +826,8 @@ sg_review_cmd_report(struct sg_review *r, const struct sg_review_actor *actor,
 }
 
 int
-sg_review_cmd_concerns(struct sg_review *r,
-                       const struct sg_review_actor *actor, int argc,
-                       char **argv)
+sg_review_cmd_concerns(struct sg_review *r, const struct sg_review_actor *actor,
+                       int argc, char **argv)
 {
     static const struct option lo[] = {
         {"since", required_argument, NULL, 's'},
@@ -831,8 +836,11 @@ sg_review_cmd_concerns(struct sg_review *r,
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    struct job j = {.r = r, .actor = actor, .format = SG_REVIEW_CSV,
-                    .track = SG_TRACK_PUPIL_WELFARE, .write = write_concerns};
+    struct job j = {.r = r,
+                    .actor = actor,
+                    .format = SG_REVIEW_CSV,
+                    .track = SG_TRACK_PUPIL_WELFARE,
+                    .write = write_concerns};
     const char *output = NULL;
     int o, bad = 0;
     optind = 0;
@@ -841,8 +849,9 @@ sg_review_cmd_concerns(struct sg_review *r,
             bad = when_arg("since", optarg, &j.from);
         } else if (o == 't') {
             if ((bad = sg_track_parse(optarg, &j.track)) < 0)
-                fprintf(stderr, "safeguard-review: --track: \"%s\" is not "
-                                "staff-conduct or pupil-welfare\n",
+                fprintf(stderr,
+                        "safeguard-review: --track: \"%s\" is not "
+                        "staff-conduct or pupil-welfare\n",
                         optarg);
         } else if (o == 'f') {
             bad = format_arg(optarg, "csv", SG_REVIEW_CSV, "json",

@@ -41,8 +41,7 @@ make_report(const struct make *m, FILE *out, const char **error_r)
 static int
 make_policy(const struct make *m, FILE *out, const char **error_r)
 {
-    return sg_review_policy(m->r, m->from, m->format, out, &m->actor,
-                            error_r);
+    return sg_review_policy(m->r, m->from, m->format, out, &m->actor, error_r);
 }
 
 /* What fn writes, in memory: 0 and *text_r (free it, *len_r bytes), or
@@ -115,8 +114,8 @@ sg_web_page_policy(struct sg_web *w, const struct sg_web_request *req,
     size_t len;
     const char *err = NULL;
     if (capture(make_policy, &m, &text, &len, &err) < 0) {
-        sg_web_error_page(w, resp, 500, "Cannot read the policy's changes",
-                          err, s);
+        sg_web_error_page(w, resp, 500, "Cannot read the policy's changes", err,
+                          s);
         return;
     }
     resp->status = 200;

@@ -92,7 +92,7 @@ config_in(struct review_fixture *e, const char *rules, const char *extra)
 
 /* A rule whose title is far below its first line. */
 #define RULES(title)                                                           \
-    "rule a {\n  mode test\n  track staff-conduct\n  category \"C\"\n"          \
+    "rule a {\n  mode test\n  track staff-conduct\n  category \"C\"\n"         \
     "  policy \"P\"\n  source \"S\"\n  title \"" title "\"\n}\n"
 
 static int
@@ -115,8 +115,7 @@ test_policy_changelog(void **state)
     assert_int_equal(record(e, cfg, NULL), 0);
     sg_config_free(&cfg);
 
-    cfg = config_in(e, RULES("A, stricter"),
-                    "subject_tag = [held]\n");
+    cfg = config_in(e, RULES("A, stricter"), "subject_tag = [held]\n");
     assert_int_equal(record(e, cfg, NULL), 1);
     assert_int_equal(record(e, cfg, NULL), 0);
     /* --record WHY: recorded with the note though nothing changed */
@@ -129,8 +128,7 @@ test_policy_changelog(void **state)
     assert_int_equal(record(e, cfg, NULL), 1);
     assert_int_equal(record(e, cfg, NULL), 0);
     sg_config_free(&cfg);
-    cfg = config_in(e, RULES("A, stricter"),
-                    "subject_tag = [held]\n");
+    cfg = config_in(e, RULES("A, stricter"), "subject_tag = [held]\n");
     assert_int_equal(record(e, cfg, NULL), 0);
     sg_config_free(&cfg);
 
@@ -177,8 +175,8 @@ test_policy_changelog(void **state)
     char *html = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&html, &len);
-    if (sg_review_report(e->r, 0, 0, MAR, SG_REPORT_HTML, out, &actor,
-                         &error) < 0)
+    if (sg_review_report(e->r, 0, 0, MAR, SG_REPORT_HTML, out, &actor, &error) <
+        0)
         fail_msg("%s", error);
     fclose(out);
     if (strstr(html, "<td>the first version recorded</td>") == NULL ||
@@ -223,8 +221,7 @@ report(struct review_fixture *e, time_t from, time_t to,
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     const char *error = NULL;
-    if (sg_review_report(e->r, from, to, MAR, format, out, &actor, &error) <
-        0)
+    if (sg_review_report(e->r, from, to, MAR, format, out, &actor, &error) < 0)
         fail_msg("%s", error);
     fclose(out);
     return text;
@@ -248,9 +245,8 @@ fill(struct review_fixture *e, char *ids[5])
 {
     static const char *const qids[] = {"Q1", "Q2", "Q3", "Q4", "Q5"};
     for (int i = 0; i < 5; i++)
-        ids[i] = review_fixture_hold(e, qids[i], "j.smith@school.example",
-                                     NULL, (i < 3 ? JAN : FEB) + i * 3600,
-                                     i < 3);
+        ids[i] = review_fixture_hold(e, qids[i], "j.smith@school.example", NULL,
+                                     (i < 3 ? JAN : FEB) + i * 3600, i < 3);
     decide(e, ids[0], SG_QSTATUS_RELEASED, "a false alarm");
     decide(e, ids[1], SG_QSTATUS_REJECTED, "rightly held");
     decide(e, ids[2], SG_QSTATUS_REJECTED, "rightly held");
@@ -318,10 +314,9 @@ test_report_no_identifiers(void **state)
     char *ids[5];
     fill(e, ids);
     static const char *const people[] = {
-        "amy",          "Amy Pupil", "A123456789012", "j.smith",
-        "John Smith",   "someone@",  "elsewhere",     "Call me",
-        "07700",        "dsl.jones", "127.0.0.1",     "SG-",
-        "a false alarm", "rightly held",
+        "amy",       "Amy Pupil", "A123456789012", "j.smith",      "John Smith",
+        "someone@",  "elsewhere", "Call me",       "07700",        "dsl.jones",
+        "127.0.0.1", "SG-",       "a false alarm", "rightly held",
     };
     for (int f = 0; f < 2; f++) {
         char *text = report(e, 0, 0, f == 0 ? SG_REPORT_HTML : SG_REPORT_CSV);
@@ -372,8 +367,8 @@ static void
 test_category_stored(void **state)
 {
     struct review_fixture *e = *state;
-    char *id = review_fixture_hold(e, "Q1", "j.smith@school.example", NULL, JAN,
-                                   true);
+    char *id =
+        review_fixture_hold(e, "Q1", "j.smith@school.example", NULL, JAN, true);
     struct sg_store_rule *rules = NULL;
     size_t n = 0;
     const char *error = NULL;
@@ -397,8 +392,8 @@ static void
 test_concerns(void **state)
 {
     struct review_fixture *e = *state;
-    char *conduct = review_fixture_hold(e, "Q1", "j.smith@school.example",
-                                        NULL, JAN, false);
+    char *conduct = review_fixture_hold(e, "Q1", "j.smith@school.example", NULL,
+                                        JAN, false);
     char *welfare = hold_welfare(e);
     decide(e, welfare, SG_QSTATUS_ESCALATED, "Spoke to Amy; referred");
 
@@ -462,8 +457,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_policy_changelog, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_policy_changelog, setup, teardown),
         cmocka_unit_test(test_policy_diff),
         cmocka_unit_test_setup_teardown(test_report_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_no_identifiers, setup,
