@@ -38,6 +38,8 @@
 #define CONTEXT 3
 
 #define SECRET_LEFT_OUT "(secret, not recorded)"
+/* The line before the configuration in the policy's text. */
+#define CONFIG_HEADING "# configuration "
 
 /* Does this configuration line give a secret?  A key that names a
  * password or a secret (a file's path is left out too: harmless, and
@@ -125,7 +127,7 @@ sg_policy_text(const struct sg_config *cfg, const char **error_r)
             sg_buf_putc(&b, '\n');
         free(rules);
     }
-    sg_buf_printf(&b, "# configuration %s\n",
+    sg_buf_printf(&b, CONFIG_HEADING "%s\n",
                   cfg->file.path != NULL ? cfg->file.path
                                          : "(built-in defaults)");
     if (put_config(&b, cfg) < 0 || sg_buf_failed(&b)) {
@@ -315,10 +317,15 @@ put_hunks(struct sg_buf *out, const struct op *ops, size_t n,
          * as that rule's */
         for (size_t t = start; t-- > 0;) {
             const struct lines *l = ops[t].kind == '+' ? b : a;
-            if (ops[t].kind != '-' && l->len[ops[t].line] > 5 &&
-                strncmp(l->at[ops[t].line], "rule ", 5) == 0) {
+            const char *line = l->at[ops[t].line];
+            size_t len = l->len[ops[t].line];
+            if (ops[t].kind == '-')
+                continue;
+            if (strncmp(line, CONFIG_HEADING, strlen(CONFIG_HEADING)) == 0)
+                break; /* the configuration is in no rule */
+            if (len > 5 && strncmp(line, "rule ", 5) == 0) {
                 sg_buf_putc(out, ' ');
-                sg_buf_append(out, l->at[ops[t].line], l->len[ops[t].line]);
+                sg_buf_append(out, line, len);
                 break;
             }
         }

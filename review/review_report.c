@@ -123,6 +123,10 @@ changed_rules(const char *diff, struct sg_buf *b)
         const char *s = p + 1, *e = p + n;
         while (s < e && (*s == ' ' || *s == '\t'))
             s++;
+        /* the configuration (core/policy.c's heading) is in no rule */
+        if (n > 0 && strchr(" +-", p[0]) != NULL &&
+            strncmp(p + 1, "# configuration ", 16) == 0)
+            current[0] = '\0';
         if (n > 0 && strchr(" +-", p[0]) != NULL && e - s > 5 &&
             strncmp(s, "rule ", 5) == 0) {
             s += 5;

@@ -131,13 +131,17 @@ test_policy_changelog(void **state)
     cfg = config_in(e, RULES("A, stricter"), "subject_tag = [held]\n");
     assert_int_equal(record(e, cfg, NULL), 0);
     sg_config_free(&cfg);
+    /* a change of the settings alone: in no rule */
+    cfg = config_in(e, RULES("A, stricter"), "subject_tag = [HELD]\n");
+    assert_int_equal(record(e, cfg, NULL), 1);
+    sg_config_free(&cfg);
 
     struct sg_store_policy_change *rows = NULL;
     size_t n = 0;
     const char *error = NULL;
     if (sg_store_policy_list(e->q, 0, 0, &rows, &n, &error) < 0)
         fail_msg("%s", error);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_string_equal(rows[3].host, "mx2");
     assert_string_not_equal(rows[2].host, "mx2");
     assert_non_null(strstr(rows[1].diff, "-  title \"A\"\n"));
@@ -183,7 +187,7 @@ test_policy_changelog(void **state)
         strstr(html, "<td>a</td><td>no note given</td>") == NULL ||
         strstr(html, "<td>none (a note only)</td><td>governors asked for "
                      "it</td>") == NULL ||
-        strstr(html, "<td>settings only</td>") != NULL)
+        strstr(html, "<td>settings only</td><td>no note given</td>") == NULL)
         fail_msg("the report's changes:\n%s", html);
     free(html);
 }
