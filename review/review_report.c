@@ -101,6 +101,18 @@ sg_review_parse_when(const char *s, time_t *t_r)
     return -1;
 }
 
+int
+sg_review_parse_until(const char *s, time_t *t_r)
+{
+    if (sg_review_parse_when(s, t_r) < 0)
+        return -1;
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (end != NULL && *end == '\0')
+        *t_r += 86400 - 1;
+    return 0;
+}
+
 /* ------------------------------------------------------------ policy */
 
 static int
@@ -723,7 +735,9 @@ run_job(const struct job *j, const char *path)
 static int
 when_arg(const char *opt, const char *v, time_t *t_r)
 {
-    if (sg_review_parse_when(v, t_r) == 0)
+    int rc = strcmp(opt, "to") == 0 ? sg_review_parse_until(v, t_r)
+                                    : sg_review_parse_when(v, t_r);
+    if (rc == 0)
         return 0;
     fprintf(stderr, "safeguard-review: --%s: \"%s\" is not a date or an age\n",
             opt, v);

@@ -29,6 +29,9 @@
  * (UTC), or an AGE ago (a number with s, m, h, d or w): 0 or -1. */
 int sg_review_parse_when(const char *s, time_t *t_r);
 int sg_review_parse_age(const char *s, time_t *t_r);
+/* The same for the end of a span: a date alone (YYYY-MM-DD) is the last
+ * second of that day, so that --to 2026-07-31 includes the 31st. */
+int sg_review_parse_until(const char *s, time_t *t_r);
 
 enum sg_review_report_format {
     SG_REPORT_HTML = 0,

@@ -82,7 +82,7 @@ sg_web_page_report(struct sg_web *w, const struct sg_web_request *req,
         .format = csv ? SG_REPORT_CSV : SG_REPORT_PAGE,
     };
     if ((f != NULL && *f != '\0' && sg_review_parse_when(f, &m.from) < 0) ||
-        (t != NULL && *t != '\0' && sg_review_parse_when(t, &m.to) < 0)) {
+        (t != NULL && *t != '\0' && sg_review_parse_until(t, &m.to) < 0)) {
         sg_web_error_page(w, resp, 400, "Not a date",
                           "From and to are dates (YYYY-MM-DD).", s);
         return;

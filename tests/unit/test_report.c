@@ -290,8 +290,12 @@ test_report_counts(void **state)
     assert_has(csv, "\"holds\",\"rejected\",\"\",\"\",\"2\"\r\n");
     free(csv);
 
-    /* February alone */
-    csv = report(e, FEB - 86400, MAR, SG_REPORT_CSV);
+    /* February alone, to the 10th: the day given as the end is in it
+     * (the holds were at 03:00 and 04:00 on the 10th) */
+    time_t until;
+    assert_int_equal(sg_review_parse_until("2026-02-10", &until), 0);
+    assert_int_equal(until, FEB + 86400 - 1);
+    csv = report(e, FEB - 86400, until, SG_REPORT_CSV);
     assert_has(csv, "\"messages\",\"all\",\"\",\"\",\"2\"\r\n");
     assert_null(strstr(csv, "2026-01"));
     assert_has(csv, "\"rule\",\"personal-contact\",\"Personal contact details "
