@@ -93,6 +93,7 @@ sg_person_free(struct sg_person **person)
         return;
     free(p->address);
     free(p->display_name);
+    free(p->upn);
     sg_strv_free(&p->aliases, &p->n_aliases);
     sg_strv_free(&p->roles, &p->n_roles);
     sg_strv_free(&p->personal, &p->n_personal);
@@ -122,6 +123,7 @@ sg_person_dup(const struct sg_person *person)
          (p->address = strdup(person->address)) == NULL) ||
         (person->display_name != NULL &&
          (p->display_name = strdup(person->display_name)) == NULL) ||
+        (person->upn != NULL && (p->upn = strdup(person->upn)) == NULL) ||
         strv_copy(&p->aliases, &p->n_aliases, person->aliases,
                   person->n_aliases) < 0 ||
         strv_copy(&p->roles, &p->n_roles, person->roles, person->n_roles) <

@@ -35,6 +35,7 @@ struct sg_date {
 struct sg_person {
     char *address;      /* primary address, normalised (lower-case domain) */
     char *display_name; /* may be NULL */
+    char *upn;          /* a pupil's unique pupil number; may be NULL */
     char **aliases;     /* other school addresses of this person */
     size_t n_aliases;
     char **roles; /* configured and derived roles */

@@ -685,6 +685,7 @@ sg_store_rcpt_clear(void *item)
     free(p->roles);
     free(p->channel);
     free(p->name);
+    free(p->upn);
 }
 
 void
@@ -701,6 +702,7 @@ sg_store_rule_clear(void *item)
     free(u->notify);
     free(u->explain_sender);
     free(u->explain_dsl);
+    free(u->category);
 }
 
 void

@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 10
+#define SG_STORE_SCHEMA_VERSION 11
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -266,11 +266,13 @@ struct sg_store_rcpt {
     char *roles;   /* "pupil" / "staff,dsl" / "external" */
     char *channel; /* school | personal | none */
     char *name;    /* the directory's display name; NULL: none */
+    char *upn;     /* a pupil's unique pupil number; NULL: none */
 };
 
 struct sg_store_rule {
     char *id, *title, *policy, *source, *mode, *action;
     char *recipients, *notify, *explain_sender, *explain_dsl;
+    char *category; /* the rule's category; "" when it had none */
 };
 
 struct sg_store_finding {
@@ -447,6 +449,72 @@ int sg_store_legal_lift(struct sg_store *q, const char *record_id,
  * access request. */
 int sg_store_party_ids(struct sg_store *q, const char *address, char ***ids_r,
                        size_t *n_r, const char **error_r);
+
+/* ------------------------------------------------------------ policy */
+
+/* The policy changelog (core/store_sql_policy.c): each version of the
+ * policy a daemon loaded or safeguard-milter -n --record recorded (the
+ * rules file and the configuration, secrets left out), core/policy.h
+ * says what goes in it. */
+struct sg_store_policy_change {
+    long long id;
+    time_t time;
+    char *host;  /* the host that recorded it */
+    char *hash;  /* SHA-256 of the text, in hex */
+    char *owner; /* who: the files' owner; "" when unknown */
+    char *note;  /* why (--record "why"); "" when none was given */
+    char *diff;  /* a unified diff from the version before */
+};
+/* The latest version host recorded: its hash and text (free both), or
+ * NULL for both when none is recorded yet: 0 or -1.  Per host, because
+ * several mail servers share one store and their settings differ in what
+ * is each host's own (its name, its socket). */
+int sg_store_policy_latest(struct sg_store *q, const char *host,
+                           char **hash_r, char **text_r, const char **error_r);
+/* A version to append, as the fields above; text is the whole text. */
+struct sg_store_policy_new {
+    time_t time;
+    const char *host, *hash, *owner, *note, *diff, *text;
+};
+/* Append a version: 0 or -1. */
+int sg_store_policy_add(struct sg_store *q,
+                        const struct sg_store_policy_new *c,
+                        const char **error_r);
+/* The versions recorded at or after since and at or before until (0:
+ * no bound), oldest first. */
+int sg_store_policy_list(struct sg_store *q, time_t since, time_t until,
+                         struct sg_store_policy_change **rows_r, size_t *n_r,
+                         const char **error_r);
+void sg_store_policy_changes_free(struct sg_store_policy_change **rows,
+                                  size_t *n);
+
+/* ------------------------------------------------------------ reports */
+
+/* What the provision report counts (core/store_sql_report.c): no id,
+ * address or name of anyone, so nothing read here can identify a pupil
+ * or a member of staff. */
+struct sg_store_report_record {
+    time_t created;
+    enum sg_store_status status;
+    time_t decided; /* the first decision (released, rejected,
+                       escalated); 0: none yet */
+    bool held;      /* the message was held (else refused, delivered or
+                       archived: sg_store_status_unheld) */
+};
+struct sg_store_report_rule {
+    char *rule_id, *title, *category; /* "" when none */
+    size_t records;                   /* records the rule matched */
+    size_t released, rejected;        /* of them, decided so */
+};
+/* The records created at or after from and at or before to, oldest
+ * first; and per rule, the most matched first. */
+int sg_store_report_records(struct sg_store *q, time_t from, time_t to,
+                            struct sg_store_report_record **rows_r,
+                            size_t *n_r, const char **error_r);
+int sg_store_report_rules(struct sg_store *q, time_t from, time_t to,
+                          struct sg_store_report_rule **rows_r, size_t *n_r,
+                          const char **error_r);
+void sg_store_report_rules_free(struct sg_store_report_rule **rows, size_t *n);
 
 /* ------------------------------------------------------------ the queue */
 

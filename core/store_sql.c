@@ -183,12 +183,41 @@ static const char upgrade_school[] =
     "ALTER TABLE outbox ADD COLUMN school TEXT;"
     "CREATE INDEX records_school ON records (school, status);";
 
+/* Policy changes and what the reports read (a migration of its own:
+ * the number is the one after the last above, whatever it is when
+ * merged).  policy_changes keeps each version of the policy a daemon
+ * loaded (the rules file and the configuration, secrets left out: text),
+ * its hash, and the diff from the version before, with who (the files'
+ * owner) and why (the note given with safeguard-milter -n --record): the
+ * changelog the DfE's standards ask leaders to keep.  rules.category is
+ * the matched rule's category (the school's record system's), for the
+ * reports and the concern export; recipients.upn is a pupil's unique
+ * pupil number from the directory, for the concern export.  NULL in
+ * rows written before. */
+#define UPGRADE_POLICY(ID, INT)                                                \
+    "ALTER TABLE rules ADD COLUMN category TEXT;"                              \
+    "ALTER TABLE recipients ADD COLUMN upn TEXT;"                              \
+    "CREATE TABLE policy_changes (" ID ","                                     \
+    " time " INT " NOT NULL,"                                                  \
+    " host TEXT NOT NULL,"                                                     \
+    " hash TEXT NOT NULL,"                                                     \
+    " owner TEXT,"                                                             \
+    " note TEXT,"                                                              \
+    " diff TEXT NOT NULL,"                                                     \
+    " text TEXT NOT NULL);"                                                    \
+    "CREATE INDEX policy_changes_time ON policy_changes (time);"
+static const char upgrade_policy_sqlite[] =
+    UPGRADE_POLICY(" id INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER");
+static const char upgrade_policy_pg[] = UPGRADE_POLICY(
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT");
+
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */
 static const struct sg_sql_migration sg_sql_migrations[] = {
     {8, NULL, upgrade_v8_sqlite, upgrade_v8_pg},
     {9, NULL, upgrade_retention_sqlite, upgrade_retention_pg},
     {10, upgrade_school, NULL, NULL},
+    {11, NULL, upgrade_policy_sqlite, upgrade_policy_pg},
     {0, NULL, NULL, NULL},
 };
 

@@ -205,6 +205,42 @@ const void *sg_sql_blob(struct sg_sql_stmt *st, int i, size_t *n_r);
 char *sg_sql_col(struct sg_sql_stmt *st, int i, bool *oom);
 char *sg_sql_col_str(struct sg_sql_stmt *st, int i, bool *oom);
 
+/* A query that fills an array: its SQL, and how a row becomes an item
+ * and how an item is freed. */
+struct sg_sql_spec {
+    const char *sql;
+    const char *what; /* "cannot read the rules" */
+    size_t elem;
+    void (*fill)(struct sg_sql_stmt *st, void *item, bool *oom);
+    void (*clear)(void *item);
+};
+
+/* Its parameters: ?1.. bound as text (NULL: SQL NULL), then numbers. */
+struct sg_sql_params {
+    const char *text[3];
+    size_t n_text;
+    int64_t num[6];
+    size_t n_num;
+    const char *tail[1]; /* text bound after the numbers */
+    size_t n_tail;
+};
+
+/* Run the query on a connection of its own and make an item of each
+ * row: 0 and the whole array in *arr (*n items), or -1 and nothing. */
+int sg_sql_read_rows(void *be, const struct sg_sql_spec *q,
+                     const struct sg_sql_params *p, void **arr, size_t *n,
+                     const char **error_r);
+
+/* The SQL backend's state of q, or NULL with the error set when q's
+ * backend is another (store_sql_policy.c). */
+struct sg_store_sql *sg_store_sql_of(struct sg_store *q, const char **error_r);
+
+/* sg_sql_read_rows on q's database with from and to as ?1 and ?2 (the
+ * span a policy or report read selects). */
+int sg_store_sql_read_span(struct sg_store *q, const struct sg_sql_spec *spec,
+                           time_t from, time_t to, void **rows_r, size_t *n_r,
+                           const char **error_r);
+
 /* The one integer sql returns: 0, or -1 with the error set. */
 int sg_sql_query_int(struct sg_sql_conn *c, const char *sql, const char *what,
                      long long *value_r, const char **error_r);

@@ -34,31 +34,14 @@
 
 /* ------------------------------------------------------------ arrays */
 
-/* A query that fills an array: its SQL, and how a row becomes an item
- * and how an item is freed. */
-struct spec {
-    const char *sql;
-    const char *what; /* "cannot read the rules" */
-    size_t elem;
-    void (*fill)(struct sg_sql_stmt *st, void *item, bool *oom);
-    void (*clear)(void *item);
-};
+/* A query that fills an array (store_sql.h). */
+#define spec      sg_sql_spec
+#define params    sg_sql_params
+#define read_rows sg_sql_read_rows
 
-/* Its parameters: ?1.. bound as text (NULL: SQL NULL), then numbers. */
-struct params {
-    const char *text[3];
-    size_t n_text;
-    int64_t num[6];
-    size_t n_num;
-    const char *tail[1]; /* text bound after the numbers */
-    size_t n_tail;
-};
-
-/* Run the query and make an item of each row: 0 and the whole array in
- * *arr (*n items), or -1 and nothing. */
-static int
-read_rows(void *be, const struct spec *q, const struct params *p, void **arr,
-          size_t *n, const char **error_r)
+int
+sg_sql_read_rows(void *be, const struct spec *q, const struct params *p,
+                 void **arr, size_t *n, const char **error_r)
 {
     struct sg_sql_stmt *st = NULL;
     size_t cap = 0;
@@ -312,6 +295,7 @@ fill_rcpt(struct sg_sql_stmt *st, void *item, bool *oom)
     p->roles = col_str(st, 1, oom);
     p->channel = col_str(st, 2, oom);
     p->name = col(st, 3, oom);
+    p->upn = col(st, 4, oom);
 }
 
 int
@@ -320,7 +304,7 @@ sg_store_sql_rcpts(void *be, const char *record_id,
                    const char **error_r)
 {
     static const struct spec q = {
-        .sql = "SELECT address, roles, channel, name FROM recipients"
+        .sql = "SELECT address, roles, channel, name, upn FROM recipients"
                " WHERE record_id = ?1 ORDER BY pos",
         .what = "cannot read the recipients",
         .elem = sizeof(struct sg_store_rcpt),
@@ -344,6 +328,7 @@ fill_rule(struct sg_sql_stmt *st, void *item, bool *oom)
     u->notify = col_str(st, 7, oom);
     u->explain_sender = col_str(st, 8, oom);
     u->explain_dsl = col_str(st, 9, oom);
+    u->category = col_str(st, 10, oom);
 }
 
 int
@@ -353,7 +338,8 @@ sg_store_sql_rules(void *be, const char *record_id,
 {
     static const struct spec q = {
         .sql = "SELECT rule_id, title, policy, source, mode, action,"
-               " recipients, notify, explain_sender, explain_dsl FROM rules"
+               " recipients, notify, explain_sender, explain_dsl, category"
+               " FROM rules"
                " WHERE record_id = ?1 ORDER BY pos",
         .what = "cannot read the rules",
         .elem = sizeof(struct sg_store_rule),

@@ -72,11 +72,12 @@ static const char *const insert_sql[N_INS] = {
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?3, ?9, ?10, ?11,"
         " ?12, ?13, ?15, ?16, ?17, ?18)",
     [INS_RCPT] = "INSERT INTO recipients (record_id, pos, address, roles,"
-                 " channel, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 " channel, name, upn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [INS_RULE] =
         "INSERT INTO rules (record_id, pos, rule_id, title, policy, source,"
-        " mode, action, recipients, notify, explain_sender, explain_dsl)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        " mode, action, recipients, notify, explain_sender, explain_dsl,"
+        " category)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [INS_FINDING] = "INSERT INTO findings (record_id, rule_id, pos, detector,"
                     " text, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* the row names its record's school (NULL: none, or no record) */
@@ -140,6 +141,8 @@ insert_rcpts(const struct sg_store_hold_rows *t, struct sg_sql_stmt *st,
         bind_text(
             st, 6,
             display_name(p->person != NULL ? p->person->display_name : NULL));
+        bind_text(st, 7,
+                  display_name(p->person != NULL ? p->person->upn : NULL));
         if (sg_sql_step_done(st, "cannot insert a recipient", error_r) != 0)
             return -1;
     }
@@ -187,6 +190,7 @@ insert_rules(const struct sg_store_hold_rows *t, struct sg_sql_stmt **st,
         bind_text(r, 10, b->data);
         bind_text(r, 11, m->explain_sender);
         bind_text(r, 12, m->explain_dsl);
+        bind_text(r, 13, m->category);
         if (sg_sql_step_done(r, "cannot insert a rule", error_r) != 0)
             return -1;
         if (insert_findings(t->id, m, st[INS_FINDING], error_r) < 0)

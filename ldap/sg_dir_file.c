@@ -7,7 +7,8 @@
  *
  * Format (safeguard-directory(5)):
  *   ADDRESS ROLE[,ROLE...] [key=value ...]   # comment
- * keys: name="...", dob=YYYY-MM-DD, left=YYYY-MM-DD, and the repeatable
+ * keys: name="...", dob=YYYY-MM-DD, left=YYYY-MM-DD, upn=UPN (a pupil's
+ * unique pupil number, for the concern export), and the repeatable
  * alias=, personal=, child=.  Values may be "quoted" (\" and \\ escape).
  *
  * SECURITY: the file is trusted configuration, but it is parsed strictly:
@@ -314,8 +315,9 @@ add_roles(struct parser *ps, struct sg_person *person, char *list)
 static bool
 is_attribute(const char *token)
 {
-    static const char *const keys[] = {"name=",     "dob=",   "left=",
-                                       "alias=",    "personal=", "child="};
+    static const char *const keys[] = {"name=",  "dob=",      "left=",
+                                       "alias=", "personal=", "child=",
+                                       "upn="};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (strncmp(token, keys[i], strlen(keys[i])) == 0)
             return true;
@@ -333,7 +335,7 @@ parse_attribute(struct parser *ps, struct sg_person *person, char *token)
             PARSE_FAIL(ps, "expected key=value, found \"%s\"", token);
         PARSE_FAIL(ps,
                    "unknown attribute \"%.*s\" (known: name, dob, "
-                   "left, alias, personal, child)",
+                   "left, upn, alias, personal, child)",
                    (int)(eq - token), token);
     }
     *eq = '\0';
@@ -352,6 +354,11 @@ parse_attribute(struct parser *ps, struct sg_person *person, char *token)
         if (person->display_name != NULL)
             PARSE_FAIL(ps, "name given twice");
         if ((person->display_name = strdup(value)) == NULL)
+            PARSE_FAIL(ps, "out of memory");
+    } else if (strcmp(key, "upn") == 0) {
+        if (person->upn != NULL)
+            PARSE_FAIL(ps, "upn given twice");
+        if ((person->upn = strdup(value)) == NULL)
             PARSE_FAIL(ps, "out of memory");
     } else if (strcmp(key, "dob") == 0 || strcmp(key, "left") == 0) {
         struct sg_date *date = key[0] == 'd' ? &person->dob : &person->left;
@@ -416,7 +423,7 @@ parse_line(struct parser *ps, char *line)
     while (token != NULL && !is_attribute(token)) {
         if (strchr(token, '=') != NULL)
             PARSE_FAIL(ps, "unknown attribute \"%.*s\" (known: name, dob, "
-                           "left, alias, personal, child)",
+                           "left, upn, alias, personal, child)",
                        (int)(strchr(token, '=') - token), token);
         bool more = token[strlen(token) - 1] == ',';
         if (add_roles(ps, person, token) < 0)

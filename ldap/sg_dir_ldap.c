@@ -177,6 +177,12 @@ fill_person(struct ldap_backend *lb, LDAP *ld, LDAPMessage *e, const char *key,
             rc = -1;
         ldap_value_free_len(v);
     }
+    if (lb->upn_attr != NULL &&
+        (v = ldap_get_values_len(ld, e, lb->upn_attr)) != NULL) {
+        if (v[0] != NULL && (p->upn = strndup(v[0]->bv_val, v[0]->bv_len)) == NULL)
+            rc = -1;
+        ldap_value_free_len(v);
+    }
     if (lb->dob_attr != NULL &&
         (v = ldap_get_values_len(ld, e, lb->dob_attr)) != NULL) {
         if (v[0] != NULL)

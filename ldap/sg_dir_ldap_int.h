@@ -46,7 +46,7 @@ struct ldap_backend {
     char *ca_file;
     int connect_timeout, timeout, group_ttl, page_size;
     char *user_filter, *mail_attr, *proxy_attr, *personal_attr,
-        *children_attr, *name_attr, *dob_attr, *left_attr, *memberof_attr,
+        *children_attr, *name_attr, *dob_attr, *left_attr, *upn_attr, *memberof_attr,
         *disabled_filter, *disabled_role;
     char **alias_attrs;
     size_t n_alias_attrs;

@@ -169,6 +169,7 @@ check_names(const struct sg_dir_config *cfg, struct verdict *v)
         {"ldap_name_attribute", CFG(ldap_name_attribute)},
         {"ldap_dob_attribute", CFG(ldap_dob_attribute)},
         {"ldap_left_attribute", CFG(ldap_left_attribute)},
+        {"ldap_upn_attribute", CFG(ldap_upn_attribute)},
         {"ldap_memberof_attribute", CFG(ldap_memberof_attribute)},
     };
     if (!set(cfg->ldap_base))
@@ -346,6 +347,7 @@ copy_settings(struct ldap_backend *lb, const struct sg_dir_config *cfg)
     lb->name_attr = dup_set(cfg->ldap_name_attribute);
     lb->dob_attr = dup_set(cfg->ldap_dob_attribute);
     lb->left_attr = dup_set(cfg->ldap_left_attribute);
+    lb->upn_attr = dup_set(cfg->ldap_upn_attribute);
     lb->memberof_attr =
         strdup(set(cfg->ldap_memberof_attribute) ? cfg->ldap_memberof_attribute
                                                  : "memberOf");
@@ -373,7 +375,7 @@ lookup_attributes(struct ldap_backend *lb)
         size_t k = 0;
         const char *one[] = {
             lb->mail_attr, lb->proxy_attr, lb->personal_attr, lb->children_attr,
-            lb->name_attr, lb->dob_attr,   lb->left_attr};
+            lb->name_attr, lb->dob_attr,   lb->left_attr,   lb->upn_attr};
         for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
             if (one[i] != NULL)
                 lb->attrs[k++] = one[i];
@@ -503,6 +505,7 @@ sg_dir_ldap_free(struct sg_dir_backend *backend)
     free(lb->children_attr);
     free(lb->name_attr);
     free(lb->dob_attr);
+    free(lb->upn_attr);
     free(lb->left_attr);
     free(lb->memberof_attr);
     free(lb->disabled_filter);

@@ -76,6 +76,8 @@ static const struct sg_conf_entry entries[] = {
      0, NULL, NULL},
     {"ldap_left_attribute", SG_CONF_STRING, DIR(ldap_left_attribute), 0, NULL,
      0, 0, NULL, NULL},
+    {"ldap_upn_attribute", SG_CONF_STRING, DIR(ldap_upn_attribute), 0, NULL,
+     0, 0, NULL, NULL},
     {"ldap_memberof_attribute", SG_CONF_STRING, DIR(ldap_memberof_attribute), 0,
      NULL, 0, 0, NULL, NULL},
     {"ldap_role_filter", SG_CONF_MAP, DIR(ldap_role_filters),

@@ -105,6 +105,8 @@ struct sg_dir_config {
     char *ldap_name_attribute;     /* "displayName" */
     char *ldap_dob_attribute;      /* YYYY-MM-DD or GeneralizedTime; unset */
     char *ldap_left_attribute;     /* leaving date, same formats; unset */
+    char *ldap_upn_attribute;      /* a pupil's unique pupil number (the
+                                      concern export); unset */
     char *ldap_memberof_attribute; /* "memberOf" */
 
     /* ---- ldap backend: roles */

@@ -1,8 +1,8 @@
 /*
  * main.c - safeguard-milter: command line, start-up, signals.
  *
- *   safeguard-milter [-c config] [-p socket] [-f] [-n] [-V] [-h]
- *   (--help and --version as -h and -V)
+ *   safeguard-milter [-c config] [-p socket] [-f] [-n [--record WHY]] [-V]
+ *   [-h] (--help and --version as -h and -V)
  *
  * Start-up order: load and check the configuration, open the milter socket
  * (as root, so it can live in a root-owned directory), daemonise, write the
@@ -16,6 +16,10 @@
  * the count of exempt messages.
  * Fails at start-up with a message and a sysexits code; once running, a
  * failed reload is logged and the old snapshot stays.
+ *
+ * The policy (the rules file and the configuration) is recorded in the
+ * store's changelog at start and at each reload when it changed
+ * (core/policy.h); -n --record "why" records it at once with the note.
  */
 #include "config.h"
 
@@ -40,6 +44,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pickup.h"
+#include "policy.h"
 #include "msgview_build.h"
 #include "session.h"
 #include "store.h"
@@ -56,6 +61,7 @@ struct options {
     const char *socket;
     bool foreground;
     bool check_only;
+    const char *record; /* -n --record: the note */
 };
 
 static void
@@ -68,6 +74,8 @@ usage(FILE *out)
             "             overriding the socket setting\n"
             "  -f         stay in the foreground and log to standard error\n"
             "  -n         check the configuration, print problems, and exit\n"
+            "  --record WHY  with -n: record the policy in the store's\n"
+            "             changelog now, with WHY as the reason\n"
             "  -V         print the version and exit (also --version)\n"
             "  -h         print this help and exit (also --help)\n",
             DEFAULT_CONFIG);
@@ -79,6 +87,8 @@ parse_args(int argc, char **argv, struct options *opt)
     int c;
     static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},
+                                       {"record", required_argument, NULL,
+                                        'r'},
                                        {NULL, 0, NULL, 0}};
     opt->config_path = DEFAULT_CONFIG;
     while ((c = getopt_long(argc, argv, "c:p:fnVh", lo, NULL)) != -1) {
@@ -96,6 +106,9 @@ parse_args(int argc, char **argv, struct options *opt)
         case 'n':
             opt->check_only = true;
             break;
+        case 'r':
+            opt->record = optarg;
+            break;
         case 'V':
             printf("safeguard-milter %s\n", SG_VERSION);
             exit(EX_OK);
@@ -106,6 +119,11 @@ parse_args(int argc, char **argv, struct options *opt)
             usage(stderr);
             exit(EX_USAGE);
         }
+    }
+    if (opt->record != NULL && (!opt->check_only || *opt->record == '\0')) {
+        fprintf(stderr, "safeguard-milter: --record WHY goes with -n, and "
+                        "WHY is not empty\n");
+        exit(EX_USAGE);
     }
     if (optind != argc) {
         fprintf(stderr, "safeguard-milter: unexpected argument \"%s\"\n",
@@ -165,6 +183,59 @@ check_config(const struct sg_runtime *rt)
     sg_school_print(cfg, "safeguard-milter: ", stdout);
     printf("safeguard-milter: configuration %s is valid\n", name);
     return EX_OK;
+}
+
+/* -n --record WHY: the policy into the store's changelog now.  The
+ * store must exist already, and is written as the user the daemon runs
+ * as (-n runs as root: a file SQLite made beside the database, its
+ * journal, would be root's and shut the daemon out). */
+static int
+record_now(struct sg_runtime *rt, const char *why)
+{
+    const struct sg_config *cfg = rt->settings;
+    const char *file = sg_store_file(sg_config_store(cfg));
+    if (file != NULL && access(file, F_OK) != 0) {
+        fprintf(stderr, "safeguard-milter: --record: the store %s does not "
+                        "exist yet (the daemon makes it)\n", file);
+        return EX_UNAVAILABLE;
+    }
+    struct passwd *pw = geteuid() == 0 && cfg->user[0] != '\0'
+                            ? getpwnam(cfg->user)
+                            : NULL;
+    if (pw != NULL && (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+                       setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)) {
+        fprintf(stderr, "safeguard-milter: --record: cannot become %s: %s\n",
+                cfg->user, strerror(errno));
+        return EX_NOPERM;
+    }
+    const char *error = NULL;
+    struct sg_store *q = sg_runtime_quarantine(rt, &error);
+    int rc = q != NULL ? sg_policy_record(q, cfg, why, time(NULL), &error) : -1;
+    if (rc < 0) {
+        fprintf(stderr, "safeguard-milter: --record: %s\n", error);
+        return EX_UNAVAILABLE;
+    }
+    printf("safeguard-milter: policy recorded in %s\n",
+           sg_store_name(sg_config_store(cfg)));
+    return EX_OK;
+}
+
+/* At start and each reload: the policy into the changelog if it changed
+ * since the version recorded last.  A store that cannot be reached is
+ * logged where the store is opened; this says only what is its own. */
+static void
+record_policy(struct sg_runtime *rt)
+{
+    const char *error = NULL;
+    struct sg_store *q = sg_runtime_quarantine(rt, &error);
+    if (q == NULL)
+        return;
+    int rc = sg_policy_record(q, rt->settings, NULL, time(NULL), &error);
+    if (rc < 0)
+        sg_log_warn("policy changelog: %s", error);
+    else if (rc > 0)
+        sg_log_info("policy changelog: a new version of the policy is "
+                    "recorded");
 }
 
 static void
@@ -342,6 +413,12 @@ signal_thread(void *arg)
         sg_runtime_unref(&old);
         sg_log_set_level((enum sg_log_level)cfg->log_level);
         sg_runtime_set_current(rt);
+        /* before the line that says the reload is done, so that what
+         * waits for that line finds the changelog written */
+        struct sg_runtime *now_rt = sg_runtime_current(); /* rt is given */
+        if (now_rt != NULL)
+            record_policy(now_rt);
+        sg_runtime_unref(&now_rt);
         sg_log_info("configuration reloaded from %s",
                     rc->opt.config_path);
     }
@@ -500,6 +577,8 @@ main(int argc, char **argv)
     }
     if (rc.opt.check_only) {
         int status = check_config(rt);
+        if (status == EX_OK && rc.opt.record != NULL)
+            status = record_now(rt, rc.opt.record);
         sg_runtime_unref(&rt);
         return status;
     }
@@ -548,6 +627,8 @@ main(int argc, char **argv)
         sg_log_error("quarantine store %s: %s; messages to be held will be "
                      "tempfailed until it can be opened",
                      sg_store_name(sg_config_store(cfg)), qerror);
+    else
+        record_policy(rt);
     sg_log_info("safeguard-milter %s starting on %s", SG_VERSION,
                 cfg->socket);
     if (rt->directory == NULL)

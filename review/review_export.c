@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "review_int.h"
+#include "review_report.h"
+#include "sg_tz.h"
 
 /* ------------------------------------------------------------ export */
 
@@ -32,8 +35,8 @@ static const char *const export_fields[] = {
 };
 #define N_EXPORT 16
 
-static int
-csv_cell(FILE *out, const char *s, bool last)
+int
+sg_review_csv_cell(FILE *out, const char *s, bool last)
 {
     if (s == NULL)
         s = "";
@@ -101,7 +104,7 @@ export_row(void *ctx, const struct sg_store_export_row *row,
     };
     if (x->format == SG_REVIEW_CSV) {
         for (size_t i = 0; i < N_EXPORT; i++)
-            csv_cell(x->out, v[i], i + 1 == N_EXPORT);
+            sg_review_csv_cell(x->out, v[i], i + 1 == N_EXPORT);
     } else {
         json_t *o = json_object();
         if (o == NULL || json_array_append_new(x->arr, o) < 0)
@@ -132,7 +135,7 @@ sg_review_export(struct sg_review *r, time_t since,
         return sg_review_fail(error_r, "out of memory");
     if (format == SG_REVIEW_CSV)
         for (size_t i = 0; i < N_EXPORT; i++)
-            csv_cell(out, export_fields[i], i + 1 == N_EXPORT);
+            sg_review_csv_cell(out, export_fields[i], i + 1 == N_EXPORT);
     const char *err = NULL;
     if (sg_store_export(r->q, since, export_row, &x, &err) < 0) {
         json_decref(x.arr);
@@ -151,6 +154,270 @@ sg_review_export(struct sg_review *r, time_t since,
     snprintf(note, sizeof(note), "%zu decisions since %s as %s", x.rows, when,
              format == SG_REVIEW_JSON ? "json" : "csv");
     return sg_review_audit(r, NULL, actor, "export", note, error_r);
+}
+
+/* ------------------------------------------------------------ concerns */
+
+/* One row per concern (a record, not a decision) for the school's
+ * safeguarding record system (CPOMS, MyConcern), which takes pupils,
+ * date and time, category, details, actions, outcome, reviewer and
+ * rationale.  The details are the rules' titles: no message text, no
+ * subject, no attachment (an indecent image must never be copied into
+ * another system).  The staff member is the staff recipients, or else
+ * the sender (a rule about a member of staff's conduct catches their
+ * own message). */
+static const char *const concern_fields[] = {
+    "record",   "date",   "time",    "track",    "pupils",
+    "upns",     "staff",  "category", "summary", "action",
+    "outcome",  "reviewer", "rationale", NULL,
+};
+#define N_CONCERN 13
+
+struct concern {
+    struct sg_buf pupils, upns, staff, category, summary;
+    json_t *pupil_list; /* JSON: [{name, upn}] */
+};
+
+static bool
+has_role(const char *roles, const char *role)
+{
+    size_t n = strlen(role);
+    for (const char *p = roles; p != NULL && *p != '\0';) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncasecmp(p, role, n) == 0)
+            return true;
+        p = comma != NULL ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+static void
+add_item(struct sg_buf *b, const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return;
+    /* once each, "a; b" */
+    size_t n = strlen(s);
+    for (const char *p = b->data; p != NULL;) {
+        const char *c = strstr(p, s);
+        if (c == NULL)
+            break;
+        if ((c == b->data || (c >= b->data + 2 && c[-1] == ' ' &&
+                              c[-2] == ';')) &&
+            (c[n] == '\0' || c[n] == ';'))
+            return;
+        p = c + 1;
+    }
+    sg_buf_puts(b, b->len > 0 ? "; " : "");
+    sg_buf_puts(b, s);
+}
+
+static int
+concern_parties(struct sg_review *r, const struct sg_store_item *it,
+                struct concern *c, const char **error_r)
+{
+    struct sg_store_rcpt *rc = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    if (sg_store_rcpts(r->q, it->id, &rc, &n, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = rc[i].name != NULL ? rc[i].name : rc[i].address;
+        if (has_role(rc[i].roles, SG_ROLE_PUPIL)) {
+            add_item(&c->pupils, name);
+            add_item(&c->upns, rc[i].upn);
+            if (c->pupil_list != NULL) {
+                json_t *p = json_pack("{s:s, s:o}", "name", name, "upn",
+                                      rc[i].upn != NULL ? json_string(rc[i].upn)
+                                                        : json_null());
+                if (p == NULL || json_array_append_new(c->pupil_list, p) < 0) {
+                    sg_store_rcpts_free(&rc, &n);
+                    return sg_review_fail(error_r, "out of memory");
+                }
+            }
+        } else if (has_role(rc[i].roles, SG_ROLE_STAFF)) {
+            add_item(&c->staff, name);
+        }
+    }
+    sg_store_rcpts_free(&rc, &n);
+    if (c->staff.len == 0)
+        add_item(&c->staff, *it->sender_name ? it->sender_name : it->env_from);
+    return 0;
+}
+
+static int
+concern_rules(struct sg_review *r, const char *id, struct concern *c,
+              const char **error_r)
+{
+    struct sg_store_rule *u = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    if (sg_store_rules(r->q, id, &u, &n, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    for (size_t i = 0; i < n; i++) {
+        add_item(&c->category, u[i].category);
+        add_item(&c->summary, u[i].title != NULL && *u[i].title ? u[i].title
+                                                                : u[i].id);
+    }
+    sg_store_rules_free(&u, &n);
+    return 0;
+}
+
+/* The last decision on the record: who, and their note. */
+static int
+concern_decision(struct sg_review *r, const char *id, char **who_r,
+                 char **why_r, const char **error_r)
+{
+    struct sg_store_audit_row *a = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    *who_r = *why_r = NULL;
+    if (sg_store_audit_rows(r->q, id, NULL, 0, &a, &n, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    for (size_t i = n; i-- > 0;) {
+        enum sg_store_status st;
+        if (a[i].action != NULL &&
+            sg_store_status_parse(a[i].action, &st) == 0 &&
+            st != SG_QSTATUS_HELD && !sg_store_status_unheld(st)) {
+            *who_r = a[i].actor != NULL ? strdup(a[i].actor) : NULL;
+            *why_r = a[i].note != NULL ? strdup(a[i].note) : NULL;
+            break;
+        }
+    }
+    sg_store_audit_rows_free(&a, &n);
+    return 0;
+}
+
+static void
+concern_free(struct concern *c)
+{
+    sg_buf_free(&c->pupils);
+    sg_buf_free(&c->upns);
+    sg_buf_free(&c->staff);
+    sg_buf_free(&c->category);
+    sg_buf_free(&c->summary);
+    json_decref(c->pupil_list);
+}
+
+static int
+concern_row(struct sg_review *r, const struct sg_store_item *it,
+            enum sg_review_format format, FILE *out, json_t *arr,
+            const char **error_r)
+{
+    struct concern c = {
+        .pupil_list = format == SG_REVIEW_JSON ? json_array() : NULL,
+    };
+    struct sg_store_record *rec = NULL;
+    char *who = NULL, *why = NULL;
+    const char *err = NULL;
+    int rc = -1;
+    if (sg_store_get(r->q, it->id, &rec, &err) != 0) {
+        rc = sg_review_keep(error_r, "", err != NULL ? err : "gone");
+        goto out;
+    }
+    if (concern_parties(r, it, &c, error_r) < 0 ||
+        concern_rules(r, it->id, &c, error_r) < 0 ||
+        concern_decision(r, it->id, &who, &why, error_r) < 0)
+        goto out;
+    struct tm tm;
+    char date[16], time_of_day[16];
+    sg_tz_local(sg_review_tz(r), it->created, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    strftime(time_of_day, sizeof(time_of_day), "%H:%M", &tm);
+    const char *v[N_CONCERN] = {
+        it->id,
+        date,
+        time_of_day,
+        rec->track != NULL ? rec->track : sg_track_name(SG_TRACK_STAFF_CONDUCT),
+        sg_buf_text_or(&c.pupils, ""),
+        sg_buf_text_or(&c.upns, ""),
+        sg_buf_text_or(&c.staff, ""),
+        sg_buf_text_or(&c.category, ""),
+        sg_buf_text_or(&c.summary, ""),
+        rec->action,
+        sg_store_status_title(it->status),
+        who,
+        why,
+    };
+    if (sg_buf_failed(&c.pupils) || sg_buf_failed(&c.upns) ||
+        sg_buf_failed(&c.staff) || sg_buf_failed(&c.category) ||
+        sg_buf_failed(&c.summary)) {
+        rc = sg_review_fail(error_r, "out of memory");
+        goto out;
+    }
+    if (format == SG_REVIEW_CSV) {
+        for (size_t i = 0; i < N_CONCERN; i++)
+            sg_review_csv_cell(out, v[i], i + 1 == N_CONCERN);
+    } else {
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(arr, o) < 0) {
+            rc = sg_review_fail(error_r, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < N_CONCERN; i++)
+            if (strcmp(concern_fields[i], "pupils") == 0)
+                json_object_set(o, "pupils", c.pupil_list);
+            else if (strcmp(concern_fields[i], "upns") != 0)
+                json_object_set_new(o, concern_fields[i],
+                                    v[i] != NULL ? json_string(v[i])
+                                                 : json_null());
+    }
+    rc = 0;
+out:
+    free(who);
+    free(why);
+    sg_store_record_free(&rec);
+    concern_free(&c);
+    return rc;
+}
+
+int
+sg_review_concerns(struct sg_review *r, time_t since, enum sg_track track,
+                   enum sg_review_format format, FILE *out,
+                   const struct sg_review_actor *actor, const char **error_r)
+{
+    if (!sg_review_actor_ok(actor))
+        return sg_review_fail(error_r, "concerns: missing actor");
+    if (actor->tracks != 0 && (actor->tracks & (1u << track)) == 0)
+        return sg_review_fail(error_r, "concerns: %s is not a track %s "
+                                       "reviews",
+                              sg_track_name(track), actor->user);
+    /* a record without a track is staff-conduct to the list's filter */
+    struct sg_store_filter f = {
+        .any_status = true,
+        .created_min = since,
+        .tracks = 1u << track,
+        .oldest_first = true,
+    };
+    struct sg_store_item *items = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    if (sg_store_list(r->q, &f, &items, &n, &err) < 0)
+        return sg_review_keep(error_r, "", err);
+    json_t *arr = format == SG_REVIEW_JSON ? json_array() : NULL;
+    int rc = 0;
+    if (format == SG_REVIEW_JSON && arr == NULL)
+        rc = sg_review_fail(error_r, "out of memory");
+    for (size_t i = 0; rc == 0 && format == SG_REVIEW_CSV && i < N_CONCERN; i++)
+        rc = sg_review_csv_cell(out, concern_fields[i], i + 1 == N_CONCERN);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = concern_row(r, &items[i], format, out, arr, error_r);
+    if (rc == 0 && arr != NULL) {
+        json_dumpf(arr, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        fputc('\n', out);
+    }
+    json_decref(arr);
+    sg_store_items_free(&items, &n);
+    if (rc < 0)
+        return -1;
+    if (fflush(out) != 0 || ferror(out))
+        return sg_review_fail(error_r, "cannot write the concerns: %s",
+                              strerror(errno));
+    char note[96];
+    snprintf(note, sizeof(note), "%zu %s concerns as %s", n,
+             sg_track_name(track), format == SG_REVIEW_JSON ? "json" : "csv");
+    return sg_review_audit(r, NULL, actor, "concerns", note, error_r);
 }
 
 /* ------------------------------------------------------------ digest */

@@ -64,6 +64,9 @@ sg_review_failc(int code, const char **error_r, const char *fmt, ...)
 /* ---- helpers the operations share (review.c) */
 /* Prefix a message from another module ("unknown error" for NULL). */
 int sg_review_keep(const char **error_r, const char *prefix, const char *msg);
+/* One CSV cell of s (NULL: empty), quoted, so that a spreadsheet never
+ * runs it as a formula; then a comma, or CRLF when last: 0 or -1. */
+int sg_review_csv_cell(FILE *out, const char *s, bool last);
 /* "2026-03-01T14:05:00Z", for machines (people: sg_review_time). */
 void sg_review_iso(time_t t, char *buf, size_t size);
 int sg_review_audit(struct sg_review *r, const char *id,

@@ -60,6 +60,8 @@ static const struct sg_conf_entry settings_entries[] = {
      36500, NULL, NULL},
     {"review_expire_action", SG_CONF_ENUM, REVIEW(expire_action), 0, NULL, 0, 0,
      sg_review_expire_action_names, NULL},
+    {"review_decision_target", SG_CONF_DURATION, REVIEW(decision_target), 0,
+     NULL, 60, 365 * DAY, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

@@ -35,6 +35,7 @@
 
 #include "review.h"
 #include "review_outbox.h"
+#include "review_report.h"
 #include "review_serve.h"
 #include "review_settings.h"
 #include "sg_buf.h"
@@ -70,6 +71,11 @@ usage(FILE *out)
         "  legal-hold ID --reason TEXT | --lift ID --note TEXT [--by NAME]\n"
         "             (--staff ADDRESS for every record of one person)\n"
         "  sar ADDRESS [--format html|json] [--output FILE] [--by NAME]\n"
+        "  concerns [--since WHEN] [--track T] [--format csv|json]\n"
+        "           [--output FILE]     one row per concern, with pupils\n"
+        "  report [--from WHEN] [--to WHEN] [--format html|csv]\n"
+        "         [--output FILE]       the provision report for governors\n"
+        "  policy [--since WHEN]        the policy's changes, who and why\n"
         "  digest [--mail]\n"
         "  audit [ID] [--since WHEN]\n"
         "  sync\n"
@@ -110,64 +116,8 @@ die(int code, const char *fmt, ...)
 
 /* ------------------------------------------------------------ parsing */
 
-static int
-parse_age(const char *s, time_t *t_r)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || v < 0)
-        return -1;
-    long long mul = 1;
-    switch (*end) {
-    case '\0':
-    case 's':
-        break;
-    case 'm':
-        mul = 60;
-        break;
-    case 'h':
-        mul = 3600;
-        break;
-    case 'd':
-        mul = 86400;
-        break;
-    case 'w':
-        mul = 7 * 86400;
-        break;
-    default:
-        return -1;
-    }
-    if (*end != '\0' && end[1] != '\0')
-        return -1;
-    if (v > (long long)100 * 365 * 86400 / mul)
-        return -1;
-    *t_r = (time_t)(v * mul);
-    return 0;
-}
-
-static int
-parse_when(const char *s, time_t *t_r)
-{
-    static const char *const formats[] = {"%Y-%m-%dT%H:%M:%SZ",
-                                          "%Y-%m-%dT%H:%M:%S",
-                                          "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M",
-                                          "%Y-%m-%d %H:%M", "%Y-%m-%d", NULL};
-    for (int i = 0; formats[i] != NULL; i++) {
-        struct tm tm = {0};
-        const char *end = strptime(s, formats[i], &tm);
-        if (end != NULL && *end == '\0') {
-            *t_r = timegm(&tm);
-            return 0;
-        }
-    }
-    time_t age;
-    if (parse_age(s, &age) == 0) {
-        *t_r = time(NULL) - age;
-        return 0;
-    }
-    return -1;
-}
+#define parse_age  sg_review_parse_age
+#define parse_when sg_review_parse_when
 
 static unsigned
 parse_uint(const char *name, const char *v, unsigned max)
@@ -1064,6 +1014,25 @@ cmd_outbox(struct ctx *c, int argc, char **argv)
     return sg_review_cmd_outbox(c->r, argc, argv);
 }
 
+/* review_report.h */
+static int
+cmd_policy(struct ctx *c, int argc, char **argv)
+{
+    return sg_review_cmd_policy(c->r, &c->actor, argc, argv);
+}
+
+static int
+cmd_report(struct ctx *c, int argc, char **argv)
+{
+    return sg_review_cmd_report(c->r, &c->actor, argc, argv);
+}
+
+static int
+cmd_concerns(struct ctx *c, int argc, char **argv)
+{
+    return sg_review_cmd_concerns(c->r, &c->actor, argc, argv);
+}
+
 /* The file loaded with every section (the daemon's and this tool's), so
  * its keys are all checked; nothing is opened. */
 static int
@@ -1093,6 +1062,8 @@ static const struct {
     {"passwd", cmd_passwd},   {"check", cmd_check},
     {"outbox", cmd_outbox},   {"reinject", cmd_reinject},
     {"legal-hold", cmd_retention}, {"sar", cmd_retention},
+    {"policy", cmd_policy},   {"report", cmd_report},
+    {"concerns", cmd_concerns},
 };
 
 int

@@ -62,4 +62,5 @@ sg_review_settings_init(struct sg_review_settings *s)
     s->retention_welfare_days = SG_REVIEW_RETENTION_WELFARE_DAYS;
     s->hold_max_days = SG_REVIEW_HOLD_MAX_DAYS;
     s->expire_action = SG_REVIEW_EXPIRE_DELETE;
+    s->decision_target = 86400; /* a day */
 }

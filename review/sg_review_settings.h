@@ -67,6 +67,8 @@ struct sg_review_settings {
                               reach the hold queue before a record never
                               seen there counts as lost (hold_reconcile_grace;
                               more than Postfix's milter_content_timeout) */
+    int decision_target;   /* seconds from hold to decision the provision
+                              report measures against */
 };
 
 /* The defaults above. */

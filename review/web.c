@@ -30,6 +30,7 @@
 #include <sodium.h>
 
 #include "review_int.h"
+#include "review_report.h"
 #include "sg_dir_auth.h"
 #include "web_int.h"
 
@@ -399,6 +400,12 @@ route(struct sg_web *w, const struct sg_web_request *req,
         sg_buf_puts(&resp->body, sg_web_css);
         return;
     }
+    if (strcmp(path, "/report.css") == 0 && get) {
+        resp->status = 200;
+        resp->content_type = "text/css; charset=utf-8";
+        sg_buf_puts(&resp->body, sg_review_report_css);
+        return;
+    }
     if (strcmp(path, "/login") == 0) {
         if (get)
             login_page(w, resp, 200, NULL, NULL);
@@ -451,6 +458,14 @@ route(struct sg_web *w, const struct sg_web_request *req,
             sg_web_redirect(resp, "/queue");
         else
             sg_web_page_queue(w, req, s, resp);
+        return;
+    }
+    if (strcmp(path, "/report") == 0 && get) {
+        sg_web_page_report(w, req, s, resp);
+        return;
+    }
+    if (strcmp(path, "/policy") == 0 && get) {
+        sg_web_page_policy(w, req, s, resp);
         return;
     }
     char id[128], action[32];

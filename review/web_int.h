@@ -165,6 +165,13 @@ void sg_web_page_item(struct sg_web *w, const struct sg_web_request *req,
                       const struct web_session *s, const char *id,
                       const char *message, unsigned status,
                       struct sg_web_response *resp);
+/* The provision report and the policy changelog (web_report.c). */
+void sg_web_page_report(struct sg_web *w, const struct sg_web_request *req,
+                        const struct web_session *s,
+                        struct sg_web_response *resp);
+void sg_web_page_policy(struct sg_web *w, const struct sg_web_request *req,
+                        const struct web_session *s,
+                        struct sg_web_response *resp);
 void sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
                    const struct web_session *s, const char *id,
                    const char *what, struct sg_web_response *resp);

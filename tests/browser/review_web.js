@@ -23,27 +23,11 @@ const { execFileSync } = require('child_process');
 const { chromium } = require('playwright-core');
 
 const S = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const LAUNCH = {
-  executablePath: process.env.SG_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-         '--no-first-run', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync'],
-};
+const { ok, run } = require('./lib.js');
 const VIEWPORT = { width: 1280, height: 900 };
 // a phone, as the page must also fit one
 const PHONE = { width: 390, height: 844 };
 
-let passed = 0, failed = 0;
-function ok(what, cond, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}${detail !== undefined ? `\n#   ${String(detail).replace(/\n/g, '\n#   ')}` : ''}`);
-  }
-  return cond;
-}
 // a check whose body may throw: a throw is a failure with the reason
 async function step(what, fn) {
   try {
@@ -494,20 +478,10 @@ async function screenshots(browser) {
   console.log(`screenshots written to ${S.out}`);
 }
 
-(async () => {
-  const browser = await chromium.launch(LAUNCH);
-  try {
-    if (S.mode === 'screenshots') {
-      await screenshots(browser);
-    } else {
-      await checks(browser);
-      console.log(`# browser checks done: ${passed} passed, ${failed} failed`);
-    }
-  } finally {
-    await browser.close();
+run(chromium, async (browser) => {
+  if (S.mode === 'screenshots') {
+    await screenshots(browser);
+    return false;
   }
-  process.exit(failed === 0 ? 0 : 1);
-})().catch((e) => {
-  console.error(e);
-  process.exit(2);
+  await checks(browser);
 });

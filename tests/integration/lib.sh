@@ -374,6 +374,37 @@ sg_review_argv() {
         -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j")
 }
 
+# sg_require_browser: exit 77 (skipped) without Chromium (SG_CHROMIUM,
+# default /usr/bin/chromium: sets CHROMIUM) or node and npm.
+sg_require_browser() {
+    CHROMIUM=${SG_CHROMIUM:-/usr/bin/chromium}
+    [ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM is not installed (apt-get install chromium)"; exit 77; }
+    command -v node >/dev/null && command -v npm >/dev/null ||
+        { echo "SKIP: node and npm are not installed"; exit 77; }
+}
+
+# sg_browser_setup: playwright-core for the scripts in tests/browser/,
+# pinned by package-lock.json, installed by npm ci beside them (or, in a
+# read-only source tree, in the build tree); never a browser download.
+# Sets BROWSER_DIR and NODE_PATH.
+sg_browser_setup() {
+    local node_dir npm_log
+    [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] 2>/dev/null ||
+        sg_die "playwright-core needs node 20 or newer (this is $(node --version))"
+    BROWSER_DIR="$SG_SRCDIR/tests/browser"
+    node_dir=$BROWSER_DIR
+    [ -w "$BROWSER_DIR" ] || node_dir="$SG_BUILDDIR/tests/browser"
+    if [ ! -f "$node_dir/node_modules/playwright-core/package.json" ]; then
+        mkdir -p "$node_dir"
+        [ "$node_dir" = "$BROWSER_DIR" ] ||
+            cp "$BROWSER_DIR/package.json" "$BROWSER_DIR/package-lock.json" "$node_dir/"
+        npm_log=$(cd "$node_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+            npm ci --no-audit --no-fund --ignore-scripts 2>&1) ||
+            sg_die "npm ci in $node_dir failed: $npm_log"
+    fi
+    export NODE_PATH="$node_dir/node_modules"
+}
+
 # sg_review ARGS...: that command with ARGS.
 sg_review() {
     sg_review_argv

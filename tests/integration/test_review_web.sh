@@ -31,17 +31,14 @@
 # test, without root, Postfix, swaks or faketime).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-CHROMIUM=${SG_CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM is not installed (apt-get install chromium)"; exit 77; }
-command -v node >/dev/null && command -v npm >/dev/null ||
-    { echo "SKIP: node and npm are not installed"; exit 77; }
+. "$here/lib.sh"
+sg_require_browser
 
 # The directory login needs a slapd: ldap/run.sh starts one and runs this
 # script again inside it (as test_postfix_ldap.sh does).
 if [ -z "${SG_SCREENSHOTS:-}" ] && [ -z "${SG_LDAP_URI:-}" ] && [ -x /usr/sbin/slapd ]; then
     exec sh "$here/ldap/run.sh" "$0"
 fi
-. "$here/lib.sh"
 sg_require_postfix
 command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || sg_die "sqlite3 is missing (apt-get install sqlite3)"
@@ -54,23 +51,7 @@ check() {
     if "$@"; then echo "ok - $what"; else echo "not ok - $what"; fails=$((fails + 1)); fi
 }
 
-# playwright-core, pinned by package-lock.json, installed by npm ci beside
-# the script (or, in a read-only source tree, in the build tree); never a
-# browser download
-[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] 2>/dev/null ||
-    sg_die "playwright-core needs node 20 or newer (this is $(node --version))"
-BROWSER_DIR="$SG_SRCDIR/tests/browser"
-NODE_DIR=$BROWSER_DIR
-[ -w "$BROWSER_DIR" ] || NODE_DIR="$SG_BUILDDIR/tests/browser"
-if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
-    mkdir -p "$NODE_DIR"
-    [ "$NODE_DIR" = "$BROWSER_DIR" ] ||
-        cp "$BROWSER_DIR/package.json" "$BROWSER_DIR/package-lock.json" "$NODE_DIR/"
-    npm_log=$(cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-        npm ci --no-audit --no-fund --ignore-scripts 2>&1) ||
-        sg_die "npm ci in $NODE_DIR failed: $npm_log"
-fi
-export NODE_PATH="$NODE_DIR/node_modules"
+sg_browser_setup
 
 SAMPLES="$SG_SRCDIR/contrib/samples"
 sg_setup

@@ -13,7 +13,7 @@ sg_pg_start
 export SG_TEST_STORE="postgresql:$SG_PG_CONNINFO"
 
 TESTS="test_outbox test_review test_web test_store_sql test_store_hosts
-       test_retention"
+       test_retention test_report"
 for t in $TESTS; do
     sg_check "unit/$t on PostgreSQL" "$SG_BUILDDIR/tests/unit/$t"
 done

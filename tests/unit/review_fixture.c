@@ -22,6 +22,7 @@ static char *pupil_roles[] = {"pupil"};
 static struct sg_person pupil = {
     .address = "amy.pupil@school.example",
     .display_name = "Amy Pupil",
+    .upn = "A123456789012",
     .roles = pupil_roles,
     .n_roles = 1,
 };
@@ -39,6 +40,7 @@ static struct sg_rule_match contact = {
     .title = "Personal contact details sent to a pupil",
     .policy = "Staff must not give pupils their personal number.",
     .source = "Trust Social Media Policy",
+    .category = "Staff conduct",
     .mode = SG_MODE_ENFORCE,
     .action = SG_ACTION_HOLD,
     .notify = notify,
@@ -93,10 +95,19 @@ review_fixture_hold(struct review_fixture *e, const char *qid, const char *from,
                     const char *subject, time_t when, bool both_rules)
 {
     struct sg_rule_match rules[2] = {contact, late};
+    return review_fixture_hold_rules(e, qid, from, subject, when, rules,
+                                     both_rules ? 2 : 1);
+}
+
+char *
+review_fixture_hold_rules(struct review_fixture *e, const char *qid,
+                          const char *from, const char *subject, time_t when,
+                          struct sg_rule_match *rules, size_t n_rules)
+{
     struct sg_verdict v = {
         .action = SG_ACTION_HOLD,
-        .rules = both_rules ? rules : &rules[0],
-        .n_rules = both_rules ? 2 : 1,
+        .rules = rules,
+        .n_rules = n_rules,
     };
     struct sg_hold h = {
         .queue_id = qid,
@@ -213,7 +224,7 @@ review_fixture_teardown(struct review_fixture *e)
 }
 
 int
-review_fixture_state_setup(void **state)
+review_fixture_new(void **state)
 {
     struct review_fixture *e = calloc(1, sizeof(*e));
     if (e == NULL || review_fixture_setup(e) < 0) {
@@ -225,7 +236,7 @@ review_fixture_state_setup(void **state)
 }
 
 int
-review_fixture_state_teardown(void **state)
+review_fixture_free(void **state)
 {
     struct review_fixture *e = *state;
     int r = review_fixture_teardown(e);

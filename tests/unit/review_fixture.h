@@ -39,9 +39,10 @@ extern const char review_fixture_message[];
 int review_fixture_setup(struct review_fixture *e);
 /* Close everything and remove the directory; 0 or -1. */
 int review_fixture_teardown(struct review_fixture *e);
-/* The same as cmocka's setup and teardown: *state a new fixture. */
-int review_fixture_state_setup(void **state);
-int review_fixture_state_teardown(void **state);
+/* The same as cmocka's setup and teardown of a test: *state is a new
+ * fixture, set up; then torn down and freed. */
+int review_fixture_new(void **state);
+int review_fixture_free(void **state);
 /* How many audit rows record id has with action (NULL: any). */
 size_t review_fixture_audited(struct review_fixture *e, const char *id,
                               const char *action);
@@ -51,6 +52,12 @@ size_t review_fixture_audited(struct review_fixture *e, const char *id,
 char *review_fixture_hold(struct review_fixture *e, const char *qid,
                           const char *from, const char *subject, time_t when,
                           bool both_rules);
+/* The same with the rules given (their action and track make the
+ * record's). */
+char *review_fixture_hold_rules(struct review_fixture *e, const char *qid,
+                                const char *from, const char *subject,
+                                time_t when, struct sg_rule_match *rules,
+                                size_t n_rules);
 /* Default settings pointing at the fake commands. */
 void review_fixture_settings(struct review_fixture *e,
                              struct sg_review_settings *s);

@@ -164,6 +164,14 @@ test_attributes(void **state)
     assert_string_equal(p->personal[0], "tom.smith@gmail.com");
     assert_string_equal(p->personal[1], "tommy@hotmail.co.uk");
     assert_int_equal(p->dob.year, 0);
+    assert_null(p->upn);
+    sg_person_free(&p);
+
+    /* a pupil's unique pupil number, for the concern export */
+    assert_int_equal(
+        sg_dir_lookup(dir, "amy.jones@school.example", &p, &ch, &error),
+        SG_DIR_FOUND);
+    assert_string_equal(p->upn, "K801200001001");
     sg_person_free(&p);
 
     assert_int_equal(
@@ -243,7 +251,7 @@ test_errors(void **state)
         const char *error; /* after "PATH:" */
     } cases[] = {
         {"a@s.example staff\nb@s.example staff nmae=\"B\"\n",
-         "2: unknown attribute \"nmae\" (known: name, dob, left, alias, "
+         "2: unknown attribute \"nmae\" (known: name, dob, left, upn, alias, "
          "personal, child)"},
         {"a@s.example staff dob=2009-02-29\n",
          "1: dob: not a date (YYYY-MM-DD): 2009-02-29"},
@@ -263,6 +271,7 @@ test_errors(void **state)
         {"a@s.example staff name=\"Unterminated\n",
          "1: unterminated quoted string"},
         {"a@s.example staff name=\"A\" name=\"B\"\n", "1: name given twice"},
+        {"a@s.example pupil upn=A1 upn=A2\n", "1: upn given twice"},
         {"a@s.example staff dob=2000-01-01 dob=2000-01-02\n",
          "1: dob given twice"},
         {"a@s.example staff name=\n", "1: name: empty value"},

@@ -518,6 +518,10 @@ test_upgrade_from_v1(void **state)
                 "DROP TABLE decisions;"
                 "ALTER TABLE recipients DROP COLUMN name;"
                 "ALTER TABLE audit DROP COLUMN school;"
+                /* the policy migration's */
+                "DROP TABLE policy_changes;"
+                "ALTER TABLE rules DROP COLUMN category;"
+                "ALTER TABLE recipients DROP COLUMN upn;"
                 "PRAGMA user_version = 1; COMMIT;");
     assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info("
                                 "'records') WHERE name = 'queue_seen'"),

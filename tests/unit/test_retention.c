@@ -42,8 +42,8 @@ static const char *const personal[] = {
     "John", "900123", "Call me", "dsl.jones", "07700 900999", "127.0.0.1",
 };
 
-#define setup    review_fixture_state_setup
-#define teardown review_fixture_state_teardown
+#define setup    review_fixture_new
+#define teardown review_fixture_free
 
 /* A record of a message not held (refused when sent) on track t. */
 static char *

@@ -33,8 +33,8 @@
 
 #define WHEN 1764000000
 
-#define setup    review_fixture_state_setup
-#define teardown review_fixture_state_teardown
+#define setup    review_fixture_new
+#define teardown review_fixture_free
 
 /* A second store on the same database, as another host would open it. */
 static struct sg_store *

@@ -58,6 +58,7 @@ base_config(struct sg_dir_config *cfg, char **uris, size_t n_uris)
     cfg->ldap_children_attribute = "sgChildAddress";
     cfg->ldap_dob_attribute = "sgDateOfBirth";
     cfg->ldap_left_attribute = "sgLeavingDate";
+    cfg->ldap_upn_attribute = "employeeNumber"; /* a pupil's UPN */
     cfg->ldap_role_groups = role_groups;
     cfg->n_ldap_role_groups = 4;
     cfg->ldap_role_filters = role_filters;
@@ -221,6 +222,12 @@ test_people(void **state)
     assert_int_equal(p->dob.month, 6);
     assert_int_equal(p->dob.day, 15);
     assert_int_equal(p->left.year, 2025);
+    assert_null(p->upn);
+    sg_person_free(&p);
+    assert_int_equal(sg_dir_lookup(dir, "amy.jones@school.example", &p, &ch,
+                                   &error),
+                     SG_DIR_FOUND);
+    assert_string_equal(p->upn, "K801200001001");
     sg_person_free(&p);
     assert_int_equal(sg_dir_lookup(dir, "pat.parent@example.net", &p, &ch,
                                    &error),
