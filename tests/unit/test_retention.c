@@ -34,7 +34,8 @@
 #include "store.h"
 #include "store_util.h"
 
-static const struct sg_review_actor dsl = {"dsl.jones", "test", 0};
+static const struct sg_review_actor dsl = {
+    .user = "dsl.jones", .from = "test", .tracks = 0};
 
 /* Everything personal the fixture's records hold, and the note's. */
 static const char *const personal[] = {

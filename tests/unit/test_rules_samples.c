@@ -102,6 +102,8 @@ dir_load(struct dir *d, const struct sg_date *today)
                 sg_strv_push(&x->personal, &x->n_personal, v);
             else if (strcmp(kv, "child") == 0)
                 sg_strv_push(&x->children, &x->n_children, v);
+            else if (strcmp(kv, "upn") == 0)
+                x->upn = strdup(v);
             else
                 fail_msg("school.dir: unknown attribute %s", kv);
         }
