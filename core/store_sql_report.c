@@ -85,7 +85,8 @@ sg_store_report_rules(struct sg_store *q, time_t from, time_t to,
                       struct sg_store_report_rule **rows_r, size_t *n_r,
                       const char **error_r)
 {
-    /* the latest title and category a rule was stored with */
+    /* one title and category a rule was stored with (the greatest, should
+     * they have changed in the span) */
     static const struct sg_sql_spec spec = {
         .sql = "SELECT u.rule_id, max(coalesce(u.title, '')),"
                " max(coalesce(u.category, '')), count(*),"

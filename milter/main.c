@@ -185,6 +185,21 @@ check_config(const struct sg_runtime *rt)
     return EX_OK;
 }
 
+/* Become pw's user for good (its groups, then its group, then the
+ * user): 0; -1 with errno when a step failed; 1 when there is still a
+ * way back to root. */
+static int
+become(const struct passwd *pw)
+{
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+        setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+        return -1;
+    /* make sure there is no way back */
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+        return 1;
+    return 0;
+}
+
 /* -n --record WHY: the policy into the store's changelog now.  The
  * store must exist already, and is written as the user the daemon runs
  * as (-n runs as root: a file SQLite made beside the database, its
@@ -202,15 +217,16 @@ record_now(struct sg_runtime *rt, const char *why)
     struct passwd *pw = geteuid() == 0 && cfg->user[0] != '\0'
                             ? getpwnam(cfg->user)
                             : NULL;
-    if (pw != NULL && (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-                       setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)) {
+    int rc = pw != NULL ? become(pw) : 0;
+    if (rc != 0) {
         fprintf(stderr, "safeguard-milter: --record: cannot become %s: %s\n",
-                cfg->user, strerror(errno));
+                cfg->user,
+                rc < 0 ? strerror(errno) : "privileges were not dropped");
         return EX_NOPERM;
     }
     const char *error = NULL;
     struct sg_store *q = sg_runtime_quarantine(rt, &error);
-    int rc = q != NULL ? sg_policy_record(q, cfg, why, time(NULL), &error) : -1;
+    rc = q != NULL ? sg_policy_record(q, cfg, why, time(NULL), &error) : -1;
     if (rc < 0) {
         fprintf(stderr, "safeguard-milter: --record: %s\n", error);
         return EX_UNAVAILABLE;
@@ -361,12 +377,11 @@ drop_privileges(const struct sg_config *cfg)
         chown(cfg->pidfile, pw->pw_uid, pw->pw_gid) != 0)
         sg_log_warn("cannot give pid file %s to %s: %s", cfg->pidfile,
                     cfg->user, strerror(errno));
-    if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-        setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+    int rc = become(pw);
+    if (rc < 0)
         sg_log_fatal(EX_NOPERM, "cannot become user %s: %s", cfg->user,
                      strerror(errno));
-    /* make sure there is no way back */
-    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+    if (rc > 0)
         sg_log_fatal(EX_SOFTWARE, "privileges were not dropped");
 }
 
