@@ -19,6 +19,23 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+# The plan of the list's page query (the page's ids, as
+# sg_store_sql_list asks for the waiting queue's page after a row:
+# core/store_sql_read.c), the last page of the store of $records:
+# "plan EXPLAIN-WORDS COMMAND..." (COMMAND reads SQL on its input).
+plan() {
+    local how=$1 row
+    shift
+    row=$(echo "SELECT created || ',' || id FROM records WHERE status
+        IN ('held', 'escalated') ORDER BY created, id LIMIT 1
+        OFFSET $((records * 4 / 5 - 51));" | "$@" | tail -1)
+    echo "$how SELECT r.id FROM records r
+        WHERE ('waiting' IS NULL OR r.status = 'waiting'
+        OR ('waiting' = 'waiting' AND r.status IN ('held', 'escalated')))
+        AND (NULL IS NULL OR r.school = NULL)
+        AND (r.created, r.id) > (${row%%,*}, '${row#*,}')
+        ORDER BY r.created ASC, r.id ASC LIMIT 51 OFFSET 0;" | "$@"
+}
 work=$(mktemp -d /tmp/sg-bench-page.XXXXXX)
 trap 'sg_pg_cleanup; rm -rf "$work"' EXIT
 sh "$here/machine.sh" 2>/dev/null || true
@@ -26,6 +43,9 @@ mkdir "$work/sqlite" "$work/pg"
 stores=${STORES:-sqlite postgresql}
 case " $stores " in *" sqlite "*)
     "$bin" --records "$records" --baseline "$baseline" --dir "$work/sqlite" "${args[@]}"
+    if command -v sqlite3 >/dev/null; then
+        plan "EXPLAIN QUERY PLAN" sqlite3 "$work/sqlite/store-$records/q.db"
+    fi
 esac
 case " $stores " in *" postgresql "*) ;; *) exit 0 ;; esac
 if (sg_require_postgresql) >/dev/null; then
@@ -38,6 +58,8 @@ if (sg_require_postgresql) >/dev/null; then
     "$bin" --records "$records" --baseline "$baseline" --dir "$work/pg" \
         --postgresql "$SG_PG_CONNINFO" \
         "${args[@]}"
+    SG_PG_DB=sg_bench_$records plan "EXPLAIN (ANALYZE, COSTS OFF)" \
+        sg_pg_psql -At
 else
     echo "PostgreSQL: $(sg_require_postgresql)"
 fi

@@ -211,6 +211,16 @@ static const char upgrade_policy_sqlite[] =
 static const char upgrade_policy_pg[] = UPGRADE_POLICY(
     " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT");
 
+/* Keyset paging (sg_store_filter's cursor): the list is in (created, id)
+ * order and a page starts after a row, which an index on both columns
+ * finds directly (OFFSET walked every row it skipped: 401 ms for the
+ * last page of 100,000 records).  It serves whatever the index on
+ * created alone served, which is dropped: one index less to write for
+ * each record held.  The same words in both databases. */
+static const char upgrade_keyset[] =
+    "CREATE INDEX records_created_id ON records (created, id);"
+    "DROP INDEX records_created;";
+
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */
 static const struct sg_sql_migration sg_sql_migrations[] = {
@@ -218,6 +228,7 @@ static const struct sg_sql_migration sg_sql_migrations[] = {
     {9, NULL, upgrade_retention_sqlite, upgrade_retention_pg},
     {10, upgrade_school, NULL, NULL},
     {11, NULL, upgrade_policy_sqlite, upgrade_policy_pg},
+    {12, upgrade_keyset, NULL, NULL},
     {0, NULL, NULL, NULL},
 };
 

@@ -219,7 +219,7 @@ static const char list_where[] =
     " AND (?6 = 0 OR r.status_changed >= ?6)"
     " AND (?9 = 0 OR (?9 & (1 << CASE r.track WHEN 'pupil-welfare'"
     "  THEN 1 ELSE 0 END)) != 0)" /* the bit of enum sg_track */
-    " AND (?10 IS NULL OR r.school = ?10)";
+    " AND (?11 IS NULL OR r.school = ?11)";
 
 _Static_assert(SG_TRACK_STAFF_CONDUCT == 0 && SG_TRACK_PUPIL_WELFARE == 1,
                "list_where numbers the tracks as enum sg_track does");
@@ -251,16 +251,26 @@ sg_store_sql_list(void *be, const struct sg_store_filter *f,
                   struct sg_store_item **items_r, size_t *n_r,
                   const char **error_r)
 {
-    char sql[4096];
-    const char *order = f->oldest_first ? "ASC" : "DESC";
+    char sql[4096], cursor[96] = "";
+    bool asc = f->oldest_first;
+    /* a page before the cursor is read backwards from it, nearest first,
+     * and put back in the list's order by the outer query */
+    bool inner_asc = f->before ? !asc : asc;
+    if (f->cursor_id != NULL)
+        /* a row value: both databases seek it in the (created, id) index
+         * (schema version 12), where OR-ed terms would scan */
+        snprintf(cursor, sizeof(cursor), " AND (r.created, r.id) %s (?10, ?12)",
+                 inner_asc ? ">" : "<");
+    const char *order = asc ? "ASC" : "DESC";
+    const char *inner = inner_asc ? "ASC" : "DESC";
     /* the page's ids first, its columns then: the summaries' subqueries
      * run for the page's rows only, not for every row OFFSET skips (the
      * last page of 80,000 waiting took seconds) */
     snprintf(sql, sizeof(sql),
-             "%sWHERE r.id IN (SELECT r.id FROM records r %s"
+             "%sWHERE r.id IN (SELECT r.id FROM records r %s%s"
              " ORDER BY r.created %s, r.id %s LIMIT ?7 OFFSET ?8)"
              " ORDER BY r.created %s, r.id %s",
-             ITEM_COLUMNS, list_where, order, order, order, order);
+             ITEM_COLUMNS, list_where, cursor, inner, inner, order, order);
     struct spec q = {
         .sql = sql,
         .what = "cannot list the records",
@@ -277,10 +287,11 @@ sg_store_sql_list(void *be, const struct sg_store_filter *f,
         .num = {(int64_t)f->created_max, (int64_t)f->created_min,
                 (int64_t)f->changed_min,
                 f->limit > 0 ? (int64_t)f->limit : INT64_MAX,
-                (int64_t)f->offset, (int64_t)f->tracks},
-        .n_num = 6,
-        .tail = {f->school},
-        .n_tail = 1,
+                (int64_t)f->offset, (int64_t)f->tracks,
+                (int64_t)f->cursor_created},
+        .n_num = 7,
+        .tail = {f->school, f->cursor_id},
+        .n_tail = 2,
     };
     return read_rows(be, &q, &p, (void **)items_r, n_r, error_r);
 }

@@ -153,6 +153,9 @@ struct sg_review_filter {
     bool oldest_first; /* default newest first */
     size_t limit;      /* 0: no limit */
     size_t offset;     /* skip this many first (paging) */
+    const char *cursor_id; /* keyset paging, as struct sg_store_filter's: */
+    time_t cursor_created; /* the rows after this one (before, with */
+    bool before;           /* before); NULL: from the first */
 };
 
 /* Items are the store's (struct sg_store_item, core/store.h); free them
