@@ -368,6 +368,8 @@ cmd_list(struct ctx *c, int argc, char **argv)
         die(EX_SOFTWARE, "%s", err);
     time_t now = time(NULL);
     int sla = sg_review_get_settings(c->r)->sla_hours;
+    /* a trust's records name their school (a name: school.h) */
+    bool schools = c->cfg != NULL && c->cfg->n_schools > 0;
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
@@ -376,8 +378,10 @@ cmd_list(struct ctx *c, int argc, char **argv)
                    ? " match"
                    : "");
     } else {
-        printf("%-20s %-10s %-9s %-7s %-28s %s\n", "RECORD", "STATUS", "AGE",
-               "SLA", "SENDER", "RULES / TO / SUBJECT");
+        printf("%-20s %-10s %-9s %-7s ", "RECORD", "STATUS", "AGE", "SLA");
+        if (schools)
+            printf("%-12s ", "SCHOOL");
+        printf("%-28s %s\n", "SENDER", "RULES / TO / SUBJECT");
     }
     for (size_t i = 0; i < n; i++) {
         struct sg_store_item *it = &items[i];
@@ -393,6 +397,8 @@ cmd_list(struct ctx *c, int argc, char **argv)
                          3600);
         printf("%-20s %-10s %-9s %-7s ", it->id,
                sg_store_status_name(it->status), age, slabuf);
+        if (schools)
+            printf("%-12s ", *it->school != '\0' ? it->school : "-");
         struct sg_buf b = SG_BUF_INIT;
         sg_safe_text(&b, it->env_from, strlen(it->env_from), false);
         printf("%-28s ", whole(&b));
@@ -876,30 +882,32 @@ cmd_digest(struct ctx *c, int argc, char **argv)
             die(EX_USAGE, "digest: unexpected argument \"%s\"", argv[i]);
     }
     /* one digest per audience: each reads of the records it was told of
-     * (the review tracks' people, the chair for the headteacher) */
-    const char *const *lists[3];
-    size_t sizes[3], n_lists;
-    sg_review_digest_audiences(c->r, lists, sizes, &n_lists);
+     * (the review tracks' people, the chair for the headteacher; in a
+     * trust, each school's of its own) */
+    struct sg_review_audience *aud = NULL;
+    size_t n_aud = 0;
+    const char *err;
+    if (sg_review_digest_audiences(c->r, &aud, &n_aud, &err) < 0)
+        die(EX_SOFTWARE, "%s", err);
     time_t now = time(NULL);
     int rc = EX_OK;
-    for (size_t a = 0; a < n_lists; a++) {
+    for (size_t a = 0; a < n_aud; a++) {
         struct sg_buf text = SG_BUF_INIT;
         size_t waiting = 0, overdue = 0;
-        const char *err;
-        if (n_lists > 1) {
+        if (n_aud > 1) {
             printf("%s== For ", a > 0 ? "\n" : "");
-            for (size_t i = 0; i < sizes[a]; i++)
-                printf("%s%s", i > 0 ? ", " : "", lists[a][i]);
-            printf(" ==\n");
+            for (size_t i = 0; i < aud[a].n_to; i++)
+                printf("%s%s", i > 0 ? ", " : "", aud[a].to[i]);
+            printf("%s%s ==\n", aud[a].school != NULL ? ": " : "",
+                   aud[a].school != NULL ? aud[a].school : "");
         }
-        if (sg_review_digest(c->r, now, lists[a], &text, &waiting, &overdue,
+        if (sg_review_digest(c->r, now, &aud[a], &text, &waiting, &overdue,
                              &err) < 0)
             die(EX_SOFTWARE, "%s", err);
         fputs(text.data != NULL ? text.data : "", stdout);
         if (mail && waiting > 0) {
-            if (sg_review_digest_mail(c->r, text.data, lists[a], sizes[a],
-                                      waiting, overdue, now, &c->actor,
-                                      &err) < 0) {
+            if (sg_review_digest_mail(c->r, text.data, &aud[a], waiting,
+                                      overdue, now, &c->actor, &err) < 0) {
                 fprintf(stderr, "%s: %s\n", progname, err);
                 rc = EX_TEMPFAIL;
             } else {
@@ -910,6 +918,7 @@ cmd_digest(struct ctx *c, int argc, char **argv)
         }
         sg_buf_free(&text);
     }
+    free(aud);
     return rc;
 }
 

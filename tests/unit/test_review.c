@@ -870,7 +870,7 @@ test_digest_and_audit(void **state)
     sg_buf_free(&b);
     /* mailing needs notices */
     assert_int_equal(
-        sg_review_digest_mail(e->f.r, "x", NULL, 0, 1, 0, time(NULL), &alice, &err), -1);
+        sg_review_digest_mail(e->f.r, "x", NULL, 1, 0, time(NULL), &alice, &err), -1);
 
     struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
@@ -1027,7 +1027,7 @@ test_notices(void **state)
     time_t now = time(NULL);
     assert_int_equal(
         sg_review_digest(e->f.r, now, NULL, &b, &waiting, &overdue, &err), 0);
-    if (sg_review_digest_mail(e->f.r, b.data, NULL, 0, waiting, overdue, now, &alice,
+    if (sg_review_digest_mail(e->f.r, b.data, NULL, waiting, overdue, now, &alice,
                               &err) != 0)
         fail_msg("digest: %s", err);
     sg_buf_free(&b);
