@@ -19,16 +19,24 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-# The plan of the list's page query (the page's ids, as
+# The plans of the list's page query (the page's ids, as
 # sg_store_sql_list asks for the waiting queue's page after a row:
-# core/store_sql_read.c), the last page of the store of $records:
-# "plan EXPLAIN-WORDS COMMAND..." (COMMAND reads SQL on its input).
+# core/store_sql_read.c), the middle and the last page of the store of
+# $records: "plans EXPLAIN-WORDS COMMAND..." (COMMAND reads SQL on its
+# input).
+plans() {
+    local at
+    for at in $((records * 4 / 5 / 2)) $((records * 4 / 5 - 51)); do
+        echo "the page after waiting row $at:"
+        plan "$at" "$@"
+    done
+}
 plan() {
-    local how=$1 row
-    shift
+    local at=$1 how=$2 row
+    shift 2
     row=$(echo "SELECT created || ',' || id FROM records WHERE status
         IN ('held', 'escalated') ORDER BY created, id LIMIT 1
-        OFFSET $((records * 4 / 5 - 51));" | "$@" | tail -1)
+        OFFSET $at;" | "$@" | tail -1)
     echo "$how SELECT r.id FROM records r
         WHERE ('waiting' IS NULL OR r.status = 'waiting'
         OR ('waiting' = 'waiting' AND r.status IN ('held', 'escalated')))
@@ -44,7 +52,7 @@ stores=${STORES:-sqlite postgresql}
 case " $stores " in *" sqlite "*)
     "$bin" --records "$records" --baseline "$baseline" --dir "$work/sqlite" "${args[@]}"
     if command -v sqlite3 >/dev/null; then
-        plan "EXPLAIN QUERY PLAN" sqlite3 "$work/sqlite/store-$records/q.db"
+        plans "EXPLAIN QUERY PLAN" sqlite3 "$work/sqlite/store-$records/q.db"
     fi
 esac
 case " $stores " in *" postgresql "*) ;; *) exit 0 ;; esac
@@ -58,7 +66,7 @@ if (sg_require_postgresql) >/dev/null; then
     "$bin" --records "$records" --baseline "$baseline" --dir "$work/pg" \
         --postgresql "$SG_PG_CONNINFO" \
         "${args[@]}"
-    SG_PG_DB=sg_bench_$records plan "EXPLAIN (ANALYZE, COSTS OFF)" \
+    SG_PG_DB=sg_bench_$records plans "EXPLAIN (ANALYZE, COSTS OFF)" \
         sg_pg_psql -At
 else
     echo "PostgreSQL: $(sg_require_postgresql)"
