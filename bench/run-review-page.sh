@@ -37,12 +37,14 @@ plan() {
     row=$(echo "SELECT created || ',' || id FROM records WHERE status
         IN ('held', 'escalated') ORDER BY created, id LIMIT 1
         OFFSET $at;" | "$@" | tail -1)
-    echo "$how SELECT r.id FROM records r
-        WHERE ('waiting' IS NULL OR r.status = 'waiting'
-        OR ('waiting' = 'waiting' AND r.status IN ('held', 'escalated')))
+    local part="SELECT r.id, r.created FROM records r WHERE r.status = '%s'
         AND (NULL IS NULL OR r.school = NULL)
         AND (r.created, r.id) > (${row%%,*}, '${row#*,}')
-        ORDER BY r.created ASC, r.id ASC LIMIT 51 OFFSET 0;" | "$@"
+        ORDER BY r.created ASC, r.id ASC LIMIT 51"
+    # shellcheck disable=SC2059
+    echo "$how SELECT u.id FROM (SELECT * FROM ($(printf "$part" held)) p0
+        UNION ALL SELECT * FROM ($(printf "$part" escalated)) p1) u
+        ORDER BY u.created ASC, u.id ASC LIMIT 51 OFFSET 0;" | "$@"
 }
 work=$(mktemp -d /tmp/sg-bench-page.XXXXXX)
 trap 'sg_pg_cleanup; rm -rf "$work"' EXIT

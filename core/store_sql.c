@@ -212,14 +212,21 @@ static const char upgrade_policy_pg[] = UPGRADE_POLICY(
     " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT");
 
 /* Keyset paging (sg_store_filter's cursor): the list is in (created, id)
- * order and a page starts after a row, which an index on both columns
- * finds directly (OFFSET walked every row it skipped: 401 ms for the
- * last page of 100,000 records).  It serves whatever the index on
- * created alone served, which is dropped: one index less to write for
- * each record held.  The same words in both databases. */
+ * order and a page starts after a row, which an index ending in both
+ * columns finds directly (OFFSET walked every row it skipped: 401 ms for
+ * the last page of 100,000 records).  A list of one status reads
+ * (status, created, id), so that the few waiting among many decided are
+ * found without walking the rest; a list of any status reads (created,
+ * id).  They serve whatever the indexes they replace, on (status,
+ * created) and on created, served, which are dropped: no more indexes
+ * to write for each record held than before.  The same words in both
+ * databases. */
 static const char upgrade_keyset[] =
     "CREATE INDEX records_created_id ON records (created, id);"
-    "DROP INDEX records_created;";
+    "CREATE INDEX records_status_created_id ON records"
+    " (status, created, id);"
+    "DROP INDEX records_created;"
+    "DROP INDEX records_status_created;";
 
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */

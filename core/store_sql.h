@@ -219,7 +219,7 @@ struct sg_sql_spec {
 struct sg_sql_params {
     const char *text[3];
     size_t n_text;
-    int64_t num[7];
+    int64_t num[8];
     size_t n_num;
     const char *tail[2]; /* text bound after the numbers */
     size_t n_tail;
