@@ -15,7 +15,8 @@
  *   picks a school's records from a list (never those of no school);
  *   a list paged by key (after a row, or before one) gives the rows
  *   the whole list gives, in its order, each once, with the status and
- *   school filters, oldest or newest first, ties of time broken by id.
+ *   school filters, oldest or newest first, ties of time broken by id;
+ *   the waiting (held and escalated) in one order.
  */
 #include "config.h"
 
@@ -345,6 +346,11 @@ test_keyset_pages(void **state)
                                          SG_QSTATUS_RELEASED, "jones", NULL,
                                          NULL, &error),
                      0);
+    /* one escalated: the waiting are held and escalated, merged */
+    assert_int_equal(sg_store_set_status(e->q, ids[3], SG_QSTATUS_HELD,
+                                         SG_QSTATUS_ESCALATED, "jones", NULL,
+                                         NULL, &error),
+                     0);
     char whole[256], forwards[256], backwards[256];
     struct sg_store_filter filters[] = {
         {.any_status = true, .oldest_first = true},
@@ -353,6 +359,8 @@ test_keyset_pages(void **state)
         {.waiting = true, .oldest_first = true, .school = "northfield"},
         {.waiting = true, .school = "northfield"},
         {.status = SG_QSTATUS_RELEASED},
+        {.status = SG_QSTATUS_ESCALATED, .oldest_first = true},
+        {.waiting = true},
     };
     for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
         list_ids(e, &filters[i], whole, sizeof(whole));
