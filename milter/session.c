@@ -76,7 +76,7 @@ struct record_of {
     size_t n_rcpts;
     const char *subject; /* NULL: none (or not known yet, at RCPT) */
     const struct sg_verdict *verdict;
-    const struct sg_party *sender; /* who it was judged to come from */
+    const struct sg_party *sender;  /* who it was judged to come from */
     const struct sg_school *school; /* the message's (NULL: the one) */
     bool with_copy;                 /* a hold: keep the message */
     time_t now;

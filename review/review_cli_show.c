@@ -460,8 +460,7 @@ sg_cli_digest(struct sg_cli *c, int argc, char **argv)
     bool mail = false;
     const struct sg_review_opt opts[] = {SG_OPT_FLAG("mail", &mail),
                                          SG_OPT_END};
-    int first = sg_review_opts(argc, argv, opts);
-    if (first < 0 || sg_review_opt_no_more("digest", argc, argv, first) < 0)
+    if (sg_review_opts_only(argc, argv, opts) < 0)
         return EX_USAGE;
     /* one digest per audience: each reads of the records it was told of
      * (the review tracks' people, the chair for the headteacher) */

@@ -264,8 +264,7 @@ sg_review_cmd_expire(const struct sg_review_cmd *c, int argc, char **argv)
     bool dry = false;
     const struct sg_review_opt opts[] = {SG_OPT_FLAG("dry-run", &dry),
                                          SG_OPT_END};
-    int first = sg_review_opts(argc, argv, opts);
-    if (first < 0 || sg_review_opt_no_more("expire", argc, argv, first) < 0)
+    if (sg_review_opts_only(argc, argv, opts) < 0)
         return EX_USAGE;
     struct sg_review_expire_result res = {0};
     const char *err = NULL;

@@ -54,6 +54,13 @@ sg_review_opts(int argc, char **argv, const struct sg_review_opt *opts)
 }
 
 int
+sg_review_opts_only(int argc, char **argv, const struct sg_review_opt *opts)
+{
+    int first = sg_review_opts(argc, argv, opts);
+    return first < 0 ? -1 : sg_review_opt_no_more(argv[0], argc, argv, first);
+}
+
+int
 sg_review_opt_no_more(const char *cmd, int argc, char **argv, int first)
 {
     if (first >= argc)

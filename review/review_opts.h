@@ -40,6 +40,11 @@ struct sg_review_opt {
  * is unknown or lacks its value (getopt_long said which). */
 int sg_review_opts(int argc, char **argv, const struct sg_review_opt *opts);
 
+/* The same for a command that takes options only: 0, or -1 having said
+ * what is wrong (an argument too: "CMD: unexpected argument "X""). */
+int sg_review_opts_only(int argc, char **argv,
+                        const struct sg_review_opt *opts);
+
 /* 0 when argv has nothing from first on; else -1, saying "CMD:
  * unexpected argument "X"" of the first. */
 int sg_review_opt_no_more(const char *cmd, int argc, char **argv, int first);

@@ -94,8 +94,7 @@ sg_review_cmd_outbox(struct sg_review *r, int argc, char **argv)
     const struct sg_review_opt opts[] = {SG_OPT_FLAG("all", &all),
                                          SG_OPT_FLAG("send", &send),
                                          SG_OPT_END};
-    int first = sg_review_opts(argc, argv, opts);
-    if (first < 0 || sg_review_opt_no_more("outbox", argc, argv, first) < 0)
+    if (sg_review_opts_only(argc, argv, opts) < 0)
         return EX_USAGE;
     const char *err = NULL;
     if (send) {

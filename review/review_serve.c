@@ -133,8 +133,7 @@ sg_review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
     const char *listen = rv->review_listen;
     const struct sg_review_opt opts[] = {SG_OPT_VALUE("listen", &listen),
                                          SG_OPT_END};
-    int first = sg_review_opts(argc, argv, opts);
-    if (first < 0 || sg_review_opt_no_more("serve", argc, argv, first) < 0)
+    if (sg_review_opts_only(argc, argv, opts) < 0)
         return EX_USAGE;
     struct sg_web_options o = {
         .review = r,

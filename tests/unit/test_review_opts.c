@@ -87,6 +87,15 @@ test_refused(void **state)
         assert_int_equal(sg_review_opts(argc, argv, opts), 3);
         assert_string_equal(v, "2d");
     }
+    {
+        /* a command of options only refuses an argument */
+        ARGV("digest", "--since", "1d", "R4");
+        assert_int_equal(sg_review_opts_only(argc, argv, opts), -1);
+    }
+    {
+        ARGV("digest", "--since", "1d");
+        assert_int_equal(sg_review_opts_only(argc, argv, opts), 0);
+    }
 }
 
 static void
