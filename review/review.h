@@ -158,6 +158,12 @@ struct sg_review_filter {
     bool before;           /* before); NULL: from the first */
 };
 
+/* A page's cursor as links and --after give it, "CREATED,ID" (a list
+ * item's created time and id): true with *created_r and *id_r (into v),
+ * or false for anything else. */
+bool sg_review_cursor_parse(const char *v, time_t *created_r,
+                            const char **id_r);
+
 /* Items are the store's (struct sg_store_item, core/store.h); free them
  * with sg_store_items_free. */
 int sg_review_list(struct sg_review *r, const struct sg_review_filter *f,

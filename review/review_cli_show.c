@@ -94,7 +94,7 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
 {
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
     const char *status = NULL, *older = NULL, *newer = NULL, *track = NULL,
-               *limit = NULL;
+               *limit = NULL, *after = NULL;
     unsigned lim = 0;
     const struct sg_review_opt opts[] = {
         SG_OPT_VALUE("status", &status),
@@ -107,6 +107,7 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
         SG_OPT_VALUE("limit", &limit),
         SG_OPT_FLAG("oldest-first", &f.oldest_first),
         SG_OPT_VALUE("school", &f.school),
+        SG_OPT_VALUE("after", &after),
         SG_OPT_END,
     };
     int first = sg_review_opts(argc, argv, opts);
@@ -116,6 +117,10 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
         sg_review_opt_no_more("list", argc, argv, first) < 0)
         return EX_USAGE;
     f.limit = lim;
+    /* the records after one, in the list's order: the next page */
+    if (after != NULL &&
+        !sg_review_cursor_parse(after, &f.cursor_created, &f.cursor_id))
+        sg_cli_die(EX_USAGE, "--after: \"%s\" is not CREATED,ID", after);
     if (track != NULL)
         f.tracks = sg_cli_track_bit(track);
     if (status != NULL && strcmp(status, "all") == 0)
@@ -178,6 +183,9 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
         printf("SLA: hours left of the %d-hour response target; LATE: past "
                "it.\n",
                sla);
+    if (n > 0 && f.limit > 0 && n == f.limit) /* maybe more */
+        printf("More: --after %lld,%s\n", (long long)items[n - 1].created,
+               items[n - 1].id);
     sg_store_items_free(&items, &n);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }

@@ -30,6 +30,20 @@
 
 /* ------------------------------------------------------------ list */
 
+bool
+sg_review_cursor_parse(const char *v, time_t *created_r, const char **id_r)
+{
+    char *end;
+    if (v == NULL || *v < '0' || *v > '9')
+        return false;
+    long long created = strtoll(v, &end, 10);
+    if (*end != ',' || end[1] == '\0' || strlen(end + 1) > 256)
+        return false;
+    *created_r = (time_t)created;
+    *id_r = end + 1;
+    return true;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {

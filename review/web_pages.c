@@ -162,22 +162,6 @@ school_filter(struct sg_buf *b, const struct sg_config *cfg, const char *tab,
     sg_buf_puts(b, "</nav>\n");
 }
 
-/* A page's cursor, "CREATED,ID": the list item a page starts after (or
- * ends before).  false for anything else (the first page is shown). */
-static bool
-parse_cursor(const char *v, time_t *created_r, const char **id_r)
-{
-    char *end;
-    if (v == NULL || *v < '0' || *v > '9')
-        return false;
-    long long created = strtoll(v, &end, 10);
-    if (*end != ',' || end[1] == '\0' || strlen(end + 1) > 256)
-        return false;
-    *created_r = (time_t)created;
-    *id_r = end + 1;
-    return true;
-}
-
 /* A link to a page of the queue: the tab, the school, and the item the
  * page starts after or ends before (dir "after" / "before"; NULL: the
  * first page). */
@@ -210,11 +194,11 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
      * before, still counts rows */
     time_t cursor_created = 0;
     const char *cursor_id = NULL;
-    bool before = parse_cursor(sg_web_param(req->query, req->n_query,
+    bool before = sg_review_cursor_parse(sg_web_param(req->query, req->n_query,
                                             "before"),
                                &cursor_created, &cursor_id);
     bool after = !before &&
-                 parse_cursor(sg_web_param(req->query, req->n_query, "after"),
+                 sg_review_cursor_parse(sg_web_param(req->query, req->n_query, "after"),
                               &cursor_created, &cursor_id);
     const char *pg = sg_web_param(req->query, req->n_query, "page");
     unsigned long page = pg != NULL ? strtoul(pg, NULL, 10) : 1;

@@ -13,8 +13,8 @@
 #     and a release of it, refused, the record still held); the trust's
 #     reviewer sees both, with the school column, and releases
 #     southfield's;
-#  5. the command line: list (with a school column), show and export
-#     --school, and a reviewer
+#  5. the command line: list (with a school column, and the next page
+#     by --after), show and export --school, and a reviewer
 #     credited with --by (or running it under sudo) scoped as on the page;
 #     a rejection's notice to the sender gives the school's contact.
 set -u
@@ -213,6 +213,14 @@ check "list --school southfield" \
 check "list has a school column" \
     eval 'grep -q "^RECORD .* SLA  *SCHOOL  *SENDER " "$T/list" &&
           grep -q "^$SOUTH .* southfield  *t.south@" "$T/list"'
+sg_review list --status all --oldest-first --limit 1 >"$T/list1" 2>&1
+NEXT=$(sed -n 's/^More: //p' "$T/list1")
+sg_review list --status all --oldest-first --limit 1 $NEXT >"$T/list2" 2>&1
+# rows: the records' lines of a list, their ids joined by spaces
+rows() { grep -oE "^($NORTH|$SOUTH) " "$1" | tr -d ' ' | tr '\n' ' '; }
+check "list --limit 1 names the next page ($NEXT), and --after lists it" \
+    eval 'case "$(rows "$T/list1")$(rows "$T/list2")" in
+          "$NORTH $SOUTH "|"$SOUTH $NORTH ") true ;; *) false ;; esac'
 SUDO_USER=brown sg_review list --status all >"$T/list" 2>&1
 check "under sudo as brown, list shows southfield's records only" \
     eval 'has "$T/list" "$SOUTH" && ! grep -qF "$NORTH" "$T/list"'
