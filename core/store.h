@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 11
+#define SG_STORE_SCHEMA_VERSION 12
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */

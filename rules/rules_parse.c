@@ -364,6 +364,26 @@ rule_track(struct parser *ps, struct rule *r, const struct rule_key *k)
     return sg_rules_lex(ps);
 }
 
+/* retention pupil-welfare|staff-conduct: the concern classes (store.h's
+ * SG_RETENTION_WELFARE and SG_RETENTION_CONDUCT, the tracks' names); a
+ * released or undecided record keeps its short class whatever a rule
+ * says, so released and no-concern are not for a rule to name. */
+static int
+rule_retention(struct parser *ps, struct rule *r, const struct rule_key *k)
+{
+    if (r->has_retention)
+        return sg_rules_fail_at(ps, ps->key_line, ps->key_col,
+                                "'retention' is given twice in this rule");
+    if (sg_rules_lex(ps) < 0)
+        return -1;
+    if (ps->tok.type != T_WORD ||
+        sg_track_parse(ps->tok.str, SG_RULES_FIELD(r, k, enum sg_track)) < 0)
+        return sg_rules_expected(
+            ps, "a retention class: pupil-welfare or staff-conduct");
+    r->has_retention = true;
+    return sg_rules_lex(ps);
+}
+
 static int
 rule_notify(struct parser *ps, struct rule *r, const struct rule_key *k)
 {
@@ -455,6 +475,7 @@ static const struct rule_key rule_keys[] = {
     {"category", rule_text, offsetof(struct rule, category)},
     {"mode", rule_mode, offsetof(struct rule, mode)},
     {"track", rule_track, offsetof(struct rule, track)},
+    {"retention", rule_retention, offsetof(struct rule, retention)},
     {NULL, rule_cond, offsetof(struct rule, conds)},
     {"except", rule_except, offsetof(struct rule, excepts)},
     {"action", rule_action, offsetof(struct rule, action)},
