@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "mailqueue.h"
 #include "policy.h"
@@ -382,6 +383,24 @@ test_report_schools(void **state)
     assert_null(strstr(html, "By school"));
     assert_null(strstr(html, "southgate"));
     free(html);
+
+    /* the command line: --school keeps a trust reviewer's report to one
+     * school, and is refused for another school's reviewer */
+    char path[256];
+    snprintf(path, sizeof(path), "%s/south.csv", e->dir);
+    char *argv[] = {"report", "--school", "southgate", "--format", "csv",
+                    "--output", path, NULL};
+    assert_int_equal(sg_review_cmd_report(e->r, &north, 7, argv), EX_NOPERM);
+    assert_int_equal(sg_review_cmd_report(e->r, &actor, 7, argv), EX_OK);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[4096];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_has(text, "\"messages\",\"all\",\"\",\"\",\"1\"\r\n");
+    assert_has(text, "\"school\",\"southgate\",\"\",\"\",\"1\"\r\n");
+    assert_null(strstr(text, "northfield"));
 
     /* a login no school names, where schools are kept: nothing */
     struct sg_review_actor nobody = {.user = "visitor",
