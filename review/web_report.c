@@ -80,6 +80,24 @@ capture(int (*fn)(const struct make *, FILE *, const char **),
     return rc;
 }
 
+/* capture for a page: true and the text, status 200; or false with the
+ * error page (500, titled failed) in resp. */
+static bool
+captured(struct sg_web *w, const struct web_session *s,
+         struct sg_web_response *resp,
+         int (*fn)(const struct make *, FILE *, const char **),
+         const struct make *m, const char *failed, char **text_r,
+         size_t *len_r)
+{
+    const char *err = NULL;
+    if (capture(fn, m, text_r, len_r, &err) < 0) {
+        sg_web_error_page(w, resp, 500, failed, err, s);
+        return false;
+    }
+    resp->status = 200;
+    return true;
+}
+
 void
 sg_web_page_report(struct sg_web *w, const struct sg_web_request *req,
                    const struct web_session *s, struct sg_web_response *resp)
@@ -108,12 +126,9 @@ sg_web_page_report(struct sg_web *w, const struct sg_web_request *req,
     }
     char *text;
     size_t len;
-    const char *err = NULL;
-    if (capture(make_report, &m, &text, &len, &err) < 0) {
-        sg_web_error_page(w, resp, 500, "Cannot make the report", err, s);
+    if (!captured(w, s, resp, make_report, &m, "Cannot make the report",
+                  &text, &len))
         return;
-    }
-    resp->status = 200;
     if (csv)
         resp->content_type = "text/csv; charset=utf-8";
     sg_buf_append(&resp->body, text, len);
@@ -131,13 +146,9 @@ sg_web_page_policy(struct sg_web *w, const struct sg_web_request *req,
     };
     char *text;
     size_t len;
-    const char *err = NULL;
-    if (capture(make_policy, &m, &text, &len, &err) < 0) {
-        sg_web_error_page(w, resp, 500, "Cannot read the policy's changes", err,
-                          s);
+    if (!captured(w, s, resp, make_policy, &m,
+                  "Cannot read the policy's changes", &text, &len))
         return;
-    }
-    resp->status = 200;
     struct sg_buf *b = &resp->body;
     sg_web_page_start(w, b, "Policy changes", s);
     sg_buf_puts(b, "<h1>Changes of the policy</h1>\n<p>Each version of the "
@@ -202,12 +213,9 @@ sg_web_page_concerns(struct sg_web *w, const struct sg_web_request *req,
         m.row_format = SG_REVIEW_JSON;
     char *text;
     size_t len;
-    const char *err = NULL;
-    if (capture(make_concerns, &m, &text, &len, &err) < 0) {
-        sg_web_error_page(w, resp, 500, "Cannot export the concerns", err, s);
+    if (!captured(w, s, resp, make_concerns, &m, "Cannot export the concerns",
+                  &text, &len))
         return;
-    }
-    resp->status = 200;
     struct sg_buf *b = &resp->body;
     if (m.row_format != SG_REVIEW_HTML) {
         resp->content_type = m.row_format == SG_REVIEW_CSV

@@ -348,20 +348,29 @@ rule_action(struct parser *ps, struct rule *r, const struct rule_key *k)
     return sg_rules_lex(ps);
 }
 
+/* A track's name into k's field, once (*given says it was): track and
+ * retention; what names the word the error expects. */
 static int
-rule_track(struct parser *ps, struct rule *r, const struct rule_key *k)
+track_word(struct parser *ps, struct rule *r, const struct rule_key *k,
+           bool *given, const char *what)
 {
-    if (r->has_track)
+    if (*given)
         return sg_rules_fail_at(ps, ps->key_line, ps->key_col,
-                                "'track' is given twice in this rule");
+                                "'%s' is given twice in this rule", k->word);
     if (sg_rules_lex(ps) < 0)
         return -1;
     if (ps->tok.type != T_WORD ||
         sg_track_parse(ps->tok.str, SG_RULES_FIELD(r, k, enum sg_track)) < 0)
-        return sg_rules_expected(
-            ps, "a review track: staff-conduct or pupil-welfare");
-    r->has_track = true;
+        return sg_rules_expected(ps, what);
+    *given = true;
     return sg_rules_lex(ps);
+}
+
+static int
+rule_track(struct parser *ps, struct rule *r, const struct rule_key *k)
+{
+    return track_word(ps, r, k, &r->has_track,
+                      "a review track: staff-conduct or pupil-welfare");
 }
 
 /* retention pupil-welfare|staff-conduct: the concern classes (store.h's
@@ -371,17 +380,8 @@ rule_track(struct parser *ps, struct rule *r, const struct rule_key *k)
 static int
 rule_retention(struct parser *ps, struct rule *r, const struct rule_key *k)
 {
-    if (r->has_retention)
-        return sg_rules_fail_at(ps, ps->key_line, ps->key_col,
-                                "'retention' is given twice in this rule");
-    if (sg_rules_lex(ps) < 0)
-        return -1;
-    if (ps->tok.type != T_WORD ||
-        sg_track_parse(ps->tok.str, SG_RULES_FIELD(r, k, enum sg_track)) < 0)
-        return sg_rules_expected(
-            ps, "a retention class: pupil-welfare or staff-conduct");
-    r->has_retention = true;
-    return sg_rules_lex(ps);
+    return track_word(ps, r, k, &r->has_retention,
+                      "a retention class: pupil-welfare or staff-conduct");
 }
 
 static int
