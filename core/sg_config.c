@@ -177,6 +177,8 @@ static const struct sg_conf_entry school_entries[] = {
      sg_rules_personal_domain_check},
     {"timezone", SG_CONF_STRING, OFF(timezone), 0, "Europe/London", 0, 0, NULL,
      sg_config_check_timezone},
+    {"scan_cache_dir", SG_CONF_STRING, OFF(scan_cache_dir), 0,
+     SG_LOCALSTATEDIR "/cache/safeguard-milter", 0, 0, NULL, NULL},
     {"image_small_pixels", SG_CONF_INT, OFF(image_small_pixels), 0, "100000", 1,
      100000000, NULL, NULL},
     {"image_small_bytes", SG_CONF_SIZE, OFF(image_small_bytes), 0, "100k", 1,

@@ -62,6 +62,7 @@ struct sg_config {
     /* The school and its rules. */
     char *rules_file;
     bool allow_no_rules; /* a rule set with no rule may load */
+    char *scan_cache_dir; /* compiled scan databases kept; "" none */
     char **school_domains;
     size_t n_school_domains;
     char **school_phone_numbers;

@@ -123,6 +123,7 @@ load_rules(const struct sg_config *cfg, const struct sg_school *sch,
     opt.image_small_pixels = (unsigned long)cfg->image_small_pixels;
     opt.image_small_bytes = cfg->image_small_bytes;
     opt.dsl_contact = cfg->dsl_contact;
+    opt.scan_cache_dir = cfg->scan_cache_dir;
     opt.known_roles = (const char *const *)known;
     opt.n_known_roles = n_known;
     if (sch != NULL) {

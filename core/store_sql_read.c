@@ -99,18 +99,13 @@ sg_store_sql_get(void *be, const char *record_id,
         " subject, status, status_changed, message_path, message_size,"
         " action, explain_sender, explain_dsl, coalesce(queue_seen, 0),"
         " sender_name, track, school FROM records WHERE id = ?1";
-    struct sg_sql_stmt *st = NULL;
     struct sg_store_record *r = NULL;
     bool oom = false;
     int ret = -1;
-
-    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
-    if (c == NULL)
+    struct sg_sql_stmt *st =
+        sg_sql_prepare_one(be, sql, "cannot read a record", error_r);
+    if (st == NULL)
         return -1;
-    if ((st = sg_sql_prepare(c, sql, "cannot read a record", error_r)) ==
-        NULL) {
-        goto out;
-    }
     bind_text(st, 1, record_id);
     int rc = sg_sql_step(st, "cannot read a record", error_r);
     if (rc == 0) {
@@ -153,10 +148,8 @@ sg_store_sql_get(void *be, const char *record_id,
         ret = 0;
     }
 out:
-    sg_sql_finalize(st);
-    sg_sql_release(c);
     sg_store_record_free(&r);
-    return ret;
+    return sg_sql_finish(st, ret);
 }
 
 static void
@@ -461,15 +454,11 @@ sg_store_sql_export(void *be, time_t since,
                                 const char **error_r),
                     void *ctx, const char **error_r)
 {
-    struct sg_sql_stmt *st = NULL;
-    int rc = -1;
-    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
-    if (c == NULL)
+    int rc;
+    struct sg_sql_stmt *st =
+        sg_sql_prepare_one(be, export_sql, "cannot export", error_r);
+    if (st == NULL)
         return -1;
-    if ((st = sg_sql_prepare(c, export_sql, "cannot export", error_r)) ==
-        NULL) {
-        goto out;
-    }
     sg_sql_bind_int(st, 1, (int64_t)since);
     while ((rc = sg_sql_step(st, "cannot export", error_r)) > 0) {
         struct sg_store_export_row row = {
@@ -497,10 +486,7 @@ sg_store_sql_export(void *be, time_t since,
             break;
         }
     }
-out:
-    sg_sql_finalize(st);
-    sg_sql_release(c);
-    return rc < 0 ? -1 : 0;
+    return sg_sql_finish(st, rc < 0 ? -1 : 0);
 }
 
 /* ------------------------------------------------------------ retention */
@@ -524,20 +510,16 @@ sg_store_sql_copy(void *be, const char *record_id, char **data_r, size_t *len_r,
     struct sg_store_sql *s = be;
     if (!s->drv->copies_in_db)
         return 0;
-    struct sg_sql_conn *c = sg_sql_acquire(be, error_r);
-    if (c == NULL)
-        return -1;
-    int rc = -1;
     struct sg_sql_stmt *st =
-        sg_sql_prepare(c, "SELECT message FROM copies WHERE record_id = ?1",
-                       "cannot read the message copy", error_r);
-    if (st != NULL) {
-        bind_text(st, 1, record_id);
-        rc = sg_sql_step(st, "cannot read the message copy", error_r);
-        if (rc == 0)
-            rc = sg_store_fail(error_r, "quarantine record %s has no copy",
-                               record_id);
-    }
+        sg_sql_prepare_one(be, "SELECT message FROM copies WHERE record_id = ?1",
+                           "cannot read the message copy", error_r);
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, record_id);
+    int rc = sg_sql_step(st, "cannot read the message copy", error_r);
+    if (rc == 0)
+        rc = sg_store_fail(error_r, "quarantine record %s has no copy",
+                           record_id);
     if (rc > 0) {
         size_t n = 0;
         const void *p = sg_sql_blob(st, 0, &n);
@@ -552,9 +534,7 @@ sg_store_sql_copy(void *be, const char *record_id, char **data_r, size_t *len_r,
             *len_r = n;
         }
     }
-    sg_sql_finalize(st);
-    sg_sql_release(c);
-    return rc;
+    return sg_sql_finish(st, rc);
 }
 
 struct id_path {

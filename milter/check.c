@@ -201,6 +201,13 @@ check_only(struct sg_runtime *rt)
                sg_rules_detector_count(rt->rules));
     else
         printf("rules: none (rules_file is empty)\n");
+    const char *scan =
+        rt->rules != NULL ? sg_rules_scan_source(rt->rules) : NULL;
+    if (scan != NULL)
+        printf("scan database: %s%s%s\n", scan,
+               rt->rules != NULL && strcmp(scan, "compiled") != 0 ? " in " : "",
+               strcmp(scan, "compiled") != 0 ? rt->settings->scan_cache_dir
+                                             : "");
     if (rt->settings->n_school_domains == 0)
         printf("warning: school_domains is empty: every address will count "
                "as outside the school\n");

@@ -520,19 +520,19 @@ pupil_lookup(void *ctx, const char *name, const struct sg_person **person_r)
     return r;
 }
 
-/* Evaluate with sg_rules_eval or sg_rules_eval_rcpt (view NULL);
- * explain_all: render every match's explanations, not only a hold's or a
- * reject's. */
+/* Evaluate with sg_rules_eval or sg_rules_eval_rcpt (view NULL) by the
+ * rules of school, the message's; explain_all: render every match's
+ * explanations, not only a hold's or a reject's. */
 static int
-evaluate(const struct sg_runtime *rt, const struct sg_msgview *view,
-         const struct sg_party *sender, const struct sg_party *rcpts,
-         size_t n_rcpts, time_t now, bool explain_all,
-         struct sg_verdict **verdict_r, const char **error_r)
+evaluate(const struct sg_runtime *rt, const struct sg_school *school,
+         const struct sg_msgview *view, const struct sg_party *sender,
+         const struct sg_party *rcpts, size_t n_rcpts, time_t now,
+         bool explain_all, struct sg_verdict **verdict_r,
+         const char **error_r)
 {
     /* a school of a trust is judged by its own rules (its numbers,
      * postcodes, time zone and contact) */
-    const struct sg_rules *rules = sg_runtime_rules(
-        rt, sg_school_of_message(rt->settings, sender, rcpts, n_rcpts));
+    const struct sg_rules *rules = sg_runtime_rules(rt, school);
     if (rules == NULL) {
         *verdict_r = calloc(1, sizeof(struct sg_verdict));
         if (*verdict_r == NULL) {
@@ -613,13 +613,18 @@ evaluate_claims(const struct sg_runtime *rt, const struct sg_msgview *view,
 {
     struct sg_verdict *best = NULL;
     sender->judged = 0;
+    sender->school = NULL;
     for (size_t i = 0; i < sender->n_claims; i++) {
         if (claim_superseded(rt, sender, i))
             continue;
         struct sg_party party = sg_sender_party(sender, i);
+        /* each claim may make it another school's message (a pupil's
+         * address in From: makes it their school's) */
+        const struct sg_school *school =
+            sg_school_of_message(rt->settings, &party, rcpts, n_rcpts);
         struct sg_verdict *v = NULL;
-        if (evaluate(rt, view, &party, rcpts, n_rcpts, now, explain_all, &v,
-                     error_r) < 0) {
+        if (evaluate(rt, school, view, &party, rcpts, n_rcpts, now,
+                     explain_all, &v, error_r) < 0) {
             sg_verdict_free(&best);
             return -1;
         }
@@ -630,6 +635,7 @@ evaluate_claims(const struct sg_runtime *rt, const struct sg_msgview *view,
             sg_verdict_free(&best);
             best = v;
             sender->judged = i;
+            sender->school = school;
         } else {
             sg_verdict_free(&v);
         }
@@ -663,11 +669,13 @@ sg_judge_eval_mta(const struct sg_runtime *rt, const struct sg_msgview *view,
 }
 
 int
-sg_judge_eval_rcpt(const struct sg_runtime *rt, const struct sg_party *sender,
-                   const struct sg_party *rcpt, time_t now,
-                   struct sg_verdict **verdict_r, const char **error_r)
+sg_judge_eval_rcpt(const struct sg_runtime *rt, const struct sg_school *school,
+                   const struct sg_party *sender, const struct sg_party *rcpt,
+                   time_t now, struct sg_verdict **verdict_r,
+                   const char **error_r)
 {
-    return evaluate(rt, NULL, sender, rcpt, 1, now, false, verdict_r, error_r);
+    return evaluate(rt, school, NULL, sender, rcpt, 1, now, false, verdict_r,
+                    error_r);
 }
 
 void

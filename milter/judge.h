@@ -101,6 +101,11 @@ struct sg_sender {
     size_t n_claims;
     size_t judged; /* the claim whose verdict was taken (sg_judge_eval*);
                       0 until then */
+    /* the school of a trust the message is about as the judged claim
+     * sees it (sg_school_of_message, worked out once for each claim when
+     * it is evaluated): what the record, the notices, the reply and the
+     * subject tag name.  NULL: the one school, or none; NULL until then */
+    const struct sg_school *school;
 };
 
 /* The trust test: a school-domain address of someone in the directory is
@@ -150,9 +155,11 @@ void sg_judge_put_roles(struct sg_buf *out, const struct sg_person *p);
  * usual shapes of a SASL user name. */
 bool sg_auth_matches(const char *auth_user, const struct sg_person *person);
 
-/* Evaluate the rules for a message, once for each of the sender's claims;
- * the strongest verdict is kept and sender->judged says whose it was (on
- * a tie, the first claim that is a person).  With every matching rule's
+/* Evaluate the rules for a message, once for each of the sender's claims,
+ * each by the rules of the school the message has with that claim as its
+ * sender; the strongest verdict is kept, sender->judged says whose it was
+ * (on a tie, the first claim that is a person) and sender->school that
+ * claim's school.  With every matching rule's
  * explanations (what safeguard-check shows).  No rules configured: an
  * "accept" verdict with no matches.  -1 with *error_r when the evaluation
  * failed (the caller applies failure_action). */
@@ -171,8 +178,11 @@ int sg_judge_eval_mta(const struct sg_runtime *rt,
 
 /* The rules that can be decided at RCPT time (sender and this one
  * recipient, no content), for rejecting that recipient there; the
- * explanations only for a reject, as sg_judge_eval_mta. */
+ * explanations only for a reject, as sg_judge_eval_mta.  school is the
+ * message's as these two parties make it (sg_school_of_message), which
+ * the caller works out once for the rules, the record and the reply. */
 int sg_judge_eval_rcpt(const struct sg_runtime *rt,
+                       const struct sg_school *school,
                        const struct sg_party *sender,
                        const struct sg_party *rcpt, time_t now,
                        struct sg_verdict **verdict_r, const char **error_r);

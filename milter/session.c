@@ -76,8 +76,9 @@ struct record_of {
     size_t n_rcpts;
     const char *subject; /* NULL: none (or not known yet, at RCPT) */
     const struct sg_verdict *verdict;
-    const struct sg_party *sender; /* who it was judged to come from */
-    bool with_copy;                /* a hold: keep the message */
+    const struct sg_party *sender;  /* who it was judged to come from */
+    const struct sg_school *school; /* the message's (NULL: the one) */
+    bool with_copy;                 /* a hold: keep the message */
     time_t now;
 };
 
@@ -266,10 +267,14 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
 {
     struct sg_party sender = {s->env_from, s->sender, s->sender_channel};
     struct sg_party rcpt = {addr, person, channel};
+    /* the school of the message as far as this recipient goes: its
+     * rules, its record and its contact in the reply */
+    const struct sg_school *school =
+        sg_school_of_message(s->rt->settings, &sender, &rcpt, 1);
     struct sg_verdict *verdict = NULL;
     const char *error = NULL;
-    if (sg_judge_eval_rcpt(s->rt, &sender, &rcpt, time(NULL), &verdict,
-                           &error) < 0) {
+    if (sg_judge_eval_rcpt(s->rt, school, &sender, &rcpt, time(NULL),
+                           &verdict, &error) < 0) {
         sg_log_error("%s: rules at RCPT <%s>: %s", qid(s), addr,
                      error != NULL ? error : "evaluation failed");
         return sg_session_failure_status(s);
@@ -284,6 +289,7 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
             .n_rcpts = 1,
             .verdict = verdict,
             .sender = &sender,
+            .school = school,
             .now = time(NULL),
         };
         if (wants_record(verdict) &&
@@ -303,11 +309,7 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
                     via != NULL ? ">" : "");
         sg_buf_free(&described);
         st = sg_outcome_reject_reply(
-                 verdict,
-                 sg_school_contact(
-                     s->rt->settings,
-                     sg_school_of_message(s->rt->settings, &sender, &rcpt, 1)),
-                 out) < 0
+                 verdict, sg_school_contact(s->rt->settings, school), out) < 0
                  ? sg_session_failure_status(s)
                  : SG_REJECT;
         /* its notices go now: the message may never reach its end */
@@ -681,14 +683,12 @@ record_outcome(struct sg_session *s, const struct record_of *o,
                            : NULL,
     };
     /* the school of a trust it is about (NULL: the one school) */
-    const struct sg_school *school =
-        sg_school_of_message(s->rt->settings, o->sender, o->rcpts, o->n_rcpts);
-    hold.school = school != NULL ? school->name : NULL;
+    hold.school = o->school != NULL ? o->school->name : NULL;
     /* the notices are written with the record and sent after the answer */
     struct sg_hold_notices sent = {.rt = s->rt,
                                    .hold = &hold,
                                    .sender = o->sender,
-                                   .school = school,
+                                   .school = o->school,
                                    .local = !s->smtp_client};
     hold.notices = sg_hold_notices_render;
     hold.notices_ctx = &sent;
@@ -727,8 +727,7 @@ notice_refusal(struct sg_session *s, const struct record_of *o)
         .rt = s->rt,
         .hold = &hold,
         .sender = o->sender,
-        .school = sg_school_of_message(s->rt->settings, o->sender, o->rcpts,
-                                       o->n_rcpts),
+        .school = o->school,
         .local = true};
     struct sg_outbox_batch batch = {0};
     sg_hold_notices_render(&sent, NULL, &batch);
@@ -773,6 +772,7 @@ eom_record(struct sg_session *s, const struct sg_msgview *view,
         .subject = view->subject,
         .verdict = verdict,
         .sender = &sender,
+        .school = s->sender_claims.school, /* the judged claim's */
         .with_copy = verdict->action == SG_ACTION_HOLD,
         .now = now,
     };
@@ -789,16 +789,6 @@ eom_record(struct sg_session *s, const struct sg_msgview *view,
     }
     *told_r = local_refusal && told;
     return 0;
-}
-
-/* The school of a trust the message is about (NULL: the one school):
- * its subject tag and contact text go in what the MTA is told. */
-static const struct sg_school *
-message_school(struct sg_session *s, const struct sg_party *rcpts)
-{
-    struct sg_party sender =
-        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
-    return sg_school_of_message(s->rt->settings, &sender, rcpts, s->n_rcpts);
 }
 
 /* Evaluate the rules and work out what to ask of the MTA. */
@@ -835,7 +825,8 @@ judge(struct sg_session *s, const struct sg_msgview *view,
          * MTA keeps it and retries */
         fail(s, "the message's record could not be written");
         s->must_tempfail = true;
-    } else if (sg_outcome_build(s->rt->settings, message_school(s, rcpts),
+    } else if (/* the school's subject tag and contact text */
+               sg_outcome_build(s->rt->settings, s->sender_claims.school,
                                 verdict, view->subject, record, s->own_headers,
                                 s->n_own_headers, out) < 0 ||
                (told && sg_outcome_reject_brief(verdict, record, out) < 0))

@@ -32,6 +32,7 @@
 
 #include "review_cmd.h"
 #include "review_int.h"
+#include "review_opts.h"
 
 #define STRAY_MIN_AGE 3600 /* seconds before a stray file is removed */
 
@@ -260,11 +261,11 @@ sg_review_expire_run(struct sg_review *r, const struct sg_review_actor *actor,
 int
 sg_review_cmd_expire(const struct sg_review_cmd *c, int argc, char **argv)
 {
-    bool dry = argc == 2 && strcmp(argv[1], "--dry-run") == 0;
-    if (argc != 1 && !dry) {
-        fprintf(stderr, "safeguard-review: expire takes only --dry-run\n");
+    bool dry = false;
+    const struct sg_review_opt opts[] = {SG_OPT_FLAG("dry-run", &dry),
+                                         SG_OPT_END};
+    if (sg_review_opts_only(argc, argv, opts) < 0)
         return EX_USAGE;
-    }
     struct sg_review_expire_result res = {0};
     const char *err = NULL;
     int rc = sg_review_expire_run(c->r, c->actor, time(NULL), dry, stdout,

@@ -16,7 +16,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 
 #include "review_cmd.h"
 #include "review_int.h"
+#include "review_opts.h"
 #include "sg_person.h"
 
 int
@@ -101,41 +101,18 @@ sg_review_legal(struct sg_review *r, const char *id,
 int
 sg_review_cmd_legal_hold(const struct sg_review_cmd *c, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"reason", required_argument, NULL, 'r'},
-        {"note", required_argument, NULL, 'n'},
-        {"lift", no_argument, NULL, 'l'},
-        {"staff", required_argument, NULL, 's'},
-        {"by", required_argument, NULL, 'b'},
-        {NULL, 0, NULL, 0},
-    };
     const char *reason = NULL, *note = NULL, *staff = NULL, *by = NULL;
     bool lift = false;
-    int o;
-    optind = 0;
-    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (o) {
-        case 'r':
-            reason = optarg;
-            break;
-        case 'n':
-            note = optarg;
-            break;
-        case 'l':
-            lift = true;
-            break;
-        case 's':
-            staff = optarg;
-            break;
-        case 'b':
-            by = optarg;
-            break;
-        default:
-            return EX_USAGE;
-        }
-    }
+    const struct sg_review_opt opts[] = {
+        SG_OPT_VALUE("reason", &reason), SG_OPT_VALUE("note", &note),
+        SG_OPT_FLAG("lift", &lift),      SG_OPT_VALUE("staff", &staff),
+        SG_OPT_VALUE("by", &by),         SG_OPT_END,
+    };
+    int first = sg_review_opts(argc, argv, opts);
+    if (first < 0)
+        return EX_USAGE;
     const char *text = lift ? note : reason;
-    if ((staff == NULL) == (optind + 1 != argc) || text == NULL ||
+    if ((staff == NULL) == (first + 1 != argc) || text == NULL ||
         (lift ? reason : note) != NULL) {
         fprintf(stderr, "safeguard-review: legal-hold ID --reason TEXT, "
                         "legal-hold --lift ID --note TEXT, or --staff "
@@ -151,7 +128,7 @@ sg_review_cmd_legal_hold(const struct sg_review_cmd *c, int argc, char **argv)
             fprintf(stderr, "safeguard-review: %s\n", err);
             return EX_TEMPFAIL;
         }
-    } else if (sg_strv_push(&ids, &n, argv[optind]) < 0) {
+    } else if (sg_strv_push(&ids, &n, argv[first]) < 0) {
         return EX_OSERR;
     }
     int ret = EX_OK;

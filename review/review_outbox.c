@@ -11,12 +11,12 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
 
+#include "review_opts.h"
 #include "review_outbox.h"
 #include "sg_buf.h"
 #include "store_outbox.h"
@@ -90,29 +90,12 @@ flushed(void *ctx, const struct sg_outbox_row *row, enum sg_notice_flushed what,
 int
 sg_review_cmd_outbox(struct sg_review *r, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"all", no_argument, NULL, 'a'},
-        {"send", no_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
     bool all = false, send = false;
-    int o;
-    optind = 0; /* glibc: start afresh (the main scan stopped at "+") */
-    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (o == 'a')
-            all = true;
-        else if (o == 's')
-            send = true;
-        else
-            return EX_USAGE;
-    }
-    if (optind != argc) {
-        fprintf(stderr,
-                "safeguard-review: outbox: unexpected argument "
-                "\"%s\"\n",
-                argv[optind]);
+    const struct sg_review_opt opts[] = {SG_OPT_FLAG("all", &all),
+                                         SG_OPT_FLAG("send", &send),
+                                         SG_OPT_END};
+    if (sg_review_opts_only(argc, argv, opts) < 0)
         return EX_USAGE;
-    }
     const char *err = NULL;
     if (send) {
         /* by hand: do not wait for the backoff */

@@ -31,6 +31,7 @@
 #include <sodium.h>
 
 #include "netlist.h"
+#include "review_opts.h"
 #include "review_serve.h"
 #include "sg_dir_auth.h"
 #include "review_settings.h"
@@ -130,17 +131,10 @@ sg_review_cmd_serve(struct sg_review *r, const struct sg_config *cfg, int argc,
 {
     const struct sg_review_page *rv = sg_review_page_get(cfg);
     const char *listen = rv->review_listen;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
-            listen = argv[++i];
-        } else {
-            fprintf(stderr,
-                    "safeguard-review: serve: unexpected argument "
-                    "\"%s\"\n",
-                    argv[i]);
-            return EX_USAGE;
-        }
-    }
+    const struct sg_review_opt opts[] = {SG_OPT_VALUE("listen", &listen),
+                                         SG_OPT_END};
+    if (sg_review_opts_only(argc, argv, opts) < 0)
+        return EX_USAGE;
     struct sg_web_options o = {
         .review = r,
         .session_idle = (unsigned)rv->review_session_idle,
@@ -285,19 +279,15 @@ sg_review_cmd_passwd(const struct sg_config *cfg, int argc, char **argv)
 {
     const struct sg_review_page *rv = sg_review_page_get(cfg);
     const char *file = rv->review_password_file, *login = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-            file = argv[++i];
-        else if (argv[i][0] != '-' && login == NULL)
-            login = argv[i];
-        else {
-            fprintf(stderr,
-                    "safeguard-review: passwd: unexpected argument "
-                    "\"%s\"\n",
-                    argv[i]);
-            return EX_USAGE;
-        }
-    }
+    const struct sg_review_opt opts[] = {SG_OPT_VALUE("file", &file),
+                                         SG_OPT_END};
+    int first = sg_review_opts(argc, argv, opts);
+    if (first < 0 ||
+        (first < argc &&
+         sg_review_opt_no_more("passwd", argc, argv, first + 1) < 0))
+        return EX_USAGE;
+    if (first < argc)
+        login = argv[first];
     if (login == NULL) {
         fprintf(stderr, "safeguard-review: passwd: usage: passwd [--file "
                         "FILE] LOGIN (the password on standard input)\n");

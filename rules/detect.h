@@ -157,10 +157,16 @@ extern size_t sg_detect_max_candidates;
 #ifdef HAVE_HYPERSCAN
 /* (detect_hs.c) The database of every detector pattern of rules (once all
  * are known, at load): sets each root detector's in_db and maxlen.  A
- * pattern Hyperscan refuses is left out (read whole), not an error.  0 or
- * -1 (allocation, or a database that cannot be built at all). */
-int sg_detect_hs_build(struct sg_rules *rules, const char **error_r);
+ * pattern Hyperscan refuses is left out (read whole), not an error.  The
+ * database is read from cache_dir when it holds it, and saved there when
+ * compiled (NULL or "": neither).  0 or -1 (allocation, or a database
+ * that cannot be built at all). */
+int sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
+                       const char **error_r);
 void sg_detect_hs_free(struct detect_hs **hs);
+/* Free the databases kept in memory that no rule set uses any more (the
+ * next load of theirs reads scan_cache_dir or compiles). */
+void sg_detect_hs_cache_clear(void);
 /* One Hyperscan pass over nt: the candidates of each root detector i with
  * wanted[i] and in_db, into cands[i] (emptied first; whole when the text
  * is not UTF-8 or the bound is reached).  *scratch: NULL the first time

@@ -21,6 +21,20 @@
  * empty string, one too large) is left out of the database: that detector
  * reads the whole text with PCRE2, as before, and loading goes on.
  *
+ * Compiling takes time (half a second natively for the shipped policy,
+ * seconds under a sanitiser), so a database is also kept on disk, in the
+ * directory the configuration names (scan_cache_dir), as rspamd keeps its
+ * own: a start, a reload or a safeguard-check run with the same
+ * expressions reads it instead.  A file is used only when it holds the
+ * exact expressions, flags and ids asked for (compared whole, not by a
+ * hash), was written by this Hyperscan version for this machine (which
+ * hs_deserialize_database checks), is whole (a checksum of the database's
+ * bytes), and nobody but its writer could have changed it: the directory
+ * and the file are writable by their owner only, and the file's owner is
+ * the directory's, root, or the reader.  Anything else, a missing
+ * directory included, means compiling, as without the cache; a database
+ * that cannot be saved is still used.
+ *
  * Scratch space: Hyperscan needs one per concurrent scan.  Not one per
  * connection (an idle connection must stay small): a pool in the database,
  * cloned from a prototype on demand, taken by an evaluation for its
@@ -37,10 +51,18 @@
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <hs.h>
 
@@ -105,6 +127,29 @@ sg_detect_hs_free(struct detect_hs **hsp)
     for (struct detect_hs **pp = &cache; *pp != NULL;) {
         struct detect_hs *e = *pp;
         if (e->refs == 0 && ++idle > HS_CACHE_IDLE) {
+            *pp = e->next;
+            e->next = drop;
+            drop = e;
+        } else {
+            pp = &e->next;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    while (drop != NULL) {
+        struct detect_hs *e = drop;
+        drop = e->next;
+        hs_destroy(e);
+    }
+}
+
+void
+sg_detect_hs_cache_clear(void)
+{
+    struct detect_hs *drop = NULL;
+    pthread_mutex_lock(&cache_lock);
+    for (struct detect_hs **pp = &cache; *pp != NULL;) {
+        struct detect_hs *e = *pp;
+        if (e->refs == 0) {
             *pp = e->next;
             e->next = drop;
             drop = e;
@@ -242,8 +287,207 @@ hs_compile_new(char *key, const char **exprs, unsigned *flags, unsigned *ids,
     return hs;
 }
 
+/* ---- the database on disk (scan_cache_dir) ---- */
+
+/* A cache file: this header, the key (key_len bytes), the ids it holds
+ * (n_ids 32-bit numbers) and the serialised database (db_len bytes), in
+ * the machine's byte order (the database is the machine's anyway). */
+#define DISK_MAGIC "safeguard-milter scan database\n" /* 32 bytes */
+struct disk_head {
+    char magic[32];
+    uint64_t key_len, n_ids, db_len;
+    uint64_t sum; /* FNV-1a of the serialised database: a file damaged on
+                   * disk is not read (Hyperscan checks the version and
+                   * platform, not every byte) */
+    uint32_t utf8, pad;
+};
+/* Larger than any database a rules file makes; a bigger file is not read. */
+#define DISK_MAX ((off_t)512 << 20)
+/* A cache file no load has read or written for this long is removed
+ * when another is written (a rules file edited many times leaves one per
+ * version). */
+#define DISK_IDLE_DAYS 30
+#define FNV_START 1469598103934665603ULL
+
+/* h, FNV-1a, on through len bytes at p. */
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t len)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* The file of key in dir: named by a hash of the key and the Hyperscan
+ * version (the key itself, compared whole, says whether it is the one). */
+static int
+disk_path(const char *dir, const char *key, char *path, size_t size)
+{
+    uint64_t h = fnv1a(FNV_START, hs_version(), strlen(hs_version()));
+    h = fnv1a(h, key, strlen(key));
+    int n = snprintf(path, size, "%s/scan-%016llx.hsdb", dir,
+                     (unsigned long long)h);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* Could only its writer have written file f, in directory d? */
+static bool
+disk_trusted(const struct stat *d, const struct stat *f)
+{
+    return S_ISDIR(d->st_mode) && (d->st_mode & 022) == 0 &&
+           S_ISREG(f->st_mode) && (f->st_mode & 022) == 0 &&
+           (f->st_uid == d->st_uid || f->st_uid == 0 ||
+            f->st_uid == geteuid());
+}
+
+/* The database of key from dir, as the cache's new entry (counted once),
+ * taking key; NULL (key still the caller's) when there is none usable. */
+static struct detect_hs *
+disk_load(const char *dir, char *key, size_t n_detectors)
+{
+    char path[PATH_MAX];
+    struct stat ds, fs;
+    struct detect_hs *hs = NULL;
+    char *buf = NULL;
+    if (dir == NULL || *dir == '\0' ||
+        disk_path(dir, key, path, sizeof(path)) < 0 || stat(dir, &ds) < 0)
+        return NULL;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct disk_head h;
+    size_t key_len = strlen(key);
+    if (fstat(fd, &fs) < 0 || !disk_trusted(&ds, &fs) ||
+        fs.st_size < (off_t)sizeof(h) || fs.st_size > DISK_MAX ||
+        (buf = malloc((size_t)fs.st_size)) == NULL)
+        goto out;
+    size_t size = (size_t)fs.st_size, got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            goto out;
+        got += (size_t)r;
+    }
+    memcpy(&h, buf, sizeof(h));
+    /* each length is checked against what is left, so no sum overflows */
+    size_t left = size - sizeof(h);
+    if (memcmp(h.magic, DISK_MAGIC, sizeof(h.magic)) != 0 ||
+        h.key_len != key_len || h.key_len > left ||
+        memcmp(buf + sizeof(h), key, key_len) != 0 || h.n_ids == 0 ||
+        h.n_ids > n_detectors || h.n_ids * sizeof(uint32_t) > left - key_len ||
+        h.db_len != left - key_len - h.n_ids * sizeof(uint32_t))
+        goto out;
+    const char *p = buf + sizeof(h) + key_len;
+    if ((hs = calloc(1, sizeof(*hs))) == NULL)
+        goto out;
+    pthread_mutex_init(&hs->lock, NULL);
+    if ((hs->ids = malloc(h.n_ids * sizeof(*hs->ids))) == NULL)
+        goto fail;
+    for (size_t j = 0; j < h.n_ids; j++) {
+        uint32_t id;
+        memcpy(&id, p + j * sizeof(id), sizeof(id));
+        if (id >= n_detectors)
+            goto fail;
+        hs->ids[j] = id;
+    }
+    hs->n_ids = h.n_ids;
+    p += h.n_ids * sizeof(uint32_t);
+    if (fnv1a(FNV_START, p, h.db_len) != h.sum ||
+        hs_deserialize_database(p, h.db_len, &hs->db) != HS_SUCCESS ||
+        hs_alloc_scratch(hs->db, &hs->proto) != HS_SUCCESS)
+        goto fail;
+    hs->utf8 = h.utf8 != 0;
+    hs->key = key;
+    hs->refs = 1;
+    (void)futimens(fd, NULL); /* used: not idle (fails if not ours) */
+    pthread_mutex_lock(&cache_lock);
+    hs->next = cache;
+    cache = hs;
+    pthread_mutex_unlock(&cache_lock);
+    goto out;
+fail:
+    hs_destroy(hs); /* its key is still NULL: the caller's */
+    hs = NULL;
+out:
+    free(buf);
+    close(fd);
+    return hs;
+}
+
+/* Remove dir's cache files not used for DISK_IDLE_DAYS, but keep. */
+static void
+disk_prune(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    time_t old = time(NULL) - (time_t)DISK_IDLE_DAYS * 86400;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        struct stat st;
+        if (strncmp(e->d_name, "scan-", 5) != 0 || n < 10 ||
+            strcmp(e->d_name + n - 5, ".hsdb") != 0 ||
+            strcmp(e->d_name, keep) == 0 ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISREG(st.st_mode) || st.st_mtime >= old)
+            continue;
+        (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+/* Save hs in dir for the next load; nothing is said when it cannot be
+ * (a directory that is missing or not the writer's: the next load
+ * compiles, as without the cache). */
+static void
+disk_store(const char *dir, const struct detect_hs *hs)
+{
+    char path[PATH_MAX], tmp[PATH_MAX];
+    char *bytes = NULL;
+    size_t len = 0;
+    if (dir == NULL || *dir == '\0' ||
+        disk_path(dir, hs->key, path, sizeof(path)) < 0 ||
+        snprintf(tmp, sizeof(tmp), "%s/.scan-XXXXXX", dir) >= (int)sizeof(tmp) ||
+        hs_serialize_database(hs->db, &bytes, &len) != HS_SUCCESS)
+        return;
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(bytes); /* Hyperscan's default allocator, malloc */
+        return;
+    }
+    struct disk_head h;
+    memset(&h, 0, sizeof(h));
+    memcpy(h.magic, DISK_MAGIC, sizeof(h.magic));
+    h.key_len = strlen(hs->key);
+    h.n_ids = hs->n_ids;
+    h.db_len = len;
+    h.sum = fnv1a(FNV_START, bytes, len);
+    h.utf8 = hs->utf8;
+    FILE *f = fchmod(fd, 0644) == 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL)
+        close(fd);
+    bool ok = f != NULL && fwrite(&h, sizeof(h), 1, f) == 1 &&
+              fwrite(hs->key, 1, h.key_len, f) == h.key_len;
+    for (size_t j = 0; ok && j < hs->n_ids; j++) {
+        uint32_t id = hs->ids[j];
+        ok = fwrite(&id, sizeof(id), 1, f) == 1;
+    }
+    ok = ok && fwrite(bytes, 1, len, f) == len;
+    ok = (f == NULL || fclose(f) == 0) && ok && rename(tmp, path) == 0;
+    if (!ok)
+        (void)unlink(tmp);
+    else
+        disk_prune(dir, strrchr(path, '/') + 1);
+    free(bytes);
+}
+
 int
-sg_detect_hs_build(struct sg_rules *rules, const char **error_r)
+sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
+                   const char **error_r)
 {
     size_t n = rules->n_detectors, k = 0;
     const char **exprs = calloc(n + 1, sizeof(*exprs));
@@ -280,12 +524,16 @@ sg_detect_hs_build(struct sg_rules *rules, const char **error_r)
     }
     struct detect_hs *hs = cache_find(kt);
     bool none = false;
-    if (hs != NULL)
+    if (hs != NULL) {
         free(kt);
-    else if ((hs = hs_compile_new(kt, exprs, flags, ids, k, &none,
-                                  error_r)) == NULL) {
+    } else if ((hs = disk_load(cache_dir, kt, n)) != NULL) {
+        rules->hs_from_disk = true;
+    } else if ((hs = hs_compile_new(kt, exprs, flags, ids, k, &none,
+                                    error_r)) == NULL) {
         rc = none ? 0 : -1;
         goto out;
+    } else {
+        disk_store(cache_dir, hs);
     }
     for (size_t j = 0; j < hs->n_ids; j++)
         rules->detectors[hs->ids[j]].in_db = true;

@@ -274,6 +274,7 @@ struct sg_rules {
     /* every detector's pattern in one Hyperscan database, with a pool of
      * scratch spaces (detect_hs.c); NULL on the PCRE2-only path */
     struct detect_hs *hs;
+    bool hs_from_disk; /* read from scan_cache_dir, not compiled */
     /* while loading only: the options' known roles (NULL: unchecked) */
     const char *const *known_roles;
     size_t n_known_roles;

@@ -227,7 +227,8 @@ rules_load(const char *path, const char *text, size_t len,
 #ifdef HAVE_HYPERSCAN
     /* every detector is known now: one database for all their patterns */
     if (rc == 0)
-        rc = sg_detect_hs_build(rules, error_r);
+        rc = sg_detect_hs_build(rules, opt ? opt->scan_cache_dir : NULL,
+                                error_r);
 #endif
     if (rc < 0) {
         sg_rules_free(&rules);
@@ -257,6 +258,14 @@ size_t
 sg_rules_count(const struct sg_rules *rules)
 {
     return rules->n_rules;
+}
+
+const char *
+sg_rules_scan_source(const struct sg_rules *rules)
+{
+    if (rules->hs == NULL)
+        return NULL;
+    return rules->hs_from_disk ? "read from the cache" : "compiled";
 }
 
 size_t

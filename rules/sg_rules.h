@@ -85,6 +85,9 @@ struct sg_rules_options {
      * 0: the defaults below. */
     unsigned long image_small_pixels;
     size_t image_small_bytes;
+    /* Where compiled scan databases are kept between loads (detect_hs.c);
+     * NULL or "": compiled at every load. */
+    const char *scan_cache_dir;
 };
 #define SG_IMAGE_SMALL_PIXELS_DEFAULT 100000UL
 #define SG_IMAGE_SMALL_BYTES_DEFAULT (100UL * 1024UL)
@@ -105,6 +108,10 @@ void sg_rules_free(struct sg_rules **rules);
 /* Counts, for `safeguard-check -n` and logs. */
 size_t sg_rules_count(const struct sg_rules *rules);
 size_t sg_rules_detector_count(const struct sg_rules *rules);
+/* Where the one-pass scan database came from: "compiled", "read from the
+ * cache" (scan_cache_dir), or NULL when there is none (a build without
+ * Hyperscan, or no pattern it takes). */
+const char *sg_rules_scan_source(const struct sg_rules *rules);
 /* Id of rule i (0 <= i < sg_rules_count), in file order. */
 const char *sg_rules_id(const struct sg_rules *rules, size_t i);
 /* Its category (the "category" field), NULL when it has none. */

@@ -15,9 +15,12 @@ CORPUS="$SRC/tests/corpus"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 W=$(mktemp -d /tmp/sg-corpus.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-# The configuration the MANIFEST's verdicts are written for.
+# The configuration the MANIFEST's verdicts are written for (and where
+# the build's tests keep compiled scan databases).
+mkdir -p "$BUILD/tests" && install -d -m 0755 "$BUILD/tests/scan-cache"
 cat >"$W/safeguard-milter.conf" <<CF
 rules_file = $SRC/rules/policy/default.rules
+scan_cache_dir = $BUILD/tests/scan-cache
 directory_file = $CORPUS/school.dir
 school_domains = school.example
 school_phone_numbers = 01632 960000

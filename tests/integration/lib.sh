@@ -139,6 +139,12 @@ sg_start_sink() {
 
 # sg_write_milter_conf ["key = value"...]: the milter's config for the
 # test; the given settings replace the harness defaults of the same name.
+# sg_scan_cache: the directory of compiled scan databases every test of
+# the build shares (made here; a start then reads what another compiled)
+sg_scan_cache() {
+    install -d -m 0755 "$SG_BUILDDIR/tests/scan-cache" &&
+        echo "$SG_BUILDDIR/tests/scan-cache"
+}
 sg_write_milter_conf() {
     SG_MILTER_CONF="$SG_WORK/safeguard-milter${SG_INSTANCE:+-$SG_INSTANCE}.conf"
     local line key
@@ -153,7 +159,8 @@ sg_write_milter_conf() {
                     "school_postcodes = LS1 4AP" \
                     "quarantine_db = $SG_QUARANTINE/quarantine.db" \
                     "quarantine_dir = $SG_QUARANTINE/messages" \
-                    "extract_helper = $SG_BUILDDIR/extract/safeguard-extract"; do
+                    "extract_helper = $SG_BUILDDIR/extract/safeguard-extract" \
+                    "scan_cache_dir = $(sg_scan_cache)"; do
             key=${line%% =*}
             printf '%s\n' "$@" | grep -q "^$key *=" || echo "$line"
         done

@@ -11,8 +11,11 @@ CHECK="$BUILD/milter/safeguard-check"
 SAMPLES="$SRC/contrib/samples"
 W=$(mktemp -d /tmp/sg-check.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+# (compiled scan databases shared by the build's tests)
+install -d -m 0755 "$BUILD/tests/scan-cache"
 cat >"$W/safeguard-milter.conf" <<CF
 rules_file = $SRC/rules/policy/default.rules
+scan_cache_dir = $BUILD/tests/scan-cache
 directory_file = $SAMPLES/school.dir
 school_domains = school.example
 school_phone_numbers = 01632 960000
@@ -76,6 +79,10 @@ check "unauthenticated school sender is external (forged)" grep -q '"forged": tr
 "$CHECK" -n -c "$W/safeguard-milter.conf" >"$W/n.txt" 2>&1
 check "-n accepts the shipped policy" grep -q "configuration $W/safeguard-milter.conf is valid" "$W/n.txt"
 check "-n counts the rules" grep -Eq "^rules: .*default.rules: [0-9]+ rules, [0-9]+ detectors$" "$W/n.txt"
+if grep -q '^#define HAVE_HYPERSCAN 1' "$BUILD/config.h"; then
+    check "-n reads the scan database the checks above compiled" \
+        grep -qx "scan database: read from the cache in $BUILD/tests/scan-cache" "$W/n.txt"
+fi
 # The example configuration, with only the installed paths pointed at
 # the source tree (templates) and a key made here.
 head -c 48 /dev/urandom >"$W/notice.key"; chmod 600 "$W/notice.key"

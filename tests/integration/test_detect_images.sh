@@ -95,7 +95,8 @@ CHECK="$SG_BUILDDIR/milter/safeguard-check"
 bounds() { # bounds SETTING-LINE...: a configuration with those lines
     printf '%s\n' "rules_file = $SG_SRCDIR/rules/policy/default.rules" \
         "directory_file = $SG_SRCDIR/contrib/samples/school.dir" \
-        "school_domains = school.example" "$@" >"$SG_WORK/check.conf"
+        "school_domains = school.example" "$@" \
+        "scan_cache_dir = $(sg_scan_cache)" >"$SG_WORK/check.conf"
 }
 verdict() {
     "$CHECK" -c "$SG_WORK/check.conf" --from a.jones@school.example \

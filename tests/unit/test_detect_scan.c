@@ -21,9 +21,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "detect.h"
 #include "normalise.h"
@@ -31,11 +34,15 @@
 #include "sg_rules.h"
 #include "rules_util.h"
 
+/* The directory of compiled databases a load uses (NULL: none). */
+static const char *cache_dir;
+
 static struct sg_rules *
 load(const char *text)
 {
     struct sg_rules_options o;
     sg_test_school_options(&o);
+    o.scan_cache_dir = cache_dir;
     struct sg_rules *r = NULL;
     const char *err = NULL;
     if (sg_rules_load_string(text, strlen(text), "t", &o, &r, &err) < 0)
@@ -330,6 +337,122 @@ test_eval_scans_once(void **state)
     sg_person_free(&pupil);
 }
 
+#ifdef HAVE_HYPERSCAN
+/* The path of the one cache file in dir ("" when there is none, or
+ * more than one), in path. */
+static void
+cache_file(const char *dir, char *path, size_t size)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(d);
+    path[0] = '\0';
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && n++ == 0)
+            snprintf(path, size, "%s/%s", dir, e->d_name);
+    closedir(d);
+    if (n != 1)
+        path[0] = '\0';
+}
+
+/* Load rules text with the cache, nothing kept in memory from before;
+ * where its database came from. */
+static const char *
+load_fresh(const char *text, struct sg_rules **r)
+{
+    sg_detect_hs_cache_clear();
+    *r = load(text);
+    return sg_rules_scan_source(*r);
+}
+
+/* The compiled database is kept in scan_cache_dir and read back by the
+ * next load, which then finds what the compiled one finds; a file that
+ * is not exactly the database asked for, or that someone else could have
+ * written, is never read (the load compiles instead). */
+static void
+test_disk_cache(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sg-scan-cache.XXXXXX", path[512], other[512];
+    struct stat st;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(chmod(dir, 0755), 0);
+    cache_dir = dir;
+    const char *site = "detector locker { pattern 'locker (code|number) "
+                       "[0-9]{4}' }\n"
+                       "rule l { content locker action hold }\n";
+    struct sg_rules *r;
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+    cache_file(dir, path, sizeof(path));
+    assert_true(path[0] != '\0');
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+
+    /* read back: the same findings as the PCRE2 patterns, and some */
+    assert_string_equal(load_fresh(site, &r), "read from the cache");
+    size_t found = 0;
+    for (size_t i = 0; i < sizeof(tricky) / sizeof(*tricky); i++)
+        found += same_both_ways(r, tricky[i], strlen(tricky[i]));
+    const char *locker = "my locker code 4411, ring 07700 900123";
+    found += same_both_ways(r, locker, strlen(locker));
+    assert_true(found > 10);
+    sg_rules_free(&r);
+
+    /* writable by others: not read; compiled and saved again, as 0644 */
+    assert_int_equal(chmod(path, 0666), 0);
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+
+    /* damaged (a byte of the database changed, or cut short): not read */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, -64, SEEK_END), 0);
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, -64, SEEK_END), 0);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+    assert_int_equal(truncate(path, 200), 0);
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+
+    /* another rule set's file under this one's name: the expressions
+     * differ, so it is not read */
+    snprintf(other, sizeof(other), "%s/.site", dir);
+    assert_int_equal(rename(path, other), 0);
+    assert_string_equal(load_fresh("", &r), "compiled"); /* built-ins only */
+    sg_rules_free(&r);
+    char builtins[512];
+    cache_file(dir, builtins, sizeof(builtins));
+    assert_true(builtins[0] != '\0');
+    assert_int_equal(rename(builtins, path), 0);
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+
+    /* a directory others may write to: nothing in it is read */
+    assert_string_equal(load_fresh(site, &r), "read from the cache");
+    sg_rules_free(&r);
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+
+    /* no cache directory (it does not exist): compiled, nothing else */
+    cache_dir = "/nonexistent/sg-scan-cache";
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+    cache_dir = NULL;
+    sg_detect_hs_cache_clear();
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+#endif
+
 int
 main(void)
 {
@@ -340,6 +463,9 @@ main(void)
         cmocka_unit_test(test_site_patterns),
         cmocka_unit_test(test_candidate_bound),
         cmocka_unit_test(test_eval_scans_once),
+#ifdef HAVE_HYPERSCAN
+        cmocka_unit_test(test_disk_cache),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

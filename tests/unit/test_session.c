@@ -22,6 +22,7 @@
 #include "judge.h"
 #include "log.h"
 #include "msgview_build.h"
+#include "school.h"
 #include "session.h"
 #include "sg_runtime.h"
 
@@ -1000,6 +1001,51 @@ test_exempt_load(void **state)
     }
 }
 
+/* The school of a message is worked out with each claim's evaluation,
+ * and the one kept is the judged claim's: here the envelope sender is at
+ * one school and the From: header's member of staff at another, so the
+ * two claims make it different schools' messages. */
+static void
+test_school_of_judged_claim(void **state)
+{
+    (void)state;
+    struct sg_session *s = session_with_directory(
+        "127.0.0.1", "school north {\n    school_domains = school.example\n}\n"
+                     "school south {\n    school_domains = south.example\n}\n");
+    const struct sg_config *cfg = s->rt->settings;
+    assert_int_equal(sg_session_envfrom(s, "<x@south.example>", NULL, "Q"),
+                     SG_CONTINUE);
+    static const char msg[] = "From: <t.smith@school.example>\r\n"
+                              "Subject: hi\r\n\r\nhello\r\n";
+    struct sg_msgview *view = NULL;
+    const char *error = NULL, *addr = NULL;
+    assert_int_equal(sg_msgview_build_mem(msg, sizeof(msg) - 1, &view, &error),
+                     0);
+    struct sg_sender *sender = &s->sender_claims;
+    assert_int_equal(sg_judge_sender_headers(s->rt, view, true, NULL, sender,
+                                             &addr, &error),
+                     0);
+    assert_int_equal(sender->n_claims, 2);
+    struct sg_party rcpt = {"someone@elsewhere.example", NULL,
+                            SG_CHANNEL_NONE};
+    struct sg_party p0 = sg_sender_party(sender, 0),
+                    p1 = sg_sender_party(sender, 1);
+    assert_ptr_equal(sg_school_of_message(cfg, &p0, &rcpt, 1),
+                     sg_school_find(cfg, "south"));
+    assert_ptr_equal(sg_school_of_message(cfg, &p1, &rcpt, 1),
+                     sg_school_find(cfg, "north"));
+    struct sg_verdict *v = NULL;
+    assert_int_equal(sg_judge_eval(s->rt, view, sender, &rcpt, 1, time(NULL),
+                                   &v, &error),
+                     0);
+    /* on a tie the person's claim is judged */
+    assert_int_equal(sender->judged, 1);
+    assert_ptr_equal(sender->school, sg_school_find(cfg, "north"));
+    sg_verdict_free(&v);
+    sg_msgview_free(&view);
+    sg_session_free(&s);
+}
+
 static void
 test_unbracket(void **state)
 {
@@ -1036,6 +1082,7 @@ main(void)
         cmocka_unit_test(test_rcpt_rewritten_summary),
         cmocka_unit_test(test_rcpt_mta),
         cmocka_unit_test(test_unbracket),
+        cmocka_unit_test(test_school_of_judged_claim),
         cmocka_unit_test(test_exempt_decision),
         cmocka_unit_test(test_exempt_message),
         cmocka_unit_test(test_exempt_load),

@@ -14,11 +14,13 @@ fails=0
 # mt_start "key = value"...: the daemon with these settings added to the
 # common ones; returns once its socket is there.
 mt_start() {
+    install -d -m 0755 "$BUILD/tests/scan-cache"
     {
         printf '%s\n' "socket = unix:$W/milter.sock" "pidfile = $W/milter.pid" \
             "trusted_networks = 127.0.0.0/8" \
             "rules_file = $SRC/rules/policy/default.rules" \
             "school_domains = school.example" \
+            "scan_cache_dir = $BUILD/tests/scan-cache" \
             "quarantine_db = $W/quarantine.db" "quarantine_dir = $W/messages" "$@"
     } >"$W/milter.conf"
     "$BUILD/milter/safeguard-milter" -f -c "$W/milter.conf" >"$LOG" 2>&1 &
