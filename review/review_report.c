@@ -24,7 +24,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +31,7 @@
 
 #include "findings.h"
 #include "review_int.h"
+#include "review_opts.h"
 #include "review_report.h"
 #include "sg_buf.h"
 #include "sg_config.h"
@@ -827,42 +827,6 @@ run_job(const struct job *j, const char *path)
 }
 
 static int
-when_arg(const char *opt, const char *v, time_t *t_r)
-{
-    int rc = strcmp(opt, "to") == 0 ? sg_review_parse_until(v, t_r)
-                                    : sg_review_parse_when(v, t_r);
-    if (rc == 0)
-        return 0;
-    fprintf(stderr, "safeguard-review: --%s: \"%s\" is not a date or an age\n",
-            opt, v);
-    return -1;
-}
-
-/* --format v, one of a (value va) or b (vb): 0, or -1 with a message. */
-static int
-format_arg(const char *v, const char *a, int va, const char *b, int vb,
-           int *format_r)
-{
-    if (strcmp(v, a) == 0 || strcmp(v, b) == 0) {
-        *format_r = strcmp(v, a) == 0 ? va : vb;
-        return 0;
-    }
-    fprintf(stderr, "safeguard-review: --format: %s or %s, not \"%s\"\n", a, b,
-            v);
-    return -1;
-}
-
-static bool
-no_more(const char *cmd, int argc, char **argv)
-{
-    if (optind == argc)
-        return true;
-    fprintf(stderr, "safeguard-review: %s: unexpected argument \"%s\"\n", cmd,
-            argv[optind]);
-    return false;
-}
-
-static int
 write_policy(const struct job *j, FILE *out, const char **error_r)
 {
     return sg_review_policy(j->r, j->from, SG_REPORT_TEXT, out, j->actor,
@@ -889,30 +853,26 @@ int
 sg_review_cmd_policy(struct sg_review *r, const struct sg_review_actor *actor,
                      int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"since", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
+    const char *since = NULL;
+    const struct sg_review_opt opts[] = {SG_OPT_VALUE("since", &since),
+                                         SG_OPT_END};
     struct job j = {.r = r, .actor = actor, .write = write_policy};
-    int o;
-    optind = 0;
-    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1)
-        if (o != 's' || when_arg("since", optarg, &j.from) < 0)
-            return EX_USAGE;
-    return no_more("policy", argc, argv) ? run_job(&j, NULL) : EX_USAGE;
+    if (sg_review_opts_only(argc, argv, opts) < 0 ||
+        sg_review_opt_when("since", since, &j.from) < 0)
+        return EX_USAGE;
+    return run_job(&j, NULL);
 }
 
 int
 sg_review_cmd_report(struct sg_review *r, const struct sg_review_actor *actor,
                      int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'F'},
-        {"output", required_argument, NULL, 'o'},
-        {"school", required_argument, NULL, 'S'},
-        {NULL, 0, NULL, 0},
+    const char *from = NULL, *to = NULL, *format = NULL, *output = NULL,
+               *school = NULL;
+    const struct sg_review_opt opts[] = {
+        SG_OPT_VALUE("from", &from),     SG_OPT_VALUE("to", &to),
+        SG_OPT_VALUE("format", &format), SG_OPT_VALUE("output", &output),
+        SG_OPT_VALUE("school", &school), SG_OPT_END,
     };
     /* --school: one school's report, within the actor's own */
     struct sg_review_actor one = *actor;
@@ -920,69 +880,40 @@ sg_review_cmd_report(struct sg_review *r, const struct sg_review_actor *actor,
                     .actor = &one,
                     .format = SG_REPORT_HTML,
                     .write = write_report};
-    const char *output = NULL, *err = NULL;
-    int o, bad = 0;
-    optind = 0;
-    while (!bad && (o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (o == 'S' && sg_review_only_school(&one, optarg, &err) < 0) {
-            fprintf(stderr, "safeguard-review: %s\n", err);
-            return EX_NOPERM;
-        }
-        if (o == 'S')
-            continue;
-        if (o == 'f')
-            bad = when_arg("from", optarg, &j.from);
-        else if (o == 't')
-            bad = when_arg("to", optarg, &j.to);
-        else if (o == 'F')
-            bad = format_arg(optarg, "html", SG_REPORT_HTML, "csv",
-                             SG_REPORT_CSV, &j.format);
-        else if (o == 'o')
-            output = optarg;
-        else
-            bad = -1;
+    if (sg_review_opts_only(argc, argv, opts) < 0 ||
+        sg_review_opt_when("from", from, &j.from) < 0 ||
+        sg_review_opt_when("to", to, &j.to) < 0 ||
+        sg_review_opt_format(format, "html", SG_REPORT_HTML, "csv",
+                             SG_REPORT_CSV, &j.format) < 0)
+        return EX_USAGE;
+    const char *err = NULL;
+    if (school != NULL && sg_review_only_school(&one, school, &err) < 0) {
+        fprintf(stderr, "safeguard-review: %s\n", err);
+        return EX_NOPERM;
     }
-    return !bad && no_more("report", argc, argv) ? run_job(&j, output)
-                                                 : EX_USAGE;
+    return run_job(&j, output);
 }
 
 int
 sg_review_cmd_concerns(struct sg_review *r, const struct sg_review_actor *actor,
                        int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"since", required_argument, NULL, 's'},
-        {"track", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
+    const char *since = NULL, *track = NULL, *format = NULL, *output = NULL;
+    const struct sg_review_opt opts[] = {
+        SG_OPT_VALUE("since", &since),   SG_OPT_VALUE("track", &track),
+        SG_OPT_VALUE("format", &format), SG_OPT_VALUE("output", &output),
+        SG_OPT_END,
     };
     struct job j = {.r = r,
                     .actor = actor,
                     .format = SG_REVIEW_CSV,
                     .track = SG_TRACK_PUPIL_WELFARE,
                     .write = write_concerns};
-    const char *output = NULL;
-    int o, bad = 0;
-    optind = 0;
-    while (!bad && (o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (o == 's') {
-            bad = when_arg("since", optarg, &j.from);
-        } else if (o == 't') {
-            if ((bad = sg_track_parse(optarg, &j.track)) < 0)
-                fprintf(stderr,
-                        "safeguard-review: --track: \"%s\" is not "
-                        "staff-conduct or pupil-welfare\n",
-                        optarg);
-        } else if (o == 'f') {
-            bad = format_arg(optarg, "csv", SG_REVIEW_CSV, "json",
-                             SG_REVIEW_JSON, &j.format);
-        } else if (o == 'o') {
-            output = optarg;
-        } else {
-            bad = -1;
-        }
-    }
-    return !bad && no_more("concerns", argc, argv) ? run_job(&j, output)
-                                                   : EX_USAGE;
+    if (sg_review_opts_only(argc, argv, opts) < 0 ||
+        sg_review_opt_when("since", since, &j.from) < 0 ||
+        sg_review_opt_track(track, &j.track) < 0 ||
+        sg_review_opt_format(format, "csv", SG_REVIEW_CSV, "json",
+                             SG_REVIEW_JSON, &j.format) < 0)
+        return EX_USAGE;
+    return run_job(&j, output);
 }
