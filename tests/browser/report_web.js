@@ -71,6 +71,10 @@ async function checks(browser) {
   ok('the report: the rule and its category',
      body.includes(S.rule) && body.includes(S.category), body.slice(0, 400));
   ok('the report: the change and why', body.includes(S.note));
+  ok('the report: by school, a chart and the school\'s row',
+     (await page.$$('#schools svg rect')).length === 1 &&
+     (await page.$$eval('#schools td', (tds) => tds.map((t) => t.textContent)))
+       .includes(S.school));
   ok('the report: fits the page (no sideways scrolling)',
      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
   await page.screenshot({ path: path.join(S.out, 'report.png'), fullPage: true });

@@ -133,6 +133,11 @@ sg_check "report: the rejection" grep -qF '"holds","rejected","","","1"' "$SG_WO
 for who in amy.patel "Amy Patel" H801200003011 j.smith "$DSL_LOGIN" "$RECORD"; do
     sg_check "report: names no one (\"$who\")" bash -c "! grep -qiF '$who' '$SG_WORK/report.csv'"
 done
+sg_check "report: one school's has no school lines" \
+    bash -c "! grep -q '^\"school' '$SG_WORK/report.csv'"
+# the record as a trust's school would have it: the page's report then
+# counts by school
+q "UPDATE records SET school = 'northfield' WHERE id = '$RECORD'"
 
 # the sender's subject access export, for the browser to open
 sg_review sar j.smith@school.example --format html --output "$SG_WORK/sar.html" \
@@ -153,6 +158,7 @@ cat >"$SG_WORK/browser.json" <<EOF
   "forbidden": ["amy.patel", "Amy Patel", "H801200003011", "j.smith",
                 "John Smith", "$RECORD", "07700"],
   "record": "$RECORD", "pupil": "Amy Patel", "rationale": "$NOTE",
+  "school": "northfield",
   "sar": "$SG_WORK/sar.html", "sar_subject": "j.smith@school.example",
   "sar_others": ["amy.patel", "Amy Patel", "Patel", "H801200003011",
                  "$DSL_LOGIN"],
