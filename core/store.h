@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 12
+#define SG_STORE_SCHEMA_VERSION 13
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -509,6 +509,7 @@ struct sg_store_report_record {
                        escalated); 0: none yet */
     bool held;      /* the message was held (else refused, delivered or
                        archived: sg_store_status_unheld) */
+    char *school;   /* the school of a trust; "" for none */
 };
 struct sg_store_report_rule {
     char *rule_id, *title, *category; /* "" when none */
@@ -516,13 +517,18 @@ struct sg_store_report_rule {
     size_t released, rejected;        /* of them, decided so */
 };
 /* The records created at or after from and at or before to, oldest
- * first; and per rule, the most matched first. */
+ * first; and per rule, the most matched first.  school: that school's
+ * records only (a school's reviewer's report); NULL: every record. */
 int sg_store_report_records(struct sg_store *q, time_t from, time_t to,
+                            const char *school,
                             struct sg_store_report_record **rows_r,
                             size_t *n_r, const char **error_r);
 int sg_store_report_rules(struct sg_store *q, time_t from, time_t to,
+                          const char *school,
                           struct sg_store_report_rule **rows_r, size_t *n_r,
                           const char **error_r);
+void sg_store_report_records_free(struct sg_store_report_record **rows,
+                                  size_t *n);
 void sg_store_report_rules_free(struct sg_store_report_rule **rows, size_t *n);
 
 /* ------------------------------------------------------------ the queue */

@@ -211,6 +211,14 @@ static const char upgrade_policy_sqlite[] =
 static const char upgrade_policy_pg[] = UPGRADE_POLICY(
     " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT");
 
+/* A rule's retention class (the rules' "retention" key): rules.retention
+ * is the concern class the matched rule names (pupil-welfare,
+ * staff-conduct), NULL when it names none, so that retention can keep a
+ * rejected record by the longest class its rules name
+ * (store_sql_retention.c).  The same words in both databases. */
+static const char upgrade_rule_retention[] =
+    "ALTER TABLE rules ADD COLUMN retention TEXT;";
+
 /* Keyset paging (sg_store_filter's cursor): the list is in (created, id)
  * order and a page starts after a row, which an index ending in both
  * columns finds directly (OFFSET walked every row it skipped: 401 ms for
@@ -235,7 +243,8 @@ static const struct sg_sql_migration sg_sql_migrations[] = {
     {9, NULL, upgrade_retention_sqlite, upgrade_retention_pg},
     {10, upgrade_school, NULL, NULL},
     {11, NULL, upgrade_policy_sqlite, upgrade_policy_pg},
-    {12, upgrade_keyset, NULL, NULL},
+    {12, upgrade_rule_retention, NULL, NULL},
+    {13, upgrade_keyset, NULL, NULL},
     {0, NULL, NULL, NULL},
 };
 

@@ -262,7 +262,7 @@ sg_store_sql_list(void *be, const struct sg_store_filter *f,
      * walk every record; any status from the (created, id) index.  The
      * waiting are two statuses: each read so, and the two merged (a
      * status IN (...) would read both whole to sort them).  Both
-     * indexes are schema version 12's. */
+     * indexes are schema version 13's. */
     static const char *const any[] = {"1 = 1"};
     static const char *const one[] = {"r.status = ?1"};
     static const char *const waiting[] = {"r.status = 'held'",

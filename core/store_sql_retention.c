@@ -7,9 +7,11 @@
  * The class is worked out in SQL from the record's status and track, so
  * that one statement gives every decided record its class and date, and
  * the rule is written once: released is a false positive; rejected is a
- * concern, on the track of its rule (pupil-welfare, else staff-conduct);
- * anything else decided (refused, delivered, archived, expired unread,
- * lost) is a record with no concern.
+ * concern, on the track of its rule (pupil-welfare, else staff-conduct)
+ * or of the class a matched rule names (rules.retention, the rules'
+ * "retention" key), the longer kept of those; anything else decided
+ * (refused, delivered, archived, expired unread, lost) is a record with
+ * no concern, whatever a rule names: no one found a concern in it.
  *
  * A tombstone is made in one transaction: the checks (due, not on hold,
  * not one already) and every deletion, so that a record is never half
@@ -104,12 +106,17 @@ sg_store_retention_assign(struct sg_store *q,
                           const char *record_id, size_t *n_r,
                           const char **error_r)
 {
+    /* a concern's class: ?2, the concern class kept longer, when the
+     * record's track or one of its rules names it; else ?3, the other */
     static const char class_sql[] =
         "UPDATE records SET retention_class = CASE"
         " WHEN status = 'released' THEN '" SG_RETENTION_RELEASED "'"
-        " WHEN status = 'rejected' AND track = 'pupil-welfare'"
-        "  THEN '" SG_RETENTION_WELFARE "'"
-        " WHEN status = 'rejected' THEN '" SG_RETENTION_CONDUCT "'"
+        " WHEN status = 'rejected' AND ((CASE WHEN track = 'pupil-welfare'"
+        "  THEN '" SG_RETENTION_WELFARE "' ELSE '" SG_RETENTION_CONDUCT "'"
+        "  END) = ?2 OR EXISTS (SELECT 1 FROM rules u"
+        "  WHERE u.record_id = records.id AND u.retention = ?2))"
+        "  THEN ?2"
+        " WHEN status = 'rejected' THEN ?3"
         " ELSE '" SG_RETENTION_NO_CONCERN "' END"
         " WHERE retention_class IS NULL AND tombstoned IS NULL"
         " AND status NOT IN ('held', 'escalated')"
@@ -133,10 +140,29 @@ sg_store_retention_assign(struct sg_store *q,
     struct sg_sql_conn *c = sg_sql_write_begin(s, error_r);
     if (c == NULL)
         return -1;
+    /* kept longer: never expiring (0), else the more days; welfare on a
+     * tie, the class that protects a child */
+    bool welfare_longer = d->welfare == 0 ||
+                          (d->conduct != 0 && d->welfare >= d->conduct);
     int64_t n = 0;
-    int r = run(c, class_sql, id, false, 0, "cannot give records a class", &n,
-                error_r);
-    struct sg_sql_stmt *st = NULL;
+    int r = 0;
+    struct sg_sql_stmt *st =
+        sg_sql_prepare(c, class_sql, "cannot give records a class", error_r);
+    if (st == NULL) {
+        r = -1;
+    } else {
+        sg_sql_bind_text(st, 1, id);
+        sg_sql_bind_text(st, 2, welfare_longer ? SG_RETENTION_WELFARE
+                                               : SG_RETENTION_CONDUCT);
+        sg_sql_bind_text(st, 3, welfare_longer ? SG_RETENTION_CONDUCT
+                                               : SG_RETENTION_WELFARE);
+        if (c->s->drv->step(st) != 0)
+            r = sg_sql_fail(c, "cannot give records a class", error_r);
+        else
+            n = sg_sql_changes(st);
+        sg_sql_finalize(st);
+        st = NULL;
+    }
     if (r == 0 && (st = sg_sql_prepare(c, expires_sql,
                                        "cannot date the records' expiry",
                                        error_r)) == NULL)

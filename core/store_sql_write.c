@@ -76,8 +76,9 @@ static const char *const insert_sql[N_INS] = {
     [INS_RULE] =
         "INSERT INTO rules (record_id, pos, rule_id, title, policy, source,"
         " mode, action, recipients, notify, explain_sender, explain_dsl,"
-        " category)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        " category, retention)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+        " ?14)",
     [INS_FINDING] = "INSERT INTO findings (record_id, rule_id, pos, detector,"
                     " text, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* the row names its record's school (NULL: none, or no record) */
@@ -191,6 +192,8 @@ insert_rules(const struct sg_store_hold_rows *t, struct sg_sql_stmt **st,
         bind_text(r, 11, m->explain_sender);
         bind_text(r, 12, m->explain_dsl);
         bind_text(r, 13, m->category);
+        bind_text(r, 14,
+                  m->has_retention ? sg_track_name(m->retention) : NULL);
         if (sg_sql_step_done(r, "cannot insert a rule", error_r) != 0)
             return -1;
         if (insert_findings(t->id, m, st[INS_FINDING], error_r) < 0)

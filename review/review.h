@@ -382,6 +382,9 @@ int sg_review_expire_run(struct sg_review *r,
 enum sg_review_format {
     SG_REVIEW_CSV = 0,
     SG_REVIEW_JSON,
+    SG_REVIEW_HTML, /* sg_review_concerns only: a table, the rows the
+                       other two formats would export (the site's
+                       /concerns preview) */
 };
 
 /* One row per decision (released, rejected, escalated, expired, note)

@@ -26,6 +26,7 @@
 #include "school.h"
 #include "sg_config.h"
 #include "sg_tz.h"
+#include "web_int.h"
 
 /* ------------------------------------------------------------ export */
 
@@ -302,6 +303,28 @@ concern_free(struct concern *c)
     json_decref(c->pupil_list);
 }
 
+/* A row of the preview table: each cell escaped, labelled for the
+ * phone's cards. */
+static void
+concern_html_row(FILE *out, const char *const *v)
+{
+    struct sg_buf b = SG_BUF_INIT;
+    sg_buf_puts(&b, "<tr>");
+    for (size_t i = 0; i < N_CONCERN; i++) {
+        sg_buf_puts(&b, "<td data-label=\"");
+        sg_web_text(&b, concern_fields[i]);
+        sg_buf_puts(&b, "\">");
+        sg_web_text(&b, v[i] != NULL ? v[i] : "");
+        sg_buf_puts(&b, "</td>");
+    }
+    sg_buf_puts(&b, "</tr>\n");
+    if (sg_buf_failed(&b))
+        fputs("<tr><td>(out of memory)</td></tr>\n", out);
+    else
+        fputs(b.data, out);
+    sg_buf_free(&b);
+}
+
 static int
 concern_row(struct sg_review *r, const struct sg_store_item *it,
             enum sg_review_format format, FILE *out, json_t *arr,
@@ -351,6 +374,8 @@ concern_row(struct sg_review *r, const struct sg_store_item *it,
     if (format == SG_REVIEW_CSV) {
         for (size_t i = 0; i < N_CONCERN; i++)
             sg_review_csv_cell(out, v[i], i + 1 == N_CONCERN);
+    } else if (format == SG_REVIEW_HTML) {
+        concern_html_row(out, v);
     } else {
         json_t *o = json_object();
         if (o == NULL || json_array_append_new(arr, o) < 0) {
@@ -385,12 +410,14 @@ sg_review_concerns(struct sg_review *r, time_t since, enum sg_track track,
         return sg_review_fail(error_r, "concerns: %s is not a track %s "
                                        "reviews",
                               sg_track_name(track), actor->user);
-    /* a record without a track is staff-conduct to the list's filter */
+    /* a record without a track is staff-conduct to the list's filter;
+     * a school's reviewer exports its school's records only */
     struct sg_store_filter f = {
         .any_status = true,
         .created_min = since,
         .tracks = 1u << track,
         .oldest_first = true,
+        .school = actor->school,
     };
     struct sg_store_item *items = NULL;
     size_t n = 0;
@@ -403,8 +430,16 @@ sg_review_concerns(struct sg_review *r, time_t since, enum sg_track track,
         rc = sg_review_fail(error_r, "out of memory");
     for (size_t i = 0; rc == 0 && format == SG_REVIEW_CSV && i < N_CONCERN; i++)
         rc = sg_review_csv_cell(out, concern_fields[i], i + 1 == N_CONCERN);
+    if (format == SG_REVIEW_HTML) {
+        fputs("<table class=\"concerns\"><thead><tr>", out);
+        for (size_t i = 0; i < N_CONCERN; i++)
+            fprintf(out, "<th>%s</th>", concern_fields[i]);
+        fputs("</tr></thead><tbody>\n", out);
+    }
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = concern_row(r, &items[i], format, out, arr, error_r);
+    if (format == SG_REVIEW_HTML)
+        fputs("</tbody></table>\n", out);
     if (rc == 0 && arr != NULL) {
         json_dumpf(arr, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         fputc('\n', out);
@@ -418,7 +453,10 @@ sg_review_concerns(struct sg_review *r, time_t since, enum sg_track track,
                               strerror(errno));
     char note[96];
     snprintf(note, sizeof(note), "%zu %s concerns as %s", n,
-             sg_track_name(track), format == SG_REVIEW_JSON ? "json" : "csv");
+             sg_track_name(track),
+             format == SG_REVIEW_JSON   ? "json"
+             : format == SG_REVIEW_HTML ? "a preview"
+                                        : "csv");
     return sg_review_audit(r, NULL, actor, "concerns", note, error_r);
 }
 

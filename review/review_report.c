@@ -24,7 +24,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,8 +31,10 @@
 
 #include "findings.h"
 #include "review_int.h"
+#include "review_opts.h"
 #include "review_report.h"
 #include "sg_buf.h"
+#include "sg_config.h"
 #include "sg_tz.h"
 #include "web_int.h"
 
@@ -263,10 +264,12 @@ sg_review_policy(struct sg_review *r, time_t since,
 
 /* ------------------------------------------------------------ report */
 
-/* A count under a name, in the order first met. */
+/* A count under a name, in the order first met; a school's also counts
+ * its holds and their decisions. */
 struct tally {
     char key[64];
     size_t n;
+    size_t held, released, rejected;
 };
 
 struct tallies {
@@ -274,20 +277,21 @@ struct tallies {
     size_t n, cap;
 };
 
-static int
+/* Count one under key: its tally, or NULL when out of memory. */
+static struct tally *
 tally_add(struct tallies *ts, const char *key)
 {
     for (size_t i = 0; i < ts->n; i++)
         if (strcmp(ts->t[i].key, key) == 0) {
             ts->t[i].n++;
-            return 0;
+            return &ts->t[i];
         }
     if (sg_array_grow((void **)&ts->t, &ts->cap, ts->n, sizeof(*ts->t)) < 0)
-        return -1;
+        return NULL;
     struct tally *t = &ts->t[ts->n++];
+    *t = (struct tally){.n = 1};
     snprintf(t->key, sizeof(t->key), "%s", key);
-    t->n = 1;
-    return 0;
+    return t;
 }
 
 /* Everything the report shows. */
@@ -299,6 +303,12 @@ struct report {
     struct sg_store_policy_change *changes;
     size_t n_changes;
     struct tallies months, outcomes;
+    /* per school (the key "" for records of no school), when the report
+     * is a trust's: by_school; school: the one school a school's
+     * reviewer's report counts (NULL: every record) */
+    struct tallies schools;
+    bool by_school;
+    const char *school;
     size_t held, decided, within, released, rejected;
     time_t median; /* time to decision; 0 when none was decided */
     time_t target;
@@ -324,8 +334,11 @@ report_count(struct sg_review *r, struct report *rep)
         char month[16];
         sg_tz_local(sg_review_tz(r), x->created, &tm);
         strftime(month, sizeof(month), "%Y-%m", &tm);
-        if (tally_add(&rep->months, month) < 0 ||
-            tally_add(&rep->outcomes, sg_store_status_name(x->status)) < 0) {
+        struct tally *sch = tally_add(&rep->schools, x->school);
+        if (tally_add(&rep->months, month) == NULL ||
+            tally_add(&rep->outcomes, sg_store_status_name(x->status)) ==
+                NULL ||
+            sch == NULL) {
             free(waits);
             return -1;
         }
@@ -334,6 +347,9 @@ report_count(struct sg_review *r, struct report *rep)
         rep->held++;
         rep->released += x->status == SG_QSTATUS_RELEASED;
         rep->rejected += x->status == SG_QSTATUS_REJECTED;
+        sch->held++;
+        sch->released += x->status == SG_QSTATUS_RELEASED;
+        sch->rejected += x->status == SG_QSTATUS_REJECTED;
         if (x->decided != 0) {
             time_t wait = x->decided > x->created ? x->decided - x->created : 0;
             waits[n_waits++] = wait;
@@ -341,6 +357,13 @@ report_count(struct sg_review *r, struct report *rep)
         }
     }
     rep->decided = n_waits;
+    /* a trust's report: schools are configured, or some record names
+     * one; one school's (no school anywhere) has no such section */
+    bool named = false;
+    for (size_t i = 0; i < rep->schools.n; i++)
+        named = named || rep->schools.t[i].key[0] != '\0';
+    rep->by_school = rep->school == NULL &&
+                     ((r->config != NULL && r->config->n_schools > 0) || named);
     if (n_waits > 0) {
         qsort(waits, n_waits, sizeof(*waits), cmp_time);
         rep->median = waits[n_waits / 2];
@@ -454,6 +477,48 @@ const char sg_review_report_css[] =
     "@media print{body{margin:0;max-width:none}section{break-inside:avoid}"
     ".bar{fill:#555}}";
 
+/* The name a school's row shows: records of no school (made before
+ * schools were kept, or whose pupil's school was not known) too. */
+static const char *
+school_label(const char *key)
+{
+    return *key != '\0' ? key : "(no school)";
+}
+
+/* A trust's report: messages, holds and decisions per school. */
+static void
+report_schools_html(const struct report *rep, struct sg_buf *b)
+{
+    sg_buf_puts(b, "<section id=\"schools\"><h2>By school</h2>\n");
+    const char **labels = calloc(rep->schools.n + 1, sizeof(*labels));
+    size_t *counts = calloc(rep->schools.n + 1, sizeof(*counts));
+    if (labels == NULL || counts == NULL) {
+        sg_buf_fail(b);
+    } else {
+        for (size_t i = 0; i < rep->schools.n; i++) {
+            labels[i] = school_label(rep->schools.t[i].key);
+            counts[i] = rep->schools.t[i].n;
+        }
+        svg_bars(b, "Messages caught per school", labels, counts,
+                 rep->schools.n);
+    }
+    free(labels);
+    free(counts);
+    sg_buf_puts(b, "<table><tr><th>School</th><th>Messages</th><th>Held</th>"
+                   "<th>Released</th><th>Rejected</th></tr>\n");
+    for (size_t i = 0; i < rep->schools.n; i++) {
+        const struct tally *t = &rep->schools.t[i];
+        sg_buf_puts(b, "<tr><td>");
+        sg_web_text(b, school_label(t->key));
+        sg_buf_printf(b,
+                      "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
+                      "<td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
+                      "</tr>\n",
+                      t->n, t->held, t->released, t->rejected);
+    }
+    sg_buf_puts(b, "</table></section>\n");
+}
+
 static void
 report_html(struct sg_review *r, const struct report *rep, time_t from,
             time_t to, time_t now, bool page, struct sg_buf *b)
@@ -482,6 +547,11 @@ report_html(struct sg_review *r, const struct report *rep, time_t from,
     sg_buf_puts(b, ". Made ");
     sg_web_text(b, made);
     sg_buf_puts(b, ". It names no pupil and no member of staff.</p>\n");
+    if (rep->school != NULL) {
+        sg_buf_puts(b, "<p id=\"scope\">School: <strong>");
+        sg_web_text(b, rep->school);
+        sg_buf_puts(b, "</strong> (its records only).</p>\n");
+    }
 
     sg_buf_puts(b, "<section id=\"summary\"><h2>Summary</h2><table>\n");
     snprintf(buf, sizeof(buf), "%zu", rep->n_recs);
@@ -519,6 +589,9 @@ report_html(struct sg_review *r, const struct report *rep, time_t from,
         row2(b, rep->months.t[i].key, buf);
     }
     sg_buf_puts(b, "</table></section>\n");
+
+    if (rep->by_school)
+        report_schools_html(rep, b);
 
     sg_buf_puts(b, "<section id=\"rules\"><h2>By rule</h2>\n");
     const char **labels = calloc(rep->n_rules + 1, sizeof(*labels));
@@ -595,7 +668,10 @@ report_html(struct sg_review *r, const struct report *rep, time_t from,
     sg_buf_puts(b, "</section>\n</body></html>\n");
 }
 
-/* The same counts as CSV: measure, key, title, category, count. */
+/* The same counts as CSV: measure, key, title, category, count.  A
+ * trust's, or a school's reviewer's, has the rows "school" (key: the
+ * school, "" for records of no school), "school_held",
+ * "school_released" and "school_rejected". */
 static void
 report_csv(const struct report *rep, FILE *out)
 {
@@ -619,6 +695,15 @@ report_csv(const struct report *rep, FILE *out)
         ROW("month", rep->months.t[i].key, "", "", rep->months.t[i].n);
     for (size_t i = 0; i < rep->outcomes.n; i++)
         ROW("outcome", rep->outcomes.t[i].key, "", "", rep->outcomes.t[i].n);
+    for (size_t i = 0; (rep->by_school || rep->school != NULL) &&
+                       i < rep->schools.n;
+         i++) {
+        const struct tally *t = &rep->schools.t[i];
+        ROW("school", t->key, "", "", t->n);
+        ROW("school_held", t->key, "", "", t->held);
+        ROW("school_released", t->key, "", "", t->released);
+        ROW("school_rejected", t->key, "", "", t->rejected);
+    }
     for (size_t i = 0; i < rep->n_rules; i++) {
         const struct sg_store_report_rule *u = &rep->rules[i];
         ROW("rule", u->rule_id, u->title, u->category, u->records);
@@ -638,11 +723,12 @@ report_csv(const struct report *rep, FILE *out)
 static void
 report_free(struct report *rep)
 {
-    free(rep->recs);
+    sg_store_report_records_free(&rep->recs, &rep->n_recs);
     sg_store_report_rules_free(&rep->rules, &rep->n_rules);
     sg_store_policy_changes_free(&rep->changes, &rep->n_changes);
     free(rep->months.t);
     free(rep->outcomes.t);
+    free(rep->schools.t);
 }
 
 int
@@ -652,13 +738,19 @@ sg_review_report(struct sg_review *r, time_t from, time_t to, time_t now,
 {
     if (!sg_review_actor_ok(actor))
         return sg_review_fail(error_r, "report: missing actor");
-    struct report rep = {.target = r->s.decision_target};
+    /* a login no school names, where schools are kept, counts nothing */
+    if (actor->tracks == SG_REVIEW_TRACKS_NONE)
+        return sg_review_fail(error_r, "report: %s reviews no school",
+                              actor->user);
+    /* a school's reviewer counts its records only (review_school.c) */
+    struct report rep = {.target = r->s.decision_target,
+                         .school = actor->school};
     const char *err = NULL;
     int rc = -1;
-    if (sg_store_report_records(r->q, from, to, &rep.recs, &rep.n_recs, &err) <
-            0 ||
-        sg_store_report_rules(r->q, from, to, &rep.rules, &rep.n_rules, &err) <
-            0 ||
+    if (sg_store_report_records(r->q, from, to, rep.school, &rep.recs,
+                                &rep.n_recs, &err) < 0 ||
+        sg_store_report_rules(r->q, from, to, rep.school, &rep.rules,
+                              &rep.n_rules, &err) < 0 ||
         sg_store_policy_list(r->q, from, to, &rep.changes, &rep.n_changes,
                              &err) < 0) {
         rc = sg_review_keep(error_r, "", err);
@@ -683,9 +775,11 @@ sg_review_report(struct sg_review *r, time_t from, time_t to, time_t now,
     }
     if (write_done(out, error_r) < 0)
         goto out;
-    char note[96];
-    snprintf(note, sizeof(note), "%zu records as %s", rep.n_recs,
-             format == SG_REPORT_CSV ? "csv" : "html");
+    char note[160];
+    snprintf(note, sizeof(note), "%zu records as %s%s%s", rep.n_recs,
+             format == SG_REPORT_CSV ? "csv" : "html",
+             rep.school != NULL ? " school=" : "",
+             rep.school != NULL ? rep.school : "");
     rc = sg_review_audit(r, NULL, actor, "report", note, error_r);
 out:
     report_free(&rep);
@@ -733,42 +827,6 @@ run_job(const struct job *j, const char *path)
 }
 
 static int
-when_arg(const char *opt, const char *v, time_t *t_r)
-{
-    int rc = strcmp(opt, "to") == 0 ? sg_review_parse_until(v, t_r)
-                                    : sg_review_parse_when(v, t_r);
-    if (rc == 0)
-        return 0;
-    fprintf(stderr, "safeguard-review: --%s: \"%s\" is not a date or an age\n",
-            opt, v);
-    return -1;
-}
-
-/* --format v, one of a (value va) or b (vb): 0, or -1 with a message. */
-static int
-format_arg(const char *v, const char *a, int va, const char *b, int vb,
-           int *format_r)
-{
-    if (strcmp(v, a) == 0 || strcmp(v, b) == 0) {
-        *format_r = strcmp(v, a) == 0 ? va : vb;
-        return 0;
-    }
-    fprintf(stderr, "safeguard-review: --format: %s or %s, not \"%s\"\n", a, b,
-            v);
-    return -1;
-}
-
-static bool
-no_more(const char *cmd, int argc, char **argv)
-{
-    if (optind == argc)
-        return true;
-    fprintf(stderr, "safeguard-review: %s: unexpected argument \"%s\"\n", cmd,
-            argv[optind]);
-    return false;
-}
-
-static int
 write_policy(const struct job *j, FILE *out, const char **error_r)
 {
     return sg_review_policy(j->r, j->from, SG_REPORT_TEXT, out, j->actor,
@@ -795,91 +853,67 @@ int
 sg_review_cmd_policy(struct sg_review *r, const struct sg_review_actor *actor,
                      int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"since", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
+    const char *since = NULL;
+    const struct sg_review_opt opts[] = {SG_OPT_VALUE("since", &since),
+                                         SG_OPT_END};
     struct job j = {.r = r, .actor = actor, .write = write_policy};
-    int o;
-    optind = 0;
-    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1)
-        if (o != 's' || when_arg("since", optarg, &j.from) < 0)
-            return EX_USAGE;
-    return no_more("policy", argc, argv) ? run_job(&j, NULL) : EX_USAGE;
+    if (sg_review_opts_only(argc, argv, opts) < 0 ||
+        sg_review_opt_when("since", since, &j.from) < 0)
+        return EX_USAGE;
+    return run_job(&j, NULL);
 }
 
 int
 sg_review_cmd_report(struct sg_review *r, const struct sg_review_actor *actor,
                      int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'F'},
-        {"output", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
+    const char *from = NULL, *to = NULL, *format = NULL, *output = NULL,
+               *school = NULL;
+    const struct sg_review_opt opts[] = {
+        SG_OPT_VALUE("from", &from),     SG_OPT_VALUE("to", &to),
+        SG_OPT_VALUE("format", &format), SG_OPT_VALUE("output", &output),
+        SG_OPT_VALUE("school", &school), SG_OPT_END,
     };
+    /* --school: one school's report, within the actor's own */
+    struct sg_review_actor one = *actor;
     struct job j = {.r = r,
-                    .actor = actor,
+                    .actor = &one,
                     .format = SG_REPORT_HTML,
                     .write = write_report};
-    const char *output = NULL;
-    int o, bad = 0;
-    optind = 0;
-    while (!bad && (o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (o == 'f')
-            bad = when_arg("from", optarg, &j.from);
-        else if (o == 't')
-            bad = when_arg("to", optarg, &j.to);
-        else if (o == 'F')
-            bad = format_arg(optarg, "html", SG_REPORT_HTML, "csv",
-                             SG_REPORT_CSV, &j.format);
-        else if (o == 'o')
-            output = optarg;
-        else
-            bad = -1;
+    if (sg_review_opts_only(argc, argv, opts) < 0 ||
+        sg_review_opt_when("from", from, &j.from) < 0 ||
+        sg_review_opt_when("to", to, &j.to) < 0 ||
+        sg_review_opt_format(format, "html", SG_REPORT_HTML, "csv",
+                             SG_REPORT_CSV, &j.format) < 0)
+        return EX_USAGE;
+    const char *err = NULL;
+    if (school != NULL && sg_review_only_school(&one, school, &err) < 0) {
+        fprintf(stderr, "safeguard-review: %s\n", err);
+        return EX_NOPERM;
     }
-    return !bad && no_more("report", argc, argv) ? run_job(&j, output)
-                                                 : EX_USAGE;
+    return run_job(&j, output);
 }
 
 int
 sg_review_cmd_concerns(struct sg_review *r, const struct sg_review_actor *actor,
                        int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"since", required_argument, NULL, 's'},
-        {"track", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
+    const char *since = NULL, *track = NULL, *format = NULL, *output = NULL;
+    const struct sg_review_opt opts[] = {
+        SG_OPT_VALUE("since", &since),   SG_OPT_VALUE("track", &track),
+        SG_OPT_VALUE("format", &format), SG_OPT_VALUE("output", &output),
+        SG_OPT_END,
     };
     struct job j = {.r = r,
                     .actor = actor,
                     .format = SG_REVIEW_CSV,
                     .track = SG_TRACK_PUPIL_WELFARE,
                     .write = write_concerns};
-    const char *output = NULL;
-    int o, bad = 0;
-    optind = 0;
-    while (!bad && (o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (o == 's') {
-            bad = when_arg("since", optarg, &j.from);
-        } else if (o == 't') {
-            if ((bad = sg_track_parse(optarg, &j.track)) < 0)
-                fprintf(stderr,
-                        "safeguard-review: --track: \"%s\" is not "
-                        "staff-conduct or pupil-welfare\n",
-                        optarg);
-        } else if (o == 'f') {
-            bad = format_arg(optarg, "csv", SG_REVIEW_CSV, "json",
-                             SG_REVIEW_JSON, &j.format);
-        } else if (o == 'o') {
-            output = optarg;
-        } else {
-            bad = -1;
-        }
-    }
-    return !bad && no_more("concerns", argc, argv) ? run_job(&j, output)
-                                                   : EX_USAGE;
+    if (sg_review_opts_only(argc, argv, opts) < 0 ||
+        sg_review_opt_when("since", since, &j.from) < 0 ||
+        sg_review_opt_track(track, &j.track) < 0 ||
+        sg_review_opt_format(format, "csv", SG_REVIEW_CSV, "json",
+                             SG_REVIEW_JSON, &j.format) < 0)
+        return EX_USAGE;
+    return run_job(&j, output);
 }

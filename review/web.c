@@ -469,6 +469,10 @@ route(struct sg_web *w, const struct sg_web_request *req,
         sg_web_page_policy(w, req, s, resp);
         return;
     }
+    if (strcmp(path, "/concerns") == 0 && get) {
+        sg_web_page_concerns(w, req, s, resp);
+        return;
+    }
     char id[128], action[32];
     if (strncmp(path, "/item/", 6) == 0 &&
         item_path(path, id, sizeof(id), action, sizeof(action))) {

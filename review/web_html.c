@@ -176,6 +176,13 @@ sg_web_page_start(const struct sg_web *w, struct sg_buf *b, const char *title,
         sg_web_text(b, w->o.school);
         sg_buf_puts(b, "</span>");
     }
+    /* what a DSL looks for besides the queue: the report for governors,
+     * the policy's changes and the concern export (signed in only: the
+     * sign-in page leads nowhere else) */
+    if (s != NULL)
+        sg_buf_puts(b, "<nav class=\"site\"><a href=\"/report\">Report</a> "
+                       "<a href=\"/policy\">Policy</a> "
+                       "<a href=\"/concerns\">Concerns</a></nav>");
     if (s != NULL) {
         sg_buf_puts(b, "<form class=\"logout\" method=\"post\" "
                        "action=\"/logout\"><span id=\"who\">Signed in as ");
@@ -211,6 +218,8 @@ const char sg_web_css[] =
     "gap:1em;align-items:center;flex-wrap:wrap}\n"
     "header a.brand{color:#fff;font-weight:bold;text-decoration:none}\n"
     "header .school{opacity:.85}\n"
+    "header nav.site{display:flex;gap:.8em;flex-wrap:wrap}"
+    "header nav.site a{color:#fff}\n"
     "header form.logout{margin-left:auto}\n"
     "main{max-width:80rem;margin:1em auto;padding:0 1em}\n"
     "footer{max-width:80rem;margin:2em auto;padding:0 1rem;color:#555;"
@@ -262,4 +271,12 @@ const char sg_web_css[] =
     "#queue td::before,#history td::before{content:attr(data-label);"
     "display:block;font-size:.8em;font-weight:bold;color:#555}"
     "dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4em}"
-    "header form.logout{margin-left:0}}\n";
+    "header form.logout{margin-left:0}}\n"
+    /* the concern export's preview (web_report.c), cards on a phone too */
+    "@media (max-width:48em){table.concerns thead{display:none}"
+    "table.concerns,table.concerns tbody,table.concerns tr,"
+    "table.concerns td{display:block}"
+    "table.concerns tr{border:1px solid #ccd;margin-bottom:.8em}"
+    "table.concerns td{border:0;padding:.15em .6em}"
+    "table.concerns td::before{content:attr(data-label);display:block;"
+    "font-size:.8em;font-weight:bold;color:#555}}\n";

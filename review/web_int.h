@@ -172,6 +172,9 @@ void sg_web_page_report(struct sg_web *w, const struct sg_web_request *req,
 void sg_web_page_policy(struct sg_web *w, const struct sg_web_request *req,
                         const struct web_session *s,
                         struct sg_web_response *resp);
+void sg_web_page_concerns(struct sg_web *w, const struct sg_web_request *req,
+                          const struct web_session *s,
+                          struct sg_web_response *resp);
 void sg_web_decide(struct sg_web *w, const struct sg_web_request *req,
                    const struct web_session *s, const char *id,
                    const char *what, struct sg_web_response *resp);

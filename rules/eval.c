@@ -869,6 +869,8 @@ add_match(struct ctx *c, struct sg_verdict *v, struct matched *mt,
     m->mode = r->mode >= 0 ? (enum sg_mode)r->mode : c->rules->mode;
     m->action = r->action;
     m->track = r->track;
+    m->retention = r->retention;
+    m->has_retention = r->has_retention;
     m->id = strdup(r->id);
     m->title = dup_or_empty(r->title ? r->title : r->id);
     m->policy = dup_or_empty(r->policy);

@@ -229,6 +229,10 @@ struct rule {
     bool has_action;
     enum sg_track track;
     bool has_track;
+    /* "retention": the class a concern it matched is kept as (the
+     * concern classes have the tracks' names) */
+    enum sg_track retention;
+    bool has_retention;
     struct strv notify;
     char *explain;
     char *explain_dsl;

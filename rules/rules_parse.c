@@ -348,20 +348,40 @@ rule_action(struct parser *ps, struct rule *r, const struct rule_key *k)
     return sg_rules_lex(ps);
 }
 
+/* A track's name into k's field, once (*given says it was): track and
+ * retention; what names the word the error expects. */
 static int
-rule_track(struct parser *ps, struct rule *r, const struct rule_key *k)
+track_word(struct parser *ps, struct rule *r, const struct rule_key *k,
+           bool *given, const char *what)
 {
-    if (r->has_track)
+    if (*given)
         return sg_rules_fail_at(ps, ps->key_line, ps->key_col,
-                                "'track' is given twice in this rule");
+                                "'%s' is given twice in this rule", k->word);
     if (sg_rules_lex(ps) < 0)
         return -1;
     if (ps->tok.type != T_WORD ||
         sg_track_parse(ps->tok.str, SG_RULES_FIELD(r, k, enum sg_track)) < 0)
-        return sg_rules_expected(
-            ps, "a review track: staff-conduct or pupil-welfare");
-    r->has_track = true;
+        return sg_rules_expected(ps, what);
+    *given = true;
     return sg_rules_lex(ps);
+}
+
+static int
+rule_track(struct parser *ps, struct rule *r, const struct rule_key *k)
+{
+    return track_word(ps, r, k, &r->has_track,
+                      "a review track: staff-conduct or pupil-welfare");
+}
+
+/* retention pupil-welfare|staff-conduct: the concern classes (store.h's
+ * SG_RETENTION_WELFARE and SG_RETENTION_CONDUCT, the tracks' names); a
+ * released or undecided record keeps its short class whatever a rule
+ * says, so released and no-concern are not for a rule to name. */
+static int
+rule_retention(struct parser *ps, struct rule *r, const struct rule_key *k)
+{
+    return track_word(ps, r, k, &r->has_retention,
+                      "a retention class: pupil-welfare or staff-conduct");
 }
 
 static int
@@ -455,6 +475,7 @@ static const struct rule_key rule_keys[] = {
     {"category", rule_text, offsetof(struct rule, category)},
     {"mode", rule_mode, offsetof(struct rule, mode)},
     {"track", rule_track, offsetof(struct rule, track)},
+    {"retention", rule_retention, offsetof(struct rule, retention)},
     {NULL, rule_cond, offsetof(struct rule, conds)},
     {"except", rule_except, offsetof(struct rule, excepts)},
     {"action", rule_action, offsetof(struct rule, action)},

@@ -178,6 +178,10 @@ struct sg_rule_match {
     char *category; /* the rule's "category"; "" when it has none */
     enum sg_mode mode;
     enum sg_track track;
+    /* the rule's "retention": the class a concern (a rejected record) it
+     * matched is kept as, the longest when several rules name one */
+    enum sg_track retention;
+    bool has_retention;
     enum sg_action action; /* what the rule says (test: would have) */
     char **notify;         /* "sender", "dsl", or addresses */
     size_t n_notify;

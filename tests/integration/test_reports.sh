@@ -14,9 +14,12 @@
 #   pupil-welfare export;
 #   the provision report as CSV: the rule, its category and the counts,
 #   and no one named;
-#   the report and policy pages in real headless Chromium
-#   (tests/browser/report_web.js), with screenshots written to
-#   SG_SCREENSHOT_DIR (doc/screenshots/ when set to it).
+#   the report, policy and concern export pages, their links in every
+#   page's header (at 1280 and 390 px), and the subject access export of
+#   the sender (sar --format html, a file) in real headless Chromium
+#   (tests/browser/report_web.js): the SAR renders with the other
+#   parties masked; screenshots written to SG_SCREENSHOT_DIR
+#   (doc/screenshots/ when set to it).
 # One Postfix, one daemon, one page; no fixed sleeps.
 #
 # Exit 77 (skipped) without chromium or node, or (as every Postfix test)
@@ -130,6 +133,17 @@ sg_check "report: the rejection" grep -qF '"holds","rejected","","","1"' "$SG_WO
 for who in amy.patel "Amy Patel" H801200003011 j.smith "$DSL_LOGIN" "$RECORD"; do
     sg_check "report: names no one (\"$who\")" bash -c "! grep -qiF '$who' '$SG_WORK/report.csv'"
 done
+sg_check "report: one school's has no school lines" \
+    bash -c "! grep -q '^\"school' '$SG_WORK/report.csv'"
+# the record as a trust's school would have it: the page's report then
+# counts by school
+q "UPDATE records SET school = 'northfield' WHERE id = '$RECORD'"
+
+# the sender's subject access export, for the browser to open
+sg_review sar j.smith@school.example --format html --output "$SG_WORK/sar.html" \
+    >"$SG_WORK/sar.out" 2>&1
+sg_check "sar: written ($(tail -1 "$SG_WORK/sar.out"))" test -s "$SG_WORK/sar.html"
+chmod 0644 "$SG_WORK/sar.html"
 
 # the pages in Chromium
 printf '%s\n' "$DSL_PASSWORD" | sg_review passwd "$DSL_LOGIN" >"$SG_WORK/passwd.out" 2>&1 ||
@@ -143,6 +157,11 @@ cat >"$SG_WORK/browser.json" <<EOF
   "rule": "personal-contact-details", "category": "Staff conduct",
   "forbidden": ["amy.patel", "Amy Patel", "H801200003011", "j.smith",
                 "John Smith", "$RECORD", "07700"],
+  "record": "$RECORD", "pupil": "Amy Patel", "rationale": "$NOTE",
+  "school": "northfield",
+  "sar": "$SG_WORK/sar.html", "sar_subject": "j.smith@school.example",
+  "sar_others": ["amy.patel", "Amy Patel", "Patel", "H801200003011",
+                 "$DSL_LOGIN"],
   "out": "$OUT_DIR" }
 EOF
 t0=$(date +%s)
@@ -157,6 +176,9 @@ sg_review audit >"$SG_WORK/audit.out" 2>&1
 sg_check "audit: the report and the changelog viewed, by the DSL" \
     bash -c "grep -E ' $DSL_LOGIN .*report' '$SG_WORK/audit.out' | grep -q . &&
              grep -E ' $DSL_LOGIN .*policy' '$SG_WORK/audit.out' | grep -q ."
+sg_check "audit: the concern export's preview and files, by the DSL" \
+    bash -c "grep -E ' $DSL_LOGIN .*concerns.*preview' '$SG_WORK/audit.out' | grep -q . &&
+             grep -E ' $DSL_LOGIN .*concerns.*csv' '$SG_WORK/audit.out' | grep -q ."
 sg_check "the daemon and the page logged no sanitizer error" \
     bash -c "! grep -l Sanitizer '$SG_MILTER_LOG' '$SG_REVIEW_LOG'"
 [ "$SG_FAILS" -eq 0 ]

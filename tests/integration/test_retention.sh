@@ -7,7 +7,11 @@
 # findings and addresses gone, its dates, rule ids and audit rows kept)
 # while the record on hold is kept whole; show names the hold; the
 # subject access export of the sender holds the record on hold with the
-# recipients masked; lifting the hold lets the next expire take it.
+# recipients masked; lifting the hold lets the next expire take it.  The
+# rule names its retention class (a copy of the default policy whose
+# personal-contact-details says "retention pupil-welfare"): the released
+# records keep their short class, a third message, rejected, is kept as
+# pupil-welfare for its period although its track is staff-conduct.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -21,7 +25,12 @@ SAMPLES="$SG_SRCDIR/contrib/samples"
 SAMPLE="$SAMPLES/personal-contact-details.eml"
 sg_setup
 sg_start_sink
+RULES="$SG_WORK/retention.rules"
+sed 's/^rule personal-contact-details {$/&\n    retention pupil-welfare/' \
+    "$SG_SRCDIR/rules/policy/default.rules" >"$RULES"
+grep -q '^    retention pupil-welfare$' "$RULES" || sg_die "the rule's class was not added"
 sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
+    "rules_file = $RULES" \
     "directory_file = $SAMPLES/school.dir"
 sg_start_postfix
 sg_start_milter
@@ -46,6 +55,9 @@ check "the copies are there" test -f "$PA" -a -f "$PB"
 check "A is dated (class released, 30 days)" \
     test "$(sql "select retention_class || ' ' || (expires - status_changed)
                  from records where id='$RA'")" = "released 2592000"
+check "the rule's class is stored with the record" \
+    test "$(sql "select retention from rules where record_id='$RA'
+                 and rule_id='personal-contact-details'")" = pupil-welfare
 
 sg_review legal-hold "$RB" --reason "subject access request" --by a.khan \
     >"$SG_WORK/hold.out" 2>&1
@@ -101,6 +113,14 @@ check "expire after the lift: B emptied" test ! -e "$PB" -a \
 sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 check "expire: the recipient is gone from the file" \
     test "$(grep -ac 'amy.patel' "$DB")" = 0
+
+# a concern the rule names a class for: kept by that class
+hold_one C; RC=$RECORD
+check "C rejected" sg_review reject "$RC" --note "raised with the head" --by a.khan
+check "C: the rule's class, not its track's (pupil-welfare, 25 years)" \
+    test "$(sql "select track || ' ' || retention_class || ' ' ||
+                 (expires - status_changed) from records
+                 where id='$RC'")" = "staff-conduct pupil-welfare $((9132 * 86400))"
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" = 0 ]

@@ -12,6 +12,8 @@
  *   the report's counts against records with known numbers, and its
  *   period;
  *   the report names no pupil and no member of staff, in HTML or CSV;
+ *   a trust's report counts by school, one school's has no such
+ *   section, and a school's reviewer's counts its school alone;
  *   each rule's category is stored with the record;
  *   the concern export: one row per record, the pupil and their UPN,
  *   the decision's reviewer and rationale, no message text, and the
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "mailqueue.h"
 #include "policy.h"
@@ -218,17 +221,24 @@ test_policy_diff(void **state)
 /* ------------------------------------------------------------ report */
 
 static char *
-report(struct review_fixture *e, time_t from, time_t to,
-       enum sg_review_report_format format)
+report_as(struct review_fixture *e, const struct sg_review_actor *who,
+          time_t from, time_t to, enum sg_review_report_format format)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     const char *error = NULL;
-    if (sg_review_report(e->r, from, to, MAR, format, out, &actor, &error) < 0)
+    if (sg_review_report(e->r, from, to, MAR, format, out, who, &error) < 0)
         fail_msg("%s", error);
     fclose(out);
     return text;
+}
+
+static char *
+report(struct review_fixture *e, time_t from, time_t to,
+       enum sg_review_report_format format)
+{
+    return report_as(e, &actor, from, to, format);
 }
 
 static void
@@ -288,6 +298,8 @@ test_report_counts(void **state)
     assert_has(csv, "\"decisions\",\"target_seconds\",\"\",\"\",\"86400\"\r\n");
     assert_has(csv, "\"holds\",\"released\",\"\",\"\",\"1\"\r\n");
     assert_has(csv, "\"holds\",\"rejected\",\"\",\"\",\"2\"\r\n");
+    /* one school (no school anywhere): no school rows */
+    assert_null(strstr(csv, "\"school"));
     free(csv);
 
     /* February alone, to the 10th: the day given as the end is in it
@@ -310,8 +322,97 @@ test_report_counts(void **state)
     assert_has(html, "0 of 3 (0.0%)");
     assert_null(strstr(html, "<script"));
     assert_null(strstr(html, "src="));
+    assert_null(strstr(html, "By school"));
+    assert_null(strstr(html, "(no school)"));
     free(html);
     for (int i = 0; i < 5; i++)
+        free(ids[i]);
+}
+
+/* A trust: three records of northfield (one released, one rejected),
+ * one of southgate (rejected). */
+static void
+test_report_schools(void **state)
+{
+    struct review_fixture *e = *state;
+    char *ids[4];
+    for (int i = 0; i < 4; i++) {
+        char qid[8];
+        snprintf(qid, sizeof(qid), "QS%d", i);
+        e->school = i < 3 ? "northfield" : "southgate";
+        ids[i] = review_fixture_hold(e, qid, "j.smith@school.example", NULL,
+                                     JAN + i * 3600, true);
+    }
+    decide(e, ids[0], SG_QSTATUS_RELEASED, "a false alarm");
+    decide(e, ids[1], SG_QSTATUS_REJECTED, "rightly held");
+    decide(e, ids[3], SG_QSTATUS_REJECTED, "rightly held");
+
+    char *csv = report(e, 0, 0, SG_REPORT_CSV);
+    assert_has(csv, "\"messages\",\"all\",\"\",\"\",\"4\"\r\n");
+    assert_has(csv, "\"school\",\"northfield\",\"\",\"\",\"3\"\r\n");
+    assert_has(csv, "\"school_held\",\"northfield\",\"\",\"\",\"3\"\r\n");
+    assert_has(csv,
+               "\"school_released\",\"northfield\",\"\",\"\",\"1\"\r\n");
+    assert_has(csv,
+               "\"school_rejected\",\"northfield\",\"\",\"\",\"1\"\r\n");
+    assert_has(csv, "\"school\",\"southgate\",\"\",\"\",\"1\"\r\n");
+    assert_has(csv,
+               "\"school_rejected\",\"southgate\",\"\",\"\",\"1\"\r\n");
+    free(csv);
+    char *html = report(e, 0, 0, SG_REPORT_HTML);
+    assert_has(html, "<section id=\"schools\"><h2>By school</h2>");
+    assert_has(html, "aria-label=\"Messages caught per school\"");
+    assert_has(html, "<tr><td>northfield</td><td class=\"n\">3</td>"
+                     "<td class=\"n\">3</td><td class=\"n\">1</td>"
+                     "<td class=\"n\">1</td></tr>");
+    assert_has(html, "<tr><td>southgate</td><td class=\"n\">1</td>");
+    free(html);
+
+    /* northfield's reviewer: its records alone, every count */
+    struct sg_review_actor north = {
+        .user = "dsl.north", .from = "test", .school = "northfield"};
+    csv = report_as(e, &north, 0, 0, SG_REPORT_CSV);
+    assert_has(csv, "\"messages\",\"all\",\"\",\"\",\"3\"\r\n");
+    assert_has(csv, "\"rule\",\"late-night\",\"Late at night\",\"\",\"3\"\r\n");
+    assert_has(csv, "\"holds\",\"rejected\",\"\",\"\",\"1\"\r\n");
+    assert_has(csv, "\"school\",\"northfield\",\"\",\"\",\"3\"\r\n");
+    assert_null(strstr(csv, "southgate"));
+    free(csv);
+    html = report_as(e, &north, 0, 0, SG_REPORT_HTML);
+    assert_has(html, "School: <strong>northfield</strong>");
+    assert_null(strstr(html, "By school"));
+    assert_null(strstr(html, "southgate"));
+    free(html);
+
+    /* the command line: --school keeps a trust reviewer's report to one
+     * school, and is refused for another school's reviewer */
+    char path[256];
+    snprintf(path, sizeof(path), "%s/south.csv", e->dir);
+    char *argv[] = {"report", "--school", "southgate", "--format", "csv",
+                    "--output", path, NULL};
+    assert_int_equal(sg_review_cmd_report(e->r, &north, 7, argv), EX_NOPERM);
+    assert_int_equal(sg_review_cmd_report(e->r, &actor, 7, argv), EX_OK);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[4096];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_has(text, "\"messages\",\"all\",\"\",\"\",\"1\"\r\n");
+    assert_has(text, "\"school\",\"southgate\",\"\",\"\",\"1\"\r\n");
+    assert_null(strstr(text, "northfield"));
+
+    /* a login no school names, where schools are kept: nothing */
+    struct sg_review_actor nobody = {.user = "visitor",
+                                     .from = "test",
+                                     .tracks = SG_REVIEW_TRACKS_NONE};
+    FILE *out = fopen("/dev/null", "w");
+    const char *error = NULL;
+    assert_int_equal(sg_review_report(e->r, 0, 0, MAR, SG_REPORT_CSV, out,
+                                      &nobody, &error),
+                     -1);
+    fclose(out);
+    for (int i = 0; i < 4; i++)
         free(ids[i]);
 }
 
@@ -461,6 +562,47 @@ test_concerns(void **state)
     free(welfare);
 }
 
+/* The site's preview is the export's rows as a table; a school's
+ * reviewer exports its school's concerns alone. */
+static void
+test_concerns_preview_school(void **state)
+{
+    struct review_fixture *e = *state;
+    e->school = "southgate";
+    char *south = hold_welfare(e);
+    e->school = "northfield";
+    char *north = review_fixture_hold(e, "QN", "j.smith@school.example", NULL,
+                                      FEB, false);
+    char *html = concerns(e, SG_TRACK_PUPIL_WELFARE, SG_REVIEW_HTML);
+    assert_has(html, "<table class=\"concerns\"><thead><tr><th>record</th>");
+    assert_has(html, "<td data-label=\"pupils\">Amy Pupil</td>");
+    assert_has(html, south);
+    assert_null(strstr(html, north));
+    assert_null(strstr(html, "about last night"));
+    free(html);
+
+    struct sg_review_actor northfield = {
+        .user = "dsl.north", .from = "test", .school = "northfield"};
+    for (int t = 0; t < 2; t++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        const char *error = NULL;
+        if (sg_review_concerns(e->r, 0,
+                               t == 0 ? SG_TRACK_PUPIL_WELFARE
+                                      : SG_TRACK_STAFF_CONDUCT,
+                               SG_REVIEW_CSV, out, &northfield, &error) < 0)
+            fail_msg("%s", error);
+        fclose(out);
+        assert_null(strstr(text, south));
+        if (t == 1)
+            assert_has(text, north);
+        free(text);
+    }
+    free(south);
+    free(north);
+}
+
 int
 main(void)
 {
@@ -470,8 +612,11 @@ main(void)
         cmocka_unit_test_setup_teardown(test_report_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_no_identifiers, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_report_schools, setup, teardown),
         cmocka_unit_test_setup_teardown(test_category_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concerns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concerns_preview_school, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,9 @@
  *   each outcome gets its class and the date of its class's period
  *   after the decision; a waiting record none; a status change dates it
  *   again;
+ *   a rule's "retention" class keeps a concern it matched by the longer
+ *   kept of that class and its track's, and does not touch a released
+ *   or refused record;
  *   past the date, expire empties the record: nothing personal is left
  *   in any of its rows, the copy is gone, the dates, rule ids and audit
  *   rows stay; a dry run changes nothing;
@@ -219,6 +222,93 @@ test_classes(void **state)
     free(wait);
     free(refused);
     free(welfare);
+}
+
+/* A record on track matched by a second rule that names the class
+ * named (or none when named is -1), decided to status. */
+static char *
+hold_named(struct review_fixture *e, const char *qid, enum sg_track track,
+           int named, enum sg_store_status status)
+{
+    struct sg_rule_match rules[] = {
+        {.id = "on-track",
+         .mode = SG_MODE_ENFORCE,
+         .track = track,
+         .action = SG_ACTION_HOLD},
+        {.id = "names-a-class",
+         .mode = SG_MODE_ENFORCE,
+         .track = track,
+         .retention = named >= 0 ? (enum sg_track)named : SG_TRACK_PUPIL_WELFARE,
+         .has_retention = named >= 0,
+         .action = SG_ACTION_HOLD},
+    };
+    char *id = review_fixture_hold_rules(e, qid, "j.smith@school.example",
+                                         NULL, time(NULL), rules, 2);
+    const char *err = NULL;
+    if (status != SG_QSTATUS_HELD &&
+        sg_store_set_status(e->q, id, SG_QSTATUS_HELD, status, "dsl", NULL,
+                            "decided", &err) != 0)
+        fail_msg("%s", err);
+    return id;
+}
+
+static void
+test_rule_class(void **state)
+{
+    struct review_fixture *e = *state;
+    open_review(e);
+    time_t now = time(NULL);
+    /* staff conduct that a rule says is a child's welfare: 25 years */
+    char *grooming = hold_named(e, "Q1", SG_TRACK_STAFF_CONDUCT,
+                                SG_TRACK_PUPIL_WELFARE, SG_QSTATUS_REJECTED);
+    /* a welfare concern whose rule names the shorter class: its own */
+    char *welfare = hold_named(e, "Q2", SG_TRACK_PUPIL_WELFARE,
+                               SG_TRACK_STAFF_CONDUCT, SG_QSTATUS_REJECTED);
+    /* released, or never decided by anyone: their short classes */
+    char *released = hold_named(e, "Q3", SG_TRACK_STAFF_CONDUCT,
+                                SG_TRACK_PUPIL_WELFARE, SG_QSTATUS_RELEASED);
+    char *refused = hold_named(e, "Q4", SG_TRACK_STAFF_CONDUCT,
+                               SG_TRACK_PUPIL_WELFARE, SG_QSTATUS_EXPIRED);
+    /* no rule names a class: the track's */
+    char *plain = hold_named(e, "Q5", SG_TRACK_STAFF_CONDUCT, -1,
+                             SG_QSTATUS_REJECTED);
+    expire_at(e, now, false);
+    assert_class(e, grooming, SG_RETENTION_WELFARE,
+                 SG_REVIEW_RETENTION_WELFARE_DAYS);
+    assert_class(e, welfare, SG_RETENTION_WELFARE,
+                 SG_REVIEW_RETENTION_WELFARE_DAYS);
+    assert_class(e, released, SG_RETENTION_RELEASED,
+                 SG_REVIEW_RETENTION_RELEASED_DAYS);
+    assert_class(e, refused, SG_RETENTION_NO_CONCERN,
+                 SG_REVIEW_RETENTION_DAYS);
+    assert_class(e, plain, SG_RETENTION_CONDUCT,
+                 SG_REVIEW_RETENTION_CONDUCT_DAYS);
+
+    /* where staff-conduct is kept for ever, it is the longer: a welfare
+     * concern whose rule names staff-conduct is kept so */
+    struct sg_review_settings s;
+    review_fixture_settings(e, &s);
+    s.retention_conduct_days = 0;
+    review_fixture_open(e, &s);
+    char *forever = hold_named(e, "Q6", SG_TRACK_PUPIL_WELFARE,
+                               SG_TRACK_STAFF_CONDUCT, SG_QSTATUS_REJECTED);
+    char *welfare2 = hold_named(e, "Q7", SG_TRACK_PUPIL_WELFARE, -1,
+                                SG_QSTATUS_REJECTED);
+    expire_at(e, now, false);
+    struct sg_store_retention_info info;
+    info_of(e, forever, &info);
+    assert_string_equal(info.retention_class, SG_RETENTION_CONDUCT);
+    assert_int_equal(info.expires, 0);
+    sg_store_retention_info_clear(&info);
+    assert_class(e, welfare2, SG_RETENTION_WELFARE,
+                 SG_REVIEW_RETENTION_WELFARE_DAYS);
+    free(grooming);
+    free(welfare);
+    free(released);
+    free(refused);
+    free(plain);
+    free(forever);
+    free(welfare2);
 }
 
 /* Does any row of the record still hold one of the personal strings? */
@@ -538,6 +628,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_classes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rule_class, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tombstone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_legal_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_legal_hold_staff, setup,

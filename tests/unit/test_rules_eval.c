@@ -222,7 +222,8 @@ test_track(void **state)
     (void)state;
     struct sg_rules *r = load("rule c { action journal }\n"
                               "rule w { track pupil-welfare action hold }\n"
-                              "rule s { track staff-conduct action hold }\n");
+                              "rule s { track staff-conduct retention "
+                              "pupil-welfare action hold }\n");
     struct sg_msgview *mv = sg_test_view("note", "see you at nine");
     struct sg_party rc[] = {external("someone@other.example")};
     struct sg_eval_input in = {.view = mv, .sender = school(teacher),
@@ -233,6 +234,10 @@ test_track(void **state)
     assert_int_equal(find(v, "w")->track, SG_TRACK_PUPIL_WELFARE);
     assert_int_equal(find(v, "s")->track, SG_TRACK_STAFF_CONDUCT);
     assert_string_equal(sg_track_name(find(v, "w")->track), "pupil-welfare");
+    /* a rule's retention class goes with its match, on its own track */
+    assert_true(find(v, "s")->has_retention);
+    assert_int_equal(find(v, "s")->retention, SG_TRACK_PUPIL_WELFARE);
+    assert_false(find(v, "w")->has_retention);
     enum sg_track t;
     assert_int_equal(sg_track_parse("staff-conduct", &t), 0);
     assert_int_equal(t, SG_TRACK_STAFF_CONDUCT);

@@ -270,13 +270,21 @@ static const struct ecase errors[] = {
                           "after 'except', found '}'"},
     {"rule a { colour red }",
      "t:1:10: expected a rule field (title, policy, source, category, mode, track, "
-     "from, to, recipients, content, attachment, time, inspection, except, action, "
+     "retention, from, to, recipients, content, attachment, time, inspection, except, action, "
      "notify, explain, explain-dsl) or '}', found 'colour'"},
     {"rule a { track pastoral action hold }",
      "t:1:16: expected a review track: staff-conduct or pupil-welfare, "
      "found 'pastoral'"},
     {"rule a { track pupil-welfare track staff-conduct action hold }",
      "t:1:30: 'track' is given twice in this rule"},
+    {"rule a { retention forever action hold }",
+     "t:1:20: expected a retention class: pupil-welfare or staff-conduct, "
+     "found 'forever'"},
+    {"rule a { retention released action hold }",
+     "t:1:20: expected a retention class: pupil-welfare or staff-conduct, "
+     "found 'released'"},
+    {"rule a { retention pupil-welfare retention staff-conduct action hold }",
+     "t:1:34: 'retention' is given twice in this rule"},
     {"rule a { category \"Online safety\" category \"Staff conduct\" "
      "action hold }",
      "t:1:35: 'category' is given twice in this rule"},
@@ -288,7 +296,7 @@ static const struct ecase errors[] = {
     {"rule a { from staff }", "t:1:21: expected 'action' in rule 'a' "
                               "before '}'"},
     {"rule a { title \"x\"", "t:1:19: expected a rule field (title, policy, "
-                             "source, category, mode, track, from, to, recipients, content, "
+                             "source, category, mode, track, retention, from, to, recipients, content, "
                              "attachment, time, inspection, except, action, "
                              "notify, explain, explain-dsl) or '}', found "
                              "end of file"},

@@ -1079,6 +1079,10 @@ test_schools(void **state)
     assert_non_null(strstr(r.body.data, e->other));
     assert_null(strstr(r.body.data, e->held));
     assert_null(strstr(r.body.data, "id=\"schools\""));
+    /* the header leads to the report, the policy and the concerns */
+    assert_non_null(strstr(r.body.data, "<nav class=\"site\"><a href=\"/report\">"
+                                        "Report</a> <a href=\"/policy\">Policy"
+                                        "</a> <a href=\"/concerns\">"));
     sg_web_response_free(&r);
     assert_int_equal(get_as(e, &l, north, NULL, &r), 200);
     sg_web_response_free(&r);
@@ -1167,6 +1171,40 @@ test_schools(void **state)
                                     " = 'released' AND school = ?1",
                                     "southfield"),
                      1);
+
+    /* the report: the trust's by school, northfield's its own alone */
+    assert_int_equal(get_as(e, &t, "/report", NULL, &r), 200);
+    assert_non_null(strstr(r.body.data, "<section id=\"schools\">"));
+    assert_non_null(strstr(r.body.data, "<tr><td>southfield</td>"));
+    assert_non_null(strstr(r.body.data, "<tr><td>northfield</td>"));
+    sg_web_response_free(&r);
+    assert_int_equal(get_as(e, &l, "/report", NULL, &r), 200);
+    assert_non_null(strstr(r.body.data, "School: <strong>northfield</strong>"));
+    assert_null(strstr(r.body.data, "southfield"));
+    assert_null(strstr(r.body.data, "<section id=\"schools\">"));
+    sg_web_response_free(&r);
+    /* the concern export: northfield's reviewer never sees southfield's */
+    static const char *const tracks[] = {"staff-conduct", "pupil-welfare"};
+    for (size_t i = 0; i < 2; i++) {
+        struct call cq = {.query = {{"track", tracks[i]},
+                                    {"since", "2000-01-01"}},
+                          .n_query = 2};
+        assert_int_equal(get_as(e, &l, "/concerns", &cq, &r), 200);
+        assert_non_null(strstr(r.body.data, "<table class=\"concerns\">"));
+        assert_null(strstr(r.body.data, e->held));
+        sg_web_response_free(&r);
+        cq.query[2].name = "format";
+        cq.query[2].value = "csv";
+        cq.n_query = 3;
+        assert_int_equal(get_as(e, &l, "/concerns", &cq, &r), 200);
+        assert_null(strstr(r.body.data, e->held));
+        sg_web_response_free(&r);
+    }
+    /* a login no list names: neither */
+    assert_int_equal(get_as(e, &d, "/report", NULL, &r), 403);
+    sg_web_response_free(&r);
+    assert_int_equal(get_as(e, &d, "/concerns", NULL, &r), 403);
+    sg_web_response_free(&r);
 
     sg_web_free(&e->w);
     e->o.config = NULL;
