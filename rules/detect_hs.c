@@ -112,21 +112,20 @@ hs_destroy(struct detect_hs *hs)
     free(hs);
 }
 
-void
-sg_detect_hs_free(struct detect_hs **hsp)
+/* Count release once less use of (NULL: none), then free the idle
+ * databases (no rule set uses them) past the keep most recently used. */
+static void
+cache_trim(struct detect_hs *release, size_t keep)
 {
-    struct detect_hs *hs = *hsp, *drop = NULL;
-    if (hs == NULL)
-        return;
-    *hsp = NULL;
+    struct detect_hs *drop = NULL;
     pthread_mutex_lock(&cache_lock);
-    hs->refs--;
-    /* keep the HS_CACHE_IDLE most recently used idle ones (the list is
-     * most recent first) */
+    if (release != NULL)
+        release->refs--;
+    /* the list is most recent first */
     size_t idle = 0;
     for (struct detect_hs **pp = &cache; *pp != NULL;) {
         struct detect_hs *e = *pp;
-        if (e->refs == 0 && ++idle > HS_CACHE_IDLE) {
+        if (e->refs == 0 && ++idle > keep) {
             *pp = e->next;
             e->next = drop;
             drop = e;
@@ -143,26 +142,19 @@ sg_detect_hs_free(struct detect_hs **hsp)
 }
 
 void
+sg_detect_hs_free(struct detect_hs **hsp)
+{
+    struct detect_hs *hs = *hsp;
+    if (hs == NULL)
+        return;
+    *hsp = NULL;
+    cache_trim(hs, HS_CACHE_IDLE);
+}
+
+void
 sg_detect_hs_cache_clear(void)
 {
-    struct detect_hs *drop = NULL;
-    pthread_mutex_lock(&cache_lock);
-    for (struct detect_hs **pp = &cache; *pp != NULL;) {
-        struct detect_hs *e = *pp;
-        if (e->refs == 0) {
-            *pp = e->next;
-            e->next = drop;
-            drop = e;
-        } else {
-            pp = &e->next;
-        }
-    }
-    pthread_mutex_unlock(&cache_lock);
-    while (drop != NULL) {
-        struct detect_hs *e = drop;
-        drop = e->next;
-        hs_destroy(e);
-    }
+    cache_trim(NULL, 0);
 }
 
 /* What the database looks for for detector d: a built-in's marker, read

@@ -522,6 +522,8 @@ test_upgrade_from_v1(void **state)
                 "DROP TABLE policy_changes;"
                 "ALTER TABLE rules DROP COLUMN category;"
                 "ALTER TABLE recipients DROP COLUMN upn;"
+                /* a rule's retention class's */
+                "ALTER TABLE rules DROP COLUMN retention;"
                 "PRAGMA user_version = 1; COMMIT;");
     assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info("
                                 "'records') WHERE name = 'queue_seen'"),
