@@ -1,8 +1,10 @@
 /*
  * bench_review_page.c - the review web page's server time per page with a
- * large quarantine: the queue page (first page of waiting mail, 50 rows)
- * and its last page (the oldest waiting mail but the newest, "last":
- * ?page=N, the rows before it skipped), and an item page (a random held
+ * large quarantine: the queue page (first page of waiting mail, 50 rows),
+ * its middle page and its last page as the page's links ask for them
+ * ("middle", "last": ?after=CREATED,ID, the row before the page), the
+ * last page as links made before asked for it ("offset": ?page=N, the
+ * rows before it skipped), and an item page (a random held
  * record, its stored copy parsed and
  * shown with its findings marked), with N records in the store (default
  * 10,000), beside the same pages with a small store (default 100) in the
@@ -166,9 +168,36 @@ struct store {
     struct sg_web *w;
     char **ids;
     char session[64];
+    char middle[128], last[128]; /* the cursors of those pages */
 };
 
+/* The cursor of the page after the waiting queue's row at (oldest
+ * first), as the page's More link has it: "CREATED,ID". */
+static void
+cursor_at(struct store *s, unsigned at, char *buf, size_t size)
+{
+    struct sg_store_filter f = {
+        .waiting = true, .oldest_first = true, .limit = 1, .offset = at};
+    struct sg_store_item *items = NULL;
+    size_t n = 0;
+    const char *err;
+    if (sg_store_list(s->q, &f, &items, &n, &err) < 0)
+        die("%s", err);
+    if (n != 1)
+        die("no waiting row %u", at);
+    snprintf(buf, size, "%lld,%s", (long long)items[0].created, items[0].id);
+    sg_store_items_free(&items, &n);
+}
+
 static bool pseudonymise; /* --pseudonymise */
+
+/* The waiting queue's pages: four fifths wait, 50 a page. */
+static unsigned
+waiting_pages(unsigned records)
+{
+    unsigned n = records * 4 / 5;
+    return n / 50 > 0 ? n / 50 : 1;
+}
 
 static void
 open_store(struct store *s, const char *base, unsigned records)
@@ -181,6 +210,12 @@ open_store(struct store *s, const char *base, unsigned records)
     double t0 = now_ms();
     s->ids = fill(s->dir, records, &s->q);
     fprintf(stderr, "  filled in %.0f s\n", (now_ms() - t0) / 1000);
+    /* the rows that end the page before the middle and the last pages */
+    unsigned pages = waiting_pages(records);
+    cursor_at(s, (pages / 2 > 0 ? pages / 2 : 1) * 50 - 1, s->middle,
+              sizeof(s->middle));
+    cursor_at(s, (pages > 1 ? pages - 1 : 1) * 50 - 1, s->last,
+              sizeof(s->last));
     char db[1024], store[512];
     location(db, sizeof(db), s->dir, records);
     snprintf(store, sizeof(store), "%s/messages", s->dir);
@@ -246,21 +281,27 @@ static void
 run(struct store *s, const char *page, unsigned n, double *t)
 {
     for (unsigned i = 0; i < n; i++) {
-        char path[128], last[16];
-        struct sg_web_param query[] = {{"page", last}};
-        bool deep = strcmp(page, "last") == 0;
+        char path[128], pages[16];
+        struct sg_web_param query[1];
+        size_t n_query = 1;
+        snprintf(pages, sizeof(pages), "%u", waiting_pages(s->records));
+        if (strcmp(page, "offset") == 0)
+            query[0] = (struct sg_web_param){"page", pages};
+        else if (strcmp(page, "middle") == 0)
+            query[0] = (struct sg_web_param){"after", s->middle};
+        else if (strcmp(page, "last") == 0)
+            query[0] = (struct sg_web_param){"after", s->last};
+        else
+            n_query = 0;
         if (strcmp(page, "item") == 0)
             snprintf(path, sizeof(path), "/item/%s",
                      s->ids[(unsigned)rand() % s->records]);
         else
             snprintf(path, sizeof(path), "/queue");
-        /* four fifths wait, 50 a page */
-        snprintf(last, sizeof(last), "%u",
-                 s->records * 4 / 5 / 50 > 0 ? s->records * 4 / 5 / 50 : 1);
         struct sg_web_request req = {.method = "GET",
                                      .path = path,
-                                     .query = deep ? query : NULL,
-                                     .n_query = deep ? 1 : 0,
+                                     .query = n_query > 0 ? query : NULL,
+                                     .n_query = n_query,
                                      .session_cookie = s->session,
                                      .client = "127.0.0.1",
                                      .now = time(NULL)};
@@ -269,8 +310,9 @@ run(struct store *s, const char *page, unsigned n, double *t)
         sg_web_handle(s->w, &req, &resp);
         t[i] = now_ms() - t0;
         if (resp.status != 200)
-            die("%s%s%s answered %u", path, deep ? "?page=" : "",
-                deep ? last : "", resp.status);
+            die("%s%s%s%s answered %u", path, n_query > 0 ? "?" : "",
+                n_query > 0 ? query[0].name : "",
+                n_query > 0 ? query[0].value : "", resp.status);
         sg_web_response_free(&resp);
     }
     qsort(t, n, sizeof(*t), cmp_double);
@@ -331,8 +373,8 @@ main(int argc, char **argv)
     const char *kind = pg_conninfo != NULL ? "postgresql" : "sqlite";
     printf("%-10s %-6s %9s %10s %10s %9s\n", "store", "page", "records",
            "median ms", "p99 ms", "pages/s");
-    const char *pages[] = {"queue", "last", "item"};
-    for (size_t p = 0; p < 3; p++) {
+    const char *pages[] = {"queue", "middle", "last", "offset", "item"};
+    for (size_t p = 0; p < sizeof(pages) / sizeof(pages[0]); p++) {
         for (size_t k = 0; k < 2; k++) {
             struct store *s = &stores[k];
             run(s, pages[p], requests / 10 + 1, t); /* warm up */

@@ -46,7 +46,7 @@ struct sg_outbox_batch;
  * PRAGMA user_version, which versions 1 and 2 used alone).  A database
  * with a newer version is refused; an older one is upgraded at open, one
  * version at a time. */
-#define SG_STORE_SCHEMA_VERSION 12
+#define SG_STORE_SCHEMA_VERSION 13
 
 /* How long a call waits for another process (or connection) holding the
  * database's write lock before it gives up, by default. */
@@ -239,6 +239,15 @@ struct sg_store_filter {
     size_t offset;      /* skip this many first (paging) */
     const char *school; /* this school's records only (never one of no
                            school); NULL: any */
+    /* Keyset paging: the rows after the row (cursor_created, cursor_id)
+     * in the list's order, as an item gives them (the created time, then
+     * the id, break ties); with before, the limit rows just before it,
+     * still listed in the list's order.  The database finds the page in
+     * its (created, id) index, however deep: OFFSET walks every row it
+     * skips.  cursor_id NULL: from the first row. */
+    const char *cursor_id;
+    time_t cursor_created;
+    bool before;
 };
 
 /* One line of a list: the record and a summary of its rows. */

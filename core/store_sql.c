@@ -219,6 +219,23 @@ static const char upgrade_policy_pg[] = UPGRADE_POLICY(
 static const char upgrade_rule_retention[] =
     "ALTER TABLE rules ADD COLUMN retention TEXT;";
 
+/* Keyset paging (sg_store_filter's cursor): the list is in (created, id)
+ * order and a page starts after a row, which an index ending in both
+ * columns finds directly (OFFSET walked every row it skipped: 401 ms for
+ * the last page of 100,000 records).  A list of one status reads
+ * (status, created, id), so that the few waiting among many decided are
+ * found without walking the rest; a list of any status reads (created,
+ * id).  They serve whatever the indexes they replace, on (status,
+ * created) and on created, served, which are dropped: no more indexes
+ * to write for each record held than before.  The same words in both
+ * databases. */
+static const char upgrade_keyset[] =
+    "CREATE INDEX records_created_id ON records (created, id);"
+    "CREATE INDEX records_status_created_id ON records"
+    " (status, created, id);"
+    "DROP INDEX records_created;"
+    "DROP INDEX records_status_created;";
+
 /* The migrations both databases share (store_sql.h); the last entry is
  * an end mark. */
 static const struct sg_sql_migration sg_sql_migrations[] = {
@@ -227,6 +244,7 @@ static const struct sg_sql_migration sg_sql_migrations[] = {
     {10, upgrade_school, NULL, NULL},
     {11, NULL, upgrade_policy_sqlite, upgrade_policy_pg},
     {12, upgrade_rule_retention, NULL, NULL},
+    {13, upgrade_keyset, NULL, NULL},
     {0, NULL, NULL, NULL},
 };
 

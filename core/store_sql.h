@@ -219,9 +219,9 @@ struct sg_sql_spec {
 struct sg_sql_params {
     const char *text[3];
     size_t n_text;
-    int64_t num[6];
+    int64_t num[8];
     size_t n_num;
-    const char *tail[1]; /* text bound after the numbers */
+    const char *tail[2]; /* text bound after the numbers */
     size_t n_tail;
 };
 

@@ -201,9 +201,9 @@ sg_store_sql_waiting_ids(void *be, time_t until, char ***ids_r, size_t *n_r,
     " coalesce(r.school, '')"                                                  \
     " FROM records r "
 
+/* The list's filters but the status, which picks the index
+ * (sg_store_sql_list).  ?1 is the status, bound whether used or not. */
 static const char list_where[] =
-    "WHERE (?1 IS NULL OR r.status = ?1"
-    "  OR (?1 = 'waiting' AND r.status IN ('held', 'escalated')))"
     " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM rules"
     "  WHERE record_id = r.id AND rule_id = ?2))"
     " AND (?3 IS NULL OR instr(lower(r.env_from), lower(?3)) > 0)"
@@ -212,7 +212,7 @@ static const char list_where[] =
     " AND (?6 = 0 OR r.status_changed >= ?6)"
     " AND (?9 = 0 OR (?9 & (1 << CASE r.track WHEN 'pupil-welfare'"
     "  THEN 1 ELSE 0 END)) != 0)" /* the bit of enum sg_track */
-    " AND (?10 IS NULL OR r.school = ?10)";
+    " AND (?12 IS NULL OR r.school = ?12)";
 
 _Static_assert(SG_TRACK_STAFF_CONDUCT == 0 && SG_TRACK_PUPIL_WELFARE == 1,
                "list_where numbers the tracks as enum sg_track does");
@@ -244,16 +244,51 @@ sg_store_sql_list(void *be, const struct sg_store_filter *f,
                   struct sg_store_item **items_r, size_t *n_r,
                   const char **error_r)
 {
-    char sql[4096];
-    const char *order = f->oldest_first ? "ASC" : "DESC";
+    char sql[8192], cursor[96] = "";
+    bool asc = f->oldest_first;
+    /* a page before the cursor is read backwards from it, nearest first,
+     * and put back in the list's order by the outer query */
+    bool inner_asc = f->before ? !asc : asc;
+    if (f->cursor_id != NULL)
+        /* a row value: both databases seek it in the index, where OR-ed
+         * terms would scan */
+        snprintf(cursor, sizeof(cursor), " AND (r.created, r.id) %s (?10, ?13)",
+                 inner_asc ? ">" : "<");
+    const char *order = asc ? "ASC" : "DESC";
+    const char *inner = inner_asc ? "ASC" : "DESC";
+    /* Each status is read from the (status, created, id) index, in the
+     * list's order from the cursor, so that a page of a status that is
+     * rare (the waiting few among a year's decided records) does not
+     * walk every record; any status from the (created, id) index.  The
+     * waiting are two statuses: each read so, and the two merged (a
+     * status IN (...) would read both whole to sort them).  Both
+     * indexes are schema version 13's. */
+    static const char *const any[] = {"1 = 1"};
+    static const char *const one[] = {"r.status = ?1"};
+    static const char *const waiting[] = {"r.status = 'held'",
+                                          "r.status = 'escalated'"};
+    const char *const *parts = f->any_status ? any : f->waiting ? waiting : one;
+    size_t n_parts = f->waiting && !f->any_status ? 2 : 1;
+    size_t len = (size_t)snprintf(sql, sizeof(sql),
+                                  "%sWHERE r.id IN (SELECT u.id FROM (",
+                                  ITEM_COLUMNS);
+    for (size_t i = 0; i < n_parts && len < sizeof(sql); i++)
+        len += (size_t)snprintf(
+            sql + len, sizeof(sql) - len,
+            "%sSELECT id, created FROM (SELECT r.id, r.created FROM records r"
+            " WHERE %s%s%s ORDER BY r.created %s, r.id %s LIMIT ?11) p%zu",
+            i > 0 ? " UNION ALL " : "", parts[i], list_where, cursor, inner,
+            inner, i);
     /* the page's ids first, its columns then: the summaries' subqueries
-     * run for the page's rows only, not for every row OFFSET skips (the
-     * last page of 80,000 waiting took seconds) */
-    snprintf(sql, sizeof(sql),
-             "%sWHERE r.id IN (SELECT r.id FROM records r %s"
-             " ORDER BY r.created %s, r.id %s LIMIT ?7 OFFSET ?8)"
-             " ORDER BY r.created %s, r.id %s",
-             ITEM_COLUMNS, list_where, order, order, order, order);
+     * run for the page's rows only, not for every row OFFSET skips */
+    if (len < sizeof(sql))
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+                                ") u ORDER BY u.created %s, u.id %s"
+                                " LIMIT ?7 OFFSET ?8)"
+                                " ORDER BY r.created %s, r.id %s",
+                                inner, inner, order, order);
+    if (len >= sizeof(sql))
+        return sg_store_fail(error_r, "cannot list the records: too long");
     struct spec q = {
         .sql = sql,
         .what = "cannot list the records",
@@ -261,6 +296,11 @@ sg_store_sql_list(void *be, const struct sg_store_filter *f,
         .fill = fill_item,
         .clear = sg_store_item_clear,
     };
+    int64_t limit = f->limit > 0 ? (int64_t)f->limit : INT64_MAX;
+    /* each part reads as far as the page's end */
+    int64_t part_limit = limit <= INT64_MAX - (int64_t)f->offset
+                             ? limit + (int64_t)f->offset
+                             : INT64_MAX;
     struct params p = {
         .text = {f->any_status ? NULL
                  : f->waiting  ? "waiting"
@@ -268,12 +308,11 @@ sg_store_sql_list(void *be, const struct sg_store_filter *f,
                  f->rule, f->sender != NULL && *f->sender ? f->sender : NULL},
         .n_text = 3,
         .num = {(int64_t)f->created_max, (int64_t)f->created_min,
-                (int64_t)f->changed_min,
-                f->limit > 0 ? (int64_t)f->limit : INT64_MAX,
-                (int64_t)f->offset, (int64_t)f->tracks},
-        .n_num = 6,
-        .tail = {f->school},
-        .n_tail = 1,
+                (int64_t)f->changed_min, limit, (int64_t)f->offset,
+                (int64_t)f->tracks, (int64_t)f->cursor_created, part_limit},
+        .n_num = 8,
+        .tail = {f->school, f->cursor_id},
+        .n_tail = 2,
     };
     return read_rows(be, &q, &p, (void **)items_r, n_r, error_r);
 }

@@ -153,7 +153,16 @@ struct sg_review_filter {
     bool oldest_first; /* default newest first */
     size_t limit;      /* 0: no limit */
     size_t offset;     /* skip this many first (paging) */
+    const char *cursor_id; /* keyset paging, as struct sg_store_filter's: */
+    time_t cursor_created; /* the rows after this one (before, with */
+    bool before;           /* before); NULL: from the first */
 };
+
+/* A page's cursor as links and --after give it, "CREATED,ID" (a list
+ * item's created time and id): true with *created_r and *id_r (into v),
+ * or false for anything else. */
+bool sg_review_cursor_parse(const char *v, time_t *created_r,
+                            const char **id_r);
 
 /* Items are the store's (struct sg_store_item, core/store.h); free them
  * with sg_store_items_free. */
@@ -388,25 +397,40 @@ int sg_review_export(struct sg_review *r, time_t since,
                      const struct sg_review_actor *actor,
                      const char **error_r);
 
-/* Who reads the digests: each its own list of addresses, as the
- * records' notices went (sg_notice_track_to): the DSLs, and, when the
- * review tracks have their own people, the conduct reviewers and the
- * chair of governors.  *n_r lists; 1 (the DSLs', everything) when the
- * tracks have no people of their own or notices are not configured. */
-void sg_review_digest_audiences(const struct sg_review *r,
-                                const char *const *lists[3], size_t sizes[3],
-                                size_t *n_r);
+/* Who reads a digest, and of which records: as the records' notices
+ * went (sg_notice_track_to), the DSLs, and, when the review tracks have
+ * their own people, the conduct reviewers and the chair of governors.
+ * In a trust each school's people read of their school's records only,
+ * in a digest with their school's templates and contact; the trust's own
+ * addresses (the keys outside any school block, where no school has the
+ * same) read of every school's, and of the records of no school. */
+struct sg_review_audience {
+    const char *school;    /* its records only; NULL: every school's */
+    const char *const *to; /* the addresses (the configuration's) */
+    size_t n_to;
+    int list; /* the records whose notices went to this list of their
+                 school's: SG_REVIEW_TO_DSL, _CONDUCT, _CHAIR; or
+                 SG_REVIEW_TO_ALL, every record */
+};
+enum { SG_REVIEW_TO_ALL = -1, SG_REVIEW_TO_DSL, SG_REVIEW_TO_CONDUCT,
+       SG_REVIEW_TO_CHAIR };
+/* The digests to make, into *a_r (free() it), *n_r of them: at least
+ * one (the DSLs', every record, when the tracks have no people of their
+ * own or notices are not configured).  -1 when out of memory. */
+int sg_review_digest_audiences(const struct sg_review *r,
+                               struct sg_review_audience **a_r, size_t *n_r,
+                               const char **error_r);
 /* The waiting records, oldest first, those past the response target
- * flagged, as text in out (appended): of the records whose notices went
- * to audience (a list of sg_review_digest_audiences; NULL: every
- * record).  *n_waiting_r, *n_overdue_r may be NULL. */
+ * flagged, as text in out (appended): of the records a tells of (NULL:
+ * every record).  *n_waiting_r, *n_overdue_r may be NULL. */
 int sg_review_digest(struct sg_review *r, time_t now,
-                     const char *const *audience, struct sg_buf *out,
+                     const struct sg_review_audience *a, struct sg_buf *out,
                      size_t *n_waiting_r, size_t *n_overdue_r,
                      const char **error_r);
-/* Mail the digest text to to[0..n_to) (NULL: the DSL addresses). */
+/* Mail the digest text to a's addresses, with its school's templates
+ * and contact (a NULL: the DSL addresses). */
 int sg_review_digest_mail(struct sg_review *r, const char *text,
-                          const char *const *to, size_t n_to,
+                          const struct sg_review_audience *a,
                           size_t n_waiting, size_t n_overdue, time_t now,
                           const struct sg_review_actor *actor,
                           const char **error_r);

@@ -21,6 +21,7 @@
 #include "review_cmd.h"
 #include "review_opts.h"
 #include "sg_buf.h"
+#include "sg_config.h"
 #include "store_hosts.h"
 
 /* Findings on a terminal (sg_safe_text): a value on one line, the
@@ -93,7 +94,7 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
 {
     struct sg_review_filter f = {.status = SG_QSTATUS_HELD};
     const char *status = NULL, *older = NULL, *newer = NULL, *track = NULL,
-               *limit = NULL;
+               *limit = NULL, *after = NULL;
     unsigned lim = 0;
     const struct sg_review_opt opts[] = {
         SG_OPT_VALUE("status", &status),
@@ -106,6 +107,7 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
         SG_OPT_VALUE("limit", &limit),
         SG_OPT_FLAG("oldest-first", &f.oldest_first),
         SG_OPT_VALUE("school", &f.school),
+        SG_OPT_VALUE("after", &after),
         SG_OPT_END,
     };
     int first = sg_review_opts(argc, argv, opts);
@@ -115,6 +117,10 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
         sg_review_opt_no_more("list", argc, argv, first) < 0)
         return EX_USAGE;
     f.limit = lim;
+    /* the records after one, in the list's order: the next page */
+    if (after != NULL &&
+        !sg_review_cursor_parse(after, &f.cursor_created, &f.cursor_id))
+        sg_cli_die(EX_USAGE, "--after: \"%s\" is not CREATED,ID", after);
     if (track != NULL)
         f.tracks = sg_cli_track_bit(track);
     if (status != NULL && strcmp(status, "all") == 0)
@@ -131,6 +137,8 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
         sg_cli_die(EX_SOFTWARE, "%s", err);
     time_t now = time(NULL);
     int sla = sg_review_get_settings(c->r)->sla_hours;
+    /* a trust's records name their school (a name: school.h) */
+    bool schools = c->cfg != NULL && c->cfg->n_schools > 0;
     if (n == 0) {
         printf("No %s records%s.\n",
                f.any_status ? "" : sg_store_status_name(f.status),
@@ -139,8 +147,10 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
                    ? " match"
                    : "");
     } else {
-        printf("%-20s %-10s %-9s %-7s %-28s %s\n", "RECORD", "STATUS", "AGE",
-               "SLA", "SENDER", "RULES / TO / SUBJECT");
+        printf("%-20s %-10s %-9s %-7s ", "RECORD", "STATUS", "AGE", "SLA");
+        if (schools)
+            printf("%-12s ", "SCHOOL");
+        printf("%-28s %s\n", "SENDER", "RULES / TO / SUBJECT");
     }
     for (size_t i = 0; i < n; i++) {
         struct sg_store_item *it = &items[i];
@@ -156,6 +166,8 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
                          3600);
         printf("%-20s %-10s %-9s %-7s ", it->id,
                sg_store_status_name(it->status), age, slabuf);
+        if (schools)
+            printf("%-12s ", *it->school != '\0' ? it->school : "-");
         struct sg_buf b = SG_BUF_INIT;
         sg_safe_text(&b, it->env_from, strlen(it->env_from), false);
         printf("%-28s ", sg_cli_whole(&b));
@@ -171,6 +183,9 @@ sg_cli_list(struct sg_cli *c, int argc, char **argv)
         printf("SLA: hours left of the %d-hour response target; LATE: past "
                "it.\n",
                sla);
+    if (n > 0 && f.limit > 0 && n == f.limit) /* maybe more */
+        printf("More: --after %lld,%s\n", (long long)items[n - 1].created,
+               items[n - 1].id);
     sg_store_items_free(&items, &n);
     return ferror(stdout) ? EX_IOERR : EX_OK;
 }
@@ -463,30 +478,32 @@ sg_cli_digest(struct sg_cli *c, int argc, char **argv)
     if (sg_review_opts_only(argc, argv, opts) < 0)
         return EX_USAGE;
     /* one digest per audience: each reads of the records it was told of
-     * (the review tracks' people, the chair for the headteacher) */
-    const char *const *lists[3];
-    size_t sizes[3], n_lists;
-    sg_review_digest_audiences(c->r, lists, sizes, &n_lists);
+     * (the review tracks' people, the chair for the headteacher; in a
+     * trust, each school's of its own) */
+    struct sg_review_audience *aud = NULL;
+    size_t n_aud = 0;
+    const char *err;
+    if (sg_review_digest_audiences(c->r, &aud, &n_aud, &err) < 0)
+        sg_cli_die(EX_SOFTWARE, "%s", err);
     time_t now = time(NULL);
     int rc = EX_OK;
-    for (size_t a = 0; a < n_lists; a++) {
+    for (size_t a = 0; a < n_aud; a++) {
         struct sg_buf text = SG_BUF_INIT;
         size_t waiting = 0, overdue = 0;
-        const char *err;
-        if (n_lists > 1) {
+        if (n_aud > 1) {
             printf("%s== For ", a > 0 ? "\n" : "");
-            for (size_t i = 0; i < sizes[a]; i++)
-                printf("%s%s", i > 0 ? ", " : "", lists[a][i]);
-            printf(" ==\n");
+            for (size_t i = 0; i < aud[a].n_to; i++)
+                printf("%s%s", i > 0 ? ", " : "", aud[a].to[i]);
+            printf("%s%s ==\n", aud[a].school != NULL ? ": " : "",
+                   aud[a].school != NULL ? aud[a].school : "");
         }
-        if (sg_review_digest(c->r, now, lists[a], &text, &waiting, &overdue,
+        if (sg_review_digest(c->r, now, &aud[a], &text, &waiting, &overdue,
                              &err) < 0)
             sg_cli_die(EX_SOFTWARE, "%s", err);
         fputs(text.data != NULL ? text.data : "", stdout);
         if (mail && waiting > 0) {
-            if (sg_review_digest_mail(c->r, text.data, lists[a], sizes[a],
-                                      waiting, overdue, now, &c->actor,
-                                      &err) < 0) {
+            if (sg_review_digest_mail(c->r, text.data, &aud[a], waiting,
+                                      overdue, now, &c->actor, &err) < 0) {
                 fprintf(stderr, "safeguard-review: %s\n", err);
                 rc = EX_TEMPFAIL;
             } else {
@@ -497,6 +514,7 @@ sg_cli_digest(struct sg_cli *c, int argc, char **argv)
         }
         sg_buf_free(&text);
     }
+    free(aud);
     return rc;
 }
 

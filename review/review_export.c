@@ -23,6 +23,8 @@
 
 #include "review_int.h"
 #include "review_report.h"
+#include "school.h"
+#include "sg_config.h"
 #include "sg_tz.h"
 #include "web_int.h"
 
@@ -468,6 +470,8 @@ static int
 digest_item(struct sg_review *r, struct sg_buf *b,
             const struct sg_store_item *it, const char **error_r)
 {
+    if (*it->school != '\0') /* a trust's: which school (a name, school.h) */
+        sg_buf_printf(b, "    School:  %s\n", it->school);
     struct sg_store_rule *rules = NULL;
     struct sg_store_rcpt *rcpts = NULL;
     size_t n_rules = 0, n_rcpts = 0;
@@ -507,34 +511,100 @@ digest_item(struct sg_review *r, struct sg_buf *b,
     return 0;
 }
 
-void
-sg_review_digest_audiences(const struct sg_review *r,
-                           const char *const *lists[3], size_t sizes[3],
-                           size_t *n_r)
+/* nc's list k (SG_REVIEW_TO_DSL, ...), its size in *n_r. */
+static const char *const *
+nc_list(const struct sg_notice_config *nc, int k, size_t *n_r)
 {
-    const struct sg_notice_config *c = r->ncfg;
-    *n_r = 1;
-    lists[0] = c != NULL ? c->dsl_addresses : NULL;
-    sizes[0] = c != NULL ? c->n_dsl_addresses : 0;
-    if (c == NULL)
-        return;
-    if (c->n_conduct_addresses > 0) {
-        lists[*n_r] = c->conduct_addresses;
-        sizes[(*n_r)++] = c->n_conduct_addresses;
+    switch (k) {
+    case SG_REVIEW_TO_CONDUCT:
+        *n_r = nc->n_conduct_addresses;
+        return nc->conduct_addresses;
+    case SG_REVIEW_TO_CHAIR:
+        *n_r = nc->n_chair_addresses;
+        return nc->chair_addresses;
+    default:
+        *n_r = nc->n_dsl_addresses;
+        return nc->dsl_addresses;
     }
-    if (c->n_chair_addresses > 0) {
-        lists[*n_r] = c->chair_addresses;
-        sizes[(*n_r)++] = c->n_chair_addresses;
-    }
-    if (*n_r == 1)
-        lists[0] = NULL; /* one audience: every record */
 }
 
-/* Did the notices of it go to audience (sg_notice_track_to, on the
- * record's track and parties)?  1, 0, or -1. */
+/* The same addresses, in any order? */
+static bool
+same_list(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (!sg_strv_has(b, nb, a[i]))
+            return false;
+    return true;
+}
+
+/* The audiences of one notice configuration (the program's, or a
+ * school's), appended to a: the DSLs always, the conduct reviewers and
+ * the chair when set; with trust, only the lists no school has too. */
+static void
+nc_audiences(const struct sg_review *r, const struct sg_notice_config *nc,
+             const char *school, bool trust, struct sg_review_audience *a,
+             size_t *n)
+{
+    for (int k = SG_REVIEW_TO_DSL; k <= SG_REVIEW_TO_CHAIR; k++) {
+        size_t len;
+        const char *const *to = nc_list(nc, k, &len);
+        if (k != SG_REVIEW_TO_DSL && len == 0)
+            continue;
+        bool shared = false;
+        for (size_t i = 0; trust && !shared && i < r->config->n_schools; i++) {
+            struct sg_notice_config snc;
+            size_t slen;
+            const struct sg_notice_config *s = sg_review_school_notice(
+                r, r->config->schools[i]->name, &snc, NULL);
+            const char *const *sto = nc_list(s, k, &slen);
+            shared = same_list(to, len, sto, slen);
+        }
+        if (trust && (len == 0 || shared))
+            continue; /* the schools' own people read of their records */
+        a[(*n)++] = (struct sg_review_audience){school, to, len, k};
+    }
+}
+
+int
+sg_review_digest_audiences(const struct sg_review *r,
+                           struct sg_review_audience **a_r, size_t *n_r,
+                           const char **error_r)
+{
+    size_t n_schools = r->config != NULL ? r->config->n_schools : 0;
+    struct sg_review_audience *a = calloc(3 * (n_schools + 1), sizeof(*a));
+    *a_r = NULL;
+    *n_r = 0;
+    if (a == NULL)
+        return sg_review_fail(error_r, "out of memory");
+    size_t n = 0;
+    if (r->ncfg == NULL) {
+        a[n++] = (struct sg_review_audience){.list = SG_REVIEW_TO_ALL};
+    } else if (n_schools == 0) {
+        nc_audiences(r, r->ncfg, NULL, false, a, &n);
+        if (n == 1)
+            a[0].list = SG_REVIEW_TO_ALL; /* one audience: every record */
+    } else {
+        for (size_t i = 0; i < n_schools; i++) {
+            struct sg_notice_config snc;
+            const char *name = r->config->schools[i]->name;
+            nc_audiences(r, sg_review_school_notice(r, name, &snc, NULL), name,
+                         false, a, &n);
+        }
+        nc_audiences(r, r->ncfg, NULL, true, a, &n);
+    }
+    *a_r = a;
+    *n_r = n;
+    return 0;
+}
+
+/* Did the notices of it go to a's list of its school's (sg_notice_track_to,
+ * on the record's track and parties)?  1, 0, or -1. */
 static int
 for_audience(struct sg_review *r, const struct sg_store_item *it,
-             const char *const *audience, const char **error_r)
+             const struct sg_review_audience *a, const char **error_r)
 {
     struct sg_store_record *rec = NULL;
     struct sg_store_rcpt *rcpts = NULL;
@@ -556,31 +626,35 @@ for_audience(struct sg_review *r, const struct sg_store_item *it,
     enum sg_track track = SG_TRACK_STAFF_CONDUCT;
     if (rec->track != NULL)
         (void)sg_track_parse(rec->track, &track);
+    struct sg_notice_config snc;
+    const struct sg_notice_config *nc =
+        sg_review_school_notice(r, rec->school, &snc, NULL);
     const char *const *to;
-    size_t n_to;
-    sg_notice_track_to(r->ncfg, track, rec->env_from, parties, n, &to, &n_to);
+    size_t n_to, len;
+    sg_notice_track_to(nc, track, rec->env_from, parties, n, &to, &n_to);
     free(parties);
     sg_store_record_free(&rec);
     sg_store_rcpts_free(&rcpts, &n);
-    return to == audience;
+    return to == nc_list(nc, a->list, &len);
 }
 
-/* The records f selects, oldest first, whose notices went to audience
- * (NULL: all). */
+/* The records f selects, oldest first, that a tells of (NULL: all). */
 static int
 digest_items(struct sg_review *r, struct sg_store_filter f,
-             const char *const *audience, struct sg_store_item **items_r,
-             size_t *n_r, const char **error_r)
+             const struct sg_review_audience *a,
+             struct sg_store_item **items_r, size_t *n_r,
+             const char **error_r)
 {
     const char *err = NULL;
     f.oldest_first = true;
+    f.school = a != NULL ? a->school : NULL;
     if (sg_store_list(r->q, &f, items_r, n_r, &err) < 0)
         return sg_review_keep(error_r, "", err);
-    if (audience == NULL)
+    if (a == NULL || a->list == SG_REVIEW_TO_ALL)
         return 0;
     size_t kept = 0;
     for (size_t i = 0; i < *n_r; i++) {
-        int yes = for_audience(r, &(*items_r)[i], audience, error_r);
+        int yes = for_audience(r, &(*items_r)[i], a, error_r);
         if (yes < 0) {
             sg_store_items_free(items_r, n_r);
             return -1;
@@ -597,7 +671,8 @@ digest_items(struct sg_review *r, struct sg_store_filter f,
 /* Records found lost in the last day: the DSL was told of each hold, and
  * should hear that the mail system did not keep it. */
 static int
-digest_lost(struct sg_review *r, time_t now, const char *const *audience,
+digest_lost(struct sg_review *r, time_t now,
+            const struct sg_review_audience *audience,
             struct sg_buf *b, const char **error_r)
 {
     struct sg_store_item *items = NULL;
@@ -635,7 +710,8 @@ digest_lost(struct sg_review *r, time_t now, const char *const *audience,
  * in the last day: the DSL was told of each, and nothing waits, but the
  * digest is where the day's concerns are seen together. */
 static int
-digest_unheld(struct sg_review *r, time_t now, const char *const *audience,
+digest_unheld(struct sg_review *r, time_t now,
+              const struct sg_review_audience *audience,
               struct sg_buf *b, const char **error_r)
 {
     static const enum sg_store_status unheld[] = {
@@ -671,7 +747,7 @@ digest_unheld(struct sg_review *r, time_t now, const char *const *audience,
 
 int
 sg_review_digest(struct sg_review *r, time_t now,
-                 const char *const *audience, struct sg_buf *out,
+                 const struct sg_review_audience *audience, struct sg_buf *out,
                  size_t *n_waiting_r, size_t *n_overdue_r,
                  const char **error_r)
 {
@@ -734,7 +810,7 @@ sg_review_digest(struct sg_review *r, time_t now,
 
 int
 sg_review_digest_mail(struct sg_review *r, const char *text,
-                      const char *const *to, size_t n_to, size_t n_waiting,
+                      const struct sg_review_audience *a, size_t n_waiting,
                       size_t n_overdue, time_t now,
                       const struct sg_review_actor *actor,
                       const char **error_r)
@@ -744,10 +820,14 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
     if (r->ncfg == NULL)
         return sg_review_fail(error_r, "cannot mail the digest: notices are "
                                        "not configured (notice_from)");
-    if (to == NULL) {
-        to = r->ncfg->dsl_addresses;
-        n_to = r->ncfg->n_dsl_addresses;
-    }
+    /* a school's digest: its templates, its contact */
+    const char *school = a != NULL ? a->school : NULL;
+    struct sg_notice_config snc;
+    const char *contact = NULL;
+    const struct sg_notice_config *nc =
+        sg_review_school_notice(r, school, &snc, &contact);
+    const char *const *to = a != NULL ? a->to : r->ncfg->dsl_addresses;
+    size_t n_to = a != NULL ? a->n_to : r->ncfg->n_dsl_addresses;
     if (n_to == 0)
         return sg_review_fail(error_r, "cannot mail the digest: "
                                        "dsl_addresses is empty");
@@ -763,21 +843,23 @@ sg_review_digest_mail(struct sg_review *r, const char *text,
     struct sg_notice_values v = {
         .subject = summary,
         .explanation = text,
-        .dsl = r->dsl_contact,
+        .dsl = contact,
         .date = date,
         .link = link.data,
+        .school = school,
     };
     const char *err = NULL;
     bool sent = false;
-    if (sg_review_notice_send(r, SG_NOTICE_DIGEST_DSL, &v, to, n_to, NULL,
-                              &sent, &err) < 0) {
+    if (sg_review_notice_send_nc(r, nc, SG_NOTICE_DIGEST_DSL, &v, to, n_to,
+                                 NULL, &sent, &err) < 0) {
         sg_buf_free(&link);
         return sg_review_keep(error_r, "cannot mail the digest: ", err);
     }
     sg_buf_free(&link);
-    char note[256];
-    snprintf(note, sizeof(note), "digest %s %zu address%s: %s",
+    char note[320];
+    snprintf(note, sizeof(note), "digest %s %zu address%s: %s%s%s",
              sent ? "mailed to" : "queued in the outbox for", n_to,
-             n_to == 1 ? "" : "es", summary);
+             n_to == 1 ? "" : "es", summary, school != NULL ? "; school=" : "",
+             school != NULL ? school : "");
     return sg_review_audit(r, NULL, actor, "digest", note, error_r);
 }

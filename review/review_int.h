@@ -123,5 +123,14 @@ int sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
                           const char *const *to, size_t n_to,
                           const char *record_id, bool *sent_r,
                           const char **error_r);
+/* The same with the notice settings nc (a school's templates: the digest
+ * of a school is about no one record). */
+int sg_review_notice_send_nc(const struct sg_review *r,
+                             const struct sg_notice_config *nc,
+                             enum sg_notice_kind k,
+                             const struct sg_notice_values *values,
+                             const char *const *to, size_t n_to,
+                             const char *record_id, bool *sent_r,
+                             const char **error_r);
 
 #endif

@@ -30,6 +30,20 @@
 
 /* ------------------------------------------------------------ list */
 
+bool
+sg_review_cursor_parse(const char *v, time_t *created_r, const char **id_r)
+{
+    char *end;
+    if (v == NULL || *v < '0' || *v > '9')
+        return false;
+    long long created = strtoll(v, &end, 10);
+    if (*end != ',' || end[1] == '\0' || strlen(end + 1) > 256)
+        return false;
+    *created_r = (time_t)created;
+    *id_r = end + 1;
+    return true;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -37,10 +51,12 @@ cmp_str(const void *a, const void *b)
 }
 
 /* Keep the items of host's records, in their order, the page of them
- * from offset (limit: 0 all); *n_r is how many are left. */
+ * from offset (limit: 0 all), or with before the last limit of them (the
+ * page before a cursor); *n_r is how many are left. */
 static int
 only_host(struct sg_review *r, const char *host, size_t offset, size_t limit,
-          struct sg_store_item *items, size_t *n_r, const char **error_r)
+          bool before, struct sg_store_item *items, size_t *n_r,
+          const char **error_r)
 {
     char **ids = NULL;
     size_t n_ids = 0, kept = 0, seen = 0;
@@ -53,11 +69,17 @@ only_host(struct sg_review *r, const char *host, size_t offset, size_t limit,
         const char *id = items[i].id;
         bool on = n_ids > 0 &&
                   bsearch(&id, ids, n_ids, sizeof(*ids), cmp_str) != NULL;
-        if (on && seen++ >= offset && (limit == 0 || kept < limit)) {
+        if (on && seen++ >= offset && (before || limit == 0 || kept < limit)) {
             items[kept++] = items[i];
             continue;
         }
         sg_store_item_clear(&items[i]);
+    }
+    if (before && limit > 0 && kept > limit) {
+        for (size_t i = 0; i < kept - limit; i++)
+            sg_store_item_clear(&items[i]);
+        memmove(items, items + (kept - limit), limit * sizeof(*items));
+        kept = limit;
     }
     *n_r = kept;
     sg_strv_free(&ids, &n_ids);
@@ -83,6 +105,9 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
         .oldest_first = f->oldest_first,
         .limit = f->limit,
         .offset = f->offset,
+        .cursor_id = f->cursor_id,
+        .cursor_created = f->cursor_created,
+        .before = f->before,
     };
     if (actor != NULL && actor->tracks != 0)
         sf.tracks = sf.tracks != 0 ? (sf.tracks & actor->tracks) |
@@ -103,7 +128,8 @@ sg_review_list(struct sg_review *r, const struct sg_review_filter *f,
     if (sg_store_list(r->q, &sf, items_r, n_r, &err) < 0)
         return sg_review_keep(error_r, "", err);
     if (f->host != NULL &&
-        only_host(r, f->host, f->offset, f->limit, *items_r, n_r, error_r) < 0) {
+        only_host(r, f->host, f->offset, f->limit, f->before, *items_r, n_r,
+                  error_r) < 0) {
         sg_store_items_free(items_r, n_r);
         return -1;
     }

@@ -82,13 +82,27 @@ sg_review_notice_send(const struct sg_review *r, enum sg_notice_kind k,
                       bool *sent_r, const char **error_r)
 {
     *sent_r = false;
-    struct sg_notice *n = NULL;
     struct sg_notice_config school_nc;
     const char *err = "notices are not configured (notice_from is empty)";
     const struct sg_notice_config *nc =
         record_notice(r, record_id, &school_nc, &err);
     if (nc == NULL)
         return sg_review_fail(error_r, "%s", err);
+    return sg_review_notice_send_nc(r, nc, k, values, to, n_to, record_id,
+                                    sent_r, error_r);
+}
+
+int
+sg_review_notice_send_nc(const struct sg_review *r,
+                         const struct sg_notice_config *nc,
+                         enum sg_notice_kind k,
+                         const struct sg_notice_values *values,
+                         const char *const *to, size_t n_to,
+                         const char *record_id, bool *sent_r,
+                         const char **error_r)
+{
+    *sent_r = false;
+    struct sg_notice *n = NULL;
     if (open_notices(nc, &n, error_r) < 0)
         return -1;
     struct sg_outbox_batch b = {0};

@@ -54,6 +54,7 @@ usage(FILE *out)
         "  list [--status S|all] [--older-than AGE] [--newer-than AGE]\n"
         "       [--rule RULE] [--sender TEXT] [--track T] [--host HOST]\n"
         "       [--limit N] [--oldest-first] [--school NAME]\n"
+        "       [--after CREATED,ID]\n"
         "  show ID [--no-queue] [--school NAME]\n"
         "  release ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"
         "  reject ID --note TEXT [--tell-sender TEXT] [--by NAME]\n"

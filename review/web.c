@@ -7,7 +7,8 @@
  *   POST /login        login, csrf, user, password
  *   POST /logout       csrf
  *   GET  /queue        ?status=waiting|held|escalated|released|rejected|
- *                      expired|all &page=N
+ *                      expired|all &school=NAME &after=CREATED,ID
+ *                      (or &before=CREATED,ID; &page=N, of old links)
  *   GET  /item/ID      one record
  *   POST /item/ID/ACTION   ACTION release|reject|escalate|note; csrf,
  *                      note (for the record), to_sender (the message

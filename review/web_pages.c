@@ -162,6 +162,24 @@ school_filter(struct sg_buf *b, const struct sg_config *cfg, const char *tab,
     sg_buf_puts(b, "</nav>\n");
 }
 
+/* A link to a page of the queue: the tab, the school, and the item the
+ * page starts after or ends before (dir "after" / "before"; NULL: the
+ * first page). */
+static void
+page_link(struct sg_buf *b, const char *tab, const struct sg_school *only,
+          const char *dir, const struct sg_store_item *it, const char *rel,
+          const char *label)
+{
+    sg_buf_printf(b, " <a rel=\"%s\" href=\"/queue?status=%s", rel, tab);
+    if (only != NULL) /* letters, digits, - and _ (school.h) */
+        sg_buf_printf(b, "&amp;school=%s", only->name);
+    if (it != NULL) {
+        sg_buf_printf(b, "&amp;%s=%lld,", dir, (long long)it->created);
+        sg_web_urlenc(b, it->id);
+    }
+    sg_buf_printf(b, "\">%s</a>", label);
+}
+
 void
 sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
                   const struct web_session *s, struct sg_web_response *resp)
@@ -171,9 +189,20 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
     for (size_t i = 0; want != NULL && i < sizeof(tabs) / sizeof(tabs[0]); i++)
         if (strcmp(want, tabs[i].key) == 0)
             t = i;
+    /* pages by key: the page after (before) a row of the list, which the
+     * store finds in its index however deep; page=N, of links made
+     * before, still counts rows */
+    time_t cursor_created = 0;
+    const char *cursor_id = NULL;
+    bool before = sg_review_cursor_parse(sg_web_param(req->query, req->n_query,
+                                            "before"),
+                               &cursor_created, &cursor_id);
+    bool after = !before &&
+                 sg_review_cursor_parse(sg_web_param(req->query, req->n_query, "after"),
+                              &cursor_created, &cursor_id);
     const char *pg = sg_web_param(req->query, req->n_query, "page");
     unsigned long page = pg != NULL ? strtoul(pg, NULL, 10) : 1;
-    if (page < 1 || page > 100000)
+    if (page < 1 || page > 100000 || before || after)
         page = 1;
 
     struct sg_review_filter f = {
@@ -183,6 +212,9 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         .oldest_first = tabs[t].waiting, /* the oldest waits longest */
         .limit = PAGE_SIZE + 1,          /* one more: is there a next page? */
         .offset = (page - 1) * PAGE_SIZE,
+        .cursor_id = cursor_id,
+        .cursor_created = cursor_created,
+        .before = before,
     };
     struct sg_review_actor actor = sg_web_actor(w, s, req);
     /* a trust reviewer sees every school, with a column and a filter */
@@ -201,10 +233,18 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_web_error_page(w, resp, 500, "Cannot list the held mail", err, s);
         return;
     }
-    size_t n_all = n; /* freed at the end */
-    bool more = n > PAGE_SIZE;
-    if (more)
+    struct sg_store_item *all = items; /* freed at the end */
+    size_t n_all = n;
+    /* the one more row says there is a page beyond: before the first
+     * shown, for a page before a cursor (the rows come nearest last) */
+    bool further = n > PAGE_SIZE;
+    if (further) {
         n = PAGE_SIZE;
+        if (before)
+            items++;
+    }
+    bool newer = before ? further : after || page > 1;
+    bool more = before || further;
     enum sg_track *tracks = calloc(n > 0 ? n : 1, sizeof(*tracks));
     if (tracks == NULL ||
         (w->o.pseudonymous_tracks != 0 &&
@@ -213,7 +253,7 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         sg_web_error_page(w, resp, 500, "Cannot list the held mail",
                           tracks == NULL ? "out of memory" : err, s);
         free(tracks);
-        sg_store_items_free(&items, &n_all);
+        sg_store_items_free(&all, &n_all);
         return;
     }
 
@@ -298,27 +338,22 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
     }
     if (n > 0)
         sg_buf_puts(b, "</tbody></table>\n");
-    if (page > 1 || more) {
+    if (newer || (more && n > 0)) {
         sg_buf_puts(b, "<p class=\"pages\">");
-        /* a school's name is letters, digits, - and _ (school.h) */
-        const char *sq = only != NULL ? "&amp;school=" : "";
-        const char *sn = only != NULL ? only->name : "";
-        if (page > 1)
-            sg_buf_printf(b,
-                          "<a href=\"/queue?status=%s%s%s&amp;page=%lu\">"
-                          "Newer</a> ",
-                          tabs[t].key, sq, sn, page - 1);
-        sg_buf_printf(b, "Page %lu", page);
-        if (more)
-            sg_buf_printf(b,
-                          " <a href=\"/queue?status=%s%s%s&amp;page=%lu\">"
-                          "More</a>",
-                          tabs[t].key, sq, sn, page + 1);
+        const char *key = tabs[t].key;
+        if (newer) {
+            page_link(b, key, only, NULL, NULL, "first", "First");
+            if (n > 0)
+                page_link(b, key, only, "before", &items[0], "prev",
+                          "Previous");
+        }
+        if (more && n > 0)
+            page_link(b, key, only, "after", &items[n - 1], "next", "More");
         sg_buf_puts(b, "</p>\n");
     }
     sg_web_page_end(w, b);
     free(tracks);
-    sg_store_items_free(&items, &n_all);
+    sg_store_items_free(&all, &n_all);
 }
 
 /* ------------------------------------------------------------ one item */

@@ -5,13 +5,16 @@
 #  2. a hold at each school lands in the store with its school, and its
 #     audit row names it;
 #  3. each school's DSL notice goes to its own DSL, with its own contact
-#     text, policy and name, and never to the other school's DSL;
+#     text, policy and name, and never to the other school's DSL; the
+#     digest too: each school's DSL's lists its own school's waiting
+#     records only, with its contact, and the trust's DSL's both;
 #  4. the review page: northfield's reviewer sees and opens northfield's
 #     record, and southfield's is as one that does not exist (its page,
 #     and a release of it, refused, the record still held); the trust's
 #     reviewer sees both, with the school column, and releases
 #     southfield's;
-#  5. the command line: list, show and export --school, and a reviewer
+#  5. the command line: list (with a school column, and the next page
+#     by --after), show and export --school, and a reviewer
 #     credited with --by (or running it under sudo) scoped as on the page;
 #     a rejection's notice to the sender gives the school's contact.
 set -u
@@ -43,6 +46,7 @@ DIR
 cp -r "$SG_SRCDIR/contrib/templates" "$T/templates"
 printf '\nContact: {dsl}\nPolicy: {policy}\nSchool: {school}\n' \
     >>"$T/templates/held-dsl.txt"
+printf '\nContact: {dsl}\nFor school: {school}\n' >>"$T/templates/digest-dsl.txt"
 PASSWORDS="$SG_WORK/review-passwords"
 
 sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
@@ -128,6 +132,28 @@ check "no notice about northfield's record goes to southfield's DSL" \
 check "nor any to the trust's DSL" \
     test -z "$(sg_notice_to dsl@trust.example X-Safeguard-Notice)"
 
+# The digest, both records waiting: one for each school's DSL, one for
+# the trust's own address.
+sg_review digest --mail >"$T/digest" 2>&1
+check "digest --mail: one a school, and the trust's" \
+    eval 'has "$T/digest" "== For dsl@northfield.example: northfield ==" \
+              "== For dsl@southfield.example: southfield ==" \
+              "== For dsl@trust.example ==" &&
+          [ "$(grep -c "^(mailed)" "$T/digest")" = 3 ]'
+DIGEST="waiting for a decision on"
+sg_wait_notice dsl@northfield.example "$DIGEST"
+check "northfield's DSL's digest: northfield's record only, its contact" \
+    eval 'has "$NOTICE" "$NORTH" "Contact: Mrs Patel" "For school: northfield" &&
+          ! grep -qF "$SOUTH" "$NOTICE"'
+sg_wait_notice dsl@southfield.example "$DIGEST"
+check "southfield's DSL's digest: southfield's record only, its contact" \
+    eval 'has "$NOTICE" "$SOUTH" "Contact: Mr Brown" "For school: southfield" &&
+          ! grep -qF "$NORTH" "$NOTICE"'
+sg_wait_notice dsl@trust.example "$DIGEST"
+check "the trust's DSL's digest: both, each with its school" \
+    has "$NOTICE" "$NORTH" "$SOUTH" "School:  northfield" "School:  southfield" \
+    "Contact: the trust's safeguarding team"
+
 # The review page, with a password for each reviewer.
 for who in patel brown head-trust; do
     printf 'a long demo password\n' | sg_review passwd "$who" >/dev/null
@@ -184,6 +210,17 @@ sg_stop_review
 sg_review list --status all --school southfield >"$T/list" 2>&1
 check "list --school southfield" \
     eval 'has "$T/list" "$SOUTH" && ! grep -qF "$NORTH" "$T/list"'
+check "list has a school column" \
+    eval 'grep -q "^RECORD .* SLA  *SCHOOL  *SENDER " "$T/list" &&
+          grep -q "^$SOUTH .* southfield  *t.south@" "$T/list"'
+sg_review list --status all --oldest-first --limit 1 >"$T/list1" 2>&1
+NEXT=$(sed -n 's/^More: //p' "$T/list1")
+sg_review list --status all --oldest-first --limit 1 $NEXT >"$T/list2" 2>&1
+# rows: the records' lines of a list, their ids joined by spaces
+rows() { grep -oE "^($NORTH|$SOUTH) " "$1" | tr -d ' ' | tr '\n' ' '; }
+check "list --limit 1 names the next page ($NEXT), and --after lists it" \
+    eval 'case "$(rows "$T/list1")$(rows "$T/list2")" in
+          "$NORTH $SOUTH "|"$SOUTH $NORTH ") true ;; *) false ;; esac'
 SUDO_USER=brown sg_review list --status all >"$T/list" 2>&1
 check "under sudo as brown, list shows southfield's records only" \
     eval 'has "$T/list" "$SOUTH" && ! grep -qF "$NORTH" "$T/list"'

@@ -96,6 +96,8 @@ check "4: the teacher's is staff-conduct" \
 sg_review list --track pupil-welfare >"$SG_WORK/list-w.out" 2>&1
 check "4: list --track pupil-welfare: the look-alike's" grep -q "^$R1 " "$SG_WORK/list-w.out"
 check "4:   and not the teacher's" bash -c "! grep -q '^$R2 ' '$SG_WORK/list-w.out'"
+check "4:   with no school column (one school)" \
+    grep -q "^RECORD  *STATUS  *AGE  *SLA  *SENDER " "$SG_WORK/list-w.out"
 sg_review show "$R2" --no-queue >"$SG_WORK/show2.out" 2>&1
 check "4: show gives the track" grep -q "^Track      staff-conduct$" "$SG_WORK/show2.out"
 sg_review note "$R1" "Looked at the sender" >/dev/null 2>&1

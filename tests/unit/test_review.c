@@ -11,7 +11,9 @@
  * failing command changes nothing; export as CSV and JSON; expire (held
  * too long, retention purge, stray files); digest; every action audited;
  * the review tool's notices (the rejected sender told, the digest mailed)
- * rendered from their own templates, marked, through a fake sendmail.
+ * rendered from their own templates, marked, through a fake sendmail;
+ * in a trust, a digest a school (and the trust's, when its DSL is no
+ * school's).
  */
 #include "config.h"
 
@@ -36,6 +38,7 @@
 #include "review_fixture.h"
 #include "store_outbox.h"
 #include "store_test.h"
+#include "sg_config.h"
 #include "store_util.h"
 
 struct env {
@@ -870,7 +873,7 @@ test_digest_and_audit(void **state)
     sg_buf_free(&b);
     /* mailing needs notices */
     assert_int_equal(
-        sg_review_digest_mail(e->f.r, "x", NULL, 0, 1, 0, time(NULL), &alice, &err), -1);
+        sg_review_digest_mail(e->f.r, "x", NULL, 1, 0, time(NULL), &alice, &err), -1);
 
     struct sg_store_audit_row *rows = NULL;
     size_t n = 0;
@@ -918,10 +921,11 @@ unwrapped(const char *text)
 }
 
 /* Reopen e->f.r with notices through the fake sendmail, which appends
- * them to out; the notice key is secret. */
+ * them to out; the notice key is secret; the configuration cfg (a
+ * trust's schools; NULL: none). */
 static void
-open_with_notices(struct env *e, char *out, size_t out_size, char *secret,
-                  size_t secret_size)
+open_with_notices_cfg(struct env *e, char *out, size_t out_size, char *secret,
+                      size_t secret_size, const struct sg_config *cfg)
 {
     char script[256], cmd[1024];
     snprintf(script, sizeof(script), "%s/sendmail.sh", e->f.dir);
@@ -956,12 +960,118 @@ open_with_notices(struct env *e, char *out, size_t out_size, char *secret,
         .school_domains = domains,
         .n_school_domains = 1,
         .timezone = "Europe/London",
+        .config = cfg,
     };
     settings(e, &o.settings);
     const char *err = NULL;
     sg_review_close(&e->f.r);
     if (sg_review_open(&o, &e->f.r, &err) != 0)
         fail_msg("%s", err);
+}
+
+static void
+open_with_notices(struct env *e, char *out, size_t out_size, char *secret,
+                  size_t secret_size)
+{
+    open_with_notices_cfg(e, out, out_size, secret, secret_size, NULL);
+}
+
+/* The digests of a trust: which addresses, of which school, listing
+ * which of the records. */
+static void
+digests(struct env *e, char *got, size_t size)
+{
+    struct sg_review_audience *a = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    assert_int_equal(sg_review_digest_audiences(e->f.r, &a, &n, &err), 0);
+    got[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        struct sg_buf b = SG_BUF_INIT;
+        assert_int_equal(
+            sg_review_digest(e->f.r, time(NULL), &a[i], &b, NULL, NULL, &err),
+            0);
+        snprintf(got + strlen(got), size - strlen(got), "%s%s %s:",
+                 i > 0 ? "; " : "", a[i].to[0],
+                 a[i].school != NULL ? a[i].school : "trust");
+        for (size_t k = 0; k < 4; k++)
+            if (strstr(b.data, e->ids[k]) != NULL)
+                snprintf(got + strlen(got), size - strlen(got), " %zu", k);
+        sg_buf_free(&b);
+    }
+    free(a);
+}
+
+/* In a trust each school's DSL reads of its own school's records; the
+ * trust's own address, when no school shares it, of every school's and
+ * of the records of none. */
+static void
+test_digest_schools(void **state)
+{
+    struct env *e = *state;
+    /* 0 and 2 northfield's, 1 southfield's, 3 of no school; 0 is
+     * released */
+    static const char *const school[] = {"northfield", "southfield",
+                                         "northfield"};
+    for (size_t i = 0; i < 3; i++) {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "UPDATE records SET school = '%s' WHERE id = '%s'", school[i],
+                 e->ids[i]);
+        sg_test_db_exec(e->f.db, sql);
+    }
+    const char *err = NULL;
+    assert_int_equal(
+        sg_review_release(e->f.r, e->ids[0], &alice, WORDS("ok", NULL), &err),
+        0);
+    static const char trust_conf[] =
+        "dsl_addresses = dsl@school.example\n" /* the notices' (above) */
+        "notice_templates = " SG_TEST_SRCDIR "/contrib/templates\n"
+        "school northfield {\n"
+        "    school_domains = northfield.example\n"
+        "    dsl_addresses = dsl@northfield.example\n"
+        "}\n"
+        "school southfield {\n"
+        "    school_domains = southfield.example\n"
+        "%s"
+        "}\n";
+    char text[1024], out[256], secret[256], got[256];
+    /* southfield leaves its DSL out: the trust's DSL is its DSL, and
+     * gets its digest only */
+    snprintf(text, sizeof(text), trust_conf, "");
+    struct sg_config *cfg = sg_config_load_string(text, "trust.conf", &err);
+    assert_non_null(cfg);
+    open_with_notices_cfg(e, out, sizeof(out), secret, sizeof(secret), cfg);
+    digests(e, got, sizeof(got));
+    assert_string_equal(got, "dsl@northfield.example northfield: 2; "
+                             "dsl@school.example southfield: 1");
+    /* its own DSL: the trust's DSL gets the trust's digest */
+    sg_config_free(&cfg);
+    snprintf(text, sizeof(text), trust_conf,
+             "    dsl_addresses = dsl@southfield.example\n");
+    cfg = sg_config_load_string(text, "trust.conf", &err);
+    assert_non_null(cfg);
+    unlink(secret);
+    open_with_notices_cfg(e, out, sizeof(out), secret, sizeof(secret), cfg);
+    digests(e, got, sizeof(got));
+    assert_string_equal(got, "dsl@northfield.example northfield: 2; "
+                             "dsl@southfield.example southfield: 1; "
+                             "dsl@school.example trust: 1 2 3");
+    /* mailed to the school's DSL only */
+    struct sg_review_audience *a = NULL;
+    size_t n = 0;
+    assert_int_equal(sg_review_digest_audiences(e->f.r, &a, &n, &err), 0);
+    if (sg_review_digest_mail(e->f.r, "text", &a[1], 1, 0, time(NULL), &alice,
+                              &err) < 0)
+        fail_msg("%s", err);
+    free(a);
+    char *mail = read_all(out);
+    assert_non_null(strstr(mail, "\nTo: dsl@southfield.example\n"));
+    assert_null(strstr(mail, "northfield"));
+    assert_null(strstr(mail, "To: dsl@school.example"));
+    free(mail);
+    sg_review_close(&e->f.r);
+    sg_config_free(&cfg);
 }
 
 static void
@@ -1027,7 +1137,7 @@ test_notices(void **state)
     time_t now = time(NULL);
     assert_int_equal(
         sg_review_digest(e->f.r, now, NULL, &b, &waiting, &overdue, &err), 0);
-    if (sg_review_digest_mail(e->f.r, b.data, NULL, 0, waiting, overdue, now, &alice,
+    if (sg_review_digest_mail(e->f.r, b.data, NULL, waiting, overdue, now, &alice,
                               &err) != 0)
         fail_msg("digest: %s", err);
     sg_buf_free(&b);
@@ -1512,6 +1622,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_lists_fail_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tell_sender_read_fails, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_digest_schools, setup, teardown),
         cmocka_unit_test(test_open_missing_db),
         cmocka_unit_test(test_tracks_of),
     };

@@ -12,7 +12,11 @@
  *   the message copy reads back through the store, and on PostgreSQL
  *   from the database: still there when this host's file is gone;
  *   a record's school (a trust's) is kept, names its audit rows, and
- *   picks a school's records from a list (never those of no school).
+ *   picks a school's records from a list (never those of no school);
+ *   a list paged by key (after a row, or before one) gives the rows
+ *   the whole list gives, in its order, each once, with the status and
+ *   school filters, oldest or newest first, ties of time broken by id;
+ *   the waiting (held and escalated) in one order.
  */
 #include "config.h"
 
@@ -252,6 +256,152 @@ test_school(void **state)
     free(south);
 }
 
+/* The queue ids of the list f gives, joined by spaces. */
+static void
+list_ids(struct review_fixture *e, const struct sg_store_filter *f, char *out,
+         size_t size)
+{
+    struct sg_store_item *items = NULL;
+    size_t n = 0;
+    const char *error = NULL;
+    if (sg_store_list(e->q, f, &items, &n, &error) < 0)
+        fail_msg("%s", error);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s",
+                 *out != '\0' ? " " : "", items[i].queue_id);
+    sg_store_items_free(&items, &n);
+}
+
+/* f's list walked by key, pages of two: forwards from the first row,
+ * each page after the last row of the one before, or (backwards)
+ * backwards from the end, each page before the first row of the one
+ * after, the pages put back in order.  The ids joined by spaces. */
+static void
+walk(struct review_fixture *e, struct sg_store_filter f, bool backwards,
+     char *out, size_t size)
+{
+    char pages[16][256];
+    size_t n_pages = 0;
+    char cursor_id[64] = "";
+    f.limit = 2;
+    f.before = backwards;
+    if (backwards) { /* the end: before a row past every other */
+        f.cursor_created = f.oldest_first ? WHEN + 1000 : 0;
+        snprintf(cursor_id, sizeof(cursor_id), "%s",
+                 f.oldest_first ? "~" : "");
+        f.cursor_id = cursor_id;
+    }
+    for (;;) {
+        struct sg_store_item *items = NULL;
+        size_t n = 0;
+        const char *error = NULL;
+        if (sg_store_list(e->q, &f, &items, &n, &error) < 0)
+            fail_msg("%s", error);
+        assert_true(n <= 2 && n_pages < 16);
+        if (n == 0)
+            break;
+        char *p = pages[n_pages++];
+        *p = '\0';
+        for (size_t i = 0; i < n; i++)
+            snprintf(p + strlen(p), 256 - strlen(p), "%s%s", i ? " " : "",
+                     items[i].queue_id);
+        const struct sg_store_item *next = &items[backwards ? 0 : n - 1];
+        f.cursor_created = next->created;
+        snprintf(cursor_id, sizeof(cursor_id), "%s", next->id);
+        f.cursor_id = cursor_id;
+        sg_store_items_free(&items, &n);
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < n_pages; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s",
+                 *out != '\0' ? " " : "",
+                 pages[backwards ? n_pages - 1 - i : i]);
+}
+
+static void
+test_keyset_pages(void **state)
+{
+    struct review_fixture *e = *state;
+    /* seven records, three at one time (the id breaks the tie), in two
+     * schools, one decided */
+    static const struct {
+        const char *qid, *school;
+        int at;
+    } holds[] = {
+        {"QK1", "northfield", 0}, {"QK2", "southfield", 10},
+        {"QK3", "northfield", 10}, {"QK4", "northfield", 10},
+        {"QK5", "southfield", 20}, {"QK6", "northfield", 30},
+        {"QK7", "northfield", 40},
+    };
+    char *ids[7];
+    for (size_t i = 0; i < 7; i++) {
+        e->school = holds[i].school;
+        ids[i] = review_fixture_hold(e, holds[i].qid, "a@school.example",
+                                     NULL, WHEN + holds[i].at, false);
+    }
+    e->school = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_store_set_status(e->q, ids[5], SG_QSTATUS_HELD,
+                                         SG_QSTATUS_RELEASED, "jones", NULL,
+                                         NULL, &error),
+                     0);
+    /* one escalated: the waiting are held and escalated, merged */
+    assert_int_equal(sg_store_set_status(e->q, ids[3], SG_QSTATUS_HELD,
+                                         SG_QSTATUS_ESCALATED, "jones", NULL,
+                                         NULL, &error),
+                     0);
+    char whole[256], forwards[256], backwards[256];
+    struct sg_store_filter filters[] = {
+        {.any_status = true, .oldest_first = true},
+        {.any_status = true},
+        {.waiting = true, .oldest_first = true},
+        {.waiting = true, .oldest_first = true, .school = "northfield"},
+        {.waiting = true, .school = "northfield"},
+        {.status = SG_QSTATUS_RELEASED},
+        {.status = SG_QSTATUS_ESCALATED, .oldest_first = true},
+        {.waiting = true},
+    };
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+        list_ids(e, &filters[i], whole, sizeof(whole));
+        walk(e, filters[i], false, forwards, sizeof(forwards));
+        walk(e, filters[i], true, backwards, sizeof(backwards));
+        assert_string_equal(forwards, whole);
+        assert_string_equal(backwards, whole);
+    }
+    list_ids(e, &filters[3], whole, sizeof(whole));
+    /* the tie broken by id (random: an order of its own) */
+    assert_string_equal(whole, strcmp(ids[2], ids[3]) < 0 ? "QK1 QK3 QK4 QK7"
+                                                          : "QK1 QK4 QK3 QK7");
+
+    /* a page from the middle: after QK3 and before QK7 */
+    struct sg_store_record *r = NULL;
+    assert_int_equal(sg_store_get(e->q, ids[2], &r, &error), 0);
+    struct sg_store_filter f = {.any_status = true,
+                                .oldest_first = true,
+                                .limit = 3,
+                                .cursor_id = r->id,
+                                .cursor_created = r->created};
+    list_ids(e, &f, whole, sizeof(whole));
+    sg_store_record_free(&r);
+    /* after QK3: the three after it in the whole list */
+    char all[256];
+    list_ids(e, &filters[0], all, sizeof(all));
+    const char *after = strstr(all, "QK3 ") + 4;
+    assert_int_equal(strncmp(whole, after, 11), 0);
+    assert_int_equal(strlen(whole), 11);
+    assert_int_equal(sg_store_get(e->q, ids[6], &r, &error), 0);
+    f.cursor_id = r->id;
+    f.cursor_created = r->created;
+    f.before = true;
+    f.limit = 2;
+    list_ids(e, &f, whole, sizeof(whole));
+    assert_string_equal(whole, "QK5 QK6");
+    sg_store_record_free(&r);
+    for (size_t i = 0; i < 7; i++)
+        free(ids[i]);
+}
+
 /* All of fd, from offset 0. */
 static char *
 slurp(int fd, size_t *len_r)
@@ -320,6 +470,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_school, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyset_pages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -823,6 +823,48 @@ test_read_failure_is_an_error(void **state)
     sg_web_response_free(&r);
 }
 
+/* The link rel on page (first, prev, next) as a query into c (its values
+ * in buf, decoded as the server decodes them), or false when there is
+ * none. */
+static bool
+page_link(const char *page, const char *rel, struct call *c, char *buf,
+          size_t size)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "<a rel=\"%s\" href=\"/queue?", rel);
+    const char *p = strstr(page, want);
+    if (p == NULL)
+        return false;
+    p += strlen(want);
+    /* the attribute's &amp; is the query's & */
+    size_t o = 0;
+    while (*p != '"' && o + 1 < size) {
+        bool amp = strncmp(p, "&amp;", 5) == 0;
+        buf[o++] = amp ? '&' : *p;
+        p += amp ? 5 : 1;
+    }
+    buf[o] = '\0';
+    assert_int_equal(sg_web_form_parse(buf, c->query, 4, &c->n_query), 0);
+    return true;
+}
+
+/* The records of a queue page, their ids joined by spaces into out. */
+static size_t
+page_rows(const char *page, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *p = page; (p = strstr(p, "<tr data-record=\"")); n++) {
+        p += strlen("<tr data-record=\"");
+        snprintf(out + strlen(out), size - strlen(out), "%s%.*s",
+                 n > 0 ? " " : "", (int)strcspn(p, "\""), p);
+    }
+    return n;
+}
+
+/* The queue pages by key: the More link of a page is the page after its
+ * last row, Previous the page before its first, both keeping the tab;
+ * a page=N link (of a bookmark) still counts rows. */
 static void
 test_queue_pages(void **state)
 {
@@ -839,20 +881,61 @@ test_queue_pages(void **state)
     struct call c = {.session = l.session};
     struct sg_web_response r;
     size_t rows[2];
+    static char first[8192], second[8192], back[8192], got[8192];
+    char q[512];
+    /* old links: page=N */
     for (int page = 1; page <= 2; page++) {
         c.query[0] = (struct sg_web_param){"page", page == 1 ? "1" : "2"};
         c.n_query = 1;
         handle(e, "GET", "/queue", &c, &r);
         assert_int_equal(r.status, 200);
-        rows[page - 1] = 0;
-        for (const char *p = r.body.data; (p = strstr(p, "<tr data-record="));
-             p++)
-            rows[page - 1]++;
+        rows[page - 1] = page_rows(r.body.data, page == 1 ? first : second,
+                                   sizeof(first));
         assert_true((strstr(r.body.data, ">More</a>") != NULL) == (page == 1));
         sg_web_response_free(&r);
     }
     assert_int_equal(rows[0], 50);
     assert_int_equal(rows[1], 7);
+
+    /* the first page: More, and no way back */
+    c.n_query = 0;
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(page_rows(r.body.data, got, sizeof(got)), 50);
+    assert_string_equal(got, first);
+    assert_false(page_link(r.body.data, "prev", &c, q, sizeof(q)));
+    assert_false(page_link(r.body.data, "first", &c, q, sizeof(q)));
+    assert_true(page_link(r.body.data, "next", &c, q, sizeof(q)));
+    sg_web_response_free(&r);
+    assert_string_equal(c.query[0].name, "status");
+    assert_string_equal(c.query[0].value, "waiting");
+    assert_string_equal(c.query[1].name, "after");
+    /* its More: the 7 after, a way back and no further */
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(page_rows(r.body.data, got, sizeof(got)), 7);
+    assert_string_equal(got, second);
+    assert_false(page_link(r.body.data, "next", &c, q, sizeof(q)));
+    assert_true(page_link(r.body.data, "first", &c, q, sizeof(q)));
+    assert_int_equal(c.n_query, 1);
+    assert_true(page_link(r.body.data, "prev", &c, q, sizeof(q)));
+    sg_web_response_free(&r);
+    assert_string_equal(c.query[1].name, "before");
+    /* its Previous: the first page again, a More and no Previous */
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(page_rows(r.body.data, back, sizeof(back)), 50);
+    assert_string_equal(back, first);
+    assert_false(page_link(r.body.data, "prev", &c, q, sizeof(q)));
+    assert_true(page_link(r.body.data, "next", &c, q, sizeof(q)));
+    sg_web_response_free(&r);
+
+    /* a cursor that is not one: the first page */
+    c.query[0] = (struct sg_web_param){"after", "soon,x"};
+    c.n_query = 1;
+    handle(e, "GET", "/queue", &c, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(page_rows(r.body.data, got, sizeof(got)), 50);
+    assert_string_equal(got, first);
+    sg_web_response_free(&r);
 }
 
 static void
@@ -1013,6 +1096,17 @@ test_schools(void **state)
     assert_int_equal(get_as(e, &l, "/queue", &q, &r), 200);
     assert_null(strstr(r.body.data, e->held));
     sg_web_response_free(&r);
+    /* nor by a page's cursor (the page before one past every row) */
+    struct call qk = {.query = {{"before", "4102444800,~"}}, .n_query = 1};
+    assert_int_equal(get_as(e, &l, "/queue", &qk, &r), 200);
+    assert_non_null(strstr(r.body.data, e->other));
+    assert_null(strstr(r.body.data, e->held));
+    sg_web_response_free(&r);
+    qk.query[1] = q.query[0];
+    qk.n_query = 2;
+    assert_int_equal(get_as(e, &l, "/queue", &qk, &r), 200);
+    assert_null(strstr(r.body.data, e->held));
+    sg_web_response_free(&r);
     /* nor decided, nor noted */
     char csrf[64], path[160];
     session_csrf(e, &l, csrf, sizeof(csrf));
@@ -1051,6 +1145,11 @@ test_schools(void **state)
     assert_non_null(strstr(r.body.data, "id=\"schools\""));
     sg_web_response_free(&r);
     assert_int_equal(get_as(e, &t, "/queue", &q, &r), 200);
+    assert_non_null(strstr(r.body.data, e->held));
+    assert_null(strstr(r.body.data, e->other));
+    sg_web_response_free(&r);
+    /* the filter and a cursor together */
+    assert_int_equal(get_as(e, &t, "/queue", &qk, &r), 200);
     assert_non_null(strstr(r.body.data, e->held));
     assert_null(strstr(r.body.data, e->other));
     sg_web_response_free(&r);
