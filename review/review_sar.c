@@ -546,10 +546,10 @@ sg_review_sar(struct sg_review *r, const char *address,
         sg_buf_puts(&doc, html_head);
         sg_buf_puts(&doc, "<h1>Subject access export: ");
         sg_web_text(&doc, address);
-        sg_buf_printf(&doc, "</h1>\n<p>Made %s.  %zu records.  Other people "
+        sg_buf_printf(&doc, "</h1>\n<p>Made %s.  %zu record%s.  Other people "
                             "are shown as [person N], reviewers as "
                             "[reviewer N], other numbers as [number N].</p>\n",
-                      when, got);
+                      when, got, got == 1 ? "" : "s");
         for (size_t i = 0; i < got; i++)
             html_record(&s, &doc, &b, x[i]);
         sg_buf_puts(&doc, "</body></html>\n");
