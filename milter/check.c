@@ -504,6 +504,9 @@ print_text(const struct sg_msgview *view, const char *const *addrs,
             printf("  Source: %s\n", m->source);
         if (m->category != NULL && m->category[0] != '\0')
             printf("  Category: %s\n", m->category);
+        if (m->has_retention)
+            printf("  Retention: %s (a concern it catches is kept as one)\n",
+                   sg_track_name(m->retention));
         for (size_t j = 0; j < m->n_findings; j++) {
             const struct sg_finding *f = &m->findings[j];
             sg_buf_reset(&b);
@@ -620,6 +623,10 @@ print_json(const struct sg_msgview *view, const char *const *addrs,
                             json_string(sg_action_name(m->action)));
         json_object_set_new(r, "policy", json_string(m->policy));
         json_object_set_new(r, "category", json_string(m->category));
+        json_object_set_new(r, "retention",
+                            m->has_retention
+                                ? json_string(sg_track_name(m->retention))
+                                : json_null());
         json_object_set_new(r, "source", json_string(m->source));
         json_object_set_new(r, "notify", strv_json(m->notify, m->n_notify));
         json_object_set_new(r, "recipients",

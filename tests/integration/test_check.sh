@@ -59,6 +59,22 @@ check "explanation names the finding" grep -q '"07700 900123" in the body' "$W/p
 check "explanation names the DSL contact" grep -q "Mrs Aisha Khan (DSL), extension 210" "$W/pcd.txt"
 check "the review track is shown" grep -q "^  Track: staff-conduct$" "$W/pcd.txt"
 check "the category is shown" grep -q "^  Category: Staff conduct$" "$W/pcd.txt"
+check "no retention class is shown for a rule that names none" \
+    bash -c "! grep -q '^  Retention:' '$W/pcd.txt'"
+# a rule that names its retention class says so, in text and JSON
+sed 's/^rule personal-contact-details {$/&\n    retention pupil-welfare/' \
+    "$SRC/rules/policy/default.rules" >"$W/retention.rules"
+sed "s|^rules_file = .*|rules_file = $W/retention.rules|" \
+    "$W/safeguard-milter.conf" >"$W/retention.conf"
+for out in txt json; do
+    "$CHECK" -c "$W/retention.conf" --from j.smith@school.example \
+        --auth j.smith --to amy.patel@school.example --at date \
+        $([ $out = json ] && echo --json) \
+        "$SAMPLES/personal-contact-details.eml" >"$W/retention.$out"
+done
+check "a rule's retention class is shown" \
+    grep -q "^  Retention: pupil-welfare (a concern it catches is kept as one)$" "$W/retention.txt"
+check "... and in JSON" grep -q '"retention": "pupil-welfare"' "$W/retention.json"
 # a look-alike of a staff name writing to a pupil is about the pupil
 "$CHECK" -c "$W/safeguard-milter.conf" --from jsmith.teach@example.net \
     --to ben.okafor@school.example --at date --json \
