@@ -28,7 +28,7 @@
  * expressions reads it instead.  A file is used only when it holds the
  * exact expressions, flags and ids asked for (compared whole, not by a
  * hash), was written by this Hyperscan version for this machine (which
- * hs_deserialize_database checks), is whole (a checksum of the database's
+ * hs_deserialize_database checks), is whole (a checksum of the whole
  * bytes), and nobody but its writer could have changed it: the directory
  * and the file are writable by their owner only, and the file's owner is
  * the directory's, root, or the reader.  Anything else, a missing
@@ -288,9 +288,10 @@ hs_compile_new(char *key, const char **exprs, unsigned *flags, unsigned *ids,
 struct disk_head {
     char magic[32];
     uint64_t key_len, n_ids, db_len;
-    uint64_t sum; /* FNV-1a of the serialised database: a file damaged on
-                   * disk is not read (Hyperscan checks the version and
-                   * platform, not every byte) */
+    uint64_t sum; /* FNV-1a of everything after the header and of the
+                   * header's other fields: a file damaged on disk is not
+                   * read (Hyperscan checks the version and platform of
+                   * its part, not every byte) */
     uint32_t utf8, pad;
 };
 /* Larger than any database a rules file makes; a bigger file is not read. */
@@ -309,6 +310,16 @@ fnv1a(uint64_t h, const void *p, size_t len)
     for (size_t i = 0; i < len; i++)
         h = (h ^ b[i]) * 1099511628211ULL;
     return h;
+}
+
+/* The checksum of a cache file: its header's fields but sum, then the
+ * rest of the file (key, ids and database, rest_len bytes at rest). */
+static uint64_t
+disk_sum(const struct disk_head *h, const void *rest, size_t rest_len)
+{
+    struct disk_head z = *h;
+    z.sum = 0;
+    return fnv1a(fnv1a(FNV_START, &z, sizeof(z)), rest, rest_len);
 }
 
 /* The file of key in dir: named by a hash of the key and the Hyperscan
@@ -366,7 +377,8 @@ disk_load(const char *dir, char *key, size_t n_detectors)
     memcpy(&h, buf, sizeof(h));
     /* each length is checked against what is left, so no sum overflows */
     size_t left = size - sizeof(h);
-    if (memcmp(h.magic, DISK_MAGIC, sizeof(h.magic)) != 0 ||
+    if (disk_sum(&h, buf + sizeof(h), left) != h.sum ||
+        memcmp(h.magic, DISK_MAGIC, sizeof(h.magic)) != 0 ||
         h.key_len != key_len || h.key_len > left ||
         memcmp(buf + sizeof(h), key, key_len) != 0 || h.n_ids == 0 ||
         h.n_ids > n_detectors || h.n_ids * sizeof(uint32_t) > left - key_len ||
@@ -387,8 +399,7 @@ disk_load(const char *dir, char *key, size_t n_detectors)
     }
     hs->n_ids = h.n_ids;
     p += h.n_ids * sizeof(uint32_t);
-    if (fnv1a(FNV_START, p, h.db_len) != h.sum ||
-        hs_deserialize_database(p, h.db_len, &hs->db) != HS_SUCCESS ||
+    if (hs_deserialize_database(p, h.db_len, &hs->db) != HS_SUCCESS ||
         hs_alloc_scratch(hs->db, &hs->proto) != HS_SUCCESS)
         goto fail;
     hs->utf8 = h.utf8 != 0;
@@ -457,9 +468,18 @@ disk_store(const char *dir, const struct detect_hs *hs)
     h.key_len = strlen(hs->key);
     h.n_ids = hs->n_ids;
     h.db_len = len;
-    h.sum = fnv1a(FNV_START, bytes, len);
     h.utf8 = hs->utf8;
-    FILE *f = fchmod(fd, 0644) == 0 ? fdopen(fd, "wb") : NULL;
+    /* disk_sum's, of the parts as they are written */
+    h.sum = fnv1a(FNV_START, &h, sizeof(h)); /* sum 0 as yet */
+    h.sum = fnv1a(h.sum, hs->key, h.key_len);
+    for (size_t j = 0; j < hs->n_ids; j++) {
+        uint32_t id = hs->ids[j];
+        h.sum = fnv1a(h.sum, &id, sizeof(id));
+    }
+    h.sum = fnv1a(h.sum, bytes, len);
+    /* readable by the owner's group (the daemon's): the key holds the
+     * site's patterns, which the rules file may keep from others */
+    FILE *f = fchmod(fd, 0640) == 0 ? fdopen(fd, "wb") : NULL;
     if (f == NULL)
         close(fd);
     bool ok = f != NULL && fwrite(&h, sizeof(h), 1, f) == 1 &&

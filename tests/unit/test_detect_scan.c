@@ -388,7 +388,7 @@ test_disk_cache(void **state)
     cache_file(dir, path, sizeof(path));
     assert_true(path[0] != '\0');
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(st.st_mode & 0777, 0640);
 
     /* read back: the same findings as the PCRE2 patterns, and some */
     assert_string_equal(load_fresh(site, &r), "read from the cache");
@@ -400,15 +400,26 @@ test_disk_cache(void **state)
     assert_true(found > 10);
     sg_rules_free(&r);
 
-    /* writable by others: not read; compiled and saved again, as 0644 */
+    /* writable by others: not read; compiled and saved again, as 0640 */
     assert_int_equal(chmod(path, 0666), 0);
     assert_string_equal(load_fresh(site, &r), "compiled");
     sg_rules_free(&r);
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(st.st_mode & 0777, 0640);
 
-    /* damaged (a byte of the database changed, or cut short): not read */
+    /* damaged (a byte of the database or of the header's UTF-8 flag, at
+     * 64 after the magic and four lengths, changed; or cut short): not
+     * read */
     FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 64, SEEK_SET), 0);
+    int flag = fgetc(f);
+    assert_int_equal(fseek(f, 64, SEEK_SET), 0);
+    fputc(flag ^ 1, f);
+    fclose(f);
+    assert_string_equal(load_fresh(site, &r), "compiled");
+    sg_rules_free(&r);
+    f = fopen(path, "r+b");
     assert_non_null(f);
     assert_int_equal(fseek(f, -64, SEEK_END), 0);
     int c = fgetc(f);
