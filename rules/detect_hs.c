@@ -29,7 +29,7 @@
  * exact expressions, flags and ids asked for (compared whole, not by a
  * hash), was written by this Hyperscan version for this machine (which
  * hs_deserialize_database checks), is whole (a checksum of the whole
- * bytes), and nobody but its writer could have changed it: the directory
+ * file), and nobody but its writer could have changed it: the directory
  * and the file are writable by their owner only, and the file's owner is
  * the directory's, root, or the reader.  Anything else, a missing
  * directory included, means compiling, as without the cache; a database
