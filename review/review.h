@@ -411,6 +411,10 @@ struct sg_review_audience {
     int list; /* the records whose notices went to this list of their
                  school's: SG_REVIEW_TO_DSL, _CONDUCT, _CHAIR; or
                  SG_REVIEW_TO_ALL, every record */
+    /* the records of no configured school only (held before schools
+     * were set up, or of a school since removed): the trust's list when
+     * schools share it, so that such a record is in some digest */
+    bool unowned;
 };
 enum { SG_REVIEW_TO_ALL = -1, SG_REVIEW_TO_DSL, SG_REVIEW_TO_CONDUCT,
        SG_REVIEW_TO_CHAIR };

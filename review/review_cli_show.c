@@ -494,8 +494,10 @@ sg_cli_digest(struct sg_cli *c, int argc, char **argv)
             printf("%s== For ", a > 0 ? "\n" : "");
             for (size_t i = 0; i < aud[a].n_to; i++)
                 printf("%s%s", i > 0 ? ", " : "", aud[a].to[i]);
-            printf("%s%s ==\n", aud[a].school != NULL ? ": " : "",
-                   aud[a].school != NULL ? aud[a].school : "");
+            printf("%s%s ==\n", aud[a].school != NULL || aud[a].unowned ? ": " : "",
+                   aud[a].school != NULL ? aud[a].school
+                   : aud[a].unowned      ? "records of no school"
+                                         : "");
         }
         if (sg_review_digest(c->r, now, &aud[a], &text, &waiting, &overdue,
                              &err) < 0)

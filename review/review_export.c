@@ -562,9 +562,12 @@ nc_audiences(const struct sg_review *r, const struct sg_notice_config *nc,
             const char *const *sto = nc_list(s, k, &slen);
             shared = same_list(to, len, sto, slen);
         }
-        if (trust && (len == 0 || shared))
-            continue; /* the schools' own people read of their records */
-        a[(*n)++] = (struct sg_review_audience){school, to, len, k};
+        if (trust && len == 0)
+            continue;
+        /* the schools' own people read of their records; the trust's,
+         * when a school shares them, of the records of no school */
+        a[(*n)++] = (struct sg_review_audience){school, to, len, k,
+                                                trust && shared};
     }
 }
 
@@ -654,7 +657,11 @@ digest_items(struct sg_review *r, struct sg_store_filter f,
         return 0;
     size_t kept = 0;
     for (size_t i = 0; i < *n_r; i++) {
-        int yes = for_audience(r, &(*items_r)[i], a, error_r);
+        const char *school = (*items_r)[i].school;
+        int yes = a->unowned && school != NULL && *school != '\0' &&
+                          sg_school_find(r->config, school) != NULL
+                      ? 0
+                      : for_audience(r, &(*items_r)[i], a, error_r);
         if (yes < 0) {
             sg_store_items_free(items_r, n_r);
             return -1;

@@ -1037,14 +1037,16 @@ test_digest_schools(void **state)
         "}\n";
     char text[1024], out[256], secret[256], got[256];
     /* southfield leaves its DSL out: the trust's DSL is its DSL, and
-     * gets its digest only */
+     * gets its digest, and one of the record of no school, which no
+     * school's digest lists */
     snprintf(text, sizeof(text), trust_conf, "");
     struct sg_config *cfg = sg_config_load_string(text, "trust.conf", &err);
     assert_non_null(cfg);
     open_with_notices_cfg(e, out, sizeof(out), secret, sizeof(secret), cfg);
     digests(e, got, sizeof(got));
     assert_string_equal(got, "dsl@northfield.example northfield: 2; "
-                             "dsl@school.example southfield: 1");
+                             "dsl@school.example southfield: 1; "
+                             "dsl@school.example trust: 3");
     /* its own DSL: the trust's DSL gets the trust's digest */
     sg_config_free(&cfg);
     snprintf(text, sizeof(text), trust_conf,
