@@ -203,11 +203,10 @@ check_only(struct sg_runtime *rt)
         printf("rules: none (rules_file is empty)\n");
     const char *scan =
         rt->rules != NULL ? sg_rules_scan_source(rt->rules) : NULL;
-    if (scan != NULL)
-        printf("scan database: %s%s%s\n", scan,
-               rt->rules != NULL && strcmp(scan, "compiled") != 0 ? " in " : "",
-               strcmp(scan, "compiled") != 0 ? rt->settings->scan_cache_dir
-                                             : "");
+    if (scan != NULL && strcmp(scan, "compiled") == 0)
+        printf("scan database: compiled\n");
+    else if (scan != NULL) /* read from scan_cache_dir */
+        printf("scan database: %s in %s\n", scan, rt->settings->scan_cache_dir);
     if (rt->settings->n_school_domains == 0)
         printf("warning: school_domains is empty: every address will count "
                "as outside the school\n");
