@@ -281,6 +281,10 @@ hs_compile_new(char *key, const char **exprs, unsigned *flags, unsigned *ids,
 
 /* ---- the database on disk (scan_cache_dir) ---- */
 
+/* The ids are written as the 32-bit numbers the file holds. */
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t),
+               "a cache file's ids are struct detect_hs's, as they are");
+
 /* A cache file: this header, the key (key_len bytes), the ids it holds
  * (n_ids 32-bit numbers) and the serialised database (db_len bytes), in
  * the machine's byte order (the database is the machine's anyway). */
@@ -472,10 +476,7 @@ disk_store(const char *dir, const struct detect_hs *hs)
     /* disk_sum's, of the parts as they are written */
     h.sum = fnv1a(FNV_START, &h, sizeof(h)); /* sum 0 as yet */
     h.sum = fnv1a(h.sum, hs->key, h.key_len);
-    for (size_t j = 0; j < hs->n_ids; j++) {
-        uint32_t id = hs->ids[j];
-        h.sum = fnv1a(h.sum, &id, sizeof(id));
-    }
+    h.sum = fnv1a(h.sum, hs->ids, hs->n_ids * sizeof(*hs->ids));
     h.sum = fnv1a(h.sum, bytes, len);
     /* readable by the owner's group (the daemon's): the key holds the
      * site's patterns, which the rules file may keep from others */
@@ -483,12 +484,9 @@ disk_store(const char *dir, const struct detect_hs *hs)
     if (f == NULL)
         close(fd);
     bool ok = f != NULL && fwrite(&h, sizeof(h), 1, f) == 1 &&
-              fwrite(hs->key, 1, h.key_len, f) == h.key_len;
-    for (size_t j = 0; ok && j < hs->n_ids; j++) {
-        uint32_t id = hs->ids[j];
-        ok = fwrite(&id, sizeof(id), 1, f) == 1;
-    }
-    ok = ok && fwrite(bytes, 1, len, f) == len;
+              fwrite(hs->key, 1, h.key_len, f) == h.key_len &&
+              fwrite(hs->ids, sizeof(*hs->ids), hs->n_ids, f) == hs->n_ids &&
+              fwrite(bytes, 1, len, f) == len;
     ok = (f == NULL || fclose(f) == 0) && ok && rename(tmp, path) == 0;
     if (!ok)
         (void)unlink(tmp);
