@@ -455,18 +455,20 @@ reconcile_log(void *ctx, const struct sg_store_record *rec,
                     rec->id, sg_store_status_name(to), note);
 }
 
-/* Check the quarantine records against the hold queue once. */
-static void
+/* Check the quarantine records against the hold queue once; false when
+ * the review lock was taken (a reviewer deciding, or the decision
+ * thread's turn), so nothing was checked. */
+static bool
 reconcile_once(struct sg_runtime *rt)
 {
     const struct sg_config *cfg = rt->settings;
     const char *cmd = cfg->mailqueue.queue_command;
     if (cmd == NULL || *cmd == '\0')
-        return;
+        return true;
     const char *error = NULL;
     struct sg_store *q = sg_runtime_quarantine(rt, &error);
     if (q == NULL)
-        return; /* logged at start; a hold says so again */
+        return true; /* logged at start; a hold says so again */
     char host[256];
     struct sg_store_reconcile o = {
         .queue_command = cmd,
@@ -489,7 +491,13 @@ reconcile_once(struct sg_runtime *rt)
         sg_log_debug("hold reconcile: %zu waiting records, %zu newly seen on "
                      "hold, %zu lost, %zu released or deleted by hand",
                      res.checked, res.seen, res.lost, res.gone);
+    return rc != SG_STORE_BUSY;
 }
+
+/* Seconds before a check the review lock put off is tried again: a
+ * decision's command is short, and the check at start must not wait a
+ * whole interval because the decision thread started at the same time. */
+#define RECONCILE_BUSY_RETRY 2
 
 /* At start and every hold_reconcile_interval: records of held messages
  * that the mail system did not keep are marked lost (a crash or a late
@@ -503,8 +511,9 @@ reconcile_thread(void *arg)
     for (;;) {
         struct sg_runtime *rt = sg_runtime_current();
         int interval = rt != NULL ? rt->settings->hold_reconcile_interval : 0;
-        if (interval > 0)
-            reconcile_once(rt);
+        if (interval > 0 && !reconcile_once(rt) &&
+            interval > RECONCILE_BUSY_RETRY)
+            interval = RECONCILE_BUSY_RETRY;
         sg_runtime_unref(&rt);
         sleep(interval > 0 ? (unsigned)interval : 60);
     }

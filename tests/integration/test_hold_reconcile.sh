@@ -114,8 +114,15 @@ check "control: on hold" sg_held "$QC"
 crash crash1
 R1=$RECORD Q1=$QID
 sleep 4                                   # older than the grace period
+# The review lock is taken as the daemon starts (a reviewer deciding, or
+# the daemon's own decision thread, which starts with it): the check at
+# start is put off a moment, not for the whole hour's interval.
+flock "$DB-review.lock" sleep 4 &
+LOCKER=$!
 sg_start_milter
-check "1: the start-up check marks $R1 lost" wait_status "$R1" lost 10
+check "1: the start-up check marks $R1 lost, once the review lock is free" \
+    wait_status "$R1" lost 15
+wait "$LOCKER"
 check "1: the daemon logged it" grep -q "$Q1: quarantine record $R1 is now lost: not kept by the mail system" "$SG_MILTER_LOG"
 check "1: an audit row by the daemon says why" \
     test "$(sql "select count(*) from audit where record_id='$R1' and action='lost' and actor='safeguard-milter' and note like '%never seen in the hold queue%'")" = 1
