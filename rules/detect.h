@@ -196,6 +196,11 @@ int sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
                          time_t now, pcre2_match_data *md,
                          pcre2_match_context *mctx,
                          const struct detect_sink *sinks, size_t n_sinks);
+/* Whether the two passes above skip, by a cheap prefilter, the parts of
+ * a text where they cannot find anything (true; a test sets it false to
+ * compare with the plain passes over every byte: the findings are the
+ * same). */
+extern bool sg_detect_prefilter;
 int sg_detect_scan_number_words(const struct sg_rules *rules,
                                 const struct sg_norm *nt, const char *where,
                                 time_t now, const struct detect_sink *sinks,

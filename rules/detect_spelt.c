@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -250,6 +251,131 @@ number_word_start(const char *w, size_t left)
     return false;
 }
 
+/* ---- where number words can be: the prefilter ----
+ *
+ * The loop below (the plain one) reads every byte, and nearly every byte
+ * of a text is in no number at all.  A run it offers has a number word in
+ * it (number_run: words > 0), and the number words it reads are whole
+ * words of letters (non-alphanumeric on both sides) that num_word knows.
+ * So the prefilter finds the next such word (next_number_word, a tight
+ * loop over words) and lets the plain loop run only from a point before
+ * it where the plain loop is known to stand with nothing carried over (a
+ * resync point, resync_before) until it is past the word.
+ *
+ * Why that gives exactly the plain loop's findings: the plain loop's only
+ * state is its position i (and the count of candidates, which only runs
+ * with a number word raise).  A "hard stop" (a byte that is not
+ * alphanumeric, not +, not a separator " \t\r\n,.-") ends every run, and
+ * the plain loop, skipping bytes or words one at a time, always lands on
+ * the byte after it.  So does it after a "blocker": a whole word that is
+ * neither all digits nor a number word (number_run breaks before it, or
+ * fails on it at once, and the loop then skips it and the one byte after
+ * it).  No run crosses a hard stop or a blocker, so a run that starts
+ * before such a point and after the plain loop's position ends before it,
+ * with no number word in it when none lies between: it offers nothing.
+ * Jumping from i to the last resync point before the next number word is
+ * then invisible, and between resync points the plain loop itself runs.
+ * The unit test (test_detect_prefilter.c) compares both on random and
+ * hostile texts. */
+bool sg_detect_prefilter = true;
+
+static const bool alpha_table[256] = {
+    ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+};
+
+/* The letters number words start with. */
+static const bool number_first[256] = {
+    ['z'] = 1, ['o'] = 1, ['n'] = 1, ['t'] = 1, ['f'] = 1, ['s'] = 1,
+    ['e'] = 1, ['d'] = 1, ['p'] = 1, ['h'] = 1, ['Z'] = 1, ['O'] = 1,
+    ['N'] = 1, ['T'] = 1, ['F'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1,
+    ['P'] = 1, ['H'] = 1,
+};
+
+/* Is the word w[0..wl) of ASCII letters and digits a number word
+ * (num_word's)?  The same as num_word(w, wl) != 0 for a word of letters,
+ * false for one with a digit (which has bit 5 set already, and matches no
+ * letter), in a few compares. */
+static inline bool
+is_number_word(const char *w, size_t wl)
+{
+    char b[8];
+    if (wl == 0 || wl > 8)
+        return false;
+    for (size_t k = 0; k < wl; k++)
+        b[k] = (char)(w[k] | 0x20);
+#define IS(lit) (memcmp(b, lit, sizeof(lit) - 1) == 0)
+    switch (wl) {
+    case 1: return b[0] == 'o';
+    case 2: return IS("oh");
+    case 3: return IS("nil") || IS("one") || IS("two") || IS("six");
+    case 4: return IS("zero") || IS("four") || IS("five") || IS("nine") ||
+                   IS("plus");
+    case 5: return IS("three") || IS("seven") || IS("eight");
+    case 6: return IS("nought") || IS("double") || IS("triple");
+    case 7: return IS("hundred");
+    default: return IS("thousand");
+    }
+#undef IS
+}
+
+/* The start of the first whole number word at or after i (a word that
+ * starts before i is not looked at), or len. */
+static size_t
+next_number_word(const char *t, size_t len, size_t i)
+{
+    while (i > 0 && i < len && ascii_alnum((unsigned char)t[i - 1]) &&
+           ascii_alnum((unsigned char)t[i]))
+        i++;
+    while (i < len) {
+        while (i < len && !ascii_alnum((unsigned char)t[i]))
+            i++;
+        size_t s = i;
+        while (i < len && ascii_alnum((unsigned char)t[i]))
+            i++;
+        /* a word with a digit in it is no number word: is_number_word
+         * compares letters only */
+        if (i - s <= 8 && i > s && number_first[(unsigned char)t[s]] &&
+            is_number_word(t + s, i - s))
+            return s;
+    }
+    return len;
+}
+
+/* Is the whole word ending at e (t[e - 1] alphanumeric) a blocker: not
+ * all digits, not a number word? */
+static bool
+blocker_before(const char *t, size_t e)
+{
+    size_t s = e;
+    bool digits = true, letters = true;
+    while (s > 0 && ascii_alnum((unsigned char)t[s - 1])) {
+        s--;
+        digits &= !alpha_table[(unsigned char)t[s]];
+        letters &= alpha_table[(unsigned char)t[s]];
+    }
+    return !digits && !(letters && is_number_word(t + s, e - s));
+}
+
+/* The last resync point p with lo <= p <= w (the byte after a hard stop,
+ * or the byte after the one that follows a blocker), or lo. */
+static size_t
+resync_before(const char *t, size_t lo, size_t w)
+{
+    for (size_t p = w; p > lo; p--) {
+        unsigned char c = (unsigned char)t[p - 1];
+        if (ascii_alnum(c))
+            continue;
+        bool sep = c == '+' || c == ' ' || c == '\t' || c == '\r' ||
+                   c == '\n' || c == ',' || c == '.' || c == '-';
+        if (!sep)
+            return p; /* a hard stop */
+        if (p >= 2 && ascii_alnum((unsigned char)t[p - 2]) &&
+            blocker_before(t, p - 1))
+            return p;
+    }
+    return lo;
+}
+
 int
 sg_detect_scan_number_words(const struct sg_rules *rules,
                             const struct sg_norm *nt, const char *where,
@@ -257,7 +383,7 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
                             size_t n_sinks)
 {
     const char *t = nt->text;
-    size_t len = nt->len, i = 0, candidates = 0;
+    size_t len = nt->len, i = 0, candidates = 0, stop = 0;
     /* the first characters of a run: digits, +, and the letters number
      * words start with; any other word is skipped whole */
     static const bool first[256] = {
@@ -269,6 +395,14 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
         ['H'] = 1,
     };
     while (i < len && candidates < NUMWORD_CANDIDATES) {
+        if (sg_detect_prefilter && i >= stop) {
+            /* nothing to offer before the next number word's run */
+            size_t w = next_number_word(t, len, i);
+            if (w == len)
+                break;
+            i = resync_before(t, i, w);
+            stop = w + 1;
+        }
         unsigned char c = (unsigned char)t[i];
         if (!ascii_alnum(c) && c != '+') {
             i++;
@@ -312,6 +446,52 @@ at_marker(const char *t, size_t len, size_t i)
             b == '<') &&
            (a == ' ' || a == '\t' || a == ')' || a == ']' || a == '}' ||
             a == '>');
+}
+
+/* Eight bytes of t from p, as one number (any alignment). */
+static inline uint64_t
+load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* The zero bytes of v: 0x80 in each, 0 in every other (exact: no carry
+ * crosses a byte). */
+static inline uint64_t
+zero_bytes(uint64_t v)
+{
+    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
+    return ~(((v & lo7) + lo7) | v | lo7);
+}
+
+/* The first m >= from where at_marker holds, or len: what the plain loop
+ * over every byte finds, eight positions at a time.  A marker at m has an
+ * @ at m, or an a at m and a t at m + 1 (either case); eight positions
+ * where neither is so are passed at once, the others are tried one by
+ * one.  Without the prefilter, every byte is tried. */
+static size_t
+next_at_marker(const char *t, size_t len, size_t from)
+{
+    size_t m = from;
+    while (sg_detect_prefilter && m + 9 <= len) {
+        uint64_t here = load8(t + m), next = load8(t + m + 1);
+        uint64_t at = zero_bytes(here ^ 0x4040404040404040ULL);
+        uint64_t a = zero_bytes((here | 0x2020202020202020ULL) ^
+                                0x6161616161616161ULL);
+        uint64_t tt = zero_bytes((next | 0x2020202020202020ULL) ^
+                                 0x7474747474747474ULL);
+        if ((at | (a & tt)) != 0)
+            for (size_t k = m; k < m + 8; k++)
+                if (at_marker(t, len, k))
+                    return k;
+        m += 8;
+    }
+    for (; m < len; m++)
+        if (at_marker(t, len, m))
+            return m;
+    return len;
 }
 
 static bool
@@ -377,9 +557,8 @@ sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
     const char *text = nt->text;
     size_t len = nt->len, pos = 0;
     int r = 0;
-    for (size_t m = 0; m < len && r == 0; m++) {
-        if (!at_marker(text, len, m))
-            continue;
+    for (size_t m = next_at_marker(text, len, 0); m < len && r == 0;
+         m = next_at_marker(text, len, m + 1)) {
         size_t from = spelt_left(text, m);
         if (from < pos)
             from = pos;
