@@ -5,7 +5,9 @@
  * at the start and end, overlapping and repeated candidates, matches
  * longer than a marker's reach, multi-byte separators, text that is not
  * UTF-8, random texts from the detectors' own pieces), for a site pattern
- * Hyperscan refuses, and past the bound on candidates; and the evaluator
+ * Hyperscan refuses, and past the bound on candidates; the number-word and
+ * spelt-out address passes find the same with their prefilter and
+ * without it (detect_spelt.c), on hostile and random texts; and the evaluator
  * scans each text once for all the detectors that can matter, and not at
  * all when no rule's cheap conditions hold.
  *
@@ -267,6 +269,173 @@ test_candidate_bound(void **state)
     sg_rules_free(&r);
 }
 
+/* ------------------------------------------------------------ prefilter */
+
+/* The detectors that read the spelt-out forms (uk-mobile, uk-landline:
+ * number words; personal-email: spelt-out addresses) find the same in
+ * text with the prefilter of those passes (detect_spelt.c) and without
+ * it; the number of findings. */
+static size_t
+same_with_prefilter(const struct sg_rules *r, const char *text, size_t len)
+{
+    static const char *const names[] = {"uk-mobile", "uk-landline",
+                                        "personal-email"};
+    size_t total = 0;
+    for (size_t k = 0; k < 3; k++) {
+        size_t di = sg_rules_detector_find(r, names[k]);
+        assert_true(di != (size_t)-1);
+        struct sg_finding *a, *b;
+        size_t na, nb;
+        sg_detect_prefilter = true;
+        findings(r, NULL, di, text, len, &a, &na);
+        sg_detect_prefilter = false;
+        findings(r, NULL, di, text, len, &b, &nb);
+        sg_detect_prefilter = true;
+        if (na != nb)
+            fail_msg("%s: %zu findings with the prefilter, %zu without in "
+                     "\"%.*s\"",
+                     names[k], na, nb, (int)(len > 300 ? 300 : len), text);
+        for (size_t i = 0; i < na; i++)
+            if (strcmp(a[i].text, b[i].text) != 0)
+                fail_msg("%s: finding %zu \"%s\" with the prefilter, \"%s\" "
+                         "without",
+                         names[k], i, a[i].text, b[i].text);
+        total += na;
+        sg_findings_free(&a, &na);
+        sg_findings_free(&b, &nb);
+    }
+    return total;
+}
+
+/* Numbers in words and addresses spelt out, against every kind of
+ * neighbour the prefilter's reasoning rests on (hard stops, words that
+ * end a run, words with digits, number words run into letters or digits,
+ * a + in odd places, Unicode, bytes that are not UTF-8), at the ends of
+ * the text, and past the bound on runs read. */
+static void
+test_prefilter(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "oh seven seven oh oh nine oh oh one two three",
+        "OH SEVEN SEVEN double oh nine 0 0 1 2 3",
+        "call: 07700 nine oh oh one two three!",
+        "07700\n900 one two three, 07700 900\n\none two three",
+        "+44 7700, 900-one two three; 44 (7700) 900 one two three",
+        "ring o7700 9oo123 or oh7700 nine00 one two three",
+        "x oh seven seven oh oh nine oh oh one two threex",
+        "(oh seven seven oh oh nine oh oh one two three)",
+        "plus four four seven seven oh oh nine oh oh one two three",
+        "+ four four 7700 900 123, +plus 44 7700 900123",
+        "order one two three four five six seven eight nine oh",
+        "ref: oh seven seven oh oh nine oh oh one two three",
+        "seven seven oh\noh nine oh\n\noh one two three",
+        "oh seven seven, oh oh nine. oh oh - one two three",
+        "one hundred and seven, oh seven seven hundred nine hundred one "
+        "two three, triple seven double oh nine oh oh one two",
+        "o o o o o o o o o o o o o o o o o o o o o o o o o o o o o o o o o o "
+        "o o o o o o o o o o o 7",
+        "caf\xc3\xa9 oh seven seven oh oh nine oh oh one two three\xc3\xa9",
+        "\xff oh seven seven oh oh nine oh oh one two three \xfe",
+        "tom dot smith77 at gmail dot com",
+        "tom(at)gmail(dot)com, tom [at] gmail [.] com, tom @ gmail . com",
+        "me at tom dot at dot smith at gmail dot com",
+        "look at bbc.co.uk, at at at gmail dot com, cat at gmail dot com",
+        "jo.b AT gmail DOT co DOT uk and jo_b at hotmail dot co dot uk",
+        "at gmail dot com",
+        "tom at",
+        "a@",
+        "@ gmail . com x @ y . org",
+    };
+    struct sg_rules *r = load("");
+    size_t made = 0;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        made += same_with_prefilter(r, texts[i], strlen(texts[i]));
+    assert_true(made > 15); /* the texts do hold findings */
+
+    /* random texts: mobile numbers written in words and digits mixed,
+     * each digit either way, between pieces of everything else */
+    static const char *const pieces[] = {
+        "oh", "OH", "o", "O", "zero", "nought", "nil", "one", "two", "three",
+        "four", "five", "six", "seven", "eight", "nine", "double", "triple",
+        "plus", "hundred", "thousand", "seventy", "ones", "ohm", "07700",
+        "900", "123", "0", "7", "44", "+", " ", "  ", ",", ".", "-", "\n",
+        "\t", "\r", ":", "(", ")", "[", "]", "'", "\xc3\xa9", "\xff", "x",
+        "the", "ref", "order", "call", "2b", "b2", "at", "AT", "dot", "DOT",
+        "@", "tom", "smith77", "gmail", "com", "co", "uk", "_", "%", "(at)",
+        "[dot]", "{", "}", "<", ">",
+    };
+    static const char *const words[10] = {"oh", "one", "two", "three",
+                                          "four", "five", "six", "seven",
+                                          "eight", "nine"};
+    static const char *const seps[] = {" ", " ", ", ", "-", ". ", "\n",
+                                       "  ", "", " ", " ", " ", "-",
+                                       " ", ", ", " ", " ", " ", "\t",
+                                       ":", " x "};
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    uint64_t x = 0x2545f4914f6cdd1du;
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    char text[1024];
+    for (int round = 0; round < 2000; round++) {
+        size_t len = 0;
+        size_t cap = round % 16 == 0 ? sizeof(text) : 400;
+        while (len + 160 < cap) {
+            if (NEXT() % 2 == 0) {
+                const char *p = pieces[NEXT() % np];
+                memcpy(text + len, p, strlen(p));
+                len += strlen(p);
+                continue;
+            }
+            /* 07700 900 + three digits, about 1 in 40 of them wrong, and
+             * 1 in 10 of the gaps ending the run */
+            char digits[12];
+            snprintf(digits, sizeof(digits), "07700900%03u",
+                     (unsigned)(NEXT() % 1000));
+            for (int k = 0; digits[k] != '\0'; k++) {
+                char d = digits[k];
+                if (NEXT() % 40 == 0)
+                    d = (char)('0' + NEXT() % 10);
+                const char *sep = seps[NEXT() % 20];
+                if (NEXT() % 2 == 0) {
+                    text[len++] = d;
+                    if (NEXT() % 3 == 0)
+                        continue; /* digits run together */
+                } else {
+                    const char *w = words[d - '0'];
+                    size_t wl = strlen(w);
+                    memcpy(text + len, w, wl);
+                    if (NEXT() % 4 == 0)
+                        text[len] = (char)(text[len] - 'a' + 'A');
+                    len += wl;
+                    if (*sep == '\0')
+                        sep = " ";
+                }
+                memcpy(text + len, sep, strlen(sep));
+                len += strlen(sep);
+            }
+        }
+        made += same_with_prefilter(r, text, len);
+    }
+#undef NEXT
+    assert_true(made > 300);
+
+    /* more runs than the pass reads (NUMWORD_CANDIDATES), with others
+     * between them: the same ones are read */
+    char *big = malloc(64 * 1024);
+    assert_non_null(big);
+    size_t len = 0;
+    for (int i = 0; len + 80 < 64 * 1024; i++)
+        len += (size_t)snprintf(big + len, 64 * 1024 - len,
+                                i % 3 ? "oh seven seven oh oh nine oh oh "
+                                        "%d%d%d and "
+                                      : "x: one two three four five %d%d%d "
+                                        "six; ",
+                                i % 10, i / 10 % 10, i / 100 % 10);
+    assert_true(same_with_prefilter(r, big, len) > 0);
+    free(big);
+    sg_rules_free(&r);
+}
+
 /* ------------------------------------------------------------ evaluator */
 
 /* How many texts one evaluation scans. */
@@ -473,6 +642,7 @@ main(void)
         cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_site_patterns),
         cmocka_unit_test(test_candidate_bound),
+        cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_eval_scans_once),
 #ifdef HAVE_HYPERSCAN
         cmocka_unit_test(test_disk_cache),
