@@ -262,7 +262,14 @@
     "|\\b(?:whats[ \\t]?app|signal|telegram|viber)" SP_OR_MORE("me")          \
     "|\\b(?:add|message|text|dm|contact|find|join)" SP_OR_MORE("me")          \
     "|\\bmy" SP_OR_MORE("(?:whats|signal|telegram|discord|kik|viber|wickr)")
-#define ADDRESS_MARKER "[0-9]{1,4}[A-Za-z]?,?" SP_OR_MORE("[A-Z]")
+/* home-address's is the street word, after its space: a house number
+ * followed by a space and a capital letter is everywhere in a letter
+ * (dates, times, prices), and a marker starting at every digit made
+ * Hyperscan's pass twice as slow; street words are a literal set.  The
+ * words and spaces before a street word are unbounded, so its reach is
+ * too (SIZE_MAX): address_from() says, from the candidate, where a match
+ * can start at the earliest. */
+#define ADDRESS_MARKER "[ \\t](?:" STREET ")\\b"
 
 static const struct builtin {
     const char *name;
@@ -284,7 +291,7 @@ static const struct builtin {
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
      true, VAL_NONE, MESSAGING_MARKER, 0},
     {"home-address", "a home address", ADDRESS_RE, false,
-     VAL_POSTCODE_HOUSE, ADDRESS_MARKER, 0},
+     VAL_POSTCODE_HOUSE, ADDRESS_MARKER, SIZE_MAX},
     {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},
     {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS,
      NHS_BODY(NUM_GAP_BYTES), 0},
@@ -611,6 +618,36 @@ sg_detect_match_error(const struct detector *d, int rc)
     return -1;
 }
 
+/* Where a home-address match whose street word ends at E (a candidate of
+ * ADDRESS_MARKER) can start at the earliest.  Between the start and the
+ * street word, ADDRESS_RE has only ASCII digits and letters, ' , - and
+ * at most five runs of spaces or tabs (after the house number and after
+ * each of at most four words, the last just before the street word): so
+ * the start is after the sixth such run back from E, and after the last
+ * byte before E that none of those can be.  Later for a later E
+ * (so scan_pattern's reasoning holds: each candidate's earliest start is
+ * no earlier than the one before's), and earlier than any real start. */
+static size_t
+address_from(const char *text, size_t E)
+{
+    size_t p = E;
+    int runs = 0;
+    while (p > 0) {
+        unsigned char c = (unsigned char)text[p - 1];
+        if (c == ' ' || c == '\t') {
+            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
+                ++runs == 6)
+                break;
+        } else if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                                 (c | 0x20) <= 'z') ||
+                     c == '\'' || c == ',' || c == '-')) {
+            break;
+        }
+        p--;
+    }
+    return p;
+}
+
 /* The matches of the sinks' shared pattern re in the normalised text,
  * outside the table rows tp found (full: the sinks the table pass filled),
  * looked for near the pattern's candidates only (cands, maxlen: the
@@ -648,6 +685,8 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         n_full += full[i];
     if (n_full == n_sinks)
         return 0;
+    /* home-address's candidates are street words (address_from) */
+    bool by_street = d->builtin && d->validate == VAL_POSTCODE_HOUSE;
     uint32_t whole_end = (uint32_t)len; /* normalise.c: len < 4 GiB */
     const uint32_t *ends = cands->whole ? &whole_end : cands->end;
     size_t n_ends = cands->whole ? 1 : cands->n;
@@ -665,6 +704,10 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
             continue;
         }
         size_t from = E - off > maxlen ? E - maxlen : off;
+        if (by_street && !cands->whole) {
+            size_t f = address_from(text, E);
+            from = f > from ? f : from;
+        }
         while (from > off && (text[from] & 0xc0) == 0x80)
             from--; /* a start at a character: earlier starts only fail */
         pcre2_set_offset_limit(mctx, E);

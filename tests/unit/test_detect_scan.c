@@ -152,6 +152,11 @@ static const char *const tricky[] = {
     "Send it to 12 Longwordnameeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee "
     "Road, Flat 2\nSomewhere\nLeeds\nLS6 2AB please",
     "14 Acacia Avenue, Leeds LS6 2AB and 1 School Road, Leeds LS1 4AP",
+    /* four words before the street word, runs of spaces and tabs, street
+     * words as the words, and a word too many */
+    "at 221B,  Upper Old\tLong  Big Road, Leeds LS6 2AB",
+    "9 Park Hill Road Lane LS6 2AB; 7 A B C D E Road LS6 2AB",
+    "Mary's 3 O'Neill-Smith Court LS6 2AB, 10 Downing St LS1 4AP",
     /* pupil numbers, NHS numbers, ULNs, dates of birth */
     "UPN A123456789012, B801200005001 and NHS 943 476 5919, ULN 1234567890",
     "Amy Patel 03/04/2014, Ben Jones 12 May 2013, Cara Smith 2012-01-31",
