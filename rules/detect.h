@@ -117,6 +117,10 @@ int sg_detect_scan_normalised(const struct sg_rules *rules,
                               time_t now, pcre2_match_data *md,
                               pcre2_match_context *mctx,
                               const struct detect_sink *sinks, size_t n_sinks);
+/* (eval.c) Mark in want the detectors a condition asks for (content
+ * conditions; others ask for none). */
+struct cond;
+void sg_eval_want_content(const struct cond *cd, bool *want);
 /* The first detector of di's pattern: the one whose scan serves all. */
 size_t sg_detect_root(const struct sg_rules *rules, size_t di);
 
@@ -164,6 +168,15 @@ extern size_t sg_detect_max_candidates;
 int sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
                        const char **error_r);
 void sg_detect_hs_free(struct detect_hs **hs);
+/* A smaller database: the patterns of the detectors one rule asks for
+ * (rules->hs_sets, smallest first), built with the whole one by
+ * sg_detect_hs_build; freed by sg_detect_hs_sets_free. */
+struct detect_hs_set {
+    bool *holds; /* per detector: a root whose pattern it holds */
+    size_t n;    /* how many */
+    struct detect_hs *hs;
+};
+void sg_detect_hs_sets_free(struct sg_rules *rules);
 /* Free the databases kept in memory that no rule set uses any more (the
  * next load of theirs reads scan_cache_dir or compiles). */
 void sg_detect_hs_cache_clear(void);

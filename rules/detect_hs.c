@@ -495,9 +495,15 @@ disk_store(const char *dir, const struct detect_hs *hs)
     free(bytes);
 }
 
-int
-sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
-                   const char **error_r)
+/* One database of the patterns of the root detectors i of rules with
+ * only[i] and in_db, or (only NULL) of every pattern Hyperscan takes,
+ * setting each root's in_db and maxlen: from the databases in memory,
+ * from cache_dir, or compiled (and saved there).  *hs_r NULL when none
+ * can be built (not an error); *from_disk when read from cache_dir.  0,
+ * or -1 with the error. */
+static int
+hs_build_of(struct sg_rules *rules, const char *cache_dir, const bool *only,
+            struct detect_hs **hs_r, bool *from_disk, const char **error_r)
 {
     size_t n = rules->n_detectors, k = 0;
     const char **exprs = calloc(n + 1, sizeof(*exprs));
@@ -510,10 +516,17 @@ sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
         goto out;
     }
     /* one expression per pattern: the id is its first detector's index */
+    *hs_r = NULL;
     for (size_t i = 0; i < n; i++) {
         struct detector *d = &rules->detectors[i];
-        d->in_db = false;
-        if (d->same_pattern_as == 0 && hs_takes(d, &d->maxlen)) {
+        bool take;
+        if (only != NULL) {
+            take = only[i] && d->in_db;
+        } else {
+            d->in_db = false;
+            take = d->same_pattern_as == 0 && hs_takes(d, &d->maxlen);
+        }
+        if (take) {
             exprs[k] = hs_expr(d);
             flags[k] = hs_flags(d);
             ids[k] = (unsigned)i;
@@ -537,7 +550,7 @@ sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
     if (hs != NULL) {
         free(kt);
     } else if ((hs = disk_load(cache_dir, kt, n)) != NULL) {
-        rules->hs_from_disk = true;
+        *from_disk = true;
     } else if ((hs = hs_compile_new(kt, exprs, flags, ids, k, &none,
                                     error_r)) == NULL) {
         rc = none ? 0 : -1;
@@ -545,9 +558,9 @@ sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
     } else {
         disk_store(cache_dir, hs);
     }
-    for (size_t j = 0; j < hs->n_ids; j++)
+    for (size_t j = 0; only == NULL && j < hs->n_ids; j++)
         rules->detectors[hs->ids[j]].in_db = true;
-    rules->hs = hs;
+    *hs_r = hs;
     rc = 0;
 out:
     sg_buf_free(&key);
@@ -555,6 +568,124 @@ out:
     free(flags);
     free(ids);
     return rc;
+}
+
+/* Sets kept at most per rule set (each a database in memory and on disk). */
+#define HS_SETS_MAX 8
+
+void
+sg_detect_hs_sets_free(struct sg_rules *rules)
+{
+    for (size_t i = 0; i < rules->n_hs_sets; i++) {
+        sg_detect_hs_free(&rules->hs_sets[i].hs);
+        free(rules->hs_sets[i].holds);
+    }
+    free(rules->hs_sets);
+    rules->hs_sets = NULL;
+    rules->n_hs_sets = 0;
+}
+
+/* Does set hold every pattern in want? */
+static bool
+set_holds(const struct sg_rules *rules, const bool *holds, const bool *want)
+{
+    for (size_t i = 0; i < rules->n_detectors; i++)
+        if (want[i] && rules->detectors[i].in_db && !holds[i])
+            return false;
+    return true;
+}
+
+/* The cost of the scan is in the patterns scanned for, not in the ones
+ * whose matches are kept: a text scanned for the six personal-contact
+ * detectors with a database of all eleven costs twice the scan of the
+ * six.  The wanted detectors are those of the rules whose cheap
+ * conditions hold (eval.c), which is most often one rule's (a letter to
+ * a pupil: personal-contact-details), so each distinct set of patterns a
+ * rule asks for (fewer than all) gets its own database, built at load
+ * as the whole one is (and kept in scan_cache_dir the same way), and an
+ * evaluation scans with the smallest that holds all it wants
+ * (sg_detect_hs_candidates).  0, or -1 with the error. */
+static int
+hs_build_sets(struct sg_rules *rules, const char *cache_dir,
+              const char **error_r)
+{
+    size_t n = rules->n_detectors, all = 0;
+    for (size_t i = 0; i < n; i++)
+        all += rules->detectors[i].in_db;
+    bool *want = calloc(n + 1, sizeof(bool));
+    bool *only = calloc(n + 1, sizeof(bool));
+    rules->hs_sets = calloc(HS_SETS_MAX, sizeof(*rules->hs_sets));
+    int rc = -1;
+    if (want == NULL || only == NULL || rules->hs_sets == NULL) {
+        *error_r = sg_rules_errorf("out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < rules->n_rules &&
+                       rules->n_hs_sets < HS_SETS_MAX; r++) {
+        const struct rule *ru = &rules->rules[r];
+        memset(want, 0, n * sizeof(bool));
+        memset(only, 0, n * sizeof(bool));
+        for (size_t k = 0; k < ru->n_conds; k++)
+            sg_eval_want_content(&ru->conds[k], want);
+        for (size_t k = 0; k < ru->n_excepts; k++)
+            sg_eval_want_content(&ru->excepts[k], want);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t root = sg_detect_root(rules, i);
+            if (want[i] && rules->detectors[root].in_db && !only[root]) {
+                only[root] = true;
+                k++;
+            }
+        }
+        bool known = false;
+        for (size_t j = 0; j < rules->n_hs_sets && !known; j++)
+            known = set_holds(rules, rules->hs_sets[j].holds, only) &&
+                    rules->hs_sets[j].n == k;
+        if (k == 0 || k == all || known)
+            continue;
+        struct detect_hs *hs = NULL;
+        bool from_disk = false;
+        if (hs_build_of(rules, cache_dir, only, &hs, &from_disk, error_r) < 0)
+            goto out;
+        if (hs == NULL)
+            continue;
+        struct detect_hs_set *set = &rules->hs_sets[rules->n_hs_sets];
+        if ((set->holds = calloc(n + 1, sizeof(bool))) == NULL) {
+            sg_detect_hs_free(&hs);
+            *error_r = sg_rules_errorf("out of memory");
+            goto out;
+        }
+        for (size_t j = 0; j < hs->n_ids; j++)
+            set->holds[hs->ids[j]] = true;
+        set->n = hs->n_ids;
+        set->hs = hs;
+        rules->n_hs_sets++;
+    }
+    /* smallest first: the first that holds what is wanted is scanned */
+    for (size_t i = 1; i < rules->n_hs_sets; i++)
+        for (size_t j = i; j > 0 && rules->hs_sets[j].n <
+                                        rules->hs_sets[j - 1].n; j--) {
+            struct detect_hs_set t = rules->hs_sets[j];
+            rules->hs_sets[j] = rules->hs_sets[j - 1];
+            rules->hs_sets[j - 1] = t;
+        }
+    rc = 0;
+out:
+    free(want);
+    free(only);
+    return rc;
+}
+
+int
+sg_detect_hs_build(struct sg_rules *rules, const char *cache_dir,
+                   const char **error_r)
+{
+    bool from_disk = false;
+    if (hs_build_of(rules, cache_dir, NULL, &rules->hs, &from_disk,
+                    error_r) < 0)
+        return -1;
+    rules->hs_from_disk = from_disk;
+    return rules->hs == NULL ? 0 : hs_build_sets(rules, cache_dir, error_r);
 }
 
 /* A scratch space for one evaluation: from the pool, or a new clone. */
@@ -643,6 +774,12 @@ sg_detect_hs_candidates(const struct sg_rules *rules, void **scratch,
 {
     struct detect_hs *hs = rules->hs;
     struct hs_pass p = {wanted, cands, 0, false};
+    /* the smallest database that holds every pattern wanted */
+    for (size_t s = 0; hs != NULL && s < rules->n_hs_sets; s++)
+        if (set_holds(rules, rules->hs_sets[s].holds, wanted)) {
+            hs = rules->hs_sets[s].hs;
+            break;
+        }
     for (size_t i = 0; i < rules->n_detectors; i++) {
         if (!wanted[i])
             continue;
@@ -656,7 +793,11 @@ sg_detect_hs_candidates(const struct sg_rules *rules, void **scratch,
             cands[i].whole |= wanted[i];
         return 0;
     }
-    if (*scratch == NULL && (*scratch = scratch_take(hs)) == NULL) {
+    /* the pool is the whole database's; a scratch space is grown (once)
+     * to fit a smaller one's too */
+    if ((*scratch == NULL && (*scratch = scratch_take(rules->hs)) == NULL) ||
+        (hs != rules->hs &&
+         hs_alloc_scratch(hs->db, (hs_scratch_t **)scratch) != HS_SUCCESS)) {
         sg_rules_errorf("out of memory (Hyperscan scratch space)");
         return -1;
     }

@@ -753,8 +753,8 @@ cheap_conds_hold(struct ctx *c, const struct rule *r, bool *targets)
     return 1;
 }
 
-static void
-want_content(const struct cond *cd, bool *want)
+void
+sg_eval_want_content(const struct cond *cd, bool *want)
 {
     if (cd->kind == C_CONTENT)
         for (size_t i = 0; i < cd->n_items; i++)
@@ -785,9 +785,9 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
         if (m < 0)
             goto out;
         for (size_t k = 0; m == 1 && k < r->n_conds; k++)
-            want_content(&r->conds[k], want);
+            sg_eval_want_content(&r->conds[k], want);
         for (size_t k = 0; m == 1 && k < r->n_excepts; k++)
-            want_content(&r->excepts[k], want);
+            sg_eval_want_content(&r->excepts[k], want);
     }
     size_t n = 0;
     for (size_t di = 0; di < rules->n_detectors; di++)

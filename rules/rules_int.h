@@ -275,6 +275,11 @@ struct sg_rules {
      * scratch spaces (detect_hs.c); NULL on the PCRE2-only path */
     struct detect_hs *hs;
     bool hs_from_disk; /* read from scan_cache_dir, not compiled */
+    /* smaller databases, one per set of detectors a rule asks for
+     * (detect_hs.c): an evaluation that wants no more than one set's
+     * patterns scans with the smallest such, not with every pattern */
+    struct detect_hs_set *hs_sets;
+    size_t n_hs_sets;
     /* while loading only: the options' known roles (NULL: unchecked) */
     const char *const *known_roles;
     size_t n_known_roles;

@@ -56,6 +56,7 @@ sg_rules_free(struct sg_rules **rules_p)
         pcre2_match_context_free(rules->mctx);
 #ifdef HAVE_HYPERSCAN
     sg_detect_hs_free(&rules->hs);
+    sg_detect_hs_sets_free(rules);
 #endif
     free(rules);
     *rules_p = NULL;

@@ -254,6 +254,47 @@ test_site_patterns(void **state)
     sg_rules_free(&r);
 }
 
+/* Each set of patterns a rule asks for (fewer than all) has its own
+ * smaller database, and a scan that wants no more than one set's
+ * patterns reads the smallest that holds them: still the same findings
+ * as the whole text's, for each detector alone and for a rule's set. */
+static void
+test_database_sets(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load(
+        "rule a { content uk-mobile, personal-email, home-address "
+        "action hold }\n"
+        "rule b { content upn except content uk-landline action hold }\n"
+        "rule c { content uk-landline, upn action hold }\n"
+        "rule d { content pupil-roster action hold }\n");
+#ifdef HAVE_HYPERSCAN
+    /* a and b (c's set is b's); d's pattern is in no database */
+    assert_int_equal(r->n_hs_sets, 2);
+    assert_int_equal(r->hs_sets[0].n, 2);
+    assert_int_equal(r->hs_sets[1].n, 3);
+#else
+    assert_int_equal(r->n_hs_sets, 0);
+#endif
+    size_t made = 0;
+    for (size_t i = 0; i < sizeof(tricky) / sizeof(tricky[0]); i++)
+        made += same_both_ways(r, tricky[i], strlen(tricky[i]));
+    assert_true(made > 20);
+    /* rule a's three together, through rule a's database */
+    const char *names[] = {"uk-mobile", "personal-email", "home-address"};
+    static const char text[] =
+        "call 07700 900123 or jo@gmail.com, 14 Acacia Avenue, Leeds LS6 2AB";
+    struct sg_finding *f = NULL;
+    size_t nf = 0;
+    const char *err = NULL;
+    assert_int_equal(sg_rules_detect_many(r, names, 3, text, sizeof(text) - 1,
+                                          now, &f, &nf, &err),
+                     0);
+    assert_int_equal(nf, 3);
+    sg_findings_free(&f, &nf);
+    sg_rules_free(&r);
+}
+
 /* Past the bound on candidates a pattern reads the whole text: nothing is
  * lost. */
 static void
@@ -553,9 +594,12 @@ test_disk_cache(void **state)
     assert_non_null(mkdtemp(dir));
     assert_int_equal(chmod(dir, 0755), 0);
     cache_dir = dir;
+    /* the rule asks for every pattern: one database, one file */
     const char *site = "detector locker { pattern 'locker (code|number) "
                        "[0-9]{4}' }\n"
-                       "rule l { content locker action hold }\n";
+                       "rule l { content locker, uk-mobile, personal-email, "
+                       "social-media, messaging-invite, home-address, upn, "
+                       "nhs-number, uln, pupil-dob action hold }\n";
     struct sg_rules *r;
     assert_string_equal(load_fresh(site, &r), "compiled");
     sg_rules_free(&r);
@@ -647,6 +691,7 @@ main(void)
         cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_site_patterns),
         cmocka_unit_test(test_candidate_bound),
+        cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_eval_scans_once),
 #ifdef HAVE_HYPERSCAN
