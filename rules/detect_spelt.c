@@ -283,13 +283,20 @@ static const bool alpha_table[256] = {
     ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
 };
 
-/* The letters number words start with. */
-static const bool number_first[256] = {
-    ['z'] = 1, ['o'] = 1, ['n'] = 1, ['t'] = 1, ['f'] = 1, ['s'] = 1,
-    ['e'] = 1, ['d'] = 1, ['p'] = 1, ['h'] = 1, ['Z'] = 1, ['O'] = 1,
-    ['N'] = 1, ['T'] = 1, ['F'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1,
-    ['P'] = 1, ['H'] = 1,
+/* The lengths of the number words each letter starts (bit n: a word of
+ * n letters), so that most words are passed by one look-up. */
+#define LEN_(n) (1u << (n))
+static const uint16_t number_first[256] = {
+    ['o'] = LEN_(1) | LEN_(2) | LEN_(3), ['O'] = LEN_(1) | LEN_(2) | LEN_(3),
+    ['n'] = LEN_(3) | LEN_(4) | LEN_(6), ['N'] = LEN_(3) | LEN_(4) | LEN_(6),
+    ['t'] = LEN_(3) | LEN_(5) | LEN_(6) | LEN_(8),
+    ['T'] = LEN_(3) | LEN_(5) | LEN_(6) | LEN_(8),
+    ['s'] = LEN_(3) | LEN_(5), ['S'] = LEN_(3) | LEN_(5),
+    ['z'] = LEN_(4), ['Z'] = LEN_(4), ['f'] = LEN_(4), ['F'] = LEN_(4),
+    ['p'] = LEN_(4), ['P'] = LEN_(4), ['e'] = LEN_(5), ['E'] = LEN_(5),
+    ['d'] = LEN_(6), ['D'] = LEN_(6), ['h'] = LEN_(7), ['H'] = LEN_(7),
 };
+#undef LEN_
 
 /* Is the word w[0..wl) of ASCII letters and digits a number word
  * (num_word's)?  The same as num_word(w, wl) != 0 for a word of letters,
@@ -334,7 +341,8 @@ next_number_word(const char *t, size_t len, size_t i)
             i++;
         /* a word with a digit in it is no number word: is_number_word
          * compares letters only */
-        if (i - s <= 8 && i > s && number_first[(unsigned char)t[s]] &&
+        if (i - s <= 8 &&
+            (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
             is_number_word(t + s, i - s))
             return s;
     }
