@@ -222,14 +222,15 @@
  * match [s, e) of the pattern has a match of the marker that ends at most
  * `reach` bytes after s; candidates are the marker's ends (detect.c).
  * reach 0: the marker matches a prefix of every match (from s), so the
- * marker's longest match is the reach, and Hyperscan computes it; each
- * marker below is the start of its pattern, up to before the first
+ * marker's longest match is the reach, and Hyperscan computes it; most
+ * markers below are the start of their pattern, up to before the first
  * unbounded part (a run of spaces "[ \t]+" becomes "1 to 4 spaces and
  * what follows, or 5 spaces", which every such match starts with).
  * personal-email's is the character on each side of the @ (the local part
  * is at most 64 bytes); pupil-dob's is the date that ends every match,
  * which can start any distance after the name (SIZE_MAX: no bound, the
- * confirmation reads from where the last one ended).  Matched without case
+ * confirmation reads from where the last one ended); home-address's is
+ * its street word, also without a bound, read back by address_from().  Matched without case
  * where the pattern is: PCRE2 also folds U+017F and U+212A to s and k, but
  * normalised text has neither (NFKC).  NULL: no marker, PCRE2 reads the
  * whole text (pupil-roster: a pair of capitalised words is everywhere).

@@ -35,6 +35,11 @@
  * directory included, means compiling, as without the cache; a database
  * that cannot be saved is still used.
  *
+ * Besides the database of every pattern, each distinct set of patterns
+ * one rule asks for gets a smaller one (hs_build_sets), built and cached
+ * the same way, and a text is scanned with the smallest that holds what
+ * the evaluation wants: Hyperscan's cost is in the patterns scanned for.
+ *
  * Scratch space: Hyperscan needs one per concurrent scan.  Not one per
  * connection (an idle connection must stay small): a pool in the database,
  * cloned from a prototype on demand, taken by an evaluation for its

@@ -8,7 +8,9 @@
  * Cost: the address pattern is tried only at the starts of a local part
  * before an at marker, and number words are read in one pass with a
  * bounded number of candidates (NUMWORD_CANDIDATES), so a hostile text
- * costs time linear in its size.
+ * costs time linear in its size.  Both passes skip, by a cheap prefilter,
+ * the parts of a text where they cannot find anything (next_at_marker,
+ * next_number_word), with the same findings as reading every byte.
  *
  * SECURITY: the text is attacker-controlled; every read is inside the
  * normalised text and every copy is capped (MAX_FINDING_TEXT).
