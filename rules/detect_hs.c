@@ -37,8 +37,9 @@
  *
  * Besides the database of every pattern, each distinct set of patterns
  * one rule asks for gets a smaller one (hs_build_sets), built and cached
- * the same way, and a text is scanned with the smallest that holds what
- * the evaluation wants: Hyperscan's cost is in the patterns scanned for.
+ * the same way, with its own pool of scratch spaces, and a text is
+ * scanned with the smallest that holds what the evaluation wants:
+ * Hyperscan's cost is in the patterns scanned for.
  *
  * Scratch space: Hyperscan needs one per concurrent scan.  Not one per
  * connection (an idle connection must stay small): a pool in the database,
@@ -707,18 +708,37 @@ scratch_take(struct detect_hs *hs)
     return s;
 }
 
+/* Give s back to hs's pool (or free it when the pool is full). */
+static void
+scratch_put(struct detect_hs *hs, hs_scratch_t *s)
+{
+    pthread_mutex_lock(&hs->lock);
+    if (hs->n_free < HS_POOL_MAX) {
+        hs->free[hs->n_free++] = s;
+        s = NULL;
+    }
+    pthread_mutex_unlock(&hs->lock);
+    if (s != NULL)
+        hs_free_scratch(s);
+}
+
+/* What an evaluation holds (its scan state's opaque scratch): a scratch
+ * space and the database whose pool it came from (the whole database or
+ * a smaller one: each has its own prototype and pool, so no scratch is
+ * grown while scanning, which costs as much as a small scan). */
+struct hs_held {
+    struct detect_hs *owner;
+    hs_scratch_t *s;
+};
+
 void
 sg_detect_hs_put(const struct sg_rules *rules, void *scratch)
 {
-    struct detect_hs *hs = rules->hs;
-    pthread_mutex_lock(&hs->lock);
-    if (hs->n_free < HS_POOL_MAX) {
-        hs->free[hs->n_free++] = scratch;
-        scratch = NULL;
-    }
-    pthread_mutex_unlock(&hs->lock);
-    if (scratch != NULL)
-        hs_free_scratch(scratch);
+    (void)rules;
+    struct hs_held *h = scratch;
+    if (h->s != NULL)
+        scratch_put(h->owner, h->s);
+    free(h);
 }
 
 /* One pass's state, for the match callback. */
@@ -798,15 +818,23 @@ sg_detect_hs_candidates(const struct sg_rules *rules, void **scratch,
             cands[i].whole |= wanted[i];
         return 0;
     }
-    /* the pool is the whole database's; a scratch space is grown (once)
-     * to fit a smaller one's too */
-    if ((*scratch == NULL && (*scratch = scratch_take(rules->hs)) == NULL) ||
-        (hs != rules->hs &&
-         hs_alloc_scratch(hs->db, (hs_scratch_t **)scratch) != HS_SUCCESS)) {
+    /* a scratch space from the pool of the database scanned with */
+    struct hs_held *h = *scratch;
+    if (h == NULL && (h = *scratch = calloc(1, sizeof(*h))) == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    if (h->owner != hs) {
+        if (h->s != NULL)
+            scratch_put(h->owner, h->s);
+        h->s = NULL;
+        h->owner = hs;
+    }
+    if (h->s == NULL && (h->s = scratch_take(hs)) == NULL) {
         sg_rules_errorf("out of memory (Hyperscan scratch space)");
         return -1;
     }
-    hs_error_t e = hs_scan(hs->db, nt->text, (unsigned)nt->len, 0, *scratch,
+    hs_error_t e = hs_scan(hs->db, nt->text, (unsigned)nt->len, 0, h->s,
                            on_match, &p);
     if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED) {
         sg_rules_errorf("Hyperscan scan failed (error %d)", (int)e);

@@ -74,6 +74,26 @@ findings(const struct sg_rules *r, struct detect_scan *scan, size_t di,
     pcre2_match_context_free(mctx);
 }
 
+/* Detector name found a[0..na) one way (how_a) and b[0..nb) the other
+ * in text: the same, or the test fails; both are freed; na. */
+static size_t
+same_findings(const char *name, struct sg_finding *a, size_t na,
+              const char *how_a, struct sg_finding *b, size_t nb,
+              const char *how_b, const char *text, size_t len)
+{
+    if (na != nb)
+        fail_msg("%s: %zu findings %s, %zu %s in \"%.*s\"", name, na, how_a,
+                 nb, how_b, (int)(len > 300 ? 300 : len), text);
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i].text, b[i].text) != 0)
+            fail_msg("%s: finding %zu \"%s\" %s, \"%s\" %s", name, i,
+                     a[i].text, how_a, b[i].text, how_b);
+    size_t n = na;
+    sg_findings_free(&a, &na);
+    sg_findings_free(&b, &nb);
+    return n;
+}
+
 /* Every detector of r finds the same in text both ways; the number of
  * findings made (so a test can show it looked at something). */
 static size_t
@@ -87,19 +107,9 @@ same_both_ways(const struct sg_rules *r, const char *text, size_t len)
         size_t na, nb;
         findings(r, scan, di, text, len, &a, &na);
         findings(r, NULL, di, text, len, &b, &nb);
-        if (na != nb)
-            fail_msg("%s: %zu findings through candidates, %zu whole in "
-                     "\"%.*s\"",
-                     r->detectors[di].name, na, nb, (int)(len > 300 ? 300 : len),
-                     text);
-        for (size_t i = 0; i < na; i++)
-            if (strcmp(a[i].text, b[i].text) != 0)
-                fail_msg("%s: finding %zu \"%s\" through candidates, \"%s\" "
-                         "whole",
-                         r->detectors[di].name, i, a[i].text, b[i].text);
-        total += na;
-        sg_findings_free(&a, &na);
-        sg_findings_free(&b, &nb);
+        total += same_findings(r->detectors[di].name, a, na,
+                               "through candidates", b, nb, "whole", text,
+                               len);
     }
     sg_detect_scan_free(&scan);
     return total;
@@ -337,18 +347,8 @@ same_with_prefilter(const struct sg_rules *r, const char *text, size_t len)
         sg_detect_prefilter = false;
         findings(r, NULL, di, text, len, &b, &nb);
         sg_detect_prefilter = true;
-        if (na != nb)
-            fail_msg("%s: %zu findings with the prefilter, %zu without in "
-                     "\"%.*s\"",
-                     names[k], na, nb, (int)(len > 300 ? 300 : len), text);
-        for (size_t i = 0; i < na; i++)
-            if (strcmp(a[i].text, b[i].text) != 0)
-                fail_msg("%s: finding %zu \"%s\" with the prefilter, \"%s\" "
-                         "without",
-                         names[k], i, a[i].text, b[i].text);
-        total += na;
-        sg_findings_free(&a, &na);
-        sg_findings_free(&b, &nb);
+        total += same_findings(names[k], a, na, "with the prefilter", b, nb,
+                               "without", text, len);
     }
     return total;
 }
