@@ -401,21 +401,12 @@ sg_sql_begin_batch(struct sg_sql_conn *c, const char **error_r)
 }
 
 int
-sg_sql_batch_wait(struct sg_sql_conn *c, const char *what,
-                  const char **error_r)
-{
-    int rc = c->s->drv->batch_wait != NULL ? c->s->drv->batch_wait(c->h) : 0;
-    if (rc == SG_SQL_UNIQUE)
-        return rc;
-    return rc < 0 ? sg_sql_fail(c, what, error_r) : 0;
-}
-
-int
 sg_sql_commit(struct sg_sql_conn *c, const char *what, const char **error_r)
 {
-    if (c->s->drv->commit(c->h) < 0)
-        return sg_sql_fail(c, what, error_r);
-    return 0;
+    int rc = c->s->drv->commit(c->h);
+    if (rc < 0)
+        sg_sql_fail(c, what, error_r);
+    return rc == SG_SQL_UNIQUE ? rc : rc < 0 ? -1 : 0;
 }
 
 void
