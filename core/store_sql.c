@@ -709,11 +709,18 @@ sql_set_busy_timeout(void *be, int ms)
     pthread_mutex_unlock(&s->lock);
 }
 
+static bool
+sql_copies_kept(void *be)
+{
+    return ((struct sg_store_sql *)be)->drv->copies_in_db;
+}
+
 const struct sg_store_backend sg_store_sql = {
     .name = "sql",
     .open = sql_open,
     .close = sql_close,
     .set_busy_timeout = sql_set_busy_timeout,
+    .copies_kept = sql_copies_kept,
     .insert_hold = sg_store_sql_insert_hold,
     .set_status = sg_store_sql_set_status,
     .audit = sg_store_sql_audit,
