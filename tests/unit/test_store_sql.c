@@ -21,7 +21,9 @@
  *   recipients, rules, findings and copy were sent (on PostgreSQL in
  *   one pipeline), leaves none of them and no copy file, and the store
  *   holds the next message on the same connection; on PostgreSQL a
- *   record id found taken at the commit is tried again with another.
+ *   record id found taken at the commit is tried again with another,
+ *   and a hold commits with synchronous_commit on (the tests' server
+ *   has it off).
  */
 #include "config.h"
 
@@ -525,11 +527,16 @@ test_hold_fails_whole(void **state)
     if (lite)
         return;
 
-    /* the record's id taken, known only at the commit: another id */
+    /* the record's id taken, known only at the commit: another id; and
+     * the hold commits with synchronous_commit on, though the tests'
+     * server has it off */
     sg_test_db_exec(e->db,
                     "CREATE SEQUENCE taken;"
                     "CREATE FUNCTION taken() RETURNS trigger"
                     " LANGUAGE plpgsql AS $$BEGIN"
+                    " IF current_setting('synchronous_commit') = 'off' THEN"
+                    "  RAISE EXCEPTION 'synchronous_commit is off';"
+                    " END IF;"
                     " IF nextval('taken') = 1 THEN"
                     "  RAISE unique_violation USING MESSAGE = 'taken';"
                     " END IF; RETURN NEW; END$$;"
