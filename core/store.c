@@ -10,8 +10,9 @@
  * one transaction of the backend; if the transaction fails the copy is
  * removed again.  Where the database keeps the copy in that transaction
  * too (PostgreSQL) and is where it is read from, the file is written
- * and renamed but not synced: the commit is the guarantee.  The copy is written before the backend is called, so
- * only the short transaction is serialised between the daemon's threads.
+ * and renamed but not synced: the commit is the guarantee.  The copy is
+ * written before the backend is called, so only the short transaction
+ * is serialised between the daemon's threads.
  *
  * SECURITY: the store holds personal data about children.  The directory
  * is created 0750, each copy 0640.  File names are built only from

@@ -577,11 +577,12 @@ run_params(struct pg_conn *pc, void *ctx)
  * statement that fails makes the server skip the rest (the transaction
  * is then rolled back): its error is the commit's, SG_SQL_UNIQUE when it
  * was a unique violation of the first statement (a hold's record id
- * taken: the record's INSERT is the batch's first).  A connection the server closed since its last
- * use is made again before the batch (pg_lost, when the pool hands it
- * out); one lost during the batch fails it, and nothing was written.
- * Nothing changes for the guarantee: the commit succeeds only when
- * PostgreSQL answered COMMIT. */
+ * taken: the record's INSERT is the batch's first).  A connection the
+ * server closed since its last use is made again before the batch
+ * (pg_lost, when the pool hands it out); one lost during the batch
+ * fails it, and nothing was written.  Nothing changes for the
+ * guarantee: the commit succeeds only when PostgreSQL answered
+ * COMMIT. */
 
 static int
 batch_fail_send(struct pg_conn *pc)
