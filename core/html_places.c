@@ -188,23 +188,33 @@ sg_css_content(const char *css, size_t len, struct sg_buf *out)
     return 0;
 }
 
-/* value with %XX undone (not %00), on a line of its own. */
+/* value with %XX undone (not %00), on a line of its own.  The runs
+ * between a '%' and a line break are copied whole (a byte at a time, a
+ * link target of a newsletter cost a thousand instructions). */
 static int
 sg_put_unescaped(struct sg_buf *out, const char *value)
 {
-    for (const char *p = value; *p != '\0'; p++) {
-        char c = *p;
-        if (c == '%' && isxdigit((unsigned char)p[1]) &&
-            isxdigit((unsigned char)p[2])) {
-            char hex[3] = {p[1], p[2], '\0'};
+    const char *p = value;
+    while (*p != '\0') {
+        size_t run = strcspn(p, "%\n\r");
+        sg_buf_append(out, p, run);
+        p += run;
+        if (*p == '\0')
+            break;
+        char c = *p++;
+        if (c == '%') {
+            if (!isxdigit((unsigned char)p[0]) ||
+                !isxdigit((unsigned char)p[1])) {
+                sg_buf_putc(out, c);
+                continue;
+            }
+            char hex[3] = {p[0], p[1], '\0'};
             c = (char)strtol(hex, NULL, 16);
             p += 2;
             if (c == '\0')
                 continue;
         }
-        if (c == '\n' || c == '\r')
-            c = ' ';
-        sg_buf_putc(out, c);
+        sg_buf_putc(out, c == '\n' || c == '\r' ? ' ' : c);
     }
     return sg_buf_putc(out, '\n');
 }
@@ -222,8 +232,11 @@ sg_html_markup(const xmlChar **atts, struct sg_buf *out)
         if (v == NULL)
             continue;
         bool style = strcasecmp(name, "style") == 0, wanted = false;
+        /* most attributes (class, width, src...) share no first letter
+         * with any wanted one */
+        char first = (char)tolower((unsigned char)name[0]);
         for (size_t k = 0; attrs[k] != NULL && !wanted; k++)
-            wanted = strcasecmp(name, attrs[k]) == 0;
+            wanted = attrs[k][0] == first && strcasecmp(name, attrs[k]) == 0;
         if (!wanted && !style)
             continue;
         int r = 0;
