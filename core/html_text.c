@@ -7,9 +7,11 @@
  *
  * SECURITY: the HTML is the sender's.  It goes through libxml2's
  * recovering parser with network access off, never a hand-rolled tag
- * stripper, and the tree is walked without recursion (its depth is the
- * sender's).  The text only ever shortens the HTML, but for link targets
- * and attribute values, each its own bytes once or twice.
+ * stripper; its elements and text are reduced as the parser hands them
+ * on (SAX), with no tree and no recursion (the depth is the sender's:
+ * only counters of it are kept).  The text only ever shortens the HTML,
+ * but for link targets and attribute values, each its own bytes once or
+ * twice.
  *
  * Fails by returning -1 only when out of memory; never logs.
  */
