@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -57,7 +58,36 @@ struct sg_html {
     unsigned style;
     struct sg_buf css;
     bool started;       /* the parser began a document */
+    /* runs of text the parser was given as one mark each (sg_html_lean):
+     * where each is in the HTML, the next one due, and whether a mark
+     * turned up anywhere but in text, in turn */
+    const char *html;
+    const struct sg_html_run *runs;
+    size_t n_runs, next_run;
+    bool runs_bad;
 };
+
+/* A run of text between a tag and the next '<' or '&'. */
+struct sg_html_run {
+    size_t off, len;
+};
+
+/* The mark that stands for a run of text (sg_html_lean): U+FDD0, a
+ * noncharacter, which libxml2 passes on as text like any other. */
+#define SG_HTML_MARK "\xEF\xB7\x90"
+#define SG_HTML_MARK_LEN 3
+
+static const char *
+sg_html_find_mark(const char *s, size_t len)
+{
+    const char *end = s + len;
+    for (const char *p = s; (p = memchr(p, '\xEF', (size_t)(end - p))) != NULL;
+         p++)
+        if ((size_t)(end - p) >= SG_HTML_MARK_LEN &&
+            memcmp(p, SG_HTML_MARK, SG_HTML_MARK_LEN) == 0)
+            return p;
+    return NULL;
+}
 
 /* Deeper <blockquote>s than this are marked as this deep. */
 #define SG_HTML_QUOTE_MAX 8
@@ -379,6 +409,12 @@ sg_html_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     h->depth++;
     if (h->err != 0 || name == NULL)
         return;
+    for (size_t i = 0; h->n_runs > 0 && atts != NULL && atts[i] != NULL;
+         i += 2)
+        if (atts[i + 1] != NULL &&
+            sg_html_find_mark((const char *)atts[i + 1],
+                              strlen((const char *)atts[i + 1])) != NULL)
+            h->runs_bad = true;
     bool style = strcmp(name, "style") == 0;
     if (h->skip != 0) {
         /* inside what is not shown only <head>'s own children are read,
@@ -474,18 +510,41 @@ sg_html_end(void *ctx, const xmlChar *xname)
  * cannot know; a space between two blocks writes nothing, and one after
  * an <img> or an <input> keeps the words either side apart). */
 static void
+sg_html_chars(struct sg_html *h, const char *s, size_t len)
+{
+    if (h->style != 0) {
+        if (sg_buf_append(&h->css, s, len) < 0)
+            h->err = -1;
+        return;
+    }
+    if (h->skip == 0)
+        sg_html_text(h, s, len);
+}
+
+static void
 sg_html_characters(void *ctx, const xmlChar *ch, int len)
 {
     struct sg_html *h = ctx;
     if (h->err != 0 || len <= 0)
         return;
-    if (h->style != 0) {
-        if (sg_buf_append(&h->css, ch, (size_t)len) < 0)
-            h->err = -1;
-        return;
+    const char *s = (const char *)ch;
+    size_t n = (size_t)len;
+    /* each mark is the next run of text, put back where it stood */
+    const char *m;
+    while (h->n_runs > 0 && (m = sg_html_find_mark(s, n)) != NULL) {
+        if (m > s)
+            sg_html_chars(h, s, (size_t)(m - s));
+        if (h->next_run >= h->n_runs) {
+            h->runs_bad = true;
+            return;
+        }
+        const struct sg_html_run *r = &h->runs[h->next_run++];
+        sg_html_chars(h, h->html + r->off, r->len);
+        n -= (size_t)(m - s) + SG_HTML_MARK_LEN;
+        s = m + SG_HTML_MARK_LEN;
     }
-    if (h->skip == 0)
-        sg_html_text(h, (const char *)ch, (size_t)len);
+    if (n > 0)
+        sg_html_chars(h, s, n);
 }
 
 static void
@@ -503,33 +562,137 @@ sg_trim_end(struct sg_buf *b)
         b->data[--b->len] = '\0';
 }
 
-/* UTF-8 HTML to text: script/style dropped, blocks on lines of their own,
- * link targets kept, <blockquote> lines marked '>'.  What it hides goes
- * to hidden, attribute values and CSS content strings to markup (see
- * html_places.h).  libxml2's recovering HTML parser (network off) reads
- * the HTML and hands on its elements and text as it goes (SAX), and they
- * are reduced as they come: no tree is built (building and freeing one
- * was two thirds of the cost of a large HTML part, a node and strings
- * for every element and word).  When libxml2 cannot parse at all the
- * markup itself is kept, so nothing escapes the detectors. */
-int
-sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
-                struct sg_buf *hidden, struct sg_buf *markup)
+/* Runs shorter than this are left to the parser. */
+#define SG_HTML_RUN_MIN 16
+
+/* May len bytes at s stand for themselves as one mark: text the parser
+ * would pass on as it is, whole characters it accepts (no control
+ * character but tab and line feed, no U+FFFE, U+FFFF or U+FDD0, valid
+ * UTF-8), so that giving it the mark instead changes nothing but the
+ * pieces the text comes in? */
+static bool
+sg_html_run_ok(const char *s, size_t len)
+{
+    bool ascii = true;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\n')
+            return false;
+        if (c >= 0x80)
+            ascii = false;
+        if (c == 0xEF && i + 2 < len) {
+            unsigned char c1 = (unsigned char)s[i + 1],
+                          c2 = (unsigned char)s[i + 2];
+            if ((c1 == 0xBF && c2 >= 0xBE) || /* U+FFFE, U+FFFF */
+                (c1 == 0xB7 && c2 == 0x90))   /* U+FDD0, the mark */
+                return false;
+        }
+    }
+    return ascii || g_utf8_validate_len(s, len, NULL);
+}
+
+/* Where the tag that begins at html[i] ('<') ends: the offset after its
+ * '>', or i + 1 when the '<' begins no tag.  Quoted attribute values
+ * are skipped; a comment ends at "-->".  This only decides where runs
+ * of text may be marked: where it is wrong, a mark lands somewhere the
+ * parser does not pass on as text, which sg_html_to_text sees, and the
+ * HTML is parsed again as it is. */
+static size_t
+sg_html_tag_end(const char *html, size_t len, size_t i)
+{
+    size_t k = i + 1;
+    if (k >= len)
+        return len;
+    char c = html[k];
+    if (c == '!' && len - k >= 3 && memcmp(html + k, "!--", 3) == 0) {
+        for (k += 3; k + 2 < len; k++)
+            if (memcmp(html + k, "-->", 3) == 0)
+                return k + 3;
+        return len;
+    }
+    if (!g_ascii_isalpha(c) && c != '/' && c != '!' && c != '?')
+        return i + 1;
+    bool eq = false;
+    for (; k < len; k++) {
+        c = html[k];
+        if (c == '>')
+            return k + 1;
+        if ((c == '"' || c == '\'') && eq) {
+            const char *q = memchr(html + k + 1, c, len - k - 1);
+            if (q == NULL)
+                return len;
+            k = (size_t)(q - html);
+            eq = false;
+        } else if (c == '=') {
+            eq = true;
+        } else if (!sg_html_is_space(c)) {
+            eq = false;
+        }
+    }
+    return len;
+}
+
+/* The HTML with each long run of text that follows a tag (up to the next
+ * '<' or '&') given as one mark, the runs in *runs.  libxml2 reads text
+ * a character at a time through several calls (three quarters of its
+ * time on a newsletter); a run that holds no markup is passed on as it
+ * is, so it need not read it: the reduction puts the run back where its
+ * mark comes out (sg_html_characters).  Whitespace at either end of a
+ * run stays, so that the parser decides what is blank as before. */
+static int
+sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
+             struct sg_html_run **runs, size_t *n_runs)
+{
+    size_t cap = 0, i = 0;
+    bool after_tag = true;
+    *runs = NULL;
+    *n_runs = 0;
+    while (i < len) {
+        const char *lt = memchr(html + i, '<', len - i);
+        size_t end = lt != NULL ? (size_t)(lt - html) : len;
+        if (after_tag && end > i) {
+            const char *amp = memchr(html + i, '&', end - i);
+            size_t stop = amp != NULL ? (size_t)(amp - html) : end;
+            size_t a = i, b = stop;
+            while (a < b && sg_html_is_space(html[a]))
+                a++;
+            while (b > a && sg_html_is_space(html[b - 1]))
+                b--;
+            if (b - a >= SG_HTML_RUN_MIN && sg_html_run_ok(html + a, b - a)) {
+                if (sg_array_grow((void **)runs, &cap, *n_runs,
+                                  sizeof(**runs)) < 0)
+                    return -1;
+                (*runs)[(*n_runs)++] = (struct sg_html_run){a, b - a};
+                sg_buf_append(lean, html + i, a - i);
+                sg_buf_append(lean, SG_HTML_MARK, SG_HTML_MARK_LEN);
+                sg_buf_append(lean, html + b, end - b);
+            } else {
+                sg_buf_append(lean, html + i, end - i);
+            }
+        } else {
+            sg_buf_append(lean, html + i, end - i);
+        }
+        if (lt == NULL)
+            break;
+        size_t t = sg_html_tag_end(html, len, end);
+        sg_buf_append(lean, html + end, t - end);
+        after_tag = t > end + 1 || t == len;
+        i = t;
+    }
+    return sg_buf_failed(lean) ? -1 : 0;
+}
+
+/* One parse of len bytes of html by libxml2, reduced into h. */
+static void
+sg_html_parse(struct sg_html *h, const char *html, size_t len)
 {
     /* the text is UTF-8 already: a <meta charset> must not re-decode it */
     const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
                      HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                      HTML_PARSE_IGNORE_ENC;
-    if (len == 0 || len > INT32_MAX)
-        return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
-    sg_html_index_build();
     htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
     if (ctxt == NULL)
-        return sg_buf_append(out, html, len);
-    struct sg_html h = {
-        .out = out, .shown = out, .hidden = hidden, .markup = markup,
-        .css = SG_BUF_INIT,
-    };
+        return;
     /* only what the reduction reads: no tree, no comments, no DTD */
     memset(ctxt->sax, 0, sizeof(*ctxt->sax));
     ctxt->sax->initialized = 1;
@@ -539,14 +702,82 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     ctxt->sax->characters = sg_html_characters;
     ctxt->sax->ignorableWhitespace = sg_html_characters;
     ctxt->sax->cdataBlock = sg_html_characters;
-    ctxt->userData = &h;
+    ctxt->userData = h;
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
                                         opts);
     if (doc != NULL) /* none is built: the SAX handler builds nothing */
         xmlFreeDoc(doc);
     htmlFreeParserCtxt(ctxt);
-    g_free(h.link_href);
-    sg_buf_free(&h.css);
+    g_free(h->link_href);
+    h->link_href = NULL;
+    sg_buf_free(&h->css);
+}
+
+static void
+sg_buf_cut(struct sg_buf *b, size_t len)
+{
+    if (b->len > len) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+}
+
+/* UTF-8 HTML to text: script/style dropped, blocks on lines of their own,
+ * link targets kept, <blockquote> lines marked '>'.  What it hides goes
+ * to hidden, attribute values and CSS content strings to markup (see
+ * html_places.h).  libxml2's recovering HTML parser (network off) reads
+ * the HTML and hands on its elements and text as it goes (SAX), and they
+ * are reduced as they come: no tree is built (building and freeing one
+ * was two thirds of the cost of a large HTML part, a node and strings
+ * for every element and word).  Long runs of text are given to the
+ * parser as marks (sg_html_lean); when a mark turns up anywhere but in
+ * the text, in turn, the HTML is parsed again as it is.  When libxml2
+ * cannot parse at all the markup itself is kept, so nothing escapes the
+ * detectors. */
+int
+sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
+                struct sg_buf *hidden, struct sg_buf *markup)
+{
+    if (len == 0 || len > INT32_MAX)
+        return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
+    sg_html_index_build();
+    size_t out_len = out->len, hidden_len = hidden->len,
+           markup_len = markup->len;
+    struct sg_buf lean = SG_BUF_INIT;
+    struct sg_html_run *runs = NULL;
+    size_t n_runs = 0;
+    struct sg_html h;
+    bool done = false;
+    /* a mark in the HTML itself would be taken for a run */
+    if (sg_html_find_mark(html, len) == NULL &&
+        sg_html_lean(html, len, &lean, &runs, &n_runs) < 0) {
+        sg_buf_free(&lean);
+        free(runs);
+        return -1;
+    }
+    if (n_runs > 0 && lean.len <= INT32_MAX) {
+        h = (struct sg_html){
+            .out = out, .shown = out, .hidden = hidden, .markup = markup,
+            .css = SG_BUF_INIT, .html = html, .runs = runs, .n_runs = n_runs,
+        };
+        sg_html_parse(&h, lean.data, lean.len);
+        done = h.started && h.err == 0 && !h.runs_bad &&
+               h.next_run == n_runs;
+        if (!done) { /* a mark went astray: as it is, then */
+            sg_buf_cut(out, out_len);
+            sg_buf_cut(hidden, hidden_len);
+            sg_buf_cut(markup, markup_len);
+        }
+    }
+    sg_buf_free(&lean);
+    free(runs);
+    if (!done) {
+        h = (struct sg_html){
+            .out = out, .shown = out, .hidden = hidden, .markup = markup,
+            .css = SG_BUF_INIT,
+        };
+        sg_html_parse(&h, html, len);
+    }
     if (!h.started)
         return sg_buf_append(out, html, len);
     sg_trim_end(out);
