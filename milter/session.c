@@ -23,8 +23,8 @@
 #include <strings.h>
 
 #include "exempt_message.h"
-#include "hold.h"
 #include "notify.h"
+#include "school.h"
 #include "notice.h"
 #include "reinject.h"
 #include "store_hosts.h"
@@ -33,10 +33,10 @@
 #include "msgview_build.h"
 #include "netlist.h"
 #include "session.h"
+#include "session_int.h"
 #include "sg_buf.h"
 #include "sg_msgview.h"
 #include "sg_person.h"
-#include "store_outbox.h"
 
 /* How many recipients the summary line names before "+N more". */
 #define SUMMARY_MAX_RCPTS 10
@@ -63,28 +63,6 @@ dup_or_null(const char *s)
 {
     return s != NULL ? strdup(s) : NULL;
 }
-
-static const char *
-qid(const struct sg_session *s)
-{
-    return s->queue_id != NULL ? s->queue_id : "NOQUEUE";
-}
-
-/* What a record is made from, besides the session. */
-struct record_of {
-    const struct sg_party *rcpts;
-    size_t n_rcpts;
-    const char *subject; /* NULL: none (or not known yet, at RCPT) */
-    const struct sg_verdict *verdict;
-    const struct sg_party *sender;  /* who it was judged to come from */
-    const struct sg_school *school; /* the message's (NULL: the one) */
-    bool with_copy;                 /* a hold: keep the message */
-    time_t now;
-};
-
-static int record_outcome(struct sg_session *s, const struct record_of *o,
-                          char **record_r, bool *sender_told_r);
-static bool wants_record(const struct sg_verdict *v);
 
 static char *
 sockaddr_text(const struct sockaddr *sa)
@@ -211,7 +189,7 @@ fail(struct sg_session *s, const char *reason)
     if (!s->failed) {
         s->failed = true;
         s->fail_reason = reason;
-        sg_log_error("%s: %s", qid(s), reason);
+        sg_log_error("%s: %s", sg_session_qid(s), reason);
     }
     return SG_CONTINUE;
 }
@@ -223,8 +201,8 @@ lookup_failed(const struct sg_session *s, const char *addr,
 {
     if (st != SG_DIR_TEMPFAIL && st != SG_DIR_CONFIG)
         return false;
-    sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s), addr,
-                 error != NULL ? error : "unknown error");
+    sg_log_error("%s: directory lookup of <%s> failed: %s", sg_session_qid(s),
+                 addr, error != NULL ? error : "unknown error");
     return true;
 }
 
@@ -235,9 +213,8 @@ sg_session_envfrom(struct sg_session *s, const char *from,
     message_reset(s);
     s->in_message = true;
     s->env_from = sg_addr_unbracket(from != NULL ? from : "<>");
-    s->auth_user = dup_or_null(auth_user != NULL && *auth_user != '\0'
-                                   ? auth_user
-                                   : NULL);
+    s->auth_user =
+        dup_or_null(auth_user != NULL && *auth_user != '\0' ? auth_user : NULL);
     s->queue_id = dup_or_null(queue_id);
     if (s->env_from == NULL ||
         (auth_user != NULL && *auth_user != '\0' && s->auth_user == NULL))
@@ -247,8 +224,8 @@ sg_session_envfrom(struct sg_session *s, const char *from,
                                  &s->sender_claims, &addr, &error) < 0) {
         if (error == NULL)
             return fail(s, "out of memory at MAIL FROM");
-        sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s),
-                     addr != NULL ? addr : "", error);
+        sg_log_error("%s: directory lookup of <%s> failed: %s",
+                     sg_session_qid(s), addr != NULL ? addr : "", error);
         return sg_session_failure_status(s);
     }
     const struct sg_sender_claim *env = &s->sender_claims.claims[0];
@@ -275,7 +252,7 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
     const char *error = NULL;
     if (sg_judge_eval_rcpt(s->rt, school, &sender, &rcpt, time(NULL),
                            &verdict, &error) < 0) {
-        sg_log_error("%s: rules at RCPT <%s>: %s", qid(s), addr,
+        sg_log_error("%s: rules at RCPT <%s>: %s", sg_session_qid(s), addr,
                      error != NULL ? error : "evaluation failed");
         return sg_session_failure_status(s);
     }
@@ -292,15 +269,15 @@ rcpt_verdict(struct sg_session *s, const char *addr, const char *via,
             .school = school,
             .now = time(NULL),
         };
-        if (wants_record(verdict) &&
-            record_outcome(s, &o, &record, NULL) < 0) {
+        if (sg_session_wants_record(verdict) &&
+            sg_session_record(s, &o, &record, NULL) < 0) {
             sg_verdict_free(&verdict);
             return SG_TEMPFAIL;
         }
         struct sg_buf described = SG_BUF_INIT;
         sg_judge_describe(verdict, &described);
         sg_log_info("%s: %s%s%s at RCPT client=%s[%s] from=<%s> to=<%s>%s%s%s",
-                    qid(s),
+                    sg_session_qid(s),
                     sg_buf_text_or(&described, "verdict=reject"),
                     record != NULL ? " record=" : "",
                     record != NULL ? record : "",
@@ -331,7 +308,7 @@ rcpt_unfollowable(struct sg_session *s, const char *addr,
 {
     sg_log_info("%s: recipient <%s> refused: too many forms to follow "
                 "(percent hack, bang path, quoted routes) client=%s[%s]",
-                qid(s), addr, s->client_name, s->client_addr);
+                sg_session_qid(s), addr, s->client_name, s->client_addr);
     if (!s->smtp_client) {
         fail(s, "a recipient address has too many forms to follow");
         s->must_tempfail = true;
@@ -584,7 +561,7 @@ log_summary(const struct sg_session *s, const char *verdict,
     sg_log_info("%s: %s client=%s[%s] trusted=%s auth=%s from=%s "
                 "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
                 "nested=%zu%s%s%s elapsed_us=%lld",
-                qid(s), verdict,
+                sg_session_qid(s), verdict,
                 s->client_name != NULL ? s->client_name : "unknown",
                 s->client_addr != NULL ? s->client_addr : "unknown",
                 s->trusted ? "yes" : "no",
@@ -628,169 +605,6 @@ parties(const struct sg_session *s)
     return rcpts;
 }
 
-/* Log what became of a record's notices; true when some were queued. */
-static bool
-log_notices(const struct sg_session *s, const char *record,
-            const struct sg_hold_notices *sent)
-{
-    const char *rec = record != NULL ? record : "-";
-    if (sent->error[0] != '\0')
-        sg_log_error("%s: record %s: a notice could not be made: %s", qid(s),
-                     rec, sent->error);
-    if (sent->sender_told || sent->dsl_told)
-        sg_log_info("%s: record %s: notice queued for%s%s", qid(s), rec,
-                    sent->sender_told ? " the sender" : "",
-                    sent->dsl_told ? (sent->sender_told ? " and the DSL"
-                                                        : " the DSL")
-                                   : "");
-    return sent->sender_told || sent->dsl_told;
-}
-
-/* A message a rule holds, or that a rule notifying the DSL refuses,
- * journals or annotates, is recorded (a held one with a copy) with its
- * notices before the MTA is answered; the record id comes back for the
- * headers and the log.  -1 when it cannot be: the message is then never
- * held, refused or delivered without its record (the caller tempfails).
- * *sender_told_r (may be NULL): a notice to the sender was queued. */
-static int
-record_outcome(struct sg_session *s, const struct record_of *o,
-               char **record_r, bool *sender_told_r)
-{
-    const char *error = NULL;
-    struct sg_store *q = sg_runtime_quarantine(s->rt, &error);
-    bool copy = o->with_copy;
-    struct sg_hold hold = {
-        .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
-        .time = o->now,
-        .client = s->client_addr,
-        .client_trusted = s->trusted,
-        .auth_user = s->auth_user,
-        .env_from = s->env_from,
-        .rcpts = o->rcpts,
-        .n_rcpts = o->n_rcpts,
-        .subject = o->subject,
-        .verdict = o->verdict,
-        .data = !copy || sg_msgbuf_spilled(&s->raw)
-                    ? NULL
-                    : (s->raw.mem.data != NULL ? s->raw.mem.data : ""),
-        .len = copy ? s->raw.mem.len : 0,
-        .fd = copy ? s->raw.fd : -1,
-        .fd_size = copy ? s->raw.size : 0,
-        .status = sg_store_status_of_verdict(o->verdict),
-        /* kept with the record, for the review page to show the person */
-        .sender_name = o->sender != NULL && o->sender->person != NULL
-                           ? o->sender->person->display_name
-                           : NULL,
-    };
-    /* the school of a trust it is about (NULL: the one school) */
-    hold.school = o->school != NULL ? o->school->name : NULL;
-    /* the notices are written with the record and sent after the answer */
-    struct sg_hold_notices sent = {.rt = s->rt,
-                                   .hold = &hold,
-                                   .sender = o->sender,
-                                   .school = o->school,
-                                   .local = !s->smtp_client};
-    hold.notices = sg_hold_notices_render;
-    hold.notices_ctx = &sent;
-    if (q == NULL || sg_store_hold(q, &hold, record_r, &error) < 0) {
-        sg_log_error("%s: cannot record the %s message in %s: %s", qid(s),
-                     sg_store_status_name(hold.status),
-                     sg_store_name(sg_config_store(s->rt->settings)),
-                     error != NULL ? error : "unknown error");
-        return -1;
-    }
-    /* the record stands whatever becomes of the notices */
-    s->notices_queued |= log_notices(s, *record_r, &sent);
-    if (sender_told_r != NULL)
-        *sender_told_r = sent.sender_told;
-    return 0;
-}
-
-/* A locally submitted message refused by rules that do not notify the
- * DSL (so with no record): the sender's notice alone, to the outbox.
- * true when it was queued; when not (logged), the reply keeps the whole
- * explanation, as Postfix's bounce then carries it. */
-static bool
-notice_refusal(struct sg_session *s, const struct record_of *o)
-{
-    struct sg_hold hold = {
-        .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
-        .time = o->now,
-        .env_from = s->env_from,
-        .rcpts = o->rcpts,
-        .n_rcpts = o->n_rcpts,
-        .subject = o->subject,
-        .verdict = o->verdict,
-        .status = SG_QSTATUS_REFUSED,
-    };
-    struct sg_hold_notices sent = {
-        .rt = s->rt,
-        .hold = &hold,
-        .sender = o->sender,
-        .school = o->school,
-        .local = true};
-    struct sg_outbox_batch batch = {0};
-    sg_hold_notices_render(&sent, NULL, &batch);
-    const char *error = sent.error[0] != '\0' ? sent.error : NULL;
-    struct sg_store *q = NULL;
-    bool told = sent.sender_told &&
-                (q = sg_runtime_quarantine(s->rt, &error)) != NULL &&
-                sg_outbox_add(q, &batch, NULL, o->now, &error) == 0;
-    if (told)
-        s->notices_queued |= log_notices(s, NULL, &sent);
-    else
-        sg_log_error("%s: cannot queue the refusal notice (the refusal "
-                     "carries the explanation instead): %s",
-                     qid(s), error != NULL ? error : "unknown error");
-    sg_outbox_batch_free(&batch);
-    return told;
-}
-
-/* Does the verdict leave a record? */
-static bool
-wants_record(const struct sg_verdict *v)
-{
-    return v->action == SG_ACTION_HOLD || sg_notice_wanted(v, "dsl");
-}
-
-/* At end of message: the record the verdict asks for (*record_r, NULL
- * when none), and for a locally submitted message that is refused, the
- * sender's notice (*told_r: then the reply can be one line; when the
- * notice could not be made, the reply keeps the whole explanation).  0,
- * or -1 when the record could not be written. */
-static int
-eom_record(struct sg_session *s, const struct sg_msgview *view,
-           const struct sg_party *rcpts, const struct sg_verdict *verdict,
-           time_t now, char **record_r, bool *told_r)
-{
-    /* the sender is who the message was judged to come from */
-    struct sg_party sender =
-        sg_sender_party(&s->sender_claims, s->sender_claims.judged);
-    struct record_of o = {
-        .rcpts = rcpts,
-        .n_rcpts = s->n_rcpts,
-        .subject = view->subject,
-        .verdict = verdict,
-        .sender = &sender,
-        .school = s->sender_claims.school, /* the judged claim's */
-        .with_copy = verdict->action == SG_ACTION_HOLD,
-        .now = now,
-    };
-    bool local_refusal = verdict->action == SG_ACTION_REJECT &&
-                         !s->smtp_client &&
-                         sg_hold_notices_tell_refusal(s->rt, &sender);
-    bool told = false;
-    *told_r = false;
-    if (wants_record(verdict)) {
-        if (record_outcome(s, &o, record_r, &told) < 0)
-            return -1;
-    } else if (local_refusal) {
-        told = notice_refusal(s, &o);
-    }
-    *told_r = local_refusal && told;
-    return 0;
-}
-
 /* Evaluate the rules and work out what to ask of the MTA. */
 static void
 judge(struct sg_session *s, const struct sg_msgview *view,
@@ -807,8 +621,8 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     else if (sg_judge_sender_headers(s->rt, view, s->trusted, s->auth_user,
                                      &s->sender_claims, &addr, &error) < 0) {
         if (addr != NULL && error != NULL)
-            sg_log_error("%s: directory lookup of <%s> failed: %s", qid(s),
-                         addr, error);
+            sg_log_error("%s: directory lookup of <%s> failed: %s",
+                         sg_session_qid(s), addr, error);
         fail(s, error == NULL  ? "out of memory judging the sender"
                 : addr == NULL ? error
                                : "a From:, Sender: or Reply-To: address "
@@ -819,7 +633,8 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     } else if (sg_judge_eval_mta(s->rt, view, &s->sender_claims, rcpts,
                                  s->n_rcpts, now, &verdict, &error) < 0)
         fail(s, error != NULL ? error : "the rules could not be evaluated");
-    else if (eom_record(s, view, rcpts, verdict, now, &record, &told) < 0) {
+    else if (sg_session_eom_record(s, view, rcpts, verdict, now, &record,
+                                   &told) < 0) {
         /* never held or refused without a record (or the explanation),
          * and never let through because failure_action says accept: the
          * MTA keeps it and retries */
@@ -868,7 +683,8 @@ own_notice(struct sg_session *s)
     if (!valid)
         sg_log_warn("%s: %s header not trusted (%s); evaluating the message "
                     "as usual",
-                    qid(s), SG_NOTICE_HEADER, why != NULL ? why : "invalid");
+                    sg_session_qid(s), SG_NOTICE_HEADER,
+                    why != NULL ? why : "invalid");
     return valid;
 }
 
@@ -891,19 +707,19 @@ reinjected(struct sg_session *s, struct sg_buf *described,
     if (s->n_reinject_marks > 1)
         why = "more than one header";
     else if (s->rt->notice != NULL &&
-             sg_reinject_check(s->rt->notice->key, s->reinject_mark,
-                               time(NULL), record, &why) == 1 &&
+             sg_reinject_check(s->rt->notice->key, s->reinject_mark, time(NULL),
+                               record, &why) == 1 &&
              (q = sg_runtime_quarantine(s->rt, &why)) != NULL)
         valid = sg_store_reinject_take(
                     q, record,
-                    sg_mailqueue_host_name(
-                        s->rt->settings->mailqueue.host_name, buf,
-                        sizeof(buf)),
+                    sg_mailqueue_host_name(s->rt->settings->mailqueue.host_name,
+                                           buf, sizeof(buf)),
                     &why) == 0;
     if (!valid) {
         sg_log_warn("%s: %s header not trusted (%s); evaluating the message "
                     "as usual",
-                    qid(s), SG_REINJECT_HEADER, why != NULL ? why : "invalid");
+                    sg_session_qid(s), SG_REINJECT_HEADER,
+                    why != NULL ? why : "invalid");
         return false;
     }
     if (sg_outcome_strip(s->own_headers, s->n_own_headers, out) < 0)
@@ -932,7 +748,8 @@ eom_exempt(struct sg_session *s, struct sg_outcome *out,
         st = s->must_tempfail ? SG_TEMPFAIL : sg_session_failure_status(s);
     }
     sg_log_info("%s: verdict=%s exempt=yes rcpts=%zu elapsed_us=%lld",
-                qid(s), status_word(st), s->n_rcpts, elapsed_us(start));
+                sg_session_qid(s), status_word(st), s->n_rcpts,
+                elapsed_us(start));
     atomic_fetch_add_explicit(&exempt_count, 1, memory_order_relaxed);
     s->n_messages++;
     message_reset(s);
@@ -984,8 +801,8 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
     if (s->failed) {
         sg_outcome_free(out); /* nothing half-applied */
         st = s->must_tempfail ? SG_TEMPFAIL : sg_session_failure_status(s);
-        sg_log_warn("%s: applying failure_action=%s after: %s", qid(s),
-                    status_word(st), s->fail_reason);
+        sg_log_warn("%s: applying failure_action=%s after: %s",
+                    sg_session_qid(s), status_word(st), s->fail_reason);
         sg_buf_reset(&described);
         sg_buf_printf(&described, "verdict=%s", status_word(st));
     }

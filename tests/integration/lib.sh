@@ -381,6 +381,17 @@ sg_review_argv() {
         -o "review_queue_command=/usr/sbin/postqueue -c $SG_PF -j")
 }
 
+# sg_require_review [release]: exit 77 (skipped) unless safeguard-review
+# is built (and safeguard-release, with "release"); sets REVIEW_BIN and
+# RELEASE_BIN.
+sg_require_review() {
+    REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
+    RELEASE_BIN="$SG_BUILDDIR/review/safeguard-release"
+    [ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
+    [ "${1:-}" != release ] || [ -x "$RELEASE_BIN" ] ||
+        { echo "SKIP: $RELEASE_BIN not built"; exit 77; }
+}
+
 # sg_require_browser: exit 77 (skipped) without Chromium (SG_CHROMIUM,
 # default /usr/bin/chromium: sets CHROMIUM) or node and npm.
 sg_require_browser() {

@@ -22,9 +22,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-RELEASE_BIN="$SG_BUILDDIR/review/safeguard-release"
-[ -x "$REVIEW_BIN" ] && [ -x "$RELEASE_BIN" ] || { echo "SKIP: safeguard-review or safeguard-release not built"; exit 77; }
+sg_require_review release
 for tool in curl setpriv systemd-socket-activate adduser sqlite3 /usr/bin/python3; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done

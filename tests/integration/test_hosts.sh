@@ -26,10 +26,7 @@ set -u
 . "$(dirname "$0")/pg/lib.sh"
 sg_require_postfix
 [ "${SG_HOSTS_STORE:-postgresql}" = sqlite ] || sg_require_postgresql
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-RELEASE_BIN="$SG_BUILDDIR/review/safeguard-release"
-[ -x "$REVIEW_BIN" ] && [ -x "$RELEASE_BIN" ] ||
-    { echo "SKIP: safeguard-review or safeguard-release not built"; exit 77; }
+sg_require_review release
 command -v systemd-socket-activate >/dev/null ||
     { echo "SKIP: systemd-socket-activate is not installed"; exit 77; }
 

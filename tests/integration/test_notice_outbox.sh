@@ -19,8 +19,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-[ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
+sg_require_review
 
 check() { sg_check "$@"; }
 

@@ -16,8 +16,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
 dpkg -L libfaketime >/dev/null 2>&1 || { echo "SKIP: faketime is not installed"; exit 77; }
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-[ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
+sg_require_review
 
 check() { sg_check "$@"; }
 

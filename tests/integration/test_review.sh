@@ -12,8 +12,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
 command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-[ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
+sg_require_review
 
 fails=0
 check() {

@@ -12,8 +12,7 @@
 # (test_review_web.sh).
 set -u
 . "$(dirname "$0")/lib.sh"
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-[ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
+sg_require_review
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed"; exit 77; }
 

@@ -42,8 +42,7 @@ fi
 sg_require_postfix
 command -v faketime >/dev/null || { echo "SKIP: faketime is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || sg_die "sqlite3 is missing (apt-get install sqlite3)"
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-[ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
+sg_require_review
 
 fails=0
 check() {

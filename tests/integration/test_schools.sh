@@ -20,8 +20,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
-REVIEW_BIN="$SG_BUILDDIR/review/safeguard-review"
-[ -x "$REVIEW_BIN" ] || { echo "SKIP: $REVIEW_BIN not built"; exit 77; }
+sg_require_review
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 command -v sqlite3 >/dev/null || sg_die "sqlite3 is missing (apt-get install sqlite3)"
 

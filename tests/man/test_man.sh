@@ -28,6 +28,11 @@ for p in $pages; do
     # to it loses its spaces
     ri=$(grep -n '^\.RI .*\\(lq' "$f" | head -3)
     check "$p: no quoted phrase split by .RI${ri:+: $ri}" test -z "$ri"
+    # .BI, .BR and the like do the same to an unquoted "[--option value]":
+    # its words become arguments, run together ("[--byname]")
+    glued=$(grep -nE '^\.(BI|IB|BR|RB|IR|RI) ' "$f" | sed 's/"[^"]*"//g' |
+        grep -E '\\fR\[[^ ]* ' | head -3)
+    check "$p: no bracketed option split into arguments${glued:+: $glued}" test -z "$glued"
 done
 conf=$("$BUILD/milter/safeguard-milter" -h | sed -n 's/.*configuration file (default \(.*\))$/\1/p')
 check "safeguard-milter -h names its configuration file (${conf:-none})" test -n "$conf"

@@ -4,7 +4,9 @@
  * message in contrib/samples/MANIFEST: the enforced action and the exact
  * set of matching rules, and every rule is triggered by some sample.
  *
- * The message view is built here by a deliberately tiny test-only reader
+ * People are looked up through the directory's file backend, as the
+ * daemon does with directory_file.  The message view is built here by a
+ * deliberately tiny test-only reader
  * (headers, plain-text body, one level of multipart with attachment names,
  * and the builder's nesting bounds told from counts of Content-Type lines)
  * so that these tests do not depend on the GMime view builder.
@@ -26,6 +28,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "sg_directory.h"
 #include "sg_rules.h"
 #include "rules_util.h"
 
@@ -37,131 +40,78 @@
 #endif
 
 /* ------------------------------------------------------------ directory */
+/* The demo school through the directory's own file backend, its calendar
+ * day the sample's; the people its lookups return are kept until
+ * dir_free. */
 struct dir {
-    struct sg_person *p[64];
+    struct sg_directory *d;
+    struct sg_date today;
+    struct sg_person *kept[64];
     size_t n;
 };
 
-static char *
-next_token(char **pp)
+static void
+dir_today(void *ctx, struct sg_date *today_r)
 {
-    char *p = *pp;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p == '\0' || *p == '\n' || *p == '#')
-        return NULL;
-    char *start = p, *out = p;
-    bool q = false;
-    while (*p && *p != '\n' && (q || (*p != ' ' && *p != '\t'))) {
-        if (*p == '"')
-            q = !q;
-        else
-            *out++ = *p;
-        p++;
-    }
-    if (*p)
-        p++;
-    *out = '\0';
-    *pp = p;
-    return start;
+    *today_r = ((const struct dir *)ctx)->today;
 }
 
 static void
 dir_load(struct dir *d, const struct sg_date *today)
 {
-    FILE *f = fopen(SAMPLES_DIR "/school.dir", "r");
-    assert_non_null(f);
-    char line[1024];
-    while (fgets(line, sizeof(line), f)) {
-        char *p = line;
-        char *addr = next_token(&p);
-        if (addr == NULL)
-            continue;
-        struct sg_person *x = sg_person_new();
-        x->address = strdup(addr);
-        char *roles = next_token(&p);
-        assert_non_null(roles);
-        char *save;
-        for (char *r = strtok_r(roles, ",", &save); r;
-             r = strtok_r(NULL, ",", &save))
-            sg_person_add_role(x, r);
-        for (char *kv; (kv = next_token(&p)) != NULL;) {
-            char *eq = strchr(kv, '=');
-            assert_non_null(eq);
-            *eq = '\0';
-            const char *v = eq + 1;
-            if (strcmp(kv, "name") == 0)
-                x->display_name = strdup(v);
-            else if (strcmp(kv, "dob") == 0)
-                assert_int_equal(sg_date_parse(v, &x->dob), 0);
-            else if (strcmp(kv, "left") == 0)
-                assert_int_equal(sg_date_parse(v, &x->left), 0);
-            else if (strcmp(kv, "alias") == 0)
-                sg_strv_push(&x->aliases, &x->n_aliases, v);
-            else if (strcmp(kv, "personal") == 0)
-                sg_strv_push(&x->personal, &x->n_personal, v);
-            else if (strcmp(kv, "child") == 0)
-                sg_strv_push(&x->children, &x->n_children, v);
-            else if (strcmp(kv, "upn") == 0)
-                x->upn = strdup(v);
-            else
-                fail_msg("school.dir: unknown attribute %s", kv);
-        }
-        /* Derived role, as the directory computes it. */
-        if (sg_person_has_role(x, "former-pupil")) {
-            int age = sg_date_age(&x->dob, today);
-            if (age >= 0 && age < 18)
-                sg_person_add_role(x, "former-pupil-under-18");
-        }
-        assert_true(d->n < 64);
-        d->p[d->n++] = x;
-    }
-    fclose(f);
+    struct sg_dir_config cfg;
+    sg_dir_config_init(&cfg);
+    cfg.file_path = (char *)SAMPLES_DIR "/school.dir";
+    const char *error = NULL;
+    if (sg_dir_new(&cfg, &d->d, &error) != SG_DIR_FOUND)
+        fail_msg("school.dir: %s", error);
+    d->today = *today;
+    sg_dir_set_clock(d->d, NULL, dir_today, d);
 }
 
 static void
 dir_free(struct dir *d)
 {
     for (size_t i = 0; i < d->n; i++)
-        sg_person_free(&d->p[i]);
+        sg_person_free(&d->kept[i]);
     d->n = 0;
+    sg_dir_free(&d->d);
+}
+
+static const struct sg_person *
+dir_keep(struct dir *d, struct sg_person *p)
+{
+    assert_true(d->n < sizeof(d->kept) / sizeof(d->kept[0]));
+    return d->kept[d->n++] = p;
 }
 
 static struct sg_party
-dir_party(const struct dir *d, const char *addr)
+dir_party(struct dir *d, const char *addr)
 {
     struct sg_party x = {addr, NULL, SG_CHANNEL_NONE};
-    for (size_t i = 0; i < d->n; i++) {
-        const struct sg_person *p = d->p[i];
-        bool school = strcasecmp(p->address, addr) == 0;
-        for (size_t k = 0; k < p->n_aliases; k++)
-            if (strcasecmp(p->aliases[k], addr) == 0)
-                school = true;
-        if (school) {
-            x.person = p;
-            x.channel = SG_CHANNEL_SCHOOL;
-            return x;
-        }
-        for (size_t k = 0; k < p->n_personal; k++)
-            if (strcasecmp(p->personal[k], addr) == 0) {
-                x.person = p;
-                x.channel = SG_CHANNEL_PERSONAL;
-                return x;
-            }
-    }
+    struct sg_person *p = NULL;
+    const char *error = NULL;
+    enum sg_dir_status st = sg_dir_lookup(d->d, addr, &p, &x.channel, &error);
+    if (st == SG_DIR_FOUND)
+        x.person = dir_keep(d, p);
+    else if (st != SG_DIR_NOTFOUND)
+        fail_msg("lookup of %s: %s", addr, error);
     return x;
 }
 
 static int
 dir_name_lookup(void *ctx, const char *name, const struct sg_person **p_r)
 {
-    const struct dir *d = ctx;
-    for (size_t i = 0; i < d->n; i++)
-        if (d->p[i]->display_name &&
-            strcasecmp(d->p[i]->display_name, name) == 0) {
-            *p_r = d->p[i];
-            return 1;
-        }
+    struct dir *d = ctx;
+    struct sg_person *p = NULL;
+    const char *error = NULL;
+    enum sg_dir_status st = sg_dir_lookup_name(d->d, name, &p, &error);
+    if (st == SG_DIR_FOUND) {
+        *p_r = dir_keep(d, p);
+        return 1;
+    }
+    if (st != SG_DIR_NOTFOUND)
+        fail_msg("name lookup of %s: %s", name, error);
     return 0;
 }
 
@@ -420,7 +370,7 @@ test_manifest(void **state)
         struct tm tm;
         gmtime_r(&now, &tm);
         struct sg_date today = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-        struct dir d = {.n = 0};
+        struct dir d = {.d = NULL};
         dir_load(&d, &today);
 
         struct sg_eval_input in;
