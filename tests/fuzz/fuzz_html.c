@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,21 +20,16 @@
 #include "html_text.h"
 #include "msgview_build.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    sg_msgview_build_init();
-    return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static bool ready; /* libFuzzer runs the inputs one at a time */
+    if (!ready) {
+        sg_msgview_build_init(); /* xmlInitParser */
+        ready = true;
+    }
     char *html = malloc(size + 1); /* NUL-terminated, as a sg_buf is */
     if (html == NULL)
         return 0;
