@@ -3,7 +3,8 @@
  * html_places.h).
  *
  * SECURITY: the HTML is the sender's, parsed by libxml2 (network off)
- * before it gets here; these functions only read its tree.  Each is
+ * before it gets here; these functions only read the attributes and
+ * text the parser hands on.  Each is
  * linear in what it reads and writes at most what it reads (an escape
  * gives at most 4 bytes for its 2 or more), so a hostile message cannot
  * make the text grow out of bounds.  Code points that are not valid
@@ -50,17 +51,34 @@ sg_style_zero(const char *style, const char *name)
     return false;
 }
 
-bool
-sg_html_hides(const xmlNode *n)
+/* The value of attribute name in atts (name, value pairs, NULL-ended, as
+ * libxml2's SAX interface gives them: names in lower case, each at most
+ * once, a value NULL when the attribute has none); NULL when absent. */
+static const xmlChar *
+sg_html_attr(const xmlChar **atts, const char *name, bool *present)
 {
-    if (n->type != XML_ELEMENT_NODE)
-        return false;
-    if (xmlHasProp(n, (const xmlChar *)"hidden") != NULL)
+    *present = false;
+    for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2)
+        if (strcmp((const char *)atts[i], name) == 0) {
+            *present = true;
+            return atts[i + 1];
+        }
+    return NULL;
+}
+
+bool
+sg_html_hides(const xmlChar **atts)
+{
+    bool present;
+    sg_html_attr(atts, "hidden", &present);
+    if (present)
         return true;
-    xmlChar *style = xmlGetProp(n, (const xmlChar *)"style");
-    if (style == NULL)
+    const xmlChar *value = sg_html_attr(atts, "style", &present);
+    if (value == NULL)
         return false;
-    char *buf = (char *)style;
+    char *buf = strdup((const char *)value);
+    if (buf == NULL) /* out of memory: shown, so nothing is lost */
+        return false;
     sg_style_squeeze(buf);
     bool hides = strstr(buf, "display:none") != NULL ||
                  strstr(buf, "visibility:hidden") != NULL ||
@@ -74,7 +92,7 @@ sg_html_hides(const xmlNode *n)
                    sg_style_zero(buf, "max-height:") ||
                    sg_style_zero(buf, "width:") ||
                    sg_style_zero(buf, "max-width:")));
-    xmlFree(style);
+    free(buf);
     return hides;
 }
 
@@ -170,63 +188,62 @@ sg_css_content(const char *css, size_t len, struct sg_buf *out)
     return 0;
 }
 
-/* value with %XX undone (not %00), on a line of its own. */
+/* value with %XX undone (not %00), on a line of its own.  The runs
+ * between a '%' and a line break are copied whole (a byte at a time, a
+ * link target of a newsletter cost a thousand instructions). */
 static int
 sg_put_unescaped(struct sg_buf *out, const char *value)
 {
-    for (const char *p = value; *p != '\0'; p++) {
-        char c = *p;
-        if (c == '%' && isxdigit((unsigned char)p[1]) &&
-            isxdigit((unsigned char)p[2])) {
-            char hex[3] = {p[1], p[2], '\0'};
+    const char *p = value;
+    while (*p != '\0') {
+        size_t run = strcspn(p, "%\n\r");
+        sg_buf_append(out, p, run);
+        p += run;
+        if (*p == '\0')
+            break;
+        char c = *p++;
+        if (c == '%') {
+            if (!isxdigit((unsigned char)p[0]) ||
+                !isxdigit((unsigned char)p[1])) {
+                sg_buf_putc(out, c);
+                continue;
+            }
+            char hex[3] = {p[0], p[1], '\0'};
             c = (char)strtol(hex, NULL, 16);
             p += 2;
             if (c == '\0')
                 continue;
         }
-        if (c == '\n' || c == '\r')
-            c = ' ';
-        sg_buf_putc(out, c);
+        sg_buf_putc(out, c == '\n' || c == '\r' ? ' ' : c);
     }
     return sg_buf_putc(out, '\n');
 }
 
 int
-sg_html_markup(const xmlNode *n, struct sg_buf *out)
+sg_html_markup(const xmlChar **atts, struct sg_buf *out)
 {
     static const char *const attrs[] = {
         "alt", "title", "value", "placeholder", "aria-label", "label",
         "summary", "abbr", "href", "data-content", NULL
     };
-    if (n->type != XML_ELEMENT_NODE)
-        return 0;
-    if (strcmp((const char *)n->name, "style") == 0) {
-        for (const xmlNode *c = n->children; c != NULL; c = c->next)
-            if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-                && c->content != NULL &&
-                sg_css_content((const char *)c->content,
-                               strlen((const char *)c->content), out) < 0)
-                return -1;
-        return 0;
-    }
-    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
-        if (a->name == NULL)
-            continue;
-        const char *name = (const char *)a->name;
-        bool style = strcasecmp(name, "style") == 0, wanted = false;
-        for (size_t k = 0; attrs[k] != NULL && !wanted; k++)
-            wanted = strcasecmp(name, attrs[k]) == 0;
-        if (!wanted && !style)
-            continue;
-        xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+    for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2) {
+        const char *name = (const char *)atts[i];
+        const char *v = (const char *)atts[i + 1];
         if (v == NULL)
+            continue;
+        bool style = strcasecmp(name, "style") == 0, wanted = false;
+        /* most attributes (class, width, src...) share no first letter
+         * with any wanted one */
+        char first = (char)tolower((unsigned char)name[0]);
+        for (size_t k = 0; attrs[k] != NULL && !wanted; k++)
+            wanted = attrs[k][0] == first && strcasecmp(name, attrs[k]) == 0;
+        if (!wanted && !style)
             continue;
         int r = 0;
         if (style)
-            r = sg_css_content((const char *)v, strlen((const char *)v), out);
+            r = sg_css_content(v, strlen(v), out);
         else if (*v != '\0')
-            r = sg_put_unescaped(out, (const char *)v);
-        xmlFree(v);
+            r = sg_put_unescaped(out, v);
         if (r < 0)
             return -1;
     }

@@ -11,21 +11,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <libxml/tree.h>
+#include <libxml/xmlstring.h>
 
 #include "sg_buf.h"
+
+/* atts below are an element's attributes as libxml2's SAX interface
+ * gives them: name, value pairs ending with NULL, names in lower case,
+ * a value NULL when the attribute has none; atts itself may be NULL. */
 
 /* Does the element hide itself and what it holds from the reader
  * (hidden attribute, or a style with display:none, visibility:hidden,
  * font-size:0, opacity:0, mso-hide:all, color:transparent, or a height
  * or width of 0 with overflow:hidden)? */
-bool sg_html_hides(const xmlNode *n);
+bool sg_html_hides(const xmlChar **atts);
 
 /* Append the element's text-bearing attribute values (alt, title, value,
  * placeholder, aria-label, label, href with %XX undone, ...) and the CSS
- * content strings of its style attribute, or of its text when it is a
- * <style>, each on a line of its own.  0, or -1 out of memory. */
-int sg_html_markup(const xmlNode *n, struct sg_buf *out);
+ * content strings of its style attribute, each on a line of its own (a
+ * <style>'s text goes through sg_css_content).  0, or -1 out of memory. */
+int sg_html_markup(const xmlChar **atts, struct sg_buf *out);
 
 /* Append the strings of every CSS "content:" declaration in css, each
  * declaration's strings joined and on a line of its own, escapes undone.

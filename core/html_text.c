@@ -7,21 +7,23 @@
  *
  * SECURITY: the HTML is the sender's.  It goes through libxml2's
  * recovering parser with network access off, never a hand-rolled tag
- * stripper, and the tree is walked without recursion (its depth is the
- * sender's).  The text only ever shortens the HTML, but for link targets
- * and attribute values, each its own bytes once or twice.
+ * stripper; its elements and text are reduced as the parser hands them
+ * on (SAX), with no tree and no recursion (the depth is the sender's:
+ * only counters of it are kept).  The text only ever shortens the HTML,
+ * but for link targets and attribute values, each its own bytes once or
+ * twice.
  *
  * Fails by returning -1 only when out of memory; never logs.
  */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "html_places.h"
 #include "html_text.h"
@@ -33,18 +35,59 @@ struct sg_html {
     bool space;         /* whitespace seen, not yet written */
     unsigned pre;       /* inside <pre> */
     size_t link_start;  /* offset where the current <a>'s text began */
-    xmlNodePtr link;    /* the current <a>, NULL when none */
+    unsigned depth;     /* of the element the parser is in (0: none) */
+    unsigned link;      /* depth of the current <a>, 0 when none */
+    char *link_href;    /* its href (a copy), NULL when none */
     unsigned cell;      /* inside a table cell (<td>, <th>), nested */
     unsigned row_cells; /* cells begun in the current row (<tr>) */
     bool cell_break;    /* a line break inside the cell, not yet written */
     int err;
     /* places beside the shown text (html_places.h): out is shown, or
-     * hidden while inside hider, the outermost element that hides */
+     * hidden while inside the element at depth hider, the outermost
+     * that hides (0: none) */
     struct sg_buf *shown, *hidden, *markup;
-    xmlNodePtr hider;
+    unsigned hider;
     bool hider_space;   /* space pending in shown when hider began */
     unsigned quote;     /* inside <blockquote>: lines start with '>' */
+    /* an element whose content is not shown (script, style, template,
+     * head), at depth skip (0: none); head_skipped when it is <head>,
+     * whose children's attributes are read all the same */
+    unsigned skip;
+    bool head_skipped;
+    /* a <style> whose CSS is read (depth, 0: none), and its text so far */
+    unsigned style;
+    struct sg_buf css;
+    bool started;       /* the parser began a document */
+    /* runs of text the parser was given as one mark each (sg_html_lean):
+     * where each is in the HTML, the next one due, and whether a mark
+     * turned up anywhere but in text, in turn */
+    const char *html;
+    const struct sg_html_run *runs;
+    size_t n_runs, next_run;
+    bool runs_bad;
 };
+
+/* A run of text between a tag and the next '<' or '&'. */
+struct sg_html_run {
+    size_t off, len;
+};
+
+/* The mark that stands for a run of text (sg_html_lean): U+FDD0, a
+ * noncharacter, which libxml2 passes on as text like any other. */
+#define SG_HTML_MARK "\xEF\xB7\x90"
+#define SG_HTML_MARK_LEN 3
+
+static const char *
+sg_html_find_mark(const char *s, size_t len)
+{
+    const char *end = s + len;
+    for (const char *p = s; (p = memchr(p, '\xEF', (size_t)(end - p))) != NULL;
+         p++)
+        if ((size_t)(end - p) >= SG_HTML_MARK_LEN &&
+            memcmp(p, SG_HTML_MARK, SG_HTML_MARK_LEN) == 0)
+            return p;
+    return NULL;
+}
 
 /* Deeper <blockquote>s than this are marked as this deep. */
 #define SG_HTML_QUOTE_MAX 8
@@ -122,9 +165,8 @@ sg_html_index_build(void)
 }
 
 static unsigned
-sg_html_kind(const xmlNode *n)
+sg_html_kind(const char *name)
 {
-    const char *name = (const char *)n->name;
     if (name[0] < 'a' || name[0] > 'z')
         return 0;
     size_t len = strnlen(name, SG_HTML_NAME_MAX + 1);
@@ -237,36 +279,49 @@ sg_html_pending_space(struct sg_html *h)
 }
 
 /* What HTML text counts as whitespace between words. */
-#define SG_HTML_SPACES " \t\r\n\f"
+static bool
+sg_html_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
 
-/* Text with runs of whitespace collapsed to one space (kept inside <pre>). */
+/* len bytes of text with runs of whitespace collapsed to one space (kept
+ * inside <pre>).  The parser hands text on in pieces (at most a thousand
+ * bytes, an entity on its own); whitespace at either end of a piece is
+ * left pending, so that the pieces read as the text they were cut from. */
 static void
-sg_html_text(struct sg_html *h, const char *s)
+sg_html_text(struct sg_html *h, const char *s, size_t len)
 {
     if (h->pre > 0) {
         sg_html_pending_space(h);
-        sg_html_put(h, s, strlen(s));
+        sg_html_put(h, s, len);
         return;
     }
-    size_t ws = strspn(s, SG_HTML_SPACES);
+    size_t ws = 0;
+    while (ws < len && sg_html_is_space(s[ws]))
+        ws++;
     if (ws > 0) {
         h->space = true;
         s += ws;
+        len -= ws;
     }
-    if (*s == '\0')
+    if (len == 0)
         return;
     /* the first word as any text is put (a pending space or line break,
      * a quote's '>' at the start of a line) */
-    size_t run = strcspn(s, SG_HTML_SPACES);
+    size_t run = 0;
+    while (run < len && !sg_html_is_space(s[run]))
+        run++;
     sg_html_pending_space(h);
     sg_html_put(h, s, run);
     s += run;
-    /* then the rest of the node, up to its last word, has each run of
+    len -= run;
+    /* then the rest of the piece, up to its last word, has each run of
      * whitespace made one space: the same as putting it word by word,
      * as no line starts inside it; whitespace after the last word is
      * left pending */
-    size_t len = strlen(s), end = len;
-    while (end > 0 && strchr(SG_HTML_SPACES, s[end - 1]) != NULL)
+    size_t end = len;
+    while (end > 0 && sg_html_is_space(s[end - 1]))
         end--;
     if (end < len)
         h->space = true;
@@ -280,8 +335,7 @@ sg_html_text(struct sg_html *h, const char *s)
     bool blank = false;
     for (size_t i = 0; i < end; i++) {
         char c = s[i];
-        bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-                     c == '\f';
+        bool space = sg_html_is_space(c);
         if (!space)
             *d++ = c;
         else if (!blank)
@@ -294,12 +348,11 @@ sg_html_text(struct sg_html *h, const char *s)
 
 /* After a link's text: " <href>", unless the text already is the target. */
 static void
-sg_html_link_end(struct sg_html *h, xmlNodePtr a)
+sg_html_link_end(struct sg_html *h)
 {
-    xmlChar *href = xmlGetProp(a, (const xmlChar *)"href");
-    if (href == NULL)
+    if (h->link_href == NULL)
         return;
-    char *target = g_strstrip((char *)href);
+    char *target = g_strstrip(h->link_href);
     const char *text = h->out->data != NULL ? h->out->data + h->link_start : "";
     while (*text == ' ' || *text == '\n')
         text++;
@@ -311,32 +364,81 @@ sg_html_link_end(struct sg_html *h, xmlNodePtr a)
         sg_html_put(h, target, strlen(target));
         sg_html_put(h, ">", 1);
     }
-    xmlFree(href);
 }
 
-/* Returns whether to descend into the node's children. */
-static bool
-sg_html_enter(struct sg_html *h, xmlNodePtr n)
+/* The value of attribute name (lower case, as libxml2 gives attribute
+ * names), NULL when absent or without a value. */
+static const char *
+sg_html_att(const xmlChar **atts, const char *name)
 {
-    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-        if (n->content != NULL)
-            sg_html_text(h, (const char *)n->content);
-        return false;
-    }
-    if (n->type != XML_ELEMENT_NODE || n->name == NULL)
-        return false;
-    unsigned kind = sg_html_kind(n);
-    if (sg_html_markup(n, h->markup) < 0)
+    for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2)
+        if (strcmp((const char *)atts[i], name) == 0)
+            return (const char *)atts[i + 1];
+    return NULL;
+}
+
+/* A <style> whose CSS content strings are read, at depth: its text is
+ * gathered until it ends (sg_html_style_end). */
+static void
+sg_html_style_begin(struct sg_html *h)
+{
+    h->style = h->depth;
+    sg_buf_reset(&h->css);
+}
+
+static void
+sg_html_style_end(struct sg_html *h)
+{
+    h->style = 0;
+    if (sg_buf_failed(&h->css) ||
+        sg_css_content(h->css.data != NULL ? h->css.data : "", h->css.len,
+                       h->markup) < 0)
         h->err = -1;
-    if ((kind & SG_HTML_HEAD) != 0) /* its <style>s */
-        for (xmlNodePtr c = n->children; c != NULL; c = c->next)
-            if (c->type == XML_ELEMENT_NODE && c->name != NULL &&
-                sg_html_markup(c, h->markup) < 0)
+}
+
+/* An element begins (libxml2's SAX startElement): the parser has already
+ * closed what the element closes (an open <p> before a <div>, say), and
+ * every element it begins it also ends, so the walk needs no tree, only
+ * depths.  The markup of an element goes first, then what it is to the
+ * shown text. */
+static void
+sg_html_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
+{
+    struct sg_html *h = ctx;
+    const char *name = (const char *)xname;
+    h->depth++;
+    if (h->err != 0 || name == NULL)
+        return;
+    for (size_t i = 0; h->n_runs > 0 && atts != NULL && atts[i] != NULL;
+         i += 2)
+        if (atts[i + 1] != NULL &&
+            sg_html_find_mark((const char *)atts[i + 1],
+                              strlen((const char *)atts[i + 1])) != NULL)
+            h->runs_bad = true;
+    bool style = strcmp(name, "style") == 0;
+    if (h->skip != 0) {
+        /* inside what is not shown only <head>'s own children are read,
+         * for their attributes (<meta>, <title>) and <style>s */
+        if (h->head_skipped && h->depth == h->skip + 1) {
+            if (style)
+                sg_html_style_begin(h);
+            else if (sg_html_markup(atts, h->markup) < 0)
                 h->err = -1;
-    if ((kind & SG_HTML_SKIPPED) != 0)
-        return false;
-    if (h->hider == NULL && sg_html_hides(n)) {
-        h->hider = n;
+        }
+        return;
+    }
+    unsigned kind = sg_html_kind(name);
+    if (style)
+        sg_html_style_begin(h);
+    else if (sg_html_markup(atts, h->markup) < 0)
+        h->err = -1;
+    if ((kind & SG_HTML_SKIPPED) != 0) {
+        h->skip = h->depth;
+        h->head_skipped = (kind & SG_HTML_HEAD) != 0;
+        return;
+    }
+    if (h->hider == 0 && sg_html_hides(atts)) {
+        h->hider = h->depth;
         h->hider_space = h->space;
         h->space = false;
         h->out = h->hidden;
@@ -354,57 +456,102 @@ sg_html_enter(struct sg_html *h, xmlNodePtr n)
         h->pre++;
     if ((kind & SG_HTML_BLOCKQUOTE) != 0)
         h->quote++;
-    if ((kind & SG_HTML_A) != 0 && h->link == NULL) {
+    if ((kind & SG_HTML_A) != 0 && h->link == 0) {
         sg_html_pending_space(h);
-        h->link = n;
+        h->link = h->depth;
         h->link_start = h->out->len;
+        const char *href = sg_html_att(atts, "href");
+        if (href != NULL && (h->link_href = g_strdup(href)) == NULL)
+            h->err = -1;
     }
-    return true;
 }
 
 static void
-sg_html_leave(struct sg_html *h, xmlNodePtr n)
+sg_html_end(void *ctx, const xmlChar *xname)
 {
-    if (n->type != XML_ELEMENT_NODE || n->name == NULL)
+    struct sg_html *h = ctx;
+    const char *name = (const char *)xname;
+    unsigned depth = h->depth;
+    if (h->depth > 0)
+        h->depth--;
+    if (h->err != 0 || name == NULL)
         return;
-    if (n == h->link) {
-        sg_html_link_end(h, n);
-        h->link = NULL;
+    if (depth == h->style)
+        sg_html_style_end(h);
+    if (h->skip != 0) {
+        if (depth == h->skip)
+            h->skip = 0;
+        return;
     }
-    unsigned kind = sg_html_kind(n);
+    if (depth == h->link) {
+        sg_html_link_end(h);
+        g_free(h->link_href);
+        h->link_href = NULL;
+        h->link = 0;
+    }
+    unsigned kind = sg_html_kind(name);
     if ((kind & SG_HTML_PRE) != 0 && h->pre > 0)
         h->pre--;
     if (!sg_html_table(h, kind, false) && (kind & SG_HTML_BLOCK) != 0)
         sg_html_newline(h);
     if ((kind & SG_HTML_BLOCKQUOTE) != 0 && h->quote > 0)
         h->quote--;
-    if (n == h->hider) {
+    if (depth == h->hider) {
         sg_html_newline(h);
-        h->hider = NULL;
+        h->hider = 0;
         h->out = h->shown;
         h->space = h->hider_space;
     }
 }
 
-/* Depth-first walk without recursion: the tree's depth is the sender's. */
+/* Text, whitespace between elements included: whether that is text is
+ * decided here, the same way wherever it is (libxml2's tree builder drops
+ * some of it by what the tree holds so far, which a walk without the tree
+ * cannot know; a space between two blocks writes nothing, and one after
+ * an <img> or an <input> keeps the words either side apart). */
 static void
-sg_html_walk(struct sg_html *h, xmlDocPtr doc)
+sg_html_chars(struct sg_html *h, const char *s, size_t len)
 {
-    xmlNodePtr n = doc->children;
-    while (n != NULL && h->err == 0) {
-        if (sg_html_enter(h, n) && n->children != NULL) {
-            n = n->children;
-            continue;
-        }
-        sg_html_leave(h, n);
-        while (n->next == NULL) {
-            n = n->parent;
-            if (n == NULL || n == (xmlNodePtr)doc)
-                return;
-            sg_html_leave(h, n);
-        }
-        n = n->next;
+    if (h->style != 0) {
+        if (sg_buf_append(&h->css, s, len) < 0)
+            h->err = -1;
+        return;
     }
+    if (h->skip == 0)
+        sg_html_text(h, s, len);
+}
+
+static void
+sg_html_characters(void *ctx, const xmlChar *ch, int len)
+{
+    struct sg_html *h = ctx;
+    if (h->err != 0 || len <= 0)
+        return;
+    const char *s = (const char *)ch;
+    size_t n = (size_t)len;
+    /* each mark is the next run of text, put back where it stood */
+    const char *m;
+    while (h->n_runs > 0 && (m = sg_html_find_mark(s, n)) != NULL) {
+        if (m > s)
+            sg_html_chars(h, s, (size_t)(m - s));
+        if (h->next_run >= h->n_runs) {
+            h->runs_bad = true;
+            return;
+        }
+        const struct sg_html_run *r = &h->runs[h->next_run++];
+        sg_html_chars(h, h->html + r->off, r->len);
+        n -= (size_t)(m - s) + SG_HTML_MARK_LEN;
+        s = m + SG_HTML_MARK_LEN;
+    }
+    if (n > 0)
+        sg_html_chars(h, s, n);
+}
+
+static void
+sg_html_start_document(void *ctx)
+{
+    struct sg_html *h = ctx;
+    h->started = true;
 }
 
 static void
@@ -415,29 +562,224 @@ sg_trim_end(struct sg_buf *b)
         b->data[--b->len] = '\0';
 }
 
-/* UTF-8 HTML to text: script/style dropped, blocks on lines of their own,
- * link targets kept, <blockquote> lines marked '>'.  What it hides goes
- * to hidden, attribute values and CSS content strings to markup (see
- * html_places.h).  When libxml2 gives no document the markup itself is
- * kept, so nothing escapes the detectors. */
-int
-sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
-                struct sg_buf *hidden, struct sg_buf *markup)
+/* Runs shorter than this are left to the parser. */
+#define SG_HTML_RUN_MIN 16
+
+/* May len bytes at s stand for themselves as one mark: text the parser
+ * would pass on as it is, whole characters it accepts (no control
+ * character but tab and line feed, no U+FFFE, U+FFFF or U+FDD0, valid
+ * UTF-8), so that giving it the mark instead changes nothing but the
+ * pieces the text comes in? */
+static bool
+sg_html_run_ok(const char *s, size_t len)
+{
+    bool ascii = true;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\n')
+            return false;
+        if (c >= 0x80)
+            ascii = false;
+        if (c == 0xEF && i + 2 < len) {
+            unsigned char c1 = (unsigned char)s[i + 1],
+                          c2 = (unsigned char)s[i + 2];
+            if ((c1 == 0xBF && c2 >= 0xBE) || /* U+FFFE, U+FFFF */
+                (c1 == 0xB7 && c2 == 0x90))   /* U+FDD0, the mark */
+                return false;
+        }
+    }
+    return ascii || g_utf8_validate_len(s, len, NULL);
+}
+
+/* Where the tag that begins at html[i] ('<') ends: the offset after its
+ * '>', or i + 1 when the '<' begins no tag.  Quoted attribute values
+ * are skipped; a comment ends at "-->".  This only decides where runs
+ * of text may be marked: where it is wrong, a mark lands somewhere the
+ * parser does not pass on as text, which sg_html_to_text sees, and the
+ * HTML is parsed again as it is. */
+static size_t
+sg_html_tag_end(const char *html, size_t len, size_t i)
+{
+    size_t k = i + 1;
+    if (k >= len)
+        return len;
+    char c = html[k];
+    if (c == '!' && len - k >= 3 && memcmp(html + k, "!--", 3) == 0) {
+        for (k += 3; k + 2 < len; k++)
+            if (memcmp(html + k, "-->", 3) == 0)
+                return k + 3;
+        return len;
+    }
+    if (!g_ascii_isalpha(c) && c != '/' && c != '!' && c != '?')
+        return i + 1;
+    bool eq = false;
+    for (; k < len; k++) {
+        c = html[k];
+        if (c == '>')
+            return k + 1;
+        if ((c == '"' || c == '\'') && eq) {
+            const char *q = memchr(html + k + 1, c, len - k - 1);
+            if (q == NULL)
+                return len;
+            k = (size_t)(q - html);
+            eq = false;
+        } else if (c == '=') {
+            eq = true;
+        } else if (!sg_html_is_space(c)) {
+            eq = false;
+        }
+    }
+    return len;
+}
+
+/* The HTML with each long run of text that follows a tag (up to the next
+ * '<' or '&') given as one mark, the runs in *runs.  libxml2 reads text
+ * a character at a time through several calls (three quarters of its
+ * time on a newsletter); a run that holds no markup is passed on as it
+ * is, so it need not read it: the reduction puts the run back where its
+ * mark comes out (sg_html_characters).  Whitespace at either end of a
+ * run stays, so that the parser decides what is blank as before. */
+static int
+sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
+             struct sg_html_run **runs, size_t *n_runs)
+{
+    size_t cap = 0, i = 0;
+    bool after_tag = true;
+    *runs = NULL;
+    *n_runs = 0;
+    while (i < len) {
+        const char *lt = memchr(html + i, '<', len - i);
+        size_t end = lt != NULL ? (size_t)(lt - html) : len;
+        if (after_tag && end > i) {
+            const char *amp = memchr(html + i, '&', end - i);
+            size_t stop = amp != NULL ? (size_t)(amp - html) : end;
+            size_t a = i, b = stop;
+            while (a < b && sg_html_is_space(html[a]))
+                a++;
+            while (b > a && sg_html_is_space(html[b - 1]))
+                b--;
+            if (b - a >= SG_HTML_RUN_MIN && sg_html_run_ok(html + a, b - a)) {
+                if (sg_array_grow((void **)runs, &cap, *n_runs,
+                                  sizeof(**runs)) < 0)
+                    return -1;
+                (*runs)[(*n_runs)++] = (struct sg_html_run){a, b - a};
+                sg_buf_append(lean, html + i, a - i);
+                sg_buf_append(lean, SG_HTML_MARK, SG_HTML_MARK_LEN);
+                sg_buf_append(lean, html + b, end - b);
+            } else {
+                sg_buf_append(lean, html + i, end - i);
+            }
+        } else {
+            sg_buf_append(lean, html + i, end - i);
+        }
+        if (lt == NULL)
+            break;
+        size_t t = sg_html_tag_end(html, len, end);
+        sg_buf_append(lean, html + end, t - end);
+        after_tag = t > end + 1 || t == len;
+        i = t;
+    }
+    return sg_buf_failed(lean) ? -1 : 0;
+}
+
+/* One parse of len bytes of html by libxml2, reduced into h. */
+static void
+sg_html_parse(struct sg_html *h, const char *html, size_t len)
 {
     /* the text is UTF-8 already: a <meta charset> must not re-decode it */
     const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
                      HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                      HTML_PARSE_IGNORE_ENC;
+    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    if (ctxt == NULL)
+        return;
+    /* only what the reduction reads: no tree, no comments, no DTD */
+    memset(ctxt->sax, 0, sizeof(*ctxt->sax));
+    ctxt->sax->initialized = 1;
+    ctxt->sax->startDocument = sg_html_start_document;
+    ctxt->sax->startElement = sg_html_start;
+    ctxt->sax->endElement = sg_html_end;
+    ctxt->sax->characters = sg_html_characters;
+    ctxt->sax->ignorableWhitespace = sg_html_characters;
+    ctxt->sax->cdataBlock = sg_html_characters;
+    ctxt->userData = h;
+    htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
+                                        opts);
+    if (doc != NULL) /* none is built: the SAX handler builds nothing */
+        xmlFreeDoc(doc);
+    htmlFreeParserCtxt(ctxt);
+    g_free(h->link_href);
+    h->link_href = NULL;
+    sg_buf_free(&h->css);
+}
+
+static void
+sg_buf_cut(struct sg_buf *b, size_t len)
+{
+    if (b->len > len) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+}
+
+/* UTF-8 HTML to text: script/style dropped, blocks on lines of their own,
+ * link targets kept, <blockquote> lines marked '>'.  What it hides goes
+ * to hidden, attribute values and CSS content strings to markup (see
+ * html_places.h).  libxml2's recovering HTML parser (network off) reads
+ * the HTML and hands on its elements and text as it goes (SAX), and they
+ * are reduced as they come: no tree is built (building and freeing one
+ * was two thirds of the cost of a large HTML part, a node and strings
+ * for every element and word).  Long runs of text are given to the
+ * parser as marks (sg_html_lean); when a mark turns up anywhere but in
+ * the text, in turn, the HTML is parsed again as it is.  When libxml2
+ * cannot parse at all the markup itself is kept, so nothing escapes the
+ * detectors. */
+int
+sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
+                struct sg_buf *hidden, struct sg_buf *markup)
+{
     if (len == 0 || len > INT32_MAX)
         return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
     sg_html_index_build();
-    htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", opts);
-    if (doc == NULL)
+    size_t out_len = out->len, hidden_len = hidden->len,
+           markup_len = markup->len;
+    struct sg_buf lean = SG_BUF_INIT;
+    struct sg_html_run *runs = NULL;
+    size_t n_runs = 0;
+    struct sg_html h;
+    bool done = false;
+    /* a mark in the HTML itself would be taken for a run */
+    if (sg_html_find_mark(html, len) == NULL &&
+        sg_html_lean(html, len, &lean, &runs, &n_runs) < 0) {
+        sg_buf_free(&lean);
+        free(runs);
+        return -1;
+    }
+    if (n_runs > 0 && lean.len <= INT32_MAX) {
+        h = (struct sg_html){
+            .out = out, .shown = out, .hidden = hidden, .markup = markup,
+            .css = SG_BUF_INIT, .html = html, .runs = runs, .n_runs = n_runs,
+        };
+        sg_html_parse(&h, lean.data, lean.len);
+        done = h.started && h.err == 0 && !h.runs_bad &&
+               h.next_run == n_runs;
+        if (!done) { /* a mark went astray: as it is, then */
+            sg_buf_cut(out, out_len);
+            sg_buf_cut(hidden, hidden_len);
+            sg_buf_cut(markup, markup_len);
+        }
+    }
+    sg_buf_free(&lean);
+    free(runs);
+    if (!done) {
+        h = (struct sg_html){
+            .out = out, .shown = out, .hidden = hidden, .markup = markup,
+            .css = SG_BUF_INIT,
+        };
+        sg_html_parse(&h, html, len);
+    }
+    if (!h.started)
         return sg_buf_append(out, html, len);
-    struct sg_html h = {out, false,  0,      0,    NULL,  0, 0, false,
-                        0,   out,    hidden, markup, NULL, false, 0};
-    sg_html_walk(&h, doc);
-    xmlFreeDoc(doc);
     sg_trim_end(out);
     sg_trim_end(hidden);
     sg_trim_end(markup);

@@ -13,8 +13,8 @@
  * blocks on lines of their own, table cells separated by tabs, link
  * targets kept, <blockquote> lines marked '>'.  What it hides goes to
  * hidden, attribute values and CSS content strings to markup (see
- * html_places.h).  When libxml2 gives no document the markup itself is
- * kept in out.  The results are not checked UTF-8 (libxml2 wrote them).
+ * html_places.h).  When libxml2 cannot begin a document the markup
+ * itself is kept in out.  The results are not checked UTF-8 (libxml2 wrote them).
  * 0, or -1 out of memory. */
 int sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
                     struct sg_buf *hidden, struct sg_buf *markup);

@@ -48,6 +48,10 @@ static const struct sg_conf_entry entries[] = {
     {"chair_of_governors_addresses", SG_CONF_LIST,
      OFF(chair_of_governors_addresses), OFF(n_chair_of_governors_addresses),
      "", 0, 0, NULL, sg_config_check_address},
+    /* a trust's own team (its reviewers are logins, not addresses): the
+     * digest of every school; not a school block's key (core/school.c) */
+    {"trust_dsl_addresses", SG_CONF_LIST, OFF(trust_dsl_addresses),
+     OFF(n_trust_dsl_addresses), "", 0, 0, NULL, sg_config_check_address},
     {NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

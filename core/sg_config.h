@@ -114,6 +114,10 @@ struct sg_config {
     size_t n_headteacher_addresses;
     char **chair_of_governors_addresses;
     size_t n_chair_of_governors_addresses;
+    /* a trust's: one digest of every school's waiting records (and of
+     * those of no school), whoever else reads of them */
+    char **trust_dsl_addresses;
+    size_t n_trust_dsl_addresses;
     char *review_url; /* the review page's address for links; "": none */
 
     struct sg_mailqueue_settings mailqueue; /* its commands (review_*_

@@ -8,8 +8,11 @@
  * A hold writes the copy first (temporary file, fsync, rename that never
  * replaces, fsync of the directory), then the record and all its rows in
  * one transaction of the backend; if the transaction fails the copy is
- * removed again.  The copy is written before the backend is called, so
- * only the short transaction is serialised between the daemon's threads.
+ * removed again.  Where the database keeps the copy in that transaction
+ * too (PostgreSQL) and is where it is read from, the file is written
+ * and renamed but not synced: the commit is the guarantee.  The copy is
+ * written before the backend is called, so only the short transaction
+ * is serialised between the daemon's threads.
  *
  * SECURITY: the store holds personal data about children.  The directory
  * is created 0750, each copy 0640.  File names are built only from
@@ -274,6 +277,13 @@ copy_message(int out, const char *path, const struct sg_hold *h,
     return 0;
 }
 
+/* The copy's file is what a hold rests on (synced), not the database. */
+static bool
+copy_file_durable(const struct sg_store *q)
+{
+    return q->be->copies_kept == NULL || !q->be->copies_kept(q->bs);
+}
+
 /* Write the copy to a new temporary file in the store; its name in tmp. */
 static int
 write_temp_copy(struct sg_store *q, const struct sg_hold *h, char tmp[PATH_MAX],
@@ -292,7 +302,7 @@ write_temp_copy(struct sg_store *q, const struct sg_hold *h, char tmp[PATH_MAX],
     }
     if (copy_message(fd, tmp, h, size_r, error_r) < 0)
         goto fail;
-    if (fsync(fd) < 0) {
+    if (copy_file_durable(q) && fsync(fd) < 0) {
         fail(error_r, "cannot write the message copy %s: %s", tmp,
              strerror(errno));
         goto fail;
@@ -462,7 +472,7 @@ sg_store_hold(struct sg_store *q, const struct sg_hold *h, char **record_id_r,
             goto out;
         }
         have_tmp = false;
-        if (sync_dir(q->store_dir) < 0) {
+        if (copy_file_durable(q) && sync_dir(q->store_dir) < 0) {
             fail(error_r, "cannot sync the message directory %s: %s",
                  q->store_dir, strerror(errno));
             unlink(final);

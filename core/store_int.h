@@ -50,6 +50,12 @@ struct sg_store_backend {
     void (*close)(void *be);
     void (*set_busy_timeout)(void *be, int ms);
 
+    /* Optional: the database keeps each hold's copy too, written in the
+     * record's transaction (PostgreSQL's copies table), and readers take
+     * it from there: the copy's file is then not what the hold's
+     * guarantee rests on, and is not synced. */
+    bool (*copies_kept)(void *be);
+
     /* writes */
     /* Every row of the hold in one transaction: 0, SG_STORE_DUPLICATE
      * (nothing written), -1. */

@@ -32,6 +32,7 @@
 #ifdef HAVE_LIBPQ
 
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ struct pg_conn {
     /* a batch (pg_begin_batch): statements sent, answers not yet read */
     bool batch;
     int batch_rc; /* 0, -1 or SG_SQL_UNIQUE: the first failure */
+    size_t n_answered; /* statements answered, BEGIN the 0th */
     size_t n_pending;
     unsigned pending[PG_BATCH_MAX];
 };
@@ -167,6 +169,30 @@ describe(PGconn *pg)
     return strdup(buf);
 }
 
+/* What every session of the store needs: UTF-8, and a commit that is
+ * answered only once the server has flushed it to its disk.  The hold's
+ * guarantee (the record and its copy committed before Postfix is
+ * answered) is void if a crash of the server can lose a commit it
+ * answered: synchronous_commit = off, in the server's configuration or
+ * the role's, is raised to on for this session; on, local, remote_write
+ * and remote_apply all flush locally first and are kept. */
+static int
+session_setup(struct pg_conn *pc)
+{
+    if (PQsetClientEncoding(pc->pg, "UTF8") != 0) {
+        set_err(pc, PQerrorMessage(pc->pg));
+        return -1;
+    }
+    PGresult *res =
+        PQexec(pc->pg, "SELECT set_config('synchronous_commit', 'on', false)"
+                       " WHERE current_setting('synchronous_commit') = 'off'");
+    int r = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+    if (r < 0)
+        set_result_err(pc, res);
+    PQclear(res);
+    return r;
+}
+
 static int
 pg_connect(struct sg_store_sql *s, const char *conninfo, void **h_r,
            const char **error_r)
@@ -185,11 +211,10 @@ pg_connect(struct sg_store_sql *s, const char *conninfo, void **h_r,
         return -1;
     }
     PQsetNoticeProcessor(pc->pg, no_notices, NULL);
-    if (PQsetClientEncoding(pc->pg, "UTF8") != 0) {
-        set_err(pc, PQerrorMessage(pc->pg));
+    if (session_setup(pc) < 0) {
         sg_store_fail(error_r,
                       "quarantine database (PostgreSQL): cannot "
-                      "set the client encoding: %s",
+                      "set up the session: %s",
                       pc->err);
         pg_disconnect(pc);
         return -1;
@@ -202,10 +227,21 @@ pg_connect(struct sg_store_sql *s, const char *conninfo, void **h_r,
     return 0;
 }
 
+/* Gone, or closed by the server since its last use (a restart ends
+ * every session with a message and the socket's end): an idle
+ * connection has nothing to read, so whatever poll finds there is read,
+ * without a round trip, and the end of the socket seen.  A hold's
+ * BEGIN is sent with its rows (batches, below), so this is the only
+ * look a connection gets before a hold is written on it. */
 static bool
 pg_lost(void *h)
 {
     struct pg_conn *pc = h;
+    for (int i = 0; i < 4 && PQstatus(pc->pg) == CONNECTION_OK; i++) {
+        struct pollfd p = {.fd = PQsocket(pc->pg), .events = POLLIN};
+        if (p.fd < 0 || poll(&p, 1, 0) <= 0 || !PQconsumeInput(pc->pg))
+            break;
+    }
     return PQstatus(pc->pg) != CONNECTION_OK;
 }
 
@@ -225,8 +261,7 @@ pg_reconnect(void *h)
         set_err(pc, PQerrorMessage(pc->pg));
         return -1;
     }
-    PQsetClientEncoding(pc->pg, "UTF8");
-    return 0;
+    return session_setup(pc);
 }
 
 /* Run res = run(ctx) once, and once more on a connection made again when
@@ -292,24 +327,26 @@ pg_begin(void *h)
     return 0;
 }
 
-/* A write transaction whose statements are answered at its commit
- * (batches, below). */
+/* A write transaction whose statements, BEGIN the first, are answered
+ * at its commit (batches, below). */
 static int
 pg_begin_batch(void *h)
 {
     struct pg_conn *pc = h;
-    if (pg_begin(pc) < 0)
-        return -1;
     if (PQenterPipelineMode(pc->pg) != 1) {
         set_err(pc, PQerrorMessage(pc->pg));
-        PQclear(PQexec(pc->pg, "ROLLBACK"));
-        pc->in_tx = false;
         return -1;
     }
+    pc->in_tx = true;
     pc->batch = true;
     pc->batch_rc = 0;
+    pc->n_answered = 0;
     pc->n_pending = 0;
-    return 0;
+    if (!PQsendQueryParams(pc->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+        batch_fail_send(pc);
+    else
+        pc->pending[pc->n_pending++] = PG_PENDING_STATEMENT;
+    return 0; /* a failure to send is the commit's */
 }
 
 static int
@@ -531,17 +568,21 @@ run_params(struct pg_conn *pc, void *ctx)
 
 /* ------------------------------------------------------------ batches */
 
-/* A batch is a write transaction sent in libpq's pipeline mode: BEGIN
- * is run at once (a connection lost since its last use is made again
- * there, before anything is written), then each statement is sent
- * without waiting for its answer, and COMMIT with them; the answers are
- * read at the commit, in one round trip instead of one a statement
- * (and where the caller must know, at a pg_batch_wait).  A
- * hold is a dozen INSERTs or more, and each round trip costs as much as
- * the commit's flush on a busy machine.  The first statement that fails
- * makes the server skip the rest (the transaction is then rolled back):
- * its error is the commit's.  Nothing changes for the guarantee: the
- * commit succeeds only when PostgreSQL answered COMMIT. */
+/* A batch is a write transaction sent in libpq's pipeline mode: BEGIN,
+ * each statement and COMMIT are sent without waiting for an answer, and
+ * the answers are read at the commit: one round trip for the whole
+ * transaction, instead of one a statement.  A hold is a dozen INSERTs or
+ * more, and each round trip costs as much as the commit's flush on a
+ * busy machine (more on a database across a network).  The first
+ * statement that fails makes the server skip the rest (the transaction
+ * is then rolled back): its error is the commit's, SG_SQL_UNIQUE when it
+ * was a unique violation of the first statement (a hold's record id
+ * taken: the record's INSERT is the batch's first).  A connection the
+ * server closed since its last use is made again before the batch
+ * (pg_lost, when the pool hands it out); one lost during the batch
+ * fails it, and nothing was written.  Nothing changes for the
+ * guarantee: the commit succeeds only when PostgreSQL answered
+ * COMMIT. */
 
 static int
 batch_fail_send(struct pg_conn *pc)
@@ -588,12 +629,16 @@ batch_send(struct pg_conn *pc, struct pg_stmt *st)
 }
 
 /* One answer of the batch, for what was sent (pending): the batch's
- * first failure is kept (its error set). */
+ * first failure is kept (its error set).  A unique violation is
+ * SG_SQL_UNIQUE only in the first statement after BEGIN (a hold's
+ * record, whose id may be taken and is tried again with another); in
+ * any later one (a notice's Message-ID taken) it is a failure. */
 static void
 batch_answer(struct pg_conn *pc, unsigned pending, PGresult *res)
 {
     ExecStatusType t = PQresultStatus(res);
     bool ok = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+    bool first = pending == PG_PENDING_STATEMENT && pc->n_answered++ == 1;
     if (!ok && pending != PG_PENDING_STATEMENT && pending != PG_PENDING_COMMIT)
         forget_prepared(pc, pending - 1); /* failed, or skipped */
     if (pc->batch_rc != 0)
@@ -602,8 +647,9 @@ batch_answer(struct pg_conn *pc, unsigned pending, PGresult *res)
         set_result_err(pc, res);
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         /* 23505: unique_violation */
-        pc->batch_rc =
-            state != NULL && strcmp(state, "23505") == 0 ? SG_SQL_UNIQUE : -1;
+        pc->batch_rc = first && state != NULL && strcmp(state, "23505") == 0
+                           ? SG_SQL_UNIQUE
+                           : -1;
     } else if (!ok) {
         set_err(pc, "a statement of the transaction was not run");
         pc->batch_rc = -1;
@@ -614,9 +660,9 @@ batch_answer(struct pg_conn *pc, unsigned pending, PGresult *res)
     }
 }
 
-/* Wait for the answers to what was sent so far (a sync, its answers
- * read): 0, or the batch's first failure (-1, SG_SQL_UNIQUE), its error
- * set.  Still in pipeline mode. */
+/* Wait for the answers to what was sent (a sync, its answers read): 0,
+ * or the batch's first failure (-1, SG_SQL_UNIQUE), its error set.
+ * Still in pipeline mode. */
 static int
 batch_read(struct pg_conn *pc)
 {
@@ -678,13 +724,6 @@ batch_end(struct pg_conn *pc)
         pg_reconnect(pc);
     }
     return rc;
-}
-
-static int
-pg_batch_wait(void *h)
-{
-    struct pg_conn *pc = h;
-    return pc->batch ? batch_read(pc) : 0;
 }
 
 static int
@@ -1041,7 +1080,6 @@ const struct sg_sql_driver sg_sql_pg = {
     .exec = pg_exec,
     .begin = pg_begin,
     .begin_batch = pg_begin_batch,
-    .batch_wait = pg_batch_wait,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .schema = pg_schema,

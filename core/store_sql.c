@@ -401,21 +401,12 @@ sg_sql_begin_batch(struct sg_sql_conn *c, const char **error_r)
 }
 
 int
-sg_sql_batch_wait(struct sg_sql_conn *c, const char *what,
-                  const char **error_r)
-{
-    int rc = c->s->drv->batch_wait != NULL ? c->s->drv->batch_wait(c->h) : 0;
-    if (rc == SG_SQL_UNIQUE)
-        return rc;
-    return rc < 0 ? sg_sql_fail(c, what, error_r) : 0;
-}
-
-int
 sg_sql_commit(struct sg_sql_conn *c, const char *what, const char **error_r)
 {
-    if (c->s->drv->commit(c->h) < 0)
-        return sg_sql_fail(c, what, error_r);
-    return 0;
+    int rc = c->s->drv->commit(c->h);
+    if (rc < 0)
+        sg_sql_fail(c, what, error_r);
+    return rc == SG_SQL_UNIQUE ? rc : rc < 0 ? -1 : 0;
 }
 
 void
@@ -718,11 +709,18 @@ sql_set_busy_timeout(void *be, int ms)
     pthread_mutex_unlock(&s->lock);
 }
 
+static bool
+sql_copies_kept(void *be)
+{
+    return ((struct sg_store_sql *)be)->drv->copies_in_db;
+}
+
 const struct sg_store_backend sg_store_sql = {
     .name = "sql",
     .open = sql_open,
     .close = sql_close,
     .set_busy_timeout = sql_set_busy_timeout,
+    .copies_kept = sql_copies_kept,
     .insert_hold = sg_store_sql_insert_hold,
     .set_status = sg_store_sql_set_status,
     .audit = sg_store_sql_audit,

@@ -83,13 +83,11 @@ struct sg_sql_driver {
      * the database has one (SQLite's BEGIN IMMEDIATE). */
     int (*begin)(void *h);
     /* Optional: a write transaction of writes only, whose statements the
-     * driver may send without waiting for their answers: each step is
-     * then 0 (its changes unknown), and the commit answers for them all
-     * (-1, or SG_SQL_UNIQUE for a unique violation). */
+     * driver may send without waiting for their answers, BEGIN with
+     * them: each step is then 0 (its changes unknown), and the commit
+     * answers for them all (-1, or SG_SQL_UNIQUE for a unique
+     * violation of the first statement; of a later one, -1). */
     int (*begin_batch)(void *h);
-    /* Optional: wait for the answers to the batch's statements so far:
-     * 0, -1 or SG_SQL_UNIQUE. */
-    int (*batch_wait)(void *h);
     int (*commit)(void *h);
     void (*rollback)(void *h);
     /* Create or upgrade the schema (the driver's dialect). */
@@ -156,12 +154,10 @@ int sg_sql_exec(struct sg_sql_conn *c, const char *sql, const char *what,
 int sg_sql_begin(struct sg_sql_conn *c, const char **error_r);
 /* A transaction of writes only, in one round trip where the driver can
  * (begin_batch; else sg_sql_begin): a statement's failure shows at the
- * commit, which returns SG_SQL_UNIQUE for a unique violation. */
+ * commit. */
 int sg_sql_begin_batch(struct sg_sql_conn *c, const char **error_r);
-/* The batch's statements so far have been run: 0, SG_SQL_UNIQUE, or -1
- * with the error set (what names it). */
-int sg_sql_batch_wait(struct sg_sql_conn *c, const char *what,
-                      const char **error_r);
+/* 0, or -1 with the error set (what names it); SG_SQL_UNIQUE, the error
+ * set too, for a batch whose first statement was a unique violation. */
 int sg_sql_commit(struct sg_sql_conn *c, const char *what,
                   const char **error_r);
 void sg_sql_rollback(struct sg_sql_conn *c);

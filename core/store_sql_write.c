@@ -227,12 +227,6 @@ insert_rows(const struct sg_store_hold_rows *t, struct sg_sql_stmt **st,
     struct sg_buf a = SG_BUF_INIT, b = SG_BUF_INIT;
     char note[160];
     int r = insert_record(t, st[INS_RECORD], error_r);
-    if (r == 0) { /* a record id taken is known here, not at the commit */
-        r = sg_sql_batch_wait(st[INS_RECORD]->c, "cannot insert the record",
-                              error_r);
-        if (r == SG_SQL_UNIQUE)
-            r = SG_STORE_DUPLICATE;
-    }
     if (r == 0)
         r = insert_rcpts(t, st[INS_RCPT], &a, error_r);
     if (r == 0)
@@ -292,7 +286,8 @@ sg_store_sql_insert_hold(void *be, const struct sg_store_hold_rows *t,
             NULL)
             goto out;
     /* writes only: their answers read together where the driver can
-     * (PostgreSQL: a round trip for the record, one for the rest) */
+     * (PostgreSQL: one round trip, BEGIN to COMMIT; a record id taken is
+     * then known at the commit, the record's INSERT being the first) */
     if (sg_sql_begin_batch(c, error_r) < 0)
         goto out;
     r = insert_rows(t, st, error_r);
@@ -301,8 +296,11 @@ sg_store_sql_insert_hold(void *be, const struct sg_store_hold_rows *t,
     if (r == 0 && sg_store_sql_outbox_insert(c, t->notices, t->id, t->h->time,
                                              error_r) < 0)
         r = -1;
-    if (r == 0 && sg_sql_commit(c, "cannot commit the record", error_r) < 0)
-        r = -1;
+    if (r == 0) {
+        r = sg_sql_commit(c, "cannot commit the record", error_r);
+        if (r == SG_SQL_UNIQUE)
+            r = SG_STORE_DUPLICATE;
+    }
     if (r != 0)
         sg_sql_rollback(c);
 out:

@@ -403,7 +403,9 @@ int sg_review_export(struct sg_review *r, time_t since,
  * In a trust each school's people read of their school's records only,
  * in a digest with their school's templates and contact; the trust's own
  * addresses (the keys outside any school block, where no school has the
- * same) read of every school's, and of the records of no school. */
+ * same) read of every school's, and of the records of no school; and
+ * trust_dsl_addresses, when set, of every record, whoever else reads of
+ * it (list SG_REVIEW_TO_ALL, school NULL). */
 struct sg_review_audience {
     const char *school;    /* its records only; NULL: every school's */
     const char *const *to; /* the addresses (the configuration's) */

@@ -494,9 +494,13 @@ sg_cli_digest(struct sg_cli *c, int argc, char **argv)
             printf("%s== For ", a > 0 ? "\n" : "");
             for (size_t i = 0; i < aud[a].n_to; i++)
                 printf("%s%s", i > 0 ? ", " : "", aud[a].to[i]);
-            printf("%s%s ==\n", aud[a].school != NULL || aud[a].unowned ? ": " : "",
+            bool every = aud[a].list == SG_REVIEW_TO_ALL; /* the trust's */
+            printf("%s%s ==\n",
+                   aud[a].school != NULL || aud[a].unowned || every ? ": "
+                                                                    : "",
                    aud[a].school != NULL ? aud[a].school
                    : aud[a].unowned      ? "records of no school"
+                   : every               ? "every school"
                                          : "");
         }
         if (sg_review_digest(c->r, now, &aud[a], &text, &waiting, &overdue,

@@ -577,7 +577,8 @@ sg_review_digest_audiences(const struct sg_review *r,
                            const char **error_r)
 {
     size_t n_schools = r->config != NULL ? r->config->n_schools : 0;
-    struct sg_review_audience *a = calloc(3 * (n_schools + 1), sizeof(*a));
+    /* three lists a school and the trust's, and the trust's team */
+    struct sg_review_audience *a = calloc(3 * (n_schools + 1) + 1, sizeof(*a));
     *a_r = NULL;
     *n_r = 0;
     if (a == NULL)
@@ -597,6 +598,11 @@ sg_review_digest_audiences(const struct sg_review *r,
                          false, a, &n);
         }
         nc_audiences(r, r->ncfg, NULL, true, a, &n);
+        /* the trust's team: every record, whichever school's */
+        if (r->config->n_trust_dsl_addresses > 0)
+            a[n++] = (struct sg_review_audience){
+                NULL, (const char *const *)r->config->trust_dsl_addresses,
+                r->config->n_trust_dsl_addresses, SG_REVIEW_TO_ALL, false};
     }
     *a_r = a;
     *n_r = n;

@@ -36,19 +36,21 @@
 #include "store_hosts.h"
 
 /* The message to hand to sendmail: the header, then the copy with LF
- * line ends.  0 or -1. */
+ * line ends, read as every reader reads it (the database's copy where
+ * it keeps one: this host's file may be another host's, or not synced).
+ * 0 or -1. */
 static int
-build(const struct sg_review *r, const char *path, const char *header,
-      struct sg_buf *out, const char **error_r)
+build(const struct sg_review *r, const struct sg_store_record *rec,
+      const char *header, struct sg_buf *out, const char **error_r)
 {
+    const char *path = rec->message_path, *err = NULL;
     if (!sg_review_in_store(r, path))
         return sg_review_fail(error_r, "the stored copy %s is outside the "
                                        "message directory: not sent",
                               path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return sg_review_fail(error_r, "cannot open the stored copy %s: %s",
-                              path, strerror(errno));
+    int fd = -1;
+    if (sg_store_message_fd(r->q, rec, &fd, &err) != 0)
+        return sg_review_keep(error_r, "", err);
     sg_buf_printf(out, "%s: %s\n", SG_REINJECT_HEADER, header);
     char chunk[65536];
     ssize_t n;
@@ -98,7 +100,7 @@ send_copy(struct sg_review *r, const struct sg_store_record *rec,
     }
     for (size_t i = 0; i < n; i++)
         to[i] = rcpts[i].address;
-    if (build(r, rec->message_path, header, &msg, error_r) < 0)
+    if (build(r, rec, header, &msg, error_r) < 0)
         goto out;
     if (sg_notice_send(sender, rec->env_from, to, n, msg.data, &err) < 0)
         sg_review_keep(error_r, "", err);

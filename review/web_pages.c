@@ -189,33 +189,6 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
     for (size_t i = 0; want != NULL && i < sizeof(tabs) / sizeof(tabs[0]); i++)
         if (strcmp(want, tabs[i].key) == 0)
             t = i;
-    /* pages by key: the page after (before) a row of the list, which the
-     * store finds in its index however deep; page=N, of links made
-     * before, still counts rows */
-    time_t cursor_created = 0;
-    const char *cursor_id = NULL;
-    bool before = sg_review_cursor_parse(sg_web_param(req->query, req->n_query,
-                                            "before"),
-                               &cursor_created, &cursor_id);
-    bool after = !before &&
-                 sg_review_cursor_parse(sg_web_param(req->query, req->n_query, "after"),
-                              &cursor_created, &cursor_id);
-    const char *pg = sg_web_param(req->query, req->n_query, "page");
-    unsigned long page = pg != NULL ? strtoul(pg, NULL, 10) : 1;
-    if (page < 1 || page > 100000 || before || after)
-        page = 1;
-
-    struct sg_review_filter f = {
-        .any_status = tabs[t].any,
-        .waiting = tabs[t].waiting,
-        .status = tabs[t].status,
-        .oldest_first = tabs[t].waiting, /* the oldest waits longest */
-        .limit = PAGE_SIZE + 1,          /* one more: is there a next page? */
-        .offset = (page - 1) * PAGE_SIZE,
-        .cursor_id = cursor_id,
-        .cursor_created = cursor_created,
-        .before = before,
-    };
     struct sg_review_actor actor = sg_web_actor(w, s, req);
     /* a trust reviewer sees every school, with a column and a filter */
     bool schools = w->o.config != NULL && w->o.config->n_schools > 0 &&
@@ -225,7 +198,42 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
             ? sg_school_find(w->o.config,
                              sg_web_param(req->query, req->n_query, "school"))
             : NULL;
-    f.school = only != NULL ? only->name : NULL;
+    /* pages by key: the page after (before) a row of the list, which the
+     * store finds in its index however deep */
+    time_t cursor_created = 0;
+    const char *cursor_id = NULL;
+    bool before = sg_review_cursor_parse(sg_web_param(req->query, req->n_query,
+                                            "before"),
+                               &cursor_created, &cursor_id);
+    bool after = !before &&
+                 sg_review_cursor_parse(sg_web_param(req->query, req->n_query, "after"),
+                              &cursor_created, &cursor_id);
+    /* page=N, of a bookmark made when pages were numbered: a number
+     * means nothing once records move (a decision takes a row off the
+     * waiting, and every page after it shifts), and counting N pages of
+     * rows costs in proportion to N.  It is sent to the first page of
+     * the same tab and school, the oldest waiting, at the cost of any
+     * first page. */
+    if (!before && !after &&
+        sg_web_param(req->query, req->n_query, "page") != NULL) {
+        /* the school's name is letters, digits, - and _ (school.h) */
+        sg_web_redirect(resp, "/queue?status=%s%s%s", tabs[t].key,
+                        only != NULL ? "&school=" : "",
+                        only != NULL ? only->name : "");
+        return;
+    }
+
+    struct sg_review_filter f = {
+        .any_status = tabs[t].any,
+        .waiting = tabs[t].waiting,
+        .status = tabs[t].status,
+        .oldest_first = tabs[t].waiting, /* the oldest waits longest */
+        .limit = PAGE_SIZE + 1,          /* one more: is there a next page? */
+        .cursor_id = cursor_id,
+        .cursor_created = cursor_created,
+        .before = before,
+        .school = only != NULL ? only->name : NULL,
+    };
     struct sg_store_item *items = NULL;
     size_t n = 0;
     const char *err;
@@ -243,7 +251,7 @@ sg_web_page_queue(struct sg_web *w, const struct sg_web_request *req,
         if (before)
             items++;
     }
-    bool newer = before ? further : after || page > 1;
+    bool newer = before ? further : after;
     bool more = before || further;
     enum sg_track *tracks = calloc(n > 0 ? n : 1, sizeof(*tracks));
     if (tracks == NULL ||

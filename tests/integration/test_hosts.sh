@@ -13,7 +13,8 @@
 #     held until it returns, then is released, delivered once;
 #  4. two reviewers on a and b release one record at once: one wins, the
 #     other is told who did;
-#  5. b's Postfix gone for good: the record is re-injected through a and
+#  5. b gone for good (its Postfix, and the copy on its disk): the record
+#     is re-injected through a from the database's copy and
 #     delivered once without being held again, and when b's queue comes
 #     back its held copy is deleted, not delivered; the header that lets
 #     the copy through is refused when replayed or forged.
@@ -228,6 +229,8 @@ RJ0=$?
 check "reinject of a held record without --release: refused" \
     bash -c "[ $RJ0 = 65 ] && grep -q 'reinject refused' '$SG_WORK/rj0.out' && [ ! -e '$SG_WORK/reinjected.eml' ]"
 check "  and the record still held" status_is "$RG" held
+# b's disk is gone with it: only the database's copy is left
+rm -f "$(sg_pg_value "SELECT message_path FROM records WHERE id = '$RG'")"
 review a -o "$SENDMAIL_A" reinject "$RG" --release --note "mx-b lost its disk" --by admin >"$SG_WORK/rj1.out" 2>&1
 check "reinject --release: sent again from a" grep -q "sent again from this host" "$SG_WORK/rj1.out"
 check "  released in the store" status_is "$RG" released

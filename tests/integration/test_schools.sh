@@ -7,7 +7,8 @@
 #  3. each school's DSL notice goes to its own DSL, with its own contact
 #     text, policy and name, and never to the other school's DSL; the
 #     digest too: each school's DSL's lists its own school's waiting
-#     records only, with its contact, and the trust's DSL's both;
+#     records only, with its contact, and the trust's DSL's both, as
+#     does the trust team's (trust_dsl_addresses);
 #  4. the review page: northfield's reviewer sees and opens northfield's
 #     record, and southfield's is as one that does not exist (its page,
 #     and a release of it, refused, the record still held); the trust's
@@ -54,6 +55,7 @@ sg_write_milter_conf "trusted_networks = 127.0.0.1/32" \
     "notice_from = safeguarding@trust.example" \
     "dsl_addresses = dsl@trust.example" \
     "dsl_contact = the trust's safeguarding team" \
+    "trust_dsl_addresses = team@trust.example" \
     "policy_name = Trust Acceptable Use Policy" \
     "notice_templates = $T/templates" \
     "notice_secret_file = $SG_WORK/notice.key" \
@@ -132,13 +134,14 @@ check "nor any to the trust's DSL" \
     test -z "$(sg_notice_to dsl@trust.example X-Safeguard-Notice)"
 
 # The digest, both records waiting: one for each school's DSL, one for
-# the trust's own address.
+# the trust's own address, one for the trust's team.
 sg_review digest --mail >"$T/digest" 2>&1
-check "digest --mail: one a school, and the trust's" \
+check "digest --mail: one a school, the trust's, and the trust team's" \
     eval 'has "$T/digest" "== For dsl@northfield.example: northfield ==" \
               "== For dsl@southfield.example: southfield ==" \
-              "== For dsl@trust.example ==" &&
-          [ "$(grep -c "^(mailed)" "$T/digest")" = 3 ]'
+              "== For dsl@trust.example ==" \
+              "== For team@trust.example: every school ==" &&
+          [ "$(grep -c "^(mailed)" "$T/digest")" = 4 ]'
 DIGEST="waiting for a decision on"
 sg_wait_notice dsl@northfield.example "$DIGEST"
 check "northfield's DSL's digest: northfield's record only, its contact" \
@@ -150,6 +153,10 @@ check "southfield's DSL's digest: southfield's record only, its contact" \
           ! grep -qF "$NORTH" "$NOTICE"'
 sg_wait_notice dsl@trust.example "$DIGEST"
 check "the trust's DSL's digest: both, each with its school" \
+    has "$NOTICE" "$NORTH" "$SOUTH" "School:  northfield" "School:  southfield" \
+    "Contact: the trust's safeguarding team"
+sg_wait_notice team@trust.example "$DIGEST"
+check "the trust team's digest: both, each with its school" \
     has "$NOTICE" "$NORTH" "$SOUTH" "School:  northfield" "School:  southfield" \
     "Contact: the trust's safeguarding team"
 

@@ -104,6 +104,25 @@ review_fixture_hold_rules(struct review_fixture *e, const char *qid,
                           const char *from, const char *subject, time_t when,
                           struct sg_rule_match *rules, size_t n_rules)
 {
+    char *id = NULL;
+    const char *err = NULL;
+    if (review_fixture_try_hold(e, qid, from, subject, when, rules, n_rules,
+                                &id, &err) != 0)
+        fail_msg("hold: %s", err);
+    return id;
+}
+
+int
+review_fixture_try_hold(struct review_fixture *e, const char *qid,
+                        const char *from, const char *subject, time_t when,
+                        struct sg_rule_match *rules, size_t n_rules,
+                        char **id_r, const char **error_r)
+{
+    struct sg_rule_match both[2] = {contact, late};
+    if (rules == NULL) {
+        rules = both;
+        n_rules = 2;
+    }
     struct sg_verdict v = {
         .action = SG_ACTION_HOLD,
         .rules = rules,
@@ -126,15 +145,14 @@ review_fixture_hold_rules(struct review_fixture *e, const char *qid,
         .fd = -1,
         .school = e->school,
     };
-    char *id = NULL;
-    const char *err = NULL;
-    if (sg_store_hold(e->q, &h, &id, &err) != 0)
-        fail_msg("hold: %s", err);
+    int rc = sg_store_hold(e->q, &h, id_r, error_r);
+    if (rc != 0)
+        return rc;
     FILE *f = fopen(e->queue, "a");
     assert_non_null(f);
     fprintf(f, "%s hold\n", qid);
     fclose(f);
-    return id;
+    return 0;
 }
 
 /* The fake postsuper / postqueue. */

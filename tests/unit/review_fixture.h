@@ -58,6 +58,13 @@ char *review_fixture_hold_rules(struct review_fixture *e, const char *qid,
                                 const char *from, const char *subject,
                                 time_t when, struct sg_rule_match *rules,
                                 size_t n_rules);
+/* The same, the store's answer returned (0, or -1 with *error_r) instead
+ * of failing the test: *id_r the record id, malloc'ed.  rules NULL: both
+ * of review_fixture_hold's. */
+int review_fixture_try_hold(struct review_fixture *e, const char *qid,
+                            const char *from, const char *subject, time_t when,
+                            struct sg_rule_match *rules, size_t n_rules,
+                            char **id_r, const char **error_r);
 /* Default settings pointing at the fake commands. */
 void review_fixture_settings(struct review_fixture *e,
                              struct sg_review_settings *s);

@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "charset.h"
+#include "html_text.h"
 #include "images.h"
 #include "msgview_build.h"
 #include "msgview_int.h"
@@ -1592,6 +1593,223 @@ test_html_whitespace(void **state)
     sg_msgview_free(&v);
 }
 
+/* sg_html_to_text on html: the shown text, what is hidden, the markup. */
+struct sg_html_out {
+    struct sg_buf out, hidden, markup;
+};
+
+static void
+html_reduce(const char *html, size_t len, struct sg_html_out *r)
+{
+    *r = (struct sg_html_out){SG_BUF_INIT, SG_BUF_INIT, SG_BUF_INIT};
+    assert_int_equal(sg_html_to_text(html, len, &r->out, &r->hidden,
+                                     &r->markup), 0);
+}
+
+static const char *
+html_text(const struct sg_buf *b)
+{
+    return b->data != NULL ? b->data : "";
+}
+
+static void
+html_free(struct sg_html_out *r)
+{
+    sg_buf_free(&r->out);
+    sg_buf_free(&r->hidden);
+    sg_buf_free(&r->markup);
+}
+
+/* The reduction, element by element, of the HTML mail is made of: each
+ * input with the three texts it must give. */
+static void
+test_html_reduce(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *html, *out, *hidden, *markup;
+    } cases[] = {
+        /* Outlook's Word HTML: conditional comments, mso styles, <o:p>
+         * (inline, as a browser shows it), mso-hide:all, &nbsp; */
+        {"<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head>"
+         "<!--[if gte mso 9]><xml><o:OfficeDocumentSettings>"
+         "</o:OfficeDocumentSettings></xml><![endif]--><style><!-- "
+         "p.MsoNormal {margin:0cm; font-family:\"Calibri\"} --></style>"
+         "</head><body lang=EN-GB link=\"#0563C1\"><div class=WordSection1>"
+         "<p class=MsoNormal>Dear <o:p></o:p>parents,<o:p></o:p></p>"
+         "<p class=MsoNormal><span style='mso-hide:all'>secret 07700900123"
+         "</span><o:p>&nbsp;</o:p></p><!--[if !supportLists]--><span>1."
+         "<span style='font:7.0pt \"Times New Roman\"'>&nbsp; </span></span>"
+         "<!--[endif]-->Item</div></body></html>",
+         "Dear parents,\n\xC2\xA0\n1.\xC2\xA0 Item", "secret 07700900123", ""},
+        /* Gmail: nested divs, <br> in a div, a link, a quote */
+        {"<div dir=\"ltr\"><div><div>Hi <b>Sam</b>,</div><div><br></div>"
+         "<div>call me on <a href=\"tel:07700900123\">07700 900123</a></div>"
+         "</div><br><div class=\"gmail_quote\"><div dir=\"ltr\" "
+         "class=\"gmail_attr\">On Mon, Ann wrote:<br></div><blockquote "
+         "class=\"gmail_quote\" style=\"margin:0px 0px 0px 0.8ex\">Quoted<br>"
+         "text</blockquote></div></div>",
+         "Hi Sam,\n\ncall me on 07700 900123 <tel:07700900123>\n\n"
+         "On Mon, Ann wrote:\n> Quoted\n> text", "", "tel:07700900123"},
+        /* a table: rows as lines, cells by tabs, blocks inside a cell */
+        {"<table><tr><td>Name</td> <td>DOB</td></tr>\n<tr><td><p>Amy</p>"
+         "</td><td>01/02/2010</td></tr><tr><td></td><td>x<br>y</td></tr>"
+         "</table>",
+         "Name\tDOB\nAmy\t01/02/2010\n\tx\ny", "", ""},
+        /* entities: named, numeric, none, an unknown one kept */
+        {"<p>&amp;&lt;&gt;&quot;&#39;&#x41;&pound;5 &unknown; &amp</p>",
+         "&<>\"'A\xC2\xA3" "5 &unknown; &amp", "", ""},
+        /* unclosed elements, closed by what follows them */
+        {"<p>one<p>two<li>three<div>four<b>five<i>six</p>seven",
+         "one\ntwo\nthree\nfourfivesixseven", "", ""},
+        /* script, style and template are not shown; a <style>'s content
+         * strings are markup */
+        {"<p>a<script>var x = \"<p>not text</p>\";</script>b<style>"
+         "p::after{content:\"07700 900123\"}</style>c<template><p>t</p>"
+         "</template>d</p>",
+         "abcd", "", "07700 900123"},
+        /* <head>: its children's attributes and <style>s are read */
+        {"<html><head><title title=\"tt\">T</title><style>a::before{"
+         "content:'x'}</style></head><body>hi</body></html>",
+         "hi", "", "tt\nx"},
+        /* malformed attributes: an unquoted value, a quote left open
+         * (it runs to the next one), a stray quote in a name */
+        {"<a href=http://x.example/a b=c>link</a> <img alt=\"an 'alt'\" "
+         "src=x title= x ><p a\"b=c title='t'>t</p><i title=\"open>u</i>"
+         "<b title=\"q\">v</b>",
+         "link <http://x.example/a>\nt\nv", "",
+         "http://x.example/a\nan 'alt'\nx\nt\nopen>u</i><b title="},
+        /* hidden: the outermost element that hides, closed by what the
+         * parser closes it with */
+        {"<div style=\"display:none\">h1<div style=\"font-size:0\">h2</div>"
+         "h3</div>shown<p style=\"DISPLAY : NONE\">h4<div>after</div>",
+         "shown\nafter", "h1\nh2\nh3\nh4", ""},
+        /* whitespace between elements is text wherever it is: words
+         * either side of an <img> or an <input> stay apart, inline
+         * elements with none between them run together, blocks part */
+        {"<b>foo</b> <i>bar</i><span>a</span>\n<span>b</span><em>c</em> "
+         "<img alt=q> <em>d</em><div>e</div><div>f</div>g<input value=v> "
+         "<b>h</b>",
+         "foo bara bc d\ne\nf\ng h", "", "q\nv"},
+        /* a '<' that begins no tag, before any element: kept (the text
+         * after it the parser puts in a <p> of its own) */
+        {"<3 you", "<\n3 you", "", ""},
+        /* nothing but whitespace */
+        {" \n\t ", "", "", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_html_out r;
+        html_reduce(cases[i].html, strlen(cases[i].html), &r);
+        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
+            strcmp(html_text(&r.hidden), cases[i].hidden) != 0 ||
+            strcmp(html_text(&r.markup), cases[i].markup) != 0)
+            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
+                     i, html_text(&r.out), html_text(&r.hidden),
+                     html_text(&r.markup));
+        html_free(&r);
+    }
+}
+
+/* HTML nested ten thousand deep is read to its end, and a hidden
+ * element that deep still hides (the parser's tree stopped at 256 and
+ * lost the rest). */
+static void
+test_html_deep(void **state)
+{
+    (void)state;
+    const size_t depth = 10000;
+    GString *html = g_string_new("<p>top</p>");
+    for (size_t i = 0; i < depth; i++)
+        g_string_append(html, i % 2 == 0 ? "<div>" : "<span>");
+    g_string_append(html, "deep <span hidden>07700 900123</span> tail");
+    struct sg_html_out r;
+    html_reduce(html->str, html->len, &r);
+    assert_string_equal(html_text(&r.out), "top\ndeep tail");
+    assert_string_equal(html_text(&r.hidden), "07700 900123");
+    html_free(&r);
+    g_string_free(html, TRUE);
+}
+
+/* A 5 MB line of HTML: the parser hands its text on in pieces of a
+ * thousand bytes or so, and an entity as a piece of its own; no word
+ * is split where a piece ends and none runs into the next. */
+static void
+test_html_long_line(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"a", "school", "07700 900123",
+                                        "caf\xC3\xA9", "&amp;",
+                                        "<b>trip</b>"};
+    static const char *const shown[] = {"a", "school", "07700 900123",
+                                        "caf\xC3\xA9", "&", "trip"};
+    GString *html = g_string_new("<html><body><p>");
+    GString *want = g_string_new(NULL);
+    guint32 seed = 7;
+    while (html->len < 5u << 20) {
+        seed = seed * 1103515245u + 12345u;
+        /* an entity or an element now and then (each ends a piece):
+         * most pieces are cut by length */
+        unsigned r = (seed >> 16) % 400;
+        size_t k = r == 0 ? 4 : r == 1 ? 5 : r % 4;
+        if (want->len > 0) {
+            g_string_append_c(html, (seed & 1) ? ' ' : '\n');
+            g_string_append_c(want, ' ');
+        }
+        g_string_append(html, words[k]);
+        g_string_append(want, shown[k]);
+    }
+    g_string_append(html, "</p></body></html>");
+    struct sg_html_out r;
+    html_reduce(html->str, html->len, &r);
+    assert_int_equal(r.out.len, want->len);
+    assert_memory_equal(r.out.data, want->str, want->len);
+    html_free(&r);
+    g_string_free(html, TRUE);
+    g_string_free(want, TRUE);
+}
+
+/* Long runs of text reach libxml2 as one mark each (html_text.c,
+ * sg_html_lean) and are put back as the marks come out: in <pre>, in a
+ * <style>'s CSS, around an entity; a U+FDD0 of the sender's own is
+ * text (the marks are not used then, and would be seen out of turn if
+ * they were); and where a mark is swallowed (here by a DOCTYPE's quoted
+ * identifier, which the scan for runs takes to end at the first '>'),
+ * the HTML is parsed again as it is. */
+static void
+test_html_marks(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *html, *out, *markup;
+    } cases[] = {
+        {"<pre>  first long run of text\n   in a pre block  </pre><p>a run "
+         "of text before &amp; an entity and after it</p><style>p::after { "
+         "content: \"07700 900123 in a long run\" }</style><p title=\"a>b\">"
+         "quoted gt then a long run of text</p><!-- a comment > with gt -->"
+         "long run after a comment here",
+         "  first long run of text\n   in a pre block  \na run of text "
+         "before & an entity and after it\nquoted gt then a long run of "
+         "text\nlong run after a comment here",
+         "07700 900123 in a long run\na>b"},
+        {"<p>\xEF\xB7\x90 short</p><p>a long run of text that is marked</p>",
+         "\xEF\xB7\x90 short\na long run of text that is marked", ""},
+        {"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD <p>HTML 4.01 with a long "
+         "run//EN\"><p>shown long run of text here</p>",
+         "shown long run of text here", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_html_out r;
+        html_reduce(cases[i].html, strlen(cases[i].html), &r);
+        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
+            strcmp(html_text(&r.hidden), "") != 0 ||
+            strcmp(html_text(&r.markup), cases[i].markup) != 0)
+            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
+                     i, html_text(&r.out), html_text(&r.hidden),
+                     html_text(&r.markup));
+        html_free(&r);
+    }
+}
+
 int
 main(void)
 {
@@ -1637,6 +1855,10 @@ main(void)
         cmocka_unit_test(test_utf8_like_glib),
         cmocka_unit_test(test_quote_maybe),
         cmocka_unit_test(test_html_whitespace),
+        cmocka_unit_test(test_html_reduce),
+        cmocka_unit_test(test_html_deep),
+        cmocka_unit_test(test_html_long_line),
+        cmocka_unit_test(test_html_marks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

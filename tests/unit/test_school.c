@@ -158,6 +158,11 @@ test_errors(void **state)
     (void)state;
     load_fails("school a {\n  school_domains = a.sch.uk\n  rules_file = x\n}\n",
                "trust.conf:3: rules_file cannot be set in a school block");
+    /* the trust team's digest is the trust's alone */
+    load_fails("school a {\n  school_domains = a.sch.uk\n"
+               "  trust_dsl_addresses = t@a.sch.uk\n}\n",
+               "trust.conf:3: trust_dsl_addresses cannot be set in a school "
+               "block");
     load_fails("school a {\n  school_domains = a.sch.uk\n  nonsense = 1\n}\n",
                "trust.conf:3: nonsense cannot be set");
     load_fails("school a {\n  school_domains = a.sch.uk\n}\n"

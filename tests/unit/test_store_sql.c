@@ -16,7 +16,14 @@
  *   a list paged by key (after a row, or before one) gives the rows
  *   the whole list gives, in its order, each once, with the status and
  *   school filters, oldest or newest first, ties of time broken by id;
- *   the waiting (held and escalated) in one order.
+ *   the waiting (held and escalated) in one order;
+ *   a hold whose audit row the database refuses, after its record,
+ *   recipients, rules, findings and copy were sent (on PostgreSQL in
+ *   one pipeline), leaves none of them and no copy file, and the store
+ *   holds the next message on the same connection; on PostgreSQL a
+ *   record id found taken at the commit is tried again with another,
+ *   and a hold commits with synchronous_commit on (the tests' server
+ *   has it off).
  */
 #include "config.h"
 
@@ -26,6 +33,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,6 +466,93 @@ test_message_copy(void **state)
     free(id);
 }
 
+/* The rows of a hold, every table, and the copy files: one number. */
+static long long
+hold_rows(struct review_fixture *e)
+{
+    long long n = sg_test_db_int(
+        e->db,
+        "SELECT (SELECT count(*) FROM records) + (SELECT count(*) FROM"
+        " recipients) + (SELECT count(*) FROM rules) + (SELECT count(*)"
+        " FROM findings) + (SELECT count(*) FROM audit)",
+        NULL);
+    if (sg_store_file(e->db) == NULL)
+        n += sg_test_db_int(e->db, "SELECT count(*) FROM copies", NULL);
+    DIR *d = opendir(e->store);
+    assert_non_null(d);
+    for (struct dirent *de; (de = readdir(d)) != NULL;)
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void
+test_hold_fails_whole(void **state)
+{
+    struct review_fixture *e = *state;
+    bool lite = sg_store_file(e->db) != NULL;
+    free(review_fixture_hold(e, "QF1", "j.smith@school.example", NULL, WHEN,
+                             true));
+    long long before = hold_rows(e);
+    /* the audit row is the last of the record's rows: the others are
+     * sent before it fails */
+    sg_test_db_exec(
+        e->db,
+        lite ? "CREATE TRIGGER refuse_hold BEFORE INSERT ON audit"
+               " WHEN NEW.action = 'held'"
+               " BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+             : "CREATE FUNCTION refuse_hold() RETURNS trigger"
+               " LANGUAGE plpgsql AS"
+               " $$BEGIN RAISE EXCEPTION 'refused'; END$$;"
+               "CREATE TRIGGER refuse_hold BEFORE INSERT ON audit"
+               " FOR EACH ROW WHEN (NEW.action = 'held')"
+               " EXECUTE FUNCTION refuse_hold();");
+    char *id = NULL;
+    const char *error = NULL;
+    assert_int_equal(review_fixture_try_hold(e, "QF2", "j.smith@school.example",
+                                             NULL, WHEN, NULL, 0, &id, &error),
+                     -1);
+    assert_null(id);
+    assert_non_null(strstr(error, "refused"));
+    assert_int_equal(hold_rows(e), before);
+
+    /* the connection is whole again: the next hold is kept */
+    sg_test_db_exec(e->db, lite ? "DROP TRIGGER refuse_hold"
+                                : "DROP TRIGGER refuse_hold ON audit;"
+                                  "DROP FUNCTION refuse_hold()");
+    id = review_fixture_hold(e, "QF3", "j.smith@school.example", NULL, WHEN,
+                             true);
+    assert_true(hold_rows(e) > before);
+    free(id);
+    if (lite)
+        return;
+
+    /* the record's id taken, known only at the commit: another id; and
+     * the hold commits with synchronous_commit on, though the tests'
+     * server has it off */
+    sg_test_db_exec(e->db,
+                    "CREATE SEQUENCE taken;"
+                    "CREATE FUNCTION taken() RETURNS trigger"
+                    " LANGUAGE plpgsql AS $$BEGIN"
+                    " IF current_setting('synchronous_commit') = 'off' THEN"
+                    "  RAISE EXCEPTION 'synchronous_commit is off';"
+                    " END IF;"
+                    " IF nextval('taken') = 1 THEN"
+                    "  RAISE unique_violation USING MESSAGE = 'taken';"
+                    " END IF; RETURN NEW; END$$;"
+                    "CREATE TRIGGER taken BEFORE INSERT ON records"
+                    " FOR EACH ROW EXECUTE FUNCTION taken();");
+    long long records =
+        sg_test_db_int(e->db, "SELECT count(*) FROM records", NULL);
+    id = review_fixture_hold(e, "QF4", "j.smith@school.example", NULL, WHEN,
+                             true);
+    assert_int_equal(sg_test_db_int(e->db, "SELECT count(*) FROM records", NULL),
+                     records + 1);
+    assert_int_equal(sg_test_db_int(e->db, "SELECT last_value FROM taken", NULL),
+                     2);
+    free(id);
+}
+
 int
 main(void)
 {
@@ -471,6 +566,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_message_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_school, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keyset_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_fails_whole, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -864,7 +864,7 @@ page_rows(const char *page, char *out, size_t size)
 
 /* The queue pages by key: the More link of a page is the page after its
  * last row, Previous the page before its first, both keeping the tab;
- * a page=N link (of a bookmark) still counts rows. */
+ * a page=N link (of a bookmark) is sent to its tab's first page. */
 static void
 test_queue_pages(void **state)
 {
@@ -880,28 +880,30 @@ test_queue_pages(void **state)
     login(e, &l);
     struct call c = {.session = l.session};
     struct sg_web_response r;
-    size_t rows[2];
     static char first[8192], second[8192], back[8192], got[8192];
     char q[512];
-    /* old links: page=N */
-    for (int page = 1; page <= 2; page++) {
-        c.query[0] = (struct sg_web_param){"page", page == 1 ? "1" : "2"};
-        c.n_query = 1;
+    /* old links: page=N, a number that means nothing once records
+     * move, go to the first page of their tab (and school) */
+    static const char *const old[][3] = {
+        {"1", NULL, "/queue?status=waiting"},
+        {"1600", NULL, "/queue?status=waiting"},
+        {"2", "released", "/queue?status=released"},
+        {"x", "nonsense", "/queue?status=waiting"},
+    };
+    for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+        c.query[0] = (struct sg_web_param){"page", old[i][0]};
+        c.query[1] = (struct sg_web_param){"status", old[i][1]};
+        c.n_query = old[i][1] != NULL ? 2 : 1;
         handle(e, "GET", "/queue", &c, &r);
-        assert_int_equal(r.status, 200);
-        rows[page - 1] = page_rows(r.body.data, page == 1 ? first : second,
-                                   sizeof(first));
-        assert_true((strstr(r.body.data, ">More</a>") != NULL) == (page == 1));
+        assert_int_equal(r.status, 303);
+        assert_string_equal(r.location, old[i][2]);
         sg_web_response_free(&r);
     }
-    assert_int_equal(rows[0], 50);
-    assert_int_equal(rows[1], 7);
 
     /* the first page: More, and no way back */
     c.n_query = 0;
     handle(e, "GET", "/queue", &c, &r);
-    assert_int_equal(page_rows(r.body.data, got, sizeof(got)), 50);
-    assert_string_equal(got, first);
+    assert_int_equal(page_rows(r.body.data, first, sizeof(first)), 50);
     assert_false(page_link(r.body.data, "prev", &c, q, sizeof(q)));
     assert_false(page_link(r.body.data, "first", &c, q, sizeof(q)));
     assert_true(page_link(r.body.data, "next", &c, q, sizeof(q)));
@@ -912,8 +914,8 @@ test_queue_pages(void **state)
     /* its More: the 7 after, a way back and no further */
     handle(e, "GET", "/queue", &c, &r);
     assert_int_equal(r.status, 200);
-    assert_int_equal(page_rows(r.body.data, got, sizeof(got)), 7);
-    assert_string_equal(got, second);
+    assert_int_equal(page_rows(r.body.data, second, sizeof(second)), 7);
+    assert_null(strstr(first, second));
     assert_false(page_link(r.body.data, "next", &c, q, sizeof(q)));
     assert_true(page_link(r.body.data, "first", &c, q, sizeof(q)));
     assert_int_equal(c.n_query, 1);
@@ -1147,6 +1149,12 @@ test_schools(void **state)
     assert_int_equal(get_as(e, &t, "/queue", &q, &r), 200);
     assert_non_null(strstr(r.body.data, e->held));
     assert_null(strstr(r.body.data, e->other));
+    sg_web_response_free(&r);
+    /* an old page=N link of the filter: its first page, the school kept */
+    struct call qp = {.query = {{"school", "southfield"}, {"page", "3"}},
+                      .n_query = 2};
+    assert_int_equal(get_as(e, &t, "/queue", &qp, &r), 303);
+    assert_string_equal(r.location, "/queue?status=waiting&school=southfield");
     sg_web_response_free(&r);
     /* the filter and a cursor together */
     assert_int_equal(get_as(e, &t, "/queue", &qk, &r), 200);
