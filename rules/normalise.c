@@ -29,6 +29,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,30 @@ static bool
 plain_ascii(unsigned char c)
 {
     return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The end of the run of plain_ascii bytes p[i..len): eight bytes at a
+ * time while all eight are printable ASCII (0x20 to 0x7e, most of any
+ * letter), one at a time otherwise.  Per byte of v, with low7 its low
+ * seven bits (no sum below carries into the next byte): low7 + 0x60 has
+ * bit 7 set when low7 >= 0x20, low7 + 1 when low7 is 0x7f. */
+static size_t
+plain_ascii_end(const unsigned char *p, size_t i, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+    while (i + 8 <= len) {
+        uint64_t v;
+        memcpy(&v, p + i, sizeof(v));
+        uint64_t low7 = v & ~high;
+        if (((v | ~(low7 + 0x60 * ones) | (low7 + ones)) & high) != 0)
+            for (size_t k = 0; k < 8; k++)
+                if (!plain_ascii(p[i + k]))
+                    return i + k;
+        i += 8;
+    }
+    while (i < len && plain_ascii(p[i]))
+        i++;
+    return i;
 }
 
 /* Characters removed outright. */
@@ -171,9 +196,7 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
     n->orig = in;
     n->orig_len = len;
     const unsigned char *p = (const unsigned char *)in;
-    size_t i = 0;
-    while (i < len && plain_ascii(p[i]))
-        i++;
+    size_t i = plain_ascii_end(p, 0, len);
     n->text = in;
     n->len = len;
     if (i == len)
@@ -189,9 +212,7 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
     if (sg_buf_append(&b, in, i) < 0 || add_piece(n, 0, 0, true) < 0)
         goto fail;
     while (i < len) {
-        size_t run = i;
-        while (run < len && plain_ascii(p[run]))
-            run++;
+        size_t run = plain_ascii_end(p, i, len);
         if (run > i) {
             if (add_piece(n, b.len, i, true) < 0 ||
                 sg_buf_append(&b, in + i, run - i) < 0)

@@ -482,6 +482,38 @@ test_prefilter(void **state)
     sg_rules_free(&r);
 }
 
+/* Normalisation passes runs of plain ASCII eight bytes at a time
+ * (normalise.c): a text of plain ASCII (tabs and line breaks included)
+ * is kept as it is, and one byte of anything else, at any place in a
+ * run of any length, is seen (the text is rebuilt). */
+static void
+test_normalise_ascii_runs(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {0x00, 0x01, 0x0b, 0x1f, 0x7f,
+                                        0x80, 0xc3, 0xff};
+    char text[40];
+    for (size_t len = 1; len <= sizeof(text); len++) {
+        for (size_t k = 0; k < len; k++)
+            text[k] = "plain ASCII\t\r\n~ "[k % 16];
+        struct sg_norm n;
+        assert_int_equal(sg_normalise(text, len, &n), 0);
+        assert_ptr_equal(n.text, text);
+        sg_norm_free(&n);
+        for (size_t pos = 0; pos < len; pos++)
+            for (size_t o = 0; o < sizeof(odd); o++) {
+                char saved = text[pos];
+                text[pos] = (char)odd[o];
+                assert_int_equal(sg_normalise(text, len, &n), 0);
+                if (n.text == text)
+                    fail_msg("byte 0x%02x at %zu of %zu not seen", odd[o],
+                             pos, len);
+                sg_norm_free(&n);
+                text[pos] = saved;
+            }
+    }
+}
+
 /* ------------------------------------------------------------ evaluator */
 
 /* How many texts one evaluation scans. */
@@ -693,6 +725,7 @@ main(void)
         cmocka_unit_test(test_candidate_bound),
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
+        cmocka_unit_test(test_normalise_ascii_runs),
         cmocka_unit_test(test_eval_scans_once),
 #ifdef HAVE_HYPERSCAN
         cmocka_unit_test(test_disk_cache),
