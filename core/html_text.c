@@ -89,6 +89,39 @@ sg_html_find_mark(const char *s, size_t len)
     return NULL;
 }
 
+/* Does the HTML refer to the mark by number (&#xFDD0; or &#64976;, any
+ * leading zeros, with or without the ';')?  libxml2 passes such a
+ * reference on as the mark itself, indistinguishable from one of ours;
+ * it caps a value at 0x110000, as here, so no longer number wraps
+ * round to it. */
+static bool
+sg_html_refers_to_mark(const char *s, size_t len)
+{
+    const char *end = s + len;
+    for (const char *p = s; (p = memchr(p, '&', (size_t)(end - p))) != NULL;
+         p++) {
+        const char *q = p + 1;
+        if (q >= end || *q != '#')
+            continue;
+        q++;
+        bool hex = q < end && (*q == 'x' || *q == 'X');
+        if (hex)
+            q++;
+        unsigned long v = 0;
+        for (; q < end; q++) {
+            int d = hex ? g_ascii_xdigit_value(*q) : g_ascii_digit_value(*q);
+            if (d < 0)
+                break;
+            v = v * (hex ? 16 : 10) + (unsigned long)d;
+            if (v > 0x110000)
+                v = 0x110000;
+        }
+        if (v == 0xFDD0)
+            return true;
+    }
+    return false;
+}
+
 /* Deeper <blockquote>s than this are marked as this deep. */
 #define SG_HTML_QUOTE_MAX 8
 
@@ -366,17 +399,6 @@ sg_html_link_end(struct sg_html *h)
     }
 }
 
-/* The value of attribute name (lower case, as libxml2 gives attribute
- * names), NULL when absent or without a value. */
-static const char *
-sg_html_att(const xmlChar **atts, const char *name)
-{
-    for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2)
-        if (strcmp((const char *)atts[i], name) == 0)
-            return (const char *)atts[i + 1];
-    return NULL;
-}
-
 /* A <style> whose CSS content strings are read, at depth: its text is
  * gathered until it ends (sg_html_style_end). */
 static void
@@ -460,7 +482,9 @@ sg_html_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         sg_html_pending_space(h);
         h->link = h->depth;
         h->link_start = h->out->len;
-        const char *href = sg_html_att(atts, "href");
+        bool present;
+        const char *href =
+            (const char *)sg_html_attr(atts, "href", &present);
         if (href != NULL && (h->link_href = g_strdup(href)) == NULL)
             h->err = -1;
     }
@@ -612,12 +636,14 @@ sg_html_tag_end(const char *html, size_t len, size_t i)
     }
     if (!g_ascii_isalpha(c) && c != '/' && c != '!' && c != '?')
         return i + 1;
-    bool eq = false;
+    /* in a declaration (<!DOCTYPE ... "id">) every quoted string is
+     * skipped, as libxml2 reads it; in a tag, an attribute's value */
+    bool decl = c == '!', eq = false;
     for (; k < len; k++) {
         c = html[k];
         if (c == '>')
             return k + 1;
-        if ((c == '"' || c == '\'') && eq) {
+        if ((c == '"' || c == '\'') && (eq || decl)) {
             const char *q = memchr(html + k + 1, c, len - k - 1);
             if (q == NULL)
                 return len;
@@ -748,8 +774,10 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     size_t n_runs = 0;
     struct sg_html h;
     bool done = false;
-    /* a mark in the HTML itself would be taken for a run */
+    /* a mark in the HTML itself, or a reference that the parser turns
+     * into one, would be taken for a run */
     if (sg_html_find_mark(html, len) == NULL &&
+        !sg_html_refers_to_mark(html, len) &&
         sg_html_lean(html, len, &lean, &runs, &n_runs) < 0) {
         sg_buf_free(&lean);
         free(runs);
