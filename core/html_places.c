@@ -51,10 +51,7 @@ sg_style_zero(const char *style, const char *name)
     return false;
 }
 
-/* The value of attribute name in atts (name, value pairs, NULL-ended, as
- * libxml2's SAX interface gives them: names in lower case, each at most
- * once, a value NULL when the attribute has none); NULL when absent. */
-static const xmlChar *
+const xmlChar *
 sg_html_attr(const xmlChar **atts, const char *name, bool *present)
 {
     *present = false;

@@ -19,6 +19,13 @@
  * gives them: name, value pairs ending with NULL, names in lower case,
  * a value NULL when the attribute has none; atts itself may be NULL. */
 
+/* The value of attribute name in atts (name, value pairs, NULL-ended, as
+ * libxml2's SAX interface gives them: names in lower case, each at most
+ * once, a value NULL when the attribute has none); NULL when absent or
+ * without a value, *present saying which. */
+const xmlChar *sg_html_attr(const xmlChar **atts, const char *name,
+                            bool *present);
+
 /* Does the element hide itself and what it holds from the reader
  * (hidden attribute, or a style with display:none, visibility:hidden,
  * font-size:0, opacity:0, mso-hide:all, color:transparent, or a height

@@ -128,6 +128,16 @@ set_result_err(struct pg_conn *pc, const PGresult *res)
     set_err(pc, m != NULL ? m : PQerrorMessage(pc->pg));
 }
 
+/* A statement's failure, its error kept: SG_SQL_UNIQUE for a unique
+ * violation (SQLSTATE 23505), else -1. */
+static int
+failed_rc(struct pg_conn *pc, PGresult *res)
+{
+    set_result_err(pc, res);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state != NULL && strcmp(state, "23505") == 0 ? SG_SQL_UNIQUE : -1;
+}
+
 static const char *
 pg_errmsg(void *h)
 {
@@ -644,12 +654,9 @@ batch_answer(struct pg_conn *pc, unsigned pending, PGresult *res)
     if (pc->batch_rc != 0)
         return;
     if (t == PGRES_FATAL_ERROR) {
-        set_result_err(pc, res);
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        /* 23505: unique_violation */
-        pc->batch_rc = first && state != NULL && strcmp(state, "23505") == 0
-                           ? SG_SQL_UNIQUE
-                           : -1;
+        pc->batch_rc = failed_rc(pc, res);
+        if (!first && pc->batch_rc == SG_SQL_UNIQUE)
+            pc->batch_rc = -1; /* only the record's id is tried again */
     } else if (!ok) {
         set_err(pc, "a statement of the transaction was not run");
         pc->batch_rc = -1;
@@ -746,13 +753,8 @@ pg_step(struct sg_sql_stmt *base)
     case PGRES_COMMAND_OK:
         st->row = 0;
         return 0;
-    default: {
-        set_result_err(st->pc, st->res);
-        const char *state = PQresultErrorField(st->res, PG_DIAG_SQLSTATE);
-        /* 23505: unique_violation */
-        return state != NULL && strcmp(state, "23505") == 0 ? SG_SQL_UNIQUE
-                                                            : -1;
-    }
+    default:
+        return failed_rc(st->pc, st->res);
     }
 }
 

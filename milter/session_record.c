@@ -40,7 +40,7 @@ sg_session_record(struct sg_session *s, const struct record_of *o,
     struct sg_store *q = sg_runtime_quarantine(s->rt, &error);
     bool copy = o->with_copy;
     struct sg_hold hold = {
-        .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
+        .queue_id = sg_session_qid(s),
         .time = o->now,
         .client = s->client_addr,
         .client_trusted = s->trusted,
@@ -94,7 +94,7 @@ static bool
 notice_refusal(struct sg_session *s, const struct record_of *o)
 {
     struct sg_hold hold = {
-        .queue_id = s->queue_id != NULL ? s->queue_id : "NOQUEUE",
+        .queue_id = sg_session_qid(s),
         .time = o->now,
         .env_from = s->env_from,
         .rcpts = o->rcpts,
