@@ -992,3 +992,11 @@ sg_rules_detect(const struct sg_rules *rules, const char *detector,
     return sg_rules_detect_many(rules, &detector, 1, text, len, now,
                                 findings_r, n_r, error_r);
 }
+
+void
+sg_detect_want_content(const struct cond *cd, bool *want)
+{
+    if (cd->kind == C_CONTENT)
+        for (size_t i = 0; i < cd->n_items; i++)
+            want[cd->items[i].det] = true;
+}

@@ -117,10 +117,10 @@ int sg_detect_scan_normalised(const struct sg_rules *rules,
                               time_t now, pcre2_match_data *md,
                               pcre2_match_context *mctx,
                               const struct detect_sink *sinks, size_t n_sinks);
-/* (eval.c) Mark in want the detectors a condition asks for (content
+/* Mark in want the detectors a condition asks for (content
  * conditions; others ask for none). */
 struct cond;
-void sg_eval_want_content(const struct cond *cd, bool *want);
+void sg_detect_want_content(const struct cond *cd, bool *want);
 /* The first detector of di's pattern: the one whose scan serves all. */
 size_t sg_detect_root(const struct sg_rules *rules, size_t di);
 

@@ -632,9 +632,9 @@ hs_build_sets(struct sg_rules *rules, const char *cache_dir,
         memset(want, 0, n * sizeof(bool));
         memset(only, 0, n * sizeof(bool));
         for (size_t k = 0; k < ru->n_conds; k++)
-            sg_eval_want_content(&ru->conds[k], want);
+            sg_detect_want_content(&ru->conds[k], want);
         for (size_t k = 0; k < ru->n_excepts; k++)
-            sg_eval_want_content(&ru->excepts[k], want);
+            sg_detect_want_content(&ru->excepts[k], want);
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             size_t root = sg_detect_root(rules, i);

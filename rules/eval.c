@@ -753,14 +753,6 @@ cheap_conds_hold(struct ctx *c, const struct rule *r, bool *targets)
     return 1;
 }
 
-void
-sg_eval_want_content(const struct cond *cd, bool *want)
-{
-    if (cd->kind == C_CONTENT)
-        for (size_t i = 0; i < cd->n_items; i++)
-            want[cd->items[i].det] = true;
-}
-
 /* Scan the view's texts once for every detector a rule can ask for: the
  * content conditions and content exceptions of each rule (that the
  * evaluation looks at) whose cheap conditions hold.  None: nothing is
@@ -785,9 +777,9 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
         if (m < 0)
             goto out;
         for (size_t k = 0; m == 1 && k < r->n_conds; k++)
-            sg_eval_want_content(&r->conds[k], want);
+            sg_detect_want_content(&r->conds[k], want);
         for (size_t k = 0; m == 1 && k < r->n_excepts; k++)
-            sg_eval_want_content(&r->excepts[k], want);
+            sg_detect_want_content(&r->excepts[k], want);
     }
     size_t n = 0;
     for (size_t di = 0; di < rules->n_detectors; di++)
