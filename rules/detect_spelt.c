@@ -338,6 +338,8 @@ next_number_word(const char *t, size_t len, size_t i)
     while (i < len) {
         while (i < len && !ascii_alnum((unsigned char)t[i]))
             i++;
+        if (i == len)
+            break; /* no word left (the text need not end in a NUL) */
         size_t s = i;
         while (i < len && ascii_alnum((unsigned char)t[i]))
             i++;
