@@ -85,6 +85,14 @@ int sg_review_get(struct sg_review *r, const char *id,
 /* ---- listing (review_list.c) */
 /* Is path a file directly inside the message directory? */
 bool sg_review_in_store(const struct sg_review *r, const char *path);
+/* The stored copy of rec, read as every reader reads it (from the
+ * database where it keeps the copies), in *fd_r: 0; 1 and why (size
+ * bytes) when there is none to read (its path outside the message
+ * directory, or the store has none); -1 when the database failed
+ * (*error_r). */
+int sg_review_copy_fd(const struct sg_review *r,
+                      const struct sg_store_record *rec, int *fd_r,
+                      char *why, size_t size, const char **error_r);
 
 /* ---- retention (review_expire.c) */
 /* Give the record (NULL: every decided record) its retention class and

@@ -251,6 +251,26 @@ sg_review_in_store(const struct sg_review *r, const char *path)
            path[n + 1] != '.' && path[n + 1] != '\0';
 }
 
+int
+sg_review_copy_fd(const struct sg_review *r, const struct sg_store_record *rec,
+                  int *fd_r, char *why, size_t size, const char **error_r)
+{
+    const char *path = rec->message_path, *err = NULL;
+    *fd_r = -1;
+    if (!sg_review_in_store(r, path)) {
+        snprintf(why, size, "the stored copy %s is outside the message "
+                            "directory %s: not opened",
+                 path != NULL ? path : "(none)", r->store_dir);
+        return 1;
+    }
+    int rc = sg_store_message_fd(r->q, rec, fd_r, &err);
+    if (rc < 0)
+        return sg_review_keep(error_r, "", err);
+    if (rc != 0)
+        snprintf(why, size, "%s", err);
+    return rc != 0 ? 1 : 0;
+}
+
 /* The message's view, or why there is none; -1 when the database failed
  * while reading the copy (the show fails whole, as for its other reads). */
 static int
@@ -265,19 +285,14 @@ load_view(struct sg_review *r, struct sg_review_detail *d, const char **error_r)
     } else if (path == NULL) {
         snprintf(why, sizeof(why), "the stored copy was purged after the "
                                    "retention period");
-    } else if (!sg_review_in_store(r, path)) {
-        snprintf(why, sizeof(why), "the stored copy %s is outside the "
-                                   "message directory %s: not opened",
-                 path, r->store_dir);
     } else {
         int fd = -1;
         const char *err = NULL;
-        int rc = sg_store_message_fd(r->q, d->record, &fd, &err);
+        int rc = sg_review_copy_fd(r, d->record, &fd, why, sizeof(why),
+                                   error_r);
         if (rc < 0)
-            return sg_review_keep(error_r, "", err);
-        if (rc != 0) {
-            snprintf(why, sizeof(why), "%s", err);
-        } else {
+            return -1;
+        if (rc == 0) {
             rc = sg_msgview_build_fd(fd, &d->view, &err);
             close(fd);
             if (rc == 0)

@@ -43,14 +43,12 @@ static int
 build(const struct sg_review *r, const struct sg_store_record *rec,
       const char *header, struct sg_buf *out, const char **error_r)
 {
-    const char *path = rec->message_path, *err = NULL;
-    if (!sg_review_in_store(r, path))
-        return sg_review_fail(error_r, "the stored copy %s is outside the "
-                                       "message directory: not sent",
-                              path);
+    const char *path = rec->message_path;
+    char why[512];
     int fd = -1;
-    if (sg_store_message_fd(r->q, rec, &fd, &err) != 0)
-        return sg_review_keep(error_r, "", err);
+    int rc = sg_review_copy_fd(r, rec, &fd, why, sizeof(why), error_r);
+    if (rc != 0)
+        return rc < 0 ? -1 : sg_review_fail(error_r, "%s", why);
     sg_buf_printf(out, "%s: %s\n", SG_REINJECT_HEADER, header);
     char chunk[65536];
     ssize_t n;
