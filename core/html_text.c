@@ -772,6 +772,11 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     struct sg_buf lean = SG_BUF_INIT;
     struct sg_html_run *runs = NULL;
     size_t n_runs = 0;
+    /* the state of a parse: the marked one, then the plain one if need be */
+    const struct sg_html fresh = {
+        .out = out, .shown = out, .hidden = hidden, .markup = markup,
+        .css = SG_BUF_INIT,
+    };
     struct sg_html h;
     bool done = false;
     /* a mark in the HTML itself, or a reference that the parser turns
@@ -784,10 +789,10 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
         return -1;
     }
     if (n_runs > 0 && lean.len <= INT32_MAX) {
-        h = (struct sg_html){
-            .out = out, .shown = out, .hidden = hidden, .markup = markup,
-            .css = SG_BUF_INIT, .html = html, .runs = runs, .n_runs = n_runs,
-        };
+        h = fresh;
+        h.html = html;
+        h.runs = runs;
+        h.n_runs = n_runs;
         sg_html_parse(&h, lean.data, lean.len);
         done = h.started && h.err == 0 && !h.runs_bad &&
                h.next_run == n_runs;
@@ -800,10 +805,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     sg_buf_free(&lean);
     free(runs);
     if (!done) {
-        h = (struct sg_html){
-            .out = out, .shown = out, .hidden = hidden, .markup = markup,
-            .css = SG_BUF_INIT,
-        };
+        h = fresh;
         sg_html_parse(&h, html, len);
     }
     if (!h.started)
