@@ -202,13 +202,19 @@ sg_html_kind(const char *name)
 {
     if (name[0] < 'a' || name[0] > 'z')
         return 0;
-    size_t len = strnlen(name, SG_HTML_NAME_MAX + 1);
-    if (len > SG_HTML_NAME_MAX)
-        return 0;
+    size_t len = 1; /* names are short: no library call for them */
+    while (name[len] != '\0')
+        if (++len > SG_HTML_NAME_MAX)
+            return 0;
     const unsigned char *slot = sg_html_index[name[0] - 'a'][len];
-    for (size_t k = 0; k < 8 && slot[k] != 0; k++)
-        if (memcmp(sg_html_names[slot[k] - 1].name, name, len) == 0)
+    for (size_t k = 0; k < 8 && slot[k] != 0; k++) {
+        const char *known = sg_html_names[slot[k] - 1].name;
+        size_t j = 1;
+        while (j < len && known[j] == name[j])
+            j++;
+        if (j == len)
             return sg_html_names[slot[k] - 1].kind;
+    }
     return 0;
 }
 
@@ -318,6 +324,38 @@ sg_html_is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
 }
 
+/* Eight bytes of text at once, the first in the lowest byte of the word
+ * (sg_html_load8).  sg_html_bytes_below: is any byte below c (c at most
+ * 0x80)?  sg_html_bytes_eq: 0x80 in each byte equal to c, 0 in the
+ * others, exactly (no carry crosses a byte). */
+#define SG_HTML_ONES UINT64_C(0x0101010101010101)
+#define SG_HTML_HIGH UINT64_C(0x8080808080808080)
+
+static uint64_t
+sg_html_load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+static bool
+sg_html_bytes_below(uint64_t w, unsigned char c)
+{
+    return ((w - SG_HTML_ONES * c) & ~w & SG_HTML_HIGH) != 0;
+}
+
+static uint64_t
+sg_html_bytes_eq(uint64_t w, unsigned char c)
+{
+    const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+    uint64_t t = w ^ (SG_HTML_ONES * c);
+    return ~(((t & low7) + low7) | t | low7);
+}
+
 /* len bytes of text with runs of whitespace collapsed to one space (kept
  * inside <pre>).  The parser hands text on in pieces (at most a thousand
  * bytes, an entity on its own); whitespace at either end of a piece is
@@ -366,8 +404,24 @@ sg_html_text(struct sg_html *h, const char *s, size_t len)
     }
     char *d = h->out->data + h->out->len;
     bool blank = false;
-    for (size_t i = 0; i < end; i++) {
-        char c = s[i];
+    size_t i = 0;
+    while (i < end) {
+        /* eight bytes at a time where collapsing changes nothing: no byte
+         * below 0x20 (tab, line feed, CR, form feed among them), no two
+         * spaces side by side, none after a pending blank */
+        if (i + 8 <= end) {
+            uint64_t w = sg_html_load8(s + i);
+            uint64_t sp = sg_html_bytes_eq(w, 0x20);
+            if (!sg_html_bytes_below(w, 0x20) && (sp & (sp >> 8)) == 0 &&
+                !(blank && (sp & 0x80) != 0)) {
+                memcpy(d, s + i, 8);
+                d += 8;
+                i += 8;
+                blank = (sp >> 63) != 0;
+                continue;
+            }
+        }
+        char c = s[i++];
         bool space = sg_html_is_space(c);
         if (!space)
             *d++ = c;
@@ -597,13 +651,22 @@ sg_trim_end(struct sg_buf *b)
 static bool
 sg_html_run_ok(const char *s, size_t len)
 {
-    bool ascii = true;
+    size_t first = len; /* the first byte past ASCII */
     for (size_t i = 0; i < len; i++) {
+        /* printable ASCII passes eight bytes at a time */
+        while (i + 8 <= len) {
+            uint64_t w = sg_html_load8(s + i);
+            if (((w | (w - SG_HTML_ONES * 0x20)) & SG_HTML_HIGH) != 0)
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && c != '\t' && c != '\n')
             return false;
-        if (c >= 0x80)
-            ascii = false;
+        if (c >= 0x80 && first == len)
+            first = i;
         if (c == 0xEF && i + 2 < len) {
             unsigned char c1 = (unsigned char)s[i + 1],
                           c2 = (unsigned char)s[i + 2];
@@ -612,7 +675,8 @@ sg_html_run_ok(const char *s, size_t len)
                 return false;
         }
     }
-    return ascii || g_utf8_validate_len(s, len, NULL);
+    /* what comes before the first is ASCII, valid as it is */
+    return first == len || g_utf8_validate_len(s + first, len - first, NULL);
 }
 
 /* Where the tag that begins at html[i] ('<') ends: the offset after its
@@ -670,9 +734,13 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
              struct sg_html_run **runs, size_t *n_runs)
 {
     size_t cap = 0, i = 0;
+    size_t copied = 0; /* html[copied..] is not yet in lean */
     bool after_tag = true;
     *runs = NULL;
     *n_runs = 0;
+    /* lean is never longer than html (a mark is shorter than a run) */
+    if (sg_buf_reserve(lean, len) < 0)
+        return -1;
     while (i < len) {
         const char *lt = memchr(html + i, '<', len - i);
         size_t end = lt != NULL ? (size_t)(lt - html) : len;
@@ -689,22 +757,18 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
                                   sizeof(**runs)) < 0)
                     return -1;
                 (*runs)[(*n_runs)++] = (struct sg_html_run){a, b - a};
-                sg_buf_append(lean, html + i, a - i);
+                sg_buf_append(lean, html + copied, a - copied);
                 sg_buf_append(lean, SG_HTML_MARK, SG_HTML_MARK_LEN);
-                sg_buf_append(lean, html + b, end - b);
-            } else {
-                sg_buf_append(lean, html + i, end - i);
+                copied = b;
             }
-        } else {
-            sg_buf_append(lean, html + i, end - i);
         }
         if (lt == NULL)
             break;
         size_t t = sg_html_tag_end(html, len, end);
-        sg_buf_append(lean, html + end, t - end);
         after_tag = t > end + 1 || t == len;
         i = t;
     }
+    sg_buf_append(lean, html + copied, len - copied);
     return sg_buf_failed(lean) ? -1 : 0;
 }
 
