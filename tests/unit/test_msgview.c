@@ -1768,6 +1768,82 @@ test_html_long_line(void **state)
     g_string_free(want, TRUE);
 }
 
+/* What a browser shows of text between two tags, in one line: characters
+ * the parser drops (controls but tab, LF and CR; U+FFFE, U+FFFF) left
+ * out, each run of blanks one space, none at either end. */
+static void
+html_shown_ref(const char *s, size_t n, GString *out)
+{
+    bool blank = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+            (unsigned char)s[i + 2] >= 0xBE) {
+            i += 2;
+            continue;
+        }
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            continue;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            blank = true;
+            continue;
+        }
+        if (blank && out->len > 0)
+            g_string_append_c(out, ' ');
+        blank = false;
+        g_string_append_c(out, (char)c);
+    }
+}
+
+/* The text's fast paths (html_text.c: runs checked, blanks collapsed
+ * eight bytes at a time) near every edge of an eight-byte block: each
+ * of these, at every offset of a run long enough to be marked, reads
+ * as a browser shows it: blanks side by side, a blank after a space at
+ * a block's end, a line break, a tab, a CR, a control character or a
+ * U+FFFE the parser drops (a run that holds one is not marked), a
+ * character past ASCII, a byte that is not UTF-8 (passed on as it is:
+ * the view makes the text valid after). */
+static void
+test_html_block_edges(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {
+        "  ", " \n", "\n", "\t", "\r\n", "\r", "\x01", "\x0C", "\x1F",
+        "\xEF\xBF\xBE", "\xC2\xA3", "\xC3\xA9 ", " \xE2\x82\xAC", " \x7F",
+        "   \t\n ", "\xC3",
+    };
+    static const char base[] = "abcdefg hijklmno pqrstuvw xyzabcde fghijklm";
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        for (size_t at = 0; at <= sizeof(base) - 1; at++)
+            for (int twice = 0; twice < 2; twice++) {
+                GString *text = g_string_new_len(base, (gssize)at);
+                g_string_append(text, odd[k]);
+                if (twice) { /* the same once more, a block further on */
+                    size_t more = sizeof(base) - 1 - at;
+                    g_string_append_len(text, base + at,
+                                        (gssize)(more < at % 8 + 5
+                                                     ? more : at % 8 + 5));
+                    g_string_append(text, odd[k]);
+                }
+                g_string_append(text, base + at);
+                GString *html = g_string_new("<p>");
+                g_string_append_len(html, text->str, (gssize)text->len);
+                g_string_append(html, "</p><div>x</div>");
+                GString *want = g_string_new(NULL);
+                html_shown_ref(text->str, text->len, want);
+                g_string_append(want, "\nx");
+                struct sg_html_out r;
+                html_reduce(html->str, html->len, &r);
+                if (strcmp(html_text(&r.out), want->str) != 0)
+                    fail_msg("\"%s\" at %zu: shown \"%s\", not \"%s\"",
+                             odd[k], at, html_text(&r.out), want->str);
+                html_free(&r);
+                g_string_free(text, TRUE);
+                g_string_free(html, TRUE);
+                g_string_free(want, TRUE);
+            }
+}
+
 /* Long runs of text reach libxml2 as one mark each (html_text.c,
  * sg_html_lean) and are put back as the marks come out: in <pre>, in a
  * <style>'s CSS, around an entity; a U+FDD0 of the sender's own is
@@ -1881,6 +1957,7 @@ main(void)
         cmocka_unit_test(test_html_deep),
         cmocka_unit_test(test_html_long_line),
         cmocka_unit_test(test_html_marks),
+        cmocka_unit_test(test_html_block_edges),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
