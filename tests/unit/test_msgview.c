@@ -1768,6 +1768,56 @@ test_html_long_line(void **state)
     g_string_free(want, TRUE);
 }
 
+/* Long quoted attribute values reach libxml2 as marks too (html_text.c,
+ * sg_html_tag_end) and are put back before the element is read: link
+ * targets, alt text and a style that hides, two in one element; a
+ * duplicated attribute (the parser keeps the first), a value inside a
+ * <script>, a misplaced <body>, UTF-8, a tab and a line break in a
+ * value; each as the HTML read without marks gives it. */
+static void
+test_html_value_marks(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *html, *out, *hidden, *markup;
+    } cases[] = {
+        {"<p>Dear all, <a href=\"https://www.school.example/news/100\" "
+         "class=\"newsletter-link\">Read more</a> <img alt=\"Oakfield "
+         "Academy logo\" src=\"cid:logo@school.example\"></p><p>before "
+         "<span style=\"color:red; display:none\">07700 900123</span> "
+         "after</p>",
+         "Dear all, Read more <https://www.school.example/news/100>\n"
+         "before after",
+         "07700 900123",
+         "https://www.school.example/news/100\nOakfield Academy logo"},
+        {"<p><a title=\"the first long title\" title=\"the second long "
+         "title\" href=\"https://x.example/a\">x</a> tail text</p>",
+         "x <https://x.example/a> tail text", "",
+         "the first long title\nhttps://x.example/a"},
+        {"<script>var a = \"<a title='a long title in a script'>\";</script>"
+         "<p title=\"a title for the paragraph\">shown text in a long "
+         "run</p>",
+         "shown text in a long run", "", "a title for the paragraph"},
+        {"<p>text</p><body title=\"a misplaced body title\"><p alt=\"after "
+         "the misplaced body\">more</p>",
+         "text\nmore", "", "after the misplaced body"},
+        {"<p title=\"caf\xC3\xA9 au lait at eleven\">x</p><p title=\"tab\t"
+         "and\nline in it\">y</p>",
+         "x\ny", "", "caf\xC3\xA9 au lait at eleven\ntab\tand line in it"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_html_out r;
+        html_reduce(cases[i].html, strlen(cases[i].html), &r);
+        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
+            strcmp(html_text(&r.hidden), cases[i].hidden) != 0 ||
+            strcmp(html_text(&r.markup), cases[i].markup) != 0)
+            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
+                     i, html_text(&r.out), html_text(&r.hidden),
+                     html_text(&r.markup));
+        html_free(&r);
+    }
+}
+
 /* What a browser shows of text between two tags, in one line: characters
  * the parser drops (controls but tab, LF and CR; U+FFFE, U+FFFF) left
  * out, each run of blanks one space, none at either end. */
@@ -1958,6 +2008,7 @@ main(void)
         cmocka_unit_test(test_html_long_line),
         cmocka_unit_test(test_html_marks),
         cmocka_unit_test(test_html_block_edges),
+        cmocka_unit_test(test_html_value_marks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
