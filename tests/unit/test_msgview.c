@@ -1818,6 +1818,36 @@ test_html_value_marks(void **state)
     }
 }
 
+/* A header's copy (sg_utf8_ndup) is the bytes as they are when they are
+ * UTF-8, and each invalid sequence (and NUL) U+FFFD otherwise, wherever
+ * it is: the same as repairing them. */
+static void
+test_utf8_dup(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"\xFF", "\xC3", "\xC3\xA9", "\xE2\x82",
+                                      "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                                      "\xC0\xAF", "", "\xF0\x9F\x98\x80"};
+    static const char base[] = "Subject line of nineteen words";
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        for (size_t at = 0; at <= 20; at++) {
+            char s[64];
+            size_t n = (size_t)snprintf(s, sizeof(s), "%.*s%s%s", (int)at,
+                                        base, odd[k], base + at);
+            if (k == 7) /* a NUL inside */
+                s[at] = '\0';
+            struct sg_buf want = SG_BUF_INIT;
+            assert_int_equal(sg_utf8_append_valid(&want, s, n, SIZE_MAX), 0);
+            char *got = sg_utf8_ndup(s, n);
+            assert_non_null(got);
+            if (strcmp(got, want.data) != 0)
+                fail_msg("\"%s\" at %zu: \"%s\", not \"%s\"", odd[k], at, got,
+                         want.data);
+            free(got);
+            sg_buf_free(&want);
+        }
+}
+
 /* What a browser shows of text between two tags, in one line: characters
  * the parser drops (controls but tab, LF and CR; U+FFFE, U+FFFF) left
  * out, each run of blanks one space, none at either end. */
@@ -2009,6 +2039,7 @@ main(void)
         cmocka_unit_test(test_html_marks),
         cmocka_unit_test(test_html_block_edges),
         cmocka_unit_test(test_html_value_marks),
+        cmocka_unit_test(test_utf8_dup),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
