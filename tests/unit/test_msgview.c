@@ -1620,15 +1620,34 @@ html_free(struct sg_html_out *r)
     sg_buf_free(&r->markup);
 }
 
+/* An HTML input and the three texts it must give. */
+struct html_case {
+    const char *html, *out, *hidden, *markup;
+};
+
+static void
+html_check(const struct html_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct sg_html_out r;
+        html_reduce(cases[i].html, strlen(cases[i].html), &r);
+        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
+            strcmp(html_text(&r.hidden), cases[i].hidden) != 0 ||
+            strcmp(html_text(&r.markup), cases[i].markup) != 0)
+            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
+                     i, html_text(&r.out), html_text(&r.hidden),
+                     html_text(&r.markup));
+        html_free(&r);
+    }
+}
+
 /* The reduction, element by element, of the HTML mail is made of: each
  * input with the three texts it must give. */
 static void
 test_html_reduce(void **state)
 {
     (void)state;
-    static const struct {
-        const char *html, *out, *hidden, *markup;
-    } cases[] = {
+    static const struct html_case cases[] = {
         /* Outlook's Word HTML: conditional comments, mso styles, <o:p>
          * (inline, as a browser shows it), mso-hide:all, &nbsp; */
         {"<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head>"
@@ -1697,17 +1716,7 @@ test_html_reduce(void **state)
         /* nothing but whitespace */
         {" \n\t ", "", "", ""},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct sg_html_out r;
-        html_reduce(cases[i].html, strlen(cases[i].html), &r);
-        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
-            strcmp(html_text(&r.hidden), cases[i].hidden) != 0 ||
-            strcmp(html_text(&r.markup), cases[i].markup) != 0)
-            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
-                     i, html_text(&r.out), html_text(&r.hidden),
-                     html_text(&r.markup));
-        html_free(&r);
-    }
+    html_check(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* HTML nested ten thousand deep is read to its end, and a hidden
@@ -1778,9 +1787,7 @@ static void
 test_html_value_marks(void **state)
 {
     (void)state;
-    static const struct {
-        const char *html, *out, *hidden, *markup;
-    } cases[] = {
+    static const struct html_case cases[] = {
         {"<p>Dear all, <a href=\"https://www.school.example/news/100\" "
          "class=\"newsletter-link\">Read more</a> <img alt=\"Oakfield "
          "Academy logo\" src=\"cid:logo@school.example\"></p><p>before "
@@ -1805,17 +1812,7 @@ test_html_value_marks(void **state)
          "and\nline in it\">y</p>",
          "x\ny", "", "caf\xC3\xA9 au lait at eleven\ntab\tand line in it"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct sg_html_out r;
-        html_reduce(cases[i].html, strlen(cases[i].html), &r);
-        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
-            strcmp(html_text(&r.hidden), cases[i].hidden) != 0 ||
-            strcmp(html_text(&r.markup), cases[i].markup) != 0)
-            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
-                     i, html_text(&r.out), html_text(&r.hidden),
-                     html_text(&r.markup));
-        html_free(&r);
-    }
+    html_check(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* A header's copy (sg_utf8_ndup) is the bytes as they are when they are
