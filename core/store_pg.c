@@ -204,6 +204,26 @@ session_setup(struct pg_conn *pc)
     return r;
 }
 
+/* Connect with conninfo, under defaults for a connection that may be
+ * idle for hours across a firewall: TCP keepalives after a minute of
+ * silence (a firewall that drops idle flows silently would otherwise
+ * leave a connection that looks alive until a hold is sent on it, and
+ * the kernel's default is two hours), a dead peer noticed after three
+ * unanswered probes, and data left unacknowledged for 30 s ending the
+ * connection instead of a hold waiting out TCP's retries (some 15
+ * minutes, far past Postfix's milter timeouts).  They come before the
+ * conninfo, which libpq reads last: what the setting says wins.  A unix
+ * socket ignores them. */
+static PGconn *
+pg_open(const char *conninfo)
+{
+    static const char *const keys[] = {
+        "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname", NULL};
+    const char *values[] = {"1", "60", "10", "3", "30000", conninfo, NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
 static int
 pg_connect(struct sg_store_sql *s, const char *conninfo, void **h_r,
            const char **error_r)
@@ -211,7 +231,7 @@ pg_connect(struct sg_store_sql *s, const char *conninfo, void **h_r,
     struct pg_conn *pc = calloc(1, sizeof(*pc));
     if (pc == NULL)
         return sg_store_fail(error_r, "out of memory");
-    pc->pg = PQconnectdb(conninfo);
+    pc->pg = pg_open(conninfo);
     if (pc->pg == NULL || PQstatus(pc->pg) != CONNECTION_OK) {
         set_err(pc, pc->pg != NULL ? PQerrorMessage(pc->pg) : "out of memory");
         sg_store_fail(error_r,
@@ -813,7 +833,7 @@ int
 sg_sql_pg_lock(struct sg_store_sql *s, bool wait, int *fd_r,
                const char **error_r)
 {
-    PGconn *pg = PQconnectdb(s->location);
+    PGconn *pg = pg_open(s->location);
     if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
         struct pg_conn pc = {.pg = pg};
         set_err(&pc, pg != NULL ? PQerrorMessage(pg) : "out of memory");
