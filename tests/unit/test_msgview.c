@@ -1687,6 +1687,10 @@ test_html_reduce(void **state)
          "p::after{content:\"07700 900123\"}</style>c<template><p>t</p>"
          "</template>d</p>",
          "abcd", "", "07700 900123"},
+        /* a content property in any case, and only that property */
+        {"<p>a<style>P::AFTER { CONTENT: \"Upper Case\" } p{Content:'mixed'}"
+         " q{contents:\"no\"} r{xcontent:\"no\"}</style>b</p>",
+         "ab", "", "Upper Case\nmixed"},
         /* <head>: its children's attributes and <style>s are read */
         {"<html><head><title title=\"tt\">T</title><style>a::before{"
          "content:'x'}</style></head><body>hi</body></html>",
