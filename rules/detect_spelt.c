@@ -327,65 +327,195 @@ is_number_word(const char *w, size_t wl)
 #undef IS
 }
 
-/* The start of the first whole number word at or after i (a word that
- * starts before i is not looked at), or len. */
-static size_t
-next_number_word(const char *t, size_t len, size_t i)
+/* The fewest bytes a run number_run accepts can span: it spells 10 or
+ * more digits and has a number word, its tokens are one or more
+ * separators apart, and no token spells more digits than it has bytes;
+ * so nine digits, a separator and "o". */
+#define MIN_RUN 11
+
+/* A byte's class for the pair test below: 0 for a hard stop, 1 to 26
+ * for a letter (either case), 27 for a digit, 28 for a separator or +. */
+#define L_(c, n) [c] = n, [c - 32] = n
+static const unsigned char pair_class[256] = {
+    L_('a', 1),  L_('b', 2),  L_('c', 3),  L_('d', 4),  L_('e', 5),
+    L_('f', 6),  L_('g', 7),  L_('h', 8),  L_('i', 9),  L_('j', 10),
+    L_('k', 11), L_('l', 12), L_('m', 13), L_('n', 14), L_('o', 15),
+    L_('p', 16), L_('q', 17), L_('r', 18), L_('s', 19), L_('t', 20),
+    L_('u', 21), L_('v', 22), L_('w', 23), L_('x', 24), L_('y', 25),
+    L_('z', 26), ['0' ... '9'] = 27, ['+'] = 28, [' '] = 28, ['\t'] = 28,
+    ['\r'] = 28, ['\n'] = 28, [','] = 28, ['.'] = 28, ['-'] = 28,
+};
+#undef L_
+
+/* Whether a run can cover a byte of class k after one of class b (bit k
+ * of cover_after[b]) and before one of class a (bit a of
+ * cover_before[k]).  A covered letter is in a word token, which is a
+ * whole word and a number word (number_run: a word token starts where a
+ * word starts, takes every letter and is no token when a digit follows),
+ * so each pair a covered letter stands in, the byte before or after the
+ * word read as a hard stop, is a pair of "^word^" for one of num_words.
+ * A covered digit is in a digit token, which starts where a word starts:
+ * no letter before it.  A hard stop is never covered; a separator or +
+ * may be. */
+static const uint32_t cover_after[29] = {
+    0x1c19c170, /* stop: all but stop a b c g i j k l m q r u v w x y */
+    0x10004000, /* a: n sep */
+    0x10001000, /* b: l sep */
+    0x10000000, /* c: sep */
+    0x10048000, /* d: o r sep */
+    0x10444230, /* e: d e i n r v sep */
+    0x10008200, /* f: i o sep */
+    0x10000100, /* g: h sep */
+    0x10348000, /* h: o r t u sep */
+    0x11415080, /* i: g l n p v x sep */
+    0x10000000, /* j: sep */
+    0x10000000, /* k: sep */
+    0x10200020, /* l: e u sep */
+    0x10000000, /* m: sep */
+    0x10008230, /* n: d e i o sep */
+    0x10204100, /* o: h n u sep */
+    0x10001000, /* p: l sep */
+    0x10000000, /* q: sep */
+    0x10008220, /* r: e i o sep */
+    0x10000222, /* s: a e i sep */
+    0x10840100, /* t: h r w sep */
+    0x100c4084, /* u: b g n r s sep */
+    0x10000020, /* v: e sep */
+    0x10008000, /* w: o sep */
+    0x10000000, /* x: sep */
+    0x10000000, /* y: sep */
+    0x10000020, /* z: e sep */
+    0x18000000, /* digit: digit sep */
+    0x1c19c170, /* sep: all but stop a b c g i j k l m q r u v w x y */
+};
+static const uint32_t cover_before[29] = {
+    0x1fffffff, /* stop: any */
+    0x00004000, /* a: n */
+    0x00001000, /* b: l */
+    0x00000000, /* c:  */
+    0x10048001, /* d: stop o r sep */
+    0x10444231, /* e: stop d e i n r v sep */
+    0x00008200, /* f: i o */
+    0x00000100, /* g: h */
+    0x10348001, /* h: stop o r t u sep */
+    0x01415080, /* i: g l n p v x */
+    0x00000000, /* j:  */
+    0x00000000, /* k:  */
+    0x10200021, /* l: stop e u sep */
+    0x00000000, /* m:  */
+    0x10008231, /* n: stop d e i o sep */
+    0x10204101, /* o: stop h n u sep */
+    0x00001000, /* p: l */
+    0x00000000, /* q:  */
+    0x10008221, /* r: stop e i o sep */
+    0x10000223, /* s: stop a e i sep */
+    0x10840101, /* t: stop h r w sep */
+    0x000c4084, /* u: b g n r s */
+    0x00000020, /* v: e */
+    0x00008000, /* w: o */
+    0x10000001, /* x: stop sep */
+    0x00000000, /* y:  */
+    0x00000020, /* z: e */
+    0x1fffffff, /* digit: any */
+    0x1fffffff, /* sep: any */
+};
+
+/* Whether no run number_run reads can cover t[q] (0 < q < len), by the
+ * bytes on each side of it; false says nothing. */
+static inline bool
+outside_runs(const char *t, size_t len, size_t q)
 {
-    while (i > 0 && i < len && ascii_alnum((unsigned char)t[i - 1]) &&
-           ascii_alnum((unsigned char)t[i]))
-        i++;
-    while (i < len) {
-        while (i < len && !ascii_alnum((unsigned char)t[i]))
-            i++;
-        if (i == len)
-            break; /* no word left (the text need not end in a NUL) */
-        size_t s = i;
+    unsigned k = pair_class[(unsigned char)t[q]];
+    unsigned b = pair_class[(unsigned char)t[q - 1]];
+    unsigned a = q + 1 < len ? pair_class[(unsigned char)t[q + 1]] : 0;
+    return ((cover_after[b] >> k) & (cover_before[k] >> a) & 1) == 0;
+}
+
+/* From the plain loop's position i (i < len): over digits, separators,
+ * + and whole words that are digits, to the first number word (*word_r,
+ * its start) or to the first resync point (the byte after a hard stop,
+ * or the byte after the one that follows a blocker; the rest of a word i
+ * is inside is a blocker too, since the plain loop skips it), or len.
+ * Nothing between i and a resync point can be in a run with a number
+ * word in it. */
+static size_t
+walk_to_word(const char *t, size_t len, size_t i, bool *word_r)
+{
+    *word_r = false;
+    if (i > 0 && ascii_alnum((unsigned char)t[i - 1]))
+        /* the plain loop skips the rest of the word it stands in and the
+         * byte after it (at the byte after a word, that byte) */
         while (i < len && ascii_alnum((unsigned char)t[i]))
             i++;
-        /* a word with a digit in it is no number word: is_number_word
-         * compares letters only */
-        if (i - s <= 8 &&
-            (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
-            is_number_word(t + s, i - s))
-            return s;
+    else
+        while (i < len) {
+            unsigned char c = (unsigned char)t[i];
+            if (!ascii_alnum(c)) {
+                if (!(c == '+' || c == ' ' || c == '\t' || c == '\r' ||
+                      c == '\n' || c == ',' || c == '.' || c == '-'))
+                    return i + 1; /* a hard stop */
+                i++;
+                continue;
+            }
+            size_t s = i;
+            bool letters = false;
+            while (i < len && ascii_alnum((unsigned char)t[i]))
+                letters |= alpha_table[(unsigned char)t[i++]];
+            if (!letters)
+                continue;
+            /* a word with a digit in it is no number word: is_number_word
+             * compares letters only */
+            if (i - s <= 8 &&
+                (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
+                is_number_word(t + s, i - s)) {
+                *word_r = true;
+                return s;
+            }
+            break; /* a blocker */
+        }
+    return i < len ? i + 1 : len;
+}
+
+/* Where the plain loop, at i, must run from: a position it reaches from
+ * i with nothing offered and nothing else changed, before the number
+ * word *w_r; or len when it offers nothing more.
+ *
+ * Two steps, over and over.  (1) A run number_run accepts spans MIN_RUN
+ * bytes or more, so if a byte q = i + MIN_RUN - 1 (or one of the two
+ * before it) is outside every run (outside_runs), each run that starts from i to q
+ * ends before q and is too short to offer: the plain loop goes past q
+ * with nothing offered.  Then it reaches the byte after q if q is a hard
+ * stop; and if q is in a blocker word, the byte after the byte after
+ * that word, as it does from any byte inside the word (it skips the rest
+ * of a word it stands in, and the byte after): so the pass goes on from
+ * q + 1 (or q + 2 when q ends its word), reading about one byte in
+ * MIN_RUN of ordinary text.  (2) When neither byte says so (digits,
+ * separators, letters that may be in a number word), walk_to_word reads
+ * on word by word to a number word, or to the next resync point with
+ * none before it (nothing to offer: every run has a number word). */
+static size_t
+number_region(const char *t, size_t len, size_t i, size_t *w_r)
+{
+    while (len - i >= MIN_RUN) {
+        size_t q = i + MIN_RUN - 1;
+        if (!outside_runs(t, len, q) && !outside_runs(t, len, --q) &&
+            !outside_runs(t, len, --q)) {
+            bool word;
+            size_t p = walk_to_word(t, len, i, &word);
+            if (word) {
+                *w_r = p;
+                return i;
+            }
+            i = p;
+            continue;
+        }
+        if (!ascii_alnum((unsigned char)t[q]) ||
+            (q + 1 < len && ascii_alnum((unsigned char)t[q + 1])))
+            i = q + 1; /* after a hard stop, or inside a blocker */
+        else
+            i = q + 2 < len ? q + 2 : len; /* past a blocker's last byte */
     }
     return len;
-}
-
-/* Is the whole word ending at e (t[e - 1] alphanumeric) a blocker: not
- * all digits, not a number word? */
-static bool
-blocker_before(const char *t, size_t e)
-{
-    size_t s = e;
-    bool digits = true, letters = true;
-    while (s > 0 && ascii_alnum((unsigned char)t[s - 1])) {
-        s--;
-        digits &= !alpha_table[(unsigned char)t[s]];
-        letters &= alpha_table[(unsigned char)t[s]];
-    }
-    return !digits && !(letters && is_number_word(t + s, e - s));
-}
-
-/* The last resync point p with lo <= p <= w (the byte after a hard stop,
- * or the byte after the one that follows a blocker), or lo. */
-static size_t
-resync_before(const char *t, size_t lo, size_t w)
-{
-    for (size_t p = w; p > lo; p--) {
-        unsigned char c = (unsigned char)t[p - 1];
-        if (ascii_alnum(c))
-            continue;
-        bool sep = c == '+' || c == ' ' || c == '\t' || c == '\r' ||
-                   c == '\n' || c == ',' || c == '.' || c == '-';
-        if (!sep)
-            return p; /* a hard stop */
-        if (p >= 2 && ascii_alnum((unsigned char)t[p - 2]) &&
-            blocker_before(t, p - 1))
-            return p;
-    }
-    return lo;
 }
 
 int
@@ -409,10 +539,10 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
     while (i < len && candidates < NUMWORD_CANDIDATES) {
         if (sg_detect_prefilter && i >= stop) {
             /* nothing to offer before the next number word's run */
-            size_t w = next_number_word(t, len, i);
-            if (w == len)
+            size_t w;
+            i = number_region(t, len, i, &w);
+            if (i >= len)
                 break;
-            i = resync_before(t, i, w);
             stop = w + 1;
         }
         unsigned char c = (unsigned char)t[i];
@@ -489,12 +619,13 @@ next_at_marker(const char *t, size_t len, size_t from)
     size_t m = from;
     while (sg_detect_prefilter && m + 9 <= len) {
         uint64_t here = load8(t + m), next = load8(t + m + 1);
-        uint64_t at = zero_bytes(here ^ 0x4040404040404040ULL);
-        uint64_t a = zero_bytes((here | 0x2020202020202020ULL) ^
-                                0x6161616161616161ULL);
-        uint64_t tt = zero_bytes((next | 0x2020202020202020ULL) ^
-                                 0x7474747474747474ULL);
-        if ((at | (a & tt)) != 0)
+        /* a byte of the or is zero where here has a and next has t */
+        uint64_t at_word = ((here | 0x2020202020202020ULL) ^
+                            0x6161616161616161ULL) |
+                           ((next | 0x2020202020202020ULL) ^
+                            0x7474747474747474ULL);
+        if ((zero_bytes(here ^ 0x4040404040404040ULL) |
+             zero_bytes(at_word)) != 0)
             for (size_t k = m; k < m + 8; k++)
                 if (at_marker(t, len, k))
                     return k;
@@ -557,6 +688,41 @@ spelt_left(const char *t, size_t m)
     return left;
 }
 
+/* Whether a match of SPELT_EMAIL_RE that starts at or before the at
+ * marker at m can exist, by the bytes after it (a cheap test before
+ * PCRE2 is asked).  Such a match has its spelt or written @ at m or at a
+ * later marker (every earlier one was tried from where this one's search
+ * starts or before).  At m: then after m's "at" or "@" and any spaces,
+ * tabs and closing brackets comes a domain label (a letter, digit or
+ * hyphen, or a byte of a character PCRE2 might fold to one) and, after
+ * the label and any spaces or tabs, a dot: ".", an opening bracket or
+ * "dot".  At a later marker: then m's "at" is the whole of a local part
+ * (a marker has a space, tab or bracket on each side), and after it and
+ * any spaces or tabs comes a dot, an opening bracket, an @ or the next
+ * "at".  Any other byte (or the end) rules both out: PCRE2 is not asked
+ * in "closes at 13:00 on Friday" or "come at lunchtime". */
+static bool
+spelt_may_follow(const char *t, size_t len, size_t m)
+{
+    size_t i = m + (t[m] == '@' ? 1 : 2), j = i;
+    while (j < len && (t[j] == ' ' || t[j] == '\t'))
+        j++;
+    if (t[m] != '@' && j < len && t[j] != '\0' &&
+        strchr(".([{<@aAdD", t[j]) != NULL)
+        return true;
+    while (i < len && t[i] != '\0' && strchr(" \t)]}>", t[i]) != NULL)
+        i++;
+    size_t l = i;
+    while (i < len && (ascii_alnum((unsigned char)t[i]) || t[i] == '-' ||
+                       (unsigned char)t[i] >= 0x80))
+        i++;
+    if (i == l)
+        return false;
+    while (i < len && (t[i] == ' ' || t[i] == '\t'))
+        i++;
+    return i < len && t[i] != '\0' && strchr(".([{<dD", t[i]) != NULL;
+}
+
 /* Spelt-out addresses: the pattern is tried only at the starts of the
  * local part before an at marker (PCRE2's offset limit), so ordinary text
  * costs a look at each character, not a match attempt at each word. */
@@ -576,6 +742,10 @@ sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
             from = pos;
         if (from > m)
             continue;
+        if (sg_detect_prefilter && !spelt_may_follow(text, len, m)) {
+            pos = m + 1; /* as PCRE2 finding nothing leaves it */
+            continue;
+        }
         pcre2_set_offset_limit(mctx, m);
         int rc = pcre2_match(re, (PCRE2_SPTR)text, len, from, 0, md, mctx);
         pos = m + 1;
