@@ -282,10 +282,6 @@ number_word_start(const char *w, size_t left)
  * hostile texts. */
 bool sg_detect_prefilter = true;
 
-static const bool alpha_table[256] = {
-    ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
-};
-
 /* The lengths of the number words each letter starts (bit n: a word of
  * n letters), so that most words are passed by one look-up. */
 #define LEN_(n) (1u << (n))
@@ -421,60 +417,67 @@ static const uint32_t cover_before[29] = {
     0x1fffffff, /* sep: any */
 };
 
-/* Whether no run number_run reads can cover t[q] (0 < q < len), by the
+/* Whether no run number_run reads can cover t[q] (q < len), by the
  * bytes on each side of it; false says nothing. */
 static inline bool
 outside_runs(const char *t, size_t len, size_t q)
 {
     unsigned k = pair_class[(unsigned char)t[q]];
-    unsigned b = pair_class[(unsigned char)t[q - 1]];
+    unsigned b = q > 0 ? pair_class[(unsigned char)t[q - 1]] : 0;
     unsigned a = q + 1 < len ? pair_class[(unsigned char)t[q + 1]] : 0;
     return ((cover_after[b] >> k) & (cover_before[k] >> a) & 1) == 0;
 }
 
-/* From the plain loop's position i (i < len): over digits, separators,
- * + and whole words that are digits, to the first number word (*word_r,
- * its start) or to the first resync point (the byte after a hard stop,
- * or the byte after the one that follows a blocker; the rest of a word i
- * is inside is a blocker too, since the plain loop skips it), or len.
- * Nothing between i and a resync point can be in a run with a number
- * word in it. */
+/* Where the plain loop goes on from a byte q of a blocker word: inside
+ * the word it skips the rest of it and the byte after; at its last byte,
+ * q + 1 is that byte. */
+static inline size_t
+past_blocker_byte(const char *t, size_t len, size_t q)
+{
+    if (q + 1 < len && ascii_alnum((unsigned char)t[q + 1]))
+        return q + 1;
+    return q + 2 < len ? q + 2 : len;
+}
+
+/* From the plain loop's position i (i < len): over digits, separators
+ * and +, to the first number word (*word_r, its start) or to a position
+ * the plain loop reaches from i with nothing offered, past the first
+ * hard stop or blocker word (when i is inside a word, past that word and
+ * the byte after it, which the plain loop skips), or len.  No run that
+ * starts before that has a number word. */
 static size_t
 walk_to_word(const char *t, size_t len, size_t i, bool *word_r)
 {
     *word_r = false;
-    if (i > 0 && ascii_alnum((unsigned char)t[i - 1]))
-        /* the plain loop skips the rest of the word it stands in and the
-         * byte after it (at the byte after a word, that byte) */
+    if (i > 0 && ascii_alnum((unsigned char)t[i - 1])) {
         while (i < len && ascii_alnum((unsigned char)t[i]))
             i++;
-    else
-        while (i < len) {
-            unsigned char c = (unsigned char)t[i];
-            if (!ascii_alnum(c)) {
-                if (!(c == '+' || c == ' ' || c == '\t' || c == '\r' ||
-                      c == '\n' || c == ',' || c == '.' || c == '-'))
-                    return i + 1; /* a hard stop */
-                i++;
-                continue;
-            }
-            size_t s = i;
-            bool letters = false;
-            while (i < len && ascii_alnum((unsigned char)t[i]))
-                letters |= alpha_table[(unsigned char)t[i++]];
-            if (!letters)
-                continue;
-            /* a word with a digit in it is no number word: is_number_word
-             * compares letters only */
-            if (i - s <= 8 &&
-                (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
-                is_number_word(t + s, i - s)) {
-                *word_r = true;
-                return s;
-            }
-            break; /* a blocker */
-        }
-    return i < len ? i + 1 : len;
+        return i < len ? i + 1 : len;
+    }
+    /* digits (27), separators and + (28) */
+    while (i < len && pair_class[(unsigned char)t[i]] >= 27)
+        i++;
+    if (i == len)
+        return len;
+    if (pair_class[(unsigned char)t[i]] == 0)
+        return i + 1; /* a hard stop */
+    /* a letter: after digits in the same word, or a first letter no
+     * number word has with the next one, make the word a blocker */
+    if ((i > 0 && pair_class[(unsigned char)t[i - 1]] == 27) ||
+        outside_runs(t, len, i))
+        return past_blocker_byte(t, len, i);
+    size_t s = i;
+    while (i < len && ascii_alnum((unsigned char)t[i]))
+        i++;
+    /* a word with a digit in it is no number word: is_number_word
+     * compares letters only */
+    if (i - s <= 8 &&
+        (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
+        is_number_word(t + s, i - s)) {
+        *word_r = true;
+        return s;
+    }
+    return i < len ? i + 1 : len; /* past a blocker and the byte after */
 }
 
 /* Where the plain loop, at i, must run from: a position it reaches from
@@ -510,11 +513,8 @@ number_region(const char *t, size_t len, size_t i, size_t *w_r)
             i = p;
             continue;
         }
-        if (!ascii_alnum((unsigned char)t[q]) ||
-            (q + 1 < len && ascii_alnum((unsigned char)t[q + 1])))
-            i = q + 1; /* after a hard stop, or inside a blocker */
-        else
-            i = q + 2 < len ? q + 2 : len; /* past a blocker's last byte */
+        i = ascii_alnum((unsigned char)t[q]) ? past_blocker_byte(t, len, q)
+                                              : q + 1; /* a hard stop */
     }
     return len;
 }
