@@ -9,8 +9,9 @@
  * before an at marker, and number words are read in one pass with a
  * bounded number of candidates (NUMWORD_CANDIDATES), so a hostile text
  * costs time linear in its size.  Both passes skip, by a cheap prefilter,
- * the parts of a text where they cannot find anything (next_at_marker,
- * next_number_word), with the same findings as reading every byte.
+ * the parts of a text where they cannot find anything (next_at_marker and
+ * spelt_may_follow, number_region), with the same findings as reading
+ * every byte.
  *
  * SECURITY: the text is attacker-controlled; every read is inside the
  * normalised text and every copy is capped (MAX_FINDING_TEXT).
@@ -260,10 +261,11 @@ number_word_start(const char *w, size_t left)
  * of a text is in no number at all.  A run it offers has a number word in
  * it (number_run: words > 0), and the number words it reads are whole
  * words of letters (non-alphanumeric on both sides) that num_word knows.
- * So the prefilter finds the next such word (next_number_word, a tight
- * loop over words) and lets the plain loop run only from a point before
- * it where the plain loop is known to stand with nothing carried over (a
- * resync point, resync_before) until it is past the word.
+ * So the prefilter (number_region) finds the next such word and lets the
+ * plain loop run only from a point before it where the plain loop is
+ * known to stand with nothing carried over (a resync point) until it is
+ * past the word; most of the text it passes without reading, by the
+ * shortest run that can offer (MIN_RUN).
  *
  * Why that gives exactly the plain loop's findings: the plain loop's only
  * state is its position i (and the count of candidates, which only runs
@@ -276,7 +278,7 @@ number_word_start(const char *w, size_t left)
  * it).  No run crosses a hard stop or a blocker, so a run that starts
  * before such a point and after the plain loop's position ends before it,
  * with no number word in it when none lies between: it offers nothing.
- * Jumping from i to the last resync point before the next number word is
+ * Jumping from i to a resync point with no number word before it is
  * then invisible, and between resync points the plain loop itself runs.
  * The unit test (test_detect_prefilter.c) compares both on random and
  * hostile texts. */
@@ -610,10 +612,11 @@ zero_bytes(uint64_t v)
 }
 
 /* The first m >= from where at_marker holds, or len: what the plain loop
- * over every byte finds, eight positions at a time.  A marker at m has an
- * @ at m, or an a at m and a t at m + 1 (either case); eight positions
- * where neither is so are passed at once, the others are tried one by
- * one.  Without the prefilter, every byte is tried. */
+ * over every byte finds, sixteen positions at a time (or eight, the
+ * fallback).  A marker at m has an @ at m, or an a at m and a t at m + 1
+ * (either case); positions where neither is so are passed at once, the
+ * others are tried one by one.  Without the prefilter, every byte is
+ * tried. */
 static size_t
 next_at_marker(const char *t, size_t len, size_t from)
 {
