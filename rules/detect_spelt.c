@@ -593,15 +593,6 @@ at_marker(const char *t, size_t len, size_t i)
             a == '>');
 }
 
-/* Eight bytes of t from p, as one number (any alignment). */
-static inline uint64_t
-load8(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
 /* The zero bytes of v: 0x80 in each, 0 in every other (exact: no carry
  * crosses a byte). */
 static inline uint64_t
@@ -642,7 +633,7 @@ next_at_marker(const char *t, size_t len, size_t from)
     }
 #endif
     while (sg_detect_prefilter && m + 9 <= len) {
-        uint64_t here = load8(t + m), next = load8(t + m + 1);
+        uint64_t here = sg_load8(t + m), next = sg_load8(t + m + 1);
         /* a byte of the or is zero where here has a and next has t */
         uint64_t at_word = ((here | 0x2020202020202020ULL) ^
                             0x6161616161616161ULL) |

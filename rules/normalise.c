@@ -81,8 +81,7 @@ plain_ascii_end(const unsigned char *p, size_t i, size_t len)
 #endif
     const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
     while (i + 8 <= len) {
-        uint64_t v;
-        memcpy(&v, p + i, sizeof(v));
+        uint64_t v = sg_load8((const char *)p + i);
         uint64_t low7 = v & ~high;
         if (((v | ~(low7 + 0x60 * ones) | (low7 + ones)) & high) != 0)
             for (size_t k = 0; k < 8; k++)

@@ -19,6 +19,15 @@
  * Defined in normalise.c. */
 extern bool sg_scan16;
 
+/* Eight bytes from p as one number (any alignment): the fallback's step. */
+static inline uint64_t
+sg_load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
 #if defined(__GNUC__) && !defined(SG_NO_SCAN16) &&                          \
     defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
     (defined(__SSE2__) || defined(__ARM_NEON))
