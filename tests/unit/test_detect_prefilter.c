@@ -153,7 +153,7 @@ test_alignments(void **state)
                 /* the core at the very end, then after it fillers of
                  * lengths around a block */
                 made += same_all_ways(r, text, len);
-                static const size_t after[] = {1, 2, 7, 15, 16, 17, 33};
+                static const size_t after[] = {1, 7, 15, 16, 17, 33};
                 for (size_t a = 0; a < sizeof(after) / sizeof(after[0]); a++) {
                     memcpy(text + len, fillers[(f + 1) % 4], after[a]);
                     made += same_all_ways(r, text, len + after[a]);
@@ -271,7 +271,7 @@ test_random(void **state)
 #define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
     char text[512];
     size_t made = 0;
-    for (int round = 0; round < 3000; round++) {
+    for (int round = 0; round < 1500; round++) {
         size_t len = 0, cap = 40 + NEXT() % 440;
         while (len + 60 < cap) {
             if (NEXT() % 6 == 0) {
