@@ -487,15 +487,15 @@ walk_to_word(const char *t, size_t len, size_t i, bool *word_r)
  * word *w_r; or len when it offers nothing more.
  *
  * Two steps, over and over.  (1) A run number_run accepts spans MIN_RUN
- * bytes or more, so if a byte q = i + MIN_RUN - 1 (or one of the two
- * before it) is outside every run (outside_runs), each run that starts from i to q
- * ends before q and is too short to offer: the plain loop goes past q
- * with nothing offered.  Then it reaches the byte after q if q is a hard
+ * bytes or more, so if the byte q = i + MIN_RUN - 1 (or one of the two
+ * before it) is outside every run (outside_runs), each run that starts
+ * from i to q ends before q and is too short to offer: the plain loop
+ * goes past q with nothing offered.  Then it reaches the byte after q if q is a hard
  * stop; and if q is in a blocker word, the byte after the byte after
  * that word, as it does from any byte inside the word (it skips the rest
  * of a word it stands in, and the byte after): so the pass goes on from
  * q + 1 (or q + 2 when q ends its word), reading about one byte in
- * MIN_RUN of ordinary text.  (2) When neither byte says so (digits,
+ * MIN_RUN of ordinary text.  (2) When none of the three says so (digits,
  * separators, letters that may be in a number word), walk_to_word reads
  * on word by word to a number word, or to the next resync point with
  * none before it (nothing to offer: every run has a number word). */
