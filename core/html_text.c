@@ -361,7 +361,6 @@ sg_html_bytes_ctl(uint64_t w)
     return ~(((w & low7) + SG_HTML_ONES * 0x60) | w) & SG_HTML_HIGH;
 }
 
-
 static uint64_t
 sg_html_bytes_eq(uint64_t w, unsigned char c)
 {
