@@ -264,8 +264,13 @@ dob_cell(const struct cell *c, struct sg_date *out)
     size_t digits = 0;
     while (digits < c->len && isdigit((unsigned char)c->s[digits]))
         digits++;
-    if (digits == c->len && digits <= 5)
-        return sg_rules_serial_date(strtol(c->s, NULL, 10), out) == 0;
+    if (digits == c->len && digits <= 5) {
+        /* the cell's digits alone: a text need not end in a NUL */
+        long serial = 0;
+        for (size_t i = 0; i < digits; i++)
+            serial = serial * 10 + (c->s[i] - '0');
+        return sg_rules_serial_date(serial, out) == 0;
+    }
     size_t len = c->len;
     /* yyyy-mm-dd hh:mm[:ss]: the date alone */
     if (len > 10 && digits == 4 && c->s[4] == '-' && c->s[10] == ' ')
