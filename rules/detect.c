@@ -233,14 +233,22 @@
  * its street word, also without a bound, read back by address_from().  Matched without case
  * where the pattern is: PCRE2 also folds U+017F and U+212A to s and k, but
  * normalised text has neither (NFKC).  NULL: no marker, PCRE2 reads the
- * whole text (pupil-roster: a pair of capitalised words is everywhere).
+ * whole text (pupil-roster: a pair of capitalised words is everywhere),
+ * or, for the phone number, its candidates are found in C
+ * (phone_candidates, below, in both builds; reach PHONE_REACH).
  * The unit test test_detect_scan.c checks every marker against the
  * whole-text reading. */
 #define SP_OR_MORE(WHAT) "(?:[ \\t]{1,4}" WHAT "|[ \\t]{5})"
-#define PHONE_MARKER                                                          \
-    "(?:(?:\\+|00)" NUM_GAP_BYTES "?44" NUM_GAP_BYTES "?(?:\\(0\\)"            \
-    NUM_GAP_BYTES "?)?|\\(?0)[1-9](?:(?:\\)" NUM_GAP_BYTES "?|" NUM_GAP_BYTES  \
-    ")?[0-9]){3}"
+/* The phone number has no marker: every way of writing its start is a
+ * digit pair ("0" and a digit), and in a letter full of dates, times,
+ * prices and room numbers the scan database paid a few hundred
+ * instructions for each such pair (Hyperscan's cost is per match of a
+ * marker, and a marker of two bytes in digits matches every few dozen
+ * bytes), twice the instructions of the other five personal-contact
+ * markers together.  phone_candidates finds the starts in C instead, by
+ * memchr for '0' and '+': its candidates end at most PHONE_REACH bytes
+ * after a match's start ("(07", "+4", "00 "). */
+#define PHONE_REACH 3
 #define EMAIL_MARKER "[A-Za-z0-9._%+\\-]@[A-Za-z0-9]"
 #define EMAIL_REACH (64 + 2)
 #define SOCIAL_MARKER                                                         \
@@ -282,9 +290,9 @@ static const struct builtin {
     size_t reach;
 } builtins[] = {
     {"uk-mobile", "a mobile phone number", PHONE_RE, false,
-     VAL_PHONE_MOBILE, PHONE_MARKER, 0},
+     VAL_PHONE_MOBILE, NULL, PHONE_REACH},
     {"uk-landline", "a landline phone number", PHONE_RE, false,
-     VAL_PHONE_LANDLINE, PHONE_MARKER, 0},
+     VAL_PHONE_LANDLINE, NULL, PHONE_REACH},
     {"personal-email", "a personal email address", EMAIL_RE, false,
      VAL_EMAIL_PERSONAL, EMAIL_MARKER, EMAIL_REACH},
     {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL,
@@ -321,6 +329,8 @@ sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         d->pattern = strdup(builtins[i].pattern);
         d->marker = builtins[i].marker;
         d->reach = builtins[i].reach;
+        d->maxlen = builtins[i].reach; /* phone_candidates' (others: set
+                                        * by the scan database, if any) */
         rules->n_detectors++;
         if (d->name == NULL || d->describe == NULL || d->pattern == NULL) {
             *error_r = sg_rules_errorf("out of memory");
@@ -649,6 +659,90 @@ address_from(const char *text, size_t E)
     return p;
 }
 
+/* The built-in phone number's pattern (uk-mobile, uk-landline)? */
+static bool
+is_phone(const struct detector *d)
+{
+    return d->builtin && (d->validate == VAL_PHONE_MOBILE ||
+                          d->validate == VAL_PHONE_LANDLINE);
+}
+
+/* Can c stand just before the start of a phone number (PHONE_RE's
+ * lookbehind, as bytes: any byte of a character other than ASCII may,
+ * which takes in the two it rules out, \xa3 and \x20ac)? */
+static bool
+phone_may_follow(unsigned char c)
+{
+    return !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                        (c | 0x20) <= 'z') ||
+             c == '_' || c == '+' || c == '$' || c == '.' || c == ',' ||
+             c == '/' || c == '-');
+}
+
+/* Can c start a NUM_GAP (as bytes: the first byte of a separator, or a
+ * line break)? */
+static bool
+phone_gap_start(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '.' || c == '-' || c == '\r' ||
+           c == '\n' || c == 0xc2 || c == 0xe2;
+}
+
+/* The phone number's candidates in text[0..len), into c (sorted, each
+ * once; whole past the bound).  Every match of PHONE_RE starts with one
+ * of: "+" then "4" or a gap; "00" then "4" or a gap; "(0" or "0" then a
+ * digit 1-9 and then a digit, ")" or a gap ((?:\)GAP?|GAP)?[0-9]) -- with
+ * the "0" after a byte phone_may_follow (the lookbehind, or the "(").
+ * The candidate is the end of that prefix, at most PHONE_REACH bytes after
+ * the match's start: the "0" of "(0" is at start + 1, the prefix ends at
+ * start + 3.  A time ("08:15") or a year ("2026") is no candidate. */
+static void
+phone_candidates(const char *text, size_t len, struct detect_cands *c)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    c->whole = false;
+    c->n = 0;
+    const unsigned char *zero = memchr(t, '0', len);
+    const unsigned char *plus = memchr(t, '+', len);
+    while (zero != NULL || plus != NULL) {
+        size_t i, end = 0;
+        if (plus != NULL && (zero == NULL || plus < zero)) {
+            i = (size_t)(plus - t);
+            if (i + 1 < len && (t[i + 1] == '4' || phone_gap_start(t[i + 1])))
+                end = i + 1;
+            plus = i + 1 < len ? memchr(t + i + 1, '+', len - i - 1) : NULL;
+        } else {
+            i = (size_t)(zero - t);
+            if (i + 2 < len && (i == 0 || phone_may_follow(t[i - 1]))) {
+                unsigned char n1 = t[i + 1], n2 = t[i + 2];
+                if ((n1 >= '1' && n1 <= '9' &&
+                     ((n2 >= '0' && n2 <= '9') || n2 == ')' ||
+                      phone_gap_start(n2))) ||
+                    (n1 == '0' && (n2 == '4' || phone_gap_start(n2))))
+                    end = i + 2;
+            }
+            zero = i + 1 < len ? memchr(t + i + 1, '0', len - i - 1) : NULL;
+        }
+        if (end == 0 || (c->n > 0 && c->end[c->n - 1] == end))
+            continue; /* ends come in order: '+' at i ends before i + 2 */
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 64;
+            if (cap > sg_detect_max_candidates)
+                cap = sg_detect_max_candidates;
+            uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g))
+                                     : NULL;
+            if (g == NULL) { /* the bound, or no memory: read it whole */
+                c->whole = true;
+                c->n = 0;
+                return;
+            }
+            c->end = g;
+            c->cap = cap;
+        }
+        c->end[c->n++] = (uint32_t)end;
+    }
+}
+
 /* The matches of the sinks' shared pattern re in the normalised text,
  * outside the table rows tp found (full: the sinks the table pass filled),
  * looked for near the pattern's candidates only (cands, maxlen: the
@@ -782,8 +876,7 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
     if (r == 0 && d->re_spelt != NULL)
         r = sg_detect_scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx,
                                  sinks, n_sinks);
-    if (r == 0 && d->builtin && (d->validate == VAL_PHONE_MOBILE ||
-                                 d->validate == VAL_PHONE_LANDLINE))
+    if (r == 0 && is_phone(d))
         r = sg_detect_scan_number_words(rules, nt, where, now, sinks, n_sinks);
     return r;
 }
@@ -866,13 +959,16 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
         any |= rules->detectors[root].in_db;
     }
 #ifdef HAVE_HYPERSCAN
-    if (any)
-        return sg_detect_hs_candidates(rules, &sc->scratch, nt, sc->wanted,
-                                       sc->cands);
+    if (any && sg_detect_hs_candidates(rules, &sc->scratch, nt, sc->wanted,
+                                       sc->cands) < 0)
+        return -1;
 #else
     (void)any;
-    (void)nt;
 #endif
+    /* the phone number's, in C (both builds) */
+    for (size_t i = 0; i < rules->n_detectors; i++)
+        if (sc->wanted[i] && is_phone(&rules->detectors[i]))
+            phone_candidates(nt->text, nt->len, &sc->cands[i]);
     return 0;
 }
 

@@ -115,7 +115,8 @@ same_both_ways(const struct sg_rules *r, const char *text, size_t len)
     return total;
 }
 
-/* With Hyperscan, every built-in but pupil-roster (no marker) is in the
+/* With Hyperscan, every built-in but pupil-roster (no marker) and the
+ * phone number (candidates found in C, in both builds) is in the
  * database, so the comparisons below do compare two ways of reading. */
 static void
 test_builtins_in_database(void **state)
@@ -127,7 +128,8 @@ test_builtins_in_database(void **state)
         const struct detector *d = &r->detectors[i];
         if (d->same_pattern_as != 0)
             continue;
-        bool want = strcmp(d->name, "pupil-roster") != 0;
+        bool want = strcmp(d->name, "pupil-roster") != 0 &&
+                    strcmp(d->name, "uk-mobile") != 0;
         if (d->in_db != want)
             fail_msg("%s: in_db %d", d->name, d->in_db);
     }
@@ -279,10 +281,11 @@ test_database_sets(void **state)
         "rule c { content uk-landline, upn action hold }\n"
         "rule d { content pupil-roster action hold }\n");
 #ifdef HAVE_HYPERSCAN
-    /* a and b (c's set is b's); d's pattern is in no database */
+    /* b (upn) and a (personal-email, home-address); c's set is b's; the
+     * phone number's and d's patterns are in no database */
     assert_int_equal(r->n_hs_sets, 2);
-    assert_int_equal(r->hs_sets[0].n, 2);
-    assert_int_equal(r->hs_sets[1].n, 3);
+    assert_int_equal(r->hs_sets[0].n, 1);
+    assert_int_equal(r->hs_sets[1].n, 2);
 #else
     assert_int_equal(r->n_hs_sets, 0);
 #endif
