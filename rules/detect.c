@@ -222,10 +222,12 @@
  * match [s, e) of the pattern has a match of the marker that ends at most
  * `reach` bytes after s; candidates are the marker's ends (detect.c).
  * reach 0: the marker matches a prefix of every match (from s), so the
- * marker's longest match is the reach, and Hyperscan computes it; most
- * markers below are the start of their pattern, up to before the first
- * unbounded part (a run of spaces "[ \t]+" becomes "1 to 4 spaces and
- * what follows, or 5 spaces", which every such match starts with).
+ * marker's longest match is the reach, and Hyperscan computes it (the
+ * number markers are the start of their pattern, up to before the first
+ * unbounded part); social-media's and messaging-invite's are the names
+ * of the networks and apps inside every match, with a reach (below).
+ * Hyperscan's cost is per match of a marker's literal as much as per
+ * byte, so a marker should start on something rare, three bytes or more.
  * personal-email's is the character on each side of the @ (the local part
  * is at most 64 bytes); pupil-dob's is the date that ends every match,
  * which can start any distance after the name (SIZE_MAX: no bound, the
@@ -238,7 +240,6 @@
  * (phone_candidates, below, in both builds; reach PHONE_REACH).
  * The unit test test_detect_scan.c checks every marker against the
  * whole-text reading. */
-#define SP_OR_MORE(WHAT) "(?:[ \\t]{1,4}" WHAT "|[ \\t]{5})"
 /* The phone number has no marker: every way of writing its start is a
  * digit pair ("0" and a digit), and in a letter full of dates, times,
  * prices and room numbers the scan database paid a few hundred
@@ -251,26 +252,34 @@
 #define PHONE_REACH 3
 #define EMAIL_MARKER "[A-Za-z0-9._%+\\-]@[A-Za-z0-9]"
 #define EMAIL_REACH (64 + 2)
+/* social-media's and messaging-invite's are the names of the networks
+ * and apps, which every form of theirs holds, as literals of three bytes
+ * or more: Hyperscan finds a set of those in about 2 instructions a byte,
+ * and a short word ("on", "my", "i am") or a two-byte name matched
+ * everywhere cost it several times that.  So "ig" and "fb" are taken
+ * with the byte before (a space or tab: "on ig") or after ("ig: @jo",
+ * "fb.com", "ighandle"), and "x" as "x.com" or after a space or tab.  A
+ * name can stand after runs of spaces of any length ("add   me  on
+ * snap"), so the names alone have no bound; SPACE_RUN_MARKER gives one:
+ * it matches in every run of spaces and tabs of 5 or more, ending at most
+ * 5 bytes into it.  Then the first marker match after a match's start
+ * ends at most (the reach) the words before the name, 4 bytes for each
+ * run of spaces before it, and the name's literal (or 5) after it:
+ * social-media's longest is "i am" + handle (30) + "over on" + five runs
+ * + "facebook", 1 + 2 + 30 + 4 + 2 + 5 * 4 + 8 = 67; a profile URL's is
+ * "https://mobile.facebook", 23.  messaging-invite's longest is
+ * "contact me on telegram", 7 + 2 + 2 + 3 * 4 + 8 = 31; its URLs' 18
+ * ("https://chat.whats"). */
+#define SPACE_RUN_MARKER "[ \\t]\\t|\\t |     "
 #define SOCIAL_MARKER                                                         \
-    "(?:https?://)?(?:(?:www|m|mobile|vm)\\.)?"                               \
-    "(?:facebook\\.com|fb\\.com|fb\\.me|instagram\\.com|instagr\\.am|"        \
-    "snapchat\\.com/add|tiktok\\.com/@|twitter\\.com|x\\.com|threads\\.net/@|" \
-    "youtube\\.com/(?:@|c/|channel/|user/))"                                  \
-    "|\\b(?:snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"   \
-    "facebook|fb)"                                                            \
-    "|\\b(?:on|via)" SP_OR_MORE("(?:" SOCIAL_NETS "|x)")                      \
-    "|@[A-Za-z0-9_.]{2,30}[ \\t]"                                             \
-    "|\\b(?:(?:i'm|im|i[ \\t]{1,4}am)[ \\t]|i[ \\t]{5})"                       \
-    "|\\b(?:add|follow|message|dm|find|friend|text|ping)" SP_OR_MORE("me")    \
-    "|\\b(?:hmu|hit[ \\t])"                                                   \
-    "|\\bmy" SP_OR_MORE("(?:snap|insta|tik|twitter|facebook|fb)")
+    "snap|insta|tik|twitter|threads|facebook|youtube|bereal|x\\.com|fb\\."    \
+    "|[ \\t](?:ig|fb|x)|(?:ig|fb)(?:[ \\t:=(\\[@\\-]|handle|user|name|id|is)" \
+    "|" SPACE_RUN_MARKER
+#define SOCIAL_REACH 67
 #define MESSAGING_MARKER                                                      \
-    "(?:https?://)?(?:wa\\.me/|api\\.whatsapp\\.com/send\\?phone=|"           \
-    "chat\\.whatsapp\\.com/|(?:t|telegram)\\.me/|discord\\.gg/|"              \
-    "discord(?:app)?\\.com/invite/|signal\\.(?:me|group)/#)"                  \
-    "|\\b(?:whats[ \\t]?app|signal|telegram|viber)" SP_OR_MORE("me")          \
-    "|\\b(?:add|message|text|dm|contact|find|join)" SP_OR_MORE("me")          \
-    "|\\bmy" SP_OR_MORE("(?:whats|signal|telegram|discord|kik|viber|wickr)")
+    "wa\\.me/|whats|signal|t\\.me/|telegram|discord|kik|viber|wickr"          \
+    "|" SPACE_RUN_MARKER
+#define MESSAGING_REACH 31
 /* home-address's is the street word, after its space: a house number
  * followed by a space and a capital letter is everywhere in a letter
  * (dates, times, prices), and a marker starting at every digit made
@@ -296,9 +305,9 @@ static const struct builtin {
     {"personal-email", "a personal email address", EMAIL_RE, false,
      VAL_EMAIL_PERSONAL, EMAIL_MARKER, EMAIL_REACH},
     {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL,
-     SOCIAL_MARKER, 0},
+     SOCIAL_MARKER, SOCIAL_REACH},
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
-     true, VAL_NONE, MESSAGING_MARKER, 0},
+     true, VAL_NONE, MESSAGING_MARKER, MESSAGING_REACH},
     {"home-address", "a home address", ADDRESS_RE, false,
      VAL_POSTCODE_HOUSE, ADDRESS_MARKER, SIZE_MAX},
     {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},

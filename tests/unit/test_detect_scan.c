@@ -160,6 +160,30 @@ static const char *const tricky[] = {
     "https://www.instagram.com/jo.bloggs, facebook.com/school, "
     "wa.me/447700900123, chat.whatsapp.com/AbCdEf123, discord.gg/abc",
     "WhatsApp me on 07700 900123; my signal number is",
+    /* the phone number's starts (found in C): every gap, after every
+     * kind of byte, and the near misses of a time, a year and a price */
+    "07700\t900123, 07700.900.123, 07700-900-123, (01632) 960000, "
+    "(0)7700 900123, +44\xc2\xa0" "7700 900123, 0044-7700-900123, + 44 7700 "
+    "900123, 00 44 7700 900123, 00\n44 7700 900123, 07\n700 900123",
+    "07 7 0 0 9 0 0 1 2 3, 07\xe2\x80\x93" "700900123, \xc2\xa3" "07700 "
+    "900123, x07700 900123, (07700) 900123, call:07700900123, tel.07700 "
+    "900123, +447700900123, 08:15 2026-01-05 \xe2\x82\xac" "0 07)1 0",
+    "+", "+4", "00", "(0", "07", "07(", "\n07700 900123\n",
+    /* social-media and messaging-invite: the handle before " on insta",
+     * long runs of spaces and tabs before the name, and "ig", "fb" and
+     * "x" written every way their marker takes */
+    "i am   jo_b22     on\t\tinsta, @jo_b  over   on     snapchat, "
+    "I'm jo.b on IG; i     am jo_1 on bereal, I  \t am  jo.b  on  fb",
+    "add    me     on      x, on xas @jo_b, via X: @jo, ig: @jo, IG - jo_b22,"
+    " fb.me/jo, m.facebook.com/jo, FB username:jo_b1, IG(@jo), ig[@jo]",
+    "hit  me    up   on      tik tok; my     snap's jo; my \t\t insta: x;"
+    " contact      me on      wickr; signal.group/#abcd; T.ME/jo_b",
+    "i am                                                                 "
+    "      jo_b22 on insta; add me on\t                                     "
+    "                                             snap; my              "
+    "                                                         whatsapp is",
+    "follow\tme\ton\tYouTube, message me\t\t\t\t\ton twitter, big igloo "
+    "fib sixty x-ray",
     /* an address whose street words are long, and over several lines */
     "Send it to 12 Longwordnameeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee "
     "Road, Flat 2\nSomewhere\nLeeds\nLS6 2AB please",
@@ -209,6 +233,9 @@ test_random_texts(void **state)
         "LS6 2AB", "14 ", "Acacia ", "03/04/2014", " May ", "2013", "A",
         "B801200005001", "943", "476", "5919", "\xc3\xa9", "\xe2\x80\x99s",
         "www.", "instagram", "/", "wa.me", "hmu on ", "tiktok", ",", "\xff",
+        "i am ", "     ", "\t\t", " on ", "over on ", "ig", "IG", "fb", "x",
+        " x", "@jo_b", "jo_b22", "bereal", "wickr", "contact me ", "t.me/",
+        "hit me up ", "(0", "0044", "+44", "07", "00", "08:15", "\xc2\xa3",
     };
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
     struct sg_rules *r = load("");
