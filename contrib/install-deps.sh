@@ -21,7 +21,7 @@ case "$(dpkg --print-architecture 2>/dev/null)" in
 amd64) BUILD="$BUILD libhyperscan-dev" ;;
 arm64) BUILD="$BUILD libvectorscan-dev" ;;
 esac
-TEST="postfix slapd postgresql ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3 curl systemd
+TEST="postfix slapd postgresql ldap-utils miltertest swaks valgrind openssl faketime sqlite3 python3 curl systemd iproute2
 libsasl2-modules libsasl2-modules-db
 clang libclang-rt-14-dev chromium fonts-dejavu-core
 debhelper lintian"

@@ -3,7 +3,7 @@
  * driver (store_sql.h): the rows of
  * a hold's notices in its transaction, rows of their own, claims, marks,
  * and reads (store_outbox.h says what each does; the table is in
- * store_sqlite_schema.c, version 4, and store_pg.c).
+ * store_sqlite_schema.c, version 4, and store_pg_schema.c).
  *
  * A claim is one UPDATE ... RETURNING, so two senders (the daemon and
  * safeguard-review, or two threads) never get the same row.  Every read

@@ -10,7 +10,7 @@
  * fails, so a busy or damaged database never shows as a shorter list.
  *
  * The SQL is what SQLite and PostgreSQL both speak: group_concat and
- * instr, which PostgreSQL lacks, are made by its schema (store_pg.c);
+ * instr, which PostgreSQL lacks, are made by its schema (store_pg_schema.c);
  * truth values are selected as 0 or 1, never as booleans.
  *
  * SECURITY: every statement is parameterised; the reads change nothing.

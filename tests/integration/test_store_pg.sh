@@ -3,7 +3,8 @@
 # postgresql:...), through a real private Postfix, the real daemon and a
 # private PostgreSQL cluster (pg/lib.sh), the password in a passfile:
 #   a message the rules hold is held with its record in PostgreSQL, and
-#   safeguard-review releases it (it arrives once);
+#   safeguard-review releases it (it arrives once); the daemon's
+#   connection sends TCP keepalives within a minute;
 #   PostgreSQL stopped: the next message to hold is tempfailed (4xx: not
 #   held without a record, not delivered, the client keeps it), the log
 #   names the database but not the conninfo, and the review page answers
@@ -43,6 +44,14 @@ sg_check "its record is in PostgreSQL, held ($R1)" test "$(pg_status "$R1")" = h
 sg_check "  with its recipient and audit row" test \
     "$(sg_pg_value "SELECT count(*) FROM recipients WHERE record_id = '$R1'"):$(sg_pg_value "SELECT count(*) FROM audit WHERE record_id = '$R1'")" = 1:1
 sg_check "no SQLite file was made" test ! -e "$SG_QUARANTINE/quarantine.db"
+# the daemon's pool keeps its connections across idle hours: TCP
+# keepalives every minute (ss shows the timer; libpq's default is the
+# kernel's two hours), so a firewall does not drop them silently
+keepalive_secs() { ss -tnoH state established "( dport = :$SG_PG_PORT )" |
+    grep -o 'timer:(keepalive,[0-9.]*[a-z]*' | sed 's/.*,//' | head -1; }
+ka=$(keepalive_secs)
+sg_check "its connection to PostgreSQL sends keepalives within a minute ($ka)" \
+    bash -c "case '$ka' in [0-9]sec|[0-9][0-9]sec|[0-9]*ms) true ;; *) false ;; esac"
 sg_review release --note "test" "$R1" >"$SG_WORK/release.out" 2>&1 || sed "s/^/# release: /" "$SG_WORK/release.out"
 sg_check "safeguard-review releases it" test "$(pg_status "$R1")" = released
 QID=$Q1
