@@ -602,6 +602,81 @@ in_table_row(const struct table_pass *tp, size_t *next, size_t s)
     return *next < tp->n_rows && tp->rows[*next][0] <= s;
 }
 
+/* The table rows of one text, kept by the first group that reads them
+ * (pupil-dob's or pupil-roster's) for the other: finding the rows is
+ * most of the work of both (a line-by-line parse of every text), and the
+ * rows are the same for both.  Replaying them in order through table_row
+ * is what a second sg_tables_scan would do.  At most TABLE_CACHE_MAX rows
+ * are kept (memory does not grow with the text); past that, or when the
+ * first group stopped early (its detectors full), the second scans
+ * again. */
+#define TABLE_CACHE_MAX 4096
+struct table_cache {
+    struct tables_row *rows;
+    size_t n;
+    bool done;     /* a group has scanned this text */
+    bool complete; /* ... to its end, and every row is in rows */
+};
+
+struct table_keep {
+    struct table_pass *tp;
+    struct table_cache *tc;
+};
+
+/* sg_tables_scan's callback: keep a copy of the row, then table_row. */
+static int
+table_row_keep(void *ctx, const struct tables_row *row)
+{
+    struct table_keep *tk = ctx;
+    struct table_cache *tc = tk->tc;
+    if (tc->complete) {
+        if (tc->n == TABLE_CACHE_MAX) {
+            tc->complete = false;
+        } else {
+            if (tc->n % 64 == 0) {
+                struct tables_row *g =
+                    realloc(tc->rows, (tc->n + 64) * sizeof(*g));
+                if (g == NULL) {
+                    sg_rules_errorf("out of memory");
+                    return -1;
+                }
+                tc->rows = g;
+            }
+            tc->rows[tc->n++] = *row;
+        }
+    }
+    int r = table_row(tk->tp, row);
+    if (r != 0) /* stops here: the rows after are not kept */
+        tc->complete = false;
+    return r;
+}
+
+/* The table pass of one group over nt: from the rows another group kept,
+ * or by sg_tables_scan (keeping them when none are yet).  As
+ * sg_tables_scan. */
+static int
+tables_pass(const struct sg_norm *nt, struct table_pass *tp,
+            struct table_cache *tc)
+{
+    if (tc->done && tc->complete) {
+        for (size_t i = 0; i < tc->n; i++) {
+            int r = table_row(tp, &tc->rows[i]);
+            if (r != 0)
+                return r < 0 ? -1 : 0;
+        }
+        return 0;
+    }
+    if (tc->done) /* not all kept: read again */
+        return sg_tables_scan(nt->text, nt->len, table_row, tp);
+    tc->done = true;
+    tc->complete = true;
+    struct table_keep tk = {tp, tc};
+    int r = sg_tables_scan(nt->text, nt->len, table_row_keep, &tk);
+    if (r < 0)
+        tc->complete = false;
+    return r;
+}
+
 /* Offer a match that spells something out (canon: the address or number
  * it spells) to every sink; the finding is the original text of the
  * normalised span [s, e).  0 or -1. */
@@ -858,7 +933,8 @@ static int
 scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
            const char *where, time_t now, pcre2_match_data *md,
            pcre2_match_context *mctx, const struct detect_sink *sinks,
-           size_t n_sinks, const struct detect_cands *cands, size_t maxlen)
+           size_t n_sinks, const struct detect_cands *cands, size_t maxlen,
+           struct table_cache *tc)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
@@ -874,7 +950,7 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
     struct table_pass tp = {sinks, n_sinks, full, &n_full, where, now,
                             NULL, 0};
     if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
-        sg_tables_scan(nt->text, nt->len, table_row, &tp) < 0) {
+        tables_pass(nt, &tp, tc) < 0) {
         free(tp.rows);
         return -1;
     }
@@ -994,7 +1070,9 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
         find_candidates(rules, scan, nt, sinks, n_sinks) < 0)
         return -1;
     /* each group in turn, with its candidates */
-    for (size_t g = 0; g < n_sinks;) {
+    struct table_cache tc = {NULL, 0, false, false};
+    int r = 0;
+    for (size_t g = 0; g < n_sinks && r == 0;) {
         const struct detector *d = sinks[g].d;
         size_t root = sg_detect_root(rules, (size_t)(d - rules->detectors));
         size_t n = 1;
@@ -1005,11 +1083,12 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
         const struct detect_cands *c =
             scan != NULL ? &scan->cands[root] : &whole;
         if (scan_group(rules, nt, where, now, md, mctx, sinks + g, n, c,
-                       rules->detectors[root].maxlen) < 0)
-            return -1;
+                       rules->detectors[root].maxlen, &tc) < 0)
+            r = -1;
         g += n;
     }
-    return 0;
+    free(tc.rows);
+    return r;
 }
 
 int

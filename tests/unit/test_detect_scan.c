@@ -549,6 +549,63 @@ test_normalise_ascii_runs(void **state)
 /* ------------------------------------------------------------ evaluator */
 
 /* How many texts one evaluation scans. */
+/* A name lookup that finds nobody (pupil-roster then reads every row). */
+static int
+nobody(void *ctx, const char *name, const struct sg_person **person_r)
+{
+    (void)ctx;
+    (void)name;
+    *person_r = NULL;
+    return 0;
+}
+
+/* pupil-roster and pupil-dob in one scan read the table rows once (the
+ * first keeps them, detect.c's table_cache): pupil-dob finds, after
+ * pupil-roster in the same scan, what it finds alone. */
+static void
+test_table_rows_shared(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("");
+    static const char text[] =
+        "Dear all, the swimming group:\n"
+        "Name\tBirthday\tGroup\n"
+        "Amy Patel\t12th March 2014\tDolphins\n"
+        "Ben Jones\t1/9/2013\tSharks\n"
+        "\nand Cara Smith 2012-01-31 joins later.\n"
+        "Surname,Forename,DOB\nPatel,Amy,12/03/2014\nKhan,Zara,03/04/2014\n";
+    size_t dob = sg_rules_detector_find(r, "pupil-dob");
+    size_t roster = sg_rules_detector_find(r, "pupil-roster");
+    struct detect_lookup lk = {nobody, NULL, {0}, 0};
+    struct sg_finding *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    pcre2_match_data *md = pcre2_match_data_create(16, NULL);
+    pcre2_match_context *mctx = pcre2_match_context_copy(r->mctx);
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    struct detect_sink both[] = {
+        {&r->detectors[roster], &a, &na, 1000, NULL, &lk},
+        {&r->detectors[dob], &a, &na, 1000, NULL, NULL},
+    };
+    assert_int_equal(sg_detect_scan(r, scan, text, sizeof(text) - 1, "text",
+                                    now, md, mctx, both, 2),
+                     0);
+    struct detect_sink alone = {&r->detectors[dob], &b, &nb, 1000, NULL,
+                                NULL};
+    assert_int_equal(sg_detect_scan(r, scan, text, sizeof(text) - 1, "text",
+                                    now, md, mctx, &alone, 1),
+                     0);
+    assert_true(lk.candidates > 0); /* pupil-roster did read the rows */
+    assert_int_equal(same_findings("pupil-dob", a, na, "after pupil-roster",
+                                   b, nb, "alone", text, sizeof(text) - 1),
+                     4);
+    sg_detect_lookup_clear(&lk);
+    sg_detect_scan_free(&scan);
+    pcre2_match_data_free(md);
+    pcre2_match_context_free(mctx);
+    sg_rules_free(&r);
+}
+
 static unsigned long
 texts_scanned(const struct sg_rules *r, const struct sg_eval_input *in,
               size_t *n_rules)
@@ -758,6 +815,7 @@ main(void)
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_normalise_ascii_runs),
+        cmocka_unit_test(test_table_rows_shared),
         cmocka_unit_test(test_eval_scans_once),
 #ifdef HAVE_HYPERSCAN
         cmocka_unit_test(test_disk_cache),
