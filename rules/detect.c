@@ -260,26 +260,16 @@
  * with the byte before (a space or tab: "on ig") or after ("ig: @jo",
  * "fb.com", "ighandle"), and "x" as "x.com" or after a space or tab.  A
  * name can stand after runs of spaces of any length ("add   me  on
- * snap"), so the names alone have no bound; SPACE_RUN_MARKER gives one:
- * it matches in every run of spaces and tabs of 5 or more, ending at most
- * 5 bytes into it.  Then the first marker match after a match's start
- * ends at most (the reach) the words before the name, 4 bytes for each
- * run of spaces before it, and the name's literal (or 5) after it:
- * social-media's longest is "i am" + handle (30) + "over on" + five runs
- * + "facebook", 1 + 2 + 30 + 4 + 2 + 5 * 4 + 8 = 67; a profile URL's is
- * "https://mobile.facebook", 23.  messaging-invite's longest is
- * "contact me on telegram", 7 + 2 + 2 + 3 * 4 + 8 = 31; its URLs' 18
- * ("https://chat.whats"). */
-#define SPACE_RUN_MARKER "[ \\t]\\t|\\t |     "
+ * snap"), so their reach is unbounded (SIZE_MAX) and name_from() reads
+ * back from each candidate to where a match can start at the earliest,
+ * as address_from() does for home-address.  (A run of five spaces as a
+ * marker, to bound the reach, made Hyperscan match at every byte of the
+ * runs of a text laid out in columns.) */
 #define SOCIAL_MARKER                                                         \
     "snap|insta|tik|twitter|threads|facebook|youtube|bereal|x\\.com|fb\\."    \
-    "|[ \\t](?:ig|fb|x)|(?:ig|fb)(?:[ \\t:=(\\[@\\-]|handle|user|name|id|is)" \
-    "|" SPACE_RUN_MARKER
-#define SOCIAL_REACH 67
+    "|[ \\t](?:ig|fb|x)|(?:ig|fb)(?:[ \\t:=(\\[@\\-]|handle|user|name|id|is)"
 #define MESSAGING_MARKER                                                      \
-    "wa\\.me/|whats|signal|t\\.me/|telegram|discord|kik|viber|wickr"          \
-    "|" SPACE_RUN_MARKER
-#define MESSAGING_REACH 31
+    "wa\\.me/|whats|signal|t\\.me/|telegram|discord|kik|viber|wickr"
 /* home-address's is the street word, after its space: a house number
  * followed by a space and a capital letter is everywhere in a letter
  * (dates, times, prices), and a marker starting at every digit made
@@ -305,9 +295,9 @@ static const struct builtin {
     {"personal-email", "a personal email address", EMAIL_RE, false,
      VAL_EMAIL_PERSONAL, EMAIL_MARKER, EMAIL_REACH},
     {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL,
-     SOCIAL_MARKER, SOCIAL_REACH},
+     SOCIAL_MARKER, SIZE_MAX},
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
-     true, VAL_NONE, MESSAGING_MARKER, MESSAGING_REACH},
+     true, VAL_NONE, MESSAGING_MARKER, SIZE_MAX},
     {"home-address", "a home address", ADDRESS_RE, false,
      VAL_POSTCODE_HOUSE, ADDRESS_MARKER, SIZE_MAX},
     {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},
@@ -827,6 +817,42 @@ phone_candidates(const char *text, size_t len, struct detect_cands *c)
     }
 }
 
+/* Where a social-media or messaging-invite match whose network or app
+ * name ends at E (a candidate of SOCIAL_MARKER or MESSAGING_MARKER) can
+ * start at the earliest.  Between the start and E such a match has only
+ * ASCII letters, digits and the bytes of handles, URLs and the marker's
+ * own literals (_ . ' @ : / ( [ = -), at most five runs of spaces or
+ * tabs ("i am jo_b over on insta"), and no word longer than 31 bytes
+ * ("@" and a handle of 30; "https://mobile.facebook" is 23): so the
+ * start is after the sixth such run back from E, after the last byte
+ * before E none of those can be, and no more than 40 bytes into a word
+ * (counted from its end, or from E).  Later for a later E, as
+ * address_from() is (scan_pattern's argument). */
+static size_t
+name_from(const char *text, size_t E)
+{
+    size_t p = E, word = 0;
+    int runs = 0;
+    while (p > 0) {
+        unsigned char c = (unsigned char)text[p - 1];
+        if (c == ' ' || c == '\t') {
+            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
+                ++runs == 6)
+                break;
+            word = 0;
+        } else if (((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                                 (c | 0x20) <= 'z') ||
+                    strchr("_.'@:/([=-", c) != NULL) && c != '\0') {
+            if (++word > 40)
+                break;
+        } else {
+            break;
+        }
+        p--;
+    }
+    return p;
+}
+
 /* The matches of the sinks' shared pattern re in the normalised text,
  * outside the table rows tp found (full: the sinks the table pass filled),
  * looked for near the pattern's candidates only (cands, maxlen: the
@@ -866,6 +892,10 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         return 0;
     /* home-address's candidates are street words (address_from) */
     bool by_street = d->builtin && d->validate == VAL_POSTCODE_HOUSE;
+    /* social-media's and messaging-invite's are names (name_from) */
+    bool by_name = d->builtin && (d->validate == VAL_SOCIAL ||
+                                  (d->validate == VAL_NONE &&
+                                   strcmp(d->name, "messaging-invite") == 0));
     uint32_t whole_end = (uint32_t)len; /* normalise.c: len < 4 GiB */
     const uint32_t *ends = cands->whole ? &whole_end : cands->end;
     size_t n_ends = cands->whole ? 1 : cands->n;
@@ -885,6 +915,10 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         size_t from = E - off > maxlen ? E - maxlen : off;
         if (by_street && !cands->whole) {
             size_t f = address_from(text, E);
+            from = f > from ? f : from;
+        }
+        if (by_name && !cands->whole) {
+            size_t f = name_from(text, E);
             from = f > from ? f : from;
         }
         while (from > off && (text[from] & 0xc0) == 0x80)

@@ -184,6 +184,11 @@ static const char *const tricky[] = {
     "      jo_b22 on insta; add me on\t                                     "
     "                                             snap; my              "
     "                                                         whatsapp is",
+    /* the most a match holds before the name: five runs of spaces, a
+     * handle of 30, a URL's prefix */
+    "I am  jo_b22 \t over  on  instagram; @abcdefghijklmnopqrstuvwxyz0123 "
+    "on insta; I'M xyzxyzxyzxyzxyzxyzxyzxyz_12345 over on tiktok; "
+    "https://mobile.facebook.com/jo.b; https://api.whatsapp.com/send?phone=447700900123",
     "follow\tme\ton\tYouTube, message me\t\t\t\t\ton twitter, big igloo "
     "fib sixty x-ray",
     /* an address whose street words are long, and over several lines */
