@@ -225,7 +225,8 @@
  * marker's longest match is the reach, and Hyperscan computes it (the
  * number markers are the start of their pattern, up to before the first
  * unbounded part); social-media's and messaging-invite's are the names
- * of the networks and apps inside every match, with a reach (below).
+ * of the networks and apps inside every match, without a bound, read
+ * back by name_from() (below).
  * Hyperscan's cost is per match of a marker's literal as much as per
  * byte, so a marker should start on something rare, three bytes or more.
  * personal-email's is the character on each side of the @ (the local part
