@@ -9,8 +9,9 @@
  * before an at marker, and number words are read in one pass with a
  * bounded number of candidates (NUMWORD_CANDIDATES), so a hostile text
  * costs time linear in its size.  Both passes skip, by a cheap prefilter,
- * the parts of a text where they cannot find anything (next_at_marker,
- * next_number_word), with the same findings as reading every byte.
+ * the parts of a text where they cannot find anything (next_at_marker and
+ * spelt_may_follow, number_region), with the same findings as reading
+ * every byte.
  *
  * SECURITY: the text is attacker-controlled; every read is inside the
  * normalised text and every copy is capped (MAX_FINDING_TEXT).
@@ -26,6 +27,7 @@
 
 #include "detect.h"
 #include "normalise.h"
+#include "scan16.h"
 
 static bool
 word_at(const char *m, size_t ml, size_t i, const char *w)
@@ -259,10 +261,11 @@ number_word_start(const char *w, size_t left)
  * of a text is in no number at all.  A run it offers has a number word in
  * it (number_run: words > 0), and the number words it reads are whole
  * words of letters (non-alphanumeric on both sides) that num_word knows.
- * So the prefilter finds the next such word (next_number_word, a tight
- * loop over words) and lets the plain loop run only from a point before
- * it where the plain loop is known to stand with nothing carried over (a
- * resync point, resync_before) until it is past the word.
+ * So the prefilter (number_region) finds the next such word and lets the
+ * plain loop run only from a point before it where the plain loop is
+ * known to stand with nothing carried over (a resync point) until it is
+ * past the word; most of the text it passes without reading, by the
+ * shortest run that can offer (MIN_RUN).
  *
  * Why that gives exactly the plain loop's findings: the plain loop's only
  * state is its position i (and the count of candidates, which only runs
@@ -275,15 +278,11 @@ number_word_start(const char *w, size_t left)
  * it).  No run crosses a hard stop or a blocker, so a run that starts
  * before such a point and after the plain loop's position ends before it,
  * with no number word in it when none lies between: it offers nothing.
- * Jumping from i to the last resync point before the next number word is
+ * Jumping from i to a resync point with no number word before it is
  * then invisible, and between resync points the plain loop itself runs.
  * The unit test (test_detect_prefilter.c) compares both on random and
  * hostile texts. */
 bool sg_detect_prefilter = true;
-
-static const bool alpha_table[256] = {
-    ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
-};
 
 /* The lengths of the number words each letter starts (bit n: a word of
  * n letters), so that most words are passed by one look-up. */
@@ -327,65 +326,199 @@ is_number_word(const char *w, size_t wl)
 #undef IS
 }
 
-/* The start of the first whole number word at or after i (a word that
- * starts before i is not looked at), or len. */
-static size_t
-next_number_word(const char *t, size_t len, size_t i)
+/* The fewest bytes a run number_run accepts can span: it spells 10 or
+ * more digits and has a number word, its tokens are one or more
+ * separators apart, and no token spells more digits than it has bytes;
+ * so nine digits, a separator and "o". */
+#define MIN_RUN 11
+
+/* A byte's class for the pair test below: 0 for a hard stop, 1 to 26
+ * for a letter (either case), 27 for a digit, 28 for a separator or +. */
+#define L_(c, n) [c] = n, [c - 32] = n
+static const unsigned char pair_class[256] = {
+    L_('a', 1),  L_('b', 2),  L_('c', 3),  L_('d', 4),  L_('e', 5),
+    L_('f', 6),  L_('g', 7),  L_('h', 8),  L_('i', 9),  L_('j', 10),
+    L_('k', 11), L_('l', 12), L_('m', 13), L_('n', 14), L_('o', 15),
+    L_('p', 16), L_('q', 17), L_('r', 18), L_('s', 19), L_('t', 20),
+    L_('u', 21), L_('v', 22), L_('w', 23), L_('x', 24), L_('y', 25),
+    L_('z', 26), ['0' ... '9'] = 27, ['+'] = 28, [' '] = 28, ['\t'] = 28,
+    ['\r'] = 28, ['\n'] = 28, [','] = 28, ['.'] = 28, ['-'] = 28,
+};
+#undef L_
+
+/* Whether a run can cover a byte of class k after one of class b (bit k
+ * of cover_after[b]) and before one of class a (bit a of
+ * cover_before[k]).  A covered letter is in a word token, which is a
+ * whole word and a number word (number_run: a word token starts where a
+ * word starts, takes every letter and is no token when a digit follows),
+ * so each pair a covered letter stands in, the byte before or after the
+ * word read as a hard stop, is a pair of "^word^" for one of num_words.
+ * A covered digit is in a digit token, which starts where a word starts:
+ * no letter before it.  A hard stop is never covered; a separator or +
+ * may be. */
+static const uint32_t cover_after[29] = {
+    0x1c19c170, /* stop: all but stop a b c g i j k l m q r u v w x y */
+    0x10004000, /* a: n sep */
+    0x10001000, /* b: l sep */
+    0x10000000, /* c: sep */
+    0x10048000, /* d: o r sep */
+    0x10444230, /* e: d e i n r v sep */
+    0x10008200, /* f: i o sep */
+    0x10000100, /* g: h sep */
+    0x10348000, /* h: o r t u sep */
+    0x11415080, /* i: g l n p v x sep */
+    0x10000000, /* j: sep */
+    0x10000000, /* k: sep */
+    0x10200020, /* l: e u sep */
+    0x10000000, /* m: sep */
+    0x10008230, /* n: d e i o sep */
+    0x10204100, /* o: h n u sep */
+    0x10001000, /* p: l sep */
+    0x10000000, /* q: sep */
+    0x10008220, /* r: e i o sep */
+    0x10000222, /* s: a e i sep */
+    0x10840100, /* t: h r w sep */
+    0x100c4084, /* u: b g n r s sep */
+    0x10000020, /* v: e sep */
+    0x10008000, /* w: o sep */
+    0x10000000, /* x: sep */
+    0x10000000, /* y: sep */
+    0x10000020, /* z: e sep */
+    0x18000000, /* digit: digit sep */
+    0x1c19c170, /* sep: all but stop a b c g i j k l m q r u v w x y */
+};
+static const uint32_t cover_before[29] = {
+    0x1fffffff, /* stop: any */
+    0x00004000, /* a: n */
+    0x00001000, /* b: l */
+    0x00000000, /* c:  */
+    0x10048001, /* d: stop o r sep */
+    0x10444231, /* e: stop d e i n r v sep */
+    0x00008200, /* f: i o */
+    0x00000100, /* g: h */
+    0x10348001, /* h: stop o r t u sep */
+    0x01415080, /* i: g l n p v x */
+    0x00000000, /* j:  */
+    0x00000000, /* k:  */
+    0x10200021, /* l: stop e u sep */
+    0x00000000, /* m:  */
+    0x10008231, /* n: stop d e i o sep */
+    0x10204101, /* o: stop h n u sep */
+    0x00001000, /* p: l */
+    0x00000000, /* q:  */
+    0x10008221, /* r: stop e i o sep */
+    0x10000223, /* s: stop a e i sep */
+    0x10840101, /* t: stop h r w sep */
+    0x000c4084, /* u: b g n r s */
+    0x00000020, /* v: e */
+    0x00008000, /* w: o */
+    0x10000001, /* x: stop sep */
+    0x00000000, /* y:  */
+    0x00000020, /* z: e */
+    0x1fffffff, /* digit: any */
+    0x1fffffff, /* sep: any */
+};
+
+/* Whether no run number_run reads can cover t[q] (q < len), by the
+ * bytes on each side of it; false says nothing. */
+static inline bool
+outside_runs(const char *t, size_t len, size_t q)
 {
-    while (i > 0 && i < len && ascii_alnum((unsigned char)t[i - 1]) &&
-           ascii_alnum((unsigned char)t[i]))
-        i++;
-    while (i < len) {
-        while (i < len && !ascii_alnum((unsigned char)t[i]))
-            i++;
-        if (i == len)
-            break; /* no word left (the text need not end in a NUL) */
-        size_t s = i;
+    unsigned k = pair_class[(unsigned char)t[q]];
+    unsigned b = q > 0 ? pair_class[(unsigned char)t[q - 1]] : 0;
+    unsigned a = q + 1 < len ? pair_class[(unsigned char)t[q + 1]] : 0;
+    return ((cover_after[b] >> k) & (cover_before[k] >> a) & 1) == 0;
+}
+
+/* Where the plain loop goes on from a byte q of a blocker word: inside
+ * the word it skips the rest of it and the byte after; at its last byte,
+ * q + 1 is that byte. */
+static inline size_t
+past_blocker_byte(const char *t, size_t len, size_t q)
+{
+    if (q + 1 < len && ascii_alnum((unsigned char)t[q + 1]))
+        return q + 1;
+    return q + 2 < len ? q + 2 : len;
+}
+
+/* From the plain loop's position i (i < len): over digits, separators
+ * and +, to the first number word (*word_r, its start) or to a position
+ * the plain loop reaches from i with nothing offered, past the first
+ * hard stop or blocker word (when i is inside a word, past that word and
+ * the byte after it, which the plain loop skips), or len.  No run that
+ * starts before that has a number word. */
+static size_t
+walk_to_word(const char *t, size_t len, size_t i, bool *word_r)
+{
+    *word_r = false;
+    if (i > 0 && ascii_alnum((unsigned char)t[i - 1])) {
         while (i < len && ascii_alnum((unsigned char)t[i]))
             i++;
-        /* a word with a digit in it is no number word: is_number_word
-         * compares letters only */
-        if (i - s <= 8 &&
-            (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
-            is_number_word(t + s, i - s))
-            return s;
+        return i < len ? i + 1 : len;
+    }
+    /* digits (27), separators and + (28) */
+    while (i < len && pair_class[(unsigned char)t[i]] >= 27)
+        i++;
+    if (i == len)
+        return len;
+    if (pair_class[(unsigned char)t[i]] == 0)
+        return i + 1; /* a hard stop */
+    /* a letter: after digits in the same word, or a first letter no
+     * number word has with the next one, make the word a blocker */
+    if ((i > 0 && pair_class[(unsigned char)t[i - 1]] == 27) ||
+        outside_runs(t, len, i))
+        return past_blocker_byte(t, len, i);
+    size_t s = i;
+    while (i < len && ascii_alnum((unsigned char)t[i]))
+        i++;
+    /* a word with a digit in it is no number word: is_number_word
+     * compares letters only */
+    if (i - s <= 8 &&
+        (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
+        is_number_word(t + s, i - s)) {
+        *word_r = true;
+        return s;
+    }
+    return i < len ? i + 1 : len; /* past a blocker and the byte after */
+}
+
+/* Where the plain loop, at i, must run from: a position it reaches from
+ * i with nothing offered and nothing else changed, before the number
+ * word *w_r; or len when it offers nothing more.
+ *
+ * Two steps, over and over.  (1) A run number_run accepts spans MIN_RUN
+ * bytes or more, so if the byte q = i + MIN_RUN - 1 (or one of the two
+ * before it) is outside every run (outside_runs), each run that starts
+ * from i to q ends before q and is too short to offer: the plain loop
+ * goes past q with nothing offered.  Then it reaches the byte after q if q is a hard
+ * stop; and if q is in a blocker word, the byte after the byte after
+ * that word, as it does from any byte inside the word (it skips the rest
+ * of a word it stands in, and the byte after): so the pass goes on from
+ * q + 1 (or q + 2 when q ends its word), reading about one byte in
+ * MIN_RUN of ordinary text.  (2) When none of the three says so (digits,
+ * separators, letters that may be in a number word), walk_to_word reads
+ * on word by word to a number word, or to the next resync point with
+ * none before it (nothing to offer: every run has a number word). */
+static size_t
+number_region(const char *t, size_t len, size_t i, size_t *w_r)
+{
+    while (len - i >= MIN_RUN) {
+        size_t q = i + MIN_RUN - 1;
+        if (!outside_runs(t, len, q) && !outside_runs(t, len, --q) &&
+            !outside_runs(t, len, --q)) {
+            bool word;
+            size_t p = walk_to_word(t, len, i, &word);
+            if (word) {
+                *w_r = p;
+                return i;
+            }
+            i = p;
+            continue;
+        }
+        i = ascii_alnum((unsigned char)t[q]) ? past_blocker_byte(t, len, q)
+                                              : q + 1; /* a hard stop */
     }
     return len;
-}
-
-/* Is the whole word ending at e (t[e - 1] alphanumeric) a blocker: not
- * all digits, not a number word? */
-static bool
-blocker_before(const char *t, size_t e)
-{
-    size_t s = e;
-    bool digits = true, letters = true;
-    while (s > 0 && ascii_alnum((unsigned char)t[s - 1])) {
-        s--;
-        digits &= !alpha_table[(unsigned char)t[s]];
-        letters &= alpha_table[(unsigned char)t[s]];
-    }
-    return !digits && !(letters && is_number_word(t + s, e - s));
-}
-
-/* The last resync point p with lo <= p <= w (the byte after a hard stop,
- * or the byte after the one that follows a blocker), or lo. */
-static size_t
-resync_before(const char *t, size_t lo, size_t w)
-{
-    for (size_t p = w; p > lo; p--) {
-        unsigned char c = (unsigned char)t[p - 1];
-        if (ascii_alnum(c))
-            continue;
-        bool sep = c == '+' || c == ' ' || c == '\t' || c == '\r' ||
-                   c == '\n' || c == ',' || c == '.' || c == '-';
-        if (!sep)
-            return p; /* a hard stop */
-        if (p >= 2 && ascii_alnum((unsigned char)t[p - 2]) &&
-            blocker_before(t, p - 1))
-            return p;
-    }
-    return lo;
 }
 
 int
@@ -409,10 +542,10 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
     while (i < len && candidates < NUMWORD_CANDIDATES) {
         if (sg_detect_prefilter && i >= stop) {
             /* nothing to offer before the next number word's run */
-            size_t w = next_number_word(t, len, i);
-            if (w == len)
+            size_t w;
+            i = number_region(t, len, i, &w);
+            if (i >= len)
                 break;
-            i = resync_before(t, i, w);
             stop = w + 1;
         }
         unsigned char c = (unsigned char)t[i];
@@ -460,15 +593,6 @@ at_marker(const char *t, size_t len, size_t i)
             a == '>');
 }
 
-/* Eight bytes of t from p, as one number (any alignment). */
-static inline uint64_t
-load8(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
 /* The zero bytes of v: 0x80 in each, 0 in every other (exact: no carry
  * crosses a byte). */
 static inline uint64_t
@@ -479,22 +603,44 @@ zero_bytes(uint64_t v)
 }
 
 /* The first m >= from where at_marker holds, or len: what the plain loop
- * over every byte finds, eight positions at a time.  A marker at m has an
- * @ at m, or an a at m and a t at m + 1 (either case); eight positions
- * where neither is so are passed at once, the others are tried one by
- * one.  Without the prefilter, every byte is tried. */
+ * over every byte finds, sixteen positions at a time (or eight, the
+ * fallback).  A marker at m has an @ at m, or an a at m and a t at m + 1
+ * (either case); positions where neither is so are passed at once, the
+ * others are tried one by one.  Without the prefilter, every byte is
+ * tried. */
 static size_t
 next_at_marker(const char *t, size_t len, size_t from)
 {
     size_t m = from;
+#ifdef SG_HAVE_SCAN16
+    /* sixteen positions at a time (scan16.h), and of the a-t pairs only
+     * those before a byte that can end the marker (a space, tab or
+     * closing bracket: below 0x41 as a signed byte, or ] or } with bit 5
+     * set), so that "that", "date" and "water" are not tried */
+    while (sg_detect_prefilter && sg_scan16 && m + 18 <= len) {
+        sg_v16 here = sg_load16(t + m), next = sg_load16(t + m + 1),
+               after = sg_load16(t + m + 2);
+        unsigned hits = sg_mask16((here == '@') |
+                                  (((here | 0x20) == 'a') &
+                                   ((next | 0x20) == 't') &
+                                   ((after < 0x41) | ((after | 0x20) == '}'))));
+        for (; hits != 0; hits &= hits - 1) {
+            size_t k = m + (size_t)__builtin_ctz(hits);
+            if (at_marker(t, len, k))
+                return k;
+        }
+        m += 16;
+    }
+#endif
     while (sg_detect_prefilter && m + 9 <= len) {
-        uint64_t here = load8(t + m), next = load8(t + m + 1);
-        uint64_t at = zero_bytes(here ^ 0x4040404040404040ULL);
-        uint64_t a = zero_bytes((here | 0x2020202020202020ULL) ^
-                                0x6161616161616161ULL);
-        uint64_t tt = zero_bytes((next | 0x2020202020202020ULL) ^
-                                 0x7474747474747474ULL);
-        if ((at | (a & tt)) != 0)
+        uint64_t here = sg_load8(t + m), next = sg_load8(t + m + 1);
+        /* a byte of the or is zero where here has a and next has t */
+        uint64_t at_word = ((here | 0x2020202020202020ULL) ^
+                            0x6161616161616161ULL) |
+                           ((next | 0x2020202020202020ULL) ^
+                            0x7474747474747474ULL);
+        if ((zero_bytes(here ^ 0x4040404040404040ULL) |
+             zero_bytes(at_word)) != 0)
             for (size_t k = m; k < m + 8; k++)
                 if (at_marker(t, len, k))
                     return k;
@@ -557,6 +703,41 @@ spelt_left(const char *t, size_t m)
     return left;
 }
 
+/* Whether a match of SPELT_EMAIL_RE that starts at or before the at
+ * marker at m can exist, by the bytes after it (a cheap test before
+ * PCRE2 is asked).  Such a match has its spelt or written @ at m or at a
+ * later marker (every earlier one was tried from where this one's search
+ * starts or before).  At m: then after m's "at" or "@" and any spaces,
+ * tabs and closing brackets comes a domain label (a letter, digit or
+ * hyphen, or a byte of a character PCRE2 might fold to one) and, after
+ * the label and any spaces or tabs, a dot: ".", an opening bracket or
+ * "dot".  At a later marker: then m's "at" is the whole of a local part
+ * (a marker has a space, tab or bracket on each side), and after it and
+ * any spaces or tabs comes a dot, an opening bracket, an @ or the next
+ * "at".  Any other byte (or the end) rules both out: PCRE2 is not asked
+ * in "closes at 13:00 on Friday" or "come at lunchtime". */
+static bool
+spelt_may_follow(const char *t, size_t len, size_t m)
+{
+    size_t i = m + (t[m] == '@' ? 1 : 2), j = i;
+    while (j < len && (t[j] == ' ' || t[j] == '\t'))
+        j++;
+    if (t[m] != '@' && j < len && t[j] != '\0' &&
+        strchr(".([{<@aAdD", t[j]) != NULL)
+        return true;
+    while (i < len && t[i] != '\0' && strchr(" \t)]}>", t[i]) != NULL)
+        i++;
+    size_t l = i;
+    while (i < len && (ascii_alnum((unsigned char)t[i]) || t[i] == '-' ||
+                       (unsigned char)t[i] >= 0x80))
+        i++;
+    if (i == l)
+        return false;
+    while (i < len && (t[i] == ' ' || t[i] == '\t'))
+        i++;
+    return i < len && t[i] != '\0' && strchr(".([{<dD", t[i]) != NULL;
+}
+
 /* Spelt-out addresses: the pattern is tried only at the starts of the
  * local part before an at marker (PCRE2's offset limit), so ordinary text
  * costs a look at each character, not a match attempt at each word. */
@@ -576,6 +757,10 @@ sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
             from = pos;
         if (from > m)
             continue;
+        if (sg_detect_prefilter && !spelt_may_follow(text, len, m)) {
+            pos = m + 1; /* as PCRE2 finding nothing leaves it */
+            continue;
+        }
         pcre2_set_offset_limit(mctx, m);
         int rc = pcre2_match(re, (PCRE2_SPTR)text, len, from, 0, md, mctx);
         pos = m + 1;

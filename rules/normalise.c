@@ -39,6 +39,7 @@
 #include <unicode/utf8.h>
 
 #include "normalise.h"
+#include "scan16.h"
 #include "sg_buf.h"
 #include "sg_icu.h"
 #include "sg_utf8.h"
@@ -52,18 +53,35 @@ plain_ascii(unsigned char c)
     return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* The end of the run of plain_ascii bytes p[i..len): eight bytes at a
- * time while all eight are printable ASCII (0x20 to 0x7e, most of any
- * letter), one at a time otherwise.  Per byte of v, with low7 its low
- * seven bits (no sum below carries into the next byte): low7 + 0x60 has
- * bit 7 set when low7 >= 0x20, low7 + 1 when low7 is 0x7f. */
+bool sg_scan16 = true;
+
+/* The end of the run of plain_ascii bytes p[i..len): sixteen bytes at a
+ * time (scan16.h) while none is below 0x20 (as signed bytes, so 0x80 and
+ * over too) or 0x7f, or only tabs and line breaks are; then, or where
+ * that is not built, eight bytes at a time while all eight are printable
+ * ASCII (0x20 to 0x7e), one at a time otherwise.  Per byte of v, with
+ * low7 its low seven bits (no sum below carries into the next byte):
+ * low7 + 0x60 has bit 7 set when low7 >= 0x20, low7 + 1 when low7 is
+ * 0x7f. */
 static size_t
 plain_ascii_end(const unsigned char *p, size_t i, size_t len)
 {
+#ifdef SG_HAVE_SCAN16
+    while (sg_scan16 && i + 16 <= len) {
+        sg_v16 v = sg_load16((const char *)p + i);
+        sg_v16 odd = (v < 0x20) | (v == 0x7f);
+        if (sg_mask16(odd) != 0) {
+            unsigned m = sg_mask16(odd & ~((v == '\t') | (v == '\n') |
+                                           (v == '\r')));
+            if (m != 0)
+                return i + (size_t)__builtin_ctz(m);
+        }
+        i += 16;
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
     while (i + 8 <= len) {
-        uint64_t v;
-        memcpy(&v, p + i, sizeof(v));
+        uint64_t v = sg_load8((const char *)p + i);
         uint64_t low7 = v & ~high;
         if (((v | ~(low7 + 0x60 * ones) | (low7 + ones)) & high) != 0)
             for (size_t k = 0; k < 8; k++)
@@ -206,30 +224,50 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
     const UNormalizer2 *nfkc = sg_icu_normalizer(SG_ICU_NFKC);
     if (nfkc == NULL)
         return -1;
-    struct sg_buf b = SG_BUF_INIT;
-    if (sg_buf_reserve(&b, len + 16) < 0)
-        return -1;
-    if (sg_buf_append(&b, in, i) < 0 || add_piece(n, 0, 0, true) < 0)
-        goto fail;
+    /* Nothing is copied while every character stays as written (a text
+     * of ASCII with a few accented letters, pound signs or dashes that are
+     * already NFKC): the first one that changes, or a byte that is not
+     * UTF-8, starts the copy (b) with the text before it. */
+    struct sg_buf b = SG_BUF_INIT, first = SG_BUF_INIT;
+    bool copying = false;
     while (i < len) {
         size_t run = plain_ascii_end(p, i, len);
         if (run > i) {
-            if (add_piece(n, b.len, i, true) < 0 ||
-                sg_buf_append(&b, in + i, run - i) < 0)
+            if (copying && (add_piece(n, b.len, i, true) < 0 ||
+                            sg_buf_append(&b, in + i, run - i) < 0))
                 goto fail;
             i = run;
             continue;
         }
-        size_t used, at = b.len;
-        int r = one_char(nfkc, p + i, len - i, &b, &used, &n->invalid_utf8);
+        size_t used;
+        struct sg_buf *out = copying ? &b : &first;
+        size_t at = out->len;
+        bool invalid = n->invalid_utf8;
+        int r = one_char(nfkc, p + i, len - i, out, &used, &n->invalid_utf8);
         if (r < 0)
             goto fail;
+        if (!copying && r == 1 && n->invalid_utf8 == invalid) {
+            i += used;
+            continue;
+        }
+        if (!copying) {
+            if (sg_buf_reserve(&b, len + 16) < 0 ||
+                sg_buf_append(&b, in, i) < 0 || add_piece(n, 0, 0, true) < 0 ||
+                (first.len > 0 && sg_buf_append(&b, first.data, first.len) < 0))
+                goto fail;
+            at = i;
+            sg_buf_free(&first);
+            copying = true;
+        }
         if (add_piece(n, at, i, r == 1) < 0)
             goto fail;
         if (r == 1 && sg_buf_append(&b, in + i, used) < 0)
             goto fail;
         i += used;
     }
+    sg_buf_free(&first);
+    if (!copying)
+        return 0; /* every character as written: n->text is in */
     if (b.len >= UINT32_MAX)
         goto fail;
     n->len = b.len;
@@ -237,6 +275,7 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
     n->text = n->buf;
     return 0;
 fail:
+    sg_buf_free(&first);
     sg_buf_free(&b);
     sg_norm_free(n);
     return -1;

@@ -8,7 +8,9 @@
  * built-in detector must scan the input; the UTF-8 cut (which caps the
  * findings) must keep a prefix that ends on a whole character; and the
  * {placeholder} expander must check and expand it without reading past
- * its end.
+ * its end.  The passes that skip what cannot match (the number words, the
+ * spelt-out addresses, normalisation sixteen bytes at a time) must find
+ * exactly what their plain loops find.
  */
 #include "config.h"
 
@@ -17,7 +19,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "detect.h"
 #include "normalise.h"
+#include "scan16.h"
 #include "sg_expand.h"
 #include "sg_utf8.h"
 #include "rules_int.h"
@@ -110,6 +114,47 @@ check_normalised(const char *in, size_t size)
     sg_norm_free(&n);
 }
 
+/* The findings of the detectors that read the spelt-out forms, and the
+ * normalised text, are the same with the prefilter (sixteen bytes at a
+ * time, and the fallback) as with the plain loops. */
+static void
+check_prefilter(const char *in, size_t size)
+{
+    static const char *const names[] = {"uk-mobile", "uk-landline",
+                                        "personal-email"};
+    static const bool ways[3][2] = {{false, false}, {true, false},
+                                    {true, true}};
+    struct sg_finding *f[3];
+    size_t n[3];
+    struct sg_norm nt[3];
+    for (size_t w = 0; w < 3; w++) {
+        const char *err = NULL;
+        f[w] = NULL;
+        n[w] = 0;
+        sg_detect_prefilter = ways[w][0];
+        sg_scan16 = ways[w][1];
+        if (sg_rules_detect_many(rules, names, 3, in, size,
+                                 (time_t)1741774500, &f[w], &n[w], &err) < 0 ||
+            sg_normalise(in, size, &nt[w]) < 0)
+            abort();
+    }
+    sg_detect_prefilter = true;
+    sg_scan16 = true;
+    for (size_t w = 1; w < 3; w++) {
+        if (n[w] != n[0] || nt[w].len != nt[0].len ||
+            memcmp(nt[w].text, nt[0].text, nt[0].len) != 0)
+            abort();
+        for (size_t i = 0; i < n[0]; i++)
+            if (strcmp(f[w][i].detector, f[0][i].detector) != 0 ||
+                strcmp(f[w][i].text, f[0][i].text) != 0)
+                abort();
+    }
+    for (size_t w = 0; w < 3; w++) {
+        sg_findings_free(&f[w], &n[w]);
+        sg_norm_free(&nt[w]);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -129,6 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_normalised((const char *)data, size);
     check_cut((const char *)data, size);
     check_expand((const char *)data, size);
+    check_prefilter((const char *)data, size);
     for (size_t d = 0; d < sg_rules_detector_count(rules); d++) {
         struct sg_finding *f = NULL;
         size_t n = 0;

@@ -1,0 +1,462 @@
+/*
+ * test_detect_prefilter.c - the passes over every byte of a text find
+ * exactly what their plain loops find (rules/detect_spelt.c,
+ * rules/normalise.c): the number-words pass with its skip by the
+ * shortest run, the spelt-out address pass with its at-marker search and
+ * its test before PCRE2, each with the sixteen-byte loops (scan16.h) and
+ * with their eight-byte fallback, against the plain loops
+ * (sg_detect_prefilter false); and normalisation, which copies a text
+ * only once a character changes, the same with and without the
+ * sixteen-byte loop and the same as when the copy starts at once.
+ *
+ * Texts: runs and addresses at every alignment around sixteen-byte
+ * blocks, lengths that are not multiples of sixteen, texts not ending in
+ * a NUL (each is copied into a buffer of exactly its length, so that
+ * AddressSanitizer and valgrind see a read past it), number words at the
+ * text's edges in every case, CSV rows, "at" between every kind of
+ * neighbour, and random texts from all of these.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "normalise.h"
+#include "scan16.h"
+#include "sg_rules.h"
+#include "rules_util.h"
+
+static const time_t now = 1741774500; /* 12 March 2025 */
+
+/* The detectors that read the spelt-out forms: number words (uk-mobile,
+ * uk-landline) and spelt-out addresses (personal-email). */
+static const char *const spelt_names[] = {"uk-mobile", "uk-landline",
+                                          "personal-email"};
+
+static struct sg_rules *
+load(void)
+{
+    struct sg_rules_options o;
+    sg_test_school_options(&o);
+    struct sg_rules *r = NULL;
+    const char *err = NULL;
+    if (sg_rules_load_string("", 0, "t", &o, &r, &err) < 0)
+        fail_msg("load: %s", err);
+    return r;
+}
+
+/* The three ways of reading: the plain loops first. */
+static const struct {
+    bool prefilter, scan16;
+    const char *name;
+} ways[] = {
+    {false, false, "plain loops"},
+    {true, false, "prefilter, eight-byte fallback"},
+    {true, true, "prefilter, sixteen bytes at a time"},
+};
+
+/* The findings in text[0..len) (copied into a buffer of exactly len
+ * bytes) are the same all three ways; how many. */
+static size_t
+same_all_ways(const struct sg_rules *r, const char *text, size_t len)
+{
+    char *buf = malloc(len > 0 ? len : 1);
+    assert_non_null(buf);
+    memcpy(buf, text, len);
+    struct sg_finding *f[3];
+    size_t n[3];
+    for (size_t w = 0; w < 3; w++) {
+        const char *err = NULL;
+        f[w] = NULL; /* sg_rules_detect_many adds to what is there */
+        n[w] = 0;
+        sg_detect_prefilter = ways[w].prefilter;
+        sg_scan16 = ways[w].scan16;
+        if (sg_rules_detect_many(r, spelt_names, 3, buf, len, now, &f[w],
+                                 &n[w], &err) != 0)
+            fail_msg("detect: %s", err);
+    }
+    sg_detect_prefilter = true;
+    sg_scan16 = true;
+    for (size_t w = 1; w < 3; w++) {
+        if (n[w] != n[0])
+            fail_msg("%zu findings by the %s, %zu by the %s, in \"%.*s\"",
+                     n[0], ways[0].name, n[w], ways[w].name,
+                     (int)(len > 300 ? 300 : len), text);
+        for (size_t i = 0; i < n[0]; i++)
+            if (strcmp(f[w][i].detector, f[0][i].detector) != 0 ||
+                strcmp(f[w][i].text, f[0][i].text) != 0)
+                fail_msg("finding %zu: %s \"%s\" by the %s, %s \"%s\" by "
+                         "the %s, in \"%.*s\"",
+                         i, f[0][i].detector, f[0][i].text, ways[0].name,
+                         f[w][i].detector, f[w][i].text, ways[w].name,
+                         (int)(len > 300 ? 300 : len), text);
+    }
+    size_t made = n[0];
+    for (size_t w = 0; w < 3; w++)
+        sg_findings_free(&f[w], &n[w]);
+    free(buf);
+    return made;
+}
+
+/* Runs and addresses with findings, and near misses, each after and
+ * before every length of filler up to two blocks: ordinary words, digits
+ * and separators, hard stops. */
+static void
+test_alignments(void **state)
+{
+    (void)state;
+    static const char *const cores[] = {
+        "oh seven seven oh oh nine oh oh one two three",
+        "07700 nine oh oh one two three",
+        "o77009001 o",
+        "077009001 o",
+        /* the shortest runs that offer a number (a ten-digit landline):
+         * eleven bytes, as the skip assumes */
+        "011770090 o",
+        "o 117700900",
+        "o o o o o o o o o o",
+        "plus four four seven seven oh oh 900123",
+        "triple seven double oh nine oh oh one two",
+        "seven seven oh\noh nine oh, oh one two three",
+        "tom dot smith77 at gmail dot com",
+        "tom(at)gmail(dot)com",
+        "jo_b at hotmail dot co dot uk",
+        "me at tom dot at dot smith at gmail dot com",
+        "a@b.co",
+        "x @ y . org",
+    };
+    static const char *const fillers[] = {
+        "the cat sat on that mat at the date of the water ",
+        "12,34-56.78 90 12,34-56.78 90 12,34-56.78 90 1234 ",
+        "\"';:!?/()\"';:!?/()\"';:!?/()\"';:!?/()\"';:!?/()\"'",
+        "ones ohm seventy tone often zeros nines plusses hundreds ",
+    };
+    struct sg_rules *r = load();
+    char text[256];
+    size_t made = 0;
+    for (size_t c = 0; c < sizeof(cores) / sizeof(cores[0]); c++)
+        for (size_t f = 0; f < sizeof(fillers) / sizeof(fillers[0]); f++)
+            for (size_t pad = 0; pad <= 33; pad++) {
+                size_t cl = strlen(cores[c]), len = 0;
+                memcpy(text, fillers[f], pad);
+                len = pad;
+                memcpy(text + len, cores[c], cl);
+                len += cl;
+                /* the core at the very end, then after it fillers of
+                 * lengths around a block */
+                made += same_all_ways(r, text, len);
+                static const size_t after[] = {1, 7, 15, 16, 17, 33};
+                for (size_t a = 0; a < sizeof(after) / sizeof(after[0]); a++) {
+                    memcpy(text + len, fillers[(f + 1) % 4], after[a]);
+                    made += same_all_ways(r, text, len + after[a]);
+                }
+            }
+    assert_true(made > 1000);
+    sg_rules_free(&r);
+}
+
+/* Every number word, in three cases, alone, at the start and at the end
+ * of a text and of a run, run into a digit or a letter, in a CSV row. */
+static void
+test_number_words_at_edges(void **state)
+{
+    (void)state;
+    static const char *const words[] = {
+        "zero", "oh", "o", "nought", "nil", "one", "two", "three", "four",
+        "five", "six", "seven", "eight", "nine", "double", "triple", "plus",
+        "hundred", "thousand",
+    };
+    static const char *const forms[] = {
+        "W",
+        "W 7700 900123",
+        "W 77009001",
+        "077009001 W",
+        "07700 900 12 W",
+        "07700 900 12 Wx",
+        "07700 900 12 W1",
+        "x W, 7700-900-123 y",
+        "Patel,Amy,W,07700900123\nSmith,Jo,07700,900,12,W\n",
+        "07700 W W 123 the end",
+        "W seven seven oh oh nine oh oh one two",
+    };
+    struct sg_rules *r = load();
+    char word[16], text[160];
+    size_t made = 0;
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        for (int cs = 0; cs < 3; cs++) {
+            size_t wl = strlen(words[w]);
+            for (size_t k = 0; k <= wl; k++)
+                word[k] = cs == 2 || (cs == 1 && k == 0)
+                              ? (char)(words[w][k] & ~0x20)
+                              : words[w][k];
+            for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+                /* each W of the form is the word */
+                size_t len = 0;
+                for (const char *p = forms[f]; *p != '\0'; p++)
+                    if (*p == 'W') {
+                        memcpy(text + len, word, wl);
+                        len += wl;
+                    } else
+                        text[len++] = *p;
+                made += same_all_ways(r, text, len);
+            }
+        }
+    assert_true(made > 100);
+    sg_rules_free(&r);
+}
+
+/* "at" and "@" between every kind of neighbour, before every kind of
+ * domain: the test before PCRE2 and the search for markers read what the
+ * pattern reads. */
+static void
+test_at_in_every_context(void **state)
+{
+    (void)state;
+    static const char before[] = " \t([{<x.\n@-1";
+    static const char after[] = " \t)]}>x.\n@-1";
+    static const char *const marks[] = {"at", "AT", "aT", "@"};
+    static const char *const tails[] = {
+        "gmail dot com", "gmail.com", "gmail . com", "gmail(dot)com",
+        "gmail [.] co", "x", "", "13:00 on Friday", "at gmail dot com",
+        "dot smith at gmail dot com", ". x at y dot org", "  gmail  dot  uk",
+        "-gmail.com", "g\xc3\xa9mail dot com", "@gmail.com",
+    };
+    struct sg_rules *r = load();
+    char text[128];
+    size_t made = 0;
+    for (size_t b = 0; b < sizeof(before) - 1; b++)
+        for (size_t a = 0; a < sizeof(after) - 1; a++)
+            for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++)
+                for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]);
+                     t++) {
+                    int len = snprintf(text, sizeof(text), "tom.smith77%c%s%c%s",
+                                       before[b], marks[m], after[a],
+                                       tails[t]);
+                    made += same_all_ways(r, text, (size_t)len);
+                    /* and the marker at the very end */
+                    made += same_all_ways(r, text, strlen("tom.smith77") + 1 +
+                                                       strlen(marks[m]));
+                }
+    assert_true(made > 500);
+    sg_rules_free(&r);
+}
+
+/* Random texts from all of the above. */
+static void
+test_random(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "oh", "OH", "o", "O", "zero", "nought", "nil", "one", "two",
+        "three", "four", "five", "six", "seven", "eight", "nine", "double",
+        "triple", "plus", "hundred", "thousand", "seventy", "ones", "ohm",
+        "07700", "900", "123", "0", "7", "44", "+", " ", "  ", ",", ".",
+        "-", "\n", "\t", "\r", ":", "(", ")", "[", "]", "'", "\xc2\xa3",
+        "\xff", "x", "the", "that", "date", "cat", "my", "quickly",
+        "2b", "b2", "at", "AT", "dot", "DOT", "@", "tom", "smith77",
+        "gmail", "com", "co", "uk", "_", "%", "(at)", "[dot]", "{", "}",
+        "<", ">", "\0", "Patel,Amy,9B,", "2025-02-22,48,60,7\n",
+    };
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    struct sg_rules *r = load();
+    uint64_t x = 0x9e3779b97f4a7c15u;
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    char text[512];
+    size_t made = 0;
+    for (int round = 0; round < 1500; round++) {
+        size_t len = 0, cap = 40 + NEXT() % 440;
+        while (len + 60 < cap) {
+            if (NEXT() % 6 == 0) {
+                /* a mobile number, each digit a digit or a word */
+                static const char *const dw[10] = {
+                    "oh", "one", "two", "three", "four",
+                    "five", "six", "seven", "eight", "nine"};
+                char digits[12];
+                snprintf(digits, sizeof(digits), "07700900%03u",
+                         (unsigned)(NEXT() % 1000));
+                bool word = false;
+                for (int k = 0; digits[k] != '\0'; k++) {
+                    bool as_word = NEXT() % 2 == 0;
+                    if (k > 0 && !word && (as_word || NEXT() % 3 == 0))
+                        text[len++] = ' '; /* after digits */
+                    word = as_word;
+                    if (!as_word)
+                        text[len++] = digits[k];
+                    else {
+                        const char *w = dw[digits[k] - '0'];
+                        memcpy(text + len, w, strlen(w));
+                        len += strlen(w);
+                        text[len++] = NEXT() % 5 == 0 ? '-' : ' ';
+                    }
+                }
+                text[len++] = ' ';
+                continue;
+            }
+            size_t p = NEXT() % np;
+            /* "\0" is one byte */
+            size_t pl = p == np - 3 ? 1 : strlen(pieces[p]);
+            memcpy(text + len, pieces[p], pl);
+            len += pl;
+            if (NEXT() % 3 != 0)
+                text[len++] = NEXT() % 4 == 0 ? ',' : ' ';
+        }
+        made += same_all_ways(r, text, len);
+    }
+#undef NEXT
+    assert_true(made > 200);
+    sg_rules_free(&r);
+}
+
+/* ------------------------------------------------------- normalisation */
+
+/* in[0..len) normalised with the sixteen-byte loop and without it gives
+ * the same text and the same map; whether it was copied. */
+static bool
+same_normalised(const char *in, size_t len)
+{
+    char *buf = malloc(len > 0 ? len : 1);
+    assert_non_null(buf);
+    memcpy(buf, in, len);
+    struct sg_norm a, b;
+    sg_scan16 = true;
+    assert_int_equal(sg_normalise(buf, len, &a), 0);
+    sg_scan16 = false;
+    assert_int_equal(sg_normalise(buf, len, &b), 0);
+    sg_scan16 = true;
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.text, b.text, a.len);
+    assert_true((a.text == buf) == (b.text == buf));
+    assert_int_equal(a.n_pieces, b.n_pieces);
+    for (size_t i = 0; i < a.n_pieces; i++) {
+        assert_int_equal(a.pieces[i].norm, b.pieces[i].norm);
+        assert_int_equal(a.pieces[i].orig, b.pieces[i].orig);
+        assert_int_equal(a.pieces[i].verbatim, b.pieces[i].verbatim);
+    }
+    assert_int_equal(a.invalid_utf8, b.invalid_utf8);
+    bool copied = a.text != buf;
+    sg_norm_free(&a);
+    sg_norm_free(&b);
+    free(buf);
+    return copied;
+}
+
+/* One byte of anything but printable ASCII, at every place of runs of
+ * every length up to three blocks, is seen with and without the
+ * sixteen-byte loop: a text of printable ASCII, tabs and line breaks is
+ * kept as it is, one with a control, DEL or a byte that is not UTF-8 is
+ * rebuilt. */
+static void
+test_normalise_runs(void **state)
+{
+    (void)state;
+    static const unsigned char odd[] = {0x00, 0x01, 0x08, 0x0b, 0x1f,
+                                        0x7f, 0x80, 0xc3, 0xff};
+    char text[50] = {0};
+    for (size_t len = 0; len <= sizeof(text); len++) {
+        for (size_t k = 0; k < len; k++)
+            text[k] = "plain ASCII\t\r\n~ "[k % 16];
+        assert_false(same_normalised(text, len));
+        for (size_t pos = 0; pos < len; pos++)
+            for (size_t o = 0; o < sizeof(odd); o++) {
+                char saved = text[pos];
+                text[pos] = (char)odd[o];
+                if (!same_normalised(text, len))
+                    fail_msg("byte 0x%02x at %zu of %zu not seen", odd[o],
+                             pos, len);
+                text[pos] = saved;
+            }
+    }
+}
+
+/* A text whose every character stays as written (a pound sign, accented
+ * letters, dashes: NFKC already) is not copied, and reads as itself;
+ * one character that changes, anywhere, makes the copy, and the copy is
+ * what normalising from a change at the very start gives. */
+static void
+test_normalise_copy_on_change(void **state)
+{
+    (void)state;
+    static const char *const kept[] = {
+        "\xc2\xa3", "caf\xc3\xa9", "\xe2\x80\x93", "\xe2\x80\x99", "\xc3\x9f",
+    };
+    static const char *const changed[] = {
+        "\xef\xbc\x91",     /* fullwidth 1 */
+        "\xe2\x80\x8b",     /* zero-width space, removed */
+        "\xc2\xa0",         /* no-break space */
+        "\xef\xac\x81",     /* fi ligature */
+        "\xd9\xa3",         /* Arabic-Indic 3 */
+        "e\xcc\x81",        /* e and a combining acute */
+        "\xe2\x80\xa8",     /* line separator */
+    };
+    uint64_t x = 0x2545f4914f6cdd1du;
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    char text[300], pre[302];
+    for (int round = 0; round < 600; round++) {
+        size_t len = 0, cap = 8 + NEXT() % 250;
+        bool change = round % 2 == 1;
+        size_t at_change = change ? NEXT() % cap : cap;
+        while (len + 8 < cap) {
+            const char *p;
+            if (change && len >= at_change) {
+                p = changed[NEXT() % (sizeof(changed) / sizeof(changed[0]))];
+                at_change = cap;
+            } else if (NEXT() % 5 == 0)
+                p = kept[NEXT() % (sizeof(kept) / sizeof(kept[0]))];
+            else
+                p = (const char *[]){"a", "word ", "07700 ", "\n",
+                                     ", ", "ab.cd@x "}[NEXT() % 6];
+            memcpy(text + len, p, strlen(p));
+            len += strlen(p);
+        }
+        bool copied = same_normalised(text, len);
+        struct sg_norm n, m;
+        assert_int_equal(sg_normalise(text, len, &n), 0);
+        /* a control first, removed, and a line break: the copy starts
+         * at once */
+        pre[0] = '\x01';
+        pre[1] = '\n';
+        memcpy(pre + 2, text, len);
+        assert_int_equal(sg_normalise(pre, len + 2, &m), 0);
+        assert_ptr_not_equal(m.text, pre);
+        assert_int_equal(n.len + 1, m.len);
+        assert_memory_equal(n.text, m.text + 1, n.len);
+        if (copied != (n.text != text))
+            fail_msg("copied one way and not the other");
+        if (!change && at_change == cap)
+            assert_ptr_equal(n.text, text); /* nothing changed: no copy */
+        /* every span maps back to the same place either way */
+        for (size_t s = 0; s <= n.len; s += 1 + NEXT() % 7) {
+            size_t e = s + NEXT() % (n.len - s + 1), os, oe, ps, pe;
+            sg_norm_span(&n, s, e, &os, &oe);
+            sg_norm_span(&m, s + 1, e + 1, &ps, &pe);
+            if (os + 2 != ps || oe + 2 != pe)
+                fail_msg("span %zu-%zu: %zu-%zu, %zu-%zu from the start", s,
+                         e, os, oe, ps - 2, pe - 2);
+        }
+        sg_norm_free(&n);
+        sg_norm_free(&m);
+    }
+#undef NEXT
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alignments),
+        cmocka_unit_test(test_number_words_at_edges),
+        cmocka_unit_test(test_at_in_every_context),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_normalise_runs),
+        cmocka_unit_test(test_normalise_copy_on_change),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
