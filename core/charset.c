@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -116,6 +117,14 @@ sg_utf8_make_valid(struct sg_buf *buf)
 char *
 sg_utf8_ndup(const char *s, size_t n)
 {
+    if (sg_utf8_validate(s, n, NULL)) { /* most headers: a plain copy */
+        char *copy = n < SIZE_MAX ? malloc(n + 1) : NULL;
+        if (copy != NULL) {
+            memcpy(copy, s, n);
+            copy[n] = '\0';
+        }
+        return copy;
+    }
     struct sg_buf out = SG_BUF_INIT;
     if (sg_utf8_append_valid(&out, s, n, SIZE_MAX) < 0) {
         sg_buf_free(&out);

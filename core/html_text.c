@@ -65,11 +65,14 @@ struct sg_html {
     const struct sg_html_run *runs;
     size_t n_runs, next_run;
     bool runs_bad;
+    struct sg_buf values; /* an element's attribute values put back */
 };
 
-/* A run of text between a tag and the next '<' or '&'. */
+/* A run of text between a tag and the next '<' or '&', or (attr) an
+ * attribute's quoted value. */
 struct sg_html_run {
     size_t off, len;
+    bool attr;
 };
 
 /* The mark that stands for a run of text (sg_html_lean): U+FDD0, a
@@ -202,13 +205,19 @@ sg_html_kind(const char *name)
 {
     if (name[0] < 'a' || name[0] > 'z')
         return 0;
-    size_t len = strnlen(name, SG_HTML_NAME_MAX + 1);
-    if (len > SG_HTML_NAME_MAX)
-        return 0;
+    size_t len = 1; /* names are short: no library call for them */
+    while (name[len] != '\0')
+        if (++len > SG_HTML_NAME_MAX)
+            return 0;
     const unsigned char *slot = sg_html_index[name[0] - 'a'][len];
-    for (size_t k = 0; k < 8 && slot[k] != 0; k++)
-        if (memcmp(sg_html_names[slot[k] - 1].name, name, len) == 0)
+    for (size_t k = 0; k < 8 && slot[k] != 0; k++) {
+        const char *known = sg_html_names[slot[k] - 1].name;
+        size_t j = 1;
+        while (j < len && known[j] == name[j])
+            j++;
+        if (j == len)
             return sg_html_names[slot[k] - 1].kind;
+    }
     return 0;
 }
 
@@ -318,6 +327,57 @@ sg_html_is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
 }
 
+/* Eight bytes of text at once, the first in the lowest byte of the word
+ * (sg_html_load8, sg_html_store8).  sg_html_bytes_eq: 0x80 in each byte
+ * equal to c, 0 in the others; sg_html_bytes_ctl: 0x80 in each byte
+ * below 0x20; both exact (no carry crosses a byte). */
+#define SG_HTML_ONES UINT64_C(0x0101010101010101)
+#define SG_HTML_HIGH UINT64_C(0x8080808080808080)
+
+static uint64_t
+sg_html_load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+static void
+sg_html_store8(char *d, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    memcpy(d, &w, sizeof(w));
+}
+
+static uint64_t
+sg_html_bytes_ctl(uint64_t w)
+{
+    const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+    return ~(((w & low7) + SG_HTML_ONES * 0x60) | w) & SG_HTML_HIGH;
+}
+
+static uint64_t
+sg_html_bytes_eq(uint64_t w, unsigned char c)
+{
+    const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+    uint64_t t = w ^ (SG_HTML_ONES * c);
+    return ~(((t & low7) + low7) | t | low7);
+}
+
+/* 0x80 in each byte of w that is a control character other than a tab
+ * or a line feed: what sends a run of text the slow way. */
+static uint64_t
+sg_html_bytes_odd(uint64_t w, uint64_t *tab_nl)
+{
+    *tab_nl = sg_html_bytes_eq(w, '\t') | sg_html_bytes_eq(w, '\n');
+    return sg_html_bytes_ctl(w) & ~*tab_nl;
+}
+
 /* len bytes of text with runs of whitespace collapsed to one space (kept
  * inside <pre>).  The parser hands text on in pieces (at most a thousand
  * bytes, an entity on its own); whitespace at either end of a piece is
@@ -366,8 +426,27 @@ sg_html_text(struct sg_html *h, const char *s, size_t len)
     }
     char *d = h->out->data + h->out->len;
     bool blank = false;
-    for (size_t i = 0; i < end; i++) {
-        char c = s[i];
+    size_t i = 0;
+    while (i < end) {
+        /* eight bytes at a time where each blank (a space, tab or line
+         * feed) stands alone: it becomes a space; no other control byte
+         * (CR, form feed), no two blanks side by side, none after a
+         * pending one */
+        if (i + 8 <= end) {
+            uint64_t w = sg_html_load8(s + i), tab_nl;
+            uint64_t odd = sg_html_bytes_odd(w, &tab_nl);
+            uint64_t bl = sg_html_bytes_eq(w, ' ') | tab_nl;
+            if (odd == 0 && (bl & (bl >> 8)) == 0 &&
+                !(blank && (bl & 0x80) != 0)) {
+                uint64_t m = (bl >> 7) * 0xFF; /* the blanks' bytes */
+                sg_html_store8(d, (w & ~m) | (SG_HTML_ONES * ' ' & m));
+                d += 8;
+                i += 8;
+                blank = (bl >> 63) != 0;
+                continue;
+            }
+        }
+        char c = s[i++];
         bool space = sg_html_is_space(c);
         if (!space)
             *d++ = c;
@@ -424,19 +503,8 @@ sg_html_style_end(struct sg_html *h)
  * depths.  The markup of an element goes first, then what it is to the
  * shown text. */
 static void
-sg_html_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
+sg_html_element(struct sg_html *h, const char *name, const xmlChar **atts)
 {
-    struct sg_html *h = ctx;
-    const char *name = (const char *)xname;
-    h->depth++;
-    if (h->err != 0 || name == NULL)
-        return;
-    for (size_t i = 0; h->n_runs > 0 && atts != NULL && atts[i] != NULL;
-         i += 2)
-        if (atts[i + 1] != NULL &&
-            sg_html_find_mark((const char *)atts[i + 1],
-                              strlen((const char *)atts[i + 1])) != NULL)
-            h->runs_bad = true;
     bool style = strcmp(name, "style") == 0;
     if (h->skip != 0) {
         /* inside what is not shown only <head>'s own children are read,
@@ -488,6 +556,70 @@ sg_html_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         if (href != NULL && (h->link_href = g_strdup(href)) == NULL)
             h->err = -1;
     }
+}
+
+/* The attribute values the parser was given as marks, put back: a copy
+ * of atts with each value that is a mark, due as a value, replaced by
+ * its run (NUL-terminated in h->values), or NULL when no value is a
+ * mark.  A mark anywhere else in a value, or one not due as a value,
+ * makes the marks bad (the HTML is parsed again as it is). */
+static const xmlChar **
+sg_html_values_back(struct sg_html *h, const xmlChar **atts)
+{
+    size_t n = 0, marked = 0, room = 0;
+    for (; atts[n] != NULL; n += 2) {
+        const char *v = (const char *)atts[n + 1];
+        if (v == NULL || sg_html_find_mark(v, strlen(v)) == NULL)
+            continue;
+        size_t k = h->next_run + marked;
+        if (strcmp(v, SG_HTML_MARK) != 0 || k >= h->n_runs ||
+            !h->runs[k].attr) {
+            h->runs_bad = true;
+            return NULL;
+        }
+        marked++;
+        room += h->runs[k].len + 1;
+    }
+    if (marked == 0)
+        return NULL;
+    const xmlChar **back = malloc((n + 1) * sizeof(*back));
+    sg_buf_reset(&h->values);
+    /* room for them all first: the values do not move as they are added */
+    if (back == NULL || sg_buf_reserve(&h->values, room) < 0) {
+        free(back);
+        h->err = -1;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i += 2) {
+        const char *v = (const char *)atts[i + 1];
+        back[i] = atts[i];
+        back[i + 1] = atts[i + 1];
+        if (v == NULL || strcmp(v, SG_HTML_MARK) != 0)
+            continue;
+        const struct sg_html_run *r = &h->runs[h->next_run++];
+        back[i + 1] = (const xmlChar *)(h->values.data + h->values.len);
+        sg_buf_append(&h->values, h->html + r->off, r->len);
+        sg_buf_append(&h->values, "", 1); /* its NUL, kept */
+    }
+    back[n] = NULL;
+    return back;
+}
+
+/* An element begins (libxml2's SAX startElement), its attribute values
+ * put back where they were given as marks. */
+static void
+sg_html_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
+{
+    struct sg_html *h = ctx;
+    h->depth++;
+    if (h->err != 0 || xname == NULL)
+        return;
+    const xmlChar **back = h->n_runs > 0 && atts != NULL
+                               ? sg_html_values_back(h, atts)
+                               : NULL;
+    if (h->err == 0)
+        sg_html_element(h, (const char *)xname, back != NULL ? back : atts);
+    free(back);
 }
 
 static void
@@ -563,6 +695,10 @@ sg_html_characters(void *ctx, const xmlChar *ch, int len)
             return;
         }
         const struct sg_html_run *r = &h->runs[h->next_run++];
+        if (r->attr) { /* an attribute's value, come out as text */
+            h->runs_bad = true;
+            return;
+        }
         sg_html_chars(h, h->html + r->off, r->len);
         n -= (size_t)(m - s) + SG_HTML_MARK_LEN;
         s = m + SG_HTML_MARK_LEN;
@@ -597,13 +733,23 @@ sg_trim_end(struct sg_buf *b)
 static bool
 sg_html_run_ok(const char *s, size_t len)
 {
-    bool ascii = true;
+    size_t first = len; /* the first byte past ASCII */
     for (size_t i = 0; i < len; i++) {
+        /* ASCII without controls but tab and line feed passes eight
+         * bytes at a time */
+        while (i + 8 <= len) {
+            uint64_t w = sg_html_load8(s + i), tab_nl;
+            if ((w & SG_HTML_HIGH) != 0 || sg_html_bytes_odd(w, &tab_nl) != 0)
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && c != '\t' && c != '\n')
             return false;
-        if (c >= 0x80)
-            ascii = false;
+        if (c >= 0x80 && first == len)
+            first = i;
         if (c == 0xEF && i + 2 < len) {
             unsigned char c1 = (unsigned char)s[i + 1],
                           c2 = (unsigned char)s[i + 2];
@@ -612,17 +758,64 @@ sg_html_run_ok(const char *s, size_t len)
                 return false;
         }
     }
-    return ascii || g_utf8_validate_len(s, len, NULL);
+    /* what comes before the first is ASCII, valid as it is */
+    return first == len || g_utf8_validate_len(s + first, len - first, NULL);
+}
+
+/* The marked copy of the HTML in the making (sg_html_lean): html[copied..]
+ * is not yet in lean. */
+struct sg_html_leaner {
+    const char *html;
+    struct sg_buf *lean;
+    struct sg_html_run *runs;
+    size_t cap, n_runs, copied;
+    int err;
+};
+
+/* html[a..b) given to the parser as one mark. */
+static void
+sg_html_lean_mark(struct sg_html_leaner *l, size_t a, size_t b, bool attr)
+{
+    if (sg_array_grow((void **)&l->runs, &l->cap, l->n_runs,
+                      sizeof(*l->runs)) < 0) {
+        l->err = -1;
+        return;
+    }
+    l->runs[l->n_runs++] = (struct sg_html_run){a, b - a, attr};
+    sg_buf_append(l->lean, l->html + l->copied, a - l->copied);
+    sg_buf_append(l->lean, SG_HTML_MARK, SG_HTML_MARK_LEN);
+    l->copied = b;
+}
+
+/* Attribute values shorter than this are left to the parser. */
+#define SG_HTML_VALUE_MIN 8
+
+/* May the quoted attribute value html[a..b) of a tag named name[0..n)
+ * be given as a mark?  Not in <html>, <head>, <body> (whose attributes
+ * the parser drops where it drops a misplaced one) or <meta> (whose
+ * charset it reads), nor one that holds a reference. */
+static bool
+sg_html_value_ok(const char *html, size_t a, size_t b, const char *name,
+                 size_t n)
+{
+    static const char *const tags[] = {"html", "head", "body", "meta"};
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+        if (n == strlen(tags[i]) && g_ascii_strncasecmp(name, tags[i], n) == 0)
+            return false;
+    return b - a >= SG_HTML_VALUE_MIN && memchr(html + a, '&', b - a) == NULL &&
+           sg_html_run_ok(html + a, b - a);
 }
 
 /* Where the tag that begins at html[i] ('<') ends: the offset after its
  * '>', or i + 1 when the '<' begins no tag.  Quoted attribute values
- * are skipped; a comment ends at "-->".  This only decides where runs
- * of text may be marked: where it is wrong, a mark lands somewhere the
- * parser does not pass on as text, which sg_html_to_text sees, and the
- * HTML is parsed again as it is. */
+ * are skipped (and when l is not NULL, long ones of a start tag given
+ * as marks); a comment ends at "-->".  This only decides where runs
+ * may be marked: where it is wrong, a mark lands somewhere the parser
+ * does not pass on as the text or the value it stood for, which
+ * sg_html_to_text sees, and the HTML is parsed again as it is. */
 static size_t
-sg_html_tag_end(const char *html, size_t len, size_t i)
+sg_html_tag_end(const char *html, size_t len, size_t i,
+                struct sg_html_leaner *l)
 {
     size_t k = i + 1;
     if (k >= len)
@@ -636,6 +829,11 @@ sg_html_tag_end(const char *html, size_t len, size_t i)
     }
     if (!g_ascii_isalpha(c) && c != '/' && c != '!' && c != '?')
         return i + 1;
+    /* the element's name, for a start tag */
+    size_t name = k, name_len = 0;
+    if (g_ascii_isalpha(c))
+        while (k + name_len < len && g_ascii_isalnum(html[k + name_len]))
+            name_len++;
     /* in a declaration (<!DOCTYPE ... "id">) every quoted string is
      * skipped, as libxml2 reads it; in a tag, an attribute's value */
     bool decl = c == '!', eq = false;
@@ -647,7 +845,11 @@ sg_html_tag_end(const char *html, size_t len, size_t i)
             const char *q = memchr(html + k + 1, c, len - k - 1);
             if (q == NULL)
                 return len;
-            k = (size_t)(q - html);
+            size_t end = (size_t)(q - html);
+            if (l != NULL && eq && name_len > 0 &&
+                sg_html_value_ok(html, k + 1, end, html + name, name_len))
+                sg_html_lean_mark(l, k + 1, end, true);
+            k = end;
             eq = false;
         } else if (c == '=') {
             eq = true;
@@ -659,21 +861,27 @@ sg_html_tag_end(const char *html, size_t len, size_t i)
 }
 
 /* The HTML with each long run of text that follows a tag (up to the next
- * '<' or '&') given as one mark, the runs in *runs.  libxml2 reads text
- * a character at a time through several calls (three quarters of its
- * time on a newsletter); a run that holds no markup is passed on as it
- * is, so it need not read it: the reduction puts the run back where its
- * mark comes out (sg_html_characters).  Whitespace at either end of a
- * run stays, so that the parser decides what is blank as before. */
+ * '<' or '&'), and each long quoted attribute value, given as one mark,
+ * the runs in *runs.  libxml2 reads text and values a character at a
+ * time through several calls (three quarters of its time on a
+ * newsletter); a run that holds no markup is passed on as it is, so it
+ * need not read it: the reduction puts the run back where its mark
+ * comes out (sg_html_characters, sg_html_values_back).  Whitespace at
+ * either end of a text run stays, so that the parser decides what is
+ * blank as before. */
 static int
 sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
              struct sg_html_run **runs, size_t *n_runs)
 {
-    size_t cap = 0, i = 0;
+    struct sg_html_leaner l = {.html = html, .lean = lean};
+    size_t i = 0;
     bool after_tag = true;
     *runs = NULL;
     *n_runs = 0;
-    while (i < len) {
+    /* lean is never longer than html (a mark is shorter than a run) */
+    if (sg_buf_reserve(lean, len) < 0)
+        return -1;
+    while (i < len && l.err == 0) {
         const char *lt = memchr(html + i, '<', len - i);
         size_t end = lt != NULL ? (size_t)(lt - html) : len;
         if (after_tag && end > i) {
@@ -684,28 +892,19 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
                 a++;
             while (b > a && sg_html_is_space(html[b - 1]))
                 b--;
-            if (b - a >= SG_HTML_RUN_MIN && sg_html_run_ok(html + a, b - a)) {
-                if (sg_array_grow((void **)runs, &cap, *n_runs,
-                                  sizeof(**runs)) < 0)
-                    return -1;
-                (*runs)[(*n_runs)++] = (struct sg_html_run){a, b - a};
-                sg_buf_append(lean, html + i, a - i);
-                sg_buf_append(lean, SG_HTML_MARK, SG_HTML_MARK_LEN);
-                sg_buf_append(lean, html + b, end - b);
-            } else {
-                sg_buf_append(lean, html + i, end - i);
-            }
-        } else {
-            sg_buf_append(lean, html + i, end - i);
+            if (b - a >= SG_HTML_RUN_MIN && sg_html_run_ok(html + a, b - a))
+                sg_html_lean_mark(&l, a, b, false);
         }
         if (lt == NULL)
             break;
-        size_t t = sg_html_tag_end(html, len, end);
-        sg_buf_append(lean, html + end, t - end);
+        size_t t = sg_html_tag_end(html, len, end, &l);
         after_tag = t > end + 1 || t == len;
         i = t;
     }
-    return sg_buf_failed(lean) ? -1 : 0;
+    sg_buf_append(lean, html + l.copied, len - l.copied);
+    *runs = l.runs;
+    *n_runs = l.n_runs;
+    return l.err != 0 || sg_buf_failed(lean) ? -1 : 0;
 }
 
 /* One parse of len bytes of html by libxml2, reduced into h. */
@@ -737,6 +936,7 @@ sg_html_parse(struct sg_html *h, const char *html, size_t len)
     g_free(h->link_href);
     h->link_href = NULL;
     sg_buf_free(&h->css);
+    sg_buf_free(&h->values);
 }
 
 static void
@@ -775,7 +975,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     /* the state of a parse: the marked one, then the plain one if need be */
     const struct sg_html fresh = {
         .out = out, .shown = out, .hidden = hidden, .markup = markup,
-        .css = SG_BUF_INIT,
+        .css = SG_BUF_INIT, .values = SG_BUF_INIT,
     };
     struct sg_html h;
     bool done = false;

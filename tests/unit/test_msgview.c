@@ -1620,15 +1620,34 @@ html_free(struct sg_html_out *r)
     sg_buf_free(&r->markup);
 }
 
+/* An HTML input and the three texts it must give. */
+struct html_case {
+    const char *html, *out, *hidden, *markup;
+};
+
+static void
+html_check(const struct html_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct sg_html_out r;
+        html_reduce(cases[i].html, strlen(cases[i].html), &r);
+        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
+            strcmp(html_text(&r.hidden), cases[i].hidden) != 0 ||
+            strcmp(html_text(&r.markup), cases[i].markup) != 0)
+            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
+                     i, html_text(&r.out), html_text(&r.hidden),
+                     html_text(&r.markup));
+        html_free(&r);
+    }
+}
+
 /* The reduction, element by element, of the HTML mail is made of: each
  * input with the three texts it must give. */
 static void
 test_html_reduce(void **state)
 {
     (void)state;
-    static const struct {
-        const char *html, *out, *hidden, *markup;
-    } cases[] = {
+    static const struct html_case cases[] = {
         /* Outlook's Word HTML: conditional comments, mso styles, <o:p>
          * (inline, as a browser shows it), mso-hide:all, &nbsp; */
         {"<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head>"
@@ -1668,6 +1687,10 @@ test_html_reduce(void **state)
          "p::after{content:\"07700 900123\"}</style>c<template><p>t</p>"
          "</template>d</p>",
          "abcd", "", "07700 900123"},
+        /* a content property in any case, and only that property */
+        {"<p>a<style>P::AFTER { CONTENT: \"Upper Case\" } p{Content:'mixed'}"
+         " q{contents:\"no\"} r{xcontent:\"no\"}</style>b</p>",
+         "ab", "", "Upper Case\nmixed"},
         /* <head>: its children's attributes and <style>s are read */
         {"<html><head><title title=\"tt\">T</title><style>a::before{"
          "content:'x'}</style></head><body>hi</body></html>",
@@ -1697,17 +1720,7 @@ test_html_reduce(void **state)
         /* nothing but whitespace */
         {" \n\t ", "", "", ""},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct sg_html_out r;
-        html_reduce(cases[i].html, strlen(cases[i].html), &r);
-        if (strcmp(html_text(&r.out), cases[i].out) != 0 ||
-            strcmp(html_text(&r.hidden), cases[i].hidden) != 0 ||
-            strcmp(html_text(&r.markup), cases[i].markup) != 0)
-            fail_msg("case %zu: shown \"%s\", hidden \"%s\", markup \"%s\"",
-                     i, html_text(&r.out), html_text(&r.hidden),
-                     html_text(&r.markup));
-        html_free(&r);
-    }
+    html_check(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* HTML nested ten thousand deep is read to its end, and a hidden
@@ -1766,6 +1779,150 @@ test_html_long_line(void **state)
     html_free(&r);
     g_string_free(html, TRUE);
     g_string_free(want, TRUE);
+}
+
+/* Long quoted attribute values reach libxml2 as marks too (html_text.c,
+ * sg_html_tag_end) and are put back before the element is read: link
+ * targets, alt text and a style that hides, two in one element; a
+ * duplicated attribute (the parser keeps the first), a value inside a
+ * <script>, a misplaced <body>, UTF-8, a tab and a line break in a
+ * value; each as the HTML read without marks gives it. */
+static void
+test_html_value_marks(void **state)
+{
+    (void)state;
+    static const struct html_case cases[] = {
+        {"<p>Dear all, <a href=\"https://www.school.example/news/100\" "
+         "class=\"newsletter-link\">Read more</a> <img alt=\"Oakfield "
+         "Academy logo\" src=\"cid:logo@school.example\"></p><p>before "
+         "<span style=\"color:red; display:none\">07700 900123</span> "
+         "after</p>",
+         "Dear all, Read more <https://www.school.example/news/100>\n"
+         "before after",
+         "07700 900123",
+         "https://www.school.example/news/100\nOakfield Academy logo"},
+        {"<p><a title=\"the first long title\" title=\"the second long "
+         "title\" href=\"https://x.example/a\">x</a> tail text</p>",
+         "x <https://x.example/a> tail text", "",
+         "the first long title\nhttps://x.example/a"},
+        {"<script>var a = \"<a title='a long title in a script'>\";</script>"
+         "<p title=\"a title for the paragraph\">shown text in a long "
+         "run</p>",
+         "shown text in a long run", "", "a title for the paragraph"},
+        {"<p>text</p><body title=\"a misplaced body title\"><p alt=\"after "
+         "the misplaced body\">more</p>",
+         "text\nmore", "", "after the misplaced body"},
+        {"<p title=\"caf\xC3\xA9 au lait at eleven\">x</p><p title=\"tab\t"
+         "and\nline in it\">y</p>",
+         "x\ny", "", "caf\xC3\xA9 au lait at eleven\ntab\tand line in it"},
+    };
+    html_check(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* A header's copy (sg_utf8_ndup) is the bytes as they are when they are
+ * UTF-8, and each invalid sequence (and NUL) U+FFFD otherwise, wherever
+ * it is: the same as repairing them. */
+static void
+test_utf8_dup(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"\xFF", "\xC3", "\xC3\xA9", "\xE2\x82",
+                                      "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                                      "\xC0\xAF", "", "\xF0\x9F\x98\x80"};
+    static const char base[] = "Subject line of nineteen words";
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        for (size_t at = 0; at <= 20; at++) {
+            char s[64];
+            size_t n = (size_t)snprintf(s, sizeof(s), "%.*s%s%s", (int)at,
+                                        base, odd[k], base + at);
+            if (k == 7) /* a NUL inside */
+                s[at] = '\0';
+            struct sg_buf want = SG_BUF_INIT;
+            assert_int_equal(sg_utf8_append_valid(&want, s, n, SIZE_MAX), 0);
+            char *got = sg_utf8_ndup(s, n);
+            assert_non_null(got);
+            if (strcmp(got, want.data) != 0)
+                fail_msg("\"%s\" at %zu: \"%s\", not \"%s\"", odd[k], at, got,
+                         want.data);
+            free(got);
+            sg_buf_free(&want);
+        }
+}
+
+/* What a browser shows of text between two tags, in one line: characters
+ * the parser drops (controls but tab, LF and CR; U+FFFE, U+FFFF) left
+ * out, each run of blanks one space, none at either end. */
+static void
+html_shown_ref(const char *s, size_t n, GString *out)
+{
+    bool blank = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+            (unsigned char)s[i + 2] >= 0xBE) {
+            i += 2;
+            continue;
+        }
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            continue;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            blank = true;
+            continue;
+        }
+        if (blank && out->len > 0)
+            g_string_append_c(out, ' ');
+        blank = false;
+        g_string_append_c(out, (char)c);
+    }
+}
+
+/* The text's fast paths (html_text.c: runs checked, blanks collapsed
+ * eight bytes at a time) near every edge of an eight-byte block: each
+ * of these, at every offset of a run long enough to be marked, reads
+ * as a browser shows it: blanks side by side, a blank after a space at
+ * a block's end, a line break, a tab, a CR, a control character or a
+ * U+FFFE the parser drops (a run that holds one is not marked), a
+ * character past ASCII, a byte that is not UTF-8 (passed on as it is:
+ * the view makes the text valid after). */
+static void
+test_html_block_edges(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {
+        "  ", " \n", "\n", "\t", "\r\n", "\r", "\x01", "\x0C", "\x1F",
+        "\xEF\xBF\xBE", "\xC2\xA3", "\xC3\xA9 ", " \xE2\x82\xAC", " \x7F",
+        "   \t\n ", "\xC3",
+    };
+    static const char base[] = "abcdefg hijklmno pqrstuvw xyzabcde fghijklm";
+    for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+        for (size_t at = 0; at <= sizeof(base) - 1; at++)
+            for (int twice = 0; twice < 2; twice++) {
+                GString *text = g_string_new_len(base, (gssize)at);
+                g_string_append(text, odd[k]);
+                if (twice) { /* the same once more, a block further on */
+                    size_t more = sizeof(base) - 1 - at;
+                    g_string_append_len(text, base + at,
+                                        (gssize)(more < at % 8 + 5
+                                                     ? more : at % 8 + 5));
+                    g_string_append(text, odd[k]);
+                }
+                g_string_append(text, base + at);
+                GString *html = g_string_new("<p>");
+                g_string_append_len(html, text->str, (gssize)text->len);
+                g_string_append(html, "</p><div>x</div>");
+                GString *want = g_string_new(NULL);
+                html_shown_ref(text->str, text->len, want);
+                g_string_append(want, "\nx");
+                struct sg_html_out r;
+                html_reduce(html->str, html->len, &r);
+                if (strcmp(html_text(&r.out), want->str) != 0)
+                    fail_msg("\"%s\" at %zu: shown \"%s\", not \"%s\"",
+                             odd[k], at, html_text(&r.out), want->str);
+                html_free(&r);
+                g_string_free(text, TRUE);
+                g_string_free(html, TRUE);
+                g_string_free(want, TRUE);
+            }
 }
 
 /* Long runs of text reach libxml2 as one mark each (html_text.c,
@@ -1881,6 +2038,9 @@ main(void)
         cmocka_unit_test(test_html_deep),
         cmocka_unit_test(test_html_long_line),
         cmocka_unit_test(test_html_marks),
+        cmocka_unit_test(test_html_block_edges),
+        cmocka_unit_test(test_html_value_marks),
+        cmocka_unit_test(test_utf8_dup),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
