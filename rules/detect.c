@@ -704,6 +704,38 @@ sg_detect_match_error(const struct detector *d, int rc)
     return -1;
 }
 
+/* The earliest start of a match that ends a candidate at E and has, back
+ * from E, only ASCII letters and digits, the bytes in also, at most five
+ * runs of spaces or tabs and no word longer than max_word: after the
+ * sixth run, after the last byte none of those can be, and at most
+ * max_word + 1 bytes into a word (counted from its end or from E).  Later
+ * for a later E: the walk from a later E counts at least as many runs and
+ * as long a word at every byte both pass. */
+static size_t
+read_back(const char *text, size_t E, const char *also, size_t max_word)
+{
+    size_t p = E, word = 0;
+    int runs = 0;
+    while (p > 0) {
+        unsigned char c = (unsigned char)text[p - 1];
+        if (c == ' ' || c == '\t') {
+            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
+                ++runs == 6)
+                break;
+            word = 0;
+        } else if (((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                                 (c | 0x20) <= 'z') ||
+                    strchr(also, c) != NULL) && c != '\0') {
+            if (++word > max_word)
+                break;
+        } else {
+            break;
+        }
+        p--;
+    }
+    return p;
+}
+
 /* Where a home-address match whose street word ends at E (a candidate of
  * ADDRESS_MARKER) can start at the earliest.  Between the start and the
  * street word, ADDRESS_RE has only ASCII digits and letters, ' , - and
@@ -716,22 +748,7 @@ sg_detect_match_error(const struct detector *d, int rc)
 static size_t
 address_from(const char *text, size_t E)
 {
-    size_t p = E;
-    int runs = 0;
-    while (p > 0) {
-        unsigned char c = (unsigned char)text[p - 1];
-        if (c == ' ' || c == '\t') {
-            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
-                ++runs == 6)
-                break;
-        } else if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                                 (c | 0x20) <= 'z') ||
-                     c == '\'' || c == ',' || c == '-')) {
-            break;
-        }
-        p--;
-    }
-    return p;
+    return read_back(text, E, "',-", SIZE_MAX);
 }
 
 /* The built-in phone number's pattern (uk-mobile, uk-landline)? */
@@ -832,26 +849,7 @@ phone_candidates(const char *text, size_t len, struct detect_cands *c)
 static size_t
 name_from(const char *text, size_t E)
 {
-    size_t p = E, word = 0;
-    int runs = 0;
-    while (p > 0) {
-        unsigned char c = (unsigned char)text[p - 1];
-        if (c == ' ' || c == '\t') {
-            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
-                ++runs == 6)
-                break;
-            word = 0;
-        } else if (((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                                 (c | 0x20) <= 'z') ||
-                    strchr("_.'@:/([=-", c) != NULL) && c != '\0') {
-            if (++word > 40)
-                break;
-        } else {
-            break;
-        }
-        p--;
-    }
-    return p;
+    return read_back(text, E, "_.'@:/([=-", 40);
 }
 
 /* The matches of the sinks' shared pattern re in the normalised text,
