@@ -222,10 +222,13 @@
  * match [s, e) of the pattern has a match of the marker that ends at most
  * `reach` bytes after s; candidates are the marker's ends (detect.c).
  * reach 0: the marker matches a prefix of every match (from s), so the
- * marker's longest match is the reach, and Hyperscan computes it; most
- * markers below are the start of their pattern, up to before the first
- * unbounded part (a run of spaces "[ \t]+" becomes "1 to 4 spaces and
- * what follows, or 5 spaces", which every such match starts with).
+ * marker's longest match is the reach, and Hyperscan computes it (the
+ * number markers are the start of their pattern, up to before the first
+ * unbounded part); social-media's and messaging-invite's are the names
+ * of the networks and apps inside every match, without a bound, read
+ * back by name_from() (below).
+ * Hyperscan's cost is per match of a marker's literal as much as per
+ * byte, so a marker should start on something rare, three bytes or more.
  * personal-email's is the character on each side of the @ (the local part
  * is at most 64 bytes); pupil-dob's is the date that ends every match,
  * which can start any distance after the name (SIZE_MAX: no bound, the
@@ -233,36 +236,41 @@
  * its street word, also without a bound, read back by address_from().  Matched without case
  * where the pattern is: PCRE2 also folds U+017F and U+212A to s and k, but
  * normalised text has neither (NFKC).  NULL: no marker, PCRE2 reads the
- * whole text (pupil-roster: a pair of capitalised words is everywhere).
+ * whole text (pupil-roster: a pair of capitalised words is everywhere),
+ * or, for the phone number, its candidates are found in C
+ * (phone_candidates, below, in both builds; reach PHONE_REACH).
  * The unit test test_detect_scan.c checks every marker against the
  * whole-text reading. */
-#define SP_OR_MORE(WHAT) "(?:[ \\t]{1,4}" WHAT "|[ \\t]{5})"
-#define PHONE_MARKER                                                          \
-    "(?:(?:\\+|00)" NUM_GAP_BYTES "?44" NUM_GAP_BYTES "?(?:\\(0\\)"            \
-    NUM_GAP_BYTES "?)?|\\(?0)[1-9](?:(?:\\)" NUM_GAP_BYTES "?|" NUM_GAP_BYTES  \
-    ")?[0-9]){3}"
+/* The phone number has no marker: every way of writing its start is a
+ * digit pair ("0" and a digit), and in a letter full of dates, times,
+ * prices and room numbers the scan database paid a few hundred
+ * instructions for each such pair (Hyperscan's cost is per match of a
+ * marker, and a marker of two bytes in digits matches every few dozen
+ * bytes), twice the instructions of the other five personal-contact
+ * markers together.  phone_candidates finds the starts in C instead, by
+ * memchr for '0' and '+': its candidates end at most PHONE_REACH bytes
+ * after a match's start ("(07", "+4", "00 "). */
+#define PHONE_REACH 3
 #define EMAIL_MARKER "[A-Za-z0-9._%+\\-]@[A-Za-z0-9]"
 #define EMAIL_REACH (64 + 2)
+/* social-media's and messaging-invite's are the names of the networks
+ * and apps, which every form of theirs holds, as literals of three bytes
+ * or more: Hyperscan finds a set of those in about 2 instructions a byte,
+ * and a short word ("on", "my", "i am") or a two-byte name matched
+ * everywhere cost it several times that.  So "ig" and "fb" are taken
+ * with the byte before (a space or tab: "on ig") or after ("ig: @jo",
+ * "fb.com", "ighandle"), and "x" as "x.com" or after a space or tab.  A
+ * name can stand after runs of spaces of any length ("add   me  on
+ * snap"), so their reach is unbounded (SIZE_MAX) and name_from() reads
+ * back from each candidate to where a match can start at the earliest,
+ * as address_from() does for home-address.  (A run of five spaces as a
+ * marker, to bound the reach, made Hyperscan match at every byte of the
+ * runs of a text laid out in columns.) */
 #define SOCIAL_MARKER                                                         \
-    "(?:https?://)?(?:(?:www|m|mobile|vm)\\.)?"                               \
-    "(?:facebook\\.com|fb\\.com|fb\\.me|instagram\\.com|instagr\\.am|"        \
-    "snapchat\\.com/add|tiktok\\.com/@|twitter\\.com|x\\.com|threads\\.net/@|" \
-    "youtube\\.com/(?:@|c/|channel/|user/))"                                  \
-    "|\\b(?:snap(?:chat)?|insta(?:gram)?|ig|tik[ \\t]?tok|twitter|threads|"   \
-    "facebook|fb)"                                                            \
-    "|\\b(?:on|via)" SP_OR_MORE("(?:" SOCIAL_NETS "|x)")                      \
-    "|@[A-Za-z0-9_.]{2,30}[ \\t]"                                             \
-    "|\\b(?:(?:i'm|im|i[ \\t]{1,4}am)[ \\t]|i[ \\t]{5})"                       \
-    "|\\b(?:add|follow|message|dm|find|friend|text|ping)" SP_OR_MORE("me")    \
-    "|\\b(?:hmu|hit[ \\t])"                                                   \
-    "|\\bmy" SP_OR_MORE("(?:snap|insta|tik|twitter|facebook|fb)")
+    "snap|insta|tik|twitter|threads|facebook|youtube|bereal|x\\.com|fb\\."    \
+    "|[ \\t](?:ig|fb|x)|(?:ig|fb)(?:[ \\t:=(\\[@\\-]|handle|user|name|id|is)"
 #define MESSAGING_MARKER                                                      \
-    "(?:https?://)?(?:wa\\.me/|api\\.whatsapp\\.com/send\\?phone=|"           \
-    "chat\\.whatsapp\\.com/|(?:t|telegram)\\.me/|discord\\.gg/|"              \
-    "discord(?:app)?\\.com/invite/|signal\\.(?:me|group)/#)"                  \
-    "|\\b(?:whats[ \\t]?app|signal|telegram|viber)" SP_OR_MORE("me")          \
-    "|\\b(?:add|message|text|dm|contact|find|join)" SP_OR_MORE("me")          \
-    "|\\bmy" SP_OR_MORE("(?:whats|signal|telegram|discord|kik|viber|wickr)")
+    "wa\\.me/|whats|signal|t\\.me/|telegram|discord|kik|viber|wickr"
 /* home-address's is the street word, after its space: a house number
  * followed by a space and a capital letter is everywhere in a letter
  * (dates, times, prices), and a marker starting at every digit made
@@ -282,15 +290,15 @@ static const struct builtin {
     size_t reach;
 } builtins[] = {
     {"uk-mobile", "a mobile phone number", PHONE_RE, false,
-     VAL_PHONE_MOBILE, PHONE_MARKER, 0},
+     VAL_PHONE_MOBILE, NULL, PHONE_REACH},
     {"uk-landline", "a landline phone number", PHONE_RE, false,
-     VAL_PHONE_LANDLINE, PHONE_MARKER, 0},
+     VAL_PHONE_LANDLINE, NULL, PHONE_REACH},
     {"personal-email", "a personal email address", EMAIL_RE, false,
      VAL_EMAIL_PERSONAL, EMAIL_MARKER, EMAIL_REACH},
     {"social-media", "a social media account", SOCIAL_RE, true, VAL_SOCIAL,
-     SOCIAL_MARKER, 0},
+     SOCIAL_MARKER, SIZE_MAX},
     {"messaging-invite", "an invitation to a messaging app", MESSAGING_RE,
-     true, VAL_NONE, MESSAGING_MARKER, 0},
+     true, VAL_NONE, MESSAGING_MARKER, SIZE_MAX},
     {"home-address", "a home address", ADDRESS_RE, false,
      VAL_POSTCODE_HOUSE, ADDRESS_MARKER, SIZE_MAX},
     {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},
@@ -321,6 +329,8 @@ sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         d->pattern = strdup(builtins[i].pattern);
         d->marker = builtins[i].marker;
         d->reach = builtins[i].reach;
+        d->maxlen = builtins[i].reach; /* phone_candidates' (others: set
+                                        * by the scan database, if any) */
         rules->n_detectors++;
         if (d->name == NULL || d->describe == NULL || d->pattern == NULL) {
             *error_r = sg_rules_errorf("out of memory");
@@ -583,6 +593,81 @@ in_table_row(const struct table_pass *tp, size_t *next, size_t s)
     return *next < tp->n_rows && tp->rows[*next][0] <= s;
 }
 
+/* The table rows of one text, kept by the first group that reads them
+ * (pupil-dob's or pupil-roster's) for the other: finding the rows is
+ * most of the work of both (a line-by-line parse of every text), and the
+ * rows are the same for both.  Replaying them in order through table_row
+ * is what a second sg_tables_scan would do.  At most TABLE_CACHE_MAX rows
+ * are kept (memory does not grow with the text); past that, or when the
+ * first group stopped early (its detectors full), the second scans
+ * again. */
+#define TABLE_CACHE_MAX 4096
+struct table_cache {
+    struct tables_row *rows;
+    size_t n;
+    bool done;     /* a group has scanned this text */
+    bool complete; /* ... to its end, and every row is in rows */
+};
+
+struct table_keep {
+    struct table_pass *tp;
+    struct table_cache *tc;
+};
+
+/* sg_tables_scan's callback: keep a copy of the row, then table_row. */
+static int
+table_row_keep(void *ctx, const struct tables_row *row)
+{
+    struct table_keep *tk = ctx;
+    struct table_cache *tc = tk->tc;
+    if (tc->complete) {
+        if (tc->n == TABLE_CACHE_MAX) {
+            tc->complete = false;
+        } else {
+            if (tc->n % 64 == 0) {
+                struct tables_row *g =
+                    realloc(tc->rows, (tc->n + 64) * sizeof(*g));
+                if (g == NULL) {
+                    sg_rules_errorf("out of memory");
+                    return -1;
+                }
+                tc->rows = g;
+            }
+            tc->rows[tc->n++] = *row;
+        }
+    }
+    int r = table_row(tk->tp, row);
+    if (r != 0) /* stops here: the rows after are not kept */
+        tc->complete = false;
+    return r;
+}
+
+/* The table pass of one group over nt: from the rows another group kept,
+ * or by sg_tables_scan (keeping them when none are yet).  As
+ * sg_tables_scan. */
+static int
+tables_pass(const struct sg_norm *nt, struct table_pass *tp,
+            struct table_cache *tc)
+{
+    if (tc->done && tc->complete) {
+        for (size_t i = 0; i < tc->n; i++) {
+            int r = table_row(tp, &tc->rows[i]);
+            if (r != 0)
+                return r < 0 ? -1 : 0;
+        }
+        return 0;
+    }
+    if (tc->done) /* not all kept: read again */
+        return sg_tables_scan(nt->text, nt->len, table_row, tp);
+    tc->done = true;
+    tc->complete = true;
+    struct table_keep tk = {tp, tc};
+    int r = sg_tables_scan(nt->text, nt->len, table_row_keep, &tk);
+    if (r < 0)
+        tc->complete = false;
+    return r;
+}
+
 /* Offer a match that spells something out (canon: the address or number
  * it spells) to every sink; the finding is the original text of the
  * normalised span [s, e).  0 or -1. */
@@ -619,6 +704,38 @@ sg_detect_match_error(const struct detector *d, int rc)
     return -1;
 }
 
+/* The earliest start of a match that ends a candidate at E and has, back
+ * from E, only ASCII letters and digits, the bytes in also, at most five
+ * runs of spaces or tabs and no word longer than max_word: after the
+ * sixth run, after the last byte none of those can be, and at most
+ * max_word + 1 bytes into a word (counted from its end or from E).  Later
+ * for a later E: the walk from a later E counts at least as many runs and
+ * as long a word at every byte both pass. */
+static size_t
+read_back(const char *text, size_t E, const char *also, size_t max_word)
+{
+    size_t p = E, word = 0;
+    int runs = 0;
+    while (p > 0) {
+        unsigned char c = (unsigned char)text[p - 1];
+        if (c == ' ' || c == '\t') {
+            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
+                ++runs == 6)
+                break;
+            word = 0;
+        } else if (((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                                 (c | 0x20) <= 'z') ||
+                    strchr(also, c) != NULL) && c != '\0') {
+            if (++word > max_word)
+                break;
+        } else {
+            break;
+        }
+        p--;
+    }
+    return p;
+}
+
 /* Where a home-address match whose street word ends at E (a candidate of
  * ADDRESS_MARKER) can start at the earliest.  Between the start and the
  * street word, ADDRESS_RE has only ASCII digits and letters, ' , - and
@@ -631,22 +748,108 @@ sg_detect_match_error(const struct detector *d, int rc)
 static size_t
 address_from(const char *text, size_t E)
 {
-    size_t p = E;
-    int runs = 0;
-    while (p > 0) {
-        unsigned char c = (unsigned char)text[p - 1];
-        if (c == ' ' || c == '\t') {
-            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
-                ++runs == 6)
-                break;
-        } else if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                                 (c | 0x20) <= 'z') ||
-                     c == '\'' || c == ',' || c == '-')) {
-            break;
+    return read_back(text, E, "',-", SIZE_MAX);
+}
+
+/* The built-in phone number's pattern (uk-mobile, uk-landline)? */
+static bool
+is_phone(const struct detector *d)
+{
+    return d->builtin && (d->validate == VAL_PHONE_MOBILE ||
+                          d->validate == VAL_PHONE_LANDLINE);
+}
+
+/* Can c stand just before the start of a phone number (PHONE_RE's
+ * lookbehind, as bytes: any byte of a character other than ASCII may,
+ * which takes in the two it rules out, \xa3 and \x20ac)? */
+static bool
+phone_may_follow(unsigned char c)
+{
+    return !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                        (c | 0x20) <= 'z') ||
+             c == '_' || c == '+' || c == '$' || c == '.' || c == ',' ||
+             c == '/' || c == '-');
+}
+
+/* Can c start a NUM_GAP (as bytes: the first byte of a separator, or a
+ * line break)? */
+static bool
+phone_gap_start(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '.' || c == '-' || c == '\r' ||
+           c == '\n' || c == 0xc2 || c == 0xe2;
+}
+
+/* The phone number's candidates in text[0..len), into c (sorted, each
+ * once; whole past the bound).  Every match of PHONE_RE starts with one
+ * of: "+" then "4" or a gap; "00" then "4" or a gap; "(0" or "0" then a
+ * digit 1-9 and then a digit, ")" or a gap ((?:\)GAP?|GAP)?[0-9]) -- with
+ * the "0" after a byte phone_may_follow (the lookbehind, or the "(").
+ * The candidate is the end of that prefix, at most PHONE_REACH bytes after
+ * the match's start: the "0" of "(0" is at start + 1, the prefix ends at
+ * start + 3.  A time ("08:15") or a year ("2026") is no candidate. */
+static void
+phone_candidates(const char *text, size_t len, struct detect_cands *c)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    c->whole = false;
+    c->n = 0;
+    const unsigned char *zero = memchr(t, '0', len);
+    const unsigned char *plus = memchr(t, '+', len);
+    while (zero != NULL || plus != NULL) {
+        size_t i, end = 0;
+        if (plus != NULL && (zero == NULL || plus < zero)) {
+            i = (size_t)(plus - t);
+            if (i + 1 < len && (t[i + 1] == '4' || phone_gap_start(t[i + 1])))
+                end = i + 1;
+            plus = i + 1 < len ? memchr(t + i + 1, '+', len - i - 1) : NULL;
+        } else {
+            i = (size_t)(zero - t);
+            if (i + 2 < len && (i == 0 || phone_may_follow(t[i - 1]))) {
+                unsigned char n1 = t[i + 1], n2 = t[i + 2];
+                if ((n1 >= '1' && n1 <= '9' &&
+                     ((n2 >= '0' && n2 <= '9') || n2 == ')' ||
+                      phone_gap_start(n2))) ||
+                    (n1 == '0' && (n2 == '4' || phone_gap_start(n2))))
+                    end = i + 2;
+            }
+            zero = i + 1 < len ? memchr(t + i + 1, '0', len - i - 1) : NULL;
         }
-        p--;
+        if (end == 0 || (c->n > 0 && c->end[c->n - 1] == end))
+            continue; /* ends come in order: '+' at i ends before i + 2 */
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 64;
+            if (cap > sg_detect_max_candidates)
+                cap = sg_detect_max_candidates;
+            uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g))
+                                     : NULL;
+            if (g == NULL) { /* the bound, or no memory: read it whole */
+                c->whole = true;
+                c->n = 0;
+                return;
+            }
+            c->end = g;
+            c->cap = cap;
+        }
+        c->end[c->n++] = (uint32_t)end;
     }
-    return p;
+}
+
+/* Where a social-media or messaging-invite match whose network or app
+ * name ends at E (a candidate of SOCIAL_MARKER or MESSAGING_MARKER) can
+ * start at the earliest.  Between the start and E such a match has only
+ * ASCII letters, digits and the bytes of handles, URLs and the marker's
+ * own literals (_ . ' @ : / ( [ = -), at most five runs of spaces or
+ * tabs ("i am jo_b over on insta"), and no word longer than 31 bytes
+ * ("@" and a handle of 30; "https://mobile.facebook" is 23): so the
+ * start is after the sixth such run back from E, after the last byte
+ * before E none of those can be, and no more than 40 bytes into a word
+ * (counted from its end, or from E).  Later for a later E, as
+ * address_from() is (scan_pattern's argument). */
+static size_t
+name_from(const char *text, size_t E)
+{
+    return read_back(text, E, "_.'@:/([=-", 40);
 }
 
 /* The matches of the sinks' shared pattern re in the normalised text,
@@ -688,6 +891,10 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         return 0;
     /* home-address's candidates are street words (address_from) */
     bool by_street = d->builtin && d->validate == VAL_POSTCODE_HOUSE;
+    /* social-media's and messaging-invite's are names (name_from) */
+    bool by_name = d->builtin && (d->validate == VAL_SOCIAL ||
+                                  (d->validate == VAL_NONE &&
+                                   strcmp(d->name, "messaging-invite") == 0));
     uint32_t whole_end = (uint32_t)len; /* normalise.c: len < 4 GiB */
     const uint32_t *ends = cands->whole ? &whole_end : cands->end;
     size_t n_ends = cands->whole ? 1 : cands->n;
@@ -707,6 +914,10 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         size_t from = E - off > maxlen ? E - maxlen : off;
         if (by_street && !cands->whole) {
             size_t f = address_from(text, E);
+            from = f > from ? f : from;
+        }
+        if (by_name && !cands->whole) {
+            size_t f = name_from(text, E);
             from = f > from ? f : from;
         }
         while (from > off && (text[from] & 0xc0) == 0x80)
@@ -755,7 +966,8 @@ static int
 scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
            const char *where, time_t now, pcre2_match_data *md,
            pcre2_match_context *mctx, const struct detect_sink *sinks,
-           size_t n_sinks, const struct detect_cands *cands, size_t maxlen)
+           size_t n_sinks, const struct detect_cands *cands, size_t maxlen,
+           struct table_cache *tc)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
@@ -771,7 +983,7 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
     struct table_pass tp = {sinks, n_sinks, full, &n_full, where, now,
                             NULL, 0};
     if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
-        sg_tables_scan(nt->text, nt->len, table_row, &tp) < 0) {
+        tables_pass(nt, &tp, tc) < 0) {
         free(tp.rows);
         return -1;
     }
@@ -782,8 +994,7 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
     if (r == 0 && d->re_spelt != NULL)
         r = sg_detect_scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx,
                                  sinks, n_sinks);
-    if (r == 0 && d->builtin && (d->validate == VAL_PHONE_MOBILE ||
-                                 d->validate == VAL_PHONE_LANDLINE))
+    if (r == 0 && is_phone(d))
         r = sg_detect_scan_number_words(rules, nt, where, now, sinks, n_sinks);
     return r;
 }
@@ -866,13 +1077,16 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
         any |= rules->detectors[root].in_db;
     }
 #ifdef HAVE_HYPERSCAN
-    if (any)
-        return sg_detect_hs_candidates(rules, &sc->scratch, nt, sc->wanted,
-                                       sc->cands);
+    if (any && sg_detect_hs_candidates(rules, &sc->scratch, nt, sc->wanted,
+                                       sc->cands) < 0)
+        return -1;
 #else
     (void)any;
-    (void)nt;
 #endif
+    /* the phone number's, in C (both builds) */
+    for (size_t i = 0; i < rules->n_detectors; i++)
+        if (sc->wanted[i] && is_phone(&rules->detectors[i]))
+            phone_candidates(nt->text, nt->len, &sc->cands[i]);
     return 0;
 }
 
@@ -889,7 +1103,9 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
         find_candidates(rules, scan, nt, sinks, n_sinks) < 0)
         return -1;
     /* each group in turn, with its candidates */
-    for (size_t g = 0; g < n_sinks;) {
+    struct table_cache tc = {NULL, 0, false, false};
+    int r = 0;
+    for (size_t g = 0; g < n_sinks && r == 0;) {
         const struct detector *d = sinks[g].d;
         size_t root = sg_detect_root(rules, (size_t)(d - rules->detectors));
         size_t n = 1;
@@ -900,11 +1116,12 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
         const struct detect_cands *c =
             scan != NULL ? &scan->cands[root] : &whole;
         if (scan_group(rules, nt, where, now, md, mctx, sinks + g, n, c,
-                       rules->detectors[root].maxlen) < 0)
-            return -1;
+                       rules->detectors[root].maxlen, &tc) < 0)
+            r = -1;
         g += n;
     }
-    return 0;
+    free(tc.rows);
+    return r;
 }
 
 int
