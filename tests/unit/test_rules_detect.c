@@ -461,9 +461,17 @@ findings_of(const char *detector, const char *text)
     struct sg_finding *f = NULL;
     size_t nf = 0;
     const char *err = NULL;
-    assert_int_equal(sg_rules_detect(rules, detector, text, strlen(text), now,
-                                     &f, &nf, &err),
+    /* a text need not end in a NUL (the caller's buffer, when
+     * normalisation changes nothing): an exact copy, so that AddressSanitizer
+     * and valgrind see a read past its end */
+    size_t len = strlen(text);
+    char *exact = malloc(len > 0 ? len : 1);
+    assert_non_null(exact);
+    memcpy(exact, text, len);
+    assert_int_equal(sg_rules_detect(rules, detector, exact, len, now, &f,
+                                     &nf, &err),
                      0);
+    free(exact);
     size_t cap = 1;
     for (size_t i = 0; i < nf; i++)
         cap += strlen(f[i].text) + 1;
@@ -521,6 +529,11 @@ test_pupil_dob_tables(void **state)
                     "Amy\tPatel\t41710\tNelson\n"
                     "Ben\tJones\t41518\tDrake\n",
                     "Amy Patel 12/03/2014|Ben Jones 01/09/2013");
+    /* the serial date is the text's last byte, and a character past ASCII
+     * keeps the text as written */
+    expect_findings("pupil-dob",
+                    "Caf\xc3\xa9 list\nName,Date of birth\nAmy Patel,41710",
+                    "Amy Patel 12/03/2014");
     /* an HTML table as the message view reduces it: rows as lines, cells
      * split by tabs, the header in <th> */
     expect_findings("pupil-dob",
