@@ -49,52 +49,58 @@ struct table {
 
 /* Header words, compared on the cell's letters only, lower-cased:
  * "Date of Birth" is "dateofbirth", "D.O.B." is "dob". */
+#define H(w, k) {w, sizeof(w) - 1, k}
 static const struct {
     const char *word;
+    size_t len;
     enum col_kind kind;
 } headers[] = {
-    {"surname", COL_SURNAME},         {"lastname", COL_SURNAME},
-    {"familyname", COL_SURNAME},      {"legalsurname", COL_SURNAME},
-    {"pupilsurname", COL_SURNAME},    {"studentsurname", COL_SURNAME},
-    {"childsurname", COL_SURNAME},    {"last", COL_SURNAME},
-    {"forename", COL_FORENAME},       {"forenames", COL_FORENAME},
-    {"firstname", COL_FORENAME},      {"firstnames", COL_FORENAME},
-    {"givenname", COL_FORENAME},      {"givennames", COL_FORENAME},
-    {"legalforename", COL_FORENAME},  {"preferredforename", COL_FORENAME},
-    {"preferredname", COL_FORENAME},  {"knownas", COL_FORENAME},
-    {"pupilforename", COL_FORENAME},  {"childforename", COL_FORENAME},
-    {"first", COL_FORENAME},          {"name", COL_NAME},
-    {"names", COL_NAME},              {"fullname", COL_NAME},
-    {"pupil", COL_NAME},              {"pupilname", COL_NAME},
-    {"student", COL_NAME},            {"studentname", COL_NAME},
-    {"child", COL_NAME},              {"childname", COL_NAME},
-    {"childsname", COL_NAME},         {"learner", COL_NAME},
-    {"learnername", COL_NAME},        {"participant", COL_NAME},
-    {"participantname", COL_NAME},    {"player", COL_NAME},
-    {"dob", COL_DOB},                 {"dateofbirth", COL_DOB},
-    {"birthdate", COL_DOB},           {"birthday", COL_DOB},
-    {"born", COL_DOB},                {"pupildob", COL_DOB},
-    {"childdob", COL_DOB},            {"dobddmmyyyy", COL_DOB},
+    H("surname", COL_SURNAME), H("lastname", COL_SURNAME),
+    H("familyname", COL_SURNAME), H("legalsurname", COL_SURNAME),
+    H("pupilsurname", COL_SURNAME), H("studentsurname", COL_SURNAME),
+    H("childsurname", COL_SURNAME), H("last", COL_SURNAME),
+    H("forename", COL_FORENAME), H("forenames", COL_FORENAME),
+    H("firstname", COL_FORENAME), H("firstnames", COL_FORENAME),
+    H("givenname", COL_FORENAME), H("givennames", COL_FORENAME),
+    H("legalforename", COL_FORENAME), H("preferredforename", COL_FORENAME),
+    H("preferredname", COL_FORENAME), H("knownas", COL_FORENAME),
+    H("pupilforename", COL_FORENAME), H("childforename", COL_FORENAME),
+    H("first", COL_FORENAME), H("name", COL_NAME),
+    H("names", COL_NAME), H("fullname", COL_NAME),
+    H("pupil", COL_NAME), H("pupilname", COL_NAME),
+    H("student", COL_NAME), H("studentname", COL_NAME),
+    H("child", COL_NAME), H("childname", COL_NAME),
+    H("childsname", COL_NAME), H("learner", COL_NAME),
+    H("learnername", COL_NAME), H("participant", COL_NAME),
+    H("participantname", COL_NAME), H("player", COL_NAME),
+    H("dob", COL_DOB), H("dateofbirth", COL_DOB),
+    H("birthdate", COL_DOB), H("birthday", COL_DOB),
+    H("born", COL_DOB), H("pupildob", COL_DOB),
+    H("childdob", COL_DOB), H("dobddmmyyyy", COL_DOB),
 };
+#undef H
 
+/* Compared by length first, and a cell with no letters (a number, a
+ * date: most cells of a data row) not at all. */
 static enum col_kind
 header_kind(const struct cell *c)
 {
-    char w[40];
+    char w[TABLE_HEADER_MAX];
     size_t k = 0;
     for (size_t i = 0; i < c->len; i++) {
         unsigned char ch = (unsigned char)c->s[i];
         if (isalpha(ch)) {
-            if (k + 1 >= sizeof(w))
+            if (k >= sizeof(w))
                 return COL_OTHER;
             w[k++] = (char)tolower(ch);
         } else if (ch >= 0x80) {
             return COL_OTHER;
         }
     }
-    w[k] = '\0';
+    if (k == 0)
+        return COL_OTHER;
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
-        if (strcmp(w, headers[i].word) == 0)
+        if (headers[i].len == k && memcmp(w, headers[i].word, k) == 0)
             return headers[i].kind;
     return COL_OTHER;
 }
@@ -168,11 +174,12 @@ header_read(const struct cell *cells, size_t n, char sep, struct table *t)
 {
     if (n < 2)
         return false;
-    struct table h = {sep, n, -1, -1, -1, -1};
-    for (size_t i = 0; i < n; i++) {
-        /* headers are labels: a sentence split at its commas is not */
+    /* headers are labels: a sentence split at its commas is not */
+    for (size_t i = 0; i < n; i++)
         if (cells[i].len > TABLE_HEADER_MAX)
             return false;
+    struct table h = {sep, n, -1, -1, -1, -1};
+    for (size_t i = 0; i < n; i++) {
         int *slot = NULL;
         switch (header_kind(&cells[i])) {
         case COL_SURNAME:
