@@ -874,7 +874,9 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
              struct sg_html_run **runs, size_t *n_runs)
 {
     struct sg_html_leaner l = {.html = html, .lean = lean};
-    size_t i = 0;
+    /* a byte order mark is the parser's to see first (it drops it), not
+     * the start of a run */
+    size_t i = len >= 3 && memcmp(html, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     bool after_tag = true;
     *runs = NULL;
     *n_runs = 0;

@@ -1675,6 +1675,12 @@ test_html_reduce(void **state)
          "</td><td>01/02/2010</td></tr><tr><td></td><td>x<br>y</td></tr>"
          "</table>",
          "Name\tDOB\nAmy\t01/02/2010\n\tx\ny", "", ""},
+        /* a byte order mark before a long run of text: the parser's to
+         * drop, not the text's */
+        {"\xEF\xBB\xBF" "Dear parents, the trip to the museum leaves at nine "
+         "from the front gate.<p>Thanks</p>",
+         "Dear parents, the trip to the museum leaves at nine from the front "
+         "gate.\nThanks", "", ""},
         /* entities: named, numeric, none, an unknown one kept */
         {"<p>&amp;&lt;&gt;&quot;&#39;&#x41;&pound;5 &unknown; &amp</p>",
          "&<>\"'A\xC2\xA3" "5 &unknown; &amp", "", ""},
