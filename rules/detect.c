@@ -226,19 +226,21 @@
  * number markers are the start of their pattern, up to before the first
  * unbounded part); social-media's and messaging-invite's are the names
  * of the networks and apps inside every match, without a bound, read
- * back by name_from() (below).
+ * back by sg_detect_name_from() (detect_cands.c).
  * Hyperscan's cost is per match of a marker's literal as much as per
  * byte, so a marker should start on something rare, three bytes or more.
  * personal-email's is the character on each side of the @ (the local part
  * is at most 64 bytes); pupil-dob's is the date that ends every match,
  * which can start any distance after the name (SIZE_MAX: no bound, the
  * confirmation reads from where the last one ended); home-address's is
- * its street word, also without a bound, read back by address_from().  Matched without case
- * where the pattern is: PCRE2 also folds U+017F and U+212A to s and k, but
- * normalised text has neither (NFKC).  NULL: no marker, PCRE2 reads the
+ * its street word, also without a bound, read back by
+ * sg_detect_address_from().  Matched without case where the pattern is:
+ * PCRE2 also folds U+017F and U+212A to s and k, but normalised text has
+ * neither (NFKC).  NULL: no marker, PCRE2 reads the
  * whole text (pupil-roster: a pair of capitalised words is everywhere),
  * or, for the phone number, its candidates are found in C
- * (phone_candidates, below, in both builds; reach PHONE_REACH).
+ * (sg_detect_phone_candidates, detect_cands.c, in both builds; reach
+ * PHONE_REACH).
  * The unit test test_detect_scan.c checks every marker against the
  * whole-text reading. */
 /* The phone number has no marker: every way of writing its start is a
@@ -247,7 +249,7 @@
  * instructions for each such pair (Hyperscan's cost is per match of a
  * marker, and a marker of two bytes in digits matches every few dozen
  * bytes), twice the instructions of the other five personal-contact
- * markers together.  phone_candidates finds the starts in C instead, by
+ * markers together.  detect_cands.c finds the starts in C instead, by
  * memchr for '0' and '+': its candidates end at most PHONE_REACH bytes
  * after a match's start ("(07", "+4", "00 "). */
 #define PHONE_REACH 3
@@ -261,11 +263,12 @@
  * with the byte before (a space or tab: "on ig") or after ("ig: @jo",
  * "fb.com", "ighandle"), and "x" as "x.com" or after a space or tab.  A
  * name can stand after runs of spaces of any length ("add   me  on
- * snap"), so their reach is unbounded (SIZE_MAX) and name_from() reads
- * back from each candidate to where a match can start at the earliest,
- * as address_from() does for home-address.  (A run of five spaces as a
- * marker, to bound the reach, made Hyperscan match at every byte of the
- * runs of a text laid out in columns.) */
+ * snap"), so their reach is unbounded (SIZE_MAX) and
+ * sg_detect_name_from() reads back from each candidate to where a match
+ * can start at the earliest, as sg_detect_address_from() does for
+ * home-address.  (A run of five spaces as a marker, to bound the reach,
+ * made Hyperscan match at every byte of the runs of a text laid out in
+ * columns.) */
 #define SOCIAL_MARKER                                                         \
     "snap|insta|tik|twitter|threads|facebook|youtube|bereal|x\\.com|fb\\."    \
     "|[ \\t](?:ig|fb|x)|(?:ig|fb)(?:[ \\t:=(\\[@\\-]|handle|user|name|id|is)"
@@ -276,8 +279,8 @@
  * (dates, times, prices), and a marker starting at every digit made
  * Hyperscan's pass twice as slow; street words are a literal set.  The
  * words and spaces before a street word are unbounded, so its reach is
- * too (SIZE_MAX): address_from() says, from the candidate, where a match
- * can start at the earliest. */
+ * too (SIZE_MAX): sg_detect_address_from() says, from the candidate,
+ * where a match can start at the earliest. */
 #define ADDRESS_MARKER "[ \\t](?:" STREET ")\\b"
 
 static const struct builtin {
@@ -329,7 +332,7 @@ sg_detectors_builtin_add(struct sg_rules *rules, const char **error_r)
         d->pattern = strdup(builtins[i].pattern);
         d->marker = builtins[i].marker;
         d->reach = builtins[i].reach;
-        d->maxlen = builtins[i].reach; /* phone_candidates' (others: set
+        d->maxlen = builtins[i].reach; /* the phone's (others: set
                                         * by the scan database, if any) */
         rules->n_detectors++;
         if (d->name == NULL || d->describe == NULL || d->pattern == NULL) {
@@ -704,154 +707,6 @@ sg_detect_match_error(const struct detector *d, int rc)
     return -1;
 }
 
-/* The earliest start of a match that ends a candidate at E and has, back
- * from E, only ASCII letters and digits, the bytes in also, at most five
- * runs of spaces or tabs and no word longer than max_word: after the
- * sixth run, after the last byte none of those can be, and at most
- * max_word + 1 bytes into a word (counted from its end or from E).  Later
- * for a later E: the walk from a later E counts at least as many runs and
- * as long a word at every byte both pass. */
-static size_t
-read_back(const char *text, size_t E, const char *also, size_t max_word)
-{
-    size_t p = E, word = 0;
-    int runs = 0;
-    while (p > 0) {
-        unsigned char c = (unsigned char)text[p - 1];
-        if (c == ' ' || c == '\t') {
-            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
-                ++runs == 6)
-                break;
-            word = 0;
-        } else if (((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                                 (c | 0x20) <= 'z') ||
-                    strchr(also, c) != NULL) && c != '\0') {
-            if (++word > max_word)
-                break;
-        } else {
-            break;
-        }
-        p--;
-    }
-    return p;
-}
-
-/* Where a home-address match whose street word ends at E (a candidate of
- * ADDRESS_MARKER) can start at the earliest.  Between the start and the
- * street word, ADDRESS_RE has only ASCII digits and letters, ' , - and
- * at most five runs of spaces or tabs (after the house number and after
- * each of at most four words, the last just before the street word): so
- * the start is after the sixth such run back from E, and after the last
- * byte before E that none of those can be.  Later for a later E
- * (so scan_pattern's reasoning holds: each candidate's earliest start is
- * no earlier than the one before's), and earlier than any real start. */
-static size_t
-address_from(const char *text, size_t E)
-{
-    return read_back(text, E, "',-", SIZE_MAX);
-}
-
-/* The built-in phone number's pattern (uk-mobile, uk-landline)? */
-static bool
-is_phone(const struct detector *d)
-{
-    return d->builtin && (d->validate == VAL_PHONE_MOBILE ||
-                          d->validate == VAL_PHONE_LANDLINE);
-}
-
-/* Can c stand just before the start of a phone number (PHONE_RE's
- * lookbehind, as bytes: any byte of a character other than ASCII may,
- * which takes in the two it rules out, \xa3 and \x20ac)? */
-static bool
-phone_may_follow(unsigned char c)
-{
-    return !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                        (c | 0x20) <= 'z') ||
-             c == '_' || c == '+' || c == '$' || c == '.' || c == ',' ||
-             c == '/' || c == '-');
-}
-
-/* Can c start a NUM_GAP (as bytes: the first byte of a separator, or a
- * line break)? */
-static bool
-phone_gap_start(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '.' || c == '-' || c == '\r' ||
-           c == '\n' || c == 0xc2 || c == 0xe2;
-}
-
-/* The phone number's candidates in text[0..len), into c (sorted, each
- * once; whole past the bound).  Every match of PHONE_RE starts with one
- * of: "+" then "4" or a gap; "00" then "4" or a gap; "(0" or "0" then a
- * digit 1-9 and then a digit, ")" or a gap ((?:\)GAP?|GAP)?[0-9]) -- with
- * the "0" after a byte phone_may_follow (the lookbehind, or the "(").
- * The candidate is the end of that prefix, at most PHONE_REACH bytes after
- * the match's start: the "0" of "(0" is at start + 1, the prefix ends at
- * start + 3.  A time ("08:15") or a year ("2026") is no candidate. */
-static void
-phone_candidates(const char *text, size_t len, struct detect_cands *c)
-{
-    const unsigned char *t = (const unsigned char *)text;
-    c->whole = false;
-    c->n = 0;
-    const unsigned char *zero = memchr(t, '0', len);
-    const unsigned char *plus = memchr(t, '+', len);
-    while (zero != NULL || plus != NULL) {
-        size_t i, end = 0;
-        if (plus != NULL && (zero == NULL || plus < zero)) {
-            i = (size_t)(plus - t);
-            if (i + 1 < len && (t[i + 1] == '4' || phone_gap_start(t[i + 1])))
-                end = i + 1;
-            plus = i + 1 < len ? memchr(t + i + 1, '+', len - i - 1) : NULL;
-        } else {
-            i = (size_t)(zero - t);
-            if (i + 2 < len && (i == 0 || phone_may_follow(t[i - 1]))) {
-                unsigned char n1 = t[i + 1], n2 = t[i + 2];
-                if ((n1 >= '1' && n1 <= '9' &&
-                     ((n2 >= '0' && n2 <= '9') || n2 == ')' ||
-                      phone_gap_start(n2))) ||
-                    (n1 == '0' && (n2 == '4' || phone_gap_start(n2))))
-                    end = i + 2;
-            }
-            zero = i + 1 < len ? memchr(t + i + 1, '0', len - i - 1) : NULL;
-        }
-        if (end == 0 || (c->n > 0 && c->end[c->n - 1] == end))
-            continue; /* ends come in order: '+' at i ends before i + 2 */
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 64;
-            if (cap > sg_detect_max_candidates)
-                cap = sg_detect_max_candidates;
-            uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g))
-                                     : NULL;
-            if (g == NULL) { /* the bound, or no memory: read it whole */
-                c->whole = true;
-                c->n = 0;
-                return;
-            }
-            c->end = g;
-            c->cap = cap;
-        }
-        c->end[c->n++] = (uint32_t)end;
-    }
-}
-
-/* Where a social-media or messaging-invite match whose network or app
- * name ends at E (a candidate of SOCIAL_MARKER or MESSAGING_MARKER) can
- * start at the earliest.  Between the start and E such a match has only
- * ASCII letters, digits and the bytes of handles, URLs and the marker's
- * own literals (_ . ' @ : / ( [ = -), at most five runs of spaces or
- * tabs ("i am jo_b over on insta"), and no word longer than 31 bytes
- * ("@" and a handle of 30; "https://mobile.facebook" is 23): so the
- * start is after the sixth such run back from E, after the last byte
- * before E none of those can be, and no more than 40 bytes into a word
- * (counted from its end, or from E).  Later for a later E, as
- * address_from() is (scan_pattern's argument). */
-static size_t
-name_from(const char *text, size_t E)
-{
-    return read_back(text, E, "_.'@:/([=-", 40);
-}
-
 /* The matches of the sinks' shared pattern re in the normalised text,
  * outside the table rows tp found (full: the sinks the table pass filled),
  * looked for near the pattern's candidates only (cands, maxlen: the
@@ -889,9 +744,9 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         n_full += full[i];
     if (n_full == n_sinks)
         return 0;
-    /* home-address's candidates are street words (address_from) */
+    /* home-address's candidates are street words (sg_detect_address_from) */
     bool by_street = d->builtin && d->validate == VAL_POSTCODE_HOUSE;
-    /* social-media's and messaging-invite's are names (name_from) */
+    /* social-media's and messaging-invite's are names (sg_detect_name_from) */
     bool by_name = d->builtin && (d->validate == VAL_SOCIAL ||
                                   (d->validate == VAL_NONE &&
                                    strcmp(d->name, "messaging-invite") == 0));
@@ -913,11 +768,11 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         }
         size_t from = E - off > maxlen ? E - maxlen : off;
         if (by_street && !cands->whole) {
-            size_t f = address_from(text, E);
+            size_t f = sg_detect_address_from(text, E);
             from = f > from ? f : from;
         }
         if (by_name && !cands->whole) {
-            size_t f = name_from(text, E);
+            size_t f = sg_detect_name_from(text, E);
             from = f > from ? f : from;
         }
         while (from > off && (text[from] & 0xc0) == 0x80)
@@ -994,7 +849,7 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
     if (r == 0 && d->re_spelt != NULL)
         r = sg_detect_scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx,
                                  sinks, n_sinks);
-    if (r == 0 && is_phone(d))
+    if (r == 0 && sg_detect_is_phone(d))
         r = sg_detect_scan_number_words(rules, nt, where, now, sinks, n_sinks);
     return r;
 }
@@ -1085,8 +940,8 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
 #endif
     /* the phone number's, in C (both builds) */
     for (size_t i = 0; i < rules->n_detectors; i++)
-        if (sc->wanted[i] && is_phone(&rules->detectors[i]))
-            phone_candidates(nt->text, nt->len, &sc->cands[i]);
+        if (sc->wanted[i] && sg_detect_is_phone(&rules->detectors[i]))
+            sg_detect_phone_candidates(nt->text, nt->len, &sc->cands[i]);
     return 0;
 }
 

@@ -191,6 +191,18 @@ int sg_detect_hs_candidates(const struct sg_rules *rules, void **scratch,
 void sg_detect_hs_put(const struct sg_rules *rules, void *scratch);
 #endif
 
+/* (detect_cands.c) The phone number's candidates in text[0..len), into
+ * c, in both builds: the built-in phone pattern's (sg_detect_is_phone)
+ * are not in the scan database. */
+bool sg_detect_is_phone(const struct detector *d);
+void sg_detect_phone_candidates(const char *text, size_t len,
+                                struct detect_cands *c);
+/* Where a match can start at the earliest before a candidate E of
+ * home-address's street word, or of social-media's or messaging-invite's
+ * names. */
+size_t sg_detect_address_from(const char *text, size_t E);
+size_t sg_detect_name_from(const char *text, size_t E);
+
 /* (detect.c) Offer a match that spells something out (canon: the address
  * or number it spells) to every sink; the finding is the original text
  * of the normalised span [s, e).  0 or -1. */

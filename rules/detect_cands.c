@@ -1,0 +1,167 @@
+/*
+ * detect_cands.c - the candidates the scan database does not give: the
+ * phone number's, found in C in both builds, and where a match can start
+ * at the earliest before a candidate of a marker that holds no start
+ * (home-address's street word, social-media's and messaging-invite's
+ * names), read back in C.  scan_pattern (detect.c) relies on each bound
+ * being no later than a real start and moving only right as the
+ * candidate does; the comments say why each holds.
+ *
+ * SECURITY: the text is attacker-controlled; every read is inside
+ * [text, text + len), and a text need not end in a NUL.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+
+/* The earliest start of a match that ends a candidate at E and has, back
+ * from E, only ASCII letters and digits, the bytes in also, at most five
+ * runs of spaces or tabs and no word longer than max_word: after the
+ * sixth run, after the last byte none of those can be, and at most
+ * max_word + 1 bytes into a word (counted from its end or from E).  Later
+ * for a later E: the walk from a later E counts at least as many runs and
+ * as long a word at every byte both pass. */
+static size_t
+read_back(const char *text, size_t E, const char *also, size_t max_word)
+{
+    size_t p = E, word = 0;
+    int runs = 0;
+    while (p > 0) {
+        unsigned char c = (unsigned char)text[p - 1];
+        if (c == ' ' || c == '\t') {
+            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
+                ++runs == 6)
+                break;
+            word = 0;
+        } else if (((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                                 (c | 0x20) <= 'z') ||
+                    strchr(also, c) != NULL) && c != '\0') {
+            if (++word > max_word)
+                break;
+        } else {
+            break;
+        }
+        p--;
+    }
+    return p;
+}
+
+/* Where a home-address match whose street word ends at E (a candidate of
+ * ADDRESS_MARKER) can start at the earliest.  Between the start and the
+ * street word, ADDRESS_RE has only ASCII digits and letters, ' , - and
+ * at most five runs of spaces or tabs (after the house number and after
+ * each of at most four words, the last just before the street word): so
+ * the start is after the sixth such run back from E, and after the last
+ * byte before E that none of those can be.  Later for a later E
+ * (so scan_pattern's reasoning holds: each candidate's earliest start is
+ * no earlier than the one before's), and earlier than any real start. */
+size_t
+sg_detect_address_from(const char *text, size_t E)
+{
+    return read_back(text, E, "',-", SIZE_MAX);
+}
+
+/* The built-in phone number's pattern (uk-mobile, uk-landline)? */
+bool
+sg_detect_is_phone(const struct detector *d)
+{
+    return d->builtin && (d->validate == VAL_PHONE_MOBILE ||
+                          d->validate == VAL_PHONE_LANDLINE);
+}
+
+/* Can c stand just before the start of a phone number (PHONE_RE's
+ * lookbehind, as bytes: any byte of a character other than ASCII may,
+ * which takes in the two it rules out, \xa3 and \x20ac)? */
+static bool
+phone_may_follow(unsigned char c)
+{
+    return !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                        (c | 0x20) <= 'z') ||
+             c == '_' || c == '+' || c == '$' || c == '.' || c == ',' ||
+             c == '/' || c == '-');
+}
+
+/* Can c start a NUM_GAP (as bytes: the first byte of a separator, or a
+ * line break)? */
+static bool
+phone_gap_start(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '.' || c == '-' || c == '\r' ||
+           c == '\n' || c == 0xc2 || c == 0xe2;
+}
+
+/* The phone number's candidates in text[0..len), into c (sorted, each
+ * once; whole past the bound).  Every match of PHONE_RE starts with one
+ * of: "+" then "4" or a gap; "00" then "4" or a gap; "(0" or "0" then a
+ * digit 1-9 and then a digit, ")" or a gap ((?:\)GAP?|GAP)?[0-9]) -- with
+ * the "0" after a byte phone_may_follow (the lookbehind, or the "(").
+ * The candidate is the end of that prefix, at most PHONE_REACH bytes after
+ * the match's start: the "0" of "(0" is at start + 1, the prefix ends at
+ * start + 3.  A time ("08:15") or a year ("2026") is no candidate. */
+void
+sg_detect_phone_candidates(const char *text, size_t len,
+                           struct detect_cands *c)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    c->whole = false;
+    c->n = 0;
+    const unsigned char *zero = memchr(t, '0', len);
+    const unsigned char *plus = memchr(t, '+', len);
+    while (zero != NULL || plus != NULL) {
+        size_t i, end = 0;
+        if (plus != NULL && (zero == NULL || plus < zero)) {
+            i = (size_t)(plus - t);
+            if (i + 1 < len && (t[i + 1] == '4' || phone_gap_start(t[i + 1])))
+                end = i + 1;
+            plus = i + 1 < len ? memchr(t + i + 1, '+', len - i - 1) : NULL;
+        } else {
+            i = (size_t)(zero - t);
+            if (i + 2 < len && (i == 0 || phone_may_follow(t[i - 1]))) {
+                unsigned char n1 = t[i + 1], n2 = t[i + 2];
+                if ((n1 >= '1' && n1 <= '9' &&
+                     ((n2 >= '0' && n2 <= '9') || n2 == ')' ||
+                      phone_gap_start(n2))) ||
+                    (n1 == '0' && (n2 == '4' || phone_gap_start(n2))))
+                    end = i + 2;
+            }
+            zero = i + 1 < len ? memchr(t + i + 1, '0', len - i - 1) : NULL;
+        }
+        if (end == 0 || (c->n > 0 && c->end[c->n - 1] == end))
+            continue; /* ends come in order: '+' at i ends before i + 2 */
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 64;
+            if (cap > sg_detect_max_candidates)
+                cap = sg_detect_max_candidates;
+            uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g))
+                                     : NULL;
+            if (g == NULL) { /* the bound, or no memory: read it whole */
+                c->whole = true;
+                c->n = 0;
+                return;
+            }
+            c->end = g;
+            c->cap = cap;
+        }
+        c->end[c->n++] = (uint32_t)end;
+    }
+}
+
+/* Where a social-media or messaging-invite match whose network or app
+ * name ends at E (a candidate of SOCIAL_MARKER or MESSAGING_MARKER) can
+ * start at the earliest.  Between the start and E such a match has only
+ * ASCII letters, digits and the bytes of handles, URLs and the marker's
+ * own literals (_ . ' @ : / ( [ = -), at most five runs of spaces or
+ * tabs ("i am jo_b over on insta"), and no word longer than 31 bytes
+ * ("@" and a handle of 30; "https://mobile.facebook" is 23): so the
+ * start is after the sixth such run back from E, after the last byte
+ * before E none of those can be, and no more than 40 bytes into a word
+ * (counted from its end, or from E).  Later for a later E, as
+ * sg_detect_address_from() is (scan_pattern's argument). */
+size_t
+sg_detect_name_from(const char *text, size_t E)
+{
+    return read_back(text, E, "_.'@:/([=-", 40);
+}
