@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -334,6 +335,10 @@ is_number_word(const char *w, size_t wl)
 
 /* A byte's class for the pair test below: 0 for a hard stop, 1 to 26
  * for a letter (either case), 27 for a digit, 28 for a separator or +. */
+#define PAIR_STOP 0
+#define PAIR_DIGIT 27
+#define PAIR_SEP 28
+#define PAIR_CLASSES 29
 #define L_(c, n) [c] = n, [c - 32] = n
 static const unsigned char pair_class[256] = {
     L_('a', 1),  L_('b', 2),  L_('c', 3),  L_('d', 4),  L_('e', 5),
@@ -341,8 +346,9 @@ static const unsigned char pair_class[256] = {
     L_('k', 11), L_('l', 12), L_('m', 13), L_('n', 14), L_('o', 15),
     L_('p', 16), L_('q', 17), L_('r', 18), L_('s', 19), L_('t', 20),
     L_('u', 21), L_('v', 22), L_('w', 23), L_('x', 24), L_('y', 25),
-    L_('z', 26), ['0' ... '9'] = 27, ['+'] = 28, [' '] = 28, ['\t'] = 28,
-    ['\r'] = 28, ['\n'] = 28, [','] = 28, ['.'] = 28, ['-'] = 28,
+    L_('z', 26), ['0' ... '9'] = PAIR_DIGIT, ['+'] = PAIR_SEP,
+    [' '] = PAIR_SEP, ['\t'] = PAIR_SEP, ['\r'] = PAIR_SEP,
+    ['\n'] = PAIR_SEP, [','] = PAIR_SEP, ['.'] = PAIR_SEP, ['-'] = PAIR_SEP,
 };
 #undef L_
 
@@ -355,69 +361,41 @@ static const unsigned char pair_class[256] = {
  * word read as a hard stop, is a pair of "^word^" for one of num_words.
  * A covered digit is in a digit token, which starts where a word starts:
  * no letter before it.  A hard stop is never covered; a separator or +
- * may be. */
-static const uint32_t cover_after[29] = {
-    0x1c19c170, /* stop: all but stop a b c g i j k l m q r u v w x y */
-    0x10004000, /* a: n sep */
-    0x10001000, /* b: l sep */
-    0x10000000, /* c: sep */
-    0x10048000, /* d: o r sep */
-    0x10444230, /* e: d e i n r v sep */
-    0x10008200, /* f: i o sep */
-    0x10000100, /* g: h sep */
-    0x10348000, /* h: o r t u sep */
-    0x11415080, /* i: g l n p v x sep */
-    0x10000000, /* j: sep */
-    0x10000000, /* k: sep */
-    0x10200020, /* l: e u sep */
-    0x10000000, /* m: sep */
-    0x10008230, /* n: d e i o sep */
-    0x10204100, /* o: h n u sep */
-    0x10001000, /* p: l sep */
-    0x10000000, /* q: sep */
-    0x10008220, /* r: e i o sep */
-    0x10000222, /* s: a e i sep */
-    0x10840100, /* t: h r w sep */
-    0x100c4084, /* u: b g n r s sep */
-    0x10000020, /* v: e sep */
-    0x10008000, /* w: o sep */
-    0x10000000, /* x: sep */
-    0x10000000, /* y: sep */
-    0x10000020, /* z: e sep */
-    0x18000000, /* digit: digit sep */
-    0x1c19c170, /* sep: all but stop a b c g i j k l m q r u v w x y */
-};
-static const uint32_t cover_before[29] = {
-    0x1fffffff, /* stop: any */
-    0x00004000, /* a: n */
-    0x00001000, /* b: l */
-    0x00000000, /* c:  */
-    0x10048001, /* d: stop o r sep */
-    0x10444231, /* e: stop d e i n r v sep */
-    0x00008200, /* f: i o */
-    0x00000100, /* g: h */
-    0x10348001, /* h: stop o r t u sep */
-    0x01415080, /* i: g l n p v x */
-    0x00000000, /* j:  */
-    0x00000000, /* k:  */
-    0x10200021, /* l: stop e u sep */
-    0x00000000, /* m:  */
-    0x10008231, /* n: stop d e i o sep */
-    0x10204101, /* o: stop h n u sep */
-    0x00001000, /* p: l */
-    0x00000000, /* q:  */
-    0x10008221, /* r: stop e i o sep */
-    0x10000223, /* s: stop a e i sep */
-    0x10840101, /* t: stop h r w sep */
-    0x000c4084, /* u: b g n r s */
-    0x00000020, /* v: e */
-    0x00008000, /* w: o */
-    0x10000001, /* x: stop sep */
-    0x00000000, /* y:  */
-    0x00000020, /* z: e */
-    0x1fffffff, /* digit: any */
-    0x1fffffff, /* sep: any */
-};
+ * may be.  Built from num_words at first use (cover_build), so that the
+ * tables follow the word list. */
+static uint32_t cover_after[PAIR_CLASSES], cover_before[PAIR_CLASSES];
+static pthread_once_t cover_once = PTHREAD_ONCE_INIT;
+
+/* The two tables, from num_words: the pairs of "^word^" for each word,
+ * and digits, separators and + as the comment above says. */
+static void
+cover_build(void)
+{
+    const uint32_t stop = 1u << PAIR_STOP, digit = 1u << PAIR_DIGIT,
+                   sep = 1u << PAIR_SEP, any = (1u << PAIR_CLASSES) - 1;
+    uint32_t starts = 0;
+    for (size_t i = 0; i < sizeof(num_words) / sizeof(num_words[0]); i++) {
+        const char *w = num_words[i].w;
+        size_t n = num_words[i].n;
+        starts |= 1u << pair_class[(unsigned char)w[0]];
+        for (size_t j = 0; j + 1 < n; j++) {
+            unsigned x = pair_class[(unsigned char)w[j]],
+                     y = pair_class[(unsigned char)w[j + 1]];
+            cover_after[x] |= 1u << y;
+            cover_before[x] |= 1u << y;
+        }
+        cover_before[pair_class[(unsigned char)w[n - 1]]] |= stop | sep;
+    }
+    /* after a letter, a separator (the word ended); after a hard stop or a
+     * separator, a word's first letter, a digit or a separator; after a
+     * digit, a digit or a separator: never a letter, never a hard stop */
+    for (unsigned k = 1; k < PAIR_DIGIT; k++)
+        cover_after[k] |= sep;
+    cover_after[PAIR_STOP] = cover_after[PAIR_SEP] = starts | digit | sep;
+    cover_after[PAIR_DIGIT] = digit | sep;
+    cover_before[PAIR_STOP] = cover_before[PAIR_DIGIT] =
+        cover_before[PAIR_SEP] = any;
+}
 
 /* Whether no run number_run reads can cover t[q] (q < len), by the
  * bytes on each side of it; false says nothing. */
@@ -456,16 +434,16 @@ walk_to_word(const char *t, size_t len, size_t i, bool *word_r)
             i++;
         return i < len ? i + 1 : len;
     }
-    /* digits (27), separators and + (28) */
-    while (i < len && pair_class[(unsigned char)t[i]] >= 27)
+    /* digits, separators and + */
+    while (i < len && pair_class[(unsigned char)t[i]] >= PAIR_DIGIT)
         i++;
     if (i == len)
         return len;
-    if (pair_class[(unsigned char)t[i]] == 0)
+    if (pair_class[(unsigned char)t[i]] == PAIR_STOP)
         return i + 1; /* a hard stop */
     /* a letter: after digits in the same word, or a first letter no
      * number word has with the next one, make the word a blocker */
-    if ((i > 0 && pair_class[(unsigned char)t[i - 1]] == 27) ||
+    if ((i > 0 && pair_class[(unsigned char)t[i - 1]] == PAIR_DIGIT) ||
         outside_runs(t, len, i))
         return past_blocker_byte(t, len, i);
     size_t s = i;
@@ -539,6 +517,7 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
         ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1, ['h'] = 1,
         ['H'] = 1,
     };
+    pthread_once(&cover_once, cover_build); /* outside_runs' tables */
     while (i < len && candidates < NUMWORD_CANDIDATES) {
         if (sg_detect_prefilter && i >= stop) {
             /* nothing to offer before the next number word's run */
