@@ -24,7 +24,10 @@
 #include <glib.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlIO.h>
 
+#include "charset.h"
 #include "html_places.h"
 #include "html_text.h"
 
@@ -909,9 +912,45 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
     return l.err != 0 || sg_buf_failed(lean) ? -1 : 0;
 }
 
-/* One parse of len bytes of html by libxml2, reduced into h. */
+/* libxml2's input for one parse: the HTML read where it is, as UTF-8.
+ * htmlCtxtReadMemory would copy it into a growable buffer read through a
+ * callback, and every GROW of the parser's last 250 bytes would then
+ * call that callback (which has nothing more to give) and the UTF-8
+ * "conversion" again: 76 calls, an eighth of the parse of a 2 KB part.
+ * A static buffer has no callback; the switch to UTF-8 below converts
+ * (copies) all of it at once, as for the memory buffer, so the parser
+ * reads the same bytes.  The same steps as htmlCtxtReadMemory and
+ * htmlDoRead otherwise.  0, or -1 when libxml2 is out of memory. */
+static int
+sg_html_input(htmlParserCtxtPtr ctxt, const char *html, size_t len, int opts)
+{
+    htmlCtxtReset(ctxt);
+    xmlParserInputBufferPtr buf =
+        xmlParserInputBufferCreateStatic(html, (int)len, XML_CHAR_ENCODING_NONE);
+    if (buf == NULL)
+        return -1;
+    xmlParserInputPtr in = xmlNewIOInputStream(ctxt, buf,
+                                               XML_CHAR_ENCODING_NONE);
+    if (in == NULL) {
+        xmlFreeParserInputBuffer(buf);
+        return -1;
+    }
+    if (inputPush(ctxt, in) < 0) /* which frees in */
+        return -1;
+    htmlCtxtUseOptions(ctxt, opts);
+    ctxt->html = 1;
+    xmlCharEncodingHandlerPtr utf8 = xmlFindCharEncodingHandler("UTF-8");
+    if (utf8 == NULL || xmlSwitchToEncoding(ctxt, utf8) < 0)
+        return -1;
+    if (ctxt->input->encoding == NULL) /* it is: a fresh input */
+        ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+    return 0;
+}
+
+/* One parse of len bytes of html by libxml2, reduced into h; plain: read
+ * through htmlCtxtReadMemory, as the tests' reference. */
 static void
-sg_html_parse(struct sg_html *h, const char *html, size_t len)
+sg_html_parse(struct sg_html *h, const char *html, size_t len, bool plain)
 {
     /* the text is UTF-8 already: a <meta charset> must not re-decode it */
     const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
@@ -930,8 +969,14 @@ sg_html_parse(struct sg_html *h, const char *html, size_t len)
     ctxt->sax->ignorableWhitespace = sg_html_characters;
     ctxt->sax->cdataBlock = sg_html_characters;
     ctxt->userData = h;
-    htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
-                                        opts);
+    htmlDocPtr doc = NULL;
+    if (plain) {
+        doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8", opts);
+    } else if (sg_html_input(ctxt, html, len, opts) == 0) {
+        htmlParseDocument(ctxt);
+        doc = ctxt->myDoc;
+        ctxt->myDoc = NULL;
+    }
     if (doc != NULL) /* none is built: the SAX handler builds nothing */
         xmlFreeDoc(doc);
     htmlFreeParserCtxt(ctxt);
@@ -962,12 +1007,10 @@ sg_buf_cut(struct sg_buf *b, size_t len)
  * the text, in turn, the HTML is parsed again as it is.  When libxml2
  * cannot parse at all the markup itself is kept, so nothing escapes the
  * detectors. */
-int
-sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
-                struct sg_buf *hidden, struct sg_buf *markup)
+static int
+sg_html_reduce(const char *html, size_t len, struct sg_buf *out,
+               struct sg_buf *hidden, struct sg_buf *markup, bool plain)
 {
-    if (len == 0 || len > INT32_MAX)
-        return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
     sg_html_index_build();
     size_t out_len = out->len, hidden_len = hidden->len,
            markup_len = markup->len;
@@ -983,7 +1026,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     bool done = false;
     /* a mark in the HTML itself, or a reference that the parser turns
      * into one, would be taken for a run */
-    if (sg_html_find_mark(html, len) == NULL &&
+    if (!plain && sg_html_find_mark(html, len) == NULL &&
         !sg_html_refers_to_mark(html, len) &&
         sg_html_lean(html, len, &lean, &runs, &n_runs) < 0) {
         sg_buf_free(&lean);
@@ -995,7 +1038,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
         h.html = html;
         h.runs = runs;
         h.n_runs = n_runs;
-        sg_html_parse(&h, lean.data, lean.len);
+        sg_html_parse(&h, lean.data, lean.len, false);
         done = h.started && h.err == 0 && !h.runs_bad &&
                h.next_run == n_runs;
         if (!done) { /* a mark went astray: as it is, then */
@@ -1008,7 +1051,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     free(runs);
     if (!done) {
         h = fresh;
-        sg_html_parse(&h, html, len);
+        sg_html_parse(&h, html, len, plain);
     }
     if (!h.started)
         return sg_buf_append(out, html, len);
@@ -1016,4 +1059,45 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     sg_trim_end(hidden);
     sg_trim_end(markup);
     return h.err;
+}
+
+/* The HTML is read as valid UTF-8 without NUL, whoever calls: libxml2's
+ * recovery from a byte that is not (it goes on as if the rest were
+ * Latin-1) would take the marks for three characters of their own and
+ * lose what they stand for, and the static input (sg_html_input) is
+ * the same bytes as libxml2's own copy only when nothing is left over
+ * from the conversion to UTF-8.  The message view's text is valid
+ * already (sg_text_to_utf8), so this checks and copies nothing there;
+ * anything else is read with each invalid byte as U+FFFD. */
+static int
+sg_html_reduce_valid(const char *html, size_t len, struct sg_buf *out,
+                     struct sg_buf *hidden, struct sg_buf *markup, bool plain)
+{
+    if (len == 0 || len > INT32_MAX)
+        return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
+    if (sg_utf8_valid(html, len))
+        return sg_html_reduce(html, len, out, hidden, markup, plain);
+    struct sg_buf valid = SG_BUF_INIT;
+    int ret = sg_utf8_append_valid(&valid, html, len, SIZE_MAX);
+    if (ret == 0) /* kept as it is past libxml2's bound, as above */
+        ret = valid.len <= INT32_MAX
+                  ? sg_html_reduce(valid.data, valid.len, out, hidden, markup,
+                                   plain)
+                  : sg_buf_append(out, valid.data, valid.len);
+    sg_buf_free(&valid);
+    return ret;
+}
+
+int
+sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
+                struct sg_buf *hidden, struct sg_buf *markup)
+{
+    return sg_html_reduce_valid(html, len, out, hidden, markup, false);
+}
+
+int
+sg_html_to_text_plain(const char *html, size_t len, struct sg_buf *out,
+                      struct sg_buf *hidden, struct sg_buf *markup)
+{
+    return sg_html_reduce_valid(html, len, out, hidden, markup, true);
 }
