@@ -1935,6 +1935,136 @@ test_html_block_edges(void **state)
             }
 }
 
+/* Pieces of hostile HTML: what hides, comments, CDATA, script and style,
+ * references, broken and unclosed markup, nested tables, long runs and
+ * long attribute values (marked), the mark itself, a byte order mark,
+ * bytes that are not UTF-8, NUL. */
+static const char *const html_pieces[] = {
+    "<p>", "</p>", "<div>", "</div>", "<br>", "<b>", "</b>", "<i>",
+    "<table><tr><td>", "</td><td>", "</td></tr></table>", "<tr>", "<td>",
+    "<th>", "</table>", "<blockquote>", "</blockquote>", "<pre>", "</pre>",
+    "<span style=\"display:none\">", "<div hidden>", "</span>",
+    "<font color=\"#ffffff\">", "<span style='font-size:0'>",
+    "<a href=\"https://example.com/a/long/path?q=1\">", "</a>",
+    "<a href=cid:logo@x>", "<img src=\"cid:logo@school.example\" alt=\"alt "
+    "text that is long\">", "<input value=\"07700 900123 hidden\">",
+    "<!-- a comment <p>with markup</p> -->", "<!--", "-->",
+    "<![CDATA[ cdata 07700900123 ]]>", "<script>var x = '<p>07700</p>';",
+    "</script>", "<style>.x{display:none} p::after{content:\"secret 0770"
+    "0900123\"}</style>", "<style>", "</style>", "<template>t</template>",
+    "<head><title>t</title></head>", "<body>", "<html>", "</html>",
+    "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01//EN\" \"x\">",
+    "<meta charset=\"iso-8859-1\">", "&nbsp;", "&amp;", "&lt;p&gt;",
+    "&#xFDD0;", "&#64976;", "&pound;", "&#163;", "&bogus;", "&#x110000;",
+    "\xEF\xB7\x90", "\xEF\xBB\xBF", "\xEF\xBF\xBE", "\xC2\xA3", "\xC3\xA9",
+    "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xC3", "\xFF", "\xE2\x82", "\x01",
+    "\r\n", "\n", "\t", "  ", "<", ">", "\"", "'", "=", "<p <b>", "</",
+    "<a =\"x> text\">", "<o:p></o:p>", "<div><div><div>", "</div></div>",
+    "call me on 07700 900123 tonight", "Dear parents, the trip to the "
+    "museum is on Friday and costs three pounds",
+    "add me on snap: @mrsmith_teach ", "x", " y ",
+};
+
+/* sg_html_to_text (static input, marks) against sg_html_to_text_plain
+ * (libxml2's own copy, no marks) on one input: byte for byte the same. */
+static void
+html_same_both_ways(const char *html, size_t len, const char *what)
+{
+    struct sg_html_out fast, plain;
+    html_reduce(html, len, &fast);
+    plain = (struct sg_html_out){SG_BUF_INIT, SG_BUF_INIT, SG_BUF_INIT};
+    assert_int_equal(sg_html_to_text_plain(html, len, &plain.out,
+                                           &plain.hidden, &plain.markup), 0);
+    if (strcmp(html_text(&fast.out), html_text(&plain.out)) != 0 ||
+        strcmp(html_text(&fast.hidden), html_text(&plain.hidden)) != 0 ||
+        strcmp(html_text(&fast.markup), html_text(&plain.markup)) != 0)
+        fail_msg("%s \"%.*s\": shown \"%s\" / \"%s\", hidden \"%s\" / "
+                 "\"%s\", markup \"%s\" / \"%s\"", what, (int)len, html,
+                 html_text(&fast.out), html_text(&plain.out),
+                 html_text(&fast.hidden), html_text(&plain.hidden),
+                 html_text(&fast.markup), html_text(&plain.markup));
+    html_free(&fast);
+    html_free(&plain);
+}
+
+/* The fast way reads HTML as the plain way does: hostile HTML made of the
+ * pieces above at random (2,000 inputs), then the same with random bytes
+ * changed, and every piece alone and around a long run. */
+static void
+test_html_fast_plain(void **state)
+{
+    (void)state;
+    const size_t n_pieces = sizeof(html_pieces) / sizeof(html_pieces[0]);
+    for (size_t i = 0; i < n_pieces; i++) {
+        char html[512];
+        int n = snprintf(html, sizeof(html), "%s", html_pieces[i]);
+        html_same_both_ways(html, (size_t)n, "piece");
+        n = snprintf(html, sizeof(html),
+                     "<p>a long run of text before it%s and a long run "
+                     "after it</p>%s<p title=\"a long attribute value\">"
+                     "last words of all</p>", html_pieces[i],
+                     html_pieces[i]);
+        html_same_both_ways(html, (size_t)n, "around");
+    }
+    static const char junk[] = "<>&;\"'= \n/!-\xEF\xB7\x90\xC3";
+    GString *html = g_string_new(NULL);
+    for (unsigned k = 0; k < 2000; k++) {
+        g_string_truncate(html, 0);
+        unsigned count = 1 + rnd(40);
+        for (unsigned j = 0; j < count; j++)
+            g_string_append(html, html_pieces[rnd((unsigned)n_pieces)]);
+        if (k % 2 == 1) /* and a few bytes changed */
+            for (unsigned j = rnd(4) + 1; j > 0 && html->len > 0; j--)
+                html->str[rnd((unsigned)html->len)] =
+                    junk[rnd(sizeof(junk) - 1)];
+        if (k % 7 == 3) /* a NUL inside */
+            html->str[rnd((unsigned)html->len)] = '\0';
+        html_same_both_ways(html->str, html->len, "random");
+    }
+    g_string_free(html, TRUE);
+}
+
+/* HTML that is not valid UTF-8 is read as its repair (each invalid byte
+ * U+FFFD), both ways, and gives valid UTF-8: the marks are given only
+ * where the text is valid UTF-8, where libxml2 passes them on. */
+static void
+test_html_invalid_utf8(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"\xC3", "\xFF", "\xE2\x82", "\xED\xA0\x80",
+                                      "\xC0\xAF", "\xF4\x90\x80\x80"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+        for (int where = 0; where < 3; where++) {
+            char html[512];
+            int n = snprintf(html, sizeof(html),
+                             "<p>%sa long run of text with the byte %s in it "
+                             "and more</p><p><a href=\"https://example.com/"
+                             "%s/x\">a link with its own long run</a> "
+                             "07700 900123 at the end of all</p>",
+                             where == 0 ? bad[k] : "",
+                             where == 1 ? bad[k] : "",
+                             where == 2 ? bad[k] : "");
+            struct sg_buf valid = SG_BUF_INIT;
+            assert_int_equal(sg_utf8_append_valid(&valid, html, (size_t)n,
+                                                  SIZE_MAX), 0);
+            struct sg_html_out got, want;
+            html_reduce(html, (size_t)n, &got);
+            html_reduce(valid.data, valid.len, &want);
+            if (strcmp(html_text(&got.out), html_text(&want.out)) != 0 ||
+                strcmp(html_text(&got.markup), html_text(&want.markup)) != 0 ||
+                !g_utf8_validate(html_text(&got.out), -1, NULL) ||
+                !g_utf8_validate(html_text(&got.markup), -1, NULL))
+                fail_msg("\"%s\" at %d: shown \"%s\", not \"%s\"; markup "
+                         "\"%s\", not \"%s\"", bad[k], where,
+                         html_text(&got.out), html_text(&want.out),
+                         html_text(&got.markup), html_text(&want.markup));
+            html_same_both_ways(html, (size_t)n, "invalid");
+            html_free(&got);
+            html_free(&want);
+            sg_buf_free(&valid);
+        }
+}
+
 /* Long runs of text reach libxml2 as one mark each (html_text.c,
  * sg_html_lean) and are put back as the marks come out: in <pre>, in a
  * <style>'s CSS, around an entity; a U+FDD0 of the sender's own is
@@ -2050,6 +2180,8 @@ main(void)
         cmocka_unit_test(test_html_marks),
         cmocka_unit_test(test_html_block_edges),
         cmocka_unit_test(test_html_value_marks),
+        cmocka_unit_test(test_html_fast_plain),
+        cmocka_unit_test(test_html_invalid_utf8),
         cmocka_unit_test(test_utf8_dup),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
