@@ -912,23 +912,33 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
     return l.err != 0 || sg_buf_failed(lean) ? -1 : 0;
 }
 
-/* libxml2's input for one parse: the HTML read where it is, as UTF-8.
- * htmlCtxtReadMemory would copy it into a growable buffer read through a
- * callback, and every GROW of the parser's last 250 bytes would then
- * call that callback (which has nothing more to give) and the UTF-8
- * "conversion" again: 76 calls, an eighth of the parse of a 2 KB part.
- * A static buffer has no callback; the switch to UTF-8 below converts
- * (copies) all of it at once, as for the memory buffer, so the parser
- * reads the same bytes.  The same steps as htmlCtxtReadMemory and
- * htmlDoRead otherwise.  0, or -1 when libxml2 is out of memory. */
+/* libxml2's input for one parse: its own copy of the HTML, declared
+ * UTF-8 (the same steps as htmlCtxtReadMemory and htmlDoRead otherwise),
+ * with two things left out, for HTML that is valid UTF-8 without NUL
+ * (sg_html_reduce_valid):
+ * - The read callback.  htmlCtxtReadMemory's copy comes with one that
+ *   has nothing to give, and every GROW of the parser's last 250 bytes
+ *   called it, and the UTF-8 converter after it: 76 calls, an eighth of
+ *   the parse of a newsletter's 2 KB part.  With none, GROW returns at
+ *   once, as it does at the end of input anyway.
+ * - The UTF-8 converter, which copied the copy once more.  UTF-8 is
+ *   declared as libxml2 does for input that begins with a UTF-8 byte
+ *   order mark, and the parser reads the copy itself.  libxml2 treats
+ *   the two alike but after a byte that is not UTF-8 (with no converter
+ *   it reads the rest as Latin-1), which valid UTF-8 has none of.
+ * (libxml2's static input buffer would save the copy too, but 2.9's
+ * SHRINK moves the parser's place in it back as if the bytes had moved,
+ * so the end of a part over 500 bytes was read twice.)
+ * 0, or -1 when libxml2 is out of memory. */
 static int
 sg_html_input(htmlParserCtxtPtr ctxt, const char *html, size_t len, int opts)
 {
     htmlCtxtReset(ctxt);
     xmlParserInputBufferPtr buf =
-        xmlParserInputBufferCreateStatic(html, (int)len, XML_CHAR_ENCODING_NONE);
+        xmlParserInputBufferCreateMem(html, (int)len, XML_CHAR_ENCODING_NONE);
     if (buf == NULL)
         return -1;
+    buf->readcallback = NULL;
     xmlParserInputPtr in = xmlNewIOInputStream(ctxt, buf,
                                                XML_CHAR_ENCODING_NONE);
     if (in == NULL) {
@@ -939,16 +949,10 @@ sg_html_input(htmlParserCtxtPtr ctxt, const char *html, size_t len, int opts)
         return -1;
     htmlCtxtUseOptions(ctxt, opts);
     ctxt->html = 1;
-    xmlCharEncodingHandlerPtr utf8 = xmlFindCharEncodingHandler("UTF-8");
-    if (utf8 == NULL || xmlSwitchToEncoding(ctxt, utf8) < 0)
-        return -1;
-    if (ctxt->input->encoding == NULL) /* it is: a fresh input */
-        ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
-    return 0;
+    return xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
 }
 
-/* One parse of len bytes of html by libxml2, reduced into h; plain: read
- * through htmlCtxtReadMemory, as the tests' reference. */
+/* One parse of len bytes of html by libxml2, reduced into h. */
 static void
 sg_html_parse(struct sg_html *h, const char *html, size_t len, bool plain)
 {
@@ -970,7 +974,7 @@ sg_html_parse(struct sg_html *h, const char *html, size_t len, bool plain)
     ctxt->sax->cdataBlock = sg_html_characters;
     ctxt->userData = h;
     htmlDocPtr doc = NULL;
-    if (plain) {
+    if (plain) { /* the tests' reference */
         doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8", opts);
     } else if (sg_html_input(ctxt, html, len, opts) == 0) {
         htmlParseDocument(ctxt);
@@ -1064,11 +1068,11 @@ sg_html_reduce(const char *html, size_t len, struct sg_buf *out,
 /* The HTML is read as valid UTF-8 without NUL, whoever calls: libxml2's
  * recovery from a byte that is not (it goes on as if the rest were
  * Latin-1) would take the marks for three characters of their own and
- * lose what they stand for, and the static input (sg_html_input) is
- * the same bytes as libxml2's own copy only when nothing is left over
- * from the conversion to UTF-8.  The message view's text is valid
- * already (sg_text_to_utf8), so this checks and copies nothing there;
- * anything else is read with each invalid byte as U+FFFD. */
+ * lose what they stand for, and the input without a converter
+ * (sg_html_input) is read as the converted one only while it is UTF-8.
+ * The message view's text is valid already (sg_text_to_utf8), so this
+ * checks and copies nothing there; anything else is read with each
+ * invalid byte as U+FFFD. */
 static int
 sg_html_reduce_valid(const char *html, size_t len, struct sg_buf *out,
                      struct sg_buf *hidden, struct sg_buf *markup, bool plain)
