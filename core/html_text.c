@@ -730,13 +730,13 @@ sg_trim_end(struct sg_buf *b)
 
 /* May len bytes at s stand for themselves as one mark: text the parser
  * would pass on as it is, whole characters it accepts (no control
- * character but tab and line feed, no U+FFFE, U+FFFF or U+FDD0, valid
- * UTF-8), so that giving it the mark instead changes nothing but the
- * pieces the text comes in? */
+ * character but tab and line feed, no U+FFFE, U+FFFF or U+FDD0), so that
+ * giving it the mark instead changes nothing but the pieces the text
+ * comes in?  The HTML is valid UTF-8 (sg_html_reduce_valid) and a run
+ * begins and ends beside ASCII, so the run is valid UTF-8 too. */
 static bool
 sg_html_run_ok(const char *s, size_t len)
 {
-    size_t first = len; /* the first byte past ASCII */
     for (size_t i = 0; i < len; i++) {
         /* ASCII without controls but tab and line feed passes eight
          * bytes at a time */
@@ -751,8 +751,6 @@ sg_html_run_ok(const char *s, size_t len)
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && c != '\t' && c != '\n')
             return false;
-        if (c >= 0x80 && first == len)
-            first = i;
         if (c == 0xEF && i + 2 < len) {
             unsigned char c1 = (unsigned char)s[i + 1],
                           c2 = (unsigned char)s[i + 2];
@@ -761,8 +759,7 @@ sg_html_run_ok(const char *s, size_t len)
                 return false;
         }
     }
-    /* what comes before the first is ASCII, valid as it is */
-    return first == len || g_utf8_validate_len(s + first, len - first, NULL);
+    return true;
 }
 
 /* The marked copy of the HTML in the making (sg_html_lean): html[copied..]
