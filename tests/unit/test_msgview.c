@@ -425,6 +425,83 @@ test_image_probe(void **state)
     }
 }
 
+/* An attachment's facts in the view are the probe's on all of it, and
+ * its size all of it, though only a head is decoded of what is no image:
+ * each image file and a PDF, base64 with line breaks, base64 after more
+ * bytes outside the alphabet than the head looks at (it cannot tell
+ * then, and reads on), and as sent (binary). */
+static void
+test_attachment_head(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"logo.png", "icon.gif",
+                                        "photo_exif.jpg", "lossy.webp",
+                                        "icon.bmp", NULL};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        struct sg_file f;
+        if (files[i] != NULL) {
+            f = load_image(files[i]);
+        } else { /* a PDF: no image, more than a head */
+            f.len = 20000;
+            f.data = malloc(f.len);
+            assert_non_null(f.data);
+            for (size_t k = 0; k < f.len; k++)
+                f.data[k] = (char)("%PDF-1.7\n0 obj stream"[k % 21] ^ (k & 7));
+            memcpy(f.data, "%PDF-1.7\n", 9);
+        }
+        struct sg_image_facts want;
+        sg_image_probe((const unsigned char *)f.data,
+                       f.len < SG_IMAGE_PROBE_MAX ? f.len : SG_IMAGE_PROBE_MAX,
+                       &want);
+        gchar *b64 = g_base64_encode((const guchar *)f.data, f.len);
+        for (int way = 0; way < 3; way++) {
+            GString *m = g_string_new(
+                "From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\n"
+                "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+                "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+                "\r\nhello\r\n--b\r\nContent-Type: application/octet-stream"
+                "\r\nContent-Disposition: attachment; filename=\"f\"\r\n");
+            if (way < 2) {
+                g_string_append(m, "Content-Transfer-Encoding: base64\r\n\r\n");
+                if (way == 1) /* junk past the head's letters */
+                    for (unsigned k = 0; k < SG_PART_HEAD_LETTERS + 10; k++)
+                        g_string_append_c(m, k % 60 == 59 ? '\n' : '*');
+                size_t n = strlen(b64);
+                for (size_t k = 0; k < n; k += 76) {
+                    g_string_append_len(m, b64 + k,
+                                        (gssize)(n - k < 76 ? n - k : 76));
+                    g_string_append(m, "\r\n");
+                }
+            } else {
+                g_string_append(m, "Content-Transfer-Encoding: binary\r\n\r\n");
+                g_string_append_len(m, f.data, (gssize)f.len);
+                g_string_append(m, "\r\n");
+            }
+            g_string_append(m, "--b--\r\n");
+            struct sg_msgview *v = build_mem(m->str, m->len);
+            const struct sg_attachment *a = NULL;
+            for (size_t k = 0; k < v->n_attachments; k++)
+                if (v->attachments[k].filename != NULL &&
+                    strcmp(v->attachments[k].filename, "f") == 0)
+                    a = &v->attachments[k];
+            assert_non_null(a);
+            if (a->size != f.len ||
+                (a->image_type == NULL) != (want.type == NULL) ||
+                (want.type != NULL && strcmp(a->image_type, want.type) != 0) ||
+                a->width != want.width || a->height != want.height ||
+                a->camera != want.camera)
+                fail_msg("%s, way %d: %zu bytes, %s %ux%u", files[i] != NULL
+                         ? files[i] : "PDF", way, a->size,
+                         a->image_type != NULL ? a->image_type : "none",
+                         a->width, a->height);
+            sg_msgview_free(&v);
+            g_string_free(m, TRUE);
+        }
+        g_free(b64);
+        free(f.data);
+    }
+}
+
 /* Bytes that are no image, and images whose headers lie. */
 static void
 test_image_probe_hostile(void **state)
@@ -2185,6 +2262,7 @@ main(void)
         cmocka_unit_test(test_html_block_edges),
         cmocka_unit_test(test_html_value_marks),
         cmocka_unit_test(test_html_fast_plain),
+        cmocka_unit_test(test_attachment_head),
         cmocka_unit_test(test_html_invalid_utf8),
         cmocka_unit_test(test_utf8_dup),
     };
