@@ -1040,11 +1040,9 @@ sg_html_reduce_valid(const char *html, size_t len, struct sg_buf *out,
         return sg_html_reduce(html, len, out, hidden, markup, plain);
     struct sg_buf valid = SG_BUF_INIT;
     int ret = sg_utf8_append_valid(&valid, html, len, SIZE_MAX);
-    if (ret == 0) /* kept as it is past libxml2's bound, as above */
-        ret = valid.len <= INT32_MAX
-                  ? sg_html_reduce(valid.data, valid.len, out, hidden, markup,
-                                   plain)
-                  : sg_buf_append(out, valid.data, valid.len);
+    if (ret == 0) /* valid now: read as any valid HTML is */
+        ret = sg_html_reduce_valid(valid.data, valid.len, out, hidden, markup,
+                                   plain);
     sg_buf_free(&valid);
     return ret;
 }
