@@ -57,6 +57,12 @@ sg_utf8_validate(const char *data, size_t len, const char **end_r)
     return i == len;
 }
 
+bool
+sg_utf8_valid(const char *data, size_t len)
+{
+    return sg_utf8_validate(data, len, NULL);
+}
+
 /* Append data to out with every invalid UTF-8 sequence (and NUL) replaced
  * by U+FFFD, stopping once out holds limit bytes or more. */
 int
