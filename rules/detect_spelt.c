@@ -720,15 +720,17 @@ sg_detect_scan_spelt(const struct sg_rules *rules, const pcre2_code *re,
     int r = 0;
     for (size_t m = next_at_marker(text, len, 0); m < len && r == 0;
          m = next_at_marker(text, len, m + 1)) {
-        size_t from = spelt_left(text, m);
-        if (from < pos)
-            from = pos;
-        if (from > m)
+        if (pos > m) /* spelt_left is never past m: from would be */
             continue;
+        /* the test after the marker first: two markers in three fail it,
+         * and then the walk back over the local part is not needed */
         if (sg_detect_prefilter && !spelt_may_follow(text, len, m)) {
             pos = m + 1; /* as PCRE2 finding nothing leaves it */
             continue;
         }
+        size_t from = spelt_left(text, m);
+        if (from < pos)
+            from = pos;
         pcre2_set_offset_limit(mctx, m);
         int rc = pcre2_match(re, (PCRE2_SPTR)text, len, from, 0, md, mctx);
         pos = m + 1;

@@ -145,6 +145,72 @@ put_cp(struct sg_buf *b, UChar32 c)
     return sg_buf_append(b, u, (size_t)k);
 }
 
+/* The characters below STAYS_END that one_char keeps as written when
+ * nothing combines with them (the byte after is ASCII, or the end): not
+ * removed, not a digit or line separator, NFKC alone (ICU's isNormalized
+ * of the character by itself, the test one_char makes).  One bit each,
+ * asked of ICU for a block of 64 the first time a text has one of them
+ * (a few blocks in any text: Latin-1, general punctuation, currency), so
+ * that a curly quote, dash, pound sign or accented letter then costs a
+ * decode and a bit test, not three ICU calls.  Exact by construction
+ * (one_char asks ICU the same question); the plain loops (sg_scan16
+ * false) ask ICU every time, and the tests compare the two.  Threads may
+ * build a block at once: each stores the same bits, and the block's
+ * known bit is set (release) only after them. */
+#define STAYS_END 0x3000
+static uint64_t stays_bits[STAYS_END / 64];
+static uint64_t stays_known[STAYS_END / 64 / 64];
+
+static uint64_t
+stays_block(const UNormalizer2 *nfkc, uint32_t block)
+{
+    uint64_t bits = 0;
+    for (UChar32 c = (UChar32)block * 64; c < (UChar32)block * 64 + 64; c++) {
+        if (dropped(c) || c == 0x2028 || c == 0x2029 ||
+            u_charType(c) == U_DECIMAL_DIGIT_NUMBER)
+            continue;
+        UChar seg[2];
+        int32_t sl = 0;
+        U16_APPEND_UNSAFE(seg, sl, c);
+        UErrorCode err = U_ZERO_ERROR;
+        if (unorm2_isNormalized(nfkc, seg, sl, &err) && U_SUCCESS(err))
+            bits |= (uint64_t)1 << (c % 64);
+    }
+    return bits;
+}
+
+static inline bool
+stays_alone(const UNormalizer2 *nfkc, uint32_t c)
+{
+    if (c >= STAYS_END)
+        return false;
+    uint32_t block = c / 64;
+    uint64_t known = (uint64_t)1 << (block % 64);
+    if ((__atomic_load_n(&stays_known[block / 64], __ATOMIC_ACQUIRE) &
+         known) == 0) {
+        __atomic_store_n(&stays_bits[block], stays_block(nfkc, block),
+                         __ATOMIC_RELAXED);
+        __atomic_fetch_or(&stays_known[block / 64], known, __ATOMIC_RELEASE);
+    }
+    return (__atomic_load_n(&stays_bits[block], __ATOMIC_RELAXED) >>
+                (c % 64) &
+            1) != 0;
+}
+
+/* The last few replacements of characters below STAYS_END that change
+ * alone (a no-break space, an ellipsis, a ligature, a fullwidth letter:
+ * Outlook and Word put the same few in a text again and again), by code
+ * point, per thread: what one_char wrote for the character alone, up to
+ * REPL_MAX bytes.  Filled from ICU's answer, so exact as the bits above
+ * are; a slot holds cp + 1 (0: empty). */
+#define REPL_SLOTS 64
+#define REPL_MAX 11
+static __thread struct {
+    uint32_t cp1;
+    uint8_t n;
+    char out[REPL_MAX];
+} repl_cache[REPL_SLOTS];
+
 /* One character at p (with the combining characters after it): 1 when it
  * stays as written, 0 when out has its replacement; *used_r bytes read. */
 static int
@@ -158,6 +224,21 @@ one_char(const UNormalizer2 *nfkc, const unsigned char *p, size_t left,
         *invalid_r = true;
         return 1;
     }
+    /* alone (nothing can combine with it) and known: what the ICU calls
+     * below would say */
+    bool cache = sg_scan16 && (k == left || p[k] < 0x80) && cp < STAYS_END;
+    if (cache && stays_alone(nfkc, cp)) {
+        *used_r = k;
+        return 1;
+    }
+    if (cache && repl_cache[cp % REPL_SLOTS].cp1 == cp + 1) {
+        *used_r = k;
+        return sg_buf_append(out, repl_cache[cp % REPL_SLOTS].out,
+                             repl_cache[cp % REPL_SLOTS].n) < 0
+                   ? -1
+                   : 0;
+    }
+    size_t out_at = out->len;
     UChar32 c = (UChar32)cp;
     if (dropped(c)) {
         *used_r = k;
@@ -192,6 +273,7 @@ one_char(const UNormalizer2 *nfkc, const unsigned char *p, size_t left,
     UChar dst[SEG_OUT];
     int32_t dl = sg_icu_step_into(SG_ICU_NFKC, seg, sl, dst, SEG_OUT);
     if (dl < 0 || dl > SEG_OUT) { /* cannot happen for SEG_MAX characters */
+        cache = false;
         memcpy(dst, seg, (size_t)sl * sizeof(UChar));
         dl = sl;
     }
@@ -200,6 +282,13 @@ one_char(const UNormalizer2 *nfkc, const unsigned char *p, size_t left,
         U16_NEXT(dst, i, dl, oc);
         if (put_cp(out, oc) < 0)
             return -1;
+    }
+    if (cache && out->len - out_at <= REPL_MAX) {
+        repl_cache[cp % REPL_SLOTS].cp1 = cp + 1;
+        repl_cache[cp % REPL_SLOTS].n = (uint8_t)(out->len - out_at);
+        if (out->len > out_at)
+            memcpy(repl_cache[cp % REPL_SLOTS].out, out->data + out_at,
+                   out->len - out_at);
     }
     return 0;
 }
@@ -227,15 +316,10 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
      * UTF-8, starts the copy (b) with the text before it. */
     struct sg_buf b = SG_BUF_INIT, first = SG_BUF_INIT;
     bool copying = false;
+    /* p[i] is not plain ASCII here, at the top of each round: one
+     * character, then the run of plain ASCII after it (so the run finder
+     * is not asked again where it just stopped) */
     while (i < len) {
-        size_t run = plain_ascii_end(p, i, len);
-        if (run > i) {
-            if (copying && (add_piece(n, b.len, i, true) < 0 ||
-                            sg_buf_append(&b, in + i, run - i) < 0))
-                goto fail;
-            i = run;
-            continue;
-        }
         size_t used;
         struct sg_buf *out = copying ? &b : &first;
         size_t at = out->len;
@@ -243,24 +327,30 @@ sg_normalise(const char *in, size_t len, struct sg_norm *n)
         int r = one_char(nfkc, p + i, len - i, out, &used, &n->invalid_utf8);
         if (r < 0)
             goto fail;
-        if (!copying && r == 1 && n->invalid_utf8 == invalid) {
-            i += used;
-            continue;
-        }
-        if (!copying) {
-            if (sg_buf_reserve(&b, len + 16) < 0 ||
-                sg_buf_append(&b, in, i) < 0 || add_piece(n, 0, 0, true) < 0 ||
-                (first.len > 0 && sg_buf_append(&b, first.data, first.len) < 0))
+        if (copying || r != 1 || n->invalid_utf8 != invalid) {
+            if (!copying) {
+                if (sg_buf_reserve(&b, len + 16) < 0 ||
+                    sg_buf_append(&b, in, i) < 0 ||
+                    add_piece(n, 0, 0, true) < 0 ||
+                    (first.len > 0 &&
+                     sg_buf_append(&b, first.data, first.len) < 0))
+                    goto fail;
+                at = i;
+                sg_buf_free(&first);
+                copying = true;
+            }
+            if (add_piece(n, at, i, r == 1) < 0)
                 goto fail;
-            at = i;
-            sg_buf_free(&first);
-            copying = true;
+            if (r == 1 && sg_buf_append(&b, in + i, used) < 0)
+                goto fail;
         }
-        if (add_piece(n, at, i, r == 1) < 0)
-            goto fail;
-        if (r == 1 && sg_buf_append(&b, in + i, used) < 0)
-            goto fail;
         i += used;
+        size_t end = plain_ascii_end(p, i, len);
+        if (end > i && copying &&
+            (add_piece(n, b.len, i, true) < 0 ||
+             sg_buf_append(&b, in + i, end - i) < 0))
+            goto fail;
+        i = end;
     }
     sg_buf_free(&first);
     if (!copying)
