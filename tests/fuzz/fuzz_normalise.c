@@ -115,7 +115,7 @@ check_normalised(const char *in, size_t size)
 }
 
 /* The findings of the detectors that read the spelt-out forms, and the
- * normalised text, are the same with the prefilter (sixteen bytes at a
+ * normalised text and its map, are the same with the prefilter (sixteen bytes at a
  * time, and the fallback) as with the plain loops. */
 static void
 check_prefilter(const char *in, size_t size)
@@ -142,8 +142,17 @@ check_prefilter(const char *in, size_t size)
     sg_scan16 = true;
     for (size_t w = 1; w < 3; w++) {
         if (n[w] != n[0] || nt[w].len != nt[0].len ||
-            memcmp(nt[w].text, nt[0].text, nt[0].len) != 0)
+            memcmp(nt[w].text, nt[0].text, nt[0].len) != 0 ||
+            nt[w].n_pieces != nt[0].n_pieces ||
+            nt[w].invalid_utf8 != nt[0].invalid_utf8)
             abort();
+        /* the same map back: the characters known alone and the
+         * remembered replacements (fast paths) against ICU each time */
+        for (size_t i = 0; i < nt[0].n_pieces; i++)
+            if (nt[w].pieces[i].norm != nt[0].pieces[i].norm ||
+                nt[w].pieces[i].orig != nt[0].pieces[i].orig ||
+                nt[w].pieces[i].verbatim != nt[0].pieces[i].verbatim)
+                abort();
         for (size_t i = 0; i < n[0]; i++)
             if (strcmp(f[w][i].detector, f[0][i].detector) != 0 ||
                 strcmp(f[w][i].text, f[0][i].text) != 0)

@@ -447,6 +447,117 @@ test_normalise_copy_on_change(void **state)
 #undef NEXT
 }
 
+/* ------------------------------------------ characters known alone */
+
+/* in[0..len) normalised three ways gives the same text and map: the
+ * plain loops (every character asked of ICU), then the fast paths twice
+ * (the first may fill the known characters and the replacements, the
+ * second reads them). */
+static void
+same_cold_warm_plain(const char *in, size_t len)
+{
+    struct sg_norm w[3];
+    static const bool scan[3] = {false, true, true};
+    for (size_t k = 0; k < 3; k++) {
+        sg_scan16 = scan[k];
+        assert_int_equal(sg_normalise(in, len, &w[k]), 0);
+    }
+    sg_scan16 = true;
+    for (size_t k = 1; k < 3; k++) {
+        if (w[k].len != w[0].len ||
+            memcmp(w[k].text, w[0].text, w[0].len) != 0)
+            fail_msg("\"%.*s\": %zu bytes normalised fast (%s), %zu plain",
+                     (int)len, in, w[k].len, k == 1 ? "first" : "again",
+                     w[0].len);
+        assert_true((w[k].text == in) == (w[0].text == in));
+        assert_int_equal(w[k].n_pieces, w[0].n_pieces);
+        for (size_t i = 0; i < w[0].n_pieces; i++) {
+            assert_int_equal(w[k].pieces[i].norm, w[0].pieces[i].norm);
+            assert_int_equal(w[k].pieces[i].orig, w[0].pieces[i].orig);
+            assert_int_equal(w[k].pieces[i].verbatim,
+                             w[0].pieces[i].verbatim);
+        }
+        assert_int_equal(w[k].invalid_utf8, w[0].invalid_utf8);
+    }
+    for (size_t k = 0; k < 3; k++)
+        sg_norm_free(&w[k]);
+}
+
+/* Every code point from U+0080 to U+3000 and a little past, a block of
+ * 64 to a text: alone between ASCII (where the known bits and the
+ * replacements answer), before a combining acute and before another of
+ * the block (where ICU must be asked), and at the text's very end; the
+ * fast paths give what the plain loop gives. */
+static void
+test_normalise_known_alone(void **state)
+{
+    (void)state;
+    char text[64 * 8 + 8];
+    for (uint32_t block = 0x80; block < 0x3100; block += 64) {
+        for (int shape = 0; shape < 3; shape++) {
+            size_t len = 0;
+            for (uint32_t c = block; c < block + 64; c++) {
+                if (c >= 0xd800 && c < 0xe000)
+                    continue;
+                char u[4];
+                size_t k = c < 0x800 ? 2 : 3;
+                if (k == 2) {
+                    u[0] = (char)(0xc0 | c >> 6);
+                    u[1] = (char)(0x80 | (c & 0x3f));
+                } else {
+                    u[0] = (char)(0xe0 | c >> 12);
+                    u[1] = (char)(0x80 | (c >> 6 & 0x3f));
+                    u[2] = (char)(0x80 | (c & 0x3f));
+                }
+                memcpy(text + len, u, k);
+                len += k;
+                if (shape == 0)
+                    text[len++] = c % 2 ? ' ' : 'x';
+                else if (shape == 1) {
+                    memcpy(text + len, "\xcc\x81", 2); /* U+0301 */
+                    len += 2;
+                }
+            }
+            same_cold_warm_plain(text, len);
+            /* each text ends on a character: alone at the very end */
+            same_cold_warm_plain(text, len - (shape == 0 ? 1 : 0));
+        }
+    }
+}
+
+/* The characters of Outlook's and Word's prose in the places they take:
+ * curly quotes, no-break and thin spaces, dashes, an ellipsis, a pound
+ * sign, accented names, a ligature, a fullwidth digit; each alone, in
+ * pairs, before a combining mark and a zero-width space, after a control
+ * and at the end, so that a replacement remembered for one character
+ * alone is never used where another follows it. */
+static void
+test_normalise_outlook_prose(void **state)
+{
+    (void)state;
+    static const char *const chars[] = {
+        "\xe2\x80\x99", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xc2\xa0",
+        "\xe2\x80\x89", "\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\xa6",
+        "\xc2\xa3",       "\xc3\xa9",       "\xc3\xab",       "\xef\xac\x81",
+        "\xef\xbc\x91", "\xd9\xa3",       "\xc2\xad",       "\xe2\x84\xa2",
+    };
+    static const char *const after[] = {"",          " ",  "s",
+                                        "\xcc\x81", "\xe2\x80\x8b",
+                                        "\x01"};
+    const size_t nc = sizeof(chars) / sizeof(chars[0]);
+    char text[64];
+    for (size_t a = 0; a < nc; a++)
+        for (size_t b = 0; b < nc; b++)
+            for (size_t f = 0; f < sizeof(after) / sizeof(after[0]); f++) {
+                int len = snprintf(text, sizeof(text), "We%s%s%s at 4pm%s",
+                                   chars[a], after[f], chars[b], chars[a]);
+                same_cold_warm_plain(text, (size_t)len);
+                len = snprintf(text, sizeof(text), "%s%s%s", chars[b],
+                               chars[a], after[f]);
+                same_cold_warm_plain(text, (size_t)len);
+            }
+}
+
 int
 main(void)
 {
@@ -457,6 +568,8 @@ main(void)
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_normalise_runs),
         cmocka_unit_test(test_normalise_copy_on_change),
+        cmocka_unit_test(test_normalise_known_alone),
+        cmocka_unit_test(test_normalise_outlook_prose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
