@@ -684,14 +684,31 @@ spelt_left(const char *t, size_t m)
  * any spaces or tabs comes a dot, an opening bracket, an @ or the next
  * "at".  Any other byte (or the end) rules both out: PCRE2 is not asked
  * in "closes at 13:00 on Friday" or "come at lunchtime". */
+/* Whether t[i..] starts the word w (two or three lower-case letters),
+ * in any case, with a space or tab after it, as SP_AT's "at" and
+ * SP_DOT's "dot" have. */
+static inline bool
+spelt_word(const char *t, size_t len, size_t i, const char *w, size_t wl)
+{
+    if (i + wl >= len || (t[i + wl] != ' ' && t[i + wl] != '\t'))
+        return false;
+    for (size_t k = 0; k < wl; k++)
+        if ((t[i + k] | 0x20) != w[k])
+            return false;
+    return true;
+}
+
 static bool
 spelt_may_follow(const char *t, size_t len, size_t m)
 {
     size_t i = m + (t[m] == '@' ? 1 : 2), j = i;
     while (j < len && (t[j] == ' ' || t[j] == '\t'))
         j++;
+    /* "at" and "dot" whole, with their space or tab after (no other
+     * character folds to a, d, o or t without case) */
     if (t[m] != '@' && j < len && t[j] != '\0' &&
-        strchr(".([{<@aAdD", t[j]) != NULL)
+        (strchr(".([{<@", t[j]) != NULL || spelt_word(t, len, j, "at", 2) ||
+         spelt_word(t, len, j, "dot", 3)))
         return true;
     while (i < len && t[i] != '\0' && strchr(" \t)]}>", t[i]) != NULL)
         i++;
@@ -703,7 +720,8 @@ spelt_may_follow(const char *t, size_t len, size_t m)
         return false;
     while (i < len && (t[i] == ' ' || t[i] == '\t'))
         i++;
-    return i < len && t[i] != '\0' && strchr(".([{<dD", t[i]) != NULL;
+    return i < len && t[i] != '\0' &&
+           (strchr(".([{<", t[i]) != NULL || spelt_word(t, len, i, "dot", 3));
 }
 
 /* Spelt-out addresses: the pattern is tried only at the starts of the

@@ -558,6 +558,47 @@ test_normalise_outlook_prose(void **state)
             }
 }
 
+/* ------------------------------------ words after a spelt-out marker */
+
+/* What follows an at marker decides whether PCRE2 is asked: "at" and
+ * "dot" as whole words in any case with a space or a tab after them (and
+ * words that only start like them: "ate", "dots", "dinner", "any"),
+ * after the marker itself or after a domain label, with every kind of
+ * gap, at the text's end too. */
+static void
+test_spelt_words_after_marker(void **state)
+{
+    (void)state;
+    static const char *const marks[] = {"at", "AT", "@"};
+    static const char *const gaps[] = {" ", "\t", "  ", " \t", ""};
+    static const char *const words[] = {
+        "at",  "AT",  "aT", "dot", "DOT", "Dot", "dOT", "ate",   "dots",
+        "d0t", "do",  "a",  "d",   "any", "dinner", ".", "(dot)", "[.]",
+    };
+    static const char *const ends[] = {"", " ", "\t", "com", " com",
+                                       "\tcom", " gmail dot com",
+                                       "\tgmail.co.uk", " x at y dot org"};
+    struct sg_rules *r = load();
+    char text[128];
+    size_t made = 0;
+    for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++)
+        for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
+            for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+                for (size_t e = 0; e < sizeof(ends) / sizeof(ends[0]); e++) {
+                    /* the word right after the marker ... */
+                    int len = snprintf(text, sizeof(text), "tom %s %s%s%s",
+                                       marks[m], words[w], gaps[g], ends[e]);
+                    made += same_all_ways(r, text, (size_t)len);
+                    /* ... and after a domain label */
+                    len = snprintf(text, sizeof(text), "tom %s gmail%s%s%s",
+                                   marks[m], gaps[g], words[w], ends[e]);
+                    made += same_all_ways(r, text, (size_t)len);
+                }
+    if (made < 200)
+        fail_msg("%zu findings", made);
+    sg_rules_free(&r);
+}
+
 int
 main(void)
 {
@@ -570,6 +611,7 @@ main(void)
         cmocka_unit_test(test_normalise_copy_on_change),
         cmocka_unit_test(test_normalise_known_alone),
         cmocka_unit_test(test_normalise_outlook_prose),
+        cmocka_unit_test(test_spelt_words_after_marker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
