@@ -18,7 +18,10 @@
  *
  * Cost: one pass.  Printable ASCII is copied in runs without looking at
  * it further (and a text that is all printable ASCII is not copied at
- * all); each other character costs a few ICU property look-ups.  Memory:
+ * all); each other character costs a few ICU property look-ups, but one
+ * with ASCII after it below U+3000 (a curly quote, dash, no-break space,
+ * accented letter) is answered from what ICU said for it before
+ * (stays_alone, repl_cache).  Memory:
  * the normalised text (never longer than the original plus ICU's bounded
  * expansion of one character) and one piece per changed character.
  *
