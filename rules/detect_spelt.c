@@ -558,17 +558,76 @@ resync_before(const char *t, size_t i, size_t p)
     return i;
 }
 
+/* The fewest bytes a run number_run accepts can span: it spells 10 or
+ * more digits and has a number word, its tokens are one or more
+ * separators apart, and no token spells more digits than it has bytes;
+ * so nine digits, a separator and "o". */
+#define MIN_RUN 11
+
+/* Whether a run that starts at r or later, and has the number word at
+ * w, can span MIN_RUN bytes: read on from w over separators, + and whole
+ * words that may be in a run (digits, number words) to the first hard
+ * stop or blocker word, or until MIN_RUN bytes from r are read.  When it
+ * cannot, *resume is where the plain loop goes on from with nothing
+ * offered: after the hard stop, or the byte after the blocker (a run may
+ * end inside a blocker, in its leading digits, so the blocker counts
+ * into the span). */
+static bool
+run_may_offer(const char *t, size_t len, size_t r, size_t w, size_t *resume)
+{
+    size_t j = w;
+    while (j - r < MIN_RUN) {
+        if (j == len) {
+            *resume = len;
+            return false;
+        }
+        unsigned char c = (unsigned char)t[j];
+        if (!ascii_alnum(c)) {
+            if (!separator_or_plus(c)) {
+                *resume = j + 1; /* after a hard stop */
+                return false;
+            }
+            j++;
+            continue;
+        }
+        size_t s = j;
+        bool digits = true, letters = true;
+        for (; j < len && ascii_alnum((unsigned char)t[j]); j++) {
+            if (j - r >= MIN_RUN)
+                return true;
+            digits &= t[j] >= '0' && t[j] <= '9';
+            letters &= ascii_alpha((unsigned char)t[j]);
+        }
+        if (!digits && !(letters && is_number_word(t + s, j - s))) {
+            if (j - r >= MIN_RUN)
+                return true;
+            *resume = j < len ? j + 1 : len; /* a blocker, the byte after */
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Where the plain loop, at i, must run from: a position it reaches from
  * i with nothing offered, before the number word *w_r; or len when it
- * offers nothing more. */
+ * offers nothing more.  A number word with a hard stop or a blocker
+ * fewer than MIN_RUN bytes from the resync point before it ("one or
+ * two") is passed, and the search goes on from the resync point after
+ * that. */
 static size_t
 number_region(const char *t, size_t len, size_t i, size_t *w_r)
 {
-    size_t w = next_number_word(t, len, i);
-    if (w >= len)
-        return len;
-    *w_r = w;
-    return resync_before(t, i, w);
+    for (;;) {
+        size_t w = next_number_word(t, len, i);
+        if (w >= len)
+            return len;
+        size_t r = resync_before(t, i, w), resume;
+        if (run_may_offer(t, len, r, w, &resume)) {
+            *w_r = w;
+            return r;
+        }
+        i = resume;
+    }
 }
 
 int
