@@ -262,29 +262,37 @@ number_word_start(const char *w, size_t left)
  * it (number_run: words > 0), and the number words it reads are whole
  * words of letters (no letter or digit on either side) that num_word
  * knows.  So the prefilter (number_region) finds the next such word
- * (next_number_word, sixteen bytes at a time where it can) and lets the
- * plain loop run only from a point before it where the plain loop is
- * known to stand with nothing carried over (a resync point,
- * resync_before) until it is past the word; the text between it does
- * not read at all.
+ * (next_number_word: thirty-two or sixteen positions a step by a table
+ * look-up of their first three letters where the CPU has one, else a
+ * byte loop), backs up from it to a point where the plain loop is known
+ * to stand with nothing carried over (a resync point, resync_before),
+ * and lets the plain loop run from there until it is past the word; the
+ * text before that point it does not read at all.  A word whose run
+ * cannot reach MIN_RUN bytes before the next hard stop or blocker
+ * (run_may_offer: "one or two") it passes without the plain loop.
  *
  * Why that gives exactly the plain loop's findings: the plain loop's only
  * state is its position i (and the count of candidates, which only runs
- * with a number word raise).  A "hard stop" (a byte that is not
- * alphanumeric, not +, not a separator " \t\r\n,.-") ends every run, and
- * the plain loop, skipping bytes or words one at a time, always lands on
- * the byte after it.  So does it on the byte after the byte that follows
- * a "blocker": a whole word that is neither all digits nor a number word
- * (number_run breaks before it, or fails on it at once, and the loop then
- * skips it and the one byte after it).  No run crosses a hard stop or a
- * blocker, so a run that starts before such a point and at or after the
- * plain loop's position ends before it, with no number word in it when
- * none lies between: it offers nothing.  Jumping from i to a resync
- * point with no number word before it is then invisible, and between
- * resync points the plain loop itself runs.  next_number_word may stop
- * at a word that is no number word (never pass one): that costs a little
- * reading, not a finding.  The unit test (test_detect_prefilter.c)
- * compares both on random and hostile texts. */
+ * that offer raise).  A "hard stop" (a byte that is not alphanumeric,
+ * not +, not a separator " \t\r\n,.-") ends every run, and the plain
+ * loop, skipping bytes or words one at a time, always lands on the byte
+ * after it.  So does it on the byte after the byte that follows a
+ * "blocker": a whole word that is neither all digits nor a number word
+ * (number_run breaks before it, fails on it at once, or ends in its
+ * leading digits, and the loop then skips the rest of it and the one
+ * byte after it).  No run crosses a hard stop or a blocker, so a run
+ * that starts before such a point and at or after the plain loop's
+ * position ends before it (or in the blocker's leading digits), with no
+ * number word in it when none lies between: it offers nothing.  Jumping
+ * from i to a resync point with no number word between is then
+ * invisible; so is jumping past a stretch between two of them, holding
+ * number words, that is shorter than any run that offers; and between
+ * resync points the plain loop itself runs.  The search may stop at a
+ * word that is no number word, and the tests it makes on words may take
+ * a hard stop for a separator (a second line break) or a blocker for a
+ * word of a run (never the other way): that costs some reading, not a
+ * finding.  The unit test (test_detect_prefilter.c) compares both ways,
+ * and the byte loop, on hostile and random texts. */
 bool sg_detect_prefilter = true;
 
 /* The letters number words start with (their lengths: bit n, a word of
