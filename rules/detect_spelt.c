@@ -335,6 +335,15 @@ is_number_word(const char *w, size_t wl)
 #undef IS
 }
 
+/* The same for a word of letters of any length, most words passed by
+ * their first letter and length (number_first). */
+static inline bool
+number_word(const char *w, size_t wl)
+{
+    return wl <= 8 && (number_first[(unsigned char)w[0]] & (1u << wl)) != 0 &&
+           is_number_word(w, wl);
+}
+
 static inline bool
 ascii_alpha(unsigned char c)
 {
@@ -354,8 +363,7 @@ number_word_at(const char *t, size_t len, size_t p)
         e++;
     if (e < len && ascii_alnum((unsigned char)t[e]))
         return false;
-    return (number_first[(unsigned char)t[p]] & (1u << (e - p))) != 0 &&
-           is_number_word(t + p, e - p);
+    return number_word(t + p, e - p);
 }
 
 /* The first p >= i where number_word_at holds, or len: a byte at a time
@@ -560,7 +568,7 @@ resync_before(const char *t, size_t i, size_t p)
             digits &= t[j] >= '0' && t[j] <= '9';
             letters &= ascii_alpha((unsigned char)t[j]);
         }
-        if (!digits && !(letters && is_number_word(t + j, e - j)))
+        if (!digits && !(letters && number_word(t + j, e - j)))
             return e + 1; /* a blocker, and the byte after it */
     }
     return i;
@@ -606,7 +614,7 @@ run_may_offer(const char *t, size_t len, size_t r, size_t w, size_t *resume)
             digits &= t[j] >= '0' && t[j] <= '9';
             letters &= ascii_alpha((unsigned char)t[j]);
         }
-        if (!digits && !(letters && is_number_word(t + s, j - s))) {
+        if (!digits && !(letters && number_word(t + s, j - s))) {
             if (j - r >= MIN_RUN)
                 return true;
             *resume = j < len ? j + 1 : len; /* a blocker, the byte after */
