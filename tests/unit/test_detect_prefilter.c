@@ -110,6 +110,21 @@ same_all_ways(const struct sg_rules *r, const char *text, size_t len)
     return made;
 }
 
+/* text[len..) gets form with each mark in it replaced by with[0..wl);
+ * the new length. */
+static size_t
+put_form(char *text, size_t len, const char *form, char mark,
+         const char *with, size_t wl)
+{
+    for (const char *p = form; *p != '\0'; p++)
+        if (*p == mark) {
+            memcpy(text + len, with, wl);
+            len += wl;
+        } else
+            text[len++] = *p;
+    return len;
+}
+
 /* Runs and addresses with findings, and near misses, each after and
  * before every length of filler up to two blocks: ordinary words, digits
  * and separators, hard stops. */
@@ -201,17 +216,10 @@ test_number_words_at_edges(void **state)
                 word[k] = cs == 2 || (cs == 1 && k == 0)
                               ? (char)(words[w][k] & ~0x20)
                               : words[w][k];
-            for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
-                /* each W of the form is the word */
-                size_t len = 0;
-                for (const char *p = forms[f]; *p != '\0'; p++)
-                    if (*p == 'W') {
-                        memcpy(text + len, word, wl);
-                        len += wl;
-                    } else
-                        text[len++] = *p;
-                made += same_all_ways(r, text, len);
-            }
+            for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+                made += same_all_ways(r, text,
+                                      put_form(text, 0, forms[f], 'W', word,
+                                               wl)); /* each W: the word */
         }
     assert_true(made > 100);
     sg_rules_free(&r);
@@ -248,7 +256,7 @@ test_number_words_every_offset(void **state)
         "Please find the first thirty often-used forms. Oh, and tiny "
         "notes: hen, pen, fig.";
     struct sg_rules *r = load();
-    char word[16], text[256];
+    char word[16], number[64], text[256];
     size_t made = 0;
     for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
         for (int cs = 0; cs < 4; cs++) {
@@ -259,6 +267,7 @@ test_number_words_every_offset(void **state)
                                   (cs == 3 && k % 2 == 1)
                               ? (char)(words[w].word[k] & ~0x20)
                               : words[w].word[k];
+            size_t nl = put_form(number, 0, words[w].number, 'W', word, wl);
             for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
                 for (size_t pad = (w + (size_t)cs + f) % 2; pad <= 70;
                      pad += 2) {
@@ -266,15 +275,8 @@ test_number_words_every_offset(void **state)
                     memcpy(text, filler, pad);
                     if (pad > 0)
                         text[len - 1] = ' '; /* not run into a word */
-                    for (const char *p = forms[f]; *p != '\0'; p++) {
-                        const char *q = *p == 'N' ? words[w].number : p;
-                        for (; *q != '\0' && (*p == 'N' || q == p); q++)
-                            if (*q == 'W') {
-                                memcpy(text + len, word, wl);
-                                len += wl;
-                            } else
-                                text[len++] = *q;
-                    }
+                    len = f < 2 ? put_form(text, len, forms[f], 'N', number, nl)
+                                : put_form(text, len, forms[f], 'W', word, wl);
                     made += same_all_ways(r, text, len);
                     memcpy(text + len, " to be", 6);
                     made += same_all_ways(r, text, len + 1 + pad % 6);
@@ -305,12 +307,7 @@ test_digit_runs(void **state)
                 size_t len = 0;
                 for (; len < pad; len++)
                     text[len] = "the date, 12:30 (room 9) x"[len % 26];
-                for (const char *p = forms[f]; *p != '\0'; p++)
-                    if (*p == 'D') {
-                        memcpy(text + len, digits, n);
-                        len += n;
-                    } else
-                        text[len++] = *p;
+                len = put_form(text, len, forms[f], 'D', digits, n);
                 made += same_all_ways(r, text, len);
             }
     }
