@@ -269,8 +269,10 @@ test_number_words_every_offset(void **state)
                               : words[w].word[k];
             size_t nl = put_form(number, 0, words[w].number, 'W', word, wl);
             for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
-                for (size_t pad = (w + (size_t)cs + f) % 2; pad <= 70;
-                     pad += 2) {
+                /* every third offset, each word and case from its own
+                 * start: all offsets are tried across them */
+                for (size_t pad = (w + (size_t)cs + f) % 3; pad <= 70;
+                     pad += 3) {
                     size_t len = pad;
                     memcpy(text, filler, pad);
                     if (pad > 0)
@@ -282,7 +284,7 @@ test_number_words_every_offset(void **state)
                     made += same_all_ways(r, text, len + 1 + pad % 6);
                 }
         }
-    assert_true(made > 4000);
+    assert_true(made > 2500);
     sg_rules_free(&r);
 }
 
