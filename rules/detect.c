@@ -755,6 +755,21 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
     size_t n_ends = cands->whole ? 1 : cands->n;
     if (cands->whole)
         maxlen = SIZE_MAX;
+    /* pupil-dob's candidates are dates, read back by sg_detect_dob_from,
+     * which does not plainly give a later bound for a later date: each
+     * candidate's is the least of its own and those after it
+     * (dob_from[k]), which is no later than the start of any match ending
+     * there or later, as the argument below needs.  Without memory for
+     * them, the bound is off (PCRE2 reads from off, as before). */
+    uint32_t *dob_from = NULL;
+    if (d->builtin && d->validate == VAL_CHILD_DOB && !cands->whole &&
+        n_ends > 0 && (dob_from = malloc(n_ends * sizeof(*dob_from))) != NULL) {
+        uint32_t least = UINT32_MAX;
+        for (size_t k = n_ends; k-- > 0;) {
+            uint32_t f = (uint32_t)sg_detect_dob_from(text, ends[k]);
+            dob_from[k] = least = f < least ? f : least;
+        }
+    }
     PCRE2_SIZE off = 0;
     size_t k = 0;
     int r = 0;
@@ -775,6 +790,8 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
             size_t f = sg_detect_name_from(text, E);
             from = f > from ? f : from;
         }
+        if (dob_from != NULL && dob_from[k] > from)
+            from = dob_from[k];
         while (from > off && (text[from] & 0xc0) == 0x80)
             from--; /* a start at a character: earlier starts only fail */
         pcre2_set_offset_limit(mctx, E);
@@ -812,6 +829,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         }
     }
     pcre2_set_offset_limit(mctx, PCRE2_UNSET);
+    free(dob_from);
     return r;
 }
 

@@ -202,6 +202,9 @@ void sg_detect_phone_candidates(const char *text, size_t len,
  * names. */
 size_t sg_detect_address_from(const char *text, size_t E);
 size_t sg_detect_name_from(const char *text, size_t E);
+/* The same for a candidate E of pupil-dob's date; scan_pattern takes the
+ * least of those of E and every later candidate. */
+size_t sg_detect_dob_from(const char *text, size_t E);
 
 /* (detect.c) Offer a match that spells something out (canon: the address
  * or number it spells) to every sink; the finding is the original text

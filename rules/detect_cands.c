@@ -165,3 +165,107 @@ sg_detect_name_from(const char *text, size_t E)
 {
     return read_back(text, E, "_.'@:/([=-", 40);
 }
+
+static bool
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool
+is_alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* Where a pupil-dob match whose date ends at E (a candidate of DOB_DATE)
+ * can start at the earliest.  DOB_RE is a name (two to four words, each
+ * a capital then letters, ' or -, between them runs of spaces or tabs),
+ * then at most 40 characters that are neither a line break nor a digit,
+ * then the date, which starts at a digit D after no digit.  So:
+ *
+ * - D is found, or an earlier byte: the date's bytes are digits and
+ *   / . - (two of its forms), or "\d{1,2}(st|nd|rd|th)?[ \t]+Month\.?,?
+ *   [ \t]+YYYY", read back exactly (each part's run is maximal in the
+ *   pattern: a year after a space, a month after a space, a day after no
+ *   digit).  A text that does not read back that way holds one of the
+ *   first two, which the walk over digits and / . - has passed.
+ * - The name ends at most 40 characters before D, and the 40 characters
+ *   before D are passed by counting bytes that do not continue a UTF-8
+ *   character (a gap holds whole characters: PCRE2 matches no invalid
+ *   byte), stopping after a line break or digit, which no gap or name
+ *   holds.
+ * - Back from there, the start is inside the name: after the byte no name
+ *   holds, or at the latest at the start of a word that begins with a
+ *   small ASCII letter (a word of the name begins with a capital; a name
+ *   can start inside a word only after ' or -), and after at most three
+ *   runs of spaces.
+ *
+ * Each bound is no later than a real start.  Whether it is later for a
+ * later E is not plain from the walk (a later date's walk passes digits,
+ * which may be an earlier candidate's; no text was found where that
+ * makes it earlier), so scan_pattern takes the least over E and every
+ * candidate after it, which is. */
+size_t
+sg_detect_dob_from(const char *text, size_t E)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    size_t p = E;
+    while (p > 0 && (is_digit(t[p - 1]) || t[p - 1] == '/' ||
+                     t[p - 1] == '.' || t[p - 1] == '-'))
+        p--;
+    size_t d = p; /* the first two forms: D is at or after p */
+    if (p > 0 && (t[p - 1] == ' ' || t[p - 1] == '\t')) {
+        /* the third: back over [ \t]+ ,? .? Month [ \t]+ (st)? day */
+        size_t q = p;
+        while (q > 0 && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+            q--;
+        if (q > 0 && t[q - 1] == ',')
+            q--;
+        if (q > 0 && t[q - 1] == '.')
+            q--;
+        size_t m = q;
+        while (q > 0 && is_alpha(t[q - 1]))
+            q--;
+        size_t sp = q;
+        while (q > 0 && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+            q--;
+        if (sp < m && q < sp) {
+            while (q > 0 && is_alpha(t[q - 1]))
+                q--;
+            size_t day = q;
+            while (q > 0 && is_digit(t[q - 1]))
+                q--;
+            if (q < day)
+                d = q;
+        }
+    }
+    /* the gap: at most 40 characters, none a line break or digit */
+    p = d;
+    int chars = 0;
+    while (p > 0) {
+        unsigned char c = t[p - 1];
+        if (c == '\n' || is_digit(c))
+            return p;
+        if ((c & 0xc0) != 0x80 && chars++ == 40)
+            break;
+        p--;
+    }
+    /* the name, back from there */
+    int runs = 0;
+    while (p > 0) {
+        unsigned char c = t[p - 1];
+        if (c == ' ' || c == '\t') {
+            unsigned char after = p < E ? t[p] : ' ';
+            /* the word after this run begins the name at the latest */
+            if (after >= 'a' && after <= 'z')
+                break;
+            if (after != ' ' && after != '\t' && ++runs > 3)
+                break;
+        } else if (!is_alpha(c) && c != '\'' && c != '-' && c < 0x80) {
+            break;
+        }
+        p--;
+    }
+    return p;
+}

@@ -243,6 +243,10 @@ test_random_texts(void **state)
         "i am ", "     ", "\t\t", " on ", "over on ", "ig", "IG", "fb", "x",
         " x", "@jo_b", "jo_b22", "bereal", "wickr", "contact me ", "t.me/",
         "hit me up ", "(0", "0044", "+44", "07", "00", "08:15", "\xc2\xa3",
+        /* pupil-dob's names and dates */
+        "Amy Patel", " Jones", "3rd", " September", ", ", "Sept.", "2014",
+        "2014-01-31", "1.2.2013", "\xc3\xab", "O'Neill-Smith", "amy ",
+        " Mary-Jane", "12/05/", "Born", "\t", "th",
     };
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
     struct sg_rules *r = load("");
@@ -359,6 +363,92 @@ test_candidate_bound(void **state)
     size_t made = same_both_ways(r, text, len);
     sg_detect_max_candidates = saved;
     assert_true(made > 100);
+    sg_rules_free(&r);
+}
+
+/* Detector name finds the same in text[0..len), copied into a buffer of
+ * exactly that size (no NUL after it), through its candidates and
+ * reading the whole text; the number of findings. */
+static size_t
+same_one_detector(const struct sg_rules *r, struct detect_scan *scan,
+                  size_t di, const char *text, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, text, len);
+    struct sg_finding *a, *b;
+    size_t na, nb;
+    findings(r, scan, di, copy, len, &a, &na);
+    findings(r, NULL, di, copy, len, &b, &nb);
+    size_t n = same_findings(r->detectors[di].name, a, na,
+                             "through candidates", b, nb, "whole", copy, len);
+    free(copy);
+    return n;
+}
+
+/* pupil-dob reads back from each date to where a match can start
+ * (sg_detect_dob_from): names of every shape before gaps of 0 to 42
+ * characters of one, two and three bytes, tabs and spaces, a digit or a
+ * line break in the gap, every form of the date, a small word where the
+ * name would start, and at the text's edges; then two such texts run
+ * together, so that a later date reads back over an earlier one. */
+static void
+test_dob_bounds(void **state)
+{
+    (void)state;
+    static const char *const before[] = {"", "x", "Dear ", "7 ", "\n", "amy "};
+    static const char *const names[] = {
+        "Amy Patel", "Amy  Jo\tPatel Smith", "Zo\xc3\xab O'Neill-Smith",
+        "Mary-Jane Van Der Berg", "amy Patel", "Amy Patel Jones Smith Brown",
+        "Al B", "\xc3\x89lodie Martin",
+    };
+    static const char *const fills[] = {"x", " ", "\xc3\xa9", "\xe2\x82\xac",
+                                        "\t", ",", "7", "\n"};
+    static const int gaps[] = {0, 1, 2, 38, 39, 40, 41, 42};
+    static const char *const dates[] = {
+        "03/04/2014", "2014-01-31", "3rd   September,\t 2014",
+        "12 Sept. 2013", "1.2.2013", "4 May 2015", "14th\tMar 2012",
+    };
+    static const char *const after[] = {"", " and more", "7"};
+    struct sg_rules *r = load("");
+    size_t di = sg_rules_detector_find(r, "pupil-dob");
+    assert_true(di != (size_t)-1);
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    char text[512], prev[512];
+    size_t made = 0, n = 0, pl = 0;
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+    for (size_t b = 0; b < N_OF(before); b++)
+        for (size_t m = 0; m < N_OF(names); m++)
+            for (size_t f = 0; f < N_OF(fills); f++)
+                for (size_t g = 0; g < N_OF(gaps); g++) {
+                    /* one gap per fill for most; every gap for the first */
+                    if (f > 0 && f < 6 && g % 2 == 1 && b > 1)
+                        continue;
+                    size_t d = (b + m + f + g) % N_OF(dates);
+                    size_t len = (size_t)snprintf(text, sizeof(text), "%s%s",
+                                                  before[b], names[m]);
+                    for (int k = 0; k < gaps[g]; k++)
+                        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                                "%s", fills[f]);
+                    len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                            "%s%s", dates[d],
+                                            after[(m + g) % N_OF(after)]);
+                    made += same_one_detector(r, scan, di, text, len);
+                    /* the one before and this one together */
+                    char two[sizeof(prev) + 1 + sizeof(text)];
+                    memcpy(two, prev, pl);
+                    two[pl] = ' ';
+                    memcpy(two + pl + 1, text, len);
+                    made += same_one_detector(r, scan, di, two, pl + 1 + len);
+                    memcpy(prev, text, len);
+                    pl = len;
+                    n++;
+                }
+#undef N_OF
+    assert_true(n > 1000);
+    assert_true(made > 1000); /* most of them are findings */
+    sg_detect_scan_free(&scan);
     sg_rules_free(&r);
 }
 
@@ -817,6 +907,7 @@ main(void)
         cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_site_patterns),
         cmocka_unit_test(test_candidate_bound),
+        cmocka_unit_test(test_dob_bounds),
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_normalise_ascii_runs),
