@@ -282,6 +282,13 @@
  * too (SIZE_MAX): sg_detect_address_from() says, from the candidate,
  * where a match can start at the earliest. */
 #define ADDRESS_MARKER "[ \\t](?:" STREET ")\\b"
+/* UPN, NHS number and ULN have no marker either: their markers (the
+ * start of each pattern, every run of digits) cost Hyperscan 6-8
+ * instructions a byte each in a letter of dates and prices, and
+ * sg_detect_number_candidates (detect_cands.c, both builds) finds the
+ * starts of all three in one walk over the runs of digits, sixteen bytes
+ * a step between them.  A candidate is a start + 1. */
+#define NUMBER_REACH 1
 
 static const struct builtin {
     const char *name;
@@ -304,11 +311,12 @@ static const struct builtin {
      true, VAL_NONE, MESSAGING_MARKER, SIZE_MAX},
     {"home-address", "a home address", ADDRESS_RE, false,
      VAL_POSTCODE_HOUSE, ADDRESS_MARKER, SIZE_MAX},
-    {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},
-    {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS,
-     NHS_BODY(NUM_GAP_BYTES), 0},
-    {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN, ULN_BODY,
-     0},
+    {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, NULL,
+     NUMBER_REACH},
+    {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS, NULL,
+     NUMBER_REACH},
+    {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN, NULL,
+     NUMBER_REACH},
     {"pupil-dob", "a child's name with a date of birth", DOB_RE, false,
      VAL_CHILD_DOB, DOB_DATE, SIZE_MAX},
     {"pupil-roster", "pupils of the school named in a list", ROSTER_RE,
@@ -956,10 +964,21 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
 #else
     (void)any;
 #endif
-    /* the phone number's, in C (both builds) */
-    for (size_t i = 0; i < rules->n_detectors; i++)
-        if (sc->wanted[i] && sg_detect_is_phone(&rules->detectors[i]))
+    /* the phone number's, UPN's, NHS number's and ULN's, in C (both
+     * builds) */
+    struct detect_cands *num[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < rules->n_detectors; i++) {
+        const struct detector *d = &rules->detectors[i];
+        if (!sc->wanted[i])
+            continue;
+        if (sg_detect_is_phone(d))
             sg_detect_phone_candidates(nt->text, nt->len, &sc->cands[i]);
+        else if (sg_detect_is_number(d))
+            num[d->validate == VAL_UPN ? 0 : d->validate == VAL_NHS ? 1 : 2] =
+                &sc->cands[i];
+    }
+    if (num[0] != NULL || num[1] != NULL || num[2] != NULL)
+        sg_detect_number_candidates(nt->text, nt->len, num[0], num[1], num[2]);
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "scan16.h"
 
 /* The earliest start of a match that ends a candidate at E and has, back
  * from E, only ASCII letters and digits, the bytes in also, at most five
@@ -268,4 +269,115 @@ sg_detect_dob_from(const char *text, size_t E)
         p--;
     }
     return p;
+}
+
+/* ------------------------------------------------------------ numbers */
+
+/* The built-in UPN, NHS number or ULN pattern? */
+bool
+sg_detect_is_number(const struct detector *d)
+{
+    return d->builtin && (d->validate == VAL_UPN || d->validate == VAL_NHS ||
+                          d->validate == VAL_ULN);
+}
+
+/* The first ASCII digit in t[i..len), or len. */
+static size_t
+next_digit(const unsigned char *t, size_t i, size_t len)
+{
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16) {
+        const sg_v16 lo = {'0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
+                           '0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
+                           '0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
+                           '0' - 1};
+        const sg_v16 hi = {'9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
+                           '9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
+                           '9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
+                           '9' + 1};
+        while (i + 16 <= len) {
+            sg_v16 v = sg_load16((const char *)t + i);
+            unsigned m = sg_mask16((v > lo) & (v < hi));
+            if (m != 0)
+                return i + (size_t)__builtin_ctz(m);
+            i += 16;
+        }
+    }
+#endif
+    while (i < len && !is_digit(t[i]))
+        i++;
+    return i;
+}
+
+/* Add end to c (ends come in order); false when c is full or memory ran
+ * out, and then c reads its text whole. */
+static bool
+cand_add(struct detect_cands *c, size_t end)
+{
+    if (c->whole)
+        return false;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        if (cap > sg_detect_max_candidates)
+            cap = sg_detect_max_candidates;
+        uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g)) : NULL;
+        if (g == NULL) {
+            c->whole = true;
+            c->n = 0;
+            return false;
+        }
+        c->end = g;
+        c->cap = cap;
+    }
+    c->end[c->n++] = (uint32_t)end;
+    return true;
+}
+
+/* The candidates of UPN_RE, NHS_RE and ULN_RE in text[0..len), each into
+ * its own (NULL: not wanted), in one walk over the runs of ASCII digits,
+ * in both builds: a candidate is a match's start + 1 (reach 1).  Every
+ * match holds a run of digits [a, b) that its start fixes:
+ *   UPN: a letter of UPN_LETTERS at a - 1, after no ASCII letter or digit,
+ *        then 11 digits (the last character may be a letter): b - a >= 11;
+ *        the start is a - 1.
+ *   NHS number: starts at a, after a byte phone_may_follow (the same
+ *        lookbehind, as bytes); three digits and a gap (b - a == 3 and a
+ *        gap's first byte at b) or six digits and more (b - a >= 6);
+ *        four or five digits and then anything are no match.
+ *   ULN: starts at a, after such a byte, 1-9 and nine more: b - a >= 10.
+ * So each is a superset of the matches' starts, which is what
+ * scan_pattern's argument needs; PCRE2 then judges each. */
+void
+sg_detect_number_candidates(const char *text, size_t len,
+                            struct detect_cands *upn,
+                            struct detect_cands *nhs,
+                            struct detect_cands *uln)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    struct detect_cands *all[3] = {upn, nhs, uln};
+    for (int k = 0; k < 3; k++)
+        if (all[k] != NULL) {
+            all[k]->whole = false;
+            all[k]->n = 0;
+        }
+    size_t i = 0;
+    while ((i = next_digit(t, i, len)) < len) {
+        size_t a = i;
+        while (i < len && is_digit(t[i]))
+            i++;
+        size_t run = i - a;
+        if (run < 3)
+            continue;
+        if (upn != NULL && run >= 11 && a >= 1 &&
+            strchr(UPN_LETTERS, t[a - 1]) != NULL && t[a - 1] != '\0' &&
+            (a == 1 || !(is_digit(t[a - 2]) || is_alpha(t[a - 2]))))
+            cand_add(upn, a);
+        if (a > 0 && !phone_may_follow(t[a - 1]))
+            continue;
+        if (nhs != NULL &&
+            (run >= 6 || (run == 3 && i < len && phone_gap_start(t[i]))))
+            cand_add(nhs, a + 1);
+        if (uln != NULL && run >= 10 && t[a] != '0')
+            cand_add(uln, a + 1);
+    }
 }
