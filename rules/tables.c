@@ -81,7 +81,10 @@ static const struct {
 #undef H
 
 /* Compared by length first, and a cell with no letters (a number, a
- * date: most cells of a data row) not at all. */
+ * date: most cells of a data row) not at all.  Letters are ASCII, tested
+ * and lowered in line (what isalpha and tolower do in the C locale, which
+ * nothing here changes, at a call each a byte: every cell of every data
+ * row is tried, in case the row repeats the header). */
 static enum col_kind
 header_kind(const struct cell *c)
 {
@@ -89,10 +92,10 @@ header_kind(const struct cell *c)
     size_t k = 0;
     for (size_t i = 0; i < c->len; i++) {
         unsigned char ch = (unsigned char)c->s[i];
-        if (isalpha(ch)) {
+        if ((unsigned char)((ch | 0x20) - 'a') < 26) {
             if (k >= sizeof(w))
                 return COL_OTHER;
-            w[k++] = (char)tolower(ch);
+            w[k++] = (char)(ch | 0x20);
         } else if (ch >= 0x80) {
             return COL_OTHER;
         }
