@@ -222,9 +222,8 @@
  * match [s, e) of the pattern has a match of the marker that ends at most
  * `reach` bytes after s; candidates are the marker's ends (detect.c).
  * reach 0: the marker matches a prefix of every match (from s), so the
- * marker's longest match is the reach, and Hyperscan computes it (the
- * number markers are the start of their pattern, up to before the first
- * unbounded part); social-media's and messaging-invite's are the names
+ * marker's longest match is the reach, and Hyperscan computes it;
+ * social-media's and messaging-invite's are the names
  * of the networks and apps inside every match, without a bound, read
  * back by sg_detect_name_from() (detect_cands.c).
  * Hyperscan's cost is per match of a marker's literal as much as per
@@ -238,9 +237,11 @@
  * PCRE2 also folds U+017F and U+212A to s and k, but normalised text has
  * neither (NFKC).  NULL: no marker, PCRE2 reads the
  * whole text (pupil-roster: a pair of capitalised words is everywhere),
- * or, for the phone number, its candidates are found in C
- * (sg_detect_phone_candidates, detect_cands.c, in both builds; reach
- * PHONE_REACH).
+ * or, for the phone number, UPN, NHS number and ULN, their candidates
+ * are found in C (sg_detect_phone_candidates and
+ * sg_detect_number_candidates, detect_cands.c, in both builds; reach
+ * PHONE_REACH and NUMBER_REACH).  pupil-dob's candidates are read back
+ * by sg_detect_dob_from() to where a name can start.
  * The unit test test_detect_scan.c checks every marker against the
  * whole-text reading. */
 /* The phone number has no marker: every way of writing its start is a
