@@ -22,6 +22,7 @@
 #include <gmime/gmime.h>
 
 #include "charset.h"
+#include "sg_swar.h"
 #include "sg_utf8.h"
 
 #define SG_READ_CHUNK 16384 /* input bytes converted in one step */
@@ -36,14 +37,12 @@
 static bool
 sg_utf8_validate(const char *data, size_t len, const char **end_r)
 {
-    const uint64_t high = 0x8080808080808080u, ones = 0x0101010101010101u;
     const unsigned char *s = (const unsigned char *)data;
     size_t i = 0;
     while (i < len) {
         if (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, s + i, sizeof(w));
-            if ((w & high) == 0 && ((w - ones) & ~w & high) == 0) {
+            uint64_t w = sg_load8(data + i);
+            if (((w & SG_SWAR_HIGH) | sg_swar_zero(w)) == 0) {
                 i += 8;
                 continue;
             }

@@ -27,6 +27,7 @@
 
 #include "html_places.h"
 #include "html_text.h"
+#include "sg_swar.h"
 
 /* ------------------------------------------------------------- HTML */
 
@@ -327,55 +328,14 @@ sg_html_is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
 }
 
-/* Eight bytes of text at once, the first in the lowest byte of the word
- * (sg_html_load8, sg_html_store8).  sg_html_bytes_eq: 0x80 in each byte
- * equal to c, 0 in the others; sg_html_bytes_ctl: 0x80 in each byte
- * below 0x20; both exact (no carry crosses a byte). */
-#define SG_HTML_ONES UINT64_C(0x0101010101010101)
-#define SG_HTML_HIGH UINT64_C(0x8080808080808080)
-
-static uint64_t
-sg_html_load8(const char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, sizeof(w));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
-}
-
-static void
-sg_html_store8(char *d, uint64_t w)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    memcpy(d, &w, sizeof(w));
-}
-
-static uint64_t
-sg_html_bytes_ctl(uint64_t w)
-{
-    const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
-    return ~(((w & low7) + SG_HTML_ONES * 0x60) | w) & SG_HTML_HIGH;
-}
-
-static uint64_t
-sg_html_bytes_eq(uint64_t w, unsigned char c)
-{
-    const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
-    uint64_t t = w ^ (SG_HTML_ONES * c);
-    return ~(((t & low7) + low7) | t | low7);
-}
-
-/* 0x80 in each byte of w that is a control character other than a tab
- * or a line feed: what sends a run of text the slow way. */
+/* 0x80 in each byte of w (eight bytes of text, sg_load8) that is a
+ * control character other than a tab or a line feed: what sends a run of
+ * text the slow way. */
 static uint64_t
 sg_html_bytes_odd(uint64_t w, uint64_t *tab_nl)
 {
-    *tab_nl = sg_html_bytes_eq(w, '\t') | sg_html_bytes_eq(w, '\n');
-    return sg_html_bytes_ctl(w) & ~*tab_nl;
+    *tab_nl = sg_swar_eq(w, '\t') | sg_swar_eq(w, '\n');
+    return sg_swar_below(w, 0x20) & ~*tab_nl;
 }
 
 /* len bytes of text with runs of whitespace collapsed to one space (kept
@@ -433,13 +393,13 @@ sg_html_text(struct sg_html *h, const char *s, size_t len)
          * (CR, form feed), no two blanks side by side, none after a
          * pending one */
         if (i + 8 <= end) {
-            uint64_t w = sg_html_load8(s + i), tab_nl;
+            uint64_t w = sg_load8(s + i), tab_nl;
             uint64_t odd = sg_html_bytes_odd(w, &tab_nl);
-            uint64_t bl = sg_html_bytes_eq(w, ' ') | tab_nl;
+            uint64_t bl = sg_swar_eq(w, ' ') | tab_nl;
             if (odd == 0 && (bl & (bl >> 8)) == 0 &&
                 !(blank && (bl & 0x80) != 0)) {
                 uint64_t m = (bl >> 7) * 0xFF; /* the blanks' bytes */
-                sg_html_store8(d, (w & ~m) | (SG_HTML_ONES * ' ' & m));
+                sg_store8(d, (w & ~m) | (SG_SWAR_ONES * ' ' & m));
                 d += 8;
                 i += 8;
                 blank = (bl >> 63) != 0;
@@ -738,8 +698,8 @@ sg_html_run_ok(const char *s, size_t len)
         /* ASCII without controls but tab and line feed passes eight
          * bytes at a time */
         while (i + 8 <= len) {
-            uint64_t w = sg_html_load8(s + i), tab_nl;
-            if ((w & SG_HTML_HIGH) != 0 || sg_html_bytes_odd(w, &tab_nl) != 0)
+            uint64_t w = sg_load8(s + i), tab_nl;
+            if ((w & SG_SWAR_HIGH) != 0 || sg_html_bytes_odd(w, &tab_nl) != 0)
                 break;
             i += 8;
         }

@@ -572,15 +572,6 @@ at_marker(const char *t, size_t len, size_t i)
             a == '>');
 }
 
-/* The zero bytes of v: 0x80 in each, 0 in every other (exact: no carry
- * crosses a byte). */
-static inline uint64_t
-zero_bytes(uint64_t v)
-{
-    const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
-    return ~(((v & lo7) + lo7) | v | lo7);
-}
-
 /* The first m >= from where at_marker holds, or len: what the plain loop
  * over every byte finds, sixteen positions at a time (or eight, the
  * fallback).  A marker at m has an @ at m, or an a at m and a t at m + 1
@@ -614,12 +605,10 @@ next_at_marker(const char *t, size_t len, size_t from)
     while (sg_detect_prefilter && m + 9 <= len) {
         uint64_t here = sg_load8(t + m), next = sg_load8(t + m + 1);
         /* a byte of the or is zero where here has a and next has t */
-        uint64_t at_word = ((here | 0x2020202020202020ULL) ^
-                            0x6161616161616161ULL) |
-                           ((next | 0x2020202020202020ULL) ^
-                            0x7474747474747474ULL);
-        if ((zero_bytes(here ^ 0x4040404040404040ULL) |
-             zero_bytes(at_word)) != 0)
+        uint64_t at_word =
+            ((here | SG_SWAR_ONES * 0x20) ^ SG_SWAR_ONES * 'a') |
+            ((next | SG_SWAR_ONES * 0x20) ^ SG_SWAR_ONES * 't');
+        if ((sg_swar_eq(here, '@') | sg_swar_zero(at_word)) != 0)
             for (size_t k = m; k < m + 8; k++)
                 if (at_marker(t, len, k))
                     return k;

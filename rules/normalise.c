@@ -59,10 +59,8 @@ bool sg_scan16 = true;
  * time (scan16.h) while none is below 0x20 (as signed bytes, so 0x80 and
  * over too) or 0x7f, or only tabs and line breaks are; then, or where
  * that is not built, eight bytes at a time while all eight are printable
- * ASCII (0x20 to 0x7e), one at a time otherwise.  Per byte of v, with
- * low7 its low seven bits (no sum below carries into the next byte):
- * low7 + 0x60 has bit 7 set when low7 >= 0x20, low7 + 1 when low7 is
- * 0x7f. */
+ * ASCII (0x20 to 0x7e, by sg_swar.h's byte tests), one at a time
+ * otherwise. */
 static size_t
 plain_ascii_end(const unsigned char *p, size_t i, size_t len)
 {
@@ -79,11 +77,10 @@ plain_ascii_end(const unsigned char *p, size_t i, size_t len)
         i += 16;
     }
 #endif
-    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
     while (i + 8 <= len) {
         uint64_t v = sg_load8((const char *)p + i);
-        uint64_t low7 = v & ~high;
-        if (((v | ~(low7 + 0x60 * ones) | (low7 + ones)) & high) != 0)
+        if ((v & SG_SWAR_HIGH) != 0 ||
+            (sg_swar_below(v, 0x20) | sg_swar_eq(v, 0x7f)) != 0)
             for (size_t k = 0; k < 8; k++)
                 if (!plain_ascii(p[i + k]))
                     return i + k;

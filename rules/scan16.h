@@ -3,7 +3,8 @@
  * of a text (normalise.c, detect_spelt.c).  GCC's vector extensions
  * (GCC and clang), which compile to SSE2 on amd64 and NEON on arm64; the
  * lanes a compare holds as a bit mask (bit k: byte k).  Each loop keeps
- * its portable form (eight bytes at a time in a 64-bit word, or one) as
+ * its portable form (eight bytes at a time in a 64-bit word, sg_swar.h,
+ * or one) as
  * the fallback where these are not built, and the tests run both on every
  * build (sg_scan16).  librules internal.
  */
@@ -14,19 +15,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sg_swar.h" /* the fallback's eight bytes at a time */
+
 /* Whether the loops take sixteen bytes at a time where they can (true;
  * a test sets it false to run the fallback, which must give the same).
  * Defined in normalise.c. */
 extern bool sg_scan16;
-
-/* Eight bytes from p as one number (any alignment): the fallback's step. */
-static inline uint64_t
-sg_load8(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
 
 #if defined(__GNUC__) && !defined(SG_NO_SCAN16) &&                          \
     defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
