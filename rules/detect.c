@@ -605,6 +605,17 @@ in_table_row(const struct table_pass *tp, size_t *next, size_t s)
     return *next < tp->n_rows && tp->rows[*next][0] <= s;
 }
 
+/* Does a match that ends at E lie on a row of a table (rows sorted,
+ * *next the first row not yet passed, a cursor of its own)?  A match of
+ * pupil-dob holds no line break, so it starts on the line it ends on. */
+static bool
+ends_in_table_row(const struct table_pass *tp, size_t *next, size_t E)
+{
+    while (*next < tp->n_rows && tp->rows[*next][1] < E)
+        (*next)++;
+    return *next < tp->n_rows && tp->rows[*next][0] < E;
+}
+
 /* The table rows of one text, kept by the first group that reads them
  * (pupil-dob's or pupil-roster's) for the other: finding the rows is
  * most of the work of both (a line-by-line parse of every text), and the
@@ -748,7 +759,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
     const struct detector *d = sinks[0].d;
     const char *text = nt->text;
     size_t len = nt->len;
-    size_t n_full = 0, next_row = 0;
+    size_t n_full = 0, next_row = 0, next_row_e = 0;
     for (size_t i = 0; i < n_sinks; i++)
         n_full += full[i];
     if (n_full == n_sinks)
@@ -787,6 +798,17 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         /* a candidate's match is not empty (detect_hs.c): it ends past off;
          * the whole text may have an empty match at its end */
         if (E < off || (E == off && !cands->whole)) {
+            k++;
+            continue;
+        }
+        /* pupil-dob: a candidate on a table row ends only matches that
+         * start on that row, which the loop below would drop; and from
+         * anywhere on the row the plain loop drops every match it finds
+         * there and next finds the first that starts after the row's end
+         * (a match holds no line break), so off goes to that end */
+        if (dob_from != NULL && ends_in_table_row(tp, &next_row_e, E)) {
+            size_t row_end = tp->rows[next_row_e][1];
+            off = row_end > off ? row_end : off;
             k++;
             continue;
         }

@@ -454,6 +454,25 @@ test_dob_bounds(void **state)
 #undef N_OF
     assert_true(n > 1000);
     assert_true(made > 1000); /* most of them are findings */
+    /* tables whose rows hold names and dates (candidates on a row are
+     * passed over), with names and dates on the lines around them, the
+     * line right after a row, CRLF, and a row at the text's end */
+    static const char *const tables[] = {
+        "Surname,Forename,DOB\nPatel,Amy,12/03/2014\nAmy Patel 12/03/2014 "
+        "and Ben Jones 3 May 2013\nJones,Ben,3 May 2013",
+        "Dear Amy Patel 1.2.2013\nName\tBirthday\tGroup\nAmy Patel\t12th "
+        "March 2014\tDolphins\nBen Jones\t1/9/2013\tSharks\nCara Smith "
+        "04/05/2015 came too",
+        "Name,Date of birth\r\nAmy Patel,03/04/2014\r\nBen Jones "
+        "Smith,2013-01-31\r\n\r\nZo\xc3\xab O'Neill 12 May 2014\r\n",
+        "Pupil;DOB;Note\nAmy Patel;03/04/2014;Amy Patel 03/04/2014\nBen "
+        "Jones;04/05/2013;x\nAl Bo 1.1.2015",
+    };
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        size_t tl = strlen(tables[i]);
+        for (size_t cut = tl > 30 ? tl - 30 : 0; cut <= tl; cut++)
+            made += same_one_detector(r, scan, di, tables[i], cut);
+    }
     sg_detect_scan_free(&scan);
     sg_rules_free(&r);
 }
