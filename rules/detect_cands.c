@@ -1,9 +1,10 @@
 /*
  * detect_cands.c - the candidates the scan database does not give: the
- * phone number's, found in C in both builds, and where a match can start
+ * phone number's, and UPN's, NHS number's and ULN's from one walk over the
+ * runs of digits, found in C in both builds; and where a match can start
  * at the earliest before a candidate of a marker that holds no start
  * (home-address's street word, social-media's and messaging-invite's
- * names), read back in C.  scan_pattern (detect.c) relies on each bound
+ * names, pupil-dob's date), read back in C.  scan_pattern (detect.c) relies on each bound
  * being no later than a real start and moving only right as the
  * candidate does; the comments say why each holds.
  *
