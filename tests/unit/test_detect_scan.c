@@ -431,6 +431,12 @@ test_dob_bounds(void **state)
                     /* one gap per fill for most; every gap for the first */
                     if (f > 0 && f < 6 && g % 2 == 1 && b > 1)
                         continue;
+#ifndef HAVE_HYPERSCAN
+                    /* both ways read the whole text here: a sample keeps
+                     * the valgrind run short */
+                    if ((b + m + f + g) % 8 != 0)
+                        continue;
+#endif
                     size_t d = (b + m + f + g) % N_OF(dates);
                     size_t len = (size_t)snprintf(text, sizeof(text), "%s%s",
                                                   before[b], names[m]);
@@ -452,8 +458,13 @@ test_dob_bounds(void **state)
                     n++;
                 }
 #undef N_OF
+#ifdef HAVE_HYPERSCAN
     assert_true(n > 1000);
     assert_true(made > 1000); /* most of them are findings */
+#else
+    assert_true(n > 100);
+    assert_true(made > 100);
+#endif
     /* tables whose rows hold names and dates (candidates on a row are
      * passed over), with names and dates on the lines around them, the
      * line right after a row, CRLF, and a row at the text's end */
