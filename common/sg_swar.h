@@ -3,8 +3,9 @@
  * read every byte of a text (UTF-8 validation, the HTML reduction,
  * normalisation, the spelt-out address search).  The first byte is the
  * lowest of the word on every machine, so that a byte's flag is bit
- * 8k + 7 for the byte k places on.  Each test below is exact: it sets 0x80
- * in each byte it holds for and in no other (no carry crosses a byte).
+ * 8k + 7 for the byte k places on.  Each test below but sg_swar_any_zero
+ * is exact: it sets 0x80 in each byte it holds for and in no other (no
+ * carry crosses a byte).
  */
 #ifndef SG_SWAR_H
 #define SG_SWAR_H
@@ -43,6 +44,14 @@ static inline uint64_t
 sg_swar_zero(uint64_t w)
 {
     return ~(((w & SG_SWAR_LOW7) + SG_SWAR_LOW7) | w | SG_SWAR_LOW7);
+}
+
+/* Non-zero when some byte of w is zero (cheaper than sg_swar_zero, for a
+ * yes or no: which flags are set above the first zero byte is not said). */
+static inline uint64_t
+sg_swar_any_zero(uint64_t w)
+{
+    return (w - SG_SWAR_ONES) & ~w & SG_SWAR_HIGH;
 }
 
 /* 0x80 in each byte of w equal to c. */

@@ -42,7 +42,7 @@ sg_utf8_validate(const char *data, size_t len, const char **end_r)
     while (i < len) {
         if (i + 8 <= len) {
             uint64_t w = sg_load8(data + i);
-            if (((w & SG_SWAR_HIGH) | sg_swar_zero(w)) == 0) {
+            if ((w & SG_SWAR_HIGH) == 0 && sg_swar_any_zero(w) == 0) {
                 i += 8;
                 continue;
             }
@@ -55,6 +55,12 @@ sg_utf8_validate(const char *data, size_t len, const char **end_r)
     if (end_r != NULL)
         *end_r = data + i;
     return i == len;
+}
+
+bool
+sg_utf8_valid(const char *data, size_t len)
+{
+    return sg_utf8_validate(data, len, NULL);
 }
 
 /* Append data to out with every invalid UTF-8 sequence (and NUL) replaced

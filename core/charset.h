@@ -6,6 +6,7 @@
 #ifndef SG_CHARSET_H
 #define SG_CHARSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sg_buf.h"
@@ -22,6 +23,9 @@ int sg_text_to_utf8(const char *charset, const char *data, size_t len,
  * by U+FFFD, stopping once out holds limit bytes or more.  0, or -1. */
 int sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len,
                          size_t limit);
+
+/* Is len bytes at data valid UTF-8 without NUL? */
+bool sg_utf8_valid(const char *data, size_t len);
 
 /* Make buf valid UTF-8 in place; never leaves data NULL.  0, or -1. */
 int sg_utf8_make_valid(struct sg_buf *buf);

@@ -24,7 +24,10 @@
 #include <glib.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlIO.h>
 
+#include "charset.h"
 #include "html_places.h"
 #include "html_text.h"
 #include "sg_swar.h"
@@ -687,13 +690,13 @@ sg_trim_end(struct sg_buf *b)
 
 /* May len bytes at s stand for themselves as one mark: text the parser
  * would pass on as it is, whole characters it accepts (no control
- * character but tab and line feed, no U+FFFE, U+FFFF or U+FDD0, valid
- * UTF-8), so that giving it the mark instead changes nothing but the
- * pieces the text comes in? */
+ * character but tab and line feed, no U+FFFE, U+FFFF or U+FDD0), so that
+ * giving it the mark instead changes nothing but the pieces the text
+ * comes in?  The HTML is valid UTF-8 (sg_html_reduce_valid) and a run
+ * begins and ends beside ASCII, so the run is valid UTF-8 too. */
 static bool
 sg_html_run_ok(const char *s, size_t len)
 {
-    size_t first = len; /* the first byte past ASCII */
     for (size_t i = 0; i < len; i++) {
         /* ASCII without controls but tab and line feed passes eight
          * bytes at a time */
@@ -708,8 +711,6 @@ sg_html_run_ok(const char *s, size_t len)
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && c != '\t' && c != '\n')
             return false;
-        if (c >= 0x80 && first == len)
-            first = i;
         if (c == 0xEF && i + 2 < len) {
             unsigned char c1 = (unsigned char)s[i + 1],
                           c2 = (unsigned char)s[i + 2];
@@ -718,8 +719,7 @@ sg_html_run_ok(const char *s, size_t len)
                 return false;
         }
     }
-    /* what comes before the first is ASCII, valid as it is */
-    return first == len || g_utf8_validate_len(s + first, len - first, NULL);
+    return true;
 }
 
 /* The marked copy of the HTML in the making (sg_html_lean): html[copied..]
@@ -869,9 +869,49 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
     return l.err != 0 || sg_buf_failed(lean) ? -1 : 0;
 }
 
+/* libxml2's input for one parse: its own copy of the HTML, declared
+ * UTF-8 (the same steps as htmlCtxtReadMemory and htmlDoRead otherwise),
+ * with two things left out, for HTML that is valid UTF-8 without NUL
+ * (sg_html_reduce_valid):
+ * - The read callback.  htmlCtxtReadMemory's copy comes with one that
+ *   has nothing to give, and every GROW of the parser's last 250 bytes
+ *   called it, and the UTF-8 converter after it: 76 calls, an eighth of
+ *   the parse of a newsletter's 2 KB part.  With none, GROW returns at
+ *   once, as it does at the end of input anyway.
+ * - The UTF-8 converter, which copied the copy once more.  UTF-8 is
+ *   declared as libxml2 does for input that begins with a UTF-8 byte
+ *   order mark, and the parser reads the copy itself.  libxml2 treats
+ *   the two alike but after a byte that is not UTF-8 (with no converter
+ *   it reads the rest as Latin-1), which valid UTF-8 has none of.
+ * (libxml2's static input buffer would save the copy too, but 2.9's
+ * SHRINK moves the parser's place in it back as if the bytes had moved,
+ * so the end of a part over 500 bytes was read twice.)
+ * 0, or -1 when libxml2 is out of memory. */
+static int
+sg_html_input(htmlParserCtxtPtr ctxt, const char *html, size_t len, int opts)
+{
+    htmlCtxtReset(ctxt);
+    xmlParserInputBufferPtr buf =
+        xmlParserInputBufferCreateMem(html, (int)len, XML_CHAR_ENCODING_NONE);
+    if (buf == NULL)
+        return -1;
+    buf->readcallback = NULL;
+    xmlParserInputPtr in = xmlNewIOInputStream(ctxt, buf,
+                                               XML_CHAR_ENCODING_NONE);
+    if (in == NULL) {
+        xmlFreeParserInputBuffer(buf);
+        return -1;
+    }
+    if (inputPush(ctxt, in) < 0) /* which frees in */
+        return -1;
+    htmlCtxtUseOptions(ctxt, opts);
+    ctxt->html = 1;
+    return xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+}
+
 /* One parse of len bytes of html by libxml2, reduced into h. */
 static void
-sg_html_parse(struct sg_html *h, const char *html, size_t len)
+sg_html_parse(struct sg_html *h, const char *html, size_t len, bool plain)
 {
     /* the text is UTF-8 already: a <meta charset> must not re-decode it */
     const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
@@ -890,8 +930,14 @@ sg_html_parse(struct sg_html *h, const char *html, size_t len)
     ctxt->sax->ignorableWhitespace = sg_html_characters;
     ctxt->sax->cdataBlock = sg_html_characters;
     ctxt->userData = h;
-    htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
-                                        opts);
+    htmlDocPtr doc = NULL;
+    if (plain) { /* the tests' reference */
+        doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8", opts);
+    } else if (sg_html_input(ctxt, html, len, opts) == 0) {
+        htmlParseDocument(ctxt);
+        doc = ctxt->myDoc;
+        ctxt->myDoc = NULL;
+    }
     if (doc != NULL) /* none is built: the SAX handler builds nothing */
         xmlFreeDoc(doc);
     htmlFreeParserCtxt(ctxt);
@@ -922,12 +968,10 @@ sg_buf_cut(struct sg_buf *b, size_t len)
  * the text, in turn, the HTML is parsed again as it is.  When libxml2
  * cannot parse at all the markup itself is kept, so nothing escapes the
  * detectors. */
-int
-sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
-                struct sg_buf *hidden, struct sg_buf *markup)
+static int
+sg_html_reduce(const char *html, size_t len, struct sg_buf *out,
+               struct sg_buf *hidden, struct sg_buf *markup, bool plain)
 {
-    if (len == 0 || len > INT32_MAX)
-        return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
     sg_html_index_build();
     size_t out_len = out->len, hidden_len = hidden->len,
            markup_len = markup->len;
@@ -943,7 +987,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     bool done = false;
     /* a mark in the HTML itself, or a reference that the parser turns
      * into one, would be taken for a run */
-    if (sg_html_find_mark(html, len) == NULL &&
+    if (!plain && sg_html_find_mark(html, len) == NULL &&
         !sg_html_refers_to_mark(html, len) &&
         sg_html_lean(html, len, &lean, &runs, &n_runs) < 0) {
         sg_buf_free(&lean);
@@ -955,7 +999,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
         h.html = html;
         h.runs = runs;
         h.n_runs = n_runs;
-        sg_html_parse(&h, lean.data, lean.len);
+        sg_html_parse(&h, lean.data, lean.len, false);
         done = h.started && h.err == 0 && !h.runs_bad &&
                h.next_run == n_runs;
         if (!done) { /* a mark went astray: as it is, then */
@@ -968,7 +1012,7 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     free(runs);
     if (!done) {
         h = fresh;
-        sg_html_parse(&h, html, len);
+        sg_html_parse(&h, html, len, plain);
     }
     if (!h.started)
         return sg_buf_append(out, html, len);
@@ -976,4 +1020,43 @@ sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
     sg_trim_end(hidden);
     sg_trim_end(markup);
     return h.err;
+}
+
+/* The HTML is read as valid UTF-8 without NUL, whoever calls: libxml2's
+ * recovery from a byte that is not (it goes on as if the rest were
+ * Latin-1) would take the marks for three characters of their own and
+ * lose what they stand for, and the input without a converter
+ * (sg_html_input) is read as the converted one only while it is UTF-8.
+ * The message view's text is valid already (sg_text_to_utf8), so this
+ * checks and copies nothing there; anything else is read with each
+ * invalid byte as U+FFFD. */
+static int
+sg_html_reduce_valid(const char *html, size_t len, struct sg_buf *out,
+                     struct sg_buf *hidden, struct sg_buf *markup, bool plain)
+{
+    if (len == 0 || len > INT32_MAX)
+        return sg_buf_append(out, html, len > INT32_MAX ? 0 : len);
+    if (sg_utf8_valid(html, len))
+        return sg_html_reduce(html, len, out, hidden, markup, plain);
+    struct sg_buf valid = SG_BUF_INIT;
+    int ret = sg_utf8_append_valid(&valid, html, len, SIZE_MAX);
+    if (ret == 0) /* valid now: read as any valid HTML is */
+        ret = sg_html_reduce_valid(valid.data, valid.len, out, hidden, markup,
+                                   plain);
+    sg_buf_free(&valid);
+    return ret;
+}
+
+int
+sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
+                struct sg_buf *hidden, struct sg_buf *markup)
+{
+    return sg_html_reduce_valid(html, len, out, hidden, markup, false);
+}
+
+int
+sg_html_to_text_plain(const char *html, size_t len, struct sg_buf *out,
+                      struct sg_buf *hidden, struct sg_buf *markup)
+{
+    return sg_html_reduce_valid(html, len, out, hidden, markup, true);
 }

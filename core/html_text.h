@@ -15,8 +15,15 @@
  * hidden, attribute values and CSS content strings to markup (see
  * html_places.h).  When libxml2 cannot begin a document the markup
  * itself is kept in out.  The results are not checked UTF-8 (libxml2 wrote them).
- * 0, or -1 out of memory. */
+ * HTML that is not valid UTF-8 (or holds a NUL) is read with each invalid
+ * byte as U+FFFD.  0, or -1 out of memory. */
 int sg_html_to_text(const char *html, size_t len, struct sg_buf *out,
                     struct sg_buf *hidden, struct sg_buf *markup);
+
+/* The same, the plain way: libxml2 reads its own copy of the HTML as it
+ * is, no runs given as marks.  Slower; the tests hold sg_html_to_text to
+ * it. */
+int sg_html_to_text_plain(const char *html, size_t len, struct sg_buf *out,
+                          struct sg_buf *hidden, struct sg_buf *markup);
 
 #endif

@@ -90,6 +90,16 @@ int sg_part_sent(struct sg_build *b, GMimePart *part, size_t cap,
 int sg_part_decoded(struct sg_build *b, GMimePart *part, size_t cap,
                     struct sg_buf *out, size_t *size_r);
 void sg_part_release(struct sg_buf *buf);
+/* The first bytes of a part's decoded content, up to n, into head,
+ * cheaply (a base64 part's first SG_PART_HEAD_LETTERS letters at most):
+ * how many (fewer than n only when the content is shorter), or SIZE_MAX
+ * when they cannot be had that way (not in memory, quoted-printable,
+ * uuencode, a prefix of junk). */
+#define SG_PART_HEAD_LETTERS 4096u
+/* Bytes of an attachment's head that tell whether it is an image (the
+ * longest signature sg_image_probe knows, WebP's, is 12). */
+#define SG_PART_HEAD 16u
+size_t sg_part_head(GMimePart *part, unsigned char *head, size_t n);
 int sg_transfer_decode(GMimeContentEncoding enc, const struct sg_buf *in,
                        struct sg_buf *out);
 bool sg_undecodable(GMimeContentEncoding enc, const struct sg_buf *sent,

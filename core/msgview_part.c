@@ -284,6 +284,33 @@ sg_part_decoded(struct sg_build *b, GMimePart *part, size_t cap,
     return 0;
 }
 
+size_t
+sg_part_head(GMimePart *part, unsigned char *head, size_t n)
+{
+    const char *data;
+    size_t len;
+    GMimeContentEncoding enc = sg_part_encoding(part);
+    bool base64 = enc == GMIME_CONTENT_ENCODING_BASE64;
+    if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+        enc == GMIME_CONTENT_ENCODING_UUENCODE ||
+        !sg_part_in_memory(part, &data, &len))
+        return SIZE_MAX;
+    if (!base64) { /* as sent is as decoded */
+        size_t k = len < n ? len : n;
+        memcpy(head, data, k);
+        return k;
+    }
+    /* the first letters only: decoding is in order, so what a prefix
+     * gives is the start of what all of it gives, and all of it when the
+     * prefix is the whole or gave n bytes; bytes outside the alphabet
+     * (line breaks) make a prefix give less */
+    size_t prefix = len < SG_PART_HEAD_LETTERS ? len : SG_PART_HEAD_LETTERS;
+    size_t got = sg_base64_decode((const unsigned char *)data, prefix, head, n);
+    if (got >= n)
+        return n;
+    return prefix == len ? got : SIZE_MAX;
+}
+
 void
 sg_part_release(struct sg_buf *buf)
 {

@@ -389,14 +389,32 @@ sg_has_mark(const char *text, size_t len, const char *mark, size_t mark_len,
     return false;
 }
 
+/* Does "wrote:" or "From:" occur in text[0, len)?  One memchr pass on
+ * the ':' the two end with. */
+static bool
+sg_has_colon_mark(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while (p < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+        size_t before = (size_t)(p - text);
+        if ((before >= 5 && memcmp(p - 5, "wrote", 5) == 0) ||
+            (before >= 4 && memcmp(p - 4, "From", 4) == 0))
+            return true;
+        p++;
+    }
+    return false;
+}
+
+/* Each mark is looked for by a byte that is rare in prose: the 'g' of
+ * "riginal" (its 'i' took a memcmp every dozen bytes of English), the
+ * 'w' of "orwarded", '>', and ':' once for two marks. */
 bool
 sg_quote_maybe(const char *text, size_t len)
 {
     return (len > 0 && text[0] == '>') ||
            sg_has_mark(text, len, "\n>", 2, 1) ||
-           sg_has_mark(text, len, "wrote:", 6, 5) ||
-           sg_has_mark(text, len, "From:", 5, 4) ||
-           sg_has_mark(text, len, "riginal", 7, 3) ||
+           sg_has_colon_mark(text, len) ||
+           sg_has_mark(text, len, "riginal", 7, 2) ||
            sg_has_mark(text, len, "orwarded", 8, 2);
 }
 

@@ -123,6 +123,21 @@ test_zero_every_byte(void **state)
     check_every_byte(zero_of, is_zero, 0, 1);
 }
 
+/* sg_swar_any_zero says yes exactly when a byte is zero. */
+static void
+test_any_zero_every_byte(void **state)
+{
+    (void)state;
+    unsigned char b[8];
+    for (unsigned lane = 0; lane < 8; lane++)
+        for (unsigned v = 0; v < 256; v++)
+            for (size_t f = 0; f < N_FILLS; f++) {
+                bytes_with(b, lane, (unsigned char)v, fills[f]);
+                assert_int_equal(sg_swar_any_zero(sg_load8((const char *)b)) != 0,
+                                 memchr(b, 0, 8) != NULL);
+            }
+}
+
 static void
 test_eq_every_byte(void **state)
 {
@@ -145,6 +160,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_store_order),
         cmocka_unit_test(test_zero_every_byte),
+        cmocka_unit_test(test_any_zero_every_byte),
         cmocka_unit_test(test_eq_every_byte),
         cmocka_unit_test(test_below_every_byte),
     };
