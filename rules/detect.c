@@ -222,9 +222,8 @@
  * match [s, e) of the pattern has a match of the marker that ends at most
  * `reach` bytes after s; candidates are the marker's ends (detect.c).
  * reach 0: the marker matches a prefix of every match (from s), so the
- * marker's longest match is the reach, and Hyperscan computes it (the
- * number markers are the start of their pattern, up to before the first
- * unbounded part); social-media's and messaging-invite's are the names
+ * marker's longest match is the reach, and Hyperscan computes it;
+ * social-media's and messaging-invite's are the names
  * of the networks and apps inside every match, without a bound, read
  * back by sg_detect_name_from() (detect_cands.c).
  * Hyperscan's cost is per match of a marker's literal as much as per
@@ -238,9 +237,11 @@
  * PCRE2 also folds U+017F and U+212A to s and k, but normalised text has
  * neither (NFKC).  NULL: no marker, PCRE2 reads the
  * whole text (pupil-roster: a pair of capitalised words is everywhere),
- * or, for the phone number, its candidates are found in C
- * (sg_detect_phone_candidates, detect_cands.c, in both builds; reach
- * PHONE_REACH).
+ * or, for the phone number, UPN, NHS number and ULN, their candidates
+ * are found in C (sg_detect_phone_candidates and
+ * sg_detect_number_candidates, detect_cands.c, in both builds; reach
+ * PHONE_REACH and NUMBER_REACH).  pupil-dob's candidates are read back
+ * by sg_detect_dob_from() to where a name can start.
  * The unit test test_detect_scan.c checks every marker against the
  * whole-text reading. */
 /* The phone number has no marker: every way of writing its start is a
@@ -282,6 +283,13 @@
  * too (SIZE_MAX): sg_detect_address_from() says, from the candidate,
  * where a match can start at the earliest. */
 #define ADDRESS_MARKER "[ \\t](?:" STREET ")\\b"
+/* UPN, NHS number and ULN have no marker either: their markers (the
+ * start of each pattern, every run of digits) cost Hyperscan 6-8
+ * instructions a byte each in a letter of dates and prices, and
+ * sg_detect_number_candidates (detect_cands.c, both builds) finds the
+ * starts of all three in one walk over the runs of digits, sixteen bytes
+ * a step between them.  A candidate is a start + 1. */
+#define NUMBER_REACH 1
 
 static const struct builtin {
     const char *name;
@@ -304,11 +312,12 @@ static const struct builtin {
      true, VAL_NONE, MESSAGING_MARKER, SIZE_MAX},
     {"home-address", "a home address", ADDRESS_RE, false,
      VAL_POSTCODE_HOUSE, ADDRESS_MARKER, SIZE_MAX},
-    {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, UPN_RE, 0},
-    {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS,
-     NHS_BODY(NUM_GAP_BYTES), 0},
-    {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN, ULN_BODY,
-     0},
+    {"upn", "a Unique Pupil Number (UPN)", UPN_RE, false, VAL_UPN, NULL,
+     NUMBER_REACH},
+    {"nhs-number", "an NHS number", NHS_RE, false, VAL_NHS, NULL,
+     NUMBER_REACH},
+    {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN, NULL,
+     NUMBER_REACH},
     {"pupil-dob", "a child's name with a date of birth", DOB_RE, false,
      VAL_CHILD_DOB, DOB_DATE, SIZE_MAX},
     {"pupil-roster", "pupils of the school named in a list", ROSTER_RE,
@@ -596,6 +605,17 @@ in_table_row(const struct table_pass *tp, size_t *next, size_t s)
     return *next < tp->n_rows && tp->rows[*next][0] <= s;
 }
 
+/* Does a match that ends at E lie on a row of a table (rows sorted,
+ * *next the first row not yet passed, a cursor of its own)?  A match of
+ * pupil-dob holds no line break, so it starts on the line it ends on. */
+static bool
+ends_in_table_row(const struct table_pass *tp, size_t *next, size_t E)
+{
+    while (*next < tp->n_rows && tp->rows[*next][1] < E)
+        (*next)++;
+    return *next < tp->n_rows && tp->rows[*next][0] < E;
+}
+
 /* The table rows of one text, kept by the first group that reads them
  * (pupil-dob's or pupil-roster's) for the other: finding the rows is
  * most of the work of both (a line-by-line parse of every text), and the
@@ -739,7 +759,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
     const struct detector *d = sinks[0].d;
     const char *text = nt->text;
     size_t len = nt->len;
-    size_t n_full = 0, next_row = 0;
+    size_t n_full = 0, next_row = 0, next_row_e = 0;
     for (size_t i = 0; i < n_sinks; i++)
         n_full += full[i];
     if (n_full == n_sinks)
@@ -755,6 +775,21 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
     size_t n_ends = cands->whole ? 1 : cands->n;
     if (cands->whole)
         maxlen = SIZE_MAX;
+    /* pupil-dob's candidates are dates, read back by sg_detect_dob_from,
+     * which does not plainly give a later bound for a later date: each
+     * candidate's is the least of its own and those after it
+     * (dob_from[k]), which is no later than the start of any match ending
+     * there or later, as the argument below needs.  Without memory for
+     * them, the bound is off (PCRE2 reads from off, as before). */
+    uint32_t *dob_from = NULL;
+    if (d->builtin && d->validate == VAL_CHILD_DOB && !cands->whole &&
+        n_ends > 0 && (dob_from = malloc(n_ends * sizeof(*dob_from))) != NULL) {
+        uint32_t least = UINT32_MAX;
+        for (size_t k = n_ends; k-- > 0;) {
+            uint32_t f = (uint32_t)sg_detect_dob_from(text, ends[k]);
+            dob_from[k] = least = f < least ? f : least;
+        }
+    }
     PCRE2_SIZE off = 0;
     size_t k = 0;
     int r = 0;
@@ -763,6 +798,17 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         /* a candidate's match is not empty (detect_hs.c): it ends past off;
          * the whole text may have an empty match at its end */
         if (E < off || (E == off && !cands->whole)) {
+            k++;
+            continue;
+        }
+        /* pupil-dob: a candidate on a table row ends only matches that
+         * start on that row, which the loop below would drop; and from
+         * anywhere on the row the plain loop drops every match it finds
+         * there and next finds the first that starts after the row's end
+         * (a match holds no line break), so off goes to that end */
+        if (dob_from != NULL && ends_in_table_row(tp, &next_row_e, E)) {
+            size_t row_end = tp->rows[next_row_e][1];
+            off = row_end > off ? row_end : off;
             k++;
             continue;
         }
@@ -775,6 +821,8 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
             size_t f = sg_detect_name_from(text, E);
             from = f > from ? f : from;
         }
+        if (dob_from != NULL && dob_from[k] > from)
+            from = dob_from[k];
         while (from > off && (text[from] & 0xc0) == 0x80)
             from--; /* a start at a character: earlier starts only fail */
         pcre2_set_offset_limit(mctx, E);
@@ -812,6 +860,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
         }
     }
     pcre2_set_offset_limit(mctx, PCRE2_UNSET);
+    free(dob_from);
     return r;
 }
 
@@ -938,10 +987,21 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
 #else
     (void)any;
 #endif
-    /* the phone number's, in C (both builds) */
-    for (size_t i = 0; i < rules->n_detectors; i++)
-        if (sc->wanted[i] && sg_detect_is_phone(&rules->detectors[i]))
+    /* the phone number's, UPN's, NHS number's and ULN's, in C (both
+     * builds) */
+    struct detect_cands *num[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < rules->n_detectors; i++) {
+        const struct detector *d = &rules->detectors[i];
+        if (!sc->wanted[i])
+            continue;
+        if (sg_detect_is_phone(d))
             sg_detect_phone_candidates(nt->text, nt->len, &sc->cands[i]);
+        else if (sg_detect_is_number(d))
+            num[d->validate == VAL_UPN ? 0 : d->validate == VAL_NHS ? 1 : 2] =
+                &sc->cands[i];
+    }
+    if (num[0] != NULL || num[1] != NULL || num[2] != NULL)
+        sg_detect_number_candidates(nt->text, nt->len, num[0], num[1], num[2]);
     return 0;
 }
 

@@ -200,8 +200,18 @@ void sg_detect_phone_candidates(const char *text, size_t len,
 /* Where a match can start at the earliest before a candidate E of
  * home-address's street word, or of social-media's or messaging-invite's
  * names. */
+/* The built-in UPN, NHS number and ULN patterns' candidates, in one
+ * walk over the runs of digits, in both builds (NULL: not wanted). */
+bool sg_detect_is_number(const struct detector *d);
+void sg_detect_number_candidates(const char *text, size_t len,
+                                 struct detect_cands *upn,
+                                 struct detect_cands *nhs,
+                                 struct detect_cands *uln);
 size_t sg_detect_address_from(const char *text, size_t E);
 size_t sg_detect_name_from(const char *text, size_t E);
+/* The same for a candidate E of pupil-dob's date; scan_pattern takes the
+ * least of those of E and every later candidate. */
+size_t sg_detect_dob_from(const char *text, size_t E);
 
 /* (detect.c) Offer a match that spells something out (canon: the address
  * or number it spells) to every sink; the finding is the original text

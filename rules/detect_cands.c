@@ -1,9 +1,10 @@
 /*
  * detect_cands.c - the candidates the scan database does not give: the
- * phone number's, found in C in both builds, and where a match can start
+ * phone number's, and UPN's, NHS number's and ULN's from one walk over the
+ * runs of digits, found in C in both builds; and where a match can start
  * at the earliest before a candidate of a marker that holds no start
  * (home-address's street word, social-media's and messaging-invite's
- * names), read back in C.  scan_pattern (detect.c) relies on each bound
+ * names, pupil-dob's date), read back in C.  scan_pattern (detect.c) relies on each bound
  * being no later than a real start and moving only right as the
  * candidate does; the comments say why each holds.
  *
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "scan16.h"
 
 /* The earliest start of a match that ends a candidate at E and has, back
  * from E, only ASCII letters and digits, the bytes in also, at most five
@@ -164,4 +166,219 @@ size_t
 sg_detect_name_from(const char *text, size_t E)
 {
     return read_back(text, E, "_.'@:/([=-", 40);
+}
+
+static bool
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool
+is_alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* Where a pupil-dob match whose date ends at E (a candidate of DOB_DATE)
+ * can start at the earliest.  DOB_RE is a name (two to four words, each
+ * a capital then letters, ' or -, between them runs of spaces or tabs),
+ * then at most 40 characters that are neither a line break nor a digit,
+ * then the date, which starts at a digit D after no digit.  So:
+ *
+ * - D is found, or an earlier byte: the date's bytes are digits and
+ *   / . - (two of its forms), or "\d{1,2}(st|nd|rd|th)?[ \t]+Month\.?,?
+ *   [ \t]+YYYY", read back exactly (each part's run is maximal in the
+ *   pattern: a year after a space, a month after a space, a day after no
+ *   digit).  A text that does not read back that way holds one of the
+ *   first two, which the walk over digits and / . - has passed.
+ * - The name ends at most 40 characters before D, and the 40 characters
+ *   before D are passed by counting bytes that do not continue a UTF-8
+ *   character (a gap holds whole characters: PCRE2 matches no invalid
+ *   byte), stopping after a line break or digit, which no gap or name
+ *   holds.
+ * - Back from there, the start is inside the name: after the byte no name
+ *   holds, or at the latest at the start of a word that begins with a
+ *   small ASCII letter (a word of the name begins with a capital; a name
+ *   can start inside a word only after ' or -), and after at most three
+ *   runs of spaces.
+ *
+ * Each bound is no later than a real start.  Whether it is later for a
+ * later E is not plain from the walk (a later date's walk passes digits,
+ * which may be an earlier candidate's; no text was found where that
+ * makes it earlier), so scan_pattern takes the least over E and every
+ * candidate after it, which is. */
+size_t
+sg_detect_dob_from(const char *text, size_t E)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    size_t p = E;
+    while (p > 0 && (is_digit(t[p - 1]) || t[p - 1] == '/' ||
+                     t[p - 1] == '.' || t[p - 1] == '-'))
+        p--;
+    size_t d = p; /* the first two forms: D is at or after p */
+    if (p > 0 && (t[p - 1] == ' ' || t[p - 1] == '\t')) {
+        /* the third: back over [ \t]+ ,? .? Month [ \t]+ (st)? day */
+        size_t q = p;
+        while (q > 0 && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+            q--;
+        if (q > 0 && t[q - 1] == ',')
+            q--;
+        if (q > 0 && t[q - 1] == '.')
+            q--;
+        size_t m = q;
+        while (q > 0 && is_alpha(t[q - 1]))
+            q--;
+        size_t sp = q;
+        while (q > 0 && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+            q--;
+        if (sp < m && q < sp) {
+            while (q > 0 && is_alpha(t[q - 1]))
+                q--;
+            size_t day = q;
+            while (q > 0 && is_digit(t[q - 1]))
+                q--;
+            if (q < day)
+                d = q;
+        }
+    }
+    /* the gap: at most 40 characters, none a line break or digit */
+    p = d;
+    int chars = 0;
+    while (p > 0) {
+        unsigned char c = t[p - 1];
+        if (c == '\n' || is_digit(c))
+            return p;
+        if ((c & 0xc0) != 0x80 && chars++ == 40)
+            break;
+        p--;
+    }
+    /* the name, back from there */
+    int runs = 0;
+    while (p > 0) {
+        unsigned char c = t[p - 1];
+        if (c == ' ' || c == '\t') {
+            unsigned char after = p < E ? t[p] : ' ';
+            /* the word after this run begins the name at the latest */
+            if (after >= 'a' && after <= 'z')
+                break;
+            if (after != ' ' && after != '\t' && ++runs > 3)
+                break;
+        } else if (!is_alpha(c) && c != '\'' && c != '-' && c < 0x80) {
+            break;
+        }
+        p--;
+    }
+    return p;
+}
+
+/* ------------------------------------------------------------ numbers */
+
+/* The built-in UPN, NHS number or ULN pattern? */
+bool
+sg_detect_is_number(const struct detector *d)
+{
+    return d->builtin && (d->validate == VAL_UPN || d->validate == VAL_NHS ||
+                          d->validate == VAL_ULN);
+}
+
+/* The first ASCII digit in t[i..len), or len. */
+static size_t
+next_digit(const unsigned char *t, size_t i, size_t len)
+{
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16) {
+        const sg_v16 lo = {'0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
+                           '0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
+                           '0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
+                           '0' - 1};
+        const sg_v16 hi = {'9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
+                           '9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
+                           '9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
+                           '9' + 1};
+        while (i + 16 <= len) {
+            sg_v16 v = sg_load16((const char *)t + i);
+            unsigned m = sg_mask16((v > lo) & (v < hi));
+            if (m != 0)
+                return i + (size_t)__builtin_ctz(m);
+            i += 16;
+        }
+    }
+#endif
+    while (i < len && !is_digit(t[i]))
+        i++;
+    return i;
+}
+
+/* Add end to c (ends come in order); false when c is full or memory ran
+ * out, and then c reads its text whole. */
+static bool
+cand_add(struct detect_cands *c, size_t end)
+{
+    if (c->whole)
+        return false;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        if (cap > sg_detect_max_candidates)
+            cap = sg_detect_max_candidates;
+        uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g)) : NULL;
+        if (g == NULL) {
+            c->whole = true;
+            c->n = 0;
+            return false;
+        }
+        c->end = g;
+        c->cap = cap;
+    }
+    c->end[c->n++] = (uint32_t)end;
+    return true;
+}
+
+/* The candidates of UPN_RE, NHS_RE and ULN_RE in text[0..len), each into
+ * its own (NULL: not wanted), in one walk over the runs of ASCII digits,
+ * in both builds: a candidate is a match's start + 1 (reach 1).  Every
+ * match holds a run of digits [a, b) that its start fixes:
+ *   UPN: a letter of UPN_LETTERS at a - 1, after no ASCII letter or digit,
+ *        then 11 digits (the last character may be a letter): b - a >= 11;
+ *        the start is a - 1.
+ *   NHS number: starts at a, after a byte phone_may_follow (the same
+ *        lookbehind, as bytes); three digits and a gap (b - a == 3 and a
+ *        gap's first byte at b) or six digits and more (b - a >= 6);
+ *        four or five digits and then anything are no match.
+ *   ULN: starts at a, after such a byte, 1-9 and nine more: b - a >= 10.
+ * So each is a superset of the matches' starts, which is what
+ * scan_pattern's argument needs; PCRE2 then judges each. */
+void
+sg_detect_number_candidates(const char *text, size_t len,
+                            struct detect_cands *upn,
+                            struct detect_cands *nhs,
+                            struct detect_cands *uln)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    struct detect_cands *all[3] = {upn, nhs, uln};
+    for (int k = 0; k < 3; k++)
+        if (all[k] != NULL) {
+            all[k]->whole = false;
+            all[k]->n = 0;
+        }
+    size_t i = 0;
+    while ((i = next_digit(t, i, len)) < len) {
+        size_t a = i;
+        while (i < len && is_digit(t[i]))
+            i++;
+        size_t run = i - a;
+        if (run < 3)
+            continue;
+        if (upn != NULL && run >= 11 && a >= 1 &&
+            strchr(UPN_LETTERS, t[a - 1]) != NULL && t[a - 1] != '\0' &&
+            (a == 1 || !(is_digit(t[a - 2]) || is_alpha(t[a - 2]))))
+            cand_add(upn, a);
+        if (a > 0 && !phone_may_follow(t[a - 1]))
+            continue;
+        if (nhs != NULL &&
+            (run >= 6 || (run == 3 && i < len && phone_gap_start(t[i]))))
+            cand_add(nhs, a + 1);
+        if (uln != NULL && run >= 10 && t[a] != '0')
+            cand_add(uln, a + 1);
+    }
 }

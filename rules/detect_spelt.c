@@ -20,7 +20,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,32 +260,43 @@ number_word_start(const char *w, size_t left)
  * The loop below (the plain one) reads every byte, and nearly every byte
  * of a text is in no number at all.  A run it offers has a number word in
  * it (number_run: words > 0), and the number words it reads are whole
- * words of letters (non-alphanumeric on both sides) that num_word knows.
- * So the prefilter (number_region) finds the next such word and lets the
- * plain loop run only from a point before it where the plain loop is
- * known to stand with nothing carried over (a resync point) until it is
- * past the word; most of the text it passes without reading, by the
- * shortest run that can offer (MIN_RUN).
+ * words of letters (no letter or digit on either side) that num_word
+ * knows.  So the prefilter (number_region) finds the next such word
+ * (next_number_word: thirty-two or sixteen positions a step by a table
+ * look-up of their first three letters where the CPU has one, else a
+ * byte loop), backs up from it to a point where the plain loop is known
+ * to stand with nothing carried over (a resync point, resync_before),
+ * and lets the plain loop run from there until it is past the word; the
+ * text before that point it does not read at all.  A word whose run
+ * cannot reach MIN_RUN bytes before the next hard stop or blocker
+ * (run_may_offer: "one or two") it passes without the plain loop.
  *
  * Why that gives exactly the plain loop's findings: the plain loop's only
  * state is its position i (and the count of candidates, which only runs
- * with a number word raise).  A "hard stop" (a byte that is not
- * alphanumeric, not +, not a separator " \t\r\n,.-") ends every run, and
- * the plain loop, skipping bytes or words one at a time, always lands on
- * the byte after it.  So does it after a "blocker": a whole word that is
- * neither all digits nor a number word (number_run breaks before it, or
- * fails on it at once, and the loop then skips it and the one byte after
- * it).  No run crosses a hard stop or a blocker, so a run that starts
- * before such a point and after the plain loop's position ends before it,
- * with no number word in it when none lies between: it offers nothing.
- * Jumping from i to a resync point with no number word before it is
- * then invisible, and between resync points the plain loop itself runs.
- * The unit test (test_detect_prefilter.c) compares both on random and
- * hostile texts. */
+ * that offer raise).  A "hard stop" (a byte that is not alphanumeric,
+ * not +, not a separator " \t\r\n,.-") ends every run, and the plain
+ * loop, skipping bytes or words one at a time, always lands on the byte
+ * after it.  So does it on the byte after the byte that follows a
+ * "blocker": a whole word that is neither all digits nor a number word
+ * (number_run breaks before it, fails on it at once, or ends in its
+ * leading digits, and the loop then skips the rest of it and the one
+ * byte after it).  No run crosses a hard stop or a blocker, so a run
+ * that starts before such a point and at or after the plain loop's
+ * position ends before it (or in the blocker's leading digits), with no
+ * number word in it when none lies between: it offers nothing.  Jumping
+ * from i to a resync point with no number word between is then
+ * invisible; so is jumping past a stretch between two of them, holding
+ * number words, that is shorter than any run that offers; and between
+ * resync points the plain loop itself runs.  The search may stop at a
+ * word that is no number word, and the tests it makes on words may take
+ * a hard stop for a separator (a second line break) or a blocker for a
+ * word of a run (never the other way): that costs some reading, not a
+ * finding.  The unit test (test_detect_prefilter.c) compares both ways,
+ * and the byte loop, on hostile and random texts. */
 bool sg_detect_prefilter = true;
 
-/* The lengths of the number words each letter starts (bit n: a word of
- * n letters), so that most words are passed by one look-up. */
+/* The letters number words start with (their lengths: bit n, a word of
+ * n letters), so that the byte loop passes most bytes by one look-up. */
 #define LEN_(n) (1u << (n))
 static const uint16_t number_first[256] = {
     ['o'] = LEN_(1) | LEN_(2) | LEN_(3), ['O'] = LEN_(1) | LEN_(2) | LEN_(3),
@@ -300,10 +310,8 @@ static const uint16_t number_first[256] = {
 };
 #undef LEN_
 
-/* Is the word w[0..wl) of ASCII letters and digits a number word
- * (num_word's)?  The same as num_word(w, wl) != 0 for a word of letters,
- * false for one with a digit (which has bit 5 set already, and matches no
- * letter), in a few compares. */
+/* Is the word w[0..wl) of ASCII letters a number word (num_word's)?
+ * The same as num_word(w, wl) != 0, in a few compares. */
 static inline bool
 is_number_word(const char *w, size_t wl)
 {
@@ -327,176 +335,315 @@ is_number_word(const char *w, size_t wl)
 #undef IS
 }
 
+/* The same for a word of letters of any length, most words passed by
+ * their first letter and length (number_first). */
+static inline bool
+number_word(const char *w, size_t wl)
+{
+    return wl <= 8 && (number_first[(unsigned char)w[0]] & (1u << wl)) != 0 &&
+           is_number_word(w, wl);
+}
+
+static inline bool
+ascii_alpha(unsigned char c)
+{
+    return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+/* Whether a number word is the whole word at p: letters only, with no
+ * letter or digit just before or after it (the word tokens number_run
+ * reads). */
+static bool
+number_word_at(const char *t, size_t len, size_t p)
+{
+    if (p > 0 && ascii_alnum((unsigned char)t[p - 1]))
+        return false;
+    size_t e = p;
+    while (e < len && e - p <= 8 && ascii_alpha((unsigned char)t[e]))
+        e++;
+    if (e < len && ascii_alnum((unsigned char)t[e]))
+        return false;
+    return number_word(t + p, e - p);
+}
+
+/* The first p >= i where number_word_at holds, or len: a byte at a time
+ * (the fallback, and the last bytes of a text). */
+static size_t
+next_number_word_bytes(const char *t, size_t len, size_t i)
+{
+    for (size_t p = i; p < len; p++)
+        if (number_first[(unsigned char)t[p]] != 0 &&
+            number_word_at(t, len, p))
+            return p;
+    return len;
+}
+
+/* Many bytes at a time needs a look-up of each byte of a vector in a
+ * table of sixteen: AVX2's vpshufb, thirty-two bytes a step, on amd64
+ * (chosen at run time: SSE2 is all the baseline promises, and SSE2 has
+ * no such look-up), NEON's tbl, sixteen a step, on arm64.  Elsewhere, and
+ * with sg_scan16 false, the byte loop above. */
+#if defined(SG_HAVE_SCAN16) && defined(__x86_64__)
+#include <immintrin.h>
+#define NW_STEP 32
+#define NW_TARGET __attribute__((target("avx2")))
+typedef signed char nw_vec __attribute__((vector_size(32)));
+typedef unsigned char nw_uvec __attribute__((vector_size(32)));
+static NW_TARGET inline nw_vec
+nw_load(const char *p)
+{
+    nw_vec v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+/* a table of sixteen, in both halves (vpshufb looks up in each half) */
+static NW_TARGET inline nw_vec
+nw_table(const unsigned char *tab)
+{
+    __m128i h;
+    memcpy(&h, tab, sizeof(h));
+    return (nw_vec)_mm256_broadcastsi128_si256(h);
+}
+/* table[idx & 15] for each byte, 0 where idx has its top bit set */
+static NW_TARGET inline nw_vec
+nw_lookup(nw_vec table, nw_vec idx)
+{
+    return (nw_vec)_mm256_shuffle_epi8((__m256i)table, (__m256i)idx);
+}
+static NW_TARGET inline uint32_t
+nw_mask(nw_vec m)
+{
+    return (uint32_t)_mm256_movemask_epi8((__m256i)m);
+}
+static bool
+nw_vec_ok(void)
+{
+    return __builtin_cpu_supports("avx2");
+}
+#elif defined(SG_HAVE_SCAN16) && defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
+#define NW_STEP 16
+#define NW_TARGET
+typedef sg_v16 nw_vec;
+typedef unsigned char nw_uvec __attribute__((vector_size(16)));
+static inline nw_vec
+nw_load(const char *p)
+{
+    return sg_load16(p);
+}
+static inline nw_vec
+nw_table(const unsigned char *tab)
+{
+    return sg_load16((const char *)tab);
+}
+/* tbl gives 0 for an index of 16 or more: keep the low four bits, and
+ * the top one, so that a byte with it set gives 0 as vpshufb does */
+static inline nw_vec
+nw_lookup(nw_vec table, nw_vec idx)
+{
+    return (nw_vec)vqtbl1q_u8((uint8x16_t)table, (uint8x16_t)(idx & 0x8f));
+}
+static inline uint32_t
+nw_mask(nw_vec m)
+{
+    return sg_mask16(m);
+}
+static bool
+nw_vec_ok(void)
+{
+    return true;
+}
+#endif
+
+#ifdef NW_STEP
+/* The first p >= i where number_word_at holds, or len, NW_STEP
+ * positions at a time.  Every number word but "o" and "oh" has three
+ * letters or more, and its first three, case folded, are one of
+ * seventeen: each has a bucket (a bit) below.  A byte's buckets as a
+ * first, second and third letter are each looked up by its low and its
+ * high four bits (the byte is in a bucket when both halves are), and a
+ * position is a candidate when its byte starts a word of letters and the
+ * three bytes from it share a bucket, or when it is an "o" before a byte
+ * that is no letter or an "h".  Letters the halves confuse ("thf" is in
+ * bucket 0 because "thr" and "fiv" are) only make more candidates: every
+ * number word's start is one.  Candidates are checked by number_word_at,
+ * which alone decides.  The grouping keeps English words out: of the
+ * word starts of ordinary text, few but the number words themselves,
+ * "first" and "tiny" are candidates.
+ *
+ *   bucket 0: thr two fiv eig   bucket 4: tri hun
+ *   bucket 1: tho nil           bucket 5: nin
+ *   bucket 2: one zer           bucket 6: sev six
+ *   bucket 3: fou dou           bucket 7: nou plu
+ */
+static NW_TARGET size_t
+next_number_word_vec(const char *t, size_t len, size_t p)
+{
+    /* [k]: the buckets of a letter whose low (high) four bits are k, as
+     * a word's first, second and third letter; made from the list above */
+    static const unsigned char first_lo[16] = {
+        0x80, 0x00, 0x00, 0x40, 0x1b, 0x01, 0x09, 0x00,
+        0x10, 0x00, 0x04, 0x00, 0x00, 0x00, 0xa2, 0x04};
+    static const unsigned char first_hi[16] = {[6] = 0xbf, [7] = 0xd7};
+    static const unsigned char second_lo[16] = {
+        0x00, 0x00, 0x10, 0x00, 0x00, 0x54, 0x00, 0x01,
+        0x03, 0x63, 0x00, 0x00, 0x80, 0x00, 0x04, 0x88};
+    static const unsigned char second_hi[16] = {[6] = 0xef, [7] = 0x11};
+    static const unsigned char third_lo[16] = {
+        0x00, 0x00, 0x05, 0x00, 0x00, 0x8c, 0x41, 0x01,
+        0x40, 0x10, 0x00, 0x00, 0x02, 0x00, 0x30, 0x03};
+    static const unsigned char third_hi[16] = {[6] = 0x37, [7] = 0xcd};
+    const nw_vec f_lo = nw_table(first_lo), f_hi = nw_table(first_hi),
+                 s_lo = nw_table(second_lo), s_hi = nw_table(second_hi),
+                 t_lo = nw_table(third_lo), t_hi = nw_table(third_hi);
+    uint32_t before = p > 0 && ascii_alpha((unsigned char)t[p - 1]);
+    while (p + NW_STEP + 2 <= len) {
+        nw_vec x = nw_load(t + p) | 0x20, y = nw_load(t + p + 1) | 0x20,
+               z = nw_load(t + p + 2) | 0x20;
+        /* high four bits: 0 to 15; a look-up by a byte with its top bit
+         * set gives 0 (no bucket: such a byte is no ASCII letter) */
+        nw_vec xh = (nw_vec)(((nw_uvec)x >> 4) & 15),
+               yh = (nw_vec)(((nw_uvec)y >> 4) & 15),
+               zh = (nw_vec)(((nw_uvec)z >> 4) & 15);
+        nw_vec in = nw_lookup(f_lo, x) & nw_lookup(f_hi, xh) &
+                    nw_lookup(s_lo, y) & nw_lookup(s_hi, yh) &
+                    nw_lookup(t_lo, z) & nw_lookup(t_hi, zh);
+        nw_vec o = (x == 'o') & ((y == 'h') | (y < 'a') | (y > 'z'));
+        uint32_t letters = nw_mask((x > 0x60) & (x < 0x7b)),
+                 starts = letters & ~((letters << 1) | before);
+        uint32_t cand = starts & (~nw_mask(in == 0) | nw_mask(o));
+        before = letters >> (NW_STEP - 1);
+        for (; cand != 0; cand &= cand - 1) {
+            size_t q = p + (size_t)__builtin_ctz(cand);
+            if (number_word_at(t, len, q))
+                return q;
+        }
+        p += NW_STEP;
+    }
+    return next_number_word_bytes(t, len, p);
+}
+#endif
+
+/* The first whole number word at or after i (number_word_at), or len. */
+static size_t
+next_number_word(const char *t, size_t len, size_t i)
+{
+#ifdef NW_STEP
+    if (sg_scan16 && nw_vec_ok())
+        return next_number_word_vec(t, len, i);
+#endif
+    return next_number_word_bytes(t, len, i);
+}
+
+static inline bool
+separator_or_plus(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' ||
+           c == '.' || c == '-' || c == '+';
+}
+
+/* The last resync point at or before the number word at p and at or
+ * after the plain loop's position i: just after a hard stop, or the byte
+ * after the byte that follows a blocker word; i when there is none.
+ * Read backwards from p over separators, + and whole words that may be
+ * in a run (digits, number words). */
+static size_t
+resync_before(const char *t, size_t i, size_t p)
+{
+    size_t j = p;
+    while (j > i) {
+        unsigned char c = (unsigned char)t[j - 1];
+        if (!ascii_alnum(c)) {
+            if (!separator_or_plus(c))
+                return j; /* after a hard stop */
+            j--;
+            continue;
+        }
+        /* a whole word [j, e): t[e] is no letter or digit (number_word_at
+         * says so of t[p - 1], and the loop came here over one) */
+        size_t e = j;
+        bool digits = true, letters = true;
+        while (j > 0 && ascii_alnum((unsigned char)t[j - 1])) {
+            j--;
+            digits &= t[j] >= '0' && t[j] <= '9';
+            letters &= ascii_alpha((unsigned char)t[j]);
+        }
+        if (!digits && !(letters && number_word(t + j, e - j)))
+            return e + 1; /* a blocker, and the byte after it */
+    }
+    return i;
+}
+
 /* The fewest bytes a run number_run accepts can span: it spells 10 or
  * more digits and has a number word, its tokens are one or more
  * separators apart, and no token spells more digits than it has bytes;
  * so nine digits, a separator and "o". */
 #define MIN_RUN 11
 
-/* A byte's class for the pair test below: 0 for a hard stop, 1 to 26
- * for a letter (either case), 27 for a digit, 28 for a separator or +. */
-#define PAIR_STOP 0
-#define PAIR_DIGIT 27
-#define PAIR_SEP 28
-#define PAIR_CLASSES 29
-#define L_(c, n) [c] = n, [c - 32] = n
-static const unsigned char pair_class[256] = {
-    L_('a', 1),  L_('b', 2),  L_('c', 3),  L_('d', 4),  L_('e', 5),
-    L_('f', 6),  L_('g', 7),  L_('h', 8),  L_('i', 9),  L_('j', 10),
-    L_('k', 11), L_('l', 12), L_('m', 13), L_('n', 14), L_('o', 15),
-    L_('p', 16), L_('q', 17), L_('r', 18), L_('s', 19), L_('t', 20),
-    L_('u', 21), L_('v', 22), L_('w', 23), L_('x', 24), L_('y', 25),
-    L_('z', 26), ['0' ... '9'] = PAIR_DIGIT, ['+'] = PAIR_SEP,
-    [' '] = PAIR_SEP, ['\t'] = PAIR_SEP, ['\r'] = PAIR_SEP,
-    ['\n'] = PAIR_SEP, [','] = PAIR_SEP, ['.'] = PAIR_SEP, ['-'] = PAIR_SEP,
-};
-#undef L_
-
-/* Whether a run can cover a byte of class k after one of class b (bit k
- * of cover_after[b]) and before one of class a (bit a of
- * cover_before[k]).  A covered letter is in a word token, which is a
- * whole word and a number word (number_run: a word token starts where a
- * word starts, takes every letter and is no token when a digit follows),
- * so each pair a covered letter stands in, the byte before or after the
- * word read as a hard stop, is a pair of "^word^" for one of num_words.
- * A covered digit is in a digit token, which starts where a word starts:
- * no letter before it.  A hard stop is never covered; a separator or +
- * may be.  Built from num_words at first use (cover_build), so that the
- * tables follow the word list. */
-static uint32_t cover_after[PAIR_CLASSES], cover_before[PAIR_CLASSES];
-static pthread_once_t cover_once = PTHREAD_ONCE_INIT;
-
-/* The two tables, from num_words: the pairs of "^word^" for each word,
- * and digits, separators and + as the comment above says. */
-static void
-cover_build(void)
+/* Whether a run that starts at r or later, and has the number word at
+ * w, can span MIN_RUN bytes: read on from w over separators, + and whole
+ * words that may be in a run (digits, number words) to the first hard
+ * stop or blocker word, or until MIN_RUN bytes from r are read.  When it
+ * cannot, *resume is where the plain loop goes on from with nothing
+ * offered: after the hard stop, or the byte after the blocker (a run may
+ * end inside a blocker, in its leading digits, so the blocker counts
+ * into the span). */
+static bool
+run_may_offer(const char *t, size_t len, size_t r, size_t w, size_t *resume)
 {
-    const uint32_t stop = 1u << PAIR_STOP, digit = 1u << PAIR_DIGIT,
-                   sep = 1u << PAIR_SEP, any = (1u << PAIR_CLASSES) - 1;
-    uint32_t starts = 0;
-    for (size_t i = 0; i < sizeof(num_words) / sizeof(num_words[0]); i++) {
-        const char *w = num_words[i].w;
-        size_t n = num_words[i].n;
-        starts |= 1u << pair_class[(unsigned char)w[0]];
-        for (size_t j = 0; j + 1 < n; j++) {
-            unsigned x = pair_class[(unsigned char)w[j]],
-                     y = pair_class[(unsigned char)w[j + 1]];
-            cover_after[x] |= 1u << y;
-            cover_before[x] |= 1u << y;
+    size_t j = w;
+    while (j - r < MIN_RUN) {
+        if (j == len) {
+            *resume = len;
+            return false;
         }
-        cover_before[pair_class[(unsigned char)w[n - 1]]] |= stop | sep;
+        unsigned char c = (unsigned char)t[j];
+        if (!ascii_alnum(c)) {
+            if (!separator_or_plus(c)) {
+                *resume = j + 1; /* after a hard stop */
+                return false;
+            }
+            j++;
+            continue;
+        }
+        size_t s = j;
+        bool digits = true, letters = true;
+        for (; j < len && ascii_alnum((unsigned char)t[j]); j++) {
+            if (j - r >= MIN_RUN)
+                return true;
+            digits &= t[j] >= '0' && t[j] <= '9';
+            letters &= ascii_alpha((unsigned char)t[j]);
+        }
+        if (!digits && !(letters && number_word(t + s, j - s))) {
+            if (j - r >= MIN_RUN)
+                return true;
+            *resume = j < len ? j + 1 : len; /* a blocker, the byte after */
+            return false;
+        }
     }
-    /* after a letter, a separator (the word ended); after a hard stop or a
-     * separator, a word's first letter, a digit or a separator; after a
-     * digit, a digit or a separator: never a letter, never a hard stop */
-    for (unsigned k = 1; k < PAIR_DIGIT; k++)
-        cover_after[k] |= sep;
-    cover_after[PAIR_STOP] = cover_after[PAIR_SEP] = starts | digit | sep;
-    cover_after[PAIR_DIGIT] = digit | sep;
-    cover_before[PAIR_STOP] = cover_before[PAIR_DIGIT] =
-        cover_before[PAIR_SEP] = any;
-}
-
-/* Whether no run number_run reads can cover t[q] (q < len), by the
- * bytes on each side of it; false says nothing. */
-static inline bool
-outside_runs(const char *t, size_t len, size_t q)
-{
-    unsigned k = pair_class[(unsigned char)t[q]];
-    unsigned b = q > 0 ? pair_class[(unsigned char)t[q - 1]] : 0;
-    unsigned a = q + 1 < len ? pair_class[(unsigned char)t[q + 1]] : 0;
-    return ((cover_after[b] >> k) & (cover_before[k] >> a) & 1) == 0;
-}
-
-/* Where the plain loop goes on from a byte q of a blocker word: inside
- * the word it skips the rest of it and the byte after; at its last byte,
- * q + 1 is that byte. */
-static inline size_t
-past_blocker_byte(const char *t, size_t len, size_t q)
-{
-    if (q + 1 < len && ascii_alnum((unsigned char)t[q + 1]))
-        return q + 1;
-    return q + 2 < len ? q + 2 : len;
-}
-
-/* From the plain loop's position i (i < len): over digits, separators
- * and +, to the first number word (*word_r, its start) or to a position
- * the plain loop reaches from i with nothing offered, past the first
- * hard stop or blocker word (when i is inside a word, past that word and
- * the byte after it, which the plain loop skips), or len.  No run that
- * starts before that has a number word. */
-static size_t
-walk_to_word(const char *t, size_t len, size_t i, bool *word_r)
-{
-    *word_r = false;
-    if (i > 0 && ascii_alnum((unsigned char)t[i - 1])) {
-        while (i < len && ascii_alnum((unsigned char)t[i]))
-            i++;
-        return i < len ? i + 1 : len;
-    }
-    /* digits, separators and + */
-    while (i < len && pair_class[(unsigned char)t[i]] >= PAIR_DIGIT)
-        i++;
-    if (i == len)
-        return len;
-    if (pair_class[(unsigned char)t[i]] == PAIR_STOP)
-        return i + 1; /* a hard stop */
-    /* a letter: after digits in the same word, or a first letter no
-     * number word has with the next one, make the word a blocker */
-    if ((i > 0 && pair_class[(unsigned char)t[i - 1]] == PAIR_DIGIT) ||
-        outside_runs(t, len, i))
-        return past_blocker_byte(t, len, i);
-    size_t s = i;
-    while (i < len && ascii_alnum((unsigned char)t[i]))
-        i++;
-    /* a word with a digit in it is no number word: is_number_word
-     * compares letters only */
-    if (i - s <= 8 &&
-        (number_first[(unsigned char)t[s]] & (1u << (i - s))) != 0 &&
-        is_number_word(t + s, i - s)) {
-        *word_r = true;
-        return s;
-    }
-    return i < len ? i + 1 : len; /* past a blocker and the byte after */
+    return true;
 }
 
 /* Where the plain loop, at i, must run from: a position it reaches from
- * i with nothing offered and nothing else changed, before the number
- * word *w_r; or len when it offers nothing more.
- *
- * Two steps, over and over.  (1) A run number_run accepts spans MIN_RUN
- * bytes or more, so if the byte q = i + MIN_RUN - 1 (or one of the two
- * before it) is outside every run (outside_runs), each run that starts
- * from i to q ends before q and is too short to offer: the plain loop
- * goes past q with nothing offered.  Then it reaches the byte after q if q is a hard
- * stop; and if q is in a blocker word, the byte after the byte after
- * that word, as it does from any byte inside the word (it skips the rest
- * of a word it stands in, and the byte after): so the pass goes on from
- * q + 1 (or q + 2 when q ends its word), reading about one byte in
- * MIN_RUN of ordinary text.  (2) When none of the three says so (digits,
- * separators, letters that may be in a number word), walk_to_word reads
- * on word by word to a number word, or to the next resync point with
- * none before it (nothing to offer: every run has a number word). */
+ * i with nothing offered, before the number word *w_r; or len when it
+ * offers nothing more.  A number word with a hard stop or a blocker
+ * fewer than MIN_RUN bytes from the resync point before it ("one or
+ * two") is passed, and the search goes on from the resync point after
+ * that. */
 static size_t
 number_region(const char *t, size_t len, size_t i, size_t *w_r)
 {
-    while (len - i >= MIN_RUN) {
-        size_t q = i + MIN_RUN - 1;
-        if (!outside_runs(t, len, q) && !outside_runs(t, len, --q) &&
-            !outside_runs(t, len, --q)) {
-            bool word;
-            size_t p = walk_to_word(t, len, i, &word);
-            if (word) {
-                *w_r = p;
-                return i;
-            }
-            i = p;
-            continue;
+    for (;;) {
+        size_t w = next_number_word(t, len, i);
+        if (w >= len)
+            return len;
+        size_t r = resync_before(t, i, w), resume;
+        if (run_may_offer(t, len, r, w, &resume)) {
+            *w_r = w;
+            return r;
         }
-        i = ascii_alnum((unsigned char)t[q]) ? past_blocker_byte(t, len, q)
-                                              : q + 1; /* a hard stop */
+        i = resume;
     }
-    return len;
 }
 
 int
@@ -517,7 +664,6 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
         ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1, ['h'] = 1,
         ['H'] = 1,
     };
-    pthread_once(&cover_once, cover_build); /* outside_runs' tables */
     while (i < len && candidates < NUMWORD_CANDIDATES) {
         if (sg_detect_prefilter && i >= stop) {
             /* nothing to offer before the next number word's run */

@@ -81,7 +81,10 @@ static const struct {
 #undef H
 
 /* Compared by length first, and a cell with no letters (a number, a
- * date: most cells of a data row) not at all. */
+ * date: most cells of a data row) not at all.  Letters are ASCII, tested
+ * and lowered in line (what isalpha and tolower do in the C locale, which
+ * nothing here changes, at a call each a byte: every cell of every data
+ * row is tried, in case the row repeats the header). */
 static enum col_kind
 header_kind(const struct cell *c)
 {
@@ -89,10 +92,10 @@ header_kind(const struct cell *c)
     size_t k = 0;
     for (size_t i = 0; i < c->len; i++) {
         unsigned char ch = (unsigned char)c->s[i];
-        if (isalpha(ch)) {
+        if ((unsigned char)((ch | 0x20) - 'a') < 26) {
             if (k >= sizeof(w))
                 return COL_OTHER;
-            w[k++] = (char)tolower(ch);
+            w[k++] = (char)(ch | 0x20);
         } else if (ch >= 0x80) {
             return COL_OTHER;
         }
@@ -285,6 +288,43 @@ dob_cell(const struct cell *c, struct sg_date *out)
     return sg_rules_date_parse(c->s, len, out) == 0;
 }
 
+bool sg_tables_prefilter = true;
+
+/* Can a line be a header, when no table is open?  false only when it
+ * cannot: split would give it a cell longer than TABLE_HEADER_MAX among
+ * its first TABLE_MAX_CELLS, which header_read refuses.  A line without
+ * a double quote is cut into cells only at one of tab , ; | (whichever
+ * line_separator picks), and a cell is trimmed of spaces and CRs only at
+ * its ends: so a stretch with none of those four, from a byte that is no
+ * space or CR to another more than TABLE_HEADER_MAX bytes on, lies in one
+ * cell at least that long, which is among the first TABLE_MAX_CELLS when
+ * fewer than TABLE_MAX_CELLS - 1 separators of any kind come before it.
+ * Most lines of prose show such a stretch within their first sentence,
+ * and the rest of the line is not read (it was split whole). */
+static bool
+may_be_header(const char *line, size_t len)
+{
+    size_t seps = 0, first = 0;
+    bool in = false; /* first: the stretch's first byte not a space or CR */
+    for (size_t i = 0; i < len && seps < TABLE_MAX_CELLS - 1; i++) {
+        char c = line[i];
+        if (c == '"')
+            return true;
+        if (c == '\t' || c == ',' || c == ';' || c == '|') {
+            seps++;
+            in = false;
+        } else if (c != ' ' && c != '\r') {
+            if (!in) {
+                in = true;
+                first = i;
+            } else if (i - first >= TABLE_HEADER_MAX) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 int
 sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
 {
@@ -297,6 +337,10 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         size_t ll = nl != NULL ? (size_t)(nl - line) : len - pos;
         size_t next = pos + ll + 1;
         struct tables_row row = {.start = pos, .end = pos + ll};
+        if (t.sep == 0 && sg_tables_prefilter && !may_be_header(line, ll)) {
+            pos = next; /* no table open, and this line opens none */
+            continue;
+        }
         char sep = line_separator(line, ll);
         size_t n = sep != 0 ? split(line, ll, sep, cells, TABLE_MAX_CELLS)
                             : 0;

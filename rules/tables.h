@@ -20,5 +20,8 @@ struct tables_row {
  * error (returned by sg_tables_scan). */
 typedef int tables_row_fn(void *ctx, const struct tables_row *row);
 int sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx);
+/* Lines that cannot open a table are passed over without being split
+ * (default true); a test turns it off to compare. */
+extern bool sg_tables_prefilter;
 
 #endif

@@ -1,20 +1,24 @@
 /*
  * test_detect_prefilter.c - the passes over every byte of a text find
  * exactly what their plain loops find (rules/detect_spelt.c,
- * rules/normalise.c): the number-words pass with its skip by the
- * shortest run, the spelt-out address pass with its at-marker search and
- * its test before PCRE2, each with the sixteen-byte loops (scan16.h) and
- * with their eight-byte fallback, against the plain loops
+ * rules/normalise.c): the number-words pass with its search for the
+ * next number word (thirty-two or sixteen bytes a step, or a byte loop)
+ * and its resync before it, the spelt-out address pass with its
+ * at-marker search and its test before PCRE2, each with the vector loops
+ * (scan16.h, and the number words' look-up) and with their fallback,
+ * against the plain loops
  * (sg_detect_prefilter false); and normalisation, which copies a text
  * only once a character changes, the same with and without the
  * sixteen-byte loop and the same as when the copy starts at once.
  *
- * Texts: runs and addresses at every alignment around sixteen-byte
- * blocks, lengths that are not multiples of sixteen, texts not ending in
- * a NUL (each is copied into a buffer of exactly its length, so that
- * AddressSanitizer and valgrind see a read past it), number words at the
- * text's edges in every case, CSV rows, "at" between every kind of
- * neighbour, and random texts from all of these.
+ * Texts: runs and addresses at every alignment around sixteen- and
+ * thirty-two-byte blocks, lengths that are not multiples of sixteen,
+ * texts not ending in a NUL (each is copied into a buffer of exactly its
+ * length, so that AddressSanitizer and valgrind see a read past it),
+ * every number word in four cases at every offset and at the text's
+ * edges, in sentences and CSV rows, digit runs of every length from 1 to
+ * 14, "at" between every kind of neighbour, and random texts from all of
+ * these.
  */
 #include "config.h"
 
@@ -59,8 +63,8 @@ static const struct {
     const char *name;
 } ways[] = {
     {false, false, "plain loops"},
-    {true, false, "prefilter, eight-byte fallback"},
-    {true, true, "prefilter, sixteen bytes at a time"},
+    {true, false, "prefilter, fallback loops"},
+    {true, true, "prefilter, vector loops"},
 };
 
 /* The findings in text[0..len) (copied into a buffer of exactly len
@@ -104,6 +108,21 @@ same_all_ways(const struct sg_rules *r, const char *text, size_t len)
         sg_findings_free(&f[w], &n[w]);
     free(buf);
     return made;
+}
+
+/* text[len..) gets form with each mark in it replaced by with[0..wl);
+ * the new length. */
+static size_t
+put_form(char *text, size_t len, const char *form, char mark,
+         const char *with, size_t wl)
+{
+    for (const char *p = form; *p != '\0'; p++)
+        if (*p == mark) {
+            memcpy(text + len, with, wl);
+            len += wl;
+        } else
+            text[len++] = *p;
+    return len;
 }
 
 /* Runs and addresses with findings, and near misses, each after and
@@ -197,18 +216,103 @@ test_number_words_at_edges(void **state)
                 word[k] = cs == 2 || (cs == 1 && k == 0)
                               ? (char)(words[w][k] & ~0x20)
                               : words[w][k];
-            for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
-                /* each W of the form is the word */
+            for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+                made += same_all_ways(r, text,
+                                      put_form(text, 0, forms[f], 'W', word,
+                                               wl)); /* each W: the word */
+        }
+    assert_true(made > 100);
+    sg_rules_free(&r);
+}
+
+/* Every number word, in four cases, in a number it completes (each W
+ * is the word) and alone, at every offset from 0 to 70 (every place in
+ * two or more steps of the vector search, sixteen or thirty-two bytes,
+ * and in the bytes after the last whole step), after ordinary words
+ * (blockers, and candidates that are no number words: "first",
+ * "thirty", "often") and before nothing or a little: number words
+ * across block edges and at the text's end, in a sentence and in a CSV
+ * row. */
+static void
+test_number_words_every_offset(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *word, *number;
+    } words[] = {
+        {"zero", "W 7700 900123"}, {"oh", "W 7700 900123"},
+        {"o", "W 7700 900123"}, {"nought", "W 7700 900123"},
+        {"nil", "W 7700 900123"}, {"one", "0770090012 W"},
+        {"two", "0770090012 W"}, {"three", "0770090012 W"},
+        {"four", "0770090012 W"}, {"five", "0770090012 W"},
+        {"six", "0770090012 W"}, {"seven", "0770090012 W"},
+        {"eight", "0770090012 W"}, {"nine", "0770090012 W"},
+        {"double", "07700 9001 W 3"}, {"triple", "07700 900 W 3"},
+        {"plus", "W 44 7700 900123"}, {"hundred", "07700 9 one W 23"},
+        {"thousand", "07700 9 one W 3"},
+    };
+    static const char *const forms[] = {"N", "Smith,Amy,N,9B\n", "W"};
+    static const char filler[] =
+        "Please find the first thirty often-used forms. Oh, and tiny "
+        "notes: hen, pen, fig.";
+    struct sg_rules *r = load();
+    char word[16], number[64], text[256];
+    size_t made = 0;
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        for (int cs = 0; cs < 4; cs++) {
+            size_t wl = strlen(words[w].word);
+            /* lower, Capital, UPPER, aLtErNaTe */
+            for (size_t k = 0; k <= wl; k++)
+                word[k] = cs == 2 || (cs == 1 && k == 0) ||
+                                  (cs == 3 && k % 2 == 1)
+                              ? (char)(words[w].word[k] & ~0x20)
+                              : words[w].word[k];
+            size_t nl = put_form(number, 0, words[w].number, 'W', word, wl);
+            for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+                /* every third offset, each word and case from its own
+                 * start: all offsets are tried across them */
+                for (size_t pad = (w + (size_t)cs + f) % 3; pad <= 70;
+                     pad += 3) {
+                    size_t len = pad;
+                    memcpy(text, filler, pad);
+                    if (pad > 0)
+                        text[len - 1] = ' '; /* not run into a word */
+                    len = f < 2 ? put_form(text, len, forms[f], 'N', number, nl)
+                                : put_form(text, len, forms[f], 'W', word, wl);
+                    made += same_all_ways(r, text, len);
+                    memcpy(text + len, " to be", 6);
+                    made += same_all_ways(r, text, len + 1 + pad % 6);
+                }
+        }
+    assert_true(made > 2500);
+    sg_rules_free(&r);
+}
+
+/* Runs of digits of every length from 1 to 14 with a number word before
+ * or after them (10 to 13 digits in all offer a number), at every
+ * offset around the vector steps, in a CSV row and in a sentence. */
+static void
+test_digit_runs(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {
+        "o D", "D o", "oh D.", "Phone: D, oh.", "Patel,Amy,D,o\n",
+        "ring D double seven", "one D",
+    };
+    struct sg_rules *r = load();
+    char digits[16], text[160];
+    size_t made = 0;
+    for (size_t n = 1; n <= 14; n++) {
+        memcpy(digits, "07700900123456", n);
+        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+            for (size_t pad = n % 2; pad <= 66; pad += 3) {
                 size_t len = 0;
-                for (const char *p = forms[f]; *p != '\0'; p++)
-                    if (*p == 'W') {
-                        memcpy(text + len, word, wl);
-                        len += wl;
-                    } else
-                        text[len++] = *p;
+                for (; len < pad; len++)
+                    text[len] = "the date, 12:30 (room 9) x"[len % 26];
+                len = put_form(text, len, forms[f], 'D', digits, n);
                 made += same_all_ways(r, text, len);
             }
-        }
+    }
     assert_true(made > 100);
     sg_rules_free(&r);
 }
@@ -605,6 +709,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alignments),
         cmocka_unit_test(test_number_words_at_edges),
+        cmocka_unit_test(test_number_words_every_offset),
+        cmocka_unit_test(test_digit_runs),
         cmocka_unit_test(test_at_in_every_context),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_normalise_runs),

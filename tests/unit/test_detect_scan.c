@@ -37,6 +37,7 @@
 #include "rules_int.h"
 #include "sg_rules.h"
 #include "rules_util.h"
+#include "scan16.h"
 
 /* The directory of compiled databases a load uses (NULL: none). */
 static const char *cache_dir;
@@ -118,8 +119,9 @@ same_both_ways(const struct sg_rules *r, const char *text, size_t len)
 }
 
 /* With Hyperscan, every built-in but pupil-roster (no marker) and the
- * phone number (candidates found in C, in both builds) is in the
- * database, so the comparisons below do compare two ways of reading. */
+ * phone number, UPN, NHS number and ULN (candidates found in C, in both
+ * builds) is in the database, so the comparisons below do compare two
+ * ways of reading. */
 static void
 test_builtins_in_database(void **state)
 {
@@ -131,7 +133,10 @@ test_builtins_in_database(void **state)
         if (d->same_pattern_as != 0)
             continue;
         bool want = strcmp(d->name, "pupil-roster") != 0 &&
-                    strcmp(d->name, "uk-mobile") != 0;
+                    strcmp(d->name, "uk-mobile") != 0 &&
+                    strcmp(d->name, "upn") != 0 &&
+                    strcmp(d->name, "nhs-number") != 0 &&
+                    strcmp(d->name, "uln") != 0;
         if (d->in_db != want)
             fail_msg("%s: in_db %d", d->name, d->in_db);
     }
@@ -243,6 +248,11 @@ test_random_texts(void **state)
         "i am ", "     ", "\t\t", " on ", "over on ", "ig", "IG", "fb", "x",
         " x", "@jo_b", "jo_b22", "bereal", "wickr", "contact me ", "t.me/",
         "hit me up ", "(0", "0044", "+44", "07", "00", "08:15", "\xc2\xa3",
+        /* pupil-dob's names and dates */
+        "Amy Patel", " Jones", "3rd", " September", ", ", "Sept.", "2014",
+        "2014-01-31", "1.2.2013", "\xc3\xab", "O'Neill-Smith", "amy ",
+        " Mary-Jane", "12/05/", "Born", "\t", "th", "1234567805",
+        "X12345678901A", "9434765919",
     };
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
     struct sg_rules *r = load("");
@@ -311,12 +321,12 @@ test_database_sets(void **state)
     struct sg_rules *r = load(
         "rule a { content uk-mobile, personal-email, home-address "
         "action hold }\n"
-        "rule b { content upn except content uk-landline action hold }\n"
-        "rule c { content uk-landline, upn action hold }\n"
+        "rule b { content pupil-dob except content uk-landline action hold }\n"
+        "rule c { content uk-landline, pupil-dob action hold }\n"
         "rule d { content pupil-roster action hold }\n");
 #ifdef HAVE_HYPERSCAN
-    /* b (upn) and a (personal-email, home-address); c's set is b's; the
-     * phone number's and d's patterns are in no database */
+    /* b (pupil-dob) and a (personal-email, home-address); c's set is
+     * b's; the phone number's and d's patterns are in no database */
     assert_int_equal(r->n_hs_sets, 2);
     assert_int_equal(r->hs_sets[0].n, 1);
     assert_int_equal(r->hs_sets[1].n, 2);
@@ -359,6 +369,198 @@ test_candidate_bound(void **state)
     size_t made = same_both_ways(r, text, len);
     sg_detect_max_candidates = saved;
     assert_true(made > 100);
+    sg_rules_free(&r);
+}
+
+/* Detector name finds the same in text[0..len), copied into a buffer of
+ * exactly that size (no NUL after it), through its candidates and
+ * reading the whole text; the number of findings. */
+static size_t
+same_one_detector(const struct sg_rules *r, struct detect_scan *scan,
+                  size_t di, const char *text, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, text, len);
+    struct sg_finding *a, *b;
+    size_t na, nb;
+    findings(r, scan, di, copy, len, &a, &na);
+    findings(r, NULL, di, copy, len, &b, &nb);
+    size_t n = same_findings(r->detectors[di].name, a, na,
+                             "through candidates", b, nb, "whole", copy, len);
+    free(copy);
+    return n;
+}
+
+/* pupil-dob reads back from each date to where a match can start
+ * (sg_detect_dob_from): names of every shape before gaps of 0 to 42
+ * characters of one, two and three bytes, tabs and spaces, a digit or a
+ * line break in the gap, every form of the date, a small word where the
+ * name would start, and at the text's edges; then two such texts run
+ * together, so that a later date reads back over an earlier one. */
+static void
+test_dob_bounds(void **state)
+{
+    (void)state;
+    static const char *const before[] = {"", "x", "Dear ", "7 ", "\n", "amy "};
+    static const char *const names[] = {
+        "Amy Patel", "Amy  Jo\tPatel Smith", "Zo\xc3\xab O'Neill-Smith",
+        "Mary-Jane Van Der Berg", "amy Patel", "Amy Patel Jones Smith Brown",
+        "Al B", "\xc3\x89lodie Martin",
+    };
+    static const char *const fills[] = {"x", " ", "\xc3\xa9", "\xe2\x82\xac",
+                                        "\t", ",", "7", "\n"};
+    static const int gaps[] = {0, 1, 2, 38, 39, 40, 41, 42};
+    static const char *const dates[] = {
+        "03/04/2014", "2014-01-31", "3rd   September,\t 2014",
+        "12 Sept. 2013", "1.2.2013", "4 May 2015", "14th\tMar 2012",
+    };
+    static const char *const after[] = {"", " and more", "7"};
+    struct sg_rules *r = load("");
+    size_t di = sg_rules_detector_find(r, "pupil-dob");
+    assert_true(di != (size_t)-1);
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    char text[512], prev[512];
+    size_t made = 0, n = 0, pl = 0;
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+    for (size_t b = 0; b < N_OF(before); b++)
+        for (size_t m = 0; m < N_OF(names); m++)
+            for (size_t f = 0; f < N_OF(fills); f++)
+                for (size_t g = 0; g < N_OF(gaps); g++) {
+                    /* one gap per fill for most; every gap for the first */
+                    if (f > 0 && f < 6 && g % 2 == 1 && b > 1)
+                        continue;
+#ifndef HAVE_HYPERSCAN
+                    /* both ways read the whole text here: a sample keeps
+                     * the valgrind run short */
+                    if ((b + m + f + g) % 8 != 0)
+                        continue;
+#endif
+                    size_t d = (b + m + f + g) % N_OF(dates);
+                    size_t len = (size_t)snprintf(text, sizeof(text), "%s%s",
+                                                  before[b], names[m]);
+                    for (int k = 0; k < gaps[g]; k++)
+                        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                                "%s", fills[f]);
+                    len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                            "%s%s", dates[d],
+                                            after[(m + g) % N_OF(after)]);
+                    made += same_one_detector(r, scan, di, text, len);
+                    /* the one before and this one together */
+                    char two[sizeof(prev) + 1 + sizeof(text)];
+                    memcpy(two, prev, pl);
+                    two[pl] = ' ';
+                    memcpy(two + pl + 1, text, len);
+                    made += same_one_detector(r, scan, di, two, pl + 1 + len);
+                    memcpy(prev, text, len);
+                    pl = len;
+                    n++;
+                }
+#undef N_OF
+#ifdef HAVE_HYPERSCAN
+    assert_true(n > 1000);
+    assert_true(made > 1000); /* most of them are findings */
+#else
+    assert_true(n > 100);
+    assert_true(made > 100);
+#endif
+    /* tables whose rows hold names and dates (candidates on a row are
+     * passed over), with names and dates on the lines around them, the
+     * line right after a row, CRLF, and a row at the text's end */
+    static const char *const tables[] = {
+        "Surname,Forename,DOB\nPatel,Amy,12/03/2014\nAmy Patel 12/03/2014 "
+        "and Ben Jones 3 May 2013\nJones,Ben,3 May 2013",
+        "Dear Amy Patel 1.2.2013\nName\tBirthday\tGroup\nAmy Patel\t12th "
+        "March 2014\tDolphins\nBen Jones\t1/9/2013\tSharks\nCara Smith "
+        "04/05/2015 came too",
+        "Name,Date of birth\r\nAmy Patel,03/04/2014\r\nBen Jones "
+        "Smith,2013-01-31\r\n\r\nZo\xc3\xab O'Neill 12 May 2014\r\n",
+        "Pupil;DOB;Note\nAmy Patel;03/04/2014;Amy Patel 03/04/2014\nBen "
+        "Jones;04/05/2013;x\nAl Bo 1.1.2015",
+    };
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        size_t tl = strlen(tables[i]);
+        for (size_t cut = tl > 30 ? tl - 30 : 0; cut <= tl; cut++)
+            made += same_one_detector(r, scan, di, tables[i], cut);
+    }
+    sg_detect_scan_free(&scan);
+    sg_rules_free(&r);
+}
+
+/* UPN, NHS number and ULN find the same through the candidates found in
+ * C (sg_detect_number_candidates, both builds) as reading the whole text,
+ * sixteen bytes at a time and one: each valid number in every written
+ * form, with digits added before it to make runs of 8 to 14, at every
+ * alignment within sixteen bytes, after and before every kind of byte
+ * (letters, the lookbehind's, a pound sign, a line break), at the text's
+ * edges in buffers of exactly their size, and in CSV rows. */
+static void
+test_number_candidates(void **state)
+{
+    (void)state;
+    static const char *const numbers[] = {
+        "9434765919", "943 476 5919", "943-476-5919", "943 4765919",
+        "943476 5919", "943\n476 5919", "943\xe2\x80\x93" "476\xc2\xa0" "5919",
+        "943.476.5919", "943\t 476\r\n 5919", "1234567805", "A123456789012",
+        "X12345678901A", "B801200005001",
+    };
+    static const char *const before[] = {
+        "", " ", "A", "a", "Z", "I", "_", "+", "-", ".", "/", "(", "\n",
+        "\xc2\xa3", "\xc3\xa9", ",", "$", "0",
+    };
+    static const char *const after[] = {"", " ", "A", "x", ".5", "-", ",",
+                                        "\n", "/2", "\xc3\xa9"};
+    static const char *const names[] = {"upn", "nhs-number", "uln"};
+    struct sg_rules *r = load("");
+    size_t di[3];
+    for (int k = 0; k < 3; k++)
+        assert_true((di[k] = sg_rules_detector_find(r, names[k])) !=
+                    (size_t)-1);
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    char text[256];
+    size_t made = 0;
+    for (int s16 = 0; s16 < 2; s16++) {
+        sg_scan16 = s16 == 1;
+        for (size_t nb = 0; nb < sizeof(numbers) / sizeof(numbers[0]); nb++)
+            for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++)
+                for (int extra = 0; extra <= 4; extra++)
+                    for (int align = 0; align < 17; align++) {
+                        size_t a = (b + nb + (size_t)align) %
+                                   (sizeof(after) / sizeof(after[0]));
+                        /* digits before the number: runs of 8 to 14 */
+                        int lead = extra == 4 ? 0 : extra;
+                        size_t len = (size_t)snprintf(
+                            text, sizeof(text), "%*s%s%.*s%s%s", align, "",
+                            before[b], lead, "0123", numbers[nb], after[a]);
+                        if (extra == 4) /* at the text's end, cut short */
+                            len -= strlen(after[a]) + (align % 3 == 0);
+                        for (int k = 0; k < 3; k++)
+                            made += same_one_detector(r, scan, di[k], text,
+                                                      len);
+                    }
+    }
+    sg_scan16 = true;
+    /* runs of every length 1 to 20, one after another */
+    size_t len = 0;
+    for (int l = 1; l <= 20; l++) {
+        for (int i = 0; i < l; i++)
+            text[len++] = (char)('1' + (l + i) % 9);
+        text[len++] = l % 2 ? ' ' : ',';
+    }
+    for (int k = 0; k < 3; k++)
+        same_one_detector(r, scan, di[k], text, len);
+    /* CSV rows */
+    len = 0;
+    for (int i = 0; i < 6; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                "A123456789012,9434765919,1234567805,Amy%d\n",
+                                i);
+    for (int k = 0; k < 3; k++)
+        made += same_one_detector(r, scan, di[k], text, len);
+    assert_true(made > 2000);
+    sg_detect_scan_free(&scan);
     sg_rules_free(&r);
 }
 
@@ -817,6 +1019,8 @@ main(void)
         cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_site_patterns),
         cmocka_unit_test(test_candidate_bound),
+        cmocka_unit_test(test_dob_bounds),
+        cmocka_unit_test(test_number_candidates),
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_normalise_ascii_runs),

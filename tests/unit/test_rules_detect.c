@@ -21,6 +21,7 @@
 #include "normalise.h"
 #include "rules_int.h"
 #include "sg_rules.h"
+#include "tables.h"
 
 static struct sg_rules *rules;
 static time_t now;
@@ -551,6 +552,77 @@ test_pupil_dob_tables(void **state)
                     "Amy Patel 12/03/2014");
 }
 
+/* sg_tables_scan's callback for test_tables_prefilter: each row, as
+ * text, appended to the buffer. */
+static int
+row_text(void *ctx, const struct tables_row *row)
+{
+    char *buf = ctx;
+    size_t l = strlen(buf);
+    snprintf(buf + l, 8192 - l, "%zu-%zu %d %d %s %d %d/%d/%d|", row->start,
+             row->end, row->header, row->has_name,
+             row->has_name ? row->name : "", row->has_dob, row->dob.day,
+             row->dob.month, row->dob.year);
+    return 0;
+}
+
+/* Lines that cannot open a table are passed over unsplit (may_be_header
+ * in tables.c): the rows are the same with that and without it, for
+ * header cells of 40 and 41 bytes with spaces, CRs and quotes around
+ * them, a long cell after 62 and 63 separators of each kind, and lines
+ * cut at every length, in buffers of exactly their size. */
+static void
+test_tables_prefilter(void **state)
+{
+    (void)state;
+    static const char *const seps[] = {",", "\t", ";", "|"};
+    static const char *const longs[] = {
+        "Name of the pupil who is in the class list", /* 42 */
+        "Name of the pupil who is in the classlis",   /* 40 */
+        "Name of the pupil who is in the classlist",  /* 41 */
+        "  Name of the pupil who is in the classlis \r",
+        " \"Name of the pupil, who is in the classlist\"",
+        "\"Surname\" of the pupil as on the birth certificate",
+        "Surname of the pupil                    x",
+        "Surname                                  ",
+    };
+    char text[4096], a[8192], b[8192];
+    size_t n = 0;
+    for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++)
+        for (size_t l = 0; l < sizeof(longs) / sizeof(longs[0]); l++)
+            for (int before = 0; before < 66; before += before < 60 ? 30 : 1) {
+                size_t len = 0;
+                for (int i = 0; i < before; i++)
+                    len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                            "%s%s", i == 0 ? "Surname" : "x",
+                                            seps[k]);
+                len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                        "%s%sDOB\nPatel%sAmy%s12/03/2014\n",
+                                        longs[l], seps[k], seps[k], seps[k]);
+                /* every cut of the text, copied to a buffer of its size */
+                for (size_t cut = len > 200 ? len - 40 : 0; cut <= len;
+                     cut++) {
+                    char *copy = malloc(cut ? cut : 1);
+                    assert_non_null(copy);
+                    memcpy(copy, text, cut);
+                    a[0] = b[0] = '\0';
+                    sg_tables_prefilter = true;
+                    assert_int_equal(sg_tables_scan(copy, cut, row_text, a),
+                                     0);
+                    sg_tables_prefilter = false;
+                    assert_int_equal(sg_tables_scan(copy, cut, row_text, b),
+                                     0);
+                    sg_tables_prefilter = true;
+                    if (strcmp(a, b) != 0)
+                        fail_msg("rows \"%s\" with the prefilter, \"%s\" "
+                                 "without, in \"%.*s\"", a, b, (int)cut, copy);
+                    n += a[0] != '\0';
+                    free(copy);
+                }
+            }
+    assert_true(n > 500); /* most texts hold a table */
+}
+
 /* Tables that name people or carry dates but are not pupils with dates of
  * birth. */
 static void
@@ -993,6 +1065,7 @@ main(void)
         cmocka_unit_test(test_pupil_dob),
         cmocka_unit_test(test_pupil_dob_tables),
         cmocka_unit_test(test_pupil_dob_table_near_misses),
+        cmocka_unit_test(test_tables_prefilter),
         cmocka_unit_test(test_normalise_and_checks),
         cmocka_unit_test(test_normalised_numbers),
         cmocka_unit_test(test_number_separators),
