@@ -25,6 +25,10 @@ TEST="postfix slapd postgresql ldap-utils miltertest swaks valgrind openssl fake
 libsasl2-modules libsasl2-modules-db
 clang libclang-rt-14-dev chromium fonts-dejavu-core
 debhelper lintian"
+# The code written for arm64 alone is compiled and run under qemu on amd64
+# (tests/cross/test_arm64.sh).
+[ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] &&
+    TEST="$TEST gcc-aarch64-linux-gnu qemu-user-static"
 
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: run as root (it calls apt-get)" >&2

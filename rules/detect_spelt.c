@@ -441,7 +441,8 @@ nw_table(const unsigned char *tab)
 static inline nw_vec
 nw_lookup(nw_vec table, nw_vec idx)
 {
-    return (nw_vec)vqtbl1q_u8((uint8x16_t)table, (uint8x16_t)(idx & 0x8f));
+    return (nw_vec)vqtbl1q_u8((uint8x16_t)table,
+                              (uint8x16_t)((nw_uvec)idx & 0x8f));
 }
 static inline uint32_t
 nw_mask(nw_vec m)
