@@ -208,7 +208,7 @@ stays_alone(const UNormalizer2 *nfkc, uint32_t c)
  * are; a slot holds cp + 1 (0: empty). */
 #define REPL_SLOTS 64
 #define REPL_MAX 11
-static __thread struct {
+static _Thread_local struct {
     uint32_t cp1;
     uint8_t n;
     char out[REPL_MAX];
