@@ -2068,8 +2068,8 @@ html_same_both_ways(const char *html, size_t len, const char *what)
 /* The fast way reads HTML as the plain way does: hostile HTML made of the
  * pieces above at random (2,000 inputs, a fifth of them past the 500
  * bytes where libxml2 begins to drop what it has read), half of them
- * with random bytes changed, and every piece alone and around a long
- * run. */
+ * with random bytes changed, and every piece alone, around a long run
+ * and twice before one. */
 static void
 test_html_fast_plain(void **state)
 {
@@ -2085,6 +2085,12 @@ test_html_fast_plain(void **state)
                      "last words of all</p>", html_pieces[i],
                      html_pieces[i]);
         html_same_both_ways(html, (size_t)n, "around");
+        /* twice at the very start (two byte order marks: libxml2 drops
+         * both), before a long run */
+        n = snprintf(html, sizeof(html),
+                     "%s%sa long run of text at the very start of it</p>",
+                     html_pieces[i], html_pieces[i]);
+        html_same_both_ways(html, (size_t)n, "twice first");
     }
     static const char junk[] = "<>&;\"'= \n/!-\xEF\xB7\x90\xC3";
     GString *html = g_string_new(NULL);
