@@ -834,10 +834,9 @@ sg_html_lean(const char *html, size_t len, struct sg_buf *lean,
              struct sg_html_run **runs, size_t *n_runs)
 {
     struct sg_html_leaner l = {.html = html, .lean = lean};
-    /* a byte order mark is the parser's to see first (it drops it), not
-     * the start of a run */
-    /* (every one at the start: libxml2 2.9 drops a second too, when it
-     * sniffs the first four bytes after the first) */
+    /* byte order marks at the start are the parser's to see first (it
+     * drops the first, and a second when it sniffs the four bytes after
+     * it), not the start of a run */
     size_t i = 0;
     while (len - i >= 3 && memcmp(html + i, "\xEF\xBB\xBF", 3) == 0)
         i += 3;
