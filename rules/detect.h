@@ -157,6 +157,10 @@ struct detect_cands {
  * reads the whole text (nothing is lost, it is only slower).  A variable
  * so that a test can reach the bound with a small text. */
 extern size_t sg_detect_max_candidates;
+/* Add end to c (ends come in order); false when c holds
+ * sg_detect_max_candidates already or memory ran out, and then c reads
+ * its text whole (detect_cands.c). */
+bool sg_detect_cand_add(struct detect_cands *c, size_t end);
 
 #ifdef HAVE_HYPERSCAN
 /* (detect_hs.c) The database of every detector pattern of rules (once all

@@ -133,21 +133,8 @@ sg_detect_phone_candidates(const char *text, size_t len,
         }
         if (end == 0 || (c->n > 0 && c->end[c->n - 1] == end))
             continue; /* ends come in order: '+' at i ends before i + 2 */
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 64;
-            if (cap > sg_detect_max_candidates)
-                cap = sg_detect_max_candidates;
-            uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g))
-                                     : NULL;
-            if (g == NULL) { /* the bound, or no memory: read it whole */
-                c->whole = true;
-                c->n = 0;
-                return;
-            }
-            c->end = g;
-            c->cap = cap;
-        }
-        c->end[c->n++] = (uint32_t)end;
+        if (!sg_detect_cand_add(c, end))
+            return; /* the bound, or no memory: read it whole */
     }
 }
 
@@ -310,10 +297,8 @@ next_digit(const unsigned char *t, size_t i, size_t len)
     return i;
 }
 
-/* Add end to c (ends come in order); false when c is full or memory ran
- * out, and then c reads its text whole. */
-static bool
-cand_add(struct detect_cands *c, size_t end)
+bool
+sg_detect_cand_add(struct detect_cands *c, size_t end)
 {
     if (c->whole)
         return false;
@@ -372,13 +357,13 @@ sg_detect_number_candidates(const char *text, size_t len,
         if (upn != NULL && run >= 11 && a >= 1 &&
             strchr(UPN_LETTERS, t[a - 1]) != NULL && t[a - 1] != '\0' &&
             (a == 1 || !(is_digit(t[a - 2]) || is_alpha(t[a - 2]))))
-            cand_add(upn, a);
+            sg_detect_cand_add(upn, a);
         if (a > 0 && !phone_may_follow(t[a - 1]))
             continue;
         if (nhs != NULL &&
             (run >= 6 || (run == 3 && i < len && phone_gap_start(t[i]))))
-            cand_add(nhs, a + 1);
+            sg_detect_cand_add(nhs, a + 1);
         if (uln != NULL && run >= 10 && t[a] != '0')
-            cand_add(uln, a + 1);
+            sg_detect_cand_add(uln, a + 1);
     }
 }

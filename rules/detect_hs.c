@@ -764,24 +764,10 @@ on_match(unsigned id, unsigned long long from, unsigned long long to,
         return 0;
     if (c->n > 0 && c->end[c->n - 1] == to)
         return 0;
-    uint32_t *g = c->end;
-    if (c->n < sg_detect_max_candidates && c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        if (cap > sg_detect_max_candidates)
-            cap = sg_detect_max_candidates;
-        g = realloc(c->end, cap * sizeof(*g));
-        if (g != NULL) {
-            c->end = g;
-            c->cap = cap;
-        }
-    }
-    if (g == NULL || c->n >= sg_detect_max_candidates) {
-        c->whole = true;
+    bool before = c->n > 0 && to < c->end[c->n - 1];
+    if (!sg_detect_cand_add(c, (size_t)to))
         return --p->open == 0;
-    }
-    if (c->n > 0 && to < c->end[c->n - 1])
-        p->unsorted = true;
-    c->end[c->n++] = (uint32_t)to;
+    p->unsorted |= before;
     return 0;
 }
 
