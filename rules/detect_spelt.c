@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -468,35 +469,49 @@ nw_vec_ok(void)
  * that is no letter or an "h".  Letters the halves confuse ("thf" is in
  * bucket 0 because "thr" and "fiv" are) only make more candidates: every
  * number word's start is one.  Candidates are checked by number_word_at,
- * which alone decides.  The grouping keeps English words out: of the
- * word starts of ordinary text, few but the number words themselves,
- * "first" and "tiny" are candidates.
- *
- *   bucket 0: thr two fiv eig   bucket 4: tri hun
- *   bucket 1: tho nil           bucket 5: nin
- *   bucket 2: one zer           bucket 6: sev six
- *   bucket 3: fou dou           bucket 7: nou plu
- */
+ * which alone decides.  The grouping (nw_buckets, bucket k a bit k)
+ * keeps English words out: of the word starts of ordinary text, few but
+ * the number words themselves, "first" and "tiny" are candidates. */
+static const char *const nw_buckets[8] = {
+    "thr two fiv eig", "tho nil", "one zer", "fou dou",
+    "tri hun",         "nin",     "sev six", "nou plu",
+};
+
+/* [0..5][k]: the buckets of a letter whose low (high) four bits are k,
+ * as a word's first, second and third letter; built from num_words and
+ * the grouping above at first use, so that the tables follow the word
+ * list (a word whose first three letters are in no group is given one,
+ * by its place in the list: more candidates, no word missed). */
+static unsigned char nw_tabs[6][16];
+static pthread_once_t nw_tabs_once = PTHREAD_ONCE_INIT;
+
+static void
+nw_tabs_build(void)
+{
+    for (size_t i = 0; i < sizeof(num_words) / sizeof(num_words[0]); i++) {
+        const char *w = num_words[i].w;
+        if (num_words[i].n < 3)
+            continue; /* "o" and "oh": tested on their own */
+        unsigned b = (unsigned)(i % 8);
+        for (unsigned k = 0; k < 8; k++)
+            for (const char *g = nw_buckets[k]; *g != '\0'; g += g[3] ? 4 : 3)
+                if (memcmp(g, w, 3) == 0)
+                    b = k;
+        for (int j = 0; j < 3; j++) {
+            unsigned char c = (unsigned char)(w[j] | 0x20);
+            nw_tabs[2 * j][c & 15] |= (unsigned char)(1u << b);
+            nw_tabs[2 * j + 1][c >> 4] |= (unsigned char)(1u << b);
+        }
+    }
+}
+
 static NW_TARGET size_t
 next_number_word_vec(const char *t, size_t len, size_t p)
 {
-    /* [k]: the buckets of a letter whose low (high) four bits are k, as
-     * a word's first, second and third letter; made from the list above */
-    static const unsigned char first_lo[16] = {
-        0x80, 0x00, 0x00, 0x40, 0x1b, 0x01, 0x09, 0x00,
-        0x10, 0x00, 0x04, 0x00, 0x00, 0x00, 0xa2, 0x04};
-    static const unsigned char first_hi[16] = {[6] = 0xbf, [7] = 0xd7};
-    static const unsigned char second_lo[16] = {
-        0x00, 0x00, 0x10, 0x00, 0x00, 0x54, 0x00, 0x01,
-        0x03, 0x63, 0x00, 0x00, 0x80, 0x00, 0x04, 0x88};
-    static const unsigned char second_hi[16] = {[6] = 0xef, [7] = 0x11};
-    static const unsigned char third_lo[16] = {
-        0x00, 0x00, 0x05, 0x00, 0x00, 0x8c, 0x41, 0x01,
-        0x40, 0x10, 0x00, 0x00, 0x02, 0x00, 0x30, 0x03};
-    static const unsigned char third_hi[16] = {[6] = 0x37, [7] = 0xcd};
-    const nw_vec f_lo = nw_table(first_lo), f_hi = nw_table(first_hi),
-                 s_lo = nw_table(second_lo), s_hi = nw_table(second_hi),
-                 t_lo = nw_table(third_lo), t_hi = nw_table(third_hi);
+    pthread_once(&nw_tabs_once, nw_tabs_build);
+    const nw_vec f_lo = nw_table(nw_tabs[0]), f_hi = nw_table(nw_tabs[1]),
+                 s_lo = nw_table(nw_tabs[2]), s_hi = nw_table(nw_tabs[3]),
+                 t_lo = nw_table(nw_tabs[4]), t_hi = nw_table(nw_tabs[5]);
     uint32_t before = p > 0 && ascii_alpha((unsigned char)t[p - 1]);
     while (p + NW_STEP + 2 <= len) {
         nw_vec x = nw_load(t + p) | 0x20, y = nw_load(t + p + 1) | 0x20,
