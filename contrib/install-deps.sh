@@ -28,7 +28,7 @@ debhelper lintian"
 # The code written for arm64 alone is compiled and run under qemu on amd64
 # (tests/cross/test_arm64.sh).
 [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] &&
-    TEST="$TEST gcc-aarch64-linux-gnu qemu-user-static"
+    TEST="$TEST gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: run as root (it calls apt-get)" >&2
