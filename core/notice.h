@@ -386,6 +386,9 @@ struct sg_notice_flush {
     /* called for every row tried (may be NULL); error is NULL when sent */
     void (*each)(void *ctx, const struct sg_outbox_row *row,
                  enum sg_notice_flushed what, const char *error);
+    /* asked before each row (may be NULL): true ends the flush there,
+     * the rest left due (the daemon stopping) */
+    bool (*stop)(void *ctx);
     void *ctx;
 };
 struct sg_notice_flush_result {

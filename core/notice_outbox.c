@@ -120,6 +120,8 @@ sg_notice_flush(const struct sg_notice *n, struct sg_store *q,
      * once, or one that fails again would be claimed again at once */
     int64_t after_id = 0;
     for (size_t done = 0; o->limit == 0 || done < o->limit; done++) {
+        if (o->stop != NULL && o->stop(o->ctx))
+            break;
         struct sg_outbox_row row;
         int c = sg_outbox_claim(q, time(NULL), lease, o->early, after_id, &row,
                                 error_r);

@@ -39,6 +39,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "background.h"
 #include "callbacks.h"
 #include "fdio.h"
 #include "log.h"
@@ -504,20 +505,17 @@ reconcile_once(struct sg_runtime *rt)
  * answer after the record was written), and those released or deleted
  * by hand are updated.  The interval is read again each time, so a
  * reload can change it or turn it on. */
-static void *
-reconcile_thread(void *arg)
+static unsigned
+reconcile_turn(void *arg)
 {
     (void)arg;
-    for (;;) {
-        struct sg_runtime *rt = sg_runtime_current();
-        int interval = rt != NULL ? rt->settings->hold_reconcile_interval : 0;
-        if (interval > 0 && !reconcile_once(rt) &&
-            interval > RECONCILE_BUSY_RETRY)
-            interval = RECONCILE_BUSY_RETRY;
-        sg_runtime_unref(&rt);
-        sleep(interval > 0 ? (unsigned)interval : 60);
-    }
-    return NULL;
+    struct sg_runtime *rt = sg_runtime_current();
+    int interval = rt != NULL ? rt->settings->hold_reconcile_interval : 0;
+    if (interval > 0 && !reconcile_once(rt) &&
+        interval > RECONCILE_BUSY_RETRY)
+        interval = RECONCILE_BUSY_RETRY;
+    sg_runtime_unref(&rt);
+    return interval > 0 ? (unsigned)interval : 60;
 }
 
 /* How glibc's allocator is set for a daemon whose threads come and go
@@ -561,28 +559,15 @@ tune_malloc(void)
  * daemon shrinks back instead of keeping its peak.  It runs here, off the
  * connections' threads, and not per message: one call walks every arena,
  * and the pages it returns are faulted in again by the next messages. */
-static void *
-trim_thread(void *arg)
+static unsigned
+trim_turn(void *arg)
 {
-    (void)arg;
-    unsigned long seen = sg_session_activity();
-    for (;;) {
-        sleep(TRIM_INTERVAL);
-        unsigned long now = sg_session_activity();
-        if (now != seen)
-            malloc_trim(0);
-        seen = now;
-    }
-    return NULL;
-}
-
-static void
-start_reconcile_thread(void)
-{
-    pthread_t tid;
-    if (pthread_create(&tid, NULL, reconcile_thread, NULL) != 0)
-        sg_log_fatal(EX_OSERR, "cannot start the hold reconcile thread");
-    pthread_detach(tid);
+    unsigned long *seen = arg;
+    unsigned long now = sg_session_activity();
+    if (now != *seen)
+        malloc_trim(0);
+    *seen = now;
+    return TRIM_INTERVAL;
 }
 
 int
@@ -658,15 +643,15 @@ main(int argc, char **argv)
     if (rt->directory == NULL)
         sg_log_warn("directory_backend = none: every address counts as "
                     "external");
-    start_reconcile_thread();
-    pthread_t trim;
-    if (pthread_create(&trim, NULL, trim_thread, NULL) != 0)
-        sg_log_fatal(EX_OSERR, "cannot start the memory trim thread");
-    pthread_detach(trim);
+    sg_background_start("hold reconcile", reconcile_turn, NULL);
+    static unsigned long trim_seen;
+    trim_seen = sg_session_activity();
+    sg_background_start("memory trim", trim_turn, &trim_seen);
     sg_notify_start();
     sg_pickup_start();
     int ret = smfi_main();
     sg_log_info("safeguard-milter stopping");
+    sg_background_stop();
 
     if (cfg->pidfile[0] != '\0')
         unlink(cfg->pidfile);

@@ -13,13 +13,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 
+#include "background.h"
 #include "log.h"
 #include "notice.h"
 #include "notify.h"
@@ -35,18 +33,12 @@
     (sg_outbox_backoff(1) < NOTIFY_IDLE_MAX ? (int)sg_outbox_backoff(1) \
                                             : NOTIFY_IDLE_MAX)
 
-static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t notify_cond; /* made by sg_notify_start */
-static bool notify_started, notify_woken;
+static struct sg_background *notify_bg; /* set by sg_notify_start */
 
 void
 sg_notify_wake(void)
 {
-    pthread_mutex_lock(&notify_lock);
-    notify_woken = true;
-    if (notify_started)
-        pthread_cond_signal(&notify_cond);
-    pthread_mutex_unlock(&notify_lock);
+    sg_background_wake(__atomic_load_n(&notify_bg, __ATOMIC_ACQUIRE));
 }
 
 /* One log line per notice tried. */
@@ -79,6 +71,15 @@ flush_log(void *ctx, const struct sg_outbox_row *row,
     sg_buf_free(&to);
 }
 
+/* The daemon is stopping: the rows not yet tried wait for its return
+ * (or another host). */
+static bool
+flush_stop(void *ctx)
+{
+    (void)ctx;
+    return sg_background_stopping();
+}
+
 /* Send what is due; the seconds until the next look. */
 static time_t
 notify_once(struct sg_runtime *rt)
@@ -91,6 +92,7 @@ notify_once(struct sg_runtime *rt)
         return NOTIFY_IDLE; /* logged at start; a hold says so again */
     struct sg_notice_flush o = {
         .each = flush_log,
+        .stop = flush_stop,
         .ctx = rt,
     };
     struct sg_notice_flush_result res;
@@ -107,41 +109,21 @@ notify_once(struct sg_runtime *rt)
     return when > now ? when - now : 1;
 }
 
-static void *
-notify_thread(void *arg)
+/* A turn of the outbox thread. */
+static unsigned
+notify_turn(void *arg)
 {
     (void)arg;
-    for (;;) {
-        struct sg_runtime *rt = sg_runtime_current();
-        time_t wait = notify_once(rt);
-        sg_runtime_unref(&rt);
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += wait;
-        pthread_mutex_lock(&notify_lock);
-        while (!notify_woken &&
-               pthread_cond_timedwait(&notify_cond, &notify_lock, &until) !=
-                   ETIMEDOUT)
-            ;
-        notify_woken = false;
-        pthread_mutex_unlock(&notify_lock);
-    }
-    return NULL;
+    struct sg_runtime *rt = sg_runtime_current();
+    time_t wait = notify_once(rt);
+    sg_runtime_unref(&rt);
+    return (unsigned)wait;
 }
 
 void
 sg_notify_start(void)
 {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&notify_cond, &attr);
-    pthread_condattr_destroy(&attr);
-    pthread_mutex_lock(&notify_lock);
-    notify_started = true;
-    pthread_mutex_unlock(&notify_lock);
-    pthread_t tid;
-    if (pthread_create(&tid, NULL, notify_thread, NULL) != 0)
-        sg_log_fatal(EX_OSERR, "cannot start the outbox thread");
-    pthread_detach(tid);
+    __atomic_store_n(&notify_bg,
+                     sg_background_start("outbox", notify_turn, NULL),
+                     __ATOMIC_RELEASE);
 }

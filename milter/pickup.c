@@ -23,13 +23,11 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "background.h"
 #include "log.h"
 #include "pickup.h"
 #include "sg_runtime.h"
@@ -119,7 +117,7 @@ pickup_once(struct sg_runtime *rt)
         return;
     }
     time_t lease = (time_t)cfg->mailqueue.command_timeout + PICKUP_LEASE_SLACK;
-    for (;;) {
+    while (!sg_background_stopping()) {
         struct sg_store_decision d;
         rc = sg_store_decision_claim(q, host, time(NULL), lease, &d, &err);
         if (rc == SG_STORE_NOT_FOUND)
@@ -134,28 +132,23 @@ pickup_once(struct sg_runtime *rt)
     sg_store_unlock(lock);
 }
 
-static void *
-pickup_thread(void *arg)
+/* A turn of the decision thread. */
+static unsigned
+pickup_turn(void *arg)
 {
     (void)arg;
-    for (;;) {
-        struct sg_runtime *rt = sg_runtime_current();
-        int interval = SG_MAILQUEUE_DECISION_POLL;
-        if (rt != NULL) {
-            interval = rt->settings->mailqueue.decision_poll_interval;
-            pickup_once(rt);
-        }
-        sg_runtime_unref(&rt);
-        sleep(interval > 0 ? (unsigned)interval : 1);
+    struct sg_runtime *rt = sg_runtime_current();
+    int interval = SG_MAILQUEUE_DECISION_POLL;
+    if (rt != NULL) {
+        interval = rt->settings->mailqueue.decision_poll_interval;
+        pickup_once(rt);
     }
-    return NULL;
+    sg_runtime_unref(&rt);
+    return interval > 0 ? (unsigned)interval : 1;
 }
 
 void
 sg_pickup_start(void)
 {
-    pthread_t tid;
-    if (pthread_create(&tid, NULL, pickup_thread, NULL) != 0)
-        sg_log_fatal(EX_OSERR, "cannot start the decision thread");
-    pthread_detach(tid);
+    sg_background_start("decision", pickup_turn, NULL);
 }

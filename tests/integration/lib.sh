@@ -204,12 +204,27 @@ sg_start_milter() {
     sg_die "milter did not start: $(cat "$SG_MILTER_LOG")"
 }
 
+# sg_stop_milter: SIGTERM, as systemd stops it, and wait for it to end.
+# A daemon still there after SG_STOP_SECS (60) is a failure, not a test
+# that hangs: counted, its threads' stacks written to the log when gdb
+# is there, and killed.
 sg_stop_milter() {
-    if [ -n "${SG_MILTER_PID:-}" ]; then
-        kill -TERM "$SG_MILTER_PID" 2>/dev/null
-        wait "$SG_MILTER_PID" 2>/dev/null
-        SG_MILTER_PID=
-    fi
+    [ -n "${SG_MILTER_PID:-}" ] || return 0
+    local pid=$SG_MILTER_PID i
+    SG_MILTER_PID=
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 $((${SG_STOP_SECS:-60} * 10))); do
+        # bash reaps its children as they end: kill -0 then fails
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    echo "not ok - the milter (pid $pid) did not stop within ${SG_STOP_SECS:-60} s of SIGTERM"
+    SG_FAILS=$((SG_FAILS + 1))
+    command -v gdb >/dev/null &&
+        gdb -p "$pid" -batch -ex 'thread apply all bt' >>"$SG_MILTER_LOG" 2>&1
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 1
 }
 
 # sg_sasl_users "LOGIN PASSWORD"...: call before sg_start_postfix for a
@@ -526,10 +541,10 @@ sg_cleanup() {
     sg_stop_review
     for name in "${SG_INSTANCES[@]}"; do
         sg_instance "$name"
-        sg_stop_milter
+        sg_stop_milter || rc=1
         postfix -c "$SG_PF" stop >/dev/null 2>&1
     done
-    sg_stop_milter
+    sg_stop_milter || rc=1
     [ -d "${SG_PF:-/nonexistent}" ] && postfix -c "$SG_PF" stop >/dev/null 2>&1
     [ -n "${SG_SINK_PID:-}" ] && kill "$SG_SINK_PID" 2>/dev/null
     # a test's own clean-up of what it changed on the system, once its

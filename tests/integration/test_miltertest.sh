@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_miltertest.sh - drive the real daemon over the milter protocol with
 # miltertest: several messages and an abort on one connection, and
-# connections that end early; then SIGTERM stops it gracefully.  Needs no
+# connections that end early; then SIGTERM stops it gracefully, with a
+# connection still open.  Needs no
 # root and no Postfix.
 set -u
 . "$(dirname "$0")/miltertest/lib.sh"
@@ -26,10 +27,19 @@ check "no errors logged" test "$(grep -c ': error: ' "$LOG")" -eq 0
 # kernel picks (the daemon's threads block it), so the daemon stops as
 # it should: logged, pidfile removed, exit status 0.
 check "pidfile written" test -s "$W/milter.pid"
+# a connection open at the stop does not hold it up (libmilter stops
+# serving connections once it returns; the MTA applies its
+# milter_default_action to a message it had under way)
+mt_run stop.lua -D ready="$W/ready" >"$W/stop.out" 2>&1 &
+MT=$!
+mt_wait_file "$W/ready"
+t0=$(date +%s)
 kill -TERM $PID
-wait $PID
-status=$?
-PID=
+mt_wait_exit
+secs=$(($(date +%s) - t0))
+kill $MT 2>/dev/null
+wait $MT 2>/dev/null
+check "SIGTERM with a connection open: stopped in $secs s (libmilter looks every 5)" test "$secs" -le 10
 check "SIGTERM: exit status 0 (was $status)" test "$status" -eq 0
 check "SIGTERM: stopping logged" grep -q 'safeguard-milter stopping' "$LOG"
 check "SIGTERM: pidfile removed" test ! -e "$W/milter.pid"

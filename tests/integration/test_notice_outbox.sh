@@ -15,7 +15,10 @@
 #     the notice arrives twice, both copies with the row's one Message-ID
 #     (the at-least-once window doc/design-notes.md describes);
 #  5. safeguard-review outbox lists what is not sent, and --send sends it
-#     at once, without waiting for the backoff.
+#     at once, without waiting for the backoff;
+#  6. the daemon stopped (SIGTERM) while it hands a notice over: it waits
+#     for that notice, marks it sent, and leaves the rest due, unclaimed,
+#     for its next run; no sendmail it started outlives it.
 set -u
 . "$(dirname "$0")/lib.sh"
 sg_require_postfix
@@ -197,6 +200,33 @@ sg_review outbox --all >"$T/all.out" 2>&1
 check "5: outbox --all lists the sent ones" grep -q " sent .*held-dsl .*$R5 *$DSL" "$T/all.out"
 sg_review outbox >"$T/none.out" 2>&1
 check "5: and outbox says every notice has been sent" grep -q "every notice has been sent" "$T/none.out"
+
+
+# ------------------------------------------------------------ 6. stopped
+flag slow
+calls_before=$(wc -l <"$T/calls")
+hold stopped
+R6=$RECORD
+for i in $(seq 1 100); do
+    [ "$(wc -l <"$T/calls")" -gt "$calls_before" ] && break
+    sleep 0.1
+done
+check "6: a notice is being handed over (a 3-second sendmail)" \
+    test "$(wc -l <"$T/calls")" -gt "$calls_before"
+t0=$(date +%s.%N)
+sg_stop_milter
+SECS=$(echo "$(date +%s.%N) - $t0" | bc)
+check "6: the daemon stopped after it ($SECS s)" test "$(echo "$SECS < 12" | bc)" = 1
+check "6: no sendmail it started is left running" \
+    bash -c "! pgrep -f '^/bin/sh $T/notice.sh' >/dev/null"
+check "6: the notice it was handing over is marked sent" \
+    test "$(sql "select count(*) from outbox where record_id='$R6' and sent is not null")" -ge 1
+check "6: the rest are due, not claimed" \
+    test "$(sql "select count(*) from outbox where record_id='$R6' and sent is null and claimed_at is not null")" = 0
+rm -f "$T/slow"
+sg_start_milter
+check "6: started again, it sends the rest" \
+    bash -c "for i in \$(seq 1 300); do [ \"\$(sqlite3 '$DB' \"select count(*) from outbox where record_id='$R6' and sent is null\")\" = 0 ] && exit 0; sleep 0.1; done; exit 1"
 
 echo "$SG_FAILS failed"
 [ "$SG_FAILS" -eq 0 ]

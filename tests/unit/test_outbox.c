@@ -595,6 +595,57 @@ test_flush_by_hand_down(void **state)
     sg_notice_free(&n);
 }
 
+/* The flush's stop: asked before each row; once it says stop, the rows
+ * left stay due, unclaimed, for the next flush (the daemon's next run). */
+struct stop_after {
+    struct flushed f;
+    int rows; /* stop once this many were tried */
+};
+
+static void
+each_counted(void *ctx, const struct sg_outbox_row *row,
+             enum sg_notice_flushed what, const char *error)
+{
+    struct stop_after *s = ctx;
+    each(&s->f, row, what, error);
+}
+
+static bool
+stop_after(void *ctx)
+{
+    struct stop_after *s = ctx;
+    return s->f.sent + s->f.retry + s->f.gave_up >= s->rows;
+}
+
+static void
+test_flush_stop(void **state)
+{
+    struct env *e = *state;
+    struct sg_notice *n = notices(e);
+    const char *error = NULL;
+    time_t now = time(NULL);
+    add_one(e, "<stop1@school.example>", NULL, now);
+    add_one(e, "<stop2@school.example>", NULL, now);
+    add_one(e, "<stop3@school.example>", NULL, now);
+    struct stop_after s = {.rows = 1};
+    struct sg_notice_flush o = {
+        .each = each_counted, .stop = stop_after, .ctx = &s};
+    struct sg_notice_flush_result res;
+    assert_int_equal(sg_notice_flush(n, e->q, &o, &res, &error), 0);
+    assert_int_equal(res.sent, 1);
+    assert_int_equal(s.f.sent, 1);
+    assert_int_equal(db_int(e, "SELECT count(*) FROM outbox WHERE sent IS NULL"
+                               " AND claimed_at IS NULL AND attempts = 0"),
+                     2);
+    /* the next flush, not stopped, sends the rest */
+    s.rows = 100;
+    assert_int_equal(sg_notice_flush(n, e->q, &o, &res, &error), 0);
+    assert_int_equal(res.sent, 2);
+    assert_int_equal(db_int(e, "SELECT count(*) FROM outbox WHERE sent IS NULL"),
+                     0);
+    sg_notice_free(&n);
+}
+
 int
 main(void)
 {
@@ -610,6 +661,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_flush_by_hand_down, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_flush_stop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,30 @@ check() {
     if "$@"; then echo "ok - $what"; else echo "not ok - $what"; fails=$((fails + 1)); fi
 }
 
+# mt_wait_file FILE: until FILE is there (30 s at most)
+mt_wait_file() {
+    local i
+    for i in $(seq 1 300); do [ -e "$1" ] && return 0; sleep 0.1; done
+    echo "timed out waiting for $1"
+    return 1
+}
+
+# mt_wait_exit: the daemon, told to stop, has ended: its exit status in
+# status; one still there after 30 s is killed (status 124)
+mt_wait_exit() {
+    local i
+    for i in $(seq 1 300); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$PID" 2>/dev/null; then
+        kill -KILL "$PID"
+        wait "$PID" 2>/dev/null
+        status=124
+    else
+        wait "$PID"
+        status=$?
+    fi
+    PID=
+}
+
 # the end of a test: the log when something failed, and the status
 mt_end() {
     [ "$fails" -eq 0 ] || { echo "--- milter log"; cat "$LOG"; }
