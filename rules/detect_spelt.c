@@ -127,9 +127,6 @@ static struct {
     /* the first three letters of the words of three or more, each once */
     unsigned n_prefixes;
     uint64_t prefixes[NW_COUNT];
-    /* the words of one or two letters (the vector search's own test) */
-    unsigned n_short;
-    unsigned char shorts[NW_COUNT][2];
     /* the letters the words start with, in either case: bit n for a word
      * of n letters, so that most bytes are passed by one look-up */
     uint16_t first[256];
@@ -440,12 +437,15 @@ nw_vec_ok(void)
  * each looked up by its low and its high four bits (the byte is in a
  * bucket when both halves are), and a position is a candidate when its
  * byte starts a word of letters and the three bytes from it share a
- * bucket.  A word of one or two letters ("o", "oh": nw.shorts) is found
- * by its letters, compared: a position is a candidate when its byte is
- * the first and the byte after is the second, or no letter.  Letters the
- * halves confuse ("thf" is in bucket 0 because "thr" and "fiv" are) only
- * make more candidates: every number word's start is one.  Candidates
- * are checked by number_word_at, which alone decides.  The grouping
+ * bucket.  A word of one or two letters ("o", "oh") is found the same
+ * way by tables of its own, of its first letter (by its low four bits
+ * alone: the candidate is a letter, and of the letters "o" alone has
+ * those of "o"; no letter has those of more than one other) and of the
+ * byte after it: its second letter, or any byte that is no letter for a
+ * word of one.  Letters the halves confuse ("thf" is in bucket 0 because
+ * "thr" and "fiv" are) only make more candidates: every number word's
+ * start is one.  Candidates are checked by number_word_at, which alone
+ * decides.  The grouping
  * (nw_buckets, bucket k a bit k) keeps English words out: of the word
  * starts of ordinary text, few but the number words themselves, "first"
  * and "tiny" are candidates. */
@@ -455,30 +455,58 @@ static const char *const nw_buckets[8] = {
 };
 
 /* [0..5][k]: the buckets of a letter whose low (high) four bits are k,
- * as a word's first, second and third letter; built from num_words and
- * the grouping above with the other tables (nw_build), so that they
- * follow the word list (a word whose first three letters are in no group
- * is given one, by its place in the list: more candidates, no word
- * missed). */
-static unsigned char nw_tabs[6][16];
+ * as a word's first, second and third letter; [6..9][k] the same for the
+ * words of one or two letters, as a first letter and as the byte after
+ * it ([7], the first letter's high four bits, is not read).  Built from
+ * num_words and the grouping above with the other tables (nw_build), so
+ * that they follow the word list (a word whose first three letters are
+ * in no group is given one, by its place in the list: more candidates,
+ * no word missed). */
+static unsigned char nw_tabs[10][16];
+
+/* The buckets of the words of one or two letters: the bytes that are no
+ * letter (after the fold to lower case, which leaves 0x61 to 0x7a the
+ * only letters) in three by their high four bits, 0 for 6 (0x60), 1 for
+ * 7 (0x7b to 0x7f) and 2 for any other (all sixteen), so that a byte is
+ * in one of them exactly when it is no letter; the words of two letters
+ * share the other five. */
+#define NW_NO_LETTER 3
+
+static void
+nw_tab_set(int tab, unsigned char c, unsigned b)
+{
+    nw_tabs[tab][c & 15] |= (unsigned char)(1u << b);
+    nw_tabs[tab + 1][c >> 4] |= (unsigned char)(1u << b);
+}
 
 static void
 nw_tabs_build(void)
 {
+    for (unsigned c = 0; c < 256; c++)
+        if (!sg_ascii_alpha((unsigned char)c))
+            nw_tab_set(8, (unsigned char)c,
+                       c >> 4 == 6 ? 0 : c >> 4 == 7 ? 1 : 2);
     for (size_t i = 0; i < NW_COUNT; i++) {
         const char *w = num_words[i].w;
-        if (strlen(w) < 3)
-            continue; /* compared on their own (nw.shorts) */
+        size_t n = strlen(w);
+        if (n == 1) {
+            for (unsigned b = 0; b < NW_NO_LETTER; b++)
+                nw_tab_set(6, (unsigned char)(w[0] | 0x20), b);
+            continue;
+        }
+        if (n == 2) {
+            unsigned b = NW_NO_LETTER + (unsigned)(i % (8 - NW_NO_LETTER));
+            nw_tab_set(6, (unsigned char)(w[0] | 0x20), b);
+            nw_tab_set(8, (unsigned char)(w[1] | 0x20), b);
+            continue;
+        }
         unsigned b = (unsigned)(i % 8);
         for (unsigned k = 0; k < 8; k++)
             for (const char *g = nw_buckets[k]; *g != '\0'; g += g[3] ? 4 : 3)
                 if (memcmp(g, w, 3) == 0)
                     b = k;
-        for (int j = 0; j < 3; j++) {
-            unsigned char c = (unsigned char)(w[j] | 0x20);
-            nw_tabs[2 * j][c & 15] |= (unsigned char)(1u << b);
-            nw_tabs[2 * j + 1][c >> 4] |= (unsigned char)(1u << b);
-        }
+        for (int j = 0; j < 3; j++)
+            nw_tab_set(2 * j, (unsigned char)(w[j] | 0x20), b);
     }
 }
 
@@ -487,7 +515,9 @@ next_number_word_vec(const char *t, size_t len, size_t p)
 {
     const nw_vec f_lo = nw_table(nw_tabs[0]), f_hi = nw_table(nw_tabs[1]),
                  s_lo = nw_table(nw_tabs[2]), s_hi = nw_table(nw_tabs[3]),
-                 t_lo = nw_table(nw_tabs[4]), t_hi = nw_table(nw_tabs[5]);
+                 t_lo = nw_table(nw_tabs[4]), t_hi = nw_table(nw_tabs[5]),
+                 o_lo = nw_table(nw_tabs[6]), h_lo = nw_table(nw_tabs[8]),
+                 h_hi = nw_table(nw_tabs[9]);
     uint32_t before = p > 0 && sg_ascii_alpha((unsigned char)t[p - 1]);
     while (p + NW_STEP + 2 <= len) {
         nw_vec x = nw_load(t + p) | 0x20, y = nw_load(t + p + 1) | 0x20,
@@ -500,15 +530,14 @@ next_number_word_vec(const char *t, size_t len, size_t p)
         nw_vec in = nw_lookup(f_lo, x) & nw_lookup(f_hi, xh) &
                     nw_lookup(s_lo, y) & nw_lookup(s_hi, yh) &
                     nw_lookup(t_lo, z) & nw_lookup(t_hi, zh);
-        nw_vec y_letter = (y > 0x60) & (y < 0x7b), short_word = {0};
-        for (unsigned k = 0; k < nw.n_short; k++) {
-            const unsigned char *w = nw.shorts[k];
-            short_word |= (x == (signed char)w[0]) &
-                          (w[1] != 0 ? y == (signed char)w[1] : ~y_letter);
-        }
+        /* a word of one or two letters ("o" before no letter, "oh"):
+         * y's low four bits alone, so that a byte after it with its top
+         * bit set is found as no letter */
+        nw_vec short_word = nw_lookup(o_lo, x) & nw_lookup(h_lo, y & 15) &
+                            nw_lookup(h_hi, yh);
         uint32_t letters = nw_mask((x > 0x60) & (x < 0x7b)),
                  starts = letters & ~((letters << 1) | before);
-        uint32_t cand = starts & (~nw_mask(in == 0) | nw_mask(short_word));
+        uint32_t cand = starts & ~nw_mask((in | short_word) == 0);
         before = letters >> (NW_STEP - 1);
         for (; cand != 0; cand &= cand - 1) {
             size_t q = p + (size_t)__builtin_ctz(cand);
@@ -536,11 +565,8 @@ nw_build(void)
         unsigned char c = (unsigned char)w[0];
         nw.first[c | 0x20] |= (uint16_t)(1u << n);
         nw.first[c & ~0x20] |= (uint16_t)(1u << n);
-        if (n < 3) {
-            nw.shorts[nw.n_short][0] = c | 0x20;
-            nw.shorts[nw.n_short++][1] = n == 2 ? (w[1] | 0x20) : 0;
+        if (n < 3)
             continue;
-        }
         uint64_t p = nw_pack(w, 3);
         unsigned k = 0;
         while (k < nw.n_prefixes && nw.prefixes[k] != p)
