@@ -188,6 +188,18 @@ test_alignments(void **state)
     sg_rules_free(&r);
 }
 
+/* The word w[0..n) of letters into c[0..n], NUL-terminated, in the case
+ * cs: 0 lower, 1 Capital, 2 UPPER, 3 aLtErNaTe. */
+static void
+in_case(char *c, const char *w, size_t n, int cs)
+{
+    for (size_t k = 0; k < n; k++)
+        c[k] = cs == 2 || (cs == 1 && k == 0) || (cs == 3 && k % 2 == 1)
+                   ? (char)(w[k] & ~0x20)
+                   : (char)(w[k] | 0x20);
+    c[n] = '\0';
+}
+
 /* What the number-word tables (built from the list at first use) say of
  * the word w[0..wl) of letters is what the list says, read plainly: a
  * number word in any case, with what it stands for, and one that can be
@@ -223,12 +235,9 @@ tables_as_list_cases(const char *w, size_t wl)
 {
     char c[16];
     size_t words = 0;
-    assert_true(wl <= sizeof(c));
+    assert_true(wl < sizeof(c));
     for (int cs = 0; cs < 4; cs++) {
-        for (size_t k = 0; k < wl; k++)
-            c[k] = cs == 2 || (cs == 1 && k == 0) || (cs == 3 && k % 2 == 1)
-                       ? (char)(w[k] & ~0x20)
-                       : (char)(w[k] | 0x20);
+        in_case(c, w, wl, cs);
         words += tables_as_list(c, wl);
     }
     return words;
@@ -322,10 +331,7 @@ test_number_words_at_edges(void **state)
         for (int cs = 0; cs < 3; cs++) {
             size_t wl = strlen(nw);
             assert_true(wl < sizeof(word));
-            for (size_t k = 0; k <= wl; k++)
-                word[k] = cs == 2 || (cs == 1 && k == 0)
-                              ? (char)(nw[k] & ~0x20)
-                              : nw[k];
+            in_case(word, nw, wl, cs);
             for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
                 made += same_all_ways(r, text,
                                       put_form(text, 0, forms[f], 'W', word,
@@ -369,12 +375,7 @@ test_number_words_every_offset(void **state)
         for (int cs = 0; cs < 4; cs++) {
             size_t wl = strlen(nw), n = 0;
             assert_true(wl < sizeof(word));
-            /* lower, Capital, UPPER, aLtErNaTe */
-            for (size_t k = 0; k <= wl; k++)
-                word[k] = cs == 2 || (cs == 1 && k == 0) ||
-                                  (cs == 3 && k % 2 == 1)
-                              ? (char)(nw[k] & ~0x20)
-                              : nw[k];
+            in_case(word, nw, wl, cs); /* lower, Capital, UPPER, aLtErNaTe */
             while (numbers[n].d != 0 && numbers[n].d != d)
                 n++;
             size_t nl = put_form(number, 0, numbers[n].number, 'W', word, wl);
