@@ -445,10 +445,9 @@ nw_vec_ok(void)
  * word of one.  Letters the halves confuse ("thf" is in bucket 0 because
  * "thr" and "fiv" are) only make more candidates: every number word's
  * start is one.  Candidates are checked by number_word_at, which alone
- * decides.  The grouping
- * (nw_buckets, bucket k a bit k) keeps English words out: of the word
- * starts of ordinary text, few but the number words themselves, "first"
- * and "tiny" are candidates. */
+ * decides.  The grouping (nw_buckets, bucket k a bit k) keeps English
+ * words out: of the word starts of ordinary text, few but the number
+ * words themselves, "first" and "tiny" are candidates. */
 static const char *const nw_buckets[8] = {
     "thr two fiv eig", "tho nil", "one zer", "fou dou",
     "tri hun",         "nin",     "sev six", "nou plu",
@@ -489,6 +488,8 @@ nw_tabs_build(void)
     for (size_t i = 0; i < NW_COUNT; i++) {
         const char *w = num_words[i].w;
         size_t n = strlen(w);
+        if (n == 0 || n > NW_LONGEST)
+            continue; /* never read (nw_build) */
         if (n == 1) {
             for (unsigned b = 0; b < NW_NO_LETTER; b++)
                 nw_tab_set(6, (unsigned char)(w[0] | 0x20), b);
