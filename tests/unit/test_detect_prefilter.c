@@ -9,7 +9,9 @@
  * against the plain loops
  * (sg_detect_prefilter false); and normalisation, which copies a text
  * only once a character changes, the same with and without the
- * sixteen-byte loop and the same as when the copy starts at once.
+ * sixteen-byte loop and the same as when the copy starts at once; and
+ * the tables number words are found by, which say of every word what the
+ * word list they are built from says.
  *
  * Texts: runs and addresses at every alignment around sixteen- and
  * thirty-two-byte blocks, lengths that are not multiples of sixteen,
