@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "detect.h"
 #include "scan16.h"
 
@@ -38,9 +39,8 @@ read_back(const char *text, size_t E, const char *also, size_t max_word)
                 ++runs == 6)
                 break;
             word = 0;
-        } else if (((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                                 (c | 0x20) <= 'z') ||
-                    strchr(also, c) != NULL) && c != '\0') {
+        } else if (sg_ascii_alnum(c) ||
+                   (strchr(also, c) != NULL && c != '\0')) {
             if (++word > max_word)
                 break;
         } else {
@@ -80,10 +80,8 @@ sg_detect_is_phone(const struct detector *d)
 static bool
 phone_may_follow(unsigned char c)
 {
-    return !((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                        (c | 0x20) <= 'z') ||
-             c == '_' || c == '+' || c == '$' || c == '.' || c == ',' ||
-             c == '/' || c == '-');
+    return !(sg_ascii_alnum(c) || c == '_' || c == '+' || c == '$' ||
+             c == '.' || c == ',' || c == '/' || c == '-');
 }
 
 /* Can c start a NUM_GAP (as bytes: the first byte of a separator, or a
@@ -124,7 +122,7 @@ sg_detect_phone_candidates(const char *text, size_t len,
             if (i + 2 < len && (i == 0 || phone_may_follow(t[i - 1]))) {
                 unsigned char n1 = t[i + 1], n2 = t[i + 2];
                 if ((n1 >= '1' && n1 <= '9' &&
-                     ((n2 >= '0' && n2 <= '9') || n2 == ')' ||
+                     (sg_ascii_digit(n2) || n2 == ')' ||
                       phone_gap_start(n2))) ||
                     (n1 == '0' && (n2 == '4' || phone_gap_start(n2))))
                     end = i + 2;
@@ -153,18 +151,6 @@ size_t
 sg_detect_name_from(const char *text, size_t E)
 {
     return read_back(text, E, "_.'@:/([=-", 40);
-}
-
-static bool
-is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool
-is_alpha(unsigned char c)
-{
-    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
 /* Where a pupil-dob match whose date ends at E (a candidate of DOB_DATE)
@@ -200,7 +186,7 @@ sg_detect_dob_from(const char *text, size_t E)
 {
     const unsigned char *t = (const unsigned char *)text;
     size_t p = E;
-    while (p > 0 && (is_digit(t[p - 1]) || t[p - 1] == '/' ||
+    while (p > 0 && (sg_ascii_digit(t[p - 1]) || t[p - 1] == '/' ||
                      t[p - 1] == '.' || t[p - 1] == '-'))
         p--;
     size_t d = p; /* the first two forms: D is at or after p */
@@ -214,16 +200,16 @@ sg_detect_dob_from(const char *text, size_t E)
         if (q > 0 && t[q - 1] == '.')
             q--;
         size_t m = q;
-        while (q > 0 && is_alpha(t[q - 1]))
+        while (q > 0 && sg_ascii_alpha(t[q - 1]))
             q--;
         size_t sp = q;
         while (q > 0 && (t[q - 1] == ' ' || t[q - 1] == '\t'))
             q--;
         if (sp < m && q < sp) {
-            while (q > 0 && is_alpha(t[q - 1]))
+            while (q > 0 && sg_ascii_alpha(t[q - 1]))
                 q--;
             size_t day = q;
-            while (q > 0 && is_digit(t[q - 1]))
+            while (q > 0 && sg_ascii_digit(t[q - 1]))
                 q--;
             if (q < day)
                 d = q;
@@ -234,7 +220,7 @@ sg_detect_dob_from(const char *text, size_t E)
     int chars = 0;
     while (p > 0) {
         unsigned char c = t[p - 1];
-        if (c == '\n' || is_digit(c))
+        if (c == '\n' || sg_ascii_digit(c))
             return p;
         if ((c & 0xc0) != 0x80 && chars++ == 40)
             break;
@@ -251,7 +237,7 @@ sg_detect_dob_from(const char *text, size_t E)
                 break;
             if (after != ' ' && after != '\t' && ++runs > 3)
                 break;
-        } else if (!is_alpha(c) && c != '\'' && c != '-' && c < 0x80) {
+        } else if (!sg_ascii_alpha(c) && c != '\'' && c != '-' && c < 0x80) {
             break;
         }
         p--;
@@ -275,24 +261,16 @@ next_digit(const unsigned char *t, size_t i, size_t len)
 {
 #ifdef SG_HAVE_SCAN16
     if (sg_scan16) {
-        const sg_v16 lo = {'0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
-                           '0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
-                           '0' - 1, '0' - 1, '0' - 1, '0' - 1, '0' - 1,
-                           '0' - 1};
-        const sg_v16 hi = {'9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
-                           '9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
-                           '9' + 1, '9' + 1, '9' + 1, '9' + 1, '9' + 1,
-                           '9' + 1};
         while (i + 16 <= len) {
             sg_v16 v = sg_load16((const char *)t + i);
-            unsigned m = sg_mask16((v > lo) & (v < hi));
+            unsigned m = sg_mask16((v >= '0') & (v <= '9'));
             if (m != 0)
                 return i + (size_t)__builtin_ctz(m);
             i += 16;
         }
     }
 #endif
-    while (i < len && !is_digit(t[i]))
+    while (i < len && !sg_ascii_digit(t[i]))
         i++;
     return i;
 }
@@ -349,14 +327,14 @@ sg_detect_number_candidates(const char *text, size_t len,
     size_t i = 0;
     while ((i = next_digit(t, i, len)) < len) {
         size_t a = i;
-        while (i < len && is_digit(t[i]))
+        while (i < len && sg_ascii_digit(t[i]))
             i++;
         size_t run = i - a;
         if (run < 3)
             continue;
         if (upn != NULL && run >= 11 && a >= 1 &&
             strchr(UPN_LETTERS, t[a - 1]) != NULL && t[a - 1] != '\0' &&
-            (a == 1 || !(is_digit(t[a - 2]) || is_alpha(t[a - 2]))))
+            (a == 1 || !sg_ascii_alnum(t[a - 2])))
             sg_detect_cand_add(upn, a);
         if (a > 0 && !phone_may_follow(t[a - 1]))
             continue;

@@ -26,7 +26,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bytes.h"
 #include "detect.h"
+#include "detect_spelt.h"
 #include "normalise.h"
 #include "scan16.h"
 
@@ -79,7 +81,7 @@ spelt_email(const char *m, size_t ml, char *out, size_t outsz)
             if (c == '.' && ((i > 0 && m[i - 1] == ' ') ||
                              (i + 1 < ml && m[i + 1] == ' ')))
                 spelt_dot = true;
-            if (!seen_at && c != '@' && !isalpha((unsigned char)c))
+            if (!seen_at && c != '@' && !sg_ascii_alpha((unsigned char)c))
                 local_mark = true;
             i++;
         }
@@ -93,57 +95,89 @@ spelt_email(const char *m, size_t ml, char *out, size_t outsz)
     return at_word && !spelt_dot && !local_mark ? -1 : 0;
 }
 
-/* isalnum in the C locale, one table look-up a character */
-static const bool alnum_table[256] = {
-    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
-};
-
-static inline bool
-ascii_alnum(unsigned char c)
-{
-    return alnum_table[c];
-}
-
 /* Number words, for the phone detectors: "oh seven seven double oh nine
- * ...", also mixed with digits ("07700 nine oh oh ...").  num_word()
- * finds them by length (its by_len lists 1 + their places here). */
+ * ...", also mixed with digits ("07700 nine oh oh ...").  The one list of
+ * them: every table that finds them (nw, and the vector search's nw_tabs)
+ * is built from it at first use (nw_build), so a word is added here and
+ * nowhere else.  Each is lower-case ASCII letters, at most NW_LONGEST. */
 static const struct {
     const char *w;
-    size_t n; /* strlen(w) */
     char d;
 } num_words[] = {
-    {"zero", 4, '0'}, {"oh", 2, '0'},   {"o", 1, '0'},     {"nought", 6, '0'},
-    {"nil", 3, '0'},  {"one", 3, '1'},  {"two", 3, '2'},   {"three", 5, '3'},
-    {"four", 4, '4'}, {"five", 4, '5'}, {"six", 3, '6'},   {"seven", 5, '7'},
-    {"eight", 5, '8'}, {"nine", 4, '9'}, {"double", 6, 'd'}, {"triple", 6, 't'},
-    {"plus", 4, '+'}, {"hundred", 7, 'h'}, {"thousand", 8, 'k'},
+    {"zero", '0'},  {"oh", '0'},     {"o", '0'},       {"nought", '0'},
+    {"nil", '0'},   {"one", '1'},    {"two", '2'},     {"three", '3'},
+    {"four", '4'},  {"five", '5'},   {"six", '6'},     {"seven", '7'},
+    {"eight", '8'}, {"nine", '9'},   {"double", 'd'},  {"triple", 't'},
+    {"plus", '+'},  {"hundred", 'h'}, {"thousand", 'k'},
 };
+
+#define NW_COUNT (sizeof(num_words) / sizeof(num_words[0]))
+/* the longest a number word can be: its letters pack into 64 bits */
+#define NW_LONGEST 8
+
+/* The tables built from num_words (nw_build). */
+static struct {
+    /* by length: the words of that many letters (nw_pack), and the digit
+     * each stands for */
+    struct {
+        unsigned n;
+        uint64_t packed[NW_COUNT];
+        char d[NW_COUNT];
+    } len[NW_LONGEST + 1];
+    /* the first three letters of the words of three or more, each once */
+    unsigned n_prefixes;
+    uint64_t prefixes[NW_COUNT];
+    /* the letters the words start with, in either case: bit n for a word
+     * of n letters, so that most bytes are passed by one look-up */
+    uint16_t first[256];
+    /* the first bytes of a run number_run reads: digits, + and those
+     * letters */
+    bool run_first[256];
+} nw;
+static pthread_once_t nw_once = PTHREAD_ONCE_INIT;
+
+/* The word w[0..wl) of ASCII letters (wl at most 8), case folded, in one
+ * integer (the first letter in the lowest byte). */
+static inline uint64_t
+nw_pack(const char *w, size_t wl)
+{
+    uint64_t v = 0;
+    for (size_t k = wl; k-- > 0;)
+        v = v << 8 | (unsigned char)(w[k] | 0x20);
+    return v;
+}
+
+/* The digit the number word w[0..wl) (ASCII letters) stands for: 'd' for
+ * double, 't' for triple, '+' for plus, 'h' for hundred (00), 'k' for
+ * thousand (000); 0 for any other word.  A compare with each word of that
+ * length (a few). */
+static inline char
+num_word(const char *w, size_t wl)
+{
+    if (wl == 0 || wl > NW_LONGEST)
+        return 0;
+    uint64_t v = nw_pack(w, wl);
+    for (unsigned k = 0; k < nw.len[wl].n; k++)
+        if (nw.len[wl].packed[k] == v)
+            return nw.len[wl].d[k];
+    return 0;
+}
+
+/* Whether the word w[0..wl) of ASCII letters is a number word: the same
+ * as num_word(w, wl) != 0, most words passed by their first letter and
+ * length (nw.first). */
+static inline bool
+number_word(const char *w, size_t wl)
+{
+    return wl <= NW_LONGEST &&
+           (nw.first[(unsigned char)w[0]] & (1u << wl)) != 0 &&
+           num_word(w, wl) != 0;
+}
 
 /* Caps: a run of more tokens is no number; after this many candidates in
  * one text the rest is not read (the regular scan still is). */
 #define NUMWORD_TOKENS 40
 #define NUMWORD_CANDIDATES 256
-
-/* The digit a number word stands for, 'd' for double, 't' for triple,
- * '+' for plus, 'h' for hundred (00), 'k' for thousand (000), 0 for any
- * other word. */
-static char
-num_word(const char *w, size_t wl)
-{
-    if (wl > 8)
-        return 0;
-    /* the table's words of that length only (a few) */
-    static const unsigned char by_len[9][5] = {
-        {0},          {3},         {2},          {5, 6, 7, 11},
-        {1, 9, 10, 14, 17}, {8, 12, 13}, {4, 15, 16}, {18}, {19},
-    };
-    for (size_t k = 0; k < 5 && by_len[wl][k] != 0; k++) {
-        size_t i = by_len[wl][k] - 1;
-        if (strncasecmp(w, num_words[i].w, wl) == 0)
-            return num_words[i].d;
-    }
-    return 0;
-}
 
 /* Read one run of number tokens from *ip; the number it spells into
  * digits (with a leading + for plus), and its span.  true when the run
@@ -162,8 +196,8 @@ number_run(const char *t, size_t len, size_t *ip, char *digits,
         if (j < len && t[j] == '+' && tokens == 0) {
             digits[nd++] = '+';
             j++;
-        } else if (j < len && isdigit((unsigned char)t[j])) {
-            while (j < len && isdigit((unsigned char)t[j])) {
+        } else if (j < len && sg_ascii_digit((unsigned char)t[j])) {
+            while (j < len && sg_ascii_digit((unsigned char)t[j])) {
                 for (unsigned m = 0; m < mult; m++)
                     if (nd + 1 < dsz)
                         digits[nd++] = t[j];
@@ -173,11 +207,11 @@ number_run(const char *t, size_t len, size_t *ip, char *digits,
                 j++;
             }
         } else {
-            while (j < len && ascii_alnum((unsigned char)t[j]) &&
-                   !isdigit((unsigned char)t[j]))
+            while (j < len && sg_ascii_alnum((unsigned char)t[j]) &&
+                   !sg_ascii_digit((unsigned char)t[j]))
                 j++;
             char d = j > i ? num_word(t + i, j - i) : 0;
-            if (d == 0 || (j < len && isdigit((unsigned char)t[j])) ||
+            if (d == 0 || (j < len && sg_ascii_digit((unsigned char)t[j])) ||
                 (d == '+' && tokens > 0))
                 break;
             if (d == 'd' || d == 't')
@@ -231,27 +265,19 @@ number_run(const char *t, size_t len, size_t *ip, char *digits,
 }
 
 /* Whether the word at w can be a number word, by its first three
- * letters (a cheap test before number_run reads it). */
+ * letters (a cheap test before number_run reads it): a word of fewer
+ * letters is one, a longer one starts as one of three or more does. */
 static bool
 number_word_start(const char *w, size_t left)
 {
-    char p[3] = {0, 0, 0};
     size_t n = 0;
-    while (n < 3 && n < left && isalpha((unsigned char)w[n])) {
-        p[n] = (char)(w[n] | 0x20);
+    while (n < 3 && n < left && sg_ascii_alpha((unsigned char)w[n]))
         n++;
-    }
     if (n < 3)
-        return (n == 1 && p[0] == 'o') || (n == 2 && p[0] == 'o' && p[1] == 'h');
-    static const char prefixes[][3] = {
-        {'z', 'e', 'r'}, {'n', 'o', 'u'}, {'n', 'i', 'l'}, {'o', 'n', 'e'},
-        {'t', 'w', 'o'}, {'t', 'h', 'r'}, {'f', 'o', 'u'}, {'f', 'i', 'v'},
-        {'s', 'i', 'x'}, {'s', 'e', 'v'}, {'e', 'i', 'g'}, {'n', 'i', 'n'},
-        {'d', 'o', 'u'}, {'t', 'r', 'i'}, {'p', 'l', 'u'}, {'h', 'u', 'n'},
-        {'t', 'h', 'o'},
-    };
-    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-        if (memcmp(p, prefixes[i], 3) == 0)
+        return num_word(w, n) != 0;
+    uint64_t p = nw_pack(w, 3);
+    for (unsigned k = 0; k < nw.n_prefixes; k++)
+        if (nw.prefixes[k] == p)
             return true;
     return false;
 }
@@ -296,73 +322,19 @@ number_word_start(const char *w, size_t left)
  * and the byte loop, on hostile and random texts. */
 bool sg_detect_prefilter = true;
 
-/* The letters number words start with (their lengths: bit n, a word of
- * n letters), so that the byte loop passes most bytes by one look-up. */
-#define LEN_(n) (1u << (n))
-static const uint16_t number_first[256] = {
-    ['o'] = LEN_(1) | LEN_(2) | LEN_(3), ['O'] = LEN_(1) | LEN_(2) | LEN_(3),
-    ['n'] = LEN_(3) | LEN_(4) | LEN_(6), ['N'] = LEN_(3) | LEN_(4) | LEN_(6),
-    ['t'] = LEN_(3) | LEN_(5) | LEN_(6) | LEN_(8),
-    ['T'] = LEN_(3) | LEN_(5) | LEN_(6) | LEN_(8),
-    ['s'] = LEN_(3) | LEN_(5), ['S'] = LEN_(3) | LEN_(5),
-    ['z'] = LEN_(4), ['Z'] = LEN_(4), ['f'] = LEN_(4), ['F'] = LEN_(4),
-    ['p'] = LEN_(4), ['P'] = LEN_(4), ['e'] = LEN_(5), ['E'] = LEN_(5),
-    ['d'] = LEN_(6), ['D'] = LEN_(6), ['h'] = LEN_(7), ['H'] = LEN_(7),
-};
-#undef LEN_
-
-/* Is the word w[0..wl) of ASCII letters a number word (num_word's)?
- * The same as num_word(w, wl) != 0, in a few compares. */
-static inline bool
-is_number_word(const char *w, size_t wl)
-{
-    char b[8];
-    if (wl == 0 || wl > 8)
-        return false;
-    for (size_t k = 0; k < wl; k++)
-        b[k] = (char)(w[k] | 0x20);
-#define IS(lit) (memcmp(b, lit, sizeof(lit) - 1) == 0)
-    switch (wl) {
-    case 1: return b[0] == 'o';
-    case 2: return IS("oh");
-    case 3: return IS("nil") || IS("one") || IS("two") || IS("six");
-    case 4: return IS("zero") || IS("four") || IS("five") || IS("nine") ||
-                   IS("plus");
-    case 5: return IS("three") || IS("seven") || IS("eight");
-    case 6: return IS("nought") || IS("double") || IS("triple");
-    case 7: return IS("hundred");
-    default: return IS("thousand");
-    }
-#undef IS
-}
-
-/* The same for a word of letters of any length, most words passed by
- * their first letter and length (number_first). */
-static inline bool
-number_word(const char *w, size_t wl)
-{
-    return wl <= 8 && (number_first[(unsigned char)w[0]] & (1u << wl)) != 0 &&
-           is_number_word(w, wl);
-}
-
-static inline bool
-ascii_alpha(unsigned char c)
-{
-    return (unsigned char)((c | 0x20) - 'a') < 26;
-}
-
 /* Whether a number word is the whole word at p: letters only, with no
  * letter or digit just before or after it (the word tokens number_run
  * reads). */
 static bool
 number_word_at(const char *t, size_t len, size_t p)
 {
-    if (p > 0 && ascii_alnum((unsigned char)t[p - 1]))
+    if (p > 0 && sg_ascii_alnum((unsigned char)t[p - 1]))
         return false;
     size_t e = p;
-    while (e < len && e - p <= 8 && ascii_alpha((unsigned char)t[e]))
+    while (e < len && e - p <= NW_LONGEST &&
+           sg_ascii_alpha((unsigned char)t[e]))
         e++;
-    if (e < len && ascii_alnum((unsigned char)t[e]))
+    if (e < len && sg_ascii_alnum((unsigned char)t[e]))
         return false;
     return number_word(t + p, e - p);
 }
@@ -373,7 +345,7 @@ static size_t
 next_number_word_bytes(const char *t, size_t len, size_t i)
 {
     for (size_t p = i; p < len; p++)
-        if (number_first[(unsigned char)t[p]] != 0 &&
+        if (nw.first[(unsigned char)t[p]] != 0 &&
             number_word_at(t, len, p))
             return p;
     return len;
@@ -459,60 +431,95 @@ nw_vec_ok(void)
 
 #ifdef NW_STEP
 /* The first p >= i where number_word_at holds, or len, NW_STEP
- * positions at a time.  Every number word but "o" and "oh" has three
- * letters or more, and its first three, case folded, are one of
- * seventeen: each has a bucket (a bit) below.  A byte's buckets as a
- * first, second and third letter are each looked up by its low and its
- * high four bits (the byte is in a bucket when both halves are), and a
- * position is a candidate when its byte starts a word of letters and the
- * three bytes from it share a bucket, or when it is an "o" before a byte
- * that is no letter or an "h".  Letters the halves confuse ("thf" is in
- * bucket 0 because "thr" and "fiv" are) only make more candidates: every
- * number word's start is one.  Candidates are checked by number_word_at,
- * which alone decides.  The grouping (nw_buckets, bucket k a bit k)
- * keeps English words out: of the word starts of ordinary text, few but
- * the number words themselves, "first" and "tiny" are candidates. */
+ * positions at a time.  A number word of three letters or more is found
+ * by its first three, case folded: each word's three have a bucket (a
+ * bit) below.  A byte's buckets as a first, second and third letter are
+ * each looked up by its low and its high four bits (the byte is in a
+ * bucket when both halves are), and a position is a candidate when its
+ * byte starts a word of letters and the three bytes from it share a
+ * bucket.  A word of one or two letters ("o", "oh") is found the same
+ * way by tables of its own, of its first letter (by its low four bits
+ * alone: the candidate is a letter, and of the letters "o" alone has
+ * those of "o"; no letter has those of more than one other) and of the
+ * byte after it: its second letter, or any byte that is no letter for a
+ * word of one.  Letters the halves confuse ("thf" is in bucket 0 because
+ * "thr" and "fiv" are) only make more candidates: every number word's
+ * start is one.  Candidates are checked by number_word_at, which alone
+ * decides.  The grouping (nw_buckets, bucket k a bit k) keeps English
+ * words out: of the word starts of ordinary text, few but the number
+ * words themselves, "first" and "tiny" are candidates. */
 static const char *const nw_buckets[8] = {
     "thr two fiv eig", "tho nil", "one zer", "fou dou",
     "tri hun",         "nin",     "sev six", "nou plu",
 };
 
 /* [0..5][k]: the buckets of a letter whose low (high) four bits are k,
- * as a word's first, second and third letter; built from num_words and
- * the grouping above at first use, so that the tables follow the word
- * list (a word whose first three letters are in no group is given one,
- * by its place in the list: more candidates, no word missed). */
-static unsigned char nw_tabs[6][16];
-static pthread_once_t nw_tabs_once = PTHREAD_ONCE_INIT;
+ * as a word's first, second and third letter; [6..9][k] the same for the
+ * words of one or two letters, as a first letter and as the byte after
+ * it ([7], the first letter's high four bits, is not read).  Built from
+ * num_words and the grouping above with the other tables (nw_build), so
+ * that they follow the word list (a word whose first three letters are
+ * in no group is given one, by its place in the list: more candidates,
+ * no word missed). */
+static unsigned char nw_tabs[10][16];
+
+/* The buckets of the words of one or two letters: the bytes that are no
+ * letter (after the fold to lower case, which leaves 0x61 to 0x7a the
+ * only letters) in three by their high four bits, 0 for 6 (0x60), 1 for
+ * 7 (0x7b to 0x7f) and 2 for any other (all sixteen), so that a byte is
+ * in one of them exactly when it is no letter; the words of two letters
+ * share the other five. */
+#define NW_NO_LETTER 3
+
+static void
+nw_tab_set(int tab, unsigned char c, unsigned b)
+{
+    nw_tabs[tab][c & 15] |= (unsigned char)(1u << b);
+    nw_tabs[tab + 1][c >> 4] |= (unsigned char)(1u << b);
+}
 
 static void
 nw_tabs_build(void)
 {
-    for (size_t i = 0; i < sizeof(num_words) / sizeof(num_words[0]); i++) {
+    for (unsigned c = 0; c < 256; c++)
+        if (!sg_ascii_alpha((unsigned char)c))
+            nw_tab_set(8, (unsigned char)c,
+                       c >> 4 == 6 ? 0 : c >> 4 == 7 ? 1 : 2);
+    for (size_t i = 0; i < NW_COUNT; i++) {
         const char *w = num_words[i].w;
-        if (num_words[i].n < 3)
-            continue; /* "o" and "oh": tested on their own */
+        size_t n = strlen(w);
+        if (n == 0 || n > NW_LONGEST)
+            continue; /* never read (nw_build) */
+        if (n == 1) {
+            for (unsigned b = 0; b < NW_NO_LETTER; b++)
+                nw_tab_set(6, (unsigned char)(w[0] | 0x20), b);
+            continue;
+        }
+        if (n == 2) {
+            unsigned b = NW_NO_LETTER + (unsigned)(i % (8 - NW_NO_LETTER));
+            nw_tab_set(6, (unsigned char)(w[0] | 0x20), b);
+            nw_tab_set(8, (unsigned char)(w[1] | 0x20), b);
+            continue;
+        }
         unsigned b = (unsigned)(i % 8);
         for (unsigned k = 0; k < 8; k++)
             for (const char *g = nw_buckets[k]; *g != '\0'; g += g[3] ? 4 : 3)
                 if (memcmp(g, w, 3) == 0)
                     b = k;
-        for (int j = 0; j < 3; j++) {
-            unsigned char c = (unsigned char)(w[j] | 0x20);
-            nw_tabs[2 * j][c & 15] |= (unsigned char)(1u << b);
-            nw_tabs[2 * j + 1][c >> 4] |= (unsigned char)(1u << b);
-        }
+        for (int j = 0; j < 3; j++)
+            nw_tab_set(2 * j, (unsigned char)(w[j] | 0x20), b);
     }
 }
 
 static NW_TARGET size_t
 next_number_word_vec(const char *t, size_t len, size_t p)
 {
-    pthread_once(&nw_tabs_once, nw_tabs_build);
     const nw_vec f_lo = nw_table(nw_tabs[0]), f_hi = nw_table(nw_tabs[1]),
                  s_lo = nw_table(nw_tabs[2]), s_hi = nw_table(nw_tabs[3]),
-                 t_lo = nw_table(nw_tabs[4]), t_hi = nw_table(nw_tabs[5]);
-    uint32_t before = p > 0 && ascii_alpha((unsigned char)t[p - 1]);
+                 t_lo = nw_table(nw_tabs[4]), t_hi = nw_table(nw_tabs[5]),
+                 o_lo = nw_table(nw_tabs[6]), h_lo = nw_table(nw_tabs[8]),
+                 h_hi = nw_table(nw_tabs[9]);
+    uint32_t before = p > 0 && sg_ascii_alpha((unsigned char)t[p - 1]);
     while (p + NW_STEP + 2 <= len) {
         nw_vec x = nw_load(t + p) | 0x20, y = nw_load(t + p + 1) | 0x20,
                z = nw_load(t + p + 2) | 0x20;
@@ -524,10 +531,14 @@ next_number_word_vec(const char *t, size_t len, size_t p)
         nw_vec in = nw_lookup(f_lo, x) & nw_lookup(f_hi, xh) &
                     nw_lookup(s_lo, y) & nw_lookup(s_hi, yh) &
                     nw_lookup(t_lo, z) & nw_lookup(t_hi, zh);
-        nw_vec o = (x == 'o') & ((y == 'h') | (y < 'a') | (y > 'z'));
+        /* a word of one or two letters ("o" before no letter, "oh"):
+         * y's low four bits alone, so that a byte after it with its top
+         * bit set is found as no letter */
+        nw_vec short_word = nw_lookup(o_lo, x) & nw_lookup(h_lo, y & 15) &
+                            nw_lookup(h_hi, yh);
         uint32_t letters = nw_mask((x > 0x60) & (x < 0x7b)),
                  starts = letters & ~((letters << 1) | before);
-        uint32_t cand = starts & (~nw_mask(in == 0) | nw_mask(o));
+        uint32_t cand = starts & ~nw_mask((in | short_word) == 0);
         before = letters >> (NW_STEP - 1);
         for (; cand != 0; cand &= cand - 1) {
             size_t q = p + (size_t)__builtin_ctz(cand);
@@ -539,6 +550,38 @@ next_number_word_vec(const char *t, size_t len, size_t p)
     return next_number_word_bytes(t, len, p);
 }
 #endif
+
+/* The tables above (and nw_tabs) from num_words; once, before the first
+ * text is read. */
+static void
+nw_build(void)
+{
+    for (size_t i = 0; i < NW_COUNT; i++) {
+        const char *w = num_words[i].w;
+        size_t n = strlen(w);
+        if (n == 0 || n > NW_LONGEST)
+            continue; /* no such word is read (the unit test says so) */
+        nw.len[n].packed[nw.len[n].n] = nw_pack(w, n);
+        nw.len[n].d[nw.len[n].n++] = num_words[i].d;
+        unsigned char c = (unsigned char)w[0];
+        nw.first[c | 0x20] |= (uint16_t)(1u << n);
+        nw.first[c & ~0x20] |= (uint16_t)(1u << n);
+        if (n < 3)
+            continue;
+        uint64_t p = nw_pack(w, 3);
+        unsigned k = 0;
+        while (k < nw.n_prefixes && nw.prefixes[k] != p)
+            k++;
+        if (k == nw.n_prefixes)
+            nw.prefixes[nw.n_prefixes++] = p;
+    }
+    for (unsigned c = 0; c < 256; c++)
+        nw.run_first[c] = sg_ascii_digit((unsigned char)c) || c == '+' ||
+                          nw.first[c] != 0;
+#ifdef NW_STEP
+    nw_tabs_build();
+#endif
+}
 
 /* The first whole number word at or after i (number_word_at), or len. */
 static size_t
@@ -569,7 +612,7 @@ resync_before(const char *t, size_t i, size_t p)
     size_t j = p;
     while (j > i) {
         unsigned char c = (unsigned char)t[j - 1];
-        if (!ascii_alnum(c)) {
+        if (!sg_ascii_alnum(c)) {
             if (!separator_or_plus(c))
                 return j; /* after a hard stop */
             j--;
@@ -579,10 +622,10 @@ resync_before(const char *t, size_t i, size_t p)
          * says so of t[p - 1], and the loop came here over one) */
         size_t e = j;
         bool digits = true, letters = true;
-        while (j > 0 && ascii_alnum((unsigned char)t[j - 1])) {
+        while (j > 0 && sg_ascii_alnum((unsigned char)t[j - 1])) {
             j--;
-            digits &= t[j] >= '0' && t[j] <= '9';
-            letters &= ascii_alpha((unsigned char)t[j]);
+            digits &= sg_ascii_digit((unsigned char)t[j]);
+            letters &= sg_ascii_alpha((unsigned char)t[j]);
         }
         if (!digits && !(letters && number_word(t + j, e - j)))
             return e + 1; /* a blocker, and the byte after it */
@@ -614,7 +657,7 @@ run_may_offer(const char *t, size_t len, size_t r, size_t w, size_t *resume)
             return false;
         }
         unsigned char c = (unsigned char)t[j];
-        if (!ascii_alnum(c)) {
+        if (!sg_ascii_alnum(c)) {
             if (!separator_or_plus(c)) {
                 *resume = j + 1; /* after a hard stop */
                 return false;
@@ -624,11 +667,11 @@ run_may_offer(const char *t, size_t len, size_t r, size_t w, size_t *resume)
         }
         size_t s = j;
         bool digits = true, letters = true;
-        for (; j < len && ascii_alnum((unsigned char)t[j]); j++) {
+        for (; j < len && sg_ascii_alnum((unsigned char)t[j]); j++) {
             if (j - r >= MIN_RUN)
                 return true;
-            digits &= t[j] >= '0' && t[j] <= '9';
-            letters &= ascii_alpha((unsigned char)t[j]);
+            digits &= sg_ascii_digit((unsigned char)t[j]);
+            letters &= sg_ascii_alpha((unsigned char)t[j]);
         }
         if (!digits && !(letters && number_word(t + s, j - s))) {
             if (j - r >= MIN_RUN)
@@ -662,6 +705,26 @@ number_region(const char *t, size_t len, size_t i, size_t *w_r)
     }
 }
 
+/* (detect_spelt.h) the list and the tables, for the unit test */
+const char *
+sg_detect_num_word_list(size_t i, char *digit_r)
+{
+    if (i >= NW_COUNT)
+        return NULL;
+    *digit_r = num_words[i].d;
+    return num_words[i].w;
+}
+
+void
+sg_detect_num_word_says(const char *w, size_t wl, char *digit_r,
+                        bool *word_r, bool *start_r)
+{
+    pthread_once(&nw_once, nw_build);
+    *digit_r = num_word(w, wl);
+    *word_r = wl > 0 && number_word(w, wl);
+    *start_r = wl > 0 && number_word_start(w, wl);
+}
+
 int
 sg_detect_scan_number_words(const struct sg_rules *rules,
                             const struct sg_norm *nt, const char *where,
@@ -670,16 +733,7 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
 {
     const char *t = nt->text;
     size_t len = nt->len, i = 0, candidates = 0, stop = 0;
-    /* the first characters of a run: digits, +, and the letters number
-     * words start with; any other word is skipped whole */
-    static const bool first[256] = {
-        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-        ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['z'] = 1,
-        ['o'] = 1, ['n'] = 1, ['f'] = 1, ['t'] = 1, ['s'] = 1, ['e'] = 1,
-        ['d'] = 1, ['p'] = 1, ['Z'] = 1, ['O'] = 1, ['N'] = 1, ['F'] = 1,
-        ['T'] = 1, ['S'] = 1, ['E'] = 1, ['D'] = 1, ['P'] = 1, ['h'] = 1,
-        ['H'] = 1,
-    };
+    pthread_once(&nw_once, nw_build);
     while (i < len && candidates < NUMWORD_CANDIDATES) {
         if (sg_detect_prefilter && i >= stop) {
             /* nothing to offer before the next number word's run */
@@ -690,15 +744,18 @@ sg_detect_scan_number_words(const struct sg_rules *rules,
             stop = w + 1;
         }
         unsigned char c = (unsigned char)t[i];
-        if (!ascii_alnum(c) && c != '+') {
+        if (!sg_ascii_alnum(c) && c != '+') {
             i++;
             continue;
         }
-        if (!first[c] || (i > 0 && ascii_alnum((unsigned char)t[i - 1])) ||
-            (isalpha(c) && !number_word_start(t + i, len - i))) {
-            while (i < len && ascii_alnum((unsigned char)t[i]))
+        /* the first characters of a run: digits, +, and the letters
+         * number words start with; any other word is skipped whole */
+        if (!nw.run_first[c] ||
+            (i > 0 && sg_ascii_alnum((unsigned char)t[i - 1])) ||
+            (sg_ascii_alpha(c) && !number_word_start(t + i, len - i))) {
+            while (i < len && sg_ascii_alnum((unsigned char)t[i]))
                 i++;
-            if (i < len && !ascii_alnum((unsigned char)t[i]))
+            if (i < len && !sg_ascii_alnum((unsigned char)t[i]))
                 i++;
             continue;
         }
@@ -785,7 +842,8 @@ next_at_marker(const char *t, size_t len, size_t from)
 static bool
 local_char(char c)
 {
-    return isalnum((unsigned char)c) || (c != '\0' && strchr("_%+-", c));
+    return sg_ascii_alnum((unsigned char)c) ||
+           (c != '\0' && strchr("_%+-", c));
 }
 
 /* Where the local part before the at marker at m can start at the
@@ -875,7 +933,7 @@ spelt_may_follow(const char *t, size_t len, size_t m)
     while (i < len && t[i] != '\0' && strchr(" \t)]}>", t[i]) != NULL)
         i++;
     size_t l = i;
-    while (i < len && (ascii_alnum((unsigned char)t[i]) || t[i] == '-' ||
+    while (i < len && (sg_ascii_alnum((unsigned char)t[i]) || t[i] == '-' ||
                        (unsigned char)t[i] >= 0x80))
         i++;
     if (i == l)

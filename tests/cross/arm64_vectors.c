@@ -44,6 +44,7 @@ main(int argc, char **argv)
 {
     long texts = argc > 1 ? atol(argv[1]) : 20000, positions = 0, bad = 0;
     static char buf[4096];
+    pthread_once(&nw_once, nw_build); /* as the scan does before searching */
     srand(20261203);
     for (long it = 0; it < texts; it++) {
         size_t len = 0, want = (size_t)(rand() % 200);

@@ -9,7 +9,9 @@
  * against the plain loops
  * (sg_detect_prefilter false); and normalisation, which copies a text
  * only once a character changes, the same with and without the
- * sixteen-byte loop and the same as when the copy starts at once.
+ * sixteen-byte loop and the same as when the copy starts at once; and
+ * the tables number words are found by, which say of every word what the
+ * word list they are built from says.
  *
  * Texts: runs and addresses at every alignment around sixteen- and
  * thirty-two-byte blocks, lengths that are not multiples of sixteen,
@@ -31,14 +33,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect.h"
+#include "detect_spelt.h"
 #include "normalise.h"
 #include "scan16.h"
 #include "sg_rules.h"
 #include "rules_util.h"
 
 static const time_t now = 1741774500; /* 12 March 2025 */
+
+/* The next of a fixed series of random numbers, in the uint64_t x
+ * (xorshift), so that each run reads the same texts. */
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
 
 /* The detectors that read the spelt-out forms: number words (uk-mobile,
  * uk-landline) and spelt-out addresses (personal-email). */
@@ -182,17 +190,128 @@ test_alignments(void **state)
     sg_rules_free(&r);
 }
 
+/* The word w[0..n) of letters into c[0..n], NUL-terminated, in the case
+ * cs: 0 lower, 1 Capital, 2 UPPER, 3 aLtErNaTe. */
+static void
+in_case(char *c, const char *w, size_t n, int cs)
+{
+    for (size_t k = 0; k < n; k++)
+        c[k] = cs == 2 || (cs == 1 && k == 0) || (cs == 3 && k % 2 == 1)
+                   ? (char)(w[k] & ~0x20)
+                   : (char)(w[k] | 0x20);
+    c[n] = '\0';
+}
+
+/* What the number-word tables (built from the list at first use) say of
+ * the word w[0..wl) of letters is what the list says, read plainly: a
+ * number word in any case, with what it stands for, and one that can be
+ * by its first three letters (a word of the list starts with them, or is
+ * the word when it has fewer).  How many were number words. */
+static size_t
+tables_as_list(const char *w, size_t wl)
+{
+    char want = 0, d, got;
+    bool start = false, word, may;
+    const char *nw;
+    for (size_t i = 0; (nw = sg_detect_num_word_list(i, &d)) != NULL; i++) {
+        size_t n = strlen(nw);
+        if (n == wl && strncasecmp(w, nw, wl) == 0)
+            want = d;
+        if ((wl < 3 ? n == wl : n >= 3) &&
+            strncasecmp(w, nw, wl < 3 ? wl : 3) == 0)
+            start = true;
+    }
+    sg_detect_num_word_says(w, wl, &got, &word, &may);
+    if (got != want || word != (want != 0) || may != start)
+        fail_msg("\"%.*s\": the tables say '%c', %s, %s; the list '%c', %s",
+                 (int)wl, w, got ? got : '-', word ? "a word" : "no word",
+                 may ? "can start one" : "cannot start one",
+                 want ? want : '-', start ? "can start one" : "cannot");
+    return want != 0;
+}
+
+/* w[0..wl) in four cases (lower, Capital, UPPER, aLtErNaTe) to
+ * tables_as_list; how many were number words. */
+static size_t
+tables_as_list_cases(const char *w, size_t wl)
+{
+    char c[16];
+    size_t words = 0;
+    assert_true(wl < sizeof(c));
+    for (int cs = 0; cs < 4; cs++) {
+        in_case(c, w, wl, cs);
+        words += tables_as_list(c, wl);
+    }
+    return words;
+}
+
+/* The tables the number words are found by agree with the list they are
+ * built from: every word of it, every word of one to three letters, each
+ * word of the list cut short, run on by a letter, with a letter changed
+ * or left out (one to nine letters), and random words of one to nine
+ * letters, each in four cases. */
+static void
+test_number_word_tables(void **state)
+{
+    (void)state;
+    char w[16], d;
+    const char *nw;
+    size_t words = 0, list = 0;
+    for (size_t i = 0; (nw = sg_detect_num_word_list(i, &d)) != NULL; i++) {
+        size_t n = strlen(nw);
+        assert_true(n + 1 <= sizeof(w));
+        list++;
+        if (tables_as_list_cases(nw, n) != 4)
+            fail_msg("\"%s\" of the list is no number word by the tables",
+                     nw);
+        for (size_t k = 1; k < n; k++)
+            words += tables_as_list_cases(nw, k); /* cut short */
+        memcpy(w, nw, n);
+        for (char c = 'a'; c <= 'z'; c++) {
+            w[n] = c; /* run on */
+            words += tables_as_list_cases(w, n + 1);
+            for (size_t k = 0; k < n; k++) {
+                memcpy(w, nw, n);
+                w[k] = c; /* changed */
+                words += tables_as_list_cases(w, n);
+            }
+            memcpy(w, nw, n);
+        }
+        for (size_t k = 0; k < n; k++) { /* left out */
+            memcpy(w, nw, k);
+            memcpy(w + k, nw + k + 1, n - k - 1);
+            words += tables_as_list_cases(w, n - 1);
+        }
+    }
+    for (size_t n = 1; n <= 3; n++) { /* every word of n letters */
+        size_t all = 1;
+        for (size_t k = 0; k < n; k++)
+            all *= 26;
+        for (size_t v = 0; v < all; v++) {
+            for (size_t k = 0, x = v; k < n; k++, x /= 26)
+                w[k] = (char)('a' + x % 26);
+            words += tables_as_list_cases(w, n);
+        }
+    }
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 1 + NEXT() % 9;
+        for (size_t k = 0; k < n; k++)
+            w[k] = (char)('a' + NEXT() % 26);
+        words += tables_as_list_cases(w, n);
+    }
+    /* the changed words that are the word itself, the list's words of
+     * one to three letters, and more */
+    if (words < 4 * list)
+        fail_msg("%zu number words among the words tried", words);
+}
+
 /* Every number word, in three cases, alone, at the start and at the end
  * of a text and of a run, run into a digit or a letter, in a CSV row. */
 static void
 test_number_words_at_edges(void **state)
 {
     (void)state;
-    static const char *const words[] = {
-        "zero", "oh", "o", "nought", "nil", "one", "two", "three", "four",
-        "five", "six", "seven", "eight", "nine", "double", "triple", "plus",
-        "hundred", "thousand",
-    };
     static const char *const forms[] = {
         "W",
         "W 7700 900123",
@@ -207,15 +326,14 @@ test_number_words_at_edges(void **state)
         "W seven seven oh oh nine oh oh one two",
     };
     struct sg_rules *r = load();
-    char word[16], text[160];
+    char word[16], text[160], d;
     size_t made = 0;
-    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+    const char *nw;
+    for (size_t w = 0; (nw = sg_detect_num_word_list(w, &d)) != NULL; w++)
         for (int cs = 0; cs < 3; cs++) {
-            size_t wl = strlen(words[w]);
-            for (size_t k = 0; k <= wl; k++)
-                word[k] = cs == 2 || (cs == 1 && k == 0)
-                              ? (char)(words[w][k] & ~0x20)
-                              : words[w][k];
+            size_t wl = strlen(nw);
+            assert_true(wl < sizeof(word));
+            in_case(word, nw, wl, cs);
             for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
                 made += same_all_ways(r, text,
                                       put_form(text, 0, forms[f], 'W', word,
@@ -237,37 +355,32 @@ static void
 test_number_words_every_offset(void **state)
 {
     (void)state;
+    /* a number the word (W) completes, by what it stands for */
     static const struct {
-        const char *word, *number;
-    } words[] = {
-        {"zero", "W 7700 900123"}, {"oh", "W 7700 900123"},
-        {"o", "W 7700 900123"}, {"nought", "W 7700 900123"},
-        {"nil", "W 7700 900123"}, {"one", "0770090012 W"},
-        {"two", "0770090012 W"}, {"three", "0770090012 W"},
-        {"four", "0770090012 W"}, {"five", "0770090012 W"},
-        {"six", "0770090012 W"}, {"seven", "0770090012 W"},
-        {"eight", "0770090012 W"}, {"nine", "0770090012 W"},
-        {"double", "07700 9001 W 3"}, {"triple", "07700 900 W 3"},
-        {"plus", "W 44 7700 900123"}, {"hundred", "07700 9 one W 23"},
-        {"thousand", "07700 9 one W 3"},
+        char d;
+        const char *number;
+    } numbers[] = {
+        {'0', "W 7700 900123"},    {'d', "07700 9001 W 3"},
+        {'t', "07700 900 W 3"},    {'+', "W 44 7700 900123"},
+        {'h', "07700 9 one W 23"}, {'k', "07700 9 one W 3"},
+        {0, "0770090012 W"}, /* the other digits */
     };
     static const char *const forms[] = {"N", "Smith,Amy,N,9B\n", "W"};
     static const char filler[] =
         "Please find the first thirty often-used forms. Oh, and tiny "
         "notes: hen, pen, fig.";
     struct sg_rules *r = load();
-    char word[16], number[64], text[256];
+    char word[16], number[64], text[256], d;
     size_t made = 0;
-    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+    const char *nw;
+    for (size_t w = 0; (nw = sg_detect_num_word_list(w, &d)) != NULL; w++)
         for (int cs = 0; cs < 4; cs++) {
-            size_t wl = strlen(words[w].word);
-            /* lower, Capital, UPPER, aLtErNaTe */
-            for (size_t k = 0; k <= wl; k++)
-                word[k] = cs == 2 || (cs == 1 && k == 0) ||
-                                  (cs == 3 && k % 2 == 1)
-                              ? (char)(words[w].word[k] & ~0x20)
-                              : words[w].word[k];
-            size_t nl = put_form(number, 0, words[w].number, 'W', word, wl);
+            size_t wl = strlen(nw), n = 0;
+            assert_true(wl < sizeof(word));
+            in_case(word, nw, wl, cs); /* lower, Capital, UPPER, aLtErNaTe */
+            while (numbers[n].d != 0 && numbers[n].d != d)
+                n++;
+            size_t nl = put_form(number, 0, numbers[n].number, 'W', word, wl);
             for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
                 /* every third offset, each word and case from its own
                  * start: all offsets are tried across them */
@@ -372,7 +485,6 @@ test_random(void **state)
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
     struct sg_rules *r = load();
     uint64_t x = 0x9e3779b97f4a7c15u;
-#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
     char text[512];
     size_t made = 0;
     for (int round = 0; round < 1500; round++) {
@@ -414,7 +526,6 @@ test_random(void **state)
         }
         made += same_all_ways(r, text, len);
     }
-#undef NEXT
     assert_true(made > 200);
     sg_rules_free(&r);
 }
@@ -501,7 +612,6 @@ test_normalise_copy_on_change(void **state)
         "\xe2\x80\xa8",     /* line separator */
     };
     uint64_t x = 0x2545f4914f6cdd1du;
-#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
     char text[300], pre[302];
     for (int round = 0; round < 600; round++) {
         size_t len = 0, cap = 8 + NEXT() % 250;
@@ -548,7 +658,6 @@ test_normalise_copy_on_change(void **state)
         sg_norm_free(&n);
         sg_norm_free(&m);
     }
-#undef NEXT
 }
 
 /* ------------------------------------------ characters known alone */
@@ -708,6 +817,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alignments),
+        cmocka_unit_test(test_number_word_tables),
         cmocka_unit_test(test_number_words_at_edges),
         cmocka_unit_test(test_number_words_every_offset),
         cmocka_unit_test(test_digit_runs),
