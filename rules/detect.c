@@ -645,13 +645,14 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
             k++;
             continue;
         }
-        /* pupil-dob: a candidate on a table row ends only matches that
+        /* pupil-dob: a candidate on a table row (its match's last byte,
+         * E - 1, on it; E > off >= 0 here) ends only matches that
          * start on that row, which the loop below would drop; and from
          * anywhere on the row the plain loop drops every match it finds
          * there and next finds the first that starts after the row's end
          * (a match holds no line break), so off goes to that end */
         if (dob_from != NULL &&
-            sg_detect_ends_in_table_row(tr, &next_row_e, E)) {
+            sg_detect_on_table_row(tr, &next_row_e, E - 1)) {
             size_t row_end = tr->span[next_row_e][1];
             off = row_end > off ? row_end : off;
             k++;
@@ -687,7 +688,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
             continue;
         }
         off = e;
-        if (sg_detect_in_table_row(tr, &next_row, s))
+        if (sg_detect_on_table_row(tr, &next_row, s))
             continue;
         for (size_t i = 0; i < n_sinks; i++) {
             if (full[i])

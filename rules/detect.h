@@ -255,15 +255,13 @@ int sg_detect_tables_pass(const struct sg_norm *nt,
                           const struct detect_sink *sinks, size_t n_sinks,
                           bool *full, const char *where, time_t now,
                           struct table_cache *tc, struct table_rows *rows);
-/* Is offset s on a row of a table (*next the first row not yet
- * passed)? */
-bool sg_detect_in_table_row(const struct table_rows *tr, size_t *next,
-                            size_t s);
-/* Does a match that ends at E lie on a row of a table (*next a cursor of
- * its own)?  A match of pupil-dob holds no line break, so it starts on
- * the line it ends on. */
-bool sg_detect_ends_in_table_row(const struct table_rows *tr, size_t *next,
-                                 size_t E);
+/* Is the byte at x on a row of a table, [start, end) (the line break
+ * after a row is on none)?  *next: the first row not yet passed, 0 at
+ * first; x must not go down from one call to the next with the same
+ * cursor.  A match [s, e) of pupil-dob or pupil-roster holds no line
+ * break, so it lies on a row when s is, and when e - 1 is. */
+bool sg_detect_on_table_row(const struct table_rows *tr, size_t *next,
+                            size_t x);
 
 /* (detect.c) Offer a match that spells something out (canon: the address
  * or number it spells) to every sink; the finding is the original text

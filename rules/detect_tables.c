@@ -72,20 +72,11 @@ table_row(void *ctx, const struct tables_row *row)
 }
 
 bool
-sg_detect_in_table_row(const struct table_rows *tr, size_t *next, size_t s)
+sg_detect_on_table_row(const struct table_rows *tr, size_t *next, size_t x)
 {
-    while (*next < tr->n && tr->span[*next][1] < s)
+    while (*next < tr->n && tr->span[*next][1] <= x)
         (*next)++;
-    return *next < tr->n && tr->span[*next][0] <= s;
-}
-
-bool
-sg_detect_ends_in_table_row(const struct table_rows *tr, size_t *next,
-                            size_t E)
-{
-    while (*next < tr->n && tr->span[*next][1] < E)
-        (*next)++;
-    return *next < tr->n && tr->span[*next][0] < E;
+    return *next < tr->n && tr->span[*next][0] <= x;
 }
 
 /* The table rows of one text, kept by the first group that reads them

@@ -623,6 +623,74 @@ test_tables_prefilter(void **state)
     assert_true(n > 500); /* most texts hold a table */
 }
 
+/* sg_tables_scan's callback for test_table_row_edges: each row's place. */
+static int
+row_span(void *ctx, const struct tables_row *row)
+{
+    struct table_rows *tr = ctx;
+    assert_true(tr->n < 8);
+    tr->span[tr->n][0] = row->start;
+    tr->span[tr->n++][1] = row->end;
+    return 0;
+}
+
+/* Which offsets are on a table's rows (sg_detect_on_table_row), at the
+ * edges: a row's first byte and its last are on it, the line break
+ * before and after it on none.  The scan asks about a match's first byte
+ * s and its last, E - 1: a match ending at a row's start (E == start) is
+ * not on it, one ending at its end (E == end) is. */
+static void
+test_table_row_edges(void **state)
+{
+    (void)state;
+    const char *text = "Amy Patel born 12/03/2014\n"
+                       "Name,DOB\n"
+                       "Amy Patel,12/03/2014\n"
+                       "Ben Jones,01/09/2013\n"
+                       "\n"
+                       "Kind regards";
+    size_t len = strlen(text);
+    size_t spans[8][2];
+    struct table_rows tr = {spans, 0};
+    assert_int_equal(sg_tables_scan(text, len, row_span, &tr), 0);
+    assert_int_equal(tr.n, 3); /* the header and two data rows, adjacent */
+    size_t head = (size_t)(strstr(text, "Name,") - text);
+    size_t last_end = (size_t)(strstr(text, "\n\nKind") - text);
+    assert_int_equal(spans[0][0], head);
+    assert_int_equal(spans[2][1], last_end);
+    for (size_t i = 0; i < tr.n; i++) {
+        size_t start = spans[i][0], end = spans[i][1], next = 0;
+        /* the line break before the row (after the row before): on none */
+        assert_false(sg_detect_on_table_row(&tr, &next, start - 1));
+        next = 0;
+        assert_true(sg_detect_on_table_row(&tr, &next, start));
+        assert_int_equal(next, i);
+        next = 0;
+        assert_true(sg_detect_on_table_row(&tr, &next, end - 1));
+        assert_int_equal(next, i);
+        next = 0;
+        assert_false(sg_detect_on_table_row(&tr, &next, end));
+        /* a match ending at E, as the scan asks: E - 1 */
+        size_t E = start;
+        next = 0;
+        assert_false(sg_detect_on_table_row(&tr, &next, E - 1));
+        E = end;
+        next = 0;
+        assert_true(sg_detect_on_table_row(&tr, &next, E - 1));
+    }
+    /* one cursor walked over every offset answers as a fresh one */
+    size_t walk = 0, on = 0;
+    for (size_t x = 0; x <= len + 1; x++) {
+        size_t fresh = 0;
+        bool a = sg_detect_on_table_row(&tr, &walk, x);
+        assert_int_equal(a, sg_detect_on_table_row(&tr, &fresh, x));
+        on += a;
+    }
+    assert_int_equal(on, (spans[0][1] - spans[0][0]) +
+                             (spans[1][1] - spans[1][0]) +
+                             (spans[2][1] - spans[2][0]));
+}
+
 /* Tables that name people or carry dates but are not pupils with dates of
  * birth. */
 static void
@@ -1066,6 +1134,7 @@ main(void)
         cmocka_unit_test(test_pupil_dob_tables),
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
+        cmocka_unit_test(test_table_row_edges),
         cmocka_unit_test(test_normalise_and_checks),
         cmocka_unit_test(test_normalised_numbers),
         cmocka_unit_test(test_number_separators),
