@@ -729,7 +729,7 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
     /* Rows of tables with named columns are read by their columns; the
      * pattern then skips them, so a staff list's dates of joining are not
      * taken for dates of birth, nor "Patel Amy" for a name. */
-    struct table_rows tr = {NULL, 0};
+    struct table_rows tr = {NULL, 0, 0};
     if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
         sg_detect_tables_pass(nt, sinks, n_sinks, full, where, now, tc,
                               &tr) < 0) {

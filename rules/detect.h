@@ -237,7 +237,7 @@ int sg_detect_roster_keep(const struct detect_sink *k, const char *name,
  * the pattern to pass over. */
 struct table_rows {
     size_t (*span)[2]; /* every header and data row: [start, end) */
-    size_t n;
+    size_t n, cap;
 };
 /* One text's rows, kept by the first group that reads them for the
  * other (zeroed for each text; free rows after). */

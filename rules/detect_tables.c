@@ -36,12 +36,16 @@ table_row(void *ctx, const struct tables_row *row)
 {
     struct table_pass *tp = ctx;
     struct table_rows *tr = tp->rows;
-    size_t (*grown)[2] = realloc(tr->span, (tr->n + 1) * sizeof(*grown));
-    if (grown == NULL) {
-        sg_rules_errorf("out of memory");
-        return -1;
+    if (tr->n == tr->cap) {
+        size_t cap = tr->cap > 0 ? 2 * tr->cap : 64;
+        size_t (*grown)[2] = realloc(tr->span, cap * sizeof(*grown));
+        if (grown == NULL) {
+            sg_rules_errorf("out of memory");
+            return -1;
+        }
+        tr->span = grown;
+        tr->cap = cap;
     }
-    tr->span = grown;
     tr->span[tr->n][0] = row->start;
     tr->span[tr->n++][1] = row->end;
     if (!row->has_name)

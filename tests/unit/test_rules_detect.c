@@ -651,7 +651,7 @@ test_table_row_edges(void **state)
                        "Kind regards";
     size_t len = strlen(text);
     size_t spans[8][2];
-    struct table_rows tr = {spans, 0};
+    struct table_rows tr = {spans, 0, 8};
     assert_int_equal(sg_tables_scan(text, len, row_span, &tr), 0);
     assert_int_equal(tr.n, 3); /* the header and two data rows, adjacent */
     size_t head = (size_t)(strstr(text, "Name,") - text);
