@@ -50,17 +50,27 @@ table_row(void *ctx, const struct tables_row *row)
     tr->span[tr->n++][1] = row->end;
     if (!row->has_name)
         return 0;
+    /* the name, built when a sink first wants it */
+    char name[TABLES_NAME_SIZE];
+    bool named = false;
     for (size_t i = 0; i < tp->n_sinks; i++) {
         const struct detect_sink *k = &tp->sinks[i];
         if (tp->full[i])
             continue;
-        int r = 0;
-        if (k->d->validate == VAL_PUPIL_ROSTER) {
-            r = sg_detect_roster_keep(k, row->name, tp->where);
-        } else if (k->d->validate == VAL_CHILD_DOB && row->has_dob &&
-                   sg_detect_school_age(&row->dob, tp->now)) {
+        bool roster = k->d->validate == VAL_PUPIL_ROSTER;
+        bool dob = k->d->validate == VAL_CHILD_DOB && row->has_dob &&
+                   sg_detect_school_age(&row->dob, tp->now);
+        if (!roster && !dob)
+            continue;
+        if (!named)
+            sg_tables_row_name(row, name, sizeof(name));
+        named = true;
+        int r;
+        if (roster) {
+            r = sg_detect_roster_keep(k, name, tp->where);
+        } else {
             char line[MAX_FINDING_TEXT + 1];
-            snprintf(line, sizeof(line), "%s %02d/%02d/%04d", row->name,
+            snprintf(line, sizeof(line), "%s %02d/%02d/%04d", name,
                      row->dob.day, row->dob.month, row->dob.year);
             r = sg_detect_finding_add(k, line, strlen(line), tp->where);
         }

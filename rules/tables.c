@@ -25,7 +25,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "tables.h"
@@ -228,11 +227,12 @@ name_cell(const struct cell *c)
     return letter;
 }
 
-/* The person's name from the row, "Forename Surname"; a Name cell written
- * "Surname, Forename" is turned round.  false when the row has none. */
+/* The person's name from the row, "Forename Surname", into row->name; a
+ * Name cell written "Surname, Forename" is turned round.  false when the
+ * row has none. */
 static bool
 row_name(const struct table *t, const struct cell *cells, size_t n,
-         char *out, size_t size)
+         struct tables_row *row)
 {
     const struct cell *sur = t->surname >= 0 && (size_t)t->surname < n
                                  ? &cells[t->surname]
@@ -240,29 +240,59 @@ row_name(const struct table *t, const struct cell *cells, size_t n,
     const struct cell *fore = t->forename >= 0 && (size_t)t->forename < n
                                   ? &cells[t->forename]
                                   : NULL;
+    struct cell first = {NULL, 0}, last = {NULL, 0};
     if (sur != NULL && name_cell(sur)) {
         if (fore != NULL && name_cell(fore))
-            snprintf(out, size, "%.*s %.*s", (int)fore->len, fore->s,
-                     (int)sur->len, sur->s);
+            first = *fore, last = *sur;
         else
-            snprintf(out, size, "%.*s", (int)sur->len, sur->s);
-        return true;
-    }
-    if (t->name < 0 || (size_t)t->name >= n || !name_cell(&cells[t->name]))
-        return false;
-    const struct cell *c = &cells[t->name];
-    const char *comma = memchr(c->s, ',', c->len);
-    if (comma != NULL) {
-        struct cell last = {c->s, (size_t)(comma - c->s)};
-        struct cell first = {comma + 1, (size_t)(c->s + c->len - comma - 1)};
-        trim(&last);
-        trim(&first);
-        snprintf(out, size, "%.*s %.*s", (int)first.len, first.s,
-                 (int)last.len, last.s);
+            first = *sur;
+    } else if (t->name >= 0 && (size_t)t->name < n &&
+               name_cell(&cells[t->name])) {
+        const struct cell *c = &cells[t->name];
+        const char *comma = memchr(c->s, ',', c->len);
+        if (comma != NULL) {
+            last = (struct cell){c->s, (size_t)(comma - c->s)};
+            first = (struct cell){comma + 1,
+                                  (size_t)(c->s + c->len - comma - 1)};
+            trim(&last);
+            trim(&first);
+        } else {
+            first = *c;
+        }
     } else {
-        snprintf(out, size, "%.*s", (int)c->len, c->s);
+        return false;
     }
+    row->name[0].s = first.s, row->name[0].len = first.len;
+    row->name[1].s = last.s, row->name[1].len = last.len;
     return true;
+}
+
+/* Append s[0..len), up to a NUL in it (as "%.*s"), to out[0..*k), cut
+ * to size - 1 bytes in all. */
+static void
+name_put(char *out, size_t size, size_t *k, const char *s, size_t len)
+{
+    len = strnlen(s, len);
+    if (len > size - 1 - *k)
+        len = size - 1 - *k;
+    memcpy(out + *k, s, len);
+    *k += len;
+}
+
+void
+sg_tables_row_name(const struct tables_row *row, char *out, size_t size)
+{
+    size_t k = 0;
+    if (size == 0)
+        return;
+    if (row->has_name) {
+        name_put(out, size, &k, row->name[0].s, row->name[0].len);
+        if (row->name[1].s != NULL) {
+            name_put(out, size, &k, " ", 1);
+            name_put(out, size, &k, row->name[1].s, row->name[1].len);
+        }
+    }
+    out[k] = '\0';
 }
 
 /* A date of birth cell: a serial number or a written date. */
@@ -348,11 +378,11 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         if (is_row) {
             /* a data row (or a repeated header, which has no name) */
             row.header = false;
-            row.has_name = row_name(&t, cells, n, row.name, sizeof(row.name));
-            row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
-                          dob_cell(&cells[t.dob], &row.dob);
-            if (header_read(cells, n, sep, &(struct table){0}))
-                row.has_name = false, row.has_dob = false;
+            if (!header_read(cells, n, sep, &(struct table){0})) {
+                row.has_name = row_name(&t, cells, n, &row);
+                row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
+                              dob_cell(&cells[t.dob], &row.dob);
+            }
         } else if (sep != 0 && header_read(cells, n, sep, &t)) {
             row.header = true;
             is_row = true;

@@ -557,12 +557,12 @@ test_pupil_dob_tables(void **state)
 static int
 row_text(void *ctx, const struct tables_row *row)
 {
-    char *buf = ctx;
+    char *buf = ctx, name[TABLES_NAME_SIZE];
     size_t l = strlen(buf);
+    sg_tables_row_name(row, name, sizeof(name));
     snprintf(buf + l, 8192 - l, "%zu-%zu %d %d %s %d %d/%d/%d|", row->start,
-             row->end, row->header, row->has_name,
-             row->has_name ? row->name : "", row->has_dob, row->dob.day,
-             row->dob.month, row->dob.year);
+             row->end, row->header, row->has_name, name, row->has_dob,
+             row->dob.day, row->dob.month, row->dob.year);
     return 0;
 }
 
@@ -621,6 +621,69 @@ test_tables_prefilter(void **state)
                 }
             }
     assert_true(n > 500); /* most texts hold a table */
+}
+
+/* sg_tables_scan's callback for test_tables_row_name: each data row's
+ * name at every buffer size from 1 to TABLES_NAME_SIZE + 2 against
+ * snprintf of the name written out whole ("want", one per row). */
+struct name_rows {
+    const char *const *want;
+    size_t n;
+};
+
+static int
+row_name_check(void *ctx, const struct tables_row *row)
+{
+    struct name_rows *nr = ctx;
+    if (row->header)
+        return 0;
+    assert_true(row->has_name);
+    const char *want = nr->want[nr->n++];
+    for (size_t size = 1; size <= TABLES_NAME_SIZE + 2; size++) {
+        char got[TABLES_NAME_SIZE + 2], exp[TABLES_NAME_SIZE + 2];
+        memset(got, 'x', sizeof(got));
+        sg_tables_row_name(row, got, size);
+        snprintf(exp, size, "%s", want);
+        assert_string_equal(got, exp);
+        if (size < sizeof(got))
+            assert_int_equal(got[size], 'x'); /* nothing past size */
+    }
+    return 0;
+}
+
+/* A row's name is built from its cells only when asked for
+ * (sg_tables_row_name): "Forename Surname", a surname alone, "Surname,
+ * Forename" turned round, and names longer than the buffer cut as
+ * snprintf cuts them, at every size. */
+static void
+test_tables_row_name(void **state)
+{
+    (void)state;
+    char text[2048], longf[129], longs[129], want_long[300];
+    memset(longf, 'F', 128), longf[128] = '\0';
+    memset(longs, 'S', 128), longs[128] = '\0';
+    snprintf(want_long, sizeof(want_long), "%s %s", longf, longs);
+    snprintf(text, sizeof(text),
+             "Forename,Surname,DOB\n"
+             "Amy,Patel,12/03/2014\n"
+             "1234,Patel,12/03/2014\n"
+             "%s,%s,12/03/2014\n"
+             "\n"
+             "Name;Form\n"
+             "\"Patel ,  Amy\";7B\n"
+             "Ben Jones;7B\n"
+             "\"O'Neill,\";7B\n",
+             longf, longs);
+    /* and a NUL in a cell, which "%.*s" stops at */
+    size_t len = strlen(text);
+    memcpy(text + len, "\"Smith, Zo\0e\";7B\n", 17);
+    len += 17;
+    const char *const want[] = {"Amy Patel", "Patel",     want_long,
+                                "Amy Patel", "Ben Jones", " O'Neill",
+                                "Zo Smith"};
+    struct name_rows nr = {want, 0};
+    assert_int_equal(sg_tables_scan(text, len, row_name_check, &nr), 0);
+    assert_int_equal(nr.n, 7);
 }
 
 /* sg_tables_scan's callback for test_table_row_edges: each row's place. */
@@ -1135,6 +1198,7 @@ main(void)
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
         cmocka_unit_test(test_table_row_edges),
+        cmocka_unit_test(test_tables_row_name),
         cmocka_unit_test(test_normalise_and_checks),
         cmocka_unit_test(test_normalised_numbers),
         cmocka_unit_test(test_number_separators),
