@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "tables.h"
@@ -79,11 +80,34 @@ static const struct {
 };
 #undef H
 
-/* Compared by length first, and a cell with no letters (a number, a
- * date: most cells of a data row) not at all.  Letters are ASCII, tested
- * and lowered in line (what isalpha and tolower do in the C locale, which
- * nothing here changes, at a call each a byte: every cell of every data
- * row is tried, in case the row repeats the header). */
+/* The header words by length: by_len[len_at[k] .. len_at[k + 1]) are the
+ * indexes in headers[] of the words of k letters (k up to
+ * TABLE_HEADER_MAX: a cell with more letters is no header), built at
+ * first use from the list. */
+#define N_HEADERS (sizeof(headers) / sizeof(headers[0]))
+static unsigned char by_len[N_HEADERS];
+static unsigned char len_at[TABLE_HEADER_MAX + 2];
+static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
+
+static void
+by_len_build(void)
+{
+    size_t n = 0;
+    for (size_t k = 0; k <= TABLE_HEADER_MAX; k++) {
+        len_at[k] = (unsigned char)n;
+        for (size_t i = 0; i < N_HEADERS; i++)
+            if (headers[i].len == k)
+                by_len[n++] = (unsigned char)i;
+    }
+    len_at[TABLE_HEADER_MAX + 1] = (unsigned char)n;
+}
+
+/* Compared with the words of the same length only, and a cell with no
+ * letters (a number, a date: most cells of a data row) not at all.
+ * Letters are ASCII, tested and lowered in line (what isalpha and
+ * tolower do in the C locale, which nothing here changes, at a call each
+ * a byte: every cell of every data row is tried, in case the row repeats
+ * the header). */
 static enum col_kind
 header_kind(const struct cell *c)
 {
@@ -101,9 +125,12 @@ header_kind(const struct cell *c)
     }
     if (k == 0)
         return COL_OTHER;
-    for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
-        if (headers[i].len == k && memcmp(w, headers[i].word, k) == 0)
+    pthread_once(&by_len_once, by_len_build);
+    for (size_t j = len_at[k]; j < len_at[k + 1]; j++) {
+        size_t i = by_len[j];
+        if (headers[i].word[0] == w[0] && memcmp(w, headers[i].word, k) == 0)
             return headers[i].kind;
+    }
     return COL_OTHER;
 }
 
