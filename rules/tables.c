@@ -176,22 +176,35 @@ split(const char *line, size_t len, char sep, struct cell *cells, size_t max)
     return n;
 }
 
+/* The bytes line_separator counts, by class: 1 to 3 the separators,
+ * 4 the double quote, 0 any other. */
+static const unsigned char sep_class[256] = {
+    [','] = 1, [';'] = 2, ['|'] = 3, ['"'] = 4,
+};
+
 /* The separator a line uses: a tab when it has one, else the most common
- * of , ; | outside quotes; 0 when none. */
+ * of , ; | outside quotes; 0 when none.  One look-up a byte: a byte of
+ * no class counts in count[0], which is not read; so does a quote, which
+ * turns quoted over, and a byte in quotes (a line without quotes, most,
+ * is counted without that test). */
 static char
 line_separator(const char *line, size_t len)
 {
     if (memchr(line, '\t', len) != NULL)
         return '\t';
-    size_t comma = 0, semi = 0, pipe = 0;
-    bool quoted = false;
-    for (size_t i = 0; i < len; i++) {
-        if (line[i] == '"')
-            quoted = !quoted;
-        else if (!quoted)
-            comma += line[i] == ',', semi += line[i] == ';',
-                pipe += line[i] == '|';
+    size_t count[5] = {0, 0, 0, 0, 0};
+    if (memchr(line, '"', len) == NULL) {
+        for (size_t i = 0; i < len; i++)
+            count[sep_class[(unsigned char)line[i]]]++;
+    } else {
+        bool quoted = false;
+        for (size_t i = 0; i < len; i++) {
+            unsigned k = sep_class[(unsigned char)line[i]];
+            quoted ^= k == 4;
+            count[quoted ? 0 : k & 3]++;
+        }
     }
+    size_t comma = count[1], semi = count[2], pipe = count[3];
     if (comma == 0 && semi == 0 && pipe == 0)
         return 0;
     return comma >= semi && comma >= pipe ? ',' : semi >= pipe ? ';' : '|';
