@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "sg_swar.h"
 #include "tables.h"
 
 #define TABLE_MAX_CELLS 64
@@ -370,25 +371,55 @@ bool sg_tables_prefilter = true;
  * cell at least that long, which is among the first TABLE_MAX_CELLS when
  * fewer than TABLE_MAX_CELLS - 1 separators of any kind come before it.
  * Most lines of prose show such a stretch within their first sentence,
- * and the rest of the line is not read (it was split whole). */
+ * and the rest of the line is not read (it was split whole).  Read eight
+ * bytes a step where none of them is a quote or separator. */
 static bool
 may_be_header(const char *line, size_t len)
 {
     size_t seps = 0, first = 0;
     bool in = false; /* first: the stretch's first byte not a space or CR */
-    for (size_t i = 0; i < len && seps < TABLE_MAX_CELLS - 1; i++) {
-        char c = line[i];
-        if (c == '"')
-            return true;
-        if (c == '\t' || c == ',' || c == ';' || c == '|') {
-            seps++;
-            in = false;
-        } else if (c != ' ' && c != '\r') {
-            if (!in) {
-                in = true;
-                first = i;
-            } else if (i - first >= TABLE_HEADER_MAX) {
-                return false;
+    size_t i = 0;
+    while (i < len && seps < TABLE_MAX_CELLS - 1) {
+        /* eight bytes with no quote or separator at once: the stretch
+         * starts at their first byte not a space or CR, if none has, and
+         * reaches their last */
+        if (len - i >= 8) {
+            uint64_t v = sg_load8(line + i);
+            uint64_t cut = sg_swar_eq(v, '"') | sg_swar_eq(v, '\t') |
+                           sg_swar_eq(v, ',') | sg_swar_eq(v, ';') |
+                           sg_swar_eq(v, '|');
+            if (cut == 0) {
+                uint64_t solid = ~(sg_swar_eq(v, ' ') | sg_swar_eq(v, '\r')) &
+                                 SG_SWAR_HIGH;
+                if (solid != 0) {
+                    if (!in) {
+                        in = true;
+                        first = i + (size_t)__builtin_ctzll(solid) / 8;
+                    }
+                    if (i + (size_t)(63 - __builtin_clzll(solid)) / 8 - first >=
+                        TABLE_HEADER_MAX)
+                        return false;
+                }
+                i += 8;
+                continue;
+            }
+        }
+        /* else byte by byte, to the end of those eight */
+        for (size_t stop = len - i > 8 ? i + 8 : len;
+             i < stop && seps < TABLE_MAX_CELLS - 1; i++) {
+            char c = line[i];
+            if (c == '"')
+                return true;
+            if (c == '\t' || c == ',' || c == ';' || c == '|') {
+                seps++;
+                in = false;
+            } else if (c != ' ' && c != '\r') {
+                if (!in) {
+                    in = true;
+                    first = i;
+                } else if (i - first >= TABLE_HEADER_MAX) {
+                    return false;
+                }
             }
         }
     }
