@@ -26,6 +26,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sg_swar.h"
@@ -83,11 +84,13 @@ static const struct {
 
 /* The header words by length: by_len[len_at[k] .. len_at[k + 1]) are the
  * indexes in headers[] of the words of k letters (k up to
- * TABLE_HEADER_MAX: a cell with more letters is no header), built at
- * first use from the list. */
+ * TABLE_HEADER_MAX: a cell with more letters is no header); and by first
+ * letter, the lengths of the words that start with it (bit k: a word of
+ * k letters).  Built at first use from the list. */
 #define N_HEADERS (sizeof(headers) / sizeof(headers[0]))
 static unsigned char by_len[N_HEADERS];
 static unsigned char len_at[TABLE_HEADER_MAX + 2];
+static uint64_t first_lens[26];
 static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -97,25 +100,42 @@ by_len_build(void)
     for (size_t k = 0; k <= TABLE_HEADER_MAX; k++) {
         len_at[k] = (unsigned char)n;
         for (size_t i = 0; i < N_HEADERS; i++)
-            if (headers[i].len == k)
+            if (headers[i].len == k) {
                 by_len[n++] = (unsigned char)i;
+                first_lens[headers[i].word[0] - 'a'] |= UINT64_C(1) << k;
+            }
     }
     len_at[TABLE_HEADER_MAX + 1] = (unsigned char)n;
 }
 
-/* Compared with the words of the same length only, and a cell with no
- * letters (a number, a date: most cells of a data row) not at all.
- * Letters are ASCII, tested and lowered in line (what isalpha and
- * tolower do in the C locale, which nothing here changes, at a call each
- * a byte: every cell of every data row is tried, in case the row repeats
- * the header). */
+/* Compared with the words of the same length only; and not at all when
+ * the cell has no letters (a number, a date: most cells of a data row),
+ * or no word starts with its first letter and is as short as the rest of
+ * the cell (a name, a subject: most of the others).  Letters are ASCII,
+ * tested and lowered in line (what isalpha and tolower do in the C
+ * locale, which nothing here changes, at a call each a byte: every cell
+ * of every data row is tried, in case the row repeats the header). */
 static enum col_kind
 header_kind(const struct cell *c)
 {
+    const unsigned char *s = (const unsigned char *)c->s;
+    size_t i = 0;
+    while (i < c->len && (unsigned char)((s[i] | 0x20) - 'a') >= 26) {
+        if (s[i] >= 0x80)
+            return COL_OTHER;
+        i++;
+    }
+    if (i == c->len)
+        return COL_OTHER;
+    pthread_once(&by_len_once, by_len_build);
+    size_t rest = c->len - i; /* the most letters the cell can have */
+    uint64_t lens = rest < 63 ? (UINT64_C(2) << rest) - 1 : ~UINT64_C(0);
+    if ((first_lens[(s[i] | 0x20) - 'a'] & lens) == 0)
+        return COL_OTHER;
     char w[TABLE_HEADER_MAX];
     size_t k = 0;
-    for (size_t i = 0; i < c->len; i++) {
-        unsigned char ch = (unsigned char)c->s[i];
+    for (; i < c->len; i++) {
+        unsigned char ch = s[i];
         if ((unsigned char)((ch | 0x20) - 'a') < 26) {
             if (k >= sizeof(w))
                 return COL_OTHER;
@@ -124,13 +144,10 @@ header_kind(const struct cell *c)
             return COL_OTHER;
         }
     }
-    if (k == 0)
-        return COL_OTHER;
-    pthread_once(&by_len_once, by_len_build);
     for (size_t j = len_at[k]; j < len_at[k + 1]; j++) {
-        size_t i = by_len[j];
-        if (headers[i].word[0] == w[0] && memcmp(w, headers[i].word, k) == 0)
-            return headers[i].kind;
+        size_t h = by_len[j];
+        if (headers[h].word[0] == w[0] && memcmp(w, headers[h].word, k) == 0)
+            return headers[h].kind;
     }
     return COL_OTHER;
 }

@@ -802,6 +802,12 @@ test_pupil_dob_table_near_misses(void **state)
     expect_findings("pupil-dob",
                     "Name\tStudent number\tScore\nAmy Patel\t41710\t87\n",
                     "");
+    /* a label with a character past ASCII, even before its letters, is no
+     * header word: no table, and "PATEL, Amy" is no name to the pattern */
+    expect_findings("pupil-dob",
+                    "\xe2\x80\xa2Name\tDOB\nPATEL, Amy\t12/03/2014\n", "");
+    expect_findings("pupil-dob", "Name\tDOB\nPATEL, Amy\t12/03/2014\n",
+                    "Amy PATEL 12/03/2014");
     /* a sentence split at its commas is no header: the line after it is
      * read as before */
     expect_findings("pupil-dob",
