@@ -240,7 +240,8 @@ struct table_rows {
     size_t n, cap;
 };
 /* One text's rows, kept by the first group that reads them for the
- * other (zeroed for each text; free rows after). */
+ * other (zeroed for each text; free rows after; the rows' names point
+ * into the text, which outlives the cache). */
 struct tables_row;
 struct table_cache {
     struct tables_row *rows;
