@@ -1,7 +1,8 @@
 /*
  * detect.c - the built-in detectors' patterns and the scan loop shared by
- * built-in and site-defined detectors: matches, table rows, registered
- * personal addresses, pupil lookups, findings.
+ * built-in and site-defined detectors: matches, registered personal
+ * addresses, pupil lookups, findings; the rows of tables are read in
+ * detect_tables.c.
  *
  * Each detector is one PCRE2 pattern, compiled with JIT once at load, plus
  * an optional validator in C (detect_validate.c: check letters and digits,
@@ -21,7 +22,6 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,7 +29,6 @@
 #include "detect.h"
 #include "normalise.h"
 #include "sg_utf8.h"
-#include "tables.h"
 
 /* ------------------------------------------------------------ patterns */
 
@@ -441,12 +440,9 @@ sg_detect_personal_clear(struct detect_personal *p)
     p->n_asked = 0;
 }
 
-/* Add the finding shown as shown[0..len) to one detector's list: 1 added
- * or already known, 2 when the detector has max_findings already, -1
- * error. */
-static int
-finding_add(const struct detect_sink *k, const char *shown, size_t len,
-            const char *where)
+int
+sg_detect_finding_add(const struct detect_sink *k, const char *shown,
+                      size_t len, const char *where)
 {
     char buf[MAX_FINDING_TEXT + 1];
     copy_capped(buf, shown, len);
@@ -479,12 +475,9 @@ sg_detect_lookup_clear(struct detect_lookup *l)
     sg_rules_strv_clear(&l->tried);
 }
 
-/* pupil-roster: ask the caller's pupil lookup about name, once per name
- * and evaluation; keep the pupil's name as the directory writes it, so
- * that one pupil written two ways counts once.  As finding_add, 0 when
- * name is nobody's. */
-static int
-roster_keep(const struct detect_sink *k, const char *name, const char *where)
+int
+sg_detect_roster_keep(const struct detect_sink *k, const char *name,
+                      const char *where)
 {
     struct detect_lookup *l = k->lookup;
     /* nobody to ask, or asked enough: the scan stops here */
@@ -511,7 +504,7 @@ roster_keep(const struct detect_sink *k, const char *name, const char *where)
     const char *shown = p->display_name != NULL && p->display_name[0] != '\0'
                             ? p->display_name
                             : name;
-    return finding_add(k, shown, strlen(shown), where);
+    return sg_detect_finding_add(k, shown, strlen(shown), where);
 }
 
 /* Offer the match [s, e) of the normalised text to one detector: 1 kept or
@@ -534,161 +527,11 @@ detect_keep(const struct sg_rules *rules, const struct detect_sink *k,
         /* the name as normalised is what the directory is asked about */
         char name[MAX_FINDING_TEXT + 1];
         copy_capped(name, nt->text + s, e - s);
-        return roster_keep(k, name, where);
+        return sg_detect_roster_keep(k, name, where);
     }
     size_t os, oe;
     sg_norm_span(nt, s, e, &os, &oe);
-    return finding_add(k, nt->orig + os, oe - os, where);
-}
-
-/* ------------------------------------------------------------ tables */
-
-/* The rows of the tables in one (normalised) text, for the detectors that
- * read rows by their columns (pupil-dob, pupil-roster). */
-struct table_pass {
-    const struct detect_sink *sinks;
-    size_t n_sinks;
-    bool *full;
-    size_t *n_full;
-    const char *where;
-    time_t now;
-    size_t (*rows)[2]; /* every header and data row: [start, end) */
-    size_t n_rows;
-};
-
-static int
-table_row(void *ctx, const struct tables_row *row)
-{
-    struct table_pass *tp = ctx;
-    size_t (*grown)[2] = realloc(tp->rows, (tp->n_rows + 1) * sizeof(*grown));
-    if (grown == NULL) {
-        sg_rules_errorf("out of memory");
-        return -1;
-    }
-    tp->rows = grown;
-    tp->rows[tp->n_rows][0] = row->start;
-    tp->rows[tp->n_rows++][1] = row->end;
-    if (!row->has_name)
-        return 0;
-    for (size_t i = 0; i < tp->n_sinks; i++) {
-        const struct detect_sink *k = &tp->sinks[i];
-        if (tp->full[i])
-            continue;
-        int r = 0;
-        if (k->d->validate == VAL_PUPIL_ROSTER) {
-            r = roster_keep(k, row->name, tp->where);
-        } else if (k->d->validate == VAL_CHILD_DOB && row->has_dob &&
-                   sg_detect_school_age(&row->dob, tp->now)) {
-            char line[MAX_FINDING_TEXT + 1];
-            snprintf(line, sizeof(line), "%s %02d/%02d/%04d", row->name,
-                     row->dob.day, row->dob.month, row->dob.year);
-            r = finding_add(k, line, strlen(line), tp->where);
-        }
-        if (r < 0)
-            return -1;
-        if (r == 2) {
-            tp->full[i] = true;
-            if (++*tp->n_full == tp->n_sinks)
-                return 1;
-        }
-    }
-    return 0;
-}
-
-/* Is offset s on a row of a table (rows sorted, *next the first row not
- * yet passed)? */
-static bool
-in_table_row(const struct table_pass *tp, size_t *next, size_t s)
-{
-    while (*next < tp->n_rows && tp->rows[*next][1] < s)
-        (*next)++;
-    return *next < tp->n_rows && tp->rows[*next][0] <= s;
-}
-
-/* Does a match that ends at E lie on a row of a table (rows sorted,
- * *next the first row not yet passed, a cursor of its own)?  A match of
- * pupil-dob holds no line break, so it starts on the line it ends on. */
-static bool
-ends_in_table_row(const struct table_pass *tp, size_t *next, size_t E)
-{
-    while (*next < tp->n_rows && tp->rows[*next][1] < E)
-        (*next)++;
-    return *next < tp->n_rows && tp->rows[*next][0] < E;
-}
-
-/* The table rows of one text, kept by the first group that reads them
- * (pupil-dob's or pupil-roster's) for the other: finding the rows is
- * most of the work of both (a line-by-line parse of every text), and the
- * rows are the same for both.  Replaying them in order through table_row
- * is what a second sg_tables_scan would do.  At most TABLE_CACHE_MAX rows
- * are kept (memory does not grow with the text); past that, or when the
- * first group stopped early (its detectors full), the second scans
- * again. */
-#define TABLE_CACHE_MAX 4096
-struct table_cache {
-    struct tables_row *rows;
-    size_t n;
-    bool done;     /* a group has scanned this text */
-    bool complete; /* ... to its end, and every row is in rows */
-};
-
-struct table_keep {
-    struct table_pass *tp;
-    struct table_cache *tc;
-};
-
-/* sg_tables_scan's callback: keep a copy of the row, then table_row. */
-static int
-table_row_keep(void *ctx, const struct tables_row *row)
-{
-    struct table_keep *tk = ctx;
-    struct table_cache *tc = tk->tc;
-    if (tc->complete) {
-        if (tc->n == TABLE_CACHE_MAX) {
-            tc->complete = false;
-        } else {
-            if (tc->n % 64 == 0) {
-                struct tables_row *g =
-                    realloc(tc->rows, (tc->n + 64) * sizeof(*g));
-                if (g == NULL) {
-                    sg_rules_errorf("out of memory");
-                    return -1;
-                }
-                tc->rows = g;
-            }
-            tc->rows[tc->n++] = *row;
-        }
-    }
-    int r = table_row(tk->tp, row);
-    if (r != 0) /* stops here: the rows after are not kept */
-        tc->complete = false;
-    return r;
-}
-
-/* The table pass of one group over nt: from the rows another group kept,
- * or by sg_tables_scan (keeping them when none are yet).  As
- * sg_tables_scan. */
-static int
-tables_pass(const struct sg_norm *nt, struct table_pass *tp,
-            struct table_cache *tc)
-{
-    if (tc->done && tc->complete) {
-        for (size_t i = 0; i < tc->n; i++) {
-            int r = table_row(tp, &tc->rows[i]);
-            if (r != 0)
-                return r < 0 ? -1 : 0;
-        }
-        return 0;
-    }
-    if (tc->done) /* not all kept: read again */
-        return sg_tables_scan(nt->text, nt->len, table_row, tp);
-    tc->done = true;
-    tc->complete = true;
-    struct table_keep tk = {tp, tc};
-    int r = sg_tables_scan(nt->text, nt->len, table_row_keep, &tk);
-    if (r < 0)
-        tc->complete = false;
-    return r;
+    return sg_detect_finding_add(k, nt->orig + os, oe - os, where);
 }
 
 /* Offer a match that spells something out (canon: the address or number
@@ -711,7 +554,8 @@ sg_detect_offer_spelt(const struct sg_rules *rules,
         }
         size_t os, oe;
         sg_norm_span(nt, s, e, &os, &oe);
-        if (finding_add(&sinks[i], nt->orig + os, oe - os, where) < 0)
+        if (sg_detect_finding_add(&sinks[i], nt->orig + os, oe - os,
+                                  where) < 0)
             return -1;
     }
     return 0;
@@ -728,7 +572,7 @@ sg_detect_match_error(const struct detector *d, int rc)
 }
 
 /* The matches of the sinks' shared pattern re in the normalised text,
- * outside the table rows tp found (full: the sinks the table pass filled),
+ * outside the table rows tr (full: the sinks the table pass filled),
  * looked for near the pattern's candidates only (cands, maxlen: the
  * longest match re can make), or in the whole text (cands->whole).
  *
@@ -753,7 +597,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
              const struct sg_norm *nt, const char *where, time_t now,
              pcre2_match_data *md, pcre2_match_context *mctx,
              const struct detect_sink *sinks, size_t n_sinks, bool *full,
-             const struct table_pass *tp, const struct detect_cands *cands,
+             const struct table_rows *tr, const struct detect_cands *cands,
              size_t maxlen)
 {
     const struct detector *d = sinks[0].d;
@@ -801,13 +645,15 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
             k++;
             continue;
         }
-        /* pupil-dob: a candidate on a table row ends only matches that
+        /* pupil-dob: a candidate on a table row (its match's last byte,
+         * E - 1, on it; E > off >= 0 here) ends only matches that
          * start on that row, which the loop below would drop; and from
          * anywhere on the row the plain loop drops every match it finds
          * there and next finds the first that starts after the row's end
          * (a match holds no line break), so off goes to that end */
-        if (dob_from != NULL && ends_in_table_row(tp, &next_row_e, E)) {
-            size_t row_end = tp->rows[next_row_e][1];
+        if (dob_from != NULL &&
+            sg_detect_on_table_row(tr, &next_row_e, E - 1)) {
+            size_t row_end = tr->span[next_row_e][1];
             off = row_end > off ? row_end : off;
             k++;
             continue;
@@ -842,7 +688,7 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
             continue;
         }
         off = e;
-        if (in_table_row(tp, &next_row, s))
+        if (sg_detect_on_table_row(tr, &next_row, s))
             continue;
         for (size_t i = 0; i < n_sinks; i++) {
             if (full[i])
@@ -880,20 +726,19 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
     }
     const struct detector *d = sinks[0].d;
     bool full[DETECT_SCAN_MAX] = {false};
-    size_t n_full = 0;
     /* Rows of tables with named columns are read by their columns; the
      * pattern then skips them, so a staff list's dates of joining are not
      * taken for dates of birth, nor "Patel Amy" for a name. */
-    struct table_pass tp = {sinks, n_sinks, full, &n_full, where, now,
-                            NULL, 0};
+    struct table_rows tr = {NULL, 0, 0};
     if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
-        tables_pass(nt, &tp, tc) < 0) {
-        free(tp.rows);
+        sg_detect_tables_pass(nt, sinks, n_sinks, full, where, now, tc,
+                              &tr) < 0) {
+        free(tr.span);
         return -1;
     }
     int r = scan_pattern(rules, d->re, nt, where, now, md, mctx, sinks,
-                         n_sinks, full, &tp, cands, maxlen);
-    free(tp.rows);
+                         n_sinks, full, &tr, cands, maxlen);
+    free(tr.span);
     /* the spelt-out forms, for the built-in detectors that read them */
     if (r == 0 && d->re_spelt != NULL)
         r = sg_detect_scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx,

@@ -1,8 +1,9 @@
 /*
  * detect.h - the detectors (detect.c: built-ins and the scan;
  * detect_validate.c: what makes a match a finding; detect_spelt.c: addresses
- * and numbers spelt out in words).  librules internal; included by the parser,
- * the explanations and the evaluator.
+ * and numbers spelt out in words; detect_tables.c: the rows of tables).
+ * librules internal; included by the parser, the explanations and the
+ * evaluator.
  */
 #ifndef SG_RULES_DETECT_H
 #define SG_RULES_DETECT_H
@@ -125,8 +126,9 @@ void sg_detect_want_content(const struct cond *cd, bool *want);
 size_t sg_detect_root(const struct sg_rules *rules, size_t di);
 
 /* ------------------------------------------------------------ within
- * the detectors: what detect.c, detect_validate.c and detect_spelt.c share
- * (the evaluator and the parser have no use for these). */
+ * the detectors: what detect.c, detect_validate.c, detect_spelt.c and
+ * detect_tables.c share (the evaluator and the parser have no use for
+ * these). */
 
 /* The longest finding kept, in bytes; longer matches are cut. */
 #define MAX_FINDING_TEXT 200
@@ -216,6 +218,51 @@ size_t sg_detect_name_from(const char *text, size_t E);
 /* The same for a candidate E of pupil-dob's date; scan_pattern takes the
  * least of those of E and every later candidate. */
 size_t sg_detect_dob_from(const char *text, size_t E);
+
+/* (detect.c) Add the finding shown as shown[0..len) to one detector's
+ * list: 1 added or already known, 2 when the detector has max_findings
+ * already, -1 error. */
+int sg_detect_finding_add(const struct detect_sink *k, const char *shown,
+                          size_t len, const char *where);
+/* pupil-roster: ask the caller's pupil lookup about name, once per name
+ * and evaluation; keep the pupil's name as the directory writes it, so
+ * that one pupil written two ways counts once.  As sg_detect_finding_add,
+ * 0 when name is nobody's. */
+int sg_detect_roster_keep(const struct detect_sink *k, const char *name,
+                          const char *where);
+
+/* (detect_tables.c) The table pass of pupil-dob and pupil-roster: the
+ * rows of the tables with named columns in a text, read by their columns
+ * and offered to the sinks, and their places, in order, for the scan of
+ * the pattern to pass over. */
+struct table_rows {
+    size_t (*span)[2]; /* every header and data row: [start, end) */
+    size_t n, cap;
+};
+/* One text's rows, kept by the first group that reads them for the
+ * other (zeroed for each text; free rows after; the rows' names point
+ * into the text, which outlives the cache). */
+struct tables_row;
+struct table_cache {
+    struct tables_row *rows;
+    size_t n;
+    bool done;     /* a group has scanned this text */
+    bool complete; /* ... to its end, and every row is in rows */
+};
+/* The pass of one group (sinks sharing a pattern) over nt: rows offered
+ * to the sinks that are not full (full: set for those that fill), their
+ * places appended to rows.  0 or -1. */
+int sg_detect_tables_pass(const struct sg_norm *nt,
+                          const struct detect_sink *sinks, size_t n_sinks,
+                          bool *full, const char *where, time_t now,
+                          struct table_cache *tc, struct table_rows *rows);
+/* Is the byte at x on a row of a table, [start, end) (the line break
+ * after a row is on none)?  *next: the first row not yet passed, 0 at
+ * first; x must not go down from one call to the next with the same
+ * cursor.  A match [s, e) of pupil-dob or pupil-roster holds no line
+ * break, so it lies on a row when s is, and when e - 1 is. */
+bool sg_detect_on_table_row(const struct table_rows *tr, size_t *next,
+                            size_t x);
 
 /* (detect.c) Offer a match that spells something out (canon: the address
  * or number it spells) to every sink; the finding is the original text

@@ -25,9 +25,11 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdio.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "sg_swar.h"
 #include "tables.h"
 
 #define TABLE_MAX_CELLS 64
@@ -80,18 +82,60 @@ static const struct {
 };
 #undef H
 
-/* Compared by length first, and a cell with no letters (a number, a
- * date: most cells of a data row) not at all.  Letters are ASCII, tested
- * and lowered in line (what isalpha and tolower do in the C locale, which
- * nothing here changes, at a call each a byte: every cell of every data
- * row is tried, in case the row repeats the header). */
+/* The header words by length: by_len[len_at[k] .. len_at[k + 1]) are the
+ * indexes in headers[] of the words of k letters (k up to
+ * TABLE_HEADER_MAX: a cell with more letters is no header); and by first
+ * letter, the lengths of the words that start with it (bit k: a word of
+ * k letters).  Built at first use from the list. */
+#define N_HEADERS (sizeof(headers) / sizeof(headers[0]))
+static unsigned char by_len[N_HEADERS];
+static unsigned char len_at[TABLE_HEADER_MAX + 2];
+static uint64_t first_lens[26];
+static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
+
+static void
+by_len_build(void)
+{
+    size_t n = 0;
+    for (size_t k = 0; k <= TABLE_HEADER_MAX; k++) {
+        len_at[k] = (unsigned char)n;
+        for (size_t i = 0; i < N_HEADERS; i++)
+            if (headers[i].len == k) {
+                by_len[n++] = (unsigned char)i;
+                first_lens[headers[i].word[0] - 'a'] |= UINT64_C(1) << k;
+            }
+    }
+    len_at[TABLE_HEADER_MAX + 1] = (unsigned char)n;
+}
+
+/* Compared with the words of the same length only; and not at all when
+ * the cell has no letters (a number, a date: most cells of a data row),
+ * or no word starts with its first letter and is as short as the rest of
+ * the cell (a name, a subject: most of the others).  Letters are ASCII,
+ * tested and lowered in line (what isalpha and tolower do in the C
+ * locale, which nothing here changes, at a call each a byte: every cell
+ * of every data row is tried, in case the row repeats the header). */
 static enum col_kind
 header_kind(const struct cell *c)
 {
+    const unsigned char *s = (const unsigned char *)c->s;
+    size_t i = 0;
+    while (i < c->len && (unsigned char)((s[i] | 0x20) - 'a') >= 26) {
+        if (s[i] >= 0x80)
+            return COL_OTHER;
+        i++;
+    }
+    if (i == c->len)
+        return COL_OTHER;
+    pthread_once(&by_len_once, by_len_build);
+    size_t rest = c->len - i; /* the most letters the cell can have */
+    uint64_t lens = rest < 63 ? (UINT64_C(2) << rest) - 1 : ~UINT64_C(0);
+    if ((first_lens[(s[i] | 0x20) - 'a'] & lens) == 0)
+        return COL_OTHER;
     char w[TABLE_HEADER_MAX];
     size_t k = 0;
-    for (size_t i = 0; i < c->len; i++) {
-        unsigned char ch = (unsigned char)c->s[i];
+    for (; i < c->len; i++) {
+        unsigned char ch = s[i];
         if ((unsigned char)((ch | 0x20) - 'a') < 26) {
             if (k >= sizeof(w))
                 return COL_OTHER;
@@ -100,11 +144,11 @@ header_kind(const struct cell *c)
             return COL_OTHER;
         }
     }
-    if (k == 0)
-        return COL_OTHER;
-    for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
-        if (headers[i].len == k && memcmp(w, headers[i].word, k) == 0)
-            return headers[i].kind;
+    for (size_t j = len_at[k]; j < len_at[k + 1]; j++) {
+        size_t h = by_len[j];
+        if (headers[h].word[0] == w[0] && memcmp(w, headers[h].word, k) == 0)
+            return headers[h].kind;
+    }
     return COL_OTHER;
 }
 
@@ -150,22 +194,35 @@ split(const char *line, size_t len, char sep, struct cell *cells, size_t max)
     return n;
 }
 
+/* The bytes line_separator counts, by class: 1 to 3 the separators,
+ * 4 the double quote, 0 any other. */
+static const unsigned char sep_class[256] = {
+    [','] = 1, [';'] = 2, ['|'] = 3, ['"'] = 4,
+};
+
 /* The separator a line uses: a tab when it has one, else the most common
- * of , ; | outside quotes; 0 when none. */
+ * of , ; | outside quotes; 0 when none.  One look-up a byte: a byte of
+ * no class counts in count[0], which is not read; so does a quote, which
+ * turns quoted over, and a byte in quotes (a line without quotes, most,
+ * is counted without that test). */
 static char
 line_separator(const char *line, size_t len)
 {
     if (memchr(line, '\t', len) != NULL)
         return '\t';
-    size_t comma = 0, semi = 0, pipe = 0;
-    bool quoted = false;
-    for (size_t i = 0; i < len; i++) {
-        if (line[i] == '"')
-            quoted = !quoted;
-        else if (!quoted)
-            comma += line[i] == ',', semi += line[i] == ';',
-                pipe += line[i] == '|';
+    size_t count[5] = {0, 0, 0, 0, 0};
+    if (memchr(line, '"', len) == NULL) {
+        for (size_t i = 0; i < len; i++)
+            count[sep_class[(unsigned char)line[i]]]++;
+    } else {
+        bool quoted = false;
+        for (size_t i = 0; i < len; i++) {
+            unsigned k = sep_class[(unsigned char)line[i]];
+            quoted ^= k == 4;
+            count[quoted ? 0 : k & 3]++;
+        }
     }
+    size_t comma = count[1], semi = count[2], pipe = count[3];
     if (comma == 0 && semi == 0 && pipe == 0)
         return 0;
     return comma >= semi && comma >= pipe ? ',' : semi >= pipe ? ';' : '|';
@@ -228,11 +285,12 @@ name_cell(const struct cell *c)
     return letter;
 }
 
-/* The person's name from the row, "Forename Surname"; a Name cell written
- * "Surname, Forename" is turned round.  false when the row has none. */
+/* The person's name from the row, "Forename Surname", into row->name; a
+ * Name cell written "Surname, Forename" is turned round.  false when the
+ * row has none. */
 static bool
 row_name(const struct table *t, const struct cell *cells, size_t n,
-         char *out, size_t size)
+         struct tables_row *row)
 {
     const struct cell *sur = t->surname >= 0 && (size_t)t->surname < n
                                  ? &cells[t->surname]
@@ -240,29 +298,59 @@ row_name(const struct table *t, const struct cell *cells, size_t n,
     const struct cell *fore = t->forename >= 0 && (size_t)t->forename < n
                                   ? &cells[t->forename]
                                   : NULL;
+    struct cell first = {NULL, 0}, last = {NULL, 0};
     if (sur != NULL && name_cell(sur)) {
         if (fore != NULL && name_cell(fore))
-            snprintf(out, size, "%.*s %.*s", (int)fore->len, fore->s,
-                     (int)sur->len, sur->s);
+            first = *fore, last = *sur;
         else
-            snprintf(out, size, "%.*s", (int)sur->len, sur->s);
-        return true;
-    }
-    if (t->name < 0 || (size_t)t->name >= n || !name_cell(&cells[t->name]))
-        return false;
-    const struct cell *c = &cells[t->name];
-    const char *comma = memchr(c->s, ',', c->len);
-    if (comma != NULL) {
-        struct cell last = {c->s, (size_t)(comma - c->s)};
-        struct cell first = {comma + 1, (size_t)(c->s + c->len - comma - 1)};
-        trim(&last);
-        trim(&first);
-        snprintf(out, size, "%.*s %.*s", (int)first.len, first.s,
-                 (int)last.len, last.s);
+            first = *sur;
+    } else if (t->name >= 0 && (size_t)t->name < n &&
+               name_cell(&cells[t->name])) {
+        const struct cell *c = &cells[t->name];
+        const char *comma = memchr(c->s, ',', c->len);
+        if (comma != NULL) {
+            last = (struct cell){c->s, (size_t)(comma - c->s)};
+            first = (struct cell){comma + 1,
+                                  (size_t)(c->s + c->len - comma - 1)};
+            trim(&last);
+            trim(&first);
+        } else {
+            first = *c;
+        }
     } else {
-        snprintf(out, size, "%.*s", (int)c->len, c->s);
+        return false;
     }
+    row->name[0].s = first.s, row->name[0].len = first.len;
+    row->name[1].s = last.s, row->name[1].len = last.len;
     return true;
+}
+
+/* Append s[0..len), up to a NUL in it (as "%.*s"), to out[0..*k), cut
+ * to size - 1 bytes in all. */
+static void
+name_put(char *out, size_t size, size_t *k, const char *s, size_t len)
+{
+    len = strnlen(s, len);
+    if (len > size - 1 - *k)
+        len = size - 1 - *k;
+    memcpy(out + *k, s, len);
+    *k += len;
+}
+
+void
+sg_tables_row_name(const struct tables_row *row, char *out, size_t size)
+{
+    size_t k = 0;
+    if (size == 0)
+        return;
+    if (row->has_name) {
+        name_put(out, size, &k, row->name[0].s, row->name[0].len);
+        if (row->name[1].s != NULL) {
+            name_put(out, size, &k, " ", 1);
+            name_put(out, size, &k, row->name[1].s, row->name[1].len);
+        }
+    }
+    out[k] = '\0';
 }
 
 /* A date of birth cell: a serial number or a written date. */
@@ -300,25 +388,55 @@ bool sg_tables_prefilter = true;
  * cell at least that long, which is among the first TABLE_MAX_CELLS when
  * fewer than TABLE_MAX_CELLS - 1 separators of any kind come before it.
  * Most lines of prose show such a stretch within their first sentence,
- * and the rest of the line is not read (it was split whole). */
+ * and the rest of the line is not read (it was split whole).  Read eight
+ * bytes a step where none of them is a quote or separator. */
 static bool
 may_be_header(const char *line, size_t len)
 {
     size_t seps = 0, first = 0;
     bool in = false; /* first: the stretch's first byte not a space or CR */
-    for (size_t i = 0; i < len && seps < TABLE_MAX_CELLS - 1; i++) {
-        char c = line[i];
-        if (c == '"')
-            return true;
-        if (c == '\t' || c == ',' || c == ';' || c == '|') {
-            seps++;
-            in = false;
-        } else if (c != ' ' && c != '\r') {
-            if (!in) {
-                in = true;
-                first = i;
-            } else if (i - first >= TABLE_HEADER_MAX) {
-                return false;
+    size_t i = 0;
+    while (i < len && seps < TABLE_MAX_CELLS - 1) {
+        /* eight bytes with no quote or separator at once: the stretch
+         * starts at their first byte not a space or CR, if none has, and
+         * reaches their last */
+        if (len - i >= 8) {
+            uint64_t v = sg_load8(line + i);
+            uint64_t cut = sg_swar_eq(v, '"') | sg_swar_eq(v, '\t') |
+                           sg_swar_eq(v, ',') | sg_swar_eq(v, ';') |
+                           sg_swar_eq(v, '|');
+            if (cut == 0) {
+                uint64_t solid = ~(sg_swar_eq(v, ' ') | sg_swar_eq(v, '\r')) &
+                                 SG_SWAR_HIGH;
+                if (solid != 0) {
+                    if (!in) {
+                        in = true;
+                        first = i + (size_t)__builtin_ctzll(solid) / 8;
+                    }
+                    if (i + (size_t)(63 - __builtin_clzll(solid)) / 8 - first >=
+                        TABLE_HEADER_MAX)
+                        return false;
+                }
+                i += 8;
+                continue;
+            }
+        }
+        /* else byte by byte, to the end of those eight */
+        for (size_t stop = len - i > 8 ? i + 8 : len;
+             i < stop && seps < TABLE_MAX_CELLS - 1; i++) {
+            char c = line[i];
+            if (c == '"')
+                return true;
+            if (c == '\t' || c == ',' || c == ';' || c == '|') {
+                seps++;
+                in = false;
+            } else if (c != ' ' && c != '\r') {
+                if (!in) {
+                    in = true;
+                    first = i;
+                } else if (i - first >= TABLE_HEADER_MAX) {
+                    return false;
+                }
             }
         }
     }
@@ -348,11 +466,11 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         if (is_row) {
             /* a data row (or a repeated header, which has no name) */
             row.header = false;
-            row.has_name = row_name(&t, cells, n, row.name, sizeof(row.name));
-            row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
-                          dob_cell(&cells[t.dob], &row.dob);
-            if (header_read(cells, n, sep, &(struct table){0}))
-                row.has_name = false, row.has_dob = false;
+            if (!header_read(cells, n, sep, &(struct table){0})) {
+                row.has_name = row_name(&t, cells, n, &row);
+                row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
+                              dob_cell(&cells[t.dob], &row.dob);
+            }
         } else if (sep != 0 && header_read(cells, n, sep, &t)) {
             row.header = true;
             is_row = true;

@@ -11,11 +11,22 @@
 struct tables_row {
     size_t start, end; /* the line in the text */
     bool header;       /* the header row itself */
-    bool has_name;     /* name: "Forename Surname" */
-    char name[130];
+    bool has_name;     /* a name, "Forename Surname": sg_tables_row_name */
+    struct {
+        const char *s; /* in the text; the second NULL: one part */
+        size_t len;
+    } name[2];
     bool has_dob; /* dob: the date in the date of birth column */
     struct sg_date dob;
 };
+/* The buffer a row's name is written to (longer names are cut). */
+#define TABLES_NAME_SIZE 130
+/* The row's name (has_name), from the text the row was read from, which
+ * must still be there: its parts with a space between, into out as
+ * snprintf "%.*s %.*s" writes them, cut to size - 1 bytes.  Built only
+ * when asked for: most rows' names are not wanted. */
+void sg_tables_row_name(const struct tables_row *row, char *out,
+                        size_t size);
 /* Called for each header and data row, in order: 0 go on, 1 stop, -1
  * error (returned by sg_tables_scan). */
 typedef int tables_row_fn(void *ctx, const struct tables_row *row);

@@ -557,20 +557,58 @@ test_pupil_dob_tables(void **state)
 static int
 row_text(void *ctx, const struct tables_row *row)
 {
-    char *buf = ctx;
+    char *buf = ctx, name[TABLES_NAME_SIZE];
     size_t l = strlen(buf);
+    sg_tables_row_name(row, name, sizeof(name));
     snprintf(buf + l, 8192 - l, "%zu-%zu %d %d %s %d %d/%d/%d|", row->start,
-             row->end, row->header, row->has_name,
-             row->has_name ? row->name : "", row->has_dob, row->dob.day,
-             row->dob.month, row->dob.year);
+             row->end, row->header, row->has_name, name, row->has_dob,
+             row->dob.day, row->dob.month, row->dob.year);
     return 0;
+}
+
+/* For test_tables_prefilter: a header of before cells ("Surname", then
+ * "x"), the long cell and "DOB", and a data row, after pad spaces (the
+ * line at each alignment to may_be_header's steps of eight bytes); the
+ * rows with the prefilter and without, for every cut of the text in a
+ * buffer of exactly its size.  How many cuts hold a row. */
+static size_t
+prefilter_same(char *text, size_t size, int pad, int before, const char *sep,
+               const char *cell)
+{
+    char a[8192], b[8192];
+    size_t n = 0;
+    size_t len = (size_t)snprintf(text, size, "%*s", pad, "");
+    for (int i = 0; i < before; i++)
+        len += (size_t)snprintf(text + len, size - len, "%s%s",
+                                i == 0 ? "Surname" : "x", sep);
+    len += (size_t)snprintf(text + len, size - len,
+                            "%s%sDOB\nPatel%sAmy%s12/03/2014\n", cell, sep,
+                            sep, sep);
+    for (size_t cut = len > 200 ? len - 40 : 0; cut <= len; cut++) {
+        char *copy = malloc(cut ? cut : 1);
+        assert_non_null(copy);
+        memcpy(copy, text, cut);
+        a[0] = b[0] = '\0';
+        sg_tables_prefilter = true;
+        assert_int_equal(sg_tables_scan(copy, cut, row_text, a), 0);
+        sg_tables_prefilter = false;
+        assert_int_equal(sg_tables_scan(copy, cut, row_text, b), 0);
+        sg_tables_prefilter = true;
+        if (strcmp(a, b) != 0)
+            fail_msg("rows \"%s\" with the prefilter, \"%s\" without, in "
+                     "\"%.*s\"", a, b, (int)cut, copy);
+        n += a[0] != '\0';
+        free(copy);
+    }
+    return n;
 }
 
 /* Lines that cannot open a table are passed over unsplit (may_be_header
  * in tables.c): the rows are the same with that and without it, for
  * header cells of 40 and 41 bytes with spaces, CRs and quotes around
  * them, a long cell after 62 and 63 separators of each kind, and lines
- * cut at every length, in buffers of exactly their size. */
+ * cut at every length, in buffers of exactly their size (at every
+ * alignment to may_be_header's steps of eight bytes). */
 static void
 test_tables_prefilter(void **state)
 {
@@ -585,42 +623,151 @@ test_tables_prefilter(void **state)
         "\"Surname\" of the pupil as on the birth certificate",
         "Surname of the pupil                    x",
         "Surname                                  ",
+        /* 40 bytes, then a run of blanks longer than a step of eight */
+        "Surname of the pupil as on the certifica            ",
+        "\r Forename of the pupil as on the certifi \r \r \r \r \r \r",
     };
-    char text[4096], a[8192], b[8192];
+    char text[4096];
     size_t n = 0;
     for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++)
         for (size_t l = 0; l < sizeof(longs) / sizeof(longs[0]); l++)
-            for (int before = 0; before < 66; before += before < 60 ? 30 : 1) {
-                size_t len = 0;
-                for (int i = 0; i < before; i++)
-                    len += (size_t)snprintf(text + len, sizeof(text) - len,
-                                            "%s%s", i == 0 ? "Surname" : "x",
-                                            seps[k]);
-                len += (size_t)snprintf(text + len, sizeof(text) - len,
-                                        "%s%sDOB\nPatel%sAmy%s12/03/2014\n",
-                                        longs[l], seps[k], seps[k], seps[k]);
-                /* every cut of the text, copied to a buffer of its size */
-                for (size_t cut = len > 200 ? len - 40 : 0; cut <= len;
-                     cut++) {
-                    char *copy = malloc(cut ? cut : 1);
-                    assert_non_null(copy);
-                    memcpy(copy, text, cut);
-                    a[0] = b[0] = '\0';
-                    sg_tables_prefilter = true;
-                    assert_int_equal(sg_tables_scan(copy, cut, row_text, a),
-                                     0);
-                    sg_tables_prefilter = false;
-                    assert_int_equal(sg_tables_scan(copy, cut, row_text, b),
-                                     0);
-                    sg_tables_prefilter = true;
-                    if (strcmp(a, b) != 0)
-                        fail_msg("rows \"%s\" with the prefilter, \"%s\" "
-                                 "without, in \"%.*s\"", a, b, (int)cut, copy);
-                    n += a[0] != '\0';
-                    free(copy);
-                }
-            }
+            for (int pad = 0; pad < 8; pad++)
+                for (int before = 0; before < 66;
+                     before += before < 60 ? 30 : 1)
+                    n += prefilter_same(text, sizeof(text), pad, before,
+                                        seps[k], longs[l]);
     assert_true(n > 500); /* most texts hold a table */
+}
+
+/* sg_tables_scan's callback for test_tables_row_name: each data row's
+ * name at every buffer size from 1 to TABLES_NAME_SIZE + 2 against
+ * snprintf of the name written out whole ("want", one per row). */
+struct name_rows {
+    const char *const *want;
+    size_t n;
+};
+
+static int
+row_name_check(void *ctx, const struct tables_row *row)
+{
+    struct name_rows *nr = ctx;
+    if (row->header)
+        return 0;
+    assert_true(row->has_name);
+    const char *want = nr->want[nr->n++];
+    for (size_t size = 1; size <= TABLES_NAME_SIZE + 2; size++) {
+        char got[TABLES_NAME_SIZE + 2], exp[TABLES_NAME_SIZE + 2];
+        memset(got, 'x', sizeof(got));
+        sg_tables_row_name(row, got, size);
+        snprintf(exp, size, "%s", want);
+        assert_string_equal(got, exp);
+        if (size < sizeof(got))
+            assert_int_equal(got[size], 'x'); /* nothing past size */
+    }
+    return 0;
+}
+
+/* A row's name is built from its cells only when asked for
+ * (sg_tables_row_name): "Forename Surname", a surname alone, "Surname,
+ * Forename" turned round, and names longer than the buffer cut as
+ * snprintf cuts them, at every size. */
+static void
+test_tables_row_name(void **state)
+{
+    (void)state;
+    char text[2048], longf[129], longs[129], want_long[300];
+    memset(longf, 'F', 128), longf[128] = '\0';
+    memset(longs, 'S', 128), longs[128] = '\0';
+    snprintf(want_long, sizeof(want_long), "%s %s", longf, longs);
+    snprintf(text, sizeof(text),
+             "Forename,Surname,DOB\n"
+             "Amy,Patel,12/03/2014\n"
+             "1234,Patel,12/03/2014\n"
+             "%s,%s,12/03/2014\n"
+             "\n"
+             "Name;Form\n"
+             "\"Patel ,  Amy\";7B\n"
+             "Ben Jones;7B\n"
+             "\"O'Neill,\";7B\n",
+             longf, longs);
+    /* and a NUL in a cell, which "%.*s" stops at */
+    size_t len = strlen(text);
+    memcpy(text + len, "\"Smith, Zo\0e\";7B\n", 17);
+    len += 17;
+    const char *const want[] = {"Amy Patel", "Patel",     want_long,
+                                "Amy Patel", "Ben Jones", " O'Neill",
+                                "Zo Smith"};
+    struct name_rows nr = {want, 0};
+    assert_int_equal(sg_tables_scan(text, len, row_name_check, &nr), 0);
+    assert_int_equal(nr.n, 7);
+}
+
+/* sg_tables_scan's callback for test_table_row_edges: each row's place. */
+static int
+row_span(void *ctx, const struct tables_row *row)
+{
+    struct table_rows *tr = ctx;
+    assert_true(tr->n < 8);
+    tr->span[tr->n][0] = row->start;
+    tr->span[tr->n++][1] = row->end;
+    return 0;
+}
+
+/* Which offsets are on a table's rows (sg_detect_on_table_row), at the
+ * edges: a row's first byte and its last are on it, the line break
+ * before and after it on none.  The scan asks about a match's first byte
+ * s and its last, E - 1: a match ending at a row's start (E == start) is
+ * not on it, one ending at its end (E == end) is. */
+static void
+test_table_row_edges(void **state)
+{
+    (void)state;
+    const char *text = "Amy Patel born 12/03/2014\n"
+                       "Name,DOB\n"
+                       "Amy Patel,12/03/2014\n"
+                       "Ben Jones,01/09/2013\n"
+                       "\n"
+                       "Kind regards";
+    size_t len = strlen(text);
+    size_t spans[8][2];
+    struct table_rows tr = {spans, 0, 8};
+    assert_int_equal(sg_tables_scan(text, len, row_span, &tr), 0);
+    assert_int_equal(tr.n, 3); /* the header and two data rows, adjacent */
+    size_t head = (size_t)(strstr(text, "Name,") - text);
+    size_t last_end = (size_t)(strstr(text, "\n\nKind") - text);
+    assert_int_equal(spans[0][0], head);
+    assert_int_equal(spans[2][1], last_end);
+    for (size_t i = 0; i < tr.n; i++) {
+        size_t start = spans[i][0], end = spans[i][1], next = 0;
+        /* the line break before the row (after the row before): on none */
+        assert_false(sg_detect_on_table_row(&tr, &next, start - 1));
+        next = 0;
+        assert_true(sg_detect_on_table_row(&tr, &next, start));
+        assert_int_equal(next, i);
+        next = 0;
+        assert_true(sg_detect_on_table_row(&tr, &next, end - 1));
+        assert_int_equal(next, i);
+        next = 0;
+        assert_false(sg_detect_on_table_row(&tr, &next, end));
+        /* a match ending at E, as the scan asks: E - 1 */
+        size_t E = start;
+        next = 0;
+        assert_false(sg_detect_on_table_row(&tr, &next, E - 1));
+        E = end;
+        next = 0;
+        assert_true(sg_detect_on_table_row(&tr, &next, E - 1));
+    }
+    /* one cursor walked over every offset answers as a fresh one */
+    size_t walk = 0, on = 0;
+    for (size_t x = 0; x <= len + 1; x++) {
+        size_t fresh = 0;
+        bool a = sg_detect_on_table_row(&tr, &walk, x);
+        assert_int_equal(a, sg_detect_on_table_row(&tr, &fresh, x));
+        on += a;
+    }
+    assert_int_equal(on, (spans[0][1] - spans[0][0]) +
+                             (spans[1][1] - spans[1][0]) +
+                             (spans[2][1] - spans[2][0]));
 }
 
 /* Tables that name people or carry dates but are not pupils with dates of
@@ -655,6 +802,12 @@ test_pupil_dob_table_near_misses(void **state)
     expect_findings("pupil-dob",
                     "Name\tStudent number\tScore\nAmy Patel\t41710\t87\n",
                     "");
+    /* a label with a character past ASCII, even before its letters, is no
+     * header word: no table, and "PATEL, Amy" is no name to the pattern */
+    expect_findings("pupil-dob",
+                    "\xe2\x80\xa2Name\tDOB\nPATEL, Amy\t12/03/2014\n", "");
+    expect_findings("pupil-dob", "Name\tDOB\nPATEL, Amy\t12/03/2014\n",
+                    "Amy PATEL 12/03/2014");
     /* a sentence split at its commas is no header: the line after it is
      * read as before */
     expect_findings("pupil-dob",
@@ -1066,6 +1219,8 @@ main(void)
         cmocka_unit_test(test_pupil_dob_tables),
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
+        cmocka_unit_test(test_table_row_edges),
+        cmocka_unit_test(test_tables_row_name),
         cmocka_unit_test(test_normalise_and_checks),
         cmocka_unit_test(test_normalised_numbers),
         cmocka_unit_test(test_number_separators),
