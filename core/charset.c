@@ -167,6 +167,54 @@ sg_crlf_to_lf(struct sg_buf *s)
         s->data[w] = '\0';
 }
 
+/* Append len bytes at data to out with the CR of every CRLF dropped (as
+ * sg_crlf_to_lf), when they are valid UTF-8 without NUL: 1; when they are
+ * not, 0 with out's text as it was; -1 out of memory.  One pass does what
+ * validating, copying and dropping CRs did in three: a word of eight
+ * bytes is copied whole and its first byte that is a CR, NUL or above
+ * ASCII is looked at on its own. */
+static int
+sg_utf8_append_lf(struct sg_buf *out, const char *data, size_t len)
+{
+    if (sg_buf_reserve(out, len) < 0)
+        return -1;
+    const unsigned char *s = (const unsigned char *)data;
+    char *w = out->data + out->len;
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            /* the room reserved holds the whole word: w - i is at most
+             * where out's text ended, and i + 8 <= len */
+            uint64_t v = sg_load8(data + i);
+            uint64_t stop = (v & SG_SWAR_HIGH) | sg_swar_zero(v) |
+                            sg_swar_eq(v, '\r');
+            sg_store8(w, v);
+            size_t k = stop == 0 ? 8 : (size_t)__builtin_ctzll(stop) / 8;
+            w += k;
+            i += k;
+            if (k == 8)
+                continue;
+        }
+        if (s[i] == '\r') {
+            if (i + 1 == len || s[i + 1] != '\n')
+                *w++ = '\r'; /* a CR on its own stays */
+            i++;
+            continue;
+        }
+        size_t n = s[i] == 0 ? 0 : sg_utf8_decode(s + i, len - i, NULL);
+        if (n == 0) {
+            out->data[out->len] = '\0';
+            return 0;
+        }
+        memcpy(w, s + i, n);
+        w += n;
+        i += n;
+    }
+    out->len = (size_t)(w - out->data);
+    out->data[out->len] = '\0';
+    return 1;
+}
+
 /* ------------------------------------------------------------- charsets */
 
 /* Convert with iconv; an invalid or incomplete sequence becomes U+FFFD and
@@ -247,4 +295,22 @@ sg_text_to_utf8(const char *charset, const char *data, size_t len,
         return sg_utf8_append_validated(out, data, len, limit);
     int ret = sg_convert_from("windows-1252", data, len, limit, out);
     return ret == -2 ? sg_utf8_append_valid(out, data, len, limit) : ret;
+}
+
+int
+sg_text_to_utf8_lf(const char *charset, const char *data, size_t len,
+                   struct sg_buf *out)
+{
+    /* text that is valid UTF-8 stays as it is in these charsets */
+    const char *canon = charset != NULL ? g_mime_charset_canon_name(charset)
+                                        : NULL;
+    if (canon == NULL || g_ascii_strcasecmp(canon, "utf-8") == 0 ||
+        g_ascii_strcasecmp(canon, "us-ascii") == 0) {
+        int r = sg_utf8_append_lf(out, data, len);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
+    int ret = sg_text_to_utf8(charset, data, len, SIZE_MAX, out);
+    sg_crlf_to_lf(out);
+    return ret;
 }

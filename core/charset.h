@@ -19,6 +19,13 @@
 int sg_text_to_utf8(const char *charset, const char *data, size_t len,
                     size_t limit, struct sg_buf *out);
 
+/* sg_text_to_utf8 (with no limit), then sg_crlf_to_lf on out: the same
+ * text, in one pass over the bytes when they are valid UTF-8 in UTF-8,
+ * ASCII or no declared charset (most text).  out must be empty.  0, or
+ * -1 out of memory. */
+int sg_text_to_utf8_lf(const char *charset, const char *data, size_t len,
+                       struct sg_buf *out);
+
 /* Append data to out with every invalid UTF-8 sequence (and NUL) replaced
  * by U+FFFD, stopping once out holds limit bytes or more.  0, or -1. */
 int sg_utf8_append_valid(struct sg_buf *out, const char *data, size_t len,

@@ -204,10 +204,9 @@ sg_text_convert_add(struct sg_build *b, const char *charset,
     struct sg_buf text = SG_BUF_INIT, html = SG_BUF_INIT;
     struct sg_buf hidden = SG_BUF_INIT, markup = SG_BUF_INIT;
     int ret = 0;
-    if (sg_text_to_utf8(charset, raw->data != NULL ? raw->data : "", raw->len,
-                        SIZE_MAX, &text) < 0)
+    if (sg_text_to_utf8_lf(charset, raw->data != NULL ? raw->data : "",
+                           raw->len, &text) < 0)
         ret = sg_fail(b, SG_ERR_NOMEM);
-    sg_crlf_to_lf(&text);
     if (ret == 0 && is_html) {
         if (sg_html_to_text(text.data, text.len, &html, &hidden, &markup) < 0)
             ret = sg_fail(b, SG_ERR_NOMEM);

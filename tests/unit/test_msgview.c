@@ -1932,6 +1932,57 @@ test_utf8_dup(void **state)
         }
 }
 
+/* sg_text_to_utf8_lf is sg_text_to_utf8 then sg_crlf_to_lf: every odd
+ * byte (CR, CRLF, NUL, an invalid or a multi-byte sequence) at every
+ * place of a word and across words, in each kind of charset. */
+static void
+test_text_to_utf8_lf(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {
+        "\r\n", "\r", "\r\r\n", "\n\r", "\xC3\xA9", "\xC3", "\xFF",
+        "\xE2\x80\x9C", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xA3\r\n", "",
+    };
+    static const char *const charsets[] = {NULL,          "utf-8", "UTF8",
+                                           "us-ascii",    "ascii", "iso-8859-1",
+                                           "windows-1252", "x-unknown-one"};
+    static const char base[] = "Line of text of twenty-four bytes";
+    for (size_t c = 0; c < sizeof(charsets) / sizeof(charsets[0]); c++)
+        for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+            for (size_t at = 0; at <= 24; at++)
+                for (size_t tail = 0; tail <= 9; tail++) {
+                    char s[96];
+                    int n = snprintf(s, sizeof(s), "%.*s%s%.*s%s",
+                                     (int)at, base, odd[k], (int)tail,
+                                     base + at, tail % 3 == 0 ? "\r\n" : "");
+                    assert_true(n > 0 && (size_t)n < sizeof(s));
+                    if (odd[k][0] == '\0' && tail == 1) /* a NUL inside */
+                        s[at] = '\0';
+                    struct sg_buf want = SG_BUF_INIT, got = SG_BUF_INIT;
+                    assert_int_equal(sg_text_to_utf8(charsets[c], s, (size_t)n,
+                                                     SIZE_MAX, &want), 0);
+                    sg_crlf_to_lf(&want);
+                    assert_int_equal(
+                        sg_text_to_utf8_lf(charsets[c], s, (size_t)n, &got), 0);
+                    assert_non_null(got.data);
+                    if (got.len != want.len ||
+                        memcmp(got.data, want.data, got.len) != 0 ||
+                        got.data[got.len] != '\0')
+                        fail_msg("%s, odd %zu at %zu, tail %zu: \"%s\", not "
+                                 "\"%s\"",
+                                 charsets[c] != NULL ? charsets[c] : "none", k,
+                                 at, tail, got.data, want.data);
+                    sg_buf_free(&want);
+                    sg_buf_free(&got);
+                }
+    /* nothing at all: an empty text, not a NULL one */
+    struct sg_buf empty = SG_BUF_INIT;
+    assert_int_equal(sg_text_to_utf8_lf(NULL, "", 0, &empty), 0);
+    assert_non_null(empty.data);
+    assert_int_equal(empty.len, 0);
+    sg_buf_free(&empty);
+}
+
 /* What a browser shows of text between two tags, in one line: characters
  * the parser drops (controls but tab, LF and CR; U+FFFE, U+FFFF) left
  * out, each run of blanks one space, none at either end. */
@@ -2271,6 +2322,7 @@ main(void)
         cmocka_unit_test(test_attachment_head),
         cmocka_unit_test(test_html_invalid_utf8),
         cmocka_unit_test(test_utf8_dup),
+        cmocka_unit_test(test_text_to_utf8_lf),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
