@@ -186,14 +186,18 @@ sg_utf8_append_lf(struct sg_buf *out, const char *data, size_t len)
             /* the room reserved holds the whole word: w - i is at most
              * where out's text ended, and i + 8 <= len */
             uint64_t v = sg_load8(data + i);
+            sg_store8(w, v);
+            if (((v & SG_SWAR_HIGH) | sg_swar_any_zero(v) |
+                 sg_swar_any_zero(v ^ (SG_SWAR_ONES * '\r'))) == 0) {
+                w += 8;
+                i += 8;
+                continue;
+            }
             uint64_t stop = (v & SG_SWAR_HIGH) | sg_swar_zero(v) |
                             sg_swar_eq(v, '\r');
-            sg_store8(w, v);
-            size_t k = stop == 0 ? 8 : (size_t)__builtin_ctzll(stop) / 8;
+            size_t k = (size_t)__builtin_ctzll(stop) / 8;
             w += k;
             i += k;
-            if (k == 8)
-                continue;
         }
         if (s[i] == '\r') {
             if (i + 1 == len || s[i + 1] != '\n')

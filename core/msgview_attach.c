@@ -61,6 +61,23 @@ sg_uu_begin(const char *p, const char *e, const char **name_r,
     return *name_len_r > 0;
 }
 
+/* The first line from line (the start of one) to end that starts with
+ * "begin ", or NULL.  Only a 'b' can start one: the search goes from 'b'
+ * to 'b', not line by line. */
+static const char *
+sg_uu_next_begin(const char *line, const char *end)
+{
+    for (const char *p = line; p < end; p++) {
+        p = memchr(p, 'b', (size_t)(end - p));
+        if (p == NULL)
+            return NULL;
+        if ((p == line || p[-1] == '\n') && end - p >= 6 &&
+            memcmp(p, "begin ", 6) == 0)
+            return p;
+    }
+    return NULL;
+}
+
 /* Files uuencoded into a plain text ("begin 644 notes.txt" ... "end"), as
  * some mail programs still attach them: each block is an attachment of
  * its own, and its bytes go to the text helper as any attachment's do, so
@@ -71,15 +88,16 @@ sg_inline_uuencode(struct sg_build *b, const struct sg_where *w,
                    const struct sg_buf *raw)
 {
     static const char type[] = "application/octet-stream";
-    const char *p = raw->data, *end = p != NULL ? p + raw->len : NULL;
+    const char *end = raw->data != NULL ? raw->data + raw->len : NULL;
+    const char *p = raw->data != NULL ? sg_uu_next_begin(raw->data, end) : NULL;
     int blocks = 0, ret = 0;
-    while (ret == 0 && p != NULL && p < end) {
+    while (ret == 0 && p != NULL) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *next = nl != NULL ? nl + 1 : end;
         const char *name;
         size_t name_len;
         if (!sg_uu_begin(p, nl != NULL ? nl : end, &name, &name_len)) {
-            p = next;
+            p = sg_uu_next_begin(next, end);
             continue;
         }
         const char *q = next, *stop = NULL;
@@ -113,7 +131,7 @@ sg_inline_uuencode(struct sg_build *b, const struct sg_where *w,
         free(filename);
         sg_buf_free(&block);
         sg_buf_free(&bytes);
-        p = stop;
+        p = sg_uu_next_begin(stop, end);
     }
     return ret;
 }

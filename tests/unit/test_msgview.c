@@ -1932,6 +1932,36 @@ test_utf8_dup(void **state)
         }
 }
 
+/* A uuencoded block in a plain text starts at the start of a line: at
+ * the text's start or after any other line (one with a 'b' in it too),
+ * never inside a line. */
+static void
+test_inline_uuencode_lines(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body;
+        size_t blocks;
+    } cases[] = {
+        {"begin 644 a.txt\n#86)C\n`\nend\n", 1},
+        {"a bob\nbegin 644 a.txt\r\n#86)C\r\n`\r\nend\r\nbye\n", 1},
+        {"a bob begin 644 a.txt\n#86)C\n`\nend\n", 0},
+        {"xbegin 644 a.txt\n#86)C\n`\nend\n", 0},
+        {"begin 644 a.txt\n#86)C\n`\nend\nbegin 644 b.txt\n#86)C\n`\nend", 2},
+        {"begin 644 a.txt\n#86)C\n`\nend\nb begin 644 b.txt\n#86)C\n`\nend", 1},
+        {"begin 6 a.txt\nbegin 644 b.txt\n#86)C\n`\nend\n", 1},
+        {"text\nbegin", 0},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        char m[256];
+        snprintf(m, sizeof(m), "Subject: u\n\n%s", cases[k].body);
+        struct sg_msgview *v = build_mem(m, strlen(m));
+        print_message("%s\n", cases[k].body);
+        assert_int_equal(v->n_attachments, cases[k].blocks);
+        sg_msgview_free(&v);
+    }
+}
+
 /* sg_text_to_utf8_lf is sg_text_to_utf8 then sg_crlf_to_lf: every odd
  * byte (CR, CRLF, NUL, an invalid or a multi-byte sequence) at every
  * place of a word and across words, in each kind of charset. */
@@ -2323,6 +2353,7 @@ main(void)
         cmocka_unit_test(test_html_invalid_utf8),
         cmocka_unit_test(test_utf8_dup),
         cmocka_unit_test(test_text_to_utf8_lf),
+        cmocka_unit_test(test_inline_uuencode_lines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
