@@ -86,9 +86,28 @@ resolve_form(const struct sg_runtime *rt, const char *form, const char *domain,
     return st;
 }
 
+/* Take form out of forms where it is. */
+static void
+drop_form(char **forms, size_t *n, const char *form)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(forms[i], form) == 0) {
+            free(forms[i]);
+            memmove(&forms[i], &forms[i + 1], (*n - i - 1) * sizeof(*forms));
+            (*n)--;
+            return;
+        }
+}
+
 /* Add the MTA's resolution to the forms: its own forms, and, when it
  * delivers locally, the bare local part of the address it delivers to.
- * 0, -1 on allocation failure, -2 when there are too many. */
+ * A form already there (most often the address itself: Postfix's
+ * {rcpt_addr} is the address as written) moves to its later place rather
+ * than being looked up twice: the same form finds the same person, and
+ * of the forms found the last one counts (sg_judge_resolve_rcpt), so
+ * nothing changes but the second lookup.  The bound counts every form
+ * as if kept twice.  0, -1 on allocation failure, -2 when there are too
+ * many. */
 static int
 add_mta_forms(const struct sg_rcpt_mta *mta, char ***forms, size_t *n)
 {
@@ -106,11 +125,15 @@ add_mta_forms(const struct sg_rcpt_mta *mta, char ***forms, size_t *n)
             rc = -1;
         free(bare);
     }
+    size_t counted = *n;
     for (size_t i = 0; rc >= 0 && i < n_more; i++)
-        if (*n >= 2 * SG_DIR_ROUTES_MAX + 1)
+        if (counted++ >= 2 * SG_DIR_ROUTES_MAX + 1)
             rc = -2;
-        else if (sg_strv_push(forms, n, more[i]) < 0)
-            rc = -1;
+        else {
+            drop_form(*forms, n, more[i]);
+            if (sg_strv_push(forms, n, more[i]) < 0)
+                rc = -1;
+        }
     sg_strv_free(&more, &n_more);
     return rc < 0 ? rc : 0;
 }

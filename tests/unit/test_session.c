@@ -838,6 +838,37 @@ test_rcpt_mta(void **state)
     }
 }
 
+/* Directory lookups for one recipient, with mta (or none). */
+static uint64_t
+rcpt_lookups(const char *addr, const struct sg_rcpt_mta *mta)
+{
+    struct sg_session *s = session_with_directory("127.0.0.1", "");
+    assert_int_equal(sg_session_envfrom(s, "<t.smith@school.example>", NULL,
+                                        "QL"),
+                     SG_CONTINUE);
+    struct sg_dir_stats before, after;
+    sg_dir_stats(s->rt->directory, &before);
+    struct sg_outcome out = {0};
+    assert_int_equal(sg_session_rcpt_mta(s, addr, mta, &out), SG_CONTINUE);
+    sg_dir_stats(s->rt->directory, &after);
+    assert_true(sg_person_has_role(s->rcpt_people[0], "pupil"));
+    sg_outcome_free(&out);
+    sg_session_free(&s);
+    return after.lookups - before.lookups;
+}
+
+/* The MTA's {rcpt_addr} is most often the address as written: that form
+ * is looked up once, not again. */
+static void
+test_rcpt_mta_once(void **state)
+{
+    (void)state;
+    static const struct sg_rcpt_mta same = {"p.jones@school.example", "smtp"};
+    uint64_t alone = rcpt_lookups("<p.jones@school.example>", NULL);
+    assert_true(alone > 0);
+    assert_int_equal(rcpt_lookups("<p.jones@school.example>", &same), alone);
+}
+
 /* Exempt correspondence (exempt_message.h): decided at the end of the
  * headers from everyone in the message. */
 #define EXEMPT_CONF "exempt_addresses = rep@union.example, @oh.example\n"
@@ -1081,6 +1112,7 @@ main(void)
         cmocka_unit_test(test_rcpt_unfollowable),
         cmocka_unit_test(test_rcpt_rewritten_summary),
         cmocka_unit_test(test_rcpt_mta),
+        cmocka_unit_test(test_rcpt_mta_once),
         cmocka_unit_test(test_unbracket),
         cmocka_unit_test(test_school_of_judged_claim),
         cmocka_unit_test(test_exempt_decision),
