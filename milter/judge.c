@@ -105,8 +105,8 @@ drop_form(char **forms, size_t *n, const char *form)
  * {rcpt_addr} is the address as written) moves to its later place rather
  * than being looked up twice: the same form finds the same person, and
  * of the forms found the last one counts (sg_judge_resolve_rcpt), so
- * nothing changes but the second lookup.  The bound counts every form
- * as if kept twice.  0, -1 on allocation failure, -2 when there are too
+ * nothing changes but the second lookup.  The bound counts the forms as
+ * if none had moved.  0, -1 on allocation failure, -2 when there are too
  * many. */
 static int
 add_mta_forms(const struct sg_rcpt_mta *mta, char ***forms, size_t *n)
