@@ -154,14 +154,30 @@ struct detect_cands {
     bool whole;   /* none known: PCRE2 reads the whole text */
     uint32_t *end; /* sorted, each once */
     size_t n, cap;
+    /* The most kept for this text (0: sg_detect_max_candidates); past
+     * it, cut is set and cut_at is the least end not kept: every
+     * candidate below cut_at is in end[], and PCRE2 reads on from where
+     * the last of those left it to the text's end. */
+    size_t max;
+    bool cut;
+    size_t cut_at;
 };
-/* Candidates kept per pattern per text at most; past that the pattern
- * reads the whole text (nothing is lost, it is only slower).  A variable
- * so that a test can reach the bound with a small text. */
+/* Candidates kept per pattern per text at least; a long text keeps more:
+ * one for every sg_detect_candidate_bytes bytes of its length per pattern
+ * wanted, so that the lists of all the patterns of one scan together are
+ * no larger than the text (4 bytes a candidate).  Past that the pattern's
+ * PCRE2 reads the rest of the text from the last candidate kept (nothing
+ * is lost, it is only slower).  Variables so that a test can reach the
+ * bound with a small text. */
 extern size_t sg_detect_max_candidates;
-/* Add end to c (ends come in order); false when c holds
- * sg_detect_max_candidates already or memory ran out, and then c reads
- * its text whole (detect_cands.c). */
+extern size_t sg_detect_candidate_bytes;
+/* Empty c: no candidate yet, none dropped, not whole. */
+void sg_detect_cands_empty(struct detect_cands *c);
+/* The bound for a text of len bytes scanned for n patterns. */
+size_t sg_detect_cand_max(size_t len, size_t n);
+/* Add end to c (ends come in order, but for Hyperscan's: see cut_at);
+ * false when c holds its most already (c is cut) or memory ran out (c
+ * then reads its text whole) (detect_cands.c). */
 bool sg_detect_cand_add(struct detect_cands *c, size_t end);
 
 #ifdef HAVE_HYPERSCAN
