@@ -731,13 +731,14 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
 }
 
 /* One group's scan of nt: sinks share one pattern (the first sink's),
- * whose candidates are cands. */
+ * whose candidates are cands; full: those the table pass filled, tr: the
+ * rows it passes over (both of the table pass, for all groups). */
 static int
 scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
            const char *where, time_t now, pcre2_match_data *md,
            pcre2_match_context *mctx, const struct detect_sink *sinks,
-           size_t n_sinks, const struct detect_cands *cands, size_t maxlen,
-           struct table_cache *tc)
+           size_t n_sinks, bool *full, const struct detect_cands *cands,
+           size_t maxlen, const struct table_rows *tr)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
@@ -745,20 +746,10 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
         return -1;
     }
     const struct detector *d = sinks[0].d;
-    bool full[DETECT_SCAN_MAX] = {false};
-    /* Rows of tables with named columns are read by their columns; the
-     * pattern then skips them, so a staff list's dates of joining are not
-     * taken for dates of birth, nor "Patel Amy" for a name. */
-    struct table_rows tr = {NULL, 0, 0};
-    if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
-        sg_detect_tables_pass(nt, sinks, n_sinks, full, where, now, tc,
-                              &tr) < 0) {
-        free(tr.span);
-        return -1;
-    }
+    static const struct table_rows none = {NULL, 0, 0};
     int r = scan_pattern(rules, d->re, nt, where, now, md, mctx, sinks,
-                         n_sinks, full, &tr, cands, maxlen);
-    free(tr.span);
+                         n_sinks, full, sg_detect_reads_tables(d) ? tr : &none,
+                         cands, maxlen);
     /* the spelt-out forms, for the built-in detectors that read them */
     if (r == 0 && d->re_spelt != NULL)
         r = sg_detect_scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx,
@@ -889,9 +880,23 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
     if (scan != NULL &&
         find_candidates(rules, scan, nt, sinks, n_sinks) < 0)
         return -1;
-    /* each group in turn, with its candidates */
-    struct table_cache tc = {NULL, 0, false, false};
+    /* Rows of tables with named columns are read by their columns, for
+     * pupil-dob and pupil-roster together in one pass; their patterns
+     * then skip them, so a staff list's dates of joining are not taken
+     * for dates of birth, nor "Patel Amy" for a name. */
+    bool *full = calloc(n_sinks + 1, sizeof(bool));
+    struct table_rows tr = {NULL, 0, 0};
+    if (full == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    bool tables = false;
+    for (size_t i = 0; i < n_sinks; i++)
+        tables |= sg_detect_reads_tables(sinks[i].d);
     int r = 0;
+    if (tables)
+        r = sg_detect_tables_pass(nt, sinks, n_sinks, full, where, now, &tr);
+    /* each group in turn, with its candidates */
     for (size_t g = 0; g < n_sinks && r == 0;) {
         const struct detector *d = sinks[g].d;
         size_t root = sg_detect_root(rules, (size_t)(d - rules->detectors));
@@ -902,12 +907,13 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
             n++;
         const struct detect_cands *c =
             scan != NULL ? &scan->cands[root] : &whole;
-        if (scan_group(rules, nt, where, now, md, mctx, sinks + g, n, c,
-                       rules->detectors[root].maxlen, &tc) < 0)
+        if (scan_group(rules, nt, where, now, md, mctx, sinks + g, n,
+                       full + g, c, rules->detectors[root].maxlen, &tr) < 0)
             r = -1;
         g += n;
     }
-    free(tc.rows);
+    free(tr.span);
+    free(full);
     return r;
 }
 
@@ -949,15 +955,19 @@ sg_rules_detect_many(const struct sg_rules *rules,
                      size_t len, time_t now, struct sg_finding **findings_r,
                      size_t *n_r, const char **error_r)
 {
-    /* the sinks in scan groups: each pattern's detectors together */
+    /* the sinks in scan groups: each pattern's detectors together, each
+     * with a list of its own (as an evaluation's), joined in the order
+     * named */
     struct detect_sink *sinks = calloc(n + 1, sizeof(*sinks));
     size_t *dets = calloc(n + 1, sizeof(*dets));
+    struct sg_finding **own = calloc(n + 1, sizeof(*own));
+    size_t *n_own = calloc(n + 1, sizeof(*n_own));
     pcre2_match_data *md = pcre2_match_data_create(16, NULL);
     pcre2_match_context *mctx = pcre2_match_context_copy(rules->mctx);
     struct detect_scan *scan = NULL;
     int r = -1;
-    if (sinks == NULL || dets == NULL || md == NULL || mctx == NULL ||
-        sg_detect_scan_new(rules, &scan) < 0) {
+    if (sinks == NULL || dets == NULL || own == NULL || n_own == NULL ||
+        md == NULL || mctx == NULL || sg_detect_scan_new(rules, &scan) < 0) {
         sg_rules_errorf("out of memory");
         goto out;
     }
@@ -973,15 +983,36 @@ sg_rules_detect_many(const struct sg_rules *rules,
         for (size_t i = 0; i < n; i++)
             if (sg_detect_root(rules, dets[i]) == root)
                 sinks[k++] = (struct detect_sink){&rules->detectors[dets[i]],
-                                                  findings_r, n_r, 1000, NULL,
-                                                  NULL};
+                                                  &own[i], &n_own[i], 1000,
+                                                  NULL, NULL};
     r = sg_detect_scan(rules, scan, text, len, "text", now, md, mctx, sinks, k);
+    for (size_t i = 0; i < n && r == 0; i++) {
+        if (n_own[i] == 0)
+            continue;
+        struct sg_finding *g =
+            realloc(*findings_r, (*n_r + n_own[i]) * sizeof(*g));
+        if (g == NULL) {
+            sg_rules_errorf("out of memory");
+            r = -1;
+            break;
+        }
+        memcpy(g + *n_r, own[i], n_own[i] * sizeof(*g));
+        *findings_r = g;
+        *n_r += n_own[i];
+        free(own[i]);
+        own[i] = NULL;
+        n_own[i] = 0;
+    }
 out:
+    for (size_t i = 0; own != NULL && n_own != NULL && i < n; i++)
+        sg_findings_free(&own[i], &n_own[i]);
     sg_detect_scan_free(&scan);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
     free(sinks);
     free(dets);
+    free(own);
+    free(n_own);
     if (r < 0)
         *error_r = sg_rules_lasterror();
     return r;

@@ -255,23 +255,19 @@ struct table_rows {
     size_t (*span)[2]; /* every header and data row: [start, end) */
     size_t n, cap;
 };
-/* One text's rows, kept by the first group that reads them for the
- * other (zeroed for each text; free rows after; the rows' names point
- * into the text, which outlives the cache). */
-struct tables_row;
-struct table_cache {
-    struct tables_row *rows;
-    size_t n;
-    bool done;     /* a group has scanned this text */
-    bool complete; /* ... to its end, and every row is in rows */
-};
-/* The pass of one group (sinks sharing a pattern) over nt: rows offered
- * to the sinks that are not full (full: set for those that fill), their
- * places appended to rows.  0 or -1. */
+/* The pass of every sink that reads tables (pupil-dob's and
+ * pupil-roster's; others are passed over) over nt, in one reading of its
+ * rows: each row offered to the sinks that are not full (full, one per
+ * sink: set for those that fill), the rows' places appended to rows.
+ * 0 or -1. */
 int sg_detect_tables_pass(const struct sg_norm *nt,
                           const struct detect_sink *sinks, size_t n_sinks,
                           bool *full, const char *where, time_t now,
-                          struct table_cache *tc, struct table_rows *rows);
+                          struct table_rows *rows);
+/* Does d read the rows of tables (pupil-dob, pupil-roster)? */
+bool sg_detect_reads_tables(const struct detector *d);
+/* How many texts the table pass has read (test-only); never reset. */
+unsigned long sg_detect_tables_passes(void);
 /* Is the byte at x on a row of a table, [start, end) (the line break
  * after a row is on none)?  *next: the first row not yet passed, 0 at
  * first; x must not go down from one call to the next with the same

@@ -824,47 +824,83 @@ nobody(void *ctx, const char *name, const struct sg_person **person_r)
     return 0;
 }
 
-/* pupil-roster and pupil-dob in one scan read the table rows once (the
- * first keeps them, detect.c's table_cache): pupil-dob finds, after
- * pupil-roster in the same scan, what it finds alone. */
+/* pupil-roster and pupil-dob in one scan read the table rows in one
+ * pass (detect_tables.c), each as it would alone: a short text, and a
+ * class list of more rows than pupil-roster reads (it stops after
+ * DETECT_MAX_NAME_CANDIDATES names) and than pupil-dob keeps findings
+ * (1000).  pupil-dob finds, beside pupil-roster in the same scan, what it
+ * finds alone, and pupil-roster reads as many names. */
 static void
 test_table_rows_shared(void **state)
 {
     (void)state;
     struct sg_rules *r = load("");
-    static const char text[] =
+    static const char small[] =
         "Dear all, the swimming group:\n"
         "Name\tBirthday\tGroup\n"
         "Amy Patel\t12th March 2014\tDolphins\n"
         "Ben Jones\t1/9/2013\tSharks\n"
         "\nand Cara Smith 2012-01-31 joins later.\n"
         "Surname,Forename,DOB\nPatel,Amy,12/03/2014\nKhan,Zara,03/04/2014\n";
+    static const char *const first[] = {"Amy", "Ben", "Cara", "Dev", "Ella",
+                                        "Finn", "Gita", "Hugo"};
+    static const char *const last[] = {"Patel", "Jones", "Smith", "Khan",
+                                       "Brown", "Evans", "Wilson", "Taylor"};
+    size_t cap = 400000, big_len = 0;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    big_len += (size_t)snprintf(big, cap, "Class list\nName,Date of birth\n");
+    for (int i = 0; i < 6000; i++)
+        big_len += (size_t)snprintf(
+            big + big_len, cap - big_len, "%s%c %s%c,%02d/%02d/20%02d\n",
+            first[i % 8], 'a' + i / 8 % 26, last[i / 208 % 8],
+            'a' + i / 1664 % 26, 1 + i % 28, 1 + i / 28 % 12, 10 + i % 9);
+    big_len += (size_t)snprintf(big + big_len, cap - big_len,
+                                "\nand Cara Smith 2012-01-31 joins later.\n");
+    const char *texts[] = {small, big};
+    size_t lens[] = {sizeof(small) - 1, big_len};
     size_t dob = sg_rules_detector_find(r, "pupil-dob");
     size_t roster = sg_rules_detector_find(r, "pupil-roster");
-    struct detect_lookup lk = {nobody, NULL, {0}, 0};
-    struct sg_finding *a = NULL, *b = NULL;
-    size_t na = 0, nb = 0;
     pcre2_match_data *md = pcre2_match_data_create(16, NULL);
     pcre2_match_context *mctx = pcre2_match_context_copy(r->mctx);
     struct detect_scan *scan = NULL;
     assert_int_equal(sg_detect_scan_new(r, &scan), 0);
-    struct detect_sink both[] = {
-        {&r->detectors[roster], &a, &na, 1000, NULL, &lk},
-        {&r->detectors[dob], &a, &na, 1000, NULL, NULL},
-    };
-    assert_int_equal(sg_detect_scan(r, scan, text, sizeof(text) - 1, "text",
-                                    now, md, mctx, both, 2),
-                     0);
-    struct detect_sink alone = {&r->detectors[dob], &b, &nb, 1000, NULL,
-                                NULL};
-    assert_int_equal(sg_detect_scan(r, scan, text, sizeof(text) - 1, "text",
-                                    now, md, mctx, &alone, 1),
-                     0);
-    assert_true(lk.candidates > 0); /* pupil-roster did read the rows */
-    assert_int_equal(same_findings("pupil-dob", a, na, "after pupil-roster",
-                                   b, nb, "alone", text, sizeof(text) - 1),
-                     4);
-    sg_detect_lookup_clear(&lk);
+    for (size_t t = 0; t < 2; t++) {
+        struct detect_lookup lk = {nobody, NULL, {0}, 0};
+        struct detect_lookup lk_alone = {nobody, NULL, {0}, 0};
+        struct sg_finding *a = NULL, *b = NULL, *c = NULL;
+        size_t na = 0, nb = 0, nc = 0;
+        struct detect_sink both[] = {
+            {&r->detectors[roster], &c, &nc, 1000, NULL, &lk},
+            {&r->detectors[dob], &a, &na, 1000, NULL, NULL},
+        };
+        unsigned long passes = sg_detect_tables_passes();
+        assert_int_equal(sg_detect_scan(r, scan, texts[t], lens[t], "text",
+                                        now, md, mctx, both, 2),
+                         0);
+        assert_int_equal(sg_detect_tables_passes() - passes, 1);
+        struct detect_sink alone = {&r->detectors[dob], &b, &nb, 1000, NULL,
+                                    NULL};
+        assert_int_equal(sg_detect_scan(r, scan, texts[t], lens[t], "text",
+                                        now, md, mctx, &alone, 1),
+                         0);
+        struct detect_sink roster_alone = {&r->detectors[roster], &c, &nc,
+                                           1000, NULL, &lk_alone};
+        assert_int_equal(sg_detect_scan(r, scan, texts[t], lens[t], "text",
+                                        now, md, mctx, &roster_alone, 1),
+                         0);
+        assert_int_equal(nc, 0); /* nobody is a pupil */
+        /* pupil-roster did read the rows, as many alone as beside */
+        assert_true(lk.candidates > 0);
+        assert_int_equal(lk.candidates, lk_alone.candidates);
+        assert_int_equal(same_findings("pupil-dob", a, na,
+                                       "beside pupil-roster", b, nb, "alone",
+                                       texts[t], lens[t]),
+                         t == 0 ? 4 : 1000);
+        sg_detect_lookup_clear(&lk);
+        sg_detect_lookup_clear(&lk_alone);
+    }
+    free(big);
     sg_detect_scan_free(&scan);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
