@@ -24,13 +24,13 @@
 #include "normalise.h"
 #include "tables.h"
 
-/* The pass: the sinks (those that read tables among them), and where
- * the rows go. */
+/* The pass: the sinks that read tables (their indexes in sinks and
+ * full), and where the rows go. */
 struct table_pass {
     const struct detect_sink *sinks;
-    size_t n_sinks;
     bool *full;
-    size_t n_full, n_tables; /* sinks that read tables: full, all */
+    const size_t *tables;
+    size_t n_tables, n_full;
     const char *where;
     time_t now;
     struct table_rows *rows;
@@ -58,7 +58,8 @@ table_row(void *ctx, const struct tables_row *row)
     /* the name, built when a sink first wants it */
     char name[TABLES_NAME_SIZE];
     bool named = false;
-    for (size_t i = 0; i < tp->n_sinks; i++) {
+    for (size_t t = 0; t < tp->n_tables; t++) {
+        size_t i = tp->tables[t];
         const struct detect_sink *k = &tp->sinks[i];
         if (tp->full[i])
             continue;
@@ -118,16 +119,22 @@ sg_detect_tables_pass(const struct sg_norm *nt,
                       bool *full, const char *where, time_t now,
                       struct table_rows *rows)
 {
-    struct table_pass tp = {sinks, n_sinks, full, 0, 0, where, now, rows};
-    for (size_t i = 0; i < n_sinks; i++) {
+    size_t *tables = malloc((n_sinks + 1) * sizeof(*tables));
+    if (tables == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    struct table_pass tp = {sinks, full, tables, 0, 0, where, now, rows};
+    for (size_t i = 0; i < n_sinks; i++)
         if (sg_detect_reads_tables(sinks[i].d)) {
-            tp.n_tables++;
+            tables[tp.n_tables++] = i;
             tp.n_full += full[i];
         }
+    int r = 0;
+    if (tp.n_full < tp.n_tables) {
+        __atomic_add_fetch(&passes, 1, __ATOMIC_RELAXED);
+        r = sg_tables_scan(nt->text, nt->len, table_row, &tp);
     }
-    if (tp.n_full == tp.n_tables)
-        return 0;
-    __atomic_add_fetch(&passes, 1, __ATOMIC_RELAXED);
-    int r = sg_tables_scan(nt->text, nt->len, table_row, &tp);
+    free(tables);
     return r < 0 ? -1 : 0;
 }
