@@ -418,11 +418,28 @@ test_candidate_bound(void **state)
 
 /* The bound grows with the text: each of n patterns' lists no more than
  * its share of the text's length, 4 bytes a candidate, and never less
- * than sg_detect_max_candidates. */
+ * than sg_detect_max_candidates.  A list past its bound notes the least
+ * end it dropped, in whatever order they come (Hyperscan's need not be
+ * sorted), so that every end below it is kept. */
 static void
 test_candidate_bound_grows(void **state)
 {
     (void)state;
+    struct detect_cands c = {.max = 2};
+    sg_detect_cands_empty(&c);
+    assert_true(sg_detect_cand_add(&c, 10));
+    assert_true(sg_detect_cand_add(&c, 30));
+    assert_false(sg_detect_cand_add(&c, 40));
+    assert_false(sg_detect_cand_add(&c, 20));
+    assert_false(sg_detect_cand_add(&c, 50));
+    assert_true(c.cut && !c.whole);
+    assert_int_equal(c.cut_at, 20);
+    assert_int_equal(c.n, 2);
+    assert_true(c.cap <= 2);
+    sg_detect_cands_empty(&c);
+    assert_false(c.cut);
+    assert_true(sg_detect_cand_add(&c, 5));
+    free(c.end);
     assert_int_equal(sg_detect_cand_max(0, 0), sg_detect_max_candidates);
     assert_int_equal(sg_detect_cand_max(100000, 1), sg_detect_max_candidates);
     assert_int_equal(sg_detect_cand_max(4000000, 1), 1000000);
