@@ -591,7 +591,8 @@ sg_detect_match_error(const struct detector *d, int rc)
  * candidate is above off, no match is left.  Lookbehinds still see the
  * text before the start (the subject is always the whole text).  The
  * whole-text case is the plain loop itself: one candidate, the text's end,
- * with no bound on the length. */
+ * with no bound on the length; a list cut at a bound (cands->cut) ends in
+ * that candidate too. */
 static int
 scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
              const struct sg_norm *nt, const char *where, time_t now,
@@ -614,22 +615,36 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
     bool by_name = d->builtin && (d->validate == VAL_SOCIAL ||
                                   (d->validate == VAL_NONE &&
                                    strcmp(d->name, "messaging-invite") == 0));
-    uint32_t whole_end = (uint32_t)len; /* normalise.c: len < 4 GiB */
-    const uint32_t *ends = cands->whole ? &whole_end : cands->end;
-    size_t n_ends = cands->whole ? 1 : cands->n;
-    if (cands->whole)
-        maxlen = SIZE_MAX;
+    /* The candidates kept, then, when the list is whole or cut (a bound
+     * reached), one step of the plain loop itself: from off, where the
+     * candidates before left it, to the text's end, with no bound on the
+     * length.  A cut list holds every candidate below cut_at: the
+     * argument holds for those, and the plain loop for the rest. */
+    const uint32_t *ends = cands->end;
+    size_t n_kept = cands->whole ? 0 : cands->n;
+    if (cands->cut && !cands->whole)
+        while (n_kept > 0 && ends[n_kept - 1] >= cands->cut_at)
+            n_kept--; /* Hyperscan's order: some kept may lie past it */
+    size_t n_ends = n_kept + (cands->whole || cands->cut);
     /* pupil-dob's candidates are dates, read back by sg_detect_dob_from,
      * which does not plainly give a later bound for a later date: each
      * candidate's is the least of its own and those after it
      * (dob_from[k]), which is no later than the start of any match ending
-     * there or later, as the argument below needs.  Without memory for
-     * them, the bound is off (PCRE2 reads from off, as before). */
+     * there or later, as the argument below needs.  Past a cut, a match
+     * ending at a candidate not kept (at cut_at or later) and starting
+     * at a kept one's bound or before holds every byte up to cut_at, so
+     * no line break: it starts after the last one before cut_at, the
+     * bound of those.  Without memory for them, the bound is off (PCRE2
+     * reads from off, as before). */
     uint32_t *dob_from = NULL;
-    if (d->builtin && d->validate == VAL_CHILD_DOB && !cands->whole &&
-        n_ends > 0 && (dob_from = malloc(n_ends * sizeof(*dob_from))) != NULL) {
+    if (d->builtin && d->validate == VAL_CHILD_DOB && n_kept > 0 &&
+        (dob_from = malloc(n_kept * sizeof(*dob_from))) != NULL) {
         uint32_t least = UINT32_MAX;
-        for (size_t k = n_ends; k-- > 0;) {
+        if (cands->cut) {
+            const char *nl = memrchr(text, '\n', cands->cut_at);
+            least = nl != NULL ? (uint32_t)(nl - text + 1) : 0;
+        }
+        for (size_t k = n_kept; k-- > 0;) {
             uint32_t f = (uint32_t)sg_detect_dob_from(text, ends[k]);
             dob_from[k] = least = f < least ? f : least;
         }
@@ -638,10 +653,11 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
     size_t k = 0;
     int r = 0;
     while (k < n_ends && r == 0) {
-        size_t E = ends[k];
+        bool plain = k == n_kept;
+        size_t E = plain ? len : ends[k];
         /* a candidate's match is not empty (detect_hs.c): it ends past off;
-         * the whole text may have an empty match at its end */
-        if (E < off || (E == off && !cands->whole)) {
+         * the plain loop may find an empty match at the text's end */
+        if (E < off || (E == off && !plain)) {
             k++;
             continue;
         }
@@ -651,24 +667,28 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
          * anywhere on the row the plain loop drops every match it finds
          * there and next finds the first that starts after the row's end
          * (a match holds no line break), so off goes to that end */
-        if (dob_from != NULL &&
+        if (dob_from != NULL && !plain &&
             sg_detect_on_table_row(tr, &next_row_e, E - 1)) {
             size_t row_end = tr->span[next_row_e][1];
             off = row_end > off ? row_end : off;
             k++;
             continue;
         }
-        size_t from = E - off > maxlen ? E - maxlen : off;
-        if (by_street && !cands->whole) {
-            size_t f = sg_detect_address_from(text, E);
-            from = f > from ? f : from;
+        size_t from = off;
+        if (!plain) {
+            if (E - off > maxlen)
+                from = E - maxlen;
+            if (by_street) {
+                size_t f = sg_detect_address_from(text, E);
+                from = f > from ? f : from;
+            }
+            if (by_name) {
+                size_t f = sg_detect_name_from(text, E);
+                from = f > from ? f : from;
+            }
+            if (dob_from != NULL && dob_from[k] > from)
+                from = dob_from[k];
         }
-        if (by_name && !cands->whole) {
-            size_t f = sg_detect_name_from(text, E);
-            from = f > from ? f : from;
-        }
-        if (dob_from != NULL && dob_from[k] > from)
-            from = dob_from[k];
         while (from > off && (text[from] & 0xc0) == 0x80)
             from--; /* a start at a character: earlier starts only fail */
         pcre2_set_offset_limit(mctx, E);
@@ -711,13 +731,14 @@ scan_pattern(const struct sg_rules *rules, const pcre2_code *re,
 }
 
 /* One group's scan of nt: sinks share one pattern (the first sink's),
- * whose candidates are cands. */
+ * whose candidates are cands; full: those the table pass filled, tr: the
+ * rows it passes over (both of the table pass, for all groups). */
 static int
 scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
            const char *where, time_t now, pcre2_match_data *md,
            pcre2_match_context *mctx, const struct detect_sink *sinks,
-           size_t n_sinks, const struct detect_cands *cands, size_t maxlen,
-           struct table_cache *tc)
+           size_t n_sinks, bool *full, const struct detect_cands *cands,
+           size_t maxlen, const struct table_rows *tr)
 {
     if (n_sinks > DETECT_SCAN_MAX) {
         sg_rules_errorf("detector %s: too many detectors in one scan",
@@ -725,20 +746,10 @@ scan_group(const struct sg_rules *rules, const struct sg_norm *nt,
         return -1;
     }
     const struct detector *d = sinks[0].d;
-    bool full[DETECT_SCAN_MAX] = {false};
-    /* Rows of tables with named columns are read by their columns; the
-     * pattern then skips them, so a staff list's dates of joining are not
-     * taken for dates of birth, nor "Patel Amy" for a name. */
-    struct table_rows tr = {NULL, 0, 0};
-    if ((d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER) &&
-        sg_detect_tables_pass(nt, sinks, n_sinks, full, where, now, tc,
-                              &tr) < 0) {
-        free(tr.span);
-        return -1;
-    }
+    static const struct table_rows none = {NULL, 0, 0};
     int r = scan_pattern(rules, d->re, nt, where, now, md, mctx, sinks,
-                         n_sinks, full, &tr, cands, maxlen);
-    free(tr.span);
+                         n_sinks, full, sg_detect_reads_tables(d) ? tr : &none,
+                         cands, maxlen);
     /* the spelt-out forms, for the built-in detectors that read them */
     if (r == 0 && d->re_spelt != NULL)
         r = sg_detect_scan_spelt(rules, d->re_spelt, nt, where, now, md, mctx,
@@ -758,6 +769,7 @@ struct detect_scan {
 };
 
 size_t sg_detect_max_candidates = 65536;
+size_t sg_detect_candidate_bytes = sizeof(uint32_t);
 static unsigned long texts_scanned;
 
 unsigned long
@@ -817,14 +829,20 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
 {
     memset(sc->wanted, 0, rules->n_detectors * sizeof(bool));
     bool any = false;
+    size_t n_roots = 0;
     for (size_t i = 0; i < n_sinks; i++) {
         size_t root = sg_detect_root(rules, (size_t)(sinks[i].d -
                                                      rules->detectors));
+        n_roots += !sc->wanted[root];
         sc->wanted[root] = true;
+        sg_detect_cands_empty(&sc->cands[root]);
         sc->cands[root].whole = true;
-        sc->cands[root].n = 0;
         any |= rules->detectors[root].in_db;
     }
+    /* the bound on each list: together no larger than the text */
+    size_t max = sg_detect_cand_max(nt->len, n_roots);
+    for (size_t i = 0; i < rules->n_detectors; i++)
+        sc->cands[i].max = max;
 #ifdef HAVE_HYPERSCAN
     if (any && sg_detect_hs_candidates(rules, &sc->scratch, nt, sc->wanted,
                                        sc->cands) < 0)
@@ -858,13 +876,27 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
                           const struct detect_sink *sinks, size_t n_sinks)
 {
     __atomic_add_fetch(&texts_scanned, 1, __ATOMIC_RELAXED);
-    static const struct detect_cands whole = {true, NULL, 0, 0};
+    static const struct detect_cands whole = {.whole = true};
     if (scan != NULL &&
         find_candidates(rules, scan, nt, sinks, n_sinks) < 0)
         return -1;
-    /* each group in turn, with its candidates */
-    struct table_cache tc = {NULL, 0, false, false};
+    /* Rows of tables with named columns are read by their columns, for
+     * pupil-dob and pupil-roster together in one pass; their patterns
+     * then skip them, so a staff list's dates of joining are not taken
+     * for dates of birth, nor "Patel Amy" for a name. */
+    bool *full = calloc(n_sinks + 1, sizeof(bool));
+    struct table_rows tr = {NULL, 0, 0};
+    if (full == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    bool tables = false;
+    for (size_t i = 0; i < n_sinks; i++)
+        tables |= sg_detect_reads_tables(sinks[i].d);
     int r = 0;
+    if (tables)
+        r = sg_detect_tables_pass(nt, sinks, n_sinks, full, where, now, &tr);
+    /* each group in turn, with its candidates */
     for (size_t g = 0; g < n_sinks && r == 0;) {
         const struct detector *d = sinks[g].d;
         size_t root = sg_detect_root(rules, (size_t)(d - rules->detectors));
@@ -875,12 +907,13 @@ sg_detect_scan_normalised(const struct sg_rules *rules,
             n++;
         const struct detect_cands *c =
             scan != NULL ? &scan->cands[root] : &whole;
-        if (scan_group(rules, nt, where, now, md, mctx, sinks + g, n, c,
-                       rules->detectors[root].maxlen, &tc) < 0)
+        if (scan_group(rules, nt, where, now, md, mctx, sinks + g, n,
+                       full + g, c, rules->detectors[root].maxlen, &tr) < 0)
             r = -1;
         g += n;
     }
-    free(tc.rows);
+    free(tr.span);
+    free(full);
     return r;
 }
 
@@ -922,15 +955,19 @@ sg_rules_detect_many(const struct sg_rules *rules,
                      size_t len, time_t now, struct sg_finding **findings_r,
                      size_t *n_r, const char **error_r)
 {
-    /* the sinks in scan groups: each pattern's detectors together */
+    /* the sinks in scan groups: each pattern's detectors together, each
+     * with a list of its own (as an evaluation's), joined in the order
+     * named */
     struct detect_sink *sinks = calloc(n + 1, sizeof(*sinks));
     size_t *dets = calloc(n + 1, sizeof(*dets));
+    struct sg_finding **own = calloc(n + 1, sizeof(*own));
+    size_t *n_own = calloc(n + 1, sizeof(*n_own));
     pcre2_match_data *md = pcre2_match_data_create(16, NULL);
     pcre2_match_context *mctx = pcre2_match_context_copy(rules->mctx);
     struct detect_scan *scan = NULL;
     int r = -1;
-    if (sinks == NULL || dets == NULL || md == NULL || mctx == NULL ||
-        sg_detect_scan_new(rules, &scan) < 0) {
+    if (sinks == NULL || dets == NULL || own == NULL || n_own == NULL ||
+        md == NULL || mctx == NULL || sg_detect_scan_new(rules, &scan) < 0) {
         sg_rules_errorf("out of memory");
         goto out;
     }
@@ -946,15 +983,36 @@ sg_rules_detect_many(const struct sg_rules *rules,
         for (size_t i = 0; i < n; i++)
             if (sg_detect_root(rules, dets[i]) == root)
                 sinks[k++] = (struct detect_sink){&rules->detectors[dets[i]],
-                                                  findings_r, n_r, 1000, NULL,
-                                                  NULL};
+                                                  &own[i], &n_own[i], 1000,
+                                                  NULL, NULL};
     r = sg_detect_scan(rules, scan, text, len, "text", now, md, mctx, sinks, k);
+    for (size_t i = 0; i < n && r == 0; i++) {
+        if (n_own[i] == 0)
+            continue;
+        struct sg_finding *g =
+            realloc(*findings_r, (*n_r + n_own[i]) * sizeof(*g));
+        if (g == NULL) {
+            sg_rules_errorf("out of memory");
+            r = -1;
+            break;
+        }
+        memcpy(g + *n_r, own[i], n_own[i] * sizeof(*g));
+        *findings_r = g;
+        *n_r += n_own[i];
+        free(own[i]);
+        own[i] = NULL;
+        n_own[i] = 0;
+    }
 out:
+    for (size_t i = 0; own != NULL && n_own != NULL && i < n; i++)
+        sg_findings_free(&own[i], &n_own[i]);
     sg_detect_scan_free(&scan);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
     free(sinks);
     free(dets);
+    free(own);
+    free(n_own);
     if (r < 0)
         *error_r = sg_rules_lasterror();
     return r;

@@ -154,14 +154,30 @@ struct detect_cands {
     bool whole;   /* none known: PCRE2 reads the whole text */
     uint32_t *end; /* sorted, each once */
     size_t n, cap;
+    /* The most kept for this text (0: sg_detect_max_candidates); past
+     * it, cut is set and cut_at is the least end not kept: every
+     * candidate below cut_at is in end[], and PCRE2 reads on from where
+     * the last of those left it to the text's end. */
+    size_t max;
+    bool cut;
+    size_t cut_at;
 };
-/* Candidates kept per pattern per text at most; past that the pattern
- * reads the whole text (nothing is lost, it is only slower).  A variable
- * so that a test can reach the bound with a small text. */
+/* Candidates kept per pattern per text at least; a long text keeps more:
+ * one for every sg_detect_candidate_bytes bytes of its length per pattern
+ * wanted, so that the lists of all the patterns of one scan together are
+ * no larger than the text (4 bytes a candidate).  Past that the pattern's
+ * PCRE2 reads the rest of the text from the last candidate kept (nothing
+ * is lost, it is only slower).  Variables so that a test can reach the
+ * bound with a small text. */
 extern size_t sg_detect_max_candidates;
-/* Add end to c (ends come in order); false when c holds
- * sg_detect_max_candidates already or memory ran out, and then c reads
- * its text whole (detect_cands.c). */
+extern size_t sg_detect_candidate_bytes;
+/* Empty c: no candidate yet, none dropped, not whole. */
+void sg_detect_cands_empty(struct detect_cands *c);
+/* The bound for a text of len bytes scanned for n patterns. */
+size_t sg_detect_cand_max(size_t len, size_t n);
+/* Add end to c (ends come in order, but for Hyperscan's: see cut_at);
+ * false when c holds its most already (c is cut) or memory ran out (c
+ * then reads its text whole) (detect_cands.c). */
 bool sg_detect_cand_add(struct detect_cands *c, size_t end);
 
 #ifdef HAVE_HYPERSCAN
@@ -239,23 +255,19 @@ struct table_rows {
     size_t (*span)[2]; /* every header and data row: [start, end) */
     size_t n, cap;
 };
-/* One text's rows, kept by the first group that reads them for the
- * other (zeroed for each text; free rows after; the rows' names point
- * into the text, which outlives the cache). */
-struct tables_row;
-struct table_cache {
-    struct tables_row *rows;
-    size_t n;
-    bool done;     /* a group has scanned this text */
-    bool complete; /* ... to its end, and every row is in rows */
-};
-/* The pass of one group (sinks sharing a pattern) over nt: rows offered
- * to the sinks that are not full (full: set for those that fill), their
- * places appended to rows.  0 or -1. */
+/* The pass of every sink that reads tables (pupil-dob's and
+ * pupil-roster's; others are passed over) over nt, in one reading of its
+ * rows: each row offered to the sinks that are not full (full, one per
+ * sink: set for those that fill), the rows' places appended to rows.
+ * 0 or -1. */
 int sg_detect_tables_pass(const struct sg_norm *nt,
                           const struct detect_sink *sinks, size_t n_sinks,
                           bool *full, const char *where, time_t now,
-                          struct table_cache *tc, struct table_rows *rows);
+                          struct table_rows *rows);
+/* Does d read the rows of tables (pupil-dob, pupil-roster)? */
+bool sg_detect_reads_tables(const struct detector *d);
+/* How many texts the table pass has read (test-only); never reset. */
+unsigned long sg_detect_tables_passes(void);
 /* Is the byte at x on a row of a table, [start, end) (the line break
  * after a row is on none)?  *next: the first row not yet passed, 0 at
  * first; x must not go down from one call to the next with the same

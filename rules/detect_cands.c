@@ -94,7 +94,7 @@ phone_gap_start(unsigned char c)
 }
 
 /* The phone number's candidates in text[0..len), into c (sorted, each
- * once; whole past the bound).  Every match of PHONE_RE starts with one
+ * once; cut past the bound).  Every match of PHONE_RE starts with one
  * of: "+" then "4" or a gap; "00" then "4" or a gap; "(0" or "0" then a
  * digit 1-9 and then a digit, ")" or a gap ((?:\)GAP?|GAP)?[0-9]) -- with
  * the "0" after a byte phone_may_follow (the lookbehind, or the "(").
@@ -106,8 +106,7 @@ sg_detect_phone_candidates(const char *text, size_t len,
                            struct detect_cands *c)
 {
     const unsigned char *t = (const unsigned char *)text;
-    c->whole = false;
-    c->n = 0;
+    sg_detect_cands_empty(c);
     const unsigned char *zero = memchr(t, '0', len);
     const unsigned char *plus = memchr(t, '+', len);
     while (zero != NULL || plus != NULL) {
@@ -132,7 +131,7 @@ sg_detect_phone_candidates(const char *text, size_t len,
         if (end == 0 || (c->n > 0 && c->end[c->n - 1] == end))
             continue; /* ends come in order: '+' at i ends before i + 2 */
         if (!sg_detect_cand_add(c, end))
-            return; /* the bound, or no memory: read it whole */
+            return; /* the bound (the rest is read whole), or no memory */
     }
 }
 
@@ -275,16 +274,38 @@ next_digit(const unsigned char *t, size_t i, size_t len)
     return i;
 }
 
+void
+sg_detect_cands_empty(struct detect_cands *c)
+{
+    c->whole = false;
+    c->n = 0;
+    c->cut = false;
+}
+
+size_t
+sg_detect_cand_max(size_t len, size_t n)
+{
+    size_t grown = len / sg_detect_candidate_bytes / (n > 0 ? n : 1);
+    return grown > sg_detect_max_candidates ? grown : sg_detect_max_candidates;
+}
+
 bool
 sg_detect_cand_add(struct detect_cands *c, size_t end)
 {
     if (c->whole)
         return false;
+    size_t max = c->max > 0 ? c->max : sg_detect_max_candidates;
+    if (c->n >= max) {
+        if (!c->cut || end < c->cut_at)
+            c->cut_at = end;
+        c->cut = true;
+        return false;
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
-        if (cap > sg_detect_max_candidates)
-            cap = sg_detect_max_candidates;
-        uint32_t *g = c->n < cap ? realloc(c->end, cap * sizeof(*g)) : NULL;
+        if (cap > max)
+            cap = max;
+        uint32_t *g = realloc(c->end, cap * sizeof(*g));
         if (g == NULL) {
             c->whole = true;
             c->n = 0;
@@ -320,10 +341,8 @@ sg_detect_number_candidates(const char *text, size_t len,
     const unsigned char *t = (const unsigned char *)text;
     struct detect_cands *all[3] = {upn, nhs, uln};
     for (int k = 0; k < 3; k++)
-        if (all[k] != NULL) {
-            all[k]->whole = false;
-            all[k]->n = 0;
-        }
+        if (all[k] != NULL)
+            sg_detect_cands_empty(all[k]);
     size_t i = 0;
     while ((i = next_digit(t, i, len)) < len) {
         size_t a = i;

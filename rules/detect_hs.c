@@ -50,8 +50,9 @@
  * mode is undefined on text that is not UTF-8: such a text is never given
  * to it (normalise.c says which, detect.c reads them whole with PCRE2).
  * The candidates kept per pattern and text are bounded
- * (sg_detect_max_candidates); past the bound the pattern reads the whole
- * text, so no input makes memory grow with the number of near misses.
+ * (sg_detect_cand_max: no more in all than the text's own size); past the
+ * bound the pattern reads the rest of the text from its last candidate
+ * kept, so no input makes memory grow with the number of near misses.
  * Fails by returning -1 with the error (allocation; Hyperscan failing to
  * scan, which fails the evaluation: the caller's failure action applies).
  */
@@ -750,8 +751,10 @@ struct hs_pass {
 };
 
 /* Keep end offset `to` as a candidate of pattern id; a pattern past the
- * bound (or whose list cannot grow) reads the whole text instead.  Stops
- * the pass (1) once no wanted pattern collects any more. */
+ * bound notes the least end it drops (cut_at: Hyperscan need not report
+ * in order, so it goes on noting), and one whose list cannot grow reads
+ * the whole text instead.  Stops the pass (1) once no wanted pattern
+ * collects any more. */
 static int
 on_match(unsigned id, unsigned long long from, unsigned long long to,
          unsigned flags, void *ctx)
@@ -766,7 +769,7 @@ on_match(unsigned id, unsigned long long from, unsigned long long to,
         return 0;
     bool before = c->n > 0 && to < c->end[c->n - 1];
     if (!sg_detect_cand_add(c, (size_t)to))
-        return --p->open == 0;
+        return c->whole && --p->open == 0;
     p->unsorted |= before;
     return 0;
 }
@@ -794,7 +797,7 @@ sg_detect_hs_candidates(const struct sg_rules *rules, void **scratch,
     for (size_t i = 0; i < rules->n_detectors; i++) {
         if (!wanted[i])
             continue;
-        cands[i].n = 0;
+        sg_detect_cands_empty(&cands[i]);
         cands[i].whole = !rules->detectors[i].in_db;
         p.open += !cands[i].whole;
     }

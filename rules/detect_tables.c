@@ -6,9 +6,13 @@
  * them: a staff list's dates of joining are not taken for dates of birth,
  * nor "Patel Amy" for a name.
  *
- * SECURITY: the text is attacker-controlled; the rows kept grow with the
- * text (two offsets a row), the rows cached for the second group are
- * bounded (TABLE_CACHE_MAX).
+ * pupil-dob's and pupil-roster's sinks read one text's rows in the same
+ * pass (finding the rows is most of the work of both, and the rows are
+ * the same for both): each row is offered to each sink in turn, so each
+ * sink sees the rows in order, as it would alone.
+ *
+ * SECURITY: the text is attacker-controlled; the rows' places kept grow
+ * with the text (two offsets a row).
  */
 #include "config.h"
 
@@ -20,12 +24,13 @@
 #include "normalise.h"
 #include "tables.h"
 
-/* One group's pass: its sinks, and where the rows go. */
+/* The pass: the sinks that read tables (their indexes in sinks and
+ * full), and where the rows go. */
 struct table_pass {
     const struct detect_sink *sinks;
-    size_t n_sinks;
     bool *full;
-    size_t n_full;
+    const size_t *tables;
+    size_t n_tables, n_full;
     const char *where;
     time_t now;
     struct table_rows *rows;
@@ -53,7 +58,8 @@ table_row(void *ctx, const struct tables_row *row)
     /* the name, built when a sink first wants it */
     char name[TABLES_NAME_SIZE];
     bool named = false;
-    for (size_t i = 0; i < tp->n_sinks; i++) {
+    for (size_t t = 0; t < tp->n_tables; t++) {
+        size_t i = tp->tables[t];
         const struct detect_sink *k = &tp->sinks[i];
         if (tp->full[i])
             continue;
@@ -78,7 +84,7 @@ table_row(void *ctx, const struct tables_row *row)
             return -1;
         if (r == 2) {
             tp->full[i] = true;
-            if (++tp->n_full == tp->n_sinks)
+            if (++tp->n_full == tp->n_tables)
                 return 1;
         }
     }
@@ -93,73 +99,42 @@ sg_detect_on_table_row(const struct table_rows *tr, size_t *next, size_t x)
     return *next < tr->n && tr->span[*next][0] <= x;
 }
 
-/* The table rows of one text, kept by the first group that reads them
- * (pupil-dob's or pupil-roster's) for the other: finding the rows is
- * most of the work of both (a line-by-line parse of every text), and the
- * rows are the same for both.  Replaying them in order through table_row
- * is what a second sg_tables_scan would do.  At most TABLE_CACHE_MAX rows
- * are kept (memory does not grow with the text); past that, or when the
- * first group stopped early (its detectors full), the second scans
- * again. */
-#define TABLE_CACHE_MAX 4096
-
-struct table_keep {
-    struct table_pass *tp;
-    struct table_cache *tc;
-};
-
-/* sg_tables_scan's callback: keep a copy of the row, then table_row. */
-static int
-table_row_keep(void *ctx, const struct tables_row *row)
+bool
+sg_detect_reads_tables(const struct detector *d)
 {
-    struct table_keep *tk = ctx;
-    struct table_cache *tc = tk->tc;
-    if (tc->complete) {
-        if (tc->n == TABLE_CACHE_MAX) {
-            tc->complete = false;
-        } else {
-            if (tc->n % 64 == 0) {
-                struct tables_row *g =
-                    realloc(tc->rows, (tc->n + 64) * sizeof(*g));
-                if (g == NULL) {
-                    sg_rules_errorf("out of memory");
-                    return -1;
-                }
-                tc->rows = g;
-            }
-            tc->rows[tc->n++] = *row;
-        }
-    }
-    int r = table_row(tk->tp, row);
-    if (r != 0) /* stops here: the rows after are not kept */
-        tc->complete = false;
-    return r;
+    return d->validate == VAL_CHILD_DOB || d->validate == VAL_PUPIL_ROSTER;
+}
+
+static unsigned long passes;
+
+unsigned long
+sg_detect_tables_passes(void)
+{
+    return __atomic_load_n(&passes, __ATOMIC_RELAXED);
 }
 
 int
 sg_detect_tables_pass(const struct sg_norm *nt,
                       const struct detect_sink *sinks, size_t n_sinks,
                       bool *full, const char *where, time_t now,
-                      struct table_cache *tc, struct table_rows *rows)
+                      struct table_rows *rows)
 {
-    struct table_pass tp = {sinks, n_sinks, full, 0, where, now, rows};
-    for (size_t i = 0; i < n_sinks; i++)
-        tp.n_full += full[i];
-    if (tc->done && tc->complete) {
-        for (size_t i = 0; i < tc->n; i++) {
-            int r = table_row(&tp, &tc->rows[i]);
-            if (r != 0)
-                return r < 0 ? -1 : 0;
-        }
-        return 0;
+    size_t *tables = malloc((n_sinks + 1) * sizeof(*tables));
+    if (tables == NULL) {
+        sg_rules_errorf("out of memory");
+        return -1;
     }
-    if (tc->done) /* not all kept: read again */
-        return sg_tables_scan(nt->text, nt->len, table_row, &tp);
-    tc->done = true;
-    tc->complete = true;
-    struct table_keep tk = {&tp, tc};
-    int r = sg_tables_scan(nt->text, nt->len, table_row_keep, &tk);
-    if (r < 0)
-        tc->complete = false;
-    return r;
+    struct table_pass tp = {sinks, full, tables, 0, 0, where, now, rows};
+    for (size_t i = 0; i < n_sinks; i++)
+        if (sg_detect_reads_tables(sinks[i].d)) {
+            tables[tp.n_tables++] = i;
+            tp.n_full += full[i];
+        }
+    int r = 0;
+    if (tp.n_full < tp.n_tables) {
+        __atomic_add_fetch(&passes, 1, __ATOMIC_RELAXED);
+        r = sg_tables_scan(nt->text, nt->len, table_row, &tp);
+    }
+    free(tables);
+    return r < 0 ? -1 : 0;
 }

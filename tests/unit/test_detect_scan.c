@@ -97,6 +97,10 @@ same_findings(const char *name, struct sg_finding *a, size_t na,
     return n;
 }
 
+static size_t same_one_detector(const struct sg_rules *r,
+                                struct detect_scan *scan, size_t di,
+                                const char *text, size_t len);
+
 /* Every detector of r finds the same in text both ways; the number of
  * findings made (so a test can show it looked at something). */
 static size_t
@@ -232,11 +236,11 @@ test_tricky_texts(void **state)
 }
 
 /* Random texts from pieces of what the detectors read, so that matches,
- * near misses and separators fall against each other every way. */
-static void
-test_random_texts(void **state)
+ * near misses and separators fall against each other every way: rounds
+ * of them, each the same both ways; the findings made. */
+static size_t
+same_on_random_texts(const struct sg_rules *r, int rounds)
 {
-    (void)state;
     static const char *const pieces[] = {
         "07700", "900123", "0", "44", "+", "(0)", "(", ")", " ", "  ", "-",
         ".", "\n", "\r\n", "\t", "\xe2\x80\x90", "\xc2\xa0", "1", "12", "123",
@@ -255,11 +259,10 @@ test_random_texts(void **state)
         "X12345678901A", "9434765919",
     };
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
-    struct sg_rules *r = load("");
     uint64_t x = 0x9e3779b97f4a7c15u;
     char text[2048];
     size_t made = 0;
-    for (int round = 0; round < 400; round++) {
+    for (int round = 0; round < rounds; round++) {
         size_t len = 0;
         for (;;) {
             x ^= x << 13;
@@ -274,7 +277,15 @@ test_random_texts(void **state)
         }
         made += same_both_ways(r, text, len);
     }
-    assert_true(made > 100);
+    return made;
+}
+
+static void
+test_random_texts(void **state)
+{
+    (void)state;
+    struct sg_rules *r = load("");
+    assert_true(same_on_random_texts(r, 400) > 100);
     sg_rules_free(&r);
 }
 
@@ -352,8 +363,12 @@ test_database_sets(void **state)
     sg_rules_free(&r);
 }
 
-/* Past the bound on candidates a pattern reads the whole text: nothing is
- * lost. */
+/* Past the bound on candidates a pattern reads the rest of the text from
+ * its last candidate kept: nothing is lost.  The bound is made small (3,
+ * then 40, not growing with the text) so that short texts pass it: a
+ * list of phone numbers and addresses, a class list of names and dates of
+ * birth (pupil-dob's bound on where a match starts, past the cut), the
+ * tricky texts and random ones. */
 static void
 test_candidate_bound(void **state)
 {
@@ -364,12 +379,72 @@ test_candidate_bound(void **state)
     for (int i = 0; len + 40 < sizeof(text); i++)
         len += (size_t)snprintf(text + len, sizeof(text) - len,
                                 "07700 9%05d, a%d@gmail.com ", i, i);
-    size_t saved = sg_detect_max_candidates;
-    sg_detect_max_candidates = 3;
-    size_t made = same_both_ways(r, text, len);
+    static const char *const first[] = {"Amy", "Zo\xc3\xab", "Mary-Jane",
+                                        "Tom"};
+    static const char *const last[] = {"Patel", "O'Neill", "Van Der Berg",
+                                       "Smith Jones"};
+    char list[4096];
+    size_t ll = 0;
+    for (int i = 0; ll + 80 < sizeof(list); i++)
+        ll += (size_t)snprintf(
+            list + ll, sizeof(list) - ll, "%s %s%s%02d/%02d/20%02d%s",
+            first[i % 4], last[(i / 4) % 4], i % 3 ? " born " : "\t",
+            1 + i % 28, 1 + i % 12, 10 + i % 9,
+            i % 5 == 4 ? " and 3 May 2013 " : i % 7 ? "\n" : ", ");
+    size_t dob = sg_rules_detector_find(r, "pupil-dob");
+    size_t saved = sg_detect_max_candidates, bytes = sg_detect_candidate_bytes;
+    sg_detect_candidate_bytes = SIZE_MAX;
+    static const size_t bounds[] = {3, 40};
+    size_t made = 0, dobs = 0, before = 0;
+    for (size_t b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++) {
+        sg_detect_max_candidates = bounds[b];
+        made += same_both_ways(r, text, len);
+        struct detect_scan *scan = NULL;
+        assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+        dobs += same_one_detector(r, scan, dob, list, ll);
+        sg_detect_scan_free(&scan);
+        made += same_both_ways(r, list, ll);
+        for (size_t i = 0; i < sizeof(tricky) / sizeof(tricky[0]); i++)
+            made += same_both_ways(r, tricky[i], strlen(tricky[i]));
+        made += same_on_random_texts(r, 40);
+        assert_true(made > before + 200);
+        before = made;
+    }
     sg_detect_max_candidates = saved;
-    assert_true(made > 100);
+    sg_detect_candidate_bytes = bytes;
+    assert_true(dobs > 100);
     sg_rules_free(&r);
+}
+
+/* The bound grows with the text: each of n patterns' lists no more than
+ * its share of the text's length, 4 bytes a candidate, and never less
+ * than sg_detect_max_candidates.  A list past its bound notes the least
+ * end it dropped, in whatever order they come (Hyperscan's need not be
+ * sorted), so that every end below it is kept. */
+static void
+test_candidate_bound_grows(void **state)
+{
+    (void)state;
+    struct detect_cands c = {.max = 2};
+    sg_detect_cands_empty(&c);
+    assert_true(sg_detect_cand_add(&c, 10));
+    assert_true(sg_detect_cand_add(&c, 30));
+    assert_false(sg_detect_cand_add(&c, 40));
+    assert_false(sg_detect_cand_add(&c, 20));
+    assert_false(sg_detect_cand_add(&c, 50));
+    assert_true(c.cut && !c.whole);
+    assert_int_equal(c.cut_at, 20);
+    assert_int_equal(c.n, 2);
+    assert_true(c.cap <= 2);
+    sg_detect_cands_empty(&c);
+    assert_false(c.cut);
+    assert_true(sg_detect_cand_add(&c, 5));
+    free(c.end);
+    assert_int_equal(sg_detect_cand_max(0, 0), sg_detect_max_candidates);
+    assert_int_equal(sg_detect_cand_max(100000, 1), sg_detect_max_candidates);
+    assert_int_equal(sg_detect_cand_max(4000000, 1), 1000000);
+    assert_int_equal(sg_detect_cand_max(4400000, 11), 100000);
+    assert_int_equal(sg_detect_cand_max(2000000, 11), sg_detect_max_candidates);
 }
 
 /* Detector name finds the same in text[0..len), copied into a buffer of
@@ -766,47 +841,83 @@ nobody(void *ctx, const char *name, const struct sg_person **person_r)
     return 0;
 }
 
-/* pupil-roster and pupil-dob in one scan read the table rows once (the
- * first keeps them, detect.c's table_cache): pupil-dob finds, after
- * pupil-roster in the same scan, what it finds alone. */
+/* pupil-roster and pupil-dob in one scan read the table rows in one
+ * pass (detect_tables.c), each as it would alone: a short text, and a
+ * class list of more rows than pupil-roster reads (it stops after
+ * DETECT_MAX_NAME_CANDIDATES names) and than pupil-dob keeps findings
+ * (1000).  pupil-dob finds, beside pupil-roster in the same scan, what it
+ * finds alone, and pupil-roster reads as many names. */
 static void
 test_table_rows_shared(void **state)
 {
     (void)state;
     struct sg_rules *r = load("");
-    static const char text[] =
+    static const char small[] =
         "Dear all, the swimming group:\n"
         "Name\tBirthday\tGroup\n"
         "Amy Patel\t12th March 2014\tDolphins\n"
         "Ben Jones\t1/9/2013\tSharks\n"
         "\nand Cara Smith 2012-01-31 joins later.\n"
         "Surname,Forename,DOB\nPatel,Amy,12/03/2014\nKhan,Zara,03/04/2014\n";
+    static const char *const first[] = {"Amy", "Ben", "Cara", "Dev", "Ella",
+                                        "Finn", "Gita", "Hugo"};
+    static const char *const last[] = {"Patel", "Jones", "Smith", "Khan",
+                                       "Brown", "Evans", "Wilson", "Taylor"};
+    size_t cap = 400000, big_len = 0;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    big_len += (size_t)snprintf(big, cap, "Class list\nName,Date of birth\n");
+    for (int i = 0; i < 6000; i++)
+        big_len += (size_t)snprintf(
+            big + big_len, cap - big_len, "%s%c %s%c,%02d/%02d/20%02d\n",
+            first[i % 8], 'a' + i / 8 % 26, last[i / 208 % 8],
+            'a' + i / 1664 % 26, 1 + i % 28, 1 + i / 28 % 12, 10 + i % 9);
+    big_len += (size_t)snprintf(big + big_len, cap - big_len,
+                                "\nand Cara Smith 2012-01-31 joins later.\n");
+    const char *texts[] = {small, big};
+    size_t lens[] = {sizeof(small) - 1, big_len};
     size_t dob = sg_rules_detector_find(r, "pupil-dob");
     size_t roster = sg_rules_detector_find(r, "pupil-roster");
-    struct detect_lookup lk = {nobody, NULL, {0}, 0};
-    struct sg_finding *a = NULL, *b = NULL;
-    size_t na = 0, nb = 0;
     pcre2_match_data *md = pcre2_match_data_create(16, NULL);
     pcre2_match_context *mctx = pcre2_match_context_copy(r->mctx);
     struct detect_scan *scan = NULL;
     assert_int_equal(sg_detect_scan_new(r, &scan), 0);
-    struct detect_sink both[] = {
-        {&r->detectors[roster], &a, &na, 1000, NULL, &lk},
-        {&r->detectors[dob], &a, &na, 1000, NULL, NULL},
-    };
-    assert_int_equal(sg_detect_scan(r, scan, text, sizeof(text) - 1, "text",
-                                    now, md, mctx, both, 2),
-                     0);
-    struct detect_sink alone = {&r->detectors[dob], &b, &nb, 1000, NULL,
-                                NULL};
-    assert_int_equal(sg_detect_scan(r, scan, text, sizeof(text) - 1, "text",
-                                    now, md, mctx, &alone, 1),
-                     0);
-    assert_true(lk.candidates > 0); /* pupil-roster did read the rows */
-    assert_int_equal(same_findings("pupil-dob", a, na, "after pupil-roster",
-                                   b, nb, "alone", text, sizeof(text) - 1),
-                     4);
-    sg_detect_lookup_clear(&lk);
+    for (size_t t = 0; t < 2; t++) {
+        struct detect_lookup lk = {nobody, NULL, {0}, 0};
+        struct detect_lookup lk_alone = {nobody, NULL, {0}, 0};
+        struct sg_finding *a = NULL, *b = NULL, *c = NULL;
+        size_t na = 0, nb = 0, nc = 0;
+        struct detect_sink both[] = {
+            {&r->detectors[roster], &c, &nc, 1000, NULL, &lk},
+            {&r->detectors[dob], &a, &na, 1000, NULL, NULL},
+        };
+        unsigned long passes = sg_detect_tables_passes();
+        assert_int_equal(sg_detect_scan(r, scan, texts[t], lens[t], "text",
+                                        now, md, mctx, both, 2),
+                         0);
+        assert_int_equal(sg_detect_tables_passes() - passes, 1);
+        struct detect_sink alone = {&r->detectors[dob], &b, &nb, 1000, NULL,
+                                    NULL};
+        assert_int_equal(sg_detect_scan(r, scan, texts[t], lens[t], "text",
+                                        now, md, mctx, &alone, 1),
+                         0);
+        struct detect_sink roster_alone = {&r->detectors[roster], &c, &nc,
+                                           1000, NULL, &lk_alone};
+        assert_int_equal(sg_detect_scan(r, scan, texts[t], lens[t], "text",
+                                        now, md, mctx, &roster_alone, 1),
+                         0);
+        assert_int_equal(nc, 0); /* nobody is a pupil */
+        /* pupil-roster did read the rows, as many alone as beside */
+        assert_true(lk.candidates > 0);
+        assert_int_equal(lk.candidates, lk_alone.candidates);
+        assert_int_equal(same_findings("pupil-dob", a, na,
+                                       "beside pupil-roster", b, nb, "alone",
+                                       texts[t], lens[t]),
+                         t == 0 ? 4 : 1000);
+        sg_detect_lookup_clear(&lk);
+        sg_detect_lookup_clear(&lk_alone);
+    }
+    free(big);
     sg_detect_scan_free(&scan);
     pcre2_match_data_free(md);
     pcre2_match_context_free(mctx);
@@ -1019,6 +1130,7 @@ main(void)
         cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_site_patterns),
         cmocka_unit_test(test_candidate_bound),
+        cmocka_unit_test(test_candidate_bound_grows),
         cmocka_unit_test(test_dob_bounds),
         cmocka_unit_test(test_number_candidates),
         cmocka_unit_test(test_database_sets),
