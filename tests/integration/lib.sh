@@ -204,26 +204,42 @@ sg_start_milter() {
     sg_die "milter did not start: $(cat "$SG_MILTER_LOG")"
 }
 
-# sg_stop_milter: SIGTERM, as systemd stops it, and wait for it to end.
-# A daemon still there after SG_STOP_SECS (60) is a failure, not a test
-# that hangs: counted, its threads' stacks written to the log when gdb
-# is there, and killed.
+# sg_stop_milter: SIGTERM, as systemd stops it, and wait for it to end,
+# which it must do with status 0 (EX_OK).  A daemon still there after
+# SG_STOP_SECS (60) is a failure, not a test that hangs: its threads'
+# stacks are written to the log when gdb is there, and it is killed.  A
+# failure is counted in SG_FAILS and in SG_STOP_FAILED, which sg_cleanup
+# makes the test's status (for the tests that count their own).
+SG_STOP_FAILED=
 sg_stop_milter() {
     [ -n "${SG_MILTER_PID:-}" ] || return 0
-    local pid=$SG_MILTER_PID i
+    local pid=$SG_MILTER_PID i status why=
     SG_MILTER_PID=
-    kill -TERM "$pid" 2>/dev/null
+    # a daemon that had ended already (a test killed it) is only reaped
+    if ! kill -TERM "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null
+        return 0
+    fi
     for i in $(seq 1 $((${SG_STOP_SECS:-60} * 10))); do
         # bash reaps its children as they end: kill -0 then fails
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    echo "not ok - the milter (pid $pid) did not stop within ${SG_STOP_SECS:-60} s of SIGTERM"
+    if kill -0 "$pid" 2>/dev/null; then
+        why="did not stop within ${SG_STOP_SECS:-60} s of SIGTERM"
+        command -v gdb >/dev/null &&
+            gdb -p "$pid" -batch -ex 'thread apply all bt' >>"$SG_MILTER_LOG" 2>&1
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    else
+        wait "$pid" 2>/dev/null
+        status=$?
+        [ "$status" = 0 ] || why="ended with status $status after SIGTERM"
+    fi
+    [ -z "$why" ] && return 0
+    echo "not ok - the milter (pid $pid) $why"
     SG_FAILS=$((SG_FAILS + 1))
-    command -v gdb >/dev/null &&
-        gdb -p "$pid" -batch -ex 'thread apply all bt' >>"$SG_MILTER_LOG" 2>&1
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    SG_STOP_FAILED=1
     return 1
 }
 
@@ -541,10 +557,11 @@ sg_cleanup() {
     sg_stop_review
     for name in "${SG_INSTANCES[@]}"; do
         sg_instance "$name"
-        sg_stop_milter || rc=1
+        sg_stop_milter
         postfix -c "$SG_PF" stop >/dev/null 2>&1
     done
-    sg_stop_milter || rc=1
+    sg_stop_milter
+    [ -n "$SG_STOP_FAILED" ] && rc=1
     [ -d "${SG_PF:-/nonexistent}" ] && postfix -c "$SG_PF" stop >/dev/null 2>&1
     [ -n "${SG_SINK_PID:-}" ] && kill "$SG_SINK_PID" 2>/dev/null
     # a test's own clean-up of what it changed on the system, once its
@@ -557,5 +574,7 @@ sg_cleanup() {
     if [ -n "${SG_WORK:-}" ] && [ -z "${SG_KEEP:-}" ]; then
         rm -rf "$SG_WORK"
     fi
-    return "$rc"
+    # the last thing the EXIT trap runs: exit, as return would not
+    # change the test's status
+    exit "$rc"
 }
