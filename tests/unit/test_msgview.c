@@ -2396,10 +2396,10 @@ check_window(const char *data, size_t len, const char *what)
                whole.data[at] == window.data[at])
             at++;
         size_t from = at > 80 ? at - 80 : 0;
+        int n_whole = (int)(MIN(whole.len, at + 80) - from);
+        int n_window = (int)(MIN(window.len, at + 80) - from);
         print_message("%s: views differ at %zu\nwhole: %.*s\nwindow: %.*s\n",
-                      what, at, (int)((whole.len < at + 80 ? whole.len : at + 80) - from),
-                      whole.data + from,
-                      (int)((window.len < at + 80 ? window.len : at + 80) - from),
+                      what, at, n_whole, whole.data + from, n_window,
                       window.data + from);
         fail();
     }
