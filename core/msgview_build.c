@@ -553,8 +553,97 @@ sg_build_message(struct sg_build *b, GMimeMessage *msg)
     return sg_walk_message(b, msg, &top);
 }
 
+bool sg_msgview_window = true;
+
+/* The offset of the blank line ("\n" or "\r\n" at a line's start) that
+ * ends the header block of data[0, len), or SIZE_MAX when there is none. */
+static size_t
+sg_blank_line(const char *data, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        if (data[i] == '\n' || (data[i] == '\r' && len - i >= 2 &&
+                                 data[i + 1] == '\n'))
+            return i;
+        const char *nl = memchr(data + i, '\n', len - i);
+        if (nl == NULL)
+            break;
+        i = (size_t)(nl - data) + 1;
+    }
+    return SIZE_MAX;
+}
+
+/* Whether a line of the header block data[0, len) names a Content-Type
+ * of more than one part (multipart/..., message/...).  Only saves a
+ * second parse of the headers: GMime's parse has the last word (a folded
+ * Content-Type is not looked at here). */
+static bool
+sg_maybe_nested(const char *data, size_t len)
+{
+    static const char name[] = "content-type";
+    static const char *const types[] = {"multipart", "message"};
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        size_t eol = nl != NULL ? (size_t)(nl - data) : len;
+        if (eol - i >= sizeof(name) - 1 &&
+            g_ascii_strncasecmp(data + i, name, sizeof(name) - 1) == 0)
+            for (size_t t = 0; t < G_N_ELEMENTS(types); t++)
+                for (size_t k = i, n = strlen(types[t]); k + n <= eol; k++)
+                    if (g_ascii_strncasecmp(data + k, types[t], n) == 0)
+                        return true;
+        i = eol + 1;
+    }
+    return false;
+}
+
+/* The message in data[0, len) (the bytes of stream), when its body is a
+ * single part: GMime parses only its header block (a window of stream
+ * that ends with the blank line), and the part's content is the rest of
+ * the stream, which is what GMime's scan of a body that no boundary can
+ * end would find, without the scan.  The part's transfer encoding is
+ * GMime's, from the headers, and scanning a part's body gives no
+ * warnings.  NULL (and the warnings of the try undone) when the message
+ * is not such a one, or GMime does not end its headers where the blank
+ * line is: it is then parsed whole. */
+static GMimeMessage *
+sg_parse_window(struct sg_build *b, GMimeStream *stream, const char *data,
+                size_t len, GMimeParser **parser_r)
+{
+    size_t blank = data != NULL ? sg_blank_line(data, len) : SIZE_MAX;
+    if (!sg_msgview_window || blank == SIZE_MAX ||
+        sg_maybe_nested(data, blank))
+        return NULL;
+    gint64 body = (gint64)blank + (data[blank] == '\n' ? 1 : 2);
+    bool malformed = b->view->malformed;
+    unsigned incomplete = b->view->incomplete;
+    GMimeStream *head = g_mime_stream_substream(stream, 0, body);
+    GMimeParser *parser = g_mime_parser_new_with_stream(head);
+    g_object_unref(head);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    GMimeMessage *msg = g_mime_parser_construct_message(parser, b->opts);
+    GMimeObject *part = msg != NULL ? g_mime_message_get_mime_part(msg)
+                                    : NULL;
+    GMimeDataWrapper *content = GMIME_IS_PART(part)
+        ? g_mime_part_get_content(GMIME_PART(part)) : NULL;
+    if (content == NULL ||
+        g_mime_parser_get_headers_end(parser) != (gint64)blank) {
+        if (msg != NULL)
+            g_object_unref(msg);
+        g_object_unref(parser);
+        b->view->malformed = malformed;
+        b->view->incomplete = incomplete;
+        return NULL;
+    }
+    GMimeStream *window = g_mime_stream_substream(stream, body, (gint64)len);
+    g_mime_data_wrapper_set_stream(content, window);
+    g_object_unref(window);
+    *parser_r = parser;
+    return msg;
+}
+
+/* Build the view of stream, size bytes; data: the same bytes in memory,
+ * or NULL. */
 static int
-sg_build_stream(GMimeStream *stream, size_t size,
+sg_build_stream(GMimeStream *stream, const char *data, size_t size,
                 const struct sg_extract_opts *x, struct sg_msgview **view_r,
                 const char **error_r)
 {
@@ -571,9 +660,13 @@ sg_build_stream(GMimeStream *stream, size_t size,
     g_mime_parser_options_set_fallback_charsets(opts, fallback);
     g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
     b.opts = opts;
-    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-    GMimeMessage *msg = g_mime_parser_construct_message(parser, opts);
+    GMimeParser *parser = NULL;
+    GMimeMessage *msg = sg_parse_window(&b, stream, data, size, &parser);
+    if (msg == NULL) {
+        parser = g_mime_parser_new_with_stream(stream);
+        g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+        msg = g_mime_parser_construct_message(parser, opts);
+    }
     int ret = msg != NULL ? sg_build_message(&b, msg)
                           : sg_build_unparsed(&b, stream);
     if (ret == 0)
@@ -626,7 +719,7 @@ sg_msgview_build_mem_extract(const char *data, size_t len,
     } else
         stream = len > 0 ? g_mime_stream_mem_new_with_buffer(data, len)
                          : g_mime_stream_mem_new();
-    int ret = sg_build_stream(stream, len, x, view_r, error_r);
+    int ret = sg_build_stream(stream, data, len, x, view_r, error_r);
     g_object_unref(stream);
     if (borrowed != NULL)
         (void)g_byte_array_free(borrowed, FALSE); /* the bytes stay */
@@ -653,7 +746,8 @@ sg_msgview_build_fd_extract(int fd, const struct sg_extract_opts *x,
         return -1;
     }
     GMimeStream *stream = g_mime_stream_fs_new(copy); /* closes copy */
-    int ret = sg_build_stream(stream, (size_t)st.st_size, x, view_r, error_r);
+    int ret = sg_build_stream(stream, NULL, (size_t)st.st_size, x, view_r,
+                              error_r);
     g_object_unref(stream);
     return ret;
 }

@@ -29,6 +29,12 @@
 #define SG_READ_CHUNK 16384
 #define SG_LABEL_MAX 512
 
+/* Whether a message from memory whose body is a single part has that
+ * body handed to GMime as a window on the message, not scanned by
+ * GMime's parser (true; a test sets it false to parse every message
+ * whole, which must give the same view).  Defined in msgview_build.c. */
+extern bool sg_msgview_window;
+
 /* One build in progress. */
 struct sg_build {
     struct sg_msgview *view;

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -2297,6 +2298,280 @@ test_html_marks(void **state)
     }
 }
 
+/* -------------------------------------- the single-part body as a window */
+
+/* Every field of a view, lengths and all, into out. */
+static void
+dump_str(struct sg_buf *out, const char *what, const char *s, size_t len)
+{
+    char head[64];
+    snprintf(head, sizeof(head), "\n%s %zu:", what, s != NULL ? len : 0);
+    assert_int_equal(sg_buf_append(out, head, strlen(head)), 0);
+    assert_int_equal(sg_buf_append(out, s != NULL ? s : "(null)",
+                                   s != NULL ? len : 6), 0);
+}
+
+static void
+dump_z(struct sg_buf *out, const char *what, const char *s)
+{
+    dump_str(out, what, s, s != NULL ? strlen(s) : 0);
+}
+
+static void
+dump_n(struct sg_buf *out, const char *what, size_t n)
+{
+    char line[64];
+    snprintf(line, sizeof(line), "\n%s %zu", what, n);
+    assert_int_equal(sg_buf_append(out, line, strlen(line)), 0);
+}
+
+static void
+dump_view(const struct sg_msgview *v, struct sg_buf *out)
+{
+    sg_buf_reset(out);
+    for (size_t i = 0; i < v->n_headers; i++) {
+        dump_z(out, "header", v->headers[i].name);
+        dump_z(out, "value", v->headers[i].value);
+    }
+    dump_z(out, "subject", v->subject);
+    dump_z(out, "from_name", v->from_name);
+    dump_z(out, "from_addr", v->from_addr);
+    dump_z(out, "message_id", v->message_id);
+    dump_z(out, "display_names", v->display_names);
+    for (size_t i = 0; i < v->n_sender_claims; i++)
+        dump_z(out, "claim", v->sender_claims[i]);
+    dump_n(out, "claims_overflow", v->sender_claims_overflow);
+    for (size_t i = 0; i < v->n_texts; i++) {
+        const struct sg_text_part *t = &v->texts[i];
+        dump_str(out, "text", t->text, t->len);
+        dump_z(out, "type", t->content_type);
+        dump_z(out, "label", t->label);
+        dump_n(out, "depth", t->depth);
+        dump_n(out, "from_html", t->from_html);
+        dump_n(out, "is_attachment", t->is_attachment);
+        dump_n(out, "place", t->place);
+        dump_z(out, "quote_author", t->quote_author);
+        dump_z(out, "quote_addr", t->quote_addr);
+    }
+    for (size_t i = 0; i < v->n_attachments; i++) {
+        const struct sg_attachment *a = &v->attachments[i];
+        dump_z(out, "attachment", a->content_type);
+        dump_z(out, "filename", a->filename);
+        dump_n(out, "size", a->size);
+        dump_n(out, "depth", a->depth);
+        dump_z(out, "image_type", a->image_type);
+        dump_n(out, "width", a->width);
+        dump_n(out, "height", a->height);
+        dump_n(out, "camera", a->camera);
+        dump_n(out, "inline_ref", a->inline_ref);
+        dump_z(out, "content_id", a->content_id);
+    }
+    dump_n(out, "size", v->size);
+    dump_n(out, "n_parts", v->n_parts);
+    dump_n(out, "n_nested", v->n_nested);
+    dump_n(out, "malformed", v->malformed);
+    dump_n(out, "incomplete", v->incomplete);
+}
+
+/* The view of data[0, len) with its single-part body as a window on it is
+ * byte for byte the view of GMime's parse of the whole message. */
+static void
+check_window(const char *data, size_t len, const char *what)
+{
+    struct sg_buf whole = SG_BUF_INIT, window = SG_BUF_INIT;
+    struct sg_msgview *v;
+    sg_msgview_window = false;
+    v = build_mem(data, len);
+    dump_view(v, &whole);
+    sg_msgview_free(&v);
+    sg_msgview_window = true;
+    v = build_mem(data, len);
+    assert_view_valid(v);
+    dump_view(v, &window);
+    sg_msgview_free(&v);
+    if (whole.len != window.len || memcmp(whole.data, window.data,
+                                          whole.len) != 0) {
+        size_t at = 0;
+        while (at < whole.len && at < window.len &&
+               whole.data[at] == window.data[at])
+            at++;
+        size_t from = at > 80 ? at - 80 : 0;
+        int n_whole = (int)(MIN(whole.len, at + 80) - from);
+        int n_window = (int)(MIN(window.len, at + 80) - from);
+        print_message("%s: views differ at %zu\nwhole: %.*s\nwindow: %.*s\n",
+                      what, at, n_whole, whole.data + from, n_window,
+                      window.data + from);
+        fail();
+    }
+    sg_buf_free(&whole);
+    sg_buf_free(&window);
+}
+
+/* data with every line end made eol ("\n" or "\r\n"). */
+static void
+line_ends(const char *data, size_t len, const char *eol, struct sg_buf *out)
+{
+    sg_buf_reset(out);
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+            continue;
+        if (data[i] == '\n')
+            assert_int_equal(sg_buf_append(out, eol, strlen(eol)), 0);
+        else
+            assert_int_equal(sg_buf_putc(out, data[i]), 0);
+    }
+    assert_int_equal(sg_buf_reserve(out, 0), 0); /* data non-NULL */
+}
+
+/* data as it is, and cut short where the header block ends: at the blank
+ * line, within it and just past it, the last byte gone (no newline at the
+ * end), the first byte of the body made NUL. */
+static void
+check_window_cuts(const char *data, size_t len, const char *what)
+{
+    check_window(data, len, what);
+    const char *blank = NULL;
+    for (size_t i = 0; i + 1 < len && blank == NULL; i++)
+        if (data[i] == '\n' && (data[i + 1] == '\n' ||
+                                (data[i + 1] == '\r' && i + 2 < len &&
+                                 data[i + 2] == '\n')))
+            blank = data + i + 1;
+    if (len > 0)
+        check_window(data, len - 1, what);
+    if (blank == NULL)
+        return;
+    size_t at = (size_t)(blank - data);
+    for (size_t cut = at > 0 ? at - 1 : 0; cut <= at + 3 && cut <= len; cut++)
+        check_window(data, cut, what);
+    size_t body = at + (data[at] == '\n' ? 1 : 2);
+    if (body < len) {
+        char *copy = malloc(len);
+        assert_non_null(copy);
+        memcpy(copy, data, len);
+        copy[body] = '\0';
+        check_window(copy, len, what);
+        free(copy);
+    }
+}
+
+/* As it is, with LF and with CRLF line ends, and each cut short. */
+static void
+check_window_shapes(const char *data, size_t len, const char *what)
+{
+    struct sg_buf lf = SG_BUF_INIT, crlf = SG_BUF_INIT;
+    line_ends(data, len, "\n", &lf);
+    line_ends(data, len, "\r\n", &crlf);
+    check_window_cuts(data, len, what);
+    check_window_cuts(lf.data, lf.len, what);
+    check_window_cuts(crlf.data, crlf.len, what);
+    sg_buf_free(&lf);
+    sg_buf_free(&crlf);
+}
+
+static size_t window_files;
+
+static int
+check_window_file(const char *path, const struct stat *st, int type,
+                  struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    size_t n = strlen(path);
+    if (type != FTW_F || n < 4 || strcmp(path + n - 4, ".eml") != 0)
+        return 0;
+    gchar *data = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(path, &data, &len, NULL));
+    check_window_shapes(data, len, path);
+    g_free(data);
+    window_files++;
+    return 0;
+}
+
+/* Every .eml of tests/ and contrib/samples, and hostile shapes of a
+ * single-part body: the view with the body as a window is the view of
+ * GMime's whole parse. */
+static void
+test_window_like_whole(void **state)
+{
+    (void)state;
+#define H(s) {s, sizeof(s) - 1}
+    static const struct {
+        const char *data;
+        size_t len;
+    } hostile[] = {
+        H("Subject: no blank line\nFrom: a@b.example"),
+        H("Subject: headers only\n"),
+        H("Subject: headers only\n\n"),
+        H("\nbody with no headers\n"),
+        H("\r\nbody with no headers\r\n"),
+        H("Subject: dashes\n\n--\n--boundary\n--boundary--\nend\n"),
+        H("From someone@example Mon Jan  1 00:00:00 2026\nSubject: mbox\n\n"
+          "From here on\n>From there\nFrom someone Mon\n"),
+        H("Subject: nul\n\nab\0cd\0\n\0"),
+        H("Subject: nul in header\0x\n\nbody\n"),
+        H("Content-Type: multipart/mixed\n\nno boundary at all\n"),
+        H("Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\nnot closed"),
+        H("Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+          "text/plain\n\none\n--b--\n"),
+        H("Content-Type: multipart\n\nhalf a type\n"),
+        H("Content-Type: text/plain; charset=iso-8859-1\n\ncaf\xe9\n"),
+        H("Content-Type:\n text/html\n\n<p>folded</p>\n"),
+        H("Content-Type:\n multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
+        H("Content-Type: text/plain\nContent-Type: text/html\n\n<b>two</b>\n"),
+        H("Content-Type: text/html\nContent-Type: multipart/mixed; "
+          "boundary=b\n\n--b\n\nx\n--b--\n"),
+        H("Content-Type: message/rfc822\n\nSubject: inner\n\ninner body\n"),
+        H("Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+          "U3ViamVjdDogaW5uZXIKCmlubmVyIGJvZHkK\n"),
+        H("Content-Type: message/partial; id=x; number=1\n\npartial\n"),
+        H("MIME-Version: 1.0\nContent-Transfer-Encoding: base64\n\n"
+          "aGVsbG8gd29ybGQK\n"),
+        H("Content-Transfer-Encoding: base64\n\naGVsbG8!!!*\n"),
+        H("Content-Transfer-Encoding: quoted-printable\n\ncaf=E9 =\nsoft=3D\n"),
+        H("Content-Transfer-Encoding: 8bit\n\ncaf\xc3\xa9\n"),
+        H("Content-Transfer-Encoding: binary\n\n\x01\x02\xff\n"),
+        H("Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a.txt\n"
+          "#86)C\n`\nend\n"),
+        H("Subject: uuencoded\n\nbegin 644 a.txt\n#86)C\n`\nend\n"),
+        H("Content-Type: application/pdf; name=a.pdf\nContent-Disposition: "
+          "attachment\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n"),
+        H("Content-Type: text/plain\nContent-Disposition: attachment; "
+          "filename=\"a.txt\"\n\nattached\n"),
+        H("Bad header line\nSubject: x\n\nbody\n"),
+        H("Subject: x\nbad header line\n\nbody\n"),
+        H("Subject: x\n\tfolded\n\n\nbody after two blank lines\n"),
+        H("Subject: x\r\n\r\nCRLF body with no end"),
+        H("Subject: x\n\r\nmixed line ends\r\n\n"),
+        H("Subject: x\r\r\n\nCR before CRLF\n"),
+        H("Subject: =?utf-8?b?w6k=?=\nFrom: \"A\" <a@b.example>\n\n> quoted\n"
+          "On Mon, B wrote:\n> more\n"),
+        H("Content-Type: text/html; charset=utf-8\n\n<p>x<span style=\"display:"
+          "none\">hidden</span><a href=\"http://h.example/\">l</a></p>"),
+    };
+#undef H
+    for (size_t i = 0; i < G_N_ELEMENTS(hostile); i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "hostile %zu", i);
+        check_window_shapes(hostile[i].data, hostile[i].len, what);
+    }
+    /* a header block longer than GMime's read buffer */
+    struct sg_buf big = SG_BUF_INIT;
+    for (int i = 0; i < 400; i++)
+        assert_int_equal(sg_buf_append(&big, "X-Long: 0123456789 0123456789\n",
+                                       30), 0);
+    assert_int_equal(sg_buf_append(&big, "\nbody\n", 6), 0);
+    check_window_shapes(big.data, big.len, "long header block");
+    sg_buf_free(&big);
+    window_files = 0;
+    assert_int_equal(nftw(SG_TEST_DATA "/../..", check_window_file, 16,
+                          FTW_PHYS), 0);
+    assert_int_equal(nftw(SG_TEST_DATA "/../../../contrib/samples",
+                          check_window_file, 16, FTW_PHYS), 0);
+    print_message("%zu .eml files\n", window_files);
+    assert_true(window_files >= 200);
+}
+
 int
 main(void)
 {
@@ -2354,6 +2629,7 @@ main(void)
         cmocka_unit_test(test_utf8_dup),
         cmocka_unit_test(test_text_to_utf8_lf),
         cmocka_unit_test(test_inline_uuencode_lines),
+        cmocka_unit_test(test_window_like_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
