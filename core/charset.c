@@ -20,11 +20,9 @@
 #include <string.h>
 
 #include <gmime/gmime.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "charset.h"
+#include "scan16.h"
 #include "sg_swar.h"
 #include "sg_utf8.h"
 
@@ -170,12 +168,32 @@ sg_crlf_to_lf(struct sg_buf *s)
         s->data[w] = '\0';
 }
 
+/* How many bytes of the block of n (16 or 8) at s, copied to w whole,
+ * come before its first CR, NUL or byte above ASCII: n when none is. */
+static inline size_t
+lf_block(const char *s, char *w, size_t n)
+{
+#ifdef SG_HAVE_SCAN16
+    if (n == 16) {
+        sg_v16 v = sg_load16(s);
+        memcpy(w, &v, sizeof(v));
+        unsigned m = sg_mask16((v < 0) | (v == 0) | (v == '\r'));
+        return m == 0 ? 16 : (size_t)__builtin_ctz(m);
+    }
+#endif
+    uint64_t v = sg_load8(s);
+    sg_store8(w, v);
+    uint64_t odd = (v & SG_SWAR_HIGH) | sg_swar_zero(v) | sg_swar_eq(v, '\r');
+    return odd == 0 ? 8 : (size_t)__builtin_ctzll(odd) / 8;
+}
+
 /* Append len bytes at data to out with the CR of every CRLF dropped (as
  * sg_crlf_to_lf), when they are valid UTF-8 without NUL: 1; when they are
  * not, 0 with out's text as it was; -1 out of memory.  One pass does what
  * validating, copying and dropping CRs did in three: a block of sixteen
- * bytes (SSE2; eight elsewhere) is copied whole, and its first byte that
- * is a CR, a NUL or above ASCII is looked at on its own. */
+ * bytes (scan16.h; eight with sg_scan16 false or where it is not built)
+ * is copied whole, and its first byte that is a CR, a NUL or above ASCII
+ * is looked at on its own. */
 static int
 sg_utf8_append_lf(struct sg_buf *out, const char *data, size_t len)
 {
@@ -183,37 +201,21 @@ sg_utf8_append_lf(struct sg_buf *out, const char *data, size_t len)
         return -1;
     const unsigned char *s = (const unsigned char *)data;
     char *w = out->data + out->len;
+    size_t block = 8;
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16)
+        block = 16;
+#endif
     size_t i = 0;
     while (i < len) {
         /* The room reserved holds a whole block from w: w - i is at most
-         * where out's text ended, and i + SG_LF_BLOCK <= len.  The block
-         * is copied, and w and i move to its first byte that is a CR, a
-         * NUL or above ASCII (past it all when there is none). */
-        size_t k = 0;
-#ifdef __SSE2__
-#define SG_LF_BLOCK 16
-        if (i + SG_LF_BLOCK <= len) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-            __m128i odd = _mm_or_si128(
-                v, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
-            _mm_storeu_si128((__m128i *)(void *)w, v);
-            unsigned m = (unsigned)_mm_movemask_epi8(odd);
-            k = m == 0 ? SG_LF_BLOCK : (size_t)__builtin_ctz(m);
-        }
-#else
-#define SG_LF_BLOCK 8
-        if (i + SG_LF_BLOCK <= len) {
-            uint64_t v = sg_load8(data + i);
-            uint64_t odd = (v & SG_SWAR_HIGH) | sg_swar_zero(v) |
-                           sg_swar_eq(v, '\r');
-            sg_store8(w, v);
-            k = odd == 0 ? SG_LF_BLOCK : (size_t)__builtin_ctzll(odd) / 8;
-        }
-#endif
+         * where out's text ended, and i + block <= len.  The block is
+         * copied, and w and i move to its first byte that is a CR, a NUL
+         * or above ASCII (past it all when there is none). */
+        size_t k = i + block <= len ? lf_block(data + i, w, block) : 0;
         w += k;
         i += k;
-        if (k == SG_LF_BLOCK || i == len)
+        if (k == block || i == len)
             continue;
         if (s[i] == '\r') {
             if (i + 1 == len || s[i + 1] != '\n')
@@ -234,7 +236,6 @@ sg_utf8_append_lf(struct sg_buf *out, const char *data, size_t len)
     out->data[out->len] = '\0';
     return 1;
 }
-#undef SG_LF_BLOCK
 
 /* ------------------------------------------------------------- charsets */
 

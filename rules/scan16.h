@@ -1,12 +1,13 @@
 /*
  * scan16.h - sixteen bytes at a time, for the loops that read every byte
- * of a text (normalise.c, detect_spelt.c).  GCC's vector extensions
+ * of a text (normalise.c, detect_spelt.c, detect_cands.c; and core's
+ * charset.c, which links librules).  GCC's vector extensions
  * (GCC and clang), which compile to SSE2 on amd64 and NEON on arm64; the
  * lanes a compare holds as a bit mask (bit k: byte k).  Each loop keeps
  * its portable form (eight bytes at a time in a 64-bit word, sg_swar.h,
  * or one) as
  * the fallback where these are not built, and the tests run both on every
- * build (sg_scan16).  librules internal.
+ * build (sg_scan16).  librules internal, and core's.
  */
 #ifndef SG_SCAN16_H
 #define SG_SCAN16_H

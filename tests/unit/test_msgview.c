@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "charset.h"
+#include "scan16.h"
 #include "html_text.h"
 #include "images.h"
 #include "msgview_build.h"
@@ -1971,41 +1972,52 @@ test_text_to_utf8_lf(void **state)
 {
     (void)state;
     static const char *const odd[] = {
-        "\r\n", "\r", "\r\r\n", "\n\r", "\xC3\xA9", "\xC3", "\xFF",
-        "\xE2\x80\x9C", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xA3\r\n", "",
+        "\r\n",         "\r",           "\r\r\n",
+        "\n\r",         "\xC3\xA9",     "\xC3",
+        "\xFF",         "\xE2\x80\x9C", "\xF0\x9F\x98\x80",
+        "\xED\xA0\x80", "\xA3\r\n",     "",
     };
-    static const char *const charsets[] = {NULL,          "utf-8", "UTF8",
-                                           "us-ascii",    "ascii", "iso-8859-1",
-                                           "windows-1252", "x-unknown-one"};
+    static const char *const charsets[] = {
+        NULL,    "utf-8",      "UTF8",         "us-ascii",
+        "ascii", "iso-8859-1", "windows-1252", "x-unknown-one"};
     static const char base[] = "Line of text of twenty-four bytes";
-    for (size_t c = 0; c < sizeof(charsets) / sizeof(charsets[0]); c++)
-        for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
-            for (size_t at = 0; at <= 24; at++)
-                for (size_t tail = 0; tail <= 9; tail++) {
-                    char s[96];
-                    int n = snprintf(s, sizeof(s), "%.*s%s%.*s%s",
-                                     (int)at, base, odd[k], (int)tail,
-                                     base + at, tail % 3 == 0 ? "\r\n" : "");
-                    assert_true(n > 0 && (size_t)n < sizeof(s));
-                    if (odd[k][0] == '\0' && tail == 1) /* a NUL inside */
-                        s[at] = '\0';
-                    struct sg_buf want = SG_BUF_INIT, got = SG_BUF_INIT;
-                    assert_int_equal(sg_text_to_utf8(charsets[c], s, (size_t)n,
-                                                     SIZE_MAX, &want), 0);
-                    sg_crlf_to_lf(&want);
-                    assert_int_equal(
-                        sg_text_to_utf8_lf(charsets[c], s, (size_t)n, &got), 0);
-                    assert_non_null(got.data);
-                    if (got.len != want.len ||
-                        memcmp(got.data, want.data, got.len) != 0 ||
-                        got.data[got.len] != '\0')
-                        fail_msg("%s, odd %zu at %zu, tail %zu: \"%s\", not "
-                                 "\"%s\"",
-                                 charsets[c] != NULL ? charsets[c] : "none", k,
-                                 at, tail, got.data, want.data);
-                    sg_buf_free(&want);
-                    sg_buf_free(&got);
-                }
+    /* sixteen bytes a step, and the eight of the fallback */
+    for (int way = 0; way < 2; way++) {
+        sg_scan16 = way == 0;
+        for (size_t c = 0; c < sizeof(charsets) / sizeof(charsets[0]); c++)
+            for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+                for (size_t at = 0; at <= 24; at++)
+                    for (size_t tail = 0; tail <= 9; tail++) {
+                        char s[96];
+                        int n = snprintf(s, sizeof(s), "%.*s%s%.*s%s", (int)at,
+                                         base, odd[k], (int)tail, base + at,
+                                         tail % 3 == 0 ? "\r\n" : "");
+                        assert_true(n > 0 && (size_t)n < sizeof(s));
+                        if (odd[k][0] == '\0' && tail == 1) /* a NUL inside */
+                            s[at] = '\0';
+                        struct sg_buf want = SG_BUF_INIT, got = SG_BUF_INIT;
+                        assert_int_equal(sg_text_to_utf8(charsets[c], s,
+                                                         (size_t)n, SIZE_MAX,
+                                                         &want),
+                                         0);
+                        sg_crlf_to_lf(&want);
+                        assert_int_equal(
+                            sg_text_to_utf8_lf(charsets[c], s, (size_t)n, &got),
+                            0);
+                        assert_non_null(got.data);
+                        if (got.len != want.len ||
+                            memcmp(got.data, want.data, got.len) != 0 ||
+                            got.data[got.len] != '\0')
+                            fail_msg("%s, odd %zu at %zu, tail %zu, %d bytes a "
+                                     "step: \"%s\", not \"%s\"",
+                                     charsets[c] != NULL ? charsets[c] : "none",
+                                     k, at, tail, sg_scan16 ? 16 : 8, got.data,
+                                     want.data);
+                        sg_buf_free(&want);
+                        sg_buf_free(&got);
+                    }
+    }
+    sg_scan16 = true;
     /* nothing at all: an empty text, not a NULL one */
     struct sg_buf empty = SG_BUF_INIT;
     assert_int_equal(sg_text_to_utf8_lf(NULL, "", 0, &empty), 0);
