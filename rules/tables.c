@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "sg_swar.h"
 #include "tables.h"
 
@@ -111,16 +112,16 @@ by_len_build(void)
 /* Compared with the words of the same length only; and not at all when
  * the cell has no letters (a number, a date: most cells of a data row),
  * or no word starts with its first letter and is as short as the rest of
- * the cell (a name, a subject: most of the others).  Letters are ASCII,
- * tested and lowered in line (what isalpha and tolower do in the C
- * locale, which nothing here changes, at a call each a byte: every cell
- * of every data row is tried, in case the row repeats the header). */
+ * the cell (a name, a subject: most of the others).  Letters are ASCII
+ * (sg_ascii_alpha), lowered in line (what tolower does in the C locale,
+ * at a call each a byte: every cell of every data row is tried, in case
+ * the row repeats the header). */
 static enum col_kind
 header_kind(const struct cell *c)
 {
     const unsigned char *s = (const unsigned char *)c->s;
     size_t i = 0;
-    while (i < c->len && (unsigned char)((s[i] | 0x20) - 'a') >= 26) {
+    while (i < c->len && !sg_ascii_alpha(s[i])) {
         if (s[i] >= 0x80)
             return COL_OTHER;
         i++;
@@ -136,7 +137,7 @@ header_kind(const struct cell *c)
     size_t k = 0;
     for (; i < c->len; i++) {
         unsigned char ch = s[i];
-        if ((unsigned char)((ch | 0x20) - 'a') < 26) {
+        if (sg_ascii_alpha(ch)) {
             if (k >= sizeof(w))
                 return COL_OTHER;
             w[k++] = (char)(ch | 0x20);
