@@ -187,17 +187,9 @@
 #define ULN_BODY "[1-9][0-9]{9}"
 #define ULN_RE "(?<![\\w+\\x{a3}$.,/\\-])" ULN_BODY "(?!\\w)(?![.,/\\-]\\d)"
 
-#define MONTHS                                                                \
-    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"       \
-    "Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|"             \
-    "Dec(?:ember)?"
-
 /* A personal name (two to four capitalised words) and, on the same line
- * within 40 non-digit characters, a date; the date is capture group 1. */
-#define DOB_DATE                                                              \
-    "\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:19|20)\\d\\d|(?:19|20)\\d\\d-\\d\\d-"  \
-    "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" MONTHS ")\\.?,?[ \\t]+"        \
-    "(?:19|20)\\d\\d"
+ * within 40 non-digit characters, a date (DOB_DATE, detect.h); the date
+ * is capture group 1. */
 #define DOB_RE                                                                \
     "(?<![\\w])\\p{Lu}[\\p{Ll}'\\-]+(?:[ \\t]+\\p{Lu}[\\p{L}'\\-]+){1,3}"     \
     "[^\\n\\d]{0,40}?(?<!\\d)(" DOB_DATE ")(?!\\d)"
@@ -228,19 +220,16 @@
  * Hyperscan's cost is per match of a marker's literal as much as per
  * byte, so a marker should start on something rare, three bytes or more.
  * personal-email's is the character on each side of the @ (the local part
- * is at most 64 bytes); pupil-dob's is the date that ends every match,
- * which can start any distance after the name (SIZE_MAX: no bound, the
- * confirmation reads from where the last one ended); home-address's is
+ * is at most 64 bytes); home-address's is
  * its street word, also without a bound, read back by
  * sg_detect_address_from().  Matched without case where the pattern is:
  * PCRE2 also folds U+017F and U+212A to s and k, but normalised text has
  * neither (NFKC).  NULL: no marker, PCRE2 reads the
  * whole text (pupil-roster: a pair of capitalised words is everywhere),
- * or, for the phone number, UPN, NHS number and ULN, their candidates
- * are found in C (sg_detect_phone_candidates and
+ * or, for the phone number, UPN, NHS number, ULN and pupil-dob, their
+ * candidates are found in C (sg_detect_phone_candidates and
  * sg_detect_number_candidates, detect_cands.c, in both builds; reach
- * PHONE_REACH and NUMBER_REACH).  pupil-dob's candidates are read back
- * by sg_detect_dob_from() to where a name can start.
+ * PHONE_REACH, NUMBER_REACH and, for pupil-dob, SIZE_MAX).
  * The unit test test_detect_scan.c checks every marker against the
  * whole-text reading. */
 /* The phone number has no marker: every way of writing its start is a
@@ -289,6 +278,14 @@
  * starts of all three in one walk over the runs of digits, sixteen bytes
  * a step between them.  A candidate is a start + 1. */
 #define NUMBER_REACH 1
+/* pupil-dob has no marker either: its marker, the date that ends every
+ * match (DOB_DATE), was most of the Hyperscan pass's cost in a letter full
+ * of dates and digits (every digit starts a try), and the same walk over
+ * the runs of digits finds the dates' ends: a candidate is the end of a
+ * date that starts after no digit and ends before none (DOB_RE's
+ * lookarounds).  The name before it can start any distance before
+ * (SIZE_MAX: no bound on the reach); sg_detect_dob_from() reads back from
+ * each candidate to where a name can start. */
 
 static const struct builtin {
     const char *name;
@@ -318,7 +315,7 @@ static const struct builtin {
     {"uln", "a Unique Learner Number (ULN)", ULN_RE, false, VAL_ULN, NULL,
      NUMBER_REACH},
     {"pupil-dob", "a child's name with a date of birth", DOB_RE, false,
-     VAL_CHILD_DOB, DOB_DATE, SIZE_MAX},
+     VAL_CHILD_DOB, NULL, SIZE_MAX},
     {"pupil-roster", "pupils of the school named in a list", ROSTER_RE,
      false, VAL_PUPIL_ROSTER, NULL, 0},
 };
@@ -850,9 +847,9 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
 #else
     (void)any;
 #endif
-    /* the phone number's, UPN's, NHS number's and ULN's, in C (both
-     * builds) */
-    struct detect_cands *num[3] = {NULL, NULL, NULL};
+    /* the phone number's, UPN's, NHS number's, ULN's and pupil-dob's, in
+     * C (both builds) */
+    struct detect_cands *num[4] = {NULL, NULL, NULL, NULL};
     for (size_t i = 0; i < rules->n_detectors; i++) {
         const struct detector *d = &rules->detectors[i];
         if (!sc->wanted[i])
@@ -860,11 +857,14 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
         if (sg_detect_is_phone(d))
             sg_detect_phone_candidates(nt->text, nt->len, &sc->cands[i]);
         else if (sg_detect_is_number(d))
-            num[d->validate == VAL_UPN ? 0 : d->validate == VAL_NHS ? 1 : 2] =
-                &sc->cands[i];
+            num[d->validate == VAL_UPN      ? 0
+                : d->validate == VAL_NHS    ? 1
+                : d->validate == VAL_ULN    ? 2
+                                            : 3] = &sc->cands[i];
     }
-    if (num[0] != NULL || num[1] != NULL || num[2] != NULL)
-        sg_detect_number_candidates(nt->text, nt->len, num[0], num[1], num[2]);
+    if (num[0] != NULL || num[1] != NULL || num[2] != NULL || num[3] != NULL)
+        sg_detect_number_candidates(nt->text, nt->len, num[0], num[1], num[2],
+                                    num[3]);
     return 0;
 }
 

@@ -12,6 +12,18 @@
 
 #include "rules_int.h"
 
+/* The dates pupil-dob reads (UK order: day first; dates.c parses them),
+ * as PCRE2 and the C walk for its candidates (sg_detect_number_candidates)
+ * read them: ASCII digits, months with a capital. */
+#define DOB_MONTHS                                                            \
+    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"       \
+    "Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|"             \
+    "Dec(?:ember)?"
+#define DOB_DATE                                                              \
+    "\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:19|20)\\d\\d|(?:19|20)\\d\\d-\\d\\d-"  \
+    "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" DOB_MONTHS ")\\.?,?[ \\t]+"    \
+    "(?:19|20)\\d\\d"
+
 /* Validate one match; 1 keep, 0 drop. */
 int sg_detect_validate(const struct sg_rules *rules, const struct detector *d,
                        const char *text, size_t len, size_t start, size_t end,
@@ -222,13 +234,15 @@ void sg_detect_phone_candidates(const char *text, size_t len,
 /* Where a match can start at the earliest before a candidate E of
  * home-address's street word, or of social-media's or messaging-invite's
  * names. */
-/* The built-in UPN, NHS number and ULN patterns' candidates, in one
- * walk over the runs of digits, in both builds (NULL: not wanted). */
+/* The built-in UPN, NHS number, ULN and pupil-dob patterns' candidates,
+ * in one walk over the runs of digits, in both builds (NULL: not
+ * wanted). */
 bool sg_detect_is_number(const struct detector *d);
 void sg_detect_number_candidates(const char *text, size_t len,
                                  struct detect_cands *upn,
                                  struct detect_cands *nhs,
-                                 struct detect_cands *uln);
+                                 struct detect_cands *uln,
+                                 struct detect_cands *dob);
 size_t sg_detect_address_from(const char *text, size_t E);
 size_t sg_detect_name_from(const char *text, size_t E);
 /* The same for a candidate E of pupil-dob's date; scan_pattern takes the

@@ -246,12 +246,123 @@ sg_detect_dob_from(const char *text, size_t E)
 
 /* ------------------------------------------------------------ numbers */
 
-/* The built-in UPN, NHS number or ULN pattern? */
+/* The built-in UPN, NHS number, ULN or pupil-dob pattern (whose
+ * candidates the walk over runs of digits finds)? */
 bool
 sg_detect_is_number(const struct detector *d)
 {
     return d->builtin && (d->validate == VAL_UPN || d->validate == VAL_NHS ||
-                          d->validate == VAL_ULN);
+                          d->validate == VAL_ULN ||
+                          d->validate == VAL_CHILD_DOB);
+}
+
+/* The start of the run of ASCII digits that ends at e, looking back no
+ * more than max + 1 digits (a run longer than max reads as max + 1). */
+static size_t
+digits_back(const unsigned char *t, size_t e, size_t max)
+{
+    size_t p = e;
+    while (p > 0 && e - p <= max && sg_ascii_digit(t[p - 1]))
+        p--;
+    return p;
+}
+
+/* Does a run of one or two digits end at e (after no digit)? */
+static bool
+day_or_month_at(const unsigned char *t, size_t e)
+{
+    size_t n = e - digits_back(t, e, 2);
+    return n >= 1 && n <= 2;
+}
+
+/* (?:19|20)\d\d from t[a], the run's first four digits */
+static bool
+year_at(const unsigned char *t, size_t a)
+{
+    return (t[a] == '1' && t[a + 1] == '9') || (t[a] == '2' && t[a + 1] == '0');
+}
+
+static bool
+date_sep(unsigned char c)
+{
+    return c == '/' || c == '.' || c == '-';
+}
+
+static bool
+blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* One of DOB_MONTHS, s[0..n) whole. */
+static bool
+month_word(const unsigned char *s, size_t n)
+{
+    static const char *const months[] = {
+        "Jan", "January", "Feb", "February", "Mar", "March", "Apr", "April",
+        "May", "Jun", "June", "Jul", "July", "Aug", "August", "Sep", "Sept",
+        "September", "Oct", "October", "Nov", "November", "Dec", "December",
+    };
+    for (size_t i = 0; i < sizeof(months) / sizeof(months[0]); i++)
+        if (strlen(months[i]) == n && memcmp(s, months[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* Does a date of DOB_DATE that starts after no digit end at b, the end of
+ * the run of ASCII digits [a, b) (a run is whole: before no digit)?  Its
+ * last part, then, is that whole run (DOB_RE's (?<!\d) and (?!\d), with
+ * a separator, space or tab between the parts):
+ *   d/m/yyyy: the run is four digits, 19.. or 20.., after one of / . -,
+ *     a run of one or two digits, one of / . - and a run of one or two;
+ *   yyyy-mm-dd: the run is two digits after "-", two digits, "-" and a
+ *     whole run of four, 19.. or 20..;
+ *   d Month yyyy: the run is four digits, 19.. or 20.., after spaces or
+ *     tabs, an optional comma after an optional full stop, a month of
+ *     DOB_MONTHS that is a whole word of letters after spaces or tabs, an
+ *     optional st, nd, rd or th, and a run of one or two digits.
+ * Exactly the ends of the matches of (?<!\d)(?:DOB_DATE)(?!\d): the
+ * unit test test_detect_scan.c compares the two.  Each step back is
+ * bounded but for the runs of spaces and tabs, each of which is read for
+ * at most one year and one month after it: linear in the text. */
+static bool
+dob_date_ends(const unsigned char *t, size_t a, size_t b)
+{
+    if (b - a == 2)
+        return a >= 8 && t[a - 1] == '-' && sg_ascii_digit(t[a - 2]) &&
+               sg_ascii_digit(t[a - 3]) && t[a - 4] == '-' &&
+               digits_back(t, a - 4, 4) == a - 8 && year_at(t, a - 8);
+    if (b - a != 4 || a == 0 || !year_at(t, a))
+        return false;
+    if (date_sep(t[a - 1])) {
+        size_t m = digits_back(t, a - 1, 2);
+        return m < a - 1 && a - 1 - m <= 2 && m > 0 && date_sep(t[m - 1]) &&
+               day_or_month_at(t, m - 1);
+    }
+    if (!blank(t[a - 1]))
+        return false;
+    size_t q = a - 1;
+    while (q > 0 && blank(t[q - 1]))
+        q--;
+    if (q > 0 && t[q - 1] == ',')
+        q--;
+    if (q > 0 && t[q - 1] == '.')
+        q--;
+    size_t me = q;
+    while (q > 0 && me - q < 10 && sg_ascii_alpha(t[q - 1]))
+        q--;
+    if (q == 0 || !blank(t[q - 1]) || !month_word(t + q, me - q))
+        return false;
+    while (q > 0 && blank(t[q - 1]))
+        q--;
+    if (q >= 3 && !sg_ascii_digit(t[q - 1])) {
+        char s0 = (char)t[q - 2], s1 = (char)t[q - 1];
+        if (!((s0 == 's' && s1 == 't') || (s0 == 'n' && s1 == 'd') ||
+              (s0 == 'r' && s1 == 'd') || (s0 == 't' && s1 == 'h')))
+            return false;
+        q -= 2;
+    }
+    return day_or_month_at(t, q);
 }
 
 /* The first ASCII digit in t[i..len), or len. */
@@ -318,9 +429,11 @@ sg_detect_cand_add(struct detect_cands *c, size_t end)
     return true;
 }
 
-/* The candidates of UPN_RE, NHS_RE and ULN_RE in text[0..len), each into
- * its own (NULL: not wanted), in one walk over the runs of ASCII digits,
- * in both builds: a candidate is a match's start + 1 (reach 1).  Every
+/* The candidates of UPN_RE, NHS_RE, ULN_RE and DOB_RE in text[0..len),
+ * each into its own (NULL: not wanted), in one walk over the runs of ASCII
+ * digits, in both builds.  pupil-dob's are the ends of its dates
+ * (dob_date_ends), where each of its matches ends.  The others' is a
+ * match's start + 1 (reach 1).  Every
  * match holds a run of digits [a, b) that its start fixes:
  *   UPN: a letter of UPN_LETTERS at a - 1, after no ASCII letter or digit,
  *        then 11 digits (the last character may be a letter): b - a >= 11;
@@ -336,11 +449,12 @@ void
 sg_detect_number_candidates(const char *text, size_t len,
                             struct detect_cands *upn,
                             struct detect_cands *nhs,
-                            struct detect_cands *uln)
+                            struct detect_cands *uln,
+                            struct detect_cands *dob)
 {
     const unsigned char *t = (const unsigned char *)text;
-    struct detect_cands *all[3] = {upn, nhs, uln};
-    for (int k = 0; k < 3; k++)
+    struct detect_cands *all[4] = {upn, nhs, uln, dob};
+    for (int k = 0; k < 4; k++)
         if (all[k] != NULL)
             sg_detect_cands_empty(all[k]);
     size_t i = 0;
@@ -349,6 +463,8 @@ sg_detect_number_candidates(const char *text, size_t len,
         while (i < len && sg_ascii_digit(t[i]))
             i++;
         size_t run = i - a;
+        if (dob != NULL && (run == 2 || run == 4) && dob_date_ends(t, a, i))
+            sg_detect_cand_add(dob, i);
         if (run < 3)
             continue;
         if (upn != NULL && run >= 11 && a >= 1 &&
