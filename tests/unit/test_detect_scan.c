@@ -642,6 +642,125 @@ test_number_candidates(void **state)
     sg_rules_free(&r);
 }
 
+/* The ends of the matches of (?<!\d)(?:DOB_DATE)(?!\d) in text[0..len),
+ * tried at every start, each once and in order, into ends; how many. */
+static size_t
+dob_date_ends_pcre2(const pcre2_code *re, pcre2_match_data *md,
+                    const char *text, size_t len, uint32_t *ends)
+{
+    size_t n = 0;
+    for (size_t s = 0; s <= len; s++) {
+        int rc = pcre2_match(re, (PCRE2_SPTR)text, len, s, PCRE2_ANCHORED, md,
+                             NULL);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            continue;
+        assert_true(rc > 0);
+        uint32_t e = (uint32_t)pcre2_get_ovector_pointer(md)[1];
+        size_t k = n;
+        while (k > 0 && ends[k - 1] > e)
+            k--;
+        if (k > 0 && ends[k - 1] == e)
+            continue;
+        memmove(ends + k + 1, ends + k, (n - k) * sizeof(*ends));
+        ends[k] = e;
+        n++;
+    }
+    return n;
+}
+
+/* pupil-dob's candidates found in C (the walk over runs of digits,
+ * sg_detect_number_candidates) are exactly the ends of its dates as PCRE2
+ * reads them ((?<!\d)(?:DOB_DATE)(?!\d), tried at every start), sixteen
+ * bytes at a time and one, in buffers of exactly the text's size: every
+ * form of date with each of its separators, runs of digits one longer or
+ * shorter than a part, years that are not 19.. or 20.., months in other
+ * cases, cut short or run into letters, ordinals right and wrong, runs of
+ * spaces and tabs, commas and full stops in every order, and random texts
+ * of those pieces, digits, letters, line breaks and bytes beyond ASCII.
+ * Then pupil-dob finds the same through those candidates as reading the
+ * whole text, with names before the dates. */
+static void
+test_dob_candidates(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "1", "3", "12", "31", "123", "19", "20", "2012", "1999", "2000",
+        "1899", "2112", "20123", "201", "0", "00", "/", ".", "-", " ", "\t",
+        "  ", " \t ", ",", ", ", ".,", ",.", ". ", "st", "nd", "rd", "th",
+        "ST", "xrd", "Mar", "March", "Marc", "Sept", "Sep", "September",
+        "Septembe", "May", "June", "Junee", "Jul", "July", "Dec", "Decembers",
+        "march", "MAR", "Jan", "January", "Feb", "Apr", "Aug", "Oct", "Nov",
+        "x", "Amy Patel ", "\n", "\xc3\xa9", "\xe2\x80\x93", "\xff", "a",
+        "2012-01-31", "03/04/2014", "3rd March 2014", "1.2.13", "12 May, 2013",
+    };
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *re = pcre2_compile(
+        (PCRE2_SPTR) "(?<!\\d)(?:" DOB_DATE ")(?!\\d)", PCRE2_ZERO_TERMINATED,
+        PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
+    assert_non_null(re);
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    assert_non_null(md);
+    struct sg_rules *r = load("");
+    size_t di = sg_rules_detector_find(r, "pupil-dob");
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    struct detect_cands c;
+    memset(&c, 0, sizeof(c));
+    uint32_t ref[600];
+    char buf[512];
+    size_t dates = 0, made = 0;
+    uint64_t x = 0x2545f4914f6cdd1du;
+    for (int round = 0; round < 6000; round++) {
+        size_t len = 0;
+        size_t max = round % 4 == 0 ? sizeof(buf) - 40 : 48;
+        for (;;) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const char *p = pieces[x % np];
+            size_t pl = strlen(p);
+            if (len + pl > max)
+                break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        if (round % 50 == 7) { /* a long run of digits or of spaces */
+            memset(buf + len / 2, round % 100 == 7 ? '7' : ' ', 30);
+        }
+        char *text = malloc(len ? len : 1); /* no byte after it */
+        assert_non_null(text);
+        memcpy(text, buf, len);
+        size_t nr = dob_date_ends_pcre2(re, md, text, len, ref);
+        for (int s16 = 0; s16 < 2; s16++) {
+            sg_scan16 = s16 == 1;
+            sg_detect_number_candidates(text, len, NULL, NULL, NULL, &c);
+            if (c.n != nr || memcmp(c.end, ref, nr * sizeof(*ref)) != 0)
+                fail_msg("dates: %zu candidates in C, %zu by PCRE2 in "
+                         "\"%.*s\"",
+                         c.n, nr, (int)len, text);
+        }
+        sg_scan16 = true;
+        dates += nr;
+        if (round % 3 == 0) { /* and with a name before */
+            char named[sizeof(buf) + 16];
+            int nl = snprintf(named, sizeof(named), "Amy Patel %.*s",
+                              (int)len, text);
+            made += same_one_detector(r, scan, di, named, (size_t)nl);
+            made += same_one_detector(r, scan, di, text, len);
+        }
+        free(text);
+    }
+    free(c.end);
+    assert_true(dates > 3000); /* the texts do hold dates */
+    assert_true(made > 200);
+    sg_detect_scan_free(&scan);
+    sg_rules_free(&r);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+}
+
 /* ------------------------------------------------------------ prefilter */
 
 /* The detectors that read the spelt-out forms (uk-mobile, uk-landline:
@@ -1136,6 +1255,7 @@ main(void)
         cmocka_unit_test(test_candidate_bound_grows),
         cmocka_unit_test(test_dob_bounds),
         cmocka_unit_test(test_number_candidates),
+        cmocka_unit_test(test_dob_candidates),
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_normalise_ascii_runs),
