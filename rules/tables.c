@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "scan16.h"
 #include "sg_swar.h"
 #include "tables.h"
 
@@ -201,19 +202,77 @@ static const unsigned char sep_class[256] = {
     [','] = 1, [';'] = 2, ['|'] = 3, ['"'] = 4,
 };
 
+#ifdef SG_HAVE_SCAN16
+/* The sum of v's sixteen lanes, each a count of at most 255. */
+static size_t
+lanes_sum(sg_v16 v)
+{
+    uint64_t half[2];
+    memcpy(half, &v, sizeof(half));
+    size_t sum = 0;
+    for (int k = 0; k < 2; k++) {
+        uint64_t x = half[k];
+        x = (x & 0x00ff00ff00ff00ffULL) + ((x >> 8) & 0x00ff00ff00ff00ffULL);
+        sum += (size_t)((x * 0x0001000100010001ULL) >> 48);
+    }
+    return sum;
+}
+
+/* count[1..3] for line[0..len), a line with no quote, sixteen bytes a
+ * step: each lane counts its matches (the compare's -1 subtracted), and
+ * the lanes are summed before one can pass 255.  The last step reads on
+ * past the line's end while the text goes on (avail bytes readable from
+ * line), with the lanes past the end left out; else the bytes the steps
+ * leave are counted one by one.  The bytes counted: i, returned. */
+static size_t
+count_separators16(const char *line, size_t len, size_t avail, size_t *count)
+{
+    static const sg_v16 lane = {0, 1, 2, 3, 4, 5, 6, 7,
+                                8, 9, 10, 11, 12, 13, 14, 15};
+    sg_v16 comma = {0}, semi = {0}, pipe = {0};
+    size_t i = 0;
+    int steps = 0;
+    while (i < len && i + 16 <= avail) {
+        sg_v16 v = sg_load16(line + i);
+        if (len - i < 16) /* the line ends inside: lanes from there out */
+            v &= lane < (signed char)(len - i);
+        comma -= v == ',';
+        semi -= v == ';';
+        pipe -= v == '|';
+        i = len - i < 16 ? len : i + 16;
+        if (++steps == 255 || i >= len || i + 16 > avail) {
+            count[1] += lanes_sum(comma);
+            count[2] += lanes_sum(semi);
+            count[3] += lanes_sum(pipe);
+            comma = semi = pipe = (sg_v16){0};
+            steps = 0;
+        }
+    }
+    return i;
+}
+#endif
+
 /* The separator a line uses: a tab when it has one, else the most common
  * of , ; | outside quotes; 0 when none.  One look-up a byte: a byte of
  * no class counts in count[0], which is not read; so does a quote, which
  * turns quoted over, and a byte in quotes (a line without quotes, most,
- * is counted without that test). */
+ * is counted without that test, sixteen bytes a step where they are
+ * built).  avail: the bytes readable from line (the rest of the text). */
 static char
-line_separator(const char *line, size_t len)
+line_separator(const char *line, size_t len, size_t avail)
 {
     if (memchr(line, '\t', len) != NULL)
         return '\t';
     size_t count[5] = {0, 0, 0, 0, 0};
     if (memchr(line, '"', len) == NULL) {
-        for (size_t i = 0; i < len; i++)
+        size_t i = 0;
+#ifdef SG_HAVE_SCAN16
+        if (sg_scan16)
+            i = count_separators16(line, len, avail, count);
+#else
+        (void)avail;
+#endif
+        for (; i < len; i++)
             count[sep_class[(unsigned char)line[i]]]++;
     } else {
         bool quoted = false;
@@ -460,7 +519,7 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
             pos = next; /* no table open, and this line opens none */
             continue;
         }
-        char sep = line_separator(line, ll);
+        char sep = line_separator(line, ll, len - pos);
         size_t n = sep != 0 ? split(line, ll, sep, cells, TABLE_MAX_CELLS)
                             : 0;
         bool is_row = t.sep != 0 && sep == t.sep && n + 1 >= t.n_cols;

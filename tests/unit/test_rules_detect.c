@@ -20,6 +20,7 @@
 #include "detect.h"
 #include "normalise.h"
 #include "rules_int.h"
+#include "scan16.h"
 #include "sg_rules.h"
 #include "tables.h"
 
@@ -601,6 +602,88 @@ prefilter_same(char *text, size_t size, int pad, int before, const char *sep,
         free(copy);
     }
     return n;
+}
+
+/* The rows of text[0..len), copied into a buffer of exactly that size,
+ * with the separators counted sixteen bytes a step (sg_scan16) and one
+ * by one: the same, or the test fails.  Whether they hold a row. */
+static bool
+rows_same_scan16(const char *text, size_t len)
+{
+    static char a[65536], b[65536];
+    char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, text, len);
+    a[0] = b[0] = '\0';
+    sg_scan16 = true;
+    assert_int_equal(sg_tables_scan(copy, len, row_text, a), 0);
+    sg_scan16 = false;
+    assert_int_equal(sg_tables_scan(copy, len, row_text, b), 0);
+    sg_scan16 = true;
+    if (strcmp(a, b) != 0)
+        fail_msg("rows \"%s\" sixteen bytes a step, \"%s\" one by one, in "
+                 "\"%.*s\"", a, b, (int)(len > 300 ? 300 : len), copy);
+    free(copy);
+    return a[0] != '\0';
+}
+
+/* A line's separator counted sixteen bytes a step (line_separator in
+ * tables.c, reading past the line's end while the text goes on) picks the
+ * same as one by one: headers and rows whose commas, semicolons and pipes
+ * are equal or one apart, at every alignment and length of line (the
+ * line's end at each lane), the text cut at every length in a buffer of
+ * exactly its size, and lines of more than 255 steps of sixteen. */
+static void
+test_tables_scan16(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        ",", ";", "|", ",,", ";;", "||", "Surname", "Name", "DOB", "Amy",
+        "Patel", "12/03/2014", "41710", " ", "x", "\r", "\xc3\xa9", "3 May 2013",
+    };
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    char text[4096];
+    size_t rows = 0;
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int round = 0; round < 3000; round++) {
+        /* a header, then data rows, each of random pieces */
+        size_t len = (size_t)snprintf(text, sizeof(text), "%*s", round % 17,
+                                      "");
+        static const char *const heads[] = {"Surname,Forename,DOB\n",
+                                            "Name;DOB;x\n", "Name|DOB\n"};
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "%s",
+                                heads[round % 3]);
+        for (int line = 0; line < 4; line++) {
+            size_t want = (size_t)(round * 7 + line * 13) % 70;
+            size_t start = len;
+            while (len - start < want && len + 16 < sizeof(text)) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                const char *p = pieces[x % np];
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "%s",
+                                        p);
+            }
+            text[len++] = '\n';
+        }
+        for (size_t cut = len > 40 ? len - 40 : 0; cut <= len; cut += 3)
+            rows += rows_same_scan16(text, cut);
+    }
+    assert_true(rows > 3000);
+    /* long lines: 4,096 commas and more (each lane of the steps passes
+     * 255), then 3,000 semicolons; and the semicolons one more */
+    static char big[12000];
+    for (int commas = 4094; commas <= 4114; commas += 4) {
+        size_t len = (size_t)snprintf(big, sizeof(big), "Name,DOB\n");
+        memset(big + len, ',', (size_t)commas);
+        len += (size_t)commas;
+        memset(big + len, ';', 3000);
+        len += 3000;
+        len += (size_t)snprintf(big + len, sizeof(big) - len,
+                                "\nAmy Patel,12/03/2014\n");
+        for (size_t cut = len - 30; cut <= len; cut++)
+            assert_true(rows_same_scan16(big, cut));
+    }
 }
 
 /* Lines that cannot open a table are passed over unsplit (may_be_header
@@ -1219,6 +1302,7 @@ main(void)
         cmocka_unit_test(test_pupil_dob_tables),
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
+        cmocka_unit_test(test_tables_scan16),
         cmocka_unit_test(test_table_row_edges),
         cmocka_unit_test(test_tables_row_name),
         cmocka_unit_test(test_normalise_and_checks),
