@@ -569,9 +569,9 @@ row_text(void *ctx, const struct tables_row *row)
 
 /* For test_tables_prefilter: a header of before cells ("Surname", then
  * "x"), the long cell and "DOB", and a data row, after pad spaces (the
- * line at each alignment to may_be_header's steps of eight bytes); the
- * rows with the prefilter and without, for every cut of the text in a
- * buffer of exactly its size.  How many cuts hold a row. */
+ * line at each alignment to may_be_header's steps of sixteen and eight
+ * bytes); the rows with the prefilter and without, for every cut of the
+ * text in a buffer of exactly its size.  How many cuts hold a row. */
 static size_t
 prefilter_same(char *text, size_t size, int pad, int before, const char *sep,
                const char *cell)
@@ -589,15 +589,22 @@ prefilter_same(char *text, size_t size, int pad, int before, const char *sep,
         char *copy = malloc(cut ? cut : 1);
         assert_non_null(copy);
         memcpy(copy, text, cut);
-        a[0] = b[0] = '\0';
-        sg_tables_prefilter = true;
-        assert_int_equal(sg_tables_scan(copy, cut, row_text, a), 0);
-        sg_tables_prefilter = false;
-        assert_int_equal(sg_tables_scan(copy, cut, row_text, b), 0);
-        sg_tables_prefilter = true;
-        if (strcmp(a, b) != 0)
-            fail_msg("rows \"%s\" with the prefilter, \"%s\" without, in "
-                     "\"%.*s\"", a, b, (int)cut, copy);
+        /* the prefilter sixteen bytes a step and eight (or one) */
+        for (int s16 = 0; s16 < 2; s16++) {
+            a[0] = b[0] = '\0';
+            sg_scan16 = s16 == 1;
+            sg_tables_prefilter = true;
+            assert_int_equal(sg_tables_scan(copy, cut, row_text, a), 0);
+            sg_scan16 = true;
+            sg_tables_prefilter = false;
+            assert_int_equal(sg_tables_scan(copy, cut, row_text, b), 0);
+            sg_tables_prefilter = true;
+            if (strcmp(a, b) != 0)
+                fail_msg("rows \"%s\" with the prefilter%s, \"%s\" "
+                         "without, in \"%.*s\"", a,
+                         s16 ? " (sixteen bytes a step)" : "", b, (int)cut,
+                         copy);
+        }
         n += a[0] != '\0';
         free(copy);
     }
@@ -691,7 +698,7 @@ test_tables_scan16(void **state)
  * header cells of 40 and 41 bytes with spaces, CRs and quotes around
  * them, a long cell after 62 and 63 separators of each kind, and lines
  * cut at every length, in buffers of exactly their size (at every
- * alignment to may_be_header's steps of eight bytes). */
+ * alignment to may_be_header's steps of sixteen and eight bytes). */
 static void
 test_tables_prefilter(void **state)
 {
@@ -704,17 +711,21 @@ test_tables_prefilter(void **state)
         "  Name of the pupil who is in the classlis \r",
         " \"Name of the pupil, who is in the classlist\"",
         "\"Surname\" of the pupil as on the birth certificate",
+        "\"Surname\" of the pupil as on the birth certificate here",
         "Surname of the pupil                    x",
         "Surname                                  ",
         /* 40 bytes, then a run of blanks longer than a step of eight */
         "Surname of the pupil as on the certifica            ",
+        /* and longer than a step of sixteen, and a tab in a step */
+        "Surname of the pupil as on the certifica                     ",
+        "Sur\tname of the pupil as on the certificate of birth ;",
         "\r Forename of the pupil as on the certifi \r \r \r \r \r \r",
     };
     char text[4096];
     size_t n = 0;
     for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++)
         for (size_t l = 0; l < sizeof(longs) / sizeof(longs[0]); l++)
-            for (int pad = 0; pad < 8; pad++)
+            for (int pad = 0; pad < 16; pad++)
                 for (int before = 0; before < 66;
                      before += before < 60 ? 30 : 1)
                     n += prefilter_same(text, sizeof(text), pad, before,
