@@ -24,7 +24,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -93,6 +92,9 @@ static const struct {
 static unsigned char by_len[N_HEADERS];
 static unsigned char len_at[TABLE_HEADER_MAX + 2];
 static uint64_t first_lens[26];
+/* and by their first two letters: bit b of first_two[a], a word that
+ * starts with letters a and b */
+static uint32_t first_two[26];
 static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -105,6 +107,8 @@ by_len_build(void)
             if (headers[i].len == k) {
                 by_len[n++] = (unsigned char)i;
                 first_lens[headers[i].word[0] - 'a'] |= UINT64_C(1) << k;
+                first_two[headers[i].word[0] - 'a'] |=
+                    UINT32_C(1) << (headers[i].word[1] - 'a');
             }
     }
     len_at[TABLE_HEADER_MAX + 1] = (unsigned char)n;
@@ -112,11 +116,12 @@ by_len_build(void)
 
 /* Compared with the words of the same length only; and not at all when
  * the cell has no letters (a number, a date: most cells of a data row),
- * or no word starts with its first letter and is as short as the rest of
- * the cell (a name, a subject: most of the others).  Letters are ASCII
- * (sg_ascii_alpha), lowered in line (what tolower does in the C locale,
- * at a call each a byte: every cell of every data row is tried, in case
- * the row repeats the header). */
+ * or no word starts with its first two letters (a name, a subject: most
+ * of the others), or none that starts with its first is as short as the
+ * rest of the cell.  Letters are ASCII (sg_ascii_alpha), lowered in line
+ * (what tolower does in the C locale, at a call each a byte: every cell
+ * of every data row is tried, in case the row repeats the header).  The
+ * tables are built (by_len_build) before the first scan. */
 static enum col_kind
 header_kind(const struct cell *c)
 {
@@ -129,7 +134,14 @@ header_kind(const struct cell *c)
     }
     if (i == c->len)
         return COL_OTHER;
-    pthread_once(&by_len_once, by_len_build);
+    size_t second = i + 1; /* the second letter: every word has one */
+    while (second < c->len && !sg_ascii_alpha(s[second]) &&
+           s[second] < 0x80)
+        second++;
+    if (second == c->len || s[second] >= 0x80 ||
+        !((first_two[(s[i] | 0x20) - 'a'] >> ((s[second] | 0x20) - 'a')) &
+          1u))
+        return COL_OTHER;
     size_t rest = c->len - i; /* the most letters the cell can have */
     uint64_t lens = rest < 63 ? (UINT64_C(2) << rest) - 1 : ~UINT64_C(0);
     if ((first_lens[(s[i] | 0x20) - 'a'] & lens) == 0)
@@ -164,11 +176,55 @@ trim(struct cell *c)
         c->len--;
 }
 
-/* Split one line at sep; a cell that starts with a double quote runs to
- * its closing quote (CSV).  The number of cells (at most max). */
+#ifdef SG_HAVE_SCAN16
+/* split's cells of a line with no double quote: the bytes between
+ * separators, trimmed, the separators found sixteen bytes a step (read on
+ * past the line's end while the text goes on: avail bytes readable from
+ * line, the lanes past the end left out). */
 static size_t
-split(const char *line, size_t len, char sep, struct cell *cells, size_t max)
+split_plain16(const char *line, size_t len, size_t avail, char sep,
+              struct cell *cells, size_t max)
 {
+    size_t n = 0, start = 0;
+    for (size_t base = 0; base < len; base += 16) {
+        unsigned m = 0;
+        if (base + 16 <= avail) {
+            m = sg_mask16(sg_load16(line + base) == sep);
+            if (len - base < 16)
+                m &= (1u << (len - base)) - 1;
+        } else {
+            for (size_t k = 0; base + k < len; k++)
+                m |= (unsigned)(line[base + k] == sep) << k;
+        }
+        for (; m != 0; m &= m - 1) {
+            size_t at = base + (size_t)__builtin_ctz(m);
+            cells[n] = (struct cell){line + start, at - start};
+            trim(&cells[n]);
+            if (++n == max)
+                return n;
+            start = at + 1;
+        }
+    }
+    cells[n] = (struct cell){line + start, len - start};
+    trim(&cells[n]);
+    return n + 1;
+}
+#endif
+
+/* Split one line at sep; a cell that starts with a double quote runs to
+ * its closing quote (CSV).  The number of cells (at most max).  plain:
+ * the line has no double quote; avail: the bytes readable from line. */
+static size_t
+split(const char *line, size_t len, size_t avail, char sep, bool plain,
+      struct cell *cells, size_t max)
+{
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16 && plain)
+        return split_plain16(line, len, avail, sep, cells, max);
+#else
+    (void)avail;
+    (void)plain;
+#endif
     size_t n = 0, i = 0;
     while (n < max) {
         while (i < len && line[i] == ' ')
@@ -257,14 +313,16 @@ count_separators16(const char *line, size_t len, size_t avail, size_t *count)
  * no class counts in count[0], which is not read; so does a quote, which
  * turns quoted over, and a byte in quotes (a line without quotes, most,
  * is counted without that test, sixteen bytes a step where they are
- * built).  avail: the bytes readable from line (the rest of the text). */
+ * built).  avail: the bytes readable from line (the rest of the text);
+ * *plain_r: whether the line has no double quote. */
 static char
-line_separator(const char *line, size_t len, size_t avail)
+line_separator(const char *line, size_t len, size_t avail, bool *plain_r)
 {
+    *plain_r = memchr(line, '"', len) == NULL;
     if (memchr(line, '\t', len) != NULL)
         return '\t';
     size_t count[5] = {0, 0, 0, 0, 0};
-    if (memchr(line, '"', len) == NULL) {
+    if (*plain_r) {
         size_t i = 0;
 #ifdef SG_HAVE_SCAN16
         if (sg_scan16)
@@ -331,18 +389,22 @@ header_read(const struct cell *cells, size_t n, char sep, struct table *t)
 static bool
 name_cell(const struct cell *c)
 {
+    /* 1: no name holds it; 2: a letter (ASCII, or a byte of a character
+     * beyond it); one look-up a byte */
+    static const unsigned char name_class[256] = {
+        ['0' ... '9'] = 1, ['@'] = 1, ['/'] = 1, [':'] = 1, ['('] = 1,
+        ['\t'] = 1, ['A' ... 'Z'] = 2, ['a' ... 'z'] = 2, [0x80 ... 0xff] = 2,
+    };
     if (c->len == 0 || c->len > TABLE_CELL_MAX)
         return false;
-    bool letter = false;
+    unsigned seen = 0;
     for (size_t i = 0; i < c->len; i++) {
-        unsigned char ch = (unsigned char)c->s[i];
-        if (isdigit(ch) || ch == '@' || ch == '/' || ch == ':' || ch == '(' ||
-            ch == '\t')
+        unsigned k = name_class[(unsigned char)c->s[i]];
+        if (k == 1)
             return false;
-        if (isalpha(ch) || ch >= 0x80)
-            letter = true;
+        seen |= k;
     }
-    return letter;
+    return seen != 0;
 }
 
 /* The person's name from the row, "Forename Surname", into row->name; a
@@ -420,7 +482,7 @@ dob_cell(const struct cell *c, struct sg_date *out)
     if (c->len == 0 || c->len > 40)
         return false;
     size_t digits = 0;
-    while (digits < c->len && isdigit((unsigned char)c->s[digits]))
+    while (digits < c->len && sg_ascii_digit((unsigned char)c->s[digits]))
         digits++;
     if (digits == c->len && digits <= 5) {
         /* the cell's digits alone: a text need not end in a NUL */
@@ -546,6 +608,7 @@ may_be_header(const char *line, size_t len)
 int
 sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
 {
+    pthread_once(&by_len_once, by_len_build);
     struct table t = {0, 0, -1, -1, -1, -1};
     struct cell cells[TABLE_MAX_CELLS];
     size_t pos = 0;
@@ -559,8 +622,10 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
             pos = next; /* no table open, and this line opens none */
             continue;
         }
-        char sep = line_separator(line, ll, len - pos);
-        size_t n = sep != 0 ? split(line, ll, sep, cells, TABLE_MAX_CELLS)
+        bool plain;
+        char sep = line_separator(line, ll, len - pos, &plain);
+        size_t n = sep != 0 ? split(line, ll, len - pos, sep, plain, cells,
+                                    TABLE_MAX_CELLS)
                             : 0;
         bool is_row = t.sep != 0 && sep == t.sep && n + 1 >= t.n_cols;
         if (is_row) {

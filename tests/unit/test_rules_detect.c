@@ -634,12 +634,14 @@ rows_same_scan16(const char *text, size_t len)
     return a[0] != '\0';
 }
 
-/* A line's separator counted sixteen bytes a step (line_separator in
- * tables.c, reading past the line's end while the text goes on) picks the
- * same as one by one: headers and rows whose commas, semicolons and pipes
- * are equal or one apart, at every alignment and length of line (the
- * line's end at each lane), the text cut at every length in a buffer of
- * exactly its size, and lines of more than 255 steps of sixteen. */
+/* A line's separator counted, and a line with no quote split, sixteen
+ * bytes a step (line_separator and split in tables.c, reading past the
+ * line's end while the text goes on) give the same rows as one by one:
+ * headers and rows whose commas, semicolons and pipes are equal or one
+ * apart, with quotes, tabs and spaces, at every alignment and length of
+ * line (the line's end at each lane), the text cut at every length in a
+ * buffer of exactly its size, and lines of more than 255 steps of
+ * sixteen. */
 static void
 test_tables_scan16(void **state)
 {
@@ -647,6 +649,7 @@ test_tables_scan16(void **state)
     static const char *const pieces[] = {
         ",", ";", "|", ",,", ";;", "||", "Surname", "Name", "DOB", "Amy",
         "Patel", "12/03/2014", "41710", " ", "x", "\r", "\xc3\xa9", "3 May 2013",
+        "  ", "\"", "\"Patel, Amy\"", "\t", "Forename", "Amy Patel", ",",
     };
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
     char text[4096];
@@ -656,10 +659,11 @@ test_tables_scan16(void **state)
         /* a header, then data rows, each of random pieces */
         size_t len = (size_t)snprintf(text, sizeof(text), "%*s", round % 17,
                                       "");
-        static const char *const heads[] = {"Surname,Forename,DOB\n",
-                                            "Name;DOB;x\n", "Name|DOB\n"};
+        static const char *const heads[] = {
+            "Surname,Forename,DOB\n", "Name;DOB;x\n", "Name|DOB\n",
+            "x, Surname ,Forename,  DOB\r\n", "Name\tDOB\tx\n"};
         len += (size_t)snprintf(text + len, sizeof(text) - len, "%s",
-                                heads[round % 3]);
+                                heads[round % 5]);
         for (int line = 0; line < 4; line++) {
             size_t want = (size_t)(round * 7 + line * 13) % 70;
             size_t start = len;
