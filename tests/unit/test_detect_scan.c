@@ -642,6 +642,73 @@ test_number_candidates(void **state)
     sg_rules_free(&r);
 }
 
+/* The phone number's candidates found sixteen bytes a step (each '0' and
+ * '+' of a step in turn) are the ones found by memchr, in random texts of
+ * the starts and near misses of phone numbers at every alignment, in
+ * buffers of exactly their size ('0' and '+' in the last bytes, which
+ * have too few after them); and uk-mobile finds the same through them as
+ * reading the whole text. */
+static void
+test_phone_candidates16(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "0", "00", "+", "+4", "+44 ", "07", "07700", " 900123", "(0", "(01632)",
+        ")", " ", "-", ".", "\t", "\n", "x", "1", "9", "2026", "08:15", "$0",
+        "\xc2\xa3" "0", "\xc2\xa0", "\xe2\x80\x90", "0044", "00 44", "7700",
+        " 07700 900123 ", "+44 7700 900124, ",
+    };
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    struct sg_rules *r = load("");
+    size_t di = sg_rules_detector_find(r, "uk-mobile");
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    struct detect_cands a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    char buf[256];
+    size_t cands = 0, made = 0;
+    uint64_t x = 0x853c49e6748fea9bu;
+    for (int round = 0; round < 4000; round++) {
+        size_t len = (size_t)(round % 16); /* the alignment */
+        memset(buf, ' ', len);
+        size_t max = round % 5 == 0 ? sizeof(buf) : 40;
+        for (;;) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const char *p = pieces[x % np];
+            size_t pl = strlen(p);
+            if (len + pl > max)
+                break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        char *text = malloc(len ? len : 1);
+        assert_non_null(text);
+        memcpy(text, buf, len);
+        sg_scan16 = true;
+        sg_detect_phone_candidates(text, len, &a);
+        sg_scan16 = false;
+        sg_detect_phone_candidates(text, len, &b);
+        sg_scan16 = true;
+        if (a.n != b.n || memcmp(a.end, b.end, a.n * sizeof(*a.end)) != 0)
+            fail_msg("phone: %zu candidates sixteen bytes a step, %zu by "
+                     "memchr in \"%.*s\"",
+                     a.n, b.n, (int)len, text);
+        cands += a.n;
+        if (round % 4 == 0)
+            made += same_one_detector(r, scan, di, text, len);
+        free(text);
+    }
+    free(a.end);
+    free(b.end);
+    assert_true(cands > 4000);
+    assert_true(made > 100);
+    sg_detect_scan_free(&scan);
+    sg_rules_free(&r);
+}
+
 /* The ends of the matches of (?<!\d)(?:DOB_DATE)(?!\d) in text[0..len),
  * tried at every start, each once and in order, into ends; how many. */
 static size_t
@@ -1256,6 +1323,7 @@ main(void)
         cmocka_unit_test(test_dob_bounds),
         cmocka_unit_test(test_number_candidates),
         cmocka_unit_test(test_dob_candidates),
+        cmocka_unit_test(test_phone_candidates16),
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_normalise_ascii_runs),
