@@ -185,6 +185,28 @@ sg_detect_name_from(const char *text, size_t E)
     return read_back(text, E, "_.'@:/([=-", 40);
 }
 
+/* A space or tab (DOB_DATE's [ \t]) */
+static bool
+blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Back from a year of DOB_DATE's third form that starts at p, after a
+ * space or tab: over those, and the optional comma and full stop before
+ * them; where the month's letters end. */
+static size_t
+before_year(const unsigned char *t, size_t p)
+{
+    while (p > 0 && blank(t[p - 1]))
+        p--;
+    if (p > 0 && t[p - 1] == ',')
+        p--;
+    if (p > 0 && t[p - 1] == '.')
+        p--;
+    return p;
+}
+
 /* Where a pupil-dob match whose date ends at E (a candidate of DOB_DATE)
  * can start at the earliest.  DOB_RE is a name (two to four words, each
  * a capital then letters, ' or -, between them runs of spaces or tabs),
@@ -222,20 +244,14 @@ sg_detect_dob_from(const char *text, size_t E)
                      t[p - 1] == '.' || t[p - 1] == '-'))
         p--;
     size_t d = p; /* the first two forms: D is at or after p */
-    if (p > 0 && (t[p - 1] == ' ' || t[p - 1] == '\t')) {
+    if (p > 0 && blank(t[p - 1])) {
         /* the third: back over [ \t]+ ,? .? Month [ \t]+ (st)? day */
-        size_t q = p;
-        while (q > 0 && (t[q - 1] == ' ' || t[q - 1] == '\t'))
-            q--;
-        if (q > 0 && t[q - 1] == ',')
-            q--;
-        if (q > 0 && t[q - 1] == '.')
-            q--;
+        size_t q = before_year(t, p);
         size_t m = q;
         while (q > 0 && sg_ascii_alpha(t[q - 1]))
             q--;
         size_t sp = q;
-        while (q > 0 && (t[q - 1] == ' ' || t[q - 1] == '\t'))
+        while (q > 0 && blank(t[q - 1]))
             q--;
         if (sp < m && q < sp) {
             while (q > 0 && sg_ascii_alpha(t[q - 1]))
@@ -321,12 +337,6 @@ date_sep(unsigned char c)
     return c == '/' || c == '.' || c == '-';
 }
 
-static bool
-blank(unsigned char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* One of DOB_MONTHS, s[0..n) whole. */
 static bool
 month_word(const unsigned char *s, size_t n)
@@ -374,13 +384,7 @@ dob_date_ends(const unsigned char *t, size_t a, size_t b)
     }
     if (!blank(t[a - 1]))
         return false;
-    size_t q = a - 1;
-    while (q > 0 && blank(t[q - 1]))
-        q--;
-    if (q > 0 && t[q - 1] == ',')
-        q--;
-    if (q > 0 && t[q - 1] == '.')
-        q--;
+    size_t q = before_year(t, a);
     size_t me = q;
     while (q > 0 && me - q < 10 && sg_ascii_alpha(t[q - 1]))
         q--;

@@ -642,6 +642,25 @@ test_number_candidates(void **state)
     sg_rules_free(&r);
 }
 
+/* Random pieces appended to buf[0..len) while they fit in max bytes (x:
+ * the xorshift state, moved on); the new length. */
+static size_t
+pieces_fill(char *buf, size_t len, size_t max, const char *const *pieces,
+            size_t np, uint64_t *x)
+{
+    for (;;) {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        const char *p = pieces[*x % np];
+        size_t pl = strlen(p);
+        if (len + pl > max)
+            return len;
+        memcpy(buf + len, p, pl);
+        len += pl;
+    }
+}
+
 /* The phone number's candidates found sixteen bytes a step (each '0' and
  * '+' of a step in turn) are the ones found by memchr, in random texts of
  * the starts and near misses of phone numbers at every alignment, in
@@ -673,17 +692,7 @@ test_phone_candidates16(void **state)
         size_t len = (size_t)(round % 16); /* the alignment */
         memset(buf, ' ', len);
         size_t max = round % 5 == 0 ? sizeof(buf) : 40;
-        for (;;) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            const char *p = pieces[x % np];
-            size_t pl = strlen(p);
-            if (len + pl > max)
-                break;
-            memcpy(buf + len, p, pl);
-            len += pl;
-        }
+        len = pieces_fill(buf, len, max, pieces, np, &x);
         char *text = malloc(len ? len : 1);
         assert_non_null(text);
         memcpy(text, buf, len);
@@ -782,17 +791,7 @@ test_dob_candidates(void **state)
     for (int round = 0; round < 6000; round++) {
         size_t len = 0;
         size_t max = round % 4 == 0 ? sizeof(buf) - 40 : 48;
-        for (;;) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            const char *p = pieces[x % np];
-            size_t pl = strlen(p);
-            if (len + pl > max)
-                break;
-            memcpy(buf + len, p, pl);
-            len += pl;
-        }
+        len = pieces_fill(buf, len, max, pieces, np, &x);
         if (round % 50 == 7) { /* a long run of digits or of spaces */
             memset(buf + len / 2, round % 100 == 7 ? '7' : ' ', 30);
         }
