@@ -94,7 +94,7 @@ phone_gap_start(unsigned char c)
 }
 
 /* The candidate a '0' or '+' at t[i] gives (0: none). */
-static size_t
+static inline size_t
 phone_end(const unsigned char *t, size_t len, size_t i)
 {
     if (t[i] == '+')
@@ -115,7 +115,7 @@ phone_end(const unsigned char *t, size_t len, size_t i)
  * bound (the rest is read whole) or without memory.  Taken in order of
  * i, the ends come in order: '+' at i ends before i + 2; each is kept
  * once. */
-static bool
+static inline bool
 phone_add(const unsigned char *t, size_t len, size_t i, struct detect_cands *c)
 {
     size_t end = phone_end(t, len, i);
