@@ -125,14 +125,15 @@ by_len_build(void)
 static enum col_kind
 header_kind(const struct cell *c)
 {
+    /* 1: an ASCII letter; 2: a byte beyond ASCII (no header word's) */
+    static const unsigned char letter_class[256] = {
+        ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
+    };
     const unsigned char *s = (const unsigned char *)c->s;
     size_t i = 0;
-    while (i < c->len && !sg_ascii_alpha(s[i])) {
-        if (s[i] >= 0x80)
-            return COL_OTHER;
-        i++;
-    }
-    if (i == c->len)
+    while (i < c->len && letter_class[s[i]] == 0)
+        i++; /* a date's or number's bytes, one look-up each */
+    if (i == c->len || letter_class[s[i]] == 2)
         return COL_OTHER;
     size_t second = i + 1; /* the second letter: every word has one */
     while (second < c->len && !sg_ascii_alpha(s[second]) &&
