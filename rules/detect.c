@@ -857,10 +857,10 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
         if (sg_detect_is_phone(d))
             sg_detect_phone_candidates(nt->text, nt->len, &sc->cands[i]);
         else if (sg_detect_is_number(d))
-            num[d->validate == VAL_UPN      ? 0
-                : d->validate == VAL_NHS    ? 1
-                : d->validate == VAL_ULN    ? 2
-                                            : 3] = &sc->cands[i];
+            num[d->validate == VAL_UPN   ? 0
+                : d->validate == VAL_NHS ? 1
+                : d->validate == VAL_ULN ? 2
+                                         : 3] = &sc->cands[i];
     }
     if (num[0] != NULL || num[1] != NULL || num[2] != NULL || num[3] != NULL)
         sg_detect_number_candidates(nt->text, nt->len, num[0], num[1], num[2],

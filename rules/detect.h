@@ -20,8 +20,9 @@
     "Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|"             \
     "Dec(?:ember)?"
 #define DOB_DATE                                                              \
-    "\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:19|20)\\d\\d|(?:19|20)\\d\\d-\\d\\d-"  \
-    "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" DOB_MONTHS ")\\.?,?[ \\t]+"    \
+    "\\d{1,2}[/.\\-]\\d{1,2}[/.\\-](?:19|20)\\d\\d|(?:19|20)\\d\\d-\\d\\d-"   \
+    "\\d\\d|\\d{1,2}(?:st|nd|rd|th)?[ \\t]+(?:" DOB_MONTHS                    \
+    ")\\.?,?[ \\t]+"                                                          \
     "(?:19|20)\\d\\d"
 
 /* Validate one match; 1 keep, 0 drop. */

@@ -328,7 +328,8 @@ day_or_month_at(const unsigned char *t, size_t e)
 static bool
 year_at(const unsigned char *t, size_t a)
 {
-    return (t[a] == '1' && t[a + 1] == '9') || (t[a] == '2' && t[a + 1] == '0');
+    return (t[a] == '1' && t[a + 1] == '9') ||
+           (t[a] == '2' && t[a + 1] == '0');
 }
 
 static bool

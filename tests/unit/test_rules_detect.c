@@ -648,7 +648,8 @@ test_tables_scan16(void **state)
     (void)state;
     static const char *const pieces[] = {
         ",", ";", "|", ",,", ";;", "||", "Surname", "Name", "DOB", "Amy",
-        "Patel", "12/03/2014", "41710", " ", "x", "\r", "\xc3\xa9", "3 May 2013",
+        "Patel", "12/03/2014", "41710", " ", "x", "\r", "\xc3\xa9",
+        "3 May 2013",
         "  ", "\"", "\"Patel, Amy\"", "\t", "Forename", "Amy Patel", ",",
     };
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
