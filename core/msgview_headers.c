@@ -84,11 +84,14 @@ sg_headers(struct sg_build *b, GMimeMessage *msg)
 
 /* A header of a block read by sg_top_read, its value as GMime's
  * g_mime_header_get_value makes it: unfolded, then encoded words and
- * 8-bit text decoded with the build's parser options. */
+ * 8-bit text decoded with the build's parser options (plain ASCII
+ * without GMime's help, sg_top_plain_value). */
 static const char *
 sg_top_value(struct sg_build *b, const struct sg_top *top,
              struct sg_top_header *h)
 {
+    if (h->value == NULL)
+        h->value = sg_top_plain_value(top, h);
     if (h->value == NULL) {
         char *raw = sg_top_raw(top, h);
         char *unfolded = raw != NULL ? g_mime_utils_header_unfold(raw) : NULL;

@@ -182,6 +182,12 @@ int sg_top_sender_claims(struct sg_build *b, const struct sg_top *top);
 int sg_top_read(const char *data, size_t len, struct sg_top *top);
 /* A header's raw value, NUL-terminated (g_free it). */
 char *sg_top_raw(const struct sg_top *top, const struct sg_top_header *h);
+/* A header's value as g_mime_header_get_value makes it, when that is
+ * only the raw value unfolded (GMime's unfold: white space trimmed,
+ * CR and LF dropped): ASCII without "=?", which GMime's decoding keeps
+ * as it is; else NULL (g_free it). */
+char *sg_top_plain_value(const struct sg_top *top,
+                         const struct sg_top_header *h);
 void sg_top_free(struct sg_top *top);
 
 #endif

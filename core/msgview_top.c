@@ -148,6 +148,34 @@ sg_top_raw(const struct sg_top *top, const struct sg_top_header *h)
     return g_strndup(top->data + from, h->end - from);
 }
 
+/* GMime's lwsp */
+static bool
+sg_top_lwsp(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+char *
+sg_top_plain_value(const struct sg_top *top, const struct sg_top_header *h)
+{
+    const char *from = top->data + h->line + h->name_len + 1;
+    const char *end = top->data + h->end;
+    for (const char *p = from; p < end; p++)
+        if ((unsigned char)*p >= 0x80 || (p[0] == '=' && p + 1 < end &&
+                                          p[1] == '?'))
+            return NULL;
+    while (from < end && sg_top_lwsp(*from))
+        from++;
+    while (end > from && sg_top_lwsp(end[-1]))
+        end--;
+    char *value = g_malloc((size_t)(end - from) + 1), *out = value;
+    for (const char *p = from; p < end; p++)
+        if (*p != '\r' && *p != '\n')
+            *out++ = *p;
+    *out = '\0';
+    return value;
+}
+
 void
 sg_top_free(struct sg_top *top)
 {
