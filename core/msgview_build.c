@@ -716,6 +716,7 @@ sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
     sg_buf_free(&head);
     GMimeParser *parser = g_mime_parser_new_with_stream(hs);
     g_object_unref(hs);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     GMimeObject *part = g_mime_parser_construct_part(parser, b->opts);
     GMimeHeaderList *list = part != NULL ? g_mime_object_get_header_list(part)
                                          : NULL;

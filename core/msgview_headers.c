@@ -140,13 +140,9 @@ sg_top_headers(struct sg_build *b, struct sg_top *top, GMimeObject *part)
 static struct sg_top_header *
 sg_top_last(const struct sg_top *top, const char *name)
 {
-    size_t len = strlen(name);
-    for (size_t i = top->n; i > 0; i--) {
-        struct sg_top_header *h = &top->h[i - 1];
-        if (h->name_len == len &&
-            g_ascii_strncasecmp(top->data + h->line, name, len) == 0)
-            return h;
-    }
+    for (size_t i = top->n; i > 0; i--)
+        if (sg_top_named(top, &top->h[i - 1], name))
+            return &top->h[i - 1];
     return NULL;
 }
 
@@ -343,21 +339,26 @@ sg_sender_claims(struct sg_build *b, GMimeMessage *msg)
     return 0;
 }
 
+/* The same from a header block; the last From:'s addresses are those
+ * sg_top_from parsed already. */
 int
-sg_top_sender_claims(struct sg_build *b, const struct sg_top *top)
+sg_top_sender_claims(struct sg_build *b, struct sg_top *top)
 {
+    const struct sg_top_header *last_from = sg_top_last(top, "From");
     for (size_t i = 0; i < top->n; i++) {
         const struct sg_top_header *h = &top->h[i];
         for (size_t k = 0; sg_claim_headers[k] != NULL; k++) {
-            const char *name = sg_claim_headers[k];
-            if (h->name_len != strlen(name) ||
-                g_ascii_strncasecmp(top->data + h->line, name,
-                                    h->name_len) != 0)
+            if (!sg_top_named(top, h, sg_claim_headers[k]))
                 continue;
-            char *raw = sg_top_raw(top, h);
-            int rc = raw != NULL ? sg_claims_in_raw(b, raw)
+            int rc;
+            if (h == last_from) {
+                rc = sg_claims_in_list(b, top->from, 0);
+            } else {
+                char *raw = sg_top_raw(top, h);
+                rc = raw != NULL ? sg_claims_in_raw(b, raw)
                                  : sg_fail(b, SG_ERR_NOMEM);
-            g_free(raw);
+                g_free(raw);
+            }
             if (rc < 0)
                 return -1;
         }

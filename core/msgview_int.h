@@ -170,7 +170,7 @@ int sg_sender_claims(struct sg_build *b, GMimeMessage *msg);
 int sg_top_headers(struct sg_build *b, struct sg_top *top, GMimeObject *part);
 bool sg_top_from(struct sg_top *top, GMimeParserOptions *opts);
 int sg_top_envelope(struct sg_build *b, struct sg_top *top);
-int sg_top_sender_claims(struct sg_build *b, const struct sg_top *top);
+int sg_top_sender_claims(struct sg_build *b, struct sg_top *top);
 
 /* msgview_top.c: the top-level header block of data[0, len), when GMime
  * would read it so too: lines "name: value" (a name of printable ASCII,
@@ -180,6 +180,9 @@ int sg_top_sender_claims(struct sg_build *b, const struct sg_top *top);
  * 1 when read so (top filled, freed with sg_top_free), 0 when not (top
  * empty), -1 when out of memory. */
 int sg_top_read(const char *data, size_t len, struct sg_top *top);
+/* Whether header h of top is named name (any case). */
+bool sg_top_named(const struct sg_top *top, const struct sg_top_header *h,
+                  const char *name);
 /* A header's raw value, NUL-terminated (g_free it). */
 char *sg_top_raw(const struct sg_top *top, const struct sg_top_header *h);
 /* A header's value as g_mime_header_get_value makes it, when that is

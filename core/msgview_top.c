@@ -141,6 +141,14 @@ unsure:
     return 0;
 }
 
+bool
+sg_top_named(const struct sg_top *top, const struct sg_top_header *h,
+             const char *name)
+{
+    return h->name_len == strlen(name) &&
+           g_ascii_strncasecmp(top->data + h->line, name, h->name_len) == 0;
+}
+
 char *
 sg_top_raw(const struct sg_top *top, const struct sg_top_header *h)
 {
