@@ -540,20 +540,41 @@ sg_build_unparsed(struct sg_build *b, GMimeStream *stream)
     return ret;
 }
 
+/* The display names gathered from the headers, into the view. */
 static int
-sg_build_message(struct sg_build *b, GMimeMessage *msg)
+sg_names_done(struct sg_build *b)
 {
-    static const struct sg_where top = {0, 0, "", ""};
-    if (sg_headers(b, msg) < 0 || sg_envelope_headers(b, msg) < 0 ||
-        sg_sender_claims(b, msg) < 0)
-        return -1;
     if (sg_buf_append(&b->names, "", 0) < 0)
         return sg_fail(b, SG_ERR_NOMEM);
     b->view->display_names = sg_buf_steal(&b->names);
-    return sg_walk_message(b, msg, &top);
+    return 0;
+}
+
+static const struct sg_where sg_top_where = {0, 0, "", ""};
+
+static int
+sg_build_message(struct sg_build *b, GMimeMessage *msg)
+{
+    if (sg_headers(b, msg) < 0 || sg_envelope_headers(b, msg) < 0 ||
+        sg_sender_claims(b, msg) < 0 || sg_names_done(b) < 0)
+        return -1;
+    return sg_walk_message(b, msg, &sg_top_where);
+}
+
+/* The same from a header block read by sg_top_read and the body part
+ * GMime made of its Content-* headers (see sg_parse_lean). */
+static int
+sg_build_top(struct sg_build *b, struct sg_top *top, GMimeObject *part)
+{
+    if (sg_top_headers(b, top, part) < 0 || sg_top_envelope(b, top) < 0 ||
+        sg_top_sender_claims(b, top) < 0 || sg_names_done(b) < 0)
+        return -1;
+    return sg_walk(b, part, &sg_top_where);
 }
 
 bool sg_msgview_window = true;
+bool sg_msgview_lean = true;
+unsigned long sg_msgview_lean_built;
 
 /* The offset of the blank line ("\n" or "\r\n" at a line's start) that
  * ends the header block of data[0, len), or SIZE_MAX when there is none. */
@@ -595,15 +616,34 @@ sg_maybe_nested(const char *data, size_t len)
     return false;
 }
 
+/* The single part obj that parser made, with its content the window
+ * data[body, len) of stream, when the parser ended its headers at
+ * headers_end: a window is what GMime's scan of a body that no boundary
+ * can end would find, without the scan (the part's transfer encoding is
+ * GMime's, from the headers, and scanning a part's body gives no
+ * warnings).  false when obj is not such a one. */
+static bool
+sg_window_part(GMimeObject *obj, GMimeParser *parser, gint64 headers_end,
+               GMimeStream *stream, size_t body, size_t len)
+{
+    GMimeDataWrapper *content = GMIME_IS_PART(obj)
+        ? g_mime_part_get_content(GMIME_PART(obj)) : NULL;
+    if (content == NULL || g_mime_parser_get_headers_end(parser) !=
+                               headers_end)
+        return false;
+    GMimeStream *window = g_mime_stream_substream(stream, (gint64)body,
+                                                  (gint64)len);
+    g_mime_data_wrapper_set_stream(content, window);
+    g_object_unref(window);
+    return true;
+}
+
 /* The message in data[0, len) (the bytes of stream), when its body is a
  * single part: GMime parses only its header block (a window of stream
  * that ends with the blank line), and the part's content is the rest of
- * the stream, which is what GMime's scan of a body that no boundary can
- * end would find, without the scan.  The part's transfer encoding is
- * GMime's, from the headers, and scanning a part's body gives no
- * warnings.  NULL (and the warnings of the try undone) when the message
- * is not such a one, or GMime does not end its headers where the blank
- * line is: it is then parsed whole. */
+ * the stream (sg_window_part).  NULL (and the warnings of the try
+ * undone) when the message is not such a one, or GMime does not end its
+ * headers where the blank line is: it is then parsed whole. */
 static GMimeMessage *
 sg_parse_window(struct sg_build *b, GMimeStream *stream, const char *data,
                 size_t len, GMimeParser **parser_r)
@@ -612,20 +652,17 @@ sg_parse_window(struct sg_build *b, GMimeStream *stream, const char *data,
     if (!sg_msgview_window || blank == SIZE_MAX ||
         sg_maybe_nested(data, blank))
         return NULL;
-    gint64 body = (gint64)blank + (data[blank] == '\n' ? 1 : 2);
+    size_t body = blank + (data[blank] == '\n' ? 1 : 2);
     bool malformed = b->view->malformed;
     unsigned incomplete = b->view->incomplete;
-    GMimeStream *head = g_mime_stream_substream(stream, 0, body);
+    GMimeStream *head = g_mime_stream_substream(stream, 0, (gint64)body);
     GMimeParser *parser = g_mime_parser_new_with_stream(head);
     g_object_unref(head);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     GMimeMessage *msg = g_mime_parser_construct_message(parser, b->opts);
-    GMimeObject *part = msg != NULL ? g_mime_message_get_mime_part(msg)
-                                    : NULL;
-    GMimeDataWrapper *content = GMIME_IS_PART(part)
-        ? g_mime_part_get_content(GMIME_PART(part)) : NULL;
-    if (content == NULL ||
-        g_mime_parser_get_headers_end(parser) != (gint64)blank) {
+    if (msg == NULL ||
+        !sg_window_part(g_mime_message_get_mime_part(msg), parser,
+                        (gint64)blank, stream, body, len)) {
         if (msg != NULL)
             g_object_unref(msg);
         g_object_unref(parser);
@@ -633,11 +670,69 @@ sg_parse_window(struct sg_build *b, GMimeStream *stream, const char *data,
         b->view->incomplete = incomplete;
         return NULL;
     }
-    GMimeStream *window = g_mime_stream_substream(stream, body, (gint64)len);
-    g_mime_data_wrapper_set_stream(content, window);
-    g_object_unref(window);
     *parser_r = parser;
     return msg;
+}
+
+/* The body part of the message in data[0, len) (the bytes of stream),
+ * without a GMimeMessage, when its header block is plain (sg_top_read,
+ * into top) and its body a single part: GMime is given only the block's
+ * Content-* lines, as written, and the blank line, and makes the part of
+ * them, whose content is then the body (sg_window_part).  GMime's
+ * message would have made the same part of the same lines (it keeps
+ * the other headers on the message, and reads them into nothing the
+ * part has); what it would have said of the others, the view takes from
+ * them itself (sg_build_top).  NULL (top empty, the warnings of the try
+ * undone) when the message is not such a one: it is then parsed by
+ * GMime as a message. */
+static GMimeObject *
+sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
+              size_t len, struct sg_top *top)
+{
+    if (!sg_msgview_lean || !sg_msgview_window || data == NULL ||
+        sg_top_read(data, len, top) <= 0)
+        return NULL;
+    if (sg_maybe_nested(data, top->blank) || !sg_top_from(top, b->opts)) {
+        sg_top_free(top);
+        return NULL;
+    }
+    struct sg_buf head = SG_BUF_INIT;
+    int ret = 0;
+    for (size_t i = 0; ret == 0 && i < top->n; i++)
+        if (top->h[i].content)
+            ret = sg_buf_append(&head, data + top->h[i].line,
+                                top->h[i].end - top->h[i].line);
+    size_t headers_end = head.len;
+    if (ret == 0)
+        ret = sg_buf_append(&head, data + top->blank, top->body - top->blank);
+    if (ret < 0) {
+        sg_buf_free(&head);
+        sg_top_free(top);
+        return NULL;
+    }
+    bool malformed = b->view->malformed;
+    unsigned incomplete = b->view->incomplete;
+    GMimeStream *hs = g_mime_stream_mem_new_with_buffer(head.data, head.len);
+    sg_buf_free(&head);
+    GMimeParser *parser = g_mime_parser_new_with_stream(hs);
+    g_object_unref(hs);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    GMimeObject *part = g_mime_parser_construct_part(parser, b->opts);
+    GMimeHeaderList *list = part != NULL ? g_mime_object_get_header_list(part)
+                                         : NULL;
+    if (list == NULL ||
+        (size_t)g_mime_header_list_get_count(list) != top->n_content ||
+        !sg_window_part(part, parser, (gint64)headers_end, stream, top->body,
+                        len)) {
+        if (part != NULL)
+            g_object_unref(part);
+        part = NULL;
+        sg_top_free(top);
+        b->view->malformed = malformed;
+        b->view->incomplete = incomplete;
+    }
+    g_object_unref(parser);
+    return part;
 }
 
 /* Build the view of stream, size bytes; data: the same bytes in memory,
@@ -661,20 +756,31 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
     g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
     b.opts = opts;
     GMimeParser *parser = NULL;
-    GMimeMessage *msg = sg_parse_window(&b, stream, data, size, &parser);
-    if (msg == NULL) {
+    GMimeMessage *msg = NULL;
+    struct sg_top top;
+    GMimeObject *part = sg_parse_lean(&b, stream, data, size, &top);
+    if (part == NULL)
+        msg = sg_parse_window(&b, stream, data, size, &parser);
+    if (part == NULL && msg == NULL) {
         parser = g_mime_parser_new_with_stream(stream);
         g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
         msg = g_mime_parser_construct_message(parser, opts);
     }
-    int ret = msg != NULL ? sg_build_message(&b, msg)
-                          : sg_build_unparsed(&b, stream);
+    int ret = part != NULL ? sg_build_top(&b, &top, part)
+            : msg != NULL  ? sg_build_message(&b, msg)
+                           : sg_build_unparsed(&b, stream);
     if (ret == 0)
         sg_mark_inline(&b);
     sg_cid_refs_free(&b.cids);
+    if (part != NULL) {
+        __atomic_fetch_add(&sg_msgview_lean_built, 1, __ATOMIC_RELAXED);
+        sg_top_free(&top);
+        g_object_unref(part);
+    }
     if (msg != NULL)
         g_object_unref(msg);
-    g_object_unref(parser);
+    if (parser != NULL)
+        g_object_unref(parser);
     g_mime_parser_options_free(opts);
     sg_buf_free(&b.names);
     if (ret < 0) {

@@ -26,15 +26,20 @@
 /* ------------------------------------------------------------- headers */
 
 static int
-sg_header_add(struct sg_build *b, GMimeHeader *h)
+sg_header_put(struct sg_build *b, const char *name, const char *value)
 {
-    const char *name = g_mime_header_get_name(h);
-    const char *value = g_mime_header_get_value(h);
     struct sg_header *out = &b->view->headers[b->view->n_headers++];
     out->name = sg_utf8_dup(name != NULL ? name : "");
     out->value = sg_utf8_dup(value != NULL ? value : "");
     return out->name == NULL || out->value == NULL ? sg_fail(b, SG_ERR_NOMEM)
                                                    : 0;
+}
+
+static int
+sg_header_add(struct sg_build *b, GMimeHeader *h)
+{
+    return sg_header_put(b, g_mime_header_get_name(h),
+                         g_mime_header_get_value(h));
 }
 
 static int
@@ -75,6 +80,70 @@ sg_headers(struct sg_build *b, GMimeMessage *msg)
             return -1;
     }
     return 0;
+}
+
+/* A header of a block read by sg_top_read, its value as GMime's
+ * g_mime_header_get_value makes it: unfolded, then encoded words and
+ * 8-bit text decoded with the build's parser options (plain ASCII
+ * without GMime's help, sg_top_plain_value). */
+static const char *
+sg_top_value(struct sg_build *b, const struct sg_top *top,
+             struct sg_top_header *h)
+{
+    if (h->value == NULL)
+        h->value = sg_top_plain_value(top, h);
+    if (h->value == NULL) {
+        char *raw = sg_top_raw(top, h);
+        char *unfolded = raw != NULL ? g_mime_utils_header_unfold(raw) : NULL;
+        h->value = unfolded != NULL
+            ? g_mime_utils_header_decode_text(b->opts, unfolded) : NULL;
+        g_free(unfolded);
+        g_free(raw);
+    }
+    return h->value;
+}
+
+/* Every header of the block in the order written; the Content-* ones
+ * are the part's, as GMime made it of them (in the same order). */
+int
+sg_top_headers(struct sg_build *b, struct sg_top *top, GMimeObject *part)
+{
+    GMimeHeaderList *list = g_mime_object_get_header_list(part);
+    int count = sg_header_count(list), k = 0;
+    b->view->headers = calloc(top->n, sizeof(*b->view->headers));
+    if (b->view->headers == NULL)
+        return sg_fail(b, SG_ERR_NOMEM);
+    for (size_t i = 0; i < top->n; i++) {
+        struct sg_top_header *h = &top->h[i];
+        int ret;
+        if (h->content && k < count)
+            ret = sg_header_add(b, g_mime_header_list_get_header_at(list,
+                                                                    k++));
+        else if (h->content)
+            ret = 0; /* the caller made sure that GMime kept them all */
+        else if (sg_top_value(b, top, h) == NULL)
+            ret = sg_fail(b, SG_ERR_NOMEM);
+        else {
+            char *name = g_strndup(top->data + h->line, h->name_len);
+            ret = name != NULL ? sg_header_put(b, name, h->value)
+                               : sg_fail(b, SG_ERR_NOMEM);
+            g_free(name);
+        }
+        if (ret < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The last header of the block named name (any case), as GMime's
+ * message keeps the last Subject:, Message-Id: and From:, or NULL. */
+static struct sg_top_header *
+sg_top_last(const struct sg_top *top, const char *name)
+{
+    for (size_t i = top->n; i > 0; i--)
+        if (sg_top_named(top, &top->h[i - 1], name))
+            return &top->h[i - 1];
+    return NULL;
 }
 
 /* First mailbox of a From: list, looking inside groups. */
@@ -242,32 +311,68 @@ sg_header_next(GMimeObject *obj, const char *const *names, bool raw, int *i)
     return NULL;
 }
 
+/* The claims of one From:, Sender: or Reply-To: raw value. */
+static int
+sg_claims_in_raw(struct sg_build *b, const char *raw)
+{
+    InternetAddressList *list = internet_address_list_parse(b->opts, raw);
+    int rc = sg_claims_in_list(b, list, 0);
+    if (list != NULL)
+        g_object_unref(list);
+    return rc;
+}
+
+static const char *const sg_claim_headers[] = {"From", "Sender", "Reply-To",
+                                               NULL};
+
 /* The addresses every From:, Sender: and Reply-To: header shows; a
  * repeated header is read as often as it occurs. */
 int
 sg_sender_claims(struct sg_build *b, GMimeMessage *msg)
 {
-    static const char *const names[] = {"From", "Sender", "Reply-To", NULL};
     int i = 0;
     const char *raw;
-    while ((raw = sg_header_next(GMIME_OBJECT(msg), names, true, &i)) != NULL) {
-        InternetAddressList *list = internet_address_list_parse(b->opts, raw);
-        int rc = sg_claims_in_list(b, list, 0);
-        if (list != NULL)
-            g_object_unref(list);
-        if (rc < 0)
+    while ((raw = sg_header_next(GMIME_OBJECT(msg), sg_claim_headers, true,
+                                 &i)) != NULL)
+        if (sg_claims_in_raw(b, raw) < 0)
             return -1;
+    return 0;
+}
+
+/* The same from a header block; the last From:'s addresses are those
+ * sg_top_from parsed already. */
+int
+sg_top_sender_claims(struct sg_build *b, struct sg_top *top)
+{
+    const struct sg_top_header *last_from = sg_top_last(top, "From");
+    for (size_t i = 0; i < top->n; i++) {
+        const struct sg_top_header *h = &top->h[i];
+        for (size_t k = 0; sg_claim_headers[k] != NULL; k++) {
+            if (!sg_top_named(top, h, sg_claim_headers[k]))
+                continue;
+            int rc;
+            if (h == last_from) {
+                rc = sg_claims_in_list(b, top->from, 0);
+            } else {
+                char *raw = sg_top_raw(top, h);
+                rc = raw != NULL ? sg_claims_in_raw(b, raw)
+                                 : sg_fail(b, SG_ERR_NOMEM);
+                g_free(raw);
+            }
+            if (rc < 0)
+                return -1;
+        }
     }
     return 0;
 }
 
-int
-sg_envelope_headers(struct sg_build *b, GMimeMessage *msg)
+/* Subject, Message-ID and the first From: mailbox into the view. */
+static int
+sg_envelope_set(struct sg_build *b, const char *subject, const char *id,
+                InternetAddressList *from)
 {
     struct sg_msgview *v = b->view;
-    const char *subject = g_mime_message_get_subject(msg);
-    const char *id = g_mime_message_get_message_id(msg);
-    InternetAddressMailbox *mb = sg_first_mailbox(g_mime_message_get_from(msg), 0);
+    InternetAddressMailbox *mb = sg_first_mailbox(from, 0);
     const char *name = mb != NULL ? internet_address_get_name(
                                         INTERNET_ADDRESS(mb)) : NULL;
     const char *addr = mb != NULL ? internet_address_mailbox_get_addr(mb) : NULL;
@@ -281,4 +386,49 @@ sg_envelope_headers(struct sg_build *b, GMimeMessage *msg)
         (v->from_addr = sg_utf8_dup(addr)) == NULL)
         return sg_fail(b, SG_ERR_NOMEM);
     return v->subject == NULL ? sg_fail(b, SG_ERR_NOMEM) : 0;
+}
+
+int
+sg_envelope_headers(struct sg_build *b, GMimeMessage *msg)
+{
+    return sg_envelope_set(b, g_mime_message_get_subject(msg),
+                           g_mime_message_get_message_id(msg),
+                           g_mime_message_get_from(msg));
+}
+
+/* The addresses of the last From: (GMime's message keeps those), into
+ * top->from: false when GMime's message might keep others, namely when
+ * the parse fails where GMime's would keep the addresses read before
+ * the failure (internet_address_list_parse keeps none then), unless there
+ * is nothing to read. */
+bool
+sg_top_from(struct sg_top *top, GMimeParserOptions *opts)
+{
+    struct sg_top_header *from = sg_top_last(top, "From");
+    char *raw = from != NULL ? sg_top_raw(top, from) : NULL;
+    bool sure = true;
+    top->from = raw != NULL ? internet_address_list_parse(opts, raw) : NULL;
+    if (top->from == NULL)
+        for (const char *p = raw; sure && p != NULL && *p != '\0'; p++)
+            sure = *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
+    g_free(raw);
+    return sure;
+}
+
+/* As GMime's message does: the last Subject: decoded, the last
+ * Message-Id: decoded and then read as a message id, the last From:'s
+ * addresses (sg_top_from). */
+int
+sg_top_envelope(struct sg_build *b, struct sg_top *top)
+{
+    struct sg_top_header *subject = sg_top_last(top, "Subject");
+    struct sg_top_header *id = sg_top_last(top, "Message-Id");
+    const char *id_value = id != NULL ? sg_top_value(b, top, id) : NULL;
+    char *id_decoded = id_value != NULL
+        ? g_mime_utils_decode_message_id(id_value) : NULL;
+    int ret = sg_envelope_set(b, subject != NULL
+                                     ? sg_top_value(b, top, subject) : NULL,
+                              id_decoded, top->from);
+    g_free(id_decoded);
+    return ret;
 }

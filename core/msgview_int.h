@@ -9,6 +9,7 @@
  *                      files uuencoded into a text, images and cid: links
  *   msgview_headers.c  the headers, the From: mailbox, the sender claims
  *                      and display names
+ *   msgview_top.c      the top-level header block read without GMime
  *   charset.c          text in any charset made valid UTF-8 (charset.h)
  *   html_text.c        HTML reduced to text (html_text.h)
  * The SECURITY notes of msgview_build.c hold for all of them.
@@ -35,6 +36,16 @@
  * whole, which must give the same view).  Defined in msgview_build.c. */
 extern bool sg_msgview_window;
 
+/* Whether a message from memory whose header block is plain (see
+ * sg_top_read) and whose body is a single part is built without a
+ * GMimeMessage: the header block read by sg_top_read, GMime given only
+ * its Content-* headers to make the body part of (true; a test sets it
+ * false to compare with GMime's parse of the message).  Views built so
+ * are counted in sg_msgview_lean_built, for tests.  Defined in
+ * msgview_build.c. */
+extern bool sg_msgview_lean;
+extern unsigned long sg_msgview_lean_built;
+
 /* One build in progress. */
 struct sg_build {
     struct sg_msgview *view;
@@ -50,6 +61,28 @@ struct sg_build {
     int extracted;             /* attachments given to the helper */
     long long extract_deadline; /* for all of them (sg_extract_now_ms) */
     size_t extract_used;       /* bytes of text the helper gave, in all */
+};
+
+/* One header of a top-level header block (sg_top_read), in the block's
+ * bytes: the name is data[line, line + name_len), the raw value, as GMime
+ * keeps it (folded, line ends and all), runs from past the colon to
+ * data[end]. */
+struct sg_top_header {
+    size_t line;
+    size_t name_len;
+    size_t end;
+    bool content; /* named Content-*: GMime keeps it on the body part */
+    char *value;  /* unfolded and decoded as GMime does, once needed */
+};
+
+struct sg_top {
+    const char *data;
+    struct sg_top_header *h; /* in the order written */
+    size_t n;
+    size_t n_content; /* of them named Content-* */
+    size_t blank;     /* the offset of the blank line that ends the block */
+    size_t body;      /* and of the body past it */
+    InternetAddressList *from; /* the last From:'s, or NULL (sg_top_from) */
 };
 
 /* Where a part sits, for labels and depth. */
@@ -131,5 +164,33 @@ const char *sg_header_next(GMimeObject *obj, const char *const *names,
 int sg_headers(struct sg_build *b, GMimeMessage *msg);
 int sg_envelope_headers(struct sg_build *b, GMimeMessage *msg);
 int sg_sender_claims(struct sg_build *b, GMimeMessage *msg);
+/* The same from a header block read by sg_top_read, whose Content-*
+ * headers GMime has made part of (their names and values are the
+ * part's, as with a GMimeMessage). */
+int sg_top_headers(struct sg_build *b, struct sg_top *top, GMimeObject *part);
+bool sg_top_from(struct sg_top *top, GMimeParserOptions *opts);
+int sg_top_envelope(struct sg_build *b, struct sg_top *top);
+int sg_top_sender_claims(struct sg_build *b, struct sg_top *top);
+
+/* msgview_top.c: the top-level header block of data[0, len), when GMime
+ * would read it so too: lines "name: value" (a name of printable ASCII,
+ * no blank before the colon) and their folded lines, no NUL and no CR
+ * but before a line's LF, ended by a blank line, at least one header,
+ * no header RFC 5322 allows once repeated, not too many or too long.
+ * 1 when read so (top filled, freed with sg_top_free), 0 when not (top
+ * empty), -1 when out of memory. */
+int sg_top_read(const char *data, size_t len, struct sg_top *top);
+/* Whether header h of top is named name (any case). */
+bool sg_top_named(const struct sg_top *top, const struct sg_top_header *h,
+                  const char *name);
+/* A header's raw value, NUL-terminated (g_free it). */
+char *sg_top_raw(const struct sg_top *top, const struct sg_top_header *h);
+/* A header's value as g_mime_header_get_value makes it, when that is
+ * only the raw value unfolded (GMime's unfold: white space trimmed,
+ * CR and LF dropped): ASCII without "=?", which GMime's decoding keeps
+ * as it is; else NULL (g_free it). */
+char *sg_top_plain_value(const struct sg_top *top,
+                         const struct sg_top_header *h);
+void sg_top_free(struct sg_top *top);
 
 #endif

@@ -2385,38 +2385,55 @@ dump_view(const struct sg_msgview *v, struct sg_buf *out)
     dump_n(out, "incomplete", v->incomplete);
 }
 
-/* The view of data[0, len) with its single-part body as a window on it is
- * byte for byte the view of GMime's parse of the whole message. */
+/* The view of data[0, len) built as window and lean say (see
+ * sg_msgview_window, sg_msgview_lean), dumped into out. */
+static void
+dump_build(const char *data, size_t len, bool window, bool lean,
+           struct sg_buf *out)
+{
+    sg_msgview_window = window;
+    sg_msgview_lean = lean;
+    struct sg_msgview *v = build_mem(data, len);
+    sg_msgview_window = sg_msgview_lean = true;
+    assert_view_valid(v);
+    dump_view(v, out);
+    sg_msgview_free(&v);
+}
+
+static void
+check_same_dump(const struct sg_buf *whole, const struct sg_buf *other,
+                const char *what, const char *how)
+{
+    if (whole->len == other->len &&
+        memcmp(whole->data, other->data, whole->len) == 0)
+        return;
+    size_t at = 0;
+    while (at < whole->len && at < other->len &&
+           whole->data[at] == other->data[at])
+        at++;
+    size_t from = at > 80 ? at - 80 : 0;
+    int n_whole = (int)(MIN(whole->len, at + 80) - from);
+    int n_other = (int)(MIN(other->len, at + 80) - from);
+    print_message("%s: views differ at %zu\nwhole: %.*s\n%s: %.*s\n", what,
+                  at, n_whole, whole->data + from, how, n_other,
+                  other->data + from);
+    fail();
+}
+
+/* The view of data[0, len) with its single-part body as a window on it,
+ * and the view built without a GMimeMessage, are byte for byte the view
+ * of GMime's parse of the whole message. */
 static void
 check_window(const char *data, size_t len, const char *what)
 {
-    struct sg_buf whole = SG_BUF_INIT, window = SG_BUF_INIT;
-    struct sg_msgview *v;
-    sg_msgview_window = false;
-    v = build_mem(data, len);
-    dump_view(v, &whole);
-    sg_msgview_free(&v);
-    sg_msgview_window = true;
-    v = build_mem(data, len);
-    assert_view_valid(v);
-    dump_view(v, &window);
-    sg_msgview_free(&v);
-    if (whole.len != window.len || memcmp(whole.data, window.data,
-                                          whole.len) != 0) {
-        size_t at = 0;
-        while (at < whole.len && at < window.len &&
-               whole.data[at] == window.data[at])
-            at++;
-        size_t from = at > 80 ? at - 80 : 0;
-        int n_whole = (int)(MIN(whole.len, at + 80) - from);
-        int n_window = (int)(MIN(window.len, at + 80) - from);
-        print_message("%s: views differ at %zu\nwhole: %.*s\nwindow: %.*s\n",
-                      what, at, n_whole, whole.data + from, n_window,
-                      window.data + from);
-        fail();
-    }
+    struct sg_buf whole = SG_BUF_INIT, other = SG_BUF_INIT;
+    dump_build(data, len, false, false, &whole);
+    dump_build(data, len, true, false, &other);
+    check_same_dump(&whole, &other, what, "window");
+    dump_build(data, len, true, true, &other);
+    check_same_dump(&whole, &other, what, "lean");
     sg_buf_free(&whole);
-    sg_buf_free(&window);
+    sg_buf_free(&other);
 }
 
 /* data with every line end made eol ("\n" or "\r\n"). */
@@ -2480,7 +2497,9 @@ check_window_shapes(const char *data, size_t len, const char *what)
     sg_buf_free(&crlf);
 }
 
-static size_t window_files;
+static size_t window_files, lean_files;
+
+static bool built_lean(const char *data, size_t len);
 
 static int
 check_window_file(const char *path, const struct stat *st, int type,
@@ -2495,6 +2514,7 @@ check_window_file(const char *path, const struct stat *st, int type,
     gsize len = 0;
     assert_true(g_file_get_contents(path, &data, &len, NULL));
     check_window_shapes(data, len, path);
+    lean_files += built_lean(data, len);
     g_free(data);
     window_files++;
     return 0;
@@ -2575,13 +2595,146 @@ test_window_like_whole(void **state)
     assert_int_equal(sg_buf_append(&big, "\nbody\n", 6), 0);
     check_window_shapes(big.data, big.len, "long header block");
     sg_buf_free(&big);
-    window_files = 0;
+    window_files = lean_files = 0;
     assert_int_equal(nftw(SG_TEST_DATA "/../..", check_window_file, 16,
                           FTW_PHYS), 0);
     assert_int_equal(nftw(SG_TEST_DATA "/../../../contrib/samples",
                           check_window_file, 16, FTW_PHYS), 0);
-    print_message("%zu .eml files\n", window_files);
+    print_message("%zu .eml files, %zu built lean\n", window_files,
+                  lean_files);
     assert_true(window_files >= 200);
+    assert_true(lean_files >= 50); /* the single-part ones, most */
+}
+
+/* Whether the view of data[0, len) is built without a GMimeMessage. */
+static bool
+built_lean(const char *data, size_t len)
+{
+    unsigned long before = sg_msgview_lean_built;
+    struct sg_msgview *v = build_mem(data, len);
+    sg_msgview_free(&v);
+    return sg_msgview_lean_built != before;
+}
+
+static void
+append_times(struct sg_buf *out, const char *s, int times)
+{
+    for (int i = 0; i < times; i++)
+        assert_int_equal(sg_buf_append(out, s, strlen(s)), 0);
+}
+
+/* Hostile top-level header blocks: the view built without a
+ * GMimeMessage is the view of GMime's parse of the whole message (as
+ * written, LF, CRLF, cut short), and blocks GMime might read otherwise
+ * are left to GMime. */
+static void
+test_lean_like_whole(void **state)
+{
+    (void)state;
+#define H(lean, s) {lean, s, sizeof(s) - 1}
+    static const struct {
+        int lean; /* 1: built lean as written, 0: not, -1: either */
+        const char *data;
+        size_t len;
+    } blocks[] = {
+        H(1, "Subject: plain\nFrom: A <a@b.example>\n\nbody\n"),
+        H(1, "Subject: folded\n  twice\n\tand a tab\nFrom: A\n <a@b.example>\n"
+             "\nbody\n"),
+        H(1, "Subject: x\n \n\nwhite line folded into the subject\n"),
+        H(1, "Subject: =?utf-8?q?caf=C3=A9?= =?iso-8859-1?b?6Q==?= end\n"
+             "From: =?utf-8?b?w6k=?= <a@b.example>\n\nbody\n"),
+        H(1, "Subject: =?x-unknown?q?abc?= =?koi8-r?b?9NXS?= =?utf-8?q?bad"
+             "\nFrom: \"=?gb2312?b?xOO6ww==?=\" <a@b.example>\nTo: =?utf-7?q?"
+             "+AGE-?= <t@b.example>\n\nbody\n"),
+        H(1, "Subject: caf\xe9 \xc3\xa9 \xff\xfe\nFrom: J\xf6rg <j@b.example>\n"
+             "X-Raw: \x80\x81\n\nbody\n"),
+        H(1, "From: Team: a@b.example, \"B\" <b@c.example>;\nReply-To: "
+             "undisclosed-recipients:;\nSender: g1: g2: x@y.example;;\n\n"
+             "body\n"),
+        H(1, "From: \"j.smith@school.example\" <x@evil.example>\nReply-To: "
+             "a@b.example,, c@d.example,\nSender: (comment) s@e.example\n\n"
+             "body\n"),
+        H(1, "Subject:\nMessage-Id:\nContent-Type:\nX-Empty:\nFrom: "
+             "a@b.example\n\nempty values\n"),
+        H(1, "Subject:no space\nMessage-ID: (c) <a@b.example> extra\nFrom: "
+             "a@b.example\n\nbody\n"),
+        H(1, "Message-ID: =?utf-8?q?=3Cid=40b=2Eexample=3E?=\nFrom: a@b.example"
+             "\n\nbody\n"),
+        H(1, "Message-ID: no angle brackets@b.example\n\nbody\n"),
+        H(1, "Received: one\nReceived: two\nReceived: one\nX-A: 1\nX-A: 2\n"
+             "\nrepeats that may repeat\n"),
+        H(1, "CONTENT-TYPE: text/html; charset=iso-8859-1\ncontent-transfer-"
+             "encoding: base64\nSubject: x\n\nPGI+Y2Fm6TwvYj4=\n"),
+        H(1, "Content-Type: text/plain\nContent-Type: text/plain\n\nsame two"
+             "\n"),
+        H(1, "Content-Type: text/plain\nSubject: between\nContent-Type: text/"
+             "html\n\n<b>two apart</b>\n"),
+        H(1, "Content-Type: text/plain;\n charset=\"utf-8\"; format=flowed;\n"
+             " charset=latin1\nContent-Disposition: attachment;\n filename*="
+             "UTF-8''caf%C3%A9.txt\n\nattached\n"),
+        H(1, "Content-: x\nContent: y\nContentType: text/html\nContent-Id: "
+             "<c@d>\nContent-Length: 2\n\nodd Content names\n"),
+        H(1, "[weird]!#$%&'*+-.^_`{|}~: printable name\n\nbody\n"),
+        H(1, "Subject: no body\nFrom: a@b.example\n\n"),
+        H(1, "Subject: x\r\nFrom: a@b.example\n\r\nmixed line ends\n"),
+        H(0, "Subject: no blank line\nFrom: a@b.example\n"),
+        H(0, "Subject: no blank line, no end\nFrom: a@b.example"),
+        H(0, "From: a@b.example\nFrom: c@d.example\n\ntwo From\n"),
+        H(0, "Subject: one\nsubject: one\n\nthe same Subject twice\n"),
+        H(0, "To: a@b.example\nTo: a@b.example\n\ntwo To\n"),
+        H(0, "Message-ID: <a@b>\nMessage-Id: <c@d>\n\ntwo ids\n"),
+        H(0, "From: a@b.example (unterminated\n\nFrom: does not parse\n"),
+        H(0, "From: <<<\n\nno address\n"),
+        H(0, "X Odd: space in the name\n\nbody\n"),
+        H(0, "X-Odd : space before the colon\n\nbody\n"),
+        H(0, "X-Odd\x01: control\n\nbody\n"),
+        H(0, "X-Odd\x7f: delete\n\nbody\n"),
+        H(0, "X-\x80Odd: 8-bit name\n\nbody\n"),
+        H(0, "Subject: x\nno colon here\n\nbody\n"),
+        H(0, ": empty name\n\nbody\n"),
+        H(0, " Subject: first line folded\n\nbody\n"),
+        H(0, "From someone@example Mon Jan  1 00:00:00 2026\nSubject: mbox\n\n"
+             "body\n"),
+        H(0, "Subject: bare\rCR\n\nbody\n"),
+        H(0, "Subject: x\r\r\n\nCR before CRLF\n"),
+        H(0, "Subject: nul\0here\n\nbody\n"),
+        H(0, "\nno headers\n"),
+        H(0, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
+        H(0, "Content-Type: message/rfc822\n\nSubject: inner\n\ninner\n"),
+        H(-1, "Content-Type:\n multipart/mixed; boundary=b\n\n--b\n\nx\n--b--"
+              "\n"),
+        H(-1, "Content-Type: text/plain\nContent-Type: multipart/mixed; "
+              "boundary=b\n\n--b\n\nx\n--b--\n"),
+        H(-1, "Content-Type: message/rfc822\nContent-Transfer-Encoding: "
+              "base64\n\nU3ViamVjdDogaW5uZXIKCmlubmVyIGJvZHkK\n"),
+    };
+#undef H
+    for (size_t i = 0; i < G_N_ELEMENTS(blocks); i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "header block %zu", i);
+        if (blocks[i].lean >= 0 &&
+            built_lean(blocks[i].data, blocks[i].len) != (blocks[i].lean == 1))
+            fail_msg("%s: built %s", what, blocks[i].lean ? "whole" : "lean");
+        check_window_shapes(blocks[i].data, blocks[i].len, what);
+    }
+    /* very long lines: a subject, a From: of many addresses, a folded
+     * header of many lines; and more headers than are read lean */
+    struct sg_buf big = SG_BUF_INIT;
+    append_times(&big, "Subject: ", 1);
+    append_times(&big, "=?utf-8?q?w=C3=B6rd?= ", 3000);
+    append_times(&big, "\nFrom: ", 1);
+    append_times(&big, "\"N\" <n@b.example>, ", 2000);
+    append_times(&big, "\nX-Folded: a", 1);
+    append_times(&big, "\n b", 2000);
+    append_times(&big, "\n\nbody\n", 1);
+    assert_true(built_lean(big.data, big.len));
+    check_window_shapes(big.data, big.len, "long lines");
+    sg_buf_reset(&big);
+    append_times(&big, "X-Many: v\n", 1100);
+    append_times(&big, "\nbody\n", 1);
+    assert_false(built_lean(big.data, big.len));
+    check_window(big.data, big.len, "many headers");
+    sg_buf_free(&big);
 }
 
 int
@@ -2642,6 +2795,7 @@ main(void)
         cmocka_unit_test(test_text_to_utf8_lf),
         cmocka_unit_test(test_inline_uuencode_lines),
         cmocka_unit_test(test_window_like_whole),
+        cmocka_unit_test(test_lean_like_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

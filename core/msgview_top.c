@@ -1,0 +1,198 @@
+/*
+ * msgview_top.c - the top-level header block of a message read in one
+ * pass, the way GMime's parser reads it, so that the view can be built
+ * without a GMimeMessage (see sg_top in msgview_int.h).
+ *
+ * SECURITY: the block is the sender's.  It is only read, within
+ * data[0, len); whatever GMime might read otherwise (see sg_top_read) is
+ * not guessed at: the message is then parsed by GMime whole.
+ *
+ * Fails only when out of memory (-1); never logs.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "msgview_int.h"
+
+/* Bounds past which the block is left to GMime (nothing is lost: GMime
+ * reads it whole then). */
+#define SG_TOP_MAX_HEADERS 1024u
+#define SG_TOP_MAX_BLOCK ((size_t)256 * 1024)
+
+/* Headers RFC 5322 allows once, which GMime checks for repeats (a
+ * repeat with another value makes the message malformed). */
+static bool
+sg_top_single(const char *name, size_t len)
+{
+    static const char *const single[] = {
+        "bcc", "cc", "date", "from", "in-reply-to", "message-id",
+        "references", "reply-to", "sender", "subject", "to"};
+    for (size_t i = 0; i < G_N_ELEMENTS(single); i++)
+        if (strlen(single[i]) == len &&
+            g_ascii_strncasecmp(name, single[i], len) == 0)
+            return true;
+    return false;
+}
+
+static bool
+sg_top_same_name(const char *data, const struct sg_top_header *a,
+                 const struct sg_top_header *b)
+{
+    return a->name_len == b->name_len &&
+           g_ascii_strncasecmp(data + a->line, data + b->line,
+                               a->name_len) == 0;
+}
+
+/* The length of the field name that starts the line at data[0, eol), up
+ * to its colon, or 0 when the line is not plainly "name:" (a blank, a
+ * control or 8-bit byte before the colon, no colon, an empty name). */
+static size_t
+sg_top_name(const char *data, size_t eol)
+{
+    for (size_t i = 0; i < eol; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == ':')
+            return i;
+        if (c <= 0x20 || c >= 0x7f)
+            return 0;
+    }
+    return 0;
+}
+
+/* Whether the line data[0, eol] (data[eol] the '\n') holds no NUL and
+ * no CR but one just before the '\n'. */
+static bool
+sg_top_line_clean(const char *data, size_t eol)
+{
+    if (memchr(data, '\0', eol) != NULL)
+        return false;
+    const char *cr = memchr(data, '\r', eol);
+    return cr == NULL || cr == data + eol - 1;
+}
+
+static int
+sg_top_add(struct sg_top *top, size_t line, size_t name_len, size_t *cap)
+{
+    if (top->n == *cap) {
+        size_t ncap = *cap == 0 ? 32 : *cap * 2;
+        struct sg_top_header *grown = realloc(top->h, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        top->h = grown;
+        *cap = ncap;
+    }
+    struct sg_top_header *h = &top->h[top->n++];
+    memset(h, 0, sizeof(*h));
+    h->line = line;
+    h->name_len = name_len;
+    h->content = name_len >= 8 &&
+                 g_ascii_strncasecmp(top->data + line, "Content-", 8) == 0;
+    if (h->content)
+        top->n_content++;
+    return 0;
+}
+
+int
+sg_top_read(const char *data, size_t len, struct sg_top *top)
+{
+    size_t cap = 0;
+    memset(top, 0, sizeof(*top));
+    top->data = data;
+    for (size_t i = 0; i < len && i <= SG_TOP_MAX_BLOCK;) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        if (nl == NULL)
+            break; /* no blank line: GMime says truncated */
+        size_t eol = (size_t)(nl - data) - i;
+        if (eol == 0 || (eol == 1 && data[i] == '\r')) {
+            top->blank = i;
+            top->body = i + eol + 1;
+            if (top->n > 0)
+                return 1;
+            break; /* no headers at all */
+        }
+        if (!sg_top_line_clean(data + i, eol))
+            break;
+        if (data[i] == ' ' || data[i] == '\t') { /* folded */
+            if (top->n == 0)
+                break;
+        } else {
+            size_t name_len = sg_top_name(data + i, eol);
+            if (name_len == 0 || top->n == SG_TOP_MAX_HEADERS)
+                break;
+            if (sg_top_add(top, i, name_len, &cap) < 0) {
+                sg_top_free(top);
+                return -1;
+            }
+            struct sg_top_header *h = &top->h[top->n - 1];
+            if (sg_top_single(data + i, name_len))
+                for (size_t k = 0; k + 1 < top->n; k++)
+                    if (sg_top_same_name(data, &top->h[k], h))
+                        goto unsure; /* GMime compares their values */
+        }
+        i += eol + 1;
+        top->h[top->n - 1].end = i;
+    }
+unsure:
+    sg_top_free(top);
+    return 0;
+}
+
+bool
+sg_top_named(const struct sg_top *top, const struct sg_top_header *h,
+             const char *name)
+{
+    return h->name_len == strlen(name) &&
+           g_ascii_strncasecmp(top->data + h->line, name, h->name_len) == 0;
+}
+
+char *
+sg_top_raw(const struct sg_top *top, const struct sg_top_header *h)
+{
+    size_t from = h->line + h->name_len + 1;
+    return g_strndup(top->data + from, h->end - from);
+}
+
+/* GMime's lwsp */
+static bool
+sg_top_lwsp(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+char *
+sg_top_plain_value(const struct sg_top *top, const struct sg_top_header *h)
+{
+    const char *from = top->data + h->line + h->name_len + 1;
+    const char *end = top->data + h->end;
+    for (const char *p = from; p < end; p++)
+        if ((unsigned char)*p >= 0x80 || (p[0] == '=' && p + 1 < end &&
+                                          p[1] == '?'))
+            return NULL;
+    while (from < end && sg_top_lwsp(*from))
+        from++;
+    while (end > from && sg_top_lwsp(end[-1]))
+        end--;
+    char *value = g_malloc((size_t)(end - from) + 1), *out = value;
+    for (const char *p = from; p < end; p++)
+        if (*p != '\r' && *p != '\n')
+            *out++ = *p;
+    *out = '\0';
+    return value;
+}
+
+void
+sg_top_free(struct sg_top *top)
+{
+    for (size_t i = 0; i < top->n; i++)
+        g_free(top->h[i].value);
+    free(top->h);
+    if (top->from != NULL)
+        g_object_unref(top->from);
+    top->from = NULL;
+    top->h = NULL;
+    top->n = top->n_content = 0;
+}
