@@ -67,15 +67,24 @@ sg_buf_putc(struct sg_buf *buf, char c)
     return sg_buf_append(buf, &c, 1);
 }
 
+/* One vsnprintf into the room already there, and a second only when the
+ * text did not fit: most pieces are short, and each vsnprintf is the
+ * whole cost of formatting. */
 int
 sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
 {
-    if (buf->failed)
+    if (sg_buf_reserve(buf, 0) < 0)
         return -1;
+    size_t room = buf->cap - buf->len; /* the NUL's byte included */
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(buf->data + buf->len, room, fmt, copy);
     va_end(copy);
+    if (n >= 0 && (size_t)n < room) {
+        buf->len += (size_t)n;
+        return 0;
+    }
+    buf->data[buf->len] = '\0'; /* the text unchanged, whatever happens */
     if (n < 0)
         return sg_buf_fail(buf);
     if (sg_buf_reserve(buf, (size_t)n) < 0)

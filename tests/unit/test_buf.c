@@ -143,6 +143,44 @@ test_allocation_failure_is_sticky(void **state)
     sg_buf_free(&b);
 }
 
+/* printf writes into the room the buffer has and grows only when the
+ * text does not fit: a text that fills the room to its last byte but the
+ * NUL, one a byte longer, and one that cannot grow (the text unchanged). */
+static void
+test_printf_room(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT;
+    assert_int_equal(sg_buf_printf(&b, "%s", "ab"), 0);
+    size_t cap = b.cap;
+    assert_true(cap > 8);
+    char fill[512];
+    size_t k = cap - b.len - 1; /* exactly the room left but the NUL */
+    memset(fill, 'f', k);
+    fill[k] = '\0';
+    assert_int_equal(sg_buf_printf(&b, "%s", fill), 0);
+    assert_int_equal(b.cap, cap); /* it fitted */
+    assert_int_equal(b.len, cap - 1);
+    assert_int_equal(strlen(b.data), b.len);
+    assert_memory_equal(b.data, "ab", 2);
+    assert_int_equal(sg_buf_printf(&b, "%d", 7), 0); /* one byte more */
+    assert_true(b.cap > cap);
+    assert_int_equal(b.len, cap);
+    assert_int_equal(b.data[cap - 1], '7');
+    assert_int_equal(b.data[cap], '\0');
+    /* a text past the room that cannot grow leaves the text as it was */
+    sg_buf_reset(&b);
+    assert_int_equal(sg_buf_puts(&b, "to: "), 0);
+    memset(fill, 'g', sizeof(fill) - 1);
+    fill[sizeof(fill) - 1] = '\0';
+    fail_realloc_from = 1;
+    assert_int_equal(sg_buf_printf(&b, "<%s>", fill), -1);
+    fail_realloc_from = 0;
+    assert_string_equal(b.data, "to: ");
+    assert_true(sg_buf_failed(&b));
+    sg_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -153,6 +191,7 @@ main(void)
         cmocka_unit_test(test_overflow_refused),
         cmocka_unit_test(test_failure_is_sticky),
         cmocka_unit_test(test_allocation_failure_is_sticky),
+        cmocka_unit_test(test_printf_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
