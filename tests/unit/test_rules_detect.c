@@ -706,6 +706,49 @@ test_tables_scan16(void **state)
     }
 }
 
+/* A header cell read sixteen bytes at once (header_kind in tables.c) says
+ * what one read byte by byte says: header words ("Name", "Surname", "DOB")
+ * after and before 0 to 20 bytes that are no letters, so the cell is
+ * shorter than, as long as or longer than a step, its word or its second
+ * letter at each lane; a letter, a byte beyond ASCII or a line break
+ * right after the cell (in the step's lanes past it); as the header and
+ * as a repeated header among the data rows (which then has no name); the
+ * text cut at every length near the cell, in a buffer of exactly its
+ * size. */
+static void
+test_tables_header_cells(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"Name", "Surname", "DOB", "Na"};
+    static const char *const fills[] = {".", "1", " -"};
+    static const char *const after[] = {",DOB", ",x\xc3\xa9", ",Name",
+                                        "\nAmy"};
+    char text[512], cell[64];
+    size_t tables = 0;
+    for (size_t w = 0; w < 4; w++)
+        for (size_t f = 0; f < 3; f++)
+            for (int before = 0; before <= 20; before++)
+                for (int behind = 0; behind <= 20; behind += 4)
+                    for (size_t a = 0; a < 4; a++) {
+                        size_t k = 0;
+                        for (int i = 0; i < before; i++)
+                            cell[k++] = fills[f][i % strlen(fills[f])];
+                        k += (size_t)snprintf(cell + k, sizeof(cell) - k,
+                                              "%s", words[w]);
+                        for (int i = 0; i < behind; i++)
+                            cell[k++] = '.';
+                        cell[k] = '\0';
+                        /* as the header, then repeated as a data row */
+                        size_t len = (size_t)snprintf(
+                            text, sizeof(text),
+                            "%s%s\nPatel,12/03/2014\n%s%s\nJones,x\n",
+                            cell, after[a], cell, after[a]);
+                        for (size_t cut = 0; cut <= len; cut++)
+                            tables += rows_same_scan16(text, cut);
+                    }
+    assert_true(tables > 10000);
+}
+
 /* Lines that cannot open a table are passed over unsplit (may_be_header
  * in tables.c): the rows are the same with that and without it, for
  * header cells of 40 and 41 bytes with spaces, CRs and quotes around
@@ -1327,6 +1370,7 @@ main(void)
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
         cmocka_unit_test(test_tables_scan16),
+        cmocka_unit_test(test_tables_header_cells),
         cmocka_unit_test(test_table_row_edges),
         cmocka_unit_test(test_tables_row_name),
         cmocka_unit_test(test_normalise_and_checks),
