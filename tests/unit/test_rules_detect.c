@@ -546,6 +546,11 @@ test_pupil_dob_tables(void **state)
                     "\n"
                     "Kind regards, Mrs Green",
                     "Amy Patel 12/03/2014|Ben Jones 01/09/2013");
+    /* cells with spaces and a CR at their ends (CRLF lines), trimmed */
+    expect_findings("pupil-dob",
+                    "Surname , Forename ,DOB\r\n Patel , Amy ,12/03/2014 "
+                    "\r\n  Jones\r,Ben\r, 01/09/2013\r\r\n",
+                    "Amy Patel 12/03/2014|Ben Jones 01/09/2013");
     /* the same pupil twice is one finding */
     expect_findings("pupil-dob",
                     "Surname,Forename,DOB\nPatel,Amy,12/03/2014\n"
@@ -747,6 +752,36 @@ test_tables_header_cells(void **state)
                             tables += rows_same_scan16(text, cut);
                     }
     assert_true(tables > 10000);
+}
+
+/* A name cell read sixteen bytes at once (name_cell in tables.c) says what
+ * one read byte by byte says: cells of 1 to 18 bytes with each byte that
+ * rules a name out (a digit, '@', '/', ':', '('), a letter, a byte
+ * beyond ASCII or a mark names hold at each place, among full stops or
+ * letters, as surname and
+ * forename, the text cut at every length near the row's end (so a cell
+ * is at the text's end, and in a step's lanes past it, digits). */
+static void
+test_tables_name_cells(void **state)
+{
+    (void)state;
+    static const char bytes[] = "09@/:(aZ.-' \xc3\x80;|";
+    char text[256], cell[32];
+    size_t named = 0;
+    for (size_t b = 0; b < sizeof(bytes) - 1; b++)
+        for (size_t len = 1; len <= 18; len++)
+            for (size_t at = 0; at < len; at++) {
+                memset(cell, ".x"[at % 2], len);
+                cell[at] = bytes[b];
+                cell[len] = '\0';
+                size_t tl = (size_t)snprintf(
+                    text, sizeof(text),
+                    "Surname,Forename,DOB\n%s,%s,12/03/2014\n%s,%s\n", cell,
+                    cell, cell, cell);
+                for (size_t cut = tl - 12; cut <= tl; cut++)
+                    named += rows_same_scan16(text, cut);
+            }
+    assert_true(named > 5000);
 }
 
 /* Lines that cannot open a table are passed over unsplit (may_be_header
@@ -1371,6 +1406,7 @@ main(void)
         cmocka_unit_test(test_tables_prefilter),
         cmocka_unit_test(test_tables_scan16),
         cmocka_unit_test(test_tables_header_cells),
+        cmocka_unit_test(test_tables_name_cells),
         cmocka_unit_test(test_table_row_edges),
         cmocka_unit_test(test_tables_row_name),
         cmocka_unit_test(test_normalise_and_checks),
