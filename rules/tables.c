@@ -360,9 +360,8 @@ line_scan16(const char *line, size_t avail, bool *quote_r, bool *tab_r,
  * of , ; | outside quotes; 0 when none.  count[1..3]: the line's commas,
  * semicolons and pipes, quoted or not, as counted for a line with no
  * quote (plain); a line with quotes is counted again here, one look-up a
- * byte: a
- * byte of no class counts in count[0], which is not read; so does a
- * quote, which turns quoted over, and a byte in quotes. */
+ * byte: a byte of no class counts in count[0], which is not read; so
+ * does a quote, which turns quoted over, and a byte in quotes. */
 static char
 separator_pick(const char *line, size_t len, bool plain, bool tab,
                size_t *count)
@@ -398,6 +397,22 @@ line_separator(const char *line, size_t len, bool *plain_r)
             count[sep_class[(unsigned char)line[i]]]++;
     return separator_pick(line, len, *plain_r, tab, count);
 }
+
+#ifdef SG_HAVE_SCAN16
+/* The separator of the line at line (separator_pick), its length (*len_r)
+ * and whether it has no double quote (*plain_r), from one line_scan16
+ * pass: avail, the bytes to the text's end. */
+static char
+line_separator16(const char *line, size_t avail, size_t *len_r,
+                 bool *plain_r)
+{
+    size_t count[5] = {0, 0, 0, 0, 0};
+    bool quote, tab;
+    *len_r = line_scan16(line, avail, &quote, &tab, count);
+    *plain_r = !quote;
+    return separator_pick(line, *len_r, *plain_r, tab, count);
+}
+#endif
 
 /* Is this line a header?  Fill t from it.  end: the text's end (a cell
  * is read sixteen bytes at once when they are all before it). */
@@ -717,11 +732,7 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
 #ifdef SG_HAVE_SCAN16
         if (sg_scan16 && t.sep != 0) {
             /* in a table: the line's end and separators in one pass */
-            size_t count[5] = {0, 0, 0, 0, 0};
-            bool quote, tab;
-            ll = line_scan16(line, len - pos, &quote, &tab, count);
-            plain = !quote;
-            sep = separator_pick(line, ll, plain, tab, count);
+            sep = line_separator16(line, len - pos, &ll, &plain);
         } else
 #endif
         {
@@ -735,13 +746,9 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
                 continue;
             }
 #ifdef SG_HAVE_SCAN16
-            if (sg_scan16) {
-                size_t count[5] = {0, 0, 0, 0, 0};
-                bool quote, tab;
-                line_scan16(line, len - pos, &quote, &tab, count);
-                plain = !quote;
-                sep = separator_pick(line, ll, plain, tab, count);
-            } else
+            if (sg_scan16)
+                sep = line_separator16(line, len - pos, &ll, &plain);
+            else
 #endif
                 sep = line_separator(line, ll, &plain);
         }
