@@ -123,24 +123,44 @@ by_len_build(void)
  * of every data row is tried, in case the row repeats the header).  The
  * tables are built (by_len_build) before the first scan. */
 static enum col_kind
-header_kind(const struct cell *c)
+header_kind(const struct cell *c, const char *end)
 {
     /* 1: an ASCII letter; 2: a byte beyond ASCII (no header word's) */
     static const unsigned char letter_class[256] = {
         ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
     };
     const unsigned char *s = (const unsigned char *)c->s;
-    size_t i = 0;
-    while (i < c->len && letter_class[s[i]] == 0)
-        i++; /* a date's or number's bytes, one look-up each */
-    if (i == c->len || letter_class[s[i]] == 2)
-        return COL_OTHER;
-    size_t second = i + 1; /* the second letter: every word has one */
-    while (second < c->len && !sg_ascii_alpha(s[second]) &&
-           s[second] < 0x80)
-        second++;
-    if (second == c->len || s[second] >= 0x80 ||
-        !((first_two[(s[i] | 0x20) - 'a'] >> ((s[second] | 0x20) - 'a')) &
+    size_t i = 0, second;
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16 && c->len <= 16 && end - c->s >= 16) {
+        /* a cell of up to sixteen bytes (most) in one step: its letters
+         * and bytes beyond ASCII as bit masks, the lanes past it left
+         * out; a byte beyond ASCII anywhere, or fewer than two letters,
+         * and it is no header word (as below, byte by byte) */
+        unsigned in = (1u << c->len) - 1;
+        sg_v16 v = sg_load16(c->s), w = v | 0x20;
+        unsigned letters = sg_mask16((w >= 'a') & (w <= 'z')) & in;
+        if ((sg_mask16(v) & in) != 0 || (letters & (letters - 1)) == 0)
+            return COL_OTHER;
+        i = (size_t)__builtin_ctz(letters);
+        second = (size_t)__builtin_ctz(letters & (letters - 1));
+    } else
+#else
+    (void)end;
+#endif
+    {
+        while (i < c->len && letter_class[s[i]] == 0)
+            i++; /* a date's or number's bytes, one look-up each */
+        if (i == c->len || letter_class[s[i]] == 2)
+            return COL_OTHER;
+        second = i + 1; /* the second letter: every word has one */
+        while (second < c->len && !sg_ascii_alpha(s[second]) &&
+               s[second] < 0x80)
+            second++;
+        if (second == c->len || s[second] >= 0x80)
+            return COL_OTHER;
+    }
+    if (!((first_two[(s[i] | 0x20) - 'a'] >> ((s[second] | 0x20) - 'a')) &
           1u))
         return COL_OTHER;
     size_t rest = c->len - i; /* the most letters the cell can have */
@@ -167,14 +187,23 @@ header_kind(const struct cell *c)
     return COL_OTHER;
 }
 
-static void
+/* The cell s[0..len) without the spaces and CRs at its ends (a look-up a
+ * byte, on locals: split stores each cell once). */
+static inline struct cell
+trimmed(const char *s, size_t len)
+{
+    static const bool blank[256] = {[' '] = true, ['\r'] = true};
+    while (len > 0 && blank[(unsigned char)s[0]])
+        s++, len--;
+    while (len > 0 && blank[(unsigned char)s[len - 1]])
+        len--;
+    return (struct cell){s, len};
+}
+
+static inline void
 trim(struct cell *c)
 {
-    while (c->len > 0 && (c->s[0] == ' ' || c->s[0] == '\r'))
-        c->s++, c->len--;
-    while (c->len > 0 &&
-           (c->s[c->len - 1] == ' ' || c->s[c->len - 1] == '\r'))
-        c->len--;
+    *c = trimmed(c->s, c->len);
 }
 
 #ifdef SG_HAVE_SCAN16
@@ -199,15 +228,13 @@ split_plain16(const char *line, size_t len, size_t avail, char sep,
         }
         for (; m != 0; m &= m - 1) {
             size_t at = base + (size_t)__builtin_ctz(m);
-            cells[n] = (struct cell){line + start, at - start};
-            trim(&cells[n]);
+            cells[n] = trimmed(line + start, at - start);
             if (++n == max)
                 return n;
             start = at + 1;
         }
     }
-    cells[n] = (struct cell){line + start, len - start};
-    trim(&cells[n]);
+    cells[n] = trimmed(line + start, len - start);
     return n + 1;
 }
 #endif
@@ -275,29 +302,40 @@ lanes_sum(sg_v16 v)
     return sum;
 }
 
-/* count[1..3] for line[0..len), a line with no quote, sixteen bytes a
- * step: each lane counts its matches (the compare's -1 subtracted), and
- * the lanes are summed before one can pass 255.  The last step reads on
- * past the line's end while the text goes on (avail bytes readable from
- * line), with the lanes past the end left out; else the bytes the steps
- * leave are counted one by one.  The bytes counted: i, returned. */
+/* One pass over a line, sixteen bytes a step: its length (to its
+ * newline, or the text's end: avail bytes readable from line), whether it
+ * has a double quote and a tab, and count[1..3] of its commas,
+ * semicolons and pipes (quoted or not).  Each lane counts its matches (the
+ * compare's -1 subtracted), summed before one can pass 255; the lanes
+ * from the newline on are left out; the last bytes, fewer than sixteen
+ * to the text's end, one by one.  Instead of a memchr for the newline,
+ * one for the quote, one for the tab and a count after them. */
 static size_t
-count_separators16(const char *line, size_t len, size_t avail, size_t *count)
+line_scan16(const char *line, size_t avail, bool *quote_r, bool *tab_r,
+            size_t *count)
 {
     static const sg_v16 lane = {0, 1, 2, 3, 4, 5, 6, 7,
                                 8, 9, 10, 11, 12, 13, 14, 15};
-    sg_v16 comma = {0}, semi = {0}, pipe = {0};
+    sg_v16 comma = {0}, semi = {0}, pipe = {0}, quote = {0}, tab = {0};
     size_t i = 0;
     int steps = 0;
-    while (i < len && i + 16 <= avail) {
+    bool end = false;
+    while (!end && avail - i >= 16) {
         sg_v16 v = sg_load16(line + i);
-        if (len - i < 16) /* the line ends inside: lanes from there out */
-            v &= lane < (signed char)(len - i);
+        unsigned nl = sg_mask16(v == '\n');
+        size_t step = 16;
+        if (nl != 0) { /* the line ends inside: lanes from there out */
+            step = (size_t)__builtin_ctz(nl);
+            v &= lane < (signed char)step;
+            end = true;
+        }
         comma -= v == ',';
         semi -= v == ';';
         pipe -= v == '|';
-        i = len - i < 16 ? len : i + 16;
-        if (++steps == 255 || i >= len || i + 16 > avail) {
+        quote |= v == '"';
+        tab |= v == '\t';
+        i += step;
+        if (++steps == 255 || end || avail - i < 16) {
             count[1] += lanes_sum(comma);
             count[2] += lanes_sum(semi);
             count[3] += lanes_sum(pipe);
@@ -305,36 +343,34 @@ count_separators16(const char *line, size_t len, size_t avail, size_t *count)
             steps = 0;
         }
     }
+    bool q = sg_mask16(quote) != 0, t = sg_mask16(tab) != 0;
+    for (; !end && i < avail && line[i] != '\n'; i++) {
+        unsigned char c = (unsigned char)line[i];
+        count[sep_class[c]]++;
+        q |= c == '"';
+        t |= c == '\t';
+    }
+    *quote_r = q;
+    *tab_r = t;
     return i;
 }
 #endif
 
 /* The separator a line uses: a tab when it has one, else the most common
- * of , ; | outside quotes; 0 when none.  One look-up a byte: a byte of
- * no class counts in count[0], which is not read; so does a quote, which
- * turns quoted over, and a byte in quotes (a line without quotes, most,
- * is counted without that test, sixteen bytes a step where they are
- * built).  avail: the bytes readable from line (the rest of the text);
- * *plain_r: whether the line has no double quote. */
+ * of , ; | outside quotes; 0 when none.  count[1..3]: the line's commas,
+ * semicolons and pipes, quoted or not, as counted for a line with no
+ * quote (plain); a line with quotes is counted again here, one look-up a
+ * byte: a byte of no class counts in count[0], which is not read; so
+ * does a quote, which turns quoted over, and a byte in quotes. */
 static char
-line_separator(const char *line, size_t len, size_t avail, bool *plain_r)
+separator_pick(const char *line, size_t len, bool plain, bool tab,
+               size_t *count)
 {
-    *plain_r = memchr(line, '"', len) == NULL;
-    if (memchr(line, '\t', len) != NULL)
+    if (tab)
         return '\t';
-    size_t count[5] = {0, 0, 0, 0, 0};
-    if (*plain_r) {
-        size_t i = 0;
-#ifdef SG_HAVE_SCAN16
-        if (sg_scan16)
-            i = count_separators16(line, len, avail, count);
-#else
-        (void)avail;
-#endif
-        for (; i < len; i++)
-            count[sep_class[(unsigned char)line[i]]]++;
-    } else {
+    if (!plain) {
         bool quoted = false;
+        count[1] = count[2] = count[3] = 0;
         for (size_t i = 0; i < len; i++) {
             unsigned k = sep_class[(unsigned char)line[i]];
             quoted ^= k == 4;
@@ -347,9 +383,42 @@ line_separator(const char *line, size_t len, size_t avail, bool *plain_r)
     return comma >= semi && comma >= pipe ? ',' : semi >= pipe ? ';' : '|';
 }
 
-/* Is this line a header?  Fill t from it. */
+/* The separator of line[0..len) (separator_pick), with memchr for the
+ * quote and tab and a look-up a byte: the form where line_scan16 is not
+ * built or not taken.  *plain_r: whether the line has no double quote. */
+static char
+line_separator(const char *line, size_t len, bool *plain_r)
+{
+    size_t count[5] = {0, 0, 0, 0, 0};
+    *plain_r = memchr(line, '"', len) == NULL;
+    bool tab = memchr(line, '\t', len) != NULL;
+    if (*plain_r && !tab)
+        for (size_t i = 0; i < len; i++)
+            count[sep_class[(unsigned char)line[i]]]++;
+    return separator_pick(line, len, *plain_r, tab, count);
+}
+
+#ifdef SG_HAVE_SCAN16
+/* The separator of the line at line (separator_pick), its length (*len_r)
+ * and whether it has no double quote (*plain_r), from one line_scan16
+ * pass: avail, the bytes to the text's end. */
+static char
+line_separator16(const char *line, size_t avail, size_t *len_r,
+                 bool *plain_r)
+{
+    size_t count[5] = {0, 0, 0, 0, 0};
+    bool quote, tab;
+    *len_r = line_scan16(line, avail, &quote, &tab, count);
+    *plain_r = !quote;
+    return separator_pick(line, *len_r, *plain_r, tab, count);
+}
+#endif
+
+/* Is this line a header?  Fill t from it.  end: the text's end (a cell
+ * is read sixteen bytes at once when they are all before it). */
 static bool
-header_read(const struct cell *cells, size_t n, char sep, struct table *t)
+header_read(const struct cell *cells, size_t n, const char *end, char sep,
+            struct table *t)
 {
     if (n < 2)
         return false;
@@ -360,7 +429,7 @@ header_read(const struct cell *cells, size_t n, char sep, struct table *t)
     struct table h = {sep, n, -1, -1, -1, -1};
     for (size_t i = 0; i < n; i++) {
         int *slot = NULL;
-        switch (header_kind(&cells[i])) {
+        switch (header_kind(&cells[i], end)) {
         case COL_SURNAME:
             slot = &h.surname;
             break;
@@ -386,9 +455,10 @@ header_read(const struct cell *cells, size_t n, char sep, struct table *t)
 }
 
 /* A cell that can be (part of) a person's name: letters, spaces,
- * apostrophes, hyphens, full stops and one comma; no digits, no '@'. */
+ * apostrophes, hyphens, full stops and one comma; no digits, no '@'.
+ * end: the text's end (a step of sixteen bytes may read up to it). */
 static bool
-name_cell(const struct cell *c)
+name_cell(const struct cell *c, const char *end)
 {
     /* 1: no name holds it; 2: a letter (ASCII, or a byte of a character
      * beyond it); one look-up a byte */
@@ -398,6 +468,21 @@ name_cell(const struct cell *c)
     };
     if (c->len == 0 || c->len > TABLE_CELL_MAX)
         return false;
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16 && c->len <= 16 && end - c->s >= 16) {
+        /* a cell of up to sixteen bytes (a name, most) in one step, as
+         * the classes above say, the lanes past it left out */
+        unsigned in = (1u << c->len) - 1;
+        sg_v16 v = sg_load16(c->s), w = v | 0x20;
+        unsigned bad = sg_mask16(((v >= '0') & (v <= '9')) | (v == '@') |
+                                 (v == '/') | (v == ':') | (v == '(') |
+                                 (v == '\t'));
+        unsigned letter = sg_mask16(((w >= 'a') & (w <= 'z')) | (v < 0));
+        return (bad & in) == 0 && (letter & in) != 0;
+    }
+#else
+    (void)end;
+#endif
     unsigned seen = 0;
     for (size_t i = 0; i < c->len; i++) {
         unsigned k = name_class[(unsigned char)c->s[i]];
@@ -410,10 +495,10 @@ name_cell(const struct cell *c)
 
 /* The person's name from the row, "Forename Surname", into row->name; a
  * Name cell written "Surname, Forename" is turned round.  false when the
- * row has none. */
+ * row has none.  end: the text's end. */
 static bool
 row_name(const struct table *t, const struct cell *cells, size_t n,
-         struct tables_row *row)
+         const char *end, struct tables_row *row)
 {
     const struct cell *sur = t->surname >= 0 && (size_t)t->surname < n
                                  ? &cells[t->surname]
@@ -422,13 +507,13 @@ row_name(const struct table *t, const struct cell *cells, size_t n,
                                   ? &cells[t->forename]
                                   : NULL;
     struct cell first = {NULL, 0}, last = {NULL, 0};
-    if (sur != NULL && name_cell(sur)) {
-        if (fore != NULL && name_cell(fore))
+    if (sur != NULL && name_cell(sur, end)) {
+        if (fore != NULL && name_cell(fore, end))
             first = *fore, last = *sur;
         else
             first = *sur;
     } else if (t->name >= 0 && (size_t)t->name < n &&
-               name_cell(&cells[t->name])) {
+               name_cell(&cells[t->name], end)) {
         const struct cell *c = &cells[t->name];
         const char *comma = memchr(c->s, ',', c->len);
         if (comma != NULL) {
@@ -501,6 +586,27 @@ dob_cell(const struct cell *c, struct sg_date *out)
 
 bool sg_tables_prefilter = true;
 
+/* The length of the line at line: to its newline, or avail, the bytes to
+ * the text's end.  Sixteen bytes a step in line where scan16.h is built
+ * (a line of a letter is a few steps: cheaper than a memchr call), else
+ * by memchr. */
+static size_t
+line_end(const char *line, size_t avail)
+{
+    size_t i = 0;
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16) {
+        for (; avail - i >= 16; i += 16) {
+            unsigned nl = sg_mask16(sg_load16(line + i) == '\n');
+            if (nl != 0)
+                return i + (size_t)__builtin_ctz(nl);
+        }
+    }
+#endif
+    const char *nl = memchr(line + i, '\n', avail - i);
+    return nl != NULL ? (size_t)(nl - line) : avail;
+}
+
 /* Can a line be a header, when no table is open?  false only when it
  * cannot: split would give it a cell longer than TABLE_HEADER_MAX among
  * its first TABLE_MAX_CELLS, which header_read refuses.  A line without
@@ -511,12 +617,15 @@ bool sg_tables_prefilter = true;
  * cell at least that long, which is among the first TABLE_MAX_CELLS when
  * fewer than TABLE_MAX_CELLS - 1 separators of any kind come before it.
  * Most lines of prose show such a stretch within their first sentence,
- * and the rest of the line is not read (it was split whole).  Read
+ * and the rest of the line is not read (it was split whole).  *none:
+ * the line was read whole and has no quote or separator (it splits into
+ * no cells: line_separator would say 0).  Read
  * sixteen bytes a step where scan16.h is built; else eight bytes a step
  * where none of them is a quote or separator. */
 static bool
-may_be_header(const char *line, size_t len)
+may_be_header(const char *line, size_t len, bool *none)
 {
+    *none = false;
     size_t seps = 0, first = 0;
     bool in = false; /* first: the stretch's first byte not a space or CR */
     size_t i = 0;
@@ -604,6 +713,7 @@ may_be_header(const char *line, size_t len)
             }
         }
     }
+    *none = seps == 0; /* read whole: no quote, tab , ; or | in it */
     return true;
 }
 
@@ -616,16 +726,34 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
     size_t pos = 0;
     while (pos < len) {
         const char *line = text + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t ll = nl != NULL ? (size_t)(nl - line) : len - pos;
+        size_t ll;
+        bool plain;
+        char sep;
+#ifdef SG_HAVE_SCAN16
+        if (sg_scan16 && t.sep != 0) {
+            /* in a table: the line's end and separators in one pass */
+            sep = line_separator16(line, len - pos, &ll, &plain);
+        } else
+#endif
+        {
+            ll = line_end(line, len - pos);
+            bool none = false;
+            if (t.sep == 0 && sg_tables_prefilter &&
+                (!may_be_header(line, ll, &none) || none)) {
+                /* no table open, and this line opens none (nor has it a
+                 * separator: no cells) */
+                pos += ll + 1;
+                continue;
+            }
+#ifdef SG_HAVE_SCAN16
+            if (sg_scan16)
+                sep = line_separator16(line, len - pos, &ll, &plain);
+            else
+#endif
+                sep = line_separator(line, ll, &plain);
+        }
         size_t next = pos + ll + 1;
         struct tables_row row = {.start = pos, .end = pos + ll};
-        if (t.sep == 0 && sg_tables_prefilter && !may_be_header(line, ll)) {
-            pos = next; /* no table open, and this line opens none */
-            continue;
-        }
-        bool plain;
-        char sep = line_separator(line, ll, len - pos, &plain);
         size_t n = sep != 0 ? split(line, ll, len - pos, sep, plain, cells,
                                     TABLE_MAX_CELLS)
                             : 0;
@@ -633,12 +761,12 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         if (is_row) {
             /* a data row (or a repeated header, which has no name) */
             row.header = false;
-            if (!header_read(cells, n, sep, &(struct table){0})) {
-                row.has_name = row_name(&t, cells, n, &row);
+            if (!header_read(cells, n, text + len, sep, &(struct table){0})) {
+                row.has_name = row_name(&t, cells, n, text + len, &row);
                 row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
                               dob_cell(&cells[t.dob], &row.dob);
             }
-        } else if (sep != 0 && header_read(cells, n, sep, &t)) {
+        } else if (sep != 0 && header_read(cells, n, text + len, sep, &t)) {
             row.header = true;
             is_row = true;
         } else {

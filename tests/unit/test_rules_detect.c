@@ -546,6 +546,11 @@ test_pupil_dob_tables(void **state)
                     "\n"
                     "Kind regards, Mrs Green",
                     "Amy Patel 12/03/2014|Ben Jones 01/09/2013");
+    /* cells with spaces and a CR at their ends (CRLF lines), trimmed */
+    expect_findings("pupil-dob",
+                    "Surname , Forename ,DOB\r\n Patel , Amy ,12/03/2014 "
+                    "\r\n  Jones\r,Ben\r, 01/09/2013\r\r\n",
+                    "Amy Patel 12/03/2014|Ben Jones 01/09/2013");
     /* the same pupil twice is one finding */
     expect_findings("pupil-dob",
                     "Surname,Forename,DOB\nPatel,Amy,12/03/2014\n"
@@ -704,6 +709,79 @@ test_tables_scan16(void **state)
         for (size_t cut = len - 30; cut <= len; cut++)
             assert_true(rows_same_scan16(big, cut));
     }
+}
+
+/* A header cell read sixteen bytes at once (header_kind in tables.c) says
+ * what one read byte by byte says: header words ("Name", "Surname", "DOB")
+ * after and before 0 to 20 bytes that are no letters, so the cell is
+ * shorter than, as long as or longer than a step, its word or its second
+ * letter at each lane; a letter, a byte beyond ASCII or a line break
+ * right after the cell (in the step's lanes past it); as the header and
+ * as a repeated header among the data rows (which then has no name); the
+ * text cut at every length near the cell, in a buffer of exactly its
+ * size. */
+static void
+test_tables_header_cells(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"Name", "Surname", "DOB", "Na"};
+    static const char *const fills[] = {".", "1", " -"};
+    static const char *const after[] = {",DOB", ",x\xc3\xa9", ",Name",
+                                        "\nAmy"};
+    char text[512], cell[64];
+    size_t tables = 0;
+    for (size_t w = 0; w < 4; w++)
+        for (size_t f = 0; f < 3; f++)
+            for (int before = 0; before <= 20; before++)
+                for (int behind = 0; behind <= 20; behind += 4)
+                    for (size_t a = 0; a < 4; a++) {
+                        size_t k = 0;
+                        for (int i = 0; i < before; i++)
+                            cell[k++] = fills[f][i % strlen(fills[f])];
+                        k += (size_t)snprintf(cell + k, sizeof(cell) - k,
+                                              "%s", words[w]);
+                        for (int i = 0; i < behind; i++)
+                            cell[k++] = '.';
+                        cell[k] = '\0';
+                        /* as the header, then repeated as a data row */
+                        size_t len = (size_t)snprintf(
+                            text, sizeof(text),
+                            "%s%s\nPatel,12/03/2014\n%s%s\nJones,x\n",
+                            cell, after[a], cell, after[a]);
+                        for (size_t cut = 0; cut <= len; cut++)
+                            tables += rows_same_scan16(text, cut);
+                    }
+    assert_true(tables > 10000);
+}
+
+/* A name cell read sixteen bytes at once (name_cell in tables.c) says what
+ * one read byte by byte says: cells of 1 to 18 bytes with each byte that
+ * rules a name out (a digit, '@', '/', ':', '('), a letter, a byte
+ * beyond ASCII or a mark names hold at each place, among full stops or
+ * letters, as surname and
+ * forename, the text cut at every length near the row's end (so a cell
+ * is at the text's end, and in a step's lanes past it, digits). */
+static void
+test_tables_name_cells(void **state)
+{
+    (void)state;
+    static const char bytes[] = "09@/:(aZ.-' \xc3\x80;|";
+    char text[256], cell[32];
+    size_t named = 0;
+    for (size_t b = 0; b < sizeof(bytes) - 1; b++)
+        for (size_t len = 1; len <= 18; len++)
+            for (size_t at = 0; at < len; at++) {
+                memset(cell, ".x"[at % 2], len);
+                cell[at] = bytes[b];
+                cell[len] = '\0';
+                size_t tl = (size_t)snprintf(
+                    text, sizeof(text),
+                    "Surname,Forename,DOB\n%s,%s,12/03/2014\n%s,%s\n", cell,
+                    cell, cell, cell);
+                for (size_t cut = tl - 12; cut <= tl; cut++)
+                    named += rows_same_scan16(text, cut);
+            }
+    assert_true(named > 5000);
 }
 
 /* Lines that cannot open a table are passed over unsplit (may_be_header
@@ -1327,6 +1405,8 @@ main(void)
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
         cmocka_unit_test(test_tables_scan16),
+        cmocka_unit_test(test_tables_header_cells),
+        cmocka_unit_test(test_tables_name_cells),
         cmocka_unit_test(test_table_row_edges),
         cmocka_unit_test(test_tables_row_name),
         cmocka_unit_test(test_normalise_and_checks),
