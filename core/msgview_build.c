@@ -701,14 +701,35 @@ sg_lean_head(const struct sg_top *top, const char *data, size_t len,
     return ret;
 }
 
+/* Where the block read into top ends with all its Content-* lines and
+ * only them (most mail writes them last), or SIZE_MAX when it does not:
+ * from there on, the message is what GMime is to be given of a
+ * multipart, in place. */
+static size_t
+sg_lean_tail(const struct sg_top *top)
+{
+    size_t first = top->n - top->n_content;
+    for (size_t i = first; i < top->n; i++)
+        if (!top->h[i].content)
+            return SIZE_MAX;
+    return top->n_content > 0 ? top->h[first].line : SIZE_MAX;
+}
+
+/* The largest message whose multipart body is copied to be built lean
+ * (when its Content-* lines are not the block's last): the copy costs
+ * more than the GMimeMessage it saves on 5 MB messages, less at 100 KB. */
+#define SG_LEAN_COPY_MAX ((size_t)256 * 1024)
+
 /* The body part of the message in data[0, len) (the bytes of stream),
  * without a GMimeMessage, when its header block is plain (sg_top_read,
  * into top) and its body a single part or a multipart: GMime is given
  * only the block's Content-* lines, as written, and the blank line
  * (sg_lean_head), and makes the part of them.  A single part's content
  * is then the body (sg_window_part).  A multipart's body follows the
- * blank line in what GMime is given, one copy (its parts' contents are
- * windows on it, read where they are: sg_part_sent), and GMime parses
+ * blank line in what GMime is given: the message from its Content-*
+ * lines on when they are the block's last (sg_lean_tail), else a copy
+ * (not past SG_LEAN_COPY_MAX); its parts' contents are windows on it,
+ * read where they are (sg_part_sent).  GMime parses
  * it with the calls its message makes (GMime 3.2.13's
  * parser_construct_part and parser_construct_message both make the
  * multipart at depth 0 of the same Content-* lines; the message's only
@@ -732,9 +753,12 @@ sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
         return NULL;
     }
     bool nested = sg_maybe_nested(data, top->blank);
+    size_t tail = sg_lean_tail(top);
     struct sg_buf head = SG_BUF_INIT;
-    size_t headers_end;
-    if (sg_lean_head(top, data, len, nested, &head, &headers_end) < 0) {
+    size_t headers_end = top->blank;
+    if ((nested && tail == SIZE_MAX && len > SG_LEAN_COPY_MAX) ||
+        ((!nested || tail == SIZE_MAX) &&
+         sg_lean_head(top, data, len, nested, &head, &headers_end) < 0)) {
         sg_buf_free(&head);
         sg_top_free(top);
         return NULL;
@@ -743,8 +767,10 @@ sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
     unsigned incomplete = b->view->incomplete;
     size_t head_len = head.len;
     GMimeStream *hs;
-    if (nested) { /* the stream owns the copy; each part's content, a
-                   * substream of it, holds a reference to it */
+    if (nested && tail != SIZE_MAX) /* each part's content, a substream */
+        hs = g_mime_stream_substream(stream, (gint64)tail, (gint64)len);
+    else if (nested) { /* the stream owns the copy; each part's content,
+                        * a substream of it, holds a reference to it */
         GByteArray *copy = g_byte_array_new_take(
             (guint8 *)sg_buf_steal(&head), head_len);
         hs = g_mime_stream_mem_new_with_byte_array(copy);
