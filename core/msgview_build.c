@@ -729,12 +729,12 @@ sg_lean_tail(const struct sg_top *top)
  * blank line in what GMime is given: the message from its Content-*
  * lines on when they are the block's last (sg_lean_tail), else a copy
  * (not past SG_LEAN_COPY_MAX); its parts' contents are windows on it,
- * read where they are (sg_part_sent).  GMime parses
- * it with the calls its message makes (GMime 3.2.13's
- * parser_construct_part and parser_construct_message both make the
- * multipart at depth 0 of the same Content-* lines; the message's only
- * other warning, of a parse that ended in error, comes only after one
- * of a truncated multipart, which says the same).  GMime's message
+ * read where they are (sg_part_sent).  GMime parses it with the calls
+ * its message makes (GMime 3.2.13's parser_construct_part and
+ * parser_construct_message both make the multipart at depth 0 of the
+ * same Content-* lines; the message's only other warning, of a parse
+ * that ended in error, comes only after one of a truncated multipart,
+ * which says the same).  GMime's message
  * would have made the same part of the same lines (it keeps the other
  * headers on the message, and reads them into nothing the part has);
  * what it would have said of the others, the view takes from them

@@ -2454,7 +2454,8 @@ line_ends(const char *data, size_t len, const char *eol, struct sg_buf *out)
 
 /* data as it is, and cut short where the header block ends: at the blank
  * line, within it and just past it, the last byte gone (no newline at the
- * end), the first byte of the body made NUL. */
+ * end), at and inside the body's first four lines that start "--" (a
+ * multipart's boundaries), the first byte of the body made NUL. */
 static void
 check_window_cuts(const char *data, size_t len, const char *what)
 {
