@@ -674,17 +674,73 @@ sg_parse_window(struct sg_build *b, GMimeStream *stream, const char *data,
     return msg;
 }
 
+/* What GMime is given to make a message's body part of without a
+ * GMimeMessage, into head: the Content-* lines of the block read into
+ * top, as written, and its blank line, and when whole, the body after
+ * them; *headers_end: where the lines end.  -1 when out of memory. */
+static int
+sg_lean_head(const struct sg_top *top, const char *data, size_t len,
+             bool whole, struct sg_buf *head, size_t *headers_end)
+{
+    size_t size = top->body - top->blank + (whole ? len - top->body : 0);
+    int ret = 0;
+    for (size_t i = 0; i < top->n; i++)
+        if (top->h[i].content)
+            size += top->h[i].end - top->h[i].line;
+    if (size > G_MAXUINT || sg_buf_reserve(head, size) < 0)
+        return -1;
+    for (size_t i = 0; ret == 0 && i < top->n; i++)
+        if (top->h[i].content)
+            ret = sg_buf_append(head, data + top->h[i].line,
+                                top->h[i].end - top->h[i].line);
+    *headers_end = head->len;
+    if (ret == 0)
+        ret = sg_buf_append(head, data + top->blank, top->body - top->blank);
+    if (ret == 0 && whole)
+        ret = sg_buf_append(head, data + top->body, len - top->body);
+    return ret;
+}
+
+/* Where the block read into top ends with all its Content-* lines and
+ * only them (most mail writes them last), or SIZE_MAX when it does not:
+ * from there on, the message is what GMime is to be given of a
+ * multipart, in place. */
+static size_t
+sg_lean_tail(const struct sg_top *top)
+{
+    size_t first = top->n - top->n_content;
+    for (size_t i = first; i < top->n; i++)
+        if (!top->h[i].content)
+            return SIZE_MAX;
+    return top->n_content > 0 ? top->h[first].line : SIZE_MAX;
+}
+
+/* The largest message whose multipart body is copied to be built lean
+ * (when its Content-* lines are not the block's last): the copy costs
+ * more than the GMimeMessage it saves on 5 MB messages, less at 100 KB. */
+#define SG_LEAN_COPY_MAX ((size_t)256 * 1024)
+
 /* The body part of the message in data[0, len) (the bytes of stream),
  * without a GMimeMessage, when its header block is plain (sg_top_read,
- * into top) and its body a single part: GMime is given only the block's
- * Content-* lines, as written, and the blank line, and makes the part of
- * them, whose content is then the body (sg_window_part).  GMime's
- * message would have made the same part of the same lines (it keeps
- * the other headers on the message, and reads them into nothing the
- * part has); what it would have said of the others, the view takes from
- * them itself (sg_build_top).  NULL (top empty, the warnings of the try
- * undone) when the message is not such a one: it is then parsed by
- * GMime as a message. */
+ * into top) and its body a single part or a multipart: GMime is given
+ * only the block's Content-* lines, as written, and the blank line
+ * (sg_lean_head), and makes the part of them.  A single part's content
+ * is then the body (sg_window_part).  A multipart's body follows the
+ * blank line in what GMime is given: the message from its Content-*
+ * lines on when they are the block's last (sg_lean_tail), else a copy
+ * (not past SG_LEAN_COPY_MAX); its parts' contents are windows on it,
+ * read where they are (sg_part_sent).  GMime parses it with the calls
+ * its message makes (GMime 3.2.13's parser_construct_part and
+ * parser_construct_message both make the multipart at depth 0 of the
+ * same Content-* lines; the message's only other warning, of a parse
+ * that ended in error, comes only after one of a truncated multipart,
+ * which says the same).  GMime's message
+ * would have made the same part of the same lines (it keeps the other
+ * headers on the message, and reads them into nothing the part has);
+ * what it would have said of the others, the view takes from them
+ * itself (sg_build_top).  NULL (top empty, the warnings of the try
+ * undone) when the message is not such a one (message/... at the top
+ * is one): it is then parsed by GMime as a message. */
 static GMimeObject *
 sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
               size_t len, struct sg_top *top)
@@ -692,38 +748,48 @@ sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
     if (!sg_msgview_lean || !sg_msgview_window || data == NULL ||
         sg_top_read(data, len, top) <= 0)
         return NULL;
-    if (sg_maybe_nested(data, top->blank) || !sg_top_from(top, b->opts)) {
+    if (!sg_top_from(top, b->opts)) {
         sg_top_free(top);
         return NULL;
     }
+    bool nested = sg_maybe_nested(data, top->blank);
+    size_t tail = sg_lean_tail(top);
     struct sg_buf head = SG_BUF_INIT;
-    int ret = 0;
-    for (size_t i = 0; ret == 0 && i < top->n; i++)
-        if (top->h[i].content)
-            ret = sg_buf_append(&head, data + top->h[i].line,
-                                top->h[i].end - top->h[i].line);
-    size_t headers_end = head.len;
-    if (ret == 0)
-        ret = sg_buf_append(&head, data + top->blank, top->body - top->blank);
-    if (ret < 0) {
+    size_t headers_end = top->blank;
+    if ((nested && tail == SIZE_MAX && len > SG_LEAN_COPY_MAX) ||
+        ((!nested || tail == SIZE_MAX) &&
+         sg_lean_head(top, data, len, nested, &head, &headers_end) < 0)) {
         sg_buf_free(&head);
         sg_top_free(top);
         return NULL;
     }
     bool malformed = b->view->malformed;
     unsigned incomplete = b->view->incomplete;
-    GMimeStream *hs = g_mime_stream_mem_new_with_buffer(head.data, head.len);
-    sg_buf_free(&head);
+    size_t head_len = head.len;
+    GMimeStream *hs;
+    if (nested && tail != SIZE_MAX) /* each part's content, a substream */
+        hs = g_mime_stream_substream(stream, (gint64)tail, (gint64)len);
+    else if (nested) { /* the stream owns the copy; each part's content,
+                        * a substream of it, holds a reference to it */
+        GByteArray *copy = g_byte_array_new_take(
+            (guint8 *)sg_buf_steal(&head), head_len);
+        hs = g_mime_stream_mem_new_with_byte_array(copy);
+    } else {
+        hs = g_mime_stream_mem_new_with_buffer(head.data, head_len);
+        sg_buf_free(&head);
+    }
     GMimeParser *parser = g_mime_parser_new_with_stream(hs);
-    g_object_unref(hs);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     GMimeObject *part = g_mime_parser_construct_part(parser, b->opts);
     GMimeHeaderList *list = part != NULL ? g_mime_object_get_header_list(part)
                                          : NULL;
     if (list == NULL ||
         (size_t)g_mime_header_list_get_count(list) != top->n_content ||
-        !sg_window_part(part, parser, (gint64)headers_end, stream, top->body,
-                        len)) {
+        (nested ? !GMIME_IS_MULTIPART(part) ||
+                      g_mime_parser_get_headers_end(parser) !=
+                          (gint64)headers_end
+                : !sg_window_part(part, parser, (gint64)headers_end, stream,
+                                  top->body, len))) {
         if (part != NULL)
             g_object_unref(part);
         part = NULL;
@@ -732,6 +798,7 @@ sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
         b->view->incomplete = incomplete;
     }
     g_object_unref(parser);
+    g_object_unref(hs);
     return part;
 }
 

@@ -37,9 +37,10 @@
 extern bool sg_msgview_window;
 
 /* Whether a message from memory whose header block is plain (see
- * sg_top_read) and whose body is a single part is built without a
- * GMimeMessage: the header block read by sg_top_read, GMime given only
- * its Content-* headers to make the body part of (true; a test sets it
+ * sg_top_read) and whose body is a single part or a multipart is built
+ * without a GMimeMessage: the header block read by sg_top_read, GMime
+ * given only its Content-* headers (and a multipart's body after them)
+ * to make the body part of (true; a test sets it
  * false to compare with GMime's parse of the message).  Views built so
  * are counted in sg_msgview_lean_built, for tests.  Defined in
  * msgview_build.c. */

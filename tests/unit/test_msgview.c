@@ -2454,7 +2454,8 @@ line_ends(const char *data, size_t len, const char *eol, struct sg_buf *out)
 
 /* data as it is, and cut short where the header block ends: at the blank
  * line, within it and just past it, the last byte gone (no newline at the
- * end), the first byte of the body made NUL. */
+ * end), at and inside the body's first four lines that start "--" (a
+ * multipart's boundaries), the first byte of the body made NUL. */
 static void
 check_window_cuts(const char *data, size_t len, const char *what)
 {
@@ -2473,6 +2474,14 @@ check_window_cuts(const char *data, size_t len, const char *what)
     for (size_t cut = at > 0 ? at - 1 : 0; cut <= at + 3 && cut <= len; cut++)
         check_window(data, cut, what);
     size_t body = at + (data[at] == '\n' ? 1 : 2);
+    /* in a multipart body: at, in and past its first boundary lines */
+    int lines = 0;
+    for (size_t i = body; i + 2 < len && lines < 4; i++)
+        if (data[i] == '-' && data[i + 1] == '-' && data[i - 1] == '\n') {
+            for (size_t cut = i; cut <= i + 3; cut++)
+                check_window(data, cut, what);
+            lines++;
+        }
     if (body < len) {
         char *copy = malloc(len);
         assert_non_null(copy);
@@ -2483,7 +2492,8 @@ check_window_cuts(const char *data, size_t len, const char *what)
     }
 }
 
-/* As it is, with LF and with CRLF line ends, and each cut short. */
+/* As it is, with LF and with CRLF line ends, and each cut short (see
+ * check_window_cuts). */
 static void
 check_window_shapes(const char *data, size_t len, const char *what)
 {
@@ -2699,7 +2709,7 @@ test_lean_like_whole(void **state)
         H(0, "Subject: x\r\r\n\nCR before CRLF\n"),
         H(0, "Subject: nul\0here\n\nbody\n"),
         H(0, "\nno headers\n"),
-        H(0, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
         H(0, "Content-Type: message/rfc822\n\nSubject: inner\n\ninner\n"),
         H(-1, "Content-Type:\n multipart/mixed; boundary=b\n\n--b\n\nx\n--b--"
               "\n"),
@@ -2735,6 +2745,163 @@ test_lean_like_whole(void **state)
     assert_false(built_lean(big.data, big.len));
     check_window(big.data, big.len, "many headers");
     sg_buf_free(&big);
+}
+
+/* data[0, len) cut short at every byte, as it is, with LF and with
+ * CRLF line ends: each view built lean is the view of GMime's parse. */
+static void
+check_window_every_cut(const char *data, size_t len, const char *what)
+{
+    struct sg_buf shapes[2] = {SG_BUF_INIT, SG_BUF_INIT};
+    line_ends(data, len, "\n", &shapes[0]);
+    line_ends(data, len, "\r\n", &shapes[1]);
+    for (size_t cut = 0; cut <= len; cut++)
+        check_window(data, cut, what);
+    for (int k = 0; k < 2; k++) {
+        for (size_t cut = 0; cut <= shapes[k].len; cut++)
+            check_window(shapes[k].data, cut, what);
+        sg_buf_free(&shapes[k]);
+    }
+}
+
+/* Multipart bodies of every shape: built without a GMimeMessage, or
+ * left to GMime where said, and the view either way the view of
+ * GMime's parse of the whole message, cut short anywhere. */
+static void
+test_lean_multipart_like_whole(void **state)
+{
+    (void)state;
+#define H(lean, s) {lean, s, sizeof(s) - 1}
+    static const struct {
+        int lean; /* 1: built lean as written, 0: not */
+        const char *data;
+        size_t len;
+    } shapes[] = {
+        /* 0 */
+        H(1, "Subject: alt\nContent-Type: multipart/alternative; boundary=b\n"
+             "\n--b\nContent-Type: text/plain\n\nplain\n--b\nContent-Type: "
+             "text/html\n\n<p>html</p>\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type:"
+             " text/plain\n\nnever closed\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nno closing "
+             "boundary at all\n--b\n"),
+        H(1, "Content-Type: multipart/mixed;\n boundary=\"folded\"\nSubject: "
+             "x\n\n--folded\n\nin a folded parameter\n--folded--\n"),
+        H(1, "Content-Type: multipart/mixed;\n\tboundary*0=\"con\";\n"
+             "\tboundary*1=\"tinued\"\n\n--continued\n\nRFC 2231 boundary\n"
+             "--continued--\n"),
+        /* 5 */
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\npreamble words\n"
+             "--b\n\npart\n--b--\nepilogue words\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n--b\n\n--b\n"
+             "Content-Type: text/plain\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nno headers, "
+             "text at once\n--b\n: empty name\n\nx\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\r\n\n--b\r\n"
+             "Content-Type: text/plain\n\r\nmixed\r\nline ends\n--b--\r\n"),
+        /* 10 */
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+             "message/rfc822\n\nSubject: inner\nContent-Type: multipart/"
+             "alternative; boundary=c\n\n--c\n\ninner text\n--c--\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+             "message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+             "U3ViamVjdDogaW5uZXIKCmlubmVyIGJvZHkK\n--b\nContent-Type: message"
+             "/rfc822\n\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+             "application/pdf; name=a.pdf\nContent-Disposition: attachment; "
+             "filename=a.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0x"
+             "LjQK\n--b\nContent-Type: text/plain; name=\"n.txt\"\n"
+             "Content-Disposition: attachment\n\nattached text\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+             "application/ms-tnef; name=winmail.dat\nContent-Transfer-"
+             "Encoding: base64\n\neJ8+IgEAAQAAAA==\n--b\nContent-Type: text/"
+             "calendar; method=REQUEST; charset=utf-8\n\nBEGIN:VCALENDAR\n"
+             "SUMMARY:Parents evening\nEND:VCALENDAR\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+             "multipart/related; boundary=c\n\n--c\nContent-Type: text/html\n"
+             "\n<img src=\"cid:i@x\">\n--c\nContent-Type: image/png\nContent-"
+             "Id: <i@x>\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
+             "--c--\n--b--\n"),
+        /* 15 */
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nthe inner "
+             "boundary is never closed\n--b--\n--c\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+             "multipart/mixed; boundary=c\n\n--c\n\ninner\n--b\n\nouter again"
+             "\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed\n\nno boundary: all prologue\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=\"\"\n\n--\n\nempty "
+             "boundary\n----\n"),
+        H(1, "Content-Type: multipart/digest; boundary=b\n\n--b\n\nSubject: "
+             "digest\n\nmessage by default\n--b\nContent-Type: text/plain\n\n"
+             "text\n--b--\n"),
+        /* 20 */
+        H(1, "Content-Type: multipart/mixed; boundary=b\nContent-Length: 3\n"
+             "\n--b\n\nlonger than said\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\nFrom someone Mon "
+             "Jan  1 00:00:00 2026\n--b\n\nFrom here\n--b--\n"),
+        H(1, "Content-Type: multipart/signed; boundary=b; protocol=\"applicat"
+             "ion/pgp-signature\"\n\n--b\n\nsigned\n--b\nContent-Type: "
+             "application/pgp-signature\n\n-----BEGIN PGP SIGNATURE-----\nx\n"
+             "-----END PGP SIGNATURE-----\n--b--\n"),
+        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
+             "text/plain\n\nnul\0in a part\n--b--\n\0"),
+        H(1, "Content-Type: text/plain\nContent-Type: multipart/mixed; "
+             "boundary=b\n\n--b\n\ntwo types\n--b--\n"),
+        /* 25 */
+        H(0, "Content-Type: message/rfc822\n\nSubject: inner\n\ninner\n"),
+        H(0, "Content-Type: message/partial; id=x; number=1\n\npartial\n"),
+        H(0, "Content-Type: text/plain; name=multipart.txt\n\nnot one\n"),
+        H(0, "Content-Type:\n multipart/mixed; boundary=b\n\n--b\n\nx\n--b--"
+             "\n"),
+        H(0, "Content-Type: multipart/mixed; boundary=b\nFrom: a@b.example\n"
+             "From: c@d.example\n\n--b\n\ntwo From\n--b--\n"),
+    };
+#undef H
+    for (size_t i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "multipart %zu", i);
+        if (built_lean(shapes[i].data, shapes[i].len) != (shapes[i].lean == 1))
+            fail_msg("%s: built %s", what, shapes[i].lean ? "whole" : "lean");
+        check_window_every_cut(shapes[i].data, shapes[i].len, what);
+    }
+    /* multiparts nested past the view's bound and past GMime's */
+    static const unsigned deep[] = {SG_MSGVIEW_MAX_MULTIPART + 2, 1030};
+    for (size_t k = 0; k < G_N_ELEMENTS(deep); k++) {
+        struct sg_buf big = SG_BUF_INIT;
+        for (unsigned i = 0; i < deep[k]; i++)
+            assert_int_equal(sg_buf_printf(&big, "Content-Type: multipart/"
+                                           "mixed; boundary=b%u\n\n--b%u\n",
+                                           i, i), 0);
+        append_times(&big, "\ninnermost\n", 1);
+        for (unsigned i = deep[k]; i > 0; i--)
+            assert_int_equal(sg_buf_printf(&big, "--b%u--\n", i - 1), 0);
+        assert_true(built_lean(big.data, big.len));
+        check_window_shapes(big.data, big.len, "deep multiparts");
+        sg_buf_free(&big);
+    }
+    /* a large body: read in place when the Content-* lines end the
+     * block, else copied, up to a bound, so left to GMime */
+    static const struct {
+        bool lean;
+        const char *head;
+    } large[] = {
+        {true, "Subject: x\nContent-Type: multipart/mixed; boundary=b\n"},
+        {false, "Content-Type: multipart/mixed; boundary=b\nSubject: x\n"},
+    };
+    for (size_t k = 0; k < G_N_ELEMENTS(large); k++) {
+        struct sg_buf big = SG_BUF_INIT;
+        append_times(&big, large[k].head, 1);
+        append_times(&big, "\n--b\nContent-Type: text/plain\n\n", 1);
+        append_times(&big, "a line of the first part, to be long enough\n",
+                     8000);
+        append_times(&big, "--b\nContent-Type: application/octet-stream\n"
+                           "\nbytes\n--b--\n", 1);
+        assert_true(big.len > 300 * 1024);
+        assert_true(built_lean(big.data, big.len) == large[k].lean);
+        check_window_shapes(big.data, big.len, "large multipart");
+        sg_buf_free(&big);
+    }
 }
 
 int
@@ -2796,6 +2963,7 @@ main(void)
         cmocka_unit_test(test_inline_uuencode_lines),
         cmocka_unit_test(test_window_like_whole),
         cmocka_unit_test(test_lean_like_whole),
+        cmocka_unit_test(test_lean_multipart_like_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
