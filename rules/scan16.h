@@ -34,6 +34,9 @@ extern bool sg_scan16;
 
 /* Sixteen bytes, signed: a compare gives -1 (all ones) or 0 per lane. */
 typedef signed char sg_v16 __attribute__((vector_size(16)));
+/* Sixteen unsigned bytes, for counts kept per lane: they wrap at 256
+ * where a signed lane's overflow is undefined. */
+typedef unsigned char sg_u16 __attribute__((vector_size(16)));
 
 static inline sg_v16
 sg_load16(const char *p)

@@ -289,7 +289,7 @@ static const unsigned char sep_class[256] = {
 #ifdef SG_HAVE_SCAN16
 /* The sum of v's sixteen lanes, each a count of at most 255. */
 static size_t
-lanes_sum(sg_v16 v)
+lanes_sum(sg_u16 v)
 {
     uint64_t half[2];
     memcpy(half, &v, sizeof(half));
@@ -305,8 +305,9 @@ lanes_sum(sg_v16 v)
 /* One pass over a line, sixteen bytes a step: its length (to its
  * newline, or the text's end: avail bytes readable from line), whether it
  * has a double quote and a tab, and count[1..3] of its commas,
- * semicolons and pipes (quoted or not).  Each lane counts its matches (the
- * compare's -1 subtracted), summed before one can pass 255; the lanes
+ * semicolons and pipes (quoted or not).  Each lane counts its matches
+ * unsigned (the compare's all-ones lane, 255, subtracted: one more,
+ * modulo 256), summed before one can pass 255; the lanes
  * from the newline on are left out; the last bytes, fewer than sixteen
  * to the text's end, one by one.  Instead of a memchr for the newline,
  * one for the quote, one for the tab and a count after them. */
@@ -316,7 +317,8 @@ line_scan16(const char *line, size_t avail, bool *quote_r, bool *tab_r,
 {
     static const sg_v16 lane = {0, 1, 2, 3, 4, 5, 6, 7,
                                 8, 9, 10, 11, 12, 13, 14, 15};
-    sg_v16 comma = {0}, semi = {0}, pipe = {0}, quote = {0}, tab = {0};
+    sg_u16 comma = {0}, semi = {0}, pipe = {0};
+    sg_v16 quote = {0}, tab = {0};
     size_t i = 0;
     int steps = 0;
     bool end = false;
@@ -329,9 +331,9 @@ line_scan16(const char *line, size_t avail, bool *quote_r, bool *tab_r,
             v &= lane < (signed char)step;
             end = true;
         }
-        comma -= v == ',';
-        semi -= v == ';';
-        pipe -= v == '|';
+        comma -= (sg_u16)(v == ',');
+        semi -= (sg_u16)(v == ';');
+        pipe -= (sg_u16)(v == '|');
         quote |= v == '"';
         tab |= v == '\t';
         i += step;
@@ -339,7 +341,7 @@ line_scan16(const char *line, size_t avail, bool *quote_r, bool *tab_r,
             count[1] += lanes_sum(comma);
             count[2] += lanes_sum(semi);
             count[3] += lanes_sum(pipe);
-            comma = semi = pipe = (sg_v16){0};
+            comma = semi = pipe = (sg_u16){0};
             steps = 0;
         }
     }
