@@ -22,6 +22,10 @@
  * reads it whole then). */
 #define SG_TOP_MAX_HEADERS 1024u
 #define SG_TOP_MAX_BLOCK ((size_t)256 * 1024)
+/* A field name longer than a line may be (RFC 5322): GMime reads a name
+ * within its scan buffer (4 KiB and a little), and one longer than that
+ * ends its parse as a truncated message. */
+#define SG_TOP_MAX_NAME 998u
 
 /* Headers RFC 5322 allows once, which GMime checks for repeats (a
  * repeat with another value makes the message malformed). */
@@ -49,11 +53,12 @@ sg_top_same_name(const char *data, const struct sg_top_header *a,
 
 /* The length of the field name that starts the line at data[0, eol), up
  * to its colon, or 0 when the line is not plainly "name:" (a blank, a
- * control or 8-bit byte before the colon, no colon, an empty name). */
+ * control or 8-bit byte before the colon, no colon, an empty name, a
+ * name longer than SG_TOP_MAX_NAME). */
 static size_t
 sg_top_name(const char *data, size_t eol)
 {
-    for (size_t i = 0; i < eol; i++) {
+    for (size_t i = 0; i < eol && i <= SG_TOP_MAX_NAME; i++) {
         unsigned char c = (unsigned char)data[i];
         if (c == ':')
             return i;
