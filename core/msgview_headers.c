@@ -410,7 +410,7 @@ sg_top_from(struct sg_top *top, GMimeParserOptions *opts)
     top->from = raw != NULL ? internet_address_list_parse(opts, raw) : NULL;
     if (top->from == NULL)
         for (const char *p = raw; sure && p != NULL && *p != '\0'; p++)
-            sure = *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
+            sure = sg_top_lwsp(*p);
     g_free(raw);
     return sure;
 }

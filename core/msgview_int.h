@@ -186,6 +186,12 @@ bool sg_top_named(const struct sg_top *top, const struct sg_top_header *h,
                   const char *name);
 /* A header's raw value, NUL-terminated (g_free it). */
 char *sg_top_raw(const struct sg_top *top, const struct sg_top_header *h);
+/* GMime's lwsp: a space, tab, CR or LF. */
+static inline bool
+sg_top_lwsp(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 /* A header's value as g_mime_header_get_value makes it, when that is
  * only the raw value unfolded (GMime's unfold: white space trimmed,
  * CR and LF dropped): ASCII without "=?", which GMime's decoding keeps

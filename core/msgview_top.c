@@ -161,13 +161,6 @@ sg_top_raw(const struct sg_top *top, const struct sg_top_header *h)
     return g_strndup(top->data + from, h->end - from);
 }
 
-/* GMime's lwsp */
-static bool
-sg_top_lwsp(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 char *
 sg_top_plain_value(const struct sg_top *top, const struct sg_top_header *h)
 {

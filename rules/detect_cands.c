@@ -20,6 +20,13 @@
 #include "detect.h"
 #include "scan16.h"
 
+/* A space or tab (the [ \t] of the patterns read back here) */
+static bool
+blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 /* The earliest start of a match that ends a candidate at E and has, back
  * from E, only ASCII letters and digits, the bytes in also, at most five
  * runs of spaces or tabs and no word longer than max_word: after the
@@ -34,8 +41,8 @@ read_back(const char *text, size_t E, const char *also, size_t max_word)
     int runs = 0;
     while (p > 0) {
         unsigned char c = (unsigned char)text[p - 1];
-        if (c == ' ' || c == '\t') {
-            if ((p == E || (text[p] != ' ' && text[p] != '\t')) &&
+        if (blank(c)) {
+            if ((p == E || !blank((unsigned char)text[p])) &&
                 ++runs == 6)
                 break;
             word = 0;
@@ -185,13 +192,6 @@ sg_detect_name_from(const char *text, size_t E)
     return read_back(text, E, "_.'@:/([=-", 40);
 }
 
-/* A space or tab (DOB_DATE's [ \t]) */
-static bool
-blank(unsigned char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* Back from a year of DOB_DATE's third form that starts at p, after a
  * space or tab: over those, and the optional comma and full stop before
  * them; where the month's letters end. */
@@ -278,12 +278,12 @@ sg_detect_dob_from(const char *text, size_t E)
     int runs = 0;
     while (p > 0) {
         unsigned char c = t[p - 1];
-        if (c == ' ' || c == '\t') {
+        if (blank(c)) {
             unsigned char after = p < E ? t[p] : ' ';
             /* the word after this run begins the name at the latest */
             if (after >= 'a' && after <= 'z')
                 break;
-            if (after != ' ' && after != '\t' && ++runs > 3)
+            if (!blank(after) && ++runs > 3)
                 break;
         } else if (!sg_ascii_alpha(c) && c != '\'' && c != '-' && c < 0x80) {
             break;
