@@ -36,6 +36,11 @@
 #   says so when it is not); "install" installs Debian's package first
 #   (root; no system rspamd is left running); "no" leaves it out.
 #   RSPAMD_WORKERS: its proxy processes (default: the CPUs, nproc).
+#   SG_PERF=1: the whole machine's CPU time is sampled (perf record -a, the
+#   kernel's cpu-clock, no hardware counters needed) over every 4 KB run
+#   with 8 sessions, until the queue is empty, and a table gives each
+#   set-up's CPU per message by process (client, smtpd, cleanup, ...,
+#   milter, idle): where the machine's time goes beside the milter's own.
 # Exit 77 when Postfix cannot run here; 1 on any error or lost message.
 set -u
 
@@ -66,6 +71,11 @@ CLASS_TO=2$TO,$TO
 export SG_MILTER_TIME=${SG_MILTER_TIME:-2026-06-02 10:00:00}
 
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+if [ -n "${SG_PERF:-}" ]; then
+    command -v perf >/dev/null || sg_die "SG_PERF is set but perf is missing (apt-get install linux-perf)"
+    perf record -q -a -e cpu-clock -o /dev/null -- true >/dev/null 2>&1 ||
+        sg_die "SG_PERF is set but perf record -a does not run here (root, kernel.perf_event_paranoid)"
+fi
 
 t_start=$(date +%s)
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -456,6 +466,43 @@ for size in "${SIZES[@]}"; do
     done
 done
 
+# SG_PERF: the machine's CPU over a 4 KB run with 8 sessions, from the
+# start of smtp-source until the queue is empty, sampled at PERF_HZ on
+# every CPU; each sample is 1/PERF_HZ s of one CPU, charged to the process
+# (its comm, cut to 15 characters) that ran, kernel work included.
+PERF_HZ=997 PERF_PID=
+perf_start() { # CONFIG SIZE SESSIONS ROUND
+    [ -n "${SG_PERF:-}" ] && [ "$2" = 4096 ] && [ "$3" = 8 ] || return 0
+    perf record -q -a -e cpu-clock -F "$PERF_HZ" -o "$SG_WORK/perf.$1.$4" 2>/dev/null &
+    PERF_PID=$!
+    sleep 0.2 # perf's own start (its first samples) before the client's
+}
+# Process names grouped as the table shows them (Postfix's daemons by
+# name; the milters' programs; swapper is the idle task).
+perf_group() {
+    case $1 in
+    smtp-source) echo client ;; smtp-sink) echo sink ;;
+    smtpd | cleanup | qmgr | smtp) echo "$1" ;;
+    trivial-rewrite) echo rewrite ;;
+    safeguard-milte* | null_milter | rspamd*) echo milter ;;
+    swapper) echo idle ;;
+    *) echo other ;;
+    esac
+}
+PERF_GROUPS=(client smtpd cleanup rewrite qmgr smtp sink milter other idle)
+perf_stop() { # CONFIG SIZE SESSIONS ROUND MESSAGES
+    [ -n "$PERF_PID" ] || return 0
+    kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null; PERF_PID=
+    local comm n g
+    declare -A ms=()
+    while read -r comm n; do
+        g=$(perf_group "$comm")
+        ms[$g]=$(awk -v a="${ms[$g]:-0}" -v n="$n" -v hz="$PERF_HZ" -v m="$5" 'BEGIN { print a + n * 1000 / hz / m }')
+    done < <(perf script -i "$SG_WORK/perf.$1.$4" -F comm 2>/dev/null | sed 's/^ *//; s/ *$//' | sort | uniq -c | awk '{ n = $1; $1 = ""; sub(/^ /, ""); gsub(/ /, "_"); print $0, n }')
+    for g in "${PERF_GROUPS[@]}"; do echo "perf $1 $2 $3 $4 $g ${ms[$g]:-0}"; done >>"$R"
+    [ -n "${SG_KEEP:-}" ] || rm -f "$SG_WORK/perf.$1.$4"
+}
+
 # Throughput rounds, interleaved; the order of the set-ups rotates each
 # round.  The class letter runs at 8 sessions only, and not without a
 # milter.  Before each 32-session run of a milter its VmHWM is reset
@@ -477,6 +524,7 @@ for r in $(seq 1 "$ROUNDS"); do
                 [ -n "$p" ] && [ "$s" = 32 ] && reset_hwm "$p"
                 l0=0; [ -n "${LOG[$c]:-}" ] && l0=$(lines_of "${LOG[$c]}")
                 cpu0=0; [ -n "$p" ] && cpu0=$(cpu_ms "$p")
+                perf_start "$c" "$size" "$s" "$r"
                 run "$c" "$size" "$s" "${N[$size]}"; secs=$SECS
                 hwm=- cpu=-
                 if [ -n "$p" ]; then
@@ -484,6 +532,7 @@ for r in $(seq 1 "$ROUNDS"); do
                     cpu=$(awk -v a="$cpu0" -v b="$(cpu_ms "$p")" -v n="${N[$size]}" 'BEGIN { printf "%.3f", (b - a) / n }')
                 fi
                 d=$(drain)
+                perf_stop "$c" "$size" "$s" "$r" "${N[$size]}"
                 e50=- e99=-
                 if [ -n "${LOG[$c]:-}" ]; then
                     read -r e50 e99 < <(elapsed_of "${LOG[$c]}" $((l0 + 1)) '$' | pct)
@@ -629,6 +678,27 @@ for letter in journal class; do for size in "${SIZES[@]}"; do for s in 8 32; do
     done
     echo
 done; done; done
+
+if [ -n "${SG_PERF:-}" ]; then
+    echo
+    echo "The machine's CPU per message by process, 4 KB, 8 sessions, from the start"
+    echo "of smtp-source until the queue was empty (perf record -a, cpu-clock at"
+    echo "$PERF_HZ Hz on each of $(nproc) CPUs; median of $ROUNDS), ms; 'busy' is all but idle:"
+    echo
+    printf '| %-19s |' set-up; printf ' %7s |' "${PERF_GROUPS[@]}" busy; echo
+    printf '|---------------------|'; for _ in "${PERF_GROUPS[@]}" busy; do printf -- '--------:|'; done; echo
+    for c in "${SETUPS[@]}"; do
+        case $c in none-class) continue ;; esac
+        grep -q "^perf $c 4096 8 " "$R" || continue
+        printf '| %-19s |' "$c"
+        for g in "${PERF_GROUPS[@]}"; do
+            printf ' %7.3f |' "$(awk -v c="$c" -v g="$g" '$1 == "perf" && $2 == c && $3 == 4096 && $4 == 8 && $6 == g { print $7 }' "$R" | med)"
+        done
+        # busy: per round the sum of all groups but idle, then the median
+        printf ' %7.3f |\n' "$(awk -v c="$c" '$1 == "perf" && $2 == c && $3 == 4096 && $4 == 8 && $6 != "idle" { b[$5] += $7 }
+            END { for (r in b) print b[r] }' "$R" | med)"
+    done
+fi
 
 echo
 echo "Time from the end of smtp-source until the queue was empty (s, median):"
