@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -907,6 +908,25 @@ sg_msgview_build_fd_extract(int fd, const struct sg_extract_opts *x,
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         *error_r = "the message file cannot be read (not a regular file)";
         return -1;
+    }
+    /* The file mapped is read as the daemon reads a message held in
+     * memory, by the same code (the lean view, the window), and the
+     * bytes are in memory once, as the page cache's.  The daemon's spill
+     * file is its own, unlinked: nothing else can shorten it under the
+     * mapping.  An empty file has nothing to map; one past what a memory
+     * stream can hold, or one that cannot be mapped, GMime reads
+     * through the descriptor. */
+    if (st.st_size == 0)
+        return sg_msgview_build_mem_extract("", 0, x, view_r, error_r);
+    if ((uint64_t)st.st_size <= G_MAXUINT) {
+        size_t size = (size_t)st.st_size;
+        void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map != MAP_FAILED) {
+            int ret = sg_msgview_build_mem_extract(map, size, x, view_r,
+                                                   error_r);
+            munmap(map, size);
+            return ret;
+        }
     }
     int copy = dup(fd);
     if (copy < 0) {

@@ -40,9 +40,11 @@ void sg_msgview_build_shutdown(void);
 int sg_msgview_build_mem(const char *data, size_t len,
                          struct sg_msgview **view_r, const char **error_r);
 /* Build from an open descriptor of a regular file, positioned anywhere; the
- * whole file is read from offset 0.  The descriptor is not closed, but its
- * file offset (shared with the dup() used for reading) is left anywhere.
- * size is the file's size. */
+ * whole file is read from offset 0, mapped and built as from memory (the
+ * same view as sg_msgview_build_mem's of the same bytes).  The file must
+ * not be shortened meanwhile (a mapped page past its end is SIGBUS).  The
+ * descriptor is not closed; its file offset may be left anywhere (a file
+ * that cannot be mapped is read through a dup() of it). */
 int sg_msgview_build_fd(int fd, struct sg_msgview **view_r,
                         const char **error_r);
 

@@ -925,10 +925,14 @@ assert_views_equal(const struct sg_msgview *a, const struct sg_msgview *b)
     }
 }
 
+/* A file is read by the code that reads memory: each shape built from its
+ * file takes the path (lean or not) its bytes take from memory, and the
+ * views are the same; an empty file too. */
 static void
 test_fd_same_as_mem(void **state)
 {
     (void)state;
+    size_t lean = 0;
     for (size_t i = 0; i < N_SHAPE_CASES; i++) {
         char path[1024];
         struct sg_msgview *from_fd = NULL;
@@ -939,14 +943,32 @@ test_fd_same_as_mem(void **state)
         int fd = open(path, O_RDONLY);
         assert_true(fd >= 0);
         assert_true(lseek(fd, 7, SEEK_SET) == 7); /* not at the start */
+        unsigned long before = sg_msgview_lean_built;
         assert_int_equal(sg_msgview_build_fd(fd, &from_fd, &error), 0);
+        bool fd_lean = sg_msgview_lean_built != before;
         assert_true(fcntl(fd, F_GETFD) >= 0); /* still open */
         close(fd);
+        before = sg_msgview_lean_built;
         struct sg_msgview *from_mem = build_file(shape_cases[i].file);
+        assert_int_equal(fd_lean, sg_msgview_lean_built != before);
+        lean += fd_lean;
         assert_views_equal(from_fd, from_mem);
         sg_msgview_free(&from_fd);
         sg_msgview_free(&from_mem);
     }
+    assert_true(lean > 0);
+
+    char path[] = "/tmp/test_msgview.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    struct sg_msgview *from_fd = NULL, *from_mem = build_mem("", 0);
+    const char *error = NULL;
+    assert_int_equal(sg_msgview_build_fd(fd, &from_fd, &error), 0);
+    close(fd);
+    assert_views_equal(from_fd, from_mem);
+    sg_msgview_free(&from_fd);
+    sg_msgview_free(&from_mem);
 }
 
 static void
