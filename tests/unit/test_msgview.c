@@ -4,12 +4,12 @@
  *
  * SECURITY: the messages here are real-shaped replies and the hostile
  * shapes the builder must survive: broken boundaries, bogus base64, invalid UTF-8, no headers.
- * Fails through cmocka assertions only.
+ * Fails through cmocka assertions only.  The ways the view is built
+ * (whole, window, lean) are compared in test_msgview_ways.c.
  */
 #include "config.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,77 +29,13 @@
 #include "images.h"
 #include "msgview_build.h"
 #include "msgview_int.h"
+#include "msgview_util.h"
 #include "quote.h"
 #include "sg_buf.h"
 
 #ifndef SG_TEST_DATA
 #define SG_TEST_DATA "unit/data"
 #endif
-
-struct sg_file {
-    char *data;
-    size_t len;
-};
-
-static struct sg_file
-load(const char *name)
-{
-    char path[1024];
-    struct sg_file f = {NULL, 0};
-    snprintf(path, sizeof(path), "%s/mime/%s", SG_TEST_DATA, name);
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    long size = ftell(fp);
-    assert_true(size >= 0);
-    rewind(fp);
-    f.len = (size_t)size;
-    f.data = malloc(f.len + 1);
-    assert_non_null(f.data);
-    assert_int_equal(fread(f.data, 1, f.len, fp), f.len);
-    fclose(fp);
-    return f;
-}
-
-static struct sg_msgview *
-build_mem(const char *data, size_t len)
-{
-    struct sg_msgview *view = NULL;
-    const char *error = NULL;
-    assert_int_equal(sg_msgview_build_mem(data, len, &view, &error), 0);
-    assert_non_null(view);
-    return view;
-}
-
-static struct sg_msgview *
-build_file(const char *name)
-{
-    struct sg_file f = load(name);
-    struct sg_msgview *view = build_mem(f.data, f.len);
-    assert_int_equal(view->size, f.len);
-    free(f.data);
-    return view;
-}
-
-/* Every string in the view is valid UTF-8 of the stated length. */
-static void
-assert_view_valid(const struct sg_msgview *v)
-{
-    assert_non_null(v->subject);
-    assert_true(g_utf8_validate(v->subject, -1, NULL));
-    for (size_t i = 0; i < v->n_headers; i++) {
-        assert_true(g_utf8_validate(v->headers[i].name, -1, NULL));
-        assert_true(g_utf8_validate(v->headers[i].value, -1, NULL));
-    }
-    for (size_t i = 0; i < v->n_texts; i++) {
-        assert_int_equal(strlen(v->texts[i].text), v->texts[i].len);
-        assert_true(g_utf8_validate(v->texts[i].text, -1, NULL));
-        assert_true(g_utf8_validate(v->texts[i].label, -1, NULL));
-    }
-    for (size_t i = 0; i < v->n_attachments; i++)
-        if (v->attachments[i].filename != NULL)
-            assert_true(g_utf8_validate(v->attachments[i].filename, -1, NULL));
-}
 
 /* ------------------------------------------------------------- shape table */
 
@@ -137,7 +73,7 @@ test_shapes(void **state)
     (void)state;
     for (size_t i = 0; i < N_SHAPE_CASES; i++) {
         const struct shape_case *c = &shape_cases[i];
-        struct sg_msgview *v = build_file(c->file);
+        struct sg_msgview *v = sg_test_build_file(c->file);
         print_message("%s\n", c->file);
         assert_string_equal(v->subject, c->subject);
         assert_int_equal(v->n_texts, c->n_texts);
@@ -146,7 +82,7 @@ test_shapes(void **state)
         assert_int_equal(v->n_nested, c->n_nested);
         assert_int_equal(v->malformed, c->malformed);
         assert_int_equal(v->incomplete, 0); /* no bound reached */
-        assert_view_valid(v);
+        sg_test_view_valid(v);
         sg_msgview_free(&v);
         assert_null(v);
     }
@@ -158,7 +94,7 @@ static void
 test_alternative(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("alternative.eml");
+    struct sg_msgview *v = sg_test_build_file("alternative.eml");
     static const char expect[] = "Tickets cost £5 each.\nSee you at the café.";
     /* text/plain, ISO-8859-1, quoted-printable */
     assert_string_equal(v->texts[0].text, expect);
@@ -194,7 +130,7 @@ test_headers(void **state)
         {"MIME-Version", "1.0"},
         {"Content-Type", "multipart/alternative; boundary=\"ALT-BOUNDARY\""},
     };
-    struct sg_msgview *v = build_file("alternative.eml");
+    struct sg_msgview *v = sg_test_build_file("alternative.eml");
     assert_int_equal(v->n_headers, sizeof(expect) / sizeof(expect[0]));
     for (size_t i = 0; i < v->n_headers; i++) {
         assert_string_equal(v->headers[i].name, expect[i][0]);
@@ -227,7 +163,7 @@ test_sender_claims(void **state)
         "a@club.example",         "b@club.example",
         "office@school.example",
     };
-    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    struct sg_msgview *v = sg_test_build_mem(msg, sizeof(msg) - 1);
     assert_int_equal(v->n_sender_claims, sizeof(expect) / sizeof(expect[0]));
     for (size_t i = 0; i < v->n_sender_claims; i++)
         assert_string_equal(v->sender_claims[i], expect[i]);
@@ -237,7 +173,7 @@ test_sender_claims(void **state)
     /* no sender headers: no claims; too many: flagged, never dropped
      * silently */
     static const char none[] = "To: p@school.example\r\n\r\nx\r\n";
-    v = build_mem(none, sizeof(none) - 1);
+    v = sg_test_build_mem(none, sizeof(none) - 1);
     assert_int_equal(v->n_sender_claims, 0);
     sg_msgview_free(&v);
     struct sg_buf many = SG_BUF_INIT;
@@ -245,7 +181,7 @@ test_sender_claims(void **state)
     for (int i = 0; i < SG_MSGVIEW_MAX_CLAIMS + 5; i++)
         sg_buf_printf(&many, "%su%d@outside.example", i > 0 ? ", " : "", i);
     sg_buf_puts(&many, "\r\nFrom: a@school.example\r\n\r\nx\r\n");
-    v = build_mem(many.data, many.len);
+    v = sg_test_build_mem(many.data, many.len);
     assert_int_equal(v->n_sender_claims, SG_MSGVIEW_MAX_CLAIMS);
     assert_true(v->sender_claims_overflow);
     sg_msgview_free(&v);
@@ -256,7 +192,7 @@ static void
 test_html_only(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("html_only.eml");
+    struct sg_msgview *v = sg_test_build_file("html_only.eml");
     const struct sg_text_part *t = &v->texts[0];
     assert_string_equal(t->label, "body");
     assert_true(t->from_html);
@@ -291,7 +227,7 @@ static void
 test_html_table(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("html_table.eml");
+    struct sg_msgview *v = sg_test_build_file("html_table.eml");
     const struct sg_text_part *t = &v->texts[0];
     assert_true(t->from_html);
     assert_string_equal(t->text,
@@ -309,7 +245,7 @@ static void
 test_nested(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("nested.eml");
+    struct sg_msgview *v = sg_test_build_file("nested.eml");
     assert_string_equal(v->texts[0].text, "Forwarding this one.");
     assert_string_equal(v->texts[0].label, "part 1 (text/plain)");
     assert_int_equal(v->texts[0].depth, 0);
@@ -332,7 +268,7 @@ static void
 test_encoded_nested(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("encoded_rfc822.eml");
+    struct sg_msgview *v = sg_test_build_file("encoded_rfc822.eml");
     assert_string_equal(v->texts[1].text,
                         "Message me on https://wa.me/447700900123 café\n");
     assert_string_equal(v->texts[1].label, "attached message 1, body");
@@ -345,7 +281,7 @@ static void
 test_attachments(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("attachments.eml");
+    struct sg_msgview *v = sg_test_build_file("attachments.eml");
     const struct sg_attachment *a = v->attachments;
     assert_string_equal(a[0].content_type, "image/jpeg");
     assert_string_equal(a[0].filename, "photo.jpg");
@@ -372,12 +308,12 @@ test_attachments(void **state)
 
 /* ------------------------------------------------------------- images */
 
-static struct sg_file
+static struct sg_test_file
 load_image(const char *name)
 {
     char rel[256];
     snprintf(rel, sizeof(rel), "../images/%s", name);
-    return load(rel);
+    return sg_test_load(rel);
 }
 
 /* The facts of real image files (tests/unit/data/images/make_images.py). */
@@ -403,7 +339,7 @@ test_image_probe(void **state)
         {"icon.bmp", "image/bmp", 2, 2, false}, /* top-down */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct sg_file f = load_image(cases[i].file);
+        struct sg_test_file f = load_image(cases[i].file);
         struct sg_image_facts facts;
         sg_image_probe((const unsigned char *)f.data, f.len, &facts);
         assert_non_null(facts.type);
@@ -440,7 +376,7 @@ test_attachment_head(void **state)
                                         "photo_exif.jpg", "lossy.webp",
                                         "icon.bmp", NULL};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        struct sg_file f;
+        struct sg_test_file f;
         if (files[i] != NULL) {
             f = load_image(files[i]);
         } else { /* a PDF: no image, more than a head */
@@ -480,7 +416,7 @@ test_attachment_head(void **state)
                 g_string_append(m, "\r\n");
             }
             g_string_append(m, "--b--\r\n");
-            struct sg_msgview *v = build_mem(m->str, m->len);
+            struct sg_msgview *v = sg_test_build_mem(m->str, m->len);
             const struct sg_attachment *a = NULL;
             for (size_t k = 0; k < v->n_attachments; k++)
                 if (v->attachments[k].filename != NULL &&
@@ -612,8 +548,8 @@ test_image_messages(void **state)
     (void)state;
     for (size_t m = 0; m < sizeof(image_messages) / sizeof(image_messages[0]);
          m++) {
-        struct sg_msgview *v = build_file(image_messages[m].file);
-        assert_view_valid(v);
+        struct sg_msgview *v = sg_test_build_file(image_messages[m].file);
+        sg_test_view_valid(v);
         assert_int_equal(v->n_attachments, image_messages[m].n);
         for (size_t i = 0; i < image_messages[m].n; i++) {
             const struct image_case *c = &image_messages[m].att[i];
@@ -637,14 +573,14 @@ test_malformed(void **state)
 {
     (void)state;
     /* no closing boundary, bogus characters and no padding in base64 */
-    struct sg_msgview *v = build_file("malformed.eml");
+    struct sg_msgview *v = sg_test_build_file("malformed.eml");
     assert_true(v->malformed);
     assert_string_equal(v->texts[0].text, "First part.");
     assert_true(strncmp(v->texts[1].text, "Hello wor", 9) == 0);
     sg_msgview_free(&v);
 
     /* multipart without a boundary: the body is kept as text */
-    v = build_file("no_boundary.eml");
+    v = sg_test_build_file("no_boundary.eml");
     assert_true(v->malformed);
     assert_non_null(strstr(v->texts[0].text,
                            "Text without a declared boundary."));
@@ -675,7 +611,7 @@ test_charsets(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(charset_cases) / sizeof(charset_cases[0]);
          i++) {
-        struct sg_msgview *v = build_file(charset_cases[i].file);
+        struct sg_msgview *v = sg_test_build_file(charset_cases[i].file);
         print_message("%s\n", charset_cases[i].file);
         assert_string_equal(v->texts[0].text, charset_cases[i].text);
         assert_true(g_utf8_validate(v->texts[0].text,
@@ -683,7 +619,7 @@ test_charsets(void **state)
         sg_msgview_free(&v);
     }
     /* an unencoded 8-bit header in no declared charset: windows-1252 */
-    struct sg_msgview *v = build_file("undeclared_1252.eml");
+    struct sg_msgview *v = sg_test_build_file("undeclared_1252.eml");
     assert_string_equal(sg_msgview_header(v, "X-Note"), "café \u201Cq\u201D");
     sg_msgview_free(&v);
 }
@@ -692,7 +628,7 @@ static void
 test_empty_body(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("empty_body.eml");
+    struct sg_msgview *v = sg_test_build_file("empty_body.eml");
     assert_string_equal(v->texts[0].text, "");
     assert_int_equal(v->texts[0].len, 0);
     assert_int_equal(v->n_headers, 4);
@@ -704,7 +640,7 @@ static void
 test_no_headers(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("no_headers.eml");
+    struct sg_msgview *v = sg_test_build_file("no_headers.eml");
     assert_int_equal(v->n_headers, 0);
     assert_null(v->from_addr);
     assert_null(v->message_id);
@@ -713,7 +649,7 @@ test_no_headers(void **state)
     sg_msgview_free(&v);
 
     /* no bytes at all */
-    v = build_mem(NULL, 0);
+    v = sg_test_build_mem(NULL, 0);
     assert_true(v->malformed);
     assert_int_equal(v->n_texts, 0);
     assert_int_equal(v->size, 0);
@@ -745,7 +681,7 @@ test_text_bound(void **state)
     for (size_t i = sizeof(head) - 1 + 75; i < sizeof(head) - 1 + body; i += 76)
         msg[i] = '\n';
     memcpy(msg + len - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
-    struct sg_msgview *v = build_mem(msg, len);
+    struct sg_msgview *v = sg_test_build_mem(msg, len);
     assert_int_equal(v->n_texts, 2);
     assert_int_equal(v->texts[0].len, SG_MSGVIEW_MAX_TEXT);
     assert_int_equal(strlen(v->texts[0].text), SG_MSGVIEW_MAX_TEXT);
@@ -782,7 +718,7 @@ test_text_bound_sent_bytes(void **state)
     assert_int_equal(sg_buf_puts(&msg, b64), 0);
     g_free(b64);
     free(raw);
-    struct sg_msgview *v = build_mem(msg.data, msg.len);
+    struct sg_msgview *v = sg_test_build_mem(msg.data, msg.len);
     assert_int_equal(v->incomplete, 0);
     assert_int_equal(v->n_texts, 1);
     assert_true(v->texts[0].len > SG_MSGVIEW_MAX_TEXT);
@@ -814,7 +750,7 @@ test_nesting_bound(void **state)
                          0);
         for (unsigned i = depths[k]; i-- > 0;)
             assert_int_equal(sg_buf_printf(&msg, "--b%u--\n", i), 0);
-        struct sg_msgview *v = build_mem(msg.data, msg.len);
+        struct sg_msgview *v = sg_test_build_mem(msg.data, msg.len);
         print_message("%u deep\n", depths[k]);
         if (depths[k] < SG_MSGVIEW_MAX_MULTIPART) {
             assert_int_equal(v->incomplete, 0);
@@ -849,7 +785,7 @@ test_undecodable(void **state)
         "begin 644 a.txt\n#86)C\n`\nend\n",
     };
     for (size_t k = 0; k < sizeof(msgs) / sizeof(*msgs); k++) {
-        struct sg_msgview *v = build_mem(msgs[k], strlen(msgs[k]));
+        struct sg_msgview *v = sg_test_build_mem(msgs[k], strlen(msgs[k]));
         print_message("%s", msgs[k]);
         if (k < 2) {
             assert_true(v->malformed);
@@ -865,7 +801,7 @@ test_undecodable(void **state)
                                 k == 2 ? "call 07700 900123 now" : "abc");
         }
         assert_int_equal(v->incomplete, 0);
-        assert_view_valid(v);
+        sg_test_view_valid(v);
         sg_msgview_free(&v);
     }
 }
@@ -881,7 +817,7 @@ test_depth_bound(void **state)
                                        "Content-Type: message/rfc822\n\n", i),
                          0);
     assert_int_equal(sg_buf_puts(&msg, "Subject: deepest\n\ndeepest text\n"), 0);
-    struct sg_msgview *v = build_mem(msg.data, msg.len);
+    struct sg_msgview *v = sg_test_build_mem(msg.data, msg.len);
     assert_string_equal(v->subject, "level 0");
     /* opened down to the bound, the next one counted and kept closed */
     assert_int_equal(v->n_nested, SG_MSGVIEW_MAX_DEPTH + 1);
@@ -949,7 +885,7 @@ test_fd_same_as_mem(void **state)
         assert_true(fcntl(fd, F_GETFD) >= 0); /* still open */
         close(fd);
         before = sg_msgview_lean_built;
-        struct sg_msgview *from_mem = build_file(shape_cases[i].file);
+        struct sg_msgview *from_mem = sg_test_build_file(shape_cases[i].file);
         assert_int_equal(fd_lean, sg_msgview_lean_built != before);
         lean += fd_lean;
         assert_views_equal(from_fd, from_mem);
@@ -962,7 +898,7 @@ test_fd_same_as_mem(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     unlink(path);
-    struct sg_msgview *from_fd = NULL, *from_mem = build_mem("", 0);
+    struct sg_msgview *from_fd = NULL, *from_mem = sg_test_build_mem("", 0);
     const char *error = NULL;
     assert_int_equal(sg_msgview_build_fd(fd, &from_fd, &error), 0);
     close(fd);
@@ -994,7 +930,7 @@ test_fd_unreadable(void **state)
 static void *
 build_many(void *arg)
 {
-    const struct sg_file *f = arg;
+    const struct sg_test_file *f = arg;
     for (int i = 0; i < 25; i++) {
         struct sg_msgview *v = NULL;
         const char *error = NULL;
@@ -1014,7 +950,7 @@ static void
 test_threads(void **state)
 {
     (void)state;
-    struct sg_file f = load("alternative.eml");
+    struct sg_test_file f = sg_test_load("alternative.eml");
     pthread_t tid[4];
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(pthread_create(&tid[i], NULL, build_many, &f), 0);
@@ -1037,7 +973,7 @@ test_threads(void **state)
 static const struct sg_text_part *
 text(const struct sg_msgview *v, const char *label)
 {
-    assert_view_valid(v);
+    sg_test_view_valid(v);
     for (size_t i = 0; i < v->n_texts; i++)
         if (strcmp(v->texts[i].label, label) == 0)
             return &v->texts[i];
@@ -1084,7 +1020,7 @@ static void
 test_reply_gmail(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("reply_gmail.eml");
+    struct sg_msgview *v = sg_test_build_file("reply_gmail.eml");
     const char *q = "quoted from Amy Patel <amy.patel@school.example>";
     char plain[256], html[256];
     snprintf(plain, sizeof(plain), "part 1 (text/plain), %s", q);
@@ -1103,7 +1039,7 @@ static void
 test_reply_outlook(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("reply_outlook.eml");
+    struct sg_msgview *v = sg_test_build_file("reply_outlook.eml");
     const char *q = "quoted from Patel, Amy <amy.patel@school.example>";
     char plain[256], html[256];
     snprintf(plain, sizeof(plain), "part 1 (text/plain), %s", q);
@@ -1122,7 +1058,7 @@ static void
 test_reply_outlook_desktop(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("reply_outlook_desktop.eml");
+    struct sg_msgview *v = sg_test_build_file("reply_outlook_desktop.eml");
     const struct sg_text_part *q =
         text(v, "body, quoted from Patel, Amy <amy.patel@school.example>");
     assert_has(text(v, "body")->text, "that’s fine", true);
@@ -1139,7 +1075,7 @@ static void
 test_reply_apple(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("reply_apple.eml");
+    struct sg_msgview *v = sg_test_build_file("reply_apple.eml");
     const char *parts[] = {"part 1 (text/plain)", "part 2 (text/html)"};
     for (size_t i = 0; i < 2; i++) {
         char pupil[256], own[256];
@@ -1182,7 +1118,7 @@ test_reply_thunderbird(void **state)
         "late.</blockquote>\r\n"
         "<div class=\"moz-signature\">-- <br>Mrs J Smith<br>Geography<br>"
         "Tel 01632 960000</div></body></html>\r\n";
-    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    struct sg_msgview *v = sg_test_build_mem(msg, sizeof(msg) - 1);
     const struct sg_text_part *o = text(v, "body");
     const struct sg_text_part *q = text(v, "body, quoted from Amy Patel");
     assert_has(o->text, "packed lunch", true);
@@ -1330,7 +1266,7 @@ static void
 test_html_hiding(void **state)
 {
     (void)state;
-    struct sg_msgview *v = build_file("html_hiding.eml");
+    struct sg_msgview *v = sg_test_build_file("html_hiding.eml");
     const struct sg_text_part *o = text(v, "body");
     const struct sg_text_part *h = text(v, "body, hidden HTML");
     const struct sg_text_part *m =
@@ -1391,7 +1327,7 @@ test_html_hiding_edges(void **state)
     pad[sizeof(pad) - 1] = '\0';
     pad[0] = ';';
     gchar *html = g_strconcat(msg, pad, tail, NULL);
-    struct sg_msgview *v = build_mem(html, strlen(html));
+    struct sg_msgview *v = sg_test_build_mem(html, strlen(html));
     g_free(html);
     assert_string_equal(text(v, "body")->text,
                         "shown1\nshown2\nshown3\nshown4\n07700 900123");
@@ -1413,11 +1349,11 @@ test_display_names(void **state)
         "Reply-To: Office <office@school.example>, undisclosed:;\n"
         "To: p@school.example\n"
         "Subject: x\n\nhi\n";
-    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    struct sg_msgview *v = sg_test_build_mem(msg, sizeof(msg) - 1);
     assert_string_equal(v->display_names, "Ms A Khan\nOffice\nundisclosed");
     sg_msgview_free(&v);
     static const char bare[] = "From: a@school.example\nSubject: x\n\nhi\n";
-    v = build_mem(bare, sizeof(bare) - 1);
+    v = sg_test_build_mem(bare, sizeof(bare) - 1);
     assert_string_equal(v->display_names, "");
     sg_msgview_free(&v);
 }
@@ -1436,7 +1372,7 @@ test_two_content_types(void **state)
         "--b1\nContent-Type: text/plain; charset=utf-8\n"
         "Content-Type: application/octet-stream\n\n"
         "my number 07700 900123\n--b1--\n";
-    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    struct sg_msgview *v = sg_test_build_mem(msg, sizeof(msg) - 1);
     assert_has(text(v, "part 2 (text/plain)")->text, "07700 900123", true);
     assert_int_equal(v->n_attachments, 1);
     assert_string_equal(v->attachments[0].content_type,
@@ -1447,25 +1383,9 @@ test_two_content_types(void **state)
         "From: a@school.example\nSubject: x\nMIME-Version: 1.0\n"
         "Content-Type: text/plain\nContent-Type: image/png\n\n"
         "07700 900125\n";
-    v = build_mem(top, sizeof(top) - 1);
+    v = sg_test_build_mem(top, sizeof(top) - 1);
     assert_has(text(v, "body")->text, "07700 900125", true);
     sg_msgview_free(&v);
-}
-
-static int
-setup(void **state)
-{
-    (void)state;
-    sg_msgview_build_init();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    sg_msgview_build_shutdown();
-    return 0;
 }
 
 /* ------------------------------------------------ the fast paths, checked */
@@ -1583,7 +1503,7 @@ test_attachment_size_counted(void **state)
             assert_true(fd >= 0);
             unlink(path);
             assert_int_equal(write(fd, m.data, m.len), (ssize_t)m.len);
-            struct sg_msgview *from_fd = NULL, *from_mem = build_mem(m.data,
+            struct sg_msgview *from_fd = NULL, *from_mem = sg_test_build_mem(m.data,
                                                                      m.len);
             const char *error = NULL;
             assert_int_equal(sg_msgview_build_fd(fd, &from_fd, &error), 0);
@@ -1683,7 +1603,7 @@ test_html_whitespace(void **state)
         " g </td></tr></table><p>x <b> y </b>z\t\t<a href=\"https://h.example"
         "/\">link  text</a> end </p><pre> p  q\n r </pre>tail   </body>"
         "</html>\r\n";
-    struct sg_msgview *v = build_mem(msg, sizeof(msg) - 1);
+    struct sg_msgview *v = sg_test_build_mem(msg, sizeof(msg) - 1);
     assert_int_equal(v->n_texts, 3);
     assert_string_equal(v->texts[0].text,
                         "a b\tc d\ne f\ng\nx y z link text "
@@ -1979,7 +1899,7 @@ test_inline_uuencode_lines(void **state)
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         char m[256];
         snprintf(m, sizeof(m), "Subject: u\n\n%s", cases[k].body);
-        struct sg_msgview *v = build_mem(m, strlen(m));
+        struct sg_msgview *v = sg_test_build_mem(m, strlen(m));
         print_message("%s\n", cases[k].body);
         assert_int_equal(v->n_attachments, cases[k].blocks);
         sg_msgview_free(&v);
@@ -2332,610 +2252,6 @@ test_html_marks(void **state)
     }
 }
 
-/* -------------------------------------- the single-part body as a window */
-
-/* Every field of a view, lengths and all, into out. */
-static void
-dump_str(struct sg_buf *out, const char *what, const char *s, size_t len)
-{
-    char head[64];
-    snprintf(head, sizeof(head), "\n%s %zu:", what, s != NULL ? len : 0);
-    assert_int_equal(sg_buf_append(out, head, strlen(head)), 0);
-    assert_int_equal(sg_buf_append(out, s != NULL ? s : "(null)",
-                                   s != NULL ? len : 6), 0);
-}
-
-static void
-dump_z(struct sg_buf *out, const char *what, const char *s)
-{
-    dump_str(out, what, s, s != NULL ? strlen(s) : 0);
-}
-
-static void
-dump_n(struct sg_buf *out, const char *what, size_t n)
-{
-    char line[64];
-    snprintf(line, sizeof(line), "\n%s %zu", what, n);
-    assert_int_equal(sg_buf_append(out, line, strlen(line)), 0);
-}
-
-static void
-dump_view(const struct sg_msgview *v, struct sg_buf *out)
-{
-    sg_buf_reset(out);
-    for (size_t i = 0; i < v->n_headers; i++) {
-        dump_z(out, "header", v->headers[i].name);
-        dump_z(out, "value", v->headers[i].value);
-    }
-    dump_z(out, "subject", v->subject);
-    dump_z(out, "from_name", v->from_name);
-    dump_z(out, "from_addr", v->from_addr);
-    dump_z(out, "message_id", v->message_id);
-    dump_z(out, "display_names", v->display_names);
-    for (size_t i = 0; i < v->n_sender_claims; i++)
-        dump_z(out, "claim", v->sender_claims[i]);
-    dump_n(out, "claims_overflow", v->sender_claims_overflow);
-    for (size_t i = 0; i < v->n_texts; i++) {
-        const struct sg_text_part *t = &v->texts[i];
-        dump_str(out, "text", t->text, t->len);
-        dump_z(out, "type", t->content_type);
-        dump_z(out, "label", t->label);
-        dump_n(out, "depth", t->depth);
-        dump_n(out, "from_html", t->from_html);
-        dump_n(out, "is_attachment", t->is_attachment);
-        dump_n(out, "place", t->place);
-        dump_z(out, "quote_author", t->quote_author);
-        dump_z(out, "quote_addr", t->quote_addr);
-    }
-    for (size_t i = 0; i < v->n_attachments; i++) {
-        const struct sg_attachment *a = &v->attachments[i];
-        dump_z(out, "attachment", a->content_type);
-        dump_z(out, "filename", a->filename);
-        dump_n(out, "size", a->size);
-        dump_n(out, "depth", a->depth);
-        dump_z(out, "image_type", a->image_type);
-        dump_n(out, "width", a->width);
-        dump_n(out, "height", a->height);
-        dump_n(out, "camera", a->camera);
-        dump_n(out, "inline_ref", a->inline_ref);
-        dump_z(out, "content_id", a->content_id);
-    }
-    dump_n(out, "size", v->size);
-    dump_n(out, "n_parts", v->n_parts);
-    dump_n(out, "n_nested", v->n_nested);
-    dump_n(out, "malformed", v->malformed);
-    dump_n(out, "incomplete", v->incomplete);
-}
-
-/* The view of data[0, len) built as window and lean say (see
- * sg_msgview_window, sg_msgview_lean), dumped into out. */
-static void
-dump_build(const char *data, size_t len, bool window, bool lean,
-           struct sg_buf *out)
-{
-    sg_msgview_window = window;
-    sg_msgview_lean = lean;
-    struct sg_msgview *v = build_mem(data, len);
-    sg_msgview_window = sg_msgview_lean = true;
-    assert_view_valid(v);
-    dump_view(v, out);
-    sg_msgview_free(&v);
-}
-
-static void
-check_same_dump(const struct sg_buf *whole, const struct sg_buf *other,
-                const char *what, const char *how)
-{
-    if (whole->len == other->len &&
-        memcmp(whole->data, other->data, whole->len) == 0)
-        return;
-    size_t at = 0;
-    while (at < whole->len && at < other->len &&
-           whole->data[at] == other->data[at])
-        at++;
-    size_t from = at > 80 ? at - 80 : 0;
-    int n_whole = (int)(MIN(whole->len, at + 80) - from);
-    int n_other = (int)(MIN(other->len, at + 80) - from);
-    print_message("%s: views differ at %zu\nwhole: %.*s\n%s: %.*s\n", what,
-                  at, n_whole, whole->data + from, how, n_other,
-                  other->data + from);
-    fail();
-}
-
-/* The view of data[0, len) with its single-part body as a window on it,
- * and the view built without a GMimeMessage, are byte for byte the view
- * of GMime's parse of the whole message. */
-static void
-check_window(const char *data, size_t len, const char *what)
-{
-    struct sg_buf whole = SG_BUF_INIT, other = SG_BUF_INIT;
-    dump_build(data, len, false, false, &whole);
-    dump_build(data, len, true, false, &other);
-    check_same_dump(&whole, &other, what, "window");
-    dump_build(data, len, true, true, &other);
-    check_same_dump(&whole, &other, what, "lean");
-    sg_buf_free(&whole);
-    sg_buf_free(&other);
-}
-
-/* data with every line end made eol ("\n" or "\r\n"). */
-static void
-line_ends(const char *data, size_t len, const char *eol, struct sg_buf *out)
-{
-    sg_buf_reset(out);
-    for (size_t i = 0; i < len; i++) {
-        if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
-            continue;
-        if (data[i] == '\n')
-            assert_int_equal(sg_buf_append(out, eol, strlen(eol)), 0);
-        else
-            assert_int_equal(sg_buf_putc(out, data[i]), 0);
-    }
-    assert_int_equal(sg_buf_reserve(out, 0), 0); /* data non-NULL */
-}
-
-/* data as it is, and cut short where the header block ends: at the blank
- * line, within it and just past it, the last byte gone (no newline at the
- * end), at and inside the body's first four lines that start "--" (a
- * multipart's boundaries), the first byte of the body made NUL. */
-static void
-check_window_cuts(const char *data, size_t len, const char *what)
-{
-    check_window(data, len, what);
-    const char *blank = NULL;
-    for (size_t i = 0; i + 1 < len && blank == NULL; i++)
-        if (data[i] == '\n' && (data[i + 1] == '\n' ||
-                                (data[i + 1] == '\r' && i + 2 < len &&
-                                 data[i + 2] == '\n')))
-            blank = data + i + 1;
-    if (len > 0)
-        check_window(data, len - 1, what);
-    if (blank == NULL)
-        return;
-    size_t at = (size_t)(blank - data);
-    for (size_t cut = at > 0 ? at - 1 : 0; cut <= at + 3 && cut <= len; cut++)
-        check_window(data, cut, what);
-    size_t body = at + (data[at] == '\n' ? 1 : 2);
-    /* in a multipart body: at, in and past its first boundary lines */
-    int lines = 0;
-    for (size_t i = body; i + 2 < len && lines < 4; i++)
-        if (data[i] == '-' && data[i + 1] == '-' && data[i - 1] == '\n') {
-            for (size_t cut = i; cut <= i + 3; cut++)
-                check_window(data, cut, what);
-            lines++;
-        }
-    if (body < len) {
-        char *copy = malloc(len);
-        assert_non_null(copy);
-        memcpy(copy, data, len);
-        copy[body] = '\0';
-        check_window(copy, len, what);
-        free(copy);
-    }
-}
-
-/* As it is, with LF and with CRLF line ends, and each cut short (see
- * check_window_cuts). */
-static void
-check_window_shapes(const char *data, size_t len, const char *what)
-{
-    struct sg_buf lf = SG_BUF_INIT, crlf = SG_BUF_INIT;
-    line_ends(data, len, "\n", &lf);
-    line_ends(data, len, "\r\n", &crlf);
-    check_window_cuts(data, len, what);
-    check_window_cuts(lf.data, lf.len, what);
-    check_window_cuts(crlf.data, crlf.len, what);
-    sg_buf_free(&lf);
-    sg_buf_free(&crlf);
-}
-
-static size_t window_files, lean_files;
-
-static bool built_lean(const char *data, size_t len);
-
-static int
-check_window_file(const char *path, const struct stat *st, int type,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    size_t n = strlen(path);
-    if (type != FTW_F || n < 4 || strcmp(path + n - 4, ".eml") != 0)
-        return 0;
-    gchar *data = NULL;
-    gsize len = 0;
-    assert_true(g_file_get_contents(path, &data, &len, NULL));
-    check_window_shapes(data, len, path);
-    lean_files += built_lean(data, len);
-    g_free(data);
-    window_files++;
-    return 0;
-}
-
-/* Every .eml of tests/ and contrib/samples, and hostile shapes of a
- * single-part body: the view with the body as a window is the view of
- * GMime's whole parse. */
-static void
-test_window_like_whole(void **state)
-{
-    (void)state;
-#define H(s) {s, sizeof(s) - 1}
-    static const struct {
-        const char *data;
-        size_t len;
-    } hostile[] = {
-        H("Subject: no blank line\nFrom: a@b.example"),
-        H("Subject: headers only\n"),
-        H("Subject: headers only\n\n"),
-        H("\nbody with no headers\n"),
-        H("\r\nbody with no headers\r\n"),
-        H("Subject: dashes\n\n--\n--boundary\n--boundary--\nend\n"),
-        H("From someone@example Mon Jan  1 00:00:00 2026\nSubject: mbox\n\n"
-          "From here on\n>From there\nFrom someone Mon\n"),
-        H("Subject: nul\n\nab\0cd\0\n\0"),
-        H("Subject: nul in header\0x\n\nbody\n"),
-        H("Content-Type: multipart/mixed\n\nno boundary at all\n"),
-        H("Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n\nnot closed"),
-        H("Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-          "text/plain\n\none\n--b--\n"),
-        H("Content-Type: multipart\n\nhalf a type\n"),
-        H("Content-Type: text/plain; charset=iso-8859-1\n\ncaf\xe9\n"),
-        H("Content-Type:\n text/html\n\n<p>folded</p>\n"),
-        H("Content-Type:\n multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
-        H("Content-Type: text/plain\nContent-Type: text/html\n\n<b>two</b>\n"),
-        H("Content-Type: text/html\nContent-Type: multipart/mixed; "
-          "boundary=b\n\n--b\n\nx\n--b--\n"),
-        H("Content-Type: message/rfc822\n\nSubject: inner\n\ninner body\n"),
-        H("Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
-          "U3ViamVjdDogaW5uZXIKCmlubmVyIGJvZHkK\n"),
-        H("Content-Type: message/partial; id=x; number=1\n\npartial\n"),
-        H("MIME-Version: 1.0\nContent-Transfer-Encoding: base64\n\n"
-          "aGVsbG8gd29ybGQK\n"),
-        H("Content-Transfer-Encoding: base64\n\naGVsbG8!!!*\n"),
-        H("Content-Transfer-Encoding: quoted-printable\n\ncaf=E9 =\nsoft=3D\n"),
-        H("Content-Transfer-Encoding: 8bit\n\ncaf\xc3\xa9\n"),
-        H("Content-Transfer-Encoding: binary\n\n\x01\x02\xff\n"),
-        H("Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a.txt\n"
-          "#86)C\n`\nend\n"),
-        H("Subject: uuencoded\n\nbegin 644 a.txt\n#86)C\n`\nend\n"),
-        H("Content-Type: application/pdf; name=a.pdf\nContent-Disposition: "
-          "attachment\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n"),
-        H("Content-Type: text/plain\nContent-Disposition: attachment; "
-          "filename=\"a.txt\"\n\nattached\n"),
-        H("Bad header line\nSubject: x\n\nbody\n"),
-        H("Subject: x\nbad header line\n\nbody\n"),
-        H("Subject: x\n\tfolded\n\n\nbody after two blank lines\n"),
-        H("Subject: x\r\n\r\nCRLF body with no end"),
-        H("Subject: x\n\r\nmixed line ends\r\n\n"),
-        H("Subject: x\r\r\n\nCR before CRLF\n"),
-        H("Subject: =?utf-8?b?w6k=?=\nFrom: \"A\" <a@b.example>\n\n> quoted\n"
-          "On Mon, B wrote:\n> more\n"),
-        H("Content-Type: text/html; charset=utf-8\n\n<p>x<span style=\"display:"
-          "none\">hidden</span><a href=\"http://h.example/\">l</a></p>"),
-    };
-#undef H
-    for (size_t i = 0; i < G_N_ELEMENTS(hostile); i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "hostile %zu", i);
-        check_window_shapes(hostile[i].data, hostile[i].len, what);
-    }
-    /* a header block longer than GMime's read buffer */
-    struct sg_buf big = SG_BUF_INIT;
-    for (int i = 0; i < 400; i++)
-        assert_int_equal(sg_buf_append(&big, "X-Long: 0123456789 0123456789\n",
-                                       30), 0);
-    assert_int_equal(sg_buf_append(&big, "\nbody\n", 6), 0);
-    check_window_shapes(big.data, big.len, "long header block");
-    sg_buf_free(&big);
-    window_files = lean_files = 0;
-    assert_int_equal(nftw(SG_TEST_DATA "/../..", check_window_file, 16,
-                          FTW_PHYS), 0);
-    assert_int_equal(nftw(SG_TEST_DATA "/../../../contrib/samples",
-                          check_window_file, 16, FTW_PHYS), 0);
-    print_message("%zu .eml files, %zu built lean\n", window_files,
-                  lean_files);
-    assert_true(window_files >= 200);
-    assert_true(lean_files >= 50); /* the single-part ones, most */
-}
-
-/* Whether the view of data[0, len) is built without a GMimeMessage. */
-static bool
-built_lean(const char *data, size_t len)
-{
-    unsigned long before = sg_msgview_lean_built;
-    struct sg_msgview *v = build_mem(data, len);
-    sg_msgview_free(&v);
-    return sg_msgview_lean_built != before;
-}
-
-static void
-append_times(struct sg_buf *out, const char *s, int times)
-{
-    for (int i = 0; i < times; i++)
-        assert_int_equal(sg_buf_append(out, s, strlen(s)), 0);
-}
-
-/* Hostile top-level header blocks: the view built without a
- * GMimeMessage is the view of GMime's parse of the whole message (as
- * written, LF, CRLF, cut short), and blocks GMime might read otherwise
- * are left to GMime. */
-static void
-test_lean_like_whole(void **state)
-{
-    (void)state;
-#define H(lean, s) {lean, s, sizeof(s) - 1}
-    static const struct {
-        int lean; /* 1: built lean as written, 0: not, -1: either */
-        const char *data;
-        size_t len;
-    } blocks[] = {
-        H(1, "Subject: plain\nFrom: A <a@b.example>\n\nbody\n"),
-        H(1, "Subject: folded\n  twice\n\tand a tab\nFrom: A\n <a@b.example>\n"
-             "\nbody\n"),
-        H(1, "Subject: x\n \n\nwhite line folded into the subject\n"),
-        H(1, "Subject: =?utf-8?q?caf=C3=A9?= =?iso-8859-1?b?6Q==?= end\n"
-             "From: =?utf-8?b?w6k=?= <a@b.example>\n\nbody\n"),
-        H(1, "Subject: =?x-unknown?q?abc?= =?koi8-r?b?9NXS?= =?utf-8?q?bad"
-             "\nFrom: \"=?gb2312?b?xOO6ww==?=\" <a@b.example>\nTo: =?utf-7?q?"
-             "+AGE-?= <t@b.example>\n\nbody\n"),
-        H(1, "Subject: caf\xe9 \xc3\xa9 \xff\xfe\nFrom: J\xf6rg <j@b.example>\n"
-             "X-Raw: \x80\x81\n\nbody\n"),
-        H(1, "From: Team: a@b.example, \"B\" <b@c.example>;\nReply-To: "
-             "undisclosed-recipients:;\nSender: g1: g2: x@y.example;;\n\n"
-             "body\n"),
-        H(1, "From: \"j.smith@school.example\" <x@evil.example>\nReply-To: "
-             "a@b.example,, c@d.example,\nSender: (comment) s@e.example\n\n"
-             "body\n"),
-        H(1, "Subject:\nMessage-Id:\nContent-Type:\nX-Empty:\nFrom: "
-             "a@b.example\n\nempty values\n"),
-        H(1, "Subject:no space\nMessage-ID: (c) <a@b.example> extra\nFrom: "
-             "a@b.example\n\nbody\n"),
-        H(1, "Message-ID: =?utf-8?q?=3Cid=40b=2Eexample=3E?=\nFrom: a@b.example"
-             "\n\nbody\n"),
-        H(1, "Message-ID: no angle brackets@b.example\n\nbody\n"),
-        H(1, "Received: one\nReceived: two\nReceived: one\nX-A: 1\nX-A: 2\n"
-             "\nrepeats that may repeat\n"),
-        H(1, "CONTENT-TYPE: text/html; charset=iso-8859-1\ncontent-transfer-"
-             "encoding: base64\nSubject: x\n\nPGI+Y2Fm6TwvYj4=\n"),
-        H(1, "Content-Type: text/plain\nContent-Type: text/plain\n\nsame two"
-             "\n"),
-        H(1, "Content-Type: text/plain\nSubject: between\nContent-Type: text/"
-             "html\n\n<b>two apart</b>\n"),
-        H(1, "Content-Type: text/plain;\n charset=\"utf-8\"; format=flowed;\n"
-             " charset=latin1\nContent-Disposition: attachment;\n filename*="
-             "UTF-8''caf%C3%A9.txt\n\nattached\n"),
-        H(1, "Content-: x\nContent: y\nContentType: text/html\nContent-Id: "
-             "<c@d>\nContent-Length: 2\n\nodd Content names\n"),
-        H(1, "[weird]!#$%&'*+-.^_`{|}~: printable name\n\nbody\n"),
-        H(1, "Subject: no body\nFrom: a@b.example\n\n"),
-        H(1, "Subject: x\r\nFrom: a@b.example\n\r\nmixed line ends\n"),
-        H(0, "Subject: no blank line\nFrom: a@b.example\n"),
-        H(0, "Subject: no blank line, no end\nFrom: a@b.example"),
-        H(0, "From: a@b.example\nFrom: c@d.example\n\ntwo From\n"),
-        H(0, "Subject: one\nsubject: one\n\nthe same Subject twice\n"),
-        H(0, "To: a@b.example\nTo: a@b.example\n\ntwo To\n"),
-        H(0, "Message-ID: <a@b>\nMessage-Id: <c@d>\n\ntwo ids\n"),
-        H(0, "From: a@b.example (unterminated\n\nFrom: does not parse\n"),
-        H(0, "From: <<<\n\nno address\n"),
-        H(0, "X Odd: space in the name\n\nbody\n"),
-        H(0, "X-Odd : space before the colon\n\nbody\n"),
-        H(0, "X-Odd\x01: control\n\nbody\n"),
-        H(0, "X-Odd\x7f: delete\n\nbody\n"),
-        H(0, "X-\x80Odd: 8-bit name\n\nbody\n"),
-        H(0, "Subject: x\nno colon here\n\nbody\n"),
-        H(0, ": empty name\n\nbody\n"),
-        H(0, " Subject: first line folded\n\nbody\n"),
-        H(0, "From someone@example Mon Jan  1 00:00:00 2026\nSubject: mbox\n\n"
-             "body\n"),
-        H(0, "Subject: bare\rCR\n\nbody\n"),
-        H(0, "Subject: x\r\r\n\nCR before CRLF\n"),
-        H(0, "Subject: nul\0here\n\nbody\n"),
-        H(0, "\nno headers\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
-        H(0, "Content-Type: message/rfc822\n\nSubject: inner\n\ninner\n"),
-        H(-1, "Content-Type:\n multipart/mixed; boundary=b\n\n--b\n\nx\n--b--"
-              "\n"),
-        H(-1, "Content-Type: text/plain\nContent-Type: multipart/mixed; "
-              "boundary=b\n\n--b\n\nx\n--b--\n"),
-        H(-1, "Content-Type: message/rfc822\nContent-Transfer-Encoding: "
-              "base64\n\nU3ViamVjdDogaW5uZXIKCmlubmVyIGJvZHkK\n"),
-    };
-#undef H
-    for (size_t i = 0; i < G_N_ELEMENTS(blocks); i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "header block %zu", i);
-        if (blocks[i].lean >= 0 &&
-            built_lean(blocks[i].data, blocks[i].len) != (blocks[i].lean == 1))
-            fail_msg("%s: built %s", what, blocks[i].lean ? "whole" : "lean");
-        check_window_shapes(blocks[i].data, blocks[i].len, what);
-    }
-    /* very long lines: a subject, a From: of many addresses, a folded
-     * header of many lines; and more headers than are read lean */
-    struct sg_buf big = SG_BUF_INIT;
-    append_times(&big, "Subject: ", 1);
-    append_times(&big, "=?utf-8?q?w=C3=B6rd?= ", 3000);
-    append_times(&big, "\nFrom: ", 1);
-    append_times(&big, "\"N\" <n@b.example>, ", 2000);
-    append_times(&big, "\nX-Folded: a", 1);
-    append_times(&big, "\n b", 2000);
-    append_times(&big, "\n\nbody\n", 1);
-    assert_true(built_lean(big.data, big.len));
-    check_window_shapes(big.data, big.len, "long lines");
-    sg_buf_reset(&big);
-    append_times(&big, "X-Many: v\n", 1100);
-    append_times(&big, "\nbody\n", 1);
-    assert_false(built_lean(big.data, big.len));
-    check_window(big.data, big.len, "many headers");
-    /* a field name past GMime's scan buffer ends its parse (truncated,
-     * no headers); one of a line's length is read as a name */
-    for (size_t n = 998; n <= 4224; n += 4224 - 998) {
-        sg_buf_reset(&big);
-        append_times(&big, "From: a@b.example\nX-", 1);
-        append_times(&big, "A", n - 2);
-        append_times(&big, ": v\nSubject: s\n\nbody\n", 1);
-        assert_true(built_lean(big.data, big.len) == (n == 998));
-        check_window(big.data, big.len, "long name");
-    }
-    sg_buf_free(&big);
-}
-
-/* data[0, len) cut short at every byte, as it is, with LF and with
- * CRLF line ends: each view built lean is the view of GMime's parse. */
-static void
-check_window_every_cut(const char *data, size_t len, const char *what)
-{
-    struct sg_buf shapes[2] = {SG_BUF_INIT, SG_BUF_INIT};
-    line_ends(data, len, "\n", &shapes[0]);
-    line_ends(data, len, "\r\n", &shapes[1]);
-    for (size_t cut = 0; cut <= len; cut++)
-        check_window(data, cut, what);
-    for (int k = 0; k < 2; k++) {
-        for (size_t cut = 0; cut <= shapes[k].len; cut++)
-            check_window(shapes[k].data, cut, what);
-        sg_buf_free(&shapes[k]);
-    }
-}
-
-/* Multipart bodies of every shape: built without a GMimeMessage, or
- * left to GMime where said, and the view either way the view of
- * GMime's parse of the whole message, cut short anywhere. */
-static void
-test_lean_multipart_like_whole(void **state)
-{
-    (void)state;
-#define H(lean, s) {lean, s, sizeof(s) - 1}
-    static const struct {
-        int lean; /* 1: built lean as written, 0: not */
-        const char *data;
-        size_t len;
-    } shapes[] = {
-        /* 0 */
-        H(1, "Subject: alt\nContent-Type: multipart/alternative; boundary=b\n"
-             "\n--b\nContent-Type: text/plain\n\nplain\n--b\nContent-Type: "
-             "text/html\n\n<p>html</p>\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type:"
-             " text/plain\n\nnever closed\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nno closing "
-             "boundary at all\n--b\n"),
-        H(1, "Content-Type: multipart/mixed;\n boundary=\"folded\"\nSubject: "
-             "x\n\n--folded\n\nin a folded parameter\n--folded--\n"),
-        H(1, "Content-Type: multipart/mixed;\n\tboundary*0=\"con\";\n"
-             "\tboundary*1=\"tinued\"\n\n--continued\n\nRFC 2231 boundary\n"
-             "--continued--\n"),
-        /* 5 */
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\npreamble words\n"
-             "--b\n\npart\n--b--\nepilogue words\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n--b\n\n--b\n"
-             "Content-Type: text/plain\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nno headers, "
-             "text at once\n--b\n: empty name\n\nx\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\r\n\n--b\r\n"
-             "Content-Type: text/plain\n\r\nmixed\r\nline ends\n--b--\r\n"),
-        /* 10 */
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-             "message/rfc822\n\nSubject: inner\nContent-Type: multipart/"
-             "alternative; boundary=c\n\n--c\n\ninner text\n--c--\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-             "message/rfc822\nContent-Transfer-Encoding: base64\n\n"
-             "U3ViamVjdDogaW5uZXIKCmlubmVyIGJvZHkK\n--b\nContent-Type: message"
-             "/rfc822\n\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-             "application/pdf; name=a.pdf\nContent-Disposition: attachment; "
-             "filename=a.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0x"
-             "LjQK\n--b\nContent-Type: text/plain; name=\"n.txt\"\n"
-             "Content-Disposition: attachment\n\nattached text\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-             "application/ms-tnef; name=winmail.dat\nContent-Transfer-"
-             "Encoding: base64\n\neJ8+IgEAAQAAAA==\n--b\nContent-Type: text/"
-             "calendar; method=REQUEST; charset=utf-8\n\nBEGIN:VCALENDAR\n"
-             "SUMMARY:Parents evening\nEND:VCALENDAR\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-             "multipart/related; boundary=c\n\n--c\nContent-Type: text/html\n"
-             "\n<img src=\"cid:i@x\">\n--c\nContent-Type: image/png\nContent-"
-             "Id: <i@x>\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
-             "--c--\n--b--\n"),
-        /* 15 */
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nthe inner "
-             "boundary is never closed\n--b--\n--c\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-             "multipart/mixed; boundary=c\n\n--c\n\ninner\n--b\n\nouter again"
-             "\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed\n\nno boundary: all prologue\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=\"\"\n\n--\n\nempty "
-             "boundary\n----\n"),
-        H(1, "Content-Type: multipart/digest; boundary=b\n\n--b\n\nSubject: "
-             "digest\n\nmessage by default\n--b\nContent-Type: text/plain\n\n"
-             "text\n--b--\n"),
-        /* 20 */
-        H(1, "Content-Type: multipart/mixed; boundary=b\nContent-Length: 3\n"
-             "\n--b\n\nlonger than said\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\nFrom someone Mon "
-             "Jan  1 00:00:00 2026\n--b\n\nFrom here\n--b--\n"),
-        H(1, "Content-Type: multipart/signed; boundary=b; protocol=\"applicat"
-             "ion/pgp-signature\"\n\n--b\n\nsigned\n--b\nContent-Type: "
-             "application/pgp-signature\n\n-----BEGIN PGP SIGNATURE-----\nx\n"
-             "-----END PGP SIGNATURE-----\n--b--\n"),
-        H(1, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: "
-             "text/plain\n\nnul\0in a part\n--b--\n\0"),
-        H(1, "Content-Type: text/plain\nContent-Type: multipart/mixed; "
-             "boundary=b\n\n--b\n\ntwo types\n--b--\n"),
-        /* 25 */
-        H(0, "Content-Type: message/rfc822\n\nSubject: inner\n\ninner\n"),
-        H(0, "Content-Type: message/partial; id=x; number=1\n\npartial\n"),
-        H(0, "Content-Type: text/plain; name=multipart.txt\n\nnot one\n"),
-        H(0, "Content-Type:\n multipart/mixed; boundary=b\n\n--b\n\nx\n--b--"
-             "\n"),
-        H(0, "Content-Type: multipart/mixed; boundary=b\nFrom: a@b.example\n"
-             "From: c@d.example\n\n--b\n\ntwo From\n--b--\n"),
-    };
-#undef H
-    for (size_t i = 0; i < G_N_ELEMENTS(shapes); i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "multipart %zu", i);
-        if (built_lean(shapes[i].data, shapes[i].len) != (shapes[i].lean == 1))
-            fail_msg("%s: built %s", what, shapes[i].lean ? "whole" : "lean");
-        check_window_every_cut(shapes[i].data, shapes[i].len, what);
-    }
-    /* multiparts nested past the view's bound and past GMime's */
-    static const unsigned deep[] = {SG_MSGVIEW_MAX_MULTIPART + 2, 1030};
-    for (size_t k = 0; k < G_N_ELEMENTS(deep); k++) {
-        struct sg_buf big = SG_BUF_INIT;
-        for (unsigned i = 0; i < deep[k]; i++)
-            assert_int_equal(sg_buf_printf(&big, "Content-Type: multipart/"
-                                           "mixed; boundary=b%u\n\n--b%u\n",
-                                           i, i), 0);
-        append_times(&big, "\ninnermost\n", 1);
-        for (unsigned i = deep[k]; i > 0; i--)
-            assert_int_equal(sg_buf_printf(&big, "--b%u--\n", i - 1), 0);
-        assert_true(built_lean(big.data, big.len));
-        check_window_shapes(big.data, big.len, "deep multiparts");
-        sg_buf_free(&big);
-    }
-    /* a large body: read in place when the Content-* lines end the
-     * block, else copied, up to a bound, so left to GMime */
-    static const struct {
-        bool lean;
-        const char *head;
-    } large[] = {
-        {true, "Subject: x\nContent-Type: multipart/mixed; boundary=b\n"},
-        {false, "Content-Type: multipart/mixed; boundary=b\nSubject: x\n"},
-    };
-    for (size_t k = 0; k < G_N_ELEMENTS(large); k++) {
-        struct sg_buf big = SG_BUF_INIT;
-        append_times(&big, large[k].head, 1);
-        append_times(&big, "\n--b\nContent-Type: text/plain\n\n", 1);
-        append_times(&big, "a line of the first part, to be long enough\n",
-                     8000);
-        append_times(&big, "--b\nContent-Type: application/octet-stream\n"
-                           "\nbytes\n--b--\n", 1);
-        assert_true(big.len > 300 * 1024);
-        assert_true(built_lean(big.data, big.len) == large[k].lean);
-        check_window_shapes(big.data, big.len, "large multipart");
-        sg_buf_free(&big);
-    }
-}
-
 int
 main(void)
 {
@@ -2993,9 +2309,7 @@ main(void)
         cmocka_unit_test(test_utf8_dup),
         cmocka_unit_test(test_text_to_utf8_lf),
         cmocka_unit_test(test_inline_uuencode_lines),
-        cmocka_unit_test(test_window_like_whole),
-        cmocka_unit_test(test_lean_like_whole),
-        cmocka_unit_test(test_lean_multipart_like_whole),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sg_test_msgview_setup,
+                                  sg_test_msgview_teardown);
 }
