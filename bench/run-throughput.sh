@@ -50,7 +50,7 @@ bench_start "$@"
 ROUNDS=${ROUNDS:-3}
 N4K=${N4K:-2000}
 N100K=${N100K:-1000}
-PROBE_N=${PROBE_N:-200}
+PROBE_N=${PROBE_N:-1000}
 FROM=j.smith@school.example   # staff (school.dir), trusted client 127.0.0.1
 TO=amy.patel@school.example   # pupil (school.dir)
 # The two letters: "journal", staff to that one pupil, which the shipped
