@@ -81,14 +81,21 @@ sg_detect_is_phone(const struct detector *d)
                           d->validate == VAL_PHONE_LANDLINE);
 }
 
-/* Can c stand just before the start of a phone number (PHONE_RE's
- * lookbehind, as bytes: any byte of a character other than ASCII may,
- * which takes in the two it rules out, \xa3 and \x20ac)? */
-static bool
+/* The bytes that cannot stand just before the start of a phone number
+ * (PHONE_RE's lookbehind, as bytes: any byte of a character other than
+ * ASCII may, which takes in the two it rules out, \xa3 and \x20ac); a
+ * look-up, as the walk over runs of digits asks it of most runs. */
+static const bool phone_may_not_follow[256] = {
+    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+    ['_'] = true, ['+'] = true, ['$'] = true, ['.'] = true, [','] = true,
+    ['/'] = true, ['-'] = true,
+};
+
+/* Can c stand just before the start of a phone number? */
+static inline bool
 phone_may_follow(unsigned char c)
 {
-    return !(sg_ascii_alnum(c) || c == '_' || c == '+' || c == '$' ||
-             c == '.' || c == ',' || c == '/' || c == '-');
+    return !phone_may_not_follow[c];
 }
 
 /* Can c start a NUM_GAP (as bytes: the first byte of a separator, or a
@@ -403,22 +410,24 @@ dob_date_ends(const unsigned char *t, size_t a, size_t b)
     return day_or_month_at(t, q);
 }
 
-/* The first ASCII digit in t[i..len), or len. */
+/* The first ASCII digit in t[i..len), or '+' too when plus; or len. */
 static size_t
-next_digit(const unsigned char *t, size_t i, size_t len)
+next_digit(const unsigned char *t, size_t i, size_t len, bool plus)
 {
 #ifdef SG_HAVE_SCAN16
     if (sg_scan16) {
+        const sg_v16 with = plus ? (sg_v16){0} - 1 : (sg_v16){0};
         while (i + 16 <= len) {
             sg_v16 v = sg_load16((const char *)t + i);
-            unsigned m = sg_mask16((v >= '0') & (v <= '9'));
+            unsigned m =
+                sg_mask16(((v >= '0') & (v <= '9')) | ((v == '+') & with));
             if (m != 0)
                 return i + (size_t)__builtin_ctz(m);
             i += 16;
         }
     }
 #endif
-    while (i < len && !sg_ascii_digit(t[i]))
+    while (i < len && !sg_ascii_digit(t[i]) && !(plus && t[i] == '+'))
         i++;
     return i;
 }
@@ -469,7 +478,12 @@ sg_detect_cand_add(struct detect_cands *c, size_t end)
 
 /* The candidates of UPN_RE, NHS_RE, ULN_RE and DOB_RE in text[0..len),
  * each into its own (NULL: not wanted), in one walk over the runs of ASCII
- * digits, in both builds.  pupil-dob's are the ends of its dates
+ * digits, in both builds; and the phone number's (phone, NULL: not
+ * wanted), the same as sg_detect_phone_candidates gives, from the same
+ * walk and each '+': a '0' that gives one is the first of its run (the
+ * byte before it may not be a digit), and the ends come in the order of
+ * the runs, as they come in the order of the '0's there, so one pass
+ * over the text serves all five.  pupil-dob's are the ends of its dates
  * (dob_date_ends), where each of its matches ends.  The others' is a
  * match's start + 1 (reach 1).  Every
  * match holds a run of digits [a, b) that its start fixes:
@@ -488,16 +502,25 @@ sg_detect_number_candidates(const char *text, size_t len,
                             struct detect_cands *upn,
                             struct detect_cands *nhs,
                             struct detect_cands *uln,
-                            struct detect_cands *dob)
+                            struct detect_cands *dob,
+                            struct detect_cands *phone)
 {
     const unsigned char *t = (const unsigned char *)text;
-    struct detect_cands *all[4] = {upn, nhs, uln, dob};
-    for (int k = 0; k < 4; k++)
+    struct detect_cands *all[5] = {upn, nhs, uln, dob, phone};
+    for (int k = 0; k < 5; k++)
         if (all[k] != NULL)
             sg_detect_cands_empty(all[k]);
     size_t i = 0;
-    while ((i = next_digit(t, i, len)) < len) {
+    bool plus = phone != NULL;
+    while ((i = next_digit(t, i, len, plus)) < len) {
+        if (t[i] == '+') {
+            /* phone's only; past its bound, adding is a no-op */
+            phone_add(t, len, i++, phone);
+            continue;
+        }
         size_t a = i;
+        if (phone != NULL && t[a] == '0')
+            phone_add(t, len, a, phone);
         while (i < len && sg_ascii_digit(t[i]))
             i++;
         size_t run = i - a;

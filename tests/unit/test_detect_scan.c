@@ -662,11 +662,12 @@ pieces_fill(char *buf, size_t len, size_t max, const char *const *pieces,
 }
 
 /* The phone number's candidates found sixteen bytes a step (each '0' and
- * '+' of a step in turn) are the ones found by memchr, in random texts of
- * the starts and near misses of phone numbers at every alignment, in
- * buffers of exactly their size ('0' and '+' in the last bytes, which
- * have too few after them); and uk-mobile finds the same through them as
- * reading the whole text. */
+ * '+' of a step in turn) are the ones found by memchr, and the ones the
+ * walk over runs of digits gives with the numbers' (sixteen bytes a step
+ * and one), in random texts of the starts and near misses of phone
+ * numbers at every alignment, in buffers of exactly their size ('0' and
+ * '+' in the last bytes, which have too few after them); and uk-mobile
+ * finds the same through them as reading the whole text. */
 static void
 test_phone_candidates16(void **state)
 {
@@ -683,9 +684,11 @@ test_phone_candidates16(void **state)
     size_t di = sg_rules_detector_find(r, "uk-mobile");
     struct detect_scan *scan = NULL;
     assert_int_equal(sg_detect_scan_new(r, &scan), 0);
-    struct detect_cands a, b;
+    struct detect_cands a, b, w, num[4];
     memset(&a, 0, sizeof(a));
     memset(&b, 0, sizeof(b));
+    memset(&w, 0, sizeof(w));
+    memset(num, 0, sizeof(num));
     char buf[256];
     size_t cands = 0, made = 0;
     uint64_t x = 0x853c49e6748fea9bu;
@@ -706,6 +709,17 @@ test_phone_candidates16(void **state)
             fail_msg("phone: %zu candidates sixteen bytes a step, %zu by "
                      "memchr in \"%.*s\"",
                      a.n, b.n, (int)len, text);
+        for (int s16 = 0; s16 < 2; s16++) {
+            sg_scan16 = s16 == 1;
+            sg_detect_number_candidates(text, len, &num[0], &num[1], &num[2],
+                                        &num[3], &w);
+            if (a.n != w.n || memcmp(a.end, w.end, a.n * sizeof(*a.end)) != 0)
+                fail_msg("phone: %zu candidates by their own walk, %zu by "
+                         "the walk over runs of digits (scan16 %d) in "
+                         "\"%.*s\"",
+                         a.n, w.n, s16, (int)len, text);
+        }
+        sg_scan16 = true;
         cands += a.n;
         if (round % 4 == 0)
             made += same_one_detector(r, scan, di, text, len);
@@ -713,6 +727,9 @@ test_phone_candidates16(void **state)
     }
     free(a.end);
     free(b.end);
+    free(w.end);
+    for (int k = 0; k < 4; k++)
+        free(num[k].end);
     assert_true(cands > 4000);
     assert_true(made > 100);
     sg_detect_scan_free(&scan);
@@ -802,7 +819,8 @@ test_dob_candidates(void **state)
         size_t nr = dob_date_ends_pcre2(re, md, text, len, ref);
         for (int s16 = 0; s16 < 2; s16++) {
             sg_scan16 = s16 == 1;
-            sg_detect_number_candidates(text, len, NULL, NULL, NULL, &c);
+            sg_detect_number_candidates(text, len, NULL, NULL, NULL, &c,
+                                        NULL);
             if (c.n != nr || memcmp(c.end, ref, nr * sizeof(*ref)) != 0)
                 fail_msg("dates: %zu candidates in C, %zu by PCRE2 in "
                          "\"%.*s\"",
