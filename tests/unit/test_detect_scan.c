@@ -736,6 +736,91 @@ test_phone_candidates16(void **state)
     sg_rules_free(&r);
 }
 
+/* The walk over runs of digits gives the same five lists (UPN, NHS
+ * number, ULN, pupil-dob, phone) sixteen bytes a step, the runs taken
+ * from masks, as one run at a time, and each of those five detectors
+ * finds the same through them as reading the whole text: random texts
+ * of runs of one to fourteen digits, '0's and '+'s, dates, phone numbers,
+ * dashes, letters and bytes beyond ASCII, long enough for many steps, so
+ * that runs start and end at every place of a step and of the sixteen
+ * bytes read after it, and in buffers of exactly their size; then with
+ * each list wanted alone. */
+static void
+test_number_runs16(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "1", "7", "0", "00", "07", "12", "123", "0123", "1999", "2014",
+        "20123", "123456", "9434765919", "94347659190", "12345678901234",
+        "-", "--", "/", ".", " ", "\t", "\n", ",", "(", ")", "+", "+4",
+        "+44 ", "A", "x", "Mar", "March ", "3rd", "\xc2\xa3", "\xc2\xa0",
+        "\xe2\x80\x93", "2012-01-31", "03/04/2014", "12 May, 2013",
+        "07700 900123", "A123456789012", "943 476 5919", "-07", "-12",
+    };
+    static const char *const names[] = {"upn", "nhs-number", "uln",
+                                        "pupil-dob", "uk-mobile"};
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    struct sg_rules *r = load("");
+    size_t di[5];
+    for (int k = 0; k < 5; k++)
+        assert_true((di[k] = sg_rules_detector_find(r, names[k])) !=
+                    (size_t)-1);
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    struct detect_cands a[5], b[5];
+    memset(a, 0, sizeof(a));
+    memset(b, 0, sizeof(b));
+    char buf[400];
+    size_t cands = 0, made = 0;
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)(round % 32); /* where the steps fall */
+        memset(buf, round % 3 ? ' ' : '5', len);
+        size_t max = round % 7 == 0 ? 40 : sizeof(buf);
+        len = pieces_fill(buf, len, max, pieces, np, &x);
+        char *text = malloc(len ? len : 1);
+        assert_non_null(text);
+        memcpy(text, buf, len);
+        /* all five wanted, then each alone */
+        for (int only = -1; only < 5; only++) {
+            struct detect_cands *pa[5], *pb[5];
+            for (int k = 0; k < 5; k++) {
+                pa[k] = only < 0 || only == k ? &a[k] : NULL;
+                pb[k] = only < 0 || only == k ? &b[k] : NULL;
+            }
+            sg_scan16 = true;
+            sg_detect_number_candidates(text, len, pa[0], pa[1], pa[2], pa[3],
+                                        pa[4]);
+            sg_scan16 = false;
+            sg_detect_number_candidates(text, len, pb[0], pb[1], pb[2], pb[3],
+                                        pb[4]);
+            sg_scan16 = true;
+            for (int k = 0; k < 5; k++) {
+                if (pa[k] == NULL)
+                    continue;
+                if (a[k].n != b[k].n ||
+                    memcmp(a[k].end, b[k].end, a[k].n * sizeof(uint32_t)) != 0)
+                    fail_msg("%s: %zu candidates from masks, %zu run by run "
+                             "in \"%.*s\"",
+                             names[k], a[k].n, b[k].n, (int)len, text);
+                cands += a[k].n;
+            }
+        }
+        if (round % 5 == 0)
+            for (int k = 0; k < 5; k++)
+                made += same_one_detector(r, scan, di[k], text, len);
+        free(text);
+    }
+    for (int k = 0; k < 5; k++) {
+        free(a[k].end);
+        free(b[k].end);
+    }
+    assert_true(cands > 50000);
+    assert_true(made > 200);
+    sg_detect_scan_free(&scan);
+    sg_rules_free(&r);
+}
+
 /* The ends of the matches of (?<!\d)(?:DOB_DATE)(?!\d) in text[0..len),
  * tried at every start, each once and in order, into ends; how many. */
 static size_t
@@ -1342,6 +1427,7 @@ main(void)
         cmocka_unit_test(test_number_candidates),
         cmocka_unit_test(test_dob_candidates),
         cmocka_unit_test(test_phone_candidates16),
+        cmocka_unit_test(test_number_runs16),
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_normalise_ascii_runs),
