@@ -566,6 +566,16 @@ test_dob_bounds(void **state)
     sg_rules_free(&r);
 }
 
+/* The index of each of the n detectors names in r, into di. */
+static void
+find_detectors(const struct sg_rules *r, const char *const *names, size_t n,
+               size_t *di)
+{
+    for (size_t k = 0; k < n; k++)
+        assert_true((di[k] = sg_rules_detector_find(r, names[k])) !=
+                    (size_t)-1);
+}
+
 /* UPN, NHS number and ULN find the same through the candidates found in
  * C (sg_detect_number_candidates, both builds) as reading the whole text,
  * sixteen bytes at a time and one: each valid number in every written
@@ -592,9 +602,7 @@ test_number_candidates(void **state)
     static const char *const names[] = {"upn", "nhs-number", "uln"};
     struct sg_rules *r = load("");
     size_t di[3];
-    for (int k = 0; k < 3; k++)
-        assert_true((di[k] = sg_rules_detector_find(r, names[k])) !=
-                    (size_t)-1);
+    find_detectors(r, names, 3, di);
     struct detect_scan *scan = NULL;
     assert_int_equal(sg_detect_scan_new(r, &scan), 0);
     char text[256];
@@ -762,9 +770,7 @@ test_number_runs16(void **state)
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
     struct sg_rules *r = load("");
     size_t di[5];
-    for (int k = 0; k < 5; k++)
-        assert_true((di[k] = sg_rules_detector_find(r, names[k])) !=
-                    (size_t)-1);
+    find_detectors(r, names, 5, di);
     struct detect_scan *scan = NULL;
     assert_int_equal(sg_detect_scan_new(r, &scan), 0);
     struct detect_cands a[5], b[5];
