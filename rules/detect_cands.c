@@ -1,7 +1,8 @@
 /*
- * detect_cands.c - the candidates the scan database does not give: the
- * phone number's, and UPN's, NHS number's and ULN's from one walk over the
- * runs of digits, found in C in both builds; and where a match can start
+ * detect_cands.c - the candidates the scan database does not give: UPN's,
+ * NHS number's, ULN's, pupil-dob's and the phone number's from one walk
+ * over the runs of digits (the phone number's alone by a walk of its
+ * own), found in C in both builds; and where a match can start
  * at the earliest before a candidate of a marker that holds no start
  * (home-address's street word, social-media's and messaging-invite's
  * names, pupil-dob's date), read back in C.  scan_pattern (detect.c) relies on each bound
