@@ -566,7 +566,7 @@ test_dob_bounds(void **state)
     sg_rules_free(&r);
 }
 
-/* The index of each of the n detectors names in r, into di. */
+/* The index in r of each of the n detectors named in names, into di. */
 static void
 find_detectors(const struct sg_rules *r, const char *const *names, size_t n,
                size_t *di)
@@ -674,8 +674,9 @@ pieces_fill(char *buf, size_t len, size_t max, const char *const *pieces,
  * walk over runs of digits gives with the numbers' (sixteen bytes a step
  * and one), in random texts of the starts and near misses of phone
  * numbers at every alignment, in buffers of exactly their size ('0' and
- * '+' in the last bytes, which have too few after them); and uk-mobile
- * finds the same through them as reading the whole text. */
+ * '+' in the last bytes, which have too few after them), and cut at a
+ * bound of one to three alike; and uk-mobile finds the same through them
+ * as reading the whole text. */
 static void
 test_phone_candidates16(void **state)
 {
@@ -728,6 +729,22 @@ test_phone_candidates16(void **state)
                          a.n, w.n, s16, (int)len, text);
         }
         sg_scan16 = true;
+        /* and cut at a bound alike: the same kept, the same cut_at */
+        for (size_t bound = 1; bound <= 3; bound++) {
+            a.max = w.max = bound;
+            sg_detect_phone_candidates(text, len, &a);
+            sg_detect_number_candidates(text, len, &num[0], &num[1], &num[2],
+                                        &num[3], &w);
+            if (a.n != w.n || a.cut != w.cut ||
+                (a.cut && a.cut_at != w.cut_at) ||
+                memcmp(a.end, w.end, a.n * sizeof(*a.end)) != 0)
+                fail_msg("phone, at most %zu: %zu candidates by their own "
+                         "walk, %zu by the walk over runs of digits in "
+                         "\"%.*s\"",
+                         bound, a.n, w.n, (int)len, text);
+            a.max = w.max = 0;
+        }
+        sg_detect_phone_candidates(text, len, &a);
         cands += a.n;
         if (round % 4 == 0)
             made += same_one_detector(r, scan, di, text, len);
