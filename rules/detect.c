@@ -848,14 +848,15 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
     (void)any;
 #endif
     /* the phone number's, UPN's, NHS number's, ULN's and pupil-dob's, in
-     * C (both builds) */
-    struct detect_cands *num[4] = {NULL, NULL, NULL, NULL};
+     * C (both builds): in one walk over the runs of digits when any of
+     * the last four is wanted, the phone number's alone by its own */
+    struct detect_cands *num[4] = {NULL, NULL, NULL, NULL}, *phone = NULL;
     for (size_t i = 0; i < rules->n_detectors; i++) {
         const struct detector *d = &rules->detectors[i];
         if (!sc->wanted[i])
             continue;
         if (sg_detect_is_phone(d))
-            sg_detect_phone_candidates(nt->text, nt->len, &sc->cands[i]);
+            phone = &sc->cands[i];
         else if (sg_detect_is_number(d))
             num[d->validate == VAL_UPN   ? 0
                 : d->validate == VAL_NHS ? 1
@@ -864,7 +865,9 @@ find_candidates(const struct sg_rules *rules, struct detect_scan *sc,
     }
     if (num[0] != NULL || num[1] != NULL || num[2] != NULL || num[3] != NULL)
         sg_detect_number_candidates(nt->text, nt->len, num[0], num[1], num[2],
-                                    num[3]);
+                                    num[3], phone);
+    else if (phone != NULL)
+        sg_detect_phone_candidates(nt->text, nt->len, phone);
     return 0;
 }
 

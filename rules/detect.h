@@ -236,14 +236,15 @@ void sg_detect_phone_candidates(const char *text, size_t len,
  * home-address's street word, or of social-media's or messaging-invite's
  * names. */
 /* The built-in UPN, NHS number, ULN and pupil-dob patterns' candidates,
- * in one walk over the runs of digits, in both builds (NULL: not
- * wanted). */
+ * and the phone number's with them, in one walk over the runs of digits,
+ * in both builds (NULL: not wanted). */
 bool sg_detect_is_number(const struct detector *d);
 void sg_detect_number_candidates(const char *text, size_t len,
                                  struct detect_cands *upn,
                                  struct detect_cands *nhs,
                                  struct detect_cands *uln,
-                                 struct detect_cands *dob);
+                                 struct detect_cands *dob,
+                                 struct detect_cands *phone);
 size_t sg_detect_address_from(const char *text, size_t E);
 size_t sg_detect_name_from(const char *text, size_t E);
 /* The same for a candidate E of pupil-dob's date; scan_pattern takes the

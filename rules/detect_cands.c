@@ -1,7 +1,8 @@
 /*
- * detect_cands.c - the candidates the scan database does not give: the
- * phone number's, and UPN's, NHS number's and ULN's from one walk over the
- * runs of digits, found in C in both builds; and where a match can start
+ * detect_cands.c - the candidates the scan database does not give: UPN's,
+ * NHS number's, ULN's, pupil-dob's and the phone number's from one walk
+ * over the runs of digits (the phone number's alone by a walk of its
+ * own), found in C in both builds; and where a match can start
  * at the earliest before a candidate of a marker that holds no start
  * (home-address's street word, social-media's and messaging-invite's
  * names, pupil-dob's date), read back in C.  scan_pattern (detect.c) relies on each bound
@@ -81,14 +82,21 @@ sg_detect_is_phone(const struct detector *d)
                           d->validate == VAL_PHONE_LANDLINE);
 }
 
-/* Can c stand just before the start of a phone number (PHONE_RE's
- * lookbehind, as bytes: any byte of a character other than ASCII may,
- * which takes in the two it rules out, \xa3 and \x20ac)? */
-static bool
+/* The bytes that cannot stand just before the start of a phone number
+ * (PHONE_RE's lookbehind, as bytes: any byte of a character other than
+ * ASCII may, which takes in the two it rules out, \xa3 and \x20ac); a
+ * look-up, as the walk over runs of digits asks it of most runs. */
+static const bool phone_may_not_follow[256] = {
+    ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+    ['_'] = true, ['+'] = true, ['$'] = true, ['.'] = true, [','] = true,
+    ['/'] = true, ['-'] = true,
+};
+
+/* Can c stand just before the start of a phone number? */
+static inline bool
 phone_may_follow(unsigned char c)
 {
-    return !(sg_ascii_alnum(c) || c == '_' || c == '+' || c == '$' ||
-             c == '.' || c == ',' || c == '/' || c == '-');
+    return !phone_may_not_follow[c];
 }
 
 /* Can c start a NUM_GAP (as bytes: the first byte of a separator, or a
@@ -403,22 +411,24 @@ dob_date_ends(const unsigned char *t, size_t a, size_t b)
     return day_or_month_at(t, q);
 }
 
-/* The first ASCII digit in t[i..len), or len. */
+/* The first ASCII digit in t[i..len), or '+' too when plus; or len. */
 static size_t
-next_digit(const unsigned char *t, size_t i, size_t len)
+next_digit(const unsigned char *t, size_t i, size_t len, bool plus)
 {
 #ifdef SG_HAVE_SCAN16
     if (sg_scan16) {
+        const sg_v16 with = plus ? (sg_v16){0} - 1 : (sg_v16){0};
         while (i + 16 <= len) {
             sg_v16 v = sg_load16((const char *)t + i);
-            unsigned m = sg_mask16((v >= '0') & (v <= '9'));
+            unsigned m =
+                sg_mask16(((v >= '0') & (v <= '9')) | ((v == '+') & with));
             if (m != 0)
                 return i + (size_t)__builtin_ctz(m);
             i += 16;
         }
     }
 #endif
-    while (i < len && !sg_ascii_digit(t[i]))
+    while (i < len && !sg_ascii_digit(t[i]) && !(plus && t[i] == '+'))
         i++;
     return i;
 }
@@ -467,9 +477,101 @@ sg_detect_cand_add(struct detect_cands *c, size_t end)
     return true;
 }
 
+/* The candidates of the run of ASCII digits [a, b) (whole: after no
+ * digit, before none) and, when phone is wanted, of a '0' that starts it,
+ * into the lists of all (UPN, NHS number, ULN, pupil-dob, phone; NULL:
+ * not wanted). */
+static inline void
+number_run(const unsigned char *t, size_t len, size_t a, size_t b,
+           struct detect_cands *const *all)
+{
+    struct detect_cands *upn = all[0], *nhs = all[1], *uln = all[2],
+                        *dob = all[3], *phone = all[4];
+    if (phone != NULL && t[a] == '0')
+        phone_add(t, len, a, phone);
+    size_t run = b - a;
+    if (dob != NULL && (run == 2 || run == 4) && dob_date_ends(t, a, b))
+        sg_detect_cand_add(dob, b);
+    if (run < 3)
+        return;
+    if (upn != NULL && run >= 11 && a >= 1 &&
+        strchr(UPN_LETTERS, t[a - 1]) != NULL && t[a - 1] != '\0' &&
+        (a == 1 || !sg_ascii_alnum(t[a - 2])))
+        sg_detect_cand_add(upn, a);
+    if (a > 0 && !phone_may_follow(t[a - 1]))
+        return;
+    if (nhs != NULL &&
+        (run >= 6 || (run == 3 && b < len && phone_gap_start(t[b]))))
+        sg_detect_cand_add(nhs, a + 1);
+    if (uln != NULL && run >= 10 && t[a] != '0')
+        sg_detect_cand_add(uln, a + 1);
+}
+
+#ifdef SG_HAVE_SCAN16
+/* The runs of t[0..len) that start in the sixteen-byte steps of i up to
+ * len - 32, each step read with the sixteen bytes after it: the runs that
+ * can give a candidate (number_run) are taken from the masks of digits,
+ * '0', '-' and '+' of each step, the others passed without a branch each
+ * (a class list has a run every seven bytes, a letter every forty, most
+ * of one or two digits).  A run gives none when it has one digit (no
+ * form has a part of one digit that ends a candidate, and a '0' that
+ * starts a phone number has a digit after it), or two that neither start
+ * with '0' nor follow '-' (a date's last part of two digits follows '-').
+ * Where the steps end: a run that goes on past there has been taken
+ * already. */
+static size_t
+number_runs16(const unsigned char *t, size_t len,
+              struct detect_cands *const *all)
+{
+    const char *s = (const char *)t;
+    bool plus = all[4] != NULL;
+    uint32_t before_digit = 0, before_dash = 0; /* of the byte before i */
+    size_t i = 0;
+    for (; i + 32 <= len; i += 16) {
+        sg_v16 v = sg_load16(s + i), w = sg_load16(s + i + 16);
+        uint32_t d = sg_mask16((v >= '0') & (v <= '9')) |
+                     sg_mask16((w >= '0') & (w <= '9')) << 16;
+        uint32_t dash = sg_mask16(v == '-');
+        uint32_t start = d & ~(d << 1 | before_digit);
+        uint32_t three = d & d >> 1 & d >> 2;
+        uint32_t two = d & d >> 1 & ~three;
+        uint32_t take =
+            start & (three | (two & (dash << 1 | before_dash |
+                                     sg_mask16(v == '0')))) & 0xffff;
+        if (plus)
+            take |= sg_mask16(v == '+');
+        before_digit = d >> 15 & 1;
+        before_dash = dash >> 15;
+        for (; take != 0; take &= take - 1) {
+            unsigned k = (unsigned)__builtin_ctz(take);
+            size_t a = i + k;
+            if (t[a] == '+') {
+                phone_add(t, len, a, all[4]);
+                continue;
+            }
+            /* the first byte after the run in the 32 read, or i + 32 */
+            size_t b = a + (size_t)__builtin_ctzll(~(uint64_t)(d >> k));
+            while (b < len && sg_ascii_digit(t[b]))
+                b++;
+            number_run(t, len, a, b, all);
+        }
+    }
+    /* a run going on from the last step was taken there, or gives none */
+    if (before_digit)
+        while (i < len && sg_ascii_digit(t[i]))
+            i++;
+    return i;
+}
+#endif
+
 /* The candidates of UPN_RE, NHS_RE, ULN_RE and DOB_RE in text[0..len),
  * each into its own (NULL: not wanted), in one walk over the runs of ASCII
- * digits, in both builds.  pupil-dob's are the ends of its dates
+ * digits, in both builds; and the phone number's (phone, NULL: not
+ * wanted), the same as sg_detect_phone_candidates gives, from the same
+ * walk and each '+': a '0' that gives one is the first of its run (the
+ * byte before it may not be a digit), and the ends come in the order of
+ * the runs, as they come in the order of the '0's there, so one pass
+ * over the text serves all five.  pupil-dob's are the ends of its dates
  * (dob_date_ends), where each of its matches ends.  The others' is a
  * match's start + 1 (reach 1).  Every
  * match holds a run of digits [a, b) that its start fixes:
@@ -488,33 +590,30 @@ sg_detect_number_candidates(const char *text, size_t len,
                             struct detect_cands *upn,
                             struct detect_cands *nhs,
                             struct detect_cands *uln,
-                            struct detect_cands *dob)
+                            struct detect_cands *dob,
+                            struct detect_cands *phone)
 {
     const unsigned char *t = (const unsigned char *)text;
-    struct detect_cands *all[4] = {upn, nhs, uln, dob};
-    for (int k = 0; k < 4; k++)
+    struct detect_cands *const all[5] = {upn, nhs, uln, dob, phone};
+    for (int k = 0; k < 5; k++)
         if (all[k] != NULL)
             sg_detect_cands_empty(all[k]);
     size_t i = 0;
-    while ((i = next_digit(t, i, len)) < len) {
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16)
+        i = number_runs16(t, len, all);
+#endif
+    /* the rest (or all), run by run */
+    bool plus = phone != NULL;
+    while ((i = next_digit(t, i, len, plus)) < len) {
+        if (t[i] == '+') {
+            /* phone's only; past its bound, adding is a no-op */
+            phone_add(t, len, i++, phone);
+            continue;
+        }
         size_t a = i;
         while (i < len && sg_ascii_digit(t[i]))
             i++;
-        size_t run = i - a;
-        if (dob != NULL && (run == 2 || run == 4) && dob_date_ends(t, a, i))
-            sg_detect_cand_add(dob, i);
-        if (run < 3)
-            continue;
-        if (upn != NULL && run >= 11 && a >= 1 &&
-            strchr(UPN_LETTERS, t[a - 1]) != NULL && t[a - 1] != '\0' &&
-            (a == 1 || !sg_ascii_alnum(t[a - 2])))
-            sg_detect_cand_add(upn, a);
-        if (a > 0 && !phone_may_follow(t[a - 1]))
-            continue;
-        if (nhs != NULL &&
-            (run >= 6 || (run == 3 && i < len && phone_gap_start(t[i]))))
-            sg_detect_cand_add(nhs, a + 1);
-        if (uln != NULL && run >= 10 && t[a] != '0')
-            sg_detect_cand_add(uln, a + 1);
+        number_run(t, len, a, i, all);
     }
 }

@@ -566,6 +566,16 @@ test_dob_bounds(void **state)
     sg_rules_free(&r);
 }
 
+/* The index in r of each of the n detectors named in names, into di. */
+static void
+find_detectors(const struct sg_rules *r, const char *const *names, size_t n,
+               size_t *di)
+{
+    for (size_t k = 0; k < n; k++)
+        assert_true((di[k] = sg_rules_detector_find(r, names[k])) !=
+                    (size_t)-1);
+}
+
 /* UPN, NHS number and ULN find the same through the candidates found in
  * C (sg_detect_number_candidates, both builds) as reading the whole text,
  * sixteen bytes at a time and one: each valid number in every written
@@ -592,9 +602,7 @@ test_number_candidates(void **state)
     static const char *const names[] = {"upn", "nhs-number", "uln"};
     struct sg_rules *r = load("");
     size_t di[3];
-    for (int k = 0; k < 3; k++)
-        assert_true((di[k] = sg_rules_detector_find(r, names[k])) !=
-                    (size_t)-1);
+    find_detectors(r, names, 3, di);
     struct detect_scan *scan = NULL;
     assert_int_equal(sg_detect_scan_new(r, &scan), 0);
     char text[256];
@@ -662,11 +670,13 @@ pieces_fill(char *buf, size_t len, size_t max, const char *const *pieces,
 }
 
 /* The phone number's candidates found sixteen bytes a step (each '0' and
- * '+' of a step in turn) are the ones found by memchr, in random texts of
- * the starts and near misses of phone numbers at every alignment, in
- * buffers of exactly their size ('0' and '+' in the last bytes, which
- * have too few after them); and uk-mobile finds the same through them as
- * reading the whole text. */
+ * '+' of a step in turn) are the ones found by memchr, and the ones the
+ * walk over runs of digits gives with the numbers' (sixteen bytes a step
+ * and one), in random texts of the starts and near misses of phone
+ * numbers at every alignment, in buffers of exactly their size ('0' and
+ * '+' in the last bytes, which have too few after them), and cut at a
+ * bound of one to three alike; and uk-mobile finds the same through them
+ * as reading the whole text. */
 static void
 test_phone_candidates16(void **state)
 {
@@ -683,9 +693,11 @@ test_phone_candidates16(void **state)
     size_t di = sg_rules_detector_find(r, "uk-mobile");
     struct detect_scan *scan = NULL;
     assert_int_equal(sg_detect_scan_new(r, &scan), 0);
-    struct detect_cands a, b;
+    struct detect_cands a, b, w, num[4];
     memset(&a, 0, sizeof(a));
     memset(&b, 0, sizeof(b));
+    memset(&w, 0, sizeof(w));
+    memset(num, 0, sizeof(num));
     char buf[256];
     size_t cands = 0, made = 0;
     uint64_t x = 0x853c49e6748fea9bu;
@@ -706,6 +718,33 @@ test_phone_candidates16(void **state)
             fail_msg("phone: %zu candidates sixteen bytes a step, %zu by "
                      "memchr in \"%.*s\"",
                      a.n, b.n, (int)len, text);
+        for (int s16 = 0; s16 < 2; s16++) {
+            sg_scan16 = s16 == 1;
+            sg_detect_number_candidates(text, len, &num[0], &num[1], &num[2],
+                                        &num[3], &w);
+            if (a.n != w.n || memcmp(a.end, w.end, a.n * sizeof(*a.end)) != 0)
+                fail_msg("phone: %zu candidates by their own walk, %zu by "
+                         "the walk over runs of digits (scan16 %d) in "
+                         "\"%.*s\"",
+                         a.n, w.n, s16, (int)len, text);
+        }
+        sg_scan16 = true;
+        /* and cut at a bound alike: the same kept, the same cut_at */
+        for (size_t bound = 1; bound <= 3; bound++) {
+            a.max = w.max = bound;
+            sg_detect_phone_candidates(text, len, &a);
+            sg_detect_number_candidates(text, len, &num[0], &num[1], &num[2],
+                                        &num[3], &w);
+            if (a.n != w.n || a.cut != w.cut ||
+                (a.cut && a.cut_at != w.cut_at) ||
+                memcmp(a.end, w.end, a.n * sizeof(*a.end)) != 0)
+                fail_msg("phone, at most %zu: %zu candidates by their own "
+                         "walk, %zu by the walk over runs of digits in "
+                         "\"%.*s\"",
+                         bound, a.n, w.n, (int)len, text);
+            a.max = w.max = 0;
+        }
+        sg_detect_phone_candidates(text, len, &a);
         cands += a.n;
         if (round % 4 == 0)
             made += same_one_detector(r, scan, di, text, len);
@@ -713,8 +752,94 @@ test_phone_candidates16(void **state)
     }
     free(a.end);
     free(b.end);
+    free(w.end);
+    for (int k = 0; k < 4; k++)
+        free(num[k].end);
     assert_true(cands > 4000);
     assert_true(made > 100);
+    sg_detect_scan_free(&scan);
+    sg_rules_free(&r);
+}
+
+/* The walk over runs of digits gives the same five lists (UPN, NHS
+ * number, ULN, pupil-dob, phone) sixteen bytes a step, the runs taken
+ * from masks, as one run at a time, and each of those five detectors
+ * finds the same through them as reading the whole text: random texts
+ * of runs of one to fourteen digits, '0's and '+'s, dates, phone numbers,
+ * dashes, letters and bytes beyond ASCII, long enough for many steps, so
+ * that runs start and end at every place of a step and of the sixteen
+ * bytes read after it, and in buffers of exactly their size; then with
+ * each list wanted alone. */
+static void
+test_number_runs16(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "1", "7", "0", "00", "07", "12", "123", "0123", "1999", "2014",
+        "20123", "123456", "9434765919", "94347659190", "12345678901234",
+        "-", "--", "/", ".", " ", "\t", "\n", ",", "(", ")", "+", "+4",
+        "+44 ", "A", "x", "Mar", "March ", "3rd", "\xc2\xa3", "\xc2\xa0",
+        "\xe2\x80\x93", "2012-01-31", "03/04/2014", "12 May, 2013",
+        "07700 900123", "A123456789012", "943 476 5919", "-07", "-12",
+    };
+    static const char *const names[] = {"upn", "nhs-number", "uln",
+                                        "pupil-dob", "uk-mobile"};
+    size_t np = sizeof(pieces) / sizeof(pieces[0]);
+    struct sg_rules *r = load("");
+    size_t di[5];
+    find_detectors(r, names, 5, di);
+    struct detect_scan *scan = NULL;
+    assert_int_equal(sg_detect_scan_new(r, &scan), 0);
+    struct detect_cands a[5], b[5];
+    memset(a, 0, sizeof(a));
+    memset(b, 0, sizeof(b));
+    char buf[400];
+    size_t cands = 0, made = 0;
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)(round % 32); /* where the steps fall */
+        memset(buf, round % 3 ? ' ' : '5', len);
+        size_t max = round % 7 == 0 ? 40 : sizeof(buf);
+        len = pieces_fill(buf, len, max, pieces, np, &x);
+        char *text = malloc(len ? len : 1);
+        assert_non_null(text);
+        memcpy(text, buf, len);
+        /* all five wanted, then each alone */
+        for (int only = -1; only < 5; only++) {
+            struct detect_cands *pa[5], *pb[5];
+            for (int k = 0; k < 5; k++) {
+                pa[k] = only < 0 || only == k ? &a[k] : NULL;
+                pb[k] = only < 0 || only == k ? &b[k] : NULL;
+            }
+            sg_scan16 = true;
+            sg_detect_number_candidates(text, len, pa[0], pa[1], pa[2], pa[3],
+                                        pa[4]);
+            sg_scan16 = false;
+            sg_detect_number_candidates(text, len, pb[0], pb[1], pb[2], pb[3],
+                                        pb[4]);
+            sg_scan16 = true;
+            for (int k = 0; k < 5; k++) {
+                if (pa[k] == NULL)
+                    continue;
+                if (a[k].n != b[k].n ||
+                    memcmp(a[k].end, b[k].end, a[k].n * sizeof(uint32_t)) != 0)
+                    fail_msg("%s: %zu candidates from masks, %zu run by run "
+                             "in \"%.*s\"",
+                             names[k], a[k].n, b[k].n, (int)len, text);
+                cands += a[k].n;
+            }
+        }
+        if (round % 5 == 0)
+            for (int k = 0; k < 5; k++)
+                made += same_one_detector(r, scan, di[k], text, len);
+        free(text);
+    }
+    for (int k = 0; k < 5; k++) {
+        free(a[k].end);
+        free(b[k].end);
+    }
+    assert_true(cands > 50000);
+    assert_true(made > 200);
     sg_detect_scan_free(&scan);
     sg_rules_free(&r);
 }
@@ -802,7 +927,8 @@ test_dob_candidates(void **state)
         size_t nr = dob_date_ends_pcre2(re, md, text, len, ref);
         for (int s16 = 0; s16 < 2; s16++) {
             sg_scan16 = s16 == 1;
-            sg_detect_number_candidates(text, len, NULL, NULL, NULL, &c);
+            sg_detect_number_candidates(text, len, NULL, NULL, NULL, &c,
+                                        NULL);
             if (c.n != nr || memcmp(c.end, ref, nr * sizeof(*ref)) != 0)
                 fail_msg("dates: %zu candidates in C, %zu by PCRE2 in "
                          "\"%.*s\"",
@@ -1324,6 +1450,7 @@ main(void)
         cmocka_unit_test(test_number_candidates),
         cmocka_unit_test(test_dob_candidates),
         cmocka_unit_test(test_phone_candidates16),
+        cmocka_unit_test(test_number_runs16),
         cmocka_unit_test(test_database_sets),
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_normalise_ascii_runs),
