@@ -93,8 +93,11 @@ static unsigned char by_len[N_HEADERS];
 static unsigned char len_at[TABLE_HEADER_MAX + 2];
 static uint64_t first_lens[26];
 /* and by their first two letters: bit b of first_two[a], a word that
- * starts with letters a and b */
-static uint32_t first_two[26];
+ * starts with letters a and b; name_two[a] likewise for the surname and
+ * name words alone (COL_SURNAME, COL_NAME: those that make a header), and
+ * word_min and name_min the fewest letters of a word of each set */
+static uint32_t first_two[26], name_two[26];
+static size_t word_min, name_min;
 static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -109,6 +112,15 @@ by_len_build(void)
                 first_lens[headers[i].word[0] - 'a'] |= UINT64_C(1) << k;
                 first_two[headers[i].word[0] - 'a'] |=
                     UINT32_C(1) << (headers[i].word[1] - 'a');
+                if (word_min == 0)
+                    word_min = k;
+                if (headers[i].kind != COL_SURNAME &&
+                    headers[i].kind != COL_NAME)
+                    continue;
+                name_two[headers[i].word[0] - 'a'] |=
+                    UINT32_C(1) << (headers[i].word[1] - 'a');
+                if (name_min == 0)
+                    name_min = k;
             }
     }
     len_at[TABLE_HEADER_MAX + 1] = (unsigned char)n;
@@ -122,13 +134,30 @@ by_len_build(void)
  * (what tolower does in the C locale, at a call each a byte: every cell
  * of every data row is tried, in case the row repeats the header).  The
  * tables are built (by_len_build) before the first scan. */
+/* 1: an ASCII letter; 2: a byte beyond ASCII (no header word's) */
+static const unsigned char letter_class[256] = {
+    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
+};
+
+/* Is the cell surely none of a set of header words (two: the set's first
+ * two letters, as first_two; min: its fewest letters)?  Told without
+ * reading the cell when it is shorter than min bytes, or when it starts
+ * with two ASCII letters that start no word of the set (a name, a
+ * subject: most cells of a data row); false when it cannot be told so,
+ * and header_kind reads it. */
+static inline bool
+no_word(const uint32_t *two, size_t min, const struct cell *c)
+{
+    if (c->len < min)
+        return true;
+    unsigned char a = (unsigned char)c->s[0], b = (unsigned char)c->s[1];
+    return letter_class[a] == 1 && letter_class[b] == 1 &&
+           !((two[(a | 0x20) - 'a'] >> ((b | 0x20) - 'a')) & 1u);
+}
+
 static enum col_kind
 header_kind(const struct cell *c, const char *end)
 {
-    /* 1: an ASCII letter; 2: a byte beyond ASCII (no header word's) */
-    static const unsigned char letter_class[256] = {
-        ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
-    };
     const unsigned char *s = (const unsigned char *)c->s;
     size_t i = 0, second;
 #ifdef SG_HAVE_SCAN16
@@ -431,6 +460,8 @@ header_read(const struct cell *cells, size_t n, const char *end, char sep,
     struct table h = {sep, n, -1, -1, -1, -1};
     for (size_t i = 0; i < n; i++) {
         int *slot = NULL;
+        if (sg_tables_word_filter && no_word(first_two, word_min, &cells[i]))
+            continue;
         switch (header_kind(&cells[i], end)) {
         case COL_SURNAME:
             slot = &h.surname;
@@ -454,6 +485,28 @@ header_read(const struct cell *cells, size_t n, const char *end, char sep,
         return false;
     *t = h;
     return true;
+}
+
+/* Is this data row its table's header repeated: would header_read take
+ * it?  The same answer, cheaper: one pass over the cells, each looked at
+ * only for a surname or name word (a header needs one; the forename and
+ * date of birth words cannot make one alone), most of them told apart by
+ * no_word without header_kind. */
+static bool
+header_repeated(const struct cell *cells, size_t n, const char *end)
+{
+    if (n < 2)
+        return false;
+    bool named = false;
+    for (size_t i = 0; i < n; i++) {
+        if (cells[i].len > TABLE_HEADER_MAX)
+            return false;
+        if (named || no_word(name_two, name_min, &cells[i]))
+            continue;
+        enum col_kind k = header_kind(&cells[i], end);
+        named = k == COL_SURNAME || k == COL_NAME;
+    }
+    return named;
 }
 
 /* A cell that can be (part of) a person's name: letters, spaces,
@@ -587,6 +640,7 @@ dob_cell(const struct cell *c, struct sg_date *out)
 }
 
 bool sg_tables_prefilter = true;
+bool sg_tables_word_filter = true;
 
 /* The length of the line at line: to its newline, or avail, the bytes to
  * the text's end.  Sixteen bytes a step in line where scan16.h is built
@@ -763,7 +817,10 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         if (is_row) {
             /* a data row (or a repeated header, which has no name) */
             row.header = false;
-            if (!header_read(cells, n, text + len, sep, &(struct table){0})) {
+            if (sg_tables_word_filter
+                    ? !header_repeated(cells, n, text + len)
+                    : !header_read(cells, n, text + len, sep,
+                                   &(struct table){0})) {
                 row.has_name = row_name(&t, cells, n, text + len, &row);
                 row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
                               dob_cell(&cells[t.dob], &row.dob);

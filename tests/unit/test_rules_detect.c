@@ -824,6 +824,116 @@ test_tables_prefilter(void **state)
     assert_true(n > 500); /* most texts hold a table */
 }
 
+/* The rows of text[0..len), copied into a buffer of exactly that size,
+ * with cells told from the header words by their first two letters (and
+ * data rows from a repeated header by the surname and name words alone)
+ * and with every cell read whole: the same, or the test fails.  How many
+ * data rows have no name (a repeated header, or a row whose name cell is
+ * none). */
+static size_t
+rows_same_words(const char *text, size_t len)
+{
+    static char a[65536], b[65536];
+    char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, text, len);
+    a[0] = b[0] = '\0';
+    assert_int_equal(sg_tables_scan(copy, len, row_text, a), 0);
+    sg_tables_word_filter = false;
+    assert_int_equal(sg_tables_scan(copy, len, row_text, b), 0);
+    sg_tables_word_filter = true;
+    if (strcmp(a, b) != 0)
+        fail_msg("rows \"%s\" with the word filter, \"%s\" without, in "
+                 "\"%.*s\"", a, b, (int)len, copy);
+    free(copy);
+    size_t unnamed = 0;
+    for (const char *p = a; (p = strstr(p, " 0 0 ")) != NULL; p++)
+        unnamed++; /* a data row (header 0) with no name (has_name 0) */
+    return unnamed;
+}
+
+/* A header cell or a repeated header in a data row told apart from the
+ * others by its first two letters (no_word, header_repeated in tables.c)
+ * is told as reading it whole tells it: every header word of each kind,
+ * and words one letter off, lower case, upper case and capitalised,
+ * after nothing, a number, a bracket, a space, a letter and a byte
+ * beyond ASCII, with letters apart ("D.O.B"), in each column, in the
+ * header (alone or beside a Name column) and as a row of a table whose
+ * header has a Name column; and
+ * some by what they must give: a repeated header has no name, a row of
+ * the forename and date of birth words alone (no header) has one. */
+static void
+test_tables_header_words(void **state)
+{
+    (void)state;
+    static const char *const words[] = {
+        "surname", "lastname", "familyname", "legalsurname", "pupilsurname",
+        "studentsurname", "childsurname", "last", "forename", "forenames",
+        "firstname", "firstnames", "givenname", "givennames",
+        "legalforename", "preferredforename", "preferredname", "knownas",
+        "pupilforename", "childforename", "first", "name", "names",
+        "fullname", "pupil", "pupilname", "student", "studentname", "child",
+        "childname", "childsname", "learner", "learnername", "participant",
+        "participantname", "player", "dob", "dateofbirth", "birthdate",
+        "birthday", "born", "pupildob", "childdob", "dobddmmyyyy",
+        /* one letter off, or too short */
+        "nam", "lst", "surnam", "sname", "dobb", "do", "n", "la", "pl",
+    };
+    static const char *const before[] = {"", "1. ", "(", " ", "x",
+                                         "\xc3\xa9"};
+    char text[512], cell[128];
+    size_t unnamed = 0;
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        for (int form = 0; form < 4; form++)
+            for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++) {
+                size_t k = (size_t)snprintf(cell, sizeof(cell), "%s",
+                                            before[b]);
+                for (size_t i = 0; words[w][i] != '\0'; i++) {
+                    char c = words[w][i];
+                    if (form == 1 || (form == 2 && i == 0))
+                        c = (char)(c - 'a' + 'A');
+                    cell[k++] = c;
+                    if (form == 3)
+                        cell[k++] = '.';
+                }
+                cell[k] = '\0';
+                for (int col = 0; col < 3; col++) {
+                    const char *c0 = col == 0 ? cell : "Form";
+                    const char *c1 = col == 1 ? cell : "Amy Patel";
+                    const char *c2 = col == 2 ? cell : "12/03/2014";
+                    /* in the header (after prose, beside a Name column
+                     * or not), then as a data row */
+                    size_t len = (size_t)snprintf(
+                        text, sizeof(text),
+                        "Dear all,\n%s,%s,%s\n7A,Amy Patel,12/03/2014\n\n"
+                        "Name,%s,%s,%s\nBen Khan,7A,Amy Patel,12/03/2014\n\n"
+                        "Form,Name,DOB\n7A,Amy Patel,12/03/2014\n%s,%s,%s\n"
+                        "7B,Ben Khan,01/02/2015\n",
+                        c0, c1, c2, c0, c1, c2, c0, c1, c2);
+                    unnamed += rows_same_words(text, len);
+                }
+            }
+    assert_true(unnamed > 500); /* repeated headers among them */
+    /* what some must give, with the filter and without: a repeated
+     * header ("NAME" or "Pupil" in any column) has no name; "Forename" and
+     * "D.O.B" alone make no header, so that row has one */
+    static const char rows[] = "Form,Name,DOB\n7A,Amy Patel,12/03/2014\n"
+                               "7A,NAME,DOB\n7B,Forename,D.O.B\n"
+                               "x,Ben Khan,Pupil\n";
+    for (int f = 0; f < 2; f++) {
+        char got[8192] = "";
+        sg_tables_word_filter = f == 0;
+        assert_int_equal(
+            sg_tables_scan(rows, sizeof(rows) - 1, row_text, got), 0);
+        sg_tables_word_filter = true;
+        assert_string_equal(got, "0-13 1 0  0 0/0/0|"
+                                 "14-37 0 1 Amy Patel 1 12/3/2014|"
+                                 "38-49 0 0  0 0/0/0|"
+                                 "50-67 0 1 Forename 0 0/0/0|"
+                                 "68-84 0 0  0 0/0/0|");
+    }
+}
+
 /* sg_tables_scan's callback for test_tables_row_name: each data row's
  * name at every buffer size from 1 to TABLES_NAME_SIZE + 2 against
  * snprintf of the name written out whole ("want", one per row). */
@@ -1409,6 +1519,7 @@ main(void)
         cmocka_unit_test(test_tables_name_cells),
         cmocka_unit_test(test_table_row_edges),
         cmocka_unit_test(test_tables_row_name),
+        cmocka_unit_test(test_tables_header_words),
         cmocka_unit_test(test_normalise_and_checks),
         cmocka_unit_test(test_normalised_numbers),
         cmocka_unit_test(test_number_separators),
