@@ -316,19 +316,22 @@ static const unsigned char sep_class[256] = {
 };
 
 #ifdef SG_HAVE_SCAN16
-/* The sum of v's sixteen lanes, each a count of at most 255. */
-static size_t
-lanes_sum(sg_u16 v)
+/* The sum of v's sixteen lanes, each a count of at most 255 (none when
+ * all are 0, as most are: a row has one kind of separator), added to
+ * *count; v set to 0. */
+static inline void
+lanes_add(sg_u16 *v, size_t *count)
 {
     uint64_t half[2];
-    memcpy(half, &v, sizeof(half));
-    size_t sum = 0;
+    memcpy(half, v, sizeof(half));
+    if ((half[0] | half[1]) == 0)
+        return;
     for (int k = 0; k < 2; k++) {
         uint64_t x = half[k];
         x = (x & 0x00ff00ff00ff00ffULL) + ((x >> 8) & 0x00ff00ff00ff00ffULL);
-        sum += (size_t)((x * 0x0001000100010001ULL) >> 48);
+        *count += (size_t)((x * 0x0001000100010001ULL) >> 48);
     }
-    return sum;
+    *v = (sg_u16){0};
 }
 
 /* One pass over a line, sixteen bytes a step: its length (to its
@@ -336,7 +339,7 @@ lanes_sum(sg_u16 v)
  * has a double quote and a tab, and count[1..3] of its commas,
  * semicolons and pipes (quoted or not).  Each lane counts its matches
  * unsigned (the compare's all-ones lane, 255, subtracted: one more,
- * modulo 256), summed before one can pass 255; the lanes
+ * modulo 256), summed before one can pass 255 and at the end; the lanes
  * from the newline on are left out; the last bytes, fewer than sixteen
  * to the text's end, one by one.  Instead of a memchr for the newline,
  * one for the quote, one for the tab and a count after them. */
@@ -366,14 +369,16 @@ line_scan16(const char *line, size_t avail, bool *quote_r, bool *tab_r,
         quote |= v == '"';
         tab |= v == '\t';
         i += step;
-        if (++steps == 255 || end || avail - i < 16) {
-            count[1] += lanes_sum(comma);
-            count[2] += lanes_sum(semi);
-            count[3] += lanes_sum(pipe);
-            comma = semi = pipe = (sg_u16){0};
+        if (++steps == 255) {
+            lanes_add(&comma, &count[1]);
+            lanes_add(&semi, &count[2]);
+            lanes_add(&pipe, &count[3]);
             steps = 0;
         }
     }
+    lanes_add(&comma, &count[1]);
+    lanes_add(&semi, &count[2]);
+    lanes_add(&pipe, &count[3]);
     bool q = sg_mask16(quote) != 0, t = sg_mask16(tab) != 0;
     for (; !end && i < avail && line[i] != '\n'; i++) {
         unsigned char c = (unsigned char)line[i];
