@@ -680,9 +680,9 @@ line_end(const char *line, size_t avail)
  * Most lines of prose show such a stretch within their first sentence,
  * and the rest of the line is not read (it was split whole).  *none:
  * the line was read whole and has no quote or separator (it splits into
- * no cells: line_separator would say 0).  Read
- * sixteen bytes a step where scan16.h is built; else eight bytes a step
- * where none of them is a quote or separator. */
+ * no cells: line_separator would say 0).  Read eight bytes a step where
+ * none of them is a quote or separator (line_prefilter reads sixteen where
+ * scan16.h is built, and comes here for the text's last bytes). */
 static bool
 may_be_header(const char *line, size_t len, bool *none)
 {
@@ -690,46 +690,6 @@ may_be_header(const char *line, size_t len, bool *none)
     size_t seps = 0, first = 0;
     bool in = false; /* first: the stretch's first byte not a space or CR */
     size_t i = 0;
-#ifdef SG_HAVE_SCAN16
-    /* Sixteen bytes a step: the bytes that cut a stretch (a quote or
-     * separator) and those that are solid (no space, CR or cut) as bit
-     * masks, each stretch's part in the step read off the solid bits
-     * between two cuts; a step costs a few instructions a cut, not a few
-     * a byte. */
-    while (sg_scan16 && len - i >= 16 && seps < TABLE_MAX_CELLS - 1) {
-        sg_v16 v = sg_load16(line + i);
-        unsigned quote = sg_mask16(v == '"');
-        unsigned cut = quote | sg_mask16((v == '\t') | (v == ',') |
-                                         (v == ';') | (v == '|'));
-        unsigned solid = ~(cut | sg_mask16((v == ' ') | (v == '\r'))) &
-                         0xffffu;
-        for (;;) {
-            /* the solid bytes before the next cut (or the step's end) */
-            unsigned before =
-                cut != 0 ? solid & ((1u << __builtin_ctz(cut)) - 1) : solid;
-            if (before != 0) {
-                if (!in) {
-                    in = true;
-                    first = i + (size_t)__builtin_ctz(before);
-                }
-                if (i + (size_t)(31 - __builtin_clz(before)) - first >=
-                    TABLE_HEADER_MAX)
-                    return false;
-            }
-            if (cut == 0)
-                break;
-            unsigned at = (unsigned)__builtin_ctz(cut);
-            if ((quote >> at) & 1u)
-                return true;
-            if (++seps == TABLE_MAX_CELLS - 1)
-                return true;
-            in = false;
-            solid &= ~((2u << at) - 1); /* past the cut */
-            cut &= cut - 1;
-        }
-        i += 16;
-    }
-#endif
     while (i < len && seps < TABLE_MAX_CELLS - 1) {
         /* eight bytes with no quote or separator at once: the stretch
          * starts at their first byte not a space or CR, if none has, and
@@ -778,6 +738,85 @@ may_be_header(const char *line, size_t len, bool *none)
     return true;
 }
 
+
+/* may_be_header's answer for the line at line, and the line's length
+ * (*len_r: to its newline, or avail, the bytes to the text's end), from
+ * one pass: sixteen bytes a step where scan16.h is built, each step's
+ * newline found with its cuts and solid bytes, the lanes from the newline
+ * on left out; once the answer is known, the rest of the line by its
+ * newline alone (line_end).  Instead of line_end's steps to the line's end
+ * and may_be_header's over its start again.  The last bytes of the text,
+ * fewer than sixteen with no newline among them, as may_be_header reads
+ * them. */
+static bool
+line_prefilter(const char *line, size_t avail, size_t *len_r, bool *none)
+{
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16) {
+        /* Sixteen bytes a step: the bytes that cut a stretch (a quote or
+         * separator) and those that are solid (no space, CR or cut) as bit
+         * masks, each stretch's part in the step read off the solid bits
+         * between two cuts; a step costs a few instructions a cut, not a
+         * few a byte. */
+        size_t seps = 0, first = 0, i = 0;
+        bool in = false; /* first: the stretch's first byte not a space or CR */
+        bool may = true;
+        unsigned nl = 0;
+        for (; avail - i >= 16; i += 16) {
+            sg_v16 v = sg_load16(line + i);
+            nl = sg_mask16(v == '\n');
+            unsigned lanes = nl != 0 ? (1u << __builtin_ctz(nl)) - 1 : 0xffffu;
+            unsigned quote = sg_mask16(v == '"') & lanes;
+            unsigned cut = quote | (sg_mask16((v == '\t') | (v == ',') |
+                                              (v == ';') | (v == '|')) &
+                                    lanes);
+            unsigned solid = ~(cut | sg_mask16((v == ' ') | (v == '\r'))) &
+                             lanes;
+            for (;;) {
+                /* the solid bytes before the next cut (or the step's end) */
+                unsigned before = cut != 0
+                                      ? solid & ((1u << __builtin_ctz(cut)) - 1)
+                                      : solid;
+                if (before != 0) {
+                    if (!in) {
+                        in = true;
+                        first = i + (size_t)__builtin_ctz(before);
+                    }
+                    if (i + (size_t)(31 - __builtin_clz(before)) - first >=
+                        TABLE_HEADER_MAX) {
+                        may = false;
+                        goto known;
+                    }
+                }
+                if (cut == 0)
+                    break;
+                unsigned at = (unsigned)__builtin_ctz(cut);
+                if ((quote >> at) & 1u || ++seps == TABLE_MAX_CELLS - 1)
+                    goto known; /* may be: split it */
+                in = false;
+                solid &= ~((2u << at) - 1); /* past the cut */
+                cut &= cut - 1;
+            }
+            if (nl != 0) { /* read whole */
+                *len_r = i + (size_t)__builtin_ctz(nl);
+                *none = seps == 0;
+                return true;
+            }
+        }
+        /* the text's last bytes, no newline in the steps before them */
+        *len_r = i + line_end(line + i, avail - i);
+        return may_be_header(line, *len_r, none);
+    known:
+        *none = false;
+        *len_r = nl != 0 ? i + (size_t)__builtin_ctz(nl)
+                         : i + 16 + line_end(line + i + 16, avail - i - 16);
+        return may;
+    }
+#endif
+    *len_r = line_end(line, avail);
+    return may_be_header(line, *len_r, none);
+}
+
 int
 sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
 {
@@ -797,10 +836,10 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         } else
 #endif
         {
-            ll = line_end(line, len - pos);
             bool none = false;
-            if (t.sep == 0 && sg_tables_prefilter &&
-                (!may_be_header(line, ll, &none) || none)) {
+            if (t.sep != 0 || !sg_tables_prefilter)
+                ll = line_end(line, len - pos);
+            else if (!line_prefilter(line, len - pos, &ll, &none) || none) {
                 /* no table open, and this line opens none (nor has it a
                  * separator: no cells) */
                 pos += ll + 1;
