@@ -268,6 +268,53 @@ split_plain16(const char *line, size_t len, size_t avail, char sep,
 }
 #endif
 
+#ifdef SG_HAVE_SCAN16
+/* A line in a table whose separator is tsep, read in one pass sixteen
+ * bytes a step when it is a plain data row: no double quote, a tsep, and
+ * (tsep not a tab) no tab nor other separator, so that line_separator16
+ * would say tsep and no quote.  Its cells then as split_plain16 gives
+ * them (into cells, *n_r of them) and its length (*len_r): true.  false
+ * as soon as a step shows otherwise, and for a line that runs into the
+ * text's last sixteen bytes: the line is read as any other.  Instead of
+ * line_scan16's count of each separator and split_plain16's steps over
+ * the line again: most lines in a table are such rows. */
+static bool
+row_scan16(const char *line, size_t avail, char tsep, size_t *len_r,
+           struct cell *cells, size_t *n_r)
+{
+    size_t n = 0, start = 0;
+    unsigned seen = 0;
+    for (size_t i = 0; avail - i >= 16; i += 16) {
+        sg_v16 v = sg_load16(line + i);
+        unsigned nl = sg_mask16(v == '\n');
+        unsigned lanes = nl != 0 ? (1u << __builtin_ctz(nl)) - 1 : 0xffffu;
+        unsigned m = sg_mask16(v == tsep) & lanes;
+        sg_v16 bad = v == '"';
+        if (tsep != '\t')
+            bad |= (v == '\t') | (v == ',') | (v == ';') | (v == '|');
+        if ((sg_mask16(bad) & ~m & lanes) != 0)
+            return false;
+        seen |= m;
+        for (; m != 0 && n < TABLE_MAX_CELLS; m &= m - 1) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            cells[n++] = trimmed(line + start, at - start);
+            start = at + 1;
+        }
+        if (nl != 0) {
+            if (seen == 0)
+                return false;
+            size_t len = i + (size_t)__builtin_ctz(nl);
+            if (n < TABLE_MAX_CELLS)
+                cells[n++] = trimmed(line + start, len - start);
+            *len_r = len;
+            *n_r = n;
+            return true;
+        }
+    }
+    return false;
+}
+#endif
+
 /* Split one line at sep; a cell that starts with a double quote runs to
  * its closing quote (CSV).  The number of cells (at most max).  plain:
  * the line has no double quote; avail: the bytes readable from line. */
@@ -829,8 +876,14 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         size_t ll;
         bool plain;
         char sep;
+        size_t n = 0;
 #ifdef SG_HAVE_SCAN16
-        if (sg_scan16 && t.sep != 0) {
+        if (sg_scan16 && t.sep != 0 &&
+            row_scan16(line, len - pos, t.sep, &ll, cells, &n)) {
+            /* a plain data row, split in the same pass */
+            sep = t.sep;
+            plain = true;
+        } else if (sg_scan16 && t.sep != 0) {
             /* in a table: the line's end and separators in one pass */
             sep = line_separator16(line, len - pos, &ll, &plain);
         } else
@@ -854,9 +907,9 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         }
         size_t next = pos + ll + 1;
         struct tables_row row = {.start = pos, .end = pos + ll};
-        size_t n = sep != 0 ? split(line, ll, len - pos, sep, plain, cells,
-                                    TABLE_MAX_CELLS)
-                            : 0;
+        if (n == 0 && sep != 0)
+            n = split(line, ll, len - pos, sep, plain, cells,
+                      TABLE_MAX_CELLS);
         bool is_row = t.sep != 0 && sep == t.sep && n + 1 >= t.n_cols;
         if (is_row) {
             /* a data row (or a repeated header, which has no name) */

@@ -711,6 +711,41 @@ test_tables_scan16(void **state)
     }
 }
 
+/* Rows as wide as a line is split (TABLE_MAX_CELLS, 64 cells) and wider,
+ * split as they are read sixteen bytes a step (row_scan16 in tables.c)
+ * and one by one, give the same rows: headers of 62 to 66 cells with the
+ * Name and DOB columns last, rows of 62 to 66 cells under each, with
+ * commas, tabs and pipes, the text cut near its end. */
+static void
+test_tables_wide_rows(void **state)
+{
+    (void)state;
+    static const char seps[] = ",\t|";
+    static char text[4096];
+    size_t named = 0;
+    for (size_t k = 0; k < 3; k++)
+        for (int cols = 62; cols <= 66; cols++)
+            for (int cells = 62; cells <= 66; cells++) {
+                size_t len = 0;
+                for (int i = 0; i < cols; i++)
+                    len += (size_t)snprintf(
+                        text + len, sizeof(text) - len, "%s%c",
+                        i == cols - 2 ? "Name" : i == cols - 1 ? "DOB" : "x",
+                        i == cols - 1 ? '\n' : seps[k]);
+                for (int row = 0; row < 2; row++)
+                    for (int i = 0; i < cells; i++)
+                        len += (size_t)snprintf(
+                            text + len, sizeof(text) - len, "%s%c",
+                            i == cols - 2   ? "Amy Patel"
+                            : i == cols - 1 ? "12/03/2014"
+                                            : "7",
+                            i == cells - 1 ? '\n' : seps[k]);
+                for (size_t cut = len - 20; cut <= len; cut++)
+                    named += rows_same_scan16(text, cut);
+            }
+    assert_true(named > 100);
+}
+
 /* A header cell read sixteen bytes at once (header_kind in tables.c) says
  * what one read byte by byte says: header words ("Name", "Surname", "DOB")
  * after and before 0 to 20 bytes that are no letters, so the cell is
@@ -1515,6 +1550,7 @@ main(void)
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
         cmocka_unit_test(test_tables_scan16),
+        cmocka_unit_test(test_tables_wide_rows),
         cmocka_unit_test(test_tables_header_cells),
         cmocka_unit_test(test_tables_name_cells),
         cmocka_unit_test(test_table_row_edges),
