@@ -617,26 +617,37 @@ prefilter_same(char *text, size_t size, int pad, int before, const char *sep,
 }
 
 /* The rows of text[0..len), copied into a buffer of exactly that size,
- * with the separators counted sixteen bytes a step (sg_scan16) and one
- * by one: the same, or the test fails.  Whether they hold a row. */
-static bool
-rows_same_scan16(const char *text, size_t len)
+ * read with *knob true and with it false: the same, or the test fails
+ * (what: what the knob turns on, for the message).  The rows (row_text's
+ * form), in a buffer that the next call writes again. */
+static const char *
+rows_same_knob(const char *text, size_t len, bool *knob, const char *what)
 {
     static char a[65536], b[65536];
     char *copy = malloc(len ? len : 1);
     assert_non_null(copy);
     memcpy(copy, text, len);
     a[0] = b[0] = '\0';
-    sg_scan16 = true;
+    *knob = true;
     assert_int_equal(sg_tables_scan(copy, len, row_text, a), 0);
-    sg_scan16 = false;
+    *knob = false;
     assert_int_equal(sg_tables_scan(copy, len, row_text, b), 0);
-    sg_scan16 = true;
+    *knob = true;
     if (strcmp(a, b) != 0)
-        fail_msg("rows \"%s\" sixteen bytes a step, \"%s\" one by one, in "
-                 "\"%.*s\"", a, b, (int)(len > 300 ? 300 : len), copy);
+        fail_msg("rows \"%s\" with %s, \"%s\" without, in \"%.*s\"", a,
+                 what, b, (int)(len > 300 ? 300 : len), copy);
     free(copy);
-    return a[0] != '\0';
+    return a;
+}
+
+/* The rows of text[0..len) with the separators counted sixteen bytes a
+ * step (sg_scan16) and one by one: the same (rows_same_knob).  Whether
+ * they hold a row. */
+static bool
+rows_same_scan16(const char *text, size_t len)
+{
+    return rows_same_knob(text, len, &sg_scan16, "sixteen bytes a step")[0] !=
+           '\0';
 }
 
 /* A line's separator counted, and a line with no quote split, sixteen
@@ -859,28 +870,16 @@ test_tables_prefilter(void **state)
     assert_true(n > 500); /* most texts hold a table */
 }
 
-/* The rows of text[0..len), copied into a buffer of exactly that size,
- * with cells told from the header words by their first two letters (and
- * data rows from a repeated header by the surname and name words alone)
- * and with every cell read whole: the same, or the test fails.  How many
- * data rows have no name (a repeated header, or a row whose name cell is
- * none). */
+/* The rows of text[0..len) with cells told from the header words by
+ * their first two letters (and data rows from a repeated header by the
+ * surname and name words alone) and with every cell read whole: the same
+ * (rows_same_knob).  How many data rows have no name (a repeated header,
+ * or a row whose name cell is none). */
 static size_t
 rows_same_words(const char *text, size_t len)
 {
-    static char a[65536], b[65536];
-    char *copy = malloc(len ? len : 1);
-    assert_non_null(copy);
-    memcpy(copy, text, len);
-    a[0] = b[0] = '\0';
-    assert_int_equal(sg_tables_scan(copy, len, row_text, a), 0);
-    sg_tables_word_filter = false;
-    assert_int_equal(sg_tables_scan(copy, len, row_text, b), 0);
-    sg_tables_word_filter = true;
-    if (strcmp(a, b) != 0)
-        fail_msg("rows \"%s\" with the word filter, \"%s\" without, in "
-                 "\"%.*s\"", a, b, (int)len, copy);
-    free(copy);
+    const char *a = rows_same_knob(text, len, &sg_tables_word_filter,
+                                   "the header words' look-ups");
     size_t unnamed = 0;
     for (const char *p = a; (p = strstr(p, " 0 0 ")) != NULL; p++)
         unnamed++; /* a data row (header 0) with no name (has_name 0) */
