@@ -126,25 +126,17 @@ by_len_build(void)
     len_at[TABLE_HEADER_MAX + 1] = (unsigned char)n;
 }
 
-/* Compared with the words of the same length only; and not at all when
- * the cell has no letters (a number, a date: most cells of a data row),
- * or no word starts with its first two letters (a name, a subject: most
- * of the others), or none that starts with its first is as short as the
- * rest of the cell.  Letters are ASCII (sg_ascii_alpha), lowered in line
- * (what tolower does in the C locale, at a call each a byte: every cell
- * of every data row is tried, in case the row repeats the header).  The
- * tables are built (by_len_build) before the first scan. */
 /* 1: an ASCII letter; 2: a byte beyond ASCII (no header word's) */
 static const unsigned char letter_class[256] = {
     ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
 };
 
 /* Is the cell surely none of a set of header words (two: the set's first
- * two letters, as first_two; min: its fewest letters)?  Told without
- * reading the cell when it is shorter than min bytes, or when it starts
- * with two ASCII letters that start no word of the set (a name, a
- * subject: most cells of a data row); false when it cannot be told so,
- * and header_kind reads it. */
+ * two letters, as first_two; min: its fewest letters, two or more, as
+ * header_kind takes too)?  Told without reading the cell when it is
+ * shorter than min bytes, or when it starts with two ASCII letters that
+ * start no word of the set (a name, a subject: most cells of a data row);
+ * false when it cannot be told so, and header_kind reads it. */
 static inline bool
 no_word(const uint32_t *two, size_t min, const struct cell *c)
 {
@@ -155,6 +147,15 @@ no_word(const uint32_t *two, size_t min, const struct cell *c)
            !((two[(a | 0x20) - 'a'] >> ((b | 0x20) - 'a')) & 1u);
 }
 
+/* Compared with the words of the same length only; and not at all when
+ * the cell has no letters (a number, a date: most cells of a data row),
+ * or no word starts with its first two letters (a name, a subject: most
+ * of the others), or none that starts with its first is as short as the
+ * rest of the cell.  Letters are ASCII (sg_ascii_alpha), lowered in line
+ * (what tolower does in the C locale, at a call each a byte: a data
+ * row's cells that no_word does not pass are tried, in case the row
+ * repeats the header).  The tables are built (by_len_build) before the
+ * first scan. */
 static enum col_kind
 header_kind(const struct cell *c, const char *end)
 {
@@ -785,7 +786,6 @@ may_be_header(const char *line, size_t len, bool *none)
     return true;
 }
 
-
 /* may_be_header's answer for the line at line, and the line's length
  * (*len_r: to its newline, or avail, the bytes to the text's end), from
  * one pass: sixteen bytes a step where scan16.h is built, each step's
@@ -806,7 +806,7 @@ line_prefilter(const char *line, size_t avail, size_t *len_r, bool *none)
          * between two cuts; a step costs a few instructions a cut, not a
          * few a byte. */
         size_t seps = 0, first = 0, i = 0;
-        bool in = false; /* first: the stretch's first byte not a space or CR */
+        bool in = false; /* first: the stretch's first byte no space or CR */
         bool may = true;
         unsigned nl = 0;
         for (; avail - i >= 16; i += 16) {
