@@ -893,9 +893,9 @@ rows_same_words(const char *text, size_t len)
  * after nothing, a number, a bracket, a space, a letter and a byte
  * beyond ASCII, with letters apart ("D.O.B"), in each column, in the
  * header (alone or beside a Name column) and as a row of a table whose
- * header has a Name column; and
- * some by what they must give: a repeated header has no name, a row of
- * the forename and date of birth words alone (no header) has one. */
+ * header has a Name column; and some by what they must give: a repeated
+ * header has no name, a row of the forename and date of birth words
+ * alone (no header) has one. */
 static void
 test_tables_header_words(void **state)
 {
