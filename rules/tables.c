@@ -93,8 +93,11 @@ static unsigned char by_len[N_HEADERS];
 static unsigned char len_at[TABLE_HEADER_MAX + 2];
 static uint64_t first_lens[26];
 /* and by their first two letters: bit b of first_two[a], a word that
- * starts with letters a and b */
-static uint32_t first_two[26];
+ * starts with letters a and b; name_two[a] likewise for the surname and
+ * name words alone (COL_SURNAME, COL_NAME: those that make a header), and
+ * word_min and name_min the fewest letters of a word of each set */
+static uint32_t first_two[26], name_two[26];
+static size_t word_min, name_min;
 static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -109,9 +112,39 @@ by_len_build(void)
                 first_lens[headers[i].word[0] - 'a'] |= UINT64_C(1) << k;
                 first_two[headers[i].word[0] - 'a'] |=
                     UINT32_C(1) << (headers[i].word[1] - 'a');
+                if (word_min == 0)
+                    word_min = k;
+                if (headers[i].kind != COL_SURNAME &&
+                    headers[i].kind != COL_NAME)
+                    continue;
+                name_two[headers[i].word[0] - 'a'] |=
+                    UINT32_C(1) << (headers[i].word[1] - 'a');
+                if (name_min == 0)
+                    name_min = k;
             }
     }
     len_at[TABLE_HEADER_MAX + 1] = (unsigned char)n;
+}
+
+/* 1: an ASCII letter; 2: a byte beyond ASCII (no header word's) */
+static const unsigned char letter_class[256] = {
+    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
+};
+
+/* Is the cell surely none of a set of header words (two: the set's first
+ * two letters, as first_two; min: its fewest letters, two or more, as
+ * header_kind takes too)?  Told without reading the cell when it is
+ * shorter than min bytes, or when it starts with two ASCII letters that
+ * start no word of the set (a name, a subject: most cells of a data row);
+ * false when it cannot be told so, and header_kind reads it. */
+static inline bool
+no_word(const uint32_t *two, size_t min, const struct cell *c)
+{
+    if (c->len < min)
+        return true;
+    unsigned char a = (unsigned char)c->s[0], b = (unsigned char)c->s[1];
+    return letter_class[a] == 1 && letter_class[b] == 1 &&
+           !((two[(a | 0x20) - 'a'] >> ((b | 0x20) - 'a')) & 1u);
 }
 
 /* Compared with the words of the same length only; and not at all when
@@ -119,16 +152,13 @@ by_len_build(void)
  * or no word starts with its first two letters (a name, a subject: most
  * of the others), or none that starts with its first is as short as the
  * rest of the cell.  Letters are ASCII (sg_ascii_alpha), lowered in line
- * (what tolower does in the C locale, at a call each a byte: every cell
- * of every data row is tried, in case the row repeats the header).  The
- * tables are built (by_len_build) before the first scan. */
+ * (what tolower does in the C locale, at a call each a byte: a data
+ * row's cells that no_word does not pass are tried, in case the row
+ * repeats the header).  The tables are built (by_len_build) before the
+ * first scan. */
 static enum col_kind
 header_kind(const struct cell *c, const char *end)
 {
-    /* 1: an ASCII letter; 2: a byte beyond ASCII (no header word's) */
-    static const unsigned char letter_class[256] = {
-        ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, [0x80 ... 0xff] = 2,
-    };
     const unsigned char *s = (const unsigned char *)c->s;
     size_t i = 0, second;
 #ifdef SG_HAVE_SCAN16
@@ -239,6 +269,53 @@ split_plain16(const char *line, size_t len, size_t avail, char sep,
 }
 #endif
 
+#ifdef SG_HAVE_SCAN16
+/* A line in a table whose separator is tsep, read in one pass sixteen
+ * bytes a step when it is a plain data row: no double quote, a tsep, and
+ * (tsep not a tab) no tab nor other separator, so that line_separator16
+ * would say tsep and no quote.  Its cells then as split_plain16 gives
+ * them (into cells, *n_r of them) and its length (*len_r): true.  false
+ * as soon as a step shows otherwise, and for a line that runs into the
+ * text's last sixteen bytes: the line is read as any other.  Instead of
+ * line_scan16's count of each separator and split_plain16's steps over
+ * the line again: most lines in a table are such rows. */
+static bool
+row_scan16(const char *line, size_t avail, char tsep, size_t *len_r,
+           struct cell *cells, size_t *n_r)
+{
+    size_t n = 0, start = 0;
+    unsigned seen = 0;
+    for (size_t i = 0; avail - i >= 16; i += 16) {
+        sg_v16 v = sg_load16(line + i);
+        unsigned nl = sg_mask16(v == '\n');
+        unsigned lanes = nl != 0 ? (1u << __builtin_ctz(nl)) - 1 : 0xffffu;
+        unsigned m = sg_mask16(v == tsep) & lanes;
+        sg_v16 bad = v == '"';
+        if (tsep != '\t')
+            bad |= (v == '\t') | (v == ',') | (v == ';') | (v == '|');
+        if ((sg_mask16(bad) & ~m & lanes) != 0)
+            return false;
+        seen |= m;
+        for (; m != 0 && n < TABLE_MAX_CELLS; m &= m - 1) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            cells[n++] = trimmed(line + start, at - start);
+            start = at + 1;
+        }
+        if (nl != 0) {
+            if (seen == 0)
+                return false;
+            size_t len = i + (size_t)__builtin_ctz(nl);
+            if (n < TABLE_MAX_CELLS)
+                cells[n++] = trimmed(line + start, len - start);
+            *len_r = len;
+            *n_r = n;
+            return true;
+        }
+    }
+    return false;
+}
+#endif
+
 /* Split one line at sep; a cell that starts with a double quote runs to
  * its closing quote (CSV).  The number of cells (at most max).  plain:
  * the line has no double quote; avail: the bytes readable from line. */
@@ -287,19 +364,22 @@ static const unsigned char sep_class[256] = {
 };
 
 #ifdef SG_HAVE_SCAN16
-/* The sum of v's sixteen lanes, each a count of at most 255. */
-static size_t
-lanes_sum(sg_u16 v)
+/* The sum of v's sixteen lanes, each a count of at most 255 (none when
+ * all are 0, as most are: a row has one kind of separator), added to
+ * *count; v set to 0. */
+static inline void
+lanes_add(sg_u16 *v, size_t *count)
 {
     uint64_t half[2];
-    memcpy(half, &v, sizeof(half));
-    size_t sum = 0;
+    memcpy(half, v, sizeof(half));
+    if ((half[0] | half[1]) == 0)
+        return;
     for (int k = 0; k < 2; k++) {
         uint64_t x = half[k];
         x = (x & 0x00ff00ff00ff00ffULL) + ((x >> 8) & 0x00ff00ff00ff00ffULL);
-        sum += (size_t)((x * 0x0001000100010001ULL) >> 48);
+        *count += (size_t)((x * 0x0001000100010001ULL) >> 48);
     }
-    return sum;
+    *v = (sg_u16){0};
 }
 
 /* One pass over a line, sixteen bytes a step: its length (to its
@@ -307,7 +387,7 @@ lanes_sum(sg_u16 v)
  * has a double quote and a tab, and count[1..3] of its commas,
  * semicolons and pipes (quoted or not).  Each lane counts its matches
  * unsigned (the compare's all-ones lane, 255, subtracted: one more,
- * modulo 256), summed before one can pass 255; the lanes
+ * modulo 256), summed before one can pass 255 and at the end; the lanes
  * from the newline on are left out; the last bytes, fewer than sixteen
  * to the text's end, one by one.  Instead of a memchr for the newline,
  * one for the quote, one for the tab and a count after them. */
@@ -337,14 +417,16 @@ line_scan16(const char *line, size_t avail, bool *quote_r, bool *tab_r,
         quote |= v == '"';
         tab |= v == '\t';
         i += step;
-        if (++steps == 255 || end || avail - i < 16) {
-            count[1] += lanes_sum(comma);
-            count[2] += lanes_sum(semi);
-            count[3] += lanes_sum(pipe);
-            comma = semi = pipe = (sg_u16){0};
+        if (++steps == 255) {
+            lanes_add(&comma, &count[1]);
+            lanes_add(&semi, &count[2]);
+            lanes_add(&pipe, &count[3]);
             steps = 0;
         }
     }
+    lanes_add(&comma, &count[1]);
+    lanes_add(&semi, &count[2]);
+    lanes_add(&pipe, &count[3]);
     bool q = sg_mask16(quote) != 0, t = sg_mask16(tab) != 0;
     for (; !end && i < avail && line[i] != '\n'; i++) {
         unsigned char c = (unsigned char)line[i];
@@ -431,6 +513,8 @@ header_read(const struct cell *cells, size_t n, const char *end, char sep,
     struct table h = {sep, n, -1, -1, -1, -1};
     for (size_t i = 0; i < n; i++) {
         int *slot = NULL;
+        if (sg_tables_word_filter && no_word(first_two, word_min, &cells[i]))
+            continue;
         switch (header_kind(&cells[i], end)) {
         case COL_SURNAME:
             slot = &h.surname;
@@ -454,6 +538,28 @@ header_read(const struct cell *cells, size_t n, const char *end, char sep,
         return false;
     *t = h;
     return true;
+}
+
+/* Is this data row its table's header repeated: would header_read take
+ * it?  The same answer, cheaper: one pass over the cells, each looked at
+ * only for a surname or name word (a header needs one; the forename and
+ * date of birth words cannot make one alone), most of them told apart by
+ * no_word without header_kind. */
+static bool
+header_repeated(const struct cell *cells, size_t n, const char *end)
+{
+    if (n < 2)
+        return false;
+    bool named = false;
+    for (size_t i = 0; i < n; i++) {
+        if (cells[i].len > TABLE_HEADER_MAX)
+            return false;
+        if (named || no_word(name_two, name_min, &cells[i]))
+            continue;
+        enum col_kind k = header_kind(&cells[i], end);
+        named = k == COL_SURNAME || k == COL_NAME;
+    }
+    return named;
 }
 
 /* A cell that can be (part of) a person's name: letters, spaces,
@@ -587,6 +693,7 @@ dob_cell(const struct cell *c, struct sg_date *out)
 }
 
 bool sg_tables_prefilter = true;
+bool sg_tables_word_filter = true;
 
 /* The length of the line at line: to its newline, or avail, the bytes to
  * the text's end.  Sixteen bytes a step in line where scan16.h is built
@@ -621,9 +728,9 @@ line_end(const char *line, size_t avail)
  * Most lines of prose show such a stretch within their first sentence,
  * and the rest of the line is not read (it was split whole).  *none:
  * the line was read whole and has no quote or separator (it splits into
- * no cells: line_separator would say 0).  Read
- * sixteen bytes a step where scan16.h is built; else eight bytes a step
- * where none of them is a quote or separator. */
+ * no cells: line_separator would say 0).  Read eight bytes a step where
+ * none of them is a quote or separator (line_prefilter reads sixteen where
+ * scan16.h is built, and comes here for the text's last bytes). */
 static bool
 may_be_header(const char *line, size_t len, bool *none)
 {
@@ -631,46 +738,6 @@ may_be_header(const char *line, size_t len, bool *none)
     size_t seps = 0, first = 0;
     bool in = false; /* first: the stretch's first byte not a space or CR */
     size_t i = 0;
-#ifdef SG_HAVE_SCAN16
-    /* Sixteen bytes a step: the bytes that cut a stretch (a quote or
-     * separator) and those that are solid (no space, CR or cut) as bit
-     * masks, each stretch's part in the step read off the solid bits
-     * between two cuts; a step costs a few instructions a cut, not a few
-     * a byte. */
-    while (sg_scan16 && len - i >= 16 && seps < TABLE_MAX_CELLS - 1) {
-        sg_v16 v = sg_load16(line + i);
-        unsigned quote = sg_mask16(v == '"');
-        unsigned cut = quote | sg_mask16((v == '\t') | (v == ',') |
-                                         (v == ';') | (v == '|'));
-        unsigned solid = ~(cut | sg_mask16((v == ' ') | (v == '\r'))) &
-                         0xffffu;
-        for (;;) {
-            /* the solid bytes before the next cut (or the step's end) */
-            unsigned before =
-                cut != 0 ? solid & ((1u << __builtin_ctz(cut)) - 1) : solid;
-            if (before != 0) {
-                if (!in) {
-                    in = true;
-                    first = i + (size_t)__builtin_ctz(before);
-                }
-                if (i + (size_t)(31 - __builtin_clz(before)) - first >=
-                    TABLE_HEADER_MAX)
-                    return false;
-            }
-            if (cut == 0)
-                break;
-            unsigned at = (unsigned)__builtin_ctz(cut);
-            if ((quote >> at) & 1u)
-                return true;
-            if (++seps == TABLE_MAX_CELLS - 1)
-                return true;
-            in = false;
-            solid &= ~((2u << at) - 1); /* past the cut */
-            cut &= cut - 1;
-        }
-        i += 16;
-    }
-#endif
     while (i < len && seps < TABLE_MAX_CELLS - 1) {
         /* eight bytes with no quote or separator at once: the stretch
          * starts at their first byte not a space or CR, if none has, and
@@ -719,6 +786,84 @@ may_be_header(const char *line, size_t len, bool *none)
     return true;
 }
 
+/* may_be_header's answer for the line at line, and the line's length
+ * (*len_r: to its newline, or avail, the bytes to the text's end), from
+ * one pass: sixteen bytes a step where scan16.h is built, each step's
+ * newline found with its cuts and solid bytes, the lanes from the newline
+ * on left out; once the answer is known, the rest of the line by its
+ * newline alone (line_end).  Instead of line_end's steps to the line's end
+ * and may_be_header's over its start again.  The last bytes of the text,
+ * fewer than sixteen with no newline among them, as may_be_header reads
+ * them. */
+static bool
+line_prefilter(const char *line, size_t avail, size_t *len_r, bool *none)
+{
+#ifdef SG_HAVE_SCAN16
+    if (sg_scan16) {
+        /* Sixteen bytes a step: the bytes that cut a stretch (a quote or
+         * separator) and those that are solid (no space, CR or cut) as bit
+         * masks, each stretch's part in the step read off the solid bits
+         * between two cuts; a step costs a few instructions a cut, not a
+         * few a byte. */
+        size_t seps = 0, first = 0, i = 0;
+        bool in = false; /* first: the stretch's first byte no space or CR */
+        bool may = true;
+        unsigned nl = 0;
+        for (; avail - i >= 16; i += 16) {
+            sg_v16 v = sg_load16(line + i);
+            nl = sg_mask16(v == '\n');
+            unsigned lanes = nl != 0 ? (1u << __builtin_ctz(nl)) - 1 : 0xffffu;
+            unsigned quote = sg_mask16(v == '"') & lanes;
+            unsigned cut = quote | (sg_mask16((v == '\t') | (v == ',') |
+                                              (v == ';') | (v == '|')) &
+                                    lanes);
+            unsigned solid = ~(cut | sg_mask16((v == ' ') | (v == '\r'))) &
+                             lanes;
+            for (;;) {
+                /* the solid bytes before the next cut (or the step's end) */
+                unsigned before = cut != 0
+                                      ? solid & ((1u << __builtin_ctz(cut)) - 1)
+                                      : solid;
+                if (before != 0) {
+                    if (!in) {
+                        in = true;
+                        first = i + (size_t)__builtin_ctz(before);
+                    }
+                    if (i + (size_t)(31 - __builtin_clz(before)) - first >=
+                        TABLE_HEADER_MAX) {
+                        may = false;
+                        goto known;
+                    }
+                }
+                if (cut == 0)
+                    break;
+                unsigned at = (unsigned)__builtin_ctz(cut);
+                if ((quote >> at) & 1u || ++seps == TABLE_MAX_CELLS - 1)
+                    goto known; /* may be: split it */
+                in = false;
+                solid &= ~((2u << at) - 1); /* past the cut */
+                cut &= cut - 1;
+            }
+            if (nl != 0) { /* read whole */
+                *len_r = i + (size_t)__builtin_ctz(nl);
+                *none = seps == 0;
+                return true;
+            }
+        }
+        /* the text's last bytes, no newline in the steps before them */
+        *len_r = i + line_end(line + i, avail - i);
+        return may_be_header(line, *len_r, none);
+    known:
+        *none = false;
+        *len_r = nl != 0 ? i + (size_t)__builtin_ctz(nl)
+                         : i + 16 + line_end(line + i + 16, avail - i - 16);
+        return may;
+    }
+#endif
+    *len_r = line_end(line, avail);
+    return may_be_header(line, *len_r, none);
+}
+
 int
 sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
 {
@@ -731,17 +876,23 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         size_t ll;
         bool plain;
         char sep;
+        size_t n = 0;
 #ifdef SG_HAVE_SCAN16
-        if (sg_scan16 && t.sep != 0) {
+        if (sg_scan16 && t.sep != 0 &&
+            row_scan16(line, len - pos, t.sep, &ll, cells, &n)) {
+            /* a plain data row, split in the same pass */
+            sep = t.sep;
+            plain = true;
+        } else if (sg_scan16 && t.sep != 0) {
             /* in a table: the line's end and separators in one pass */
             sep = line_separator16(line, len - pos, &ll, &plain);
         } else
 #endif
         {
-            ll = line_end(line, len - pos);
             bool none = false;
-            if (t.sep == 0 && sg_tables_prefilter &&
-                (!may_be_header(line, ll, &none) || none)) {
+            if (t.sep != 0 || !sg_tables_prefilter)
+                ll = line_end(line, len - pos);
+            else if (!line_prefilter(line, len - pos, &ll, &none) || none) {
                 /* no table open, and this line opens none (nor has it a
                  * separator: no cells) */
                 pos += ll + 1;
@@ -756,14 +907,17 @@ sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx)
         }
         size_t next = pos + ll + 1;
         struct tables_row row = {.start = pos, .end = pos + ll};
-        size_t n = sep != 0 ? split(line, ll, len - pos, sep, plain, cells,
-                                    TABLE_MAX_CELLS)
-                            : 0;
+        if (n == 0 && sep != 0)
+            n = split(line, ll, len - pos, sep, plain, cells,
+                      TABLE_MAX_CELLS);
         bool is_row = t.sep != 0 && sep == t.sep && n + 1 >= t.n_cols;
         if (is_row) {
             /* a data row (or a repeated header, which has no name) */
             row.header = false;
-            if (!header_read(cells, n, text + len, sep, &(struct table){0})) {
+            if (sg_tables_word_filter
+                    ? !header_repeated(cells, n, text + len)
+                    : !header_read(cells, n, text + len, sep,
+                                   &(struct table){0})) {
                 row.has_name = row_name(&t, cells, n, text + len, &row);
                 row.has_dob = t.dob >= 0 && (size_t)t.dob < n &&
                               dob_cell(&cells[t.dob], &row.dob);

@@ -34,5 +34,10 @@ int sg_tables_scan(const char *text, size_t len, tables_row_fn *fn, void *ctx);
 /* Lines that cannot open a table are passed over without being split
  * (default true); a test turns it off to compare. */
 extern bool sg_tables_prefilter;
+/* A cell is told from the header words by its first two letters before
+ * it is read whole, and a data row from its header repeated by the
+ * surname and name words alone (default true); a test turns it off to
+ * compare with every cell read whole as header_read reads a header. */
+extern bool sg_tables_word_filter;
 
 #endif

@@ -617,26 +617,37 @@ prefilter_same(char *text, size_t size, int pad, int before, const char *sep,
 }
 
 /* The rows of text[0..len), copied into a buffer of exactly that size,
- * with the separators counted sixteen bytes a step (sg_scan16) and one
- * by one: the same, or the test fails.  Whether they hold a row. */
-static bool
-rows_same_scan16(const char *text, size_t len)
+ * read with *knob true and with it false: the same, or the test fails
+ * (what: what the knob turns on, for the message).  The rows (row_text's
+ * form), in a buffer that the next call writes again. */
+static const char *
+rows_same_knob(const char *text, size_t len, bool *knob, const char *what)
 {
     static char a[65536], b[65536];
     char *copy = malloc(len ? len : 1);
     assert_non_null(copy);
     memcpy(copy, text, len);
     a[0] = b[0] = '\0';
-    sg_scan16 = true;
+    *knob = true;
     assert_int_equal(sg_tables_scan(copy, len, row_text, a), 0);
-    sg_scan16 = false;
+    *knob = false;
     assert_int_equal(sg_tables_scan(copy, len, row_text, b), 0);
-    sg_scan16 = true;
+    *knob = true;
     if (strcmp(a, b) != 0)
-        fail_msg("rows \"%s\" sixteen bytes a step, \"%s\" one by one, in "
-                 "\"%.*s\"", a, b, (int)(len > 300 ? 300 : len), copy);
+        fail_msg("rows \"%s\" with %s, \"%s\" without, in \"%.*s\"", a,
+                 what, b, (int)(len > 300 ? 300 : len), copy);
     free(copy);
-    return a[0] != '\0';
+    return a;
+}
+
+/* The rows of text[0..len) with the separators counted sixteen bytes a
+ * step (sg_scan16) and one by one: the same (rows_same_knob).  Whether
+ * they hold a row. */
+static bool
+rows_same_scan16(const char *text, size_t len)
+{
+    return rows_same_knob(text, len, &sg_scan16, "sixteen bytes a step")[0] !=
+           '\0';
 }
 
 /* A line's separator counted, and a line with no quote split, sixteen
@@ -709,6 +720,41 @@ test_tables_scan16(void **state)
         for (size_t cut = len - 30; cut <= len; cut++)
             assert_true(rows_same_scan16(big, cut));
     }
+}
+
+/* Rows as wide as a line is split (TABLE_MAX_CELLS, 64 cells) and wider,
+ * split as they are read sixteen bytes a step (row_scan16 in tables.c)
+ * and one by one, give the same rows: headers of 62 to 66 cells with the
+ * Name and DOB columns last, rows of 62 to 66 cells under each, with
+ * commas, tabs and pipes, the text cut near its end. */
+static void
+test_tables_wide_rows(void **state)
+{
+    (void)state;
+    static const char seps[] = ",\t|";
+    static char text[4096];
+    size_t named = 0;
+    for (size_t k = 0; k < 3; k++)
+        for (int cols = 62; cols <= 66; cols++)
+            for (int cells = 62; cells <= 66; cells++) {
+                size_t len = 0;
+                for (int i = 0; i < cols; i++)
+                    len += (size_t)snprintf(
+                        text + len, sizeof(text) - len, "%s%c",
+                        i == cols - 2 ? "Name" : i == cols - 1 ? "DOB" : "x",
+                        i == cols - 1 ? '\n' : seps[k]);
+                for (int row = 0; row < 2; row++)
+                    for (int i = 0; i < cells; i++)
+                        len += (size_t)snprintf(
+                            text + len, sizeof(text) - len, "%s%c",
+                            i == cols - 2   ? "Amy Patel"
+                            : i == cols - 1 ? "12/03/2014"
+                                            : "7",
+                            i == cells - 1 ? '\n' : seps[k]);
+                for (size_t cut = len - 20; cut <= len; cut++)
+                    named += rows_same_scan16(text, cut);
+            }
+    assert_true(named > 100);
 }
 
 /* A header cell read sixteen bytes at once (header_kind in tables.c) says
@@ -822,6 +868,104 @@ test_tables_prefilter(void **state)
                     n += prefilter_same(text, sizeof(text), pad, before,
                                         seps[k], longs[l]);
     assert_true(n > 500); /* most texts hold a table */
+}
+
+/* The rows of text[0..len) with cells told from the header words by
+ * their first two letters (and data rows from a repeated header by the
+ * surname and name words alone) and with every cell read whole: the same
+ * (rows_same_knob).  How many data rows have no name (a repeated header,
+ * or a row whose name cell is none). */
+static size_t
+rows_same_words(const char *text, size_t len)
+{
+    const char *a = rows_same_knob(text, len, &sg_tables_word_filter,
+                                   "the header words' look-ups");
+    size_t unnamed = 0;
+    for (const char *p = a; (p = strstr(p, " 0 0 ")) != NULL; p++)
+        unnamed++; /* a data row (header 0) with no name (has_name 0) */
+    return unnamed;
+}
+
+/* A header cell or a repeated header in a data row told apart from the
+ * others by its first two letters (no_word, header_repeated in tables.c)
+ * is told as reading it whole tells it: every header word of each kind,
+ * and words one letter off, lower case, upper case and capitalised,
+ * after nothing, a number, a bracket, a space, a letter and a byte
+ * beyond ASCII, with letters apart ("D.O.B"), in each column, in the
+ * header (alone or beside a Name column) and as a row of a table whose
+ * header has a Name column; and some by what they must give: a repeated
+ * header has no name, a row of the forename and date of birth words
+ * alone (no header) has one. */
+static void
+test_tables_header_words(void **state)
+{
+    (void)state;
+    static const char *const words[] = {
+        "surname", "lastname", "familyname", "legalsurname", "pupilsurname",
+        "studentsurname", "childsurname", "last", "forename", "forenames",
+        "firstname", "firstnames", "givenname", "givennames",
+        "legalforename", "preferredforename", "preferredname", "knownas",
+        "pupilforename", "childforename", "first", "name", "names",
+        "fullname", "pupil", "pupilname", "student", "studentname", "child",
+        "childname", "childsname", "learner", "learnername", "participant",
+        "participantname", "player", "dob", "dateofbirth", "birthdate",
+        "birthday", "born", "pupildob", "childdob", "dobddmmyyyy",
+        /* one letter off, or too short */
+        "nam", "lst", "surnam", "sname", "dobb", "do", "n", "la", "pl",
+    };
+    static const char *const before[] = {"", "1. ", "(", " ", "x",
+                                         "\xc3\xa9"};
+    char text[512], cell[128];
+    size_t unnamed = 0;
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        for (int form = 0; form < 4; form++)
+            for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++) {
+                size_t k = (size_t)snprintf(cell, sizeof(cell), "%s",
+                                            before[b]);
+                for (size_t i = 0; words[w][i] != '\0'; i++) {
+                    char c = words[w][i];
+                    if (form == 1 || (form == 2 && i == 0))
+                        c = (char)(c - 'a' + 'A');
+                    cell[k++] = c;
+                    if (form == 3)
+                        cell[k++] = '.';
+                }
+                cell[k] = '\0';
+                for (int col = 0; col < 3; col++) {
+                    const char *c0 = col == 0 ? cell : "Form";
+                    const char *c1 = col == 1 ? cell : "Amy Patel";
+                    const char *c2 = col == 2 ? cell : "12/03/2014";
+                    /* in the header (after prose, beside a Name column
+                     * or not), then as a data row */
+                    size_t len = (size_t)snprintf(
+                        text, sizeof(text),
+                        "Dear all,\n%s,%s,%s\n7A,Amy Patel,12/03/2014\n\n"
+                        "Name,%s,%s,%s\nBen Khan,7A,Amy Patel,12/03/2014\n\n"
+                        "Form,Name,DOB\n7A,Amy Patel,12/03/2014\n%s,%s,%s\n"
+                        "7B,Ben Khan,01/02/2015\n",
+                        c0, c1, c2, c0, c1, c2, c0, c1, c2);
+                    unnamed += rows_same_words(text, len);
+                }
+            }
+    assert_true(unnamed > 500); /* repeated headers among them */
+    /* what some must give, with the filter and without: a repeated
+     * header ("NAME" or "Pupil" in any column) has no name; "Forename" and
+     * "D.O.B" alone make no header, so that row has one */
+    static const char rows[] = "Form,Name,DOB\n7A,Amy Patel,12/03/2014\n"
+                               "7A,NAME,DOB\n7B,Forename,D.O.B\n"
+                               "x,Ben Khan,Pupil\n";
+    for (int f = 0; f < 2; f++) {
+        char got[8192] = "";
+        sg_tables_word_filter = f == 0;
+        assert_int_equal(
+            sg_tables_scan(rows, sizeof(rows) - 1, row_text, got), 0);
+        sg_tables_word_filter = true;
+        assert_string_equal(got, "0-13 1 0  0 0/0/0|"
+                                 "14-37 0 1 Amy Patel 1 12/3/2014|"
+                                 "38-49 0 0  0 0/0/0|"
+                                 "50-67 0 1 Forename 0 0/0/0|"
+                                 "68-84 0 0  0 0/0/0|");
+    }
 }
 
 /* sg_tables_scan's callback for test_tables_row_name: each data row's
@@ -1405,10 +1549,12 @@ main(void)
         cmocka_unit_test(test_pupil_dob_table_near_misses),
         cmocka_unit_test(test_tables_prefilter),
         cmocka_unit_test(test_tables_scan16),
+        cmocka_unit_test(test_tables_wide_rows),
         cmocka_unit_test(test_tables_header_cells),
         cmocka_unit_test(test_tables_name_cells),
         cmocka_unit_test(test_table_row_edges),
         cmocka_unit_test(test_tables_row_name),
+        cmocka_unit_test(test_tables_header_words),
         cmocka_unit_test(test_normalise_and_checks),
         cmocka_unit_test(test_normalised_numbers),
         cmocka_unit_test(test_number_separators),
