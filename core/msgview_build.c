@@ -913,12 +913,10 @@ sg_msgview_build_fd_extract(int fd, const struct sg_extract_opts *x,
      * memory, by the same code (the lean view, the window), and the
      * bytes are in memory once, as the page cache's.  The daemon's spill
      * file is its own, unlinked: nothing else can shorten it under the
-     * mapping.  An empty file has nothing to map; one past what a memory
-     * stream can hold, or one that cannot be mapped, GMime reads
-     * through the descriptor. */
-    if (st.st_size == 0)
-        return sg_msgview_build_mem_extract("", 0, x, view_r, error_r);
-    if ((uint64_t)st.st_size <= G_MAXUINT) {
+     * mapping.  A file that cannot be mapped (one that says it is empty,
+     * as /proc's do, one open only for writing) or is past what a memory
+     * stream can hold, GMime reads through the descriptor. */
+    if (st.st_size > 0 && (uint64_t)st.st_size <= G_MAXUINT) {
         size_t size = (size_t)st.st_size;
         void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map != MAP_FAILED) {

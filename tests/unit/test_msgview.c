@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -905,6 +906,27 @@ test_fd_same_as_mem(void **state)
     assert_views_equal(from_fd, from_mem);
     sg_msgview_free(&from_fd);
     sg_msgview_free(&from_mem);
+}
+
+/* A regular file that says it is empty but has bytes, as /proc's files
+ * do, is read, not taken for an empty message. */
+static void
+test_fd_size_zero_has_bytes(void **state)
+{
+    (void)state;
+    int fd = open("/proc/self/mountinfo", O_RDONLY);
+    if (fd < 0)
+        skip();
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    struct sg_msgview *v = NULL;
+    const char *error = NULL;
+    assert_int_equal(sg_msgview_build_fd(fd, &v, &error), 0);
+    close(fd);
+    assert_int_equal(v->n_texts, 1);
+    assert_true(v->texts[0].len > 0);
+    sg_msgview_free(&v);
 }
 
 static void
@@ -2279,6 +2301,7 @@ main(void)
         cmocka_unit_test(test_undecodable),
         cmocka_unit_test(test_depth_bound),
         cmocka_unit_test(test_fd_same_as_mem),
+        cmocka_unit_test(test_fd_size_zero_has_bytes),
         cmocka_unit_test(test_fd_unreadable),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_reply_gmail),
