@@ -475,6 +475,7 @@ perf_start() { # CONFIG SIZE SESSIONS ROUND
     [ -n "${SG_PERF:-}" ] && [ "$2" = 4096 ] && [ "$3" = 8 ] || return 0
     perf record -q -a -e cpu-clock -F "$PERF_HZ" -o "$SG_WORK/perf.$1.$4" 2>/dev/null &
     PERF_PID=$!
+    BENCH_PIDS+=("$PERF_PID") # stopped on any exit (perf_stop's kill is the usual one)
     sleep 0.2 # perf's own start (its first samples) before the client's
 }
 # Process names grouped as the table shows them (Postfix's daemons by
