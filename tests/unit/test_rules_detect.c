@@ -720,13 +720,33 @@ test_tables_scan16(void **state)
         for (size_t cut = len - 30; cut <= len; cut++)
             assert_true(rows_same_scan16(big, cut));
     }
+    /* commas only in the first 255 steps, counted at the 255th step, and
+     * more semicolons after them: the semicolons win (lanes_add must
+     * clear the lanes it has summed, or the commas count twice) */
+    for (int semis = 150; semis <= 3000; semis += 1425) {
+        size_t len = (size_t)snprintf(big, sizeof(big),
+                                      "Name;DOB\nAmy Patel;12/03/2014\n");
+        memset(big + len, ',', (size_t)(semis - 50));
+        len += (size_t)(semis - 50);
+        memset(big + len, 'y', 4100);
+        len += 4100;
+        memset(big + len, ';', (size_t)semis);
+        len += (size_t)semis;
+        len += (size_t)snprintf(big + len, sizeof(big) - len,
+                                "\nBen Khan;01/02/2015\n");
+        assert_true(rows_same_scan16(big, len));
+        char got[8192] = "";
+        assert_int_equal(sg_tables_scan(big, len, row_text, got), 0);
+        assert_non_null(strstr(got, " 1 Ben Khan 1 1/2/2015|"));
+    }
 }
 
 /* Rows as wide as a line is split (TABLE_MAX_CELLS, 64 cells) and wider,
  * split as they are read sixteen bytes a step (row_scan16 in tables.c)
- * and one by one, give the same rows: headers of 62 to 66 cells with the
- * Name and DOB columns last, rows of 62 to 66 cells under each, with
- * commas, tabs and pipes, the text cut near its end. */
+ * and one by one, give the same rows: headers of 62 to 64 cells with the
+ * Name and DOB columns last (wider, they would be past the cells read and
+ * open no table), rows of 62 to 66 cells under each, with commas, tabs
+ * and pipes, the text cut near its end. */
 static void
 test_tables_wide_rows(void **state)
 {
@@ -735,7 +755,7 @@ test_tables_wide_rows(void **state)
     static char text[4096];
     size_t named = 0;
     for (size_t k = 0; k < 3; k++)
-        for (int cols = 62; cols <= 66; cols++)
+        for (int cols = 62; cols <= 64; cols++)
             for (int cells = 62; cells <= 66; cells++) {
                 size_t len = 0;
                 for (int i = 0; i < cols; i++)
@@ -965,6 +985,21 @@ test_tables_header_words(void **state)
                                  "38-49 0 0  0 0/0/0|"
                                  "50-67 0 1 Forename 0 0/0/0|"
                                  "68-84 0 0  0 0/0/0|");
+    }
+    /* a row with a Name cell and a cell longer than a header label
+     * (TABLE_HEADER_MAX, 40 bytes) is no header repeated: its name is read */
+    static const char longcell[] =
+        "Form,Name,DOB\n7A,Amy Patel,12/03/2014\n"
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,Name,12/03/2014\n";
+    for (int f = 0; f < 2; f++) {
+        char got[8192] = "";
+        sg_tables_word_filter = f == 0;
+        assert_int_equal(
+            sg_tables_scan(longcell, sizeof(longcell) - 1, row_text, got), 0);
+        sg_tables_word_filter = true;
+        assert_string_equal(got, "0-13 1 0  0 0/0/0|"
+                                 "14-37 0 1 Amy Patel 1 12/3/2014|"
+                                 "38-95 0 1 Name 1 12/3/2014|");
     }
 }
 
