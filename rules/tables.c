@@ -142,6 +142,8 @@ no_word(const uint32_t *two, size_t min, const struct cell *c)
 {
     if (c->len < min)
         return true;
+    if (c->len < 2) /* a set with a one-letter word: read by header_kind */
+        return false;
     unsigned char a = (unsigned char)c->s[0], b = (unsigned char)c->s[1];
     return letter_class[a] == 1 && letter_class[b] == 1 &&
            !((two[(a | 0x20) - 'a'] >> ((b | 0x20) - 'a')) & 1u);
@@ -730,7 +732,8 @@ line_end(const char *line, size_t avail)
  * the line was read whole and has no quote or separator (it splits into
  * no cells: line_separator would say 0).  Read eight bytes a step where
  * none of them is a quote or separator (line_prefilter reads sixteen where
- * scan16.h is built, and comes here for the text's last bytes). */
+ * scan16.h is built, and comes here for the text's last line when its
+ * steps did not settle it: that line is read again from its start). */
 static bool
 may_be_header(const char *line, size_t len, bool *none)
 {
@@ -792,9 +795,9 @@ may_be_header(const char *line, size_t len, bool *none)
  * newline found with its cuts and solid bytes, the lanes from the newline
  * on left out; once the answer is known, the rest of the line by its
  * newline alone (line_end).  Instead of line_end's steps to the line's end
- * and may_be_header's over its start again.  The last bytes of the text,
- * fewer than sixteen with no newline among them, as may_be_header reads
- * them. */
+ * and may_be_header's over its start again.  The text's last line, when
+ * its sixteen-byte steps neither found its newline nor settled the
+ * answer, may_be_header reads again from its start (once a text). */
 static bool
 line_prefilter(const char *line, size_t avail, size_t *len_r, bool *none)
 {
@@ -850,7 +853,7 @@ line_prefilter(const char *line, size_t avail, size_t *len_r, bool *none)
                 return true;
             }
         }
-        /* the text's last bytes, no newline in the steps before them */
+        /* the text's last line, not settled by its steps: read again */
         *len_r = i + line_end(line + i, avail - i);
         return may_be_header(line, *len_r, none);
     known:
