@@ -906,6 +906,20 @@ rows_same_words(const char *text, size_t len)
     return unnamed;
 }
 
+/* text's rows (as row_text writes them) are want, with the header-word
+ * filter (sg_tables_word_filter) and without it. */
+static void
+rows_with_filter_and_without(const char *text, const char *want)
+{
+    for (int f = 0; f < 2; f++) {
+        char got[8192] = "";
+        sg_tables_word_filter = f == 0;
+        assert_int_equal(sg_tables_scan(text, strlen(text), row_text, got), 0);
+        sg_tables_word_filter = true;
+        assert_string_equal(got, want);
+    }
+}
+
 /* A header cell or a repeated header in a data row told apart from the
  * others by its first two letters (no_word, header_repeated in tables.c)
  * is told as reading it whole tells it: every header word of each kind,
@@ -971,36 +985,22 @@ test_tables_header_words(void **state)
     /* what some must give, with the filter and without: a repeated
      * header ("NAME" or "Pupil" in any column) has no name; "Forename" and
      * "D.O.B" alone make no header, so that row has one */
-    static const char rows[] = "Form,Name,DOB\n7A,Amy Patel,12/03/2014\n"
-                               "7A,NAME,DOB\n7B,Forename,D.O.B\n"
-                               "x,Ben Khan,Pupil\n";
-    for (int f = 0; f < 2; f++) {
-        char got[8192] = "";
-        sg_tables_word_filter = f == 0;
-        assert_int_equal(
-            sg_tables_scan(rows, sizeof(rows) - 1, row_text, got), 0);
-        sg_tables_word_filter = true;
-        assert_string_equal(got, "0-13 1 0  0 0/0/0|"
+    rows_with_filter_and_without("Form,Name,DOB\n7A,Amy Patel,12/03/2014\n"
+                                 "7A,NAME,DOB\n7B,Forename,D.O.B\n"
+                                 "x,Ben Khan,Pupil\n",
+                                 "0-13 1 0  0 0/0/0|"
                                  "14-37 0 1 Amy Patel 1 12/3/2014|"
                                  "38-49 0 0  0 0/0/0|"
                                  "50-67 0 1 Forename 0 0/0/0|"
                                  "68-84 0 0  0 0/0/0|");
-    }
     /* a row with a Name cell and a cell longer than a header label
      * (TABLE_HEADER_MAX, 40 bytes) is no header repeated: its name is read */
-    static const char longcell[] =
+    rows_with_filter_and_without(
         "Form,Name,DOB\n7A,Amy Patel,12/03/2014\n"
-        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,Name,12/03/2014\n";
-    for (int f = 0; f < 2; f++) {
-        char got[8192] = "";
-        sg_tables_word_filter = f == 0;
-        assert_int_equal(
-            sg_tables_scan(longcell, sizeof(longcell) - 1, row_text, got), 0);
-        sg_tables_word_filter = true;
-        assert_string_equal(got, "0-13 1 0  0 0/0/0|"
-                                 "14-37 0 1 Amy Patel 1 12/3/2014|"
-                                 "38-95 0 1 Name 1 12/3/2014|");
-    }
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,Name,12/03/2014\n",
+        "0-13 1 0  0 0/0/0|"
+        "14-37 0 1 Amy Patel 1 12/3/2014|"
+        "38-95 0 1 Name 1 12/3/2014|");
 }
 
 /* sg_tables_scan's callback for test_tables_row_name: each data row's
