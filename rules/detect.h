@@ -232,9 +232,6 @@ void sg_detect_hs_put(const struct sg_rules *rules, void *scratch);
 bool sg_detect_is_phone(const struct detector *d);
 void sg_detect_phone_candidates(const char *text, size_t len,
                                 struct detect_cands *c);
-/* Where a match can start at the earliest before a candidate E of
- * home-address's street word, or of social-media's or messaging-invite's
- * names. */
 /* The built-in UPN, NHS number, ULN and pupil-dob patterns' candidates,
  * and the phone number's with them, in one walk over the runs of digits,
  * in both builds (NULL: not wanted). */
@@ -245,6 +242,9 @@ void sg_detect_number_candidates(const char *text, size_t len,
                                  struct detect_cands *uln,
                                  struct detect_cands *dob,
                                  struct detect_cands *phone);
+/* Where a match can start at the earliest before a candidate E of
+ * home-address's street word, or of social-media's or messaging-invite's
+ * names. */
 size_t sg_detect_address_from(const char *text, size_t E);
 size_t sg_detect_name_from(const char *text, size_t E);
 /* The same for a candidate E of pupil-dob's date; scan_pattern takes the

@@ -236,6 +236,33 @@ test_tricky_texts(void **state)
     sg_rules_free(&r);
 }
 
+/* The xorshift state *x moved on, and its new value: the random texts'
+ * source, the same in every run. */
+static uint64_t
+next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Random pieces appended to buf[0..len) while they fit in max bytes (x:
+ * the xorshift state, moved on); the new length. */
+static size_t
+pieces_fill(char *buf, size_t len, size_t max, const char *const *pieces,
+            size_t np, uint64_t *x)
+{
+    for (;;) {
+        const char *p = pieces[next_random(x) % np];
+        size_t pl = strlen(p);
+        if (len + pl > max)
+            return len;
+        memcpy(buf + len, p, pl);
+        len += pl;
+    }
+}
+
 /* Random texts from pieces of what the detectors read, so that matches,
  * near misses and separators fall against each other every way: rounds
  * of them, each the same both ways; the findings made. */
@@ -264,18 +291,9 @@ same_on_random_texts(const struct sg_rules *r, int rounds)
     char text[2048];
     size_t made = 0;
     for (int round = 0; round < rounds; round++) {
-        size_t len = 0;
-        for (;;) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            const char *p = pieces[x % np];
-            size_t pl = strlen(p);
-            if (len + pl >= sizeof(text) / (round % 8 == 0 ? 1 : 8))
-                break;
-            memcpy(text + len, p, pl);
-            len += pl;
-        }
+        size_t len = pieces_fill(
+            text, 0, sizeof(text) / (round % 8 == 0 ? 1 : 8) - 1, pieces, np,
+            &x);
         made += same_both_ways(r, text, len);
     }
     return made;
@@ -648,25 +666,6 @@ test_number_candidates(void **state)
     assert_true(made > 2000);
     sg_detect_scan_free(&scan);
     sg_rules_free(&r);
-}
-
-/* Random pieces appended to buf[0..len) while they fit in max bytes (x:
- * the xorshift state, moved on); the new length. */
-static size_t
-pieces_fill(char *buf, size_t len, size_t max, const char *const *pieces,
-            size_t np, uint64_t *x)
-{
-    for (;;) {
-        *x ^= *x << 13;
-        *x ^= *x >> 7;
-        *x ^= *x << 17;
-        const char *p = pieces[*x % np];
-        size_t pl = strlen(p);
-        if (len + pl > max)
-            return len;
-        memcpy(buf + len, p, pl);
-        len += pl;
-    }
 }
 
 /* The phone number's candidates found sixteen bytes a step (each '0' and
@@ -1050,7 +1049,7 @@ test_prefilter(void **state)
                                        ":", " x "};
     size_t np = sizeof(pieces) / sizeof(pieces[0]);
     uint64_t x = 0x2545f4914f6cdd1du;
-#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+#define NEXT() next_random(&x)
     char text[1024];
     for (int round = 0; round < 2000; round++) {
         size_t len = 0;
