@@ -497,13 +497,21 @@ sg_walk_message(struct sg_build *b, GMimeMessage *msg,
 
 /* ------------------------------------------------------------- build */
 
+/* The build this thread is making (sg_build_stream): the one GMime's
+ * warnings are of.  The parser options are the process's (sg_opts),
+ * shared by every thread's builds. */
+static __thread struct sg_build *sg_building;
+
 static void
 sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
                   gpointer user_data)
 {
-    struct sg_build *b = user_data;
+    struct sg_build *b = sg_building;
     (void)offset;
     (void)item;
+    (void)user_data;
+    if (b == NULL)
+        return;
     switch (code) {
     case GMIME_WARN_INVALID_CONTENT_TYPE:
     case GMIME_WARN_MALFORMED_MULTIPART:
@@ -523,6 +531,23 @@ sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
     default:
         break; /* duplicated Received:, 8-bit headers, ...: everyday mail */
     }
+}
+
+/* GMime's parser options for every build: text in an undeclared charset
+ * read as UTF-8, else windows-1252; warnings to sg_parser_warning, of the
+ * thread's build.  Made once by sg_msgview_build_init (GMime's parser and
+ * its header lists only read them, and clone them where they keep them),
+ * else for each build. */
+static GMimeParserOptions *sg_opts;
+
+static GMimeParserOptions *
+sg_opts_new(void)
+{
+    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
+    GMimeParserOptions *opts = g_mime_parser_options_new();
+    g_mime_parser_options_set_fallback_charsets(opts, fallback);
+    g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, NULL);
+    return opts;
 }
 
 /* GMime found no message at all (no headers, empty input): the bytes, if
@@ -866,7 +891,6 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
                 const struct sg_extract_opts *x, struct sg_msgview **view_r,
                 const char **error_r)
 {
-    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
     struct sg_build b = {.view = sg_msgview_new(), .extract = x};
     if (b.view == NULL) {
         *error_r = SG_ERR_NOMEM;
@@ -875,9 +899,9 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
     b.view->size = size;
     if (x != NULL && x->enabled)
         b.extract_deadline = sg_extract_now_ms() + x->message_timeout * 1000LL;
-    GMimeParserOptions *opts = g_mime_parser_options_new();
-    g_mime_parser_options_set_fallback_charsets(opts, fallback);
-    g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
+    struct sg_build *outer = sg_building;
+    sg_building = &b;
+    GMimeParserOptions *opts = sg_opts != NULL ? sg_opts : sg_opts_new();
     b.opts = opts;
     GMimeParser *parser = NULL;
     GMimeMessage *msg = NULL;
@@ -916,7 +940,9 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
         g_object_unref(msg);
     if (parser != NULL)
         g_object_unref(parser);
-    g_mime_parser_options_free(opts);
+    if (opts != sg_opts)
+        g_mime_parser_options_free(opts);
+    sg_building = outer;
     sg_buf_free(&b.names);
     if (ret < 0) {
         sg_msgview_free(&b.view);
@@ -1015,11 +1041,16 @@ sg_msgview_build_init(void)
 {
     g_mime_init();
     xmlInitParser();
+    if (sg_opts == NULL)
+        sg_opts = sg_opts_new();
 }
 
 void
 sg_msgview_build_shutdown(void)
 {
+    if (sg_opts != NULL)
+        g_mime_parser_options_free(sg_opts);
+    sg_opts = NULL;
     g_mime_shutdown();
     xmlCleanupParser();
 }
