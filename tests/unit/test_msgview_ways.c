@@ -347,14 +347,21 @@ test_window_like_whole(void **state)
     assert_true(direct_files >= 20); /* single text parts of plain shape */
 }
 
+/* Whether building the view of data[0, len) moves the count *built. */
+static bool
+built_counted(const char *data, size_t len, const unsigned long *built)
+{
+    unsigned long before = *built;
+    struct sg_msgview *v = sg_test_build_mem(data, len);
+    sg_msgview_free(&v);
+    return *built != before;
+}
+
 /* Whether the view of data[0, len) is built without a GMimeMessage. */
 static bool
 built_lean(const char *data, size_t len)
 {
-    unsigned long before = sg_msgview_lean_built;
-    struct sg_msgview *v = sg_test_build_mem(data, len);
-    sg_msgview_free(&v);
-    return sg_msgview_lean_built != before;
+    return built_counted(data, len, &sg_msgview_lean_built);
 }
 
 /* Whether the view of data[0, len) is built without GMime at all: its
@@ -362,10 +369,7 @@ built_lean(const char *data, size_t len)
 static bool
 built_direct(const char *data, size_t len)
 {
-    unsigned long before = sg_msgview_direct_built;
-    struct sg_msgview *v = sg_test_build_mem(data, len);
-    sg_msgview_free(&v);
-    return sg_msgview_direct_built != before;
+    return built_counted(data, len, &sg_msgview_direct_built);
 }
 
 static void
@@ -516,6 +520,29 @@ check_window_every_cut(const char *data, size_t len, const char *what)
     }
 }
 
+/* A message, and whether it is built a way (1) or not (0). */
+struct way_shape {
+    int way;
+    const char *data;
+    size_t len;
+};
+
+/* Each of shapes[0, n) built the way built tells as it says, and its
+ * views the same every way, cut short at every byte (named "name i"). */
+static void
+check_shapes(const struct way_shape *shapes, size_t n,
+             bool (*built)(const char *, size_t), const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "%s %zu", name, i);
+        if (built(shapes[i].data, shapes[i].len) != (shapes[i].way == 1))
+            fail_msg("%s: %s", what, shapes[i].way ? "not built so"
+                                                   : "built so");
+        check_window_every_cut(shapes[i].data, shapes[i].len, what);
+    }
+}
+
 /* Multipart bodies of every shape: built without a GMimeMessage, or
  * left to GMime where said, and the view either way the view of
  * GMime's parse of the whole message, cut short anywhere. */
@@ -524,11 +551,8 @@ test_lean_multipart_like_whole(void **state)
 {
     (void)state;
 #define H(lean, s) {lean, s, sizeof(s) - 1}
-    static const struct {
-        int lean; /* 1: built lean as written, 0: not */
-        const char *data;
-        size_t len;
-    } shapes[] = {
+    /* 1: built lean as written, 0: not */
+    static const struct way_shape shapes[] = {
         /* 0 */
         H(1, "Subject: alt\nContent-Type: multipart/alternative; boundary=b\n"
              "\n--b\nContent-Type: text/plain\n\nplain\n--b\nContent-Type: "
@@ -610,13 +634,7 @@ test_lean_multipart_like_whole(void **state)
              "From: c@d.example\n\n--b\n\ntwo From\n--b--\n"),
     };
 #undef H
-    for (size_t i = 0; i < G_N_ELEMENTS(shapes); i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "multipart %zu", i);
-        if (built_lean(shapes[i].data, shapes[i].len) != (shapes[i].lean == 1))
-            fail_msg("%s: built %s", what, shapes[i].lean ? "whole" : "lean");
-        check_window_every_cut(shapes[i].data, shapes[i].len, what);
-    }
+    check_shapes(shapes, G_N_ELEMENTS(shapes), built_lean, "multipart");
     /* multiparts nested past the view's bound and past GMime's */
     static const unsigned deep[] = {SG_MSGVIEW_MAX_MULTIPART + 2, 1030};
     for (size_t k = 0; k < G_N_ELEMENTS(deep); k++) {
@@ -665,11 +683,8 @@ test_direct_like_gmime(void **state)
 {
     (void)state;
 #define H(direct, s) {direct, s, sizeof(s) - 1}
-    static const struct {
-        int direct; /* 1: read directly as written, 0: not */
-        const char *data;
-        size_t len;
-    } shapes[] = {
+    /* 1: read directly as written, 0: not */
+    static const struct way_shape shapes[] = {
         /* 0 */
         H(1, "Subject: x\nFrom: A <a@b.example>\n\nno Content lines\n"),
         H(1, "Content-Type: text/plain\n\nplain\n"),
@@ -754,15 +769,7 @@ test_direct_like_gmime(void **state)
              "four-bytes-or-more-is-not-read-0123456789\n\nlong charset\n"),
     };
 #undef H
-    for (size_t i = 0; i < G_N_ELEMENTS(shapes); i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "direct %zu", i);
-        if (built_direct(shapes[i].data, shapes[i].len) !=
-            (shapes[i].direct == 1))
-            fail_msg("%s: read %s", what, shapes[i].direct ? "by GMime"
-                                                           : "directly");
-        check_window_every_cut(shapes[i].data, shapes[i].len, what);
-    }
+    check_shapes(shapes, G_N_ELEMENTS(shapes), built_direct, "direct");
     /* a body past the text budget is left to GMime, which counts what
      * is not read */
     struct sg_buf big = SG_BUF_INIT;
