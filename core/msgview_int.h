@@ -226,14 +226,19 @@ struct sg_top_part {
  * text/html (any case) whose parameters are only charset, format and
  * delsp, each once, each a token or a quoted string of the letters,
  * digits and "-_.:+" of charset names, and a Content-Transfer-Encoding
- * 7bit, 8bit, binary, quoted-printable or base64, each header once,
- * blanks and folds only around the value and the ';'s.  GMime 3.2.13
- * reads such lines into a leaf part of that type (parser_content_type,
+ * 7bit, 8bit, binary, quoted-printable or base64, and a
+ * Content-Language of language tags, commas and blanks (as Thunderbird
+ * and Outlook write on every letter), each header once, blanks and
+ * folds only around the values and the ';'s.  GMime 3.2.13 reads such
+ * lines into a leaf part of that type (parser_content_type,
  * g_mime_parse_content_type), the parameters' values as they are
  * (decode_param: a token or an unquoted string, no encoded word, valid
  * UTF-8), that encoding (g_mime_content_encoding_from_string), no file
- * name and no disposition, and warns of nothing the view counts as
- * malformed (no conflicting header or parameter, no invalid type).
+ * name and no disposition, keeps Content-Language without reading it
+ * (no GMimeObject or GMimePart reads it), and warns of nothing the view
+ * counts as malformed (no conflicting header or parameter, no invalid
+ * type).  The headers' values for the view are read as the block's
+ * others are (sg_top_headers), as GMime's header list has them.
  * Anything else, false: GMime makes the part. */
 bool sg_top_part(const struct sg_top *top, struct sg_top_part *part);
 

@@ -301,10 +301,22 @@ sg_top_encoding(const char *p, const char *end, struct sg_top_part *part)
     return false;
 }
 
+/* A Content-Language value as sg_top_part takes it: language tags and
+ * the commas and blanks (and folds) between them, nothing else. */
+static bool
+sg_top_language(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != ',' &&
+            !sg_top_lwsp(*p))
+            return false;
+    return true;
+}
+
 bool
 sg_top_part(const struct sg_top *top, struct sg_top_part *part)
 {
-    bool typed = false, encoded = false;
+    bool typed = false, encoded = false, language = false;
     memset(part, 0, sizeof(*part));
     part->type = "text/plain";
     part->enc = GMIME_CONTENT_ENCODING_DEFAULT;
@@ -321,6 +333,9 @@ sg_top_part(const struct sg_top *top, struct sg_top_part *part)
         } else if (sg_top_named(top, h, "Content-Transfer-Encoding")) {
             ok = !encoded && sg_top_encoding(value, end, part);
             encoded = true;
+        } else if (sg_top_named(top, h, "Content-Language")) {
+            ok = !language && sg_top_language(value, end);
+            language = true;
         }
         if (!ok)
             return false;

@@ -718,53 +718,62 @@ test_direct_like_gmime(void **state)
         H(1, "content-type: text/plain; delsp=no; charset=\"utf-8\"\ncontent-"
              "transfer-encoding: Quoted-Printable\n\nx=C3=A9\n"),
         H(1, "Content-Type: text/plain; charset=KOI8-R\n\n\xf4\xd5\xd2\n"),
+        H(1, "MIME-Version: 1.0\nUser-Agent: Mozilla Thunderbird\nContent-"
+             "Language: en-GB\nContent-Type: text/plain; charset=UTF-8; "
+             "format=flowed\nContent-Transfer-Encoding: 7bit\n\nDear Amy,\n"),
+        /* 20 */
+        H(1, "Content-Language:\n en-GB, fr\nContent-Type: text/html\n\n"
+             "<p>two languages</p>\n"),
         H(0, "Content-Type: text/plain; charset=utf-8; charset=latin1\n\n"
              "two charsets\n"),
-        /* 20 */
         H(0, "Content-Type: text/plain; charset=utf-8; name=a.txt\n\nname\n"),
         H(0, "Content-Type: text/plain; charset=\"=?utf-8?q?x?=\"\n\nencoded "
              "word\n"),
         H(0, "Content-Type: text/plain; charset==?utf-8?q?x?=\n\nencoded\n"),
+        /* 25 */
         H(0, "Content-Type: text/plain; charset=utf-8 (comment)\n\nx\n"),
         H(0, "Content-Type: text/plain;\n (a comment) charset=utf-8\n\nfolded "
              "with a comment\n"),
-        /* 25 */
         H(0, "Content-Type: text/plain\nContent-Type: text/plain\n\ntwice\n"),
         H(0, "Content-Transfer-Encoding: base64\nContent-Transfer-Encoding: "
              "base64\n\naGk=\n"),
         H(0, "Content-Type: text/calendar\n\nBEGIN:VCALENDAR\n"),
+        /* 30 */
         H(0, "Content-Type: text/plain\nContent-Disposition: attachment\n\n"
              "attached\n"),
-        H(0, "Content-Type: text/plain\nContent-Language: en-GB\n\nanother "
-             "Content header\n"),
-        /* 30 */
+        H(0, "Content-Type: text/plain\nContent-Description: a note\n\n"
+             "another Content header\n"),
         H(0, "Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a.txt\n"
              "#86)C\n`\nend\n"),
         H(0, "Content-Transfer-Encoding: 7-bit\n\nspelt otherwise\n"),
         H(0, "Content-Type: text/plain; charset = utf-8\n\nblanks at =\n"),
+        /* 35 */
         H(0, "Content-Type: text/plain; charset=\"utf-8\\\"\"\n\nbackslash\n"),
         H(0, "Content-Type: text/plain; charset*=utf-8''x\n\nRFC 2231\n"),
-        /* 35 */
         H(0, "Content-Type: text/plain; charset=\"utf 8\"\n\nblank in quotes"
              "\n"),
         H(0, "Content-Type: text/plain; charset=\xc3\xa9\n\n8-bit value\n"),
         H(0, "Content-Type: text/plain charset=utf-8\n\nno ';'\n"),
+        /* 40 */
         H(0, "Content-Type: text/plain; format=flowed; format=fixed\n\nx\n"),
         H(0, "Content-Type: text/plain; charset=\n\nempty value\n"),
-        /* 40 */
         H(0, "Content-Type: text/plain; charset=\"\"\n\nempty quotes\n"),
         H(0, "Content-Type: text/plain; charset=\"utf-8\n\nunclosed quote\n"),
         H(0, "Content-Type: text/plain; charset=\"utf-8\"x\n\nafter quote\n"),
+        /* 45 */
         H(0, "Content-Type: text/plainx\n\nlonger subtype\n"),
         H(0, "Content-Type: text/pl\n ain\n\nfolded in the subtype\n"),
-        /* 45 */
         H(0, "Content-Type: text /plain\n\nblank in the type\n"),
         H(0, "Content-Type: application/octet-stream\n\nnot text\n"),
         H(0, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-"
              "Encoding: base64 x\n\naGk=\n"),
+        /* 50 */
+        H(0, "Content-Language: en-GB\nContent-Language: fr\n\ntwice\n"),
+        H(0, "Content-Language: =?utf-8?q?en?=\n\nencoded word\n"),
+        H(0, "Content-Language: en-GB (English)\n\na comment\n"),
         H(0, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
         H(0, "From: a@b.example\nFrom: c@d.example\n\nnot lean at all\n"),
-        /* 50 */
+        /* 55 */
         H(0, "Content-Type: text/plain; charset=x-a-charset-name-of-sixty-"
              "four-bytes-or-more-is-not-read-0123456789\n\nlong charset\n"),
     };
