@@ -293,11 +293,13 @@ sg_top_encoding(const char *p, const char *end, struct sg_top_part *part)
     sg_top_skip_lwsp(&p, end);
     while (end > p && sg_top_lwsp(end[-1]))
         end--;
-    for (size_t i = 0; i < G_N_ELEMENTS(encodings); i++)
-        if (sg_top_word(&p, end, encodings[i].name) && p == end) {
+    for (size_t i = 0; i < G_N_ELEMENTS(encodings); i++) {
+        const char *q = p;
+        if (sg_top_word(&q, end, encodings[i].name) && q == end) {
             part->enc = encodings[i].enc;
             return true;
         }
+    }
     return false;
 }
 

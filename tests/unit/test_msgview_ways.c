@@ -776,6 +776,11 @@ test_direct_like_gmime(void **state)
         /* 55 */
         H(0, "Content-Type: text/plain; charset=x-a-charset-name-of-sixty-"
              "four-bytes-or-more-is-not-read-0123456789\n\nlong charset\n"),
+        /* an encoding's name run into another's: GMime knows neither */
+        H(0, "Content-Transfer-Encoding: 7bitbase64\n\ncall me on 07700 "
+             "900123\n"),
+        H(0, "Content-Transfer-Encoding: 8bitquoted-printable\n\n=\n"),
+        H(0, "Content-Transfer-Encoding: binarybase64\n\naGk=\n"),
     };
 #undef H
     check_shapes(shapes, G_N_ELEMENTS(shapes), built_direct, "direct");
