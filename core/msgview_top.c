@@ -186,8 +186,9 @@ sg_top_plain_value(const struct sg_top *top, const struct sg_top_header *h)
 
 /* A byte of a parameter value read without GMime: the letters, digits
  * and punctuation of charset names ("utf-8", "ISO_8859-1:1987"), all of
- * which GMime reads into a token as they are and none of which starts
- * an encoded word. */
+ * which GMime's loose parameter mode (its default, which sg_opts_new
+ * keeps; the strict mode would end a token at ':') reads into the value
+ * as they are, and none of which starts an encoded word. */
 static bool
 sg_top_value_char(char c)
 {

@@ -797,6 +797,41 @@ test_direct_like_gmime(void **state)
     sg_buf_free(&big);
 }
 
+/* Every transfer encoding's name with whatever may follow it in a
+ * Content-Transfer-Encoding line (blanks, a letter, a comment, a
+ * separator, another name run into it or after a blank): read directly
+ * only when the line is the name alone, between blanks, and the view
+ * every way the view of GMime's parse. */
+static void
+test_direct_encoding_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "7bit", "8bit", "binary", "quoted-printable", "base64",
+        "x-uuencode", "BASE64"};
+    static const char *const after[] = {"", " ", "\t", "x", "-", " x",
+                                        "(c)", " (c)", ";", ",", "="};
+    size_t n = G_N_ELEMENTS(after);
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        for (size_t k = 0; k < n + 2 * G_N_ELEMENTS(names); k++) {
+            /* past after[]: each name run into this one, then after a
+             * blank */
+            const char *tail = k < n ? after[k] : names[(k - n) / 2];
+            const char *join = k < n || (k - n) % 2 == 0 ? "" : " ";
+            char msg[256];
+            int len = snprintf(msg, sizeof(msg),
+                               "Content-Transfer-Encoding: %s%s%s\n\n"
+                               "aGk=\ncall me on 07700 900123 =\n",
+                               names[i], join, tail);
+            bool alone = i != 5 && k < n &&
+                         strspn(tail, " \t") == strlen(tail);
+            if (built_direct(msg, (size_t)len) != alone)
+                fail_msg("\"%s%s%s\": %s", names[i], join, tail,
+                         alone ? "not built directly" : "built directly");
+            check_window(msg, (size_t)len, msg);
+        }
+}
+
 int
 main(void)
 {
@@ -805,6 +840,7 @@ main(void)
         cmocka_unit_test(test_lean_like_whole),
         cmocka_unit_test(test_lean_multipart_like_whole),
         cmocka_unit_test(test_direct_like_gmime),
+        cmocka_unit_test(test_direct_encoding_names),
     };
     return cmocka_run_group_tests(tests, sg_test_msgview_setup,
                                   sg_test_msgview_teardown);
