@@ -231,24 +231,38 @@ sg_text_convert_add(struct sg_build *b, const char *charset,
     return ret;
 }
 
+/* A text leaf's content and what it says of itself: GMime's part, or
+ * the body of a message read without GMime (sg_build_top). */
+struct sg_leaf_src {
+    GMimePart *part;    /* NULL: the content is body[0, body_len) */
+    const char *body;
+    size_t body_len;
+    const char *charset; /* NULL when none is declared */
+    GMimeContentEncoding enc;
+};
+
 /* A text/any leaf: its text always (and as sent too when its transfer
  * encoding does not decode), and an attachment record when it is one.
  * The budget is spent on the bytes as sent. */
 static int
-sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
-             const char *type, const char *filename, bool attach)
+sg_leaf_text(struct sg_build *b, const struct sg_leaf_src *src,
+             const struct sg_where *w, const char *type,
+             const char *filename, bool attach)
 {
     size_t room = SG_MSGVIEW_MAX_TEXT - b->text_used;
     struct sg_buf sent = SG_BUF_INIT, decoded = SG_BUF_INIT;
     size_t sent_size, size;
     bool is_html = strcmp(type, "text/html") == 0;
-    const char *charset = g_mime_object_get_content_type_parameter(
-        GMIME_OBJECT(part), "charset");
-    GMimeContentEncoding enc = sg_part_encoding(part);
+    const char *charset = src->charset;
+    GMimeContentEncoding enc = src->enc;
     bool encoded = enc == GMIME_CONTENT_ENCODING_BASE64 ||
                    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
                    enc == GMIME_CONTENT_ENCODING_UUENCODE;
-    int ret = sg_part_sent(b, part, room, &sent, &sent_size);
+    int ret = 0;
+    if (src->part != NULL)
+        ret = sg_part_sent(b, src->part, room, &sent, &sent_size);
+    else
+        sg_bytes_sent(src->body, src->body_len, room, &sent, &sent_size);
     bool cut = sent_size > sent.len;
     b->text_used += sent.len;
     if (cut)
@@ -257,9 +271,11 @@ sg_leaf_text(struct sg_build *b, GMimePart *part, const struct sg_where *w,
         ret = sg_fail(b, SG_ERR_NOMEM);
     const struct sg_buf *raw = encoded ? &decoded : &sent;
     size = raw->len;
-    if (ret == 0 && cut) { /* the attachment's whole size, only counted */
+    /* the attachment's whole size, only counted (a content read without
+     * GMime is never cut: see sg_lean_direct) */
+    if (ret == 0 && cut && src->part != NULL) {
         struct sg_buf none = SG_BUF_INIT;
-        ret = sg_part_read(b, part, true, 0, &none, &size);
+        ret = sg_part_read(b, src->part, true, 0, &none, &size);
     }
     if (ret == 0 && is_html && sg_cid_refs_scan(&b->cids, raw->data,
                                                 raw->len) < 0)
@@ -292,13 +308,18 @@ sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
     bool nomem;
     char *type = sg_content_type(GMIME_OBJECT(part));
     char *filename = sg_filename(part, &nomem);
+    const struct sg_leaf_src src = {
+        part, NULL, 0,
+        g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+                                                 "charset"),
+        sg_part_encoding(part)};
     int ret = 0;
     b->view->n_parts++;
     if (type == NULL || nomem) {
         ret = sg_fail(b, SG_ERR_NOMEM);
     } else if (strncmp(type, "text/", 5) == 0) {
         bool attach = filename != NULL || g_mime_part_is_attachment(part);
-        ret = sg_leaf_text(b, part, w, type, filename, attach);
+        ret = sg_leaf_text(b, &src, w, type, filename, attach);
     } else {
         /* two Content-Type headers, one of them text: read it both ways */
         char *text_type = sg_other_text_type(b, part, &nomem);
@@ -306,7 +327,7 @@ sg_leaf(struct sg_build *b, GMimePart *part, const struct sg_where *w)
             ret = sg_fail(b, SG_ERR_NOMEM);
         if (text_type != NULL) {
             b->view->malformed = true;
-            ret = sg_leaf_text(b, part, w, text_type, filename, false);
+            ret = sg_leaf_text(b, &src, w, text_type, filename, false);
             free(text_type);
         }
         if (ret == 0)
@@ -476,13 +497,21 @@ sg_walk_message(struct sg_build *b, GMimeMessage *msg,
 
 /* ------------------------------------------------------------- build */
 
+/* The build this thread is making (sg_build_stream): the one GMime's
+ * warnings are of.  The parser options are the process's (sg_opts),
+ * shared by every thread's builds. */
+static __thread struct sg_build *sg_building;
+
 static void
 sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
                   gpointer user_data)
 {
-    struct sg_build *b = user_data;
+    struct sg_build *b = sg_building;
     (void)offset;
     (void)item;
+    (void)user_data;
+    if (b == NULL)
+        return;
     switch (code) {
     case GMIME_WARN_INVALID_CONTENT_TYPE:
     case GMIME_WARN_MALFORMED_MULTIPART:
@@ -502,6 +531,23 @@ sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
     default:
         break; /* duplicated Received:, 8-bit headers, ...: everyday mail */
     }
+}
+
+/* GMime's parser options for every build: text in an undeclared charset
+ * read as UTF-8, else windows-1252; warnings to sg_parser_warning, of the
+ * thread's build.  Made once by sg_msgview_build_init (GMime's parser and
+ * its header lists only read them, and clone them where they keep them),
+ * else for each build. */
+static GMimeParserOptions *sg_opts;
+
+static GMimeParserOptions *
+sg_opts_new(void)
+{
+    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
+    GMimeParserOptions *opts = g_mime_parser_options_new();
+    g_mime_parser_options_set_fallback_charsets(opts, fallback);
+    g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, NULL);
+    return opts;
 }
 
 /* GMime found no message at all (no headers, empty input): the bytes, if
@@ -563,19 +609,31 @@ sg_build_message(struct sg_build *b, GMimeMessage *msg)
 }
 
 /* The same from a header block read by sg_top_read and the body part
- * GMime made of its Content-* headers (see sg_parse_lean). */
+ * GMime made of its Content-* headers (see sg_parse_lean), or with part
+ * NULL, the body read without GMime as the single text part direct says
+ * it is (sg_top_part): its content is the body as sent, data[top->body,
+ * len), within the text budget (sg_lean_direct). */
 static int
-sg_build_top(struct sg_build *b, struct sg_top *top, GMimeObject *part)
+sg_build_top(struct sg_build *b, struct sg_top *top, GMimeObject *part,
+             const struct sg_top_part *direct, const char *data, size_t len)
 {
     if (sg_top_headers(b, top, part) < 0 || sg_top_envelope(b, top) < 0 ||
         sg_top_sender_claims(b, top) < 0 || sg_names_done(b) < 0)
         return -1;
-    return sg_walk(b, part, &sg_top_where);
+    if (part != NULL)
+        return sg_walk(b, part, &sg_top_where);
+    const struct sg_leaf_src src = {
+        NULL, data + top->body, len - top->body,
+        direct->charset[0] != '\0' ? direct->charset : NULL, direct->enc};
+    b->view->n_parts++;
+    return sg_leaf_text(b, &src, &sg_top_where, direct->type, NULL, false);
 }
 
 bool sg_msgview_window = true;
 bool sg_msgview_lean = true;
+bool sg_msgview_direct = true;
 unsigned long sg_msgview_lean_built;
+unsigned long sg_msgview_direct_built;
 
 /* The offset of the blank line ("\n" or "\r\n" at a line's start) that
  * ends the header block of data[0, len), or SIZE_MAX when there is none. */
@@ -721,9 +779,39 @@ sg_lean_tail(const struct sg_top *top)
  * more than the GMimeMessage it saves on 5 MB messages, less at 100 KB. */
 #define SG_LEAN_COPY_MAX ((size_t)256 * 1024)
 
+/* Whether the message in data[0, len) can be built without a
+ * GMimeMessage: its header block plain (sg_top_read, into top), and the
+ * last From:'s addresses read as GMime's message would read them
+ * (sg_top_from).  false: top empty. */
+static bool
+sg_lean_top(struct sg_build *b, const char *data, size_t len,
+            struct sg_top *top)
+{
+    if (!sg_msgview_lean || !sg_msgview_window || data == NULL ||
+        sg_top_read(data, len, top) <= 0)
+        return false;
+    if (!sg_top_from(top, b->opts)) {
+        sg_top_free(top);
+        return false;
+    }
+    return true;
+}
+
+/* Whether the body of the message in data[0, len), whose header block
+ * sg_lean_top read into top, is a single text part read without GMime
+ * (direct filled): its Content-* lines of sg_top_part's shape, and the
+ * body within the text budget, so that it is read whole. */
+static bool
+sg_lean_direct(const struct sg_top *top, size_t len,
+               struct sg_top_part *direct)
+{
+    return sg_msgview_direct && len - top->body <= SG_MSGVIEW_MAX_TEXT &&
+           sg_top_part(top, direct);
+}
+
 /* The body part of the message in data[0, len) (the bytes of stream),
- * without a GMimeMessage, when its header block is plain (sg_top_read,
- * into top) and its body a single part or a multipart: GMime is given
+ * without a GMimeMessage, when its header block is plain (sg_lean_top
+ * read it into top) and its body a single part or a multipart: GMime is given
  * only the block's Content-* lines, as written, and the blank line
  * (sg_lean_head), and makes the part of them.  A single part's content
  * is then the body (sg_window_part).  A multipart's body follows the
@@ -746,13 +834,6 @@ static GMimeObject *
 sg_parse_lean(struct sg_build *b, GMimeStream *stream, const char *data,
               size_t len, struct sg_top *top)
 {
-    if (!sg_msgview_lean || !sg_msgview_window || data == NULL ||
-        sg_top_read(data, len, top) <= 0)
-        return NULL;
-    if (!sg_top_from(top, b->opts)) {
-        sg_top_free(top);
-        return NULL;
-    }
     bool nested = sg_maybe_nested(data, top->blank);
     size_t tail = sg_lean_tail(top);
     struct sg_buf head = SG_BUF_INIT;
@@ -810,7 +891,6 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
                 const struct sg_extract_opts *x, struct sg_msgview **view_r,
                 const char **error_r)
 {
-    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
     struct sg_build b = {.view = sg_msgview_new(), .extract = x};
     if (b.view == NULL) {
         *error_r = SG_ERR_NOMEM;
@@ -819,37 +899,50 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
     b.view->size = size;
     if (x != NULL && x->enabled)
         b.extract_deadline = sg_extract_now_ms() + x->message_timeout * 1000LL;
-    GMimeParserOptions *opts = g_mime_parser_options_new();
-    g_mime_parser_options_set_fallback_charsets(opts, fallback);
-    g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, &b);
+    struct sg_build *outer = sg_building;
+    sg_building = &b;
+    GMimeParserOptions *opts = sg_opts != NULL ? sg_opts : sg_opts_new();
     b.opts = opts;
     GMimeParser *parser = NULL;
     GMimeMessage *msg = NULL;
+    GMimeObject *part = NULL;
     struct sg_top top;
-    GMimeObject *part = sg_parse_lean(&b, stream, data, size, &top);
-    if (part == NULL)
+    struct sg_top_part direct;
+    bool lean = sg_lean_top(&b, data, size, &top);
+    bool is_direct = lean && sg_lean_direct(&top, size, &direct);
+    if (lean && !is_direct) {
+        part = sg_parse_lean(&b, stream, data, size, &top);
+        lean = part != NULL;
+    }
+    if (!lean)
         msg = sg_parse_window(&b, stream, data, size, &parser);
-    if (part == NULL && msg == NULL) {
+    if (!lean && msg == NULL) {
         parser = g_mime_parser_new_with_stream(stream);
         g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
         msg = g_mime_parser_construct_message(parser, opts);
     }
-    int ret = part != NULL ? sg_build_top(&b, &top, part)
-            : msg != NULL  ? sg_build_message(&b, msg)
-                           : sg_build_unparsed(&b, stream);
+    int ret = lean        ? sg_build_top(&b, &top, part, &direct, data, size)
+            : msg != NULL ? sg_build_message(&b, msg)
+                          : sg_build_unparsed(&b, stream);
     if (ret == 0)
         sg_mark_inline(&b);
     sg_cid_refs_free(&b.cids);
-    if (part != NULL) {
+    if (lean) {
         __atomic_fetch_add(&sg_msgview_lean_built, 1, __ATOMIC_RELAXED);
+        if (is_direct)
+            __atomic_fetch_add(&sg_msgview_direct_built, 1,
+                               __ATOMIC_RELAXED);
         sg_top_free(&top);
-        g_object_unref(part);
     }
+    if (part != NULL)
+        g_object_unref(part);
     if (msg != NULL)
         g_object_unref(msg);
     if (parser != NULL)
         g_object_unref(parser);
-    g_mime_parser_options_free(opts);
+    if (opts != sg_opts)
+        g_mime_parser_options_free(opts);
+    sg_building = outer;
     sg_buf_free(&b.names);
     if (ret < 0) {
         sg_msgview_free(&b.view);
@@ -948,11 +1041,16 @@ sg_msgview_build_init(void)
 {
     g_mime_init();
     xmlInitParser();
+    if (sg_opts == NULL)
+        sg_opts = sg_opts_new();
 }
 
 void
 sg_msgview_build_shutdown(void)
 {
+    if (sg_opts != NULL)
+        g_mime_parser_options_free(sg_opts);
+    sg_opts = NULL;
     g_mime_shutdown();
     xmlCleanupParser();
 }

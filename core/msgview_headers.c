@@ -104,11 +104,13 @@ sg_top_value(struct sg_build *b, const struct sg_top *top,
 }
 
 /* Every header of the block in the order written; the Content-* ones
- * are the part's, as GMime made it of them (in the same order). */
+ * are the part's, as GMime made it of them (in the same order), or with
+ * part NULL (no part made: sg_top_part), read as the others are. */
 int
 sg_top_headers(struct sg_build *b, struct sg_top *top, GMimeObject *part)
 {
-    GMimeHeaderList *list = g_mime_object_get_header_list(part);
+    GMimeHeaderList *list = part != NULL ? g_mime_object_get_header_list(part)
+                                         : NULL;
     int count = sg_header_count(list), k = 0;
     b->view->headers = calloc(top->n, sizeof(*b->view->headers));
     if (b->view->headers == NULL)
@@ -119,7 +121,7 @@ sg_top_headers(struct sg_build *b, struct sg_top *top, GMimeObject *part)
         if (h->content && k < count)
             ret = sg_header_add(b, g_mime_header_list_get_header_at(list,
                                                                     k++));
-        else if (h->content)
+        else if (h->content && part != NULL)
             ret = 0; /* the caller made sure that GMime kept them all */
         else if (sg_top_value(b, top, h) == NULL)
             ret = sg_fail(b, SG_ERR_NOMEM);

@@ -47,6 +47,16 @@ extern bool sg_msgview_window;
 extern bool sg_msgview_lean;
 extern unsigned long sg_msgview_lean_built;
 
+/* Whether a message built so whose body is a single text part of the
+ * strict shape sg_top_part reads has that part read without GMime at
+ * all: no parser, part, data wrapper or stream, the body's bytes read
+ * where they are (true; a test sets it false to have GMime make the
+ * part, which must give the same view).  Views built so are counted in
+ * sg_msgview_direct_built (and sg_msgview_lean_built), for tests.
+ * Defined in msgview_build.c. */
+extern bool sg_msgview_direct;
+extern unsigned long sg_msgview_direct_built;
+
 /* One build in progress. */
 struct sg_build {
     struct sg_msgview *view;
@@ -127,6 +137,9 @@ int sg_part_read(struct sg_build *b, GMimePart *part, bool decode, size_t cap,
  * sg_buf_free, and a borrowed one is never appended to. */
 int sg_part_sent(struct sg_build *b, GMimePart *part, size_t cap,
                  struct sg_buf *out, size_t *size_r);
+/* The same of a content in memory at data[0, len), GMime's or not. */
+void sg_bytes_sent(const char *data, size_t len, size_t cap,
+                   struct sg_buf *out, size_t *size_r);
 int sg_part_decoded(struct sg_build *b, GMimePart *part, size_t cap,
                     struct sg_buf *out, size_t *size_r);
 void sg_part_release(struct sg_buf *buf);
@@ -167,7 +180,8 @@ int sg_envelope_headers(struct sg_build *b, GMimeMessage *msg);
 int sg_sender_claims(struct sg_build *b, GMimeMessage *msg);
 /* The same from a header block read by sg_top_read, whose Content-*
  * headers GMime has made part of (their names and values are the
- * part's, as with a GMimeMessage). */
+ * part's, as with a GMimeMessage), or with part NULL, that GMime was not
+ * given (sg_top_part): read as the block's other headers are. */
 int sg_top_headers(struct sg_build *b, struct sg_top *top, GMimeObject *part);
 bool sg_top_from(struct sg_top *top, GMimeParserOptions *opts);
 int sg_top_envelope(struct sg_build *b, struct sg_top *top);
@@ -199,5 +213,33 @@ sg_top_lwsp(char c)
 char *sg_top_plain_value(const struct sg_top *top,
                          const struct sg_top_header *h);
 void sg_top_free(struct sg_top *top);
+
+/* What the body part says of itself when the block's Content-* lines are
+ * of the one strict shape read without GMime (sg_top_part). */
+struct sg_top_part {
+    const char *type;  /* "text/plain" or "text/html" (static) */
+    char charset[64];  /* the charset parameter's value, "" when none */
+    GMimeContentEncoding enc;
+};
+/* Whether the Content-* lines of the block read into top are of that
+ * shape (part filled): none at all; or a Content-Type text/plain or
+ * text/html (any case) whose parameters are only charset, format and
+ * delsp, each once, each a token or a quoted string of the letters,
+ * digits and "-_.:+" of charset names, and a Content-Transfer-Encoding
+ * 7bit, 8bit, binary, quoted-printable or base64, and a
+ * Content-Language of language tags, commas and blanks (as Thunderbird
+ * and Outlook write on every letter), each header once, blanks and
+ * folds only around the values and the ';'s.  GMime 3.2.13 reads such
+ * lines into a leaf part of that type (parser_content_type,
+ * g_mime_parse_content_type), the parameters' values as they are
+ * (decode_param: a token or an unquoted string, no encoded word, valid
+ * UTF-8), that encoding (g_mime_content_encoding_from_string), no file
+ * name and no disposition, keeps Content-Language without reading it
+ * (no GMimeObject or GMimePart reads it), and warns of nothing the view
+ * counts as malformed (no conflicting header or parameter, no invalid
+ * type).  The headers' values for the view are read as the block's
+ * others are (sg_top_headers), as GMime's header list has them.
+ * Anything else, false: GMime makes the part. */
+bool sg_top_part(const struct sg_top *top, struct sg_top_part *part);
 
 #endif

@@ -112,6 +112,14 @@ sg_borrow(struct sg_buf *out, const char *data, size_t len)
     out->failed = false;
 }
 
+void
+sg_bytes_sent(const char *data, size_t len, size_t cap, struct sg_buf *out,
+              size_t *size_r)
+{
+    *size_r = len;
+    sg_borrow(out, data, len < cap ? len : cap);
+}
+
 int
 sg_part_sent(struct sg_build *b, GMimePart *part, size_t cap,
              struct sg_buf *out, size_t *size_r)
@@ -120,8 +128,7 @@ sg_part_sent(struct sg_build *b, GMimePart *part, size_t cap,
     size_t len;
     if (!sg_part_in_memory(part, &data, &len))
         return sg_part_read(b, part, false, cap, out, size_r);
-    *size_r = len;
-    sg_borrow(out, data, len < cap ? len : cap);
+    sg_bytes_sent(data, len, cap, out, size_r);
     return 0;
 }
 

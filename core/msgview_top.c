@@ -182,6 +182,170 @@ sg_top_plain_value(const struct sg_top *top, const struct sg_top_header *h)
     return value;
 }
 
+/* ------------------------------------------------ a single text part */
+
+/* A byte of a parameter value read without GMime: the letters, digits
+ * and punctuation of charset names ("utf-8", "ISO_8859-1:1987"), all of
+ * which GMime's loose parameter mode (its default, which sg_opts_new
+ * keeps; the strict mode would end a token at ':') reads into the value
+ * as they are, and none of which starts an encoded word. */
+static bool
+sg_top_value_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.' ||
+           c == ':' || c == '+';
+}
+
+/* Whether p[0, end - p) starts with word (any case), and *p moves past it. */
+static bool
+sg_top_word(const char **p, const char *end, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(end - *p) < n || g_ascii_strncasecmp(*p, word, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+static void
+sg_top_skip_lwsp(const char **p, const char *end)
+{
+    while (*p < end && sg_top_lwsp(**p))
+        (*p)++;
+}
+
+/* One parameter "name=value" of a text part's Content-Type, at *p: one of
+ * the names it knows, not seen before (seen: a bit a name), the value a
+ * token or a quoted string of sg_top_value_char; the charset's value into
+ * part.  false when it is not such a one. */
+static bool
+sg_top_param(const char **p, const char *end, unsigned *seen,
+             struct sg_top_part *part)
+{
+    static const char *const names[] = {"charset=", "format=", "delsp="};
+    size_t k = 0;
+    while (k < G_N_ELEMENTS(names) && !sg_top_word(p, end, names[k]))
+        k++;
+    if (k == G_N_ELEMENTS(names) || (*seen & 1u << k) != 0)
+        return false;
+    *seen |= 1u << k;
+    bool quoted = *p < end && **p == '"';
+    const char *from = *p + quoted, *q = from;
+    while (q < end && sg_top_value_char(*q))
+        q++;
+    size_t n = (size_t)(q - from);
+    if (n == 0 || (quoted && (q == end || *q++ != '"')))
+        return false;
+    if (k == 0) {
+        if (n >= sizeof(part->charset))
+            return false;
+        memcpy(part->charset, from, n);
+        part->charset[n] = '\0';
+    }
+    *p = q;
+    return true;
+}
+
+/* A Content-Type value as sg_top_part takes it: "text/plain" or
+ * "text/html" (any case), then parameters sg_top_param takes, each after
+ * a ';', blanks (and folds) around the ';'s, one ';' at the end allowed. */
+static bool
+sg_top_text_type(const char *p, const char *end, struct sg_top_part *part)
+{
+    unsigned seen = 0;
+    sg_top_skip_lwsp(&p, end);
+    if (!sg_top_word(&p, end, "text/"))
+        return false;
+    if (sg_top_word(&p, end, "plain"))
+        part->type = "text/plain";
+    else if (sg_top_word(&p, end, "html"))
+        part->type = "text/html";
+    else
+        return false;
+    for (;;) {
+        sg_top_skip_lwsp(&p, end);
+        if (p == end)
+            return true;
+        if (*p++ != ';')
+            return false;
+        sg_top_skip_lwsp(&p, end);
+        if (p == end)
+            return true;
+        if (!sg_top_param(&p, end, &seen, part))
+            return false;
+    }
+}
+
+/* A Content-Transfer-Encoding value as sg_top_part takes it: one of the
+ * encodings it knows (any case), blanks (and folds) around it. */
+static bool
+sg_top_encoding(const char *p, const char *end, struct sg_top_part *part)
+{
+    static const struct {
+        const char *name;
+        GMimeContentEncoding enc;
+    } encodings[] = {
+        {"7bit", GMIME_CONTENT_ENCODING_7BIT},
+        {"8bit", GMIME_CONTENT_ENCODING_8BIT},
+        {"binary", GMIME_CONTENT_ENCODING_BINARY},
+        {"quoted-printable", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE},
+        {"base64", GMIME_CONTENT_ENCODING_BASE64},
+    };
+    sg_top_skip_lwsp(&p, end);
+    while (end > p && sg_top_lwsp(end[-1]))
+        end--;
+    for (size_t i = 0; i < G_N_ELEMENTS(encodings); i++) {
+        const char *q = p;
+        if (sg_top_word(&q, end, encodings[i].name) && q == end) {
+            part->enc = encodings[i].enc;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A Content-Language value as sg_top_part takes it: language tags and
+ * the commas and blanks (and folds) between them, nothing else. */
+static bool
+sg_top_language(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != ',' &&
+            !sg_top_lwsp(*p))
+            return false;
+    return true;
+}
+
+bool
+sg_top_part(const struct sg_top *top, struct sg_top_part *part)
+{
+    bool typed = false, encoded = false, language = false;
+    memset(part, 0, sizeof(*part));
+    part->type = "text/plain";
+    part->enc = GMIME_CONTENT_ENCODING_DEFAULT;
+    for (size_t i = 0; i < top->n; i++) {
+        const struct sg_top_header *h = &top->h[i];
+        const char *value = top->data + h->line + h->name_len + 1;
+        const char *end = top->data + h->end;
+        bool ok = false;
+        if (!h->content)
+            continue;
+        if (sg_top_named(top, h, "Content-Type")) {
+            ok = !typed && sg_top_text_type(value, end, part);
+            typed = true;
+        } else if (sg_top_named(top, h, "Content-Transfer-Encoding")) {
+            ok = !encoded && sg_top_encoding(value, end, part);
+            encoded = true;
+        } else if (sg_top_named(top, h, "Content-Language")) {
+            ok = !language && sg_top_language(value, end);
+            language = true;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 void
 sg_top_free(struct sg_top *top)
 {

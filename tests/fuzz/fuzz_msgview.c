@@ -4,11 +4,13 @@
  *
  * SECURITY: this is the attacker's entry point (every inbound message); the
  * builder must neither crash, leak nor hand out invalid UTF-8 for any input.
- * Each input is built twice: as the daemon builds it, and by GMime's parse
- * of the whole message (sg_msgview_window and sg_msgview_lean false); the
- * two views must be the same, field by field; where the bodies differ,
- * the daemon's must be one GMime's whole parse makes of the same message
- * with the body elsewhere in its reads (body_gmime_makes_somewhere).
+ * Each input is built three ways: as the daemon builds it, the same with
+ * GMime making the body part (sg_msgview_direct false), and by GMime's
+ * parse of the whole message (sg_msgview_window and sg_msgview_lean
+ * false).  The first two must be the same, field by field, and the
+ * first the same as the last; where those bodies differ, the daemon's
+ * must be one GMime's whole parse makes of the same message with the
+ * body elsewhere in its reads (body_gmime_makes_somewhere).
  * Fails by aborting (libFuzzer reports the input that did it).
  */
 #include "config.h"
@@ -22,7 +24,7 @@
 #include <glib.h>
 
 #include "msgview_build.h"
-#include "msgview_int.h" /* sg_msgview_window, sg_msgview_lean */
+#include "msgview_int.h" /* sg_msgview_window, _lean, _direct */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -182,15 +184,22 @@ same_view(const struct sg_msgview *a, const struct sg_msgview *b)
 }
 
 static struct sg_msgview *
-build(const uint8_t *data, size_t size, bool fast)
+build_direct(const uint8_t *data, size_t size, bool fast, bool direct)
 {
     struct sg_msgview *view = NULL;
     const char *error = NULL;
     sg_msgview_window = sg_msgview_lean = fast;
+    sg_msgview_direct = direct;
     if (sg_msgview_build_mem((const char *)data, size, &view, &error) < 0)
         abort(); /* only allocation failure may fail, and that is not fuzzed */
     check_view(view);
     return view;
+}
+
+static struct sg_msgview *
+build(const uint8_t *data, size_t size, bool fast)
+{
+    return build_direct(data, size, fast, true);
 }
 
 /* Whether the body of view is what GMime's own parse of the whole
@@ -227,7 +236,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct sg_msgview *view = build(data, size, true);
+    struct sg_msgview *part = build_direct(data, size, true, false);
     struct sg_msgview *whole = build(data, size, false);
+    if (!same_view(view, part))
+        abort();
+    sg_msgview_free(&part);
     if (!same_view(view, whole) &&
         (!same_head(view, whole) ||
          !body_gmime_makes_somewhere(data, size, view)))

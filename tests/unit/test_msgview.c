@@ -588,6 +588,39 @@ test_malformed(void **state)
     sg_msgview_free(&v);
 }
 
+/* Messages that only GMime's parser warnings say are malformed (a
+ * conflicting header or parameter, a type it cannot read), each in
+ * the way the daemon builds it and as GMime's whole parse; the same
+ * without the fault is not malformed.  The warnings reach the build
+ * that is parsing (sg_parser_warning), whichever thread it is on. */
+static const struct {
+    const char *data;
+    bool malformed;
+} warned[] = {
+    {"Subject: w\nContent-Type: text/plain\nContent-Type: text/html\n\n"
+     "<b>two types</b>\n", true},
+    {"Subject: w\nContent-Type: text/plain; charset=utf-8; charset=koi8-r"
+     "\n\ntwo charsets\n", true},
+    {"Subject: w\nContent-Type: text\n\nno subtype\n", true},
+    {"Subject: w\nContent-Type: text/plain; charset=utf-8\n\nclean\n",
+     false},
+};
+
+static void
+test_parser_warnings(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < G_N_ELEMENTS(warned); i++)
+        for (int lean = 0; lean < 2; lean++) {
+            sg_msgview_window = sg_msgview_lean = lean == 1;
+            struct sg_msgview *v = sg_test_build_mem(warned[i].data,
+                                                     strlen(warned[i].data));
+            sg_msgview_window = sg_msgview_lean = true;
+            assert_int_equal(v->malformed, warned[i].malformed);
+            sg_msgview_free(&v);
+        }
+}
+
 struct charset_case {
     const char *file;
     const char *text;
@@ -968,15 +1001,38 @@ build_many(void *arg)
     return NULL;
 }
 
+/* Builds of the messages of warned (test_parser_warnings) in turn,
+ * from a place of its own (arg): each malformed as it should be. */
+static void *
+build_warned(void *arg)
+{
+    size_t first = (size_t)(uintptr_t)arg;
+    for (size_t i = 0; i < 200; i++) {
+        size_t k = (first + i) % G_N_ELEMENTS(warned);
+        struct sg_msgview *v = NULL;
+        const char *error = NULL;
+        bool ok = sg_msgview_build_mem(warned[k].data, strlen(warned[k].data),
+                                       &v, &error) == 0 &&
+                  v->malformed == warned[k].malformed;
+        sg_msgview_free(&v);
+        if (!ok)
+            return (void *)1;
+    }
+    return NULL;
+}
+
 static void
 test_threads(void **state)
 {
     (void)state;
     struct sg_test_file f = sg_test_load("alternative.eml");
-    pthread_t tid[4];
+    pthread_t tid[8];
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(pthread_create(&tid[i], NULL, build_many, &f), 0);
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 4; i < 8; i++)
+        assert_int_equal(pthread_create(&tid[i], NULL, build_warned,
+                                        (void *)(uintptr_t)i), 0);
+    for (size_t i = 0; i < 8; i++) {
         void *ret = (void *)1;
         assert_int_equal(pthread_join(tid[i], &ret), 0);
         assert_null(ret);
@@ -2292,6 +2348,7 @@ main(void)
         cmocka_unit_test(test_cid_refs),
         cmocka_unit_test(test_image_messages),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_parser_warnings),
         cmocka_unit_test(test_charsets),
         cmocka_unit_test(test_empty_body),
         cmocka_unit_test(test_no_headers),

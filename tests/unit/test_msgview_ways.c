@@ -108,16 +108,18 @@ dump_view(const struct sg_msgview *v, struct sg_buf *out)
     dump_n(out, "incomplete", v->incomplete);
 }
 
-/* The view of data[0, len) built as window and lean say (see
- * sg_msgview_window, sg_msgview_lean), dumped into out. */
+/* The view of data[0, len) built as window, lean and direct say (see
+ * sg_msgview_window, sg_msgview_lean, sg_msgview_direct), dumped into
+ * out. */
 static void
-dump_build(const char *data, size_t len, bool window, bool lean,
+dump_build(const char *data, size_t len, bool window, bool lean, bool direct,
            struct sg_buf *out)
 {
     sg_msgview_window = window;
     sg_msgview_lean = lean;
+    sg_msgview_direct = direct;
     struct sg_msgview *v = sg_test_build_mem(data, len);
-    sg_msgview_window = sg_msgview_lean = true;
+    sg_msgview_window = sg_msgview_lean = sg_msgview_direct = true;
     sg_test_view_valid(v);
     dump_view(v, out);
     sg_msgview_free(&v);
@@ -144,17 +146,20 @@ check_same_dump(const struct sg_buf *whole, const struct sg_buf *other,
 }
 
 /* The view of data[0, len) with its single-part body as a window on it,
- * and the view built without a GMimeMessage, are byte for byte the view
- * of GMime's parse of the whole message. */
+ * the view built without a GMimeMessage (its body part made by GMime),
+ * and that view with a single text part read without GMime, are byte
+ * for byte the view of GMime's parse of the whole message. */
 static void
 check_window(const char *data, size_t len, const char *what)
 {
     struct sg_buf whole = SG_BUF_INIT, other = SG_BUF_INIT;
-    dump_build(data, len, false, false, &whole);
-    dump_build(data, len, true, false, &other);
+    dump_build(data, len, false, false, false, &whole);
+    dump_build(data, len, true, false, false, &other);
     check_same_dump(&whole, &other, what, "window");
-    dump_build(data, len, true, true, &other);
+    dump_build(data, len, true, true, false, &other);
     check_same_dump(&whole, &other, what, "lean");
+    dump_build(data, len, true, true, true, &other);
+    check_same_dump(&whole, &other, what, "direct");
     sg_buf_free(&whole);
     sg_buf_free(&other);
 }
@@ -230,9 +235,10 @@ check_window_shapes(const char *data, size_t len, const char *what)
     sg_buf_free(&crlf);
 }
 
-static size_t window_files, lean_files;
+static size_t window_files, lean_files, direct_files;
 
 static bool built_lean(const char *data, size_t len);
+static bool built_direct(const char *data, size_t len);
 
 static int
 check_window_file(const char *path, const struct stat *st, int type,
@@ -248,6 +254,7 @@ check_window_file(const char *path, const struct stat *st, int type,
     assert_true(g_file_get_contents(path, &data, &len, NULL));
     check_window_shapes(data, len, path);
     lean_files += built_lean(data, len);
+    direct_files += built_direct(data, len);
     g_free(data);
     window_files++;
     return 0;
@@ -328,25 +335,41 @@ test_window_like_whole(void **state)
     assert_int_equal(sg_buf_append(&big, "\nbody\n", 6), 0);
     check_window_shapes(big.data, big.len, "long header block");
     sg_buf_free(&big);
-    window_files = lean_files = 0;
+    window_files = lean_files = direct_files = 0;
     assert_int_equal(nftw(SG_TEST_DATA "/../..", check_window_file, 16,
                           FTW_PHYS), 0);
     assert_int_equal(nftw(SG_TEST_DATA "/../../../contrib/samples",
                           check_window_file, 16, FTW_PHYS), 0);
-    print_message("%zu .eml files, %zu built lean\n", window_files,
-                  lean_files);
+    print_message("%zu .eml files, %zu built lean, %zu of them direct\n",
+                  window_files, lean_files, direct_files);
     assert_true(window_files >= 200);
     assert_true(lean_files >= 50); /* the single-part ones, most */
+    assert_true(direct_files >= 20); /* single text parts of plain shape */
+}
+
+/* Whether building the view of data[0, len) moves the count *built. */
+static bool
+built_counted(const char *data, size_t len, const unsigned long *built)
+{
+    unsigned long before = *built;
+    struct sg_msgview *v = sg_test_build_mem(data, len);
+    sg_msgview_free(&v);
+    return *built != before;
 }
 
 /* Whether the view of data[0, len) is built without a GMimeMessage. */
 static bool
 built_lean(const char *data, size_t len)
 {
-    unsigned long before = sg_msgview_lean_built;
-    struct sg_msgview *v = sg_test_build_mem(data, len);
-    sg_msgview_free(&v);
-    return sg_msgview_lean_built != before;
+    return built_counted(data, len, &sg_msgview_lean_built);
+}
+
+/* Whether the view of data[0, len) is built without GMime at all: its
+ * single text part read directly. */
+static bool
+built_direct(const char *data, size_t len)
+{
+    return built_counted(data, len, &sg_msgview_direct_built);
 }
 
 static void
@@ -497,6 +520,29 @@ check_window_every_cut(const char *data, size_t len, const char *what)
     }
 }
 
+/* A message, and whether it is built a way (1) or not (0). */
+struct way_shape {
+    int way;
+    const char *data;
+    size_t len;
+};
+
+/* Each of shapes[0, n) built the way built tells as it says, and its
+ * views the same every way, cut short at every byte (named "name i"). */
+static void
+check_shapes(const struct way_shape *shapes, size_t n,
+             bool (*built)(const char *, size_t), const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        char what[32];
+        snprintf(what, sizeof(what), "%s %zu", name, i);
+        if (built(shapes[i].data, shapes[i].len) != (shapes[i].way == 1))
+            fail_msg("%s: %s", what, shapes[i].way ? "not built so"
+                                                   : "built so");
+        check_window_every_cut(shapes[i].data, shapes[i].len, what);
+    }
+}
+
 /* Multipart bodies of every shape: built without a GMimeMessage, or
  * left to GMime where said, and the view either way the view of
  * GMime's parse of the whole message, cut short anywhere. */
@@ -505,11 +551,8 @@ test_lean_multipart_like_whole(void **state)
 {
     (void)state;
 #define H(lean, s) {lean, s, sizeof(s) - 1}
-    static const struct {
-        int lean; /* 1: built lean as written, 0: not */
-        const char *data;
-        size_t len;
-    } shapes[] = {
+    /* 1: built lean as written, 0: not */
+    static const struct way_shape shapes[] = {
         /* 0 */
         H(1, "Subject: alt\nContent-Type: multipart/alternative; boundary=b\n"
              "\n--b\nContent-Type: text/plain\n\nplain\n--b\nContent-Type: "
@@ -591,13 +634,7 @@ test_lean_multipart_like_whole(void **state)
              "From: c@d.example\n\n--b\n\ntwo From\n--b--\n"),
     };
 #undef H
-    for (size_t i = 0; i < G_N_ELEMENTS(shapes); i++) {
-        char what[32];
-        snprintf(what, sizeof(what), "multipart %zu", i);
-        if (built_lean(shapes[i].data, shapes[i].len) != (shapes[i].lean == 1))
-            fail_msg("%s: built %s", what, shapes[i].lean ? "whole" : "lean");
-        check_window_every_cut(shapes[i].data, shapes[i].len, what);
-    }
+    check_shapes(shapes, G_N_ELEMENTS(shapes), built_lean, "multipart");
     /* multiparts nested past the view's bound and past GMime's */
     static const unsigned deep[] = {SG_MSGVIEW_MAX_MULTIPART + 2, 1030};
     for (size_t k = 0; k < G_N_ELEMENTS(deep); k++) {
@@ -637,6 +674,164 @@ test_lean_multipart_like_whole(void **state)
     }
 }
 
+/* Single text parts of the strict shape read without GMime, and near
+ * misses left to GMime: each checked to be read directly or not as
+ * written, and its view, cut short at every byte, LF and CRLF, the
+ * view of GMime's whole parse and of the lean view with GMime's part. */
+static void
+test_direct_like_gmime(void **state)
+{
+    (void)state;
+#define H(direct, s) {direct, s, sizeof(s) - 1}
+    /* 1: read directly as written, 0: not */
+    static const struct way_shape shapes[] = {
+        /* 0 */
+        H(1, "Subject: x\nFrom: A <a@b.example>\n\nno Content lines\n"),
+        H(1, "Content-Type: text/plain\n\nplain\n"),
+        H(1, "Content-Type: text/plain; charset=utf-8\n\ncaf\xc3\xa9 \xff\n"),
+        H(1, "Content-Type: text/plain; charset=\"iso-8859-1\"\n\ncaf\xe9\n"),
+        H(1, "Content-Type: TEXT/HTML; CHARSET=windows-1252\n\n<p>caf\xe9"
+             "<span style=\"display:none\">hid</span></p>\n"),
+        /* 5 */
+        H(1, "Content-Type: text/plain; charset=UTF-8; format=flowed; "
+             "delsp=yes\nContent-Transfer-Encoding: 8bit\n\nflowed \nline\n"),
+        H(1, "Content-Type: text/plain;\n\tcharset=\"us-ascii\"\nContent-"
+             "Transfer-Encoding: quoted-printable\n\ncaf=E9 =\nsoft =3D=\n="),
+        H(1, "Content-Type:\n text/html;\n charset=utf-8;\n\n<b>folded, a "
+             "';' last</b>\n"),
+        H(1, "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQK\n"),
+        H(1, "Content-Transfer-Encoding: BASE64\nContent-Type: text/plain\n\n"
+             "aGVsbG8!!!*\n"),
+        /* 10 */
+        H(1, "Content-Type: text/plain ; charset=utf-8 \nContent-Transfer-"
+             "Encoding:  7bit \n\nblanks around\n"),
+        H(1, "Content-Type: text/html\nContent-Transfer-Encoding: binary\n\n"
+             "<img src=\"cid:x@y\">\x01\xff\0\n"),
+        H(1, "Content-Type: text/plain\n\nbegin 644 a.txt\n#86)C\n`\nend\n"),
+        H(1, "Content-Type: text/plain; charset=x-unknown_1.0:a+b\n\n\xff\n"),
+        H(1, "Content-Type: text/plain; charset=utf-8\n\n"),
+        /* 15 */
+        H(1, "Subject: x\nContent-Type: text/plain\nMIME-Version: 1.0\nContent"
+             "-Transfer-Encoding: quoted-printable\nTo: t@b.example\n\n=3D\n"),
+        H(1, "Content-Type: text/plain; format=fixed\n\n> quoted\nOn Mon, B "
+             "wrote:\n> more\n"),
+        H(1, "content-type: text/plain; delsp=no; charset=\"utf-8\"\ncontent-"
+             "transfer-encoding: Quoted-Printable\n\nx=C3=A9\n"),
+        H(1, "Content-Type: text/plain; charset=KOI8-R\n\n\xf4\xd5\xd2\n"),
+        H(1, "MIME-Version: 1.0\nUser-Agent: Mozilla Thunderbird\nContent-"
+             "Language: en-GB\nContent-Type: text/plain; charset=UTF-8; "
+             "format=flowed\nContent-Transfer-Encoding: 7bit\n\nDear Amy,\n"),
+        /* 20 */
+        H(1, "Content-Language:\n en-GB, fr\nContent-Type: text/html\n\n"
+             "<p>two languages</p>\n"),
+        H(0, "Content-Type: text/plain; charset=utf-8; charset=latin1\n\n"
+             "two charsets\n"),
+        H(0, "Content-Type: text/plain; charset=utf-8; name=a.txt\n\nname\n"),
+        H(0, "Content-Type: text/plain; charset=\"=?utf-8?q?x?=\"\n\nencoded "
+             "word\n"),
+        H(0, "Content-Type: text/plain; charset==?utf-8?q?x?=\n\nencoded\n"),
+        /* 25 */
+        H(0, "Content-Type: text/plain; charset=utf-8 (comment)\n\nx\n"),
+        H(0, "Content-Type: text/plain;\n (a comment) charset=utf-8\n\nfolded "
+             "with a comment\n"),
+        H(0, "Content-Type: text/plain\nContent-Type: text/plain\n\ntwice\n"),
+        H(0, "Content-Transfer-Encoding: base64\nContent-Transfer-Encoding: "
+             "base64\n\naGk=\n"),
+        H(0, "Content-Type: text/calendar\n\nBEGIN:VCALENDAR\n"),
+        /* 30 */
+        H(0, "Content-Type: text/plain\nContent-Disposition: attachment\n\n"
+             "attached\n"),
+        H(0, "Content-Type: text/plain\nContent-Description: a note\n\n"
+             "another Content header\n"),
+        H(0, "Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a.txt\n"
+             "#86)C\n`\nend\n"),
+        H(0, "Content-Transfer-Encoding: 7-bit\n\nspelt otherwise\n"),
+        H(0, "Content-Type: text/plain; charset = utf-8\n\nblanks at =\n"),
+        /* 35 */
+        H(0, "Content-Type: text/plain; charset=\"utf-8\\\"\"\n\nbackslash\n"),
+        H(0, "Content-Type: text/plain; charset*=utf-8''x\n\nRFC 2231\n"),
+        H(0, "Content-Type: text/plain; charset=\"utf 8\"\n\nblank in quotes"
+             "\n"),
+        H(0, "Content-Type: text/plain; charset=\xc3\xa9\n\n8-bit value\n"),
+        H(0, "Content-Type: text/plain charset=utf-8\n\nno ';'\n"),
+        /* 40 */
+        H(0, "Content-Type: text/plain; format=flowed; format=fixed\n\nx\n"),
+        H(0, "Content-Type: text/plain; charset=\n\nempty value\n"),
+        H(0, "Content-Type: text/plain; charset=\"\"\n\nempty quotes\n"),
+        H(0, "Content-Type: text/plain; charset=\"utf-8\n\nunclosed quote\n"),
+        H(0, "Content-Type: text/plain; charset=\"utf-8\"x\n\nafter quote\n"),
+        /* 45 */
+        H(0, "Content-Type: text/plainx\n\nlonger subtype\n"),
+        H(0, "Content-Type: text/pl\n ain\n\nfolded in the subtype\n"),
+        H(0, "Content-Type: text /plain\n\nblank in the type\n"),
+        H(0, "Content-Type: application/octet-stream\n\nnot text\n"),
+        H(0, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-"
+             "Encoding: base64 x\n\naGk=\n"),
+        /* 50 */
+        H(0, "Content-Language: en-GB\nContent-Language: fr\n\ntwice\n"),
+        H(0, "Content-Language: =?utf-8?q?en?=\n\nencoded word\n"),
+        H(0, "Content-Language: en-GB (English)\n\na comment\n"),
+        H(0, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"),
+        H(0, "From: a@b.example\nFrom: c@d.example\n\nnot lean at all\n"),
+        /* 55 */
+        H(0, "Content-Type: text/plain; charset=x-a-charset-name-of-sixty-"
+             "four-bytes-or-more-is-not-read-0123456789\n\nlong charset\n"),
+        /* an encoding's name run into another's: GMime knows neither */
+        H(0, "Content-Transfer-Encoding: 7bitbase64\n\ncall me on 07700 "
+             "900123\n"),
+        H(0, "Content-Transfer-Encoding: 8bitquoted-printable\n\n=\n"),
+        H(0, "Content-Transfer-Encoding: binarybase64\n\naGk=\n"),
+    };
+#undef H
+    check_shapes(shapes, G_N_ELEMENTS(shapes), built_direct, "direct");
+    /* a body past the text budget is left to GMime, which counts what
+     * is not read */
+    struct sg_buf big = SG_BUF_INIT;
+    append_times(&big, "Content-Type: text/plain\n\n", 1);
+    assert_int_equal(sg_buf_reserve(&big, SG_MSGVIEW_MAX_TEXT + 64), 0);
+    memset(big.data + big.len, 'a', SG_MSGVIEW_MAX_TEXT + 1);
+    big.len += SG_MSGVIEW_MAX_TEXT + 1;
+    assert_false(built_direct(big.data, big.len));
+    assert_true(built_direct(big.data, big.len - 1));
+    check_window(big.data, big.len - 1, "body of the budget");
+    sg_buf_free(&big);
+}
+
+/* Every transfer encoding's name with whatever may follow it in a
+ * Content-Transfer-Encoding line (blanks, a letter, a comment, a
+ * separator, another name run into it or after a blank): read directly
+ * only when the line is the name alone, between blanks, and the view
+ * every way the view of GMime's parse. */
+static void
+test_direct_encoding_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "7bit", "8bit", "binary", "quoted-printable", "base64",
+        "x-uuencode", "BASE64"};
+    static const char *const after[] = {"", " ", "\t", "x", "-", " x",
+                                        "(c)", " (c)", ";", ",", "="};
+    size_t n = G_N_ELEMENTS(after);
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        for (size_t k = 0; k < n + 2 * G_N_ELEMENTS(names); k++) {
+            /* past after[]: each name run into this one, then after a
+             * blank */
+            const char *tail = k < n ? after[k] : names[(k - n) / 2];
+            const char *join = k < n || (k - n) % 2 == 0 ? "" : " ";
+            char msg[256];
+            int len = snprintf(msg, sizeof(msg),
+                               "Content-Transfer-Encoding: %s%s%s\n\n"
+                               "aGk=\ncall me on 07700 900123 =\n",
+                               names[i], join, tail);
+            bool alone = i != 5 && k < n &&
+                         strspn(tail, " \t") == strlen(tail);
+            if (built_direct(msg, (size_t)len) != alone)
+                fail_msg("\"%s%s%s\": %s", names[i], join, tail,
+                         alone ? "not built directly" : "built directly");
+            check_window(msg, (size_t)len, msg);
+        }
+}
+
 int
 main(void)
 {
@@ -644,6 +839,8 @@ main(void)
         cmocka_unit_test(test_window_like_whole),
         cmocka_unit_test(test_lean_like_whole),
         cmocka_unit_test(test_lean_multipart_like_whole),
+        cmocka_unit_test(test_direct_like_gmime),
+        cmocka_unit_test(test_direct_encoding_names),
     };
     return cmocka_run_group_tests(tests, sg_test_msgview_setup,
                                   sg_test_msgview_teardown);
