@@ -35,6 +35,12 @@
 #include "normalise.h"
 
 #define MAX_FINDINGS_PER_DETECTOR 50
+#define ROLE_BITS_KEPT 8
+
+struct role_bits {
+    const struct sg_person *p;
+    uint64_t bits;
+};
 
 struct detcache {
     bool done;
@@ -66,6 +72,8 @@ struct ctx {
     struct tm tm;
     struct detect_personal personal; /* personal-email's registered ones */
     struct detect_lookup lookup;     /* pupil-roster's pupil lookups */
+    struct role_bits role_bits[ROLE_BITS_KEPT]; /* person_role_bits */
+    size_t n_role_bits;
 };
 
 static int
@@ -90,20 +98,40 @@ flist_add(struct flist *l, const char *det, const char *text,
 }
 
 /* ------------------------------------------------------------ parties */
-static bool
-roles_match(const struct sg_person *p, const struct strv *roles)
+/* Person p's roles as bits of the rule set's role_names (struct
+ * partyset), worked out once an evaluation for each of the first few
+ * people asked about (the sender, the recipients, a display name's). */
+static uint64_t
+person_role_bits(struct ctx *c, const struct sg_person *p)
 {
-    for (size_t i = 0; i < roles->n; i++) {
-        const char *r = roles->v[i];
-        if (strcasecmp(r, "anyone") == 0)
-            return true;
-        if ((strcasecmp(r, SG_ROLE_EXTERNAL) == 0 ||
-             strcasecmp(r, SG_ROLE_OUTSIDE) == 0) &&
-            p == NULL)
-            return true;
-        if (p != NULL && sg_person_has_role(p, r))
-            return true;
+    for (size_t i = 0; i < c->n_role_bits; i++)
+        if (c->role_bits[i].p == p)
+            return c->role_bits[i].bits;
+    const struct strv *names = &c->rules->role_names;
+    uint64_t bits = 0;
+    for (size_t i = 0; i < p->n_roles; i++) {
+        size_t bit = sg_rules_strv_index_ci(names, p->roles[i]);
+        if (bit < 64)
+            bits |= UINT64_C(1) << bit;
     }
+    if (c->n_role_bits < ROLE_BITS_KEPT)
+        c->role_bits[c->n_role_bits++] = (struct role_bits){p, bits};
+    return bits;
+}
+
+static bool
+roles_match(struct ctx *c, const struct sg_person *p,
+            const struct partyset *set)
+{
+    if (set->anyone)
+        return true;
+    if (p == NULL)
+        return set->nobody_known;
+    if (!set->role_names_full)
+        return (person_role_bits(c, p) & set->role_bits) != 0;
+    for (size_t i = 0; i < set->roles.n; i++)
+        if (sg_person_has_role(p, set->roles.v[i]))
+            return true;
     return false;
 }
 
@@ -163,23 +191,22 @@ party_match(struct ctx *c, const struct partyset *set,
     }
     /* outside: no one in the directory (roles_match), or anyone's
      * registered personal address, the sender's own included. */
-    if ((pch & ch) && (roles_match(p, &set->roles) ||
+    if ((pch & ch) && (roles_match(c, p, set) ||
                        addrs_match(party->address, &set->addrs) ||
-                       (pch == CH_PERSONAL &&
-                        sg_rules_strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
+                       (pch == CH_PERSONAL && set->outside)))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
     if ((ch & CH_SPOOFED) &&
         sg_rules_school_address(c->rules, party->address) &&
-        (roles_match(NULL, &set->roles) ||
+        (roles_match(c, NULL, set) ||
          addrs_match(party->address, &set->addrs)))
         return 1;
     if (ch & CH_DISPLAY_NAME) {
         const struct sg_person *dp;
         if (display_name_person(c, &dp) < 0)
             return -1;
-        if (dp != NULL && roles_match(dp, &set->roles))
+        if (dp != NULL && roles_match(c, dp, set))
             return 1;
     }
     return 0;

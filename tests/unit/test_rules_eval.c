@@ -468,6 +468,72 @@ test_recipient_conditions(void **state)
     sg_msgview_free(&mv);
 }
 
+/* Role names match whatever their case, in the rules and in the
+ * directory; past the 64 roles that the evaluator tests as bits the names
+ * are compared, with the same answers; a person whose directory entry
+ * has the role external is one, as a party no one in the directory is. */
+static void
+test_role_names(void **state)
+{
+    (void)state;
+    struct sg_buf text = SG_BUF_INIT;
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(sg_buf_printf(&text, "rule r%d { from R%d "
+                                              "action annotate }\n",
+                                       i, i),
+                         0);
+    assert_int_equal(sg_buf_puts(&text,
+                                 "rule any { from anyone to any Pupil "
+                                 "action annotate }\n"
+                                 "rule late { from r69, STAFF to any PUPIL "
+                                 "action journal }\n"
+                                 "rule ext { from External action hold }\n"),
+                     0);
+    struct sg_rules *r = load(text.data);
+    sg_buf_free(&text);
+    struct sg_person *low = person("low@school.example", NULL, "R3");
+    struct sg_person *high = person("high@school.example", NULL, "r3,R69");
+    struct sg_person *ext = person("ext@school.example", NULL, "EXTERNAL");
+    struct sg_msgview *mv = sg_test_view("hw", "homework");
+    struct sg_party rc[1] = {school(pupil1)};
+    struct sg_eval_input in = {.view = mv, .sender = school(low),
+                               .rcpts = rc, .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    struct sg_verdict *v = eval(r, &in);
+    assert_int_equal(v->n_rules, 2);
+    assert_non_null(find(v, "r3"));
+    assert_non_null(find(v, "any"));
+    sg_verdict_free(&v);
+    in.sender = school(high);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 4);
+    assert_non_null(find(v, "r3"));
+    assert_non_null(find(v, "r69"));
+    assert_non_null(find(v, "late"));
+    sg_verdict_free(&v);
+    in.sender = school(teacher);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 2);
+    assert_non_null(find(v, "late"));
+    sg_verdict_free(&v);
+    in.sender = school(ext);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 2);
+    assert_non_null(find(v, "ext"));
+    sg_verdict_free(&v);
+    in.sender = external("someone@example.org");
+    rc[0] = school(teacher);
+    v = eval(r, &in);
+    assert_int_equal(v->n_rules, 1);
+    assert_non_null(find(v, "ext"));
+    sg_verdict_free(&v);
+    sg_person_free(&low);
+    sg_person_free(&high);
+    sg_person_free(&ext);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
+}
+
 /* recipients PARTIES OP N counts the recipients that match (Bcc'd ones
  * are envelope recipients too), not the sender's own copy: one pupil is
  * one-to-one, a class is not. */
@@ -1577,6 +1643,7 @@ main(void)
         cmocka_unit_test(test_exceptions),
         cmocka_unit_test(test_recipient_conditions),
         cmocka_unit_test(test_recipient_count),
+        cmocka_unit_test(test_role_names),
         cmocka_unit_test(test_outside),
         cmocka_unit_test(test_personal_email_owner),
         cmocka_unit_test(test_reply_to),
