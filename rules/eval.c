@@ -60,6 +60,9 @@ struct ctx {
      * findings each had before it */
     struct detect_sink *sinks;
     size_t *before;
+    /* the detectors scan_wanted finds wanted, and those it scans for */
+    bool *want;
+    size_t *dets;
     /* the view's texts normalised, each once per evaluation: the subject,
      * the header values, the text parts, the attachment names, the
      * display names (norm_done says which) */
@@ -237,12 +240,14 @@ normalised(struct ctx *c, size_t k, const char *text, size_t len)
     if (c->norm == NULL) {
         const struct sg_msgview *v = c->in->view;
         c->n_norm = 2 + v->n_headers + v->n_texts + v->n_attachments;
-        c->norm = calloc(c->n_norm, sizeof(*c->norm));
-        c->norm_done = calloc(c->n_norm, sizeof(*c->norm_done));
-        if (c->norm == NULL || c->norm_done == NULL) {
+        /* one block: the texts, then which are done */
+        c->norm =
+            calloc(1, c->n_norm * (sizeof(*c->norm) + sizeof(*c->norm_done)));
+        if (c->norm == NULL) {
             sg_rules_errorf("out of memory");
             return NULL;
         }
+        c->norm_done = (bool *)(c->norm + c->n_norm);
     }
     if (!c->norm_done[k]) {
         if (sg_normalise(text, len, &c->norm[k]) < 0) {
@@ -261,7 +266,6 @@ normalised_free(struct ctx *c)
         if (c->norm_done[k])
             sg_norm_free(&c->norm[k]);
     free(c->norm);
-    free(c->norm_done);
 }
 
 /* Run one text past the detectors dets[0..n) (scan groups next to each
@@ -279,6 +283,16 @@ scan_text(struct ctx *c, const size_t *dets, size_t n, size_t k,
                                            MAX_FINDINGS_PER_DETECTOR,
                                            &c->personal, &c->lookup};
     }
+    /* the match data and scratch space of the first scan serve them all */
+    if ((c->md == NULL &&
+         (c->md = pcre2_match_data_create(16, NULL)) == NULL) ||
+        (c->mctx == NULL &&
+         (c->mctx = pcre2_match_context_copy(c->rules->mctx)) == NULL)) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    if (c->scan == NULL && sg_detect_scan_new(c->rules, &c->scan) < 0)
+        return -1;
     const struct sg_norm *nt = normalised(c, k, text, len);
     if (nt == NULL ||
         sg_detect_scan_normalised(c->rules, c->scan, nt, where, c->in->now,
@@ -788,13 +802,8 @@ static int
 scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
 {
     const struct sg_rules *rules = c->rules;
-    bool *want = calloc(rules->n_detectors + 1, sizeof(bool));
-    size_t *dets = calloc(rules->n_detectors + 1, sizeof(size_t));
-    int rc = -1;
-    if (want == NULL || dets == NULL) {
-        sg_rules_errorf("out of memory");
-        goto out;
-    }
+    bool *want = c->want;
+    size_t *dets = c->dets;
     for (size_t i = 0; i < rules->n_rules; i++) {
         const struct rule *r = &rules->rules[i];
         if ((rcpt_only && !r->rcpt_decidable) ||
@@ -802,7 +811,7 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
             continue;
         int m = cheap_conds_hold(c, r, targets);
         if (m < 0)
-            goto out;
+            return -1;
         for (size_t k = 0; m == 1 && k < r->n_conds; k++)
             sg_detect_want_content(&r->conds[k], want);
         for (size_t k = 0; m == 1 && k < r->n_excepts; k++)
@@ -812,11 +821,7 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
     for (size_t di = 0; di < rules->n_detectors; di++)
         if (want[di] && !c->cache[di].done)
             n += scan_group(c, di, dets + n);
-    rc = scan_texts(c, dets, n);
-out:
-    free(want);
-    free(dets);
-    return rc;
+    return scan_texts(c, dets, n);
 }
 
 /* ------------------------------------------------------------ verdict */
@@ -955,24 +960,31 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     c.lookup.fn = in->pupil_lookup;
     c.lookup.ctx = in->pupil_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
-    bool *targets = calloc(in->n_rcpts + 1, sizeof(bool));
-    c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
-    c.md = pcre2_match_data_create(16, NULL);
-    c.mctx = pcre2_match_context_copy(rules->mctx);
-    c.sinks = calloc(rules->n_detectors + 1, sizeof(*c.sinks));
-    c.before = calloc(rules->n_detectors + 1, sizeof(*c.before));
+    /* the per-detector and per-recipient arrays in one block, in this
+     * order (each part's alignment is a multiple of the next one's) */
+    size_t nd = rules->n_detectors + 1, nt = in->n_rcpts + 1;
+    c.cache =
+        calloc(1, nd * (sizeof(*c.cache) + sizeof(*c.sinks) +
+                        sizeof(*c.before) + sizeof(*c.dets) + sizeof(*c.want)) +
+                      nt * sizeof(bool));
+    bool *targets = NULL;
+    if (c.cache != NULL) {
+        c.sinks = (struct detect_sink *)(c.cache + nd);
+        c.before = (size_t *)(c.sinks + nd);
+        c.dets = c.before + nd;
+        c.want = (bool *)(c.dets + nd);
+        targets = c.want + nd;
+    }
     int rc = -1;
     struct flist fl = {NULL, 0};
     struct matched mt = {NULL, NULL};
-    if (!v || !targets || !c.cache || !c.md || !c.mctx || !c.sinks ||
-        !c.before) {
+    if (!v || !c.cache) {
         sg_rules_errorf("out of memory");
         goto out;
     }
     /* the rcpt-time evaluation has no view: nothing to scan */
     if (!rcpt_only && in->view != NULL &&
-        (sg_detect_scan_new(rules, &c.scan) < 0 ||
-         scan_wanted(&c, rcpt_only, targets) < 0))
+        scan_wanted(&c, rcpt_only, targets) < 0)
         goto out;
     for (size_t i = 0; i < rules->n_rules; i++) {
         const struct rule *r = &rules->rules[i];
@@ -1005,13 +1017,10 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
-    free(c.sinks);
-    free(c.before);
     sg_detect_scan_free(&c.scan);
     normalised_free(&c);
     sg_detect_personal_clear(&c.personal);
     sg_detect_lookup_clear(&c.lookup);
-    free(targets);
     pcre2_match_data_free(c.md);
     pcre2_match_context_free(c.mctx);
     if (rc < 0) {
