@@ -67,6 +67,29 @@ sg_buf_putc(struct sg_buf *buf, char c)
     return sg_buf_append(buf, &c, 1);
 }
 
+int
+sg_buf_strs(struct sg_buf *buf, const char *const *s, size_t n)
+{
+    static const char null[] = "(null)";
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(s[i] != NULL ? s[i] : null);
+        if (len > SIZE_MAX - total)
+            return sg_buf_fail(buf);
+        total += len;
+    }
+    if (sg_buf_reserve(buf, total) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = s[i] != NULL ? s[i] : null;
+        size_t len = strlen(p);
+        memcpy(buf->data + buf->len, p, len);
+        buf->len += len;
+    }
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
 /* One vsnprintf into the room already there, and a second only when the
  * text did not fit: most pieces are short, and each vsnprintf is the
  * whole cost of formatting. */

@@ -545,15 +545,15 @@ log_summary(const struct sg_session *s, const char *verdict,
         v != NULL && v->incomplete != 0
             ? sg_msgview_incomplete_names(v->incomplete, why, sizeof(why))
             : NULL;
-    sg_buf_printf(&from, "<%s>", s->env_from != NULL ? s->env_from : "");
+    sg_buf_cat(&from, "<", s->env_from != NULL ? s->env_from : "", ">");
     if (s->sender_claims.n_claims > 0)
         sg_sender_describe(&s->sender_claims, &from);
     else
         put_roles(&from, NULL, SG_CHANNEL_NONE);
     for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++) {
-        sg_buf_printf(&to, "%s<%s>", i > 0 ? "," : "", s->rcpts[i]);
+        sg_buf_cat(&to, i > 0 ? ",<" : "<", s->rcpts[i], ">");
         if (s->rcpt_via[i] != NULL)
-            sg_buf_printf(&to, "=<%s>", s->rcpt_via[i]);
+            sg_buf_cat(&to, "=<", s->rcpt_via[i], ">");
         put_roles(&to, s->rcpt_people[i], s->rcpt_channels[i]);
     }
     if (s->n_rcpts > SUMMARY_MAX_RCPTS)
@@ -649,7 +649,7 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     else {
         sg_judge_describe(verdict, described);
         if (record != NULL)
-            sg_buf_printf(described, " record=%s", record);
+            sg_buf_cat(described, " record=", record);
         if (out->journal_unconfigured)
             sg_buf_puts(described, " journal=unconfigured");
     }
@@ -724,7 +724,7 @@ reinjected(struct sg_session *s, struct sg_buf *described,
     }
     if (sg_outcome_strip(s->own_headers, s->n_own_headers, out) < 0)
         fail(s, "out of memory applying the verdict");
-    sg_buf_printf(described, "verdict=accept reinjected=%s", record);
+    sg_buf_cat(described, "verdict=accept reinjected=", record);
     return true;
 }
 
@@ -804,7 +804,7 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
         sg_log_warn("%s: applying failure_action=%s after: %s",
                     sg_session_qid(s), status_word(st), s->fail_reason);
         sg_buf_reset(&described);
-        sg_buf_printf(&described, "verdict=%s", status_word(st));
+        sg_buf_cat(&described, "verdict=", status_word(st));
     }
     log_summary(s,
                 sg_buf_failed(&described)

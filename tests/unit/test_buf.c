@@ -181,6 +181,37 @@ test_printf_room(void **state)
     sg_buf_free(&b);
 }
 
+/* cat appends what printf with "%s" for each piece would, a NULL piece
+ * as glibc prints it; a text that cannot grow is left as it was and the
+ * failure sticks. */
+static void
+test_cat(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT, p = SG_BUF_INIT;
+    const char *none = NULL;
+    assert_int_equal(sg_buf_cat(&b, "<", "amy@school.example", ">"), 0);
+    assert_int_equal(sg_buf_cat(&b, "", ":pupil"), 0);
+    assert_int_equal(sg_buf_cat(&b, " sender=<", none, ">"), 0);
+    assert_int_equal(sg_buf_printf(&p, "%s%s%s%s%s%s%s%s", "<",
+                                   "amy@school.example", ">", "", ":pupil",
+                                   " sender=<", "(null)", ">"),
+                     0);
+    assert_string_equal(b.data, p.data);
+    assert_int_equal(b.len, p.len);
+    char fill[512];
+    memset(fill, 'g', sizeof(fill) - 1);
+    fill[sizeof(fill) - 1] = '\0';
+    fail_realloc_from = 1;
+    assert_int_equal(sg_buf_cat(&b, ",", fill), -1);
+    fail_realloc_from = 0;
+    assert_string_equal(b.data, p.data);
+    assert_int_equal(sg_buf_cat(&b, "x"), -1);
+    assert_true(sg_buf_failed(&b));
+    sg_buf_free(&b);
+    sg_buf_free(&p);
+}
+
 int
 main(void)
 {
@@ -192,6 +223,7 @@ main(void)
         cmocka_unit_test(test_failure_is_sticky),
         cmocka_unit_test(test_allocation_failure_is_sticky),
         cmocka_unit_test(test_printf_room),
+        cmocka_unit_test(test_cat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
