@@ -367,8 +367,8 @@ sg_dir_address_routes(const char *address, char ***forms_r, size_t *n_r)
 }
 
 int
-sg_dir_derive_roles(const struct sg_dir_config *cfg, struct sg_person *person,
-                    const struct sg_date *today)
+sg_dir_derive_roles(const struct sg_dir_config *cfg,
+                    struct sg_person **person, const struct sg_date *today)
 {
     const char *pupil = cfg->role_pupil ? cfg->role_pupil : SG_ROLE_PUPIL;
     const char *former = cfg->role_former_pupil ? cfg->role_former_pupil
@@ -377,21 +377,23 @@ sg_dir_derive_roles(const struct sg_dir_config *cfg, struct sg_person *person,
                               ? cfg->role_former_pupil_under_18
                               : SG_ROLE_FORMER_PUPIL_UNDER_18;
 
-    bool has_left = person->left.year != 0 &&
-                    sg_date_cmp(&person->left, today) <= 0;
-    bool is_former = sg_person_has_role(person, former);
-    if (sg_person_has_role(person, pupil) && has_left) {
-        /* on or after the leaving date a pupil is a former pupil */
-        sg_person_remove_role(person, pupil);
-        is_former = true;
-    }
-    if (!is_former)
+    struct sg_person *p = *person;
+    bool has_left = p->left.year != 0 && sg_date_cmp(&p->left, today) <= 0;
+    /* on or after the leaving date a pupil is a former pupil */
+    bool pupil_left = has_left && sg_person_has_role(p, pupil);
+    if (!pupil_left && !sg_person_has_role(p, former))
         return 0;
-    if (sg_person_add_role(person, former) < 0)
-        return -1;
-    int age = sg_date_age(&person->dob, today);
+    int age = sg_date_age(&p->dob, today);
     bool minor = age >= 0 ? age < 18 : cfg->unknown_age_is_minor;
-    if (minor && sg_person_add_role(person, under18) < 0)
+    if (!pupil_left && (!minor || sg_person_has_role(p, under18)))
+        return 0; /* a former pupil with the roles already */
+    if (sg_person_unshare(person) < 0)
+        return -1;
+    p = *person;
+    if (pupil_left)
+        sg_person_remove_role(p, pupil);
+    if (sg_person_add_role(p, former) < 0 ||
+        (minor && sg_person_add_role(p, under18) < 0))
         return -1;
     return 0;
 }

@@ -383,7 +383,7 @@ lookup_key(struct sg_directory *dir, const char *key, sg_dir_fetch_fn *fetcher,
     if (st == SG_DIR_FOUND) {
         struct sg_date today;
         dir->today(dir->clock_ctx, &today);
-        if (sg_dir_derive_roles(&dir->roles, *person_r, &today) < 0) {
+        if (sg_dir_derive_roles(&dir->roles, person_r, &today) < 0) {
             sg_person_free(person_r);
             *error_r = "out of memory";
             st = SG_DIR_TEMPFAIL;
