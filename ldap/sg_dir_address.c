@@ -57,32 +57,31 @@ is_space(char c)
  * same way, and is also NFC-normalised, so that a precomposed and a
  * decomposed "ë" are one key (canonical caseless match: NFD, fold, NFC). */
 
-/* s (n bytes) folded for comparison: ASCII lower-cased, anything else
- * through ICU (NFD, full case folding, NFC).  malloc'ed and
- * NUL-terminated, its length in *out_n; NULL when s is not valid UTF-8
- * (no mailbox could match it) or on allocation failure. */
+/* s (n bytes) folded for comparison: ASCII lower-cased into buf (n + 1
+ * bytes: the common case allocates nothing), anything else through ICU
+ * (NFD, full case folding, NFC) into a malloc'ed string.  NUL-terminated,
+ * its length in *out_n; NULL when s is not valid UTF-8 (no mailbox could
+ * match it) or on allocation failure. */
 static char *
-fold(const char *s, size_t n, size_t *out_n)
+fold(const char *s, size_t n, char *buf, size_t *out_n)
 {
-    bool ascii = true;
-    for (size_t i = 0; i < n;) {
+    size_t ascii = 0;
+    while (ascii < n && (unsigned char)s[ascii] < 0x80 && s[ascii] != '\0')
+        ascii++;
+    if (ascii == n) {
+        for (size_t i = 0; i < n; i++)
+            buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a')
+                                                : s[i];
+        buf[n] = '\0';
+        *out_n = n;
+        return buf;
+    }
+    for (size_t i = ascii; i < n;) {
         size_t len = sg_utf8_decode((const unsigned char *)s + i, n - i,
                                     NULL);
         if (len == 0 || s[i] == '\0')
             return NULL;
-        ascii = ascii && len == 1;
         i += len;
-    }
-    if (ascii) {
-        char *out = malloc(n + 1);
-        if (out == NULL)
-            return NULL;
-        for (size_t i = 0; i < n; i++)
-            out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a')
-                                                : s[i];
-        out[n] = '\0';
-        *out_n = n;
-        return out;
     }
     static const enum sg_icu_step steps[] = {SG_ICU_NFD, SG_ICU_CASEFOLD,
                                              SG_ICU_NFC};
@@ -244,8 +243,9 @@ sg_dir_address_normalise(const char *address, const char *delims)
     if (dn > 0 && d[dn - 1] == '.' && d[0] != '[')
         dn--;
     size_t fln = 0, fdn = 0;
-    char *flocal = fold(local, ln, &fln);
-    char *fdomain = flocal != NULL ? fold(d, dn, &fdn) : NULL;
+    char lbuf[MAX_ADDRESS + 1], dbuf[MAX_ADDRESS + 1];
+    char *flocal = fold(local, ln, lbuf, &fln);
+    char *fdomain = flocal != NULL ? fold(d, dn, dbuf, &fdn) : NULL;
     char *out = NULL;
     if (fdomain != NULL && domain_ok(fdomain, fdn)) {
         /* +detail */
@@ -259,8 +259,10 @@ sg_dir_address_normalise(const char *address, const char *delims)
         }
         out = mailbox(flocal, fln, fdomain, fdn);
     }
-    free(flocal);
-    free(fdomain);
+    if (flocal != lbuf)
+        free(flocal);
+    if (fdomain != dbuf)
+        free(fdomain);
     return out;
 }
 
