@@ -63,6 +63,9 @@ struct ctx {
     /* the detectors scan_wanted finds wanted, and those it scans for */
     bool *want;
     size_t *dets;
+    /* per rule: scan_wanted found a cheap condition false, so the rule
+     * does not match (rule_eval would stop at the same condition) */
+    bool *cheap_false;
     /* the view's texts normalised, each once per evaluation: the subject,
      * the header values, the text parts, the attachment names, the
      * display names (norm_done says which) */
@@ -812,6 +815,7 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
         int m = cheap_conds_hold(c, r, targets);
         if (m < 0)
             return -1;
+        c->cheap_false[i] = m == 0;
         for (size_t k = 0; m == 1 && k < r->n_conds; k++)
             sg_detect_want_content(&r->conds[k], want);
         for (size_t k = 0; m == 1 && k < r->n_excepts; k++)
@@ -960,20 +964,22 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     c.lookup.fn = in->pupil_lookup;
     c.lookup.ctx = in->pupil_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
-    /* the per-detector and per-recipient arrays in one block, in this
-     * order (each part's alignment is a multiple of the next one's) */
-    size_t nd = rules->n_detectors + 1, nt = in->n_rcpts + 1;
+    /* the per-detector, per-rule and per-recipient arrays in one block,
+     * in this order (each part's alignment a multiple of the next one's) */
+    size_t nd = rules->n_detectors + 1, nr = rules->n_rules + 1,
+           nt = in->n_rcpts + 1;
     c.cache =
         calloc(1, nd * (sizeof(*c.cache) + sizeof(*c.sinks) +
                         sizeof(*c.before) + sizeof(*c.dets) + sizeof(*c.want)) +
-                      nt * sizeof(bool));
+                      (nr + nt) * sizeof(bool));
     bool *targets = NULL;
     if (c.cache != NULL) {
         c.sinks = (struct detect_sink *)(c.cache + nd);
         c.before = (size_t *)(c.sinks + nd);
         c.dets = c.before + nd;
         c.want = (bool *)(c.dets + nd);
-        targets = c.want + nd;
+        c.cheap_false = c.want + nd;
+        targets = c.cheap_false + nr;
     }
     int rc = -1;
     struct flist fl = {NULL, 0};
@@ -990,7 +996,7 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
         const struct rule *r = &rules->rules[i];
         if (rcpt_only && !r->rcpt_decidable)
             continue;
-        if (in->view == NULL && r->needs_view)
+        if ((in->view == NULL && r->needs_view) || c.cheap_false[i])
             continue;
         int m = rule_eval(&c, r, targets, &fl);
         if (m < 0)
