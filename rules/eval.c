@@ -832,11 +832,7 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
 static void
 match_clear(struct sg_rule_match *m)
 {
-    free(m->id);
-    free(m->title);
-    free(m->policy);
-    free(m->source);
-    free(m->category);
+    free(m->id); /* and title, policy, source, category (match_names) */
     sg_strv_free(&m->notify, &m->n_notify);
     sg_strv_free(&m->recipients, &m->n_recipients);
     sg_findings_free(&m->findings, &m->n_findings);
@@ -857,10 +853,27 @@ sg_verdict_free(struct sg_verdict **vp)
     *vp = NULL;
 }
 
-static char *
-dup_or_empty(const char *s)
+/* The match's id, title, policy, source and category (NULL: "") copied
+ * into one allocation, m->id's; 0 or -1. */
+static int
+match_names(struct sg_rule_match *m, const struct rule *r)
 {
-    return strdup(s ? s : "");
+    const char *src[5] = {r->id, r->title ? r->title : r->id, r->policy,
+                          r->source, r->category};
+    char **dst[5] = {&m->id, &m->title, &m->policy, &m->source, &m->category};
+    size_t len[5], total = 0;
+    for (size_t i = 0; i < 5; i++) {
+        len[i] = strlen(src[i] ? src[i] : "") + 1;
+        total += len[i];
+    }
+    char *block = malloc(total);
+    if (block == NULL)
+        return -1;
+    for (size_t i = 0; i < 5; i++) {
+        *dst[i] = memcpy(block, src[i] ? src[i] : "", len[i]);
+        block += len[i];
+    }
+    return 0;
 }
 
 /* The rule and recipients of each match, for rendering its explanations
@@ -899,12 +912,7 @@ add_match(struct ctx *c, struct sg_verdict *v, struct matched *mt,
     m->track = r->track;
     m->retention = r->retention;
     m->has_retention = r->has_retention;
-    m->id = strdup(r->id);
-    m->title = dup_or_empty(r->title ? r->title : r->id);
-    m->policy = dup_or_empty(r->policy);
-    m->source = dup_or_empty(r->source);
-    m->category = dup_or_empty(r->category);
-    if (!m->id || !m->title || !m->policy || !m->source || !m->category)
+    if (match_names(m, r) < 0)
         return -1;
     for (size_t i = 0; i < r->notify.n; i++)
         if (sg_strv_push(&m->notify, &m->n_notify, r->notify.v[i]) < 0)
