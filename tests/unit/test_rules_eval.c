@@ -191,13 +191,15 @@ test_third_party_masked(void **state)
     sg_msgview_free(&mv);
     sg_rules_free(&r);
 }
-/* Each match carries its rule's category, "" without one. */
+/* Each match carries its rule's category, "" without one, and its
+ * title (the id without one), policy and source, "" without them. */
 static void
 test_category(void **state)
 {
     (void)state;
     struct sg_rules *r = load("rule c { category \"Online safety\" "
-                              "action journal }\n"
+                              "title \"Contact\" policy \"Online policy\" "
+                              "source \"KCSIE 2025\" action journal }\n"
                               "rule n { action journal }\n");
     assert_string_equal(sg_rules_category(r, 0), "Online safety");
     assert_null(sg_rules_category(r, 1));
@@ -209,6 +211,12 @@ test_category(void **state)
     struct sg_verdict *v = eval(r, &in);
     assert_string_equal(find(v, "c")->category, "Online safety");
     assert_string_equal(find(v, "n")->category, "");
+    assert_string_equal(find(v, "c")->title, "Contact");
+    assert_string_equal(find(v, "c")->policy, "Online policy");
+    assert_string_equal(find(v, "c")->source, "KCSIE 2025");
+    assert_string_equal(find(v, "n")->title, "n");
+    assert_string_equal(find(v, "n")->policy, "");
+    assert_string_equal(find(v, "n")->source, "");
     sg_verdict_free(&v);
     sg_msgview_free(&mv);
     sg_rules_free(&r);
