@@ -38,9 +38,9 @@ int sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
  * format: for the texts made on every message. */
 int sg_buf_strs(struct sg_buf *buf, const char *const *s, size_t n);
 /* sg_buf_cat(buf, "a", b, "c"): sg_buf_strs over the arguments. */
-#define sg_buf_cat(buf, ...)                                                  \
-    sg_buf_strs((buf), (const char *const[]){__VA_ARGS__},                    \
-                sizeof((const char *const[]){__VA_ARGS__}) /                  \
+#define sg_buf_cat(buf, ...)                                                   \
+    sg_buf_strs((buf), (const char *const[]){__VA_ARGS__},                     \
+                sizeof((const char *const[]){__VA_ARGS__}) /                   \
                     sizeof(const char *))
 /* Mark the buffer failed: a piece of it could not be made elsewhere (in
  * a buffer of its own, say).  Returns -1. */

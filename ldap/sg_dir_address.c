@@ -70,8 +70,8 @@ fold(const char *s, size_t n, char *buf, size_t *out_n)
         ascii++;
     if (ascii == n) {
         for (size_t i = 0; i < n; i++)
-            buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a')
-                                                : s[i];
+            buf[i] =
+                s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
         buf[n] = '\0';
         *out_n = n;
         return buf;
@@ -369,8 +369,8 @@ sg_dir_address_routes(const char *address, char ***forms_r, size_t *n_r)
 }
 
 int
-sg_dir_derive_roles(const struct sg_dir_config *cfg,
-                    struct sg_person **person, const struct sg_date *today)
+sg_dir_derive_roles(const struct sg_dir_config *cfg, struct sg_person **person,
+                    const struct sg_date *today)
 {
     const char *pupil = cfg->role_pupil ? cfg->role_pupil : SG_ROLE_PUPIL;
     const char *former = cfg->role_former_pupil ? cfg->role_former_pupil

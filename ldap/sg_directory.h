@@ -285,8 +285,7 @@ int sg_dir_name_normalise(const char *name, char **key_r);
  * person (sg_person_unshare) that gains or loses a role is first made
  * the caller's own copy.  0 or -1 (allocation). */
 int sg_dir_derive_roles(const struct sg_dir_config *cfg,
-                        struct sg_person **person,
-                        const struct sg_date *today);
+                        struct sg_person **person, const struct sg_date *today);
 
 /* ---- for tests: injected clocks.  now() is the cache clock (seconds,
  * monotonic in production); today() the calendar day for derived roles

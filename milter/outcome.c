@@ -112,8 +112,8 @@ sg_outcome_reject_reply(const struct sg_verdict *v, const char *contact,
             continue;
         sg_buf_cat(&text, text.len > 0 ? "\nNot sent: " : "Not sent: ",
                    m->title != NULL ? m->title : m->id, ".\n(Rule ", m->id,
-                   ".)\n\n",
-                   m->explain_sender != NULL ? m->explain_sender : "", "\n");
+                   ".)\n\n", m->explain_sender != NULL ? m->explain_sender : "",
+                   "\n");
     }
     if (text.len == 0)
         sg_buf_puts(&text, "Not sent: the message breaks the school's "

@@ -35,7 +35,7 @@
 #include "normalise.h"
 
 #define MAX_FINDINGS_PER_DETECTOR 50
-#define ROLE_BITS_KEPT 8
+#define ROLE_BITS_KEPT            8
 
 struct role_bits {
     const struct sg_person *p;
@@ -197,16 +197,15 @@ party_match(struct ctx *c, const struct partyset *set,
     }
     /* outside: no one in the directory (roles_match), or anyone's
      * registered personal address, the sender's own included. */
-    if ((pch & ch) && (roles_match(c, p, set) ||
-                       addrs_match(party->address, &set->addrs) ||
-                       (pch == CH_PERSONAL && set->outside)))
+    if ((pch & ch) &&
+        (roles_match(c, p, set) || addrs_match(party->address, &set->addrs) ||
+         (pch == CH_PERSONAL && set->outside)))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
     if ((ch & CH_SPOOFED) &&
         sg_rules_school_address(c->rules, party->address) &&
-        (roles_match(c, NULL, set) ||
-         addrs_match(party->address, &set->addrs)))
+        (roles_match(c, NULL, set) || addrs_match(party->address, &set->addrs)))
         return 1;
     if (ch & CH_DISPLAY_NAME) {
         const struct sg_person *dp;
