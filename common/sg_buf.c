@@ -90,6 +90,34 @@ sg_buf_strs(struct sg_buf *buf, const char *const *s, size_t n)
     return 0;
 }
 
+/* v's digits ending at buf's last byte (its NUL); where they start. */
+static char *
+digits(char *buf, unsigned long long v)
+{
+    char *p = buf + SG_DEC_SIZE - 1;
+    *p = '\0';
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return p;
+}
+
+const char *
+sg_udec(char *buf, unsigned long long v)
+{
+    return digits(buf, v);
+}
+
+const char *
+sg_dec(char *buf, long long v)
+{
+    if (v >= 0)
+        return digits(buf, (unsigned long long)v);
+    char *p = digits(buf, 0ULL - (unsigned long long)v);
+    *--p = '-';
+    return p;
+}
+
 /* One vsnprintf into the room already there, and a second only when the
  * text did not fit: most pieces are short, and each vsnprintf is the
  * whole cost of formatting. */

@@ -556,25 +556,38 @@ log_summary(const struct sg_session *s, const char *verdict,
             sg_buf_cat(&to, "=<", s->rcpt_via[i], ">");
         put_roles(&to, s->rcpt_people[i], s->rcpt_channels[i]);
     }
+    char more[SG_DEC_SIZE], rcpts[SG_DEC_SIZE], size[SG_DEC_SIZE],
+        parts[SG_DEC_SIZE], attachments[SG_DEC_SIZE], nested[SG_DEC_SIZE],
+        elapsed[SG_DEC_SIZE];
     if (s->n_rcpts > SUMMARY_MAX_RCPTS)
-        sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
-    sg_log_info("%s: %s client=%s[%s] trusted=%s auth=%s from=%s "
-                "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
-                "nested=%zu%s%s%s elapsed_us=%lld",
-                sg_session_qid(s), verdict,
-                s->client_name != NULL ? s->client_name : "unknown",
-                s->client_addr != NULL ? s->client_addr : "unknown",
-                s->trusted ? "yes" : "no",
-                s->auth_user != NULL ? s->auth_user : "-",
-                sg_buf_text_or(&from, "(out of memory)"),
-                sg_buf_text_or(&to, s->n_rcpts > 0 ? "(out of memory)" : "-"),
-                s->n_rcpts,
-                (unsigned long long)s->raw.size, v != NULL ? v->n_parts : 0,
-                v != NULL ? v->n_attachments : 0,
-                v != NULL ? v->n_nested : 0,
-                v != NULL && v->malformed ? " malformed=yes" : "",
-                incomplete != NULL ? " incomplete=" : "",
-                incomplete != NULL ? incomplete : "", us);
+        sg_buf_cat(&to, ",+", sg_udec(more, s->n_rcpts - SUMMARY_MAX_RCPTS),
+                   " more");
+    /* the pieces appended, not printf'd: one vsnprintf of sixteen
+     * arguments was most of the line's cost */
+    struct sg_buf line = SG_BUF_INIT;
+    sg_buf_cat(
+        &line, sg_session_qid(s), ": ", verdict,
+        " client=", s->client_name != NULL ? s->client_name : "unknown", "[",
+        s->client_addr != NULL ? s->client_addr : "unknown",
+        "] trusted=", s->trusted ? "yes" : "no",
+        " auth=", s->auth_user != NULL ? s->auth_user : "-",
+        " from=", sg_buf_text_or(&from, "(out of memory)"),
+        " to=", sg_buf_text_or(&to, s->n_rcpts > 0 ? "(out of memory)" : "-"),
+        " rcpts=", sg_udec(rcpts, s->n_rcpts),
+        " size=", sg_udec(size, s->raw.size),
+        " parts=", sg_udec(parts, v != NULL ? v->n_parts : 0),
+        " attachments=", sg_udec(attachments, v != NULL ? v->n_attachments : 0),
+        " nested=", sg_udec(nested, v != NULL ? v->n_nested : 0),
+        v != NULL && v->malformed ? " malformed=yes" : "",
+        incomplete != NULL ? " incomplete=" : "",
+        incomplete != NULL ? incomplete : "",
+        " elapsed_us=", sg_dec(elapsed, us));
+    if (sg_buf_failed(&line))
+        sg_log_info("%s: %s (the rest of the summary line: out of memory)",
+                    sg_session_qid(s), verdict);
+    else
+        sg_log_info("%s", line.data);
+    sg_buf_free(&line);
     sg_buf_free(&from);
     sg_buf_free(&to);
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +214,28 @@ test_cat(void **state)
     sg_buf_free(&p);
 }
 
+/* Numbers for cat are what printf writes. */
+static void
+test_decimal(void **state)
+{
+    (void)state;
+    static const long long signed_values[] = {
+        0, 7, -7, 10, 99, -100, 4096, LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+    static const unsigned long long unsigned_values[] = {
+        0, 1, 9, 10, 1234567890, ULLONG_MAX, ULLONG_MAX / 10};
+    char buf[SG_DEC_SIZE], want[32];
+    for (size_t i = 0; i < sizeof(signed_values) / sizeof(*signed_values);
+         i++) {
+        snprintf(want, sizeof(want), "%lld", signed_values[i]);
+        assert_string_equal(sg_dec(buf, signed_values[i]), want);
+    }
+    for (size_t i = 0; i < sizeof(unsigned_values) / sizeof(*unsigned_values);
+         i++) {
+        snprintf(want, sizeof(want), "%llu", unsigned_values[i]);
+        assert_string_equal(sg_udec(buf, unsigned_values[i]), want);
+    }
+}
+
 int
 main(void)
 {
@@ -224,6 +248,7 @@ main(void)
         cmocka_unit_test(test_allocation_failure_is_sticky),
         cmocka_unit_test(test_printf_room),
         cmocka_unit_test(test_cat),
+        cmocka_unit_test(test_decimal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
