@@ -368,18 +368,39 @@ sg_dir_address_routes(const char *address, char ***forms_r, size_t *n_r)
     return rc < 0 ? rc : (int)*n_r;
 }
 
+static const char *
+role_pupil(const struct sg_dir_config *cfg)
+{
+    return cfg->role_pupil ? cfg->role_pupil : SG_ROLE_PUPIL;
+}
+
+static const char *
+role_former(const struct sg_dir_config *cfg)
+{
+    return cfg->role_former_pupil ? cfg->role_former_pupil
+                                  : SG_ROLE_FORMER_PUPIL;
+}
+
+bool
+sg_dir_roles_by_date(const struct sg_dir_config *cfg,
+                     const struct sg_person *p)
+{
+    return (p->left.year != 0 && sg_person_has_role(p, role_pupil(cfg))) ||
+           sg_person_has_role(p, role_former(cfg));
+}
+
 int
 sg_dir_derive_roles(const struct sg_dir_config *cfg, struct sg_person **person,
                     const struct sg_date *today)
 {
-    const char *pupil = cfg->role_pupil ? cfg->role_pupil : SG_ROLE_PUPIL;
-    const char *former = cfg->role_former_pupil ? cfg->role_former_pupil
-                                                : SG_ROLE_FORMER_PUPIL;
+    const char *pupil = role_pupil(cfg), *former = role_former(cfg);
     const char *under18 = cfg->role_former_pupil_under_18
                               ? cfg->role_former_pupil_under_18
                               : SG_ROLE_FORMER_PUPIL_UNDER_18;
 
     struct sg_person *p = *person;
+    if (!sg_dir_roles_by_date(cfg, p))
+        return 0;
     bool has_left = p->left.year != 0 && sg_date_cmp(&p->left, today) <= 0;
     /* on or after the leaving date a pupil is a former pupil */
     bool pupil_left = has_left && sg_person_has_role(p, pupil);
