@@ -67,6 +67,57 @@ sg_buf_putc(struct sg_buf *buf, char c)
     return sg_buf_append(buf, &c, 1);
 }
 
+int
+sg_buf_strs(struct sg_buf *buf, const char *const *s, size_t n)
+{
+    static const char null[] = "(null)";
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(s[i] != NULL ? s[i] : null);
+        if (len > SIZE_MAX - total)
+            return sg_buf_fail(buf);
+        total += len;
+    }
+    if (sg_buf_reserve(buf, total) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = s[i] != NULL ? s[i] : null;
+        size_t len = strlen(p);
+        memcpy(buf->data + buf->len, p, len);
+        buf->len += len;
+    }
+    buf->data[buf->len] = '\0';
+    return 0;
+}
+
+/* v's digits ending at buf's last byte (its NUL); where they start. */
+static char *
+digits(char *buf, unsigned long long v)
+{
+    char *p = buf + SG_DEC_SIZE - 1;
+    *p = '\0';
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return p;
+}
+
+const char *
+sg_udec(char *buf, unsigned long long v)
+{
+    return digits(buf, v);
+}
+
+const char *
+sg_dec(char *buf, long long v)
+{
+    if (v >= 0)
+        return digits(buf, (unsigned long long)v);
+    char *p = digits(buf, 0ULL - (unsigned long long)v);
+    *--p = '-';
+    return p;
+}
+
 /* One vsnprintf into the room already there, and a second only when the
  * text did not fit: most pieces are short, and each vsnprintf is the
  * whole cost of formatting. */

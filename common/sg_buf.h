@@ -33,6 +33,21 @@ int sg_buf_printf(struct sg_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sg_buf_vprintf(struct sg_buf *buf, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Append the n strings of s in turn, as sg_buf_printf with "%s" n times
+ * would (a NULL one as "(null)", as glibc prints it), without reading a
+ * format: for the texts made on every message. */
+int sg_buf_strs(struct sg_buf *buf, const char *const *s, size_t n);
+/* sg_buf_cat(buf, "a", b, "c"): sg_buf_strs over the arguments. */
+#define sg_buf_cat(buf, ...)                                                   \
+    sg_buf_strs((buf), (const char *const[]){__VA_ARGS__},                     \
+                sizeof((const char *const[]){__VA_ARGS__}) /                   \
+                    sizeof(const char *))
+/* v in decimal as printf's %llu (sg_udec) or %lld (sg_dec) writes it,
+ * into buf (SG_DEC_SIZE bytes), for sg_buf_cat; the text's start, in
+ * buf. */
+#define SG_DEC_SIZE 24
+const char *sg_udec(char *buf, unsigned long long v);
+const char *sg_dec(char *buf, long long v);
 /* Mark the buffer failed: a piece of it could not be made elsewhere (in
  * a buffer of its own, say).  Returns -1. */
 int sg_buf_fail(struct sg_buf *buf);

@@ -91,6 +91,10 @@ sg_person_free(struct sg_person **person)
     struct sg_person *p = *person;
     if (p == NULL)
         return;
+    *person = NULL;
+    /* another owner's still (0 before: this was the last) */
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 0)
+        return;
     free(p->address);
     free(p->display_name);
     free(p->upn);
@@ -99,15 +103,41 @@ sg_person_free(struct sg_person **person)
     sg_strv_free(&p->personal, &p->n_personal);
     sg_strv_free(&p->children, &p->n_children);
     free(p);
-    *person = NULL;
 }
 
+struct sg_person *
+sg_person_ref(struct sg_person *person)
+{
+    atomic_fetch_add_explicit(&person->refs, 1, memory_order_relaxed);
+    return person;
+}
+
+int
+sg_person_unshare(struct sg_person **person)
+{
+    if (atomic_load_explicit(&(*person)->refs, memory_order_acquire) == 0)
+        return 0;
+    struct sg_person *copy = sg_person_dup(*person);
+    if (copy == NULL)
+        return -1;
+    sg_person_free(person);
+    *person = copy;
+    return 0;
+}
+
+/* src's n strings into the empty vector *dst, its array made at once. */
 static int
 strv_copy(char ***dst, size_t *dst_n, char *const *src, size_t src_n)
 {
-    for (size_t i = 0; i < src_n; i++)
-        if (sg_strv_push(dst, dst_n, src[i]) < 0)
+    if (src_n == 0)
+        return 0;
+    if ((*dst = malloc(src_n * sizeof(**dst))) == NULL)
+        return -1;
+    for (size_t i = 0; i < src_n; i++) {
+        if (((*dst)[i] = strdup(src[i])) == NULL)
             return -1;
+        (*dst_n)++;
+    }
     return 0;
 }
 

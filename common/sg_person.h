@@ -11,6 +11,7 @@
 #ifndef SG_PERSON_H
 #define SG_PERSON_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -46,6 +47,11 @@ struct sg_person {
     size_t n_personal;
     char **children; /* for a parent: the children's school addresses */
     size_t n_children;
+    /* owners besides the first (sg_person_ref); sg_person_free drops one
+     * and the last frees.  A person with other owners (a directory's
+     * cached or loaded one) is shared and read-only: sg_person_unshare
+     * gives its holder a copy of its own to change. */
+    atomic_uint refs;
 };
 
 /* How an address reached its owner. */
@@ -63,9 +69,17 @@ struct sg_party {
 };
 
 struct sg_person *sg_person_new(void);
+/* Drop the caller's ownership (the person goes with its last owner);
+ * *person NULL after. */
 void sg_person_free(struct sg_person **person);
-/* Deep copy; NULL on allocation failure. */
+/* Deep copy, owned by the caller alone; NULL on allocation failure. */
 struct sg_person *sg_person_dup(const struct sg_person *person);
+/* Another owner of person (freed with sg_person_free); person. */
+struct sg_person *sg_person_ref(struct sg_person *person);
+/* Make *person the caller's alone, to change: a copy of a shared one (the
+ * caller's ownership of that dropped).  0, or -1 on allocation failure
+ * with *person as it was. */
+int sg_person_unshare(struct sg_person **person);
 
 /* Case-insensitive role test. */
 bool sg_person_has_role(const struct sg_person *person, const char *role);

@@ -20,6 +20,11 @@
 #include "fdio.h"
 #include "msgbuf.h"
 
+/* Room a message's first piece reserves (within the limit): the header
+ * lines and body of a letter of a few KB, which come in a piece a
+ * header, fill it without growing the buffer again and again. */
+#define MSGBUF_FIRST 8192
+
 void
 sg_msgbuf_init(struct sg_msgbuf *buf, uint64_t limit, const char *tmpdir)
 {
@@ -70,6 +75,15 @@ spill(struct sg_msgbuf *buf, const char **error_r)
     return 0;
 }
 
+/* What a message's first piece of len bytes reserves: MSGBUF_FIRST
+ * bytes with the NUL, or the piece alone past it or past the limit. */
+static size_t
+first_room(const struct sg_msgbuf *buf, size_t len)
+{
+    return len < MSGBUF_FIRST && MSGBUF_FIRST <= buf->limit ? MSGBUF_FIRST - 1
+                                                            : len;
+}
+
 int
 sg_msgbuf_append(struct sg_msgbuf *buf, const void *data, size_t len,
                  const char **error_r)
@@ -84,7 +98,9 @@ sg_msgbuf_append(struct sg_msgbuf *buf, const void *data, size_t len,
             *error_r = "cannot write the temporary file in tmpdir";
             return -1;
         }
-    } else if (sg_buf_append(&buf->mem, data, len) < 0) {
+    } else if ((buf->mem.cap == 0 &&
+                sg_buf_reserve(&buf->mem, first_room(buf, len)) < 0) ||
+               sg_buf_append(&buf->mem, data, len) < 0) {
         *error_r = "out of memory";
         return -1;
     }

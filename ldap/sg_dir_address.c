@@ -57,32 +57,31 @@ is_space(char c)
  * same way, and is also NFC-normalised, so that a precomposed and a
  * decomposed "ë" are one key (canonical caseless match: NFD, fold, NFC). */
 
-/* s (n bytes) folded for comparison: ASCII lower-cased, anything else
- * through ICU (NFD, full case folding, NFC).  malloc'ed and
- * NUL-terminated, its length in *out_n; NULL when s is not valid UTF-8
- * (no mailbox could match it) or on allocation failure. */
+/* s (n bytes) folded for comparison: ASCII lower-cased into buf (n + 1
+ * bytes: the common case allocates nothing), anything else through ICU
+ * (NFD, full case folding, NFC) into a malloc'ed string.  NUL-terminated,
+ * its length in *out_n; NULL when s is not valid UTF-8 (no mailbox could
+ * match it) or on allocation failure. */
 static char *
-fold(const char *s, size_t n, size_t *out_n)
+fold(const char *s, size_t n, char *buf, size_t *out_n)
 {
-    bool ascii = true;
-    for (size_t i = 0; i < n;) {
+    size_t ascii = 0;
+    while (ascii < n && (unsigned char)s[ascii] < 0x80 && s[ascii] != '\0')
+        ascii++;
+    if (ascii == n) {
+        for (size_t i = 0; i < n; i++)
+            buf[i] =
+                s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+        buf[n] = '\0';
+        *out_n = n;
+        return buf;
+    }
+    for (size_t i = ascii; i < n;) {
         size_t len = sg_utf8_decode((const unsigned char *)s + i, n - i,
                                     NULL);
         if (len == 0 || s[i] == '\0')
             return NULL;
-        ascii = ascii && len == 1;
         i += len;
-    }
-    if (ascii) {
-        char *out = malloc(n + 1);
-        if (out == NULL)
-            return NULL;
-        for (size_t i = 0; i < n; i++)
-            out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a')
-                                                : s[i];
-        out[n] = '\0';
-        *out_n = n;
-        return out;
     }
     static const enum sg_icu_step steps[] = {SG_ICU_NFD, SG_ICU_CASEFOLD,
                                              SG_ICU_NFC};
@@ -244,8 +243,9 @@ sg_dir_address_normalise(const char *address, const char *delims)
     if (dn > 0 && d[dn - 1] == '.' && d[0] != '[')
         dn--;
     size_t fln = 0, fdn = 0;
-    char *flocal = fold(local, ln, &fln);
-    char *fdomain = flocal != NULL ? fold(d, dn, &fdn) : NULL;
+    char lbuf[MAX_ADDRESS + 1], dbuf[MAX_ADDRESS + 1];
+    char *flocal = fold(local, ln, lbuf, &fln);
+    char *fdomain = flocal != NULL ? fold(d, dn, dbuf, &fdn) : NULL;
     char *out = NULL;
     if (fdomain != NULL && domain_ok(fdomain, fdn)) {
         /* +detail */
@@ -259,8 +259,10 @@ sg_dir_address_normalise(const char *address, const char *delims)
         }
         out = mailbox(flocal, fln, fdomain, fdn);
     }
-    free(flocal);
-    free(fdomain);
+    if (flocal != lbuf)
+        free(flocal);
+    if (fdomain != dbuf)
+        free(fdomain);
     return out;
 }
 
@@ -366,32 +368,55 @@ sg_dir_address_routes(const char *address, char ***forms_r, size_t *n_r)
     return rc < 0 ? rc : (int)*n_r;
 }
 
+static const char *
+role_pupil(const struct sg_dir_config *cfg)
+{
+    return cfg->role_pupil ? cfg->role_pupil : SG_ROLE_PUPIL;
+}
+
+static const char *
+role_former(const struct sg_dir_config *cfg)
+{
+    return cfg->role_former_pupil ? cfg->role_former_pupil
+                                  : SG_ROLE_FORMER_PUPIL;
+}
+
+bool
+sg_dir_roles_by_date(const struct sg_dir_config *cfg,
+                     const struct sg_person *p)
+{
+    return (p->left.year != 0 && sg_person_has_role(p, role_pupil(cfg))) ||
+           sg_person_has_role(p, role_former(cfg));
+}
+
 int
-sg_dir_derive_roles(const struct sg_dir_config *cfg, struct sg_person *person,
+sg_dir_derive_roles(const struct sg_dir_config *cfg, struct sg_person **person,
                     const struct sg_date *today)
 {
-    const char *pupil = cfg->role_pupil ? cfg->role_pupil : SG_ROLE_PUPIL;
-    const char *former = cfg->role_former_pupil ? cfg->role_former_pupil
-                                                : SG_ROLE_FORMER_PUPIL;
+    const char *pupil = role_pupil(cfg), *former = role_former(cfg);
     const char *under18 = cfg->role_former_pupil_under_18
                               ? cfg->role_former_pupil_under_18
                               : SG_ROLE_FORMER_PUPIL_UNDER_18;
 
-    bool has_left = person->left.year != 0 &&
-                    sg_date_cmp(&person->left, today) <= 0;
-    bool is_former = sg_person_has_role(person, former);
-    if (sg_person_has_role(person, pupil) && has_left) {
-        /* on or after the leaving date a pupil is a former pupil */
-        sg_person_remove_role(person, pupil);
-        is_former = true;
-    }
-    if (!is_former)
+    struct sg_person *p = *person;
+    if (!sg_dir_roles_by_date(cfg, p))
         return 0;
-    if (sg_person_add_role(person, former) < 0)
-        return -1;
-    int age = sg_date_age(&person->dob, today);
+    bool has_left = p->left.year != 0 && sg_date_cmp(&p->left, today) <= 0;
+    /* on or after the leaving date a pupil is a former pupil */
+    bool pupil_left = has_left && sg_person_has_role(p, pupil);
+    if (!pupil_left && !sg_person_has_role(p, former))
+        return 0;
+    int age = sg_date_age(&p->dob, today);
     bool minor = age >= 0 ? age < 18 : cfg->unknown_age_is_minor;
-    if (minor && sg_person_add_role(person, under18) < 0)
+    if (!pupil_left && (!minor || sg_person_has_role(p, under18)))
+        return 0; /* a former pupil with the roles already */
+    if (sg_person_unshare(person) < 0)
+        return -1;
+    p = *person;
+    if (pupil_left)
+        sg_person_remove_role(p, pupil);
+    if (sg_person_add_role(p, former) < 0 ||
+        (minor && sg_person_add_role(p, under18) < 0))
         return -1;
     return 0;
 }

@@ -138,17 +138,15 @@ sg_dir_cache_free(struct sg_dir_cache **cache)
     *cache = NULL;
 }
 
-/* Copy a valid entry's answer out (lock held). */
+/* A valid entry's answer, the person shared with the cache (lock
+ * held). */
 static enum sg_dir_status
 answer(const struct entry *e, struct sg_person **person_r,
-       enum sg_channel *channel_r, const char **error_r)
+       enum sg_channel *channel_r)
 {
     if (e->person == NULL)
         return SG_DIR_NOTFOUND;
-    if ((*person_r = sg_person_dup(e->person)) == NULL) {
-        *error_r = "out of memory";
-        return SG_DIR_TEMPFAIL;
-    }
+    *person_r = sg_person_ref(e->person);
     *channel_r = e->channel;
     return SG_DIR_FOUND;
 }
@@ -163,7 +161,7 @@ answer_error(const struct sg_dir_cache *c, const struct entry *e, time_t now,
     if (e->valid && c->cfg.stale_max_age > 0 &&
         now - e->stored <= c->cfg.stale_max_age) {
         *how_r = SG_DIR_CACHE_STALE;
-        return answer(e, person_r, channel_r, error_r);
+        return answer(e, person_r, channel_r);
     }
     *error_r = sg_dir_errorf("%s", e->last_error ? e->last_error
                                                  : "directory error");
@@ -223,7 +221,7 @@ sg_dir_cache_lookup(struct sg_dir_cache *c, const char *key, time_t now,
         *how_r = SG_DIR_CACHE_HIT;
         lru_unlink(c, e);
         lru_push(c, e);
-        st = answer(e, person_r, channel_r, error_r);
+        st = answer(e, person_r, channel_r);
         pthread_mutex_unlock(&c->lock);
         return st;
     }
@@ -235,7 +233,7 @@ sg_dir_cache_lookup(struct sg_dir_cache *c, const char *key, time_t now,
         if (e->last_status == SG_DIR_FOUND ||
             e->last_status == SG_DIR_NOTFOUND) {
             *how_r = SG_DIR_CACHE_SHARED;
-            st = answer(e, person_r, channel_r, error_r);
+            st = answer(e, person_r, channel_r);
         } else {
             *how_r = SG_DIR_CACHE_SHARED;
             st = answer_error(c, e, now, person_r, channel_r, how_r, error_r);
@@ -276,16 +274,9 @@ sg_dir_cache_lookup(struct sg_dir_cache *c, const char *key, time_t now,
         e->expires =
             now + (st == SG_DIR_FOUND ? c->cfg.ttl : c->cfg.negative_ttl);
         if (st == SG_DIR_FOUND && person != NULL) {
-            /* the caller gets the backend's copy; the cache keeps one */
-            *person_r = person;
+            /* the caller and the cache share the backend's person */
+            *person_r = sg_person_ref(person);
             *channel_r = channel;
-            e->person = sg_person_dup(person);
-            if (e->person == NULL) {
-                /* cannot cache it: answer this caller, fail the waiters */
-                e->valid = false;
-                e->last_status = SG_DIR_TEMPFAIL;
-                e->last_error = strdup("out of memory");
-            }
         }
     } else {
         sg_person_free(&person);

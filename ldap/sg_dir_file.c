@@ -71,15 +71,13 @@ file_lookup(struct sg_dir_backend *backend, const char *key,
             struct sg_person **person_r, enum sg_channel *channel_r,
             const char **error_r)
 {
+    (void)error_r; /* a loaded directory cannot fail */
     struct file_backend *fb = (struct file_backend *)backend;
     const struct file_entry *fe = sg_dir_hash_get(fb->index, key);
     if (fe == NULL)
         return SG_DIR_NOTFOUND;
-    *person_r = sg_person_dup(fb->people[fe->person]);
-    if (*person_r == NULL) {
-        *error_r = "out of memory";
-        return SG_DIR_TEMPFAIL;
-    }
+    /* shared with the loaded directory, which outlives no owner of it */
+    *person_r = sg_person_ref(fb->people[fe->person]);
     *channel_r = fe->channel;
     return SG_DIR_FOUND;
 }
@@ -100,14 +98,8 @@ file_lookup_name(struct sg_dir_backend *backend, const char *key,
         *error_r = "out of memory";
         return SG_DIR_TEMPFAIL;
     }
-    for (size_t i = 0; i < ne->n; i++) {
-        if ((people[i] = sg_person_dup(fb->people[ne->people[i]])) == NULL) {
-            size_t got = i;
-            sg_dir_people_free(&people, &got);
-            *error_r = "out of memory";
-            return SG_DIR_TEMPFAIL;
-        }
-    }
+    for (size_t i = 0; i < ne->n; i++)
+        people[i] = sg_person_ref(fb->people[ne->people[i]]);
     *people_r = people;
     *n_r = ne->n;
     return SG_DIR_FOUND;

@@ -345,7 +345,7 @@ lookup_key(struct sg_directory *dir, const char *key, sg_dir_fetch_fn *fetcher,
            struct sg_person **person_r, enum sg_channel *channel_r,
            const char **error_r)
 {
-    struct timespec t0;
+    struct timespec t0; /* the latency's start, and the cache's clock */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     *person_r = NULL;
     *channel_r = SG_CHANNEL_NONE;
@@ -356,7 +356,9 @@ lookup_key(struct sg_directory *dir, const char *key, sg_dir_fetch_fn *fetcher,
         st = SG_DIR_NOTFOUND; /* not something anyone in the school has */
     } else if (dir->cache != NULL) {
         enum sg_dir_cache_how how = SG_DIR_CACHE_MISS;
-        st = sg_dir_cache_lookup(dir->cache, key, dir->now(dir->clock_ctx),
+        time_t now = dir->now == default_now ? t0.tv_sec
+                                             : dir->now(dir->clock_ctx);
+        st = sg_dir_cache_lookup(dir->cache, key, now,
                                  fetcher, dir, person_r, channel_r, &how,
                                  error_r);
         switch (how) {
@@ -380,15 +382,17 @@ lookup_key(struct sg_directory *dir, const char *key, sg_dir_fetch_fn *fetcher,
         st = fetcher(dir, key, person_r, channel_r, error_r);
     }
 
-    if (st == SG_DIR_FOUND) {
+    if (st == SG_DIR_FOUND &&
+        sg_dir_roles_by_date(&dir->roles, *person_r)) {
+        /* the day is read only for a person it can change */
         struct sg_date today;
         dir->today(dir->clock_ctx, &today);
-        if (sg_dir_derive_roles(&dir->roles, *person_r, &today) < 0) {
+        if (sg_dir_derive_roles(&dir->roles, person_r, &today) < 0) {
             sg_person_free(person_r);
             *error_r = "out of memory";
             st = SG_DIR_TEMPFAIL;
         }
-    } else {
+    } else if (st != SG_DIR_FOUND) {
         sg_person_free(person_r);
         *channel_r = SG_CHANNEL_NONE;
     }

@@ -281,11 +281,16 @@ int sg_dir_address_routes(const char *address, char ***forms_r, size_t *n_r);
 int sg_dir_name_normalise(const char *name, char **key_r);
 
 /* Add derived roles to a person for the given day: former-pupil and
- * former-pupil-under-18 (rule in safeguard-directory(5)).  0 or -1
- * (allocation). */
+ * former-pupil-under-18 (rule in safeguard-directory(5)).  A shared
+ * person (sg_person_unshare) that gains or loses a role is first made
+ * the caller's own copy.  0 or -1 (allocation). */
 int sg_dir_derive_roles(const struct sg_dir_config *cfg,
-                        struct sg_person *person,
-                        const struct sg_date *today);
+                        struct sg_person **person, const struct sg_date *today);
+/* Whether the day can change p's roles (sg_dir_derive_roles): a pupil
+ * with a leaving date, or a former pupil.  When not, no day need be
+ * read for it. */
+bool sg_dir_roles_by_date(const struct sg_dir_config *cfg,
+                          const struct sg_person *p);
 
 /* ---- for tests: injected clocks.  now() is the cache clock (seconds,
  * monotonic in production); today() the calendar day for derived roles

@@ -444,7 +444,7 @@ sg_judge_put_roles(struct sg_buf *out, const struct sg_person *p)
     if (p == NULL || p->n_roles == 0)
         sg_buf_puts(out, ":external");
     for (size_t i = 0; p != NULL && i < p->n_roles; i++)
-        sg_buf_printf(out, "%c%s", i == 0 ? ':' : '+', p->roles[i]);
+        sg_buf_cat(out, i == 0 ? ":" : "+", p->roles[i]);
 }
 
 void
@@ -464,11 +464,11 @@ sg_sender_describe(const struct sg_sender *sender, struct sg_buf *out)
     if (sender->judged > 0 && (c->sources & SG_CLAIM_HEADER))
         tags[n++] = "header";
     for (size_t i = 0; i < n; i++)
-        sg_buf_printf(out, "%c%s", i == 0 ? '(' : ',', tags[i]);
+        sg_buf_cat(out, i == 0 ? "(" : ",", tags[i]);
     if (n > 0)
         sg_buf_puts(out, ")");
     if (sender->judged > 0)
-        sg_buf_printf(out, " sender=<%s>", c->address);
+        sg_buf_cat(out, " sender=<", c->address, ">");
 }
 
 static int
@@ -704,7 +704,7 @@ sg_judge_eval_rcpt(const struct sg_runtime *rt, const struct sg_school *school,
 void
 sg_judge_describe(const struct sg_verdict *v, struct sg_buf *out)
 {
-    sg_buf_printf(out, "verdict=%s", sg_action_name(v->action));
+    sg_buf_cat(out, "verdict=", sg_action_name(v->action));
     if (v->journal && v->action != SG_ACTION_JOURNAL)
         sg_buf_puts(out, "+journal");
     if (v->n_rules == 0)
@@ -712,8 +712,8 @@ sg_judge_describe(const struct sg_verdict *v, struct sg_buf *out)
     sg_buf_puts(out, " rules=");
     for (size_t i = 0; i < v->n_rules; i++) {
         const struct sg_rule_match *m = &v->rules[i];
-        sg_buf_printf(out, "%s%s(%s%s)", i > 0 ? "," : "", m->id,
-                      m->mode == SG_MODE_TEST ? "test:" : "",
-                      sg_action_name(m->action));
+        sg_buf_cat(out, i > 0 ? "," : "", m->id, "(",
+                   m->mode == SG_MODE_TEST ? "test:" : "",
+                   sg_action_name(m->action), ")");
     }
 }

@@ -110,10 +110,10 @@ sg_outcome_reject_reply(const struct sg_verdict *v, const char *contact,
         const struct sg_rule_match *m = &v->rules[i];
         if (m->mode != SG_MODE_ENFORCE || m->action != SG_ACTION_REJECT)
             continue;
-        sg_buf_printf(&text, "%sNot sent: %s.\n(Rule %s.)\n\n%s\n",
-                      text.len > 0 ? "\n" : "",
-                      m->title != NULL ? m->title : m->id, m->id,
-                      m->explain_sender != NULL ? m->explain_sender : "");
+        sg_buf_cat(&text, text.len > 0 ? "\nNot sent: " : "Not sent: ",
+                   m->title != NULL ? m->title : m->id, ".\n(Rule ", m->id,
+                   ".)\n\n", m->explain_sender != NULL ? m->explain_sender : "",
+                   "\n");
     }
     if (text.len == 0)
         sg_buf_puts(&text, "Not sent: the message breaks the school's "
@@ -142,10 +142,9 @@ sg_outcome_reject_brief(const struct sg_verdict *v, const char *record,
             m = &v->rules[i];
     struct sg_buf text = SG_BUF_INIT;
     if (m != NULL)
-        sg_buf_printf(&text, "Not sent: %s (rule %s%s%s)",
-                      m->title != NULL ? m->title : m->id, m->id,
-                      record != NULL ? ", record " : "",
-                      record != NULL ? record : "");
+        sg_buf_cat(&text, "Not sent: ", m->title != NULL ? m->title : m->id,
+                   " (rule ", m->id, record != NULL ? ", record " : "",
+                   record != NULL ? record : "", ")");
     else
         sg_buf_puts(&text, "Not sent: the message breaks the school's "
                            "safeguarding rules");
@@ -182,9 +181,9 @@ rules_header(const struct sg_verdict *v, struct sg_outcome *out)
 {
     struct sg_buf b = SG_BUF_INIT;
     for (size_t i = 0; i < v->n_rules; i++)
-        sg_buf_printf(&b, "%s%s (%s %s)", i > 0 ? ", " : "", v->rules[i].id,
-                      sg_mode_name(v->rules[i].mode),
-                      sg_action_name(v->rules[i].action));
+        sg_buf_cat(&b, i > 0 ? ", " : "", v->rules[i].id, " (",
+                   sg_mode_name(v->rules[i].mode), " ",
+                   sg_action_name(v->rules[i].action), ")");
     int rc = !sg_buf_failed(&b) && b.data != NULL
                  ? add_header(out, "X-Safeguard-Rules", b.data)
                  : -1;
@@ -201,8 +200,8 @@ annotate(const char *tag, const struct sg_verdict *v, const char *subject,
     if (v->journal && v->action != SG_ACTION_JOURNAL)
         sg_buf_puts(&verdict, ", journal");
     if (v->would_action > v->action)
-        sg_buf_printf(&verdict, "; test rules would %s",
-                      sg_action_name(v->would_action));
+        sg_buf_cat(&verdict, "; test rules would ",
+                   sg_action_name(v->would_action));
     int rc = !sg_buf_failed(&verdict)
                  ? add_header(out, "X-Safeguard-Verdict", verdict.data)
                  : -1;
@@ -213,7 +212,7 @@ annotate(const char *tag, const struct sg_verdict *v, const char *subject,
     if (tag != NULL && tag[0] != '\0' &&
         strstr(subject != NULL ? subject : "", tag) == NULL) {
         struct sg_buf s = SG_BUF_INIT;
-        sg_buf_printf(&s, "%s %s", tag, subject != NULL ? subject : "");
+        sg_buf_cat(&s, tag, " ", subject != NULL ? subject : "");
         out->new_subject = sg_buf_steal(&s);
         if (out->new_subject == NULL)
             return -1;
@@ -300,14 +299,13 @@ sg_outcome_build(const struct sg_config *cfg, const struct sg_school *school,
         return sg_outcome_reject_reply(v, sg_school_contact(cfg, school), out);
     if (v->action == SG_ACTION_HOLD) {
         struct sg_buf reason = SG_BUF_INIT;
-        sg_buf_printf(&reason, "safeguard-milter: held for review%s%s",
-                      record != NULL ? ", record " : "",
-                      record != NULL ? record : "");
+        sg_buf_cat(&reason, "safeguard-milter: held for review",
+                   record != NULL ? ", record " : "",
+                   record != NULL ? record : "");
         for (size_t i = 0; i < v->n_rules; i++)
             if (v->rules[i].mode == SG_MODE_ENFORCE &&
                 v->rules[i].action == SG_ACTION_HOLD)
-                sg_buf_printf(&reason, "%s%s", i == 0 ? ": " : ", ",
-                              v->rules[i].id);
+                sg_buf_cat(&reason, i == 0 ? ": " : ", ", v->rules[i].id);
         out->quarantine = sg_buf_steal(&reason);
         if (out->quarantine == NULL)
             return -1;

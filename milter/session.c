@@ -545,36 +545,49 @@ log_summary(const struct sg_session *s, const char *verdict,
         v != NULL && v->incomplete != 0
             ? sg_msgview_incomplete_names(v->incomplete, why, sizeof(why))
             : NULL;
-    sg_buf_printf(&from, "<%s>", s->env_from != NULL ? s->env_from : "");
+    sg_buf_cat(&from, "<", s->env_from != NULL ? s->env_from : "", ">");
     if (s->sender_claims.n_claims > 0)
         sg_sender_describe(&s->sender_claims, &from);
     else
         put_roles(&from, NULL, SG_CHANNEL_NONE);
     for (size_t i = 0; i < s->n_rcpts && i < SUMMARY_MAX_RCPTS; i++) {
-        sg_buf_printf(&to, "%s<%s>", i > 0 ? "," : "", s->rcpts[i]);
+        sg_buf_cat(&to, i > 0 ? ",<" : "<", s->rcpts[i], ">");
         if (s->rcpt_via[i] != NULL)
-            sg_buf_printf(&to, "=<%s>", s->rcpt_via[i]);
+            sg_buf_cat(&to, "=<", s->rcpt_via[i], ">");
         put_roles(&to, s->rcpt_people[i], s->rcpt_channels[i]);
     }
+    char more[SG_DEC_SIZE], rcpts[SG_DEC_SIZE], size[SG_DEC_SIZE],
+        parts[SG_DEC_SIZE], attachments[SG_DEC_SIZE], nested[SG_DEC_SIZE],
+        elapsed[SG_DEC_SIZE];
     if (s->n_rcpts > SUMMARY_MAX_RCPTS)
-        sg_buf_printf(&to, ",+%zu more", s->n_rcpts - SUMMARY_MAX_RCPTS);
-    sg_log_info("%s: %s client=%s[%s] trusted=%s auth=%s from=%s "
-                "to=%s rcpts=%zu size=%llu parts=%zu attachments=%zu "
-                "nested=%zu%s%s%s elapsed_us=%lld",
-                sg_session_qid(s), verdict,
-                s->client_name != NULL ? s->client_name : "unknown",
-                s->client_addr != NULL ? s->client_addr : "unknown",
-                s->trusted ? "yes" : "no",
-                s->auth_user != NULL ? s->auth_user : "-",
-                sg_buf_text_or(&from, "(out of memory)"),
-                sg_buf_text_or(&to, s->n_rcpts > 0 ? "(out of memory)" : "-"),
-                s->n_rcpts,
-                (unsigned long long)s->raw.size, v != NULL ? v->n_parts : 0,
-                v != NULL ? v->n_attachments : 0,
-                v != NULL ? v->n_nested : 0,
-                v != NULL && v->malformed ? " malformed=yes" : "",
-                incomplete != NULL ? " incomplete=" : "",
-                incomplete != NULL ? incomplete : "", us);
+        sg_buf_cat(&to, ",+", sg_udec(more, s->n_rcpts - SUMMARY_MAX_RCPTS),
+                   " more");
+    /* the pieces appended, not printf'd: one vsnprintf of sixteen
+     * arguments was most of the line's cost */
+    struct sg_buf line = SG_BUF_INIT;
+    sg_buf_cat(
+        &line, sg_session_qid(s), ": ", verdict,
+        " client=", s->client_name != NULL ? s->client_name : "unknown", "[",
+        s->client_addr != NULL ? s->client_addr : "unknown",
+        "] trusted=", s->trusted ? "yes" : "no",
+        " auth=", s->auth_user != NULL ? s->auth_user : "-",
+        " from=", sg_buf_text_or(&from, "(out of memory)"),
+        " to=", sg_buf_text_or(&to, s->n_rcpts > 0 ? "(out of memory)" : "-"),
+        " rcpts=", sg_udec(rcpts, s->n_rcpts),
+        " size=", sg_udec(size, s->raw.size),
+        " parts=", sg_udec(parts, v != NULL ? v->n_parts : 0),
+        " attachments=", sg_udec(attachments, v != NULL ? v->n_attachments : 0),
+        " nested=", sg_udec(nested, v != NULL ? v->n_nested : 0),
+        v != NULL && v->malformed ? " malformed=yes" : "",
+        incomplete != NULL ? " incomplete=" : "",
+        incomplete != NULL ? incomplete : "",
+        " elapsed_us=", sg_dec(elapsed, us));
+    if (sg_buf_failed(&line))
+        sg_log_info("%s: %s (the rest of the summary line: out of memory)",
+                    sg_session_qid(s), verdict);
+    else
+        sg_log_info("%s", line.data);
+    sg_buf_free(&line);
     sg_buf_free(&from);
     sg_buf_free(&to);
 }
@@ -649,7 +662,7 @@ judge(struct sg_session *s, const struct sg_msgview *view,
     else {
         sg_judge_describe(verdict, described);
         if (record != NULL)
-            sg_buf_printf(described, " record=%s", record);
+            sg_buf_cat(described, " record=", record);
         if (out->journal_unconfigured)
             sg_buf_puts(described, " journal=unconfigured");
     }
@@ -724,7 +737,7 @@ reinjected(struct sg_session *s, struct sg_buf *described,
     }
     if (sg_outcome_strip(s->own_headers, s->n_own_headers, out) < 0)
         fail(s, "out of memory applying the verdict");
-    sg_buf_printf(described, "verdict=accept reinjected=%s", record);
+    sg_buf_cat(described, "verdict=accept reinjected=", record);
     return true;
 }
 
@@ -804,7 +817,7 @@ sg_session_eom(struct sg_session *s, const char *queue_id,
         sg_log_warn("%s: applying failure_action=%s after: %s",
                     sg_session_qid(s), status_word(st), s->fail_reason);
         sg_buf_reset(&described);
-        sg_buf_printf(&described, "verdict=%s", status_word(st));
+        sg_buf_cat(&described, "verdict=", status_word(st));
     }
     log_summary(s,
                 sg_buf_failed(&described)

@@ -35,6 +35,12 @@
 #include "normalise.h"
 
 #define MAX_FINDINGS_PER_DETECTOR 50
+#define ROLE_BITS_KEPT            8
+
+struct role_bits {
+    const struct sg_person *p;
+    uint64_t bits;
+};
 
 struct detcache {
     bool done;
@@ -54,6 +60,12 @@ struct ctx {
      * findings each had before it */
     struct detect_sink *sinks;
     size_t *before;
+    /* the detectors scan_wanted finds wanted, and those it scans for */
+    bool *want;
+    size_t *dets;
+    /* per rule: scan_wanted found a cheap condition false, so the rule
+     * does not match (rule_eval would stop at the same condition) */
+    bool *cheap_false;
     /* the view's texts normalised, each once per evaluation: the subject,
      * the header values, the text parts, the attachment names, the
      * display names (norm_done says which) */
@@ -66,6 +78,8 @@ struct ctx {
     struct tm tm;
     struct detect_personal personal; /* personal-email's registered ones */
     struct detect_lookup lookup;     /* pupil-roster's pupil lookups */
+    struct role_bits role_bits[ROLE_BITS_KEPT]; /* person_role_bits */
+    size_t n_role_bits;
 };
 
 static int
@@ -90,20 +104,40 @@ flist_add(struct flist *l, const char *det, const char *text,
 }
 
 /* ------------------------------------------------------------ parties */
-static bool
-roles_match(const struct sg_person *p, const struct strv *roles)
+/* Person p's roles as bits of the rule set's role_names (struct
+ * partyset), worked out once an evaluation for each of the first few
+ * people asked about (the sender, the recipients, a display name's). */
+static uint64_t
+person_role_bits(struct ctx *c, const struct sg_person *p)
 {
-    for (size_t i = 0; i < roles->n; i++) {
-        const char *r = roles->v[i];
-        if (strcasecmp(r, "anyone") == 0)
-            return true;
-        if ((strcasecmp(r, SG_ROLE_EXTERNAL) == 0 ||
-             strcasecmp(r, SG_ROLE_OUTSIDE) == 0) &&
-            p == NULL)
-            return true;
-        if (p != NULL && sg_person_has_role(p, r))
-            return true;
+    for (size_t i = 0; i < c->n_role_bits; i++)
+        if (c->role_bits[i].p == p)
+            return c->role_bits[i].bits;
+    const struct strv *names = &c->rules->role_names;
+    uint64_t bits = 0;
+    for (size_t i = 0; i < p->n_roles; i++) {
+        size_t bit = sg_rules_strv_index_ci(names, p->roles[i]);
+        if (bit < 64)
+            bits |= UINT64_C(1) << bit;
     }
+    if (c->n_role_bits < ROLE_BITS_KEPT)
+        c->role_bits[c->n_role_bits++] = (struct role_bits){p, bits};
+    return bits;
+}
+
+static bool
+roles_match(struct ctx *c, const struct sg_person *p,
+            const struct partyset *set)
+{
+    if (set->anyone)
+        return true;
+    if (p == NULL)
+        return set->nobody_known;
+    if (!set->role_names_full)
+        return (person_role_bits(c, p) & set->role_bits) != 0;
+    for (size_t i = 0; i < set->roles.n; i++)
+        if (sg_person_has_role(p, set->roles.v[i]))
+            return true;
     return false;
 }
 
@@ -163,23 +197,21 @@ party_match(struct ctx *c, const struct partyset *set,
     }
     /* outside: no one in the directory (roles_match), or anyone's
      * registered personal address, the sender's own included. */
-    if ((pch & ch) && (roles_match(p, &set->roles) ||
-                       addrs_match(party->address, &set->addrs) ||
-                       (pch == CH_PERSONAL &&
-                        sg_rules_strv_has_ci(&set->roles, SG_ROLE_OUTSIDE))))
+    if ((pch & ch) &&
+        (roles_match(c, p, set) || addrs_match(party->address, &set->addrs) ||
+         (pch == CH_PERSONAL && set->outside)))
         return 1;
     if (pch != CH_EXTERNAL || !sender)
         return 0;
     if ((ch & CH_SPOOFED) &&
         sg_rules_school_address(c->rules, party->address) &&
-        (roles_match(NULL, &set->roles) ||
-         addrs_match(party->address, &set->addrs)))
+        (roles_match(c, NULL, set) || addrs_match(party->address, &set->addrs)))
         return 1;
     if (ch & CH_DISPLAY_NAME) {
         const struct sg_person *dp;
         if (display_name_person(c, &dp) < 0)
             return -1;
-        if (dp != NULL && roles_match(dp, &set->roles))
+        if (dp != NULL && roles_match(c, dp, set))
             return 1;
     }
     return 0;
@@ -210,12 +242,14 @@ normalised(struct ctx *c, size_t k, const char *text, size_t len)
     if (c->norm == NULL) {
         const struct sg_msgview *v = c->in->view;
         c->n_norm = 2 + v->n_headers + v->n_texts + v->n_attachments;
-        c->norm = calloc(c->n_norm, sizeof(*c->norm));
-        c->norm_done = calloc(c->n_norm, sizeof(*c->norm_done));
-        if (c->norm == NULL || c->norm_done == NULL) {
+        /* one block: the texts, then which are done */
+        c->norm =
+            calloc(1, c->n_norm * (sizeof(*c->norm) + sizeof(*c->norm_done)));
+        if (c->norm == NULL) {
             sg_rules_errorf("out of memory");
             return NULL;
         }
+        c->norm_done = (bool *)(c->norm + c->n_norm);
     }
     if (!c->norm_done[k]) {
         if (sg_normalise(text, len, &c->norm[k]) < 0) {
@@ -234,7 +268,6 @@ normalised_free(struct ctx *c)
         if (c->norm_done[k])
             sg_norm_free(&c->norm[k]);
     free(c->norm);
-    free(c->norm_done);
 }
 
 /* Run one text past the detectors dets[0..n) (scan groups next to each
@@ -252,6 +285,16 @@ scan_text(struct ctx *c, const size_t *dets, size_t n, size_t k,
                                            MAX_FINDINGS_PER_DETECTOR,
                                            &c->personal, &c->lookup};
     }
+    /* the match data and scratch space of the first scan serve them all */
+    if ((c->md == NULL &&
+         (c->md = pcre2_match_data_create(16, NULL)) == NULL) ||
+        (c->mctx == NULL &&
+         (c->mctx = pcre2_match_context_copy(c->rules->mctx)) == NULL)) {
+        sg_rules_errorf("out of memory");
+        return -1;
+    }
+    if (c->scan == NULL && sg_detect_scan_new(c->rules, &c->scan) < 0)
+        return -1;
     const struct sg_norm *nt = normalised(c, k, text, len);
     if (nt == NULL ||
         sg_detect_scan_normalised(c->rules, c->scan, nt, where, c->in->now,
@@ -761,13 +804,8 @@ static int
 scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
 {
     const struct sg_rules *rules = c->rules;
-    bool *want = calloc(rules->n_detectors + 1, sizeof(bool));
-    size_t *dets = calloc(rules->n_detectors + 1, sizeof(size_t));
-    int rc = -1;
-    if (want == NULL || dets == NULL) {
-        sg_rules_errorf("out of memory");
-        goto out;
-    }
+    bool *want = c->want;
+    size_t *dets = c->dets;
     for (size_t i = 0; i < rules->n_rules; i++) {
         const struct rule *r = &rules->rules[i];
         if ((rcpt_only && !r->rcpt_decidable) ||
@@ -775,7 +813,8 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
             continue;
         int m = cheap_conds_hold(c, r, targets);
         if (m < 0)
-            goto out;
+            return -1;
+        c->cheap_false[i] = m == 0;
         for (size_t k = 0; m == 1 && k < r->n_conds; k++)
             sg_detect_want_content(&r->conds[k], want);
         for (size_t k = 0; m == 1 && k < r->n_excepts; k++)
@@ -785,22 +824,14 @@ scan_wanted(struct ctx *c, bool rcpt_only, bool *targets)
     for (size_t di = 0; di < rules->n_detectors; di++)
         if (want[di] && !c->cache[di].done)
             n += scan_group(c, di, dets + n);
-    rc = scan_texts(c, dets, n);
-out:
-    free(want);
-    free(dets);
-    return rc;
+    return scan_texts(c, dets, n);
 }
 
 /* ------------------------------------------------------------ verdict */
 static void
 match_clear(struct sg_rule_match *m)
 {
-    free(m->id);
-    free(m->title);
-    free(m->policy);
-    free(m->source);
-    free(m->category);
+    free(m->id); /* and title, policy, source, category (match_names) */
     sg_strv_free(&m->notify, &m->n_notify);
     sg_strv_free(&m->recipients, &m->n_recipients);
     sg_findings_free(&m->findings, &m->n_findings);
@@ -821,10 +852,27 @@ sg_verdict_free(struct sg_verdict **vp)
     *vp = NULL;
 }
 
-static char *
-dup_or_empty(const char *s)
+/* The match's id, title, policy, source and category (NULL: "") copied
+ * into one allocation, m->id's; 0 or -1. */
+static int
+match_names(struct sg_rule_match *m, const struct rule *r)
 {
-    return strdup(s ? s : "");
+    const char *src[5] = {r->id, r->title ? r->title : r->id, r->policy,
+                          r->source, r->category};
+    char **dst[5] = {&m->id, &m->title, &m->policy, &m->source, &m->category};
+    size_t len[5], total = 0;
+    for (size_t i = 0; i < 5; i++) {
+        len[i] = strlen(src[i] ? src[i] : "") + 1;
+        total += len[i];
+    }
+    char *block = malloc(total);
+    if (block == NULL)
+        return -1;
+    for (size_t i = 0; i < 5; i++) {
+        *dst[i] = memcpy(block, src[i] ? src[i] : "", len[i]);
+        block += len[i];
+    }
+    return 0;
 }
 
 /* The rule and recipients of each match, for rendering its explanations
@@ -863,12 +911,7 @@ add_match(struct ctx *c, struct sg_verdict *v, struct matched *mt,
     m->track = r->track;
     m->retention = r->retention;
     m->has_retention = r->has_retention;
-    m->id = strdup(r->id);
-    m->title = dup_or_empty(r->title ? r->title : r->id);
-    m->policy = dup_or_empty(r->policy);
-    m->source = dup_or_empty(r->source);
-    m->category = dup_or_empty(r->category);
-    if (!m->id || !m->title || !m->policy || !m->source || !m->category)
+    if (match_names(m, r) < 0)
         return -1;
     for (size_t i = 0; i < r->notify.n; i++)
         if (sg_strv_push(&m->notify, &m->n_notify, r->notify.v[i]) < 0)
@@ -928,30 +971,39 @@ evaluate(const struct sg_rules *rules, const struct sg_eval_input *in,
     c.lookup.fn = in->pupil_lookup;
     c.lookup.ctx = in->pupil_lookup_ctx;
     struct sg_verdict *v = calloc(1, sizeof(*v));
-    bool *targets = calloc(in->n_rcpts + 1, sizeof(bool));
-    c.cache = calloc(rules->n_detectors + 1, sizeof(*c.cache));
-    c.md = pcre2_match_data_create(16, NULL);
-    c.mctx = pcre2_match_context_copy(rules->mctx);
-    c.sinks = calloc(rules->n_detectors + 1, sizeof(*c.sinks));
-    c.before = calloc(rules->n_detectors + 1, sizeof(*c.before));
+    /* the per-detector, per-rule and per-recipient arrays in one block,
+     * in this order (each part's alignment a multiple of the next one's) */
+    size_t nd = rules->n_detectors + 1, nr = rules->n_rules + 1,
+           nt = in->n_rcpts + 1;
+    c.cache =
+        calloc(1, nd * (sizeof(*c.cache) + sizeof(*c.sinks) +
+                        sizeof(*c.before) + sizeof(*c.dets) + sizeof(*c.want)) +
+                      (nr + nt) * sizeof(bool));
+    bool *targets = NULL;
+    if (c.cache != NULL) {
+        c.sinks = (struct detect_sink *)(c.cache + nd);
+        c.before = (size_t *)(c.sinks + nd);
+        c.dets = c.before + nd;
+        c.want = (bool *)(c.dets + nd);
+        c.cheap_false = c.want + nd;
+        targets = c.cheap_false + nr;
+    }
     int rc = -1;
     struct flist fl = {NULL, 0};
     struct matched mt = {NULL, NULL};
-    if (!v || !targets || !c.cache || !c.md || !c.mctx || !c.sinks ||
-        !c.before) {
+    if (!v || !c.cache) {
         sg_rules_errorf("out of memory");
         goto out;
     }
     /* the rcpt-time evaluation has no view: nothing to scan */
     if (!rcpt_only && in->view != NULL &&
-        (sg_detect_scan_new(rules, &c.scan) < 0 ||
-         scan_wanted(&c, rcpt_only, targets) < 0))
+        scan_wanted(&c, rcpt_only, targets) < 0)
         goto out;
     for (size_t i = 0; i < rules->n_rules; i++) {
         const struct rule *r = &rules->rules[i];
         if (rcpt_only && !r->rcpt_decidable)
             continue;
-        if (in->view == NULL && r->needs_view)
+        if ((in->view == NULL && r->needs_view) || c.cheap_false[i])
             continue;
         int m = rule_eval(&c, r, targets, &fl);
         if (m < 0)
@@ -978,13 +1030,10 @@ out:
             free(c.cache[i].scope);
         }
     free(c.cache);
-    free(c.sinks);
-    free(c.before);
     sg_detect_scan_free(&c.scan);
     normalised_free(&c);
     sg_detect_personal_clear(&c.personal);
     sg_detect_lookup_clear(&c.lookup);
-    free(targets);
     pcre2_match_data_free(c.md);
     pcre2_match_context_free(c.mctx);
     if (rc < 0) {

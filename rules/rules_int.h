@@ -38,6 +38,7 @@
 #include <pcre2.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "sg_buf.h"
 #include "sg_error.h"
@@ -58,6 +59,8 @@ struct strv {
 int sg_rules_strv_add(struct strv *s, const char *value);
 void sg_rules_strv_clear(struct strv *s);
 bool sg_rules_strv_has_ci(const struct strv *s, const char *value);
+/* The index of value in s ignoring case; s->n if it is not there. */
+size_t sg_rules_strv_index_ci(const struct strv *s, const char *value);
 
 /* ------------------------------------------------------------ time zone */
 #include "sg_tz.h"
@@ -141,6 +144,15 @@ struct partyset {
     struct strv roles;
     struct strv addrs;
     unsigned channels; /* 0: any channel where the person is known */
+    /* the roles as the evaluator tests them, set as they are parsed:
+     * anyone; external or outside (a party no one in the directory is);
+     * outside; and the others' bits in the rule set's role_names, unless
+     * one is past the table's bits (role_names_full: compare names) */
+    bool anyone;
+    bool nobody_known;
+    bool outside;
+    bool role_names_full;
+    uint64_t role_bits;
 };
 
 enum quant { Q_ANY = 0, Q_ALL, Q_NONE };
@@ -280,6 +292,10 @@ struct sg_rules {
      * patterns scans with the smallest such, not with every pattern */
     struct detect_hs_set *hs_sets;
     size_t n_hs_sets;
+    /* every role the rules name but anyone, once (case-insensitive): a
+     * person's roles are turned into bits of this table once an
+     * evaluation, a party set's when it is parsed (struct partyset) */
+    struct strv role_names;
     /* while loading only: the options' known roles (NULL: unchecked) */
     const char *const *known_roles;
     size_t n_known_roles;

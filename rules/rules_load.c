@@ -50,6 +50,7 @@ sg_rules_free(struct sg_rules **rules_p)
     sg_rules_strv_clear(&rules->school_postcodes);
     sg_rules_strv_clear(&rules->personal_domains);
     sg_rules_strv_clear(&rules->school_social);
+    sg_rules_strv_clear(&rules->role_names);
     sg_tz_free(&rules->tz);
     free(rules->dsl_contact);
     if (rules->mctx)

@@ -56,6 +56,31 @@ sg_rules_cond_clear(struct cond *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* Record role in the set's tests (struct partyset): anyone, external,
+ * outside, and its bit in the rule set's role_names (added there if it
+ * is new).  0 or -1 (allocation). */
+static int
+add_role_bit(struct sg_rules *rules, struct partyset *set, const char *role)
+{
+    if (strcasecmp(role, "anyone") == 0) {
+        set->anyone = true;
+        return 0;
+    }
+    if (strcasecmp(role, SG_ROLE_OUTSIDE) == 0)
+        set->outside = set->nobody_known = true;
+    else if (strcasecmp(role, SG_ROLE_EXTERNAL) == 0)
+        set->nobody_known = true;
+    size_t bit = sg_rules_strv_index_ci(&rules->role_names, role);
+    if (bit == rules->role_names.n &&
+        sg_rules_strv_add(&rules->role_names, role) < 0)
+        return -1;
+    if (bit < 64)
+        set->role_bits |= UINT64_C(1) << bit;
+    else
+        set->role_names_full = true;
+    return 0;
+}
+
 static int
 add_party_item(struct parser *ps, void *ctx, const char *item, unsigned line,
                unsigned col, bool quoted)
@@ -96,7 +121,8 @@ add_party_item(struct parser *ps, void *ctx, const char *item, unsigned line,
                          known, sizeof(known)),
             item);
     }
-    if (sg_rules_strv_add(&set->roles, item) < 0)
+    if (sg_rules_strv_add(&set->roles, item) < 0 ||
+        add_role_bit(ps->rules, set, item) < 0)
         return sg_rules_fail_at(ps, line, col, "out of memory");
     return 0;
 }

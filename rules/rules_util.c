@@ -24,11 +24,17 @@ sg_rules_strv_clear(struct strv *s)
     sg_strv_free(&s->v, &s->n);
 }
 
+size_t
+sg_rules_strv_index_ci(const struct strv *s, const char *value)
+{
+    size_t i = 0;
+    while (i < s->n && strcasecmp(s->v[i], value) != 0)
+        i++;
+    return i;
+}
+
 bool
 sg_rules_strv_has_ci(const struct strv *s, const char *value)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (strcasecmp(s->v[i], value) == 0)
-            return true;
-    return false;
+    return sg_rules_strv_index_ci(s, value) < s->n;
 }

@@ -171,6 +171,8 @@ struct sg_finding {
 };
 
 struct sg_rule_match {
+    /* an evaluation's match holds id, title, policy, source and category
+     * in one allocation, id's (sg_verdict_free frees id alone) */
     char *id;
     char *title;
     char *policy;

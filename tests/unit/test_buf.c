@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +183,59 @@ test_printf_room(void **state)
     sg_buf_free(&b);
 }
 
+/* cat appends what printf with "%s" for each piece would, a NULL piece
+ * as glibc prints it; a text that cannot grow is left as it was and the
+ * failure sticks. */
+static void
+test_cat(void **state)
+{
+    (void)state;
+    struct sg_buf b = SG_BUF_INIT, p = SG_BUF_INIT;
+    const char *none = NULL;
+    assert_int_equal(sg_buf_cat(&b, "<", "amy@school.example", ">"), 0);
+    assert_int_equal(sg_buf_cat(&b, "", ":pupil"), 0);
+    assert_int_equal(sg_buf_cat(&b, " sender=<", none, ">"), 0);
+    assert_int_equal(sg_buf_printf(&p, "%s%s%s%s%s%s%s%s", "<",
+                                   "amy@school.example", ">", "", ":pupil",
+                                   " sender=<", "(null)", ">"),
+                     0);
+    assert_string_equal(b.data, p.data);
+    assert_int_equal(b.len, p.len);
+    char fill[512];
+    memset(fill, 'g', sizeof(fill) - 1);
+    fill[sizeof(fill) - 1] = '\0';
+    fail_realloc_from = 1;
+    assert_int_equal(sg_buf_cat(&b, ",", fill), -1);
+    fail_realloc_from = 0;
+    assert_string_equal(b.data, p.data);
+    assert_int_equal(sg_buf_cat(&b, "x"), -1);
+    assert_true(sg_buf_failed(&b));
+    sg_buf_free(&b);
+    sg_buf_free(&p);
+}
+
+/* Numbers for cat are what printf writes. */
+static void
+test_decimal(void **state)
+{
+    (void)state;
+    static const long long signed_values[] = {
+        0, 7, -7, 10, 99, -100, 4096, LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+    static const unsigned long long unsigned_values[] = {
+        0, 1, 9, 10, 1234567890, ULLONG_MAX, ULLONG_MAX / 10};
+    char buf[SG_DEC_SIZE], want[32];
+    for (size_t i = 0; i < sizeof(signed_values) / sizeof(*signed_values);
+         i++) {
+        snprintf(want, sizeof(want), "%lld", signed_values[i]);
+        assert_string_equal(sg_dec(buf, signed_values[i]), want);
+    }
+    for (size_t i = 0; i < sizeof(unsigned_values) / sizeof(*unsigned_values);
+         i++) {
+        snprintf(want, sizeof(want), "%llu", unsigned_values[i]);
+        assert_string_equal(sg_udec(buf, unsigned_values[i]), want);
+    }
+}
+
 int
 main(void)
 {
@@ -192,6 +247,8 @@ main(void)
         cmocka_unit_test(test_failure_is_sticky),
         cmocka_unit_test(test_allocation_failure_is_sticky),
         cmocka_unit_test(test_printf_room),
+        cmocka_unit_test(test_cat),
+        cmocka_unit_test(test_decimal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,11 +23,13 @@
 #endif
 
 static struct sg_date fixed_today = {2026, 11, 22};
+static unsigned today_reads;
 
 static void
 today_fn(void *ctx, struct sg_date *today_r)
 {
     (void)ctx;
+    today_reads++;
     *today_r = fixed_today;
 }
 
@@ -233,6 +235,37 @@ test_derived_roles_by_day(void **state)
     sg_dir_free(&dir);
 }
 
+/* The day is read only for a person it can change: a pupil with a
+ * leaving date, a former pupil; not for staff, parents or a pupil with
+ * none (the clock is read once a lookup at most). */
+static void
+test_day_read_when_needed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *address;
+        unsigned reads;
+    } cases[] = {
+        {"ben.old@school.example", 1},   {"cara.left@school.example", 1},
+        {"amy.jones@school.example", 0}, {"pat.parent@example.net", 0},
+        {"tom.smith@school.example", 0},
+    };
+    struct sg_directory *dir = open_fixture();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sg_person *p = NULL;
+        enum sg_channel ch;
+        const char *error = NULL;
+        today_reads = 0;
+        assert_int_equal(sg_dir_lookup(dir, cases[i].address, &p, &ch, &error),
+                         SG_DIR_FOUND);
+        if (today_reads != cases[i].reads)
+            fail_msg("%s: the day read %u times, not %u", cases[i].address,
+                     today_reads, cases[i].reads);
+        sg_person_free(&p);
+    }
+    sg_dir_free(&dir);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -403,6 +436,7 @@ main(void)
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_attributes),
         cmocka_unit_test(test_derived_roles_by_day),
+        cmocka_unit_test(test_day_read_when_needed),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_known_roles),
         cmocka_unit_test(test_backend_names),

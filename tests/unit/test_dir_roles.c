@@ -75,7 +75,7 @@ test_derive(void **state)
             assert_int_equal(sg_person_add_role(p, r), 0);
         p->dob = cases[i].dob;
         p->left = cases[i].left;
-        assert_int_equal(sg_dir_derive_roles(&cfg, p, &cases[i].today), 0);
+        assert_int_equal(sg_dir_derive_roles(&cfg, &p, &cases[i].today), 0);
         char got[128] = "";
         for (size_t j = 0; j < p->n_roles; j++) {
             if (j > 0)
@@ -103,7 +103,7 @@ test_custom_names(void **state)
     p->dob = (struct sg_date){2010, 1, 1};
     p->left = (struct sg_date){2026, 7, 1};
     struct sg_date today = {2026, 9, 1};
-    assert_int_equal(sg_dir_derive_roles(&cfg, p, &today), 0);
+    assert_int_equal(sg_dir_derive_roles(&cfg, &p, &today), 0);
     assert_int_equal(p->n_roles, 2);
     assert_string_equal(p->roles[0], "alumnus");
     assert_string_equal(p->roles[1], "alumnus-minor");

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fail_realloc.h"
 #include "msgbuf.h"
 
 static char tmpdir[] = "/tmp/sg-test-msgbuf-XXXXXX";
@@ -95,6 +96,32 @@ test_spill_keeps_every_byte(void **state)
     sg_msgbuf_free(&b);
 }
 
+/* A small message's pieces (a header each, then the body) fill the room
+ * its first piece made: the buffer is not grown again and again. */
+static void
+test_first_piece_room(void **state)
+{
+    (void)state;
+    struct sg_msgbuf b;
+    const char *error = NULL;
+    sg_msgbuf_init(&b, 1024 * 1024, tmpdir);
+    assert_int_equal(sg_msgbuf_append(&b, "From: a@b\r\n", 11, &error), 0);
+    char line[300];
+    memset(line, 'x', sizeof(line));
+    fail_realloc_from = 1; /* no more growing */
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(sg_msgbuf_append(&b, line, sizeof(line), &error), 0);
+    fail_realloc_from = 0;
+    assert_int_equal(b.size, 11 + 20 * sizeof(line));
+    assert_int_equal(b.mem.len, b.size);
+    sg_msgbuf_free(&b);
+    /* within a limit smaller than the room, the piece's own size */
+    sg_msgbuf_init(&b, 100, tmpdir);
+    assert_int_equal(sg_msgbuf_append(&b, "From: a@b\r\n", 11, &error), 0);
+    assert_true(b.mem.cap < 100);
+    sg_msgbuf_free(&b);
+}
+
 /* A second message on the same buffer: the first one's memory was given
  * back at its end (an idle connection holds none), and nothing of it
  * shows in the second. */
@@ -152,6 +179,7 @@ main(void)
         cmocka_unit_test(test_in_memory),
         cmocka_unit_test(test_spill_keeps_every_byte),
         cmocka_unit_test(test_reset_releases),
+        cmocka_unit_test(test_first_piece_room),
         cmocka_unit_test(test_spill_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -134,6 +134,38 @@ test_roles_and_dup(void **state)
     sg_person_free(&copy); /* freeing NULL is harmless */
 }
 
+/* A shared person lives until its last owner lets go, and unshare gives
+ * an owner a copy of its own to change, the others' untouched; a person
+ * with one owner is changed in place. */
+static void
+test_shared(void **state)
+{
+    (void)state;
+    struct sg_person *cached = sg_person_new();
+    assert_non_null(cached);
+    cached->address = strdup("ben.old@school.example");
+    assert_int_equal(sg_person_add_role(cached, "pupil"), 0);
+    struct sg_person *mine = sg_person_ref(cached);
+    struct sg_person *theirs = sg_person_ref(cached);
+    assert_ptr_equal(mine, cached);
+    sg_person_free(&theirs);
+    assert_null(theirs);
+    assert_string_equal(mine->address, "ben.old@school.example");
+    assert_int_equal(sg_person_unshare(&mine), 0);
+    assert_ptr_not_equal(mine, cached);
+    assert_int_equal(sg_person_add_role(mine, "former-pupil"), 0);
+    sg_person_remove_role(mine, "pupil");
+    assert_int_equal(cached->n_roles, 1);
+    assert_string_equal(cached->roles[0], "pupil");
+    assert_int_equal(mine->n_roles, 1);
+    assert_string_equal(mine->roles[0], "former-pupil");
+    struct sg_person *alone = mine;
+    assert_int_equal(sg_person_unshare(&mine), 0);
+    assert_ptr_equal(mine, alone);
+    sg_person_free(&mine);
+    sg_person_free(&cached);
+}
+
 int
 main(void)
 {
@@ -143,6 +175,7 @@ main(void)
         cmocka_unit_test(test_date_cmp),
         cmocka_unit_test(test_date_from_time),
         cmocka_unit_test(test_roles_and_dup),
+        cmocka_unit_test(test_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

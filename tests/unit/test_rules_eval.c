@@ -191,13 +191,15 @@ test_third_party_masked(void **state)
     sg_msgview_free(&mv);
     sg_rules_free(&r);
 }
-/* Each match carries its rule's category, "" without one. */
+/* Each match carries its rule's category, "" without one, and its
+ * title (the id without one), policy and source, "" without them. */
 static void
 test_category(void **state)
 {
     (void)state;
     struct sg_rules *r = load("rule c { category \"Online safety\" "
-                              "action journal }\n"
+                              "title \"Contact\" policy \"Online policy\" "
+                              "source \"KCSIE 2025\" action journal }\n"
                               "rule n { action journal }\n");
     assert_string_equal(sg_rules_category(r, 0), "Online safety");
     assert_null(sg_rules_category(r, 1));
@@ -209,6 +211,12 @@ test_category(void **state)
     struct sg_verdict *v = eval(r, &in);
     assert_string_equal(find(v, "c")->category, "Online safety");
     assert_string_equal(find(v, "n")->category, "");
+    assert_string_equal(find(v, "c")->title, "Contact");
+    assert_string_equal(find(v, "c")->policy, "Online policy");
+    assert_string_equal(find(v, "c")->source, "KCSIE 2025");
+    assert_string_equal(find(v, "n")->title, "n");
+    assert_string_equal(find(v, "n")->policy, "");
+    assert_string_equal(find(v, "n")->source, "");
     sg_verdict_free(&v);
     sg_msgview_free(&mv);
     sg_rules_free(&r);
@@ -466,6 +474,73 @@ test_recipient_conditions(void **state)
     sg_verdict_free(&v);
     sg_rules_free(&r);
     sg_msgview_free(&mv);
+}
+
+/* The ids of the rules in's message matches, in order, joined with
+ * commas into buf (128 bytes). */
+static const char *
+matched_ids(const struct sg_rules *r, struct sg_eval_input *in, char *buf)
+{
+    struct sg_verdict *v = eval(r, in);
+    const char *ids[8];
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_rules && n < 8; i++)
+        ids[n++] = v->rules[i].id;
+    sg_strv_join(ids, n, ",", buf, 128);
+    sg_verdict_free(&v);
+    return buf;
+}
+
+/* Role names match whatever their case, in the rules and in the
+ * directory; past the 64 roles that the evaluator tests as bits the names
+ * are compared, with the same answers; a person whose directory entry
+ * has the role external is one, as a party no one in the directory is. */
+static void
+test_role_names(void **state)
+{
+    (void)state;
+    struct sg_buf text = SG_BUF_INIT;
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(sg_buf_printf(&text,
+                                       "rule r%d { from R%d "
+                                       "action annotate }\n",
+                                       i, i),
+                         0);
+    assert_int_equal(sg_buf_puts(&text,
+                                 "rule any { from anyone to any Pupil "
+                                 "action annotate }\n"
+                                 "rule late { from r69, STAFF to any PUPIL "
+                                 "action journal }\n"
+                                 "rule ext { from External action hold }\n"),
+                     0);
+    struct sg_rules *r = load(text.data);
+    sg_buf_free(&text);
+    struct sg_person *low = person("low@school.example", NULL, "R3");
+    struct sg_person *high = person("high@school.example", NULL, "r3,R69");
+    struct sg_person *ext = person("ext@school.example", NULL, "EXTERNAL");
+    struct sg_msgview *mv = sg_test_view("hw", "homework");
+    struct sg_party rc[1] = {school(pupil1)};
+    char ids[128];
+    struct sg_eval_input in = {.view = mv,
+                               .sender = school(low),
+                               .rcpts = rc,
+                               .n_rcpts = 1,
+                               .now = at(2025, 3, 12, 10, 0)};
+    assert_string_equal(matched_ids(r, &in, ids), "r3,any");
+    in.sender = school(high);
+    assert_string_equal(matched_ids(r, &in, ids), "r3,r69,any,late");
+    in.sender = school(teacher);
+    assert_string_equal(matched_ids(r, &in, ids), "any,late");
+    in.sender = school(ext);
+    assert_string_equal(matched_ids(r, &in, ids), "any,ext");
+    in.sender = external("someone@example.org");
+    rc[0] = school(teacher);
+    assert_string_equal(matched_ids(r, &in, ids), "ext");
+    sg_person_free(&low);
+    sg_person_free(&high);
+    sg_person_free(&ext);
+    sg_msgview_free(&mv);
+    sg_rules_free(&r);
 }
 
 /* recipients PARTIES OP N counts the recipients that match (Bcc'd ones
@@ -1577,6 +1652,7 @@ main(void)
         cmocka_unit_test(test_exceptions),
         cmocka_unit_test(test_recipient_conditions),
         cmocka_unit_test(test_recipient_count),
+        cmocka_unit_test(test_role_names),
         cmocka_unit_test(test_outside),
         cmocka_unit_test(test_personal_email_owner),
         cmocka_unit_test(test_reply_to),

@@ -232,7 +232,9 @@ test_two_messages_one_connection(void **state)
     if (l1 == NULL || l2 == NULL)
         fail_msg("summary lines missing or wrong:\n%s", log);
     assert_true(l1 < l2);
-    assert_non_null(strstr(l1, " parts=1 attachments=0 nested=0 elapsed_us="));
+    /* the raw message: the two header lines, the blank line, the body */
+    assert_non_null(
+        strstr(l1, " size=75 parts=1 attachments=0 nested=0 elapsed_us="));
     /* exactly two summary lines */
     size_t n = 0;
     for (const char *p = log; (p = strstr(p, "verdict=")) != NULL; p++)
