@@ -76,7 +76,8 @@ file_lookup(struct sg_dir_backend *backend, const char *key,
     const struct file_entry *fe = sg_dir_hash_get(fb->index, key);
     if (fe == NULL)
         return SG_DIR_NOTFOUND;
-    /* shared with the loaded directory, which outlives no owner of it */
+    /* shared with the loaded directory: each owner counted, so a
+     * reload that frees the directory leaves the caller's person */
     *person_r = sg_person_ref(fb->people[fe->person]);
     *channel_r = fe->channel;
     return SG_DIR_FOUND;

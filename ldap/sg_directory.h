@@ -196,8 +196,10 @@ enum sg_dir_status sg_dir_new(const struct sg_dir_config *cfg,
 void sg_dir_free(struct sg_directory **dir);
 
 /* Resolve an envelope address (angle brackets optional).  On FOUND,
- * *person_r is a copy the caller frees with sg_person_free(), with derived
- * roles for today, and *channel_r says how the address reached its owner.
+ * *person_r is the caller's to free with sg_person_free(), with derived
+ * roles for today, and may be shared with the directory's cache or its
+ * loaded file: read-only (sg_person_unshare gives a copy to change);
+ * *channel_r says how the address reached its owner.
  * On other outcomes *person_r is NULL and *channel_r SG_CHANNEL_NONE;
  * TEMPFAIL and CONFIG set *error_r. */
 enum sg_dir_status sg_dir_lookup(struct sg_directory *dir,
@@ -221,7 +223,8 @@ enum sg_dir_status sg_dir_lookup(struct sg_directory *dir,
  * never guessed).  A variant matches only when exactly one member of
  * staff has it.  Cached like addresses (keyed apart from them); derived
  * roles for today; an outage is TEMPFAIL, never NOTFOUND.  On FOUND
- * *person_r is a copy the caller frees with sg_person_free(); otherwise
+ * *person_r is the caller's to free with sg_person_free(), read-only as
+ * sg_dir_lookup's is; otherwise
  * NULL, and TEMPFAIL and CONFIG set *error_r. */
 enum sg_dir_status sg_dir_lookup_name(struct sg_directory *dir,
                                       const char *display_name,

@@ -776,8 +776,9 @@ rule_eval(struct ctx *c, const struct rule *r, bool *targets,
 }
 
 /* Do rule r's cheap conditions (cost 0 and 1: parties, time,
- * attachments) hold?  1, 0, -1.  Nothing is kept: the rule is evaluated
- * again in full (its findings, its recipients). */
+ * attachments) hold?  1, 0, -1.  Only the answer is kept (cheap_false):
+ * a rule they hold for is evaluated again in full (its findings, its
+ * recipients); one they fail is not tried again. */
 static int
 cheap_conds_hold(struct ctx *c, const struct rule *r, bool *targets)
 {

@@ -112,12 +112,40 @@ test_custom_names(void **state)
     sg_person_free(&p);
 }
 
+/* A person shared with another owner (a directory's cache) that gains
+ * the former-pupil roles is copied first: the other owner's person
+ * keeps its roles, and one the day does not change stays shared. */
+static void
+test_shared_unchanged(void **state)
+{
+    (void)state;
+    struct sg_dir_config cfg;
+    sg_dir_config_init(&cfg);
+    struct sg_person *cached = sg_person_new();
+    assert_int_equal(sg_person_add_role(cached, "pupil"), 0);
+    cached->dob = (struct sg_date){2010, 1, 1};
+    cached->left = (struct sg_date){2026, 7, 1};
+    struct sg_person *p = sg_person_ref(cached);
+    struct sg_date before = {2026, 6, 30}, after = {2026, 9, 1};
+    assert_int_equal(sg_dir_derive_roles(&cfg, &p, &before), 0);
+    assert_ptr_equal(p, cached); /* nothing changed: still shared */
+    assert_int_equal(sg_dir_derive_roles(&cfg, &p, &after), 0);
+    assert_ptr_not_equal(p, cached);
+    assert_true(sg_person_has_role(p, "former-pupil-under-18"));
+    assert_false(sg_person_has_role(p, "pupil"));
+    assert_int_equal(cached->n_roles, 1);
+    assert_string_equal(cached->roles[0], "pupil");
+    sg_person_free(&p);
+    sg_person_free(&cached);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_custom_names),
+        cmocka_unit_test(test_shared_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
