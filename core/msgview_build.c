@@ -535,20 +535,11 @@ sg_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
 
 /* GMime's parser options for every build: text in an undeclared charset
  * read as UTF-8, else windows-1252; warnings to sg_parser_warning, of the
- * thread's build.  Made once by sg_msgview_build_init (GMime's parser and
- * its header lists only read them, and clone them where they keep them),
- * else for each build. */
+ * thread's build.  Made by sg_msgview_build_init, which every build
+ * follows (GMime itself must be set up first), and shared: GMime's
+ * parser and its header lists only read them, and clone them where they
+ * keep them. */
 static GMimeParserOptions *sg_opts;
-
-static GMimeParserOptions *
-sg_opts_new(void)
-{
-    static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
-    GMimeParserOptions *opts = g_mime_parser_options_new();
-    g_mime_parser_options_set_fallback_charsets(opts, fallback);
-    g_mime_parser_options_set_warning_callback(opts, sg_parser_warning, NULL);
-    return opts;
-}
 
 /* GMime found no message at all (no headers, empty input): the bytes, if
  * any, become one text body so that nothing escapes the detectors. */
@@ -901,7 +892,7 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
         b.extract_deadline = sg_extract_now_ms() + x->message_timeout * 1000LL;
     struct sg_build *outer = sg_building;
     sg_building = &b;
-    GMimeParserOptions *opts = sg_opts != NULL ? sg_opts : sg_opts_new();
+    GMimeParserOptions *opts = sg_opts;
     b.opts = opts;
     GMimeParser *parser = NULL;
     GMimeMessage *msg = NULL;
@@ -940,8 +931,6 @@ sg_build_stream(GMimeStream *stream, const char *data, size_t size,
         g_object_unref(msg);
     if (parser != NULL)
         g_object_unref(parser);
-    if (opts != sg_opts)
-        g_mime_parser_options_free(opts);
     sg_building = outer;
     sg_buf_free(&b.names);
     if (ret < 0) {
@@ -1041,8 +1030,13 @@ sg_msgview_build_init(void)
 {
     g_mime_init();
     xmlInitParser();
-    if (sg_opts == NULL)
-        sg_opts = sg_opts_new();
+    if (sg_opts == NULL) {
+        static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
+        sg_opts = g_mime_parser_options_new();
+        g_mime_parser_options_set_fallback_charsets(sg_opts, fallback);
+        g_mime_parser_options_set_warning_callback(sg_opts, sg_parser_warning,
+                                                   NULL);
+    }
 }
 
 void

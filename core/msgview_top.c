@@ -186,9 +186,10 @@ sg_top_plain_value(const struct sg_top *top, const struct sg_top_header *h)
 
 /* A byte of a parameter value read without GMime: the letters, digits
  * and punctuation of charset names ("utf-8", "ISO_8859-1:1987"), all of
- * which GMime's loose parameter mode (its default, which sg_opts_new
- * keeps; the strict mode would end a token at ':') reads into the value
- * as they are, and none of which starts an encoded word. */
+ * which GMime's loose parameter mode (its default, which the options of
+ * sg_msgview_build_init keep; the strict mode would end a token at ':')
+ * reads into the value as they are, and none of which starts an encoded
+ * word. */
 static bool
 sg_top_value_char(char c)
 {

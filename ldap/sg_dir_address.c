@@ -399,8 +399,6 @@ sg_dir_derive_roles(const struct sg_dir_config *cfg, struct sg_person **person,
                               : SG_ROLE_FORMER_PUPIL_UNDER_18;
 
     struct sg_person *p = *person;
-    if (!sg_dir_roles_by_date(cfg, p))
-        return 0;
     bool has_left = p->left.year != 0 && sg_date_cmp(&p->left, today) <= 0;
     /* on or after the leaving date a pupil is a former pupil */
     bool pupil_left = has_left && sg_person_has_role(p, pupil);
